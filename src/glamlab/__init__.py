@@ -1,0 +1,40 @@
+"""glamlab: machine learning for digitised GLAM collections, from the need to the catalogue.
+
+The public API (pinned by ``tests/test_public_api.py``)::
+
+    import glamlab
+    ws = glamlab.Workspace.open("my-project")
+    ws.ingest(["scans/"])
+    for item in ws.items(limit=10): ...
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# Public names resolve lazily, so `import glamlab` (and `glamlab --help`) stay fast.
+_LAZY = {
+    "Workspace": "glamlab.workspace",
+    "Item": "glamlab.items",
+    "ProjectCard": "glamlab.config",
+    "GlamlabError": "glamlab.errors",
+}
+
+__all__ = ["GlamlabError", "Item", "ProjectCard", "Workspace", "__version__"]
+
+if TYPE_CHECKING:
+    from .config import ProjectCard
+    from .errors import GlamlabError
+    from .items import Item
+    from .workspace import Workspace
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'glamlab' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,84 @@
+"""The ``glamlab`` command line: thin commands over the library.
+
+Commands are loaded lazily so ``glamlab --help`` starts fast; each command module
+imports heavy libraries inside its functions only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+# name -> (module:function, one-line help). The help is here so that listing the
+# commands imports nothing.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("glamlab.cli.workspace:init", "Create a workspace: glamlab.toml and its database."),
+    "status": ("glamlab.cli.workspace:status", "Where the workspace stands, and the next step."),
+    "migrate": ("glamlab.cli.workspace:migrate", "Upgrade the workspace database schema."),
+    "ingest": ("glamlab.cli.ingest:ingest", "Read folders, IIIF manifests, ALTO/PAGE, text, CSV/JSONL/Parquet."),
+    "items": ("glamlab.cli.items:items", "Count, list, show and filter items; see ingest errors."),
+    "demo": ("glamlab.cli.demo:demo", "Run a whole project on a bundled sample collection."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        module_name, attr = spec[0].split(":")
+        return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-w", "--workspace", envvar="GLAMLAB_WORKSPACE", default=".", show_default=True,
+              type=click.Path(file_okay=False), help="Workspace folder.")
+@click.option("--db", envvar="GLAMLAB_DB", default=None,
+              help="Database URL (postgresql://...) instead of the workspace's glamlab.db.")
+@click.version_option(package_name="glamlab")
+@click.pass_context
+def cli(ctx: click.Context, workspace: str, db: str | None) -> None:
+    """glamlab: machine learning for digitised collections, from the need to the catalogue.
+
+    \b
+    A project goes through these stages:
+      init -> ingest -> labels -> baseline -> train -> evaluate -> run -> act -> monitor
+    `glamlab status` says where yours stands and what to do next.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["workspace"] = workspace
+    ctx.obj["db"] = db
+
+
+def main(argv: list[str] | None = None) -> Any:
+    from ..errors import GlamlabError
+
+    try:
+        return cli.main(args=argv, prog_name="glamlab", standalone_mode=False)
+    except GlamlabError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"fix: {exc.hint}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)

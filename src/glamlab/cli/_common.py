@@ -1,0 +1,58 @@
+"""Helpers shared by the command modules (kept light: no heavy imports here)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+json_option = click.option("--json", "as_json", is_flag=True,
+                           help="Print one JSON document on stdout and nothing else there.")
+
+
+def open_ws(ctx: click.Context) -> Workspace:
+    from ..workspace import Workspace
+
+    obj = ctx.find_root().obj or {}
+    return Workspace.open(obj.get("workspace", "."), db=obj.get("db"))
+
+
+def emit(data: Any, as_json: bool, text: Callable[[Any], str] | None = None) -> None:
+    """Print ``data`` as JSON (for scripts) or as plain words (for people)."""
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+    elif text is not None:
+        click.echo(text(data))
+    else:
+        click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+def show_progress(as_json: bool) -> bool:
+    """Progress goes to stderr, never with --json in a pipeline's way."""
+    return not as_json or not sys.stdout.isatty()
+
+
+def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    if not rows:
+        return "(none)"
+    widths = {c: max(len(c), *(len(_cell(r.get(c))) for r in rows)) for c in columns}
+    head = "  ".join(c.ljust(widths[c]) for c in columns)
+    lines = [head, "  ".join("-" * widths[c] for c in columns)]
+    for r in rows:
+        lines.append("  ".join(_cell(r.get(c)).ljust(widths[c]) for c in columns))
+    return "\n".join(lines)
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    s = str(v)
+    return s if len(s) <= 60 else s[:57] + "..."

@@ -1,0 +1,28 @@
+"""glamlab demo"""
+
+from __future__ import annotations
+
+import click
+
+from ._common import emit, json_option
+
+
+@click.command()
+@click.argument("name", type=click.Choice(["illustrations", "language", "subjects"]),
+                default="illustrations")
+@click.option("--workspace-dir", default="glamlab-demo", show_default=True,
+              type=click.Path(file_okay=False), help="Where to create the demo workspace.")
+@click.option("--fresh", is_flag=True, help="Delete that folder first and start over.")
+@json_option
+def demo(name: str, workspace_dir: str, fresh: bool, as_json: bool) -> None:
+    """Run a whole project on a bundled, real sample collection, step by step.
+
+    NAME is the use case: illustrations (pages with pictures, images), language
+    (language of OCR text) or subjects (subject headings for catalogue records).
+    """
+    from ..demo import run_demo
+
+    say = (lambda _s: None) if as_json else click.echo
+    results = run_demo(name, workspace_dir, fresh=fresh, say=say)
+    if as_json:
+        emit(results, True)

@@ -1,0 +1,35 @@
+"""glamlab ingest"""
+
+from __future__ import annotations
+
+import click
+
+from ._common import emit, json_option, open_ws, show_progress
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--id-column", default=None, help="CSV/JSONL/Parquet: the column holding item ids.")
+@click.option("--text-column", default=None, help="CSV/JSONL/Parquet: the column holding the text.")
+@click.option("--image-column", default=None,
+              help="CSV/JSONL/Parquet: a column with image paths (relative to the file).")
+@json_option
+@click.pass_context
+def ingest(ctx: click.Context, sources: tuple[str, ...], id_column: str | None,
+           text_column: str | None, image_column: str | None, as_json: bool) -> None:
+    """Read SOURCES into the workspace as items.
+
+    \b
+    SOURCES may be:
+      folders of images (JPEG, PNG, TIFF incl. multi-page, JPEG 2000)
+      IIIF Presentation manifests v2/v3 (file or http(s) URL)
+      ALTO (v2-v4) or PAGE XML files, linked to their page images
+      plain text files; CSV, JSONL or Parquet with --id-column/--text-column
+
+    Idempotent: re-ingesting adds nothing, changed content becomes a new version.
+    Bad input is recorded and skipped; see it with `glamlab items --errors`.
+    """
+    ws = open_ws(ctx)
+    report = ws.ingest(list(sources), id_column=id_column, text_column=text_column,
+                       image_column=image_column, progress=show_progress(as_json))
+    emit(report.to_dict(), as_json, lambda _d: report.summary())

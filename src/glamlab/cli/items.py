@@ -1,0 +1,65 @@
+"""glamlab items"""
+
+from __future__ import annotations
+
+import click
+
+from ._common import emit, json_option, open_ws, table
+
+
+def _parse_where(where: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for w in where:
+        if "=" not in w:
+            raise click.BadParameter(f"{w!r}: use FIELD=VALUE", param_hint="--where")
+        k, v = w.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+@click.command()
+@click.argument("action", type=click.Choice(["count", "list", "show"]), default="count")
+@click.argument("item_id", required=False)
+@click.option("--where", multiple=True, help="Filter on metadata: FIELD=VALUE (repeatable).")
+@click.option("--limit", type=int, default=20, show_default=True, help="Rows to list.")
+@click.option("--errors", is_flag=True, help="List the problems found at ingest instead.")
+@json_option
+@click.pass_context
+def items(ctx: click.Context, action: str, item_id: str | None, where: tuple[str, ...],
+          limit: int, errors: bool, as_json: bool) -> None:
+    """Count, list or show items (ACTION: count, list, show ITEM_ID).
+
+    \b
+    Examples:
+      glamlab items count --where collection=maps
+      glamlab items list --limit 5
+      glamlab items show page-0001
+      glamlab items --errors
+    """
+    ws = open_ws(ctx)
+    if errors:
+        rows = ws.ingest_errors(limit=limit)
+        emit(rows, as_json, lambda r: table(r, ["source", "item_ref", "reason", "hint"]))
+        return
+    filt = _parse_where(where)
+    if action == "count":
+        n = ws.count_items(where=filt)
+        emit({"count": n}, as_json, lambda d: f"{d['count']:,} items")
+    elif action == "list":
+        rows = [i.to_dict() for i in ws.items(where=filt, limit=limit)]
+        for r in rows:
+            if r["text"] and len(r["text"]) > 80:
+                r["text"] = r["text"][:77] + "..."
+        emit(rows, as_json, lambda r: table(r, ["id", "modality", "source_kind", "width",
+                                                "height", "text"]))
+    else:
+        if not item_id:
+            raise click.UsageError("glamlab items show needs an ITEM_ID")
+        item = ws.item(item_id)
+        data = item.to_dict()
+        data["versions"] = [
+            {"version": v["version"], "content_hash": v["content_hash"],
+             "created_at": v["created_at"], "current": v["is_current"]}
+            for v in ws.item_versions(item_id)
+        ]
+        emit(data, as_json, None)

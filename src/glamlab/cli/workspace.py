@@ -1,0 +1,81 @@
+"""glamlab init | status | migrate"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ._common import emit, json_option, open_ws
+
+
+@click.command()
+@click.argument("directory", default=None, required=False, type=click.Path(file_okay=False))
+@click.option("--task", required=True, help="A short name for what is predicted, e.g. blank-pages.")
+@click.option("--modality", type=click.Choice(["image", "text"]), required=True)
+@click.option("--labels", required=True, help="Comma-separated labels, e.g. blank,content.")
+@click.option("--multi-label", is_flag=True, help="An item may carry several labels.")
+@click.option("--metric", default=None, help="Headline metric (default f1_macro, or f1_samples "
+              "for multi-label).")
+@click.option("--need", default="", help="The need in words, e.g. 'stop paying OCR for blank pages'.")
+@click.option("--positive-label", default=None, help="The label a filter acts on (e.g. blank).")
+@click.option("--price-per-item", type=float, default=0.0,
+              help="What an external service charges per item (e.g. paid OCR per page).")
+@json_option
+@click.pass_context
+def init(ctx: click.Context, directory: str | None, task: str, modality: str, labels: str,
+         multi_label: bool, metric: str | None, need: str, positive_label: str | None,
+         price_per_item: float, as_json: bool) -> None:
+    """Create a workspace in DIRECTORY (default: the --workspace folder).
+
+    Writes glamlab.toml (the project card) and creates the database: glamlab.db,
+    or the PostgreSQL database given by --db / GLAMLAB_DB.
+    """
+    from ..workspace import Workspace
+
+    obj = ctx.find_root().obj
+    ws = Workspace.init(directory or obj["workspace"], task=task, modality=modality,
+                        labels=labels.split(","), multi_label=multi_label, metric=metric,
+                        need=need, positive_label=positive_label, price_per_item=price_per_item,
+                        db=obj.get("db"))
+    data = {"workspace": str(ws.root), "task": task, "labels": ws.card.labels,
+            "database": "postgresql" if not ws.store.is_sqlite else "sqlite"}
+    emit(data, as_json, lambda d: (
+        f"Created workspace {d['workspace']} for {task!r} with labels {', '.join(d['labels'])}.\n"
+        f"Next: glamlab ingest FOLDER_OR_MANIFEST_OR_CSV"))
+
+
+@click.command()
+@json_option
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Say in plain words where the workspace stands and what to do next."""
+    ws = open_ws(ctx)
+    emit(ws.status(), as_json, _status_text)
+
+
+def _status_text(s: dict[str, Any]) -> str:
+    lines = [f"Project {s['task']!r} ({s['modality']}, labels: {', '.join(s['labels'])}; "
+             f"metric {s['metric']}; {s['database']})", s["summary"] + "."]
+    for stage in s["stages"]:
+        mark = "x" if stage["done"] else " "
+        detail = ", ".join(f"{k} {v}" for k, v in stage.items() if k not in ("stage", "done"))
+        lines.append(f"  [{mark}] {stage['stage']:<11} {detail}")
+    lines.append(f"Next: {s['next_step']}")
+    return "\n".join(lines)
+
+
+@click.command()
+@json_option
+@click.pass_context
+def migrate(ctx: click.Context, as_json: bool) -> None:
+    """Apply pending schema migrations to the workspace database."""
+    from ..workspace import Workspace
+
+    obj = ctx.find_root().obj
+    ws = Workspace.open(obj["workspace"], db=obj.get("db"), migrate=False)
+    before = ws.store.schema_version()
+    applied = ws.store.migrate()
+    data = {"from": before, "to": ws.store.schema_version(), "applied": applied}
+    emit(data, as_json, lambda d: (f"Applied {', '.join(d['applied'])}; schema now version {d['to']}."
+                                   if d["applied"] else f"Schema is up to date (version {d['to']})."))

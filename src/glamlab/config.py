@@ -1,0 +1,170 @@
+"""``glamlab.toml``: the project card.
+
+The card states the need in words, the task, its labels and metric, what an external
+service costs per item, how long a review takes, and the policy. Sections that later
+stages own (``policy``, ``safety``, ``services``, ``gate``, ``monitor``) are kept as
+plain dictionaries in :attr:`ProjectCard.raw` and read by those stages.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+CONFIG_NAME = "glamlab.toml"
+DB_NAME = "glamlab.db"
+MODALITIES = ("image", "text")
+METRICS = (
+    "accuracy",
+    "f1_macro",
+    "f1_micro",
+    "f1_weighted",
+    "f1_samples",
+    "precision_at_k",
+    "recall_at_k",
+    "ndcg_at_k",
+)
+DEFAULT_MAX_IMAGE_PIXELS = 178_956_970  # Pillow's own default bomb limit
+_LABEL_RE = re.compile(r"^[^\s,|][^,|]*$")
+
+
+@dataclass
+class ProjectCard:
+    name: str
+    task: str
+    modality: str
+    labels: list[str]
+    need: str = ""
+    multi_label: bool = False
+    metric: str = "f1_macro"
+    positive_label: str | None = None  # the label a filter acts on, e.g. "blank"
+    price_per_item: float = 0.0  # what an external service (e.g. paid OCR) charges per item
+    currency: str = "EUR"
+    review_seconds_per_item: float = 20.0
+    max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
+    db_url: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        if self.modality not in MODALITIES:
+            raise ConfigError(
+                f"modality must be one of {', '.join(MODALITIES)}, not {self.modality!r}",
+                hint=f"edit [project] modality in {CONFIG_NAME}",
+            )
+        if len(self.labels) < 1 or (not self.multi_label and len(self.labels) < 2):
+            raise ConfigError(
+                "a single-label task needs at least two labels",
+                hint="give them with --labels a,b (e.g. --labels blank,content)",
+            )
+        for label in self.labels:
+            if not _LABEL_RE.match(label) or label != label.strip():
+                raise ConfigError(
+                    f"label {label!r} is not usable: no commas, bars or surrounding spaces",
+                    hint=f"rename it in [project] labels in {CONFIG_NAME}",
+                )
+        if len(set(self.labels)) != len(self.labels):
+            raise ConfigError("the labels are not unique", hint=f"edit [project] labels in {CONFIG_NAME}")
+        if self.metric not in METRICS:
+            raise ConfigError(
+                f"unknown metric {self.metric!r}; choose one of {', '.join(METRICS)}",
+                hint=f"edit [project] metric in {CONFIG_NAME}",
+            )
+        if self.positive_label is not None and self.positive_label not in self.labels:
+            raise ConfigError(
+                f"positive_label {self.positive_label!r} is not one of the labels",
+                hint=f"edit [project] positive_label in {CONFIG_NAME}",
+            )
+        if self.max_image_pixels <= 0:
+            raise ConfigError("max_image_pixels must be positive", hint=f"edit [ingest] in {CONFIG_NAME}")
+
+    # -- (de)serialisation ----------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {k: v for k, v in self.raw.items()}
+        project: dict[str, Any] = {
+            "name": self.name,
+            "need": self.need,
+            "task": self.task,
+            "modality": self.modality,
+            "labels": list(self.labels),
+            "multi_label": self.multi_label,
+            "metric": self.metric,
+        }
+        if self.positive_label:
+            project["positive_label"] = self.positive_label
+        data["project"] = {**data.get("project", {}), **project}
+        data["costs"] = {
+            **data.get("costs", {}),
+            "price_per_item": self.price_per_item,
+            "currency": self.currency,
+            "review_seconds_per_item": self.review_seconds_per_item,
+        }
+        data["ingest"] = {**data.get("ingest", {}), "max_image_pixels": self.max_image_pixels}
+        if self.db_url:
+            data["database"] = {**data.get("database", {}), "url": self.db_url}
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = CONFIG_NAME) -> ProjectCard:
+        project = data.get("project")
+        if not isinstance(project, dict):
+            raise ConfigError(f"{source} has no [project] section", hint="run glamlab init to create one")
+        try:
+            card = cls(
+                name=str(project.get("name", project.get("task", "project"))),
+                task=str(project["task"]),
+                modality=str(project["modality"]),
+                labels=[str(x) for x in project["labels"]],
+                need=str(project.get("need", "")),
+                multi_label=bool(project.get("multi_label", False)),
+                metric=str(project.get("metric", "f1_macro")),
+                positive_label=project.get("positive_label"),
+                price_per_item=float(data.get("costs", {}).get("price_per_item", 0.0)),
+                currency=str(data.get("costs", {}).get("currency", "EUR")),
+                review_seconds_per_item=float(
+                    data.get("costs", {}).get("review_seconds_per_item", 20.0)
+                ),
+                max_image_pixels=int(
+                    data.get("ingest", {}).get("max_image_pixels", DEFAULT_MAX_IMAGE_PIXELS)
+                ),
+                db_url=str(data.get("database", {}).get("url", "")),
+                raw={k: v for k, v in data.items()},
+            )
+        except KeyError as exc:
+            raise ConfigError(
+                f"{source}: [project] is missing {exc.args[0]!r}",
+                hint="add it, or recreate the card with glamlab init",
+            ) from exc
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{source}: {exc}", hint="fix the value in the file") from exc
+        card.validate()
+        return card
+
+    @classmethod
+    def load(cls, path: Path) -> ProjectCard:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"{path} does not exist", hint="run glamlab init first") from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}", hint="fix the syntax") from exc
+        return cls.from_dict(data, source=str(path))
+
+    def save(self, path: Path) -> None:
+        import tomli_w
+
+        header = (
+            "# glamlab project card. Edit by hand or through glamlab commands.\n"
+            "# [project] states the need and the task; [costs] what an external service\n"
+            "# charges per item; [policy] how predictions become actions.\n\n"
+        )
+        path.write_text(header + tomli_w.dumps(self.to_dict()), encoding="utf-8")
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A later stage's section of the card (``policy``, ``safety``, ...), or {}."""
+        value = self.raw.get(name, {})
+        return value if isinstance(value, dict) else {}

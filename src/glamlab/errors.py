@@ -1,0 +1,167 @@
+"""One exception tree for glamlab.
+
+Every error a user can cause is a :class:`GlamlabError`. The CLI turns it into one
+line on stderr (``error: <message>`` and, where known, ``fix: <hint>``) and a
+non-zero exit status; it never shows a traceback for these.
+
+::
+
+    GlamlabError
+     ├── WorkspaceError            workspace missing, exists already, bad glamlab.toml
+     │    └── ConfigError          a value in glamlab.toml is wrong
+     ├── StoreError                database problems
+     │    ├── DatabaseUnavailable  the server cannot be reached
+     │    └── SchemaTooNew         the database was written by a newer glamlab
+     ├── IngestError               a source cannot be read at all
+     ├── ItemError                 one item is bad (recorded, the batch goes on)
+     ├── LabelError                label import / split problems (carries row numbers)
+     ├── PredictorError
+     │    ├── NotFittedError       predict before fit
+     │    ├── MissingDependency    an optional extra is not installed
+     │    └── UnknownPredictor     no predictor by that name
+     ├── ModelNotFound             no model version / alias by that name
+     ├── RunError                  batch inference problems
+     │    └── RunInProgress        another run of the same model holds the lock
+     ├── EvaluationError
+     ├── PolicyError
+     ├── ServiceError              an external service failed
+     │    └── BudgetExceeded       the next call would pass the budget cap
+     └── PermissionDenied          the web user's role does not allow this
+"""
+
+from __future__ import annotations
+
+
+class GlamlabError(Exception):
+    """Base class. ``hint`` says how to fix it; ``item`` names the item when there is one."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None, item: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.item = item
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class WorkspaceError(GlamlabError):
+    pass
+
+
+class ConfigError(WorkspaceError):
+    pass
+
+
+class StoreError(GlamlabError):
+    pass
+
+
+class DatabaseUnavailable(StoreError):
+    pass
+
+
+class SchemaTooNew(StoreError):
+    pass
+
+
+class IngestError(GlamlabError):
+    pass
+
+
+class ItemError(GlamlabError):
+    """One item is bad. Batches record it and carry on."""
+
+
+class LabelError(GlamlabError):
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        item: str | None = None,
+        rows: list[tuple[int, str]] | None = None,
+    ):
+        super().__init__(message, hint=hint, item=item)
+        self.rows = rows or []
+
+
+class PredictorError(GlamlabError):
+    pass
+
+
+class NotFittedError(PredictorError):
+    pass
+
+
+class MissingDependency(PredictorError):
+    def __init__(self, package: str, extra: str):
+        super().__init__(
+            f"this needs the optional package {package!r}, which is not installed",
+            hint=f"pip install 'glamlab[{extra}]'",
+        )
+        self.package = package
+        self.extra = extra
+
+
+class UnknownPredictor(PredictorError):
+    pass
+
+
+class ModelNotFound(GlamlabError):
+    pass
+
+
+class RunError(GlamlabError):
+    pass
+
+
+class RunInProgress(RunError):
+    pass
+
+
+class EvaluationError(GlamlabError):
+    pass
+
+
+class PolicyError(GlamlabError):
+    pass
+
+
+class ServiceError(GlamlabError):
+    pass
+
+
+class BudgetExceeded(ServiceError):
+    pass
+
+
+class PermissionDenied(GlamlabError):
+    pass
+
+
+__all__ = [
+    "BudgetExceeded",
+    "ConfigError",
+    "DatabaseUnavailable",
+    "EvaluationError",
+    "GlamlabError",
+    "IngestError",
+    "ItemError",
+    "LabelError",
+    "MissingDependency",
+    "ModelNotFound",
+    "NotFittedError",
+    "PermissionDenied",
+    "PolicyError",
+    "PredictorError",
+    "RunError",
+    "RunInProgress",
+    "SchemaTooNew",
+    "ServiceError",
+    "StoreError",
+    "UnknownPredictor",
+    "WorkspaceError",
+]

@@ -1,0 +1,2 @@
+"""Cached item features (image statistics, thumbnails, embeddings) shared by
+predictors and monitors."""

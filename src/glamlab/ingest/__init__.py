@@ -1,0 +1,226 @@
+"""Reading collections into items: one module per source kind.
+
+``ingest(ws, sources)`` picks a reader for each source, streams its records in
+batches through the single writer and records bad input as ``ingest_errors``.
+Re-ingesting adds nothing; changed content becomes a new item version.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..errors import IngestError
+from ..progress import Progress
+from ..store import now
+from .base import IngestOptions, Problem, Record, SourceReader
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+# Order matters: the first reader whose can_read() says yes takes the source.
+READER_MODULES = [
+    "glamlab.ingest.iiif",
+    "glamlab.ingest.xml",
+    "glamlab.ingest.tables",
+    "glamlab.ingest.text",
+    "glamlab.ingest.images",
+]
+BATCH = 2000
+MAX_PROBLEMS_IN_REPORT = 50
+
+
+@dataclass
+class IngestReport:
+    ingest_id: int
+    sources: list[str]
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def seen(self) -> int:
+        return self.added + self.updated + self.unchanged
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ingest_id": self.ingest_id,
+            "sources": self.sources,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "seconds": round(self.seconds, 3),
+            "items_per_s": round(self.seen / self.seconds, 1) if self.seconds else None,
+            "problems": self.problems,
+        }
+
+    def summary(self) -> str:
+        text = (f"{self.added:,} new items, {self.updated:,} new versions of changed items, "
+                f"{self.unchanged:,} unchanged")
+        if self.failed:
+            text += (f"; {self.failed:,} problems recorded (see them with "
+                     f"`glamlab items --errors`)")
+        return text
+
+
+def readers() -> list[SourceReader]:
+    return [importlib.import_module(m) for m in READER_MODULES]  # type: ignore[misc]
+
+
+def reader_for(source: str) -> SourceReader | None:
+    for reader in readers():
+        if reader.can_read(source):
+            return reader
+    return None
+
+
+def reader_for_file(path: Any) -> Any:
+    """Inside a folder: the per-file reader for a path, or None to skip it."""
+    from . import images
+
+    suffix = path.suffix.lower()
+    if suffix in images.IMAGE_SUFFIXES:
+        return images.read_image
+    for module in READER_MODULES[:-1]:
+        mod = importlib.import_module(module)
+        fn = getattr(mod, "read_file_in_folder", None)
+        if fn is not None and mod.can_read(str(path)):
+            return fn
+    return None
+
+
+def iter_records(sources: Iterable[str], options: IngestOptions) -> Iterator[Record | Problem]:
+    for source in sources:
+        reader = reader_for(source)
+        if reader is None:
+            yield Problem(source, None, "no reader for this source (not a folder, image, "
+                          "IIIF manifest, ALTO/PAGE XML, text, CSV, JSONL or Parquet file, "
+                          "or it does not exist)",
+                          "check the path; supported kinds are listed in glamlab ingest --help")
+            continue
+        try:
+            yield from reader.read(source, options)
+        except IngestError as exc:
+            yield Problem(source, exc.item, exc.message, exc.hint)
+
+
+def ingest(ws: Workspace, sources: list[str], *, id_column: str | None = None,
+           text_column: str | None = None, image_column: str | None = None,
+           progress: bool = False) -> IngestReport:
+    options = IngestOptions(
+        id_column=id_column,
+        text_column=text_column,
+        image_column=image_column,
+        max_image_pixels=ws.card.max_image_pixels,
+        cache_dir=str(ws.cache_dir),
+    )
+    store = ws.store
+    t = store.t
+    with store.write() as conn:
+        ingest_id = int(conn.execute(
+            t.ingests.insert().values(sources=sources, started_at=now())
+        ).inserted_primary_key[0])
+    report = IngestReport(ingest_id=ingest_id, sources=sources)
+    start = time.monotonic()
+    seen: dict[str, str] = {}  # item_id -> content hash, within this ingest
+    records: list[Record] = []
+    problems: list[Problem] = []
+
+    def flush() -> None:
+        if records or problems:
+            _write_batch(ws, ingest_id, records, problems, report)
+            bar.update(len(records) + len(problems))
+            records.clear()
+            problems.clear()
+
+    with Progress("ingest", enabled=progress) as bar:
+        for rec in iter_records(sources, options):
+            if isinstance(rec, Problem):
+                problems.append(rec)
+            else:
+                previous = seen.get(rec.item_id)
+                if previous is not None:
+                    if previous != rec.content_hash:
+                        problems.append(Problem(
+                            rec.source, rec.item_id,
+                            f"duplicate id {rec.item_id!r} with different content; the first "
+                            "one was kept",
+                            "give every item a unique id (choose another --id-column, or rename "
+                            "the file)"))
+                    continue
+                seen[rec.item_id] = rec.content_hash
+                records.append(rec)
+            if len(records) + len(problems) >= BATCH:
+                flush()
+        flush()
+    report.seconds = time.monotonic() - start
+    with store.write() as conn:
+        conn.execute(t.ingests.update().where(t.ingests.c.id == ingest_id).values(
+            finished_at=now(), added=report.added, updated=report.updated,
+            unchanged=report.unchanged, failed=report.failed))
+    return report
+
+
+def _write_batch(ws: Workspace, ingest_id: int, records: list[Record], problems: list[Problem],
+                 report: IngestReport) -> None:
+    t = ws.store.t
+    stamp = now()
+    with ws.store.write() as conn:
+        current: dict[str, tuple[str, int]] = {}
+        ids = [r.item_id for r in records]
+        for i in range(0, len(ids), 900):
+            chunk = ids[i : i + 900]
+            for item_id, content_hash, version in conn.execute(
+                sa.select(t.items.c.item_id, t.items.c.content_hash, t.items.c.version)
+                .where(t.items.c.is_current.is_(True), t.items.c.item_id.in_(chunk))
+            ):
+                current[item_id] = (content_hash, version)
+        rows = []
+        superseded = []
+        for r in records:
+            old = current.get(r.item_id)
+            if old is not None and old[0] == r.content_hash:
+                report.unchanged += 1
+                continue
+            version = 1
+            if old is not None:
+                version = old[1] + 1
+                superseded.append(r.item_id)
+                report.updated += 1
+            else:
+                report.added += 1
+            rows.append({
+                "item_id": r.item_id, "version": version, "is_current": True,
+                "modality": r.modality, "source_kind": r.source_kind, "source": r.source,
+                "uri": r.uri, "page": r.page, "content_hash": r.content_hash, "text": r.text,
+                "width": r.width, "height": r.height, "meta": r.meta, "ingest_id": ingest_id,
+                "created_at": stamp,
+            })
+        for i in range(0, len(superseded), 900):
+            conn.execute(t.items.update().where(
+                t.items.c.is_current.is_(True), t.items.c.item_id.in_(superseded[i : i + 900])
+            ).values(is_current=False))
+        if rows:
+            conn.execute(t.items.insert(), rows)
+        if problems:
+            conn.execute(t.ingest_errors.insert(), [
+                {"ingest_id": ingest_id, "source": p.source, "item_ref": p.item_ref,
+                 "reason": p.reason, "hint": p.hint, "created_at": stamp} for p in problems])
+            report.failed += len(problems)
+            for p in problems:
+                if len(report.problems) < MAX_PROBLEMS_IN_REPORT:
+                    report.problems.append({"source": p.source, "item": p.item_ref,
+                                            "reason": p.reason, "hint": p.hint})
+
+
+__all__ = ["IngestOptions", "IngestReport", "Problem", "Record", "ingest", "iter_records",
+           "reader_for"]

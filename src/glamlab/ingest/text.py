@@ -1,0 +1,12 @@
+"""(placeholder until the reader lands)"""
+from __future__ import annotations
+
+KIND = "text"
+
+
+def can_read(source: str) -> bool:
+    return False
+
+
+def read(source, options):  # type: ignore[no-untyped-def]
+    return iter(())

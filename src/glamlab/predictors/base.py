@@ -1,0 +1,223 @@
+"""The predictor protocol, shared by baselines, pretrained models, external services
+and trained models.
+
+scikit-learn habits: the constructor only stores parameters; :meth:`Predictor.fit`
+learns (state ends in ``_``) and returns ``self``; :meth:`Predictor.predict_proba`
+returns an ``(n_items, n_classes)`` array aligned with ``classes_``. The public
+methods validate and batch; subclasses implement the private hooks
+``_fit(items, Y)`` and ``_predict_batch(items)``.
+
+Single-label rows sum to one. Multi-label rows hold an independent score per label.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import pickle
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..errors import NotFittedError, PredictorError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..items import Item
+
+Labels = Sequence[str] | Sequence[Sequence[str]]
+STATE_FILE = "state.pkl"
+PARAMS_FILE = "params.json"
+
+
+class Predictor:
+    #: registry name, e.g. "majority"
+    name: ClassVar[str] = ""
+    #: which item modalities it can read
+    modalities: ClassVar[tuple[str, ...]] = ("image", "text")
+    supports_multi_label: ClassVar[bool] = True
+    #: False for predictors that work without training data (pretrained, zero-shot, rules)
+    needs_fit: ClassVar[bool] = True
+    #: items per call of _predict_batch
+    batch_size: ClassVar[int] = 64
+    #: what one call costs (external services), per item
+    price_per_item: float = 0.0
+
+    # -- parameters (sklearn style) --------------------------------------------
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p.name for p in sig.parameters.values()
+                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+    def get_params(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> Predictor:
+        valid = set(self._param_names())
+        for key, value in params.items():
+            if key not in valid:
+                raise PredictorError(f"{self.name}: unknown parameter {key!r}",
+                                     hint=f"valid parameters: {', '.join(sorted(valid)) or 'none'}")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    # -- fitting -----------------------------------------------------------------
+    def fit(self, items: Sequence[Item], labels: Labels, *, classes: Sequence[str] | None = None,
+            multi_label: bool | None = None) -> Predictor:
+        """Learn from ``items`` and their ``labels`` (a label per item, or a list of labels
+        per item for multi-label). ``classes`` fixes the label order (default: sorted)."""
+        import numpy as np
+
+        items = list(items)
+        labels = list(labels)
+        if len(items) != len(labels):
+            raise PredictorError(f"{self.name}: {len(items)} items but {len(labels)} labels",
+                                 hint="give exactly one label (or list of labels) per item")
+        if multi_label is None:
+            multi_label = any(not isinstance(y, str) for y in labels)
+        label_lists = [[y] if isinstance(y, str) else list(y) for y in labels]
+        if multi_label and not self.supports_multi_label:
+            raise PredictorError(f"{self.name} does not support multi-label tasks",
+                                 hint="choose another predictor")
+        if classes is None:
+            classes = sorted({c for ys in label_lists for c in ys})
+        classes = list(classes)
+        index = {c: i for i, c in enumerate(classes)}
+        Y = np.zeros((len(items), len(classes)), dtype=np.float32)
+        for row, ys in enumerate(label_lists):
+            for y in ys:
+                if y not in index:
+                    raise PredictorError(f"{self.name}: label {y!r} is not one of {classes}",
+                                         hint="add it to the task's labels or fix the data")
+                Y[row, index[y]] = 1.0
+        if self.needs_fit and len(items) == 0:
+            raise PredictorError(f"{self.name}: no training items", hint="label some items first")
+        self._check_modalities(items)
+        self.classes_ = classes
+        self.multi_label_ = bool(multi_label)
+        self._fit(items, Y)
+        self.fitted_ = True
+        return self
+
+    def _fit(self, items: list[Item], Y: np.ndarray) -> None:
+        """Learn from items and an indicator matrix ``Y`` (n_items, n_classes)."""
+
+    # -- predicting ----------------------------------------------------------------
+    def predict_proba(self, items: Sequence[Item]) -> np.ndarray:
+        import numpy as np
+
+        if not getattr(self, "fitted_", False):
+            raise NotFittedError(f"{self.name}: predict called before fit",
+                                 hint="call fit(items, labels) first, or load a saved model")
+        items = list(items)
+        self._check_modalities(items)
+        k = len(self.classes_)
+        if not items:
+            return np.zeros((0, k), dtype=np.float64)
+        out = []
+        for start in range(0, len(items), self.batch_size):
+            batch = items[start : start + self.batch_size]
+            scores = np.asarray(self._predict_batch(batch), dtype=np.float64)
+            if scores.shape != (len(batch), k):
+                raise PredictorError(f"{self.name}: _predict_batch returned shape {scores.shape},"
+                                     f" expected {(len(batch), k)}")
+            out.append(scores)
+        return np.vstack(out)
+
+    def _predict_batch(self, items: list[Item]) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict(self, items: Sequence[Item], threshold: float = 0.5) -> list[Any]:
+        """Top label per item; for multi-label, every label scoring at least ``threshold``."""
+        proba = self.predict_proba(items)
+        if self.multi_label_:
+            return [[c for c, s in zip(self.classes_, row, strict=True) if s >= threshold]
+                    for row in proba]
+        return [self.classes_[int(i)] for i in proba.argmax(axis=1)] if len(proba) else []
+
+    def _check_modalities(self, items: Sequence[Item]) -> None:
+        for item in items[:1]:
+            if item.modality not in self.modalities:
+                raise PredictorError(
+                    f"{self.name} reads {', '.join(self.modalities)} items, not {item.modality}",
+                    item=item.item_id, hint="choose a predictor for this modality")
+
+    # -- persistence -------------------------------------------------------------------
+    def learned_state(self) -> dict[str, Any]:
+        """Everything learned (attributes ending in ``_``). Override to drop large caches."""
+        return {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
+
+    def save(self, directory: str | Path) -> list[Path]:
+        """Write the predictor to ``directory``; returns the files written."""
+        if not getattr(self, "fitted_", False):
+            raise NotFittedError(f"{self.name}: nothing to save before fit")
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        params = {"predictor": self.name, "params": _jsonable(self.get_params()),
+                  "classes": list(self.classes_), "multi_label": self.multi_label_}
+        (d / PARAMS_FILE).write_text(json.dumps(params, indent=2, sort_keys=True))
+        files = [d / PARAMS_FILE]
+        state = self.learned_state()
+        with open(d / STATE_FILE, "wb") as fh:
+            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        files.append(d / STATE_FILE)
+        files.extend(self._save_extra(d))
+        return files
+
+    def _save_extra(self, directory: Path) -> list[Path]:
+        """Hook for predictors with their own artifact files (e.g. ONNX)."""
+        return []
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Predictor:
+        """Load what :meth:`save` wrote. Only load artifacts you trust (they are pickles);
+        the model registry checks their sha256 first."""
+        d = Path(directory)
+        try:
+            params = json.loads((d / PARAMS_FILE).read_text())
+        except FileNotFoundError as exc:
+            raise PredictorError(f"{d} holds no saved predictor ({PARAMS_FILE} missing)") from exc
+        if cls is Predictor or cls.name != params["predictor"]:
+            from .registry import get
+
+            cls = get(params["predictor"])
+        obj = cls(**params["params"])
+        with open(d / STATE_FILE, "rb") as fh:
+            state = pickle.load(fh)  # noqa: S301 - own artifact, sha256-checked by the registry
+        for k, v in state.items():
+            setattr(obj, k, v)
+        obj.classes_ = params["classes"]
+        obj.multi_label_ = params["multi_label"]
+        obj.fitted_ = True
+        obj._load_extra(d)
+        return obj
+
+    def _load_extra(self, directory: Path) -> None:
+        """Hook matching :meth:`_save_extra`."""
+
+    # -- description ------------------------------------------------------------------
+    def card(self) -> dict[str, Any]:
+        """What the model is for and where it fails; predictors override ``intended_use``
+        and ``limitations``."""
+        return {
+            "predictor": self.name,
+            "intended_use": getattr(self, "intended_use", ""),
+            "limitations": getattr(self, "limitations", ""),
+            "params": _jsonable(self.get_params()),
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)

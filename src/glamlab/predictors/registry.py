@@ -1,0 +1,41 @@
+"""Predictors by name. Built-ins are listed here (imported lazily); third parties
+add theirs through the ``glamlab.predictors`` entry-point group."""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any
+
+from ..errors import UnknownPredictor
+
+if TYPE_CHECKING:
+    from .base import Predictor
+
+ENTRY_POINT_GROUP = "glamlab.predictors"
+
+# name -> "module:Class". Keep sorted by module.
+BUILTIN: dict[str, str] = {
+}
+
+
+def available() -> dict[str, str]:
+    """Every registered predictor name and where it lives."""
+    found = dict(BUILTIN)
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(ep.name, ep.value)
+    return dict(sorted(found.items()))
+
+
+def get(name: str) -> type[Predictor]:
+    spec = available().get(name)
+    if spec is None:
+        raise UnknownPredictor(f"no predictor called {name!r}",
+                               hint=f"choose one of: {', '.join(available())}")
+    module_name, _, attr = spec.partition(":")
+    cls = getattr(importlib.import_module(module_name), attr)
+    return cls  # type: ignore[no-any-return]
+
+
+def create(name: str, **params: Any) -> Predictor:
+    return get(name)(**params)

@@ -1,0 +1,197 @@
+"""Saving, finding and loading model versions.
+
+A model spec is ``NAME`` (latest version), ``NAME@ALIAS`` (e.g. ``blank@champion``)
+or ``NAME@N`` (version N).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..errors import ModelNotFound, PredictorError
+from ..store import now
+
+if TYPE_CHECKING:
+    from ..predictors.base import Predictor
+    from ..workspace import Workspace
+
+
+@dataclass
+class ModelVersion:
+    id: int
+    name: str
+    version: int
+    predictor: str
+    params: dict[str, Any]
+    path: str | None
+    artifacts: dict[str, str]
+    training_fingerprint: str | None
+    metrics: dict[str, Any]
+    card: dict[str, Any]
+    created_at: Any
+    aliases: list[str] = field(default_factory=list)
+
+    @property
+    def spec(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "name": self.name, "version": self.version,
+            "predictor": self.predictor, "params": self.params, "path": self.path,
+            "artifacts": self.artifacts, "training_fingerprint": self.training_fingerprint,
+            "metrics": self.metrics, "card": self.card, "created_at": self.created_at,
+            "aliases": self.aliases,
+        }
+
+
+def fingerprint(rows: Iterable[tuple[Any, ...]]) -> str:
+    """A stable sha256 over rows such as (item_id, content_hash, labels)."""
+    h = hashlib.sha256()
+    for row in sorted(json.dumps(list(r), default=str, sort_keys=True) for r in rows):
+        h.update(row.encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def save_model(ws: Workspace, predictor: Predictor, *, name: str,
+               training_fingerprint: str | None = None, metrics: dict[str, Any] | None = None,
+               card: dict[str, Any] | None = None, aliases: Iterable[str] = ()) -> ModelVersion:
+    """Save a fitted predictor as the next version of ``name``."""
+    t = ws.store.t
+    with ws.store.write() as conn:
+        latest = conn.execute(
+            sa.select(sa.func.max(t.models.c.version)).where(t.models.c.name == name)
+        ).scalar()
+        version = int(latest or 0) + 1
+        rel = Path("models") / name / str(version)
+        target = ws.root / rel
+        if target.exists():
+            shutil.rmtree(target)
+        files = predictor.save(target)
+        artifacts = {str(f.relative_to(target)): _sha256(f) for f in files}
+        full_card = {**predictor.card(), **(card or {}), "name": name, "version": version,
+                     "task": ws.card.task, "labels": list(getattr(predictor, "classes_", []))}
+        (target / "model.json").write_text(json.dumps(
+            {**full_card, "artifacts": artifacts, "training_fingerprint": training_fingerprint,
+             "metrics": metrics or {}}, indent=2, default=str))
+        model_id = int(conn.execute(t.models.insert().values(
+            name=name, version=version, predictor=predictor.name,
+            params=json.loads(json.dumps(predictor.get_params(), default=str)),
+            path=rel.as_posix(), artifacts=artifacts, training_fingerprint=training_fingerprint,
+            metrics=metrics or {}, card=full_card, created_at=now(),
+        )).inserted_primary_key[0])
+        for alias in aliases:
+            _set_alias(conn, name, alias, model_id)
+        ws.store.audit(conn, "glamlab", "model.save", f"{name}@{version}",
+                       predictor=predictor.name)
+    return get_model(ws, f"{name}@{version}")
+
+
+def _set_alias(conn: sa.Connection, name: str, alias: str, model_id: int) -> None:
+    from ..store import schema as s
+
+    conn.execute(s.model_aliases.delete().where(s.model_aliases.c.name == name,
+                                                 s.model_aliases.c.alias == alias))
+    conn.execute(s.model_aliases.insert().values(name=name, alias=alias, model_id=model_id,
+                                                 updated_at=now()))
+
+
+def set_alias(ws: Workspace, spec: str, alias: str, *, actor: str = "glamlab") -> ModelVersion:
+    mv = get_model(ws, spec)
+    with ws.store.write() as conn:
+        _set_alias(conn, mv.name, alias, mv.id)
+        ws.store.audit(conn, actor, "model.alias", mv.spec, alias=alias)
+    return get_model(ws, mv.spec)
+
+
+def _aliases(conn: sa.Connection, model_id: int) -> list[str]:
+    from ..store import schema as s
+
+    return sorted(r[0] for r in conn.execute(
+        sa.select(s.model_aliases.c.alias).where(s.model_aliases.c.model_id == model_id)))
+
+
+def _row(conn: sa.Connection, row: Any) -> ModelVersion:
+    return ModelVersion(
+        id=row.id, name=row.name, version=row.version, predictor=row.predictor,
+        params=row.params or {}, path=row.path, artifacts=row.artifacts or {},
+        training_fingerprint=row.training_fingerprint, metrics=row.metrics or {},
+        card=row.card or {}, created_at=row.created_at, aliases=_aliases(conn, row.id))
+
+
+def get_model(ws: Workspace, spec: str) -> ModelVersion:
+    """Find a model version by ``NAME``, ``NAME@ALIAS`` or ``NAME@N``, or by numeric id."""
+    t = ws.store.t
+    name, _, tag = spec.partition("@")
+    with ws.store.read() as conn:
+        if not tag:
+            q = sa.select(t.models).where(t.models.c.name == name).order_by(
+                t.models.c.version.desc()).limit(1)
+        elif tag.isdigit():
+            q = sa.select(t.models).where(t.models.c.name == name,
+                                          t.models.c.version == int(tag))
+        else:
+            q = sa.select(t.models).join(
+                t.model_aliases, t.model_aliases.c.model_id == t.models.c.id
+            ).where(t.model_aliases.c.name == name, t.model_aliases.c.alias == tag)
+        row = conn.execute(q).first()
+        if row is None:
+            known = [r[0] for r in conn.execute(sa.select(sa.distinct(t.models.c.name)))]
+            raise ModelNotFound(
+                f"no model {spec!r}",
+                hint=("known models: " + ", ".join(sorted(known))) if known
+                else "train one first with glamlab train PREDICTOR")
+        return _row(conn, row)
+
+
+def get_model_by_id(ws: Workspace, model_id: int) -> ModelVersion:
+    t = ws.store.t
+    with ws.store.read() as conn:
+        row = conn.execute(sa.select(t.models).where(t.models.c.id == model_id)).first()
+        if row is None:
+            raise ModelNotFound(f"no model with id {model_id}")
+        return _row(conn, row)
+
+
+def list_models(ws: Workspace) -> list[ModelVersion]:
+    t = ws.store.t
+    with ws.store.read() as conn:
+        rows = conn.execute(sa.select(t.models).order_by(t.models.c.name, t.models.c.version)).all()
+        return [_row(conn, r) for r in rows]
+
+
+def load_model(ws: Workspace, spec: str) -> tuple[ModelVersion, Predictor]:
+    """Find a model version, check its artifacts' sha256, and load the predictor."""
+    from ..predictors.base import Predictor
+
+    mv = get_model(ws, spec)
+    if not mv.path:
+        raise ModelNotFound(f"model {mv.spec} has no saved artifacts")
+    folder = ws.root / mv.path
+    for rel, digest in mv.artifacts.items():
+        f = folder / rel
+        if not f.exists():
+            raise PredictorError(f"model {mv.spec}: artifact {rel} is missing from {folder}",
+                                 hint="restore the models/ folder from a backup, or retrain")
+        if _sha256(f) != digest:
+            raise PredictorError(f"model {mv.spec}: artifact {rel} has changed since it was saved"
+                                 " (sha256 mismatch)",
+                                 hint="restore the original file, or retrain the model")
+    return mv, Predictor.load(folder)

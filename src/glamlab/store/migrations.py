@@ -1,0 +1,99 @@
+"""Named, versioned migrations.
+
+Each migration is a function ``up(conn)`` registered with :func:`migration`. They
+run in version order inside one transaction each, and ``schema_migrations`` records
+what ran. A database whose newest applied version is above :data:`LATEST` was
+written by a newer glamlab: we refuse to touch it (:class:`SchemaTooNew`).
+
+Rules for writing one:
+- never edit a migration that has shipped; add a new one;
+- use only portable operations (they run on SQLite and PostgreSQL);
+- a migration that adds a column or table must also change :mod:`.schema`, and
+  must be idempotent (use :func:`add_column_if_missing` / :func:`create_table_if_missing`),
+  because a new database gets the current schema from the initial migration's tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from . import schema
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    up: Callable[[sa.Connection], None]
+
+
+MIGRATIONS: list[Migration] = []
+
+
+def migration(version: int, name: str) -> Callable[[Callable[[sa.Connection], None]], Callable]:
+    def register(fn: Callable[[sa.Connection], None]) -> Callable[[sa.Connection], None]:
+        if any(m.version == version for m in MIGRATIONS):
+            raise RuntimeError(f"two migrations share version {version}")
+        MIGRATIONS.append(Migration(version, name, fn))
+        MIGRATIONS.sort(key=lambda m: m.version)
+        return fn
+
+    return register
+
+
+def create_table_if_missing(conn: sa.Connection, table: sa.Table) -> None:
+    table.create(conn, checkfirst=True)
+    for index in table.indexes:
+        index.create(conn, checkfirst=True)
+
+
+def add_column_if_missing(conn: sa.Connection, table: str, column: sa.Column) -> None:
+    existing = {c["name"] for c in sa.inspect(conn).get_columns(table)}
+    if column.name in existing:
+        return
+    ddl = sa.schema.CreateColumn(column).compile(dialect=conn.dialect)
+    conn.exec_driver_sql(f'ALTER TABLE "{table}" ADD COLUMN {ddl}')
+
+
+INITIAL_TABLES = [
+    "items",
+    "ingests",
+    "ingest_errors",
+    "labels",
+    "splits",
+    "features",
+    "models",
+    "model_aliases",
+    "evaluations",
+    "runs",
+    "predictions",
+    "run_failures",
+    "machine_metadata",
+    "review_queue",
+    "decisions",
+    "audit_log",
+    "users",
+    "alerts",
+    "service_cache",
+]
+
+
+@migration(1, "initial")
+def _initial(conn: sa.Connection) -> None:
+    for name in INITIAL_TABLES:
+        create_table_if_missing(conn, schema.metadata.tables[name])
+
+
+# Import-time registration of later migrations goes here, e.g.
+# @migration(2, "add_runs_note")
+# def _add_runs_note(conn): add_column_if_missing(conn, "runs", sa.Column("note", sa.Text))
+
+
+def latest() -> int:
+    return MIGRATIONS[-1].version if MIGRATIONS else 0
+
+
+LATEST = latest()

@@ -1,0 +1,64 @@
+"""Shared fixtures. Workspaces are real: SQLite files in tmp_path by default, or a fresh
+PostgreSQL database per test when GLAMLAB_TEST_PG is set (see tests/pg.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("GLAMLAB_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GLAMLAB_WORKSPACE", raising=False)
+    monkeypatch.delenv("GLAMLAB_DB", raising=False)
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
+    """None for the default SQLite store, or a fresh PostgreSQL database URL."""
+    pg = os.environ.get("GLAMLAB_TEST_PG")
+    if not pg:
+        return None
+    from tests.pg import fresh_database
+
+    return fresh_database(pg, request.node.name)
+
+
+@pytest.fixture
+def make_ws(tmp_path: Path, request: pytest.FixtureRequest):
+    """Factory: make_ws(name, task=..., modality=..., labels=[...], **kw) -> Workspace.
+
+    Each workspace gets its own store: a SQLite file, or a fresh PostgreSQL database."""
+    from glamlab import Workspace
+
+    made = []
+    pg = os.environ.get("GLAMLAB_TEST_PG")
+
+    def factory(name: str = "ws", **kw):
+        kw.setdefault("task", "test-task")
+        kw.setdefault("modality", "image")
+        kw.setdefault("labels", ["a", "b"])
+        kw.setdefault("need", "a test project")
+        if pg and "db" not in kw:
+            from tests.pg import fresh_database
+
+            kw["db"] = fresh_database(pg, f"{request.node.name}_{name}")
+        ws = Workspace.init(tmp_path / name, **kw)
+        made.append(ws)
+        return ws
+
+    yield factory
+    for ws in made:
+        ws.close()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.exists():
+        pytest.skip(f"the shared datasets are not beside this checkout ({SHARED_DATA})")
+    return SHARED_DATA
