@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "migrate": ("glamlab.cli.workspace:migrate", "Upgrade the workspace database schema."),
     "ingest": ("glamlab.cli.ingest:ingest", "Read folders, IIIF manifests, ALTO/PAGE, text, CSV/JSONL/Parquet."),
     "items": ("glamlab.cli.items:items", "Count, list, show and filter items; see ingest errors."),
+    "monitor": ("glamlab.cli.monitor:monitor", "Watch for drift; exit status 3 when an alert fires."),
     "demo": ("glamlab.cli.demo:demo", "Run a whole project on a bundled sample collection."),
 }
 

@@ -1,0 +1,48 @@
+"""glamlab monitor"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+import click
+
+from ._common import emit, json_option, open_ws
+
+
+@click.command()
+@click.option("--model", default=None, help="Model spec (default: the champion).")
+@click.option("--reference", type=click.Choice(["test", "first"]), default=None,
+              help="Compare with the test-split predictions or the first production window.")
+@click.option("--window", type=click.Choice(["run", "day", "week"]), default=None,
+              help="Cut production predictions by run or by time.")
+@click.option("--min-window", type=int, default=None,
+              help="Fewer items than this in a window: 'not enough data' (default 30).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Only windows ending on or after this date.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None,
+              help="Write an offline HTML report with a plot per signal.")
+@json_option
+@click.pass_context
+def monitor(ctx: click.Context, model: str | None, reference: str | None, window: str | None,
+            min_window: int | None, since: datetime | None, html_path: str | None,
+            as_json: bool) -> None:
+    """Watch for drift: label mix, scores, inputs, reviewer overrides, failures.
+
+    Exit status 3 when an alert fires (for cron). Alerts are stored and shown in the web app.
+    """
+    from ..monitoring.monitor import ALERT_EXIT_CODE
+    from ..monitoring.monitor import monitor as run_monitor
+
+    ws = open_ws(ctx)
+    report = run_monitor(ws, model, reference=reference, window=window, min_window=min_window,
+                         since=since)
+    if html_path:
+        from ..monitoring.html import render
+
+        with open(html_path, "w", encoding="utf-8") as fh:
+            fh.write(render(report))
+    emit(report.to_dict(), as_json, lambda _d: report.summary() + (
+        f"\nReport written to {html_path}." if html_path else ""))
+    if report.alerts:
+        sys.exit(ALERT_EXIT_CODE)

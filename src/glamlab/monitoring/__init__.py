@@ -1,0 +1,1 @@
+"""Drift statistics, windows, thresholds calibrated on the reference, alerts."""

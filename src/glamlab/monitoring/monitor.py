@@ -1,0 +1,402 @@
+"""``glamlab monitor``: compare recent windows of predictions with a reference.
+
+Thresholds come from the reference period's own variability (as NannyML does): the
+reference is cut into chunks the size of a window, each chunk is compared with the rest
+of the reference, and the alert threshold is the mean + 3 standard deviations of those
+chunk statistics (never below their 99th percentile). A window smaller than
+``min_window`` items says "not enough data" instead of guessing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import sqlalchemy as sa
+
+from ..errors import GlamlabError
+from ..store import now
+from .signals import IMAGE_PRESET, TEXT_PRESET, Signal
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+ALERT_EXIT_CODE = 3
+
+
+@dataclass
+class MonitorConfig:
+    reference: str = "test"  # test | first
+    window: str = "run"  # run | day | week
+    min_window: int = 30
+    chunks: int = 30
+    sigma: float = 3.0
+    max_failure_rate: float = 0.02
+    seed: int = 0
+
+    @classmethod
+    def from_card(cls, section: dict[str, Any], **override: Any) -> MonitorConfig:
+        cfg = cls(**{k: v for k, v in section.items() if k in cls.__dataclass_fields__})
+        for k, v in override.items():
+            if v is not None:
+                setattr(cfg, k, v)
+        if cfg.reference not in ("test", "first"):
+            raise GlamlabError(f"unknown reference {cfg.reference!r}",
+                               hint="use reference = 'test' or 'first' in [monitor]")
+        if cfg.window not in ("run", "day", "week"):
+            raise GlamlabError(f"unknown window {cfg.window!r}", hint="use run, day or week")
+        return cfg
+
+
+@dataclass
+class SignalResult:
+    signal: str
+    status: str  # ok | alert | not enough data | no data
+    value: float | None = None
+    threshold: float | None = None
+    n: int = 0
+    context: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"signal": self.signal, "status": self.status, "value": _num(self.value),
+                "threshold": _num(self.threshold), "n": self.n,
+                "context": {k: _num(v) for k, v in self.context.items()}}
+
+
+@dataclass
+class Window:
+    key: str
+    start: datetime | None
+    end: datetime | None
+    rows: list[dict[str, Any]]
+    results: list[SignalResult] = field(default_factory=list)
+
+    @property
+    def alerts(self) -> list[SignalResult]:
+        return [r for r in self.results if r.status == "alert"]
+
+
+@dataclass
+class MonitorReport:
+    model: str
+    reference: str
+    reference_size: int
+    windows: list[Window]
+    signals: list[Signal]
+    config: MonitorConfig
+
+    @property
+    def alerts(self) -> list[tuple[Window, SignalResult]]:
+        return [(w, r) for w in self.windows for r in w.alerts]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "reference": self.reference,
+            "reference_size": self.reference_size,
+            "min_window": self.config.min_window,
+            "alert": bool(self.alerts),
+            "alerts": [{"window": w.key, **r.to_dict()} for w, r in self.alerts],
+            "signals": [{"name": s.name, "description": s.description} for s in self.signals]
+            + [{"name": "override_rate", "description": "Share of reviewed predictions that a "
+                "person rejected or corrected"},
+               {"name": "failure_rate", "description": "Share of items that failed in the run"}],
+            "windows": [{"window": w.key, "start": w.start, "end": w.end, "n": len(w.rows),
+                         "results": [r.to_dict() for r in w.results]} for w in self.windows],
+        }
+
+    def summary(self) -> str:
+        lines = [f"Monitoring {self.model}: reference = {self.reference} "
+                 f"({self.reference_size:,} items), {len(self.windows)} windows."]
+        for w in self.windows:
+            bad = ", ".join(f"{r.signal} {r.value:.3f} > {r.threshold:.3f}" for r in w.alerts)
+            thin = [r.signal for r in w.results if r.status == "not enough data"]
+            if bad:
+                lines.append(f"  ALERT  {w.key} ({len(w.rows):,} items): {bad}")
+            elif thin and len(thin) == len(w.results):
+                lines.append(f"  -      {w.key} ({len(w.rows):,} items): not enough data "
+                             f"(fewer than {self.config.min_window})")
+            else:
+                lines.append(f"  ok     {w.key} ({len(w.rows):,} items)")
+        if self.alerts:
+            lines.append("Something changed: look at the alerting windows before trusting their "
+                         "predictions; consider more labels from the new material and "
+                         "`glamlab retrain`.")
+        else:
+            lines.append("No drift beyond what the reference itself varies by.")
+        return "\n".join(lines)
+
+
+def _num(v: Any) -> Any:
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return v
+    return None if math.isnan(f) else round(f, 6)
+
+
+# -- data ------------------------------------------------------------------------------
+def _rows_for_model(ws: Workspace, model_id: int) -> list[dict[str, Any]]:
+    t = ws.store.t
+    q = (sa.select(t.predictions.c.item_id, t.predictions.c.label, t.predictions.c.labels,
+                   t.predictions.c.score, t.predictions.c.run_id, t.predictions.c.created_at,
+                   t.items.c.width, t.items.c.height, t.items.c.text, t.items.c.meta,
+                   t.items.c.content_hash)
+         .join(t.items, sa.and_(t.items.c.item_id == t.predictions.c.item_id,
+                                t.items.c.is_current.is_(True)))
+         .where(t.predictions.c.model_id == model_id)
+         .order_by(t.predictions.c.created_at, t.predictions.c.id))
+    rows = []
+    with ws.store.read() as conn:
+        for r in conn.execute(q):
+            d = dict(r._mapping)
+            w, h = d.pop("width"), d.pop("height")
+            d["megapixels"] = (w * h / 1e6) if w and h else None
+            text = d.pop("text")
+            d["text_length"] = len(text) if text else None
+            rows.append(d)
+    return rows
+
+
+def _attach_image_features(ws: Workspace, rows: list[dict[str, Any]]) -> None:
+    """Brightness, ink ratio and a feature vector per item from the feature cache."""
+    try:
+        from ..features import monitoring_features
+    except ImportError:
+        return
+    feats = monitoring_features(ws, [r["item_id"] for r in rows])
+    for r in rows:
+        f = feats.get(r["item_id"])
+        if f is not None:
+            r["brightness"] = f.get("brightness")
+            r["ink_ratio"] = f.get("ink_ratio")
+            r["features"] = f.get("vector")
+
+
+def _test_ids(ws: Workspace) -> set[str]:
+    t = ws.store.t
+    with ws.store.read() as conn:
+        return {r[0] for r in conn.execute(sa.select(t.splits.c.item_id)
+                                           .where(t.splits.c.split == "test"))}
+
+
+def _windows(rows: list[dict[str, Any]], how: str) -> list[Window]:
+    groups: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        if how == "run":
+            key: Any = f"run {r['run_id']}"
+        else:
+            ts: datetime = r["created_at"]
+            start = datetime(ts.year, ts.month, ts.day)
+            if how == "week":
+                start -= timedelta(days=start.weekday())
+            key = start
+        groups[key].append(r)
+    out = []
+    for key, rs in groups.items():
+        times = [r["created_at"] for r in rs]
+        label = key if isinstance(key, str) else key.strftime("%Y-%m-%d")
+        out.append(Window(label, min(times), max(times), rs))
+    out.sort(key=lambda w: w.start or datetime.min)
+    return out
+
+
+# -- calibration -------------------------------------------------------------------------
+def _calibrate(signal: Signal, ref_rows: list[dict[str, Any]], n_window: int,
+               cfg: MonitorConfig, rng: np.random.Generator) -> float | None:
+    """Threshold from the reference's own variability at this window size."""
+    n_ref = len(ref_rows)
+    m = min(n_window, n_ref // 2)
+    if m < cfg.min_window:
+        return None
+    values = []
+    for _ in range(cfg.chunks):
+        idx = rng.permutation(n_ref)
+        chunk = [ref_rows[i] for i in idx[:m]]
+        rest = [ref_rows[i] for i in idx[m:]]
+        a, b = _values(signal, rest), _values(signal, chunk)
+        if signal.size(a) < cfg.min_window or signal.size(b) < cfg.min_window:
+            return None
+        v = signal.compare(a, b)["value"]
+        if np.isfinite(v):
+            values.append(v)
+    if len(values) < max(5, cfg.chunks // 2):
+        return None
+    arr = np.array(values)
+    return float(max(arr.mean() + cfg.sigma * arr.std(ddof=1), np.quantile(arr, 0.99)))
+
+
+def _values(signal: Signal, rows: list[dict[str, Any]]) -> Any:
+    v = signal.values(rows)
+    return Counter(v) if signal.kind == "categorical" else v
+
+
+# -- rates -------------------------------------------------------------------------------
+def _override_rates(ws: Workspace, item_ids: list[str]) -> tuple[int, int]:
+    t = ws.store.t
+    overridden = total = 0
+    with ws.store.read() as conn:
+        for i in range(0, len(item_ids), 900):
+            chunk = item_ids[i : i + 900]
+            for action, n in conn.execute(
+                sa.select(t.decisions.c.action, sa.func.count()).where(
+                    t.decisions.c.item_id.in_(chunk)).group_by(t.decisions.c.action)):
+                total += int(n)
+                if action in ("reject", "correct"):
+                    overridden += int(n)
+    return overridden, total
+
+
+def _failures(ws: Workspace, model_id: int) -> dict[int, tuple[int, int]]:
+    t = ws.store.t
+    with ws.store.read() as conn:
+        return {r.id: (int(r.failed or 0), int((r.done or 0) + (r.failed or 0)))
+                for r in conn.execute(sa.select(t.runs.c.id, t.runs.c.done, t.runs.c.failed)
+                                      .where(t.runs.c.model_id == model_id))}
+
+
+def _rate_result(name: str, k: int, n: int, expected: float, cfg: MonitorConfig,
+                 floor: float = 0.0) -> SignalResult:
+    if n < cfg.min_window:
+        return SignalResult(name, "not enough data" if n else "no data", k / n if n else None,
+                            None, n)
+    p = min(max(expected, 1e-6), 1 - 1e-6)
+    threshold = max(floor, p + cfg.sigma * math.sqrt(p * (1 - p) / n))
+    value = k / n
+    return SignalResult(name, "alert" if value > threshold else "ok", value, threshold, n,
+                        {"expected": expected})
+
+
+# -- the monitor ------------------------------------------------------------------------------
+def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = None,
+            window: str | None = None, min_window: int | None = None,
+            since: datetime | None = None, store_alerts: bool = True) -> MonitorReport:
+    from ..registry.models import get_model
+
+    cfg = MonitorConfig.from_card(ws.card.section("monitor"), reference=reference, window=window,
+                                  min_window=min_window)
+    mv = get_model(ws, model or _default_model(ws))
+    rows = _rows_for_model(ws, mv.id)
+    if not rows:
+        raise GlamlabError(f"model {mv.spec} has no predictions to monitor",
+                           hint=f"run it first: glamlab run --model {mv.spec}")
+    signals = IMAGE_PRESET if ws.card.modality == "image" else TEXT_PRESET
+    if ws.card.modality == "image":
+        _attach_image_features(ws, rows)
+
+    test_ids = _test_ids(ws) if cfg.reference == "test" else set()
+    if cfg.reference == "test":
+        ref_rows = [r for r in rows if r["item_id"] in test_ids]
+        prod = [r for r in rows if r["item_id"] not in test_ids]
+        if len(ref_rows) < 2 * cfg.min_window:
+            raise GlamlabError(
+                f"only {len(ref_rows)} predictions of {mv.spec} on test-split items, too few for "
+                f"a reference (need {2 * cfg.min_window})",
+                hint="run the model over the test split too, or use --reference first")
+        windows = _windows(prod, cfg.window)
+        ref_name = "test split"
+    else:
+        windows = _windows(rows, cfg.window)
+        if len(windows) < 2:
+            raise GlamlabError("only one window of predictions: nothing to compare yet",
+                               hint="monitor again after the next run")
+        ref_rows = windows[0].rows
+        windows = windows[1:]
+        ref_name = "the earliest production window"
+    if since is not None:
+        windows = [w for w in windows if w.end and w.end >= since]
+
+    rng = np.random.default_rng(cfg.seed)
+    ref_values = {s.name: _values(s, ref_rows) for s in signals}
+    thresholds: dict[tuple[str, int], float | None] = {}
+    expected_override = _expected_override(ws, mv.metrics)
+    failures = _failures(ws, mv.id)
+    ref_fail = [failures.get(int(r["run_id"])) for r in ref_rows[:1]]
+    base_fail = (ref_fail[0][0] / ref_fail[0][1]) if ref_fail and ref_fail[0] and ref_fail[0][1] else 0.0
+
+    for w in windows:
+        for s in signals:
+            cur = _values(s, w.rows)
+            n = s.size(cur)
+            if n == 0 or s.size(ref_values[s.name]) == 0:
+                w.results.append(SignalResult(s.name, "no data", n=n))
+                continue
+            if n < cfg.min_window:
+                w.results.append(SignalResult(s.name, "not enough data", n=n))
+                continue
+            bucket = (s.name, _bucket(n))
+            if bucket not in thresholds:
+                thresholds[bucket] = _calibrate(s, ref_rows, n, cfg, rng)
+            threshold = thresholds[bucket]
+            comp = s.compare(ref_values[s.name], cur)
+            value = comp.pop("value")
+            if threshold is None or not np.isfinite(value):
+                w.results.append(SignalResult(s.name, "not enough data", value, None, n, comp))
+                continue
+            status = "alert" if value > threshold else "ok"
+            w.results.append(SignalResult(s.name, status, value, threshold, n, comp))
+        k, n = _override_rates(ws, sorted({r["item_id"] for r in w.rows}))
+        w.results.append(_rate_result("override_rate", k, n, expected_override, cfg))
+        run_ids = {int(r["run_id"]) for r in w.rows}
+        fk = sum(failures.get(i, (0, 0))[0] for i in run_ids)
+        fn = sum(failures.get(i, (0, 0))[1] for i in run_ids)
+        w.results.append(_rate_result("failure_rate", fk, fn, base_fail, cfg,
+                                      floor=cfg.max_failure_rate))
+
+    report = MonitorReport(mv.spec, ref_name, len(ref_rows), windows, list(signals), cfg)
+    if store_alerts:
+        _store_alerts(ws, report)
+    return report
+
+
+def _bucket(n: int) -> int:
+    """Windows of similar size share a calibration (powers of two)."""
+    return 1 << max(0, int(math.log2(max(n, 1))))
+
+
+def _expected_override(ws: Workspace, metrics: dict[str, Any]) -> float:
+    """Reviewers should overrule about as often as the model errs on the test split."""
+    for key in ("accuracy", "f1_samples", "f1_macro"):
+        v = metrics.get(key)
+        if isinstance(v, dict):
+            v = v.get("value")
+        if isinstance(v, int | float):
+            return float(max(0.0, 1.0 - v))
+    return 0.1
+
+
+def _default_model(ws: Workspace) -> str:
+    t = ws.store.t
+    with ws.store.read() as conn:
+        row = conn.execute(sa.select(t.model_aliases.c.name).where(
+            t.model_aliases.c.alias == "champion").limit(1)).first()
+        if row:
+            return f"{row[0]}@champion"
+        row = conn.execute(sa.select(t.models.c.name, t.models.c.version)
+                           .join(t.predictions, t.predictions.c.model_id == t.models.c.id)
+                           .order_by(t.predictions.c.id.desc()).limit(1)).first()
+    if row:
+        return f"{row[0]}@{row[1]}"
+    raise GlamlabError("no model has predictions yet",
+                       hint="glamlab run --model NAME first, or pass --model")
+
+
+def _store_alerts(ws: Workspace, report: MonitorReport) -> None:
+    t = ws.store.t
+    with ws.store.write() as conn:
+        for w, r in report.alerts:
+            key = f"{report.model} {w.key}"
+            exists = conn.execute(sa.select(t.alerts.c.id).where(
+                t.alerts.c.signal == r.signal, t.alerts.c.window == key)).first()
+            if exists:
+                continue
+            conn.execute(t.alerts.insert().values(
+                created_at=now(), signal=r.signal, window=key, value=_num(r.value),
+                threshold=_num(r.threshold), details={"model": report.model, "n": r.n,
+                                                      **{k: _num(v) for k, v in r.context.items()}}))

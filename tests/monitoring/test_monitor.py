@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from glamlab.monitoring.monitor import monitor
+from glamlab.store import now
+
+
+def _setup(ws, *, n_ref=300, windows=(), seed=0):
+    """A model whose test-split predictions form the reference, and production runs
+    drawn from given (p_a, score_mean) distributions."""
+    rng = np.random.default_rng(seed)
+    t = ws.store.t
+    with ws.store.write() as conn:
+        mid = conn.execute(t.models.insert().values(
+            name="m", version=1, predictor="majority", params={}, artifacts={}, metrics={
+                "accuracy": 0.9}, card={}, created_at=now())).inserted_primary_key[0]
+        items, preds, splits = [], [], []
+        run = 0
+
+        def add_run(n, p_a, mu, prefix, split=None):
+            nonlocal run
+            run = conn.execute(t.runs.insert().values(
+                model_id=mid, status="done", started_at=now(), done=n, failed=0
+            )).inserted_primary_key[0]
+            for i in range(n):
+                iid = f"{prefix}-{i:05d}"
+                lab = "a" if rng.random() < p_a else "b"
+                score = float(np.clip(rng.normal(mu, 0.08), 0.5, 1.0))
+                items.append(dict(item_id=iid, version=1, is_current=True, modality="image",
+                                  source_kind="test", source="t", content_hash=iid,
+                                  width=1000, height=1500, meta={}, created_at=now()))
+                preds.append(dict(run_id=run, model_id=mid, item_id=iid, label=lab, labels=[lab],
+                                  scores={lab: score}, score=score, created_at=now()))
+                if split:
+                    splits.append(dict(item_id=iid, split=split, created_at=now()))
+
+        add_run(n_ref, 0.3, 0.85, "ref", split="test")
+        for k, (n, p_a, mu) in enumerate(windows):
+            add_run(n, p_a, mu, f"w{k}")
+        conn.execute(t.items.insert(), items)
+        conn.execute(t.predictions.insert(), preds)
+        if splits:
+            conn.execute(t.splits.insert(), splits)
+
+
+def test_quiet_on_same_distribution_alert_on_shift(make_ws):
+    ws = make_ws()
+    _setup(ws, windows=[(200, 0.3, 0.85), (200, 0.3, 0.85), (200, 0.7, 0.65), (10, 0.9, 0.6)])
+    report = monitor(ws, "m@1")
+    by = {w.key: w for w in report.windows}
+    keys = list(by)
+    quiet1, quiet2, shifted, tiny = (by[k] for k in keys)
+    assert not quiet1.alerts and not quiet2.alerts
+    assert {r.signal for r in shifted.alerts} >= {"label_mix", "score"}
+    # a 10-item window is never judged
+    assert all(r.status in ("not enough data", "no data") for r in tiny.results)
+    # alerts are stored once, even when monitoring twice
+    monitor(ws, "m@1")
+    with ws.store.read() as conn:
+        import sqlalchemy as sa
+
+        n = conn.execute(sa.select(sa.func.count()).select_from(ws.store.t.alerts)).scalar()
+    assert n == len(shifted.alerts)
+
+
+def test_thresholds_come_from_reference_variability(make_ws):
+    """Large windows from the reference distribution stay quiet even though raw p-values
+    would fire on some of them at a 5% level."""
+    ws = make_ws()
+    _setup(ws, n_ref=600, windows=[(300, 0.3, 0.85)] * 8, seed=3)
+    report = monitor(ws, "m@1")
+    assert report.alerts == []
+    for w in report.windows:
+        for r in w.results:
+            if r.signal in ("label_mix", "score"):
+                assert r.threshold is not None and r.threshold > 0
+
+
+def test_not_enough_reference(make_ws):
+    from glamlab.errors import GlamlabError
+
+    ws = make_ws()
+    _setup(ws, n_ref=20, windows=[(200, 0.3, 0.85)])
+    with pytest.raises(GlamlabError, match="too few"):
+        monitor(ws, "m@1")
