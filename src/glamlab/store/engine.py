@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import weakref
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,9 @@ from sqlalchemy import event
 
 from ..errors import DatabaseUnavailable, SchemaTooNew, StoreError
 from . import migrations, schema
+
+# pg_advisory_xact_lock key held while migrating ("glamlab" in ASCII, truncated to int64).
+_MIGRATION_LOCK_KEY = 0x676C616D6C6162
 
 
 def now() -> datetime:
@@ -46,6 +50,11 @@ def redact(url: str) -> str:
         return "<database>"
 
 
+def _dispose_quietly(engine: sa.Engine) -> None:
+    with contextlib.suppress(Exception):
+        engine.dispose()
+
+
 class Store:
     """A migrated database for one workspace."""
 
@@ -55,11 +64,18 @@ class Store:
         self._write_lock = threading.RLock()
         self._pid = os.getpid()
         self.engine = self._create_engine()
+        # A store dropped without dispose() (a CLI command, a notebook) still closes
+        # its pooled connections cleanly instead of leaving them to the garbage collector.
+        self._finalizer = weakref.finalize(self, _dispose_quietly, self.engine)
         self.t = schema  # tables, as ``store.t.items`` etc.
-        if migrate:
-            self.migrate()
-        else:
-            self.check_schema()
+        try:
+            if migrate:
+                self.migrate()
+            else:
+                self.check_schema()
+        except BaseException:
+            self.engine.dispose()  # no connection left open behind a refused store
+            raise
 
     # -- engine ---------------------------------------------------------------
     def _create_engine(self) -> sa.Engine:
@@ -86,7 +102,19 @@ class Store:
                 conn.exec_driver_sql(f"BEGIN {mode}")
 
             return engine
-        return sa.create_engine(self.url, pool_pre_ping=True, pool_size=8, max_overflow=8)
+        try:
+            return sa.create_engine(
+                self.url,
+                pool_pre_ping=True,
+                pool_size=8,
+                max_overflow=8,
+                connect_args={"connect_timeout": 10} if self.url.startswith("postgresql") else {},
+            )
+        except ModuleNotFoundError as exc:
+            raise StoreError(
+                f"cannot use {redact(self.url)}: the database driver {exc.name} is not installed",
+                hint='pip install "glamlab[postgres]"',
+            ) from exc
 
     def after_fork(self) -> None:
         """Call in a child process before using the store: drop inherited connections."""
@@ -99,38 +127,66 @@ class Store:
         self.engine.dispose()
 
     # -- connections ----------------------------------------------------------
+    def _connect(self) -> sa.Connection:
+        try:
+            return self.engine.connect()
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            raise self._unavailable(exc) from exc
+
     @contextlib.contextmanager
     def read(self) -> Iterator[sa.Connection]:
         """A read-only connection (never blocked by the writer on SQLite WAL)."""
         try:
-            with self.engine.connect() as conn:
+            with self._connect() as conn:
                 yield conn
-        except sa.exc.OperationalError as exc:
-            raise self._unavailable(exc) from exc
+        except sa.exc.DBAPIError as exc:
+            if exc.connection_invalidated:  # the server went away mid-way
+                raise self._unavailable(exc) from exc
+            raise
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sa.Connection]:
-        """One atomic write transaction, serialised with the other writers."""
-        with self._write_lock:
+        """One atomic write transaction.
+
+        On SQLite writers are serialised: one at a time inside a process (a lock) and
+        across processes (``BEGIN IMMEDIATE`` takes the write lock up front, so two
+        processes never deadlock upgrading a read lock). On PostgreSQL transactions run
+        side by side with row-level locking; use ``SELECT ... FOR UPDATE`` or a
+        compare-and-set ``UPDATE ... WHERE version = :seen`` where a race matters.
+        """
+        lock = self._write_lock if self.is_sqlite else contextlib.nullcontext()
+        with lock:
             try:
-                with self.engine.connect() as conn:
+                with self._connect() as conn:
                     if self.is_sqlite:
                         conn = conn.execution_options(sqlite_begin="IMMEDIATE")
                     with conn.begin():
                         yield conn
             except sa.exc.OperationalError as exc:
-                if "locked" in str(exc).lower():
+                if self.is_sqlite and "locked" in str(exc).lower():
                     raise StoreError(
                         "the database is locked by another process for too long",
                         hint="wait for the other glamlab command to finish and try again",
                     ) from exc
-                raise self._unavailable(exc) from exc
+                if exc.connection_invalidated:
+                    raise self._unavailable(exc) from exc
+                raise
 
     def _unavailable(self, exc: Exception) -> DatabaseUnavailable:
-        return DatabaseUnavailable(
-            f"cannot reach the database {redact(self.url)}: {str(exc).splitlines()[0]}",
-            hint="check that the server is running and the URL (GLAMLAB_DB or --db) is right",
-        )
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        first = reason[0] if reason else type(exc).__name__
+        if self.is_sqlite:
+            hint = "check that the folder exists and is writable, and that the disk is not full"
+        elif "does not exist" in first and "database" in first:
+            hint = ("create the database first (createdb NAME, or CREATE DATABASE NAME; "
+                    "as a PostgreSQL superuser), or fix the name in GLAMLAB_DB / --db")
+        elif "password" in first or "authentication" in first:
+            hint = "check the user name and password in the URL (GLAMLAB_DB or --db)"
+        else:
+            hint = ("check that the PostgreSQL server is running and reachable from this "
+                    "machine, and that the host and port in the URL (GLAMLAB_DB or --db) are right")
+        return DatabaseUnavailable(f"cannot reach the database {redact(self.url)}: {first}",
+                                   hint=hint)
 
     # -- schema ---------------------------------------------------------------
     def schema_version(self) -> int:
@@ -161,9 +217,11 @@ class Store:
         if not pending:
             return applied
         with self.write() as conn:
+            self._lock_migrations(conn)
             schema.schema_migrations.create(conn, checkfirst=True)
         for m in pending:
             with self.write() as conn:
+                self._lock_migrations(conn)
                 done = conn.execute(
                     sa.select(schema.schema_migrations.c.version).where(
                         schema.schema_migrations.c.version == m.version
@@ -179,6 +237,12 @@ class Store:
                 )
             applied.append(m.name)
         return applied
+
+    def _lock_migrations(self, conn: sa.Connection) -> None:
+        """Two processes migrating one PostgreSQL database take turns (SQLite's
+        ``BEGIN IMMEDIATE`` already does this). Released at the end of the transaction."""
+        if not self.is_sqlite:
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK_KEY)))
 
     # -- small helpers used everywhere ---------------------------------------
     def audit(self, conn: sa.Connection, actor: str, action: str, obj: str | None = None,

@@ -1,7 +1,7 @@
 """The tables of a glamlab workspace, as SQLAlchemy Core metadata.
 
 The same definitions run on SQLite and PostgreSQL: only portable types are used
-(``JSON`` maps to TEXT on SQLite and ``json`` on PostgreSQL). Migrations in
+(:data:`JSON` maps to TEXT on SQLite and ``jsonb`` on PostgreSQL). Migrations in
 :mod:`glamlab.store.migrations` create and change these tables; nothing else does.
 
 Times are stored as naive UTC datetimes (see :func:`glamlab.store.now`).
@@ -10,8 +10,13 @@ Times are stored as naive UTC datetimes (see :func:`glamlab.store.now`).
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 metadata = sa.MetaData()
+
+# JSON columns: TEXT on SQLite, ``jsonb`` on PostgreSQL (``json`` there has no equality
+# operator, so DISTINCT, GROUP BY, UNION or ``=`` on such a column would fail).
+JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 schema_migrations = sa.Table(
     "schema_migrations",
@@ -39,7 +44,7 @@ items = sa.Table(
     sa.Column("text", sa.Text),
     sa.Column("width", sa.Integer),
     sa.Column("height", sa.Integer),
-    sa.Column("meta", sa.JSON, nullable=False, default=dict),
+    sa.Column("meta", JSON, nullable=False, default=dict),
     sa.Column("ingest_id", sa.Integer),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.UniqueConstraint("item_id", "version", name="uq_items_item_version"),
@@ -51,7 +56,7 @@ ingests = sa.Table(
     "ingests",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("sources", sa.JSON, nullable=False),
+    sa.Column("sources", JSON, nullable=False),
     sa.Column("started_at", sa.DateTime, nullable=False),
     sa.Column("finished_at", sa.DateTime),
     sa.Column("added", sa.Integer, nullable=False, default=0),
@@ -114,12 +119,12 @@ models = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("predictor", sa.String(200), nullable=False),
-    sa.Column("params", sa.JSON, nullable=False, default=dict),
+    sa.Column("params", JSON, nullable=False, default=dict),
     sa.Column("path", sa.Text),  # artifact folder, relative to the workspace
-    sa.Column("artifacts", sa.JSON, nullable=False, default=dict),  # file -> sha256
+    sa.Column("artifacts", JSON, nullable=False, default=dict),  # file -> sha256
     sa.Column("training_fingerprint", sa.String(64)),
-    sa.Column("metrics", sa.JSON, nullable=False, default=dict),
-    sa.Column("card", sa.JSON, nullable=False, default=dict),
+    sa.Column("metrics", JSON, nullable=False, default=dict),
+    sa.Column("card", JSON, nullable=False, default=dict),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.UniqueConstraint("name", "version", name="uq_models_name_version"),
 )
@@ -141,7 +146,7 @@ evaluations = sa.Table(
     sa.Column("candidate", sa.String(200), nullable=False),
     sa.Column("test_fingerprint", sa.String(64), nullable=False),
     sa.Column("metric", sa.String(50), nullable=False),
-    sa.Column("results", sa.JSON, nullable=False),
+    sa.Column("results", JSON, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
@@ -153,7 +158,7 @@ runs = sa.Table(
     sa.Column("status", sa.String(20), nullable=False),  # running | done | stopped | failed
     sa.Column("engine", sa.String(20), nullable=False, default="local"),
     sa.Column("workers", sa.Integer, nullable=False, default=1),
-    sa.Column("query", sa.JSON, nullable=False, default=dict),
+    sa.Column("query", JSON, nullable=False, default=dict),
     sa.Column("planned", sa.Integer, nullable=False, default=0),
     sa.Column("done", sa.Integer, nullable=False, default=0),
     sa.Column("failed", sa.Integer, nullable=False, default=0),
@@ -172,8 +177,8 @@ predictions = sa.Table(
     sa.Column("model_id", sa.Integer, nullable=False),
     sa.Column("item_id", sa.String(500), nullable=False),
     sa.Column("label", sa.String(200)),  # top label (single-label) or null
-    sa.Column("labels", sa.JSON, nullable=False),  # predicted labels (list)
-    sa.Column("scores", sa.JSON, nullable=False),  # label -> score
+    sa.Column("labels", JSON, nullable=False),  # predicted labels (list)
+    sa.Column("scores", JSON, nullable=False),  # label -> score
     sa.Column("score", sa.Float),  # score of the top label
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.UniqueConstraint("model_id", "item_id", name="uq_predictions_model_item"),
@@ -254,7 +259,7 @@ audit_log = sa.Table(
     sa.Column("actor", sa.String(200), nullable=False),
     sa.Column("action", sa.String(100), nullable=False),
     sa.Column("object", sa.Text),
-    sa.Column("details", sa.JSON, nullable=False, default=dict),
+    sa.Column("details", JSON, nullable=False, default=dict),
 )
 
 users = sa.Table(
@@ -275,7 +280,7 @@ alerts = sa.Table(
     sa.Column("window", sa.String(200), nullable=False),
     sa.Column("value", sa.Float),
     sa.Column("threshold", sa.Float),
-    sa.Column("details", sa.JSON, nullable=False, default=dict),
+    sa.Column("details", JSON, nullable=False, default=dict),
 )
 
 # Answers of external services by content hash, so a re-run never pays twice.
@@ -284,7 +289,7 @@ service_cache = sa.Table(
     metadata,
     sa.Column("service", sa.String(200), primary_key=True),
     sa.Column("content_hash", sa.String(64), primary_key=True),
-    sa.Column("response", sa.JSON, nullable=False),
+    sa.Column("response", JSON, nullable=False),
     sa.Column("cost", sa.Float, nullable=False, default=0.0),
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
