@@ -1,0 +1,97 @@
+"""glamlab run / glamlab runs"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ._common import emit, json_option, open_ws, show_progress, table
+
+
+@click.command()
+@click.option("--model", "model_spec", metavar="NAME[@alias]",
+              help="Model version: NAME (latest), NAME@alias or NAME@N. Default: the champion.")
+@click.option("--items", "items_query", metavar="QUERY",
+              help="Only items matching QUERY, e.g. 'collection=maps', 'label=graphic', "
+                   "'split=test', 'unlabelled', 'pred.blank@champion=content'.")
+@click.option("--workers", type=int, default=None,
+              help="Worker processes (default: the number of cores; 0 = in this process).")
+@click.option("--batch-size", type=int, default=None,
+              help="Items per batch; each batch is stored atomically. [default: 256]")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local worker processes, or an existing Ray cluster.")
+@click.option("--address", metavar="ADDR", help="Ray cluster address (with --engine ray).")
+@click.option("--resume", is_flag=True,
+              help="Continue the latest unfinished run of this model instead of starting one.")
+@click.option("--force", is_flag=True,
+              help="Predict again the items this model version has already predicted.")
+@click.option("--timeout", type=float, default=300.0, show_default=True,
+              help="Seconds allowed per item before it is recorded as failed.")
+@json_option
+@click.pass_context
+def run(ctx: click.Context, model_spec: str | None, items_query: str | None,
+        workers: int | None, batch_size: int | None, engine: str, address: str | None,
+        resume: bool, force: bool, timeout: float, as_json: bool) -> None:
+    """Run a model over the collection and store one prediction per item.
+
+    Items this model version has already predicted are skipped, so running again (or
+    with --resume) after a crash or Ctrl-C finishes the job. Items that cannot be
+    predicted are recorded with the reason and the run goes on.
+
+    \b
+    Examples:
+      glamlab run --model illustrations@champion
+      glamlab run --model lang@3 --items collection=letters --workers 4
+      glamlab run --resume
+      glamlab run --engine ray --address 10.0.0.5:6379
+      glamlab runs --failures 12
+    """
+    from ..inference import run as run_model
+
+    ws = open_ws(ctx)
+    try:
+        report = run_model(ws, model_spec, items_query, workers=workers, batch_size=batch_size,
+                           engine=engine, address=address, resume=resume, force=force,
+                           timeout=timeout, progress=show_progress(as_json))
+    finally:
+        ws.close()
+    emit(report.to_dict(), as_json, lambda d: report.summary())
+    if report.status == "stopped":
+        sys.exit(130)
+
+
+def _runs_text(rows: list[dict[str, Any]]) -> str:
+    return table(rows, ["run_id", "model", "status", "planned", "done", "failed", "remaining",
+                        "items_per_s", "engine", "workers", "items", "started_at"])
+
+
+@click.command()
+@click.option("--failures", "failures_of", type=int, metavar="RUN_ID",
+              help="List the items that run could not predict, with the reason.")
+@click.option("--limit", type=int, default=None, help="At most this many rows.")
+@json_option
+@click.pass_context
+def runs(ctx: click.Context, failures_of: int | None, limit: int | None, as_json: bool) -> None:
+    """List runs with status, counts, throughput and model version.
+
+    \b
+    Examples:
+      glamlab runs
+      glamlab runs --failures 3 --json
+    """
+    from ..inference import list_runs, run_failures
+
+    ws = open_ws(ctx)
+    try:
+        if failures_of is not None:
+            rows = run_failures(ws, failures_of, limit=limit)
+            emit(rows, as_json, lambda r: table(r, ["item_id", "reason", "at"])
+                 if r else f"run {failures_of} has no failures")
+        else:
+            rows = list_runs(ws, limit=limit)
+            emit(rows, as_json, lambda r: _runs_text(r) if r else
+                 "no runs yet: start one with glamlab run --model NAME")
+    finally:
+        ws.close()

@@ -1,0 +1,189 @@
+"""The local engine: worker processes that each load the model once.
+
+The parent process is the single writer. It hands batches to idle workers, stores each
+result as soon as it arrives, and watches the workers: a batch that runs past its time
+limit, or whose worker dies (a segfault in a decoder, the out-of-memory killer), is
+split into single items and retried; an item that still times out or kills its worker
+is recorded as a failure and the run goes on with a fresh worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from typing import TYPE_CHECKING, Any
+
+from ..errors import RunError
+from .worker import Failure, ModelRef, Row, predict_batch, worker_main
+
+if TYPE_CHECKING:
+    from ..items import Item
+    from ..predictors.base import Predictor
+
+OnResult = Callable[[list["Row"], list["Failure"]], None]
+
+
+@dataclass
+class _Task:
+    id: int
+    items: list[Item]
+
+
+@dataclass
+class _Slot:
+    proc: Any
+    conn: Any
+    task: _Task | None = None
+    started: float = 0.0
+    ready: bool = False
+    waiting: list[Any] = field(default_factory=list)
+
+
+def _context() -> Any:
+    # fork starts fast and shares what the parent imported; macOS and Windows spawn
+    if sys.platform.startswith("linux"):
+        return mp.get_context("fork")
+    return mp.get_context("spawn")
+
+
+def run_inline(predictor: Predictor, threshold: float, batches: Iterator[list[Item]],
+               on_result: OnResult, should_stop: Callable[[], bool],
+               tick: Callable[[], None]) -> None:
+    """Predict in this process (``workers=0``): no time limits, handy in a debugger."""
+    for batch in batches:
+        rows, failures = predict_batch(predictor, batch, threshold)
+        on_result(rows, failures)
+        tick()
+        if should_stop():
+            return
+
+
+class LocalPool:
+    def __init__(self, ref: ModelRef, workers: int, timeout: float | None):
+        self.ref = ref
+        self.workers = max(1, workers)
+        self.timeout = timeout
+        self.ctx = _context()
+        self.slots: list[_Slot] = []
+
+    def _start(self) -> _Slot:
+        parent, child = self.ctx.Pipe(duplex=True)
+        proc = self.ctx.Process(target=worker_main, args=(self.ref, child), daemon=True,
+                                name="glamlab-run-worker")
+        proc.start()
+        child.close()
+        return _Slot(proc=proc, conn=parent)
+
+    def _stop_slot(self, slot: _Slot, *, kill: bool) -> None:
+        if kill:
+            slot.proc.kill()
+        else:
+            try:
+                slot.conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+        slot.proc.join(timeout=None if kill else 10)
+        if slot.proc.is_alive():
+            slot.proc.kill()
+            slot.proc.join()
+        slot.conn.close()
+
+    def close(self, *, kill: bool = False) -> None:
+        for slot in self.slots:
+            self._stop_slot(slot, kill=kill or slot.task is not None)
+        self.slots = []
+
+    def run(self, batches: Iterator[list[Item]], on_result: OnResult,
+            should_stop: Callable[[], bool], tick: Callable[[], None]) -> None:
+        retry: deque[_Task] = deque()
+        source = iter(batches)
+        exhausted = False
+        next_id = 0
+        self.slots = [self._start() for _ in range(self.workers)]
+        try:
+            while True:
+                stopping = should_stop()
+                for i, slot in enumerate(self.slots):
+                    if slot.task is not None or stopping:
+                        continue
+                    if retry:
+                        task = retry.popleft()
+                    elif not exhausted:
+                        batch = next(source, None)
+                        if batch is None:
+                            exhausted = True
+                            continue
+                        task = _Task(next_id, batch)
+                        next_id += 1
+                    else:
+                        continue
+                    if not slot.proc.is_alive():
+                        self._stop_slot(slot, kill=True)
+                        slot = self.slots[i] = self._start()
+                    slot.conn.send((task.id, task.items))
+                    slot.task = task
+                    slot.started = time.monotonic()
+                busy = [s for s in self.slots if s.task is not None]
+                if not busy:
+                    if stopping or (exhausted and not retry):
+                        return
+                    continue
+                ready = set(wait([s.conn for s in busy] + [s.proc.sentinel for s in busy],
+                                 timeout=0.5))
+                for slot in busy:
+                    if slot.conn in ready or slot.conn.poll():
+                        self._receive(slot, on_result, retry)
+                    elif slot.proc.sentinel in ready:
+                        self._lost(slot, retry, on_result,
+                                   f"the worker process died (exit code {slot.proc.exitcode}) "
+                                   "while predicting this item")
+                    elif (self.timeout and slot.ready and slot.task is not None
+                          and time.monotonic() - slot.started > self.timeout * len(slot.task.items)):
+                        self._lost(slot, retry, on_result,
+                                   f"the predictor took longer than {self.timeout:g} s on this "
+                                   "item (timed out)")
+                tick()
+        finally:
+            self.close(kill=True)
+
+    def _receive(self, slot: _Slot, on_result: OnResult, retry: deque[_Task]) -> None:
+        while slot.conn.poll():
+            try:
+                msg = slot.conn.recv()
+            except (EOFError, OSError):
+                self._lost(slot, retry, on_result,
+                           f"the worker process died (exit code {slot.proc.exitcode}) "
+                           "while predicting this item")
+                return
+            if msg[0] == "ready":
+                slot.ready = True
+                slot.started = time.monotonic()  # the time limit counts from here
+            elif msg[0] == "init_error":
+                raise RunError(msg[1], hint="check the model with glamlab evaluate, or retrain it")
+            elif msg[0] == "result":
+                _, _task_id, rows, failures = msg
+                slot.task = None
+                on_result(rows, failures)
+                return
+
+    def _lost(self, slot: _Slot, retry: deque[_Task], on_result: OnResult, reason: str) -> None:
+        """The worker holding ``slot.task`` timed out or died: replace it, split the batch."""
+        task = slot.task
+        if not slot.ready and task is not None and slot.proc.exitcode not in (None, 0):
+            # died before loading the model: nothing will work
+            raise RunError(f"the worker process could not start (exit code "
+                           f"{slot.proc.exitcode}) for model {self.ref.spec}")
+        idx = self.slots.index(slot)
+        self._stop_slot(slot, kill=True)
+        self.slots[idx] = self._start()
+        if task is None:
+            return
+        if len(task.items) > 1:
+            retry.extendleft(_Task(task.id, [item]) for item in reversed(task.items))
+        else:
+            on_result([], [(task.items[0].item_id, reason)])

@@ -1,0 +1,163 @@
+"""Which items a run predicts.
+
+A plan is the current items that match a query and that this model version has not
+predicted yet (or, with ``force``, has not predicted *in this run* yet). It is
+streamed in item-id order with keyset pagination, so a collection of millions costs
+constant memory, and it is re-evaluated as the run writes: a resumed run plans only
+what is still missing.
+
+Query terms (separated by spaces; all must hold)::
+
+    FIELD=VALUE            metadata field (or modality / source_kind / source)
+    label=VALUE            has the gold label VALUE
+    split=train|test       is in that split
+    pred.MODEL=VALUE       MODEL (NAME, NAME@alias, NAME@N) predicted VALUE as top label
+    unlabelled             has no gold label
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..errors import RunError
+
+if TYPE_CHECKING:
+    from ..items import Item
+    from ..workspace import Workspace
+
+QUERY_HELP = ("use terms like collection=maps, label=graphic, split=test, unlabelled or "
+              "pred.blank@champion=content, separated by spaces")
+
+
+@dataclass
+class Query:
+    """A parsed ``--items`` query."""
+
+    text: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+    labels: list[str] = field(default_factory=list)
+    split: str | None = None
+    unlabelled: bool = False
+    predicted: list[tuple[str, str]] = field(default_factory=list)  # (model spec, label)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"items": self.text}
+
+
+def parse_query(text: str | None) -> Query:
+    q = Query(text=(text or "").strip())
+    try:
+        terms = shlex.split(q.text)
+    except ValueError as exc:
+        raise RunError(f"cannot read the item query {q.text!r}: {exc}", hint=QUERY_HELP) from exc
+    for term in terms:
+        if term in ("unlabelled", "unlabeled"):
+            q.unlabelled = True
+            continue
+        key, sep, value = term.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            raise RunError(f"cannot read the item query term {term!r}", hint=QUERY_HELP)
+        if key == "label":
+            q.labels.append(value)
+        elif key == "split":
+            if value not in ("train", "test"):
+                raise RunError(f"split must be train or test, not {value!r}", hint=QUERY_HELP)
+            q.split = value
+        elif key.startswith("pred."):
+            q.predicted.append((key[len("pred."):], value))
+        else:
+            q.meta[key] = value
+    return q
+
+
+class Plan:
+    """The items a run still has to predict, streamed in id order."""
+
+    def __init__(self, ws: Workspace, query: Query, model_id: int, *,
+                 force_run_id: int | None = None, skip_failed_run_id: int | None = None):
+        self.ws = ws
+        self.query = query
+        self.model_id = model_id
+        self.force_run_id = force_run_id
+        self.skip_failed_run_id = skip_failed_run_id
+        self._clauses = self._build()
+
+    def _build(self) -> list[Any]:
+        from ..registry import get_model
+
+        t = self.ws.store.t
+        items = t.items
+        clauses: list[Any] = self.ws._item_filter(self.query.meta, None)
+        for label in self.query.labels:
+            clauses.append(sa.exists().where(t.labels.c.item_id == items.c.item_id,
+                                             t.labels.c.label == label,
+                                             t.labels.c.active.is_(True)))
+        if self.query.unlabelled:
+            clauses.append(~sa.exists().where(t.labels.c.item_id == items.c.item_id,
+                                              t.labels.c.active.is_(True)))
+        if self.query.split:
+            clauses.append(sa.exists().where(t.splits.c.item_id == items.c.item_id,
+                                             t.splits.c.split == self.query.split))
+        for spec, label in self.query.predicted:
+            other = get_model(self.ws, spec)
+            clauses.append(sa.exists().where(t.predictions.c.item_id == items.c.item_id,
+                                             t.predictions.c.model_id == other.id,
+                                             t.predictions.c.label == label))
+        done = [t.predictions.c.item_id == items.c.item_id,
+                t.predictions.c.model_id == self.model_id]
+        if self.force_run_id is not None:
+            done.append(t.predictions.c.run_id == self.force_run_id)
+        clauses.append(~sa.exists().where(*done))
+        if self.skip_failed_run_id is not None:
+            f = t.run_failures
+            clauses.append(~sa.exists().where(f.c.item_id == items.c.item_id,
+                                              f.c.run_id == self.skip_failed_run_id))
+        return clauses
+
+    def count(self) -> int:
+        items = self.ws.store.t.items
+        with self.ws.store.read() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(items)
+                                    .where(*self._clauses)).scalar() or 0)
+
+    def already_predicted(self) -> int:
+        """Matching items this model version has predicted before (skipped)."""
+        t = self.ws.store.t
+        clauses = self._clauses[:-1] if self.skip_failed_run_id is None else self._clauses[:-2]
+        clauses = [*clauses, sa.exists().where(t.predictions.c.item_id == t.items.c.item_id,
+                                               t.predictions.c.model_id == self.model_id)]
+        with self.ws.store.read() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(t.items)
+                                    .where(*clauses)).scalar() or 0)
+
+    def batches(self, batch_size: int, *, page_size: int = 2000) -> Iterator[list[Item]]:
+        """Batches of items still to predict. Pages are read lazily, so items predicted
+        while iterating (by this run) are simply passed over."""
+        items = self.ws.store.t.items
+        last: str | None = None
+        batch: list[Item] = []
+        page_size = max(page_size, batch_size)
+        while True:
+            q = sa.select(items).where(*self._clauses).order_by(items.c.item_id).limit(page_size)
+            if last is not None:
+                q = q.where(items.c.item_id > last)
+            with self.ws.store.read() as conn:
+                rows = conn.execute(q).fetchall()
+            if not rows:
+                break
+            last = rows[-1].item_id
+            for r in rows:
+                batch.append(self.ws._row_to_item(r))
+                if len(batch) >= batch_size:
+                    yield batch
+                    batch = []
+            if len(rows) < page_size:
+                break
+        if batch:
+            yield batch

@@ -1,0 +1,283 @@
+"""``glamlab.inference.run``: one model version over a whole collection.
+
+>>> report = run(ws, "blank@champion", items="collection=maps", workers=4)
+>>> print(report.summary())
+
+Plan (what this model version has not predicted yet) -> batches -> an engine (worker
+processes, inline, or Ray) -> the single writer, which commits every batch with the
+run's progress. Ctrl-C (or SIGTERM) stops after the batches in flight, leaving the run
+``stopped`` and resumable; ``resume=True`` or simply running again finishes it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..errors import ModelNotFound, RunError
+from ..progress import Progress
+from .plan import Plan, parse_query
+from .worker import Failure, ModelRef, Row, class_path
+from .writer import LEASE_TIMEOUT_S, RunWriter
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+ENGINES = ("local", "ray")
+DEFAULT_BATCH_SIZE = 256
+DEFAULT_TIMEOUT_S = 300.0  # per item
+HEARTBEAT_S = 10.0
+FAILURES_SHOWN = 20
+
+
+@dataclass
+class RunReport:
+    run_id: int
+    model: str
+    model_id: int
+    status: str
+    engine: str
+    workers: int
+    planned: int
+    done: int
+    failed: int
+    skipped: int
+    seconds: float
+    resumed: bool = False
+    done_now: int = 0
+    failed_now: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def items_per_s(self) -> float:
+        return (self.done_now + self.failed_now) / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id, "model": self.model, "model_id": self.model_id,
+            "status": self.status, "engine": self.engine, "workers": self.workers,
+            "resumed": self.resumed, "planned": self.planned, "done": self.done,
+            "failed": self.failed, "skipped_already_predicted": self.skipped,
+            "done_this_time": self.done_now, "failed_this_time": self.failed_now,
+            "seconds": round(self.seconds, 3), "items_per_s": round(self.items_per_s, 1),
+            "failures": self.failures,
+        }
+
+    def summary(self) -> str:
+        verb = {"done": "finished", "stopped": "stopped (resumable)",
+                "failed": "failed"}.get(self.status, self.status)
+        lines = [f"Run {self.run_id} of {self.model} {verb}: {self.done:,} of {self.planned:,} "
+                 f"items predicted, {self.failed:,} failed"
+                 + (f", {self.skipped:,} skipped because this model version had already "
+                    "predicted them" if self.skipped else "")
+                 + f" ({self.done_now + self.failed_now:,} items in {self.seconds:,.1f} s, "
+                   f"{self.items_per_s:,.0f}/s)."]
+        if self.failures:
+            lines.append("Items that could not be predicted (recorded, the run went on):")
+            for f in self.failures[:5]:
+                lines.append(f"  {f['item_id']}: {f['reason']}")
+            if self.failed > 5:
+                lines.append(f"  ... and {self.failed - 5:,} more")
+            lines.append(f"See them all with: glamlab runs --failures {self.run_id}")
+        if self.status == "stopped":
+            lines.append("Continue with: glamlab run --resume"
+                         + (f" --model {self.model}" if self.model else ""))
+        return "\n".join(lines)
+
+
+def champion_spec(ws: Workspace) -> str:
+    """The model marked ``champion`` (the most recently marked, if several names have one)."""
+    t = ws.store.t
+    with ws.store.read() as conn:
+        row = conn.execute(
+            sa.select(t.model_aliases.c.name).where(t.model_aliases.c.alias == "champion")
+            .order_by(t.model_aliases.c.updated_at.desc()).limit(1)).first()
+    if row is None:
+        raise ModelNotFound("no model is marked champion, so glamlab run does not know which "
+                            "model to use",
+                            hint="pass --model NAME (or NAME@alias), or compare models with "
+                                 "glamlab evaluate and mark the best one champion")
+    return f"{row[0]}@champion"
+
+
+class _StopFlag:
+    """Ctrl-C / SIGTERM: the first asks to stop after the current batches; a second
+    Ctrl-C interrupts at once (the run stays resumable)."""
+
+    def __init__(self, enabled: bool):
+        self.requested = False
+        self._old: dict[int, Any] = {}
+        self.enabled = enabled and threading.current_thread() is threading.main_thread()
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.requested and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self) -> _StopFlag:
+        if self.enabled:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._old[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
+def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, *,
+        workers: int | None = None, batch_size: int | None = None, engine: str = "local",
+        address: str | None = None, resume: bool = False, force: bool = False,
+        timeout: float | None = DEFAULT_TIMEOUT_S, threshold: float = 0.5,
+        progress: bool = False, lease_timeout: float = LEASE_TIMEOUT_S,
+        handle_signals: bool = True) -> RunReport:
+    """Predict with one model version over the collection (or the items matching the
+    query ``items``) and store one prediction per item.
+
+    ``workers``: worker processes (default: the number of cores; 0 predicts in this
+    process without time limits). ``timeout``: seconds allowed per item before it is
+    recorded as failed. ``resume``: continue the latest unfinished run of this model
+    version instead of starting a new one (a new run also skips what is predicted).
+    ``force``: predict again items this model version has already predicted.
+    """
+    from ..registry import load_model
+
+    if engine not in ENGINES:
+        raise RunError(f"unknown engine {engine!r}", hint="use --engine local or --engine ray")
+    if workers is None:
+        workers = os.cpu_count() or 1
+    if workers < 0:
+        raise RunError("workers must be 0 or more", hint="use --workers 1 or more")
+    spec = model_spec or champion_spec(ws)
+    mv, predictor = load_model(ws, spec)
+    bs = int(batch_size or DEFAULT_BATCH_SIZE)
+    if bs < 1:
+        raise RunError("the batch size must be at least 1", hint="use --batch-size 256")
+    query = parse_query(items)
+    stored_query = {"items": query.text, "force": force, "batch_size": bs}
+    writer, resumed = RunWriter.acquire(ws.store, model_id=mv.id, spec=mv.spec, engine=engine,
+                                        workers=workers, query=stored_query, resume=resume,
+                                        lease_timeout=lease_timeout)
+    t0 = time.monotonic()
+    status = "failed"
+    counts = {"done": 0, "failed": 0}
+    t = ws.store.t
+    try:
+        with ws.store.read() as conn:
+            row = conn.execute(sa.select(t.runs).where(t.runs.c.id == writer.run_id)).one()
+        if resumed:  # the run's own plan, not today's arguments
+            query = parse_query((row.query or {}).get("items"))
+            force = bool((row.query or {}).get("force"))
+        writer.force = force
+        plan = Plan(ws, query, mv.id, force_run_id=writer.run_id if force else None,
+                    skip_failed_run_id=writer.run_id if resumed else None)
+        remaining = plan.count()
+        skipped = 0 if force else plan.already_predicted()
+        writer.set_planned(row.done + row.failed + remaining)
+        ref = ModelRef(model_id=mv.id, spec=mv.spec, cls=class_path(predictor),
+                       folder=str(ws.root / (mv.path or "")), threshold=threshold)
+        last_write = [time.monotonic()]
+        shown: list[dict[str, Any]] = []
+        bar = Progress(f"run {writer.run_id} ({mv.spec})", total=remaining, enabled=progress)
+
+        def on_result(rows: list[Row], failures: list[Failure]) -> None:
+            writer.commit(rows, failures)
+            last_write[0] = time.monotonic()
+            counts["done"] += len(rows)
+            counts["failed"] += len(failures)
+            for item_id, reason in failures:
+                if len(shown) < FAILURES_SHOWN:
+                    shown.append({"item_id": item_id, "reason": reason})
+            bar.update(len(rows) + len(failures))
+
+        def tick() -> None:
+            if time.monotonic() - last_write[0] > HEARTBEAT_S:
+                writer.heartbeat()
+                last_write[0] = time.monotonic()
+
+        with _StopFlag(handle_signals) as stop, bar:
+            if remaining:
+                batches = plan.batches(bs)
+                if engine == "ray":
+                    from .ray_engine import run_ray
+
+                    run_ray(ref, batches, on_result, lambda: stop.requested, tick,
+                            address=address, workers=max(1, workers), batch_size=bs)
+                elif workers == 0:
+                    from .local import run_inline
+
+                    run_inline(predictor, threshold, batches, on_result,
+                               lambda: stop.requested, tick)
+                else:
+                    from .local import LocalPool
+
+                    del predictor  # the workers load their own copy
+                    LocalPool(ref, min(workers, max(1, -(-remaining // bs))), timeout).run(
+                        batches, on_result, lambda: stop.requested, tick)
+            status = "stopped" if stop.requested else "done"
+    except KeyboardInterrupt:
+        status = "stopped"
+        raise
+    finally:
+        try:
+            writer.finish(status)
+        except Exception:  # noqa: BLE001 - the lease may be gone; the original error matters
+            pass
+    with ws.store.read() as conn:
+        final = conn.execute(sa.select(t.runs).where(t.runs.c.id == writer.run_id)).one()
+    failures = shown if len(shown) >= FAILURES_SHOWN or not final.failed else \
+        run_failures(ws, writer.run_id, limit=FAILURES_SHOWN)
+    return RunReport(run_id=writer.run_id, model=mv.spec, model_id=mv.id, status=final.status,
+                     engine=engine, workers=workers, planned=final.planned, done=final.done,
+                     failed=final.failed, skipped=skipped, seconds=time.monotonic() - t0,
+                     resumed=resumed, done_now=counts["done"], failed_now=counts["failed"],
+                     failures=failures)
+
+
+def run_failures(ws: Workspace, run_id: int, *, limit: int | None = None) -> list[dict[str, Any]]:
+    """The items a run could not predict, with the reason."""
+    t = ws.store.t
+    with ws.store.read() as conn:
+        if conn.execute(sa.select(t.runs.c.id).where(t.runs.c.id == run_id)).first() is None:
+            raise RunError(f"no run {run_id}", hint="list the runs with glamlab runs")
+        q = (sa.select(t.run_failures.c.item_id, t.run_failures.c.reason,
+                       t.run_failures.c.created_at)
+             .where(t.run_failures.c.run_id == run_id).order_by(t.run_failures.c.id))
+        if limit:
+            q = q.limit(limit)
+        return [{"item_id": r.item_id, "reason": r.reason, "at": r.created_at}
+                for r in conn.execute(q)]
+
+
+def list_runs(ws: Workspace, *, limit: int | None = None) -> list[dict[str, Any]]:
+    """Runs, newest first, with status, counts, throughput and model version."""
+    from ..store import now
+
+    t = ws.store.t
+    q = (sa.select(t.runs, t.models.c.name, t.models.c.version)
+         .join(t.models, t.models.c.id == t.runs.c.model_id, isouter=True)
+         .order_by(t.runs.c.id.desc()))
+    if limit:
+        q = q.limit(limit)
+    out = []
+    with ws.store.read() as conn:
+        for r in conn.execute(q):
+            end = r.finished_at or r.heartbeat_at or now()
+            seconds = max((end - r.started_at).total_seconds(), 0.0)
+            out.append({
+                "run_id": r.id, "model": f"{r.name}@{r.version}" if r.name else None,
+                "model_id": r.model_id, "status": r.status, "engine": r.engine,
+                "workers": r.workers, "items": (r.query or {}).get("items", ""),
+                "planned": r.planned, "done": r.done, "failed": r.failed,
+                "remaining": max(r.planned - r.done - r.failed, 0),
+                "items_per_s": round((r.done + r.failed) / seconds, 1) if seconds else None,
+                "owner": r.owner, "heartbeat_at": r.heartbeat_at,
+                "started_at": r.started_at, "finished_at": r.finished_at,
+            })
+    return out

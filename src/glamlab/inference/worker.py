@@ -1,0 +1,133 @@
+"""The work done where the model lives: a worker process, a Ray actor, or inline.
+
+Whatever the engine, a batch goes through :func:`predict_batch`: predict the whole
+batch at once; if that fails, predict item by item so that one bad item costs only
+itself. The result rows are ready for the writer (labels and scores already JSON), so
+the single writer does as little as possible and every engine stores identical values.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import GlamlabError
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from ..items import Item
+    from ..predictors.base import Predictor
+
+# (item_id, label, labels JSON, scores JSON, score)
+Row = tuple[str, str | None, str, str, float | None]
+# (item_id, reason)
+Failure = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """How to load a model version anywhere: its class and its artifact folder."""
+
+    model_id: int
+    spec: str
+    cls: str  # "module:QualName"
+    folder: str
+    threshold: float = 0.5
+
+    def load(self) -> Predictor:
+        module, _, qual = self.cls.partition(":")
+        obj: Any = importlib.import_module(module)
+        for part in qual.split("."):
+            obj = getattr(obj, part)
+        return obj.load(Path(self.folder))  # type: ignore[no-any-return]
+
+
+def class_path(predictor: object) -> str:
+    cls = type(predictor)
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def reason_for(exc: BaseException) -> str:
+    """One line saying why an item failed, with the fix when known."""
+    if isinstance(exc, GlamlabError):
+        text = exc.message
+        if exc.hint:
+            text += f" (fix: {exc.hint})"
+        return text
+    if isinstance(exc, FileNotFoundError):
+        return f"the source file is missing: {exc.filename or exc}"
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def to_rows(predictor: Predictor, items: Sequence[Item], proba: Any, threshold: float) -> list[Row]:
+    classes = list(predictor.classes_)
+    multi = bool(predictor.multi_label_)
+    rows: list[Row] = []
+    dumps = json.dumps
+    for item, scores_row in zip(items, proba.tolist(), strict=True):
+        scores = dict(zip(classes, scores_row, strict=True))
+        top = max(range(len(classes)), key=scores_row.__getitem__) if classes else None
+        if multi:
+            labels = [c for c, s in scores.items() if s >= threshold]
+            label = None
+        else:
+            label = classes[top] if top is not None else None
+            labels = [label] if label is not None else []
+        score = scores_row[top] if top is not None else None
+        rows.append((item.item_id, label, dumps(labels), dumps(scores), score))
+    return rows
+
+
+def predict_batch(predictor: Predictor, items: Sequence[Item],
+                  threshold: float = 0.5) -> tuple[list[Row], list[Failure]]:
+    """Predict a batch; on failure, retry item by item and report the bad ones."""
+    try:
+        return to_rows(predictor, items, predictor.predict_proba(items), threshold), []
+    except Exception as exc:  # noqa: BLE001 - any failure: isolate the bad item(s)
+        if len(items) == 1:
+            return [], [(items[0].item_id, reason_for(exc))]
+    rows: list[Row] = []
+    failures: list[Failure] = []
+    for item in items:
+        r, f = predict_batch(predictor, [item], threshold)
+        rows.extend(r)
+        failures.extend(f)
+    return rows, failures
+
+
+def worker_main(ref: ModelRef, conn: Connection) -> None:
+    """A worker process: load the model once, then answer batches until told to stop.
+
+    Ctrl-C goes to the whole process group; the parent decides when to stop, so the
+    worker ignores SIGINT and finishes the batch it holds."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        predictor = ref.load()
+    except BaseException as exc:  # noqa: BLE001 - report, then exit
+        try:
+            conn.send(("init_error", f"cannot load model {ref.spec}: {reason_for(exc)}"))
+        finally:
+            os._exit(1)
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):  # the parent is gone
+            os._exit(0)
+        if task is None:
+            break
+        task_id, items = task
+        rows, failures = predict_batch(predictor, items, ref.threshold)
+        try:
+            conn.send(("result", task_id, rows, failures))
+        except (BrokenPipeError, OSError):
+            os._exit(0)
+    conn.close()

@@ -1,0 +1,202 @@
+"""The single writer of a run, and the lease that makes it the only one.
+
+A run row is also a lease: ``owner`` (host:pid) and ``heartbeat_at``. Starting or
+resuming a run of a model version takes the lease inside one write transaction that
+first locks the model's row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite write
+transactions are already exclusive), so two runs started at once cannot both win.
+A lease is stale when its heartbeat is older than ``lease_timeout`` or when its owner
+is a dead process on this host; a stale lease is taken over.
+
+Every batch is committed in one transaction together with the run's progress
+(done, failed, heartbeat), and only while the lease is still ours: a kill -9 loses at
+most the batches in flight, never half a batch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..errors import RunError, RunInProgress
+from ..store import now
+
+if TYPE_CHECKING:
+    from ..store import Store
+    from .worker import Failure, Row
+
+LEASE_TIMEOUT_S = 60.0
+UNFINISHED = ("running", "stopped")
+_SQLITE_DT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
+
+
+def this_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_alive(owner: str | None) -> bool | None:
+    """True/False for an owner on this host; None when it is on another host."""
+    if not owner or ":" not in owner:
+        return False
+    host, _, pid_text = owner.rpartition(":")
+    if host != socket.gethostname():
+        return None
+    try:
+        pid = int(pid_text)
+        os.kill(pid, 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie is dead too
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def lease_is_live(row: Any, lease_timeout: float) -> bool:
+    alive = owner_alive(row.owner)
+    if alive is False:
+        return False
+    if row.heartbeat_at is None:
+        return False
+    return now() - row.heartbeat_at < timedelta(seconds=lease_timeout)
+
+
+class RunWriter:
+    """Owns one run row; commits batches atomically with the run's progress."""
+
+    def __init__(self, store: Store, run_id: int, model_id: int, owner: str):
+        self.store = store
+        self.run_id = run_id
+        self.model_id = model_id
+        self.owner = owner
+        self.force = False
+        t = store.t
+        self._progress = (
+            t.runs.update()
+            .where(t.runs.c.id == run_id, t.runs.c.owner == owner)
+            .values(done=t.runs.c.done + sa.bindparam("n_done"),
+                    failed=t.runs.c.failed + sa.bindparam("n_failed"),
+                    heartbeat_at=sa.bindparam("hb"))
+        )
+        self._sqlite_insert = (
+            "INSERT INTO predictions (run_id, model_id, item_id, label, labels, scores, score, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+
+    # -- taking the lease --------------------------------------------------------
+    @classmethod
+    def acquire(cls, store: Store, *, model_id: int, spec: str, engine: str, workers: int,
+                query: dict[str, Any], resume: bool, lease_timeout: float = LEASE_TIMEOUT_S,
+                ) -> tuple[RunWriter, bool]:
+        """Start a new run, or take over the latest unfinished one with ``resume``.
+        Returns the writer and whether an existing run was resumed. Raises
+        :class:`RunInProgress` when a live run of the same model holds the lease."""
+        t = store.t
+        owner = this_owner()
+        with store.write() as conn:
+            conn.execute(sa.select(t.models.c.id).where(t.models.c.id == model_id)
+                         .with_for_update())
+            rows = conn.execute(
+                sa.select(t.runs).where(t.runs.c.model_id == model_id,
+                                        t.runs.c.status.in_(UNFINISHED))
+                .order_by(t.runs.c.id.desc())
+            ).fetchall()
+            for r in rows:
+                if r.status == "running" and lease_is_live(r, lease_timeout):
+                    age = (now() - r.heartbeat_at).total_seconds() if r.heartbeat_at else 0.0
+                    raise RunInProgress(
+                        f"run {r.id} of model {spec} is already running (owner {r.owner}, "
+                        f"last heartbeat {age:.0f} s ago); this run was not started",
+                        hint="wait for it to finish (glamlab runs shows it), or stop it with "
+                             "Ctrl-C; a killed run is taken over automatically once its "
+                             f"heartbeat is {lease_timeout:.0f} s old")
+            resumed = None
+            if resume and rows:
+                resumed = rows[0]
+            # killed or stopped runs that are not resumed stay resumable as 'stopped'
+            for r in rows:
+                if resumed is not None and r.id == resumed.id:
+                    continue
+                if r.status == "running":
+                    conn.execute(t.runs.update().where(t.runs.c.id == r.id)
+                                 .values(status="stopped", owner=None))
+            stamp = now()
+            if resumed is not None:
+                conn.execute(t.runs.update().where(t.runs.c.id == resumed.id).values(
+                    status="running", owner=owner, heartbeat_at=stamp, finished_at=None,
+                    engine=engine, workers=workers))
+                run_id = int(resumed.id)
+                store.audit(conn, "glamlab", "run.resume", str(run_id), model=spec,
+                            previous_owner=resumed.owner)
+            else:
+                run_id = int(conn.execute(t.runs.insert().values(
+                    model_id=model_id, status="running", engine=engine, workers=workers,
+                    query=query, planned=0, done=0, failed=0, owner=owner, heartbeat_at=stamp,
+                    started_at=stamp)).inserted_primary_key[0])
+                store.audit(conn, "glamlab", "run.start", str(run_id), model=spec, **query)
+        return cls(store, run_id, model_id, owner), resumed is not None
+
+    # -- writing -------------------------------------------------------------------
+    def set_planned(self, planned: int) -> None:
+        t = self.store.t
+        with self.store.write() as conn:
+            conn.execute(t.runs.update().where(t.runs.c.id == self.run_id)
+                         .values(planned=planned))
+
+    def commit(self, rows: list[Row], failures: list[Failure]) -> None:
+        """Store one batch of predictions and failures, with the run's progress, in one
+        transaction, only while this writer still holds the lease."""
+        t = self.store.t
+        stamp = now()
+        with self.store.write() as conn:
+            if self.force and rows:
+                ids = [r[0] for r in rows]
+                for i in range(0, len(ids), 900):
+                    conn.execute(t.predictions.delete().where(
+                        t.predictions.c.model_id == self.model_id,
+                        t.predictions.c.item_id.in_(ids[i:i + 900])))
+            if rows:
+                if self.store.is_sqlite:
+                    # fast path: the driver's executemany with values already serialised
+                    ts = stamp.strftime(_SQLITE_DT)
+                    rid, mid = self.run_id, self.model_id
+                    conn.exec_driver_sql(self._sqlite_insert, [
+                        (rid, mid, item_id, label, labels, scores, score, ts)
+                        for item_id, label, labels, scores, score in rows])
+                else:
+                    loads = json.loads
+                    conn.execute(t.predictions.insert(), [
+                        {"run_id": self.run_id, "model_id": self.model_id, "item_id": item_id,
+                         "label": label, "labels": loads(labels), "scores": loads(scores),
+                         "score": score, "created_at": stamp}
+                        for item_id, label, labels, scores, score in rows])
+            if failures:
+                conn.execute(t.run_failures.insert(), [
+                    {"run_id": self.run_id, "model_id": self.model_id, "item_id": item_id,
+                     "reason": reason, "created_at": stamp} for item_id, reason in failures])
+            res = conn.execute(self._progress, {"n_done": len(rows), "n_failed": len(failures),
+                                                "hb": stamp})
+            if res.rowcount != 1:
+                raise RunError(
+                    f"run {self.run_id} was taken over by another process; this one stops "
+                    "(its last batch was not written)",
+                    hint="glamlab runs shows who holds the run now")
+
+    def heartbeat(self) -> None:
+        self.commit([], [])
+
+    def finish(self, status: str) -> None:
+        t = self.store.t
+        with self.store.write() as conn:
+            conn.execute(t.runs.update().where(t.runs.c.id == self.run_id,
+                                               t.runs.c.owner == self.owner)
+                         .values(status=status, finished_at=now(), heartbeat_at=now(),
+                                 owner=None))
+            self.store.audit(conn, "glamlab", f"run.{status}", str(self.run_id))

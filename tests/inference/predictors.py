@@ -1,0 +1,88 @@
+"""Test-only predictors for the run tests (never registered in the package).
+
+``register()`` adds them to the predictor registry of the current process; a test that
+runs ``glamlab run`` in a subprocess starts it through :data:`CLI_BOOT`, which calls
+``register()`` first.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import zlib
+
+import numpy as np
+
+from glamlab.errors import ItemError
+from glamlab.predictors import registry
+from glamlab.predictors.base import Predictor
+
+NAMES = {
+    "test_hash": "tests.inference.predictors:HashPredictor",
+    "test_image": "tests.inference.predictors:ImagePredictor",
+}
+
+CLI_BOOT = ("import sys; from tests.inference.predictors import register; register(); "
+            "from glamlab.cli import main; sys.argv[0] = 'glamlab'; main()")
+
+
+def register() -> None:
+    registry.BUILTIN.update(NAMES)
+
+
+class HashPredictor(Predictor):
+    """Scores from a hash of the item id (deterministic, cheap). ``work`` adds that many
+    rounds of pure-Python arithmetic per item (CPU-bound); items in ``fail_on`` raise
+    an ItemError, in ``sleep_on`` sleep ``sleep_s`` seconds, in ``crash_on`` kill their
+    process; ``sleep_each`` sleeps per item (slow model)."""
+
+    name = "test_hash"
+    needs_fit = False
+
+    def __init__(self, work: int = 0, fail_on: tuple[str, ...] = (),
+                 sleep_on: tuple[str, ...] = (), sleep_s: float = 0.0,
+                 crash_on: tuple[str, ...] = (), sleep_each: float = 0.0):
+        self.work = work
+        self.fail_on = fail_on
+        self.sleep_on = sleep_on
+        self.sleep_s = sleep_s
+        self.crash_on = crash_on
+        self.sleep_each = sleep_each
+
+    def _predict_batch(self, items):
+        k = len(self.classes_)
+        out = np.empty((len(items), k))
+        for row, item in enumerate(items):
+            if item.item_id in self.fail_on:
+                raise ItemError(f"{item.item_id}: cannot read this item", item=item.item_id,
+                                hint="replace the file")
+            if item.item_id in self.crash_on:
+                os._exit(9)
+            if item.item_id in self.sleep_on:
+                time.sleep(self.sleep_s)
+            if self.sleep_each:
+                time.sleep(self.sleep_each)
+            acc = 0
+            for i in range(self.work):
+                acc = (acc * 31 + i) % 1_000_003
+            h = zlib.crc32(item.item_id.encode())
+            raw = np.array([((h >> (3 * j)) % 97) + 1.0 for j in range(k)])
+            out[row] = raw / raw.sum() if not self.multi_label_ else raw / 98.0
+        return out
+
+
+class ImagePredictor(Predictor):
+    """Reads each image (so vanished and corrupt files fail for real) and scores its
+    mean brightness."""
+
+    name = "test_image"
+    needs_fit = False
+    modalities = ("image",)
+
+    def _predict_batch(self, items):
+        out = []
+        for item in items:
+            im = item.open_image(max_side=64)
+            bright = float(np.asarray(im.convert("L"), dtype=np.float64).mean()) / 255.0
+            out.append([bright, 1.0 - bright][: len(self.classes_)])
+        return np.array(out)
