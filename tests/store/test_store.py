@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-import sqlalchemy as sa
 import pytest
+import sqlalchemy as sa
 
 from glamlab.errors import SchemaTooNew, WorkspaceError
 from glamlab.store import SCHEMA_VERSION, Store, now
