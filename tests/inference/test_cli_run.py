@@ -1,0 +1,125 @@
+"""glamlab run / glamlab runs on the command line, in-process and as real subprocesses
+(kill -9 at random points, two runs at once)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from glamlab.cli import main
+from tests.inference.conftest import add_text_items, save_hash_model
+from tests.inference.predictors import CLI_BOOT
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _cli(capsys, *args):
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_run_and_runs_commands(text_ws, capsys):
+    save_hash_model(text_ws, fail_on=(text_ws.ids[7],))
+    w = str(text_ws.root)
+    code, out, err = _cli(capsys, "-w", w, "run", "--model", "hash", "--workers", "1",
+                          "--batch-size", "8", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert (data["status"], data["done"], data["failed"]) == ("done", 59, 1)
+    assert data["failures"][0]["item_id"] == text_ws.ids[7]
+
+    code, out, _ = _cli(capsys, "-w", w, "run", "--model", "hash", "--workers", "0")
+    assert code == 0
+    assert "1 failed" in out and "skipped because this model version had already" in out
+    assert "glamlab runs --failures 2" in out
+
+    code, out, _ = _cli(capsys, "-w", w, "runs", "--json")
+    rows = json.loads(out)
+    assert [r["run_id"] for r in rows] == [2, 1] and rows[1]["done"] == 59
+    code, out, _ = _cli(capsys, "-w", w, "runs")
+    assert "hash@1" in out and "done" in out
+    code, out, _ = _cli(capsys, "-w", w, "runs", "--failures", "1", "--json")
+    assert [f["item_id"] for f in json.loads(out)] == [text_ws.ids[7]]
+
+
+@pytest.mark.filterwarnings("ignore:Column-expression-level unary distinct")  # registry's
+def test_unknown_model_is_one_clear_error(text_ws, capsys):
+    save_hash_model(text_ws)
+    code, out, err = _cli(capsys, "-w", str(text_ws.root), "run", "--model", "hsah@champion")
+    assert code == 1 and out == ""
+    assert err.splitlines()[0] == "error: no model 'hsah@champion'"
+    assert "Traceback" not in err and "known models: hash" in err
+
+
+def _spawn(ws, *args):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-c", CLI_BOOT, "-w", str(ws.root), "run", *args],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+
+
+def _check_exactly_once(ws, ids, model_id):
+    t = ws.store.t
+    with ws.store.read() as conn:
+        rows = conn.execute(sa.select(t.predictions.c.item_id, t.predictions.c.run_id)
+                            .where(t.predictions.c.model_id == model_id)).fetchall()
+        runs = conn.execute(sa.select(t.runs.c.id, t.runs.c.done)).fetchall()
+    assert sorted(r.item_id for r in rows) == sorted(ids)  # all there, none twice
+    per_run: dict[int, int] = {}
+    for r in rows:
+        per_run[r.run_id] = per_run.get(r.run_id, 0) + 1
+    # progress was committed with each batch: the counters match the rows exactly
+    assert {r.id: r.done for r in runs if r.done} == per_run
+
+
+@pytest.mark.slow
+def test_kill_9_at_random_points_then_resume_gives_exactly_one_prediction(make_ws):
+    ws = make_ws("crash", modality="text", labels=["a", "b", "c"])
+    ids = add_text_items(ws, 400)
+    mv = save_hash_model(ws, sleep_each=0.004)
+    rng = random.Random(20261126)
+    killed = 0
+    for _ in range(10):
+        proc = _spawn(ws, "--model", "hash", "--resume", "--workers", "2", "--batch-size", "10")
+        time.sleep(rng.uniform(0.2, 2.0))
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # the run and its workers, at once
+            killed += 1
+        proc.communicate(timeout=60)
+    assert killed >= 5  # most kills landed while the run was working
+    with ws.store.read() as conn:
+        before = conn.execute(sa.select(sa.func.count()).select_from(ws.store.t.predictions)
+                              ).scalar()
+    assert before > 0  # work committed between kills survived them
+    final = _spawn(ws, "--model", "hash", "--resume", "--workers", "2", "--json")
+    out, err = final.communicate(timeout=120)
+    assert final.returncode == 0, err
+    assert json.loads(out)["status"] == "done"
+    _check_exactly_once(ws, ids, mv.id)
+
+
+def test_two_runs_of_one_model_started_at_once_do_not_double_write(make_ws):
+    ws = make_ws("twice", modality="text", labels=["a", "b"])
+    ids = add_text_items(ws, 150)
+    mv = save_hash_model(ws, sleep_each=0.02)
+    procs = [_spawn(ws, "--model", "hash", "--workers", "1", "--json") for _ in range(2)]
+    results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+    codes = sorted(r[0] for r in results)
+    assert codes == [0, 1], results
+    refused = next(r for r in results if r[0] == 1)
+    assert "is already running" in refused[2] and "this run was not started" in refused[2]
+    _check_exactly_once(ws, ids, mv.id)
