@@ -16,6 +16,10 @@ ENTRY_POINT_GROUP = "glamlab.predictors"
 
 # name -> "module:Class". Keep sorted by module.
 BUILTIN: dict[str, str] = {
+    "majority": "glamlab.predictors.baselines:MajorityPredictor",
+    "prior": "glamlab.predictors.baselines:PriorPredictor",
+    "rules": "glamlab.predictors.baselines:RulesPredictor",
+    "threshold": "glamlab.predictors.baselines:ThresholdPredictor",
 }
 
 
