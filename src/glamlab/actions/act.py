@@ -1,0 +1,467 @@
+"""Apply the policy and the safety checks to a model's predictions.
+
+:func:`plan` (the dry run) counts what would happen, with the expected number of wrong
+auto-accepts from the frozen test split, the reviewer hours and, for a filter task, the
+money saved. :func:`act` writes it: ``accept`` -> ``machine_metadata`` rows with
+provenance, ``review`` -> ``review_queue`` rows with the reason, ``reject`` -> counted.
+Acting twice writes nothing new. Predictions are streamed in batches (constant memory).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..errors import PolicyError
+from ..items import Item
+from ..store import now
+from .policy import Policy, load_policy
+from .safety import Safety, SafetyHit, load_safety
+from .stats import wilson
+
+if TYPE_CHECKING:
+    from ..registry.models import ModelVersion
+    from ..workspace import Workspace
+
+BATCH = 1000
+MAX_HITS_IN_TEXT = 30
+
+
+@dataclass
+class Decision:
+    """What the policy (and safety) does with one predicted label of one item."""
+
+    prediction_id: int
+    run_id: int
+    item: Item
+    label: str
+    score: float
+    action: str  # accept | review | reject
+    reason: str
+    created_at: Any
+    safety: SafetyHit | None = None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.safety is not None and self.safety.action == "suppress"
+
+
+# -- which predictions ----------------------------------------------------------
+def resolve_model(ws: Workspace, spec: str | None = None,
+                  policy: Policy | None = None) -> ModelVersion:
+    """``spec``, else ``[policy] model``, else the model of the latest run with predictions."""
+    from ..registry.models import get_model, get_model_by_id
+
+    spec = spec or (policy.model if policy else None)
+    if spec:
+        return get_model(ws, spec)
+    t = ws.store.t
+    with ws.store.read() as conn:
+        model_id = conn.execute(
+            sa.select(t.runs.c.model_id)
+            .where(sa.exists().where(t.predictions.c.run_id == t.runs.c.id))
+            .order_by(t.runs.c.id.desc()).limit(1)).scalar()
+        if model_id is None:
+            model_id = conn.execute(sa.select(t.predictions.c.model_id)
+                                    .order_by(t.predictions.c.id.desc()).limit(1)).scalar()
+    if model_id is None:
+        raise PolicyError("there are no predictions to act on yet",
+                          hint="run a model over the collection first: glamlab run --model NAME")
+    return get_model_by_id(ws, int(model_id))
+
+
+def _candidates(row: Any, multi_label: bool) -> list[tuple[str, float]]:
+    scores = row.scores or {}
+    if multi_label:
+        return sorted(((str(k), float(v)) for k, v in scores.items()), key=lambda kv: -kv[1])
+    if row.label is not None:
+        score = row.score if row.score is not None else scores.get(row.label, 0.0)
+        return [(str(row.label), float(score))]
+    if not scores:
+        return []
+    label, score = max(scores.items(), key=lambda kv: kv[1])
+    return [(str(label), float(score))]
+
+
+def _item(row: Any) -> Item:
+    return Item(item_id=row.item_id, modality=row.modality, source_kind=row.source_kind,
+                source=row.source, uri=row.uri, page=row.page, content_hash=row.content_hash,
+                width=row.width, height=row.height, meta=row.meta or {}, version=row.version)
+
+
+def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safety, *,
+                   batch_size: int = BATCH) -> Iterator[list[Decision]]:
+    """The model's predictions, in item order, as batches of decisions."""
+    t = ws.store.t
+    p, it = t.predictions, t.items
+    external = safety.is_external(mv.predictor, mv.card)
+    multi = ws.card.multi_label
+    last: str | None = None
+    cols = [p.c.id, p.c.run_id, p.c.item_id, p.c.label, p.c.scores, p.c.score, p.c.created_at,
+            it.c.modality, it.c.source_kind, it.c.source, it.c.uri, it.c.page,
+            it.c.content_hash, it.c.width, it.c.height, it.c.meta, it.c.version]
+    while True:
+        q = (sa.select(*cols)
+             .join(it, sa.and_(it.c.item_id == p.c.item_id, it.c.is_current.is_(True)))
+             .where(p.c.model_id == mv.id).order_by(p.c.item_id).limit(batch_size))
+        if last is not None:
+            q = q.where(p.c.item_id > last)
+        with ws.store.read() as conn:
+            rows = conn.execute(q).fetchall()
+        if not rows:
+            return
+        batch: list[Decision] = []
+        for row in rows:
+            last = row.item_id
+            item = _item(row)
+            for label, score in _candidates(row, multi):
+                action, reason = policy.decide(label, score)
+                hit = None
+                if action != "reject":
+                    hit = safety.check(item, label, score, action, external=external)
+                    if hit is not None:
+                        reason = f"safety {hit.check} {hit.name!r}: {hit.detail}"
+                        action = "reject" if hit.action == "suppress" else "review"
+                batch.append(Decision(row.id, row.run_id, item, label, score, action, reason,
+                                      row.created_at, hit))
+        yield batch
+
+
+# -- the frozen test split -------------------------------------------------------
+def _tasks_test_data(ws: Workspace, reader: str, freeze: bool) -> Any:
+    """The tasks package's frozen test split, or None where it is absent or empty."""
+    try:
+        from ..tasks.splits import test_data
+    except ImportError:
+        return None
+    from ..errors import LabelError
+
+    try:
+        return test_data(ws, reader=reader, freeze=freeze)
+    except LabelError:
+        return False
+
+
+def mark_test_split_read(ws: Workspace, purpose: str, model: str) -> None:
+    """Record that the test split was read: it is frozen from now on (``split.freeze``,
+    as the tasks package defines it; ``test_split.read`` in the audit log without it)."""
+    if _tasks_test_data(ws, f"act ({purpose}, {model})", True) is not None:
+        return
+    with ws.store.write() as conn:
+        ws.store.audit(conn, "glamlab act", "test_split.read", model, purpose=purpose)
+
+
+def frozen_test_gold(ws: Workspace) -> dict[str, set[str]]:
+    """Gold labels of the test items: item id -> set of labels (nothing is frozen here)."""
+    data = _tasks_test_data(ws, "act", False)
+    if data is False:
+        return {}
+    if data is not None:
+        return {item.item_id: set(ys) for item, ys in zip(data.items, data.labels, strict=True)}
+    t = ws.store.t
+    gold: dict[str, set[str]] = defaultdict(set)
+    with ws.store.read() as conn:
+        rows = conn.execute(
+            sa.select(t.labels.c.item_id, t.labels.c.label)
+            .join(t.splits, t.splits.c.item_id == t.labels.c.item_id)
+            .where(t.splits.c.split == "test", t.labels.c.active.is_(True)))
+        for item_id, label in rows:
+            gold[item_id].add(label)
+    return dict(gold)
+
+
+def frozen_test_candidates(ws: Workspace, mv: ModelVersion, gold: dict[str, set[str]], *,
+                    predict_missing: bool = True) -> tuple[list[tuple[str, str, float]], dict[str, Any]]:
+    """(item_id, label, score) of the model on the test items, from stored predictions;
+    test items without one are predicted in memory with the saved model when it loads."""
+    t = ws.store.t
+    out: list[tuple[str, str, float]] = []
+    seen: set[str] = set()
+    ids = sorted(gold)
+    multi = ws.card.multi_label
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        with ws.store.read() as conn:
+            rows = conn.execute(sa.select(t.predictions.c.item_id, t.predictions.c.label,
+                                          t.predictions.c.scores, t.predictions.c.score)
+                                .where(t.predictions.c.model_id == mv.id,
+                                       t.predictions.c.item_id.in_(chunk))).fetchall()
+        for row in rows:
+            seen.add(row.item_id)
+            out.extend((row.item_id, lab, s) for lab, s in _candidates(row, multi))
+    missing = [i for i in ids if i not in seen]
+    info: dict[str, Any] = {"test_items": len(ids), "stored": len(seen), "predicted_now": 0,
+                            "missing": len(missing)}
+    if missing and predict_missing:
+        try:
+            from ..registry.models import load_model
+
+            _, predictor = load_model(ws, mv.spec)
+            items = list(ws.items(ids=missing))
+            proba = predictor.predict_proba(items)
+            classes = [str(c) for c in predictor.classes_]
+            for item, row_scores in zip(items, proba, strict=True):
+                scores = {c: float(s) for c, s in zip(classes, row_scores, strict=True)}
+                fake = _Row(label=None, score=None, scores=scores)
+                out.extend((item.item_id, lab, s) for lab, s in _candidates(fake, multi))
+            info["predicted_now"] = len(items)
+            info["missing"] = len(missing) - len(items)
+        except Exception as exc:  # noqa: BLE001 - report why, use what is stored
+            info["predict_error"] = str(exc)
+    return out, info
+
+
+@dataclass
+class _Row:
+    label: str | None
+    score: float | None
+    scores: dict[str, float]
+
+
+def frozen_test_precision(ws: Workspace, mv: ModelVersion, policy: Policy, *,
+                   mark_read: bool = True) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Per label: how many test predictions the policy accepts and how many are right."""
+    gold = frozen_test_gold(ws)
+    if not gold:
+        return {}, {"test_items": 0}
+    cands, info = frozen_test_candidates(ws, mv, gold)
+    if mark_read and cands:
+        mark_test_split_read(ws, "act: test precision of the policy", mv.spec)
+    per: dict[str, dict[str, Any]] = {}
+    for item_id, label, score in cands:
+        action, _ = policy.decide(label, score)
+        if action != "accept":
+            continue
+        d = per.setdefault(label, {"accepted": 0, "correct": 0})
+        d["accepted"] += 1
+        d["correct"] += int(label in gold.get(item_id, ()))
+    for d in per.values():
+        d["precision"] = d["correct"] / d["accepted"]
+        d["ci95"] = list(wilson(d["correct"], d["accepted"]))
+    return per, info
+
+
+# -- the dry run and the act ------------------------------------------------------
+@dataclass
+class ActReport:
+    model: str
+    field: str
+    dry_run: bool
+    counts: dict[str, int] = field(default_factory=lambda: {"accept": 0, "review": 0, "reject": 0})
+    by_label: dict[str, dict[str, int]] = field(default_factory=dict)
+    items_with_predictions: int = 0
+    items_total: int = 0
+    safety_hits: list[dict[str, Any]] = field(default_factory=list)
+    written: dict[str, int] = field(default_factory=lambda: {"machine_metadata": 0,
+                                                              "review_queue": 0})
+    already_written: dict[str, int] = field(default_factory=lambda: {"machine_metadata": 0,
+                                                                      "review_queue": 0})
+    test: dict[str, Any] = field(default_factory=dict)
+    expected_wrong_accepts: float | None = None
+    expected_wrong_range: list[float] | None = None
+    review_hours: float = 0.0
+    filter: dict[str, Any] | None = None
+    policy: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model, "field": self.field, "dry_run": self.dry_run,
+            "items_total": self.items_total, "items_with_predictions": self.items_with_predictions,
+            "counts": self.counts,
+            "by_label": [{"label": k, **v} for k, v in sorted(self.by_label.items())],
+            "expected_wrong_accepts": self.expected_wrong_accepts,
+            "expected_wrong_accepts_ci95": self.expected_wrong_range,
+            "review_hours": self.review_hours, "filter": self.filter,
+            "safety_hits": self.safety_hits,
+            "safety_counts": {a: sum(1 for h in self.safety_hits if h["safety_action"] == a)
+                              for a in ("review", "suppress")},
+            "written": self.written, "already_written": self.already_written,
+            "test": self.test, "policy": self.policy,
+        }
+
+
+def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
+         actor: str = "glamlab act", policy: Policy | None = None,
+         safety: Safety | None = None) -> ActReport:
+    """Apply the policy to the model's predictions; write them unless ``dry_run``."""
+    policy = policy or load_policy(ws.card)
+    safety = safety or load_safety(ws.card, ws.root)
+    mv = resolve_model(ws, model, policy)
+    report = ActReport(model=mv.spec, field=policy.field, dry_run=dry_run,
+                       policy=policy.describe())
+    report.items_total = ws.count_items()
+    seen_items = 0
+    for batch in iter_decisions(ws, mv, policy, safety):
+        seen_items += len({d.item.item_id for d in batch})
+        for d in batch:
+            report.counts[d.action] += 1
+            per = report.by_label.setdefault(d.label, {"accept": 0, "review": 0, "reject": 0})
+            per[d.action] += 1
+            if d.safety is not None:
+                report.safety_hits.append(d.safety.to_dict())
+        if not dry_run:
+            _write_batch(ws, mv, policy, batch, report)
+    report.items_with_predictions = seen_items
+    _expectations(ws, mv, policy, report)
+    if not dry_run:
+        with ws.store.write() as conn:
+            ws.store.audit(conn, actor, "act", mv.spec, counts=report.counts,
+                           written=report.written, safety_hits=len(report.safety_hits))
+    return report
+
+
+def act(ws: Workspace, *, model: str | None = None, actor: str = "glamlab act") -> ActReport:
+    """Write the policy's decisions (idempotent)."""
+    return plan(ws, model=model, dry_run=False, actor=actor)
+
+
+def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[Decision],
+                 report: ActReport) -> None:
+    t = ws.store.t
+    mm, rq = t.machine_metadata, t.review_queue
+    pids = sorted({d.prediction_id for d in batch})
+    stamp = now()
+    with ws.store.write() as conn:
+        have_mm = {(r.prediction_id, r.value) for r in conn.execute(
+            sa.select(mm.c.prediction_id, mm.c.value).where(
+                mm.c.prediction_id.in_(pids), mm.c.field == policy.field))}
+        have_rq = {(r.prediction_id, r.label) for r in conn.execute(
+            sa.select(rq.c.prediction_id, rq.c.label).where(
+                rq.c.prediction_id.in_(pids), rq.c.kind == "prediction"))}
+        new_mm: list[dict[str, Any]] = []
+        new_rq: list[dict[str, Any]] = []
+        for d in batch:
+            if d.action == "accept":
+                if (d.prediction_id, d.label) in have_mm:
+                    report.already_written["machine_metadata"] += 1
+                    continue
+                have_mm.add((d.prediction_id, d.label))
+                new_mm.append({"item_id": d.item.item_id, "field": policy.field,
+                               "value": d.label, "model": mv.name,
+                               "model_version": mv.version, "score": d.score,
+                               "run_id": d.run_id, "prediction_id": d.prediction_id,
+                               "created_at": stamp, "confirmed_by": None,
+                               "confirmed_at": None})
+            elif d.action == "review":
+                if (d.prediction_id, d.label) in have_rq:
+                    report.already_written["review_queue"] += 1
+                    continue
+                have_rq.add((d.prediction_id, d.label))
+                new_rq.append({"item_id": d.item.item_id, "prediction_id": d.prediction_id,
+                               "model_id": mv.id, "label": d.label, "score": d.score,
+                               "reason": d.reason, "kind": "prediction", "status": "open",
+                               "lease_owner": None, "lease_until": None, "version": 1,
+                               "created_at": stamp})
+        if new_mm:
+            conn.execute(mm.insert(), new_mm)
+        if new_rq:
+            conn.execute(rq.insert(), new_rq)
+    report.written["machine_metadata"] += len(new_mm)
+    report.written["review_queue"] += len(new_rq)
+
+
+def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActReport) -> None:
+    card = ws.card
+    report.review_hours = report.counts["review"] * card.review_seconds_per_item / 3600.0
+    per, info = frozen_test_precision(ws, mv, policy)
+    report.test = {**info, "by_label": per}
+    expected = 0.0
+    low = high = 0.0
+    known = True
+    wrong_by_label: dict[str, tuple[float, float, float]] = {}
+    for label, counts in report.by_label.items():
+        n = counts["accept"]
+        if n == 0:
+            continue
+        stats = per.get(label)
+        if stats is None:
+            known = False
+            continue
+        lo_p, hi_p = stats["ci95"]
+        wrong_by_label[label] = (n * (1 - stats["precision"]), n * (1 - hi_p), n * (1 - lo_p))
+        counts_exp = wrong_by_label[label]
+        expected += counts_exp[0]
+        low += counts_exp[1]
+        high += counts_exp[2]
+    for label, counts in report.by_label.items():
+        if label in wrong_by_label:
+            counts["expected_wrong"] = round(wrong_by_label[label][0], 2)  # type: ignore[assignment]
+    if known:
+        report.expected_wrong_accepts = round(expected, 2)
+        report.expected_wrong_range = [round(low, 2), round(high, 2)]
+    positive = card.positive_label
+    if positive:
+        withheld = report.by_label.get(positive, {}).get("accept", 0)
+        wrong = wrong_by_label.get(positive)
+        report.filter = {
+            "positive_label": positive,
+            "accepted_as_positive": withheld,
+            "sent_on": report.items_total - withheld,
+            "price_per_item": card.price_per_item,
+            "currency": card.currency,
+            "money_saved": round(withheld * card.price_per_item, 2),
+            "expected_wrongly_withheld": round(wrong[0], 2) if wrong else (0.0 if not withheld
+                                                                            else None),
+            "expected_wrongly_withheld_ci95": [round(wrong[1], 2), round(wrong[2], 2)]
+            if wrong else None,
+        }
+
+
+def render(report: dict[str, Any]) -> str:
+    """The act report in plain words."""
+    lines: list[str] = []
+    verb = "would" if report["dry_run"] else "did"
+    c = report["counts"]
+    lines.append(f"Model {report['model']}: {report['items_with_predictions']} of "
+                 f"{report['items_total']} items have predictions.")
+    lines.append(f"The policy {verb}: accept {c['accept']} (written to field "
+                 f"{report['field']!r} as machine metadata), send {c['review']} to review, "
+                 f"reject {c['reject']}.")
+    for row in report["by_label"]:
+        extra = (f", about {row['expected_wrong']:g} of the accepts expected wrong"
+                 if "expected_wrong" in row else "")
+        lines.append(f"  {row['label']}: accept {row['accept']}, review {row['review']}, "
+                     f"reject {row['reject']}{extra}")
+    if report["expected_wrong_accepts"] is not None:
+        lo, hi = report["expected_wrong_accepts_ci95"]
+        lines.append(f"Expected wrong auto-accepts: {report['expected_wrong_accepts']:g} "
+                     f"(95% range {lo:g} to {hi:g}, from the test-split precision at these "
+                     "thresholds, Wilson interval).")
+    elif c["accept"]:
+        lines.append("Expected wrong auto-accepts: unknown (no test-split predictions for some "
+                     "accepted labels; label a test split and run the model on it).")
+    lines.append(f"Review workload: {c['review']} items, about {report['review_hours']:.1f} "
+                 "reviewer hours.")
+    f = report.get("filter")
+    if f:
+        money = f"{f['money_saved']:,.2f} {f['currency']}" if f["price_per_item"] else \
+            "nothing (no price_per_item in [costs])"
+        wrong = ("unknown" if f["expected_wrongly_withheld"] is None
+                 else f"about {f['expected_wrongly_withheld']:g}")
+        lines.append(f"Filter ({f['positive_label']!r}): {f['accepted_as_positive']} items held "
+                     f"back, {f['sent_on']} sent on; money saved {money}; items wrongly held "
+                     f"back: {wrong}.")
+    hits = report["safety_hits"]
+    if hits:
+        lines.append(f"Safety checks fired {len(hits)} time(s) "
+                     f"({report['safety_counts']['review']} to review, "
+                     f"{report['safety_counts']['suppress']} suppressed):")
+        for h in hits[:MAX_HITS_IN_TEXT]:
+            lines.append(f"  {h['item_id']}: {h['label']!r} -> {h['safety_action']} "
+                         f"({h['check']} {h['name']!r}: {h['detail']})")
+        if len(hits) > MAX_HITS_IN_TEXT:
+            lines.append(f"  ... and {len(hits) - MAX_HITS_IN_TEXT} more (all of them with --json)")
+    else:
+        lines.append("Safety checks: no hits.")
+    if report["dry_run"]:
+        lines.append("Nothing was written (dry run). Run glamlab act to write it.")
+    else:
+        w, a = report["written"], report["already_written"]
+        lines.append(f"Written: {w['machine_metadata']} machine metadata values, "
+                     f"{w['review_queue']} review items ({a['machine_metadata']} and "
+                     f"{a['review_queue']} were there already).")
+    return "\n".join(lines)

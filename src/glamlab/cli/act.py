@@ -1,0 +1,113 @@
+"""``glamlab act`` and ``glamlab export``: predictions into actions, and out of glamlab."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import emit, json_option, open_ws
+
+
+@click.command()
+@click.option("--dry-run", is_flag=True, help="Show what the policy would do; write nothing.")
+@click.option("--optimise", "--optimize", "optimise_", is_flag=True,
+              help="Choose accept thresholds on the frozen test split for --target-precision.")
+@click.option("--target-precision", type=float, default=None,
+              help="Precision the auto-accepted set must reach (with --optimise; default 0.99).")
+@click.option("--criterion", type=click.Choice(["point", "lower_bound"]), default="point",
+              show_default=True,
+              help="point: test precision >= target; lower_bound: its 95% Wilson lower bound.")
+@click.option("--review-threshold", type=float, default=0.5, show_default=True,
+              help="With --optimise: review from this score for labels without one.")
+@click.option("--write", is_flag=True, help="With --optimise: save the thresholds in [policy].")
+@click.option("--model", default=None, help="Model spec NAME, NAME@ALIAS or NAME@N "
+              "(default: [policy] model, else the latest run's model).")
+@json_option
+@click.pass_context
+def act(ctx: click.Context, dry_run: bool, optimise_: bool, target_precision: float | None,
+        criterion: str, review_threshold: float, write: bool, model: str | None,
+        as_json: bool) -> None:
+    """Apply the policy in glamlab.toml to a model's predictions.
+
+    \b
+    accept -> machine metadata with provenance (model, version, score, run, time;
+              confirmed_by empty until a person confirms)
+    review -> the human review queue, with the reason
+    reject -> counted, nothing written
+    Safety rules ([[safety.rules]]) and the sensitive-terms lexicon can force review or
+    suppress a label; every hit is listed. Acting twice writes nothing new.
+
+    \b
+    glamlab act --optimise --target-precision 0.99 --write
+    glamlab act --dry-run
+    glamlab act
+    """
+    from ..actions import optimise, plan, render, render_optimise
+
+    ws = open_ws(ctx)
+    try:
+        if optimise_:
+            res = optimise(ws, target_precision=target_precision or 0.99, model=model,
+                           criterion=criterion, review_threshold=review_threshold, write=write)
+            emit(res, as_json, render_optimise)
+            return
+        if target_precision is not None or write:
+            raise click.UsageError("--target-precision and --write go with --optimise")
+        report = plan(ws, model=model, dry_run=dry_run).to_dict()
+        emit(report, as_json, render)
+    finally:
+        ws.close()
+
+
+@click.command()
+@click.option("--format", "fmt", required=True,
+              type=click.Choice(["csv", "jsonl", "parquet", "webanno", "iiif", "filter"]),
+              help="csv (formula-safe, OpenRefine-ready), jsonl, parquet, webanno (W3C Web "
+                   "Annotation JSON-LD), iiif (IIIF Presentation 3 AnnotationPage), filter "
+                   "(one URI per line).")
+@click.option("--out", default="-", show_default=True, help="File to write; - for stdout.")
+@click.option("--action", "actions", multiple=True,
+              type=click.Choice(["accept", "review", "reject"]),
+              help="Keep only these actions (repeatable).")
+@click.option("--label", default=None, help="Keep only this label.")
+@click.option("--min-score", type=float, default=None, help="Keep only scores at least this.")
+@click.option("--confirmed", type=click.Choice(["yes", "no"]), default=None,
+              help="Keep only values a person confirmed (yes) or not (no).")
+@click.option("--model", default=None, help="Model spec (default as for glamlab act).")
+@click.option("--base-url", default=None,
+              help="Base for annotation ids (default: [export] base_url in glamlab.toml).")
+@json_option
+@click.pass_context
+def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], label: str | None,
+           min_score: float | None, confirmed: str | None, model: str | None,
+           base_url: str | None, as_json: bool) -> None:
+    """Export predictions with their policy action and provenance.
+
+    Every row says it is machine-made (model, version, score, run, time, confirmed_by).
+    The filter format with no --action/--label lists the items NOT accepted as the
+    project's positive_label (e.g. the pages to send to OCR when it is "blank").
+    """
+    import sys
+
+    from ..actions import ExportFilter
+    from ..actions import export as do_export
+
+    if as_json and out == "-":
+        raise click.UsageError("--json prints a summary on stdout; give the export a file "
+                               "with --out")
+    ws = open_ws(ctx)
+    try:
+        where = ExportFilter(actions=actions, label=label, min_score=min_score,
+                             confirmed=None if confirmed is None else confirmed == "yes")
+        res = do_export(ws, fmt, out, model=model, where=where, base_url=base_url)
+    finally:
+        ws.close()
+    if as_json:
+        emit(res, True)
+    elif out != "-":
+        n = res.get("rows", res.get("annotations", res.get("uris", 0)))
+        click.echo(f"wrote {n} {'URIs' if fmt == 'filter' else 'rows' if 'rows' in res else 'annotations'}"
+                   f" to {out}" + (f" ({res['list']})" if "list" in res else "")
+                   + (f"; {res['skipped_not_iiif']} non-IIIF items left out"
+                      if res.get("skipped_not_iiif") else ""))
+    else:
+        sys.stdout.flush()

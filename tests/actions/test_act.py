@@ -1,0 +1,216 @@
+"""Policy, dry run, optimiser, act (provenance, idempotence) and safety on known cases."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from glamlab.actions import act, optimise, pick_threshold, plan, wilson
+from glamlab.actions.policy import load_policy
+from glamlab.errors import PolicyError
+
+from .helpers import add_gold, add_items, add_model, add_predictions
+
+# The known case. Test items: blank predictions with (score, gold is blank?)
+TEST_BLANK = [(0.99, True), (0.97, True), (0.95, True), (0.93, False), (0.90, True),
+              (0.85, True), (0.80, False), (0.70, True)]
+TEST_CONTENT = [(0.95, True), (0.90, False), (0.80, True)]  # (score, gold is content?)
+COLLECTION = [("blank", 0.99), ("blank", 0.88), ("blank", 0.60), ("content", 0.97),
+              ("content", 0.70), ("content", 0.55)]
+
+
+def _scores(label: str, score: float) -> dict[str, float]:
+    other = "content" if label == "blank" else "blank"
+    return {label: score, other: round(1 - score, 6)}
+
+
+@pytest.fixture
+def pages(make_ws):
+    ws = make_ws("pages", task="blank-pages", labels=["blank", "content"],
+                 positive_label="blank", price_per_item=0.1)
+    items, gold, preds = [], {}, {}
+    for i, (s, ok) in enumerate(TEST_BLANK):
+        iid = f"t{i:02d}"
+        items.append({"item_id": iid})
+        gold[iid] = "blank" if ok else "content"
+        preds[iid] = _scores("blank", s)
+    for j, (s, ok) in enumerate(TEST_CONTENT):
+        iid = f"t{len(TEST_BLANK) + j:02d}"
+        items.append({"item_id": iid})
+        gold[iid] = "content" if ok else "blank"
+        preds[iid] = _scores("content", s)
+    for k, (label, s) in enumerate(COLLECTION):
+        iid = f"c{k:02d}"
+        items.append({"item_id": iid})
+        preds[iid] = _scores(label, s)
+    add_items(ws, items)
+    add_gold(ws, gold)
+    mid = add_model(ws, "blanks", 1)
+    ws.run_id = add_predictions(ws, mid, preds)
+    return ws
+
+
+def _set_policy(ws, policy):
+    ws.card.raw["policy"] = policy
+    ws.save_card()
+
+
+KNOWN_POLICY = {"field": "page_type", "labels": {"blank": {"accept": 0.85, "review": 0.5},
+                                                  "content": {"accept": 0.9, "review": 0.75}}}
+
+
+def test_wilson_known_values():
+    lo, hi = wilson(3, 3)
+    assert lo == pytest.approx(0.43850, abs=1e-4) and hi == 1.0
+    lo, hi = wilson(5, 6)
+    assert lo == pytest.approx(0.43649, abs=1e-4) and hi == pytest.approx(0.96994, abs=1e-4)
+
+
+def test_pick_threshold_known_case():
+    res = pick_threshold(TEST_BLANK, 0.8)
+    assert res["threshold"] == 0.85 and (res["correct"], res["accepted"]) == (5, 6)
+    assert pick_threshold(TEST_BLANK, 0.99)["threshold"] == 0.95
+    assert pick_threshold(TEST_BLANK, 0.99, "lower_bound")["threshold"] is None
+    # ties enter together: a wrong one tied with a right one at the top is never split off
+    assert pick_threshold([(0.9, True), (0.9, False)], 0.9)["threshold"] is None
+
+
+def test_optimise_writes_thresholds_and_freezes_test(pages):
+    res = optimise(pages, target_precision=0.8, write=True)
+    by = {r["label"]: r for r in res["labels"]}
+    assert by["blank"]["threshold"] == 0.85
+    assert by["blank"]["precision"] == pytest.approx(5 / 6)
+    assert by["blank"]["ci95"][0] == pytest.approx(wilson(5, 6)[0])
+    assert by["content"]["threshold"] == 0.95  # 1/1; adding 0.90 (wrong) drops to 1/2
+    assert res["overall"]["accepted"] == 7 and res["overall"]["correct"] == 6
+    assert res["interval"].startswith("95% Wilson")
+    pages.reload_card()
+    policy = load_policy(pages.card)
+    assert policy.labels["blank"].accept == 0.85 and policy.labels["blank"].review == 0.5
+    assert policy.target_precision == 0.8
+    with pages.store.read() as conn:
+        actions = [r[0] for r in conn.execute(sa.select(pages.store.t.audit_log.c.action))]
+    assert "split.freeze" in actions or "test_split.read" in actions
+    assert "policy.optimise" in actions
+
+
+def test_optimise_without_write_leaves_card(pages):
+    res = optimise(pages, target_precision=0.99)
+    assert not res["written"]
+    assert "labels" not in pages.reload_card().raw.get("policy", {})
+
+
+def test_dry_run_known_numbers(pages):
+    _set_policy(pages, KNOWN_POLICY)
+    r = plan(pages, dry_run=True).to_dict()
+    by = {row["label"]: row for row in r["by_label"]}
+    assert (by["blank"]["accept"], by["blank"]["review"], by["blank"]["reject"]) == (8, 3, 0)
+    assert (by["content"]["accept"], by["content"]["review"], by["content"]["reject"]) == (3, 1, 2)
+    assert r["counts"] == {"accept": 11, "review": 4, "reject": 2}
+    # test precision at these thresholds: blank 5/6, content 1/2
+    assert r["expected_wrong_accepts"] == pytest.approx(8 / 6 + 3 / 2, abs=0.01)
+    assert r["review_hours"] == pytest.approx(4 * 20 / 3600)
+    f = r["filter"]
+    assert f["accepted_as_positive"] == 8 and f["sent_on"] == 17 - 8
+    assert f["money_saved"] == pytest.approx(0.8)
+    assert f["expected_wrongly_withheld"] == pytest.approx(8 / 6, abs=0.01)
+    with pages.store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(
+            pages.store.t.machine_metadata)).scalar() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(
+            pages.store.t.review_queue)).scalar() == 0
+
+
+def test_act_writes_provenance_and_is_idempotent(pages):
+    _set_policy(pages, KNOWN_POLICY)
+    first = act(pages)
+    assert first.written == {"machine_metadata": 11, "review_queue": 4}
+    t = pages.store.t
+    with pages.store.read() as conn:
+        row = conn.execute(sa.select(t.machine_metadata).where(
+            t.machine_metadata.c.item_id == "c00")).one()
+        pred = conn.execute(sa.select(t.predictions).where(
+            t.predictions.c.item_id == "c00")).one()
+        queued = conn.execute(sa.select(t.review_queue).where(
+            t.review_queue.c.item_id == "c02")).one()
+    assert (row.field, row.value, row.model, row.model_version) == ("page_type", "blank",
+                                                                     "blanks", 1)
+    assert row.score == pytest.approx(0.99) and row.run_id == pages.run_id
+    assert row.prediction_id == pred.id and row.created_at is not None
+    assert row.confirmed_by is None and row.confirmed_at is None
+    assert queued.label == "blank" and "review threshold" in queued.reason
+    assert queued.status == "open" and queued.kind == "prediction"
+    second = act(pages)
+    assert second.written == {"machine_metadata": 0, "review_queue": 0}
+    assert second.already_written == {"machine_metadata": 11, "review_queue": 4}
+    with pages.store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(
+            t.machine_metadata)).scalar() == 11
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.review_queue)).scalar() == 4
+
+
+def test_no_predictions_is_a_clear_error(make_ws):
+    ws = make_ws("empty", labels=["blank", "content"])
+    with pytest.raises(PolicyError, match="no predictions"):
+        plan(ws)
+
+
+@pytest.mark.parametrize("policy, message", [
+    ({"labels": {"blank": {"accept": 1.5}}}, r"\[policy.labels.blank\] accept must be between"),
+    ({"labels": {"blank": {"accept": 0.5, "review": 0.9}}}, "review .* is above accept"),
+    ({"labels": {"nope": {"accept": 0.9}}}, "'nope' is not one of the project's labels"),
+    ({"labels": {"blank": {"acept": 0.9}}}, "unknown key.*acept"),
+    ({"default_action": "keep"}, "default_action must be one of"),
+    ({"labels": {"blank": {"action": "accept", "accept": 0.9}}}, "either action or thresholds"),
+    ({"labels": {"blank": {"accept": "high"}}}, "must be a number"),
+    ({"treshold": 1}, "unknown key"),
+])
+def test_bad_policy_is_a_clear_error(pages, policy, message):
+    _set_policy(pages, policy)
+    with pytest.raises(PolicyError, match=message) as info:
+        plan(pages)
+    assert "glamlab.toml" in (info.value.hint or "")
+
+
+def test_cli_dry_run_plain_words_and_json(pages, capsys):
+    from glamlab.cli import main
+
+    _set_policy(pages, KNOWN_POLICY)
+    main(["-w", str(pages.root), "act", "--dry-run"])
+    out = capsys.readouterr().out
+    assert "accept 11" in out and "money saved 0.80 EUR" in out and "Nothing was written" in out
+    main(["-w", str(pages.root), "act", "--dry-run", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert data["counts"]["review"] == 4
+
+
+def test_cli_bad_policy_exits_with_one_line(pages, capsys):
+    from glamlab.cli import main
+
+    _set_policy(pages, {"labels": {"blank": {"accept": 2}}})
+    with pytest.raises(SystemExit) as exc:
+        main(["-w", str(pages.root), "act", "--dry-run"])
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: [policy.labels.blank] accept") and "fix:" in err
+    assert "Traceback" not in err
+
+
+def test_multi_label_policy_per_label(make_ws):
+    ws = make_ws("subjects", labels=["maps", "people", "ships"], multi_label=True)
+    add_items(ws, [{"item_id": "r1"}, {"item_id": "r2"}])
+    mid = add_model(ws, "subj")
+    add_predictions(ws, mid, {"r1": {"maps": 0.95, "people": 0.6, "ships": 0.1},
+                              "r2": {"maps": 0.2, "people": 0.97, "ships": 0.7}},
+                    multi_label=True)
+    _set_policy(ws, {"field": "subject", "default_action": "reject",
+                     "labels": {"maps": {"accept": 0.9, "review": 0.5},
+                                "people": {"accept": 0.9, "review": 0.5}}})
+    r = act(ws).to_dict()
+    by = {row["label"]: row for row in r["by_label"]}
+    assert (by["maps"]["accept"], by["maps"]["reject"]) == (1, 1)
+    assert (by["people"]["accept"], by["people"]["review"]) == (1, 1)
+    assert by["ships"]["reject"] == 2  # unlisted: default_action
+    assert r["written"]["machine_metadata"] == 2
