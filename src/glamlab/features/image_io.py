@@ -23,24 +23,26 @@ def open_image(item: Item, max_side: int | None = None, *,
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(source)
-            if im.width * im.height > max_pixels:
-                raise ItemError(
-                    f"{item.item_id}: image has {im.width * im.height:,} pixels, over the "
-                    f"limit of {max_pixels:,} (decompression bomb guard)",
-                    item=item.item_id,
-                    hint="raise [ingest] max_image_pixels in glamlab.toml if the image is genuine",
-                )
-            if item.page:
-                im.seek(item.page)
-            if max_side and im.format == "JPEG":
-                scale = max(im.width, im.height) / max_side
-                if scale > 1:
-                    im.draft("RGB", (max(1, int(im.width / scale)), max(1, int(im.height / scale))))
-            im = im.convert("RGB")
-            if max_side and max(im.size) > max_side * 1.5:
-                im.thumbnail((max_side, max_side))
-            return im
+            with Image.open(source) as im:
+                if im.width * im.height > max_pixels:
+                    raise ItemError(
+                        f"{item.item_id}: image has {im.width * im.height:,} pixels, over the "
+                        f"limit of {max_pixels:,} (decompression bomb guard)",
+                        item=item.item_id,
+                        hint="raise [ingest] max_image_pixels in glamlab.toml if the image is "
+                             "genuine",
+                    )
+                if item.page:
+                    im.seek(item.page)
+                if max_side and im.format == "JPEG":
+                    scale = max(im.width, im.height) / max_side
+                    if scale > 1:
+                        im.draft("RGB", (max(1, int(im.width / scale)),
+                                         max(1, int(im.height / scale))))
+                out = im.convert("RGB")  # a new image: the file is closed on leaving
+            if max_side and max(out.size) > max_side * 1.5:
+                out.thumbnail((max_side, max_side))
+            return out
     except ItemError:
         raise
     except (UnidentifiedImageError, OSError, EOFError, ValueError, SyntaxError,

@@ -43,6 +43,7 @@ class IngestOptions:
     max_image_pixels: int = 178_956_970
     cache_dir: str | None = None
     http_timeout: float = 30.0
+    http_transport: Any = None  # an httpx transport (tests); None: the network
 
 
 class SourceReader(Protocol):

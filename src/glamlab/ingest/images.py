@@ -1,19 +1,44 @@
 """Folders of images and single image files: JPEG, PNG, TIFF (one item per page),
-JPEG 2000 where Pillow reads it. Only headers are read here; decoding happens later."""
+JPEG 2000 where Pillow reads it. Only headers are read here; decoding happens later.
+
+A folder is walked by :func:`glamlab.ingest.folders.walk`, which also pairs a page
+image with its OCR (ALTO/PAGE XML or a ``.txt`` of the same name) into one item.
+"""
 
 from __future__ import annotations
 
 import os
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from .base import IngestOptions, Problem, Record, sha256_file
+from .base import IngestOptions, Problem, Record, sha256_bytes, sha256_file
 
 KIND = "folder"
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".jp2", ".j2k", ".jpx", ".webp",
                   ".bmp", ".gif"}
 MULTI_PAGE = {".tif", ".tiff", ".gif"}
+BOMB_HINT = "raise [ingest] max_image_pixels in glamlab.toml if the image is genuine"
+BAD_IMAGE_HINT = "re-export the file or remove it from the source"
+
+
+class BadImage(Exception):
+    """An image whose header cannot be read or that is over the pixel limit."""
+
+    def __init__(self, reason: str, hint: str):
+        super().__init__(reason)
+        self.reason = reason
+        self.hint = hint
+
+
+@dataclass
+class ImageHeader:
+    width: int
+    height: int
+    format: str | None
+    digest: str
+    frames: list[tuple[int, int]]  # (width, height) per page; one entry for most files
 
 
 def can_read(source: str) -> bool:
@@ -21,8 +46,12 @@ def can_read(source: str) -> bool:
     return p.is_dir() or (p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
+def is_image(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_SUFFIXES
+
+
 def iter_files(root: Path) -> Iterator[Path]:
-    """Files under ``root`` in a stable order (sorted per directory)."""
+    """Files under ``root`` in a stable order (sorted per directory), hidden ones skipped."""
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
@@ -35,55 +64,71 @@ def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
     if root.is_file():
         yield from read_image(root, root.parent, source, options)
         return
-    from . import reader_for_file
+    from .folders import walk
 
-    for path in iter_files(root):
-        sub = reader_for_file(path)
-        if sub is None:
-            continue
-        if sub is read_image:
-            yield from read_image(path, root, source, options)
-        else:
-            yield from sub(path, root, source, options)
+    yield from walk(root, source, options)
 
 
 def item_id_for(path: Path, root: Path) -> str:
-    rel = path.relative_to(root) if path != root and root in path.parents else Path(path.name)
+    """The item id of a file: its path relative to the ingested folder, without suffix."""
+    try:
+        rel = path.relative_to(root)
+    except ValueError:
+        rel = Path(path.name)
     return rel.with_suffix("").as_posix()
 
 
-def read_image(path: Path, root: Path, source: str,
-               options: IngestOptions) -> Iterator[Record | Problem]:
+def read_header(path: Path, options: IngestOptions, *, all_frames: bool = True) -> ImageHeader:
+    """Width, height, format and sha256 of an image file, reading headers only.
+
+    Raises :class:`BadImage` for a file Pillow cannot identify, a truncated header, or
+    a page over ``options.max_image_pixels`` (a decompression bomb guard)."""
     from PIL import Image, UnidentifiedImageError
 
-    base_id = item_id_for(path, root)
+    limit = options.max_image_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as im:
-                width, height = im.size
                 fmt = im.format
-                frames = getattr(im, "n_frames", 1) if path.suffix.lower() in MULTI_PAGE else 1
-        if width * height > options.max_image_pixels:
-            yield Problem(source, str(path),
-                          f"image is {width}x{height} = {width * height:,} pixels, over the limit "
-                          f"of {options.max_image_pixels:,} (possible decompression bomb)",
-                          "raise [ingest] max_image_pixels in glamlab.toml if the image is genuine")
-            return
+                frames = [im.size]
+                if all_frames and path.suffix.lower() in MULTI_PAGE:
+                    n = getattr(im, "n_frames", 1)
+                    for i in range(1, n):
+                        im.seek(i)
+                        frames.append(im.size)
+        for i, (w, h) in enumerate(frames):
+            if w * h > limit:
+                where = f" (page {i + 1})" if len(frames) > 1 else ""
+                raise BadImage(f"image{where} is {w}x{h} = {w * h:,} pixels, over the limit of "
+                               f"{limit:,} (possible decompression bomb)", BOMB_HINT)
         digest = sha256_file(str(path))
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError) as exc:
-        yield Problem(source, str(path), f"not a readable image: {exc}",
-                      "re-export the file or remove it from the folder")
+    except Image.DecompressionBombError as exc:
+        raise BadImage(f"possible decompression bomb: {exc}", BOMB_HINT) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise BadImage(f"not a readable image: {exc}", BAD_IMAGE_HINT) from exc
+    width, height = frames[0]
+    return ImageHeader(width=width, height=height, format=fmt, digest=digest, frames=frames)
+
+
+def read_image(path: Path, root: Path, source: str,
+               options: IngestOptions) -> Iterator[Record | Problem]:
+    base_id = item_id_for(path, root)
+    try:
+        head = read_header(path, options)
+    except BadImage as exc:
+        yield Problem(source, str(path), exc.reason, exc.hint)
         return
-    meta = {"file": path.name, "format": fmt}
-    if frames > 1:
-        for page in range(frames):
+    meta = {"file": path.name, "format": head.format}
+    uri = str(path.resolve())
+    if len(head.frames) > 1:
+        pages = len(head.frames)
+        for page, (w, h) in enumerate(head.frames):
             yield Record(item_id=f"{base_id}#p{page + 1}", modality="image", source_kind=KIND,
-                         source=source, content_hash=f"{digest}:{page}", uri=str(path.resolve()),
-                         page=page, width=width, height=height,
-                         meta={**meta, "page": page + 1, "pages": frames})
+                         source=source, content_hash=sha256_bytes(f"{head.digest}:{page}".encode()), uri=uri,
+                         page=page, width=w, height=h,
+                         meta={**meta, "page": page + 1, "pages": pages})
     else:
         yield Record(item_id=base_id, modality="image", source_kind=KIND, source=source,
-                     content_hash=digest, uri=str(path.resolve()), width=width, height=height,
+                     content_hash=head.digest, uri=uri, width=head.width, height=head.height,
                      meta=meta)

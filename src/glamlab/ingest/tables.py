@@ -1,12 +1,299 @@
-"""(placeholder until the reader lands)"""
+"""Tables: CSV (and TSV), JSONL and Parquet, one item per row, streamed.
+
+* the id comes from ``id_column`` (default: a column called ``id``); a table without it
+  is refused as a whole with a problem that lists its columns;
+* ``text_column`` (default: a column called ``text``, if any) gives the item text;
+* ``image_column`` gives an image path relative to the table file (or an absolute path,
+  or an http(s) URL fetched lazily): the row becomes an image item, its header is read
+  at ingest; a missing or unreadable image is a problem for that row only;
+* every other column is kept as metadata.
+
+The modality is ``image`` for rows with an image, ``text`` for rows with a text column,
+``record`` otherwise. Rows are read in a stream (CSV row by row, Parquet by record
+batch), so memory does not grow with the table. A row with bytes that are not UTF-8, an
+empty id or the wrong number of fields is recorded as a problem naming the file and the
+line, and the rest of the table carries on.
+"""
+
 from __future__ import annotations
 
-KIND = "tables"
+import csv
+import datetime as _dt
+import decimal
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .base import IngestOptions, Problem, Record
+
+KIND = "table"
+FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+           ".parquet": "parquet", ".pq": "parquet"}
+PARQUET_BATCH = 8192
+csv.field_size_limit(2**31 - 1)  # OCR text can be long; the default limit is 128 KiB
 
 
 def can_read(source: str) -> bool:
-    return False
+    p = Path(source)
+    return p.is_file() and p.suffix.lower() in FORMATS
 
 
-def read(source, options):  # type: ignore[no-untyped-def]
-    return iter(())
+class _Columns:
+    """The roles of a table's columns, checked once per file."""
+
+    def __init__(self, path: Path, source: str, names: list[str], options: IngestOptions):
+        self.path = path
+        self.source = source
+        self.names = names
+        self.base = path.parent
+        self.options = options
+        self.id_col = options.id_column or "id"
+        self.text_col = options.text_column or ("text" if "text" in names else None)
+        self.image_col = options.image_column
+        self.kind = FORMATS[path.suffix.lower()]
+        self.source_kind = "csv" if self.kind == "tsv" else self.kind
+
+    def problem(self) -> Problem | None:
+        listed = ", ".join(self.names) if self.names else "(none)"
+        if self.id_col not in self.names:
+            if self.options.id_column:
+                reason = f"the id column {self.id_col!r} is not in {self.path.name}"
+            else:
+                reason = f"{self.path.name} has no 'id' column"
+            return Problem(self.source, str(self.path), f"{reason}; its columns are: {listed}",
+                           "name the column that holds item ids with --id-column NAME")
+        for col, flag in ((self.options.text_column, "--text-column"),
+                          (self.image_col, "--image-column")):
+            if col and col not in self.names:
+                return Problem(self.source, str(self.path),
+                               f"the column {col!r} given with {flag} is not in {self.path.name}; "
+                               f"its columns are: {listed}", f"check the spelling of {flag}")
+        return None
+
+    def record(self, ref: str, item_id: str, text: str | None, image: Any,
+               meta: dict[str, Any], digest: hashlib._Hash) -> Record | Problem:
+        modality = "text" if self.text_col else "record"
+        uri = width = height = None
+        if self.image_col:
+            if image is None or image == "":
+                return Problem(self.source, f"{self.path}:{ref}",
+                               f"{ref}: item {item_id!r} has no value in the image column "
+                               f"{self.image_col!r}", "fill in the image path or drop the row")
+            from .images import BadImage, read_header
+
+            value = str(image)
+            if value.startswith(("http://", "https://")):
+                uri = value
+                digest.update(b"\x1d" + value.encode())
+            else:
+                img = Path(value)
+                if not img.is_absolute():
+                    img = self.base / img
+                if not img.is_file():
+                    return Problem(self.source, f"{self.path}:{ref}",
+                                   f"{ref}: the image {value!r} of item {item_id!r} does not "
+                                   f"exist (looked for {img})",
+                                   "image paths are relative to the table file; fix the path")
+                try:
+                    head = read_header(img, self.options, all_frames=False)
+                except BadImage as exc:
+                    return Problem(self.source, f"{self.path}:{ref}",
+                                   f"{ref}: image {value!r} of item {item_id!r}: {exc.reason}",
+                                   exc.hint)
+                uri = str(img.resolve())
+                width, height = head.width, head.height
+                meta["format"] = head.format
+                digest.update(b"\x1d" + head.digest.encode())
+            modality = "image"
+        return Record(item_id=item_id, modality=modality, source_kind=self.source_kind,
+                      source=self.source, content_hash=digest.hexdigest(), uri=uri,
+                      text=text, width=width, height=height, meta=meta)
+
+
+def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
+    path = Path(source)
+    kind = FORMATS[path.suffix.lower()]
+    if kind in ("csv", "tsv"):
+        yield from _read_csv(path, source, options, "\t" if kind == "tsv" else ",")
+    elif kind == "jsonl":
+        yield from _read_jsonl(path, source, options)
+    else:
+        yield from _read_parquet(path, source, options)
+
+
+def _not_utf8(path: Path, ref: str) -> str:
+    return f"{ref}: the row has bytes that are not UTF-8; it was skipped"
+
+
+NOT_UTF8_HINT = ("save the table as UTF-8 (in Excel: CSV UTF-8; or `iconv -f latin1 -t utf-8`) "
+                 "and ingest again")
+
+
+def _read_csv(path: Path, source: str, options: IngestOptions,
+              delimiter: str) -> Iterator[Record | Problem]:
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        try:
+            header = next(reader)
+        except StopIteration:
+            yield Problem(source, str(path), f"{path.name} is empty (no header row)",
+                          "export the table with a header row")
+            return
+        except csv.Error as exc:
+            yield Problem(source, str(path), f"cannot read the header of {path.name}: {exc}",
+                          "check that the file is CSV")
+            return
+        try:
+            "".join(header).encode("utf-8")
+        except UnicodeEncodeError:
+            yield Problem(source, f"{path}:line 1", _not_utf8(path, "line 1 (the header)"),
+                          NOT_UTF8_HINT)
+            return
+        header = [h.strip() for h in header]
+        cols = _Columns(path, source, header, options)
+        bad = cols.problem()
+        if bad is not None:
+            yield bad
+            return
+        n = len(header)
+        id_i = header.index(cols.id_col)
+        text_i = header.index(cols.text_col) if cols.text_col else -1
+        image_i = header.index(cols.image_col) if cols.image_col else -1
+        meta_cols = [(name, i) for i, name in enumerate(header) if i not in (id_i, text_i)]
+        head_sig = ("\x1f".join(header) + "\x1e").encode()
+        sha256 = hashlib.sha256
+        last_line = reader.line_num
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                ref = f"line {last_line + 1}"
+                yield Problem(source, f"{path}:{ref}", f"{ref}: not valid CSV: {exc}",
+                              "fix the quoting on that line")
+                last_line = reader.line_num
+                continue
+            start = last_line + 1
+            last_line = reader.line_num
+            if not row:
+                continue
+            ref = f"line {start}"
+            joined = "\x1f".join(row)
+            try:
+                raw = joined.encode("utf-8")
+            except UnicodeEncodeError:
+                yield Problem(source, f"{path}:{ref}", _not_utf8(path, ref), NOT_UTF8_HINT)
+                continue
+            if len(row) != n:
+                yield Problem(source, f"{path}:{ref}",
+                              f"{ref}: {len(row)} values where the header has {n} columns",
+                              "check the quoting and the number of separators on that line")
+                continue
+            item_id = row[id_i].strip()
+            if not item_id:
+                yield Problem(source, f"{path}:{ref}",
+                              f"{ref}: the id column {cols.id_col!r} is empty",
+                              "give every row an id")
+                continue
+            meta = {name: row[i] for name, i in meta_cols}
+            digest = sha256(head_sig)
+            digest.update(raw)
+            yield cols.record(ref, item_id, row[text_i] if text_i >= 0 else None,
+                              row[image_i] if image_i >= 0 else None, meta, digest)
+
+
+def _jsonable(v: Any) -> Any:
+    if v is None or isinstance(v, str | int | float | bool):
+        return v
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, _dt.datetime | _dt.date | _dt.time):
+        return v.isoformat()
+    if isinstance(v, decimal.Decimal):
+        return float(v)
+    if isinstance(v, bytes):
+        return v.hex()
+    return str(v)
+
+
+def _mapping_record(cols: _Columns, ref: str, row: dict[str, Any],
+                    raw: bytes | None) -> Record | Problem:
+    value = row.get(cols.id_col)
+    item_id = "" if value is None else str(value).strip()
+    if not item_id:
+        return Problem(cols.source, f"{cols.path}:{ref}",
+                       f"{ref}: the id field {cols.id_col!r} is missing or empty",
+                       "give every row an id")
+    text = row.get(cols.text_col) if cols.text_col else None
+    if text is not None and not isinstance(text, str):
+        text = str(text)
+    meta = {k: _jsonable(v) for k, v in row.items() if k != cols.id_col and k != cols.text_col}
+    if raw is None:
+        raw = json.dumps([item_id, text, meta], ensure_ascii=False, default=str).encode()
+    digest = hashlib.sha256(raw)
+    image = row.get(cols.image_col) if cols.image_col else None
+    return cols.record(ref, item_id, text, image, meta, digest)
+
+
+def _read_jsonl(path: Path, source: str, options: IngestOptions) -> Iterator[Record | Problem]:
+    cols: _Columns | None = None
+    with open(path, "rb") as fh:
+        for lineno, line in enumerate(fh, 1):
+            line = line.strip()
+            if not line:
+                continue
+            ref = f"line {lineno}"
+            try:
+                row = json.loads(line)
+            except UnicodeDecodeError:
+                yield Problem(source, f"{path}:{ref}", _not_utf8(path, ref), NOT_UTF8_HINT)
+                continue
+            except ValueError as exc:
+                yield Problem(source, f"{path}:{ref}", f"{ref}: not valid JSON: {exc}",
+                              "every line of a JSONL file must be one JSON object")
+                continue
+            if not isinstance(row, dict):
+                yield Problem(source, f"{path}:{ref}",
+                              f"{ref}: a JSON {type(row).__name__}, not an object",
+                              "every line of a JSONL file must be one JSON object")
+                continue
+            if cols is None:
+                cols = _Columns(path, source, list(row), options)
+                bad = cols.problem()
+                if bad is not None:
+                    yield bad
+                    return
+            yield _mapping_record(cols, ref, row, line)
+
+
+def _read_parquet(path: Path, source: str, options: IngestOptions) -> Iterator[Record | Problem]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        yield Problem(source, str(path), f"not a readable Parquet file: {exc}",
+                      "re-export the table")
+        return
+    try:
+        cols = _Columns(path, source, list(pf.schema_arrow.names), options)
+        bad = cols.problem()
+        if bad is not None:
+            yield bad
+            return
+        n = 0
+        for batch in pf.iter_batches(batch_size=PARQUET_BATCH):
+            for row in batch.to_pylist():
+                n += 1
+                yield _mapping_record(cols, f"row {n}", row, None)
+    except (pa.ArrowException, OSError) as exc:
+        yield Problem(source, str(path), f"the Parquet file broke off while reading: {exc}",
+                      "re-export the table")
+    finally:
+        pf.close()

@@ -1,0 +1,200 @@
+"""CSV, TSV, JSONL and Parquet tables: one item per row, streamed, bad rows recorded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from glamlab.demo import demo_data
+
+from .conftest import write_jpeg
+
+
+def _csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_csv_rows_become_text_items_with_metadata(make_ws, tmp_path):
+    ws = make_ws(modality="text")
+    src = _csv(tmp_path / "t.csv", "id,text,collection,year\n"
+               "a1,Bonjour le monde,maps,1850\n"
+               "a2,\"Hello, world\",books,1901\n"
+               "a3,Hallo Welt,maps,1920\n")
+    report = ws.ingest([src])
+    assert (report.added, report.failed) == (3, 0)
+    a2 = ws.item("a2")
+    assert a2.modality == "text"
+    assert a2.source_kind == "csv"
+    assert a2.text == "Hello, world"
+    assert a2.meta == {"collection": "books", "year": "1901"}
+    assert len(a2.content_hash) == 64
+    assert [i.item_id for i in ws.items(where={"collection": "maps"})] == ["a1", "a3"]
+
+
+def test_id_and_text_columns_by_name_and_record_modality(make_ws, tmp_path):
+    ws = make_ws(modality="text")
+    src = _csv(tmp_path / "t.csv", "ark,title,subject\nx1,Map of Paris,maps\nx2,Atlas,maps\n")
+    report = ws.ingest([src], id_column="ark", text_column="title")
+    assert report.added == 2
+    x1 = ws.item("x1")
+    assert (x1.text, x1.meta, x1.modality) == ("Map of Paris", {"subject": "maps"}, "text")
+    ws2 = make_ws("ws2", modality="text")
+    ws2.ingest([src], id_column="ark")
+    assert ws2.item("x1").modality == "record"
+    assert ws2.item("x1").meta == {"title": "Map of Paris", "subject": "maps"}
+
+
+def test_csv_without_the_id_column_is_one_problem_listing_the_columns(make_ws, tmp_path):
+    ws = make_ws(modality="text")
+    bad = _csv(tmp_path / "noid.csv", "ark,title\nx1,Map\n")
+    good = _csv(tmp_path / "good.csv", "id,text\ng1,fine\n")
+    report = ws.ingest([bad, good])
+    assert (report.added, report.failed) == (1, 1)
+    err = ws.ingest_errors()[0]
+    assert "noid.csv" in err["reason"] and "ark, title" in err["reason"]
+    assert "--id-column" in err["hint"]
+    assert err["source"] == str(bad)
+    report = ws.ingest([bad], id_column="nope")
+    assert "'nope'" in report.problems[0]["reason"]
+
+
+def test_unknown_text_or_image_column_is_a_problem(make_ws, tmp_path):
+    ws = make_ws(modality="text")
+    src = _csv(tmp_path / "t.csv", "id,body\n1,x\n")
+    report = ws.ingest([src], text_column="text")
+    assert report.failed == 1 and "--text-column" in report.problems[0]["reason"]
+    report = ws.ingest([src], image_column="img")
+    assert report.failed == 1 and "--image-column" in report.problems[0]["reason"]
+    assert ws.count_items() == 0
+
+
+def test_empty_id_wrong_width_and_non_utf8_rows_are_problems_with_line_numbers(make_ws,
+                                                                              tmp_path):
+    ws = make_ws(modality="text")
+    raw = ("id,text\n" "r1,caf\u00e9\n" " ,no id\n" "r3,a,b\n").encode() + \
+        b"r4,caf\xe9 latin-1\n" + b"r5,\"two\nlines\"\nr6,last\n"
+    src = tmp_path / "mixed.csv"
+    src.write_bytes(raw)
+    report = ws.ingest([src])
+    assert report.added == 3  # r1, r5, r6
+    assert ws.item("r5").text == "two\nlines"
+    assert ws.item("r1").text == "caf\u00e9"
+    reasons = {e["item_ref"]: e["reason"] for e in ws.ingest_errors()}
+    assert set(reasons) == {f"{src}:line 3", f"{src}:line 4", f"{src}:line 5"}
+    assert "id column 'id' is empty" in reasons[f"{src}:line 3"]
+    assert "3 values where the header has 2" in reasons[f"{src}:line 4"]
+    assert "not UTF-8" in reasons[f"{src}:line 5"]
+
+
+def test_utf8_bom_and_tsv(make_ws, tmp_path):
+    ws = make_ws(modality="text")
+    src = tmp_path / "t.tsv"
+    src.write_bytes("\ufeffid\ttext\tlang\nt1\tK\u00f6nig, Kaiser\tde\n".encode())
+    report = ws.ingest([src])
+    assert report.added == 1
+    assert ws.item("t1").text == "K\u00f6nig, Kaiser"
+    assert ws.item("t1").meta == {"lang": "de"}
+
+
+def test_image_column_reads_headers_and_reports_missing_and_corrupt(make_ws, tmp_path):
+    ws = make_ws()
+    write_jpeg(tmp_path / "imgs" / "p1.jpg", (64, 48))
+    (tmp_path / "imgs" / "broken.jpg").write_bytes(b"not a jpeg at all")
+    src = _csv(tmp_path / "pages.csv", "id,path,label\n"
+               "p1,imgs/p1.jpg,graphic\n"
+               "p2,imgs/missing.jpg,graphic\n"
+               "p3,imgs/broken.jpg,no_graphic\n"
+               "p4,,no_graphic\n")
+    report = ws.ingest([src], image_column="path")
+    assert (report.added, report.failed) == (1, 3)
+    p1 = ws.item("p1")
+    assert (p1.modality, p1.width, p1.height) == ("image", 64, 48)
+    assert p1.path == (tmp_path / "imgs" / "p1.jpg").resolve()
+    assert p1.meta["label"] == "graphic" and p1.meta["path"] == "imgs/p1.jpg"
+    assert p1.open_image().size == (64, 48)
+    reasons = " | ".join(e["reason"] for e in ws.ingest_errors())
+    assert "'imgs/missing.jpg' of item 'p2' does not exist" in reasons
+    assert "not a readable image" in reasons and "'p3'" in reasons
+    assert "no value in the image column" in reasons
+
+
+def test_jsonl_rows(make_ws, tmp_path):
+    ws = make_ws(modality="text")
+    lines = [json.dumps({"id": 1, "text": "first", "tags": ["a", "b"], "n": 2}),
+             "{broken json",
+             json.dumps([1, 2]),
+             json.dumps({"id": "", "text": "no id"}),
+             json.dumps({"id": 5, "text": "fifth"})]
+    src = tmp_path / "rows.jsonl"
+    src.write_bytes(("\n".join(lines) + "\n").encode() + b'{"id": 6, "text": "\xff"}\n')
+    report = ws.ingest([src])
+    assert report.added == 2
+    one = ws.item("1")
+    assert one.text == "first" and one.meta == {"tags": ["a", "b"], "n": 2}
+    assert one.source_kind == "jsonl"
+    refs = sorted(e["item_ref"].rsplit(":", 1)[1] for e in ws.ingest_errors())
+    assert refs == ["line 2", "line 3", "line 4", "line 6"]
+
+
+def test_parquet_streamed_by_record_batch(make_ws, tmp_path, monkeypatch):
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from glamlab.ingest import tables
+
+    monkeypatch.setattr(tables, "PARQUET_BATCH", 3)
+    n = 10
+    table = pa.table({
+        "ark": [f"ark-{i}" for i in range(n)],
+        "ocr": [f"text {i}" for i in range(n)],
+        "year": list(range(1900, 1900 + n)),
+        "seen": [dt.datetime(2020, 1, 1 + i) for i in range(n)],
+    })
+    src = tmp_path / "t.parquet"
+    pq.write_table(table, src)
+    ws = make_ws(modality="text")
+    report = ws.ingest([src], id_column="ark", text_column="ocr")
+    assert (report.added, report.failed) == (n, 0)
+    item = ws.item("ark-7")
+    assert item.text == "text 7" and item.source_kind == "parquet"
+    assert item.meta == {"year": 1907, "seen": "2020-01-08T00:00:00"}
+    assert ws.ingest([src], id_column="ark", text_column="ocr").unchanged == n
+    not_parquet = tmp_path / "bad.parquet"
+    not_parquet.write_bytes(b"PAR1 garbage")
+    report = ws.ingest([not_parquet])
+    assert report.failed == 1 and "Parquet" in report.problems[0]["reason"]
+
+
+def test_duplicate_ids_in_a_table(make_ws, tmp_path):
+    ws = make_ws(modality="text")
+    src = _csv(tmp_path / "d.csv", "id,text\nd1,one\nd1,one\nd1,other\nd2,two\n")
+    report = ws.ingest([src])
+    assert (report.added, report.failed) == (2, 1)
+    assert ws.item("d1").text == "one"
+    assert "duplicate id 'd1'" in ws.ingest_errors()[0]["reason"]
+
+
+@pytest.mark.parametrize("name,options,modality", [
+    ("illustrations", {"id_column": "id", "image_column": "path"}, "image"),
+    ("language", {"id_column": "id", "text_column": "text"}, "text"),
+    ("subjects", {"id_column": "id", "text_column": "title"}, "text"),
+])
+def test_bundled_demo_tables(make_ws, name, options, modality):
+    from glamlab.demo import project
+
+    p = project(name)
+    assert p.ingest_options == options
+    ws = make_ws(modality=modality)
+    report = ws.ingest(p.ingest, **p.ingest_options)
+    assert report.failed == 0, report.problems[:3]
+    assert report.added > 50
+    item = next(iter(ws.items(limit=1)))
+    assert item.modality == modality
+    if modality == "image":
+        assert item.width and item.height and item.path and item.path.is_file()
+        assert str(demo_data("illustrations")) in str(item.path.parent.parent)
