@@ -87,6 +87,16 @@ def _initial(conn: sa.Connection) -> None:
         create_table_if_missing(conn, schema.metadata.tables[name])
 
 
+@migration(2, "web_queue_indexes")
+def _web_queue_indexes(conn: sa.Connection) -> None:
+    """Indexes for the web app: the queue by label and score, predictions and audit by item/actor."""
+    for table, name in (("review_queue", "ix_review_queue_label"),
+                        ("predictions", "ix_predictions_item"),
+                        ("audit_log", "ix_audit_log_actor")):
+        index = next(ix for ix in schema.metadata.tables[table].indexes if ix.name == name)
+        index.create(conn, checkfirst=True)
+
+
 # Import-time registration of later migrations goes here, e.g.
 # @migration(2, "add_runs_note")
 # def _add_runs_note(conn): add_column_if_missing(conn, "runs", sa.Column("note", sa.Text))

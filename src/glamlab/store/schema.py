@@ -184,6 +184,7 @@ predictions = sa.Table(
     sa.UniqueConstraint("model_id", "item_id", name="uq_predictions_model_item"),
 )
 sa.Index("ix_predictions_run", predictions.c.run_id)
+sa.Index("ix_predictions_item", predictions.c.item_id)  # item pages (migration 2)
 
 run_failures = sa.Table(
     "run_failures",
@@ -235,6 +236,8 @@ review_queue = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 sa.Index("ix_review_queue_status", review_queue.c.status, review_queue.c.score)
+# The web app's queue: filter by predicted label, sorted by score (migration 2).
+sa.Index("ix_review_queue_label", review_queue.c.status, review_queue.c.label, review_queue.c.score)
 
 decisions = sa.Table(
     "decisions",
@@ -261,6 +264,7 @@ audit_log = sa.Table(
     sa.Column("object", sa.Text),
     sa.Column("details", JSON, nullable=False, default=dict),
 )
+sa.Index("ix_audit_log_actor", audit_log.c.actor, audit_log.c.action)  # undo (migration 2)
 
 users = sa.Table(
     "users",
