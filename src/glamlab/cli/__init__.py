@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("glamlab.cli.ingest:ingest", "Read folders, IIIF manifests, ALTO/PAGE, text, CSV/JSONL/Parquet."),
     "items": ("glamlab.cli.items:items", "Count, list, show and filter items; see ingest errors."),
     "monitor": ("glamlab.cli.monitor:monitor", "Watch for drift; exit status 3 when an alert fires."),
+    "serve": ("glamlab.cli.serve:serve", "Start the web app: labelling, review queue, reports, JSON API."),
+    "users": ("glamlab.cli.serve:users", "Manage web app users and roles: add, list, remove, token."),
     "demo": ("glamlab.cli.demo:demo", "Run a whole project on a bundled sample collection."),
     "act": ("glamlab.cli.act:act", "Apply the policy: accept, review or reject; dry run; optimise thresholds."),
     "export": ("glamlab.cli.act:export", "Export predictions with provenance: CSV, JSONL, Parquet, Web Annotation, IIIF, filter lists."),

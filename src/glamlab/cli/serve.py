@@ -1,0 +1,110 @@
+"""glamlab serve | users"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ._common import emit, json_option, open_ws, table
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (127.0.0.1: this computer only).")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--secure-cookies", is_flag=True,
+              help="Mark cookies Secure (set this when a proxy serves the app over https).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, secure_cookies: bool) -> None:
+    """Start the web app: overview, labelling, review queue, item pages, reports, JSON API.
+
+    \b
+    People sign in with accounts made by `glamlab users add NAME --role reviewer`.
+    The JSON API and its OpenAPI description are at /docs and /openapi.json.
+    """
+    from ..errors import MissingDependency
+    from ..users import list_users
+
+    ws = open_ws(ctx)
+    try:
+        import uvicorn
+
+        from ..web.app import create_app
+    except ImportError as exc:
+        raise MissingDependency(exc.name or "fastapi", "web") from exc
+    if not list_users(ws):
+        click.echo("No users yet: add one first, e.g. "
+                   "glamlab users add alice --role admin", err=True)
+    click.echo(f"glamlab serving {ws.root} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
+    uvicorn.run(create_app(ws, secure_cookies=secure_cookies), host=host, port=port,
+                log_level="warning")
+
+
+@click.group()
+def users() -> None:
+    """Manage the people who use the web app (roles: admin, reviewer, viewer)."""
+
+
+def _password(password_stdin: bool, username: str) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt(f"Password for {username}", hide_input=True,
+                            confirmation_prompt=True))
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "reviewer", "viewer"]), default="reviewer",
+              show_default=True, help="viewer reads; reviewer also labels and decides; "
+              "admin also manages users, the policy and models.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin (scripts).")
+@click.option("--replace", is_flag=True, help="Change the password/role of an existing user.")
+@json_option
+@click.pass_context
+def users_add(ctx: click.Context, username: str, role: str, password_stdin: bool,
+              replace: bool, as_json: bool) -> None:
+    """Add a user; the password is asked for (or read from stdin), stored as an argon2 hash."""
+    from ..users import add_user
+
+    ws = open_ws(ctx)
+    user = add_user(ws, username, _password(password_stdin, username), role, replace=replace)
+    emit({"username": user.username, "role": user.role}, as_json,
+         lambda d: f"{d['username']} can now sign in as {d['role']}.")
+
+
+@users.command("list")
+@json_option
+@click.pass_context
+def users_list(ctx: click.Context, as_json: bool) -> None:
+    """List users and their roles."""
+    from ..users import list_users
+
+    rows: list[dict[str, Any]] = list_users(open_ws(ctx))
+    emit(rows, as_json, lambda r: table(r, ["username", "role", "created_at"]))
+
+
+@users.command("remove")
+@click.argument("username")
+@json_option
+@click.pass_context
+def users_remove(ctx: click.Context, username: str, as_json: bool) -> None:
+    """Remove a user: their sessions and tokens stop working at once."""
+    from ..users import remove_user
+
+    remove_user(open_ws(ctx), username)
+    emit({"removed": username}, as_json, lambda d: f"Removed {d['removed']}.")
+
+
+@users.command("token")
+@click.argument("username")
+@click.option("--days", default=90, show_default=True, type=int, help="How long it is valid.")
+@json_option
+@click.pass_context
+def users_token(ctx: click.Context, username: str, days: int, as_json: bool) -> None:
+    """Print an API token for scripts: send it as `Authorization: Bearer TOKEN`."""
+    from ..users import api_token
+
+    token = api_token(open_ws(ctx), username, days=days)
+    emit({"username": username, "token": token, "days": days}, as_json, lambda d: d["token"])

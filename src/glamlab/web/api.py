@@ -1,0 +1,312 @@
+# ruff: noqa: B008  (FastAPI declares dependencies as Depends(...) defaults)
+"""The JSON API (``/api``): items, predictions, the queue, decisions, labels, predict.
+
+Authentication: ``Authorization: Bearer TOKEN`` (``glamlab users token NAME``) or the
+browser's session cookie plus the ``X-CSRF-Token`` header on writes. Viewers read;
+reviewers also label and decide; admins also manage users and models.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from .. import review
+from ..users import User
+
+bearer = HTTPBearer(auto_error=False, description="a token from `glamlab users token NAME`")
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "not signed in"},
+    403: {"description": "the role does not allow this, or the CSRF token is missing"},
+    404: {"description": "no such item"},
+    422: {"description": "invalid input"},
+}
+
+
+class ErrorOut(BaseModel):
+    error: Any
+    hint: str | None = None
+    item: str | None = None
+
+
+class ItemOut(BaseModel):
+    id: str
+    version: int
+    modality: str
+    source_kind: str
+    source: str
+    uri: str | None = None
+    page: int | None = None
+    content_hash: str
+    width: int | None = None
+    height: int | None = None
+    text: str | None = None
+    meta: dict[str, Any] = {}
+
+
+class PredictionOut(BaseModel):
+    id: int
+    run_id: int
+    model_id: int
+    item_id: str
+    label: str | None = None
+    labels: list[Any]
+    scores: dict[str, Any]
+    score: float | None = None
+    created_at: datetime
+
+
+class QueueOut(BaseModel):
+    id: int
+    item_id: str
+    label: str | None = None
+    score: float | None = None
+    reason: str | None = None
+    kind: str
+    status: str
+    version: int
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+    modality: str | None = None
+    text: str | None = None
+
+
+class DecisionIn(BaseModel):
+    queue_id: int = Field(ge=1, le=2**62)
+    action: Literal["accept", "reject", "correct"]
+    seen_version: int = Field(ge=0, le=2**62, description="the queue item's version you saw")
+    label: str | None = Field(None, max_length=200, description="the right label (correct only)")
+
+
+class DecisionOut(BaseModel):
+    queue_id: int
+    ok: bool
+    item_id: str | None = None
+    action: str | None = None
+    label: str | None = None
+    version: int | None = None
+    decision_id: int | None = None
+    gold_label: str | None = None
+
+
+class DecisionRow(BaseModel):
+    id: int
+    queue_id: int | None = None
+    item_id: str
+    prediction_id: int | None = None
+    user: str
+    action: str
+    label: str | None = None
+    seen_version: int | None = None
+    created_at: datetime
+
+
+class LabelIn(BaseModel):
+    item_id: str = Field(min_length=1, max_length=500)
+    labels: list[str] = Field(min_length=1, max_length=100)
+    split: Literal["train", "test"] = "test"
+
+
+class LabelOut(BaseModel):
+    item_id: str
+    labels: list[str]
+    split: str
+
+
+class PredictIn(BaseModel):
+    item_id: str = Field(min_length=1, max_length=500)
+    model: str | None = Field(None, max_length=200,
+                              description="model name; its champion is used (default: the "
+                                          "only or newest champion)")
+
+
+class PredictOut(BaseModel):
+    item_id: str
+    model: str
+    scores: dict[str, float]
+    labels: list[str]
+
+
+class MeOut(BaseModel):
+    username: str
+    role: str
+
+
+def api_user(request: Request,
+             _cred: HTTPAuthorizationCredentials | None = Depends(bearer)) -> User:
+    user, _how = request.app.state.auth.user(request)
+    if user is None:
+        raise HTTPException(401, "sign in, or send Authorization: Bearer TOKEN",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+def api_writer(role: str, what: str) -> Any:
+    def dep(request: Request, user: User = Depends(api_user)) -> User:
+        _user, how = request.app.state.auth.user(request)
+        if how == "cookie":
+            request.app.state.auth.check_csrf(request, None)
+        user.require(role, what)
+        return user
+
+    return dep
+
+
+router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)  # type: ignore[arg-type]
+
+
+def _ws(request: Request) -> Any:
+    return request.app.state.ws
+
+
+@router.get("/me", response_model=MeOut)
+def me(user: User = Depends(api_user)) -> MeOut:
+    """Who the request is signed in as."""
+    return MeOut(username=user.username, role=user.role)
+
+
+@router.get("/status")
+def status(request: Request, user: User = Depends(api_user)) -> dict[str, Any]:
+    """Where the project stands (the same as ``glamlab status --json``)."""
+    return dict(_ws(request).status())
+
+
+@router.get("/items", response_model=list[ItemOut])
+def items(request: Request, limit: int = Query(50, ge=1, le=1000),
+          after: str | None = Query(None, max_length=500,
+                                    description="return items whose id sorts after this one"),
+          user: User = Depends(api_user)) -> list[dict[str, Any]]:
+    """Current items in id order (page with ``after`` = the last id you got)."""
+    ws = _ws(request)
+    t = ws.store.t.items
+    q = sa.select(t).where(t.c.is_current.is_(True)).order_by(t.c.item_id).limit(limit)
+    if after:
+        q = q.where(t.c.item_id > after)
+    with ws.store.read() as conn:
+        rows = conn.execute(q).all()
+    return [ws._row_to_item(r).to_dict() for r in rows]
+
+
+@router.get("/items/{item_id:path}", response_model=ItemOut,
+            responses={404: {"model": ErrorOut}})
+def item(request: Request, item_id: str, user: User = Depends(api_user)) -> dict[str, Any]:
+    """One item."""
+    from .images import known_item
+
+    return known_item(_ws(request), item_id).to_dict()
+
+
+@router.get("/predictions", response_model=list[PredictionOut])
+def predictions(request: Request, item_id: str | None = Query(None, max_length=500),
+                model_id: int | None = Query(None, ge=1, le=2**62),
+                limit: int = Query(100, ge=1, le=1000),
+                after_id: int = Query(0, ge=0, le=2**62),
+                user: User = Depends(api_user)) -> list[dict[str, Any]]:
+    """Predictions, newest model first for one item, or in id order (page with after_id)."""
+    ws = _ws(request)
+    t = ws.store.t.predictions
+    q = sa.select(t).where(t.c.id > after_id).order_by(t.c.id).limit(limit)
+    if item_id is not None:
+        q = q.where(t.c.item_id == item_id)
+    if model_id is not None:
+        q = q.where(t.c.model_id == model_id)
+    with ws.store.read() as conn:
+        return [dict(r._mapping) for r in conn.execute(q)]
+
+
+@router.get("/queue", response_model=list[QueueOut])
+def queue(request: Request,
+          sort: Literal["score", "uncertainty", "label", "oldest"] = "score",
+          label: str | None = Query(None, max_length=200),
+          limit: int = Query(25, ge=1, le=500),
+          user: User = Depends(api_user)) -> list[dict[str, Any]]:
+    """Open review items. A reviewer's request leases them (15 minutes) so nobody else gets
+    them; a viewer's request only reads."""
+    ws = _ws(request)
+    if user.can("reviewer"):
+        return review.lease_queue(ws, user.username, sort=sort, label=label, limit=limit)
+    t = ws.store.t.review_queue
+    q = sa.select(t).where(t.c.status == "open").order_by(*review._order(t, sort)).limit(limit)
+    if label:
+        q = q.where(t.c.label == label)
+    with ws.store.read() as conn:
+        return review._with_items(ws, [dict(r._mapping) for r in conn.execute(q)])
+
+
+@router.post("/decisions", response_model=DecisionOut,
+             responses={409: {"model": ErrorOut,
+                              "description": "the item changed since you saw it, or someone "
+                                             "else holds its lease"},
+                        404: {"model": ErrorOut}})
+def post_decision(request: Request, body: DecisionIn,
+                  user: User = Depends(api_writer("reviewer", "decide review items"))
+                  ) -> dict[str, Any]:
+    """Accept, reject or correct one queue item; ``seen_version`` must be the version you saw."""
+    return review.decide(_ws(request), user.username, body.queue_id, body.action,
+                         body.seen_version, label=body.label)
+
+
+@router.get("/decisions", response_model=list[DecisionRow])
+def get_decisions(request: Request, item_id: str | None = Query(None, max_length=500),
+                  user_name: str | None = Query(None, alias="user", max_length=200),
+                  limit: int = Query(100, ge=1, le=1000),
+                  offset: int = Query(0, ge=0, le=10**9),
+                  user: User = Depends(api_user)) -> list[dict[str, Any]]:
+    """Decisions, newest first."""
+    return review.list_decisions(_ws(request), item_id=item_id, user=user_name, limit=limit,
+                                 offset=offset)
+
+
+@router.post("/labels", response_model=LabelOut, responses={404: {"model": ErrorOut}})
+def post_label(request: Request, body: LabelIn,
+               user: User = Depends(api_writer("reviewer", "label items"))) -> dict[str, Any]:
+    """Give an item gold labels (a new item goes into ``split``)."""
+    ws = _ws(request)
+    from .images import known_item
+
+    known_item(ws, body.item_id)
+    return review.save_label(ws, user.username, body.item_id, body.labels, body.split)
+
+
+@router.post("/predict", response_model=PredictOut,
+             responses={404: {"model": ErrorOut, "description": "no such item, or no champion"}})
+def predict(request: Request, body: PredictIn,
+            user: User = Depends(api_writer("viewer", "predict"))) -> dict[str, Any]:
+    """Predict one item with the champion model."""
+    from ..errors import ModelNotFound
+    from ..registry import get_model, load_model
+    from .images import known_item
+
+    ws = _ws(request)
+    it = known_item(ws, body.item_id)
+    t = ws.store.t.model_aliases
+    with ws.store.read() as conn:
+        q = sa.select(t.c.name).where(t.c.alias == "champion").order_by(t.c.updated_at.desc())
+        if body.model:
+            q = q.where(t.c.name == body.model)
+        name = conn.execute(q.limit(1)).scalar()
+    if name is None:
+        raise ModelNotFound("there is no champion model yet" + (
+            f" named {body.model!r}" if body.model else ""),
+            hint="evaluate models and promote one: glamlab evaluate, glamlab retrain")
+    state = request.app.state
+    mv = get_model(ws, f"{name}@champion")
+    with state.predictor_lock:  # load once per model version (sha256 checked on load)
+        cached = state.predictors.get(mv.id)
+        if cached is None:
+            _mv, cached = load_model(ws, mv.spec)
+            state.predictors[mv.id] = cached
+    proba = cached.predict_proba([it])[0]
+    classes = [str(c) for c in cached.classes_]
+    scores = {c: float(p) for c, p in zip(classes, proba, strict=True)}
+    if ws.card.multi_label:
+        chosen = [c for c, p in scores.items() if p >= 0.5]
+    else:
+        chosen = [max(scores, key=lambda c: scores[c])]
+    return {"item_id": it.item_id, "model": mv.spec, "scores": scores, "labels": chosen}

@@ -1,0 +1,58 @@
+"""Thumbnails and display images, made with PIL from known items only and cached.
+
+Nothing here takes a path from a request: the item id is looked up in the store, the
+item's own ``uri`` is decoded, and the cache file name is a hash of the item id,
+content hash and size. An unknown id is a 404, whatever it contains (``..``, ``/``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..review import NotFound
+
+if TYPE_CHECKING:
+    from ..items import Item
+    from ..workspace import Workspace
+
+THUMB_SIDE = 256
+DISPLAY_SIDE = 1600
+
+
+def known_item(ws: Workspace, item_id: str) -> Item:
+    for item in ws.items(ids=[item_id]):
+        return item
+    raise NotFound(f"no item with id {item_id!r}", hint="open items from the queue or the API")
+
+
+def image_file(ws: Workspace, item_id: str, side: int) -> Path:
+    """A cached JPEG of the item, long side about ``side`` (made on first request)."""
+    item = known_item(ws, item_id)
+    if item.modality != "image":
+        raise NotFound(f"{item_id} is a {item.modality} item and has no image")
+    key = hashlib.sha256(f"{item.item_id}\0{item.content_hash}\0{side}".encode()).hexdigest()
+    folder = ws.cache_dir / "thumbs" / key[:2]
+    path = folder / f"{key}.jpg"
+    if path.exists():
+        return path
+    im = item.open_image(max_side=side)  # raises ItemError naming the item
+    im.thumbnail((side, side))
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".part")
+    with os.fdopen(fd, "wb") as fh:
+        im.save(fh, "JPEG", quality=82)
+    os.replace(tmp, path)  # atomic: two requests at once never see half a file
+    return path
+
+
+def iiif_service(item: Item) -> str | None:
+    """The IIIF Image API service of an item, if it came from a IIIF manifest."""
+    for key in ("image_service", "iiif_service", "service"):
+        value = item.meta.get(key)
+        if isinstance(value, str) and value.startswith(("http://", "https://")):
+            return value.rstrip("/")
+    return None
