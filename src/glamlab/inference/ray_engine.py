@@ -98,10 +98,12 @@ def run_ray(ref: ModelRef, batches: Iterator[list[Item]],
              for p in sorted(folder.rglob("*")) if p.is_file()}
     try:
         for chunk in _chunks(batches, CHUNK_ITEMS):
-            ds = ray.data.from_items([{"item": pickle.dumps(item)} for item in chunk])
+            blocks = max(1, -(-len(chunk) // batch_size))
+            ds = ray.data.from_items([{"item": pickle.dumps(item)} for item in chunk],
+                                     override_num_blocks=blocks)
             out = ds.map_batches(RayPredictActor, fn_constructor_kwargs={"ref": ref, "files": files},
                                  batch_size=batch_size, batch_format="pyarrow",
-                                 concurrency=max(1, workers), num_cpus=1)
+                                 concurrency=max(1, min(workers, blocks)), num_cpus=1)
             for table in out.iter_batches(batch_size=batch_size, batch_format="pyarrow"):
                 data = table.to_pydict()
                 rows: list[Row] = []
