@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("glamlab.cli.serve:serve", "Start the web app: labelling, review queue, reports, JSON API."),
     "users": ("glamlab.cli.serve:users", "Manage web app users and roles: add, list, remove, token."),
     "demo": ("glamlab.cli.demo:demo", "Run a whole project on a bundled sample collection."),
+    "run": ("glamlab.cli.run:run", "Run a model over the collection; resumable, parallel, Ray."),
+    "runs": ("glamlab.cli.run:runs", "List runs with status, counts, throughput and failures."),
     "act": ("glamlab.cli.act:act", "Apply the policy: accept, review or reject; dry run; optimise thresholds."),
     "export": ("glamlab.cli.act:export", "Export predictions with provenance: CSV, JSONL, Parquet, Web Annotation, IIIF, filter lists."),
 }
