@@ -94,8 +94,9 @@ def _item(row: Any) -> Item:
 
 
 def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safety, *,
-                   batch_size: int = BATCH) -> Iterator[list[Decision]]:
+                   batch_size: int | None = None) -> Iterator[list[Decision]]:
     """The model's predictions, in item order, as batches of decisions."""
+    batch_size = batch_size or BATCH
     t = ws.store.t
     p, it = t.predictions, t.items
     external = safety.is_external(mv.predictor, mv.card)

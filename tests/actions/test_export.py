@@ -1,0 +1,199 @@
+"""Every export format, its filters, provenance, and formula-safe CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+
+from glamlab.actions import ExportFilter, act, export, formula_safe
+from glamlab.errors import PolicyError
+
+from .helpers import add_items, add_model, add_predictions
+
+CANVAS = "https://iiif.example.org/iiif/book1/canvas/p{}"
+MANIFEST = "https://iiif.example.org/iiif/book1/manifest.json"
+
+
+@pytest.fixture
+def ws(make_ws):
+    ws = make_ws("pages", task="blank-pages", labels=["blank", "content", "=1+2", "@SUM(A1)"],
+                 positive_label="blank")
+    add_items(ws, [
+        {"item_id": "p1", "source_kind": "iiif", "uri": "https://img.example.org/p1/full/max/0/default.jpg",
+         "meta": {"canvas_id": CANVAS.format(1), "manifest": MANIFEST}},
+        {"item_id": "p2", "source_kind": "iiif", "uri": "https://img.example.org/p2/full/max/0/default.jpg",
+         "meta": {"canvas_id": CANVAS.format(2), "manifest": MANIFEST, "xywh": "10,20,300,400"}},
+        {"item_id": "p3", "uri": "/scans/p3.jpg"},
+        {"item_id": "p4", "uri": "=cmd|' /C calc'!A0"},
+        {"item_id": "p5", "uri": "/scans/p5.jpg"},  # no prediction at all
+    ])
+    mid = add_model(ws, "blanks", 2)
+    ws.run_id = add_predictions(ws, mid, {
+        "p1": {"blank": 0.99, "content": 0.01}, "p2": {"blank": 0.7, "content": 0.3},
+        "p3": {"content": 0.95, "blank": 0.05}, "p4": {"=1+2": 0.96, "@SUM(A1)": 0.04}})
+    ws.card.raw["policy"] = {"field": "page_type", "labels": {
+        "blank": {"accept": 0.9, "review": 0.5}, "content": {"accept": 0.9, "review": 0.5},
+        "=1+2": {"accept": 0.9}}}
+    ws.save_card()
+    act(ws)
+    return ws
+
+
+def _export(ws, fmt, tmp_path, **kw):
+    out = tmp_path / f"out.{fmt}"
+    res = export(ws, fmt, out, **kw)
+    return res, out
+
+
+def test_formula_safe_cells():
+    for bad in ("=1+2", "+1", "-2", "@SUM(A1)", "\tx", "\rx"):
+        assert formula_safe(bad) == "'" + bad
+    assert formula_safe("blank") == "blank" and formula_safe(-0.5) == -0.5
+
+
+def test_csv_is_formula_safe_and_openrefine_friendly(ws, tmp_path):
+    res, out = _export(ws, "csv", tmp_path)
+    raw = out.read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
+    assert res["rows"] == len(rows) == 4  # one row per item and field value
+    assert rows[0].keys() >= {"item_id", "field", "value", "origin", "model", "model_version",
+                              "score", "run_id", "prediction_id", "confirmed_by"}
+    bad = next(r for r in rows if r["item_id"] == "p4")
+    assert bad["value"] == "'=1+2" and bad["uri"].startswith("'=cmd")
+    for r in rows:
+        for cell in r.values():
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    assert {r["origin"] for r in rows} == {"machine"}
+
+
+def test_jsonl_rows_carry_provenance(ws, tmp_path):
+    _, out = _export(ws, "jsonl", tmp_path)
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    p1 = next(r for r in rows if r["item_id"] == "p1")
+    assert (p1["action"], p1["value"], p1["model"], p1["model_version"]) == ("accept", "blank",
+                                                                           "blanks", 2)
+    assert p1["run_id"] == ws.run_id and p1["score"] == 0.99
+    assert p1["written_at"] and p1["confirmed_by"] is None
+    assert next(r for r in rows if r["item_id"] == "p2")["action"] == "review"
+
+
+def test_parquet(ws, tmp_path):
+    import pyarrow.parquet as pq
+
+    res, out = _export(ws, "parquet", tmp_path, where=ExportFilter(actions=("accept",)))
+    table = pq.read_table(out)
+    assert res["rows"] == table.num_rows == 3
+    assert set(table.column("action").to_pylist()) == {"accept"}
+    assert table.schema.field("score").type.bit_width == 64
+
+
+def test_filters_by_action_label_score_and_confirmation(ws, tmp_path):
+    def ids(**kw):
+        _, out = _export(ws, "jsonl", tmp_path, where=ExportFilter(**kw))
+        return [json.loads(x)["item_id"] for x in out.read_text(encoding="utf-8").splitlines()]
+
+    assert ids(actions=("review",)) == ["p2"]
+    assert ids(label="content") == ["p3"]
+    assert ids(min_score=0.96) == ["p1", "p4"]
+    assert ids(confirmed=True) == []
+    mm = ws.store.t.machine_metadata
+    with ws.store.write() as conn:
+        conn.execute(mm.update().where(mm.c.item_id == "p3").values(confirmed_by="curator"))
+    assert ids(confirmed=True) == ["p3"]
+    assert ids(confirmed=False, actions=("accept",)) == ["p1", "p4"]
+    with pytest.raises(PolicyError, match="min score"):
+        ids(min_score=2.0)
+
+
+def test_web_annotations(ws, tmp_path):
+    res, out = _export(ws, "webanno", tmp_path)
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["type"] == "AnnotationCollection" and doc["total"] == res["annotations"] == 4
+    assert doc["@context"][0] == "http://www.w3.org/ns/anno.jsonld"
+    assert doc["@context"][1]["confidence"]["@id"] == "glamlab:confidence"
+    annos = doc["first"]["items"]
+    assert doc["first"]["type"] == "AnnotationPage"
+    assert len({a["id"] for a in annos}) == 4
+    for a in annos:
+        assert a["type"] == "Annotation" and a["motivation"] == "classifying"
+        assert a["body"]["type"] == "TextualBody" and a["body"]["purpose"] == "classifying"
+        assert a["generator"] == {"id": "urn:glamlab:model:blanks@2", "type": "Software",
+                                  "name": "glamlab model blanks@2"}
+        assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", a["created"])
+        assert 0.0 <= a["confidence"] <= 1.0
+    by = {a["target"]["source"]: a for a in annos}
+    boxed = by[CANVAS.format(2)]
+    assert boxed["target"]["selector"] == {"type": "FragmentSelector",
+                                           "conformsTo": "http://www.w3.org/TR/media-frags/",
+                                           "value": "xywh=10,20,300,400"}
+    assert "selector" not in by[CANVAS.format(1)]["target"]
+    assert "file:///scans/p3.jpg" in by
+
+
+def test_iiif_annotation_page_follows_presentation_3(ws, tmp_path):
+    res, out = _export(ws, "iiif", tmp_path, base_url="https://example.museum/annos")
+    page = json.loads(out.read_text(encoding="utf-8"))
+    assert res["annotations"] == 2 and res["skipped_not_iiif"] == 2
+    # Presentation 3: the IIIF context is the last one, extensions before it
+    assert page["@context"][-1] == "http://iiif.io/api/presentation/3/context.json"
+    assert page["type"] == "AnnotationPage"
+    assert page["id"].startswith("https://example.museum/annos/")
+    assert isinstance(page["label"], dict) and all(isinstance(v, list)
+                                                   for v in page["label"].values())
+    for a in page["items"]:
+        assert a["type"] == "Annotation" and a["id"].startswith("https://")
+        assert a["motivation"] == "classifying"
+        assert a["body"]["type"] == "TextualBody" and a["body"]["format"] == "text/plain"
+        assert a["target"].split("#")[0] in (CANVAS.format(1), CANVAS.format(2))
+        assert set(a["label"]) == {"none"}
+    targets = sorted(a["target"] for a in page["items"])
+    assert targets == [CANVAS.format(1), CANVAS.format(2) + "#xywh=10,20,300,400"]
+    with pytest.raises(PolicyError, match="HTTP"):
+        export(ws, "iiif", tmp_path / "x.json", base_url="urn:x:")
+
+
+def test_filter_list_is_everything_not_accepted_as_blank(ws, tmp_path):
+    res, out = _export(ws, "filter", tmp_path)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    # p1 is accepted as blank; p2 only in review, p3/p4 other labels, p5 never predicted
+    assert lines == [CANVAS.format(2), "/scans/p3.jpg", "=cmd|' /C calc'!A0", "/scans/p5.jpg"]
+    assert res["uris"] == 4 and "not accepted as 'blank'" in res["list"]
+    res, out = _export(ws, "filter", tmp_path, where=ExportFilter(actions=("review",)))
+    assert out.read_text(encoding="utf-8").splitlines() == [CANVAS.format(2)]
+
+
+def test_cli_export(ws, tmp_path, capsys):
+    from glamlab.cli import main
+
+    out = tmp_path / "x.csv"
+    main(["-w", str(ws.root), "export", "--format", "csv", "--out", str(out),
+          "--action", "accept", "--json"])
+    assert json.loads(capsys.readouterr().out)["rows"] == 3
+    main(["-w", str(ws.root), "export", "--format", "jsonl", "--label", "blank"])
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(x)["item_id"] for x in lines] == ["p1", "p2"]
+
+
+def test_export_streams_in_batches(ws, tmp_path, monkeypatch):
+    """Rows come out batch by batch: never the whole table in memory."""
+    import sys
+
+    act_mod = sys.modules["glamlab.actions.act"]
+
+    monkeypatch.setattr(act_mod, "BATCH", 1)
+    seen = []
+    real = act_mod.iter_decisions
+
+    def spy(*a, **kw):
+        for batch in real(*a, **kw):
+            seen.append(len(batch))
+            yield batch
+
+    monkeypatch.setattr(sys.modules["glamlab.actions.export"], "iter_decisions", spy)
+    res, _ = _export(ws, "jsonl", tmp_path)
+    assert res["rows"] == 4 and max(seen) == 1 and len(seen) == 4
