@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("glamlab.cli.workspace:init", "Create a workspace: glamlab.toml and its database."),
     "status": ("glamlab.cli.workspace:status", "Where the workspace stands, and the next step."),
     "migrate": ("glamlab.cli.workspace:migrate", "Upgrade the workspace database schema."),
+    "db": ("glamlab.cli.db:db", "Export/import a workspace database (SQLite <-> PostgreSQL); schema status."),
     "ingest": ("glamlab.cli.ingest:ingest", "Read folders, IIIF manifests, ALTO/PAGE, text, CSV/JSONL/Parquet."),
     "items": ("glamlab.cli.items:items", "Count, list, show and filter items; see ingest errors."),
     "monitor": ("glamlab.cli.monitor:monitor", "Watch for drift; exit status 3 when an alert fires."),

@@ -123,6 +123,14 @@ class Store:
             self._pid = os.getpid()
             self._write_lock = threading.RLock()
 
+    @property
+    def backend(self) -> str:
+        return "sqlite" if self.is_sqlite else "postgresql"
+
+    def describe(self) -> str:
+        """The database in words safe to print: its URL without the password."""
+        return redact(self.url)
+
     def dispose(self) -> None:
         self.engine.dispose()
 

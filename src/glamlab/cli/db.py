@@ -1,0 +1,168 @@
+"""glamlab db export | import | status"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ._common import emit, json_option
+
+
+@click.group()
+def db() -> None:
+    """Move a workspace database between SQLite and PostgreSQL, and check its schema.
+
+    \b
+    Move a laptop workspace (SQLite) to a team's PostgreSQL server:
+      glamlab -w ws db export ws-export.zip
+      glamlab -w ws --db postgresql://user@host/glamlab db import ws-export.zip
+    """
+
+
+def _root(ctx: click.Context) -> tuple[Path, str | None]:
+    obj = ctx.find_root().obj or {}
+    return Path(obj.get("workspace", ".")).resolve(), obj.get("db")
+
+
+def _card_without_url(card_path: Path) -> str:
+    """The project card as text, without its database URL (it may hold a password)."""
+    import tomllib
+
+    import tomli_w
+
+    data = tomllib.loads(card_path.read_text(encoding="utf-8"))
+    database = data.get("database")
+    if isinstance(database, dict):
+        database.pop("url", None)
+        if not database:
+            data.pop("database")
+    return tomli_w.dumps(data)
+
+
+@db.command("export")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--batch-size", type=click.IntRange(1), default=2000, show_default=True,
+              help="Rows read at a time.")
+@json_option
+@click.pass_context
+def export(ctx: click.Context, file: str, batch_size: int, as_json: bool) -> None:
+    """Write the workspace database to FILE (a zip of JSON Lines, one file per table).
+
+    Every table goes in, with the project card and the schema version; the database
+    is only read. Import it with glamlab db import, into SQLite or PostgreSQL.
+    """
+    from ..config import CONFIG_NAME
+    from ..progress import Progress
+    from ..store.transfer import export_store
+    from ..workspace import Workspace
+
+    root, url = _root(ctx)
+    ws = Workspace.open(root, db=url, migrate=False)
+    try:
+        with Progress("exporting", unit="rows", enabled=not as_json) as bar:
+            manifest = export_store(ws.store, file, card_toml=_card_without_url(root / CONFIG_NAME),
+                                    batch_size=batch_size, progress=lambda _t, n: bar.update(n))
+    finally:
+        ws.close()
+    data = {"file": str(Path(file).resolve()), "database": ws.store.describe(),
+            "schema_version": manifest["schema_version"],
+            "rows": sum(t["rows"] for t in manifest["tables"].values()),
+            "tables": {k: v["rows"] for k, v in manifest["tables"].items()}}
+    emit(data, as_json, lambda d: (
+        f"Exported {d['rows']:,} rows in {len(d['tables'])} tables from {d['database']} "
+        f"to {d['file']} (schema version {d['schema_version']})."))
+
+
+@db.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--replace", is_flag=True,
+              help="Delete the rows already in the target database first (same transaction).")
+@click.option("--batch-size", type=click.IntRange(1), default=2000, show_default=True,
+              help="Rows written at a time.")
+@json_option
+@click.pass_context
+def import_(ctx: click.Context, file: str, replace: bool, batch_size: int, as_json: bool) -> None:
+    """Load FILE (from glamlab db export) into the workspace database.
+
+    The target is the workspace's database, or the one given by --db / GLAMLAB_DB.
+    It must be empty unless --replace is given. When the workspace folder has no
+    glamlab.toml yet, the project card from FILE is written there (with --db as
+    its database). The import is one transaction: all of it lands, or nothing.
+    """
+    from ..config import CONFIG_NAME
+    from ..progress import Progress
+    from ..store.transfer import import_store, read_card, read_manifest
+    from ..workspace import Workspace
+
+    root, url = _root(ctx)
+    read_manifest(file)  # a bad file is refused before anything is created
+    card_path = root / CONFIG_NAME
+    created = False
+    if not card_path.exists():
+        card = read_card(file)
+        if card is None:
+            from ..errors import WorkspaceError
+
+            raise WorkspaceError(f"{root} is not a glamlab workspace and {file} has no project card",
+                                 hint="run glamlab init there first, then import")
+        root.mkdir(parents=True, exist_ok=True)
+        card_path.write_text(_with_url(card, url), encoding="utf-8")
+        created = True
+    ws = Workspace.open(root, db=url, migrate=True)
+    try:
+        with Progress("importing", unit="rows", enabled=not as_json) as bar:
+            result = import_store(ws.store, file, replace=replace, batch_size=batch_size,
+                                  progress=lambda _t, n: bar.update(n))
+    finally:
+        ws.close()
+    data = {"file": str(Path(file).resolve()), "workspace": str(root),
+            "database": ws.store.describe(), "created_workspace": created, **result}
+    emit(data, as_json, lambda d: (
+        f"Imported {d['rows']:,} rows in {len(d['tables'])} tables into {d['database']}"
+        + (f" (new workspace {d['workspace']})" if d["created_workspace"] else "") + "."))
+
+
+def _with_url(card: str, url: str | None) -> str:
+    if not url:
+        return card
+    import tomllib
+
+    import tomli_w
+
+    data = tomllib.loads(card)
+    data.setdefault("database", {})["url"] = url
+    return tomli_w.dumps(data)
+
+
+@db.command("status")
+@json_option
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Which database the workspace uses, its schema version and pending migrations.
+
+    Exit status 0 when the schema is current, 2 when migrations are pending (run
+    glamlab migrate). An unreachable server or a schema newer than this glamlab is
+    an error (exit status 1).
+    """
+    from ..store import SCHEMA_VERSION
+    from ..workspace import Workspace
+
+    root, url = _root(ctx)
+    ws = Workspace.open(root, db=url, migrate=False)
+    try:
+        pending = ws.store.pending_migrations()
+        data: dict[str, Any] = {
+            "database": ws.store.describe(), "backend": ws.store.backend,
+            "schema_version": ws.store.schema_version(), "code_schema_version": SCHEMA_VERSION,
+            "pending": [f"{m.version}_{m.name}" for m in pending],
+        }
+    finally:
+        ws.close()
+    emit(data, as_json, lambda d: (
+        f"{d['backend']} database {d['database']}: schema version {d['schema_version']}"
+        + (f"; pending migrations: {', '.join(d['pending'])} (run glamlab migrate)"
+           if d["pending"] else " (current)")))
+    if pending:
+        ctx.exit(2)
