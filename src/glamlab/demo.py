@@ -89,9 +89,23 @@ def _stage_status(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     return status
 
 
+def _stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
+    from .actions.demo import stage_act
+
+    return stage_act(ws, say)
+
+
+def _stage_export(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
+    from .actions.demo import stage_export
+
+    return stage_export(ws, say)
+
+
 # Stages run in this order; later issues insert theirs before "status".
 STAGES: list[tuple[str, Stage]] = [
     ("ingest", _stage_ingest),
+    ("act", _stage_act),
+    ("export", _stage_export),
     ("status", _stage_status),
 ]
 

@@ -1,0 +1,104 @@
+"""The demo's act and export stages, narrated in plain words (see ``glamlab.demo``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..errors import GlamlabError
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+Say = Callable[[str], None]
+DEMO_TARGET = 0.95
+
+
+def _has_predictions(ws: Workspace) -> bool:
+    import sqlalchemy as sa
+
+    with ws.store.read() as conn:
+        return conn.execute(sa.select(ws.store.t.predictions.c.id).limit(1)).first() is not None
+
+
+def stage_act(ws: Workspace, say: Say) -> dict[str, Any]:
+    """Choose thresholds (if the policy has none), dry-run the policy, then act."""
+    from . import act, load_policy, optimise, plan
+
+    if not _has_predictions(ws):
+        say("There are no predictions yet, so there is nothing to act on: skipping this step.")
+        return {"skipped": "no predictions"}
+    out: dict[str, Any] = {}
+    if not load_policy(ws.card).labels:
+        try:
+            res = optimise(ws, target_precision=DEMO_TARGET, write=True)
+        except GlamlabError as exc:
+            say(f"Could not choose thresholds on the test split ({exc.message}); every "
+                "prediction goes to review.")
+        else:
+            out["optimise"] = res
+            picked = [r for r in res["labels"] if r["threshold"] is not None]
+            say(f"Chose thresholds on the frozen test split so that automatic values are right "
+                f"at least {DEMO_TARGET:.0%} of the time there:")
+            for r in res["labels"]:
+                if r["threshold"] is None:
+                    say(f"  {r['label']}: never automatic (no threshold is that precise); "
+                        "these go to a reviewer")
+                else:
+                    lo, hi = r["ci95"]
+                    say(f"  {r['label']}: automatic from score {r['threshold']:.3f} "
+                        f"({r['correct']} of {r['accepted']} right on the test split; 95% "
+                        f"interval {lo:.0%} to {hi:.0%})")
+            if not picked:
+                say("No label reaches that precision on this small test set.")
+    report = plan(ws, dry_run=True).to_dict()
+    out["dry_run"] = report
+    c = report["counts"]
+    say(f"Before writing anything (dry run) for {report['items_with_predictions']} pages:")
+    f = report.get("filter")
+    if f and f["price_per_item"]:
+        say(f"  {f['sent_on']} pages to send on, {f['accepted_as_positive']} held back as "
+            f"{f['positive_label']!r}: {f['money_saved']:,.2f} {f['currency']} saved.")
+        if f["expected_wrongly_withheld"] is not None:
+            say(f"  Expected mistakes: about {f['expected_wrongly_withheld']:g} pages held back "
+                "that should have been sent.")
+    else:
+        for row in report["by_label"]:
+            say(f"  {row['accept']} pages tagged {row['label']!r} automatically, "
+                f"{row['review']} to a reviewer, {row['reject']} left untagged")
+    if report["expected_wrong_accepts"] is not None:
+        lo, hi = report["expected_wrong_accepts_ci95"]
+        say(f"  Expected wrong automatic tags: about {report['expected_wrong_accepts']:g} "
+            f"(between {lo:g} and {hi:g}), judging by the test split.")
+    say(f"  Review workload: {c['review']} pages, about {report['review_hours']:.1f} hours at "
+        f"{ws.card.review_seconds_per_item:g} seconds a page.")
+    if report["safety_hits"]:
+        say(f"  Safety checks sent {len(report['safety_hits'])} labels to review or held them.")
+    done = act(ws).to_dict()
+    out["act"] = {"written": done["written"], "already_written": done["already_written"]}
+    w = done["written"]
+    say(f"Then acted: {w['machine_metadata']} machine-made values written (each marked with the "
+        f"model, its score and the time, unconfirmed until a person confirms), "
+        f"{w['review_queue']} pages added to the review queue.")
+    return out
+
+
+def stage_export(ws: Workspace, say: Say) -> dict[str, Any]:
+    """CSV and W3C Web Annotations (and the filter list) into ``exports/``."""
+    from . import export
+
+    if not _has_predictions(ws):
+        say("There are no predictions yet, so there is nothing to export: skipping this step.")
+        return {"skipped": "no predictions"}
+    folder = ws.root / "exports"
+    res = {"csv": export(ws, "csv", folder / "predictions.csv"),
+           "webanno": export(ws, "webanno", folder / "annotations.jsonld")}
+    say(f"Exported {res['csv']['rows']} rows to {folder / 'predictions.csv'} (opens in Excel or "
+        "OpenRefine; machine-made values are marked as such)")
+    say(f"and {res['webanno']['annotations']} W3C Web Annotations to "
+        f"{folder / 'annotations.jsonld'}.")
+    if ws.card.positive_label and ws.card.price_per_item:
+        res["filter"] = export(ws, "filter", folder / "send-on.txt")
+        say(f"The {res['filter']['uris']} pages to send on are listed in "
+            f"{folder / 'send-on.txt'}.")
+    return res
