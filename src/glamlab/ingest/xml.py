@@ -13,6 +13,7 @@ that points outside is refused before anything is expanded, and recorded as a pr
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -254,7 +255,7 @@ def linked_image(xml_path: Path, page: OcrPage,
         if ref.startswith("file://"):
             ref = ref[len("file://"):]
         if "://" not in ref:
-            for candidate in (folder / ref, folder / Path(ref).name):
+            for candidate in (Path(os.path.normpath(folder / ref)), folder / Path(ref).name):
                 if candidate.suffix.lower() in IMAGE_SUFFIXES and candidate.is_file():
                     return candidate
     names = siblings if siblings is not None else (p.name for p in folder.iterdir())

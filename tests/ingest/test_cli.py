@@ -1,0 +1,70 @@
+"""`glamlab ingest` and `glamlab items` through click's CliRunner and a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from glamlab.cli import cli
+
+from .conftest import write_jpeg
+
+
+def _run(ws, *args: str):
+    result = CliRunner().invoke(cli, ["-w", str(ws.root), *args], catch_exceptions=False)
+    return result
+
+
+def test_ingest_and_items_commands(make_ws, tmp_path):
+    ws = make_ws(modality="text")
+    src = tmp_path / "t.csv"
+    src.write_text("ark,title,collection\nm1,Map of Paris,maps\nm2,Atlas,maps\nb1,Novel,books\n"
+                   ",missing id,maps\n")
+    result = _run(ws, "ingest", str(src), "--id-column", "ark", "--text-column", "title",
+                  "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["added"], report["failed"]) == (3, 1)
+    result = _run(ws, "ingest", str(src), "--id-column", "ark", "--text-column", "title")
+    assert result.exit_code == 0
+    assert "0 new items" in result.stdout and "3 unchanged" in result.stdout
+    assert "1 problems recorded" in result.stdout and "glamlab items --errors" in result.stdout
+
+    result = _run(ws, "items", "count", "--where", "collection=maps", "--json")
+    assert json.loads(result.stdout) == {"count": 2}
+    result = _run(ws, "items", "count", "--where", "modality=text")
+    assert result.stdout.strip() == "3 items"
+    result = _run(ws, "items", "list", "--where", "collection=maps", "--json")
+    assert [r["id"] for r in json.loads(result.stdout)] == ["m1", "m2"]
+    result = _run(ws, "items", "list")
+    assert "Map of Paris" in result.stdout and "Novel" in result.stdout
+    result = _run(ws, "items", "show", "m1", "--json")
+    shown = json.loads(result.stdout)
+    assert shown["text"] == "Map of Paris" and shown["meta"] == {"collection": "maps"}
+    assert [v["version"] for v in shown["versions"]] == [1]
+    result = _run(ws, "items", "--errors", "--json")
+    errors = json.loads(result.stdout)
+    assert len(errors) == 2  # one per ingest run
+    assert all("line 5" in e["item_ref"] and "is empty" in e["reason"] for e in errors)
+    result = _run(ws, "items", "--errors")
+    assert "is empty" in result.stdout and "give every row an id" in result.stdout
+
+
+def test_ingest_cli_folder_in_a_subprocess_prints_progress_and_summary(make_ws, tmp_path):
+    ws = make_ws()
+    root = tmp_path / "scans"
+    for i in range(3):
+        write_jpeg(root / f"p{i}.jpg")
+    (root / "bad.jpg").write_bytes(b"nope")
+    out = subprocess.run([sys.executable, "-m", "glamlab", "-w", str(ws.root), "ingest",
+                          str(root)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "3 new items" in out.stdout and "1 problems recorded" in out.stdout
+    assert "ingest: 4 items" in out.stderr  # a plain progress line, not a terminal bar
+    out = subprocess.run([sys.executable, "-m", "glamlab", "-w", str(ws.root), "ingest",
+                          str(root), "--json"], capture_output=True, text=True, timeout=120)
+    data = json.loads(out.stdout)
+    assert (data["added"], data["unchanged"], data["failed"]) == (0, 3, 1)

@@ -1,0 +1,110 @@
+"""The ingest core: idempotency, versions, incremental ingest, progress, and bad input
+that never changes what is already stored."""
+
+from __future__ import annotations
+
+from .conftest import write_jpeg
+
+
+def _snapshot(ws):
+    return {i.item_id: (i.version, i.content_hash, i.text, i.meta) for i in ws.items()}
+
+
+def test_reingest_adds_nothing_and_changed_content_is_a_new_version(make_ws, tmp_path):
+    ws = make_ws(modality="text")
+    src = tmp_path / "t.csv"
+    src.write_text("id,text,year\na,alpha,1900\nb,beta,1901\n")
+    first = ws.ingest([src])
+    assert (first.added, first.updated, first.unchanged) == (2, 0, 0)
+    again = ws.ingest([src])
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 2)
+    assert ws.count_items() == 2
+    src.write_text("id,text,year\na,alpha,1900\nb,beta corrected,1901\nc,gamma,1902\n")
+    third = ws.ingest([src])
+    assert (third.added, third.updated, third.unchanged) == (1, 1, 1)
+    assert ws.item("b").text == "beta corrected" and ws.item("b").version == 2
+    versions = ws.item_versions("b")
+    assert [(v["version"], v["is_current"], v["text"]) for v in versions] == [
+        (1, False, "beta"), (2, True, "beta corrected")]
+    assert ws.count_items() == 3
+
+
+def test_incremental_folder_ingest(make_ws, tmp_path):
+    root = tmp_path / "scans"
+    for i in range(3):
+        write_jpeg(root / f"p{i}.jpg")
+    ws = make_ws()
+    assert ws.ingest([root]).added == 3
+    write_jpeg(root / "p3.jpg")
+    write_jpeg(root / "p0.jpg", (41, 30))  # re-scanned
+    report = ws.ingest([root])
+    assert (report.added, report.updated, report.unchanged) == (1, 1, 2)
+    assert ws.item("p0").width == 41
+
+
+def test_bad_input_never_changes_what_is_stored(make_ws, tmp_path):
+    ws = make_ws(modality="text")
+    good = tmp_path / "good.csv"
+    good.write_text("id,text\na,alpha\nb,beta\n")
+    ws.ingest([good])
+    before = _snapshot(ws)
+    bad_csv = tmp_path / "bad.csv"
+    bad_csv.write_bytes(b"id,text\na,\xff\xfe broken\n,no id\n")
+    no_id = tmp_path / "noid.csv"
+    no_id.write_text("ref,text\na,changed!\n")
+    not_iiif = tmp_path / "x.json"
+    not_iiif.write_text("[]")
+    latin = tmp_path / "b.txt"
+    latin.write_bytes(b"caf\xe9")
+    report = ws.ingest([bad_csv, no_id, not_iiif, latin, tmp_path / "does-not-exist.jpg"])
+    assert report.added == report.updated == 0
+    assert report.failed == 6  # bad.csv has two bad rows
+    assert _snapshot(ws) == before
+    summary = report.summary()
+    assert "6 problems recorded" in summary and "glamlab items --errors" in summary
+    sources = {e["source"] for e in ws.ingest_errors()}
+    assert str(tmp_path / "does-not-exist.jpg") in sources
+    no_reader = [e for e in ws.ingest_errors() if e["source"].endswith("does-not-exist.jpg")][0]
+    assert "no reader" in no_reader["reason"]
+
+
+def test_duplicate_ids_across_sources(make_ws, tmp_path):
+    ws = make_ws(modality="text")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "page.txt").write_text("one")
+    (tmp_path / "b" / "page.txt").write_text("two")
+    report = ws.ingest([tmp_path / "a" / "page.txt", tmp_path / "b" / "page.txt"])
+    assert (report.added, report.failed) == (1, 1)
+    assert ws.item("page").text == "one"
+    assert "duplicate id 'page'" in report.problems[0]["reason"]
+    assert report.problems[0]["source"] == str(tmp_path / "b" / "page.txt")
+
+
+def test_progress_lines_in_a_non_terminal(make_ws, tmp_path, monkeypatch, capsys):
+    import glamlab.ingest as core
+
+    monkeypatch.setattr(core, "PROGRESS_INTERVAL", 0.0)
+    ws = make_ws(modality="text")
+    src = tmp_path / "t.csv"
+    src.write_text("id,text\n" + "".join(f"r{i},text {i}\n" for i in range(5)))
+    ws.ingest([src], progress=True)
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.startswith("ingest: ")]
+    assert len(lines) >= 5
+    assert lines[-1].startswith("ingest: 5 items")
+    assert "/s" in lines[-1]
+    assert "\r" not in err  # plain lines, no terminal bar
+    monkeypatch.setattr(core, "PROGRESS_INTERVAL", 3600.0)
+    ws.ingest([src], progress=True)
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("ingest: ")]
+    assert len(lines) == 1  # only the closing line
+
+
+def test_report_to_dict(make_ws, tmp_path):
+    ws = make_ws(modality="text")
+    src = tmp_path / "t.csv"
+    src.write_text("id,text\na,x\n,y\n")
+    data = ws.ingest([src]).to_dict()
+    assert data["added"] == 1 and data["failed"] == 1
+    assert data["problems"][0]["item"] == f"{src}:line 3"

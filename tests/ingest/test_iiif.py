@@ -1,0 +1,173 @@
+"""IIIF Presentation manifests v2 and v3 from files and a local HTTP server; images
+fetched lazily through the IIIF Image API and cached in the workspace."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import write_jpeg
+
+
+def manifest_v3(base: str, n: int = 2) -> dict:
+    canvases = []
+    for i in range(1, n + 1):
+        canvases.append({
+            "id": f"{base}/book/canvas/p{i}",
+            "type": "Canvas",
+            "label": {"none": [f"f. {i}r"]},
+            "width": 600, "height": 800,
+            "metadata": [{"label": {"en": ["Folio"]}, "value": {"none": [f"{i}r"]}}],
+            "items": [{
+                "id": f"{base}/book/page/p{i}", "type": "AnnotationPage",
+                "items": [{
+                    "id": f"{base}/book/anno/p{i}", "type": "Annotation",
+                    "motivation": "painting", "target": f"{base}/book/canvas/p{i}",
+                    "body": {
+                        "id": f"{base}/iiif3/img{i}/full/max/0/default.jpg",
+                        "type": "Image", "format": "image/jpeg", "width": 60, "height": 80,
+                        "service": [{"id": f"{base}/iiif3/img{i}", "type": "ImageService3",
+                                     "profile": "level1"}],
+                    },
+                }],
+            }],
+        })
+    return {
+        "@context": "http://iiif.io/api/presentation/3/context.json",
+        "id": f"{base}/book/manifest.json", "type": "Manifest",
+        "label": {"en": ["Book of Hours"]},
+        "metadata": [{"label": {"en": ["Date"]}, "value": {"en": ["c. 1480"]}}],
+        "items": canvases,
+    }
+
+
+def manifest_v2(base: str) -> dict:
+    return {
+        "@context": "http://iiif.io/api/presentation/2/context.json",
+        "@id": f"{base}/atlas/manifest.json", "@type": "sc:Manifest",
+        "label": "Atlas",
+        "metadata": [{"label": "Author", "value": "Mercator"}],
+        "sequences": [{"@type": "sc:Sequence", "canvases": [
+            {"@id": f"{base}/atlas/canvas/1", "@type": "sc:Canvas", "label": "Plate 1",
+             "width": 1000, "height": 700,
+             "images": [{"@type": "oa:Annotation", "motivation": "sc:painting",
+                         "resource": {"@id": f"{base}/iiif2/plate1/full/full/0/default.jpg",
+                                      "@type": "dctypes:Image", "format": "image/jpeg",
+                                      "service": {"@context":
+                                                  "http://iiif.io/api/image/2/context.json",
+                                                  "@id": f"{base}/iiif2/plate1",
+                                                  "profile": "http://iiif.io/api/image/2/"
+                                                             "level1.json"}},
+                         "on": f"{base}/atlas/canvas/1"}]},
+            {"@id": f"{base}/atlas/canvas/2", "@type": "sc:Canvas", "label": "Blank",
+             "width": 10, "height": 10, "images": []},
+        ]}],
+    }
+
+
+def test_v3_manifest_over_http_and_lazy_cached_images(make_ws, http_server):
+    www = http_server.root
+    base = http_server.url
+    (www / "book").mkdir()
+    (www / "book" / "manifest.json").write_text(json.dumps(manifest_v3(base)))
+    write_jpeg(www / "iiif3" / "img1" / "full" / "max" / "0" / "default.jpg", (60, 80), "red")
+    write_jpeg(www / "iiif3" / "img2" / "full" / "max" / "0" / "default.jpg", (60, 80))
+    ws = make_ws()
+    report = ws.ingest([f"{base}/book/manifest.json"])
+    assert (report.added, report.failed) == (2, 0)
+    assert http_server.requests == ["/book/manifest.json"]  # no image fetched at ingest
+    item = ws.item(f"{base}/book/canvas/p1")
+    assert item.source_kind == "iiif" and item.modality == "image"
+    assert item.uri == f"{base}/iiif3/img1"
+    assert (item.width, item.height) == (600, 800)
+    assert item.meta["label"] == "f. 1r"
+    assert item.meta["manifest_label"] == "Book of Hours"
+    assert item.meta["metadata"] == {"Date": "c. 1480", "Folio": "1r"}
+    assert item.meta["image_api"] == 3 and item.meta["canvas_index"] == 1
+    im = item.open_image()
+    assert im.size == (60, 80) and im.getpixel((30, 40))[0] > 200
+    assert http_server.requests[-1] == "/iiif3/img1/full/max/0/default.jpg"
+    cached = list((ws.cache_dir / "iiif").rglob("*.img"))
+    assert len(cached) == 1
+    n = len(http_server.requests)
+    item.open_image()
+    assert len(http_server.requests) == n  # served from the cache
+    assert ws.ingest([f"{base}/book/manifest.json"]).unchanged == 2
+
+
+def test_v2_manifest_from_a_file_with_full_full_image_url(make_ws, tmp_path, http_server):
+    base = http_server.url
+    src = tmp_path / "atlas.json"
+    src.write_text(json.dumps(manifest_v2(base)))
+    write_jpeg(http_server.root / "iiif2" / "plate1" / "full" / "full" / "0" / "default.jpg",
+               (100, 70))
+    ws = make_ws()
+    report = ws.ingest([src])
+    assert (report.added, report.failed) == (1, 1)
+    assert "canvas 2 has no image" in report.problems[0]["reason"]
+    item = ws.item(f"{base}/atlas/canvas/1")
+    assert item.meta["label"] == "Plate 1" and item.meta["image_api"] == 2
+    assert item.meta["metadata"] == {"Author": "Mercator"}
+    assert item.open_image().size == (100, 70)
+    assert http_server.requests == ["/iiif2/plate1/full/full/0/default.jpg"]
+
+
+def test_unreachable_image_is_an_item_error_naming_the_item(make_ws, http_server):
+    from glamlab.errors import ItemError
+
+    base = http_server.url
+    (http_server.root / "m.json").write_text(json.dumps(manifest_v3(base, n=1)))
+    ws = make_ws()
+    ws.ingest([f"{base}/m.json"])
+    item = ws.item(f"{base}/book/canvas/p1")
+    with pytest.raises(ItemError) as err:
+        item.open_image()
+    assert err.value.item == item.item_id and "HTTP 404" in str(err.value)
+    assert not list((ws.cache_dir / "iiif").rglob("*"))  or all(
+        p.is_dir() for p in (ws.cache_dir / "iiif").rglob("*"))
+
+
+def test_json_that_is_not_iiif_and_other_manifest_problems(make_ws, tmp_path, http_server,
+                                                           monkeypatch):
+    ws = make_ws()
+    plain = tmp_path / "data.json"
+    plain.write_text(json.dumps({"name": "not a manifest", "items": [1, 2]}))
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    coll = tmp_path / "coll.json"
+    coll.write_text(json.dumps({"@context": "http://iiif.io/api/presentation/3/context.json",
+                                "id": "https://x/coll", "type": "Collection",
+                                "items": [{"id": "https://x/m1", "type": "Manifest"}]}))
+    missing = f"{http_server.url}/nothing-here.json"
+    report = ws.ingest([plain, broken, coll, missing])
+    assert (report.added, report.failed) == (0, 4)
+    reasons = [p["reason"] for p in report.problems]
+    assert reasons[0].startswith("not a IIIF Presentation manifest")
+    assert reasons[1].startswith("not a IIIF manifest: not JSON")
+    assert "collection of 1 manifests" in reasons[2]
+    assert "HTTP 404" in reasons[3]
+    assert [e["source"] for e in ws.ingest_errors()][::-1] == [str(plain), str(broken),
+                                                               str(coll), missing]
+    from glamlab.ingest import iiif
+
+    (http_server.root / "big.json").write_text(json.dumps(manifest_v3(http_server.url, n=30)))
+    monkeypatch.setattr(iiif, "MAX_MANIFEST_BYTES", 1000)
+    report = ws.ingest([f"{http_server.url}/big.json"])
+    assert report.failed == 1 and "limit" in report.problems[0]["reason"]
+
+
+def test_injected_transport(make_ws):
+    import httpx
+
+    from glamlab.ingest import IngestOptions, iiif
+
+    doc = manifest_v3("https://example.org", n=1)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url == "https://example.org/book/manifest.json"
+        return httpx.Response(200, json=doc)
+
+    opts = IngestOptions(http_transport=httpx.MockTransport(handler))
+    records = list(iiif.read("https://example.org/book/manifest.json", opts))
+    assert [r.item_id for r in records] == ["https://example.org/book/canvas/p1"]

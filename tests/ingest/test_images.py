@@ -1,0 +1,93 @@
+"""Folders of images: formats, multi-page TIFF, corrupt files and decompression bombs."""
+
+from __future__ import annotations
+
+from .conftest import write_jpeg, write_png
+
+
+def _set_pixel_limit(ws, limit: int):
+    from glamlab import Workspace
+
+    ws.card.max_image_pixels = limit
+    ws.save_card()
+    text = (ws.root / "glamlab.toml").read_text()
+    assert f"max_image_pixels = {limit}" in text
+    ws.close()
+    return Workspace.open(ws.root)
+
+
+def test_folder_of_images_headers_only(make_ws, tmp_path):
+    from PIL import Image
+
+    root = tmp_path / "scans"
+    write_jpeg(root / "a.jpg", (30, 20))
+    write_png(root / "sub" / "b.png", (10, 40))
+    frames = [Image.new("L", (50 + i, 60), 255) for i in range(3)]
+    frames[0].save(root / "c.tif", save_all=True, append_images=frames[1:])
+    (root / "readme.csv").write_text("id\nx\n")  # other files are skipped
+    ws = make_ws()
+    report = ws.ingest([root])
+    assert (report.added, report.failed) == (5, 0)
+    assert [i.item_id for i in ws.items()] == ["a", "c#p1", "c#p2", "c#p3", "sub/b"]
+    assert (ws.item("sub/b").width, ws.item("sub/b").height) == (10, 40)
+    pages = [ws.item(f"c#p{i}") for i in (1, 2, 3)]
+    assert [(p.page, p.width) for p in pages] == [(0, 50), (1, 51), (2, 52)]
+    assert len({p.content_hash for p in pages}) == 3
+    assert all(len(p.content_hash) == 64 for p in pages)
+    assert pages[2].open_image().size == (52, 60)
+    assert ws.item("a").open_image().size == (30, 20)
+
+
+def test_corrupt_and_truncated_images_are_recorded_and_the_rest_goes_on(make_ws, tmp_path):
+    root = tmp_path / "scans"
+    write_jpeg(root / "good.jpg")
+    (root / "corrupt.jpg").write_bytes(b"\x00\x01garbage" * 10)
+    full = (write_jpeg(tmp_path / "x.jpg", (200, 200))).read_bytes()
+    (root / "truncated.jpg").write_bytes(full[:8])
+    ws = make_ws()
+    report = ws.ingest([root])
+    assert (report.added, report.failed) == (1, 2)
+    errors = {e["item_ref"]: e for e in ws.ingest_errors()}
+    assert set(errors) == {str(root / "corrupt.jpg"), str(root / "truncated.jpg")}
+    for e in errors.values():
+        assert "not a readable image" in e["reason"] and e["source"] == str(root)
+        assert e["hint"]
+    assert "glamlab items --errors" in report.summary()
+    assert "2 problems" in report.summary()
+
+
+def test_decompression_bomb_limit_from_the_project_card(make_ws, tmp_path):
+    root = tmp_path / "scans"
+    write_png(root / "big.png", (2000, 1000))  # 2 MP, tiny file
+    write_png(root / "small.png", (100, 100))
+    ws = _set_pixel_limit(make_ws(), 1_000_000)
+    try:
+        report = ws.ingest([root])
+        assert (report.added, report.failed) == (1, 1)
+        err = ws.ingest_errors()[0]
+        assert "2,000,000 pixels, over the limit of 1,000,000" in err["reason"]
+        assert "decompression bomb" in err["reason"]
+        assert "max_image_pixels" in err["hint"]
+    finally:
+        ws.close()
+
+
+def test_a_real_bomb_header_is_refused_without_decoding(make_ws, tmp_path):
+    import struct
+    import zlib
+
+    # A PNG header claiming 100000 x 100000 pixels with almost no data.
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    png = (b"\x89PNG\r\n\x1a\n"
+           + chunk(b"IHDR", struct.pack(">IIBBBBB", 100_000, 100_000, 8, 0, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b""))
+    root = tmp_path / "scans"
+    root.mkdir()
+    (root / "bomb.png").write_bytes(png)
+    ws = make_ws()
+    report = ws.ingest([root])
+    assert (report.added, report.failed) == (0, 1)
+    assert "decompression bomb" in report.problems[0]["reason"]

@@ -1,0 +1,151 @@
+"""ALTO and PAGE XML, plain text files, and folders that pair OCR with page images."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import write_jpeg
+from .samples import (
+    ALTO_MEAN_WC,
+    ALTO_TEXT,
+    BILLION_LAUGHS,
+    EXTERNAL_ENTITY,
+    alto,
+    page_xml,
+)
+
+
+@pytest.mark.parametrize("version", [2, 3, 4])
+def test_alto_text_lines_and_word_confidence(make_ws, tmp_path, version):
+    ws = make_ws(modality="text")
+    src = tmp_path / "p1.xml"
+    src.write_text(alto(version, image=None))
+    report = ws.ingest([src])
+    assert (report.added, report.failed) == (1, 0)
+    item = ws.item("p1")
+    assert item.modality == "text" and item.source_kind == "alto"
+    assert item.text == ALTO_TEXT
+    assert item.meta["lines"] == 3 and item.meta["words"] == 7
+    assert item.meta["mean_word_confidence"] == pytest.approx(ALTO_MEAN_WC, abs=1e-4)
+    assert item.meta["ocr_schema"].endswith(f"ns-v{version}#")
+
+
+def test_alto_linked_to_its_page_image(make_ws, tmp_path):
+    ws = make_ws()
+    write_jpeg(tmp_path / "scan_0001.jpg", (120, 180))
+    src = tmp_path / "ocr.xml"
+    src.write_text(alto(4, image="scan_0001.jpg"))
+    ws.ingest([src])
+    item = ws.item("scan_0001")
+    assert (item.modality, item.width, item.height) == ("image", 120, 180)
+    assert item.text == ALTO_TEXT
+    assert item.meta["ocr_file"] == "ocr.xml" and item.meta["file"] == "scan_0001.jpg"
+    assert ws.count_items() == 1
+
+
+@pytest.mark.parametrize("year", [2013, 2019])
+def test_page_xml_text_and_word_confidence(make_ws, tmp_path, year):
+    ws = make_ws(modality="text")
+    src = tmp_path / "p.xml"
+    src.write_text(page_xml(year, image="absent.jpg"))
+    ws.ingest([src])
+    item = ws.item("p")
+    assert item.source_kind == "page" and item.modality == "text"
+    assert item.text == "Der Tag\nbricht an"
+    assert item.meta["lines"] == 2
+    assert item.meta["mean_word_confidence"] == pytest.approx(0.8)  # words 0.9 and 0.7
+    assert item.meta["image_missing"] == "absent.jpg"
+    assert (item.meta["page_width"], item.meta["page_height"]) == (800, 1200)
+
+
+def test_page_xml_line_level_confidence(make_ws, tmp_path):
+    ws = make_ws(modality="text")
+    src = tmp_path / "p.xml"
+    src.write_text(page_xml(2019, image=None, words=False))
+    ws.ingest([src])
+    meta = ws.item("p").meta
+    assert meta["mean_word_confidence"] == pytest.approx(0.7)  # lines 0.8 and 0.6
+    assert meta["confidence_level"] == "line"
+
+
+@pytest.mark.parametrize("payload,word", [(EXTERNAL_ENTITY, "entities"),
+                                          (BILLION_LAUGHS, "entities")])
+def test_unsafe_xml_is_refused_and_recorded(make_ws, tmp_path, payload, word):
+    ws = make_ws(modality="text")
+    good = tmp_path / "good.xml"
+    good.write_text(alto(4, image=None))
+    ws.ingest([good])
+    before = ws.item_versions("good")
+    bad = tmp_path / "evil.xml"
+    bad.write_text(payload)
+    report = ws.ingest([bad, good])
+    assert (report.added, report.unchanged, report.failed) == (0, 1, 1)
+    err = ws.ingest_errors()[0]
+    assert err["item_ref"] == str(bad) and word in err["reason"]
+    assert "never processed" in err["reason"]
+    assert ws.item_versions("good") == before
+    assert "root:" not in "".join(str(i.text) for i in ws.items())
+
+
+def test_xml_that_is_not_ocr_or_not_well_formed(make_ws, tmp_path):
+    ws = make_ws(modality="text")
+    (tmp_path / "tei.xml").write_text("<TEI><text>hi</text></TEI>")
+    (tmp_path / "cut.xml").write_text("<alto><Layout>")
+    report = ws.ingest([tmp_path / "tei.xml", tmp_path / "cut.xml"])
+    assert report.failed == 2
+    reasons = [p["reason"] for p in report.problems]
+    assert "not ALTO or PAGE XML (the root element is <TEI>)" in reasons[0]
+    assert "not well-formed" in reasons[1]
+
+
+def test_text_files_utf8_and_not(make_ws, tmp_path):
+    ws = make_ws(modality="text")
+    folder = tmp_path / "texts"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("premi\u00e8re ligne\nseconde\n", encoding="utf-8")
+    (folder / "sub" / "b.txt").write_bytes("\ufeffBOM text".encode())
+    (folder / "latin.txt").write_bytes(b"ligne un\ncaf\xe9\n")
+    report = ws.ingest([folder])
+    assert (report.added, report.failed) == (2, 1)
+    assert ws.item("a").text == "premi\u00e8re ligne\nseconde\n"
+    assert ws.item("a").meta == {"file": "a.txt", "lines": 2}
+    assert ws.item("sub/b").text == "BOM text"
+    err = ws.ingest_errors()[0]
+    assert "latin.txt" in err["item_ref"]
+    assert "not UTF-8" in err["reason"] and "line 2" in err["reason"]
+    assert "iconv" in err["hint"]
+    single = ws.ingest([folder / "a.txt"])
+    assert single.unchanged == 1  # a single file keeps the id "a"
+
+
+def test_folder_pairs_page_images_with_their_ocr(make_ws, tmp_path):
+    ws = make_ws()
+    root = tmp_path / "book"
+    write_jpeg(root / "p1.jpg", (100, 150))
+    (root / "p1.xml").write_text(alto(3, image="p1.jpg"))
+    write_jpeg(root / "p2.jpg", (100, 150))
+    (root / "p2.xml").write_text(page_xml(2019, image="p2.jpg"))
+    write_jpeg(root / "p3.jpg", (100, 150))
+    (root / "p3.txt").write_text("plain OCR of page three")
+    write_jpeg(root / "p4.jpg", (100, 150))
+    (root / "notes.txt").write_text("a note")
+    # ALTO in another folder naming its image by a relative path
+    write_jpeg(root / "images" / "p5.jpg", (90, 90))
+    (root / "alto").mkdir()
+    (root / "alto" / "p5.xml").write_text(alto(4, image="../images/p5.jpg"))
+    report = ws.ingest([root])
+    assert report.failed == 0, report.problems
+    ids = [i.item_id for i in ws.items()]
+    assert ids == ["images/p5", "notes", "p1", "p2", "p3", "p4"]
+    p1, p2, p3, p4 = (ws.item(f"p{i}") for i in range(1, 5))
+    assert (p1.modality, p1.source_kind, p1.text) == ("image", "alto", ALTO_TEXT)
+    assert p2.source_kind == "page" and p2.text == "Der Tag\nbricht an"
+    assert p3.text == "plain OCR of page three" and p3.meta["text_file"] == "p3.txt"
+    assert p4.text is None and p4.source_kind == "folder"
+    assert ws.item("notes").modality == "text"
+    assert ws.item("images/p5").text == ALTO_TEXT
+    assert ws.ingest([root]).unchanged == 6
+    (root / "p3.txt").write_text("corrected OCR of page three")
+    again = ws.ingest([root])
+    assert (again.updated, again.unchanged) == (1, 5)
+    assert [v["version"] for v in ws.item_versions("p3")] == [1, 2]
