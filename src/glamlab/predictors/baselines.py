@@ -2,8 +2,8 @@
 
 - ``prior``: random guesses in proportion to the training labels (seeded per item, so
   a guess does not depend on batch order);
-- ``majority``: always the most frequent training label (multi-label: every label
-  scored by its training frequency, so the ranking is "the most common subjects");
+- ``majority``: always the most frequent training label (multi-label: the m commonest
+  labels, m the typical number of labels per item, ranked by frequency);
 - ``rules``: a TOML file of regular expressions and conditions over text and
   metadata; each rule votes for a label or abstains; priorities settle conflicts;
 - ``threshold``: one cheap image or text statistic against a threshold tuned on the
@@ -90,7 +90,13 @@ class MajorityPredictor(Predictor):
     def _fit(self, items: list[Item], Y: np.ndarray) -> None:
         freq = Y.sum(axis=0) / max(1, len(Y))
         if self.multi_label_:
-            self.scores_ = freq
+            # the m commonest labels, m the typical number of labels per item; scores keep
+            # the frequency order so rankings (P@k, NDCG) are "the commonest subjects"
+            m = max(1, int(round(float(Y.sum(axis=1).mean())))) if len(Y) else 1
+            top = np.argsort(-freq, kind="stable")[:m]
+            scores = 0.5 * freq
+            scores[top] += 0.5
+            self.scores_ = scores
         else:
             self.scores_ = np.eye(len(self.classes_))[int(np.argmax(freq))]
 
@@ -113,7 +119,7 @@ def load_rules(path: str | Path) -> dict[str, Any]:
                              hint="write one (see `glamlab baseline --help`)") from exc
     except tomllib.TOMLDecodeError as exc:
         raise PredictorError(f"rules file {p} is not valid TOML: {exc}",
-                             hint="fix the syntax; regexes need '...' or doubled backslashes")
+                             hint="fix the syntax; regexes need '...' or doubled backslashes") from exc
     rules = data.get("rule", data.get("rules", []))
     return {"default": data.get("default"), "rules": check_rules(rules, source=p.name)}
 

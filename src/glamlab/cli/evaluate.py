@@ -1,0 +1,194 @@
+"""glamlab baseline, train, evaluate, models."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ._common import emit, json_option, open_ws, show_progress, table
+
+if TYPE_CHECKING:
+    from ..evaluation import EvaluationResult
+
+
+def leaderboard_text(result: EvaluationResult) -> str:
+    rows = []
+    for r in result.leaderboard():
+        rows.append({"candidate": r["candidate"], "kind": r["kind"],
+                     result.metric: f"{r[result.metric]:.3f}",
+                     "95% interval": f"{r['low']:.3f}-{r['high']:.3f}",
+                     "failed": r["failed"],
+                     "items/s": f"{r['items_per_s']:,.0f}" if r["items_per_s"] else "",
+                     f"cost/1000 ({result.currency})": f"{r['cost_per_1000']:.2f}"})
+    cols = ["candidate", "kind", result.metric, "95% interval", "failed", "items/s",
+            f"cost/1000 ({result.currency})"]
+    lines = [f"{result.test_items:,} test items; metric {result.metric}.", table(rows, cols)]
+    for c in result.candidates:
+        for field_name, slices in c.slices.items():
+            worse = [s for s in slices if s.get("worse")]
+            if worse:
+                lines.append(f"{c.name} does significantly worse on {field_name} = "
+                             + ", ".join(f"{s['value']} ({s[result.metric]:.2f}, "
+                                         f"{s['items']} items)" for s in worse))
+    for w in result.warnings:
+        lines.append(f"warning: {w}")
+    lines.append(f"verdict: {result.verdict}")
+    return "\n".join(lines)
+
+
+def _write_html(ws: Any, result: EvaluationResult, html: str | None) -> str | None:
+    if not html:
+        return None
+    from ..evaluation import write_report
+
+    return str(write_report(result, html, workspace=str(ws.root)))
+
+
+@click.command()
+@click.option("--rules", "rules_file", type=click.Path(dir_okay=False), default=None,
+              help="A TOML rules file (regexes and conditions -> labels).")
+@click.option("--threshold", "threshold", default=None,
+              help="Statistic for the threshold baseline (dark_ratio, mean_darkness, contrast, "
+                   "text_length, digit_ratio, alpha_ratio, upper_ratio).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--html", type=click.Path(dir_okay=False), default=None,
+              help="Write the evaluation report to this HTML file.")
+@json_option
+@click.pass_context
+def baseline(ctx: click.Context, rules_file: str | None, threshold: str | None, seed: int,
+             html: str | None, as_json: bool) -> None:
+    """Fit and evaluate the baselines: prior, majority, and rules / threshold when
+    configured ([baseline] in glamlab.toml, a rules.toml in the workspace, or the
+    options). Measure these before any model.
+
+    \b
+    A rules file:
+      default = "no_graphic"
+      [[rule]]
+      name = "plate"
+      label = "graphic"
+      priority = 10
+      text = '(?i)\\b(plate|fig)\\b'
+      meta = { collection = '^maps$' }
+    """
+    from ..evaluation import evaluate, fit_baselines
+
+    ws = open_ws(ctx)
+    if rules_file:
+        from pathlib import Path
+
+        rules_file = str(Path(rules_file).resolve())
+    cands, rules = fit_baselines(ws, rules_file=rules_file, threshold=threshold, seed=seed)
+    result = evaluate(ws, cands, seed=seed, progress=show_progress(as_json))
+    written = _write_html(ws, result, html)
+    data = result.to_dict()
+    data["rules_report"] = rules or None
+    data["html"] = written
+
+    def text(_: Any) -> str:
+        lines = [leaderboard_text(result)]
+        if rules:
+            lines.append(f"\nRules on the {rules['labelled']:,} labelled training items "
+                         f"(any rule fires on {rules['coverage']:.0%}):")
+            lines.append(table(rules["rules"], ["rule", "label", "priority", "coverage",
+                                                "overlaps", "conflicts", "correct", "incorrect",
+                                                "empirical_accuracy"]))
+        if written:
+            lines.append(f"Report: {written}")
+        return "\n".join(lines)
+
+    emit(data, as_json, text)
+
+
+@click.command()
+@click.argument("predictor")
+@click.option("--name", default=None, help="Model name (default: the predictor's).")
+@click.option("--param", "params", multiple=True, help="Predictor parameter KEY=VALUE.")
+@json_option
+@click.pass_context
+def train(ctx: click.Context, predictor: str, name: str | None, params: tuple[str, ...],
+          as_json: bool) -> None:
+    """Fit PREDICTOR on the train split (never the test split) and save it as a new
+    model version; the first version of a name becomes its champion."""
+    from ..tasks.training import parse_params
+    from ..tasks.training import train as train_model
+
+    ws = open_ws(ctx)
+    res = train_model(ws, predictor, name=name, params=parse_params(params))
+
+    def text(_: Any) -> str:
+        lines = [f"Trained {res.model.spec} ({predictor}) on {res.train_items:,} training items."]
+        if res.champion:
+            lines.append(f"It is the champion of {res.model.name} (the first version).")
+        lines.extend(res.notes)
+        lines.append(f"Compare it with the baselines: glamlab evaluate {res.model.spec}")
+        return "\n".join(lines)
+
+    emit(res.to_dict(), as_json, text)
+
+
+@click.command()
+@click.argument("models", nargs=-1)
+@click.option("--slice", "slices", multiple=True,
+              help="Metadata field to break the results down by (repeatable; default: "
+                   "fields with a few values).")
+@click.option("--min-slice", type=int, default=20, show_default=True,
+              help="Smallest slice that is tested for being worse than the whole.")
+@click.option("--n-boot", type=int, default=1000, show_default=True, help="Bootstrap resamples.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--html", type=click.Path(dir_okay=False), default=None,
+              help="Write a self-contained HTML report to this file.")
+@json_option
+@click.pass_context
+def evaluate(ctx: click.Context, models: tuple[str, ...], slices: tuple[str, ...],
+             min_slice: int, n_boot: int, seed: int, html: str | None, as_json: bool) -> None:
+    """Evaluate baselines and models (MODEL: NAME, NAME@ALIAS or NAME@N; default: every
+    saved model) on the frozen test split: leaderboard, intervals, paired comparisons,
+    slices, and a verdict."""
+    from ..evaluation import evaluate as run_evaluation
+    from ..evaluation import fit_baselines, model_candidates
+    from ..registry import list_models
+
+    ws = open_ws(ctx)
+    cands = model_candidates(ws, list(models) or None)
+    if models:
+        from ..predictors.baselines import BASELINES
+
+        given = {c.name for c in cands}
+        latest: dict[str, str] = {}
+        for mv in list_models(ws):
+            if mv.predictor in BASELINES and mv.name not in given:
+                latest[mv.name] = mv.spec
+        cands += model_candidates(ws, list(latest.values())) if latest else []
+    if not any(c.kind == "baseline" for c in cands):
+        base, _ = fit_baselines(ws, seed=seed, save=False)
+        cands = base + cands
+    result = run_evaluation(ws, cands, n_boot=n_boot, seed=seed,
+                            slice_fields=list(slices) or None, min_slice=min_slice,
+                            progress=show_progress(as_json))
+    written = _write_html(ws, result, html)
+    data = result.to_dict()
+    data["html"] = written
+    emit(data, as_json, lambda _: leaderboard_text(result) + (f"\nReport: {written}"
+                                                               if written else ""))
+
+
+@click.command()
+@json_option
+@click.pass_context
+def models(ctx: click.Context, as_json: bool) -> None:
+    """List saved models: versions, aliases, training data and test score."""
+    from ..registry import list_models
+
+    ws = open_ws(ctx)
+    rows = []
+    for mv in list_models(ws):
+        test = (mv.metrics or {}).get("test") or {}
+        rows.append({"model": mv.spec, "predictor": mv.predictor,
+                     "aliases": ",".join(mv.aliases), "train_items": mv.card.get("train_items"),
+                     "metric": test.get("metric"), "score": test.get("value"),
+                     "created_at": mv.created_at, "id": mv.id,
+                     "training_fingerprint": mv.training_fingerprint})
+    emit(rows, as_json, lambda r: table(r, ["model", "predictor", "aliases", "train_items",
+                                            "metric", "score", "created_at"]))

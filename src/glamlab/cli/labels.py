@@ -1,0 +1,172 @@
+"""glamlab labels: import, split, sample, agreement, show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ._common import emit, json_option, open_ws, table
+
+
+@click.group()
+def labels() -> None:
+    """Gold labels: import them, split train/test, choose what to label next, agreement.
+
+    \b
+    Examples:
+      glamlab labels import labels.csv
+      glamlab labels import more.csv --split train --annotator maria
+      glamlab labels split --test-size 0.3 --seed 0 --group-by document
+      glamlab labels sample --n 50 --strategy uncertainty --model emb-logreg
+      glamlab labels agreement
+      glamlab labels show
+    """
+
+
+@labels.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--split", type=click.Choice(["train", "test"]), default=None,
+              help="Put the imported items in this split.")
+@click.option("--id-column", default="id", show_default=True, help="Column with the item id.")
+@click.option("--label-column", default="label", show_default=True,
+              help="Column with the label(s).")
+@click.option("--separator", default=None,
+              help="Separates several labels in one cell (multi-label; default '|').")
+@click.option("--annotator", default="import", show_default=True,
+              help="Who gave these labels (for agreement statistics).")
+@click.option("--replace", is_flag=True,
+              help="Let the file replace labels this annotator gave before.")
+@json_option
+@click.pass_context
+def import_(ctx: click.Context, file: str, split: str | None, id_column: str, label_column: str,
+            separator: str | None, annotator: str, replace: bool, as_json: bool) -> None:
+    """Import gold labels from a CSV file. All or nothing: any bad row (unknown item,
+    unknown label, conflicting duplicate) is reported with its line number and nothing
+    is imported."""
+    from ..tasks import import_labels
+
+    ws = open_ws(ctx)
+    report = import_labels(ws, file, split=split, id_column=id_column,
+                           label_column=label_column, separator=separator,
+                           annotator=annotator, replace=replace)
+    emit(report.to_dict(), as_json, lambda r: report.summary() + ".")
+
+
+@labels.command("split")
+@click.option("--test-size", type=float, default=0.3, show_default=True,
+              help="Share of labelled items set aside for testing.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--group-by", default=None,
+              help="Metadata field whose values stay whole (e.g. document, book).")
+@click.option("--force", is_flag=True,
+              help="Re-split even though an evaluation has read the test split (logged).")
+@json_option
+@click.pass_context
+def split(ctx: click.Context, test_size: float, seed: int, group_by: str | None, force: bool,
+          as_json: bool) -> None:
+    """Split the labelled items into train and test, stratified by label. The test
+    split is frozen once an evaluation reads it."""
+    from ..tasks import split_labels
+
+    ws = open_ws(ctx)
+    report = split_labels(ws, test_size=test_size, seed=seed, group_by=group_by, force=force)
+
+    def text(_: Any) -> str:
+        lines = [report.summary() + "."]
+        if report.forced:
+            lines.append("The frozen test split was replaced (--force); this is in the audit log.")
+        lines.append(table(report.labels, ["label", "train", "test"]))
+        return "\n".join(lines)
+
+    emit(report.to_dict(), as_json, text)
+
+
+@labels.command("sample")
+@click.option("--n", "n", type=int, default=20, show_default=True, help="How many items.")
+@click.option("--strategy", type=click.Choice(["random", "stratified", "uncertainty"]),
+              default="random", show_default=True)
+@click.option("--model", default=None, help="Model for uncertainty sampling (NAME[@alias]).")
+@click.option("--by", default="source", show_default=True,
+              help="Metadata field for stratified sampling.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Also write the ids to this CSV file (id,label columns to fill in).")
+@json_option
+@click.pass_context
+def sample(ctx: click.Context, n: int, strategy: str, model: str | None, by: str, seed: int,
+           out: str | None, as_json: bool) -> None:
+    """Pick unlabelled items for people to label next."""
+    from ..tasks import sample_items
+
+    ws = open_ws(ctx)
+    s = sample_items(ws, n, strategy=strategy, seed=seed, by=by, model=model)
+    if out:
+        import csv
+
+        with open(out, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["id", "label"])
+            for row in s.items:
+                w.writerow([row["id"], ""])
+
+    def text(_: Any) -> str:
+        cols = list(s.items[0]) if s.items else ["id"]
+        lines = [table(s.items, cols), f"{len(s.items)} of {s.pool:,} unlabelled items "
+                 f"({strategy})."]
+        if s.failed:
+            lines.append(f"{len(s.failed)} items could not be scored by the model "
+                         f"(e.g. {s.failed[0]['item']}: {s.failed[0]['reason']}).")
+        if out:
+            lines.append(f"Wrote {out}: fill in the label column, then "
+                         f"`glamlab labels import {out}`.")
+        return "\n".join(lines)
+
+    emit(s.to_dict(), as_json, text)
+
+
+@labels.command("agreement")
+@click.option("--annotator", "annotators", multiple=True,
+              help="Only these annotators (repeatable; default: everyone).")
+@json_option
+@click.pass_context
+def agreement_(ctx: click.Context, annotators: tuple[str, ...], as_json: bool) -> None:
+    """Agreement between annotators on shared items (Cohen's kappa, Krippendorff's alpha)."""
+    from ..tasks import agreement
+
+    ws = open_ws(ctx)
+    r = agreement(ws, annotators=list(annotators) or None)
+
+    def text(_: Any) -> str:
+        lines = [r["summary"] + "."]
+        if r.get("pairs"):
+            lines.append(table(r["pairs"], ["a", "b", "items", "percent_agreement",
+                                            "cohen_kappa"]))
+        if r.get("per_label"):
+            lines.append(table(r["per_label"], ["label", "krippendorff_alpha"]))
+        return "\n".join(lines)
+
+    emit(r, as_json, text)
+
+
+@labels.command("show")
+@json_option
+@click.pass_context
+def show(ctx: click.Context, as_json: bool) -> None:
+    """How many items carry each label, by split, and whether the test split is frozen."""
+    from ..tasks import freeze_info, label_counts
+
+    ws = open_ws(ctx)
+    counts = label_counts(ws)
+    counts["frozen"] = freeze_info(ws)
+
+    def text(_: Any) -> str:
+        s = counts["splits"]
+        head = (f"{counts['items']:,} labelled items: {s['train']:,} train, {s['test']:,} test, "
+                f"{s['unsplit']:,} not split yet.")
+        if counts["frozen"]:
+            head += f" The test split is frozen since {counts['frozen']['at']:%Y-%m-%d %H:%M} UTC."
+        return head + "\n" + table(counts["labels"], ["label", "train", "test", "unsplit",
+                                                      "total"])
+
+    emit(counts, as_json, text)

@@ -1,0 +1,53 @@
+"""Metrics, bootstrap intervals, paired comparisons, slices, and the verdict.
+
+>>> from glamlab.evaluation import evaluate, fit_baselines, model_candidates
+>>> baselines, rules_report = fit_baselines(ws)
+>>> result = evaluate(ws, baselines + model_candidates(ws, ["emb-logreg"]))
+>>> result.verdict
+"""
+
+from . import metrics
+from .evaluate import (
+    Candidate,
+    CandidateResult,
+    EvaluationResult,
+    baseline_config,
+    evaluate,
+    fit_baselines,
+    history,
+    model_candidates,
+)
+from .predict import PredictResult, predict_items
+from .report import report_sections, write_report
+from .stats import (
+    Comparison,
+    bootstrap_ci,
+    bootstrap_counts,
+    holm,
+    mcnemar,
+    paired_bootstrap,
+    slice_metrics,
+)
+
+__all__ = [
+    "Candidate",
+    "CandidateResult",
+    "Comparison",
+    "EvaluationResult",
+    "PredictResult",
+    "baseline_config",
+    "bootstrap_ci",
+    "bootstrap_counts",
+    "evaluate",
+    "fit_baselines",
+    "history",
+    "holm",
+    "mcnemar",
+    "metrics",
+    "model_candidates",
+    "paired_bootstrap",
+    "predict_items",
+    "report_sections",
+    "slice_metrics",
+    "write_report",
+]

@@ -1,0 +1,482 @@
+"""Evaluating candidates on the frozen test split: leaderboard, intervals, paired
+comparisons, slices, and a verdict in plain words.
+
+>>> from glamlab.evaluation import evaluate, baseline_candidates, model_candidates
+>>> result = evaluate(ws, baseline_candidates(ws) + model_candidates(ws, ["emb-logreg"]))
+>>> print(result.verdict)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import EvaluationError
+from . import metrics as M
+from .predict import predict_items
+from .stats import (
+    ALPHA,
+    Comparison,
+    bootstrap_ci,
+    bootstrap_counts,
+    format_p,
+    mcnemar,
+    paired_bootstrap,
+    per_label_ci,
+    slice_metrics,
+)
+
+if TYPE_CHECKING:
+    from ..predictors.base import Predictor
+    from ..tasks.splits import LabelledSet
+    from ..workspace import Workspace
+
+SINGLE_HEADLINE = ("accuracy", "f1_macro", "f1_micro", "f1_weighted")
+MULTI_HEADLINE = ("f1_samples", "precision_at_k", "recall_at_k", "ndcg_at_k", "f1_micro",
+                  "f1_macro")
+METRIC_WORDS = {"accuracy": "accuracy", "f1_macro": "F1", "f1_micro": "micro F1",
+                "f1_weighted": "weighted F1", "f1_samples": "F1", "precision_at_k": "P@k",
+                "recall_at_k": "R@k", "ndcg_at_k": "NDCG@k"}
+
+
+@dataclass
+class Candidate:
+    """Something to evaluate: a fitted predictor, and the saved model it came from."""
+
+    name: str
+    predictor: Predictor
+    kind: str  # "baseline" | "model"
+    model_id: int | None = None
+    spec: str | None = None
+
+
+def _is_baseline(predictor_name: str) -> bool:
+    from ..predictors.baselines import BASELINES
+
+    return predictor_name in BASELINES
+
+
+def baseline_config(ws: Workspace) -> dict[str, Any]:
+    """Which optional baselines apply: ``[baseline]`` in glamlab.toml may name a
+    ``rules`` file and a ``threshold`` statistic; a two-label task gets a threshold
+    baseline by default (dark-pixel ratio for images, text length for texts)."""
+    section = ws.card.section("baseline")
+    rules = section.get("rules")
+    if rules is None and (ws.root / "rules.toml").exists():
+        rules = "rules.toml"
+    threshold = section.get("threshold")
+    if threshold is None and not ws.card.multi_label and len(ws.card.labels) == 2:
+        threshold = "dark_ratio" if ws.card.modality == "image" else "text_length"
+    if threshold is False or threshold == "":
+        threshold = None
+    return {"rules": rules, "threshold": threshold}
+
+
+def fit_baselines(ws: Workspace, *, rules_file: str | None = None,
+                  threshold: str | None = None, seed: int = 0, save: bool = True,
+                  data: LabelledSet | None = None) -> tuple[list[Candidate], dict[str, Any]]:
+    """Fit prior, majority, and rules / threshold when configured, on the train split.
+    With ``save``, each is saved as a model (an identical earlier one is reused).
+    Returns the candidates and the rules report (if there are rules)."""
+    from ..predictors.baselines import (
+        MajorityPredictor,
+        PriorPredictor,
+        RulesPredictor,
+        ThresholdPredictor,
+        rules_report,
+    )
+    from ..registry import load_model
+    from ..tasks.splits import training_data
+    from ..tasks.training import fit_on_train, train
+
+    cfg = baseline_config(ws)
+    rules_file = rules_file or cfg["rules"]
+    threshold = threshold or cfg["threshold"]
+    if data is None:
+        data = training_data(ws)
+    predictors: list[Predictor] = [PriorPredictor(seed=seed), MajorityPredictor()]
+    if rules_file:
+        path = (ws.root / rules_file) if not str(rules_file).startswith("/") else rules_file
+        predictors.append(RulesPredictor(rules_file=str(path)))
+    if threshold and not data.multi_label and len(data.classes) == 2:
+        predictors.append(ThresholdPredictor(statistic=threshold))
+    out: list[Candidate] = []
+    report: dict[str, Any] = {}
+    for p in predictors:
+        if save:
+            res = train(ws, p.name, name=p.name, predictor=p, data=data, set_champion=False,
+                        reuse=True)
+            mv = res.model
+            if res.reused:
+                mv, p = load_model(ws, mv.spec)
+            out.append(Candidate(p.name, p, "baseline", mv.id, mv.spec))
+        else:
+            fit_on_train(ws, p, data)
+            out.append(Candidate(p.name, p, "baseline"))
+        if isinstance(p, RulesPredictor):
+            report = rules_report(p, data.items, data.labels)
+    return out, report
+
+
+def model_candidates(ws: Workspace, specs: Sequence[str] | None = None) -> list[Candidate]:
+    """Saved models by spec (``NAME``, ``NAME@ALIAS``, ``NAME@N``); with no specs, the
+    latest version of every saved model."""
+    from ..registry import list_models, load_model
+
+    if not specs:
+        latest: dict[str, str] = {}
+        for mv in list_models(ws):
+            latest[mv.name] = mv.spec
+        specs = list(latest.values())
+    out = []
+    for spec in specs:
+        mv, predictor = load_model(ws, spec)
+        kind = "baseline" if _is_baseline(mv.predictor) else "model"
+        label = mv.name if kind == "baseline" else mv.spec
+        out.append(Candidate(label, predictor, kind, mv.id, mv.spec))
+    return out
+
+
+# -- results -------------------------------------------------------------------------
+@dataclass
+class CandidateResult:
+    name: str
+    kind: str
+    predictor: str
+    model_id: int | None
+    spec: str | None
+    metrics: dict[str, dict[str, float]]
+    per_label: list[dict[str, Any]]
+    confusion: list[list[int]] | None
+    failures: list[dict[str, str]]
+    items: int
+    seconds: float
+    items_per_s: float | None
+    cost_per_1000: float
+    slices: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+@dataclass
+class EvaluationResult:
+    metric: str
+    multi_label: bool
+    classes: list[str]
+    test_items: int
+    test_fingerprint: str
+    test_labels: dict[str, int]
+    candidates: list[CandidateResult]
+    comparisons: list[Comparison]
+    warnings: list[str]
+    verdict: str
+    n_boot: int
+    k: int | None
+    evaluation_ids: list[int] = field(default_factory=list)
+    currency: str = "EUR"
+    _S: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def leaderboard(self) -> list[dict[str, Any]]:
+        rows = []
+        for c in sorted(self.candidates, key=lambda c: -c.metrics[self.metric]["value"]):
+            m = c.metrics[self.metric]
+            rows.append({"candidate": c.name, "kind": c.kind, self.metric: m["value"],
+                         "low": m["low"], "high": m["high"], "failed": len(c.failures),
+                         "items_per_s": c.items_per_s, "cost_per_1000": c.cost_per_1000})
+        return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric, "multi_label": self.multi_label, "classes": self.classes,
+            "k": self.k, "test_items": self.test_items, "test_fingerprint": self.test_fingerprint,
+            "test_labels": self.test_labels, "n_boot": self.n_boot,
+            "leaderboard": self.leaderboard(),
+            "candidates": [c.to_dict() for c in self.candidates],
+            "comparisons": [c.to_dict() for c in self.comparisons],
+            "warnings": self.warnings, "verdict": self.verdict,
+            "evaluation_ids": self.evaluation_ids, "currency": self.currency,
+        }
+
+
+def _reducer(multi: bool, L: int, k: int) -> Any:
+    if multi:
+        ks = tuple(sorted({*M.KS, k}))
+        stats_ks = ks
+
+        def reduce(sums: np.ndarray, n: Any) -> dict[str, np.ndarray]:
+            return M.multi_label_metrics(sums, n, L, stats_ks, k)
+
+        return reduce, ks
+    return partial(_single_reduce, k=L), None
+
+
+def _single_reduce(sums: np.ndarray, n: Any, k: int) -> dict[str, np.ndarray]:
+    return M.single_label_metrics(sums, n, k)
+
+
+def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 1000,
+             seed: int = 0, slice_fields: Sequence[str] | None = None, min_slice: int = 20,
+             store: bool = True, progress: bool = False, threshold: float = 0.5,
+             test: LabelledSet | None = None) -> EvaluationResult:
+    """Evaluate every candidate on the test split (which this freezes)."""
+    from ..tasks.splits import test_data
+
+    if not candidates:
+        raise EvaluationError("nothing to evaluate", hint="run glamlab baseline first")
+    names = [c.name for c in candidates]
+    if len(set(names)) != len(names):
+        raise EvaluationError(f"two candidates share a name: {names}",
+                              hint="give each model a different name")
+    if test is None:
+        test = test_data(ws, reader="evaluate")
+    card = ws.card
+    multi = test.multi_label
+    metric = card.metric
+    k = int(card.section("evaluation").get("k", 5))
+    classes = test.classes
+    L = len(classes)
+    reduce, ks = _reducer(multi, L, k)
+    headline = MULTI_HEADLINE if multi else SINGLE_HEADLINE
+    if metric not in headline:
+        raise EvaluationError(
+            f"the metric {metric!r} does not fit a {'multi' if multi else 'single'}-label task",
+            hint=f"set [project] metric in glamlab.toml to one of {', '.join(headline)}")
+    Y = test.indicator()
+    t_idx = Y.argmax(axis=1) if not multi else None
+    n = len(test)
+    W = bootstrap_counts(n, n_boot, seed)
+    label_counts = {c: int(Y[:, j].sum()) for j, c in enumerate(classes)}
+    warnings: list[str] = []
+    ratio = M.imbalance_ratio([v for v in label_counts.values()])
+    if metric == "accuracy" and ratio > 3:
+        warnings.append(
+            f"the test labels are imbalanced ({ratio:.1f}:1 between the commonest and rarest "
+            "label): accuracy rewards always answering the commonest label. Use F1 instead "
+            "(set metric = \"f1_macro\" in [project] of glamlab.toml).")
+    if n < 30:
+        warnings.append(f"the test set has only {n} items: intervals are wide and small "
+                        "differences cannot be detected. Label more items for testing.")
+    results: list[CandidateResult] = []
+    S_all: dict[str, np.ndarray] = {}
+    correct: dict[str, np.ndarray] = {}
+    for cand in candidates:
+        p = cand.predictor
+        if list(p.classes_) != list(classes):
+            p_classes = list(p.classes_)
+            if set(p_classes) - set(classes):
+                raise EvaluationError(
+                    f"{cand.name} predicts labels {sorted(set(p_classes) - set(classes))} that "
+                    "this task does not have", hint="evaluate models trained for this task")
+        pr = predict_items(p, test.items, progress=progress)
+        proba = _align(pr.proba, list(p.classes_), classes)
+        if multi:
+            S = M.multi_label_stats(Y, proba, threshold, ks)
+        else:
+            ok = ~np.isnan(proba).any(axis=1)
+            pred = np.where(ok, np.nan_to_num(proba, nan=-1.0).argmax(axis=1), -1)
+            S = M.single_label_stats(t_idx, pred, L)
+            correct[cand.name] = S[:, 0] > 0
+        S_all[cand.name] = S
+        cis = bootstrap_ci(S, reduce, headline, W=W)
+        point, lo, hi = per_label_ci(S, reduce, "f1", W)
+        prec = reduce(S.sum(axis=0), float(n))
+        per_label = [{"label": c, "precision": float(prec["precision"][j]),
+                      "recall": float(prec["recall"][j]), "f1": float(point[j]),
+                      "f1_low": float(lo[j]), "f1_high": float(hi[j]),
+                      "support": int(prec["support"][j])} for j, c in enumerate(classes)]
+        confusion = None
+        if not multi:
+            confusion = M.confusion_matrix(t_idx, pred, k=L).tolist()
+        results.append(CandidateResult(
+            name=cand.name, kind=cand.kind, predictor=p.name, model_id=cand.model_id,
+            spec=cand.spec, metrics=cis, per_label=per_label, confusion=confusion,
+            failures=pr.failures, items=n, seconds=round(pr.seconds, 4),
+            items_per_s=pr.items_per_s, cost_per_1000=float(getattr(p, "price_per_item", 0.0)
+                                                             or 0.0) * 1000))
+    comparisons = _compare(results, S_all, correct, reduce, metric, W)
+    best = _best(results, metric)
+    fields = list(slice_fields) if slice_fields is not None else _slice_fields(test, min_slice)
+    for f in fields:
+        values = [item.meta.get(f) for item in test.items]
+        if all(v is None for v in values):
+            raise EvaluationError(f"no test item has the metadata field {f!r}",
+                                  hint="check the field name with glamlab items show ITEM_ID")
+        best.slices[f] = slice_metrics(S_all[best.name], reduce, metric, values,
+                                       min_size=min_slice, seed=seed, W=W)
+    verdict = _verdict(results, comparisons, metric, k)
+    for c in results:
+        if c.failures:
+            warnings.append(f"{c.name}: {len(c.failures)} test items could not be predicted "
+                            f"(e.g. {c.failures[0]['item']}: {c.failures[0]['reason']}); they "
+                            "count as wrong.")
+    result = EvaluationResult(
+        metric=metric, multi_label=multi, classes=classes, test_items=n,
+        test_fingerprint=test.fingerprint, test_labels=label_counts, candidates=results,
+        comparisons=comparisons, warnings=warnings, verdict=verdict, n_boot=n_boot,
+        k=k if multi else None, currency=card.currency, _S=S_all)
+    if store:
+        result.evaluation_ids = _store(ws, result)
+    return result
+
+
+def _align(proba: np.ndarray, have: list[str], want: list[str]) -> np.ndarray:
+    if have == want:
+        return proba
+    out = np.zeros((len(proba), len(want)))
+    out[np.isnan(proba).any(axis=1)] = np.nan
+    for j, c in enumerate(have):
+        out[:, want.index(c)] = proba[:, j]
+    return out
+
+
+def _best(results: Sequence[CandidateResult], metric: str,
+          kind: str | None = None) -> CandidateResult:
+    pool = [c for c in results if kind is None or c.kind == kind]
+    return max(pool, key=lambda c: c.metrics[metric]["value"])
+
+
+def _compare(results: list[CandidateResult], S: dict[str, np.ndarray],
+             correct: dict[str, np.ndarray], reduce: Any, metric: str,
+             W: np.ndarray) -> list[Comparison]:
+    """Each model against each baseline; without models, the best baseline against the
+    others."""
+    models = [c for c in results if c.kind == "model"]
+    baselines = [c for c in results if c.kind == "baseline"]
+    pairs: list[tuple[CandidateResult, CandidateResult]] = []
+    if models:
+        pairs = [(b, m) for m in models for b in baselines]
+        best_model = _best(results, metric, "model")
+        pairs += [(m, best_model) for m in models if m is not best_model]
+    elif len(baselines) > 1:
+        top = _best(results, metric, "baseline")
+        pairs = [(b, top) for b in baselines if b is not top]
+    out = []
+    for a, b in pairs:
+        cmp = paired_bootstrap(S[a.name], S[b.name], reduce, metric, W=W, names=(a.name, b.name))
+        if a.name in correct:
+            cmp.mcnemar = mcnemar(correct[a.name], correct[b.name])
+        out.append(cmp)
+    return out
+
+
+def _slice_fields(test: LabelledSet, min_slice: int) -> list[str]:
+    """Metadata fields worth slicing by: 2 to 12 distinct values, at least two of them
+    on ``min_slice`` items or more."""
+    values: dict[str, dict[str, int]] = {}
+    for item in test.items:
+        for key, v in item.meta.items():
+            if isinstance(v, dict | list) or v in (None, ""):
+                continue
+            values.setdefault(key, {})
+            values[key][str(v)] = values[key].get(str(v), 0) + 1
+    fields = []
+    for key, counts in values.items():
+        if 2 <= len(counts) <= 12 and sum(1 for c in counts.values() if c >= min_slice) >= 2:
+            fields.append(key)
+    return sorted(fields)[:5]
+
+
+def describe(c: CandidateResult, metric: str, k: int | None = None) -> str:
+    m = c.metrics[metric]
+    word = METRIC_WORDS.get(metric, metric).replace("@k", f"@{k}" if k else "@k")
+    return f"{word} {m['value']:.2f} [{m['low']:.2f}\u2013{m['high']:.2f}]"
+
+
+def _verdict(results: list[CandidateResult], comparisons: list[Comparison], metric: str,
+             k: int | None) -> str:
+    baselines = [c for c in results if c.kind == "baseline"]
+    models = [c for c in results if c.kind == "model"]
+    if not baselines:
+        best = _best(results, metric)
+        return (f"best: {best.name}: {describe(best, metric, k)}. No baseline was measured, so "
+                "there is nothing to compare it with: run glamlab baseline.")
+    top_base = _best(results, metric, "baseline")
+    base_text = f"{top_base.name}: {describe(top_base, metric, k)}"
+    if not models:
+        return (f"baselines only. The best baseline is {base_text}. Train a model "
+                "(glamlab train PREDICTOR) to see whether machine learning does better.")
+    best = _best(results, metric, "model")
+    vs = [c for c in comparisons if c.b == best.name and c.a in {b.name for b in baselines}]
+    beaten = [c for c in vs if c.significant and c.difference > 0]
+    model_text = f"best model {best.name}: {describe(best, metric, k).split(' ', 1)[1]}"
+    if vs and len(beaten) == len(vs):
+        worst_p = max(c.p_value for c in vs)
+        p_text = "p < 0.01" if worst_p < 0.01 else format_p(worst_p, vs[0].n_boot)
+        return f"{base_text}; {model_text}, better than every baseline ({p_text})"
+    against_top = next((c for c in vs if c.a == top_base.name), None)
+    detail = ""
+    if against_top is not None:
+        detail = f" ({against_top.verdict})"
+    return (f"{base_text}; {model_text}. No model beats the {top_base.name} baseline"
+            f"{detail}: do not automate with machine learning yet.")
+
+
+def _store(ws: Workspace, result: EvaluationResult) -> list[int]:
+    import json
+
+    import sqlalchemy as sa
+
+    from ..store import now
+
+    t = ws.store.t
+    ids = []
+    shared = {"test_items": result.test_items, "n_boot": result.n_boot, "k": result.k,
+              "verdict": result.verdict, "warnings": result.warnings}
+    with ws.store.write() as conn:
+        stamp = now()
+        for c in result.candidates:
+            payload = json.loads(json.dumps({**c.to_dict(), **shared,
+                                             "comparisons": [x.to_dict() for x in result.comparisons
+                                                             if c.name in (x.a, x.b)]},
+                                            default=_json_default))
+            new_id = conn.execute(t.evaluations.insert().values(
+                model_id=c.model_id, candidate=c.name, test_fingerprint=result.test_fingerprint,
+                metric=result.metric, results=payload, created_at=stamp)).inserted_primary_key[0]
+            ids.append(int(new_id))
+            if c.model_id is not None:
+                row = conn.execute(sa.select(t.models.c.metrics).where(
+                    t.models.c.id == c.model_id)).first()
+                stored = dict(row[0] or {}) if row else {}
+                stored["test"] = {"metric": result.metric, **c.metrics[result.metric],
+                                  "test_fingerprint": result.test_fingerprint,
+                                  "evaluated_at": stamp.isoformat()}
+                conn.execute(t.models.update().where(t.models.c.id == c.model_id)
+                             .values(metrics=stored))
+        ws.store.audit(conn, "glamlab", "evaluate", result.test_fingerprint,
+                       candidates=[c.name for c in result.candidates], verdict=result.verdict)
+    return ids
+
+
+def _json_default(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    return str(v)
+
+
+def history(ws: Workspace, *, limit: int = 50) -> list[dict[str, Any]]:
+    """Stored evaluations, newest first."""
+    import sqlalchemy as sa
+
+    t = ws.store.t.evaluations
+    with ws.store.read() as conn:
+        rows = conn.execute(sa.select(t).order_by(t.c.id.desc()).limit(limit)).all()
+    out = []
+    for r in rows:
+        res = r.results or {}
+        m = (res.get("metrics") or {}).get(r.metric, {})
+        out.append({"id": r.id, "candidate": r.candidate, "model_id": r.model_id,
+                    "metric": r.metric, "value": m.get("value"), "low": m.get("low"),
+                    "high": m.get("high"), "test_fingerprint": r.test_fingerprint,
+                    "created_at": r.created_at})
+    return out
+
+
+__all__ = ["ALPHA", "Candidate", "CandidateResult", "EvaluationResult", "baseline_config",
+           "describe", "evaluate", "fit_baselines", "history", "model_candidates"]

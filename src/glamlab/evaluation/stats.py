@@ -1,0 +1,212 @@
+"""Uncertainty and comparisons: bootstrap confidence intervals, paired bootstrap,
+McNemar's test, and slices that fare worse than the whole.
+
+All resampling is vectorised: a resample is a row of item counts ``W`` (B, n), so
+the summed statistics of every resample are ``W @ S`` for a per-item statistics
+matrix ``S`` (see :mod:`.metrics`). Pairs of candidates share the same ``W``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+Reducer = Callable[[np.ndarray, Any], dict[str, np.ndarray]]
+ALPHA = 0.05
+
+
+def bootstrap_counts(n: int, n_boot: int = 1000, seed: int = 0) -> np.ndarray:
+    """(n_boot, n) counts: how often each item is drawn in each resample."""
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, n, size=(n_boot, n), dtype=np.int64)
+    draws += (np.arange(n_boot, dtype=np.int64) * n)[:, None]
+    return np.bincount(draws.ravel(), minlength=n_boot * n).reshape(n_boot, n).astype(np.float64)
+
+
+def resample_metrics(S: np.ndarray, reducer: Reducer, W: np.ndarray) -> dict[str, np.ndarray]:
+    """Metrics for every resample (leading axis = resample)."""
+    sums = W @ S
+    return reducer(sums, W.sum(axis=1))
+
+
+def interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    lo, hi = np.percentile(values, [50 * (1 - level), 50 * (1 + level)], axis=0)
+    return float(lo), float(hi)
+
+
+def bootstrap_ci(S: np.ndarray, reducer: Reducer, names: Sequence[str], *, n_boot: int = 1000,
+                 seed: int = 0, W: np.ndarray | None = None, level: float = 0.95
+                 ) -> dict[str, dict[str, float]]:
+    """Point estimate and percentile interval for each named scalar metric."""
+    point = reducer(S.sum(axis=0), float(len(S)))
+    if W is None:
+        W = bootstrap_counts(len(S), n_boot, seed)
+    boot = resample_metrics(S, reducer, W)
+    out = {}
+    for name in names:
+        lo, hi = interval(boot[name], level)
+        out[name] = {"value": float(point[name]), "low": lo, "high": hi}
+    return out
+
+
+def per_label_ci(S: np.ndarray, reducer: Reducer, name: str, W: np.ndarray,
+                 level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Point values and interval bounds for a per-label metric (shape (L,))."""
+    point = reducer(S.sum(axis=0), float(len(S)))[name]
+    boot = resample_metrics(S, reducer, W)[name]
+    lo, hi = np.percentile(boot, [50 * (1 - level), 50 * (1 + level)], axis=0)
+    return np.asarray(point), lo, hi
+
+
+# -- paired comparisons -----------------------------------------------------------
+@dataclass
+class Comparison:
+    a: str
+    b: str
+    metric: str
+    a_value: float
+    b_value: float
+    difference: float  # b - a
+    low: float
+    high: float
+    p_value: float
+    n_boot: int
+    mcnemar: dict[str, Any] | None = None
+
+    @property
+    def significant(self) -> bool:
+        return self.p_value < ALPHA
+
+    @property
+    def verdict(self) -> str:
+        if not self.significant:
+            return (f"no detectable difference between {self.a} and {self.b} on {self.metric} "
+                    f"(difference {self.difference:+.3f}, {format_p(self.p_value, self.n_boot)})")
+        better, worse = (self.b, self.a) if self.difference > 0 else (self.a, self.b)
+        return f"{better} is better than {worse} ({format_p(self.p_value, self.n_boot)})"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(vars(self))
+        d["significant"] = self.significant
+        d["verdict"] = self.verdict
+        return d
+
+
+def format_p(p: float, n_boot: int | None = None) -> str:
+    """``p = 0.003`` or ``p < 0.001`` (the resolution of 1,000 resamples)."""
+    if p < 0.001 or (n_boot is not None and p <= 1.0 / (n_boot + 1)):
+        return f"p < {max(0.001, 1.0 / (n_boot + 1) if n_boot else 0.001):.3g}"
+    return f"p = {p:.3f}"
+
+
+def paired_bootstrap(S_a: np.ndarray, S_b: np.ndarray, reducer: Reducer, metric: str, *,
+                     W: np.ndarray | None = None, n_boot: int = 1000, seed: int = 0,
+                     names: tuple[str, str] = ("A", "B")) -> Comparison:
+    """Paired bootstrap on the difference ``metric(B) - metric(A)`` over the same items.
+
+    The p-value is two-sided, from the resampled differences shifted to the null
+    hypothesis of no difference (``(count + 1) / (B + 1)``)."""
+    if S_a.shape[0] != S_b.shape[0]:
+        raise ValueError("paired comparison needs the same items for both candidates")
+    n = len(S_a)
+    if W is None:
+        W = bootstrap_counts(n, n_boot, seed)
+    a0 = float(reducer(S_a.sum(axis=0), float(n))[metric])
+    b0 = float(reducer(S_b.sum(axis=0), float(n))[metric])
+    N = W.sum(axis=1)
+    da = reducer(W @ S_a, N)[metric]
+    db = reducer(W @ S_b, N)[metric]
+    diff = db - da
+    observed = b0 - a0
+    B = len(W)
+    extreme = int((np.abs(diff - observed) >= abs(observed) - 1e-12).sum())
+    p = (extreme + 1) / (B + 1) if observed != 0 else 1.0
+    lo, hi = interval(diff)
+    return Comparison(a=names[0], b=names[1], metric=metric, a_value=a0, b_value=b0,
+                      difference=observed, low=lo, high=hi, p_value=min(1.0, p), n_boot=B)
+
+
+def mcnemar(correct_a: np.ndarray, correct_b: np.ndarray) -> dict[str, Any]:
+    """McNemar's test on paired right/wrong outcomes. Exact (binomial) when fewer than
+    25 discordant pairs, otherwise chi-squared with continuity correction."""
+    from scipy import stats
+
+    a = np.asarray(correct_a, dtype=bool)
+    b = np.asarray(correct_b, dtype=bool)
+    only_a = int((a & ~b).sum())  # A right, B wrong
+    only_b = int((~a & b).sum())  # A wrong, B right
+    m = only_a + only_b
+    if m == 0:
+        return {"only_a_right": 0, "only_b_right": 0, "method": "none", "statistic": 0.0,
+                "p_value": 1.0}
+    if m < 25:
+        p = float(stats.binomtest(only_b, m, 0.5).pvalue)
+        return {"only_a_right": only_a, "only_b_right": only_b, "method": "exact",
+                "statistic": float(min(only_a, only_b)), "p_value": min(1.0, p)}
+    chi2 = (abs(only_a - only_b) - 1) ** 2 / m
+    p = float(stats.chi2.sf(chi2, 1))
+    return {"only_a_right": only_a, "only_b_right": only_b, "method": "chi2-continuity",
+            "statistic": float(chi2), "p_value": p}
+
+
+# -- slices ------------------------------------------------------------------------
+def holm(pvalues: Sequence[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values (same order as given)."""
+    m = len(pvalues)
+    order = np.argsort(pvalues)
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, (m - rank) * pvalues[i])
+        adjusted[i] = min(1.0, running)
+    return adjusted.tolist()
+
+
+def slice_metrics(S: np.ndarray, reducer: Reducer, metric: str, values: Sequence[Any], *,
+                  min_size: int = 20, n_perm: int = 1000, seed: int = 0, alpha: float = ALPHA,
+                  W: np.ndarray | None = None) -> list[dict[str, Any]]:
+    """The metric per slice (items sharing a value), each with a bootstrap interval,
+    and a one-sided permutation test of "this slice is worse than random slices of
+    the same size". p-values are Holm-adjusted over the tested slices; slices with
+    fewer than ``min_size`` items are shown but not tested."""
+    n = len(S)
+    overall = float(reducer(S.sum(axis=0), float(n))[metric])
+    keys = [("(none)" if v is None or v == "" else str(v)) for v in values]
+    groups: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        groups.setdefault(k, []).append(i)
+    rng = np.random.default_rng(seed)
+    if W is None:
+        W = bootstrap_counts(n, min(n_perm, 1000), seed)
+    rows = []
+    for key, idx in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        ix = np.asarray(idx)
+        m = len(ix)
+        value = float(reducer(S[ix].sum(axis=0), float(m))[metric])
+        row: dict[str, Any] = {"value": key, "items": m, metric: value,
+                               "difference": value - overall}
+        Ws = W[:, ix]
+        keep = Ws.sum(axis=1) > 0
+        boot = reducer(Ws[keep] @ S[ix], Ws[keep].sum(axis=1))[metric]
+        row["low"], row["high"] = interval(boot)
+        if m >= min_size and m < n:
+            mask = np.zeros((n_perm, n), dtype=np.float64)
+            mask[:, :m] = 1.0
+            mask = rng.permuted(mask, axis=1)
+            random_values = reducer(mask @ S, float(m))[metric]
+            row["p_raw"] = float(((random_values <= value + 1e-12).sum() + 1) / (n_perm + 1))
+        rows.append(row)
+    tested = [r for r in rows if "p_raw" in r]
+    for r, p in zip(tested, holm([r["p_raw"] for r in tested]), strict=True):
+        r["p_value"] = p
+        r["worse"] = bool(p < alpha and r["difference"] < 0)
+    for r in rows:
+        if "p_raw" not in r:
+            r["p_value"] = None
+            r["worse"] = None
+            r["note"] = (f"fewer than {min_size} items: too few to judge" if r["items"] < min_size
+                         else "the whole test set")
+    return rows

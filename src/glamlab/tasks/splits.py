@@ -1,0 +1,310 @@
+"""Train and test splits: stratified by label, grouped by a metadata field, frozen
+once evaluated, and a guard so that nothing ever trains on the test split.
+
+Splitting is a greedy stratification over *units*: an item, or every item sharing
+a value of ``group_by`` (e.g. the source book). Units are visited in a seeded random
+order (units with rare labels first) and each goes to the side that keeps every
+label's test share, and the overall test share, closest to ``test_size``. The same
+procedure serves single-label and multi-label tasks (a multi-label unit counts
+towards each of its labels, as in iterative stratification).
+
+Freezing: :func:`test_data` (what an evaluation reads) writes ``split.freeze`` to the
+audit log. A frozen split can only be changed with ``force=True``, which is logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..errors import LabelError
+from .labels import _chunks, _set_splits, gold_labels
+
+if TYPE_CHECKING:
+    from ..items import Item
+    from ..workspace import Workspace
+
+ACTOR = "glamlab"
+
+
+def split_of(ws: Workspace, ids: Sequence[str] | None = None, *,
+             conn: sa.Connection | None = None) -> dict[str, str]:
+    """item id -> "train" | "test" for split items."""
+    if conn is None:
+        with ws.store.read() as c:
+            return split_of(ws, ids, conn=c)
+    t = ws.store.t.splits
+    if ids is None:
+        return {r[0]: r[1] for r in conn.execute(sa.select(t.c.item_id, t.c.split))}
+    out: dict[str, str] = {}
+    for chunk in _chunks(list(ids)):
+        out.update({r[0]: r[1] for r in conn.execute(
+            sa.select(t.c.item_id, t.c.split).where(t.c.item_id.in_(chunk)))})
+    return out
+
+
+def _last_audit(conn: sa.Connection, ws: Workspace, action: str) -> Any:
+    t = ws.store.t.audit_log
+    return conn.execute(sa.select(t).where(t.c.action == action).order_by(t.c.id.desc())
+                        .limit(1)).first()
+
+
+def freeze_info(ws: Workspace, *, conn: sa.Connection | None = None) -> dict[str, Any] | None:
+    """When and by whom the current test split was frozen, or None."""
+    if conn is None:
+        with ws.store.read() as c:
+            return freeze_info(ws, conn=c)
+    frozen = _last_audit(conn, ws, "split.freeze")
+    if frozen is None:
+        return None
+    created = _last_audit(conn, ws, "split.create")
+    if created is not None and created.id > frozen.id:
+        return None
+    return {"at": frozen.at, "by": (frozen.details or {}).get("reader", frozen.actor),
+            "fingerprint": frozen.object}
+
+
+def is_frozen(ws: Workspace, *, conn: sa.Connection | None = None) -> bool:
+    return freeze_info(ws, conn=conn) is not None
+
+
+@dataclass
+class SplitReport:
+    train: int
+    test: int
+    test_size: float
+    seed: int
+    group_by: str | None
+    groups: int
+    forced: bool
+    labels: list[dict[str, Any]] = field(default_factory=list)
+    ungrouped: int = 0  # items without a value for group_by (each its own group)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+    def summary(self) -> str:
+        text = f"{self.train:,} items for training, {self.test:,} for testing"
+        if self.group_by:
+            text += f", {self.groups:,} groups by {self.group_by} kept whole"
+        return text
+
+
+def stratified_group_split(Y: Any, groups: Sequence[Any], test_size: float,
+                           seed: int = 0) -> Any:
+    """Boolean mask of test items. ``Y`` is an (n, k) label indicator matrix; items
+    sharing a group value land on the same side."""
+    import numpy as np
+
+    Y = np.asarray(Y, dtype=np.float64)
+    n = len(Y)
+    if not 0 < test_size < 1:
+        raise LabelError(f"test size must be between 0 and 1, not {test_size}",
+                         hint="e.g. --test-size 0.3")
+    keys: dict[Any, int] = {}
+    unit = np.array([keys.setdefault(g, len(keys)) for g in groups], dtype=np.int64)
+    m = len(keys)
+    if m < 2:
+        raise LabelError(f"only {m} group{'s' if m != 1 else ''}: cannot put some in train "
+                         "and some in test", hint="label more items (or more groups)")
+    U = np.zeros((m, Y.shape[1]))
+    np.add.at(U, unit, Y)
+    sizes = np.bincount(unit, minlength=m).astype(np.float64)
+    totals = np.maximum(U.sum(axis=0), 1.0)
+    rng = np.random.default_rng(seed)
+    # rare labels first, then larger units, random among equals
+    rarity = np.where(U > 0, 1.0 / totals, 0.0).max(axis=1)
+    order = np.lexsort((rng.random(m), -sizes, -rarity))
+    test_l = np.zeros(Y.shape[1])
+    seen_l = np.zeros(Y.shape[1])
+    test_n = seen_n = 0.0
+    in_test = np.zeros(m, dtype=bool)
+    for u in order:
+        v, s = U[u], sizes[u]
+        seen_l += v
+        seen_n += s
+        target_l = test_size * seen_l
+        target_n = test_size * seen_n
+        cost_test = (((test_l + v - target_l) ** 2) / totals).sum() + (test_n + s - target_n) ** 2 / n
+        cost_train = (((test_l - target_l) ** 2) / totals).sum() + (test_n - target_n) ** 2 / n
+        if cost_test < cost_train or (cost_test == cost_train and rng.random() < test_size):
+            in_test[u] = True
+            test_l += v
+            test_n += s
+    if in_test.all() or not in_test.any():
+        # tiny data: force one unit across
+        flip = order[-1]
+        in_test[flip] = not in_test[flip]
+    return in_test[unit]
+
+
+def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
+                 group_by: str | None = None, force: bool = False,
+                 actor: str = ACTOR) -> SplitReport:
+    """Split the labelled items into train and test (stratified, optionally grouped).
+
+    A frozen test split (one an evaluation has read) is changed only with ``force``;
+    the change is logged in the audit log."""
+    import numpy as np
+
+    frozen = freeze_info(ws)
+    if frozen and not force:
+        raise LabelError(
+            f"the test split is frozen: an evaluation ({frozen['by']}) read it on "
+            f"{frozen['at']:%Y-%m-%d %H:%M} UTC, and changing it would make later results "
+            "incomparable",
+            hint="add new training labels with `glamlab labels import FILE --split train`; "
+                 "re-split only if you must, with --force (it is logged)")
+    gold = gold_labels(ws)
+    if not gold:
+        raise LabelError("no labelled items to split", hint="import labels first: "
+                         "glamlab labels import FILE.csv")
+    ids = list(gold)
+    labels = ws.card.labels
+    index = {c: i for i, c in enumerate(labels)}
+    Y = np.zeros((len(ids), len(labels)))
+    for r, item_id in enumerate(ids):
+        for label in gold[item_id]:
+            if label in index:
+                Y[r, index[label]] = 1
+    groups: list[Any] = list(ids)
+    ungrouped = 0
+    if group_by:
+        meta: dict[str, Any] = {}
+        for item in ws.items(ids=ids):
+            meta[item.item_id] = _group_value(item, group_by)
+        if not any(v is not None for v in meta.values()):
+            raise LabelError(f"no labelled item has the metadata field {group_by!r}",
+                             hint="check the field name with glamlab items show ITEM_ID")
+        groups = []
+        for item_id in ids:
+            v = meta.get(item_id)
+            if v is None:
+                ungrouped += 1
+                groups.append(("item", item_id))
+            else:
+                groups.append(("group", str(v)))
+    mask = stratified_group_split(Y, groups, test_size, seed)
+    assignment = {item_id: ("test" if t else "train") for item_id, t in zip(ids, mask, strict=True)}
+    with ws.store.write() as conn:
+        conn.execute(ws.store.t.splits.delete())
+        _set_splits(conn, ws, assignment)
+        ws.store.audit(conn, actor, "split.create", None, test_size=test_size, seed=seed,
+                       group_by=group_by, forced=bool(frozen), train=int((~mask).sum()),
+                       test=int(mask.sum()))
+    per_label = []
+    for j, label in enumerate(labels):
+        col = Y[:, j] > 0
+        per_label.append({"label": label, "train": int((col & ~mask).sum()),
+                          "test": int((col & mask).sum())})
+    return SplitReport(train=int((~mask).sum()), test=int(mask.sum()), test_size=test_size,
+                       seed=seed, group_by=group_by, groups=len(set(groups)),
+                       forced=bool(frozen), labels=per_label, ungrouped=ungrouped)
+
+
+def _group_value(item: Item, field_name: str) -> Any:
+    if field_name in item.meta:
+        v = item.meta[field_name]
+        return None if v in (None, "") else v
+    v = getattr(item, field_name, None) if field_name in ("source", "source_kind", "uri") else None
+    return v or None
+
+
+@dataclass
+class LabelledSet:
+    """Items of one split with their gold labels, in item id order."""
+
+    split: str
+    items: list[Item]
+    labels: list[list[str]]
+    classes: list[str]
+    multi_label: bool
+    fingerprint: str
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def ids(self) -> list[str]:
+        return [i.item_id for i in self.items]
+
+    def targets(self) -> list[Any]:
+        """Labels as a predictor's ``fit`` takes them: a label per item, or lists."""
+        return list(self.labels) if self.multi_label else [ys[0] for ys in self.labels]
+
+    def indicator(self) -> Any:
+        import numpy as np
+
+        index = {c: i for i, c in enumerate(self.classes)}
+        Y = np.zeros((len(self.items), len(self.classes)), dtype=np.int8)
+        for r, ys in enumerate(self.labels):
+            for y in ys:
+                Y[r, index[y]] = 1
+        return Y
+
+
+def _labelled_set(ws: Workspace, split: str, ids: Sequence[str] | None = None) -> LabelledSet:
+    from ..registry import fingerprint
+
+    with ws.store.read() as conn:
+        splits = split_of(ws, ids, conn=conn)
+        wanted = sorted(i for i, s in splits.items() if s == split)
+        gold = gold_labels(ws, wanted, conn=conn)
+    classes = list(ws.card.labels)
+    known = set(classes)
+    items = []
+    labels = []
+    for item in ws.items(ids=[i for i in wanted if i in gold]):
+        ys = [y for y in gold[item.item_id] if y in known]
+        if not ys:
+            continue
+        items.append(item)
+        labels.append(ys)
+    fp = fingerprint((i.item_id, i.content_hash, ys) for i, ys in zip(items, labels, strict=True))
+    return LabelledSet(split=split, items=items, labels=labels, classes=classes,
+                       multi_label=ws.card.multi_label, fingerprint=fp)
+
+
+def training_data(ws: Workspace, *, ids: Sequence[str] | None = None,
+                  splits: Sequence[str] = ("train",)) -> LabelledSet:
+    """The labelled items a predictor may learn from: the train split only.
+
+    Every fit path goes through here. Asking for the test split, or for items that
+    sit in it, raises :class:`LabelError` (nothing may ever train on the test split)."""
+    if any(s != "train" for s in splits):
+        raise LabelError(f"refusing to train on the {', '.join(s for s in splits if s != 'train')}"
+                         " split: nothing may ever train on test items",
+                         hint="train on the train split only")
+    if ids is not None:
+        leaked = [i for i, s in split_of(ws, ids).items() if s == "test"]
+        if leaked:
+            raise LabelError(f"{len(leaked)} of the requested training items are in the test "
+                             f"split (e.g. {leaked[0]}): nothing may ever train on test items",
+                             item=leaked[0], hint="leave test items out of the training set")
+    data = _labelled_set(ws, "train", ids)
+    if not data.items:
+        raise LabelError("no labelled items in the train split",
+                         hint="import labels and run `glamlab labels split`, or import with "
+                              "--split train")
+    return data
+
+
+def test_data(ws: Workspace, *, reader: str = "evaluate", freeze: bool = True) -> LabelledSet:
+    """The frozen test split. Reading it for an evaluation freezes it."""
+    data = _labelled_set(ws, "test")
+    if not data.items:
+        raise LabelError("the test split is empty",
+                         hint="run `glamlab labels split --test-size 0.3` or import labels with "
+                              "--split test")
+    if freeze:
+        with ws.store.write() as conn:
+            if not is_frozen(ws, conn=conn):
+                ws.store.audit(conn, ACTOR, "split.freeze", data.fingerprint, reader=reader,
+                               items=len(data.items))
+    return data
+
+
+test_data.__test__ = False  # type: ignore[attr-defined]  # not a pytest test when imported

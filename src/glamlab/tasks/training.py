@@ -1,0 +1,108 @@
+"""Fitting predictors on the train split (never the test split) and saving them.
+
+Every fit path here takes its data from :func:`glamlab.tasks.training_data`, the
+guard that refuses test items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..errors import PredictorError
+from .splits import LabelledSet, training_data
+
+if TYPE_CHECKING:
+    from ..predictors.base import Predictor
+    from ..registry import ModelVersion
+    from ..workspace import Workspace
+
+
+def fit_on_train(ws: Workspace, predictor: Predictor, data: LabelledSet | None = None
+                 ) -> LabelledSet:
+    """Fit ``predictor`` on the train split; returns the data it saw."""
+    if data is None:
+        data = training_data(ws)
+    elif data.split != "train":
+        raise PredictorError(f"refusing to fit on the {data.split} split",
+                             hint="nothing may ever train on test items")
+    predictor.fit(data.items, data.targets(), classes=data.classes,
+                  multi_label=data.multi_label)
+    return data
+
+
+def parse_params(pairs: Sequence[str]) -> dict[str, Any]:
+    """``k=v`` strings to parameters; values are read as TOML literals when they can be
+    (numbers, true/false, "quoted", [lists]) and kept as text otherwise."""
+    import tomllib
+
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise PredictorError(f"parameter {pair!r} is not KEY=VALUE", hint="e.g. --param C=0.5")
+        key, value = pair.split("=", 1)
+        key = key.strip()
+        try:
+            out[key] = tomllib.loads(f"v = {value.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key] = value.strip()
+    return out
+
+
+@dataclass
+class TrainResult:
+    model: ModelVersion
+    train_items: int
+    champion: bool
+    reused: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model.to_dict(), "spec": self.model.spec,
+                "train_items": self.train_items, "champion": self.champion,
+                "reused": self.reused, "notes": self.notes}
+
+
+def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
+          params: dict[str, Any] | None = None, predictor: Predictor | None = None,
+          data: LabelledSet | None = None, set_champion: bool = True,
+          reuse: bool = False) -> TrainResult:
+    """Fit a registered predictor on the train split and save it as the next version
+    of ``name``. The first version of a name becomes its ``champion``. With ``reuse``,
+    an identical earlier version (same predictor, parameters and training data) is
+    returned instead of saving a copy."""
+    from ..predictors.registry import create
+    from ..registry import get_model, list_models, save_model, set_alias
+
+    name = name or predictor_name
+    if predictor is None:
+        predictor = create(predictor_name, **(params or {}))
+    data = fit_on_train(ws, predictor, data)
+    params_now = _jsonable(predictor.get_params())
+    if reuse:
+        for mv in reversed(list_models(ws)):
+            if (mv.name == name and mv.predictor == predictor.name
+                    and mv.training_fingerprint == data.fingerprint and mv.params == params_now):
+                return TrainResult(model=mv, train_items=len(data), champion="champion" in
+                                   mv.aliases, reused=True)
+    has_champion = any(m.name == name and "champion" in m.aliases for m in list_models(ws))
+    notes = []
+    skipped = getattr(predictor, "skipped_", None)
+    if skipped:
+        notes.append(f"{len(skipped)} training items could not be read and were left out "
+                     f"(e.g. {skipped[0]['item']}: {skipped[0]['reason']})")
+    mv = save_model(ws, predictor, name=name, training_fingerprint=data.fingerprint,
+                    card={"train_items": len(data), "split": "train"})
+    champion = False
+    if set_champion and not has_champion:
+        mv = set_alias(ws, mv.spec, "champion")
+        champion = True
+    return TrainResult(model=get_model(ws, mv.spec), train_items=len(data), champion=champion,
+                       notes=notes)
+
+
+def _jsonable(value: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(value, default=str))

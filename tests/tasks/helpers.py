@@ -1,0 +1,61 @@
+"""Test helpers: put items straight into a workspace's store (independent of the
+ingest readers), from rows or from a CSV file such as the shared datasets."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from glamlab.store import now
+
+
+def add_items(ws: Any, rows: Iterable[dict[str, Any]]) -> int:
+    """rows: {"id", "text"?, "uri"?, "modality"?, "meta"?}."""
+    stamp = now()
+    values = []
+    for r in rows:
+        content = (r.get("text") or "") + (r.get("uri") or "") + r["id"]
+        values.append({
+            "item_id": r["id"], "version": 1, "is_current": True,
+            "modality": r.get("modality", ws.card.modality), "source_kind": "test",
+            "source": r.get("source", "tests"), "uri": r.get("uri"), "page": None,
+            "content_hash": hashlib.sha256(content.encode()).hexdigest(),
+            "text": r.get("text"), "width": r.get("width"), "height": r.get("height"),
+            "meta": r.get("meta", {}), "ingest_id": None, "created_at": stamp,
+        })
+    with ws.store.write() as conn:
+        conn.execute(ws.store.t.items.insert(), values)
+    return len(values)
+
+
+def add_csv_items(ws: Any, path: Path, *, id_column: str = "id", text_column: str | None = None,
+                  image_column: str | None = None, meta_columns: Iterable[str] = (),
+                  limit: int | None = None) -> list[dict[str, str]]:
+    """Items from a CSV file; returns the rows read."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    if limit is not None:
+        rows = rows[:limit]
+    meta_columns = list(meta_columns)
+    items = []
+    for r in rows:
+        item: dict[str, Any] = {"id": r[id_column],
+                                "meta": {c: r[c] for c in meta_columns if c in r}}
+        if text_column:
+            item["text"] = r[text_column]
+        if image_column:
+            item["uri"] = str((path.parent / r[image_column]).resolve())
+        items.append(item)
+    add_items(ws, items)
+    return rows
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
