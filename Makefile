@@ -7,7 +7,7 @@ GLAMLAB := $(VENV)/bin/glamlab
 # torch first, pinned: pip then takes the local CPU build instead of a CUDA one.
 TORCH := torch==2.13.0
 
-.PHONY: demo test test-fast test-pg lint typecheck bench install install-all clean
+.PHONY: demo test test-fast test-pg test-postgres lint typecheck bench install install-all clean
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,15 +27,30 @@ install-all: $(VENV)/.all
 demo: $(VENV)/.all
 	$(GLAMLAB) demo --workspace-dir demo-workspace --fresh
 
+# pytest ends with its summary line ("N passed, M skipped in S s") and the slowest
+# tests. Exit status 5 means the selection held no tests: said plainly, not a failure.
+PYTEST = $(PY) -m pytest -q --durations=10
+define run_pytest
+	@echo '+ $(PYTEST) $(1)'; $(PYTEST) $(1); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest: no tests were selected, nothing failed"; rc=0; fi; exit $$rc
+endef
+
 test: $(VENV)/.all
-	$(PY) -m pytest -q
+	$(call run_pytest,)
 
 test-fast: $(VENV)/.base
-	$(PY) -m pytest -q -m "not slow and not browser"
+	$(call run_pytest,-m "not slow and not browser")
 
-# The suite against a PostgreSQL server: GLAMLAB_TEST_PG=postgresql://user@host:port/postgres
+# The suite against a PostgreSQL server, GLAMLAB_TEST_PG=postgresql://user@host:port/postgres
+# (each test gets a fresh database there). `make test-postgres` starts a throw-away
+# PostgreSQL 15 for it (scripts/pg-test-server). Browser tests add nothing store-specific.
 test-pg: $(VENV)/.all
-	$(PY) -m pytest -q -m "not browser"
+	@if [ -z "$$GLAMLAB_TEST_PG" ]; then \
+	  echo "test-pg needs GLAMLAB_TEST_PG=postgresql://...; or run: make test-postgres"; exit 2; fi
+	$(call run_pytest,-m "not browser")
+
+test-postgres: $(VENV)/.all
+	scripts/pg-test-server $(MAKE) test-pg
 
 lint: $(VENV)/.base
 	$(VENV)/bin/ruff check src tests benchmarks
