@@ -9,9 +9,10 @@ Acting twice writes nothing new. Predictions are streamed in batches (constant m
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -252,21 +253,21 @@ class ActReport:
     model: str
     field: str
     dry_run: bool
-    counts: dict[str, int] = field(default_factory=lambda: {"accept": 0, "review": 0, "reject": 0})
-    by_label: dict[str, dict[str, int]] = field(default_factory=dict)
+    counts: dict[str, int] = dataclasses.field(default_factory=lambda: {"accept": 0, "review": 0, "reject": 0})
+    by_label: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
     items_with_predictions: int = 0
     items_total: int = 0
-    safety_hits: list[dict[str, Any]] = field(default_factory=list)
-    written: dict[str, int] = field(default_factory=lambda: {"machine_metadata": 0,
+    safety_hits: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    written: dict[str, int] = dataclasses.field(default_factory=lambda: {"machine_metadata": 0,
                                                               "review_queue": 0})
-    already_written: dict[str, int] = field(default_factory=lambda: {"machine_metadata": 0,
+    already_written: dict[str, int] = dataclasses.field(default_factory=lambda: {"machine_metadata": 0,
                                                                       "review_queue": 0})
-    test: dict[str, Any] = field(default_factory=dict)
+    test: dict[str, Any] = dataclasses.field(default_factory=dict)
     expected_wrong_accepts: float | None = None
     expected_wrong_range: list[float] | None = None
     review_hours: float = 0.0
     filter: dict[str, Any] | None = None
-    policy: list[dict[str, Any]] = field(default_factory=list)
+    policy: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -21,8 +21,9 @@ everything below ``accept`` to ``reject``. ``glamlab act --optimise`` writes the
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PolicyError
@@ -74,10 +75,10 @@ class LabelPolicy:
 class Policy:
     field: str
     default_action: str = "review"
-    labels: dict[str, LabelPolicy] = field(default_factory=dict)
+    labels: dict[str, LabelPolicy] = dataclasses.field(default_factory=dict)
     model: str | None = None
     target_precision: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def for_label(self, label: str) -> LabelPolicy:
         return self.labels.get(label) or LabelPolicy(action=self.default_action)
@@ -170,7 +171,7 @@ def parse_policy(section: dict[str, Any], card: ProjectCard) -> Policy:
             raise PolicyError(f"{where}: review ({review:g}) is above accept ({accept:g}); the "
                               "review threshold must be the lower one", hint=_HINT)
         labels[label] = LabelPolicy(accept=accept, review=review)
-    extra = {k: section[k] for k in ("optimised_with", "optimised_at", "criterion")
+    extra: dict[str, Any] = {k: section[k] for k in ("optimised_with", "optimised_at", "criterion")
              if k in section}
     return Policy(field=field_name.strip(), default_action=default_action, labels=labels,
                   model=model, target_precision=target, extra=extra)
