@@ -390,7 +390,9 @@ def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
         raise LabelError("the test set is frozen: models have been evaluated against it",
                          hint="label for training instead (split=train)")
     st = ws.store.t
-    ws.item(item_id)  # raises if unknown
+    if not any(True for _ in ws.items(ids=[item_id])):
+        raise NotFound(f"no item with id {item_id!r}", item=item_id,
+                       hint="label items shown on the labelling page or listed by the API")
     stamp = now()
     with ws.store.write() as conn:
         old = [r.id for r in conn.execute(sa.select(st.labels.c.id).where(

@@ -36,6 +36,9 @@ ROLES = ("viewer", "reviewer", "admin")
 _RANK = {r: i for i, r in enumerate(ROLES)}
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
 MIN_PASSWORD = 8
+# argon2id parameters (argon2-cffi's defaults, RFC 9106 "low memory"). Tests may lower them;
+# verifying reads the parameters from each stored hash, so old hashes keep working.
+HASH_PARAMS: dict[str, int] = {}
 
 
 class UserError(GlamlabError):
@@ -66,7 +69,7 @@ def _hasher() -> Any:
         from .errors import MissingDependency
 
         raise MissingDependency("argon2-cffi", "web") from exc
-    return PasswordHasher()
+    return PasswordHasher(**HASH_PARAMS)
 
 
 def add_user(ws: Workspace, username: str, password: str, role: str = "reviewer", *,

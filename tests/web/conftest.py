@@ -1,0 +1,159 @@
+"""Fixtures for the web app: a real workspace (the bundled illustrations sample, real page
+images), users of each role, a saved model, predictions and a review queue."""
+
+from __future__ import annotations
+
+import random
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from glamlab.demo import demo_data
+
+PASSWORD = "correct horse battery"
+USERS = {"ada": "admin", "rey": "reviewer", "rob": "reviewer", "val": "viewer"}
+
+
+def seed_queue(ws: Any, *, seed: int = 0) -> int:
+    """Fit a real baseline as the champion and queue one prediction per item."""
+    import sqlalchemy as sa
+
+    from glamlab.predictors.registry import get
+    from glamlab.registry import save_model
+    from glamlab.store import now
+
+    rng = random.Random(seed)
+    items = list(ws.items())
+    labels = ws.card.labels
+    gold = {it.item_id: [labels[i % len(labels)]] for i, it in enumerate(items[:10])}
+    pred = get("majority")()
+    pred.fit([it for it in items if it.item_id in gold], [gold[i.item_id] for i in items
+                                                          if i.item_id in gold],
+             classes=labels, multi_label=False)
+    mv = save_model(ws, pred, name="majority", aliases=["champion"])
+    t = ws.store.t
+    stamp = now()
+    with ws.store.write() as conn:
+        run_id = conn.execute(t.runs.insert().values(
+            model_id=mv.id, status="done", engine="local", workers=1, query={},
+            planned=len(items), done=len(items), failed=0, started_at=stamp,
+            finished_at=stamp)).inserted_primary_key[0]
+        for it in items:
+            score = round(rng.uniform(0.5, 0.99), 4)
+            label = rng.choice(labels)
+            pid = conn.execute(t.predictions.insert().values(
+                run_id=run_id, model_id=mv.id, item_id=it.item_id, label=label, labels=[label],
+                scores={label: score}, score=score, created_at=stamp)).inserted_primary_key[0]
+            conn.execute(t.review_queue.insert().values(
+                item_id=it.item_id, prediction_id=pid, model_id=mv.id, label=label,
+                score=score, reason="below the accept threshold", kind="prediction",
+                status="open", version=1, created_at=stamp))
+        n = conn.execute(sa.select(sa.func.count()).select_from(t.review_queue)).scalar()
+    return int(n or 0)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2id hashes, with small parameters so the tests stay fast."""
+    from glamlab import users
+
+    monkeypatch.setattr(users, "HASH_PARAMS", {"time_cost": 1, "memory_cost": 1024,
+                                               "parallelism": 1})
+    monkeypatch.setattr(users, "_DUMMY", [])
+
+
+@pytest.fixture
+def web_ws(make_ws: Any) -> Any:
+    from glamlab.users import add_user
+
+    ws = make_ws("web", task="illustrations", modality="image",
+                 labels=["graphic", "no_graphic"], need="Find the pages with pictures.")
+    d = demo_data("illustrations")
+    ws.ingest([str(d / "labels.csv")], id_column="id", image_column="path")
+    for name, role in USERS.items():
+        add_user(ws, name, PASSWORD, role)
+    return ws
+
+
+@pytest.fixture
+def queued_ws(web_ws: Any) -> Any:
+    seed_queue(web_ws)
+    return web_ws
+
+
+def login(client: Any, username: str, password: str = PASSWORD) -> Any:
+    client.get("/login")
+    token = client.cookies.get("glamlab_login_csrf")
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf": token, "next": "/"}, follow_redirects=False)
+
+
+def csrf_of(client: Any) -> str:
+    """The CSRF token a page carries (from the <body data-csrf> attribute)."""
+    import re
+
+    html = client.get("/").text
+    m = re.search(r'data-csrf="([^"]+)"', html)
+    assert m, "no CSRF token on the page"
+    return m.group(1)
+
+
+@pytest.fixture
+def client_for(queued_ws: Any) -> Any:
+    from fastapi.testclient import TestClient
+
+    from glamlab.web import create_app
+
+    app = create_app(queued_ws)
+    made: list[Any] = []
+
+    def factory(username: str | None = None) -> Any:
+        c = TestClient(app)
+        made.append(c)
+        if username:
+            r = login(c, username)
+            assert r.status_code == 303, r.text
+        return c
+
+    yield factory
+    for c in made:
+        c.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """uvicorn serving the app on 127.0.0.1 in a thread."""
+
+    def __init__(self, app: Any):
+        import uvicorn
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
+                                                    log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"

@@ -1,0 +1,407 @@
+"""The web app through a real ASGI client: login, roles, CSRF, images, leases, stale
+decisions, escaping, labelling and the JSON API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from glamlab import review
+
+from .conftest import PASSWORD, csrf_of, login
+
+
+def _count(ws: Any, table: str, *where: Any) -> int:
+    t = ws.store.t.metadata.tables[table]
+    with ws.store.read() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(t).where(*where)).scalar())
+
+
+def _token(ws: Any, user: str) -> dict[str, str]:
+    from glamlab.users import api_token
+
+    return {"Authorization": f"Bearer {api_token(ws, user)}"}
+
+
+# -- people ---------------------------------------------------------------------
+def test_pages_need_login_and_wrong_password_is_refused(client_for: Any) -> None:
+    c = client_for()
+    r = c.get("/queue", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    assert c.get("/api/items").status_code == 401
+    assert login(c, "rey", "wrong password").status_code == 401
+    r = login(c, "rey")
+    assert r.status_code == 303
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("samesite", "SameSite")
+    assert c.get("/").status_code == 200
+
+
+def test_login_is_rate_limited(client_for: Any) -> None:
+    c = client_for()
+    for _ in range(5):
+        assert login(c, "val", "nope nope").status_code == 401
+    r = login(c, "val")  # even the right password waits now
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+    assert login(c, "rey").status_code == 303  # another user is not locked out
+
+
+def test_login_needs_its_csrf_token(client_for: Any) -> None:
+    c = client_for()
+    r = c.post("/login", data={"username": "rey", "password": PASSWORD, "csrf": "x"},
+               follow_redirects=False)
+    assert r.status_code == 403
+
+
+def test_forms_and_cookie_api_calls_need_the_csrf_token(client_for: Any, queued_ws: Any) -> None:
+    c = client_for("rey")
+    item_id = next(queued_ws.items()).item_id
+    for data in ({"item_id": item_id, "label": "graphic"},
+                 {"item_id": item_id, "label": "graphic", "csrf": "forged"}):
+        assert c.post("/label", data=data, follow_redirects=False).status_code == 403
+    assert _count(queued_ws, "labels") == 0
+    row = c.get("/api/queue?limit=1").json()[0]
+    body = {"queue_id": row["id"], "action": "accept", "seen_version": row["version"]}
+    assert c.post("/api/decisions", json=body).status_code == 403
+    assert _count(queued_ws, "decisions") == 0
+    ok = c.post("/api/decisions", json=body, headers={"X-CSRF-Token": csrf_of(c)})
+    assert ok.status_code == 200, ok.text
+    ok = c.post("/label", data={"item_id": item_id, "label": "graphic", "csrf": csrf_of(c)},
+                follow_redirects=False)
+    assert ok.status_code == 303
+    labels = queued_ws.store.t.labels
+    assert _count(queued_ws, "labels", labels.c.source == "web") == 1
+    assert _count(queued_ws, "labels", labels.c.source == "review") == 1  # the accept
+
+
+def test_roles(client_for: Any, queued_ws: Any) -> None:
+    viewer, reviewer, admin = client_for("val"), client_for("rey"), client_for("ada")
+    item_id = next(queued_ws.items()).item_id
+    # A viewer reads, and its queue requests lease nothing.
+    rows = viewer.get("/api/queue?limit=3").json()
+    assert len(rows) == 3 and all(r["lease_owner"] is None for r in rows)
+    body = {"queue_id": rows[0]["id"], "action": "accept", "seen_version": rows[0]["version"]}
+    assert viewer.post("/api/decisions", json=body, headers=_token(queued_ws, "val")
+                       ).status_code == 403
+    assert viewer.post("/label", data={"item_id": item_id, "label": "graphic",
+                                       "csrf": csrf_of(viewer)}).status_code == 403
+    assert viewer.post("/api/labels", json={"item_id": item_id, "labels": ["graphic"]},
+                       headers=_token(queued_ws, "val")).status_code == 403
+    # A reviewer cannot manage users or models.
+    assert reviewer.get("/admin").status_code == 403
+    tok = csrf_of(reviewer)
+    assert reviewer.post("/admin/users", data={"username": "eve", "password": "longenough1",
+                                               "role": "admin", "csrf": tok}).status_code == 403
+    assert reviewer.post("/admin/alias", data={"model": "majority@1", "alias": "champion",
+                                               "csrf": tok}).status_code == 403
+    assert reviewer.post("/admin/users/remove", data={"username": "ada", "csrf": tok}
+                         ).status_code == 403
+    from glamlab.users import get_user
+
+    assert get_user(queued_ws, "eve") is None and get_user(queued_ws, "ada") is not None
+    # An admin can.
+    r = admin.post("/admin/users", data={"username": "eve", "password": "longenough1",
+                                         "role": "viewer", "csrf": csrf_of(admin)},
+                   follow_redirects=False)
+    assert r.status_code == 303 and get_user(queued_ws, "eve").role == "viewer"
+    assert _count(queued_ws, "decisions") == 0
+
+
+def test_removed_user_is_locked_out(client_for: Any, queued_ws: Any) -> None:
+    from glamlab.users import remove_user
+
+    c = client_for("rob")
+    headers = _token(queued_ws, "rob")
+    assert c.get("/api/me", headers=headers).json()["role"] == "reviewer"
+    remove_user(queued_ws, "rob")
+    c.app.state.auth.forget("rob")
+    assert c.get("/api/me", headers=headers).status_code == 401
+    assert c.get("/", follow_redirects=False).status_code == 303
+
+
+# -- images ---------------------------------------------------------------------
+@pytest.mark.parametrize("path", [
+    "/thumb/../../../../etc/passwd",
+    "/thumb/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "/image/..%2f..%2fglamlab.toml",
+    "/image//etc/passwd",
+    "/thumb/glamlab.db",
+])
+def test_images_only_for_known_items(client_for: Any, path: str) -> None:
+    c = client_for("val")
+    r = c.get(path)
+    assert r.status_code == 404
+    assert b"root:" not in r.content and b"SQLite" not in r.content
+
+
+def test_thumbnail_of_a_known_item_is_cached(client_for: Any, queued_ws: Any) -> None:
+    c = client_for("val")
+    item_id = next(queued_ws.items()).item_id
+    r = c.get(f"/thumb/{item_id}")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
+    assert r.content[:2] == b"\xff\xd8"
+    cached = list((queued_ws.cache_dir / "thumbs").rglob("*.jpg"))
+    assert len(cached) == 1
+    from io import BytesIO
+
+    from PIL import Image
+
+    assert max(Image.open(BytesIO(r.content)).size) <= 256
+    assert c.get(f"/thumb/{item_id}").content == r.content
+
+
+# -- the queue: leases, versions, audit -------------------------------------------
+def test_two_reviewers_never_get_the_same_item(client_for: Any, queued_ws: Any) -> None:
+    import threading
+
+    a, b = client_for("rey"), client_for("rob")
+    got: dict[str, list[int]] = {}
+
+    def take(name: str, c: Any) -> None:
+        got[name] = [r["id"] for r in c.get("/api/queue?limit=20").json()]
+
+    threads = [threading.Thread(target=take, args=(n, c)) for n, c in (("rey", a), ("rob", b))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got["rey"]) == 20 and len(got["rob"]) == 20
+    assert not set(got["rey"]) & set(got["rob"])
+    # The queue page shows the same: rob's page lists none of rey's items.
+    html = b.get("/queue").text
+    for qid in got["rey"]:
+        assert f'data-queue-id="{qid}"' not in html
+    # rob cannot decide an item rey holds: 409, nothing written.
+    row = review.queue_item(queued_ws, got["rey"][0])
+    r = b.post("/api/decisions", json={"queue_id": row["id"], "action": "accept",
+                                       "seen_version": row["version"]},
+               headers=_token(queued_ws, "rob"))
+    assert r.status_code == 409 and "rey" in r.json()["error"]
+    assert _count(queued_ws, "decisions") == 0
+
+
+def test_an_expired_lease_frees_the_item(queued_ws: Any) -> None:
+    first = review.lease_queue(queued_ws, "rey", limit=5, lease_s=-1)  # expired at once
+    second = review.lease_queue(queued_ws, "rob", limit=5)
+    assert [r["id"] for r in first] == [r["id"] for r in second]
+
+
+def test_a_stale_decision_is_refused_not_lost(client_for: Any, queued_ws: Any) -> None:
+    c = client_for("rey")
+    h = _token(queued_ws, "rey")
+    row = c.get("/api/queue?limit=1", headers=h).json()[0]
+    body = {"queue_id": row["id"], "action": "reject", "seen_version": row["version"]}
+    first = c.post("/api/decisions", json=body, headers=h)
+    assert first.status_code == 200 and first.json()["ok"]
+    again = c.post("/api/decisions", json={**body, "action": "accept"}, headers=h)
+    assert again.status_code == 409
+    assert again.json()["current"]["version"] == row["version"] + 1
+    decisions = c.get(f"/api/decisions?item_id={row['item_id']}", headers=h).json()
+    assert [d["action"] for d in decisions] == ["reject"]
+    assert decisions[0]["seen_version"] == row["version"]
+    audit = queued_ws.store.t.audit_log
+    assert _count(queued_ws, "audit_log", audit.c.action == "review.reject") == 1
+    assert _count(queued_ws, "audit_log", audit.c.action == "review.accept") == 0
+
+
+def test_corrections_become_training_labels(client_for: Any, queued_ws: Any) -> None:
+    c = client_for("rey")
+    h = _token(queued_ws, "rey")
+    rows = c.get("/api/queue?limit=2&sort=uncertainty", headers=h).json()
+    assert rows[0]["score"] <= rows[1]["score"]
+    row, test_row = rows
+    wrong = [lab for lab in queued_ws.card.labels if lab != row["label"]][0]
+    # Put the second item in the frozen test split first.
+    review.save_label(queued_ws, "ada", test_row["item_id"], [test_row["label"]], "test")
+    r = c.post("/api/decisions", json={"queue_id": row["id"], "action": "correct",
+                                       "label": wrong, "seen_version": row["version"]}, headers=h)
+    assert r.status_code == 200 and r.json()["gold_label"] == "train"
+    t = queued_ws.store.t
+    with queued_ws.store.read() as conn:
+        lab = conn.execute(sa.select(t.labels).where(t.labels.c.item_id == row["item_id"])).one()
+        split = conn.execute(sa.select(t.splits.c.split)
+                             .where(t.splits.c.item_id == row["item_id"])).scalar()
+        meta = conn.execute(sa.select(t.machine_metadata)
+                            .where(t.machine_metadata.c.item_id == row["item_id"])).one()
+    assert (lab.label, lab.annotator, lab.source, lab.active) == (wrong, "rey", "review", True)
+    assert split == "train"
+    assert meta.value == wrong and meta.confirmed_by == "rey" and meta.model == "majority"
+    other = [lab for lab in queued_ws.card.labels if lab != test_row["label"]][0]
+    r = c.post("/api/decisions", json={"queue_id": test_row["id"], "action": "correct",
+                                       "label": other, "seen_version": test_row["version"]},
+               headers=h)
+    assert r.status_code == 200 and "test" in r.json()["gold_label"]
+    with queued_ws.store.read() as conn:
+        kept = conn.execute(sa.select(t.labels.c.label).where(
+            t.labels.c.item_id == test_row["item_id"], t.labels.c.active.is_(True))).scalars()
+        assert list(kept) == [test_row["label"]]
+
+
+def test_bulk_accept_reports_conflicts_and_saves_the_rest(client_for: Any,
+                                                          queued_ws: Any) -> None:
+    c = client_for("rey")
+    rows = review.lease_queue(queued_ws, "rey", limit=4)
+    stale = rows[0]
+    review.decide(queued_ws, "rey", stale["id"], "reject", stale["version"])
+    sel = [f"{r['id']}:{r['version']}" for r in rows]
+    r = c.post("/queue/bulk", data={"sel": sel, "csrf": csrf_of(c)}, follow_redirects=False)
+    assert r.status_code == 303 and "accepted-3" in r.headers["location"]
+    assert "conflicts=1" in r.headers["location"]
+    assert _count(queued_ws, "decisions") == 4
+    t = queued_ws.store.t.decisions
+    assert _count(queued_ws, "decisions", t.c.action == "accept") == 3
+
+
+def test_queue_sorts_and_filters(queued_ws: Any) -> None:
+    rows = review.lease_queue(queued_ws, "rey", sort="score", limit=10)
+    scores = [r["score"] for r in rows]
+    assert scores == sorted(scores, reverse=True)
+    review.release_leases(queued_ws, "rey")
+    only = review.lease_queue(queued_ws, "rey", label="graphic", sort="uncertainty", limit=10)
+    assert only and {r["label"] for r in only} == {"graphic"}
+    assert [r["score"] for r in only] == sorted(r["score"] for r in only)
+    with pytest.raises(Exception, match="unknown sort"):
+        review.lease_queue(queued_ws, "rey", sort="nonsense")
+
+
+# -- escaping ---------------------------------------------------------------------
+def test_ingested_text_is_escaped(make_ws: Any, tmp_path: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from glamlab.users import add_user
+    from glamlab.web import create_app
+
+    ws = make_ws("text", task="lang", modality="text", labels=["en", "fr"])
+    csv = tmp_path / "t.csv"
+    csv.write_text('id,text\nx1,"<script>alert(1)</script> <img src=x onerror=alert(2)>"\n')
+    ws.ingest([str(csv)], id_column="id", text_column="text")
+    add_user(ws, "rey", PASSWORD, "reviewer")
+    with ws.store.write() as conn:
+        from glamlab.store import now
+
+        conn.execute(ws.store.t.review_queue.insert().values(
+            item_id="x1", label="en", score=0.6, kind="prediction", status="open", version=1,
+            created_at=now(), reason="<b>bold</b>"))
+    with TestClient(create_app(ws)) as c:
+        login(c, "rey")
+        for page in ("/queue", "/items/x1", "/label"):
+            html = c.get(page).text
+            assert "<script>alert(1)" not in html and "<img src=x" not in html, page
+            assert "&lt;script&gt;alert(1)" in html, page
+        assert "<b>bold</b>" not in c.get("/queue").text
+
+
+# -- labelling ----------------------------------------------------------------------
+def test_labelling_save_skip_undo_and_frozen_test(queued_ws: Any) -> None:
+    import random
+
+    strategies = {s: review.next_to_label(queued_ws, strategy=s, rng=random.Random(1))
+                  for s in review.STRATEGIES}
+    assert all(item is not None for item in strategies.values())
+    first = strategies["uncertainty"]
+    t = queued_ws.store.t.predictions
+    with queued_ws.store.read() as conn:
+        lowest = conn.execute(sa.select(t.c.item_id).order_by(t.c.score, t.c.item_id)
+                              .limit(1)).scalar()
+    assert first.item_id == lowest
+    review.save_label(queued_ws, "rey", first.item_id, ["graphic"], "test")
+    assert review.next_to_label(queued_ws, strategy="uncertainty").item_id != first.item_id
+    assert review.labelling_counts(queued_ws)["splits"] == {"test": 1}
+    assert review.undo_label(queued_ws, "rey")["item_id"] == first.item_id
+    assert review.labelling_counts(queued_ws) == {"labelled": 0, "by_label": {}, "splits": {}}
+    assert review.undo_label(queued_ws, "rey") is None
+    skip = [it.item_id for it in queued_ws.items()][:-1]
+    last = review.next_to_label(queued_ws, exclude=skip)
+    assert last.item_id not in skip
+    with pytest.raises(Exception, match="not among"):
+        review.save_label(queued_ws, "rey", first.item_id, ["cat"])
+    with queued_ws.store.write() as conn:
+        from glamlab.store import now
+
+        conn.execute(queued_ws.store.t.evaluations.insert().values(
+            candidate="prior", test_fingerprint="x", metric="f1_macro", results={"value": 0.5},
+            created_at=now()))
+    with pytest.raises(Exception, match="frozen"):
+        review.save_label(queued_ws, "rey", first.item_id, ["graphic"], "test")
+    assert review.save_label(queued_ws, "rey", first.item_id, ["graphic"], "train")["split"] == \
+        "train"
+
+
+def test_label_page_by_form(client_for: Any, queued_ws: Any) -> None:
+    c = client_for("rey")
+    html = c.get("/label?strategy=stratified&split=test").text
+    import re
+
+    item_id = re.search(r'name="item_id" value="([^"]+)"', html).group(1)
+    assert 'data-key="1"' in html and 'data-key="2"' in html
+    r = c.post("/label", data={"item_id": item_id, "label": "no_graphic", "split": "test",
+                               "strategy": "stratified", "csrf": csrf_of(c)},
+               follow_redirects=False)
+    assert r.status_code == 303
+    assert review.labelling_counts(queued_ws)["by_label"] == {"no_graphic": 1}
+    bad = c.post("/label", data={"item_id": "no-such-item", "label": "graphic",
+                                 "csrf": csrf_of(c)})
+    assert bad.status_code == 404 and "no-such-item" in bad.text
+
+
+# -- API ------------------------------------------------------------------------------
+def test_api_items_predictions_and_predict(client_for: Any, queued_ws: Any) -> None:
+    c = client_for()
+    h = _token(queued_ws, "val")
+    items = c.get("/api/items?limit=5", headers=h).json()
+    assert len(items) == 5 and items == sorted(items, key=lambda i: i["id"])
+    more = c.get(f"/api/items?limit=5&after={items[-1]['id']}", headers=h).json()
+    assert more[0]["id"] > items[-1]["id"]
+    one = c.get(f"/api/items/{items[0]['id']}", headers=h).json()
+    assert one["id"] == items[0]["id"]
+    preds = c.get(f"/api/predictions?item_id={items[0]['id']}", headers=h).json()
+    assert len(preds) == 1 and preds[0]["item_id"] == items[0]["id"]
+    r = c.post("/api/predict", json={"item_id": items[0]["id"]}, headers=h)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["model"] == "majority@1" and abs(sum(body["scores"].values()) - 1) < 1e-6
+    assert c.post("/api/predict", json={"item_id": "nope"}, headers=h).status_code == 404
+    assert c.get("/api/items/nope", headers=h).status_code == 404
+    assert c.get("/api/items", headers={"Authorization": "Bearer forged.x.y"}).status_code == 401
+
+
+def test_pages_render(client_for: Any, queued_ws: Any) -> None:
+    c = client_for("ada")
+    item_id = next(queued_ws.items()).item_id
+    for page in ("/", "/label", "/queue", "/queue?view=grid&sort=label", f"/items/{item_id}",
+                 "/reports", "/admin"):
+        r = c.get(page)
+        assert r.status_code == 200, (page, r.text[:500])
+        assert "<label" in r.text or page in ("/", "/reports") or page.startswith("/items/")
+    overview = c.get("/").text
+    waiting = _count(queued_ws, "review_queue")
+    assert "Next step" in overview and f'id="open-count">{waiting}<' in overview
+    reports = c.get("/reports").text
+    assert "not run yet" in reports  # no evaluation yet
+
+
+def test_cli_users(web_ws: Any) -> None:
+    from click.testing import CliRunner
+
+    from glamlab.cli import cli
+
+    runner = CliRunner()
+    base = ["-w", str(web_ws.root)]
+    r = runner.invoke(cli, [*base, "users", "add", "kim", "--role", "viewer",
+                            "--password-stdin"], input="a long password\n")
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(cli, [*base, "users", "list", "--json"])
+    import json
+
+    assert {"username": "kim", "role": "viewer"}.items() <= next(
+        u for u in json.loads(r.output) if u["username"] == "kim").items()
+    r = runner.invoke(cli, [*base, "users", "add", "kim", "--password-stdin"], input="x\n")
+    assert r.exit_code != 0
+    r = runner.invoke(cli, [*base, "users", "token", "kim"])
+    assert r.exit_code == 0 and r.output.startswith("api.")
+    r = runner.invoke(cli, [*base, "users", "remove", "kim"])
+    assert r.exit_code == 0
+    r = runner.invoke(cli, [*base, "users", "remove", "kim"])
+    assert r.exit_code != 0
