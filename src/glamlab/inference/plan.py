@@ -139,12 +139,20 @@ class Plan:
     def batches(self, batch_size: int, *, page_size: int = 2000) -> Iterator[list[Item]]:
         """Batches of items still to predict. Pages are read lazily, so items predicted
         while iterating (by this run) are simply passed over."""
+        from ..items import Item
+
         items = self.ws.store.t.items
+        # the same mapping as Workspace._row_to_item, with the cache folder worked out
+        # once instead of per row (it was a third of the time spent planning 1M items)
+        cache_dir = str(self.ws.root / ".glamlab" / "cache")
+        cols = [items.c[name] for name in (
+            "item_id", "version", "modality", "source_kind", "source", "uri", "page",
+            "content_hash", "text", "width", "height", "meta")]
         last: str | None = None
         batch: list[Item] = []
         page_size = max(page_size, batch_size)
         while True:
-            q = sa.select(items).where(*self._clauses).order_by(items.c.item_id).limit(page_size)
+            q = sa.select(*cols).where(*self._clauses).order_by(items.c.item_id).limit(page_size)
             if last is not None:
                 q = q.where(items.c.item_id > last)
             with self.ws.store.read() as conn:
@@ -153,7 +161,11 @@ class Plan:
                 break
             last = rows[-1].item_id
             for r in rows:
-                batch.append(self.ws._row_to_item(r))
+                batch.append(Item(
+                    item_id=r.item_id, version=r.version, modality=r.modality,
+                    source_kind=r.source_kind, source=r.source, uri=r.uri, page=r.page,
+                    content_hash=r.content_hash, text=r.text, width=r.width,
+                    height=r.height, meta=r.meta or {}, cache_dir=cache_dir))
                 if len(batch) >= batch_size:
                     yield batch
                     batch = []

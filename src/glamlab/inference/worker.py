@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import os
 import signal
 from collections.abc import Sequence
@@ -67,30 +68,43 @@ def reason_for(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
-def to_rows(predictor: Predictor, items: Sequence[Item], proba: Any, threshold: float) -> list[Row]:
+def to_rows(predictor: Predictor, items: Sequence[Item], proba: Any,
+            threshold: float) -> tuple[list[Row], list[Failure]]:
+    """Rows for the writer; an item whose scores are not finite numbers is a failure."""
     classes = list(predictor.classes_)
     multi = bool(predictor.multi_label_)
-    rows: list[Row] = []
     dumps = json.dumps
+    keys = [dumps(c) + ": " for c in classes]  # JSON object keys, made once
+    single = {c: f"[{dumps(c)}]" for c in classes}
+    rows: list[Row] = []
+    failures: list[Failure] = []
+    isfinite = math.isfinite
     for item, scores_row in zip(items, proba.tolist(), strict=True):
-        scores = dict(zip(classes, scores_row, strict=True))
-        top = max(range(len(classes)), key=scores_row.__getitem__) if classes else None
+        if not classes:
+            rows.append((item.item_id, None, "[]", "{}", None))
+            continue
+        if not all(isfinite(s) for s in scores_row):
+            failures.append((item.item_id, f"the predictor returned scores that are not "
+                                           f"finite numbers: {scores_row}"))
+            continue
+        top = max(range(len(classes)), key=scores_row.__getitem__)
+        # exactly what json.dumps(dict(zip(classes, scores_row))) writes, built directly
+        scores = "{" + ", ".join(k + repr(s) for k, s in zip(keys, scores_row, strict=True)) + "}"
         if multi:
-            labels = [c for c, s in scores.items() if s >= threshold]
+            labels = dumps([c for c, s in zip(classes, scores_row, strict=True) if s >= threshold])
             label = None
         else:
-            label = classes[top] if top is not None else None
-            labels = [label] if label is not None else []
-        score = scores_row[top] if top is not None else None
-        rows.append((item.item_id, label, dumps(labels), dumps(scores), score))
-    return rows
+            label = classes[top]
+            labels = single[label]
+        rows.append((item.item_id, label, labels, scores, scores_row[top]))
+    return rows, failures
 
 
 def predict_batch(predictor: Predictor, items: Sequence[Item],
                   threshold: float = 0.5) -> tuple[list[Row], list[Failure]]:
     """Predict a batch; on failure, retry item by item and report the bad ones."""
     try:
-        return to_rows(predictor, items, predictor.predict_proba(items), threshold), []
+        return to_rows(predictor, items, predictor.predict_proba(items), threshold)
     except Exception as exc:  # noqa: BLE001 - any failure: isolate the bad item(s)
         if len(items) == 1:
             return [], [(items[0].item_id, reason_for(exc))]

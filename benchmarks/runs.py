@@ -1,0 +1,173 @@
+"""Batch inference: overhead, scaling and scale of ``glamlab run``. Prints one JSON document.
+
+* ``overhead_ratio``: throughput of ``glamlab.inference.run`` (1 worker process, reading
+  items from the store and writing every prediction) divided by the throughput of the
+  same predictor called in a bare loop over the same items already in memory, same
+  script, alternated; median of ``--repeats``. Target >= 0.95.
+* ``scaling_2_vs_1``: run time with 1 worker / run time with 2 workers on a CPU-bound
+  predictor; median of ``--repeats``. Target >= 1.7 (needs 2 idle cores: on a machine
+  shared with other work this figure is noisy and low, see ``cpu_count`` and ``load_avg``).
+* ``rows_per_s_1m``: 1M synthetic items through a cheap predictor, predictions stored per
+  second (once). Target >= 50,000.
+* ``peak_rss_mb_1m``: peak RSS of the run's processes (the writer process, and the largest
+  worker) during the 1M run. Target < 1024.
+
+    python benchmarks/runs.py [--items-1m 1000000] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+
+from glamlab import Workspace
+from glamlab.inference import run
+from glamlab.predictors import registry
+from glamlab.predictors.base import Predictor
+from glamlab.registry import load_model, save_model
+from glamlab.store import now
+
+
+class BenchPredictor(Predictor):
+    """Scores from a hash of the item text; ``work`` rounds of pure-Python arithmetic per
+    item make it CPU-bound (one core per process, no threads)."""
+
+    name = "bench_hash"
+    needs_fit = False
+
+    def __init__(self, work: int = 0):
+        self.work = work
+
+    def _predict_batch(self, items):
+        k = len(self.classes_)
+        work = self.work
+        hashes = []
+        for item in items:
+            acc = 0
+            for i in range(work):
+                acc = (acc * 31 + i) % 1_000_003
+            hashes.append(zlib.crc32((item.text or "").encode()) ^ acc)
+        h = np.array(hashes, dtype=np.int64)[:, None]
+        raw = ((h >> (3 * np.arange(k))) % 97 + 1).astype(np.float64)
+        return raw / raw.sum(axis=1, keepdims=True)
+
+
+registry.BUILTIN["bench_hash"] = f"{__name__}:BenchPredictor"
+
+
+def make_workspace(root: Path, n: int) -> Workspace:
+    ws = Workspace.init(root, task="bench", modality="text", labels=["a", "b", "c"],
+                        need="benchmark")
+    t = ws.store.t.items
+    stamp = now()
+    chunk = 50_000
+    for start in range(0, n, chunk):
+        with ws.store.write() as conn:
+            conn.execute(t.insert(), [
+                {"item_id": f"item-{i:08d}", "version": 1, "is_current": True,
+                 "modality": "text", "source_kind": "synthetic", "source": "bench",
+                 "content_hash": f"{i:064x}", "text": f"synthetic text {i}",
+                 "meta": {"n": i % 10}, "created_at": stamp}
+                for i in range(start, min(n, start + chunk))])
+    return ws
+
+
+def save(ws: Workspace, name: str, work: int) -> str:
+    items = list(ws.items(limit=3))
+    pred = BenchPredictor(work=work).fit(items, ["a", "b", "c"])
+    return save_model(ws, pred, name=name).spec
+
+
+def bare_loop(ws: Workspace, spec: str, batch_size: int) -> tuple[float, int]:
+    _, predictor = load_model(ws, spec)
+    items = list(ws.items())
+    t0 = time.perf_counter()
+    for i in range(0, len(items), batch_size):
+        predictor.predict_proba(items[i : i + batch_size])
+    return time.perf_counter() - t0, len(items)
+
+
+def timed_run(ws: Workspace, spec: str, workers: int, batch_size: int) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    report = run(ws, spec, workers=workers, batch_size=batch_size, force=True)
+    elapsed = time.perf_counter() - t0
+    assert report.status == "done" and report.failed == 0, report.to_dict()
+    return elapsed, report.done
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--items", type=int, default=3000, help="items for overhead and scaling")
+    ap.add_argument("--work", type=int, default=20_000, help="CPU work per item")
+    ap.add_argument("--items-1m", type=int, default=1_000_000)
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    out: dict[str, object] = {"benchmark": "runs", "cpu_count": os.cpu_count(),
+                              "load_avg_start": [round(x, 2) for x in os.getloadavg()]}
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = make_workspace(Path(tmp) / "small", args.items)
+        spec = save(ws, "cpu", args.work)
+        bs = 64
+        ratios, bare_rates, run_rates, scaling = [], [], [], []
+        for _ in range(args.repeats):
+            bt, n = bare_loop(ws, spec, bs)
+            rt, done = timed_run(ws, spec, 1, bs)
+            bare_rates.append(n / bt)
+            run_rates.append(done / rt)
+            ratios.append((done / rt) / (n / bt))
+            t1, _ = timed_run(ws, spec, 1, bs)
+            t2, _ = timed_run(ws, spec, 2, bs)
+            scaling.append(t1 / t2)
+        out.update({
+            "overhead_items": args.items, "overhead_work_per_item": args.work,
+            "bare_loop_items_per_s": round(statistics.median(bare_rates), 1),
+            "run_1_worker_items_per_s": round(statistics.median(run_rates), 1),
+            "overhead_ratio": round(statistics.median(ratios), 3),
+            "overhead_ratios": [round(r, 3) for r in ratios],
+            "scaling_2_vs_1": round(statistics.median(scaling), 3),
+            "scaling_runs": [round(s, 3) for s in scaling],
+        })
+        ws.close()
+
+        n = args.items_1m
+        t0 = time.perf_counter()
+        big = make_workspace(Path(tmp) / "big", n)
+        out["setup_1m_s"] = round(time.perf_counter() - t0, 1)
+        spec = save(big, "cheap", 0)
+        t0 = time.perf_counter()
+        report = run(big, spec, workers=1, batch_size=2000)
+        elapsed = time.perf_counter() - t0
+        assert report.done == n, report.to_dict()
+        self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        with big.store.read() as conn:
+            stored = conn.execute(sa.select(sa.func.count()).select_from(
+                big.store.t.predictions)).scalar()
+        out.update({
+            "items_1m": n, "stored_1m": stored, "seconds_1m": round(elapsed, 1),
+            "rows_per_s_1m": round(n / elapsed),
+            "peak_rss_mb_writer_1m": round(self_rss, 1),
+            "peak_rss_mb_worker_1m": round(child_rss, 1),
+            "peak_rss_mb_1m": round(max(self_rss, child_rss), 1),
+        })
+        big.close()
+    out["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
+    out["note"] = ("2 cores shared with other engineers' work while measured: scaling and "
+                   "rates are noisy; compare ratios, not absolute rates")
+    json.dump(out, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""The rows a worker hands to the writer."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+
+from glamlab.inference.worker import predict_batch, reason_for, to_rows
+from glamlab.items import Item
+
+
+class _Fitted:
+    def __init__(self, classes, multi=False):
+        self.classes_ = classes
+        self.multi_label_ = multi
+
+
+def test_rows_hold_exactly_what_json_dumps_would_write():
+    rng = random.Random(3)
+    classes = ["a", 'quote " and \\', "é", "日本", "space label"]
+    items = [Item(item_id=f"i{i}", modality="text") for i in range(200)]
+    proba = np.array([[rng.choice([0.0, 1.0, 1e-300, rng.random(), rng.random() * 1e9])
+                       for _ in classes] for _ in items])
+    rows, failures = to_rows(_Fitted(classes), items, proba, 0.5)
+    assert failures == []
+    for (item_id, label, labels, scores, score), item, p in zip(rows, items, proba, strict=True):
+        expected = dict(zip(classes, p.tolist(), strict=True))
+        assert item_id == item.item_id
+        assert scores == json.dumps(expected)
+        assert label == classes[int(np.argmax(p))] and labels == json.dumps([label])
+        assert score == max(expected.values())
+    multi, _ = to_rows(_Fitted(classes, multi=True), items[:5], proba[:5], 0.5)
+    for row, p in zip(multi, proba[:5], strict=True):
+        assert row[1] is None
+        assert json.loads(row[2]) == [c for c, s in zip(classes, p, strict=True) if s >= 0.5]
+
+
+def test_scores_that_are_not_numbers_fail_the_item_only():
+    items = [Item(item_id="ok", modality="text"), Item(item_id="nan", modality="text")]
+    rows, failures = to_rows(_Fitted(["x", "y"]), items,
+                             np.array([[0.4, 0.6], [np.nan, 1.0]]), 0.5)
+    assert [r[0] for r in rows] == ["ok"]
+    assert failures[0][0] == "nan" and "not finite" in failures[0][1]
+
+
+def test_a_failing_batch_is_retried_item_by_item():
+    class Picky:
+        classes_ = ["x", "y"]
+        multi_label_ = False
+        calls = 0
+
+        def predict_proba(self, items):
+            self.calls += 1
+            if any(i.item_id == "bad" for i in items):
+                raise FileNotFoundError(2, "No such file", "/scans/bad.jpg")
+            return np.tile([0.25, 0.75], (len(items), 1))
+
+    pred = Picky()
+    items = [Item(item_id=i, modality="text") for i in ("a", "bad", "c")]
+    rows, failures = predict_batch(pred, items)
+    assert [r[0] for r in rows] == ["a", "c"]
+    assert failures == [("bad", "the source file is missing: /scans/bad.jpg")]
+    assert pred.calls == 4  # the batch, then each item
+    assert reason_for(ValueError("bad\nsecond line")) == "ValueError: bad"
