@@ -1,0 +1,66 @@
+"""Agreement statistics against scikit-learn and Krippendorff's published example."""
+
+from __future__ import annotations
+
+import pytest
+from sklearn.metrics import cohen_kappa_score
+
+from glamlab.errors import LabelError
+from glamlab.tasks import agreement, cohen_kappa, import_labels, krippendorff_alpha_nominal
+from tests.tasks.helpers import add_items, write_csv
+
+
+def test_cohen_kappa_matches_sklearn() -> None:
+    a = ["x", "x", "y", "z", "y", "x", "z", "z", "y", "x"]
+    b = ["x", "y", "y", "z", "y", "x", "x", "z", "z", "x"]
+    assert cohen_kappa(a, b) == pytest.approx(cohen_kappa_score(a, b))
+
+
+def test_krippendorff_alpha_nominal_on_krippendorffs_example() -> None:
+    # Krippendorff (2011), "Computing Krippendorff's alpha-reliability": 4 coders,
+    # 12 units, missing values; nominal alpha = 0.743.
+    A = [1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None]
+    B = [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3]
+    C = [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None]
+    D = [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None]
+    units = list(zip(A, B, C, D, strict=True))
+    assert krippendorff_alpha_nominal(units) == pytest.approx(0.743, abs=0.001)
+
+
+def test_perfect_agreement_is_one() -> None:
+    assert krippendorff_alpha_nominal([["a", "a"], ["b", "b"], ["a", "a"]]) == 1.0
+    assert cohen_kappa(["a", "b"], ["a", "b"]) == 1.0
+
+
+def test_agreement_between_two_annotators_in_a_workspace(make_ws, tmp_path) -> None:
+    ws = make_ws(labels=["yes", "no"], modality="text")
+    add_items(ws, [{"id": f"i{k}", "text": "x"} for k in range(8)])
+    a = ["yes", "yes", "no", "no", "yes", "no", "yes", "no"]
+    b = ["yes", "no", "no", "no", "yes", "no", "yes", "yes"]
+    import_labels(ws, write_csv(tmp_path / "a.csv", ["id", "label"],
+                                [[f"i{k}", v] for k, v in enumerate(a)]), annotator="ann")
+    with pytest.raises(LabelError, match="two or more"):
+        agreement(ws)
+    import_labels(ws, write_csv(tmp_path / "b.csv", ["id", "label"],
+                                [[f"i{k}", v] for k, v in enumerate(b)]), annotator="bob")
+    r = agreement(ws)
+    assert r["shared_items"] == 8
+    assert r["cohen_kappa"] == pytest.approx(cohen_kappa_score(a, b))
+    assert "Cohen's kappa" in r["summary"]
+
+
+def test_multi_label_agreement_is_per_label_alpha(make_ws, tmp_path) -> None:
+    ws = make_ws(labels=["maps", "ships"], modality="text", multi_label=True)
+    add_items(ws, [{"id": f"i{k}", "text": "x"} for k in range(4)])
+    import_labels(ws, write_csv(tmp_path / "a.csv", ["id", "label"],
+                                [["i0", "maps"], ["i1", "maps|ships"], ["i2", "ships"],
+                                 ["i3", "maps"]]), annotator="a")
+    import_labels(ws, write_csv(tmp_path / "b.csv", ["id", "label"],
+                                [["i0", "maps"], ["i1", "maps"], ["i2", "ships"],
+                                 ["i3", "maps"]]), annotator="b")
+    r = agreement(ws)
+    per = {p["label"]: p["krippendorff_alpha"] for p in r["per_label"]}
+    assert per["maps"] == 1.0
+    assert per["ships"] < 1.0
+    assert per["ships"] == pytest.approx(
+        krippendorff_alpha_nominal([[False, False], [True, False], [True, True], [False, False]]))

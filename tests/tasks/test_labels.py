@@ -1,0 +1,118 @@
+"""Label import: single- and multi-label, bad input reported per row, all or nothing."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from glamlab.cli import cli
+from glamlab.errors import LabelError
+from glamlab.tasks import gold_labels, import_labels, split_of
+from tests.tasks.helpers import add_items, write_csv
+
+
+def _count_labels(ws) -> int:
+    with ws.store.read() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(ws.store.t.labels)).scalar())
+
+
+@pytest.fixture
+def ws(make_ws):
+    ws = make_ws(labels=["blank", "content"], modality="text")
+    add_items(ws, [{"id": f"p{i}", "text": "x" * i} for i in range(10)])
+    return ws
+
+
+def test_import_single_label_and_reimport_is_idempotent(ws, tmp_path) -> None:
+    f = write_csv(tmp_path / "l.csv", ["id", "label"], [["p0", "blank"], ["p1", "content"],
+                                                       ["p2", "content"]])
+    r = import_labels(ws, f)
+    assert (r.items, r.added, r.unchanged) == (3, 3, 0)
+    assert gold_labels(ws) == {"p0": ["blank"], "p1": ["content"], "p2": ["content"]}
+    again = import_labels(ws, f)
+    assert (again.added, again.unchanged) == (0, 3)
+    assert _count_labels(ws) == 3
+
+
+def test_bad_rows_are_reported_with_line_numbers_and_nothing_is_imported(ws, tmp_path) -> None:
+    f = write_csv(tmp_path / "bad.csv", ["id", "label"], [
+        ["p0", "blank"],          # line 2: fine
+        ["p1", "maybe"],          # line 3: unknown label
+        ["nope", "blank"],        # line 4: unknown item
+        ["p2", "blank"],          # line 5: fine
+        ["p2", "content"],        # line 6: conflicts with line 5
+        ["p3", ""],               # line 7: no label
+    ])
+    with pytest.raises(LabelError) as info:
+        import_labels(ws, f)
+    lines = dict(info.value.rows)
+    assert set(lines) == {3, 4, 6, 7}
+    assert "unknown label 'maybe'" in lines[3]
+    assert "nope: no such item" in lines[4]
+    assert "conflicts with line 5" in lines[6]
+    assert "nothing imported" in info.value.message
+    assert _count_labels(ws) == 0
+
+
+def test_conflict_with_earlier_labels_of_the_same_annotator_and_replace(ws, tmp_path) -> None:
+    import_labels(ws, write_csv(tmp_path / "a.csv", ["id", "label"], [["p0", "blank"]]))
+    f = write_csv(tmp_path / "b.csv", ["id", "label"], [["p1", "blank"], ["p0", "content"]])
+    with pytest.raises(LabelError) as info:
+        import_labels(ws, f)
+    assert info.value.rows[0][0] == 3
+    assert gold_labels(ws) == {"p0": ["blank"]}  # p1 was not half-imported either
+    r = import_labels(ws, f, replace=True)
+    assert r.replaced == 1
+    assert gold_labels(ws) == {"p0": ["content"], "p1": ["blank"]}
+
+
+def test_another_annotator_does_not_conflict_and_latest_annotator_is_gold(ws, tmp_path) -> None:
+    import_labels(ws, write_csv(tmp_path / "a.csv", ["id", "label"], [["p0", "blank"]]))
+    import_labels(ws, write_csv(tmp_path / "b.csv", ["id", "label"], [["p0", "content"]]),
+                  annotator="maria")
+    assert gold_labels(ws) == {"p0": ["content"]}
+
+
+def test_several_labels_on_a_single_label_task_is_an_error(ws, tmp_path) -> None:
+    f = write_csv(tmp_path / "l.csv", ["id", "label"], [["p0", "blank|content"]])
+    with pytest.raises(LabelError) as info:
+        import_labels(ws, f, separator="|")
+    assert "single-label" in info.value.rows[0][1]
+
+
+def test_missing_column_names_the_option(ws, tmp_path) -> None:
+    f = write_csv(tmp_path / "l.csv", ["identifier", "label"], [["p0", "blank"]])
+    with pytest.raises(LabelError, match="no column 'id'") as info:
+        import_labels(ws, f)
+    assert "--id-column" in (info.value.hint or "")
+    r = import_labels(ws, f, id_column="identifier")
+    assert r.items == 1
+
+
+def test_multi_label_with_separator_and_long_format(make_ws, tmp_path) -> None:
+    ws = make_ws(labels=["maps", "people", "ships"], multi_label=True, modality="text")
+    add_items(ws, [{"id": "r1", "text": "a"}, {"id": "r2", "text": "b"}])
+    f = write_csv(tmp_path / "s.csv", ["id", "subjects"], [["r1", "maps|ships"], ["r2", "people"],
+                                                          ["r2", "ships"]])
+    r = import_labels(ws, f, label_column="subjects")
+    assert r.added == 4
+    assert gold_labels(ws) == {"r1": ["maps", "ships"], "r2": ["people", "ships"]}
+
+
+def test_import_into_a_split(ws, tmp_path) -> None:
+    f = write_csv(tmp_path / "l.csv", ["id", "label"], [["p0", "blank"], ["p1", "content"]])
+    import_labels(ws, f, split="test")
+    assert split_of(ws) == {"p0": "test", "p1": "test"}
+
+
+def test_cli_reports_rows_and_exits_non_zero(ws, tmp_path) -> None:
+    f = write_csv(tmp_path / "bad.csv", ["id", "label"], [["p0", "blank"], ["p1", "maybe"]])
+    runner = CliRunner()
+    res = runner.invoke(cli, ["-w", str(ws.root), "labels", "import", str(f)])
+    assert res.exit_code != 0
+    assert "line 3" in str(res.exception) or "line 3" in res.output
+    ok = write_csv(tmp_path / "ok.csv", ["id", "label"], [["p0", "blank"]])
+    res = runner.invoke(cli, ["-w", str(ws.root), "labels", "import", str(ok), "--json"])
+    assert res.exit_code == 0, res.output
+    assert '"items": 1' in res.output
