@@ -1,5 +1,8 @@
 """Reading collections into items: one module per source kind.
 
+A folder is walked by :mod:`glamlab.ingest.folders`, which pairs page images with
+their OCR (ALTO/PAGE XML, ``.txt``) so that a page is one item.
+
 ``ingest(ws, sources)`` picks a reader for each source, streams its records in
 batches through the single writer and records bad input as ``ingest_errors``.
 Re-ingesting adds nothing; changed content becomes a new item version.
@@ -85,21 +88,6 @@ def reader_for(source: str) -> SourceReader | None:
     return None
 
 
-def reader_for_file(path: Any) -> Any:
-    """Inside a folder: the per-file reader for a path, or None to skip it."""
-    from . import images
-
-    suffix = path.suffix.lower()
-    if suffix in images.IMAGE_SUFFIXES:
-        return images.read_image
-    for module in READER_MODULES[:-1]:
-        mod = importlib.import_module(module)
-        fn = getattr(mod, "read_file_in_folder", None)
-        if fn is not None and mod.can_read(str(path)):
-            return fn
-    return None
-
-
 def iter_records(sources: Iterable[str], options: IngestOptions) -> Iterator[Record | Problem]:
     for source in sources:
         reader = reader_for(source)
@@ -128,9 +116,11 @@ def ingest(ws: Workspace, sources: list[str], *, id_column: str | None = None,
     store = ws.store
     t = store.t
     with store.write() as conn:
-        ingest_id = int(conn.execute(
+        pk = conn.execute(
             t.ingests.insert().values(sources=sources, started_at=now())
-        ).inserted_primary_key[0])
+        ).inserted_primary_key
+        assert pk is not None
+        ingest_id = int(pk[0])
     report = IngestReport(ingest_id=ingest_id, sources=sources)
     start = time.monotonic()
     # item_id -> hash() of its content hash, within this ingest (an int, not the 64-char
