@@ -159,13 +159,14 @@ class Plan:
                 rows = conn.execute(q).fetchall()
             if not rows:
                 break
-            last = rows[-1].item_id
-            for r in rows:
+            last = rows[-1][0]
+            for (item_id, version, modality, source_kind, source, uri, page, content_hash,
+                 text, width, height, meta) in rows:
                 batch.append(Item(
-                    item_id=r.item_id, version=r.version, modality=r.modality,
-                    source_kind=r.source_kind, source=r.source, uri=r.uri, page=r.page,
-                    content_hash=r.content_hash, text=r.text, width=r.width,
-                    height=r.height, meta=r.meta or {}, cache_dir=cache_dir))
+                    item_id=item_id, version=version, modality=modality,
+                    source_kind=source_kind, source=source, uri=uri, page=page,
+                    content_hash=content_hash, text=text, width=width,
+                    height=height, meta=meta or {}, cache_dir=cache_dir))
                 if len(batch) >= batch_size:
                     yield batch
                     batch = []
