@@ -89,6 +89,12 @@ def _stage_status(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     return status
 
 
+def _stage_run(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
+    from .inference.demo import stage_run
+
+    return stage_run(ws, say)
+
+
 def _stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     from .actions.demo import stage_act
 
@@ -104,6 +110,7 @@ def _stage_export(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
 # Stages run in this order; later issues insert theirs before "status".
 STAGES: list[tuple[str, Stage]] = [
     ("ingest", _stage_ingest),
+    ("run", _stage_run),
     ("act", _stage_act),
     ("export", _stage_export),
     ("status", _stage_status),
