@@ -153,7 +153,7 @@ def get_model(ws: Workspace, spec: str) -> ModelVersion:
             ).where(t.model_aliases.c.name == name, t.model_aliases.c.alias == tag)
         row = conn.execute(q).first()
         if row is None:
-            known = [r[0] for r in conn.execute(sa.select(sa.distinct(t.models.c.name)))]
+            known = [r[0] for r in conn.execute(sa.select(t.models.c.name).distinct())]
             raise ModelNotFound(
                 f"no model {spec!r}",
                 hint=("known models: " + ", ".join(sorted(known))) if known

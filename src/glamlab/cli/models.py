@@ -1,0 +1,76 @@
+"""glamlab models [list|promote|rollback] and glamlab retrain"""
+
+from __future__ import annotations
+
+import click
+
+from ._common import emit, json_option, open_ws
+
+
+@click.group(invoke_without_command=True)
+@json_option
+@click.pass_context
+def models(ctx: click.Context, as_json: bool) -> None:
+    """List saved models (versions, aliases, metrics); promote or roll back a champion.
+
+    \b
+      glamlab models                       list them
+      glamlab models promote NAME@N        make version N the champion
+      glamlab models rollback NAME         give the title back to the previous champion
+    """
+    if ctx.invoked_subcommand is None:
+        from .evaluate import models as list_models
+
+        ctx.invoke(list_models, as_json=as_json)
+
+
+@models.command("promote")
+@click.argument("spec")
+@json_option
+@click.pass_context
+def promote(ctx: click.Context, spec: str, as_json: bool) -> None:
+    """Make SPEC (NAME@N or NAME@challenger) the champion, bypassing the gate (audited)."""
+    from ..registry.retrain import promote as do_promote
+
+    ws = open_ws(ctx)
+    mv = do_promote(ws, spec, actor=_actor(), reason="promoted by hand")
+    emit(mv.to_dict(), as_json, lambda d: f"{mv.spec} is now the champion of {mv.name}.")
+
+
+@models.command("rollback")
+@click.argument("name")
+@json_option
+@click.pass_context
+def rollback(ctx: click.Context, name: str, as_json: bool) -> None:
+    """Give NAME's champion title back to the model that held it before."""
+    from ..registry.retrain import rollback as do_rollback
+
+    ws = open_ws(ctx)
+    mv = do_rollback(ws, name, actor=_actor())
+    emit(mv.to_dict(), as_json, lambda d: f"Rolled back: {mv.spec} is the champion again.")
+
+
+@click.command()
+@click.option("--model", default=None, help="Whose champion to challenge (default: the latest "
+              "champion).")
+@click.option("--n-boot", type=int, default=1000, show_default=True)
+@json_option
+@click.pass_context
+def retrain(ctx: click.Context, model: str | None, n_boot: int, as_json: bool) -> None:
+    """Train a challenger on gold training labels plus reviewers' corrections, compare it
+    with the champion on the frozen test split (paired), and promote it only if it passes
+    the [gate] in glamlab.toml."""
+    from ..registry.retrain import retrain as do_retrain
+
+    ws = open_ws(ctx)
+    report = do_retrain(ws, model, n_boot=n_boot, actor=_actor())
+    emit(report.to_dict(), as_json, lambda _d: report.summary())
+
+
+def _actor() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001
+        return "cli"

@@ -1,0 +1,184 @@
+"""Retraining: a challenger from gold training labels plus reviewers' corrections, judged
+against the champion on the frozen test split, promoted only through the gate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..errors import ModelNotFound
+from ..store import now
+from .gate import GateConfig, GateDecision, decide
+from .models import ModelVersion, get_model, list_models, set_alias
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+
+@dataclass
+class RetrainReport:
+    champion: str
+    challenger: str
+    metric: str
+    decision: GateDecision
+    comparison: dict[str, Any]
+    train_items: int
+    corrections: int
+    promoted: bool
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"champion": self.champion, "challenger": self.challenger, "metric": self.metric,
+                "gate": self.decision.to_dict(), "comparison": self.comparison,
+                "train_items": self.train_items, "corrections": self.corrections,
+                "promoted": self.promoted, "notes": self.notes}
+
+    def summary(self) -> str:
+        head = (f"Challenger {self.challenger} trained on {self.train_items:,} items "
+                f"({self.corrections:,} of them from reviewers' corrections).")
+        verdict = self.comparison.get("verdict", "")
+        if self.promoted:
+            tail = (f"Promoted: {self.challenger} is now the champion; {self.champion} is kept "
+                    "as 'previous' (glamlab models rollback undoes this).")
+        else:
+            tail = f"Not promoted: {self.challenger} stays 'challenger'."
+        return "\n".join([head, f"On the frozen test split: {verdict}.",
+                          *[f"  - {r}" for r in self.decision.reasons], tail])
+
+
+def champion(ws: Workspace, name: str | None = None) -> ModelVersion:
+    """The champion of ``name``, or of the most recently crowned model."""
+    if name:
+        return get_model(ws, f"{name.split('@')[0]}@champion")
+    t = ws.store.t
+    with ws.store.read() as conn:
+        row = conn.execute(sa.select(t.model_aliases.c.name).where(
+            t.model_aliases.c.alias == "champion").order_by(
+            t.model_aliases.c.updated_at.desc()).limit(1)).first()
+    if row is None:
+        raise ModelNotFound("no champion model yet",
+                            hint="train one first: glamlab train PREDICTOR")
+    return get_model(ws, f"{row[0]}@champion")
+
+
+def _corrections(ws: Workspace, ids: list[str]) -> int:
+    """How many of the training items carry a reviewer's correction."""
+    t = ws.store.t
+    found: set[str] = set()
+    with ws.store.read() as conn:
+        for i in range(0, len(ids), 900):
+            found.update(r[0] for r in conn.execute(sa.select(t.labels.c.item_id).where(
+                t.labels.c.active.is_(True), t.labels.c.source == "review",
+                t.labels.c.item_id.in_(ids[i : i + 900]))))
+    return len(found)
+
+
+def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed: int = 0,
+            actor: str = "glamlab") -> RetrainReport:
+    from ..evaluation.evaluate import Candidate, _reducer, evaluate
+    from ..evaluation.stats import slice_metrics
+    from ..predictors.registry import create
+    from ..tasks.splits import test_data, training_data
+    from ..tasks.training import train
+    from .models import load_model
+
+    champ = champion(ws, model)
+    data = training_data(ws)
+    predictor = create(champ.predictor, **champ.params)
+    result = train(ws, champ.predictor, name=champ.name, predictor=predictor, data=data,
+                   set_champion=False)
+    chall = set_alias(ws, result.model.spec, "challenger", actor=actor)
+    notes = list(result.notes)
+    _, champ_pred = load_model(ws, champ.spec)
+    _, chall_pred = load_model(ws, chall.spec)
+    test = test_data(ws, reader="retrain")
+    ev = evaluate(ws, [Candidate(champ.spec, champ_pred, "model", champ.id, champ.spec),
+                       Candidate(chall.spec, chall_pred, "model", chall.id, chall.spec)],
+                  n_boot=n_boot, seed=seed, slice_fields=[], test=test)
+    metric = ev.metric
+    by = {c.name: c for c in ev.candidates}
+    a, b = by[champ.spec].metrics[metric]["value"], by[chall.spec].metrics[metric]["value"]
+    cmp = next(c for c in ev.comparisons if {c.a, c.b} == {champ.spec, chall.spec})
+    # the paired difference always read as challenger - champion
+    diff = cmp.difference if cmp.b == chall.spec else -cmp.difference
+    comparison = {"champion": a, "challenger": b, "difference": diff, "p_value": cmp.p_value,
+                  "verdict": cmp.verdict, "mcnemar": cmp.mcnemar}
+
+    cfg = GateConfig.from_card(ws.card.section("gate"))
+    champ_slices = chall_slices = None
+    if cfg.slice_field:
+        multi = test.multi_label
+        reduce, _ = _reducer(multi, len(test.classes), int(ws.card.section("evaluation")
+                                                            .get("k", 5)))
+        values = [item.meta.get(cfg.slice_field) for item in test.items]
+        champ_slices, chall_slices = {}, {}
+        for spec, target in ((champ.spec, champ_slices), (chall.spec, chall_slices)):
+            for row in slice_metrics(ev._S[spec], reduce, metric, values,
+                                     min_size=cfg.min_slice_size, seed=seed):
+                target[row["value"]] = (row[metric], row["items"])
+    decision = decide(metric, a, b, config=cfg, champion_slices=champ_slices,
+                      challenger_slices=chall_slices, paired_p=cmp.p_value)
+    if decision.promote:
+        promote(ws, chall.spec, actor=actor, reason="; ".join(decision.reasons))
+    else:
+        with ws.store.write() as conn:
+            ws.store.audit(conn, actor, "model.gate_refused", chall.spec,
+                           champion=champ.spec, reasons=decision.reasons)
+    _record_metrics(ws, {champ.id: a, chall.id: b}, metric, ev.test_fingerprint)
+    return RetrainReport(champ.spec, chall.spec, metric, decision, comparison, len(data),
+                         _corrections(ws, data.ids), decision.promote, notes)
+
+
+def _record_metrics(ws: Workspace, values: dict[int, float], metric: str, fp: str) -> None:
+    t = ws.store.t
+    with ws.store.write() as conn:
+        for model_id, value in values.items():
+            row = conn.execute(sa.select(t.models.c.metrics).where(t.models.c.id == model_id)
+                               ).first()
+            metrics = dict(row[0] or {}) if row else {}
+            metrics["test"] = {"metric": metric, "value": value, "test_fingerprint": fp,
+                               "at": now().isoformat()}
+            conn.execute(t.models.update().where(t.models.c.id == model_id).values(
+                metrics=metrics))
+
+
+def promote(ws: Workspace, spec: str, *, actor: str = "glamlab", reason: str = "") -> ModelVersion:
+    """Make ``spec`` the champion of its name; the old champion becomes ``previous``."""
+    mv = get_model(ws, spec)
+    try:
+        old = get_model(ws, f"{mv.name}@champion")
+    except ModelNotFound:
+        old = None
+    if old is not None and old.id == mv.id:
+        return mv
+    if old is not None:
+        set_alias(ws, old.spec, "previous", actor=actor)
+    new = set_alias(ws, mv.spec, "champion", actor=actor)
+    with ws.store.write() as conn:
+        conn.execute(ws.store.t.model_aliases.delete().where(
+            ws.store.t.model_aliases.c.name == mv.name,
+            ws.store.t.model_aliases.c.alias == "challenger",
+            ws.store.t.model_aliases.c.model_id == mv.id))
+        ws.store.audit(conn, actor, "model.promote", mv.spec,
+                       previous=old.spec if old else None, reason=reason)
+    return new
+
+
+def rollback(ws: Workspace, name: str, *, actor: str = "glamlab") -> ModelVersion:
+    """Give the champion title back to the model that held it before."""
+    name = name.split("@")[0]
+    try:
+        prev = get_model(ws, f"{name}@previous")
+    except ModelNotFound:
+        versions = [m for m in list_models(ws) if m.name == name]
+        raise ModelNotFound(f"{name} has no previous champion to roll back to",
+                            hint="versions: " + ", ".join(m.spec for m in versions)
+                            + "; promote one with glamlab models promote NAME@N") from None
+    current = get_model(ws, f"{name}@champion")
+    set_alias(ws, prev.spec, "champion", actor=actor)
+    set_alias(ws, current.spec, "previous", actor=actor)
+    with ws.store.write() as conn:
+        ws.store.audit(conn, actor, "model.rollback", prev.spec, demoted=current.spec)
+    return get_model(ws, prev.spec)
