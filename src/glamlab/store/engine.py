@@ -220,7 +220,7 @@ class Store:
 
     def migrate(self) -> list[str]:
         """Apply pending migrations; returns their names."""
-        applied = []
+        applied: list[str] = []
         pending = self.pending_migrations()
         if not pending:
             return applied

@@ -149,7 +149,7 @@ def decide(target: Store | sa.Connection, queue_id: int, user: str, action: str,
         ins = conn.execute(schema.decisions.insert().values(
             queue_id=queue_id, item_id=row.item_id, prediction_id=row.prediction_id, user=user,
             action=action, label=final, seen_version=seen_version, created_at=t))
-        decision_id = int(ins.inserted_primary_key[0])
+        decision_id = int(ins.inserted_primary_key[0])  # type: ignore[index]
         _audit(conn, user, f"review.{action}", row.item_id, queue_id=queue_id,
                decision_id=decision_id, label=final, predicted=row.label,
                version=seen_version + 1)
