@@ -89,6 +89,24 @@ def _stage_status(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     return status
 
 
+def _stage_labels(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
+    from .evaluation.demo import stage_labels
+
+    return stage_labels(ws, p, say)
+
+
+def _stage_baseline(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
+    from .evaluation.demo import stage_baseline
+
+    return stage_baseline(ws, p, say)
+
+
+def _stage_evaluate(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
+    from .evaluation.demo import stage_evaluate
+
+    return stage_evaluate(ws, p, say)
+
+
 def _stage_run(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     from .inference.demo import stage_run
 
@@ -110,6 +128,9 @@ def _stage_export(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
 # Stages run in this order; later issues insert theirs before "status".
 STAGES: list[tuple[str, Stage]] = [
     ("ingest", _stage_ingest),
+    ("labels", _stage_labels),
+    ("baseline", _stage_baseline),
+    ("evaluate", _stage_evaluate),
     ("run", _stage_run),
     ("act", _stage_act),
     ("export", _stage_export),

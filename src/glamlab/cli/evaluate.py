@@ -12,29 +12,10 @@ if TYPE_CHECKING:
     from ..evaluation import EvaluationResult
 
 
-def leaderboard_text(result: EvaluationResult) -> str:
-    rows = []
-    for r in result.leaderboard():
-        rows.append({"candidate": r["candidate"], "kind": r["kind"],
-                     result.metric: f"{r[result.metric]:.3f}",
-                     "95% interval": f"{r['low']:.3f}-{r['high']:.3f}",
-                     "failed": r["failed"],
-                     "items/s": f"{r['items_per_s']:,.0f}" if r["items_per_s"] else "",
-                     f"cost/1000 ({result.currency})": f"{r['cost_per_1000']:.2f}"})
-    cols = ["candidate", "kind", result.metric, "95% interval", "failed", "items/s",
-            f"cost/1000 ({result.currency})"]
-    lines = [f"{result.test_items:,} test items; metric {result.metric}.", table(rows, cols)]
-    for c in result.candidates:
-        for field_name, slices in c.slices.items():
-            worse = [s for s in slices if s.get("worse")]
-            if worse:
-                lines.append(f"{c.name} does significantly worse on {field_name} = "
-                             + ", ".join(f"{s['value']} ({s[result.metric]:.2f}, "
-                                         f"{s['items']} items)" for s in worse))
-    for w in result.warnings:
-        lines.append(f"warning: {w}")
-    lines.append(f"verdict: {result.verdict}")
-    return "\n".join(lines)
+def _leaderboard(result: EvaluationResult) -> str:
+    from ..evaluation.report import leaderboard_text
+
+    return leaderboard_text(result)
 
 
 def _write_html(ws: Any, result: EvaluationResult, html: str | None) -> str | None:
@@ -87,7 +68,7 @@ def baseline(ctx: click.Context, rules_file: str | None, threshold: str | None, 
     data["html"] = written
 
     def text(_: Any) -> str:
-        lines = [leaderboard_text(result)]
+        lines = [_leaderboard(result)]
         if rules:
             lines.append(f"\nRules on the {rules['labelled']:,} labelled training items "
                          f"(any rule fires on {rules['coverage']:.0%}):")
@@ -170,7 +151,7 @@ def evaluate(ctx: click.Context, models: tuple[str, ...], slices: tuple[str, ...
     written = _write_html(ws, result, html)
     data = result.to_dict()
     data["html"] = written
-    emit(data, as_json, lambda _: leaderboard_text(result) + (f"\nReport: {written}"
+    emit(data, as_json, lambda _: _leaderboard(result) + (f"\nReport: {written}"
                                                                if written else ""))
 
 

@@ -366,16 +366,22 @@ def _compare(results: list[CandidateResult], S: dict[str, np.ndarray],
 
 def _slice_fields(test: LabelledSet, min_slice: int) -> list[str]:
     """Metadata fields worth slicing by: 2 to 12 distinct values, at least two of them
-    on ``min_slice`` items or more."""
+    on ``min_slice`` items or more, and not a copy of the gold label."""
     values: dict[str, dict[str, int]] = {}
-    for item in test.items:
+    echoes: dict[str, int] = {}  # fields that repeat the gold label (e.g. a "label" column)
+    for item, ys in zip(test.items, test.labels, strict=True):
+        gold = {"|".join(ys), *ys}
         for key, v in item.meta.items():
             if isinstance(v, dict | list) or v in (None, ""):
                 continue
             values.setdefault(key, {})
             values[key][str(v)] = values[key].get(str(v), 0) + 1
+            if str(v) in gold:
+                echoes[key] = echoes.get(key, 0) + 1
     fields = []
     for key, counts in values.items():
+        if echoes.get(key, 0) >= 0.9 * len(test.items):
+            continue
         if 2 <= len(counts) <= 12 and sum(1 for c in counts.values() if c >= min_slice) >= 2:
             fields.append(key)
     return sorted(fields)[:5]

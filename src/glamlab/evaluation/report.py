@@ -3,13 +3,47 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..reports import Section, plots, table_html, write_page
 from .evaluate import METRIC_WORDS
 
 if TYPE_CHECKING:
     from .evaluate import EvaluationResult
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns),
+             "  ".join("-" * widths[c] for c in columns)]
+    lines += ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
+    return "\n".join(lines)
+
+
+def leaderboard_text(result: EvaluationResult) -> str:
+    """The leaderboard, slices flagged as worse, warnings and the verdict, as text."""
+    rows = []
+    for r in result.leaderboard():
+        rows.append({"candidate": r["candidate"], "kind": r["kind"],
+                     result.metric: f"{r[result.metric]:.3f}",
+                     "95% interval": f"{r['low']:.3f}-{r['high']:.3f}",
+                     "failed": r["failed"],
+                     "items/s": f"{r['items_per_s']:,.0f}" if r["items_per_s"] else "",
+                     f"cost/1000 ({result.currency})": f"{r['cost_per_1000']:.2f}"})
+    cols = ["candidate", "kind", result.metric, "95% interval", "failed", "items/s",
+            f"cost/1000 ({result.currency})"]
+    lines = [f"{result.test_items:,} test items; metric {result.metric}.", _table(rows, cols)]
+    for c in result.candidates:
+        for field_name, slices in c.slices.items():
+            worse = [s for s in slices if s.get("worse")]
+            if worse:
+                lines.append(f"{c.name} does significantly worse on {field_name} = "
+                             + ", ".join(f"{s['value']} ({s[result.metric]:.2f}, "
+                                         f"{s['items']} items)" for s in worse))
+    for w in result.warnings:
+        lines.append(f"warning: {w}")
+    lines.append(f"verdict: {result.verdict}")
+    return "\n".join(lines)
 
 
 def report_sections(result: EvaluationResult, *, title_prefix: str = "") -> list[Section]:
