@@ -165,18 +165,22 @@ def _rows_for_model(ws: Workspace, model_id: int) -> list[dict[str, Any]]:
 
 
 def _attach_image_features(ws: Workspace, rows: list[dict[str, Any]]) -> None:
-    """Brightness, ink ratio and a feature vector per item from the feature cache."""
-    try:
-        from ..features import monitoring_features
-    except ImportError:
-        return
-    feats = monitoring_features(ws, [r["item_id"] for r in rows])
+    """Brightness, ink ratio and the page-statistics vector per item, from the shared
+    feature cache (computed once, reused by training, runs and here)."""
+    from ..features import FEATURE_NAMES, PageStats, compute_features
+
+    ids = list(dict.fromkeys(r["item_id"] for r in rows))
+    items = list(ws.items(ids=ids))
+    result = compute_features(ws, items, PageStats())
+    grey = FEATURE_NAMES.index("grey_mean")
+    ink = FEATURE_NAMES.index("ink_frac")
+    by_id = {i: result.values[k] for k, i in enumerate(result.item_ids)}
     for r in rows:
-        f = feats.get(r["item_id"])
-        if f is not None:
-            r["brightness"] = f.get("brightness")
-            r["ink_ratio"] = f.get("ink_ratio")
-            r["features"] = f.get("vector")
+        vec = by_id.get(r["item_id"])
+        if vec is not None:
+            r["brightness"] = float(vec[grey])
+            r["ink_ratio"] = float(vec[ink])
+            r["features"] = vec
 
 
 def _test_ids(ws: Workspace) -> set[str]:
