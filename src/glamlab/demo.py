@@ -125,15 +125,75 @@ def _stage_export(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     return stage_export(ws, say)
 
 
+# The model each demo trains after its baselines: (predictor, model name), best first;
+# the first one installed is used.
+DEMO_MODELS = {
+    "illustrations": [("stats-effnet-gbm", "pictures"), ("page-stats-gbm", "pictures"),
+                      ("page-stats-logreg", "pictures")],
+    "language": [("glamlab-lang", "language"), ("lingua-high", "language"),
+                 ("tfidf-logreg", "language")],
+    "subjects": [("minilm-logreg", "subjects"), ("tfidf-logreg", "subjects")],
+}
+
+
+def _stage_train(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
+    from .errors import MissingDependency
+    from .predictors.registry import available
+    from .tasks.training import train
+
+    names = available()
+    for predictor, name in DEMO_MODELS.get(p.name, []):
+        if predictor not in names:
+            continue
+        try:
+            result = train(ws, predictor, name=name, reuse=True)
+        except MissingDependency as exc:
+            say(f"Skipping {predictor}: {exc.message} ({exc.hint}).")
+            continue
+        mv = result.model
+        say(f"Trained {predictor} on the {result.train_items:,} training items and saved it as "
+            f"{mv.spec}" + (" (the champion: the model runs will use)." if result.champion
+                             else "."))
+        for note in result.notes:
+            say(f"  Note: {note}")
+        return {"model": mv.spec, "predictor": predictor, "champion": result.champion}
+    say("No trainable model is installed for this demo; continuing with the baselines.")
+    return {"model": None}
+
+
+def _stage_monitor(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
+    from .errors import GlamlabError
+    from .monitoring.html import render
+    from .monitoring.monitor import monitor
+
+    if "monitor" not in ws.card.raw:
+        # a sample of about a hundred items: judge windows from 15 items on
+        ws.card.raw["monitor"] = {"min_window": 15}
+        ws.save_card()
+    try:
+        report = monitor(ws, reference="test", window="run")
+    except GlamlabError as exc:
+        say(f"Monitoring skipped: {exc.message}.")
+        return {"skipped": exc.message}
+    path = ws.root / "monitor.html"
+    path.write_text(render(report), encoding="utf-8")
+    for line in report.summary().splitlines():
+        say(line)
+    say(f"The monitoring report, a plot per signal with its alert threshold, is {path}.")
+    return {**report.to_dict(), "report": str(path)}
+
+
 # Stages run in this order; later issues insert theirs before "status".
 STAGES: list[tuple[str, Stage]] = [
     ("ingest", _stage_ingest),
     ("labels", _stage_labels),
     ("baseline", _stage_baseline),
+    ("train", _stage_train),
     ("evaluate", _stage_evaluate),
     ("run", _stage_run),
     ("act", _stage_act),
     ("export", _stage_export),
+    ("monitor", _stage_monitor),
     ("status", _stage_status),
 ]
 
