@@ -98,3 +98,33 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
 <TextBlock><TextLine><String CONTENT="&lol9;"/></TextLine></TextBlock>
 </PrintSpace></Page></Layout></alto>
 """
+
+
+def mets(pages: int = 2, missing_ocr_for: int | None = None) -> str:
+    files_img = "".join(
+        f'<mets:file ID="IMG{i}" MIMETYPE="image/jpeg"><mets:FLocat LOCTYPE="URL" '
+        f'xlink:href="images/{i:04d}.jpg"/></mets:file>' for i in range(1, pages + 1))
+    files_ocr = "".join(
+        f'<mets:file ID="OCR{i}" MIMETYPE="text/xml"><mets:FLocat LOCTYPE="URL" '
+        f'xlink:href="alto/{i:04d}.xml"/></mets:file>' for i in range(1, pages + 1))
+    divs = "".join(
+        f'<mets:div ID="PHYS{i}" TYPE="page" ORDER="{i}" ORDERLABEL="[{i}]">'
+        f'<mets:fptr FILEID="IMG{i}"/>'
+        + ("" if i == missing_ocr_for else f'<mets:fptr FILEID="OCR{i}"/>')
+        + "</mets:div>" for i in range(1, pages + 1))
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<mets:mets xmlns:mets="http://www.loc.gov/METS/" xmlns:xlink="http://www.w3.org/1999/xlink"
+           xmlns:mods="http://www.loc.gov/mods/v3" OBJID="book1">
+  <mets:dmdSec ID="DMD1"><mets:mdWrap MDTYPE="MODS"><mets:xmlData>
+    <mods:mods><mods:titleInfo><mods:title>Le Petit Journal</mods:title></mods:titleInfo></mods:mods>
+  </mets:xmlData></mets:mdWrap></mets:dmdSec>
+  <mets:fileSec>
+    <mets:fileGrp USE="DEFAULT">{files_img}</mets:fileGrp>
+    <mets:fileGrp USE="FULLTEXT">{files_ocr}</mets:fileGrp>
+  </mets:fileSec>
+  <mets:structMap TYPE="LOGICAL"><mets:div TYPE="issue"/></mets:structMap>
+  <mets:structMap TYPE="PHYSICAL">
+    <mets:div ID="PHYS0" TYPE="physSequence">{divs}</mets:div>
+  </mets:structMap>
+</mets:mets>
+"""

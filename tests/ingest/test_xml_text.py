@@ -149,3 +149,44 @@ def test_folder_pairs_page_images_with_their_ocr(make_ws, tmp_path):
     again = ws.ingest([root])
     assert (again.updated, again.unchanged) == (1, 5)
     assert [v["version"] for v in ws.item_versions("p3")] == [1, 2]
+
+
+def _mets_folder(root):
+    from .samples import mets
+
+    (root / "alto").mkdir(parents=True)
+    for i in (1, 2, 3):
+        write_jpeg(root / "images" / f"{i:04d}.jpg", (70 + i, 100))
+        if i < 3:  # the ALTO files name no image: only the METS file links them
+            (root / "alto" / f"{i:04d}.xml").write_text(alto(4, image=None))
+    (root / "mets.xml").write_text(mets(pages=3, missing_ocr_for=3))
+
+
+def test_mets_pages_pair_images_and_ocr(make_ws, tmp_path):
+    root = tmp_path / "issue"
+    _mets_folder(root)
+    ws = make_ws()
+    report = ws.ingest([root / "mets.xml"])
+    assert (report.added, report.failed) == (3, 0), report.problems
+    p1 = ws.item("images/0001")
+    assert (p1.source_kind, p1.modality, p1.width) == ("mets", "image", 71)
+    assert p1.text == ALTO_TEXT and p1.meta["lines"] == 3
+    assert p1.meta["page_order"] == 1 and p1.meta["page_label"] == "[1]"
+    assert p1.meta["title"] == "Le Petit Journal"
+    assert ws.item("images/0003").text is None
+    # the same folder ingested as a folder: one item per page, nothing twice
+    ws2 = make_ws("ws2")
+    report = ws2.ingest([root])
+    assert (report.added, report.failed) == (3, 0), report.problems
+    assert [i.item_id for i in ws2.items()] == ["images/0001", "images/0002", "images/0003"]
+    assert ws2.item("images/0002").source_kind == "mets"
+
+
+def test_mets_with_entities_is_refused(make_ws, tmp_path):
+    src = tmp_path / "mets.xml"
+    src.write_text('<?xml version="1.0"?>\n<!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                   '\n<mets:mets xmlns:mets="http://www.loc.gov/METS/">&x;</mets:mets>\n')
+    ws = make_ws()
+    report = ws.ingest([src])
+    assert (report.added, report.failed) == (0, 1)
+    assert "declares entities" in report.problems[0]["reason"]

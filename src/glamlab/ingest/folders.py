@@ -2,7 +2,8 @@
 
 Two passes over the tree, both in a stable (sorted) order:
 
-1. every ALTO/PAGE XML file is parsed; the page image it names (or the image beside it
+0. every METS file gives its pages (image + OCR file), claiming both files;
+1. every other ALTO/PAGE XML file is parsed; the page image it names (or the image beside it
    with the same stem) becomes ONE item carrying the OCR text and metadata, and is
    remembered as claimed;
 2. every other file: an image not claimed in pass 1 becomes an image item (with the text
@@ -28,14 +29,23 @@ def _dirs(root: Path) -> Iterator[tuple[Path, list[str]]]:
 
 def walk(root: Path, source: str, options: IngestOptions) -> Iterator[Record | Problem]:
     from . import images, text, xml
+    from .mets import read_mets
 
     claimed: set[str] = set()
+    ocr_files: list[tuple[Path, list[str]]] = []
     for folder, names in _dirs(root):
         for name in names:
             path = folder / name
             if xml.is_xml(path):
-                yield from xml.read_ocr_file(path, root, source, options, siblings=names,
-                                             claimed=claimed)
+                if xml.is_mets(path):
+                    yield from read_mets(path, root, source, options, claimed=claimed)
+                else:
+                    ocr_files.append((path, names))
+    for path, names in ocr_files:
+        if claimed and str(path.resolve()) in claimed:
+            continue  # the OCR of a page a METS file already gave
+        yield from xml.read_ocr_file(path, root, source, options, siblings=names,
+                                     claimed=claimed)
     for folder, names in _dirs(root):
         stems_with_image = {Path(n).stem for n in names if images.is_image(Path(n))}
         texts = {Path(n).stem: n for n in names if text.is_text(Path(n))}

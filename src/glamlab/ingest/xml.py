@@ -1,4 +1,5 @@
-"""OCR XML: ALTO (v1-v4) and PAGE XML, parsed with defusedxml.
+"""OCR XML: ALTO (v1-v4) and PAGE XML (and METS, see :mod:`glamlab.ingest.mets`),
+parsed with defusedxml.
 
 Each file becomes one item: the page text, with the line count, word count and mean
 word confidence (ALTO ``String@WC``; PAGE ``TextEquiv@conf``, word level where present,
@@ -78,13 +79,14 @@ def _ns(tag: str) -> str:
     return tag[1:].partition("}")[0] if tag.startswith("{") else ""
 
 
-def parse_bytes(data: bytes) -> OcrPage:
-    """Parse ALTO or PAGE XML. Raises :class:`BadXml` with the reason."""
+def safe_root(data: bytes) -> Any:
+    """The root element of an XML document, refusing entity declarations and external
+    references before anything is expanded. Raises :class:`BadXml`."""
     import defusedxml
     import defusedxml.ElementTree as DET
 
     try:
-        root = DET.fromstring(data, forbid_dtd=False, forbid_entities=True,
+        return DET.fromstring(data, forbid_dtd=False, forbid_entities=True,
                               forbid_external=True)
     except defusedxml.EntitiesForbidden as exc:
         raise BadXml(f"refused: the XML declares entities ({exc}); entity expansion and "
@@ -96,6 +98,11 @@ def parse_bytes(data: bytes) -> OcrPage:
                      "remove the <!DOCTYPE> declarations and ingest again") from exc
     except DET.ParseError as exc:
         raise BadXml(f"not well-formed XML: {exc}") from exc
+
+
+def parse_bytes(data: bytes) -> OcrPage:
+    """Parse ALTO or PAGE XML. Raises :class:`BadXml` with the reason."""
+    root = safe_root(data)
     digest = sha256_bytes(data)
     name = _local(root.tag)
     if name == "alto":
@@ -103,8 +110,18 @@ def parse_bytes(data: bytes) -> OcrPage:
     if name == "PcGts":
         return _parse_page(root, digest)
     raise BadXml(f"not ALTO or PAGE XML (the root element is <{name}>)",
-                 "only ALTO (<alto>) and PAGE (<PcGts>) OCR files are read; remove other "
-                 "XML files from the source")
+                 "only ALTO (<alto>), PAGE (<PcGts>) and METS (<mets>) files are read; "
+                 "remove other XML files from the source")
+
+
+def is_mets(path: Path) -> bool:
+    """A quick look at the start of the file: is this a METS document?"""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return b"http://www.loc.gov/METS/" in head and (b"<mets:mets" in head or b"<mets" in head)
 
 
 def _parse_alto(root: Any, digest: str) -> OcrPage:
@@ -271,7 +288,12 @@ def linked_image(xml_path: Path, page: OcrPage,
 
 def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
     path = Path(source)
-    yield from read_ocr_file(path, path.parent, source, options)
+    if is_mets(path):
+        from .mets import read_mets
+
+        yield from read_mets(path, path.parent, source, options)
+    else:
+        yield from read_ocr_file(path, path.parent, source, options)
 
 
 def read_ocr_file(path: Path, root: Path, source: str, options: IngestOptions,
