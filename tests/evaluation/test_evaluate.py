@@ -1,0 +1,203 @@
+"""glamlab evaluate end to end: leaderboard, stored results, verdict, failures, report."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from html.parser import HTMLParser
+from typing import ClassVar
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from glamlab.cli import cli
+from glamlab.demo import demo_data
+from glamlab.errors import ItemError
+from glamlab.evaluation import Candidate, evaluate, fit_baselines, write_report
+from glamlab.predictors.base import Predictor
+from glamlab.tasks import import_labels, is_frozen, split_labels
+from tests.tasks.helpers import add_csv_items, write_csv
+
+
+class Oracle(Predictor):
+    """Knows the answer (from metadata): the model every baseline should lose to."""
+
+    name: ClassVar[str] = "oracle"
+    needs_fit: ClassVar[bool] = False
+
+    def __init__(self) -> None:
+        pass
+
+    def _predict_batch(self, items):
+        out = np.zeros((len(items), len(self.classes_)))
+        for r, it in enumerate(items):
+            out[r, self.classes_.index(it.meta["truth"])] = 1.0
+        return out
+
+
+class Flaky(Oracle):
+    """Right where it answers, but cannot read items whose id ends in 3."""
+
+    name: ClassVar[str] = "flaky"
+
+    def _predict_batch(self, items):
+        for it in items:
+            if it.item_id.endswith("3"):
+                raise ItemError(f"{it.item_id}: unreadable", item=it.item_id)
+        return super()._predict_batch(items)
+
+
+@pytest.fixture
+def lang_ws(make_ws):
+    with open(demo_data("language") / "texts.csv", newline="", encoding="utf-8") as fh:
+        labels = sorted({r["label"] for r in csv.DictReader(fh)})
+    ws = make_ws("lang", modality="text", labels=labels)
+    rows = add_csv_items(ws, demo_data("language") / "texts.csv", text_column="text",
+                         meta_columns=["kind", "label"])
+    with ws.store.write() as conn:  # the oracle's answer key
+        for r in rows:
+            conn.execute(ws.store.t.items.update().where(ws.store.t.items.c.item_id == r["id"])
+                         .values(meta={"kind": r["kind"], "truth": r["label"]}))
+    import_labels(ws, demo_data("language") / "texts.csv")
+    split_labels(ws, test_size=0.3, seed=0)
+    return ws
+
+
+def _fitted(ws, p):
+    from glamlab.tasks.training import fit_on_train
+
+    fit_on_train(ws, p)
+    return p
+
+
+def test_evaluate_stores_results_and_freezes_the_split(lang_ws) -> None:
+    ws = lang_ws
+    cands, _ = fit_baselines(ws)
+    assert not is_frozen(ws)
+    result = evaluate(ws, cands, n_boot=200)
+    assert is_frozen(ws)
+    board = result.leaderboard()
+    values = [r["f1_macro"] for r in board]
+    assert values == sorted(values, reverse=True)
+    assert all(r["low"] <= r["f1_macro"] <= r["high"] for r in board)
+    t = ws.store.t.evaluations
+    with ws.store.read() as conn:
+        rows = conn.execute(sa.select(t)).all()
+    assert {r.candidate for r in rows} == {"prior", "majority"}
+    assert {r.test_fingerprint for r in rows} == {result.test_fingerprint}
+    assert all(r.model_id is not None for r in rows)
+    assert "baselines only" in result.verdict
+
+
+def test_a_model_that_beats_every_baseline(lang_ws) -> None:
+    ws = lang_ws
+    cands, _ = fit_baselines(ws, save=False)
+    oracle = Candidate("oracle", _fitted(ws, Oracle()), "model")
+    result = evaluate(ws, [*cands, oracle], n_boot=500)
+    assert result.leaderboard()[0]["candidate"] == "oracle"
+    assert result.candidates[-1].metrics["f1_macro"]["value"] == 1.0
+    assert "better than every baseline (p < 0.01)" in result.verdict
+    assert result.verdict.startswith("prior: F1") or result.verdict.startswith("majority: F1")
+    assert all(c.significant for c in result.comparisons)
+
+
+def test_no_model_beats_the_baseline(lang_ws) -> None:
+    from glamlab.predictors.baselines import MajorityPredictor
+
+    ws = lang_ws
+    cands, _ = fit_baselines(ws, save=False)
+    copycat = MajorityPredictor()
+    result = evaluate(ws, [*cands, Candidate("copycat", _fitted(ws, copycat), "model")],
+                      n_boot=300)
+    assert "No model beats the prior baseline" in result.verdict
+    assert result.verdict.endswith("do not automate with machine learning yet.")
+
+
+def test_item_failures_are_counted_never_dropped(lang_ws) -> None:
+    ws = lang_ws
+    cands, _ = fit_baselines(ws, save=False)
+    result = evaluate(ws, [*cands, Candidate("flaky", _fitted(ws, Flaky()), "model")],
+                      n_boot=200, store=False)
+    flaky = next(c for c in result.candidates if c.name == "flaky")
+    failed_ids = {f["item"] for f in flaky.failures}
+    assert failed_ids and all(i.endswith("3") for i in failed_ids)
+    assert flaky.items == result.test_items  # failures stay in the denominator
+    acc = flaky.metrics["accuracy"]["value"]
+    assert acc == pytest.approx(1 - len(failed_ids) / result.test_items)
+    assert any("could not be predicted" in w for w in result.warnings)
+
+
+def test_accuracy_on_imbalanced_labels_warns(make_ws, tmp_path) -> None:
+    ws = make_ws(modality="text", labels=["rare", "common"], metric="accuracy")
+    add_csv_items(ws, write_csv(tmp_path / "i.csv", ["id", "text"],
+                                [[f"i{k:03d}", "x" * (k % 7 + 1)] for k in range(100)]),
+                  text_column="text")
+    import_labels(ws, write_csv(tmp_path / "l.csv", ["id", "label"],
+                                [[f"i{k:03d}", "rare" if k % 10 == 0 else "common"]
+                                 for k in range(100)]))
+    split_labels(ws, test_size=0.4, seed=0)
+    cands, _ = fit_baselines(ws, save=False)
+    result = evaluate(ws, cands, n_boot=100, store=False)
+    assert any("imbalanced" in w and "F1" in w for w in result.warnings)
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self._stack: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._stack.append(tag)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_html_report_holds_the_leaderboard_and_plots_and_works_offline(lang_ws, tmp_path) -> None:
+    ws = lang_ws
+    cands, _ = fit_baselines(ws, save=False)
+    result = evaluate(ws, [*cands, Candidate("oracle", _fitted(ws, Oracle()), "model")],
+                      n_boot=200, store=False, min_slice=10)
+    path = write_report(result, tmp_path / "r.html")
+    html = path.read_text()
+    parser = _Collector()
+    parser.feed(html)
+    tables = [a for t, a in parser.tags if t == "table"]
+    assert any(a.get("class") == "leaderboard" for a in tables)
+    plots = [a.get("data-plot") for t, a in parser.tags if t == "svg"]
+    assert "bar" in plots and "heatmap" in plots
+    assert plots.count("heatmap") == 3  # a confusion matrix per candidate
+    whiskers = [a for t, a in parser.tags if t == "g" and a.get("class") == "whisker"]
+    assert whiskers
+    text = " ".join(parser.text)
+    for name in ("oracle", "prior", "majority"):
+        assert name in text
+    assert "better than every baseline" in text
+    assert "Slices by kind" in text
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?:|url\(\s*["']?https?:|@import""",
+                         html, re.I)
+    assert "<script" not in html
+
+
+def test_cli_evaluate_json_and_html(lang_ws, tmp_path) -> None:
+    runner = CliRunner()
+    w = ["-w", str(lang_ws.root)]
+    res = runner.invoke(cli, [*w, "baseline", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert {r["candidate"] for r in data["leaderboard"]} == {"prior", "majority"}
+    res = runner.invoke(cli, [*w, "evaluate", "--json", "--html", str(tmp_path / "e.html"),
+                              "--n-boot", "200"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["verdict"] and data["html"]
+    assert (tmp_path / "e.html").exists()
+    res = runner.invoke(cli, [*w, "models", "--json"])
+    scored = json.loads(res.stdout)
+    assert all(m["score"] is not None for m in scored)
