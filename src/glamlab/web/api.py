@@ -8,18 +8,22 @@ reviewers also label and decide; admins also manage users and models.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from .. import review
 from ..users import User
 
 bearer = HTTPBearer(auto_error=False, description="a token from `glamlab users token NAME`")
+
+# The store keeps naive UTC; the API says so (RFC 3339 with an offset).
+UTCDatetime = Annotated[datetime, AfterValidator(
+    lambda d: d if d.tzinfo else d.replace(tzinfo=UTC))]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "not signed in"},
@@ -59,7 +63,7 @@ class PredictionOut(BaseModel):
     labels: list[Any]
     scores: dict[str, Any]
     score: float | None = None
-    created_at: datetime
+    created_at: UTCDatetime
 
 
 class QueueOut(BaseModel):
@@ -72,7 +76,7 @@ class QueueOut(BaseModel):
     status: str
     version: int
     lease_owner: str | None = None
-    lease_until: datetime | None = None
+    lease_until: UTCDatetime | None = None
     modality: str | None = None
     text: str | None = None
 
@@ -104,7 +108,7 @@ class DecisionRow(BaseModel):
     action: str
     label: str | None = None
     seen_version: int | None = None
-    created_at: datetime
+    created_at: UTCDatetime
 
 
 class LabelIn(BaseModel):

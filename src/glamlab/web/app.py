@@ -20,6 +20,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import review
 from ..errors import GlamlabError, ItemError, LabelError, ModelNotFound, PermissionDenied
@@ -117,8 +118,8 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
         return _render(request, "error.html", {"error": exc.message, "hint": exc.hint},
                        status=status)
 
-    @app.exception_handler(HTTPException)
-    async def _http_error(request: Request, exc: HTTPException) -> Response:
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith("/api/") or request.url.path.startswith("/thumb/") \
                 or request.url.path.startswith("/image/"):
             return JSONResponse({"error": exc.detail}, status_code=exc.status_code,
