@@ -70,6 +70,7 @@ class LocalPool:
         self.timeout = timeout
         self.ctx = _context()
         self.slots: list[_Slot] = []
+        self._per_item: float | None = None  # usual seconds per item, once seen
 
     def _start(self) -> _Slot:
         parent, child = self.ctx.Pipe(duplex=True)
@@ -143,13 +144,23 @@ class LocalPool:
                                    f"the worker process died (exit code {slot.proc.exitcode}) "
                                    "while predicting this item")
                     elif (self.timeout and slot.ready and slot.task is not None
-                          and time.monotonic() - slot.started > self.timeout * len(slot.task.items)):
+                          and time.monotonic() - slot.started > self._limit(len(slot.task.items))):
                         self._lost(slot, retry, on_result,
                                    f"the predictor took longer than {self.timeout:g} s on this "
                                    "item (timed out)")
                 tick()
         finally:
             self.close(kill=True)
+
+    def _limit(self, n: int) -> float:
+        """Seconds a batch of ``n`` items may take: ``timeout`` for one item; for a batch,
+        ``timeout`` plus, per further item, ten times the usual time per item seen so
+        far (capped at ``timeout``), so one hanging item is found in about ``timeout``
+        seconds rather than ``timeout`` times the batch size."""
+        assert self.timeout is not None
+        per_item = self.timeout if self._per_item is None else min(self.timeout,
+                                                                     10 * self._per_item)
+        return self.timeout + (n - 1) * per_item
 
     def _receive(self, slot: _Slot, on_result: OnResult, retry: deque[_Task]) -> None:
         while slot.conn.poll():
@@ -167,6 +178,10 @@ class LocalPool:
                 raise RunError(msg[1], hint="check the model with glamlab evaluate, or retrain it")
             elif msg[0] == "result":
                 _, _task_id, rows, failures = msg
+                if slot.task is not None and len(slot.task.items) > 1 and not failures:
+                    took = (time.monotonic() - slot.started) / len(slot.task.items)
+                    self._per_item = took if self._per_item is None else \
+                        0.8 * self._per_item + 0.2 * took
                 slot.task = None
                 on_result(rows, failures)
                 return

@@ -9,6 +9,7 @@ sent in chunks so the driver's memory stays bounded on large collections.
 
 from __future__ import annotations
 
+import logging
 import pickle
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -82,7 +83,7 @@ def run_ray(ref: ModelRef, batches: Iterator[list[Item]],
     started_here = False
     if not ray.is_initialized():
         try:
-            ray.init(address=address or "auto", log_to_driver=False, logging_level="ERROR",
+            ray.init(address=address or "auto", log_to_driver=False, logging_level=logging.ERROR,
                      include_dashboard=False)
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise RunError(f"cannot connect to the Ray cluster at {address or 'auto'}: "
@@ -105,7 +106,7 @@ def run_ray(ref: ModelRef, batches: Iterator[list[Item]],
                                  batch_size=batch_size, batch_format="pyarrow",
                                  concurrency=max(1, min(workers, blocks)), num_cpus=1)
             for table in out.iter_batches(batch_size=batch_size, batch_format="pyarrow"):
-                data = table.to_pydict()
+                data: dict[str, list[Any]] = table.to_pydict()  # type: ignore[union-attr]
                 rows: list[Row] = []
                 failures: list[Failure] = []
                 for item_id, label, labels, scores, score, failure in zip(

@@ -120,9 +120,11 @@ def predict_batch(predictor: Predictor, items: Sequence[Item],
 def worker_main(ref: ModelRef, conn: Connection) -> None:
     """A worker process: load the model once, then answer batches until told to stop.
 
-    Ctrl-C goes to the whole process group; the parent decides when to stop, so the
-    worker ignores SIGINT and finishes the batch it holds."""
+    Ctrl-C (and a SIGTERM to the group) reaches every process; the parent decides when
+    to stop, so the worker ignores them and finishes the batch it holds. It exits when
+    told to, or when the parent is gone (even after a kill -9)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         predictor = ref.load()
     except BaseException as exc:  # noqa: BLE001 - report, then exit

@@ -60,12 +60,16 @@ def owner_alive(owner: str | None) -> bool | None:
 
 
 def lease_is_live(row: Any, lease_timeout: float) -> bool:
+    """A run on this host is live while its process is (a long batch does not make it
+    stale), up to a day without a heartbeat in case the pid was reused; a run on another
+    host is live while its heartbeat is younger than ``lease_timeout``."""
     alive = owner_alive(row.owner)
-    if alive is False:
+    if alive is False or row.heartbeat_at is None:
         return False
-    if row.heartbeat_at is None:
-        return False
-    return now() - row.heartbeat_at < timedelta(seconds=lease_timeout)
+    age = now() - row.heartbeat_at
+    if alive:
+        return age < timedelta(days=1)
+    return age < timedelta(seconds=lease_timeout)
 
 
 class RunWriter:
@@ -136,10 +140,12 @@ class RunWriter:
                 store.audit(conn, "glamlab", "run.resume", str(run_id), model=spec,
                             previous_owner=resumed.owner)
             else:
-                run_id = int(conn.execute(t.runs.insert().values(
+                key = conn.execute(t.runs.insert().values(
                     model_id=model_id, status="running", engine=engine, workers=workers,
                     query=query, planned=0, done=0, failed=0, owner=owner, heartbeat_at=stamp,
-                    started_at=stamp)).inserted_primary_key[0])
+                    started_at=stamp)).inserted_primary_key
+                assert key is not None
+                run_id = int(key[0])
                 store.audit(conn, "glamlab", "run.start", str(run_id), model=spec, **query)
         return cls(store, run_id, model_id, owner), resumed is not None
 
