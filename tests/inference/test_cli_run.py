@@ -123,3 +123,32 @@ def test_two_runs_of_one_model_started_at_once_do_not_double_write(make_ws):
     refused = next(r for r in results if r[0] == 1)
     assert "is already running" in refused[2] and "this run was not started" in refused[2]
     _check_exactly_once(ws, ids, mv.id)
+
+
+def test_ctrl_c_on_the_command_line_stops_cleanly_and_resume_finishes(make_ws):
+    ws = make_ws("sigint", modality="text", labels=["a", "b"])
+    ids = add_text_items(ws, 200)
+    mv = save_hash_model(ws, sleep_each=0.01)
+    proc = _spawn(ws, "--model", "hash", "--workers", "2", "--batch-size", "10")
+    t = ws.store.t
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with ws.store.read() as conn:
+            n = conn.execute(sa.select(sa.func.count()).select_from(t.predictions)).scalar()
+        if n:
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C: every process
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "stopped (resumable)" in out and "glamlab run --resume" in out
+    with ws.store.read() as conn:
+        run = conn.execute(sa.select(t.runs)).one()
+        stored = conn.execute(sa.select(sa.func.count()).select_from(t.predictions)).scalar()
+    assert run.status == "stopped" and run.owner is None
+    assert 0 < run.done == stored < 200 and run.done % 10 == 0  # whole batches only
+    final = _spawn(ws, "--model", "hash", "--resume", "--json")
+    out, err = final.communicate(timeout=120)
+    assert final.returncode == 0, err
+    assert json.loads(out)["run_id"] == run.id
+    _check_exactly_once(ws, ids, mv.id)
