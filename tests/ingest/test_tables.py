@@ -198,3 +198,16 @@ def test_bundled_demo_tables(make_ws, name, options, modality):
     if modality == "image":
         assert item.width and item.height and item.path and item.path.is_file()
         assert str(demo_data("illustrations")) in str(item.path.parent.parent)
+
+
+def test_a_table_in_another_encoding_stops_after_many_bad_rows(make_ws, tmp_path, monkeypatch):
+    from glamlab.ingest import tables
+
+    monkeypatch.setattr(tables, "MAX_ENCODING_PROBLEMS", 3)
+    src = tmp_path / "latin1.csv"
+    src.write_bytes(b"id,text\n" + "".join(
+        f"r{i},caf\u00e9 {i}\n" for i in range(10)).encode("latin-1"))
+    ws = make_ws(modality="text")
+    report = ws.ingest([src])
+    assert (report.added, report.failed) == (0, 4)
+    assert "3 rows of latin1.csv are not UTF-8" in report.problems[-1]["reason"]

@@ -32,6 +32,7 @@ KIND = "table"
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
            ".parquet": "parquet", ".pq": "parquet"}
 PARQUET_BATCH = 8192
+MAX_ENCODING_PROBLEMS = 1000  # then the file is taken to be in another encoding
 csv.field_size_limit(2**31 - 1)  # OCR text can be long; the default limit is 128 KiB
 
 
@@ -123,7 +124,7 @@ def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
         yield from _read_parquet(path, source, options)
 
 
-def _not_utf8(path: Path, ref: str) -> str:
+def _not_utf8(ref: str) -> str:
     return f"{ref}: the row has bytes that are not UTF-8; it was skipped"
 
 
@@ -148,7 +149,7 @@ def _read_csv(path: Path, source: str, options: IngestOptions,
         try:
             "".join(header).encode("utf-8")
         except UnicodeEncodeError:
-            yield Problem(source, f"{path}:line 1", _not_utf8(path, "line 1 (the header)"),
+            yield Problem(source, f"{path}:line 1", "line 1: the header row has bytes that are not UTF-8; the file was skipped",
                           NOT_UTF8_HINT)
             return
         header = [h.strip() for h in header]
@@ -165,6 +166,7 @@ def _read_csv(path: Path, source: str, options: IngestOptions,
         head_sig = ("\x1f".join(header) + "\x1e").encode()
         sha256 = hashlib.sha256
         last_line = reader.line_num
+        bad_encoding = 0
         while True:
             try:
                 row = next(reader)
@@ -185,7 +187,14 @@ def _read_csv(path: Path, source: str, options: IngestOptions,
             try:
                 raw = joined.encode("utf-8")
             except UnicodeEncodeError:
-                yield Problem(source, f"{path}:{ref}", _not_utf8(path, ref), NOT_UTF8_HINT)
+                yield Problem(source, f"{path}:{ref}", _not_utf8(ref), NOT_UTF8_HINT)
+                bad_encoding += 1
+                if bad_encoding >= MAX_ENCODING_PROBLEMS:
+                    yield Problem(source, str(path),
+                                  f"{bad_encoding:,} rows of {path.name} are not UTF-8: the "
+                                  f"file is in another encoding; the rest of it was skipped",
+                                  NOT_UTF8_HINT)
+                    return
                 continue
             if len(row) != n:
                 yield Problem(source, f"{path}:{ref}",
@@ -251,7 +260,7 @@ def _read_jsonl(path: Path, source: str, options: IngestOptions) -> Iterator[Rec
             try:
                 row = json.loads(line)
             except UnicodeDecodeError:
-                yield Problem(source, f"{path}:{ref}", _not_utf8(path, ref), NOT_UTF8_HINT)
+                yield Problem(source, f"{path}:{ref}", _not_utf8(ref), NOT_UTF8_HINT)
                 continue
             except ValueError as exc:
                 yield Problem(source, f"{path}:{ref}", f"{ref}: not valid JSON: {exc}",
