@@ -125,8 +125,8 @@ def read_image(path: Path, root: Path, source: str,
         pages = len(head.frames)
         for page, (w, h) in enumerate(head.frames):
             yield Record(item_id=f"{base_id}#p{page + 1}", modality="image", source_kind=KIND,
-                         source=source, content_hash=sha256_bytes(f"{head.digest}:{page}".encode()), uri=uri,
-                         page=page, width=w, height=h,
+                         source=source, uri=uri, page=page, width=w, height=h,
+                         content_hash=sha256_bytes(f"{head.digest}:{page}".encode()),
                          meta={**meta, "page": page + 1, "pages": pages})
     else:
         yield Record(item_id=base_id, modality="image", source_kind=KIND, source=source,

@@ -149,8 +149,8 @@ def _read_csv(path: Path, source: str, options: IngestOptions,
         try:
             "".join(header).encode("utf-8")
         except UnicodeEncodeError:
-            yield Problem(source, f"{path}:line 1", "line 1: the header row has bytes that are not UTF-8; the file was skipped",
-                          NOT_UTF8_HINT)
+            yield Problem(source, f"{path}:line 1", "line 1: the header row has bytes that "
+                          "are not UTF-8; the file was skipped", NOT_UTF8_HINT)
             return
         header = [h.strip() for h in header]
         cols = _Columns(path, source, header, options)
