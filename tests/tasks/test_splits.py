@@ -156,3 +156,11 @@ def test_cli_split_frozen_message(make_ws, tmp_path) -> None:
     assert res.exit_code != 0 and "frozen" in str(res.exception)
     res = runner.invoke(cli, ["-w", str(ws.root), "labels", "split", "--seed", "1", "--force"])
     assert res.exit_code == 0 and "--force" in res.output
+
+
+def test_training_data_unpacks_as_items_and_labels(make_ws, tmp_path) -> None:
+    ws, gold = _labelled_ws(make_ws, tmp_path)
+    split_labels(ws, seed=0)
+    items, labels = training_data(ws)
+    assert len(items) == len(labels)
+    assert all(gold[i.item_id] == y for i, y in zip(items, labels, strict=True))

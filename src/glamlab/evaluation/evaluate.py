@@ -279,6 +279,7 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
         else:
             ok = ~np.isnan(proba).any(axis=1)
             pred = np.where(ok, np.nan_to_num(proba, nan=-1.0).argmax(axis=1), -1)
+            assert t_idx is not None
             S = M.single_label_stats(t_idx, pred, L)
             correct[cand.name] = S[:, 0] > 0
         S_all[cand.name] = S
@@ -290,7 +291,7 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
                       "f1_low": float(lo[j]), "f1_high": float(hi[j]),
                       "support": int(prec["support"][j])} for j, c in enumerate(classes)]
         confusion = None
-        if not multi:
+        if t_idx is not None:
             confusion = M.confusion_matrix(t_idx, pred, k=L).tolist()
         results.append(CandidateResult(
             name=cand.name, kind=cand.kind, predictor=p.name, model_id=cand.model_id,
@@ -440,10 +441,11 @@ def _store(ws: Workspace, result: EvaluationResult) -> list[int]:
                                              "comparisons": [x.to_dict() for x in result.comparisons
                                                              if c.name in (x.a, x.b)]},
                                             default=_json_default))
-            new_id = conn.execute(t.evaluations.insert().values(
+            key = conn.execute(t.evaluations.insert().values(
                 model_id=c.model_id, candidate=c.name, test_fingerprint=result.test_fingerprint,
-                metric=result.metric, results=payload, created_at=stamp)).inserted_primary_key[0]
-            ids.append(int(new_id))
+                metric=result.metric, results=payload, created_at=stamp)).inserted_primary_key
+            assert key is not None
+            ids.append(int(key[0]))
             if c.model_id is not None:
                 row = conn.execute(sa.select(t.models.c.metrics).where(
                     t.models.c.id == c.model_id)).first()

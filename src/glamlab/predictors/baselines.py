@@ -289,7 +289,7 @@ def rules_report(predictor: RulesPredictor, items: Sequence[Item],
             conflict[r] = bool(((V[r] != V[r, j]) & others[r]).any())
         correct = incorrect = 0
         for r in np.flatnonzero(f & labelled):
-            if spec["label"] in (gold[r] or ()):
+            if spec["label"] in (gold[int(r)] or ()):
                 correct += 1
             else:
                 incorrect += 1

@@ -7,7 +7,7 @@
 """
 
 from .agreement import agreement, cohen_kappa, krippendorff_alpha_nominal
-from .labels import ImportReport, annotations, gold_labels, import_labels, label_counts
+from .labels import ImportReport, annotator_labels, gold_labels, import_labels, label_counts
 from .sampling import Sample, sample_items
 from .splits import (
     LabelledSet,
@@ -27,7 +27,7 @@ __all__ = [
     "Sample",
     "SplitReport",
     "agreement",
-    "annotations",
+    "annotator_labels",
     "cohen_kappa",
     "freeze_info",
     "gold_labels",

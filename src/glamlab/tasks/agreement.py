@@ -69,9 +69,9 @@ def krippendorff_alpha_nominal(units: Sequence[Sequence[Hashable | None]]) -> fl
 
 def agreement(ws: Workspace, *, annotators: Sequence[str] | None = None) -> dict[str, Any]:
     """Agreement statistics over the items that several annotators labelled."""
-    from .labels import annotations
+    from .labels import annotator_labels
 
-    ann = annotations(ws)
+    ann = annotator_labels(ws)
     everyone = sorted({a for per in ann.values() for a in per})
     chosen = list(annotators) if annotators else everyone
     unknown = [a for a in chosen if a not in everyone]
@@ -88,7 +88,8 @@ def agreement(ws: Workspace, *, annotators: Sequence[str] | None = None) -> dict
             hint="import a second person's labels with `glamlab labels import FILE "
                  "--annotator NAME`")
     if not ws.card.multi_label:
-        units = [[per[a][0] if a in per else None for a in chosen] for per in shared.values()]
+        units = [[per[a][0] if a in per else None for a in chosen]
+                 for per in shared.values()]
         result["krippendorff_alpha"] = krippendorff_alpha_nominal(units)
         pairs = []
         for a, b in combinations(chosen, 2):
@@ -98,23 +99,24 @@ def agreement(ws: Workspace, *, annotators: Sequence[str] | None = None) -> dict
             xa = [per[a][0] for per in both]
             xb = [per[b][0] for per in both]
             pairs.append({"a": a, "b": b, "items": len(both),
-                          "percent_agreement": sum(x == y for x, y in zip(xa, xb, strict=True))
-                          / len(both),
+                          "percent_agreement": sum(1 for x, y in zip(xa, xb, strict=True)
+                                                   if x == y) / len(both),
                           "cohen_kappa": cohen_kappa(xa, xb)})
         result["pairs"] = pairs
         if len(chosen) == 2 and pairs:
             result["cohen_kappa"] = pairs[0]["cohen_kappa"]
     else:
-        per_label = []
+        per_label: list[dict[str, Any]] = []
         for label in ws.card.labels:
-            units = [[(label in per[a]) if a in per else None for a in chosen]
-                     for per in shared.values()]
-            if not any(any(v for v in u if v) for u in units):
+            binary: list[list[Hashable | None]] = [
+                [(label in per[a]) if a in per else None for a in chosen]
+                for per in shared.values()]
+            if not any(any(v for v in u if v) for u in binary):
                 continue
             per_label.append({"label": label, "krippendorff_alpha":
-                              krippendorff_alpha_nominal(units)})
+                              krippendorff_alpha_nominal(binary)})
         result["per_label"] = per_label
-        alphas = [p["krippendorff_alpha"] for p in per_label]
+        alphas = [float(p["krippendorff_alpha"]) for p in per_label]
         result["krippendorff_alpha"] = sum(alphas) / len(alphas) if alphas else None
     result["summary"] = _summary(result)
     return result

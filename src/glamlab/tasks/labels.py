@@ -262,7 +262,7 @@ def gold_labels(ws: Workspace, ids: Sequence[str] | None = None, *,
     return {i: sorted(v) for i, v in sorted(out.items())}
 
 
-def annotations(ws: Workspace) -> dict[str, dict[str, list[str]]]:
+def annotator_labels(ws: Workspace) -> dict[str, dict[str, list[str]]]:
     """item id -> annotator -> active labels (for agreement)."""
     t = ws.store.t.labels
     out: dict[str, dict[str, set[str]]] = {}

@@ -14,7 +14,7 @@ audit log. A frozen split can only be changed with ``force=True``, which is logg
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -226,6 +226,10 @@ class LabelledSet:
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def __iter__(self) -> Iterator[Any]:
+        """Unpacks as ``items, labels = training_data(ws)`` (labels as ``fit`` takes them)."""
+        return iter((self.items, self.targets()))
 
     @property
     def ids(self) -> list[str]:
