@@ -103,23 +103,27 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
     external = safety.is_external(mv.predictor, mv.card)
     multi = ws.card.multi_label
     last: str | None = None
-    cols = [p.c.id, p.c.run_id, p.c.item_id, p.c.label, p.c.scores, p.c.score, p.c.created_at,
-            it.c.modality, it.c.source_kind, it.c.source, it.c.uri, it.c.page,
-            it.c.content_hash, it.c.width, it.c.height, it.c.meta, it.c.version]
+    cols = [p.c.id, p.c.run_id, p.c.item_id, p.c.label, p.c.scores, p.c.score, p.c.created_at]
     while True:
-        q = (sa.select(*cols)
-             .join(it, sa.and_(it.c.item_id == p.c.item_id, it.c.is_current.is_(True)))
-             .where(p.c.model_id == mv.id).order_by(p.c.item_id).limit(batch_size))
+        # Two simple queries per batch (predictions by the (model, item) index, then their
+        # items by id): a join here makes SQLite scan items once per prediction.
+        q = sa.select(*cols).where(p.c.model_id == mv.id).order_by(p.c.item_id).limit(batch_size)
         if last is not None:
             q = q.where(p.c.item_id > last)
         with ws.store.read() as conn:
-            rows = conn.execute(q).fetchall()
-        if not rows:
-            return
+            preds = conn.execute(q).fetchall()
+            if not preds:
+                return
+            last = preds[-1].item_id
+            items = {r.item_id: _item(r) for r in conn.execute(
+                sa.select(it.c.item_id, it.c.modality, it.c.source_kind, it.c.source, it.c.uri,
+                          it.c.page, it.c.content_hash, it.c.width, it.c.height, it.c.meta,
+                          it.c.version)
+                .where(it.c.item_id.in_([r.item_id for r in preds]),
+                       it.c.is_current.is_(True)))}
+        rows = [(r, items[r.item_id]) for r in preds if r.item_id in items]
         batch: list[Decision] = []
-        for row in rows:
-            last = row.item_id
-            item = _item(row)
+        for row, item in rows:
             for label, score in _candidates(row, multi):
                 action, reason = policy.decide(label, score)
                 hit = None
