@@ -19,6 +19,7 @@ the same checks:
 from __future__ import annotations
 
 import secrets
+import weakref
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -248,16 +249,23 @@ def _gold_label(ws: Workspace, conn: sa.Connection, item_id: str, label: str, us
     return "train"
 
 
+_MODEL_NAMES: weakref.WeakKeyDictionary[Any, dict[int, Any]] = weakref.WeakKeyDictionary()
+
+
 def _confirm_metadata(ws: Workspace, conn: sa.Connection, r: Any, value: str, user: str,
                       stamp: Any) -> None:
     """A person-confirmed value becomes machine metadata with its provenance."""
     st = ws.store.t
     if r.model_id is None:
         return
-    m = conn.execute(sa.select(st.models.c.name, st.models.c.version)
-                     .where(st.models.c.id == r.model_id)).first()
-    if m is None:
-        return
+    known = _MODEL_NAMES.setdefault(ws.store, {})
+    m = known.get(r.model_id)
+    if m is None:  # model versions never change once saved: remember them per store
+        m = conn.execute(sa.select(st.models.c.name, st.models.c.version)
+                         .where(st.models.c.id == r.model_id)).first()
+        if m is None:
+            return
+        known[r.model_id] = m
     field = str(ws.card.section("policy").get("field") or ws.card.task)
     conn.execute(st.machine_metadata.insert().values(
         item_id=r.item_id, field=field, value=value, model=m.name, model_version=m.version,

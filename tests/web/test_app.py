@@ -405,3 +405,29 @@ def test_cli_users(web_ws: Any) -> None:
     assert r.exit_code == 0
     r = runner.invoke(cli, [*base, "users", "remove", "kim"])
     assert r.exit_code != 0
+
+
+def test_queue_counts_follow_decisions_and_new_rows(client_for: Any, queued_ws: Any) -> None:
+    import re
+
+    from glamlab.store import now
+
+    c = client_for("rey")
+    h = _token(queued_ws, "rey")
+
+    def shown() -> tuple[int, int]:
+        html = c.get("/queue").text
+        return (int(re.search(r'id="open-count">(\d+)<', html).group(1)),
+                int(re.search(r'id="decision-count">(\d+)<', html).group(1)))
+
+    total = _count(queued_ws, "review_queue")
+    assert shown() == (total, 0)
+    row = c.get("/api/queue?limit=1", headers=h).json()[0]
+    c.post("/api/decisions", json={"queue_id": row["id"], "action": "accept",
+                                   "seen_version": row["version"]}, headers=h)
+    assert shown() == (total - 1, 1)
+    with queued_ws.store.write() as conn:  # e.g. glamlab act queued more
+        conn.execute(queued_ws.store.t.review_queue.insert().values(
+            item_id=row["item_id"], label="graphic", score=0.5, kind="recheck", status="open",
+            version=1, created_at=now()))
+    assert shown() == (total, 1)

@@ -252,8 +252,14 @@ def post_decision(request: Request, body: DecisionIn,
                   user: User = Depends(api_writer("reviewer", "decide review items"))
                   ) -> dict[str, Any]:
     """Accept, reject or correct one queue item; ``seen_version`` must be the version you saw."""
-    return review.decide(_ws(request), user.username, body.queue_id, body.action,
-                         body.seen_version, label=body.label)
+    ws = _ws(request)
+    t = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        predicted = conn.execute(sa.select(t.c.label).where(t.c.id == body.queue_id)).scalar()
+    result = review.decide(ws, user.username, body.queue_id, body.action,
+                           body.seen_version, label=body.label)
+    request.app.state.queue_counts.decided([result], {body.queue_id: predicted})
+    return result
 
 
 @router.get("/decisions", response_model=list[DecisionRow])

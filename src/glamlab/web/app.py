@@ -76,6 +76,53 @@ class SkipSets:
             return list(self._sets.get(user, []))
 
 
+class QueueCounts:
+    """Open-queue counts for the page header, without a full count on every request.
+
+    Counting a million open rows takes longer than the whole page may. The full count runs
+    again when new queue rows appear (a cheap ``max(id)`` check) or every ``ttl_s`` seconds;
+    between, decisions made through this app adjust it in place. Decisions made by another
+    process show within ``ttl_s`` seconds.
+    """
+
+    def __init__(self, ws: Workspace, ttl_s: float = 10.0):
+        self.ws = ws
+        self.ttl_s = ttl_s
+        self._lock = threading.Lock()
+        self._at = 0.0
+        self._key: Any = None
+        self._counts: dict[str, Any] = {}
+
+    def get(self) -> dict[str, Any]:
+        import time
+
+        import sqlalchemy as sa
+
+        t = self.ws.store.t.review_queue
+        with self.ws.store.read() as conn:
+            key = conn.execute(sa.select(sa.func.max(t.c.id))).scalar()
+        with self._lock:
+            if key == self._key and time.monotonic() - self._at < self.ttl_s:
+                return {**self._counts, "by_label": dict(self._counts["by_label"])}
+        counts = review.queue_counts(self.ws)
+        with self._lock:
+            self._key, self._at, self._counts = key, time.monotonic(), counts
+        return {**counts, "by_label": dict(counts["by_label"])}
+
+    def decided(self, results: list[dict[str, Any]], predicted: dict[int, str | None]) -> None:
+        with self._lock:
+            if not self._counts:
+                return
+            for r in results:
+                if not r.get("ok"):
+                    continue
+                self._counts["open"] -= 1
+                self._counts["decisions"] += 1
+                lab = str(predicted.get(r["queue_id"]))
+                if lab in self._counts["by_label"]:
+                    self._counts["by_label"][lab] -= 1
+
+
 def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     """The app for one workspace. ``secure_cookies`` marks cookies Secure (behind https)."""
     app = FastAPI(
@@ -95,6 +142,7 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     app.state.skips = SkipSets()
     app.state.secure_cookies = secure_cookies
     app.state.predictors = {}
+    app.state.queue_counts = QueueCounts(ws)
     app.state.predictor_lock = threading.Lock()
     app.mount("/static", StaticFiles(directory=_package_dir("static")), name="static")
 
@@ -229,7 +277,7 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
             s["facts"] = {k: v for k, v in s.items()
                           if k not in ("stage", "done", "words", "detail") and v is not None}
         return _render(request, "overview.html", {
-            "status": status, "queue": review.queue_counts(ws),
+            "status": status, "queue": app.state.queue_counts.get(),
             "labelling": review.labelling_counts(ws)})
 
     # -- labelling ---------------------------------------------------------------
@@ -291,7 +339,7 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
             rows = []
         return _render(request, "queue.html", {
             "rows": rows, "sort": sort, "label": label_filter or "", "view": view,
-            "sorts": review.SORTS, "counts": review.queue_counts(ws),
+            "sorts": review.SORTS, "counts": app.state.queue_counts.get(),
             "labels": ws.card.labels, "done": request.query_params.get("done"),
             "conflicts": request.query_params.get("conflicts")})
 
@@ -309,8 +357,10 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
         except ValueError as exc:
             raise HTTPException(422, "malformed decision: reload the queue") from exc
         label = str(form.get(f"label_{queue_id}") or "") or None
-        review.decide(ws, user.username, queue_id, action, version,
-                      label=label if action == "correct" else None)
+        predicted = review.queue_item(ws, queue_id)["label"]
+        result = review.decide(ws, user.username, queue_id, action, version,
+                               label=label if action == "correct" else None)
+        app.state.queue_counts.decided([result], {queue_id: predicted})
         return _back_to_queue(form, done=action)
 
     @app.post("/queue/bulk", include_in_schema=False)
@@ -325,7 +375,9 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
                 raise HTTPException(422, "malformed selection: reload the queue") from exc
         if not seen:
             return _back_to_queue(form, done="none-selected")
+        predicted = _predicted_labels(ws, [q for q, _v in seen])
         results = review.decide_many(ws, user.username, seen, "accept")
+        app.state.queue_counts.decided(results, predicted)
         bad = sum(1 for r in results if not r["ok"])
         return _back_to_queue(form, done=f"accepted-{len(results) - bad}", conflicts=bad or "")
 
@@ -400,6 +452,15 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
         return RedirectResponse("/admin?done=alias-set", 303)
 
     return app
+
+
+def _predicted_labels(ws: Workspace, queue_ids: list[int]) -> dict[int, str | None]:
+    import sqlalchemy as sa
+
+    t = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        return {r.id: r.label for r in conn.execute(
+            sa.select(t.c.id, t.c.label).where(t.c.id.in_(queue_ids)))}
 
 
 def _safe_next(url: str) -> str:

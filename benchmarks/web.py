@@ -1,0 +1,254 @@
+"""Web app latency with a million items: the review-queue page and a decision POST.
+
+Builds (once, in a temporary folder) a SQLite workspace with N items, N predictions and
+N/4 open review-queue rows (bulk inserts with executemany), starts the real server
+(``glamlab serve``, uvicorn, in its own process) on 127.0.0.1, and drives it with a local
+load generator: ``CLIENTS`` reviewers in threads, each with its own httpx client, each
+request timed from send to the last byte. Bounded: ``REQUESTS`` queue pages and
+``REQUESTS`` decisions per round, ``ROUNDS`` rounds; the JSON reports medians over rounds.
+
+Beside the HTTP numbers, the same work as direct library calls in this process
+(``review.lease_queue``, ``review.decide``) shows what the HTTP layer and templates add.
+
+    python benchmarks/web.py [--items 1000000] [--dir PATH (reuse a built workspace)]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from glamlab import Workspace, review  # noqa: E402
+from glamlab.store import now  # noqa: E402
+from glamlab.users import add_user, api_token  # noqa: E402
+
+CLIENTS = 4
+REQUESTS = 200
+ROUNDS = 3
+CHUNK = 50_000
+LABELS = ["blank", "content"]
+PASSWORD = "benchmark password"
+
+
+def build(root: Path, n: int) -> Workspace:
+    if (root / "glamlab.toml").exists():
+        return Workspace.open(root)
+    ws = Workspace.init(root, task="blank-pages", modality="text", labels=LABELS,
+                        need="benchmark")
+    t = ws.store.t
+    stamp = now()
+    rng = random.Random(0)
+    with ws.store.write() as conn:
+        model_id = conn.execute(t.models.insert().values(
+            name="bench", version=1, predictor="prior", params={}, artifacts={}, metrics={},
+            card={}, created_at=stamp)).inserted_primary_key[0]
+        run_id = conn.execute(t.runs.insert().values(
+            model_id=model_id, status="done", engine="local", workers=1, query={}, planned=n,
+            done=n, failed=0, started_at=stamp, finished_at=stamp)).inserted_primary_key[0]
+    for start in range(0, n, CHUNK):
+        ids = range(start, min(n, start + CHUNK))
+        items, preds = [], []
+        for i in ids:
+            item_id = f"page-{i:08d}"
+            label = LABELS[i % 2]
+            score = round(rng.uniform(0.5, 1.0), 4)
+            items.append({"item_id": item_id, "version": 1, "is_current": True,
+                          "modality": "text", "source_kind": "csv", "source": "bench.csv",
+                          "content_hash": hashlib.sha256(item_id.encode()).hexdigest(),
+                          "text": f"OCR text of page {i}", "meta": {}, "created_at": stamp})
+            preds.append({"id": i + 1, "run_id": run_id, "model_id": model_id,
+                          "item_id": item_id, "label": label, "labels": [label],
+                          "scores": {label: score}, "score": score, "created_at": stamp})
+        queue = [{"item_id": p["item_id"], "prediction_id": p["id"], "model_id": model_id,
+                  "label": p["label"], "score": p["score"], "reason": "below threshold",
+                  "kind": "prediction", "status": "open", "version": 1, "created_at": stamp}
+                 for p in preds if p["score"] < 0.625]  # about a quarter go to review
+        with ws.store.write() as conn:
+            conn.execute(t.items.insert(), items)
+            conn.execute(t.predictions.insert(), preds)
+            if queue:
+                conn.execute(t.review_queue.insert(), queue)
+    for k in range(CLIENTS):
+        add_user(ws, f"rev{k}", PASSWORD, "reviewer")
+    with ws.store.write() as conn:
+        conn.exec_driver_sql("ANALYZE") if ws.store.is_sqlite else None
+    return ws
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def p95(values: list[float]) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+
+
+def login(base: str, user: str) -> httpx.Client:
+    c = httpx.Client(base_url=base, timeout=30)
+    c.get("/login")
+    r = c.post("/login", data={"username": user, "password": PASSWORD,
+                               "csrf": c.cookies.get("glamlab_login_csrf"), "next": "/"})
+    if r.status_code != 303:
+        raise RuntimeError(f"login failed for {user}: {r.status_code}")
+    return c
+
+
+def round_http(base: str, tokens: list[str]) -> dict[str, Any]:
+    per = REQUESTS // CLIENTS
+    queue_ms: list[float] = []
+    decide_ms: list[float] = []
+    conflicts = [0]
+    lock = threading.Lock()
+
+    def reviewer(k: int) -> None:
+        browser = login(base, f"rev{k}")
+        api = httpx.Client(base_url=base, timeout=30,
+                           headers={"Authorization": f"Bearer {tokens[k]}"})
+        mine: list[dict[str, Any]] = []
+        local_q, local_d = [], []
+        for _ in range(per):  # the queue page a reviewer sees (HTML, leases 25 rows)
+            t0 = time.perf_counter()
+            r = browser.get("/queue?sort=uncertainty")
+            local_q.append((time.perf_counter() - t0) * 1000)
+            r.raise_for_status()
+        while len(mine) < per:
+            r = api.get("/api/queue", params={"limit": 100, "sort": "score"})
+            r.raise_for_status()
+            mine.extend(r.json())
+        for row in mine[:per]:  # a decision on each leased row, naming the version seen
+            t0 = time.perf_counter()
+            r = api.post("/api/decisions", json={"queue_id": row["id"], "action": "accept",
+                                                 "seen_version": row["version"]})
+            local_d.append((time.perf_counter() - t0) * 1000)
+            if r.status_code == 409:
+                with lock:
+                    conflicts[0] += 1
+            elif r.status_code != 200:
+                raise RuntimeError(f"decision failed: {r.status_code} {r.text}")
+        with lock:
+            queue_ms.extend(local_q)
+            decide_ms.extend(local_d)
+        browser.close()
+        api.close()
+
+    threads = [threading.Thread(target=reviewer, args=(k,)) for k in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"queue_p95_ms": p95(queue_ms), "queue_median_ms": statistics.median(queue_ms),
+            "decision_p95_ms": p95(decide_ms), "decision_median_ms": statistics.median(decide_ms),
+            "conflicts": conflicts[0], "requests": len(queue_ms) + len(decide_ms)}
+
+
+def round_direct(ws: Workspace) -> dict[str, Any]:
+    lease_ms, decide_ms = [], []
+    for _ in range(50):
+        t0 = time.perf_counter()
+        rows = review.lease_queue(ws, "direct", sort="uncertainty", limit=25)
+        lease_ms.append((time.perf_counter() - t0) * 1000)
+    rows = review.lease_queue(ws, "direct", sort="score", limit=50)
+    for row in rows:
+        t0 = time.perf_counter()
+        review.decide(ws, "direct", row["id"], "accept", row["version"])
+        decide_ms.append((time.perf_counter() - t0) * 1000)
+    return {"lease_p95_ms": p95(lease_ms), "decide_p95_ms": p95(decide_ms)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--items", type=int, default=1_000_000)
+    ap.add_argument("--dir", default=None, help="workspace folder to build or reuse")
+    args = ap.parse_args()
+    tmp = None
+    if args.dir:
+        root = Path(args.dir)
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="glamlab-web-bench-")
+        root = Path(tmp.name) / "ws"
+    t0 = time.perf_counter()
+    ws = build(root, args.items)
+    build_s = time.perf_counter() - t0
+    t = ws.store.t
+    with ws.store.read() as conn:
+        n_items = conn.execute(sa.select(sa.func.count()).select_from(t.items)).scalar()
+        n_preds = conn.execute(sa.select(sa.func.count()).select_from(t.predictions)).scalar()
+        n_open = conn.execute(sa.select(sa.func.count()).select_from(t.review_queue)
+                              .where(t.review_queue.c.status == "open")).scalar()
+    tokens = [api_token(ws, f"rev{k}") for k in range(CLIENTS)]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "glamlab", "-w", str(root), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")})
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/login", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("the server did not start: "
+                                   + (server.stderr.read().decode() if server.stderr else ""))
+            time.sleep(0.2)
+        login(base, "rev0").get("/queue")  # warm up: imports, templates, first count
+        rounds = [round_http(base, tokens) for _ in range(ROUNDS)]
+    finally:
+        server.terminate()
+        server.wait(10)
+    direct = [round_direct(ws) for _ in range(ROUNDS)]
+
+    def med(key: str, rs: list[dict[str, Any]]) -> float:
+        return round(statistics.median(r[key] for r in rs), 2)
+
+    out = {
+        "benchmark": "web",
+        "database": "sqlite",
+        "items": n_items, "predictions": n_preds, "queue_open_at_start": n_open,
+        "build_s": round(build_s, 1),
+        "clients": CLIENTS, "requests_per_round": REQUESTS * 2, "rounds": ROUNDS,
+        "queue_p95_ms": med("queue_p95_ms", rounds),
+        "queue_median_ms": med("queue_median_ms", rounds),
+        "decision_p95_ms": med("decision_p95_ms", rounds),
+        "decision_median_ms": med("decision_median_ms", rounds),
+        "conflicts": sum(r["conflicts"] for r in rounds),
+        "direct_library": {"lease_p95_ms": med("lease_p95_ms", direct),
+                           "decide_p95_ms": med("decide_p95_ms", direct)},
+        "target_ms": 100,
+        "load_average_1min": round(os.getloadavg()[0], 1),
+        "cpus": os.cpu_count(),
+        "note": ("p95 over all requests of a round, median of rounds; queue = the HTML review "
+                 "page (leases 25 rows), decision = POST /api/decisions with seen_version; "
+                 f"{CLIENTS} concurrent reviewers on a shared 2-core machine"),
+    }
+    ws.close()
+    print(json.dumps(out, indent=2))
+    if tmp is not None:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
