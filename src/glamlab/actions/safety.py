@@ -17,7 +17,9 @@
     when = { collection = "First World War photographs" }
     action = "review"                            # or "suppress"
 
-``when`` compares item metadata (or ``source_kind``, ``source``, ``modality``, ``uri``):
+``when`` compares item metadata (or ``source_kind``, ``source``, ``modality``, ``uri``; a
+dotted name reads nested metadata; a name missing from the metadata is looked up among
+the IIIF manifest/canvas metadata labels, ignoring case):
 a value means equality (text, ignoring case), a list means any of them, and a table
 ``{ contains = "war" }``, ``{ matches = "^19(14|15|16|17|18)" }`` or ``{ min = 1914, max = 1918 }``
 tests text or numbers. Every condition in ``when`` must hold.
@@ -57,6 +59,29 @@ def default_lexicon() -> dict[str, list[str]]:
     return {name: list(cat["terms"]) for name, cat in data["categories"].items()}
 
 
+def meta_value(meta: dict[str, Any], name: str) -> Any:
+    """``meta[name]``; else a dotted path (``metadata.Collection``); else, for items from
+    IIIF manifests, the manifest/canvas metadata entry of that label, ignoring case."""
+    if name in meta:
+        return meta[name]
+    if "." in name:
+        value: Any = meta
+        for part in name.split("."):
+            if not isinstance(value, dict) or part not in value:
+                value = None
+                break
+            value = value[part]
+        if value is not None:
+            return value
+    nested = meta.get("metadata")
+    if isinstance(nested, dict):
+        wanted = name.casefold()
+        for key, value in nested.items():
+            if str(key).casefold() == wanted:
+                return value
+    return None
+
+
 @dataclass(frozen=True)
 class Condition:
     field: str
@@ -68,7 +93,7 @@ class Condition:
 
     def holds(self, item: Item) -> bool:
         value = getattr(item, self.field) if self.field in _BUILTIN_FIELDS else (
-            item.meta.get(self.field))
+            meta_value(item.meta, self.field))
         if value is None:
             return False
         if self.equals:
