@@ -380,11 +380,21 @@ def _slice_fields(test: LabelledSet, min_slice: int) -> list[str]:
             if str(v) in gold:
                 echoes[key] = echoes.get(key, 0) + 1
     fields = []
-    for key, counts in values.items():
+    seen: set[tuple[int, ...]] = set()
+    for key in sorted(values, key=lambda k: (len(values[k]), k)):
+        counts = values[key]
         if echoes.get(key, 0) >= 0.9 * len(test.items):
             continue
-        if 2 <= len(counts) <= 12 and sum(1 for c in counts.values() if c >= min_slice) >= 2:
-            fields.append(key)
+        if not (2 <= len(counts) <= 12 and sum(1 for c in counts.values() if c >= min_slice) >= 2):
+            continue
+        # fields that split the items the same way (collection, source_repo, ...) once
+        codes: dict[str, int] = {}
+        signature = tuple(codes.setdefault(str(item.meta.get(key)), len(codes))
+                          for item in test.items)
+        if signature in seen:
+            continue
+        seen.add(signature)
+        fields.append(key)
     return sorted(fields)[:5]
 
 

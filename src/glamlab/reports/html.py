@@ -33,9 +33,9 @@ section { background: #fff; border: 1px solid #e2e8f0; border-radius: 6px; paddi
           margin: 16px 0; }
 section h2 { font-size: 17px; margin: 0 0 10px; }
 p.note { color: #4a5568; font-size: 13px; }
-.verdict { font-size: 16px; border-left: 5px solid #2b6cb0; padding: 8px 12px;
-           background: #ebf8ff; }
-.warning { border-left: 5px solid #dd6b20; padding: 6px 12px; background: #fffaf0; }
+section.verdict { font-size: 16px; border-left: 5px solid #2b6cb0; background: #ebf8ff; }
+section.warning { border-left: 5px solid #dd6b20; background: #fffaf0; }
+section.verdict p, section.warning p { margin: 0; }
 table { border-collapse: collapse; font-size: 13px; margin: 6px 0; }
 th, td { border-bottom: 1px solid #e2e8f0; padding: 4px 10px; text-align: left; }
 th { background: #edf2f7; }
@@ -59,7 +59,7 @@ TEMPLATE = """<!DOCTYPE html>
 <main>
 {% for s in sections %}<section id="{{ s.anchor }}"{% if s.kind %} class="{{ s.kind }}"{% endif %}>
 {% if s.title %}<h2>{{ s.title }}</h2>{% endif %}
-{% if s.text %}<p{% if s.kind %} class="{{ s.kind }}"{% endif %}>{{ s.text }}</p>{% endif %}
+{% if s.text %}<p>{{ s.text }}</p>{% endif %}
 {% if s.html %}{{ s.html }}{% endif %}
 {% if s.note %}<p class="note">{{ s.note }}</p>{% endif %}
 </section>

@@ -27,6 +27,11 @@ def _fmt(v: float) -> str:
     return f"{v:.2f}"
 
 
+def _short(label: object, limit: int = 34) -> str:
+    s = str(label)
+    return s if len(s) <= limit else s[: limit - 1] + "\u2026"
+
+
 def _open(kind: str, width: int, height: int, title: str) -> list[str]:
     return [f'<svg class="plot" data-plot="{kind}" '
             f'role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
@@ -40,7 +45,7 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, low: Sequence[f
     """Horizontal bars with optional interval whiskers (``low``/``high``) and a
     vertical reference line (e.g. the overall score)."""
     n = len(labels)
-    left = min(220, 12 + 7 * max((len(str(x)) for x in labels), default=4))
+    left = 12 + 6 * max((len(_short(x)) for x in labels), default=4)
     right = 60
     top = 24 if title else 8
     height = top + n * (bar_height + 6) + 24
@@ -54,7 +59,7 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, low: Sequence[f
         y = top + i * (bar_height + 6)
         w = max(0.0, (v if v == v else 0.0) * scale)
         out.append(f'<text x="{left - 6}" y="{y + bar_height * 0.72:.1f}" text-anchor="end">'
-                   f"{escape(str(lab))}</text>")
+                   f"{escape(_short(lab))}</text>")
         out.append(f'<rect class="bar" x="{left}" y="{y}" width="{w:.1f}" height="{bar_height}" '
                    f'fill="{color}" fill-opacity="0.8"><title>{escape(str(lab))}: {_fmt(v)}'
                    "</title></rect>")
@@ -88,11 +93,12 @@ def heatmap(matrix: Sequence[Sequence[float]], row_labels: Sequence[str],
     """A matrix of counts (e.g. a confusion matrix: rows truth, columns prediction)."""
     n_r, n_c = len(row_labels), len(col_labels)
     cell = max(16, min(cell, 560 // max(1, n_c)))
-    left = min(200, 16 + 7 * max((len(str(x)) for x in row_labels), default=4))
-    top = (22 if title else 4) + min(120, 12 + 6 * max((len(str(x)) for x in col_labels),
-                                                          default=4))
-    width = left + n_c * cell + 20
-    height = top + n_r * cell + 30
+    left = 16 + 6 * max((len(_short(x, 24)) for x in row_labels), default=4)
+    top = (22 if title else 4) + 12 + 5 * max((len(_short(x, 24)) for x in col_labels),
+                                               default=4)
+    width = max(left + n_c * cell + 20, 7 * len(title) + 10,
+                7 * (len(row_title) + len(col_title)) + 120)
+    height = top + n_r * cell + (40 if row_title or col_title else 10)
     vmax = max((float(v) for row in matrix for v in row), default=0.0) or 1.0
     out = _open("heatmap", width, height, title or "matrix")
     if title:
@@ -100,11 +106,11 @@ def heatmap(matrix: Sequence[Sequence[float]], row_labels: Sequence[str],
     for j, lab in enumerate(col_labels):
         x = left + j * cell + cell / 2
         out.append(f'<text transform="translate({x:.1f},{top - 6}) rotate(-60)">'
-                   f"{escape(str(lab))}</text>")
+                   f"{escape(_short(lab, 24))}</text>")
     for i, lab in enumerate(row_labels):
         y = top + i * cell
         out.append(f'<text x="{left - 6}" y="{y + cell * 0.62:.1f}" text-anchor="end">'
-                   f"{escape(str(lab))}</text>")
+                   f"{escape(_short(lab, 24))}</text>")
         for j in range(n_c):
             v = float(matrix[i][j])
             shade = v / vmax
@@ -118,11 +124,10 @@ def heatmap(matrix: Sequence[Sequence[float]], row_labels: Sequence[str],
                 out.append(f'<text x="{x + cell / 2:.1f}" y="{y + cell * 0.62:.1f}" '
                            f'text-anchor="middle" fill="{ink}">{int(v) if v == int(v) else _fmt(v)}'
                            "</text>")
-    if row_title:
-        out.append(f'<text x="4" y="{height - 8}">{escape(row_title)} (rows)</text>')
-    if col_title:
-        out.append(f'<text x="{left}" y="{height - 8}" dx="{n_c * cell / 2:.0f}" '
-                   f'text-anchor="middle">{escape(col_title)} (columns)</text>')
+    if row_title or col_title:
+        words = " / ".join(x for x in (f"rows: {row_title}" if row_title else "",
+                                       f"columns: {col_title}" if col_title else "") if x)
+        out.append(f'<text x="4" y="{height - 10}">{escape(words)}</text>')
     out.append("</svg>")
     return "".join(out)
 
