@@ -106,6 +106,12 @@ def timed_run(ws: Workspace, spec: str, workers: int, batch_size: int) -> tuple[
     return elapsed, report.done
 
 
+def _cpu() -> tuple[float, float]:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--items", type=int, default=3000, help="items for overhead and scaling")
@@ -145,9 +151,12 @@ def main() -> None:
         big = make_workspace(Path(tmp) / "big", n)
         out["setup_1m_s"] = round(time.perf_counter() - t0, 1)
         spec = save(big, "cheap", 0)
+        cpu0 = _cpu()
         t0 = time.perf_counter()
         report = run(big, spec, workers=1, batch_size=2000)
         elapsed = time.perf_counter() - t0
+        cpu1 = _cpu()
+        writer_cpu, worker_cpu = cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]
         assert report.done == n, report.to_dict()
         self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -157,6 +166,11 @@ def main() -> None:
         out.update({
             "items_1m": n, "stored_1m": stored, "seconds_1m": round(elapsed, 1),
             "rows_per_s_1m": round(n / elapsed),
+            # CPU seconds spent by the writer (this process: planning, reading, writing)
+            # and by the worker (predicting): load-independent; on idle cores the slower
+            # of the two pipelined stages bounds the rate
+            "writer_cpu_s_1m": round(writer_cpu, 1), "worker_cpu_s_1m": round(worker_cpu, 1),
+            "rows_per_s_1m_cpu_bound": round(n / max(writer_cpu, worker_cpu)),
             "peak_rss_mb_writer_1m": round(self_rss, 1),
             "peak_rss_mb_worker_1m": round(child_rss, 1),
             "peak_rss_mb_1m": round(max(self_rss, child_rss), 1),
