@@ -300,10 +300,11 @@ def labelling_counts(ws: Workspace) -> dict[str, Any]:
 
 
 def test_frozen(ws: Workspace) -> bool:
-    """The test split is frozen once something has been evaluated against it."""
-    t = ws.store.t.evaluations
-    with ws.store.read() as conn:
-        return conn.execute(sa.select(t.c.id).limit(1)).first() is not None
+    """The test split is frozen once something has been evaluated against it
+    (:func:`glamlab.tasks.splits.is_frozen`, the one definition)."""
+    from .tasks.splits import is_frozen
+
+    return is_frozen(ws)
 
 
 def next_to_label(ws: Workspace, *, strategy: str = "random", exclude: Iterable[str] = (),

@@ -317,12 +317,8 @@ def test_labelling_save_skip_undo_and_frozen_test(queued_ws: Any) -> None:
     assert last.item_id not in skip
     with pytest.raises(Exception, match="not among"):
         review.save_label(queued_ws, "rey", first.item_id, ["cat"])
-    with queued_ws.store.write() as conn:
-        from glamlab.store import now
-
-        conn.execute(queued_ws.store.t.evaluations.insert().values(
-            candidate="prior", test_fingerprint="x", metric="f1_macro", results={"value": 0.5},
-            created_at=now()))
+    with queued_ws.store.write() as conn:  # what an evaluation does to the test split
+        queued_ws.store.audit(conn, "glamlab", "split.freeze", "fingerprint", reader="evaluate")
     with pytest.raises(Exception, match="frozen"):
         review.save_label(queued_ws, "rey", first.item_id, ["graphic"], "test")
     assert review.save_label(queued_ws, "rey", first.item_id, ["graphic"], "train")["split"] == \
