@@ -175,14 +175,20 @@ def _raw_items_insert() -> sa.Insert:
     return sa.table("items", *[sa.column(c) for c in _ITEM_COLUMNS]).insert()
 
 
-def _insert_rows(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
-    """executemany straight to the driver, in the dialect's own parameter style."""
+def _insert_rows(conn: sa.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """executemany straight to the driver, in the dialect's own parameter style.
+
+    ``rows`` are tuples in ``_ITEM_COLUMNS`` order, already in database form."""
     compiled = _raw_items_insert().compile(dialect=conn.dialect)
     if compiled.positional:
-        order = compiled.positiontup or []
-        conn.exec_driver_sql(str(compiled), [tuple(r[k] for k in order) for r in rows])
+        order = list(compiled.positiontup or [])
+        if order != list(_ITEM_COLUMNS):
+            index = [_ITEM_COLUMNS.index(k) for k in order]
+            rows = [tuple(r[i] for i in index) for r in rows]
+        conn.exec_driver_sql(str(compiled), rows)
     else:
-        conn.exec_driver_sql(str(compiled), rows)  # type: ignore[arg-type]
+        conn.exec_driver_sql(str(compiled), [dict(zip(_ITEM_COLUMNS, r, strict=True))
+                                              for r in rows])
 
 
 def _write_batch(ws: Workspace, ingest_id: int, records: list[Record], problems: list[Problem],
@@ -191,8 +197,8 @@ def _write_batch(ws: Workspace, ingest_id: int, records: list[Record], problems:
     stamp = now()
     with ws.store.write() as conn:
         dialect = conn.dialect
-        stamp_proc = t.items.c.created_at.type.bind_processor(dialect)
-        true_proc = t.items.c.is_current.type.bind_processor(dialect)
+        stamp_proc = t.items.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
+        true_proc = t.items.c.is_current.type.dialect_impl(dialect).bind_processor(dialect)
         db_stamp = stamp_proc(stamp) if stamp_proc else stamp
         db_true = true_proc(True) if true_proc else True
         dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
@@ -205,7 +211,7 @@ def _write_batch(ws: Workspace, ingest_id: int, records: list[Record], problems:
                 .where(t.items.c.is_current.is_(True), t.items.c.item_id.in_(chunk))
             ):
                 current[item_id] = (content_hash, version)
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         superseded = []
         for r in records:
             old = current.get(r.item_id)
@@ -219,13 +225,9 @@ def _write_batch(ws: Workspace, ingest_id: int, records: list[Record], problems:
                 report.updated += 1
             else:
                 report.added += 1
-            rows.append({
-                "item_id": r.item_id, "version": version, "is_current": db_true,
-                "modality": r.modality, "source_kind": r.source_kind, "source": r.source,
-                "uri": r.uri, "page": r.page, "content_hash": r.content_hash, "text": r.text,
-                "width": r.width, "height": r.height, "meta": dumps(r.meta or {}),
-                "ingest_id": ingest_id, "created_at": db_stamp,
-            })
+            rows.append((r.item_id, version, db_true, r.modality, r.source_kind, r.source,
+                         r.uri, r.page, r.content_hash, r.text, r.width, r.height,
+                         dumps(r.meta or {}), ingest_id, db_stamp))  # _ITEM_COLUMNS order
         for i in range(0, len(superseded), 900):
             conn.execute(t.items.update().where(
                 t.items.c.is_current.is_(True), t.items.c.item_id.in_(superseded[i : i + 900])
