@@ -398,10 +398,14 @@ def _slice_fields(test: LabelledSet, min_slice: int) -> list[str]:
     return sorted(fields)[:5]
 
 
-def describe(c: CandidateResult, metric: str, k: int | None = None) -> str:
+def describe(c: CandidateResult, metric: str, k: int | None = None, *,
+             word: bool = True) -> str:
+    """``F1 0.91 [0.88–0.94]``: the value and its 95% interval."""
     m = c.metrics[metric]
-    word = METRIC_WORDS.get(metric, metric).replace("@k", f"@{k}" if k else "@k")
-    return f"{word} {m['value']:.2f} [{m['low']:.2f}\u2013{m['high']:.2f}]"
+    value = f"{m['value']:.2f} [{m['low']:.2f}\u2013{m['high']:.2f}]"
+    if not word:
+        return value
+    return METRIC_WORDS.get(metric, metric).replace("@k", f"@{k}" if k else "@k") + " " + value
 
 
 def _verdict(results: list[CandidateResult], comparisons: list[Comparison], metric: str,
@@ -420,7 +424,7 @@ def _verdict(results: list[CandidateResult], comparisons: list[Comparison], metr
     best = _best(results, metric, "model")
     vs = [c for c in comparisons if c.b == best.name and c.a in {b.name for b in baselines}]
     beaten = [c for c in vs if c.significant and c.difference > 0]
-    model_text = f"best model {best.name}: {describe(best, metric, k).split(' ', 1)[1]}"
+    model_text = f"best model {best.name}: {describe(best, metric, k, word=False)}"
     if vs and len(beaten) == len(vs):
         worst_p = max(c.p_value for c in vs)
         p_text = "p < 0.01" if worst_p < 0.01 else format_p(worst_p, vs[0].n_boot)
