@@ -443,14 +443,16 @@ def render(report: dict[str, Any]) -> str:
     lines.append(f"Review workload: {c['review']} items, about {report['review_hours']:.1f} "
                  "reviewer hours.")
     f = report.get("filter")
-    if f:
-        money = f"{f['money_saved']:,.2f} {f['currency']}" if f["price_per_item"] else \
-            "nothing (no price_per_item in [costs])"
+    if f and f["price_per_item"]:
         wrong = ("unknown" if f["expected_wrongly_withheld"] is None
                  else f"about {f['expected_wrongly_withheld']:g}")
-        lines.append(f"Filter ({f['positive_label']!r}): {f['accepted_as_positive']} items held "
-                     f"back, {f['sent_on']} sent on; money saved {money}; items wrongly held "
-                     f"back: {wrong}.")
+        lines.append(f"Filter: {f['accepted_as_positive']} items accepted as "
+                     f"{f['positive_label']!r} are held back and {f['sent_on']} sent on; money "
+                     f"saved {f['money_saved']:,.2f} {f['currency']}; items wrongly held back: "
+                     f"{wrong}.")
+    elif f:
+        lines.append(f"Accepted as {f['positive_label']!r}: {f['accepted_as_positive']} items; "
+                     f"the other {f['sent_on']} are listed by glamlab export --format filter.")
     hits = report["safety_hits"]
     if hits:
         lines.append(f"Safety checks fired {len(hits)} time(s) "

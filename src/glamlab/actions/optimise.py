@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import PolicyError
 from ..store import now
 from .act import frozen_test_candidates, frozen_test_gold, mark_test_split_read, plan, resolve_model
-from .policy import LabelPolicy, Policy, load_policy
+from .policy import LabelPolicy, Policy, fmt, load_policy
 from .stats import wilson
 
 if TYPE_CHECKING:
@@ -116,14 +116,20 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
         "policy": new_policy.to_toml(), "written": False,
     }
     if write:
-        ws.card.raw["policy"] = new_policy.to_toml()
-        ws.save_card()
-        with ws.store.write() as conn:
-            ws.store.audit(conn, "glamlab act", "policy.optimise", mv.spec,
-                           target_precision=target_precision, criterion=criterion,
-                           thresholds={r["label"]: r["threshold"] for r in results})
-        out["written"] = True
+        write_thresholds(ws, out)
     return out
+
+
+def write_thresholds(ws: Workspace, result: dict[str, Any]) -> None:
+    """Save an :func:`optimise` result's policy in ``[policy]`` of glamlab.toml."""
+    ws.card.raw["policy"] = result["policy"]
+    ws.save_card()
+    with ws.store.write() as conn:
+        ws.store.audit(conn, "glamlab act", "policy.optimise", result["model"],
+                       target_precision=result["target_precision"],
+                       criterion=result["criterion"],
+                       thresholds={r["label"]: r["threshold"] for r in result["labels"]})
+    result["written"] = True
 
 
 def render_optimise(res: dict[str, Any]) -> str:
@@ -137,7 +143,7 @@ def render_optimise(res: dict[str, Any]) -> str:
                          f"(review from {r['review']:g})")
         else:
             lo, hi = r["ci95"]
-            lines.append(f"  {r['label']}: accept >= {r['threshold']:.4f}: {r['correct']}/"
+            lines.append(f"  {r['label']}: accept >= {fmt(r['threshold'])}: {r['correct']}/"
                          f"{r['accepted']} right, precision {r['precision']:.3f} "
                          f"(95% CI {lo:.3f}-{hi:.3f}), {r['coverage']:.0%} of its predictions "
                          f"auto-accepted; review from {r['review']:g}")

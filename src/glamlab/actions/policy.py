@@ -38,6 +38,12 @@ _LABEL_KEYS = {"accept", "review", "action"}
 _HINT = "edit [policy] in glamlab.toml (see docs/safety.md and glamlab act --help)"
 
 
+def fmt(x: float) -> str:
+    """A score or threshold for people: at most 6 decimals, never rounded up (a threshold
+    of 0.99999999 reads 0.999999, not 1)."""
+    return f"{math.floor(x * 1e6) / 1e6:g}"
+
+
 @dataclass(frozen=True)
 class LabelPolicy:
     """Thresholds for one label, or a fixed action."""
@@ -51,13 +57,13 @@ class LabelPolicy:
         if self.action is not None:
             return self.action, f"the policy sends every prediction of this label to {self.action}"
         if self.accept is not None and score >= self.accept:
-            return "accept", f"score {score:.3f} >= accept threshold {self.accept:g}"
+            return "accept", f"score {fmt(score)} >= accept threshold {fmt(self.accept)}"
         if self.review is not None and score >= self.review:
-            upper = f" and below accept {self.accept:g}" if self.accept is not None else ""
-            return "review", f"score {score:.3f} >= review threshold {self.review:g}{upper}"
+            upper = f" and below accept {fmt(self.accept)}" if self.accept is not None else ""
+            return "review", f"score {fmt(score)} >= review threshold {fmt(self.review)}{upper}"
         if self.review is not None:
-            return "reject", f"score {score:.3f} below review threshold {self.review:g}"
-        return "reject", f"score {score:.3f} below accept threshold {self.accept:g}" if (
+            return "reject", f"score {fmt(score)} below review threshold {fmt(self.review)}"
+        return "reject", f"score {fmt(score)} below accept threshold {fmt(self.accept)}" if (
             self.accept is not None) else "no threshold for this label"
 
     def to_toml(self) -> dict[str, Any]:

@@ -18,7 +18,8 @@ from ._common import emit, json_option, open_ws
               help="point: test precision >= target; lower_bound: its 95% Wilson lower bound.")
 @click.option("--review-threshold", type=float, default=0.5, show_default=True,
               help="With --optimise: review from this score for labels without one.")
-@click.option("--write", is_flag=True, help="With --optimise: save the thresholds in [policy].")
+@click.option("--write", is_flag=True, help="With --optimise: save the thresholds in [policy] "
+              "(in a terminal, without --write, you are asked).")
 @click.option("--model", default=None, help="Model spec NAME, NAME@ALIAS or NAME@N "
               "(default: [policy] model, else the latest run's model).")
 @json_option
@@ -41,13 +42,22 @@ def act(ctx: click.Context, dry_run: bool, optimise_: bool, target_precision: fl
     glamlab act --dry-run
     glamlab act
     """
+    import sys
+
     from ..actions import optimise, plan, render, render_optimise
+    from ..actions.optimise import write_thresholds
 
     ws = open_ws(ctx)
     try:
         if optimise_:
             res = optimise(ws, target_precision=target_precision or 0.99, model=model,
                            criterion=criterion, review_threshold=review_threshold, write=write)
+            if not write and not as_json and sys.stdin.isatty() and sys.stdout.isatty():
+                click.echo(render_optimise(res))
+                if click.confirm("Write these thresholds to [policy] in glamlab.toml?"):
+                    write_thresholds(ws, res)
+                    click.echo("Written to [policy] in glamlab.toml.")
+                return
             emit(res, as_json, render_optimise)
             return
         if target_precision is not None or write:
