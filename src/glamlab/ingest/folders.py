@@ -32,19 +32,22 @@ def walk(root: Path, source: str, options: IngestOptions) -> Iterator[Record | P
     from .mets import read_mets
 
     claimed: set[str] = set()
-    ocr_files: list[tuple[Path, list[str]]] = []
+    ocr_files: list[tuple[Path, dict[str, str]]] = []
     for folder, names in _dirs(root):
+        siblings: dict[str, str] | None = None
         for name in names:
             path = folder / name
             if xml.is_xml(path):
                 if xml.is_mets(path):
                     yield from read_mets(path, root, source, options, claimed=claimed)
                 else:
-                    ocr_files.append((path, names))
-    for path, names in ocr_files:
+                    if siblings is None:
+                        siblings = xml.images_by_stem(names)
+                    ocr_files.append((path, siblings))
+    for path, siblings_of in ocr_files:
         if claimed and str(path.resolve()) in claimed:
             continue  # the OCR of a page a METS file already gave
-        yield from xml.read_ocr_file(path, root, source, options, siblings=names,
+        yield from xml.read_ocr_file(path, root, source, options, siblings=siblings_of,
                                      claimed=claimed)
     for folder, names in _dirs(root):
         stems_with_image = {Path(n).stem for n in names if images.is_image(Path(n))}

@@ -258,12 +258,25 @@ def parse_file(path: Path) -> OcrPage:
     return parse_bytes(data)
 
 
+def images_by_stem(names: Iterable[str]) -> dict[str, str]:
+    """stem -> file name of the images among ``names`` (the first in sorted order)."""
+    from .images import IMAGE_SUFFIXES
+
+    out: dict[str, str] = {}
+    for name in sorted(names):
+        p = Path(name)
+        if p.suffix.lower() in IMAGE_SUFFIXES:
+            out.setdefault(p.stem, name)
+    return out
+
+
 def linked_image(xml_path: Path, page: OcrPage,
-                 siblings: Iterable[str] | None = None) -> Path | None:
+                 siblings: dict[str, str] | None = None) -> Path | None:
     """The page image an OCR file belongs to, if it is on disk.
 
     Tried in order: the file name the XML gives (relative to the XML file, then its
-    base name beside the XML), then an image beside the XML with the same stem."""
+    base name beside the XML), then an image beside the XML with the same stem
+    (``siblings``: :func:`images_by_stem` of the XML's folder, computed once per folder)."""
     from .images import IMAGE_SUFFIXES
 
     folder = xml_path.parent
@@ -275,14 +288,11 @@ def linked_image(xml_path: Path, page: OcrPage,
             for candidate in (Path(os.path.normpath(folder / ref)), folder / Path(ref).name):
                 if candidate.suffix.lower() in IMAGE_SUFFIXES and candidate.is_file():
                     return candidate
-    names = siblings if siblings is not None else (p.name for p in folder.iterdir())
-    stem = xml_path.stem
-    for name in sorted(names):
-        p = Path(name)
-        if p.stem == stem and p.suffix.lower() in IMAGE_SUFFIXES:
-            candidate = folder / name
-            if candidate.is_file():
-                return candidate
+    if siblings is None:
+        siblings = images_by_stem(p.name for p in folder.iterdir())
+    name = siblings.get(xml_path.stem)
+    if name is not None and (folder / name).is_file():
+        return folder / name
     return None
 
 
@@ -297,7 +307,7 @@ def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
 
 
 def read_ocr_file(path: Path, root: Path, source: str, options: IngestOptions,
-                  siblings: Iterable[str] | None = None,
+                  siblings: dict[str, str] | None = None,
                   claimed: set[str] | None = None) -> Iterator[Record | Problem]:
     """One OCR XML file as one item (the linked page image when present).
 
