@@ -155,6 +155,7 @@ def test_iiif_annotation_page_follows_presentation_3(ws, tmp_path):
     assert targets == [CANVAS.format(1), CANVAS.format(2) + "#xywh=10,20,300,400"]
     with pytest.raises(PolicyError, match="HTTP"):
         export(ws, "iiif", tmp_path / "x.json", base_url="urn:x:")
+    assert not (tmp_path / "x.json").exists()
 
 
 def test_filter_list_is_everything_not_accepted_as_blank(ws, tmp_path):

@@ -289,13 +289,17 @@ def iiif_annotation(row: dict[str, Any], item: Item, base: str) -> dict[str, Any
     return anno
 
 
-def write_iiif(rows: Iterator[tuple[dict[str, Any], Item]], out: IO[str], *,
-               base: str, label: str) -> tuple[int, int]:
-    """A IIIF Presentation 3 AnnotationPage, streamed. Returns (written, skipped non-IIIF)."""
+def _check_iiif_base(base: str) -> None:
     if not base.startswith(("http://", "https://")):
         raise PolicyError(f"IIIF annotation ids must be HTTP(S) URIs; the base {base!r} is not",
                           hint="give --base-url https://your.site/annotations/ or set "
                                "[export] base_url in glamlab.toml")
+
+
+def write_iiif(rows: Iterator[tuple[dict[str, Any], Item]], out: IO[str], *,
+               base: str, label: str) -> tuple[int, int]:
+    """A IIIF Presentation 3 AnnotationPage, streamed. Returns (written, skipped non-IIIF)."""
+    _check_iiif_base(base)
     head = {"@context": [EXTENSION_CONTEXT, IIIF_CONTEXT], "id": f"{base}page",
             "type": "AnnotationPage", "label": {"en": [label]}}
     text = json.dumps(head, ensure_ascii=False)
@@ -366,6 +370,8 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     base = base_url or default_base(ws, fmt)
     if base_url and not base.endswith(("/", "#", ":")):
         base += "/"
+    if fmt == "iiif":
+        _check_iiif_base(base)
     to_stdout = out is None or str(out) == "-"
     if fmt == "parquet" and to_stdout:
         raise PolicyError("Parquet is binary: give a file with --out PATH.parquet")
