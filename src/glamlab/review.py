@@ -217,7 +217,7 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
                 results.append({"queue_id": queue_id, "ok": False, "reason": exc.message,
                                 "current": current})
                 continue
-            r = conn.execute(sa.select(t).where(t.c.id == queue_id)).first()
+            r = conn.execute(sa.select(t).where(t.c.id == queue_id)).one()
             final = d["label"]
             gold = None
             if action in ("accept", "correct") and final:
@@ -358,7 +358,7 @@ def _stratified(ws: Workspace, conn: sa.Connection, base: list[Any], pivot: str,
     ti = st.items
     if model_id is not None:  # strata: the current model's predicted label
         p = st.predictions
-        have = dict(conn.execute(sa.select(st.labels.c.label, sa.func.count())
+        have: dict[str, int] = dict(conn.execute(sa.select(st.labels.c.label, sa.func.count())
                                  .where(st.labels.c.active.is_(True))
                                  .group_by(st.labels.c.label)).all())
         join = ti.join(p, sa.and_(p.c.item_id == ti.c.item_id, p.c.model_id == model_id))
@@ -413,7 +413,7 @@ def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
             res = conn.execute(st.labels.insert().values(
                 item_id=item_id, label=lab, annotator=user, source="web", active=True,
                 created_at=stamp))
-            ids.append(res.inserted_primary_key[0])
+            ids.append(res.inserted_primary_key[0] if res.inserted_primary_key else None)
         existing = conn.execute(sa.select(st.splits.c.split)
                                 .where(st.splits.c.item_id == item_id)).scalar()
         if existing is None:

@@ -38,7 +38,7 @@ _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
 MIN_PASSWORD = 8
 # argon2id parameters (argon2-cffi's defaults, RFC 9106 "low memory"). Tests may lower them;
 # verifying reads the parameters from each stored hash, so old hashes keep working.
-HASH_PARAMS: dict[str, int] = {}
+HASH_PARAMS: dict[str, Any] = {}
 
 
 class UserError(GlamlabError):
