@@ -8,6 +8,7 @@ Keys (targets in brackets):
                                items x 1,000 resamples, median of runs                 [< 2 s]
   bootstrap_10k_multilabel_s   the same for a 20-label multi-label task (F1, P@k, R@k, NDCG)
   paired_bootstrap_10k_s       one paired comparison (difference + p-value), 10k x 1,000
+  slices_10k_8_values_s        one metadata field with 8 values: per-slice intervals and tests
   naive_loop_10k_s_estimated   peer: a Python loop of scikit-learn f1_score over resamples,
                                timed on 50 resamples and scaled to 1,000
   speedup_vs_naive_loop        naive estimate / bootstrap_10k_s
@@ -77,6 +78,12 @@ def bench_bootstrap(runs: int) -> dict[str, float]:
 
     multi_s = _timed(multi, runs)
 
+    from glamlab.evaluation.stats import bootstrap_counts, slice_metrics
+
+    W = bootstrap_counts(n, B, 1)
+    groups = [str(g) for g in rng.integers(0, 8, n)]
+    slices_s = _timed(lambda: slice_metrics(S_a, reduce, "f1_macro", groups, W=W), runs)
+
     from sklearn.metrics import f1_score
 
     def naive(resamples: int) -> None:
@@ -89,6 +96,7 @@ def bench_bootstrap(runs: int) -> dict[str, float]:
     naive_est = naive_50 * (B / 50)
     return {"bootstrap_10k_s": round(single, 4), "bootstrap_10k_multilabel_s": round(multi_s, 4),
             "paired_bootstrap_10k_s": round(paired, 4),
+            "slices_10k_8_values_s": round(slices_s, 4),
             "naive_loop_10k_s_estimated": round(naive_est, 3),
             "speedup_vs_naive_loop": round(naive_est / single, 1) if single else None}
 

@@ -165,13 +165,34 @@ def holm(pvalues: Sequence[float]) -> list[float]:
     return adjusted.tolist()
 
 
+def _random_subset_sums(S: np.ndarray, m: int, draws: int, rng: np.random.Generator,
+                        distinct: tuple[np.ndarray, np.ndarray] | None = None,
+                        chunk_cells: int = 4_000_000) -> np.ndarray:
+    """Summed statistics of ``draws`` random sets of ``m`` items drawn from all items
+    (with replacement: a bootstrap null for "a slice of this size"), in chunks.
+    ``distinct``: ``np.unique(S, axis=0, return_counts=True)``, computed once."""
+    n, d = S.shape
+    rows, counts = distinct if distinct is not None else np.unique(S, axis=0, return_counts=True)
+    if len(rows) * 4 <= n:
+        # few distinct rows (single-label: one per (truth, prediction) pair): a draw of m
+        # items is a multinomial draw over the distinct rows
+        return rng.multinomial(m, counts / n, size=draws).astype(np.float64) @ rows
+    out = np.empty((draws, d))
+    step = max(1, chunk_cells // max(1, m * d))
+    for lo in range(0, draws, step):
+        hi = min(draws, lo + step)
+        idx = rng.integers(0, n, size=(hi - lo, m))
+        out[lo:hi] = S[idx].sum(axis=1)
+    return out
+
+
 def slice_metrics(S: np.ndarray, reducer: Reducer, metric: str, values: Sequence[Any], *,
                   min_size: int = 20, n_perm: int = 1000, seed: int = 0, alpha: float = ALPHA,
                   W: np.ndarray | None = None) -> list[dict[str, Any]]:
     """The metric per slice (items sharing a value), each with a bootstrap interval,
-    and a one-sided permutation test of "this slice is worse than random slices of
-    the same size". p-values are Holm-adjusted over the tested slices; slices with
-    fewer than ``min_size`` items are shown but not tested."""
+    and a one-sided test of "this slice is worse than random sets of the same size
+    drawn from the whole test set". p-values are Holm-adjusted over the tested slices;
+    slices with fewer than ``min_size`` items are shown but not tested."""
     n = len(S)
     overall = float(reducer(S.sum(axis=0), float(n))[metric])
     keys = [("(none)" if v is None or v == "" else str(v)) for v in values]
@@ -182,6 +203,7 @@ def slice_metrics(S: np.ndarray, reducer: Reducer, metric: str, values: Sequence
     if W is None:
         W = bootstrap_counts(n, min(n_perm, 1000), seed)
     rows = []
+    distinct: tuple[np.ndarray, np.ndarray] | None = None
     for key, idx in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         ix = np.asarray(idx)
         m = len(ix)
@@ -193,10 +215,10 @@ def slice_metrics(S: np.ndarray, reducer: Reducer, metric: str, values: Sequence
         boot = reducer(Ws[keep] @ S[ix], Ws[keep].sum(axis=1))[metric]
         row["low"], row["high"] = interval(boot)
         if m >= min_size and m < n:
-            mask = np.zeros((n_perm, n), dtype=np.float64)
-            mask[:, :m] = 1.0
-            mask = rng.permuted(mask, axis=1)
-            random_values = reducer(mask @ S, float(m))[metric]
+            if distinct is None:
+                distinct = np.unique(S, axis=0, return_counts=True)
+            random_values = reducer(_random_subset_sums(S, m, n_perm, rng, distinct),
+                                    float(m))[metric]
             row["p_raw"] = float(((random_values <= value + 1e-12).sum() + 1) / (n_perm + 1))
         rows.append(row)
     tested = [r for r in rows if "p_raw" in r]
