@@ -7,7 +7,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from glamlab.actions import act, optimise, pick_threshold, plan, wilson
+from glamlab.actions import act, optimise, pick_threshold, plan, render, wilson
 from glamlab.actions.policy import load_policy
 from glamlab.errors import PolicyError
 
@@ -214,3 +214,19 @@ def test_multi_label_policy_per_label(make_ws):
     assert (by["people"]["accept"], by["people"]["review"]) == (1, 1)
     assert by["ships"]["reject"] == 2  # unlisted: default_action
     assert r["written"]["machine_metadata"] == 2
+
+
+def test_malformed_prediction_is_skipped_with_reason_and_the_rest_carry_on(pages):
+    _set_policy(pages, KNOWN_POLICY)
+    t = pages.store.t
+    with pages.store.write() as conn:
+        conn.execute(t.predictions.update().where(t.predictions.c.item_id == "c00")
+                     .values(label=None, score=None, scores={"blank": "high"}))
+        conn.execute(t.predictions.update().where(t.predictions.c.item_id == "c01")
+                     .values(score=1.7))
+    r = act(pages).to_dict()
+    assert [p["item_id"] for p in r["problems"]] == ["c00", "c01"]
+    assert "c00" in r["problems"][0]["reason"] and "glamlab run" in r["problems"][0]["fix"]
+    assert "not between 0 and 1" in r["problems"][1]["reason"]
+    assert r["counts"]["accept"] == 11 - 2  # both were accepts; every other item went on
+    assert "Skipped: prediction" in render(r)

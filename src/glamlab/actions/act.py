@@ -76,7 +76,18 @@ def resolve_model(ws: Workspace, spec: str | None = None,
 
 
 def _candidates(row: Any, multi_label: bool) -> list[tuple[str, float]]:
+    """(label, score) pairs the policy acts on. Raises ValueError for malformed scores."""
+    out = _raw_candidates(row, multi_label)
+    for label, score in out:
+        if not 0.0 <= score <= 1.0:  # also catches NaN
+            raise ValueError(f"score {score!r} for label {label!r} is not between 0 and 1")
+    return out
+
+
+def _raw_candidates(row: Any, multi_label: bool) -> list[tuple[str, float]]:
     scores = row.scores or {}
+    if not isinstance(scores, dict):
+        raise ValueError(f"scores must be a label -> score mapping, not {type(scores).__name__}")
     if multi_label:
         return sorted(((str(k), float(v)) for k, v in scores.items()), key=lambda kv: -kv[1])
     if row.label is not None:
@@ -95,8 +106,12 @@ def _item(row: Any) -> Item:
 
 
 def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safety, *,
-                   batch_size: int | None = None) -> Iterator[list[Decision]]:
-    """The model's predictions, in item order, as batches of decisions."""
+                   batch_size: int | None = None,
+                   problems: list[dict[str, Any]] | None = None) -> Iterator[list[Decision]]:
+    """The model's predictions, in item order, as batches of decisions.
+
+    A malformed prediction is skipped (added to ``problems`` with its item and the fix);
+    the rest carry on."""
     batch_size = batch_size or BATCH
     t = ws.store.t
     p, it = t.predictions, t.items
@@ -124,7 +139,16 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
         rows = [(r, items[r.item_id]) for r in preds if r.item_id in items]
         batch: list[Decision] = []
         for row, item in rows:
-            for label, score in _candidates(row, multi):
+            try:
+                candidates = _candidates(row, multi)
+            except (TypeError, ValueError, AttributeError) as exc:
+                if problems is not None:
+                    problems.append({
+                        "item_id": row.item_id, "prediction_id": row.id,
+                        "reason": f"prediction {row.id} of item {row.item_id}: {exc}",
+                        "fix": f"re-run the model on this item: glamlab run --model {mv.spec}"})
+                continue
+            for label, score in candidates:
                 action, reason = policy.decide(label, score)
                 hit = None
                 if action != "reject":
@@ -187,6 +211,7 @@ def frozen_test_candidates(ws: Workspace, mv: ModelVersion, gold: dict[str, set[
     t = ws.store.t
     out: list[tuple[str, str, float]] = []
     seen: set[str] = set()
+    malformed = 0
     ids = sorted(gold)
     multi = ws.card.multi_label
     for i in range(0, len(ids), 500):
@@ -197,11 +222,15 @@ def frozen_test_candidates(ws: Workspace, mv: ModelVersion, gold: dict[str, set[
                                 .where(t.predictions.c.model_id == mv.id,
                                        t.predictions.c.item_id.in_(chunk))).fetchall()
         for row in rows:
+            try:
+                out.extend((row.item_id, lab, s) for lab, s in _candidates(row, multi))
+            except (TypeError, ValueError, AttributeError):
+                malformed += 1  # predicted again below, when the model loads
+                continue
             seen.add(row.item_id)
-            out.extend((row.item_id, lab, s) for lab, s in _candidates(row, multi))
     missing = [i for i in ids if i not in seen]
     info: dict[str, Any] = {"test_items": len(ids), "stored": len(seen), "predicted_now": 0,
-                            "missing": len(missing)}
+                            "missing": len(missing), "malformed": malformed}
     if missing and predict_missing:
         try:
             from ..registry.models import load_model
@@ -272,6 +301,7 @@ class ActReport:
     review_hours: float = 0.0
     filter: dict[str, Any] | None = None
     policy: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    problems: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -286,7 +316,7 @@ class ActReport:
             "safety_counts": {a: sum(1 for h in self.safety_hits if h["safety_action"] == a)
                               for a in ("review", "suppress")},
             "written": self.written, "already_written": self.already_written,
-            "test": self.test, "policy": self.policy,
+            "test": self.test, "policy": self.policy, "problems": self.problems,
         }
 
 
@@ -301,7 +331,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
                        policy=policy.describe())
     report.items_total = ws.count_items()
     seen_items = 0
-    for batch in iter_decisions(ws, mv, policy, safety):
+    for batch in iter_decisions(ws, mv, policy, safety, problems=report.problems):
         seen_items += len({d.item.item_id for d in batch})
         for d in batch:
             report.counts[d.action] += 1
@@ -465,6 +495,11 @@ def render(report: dict[str, Any]) -> str:
             lines.append(f"  ... and {len(hits) - MAX_HITS_IN_TEXT} more (all of them with --json)")
     else:
         lines.append("Safety checks: no hits.")
+    for p in report.get("problems", [])[:MAX_HITS_IN_TEXT]:
+        lines.append(f"Skipped: {p['reason']} (fix: {p['fix']})")
+    if len(report.get("problems", [])) > MAX_HITS_IN_TEXT:
+        lines.append(f"  ... and {len(report['problems']) - MAX_HITS_IN_TEXT} more skipped "
+                     "predictions (all of them with --json)")
     if report["dry_run"]:
         lines.append("Nothing was written (dry run). Run glamlab act to write it.")
     else:
