@@ -164,3 +164,19 @@ def test_training_data_unpacks_as_items_and_labels(make_ws, tmp_path) -> None:
     items, labels = training_data(ws)
     assert len(items) == len(labels)
     assert all(gold[i.item_id] == y for i, y in zip(items, labels, strict=True))
+
+
+def test_baseline_reuse_notices_changed_rules(make_ws, tmp_path) -> None:
+    from glamlab.evaluation import fit_baselines
+
+    ws, _ = _labelled_ws(make_ws, tmp_path)
+    split_labels(ws, seed=0)
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\nlabel = "blank"\nmax_length = 3\n')
+    first, _ = fit_baselines(ws, rules_file=str(rules))
+    again, _ = fit_baselines(ws, rules_file=str(rules))
+    assert [c.spec for c in again] == [c.spec for c in first]  # nothing changed: reused
+    rules.write_text('[[rule]]\nlabel = "blank"\nmax_length = 9\n')
+    changed, _ = fit_baselines(ws, rules_file=str(rules))
+    specs = {c.name: c.spec for c in changed}
+    assert specs["rules"] == "rules@2" and specs["majority"] == "majority@1"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PredictorError
+from ..predictors.base import STATE_FILE
 from .splits import LabelledSet, training_data
 
 if TYPE_CHECKING:
@@ -70,8 +71,8 @@ def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
           reuse: bool = False) -> TrainResult:
     """Fit a registered predictor on the train split and save it as the next version
     of ``name``. The first version of a name becomes its ``champion``. With ``reuse``,
-    an identical earlier version (same predictor, parameters and training data) is
-    returned instead of saving a copy."""
+    an identical earlier version (same predictor, parameters, training data and learned
+    state, e.g. the same rules) is returned instead of saving a copy."""
     from ..predictors.registry import create
     from ..registry import get_model, list_models, save_model, set_alias
 
@@ -81,9 +82,11 @@ def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
     data = fit_on_train(ws, predictor, data)
     params_now = _jsonable(predictor.get_params())
     if reuse:
+        state = _state_sha256(predictor)
         for mv in reversed(list_models(ws)):
             if (mv.name == name and mv.predictor == predictor.name
-                    and mv.training_fingerprint == data.fingerprint and mv.params == params_now):
+                    and mv.training_fingerprint == data.fingerprint and mv.params == params_now
+                    and mv.artifacts.get(STATE_FILE) == state):
                 return TrainResult(model=mv, train_items=len(data), champion="champion" in
                                    mv.aliases, reused=True)
     has_champion = any(m.name == name and "champion" in m.aliases for m in list_models(ws))
@@ -100,6 +103,15 @@ def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
         champion = True
     return TrainResult(model=get_model(ws, mv.spec), train_items=len(data), champion=champion,
                        notes=notes)
+
+
+def _state_sha256(predictor: Predictor) -> str:
+    """sha256 of the learned state as :meth:`Predictor.save` writes it."""
+    import hashlib
+    import pickle
+
+    return hashlib.sha256(pickle.dumps(predictor.learned_state(),
+                                       protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
 
 
 def _jsonable(value: Any) -> Any:
