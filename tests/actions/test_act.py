@@ -230,3 +230,23 @@ def test_malformed_prediction_is_skipped_with_reason_and_the_rest_carry_on(pages
     assert "not between 0 and 1" in r["problems"][1]["reason"]
     assert r["counts"]["accept"] == 11 - 2  # both were accepts; every other item went on
     assert "Skipped: prediction" in render(r)
+
+
+def test_optimise_predicts_test_items_without_stored_predictions(make_ws):
+    """No run covered the test items: the saved model predicts them in memory."""
+    from glamlab.predictors.registry import create
+    from glamlab.registry import save_model
+
+    ws = make_ws("maj", labels=["blank", "content"])
+    add_items(ws, [{"item_id": f"i{k}"} for k in range(8)])
+    add_gold(ws, {"i0": "blank", "i1": "blank", "i2": "blank", "i3": "content"}, split="train")
+    add_gold(ws, {"i4": "blank", "i5": "blank", "i6": "blank", "i7": "content"}, split="test")
+    items = list(ws.items(ids=["i0", "i1", "i2", "i3"]))
+    predictor = create("majority").fit(items, ["blank", "blank", "blank", "content"],
+                                       classes=["blank", "content"])
+    save_model(ws, predictor, name="maj")
+    res = optimise(ws, target_precision=0.7, model="maj")
+    assert res["test"]["predicted_now"] == 4 and res["test"]["stored"] == 0
+    blank = next(r for r in res["labels"] if r["label"] == "blank")
+    assert (blank["correct"], blank["accepted"]) == (3, 4)
+    assert blank["threshold"] == pytest.approx(1.0)
