@@ -201,3 +201,19 @@ def test_cli_evaluate_json_and_html(lang_ws, tmp_path) -> None:
     res = runner.invoke(cli, [*w, "models", "--json"])
     scored = json.loads(res.stdout)
     assert all(m["score"] is not None for m in scored)
+
+
+def test_cli_baseline_with_rules_reports_each_rule(lang_ws, tmp_path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[[rule]]\nname = \"en-words\"\nlabel = \"en\"\n"
+                     "text = '(?i)\\b(the|and|of)\\b'\n")
+    runner = CliRunner()
+    res = runner.invoke(cli, ["-w", str(lang_ws.root), "baseline", "--rules", str(rules),
+                              "--html", str(tmp_path / "b.html"), "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    (row,) = data["rules_report"]["rules"]
+    assert row["rule"] == "en-words" and row["correct"] > 0
+    assert {r["candidate"] for r in data["leaderboard"]} == {"prior", "majority", "rules"}
+    html = (tmp_path / "b.html").read_text()
+    assert "<h2>Rules</h2>" in html and "en-words" in html

@@ -62,7 +62,12 @@ def baseline(ctx: click.Context, rules_file: str | None, threshold: str | None, 
         rules_file = str(Path(rules_file).resolve())
     cands, rules = fit_baselines(ws, rules_file=rules_file, threshold=threshold, seed=seed)
     result = evaluate(ws, cands, seed=seed, progress=show_progress(as_json))
-    written = _write_html(ws, result, html)
+    written = None
+    if html:
+        from ..evaluation.report import rules_section, write_report
+
+        written = str(write_report(result, html, workspace=str(ws.root),
+                                   extra=[rules_section(rules)] if rules else None))
     data = result.to_dict()
     data["rules_report"] = rules or None
     data["html"] = written
@@ -117,13 +122,16 @@ def train(ctx: click.Context, predictor: str, name: str | None, params: tuple[st
 @click.option("--min-slice", type=int, default=20, show_default=True,
               help="Smallest slice that is tested for being worse than the whole.")
 @click.option("--n-boot", type=int, default=1000, show_default=True, help="Bootstrap resamples.")
+@click.option("--threshold", type=float, default=0.5, show_default=True,
+              help="Multi-label: a label is predicted when its score reaches this.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--html", type=click.Path(dir_okay=False), default=None,
               help="Write a self-contained HTML report to this file.")
 @json_option
 @click.pass_context
 def evaluate(ctx: click.Context, models: tuple[str, ...], slices: tuple[str, ...],
-             min_slice: int, n_boot: int, seed: int, html: str | None, as_json: bool) -> None:
+             min_slice: int, n_boot: int, threshold: float, seed: int, html: str | None,
+             as_json: bool) -> None:
     """Evaluate baselines and models (MODEL: NAME, NAME@ALIAS or NAME@N; default: every
     saved model) on the frozen test split: leaderboard, intervals, paired comparisons,
     slices, and a verdict."""
@@ -147,7 +155,7 @@ def evaluate(ctx: click.Context, models: tuple[str, ...], slices: tuple[str, ...
         cands = base + cands
     result = run_evaluation(ws, cands, n_boot=n_boot, seed=seed,
                             slice_fields=list(slices) or None, min_slice=min_slice,
-                            progress=show_progress(as_json))
+                            progress=show_progress(as_json), threshold=threshold)
     written = _write_html(ws, result, html)
     data = result.to_dict()
     data["html"] = written

@@ -117,7 +117,24 @@ def report_sections(result: EvaluationResult, *, title_prefix: str = "") -> list
     return sections
 
 
-def write_report(result: EvaluationResult, path: str | Path, *, workspace: str = "") -> Path:
-    return write_page(path, "glamlab evaluation", report_sections(result),
+def rules_section(rules: dict[str, Any]) -> Section:
+    """The rules baseline's per-rule summary (coverage, overlaps, conflicts, accuracy)."""
+    return Section(
+        "Rules", html=table_html(rules["rules"], ["rule", "label", "priority", "coverage",
+                                                  "overlaps", "conflicts", "correct",
+                                                  "incorrect", "empirical_accuracy"]),
+        note=f"On the {rules['labelled']:,} labelled training items; any rule fires on "
+             f"{rules['coverage']:.0%} of them ({rules['abstained']:,} left to the default "
+             f"{rules['default']!r}). Coverage, overlaps and conflicts are shares of items.")
+
+
+def write_report(result: EvaluationResult, path: str | Path, *, workspace: str = "",
+                 extra: list[Section] | None = None) -> Path:
+    """Write the report; ``extra`` sections (e.g. :func:`rules_section`) go after the
+    leaderboard's comparisons."""
+    sections = report_sections(result)
+    if extra:
+        sections = sections[:3] + list(extra) + sections[3:]
+    return write_page(path, "glamlab evaluation", sections,
                       subtitle=(f"{workspace} - " if workspace else "")
                       + f"{result.test_items:,} test items, metric {result.metric}")
