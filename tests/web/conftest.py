@@ -3,7 +3,9 @@ images), users of each role, a saved model, predictions and a review queue."""
 
 from __future__ import annotations
 
+import os
 import random
+import shutil
 import socket
 import threading
 import time
@@ -15,6 +17,7 @@ import pytest
 from glamlab.demo import demo_data
 
 PASSWORD = "correct horse battery"
+CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 USERS = {"ada": "admin", "rey": "reviewer", "rob": "reviewer", "val": "viewer"}
 
 
@@ -61,17 +64,13 @@ def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     """Real argon2id hashes, with small parameters so the tests stay fast."""
     from glamlab import users
 
-    monkeypatch.setattr(users, "HASH_PARAMS", {"time_cost": 1, "memory_cost": 1024,
-                                               "parallelism": 1})
+    monkeypatch.setattr(users, "HASH_PARAMS", CHEAP_ARGON2)
     monkeypatch.setattr(users, "_DUMMY", [])
 
 
-@pytest.fixture
-def web_ws(make_ws: Any) -> Any:
+def _build(ws: Any) -> Any:
     from glamlab.users import add_user
 
-    ws = make_ws("web", task="illustrations", modality="image",
-                 labels=["graphic", "no_graphic"], need="Find the pages with pictures.")
     d = demo_data("illustrations")
     ws.ingest([str(d / "labels.csv")], id_column="id", image_column="path")
     for name, role in USERS.items():
@@ -79,10 +78,57 @@ def web_ws(make_ws: Any) -> Any:
     return ws
 
 
+WEB_WS = {"task": "illustrations", "modality": "image", "labels": ["graphic", "no_graphic"],
+          "need": "Find the pages with pictures."}
+
+
+@pytest.fixture(scope="session")
+def _templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path] | None:
+    """Built once per session on SQLite, then copied for each test (fast); PostgreSQL runs
+    build each workspace afresh."""
+    if os.environ.get("GLAMLAB_TEST_PG"):
+        return None
+    from glamlab import Workspace, users
+
+    saved = users.HASH_PARAMS
+    users.HASH_PARAMS = CHEAP_ARGON2
+    try:
+        root = tmp_path_factory.mktemp("web-templates")
+        with Workspace.init(root / "web", **WEB_WS) as ws:
+            _build(ws)
+        shutil.copytree(root / "web", root / "queued")
+        with Workspace.open(root / "queued") as ws:
+            seed_queue(ws)
+    finally:
+        users.HASH_PARAMS = saved
+    return {"web": root / "web", "queued": root / "queued"}
+
+
+def _from_template(kind: str, templates: dict[str, Path] | None, make_ws: Any,
+                   tmp_path: Path) -> Any:
+    from glamlab import Workspace
+
+    if templates is None:
+        ws = _build(make_ws("web", **WEB_WS))
+        if kind == "queued":
+            seed_queue(ws)
+        return ws
+    shutil.copytree(templates[kind], tmp_path / kind)
+    return Workspace.open(tmp_path / kind)
+
+
 @pytest.fixture
-def queued_ws(web_ws: Any) -> Any:
-    seed_queue(web_ws)
-    return web_ws
+def web_ws(_templates: Any, make_ws: Any, tmp_path: Path) -> Any:
+    ws = _from_template("web", _templates, make_ws, tmp_path)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def queued_ws(_templates: Any, make_ws: Any, tmp_path: Path) -> Any:
+    ws = _from_template("queued", _templates, make_ws, tmp_path)
+    yield ws
+    ws.close()
 
 
 def login(client: Any, username: str, password: str = PASSWORD) -> Any:
