@@ -55,3 +55,32 @@ def test_readers_not_blocked_by_writer(make_ws):
         # a reader in the same process sees the committed state, without waiting
         with ws.store.read() as r:
             assert r.execute(sa.select(sa.func.count()).select_from(s.audit_log)).scalar() >= 1
+
+
+def test_same_limits_on_both_stores(make_ws):
+    """Values SQLite takes must fit PostgreSQL too: 64-bit integers, long text, JSON that
+    is compared, grouped and filtered."""
+    ws = make_ws()
+    big = 2**40
+    with ws.store.write() as conn:
+        for i in range(3):
+            conn.execute(s.items.insert().values(
+                item_id="x" * 600 + str(i), modality="text", source_kind="text", source="s",
+                content_hash="0" * 64, width=big, meta={"shelf": "A" if i else "B", "n": [i]},
+                created_at=now()))
+        conn.execute(s.labels.insert().values(item_id="x", label="l" * 300, created_at=now()))
+        conn.execute(s.review_queue.insert().values(id=big, item_id="x", created_at=now()))
+    with ws.store.read() as conn:
+        assert conn.execute(sa.select(s.review_queue.c.id).where(
+            s.review_queue.c.id == big)).scalar_one() == big
+        # DISTINCT / GROUP BY on a JSON column (json has no equality operator on PostgreSQL)
+        metas = conn.execute(sa.select(s.items.c.meta).distinct()).scalars().all()
+        assert len(metas) == 3
+        # one expression object in SELECT and GROUP BY: two separate meta["shelf"] would be
+        # two bind parameters, which PostgreSQL cannot tell are the same expression
+        shelf = s.items.c.meta["shelf"].as_string().label("shelf")
+        groups = conn.execute(sa.select(shelf, sa.func.count()).group_by(shelf)).all()
+        assert sorted(groups) == [("A", 2), ("B", 1)]
+        # a key lookup larger than a 32-bit integer is just "not found"
+        assert conn.execute(sa.select(s.runs).where(s.runs.c.id == 2**33)).first() is None
+    assert ws.count_items(where={"shelf": "A"}) == 2
