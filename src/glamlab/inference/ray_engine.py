@@ -5,6 +5,11 @@ artifact files travel with the job, so nodes need no shared disk), predicts batc
 through the same :func:`~glamlab.inference.worker.predict_batch` as the local engine,
 and the driver streams the results back into the run's single writer. The plan is
 sent in chunks so the driver's memory stays bounded on large collections.
+
+Differences from the local engine: a batch that fails is retried item by item inside the
+actor as usual, but there is no per-item time limit (Ray restarts actors that die, and
+their batches are retried by Ray Data); Ctrl-C stops between result batches, and results
+computed but not yet written are simply predicted again by the next run.
 """
 
 from __future__ import annotations
