@@ -8,6 +8,9 @@ written by a newer glamlab: we refuse to touch it (:class:`SchemaTooNew`).
 Rules for writing one:
 - never edit a migration that has shipped; add a new one;
 - use only portable operations (they run on SQLite and PostgreSQL);
+- declare columns with :data:`schema.JSON`, :data:`schema.Int` and :func:`schema.Str`
+  rather than ``sa.JSON`` / ``sa.Integer`` / ``sa.String(n)``: they map to ``jsonb``,
+  ``bigint`` and ``text`` on PostgreSQL, so a value behaves the same on both stores;
 - a migration that adds a column or table must also change :mod:`.schema`, and
   must be idempotent (use :func:`add_column_if_missing` / :func:`create_table_if_missing`),
   because a new database gets the current schema from the initial migration's tables.
