@@ -427,3 +427,17 @@ def test_queue_counts_follow_decisions_and_new_rows(client_for: Any, queued_ws: 
             item_id=row["item_id"], label="graphic", score=0.5, kind="recheck", status="open",
             version=1, created_at=now()))
     assert shown() == (total, 1)
+
+
+def test_iiif_items_use_their_image_service(client_for: Any, queued_ws: Any) -> None:
+    from glamlab.store import now
+
+    with queued_ws.store.write() as conn:
+        conn.execute(queued_ws.store.t.items.insert().values(
+            item_id="https://example.org/canvas/1", version=1, is_current=True,
+            modality="image", source_kind="iiif", source="manifest.json",
+            uri="https://iiif.example.org/iiif/abc/full/max/0/default.jpg", content_hash="c1",
+            meta={"image_service": "https://iiif.example.org/iiif/abc", "image_api": 3},
+            created_at=now()))
+    html = client_for("val").get("/items/https://example.org/canvas/1").text
+    assert 'src="https://iiif.example.org/iiif/abc/full/!1600,1600/0/default.jpg"' in html
