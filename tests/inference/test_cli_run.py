@@ -56,7 +56,6 @@ def test_run_and_runs_commands(text_ws, capsys):
     assert [f["item_id"] for f in json.loads(out)] == [text_ws.ids[7]]
 
 
-@pytest.mark.filterwarnings("ignore:Column-expression-level unary distinct")  # registry's
 def test_unknown_model_is_one_clear_error(text_ws, capsys):
     save_hash_model(text_ws)
     code, out, err = _cli(capsys, "-w", str(text_ws.root), "run", "--model", "hsah@champion")

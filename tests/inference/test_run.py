@@ -85,6 +85,10 @@ def test_item_query_filters_on_metadata_labels_and_predictions(text_ws):
     assert r4.done == len(other_a - hash_a)
     with pytest.raises(RunError, match="cannot read the item query term"):
         run(text_ws, "hash", "collection", workers=0)
+    runs_before = len(list_runs(text_ws))
+    with pytest.raises(ModelNotFound, match="no model 'ghost'"):
+        run(text_ws, "hash", "pred.ghost=a", workers=0)
+    assert len(list_runs(text_ws)) == runs_before  # refused before a run was started
 
 
 def test_bad_items_are_recorded_and_the_run_goes_on(text_ws):
@@ -136,9 +140,6 @@ def test_vanished_and_corrupt_images_are_recorded(make_ws, tmp_path):
     assert all("cannot" in r or "missing" in r for r in reasons.values()), reasons
 
 
-# glamlab.registry.get_model builds its "known models" hint with select(distinct(col)),
-# which SQLAlchemy 2.1 warns about; reported to the registry's owner, not ours to edit.
-@pytest.mark.filterwarnings("ignore:Column-expression-level unary distinct")
 def test_unknown_model_and_missing_champion_are_clear_errors(text_ws):
     save_hash_model(text_ws)
     with pytest.raises(ModelNotFound, match="no model 'nope'") as exc:
@@ -207,6 +208,7 @@ def test_ctrl_c_stops_after_the_current_batch_and_resume_finishes(text_ws):
     second = run(text_ws, "hash", workers=2, batch_size=5, resume=True)
     assert second.run_id == first.run_id and second.resumed
     assert (second.status, second.planned, second.done) == ("done", 60, 60)
+    assert second.skipped == 0  # its own earlier batches are not "skipped"
     rows = _predictions(text_ws)
     assert len(rows) == 60 and len({r["item_id"] for r in rows}) == 60
 

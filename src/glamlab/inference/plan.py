@@ -126,12 +126,16 @@ class Plan:
             return int(conn.execute(sa.select(sa.func.count()).select_from(items)
                                     .where(*self._clauses)).scalar() or 0)
 
-    def already_predicted(self) -> int:
-        """Matching items this model version has predicted before (skipped)."""
+    def already_predicted(self, *, exclude_run_id: int | None = None) -> int:
+        """Matching items this model version predicted before (in runs other than
+        ``exclude_run_id``): the ones a run skips."""
         t = self.ws.store.t
         clauses = self._clauses[:-1] if self.skip_failed_run_id is None else self._clauses[:-2]
-        clauses = [*clauses, sa.exists().where(t.predictions.c.item_id == t.items.c.item_id,
-                                               t.predictions.c.model_id == self.model_id)]
+        done = [t.predictions.c.item_id == t.items.c.item_id,
+                t.predictions.c.model_id == self.model_id]
+        if exclude_run_id is not None:
+            done.append(t.predictions.c.run_id != exclude_run_id)
+        clauses = [*clauses, sa.exists().where(*done)]
         with self.ws.store.read() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(t.items)
                                     .where(*clauses)).scalar() or 0)

@@ -146,7 +146,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     version instead of starting a new one (a new run also skips what is predicted).
     ``force``: predict again items this model version has already predicted.
     """
-    from ..registry import load_model
+    from ..registry import get_model, load_model
 
     if engine not in ENGINES:
         raise RunError(f"unknown engine {engine!r}", hint="use --engine local or --engine ray")
@@ -160,6 +160,8 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     if bs < 1:
         raise RunError("the batch size must be at least 1", hint="use --batch-size 256")
     query = parse_query(items)
+    for other, _label in query.predicted:
+        get_model(ws, other)  # an unknown model in the query fails before the run starts
     stored_query = {"items": query.text, "force": force, "batch_size": bs}
     writer, resumed = RunWriter.acquire(ws.store, model_id=mv.id, spec=mv.spec, engine=engine,
                                         workers=workers, query=stored_query, resume=resume,
@@ -178,7 +180,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         plan = Plan(ws, query, mv.id, force_run_id=writer.run_id if force else None,
                     skip_failed_run_id=writer.run_id if resumed else None)
         remaining = plan.count()
-        skipped = 0 if force else plan.already_predicted()
+        skipped = 0 if force else plan.already_predicted(exclude_run_id=writer.run_id)
         writer.set_planned(row.done + row.failed + remaining)
         ref = ModelRef(model_id=mv.id, spec=mv.spec, cls=class_path(predictor),
                        folder=str(ws.root / (mv.path or "")), threshold=threshold)
