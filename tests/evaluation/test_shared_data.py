@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 
-
 from glamlab.evaluation import evaluate, fit_baselines
 from glamlab.tasks import import_labels, split_labels, split_of
 from tests.tasks.helpers import add_csv_items, write_csv

@@ -10,6 +10,7 @@ from scipy import stats as sps
 
 from glamlab.evaluation import metrics as M
 from glamlab.evaluation.stats import (
+    Resamples,
     bootstrap_ci,
     bootstrap_counts,
     format_p,
@@ -33,10 +34,19 @@ def _case(n: int, acc: float, seed: int = 1, k: int = 2):
 
 
 def test_bootstrap_counts_rows_are_resamples() -> None:
-    W = bootstrap_counts(50, 200, seed=3)
+    W = bootstrap_counts(50, 200, seed=3).matrix()
     assert W.shape == (200, 50)
     np.testing.assert_array_equal(W.sum(axis=1), 50)
     assert (W >= 0).all()
+
+
+def test_chunked_resamples_match_their_matrix_and_are_seeded() -> None:
+    S = np.random.default_rng(0).random((300, 4))
+    small = Resamples(300, 50, seed=2, max_cells=300 * 7)  # chunks of 7 resamples
+    assert small.chunk == 7
+    np.testing.assert_allclose(small @ S, small.matrix() @ S)
+    np.testing.assert_array_equal(small.matrix(), Resamples(300, 50, 2, 300 * 7).matrix())
+    assert not np.array_equal(small.matrix(), Resamples(300, 50, 3, 300 * 7).matrix())
 
 
 def test_vectorised_bootstrap_equals_the_naive_loop() -> None:
@@ -46,8 +56,8 @@ def test_vectorised_bootstrap_equals_the_naive_loop() -> None:
     n_boot, seed, n = 300, 7, len(t)
     ci = bootstrap_ci(S, reduce, ["accuracy", "f1_macro"], n_boot=n_boot, seed=seed)
     # the same draws, one resample at a time, through the scikit-learn-checked metrics
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, n, size=(n_boot, n))
+    W = bootstrap_counts(n, n_boot, seed).matrix().astype(int)
+    draws = [np.repeat(np.arange(n), row) for row in W]
     accs = [M.accuracy(list(t[d]), list(p[d])) for d in draws]
     f1s = [M.f1(list(t[d]), list(p[d]), "macro") for d in draws]
     assert ci["accuracy"]["low"] == pytest.approx(np.percentile(accs, 2.5))

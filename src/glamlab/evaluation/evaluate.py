@@ -21,6 +21,7 @@ from .predict import predict_items
 from .stats import (
     ALPHA,
     Comparison,
+    Resamples,
     bootstrap_ci,
     bootstrap_counts,
     format_p,
@@ -308,7 +309,7 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
             raise EvaluationError(f"no test item has the metadata field {f!r}",
                                   hint="check the field name with glamlab items show ITEM_ID")
         best.slices[f] = slice_metrics(S_all[best.name], reduce, metric, values,
-                                       min_size=min_slice, seed=seed, W=W)
+                                       min_size=min_slice, seed=seed, n_boot=n_boot)
     verdict = _verdict(results, comparisons, metric, k)
     for c in results:
         if c.failures:
@@ -343,7 +344,7 @@ def _best(results: Sequence[CandidateResult], metric: str,
 
 def _compare(results: list[CandidateResult], S: dict[str, np.ndarray],
              correct: dict[str, np.ndarray], reduce: Any, metric: str,
-             W: np.ndarray) -> list[Comparison]:
+             W: Resamples) -> list[Comparison]:
     """Each model against each baseline; without models, the best baseline against the
     others."""
     models = [c for c in results if c.kind == "model"]

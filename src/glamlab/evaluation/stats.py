@@ -3,12 +3,13 @@ McNemar's test, and slices that fare worse than the whole.
 
 All resampling is vectorised: a resample is a row of item counts ``W`` (B, n), so
 the summed statistics of every resample are ``W @ S`` for a per-item statistics
-matrix ``S`` (see :mod:`.metrics`). Pairs of candidates share the same ``W``.
+matrix ``S`` (see :mod:`.metrics`). Pairs of candidates share the same resamples.
+:class:`Resamples` builds ``W`` in chunks, so memory stays bounded for large test sets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,18 +19,67 @@ Reducer = Callable[[np.ndarray, Any], dict[str, np.ndarray]]
 ALPHA = 0.05
 
 
-def bootstrap_counts(n: int, n_boot: int = 1000, seed: int = 0) -> np.ndarray:
-    """(n_boot, n) counts: how often each item is drawn in each resample."""
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, n, size=(n_boot, n), dtype=np.int64)
-    draws += (np.arange(n_boot, dtype=np.int64) * n)[:, None]
-    return np.bincount(draws.ravel(), minlength=n_boot * n).reshape(n_boot, n).astype(np.float64)
+class Resamples:
+    """``n_boot`` bootstrap resamples of ``n`` items as rows of item counts, made in
+    chunks of at most ``max_cells`` counts (kept when they fit in one chunk). The same
+    seed gives the same resamples, so candidates compared on it are paired."""
+
+    def __init__(self, n: int, n_boot: int = 1000, seed: int = 0,
+                 max_cells: int = 10_000_000):
+        self.n = int(n)
+        self.n_boot = int(n_boot)
+        self.seed = seed
+        self.chunk = max(1, min(self.n_boot, max_cells // max(1, self.n)))
+        self._cached: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return self.n_boot
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.n_boot, self.n)
+
+    def _make(self, index: int, rows: int) -> np.ndarray:
+        rng = np.random.default_rng([self.seed, index])
+        draws = rng.integers(0, self.n, size=(rows, self.n), dtype=np.int64)
+        draws += (np.arange(rows, dtype=np.int64) * self.n)[:, None]
+        return np.bincount(draws.ravel(), minlength=rows * self.n).reshape(
+            rows, self.n).astype(np.float64)
+
+    def chunks(self) -> Iterator[tuple[int, int, np.ndarray]]:
+        """(first row, end row, counts) per chunk."""
+        if self.chunk >= self.n_boot:
+            if self._cached is None:
+                self._cached = self._make(0, self.n_boot)
+            yield 0, self.n_boot, self._cached
+            return
+        for index, lo in enumerate(range(0, self.n_boot, self.chunk)):
+            hi = min(self.n_boot, lo + self.chunk)
+            yield lo, hi, self._make(index, hi - lo)
+
+    def __matmul__(self, S: np.ndarray) -> np.ndarray:
+        out = np.empty((self.n_boot, S.shape[1]))
+        for lo, hi, W in self.chunks():
+            out[lo:hi] = W @ S
+        return out
+
+    def totals(self) -> np.ndarray:
+        """Items per resample (always ``n``)."""
+        return np.full(self.n_boot, float(self.n))
+
+    def matrix(self) -> np.ndarray:
+        """All counts at once (for small cases and tests)."""
+        return np.vstack([W for _, _, W in self.chunks()])
 
 
-def resample_metrics(S: np.ndarray, reducer: Reducer, W: np.ndarray) -> dict[str, np.ndarray]:
+def bootstrap_counts(n: int, n_boot: int = 1000, seed: int = 0) -> Resamples:
+    """The resamples: how often each item is drawn in each of ``n_boot`` resamples."""
+    return Resamples(n, n_boot, seed)
+
+
+def resample_metrics(S: np.ndarray, reducer: Reducer, W: Resamples) -> dict[str, np.ndarray]:
     """Metrics for every resample (leading axis = resample)."""
-    sums = W @ S
-    return reducer(sums, W.sum(axis=1))
+    return reducer(W @ S, W.totals())
 
 
 def interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
@@ -38,7 +88,7 @@ def interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
 
 
 def bootstrap_ci(S: np.ndarray, reducer: Reducer, names: Sequence[str], *, n_boot: int = 1000,
-                 seed: int = 0, W: np.ndarray | None = None, level: float = 0.95
+                 seed: int = 0, W: Resamples | None = None, level: float = 0.95
                  ) -> dict[str, dict[str, float]]:
     """Point estimate and percentile interval for each named scalar metric."""
     point = reducer(S.sum(axis=0), float(len(S)))
@@ -52,7 +102,7 @@ def bootstrap_ci(S: np.ndarray, reducer: Reducer, names: Sequence[str], *, n_boo
     return out
 
 
-def per_label_ci(S: np.ndarray, reducer: Reducer, name: str, W: np.ndarray,
+def per_label_ci(S: np.ndarray, reducer: Reducer, name: str, W: Resamples,
                  level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Point values and interval bounds for a per-label metric (shape (L,))."""
     point = reducer(S.sum(axis=0), float(len(S)))[name]
@@ -103,7 +153,7 @@ def format_p(p: float, n_boot: int | None = None) -> str:
 
 
 def paired_bootstrap(S_a: np.ndarray, S_b: np.ndarray, reducer: Reducer, metric: str, *,
-                     W: np.ndarray | None = None, n_boot: int = 1000, seed: int = 0,
+                     W: Resamples | None = None, n_boot: int = 1000, seed: int = 0,
                      names: tuple[str, str] = ("A", "B")) -> Comparison:
     """Paired bootstrap on the difference ``metric(B) - metric(A)`` over the same items.
 
@@ -116,9 +166,10 @@ def paired_bootstrap(S_a: np.ndarray, S_b: np.ndarray, reducer: Reducer, metric:
         W = bootstrap_counts(n, n_boot, seed)
     a0 = float(reducer(S_a.sum(axis=0), float(n))[metric])
     b0 = float(reducer(S_b.sum(axis=0), float(n))[metric])
-    N = W.sum(axis=1)
-    da = reducer(W @ S_a, N)[metric]
-    db = reducer(W @ S_b, N)[metric]
+    N = W.totals()
+    both = W @ np.hstack([S_a, S_b])  # one pass over the resamples for the pair
+    da = reducer(both[:, : S_a.shape[1]], N)[metric]
+    db = reducer(both[:, S_a.shape[1] :], N)[metric]
     diff = db - da
     observed = b0 - a0
     B = len(W)
@@ -188,7 +239,7 @@ def _random_subset_sums(S: np.ndarray, m: int, draws: int, rng: np.random.Genera
 
 def slice_metrics(S: np.ndarray, reducer: Reducer, metric: str, values: Sequence[Any], *,
                   min_size: int = 20, n_perm: int = 1000, seed: int = 0, alpha: float = ALPHA,
-                  W: np.ndarray | None = None) -> list[dict[str, Any]]:
+                  n_boot: int = 1000) -> list[dict[str, Any]]:
     """The metric per slice (items sharing a value), each with a bootstrap interval,
     and a one-sided test of "this slice is worse than random sets of the same size
     drawn from the whole test set". p-values are Holm-adjusted over the tested slices;
@@ -200,8 +251,6 @@ def slice_metrics(S: np.ndarray, reducer: Reducer, metric: str, values: Sequence
     for i, k in enumerate(keys):
         groups.setdefault(k, []).append(i)
     rng = np.random.default_rng(seed)
-    if W is None:
-        W = bootstrap_counts(n, min(n_perm, 1000), seed)
     rows = []
     distinct: tuple[np.ndarray, np.ndarray] | None = None
     for key, idx in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
@@ -210,9 +259,8 @@ def slice_metrics(S: np.ndarray, reducer: Reducer, metric: str, values: Sequence
         value = float(reducer(S[ix].sum(axis=0), float(m))[metric])
         row: dict[str, Any] = {"value": key, "items": m, metric: value,
                                "difference": value - overall}
-        Ws = W[:, ix]
-        keep = Ws.sum(axis=1) > 0
-        boot = reducer(Ws[keep] @ S[ix], Ws[keep].sum(axis=1))[metric]
+        Ws = Resamples(m, n_boot, seed)  # resampling within the slice
+        boot = reducer(Ws @ S[ix], Ws.totals())[metric]
         row["low"], row["high"] = interval(boot)
         if m >= min_size and m < n:
             if distinct is None:
