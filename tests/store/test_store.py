@@ -84,3 +84,44 @@ def test_same_limits_on_both_stores(make_ws):
         # a key lookup larger than a 32-bit integer is just "not found"
         assert conn.execute(sa.select(s.runs).where(s.runs.c.id == 2**33)).first() is None
     assert ws.count_items(where={"shelf": "A"}) == 2
+
+
+@pytest.mark.postgres
+def test_a_deadlocked_transaction_is_run_again(pg_db):
+    """Two writers lock two rows in opposite orders: PostgreSQL aborts one of them
+    (deadlock_detected) and Store.transaction runs it again; both changes land."""
+    import threading
+
+    store = Store(pg_db())
+    with store.write() as conn:
+        conn.execute(s.review_queue.insert(), [
+            {"id": i, "item_id": f"i{i}", "created_at": now()} for i in (1, 2)])
+    barrier = threading.Barrier(2, timeout=30)
+    tries = {"a": 0, "b": 0}
+    errors: list[BaseException] = []
+
+    def bump(name: str, first: int, second: int) -> None:
+        def work(conn: sa.Connection) -> None:
+            tries[name] += 1
+            q = s.review_queue
+            conn.execute(q.update().where(q.c.id == first).values(version=q.c.version + 1))
+            if tries[name] == 1:
+                barrier.wait()  # both hold their first row now
+            conn.execute(q.update().where(q.c.id == second).values(version=q.c.version + 1))
+
+        try:
+            store.transaction(work)
+        except BaseException as exc:  # noqa: BLE001 - checked below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=bump, args=("a", 1, 2)),
+               threading.Thread(target=bump, args=("b", 2, 1))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors, errors
+    assert sorted(tries.values()) == [1, 2]  # one of them was aborted and ran again
+    with store.read() as conn:
+        assert conn.execute(sa.select(s.review_queue.c.version)).scalars().all() == [3, 3]
+    store.dispose()

@@ -10,17 +10,24 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import threading
+import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
 
 from ..errors import DatabaseUnavailable, SchemaTooNew, StoreError
 from . import migrations, schema
+
+T = TypeVar("T")
+# PostgreSQL aborted the transaction and it may simply be run again.
+_RETRYABLE = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 
 # pg_advisory_xact_lock key held while migrating ("glamlab" in ASCII, truncated to int64).
 _MIGRATION_LOCK_KEY = 0x676C616D6C6162
@@ -179,6 +186,25 @@ class Store:
                 if exc.connection_invalidated:
                     raise self._unavailable(exc) from exc
                 raise
+
+    def transaction(self, fn: Callable[[sa.Connection], T], *, attempts: int = 4) -> T:
+        """Run ``fn(conn)`` in one write transaction and return its result.
+
+        On PostgreSQL a transaction can be aborted by the server because it deadlocked
+        with another one, or could not be serialised (SQLSTATE 40P01 / 40001); nothing of
+        it was stored, so it is run again, up to ``attempts`` times in all. ``fn`` must
+        therefore only touch the database. SQLite's writer never needs this.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.write() as conn:
+                    return fn(conn)
+            except sa.exc.DBAPIError as exc:
+                code = getattr(exc.orig, "sqlstate", None)
+                if self.is_sqlite or code not in _RETRYABLE or attempt == attempts:
+                    raise
+                time.sleep(random.uniform(0.01, 0.05) * attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _unavailable(self, exc: Exception) -> DatabaseUnavailable:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
