@@ -224,7 +224,8 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
                 gold = _gold_label(ws, conn, r.item_id, final, user, d["created_at"])
                 _confirm_metadata(ws, conn, r, final, user, d["created_at"])
             results.append({"queue_id": queue_id, "ok": True, "item_id": r.item_id,
-                            "action": action, "label": final, "version": r.version,
+                            "action": action, "label": final, "predicted": r.label,
+                            "version": r.version,
                             "decision_id": d["id"], "gold_label": gold})
     return results
 

@@ -94,6 +94,7 @@ class DecisionOut(BaseModel):
     item_id: str | None = None
     action: str | None = None
     label: str | None = None
+    predicted: str | None = None
     version: int | None = None
     decision_id: int | None = None
     gold_label: str | None = None
@@ -252,13 +253,9 @@ def post_decision(request: Request, body: DecisionIn,
                   user: User = Depends(api_writer("reviewer", "decide review items"))
                   ) -> dict[str, Any]:
     """Accept, reject or correct one queue item; ``seen_version`` must be the version you saw."""
-    ws = _ws(request)
-    t = ws.store.t.review_queue
-    with ws.store.read() as conn:
-        predicted = conn.execute(sa.select(t.c.label).where(t.c.id == body.queue_id)).scalar()
-    result = review.decide(ws, user.username, body.queue_id, body.action,
+    result = review.decide(_ws(request), user.username, body.queue_id, body.action,
                            body.seen_version, label=body.label)
-    request.app.state.queue_counts.decided([result], {body.queue_id: predicted})
+    request.app.state.queue_counts.decided([result])
     return result
 
 

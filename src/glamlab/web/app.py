@@ -109,7 +109,7 @@ class QueueCounts:
             self._key, self._at, self._counts = key, time.monotonic(), counts
         return {**counts, "by_label": dict(counts["by_label"])}
 
-    def decided(self, results: list[dict[str, Any]], predicted: dict[int, str | None]) -> None:
+    def decided(self, results: list[dict[str, Any]]) -> None:
         with self._lock:
             if not self._counts:
                 return
@@ -118,7 +118,7 @@ class QueueCounts:
                     continue
                 self._counts["open"] -= 1
                 self._counts["decisions"] += 1
-                lab = str(predicted.get(r["queue_id"]))
+                lab = str(r.get("predicted"))
                 if lab in self._counts["by_label"]:
                     self._counts["by_label"][lab] -= 1
 
@@ -357,10 +357,9 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
         except ValueError as exc:
             raise HTTPException(422, "malformed decision: reload the queue") from exc
         label = str(form.get(f"label_{queue_id}") or "") or None
-        predicted = review.queue_item(ws, queue_id)["label"]
         result = review.decide(ws, user.username, queue_id, action, version,
                                label=label if action == "correct" else None)
-        app.state.queue_counts.decided([result], {queue_id: predicted})
+        app.state.queue_counts.decided([result])
         return _back_to_queue(form, done=action)
 
     @app.post("/queue/bulk", include_in_schema=False)
@@ -375,9 +374,8 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
                 raise HTTPException(422, "malformed selection: reload the queue") from exc
         if not seen:
             return _back_to_queue(form, done="none-selected")
-        predicted = _predicted_labels(ws, [q for q, _v in seen])
         results = review.decide_many(ws, user.username, seen, "accept")
-        app.state.queue_counts.decided(results, predicted)
+        app.state.queue_counts.decided(results)
         bad = sum(1 for r in results if not r["ok"])
         return _back_to_queue(form, done=f"accepted-{len(results) - bad}", conflicts=bad or "")
 
@@ -452,15 +450,6 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
         return RedirectResponse("/admin?done=alias-set", 303)
 
     return app
-
-
-def _predicted_labels(ws: Workspace, queue_ids: list[int]) -> dict[int, str | None]:
-    import sqlalchemy as sa
-
-    t = ws.store.t.review_queue
-    with ws.store.read() as conn:
-        return {r.id: r.label for r in conn.execute(
-            sa.select(t.c.id, t.c.label).where(t.c.id.in_(queue_ids)))}
 
 
 def _safe_next(url: str) -> str:
