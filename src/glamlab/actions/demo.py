@@ -24,6 +24,7 @@ def _has_predictions(ws: Workspace) -> bool:
 def stage_act(ws: Workspace, say: Say) -> dict[str, Any]:
     """Choose thresholds (if the policy has none), dry-run the policy, then act."""
     from . import act, load_policy, optimise, plan
+    from .policy import fmt
 
     if not _has_predictions(ws):
         say("There are no predictions yet, so there is nothing to act on: skipping this step.")
@@ -46,11 +47,16 @@ def stage_act(ws: Workspace, say: Say) -> dict[str, Any]:
                         "these go to a reviewer")
                 else:
                     lo, hi = r["ci95"]
-                    say(f"  {r['label']}: automatic from score {r['threshold']:.3f} "
+                    say(f"  {r['label']}: automatic from score {fmt(r['threshold'])} "
                         f"({r['correct']} of {r['accepted']} right on the test split; 95% "
                         f"interval {lo:.0%} to {hi:.0%})")
             if not picked:
                 say("No label reaches that precision on this small test set.")
+            overall = res["overall"]
+            if overall["accepted"] and not overall["meets_target_at_lower_bound"]:
+                say(f"Caution: that rests on {overall['accepted']} test pages; the 95% interval "
+                    f"reaches down to {overall['ci95'][0]:.0%}. Label more test pages for a "
+                    "firmer figure.")
     report = plan(ws, dry_run=True).to_dict()
     out["dry_run"] = report
     c = report["counts"]
