@@ -95,7 +95,10 @@ def lease_queue(ws: Workspace, user: str, *, sort: str = "score", label: str | N
     """Lease up to ``limit`` open queue items to ``user`` and return them with their items.
 
     Items this user already holds come back again (a reload shows the same page); items
-    leased by someone else whose lease has not expired are never returned.
+    leased by someone else whose lease has not expired are never returned. The lease also
+    covers the next ``limit`` items (the next page), so a reviewer working down the page
+    reloads it without a write most of the time: only when the page reaches items not yet
+    held, or the leases are past half their time, are more leased.
     """
     t = ws.store.t.review_queue
     limit = max(1, min(int(limit), 500))
@@ -103,19 +106,27 @@ def lease_queue(ws: Workspace, user: str, *, sort: str = "score", label: str | N
     order = _order(t, sort)
     stamp = now()
     free = sa.or_(t.c.lease_owner.is_(None), t.c.lease_until < stamp, t.c.lease_owner == user)
+    fresh = stamp + timedelta(seconds=lease_s / 2)
+    with ws.store.read() as conn:  # the common case: the page is already ours
+        rows = conn.execute(sa.select(t).where(*clauses, free).order_by(*order)
+                            .limit(limit)).all()
+    if rows and all(r.lease_owner == user and r.lease_until and r.lease_until > fresh
+                    for r in rows):
+        return _with_items(ws, [dict(r._mapping) for r in rows])
     with ws.store.write() as conn:
         # Like glamlab.store.queue.lease, but in the reviewer's chosen order: candidates are
         # locked with FOR UPDATE SKIP LOCKED on PostgreSQL (the writer lock on SQLite), and
         # the UPDATE repeats the "free" test, so a row leased by someone else is never taken.
         ids = [r.id for r in conn.execute(
-            sa.select(t.c.id).where(*clauses, free).order_by(*order).limit(limit)
+            sa.select(t.c.id).where(*clauses, free).order_by(*order).limit(min(2 * limit, 1000))
             .with_for_update(skip_locked=True))]
         if not ids:
             return []
         conn.execute(t.update().where(t.c.id.in_(ids), t.c.status == "open", free)
                      .values(lease_owner=user, lease_until=stamp + timedelta(seconds=lease_s)))
         rows = conn.execute(sa.select(t).where(t.c.id.in_(ids), t.c.lease_owner == user,
-                                               t.c.status == "open").order_by(*order)).all()
+                                               t.c.status == "open").order_by(*order)
+                            .limit(limit)).all()
     return _with_items(ws, [dict(r._mapping) for r in rows])
 
 

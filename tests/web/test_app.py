@@ -441,3 +441,16 @@ def test_iiif_items_use_their_image_service(client_for: Any, queued_ws: Any) -> 
             created_at=now()))
     html = client_for("val").get("/items/https://example.org/canvas/1").text
     assert 'src="https://iiif.example.org/iiif/abc/full/!1600,1600/0/default.jpg"' in html
+
+
+def test_the_lease_covers_the_next_page(queued_ws: Any) -> None:
+    page = review.lease_queue(queued_ws, "rey", sort="score", limit=5)
+    other = review.lease_queue(queued_ws, "rob", sort="score", limit=5)
+    ids = [r["id"] for r in review.lease_queue(queued_ws, "val", sort="score", limit=200)]
+    # rey holds the first 10 (this page and the next); rob gets the 5 after them.
+    held = {r["id"] for r in page} | {r["id"] for r in other}
+    assert len(held) == 10 and not set(ids) & held
+    review.decide(queued_ws, "rey", page[0]["id"], "accept", page[0]["version"])
+    again = review.lease_queue(queued_ws, "rey", sort="score", limit=5)
+    assert [r["id"] for r in again[:4]] == [r["id"] for r in page[1:]]
+    assert again[4]["lease_owner"] == "rey" and again[4]["id"] not in {r["id"] for r in other}
