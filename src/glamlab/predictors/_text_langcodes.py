@@ -87,3 +87,10 @@ def to_639_3(code: str) -> str:
 
 def same_language(a: str | None, b: str | None) -> bool:
     return normalize(a) == normalize(b) != UND
+
+
+def is_language(code: str) -> bool:
+    """Whether a normalised code names a language (a known ISO 639-1/-3 code, or a
+    three-letter ISO 639-3 code), not ``und``."""
+    return code in _ONE_TO_THREE or code in _THREE_TO_ONE or (
+        len(code) == 3 and code.isalpha() and code.islower() and code != UND)

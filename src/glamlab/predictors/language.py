@@ -89,7 +89,7 @@ class LanguagePredictor(Predictor):
     # -- set-up -------------------------------------------------------------------
     def _fit(self, items: list[Item], Y: np.ndarray) -> None:
         self.codes_ = [codes.normalize(c) for c in self.classes_]
-        bad = [c for c, n in zip(self.classes_, self.codes_, strict=True) if n == codes.UND]
+        bad = [c for c, n in zip(self.classes_, self.codes_, strict=True) if not codes.is_language(n)]
         if bad:
             raise PredictorError(f"{self.name}: {bad} are not languages",
                                  hint="use ISO 639-1/-3 codes (en, fra) or English names as labels")

@@ -20,6 +20,15 @@ BUILTIN: dict[str, str] = {
     "prior": "glamlab.predictors.baselines:PriorPredictor",
     "rules": "glamlab.predictors.baselines:RulesPredictor",
     "threshold": "glamlab.predictors.baselines:ThresholdPredictor",
+    "lang-fasttext": "glamlab.predictors.language:FastTextLanguage",
+    "lang-langid": "glamlab.predictors.language:LangidLanguage",
+    "lang-lingua": "glamlab.predictors.language:LinguaLanguage",
+    "lang-lingua-low": "glamlab.predictors.language:LinguaLowLanguage",
+    "language": "glamlab.predictors.language:CombinedLanguage",
+    "text-e5": "glamlab.predictors.text:E5Classifier",
+    "text-minilm": "glamlab.predictors.text:MiniLMClassifier",
+    "text-tfidf": "glamlab.predictors.text:TextClassifier",
+    "text-zero-shot": "glamlab.predictors.text:ZeroShotClassifier",
 }
 
 

@@ -1,0 +1,116 @@
+"""Language identification: codes, OCR repair, bad input, peers, calibration, abstention."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from glamlab.errors import PredictorError
+from glamlab.items import Item
+from glamlab.predictors import _text_langcodes as codes
+from glamlab.predictors._text_normalize import prepare, repair_ocr
+from glamlab.predictors.language import PEERS, CombinedLanguage, LinguaLanguage
+
+LANGS = ["de", "en", "fi", "fr", "sv"]
+
+
+def items(*texts: object) -> list[Item]:
+    return [Item(item_id=f"t{i}", modality="text", text=t) for i, t in enumerate(texts)]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("en", "en"), ("EN", "en"), ("eng", "en"), ("en-GB", "en"), ("pt_BR", "pt"),
+    ("no", "nb"), ("nob", "nb"), ("__label__de", "de"), ("ger", "de"), ("BOKMAL", "nb"),
+    ("French", "fr"), ("grc", "grc"), ("", "und"), (None, "und"), ("zxx", "und"),
+])
+def test_codes_normalise(raw, want):
+    assert codes.normalize(raw) == want
+
+
+def test_codes_to_639_3():
+    assert [codes.to_639_3(c) for c in ("en", "nb", "fra", "und")] == ["eng", "nob", "fra", "und"]
+
+
+def test_ocr_repair():
+    assert repair_ocr("Die Ver¬ einigung der Gemeinſchaft") == "Die Vereinigung der Gemeinschaft"
+    assert repair_ocr("le ﬁls et la ﬂeur") == "le fils et la fleur"
+    assert repair_ocr("Verei-\nnigung |  ■ 1848 Seite") == "Vereinigung Seite"
+    assert repair_ocr("cœur et sæter") == "cœur et sæter"  # letters kept by default
+    assert repair_ocr("cœur et sæter", fold_ae_oe=True) == "coeur et saeter"
+
+
+@pytest.mark.parametrize(("raw", "reason"), [
+    ("", "empty text"), ("   \n\t ", "empty text"), (None, "no text"),
+    (bytes(range(256)) * 4, "binary"), ("\x00\x01\x02\x03garbage\x04\x05\x06\x07\x08" * 10, "binary"),
+    ("12345 67890 !!! ???", "too few letters"), ("Hello мир こんにちは world привет", "mixed scripts"),
+])
+def test_bad_input_gets_a_defined_answer(raw, reason):
+    check = prepare(raw)
+    assert check.abstain is not None and reason in check.abstain
+
+
+def test_huge_text_is_truncated_with_a_note():
+    check = prepare("the cat sat on the mat " * 500_000)  # ~11 MB
+    assert check.abstain is None
+    assert len(check.text) <= 20_000
+    assert check.notes and "truncated from 11,500,000" in check.notes[0]
+
+
+@pytest.fixture(scope="module")
+def combined() -> CombinedLanguage:
+    return CombinedLanguage().fit([], [], classes=LANGS)  # type: ignore[return-value]
+
+
+def test_combined_reads_clean_and_ocr_text(combined):
+    texts = ["The committee met on Tuesday to discuss the harbour.",
+             "Die Geſellſchaft hat beſchloſſen, die Ver¬ ſammlung zu vertagen.",
+             "Le conſeil municipal s'eſt réuni hier ſoir à la mairie.",
+             "Kunnallisvaltuusto kokoontui eilen illalla kaupungintalolla.",
+             "Styrelsen har beslutat att skjuta upp mötet till nästa vecka."]
+    assert combined.predict(items(*texts)) == ["en", "de", "fr", "fi", "sv"]
+    proba = combined.predict_proba(items(*texts))
+    assert np.allclose(proba.sum(axis=1), 1.0)
+
+
+def test_combined_abstains_on_bad_input_and_never_crashes(combined):
+    big = "Das ist ein ganz normaler deutscher Satz über das Wetter. " * 200_000  # ~11 MB
+    bad = items("", bytes(range(256)) * 8, "Hello мир こんにちは world привет", "?? 12", big)
+    proba = combined.predict_proba(bad)
+    assert np.allclose(proba[:4], 1 / len(LANGS))  # uniform: below any accept threshold
+    assert combined.predict(bad) == ["und", "und", "und", "und", "de"]
+    guesses = combined.detect(bad)
+    assert [g.language for g in guesses] == ["und", "und", "und", "und", "de"]
+    assert guesses[0].reason == "empty text"
+    assert "truncated" in guesses[4].notes[0]
+
+
+def test_peers_share_the_language_set():
+    for name, cls in PEERS.items():
+        peer = cls().fit([], [], classes=["eng", "German", "fr"])
+        assert peer.codes_ == ["en", "de", "fr"], name
+        p = peer.predict_proba(items("Guten Morgen, wie geht es Ihnen heute?"))
+        assert p.shape == (1, 3) and p[0].argmax() == 1, name
+
+
+def test_labels_that_are_not_languages_are_refused():
+    with pytest.raises(PredictorError, match="not languages"):
+        LinguaLanguage().fit([], [], classes=["blank", "content"])
+
+
+@pytest.mark.slow
+def test_fit_learns_weights_on_shared_data(shared_data, tmp_path):
+    with open(shared_data / "language_id" / "dev" / "labels.csv", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["label"] in LANGS]
+    train, test = rows[::2], rows[1::2]
+    model = CombinedLanguage().fit(items(*[r["path_or_text"] for r in train]),
+                                   [r["label"] for r in train], classes=LANGS)
+    assert model.fitted_on_ == len(train)
+    assert not np.allclose(model.weights_, CombinedLanguage().fit([], [], classes=LANGS).weights_)
+    pred = model.predict_proba(items(*[r["path_or_text"] for r in test])).argmax(axis=1)
+    acc = np.mean([LANGS[p] == r["label"] for p, r in zip(pred, test, strict=True)])
+    assert acc > 0.9
+    model.save(tmp_path / "m")
+    again = CombinedLanguage.load(tmp_path / "m")
+    assert np.allclose(again.weights_, model.weights_)
