@@ -30,7 +30,7 @@ METRICS = (
     "ndcg_at_k",
 )
 DEFAULT_MAX_IMAGE_PIXELS = 178_956_970  # Pillow's own default bomb limit
-_LABEL_RE = re.compile(r"^[^\s,|][^,|]*$")
+_LABEL_RE = re.compile(r"^[^\s|][^|\n]*$")
 
 
 @dataclass
@@ -64,7 +64,8 @@ class ProjectCard:
         for label in self.labels:
             if not _LABEL_RE.match(label) or label != label.strip():
                 raise ConfigError(
-                    f"label {label!r} is not usable: no commas, bars or surrounding spaces",
+                    f"label {label!r} is not usable: no '|' (it separates labels in CSV files), "
+                    "line breaks or surrounding spaces",
                     hint=f"rename it in [project] labels in {CONFIG_NAME}",
                 )
         if len(set(self.labels)) != len(self.labels):

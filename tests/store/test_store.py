@@ -125,3 +125,27 @@ def test_a_deadlocked_transaction_is_run_again(pg_db):
     with store.read() as conn:
         assert conn.execute(sa.select(s.review_queue.c.version)).scalars().all() == [3, 3]
     store.dispose()
+
+
+def test_labels_may_hold_commas_but_not_bars(make_ws):
+    from glamlab.errors import ConfigError
+
+    ws = make_ws(labels=["people", "emotions, concepts and ideas"], multi_label=True)
+    assert Workspace.open(ws.root, db=None if ws.store.is_sqlite else ws.store.url
+                          ).card.labels[1] == "emotions, concepts and ideas"
+    with pytest.raises(ConfigError):
+        make_ws("bad", labels=["a|b", "c"])
+
+
+def test_cli_labels_split_on_bar_when_present(tmp_path):
+    from click.testing import CliRunner
+
+    from glamlab.cli import cli
+
+    r = CliRunner().invoke(cli, ["-w", str(tmp_path / "w"), "init", "--task", "s", "--modality",
+                                 "text", "--multi-label", "--labels",
+                                 "people|emotions, concepts and ideas"])
+    assert r.exit_code == 0, r.output
+    ws = Workspace.open(tmp_path / "w")
+    assert ws.card.labels == ["people", "emotions, concepts and ideas"]
+    ws.close()

@@ -23,8 +23,9 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], id_column: str | None,
     SOURCES may be:
       folders of images (JPEG, PNG, TIFF incl. multi-page, JPEG 2000)
       IIIF Presentation manifests v2/v3 (file or http(s) URL)
-      ALTO (v2-v4) or PAGE XML files, linked to their page images
-      plain text files; CSV, JSONL or Parquet with --id-column/--text-column
+      ALTO (v1-v4) or PAGE XML files, linked to their page images; METS
+      plain text files; CSV, TSV, JSONL or Parquet with --id-column/--text-column
+      (and --image-column for a column of image paths)
 
     Idempotent: re-ingesting adds nothing, changed content becomes a new version.
     Bad input is recorded and skipped; see it with `glamlab items --errors`.

@@ -13,7 +13,9 @@ from ._common import emit, json_option, open_ws
 @click.argument("directory", default=None, required=False, type=click.Path(file_okay=False))
 @click.option("--task", required=True, help="A short name for what is predicted, e.g. blank-pages.")
 @click.option("--modality", type=click.Choice(["image", "text"]), required=True)
-@click.option("--labels", required=True, help="Comma-separated labels, e.g. blank,content.")
+@click.option("--labels", required=True,
+              help="Labels separated by commas (blank,content), or by '|' when a label "
+                   "itself holds a comma ('people|emotions, concepts and ideas').")
 @click.option("--multi-label", is_flag=True, help="An item may carry several labels.")
 @click.option("--metric", default=None, help="Headline metric (default f1_macro, or f1_samples "
               "for multi-label).")
@@ -35,7 +37,7 @@ def init(ctx: click.Context, directory: str | None, task: str, modality: str, la
 
     obj = ctx.find_root().obj
     ws = Workspace.init(directory or obj["workspace"], task=task, modality=modality,
-                        labels=labels.split(","), multi_label=multi_label, metric=metric,
+                        labels=labels.split("|" if "|" in labels else ","), multi_label=multi_label, metric=metric,
                         need=need, positive_label=positive_label, price_per_item=price_per_item,
                         db=obj.get("db"))
     data = {"workspace": str(ws.root), "task": task, "labels": ws.card.labels,
