@@ -38,8 +38,10 @@ def project(name: str) -> DemoProject:
             name=name,
             init={"task": "illustrations", "modality": "image", "labels": ["graphic", "no_graphic"],
                   "need": "Find the pages with pictures (woodcuts, miniatures, ornaments) among "
-                          "our digitised early printed books and manuscripts.",
-                  "positive_label": "graphic"},
+                          "our digitised early printed books and manuscripts, and send only "
+                          "those to the paid picture-description service (0.04 EUR a page).",
+                  # the filter withholds pages the model is sure have no picture
+                  "positive_label": "no_graphic", "price_per_item": 0.04},
             ingest=[str(d / "labels.csv")],
             ingest_options={"id_column": "id", "image_column": "path"},
         )
