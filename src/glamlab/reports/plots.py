@@ -120,7 +120,7 @@ def heatmap(matrix: Sequence[Sequence[float]], row_labels: Sequence[str],
             out.append(f'<rect class="cell" x="{x}" y="{y}" width="{cell - 1}" height="{cell - 1}" '
                        f'fill="{fill}"><title>{escape(str(lab))} / {escape(str(col_labels[j]))}: '
                        f"{_fmt(v)}</title></rect>")
-            if cell >= 22:
+            if cell >= 22 and v:
                 out.append(f'<text x="{x + cell / 2:.1f}" y="{y + cell * 0.62:.1f}" '
                            f'text-anchor="middle" fill="{ink}">{int(v) if v == int(v) else _fmt(v)}'
                            "</text>")
