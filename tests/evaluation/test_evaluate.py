@@ -201,6 +201,10 @@ def test_cli_evaluate_json_and_html(lang_ws, tmp_path) -> None:
     res = runner.invoke(cli, [*w, "models", "--json"])
     scored = json.loads(res.stdout)
     assert all(m["score"] is not None for m in scored)
+    res = runner.invoke(cli, [*w, "evaluate", "--history", "--json"])
+    stored = json.loads(res.stdout)
+    assert len(stored) == 4  # prior and majority, by baseline and by evaluate
+    assert len({r["test_fingerprint"] for r in stored}) == 1
 
 
 def test_cli_baseline_with_rules_reports_each_rule(lang_ws, tmp_path) -> None:

@@ -127,11 +127,13 @@ def train(ctx: click.Context, predictor: str, name: str | None, params: tuple[st
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--html", type=click.Path(dir_okay=False), default=None,
               help="Write a self-contained HTML report to this file.")
+@click.option("--history", is_flag=True,
+              help="List the stored evaluations (newest first) instead of evaluating.")
 @json_option
 @click.pass_context
 def evaluate(ctx: click.Context, models: tuple[str, ...], slices: tuple[str, ...],
              min_slice: int, n_boot: int, threshold: float, seed: int, html: str | None,
-             as_json: bool) -> None:
+             history: bool, as_json: bool) -> None:
     """Evaluate baselines and models (MODEL: NAME, NAME@ALIAS or NAME@N; default: every
     saved model) on the frozen test split: leaderboard, intervals, paired comparisons,
     slices, and a verdict."""
@@ -140,6 +142,15 @@ def evaluate(ctx: click.Context, models: tuple[str, ...], slices: tuple[str, ...
     from ..registry import list_models
 
     ws = open_ws(ctx)
+    if history:
+        from ..evaluation import history as stored
+
+        rows = stored(ws)
+        for r in rows:
+            r["test_split"] = (r["test_fingerprint"] or "")[:12]
+        emit(rows, as_json, lambda r: table(r, ["id", "created_at", "candidate", "metric",
+                                                "value", "low", "high", "test_split"]))
+        return
     cands = model_candidates(ws, list(models) or None)
     if models:
         from ..predictors.baselines import BASELINES
