@@ -45,6 +45,8 @@ def test_metadata_fields_are_features():
     p = with_field.predict_proba(new)
     col = with_field.classes_.index("print")
     assert p[0, col] > 0.5 > p[1, col]
+    as_string = TextClassifier(fields="medium", cv=0).fit(items, labels, multi_label=True)
+    assert np.allclose(as_string.predict_proba(new), p)  # "a,b" as from --param fields=a,b
     without = TextClassifier(cv=0).fit(items, labels, multi_label=True).predict_proba(new)
     assert np.allclose(without[0], without[1])  # same title, nothing else to tell them apart
 

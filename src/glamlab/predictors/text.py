@@ -83,11 +83,11 @@ class TextClassifier(_TextBase):
                    "the English MiniLM encoder is weaker on other languages (use e5)")
 
     def __init__(self, encoder: str | None = None, tfidf: bool = True,
-                 fields: tuple[str, ...] = (), C: float = 4.0, cv: int = 3,
+                 fields: tuple[str, ...] | str = (), C: float = 4.0, cv: int = 3,
                  min_labels: int = 1, max_chars: int = DEFAULT_MAX_CHARS, seed: int = 0):
         self.encoder = encoder
         self.tfidf = tfidf
-        self.fields = tuple(fields)
+        self.fields = fields
         self.C = C
         self.cv = cv
         self.min_labels = min_labels
@@ -95,9 +95,14 @@ class TextClassifier(_TextBase):
         self.seed = seed
 
     # -- features ---------------------------------------------------------------------
+    def _fields(self) -> tuple[str, ...]:
+        """``fields`` as a tuple (a comma-separated string is accepted, as from the CLI)."""
+        f = self.fields
+        return tuple(x.strip() for x in f.split(",") if x.strip()) if isinstance(f, str) else tuple(f)
+
     def _raw(self, items: list[Item]) -> tuple[list[str], list[str], np.ndarray | None, list[bool]]:
         texts, usable = self._texts(items)
-        meta = [_field_tokens(it, self.fields) for it in items]
+        meta = [_field_tokens(it, self._fields()) for it in items]
         usable = [u or bool(m) for u, m in zip(usable, meta, strict=True)]
         emb = None
         if self.encoder:
@@ -122,7 +127,7 @@ class TextClassifier(_TextBase):
                 self.word_vec_.fit(texts)
                 self.char_vec_.fit(texts)
             blocks += [self.word_vec_.transform(texts), self.char_vec_.transform(texts)]
-        if self.fields:
+        if self._fields():
             if fit:
                 self.meta_vec_ = TfidfVectorizer(token_pattern=r"\S+", lowercase=False,
                                                  sublinear_tf=True, min_df=2)
@@ -259,7 +264,7 @@ class MiniLMClassifier(TextClassifier):
     name = "text-minilm"
 
     def __init__(self, encoder: str | None = "minilm", tfidf: bool = False,
-                 fields: tuple[str, ...] = (), C: float = 4.0, cv: int = 3,
+                 fields: tuple[str, ...] | str = (), C: float = 4.0, cv: int = 3,
                  min_labels: int = 1, max_chars: int = DEFAULT_MAX_CHARS, seed: int = 0):
         super().__init__(encoder=encoder, tfidf=tfidf, fields=fields, C=C, cv=cv,
                          min_labels=min_labels, max_chars=max_chars, seed=seed)
@@ -271,7 +276,7 @@ class E5Classifier(TextClassifier):
     name = "text-e5"
 
     def __init__(self, encoder: str | None = "e5", tfidf: bool = False,
-                 fields: tuple[str, ...] = (), C: float = 4.0, cv: int = 3,
+                 fields: tuple[str, ...] | str = (), C: float = 4.0, cv: int = 3,
                  min_labels: int = 1, max_chars: int = DEFAULT_MAX_CHARS, seed: int = 0):
         super().__init__(encoder=encoder, tfidf=tfidf, fields=fields, C=C, cv=cv,
                          min_labels=min_labels, max_chars=max_chars, seed=seed)
