@@ -15,6 +15,7 @@ from .evaluate import (
     evaluate,
     fit_baselines,
     history,
+    metric_reducer,
     model_candidates,
 )
 from .predict import PredictResult, predict_items
@@ -43,6 +44,7 @@ __all__ = [
     "history",
     "holm",
     "mcnemar",
+    "metric_reducer",
     "metrics",
     "model_candidates",
     "paired_bootstrap",

@@ -182,6 +182,10 @@ class EvaluationResult:
     currency: str = "EUR"
     _S: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
+    def item_stats(self, candidate: str) -> np.ndarray:
+        """The per-item statistics matrix of a candidate (for slices, custom tests)."""
+        return self._S[candidate]
+
     def leaderboard(self) -> list[dict[str, Any]]:
         rows = []
         for c in sorted(self.candidates, key=lambda c: -c.metrics[self.metric]["value"]):
@@ -202,6 +206,12 @@ class EvaluationResult:
             "warnings": self.warnings, "verdict": self.verdict,
             "evaluation_ids": self.evaluation_ids, "currency": self.currency,
         }
+
+
+def metric_reducer(multi_label: bool, n_labels: int, k: int = 5) -> Any:
+    """The function from summed per-item statistics to metrics for a task (what
+    :func:`glamlab.evaluation.stats.slice_metrics` and the bootstrap take)."""
+    return _reducer(multi_label, n_labels, k)[0]
 
 
 def _reducer(multi: bool, L: int, k: int) -> Any:
@@ -502,4 +512,5 @@ def history(ws: Workspace, *, limit: int = 50) -> list[dict[str, Any]]:
 
 
 __all__ = ["ALPHA", "Candidate", "CandidateResult", "EvaluationResult", "baseline_config",
-           "describe", "evaluate", "fit_baselines", "history", "model_candidates"]
+           "describe", "evaluate", "fit_baselines", "history", "metric_reducer",
+           "model_candidates"]
