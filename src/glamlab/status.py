@@ -27,6 +27,7 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         ).all()
         splits = {s: int(n) for s, n in split_rows}
         models = _count(conn, t.models)
+        champions = _count(conn, t.model_aliases, t.model_aliases.c.alias == "champion")
         evaluations = _count(conn, t.evaluations)
         runs = _count(conn, t.runs)
         predictions = _count(conn, t.predictions)
@@ -41,7 +42,8 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         {"stage": "items", "done": items > 0, "count": items, "errors": errors},
         {"stage": "labels", "done": splits.get("test", 0) > 0, "count": labelled,
          "train": splits.get("train", 0), "test": splits.get("test", 0)},
-        {"stage": "models", "done": models > 0, "count": models, "evaluations": evaluations},
+        {"stage": "models", "done": champions > 0, "count": models, "champions": champions,
+         "evaluations": evaluations},
         {"stage": "runs", "done": runs > 0, "count": runs, "predictions": predictions},
         {"stage": "actions", "done": machine > 0 or queue_open > 0 or decisions > 0,
          "machine_metadata": machine, "review_open": queue_open, "decisions": decisions},
@@ -58,7 +60,7 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         "stages": stages,
         "summary": _summary(items, errors, labelled, splits, models, evaluations, runs,
                             predictions, queue_open),
-        "next_step": _next_step(card.need, items, labelled, splits, evaluations, models, runs,
+        "next_step": _next_step(card.need, items, labelled, splits, evaluations, champions, runs,
                                 predictions, queue_open, machine),
     }
 
@@ -80,7 +82,7 @@ def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], mod
 
 
 def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], evaluations: int,
-               models: int, runs: int, predictions: int, queue_open: int, machine: int) -> str:
+               champions: int, runs: int, predictions: int, queue_open: int, machine: int) -> str:
     if not need:
         return ("State the need in words: edit [project] need in glamlab.toml "
                 "(e.g. 'stop paying the OCR service for blank pages').")
@@ -94,9 +96,10 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
                 "(it is frozen once evaluated).")
     if evaluations == 0:
         return "Measure the baselines first: `glamlab baseline`, then `glamlab evaluate`."
-    if models == 0:
+    if champions == 0:
         return ("Baselines measured. Train a model and compare: `glamlab train PREDICTOR`, "
-                "then `glamlab evaluate`.")
+                "then `glamlab evaluate` (the first trained version of a model becomes its "
+                "champion; `glamlab models promote NAME@N` chooses another).")
     if runs == 0 or predictions == 0:
         return "Run the best model over the collection: `glamlab run --model NAME@champion`."
     if machine == 0 and queue_open == 0:

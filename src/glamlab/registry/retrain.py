@@ -77,7 +77,7 @@ def _corrections(ws: Workspace, ids: list[str]) -> int:
 
 def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed: int = 0,
             actor: str = "glamlab") -> RetrainReport:
-    from ..evaluation.evaluate import Candidate, _reducer, evaluate
+    from ..evaluation.evaluate import Candidate, evaluate, metric_reducer
     from ..evaluation.stats import slice_metrics
     from ..predictors.registry import create
     from ..tasks.splits import test_data, training_data
@@ -110,12 +110,12 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
     champ_slices = chall_slices = None
     if cfg.slice_field:
         multi = test.multi_label
-        reduce, _ = _reducer(multi, len(test.classes), int(ws.card.section("evaluation")
-                                                            .get("k", 5)))
+        reduce = metric_reducer(multi, len(test.classes),
+                                int(ws.card.section("evaluation").get("k", 5)))
         values = [item.meta.get(cfg.slice_field) for item in test.items]
         champ_slices, chall_slices = {}, {}
         for spec, target in ((champ.spec, champ_slices), (chall.spec, chall_slices)):
-            for row in slice_metrics(ev._S[spec], reduce, metric, values,
+            for row in slice_metrics(ev.item_stats(spec), reduce, metric, values,
                                      min_size=cfg.min_slice_size, seed=seed):
                 target[row["value"]] = (row[metric], row["items"])
     decision = decide(metric, a, b, config=cfg, champion_slices=champ_slices,
