@@ -170,3 +170,38 @@ def show(ctx: click.Context, as_json: bool) -> None:
                                                       "total"])
 
     emit(counts, as_json, text)
+
+
+@labels.command("issues")
+@click.option("--predictor", default=None,
+              help="Predictor to cross-validate (default: the champion's predictor).")
+@click.option("--param", "param_pairs", multiple=True, help="Predictor parameter KEY=VALUE.")
+@click.option("--folds", type=int, default=5, show_default=True)
+@click.option("--queue/--no-queue", default=True, show_default=True,
+              help="Send the suspects to the re-check queue of the web app.")
+@json_option
+@click.pass_context
+def issues(ctx: click.Context, predictor: str | None, param_pairs: tuple[str, ...], folds: int,
+           queue: bool, as_json: bool) -> None:
+    """Find training labels that are probably wrong (confident learning on out-of-fold
+    predictions) and send them to a person to re-check. Nothing is changed or dropped;
+    the test split is never examined."""
+    from ..registry.retrain import champion
+    from ..tasks.label_issues import find_label_issues, queue_label_issues
+    from ..tasks.training import parse_params
+
+    ws = open_ws(ctx)
+    params = parse_params(param_pairs) or None
+    if predictor is None:
+        mv = champion(ws)
+        predictor, params = mv.predictor, mv.params
+    found = find_label_issues(ws, predictor, params=params, folds=folds)
+    queued = queue_label_issues(ws, found) if queue else 0
+    rows = [{"item": i.item_id, "given": i.given, "suggested": i.suggested,
+             "self_confidence": round(i.self_confidence, 3),
+             "suggested_score": round(i.suggested_score, 3)} for i in found]
+    data = {"predictor": predictor, "issues": rows, "queued": queued}
+    emit(data, as_json, lambda d: (
+        table(d["issues"], ["item", "given", "suggested", "self_confidence", "suggested_score"])
+        + f"\n{len(rows)} suspected label issues"
+        + (f"; {queued} sent to the re-check queue (glamlab serve)." if queue else ".")))
