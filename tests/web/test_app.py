@@ -367,15 +367,22 @@ def test_pages_render(client_for: Any, queued_ws: Any) -> None:
     c = client_for("ada")
     item_id = next(queued_ws.items()).item_id
     for page in ("/", "/label", "/queue", "/queue?view=grid&sort=label", f"/items/{item_id}",
-                 "/reports", "/admin"):
+                 "/reports", "/admin", "/docs"):
         r = c.get(page)
         assert r.status_code == 200, (page, r.text[:500])
-        assert "<label" in r.text or page in ("/", "/reports") or page.startswith("/items/")
+        assert "<label" in r.text or page in ("/", "/reports", "/docs") or \
+            page.startswith("/items/")
+        # Nothing loads from another site (no CDN): scripts, styles and links are local.
+        import re
+
+        assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', r.text), page
     overview = c.get("/").text
     waiting = _count(queued_ws, "review_queue")
     assert "Next step" in overview and f'id="open-count">{waiting}<' in overview
     reports = c.get("/reports").text
     assert "not run yet" in reports  # no evaluation yet
+    assert "POST /api/decisions" in c.get("/docs").text
+    assert c.get("/redoc").status_code == 404
 
 
 def test_cli_users(web_ws: Any) -> None:

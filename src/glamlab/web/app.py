@@ -126,6 +126,8 @@ class QueueCounts:
 def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     """The app for one workspace. ``secure_cookies`` marks cookies Secure (behind https)."""
     app = FastAPI(
+        docs_url=None,  # FastAPI's Swagger UI loads from a CDN: /docs is our own page
+        redoc_url=None,
         title="glamlab",
         version="1",
         description=(
@@ -181,12 +183,11 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith("/docs"):
-            # Images may come from IIIF image services; scripts and styles only from here.
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; img-src 'self' https: http: data:; style-src 'self'; "
-                "script-src 'self'; frame-ancestors 'none'")
+        # Images may come from IIIF image services; scripts and styles only from here.
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' https: http: data:; style-src 'self'; "
+            "script-src 'self'; frame-ancestors 'none'")
         return response
 
     # -- helpers ---------------------------------------------------------------
@@ -405,6 +406,22 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
         from .reports import gather
 
         return _render(request, "reports.html", {"reports": gather(ws)})
+
+    # -- API documentation (server-rendered from the OpenAPI description) ----------
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        spec = app.openapi()
+        ops = []
+        for path, methods in spec.get("paths", {}).items():
+            for method, op in methods.items():
+                body = (op.get("requestBody") or {}).get("content", {}).get(
+                    "application/json", {}).get("schema", {}).get("$ref", "")
+                ops.append({
+                    "method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "params": [f"{p['name']} ({p['in']})" for p in op.get("parameters", [])],
+                    "body": body.rsplit("/", 1)[-1], "responses": sorted(op.get("responses", {}))})
+        return _render(request, "docs.html", {"ops": ops, "info": spec.get("info", {})})
 
     # -- admin -------------------------------------------------------------------
     @app.get("/admin", response_class=HTMLResponse, include_in_schema=False)
