@@ -1,0 +1,338 @@
+"""Subject indexing of catalogue records: glamlab's text predictors against Annif.
+
+    python benchmarks/subjects_vs_annif.py                  # ../shared/data/subject_indexing/dev
+    python benchmarks/subjects_vs_annif.py --train DIR --test DIR
+
+With one folder, records are split by artist (``--test-size`` of the artists to test,
+seed ``--seed``), so no artist is on both sides. Everything is trained on the training
+part only; Annif's ``limit``/``threshold`` are chosen by ``annif optimize`` on a held-out
+fold of the training part (by artist), then each backend is retrained on the whole training
+part and scored with ``annif eval`` on the test part. glamlab's per-label thresholds are
+tuned by cross-validation inside the training part.
+
+Both get the same text per record: the title, plus the ``--fields`` (default medium,
+classification, date_text); glamlab reads the fields as metadata features, Annif as text
+appended to the title. Metric: samples-averaged F1, i.e. Annif's "F1 score (doc avg)",
+computed the same way for every system from its predicted label sets.
+
+Annif runs in its own virtual environment, ``.bench/annif-venv`` (created here with
+``pip install annif[omikuji,fasttext]`` unless ``--annif-venv`` points at one, or
+``--no-annif``); it is never a glamlab dependency. Annif's word tokeniser needs NLTK's
+``punkt_tab`` data, which cannot be downloaded here: the script writes an *empty* Punkt
+parameter set (no abbreviation list) into the benchmark's NLTK data folder. Words are still
+split by NLTK's Treebank tokeniser; only sentence splitting loses its abbreviation list,
+which matters little for titles. This is reported in the JSON.
+
+Prints one JSON document: ``glamlab`` (the best glamlab configuration, chosen on the
+training part's cross-validation, not on test), every glamlab configuration, each Annif
+backend (``annif_tfidf``...) with its optimised limit/threshold, its ``annif eval`` figures
+and our recomputed ``samples_f1``, ``annif_best``, embedding throughput (texts/s, median of
+``--repeats``) and peak memory (max RSS of this process, and of the Annif runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from glamlab.items import Item  # noqa: E402
+from glamlab.predictors.text import TextClassifier  # noqa: E402
+
+DEFAULT = ROOT.parent / "shared" / "data" / "subject_indexing" / "dev"
+BENCH = ROOT / ".bench"
+BACKENDS = ("tfidf", "omikuji", "fasttext", "ensemble")
+CONFIGS = {  # name -> TextClassifier parameters
+    "tfidf": {"encoder": None, "tfidf": True},
+    "minilm": {"encoder": "minilm", "tfidf": False},
+    "e5": {"encoder": "e5", "tfidf": False},
+    "tfidf+e5": {"encoder": "e5", "tfidf": True},
+}
+
+
+def load(folder: Path) -> list[dict[str, str]]:
+    with open(folder / "labels.csv", newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def split_by_artist(rows: list[dict[str, str]], test_size: float, seed: int
+                    ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    artists = sorted({r["artist"] for r in rows})
+    rng = np.random.default_rng(seed)
+    rng.shuffle(artists)
+    test_artists = set(artists[: int(round(test_size * len(artists)))])
+    return ([r for r in rows if r["artist"] not in test_artists],
+            [r for r in rows if r["artist"] in test_artists])
+
+
+def labels_of(r: dict[str, str]) -> list[str]:
+    return [x for x in r["label"].split("|") if x]
+
+
+def items_of(rows: list[dict[str, str]]) -> list[Item]:
+    return [Item(item_id=r["id"], modality="text", text=r["path_or_text"],
+                 meta={k: v for k, v in r.items() if k not in ("label", "path_or_text")})
+            for r in rows]
+
+
+def samples_f1(gold: list[list[str]], pred: list[list[str]]) -> float:
+    scores = []
+    for g, p in zip(gold, pred, strict=True):
+        gs, ps = set(g), set(p)
+        denom = len(gs) + len(ps)
+        scores.append(2 * len(gs & ps) / denom if denom else 1.0)
+    return round(float(np.mean(scores)), 4)
+
+
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return round(resource.getrusage(who).ru_maxrss / 1024, 1)
+
+
+# -- glamlab -------------------------------------------------------------------------------
+
+
+def run_glamlab(train: list[dict[str, str]], test: list[dict[str, str]], classes: list[str],
+                fields: tuple[str, ...], seed: int) -> dict[str, object]:
+    out: dict[str, object] = {}
+    tr_items, te_items = items_of(train), items_of(test)
+    ytr = [labels_of(r) for r in train]
+    gold = [labels_of(r) for r in test]
+    # choose the configuration on the training part only (artist-grouped inner split)
+    inner_tr, inner_va = split_by_artist(train, 0.25, seed + 1)
+    for name, params in CONFIGS.items():
+        t0 = time.perf_counter()
+        inner = TextClassifier(fields=fields, seed=seed, **params).fit(
+            items_of(inner_tr), [labels_of(r) for r in inner_tr], classes=classes,
+            multi_label=True)
+        inner_f1 = samples_f1([labels_of(r) for r in inner_va], inner.predict(items_of(inner_va)))
+        model = TextClassifier(fields=fields, seed=seed, **params).fit(
+            tr_items, ytr, classes=classes, multi_label=True)
+        pred = model.predict(te_items)
+        out[f"glamlab_{name}"] = {"samples_f1": samples_f1(gold, pred),
+                                  "inner_validation_f1": inner_f1,
+                                  "seconds": round(time.perf_counter() - t0, 1),
+                                  "params": {**params, "fields": list(fields)}}
+    best = max(CONFIGS, key=lambda n: out[f"glamlab_{n}"]["inner_validation_f1"])  # type: ignore[index]
+    out["glamlab"] = {**out[f"glamlab_{best}"], "config": best,  # type: ignore[dict-item]
+                      "chosen_by": "inner validation F1 on the training part"}
+    return out
+
+
+def embedding_throughput(texts: list[str], repeats: int) -> dict[str, object]:
+    from glamlab.predictors._text_embed import E5Encoder, MiniLMEncoder
+
+    res: dict[str, object] = {}
+    for name, cls in (("minilm", MiniLMEncoder), ("e5", E5Encoder)):
+        enc = cls()  # not the memoised one: every pass really encodes
+        enc.encode(texts[:16])
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            enc.encode(texts)
+            times.append(time.perf_counter() - t0)
+        res[name] = {"texts_per_s": round(len(texts) / statistics.median(times), 1),
+                     "n_texts": len(texts), "mean_chars": round(float(np.mean([len(t) for t in texts])), 1)}
+    res["peak_rss_mb_process"] = peak_rss_mb()
+    return res
+
+
+# -- Annif -----------------------------------------------------------------------------------
+
+
+def annif_env(venv: Path, work: Path) -> dict[str, str]:
+    nltk_dir = work / "nltk_data"
+    punkt = nltk_dir / "tokenizers" / "punkt_tab" / "english"
+    punkt.mkdir(parents=True, exist_ok=True)
+    for f in ("collocations.tab", "sent_starters.txt", "abbrev_types.txt", "ortho_context.tab"):
+        (punkt / f).touch()
+    env = dict(os.environ, NLTK_DATA=str(nltk_dir), ANNIF_PROJECTS=str(work / "projects.cfg"),
+               PATH=f"{venv / 'bin'}:{os.environ.get('PATH', '')}", TF_CPP_MIN_LOG_LEVEL="3",
+               ANNIF_WORK=str(work))
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def ensure_annif(venv: Path) -> str | None:
+    if (venv / "bin" / "annif").exists():
+        return None
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "annif[omikuji,fasttext]"],
+                       check=True, capture_output=True, timeout=1800)
+    except (subprocess.SubprocessError, OSError) as exc:
+        return f"Annif could not be installed: {exc}"
+    return None
+
+
+def annif_text(r: dict[str, str], fields: tuple[str, ...]) -> str:
+    parts = [r["path_or_text"]] + [r.get(f, "") for f in fields if r.get(f)]
+    return re.sub(r"\s+", " ", " ; ".join(parts)).strip()
+
+
+def write_corpus(path: Path, rows: list[dict[str, str]], uri: dict[str, str],
+                 fields: tuple[str, ...]) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(annif_text(r, fields) + "\t" + " ".join(f"<{uri[x]}>" for x in labels_of(r)) + "\n")
+
+
+def sh(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> str:
+    """Run an Annif command in the work folder (Annif keeps its models under ./data)."""
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, input=stdin, timeout=3600,
+                       cwd=env["ANNIF_WORK"])
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:3])}: {p.stderr.strip()[-800:]}")
+    return p.stdout
+
+
+def parse_metrics(text: str) -> dict[str, float]:
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"^(.+?):\s+([-+0-9.eE]+)\s*$", line.strip())
+        if m:
+            out[m.group(1).strip()] = float(m.group(2))
+    return out
+
+
+def run_annif(venv: Path, train: list[dict[str, str]], test: list[dict[str, str]],
+              classes: list[str], fields: tuple[str, ...], seed: int) -> dict[str, object]:
+    work = BENCH / "annif-work"
+    work.mkdir(parents=True, exist_ok=True)
+    env = annif_env(venv, work)
+    annif = str(venv / "bin" / "annif")
+    uri = {c: f"http://example.org/tate/{i}" for i, c in enumerate(classes)}
+    by_uri = {v: k for k, v in uri.items()}
+    (work / "vocab.tsv").write_text("".join(f"<{uri[c]}>\t{c}\n" for c in classes), encoding="utf-8")
+    fit_rows, val_rows = split_by_artist(train, 0.25, seed + 1)
+    write_corpus(work / "train_all.tsv", train, uri, fields)
+    write_corpus(work / "train_fit.tsv", fit_rows, uri, fields)
+    write_corpus(work / "train_val.tsv", val_rows, uri, fields)
+    write_corpus(work / "test.tsv", test, uri, fields)
+    cfg = []
+    common = "language=en\nvocab=tate\nanalyzer=snowball(english)\n"
+    cfg.append(f"[tfidf]\nname=tfidf\nbackend=tfidf\nlimit=100\n{common}")
+    cfg.append(f"[omikuji]\nname=omikuji\nbackend=omikuji\n{common}")
+    cfg.append(f"[fasttext]\nname=fasttext\nbackend=fasttext\ndim=100\nlr=0.25\nepoch=20\n"
+               f"loss=hs\nlimit=100\nchunksize=24\nminCount=1\n{common}")
+    cfg.append(f"[ensemble]\nname=ensemble\nbackend=ensemble\nsources=tfidf,omikuji,fasttext\n"
+               f"limit=100\n{common}")
+    (work / "projects.cfg").write_text("\n".join(cfg), encoding="utf-8")
+    version = sh([annif, "--version"], env).strip()
+    sh([annif, "load-vocab", "--language", "en", "tate", str(work / "vocab.tsv")], env)
+    results: dict[str, object] = {"annif_version": version}
+    gold = [labels_of(r) for r in test]
+    for backend in BACKENDS:
+        # 1. train on the fitting fold, optimise limit/threshold on the held-out training fold
+        for b in (BACKENDS[:3] if backend == "ensemble" else (backend,)):
+            sh([annif, "train", b, str(work / "train_fit.tsv")], env)
+        opt = sh([annif, "optimize", backend, str(work / "train_val.tsv")], env)
+        best = {}
+        for line in opt.splitlines():
+            m = re.match(r"Best\s+(.+?):\s+([0-9.]+)\s+Limit:\s+(\d+)\s+Threshold:\s+([0-9.]+)",
+                         line.strip())
+            if m:
+                best[m.group(1).strip()] = (float(m.group(2)), int(m.group(3)), float(m.group(4)))
+        key = next(k for k in best if "doc avg" in k and k.startswith("F1"))
+        _, limit, threshold = best[key]
+        # 2. retrain on the whole training part, evaluate on test
+        for b in (BACKENDS[:3] if backend == "ensemble" else (backend,)):
+            sh([annif, "train", b, str(work / "train_all.tsv")], env)
+        ev = parse_metrics(sh([annif, "eval", backend, "--limit", str(limit), "--threshold",
+                               str(threshold), str(work / "test.tsv")], env))
+        # 3. our own samples-F1 from Annif's suggestions (same metric as glamlab's):
+        #    `annif index` writes DOC.annif beside each DOC.txt
+        docs = work / f"test_docs_{backend}"
+        docs.mkdir(exist_ok=True)
+        for i, r in enumerate(test):
+            (docs / f"{i:06d}.txt").write_text(annif_text(r, fields), encoding="utf-8")
+            (docs / f"{i:06d}.annif").unlink(missing_ok=True)
+        sh([annif, "index", backend, "--limit", str(limit), "--threshold", str(threshold),
+            str(docs)], env)
+        pred = [_read_index(docs / f"{i:06d}.annif", by_uri) for i in range(len(test))]
+        results[f"annif_{backend}"] = {
+            "limit": limit, "threshold": threshold,
+            "optimize_f1_doc_avg_on_training_fold": best[key][0],
+            "annif_eval": ev, "samples_f1": samples_f1(gold, pred),
+        }
+    results["peak_rss_mb_annif_children"] = peak_rss_mb(resource.RUSAGE_CHILDREN)
+    return results
+
+
+def _read_index(path: Path, by_uri: dict[str, str]) -> list[str]:
+    """Labels from one ``annif index`` output file (``<uri>\tlabel\tscore`` lines)."""
+    if not path.exists():
+        return []
+    found = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"<([^>]+)>", line.strip())
+        if m and m.group(1) in by_uri:
+            found.append(by_uri[m.group(1)])
+    return found
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--train", type=Path)
+    ap.add_argument("--test", type=Path)
+    ap.add_argument("--data", type=Path, default=DEFAULT)
+    ap.add_argument("--test-size", type=float, default=0.3)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--fields", default="medium,classification,date_text")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--annif-venv", type=Path, default=BENCH / "annif-venv")
+    ap.add_argument("--no-annif", action="store_true")
+    args = ap.parse_args()
+
+    if args.train and args.test:
+        train, test = load(args.train), load(args.test)
+        setup = {"train": str(args.train), "test": str(args.test)}
+    else:
+        train, test = split_by_artist(load(args.data), args.test_size, args.seed)
+        setup = {"data": str(args.data), "split": "by artist", "test_size": args.test_size,
+                 "seed": args.seed}
+    fields = tuple(f for f in args.fields.split(",") if f)
+    classes = sorted({x for r in train + test for x in labels_of(r)})
+    result: dict[str, object] = {"setup": {**setup, "n_train": len(train), "n_test": len(test),
+                                           "labels": len(classes), "fields": list(fields),
+                                           "metric": "samples-averaged F1 (Annif: F1 score (doc avg))"}}
+    result.update(run_glamlab(train, test, classes, fields, args.seed))
+    result["embedding_throughput"] = embedding_throughput([r["path_or_text"] for r in test],
+                                                          args.repeats)
+    if args.no_annif:
+        result["annif_best"] = {"status": "skipped (--no-annif)"}
+    else:
+        problem = ensure_annif(args.annif_venv)
+        if problem:
+            result["annif_best"] = {"status": problem}
+        else:
+            try:
+                annif = run_annif(args.annif_venv, train, test, classes, fields, args.seed)
+            except (RuntimeError, subprocess.SubprocessError, StopIteration) as exc:
+                annif = {"error": str(exc)}
+            result.update(annif)
+            scored = [b for b in BACKENDS if isinstance(annif.get(f"annif_{b}"), dict)]
+            if scored:
+                def f1(b: str) -> float:
+                    return float(annif[f"annif_{b}"]["annif_eval"].get("F1 score (doc avg)", 0.0))  # type: ignore[index]
+                b = max(scored, key=f1)
+                result["annif_best"] = {"backend": b, "samples_f1": f1(b)}
+                g = result["glamlab"]["samples_f1"]  # type: ignore[index]
+                result["summary"] = {"glamlab_minus_annif_best_points": round(100 * (g - f1(b)), 2)}
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
