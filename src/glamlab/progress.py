@@ -55,9 +55,9 @@ class Progress:
         msg = f"{self.desc}: {self.n:,}"
         if self.total:
             msg += f"/{self.total:,}"
-            if rate > 0:
-                msg += f", ETA {(self.total - self.n) / rate:,.0f} s"
         msg += f" {self.unit}, {rate:,.0f}/s"
+        if self.total and rate > 0:
+            msg += f", ETA {(self.total - self.n) / rate:,.0f} s"
         print(msg, file=self.stream, flush=True)
 
     def close(self) -> None:

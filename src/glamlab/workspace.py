@@ -241,8 +241,15 @@ class Workspace:
             width=r.width,
             height=r.height,
             meta=r.meta or {},
-            cache_dir=str(self.root / ".glamlab" / "cache"),
+            cache_dir=self._cache_dir_str,
         )
+
+    @property
+    def _cache_dir_str(self) -> str:
+        cached = self.__dict__.get("_cache_dir_cached")
+        if cached is None:
+            cached = self.__dict__["_cache_dir_cached"] = str(self.root / ".glamlab" / "cache")
+        return cached
 
     # -- status -----------------------------------------------------------------
     def status(self) -> dict[str, Any]:

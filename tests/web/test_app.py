@@ -461,3 +461,23 @@ def test_the_lease_covers_the_next_page(queued_ws: Any) -> None:
     again = review.lease_queue(queued_ws, "rey", sort="score", limit=5)
     assert [r["id"] for r in again[:4]] == [r["id"] for r in page[1:]]
     assert again[4]["lease_owner"] == "rey" and again[4]["id"] not in {r["id"] for r in other}
+
+
+def test_reports_show_stored_alerts_and_rechecks(client_for: Any, queued_ws: Any) -> None:
+    """Alerts that glamlab monitor stored, and label issues waiting for a re-check,
+    are visible on the reports page."""
+    from glamlab.store import now
+
+    ws = queued_ws
+    client = client_for("rey")
+    t = ws.store.t
+    with ws.store.write() as conn:
+        conn.execute(t.alerts.insert().values(created_at=now(), signal="label_mix",
+                                              window="m@1 run 7", value=0.42, threshold=0.1,
+                                              details={}))
+        conn.execute(t.review_queue.insert().values(
+            item_id="x1", label="a", score=0.9, reason="gold label 'b' looks wrong",
+            kind="recheck", status="open", version=1, created_at=now()))
+    page = client.get("/reports").text
+    assert "label_mix" in page and "m@1 run 7" in page
+    assert "/queue?kind=recheck" in page

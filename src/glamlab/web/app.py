@@ -329,17 +329,19 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     # -- review queue ------------------------------------------------------------
     @app.get("/queue", response_class=HTMLResponse, include_in_schema=False)
     def queue_page(request: Request, sort: str = "score", label: str = "", view: str = "list",
-                   user: User = Depends(page_user)) -> Response:
+                   kind: str = "", user: User = Depends(page_user)) -> Response:
         if sort not in review.SORTS:
             sort = "score"
         label_filter = label if label in ws.card.labels else None
+        kind_filter = kind if kind in ("prediction", "recheck") else None
         if user.can("reviewer"):
             rows = review.lease_queue(ws, user.username, sort=sort, label=label_filter,
-                                      limit=48 if view == "grid" else 25)
+                                      kind=kind_filter, limit=48 if view == "grid" else 25)
         else:
             rows = []
         return _render(request, "queue.html", {
             "rows": rows, "sort": sort, "label": label_filter or "", "view": view,
+            "kind": kind_filter or "",
             "sorts": review.SORTS, "counts": app.state.queue_counts.get(),
             "labels": ws.card.labels, "done": request.query_params.get("done"),
             "conflicts": request.query_params.get("conflicts")})

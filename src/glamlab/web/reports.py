@@ -40,26 +40,15 @@ def leaderboard(ws: Workspace) -> dict[str, Any]:
     board = []
     for cand, r in latest.items():
         res = r.results if isinstance(r.results, dict) else {}
-        value = res.get("value", res.get(r.metric))
-        if isinstance(value, dict):
-            value = value.get("value", value.get("point"))
-        ci = res.get("ci95") or res.get("ci")
+        m = (res.get("metrics") or {}).get(r.metric) or {}
+        value = m.get("value")
+        ci = [m["low"], m["high"]] if "low" in m and "high" in m else None
         board.append({"candidate": cand, "metric": r.metric,
                       "value": value if isinstance(value, int | float) else None,
-                      "ci95": ci if isinstance(ci, list | tuple) else None,
-                      "at": r.created_at})
+                      "ci95": ci, "at": r.created_at})
     board.sort(key=lambda b: (b["value"] is None, -(b["value"] or 0)))
-    verdict = None
-    try:  # the evaluation stage may say more than the numbers
-        from .. import evaluation
-
-        fn = getattr(evaluation, "verdict", None)
-        if callable(fn):
-            verdict = fn(ws)
-            if isinstance(verdict, dict):
-                verdict = verdict.get("text") or verdict.get("verdict")
-    except ImportError:
-        verdict = None
+    newest = rows[0].results if isinstance(rows[0].results, dict) else {}
+    verdict = newest.get("verdict")
     if verdict is None and board and board[0]["value"] is not None:
         best = board[0]
         verdict = (f"Best so far: {best['candidate']} with {best['metric']} "
@@ -86,8 +75,32 @@ def monitoring(ws: Workspace) -> dict[str, Any]:
             return {"missing": "not run yet", "hint": "monitoring starts after the first run"}
     from ..monitoring.monitor import monitor
 
-    report = monitor(ws, store_alerts=False)
-    return {"summary": report.summary(), "alert": bool(report.alerts)}
+    stored = _stored_alerts(ws)
+    rechecks = _open_rechecks(ws)
+    try:
+        report = monitor(ws, store_alerts=False)
+    except GlamlabError as exc:
+        return {"missing": exc.message, "hint": exc.hint, "alerts": stored,
+                "rechecks": rechecks}
+    return {"summary": report.summary(), "alert": bool(report.alerts), "alerts": stored,
+            "rechecks": rechecks}
+
+
+def _stored_alerts(ws: Workspace, limit: int = 20) -> list[dict[str, Any]]:
+    """Alerts that `glamlab monitor` stored (newest first)."""
+    t = ws.store.t.alerts
+    with ws.store.read() as conn:
+        rows = conn.execute(sa.select(t).order_by(t.c.id.desc()).limit(limit)).all()
+    return [{"at": r.created_at, "signal": r.signal, "window": r.window, "value": r.value,
+             "threshold": r.threshold} for r in rows]
+
+
+def _open_rechecks(ws: Workspace) -> int:
+    """Gold labels that `glamlab labels issues` sent to a person to re-check."""
+    t = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(t).where(
+            t.c.kind == "recheck", t.c.status == "open")).scalar() or 0)
 
 
 def gather(ws: Workspace) -> list[dict[str, Any]]:
