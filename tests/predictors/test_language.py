@@ -114,3 +114,8 @@ def test_fit_learns_weights_on_shared_data(shared_data, tmp_path):
     model.save(tmp_path / "m")
     again = CombinedLanguage.load(tmp_path / "m")
     assert np.allclose(again.weights_, model.weights_)
+    # the optional character n-gram voter gets its own learned weight
+    chars = CombinedLanguage(char_model=True).fit(
+        items(*[r["path_or_text"] for r in train]), [r["label"] for r in train], classes=LANGS)
+    assert chars.char_ is not None and len(chars.weights_) == 2 * (len(chars.peers) + 1)
+    assert chars.predict_proba(items("Das Wetter ist heute schön.")).argmax() == LANGS.index("de")

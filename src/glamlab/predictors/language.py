@@ -333,8 +333,9 @@ class CombinedLanguage(LanguagePredictor):
 
         peers = self._peer_objects()
         probs = [p._predict_checked(checks) for p in peers]
-        if getattr(self, "char_", None) is not None:
-            probs.append(self.char_.predict_proba([c.text for c in checks]))
+        char = getattr(self, "char_", None)
+        if char is not None:
+            probs.append(char.predict_proba([c.text for c in checks]))
         logp = np.stack([np.log(np.clip(p, _FLOOR, 1.0)) for p in probs], axis=1)
         inv_words = np.array([1.0 / max(1, len(c.text.split())) for c in checks])
         return logp, inv_words

@@ -61,6 +61,7 @@ def _field_tokens(item: Item, fields: tuple[str, ...]) -> str:
 class _TextBase(Predictor):
     modalities: ClassVar[tuple[str, ...]] = ("text",)
     batch_size: ClassVar[int] = 256
+    max_chars: int = DEFAULT_MAX_CHARS
 
     def _texts(self, items: list[Item]) -> tuple[list[str], list[bool]]:
         """Cleaned texts (truncated) and whether each item had anything to read."""
