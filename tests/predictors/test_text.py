@@ -133,6 +133,9 @@ def test_zero_shot_from_card_descriptions(make_ws):
              "The crucifixion of Christ"]
     assert m.predict([Item(f"z{i}", "text", text=t) for i, t in enumerate(texts)]) == [
         "nature", "people", "religion"]
+    from_file = ZeroShotClassifier(card_path=str(ws.root / "glamlab.toml"), encoder="minilm").fit(
+        [], [], classes=ws.card.labels)
+    assert from_file.label_texts_ == m.label_texts_
     with pytest.raises(ConfigError, match="labels the task does not have"):
         ZeroShotClassifier(descriptions={"animals": "cats"}).fit([], [], classes=ws.card.labels)
     with pytest.raises(ConfigError, match="must map each label"):

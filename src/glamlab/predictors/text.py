@@ -27,6 +27,7 @@ error that stops the batch. Texts longer than ``max_chars`` are truncated.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import ConfigError, PredictorError
@@ -286,9 +287,10 @@ class E5Classifier(TextClassifier):
 class ZeroShotClassifier(_TextBase):
     """Similarity of each text to a written description of each label; no training data.
 
-    Descriptions come from ``descriptions`` (label -> text) or from a workspace card's
-    ``[labels.descriptions]`` table (see :func:`descriptions_from_card`); a label without a
-    description is described by its own name. Single-label: a softmax over similarities
+    Descriptions come from ``descriptions`` (label -> text) or from the
+    ``[labels.descriptions]`` table of a workspace card: ``card_path`` (e.g.
+    ``glamlab train text-zero-shot --param card_path=glamlab.toml``) or, in Python,
+    :func:`descriptions_from_card`. A label without a description is described by its name. Single-label: a softmax over similarities
     (``temperature``). Multi-label: a logistic of the similarity relative to the text's
     mean similarity, so scores above 0.5 mean "closer than average"."""
 
@@ -298,18 +300,31 @@ class ZeroShotClassifier(_TextBase):
     limitations = "only as good as the label descriptions; weaker than a trained model"
 
     def __init__(self, descriptions: dict[str, str] | None = None, encoder: str = "e5",
-                 temperature: float = 0.02, max_chars: int = DEFAULT_MAX_CHARS):
+                 temperature: float = 0.02, max_chars: int = DEFAULT_MAX_CHARS,
+                 card_path: str | None = None):
         self.descriptions = dict(descriptions or {})
+        self.card_path = card_path
         self.encoder = encoder
         self.temperature = temperature
         self.max_chars = max_chars
 
     def _fit(self, items: list[Item], Y: np.ndarray) -> None:
-        unknown = sorted(set(self.descriptions) - set(self.classes_))
+        descriptions = dict(self.descriptions)
+        if not descriptions and self.card_path:
+            import tomllib
+
+            try:
+                raw = tomllib.loads(Path(self.card_path).read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise ConfigError(f"{self.name}: cannot read {self.card_path}: {exc}",
+                                  hint="give the path of the workspace's glamlab.toml") from exc
+            descriptions = descriptions_from_card(raw)
+        self.descriptions_ = descriptions
+        unknown = sorted(set(descriptions) - set(self.classes_))
         if unknown:
             raise ConfigError(f"{self.name}: descriptions for labels the task does not have: {unknown}",
                               hint="fix [labels.descriptions] in glamlab.toml")
-        self.label_texts_ = [self.descriptions.get(c) or c for c in self.classes_]
+        self.label_texts_ = [descriptions.get(c) or c for c in self.classes_]
 
     def _label_vectors(self) -> np.ndarray:
         from ._text_embed import encoder
