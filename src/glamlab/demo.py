@@ -132,9 +132,8 @@ def _stage_export(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
 DEMO_MODELS = {
     "illustrations": [("stats-effnet-gbm", "pictures"), ("page-stats-gbm", "pictures"),
                       ("page-stats-logreg", "pictures")],
-    "language": [("glamlab-lang", "language"), ("lingua-high", "language"),
-                 ("tfidf-logreg", "language")],
-    "subjects": [("minilm-logreg", "subjects"), ("tfidf-logreg", "subjects")],
+    "language": [("language", "language"), ("text-tfidf", "language")],
+    "subjects": [("text-minilm", "subjects"), ("text-tfidf", "subjects")],
 }
 
 
