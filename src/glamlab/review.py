@@ -205,7 +205,9 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
     t = st.review_queue
     results: list[dict[str, Any]] = []
     with ws.store.write() as conn:
-        for queue_id, version in seen:
+        # rows are always locked in id order, so two overlapping bulk decisions on
+        # PostgreSQL queue behind each other instead of deadlocking
+        for queue_id, version in sorted(seen):
             # The compare-and-set itself is the store's (glamlab.store.queue.decide): the row
             # changes only if still open, at the version seen, and not leased to another.
             try:

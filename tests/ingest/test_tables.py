@@ -211,3 +211,16 @@ def test_a_table_in_another_encoding_stops_after_many_bad_rows(make_ws, tmp_path
     report = ws.ingest([src])
     assert (report.added, report.failed) == (0, 4)
     assert "3 rows of latin1.csv are not UTF-8" in report.problems[-1]["reason"]
+
+
+def test_nul_bytes_in_text_are_removed_with_a_note(make_ws, tmp_path):
+    """PostgreSQL cannot store NUL in text; both stores get the same cleaned text."""
+    ws = make_ws(modality="text", labels=["a", "b"])
+    src = tmp_path / "nul.csv"
+    src.write_text("id,text\nx1,abc\x00def\nx2,clean\n", encoding="utf-8")
+    report = ws.ingest([str(src)])
+    assert report.added == 2 and report.failed == 0
+    item = ws.item("x1")
+    assert item.text == "abcdef"
+    assert "NUL" in item.meta["ingest_note"]
+    assert "ingest_note" not in ws.item("x2").meta

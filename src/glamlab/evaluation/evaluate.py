@@ -235,6 +235,7 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
              store: bool = True, progress: bool = False, threshold: float = 0.5,
              test: LabelledSet | None = None) -> EvaluationResult:
     """Evaluate every candidate on the test split (which this freezes)."""
+    from ..features import feature_store
     from ..tasks.splits import test_data
 
     if not candidates:
@@ -283,7 +284,8 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
                 raise EvaluationError(
                     f"{cand.name} predicts labels {sorted(set(p_classes) - set(classes))} that "
                     "this task does not have", hint="evaluate models trained for this task")
-        pr = predict_items(p, test.items, progress=progress)
+        with feature_store(ws):  # reuse cached features of the test items
+            pr = predict_items(p, test.items, progress=progress)
         proba = _align(pr.proba, list(p.classes_), classes)
         if multi:
             S = M.multi_label_stats(Y, proba, threshold, ks)

@@ -225,9 +225,15 @@ def _write_batch(ws: Workspace, ingest_id: int, records: list[Record], problems:
                 report.updated += 1
             else:
                 report.added += 1
+            text, meta = r.text, r.meta or {}
+            if text and "\x00" in text:
+                # NUL bytes (seen in OCR output) cannot be stored by PostgreSQL: drop them,
+                # and say so on the item
+                text = text.replace("\x00", "")
+                meta = {**meta, "ingest_note": "NUL bytes removed from the text"}
             rows.append((r.item_id, version, db_true, r.modality, r.source_kind, r.source,
-                         r.uri, r.page, r.content_hash, r.text, r.width, r.height,
-                         dumps(r.meta or {}), ingest_id, db_stamp))  # _ITEM_COLUMNS order
+                         r.uri, r.page, r.content_hash, text, r.width, r.height,
+                         dumps(meta), ingest_id, db_stamp))  # _ITEM_COLUMNS order
         for i in range(0, len(superseded), 900):
             conn.execute(t.items.update().where(
                 t.items.c.is_current.is_(True), t.items.c.item_id.in_(superseded[i : i + 900])

@@ -28,8 +28,11 @@ def fit_on_train(ws: Workspace, predictor: Predictor, data: LabelledSet | None =
     elif data.split != "train":
         raise PredictorError(f"refusing to fit on the {data.split} split",
                              hint="nothing may ever train on test items")
-    predictor.fit(data.items, data.targets(), classes=data.classes,
-                  multi_label=data.multi_label)
+    from ..features import feature_store
+
+    with feature_store(ws):  # image statistics / embeddings are cached in the workspace
+        predictor.fit(data.items, data.targets(), classes=data.classes,
+                      multi_label=data.multi_label)
     return data
 
 
