@@ -118,12 +118,14 @@ def main() -> None:
     pred: list[str] = []
     proba_rows = []
     weights = []
+    gate_at: list[float] = []
     for tr, te in splits:
         model = CombinedLanguage().fit(items_of(tr), [r["label"] for r in tr], classes=languages)
         proba = model.predict_proba(items_of(te))
         proba_rows.append(proba)
         pred.extend(languages[int(i)] for i in proba.argmax(axis=1))
         weights.append([round(float(w), 3) for w in model.weights_])
+        gate_at.append(model.gate_at if model.gate_at is not None else model.gate_at_)
     proba_all = np.vstack(proba_rows)
     _, secs = timed(lambda: model.predict_proba(test_items), args.repeats)
     g = subset_scores(test, pred)
@@ -132,7 +134,8 @@ def main() -> None:
     g.update({"texts_per_s": round(len(test) / secs, 1),
               "abstain_rate": round(float(1 - sure.mean()), 4),
               "acc_when_sure": round(float((gold[sure] == np.array(pred)[sure]).mean()), 4),
-              "peers": list(model.peers), "weights_per_fold": weights})
+              "peers": list(model.peers), "weights_per_fold": weights,
+              "gate": model.gate, "gate_at_per_fold": gate_at})
     result["glamlab"] = g
 
     for name, cls in PEERS.items():

@@ -119,3 +119,24 @@ def test_fit_learns_weights_on_shared_data(shared_data, tmp_path):
         items(*[r["path_or_text"] for r in train]), [r["label"] for r in train], classes=LANGS)
     assert chars.char_ is not None and len(chars.weights_) == 2 * (len(chars.peers) + 1)
     assert chars.predict_proba(items("Das Wetter ist heute schön.")).argmax() == LANGS.index("de")
+
+
+@pytest.mark.slow
+def test_fast_path_gate_is_chosen_on_training_items_and_only_skips_sure_texts(shared_data):
+    with open(shared_data / "language_id" / "dev" / "labels.csv", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["label"] in LANGS]
+    train, test = rows[::2], rows[1::2]
+    x, y = items(*[r["path_or_text"] for r in train]), [r["label"] for r in train]
+    gated = CombinedLanguage().fit(x, y, classes=LANGS)
+    assert gated.gate_at_ in CombinedLanguage.GATE_CHOICES
+    assert gated.gate_weights_ is not None and len(gated.gate_weights_) == 2
+    full = CombinedLanguage(gate=None).fit(x, y, classes=LANGS)
+    test_items = items(*[r["path_or_text"] for r in test])
+    pg, pf = gated.predict_proba(test_items), full.predict_proba(test_items)
+    assert np.allclose(pg.sum(axis=1), 1.0)
+    differ = ~np.isclose(pg, pf).all(axis=1)
+    # items answered by the fast path are exactly those its one-peer model is sure of
+    assert differ.any() and (pg[differ].max(axis=1) >= gated.gate_at_ - 1e-9).all()
+    # an impossible gate sends every text through every peer
+    never = CombinedLanguage(gate_at=1.01).fit(x, y, classes=LANGS)
+    assert np.allclose(never.predict_proba(test_items), pf)
