@@ -15,6 +15,25 @@ LABELS = {
     "subjects": ("subjects/records.csv", "subjects", None),
 }
 
+# Items that "arrive later": not labelled, so production (and the monitor) meets them new.
+UNLABELLED = {"illustrations": ("collection", "manuscripts")}
+
+
+def _without(src: Any, dest: Any, field: str, value: str) -> Any:
+    """A copy of the labels file without the rows whose ``field`` is ``value``."""
+    import csv
+
+    with open(src, encoding="utf-8", newline="") as fh, \
+            open(dest, "w", encoding="utf-8", newline="") as out:
+        reader = csv.DictReader(fh)
+        writer = csv.DictWriter(out, fieldnames=reader.fieldnames or [])
+        writer.writeheader()
+        for row in reader:
+            if row.get(field) != value:
+                writer.writerow(row)
+    return dest
+
+
 # "Could this be a regular expression?": a few function words per language.
 LANGUAGE_RULES = {
     "en": r"\b(the|and|of|with|which)\b", "fr": r"\b(le|les|des|est|une|avec)\b",
@@ -43,8 +62,15 @@ def stage_labels(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     rel, column, group_by = LABELS[p.name]
     folder, _, name = rel.partition("/")
     path = demo_data(folder) / name
+    later = UNLABELLED.get(p.name)
+    if later:
+        path = _without(path, ws.root / f"labelled-{name}", *later)
     report = import_labels(ws, path, label_column=column)
     say(f"Imported the curators' labels from {name}: {report.summary()}.")
+    if later:
+        say(f"The {later[1]} ({later[0]} = {later[1]!r}) arrived later and are not labelled: "
+            "the model will meet them for the first time in production, and the monitor "
+            "will compare them with what it was tested on.")
     if split_of(ws):
         say("The items are already split into train and test; keeping that split.")
         split = None

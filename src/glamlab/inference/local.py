@@ -45,9 +45,12 @@ class _Slot:
 
 
 def _context() -> Any:
-    # fork starts fast and shares what the parent imported; macOS and Windows spawn
+    """Workers start from a clean process, never by forking this one: a process that has
+    trained a model may hold OpenMP or BLAS thread pools (scikit-learn's gradient boosting,
+    torch), and a forked child that touches them hangs for ever. forkserver forks each
+    worker from a small single-threaded server instead (spawn where there is none)."""
     if sys.platform.startswith("linux"):
-        return mp.get_context("fork")
+        return mp.get_context("forkserver")
     return mp.get_context("spawn")
 
 

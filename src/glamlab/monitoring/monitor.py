@@ -110,8 +110,10 @@ class MonitorReport:
         }
 
     def summary(self) -> str:
+        n = len(self.windows)
         lines = [f"Monitoring {self.model}: reference = {self.reference} "
-                 f"({self.reference_size:,} items), {len(self.windows)} windows."]
+                 f"({self.reference_size:,} items), {n} production window{'s' if n != 1 else ''}"
+                 " (items outside the training and test splits)."]
         for w in self.windows:
             bad = ", ".join(f"{r.signal} {r.value:.3f} > {r.threshold:.3f}" for r in w.alerts)
             thin = [r.signal for r in w.results if r.status == "not enough data"]
@@ -122,7 +124,10 @@ class MonitorReport:
                              f"(fewer than {self.config.min_window})")
             else:
                 lines.append(f"  ok     {w.key} ({len(w.rows):,} items)")
-        if self.alerts:
+        if not self.windows:
+            lines.append("No production predictions yet (items outside the training and test "
+                         "splits): nothing to compare. Run the model over new material first.")
+        elif self.alerts:
             lines.append("Something changed: look at the alerting windows before trusting their "
                          "predictions; consider more labels from the new material and "
                          "`glamlab retrain`.")
@@ -183,11 +188,15 @@ def _attach_image_features(ws: Workspace, rows: list[dict[str, Any]]) -> None:
             r["features"] = vec
 
 
-def _test_ids(ws: Workspace) -> set[str]:
+def _split_ids(ws: Workspace) -> tuple[set[str], set[str]]:
+    """Ids of the test split and of the training split."""
     t = ws.store.t
+    test: set[str] = set()
+    train: set[str] = set()
     with ws.store.read() as conn:
-        return {r[0] for r in conn.execute(sa.select(t.splits.c.item_id)
-                                           .where(t.splits.c.split == "test"))}
+        for item_id, split in conn.execute(sa.select(t.splits.c.item_id, t.splits.c.split)):
+            (test if split == "test" else train).add(item_id)
+    return test, train
 
 
 def _windows(rows: list[dict[str, Any]], how: str) -> list[Window]:
@@ -294,10 +303,12 @@ def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = 
     if ws.card.modality == "image":
         _attach_image_features(ws, rows)
 
-    test_ids = _test_ids(ws) if cfg.reference == "test" else set()
+    test_ids, train_ids = _split_ids(ws)
+    # the model has seen its training items: their predictions are not production
+    rows_prod = [r for r in rows if r["item_id"] not in train_ids and r["item_id"] not in test_ids]
     if cfg.reference == "test":
         ref_rows = [r for r in rows if r["item_id"] in test_ids]
-        prod = [r for r in rows if r["item_id"] not in test_ids]
+        prod = rows_prod
         if len(ref_rows) < 2 * cfg.min_window:
             raise GlamlabError(
                 f"only {len(ref_rows)} predictions of {mv.spec} on test-split items, too few for "
@@ -306,7 +317,7 @@ def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = 
         windows = _windows(prod, cfg.window)
         ref_name = "test split"
     else:
-        windows = _windows(rows, cfg.window)
+        windows = _windows(rows_prod, cfg.window)
         if len(windows) < 2:
             raise GlamlabError("only one window of predictions: nothing to compare yet",
                                hint="monitor again after the next run")

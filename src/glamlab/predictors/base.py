@@ -160,7 +160,8 @@ class Predictor:
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         params = {"predictor": self.name, "params": _jsonable(self.get_params()),
-                  "classes": list(self.classes_), "multi_label": self.multi_label_}
+                  "classes": list(self.classes_), "multi_label": self.multi_label_,
+                  "class": f"{type(self).__module__}:{type(self).__qualname__}"}
         (d / PARAMS_FILE).write_text(json.dumps(params, indent=2, sort_keys=True))
         files = [d / PARAMS_FILE]
         state = self.learned_state()
@@ -184,9 +185,17 @@ class Predictor:
         except FileNotFoundError as exc:
             raise PredictorError(f"{d} holds no saved predictor ({PARAMS_FILE} missing)") from exc
         if cls is Predictor or cls.name != params["predictor"]:
-            from .registry import get
+            from .registry import available, get
 
-            cls = get(params["predictor"])
+            if params["predictor"] not in available() and params.get("class"):
+                # not registered in this process (e.g. a worker started afresh): the class
+                # that saved it, whose artifacts the model registry has checked
+                import importlib
+
+                module, _, qualname = params["class"].partition(":")
+                cls = getattr(importlib.import_module(module), qualname)
+            else:
+                cls = get(params["predictor"])
         obj = cls(**params["params"])
         with open(d / STATE_FILE, "rb") as fh:
             state = pickle.load(fh)  # noqa: S301 - own artifact, sha256-checked by the registry
