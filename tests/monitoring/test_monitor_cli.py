@@ -37,7 +37,7 @@ def test_cli_exit_3_json_and_html(make_ws, tmp_path):
     parser = _Collect()
     parser.feed(page)
     svgs = [a for t, a in parser.tags if t == "svg"]
-    thresholds = [a for t, a in parser.tags if t == "polyline" and a.get("class") == "threshold"]
+    thresholds = [a for t, a in parser.tags if t == "path" and a.get("class") == "threshold"]
     assert len(svgs) >= 2 and len(thresholds) >= 2
 
 

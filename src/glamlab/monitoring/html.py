@@ -28,11 +28,13 @@ def _svg_series(name: str, points: list[tuple[str, float | None, float | None, s
              f'<line x1="{pad}" y1="{pad / 2}" x2="{pad}" y2="{h - pad}" stroke="#555"/>',
              f'<text x="4" y="{pad / 2 + 4}" font-size="10">{top:.3g}</text>',
              f'<text x="4" y="{h - pad}" font-size="10">0</text>']
-    th_pts = [(x(i), y(t)) for i, (_k, _v, t, _s) in enumerate(points) if t is not None]
-    if th_pts:
-        path = " ".join(f"{a:.1f},{b:.1f}" for a, b in th_pts)
-        parts.append(f'<polyline class="threshold" points="{path}" fill="none" stroke="#c00" '
-                     'stroke-dasharray="5,4"><title>alert threshold</title></polyline>')
+    # the threshold of each window, as a dashed step across the window's slot
+    slot = (w - 2 * pad) / n
+    steps = [f"M{x(i) - slot / 2:.1f},{y(t):.1f} H{x(i) + slot / 2:.1f}"
+             for i, (_k, _v, t, _s) in enumerate(points) if t is not None]
+    if steps:
+        parts.append(f'<path class="threshold" d="{" ".join(steps)}" fill="none" stroke="#c00" '
+                     'stroke-width="2" stroke-dasharray="6,4"><title>alert threshold</title></path>')
     val_pts = [(x(i), y(v)) for i, (_k, v, _t, _s) in enumerate(points) if v is not None]
     if val_pts:
         path = " ".join(f"{a:.1f},{b:.1f}" for a, b in val_pts)
