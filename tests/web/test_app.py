@@ -481,3 +481,13 @@ def test_reports_show_stored_alerts_and_rechecks(client_for: Any, queued_ws: Any
     page = client.get("/reports").text
     assert "label_mix" in page and "m@1 run 7" in page
     assert "/queue?kind=recheck" in page
+
+
+def test_nul_characters_are_refused_cleanly(client_for: Any) -> None:
+    c = client_for("rey")
+    headers = {"X-CSRF-Token": csrf_of(c)}
+    r = c.post("/api/labels", json={"item_id": "\u0000", "labels": ["graphic"]}, headers=headers)
+    assert r.status_code == 400 and "NUL" in r.json()["error"]
+    assert c.get("/api/items/%00").status_code == 400
+    assert c.get("/api/items?q=a%00b").status_code == 400
+    assert c.get("/").status_code == 200

@@ -76,6 +76,58 @@ class SkipSets:
             return list(self._sets.get(user, []))
 
 
+class RejectNul:
+    """Refuse requests that carry NUL characters (in the path, the query or the body)
+    with one clear 400: no id, label or text in glamlab holds one, and PostgreSQL cannot
+    even compare with such a value."""
+
+    MAX_BODY = 16 * 1024 * 1024
+    MARKS = (b"\x00", b"%00", b"\\u0000")
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = scope.get("raw_path") or scope.get("path", "").encode()
+        if any(m in raw or m in scope.get("query_string", b"") for m in self.MARKS[:2]):
+            await self._refuse(send)
+            return
+        messages = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+            if size > self.MAX_BODY:
+                await self._refuse(send, 413, "the request body is too large")
+                return
+        body = b"".join(m.get("body", b"") for m in messages)
+        if any(m in body for m in self.MARKS):
+            await self._refuse(send)
+            return
+
+        async def replay() -> Any:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _refuse(send: Any, status: int = 400,
+                      error: str = "NUL characters are not allowed in requests") -> None:
+        import json
+
+        body = json.dumps({"error": error}).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
 class QueueCounts:
     """Open-queue counts for the page header, without a full count on every request.
 
@@ -92,6 +144,7 @@ class QueueCounts:
         self._at = 0.0
         self._key: Any = None
         self._counts: dict[str, Any] = {}
+        self._gen = 0  # bumped by every decision, so a count that raced one is not kept
 
     def get(self) -> dict[str, Any]:
         import time
@@ -104,13 +157,18 @@ class QueueCounts:
         with self._lock:
             if key == self._key and time.monotonic() - self._at < self.ttl_s:
                 return {**self._counts, "by_label": dict(self._counts["by_label"])}
+            gen = self._gen
         counts = review.queue_counts(self.ws)
         with self._lock:
-            self._key, self._at, self._counts = key, time.monotonic(), counts
+            if gen == self._gen:
+                self._key, self._at, self._counts = key, time.monotonic(), counts
+            else:  # a decision landed while counting: this count may predate it
+                self._key, self._at, self._counts = None, 0.0, {}
         return {**counts, "by_label": dict(counts["by_label"])}
 
     def decided(self, results: list[dict[str, Any]]) -> None:
         with self._lock:
+            self._gen += 1
             if not self._counts:
                 return
             for r in results:
@@ -176,6 +234,8 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
                                 headers=getattr(exc, "headers", None))
         return _render(request, "error.html", {"error": exc.detail, "hint": None},
                        status=exc.status_code, headers=getattr(exc, "headers", None))
+
+    app.add_middleware(RejectNul)
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Response:
