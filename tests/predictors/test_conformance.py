@@ -59,6 +59,7 @@ CASES: dict[str, Case] = {
     "language": Case("text"),
     "text-tfidf": Case("text-multilabel", {"fields": ("medium",)}),
     "text-minilm": Case("text-multilabel"),
+    "text-ensemble": Case("text-multilabel", params={"heads": "minilm", "knn": "minilm", "cv": 2}),
     "text-e5": Case("text-multilabel", slow=True),
     "text-zero-shot": Case("text-multilabel", {"descriptions": {"nature": "landscape, trees, sea"},
                                                "encoder": "minilm"}),

@@ -12,7 +12,12 @@ import pytest
 from glamlab.errors import ConfigError
 from glamlab.items import Item
 from glamlab.predictors._text_embed import MINILM_TOKENIZER, encoder
-from glamlab.predictors.text import TextClassifier, ZeroShotClassifier, descriptions_from_card
+from glamlab.predictors.text import (
+    EnsembleClassifier,
+    TextClassifier,
+    ZeroShotClassifier,
+    descriptions_from_card,
+)
 
 # a tiny, readable catalogue: the medium alone tells prints from paintings
 RECORDS = [
@@ -140,3 +145,36 @@ def test_zero_shot_from_card_descriptions(make_ws):
         ZeroShotClassifier(descriptions={"animals": "cats"}).fit([], [], classes=ws.card.labels)
     with pytest.raises(ConfigError, match="must map each label"):
         descriptions_from_card({"labels": {"descriptions": {"nature": 3}}})
+
+
+def test_ensemble_cut_is_tuned_out_of_fold_and_round_trips(tmp_path):
+    items, labels = records()
+    for i, it in enumerate(items):
+        it.meta["creator"] = f"artist{i // 2}"  # two records per artist: grouped folds
+    m = EnsembleClassifier(heads=("tfidf", "minilm"), knn=("minilm",), fields=("medium",),
+                           cv=3, k=5, group_field="creator").fit(items, labels, multi_label=True)
+    t, r, limit = m.cut_
+    assert t in EnsembleClassifier.CUT_T and r in EnsembleClassifier.CUT_R
+    assert limit in EnsembleClassifier.CUT_LIMIT
+    p = m.predict_proba(items)
+    kept = p >= 0.5
+    assert kept.any(axis=1).all()  # the best label is always kept
+    # within a record, every kept label outranks every dropped one
+    assert all(row[k].min() > row[~k].max() for row, k in zip(p, kept, strict=True) if (~k).any())
+    new = [Item("n1", "text", text="Harbour", meta={"medium": "etching on paper"})]
+    assert "print" in m.predict(new)[0]
+    m.save(tmp_path / "m")
+    assert np.allclose(EnsembleClassifier.load(tmp_path / "m").predict_proba(items), p)
+    bad = m.predict_proba([Item("bad", "text", text="\x00\x01\x02" * 100)])
+    assert (bad < 0.5).all()
+
+
+def test_ensemble_refuses_unknown_scorers_and_does_single_label():
+    items, labels = records()
+    with pytest.raises(Exception, match="bad scorers"):
+        EnsembleClassifier(heads=("bert",)).fit(items, labels, multi_label=True)
+    single = [ys[-1] if ys[-1] in ("painting", "print") else ys[1] for ys in labels]
+    m = EnsembleClassifier(heads=("tfidf",), knn=("minilm",), fields="medium", k=3).fit(
+        items, single)
+    p = m.predict_proba(items)
+    assert np.allclose(p.sum(axis=1), 1)

@@ -35,6 +35,7 @@ BUILTIN: dict[str, str] = {
     "language": "glamlab.predictors.language:CombinedLanguage",
     "text-e5": "glamlab.predictors.text:E5Classifier",
     "text-minilm": "glamlab.predictors.text:MiniLMClassifier",
+    "text-ensemble": "glamlab.predictors.text:EnsembleClassifier",
     "text-tfidf": "glamlab.predictors.text:TextClassifier",
     "text-zero-shot": "glamlab.predictors.text:ZeroShotClassifier",
 }

@@ -364,3 +364,160 @@ def descriptions_from_card(raw: dict[str, Any]) -> dict[str, str]:
         raise ConfigError("[labels.descriptions] must map each label to a text",
                           hint='e.g. [labels.descriptions]\nnature = "landscapes, plants, animals"')
     return {str(k): str(v) for k, v in desc.items()}
+
+
+class EnsembleClassifier(_TextBase):
+    """glamlab's subject indexer: the average of several scorers, then an Annif-like
+    per-record cut tuned on out-of-fold scores of the training split.
+
+    Scorers (``heads`` and ``knn``, each a name from ``tfidf``, ``minilm``, ``e5``):
+
+    * a head is a :class:`TextClassifier` on that feature set plus the metadata ``fields``
+      (one logistic regression per label);
+    * a kNN scorer propagates labels from the ``k`` most similar training records
+      (cosine similarity of the sentence embeddings, weighted by ``similarity**power``):
+      a label's score is its weighted frequency among the neighbours.
+
+    Multi-label decision: a label is kept when its averaged score is at least ``t``, at
+    least ``r`` times the record's top score, and among the record's ``limit`` best (the
+    best one is always kept). ``t, r, limit`` are chosen for samples-averaged F1 on
+    out-of-fold scores (``cv`` folds; with ``group_field``, e.g. ``creator``, records
+    sharing that metadata value stay in one fold, so the cut is tuned on scores for
+    unseen groups). ``predict_proba`` is rank-preserving within each record and puts the
+    kept labels at or above 0.5. Single-label: the argmax of the averaged probabilities."""
+
+    name = "text-ensemble"
+    intended_use = "subject headings for catalogue records (multi-label), or one label per text"
+    limitations = ("learns only the labels it was given examples of; needs the sentence "
+                   "encoders installed; slower to train than one head (cv refits)")
+    CUT_T: ClassVar[tuple[float, ...]] = tuple(round(0.05 + 0.025 * i, 3) for i in range(37))
+    CUT_R: ClassVar[tuple[float, ...]] = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9)
+    CUT_LIMIT: ClassVar[tuple[int, ...]] = (2, 3, 4, 5, 6, 8)
+
+    def __init__(self, heads: tuple[str, ...] | str = ("minilm", "e5"),
+                 knn: tuple[str, ...] | str = ("minilm", "e5"), fields: tuple[str, ...] | str = (),
+                 k: int = 20, power: float = 3.0, C: float = 4.0, cv: int = 5,
+                 group_field: str | None = None, max_chars: int = DEFAULT_MAX_CHARS,
+                 seed: int = 0):
+        self.heads = heads
+        self.knn = knn
+        self.fields = fields
+        self.k = k
+        self.power = power
+        self.C = C
+        self.cv = cv
+        self.group_field = group_field
+        self.max_chars = max_chars
+        self.seed = seed
+
+    @staticmethod
+    def _names(v: tuple[str, ...] | str) -> tuple[str, ...]:
+        return tuple(x.strip() for x in v.split(",") if x.strip()) if isinstance(v, str) else tuple(v)
+
+    def _head(self, name: str) -> TextClassifier:
+        enc = None if name == "tfidf" else name
+        return TextClassifier(encoder=enc, tfidf=name == "tfidf", fields=self.fields, C=self.C,
+                              cv=0, max_chars=self.max_chars, seed=self.seed)
+
+    def _embed(self, name: str, items: list[Item]) -> np.ndarray:
+        from ._text_embed import encoder
+
+        texts, _ = self._texts(items)
+        return encoder(name).encode(texts)
+
+    def _fit_scorers(self, items: list[Item], Y: np.ndarray) -> dict[str, Any]:
+        heads = {}
+        for h in self._names(self.heads):
+            m = self._head(h)
+            m.classes_, m.multi_label_, m.fitted_ = list(self.classes_), self.multi_label_, True
+            m._fit(items, Y)
+            heads[h] = m
+        knn = {e: self._embed(e, items) for e in self._names(self.knn)}
+        return {"heads": heads, "knn": knn, "Y": Y.astype("float32")}
+
+    def _score(self, scorers: dict[str, Any], items: list[Item]) -> np.ndarray:
+        import numpy as np
+
+        parts = [m._predict_batch(items) for m in scorers["heads"].values()]
+        for e, train_emb in scorers["knn"].items():
+            sim = self._embed(e, items) @ train_emb.T
+            kk = min(self.k, sim.shape[1])
+            idx = np.argpartition(-sim, kk - 1, axis=1)[:, :kk]
+            w = np.maximum(np.take_along_axis(sim, idx, axis=1), 0.0) ** self.power
+            votes = (w[:, :, None] * scorers["Y"][idx]).sum(axis=1)
+            parts.append(votes / np.maximum(w.sum(axis=1, keepdims=True), 1e-9))
+        return np.mean(parts, axis=0)  # type: ignore[no-any-return]
+
+    def _fit(self, items: list[Item], Y: np.ndarray) -> None:
+        bad = [n for n in self._names(self.heads) + self._names(self.knn)
+               if n not in ("tfidf", "minilm", "e5") or (n == "tfidf" and n in self._names(self.knn))]
+        if bad or not (self._names(self.heads) or self._names(self.knn)):
+            raise PredictorError(f"{self.name}: bad scorers {bad or 'none'}",
+                                 hint="heads from tfidf, minilm, e5; knn from minilm, e5")
+        self.prior_ = Y.mean(axis=0)
+        self.cut_ = (0.5, 0.0, max(1, Y.shape[1]))
+        if self.multi_label_ and self.cv >= 2 and len(items) >= 2 * self.cv:
+            oof = self._oof(items, Y)
+            self.cut_ = self._tune_cut(oof, Y)
+        self.scorers_ = self._fit_scorers(items, Y)
+
+    def _oof(self, items: list[Item], Y: np.ndarray) -> np.ndarray:
+        import numpy as np
+        from sklearn.model_selection import GroupKFold, KFold
+
+        n = len(items)
+        if self.group_field:
+            groups = [str((it.meta or {}).get(self.group_field, "")) or f"\0{i}"
+                      for i, it in enumerate(items)]
+            splits = GroupKFold(min(self.cv, len(set(groups)))).split(np.zeros(n), groups=groups)
+        else:
+            splits = KFold(self.cv, shuffle=True, random_state=self.seed).split(np.zeros(n))
+        oof = np.zeros(Y.shape)
+        for tr, te in splits:
+            scorers = self._fit_scorers([items[i] for i in tr], Y[tr])
+            oof[te] = self._score(scorers, [items[i] for i in te])
+        return oof
+
+    @classmethod
+    def _cut(cls, S: np.ndarray, t: float, r: float, limit: int) -> np.ndarray:
+        import numpy as np
+
+        rank = np.argsort(np.argsort(-S, axis=1), axis=1)
+        keep = (S >= t) & (S >= r * S.max(axis=1, keepdims=True)) & (rank < limit)
+        keep[np.arange(len(S)), S.argmax(axis=1)] = True
+        return keep  # type: ignore[no-any-return]
+
+    def _tune_cut(self, S: np.ndarray, Y: np.ndarray) -> tuple[float, float, int]:
+        best, best_f = (0.5, 0.0, 3), -1.0
+        truth = Y > 0
+        for limit in self.CUT_LIMIT:
+            for r in self.CUT_R:
+                for t in self.CUT_T:
+                    f = _samples_f1(truth, self._cut(S, t, r, limit))
+                    if f > best_f:
+                        best, best_f = (t, r, limit), f
+        return best
+
+    def _predict_batch(self, items: list[Item]) -> np.ndarray:
+        import numpy as np
+
+        S = self._score(self.scorers_, items)
+        _, usable = self._texts(items)
+        meta = [_field_tokens(it, TextClassifier(fields=self.fields)._fields()) for it in items]
+        bad = ~np.array([u or bool(m) for u, m in zip(usable, meta, strict=True)])
+        if not self.multi_label_:
+            S = S / np.maximum(S.sum(axis=1, keepdims=True), 1e-12)
+            S[bad] = 1.0 / S.shape[1]
+            return S
+        keep = self._cut(S, *self.cut_)
+        out = np.where(keep, 0.5 + 0.5 * S, 0.499 * S)
+        out[bad] = np.minimum(self.prior_, 0.49)
+        return out  # type: ignore[no-any-return]
+
+
+def _samples_f1(truth: np.ndarray, pred: np.ndarray) -> float:
+    import numpy as np
+
+    inter = (truth & pred).sum(axis=1)
+    den = truth.sum(axis=1) + pred.sum(axis=1)
+    return float(np.mean(np.where(den > 0, 2 * inter / np.maximum(den, 1), 1.0)))
