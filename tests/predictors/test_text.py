@@ -156,6 +156,7 @@ def test_ensemble_cut_is_tuned_out_of_fold_and_round_trips(tmp_path):
     t, r, limit = m.cut_
     assert t in EnsembleClassifier.CUT_T and r in EnsembleClassifier.CUT_R
     assert limit in EnsembleClassifier.CUT_LIMIT
+    assert m.knn_weight_ in EnsembleClassifier.KNN_WEIGHTS  # chosen with the cut
     p = m.predict_proba(items)
     kept = p >= 0.5
     assert kept.any(axis=1).all()  # the best label is always kept

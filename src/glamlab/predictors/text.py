@@ -383,7 +383,8 @@ class EnsembleClassifier(_TextBase):
     best one is always kept). ``t, r, limit`` are chosen for samples-averaged F1 on
     out-of-fold scores (``cv`` folds; with ``group_field``, e.g. ``creator``, records
     sharing that metadata value stay in one fold, so the cut is tuned on scores for
-    unseen groups). ``predict_proba`` is rank-preserving within each record and puts the
+    unseen groups). The kNN scorers' share of the average (``knn_weight``) is chosen with
+    the cut from :attr:`KNN_WEIGHTS` unless given. ``predict_proba`` is rank-preserving within each record and puts the
     kept labels at or above 0.5. Single-label: the argmax of the averaged probabilities."""
 
     name = "text-ensemble"
@@ -393,12 +394,13 @@ class EnsembleClassifier(_TextBase):
     CUT_T: ClassVar[tuple[float, ...]] = tuple(round(0.05 + 0.025 * i, 3) for i in range(37))
     CUT_R: ClassVar[tuple[float, ...]] = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9)
     CUT_LIMIT: ClassVar[tuple[int, ...]] = (2, 3, 4, 5, 6, 8)
+    KNN_WEIGHTS: ClassVar[tuple[float, ...]] = (0.3, 0.4, 0.5, 0.6, 0.7)
 
     def __init__(self, heads: tuple[str, ...] | str = ("minilm", "e5"),
                  knn: tuple[str, ...] | str = ("minilm", "e5"), fields: tuple[str, ...] | str = (),
                  k: int = 20, power: float = 3.0, C: float = 4.0, cv: int = 5,
-                 group_field: str | None = None, max_chars: int = DEFAULT_MAX_CHARS,
-                 seed: int = 0):
+                 group_field: str | None = None, knn_weight: float | None = None,
+                 max_chars: int = DEFAULT_MAX_CHARS, seed: int = 0):
         self.heads = heads
         self.knn = knn
         self.fields = fields
@@ -407,6 +409,7 @@ class EnsembleClassifier(_TextBase):
         self.C = C
         self.cv = cv
         self.group_field = group_field
+        self.knn_weight = knn_weight
         self.max_chars = max_chars
         self.seed = seed
 
@@ -436,9 +439,12 @@ class EnsembleClassifier(_TextBase):
         return {"heads": heads, "knn": knn, "Y": Y.astype("float32")}
 
     def _score(self, scorers: dict[str, Any], items: list[Item]) -> np.ndarray:
+        """(2, n, K): the mean of the heads' scores and the mean of the kNN scores (a
+        missing kind repeats the other)."""
         import numpy as np
 
-        parts = [m._predict_batch(items) for m in scorers["heads"].values()]
+        heads = [m._predict_batch(items) for m in scorers["heads"].values()]
+        parts = []
         for e, train_emb in scorers["knn"].items():
             sim = self._embed(e, items) @ train_emb.T
             kk = min(self.k, sim.shape[1])
@@ -446,7 +452,12 @@ class EnsembleClassifier(_TextBase):
             w = np.maximum(np.take_along_axis(sim, idx, axis=1), 0.0) ** self.power
             votes = (w[:, :, None] * scorers["Y"][idx]).sum(axis=1)
             parts.append(votes / np.maximum(w.sum(axis=1, keepdims=True), 1e-9))
-        return np.mean(parts, axis=0)  # type: ignore[no-any-return]
+        h = np.mean(heads, axis=0) if heads else np.mean(parts, axis=0)
+        kn = np.mean(parts, axis=0) if parts else h
+        return np.stack([h, kn])
+
+    def _mix(self, both: np.ndarray, weight: float) -> np.ndarray:
+        return (1.0 - weight) * both[0] + weight * both[1]  # type: ignore[no-any-return]
 
     def _fit(self, items: list[Item], Y: np.ndarray) -> None:
         bad = [n for n in self._names(self.heads) + self._names(self.knn)
@@ -456,9 +467,15 @@ class EnsembleClassifier(_TextBase):
                                  hint="heads from tfidf, minilm, e5; knn from minilm, e5")
         self.prior_ = Y.mean(axis=0)
         self.cut_ = (0.5, 0.0, max(1, Y.shape[1]))
+        self.knn_weight_ = 0.5 if self.knn_weight is None else float(self.knn_weight)
         if self.multi_label_ and self.cv >= 2 and len(items) >= 2 * self.cv:
             oof = self._oof(items, Y)
-            self.cut_ = self._tune_cut(oof, Y)
+            choices = self.KNN_WEIGHTS if self.knn_weight is None else (self.knn_weight_,)
+            best_f = -1.0
+            for w in choices:
+                cut, f = self._tune_cut(self._mix(oof, w), Y)
+                if f > best_f:
+                    self.cut_, self.knn_weight_, best_f = cut, float(w), f
         self.scorers_ = self._fit_scorers(items, Y)
 
     def _oof(self, items: list[Item], Y: np.ndarray) -> np.ndarray:
@@ -472,10 +489,10 @@ class EnsembleClassifier(_TextBase):
             splits = GroupKFold(min(self.cv, len(set(groups)))).split(np.zeros(n), groups=groups)
         else:
             splits = KFold(self.cv, shuffle=True, random_state=self.seed).split(np.zeros(n))
-        oof = np.zeros(Y.shape)
+        oof = np.zeros((2, *Y.shape))
         for tr, te in splits:
             scorers = self._fit_scorers([items[i] for i in tr], Y[tr])
-            oof[te] = self._score(scorers, [items[i] for i in te])
+            oof[:, te] = self._score(scorers, [items[i] for i in te])
         return oof
 
     @classmethod
@@ -487,7 +504,7 @@ class EnsembleClassifier(_TextBase):
         keep[np.arange(len(S)), S.argmax(axis=1)] = True
         return keep  # type: ignore[no-any-return]
 
-    def _tune_cut(self, S: np.ndarray, Y: np.ndarray) -> tuple[float, float, int]:
+    def _tune_cut(self, S: np.ndarray, Y: np.ndarray) -> tuple[tuple[float, float, int], float]:
         best, best_f = (0.5, 0.0, 3), -1.0
         truth = Y > 0
         for limit in self.CUT_LIMIT:
@@ -496,12 +513,12 @@ class EnsembleClassifier(_TextBase):
                     f = _samples_f1(truth, self._cut(S, t, r, limit))
                     if f > best_f:
                         best, best_f = (t, r, limit), f
-        return best
+        return best, best_f
 
     def _predict_batch(self, items: list[Item]) -> np.ndarray:
         import numpy as np
 
-        S = self._score(self.scorers_, items)
+        S = self._mix(self._score(self.scorers_, items), self.knn_weight_)
         _, usable = self._texts(items)
         meta = [_field_tokens(it, TextClassifier(fields=self.fields)._fields()) for it in items]
         bad = ~np.array([u or bool(m) for u, m in zip(usable, meta, strict=True)])
