@@ -133,7 +133,8 @@ DEMO_MODELS = {
     "illustrations": [("stats-effnet-gbm", "pictures"), ("page-stats-gbm", "pictures"),
                       ("page-stats-logreg", "pictures")],
     "language": [("language", "language"), ("text-tfidf", "language")],
-    "subjects": [("text-minilm", "subjects"), ("text-tfidf", "subjects")],
+    "subjects": [("text-ensemble", "subjects"), ("text-minilm", "subjects"),
+                 ("text-tfidf", "subjects")],
 }
 
 
