@@ -30,14 +30,17 @@ from glamlab.predictors.registry import create  # noqa: E402
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "illustrations" / "dev"
 POSITIVE = "graphic"
 PEERS = ["rapid-layout", "effnet-logreg"]
-HEADS = ["page-stats-logreg", "page-stats-gbm", "stats-effnet-gbm", "effnet-tiles-logreg"]
+HEADS = ["local-stats-gbm", "page-stats-logreg", "page-stats-gbm", "stats-effnet-gbm",
+         "effnet-tiles-logreg"]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--train", type=Path)
     ap.add_argument("--test", type=Path)
-    ap.add_argument("--glamlab", default="page-stats-logreg",
+    # local-stats-gbm: chosen before the run as the documented illustrations predictor
+    # (page statistics + densest-window statistics at 900 px, gradient boosting)
+    ap.add_argument("--glamlab", default="local-stats-gbm",
                     help="the glamlab predictor reported under the key 'glamlab'")
     ap.add_argument("--only", help="comma-separated predictor names (default: all)")
     ap.add_argument("--folds", type=int, default=5)

@@ -19,6 +19,7 @@ from .cache import (
     invalidate,
 )
 from .embed import EffNetEmbedding
+from .local import LocalWindowStats
 from .stats import FEATURE_NAMES, PageStats, page_statistics
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "EffNetEmbedding",
     "Extractor",
     "FeatureResult",
+    "LocalWindowStats",
     "MemoryCache",
     "PageStats",
     "active_store",

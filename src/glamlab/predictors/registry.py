@@ -27,6 +27,7 @@ BUILTIN: dict[str, str] = {
     "rapid-layout": "glamlab.predictors.image:RapidLayoutFigures",
     "rapidocr-blank": "glamlab.predictors.image:RapidOCRBlank",
     "stats-effnet-gbm": "glamlab.predictors.image:StatsEffNetGBM",
+    "local-stats-gbm": "glamlab.predictors.image:LocalStatsGBM",
     "tesseract-blank": "glamlab.predictors.image:TesseractBlank",
     "lang-fasttext": "glamlab.predictors.language:FastTextLanguage",
     "lang-langid": "glamlab.predictors.language:LangidLanguage",

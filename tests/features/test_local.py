@@ -1,0 +1,56 @@
+"""Densest-window statistics (glamlab.features.local)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from glamlab.errors import ItemError
+from glamlab.features import LocalWindowStats
+from glamlab.features.local import FEATURE_NAMES, window_statistics
+from glamlab.items import Item
+
+
+def _page(ornament: bool, red: bool = False) -> Image.Image:
+    im = Image.new("RGB", (600, 900), (235, 228, 210))
+    d = ImageDraw.Draw(im)
+    rng = np.random.default_rng(0)
+    for y in range(80, 820, 24):  # text lines: short dark words
+        x = 60
+        while x < 520:
+            wlen = int(rng.integers(20, 60))
+            d.rectangle((x, y, x + wlen, y + 8), fill=(40, 35, 30))
+            x += wlen + 12
+    if ornament:  # a dense patterned band across the page
+        for x in range(60, 540, 6):
+            d.rectangle((x, 40, x + 3, 70), fill=(20, 20, 20))
+    if red:
+        d.ellipse((280, 400, 320, 440), fill=(200, 30, 30))
+    return im
+
+
+def _value(vec: np.ndarray, name: str) -> float:
+    return float(vec[FEATURE_NAMES.index(name)])
+
+
+def test_ornament_band_stands_out_from_text() -> None:
+    text = window_statistics(_page(False))
+    band = window_statistics(_page(True))
+    assert text.shape == (len(FEATURE_NAMES),) and np.isfinite(text).all()
+    assert _value(band, "win_ink_40x5_max") > _value(text, "win_ink_40x5_max") + 0.1
+
+
+def test_red_mark_and_blank_page() -> None:
+    assert _value(window_statistics(_page(False, red=True)), "win_red_40x5_max") > 0.1
+    blank = window_statistics(Image.new("RGB", (600, 900), (240, 235, 220)))
+    assert _value(blank, "win_ink_8x4_max") == 0.0
+
+
+def test_extractor_key_and_bad_item(tmp_path) -> None:
+    ex = LocalWindowStats()
+    assert ex.key == "local-windows@1" and LocalWindowStats(600).key == "local-windows-600@1"
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"not a jpeg")
+    with pytest.raises(ItemError):
+        ex.extract_one(Item("bad", "image", uri=str(bad)))
