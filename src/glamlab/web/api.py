@@ -26,7 +26,9 @@ UTCDatetime = Annotated[datetime, AfterValidator(
     lambda d: d if d.tzinfo else d.replace(tzinfo=UTC))]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "the request carries NUL characters (refused before routing)"},
     401: {"description": "not signed in"},
+    413: {"description": "the request body is over 16 MiB"},
     403: {"description": "the role does not allow this, or the CSRF token is missing"},
     404: {"description": "no such item"},
     422: {"description": "invalid input"},
