@@ -130,7 +130,7 @@ def _stage_export(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
 # The model each demo trains after its baselines: (predictor, model name), best first;
 # the first one installed is used.
 DEMO_MODELS = {
-    "illustrations": [("stats-effnet-gbm", "pictures"), ("page-stats-gbm", "pictures"),
+    "illustrations": [("local-stats-gbm", "pictures"), ("page-stats-gbm", "pictures"),
                       ("page-stats-logreg", "pictures")],
     "language": [("language", "language"), ("text-tfidf", "language")],
     "subjects": [("text-ensemble", "subjects"), ("text-minilm", "subjects"),

@@ -50,8 +50,16 @@ def _context() -> Any:
     torch), and a forked child that touches them hangs for ever. forkserver forks each
     worker from a small single-threaded server instead (spawn where there is none)."""
     if sys.platform.startswith("linux"):
-        return mp.get_context("forkserver")
+        ctx = mp.get_context("forkserver")
+        # import the heavy, fork-safe modules once in the server, not in every worker
+        # (importing starts no OpenMP thread pool; only running a model does)
+        ctx.set_forkserver_preload(PRELOAD)
+        return ctx
     return mp.get_context("spawn")
+
+
+PRELOAD = ["glamlab.inference.worker", "glamlab.predictors.base", "glamlab.registry",
+           "glamlab.workspace", "numpy", "sqlalchemy", "sklearn.base", "PIL.Image"]
 
 
 def run_inline(predictor: Predictor, threshold: float, batches: Iterator[list[Item]],
