@@ -52,7 +52,7 @@ class Signal:
 
 
 def _labels(rows: Rows) -> list[str]:
-    out = []
+    out: list[str] = []
     for r in rows:
         labs = r.get("labels") or ([r["label"]] if r.get("label") is not None else [])
         out.extend(str(x) for x in labs) if labs else out.append("(none)")

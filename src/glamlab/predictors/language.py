@@ -409,7 +409,7 @@ class CombinedLanguage(LanguagePredictor):
         self.weights_ = self._learn(logp, inv_words, y, w0)
         self.fitted_on_ = len(keep)
         if self._gate_index() is not None:
-            g = self._gate_index()
+            g = int(self._gate_index())  # type: ignore[arg-type]
             glogp = logp[:, [g], :]
             self.gate_weights_ = self._learn(glogp, inv_words, y, np.array([1.0, 0.0]))
             if self.gate_at is None:
@@ -473,6 +473,7 @@ class CombinedLanguage(LanguagePredictor):
         out[rows[sure]] = cheap[sure]
         rest = np.where(~sure)[0]
         if len(rest):
-            logp, _ = self._features([sub[i] for i in rest], known={self.gate: gp[rest]})
+            logp, _ = self._features([sub[i] for i in rest],
+                                     known={str(self.gate): gp[rest]})
             out[rows[rest]] = self._combine(np.asarray(self.weights_), logp, inv_words[rest])
         return out

@@ -91,12 +91,14 @@ def save_model(ws: Workspace, predictor: Predictor, *, name: str,
         (target / "model.json").write_text(json.dumps(
             {**full_card, "artifacts": artifacts, "training_fingerprint": training_fingerprint,
              "metrics": metrics or {}}, indent=2, default=str))
-        model_id = int(conn.execute(t.models.insert().values(
+        model_key = conn.execute(t.models.insert().values(
             name=name, version=version, predictor=predictor.name,
             params=json.loads(json.dumps(predictor.get_params(), default=str)),
             path=rel.as_posix(), artifacts=artifacts, training_fingerprint=training_fingerprint,
             metrics=metrics or {}, card=full_card, created_at=now(),
-        )).inserted_primary_key[0])
+        )).inserted_primary_key
+        assert model_key is not None
+        model_id = int(model_key[0])
         for alias in aliases:
             _set_alias(conn, name, alias, model_id)
         ws.store.audit(conn, "glamlab", "model.save", f"{name}@{version}",

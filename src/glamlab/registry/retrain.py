@@ -107,14 +107,17 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
                   "verdict": cmp.verdict, "mcnemar": cmp.mcnemar}
 
     cfg = GateConfig.from_card(ws.card.section("gate"))
-    champ_slices = chall_slices = None
+    champ_slices: dict[str, tuple[float, int]] | None = None
+    chall_slices: dict[str, tuple[float, int]] | None = None
     if cfg.slice_field:
         multi = test.multi_label
         reduce = metric_reducer(multi, len(test.classes),
                                 int(ws.card.section("evaluation").get("k", 5)))
         values = [item.meta.get(cfg.slice_field) for item in test.items]
         champ_slices, chall_slices = {}, {}
-        for spec, target in ((champ.spec, champ_slices), (chall.spec, chall_slices)):
+        pairs: list[tuple[str, dict[str, tuple[float, int]]]] = [
+            (champ.spec, champ_slices), (chall.spec, chall_slices)]
+        for spec, target in pairs:
             for row in slice_metrics(ev.item_stats(spec), reduce, metric, values,
                                      min_size=cfg.min_slice_size, seed=seed):
                 target[row["value"]] = (row[metric], row["items"])
