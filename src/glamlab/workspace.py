@@ -75,7 +75,7 @@ class Workspace:
         card.save(card_path)
         ws = cls(root, card, store)
         with store.write() as conn:
-            store.audit(conn, _actor(), "init", str(root), task=task, labels=card.labels)
+            store.audit(conn, current_user(), "init", str(root), task=task, labels=card.labels)
         return ws
 
     @classmethod
@@ -259,7 +259,8 @@ class Workspace:
         return workspace_status(self)
 
 
-def _actor() -> str:
+def current_user() -> str:
+    """The operating-system user, recorded as the actor of CLI and library changes."""
     import getpass
 
     try:

@@ -68,9 +68,6 @@ def retrain(ctx: click.Context, model: str | None, n_boot: int, as_json: bool) -
 
 
 def _actor() -> str:
-    import getpass
+    from ..workspace import current_user
 
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001
-        return "cli"
+    return current_user()
