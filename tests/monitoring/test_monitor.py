@@ -85,3 +85,32 @@ def test_not_enough_reference(make_ws):
     _setup(ws, n_ref=20, windows=[(200, 0.3, 0.85)])
     with pytest.raises(GlamlabError, match="too few"):
         monitor(ws, "m@1")
+
+
+def test_embedding_drift_from_cached_embeddings(make_ws):
+    """Embeddings that a model cached are compared by a domain classifier: quiet on a
+    window from the reference's distribution, an alert on a shifted one."""
+    from glamlab.monitoring.monitor import EMBEDDING_KEY
+
+    ws = make_ws()
+    _setup(ws, windows=[(200, 0.3, 0.85), (200, 0.3, 0.85)])
+    rng = np.random.default_rng(5)
+    t = ws.store.t
+    import sqlalchemy as sa
+
+    with ws.store.read() as conn:
+        ids = [r[0] for r in conn.execute(sa.select(t.items.c.item_id))]
+    rows = []
+    for iid in ids:
+        shift = 1.0 if iid.startswith("w1-") else 0.0
+        vec = rng.normal(loc=shift, size=8).astype("<f4")
+        rows.append(dict(item_id=iid, extractor=EMBEDDING_KEY, content_hash=iid,
+                         value=vec.tobytes(), created_at=now()))
+    with ws.store.write() as conn:
+        conn.execute(t.features.insert(), rows)
+    report = monitor(ws, "m@1")
+    same, shifted = report.windows
+    emb = {w.key: next(r for r in w.results if r.signal == "embedding") for w in report.windows}
+    assert emb[same.key].status == "ok", emb[same.key]
+    assert emb[shifted.key].status == "alert", emb[shifted.key]
+    assert emb[shifted.key].value > 0.8

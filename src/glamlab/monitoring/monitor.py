@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 ALERT_EXIT_CODE = 3
+EMBEDDING_KEY = "effnet-lite0-whole@1"  # glamlab.features.EffNetEmbedding().key
 
 
 @dataclass
@@ -186,6 +187,14 @@ def _attach_image_features(ws: Workspace, rows: list[dict[str, Any]]) -> None:
             r["brightness"] = float(vec[grey])
             r["ink_ratio"] = float(vec[ink])
             r["features"] = vec
+    # embeddings are expensive: used when a model already cached them, never computed here
+    from ..features.cache import _load
+
+    raw = _load(ws.store, EMBEDDING_KEY, items)
+    for r in rows:
+        blob = raw.get(r["item_id"])
+        if blob is not None:
+            r["embedding"] = np.frombuffer(blob, dtype="<f4")
 
 
 def _split_ids(ws: Workspace) -> tuple[set[str], set[str]]:

@@ -96,9 +96,15 @@ def _meta_category(keys: tuple[str, ...]) -> Callable[[Rows], list[str]]:
     return get
 
 
-def _features(rows: Rows) -> np.ndarray:
-    vecs = [r["features"] for r in rows if r.get("features") is not None]
-    return np.vstack(vecs) if vecs else np.zeros((0, 0))
+def _vectors(key: str) -> Callable[[Rows], np.ndarray]:
+    def get(rows: Rows) -> np.ndarray:
+        vecs = [r[key] for r in rows if r.get(key) is not None]
+        return np.vstack(vecs) if vecs else np.zeros((0, 0))
+
+    return get
+
+
+_features = _vectors("features")
 
 
 LABEL_MIX = Signal("label_mix", "categorical",
@@ -113,6 +119,9 @@ INK = Signal("ink_ratio", "numeric", "Share of dark (ink) pixels (KS D)", _numer
 IMAGE_FEATURES = Signal("image_features", "multivariate",
                         "All cached image features at once: AUC of a classifier telling the "
                         "window from the reference (0.5 = no drift)", _features)
+EMBEDDING = Signal("embedding", "multivariate",
+                   "Image embeddings (EfficientNet-Lite0, when the feature cache holds them): "
+                   "AUC of a classifier telling the window from the reference", _vectors("embedding"))
 TEXT_LENGTH = Signal("text_length", "numeric", "Text length in characters (KS D)",
                      _numeric("text_length"))
 LANGUAGE_MIX = Signal("language_mix", "categorical", "Mix of languages in item metadata (JS)",
@@ -121,5 +130,5 @@ OCR_CONFIDENCE = Signal("ocr_confidence", "numeric", "Mean OCR word confidence (
                         _meta_numeric(("mean_word_confidence", "word_confidence", "ocr_confidence",
                                        "mean_wc")))
 
-IMAGE_PRESET = [LABEL_MIX, SCORE, IMAGE_SIZE, BRIGHTNESS, INK, IMAGE_FEATURES]
+IMAGE_PRESET = [LABEL_MIX, SCORE, IMAGE_SIZE, BRIGHTNESS, INK, IMAGE_FEATURES, EMBEDDING]
 TEXT_PRESET = [LABEL_MIX, SCORE, TEXT_LENGTH, LANGUAGE_MIX, OCR_CONFIDENCE]
