@@ -234,6 +234,15 @@ def web_annotation(row: dict[str, Any], item: Item, base: str) -> dict[str, Any]
         "body": {"type": "TextualBody", "value": row["value"], "purpose": "classifying",
                  "format": "text/plain"},
         "target": target,
+        **_provenance(row),
+    }
+    return anno
+
+
+def _provenance(row: dict[str, Any]) -> dict[str, Any]:
+    """What every exported annotation says about where it came from: the model and
+    version that made it, when, how sure it was, what the policy did, and who confirmed it."""
+    out: dict[str, Any] = {
         "generator": {"id": f"urn:glamlab:model:{_slug(row['model'])}@{row['model_version']}",
                       "type": "Software",
                       "name": f"glamlab model {row['model']}@{row['model_version']}"},
@@ -243,8 +252,8 @@ def web_annotation(row: dict[str, Any], item: Item, base: str) -> dict[str, Any]
         "field": row["field"],
     }
     if row["confirmed_by"]:
-        anno["confirmedBy"] = row["confirmed_by"]
-    return anno
+        out["confirmedBy"] = row["confirmed_by"]
+    return out
 
 
 def write_webanno(rows: Iterator[tuple[dict[str, Any], Item]], out: IO[str], *,
@@ -276,16 +285,8 @@ def iiif_annotation(row: dict[str, Any], item: Item, base: str) -> dict[str, Any
         "label": {"none": [f"{row['field']}: {row['value']}"]},
         "body": {"type": "TextualBody", "value": row["value"], "format": "text/plain"},
         "target": f"{canvas}#xywh={region}" if region else canvas,
-        "generator": {"id": f"urn:glamlab:model:{_slug(row['model'])}@{row['model_version']}",
-                      "type": "Software",
-                      "name": f"glamlab model {row['model']}@{row['model_version']}"},
-        "created": row["written_at"] or row["predicted_at"],
-        "confidence": row["score"],
-        "action": row["action"],
-        "field": row["field"],
+        **_provenance(row),
     }
-    if row["confirmed_by"]:
-        anno["confirmedBy"] = row["confirmed_by"]
     return anno
 
 
