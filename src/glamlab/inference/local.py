@@ -19,10 +19,9 @@ from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RunError
-from .worker import Failure, ModelRef, Row, predict_batch, worker_main
+from .worker import Failure, ItemRow, ModelRef, Row, predict_batch, to_items, worker_main
 
 if TYPE_CHECKING:
-    from ..items import Item
     from ..predictors.base import Predictor
 
 OnResult = Callable[[list["Row"], list["Failure"]], None]
@@ -31,7 +30,7 @@ OnResult = Callable[[list["Row"], list["Failure"]], None]
 @dataclass
 class _Task:
     id: int
-    items: list[Item]
+    items: list[ItemRow]
 
 
 @dataclass
@@ -62,12 +61,12 @@ PRELOAD = ["glamlab.inference.worker", "glamlab.predictors.base", "glamlab.regis
            "glamlab.workspace", "numpy", "sqlalchemy", "sklearn.base", "PIL.Image"]
 
 
-def run_inline(predictor: Predictor, threshold: float, batches: Iterator[list[Item]],
+def run_inline(predictor: Predictor, ref: ModelRef, batches: Iterator[list[ItemRow]],
                on_result: OnResult, should_stop: Callable[[], bool],
                tick: Callable[[], None]) -> None:
     """Predict in this process (``workers=0``): no time limits, handy in a debugger."""
     for batch in batches:
-        rows, failures = predict_batch(predictor, batch, threshold)
+        rows, failures = predict_batch(predictor, to_items(batch, ref.cache_dir), ref.threshold)
         on_result(rows, failures)
         tick()
         if should_stop():
@@ -110,7 +109,7 @@ class LocalPool:
             self._stop_slot(slot, kill=kill or slot.task is not None)
         self.slots = []
 
-    def run(self, batches: Iterator[list[Item]], on_result: OnResult,
+    def run(self, batches: Iterator[list[ItemRow]], on_result: OnResult,
             should_stop: Callable[[], bool], tick: Callable[[], None]) -> None:
         retry: deque[_Task] = deque()
         source = iter(batches)
@@ -212,4 +211,4 @@ class LocalPool:
         if len(task.items) > 1:
             retry.extendleft(_Task(task.id, [item]) for item in reversed(task.items))
         else:
-            on_result([], [(task.items[0].item_id, reason)])
+            on_result([], [(task.items[0][0], reason)])

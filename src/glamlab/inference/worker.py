@@ -1,6 +1,9 @@
 """The work done where the model lives: a worker process, a Ray actor, or inline.
 
-Whatever the engine, a batch goes through :func:`predict_batch`: predict the whole
+Items travel to the model as plain tuples (:data:`ItemRow`: the plan's columns, with
+``meta`` still JSON text), which cost the single writer far less to read and send than
+:class:`~glamlab.items.Item` objects; :func:`to_items` builds the items where the model
+is. Whatever the engine, a batch goes through :func:`predict_batch`: predict the whole
 batch at once; if that fails, predict item by item so that one bad item costs only
 itself. The result rows are ready for the writer (labels and scores already JSON), so
 the single writer does as little as possible and every engine stores identical values.
@@ -26,6 +29,12 @@ if TYPE_CHECKING:
     from ..items import Item
     from ..predictors.base import Predictor
 
+# An item on its way to the model, in the order of Item's fields: (item_id, modality,
+# source_kind, source, uri, page, content_hash, text, width, height, meta JSON, version)
+ItemRow = tuple[str, str, str, str, str | None, int | None, str, str | None, int | None,
+                int | None, str | None, int]
+ITEM_COLUMNS = ("item_id", "modality", "source_kind", "source", "uri", "page", "content_hash",
+                "text", "width", "height", "meta", "version")
 # (item_id, label, labels JSON, scores JSON, score)
 Row = tuple[str, str | None, str, str, float | None]
 # (item_id, reason)
@@ -41,6 +50,7 @@ class ModelRef:
     cls: str  # "module:QualName"
     folder: str
     threshold: float = 0.5
+    cache_dir: str | None = None  # the workspace's cache of remote images, for the items
 
     def load(self) -> Predictor:
         module, _, qual = self.cls.partition(":")
@@ -53,6 +63,18 @@ class ModelRef:
 def class_path(predictor: object) -> str:
     cls = type(predictor)
     return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def to_items(rows: Sequence[ItemRow], cache_dir: str | None) -> list[Item]:
+    """The items of a batch of :data:`ItemRow` tuples."""
+    from ..items import Item
+
+    loads = json.loads
+    return [Item(item_id, modality, source_kind, source, uri, page, content_hash, text, width,
+                 height, (loads(meta) or {}) if meta and meta != "{}" else {}, version,
+                 cache_dir)
+            for (item_id, modality, source_kind, source, uri, page, content_hash, text, width,
+                 height, meta, version) in rows]
 
 
 def reason_for(exc: BaseException) -> str:
@@ -140,8 +162,8 @@ def worker_main(ref: ModelRef, conn: Connection) -> None:
             os._exit(0)
         if task is None:
             break
-        task_id, items = task
-        rows, failures = predict_batch(predictor, items, ref.threshold)
+        task_id, batch = task
+        rows, failures = predict_batch(predictor, to_items(batch, ref.cache_dir), ref.threshold)
         try:
             conn.send(("result", task_id, rows, failures))
         except (BrokenPipeError, OSError):
