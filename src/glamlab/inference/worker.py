@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import math
 import os
 import signal
 from collections.abc import Sequence
@@ -92,33 +91,40 @@ def reason_for(exc: BaseException) -> str:
 
 def to_rows(predictor: Predictor, items: Sequence[Item], proba: Any,
             threshold: float) -> tuple[list[Row], list[Failure]]:
-    """Rows for the writer; an item whose scores are not finite numbers is a failure."""
+    """Rows for the writer; an item whose scores are not finite numbers is a failure.
+
+    The scores are written with one ``%``-format per row (the JSON object with the keys
+    made once), exactly what ``json.dumps(dict(zip(classes, scores)))`` writes; the top
+    label, its score and the finite check are worked out for the whole batch at once."""
+    import numpy as np
+
     classes = list(predictor.classes_)
+    if not classes:
+        return [(item.item_id, None, "[]", "{}", None) for item in items], []
     multi = bool(predictor.multi_label_)
     dumps = json.dumps
-    keys = [dumps(c) + ": " for c in classes]  # JSON object keys, made once
-    single = {c: f"[{dumps(c)}]" for c in classes}
+    proba = np.asarray(proba, dtype=np.float64)
+    if proba.shape != (len(items), len(classes)):
+        raise ValueError(f"the predictor returned scores of shape {proba.shape}, expected "
+                         f"{(len(items), len(classes))}")
+    # JSON object keys made once; "%" escaped in them, %r writes what json.dumps does
+    fmt = "{" + ", ".join(dumps(c).replace("%", "%%") + ": %r" for c in classes) + "}"
+    finite = np.isfinite(proba).all(axis=1).tolist()
+    top = proba.argmax(axis=1).tolist() if len(items) else []
+    single = [f"[{dumps(c)}]" for c in classes]
     rows: list[Row] = []
     failures: list[Failure] = []
-    isfinite = math.isfinite
-    for item, scores_row in zip(items, proba.tolist(), strict=True):
-        if not classes:
-            rows.append((item.item_id, None, "[]", "{}", None))
-            continue
-        if not all(isfinite(s) for s in scores_row):
+    for item, scores_row, ok, best in zip(items, proba.tolist(), finite, top, strict=True):
+        if not ok:
             failures.append((item.item_id, f"the predictor returned scores that are not "
                                            f"finite numbers: {scores_row}"))
             continue
-        top = max(range(len(classes)), key=scores_row.__getitem__)
-        # exactly what json.dumps(dict(zip(classes, scores_row))) writes, built directly
-        scores = "{" + ", ".join(k + repr(s) for k, s in zip(keys, scores_row, strict=True)) + "}"
+        scores = fmt % tuple(scores_row)
         if multi:
             labels = dumps([c for c, s in zip(classes, scores_row, strict=True) if s >= threshold])
-            label = None
+            rows.append((item.item_id, None, labels, scores, scores_row[best]))
         else:
-            label = classes[top]
-            labels = single[label]
-        rows.append((item.item_id, label, labels, scores, scores_row[top]))
+            rows.append((item.item_id, classes[best], single[best], scores, scores_row[best]))
     return rows, failures
 
 
