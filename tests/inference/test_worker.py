@@ -7,7 +7,8 @@ import random
 
 import numpy as np
 
-from glamlab.inference.worker import predict_batch, reason_for, to_rows
+from glamlab.inference.plan import Plan, parse_query
+from glamlab.inference.worker import predict_batch, reason_for, to_items, to_rows
 from glamlab.items import Item
 
 
@@ -19,7 +20,7 @@ class _Fitted:
 
 def test_rows_hold_exactly_what_json_dumps_would_write():
     rng = random.Random(3)
-    classes = ["a", 'quote " and \\', "é", "日本", "space label"]
+    classes = ["a", 'quote " and \\', "é", "日本", "space label", "100% sure"]
     items = [Item(item_id=f"i{i}", modality="text") for i in range(200)]
     proba = np.array([[rng.choice([0.0, 1.0, 1e-300, rng.random(), rng.random() * 1e9])
                        for _ in classes] for _ in items])
@@ -64,3 +65,19 @@ def test_a_failing_batch_is_retried_item_by_item():
     assert failures == [("bad", "the source file is missing: /scans/bad.jpg")]
     assert pred.calls == 4  # the batch, then each item
     assert reason_for(ValueError("bad\nsecond line")) == "ValueError: bad"
+
+
+def test_items_travel_as_tuples_and_arrive_as_the_workspace_items(text_ws):
+    with text_ws.store.write() as conn:  # nested meta, and an item with none
+        t = text_ws.store.t.items
+        conn.execute(t.update().where(t.c.item_id == text_ws.ids[1])
+                     .values(meta={"collection": "maps", "shelf": {"room": 3, "tags": ["x"]}}))
+        conn.execute(t.update().where(t.c.item_id == text_ws.ids[2]).values(meta={}))
+    batches = list(Plan(text_ws, parse_query(""), model_id=-1).batches(7, page_size=10))
+    assert [len(b) for b in batches] == [7] * 8 + [4]
+    rows = [row for batch in batches for row in batch]
+    assert all(type(row) is tuple for row in rows)  # cheap to pickle: no objects
+    items = to_items(rows, text_ws._cache_dir_str)
+    assert items == list(text_ws.items())
+    assert items[1].meta["shelf"] == {"room": 3, "tags": ["x"]} and items[2].meta == {}
+    assert items[3].meta is not items[4].meta

@@ -19,10 +19,9 @@ from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RunError
-from .worker import Failure, ModelRef, Row, predict_batch, worker_main
+from .worker import Failure, ItemRow, ModelRef, Row, predict_batch, to_items, worker_main
 
 if TYPE_CHECKING:
-    from ..items import Item
     from ..predictors.base import Predictor
 
 OnResult = Callable[[list["Row"], list["Failure"]], None]
@@ -31,7 +30,7 @@ OnResult = Callable[[list["Row"], list["Failure"]], None]
 @dataclass
 class _Task:
     id: int
-    items: list[Item]
+    items: list[ItemRow]
 
 
 @dataclass
@@ -62,12 +61,12 @@ PRELOAD = ["glamlab.inference.worker", "glamlab.predictors.base", "glamlab.regis
            "glamlab.workspace", "numpy", "sqlalchemy", "sklearn.base", "PIL.Image"]
 
 
-def run_inline(predictor: Predictor, threshold: float, batches: Iterator[list[Item]],
+def run_inline(predictor: Predictor, ref: ModelRef, batches: Iterator[list[ItemRow]],
                on_result: OnResult, should_stop: Callable[[], bool],
                tick: Callable[[], None]) -> None:
     """Predict in this process (``workers=0``): no time limits, handy in a debugger."""
     for batch in batches:
-        rows, failures = predict_batch(predictor, batch, threshold)
+        rows, failures = predict_batch(predictor, to_items(batch, ref.cache_dir), ref.threshold)
         on_result(rows, failures)
         tick()
         if should_stop():
@@ -110,58 +109,79 @@ class LocalPool:
             self._stop_slot(slot, kill=kill or slot.task is not None)
         self.slots = []
 
-    def run(self, batches: Iterator[list[Item]], on_result: OnResult,
+    def run(self, batches: Iterator[list[ItemRow]], on_result: OnResult,
             should_stop: Callable[[], bool], tick: Callable[[], None]) -> None:
-        retry: deque[_Task] = deque()
-        source = iter(batches)
-        exhausted = False
-        next_id = 0
+        """Predict every batch. The parent never leaves a worker idle while it stores:
+        a worker that hands back a result gets its next batch before the result is
+        written, and the batch after that is read from the plan while the workers
+        predict. So the worker and the writer run side by side, and a kill -9 still
+        loses at most one batch per worker (the one it holds) plus results not yet
+        committed."""
+        self._retry: deque[_Task] = deque()
+        self._source = iter(batches)
+        self._ahead: list[ItemRow] | None = None  # the next batch, read ahead
+        self._exhausted = False
+        self._next_id = 0
+        self._should_stop = should_stop
         self.slots = [self._start() for _ in range(self.workers)]
         try:
             while True:
                 stopping = should_stop()
-                for i, slot in enumerate(self.slots):
-                    if slot.task is not None or stopping:
-                        continue
-                    if retry:
-                        task = retry.popleft()
-                    elif not exhausted:
-                        batch = next(source, None)
-                        if batch is None:
-                            exhausted = True
-                            continue
-                        task = _Task(next_id, batch)
-                        next_id += 1
-                    else:
-                        continue
-                    if not slot.proc.is_alive():
-                        self._stop_slot(slot, kill=True)
-                        slot = self.slots[i] = self._start()
-                    slot.conn.send((task.id, task.items))
-                    slot.task = task
-                    slot.started = time.monotonic()
+                if not stopping:
+                    for i, slot in enumerate(self.slots):
+                        if slot.task is None:
+                            self._dispatch(i)
                 busy = [s for s in self.slots if s.task is not None]
                 if not busy:
-                    if stopping or (exhausted and not retry):
+                    if stopping or self._drained():
                         return
                     continue
+                self._read_ahead()
                 ready = set(wait([s.conn for s in busy] + [s.proc.sentinel for s in busy],
                                  timeout=0.5))
                 for slot in busy:
                     if slot.conn in ready or slot.conn.poll():
-                        self._receive(slot, on_result, retry)
+                        self._receive(slot, on_result)
                     elif slot.proc.sentinel in ready:
-                        self._lost(slot, retry, on_result,
+                        self._lost(slot, on_result,
                                    f"the worker process died (exit code {slot.proc.exitcode}) "
                                    "while predicting this item")
                     elif (self.timeout and slot.ready and slot.task is not None
                           and time.monotonic() - slot.started > self._limit(len(slot.task.items))):
-                        self._lost(slot, retry, on_result,
+                        self._lost(slot, on_result,
                                    f"the predictor took longer than {self.timeout:g} s on this "
                                    "item (timed out)")
                 tick()
         finally:
             self.close(kill=True)
+
+    def _read_ahead(self) -> None:
+        if self._ahead is None and not self._exhausted:
+            self._ahead = next(self._source, None)
+            self._exhausted = self._ahead is None
+
+    def _drained(self) -> bool:
+        self._read_ahead()
+        return self._ahead is None and not self._retry
+
+    def _dispatch(self, i: int) -> None:
+        """Hand the next task (retries first) to the idle worker ``self.slots[i]``."""
+        if self._retry:
+            task = self._retry.popleft()
+        else:
+            self._read_ahead()
+            if self._ahead is None:
+                return
+            task = _Task(self._next_id, self._ahead)
+            self._next_id += 1
+            self._ahead = None
+        slot = self.slots[i]
+        if not slot.proc.is_alive():
+            self._stop_slot(slot, kill=True)
+            slot = self.slots[i] = self._start()
+        slot.conn.send((task.id, task.items))
+        slot.task = task
+        slot.started = time.monotonic()
 
     def _limit(self, n: int) -> float:
         """Seconds a batch of ``n`` items may take: ``timeout`` for one item; for a batch,
@@ -173,12 +193,12 @@ class LocalPool:
                                                                      10 * self._per_item)
         return self.timeout + (n - 1) * per_item
 
-    def _receive(self, slot: _Slot, on_result: OnResult, retry: deque[_Task]) -> None:
+    def _receive(self, slot: _Slot, on_result: OnResult) -> None:
         while slot.conn.poll():
             try:
                 msg = slot.conn.recv()
             except (EOFError, OSError):
-                self._lost(slot, retry, on_result,
+                self._lost(slot, on_result,
                            f"the worker process died (exit code {slot.proc.exitcode}) "
                            "while predicting this item")
                 return
@@ -194,10 +214,12 @@ class LocalPool:
                     self._per_item = took if self._per_item is None else \
                         0.8 * self._per_item + 0.2 * took
                 slot.task = None
+                if not self._should_stop():  # keep the worker busy while this is stored
+                    self._dispatch(self.slots.index(slot))
                 on_result(rows, failures)
                 return
 
-    def _lost(self, slot: _Slot, retry: deque[_Task], on_result: OnResult, reason: str) -> None:
+    def _lost(self, slot: _Slot, on_result: OnResult, reason: str) -> None:
         """The worker holding ``slot.task`` timed out or died: replace it, split the batch."""
         task = slot.task
         if not slot.ready and task is not None and slot.proc.exitcode not in (None, 0):
@@ -210,6 +232,6 @@ class LocalPool:
         if task is None:
             return
         if len(task.items) > 1:
-            retry.extendleft(_Task(task.id, [item]) for item in reversed(task.items))
+            self._retry.extendleft(_Task(task.id, [item]) for item in reversed(task.items))
         else:
-            on_result([], [(task.items[0].item_id, reason)])
+            on_result([], [(task.items[0][0], reason)])

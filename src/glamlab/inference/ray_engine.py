@@ -18,13 +18,10 @@ import logging
 import pickle
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import MissingDependency, RunError
-from .worker import Failure, ModelRef, Row, predict_batch
-
-if TYPE_CHECKING:
-    from ..items import Item
+from .worker import Failure, ItemRow, ModelRef, Row, predict_batch, to_items
 
 CHUNK_ITEMS = 50_000
 
@@ -47,7 +44,8 @@ class RayPredictActor:
     def __call__(self, batch: Any) -> Any:
         import pyarrow as pa
 
-        items = [pickle.loads(b) for b in batch.column("item").to_pylist()]  # noqa: S301 - our own
+        items = to_items([pickle.loads(b) for b in batch.column("item").to_pylist()],  # noqa: S301
+                         self.ref.cache_dir)
         rows, failures = predict_batch(self.predictor, items, self.ref.threshold)
         n = len(rows) + len(failures)
         return pa.table({
@@ -65,8 +63,8 @@ class RayPredictActor:
                                "failure": pa.array([], pa.string())})
 
 
-def _chunks(batches: Iterator[list[Item]], size: int) -> Iterator[list[Item]]:
-    chunk: list[Item] = []
+def _chunks(batches: Iterator[list[ItemRow]], size: int) -> Iterator[list[ItemRow]]:
+    chunk: list[ItemRow] = []
     for batch in batches:
         chunk.extend(batch)
         if len(chunk) >= size:
@@ -76,7 +74,7 @@ def _chunks(batches: Iterator[list[Item]], size: int) -> Iterator[list[Item]]:
         yield chunk
 
 
-def run_ray(ref: ModelRef, batches: Iterator[list[Item]],
+def run_ray(ref: ModelRef, batches: Iterator[list[ItemRow]],
             on_result: Callable[[list[Row], list[Failure]], None],
             should_stop: Callable[[], bool], tick: Callable[[], None], *,
             address: str | None, workers: int, batch_size: int) -> None:

@@ -183,7 +183,8 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         skipped = 0 if force else plan.already_predicted(exclude_run_id=writer.run_id)
         writer.set_planned(row.done + row.failed + remaining)
         ref = ModelRef(model_id=mv.id, spec=mv.spec, cls=class_path(predictor),
-                       folder=str(ws.root / (mv.path or "")), threshold=threshold)
+                       folder=str(ws.root / (mv.path or "")), threshold=threshold,
+                       cache_dir=ws._cache_dir_str)
         last_write = [time.monotonic()]
         shown: list[dict[str, Any]] = []
         bar = Progress(f"run {writer.run_id} ({mv.spec})", total=remaining, enabled=progress)
@@ -214,7 +215,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                 elif workers == 0:
                     from .local import run_inline
 
-                    run_inline(predictor, threshold, batches, on_result,
+                    run_inline(predictor, ref, batches, on_result,
                                lambda: stop.requested, tick)
                 else:
                     from .local import LocalPool

@@ -1,6 +1,9 @@
 """The work done where the model lives: a worker process, a Ray actor, or inline.
 
-Whatever the engine, a batch goes through :func:`predict_batch`: predict the whole
+Items travel to the model as plain tuples (:data:`ItemRow`: the plan's columns, with
+``meta`` still JSON text), which cost the single writer far less to read and send than
+:class:`~glamlab.items.Item` objects; :func:`to_items` builds the items where the model
+is. Whatever the engine, a batch goes through :func:`predict_batch`: predict the whole
 batch at once; if that fails, predict item by item so that one bad item costs only
 itself. The result rows are ready for the writer (labels and scores already JSON), so
 the single writer does as little as possible and every engine stores identical values.
@@ -10,7 +13,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import math
 import os
 import signal
 from collections.abc import Sequence
@@ -26,6 +28,12 @@ if TYPE_CHECKING:
     from ..items import Item
     from ..predictors.base import Predictor
 
+# An item on its way to the model, in the order of Item's fields: (item_id, modality,
+# source_kind, source, uri, page, content_hash, text, width, height, meta JSON, version)
+ItemRow = tuple[str, str, str, str, str | None, int | None, str, str | None, int | None,
+                int | None, str | None, int]
+ITEM_COLUMNS = ("item_id", "modality", "source_kind", "source", "uri", "page", "content_hash",
+                "text", "width", "height", "meta", "version")
 # (item_id, label, labels JSON, scores JSON, score)
 Row = tuple[str, str | None, str, str, float | None]
 # (item_id, reason)
@@ -41,6 +49,7 @@ class ModelRef:
     cls: str  # "module:QualName"
     folder: str
     threshold: float = 0.5
+    cache_dir: str | None = None  # the workspace's cache of remote images, for the items
 
     def load(self) -> Predictor:
         module, _, qual = self.cls.partition(":")
@@ -53,6 +62,18 @@ class ModelRef:
 def class_path(predictor: object) -> str:
     cls = type(predictor)
     return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def to_items(rows: Sequence[ItemRow], cache_dir: str | None) -> list[Item]:
+    """The items of a batch of :data:`ItemRow` tuples."""
+    from ..items import Item
+
+    loads = json.loads
+    return [Item(item_id, modality, source_kind, source, uri, page, content_hash, text, width,
+                 height, (loads(meta) or {}) if meta and meta != "{}" else {}, version,
+                 cache_dir)
+            for (item_id, modality, source_kind, source, uri, page, content_hash, text, width,
+                 height, meta, version) in rows]
 
 
 def reason_for(exc: BaseException) -> str:
@@ -70,33 +91,40 @@ def reason_for(exc: BaseException) -> str:
 
 def to_rows(predictor: Predictor, items: Sequence[Item], proba: Any,
             threshold: float) -> tuple[list[Row], list[Failure]]:
-    """Rows for the writer; an item whose scores are not finite numbers is a failure."""
+    """Rows for the writer; an item whose scores are not finite numbers is a failure.
+
+    The scores are written with one ``%``-format per row (the JSON object with the keys
+    made once), exactly what ``json.dumps(dict(zip(classes, scores)))`` writes; the top
+    label, its score and the finite check are worked out for the whole batch at once."""
+    import numpy as np
+
     classes = list(predictor.classes_)
+    if not classes:
+        return [(item.item_id, None, "[]", "{}", None) for item in items], []
     multi = bool(predictor.multi_label_)
     dumps = json.dumps
-    keys = [dumps(c) + ": " for c in classes]  # JSON object keys, made once
-    single = {c: f"[{dumps(c)}]" for c in classes}
+    proba = np.asarray(proba, dtype=np.float64)
+    if proba.shape != (len(items), len(classes)):
+        raise ValueError(f"the predictor returned scores of shape {proba.shape}, expected "
+                         f"{(len(items), len(classes))}")
+    # JSON object keys made once; "%" escaped in them, %r writes what json.dumps does
+    fmt = "{" + ", ".join(dumps(c).replace("%", "%%") + ": %r" for c in classes) + "}"
+    finite = np.isfinite(proba).all(axis=1).tolist()
+    top = proba.argmax(axis=1).tolist() if len(items) else []
+    single = [f"[{dumps(c)}]" for c in classes]
     rows: list[Row] = []
     failures: list[Failure] = []
-    isfinite = math.isfinite
-    for item, scores_row in zip(items, proba.tolist(), strict=True):
-        if not classes:
-            rows.append((item.item_id, None, "[]", "{}", None))
-            continue
-        if not all(isfinite(s) for s in scores_row):
+    for item, scores_row, ok, best in zip(items, proba.tolist(), finite, top, strict=True):
+        if not ok:
             failures.append((item.item_id, f"the predictor returned scores that are not "
                                            f"finite numbers: {scores_row}"))
             continue
-        top = max(range(len(classes)), key=scores_row.__getitem__)
-        # exactly what json.dumps(dict(zip(classes, scores_row))) writes, built directly
-        scores = "{" + ", ".join(k + repr(s) for k, s in zip(keys, scores_row, strict=True)) + "}"
+        scores = fmt % tuple(scores_row)
         if multi:
             labels = dumps([c for c, s in zip(classes, scores_row, strict=True) if s >= threshold])
-            label = None
+            rows.append((item.item_id, None, labels, scores, scores_row[best]))
         else:
-            label = classes[top]
-            labels = single[label]
-        rows.append((item.item_id, label, labels, scores, scores_row[top]))
+            rows.append((item.item_id, classes[best], single[best], scores, scores_row[best]))
     return rows, failures
 
 
@@ -140,8 +168,8 @@ def worker_main(ref: ModelRef, conn: Connection) -> None:
             os._exit(0)
         if task is None:
             break
-        task_id, items = task
-        rows, failures = predict_batch(predictor, items, ref.threshold)
+        task_id, batch = task
+        rows, failures = predict_batch(predictor, to_items(batch, ref.cache_dir), ref.threshold)
         try:
             conn.send(("result", task_id, rows, failures))
         except (BrokenPipeError, OSError):

@@ -14,7 +14,6 @@ most the batches in flight, never half a batch.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 from datetime import timedelta
@@ -89,10 +88,19 @@ class RunWriter:
                     failed=t.runs.c.failed + sa.bindparam("n_failed"),
                     heartbeat_at=sa.bindparam("hb"))
         )
-        self._sqlite_insert = (
-            "INSERT INTO predictions (run_id, model_id, item_id, label, labels, scores, score, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        )
+        # SQLite fast path: the rows from the workers go to the driver's executemany as
+        # they are (labels and scores already JSON); the run, the model and the batch's
+        # time are the same for every row, so they are written into the statement
+        # (integers, and a time this module formats) instead of into each row's tuple.
+        cols = "run_id, model_id, item_id, label, labels, scores, score, created_at"
+        values = f"{int(run_id)}, {int(model_id)}, ?, ?, ?, ?, ?, '{{stamp}}'"
+        self._sqlite_insert = f"INSERT INTO predictions ({cols}) VALUES ({values})"  # noqa: S608
+        # PostgreSQL: labels and scores go as the JSON text the workers wrote, cast by the
+        # server, rather than parsed here only to be serialised again by the driver
+        p = t.predictions
+        self._insert = p.insert().values(
+            labels=sa.cast(sa.bindparam("labels_json", type_=sa.Text()), p.c.labels.type),
+            scores=sa.cast(sa.bindparam("scores_json", type_=sa.Text()), p.c.scores.type))
 
     # -- taking the lease --------------------------------------------------------
     @classmethod
@@ -170,17 +178,12 @@ class RunWriter:
                         t.predictions.c.item_id.in_(ids[i:i + 900])))
             if rows:
                 if self.store.is_sqlite:
-                    # fast path: the driver's executemany with values already serialised
-                    ts = stamp.strftime(_SQLITE_DT)
-                    rid, mid = self.run_id, self.model_id
-                    conn.exec_driver_sql(self._sqlite_insert, [
-                        (rid, mid, item_id, label, labels, scores, score, ts)
-                        for item_id, label, labels, scores, score in rows])
+                    conn.exec_driver_sql(
+                        self._sqlite_insert.format(stamp=stamp.strftime(_SQLITE_DT)), rows)
                 else:
-                    loads = json.loads
-                    conn.execute(t.predictions.insert(), [
+                    conn.execute(self._insert, [
                         {"run_id": self.run_id, "model_id": self.model_id, "item_id": item_id,
-                         "label": label, "labels": loads(labels), "scores": loads(scores),
+                         "label": label, "labels_json": labels, "scores_json": scores,
                          "score": score, "created_at": stamp}
                         for item_id, label, labels, scores, score in rows])
             if failures:
