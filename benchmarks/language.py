@@ -18,7 +18,9 @@ settings, and an abstention (``und``) counts as **wrong** in ``accuracy`` and ev
 figure; peers never abstain (each answers its top language). glamlab's entry also has
 ``abstain_rate``, ``acc_when_sure`` (accuracy on the items it answers) and ``forced_choice``
 (the same figures from its top-scoring language, as if it never abstained), so the cost of
-abstaining is visible rather than hidden.
+abstaining is visible rather than hidden. ``abstention_curve`` gives accuracy (abstentions
+wrong) and abstain rate at other ``abstain_below`` settings, from the same out-of-fold
+scores and the same rule as ``predict``.
 """
 
 from __future__ import annotations
@@ -69,6 +71,22 @@ def subset_scores(rows: list[dict[str, str]], pred: list[str]) -> dict[str, floa
             "acc_short": acc(short), "acc_sentences": acc(sentences), "n": len(rows),
             "n_historical": int(hist.sum()), "n_short": int(short.sum()),
             "errors": int((~ok).sum())}
+
+
+def abstention_curve(proba: np.ndarray, gold: np.ndarray, languages: list[str],
+                     levels: tuple[float, ...] = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7)
+                     ) -> dict[str, dict[str, float]]:
+    """Accuracy (an abstention is wrong) and abstain rate at each ``abstain_below`` level,
+    with :meth:`LanguagePredictor.predict`'s rule: answer when the top score is at least the
+    level and above uniform."""
+    top = proba.max(axis=1)
+    best = np.array(languages)[proba.argmax(axis=1)]
+    out = {}
+    for t in levels:
+        answer = (top >= t) & (top > 1.0 / proba.shape[1] + 1e-9)
+        out[str(t)] = {"accuracy": round(float((answer & (best == gold)).mean()), 4),
+                       "abstain_rate": round(float(1 - answer.mean()), 4)}
+    return out
 
 
 def timed(fn, repeats: int) -> tuple[object, float]:
@@ -126,11 +144,13 @@ def main() -> None:
     # glamlab: fitted per fold, predictions collected on each held-out fold
     pred: list[str] = []  # what predict() answers: "und" where glamlab abstains
     forced: list[str] = []  # its top language, as if it never abstained
+    proba_rows = []
     weights = []
     gate_at: list[float] = []
     for tr, te in splits:
         model = CombinedLanguage().fit(items_of(tr), [r["label"] for r in tr], classes=languages)
         proba = model.predict_proba(items_of(te))
+        proba_rows.append(proba)
         pred.extend(model.predict(items_of(te)))
         forced.extend(languages[int(i)] for i in proba.argmax(axis=1))
         weights.append([round(float(w), 3) for w in model.weights_])
@@ -145,6 +165,7 @@ def main() -> None:
               "abstain_rate": round(float(1 - sure.mean()), 4),
               "acc_when_sure": round(float((gold[sure] == np.array(pred)[sure]).mean()), 4),
               "forced_choice": subset_scores(test, forced),
+              "abstention_curve": abstention_curve(np.vstack(proba_rows), gold, languages),
               "peers": list(model.peers), "weights_per_fold": weights,
               "gate": model.gate, "gate_at_per_fold": gate_at})
     result["glamlab"] = g

@@ -39,3 +39,15 @@ def test_annif_peak_memory_is_the_child_s_not_the_benchmark_s(tmp_path):
     subj.ANNIF_PEAK_KB.clear()
     subj.sh([sys.executable, "-c", "pass"], env)
     assert subj.ANNIF_PEAK_KB["-c"] < 120 * 1024
+
+
+def test_language_abstention_curve_uses_predict_s_rule():
+    import numpy as np
+
+    lang = _bench("language")
+    proba = np.array([[0.9, 0.1], [0.55, 0.45], [0.5, 0.5], [0.2, 0.8]])
+    gold = np.array(["de", "fr", "de", "fr"])
+    curve = lang.abstention_curve(proba, gold, ["de", "fr"], levels=(0.0, 0.6))
+    # a uniform row always abstains; the 0.55 guess is wrong, so abstaining on it costs nothing
+    assert curve["0.0"] == {"accuracy": 0.5, "abstain_rate": 0.25}
+    assert curve["0.6"] == {"accuracy": 0.5, "abstain_rate": 0.5}
