@@ -9,9 +9,18 @@ fifth (stratified by label and kind), so nothing is scored by a model fitted on 
 need no fitting. Every system is given the same language set (the labels seen in training).
 
 Prints one JSON document: a key per system with ``accuracy``, ``acc_historical``
-(``ocr-sentence*`` rows), ``acc_short`` (``word-pairs`` rows), ``texts_per_s`` (median of
-``--repeats`` timed passes over the scored texts, in this process). For glamlab also
-``abstain_rate`` and ``acc_when_sure`` (accuracy on the items it does not abstain on).
+(``ocr-sentence*`` rows), ``acc_short`` (``word-pairs`` rows), ``acc_sentences`` (modern
+``sentences`` rows), ``texts_per_s`` (median of ``--repeats`` timed passes over the scored
+texts, in this process).
+
+Scoring of abstentions: glamlab is scored on what its ``predict`` returns with its default
+settings, and an abstention (``und``) counts as **wrong** in ``accuracy`` and every subset
+figure; peers never abstain (each answers its top language). glamlab's entry also has
+``abstain_rate``, ``acc_when_sure`` (accuracy on the items it answers) and ``forced_choice``
+(the same figures from its top-scoring language, as if it never abstained), so the cost of
+abstaining is visible rather than hidden. ``abstention_curve`` gives accuracy (abstentions
+wrong) and abstain rate at other ``abstain_below`` settings, from the same out-of-fold
+scores and the same rule as ``predict``.
 """
 
 from __future__ import annotations
@@ -55,11 +64,29 @@ def subset_scores(rows: list[dict[str, str]], pred: list[str]) -> dict[str, floa
     ok = np.array([g == p for g, p in zip(gold, pred, strict=True)])
     hist = np.array([r["kind"].startswith("ocr-sentence") for r in rows])
     short = np.array([r["kind"] == "word-pairs" for r in rows])
+    sentences = np.array([r["kind"] == "sentences" for r in rows])
     def acc(mask: np.ndarray) -> float | None:
         return round(float(ok[mask].mean()), 4) if mask.any() else None
     return {"accuracy": acc(np.ones_like(ok)), "acc_historical": acc(hist),
-            "acc_short": acc(short), "n": len(rows), "n_historical": int(hist.sum()),
-            "n_short": int(short.sum())}
+            "acc_short": acc(short), "acc_sentences": acc(sentences), "n": len(rows),
+            "n_historical": int(hist.sum()), "n_short": int(short.sum()),
+            "errors": int((~ok).sum())}
+
+
+def abstention_curve(proba: np.ndarray, gold: np.ndarray, languages: list[str],
+                     levels: tuple[float, ...] = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7)
+                     ) -> dict[str, dict[str, float]]:
+    """Accuracy (an abstention is wrong) and abstain rate at each ``abstain_below`` level,
+    with :meth:`LanguagePredictor.predict`'s rule: answer when the top score is at least the
+    level and above uniform."""
+    top = proba.max(axis=1)
+    best = np.array(languages)[proba.argmax(axis=1)]
+    out = {}
+    for t in levels:
+        answer = (top >= t) & (top > 1.0 / proba.shape[1] + 1e-9)
+        out[str(t)] = {"accuracy": round(float((answer & (best == gold)).mean()), 4),
+                       "abstain_rate": round(float(1 - answer.mean()), 4)}
+    return out
 
 
 def timed(fn, repeats: int) -> tuple[object, float]:
@@ -115,7 +142,8 @@ def main() -> None:
                                            "repeats": args.repeats}}
 
     # glamlab: fitted per fold, predictions collected on each held-out fold
-    pred: list[str] = []
+    pred: list[str] = []  # what predict() answers: "und" where glamlab abstains
+    forced: list[str] = []  # its top language, as if it never abstained
     proba_rows = []
     weights = []
     gate_at: list[float] = []
@@ -123,17 +151,21 @@ def main() -> None:
         model = CombinedLanguage().fit(items_of(tr), [r["label"] for r in tr], classes=languages)
         proba = model.predict_proba(items_of(te))
         proba_rows.append(proba)
-        pred.extend(languages[int(i)] for i in proba.argmax(axis=1))
+        pred.extend(model.predict(items_of(te)))
+        forced.extend(languages[int(i)] for i in proba.argmax(axis=1))
         weights.append([round(float(w), 3) for w in model.weights_])
         gate_at.append(model.gate_at if model.gate_at is not None else model.gate_at_)
-    proba_all = np.vstack(proba_rows)
-    _, secs = timed(lambda: model.predict_proba(test_items), args.repeats)
+    _, secs = timed(lambda: model.predict(test_items), args.repeats)
     g = subset_scores(test, pred)
-    sure = proba_all.max(axis=1) >= model.abstain_below
+    sure = np.array([p != "und" for p in pred])
     gold = np.array([r["label"] for r in test])
     g.update({"texts_per_s": round(len(test) / secs, 1),
+              "abstentions": "counted as wrong",
+              "abstain_below": model.abstain_below,
               "abstain_rate": round(float(1 - sure.mean()), 4),
               "acc_when_sure": round(float((gold[sure] == np.array(pred)[sure]).mean()), 4),
+              "forced_choice": subset_scores(test, forced),
+              "abstention_curve": abstention_curve(np.vstack(proba_rows), gold, languages),
               "peers": list(model.peers), "weights_per_fold": weights,
               "gate": model.gate, "gate_at_per_fold": gate_at})
     result["glamlab"] = g
@@ -151,6 +183,9 @@ def main() -> None:
             100 * (g["accuracy"] - result[best]["accuracy"]), 2),  # type: ignore[index,operator]
         "best_peer_historical": max(result[k]["acc_historical"] or 0 for k in PEERS),  # type: ignore[index]
         "best_peer_short": max(result[k]["acc_short"] or 0 for k in PEERS),  # type: ignore[index]
+        "glamlab_forced_choice_minus_best_peer_points": round(
+            100 * (g["forced_choice"]["accuracy"] - result[best]["accuracy"]), 2),  # type: ignore[index,operator]
+        "scoring": "glamlab's abstentions (und) count as wrong; peers never abstain",
     }
     print(json.dumps(result, indent=2))
 

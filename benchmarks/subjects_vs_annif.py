@@ -27,7 +27,8 @@ Prints one JSON document: ``glamlab`` (the best glamlab configuration, chosen on
 training part's cross-validation, not on test), every glamlab configuration, each Annif
 backend (``annif_tfidf``...) with its optimised limit/threshold, its ``annif eval`` figures
 and our recomputed ``samples_f1``, ``annif_best``, embedding throughput (texts/s, median of
-``--repeats``) and peak memory (max RSS of this process, and of the Annif runs).
+``--repeats``) and peak memory (max RSS of this process, and of each Annif command,
+per command name, measured in the Annif process itself).
 """
 
 from __future__ import annotations
@@ -202,10 +203,25 @@ def write_corpus(path: Path, rows: list[dict[str, str]], uri: dict[str, str],
             fh.write(annif_text(r, fields) + "\t" + " ".join(f"<{uri[x]}>" for x in labels_of(r)) + "\n")
 
 
+# Peak memory of the Annif commands. RUSAGE_CHILDREN of this process would be wrong: a child
+# forked from this process counts this process's resident pages until it execs, so it reports
+# glamlab's own peak. Each command therefore runs under a tiny Python wrapper that reports
+# its own child's max RSS (the wrapper's pre-exec pages are a few MB).
+_WRAP = ("import resource, subprocess, sys\n"
+         "r = subprocess.run(sys.argv[1:])\n"
+         "sys.stderr.write('\\nGLAMLAB_MAXRSS_KB %d\\n' % "
+         "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+         "sys.exit(r.returncode)\n")
+ANNIF_PEAK_KB: dict[str, int] = {}
+
+
 def sh(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> str:
     """Run an Annif command in the work folder (Annif keeps its models under ./data)."""
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True, input=stdin, timeout=3600,
-                       cwd=env["ANNIF_WORK"])
+    p = subprocess.run([sys.executable, "-c", _WRAP, *cmd], env=env, capture_output=True,
+                       text=True, input=stdin, timeout=3600, cwd=env["ANNIF_WORK"])
+    m = re.search(r"GLAMLAB_MAXRSS_KB (\d+)", p.stderr)
+    if m and len(cmd) > 1:
+        ANNIF_PEAK_KB[cmd[1]] = max(ANNIF_PEAK_KB.get(cmd[1], 0), int(m.group(1)))
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:3])}: {p.stderr.strip()[-800:]}")
     return p.stdout
@@ -280,7 +296,7 @@ def run_annif(venv: Path, train: list[dict[str, str]], test: list[dict[str, str]
             "optimize_f1_doc_avg_on_training_fold": best[key][0],
             "annif_eval": ev, "samples_f1": samples_f1(gold, pred),
         }
-    results["peak_rss_mb_annif_children"] = peak_rss_mb(resource.RUSAGE_CHILDREN)
+    results["peak_rss_mb_annif"] = {k: round(v / 1024, 1) for k, v in ANNIF_PEAK_KB.items()}
     return results
 
 
