@@ -96,9 +96,15 @@ def labels_of(r: dict[str, str]) -> list[str]:
     return [x for x in r["label"].split("|") if x]
 
 
+# Columns that hold the answer (the labels, and the finer subject levels they are cut
+# from): never metadata, so that no ``--fields`` choice can leak them into the features.
+ANSWER_COLUMNS = ("label", "path_or_text")  # plus every subjects_* column
+
+
 def items_of(rows: list[dict[str, str]]) -> list[Item]:
     return [Item(item_id=r["id"], modality="text", text=r["path_or_text"],
-                 meta={k: v for k, v in r.items() if k not in ("label", "path_or_text")})
+                 meta={k: v for k, v in r.items()
+                       if k not in ANSWER_COLUMNS and not k.startswith("subjects")})
             for r in rows]
 
 
