@@ -38,6 +38,10 @@ def test_window_labels_from_boxes() -> None:
     assert (lab[-2:] == 0).all()
     graze = window_labels([[0, 0, 800, 330]], size, 8, 4).reshape(7, 3)
     assert (graze[2] == -1).all()  # a window with a sliver of the box is left out
+    # a thin ornament band across the page: no window holds half of it, but the windows
+    # it crosses hold all of it that fits in them
+    band = window_labels([[40, 60, 720, 20]], size, 8, 4).reshape(7, 3)
+    assert (band[0] == 1).all() and (band[1:] == 0).all()
 
 
 def _page(band: bool) -> Image.Image:

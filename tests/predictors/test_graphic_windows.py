@@ -48,7 +48,7 @@ def test_boxes_are_read_from_item_meta() -> None:
 @pytest.mark.parametrize("boxes", [True, False], ids=["boxes", "page-labels-only"])
 def test_learns_graphic_pages_from_windows(boxes: bool) -> None:
     train, test = _split()
-    p = create("graphic-windows", windows="stats")
+    p = create("graphic-windows", windows="stats", stack="", context=False)
     p.fit([_item(r, boxes) for r in train], [r["label"] for r in train])
     proba = p.predict_proba([_item(r, boxes=False) for r in test])
     g = proba[:, p.classes_.index("graphic")]
@@ -62,7 +62,7 @@ def test_learns_graphic_pages_from_windows(boxes: bool) -> None:
 def test_top_window_lies_on_the_box() -> None:
     train, _ = _split()
     items = [_item(r) for r in train]
-    p = create("graphic-windows", windows="stats").fit(items, [r["label"] for r in train])
+    p = create("graphic-windows", windows="stats", stack="", context=False).fit(items, [r["label"] for r in train])
     assert isinstance(p, GraphicWindows)
     win = window_boxes(24, 8)
     hits = total = 0
@@ -79,10 +79,12 @@ def test_top_window_lies_on_the_box() -> None:
     assert total >= 10 and hits / total >= 0.5
 
 
-def test_predictions_ignore_the_boxes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stack", ["", "page-stats-logreg"])
+def test_predictions_ignore_the_boxes_and_survive_save_load(stack: str, tmp_path: Path) -> None:
     train, test = _split()
-    p = create("graphic-windows", windows="stats").fit([_item(r) for r in train],
-                                                       [r["label"] for r in train])
+    p = create("graphic-windows", windows="stats", context=False, stack=stack).fit(
+        [_item(r) for r in train], [r["label"] for r in train])
+    assert (p.page_model_ is not None) == bool(stack)  # type: ignore[attr-defined]
     with_boxes = p.predict_proba([_item(r) for r in test])
     np.testing.assert_allclose(p.predict_proba([_item(r, boxes=False) for r in test]),
                                with_boxes)
@@ -95,9 +97,9 @@ def test_predictions_ignore_the_boxes(tmp_path: Path) -> None:
 def test_refuses_labels_without_its_positive_label() -> None:
     train, _ = _split()
     with pytest.raises(PredictorError, match="do not include"):
-        create("graphic-windows", windows="stats").fit(
+        create("graphic-windows", windows="stats", stack="", context=False).fit(
             [_item(r) for r in train[:4]], ["a", "b", "a", "b"])
     with pytest.raises(PredictorError, match="windows"):
         rows = train[:2] + train[-2:]
-        create("graphic-windows", windows="pixels").fit([_item(r) for r in rows],
+        create("graphic-windows", windows="pixels", stack="").fit([_item(r) for r in rows],
                                                         [r["label"] for r in rows])

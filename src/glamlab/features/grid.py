@@ -90,26 +90,28 @@ def window_boxes(rows: int = 24, cols: int = 8) -> np.ndarray:
 def window_labels(boxes: Sequence[Sequence[float]], size: tuple[int, int], rows: int = 24,
                   cols: int = 8, min_cover: float = 0.5) -> np.ndarray:
     """Training labels of the windows of a page from its graphic boxes ``[x, y, w, h]``
-    (pixels of an image of ``size`` = width, height): 1 where a box fills at least
-    ``min_cover`` of the window or the window holds at least ``min_cover`` of the box,
-    0 where no box touches the window, -1 (left out of training) for a window that a
-    box only grazes."""
+    (pixels of an image of ``size`` = width, height).
+
+    A window is positive (1) when it holds at least ``min_cover`` of as much of a box
+    as a window could hold: of the whole box when the box is smaller than the window, of
+    the window when the box is bigger, of a band across the window for a long rule or
+    ornament band. A window a box only grazes is left out of training (-1); a window
+    no box touches is negative (0)."""
     import numpy as np
 
     win = window_boxes(rows, cols)
     labels = np.zeros(len(win), dtype=np.int8)
     width, height = size
-    warea = (win[:, 2] - win[:, 0]) * (win[:, 3] - win[:, 1])
+    ww, wh = win[:, 2] - win[:, 0], win[:, 3] - win[:, 1]
     for x, y, w, h in boxes:
         if w <= 0 or h <= 0:
             continue
         b = np.array([x / width, y / height, (x + w) / width, (y + h) / height])
         ix = np.clip(np.minimum(win[:, 2], b[2]) - np.maximum(win[:, 0], b[0]), 0, None)
         iy = np.clip(np.minimum(win[:, 3], b[3]) - np.maximum(win[:, 1], b[1]), 0, None)
-        inter = ix * iy
-        barea = (b[2] - b[0]) * (b[3] - b[1])
-        cover = np.maximum(inter / warea, inter / barea)
-        touched = inter > 0
+        reach = np.minimum(ww, b[2] - b[0]) * np.minimum(wh, b[3] - b[1])
+        cover = ix * iy / reach
+        touched = ix * iy > 0
         labels = np.where(cover >= min_cover, 1,
                           np.where(touched & (labels == 0), -1, labels)).astype(np.int8)
     return labels

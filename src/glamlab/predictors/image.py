@@ -288,9 +288,15 @@ class GraphicWindows(Predictor):
       best-scoring window is taken as positive, the rest left out;
     - every window of a page of another label is negative.
 
+    With ``context`` each window's vector is followed by its difference from the page's
+    mean window (an ornament stands out from the text around it; the text's own look
+    varies from book to book).
+
     The page's score is the top window probability and the mean of the top ``top_k``,
-    turned into a calibrated probability by a logistic regression fitted on
-    out-of-fold scores of the training pages.
+    turned into a calibrated probability by a logistic regression fitted on out-of-fold
+    scores of the training pages. With ``stack`` naming a page-level head (e.g.
+    ``local-stats-gbm``), that head is fitted on the same pages and the two calibrated
+    probabilities are averaged (an equal-weight soft vote, no weights learnt).
     """
 
     name: ClassVar[str] = "graphic-windows"
@@ -300,15 +306,20 @@ class GraphicWindows(Predictor):
     intended_use = ("Finding pages with illustrations, ornaments, rules and rubric marks: a "
                     "classifier of page windows (EfficientNet-Lite0 embeddings of 21 "
                     "overlapping windows), trained from graphic boxes where the labels have "
-                    "them, else from page labels; the page scores as its best window.")
-    limitations = (FeatureHead.limitations + " 22 network passes per page: about half a "
-                   "page per second per CPU core. Big drop capitals, stamps and dense "
-                   "decorated initials can look like ornaments. Needs the images extra "
-                   "(torch).")
+                    "them, else from page labels; the page scores as its best windows, "
+                    "averaged with local-stats-gbm.")
+    limitations = (FeatureHead.limitations + " 21 network passes per page: well under one "
+                   "page per second on two CPU cores. Thin ornament bands can pass for a "
+                   "line of type; big drop capitals, stamps, the dark edge of a scan and "
+                   "coloured paragraph marks can look like ornaments. Needs the images "
+                   "extra (torch).")
 
     def __init__(self, positive_label: str = "graphic", windows: str = "effnet",
-                 C: float = 0.05, top_k: int = 3, min_cover: float = 0.5, seed: int = 0):
+                 C: float = 0.05, top_k: int = 3, min_cover: float = 0.5, context: bool = True,
+                 stack: str = "local-stats-gbm", seed: int = 0):
         self.positive_label = positive_label
+        self.context = context
+        self.stack = stack
         self.windows = windows
         self.C = C
         self.top_k = top_k
@@ -316,26 +327,37 @@ class GraphicWindows(Predictor):
         self.seed = seed
 
     # -- features -----------------------------------------------------------------------
+    def _extractors(self) -> list[Any]:
+        """The window extractors named by ``windows`` (joined with +), on one grid: 8 x 4
+        cells with the network, 24 x 8 cells for window statistics alone."""
+        from ..features.embed import EffNetTileGrid
+        from ..features.grid import WindowGrid
+
+        parts = self.windows.split("+")
+        if not parts or any(p not in ("effnet", "stats") for p in parts):
+            raise PredictorError(f"{self.name}: unknown windows {self.windows!r}",
+                                 hint="use windows=effnet, stats or effnet+stats")
+        if parts == ["stats"]:
+            return [WindowGrid()]
+        out: list[Any] = [EffNetTileGrid()]
+        if "stats" in parts:
+            out.append(WindowGrid(out[0].rows, out[0].cols))
+        return out
+
     def _extractor(self) -> Any:
-        if self.windows == "effnet":
-            from ..features.embed import EffNetTileGrid
-
-            return EffNetTileGrid()
-        if self.windows == "stats":
-            from ..features.grid import WindowGrid
-
-            return WindowGrid()
-        raise PredictorError(f"{self.name}: unknown windows {self.windows!r}",
-                             hint="use windows=effnet or windows=stats")
+        return self._extractors()[0]
 
     def _window_features(self, items: list[Item]) -> np.ndarray:
         import numpy as np
 
         from ..features import get_features
 
-        ex = self._extractor()
-        X = ex.windows(get_features(None, items, ex)).astype(np.float64)
-        return np.nan_to_num(X, nan=0.0, posinf=0.0, neginf=0.0)  # type: ignore[no-any-return]
+        X = np.concatenate([ex.windows(get_features(None, items, ex)).astype(np.float64)
+                            for ex in self._extractors()], axis=2)
+        X = np.nan_to_num(X, nan=0.0, posinf=0.0, neginf=0.0)
+        if self.context:  # each window also relative to its page's average window
+            X = np.concatenate([X, X - X.mean(axis=1, keepdims=True)], axis=2)
+        return X  # type: ignore[no-any-return]
 
     def _window_model(self) -> Any:
         return _logreg(self.C, self.seed)
@@ -414,26 +436,35 @@ class GraphicWindows(Predictor):
         pos = self.classes_.index(self.positive_label)
         y = Y[:, pos].astype(int)
         if y.min() == y.max():  # one class only: a constant model, honestly
-            self.window_model_ = None
+            self.window_model_ = self.page_model_ = None
             self.calibrator_ = ("constant", int(y[0]))
             return
         X = self._window_features(items)
         T = self._window_targets(items, y)
         self.window_model_ = self._fit_windows(X, T)
+        self.page_model_ = self._fit_page_model(items, Y)
         # calibrate on out-of-fold page scores (in-sample window scores are overconfident)
         folds = min(5, int(np.bincount(y).min()))
         if folds >= 2:
             oof = np.zeros((len(items), 2))
             split = StratifiedKFold(folds, shuffle=True, random_state=self.seed)
             for tr, te in split.split(np.zeros(len(y)), y):
-                if y[tr].min() == y[tr].max():
-                    oof[te] = self._page_features(self._window_scores(self.window_model_, X[te]))
-                    continue
-                m = self._fit_windows(X[tr], T[tr])
+                m = (self.window_model_ if y[tr].min() == y[tr].max()
+                     else self._fit_windows(X[tr], T[tr]))
                 oof[te] = self._page_features(self._window_scores(m, X[te]))
         else:
             oof = self._page_features(self._window_scores(self.window_model_, X))
         self.calibrator_ = LogisticRegression(C=1.0).fit(oof, y)
+
+    def _fit_page_model(self, items: list[Item], Y: np.ndarray) -> Predictor | None:
+        """The page-level head named by ``stack`` (e.g. ``local-stats-gbm``), fitted on
+        the same pages; None when ``stack`` is empty."""
+        if not self.stack:
+            return None
+        from .registry import create
+
+        return create(self.stack).fit(items, [self.classes_[int(i)] for i in Y.argmax(axis=1)],
+                                      classes=self.classes_)
 
     # -- predicting ---------------------------------------------------------------------
     def page_scores(self, items: list[Item]) -> np.ndarray:
@@ -451,6 +482,8 @@ class GraphicWindows(Predictor):
         else:
             feats = self._page_features(self.page_scores(items))
             p = self.calibrator_.predict_proba(feats)[:, 1]
+            if self.page_model_ is not None:  # soft vote with the page-level head
+                p = (p + self.page_model_.predict_proba(items)[:, pos]) / 2
         out = np.zeros((len(items), k))
         out[:, :] = ((1 - p) / max(k - 1, 1))[:, None]
         out[:, pos] = p
