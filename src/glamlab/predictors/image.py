@@ -276,8 +276,9 @@ class GraphicWindows(Predictor):
 
     Each page is cut into overlapping windows (a grid of ``rows x cols`` cells, a window
     is 2 x 2 cells) and every window gets a cached feature vector: an EfficientNet-Lite0
-    embedding of the window (``windows="effnet"``, 8 x 4 cells: 21 windows of 1/4 x 1/2
-    of the page) or hand-made window statistics (``windows="stats"``, 24 x 8 cells).
+    embedding of the window (``windows="effnet"``, ``grid`` = 12 x 4 cells: 33 windows of
+    1/6 x 1/2 of the page, so a thin ornament band or rule is a visible part of a window)
+    or hand-made window statistics (``windows="stats"``, 24 x 8 cells).
     A window classifier is trained on windows, not pages:
 
     - a training page of ``positive_label`` whose item carries graphic boxes
@@ -304,20 +305,22 @@ class GraphicWindows(Predictor):
     supports_multi_label: ClassVar[bool] = False
     batch_size: ClassVar[int] = 32
     intended_use = ("Finding pages with illustrations, ornaments, rules and rubric marks: a "
-                    "classifier of page windows (EfficientNet-Lite0 embeddings of 21 "
+                    "classifier of page windows (EfficientNet-Lite0 embeddings of 33 "
                     "overlapping windows), trained from graphic boxes where the labels have "
                     "them, else from page labels; the page scores as its best windows, "
                     "averaged with local-stats-gbm.")
-    limitations = (FeatureHead.limitations + " 21 network passes per page: well under one "
-                   "page per second on two CPU cores. Thin ornament bands can pass for a "
+    limitations = (FeatureHead.limitations + " 33 network passes per page: under one page "
+                   "per second on two CPU cores. Thin ornament bands can pass for a "
                    "line of type; big drop capitals, stamps, the dark edge of a scan and "
                    "coloured paragraph marks can look like ornaments. Needs the images "
                    "extra (torch).")
 
     def __init__(self, positive_label: str = "graphic", windows: str = "effnet",
                  C: float = 0.05, top_k: int = 3, min_cover: float = 0.5, context: bool = True,
-                 stack: str = "local-stats-gbm", seed: int = 0):
+                 stack: str = "local-stats-gbm", grid: tuple[int, int] = (12, 4),
+                 seed: int = 0):
         self.positive_label = positive_label
+        self.grid = tuple(grid)
         self.context = context
         self.stack = stack
         self.windows = windows
@@ -328,7 +331,7 @@ class GraphicWindows(Predictor):
 
     # -- features -----------------------------------------------------------------------
     def _extractors(self) -> list[Any]:
-        """The window extractors named by ``windows`` (joined with +), on one grid: 8 x 4
+        """The window extractors named by ``windows`` (joined with +), on one grid: ``grid``
         cells with the network, 24 x 8 cells for window statistics alone."""
         from ..features.embed import EffNetTileGrid
         from ..features.grid import WindowGrid
@@ -339,7 +342,7 @@ class GraphicWindows(Predictor):
                                  hint="use windows=effnet, stats or effnet+stats")
         if parts == ["stats"]:
             return [WindowGrid()]
-        out: list[Any] = [EffNetTileGrid()]
+        out: list[Any] = [EffNetTileGrid(int(self.grid[0]), int(self.grid[1]))]
         if "stats" in parts:
             out.append(WindowGrid(out[0].rows, out[0].cols))
         return out
