@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import json
 import statistics
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -36,14 +37,21 @@ def feature_db(path: Path | None) -> Iterator[None]:
 
 
 def read_folder(folder: Path) -> tuple[list[Item], list[str], list[str]]:
-    """Items, labels and groups (document / book) from ``labels.csv`` + images."""
+    """Items, labels and groups (document / book) from ``labels.csv`` + images. A
+    ``graphic_bboxes_xywh`` (or ``boxes``) column becomes ``item.meta["boxes"]``: box
+    supervision that window-level predictors learn from (never read when predicting)."""
     with open(folder / "labels.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     items, labels, groups = [], [], []
     for r in rows:
         path = folder / (r.get("path_or_text") or r.get("path") or "")
         size = path.stat().st_size if path.exists() else 0
-        items.append(Item(r["id"], "image", uri=str(path), content_hash=f"{r['id']}:{size}"))
+        meta = {}
+        boxes = r.get("graphic_bboxes_xywh") or r.get("boxes")
+        if boxes is not None:  # training supervision for window-level predictors
+            meta["boxes"] = json.loads(boxes) if boxes.strip() else []
+        items.append(Item(r["id"], "image", uri=str(path), content_hash=f"{r['id']}:{size}",
+                          meta=meta))
         labels.append(r["label"])
         group = (r.get("document_ark") or r.get("document") or r.get("book")
                  or r.get("source") or r["id"].rsplit("_", 1)[0])

@@ -49,6 +49,7 @@ CASES: dict[str, Case] = {
     "effnet-tiles-logreg": Case("image", slow=True),
     "stats-effnet-gbm": Case("image", slow=True),
     "local-stats-gbm": Case("image", slow=True),
+    "graphic-windows": Case("image", {"windows": "stats"}),
     "rapidocr-blank": Case("blank", slow=True),
     "tesseract-blank": Case("blank", {"max_side": 600}, slow=True),
     "rapid-layout": Case("image", slow=True),

@@ -22,6 +22,7 @@ BUILTIN: dict[str, str] = {
     "threshold": "glamlab.predictors.baselines:ThresholdPredictor",
     "effnet-logreg": "glamlab.predictors.image:EffNetLogReg",
     "effnet-tiles-logreg": "glamlab.predictors.image:EffNetTilesLogReg",
+    "graphic-windows": "glamlab.predictors.image:GraphicWindows",
     "page-stats-gbm": "glamlab.predictors.image:PageStatsGBM",
     "page-stats-logreg": "glamlab.predictors.image:PageStatsLogReg",
     "rapid-layout": "glamlab.predictors.image:RapidLayoutFigures",

@@ -1,0 +1,105 @@
+"""graphic-windows: a window classifier trained from graphic boxes (or from page labels
+alone), the page scoring as its best window. Real demo pages; window statistics (no
+network) keep these tests fast. Unit tests, not benchmark figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from glamlab.errors import PredictorError
+from glamlab.features.grid import window_boxes
+from glamlab.items import Item
+from glamlab.predictors.base import Predictor
+from glamlab.predictors.image import GraphicWindows, item_boxes
+from glamlab.predictors.registry import create
+from tests.features.synthetic import DEMO, demo_rows
+
+
+def _item(row: dict[str, str], boxes: bool = True) -> Item:
+    from PIL import Image
+
+    path = DEMO / row["path"]
+    with Image.open(path) as im:
+        w, h = im.size
+    meta: dict[str, object] = {}
+    if boxes:  # the demo's boxes are in pixels of the 1200 px image
+        meta = {"boxes": json.loads(row["graphic_bboxes_xywh_1200px"] or "[]"),
+                "boxes_size": [round(w * 1200 / max(w, h)), round(h * 1200 / max(w, h))]}
+    return Item(row["id"], "image", uri=str(path), content_hash=f"h-{row['id']}", meta=meta)
+
+
+def _split() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    rows = demo_rows()
+    graphic = [r for r in rows if r["label"] == "graphic"]
+    other = [r for r in rows if r["label"] == "no_graphic"]
+    return graphic[:14] + other[:14], graphic[-8:] + other[-8:]
+
+
+def test_boxes_are_read_from_item_meta() -> None:
+    assert item_boxes(Item("a", "image")) is None
+    assert item_boxes(Item("a", "image", meta={"boxes": "[[1, 2, 3, 4]]"})) == [[1, 2, 3, 4]]
+    assert item_boxes(Item("a", "image", meta={"boxes": ""})) == []
+
+
+@pytest.mark.parametrize("boxes", [True, False], ids=["boxes", "page-labels-only"])
+def test_learns_graphic_pages_from_windows(boxes: bool) -> None:
+    train, test = _split()
+    p = create("graphic-windows", windows="stats", stack="", context=False)
+    p.fit([_item(r, boxes) for r in train], [r["label"] for r in train])
+    proba = p.predict_proba([_item(r, boxes=False) for r in test])
+    g = proba[:, p.classes_.index("graphic")]
+    truth = np.array([r["label"] == "graphic" for r in test])
+    # held-out pages: graphic ones score higher on average, and more are right than
+    # chance (hand-made window statistics and 28 training pages: a weak model)
+    assert g[truth].mean() > g[~truth].mean() + 0.2
+    assert ((g >= 0.5) == truth).mean() >= 0.65
+
+
+def test_top_window_lies_on_the_box() -> None:
+    train, _ = _split()
+    items = [_item(r) for r in train]
+    p = create("graphic-windows", windows="stats", stack="", context=False).fit(items, [r["label"] for r in train])
+    assert isinstance(p, GraphicWindows)
+    win = window_boxes(24, 8)
+    hits = total = 0
+    for item, scores in zip(items, p.page_scores(items), strict=True):
+        boxes = item_boxes(item)
+        if not boxes:
+            continue
+        bw, bh = item.meta["boxes_size"]  # type: ignore[misc]
+        x0, y0, x1, y1 = win[int(scores.argmax())]
+        total += 1
+        hits += any(x0 * bw < x + w and x1 * bw > x and y0 * bh < y + h and y1 * bh > y
+                    for x, y, w, h in boxes)
+    # a box touches a few of the 161 windows: chance would hit far less often
+    assert total >= 10 and hits / total >= 0.5
+
+
+@pytest.mark.parametrize("stack", ["", "page-stats-logreg"])
+def test_predictions_ignore_the_boxes_and_survive_save_load(stack: str, tmp_path: Path) -> None:
+    train, test = _split()
+    p = create("graphic-windows", windows="stats", context=False, stack=stack).fit(
+        [_item(r) for r in train], [r["label"] for r in train])
+    assert (p.page_model_ is not None) == bool(stack)  # type: ignore[attr-defined]
+    with_boxes = p.predict_proba([_item(r) for r in test])
+    np.testing.assert_allclose(p.predict_proba([_item(r, boxes=False) for r in test]),
+                               with_boxes)
+    p.save(tmp_path / "m")
+    q = Predictor.load(tmp_path / "m")
+    np.testing.assert_allclose(q.predict_proba([_item(r, boxes=False) for r in test]),
+                               with_boxes)
+
+
+def test_refuses_labels_without_its_positive_label() -> None:
+    train, _ = _split()
+    with pytest.raises(PredictorError, match="do not include"):
+        create("graphic-windows", windows="stats", stack="", context=False).fit(
+            [_item(r) for r in train[:4]], ["a", "b", "a", "b"])
+    with pytest.raises(PredictorError, match="windows"):
+        rows = train[:2] + train[-2:]
+        create("graphic-windows", windows="pixels", stack="").fit([_item(r) for r in rows],
+                                                        [r["label"] for r in rows])
