@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from glamlab.errors import PredictorError
+from glamlab.errors import ItemError, PredictorError
 from glamlab.features.grid import window_boxes
 from glamlab.items import Item
 from glamlab.predictors.base import Predictor
@@ -43,6 +43,27 @@ def test_boxes_are_read_from_item_meta() -> None:
     assert item_boxes(Item("a", "image")) is None
     assert item_boxes(Item("a", "image", meta={"boxes": "[[1, 2, 3, 4]]"})) == [[1, 2, 3, 4]]
     assert item_boxes(Item("a", "image", meta={"boxes": ""})) == []
+
+
+@pytest.mark.parametrize("bad", ["[[1, 2, 3", "[[1, 2, 3]]", "[[1, 2, -3, 4]]", "[5]",
+                                 '"a woodcut"'])
+def test_malformed_boxes_name_the_item_and_the_fix(bad: str) -> None:
+    with pytest.raises(ItemError, match="p7: its 'boxes' metadata") as info:
+        item_boxes(Item("p7", "image", meta={"boxes": bad}))
+    assert info.value.item == "p7" and "JSON" in (info.value.hint or "")
+
+
+def test_a_page_with_malformed_boxes_trains_from_its_label(
+        caplog: pytest.LogCaptureFixture) -> None:
+    train, test = _split()
+    items = [_item(r) for r in train]
+    bad = next(i for i, r in enumerate(train) if r["label"] == "graphic")
+    items[bad].meta["boxes"] = "[[not json"
+    p = create("graphic-windows", windows="stats", stack="", context=False)
+    with caplog.at_level("WARNING"):
+        p.fit(items, [r["label"] for r in train])
+    assert any(items[bad].item_id in m and "label alone" in m for m in caplog.messages)
+    assert p.predict_proba([_item(r, boxes=False) for r in test]).shape == (len(test), 2)
 
 
 @pytest.mark.parametrize("boxes", [True, False], ids=["boxes", "page-labels-only"])

@@ -40,6 +40,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..errors import ItemError, MissingDependency, PredictorError
 from .base import Predictor
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -249,11 +251,21 @@ def item_boxes(item: Item) -> list[list[float]] | None:
     boxes = (item.meta or {}).get(BOXES_KEY)
     if boxes is None:
         return None
-    if isinstance(boxes, str):
-        import json
+    try:
+        if isinstance(boxes, str):
+            import json
 
-        boxes = json.loads(boxes) if boxes.strip() else []
-    return [[float(v) for v in b] for b in boxes]
+            boxes = json.loads(boxes) if boxes.strip() else []
+        out = [[float(v) for v in b] for b in boxes]
+        if any(len(b) != 4 or b[2] < 0 or b[3] < 0 for b in out):
+            raise ValueError("each box needs four numbers x, y, width, height >= 0")
+    except (ValueError, TypeError) as exc:
+        raise ItemError(
+            f"{item.item_id}: its {BOXES_KEY!r} metadata is not a list of [x, y, w, h] "
+            f"boxes: {str(boxes)[:80]!r} ({exc})", item=item.item_id,
+            hint="write the column as JSON, e.g. [[10, 20, 300, 150]], or leave it empty; "
+                 "the page then trains from its label alone") from exc
+    return out
 
 
 def _image_size(item: Item) -> tuple[int, int]:
@@ -378,7 +390,11 @@ class GraphicWindows(Predictor):
         for i, item in enumerate(items):
             if not y[i]:
                 continue
-            boxes = item_boxes(item)
+            try:
+                boxes = item_boxes(item)
+            except ItemError as exc:  # one bad cell must not stop training: the page
+                log.warning("%s; %s", exc, exc.hint)  # trains from its label alone
+                boxes = None
             if boxes:
                 lab = window_labels(boxes, _image_size(item), ex.rows, ex.cols, self.min_cover)
                 if (lab == 1).any():
