@@ -8,6 +8,14 @@ else line level) as metadata. When the page image is present (ALTO
 XML with the same name) the item is that image, carrying the OCR text: one item per
 page, never an image item and a text item that disagree.
 
+Graphic regions become training boxes for ``graphic-windows``: ALTO ``Illustration``
+blocks and blocks tagged with a layout label such as SegmOnto's ``GraphicZone`` (the
+eScriptorium export: ``TextBlock@TAGREFS`` -> ``OtherTag@LABEL``), and PAGE
+``ImageRegion``, ``ChartRegion`` and ``GraphicRegion`` (not stamps, barcodes, signatures,
+punch holes or handwritten notes). They go into ``meta["boxes"]`` as ``[x, y, w, h]`` in
+the XML's units, with ``meta["boxes_size"]`` = the page's width and height in the same
+units, so that they scale to any rendering of the image.
+
 XML that declares entities (external entities, "billion laughs" expansion) or a DTD
 that points outside is refused before anything is expanded, and recorded as a problem.
 """
@@ -131,8 +139,21 @@ def _parse_alto(root: Any, digest: str) -> OcrPage:
     confs: list[float] = []
     image_ref = None
     extra: dict[str, Any] = {}
+    tag_labels: dict[str, str] = {}
+    tagged: list[tuple[str, list[float]]] = []  # (TAGREFS, box) of blocks
+    boxes: list[list[float]] = []
     for el in root.iter():
         tag = _local(el.tag)
+        if tag in ("OtherTag", "LayoutTag") and el.get("ID"):
+            tag_labels[el.get("ID")] = (el.get("LABEL") or "").strip().lower()
+        elif tag == "Illustration":
+            box = _alto_box(el)
+            if box:
+                boxes.append(box)
+        elif tag in ("TextBlock", "ComposedBlock") and el.get("TAGREFS"):
+            box = _alto_box(el)
+            if box:
+                tagged.append((el.get("TAGREFS"), box))
         if tag == "fileName" and image_ref is None and (el.text or "").strip():
             image_ref = el.text.strip()
         elif tag == "MeasurementUnit" and el.text:
@@ -162,6 +183,10 @@ def _parse_alto(root: Any, digest: str) -> OcrPage:
                         words[-1] += w.get("CONTENT", "-")
                 lines.append(" ".join(words))
             blocks.append("\n".join(lines))
+    for refs, box in tagged:
+        if any(tag_labels.get(r) in GRAPHIC_LABELS for r in refs.split()):
+            boxes.append(box)
+    _add_boxes(extra, boxes)
     return OcrPage(format="alto", schema=_ns(root.tag), text="\n\n".join(b for b in blocks if b),
                    lines=n_lines, words=n_words,
                    mean_word_confidence=sum(confs) / len(confs) if confs else None,
@@ -195,8 +220,14 @@ def _parse_page(root: Any, digest: str) -> OcrPage:
     line_confs: list[float] = []
     image_ref = None
     extra: dict[str, Any] = {}
+    boxes: list[list[float]] = []
     for el in root.iter():
         tag = _local(el.tag)
+        if tag in ("ImageRegion", "ChartRegion") or (
+                tag == "GraphicRegion" and (el.get("type") or "") not in PAGE_NOT_GRAPHIC):
+            box = _page_box(el)
+            if box:
+                boxes.append(box)
         if tag == "Page" and image_ref is None:
             image_ref = el.get("imageFilename") or None
             for attr, key in (("imageWidth", "page_width"), ("imageHeight", "page_height")):
@@ -231,6 +262,7 @@ def _parse_page(root: Any, digest: str) -> OcrPage:
     confs = word_confs or line_confs
     if not word_confs and line_confs:
         extra["confidence_level"] = "line"
+    _add_boxes(extra, boxes)
     return OcrPage(format="page", schema=_ns(root.tag), text="\n\n".join(regions),
                    lines=n_lines, words=n_words,
                    mean_word_confidence=sum(confs) / len(confs) if confs else None,
@@ -244,6 +276,46 @@ def _number(v: str | None) -> float | None:
         return float(v)
     except ValueError:
         return None
+
+
+# Layout labels (ALTO OtherTag/LayoutTag@LABEL) that mark a graphic region.
+GRAPHIC_LABELS = {"graphiczone", "illustration", "figure", "image", "graphic", "decoration"}
+# PAGE GraphicRegion@type values that are not pictures.
+PAGE_NOT_GRAPHIC = {"stamp", "barcode", "signature", "punch-hole", "handwritten-annotation",
+                    "lines"}
+
+
+def _alto_box(el: Any) -> list[float] | None:
+    vals = [_number(el.get(a)) for a in ("HPOS", "VPOS", "WIDTH", "HEIGHT")]
+    if any(v is None for v in vals) or vals[2] <= 0 or vals[3] <= 0:  # type: ignore[operator]
+        return None
+    return [round(v, 2) for v in vals]  # type: ignore[arg-type]
+
+
+def _page_box(region: Any) -> list[float] | None:
+    """The bounding box of a PAGE region's ``Coords@points`` ("x,y x,y ...")."""
+    for child in region:
+        if _local(child.tag) != "Coords":
+            continue
+        xs, ys = [], []
+        for pair in (child.get("points") or "").split():
+            x, _, y = pair.partition(",")
+            fx, fy = _number(x), _number(y)
+            if fx is None or fy is None:
+                return None
+            xs.append(fx)
+            ys.append(fy)
+        if xs and max(xs) > min(xs) and max(ys) > min(ys):
+            return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
+        return None
+    return None
+
+
+def _add_boxes(extra: dict[str, Any], boxes: list[list[float]]) -> None:
+    if boxes:
+        extra["boxes"] = boxes
+        if "page_width" in extra and "page_height" in extra:
+            extra["boxes_size"] = [extra["page_width"], extra["page_height"]]
 
 
 def parse_file(path: Path) -> OcrPage:

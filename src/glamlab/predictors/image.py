@@ -294,7 +294,9 @@ class GraphicWindows(Predictor):
     A window classifier is trained on windows, not pages:
 
     - a training page of ``positive_label`` whose item carries graphic boxes
-      (``item.meta["boxes"]``, ``[x, y, w, h]`` pixels) gives positive windows where a
+      (``item.meta["boxes"]``, ``[x, y, w, h]`` pixels, or units of
+      ``meta["boxes_size"]``; ALTO/PAGE ingest fills them from graphic regions, a table
+      from a ``boxes`` column) gives positive windows where a
       box fills at least ``min_cover`` of the window (or the window holds that much of
       the box); windows a box only grazes are left out, the others are negative;
     - a positive page without boxes is a bag (multiple-instance learning): its
