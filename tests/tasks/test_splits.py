@@ -180,3 +180,19 @@ def test_baseline_reuse_notices_changed_rules(make_ws, tmp_path) -> None:
     changed, _ = fit_baselines(ws, rules_file=str(rules))
     specs = {c.name: c.spec for c in changed}
     assert specs["rules"] == "rules@2" and specs["majority"] == "majority@1"
+
+
+def test_fingerprint_counts_graphic_boxes_but_not_other_metadata() -> None:
+    from glamlab.items import Item
+    from glamlab.registry import fingerprint
+    from glamlab.tasks.splits import fingerprint_row
+
+    def fp(meta: dict) -> str:
+        item = Item("p1", "image", content_hash="abc", meta=meta)
+        return fingerprint([fingerprint_row(item, ["graphic"])])
+
+    plain = fingerprint([("p1", "abc", ["graphic"])])
+    assert fp({}) == plain == fp({"boxes": []}) == fp({"shelfmark": "MS 12"})
+    with_boxes = fp({"boxes": [[1, 2, 3, 4]]})
+    assert with_boxes != plain
+    assert fp({"boxes": [[1, 2, 3, 4]], "boxes_size": [800, 1200]}) != with_boxes

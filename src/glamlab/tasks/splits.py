@@ -250,6 +250,20 @@ class LabelledSet:
         return Y
 
 
+# Item metadata that is training signal too (graphic boxes for graphic-windows): a model
+# trained before boxes arrived is not the same training data.
+SIGNAL_META = ("boxes", "boxes_size")
+
+
+def fingerprint_row(item: Item, labels: list[str]) -> tuple[Any, ...]:
+    """What identifies one training example: id, content, labels, and any signal
+    metadata (left out when absent, so fingerprints of plain labels never change)."""
+    signal = {k: item.meta[k] for k in SIGNAL_META if (item.meta or {}).get(k)}
+    if signal:
+        return (item.item_id, item.content_hash, labels, signal)
+    return (item.item_id, item.content_hash, labels)
+
+
 def _labelled_set(ws: Workspace, split: str, ids: Sequence[str] | None = None) -> LabelledSet:
     from ..registry import fingerprint
 
@@ -267,7 +281,7 @@ def _labelled_set(ws: Workspace, split: str, ids: Sequence[str] | None = None) -
             continue
         items.append(item)
         labels.append(ys)
-    fp = fingerprint((i.item_id, i.content_hash, ys) for i, ys in zip(items, labels, strict=True))
+    fp = fingerprint(fingerprint_row(i, ys) for i, ys in zip(items, labels, strict=True))
     return LabelledSet(split=split, items=items, labels=labels, classes=classes,
                        multi_label=ws.card.multi_label, fingerprint=fp)
 
