@@ -36,3 +36,27 @@ def test_unknown_device_names_the_choices(monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(GlamlabError, match="not a device") as info:
         embed.choose_device()
     assert "cpu, cuda" in (info.value.hint or "")
+
+
+@pytest.mark.parametrize("make", [lambda: embed.EffNetEmbedding(view="tiles"),
+                                  lambda: embed.EffNetTileGrid(rows=4, cols=2)],
+                         ids=["tiles", "window-grid"])
+def test_pages_decoded_in_threads_embed_as_in_a_loop(make, monkeypatch, tmp_path) -> None:
+    import numpy as np
+
+    from glamlab.errors import ItemError
+    from glamlab.items import Item
+    from tests.features.synthetic import demo_item, demo_rows
+
+    monkeypatch.setenv(embed.ENV_DEVICE, "cpu")
+    items = [demo_item(r) for r in demo_rows()[:3]]
+    ext = make()
+    monkeypatch.setattr(embed, "DECODE_THREADS", 1)
+    serial = ext.extract_batch(items)
+    monkeypatch.setattr(embed, "DECODE_THREADS", 3)
+    threaded = ext.extract_batch(items)
+    np.testing.assert_allclose(threaded, serial, rtol=1e-5, atol=1e-5)
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"\xff\xd8 not a jpeg")
+    with pytest.raises(ItemError, match="bad-page"):
+        ext.extract_batch([items[0], Item("bad-page", "image", uri=str(bad)), items[1]])

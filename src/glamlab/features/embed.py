@@ -26,6 +26,8 @@ from ..errors import MissingDependency
 from .base import Extractor, decode
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import numpy as np
 
     from ..items import Item
@@ -103,6 +105,17 @@ def embed_arrays(batch: np.ndarray) -> np.ndarray:
     return pooled.cpu().numpy().astype(np.float32)
 
 
+def _map_pages(prepare: Callable[[Item], list[np.ndarray]],
+               items: list[Item]) -> list[list[np.ndarray]]:
+    """``prepare`` over the pages, in order. JPEG decoding and resizing release the GIL:
+    on a GPU (or a many-core CPU) they, not the network, bound the rate unless several
+    pages decode at once. The first unreadable page raises, as in a plain loop."""
+    if len(items) > 1 and DECODE_THREADS > 1:
+        with ThreadPoolExecutor(min(DECODE_THREADS, len(items))) as pool:
+            return list(pool.map(prepare, items))
+    return [prepare(item) for item in items]
+
+
 def _tiles(im: Any, grid: tuple[int, int]) -> list[Any]:
     """Overlapping square-ish tiles covering the page: ``grid`` rows x cols, each tile
     1.5x the cell size so that an ornament on a cell edge is whole in one tile."""
@@ -151,14 +164,7 @@ class EffNetEmbedding(Extractor):
             return [np.asarray(part.resize((INPUT, INPUT), Image.Resampling.BILINEAR))
                     for part in parts]
 
-        # JPEG decoding and resizing release the GIL: on a GPU (or a many-core CPU)
-        # they, not the network, bound the rate unless several pages decode at once.
-        # The first unreadable page raises, as in a plain loop.
-        if len(items) > 1 and DECODE_THREADS > 1:
-            with ThreadPoolExecutor(min(DECODE_THREADS, len(items))) as pool:
-                prepared = list(pool.map(prepare, items))
-        else:
-            prepared = [prepare(item) for item in items]
+        prepared = _map_pages(prepare, items)
         crops: list[np.ndarray] = []
         spans: list[tuple[int, int]] = []
         for parts in prepared:
@@ -212,13 +218,15 @@ class EffNetTileGrid(Extractor):
 
         load_backbone()
         boxes = window_boxes(self.rows, self.cols)
-        crops: list[np.ndarray] = []
-        for item in items:
+
+        def prepare(item: Item) -> list[np.ndarray]:
             im = decode(item, self.max_side)
             w, h = im.size
-            for x0, y0, x1, y1 in boxes:
-                part = im.crop((int(x0 * w), int(y0 * h), int(x1 * w), int(y1 * h)))
-                crops.append(np.asarray(part.resize((INPUT, INPUT), Image.Resampling.BILINEAR)))
+            return [np.asarray(im.crop((int(x0 * w), int(y0 * h), int(x1 * w), int(y1 * h)))
+                               .resize((INPUT, INPUT), Image.Resampling.BILINEAR))
+                    for x0, y0, x1, y1 in boxes]
+
+        crops = [crop for parts in _map_pages(prepare, items) for crop in parts]
         vecs = np.vstack([embed_arrays(np.stack(crops[i:i + 32]))
                           for i in range(0, len(crops), 32)])
         return vecs.reshape(len(items), self.dim).astype(np.float32)
