@@ -3,11 +3,13 @@ predictors, cross-validate by group. Not a benchmark itself (no JSON of its own)
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import csv
 import json
 import statistics
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,30 @@ def feature_db(path: Path | None) -> Iterator[None]:
             yield
     finally:
         store.dispose()
+
+
+def page_benchmark_args(doc: str) -> argparse.ArgumentParser:
+    """The options both page benchmarks take: ``--train``/``--test`` folders (or
+    cross-validation on the shared dev set), ``--folds``, ``--repeats``, ``--feature-db``."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--train", type=Path)
+    ap.add_argument("--test", type=Path)
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--feature-db", type=Path,
+                    help="SQLite file caching features between runs (default: in memory)")
+    return ap
+
+
+def parse_and_run(ap: argparse.ArgumentParser,
+                  run: Callable[[argparse.ArgumentParser, argparse.Namespace], None]) -> None:
+    """Parse, check that --train and --test come together, and run with the feature cache."""
+    args = ap.parse_args()
+    warnings.filterwarnings("ignore", category=UserWarning)
+    if bool(args.train) != bool(args.test):
+        ap.error("give both --train and --test, or neither")
+    with feature_db(args.feature_db):
+        run(ap, args)
 
 
 def read_folder(folder: Path) -> tuple[list[Item], list[str], list[str]]:

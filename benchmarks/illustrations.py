@@ -20,13 +20,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _pages import cross_val_scores, feature_db, pages_per_s, read_folder, train_test_scores  # noqa: E402
+from _pages import (  # noqa: E402
+    cross_val_scores,
+    page_benchmark_args,
+    pages_per_s,
+    parse_and_run,
+    read_folder,
+    train_test_scores,
+)
 
 from glamlab.predictors.registry import create  # noqa: E402
 
@@ -38,9 +44,7 @@ HEADS = ["graphic-windows", "local-stats-gbm", "page-stats-logreg", "page-stats-
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--train", type=Path)
-    ap.add_argument("--test", type=Path)
+    ap = page_benchmark_args(__doc__)
     # graphic-windows: the illustrations predictor (EfficientNet windows trained from the
     # graphic boxes when the labels have a graphic_bboxes_xywh column, soft vote with
     # local-stats-gbm). Chosen after cross-validation on the dev split; local-stats-gbm
@@ -48,18 +52,8 @@ def main() -> None:
     ap.add_argument("--glamlab", default="graphic-windows",
                     help="the glamlab predictor reported under the key 'glamlab'")
     ap.add_argument("--only", help="comma-separated predictor names (default: all)")
-    ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--timing-pages", type=int, default=24)
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--feature-db", type=Path,
-                    help="SQLite file caching features between runs (default: in memory)")
-    args = ap.parse_args()
-    warnings.filterwarnings("ignore", category=UserWarning)
-
-    if bool(args.train) != bool(args.test):
-        ap.error("give both --train and --test, or neither")
-    with feature_db(args.feature_db):
-        run(ap, args)
+    parse_and_run(ap, run)
 
 
 def run(ap: argparse.ArgumentParser, args: argparse.Namespace) -> None:
