@@ -120,20 +120,15 @@ def window_labels(boxes: Sequence[Sequence[float]], size: tuple[int, int], rows:
 def window_grid(im, rows: int = 24, cols: int = 8) -> np.ndarray:  # type: ignore[no-untyped-def]
     """``(n_windows, len(WINDOW_FEATURES))`` statistics of one decoded ``PIL.Image``."""
     import numpy as np
-    from scipy import ndimage
+
+    from .local import ink_maps
 
     rgb = np.asarray(im.convert("RGB"), dtype=np.float32)
     grey = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
     h, w = grey.shape
-    paper = max(float(np.percentile(grey, 90)), 1.0)
-    local = ndimage.uniform_filter(grey, 21)
-    ink = (grey < local - 12) & (grey < 0.7 * paper)
-    mid = (grey > 0.3 * paper) & (grey < 0.75 * paper)
-    mag = np.abs(ndimage.sobel(grey, 1)) + np.abs(ndimage.sobel(grey, 0))
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    red = (r > g + 45) & (r > b + 45) & (r > 90)
+    paper, ink, mid, edges, red = ink_maps(rgb, grey)
     dark = np.clip(1.0 - grey / paper, 0.0, 1.0)
-    maps = np.stack([ink, mid, mag > 100, red], axis=-1).astype(np.float32)
+    maps = np.stack([ink, mid, edges, red], axis=-1).astype(np.float32)
     maps = np.concatenate([maps, dark[..., None]], axis=-1)
 
     ye, xe = _edges(h, rows), _edges(w, cols)

@@ -51,6 +51,24 @@ class LocalWindowStats(Extractor):
         return window_statistics(decode(item, self.max_side))
 
 
+def ink_maps(rgb: np.ndarray, grey: np.ndarray) -> tuple[float, np.ndarray, np.ndarray,
+                                                          np.ndarray, np.ndarray]:
+    """Per-pixel maps both window extractors summarise, from float32 RGB and grey
+    arrays: the paper's grey level (90th percentile), then ink (darker than its 21 px
+    neighbourhood and than the paper), mid-tone, strong edges (Sobel) and red."""
+    import numpy as np
+    from scipy import ndimage
+
+    paper = max(float(np.percentile(grey, 90)), 1.0)
+    local = ndimage.uniform_filter(grey, 21)
+    ink = (grey < local - 12) & (grey < 0.7 * paper)
+    mid = (grey > 0.3 * paper) & (grey < 0.75 * paper)
+    mag = np.abs(ndimage.sobel(grey, 1)) + np.abs(ndimage.sobel(grey, 0))
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    red = (r > g + 45) & (r > b + 45) & (r > 90)
+    return paper, ink, mid, mag > 100, red
+
+
 def window_statistics(im) -> np.ndarray:  # type: ignore[no-untyped-def]
     """The statistics of one decoded ``PIL.Image`` (see :data:`FEATURE_NAMES`)."""
     import numpy as np
@@ -59,14 +77,7 @@ def window_statistics(im) -> np.ndarray:  # type: ignore[no-untyped-def]
     rgb = np.asarray(im.convert("RGB"), dtype=np.float32)
     grey = np.asarray(im.convert("L"), dtype=np.float32)
     h, w = grey.shape
-    paper = max(float(np.percentile(grey, 90)), 1.0)
-    local = ndimage.uniform_filter(grey, 21)
-    ink = (grey < local - 12) & (grey < 0.7 * paper)
-    mid = (grey > 0.3 * paper) & (grey < 0.75 * paper)
-    mag = np.abs(ndimage.sobel(grey, 1)) + np.abs(ndimage.sobel(grey, 0))
-    edges = mag > 100
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    red = (r > g + 45) & (r > b + 45) & (r > 90)
+    _, ink, mid, edges, red = ink_maps(rgb, grey)
     mh, mw = h // 33, w // 33
     out: list[float] = []
     for a in (ink, mid, edges, red):
