@@ -11,7 +11,13 @@ from glamlab.errors import PredictorError
 from glamlab.items import Item
 from glamlab.predictors import _text_langcodes as codes
 from glamlab.predictors._text_normalize import prepare, repair_ocr
-from glamlab.predictors.language import PEERS, CombinedLanguage, LinguaLanguage
+from glamlab.predictors.language import (
+    PEERS,
+    CombinedLanguage,
+    LinguaLanguage,
+    lexicon_evidence,
+    lexicon_languages,
+)
 
 LANGS = ["de", "en", "fi", "fr", "sv"]
 
@@ -94,6 +100,35 @@ def test_peers_share_the_language_set():
         assert p.shape == (1, 3) and p[0].argmax() == 1, name
 
 
+def test_lexicon_evidence_counts_known_words_only_in_languages_with_a_list():
+    langs = ["en", "it", "la", "cy", "ro"]
+    # wordfreq would answer Latin with Italian's list and Welsh with English's: not used
+    assert lexicon_languages(langs) == ["en", "it", "ro"]
+    ev = lexicon_evidence(["guide expenditures", "prima impresie", "", "12 345 !!",
+                           "xqzv wprtk"], langs)
+    assert ev.shape == (5, 5)
+    assert ev[0].argmax() == 0 and ev[0, 0] > ev[0, 1] > 0  # both words English
+    assert ev[1].argmax() == 4  # "impresie" is Romanian
+    assert (ev[:, 2:4] == 0).all()  # no list, no evidence
+    assert (ev[2:] == 0).all()  # no words, or no word any list knows
+
+
+def test_without_wordfreq_the_combination_fits_without_the_lexicon(monkeypatch, caplog):
+    import glamlab.predictors.language as language
+
+    def missing(_codes):
+        raise language.MissingDependency("wordfreq", "text")
+
+    monkeypatch.setattr(language, "lexicon_languages", missing)
+    texts = ["The committee met on Tuesday.", "Die Sitzung wurde vertagt.",
+             "Le conseil s'est réuni hier.", "Kokous siirrettiin.", "Mötet sköts upp."] * 8
+    model = CombinedLanguage().fit(items(*texts), ["en", "de", "fr", "fi", "sv"] * 8,
+                                   classes=LANGS)
+    assert model.lexicon_ == () and len(model.weights_) == 2 * len(model.peers)
+    assert "wordfreq is not installed" in caplog.text
+    assert model.predict(items("Das Wetter ist heute schön.")) == ["de"]
+
+
 def test_labels_that_are_not_languages_are_refused():
     with pytest.raises(PredictorError, match="not languages"):
         LinguaLanguage().fit([], [], classes=["blank", "content"])
@@ -107,7 +142,10 @@ def test_fit_learns_weights_on_shared_data(shared_data, tmp_path):
     model = CombinedLanguage().fit(items(*[r["path_or_text"] for r in train]),
                                    [r["label"] for r in train], classes=LANGS)
     assert model.fitted_on_ == len(train)
-    assert not np.allclose(model.weights_, CombinedLanguage().fit([], [], classes=LANGS).weights_)
+    j = len(model.peers)
+    default = CombinedLanguage().fit([], [], classes=LANGS).weights_
+    assert len(default) == 2 * j and np.allclose(default[:j], 1 / j)  # unfitted: no lexicon
+    assert not np.allclose(model.weights_[:j], 1 / j)
     pred = model.predict_proba(items(*[r["path_or_text"] for r in test])).argmax(axis=1)
     acc = np.mean([LANGS[p] == r["label"] for p, r in zip(pred, test, strict=True)])
     assert acc > 0.9
@@ -117,8 +155,15 @@ def test_fit_learns_weights_on_shared_data(shared_data, tmp_path):
     # the optional character n-gram voter gets its own learned weight
     chars = CombinedLanguage(char_model=True).fit(
         items(*[r["path_or_text"] for r in train]), [r["label"] for r in train], classes=LANGS)
-    assert chars.char_ is not None and len(chars.weights_) == 2 * (len(chars.peers) + 1)
+    # channels: peers, the character model, then the lexicon's evidence and no-list flag
+    assert chars.char_ is not None and len(chars.weights_) == 2 * (len(chars.peers) + 1 + 2)
     assert chars.predict_proba(items("Das Wetter ist heute schön.")).argmax() == LANGS.index("de")
+    # the word-frequency evidence gets a learned, positive weight
+    assert model.lexicon_ == tuple(LANGS)
+    assert model.weights_[len(model.peers)] > 0
+    plain = CombinedLanguage(lexicon=False).fit(
+        items(*[r["path_or_text"] for r in train]), [r["label"] for r in train], classes=LANGS)
+    assert plain.lexicon_ == () and len(plain.weights_) == 2 * len(plain.peers)
 
 
 @pytest.mark.slow

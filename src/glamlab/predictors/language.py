@@ -12,8 +12,9 @@ languages where the package allows it:
 ``lang-langid``    ``py3langid`` with ``set_languages``
 ``language``       glamlab's own: OCR repair, then a calibrated log-linear combination of
                    peers (by default lingua high-accuracy and langid: adding fastText-lite
-                   or lingua-low lowered cross-validated accuracy on the shared dev data),
-                   weights learned by likelihood on the training split; abstains when unsure
+                   or lingua-low lowered cross-validated accuracy on the shared dev data)
+                   and ``wordfreq`` word frequencies, weights learned by likelihood on the
+                   training split; abstains when unsure
 =================  ====================================================================
 
 Abstention. ``predict_proba`` keeps the protocol's shape (one column per task language,
@@ -21,7 +22,10 @@ rows summing to one). An item that cannot be judged (empty, binary, no letters, 
 dominant script) gets a *uniform* row, so its top score is ``1/K``; ``predict`` returns
 ``"und"`` (ISO 639 "undetermined") for it and for every item whose top score is below
 ``abstain_below``. A policy threshold at or above ``abstain_below`` therefore sends the
-uncertain items to review instead of writing a guess. :meth:`LanguagePredictor.detect`
+uncertain items to review instead of writing a guess. glamlab's ``language`` abstains below
+0.3 by default: on the shared dev data (cross-validated) its answers under 0.3 were right
+about a third of the time, those from 0.3 to 0.5 about half the time, and a review band
+in the policy is the place for those. :meth:`LanguagePredictor.detect`
 gives the reason and any notes (e.g. truncation) per item.
 
 Language codes are normalised with :mod:`glamlab.predictors._text_langcodes`: the task's
@@ -31,6 +35,7 @@ given the same set.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -45,6 +50,7 @@ if TYPE_CHECKING:
 
     from ..items import Item
 
+log = logging.getLogger(__name__)
 _LOCK = threading.Lock()
 _CACHE: dict[tuple[Any, ...], Any] = {}
 _FLOOR = 1e-4  # smallest probability a peer may claim (log-space combination)
@@ -55,6 +61,59 @@ def _cached(key: tuple[Any, ...], make: Any) -> Any:
         if key not in _CACHE:
             _CACHE[key] = make()
         return _CACHE[key]
+
+
+_WORD = None  # compiled lazily: runs of letters (no digits, no underscore)
+LEXICON_FLOOR = 1e-7  # a word rarer than this (or unknown) in a language gives no evidence
+LEXICON_MAX_WORDS = 200
+
+
+def lexicon_languages(codes_: list[str]) -> list[str]:
+    """The task languages that ``wordfreq`` has a word-frequency list for (exact matches
+    only: ``wordfreq`` would answer Latin with Italian's list, Welsh with English's)."""
+    try:
+        import wordfreq
+    except ImportError as exc:
+        raise MissingDependency("wordfreq", "text") from exc
+    have = set(_cached(("wordfreq-langs",), lambda: sorted(wordfreq.available_languages("small"))))
+    return [c for c in codes_ if c in have]
+
+
+def lexicon_evidence(texts: list[str], codes_: list[str]) -> np.ndarray:
+    """(n, K) word-frequency evidence for each text in each language of ``codes_``:
+    the sum over its words (casefolded, at most :data:`LEXICON_MAX_WORDS`) of
+    ``ln(max(freq, FLOOR) / FLOOR)``, with frequencies from ``wordfreq``'s *small* lists
+    (words at least about once per million). A language without a list gets 0, as does a
+    language that knows none of the words. Lists are loaded once per process (~0.3 s and
+    ~6 MB per language)."""
+    import math
+    import re
+
+    import numpy as np
+    import wordfreq
+
+    global _WORD
+    if _WORD is None:
+        _WORD = re.compile(r"[^\W\d_]+")
+    covered = set(lexicon_languages(codes_))
+    lists = [_cached(("wordfreq", c), lambda c=c: wordfreq.get_frequency_dict(c, wordlist="small"))
+             if c in covered else None for c in codes_]
+    log_floor = math.log(LEXICON_FLOOR)
+    out = np.zeros((len(texts), len(codes_)))
+    for row, text in enumerate(texts):
+        words = [w.casefold() for w in _WORD.findall(text)[:LEXICON_MAX_WORDS]]
+        if not words:
+            continue
+        for col, freq in enumerate(lists):
+            if freq is None:
+                continue
+            ev = 0.0
+            for w in words:
+                f = freq.get(w)
+                if f is not None and f > LEXICON_FLOOR:
+                    ev += math.log(f) - log_floor
+            out[row, col] = ev
+    return out
 
 
 @dataclass
@@ -300,6 +359,16 @@ class CombinedLanguage(LanguagePredictor):
     out-of-fold scores); it did not help on the shared dev data and halves throughput, so
     it is off by default.
 
+    Word frequencies (``lexicon=True``, the default when ``wordfreq`` is installed): two
+    more inputs to the same combination, the evidence from ``wordfreq``'s word-frequency
+    lists (:func:`lexicon_evidence`: how common the text's words are in each language) and
+    a flag for the task languages that have no list (Welsh, Irish, Basque, Estonian and
+    Latin among the shared data's 24), whose weight is learned too so those languages are
+    not crowded out. The lists are independent of the training data, so they carry
+    knowledge of real vocabulary (``expenditures`` is English, ``impresie`` Romanian) to
+    the two-word texts where the peers' character statistics are weakest. On the shared
+    dev data (5-fold CV, 1,380 texts) they cut the forced-choice errors from 46 to 41-44.
+
     Speed (``gate``): the cheapest peer (``langid``, ~10x faster than lingua's
     high-accuracy mode) runs first on every text, through its own calibrated one-peer
     model (same form, weights learned on the same training items). Texts where that model
@@ -315,14 +384,15 @@ class CombinedLanguage(LanguagePredictor):
     DEFAULT_GATE_AT: ClassVar[float] = 0.99
 
     def __init__(self, peers: tuple[str, ...] = ("lingua", "langid"),
-                 ocr_repair: bool = True, abstain_below: float = 0.6,
-                 max_chars: int = DEFAULT_MAX_CHARS, l2: float = 0.01,
+                 ocr_repair: bool = True, abstain_below: float = 0.3,
+                 max_chars: int = DEFAULT_MAX_CHARS, l2: float = 0.001,
                  char_model: bool = False, gate: str | None = "langid",
-                 gate_at: float | None = None):
+                 gate_at: float | None = None, lexicon: bool = True):
         super().__init__(ocr_repair=ocr_repair, abstain_below=abstain_below, max_chars=max_chars)
         self.peers = tuple(peers)
         self.l2 = l2
         self.char_model = char_model
+        self.lexicon = lexicon
         self.gate = gate
         self.gate_at = gate_at
 
@@ -354,7 +424,12 @@ class CombinedLanguage(LanguagePredictor):
         char = getattr(self, "char_", None)
         if char is not None:
             probs.append(char.predict_proba([c.text for c in checks]))
-        logp = np.stack([np.log(np.clip(p, _FLOOR, 1.0)) for p in probs], axis=1)
+        channels = [np.log(np.clip(p, _FLOOR, 1.0)) for p in probs]
+        if getattr(self, "lexicon_", ()):
+            covered = np.isin(self._codes, self.lexicon_)
+            channels.append(lexicon_evidence([c.text for c in checks], self._codes))
+            channels.append(np.broadcast_to((~covered).astype(float), channels[0].shape))
+        logp = np.stack(channels, axis=1)
         inv_words = np.array([1.0 / max(1, len(c.text.split())) for c in checks])
         return logp, inv_words
 
@@ -389,8 +464,15 @@ class CombinedLanguage(LanguagePredictor):
         self.gate_at_ = self.DEFAULT_GATE_AT
         self.weights_ = np.concatenate([np.full(j, 1.0 / j), np.zeros(j)])
         self.fitted_on_ = 0
+        self.lexicon_: tuple[str, ...] = ()
         if len(items) < self.min_fit_items:
             return
+        if self.lexicon:
+            try:
+                self.lexicon_ = tuple(lexicon_languages(self._codes))
+            except MissingDependency:
+                log.warning("language: wordfreq is not installed; fitting without word "
+                            "frequencies (pip install 'glamlab[text]')")
         checks = [self._check(it) for it in items]
         keep = [i for i, c in enumerate(checks) if c.abstain is None]
         texts = [checks[i].text for i in keep]
@@ -402,10 +484,12 @@ class CombinedLanguage(LanguagePredictor):
             from sklearn.model_selection import cross_val_predict
 
             oof = cross_val_predict(self._char_pipeline(), texts, y, cv=3, method="predict_proba")
-            logp = np.concatenate([logp, np.log(np.clip(oof, _FLOOR, 1.0))[:, None, :]], axis=1)
+            # after the peers, where _features puts it (before the lexicon's channels)
+            logp = np.insert(logp, j, np.log(np.clip(oof, _FLOOR, 1.0)), axis=1)
             self.char_ = self._char_pipeline().fit(texts, y)
             j += 1
-        w0 = np.concatenate([np.full(j, 1.0 / j), np.zeros(j)])
+        extra = logp.shape[1] - j  # the lexicon's channels start at weight 0
+        w0 = np.concatenate([np.full(j, 1.0 / j), np.zeros(extra), np.zeros(j + extra)])
         self.weights_ = self._learn(logp, inv_words, y, w0)
         self.fitted_on_ = len(keep)
         if self._gate_index() is not None:
