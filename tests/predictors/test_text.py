@@ -156,7 +156,8 @@ def test_ensemble_cut_is_tuned_out_of_fold_and_round_trips(tmp_path):
     t, r, limit = m.cut_
     assert t in EnsembleClassifier.CUT_T and r in EnsembleClassifier.CUT_R
     assert limit in EnsembleClassifier.CUT_LIMIT
-    assert m.knn_weight_ in EnsembleClassifier.KNN_WEIGHTS  # chosen with the cut
+    W, b = m.calibration_  # per-label calibration of (heads, kNN) scores, fitted out of fold
+    assert W.shape == (len(m.classes_), 2) and b.shape == (len(m.classes_),)
     p = m.predict_proba(items)
     kept = p >= 0.5
     assert kept.any(axis=1).all()  # the best label is always kept
@@ -168,6 +169,24 @@ def test_ensemble_cut_is_tuned_out_of_fold_and_round_trips(tmp_path):
     assert np.allclose(EnsembleClassifier.load(tmp_path / "m").predict_proba(items), p)
     bad = m.predict_proba([Item("bad", "text", text="\x00\x01\x02" * 100)])
     assert (bad < 0.5).all()
+
+
+def test_ensemble_without_calibration_mixes_with_one_weight():
+    items, labels = records()
+    m = EnsembleClassifier(heads=("tfidf",), knn=("minilm",), fields=("medium",), cv=3, k=5,
+                           calibrate=False).fit(items, labels, multi_label=True)
+    assert m.calibration_ is None
+    assert m.knn_weight_ in EnsembleClassifier.KNN_WEIGHTS  # chosen with the cut
+    p = m.predict_proba(items)
+    assert (p >= 0.5).any(axis=1).all()
+    cal = EnsembleClassifier(heads=("tfidf",), knn=("minilm",), fields=("medium",), cv=3, k=5
+                             ).fit(items, labels, multi_label=True)
+    # a label's calibrated score rises when its head and kNN scores rise together (one
+    # weight alone may be negative: the two scores are strongly correlated)
+    W, _ = cal.calibration_
+    both = np.array([[y in ys for y in cal.classes_] for ys in labels])
+    varied = both.any(axis=0) & ~both.all(axis=0)
+    assert (W[varied].sum(axis=1) > 0).all()
 
 
 def test_ensemble_refuses_unknown_scorers_and_does_single_label():
