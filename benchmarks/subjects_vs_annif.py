@@ -349,6 +349,7 @@ def main() -> None:
     if args.no_annif:
         result["annif_best"] = {"status": "skipped (--no-annif)"}
     else:
+        args.annif_venv = args.annif_venv.resolve()  # Annif runs in its own working folder
         problem = ensure_annif(args.annif_venv)
         if problem:
             result["annif_best"] = {"status": problem}
