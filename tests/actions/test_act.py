@@ -61,6 +61,23 @@ KNOWN_POLICY = {"field": "page_type", "labels": {"blank": {"accept": 0.85, "revi
                                                   "content": {"accept": 0.9, "review": 0.75}}}
 
 
+def test_joint_interval_for_wrong_values_is_narrower_than_summed_label_bounds():
+    from glamlab.actions.stats import wrong_total_interval
+
+    # 24 labels, each writing 10 values, each 4 of 4 right on test
+    parts = [(10, 4, 4)] * 24
+    lo, hi = wrong_total_interval(parts)
+    summed_upper = sum(n * (1 - wilson(c, t)[0]) for n, c, t in parts)
+    assert 0 <= lo < hi < summed_upper / 2  # the old range said "up to ~118 of 240"
+    assert wrong_total_interval(parts) == (lo, hi)  # repeatable
+    # one label with many test items: close to its own binomial range
+    lo1, hi1 = wrong_total_interval([(1000, 900, 1000)])
+    assert 80 < lo1 < 100 < hi1 < 120
+    assert wrong_total_interval([]) == (0.0, 0.0)
+    with pytest.raises(ValueError, match="between 0 and tested"):
+        wrong_total_interval([(5, 6, 4)])
+
+
 def test_wilson_known_values():
     lo, hi = wilson(3, 3)
     assert lo == pytest.approx(0.43850, abs=1e-4) and hi == 1.0
@@ -111,6 +128,8 @@ def test_dry_run_known_numbers(pages):
     assert r["counts"] == {"accept": 11, "review": 4, "reject": 2}
     # test precision at these thresholds: blank 5/6, content 1/2
     assert r["expected_wrong_accepts"] == pytest.approx(8 / 6 + 3 / 2, abs=0.01)
+    lo, hi = r["expected_wrong_accepts_ci95"]
+    assert 0 <= lo < 8 / 6 + 3 / 2 < hi <= 11
     assert r["review_hours"] == pytest.approx(4 * 20 / 3600)
     f = r["filter"]
     assert f["accepted_as_positive"] == 8 and f["sent_on"] == 17 - 8

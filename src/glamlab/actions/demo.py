@@ -74,8 +74,8 @@ def stage_act(ws: Workspace, say: Say) -> dict[str, Any]:
                 f"{row['review']} to a reviewer, {row['reject']} left untagged")
     if report["expected_wrong_accepts"] is not None:
         lo, hi = report["expected_wrong_accepts_ci95"]
-        say(f"  Expected wrong automatic tags: about {report['expected_wrong_accepts']:g} "
-            f"(between {lo:g} and {hi:g}), judging by the test split.")
+        say(f"  Expected wrong automatic tags: about {report['expected_wrong_accepts']:.0f}, "
+            f"judging by the test split; with its size, up to {hi:.0f} (95%).")
     say(f"  Review workload: {c['review']} pages, about {report['review_hours']:.1f} hours at "
         f"{ws.card.review_seconds_per_item:g} seconds a page.")
     if report["safety_hits"]:
