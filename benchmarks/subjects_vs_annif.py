@@ -270,38 +270,45 @@ def run_annif(venv: Path, train: list[dict[str, str]], test: list[dict[str, str]
     results: dict[str, object] = {"annif_version": version}
     gold = [labels_of(r) for r in test]
     for backend in BACKENDS:
-        # 1. train on the fitting fold, optimise limit/threshold on the held-out training fold
-        for b in (BACKENDS[:3] if backend == "ensemble" else (backend,)):
-            sh([annif, "train", b, str(work / "train_fit.tsv")], env)
-        opt = sh([annif, "optimize", backend, str(work / "train_val.tsv")], env)
-        best = {}
-        for line in opt.splitlines():
-            m = re.match(r"Best\s+(.+?):\s+([0-9.]+)\s+Limit:\s+(\d+)\s+Threshold:\s+([0-9.]+)",
-                         line.strip())
-            if m:
-                best[m.group(1).strip()] = (float(m.group(2)), int(m.group(3)), float(m.group(4)))
-        key = next(k for k in best if "doc avg" in k and k.startswith("F1"))
-        _, limit, threshold = best[key]
-        # 2. retrain on the whole training part, evaluate on test
-        for b in (BACKENDS[:3] if backend == "ensemble" else (backend,)):
-            sh([annif, "train", b, str(work / "train_all.tsv")], env)
-        ev = parse_metrics(sh([annif, "eval", backend, "--limit", str(limit), "--threshold",
-                               str(threshold), str(work / "test.tsv")], env))
-        # 3. our own samples-F1 from Annif's suggestions (same metric as glamlab's):
-        #    `annif index` writes DOC.annif beside each DOC.txt
-        docs = work / f"test_docs_{backend}"
-        docs.mkdir(exist_ok=True)
-        for i, r in enumerate(test):
-            (docs / f"{i:06d}.txt").write_text(annif_text(r, fields), encoding="utf-8")
-            (docs / f"{i:06d}.annif").unlink(missing_ok=True)
-        sh([annif, "index", backend, "--limit", str(limit), "--threshold", str(threshold),
-            str(docs)], env)
-        pred = [_read_index(docs / f"{i:06d}.annif", by_uri) for i in range(len(test))]
-        results[f"annif_{backend}"] = {
-            "limit": limit, "threshold": threshold,
-            "optimize_f1_doc_avg_on_training_fold": best[key][0],
-            "annif_eval": ev, "samples_f1": samples_f1(gold, pred),
-        }
+        try:
+            # 1. train on the fitting fold, optimise limit/threshold on the held-out training fold
+            for b in (BACKENDS[:3] if backend == "ensemble" else (backend,)):
+                sh([annif, "train", b, str(work / "train_fit.tsv")], env)
+            opt = sh([annif, "optimize", backend, str(work / "train_val.tsv")], env)
+            best = {}
+            for line in opt.splitlines():
+                m = re.match(r"Best\s+(.+?):\s+([0-9.]+)\s+Limit:\s+(\d+)\s+Threshold:\s+([0-9.]+)",
+                             line.strip())
+                if m:
+                    best[m.group(1).strip()] = (float(m.group(2)), int(m.group(3)), float(m.group(4)))
+            key = next(k for k in best if "doc avg" in k and k.startswith("F1"))
+            _, limit, threshold = best[key]
+            # 2. retrain on the whole training part, evaluate on test
+            for b in (BACKENDS[:3] if backend == "ensemble" else (backend,)):
+                sh([annif, "train", b, str(work / "train_all.tsv")], env)
+            ev = parse_metrics(sh([annif, "eval", backend, "--limit", str(limit), "--threshold",
+                                   str(threshold), str(work / "test.tsv")], env))
+            # 3. our own samples-F1 from Annif's suggestions (same metric as glamlab's):
+            #    `annif index` writes DOC.annif beside each DOC.txt
+            docs = work / f"test_docs_{backend}"
+            docs.mkdir(exist_ok=True)
+            for i, r in enumerate(test):
+                (docs / f"{i:06d}.txt").write_text(annif_text(r, fields), encoding="utf-8")
+                (docs / f"{i:06d}.annif").unlink(missing_ok=True)
+            sh([annif, "index", backend, "--limit", str(limit), "--threshold", str(threshold),
+                str(docs)], env)
+            pred = [_read_index(docs / f"{i:06d}.annif", by_uri) for i in range(len(test))]
+            results[f"annif_{backend}"] = {
+                "limit": limit, "threshold": threshold,
+                "optimize_f1_doc_avg_on_training_fold": best[key][0],
+                "annif_eval": ev, "samples_f1": samples_f1(gold, pred),
+            }
+        except (RuntimeError, subprocess.SubprocessError, StopIteration) as exc:
+            # one backend failing (fastText can stop on "Encountered NaN") does not stop
+            # the others; it is reported, and annif_best is chosen among those that ran
+            lines = str(exc).strip().splitlines() or ["?"]
+            last = next((ln for ln in reversed(lines) if "Error" in ln), lines[-1])
+            results[f"annif_{backend}"] = {"status": f"failed: {last[:300]}"}
     results["peak_rss_mb_annif"] = {k: round(v / 1024, 1) for k, v in ANNIF_PEAK_KB.items()}
     return results
 
@@ -359,7 +366,8 @@ def main() -> None:
             except (RuntimeError, subprocess.SubprocessError, StopIteration) as exc:
                 annif = {"error": str(exc)}
             result.update(annif)
-            scored = [b for b in BACKENDS if isinstance(annif.get(f"annif_{b}"), dict)]
+            scored = [b for b in BACKENDS if isinstance(annif.get(f"annif_{b}"), dict)
+                      and "annif_eval" in annif[f"annif_{b}"]]  # type: ignore[operator]
             if scored:
                 def f1(b: str) -> float:
                     return float(annif[f"annif_{b}"]["annif_eval"].get("F1 score (doc avg)", 0.0))  # type: ignore[index]
