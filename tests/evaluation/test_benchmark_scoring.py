@@ -51,3 +51,92 @@ def test_language_abstention_curve_uses_predict_s_rule():
     # a uniform row always abstains; the 0.55 guess is wrong, so abstaining on it costs nothing
     assert curve["0.0"] == {"accuracy": 0.5, "abstain_rate": 0.25}
     assert curve["0.6"] == {"accuracy": 0.5, "abstain_rate": 0.5}
+
+
+_FAKE_ANNIF = r'''#!{python}
+"""A stand-in for the annif command: fastText "diverges" at lr 0.25, as the real one can."""
+import os, pathlib, re, sys
+work = pathlib.Path(os.environ["ANNIF_WORK"])
+cmd = sys.argv[1]
+if cmd == "--version":
+    print("0.0-fake"); sys.exit(0)
+cfg = (work / "projects.cfg").read_text()
+project = sys.argv[2] if len(sys.argv) > 2 else ""
+ft_lr = float(re.search(r"\[fasttext\][^\[]*?lr=([0-9.]+)", cfg).group(1))
+with open(work / "calls.log", "a") as fh:
+    fh.write(f"{cmd} {project} lr={ft_lr}\n")
+if cmd == "train" and project == "fasttext" and ft_lr >= 0.25:
+    sys.stderr.write("Traceback ...\nRuntimeError: Encountered NaN.\n"); sys.exit(1)
+if cmd == "eval" and project == "tfidf" and os.environ.get("FAKE_TFIDF_BROKEN"):
+    sys.stderr.write("ValueError: something else\n"); sys.exit(1)
+if cmd == "optimize":
+    print("Best F1 score (doc avg):\t0.5000\tLimit: 2\tThreshold: 0.20")
+if cmd == "eval":
+    print("F1 score (doc avg):  " + {"tfidf": "0.40", "omikuji": "0.45",
+                                     "fasttext": "0.50", "ensemble": "0.55"}[project])
+if cmd == "index":
+    for doc in pathlib.Path(sys.argv[-1]).glob("*.txt"):
+        doc.with_suffix(".annif").write_text("<http://example.org/tate/0>\tpeople\t0.9\n")
+'''
+
+
+def test_annif_fasttext_nan_is_retrained_at_a_lower_rate(tmp_path, monkeypatch):
+    """fastText's "Encountered NaN" costs a retry at a lower learning rate, not the
+    backend (nor the ensemble that uses it); another backend's failure is reported and
+    the rest still run."""
+    subj = _bench("subjects_vs_annif")
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    fake = venv / "bin" / "annif"
+    fake.write_text(_FAKE_ANNIF.replace("{python}", sys.executable))
+    fake.chmod(0o755)
+    monkeypatch.setattr(subj, "BENCH", tmp_path / "bench")
+    monkeypatch.setenv("FAKE_TFIDF_BROKEN", "1")
+    rows = [{"id": str(i), "path_or_text": f"title {i}", "label": "people|nature",
+             "artist": f"a{i % 7}"} for i in range(40)]
+    train, test = rows[:30], rows[30:]
+    res = subj.run_annif(venv, train, test, ["nature", "people"], (), 0)
+    assert res["fasttext_nan_at_lr"] == [0.25]
+    assert res["annif_fasttext"]["fasttext_lr"] == 0.1
+    assert res["annif_fasttext"]["samples_f1"] == round(2 / 3, 4)  # "people" of two labels
+    assert res["annif_ensemble"]["annif_eval"]["F1 score (doc avg)"] == 0.55
+    assert res["annif_tfidf"]["status"].startswith("failed:")
+    assert "ValueError: something else" in res["annif_tfidf"]["status"]
+    assert "annif_eval" in res["annif_omikuji"]
+    log = (tmp_path / "bench" / "annif-work" / "calls.log").read_text()
+    assert "train fasttext lr=0.25" in log and "train fasttext lr=0.1" in log
+
+
+def test_subjects_several_splits_reports_medians_and_every_split(monkeypatch):
+    import argparse
+
+    subj = _bench("subjects_vs_annif")
+    rows = [{"id": str(i), "path_or_text": "t", "label": "people", "artist": f"a{i}"}
+            for i in range(20)]
+    glam = {0: 0.60, 1: 0.62, 2: 0.58}
+    annif = {0: 0.57, 1: 0.52, 2: 0.56}
+    seeds_seen = []
+
+    def fake_glamlab(train, test, classes, fields, seed):
+        seeds_seen.append(seed)
+        return {"glamlab": {"samples_f1": glam[seed]}}
+
+    def fake_annif(venv, train, test, classes, fields, seed):
+        ev = {"F1 score (doc avg)": annif[seed]}
+        return {"annif_omikuji": {"annif_eval": ev, "samples_f1": annif[seed]},
+                "annif_fasttext": {"status": "failed: x"}}
+
+    monkeypatch.setattr(subj, "run_glamlab", fake_glamlab)
+    monkeypatch.setattr(subj, "run_annif", fake_annif)
+    monkeypatch.setattr(subj, "ensure_annif", lambda venv: None)
+    monkeypatch.setattr(subj, "embedding_throughput", lambda texts, repeats: {"n": len(texts)})
+    args = argparse.Namespace(splits=3, seed=0, test_size=0.3, data=Path("x"), fields="",
+                              repeats=1, no_annif=False, annif_venv=Path("v"))
+    out = subj.several_splits(rows, args)
+    assert seeds_seen == [0, 1, 2]
+    assert out["glamlab"] == {"samples_f1": 0.60, "per_split": [0.60, 0.62, 0.58]}
+    assert out["annif_best"]["samples_f1"] == 0.56
+    assert out["summary"]["per_split"] == [3.0, 10.0, 2.0]
+    assert out["summary"]["glamlab_minus_annif_best_points"] == 3.0
+    assert out["summary"]["splits_at_or_above_5_points"] == 1
+    assert len(out["per_split"]) == 3 and "annif_fasttext" not in out
