@@ -42,6 +42,8 @@ class GlamlabError(Exception):
         self.message = message
         self.hint = hint
         self.item = item
+        if hint:  # a traceback (a script, a notebook) shows the fix under the message
+            self.add_note(f"fix: {hint}")
 
     def __str__(self) -> str:
         return self.message

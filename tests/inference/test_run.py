@@ -235,3 +235,41 @@ def test_runs_listing(text_ws):
     json.dumps(row, default=str)
     with pytest.raises(RunError, match="no run 999"):
         run_failures(text_ws, 999)
+
+
+_UNGUARDED = """
+from glamlab import Workspace
+from glamlab.inference import run
+
+{guard}run(Workspace.open({root!r}), "hash@1", workers=2, force=True)
+{indent}print("RUN DONE")
+"""
+
+
+@pytest.mark.parametrize("guarded", [False, True])
+def test_a_script_without_a_main_guard_gets_the_cause_and_the_fix(text_ws, tmp_path, guarded):
+    """Workers import the calling script. Without ``if __name__ == "__main__":`` each one
+    re-runs it and dies before loading the model; the run must stop with that cause and
+    its fix, not a BrokenPipeError. The same script with the guard runs."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    save_hash_model(text_ws)
+    script = tmp_path / "index_collection.py"
+    guard = 'if __name__ == "__main__":\n    ' if guarded else ""
+    script.write_text(_UNGUARDED.format(root=str(text_ws.root), guard=guard,
+                                        indent="    " if guarded else ""))
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), str(root / "src")]))
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                       timeout=180, env=env, cwd=tmp_path)
+    if guarded:
+        assert p.returncode == 0, p.stderr[-2000:]
+        assert p.stdout.count("RUN DONE") == 1
+        return
+    assert p.returncode != 0
+    last = p.stderr.strip().splitlines()[-2:]
+    assert last[0].startswith("glamlab.errors.RunError: the worker process could not start")
+    assert last[1].startswith("fix:") and 'if __name__ == "__main__":' in last[1]
+    assert "BrokenPipeError" not in p.stderr and "RUN DONE" not in p.stdout

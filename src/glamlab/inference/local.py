@@ -177,11 +177,32 @@ class LocalPool:
             self._ahead = None
         slot = self.slots[i]
         if not slot.proc.is_alive():
+            self._check_started(slot)
             self._stop_slot(slot, kill=True)
             slot = self.slots[i] = self._start()
-        slot.conn.send((task.id, task.items))
+        try:
+            slot.conn.send((task.id, task.items))
+        except OSError:  # BrokenPipeError, ConnectionResetError: it died just now
+            slot.proc.join(timeout=5)
+            self._check_started(slot)
+            self._retry.appendleft(task)  # never reached the worker: nothing to split
+            self._stop_slot(slot, kill=True)
+            self.slots[i] = self._start()
+            return
         slot.task = task
         slot.started = time.monotonic()
+
+    def _check_started(self, slot: _Slot) -> None:
+        """A worker that exits with an error before it has loaded the model will not do
+        better the next time: stop the run with the likely cause rather than retrying."""
+        if not slot.ready and slot.proc.exitcode not in (None, 0):
+            raise RunError(
+                f"the worker process could not start (exit code {slot.proc.exitcode}) for "
+                f"model {self.ref.spec}; its own error is printed above",
+                hint="each worker starts a fresh Python that imports the script which called "
+                     "glamlab: in a script, put the call under "
+                     "'if __name__ == \"__main__\":'; in a notebook or a debugger, use "
+                     "workers=0 (--workers 0), which predicts in this process") from None
 
     def _limit(self, n: int) -> float:
         """Seconds a batch of ``n`` items may take: ``timeout`` for one item; for a batch,
@@ -222,10 +243,9 @@ class LocalPool:
     def _lost(self, slot: _Slot, on_result: OnResult, reason: str) -> None:
         """The worker holding ``slot.task`` timed out or died: replace it, split the batch."""
         task = slot.task
-        if not slot.ready and task is not None and slot.proc.exitcode not in (None, 0):
-            # died before loading the model: nothing will work
-            raise RunError(f"the worker process could not start (exit code "
-                           f"{slot.proc.exitcode}) for model {self.ref.spec}")
+        if task is not None and not slot.ready:
+            slot.proc.join(timeout=5)  # a closed pipe can come a moment before the exit code
+            self._check_started(slot)
         idx = self.slots.index(slot)
         self._stop_slot(slot, kill=True)
         self.slots[idx] = self._start()
