@@ -13,7 +13,9 @@ tuned by cross-validation inside the training part.
 
 Both get the same text per record: the title, plus the ``--fields`` (default medium,
 classification, date_text); glamlab reads the fields as metadata features, Annif as text
-appended to the title. Metric: samples-averaged F1, i.e. Annif's "F1 score (doc avg)",
+appended to the title. glamlab's text models also read WordNet concepts of the title's
+nouns when WordNet is installed (``GLAMLAB_WORDNET=off`` to compare without); the JSON says
+which (``setup.wordnet_concepts``). Metric: samples-averaged F1, i.e. Annif's "F1 score (doc avg)",
 computed the same way for every system from its predicted label sets.
 
 Annif runs in its own virtual environment, ``.bench/annif-venv`` (created here with
@@ -365,8 +367,12 @@ def one_split(train: list[dict[str, str]], test: list[dict[str, str]], setup: di
     """Every system on one train/test pair: the JSON document for that pair."""
     fields = tuple(f for f in args.fields.split(",") if f)
     classes = sorted({x for r in train + test for x in labels_of(r)})
+    from glamlab.predictors import _wordnet
+
+    wn = _wordnet.resolve(None)  # glamlab's text models use it when installed (not Annif)
     result: dict[str, object] = {"setup": {**setup, "n_train": len(train), "n_test": len(test),
                                            "labels": len(classes), "fields": list(fields),
+                                           "wordnet_concepts": wn.version if wn else None,
                                            "metric": "samples-averaged F1 (Annif: F1 score (doc avg))"}}
     result.update(run_glamlab(train, test, classes, fields, int(setup.get("seed", args.seed))))  # type: ignore[call-overload]
     if throughput:

@@ -13,6 +13,12 @@ Every trained one takes ``fields``: metadata fields (e.g. ``medium``, ``date_tex
 ``field=value`` tokens and, for dates, a decade token). ``encoder`` and ``tfidf`` combine
 freely: ``text-e5`` with ``tfidf=True`` uses both feature sets.
 
+English concepts from WordNet (``wordnet``; default: when WordNet 3.0 is installed, e.g. the
+Debian package ``wordnet-base``): each noun's most frequent sense and all its hypernyms
+become tokens next to the metadata (``wn:building.artifact`` for "Basilica", which the
+training titles may never have used). See :mod:`glamlab.predictors._wordnet`. A model
+records whether it was trained with them and which WordNet; predicting with it needs one.
+
 Multi-label: one logistic regression per label; per-label thresholds are tuned for F1 on
 out-of-fold scores of the training split (``cv`` folds), and scores are then mapped
 monotonically so that each label's tuned threshold sits at 0.5. So ``predict`` (and a
@@ -86,10 +92,12 @@ class TextClassifier(_TextBase):
 
     def __init__(self, encoder: str | None = None, tfidf: bool = True,
                  fields: tuple[str, ...] | str = (), C: float = 4.0, cv: int = 3,
-                 min_labels: int = 1, max_chars: int = DEFAULT_MAX_CHARS, seed: int = 0):
+                 min_labels: int = 1, max_chars: int = DEFAULT_MAX_CHARS, seed: int = 0,
+                 wordnet: bool | None = None):
         self.encoder = encoder
         self.tfidf = tfidf
         self.fields = fields
+        self.wordnet = wordnet
         self.C = C
         self.cv = cv
         self.min_labels = min_labels
@@ -106,12 +114,24 @@ class TextClassifier(_TextBase):
         texts, usable = self._texts(items)
         meta = [_field_tokens(it, self._fields()) for it in items]
         usable = [u or bool(m) for u, m in zip(usable, meta, strict=True)]
+        wn = self._wordnet()
+        if wn is not None:  # concepts of the text's nouns, read as more metadata tokens
+            meta = [" ".join([m, *wn.concepts(t)]).strip() for m, t in zip(meta, texts, strict=True)]
         emb = None
         if self.encoder:
             from ._text_embed import encoder
 
             emb = encoder(self.encoder).encode(texts)
         return texts, meta, emb, usable
+
+    def _wordnet(self) -> Any:
+        """The WordNet this model reads concepts from (None: no concepts). Fitting decides
+        (``wordnet``: None uses it when installed) and records it with its version."""
+        if not getattr(self, "wordnet_version_", None):  # also: models saved before it
+            return None
+        from . import _wordnet
+
+        return _wordnet.require(self.name, self.wordnet_version_)
 
     def _matrix(self, texts: list[str], meta: list[str], emb: np.ndarray | None,
                 fit: bool) -> Any:
@@ -129,7 +149,7 @@ class TextClassifier(_TextBase):
                 self.word_vec_.fit(texts)
                 self.char_vec_.fit(texts)
             blocks += [self.word_vec_.transform(texts), self.char_vec_.transform(texts)]
-        if self._fields():
+        if self._fields() or getattr(self, "wordnet_version_", None):
             if fit:
                 self.meta_vec_ = TfidfVectorizer(token_pattern=r"\S+", lowercase=False,
                                                  sublinear_tf=True, min_df=2)
@@ -160,6 +180,10 @@ class TextClassifier(_TextBase):
         if self.encoder is not None and self.encoder not in ("minilm", "e5"):
             raise PredictorError(f"{self.name}: unknown encoder {self.encoder!r}",
                                  hint="choose minilm or e5, or leave it empty for TF-IDF only")
+        from . import _wordnet
+
+        wn = _wordnet.resolve(self.wordnet)
+        self.wordnet_version_: str | None = wn.version if wn is not None else None
         texts, meta, emb, _ = self._raw(items)
         X = self._matrix(texts, meta, emb, fit=True)
         self.prior_ = Y.mean(axis=0)
@@ -395,6 +419,11 @@ class EnsembleClassifier(_TextBase):
     folds). ``predict_proba`` is rank-preserving within each record and puts the
     kept labels at or above 0.5. Single-label: the argmax of the averaged probabilities.
 
+    ``wordnet`` (default: when installed) gives every head WordNet concepts of the nouns,
+    as :class:`TextClassifier` does. On Tate titles they added 0.2 points of samples F1 in
+    artist-grouped 5-fold CV (10 of 15 folds better) and 0.9 points over eight 70/30
+    artist splits (6 of 8 better).
+
     Defaults (``C=0.5``, ``calibrate=True``) were chosen by artist-grouped 5-fold
     cross-validation on Tate records (3 artist shuffles): against ``C=4`` without
     calibration, samples F1 rose 1.35 points on average (0.589 to 0.602; 14 of 15 folds
@@ -413,7 +442,9 @@ class EnsembleClassifier(_TextBase):
                  knn: tuple[str, ...] | str = ("minilm", "e5"), fields: tuple[str, ...] | str = (),
                  k: int = 20, power: float = 3.0, C: float = 0.5, cv: int = 5,
                  group_field: str | None = None, knn_weight: float | None = None,
-                 calibrate: bool = True, max_chars: int = DEFAULT_MAX_CHARS, seed: int = 0):
+                 calibrate: bool = True, max_chars: int = DEFAULT_MAX_CHARS, seed: int = 0,
+                 wordnet: bool | None = None):
+        self.wordnet = wordnet
         self.heads = heads
         self.knn = knn
         self.fields = fields
@@ -434,7 +465,8 @@ class EnsembleClassifier(_TextBase):
     def _head(self, name: str) -> TextClassifier:
         enc = None if name == "tfidf" else name
         return TextClassifier(encoder=enc, tfidf=name == "tfidf", fields=self.fields, C=self.C,
-                              cv=0, max_chars=self.max_chars, seed=self.seed)
+                              cv=0, max_chars=self.max_chars, seed=self.seed,
+                              wordnet=getattr(self, "wordnet", False))
 
     def _embed(self, name: str, items: list[Item]) -> np.ndarray:
         from ._text_embed import encoder
