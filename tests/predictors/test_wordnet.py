@@ -111,3 +111,16 @@ def test_the_system_wordnet_when_installed():
     wn = _wordnet.load(folder)
     got = set(wn.concepts("Interior of a Basilica with Bathers"))
     assert "wn:building.artifact" in got and "wn:person.tops" in got
+
+
+def test_training_says_whether_the_concepts_were_used(mini_wordnet, monkeypatch):
+    train = _items(["horse", "church", "horses", "churches"])
+    labels = ["nature", "architecture"] * 2
+    used = TextClassifier().fit(train, labels)
+    assert "WordNet 3.0" in used.fit_notes_[0] and "needs WordNet" in used.fit_notes_[0]
+    monkeypatch.delenv(_wordnet.ENV)
+    monkeypatch.setattr(_wordnet, "DEFAULT_DIRS", (str(mini_wordnet.parent / "nowhere"),))
+    missing = TextClassifier().fit(train, labels)
+    assert missing.wordnet_version_ is None
+    assert "not installed" in missing.fit_notes_[0] and "wordnet-base" in missing.fit_notes_[0]
+    assert TextClassifier(wordnet=False).fit(train, labels).fit_notes_ == []

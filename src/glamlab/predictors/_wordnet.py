@@ -187,6 +187,17 @@ def resolve(wanted: bool | None) -> WordNet | None:
         return None
 
 
+def fit_notes(wn: WordNet | None, wanted: bool | None) -> list[str]:
+    """What a trainer should be told about the concept features of the model just fitted."""
+    if wn is not None:
+        return [f"The model also read {wn.version} concepts of the text's English nouns (a "
+                "noun and its broader terms); predicting with it needs WordNet installed too."]
+    if wanted is None and folder() is None and os.environ.get(ENV) is None:
+        return ["WordNet is not installed, so the model learned without its concepts of "
+                f"English nouns; to add them, {INSTALL_HINT}."]
+    return []
+
+
 def require(model: str, version: str | None) -> WordNet:
     """For predicting with a model trained with WordNet concepts: the same features, or a
     clear error (never silently different features)."""

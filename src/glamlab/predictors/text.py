@@ -184,6 +184,7 @@ class TextClassifier(_TextBase):
 
         wn = _wordnet.resolve(self.wordnet)
         self.wordnet_version_: str | None = wn.version if wn is not None else None
+        self.fit_notes_ = _wordnet.fit_notes(wn, self.wordnet)
         texts, meta, emb, _ = self._raw(items)
         X = self._matrix(texts, meta, emb, fit=True)
         self.prior_ = Y.mean(axis=0)
@@ -533,6 +534,8 @@ class EnsembleClassifier(_TextBase):
                     if f > best_f:
                         self.cut_, self.knn_weight_, best_f = cut, float(w), f
         self.scorers_ = self._fit_scorers(items, Y)
+        heads = list(self.scorers_["heads"].values())
+        self.fit_notes_ = heads[0].fit_notes_ if heads else []
 
     def _oof(self, items: list[Item], Y: np.ndarray) -> tuple[np.ndarray, list[tuple[Any, Any]]]:
         """(2, n, K) out-of-fold scores (heads, kNN) and the folds they came from."""

@@ -98,6 +98,7 @@ def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
     if skipped:
         notes.append(f"{len(skipped)} training items could not be read and were left out "
                      f"(e.g. {skipped[0]['item']}: {skipped[0]['reason']})")
+    notes.extend(getattr(predictor, "fit_notes_", None) or [])
     mv = save_model(ws, predictor, name=name, training_fingerprint=data.fingerprint,
                     card={"train_items": len(data), "split": "train"})
     champion = False
