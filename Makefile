@@ -7,7 +7,7 @@ GLAMLAB := $(VENV)/bin/glamlab
 # torch first, pinned: pip then takes the local CPU build instead of a CUDA one.
 TORCH := torch==2.13.0
 
-.PHONY: demo test test-fast test-pg test-postgres lint typecheck bench install install-all clean
+.PHONY: demo test test-fast test-pg test-postgres lint typecheck bench install install-all wordnet clean
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,12 @@ typecheck: $(VENV)/.base
 
 bench: $(VENV)/.all
 	@for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+# Optional: WordNet 3.0 (Debian's wordnet-base) for the text models' concept features.
+# glamlab works without it; with it, text models also read the nouns' broader terms.
+wordnet:
+	@[ -f /usr/share/wordnet/data.noun ] && echo "WordNet is installed: /usr/share/wordnet" || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wordnet-base)
 
 clean:
 	rm -rf $(VENV) demo-workspace .pytest_cache .mypy_cache .ruff_cache

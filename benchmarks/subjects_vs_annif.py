@@ -14,7 +14,7 @@ tuned by cross-validation inside the training part.
 Both get the same text per record: the title, plus the ``--fields`` (default medium,
 classification, date_text); glamlab reads the fields as metadata features, Annif as text
 appended to the title. glamlab's text models also read WordNet concepts of the title's
-nouns when WordNet is installed (``GLAMLAB_WORDNET=off`` to compare without); the JSON says
+nouns when WordNet is installed (``make wordnet``; ``GLAMLAB_WORDNET=off`` to compare without); the JSON says
 which (``setup.wordnet_concepts``). Metric: samples-averaged F1, i.e. Annif's "F1 score (doc avg)",
 computed the same way for every system from its predicted label sets.
 
