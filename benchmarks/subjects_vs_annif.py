@@ -374,7 +374,8 @@ def one_split(train: list[dict[str, str]], test: list[dict[str, str]], setup: di
                                            "labels": len(classes), "fields": list(fields),
                                            "wordnet_concepts": wn.version if wn else None,
                                            "metric": "samples-averaged F1 (Annif: F1 score (doc avg))"}}
-    result.update(run_glamlab(train, test, classes, fields, int(setup.get("seed", args.seed))))  # type: ignore[call-overload]
+    seed = int(setup.get("seed", args.seed))  # type: ignore[call-overload]
+    result.update(run_glamlab(train, test, classes, fields, seed))
     if throughput:
         result["embedding_throughput"] = embedding_throughput([r["path_or_text"] for r in test],
                                                               args.repeats)
@@ -386,8 +387,7 @@ def one_split(train: list[dict[str, str]], test: list[dict[str, str]], setup: di
         result["annif_best"] = {"status": problem}
         return result
     try:
-        annif = run_annif(args.annif_venv, train, test, classes, fields,
-                          int(setup.get("seed", args.seed)))  # type: ignore[call-overload]
+        annif = run_annif(args.annif_venv, train, test, classes, fields, seed)
     except (RuntimeError, subprocess.SubprocessError, StopIteration) as exc:
         annif = {"error": str(exc)}
     result.update(annif)

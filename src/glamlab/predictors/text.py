@@ -467,7 +467,7 @@ class EnsembleClassifier(_TextBase):
         enc = None if name == "tfidf" else name
         return TextClassifier(encoder=enc, tfidf=name == "tfidf", fields=self.fields, C=self.C,
                               cv=0, max_chars=self.max_chars, seed=self.seed,
-                              wordnet=getattr(self, "wordnet", False))
+                              wordnet=self.wordnet)
 
     def _embed(self, name: str, items: list[Item]) -> np.ndarray:
         from ._text_embed import encoder
