@@ -2,7 +2,10 @@
 
 Every row carries its provenance: the model name and version, the score, the run, the
 prediction, when it was predicted and written, and ``confirmed_by`` (empty until a person
-confirms). Formats:
+confirms). A reviewer's latest decision on a queued prediction wins over the policy: an
+accept exports ``action=accept`` with ``confirmed_by``, a correction exports the person's
+value (``origin=person``, ``predicted_value`` keeps the machine's), a rejection exports
+``action=reject``; ``decision`` says which. Formats:
 
 - ``csv``: UTF-8 with a header, one row per item and field value (OpenRefine reads it as
   is); text cells starting with ``= + - @``, a tab or a carriage return get a leading
@@ -45,7 +48,7 @@ if TYPE_CHECKING:
 FORMATS = ("csv", "jsonl", "parquet", "webanno", "iiif", "filter")
 COLUMNS = ["item_id", "uri", "field", "value", "origin", "action", "score", "model",
            "model_version", "run_id", "prediction_id", "reason", "safety", "predicted_at",
-           "written_at", "confirmed_by", "confirmed_at"]
+           "written_at", "confirmed_by", "confirmed_at", "decision", "predicted_value"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 GLAMLAB_NS = "urn:glamlab:ns:"
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -120,22 +123,64 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                 sa.select(mm.c.prediction_id, mm.c.value, mm.c.created_at, mm.c.confirmed_by,
                           mm.c.confirmed_at)
                 .where(mm.c.prediction_id.in_(pids), mm.c.field == field))}
+            people = latest_decisions(ws, conn, pids)
         for d in batch:
-            written = stored.get((d.prediction_id, d.label))
-            row = {
-                "item_id": d.item.item_id, "uri": d.item.uri, "field": field, "value": d.label,
-                "origin": "machine", "action": d.action, "score": round(d.score, 6),
-                "model": mv.name, "model_version": mv.version, "run_id": d.run_id,
-                "prediction_id": d.prediction_id, "reason": d.reason,
-                "safety": (f"{d.safety.check} {d.safety.name}: {d.safety.action}"
-                           if d.safety else None),
-                "predicted_at": _iso(d.created_at),
-                "written_at": _iso(written.created_at) if written is not None else None,
-                "confirmed_by": written.confirmed_by if written is not None else None,
-                "confirmed_at": _iso(written.confirmed_at) if written is not None else None,
-            }
+            row = _row(d, mv, field, people.get((d.prediction_id, d.label)), stored)
             if where.keep(row):
                 yield row, d.item
+
+
+def latest_decisions(ws: Workspace, conn: sa.Connection,
+                     prediction_ids: list[int]) -> dict[tuple[int, str], Any]:
+    """(prediction id, queued label) -> the latest reviewer decision on it."""
+    rq, dec = ws.store.t.review_queue, ws.store.t.decisions
+    out: dict[tuple[int, str], Any] = {}
+    if not prediction_ids:
+        return out
+    for r in conn.execute(
+            sa.select(rq.c.prediction_id, rq.c.label.label("queued"), dec.c.id, dec.c.action,
+                      dec.c.label, dec.c.user, dec.c.created_at)
+            .join(dec, dec.c.queue_id == rq.c.id)
+            .where(rq.c.prediction_id.in_(prediction_ids), rq.c.kind == "prediction")
+            .order_by(dec.c.id)):
+        out[(r.prediction_id, r.queued)] = r  # later decisions overwrite earlier ones
+    return out
+
+
+def _row(d: Decision, mv: ModelVersion, field: str, person: Any,
+         stored: dict[tuple[int, str], Any]) -> dict[str, Any]:
+    """One export row: the policy's decision, overridden by a reviewer's latest one."""
+    value, action, origin, score = d.label, d.action, "machine", round(d.score, 6)
+    reason = d.reason
+    confirmed_by = confirmed_at = decision = None
+    if person is not None:
+        decision, confirmed_by, confirmed_at = person.action, person.user, person.created_at
+        if person.action == "reject":
+            action = "reject"
+            reason = f"rejected by reviewer {person.user}"
+        else:
+            action = "accept"
+            reason = f"accepted by reviewer {person.user}"
+            if person.action == "correct" and person.label and person.label != d.label:
+                value, origin, score = person.label, "person", None
+                reason = f"corrected by reviewer {person.user} from {d.label!r}"
+    written = stored.get((d.prediction_id, value))
+    if person is None and written is not None:
+        confirmed_by, confirmed_at = written.confirmed_by, written.confirmed_at
+    return {
+        "item_id": d.item.item_id, "uri": d.item.uri, "field": field, "value": value,
+        "origin": origin, "action": action, "score": score,
+        "model": mv.name, "model_version": mv.version, "run_id": d.run_id,
+        "prediction_id": d.prediction_id, "reason": reason,
+        "safety": (f"{d.safety.check} {d.safety.name}: {d.safety.action}"
+                   if d.safety else None),
+        "predicted_at": _iso(d.created_at),
+        "written_at": _iso(written.created_at) if written is not None else None,
+        "confirmed_by": confirmed_by,
+        "confirmed_at": _iso(confirmed_at),
+        "decision": decision,
+        "predicted_value": d.label,
+    }
 
 
 # -- writers ------------------------------------------------------------------------
@@ -168,7 +213,8 @@ def write_parquet(rows: Iterator[tuple[dict[str, Any], Item]], path: Path,
         ("score", pa.float64()), ("model", pa.string()), ("model_version", pa.int64()),
         ("run_id", pa.int64()), ("prediction_id", pa.int64()), ("reason", pa.string()),
         ("safety", pa.string()), ("predicted_at", pa.string()), ("written_at", pa.string()),
-        ("confirmed_by", pa.string()), ("confirmed_at", pa.string())])
+        ("confirmed_by", pa.string()), ("confirmed_at", pa.string()),
+        ("decision", pa.string()), ("predicted_value", pa.string())])
     n = 0
     buf: list[dict[str, Any]] = []
     with pq.ParquetWriter(str(path), schema) as writer:
