@@ -224,3 +224,60 @@ def test_nul_bytes_in_text_are_removed_with_a_note(make_ws, tmp_path):
     assert item.text == "abcdef"
     assert "NUL" in item.meta["ingest_note"]
     assert "ingest_note" not in ws.item("x2").meta
+
+
+def test_control_characters_in_ids_are_problems_and_the_rest_is_stored(make_ws, tmp_path):
+    """A NUL or a newline in an id is refused per row, with the same result on SQLite and
+    PostgreSQL (where a NUL id used to fail the whole batch with a driver traceback)."""
+    ws = make_ws(modality="text", labels=["a", "b"])
+    src = tmp_path / "ids.csv"
+    src.write_text('id,text,note\ngood1,one,ok\nbad\x00id,two,ok\n"new\nline",three,ok\n'
+                   "good2,four,has\x00nul\n", encoding="utf-8")
+    report = ws.ingest([str(src)])
+    assert (report.added, report.failed) == (2, 2)
+    assert sorted(i.item_id for i in ws.items()) == ["good1", "good2"]
+    assert ws.item("good2").meta["note"] == "hasnul"
+    assert "metadata" in ws.item("good2").meta["ingest_note"]
+    reasons = " ".join(p["reason"] for p in report.problems)
+    assert "'bad\\x00id'" in reasons and "'new\\nline'" in reasons
+    assert all("printable" in p["hint"] for p in report.problems)
+    import sqlalchemy as sa
+
+    t = ws.store.t.ingest_errors
+    with ws.store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t)).scalar() == 2
+
+
+def test_an_image_file_with_a_newline_in_its_name_is_a_problem(make_ws, tmp_path):
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    write_jpeg(folder / "ok.jpg")
+    write_jpeg(folder / "new\nline.jpg")
+    ws = make_ws()
+    report = ws.ingest([str(folder)])
+    assert (report.added, report.failed) == (1, 1)
+    assert "control characters" in report.problems[0]["reason"]
+
+
+def test_a_row_the_database_refuses_does_not_take_its_neighbours(make_ws, tmp_path,
+                                                                 monkeypatch):
+    """Whatever the checks miss: the batch is written again row by row."""
+    import sqlalchemy as sa
+
+    from glamlab import ingest as ingest_mod
+
+    real = ingest_mod._insert_rows
+
+    def picky(conn, rows):
+        if any(r[0] == "x2" for r in rows):
+            raise sa.exc.DataError("INSERT", {}, Exception("value refused by the database"))
+        real(conn, rows)
+
+    monkeypatch.setattr(ingest_mod, "_insert_rows", picky)
+    ws = make_ws(modality="text", labels=["a", "b"])
+    src = tmp_path / "t.csv"
+    src.write_text("id,text\nx1,one\nx2,two\nx3,three\n", encoding="utf-8")
+    report = ws.ingest([str(src)])
+    assert (report.added, report.failed) == (2, 1)
+    assert sorted(i.item_id for i in ws.items()) == ["x1", "x3"]
+    assert "refused" in report.problems[0]["reason"] and "x2" in report.problems[0]["reason"]

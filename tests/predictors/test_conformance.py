@@ -151,9 +151,10 @@ def test_conformance(name: str, data_dir: Path, tmp_path: Path) -> None:
         assert all(y in classes for y in p.predict(items))
     assert p.predict_proba([]).shape == (0, len(classes))
 
-    # batching does not change the answer
+    # batching does not change the answer (beyond float32 rounding: a neural encoder pads
+    # a batch to its longest text, and ONNX Runtime's threads sum in a varying order)
     np.testing.assert_allclose(np.vstack([p.predict_proba(items[:3]),
-                                          p.predict_proba(items[3:])]), proba, atol=1e-9)
+                                          p.predict_proba(items[3:])]), proba, atol=1e-5)
 
     # save / load round-trips, and the loaded model is picklable (worker processes)
     p.save(tmp_path / "model")

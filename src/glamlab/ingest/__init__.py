@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from ..errors import IngestError
 from ..progress import Progress
 from ..store import now
-from .base import IngestOptions, Problem, Record, SourceReader
+from .base import IngestOptions, Problem, Record, SourceReader, check_record, strip_nul
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -140,6 +140,8 @@ def ingest(ws: Workspace, sources: list[str], *, id_column: str | None = None,
             bar.update(1)
             if isinstance(rec, Problem):
                 problems.append(rec)
+            elif (bad := check_record(rec)) is not None:
+                problems.append(bad)
             else:
                 previous = seen.get(rec.item_id)
                 if previous is not None:
@@ -193,62 +195,105 @@ def _insert_rows(conn: sa.Connection, rows: list[tuple[Any, ...]]) -> None:
 
 def _write_batch(ws: Workspace, ingest_id: int, records: list[Record], problems: list[Problem],
                  report: IngestReport) -> None:
-    t = ws.store.t
-    stamp = now()
+    """Write one batch in one transaction. Should the database refuse a row that the checks
+    let through, the batch is written again row by row (each in a savepoint), and only the
+    refused rows become problems: a bad row never takes its neighbours with it."""
+    counts = (report.added, report.updated, report.unchanged)
+    try:
+        with ws.store.write() as conn:
+            _write_records(ws, conn, ingest_id, records, report)
+            _write_problems(ws, conn, ingest_id, problems, report)
+        return
+    except (sa.exc.DataError, sa.exc.IntegrityError, sa.exc.ProgrammingError):
+        if len(records) <= 1 and not problems:
+            raise
+    report.added, report.updated, report.unchanged = counts
+    refused: list[Problem] = []
     with ws.store.write() as conn:
-        dialect = conn.dialect
-        stamp_proc = t.items.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
-        true_proc = t.items.c.is_current.type.dialect_impl(dialect).bind_processor(dialect)
-        db_stamp = stamp_proc(stamp) if stamp_proc else stamp
-        db_true = true_proc(True) if true_proc else True
-        dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
-        current: dict[str, tuple[str, int]] = {}
-        ids = [r.item_id for r in records]
-        for i in range(0, len(ids), 900):
-            chunk = ids[i : i + 900]
-            for item_id, content_hash, version in conn.execute(
-                sa.select(t.items.c.item_id, t.items.c.content_hash, t.items.c.version)
-                .where(t.items.c.is_current.is_(True), t.items.c.item_id.in_(chunk))
-            ):
-                current[item_id] = (content_hash, version)
-        rows: list[tuple[Any, ...]] = []
-        superseded = []
-        for r in records:
-            old = current.get(r.item_id)
-            if old is not None and old[0] == r.content_hash:
-                report.unchanged += 1
-                continue
-            version = 1
-            if old is not None:
-                version = old[1] + 1
-                superseded.append(r.item_id)
-                report.updated += 1
-            else:
-                report.added += 1
-            text, meta = r.text, r.meta or {}
-            if text and "\x00" in text:
-                # NUL bytes (seen in OCR output) cannot be stored by PostgreSQL: drop them,
-                # and say so on the item
-                text = text.replace("\x00", "")
-                meta = {**meta, "ingest_note": "NUL bytes removed from the text"}
-            rows.append((r.item_id, version, db_true, r.modality, r.source_kind, r.source,
-                         r.uri, r.page, r.content_hash, text, r.width, r.height,
-                         dumps(meta), ingest_id, db_stamp))  # _ITEM_COLUMNS order
-        for i in range(0, len(superseded), 900):
-            conn.execute(t.items.update().where(
-                t.items.c.is_current.is_(True), t.items.c.item_id.in_(superseded[i : i + 900])
-            ).values(is_current=False))
-        if rows:
-            _insert_rows(conn, rows)
-        if problems:
-            conn.execute(t.ingest_errors.insert(), [
-                {"ingest_id": ingest_id, "source": p.source, "item_ref": p.item_ref,
-                 "reason": p.reason, "hint": p.hint, "created_at": stamp} for p in problems])
-            report.failed += len(problems)
-            for p in problems:
-                if len(report.problems) < MAX_PROBLEMS_IN_REPORT:
-                    report.problems.append({"source": p.source, "item": p.item_ref,
-                                            "reason": p.reason, "hint": p.hint})
+        for rec in records:
+            before = (report.added, report.updated, report.unchanged)
+            try:
+                with conn.begin_nested():
+                    _write_records(ws, conn, ingest_id, [rec], report)
+            except (sa.exc.DataError, sa.exc.IntegrityError, sa.exc.ProgrammingError) as exc:
+                report.added, report.updated, report.unchanged = before
+                reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+                refused.append(Problem(rec.source, repr(rec.item_id),
+                                       f"item {rec.item_id!r}: the database refused it "
+                                       f"({reason})",
+                                       "fix this row (its id, text or metadata) and ingest "
+                                       "again; the other rows were stored"))
+        _write_problems(ws, conn, ingest_id, [*problems, *refused], report)
+
+
+def _write_records(ws: Workspace, conn: sa.Connection, ingest_id: int, records: list[Record],
+                   report: IngestReport) -> None:
+    t = ws.store.t
+    dialect = conn.dialect
+    stamp = now()
+    stamp_proc = t.items.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
+    true_proc = t.items.c.is_current.type.dialect_impl(dialect).bind_processor(dialect)
+    db_stamp = stamp_proc(stamp) if stamp_proc else stamp
+    db_true = true_proc(True) if true_proc else True
+    dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    current: dict[str, tuple[str, int]] = {}
+    ids = [r.item_id for r in records]
+    for i in range(0, len(ids), 900):
+        chunk = ids[i : i + 900]
+        for item_id, content_hash, version in conn.execute(
+            sa.select(t.items.c.item_id, t.items.c.content_hash, t.items.c.version)
+            .where(t.items.c.is_current.is_(True), t.items.c.item_id.in_(chunk))
+        ):
+            current[item_id] = (content_hash, version)
+    rows: list[tuple[Any, ...]] = []
+    superseded = []
+    for r in records:
+        old = current.get(r.item_id)
+        if old is not None and old[0] == r.content_hash:
+            report.unchanged += 1
+            continue
+        version = 1
+        if old is not None:
+            version = old[1] + 1
+            superseded.append(r.item_id)
+            report.updated += 1
+        else:
+            report.added += 1
+        # NUL characters (seen in OCR output and in table cells) cannot be stored by
+        # PostgreSQL, in text or in JSON: drop them, and say so on the item
+        text, nul_text = strip_nul(r.text)
+        meta, nul_meta = strip_nul(r.meta or {})
+        if nul_text or nul_meta:
+            where = " and ".join(w for w, hit in (("text", nul_text), ("metadata", nul_meta))
+                                 if hit)
+            meta = {**meta, "ingest_note": f"NUL bytes removed from the {where}"}
+        source, _ = strip_nul(r.source)
+        rows.append((r.item_id, version, db_true, r.modality, r.source_kind, source,
+                     r.uri, r.page, r.content_hash, text, r.width, r.height,
+                     dumps(meta), ingest_id, db_stamp))  # _ITEM_COLUMNS order
+    for i in range(0, len(superseded), 900):
+        conn.execute(t.items.update().where(
+            t.items.c.is_current.is_(True), t.items.c.item_id.in_(superseded[i : i + 900])
+        ).values(is_current=False))
+    if rows:
+        _insert_rows(conn, rows)
+
+
+def _write_problems(ws: Workspace, conn: sa.Connection, ingest_id: int,
+                    problems: list[Problem], report: IngestReport) -> None:
+    if not problems:
+        return
+    stamp = now()
+    clean = [Problem(*(strip_nul(v)[0] for v in (p.source, p.item_ref, p.reason, p.hint)))
+             for p in problems]
+    conn.execute(ws.store.t.ingest_errors.insert(), [
+        {"ingest_id": ingest_id, "source": p.source, "item_ref": p.item_ref,
+         "reason": p.reason, "hint": p.hint, "created_at": stamp} for p in clean])
+    report.failed += len(clean)
+    for p in clean:
+        if len(report.problems) < MAX_PROBLEMS_IN_REPORT:
+            report.problems.append({"source": p.source, "item": p.item_ref,
+                                    "reason": p.reason, "hint": p.hint})
 
 
 __all__ = ["IngestOptions", "IngestReport", "Problem", "Record", "ingest", "iter_records",

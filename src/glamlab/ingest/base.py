@@ -56,6 +56,63 @@ class SourceReader(Protocol):
     def read(self, source: str, options: IngestOptions) -> Iterator[Record | Problem]: ...
 
 
+MAX_ID_LENGTH = 500  # the items.item_id column (varchar(500) on PostgreSQL)
+# control characters (C0, DEL, C1) and the Unicode line/paragraph separators: an id or URI
+# holding one would break every line-based output (filter lists, CSV, logs) or the store
+_CONTROL = {chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)]} | {"\u2028", "\u2029"}
+
+
+def control_characters(text: str) -> list[str]:
+    """The control characters in ``text``, as escapes (``['\\n']``), in order of appearance."""
+    return list(dict.fromkeys(repr(ch)[1:-1] for ch in text if ch in _CONTROL))
+
+
+def check_record(rec: Record) -> Problem | None:
+    """The same id and URI rules on every store: a record breaking them is a problem with
+    its reason and fix, never a database error that takes the rest of the batch with it."""
+    shown = repr(rec.item_id)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    bad = control_characters(rec.item_id)
+    if bad:
+        return Problem(rec.source, shown,
+                       f"item id {shown} holds control characters ({', '.join(bad)})",
+                       "ids must be printable text: rename the file or fix the id in the table")
+    if len(rec.item_id) > MAX_ID_LENGTH:
+        return Problem(rec.source, shown,
+                       f"item id {shown} is {len(rec.item_id)} characters long "
+                       f"(at most {MAX_ID_LENGTH})",
+                       "use a shorter id (choose another --id-column, or rename the file)")
+    if rec.uri:
+        bad = control_characters(rec.uri)
+        if bad:
+            return Problem(rec.source, shown,
+                           f"item {shown}: its path or URL {rec.uri!r} holds control "
+                           f"characters ({', '.join(bad)})",
+                           "rename the file (or fix the path in the table) so it is printable")
+    return None
+
+
+def strip_nul(value: Any) -> tuple[Any, bool]:
+    """``value`` with NUL characters removed from every string inside it (PostgreSQL
+    stores none, in text or JSON); and whether any were removed."""
+    if isinstance(value, str):
+        return (value.replace("\x00", ""), True) if "\x00" in value else (value, False)
+    if isinstance(value, dict):
+        out, changed = {}, False
+        for k, v in value.items():
+            k2, c1 = strip_nul(k)
+            v2, c2 = strip_nul(v)
+            out[k2] = v2
+            changed = changed or c1 or c2
+        return (out, True) if changed else (value, False)
+    if isinstance(value, list | tuple):
+        pairs = [strip_nul(v) for v in value]
+        if any(c for _, c in pairs):
+            return [v for v, _ in pairs], True
+    return value, False
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
