@@ -31,11 +31,18 @@ non-zero exit status; it never shows a traceback for these.
 
 from __future__ import annotations
 
+# Exit statuses of the command line (``glamlab --help`` and the README list them).
+EXIT_OK = 0  # all good
+EXIT_ITEMS_FAILED = 1  # some items failed (recorded with their reasons); the rest is done
+EXIT_USAGE = 2  # a usage or input error: nothing (more) was done; the message says the fix
+EXIT_ALERT = 3  # glamlab monitor: an alert fired
+EXIT_STOPPED = 130  # stopped by Ctrl-C or SIGTERM; a run is resumable
+
 
 class GlamlabError(Exception):
     """Base class. ``hint`` says how to fix it; ``item`` names the item when there is one."""
 
-    exit_code = 1
+    exit_code = EXIT_USAGE
 
     def __init__(self, message: str, *, hint: str | None = None, item: str | None = None):
         super().__init__(message)

@@ -211,7 +211,7 @@ def test_cli_bad_policy_exits_with_one_line(pages, capsys):
     _set_policy(pages, {"labels": {"blank": {"accept": 2}}})
     with pytest.raises(SystemExit) as exc:
         main(["-w", str(pages.root), "act", "--dry-run"])
-    assert exc.value.code == 1
+    assert exc.value.code == 2  # a usage or input error
     err = capsys.readouterr().err
     assert err.startswith("error: [policy.labels.blank] accept") and "fix:" in err
     assert "Traceback" not in err

@@ -50,7 +50,7 @@ def test_every_command_in_readme():
 def test_user_error_is_one_line_without_traceback(tmp_path):
     out = subprocess.run([sys.executable, "-m", "glamlab", "-w", str(tmp_path / "nope"), "status"],
                          capture_output=True, text=True)
-    assert out.returncode == 1
+    assert out.returncode == 2  # a usage or input error
     assert "Traceback" not in out.stderr
     assert out.stderr.startswith("error: ")
     assert "fix: " in out.stderr

@@ -8,6 +8,7 @@ runs ``glamlab run`` in a subprocess starts it through :data:`CLI_BOOT`, which c
 from __future__ import annotations
 
 import os
+import re
 import time
 import zlib
 
@@ -34,20 +35,23 @@ class HashPredictor(Predictor):
     """Scores from a hash of the item id (deterministic, cheap). ``work`` adds that many
     rounds of pure-Python arithmetic per item (CPU-bound); items in ``fail_on`` raise
     an ItemError, in ``sleep_on`` sleep ``sleep_s`` seconds, in ``crash_on`` kill their
-    process; ``sleep_each`` sleeps per item (slow model)."""
+    process, in ``backtrack_on`` run a regular expression that backtracks for ever (as a
+    careless rule does); ``sleep_each`` sleeps per item (slow model)."""
 
     name = "test_hash"
     needs_fit = False
 
     def __init__(self, work: int = 0, fail_on: tuple[str, ...] = (),
                  sleep_on: tuple[str, ...] = (), sleep_s: float = 0.0,
-                 crash_on: tuple[str, ...] = (), sleep_each: float = 0.0):
+                 crash_on: tuple[str, ...] = (), sleep_each: float = 0.0,
+                 backtrack_on: tuple[str, ...] = ()):
         self.work = work
         self.fail_on = fail_on
         self.sleep_on = sleep_on
         self.sleep_s = sleep_s
         self.crash_on = crash_on
         self.sleep_each = sleep_each
+        self.backtrack_on = backtrack_on
 
     def _predict_batch(self, items):
         k = len(self.classes_)
@@ -58,6 +62,8 @@ class HashPredictor(Predictor):
                                 hint="replace the file")
             if item.item_id in self.crash_on:
                 os._exit(9)
+            if item.item_id in self.backtrack_on:
+                re.match(r"(a+)+$", "a" * 60 + "b")  # 2**60 steps: never ends
             if item.item_id in self.sleep_on:
                 time.sleep(self.sleep_s)
             if self.sleep_each:

@@ -273,3 +273,33 @@ def test_a_script_without_a_main_guard_gets_the_cause_and_the_fix(text_ws, tmp_p
     assert last[0].startswith("glamlab.errors.RunError: the worker process could not start")
     assert last[1].startswith("fix:") and 'if __name__ == "__main__":' in last[1]
     assert "BrokenPipeError" not in p.stderr and "RUN DONE" not in p.stdout
+
+
+def test_inline_prediction_honours_the_time_limit(text_ws):
+    """--workers 0 used to ignore --timeout: one item whose regex backtracks for ever
+    blocked the run until kill -9. Now it is recorded as failed and the rest is done."""
+    hang = text_ws.ids[13]
+    save_hash_model(text_ws, backtrack_on=(hang,))
+    report = run(text_ws, "hash", workers=0, batch_size=8, timeout=1.0)
+    assert (report.status, report.done, report.failed) == ("done", 59, 1)
+    assert report.failures[0]["item_id"] == hang
+    assert "timed out" in report.failures[0]["reason"]
+
+
+def test_a_run_where_every_item_failed_ends_failed(text_ws):
+    save_hash_model(text_ws, fail_on=tuple(text_ws.ids))
+    report = run(text_ws, "hash", workers=0, batch_size=16)
+    assert (report.status, report.done, report.failed) == ("failed", 0, 60)
+
+
+def test_bad_run_arguments_are_refused_before_anything_starts(text_ws):
+    save_hash_model(text_ws)
+    with pytest.raises(RunError, match="batch size"):
+        run(text_ws, "hash", workers=0, batch_size=0)
+    with pytest.raises(RunError, match="time limit"):
+        run(text_ws, "hash", workers=0, timeout=-1)
+    assert run(text_ws, "hash", workers=0).done == 60  # everything predicted ...
+    with pytest.raises(RunError, match="nothing to resume"):
+        run(text_ws, "hash", workers=0, resume=True)  # ... so nothing to resume
+    assert list_runs(text_ws)[0]["planned"] == 60  # no empty run was created
+    assert len(list_runs(text_ws)) == 1

@@ -25,11 +25,11 @@ def test_ingest_and_items_commands(make_ws, tmp_path):
                    ",missing id,maps\n")
     result = _run(ws, "ingest", str(src), "--id-column", "ark", "--text-column", "title",
                   "--json")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # one row failed, the rest was done
     report = json.loads(result.stdout)
     assert (report["added"], report["failed"]) == (3, 1)
     result = _run(ws, "ingest", str(src), "--id-column", "ark", "--text-column", "title")
-    assert result.exit_code == 0
+    assert result.exit_code == 1
     assert "0 new items" in result.stdout and "3 unchanged" in result.stdout
     assert "1 problems recorded" in result.stdout and "glamlab items --errors" in result.stdout
 
@@ -53,6 +53,17 @@ def test_ingest_and_items_commands(make_ws, tmp_path):
     assert "is empty" in result.stdout and "give every row an id" in result.stdout
 
 
+def test_ingest_exit_status_says_whether_anything_failed(make_ws, tmp_path):
+    ws = make_ws(modality="text")
+    good = tmp_path / "good.csv"
+    good.write_text("id,text\na,one\nb,two\n")
+    assert _run(ws, "ingest", str(good)).exit_code == 0
+    missing = _run(ws, "ingest", str(tmp_path / "nowhere.csv"))
+    assert missing.exit_code == 2 and "no reader for this source" in missing.stdout
+    both = _run(ws, "ingest", str(good), str(tmp_path / "nowhere.csv"))
+    assert both.exit_code == 1
+
+
 def test_ingest_cli_folder_in_a_subprocess_prints_progress_and_summary(make_ws, tmp_path):
     ws = make_ws()
     root = tmp_path / "scans"
@@ -61,7 +72,7 @@ def test_ingest_cli_folder_in_a_subprocess_prints_progress_and_summary(make_ws, 
     (root / "bad.jpg").write_bytes(b"nope")
     out = subprocess.run([sys.executable, "-m", "glamlab", "-w", str(ws.root), "ingest",
                           str(root)], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
+    assert out.returncode == 1, out.stderr  # bad.jpg failed, the rest was done
     assert "3 new items" in out.stdout and "1 problems recorded" in out.stdout
     assert "ingest: 4 items" in out.stderr  # a plain progress line, not a terminal bar
     out = subprocess.run([sys.executable, "-m", "glamlab", "-w", str(ws.root), "ingest",

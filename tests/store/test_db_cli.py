@@ -98,7 +98,7 @@ def test_unreachable_server_is_one_clear_error_without_the_password(tmp_path: Pa
 
     out = glamlab("--db", url, "init", str(tmp_path / "ws"), "--task", "t", "--modality",
                   "image", "--labels", "a,b")
-    assert out.returncode == 1
+    assert out.returncode == 2
     assert out.stderr.startswith("error: cannot reach the database postgresql")
     assert "Traceback" not in out.stderr and "s3cret" not in out.stderr
     assert "fix: check that the PostgreSQL server is running" in out.stderr

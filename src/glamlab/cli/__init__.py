@@ -69,6 +69,14 @@ def cli(ctx: click.Context, workspace: str, db: str | None) -> None:
     A project goes through these stages:
       init -> ingest -> labels -> baseline -> train -> evaluate -> run -> act -> monitor
     `glamlab status` says where yours stands and what to do next.
+
+    \b
+    Exit status:
+      0    all good
+      1    some items failed (each recorded with its reason); the rest was done
+      2    a usage or input error: the message on stderr says the fix
+      3    glamlab monitor: an alert fired
+      130  stopped by Ctrl-C or SIGTERM (glamlab run --resume finishes a run)
     """
     ctx.ensure_object(dict)
     ctx.obj["workspace"] = workspace

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
+from ..errors import EXIT_ITEMS_FAILED, EXIT_USAGE
 from ._common import emit, json_option, open_ws, show_progress
 
 
@@ -34,3 +37,5 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], id_column: str | None,
     report = ws.ingest(list(sources), id_column=id_column, text_column=text_column,
                        image_column=image_column, progress=show_progress(as_json))
     emit(report.to_dict(), as_json, lambda _d: report.summary())
+    if report.failed:
+        sys.exit(EXIT_USAGE if not report.seen else EXIT_ITEMS_FAILED)

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ..errors import EXIT_ITEMS_FAILED, EXIT_STOPPED
 from ._common import emit, json_option, open_ws, show_progress, table
 
 
@@ -59,7 +60,9 @@ def run(ctx: click.Context, model_spec: str | None, items_query: str | None,
         ws.close()
     emit(report.to_dict(), as_json, lambda d: report.summary())
     if report.status == "stopped":
-        sys.exit(130)
+        sys.exit(EXIT_STOPPED)
+    if report.status == "failed" or report.failed_now:
+        sys.exit(EXIT_ITEMS_FAILED)
 
 
 def _runs_text(rows: list[dict[str, Any]]) -> str:

@@ -61,16 +61,111 @@ PRELOAD = ["glamlab.inference.worker", "glamlab.predictors.base", "glamlab.regis
            "glamlab.workspace", "numpy", "sqlalchemy", "sklearn.base", "PIL.Image"]
 
 
+class _Interrupted(BaseException):
+    """Raised inside the inline prediction by the watchdog's alarm (a BaseException, so
+    the predictor's own ``except Exception`` cannot swallow it)."""
+
+    def __init__(self, why: str):
+        super().__init__(why)
+        self.why = why
+
+
+class _Watchdog:
+    """Time limits and stop signals for prediction in this process (``workers=0``).
+
+    An alarm (``SIGALRM``) interrupts a batch that runs past its limit: Python code and
+    the ``re`` module check for signals, so a regular expression that backtracks for ever
+    is stopped too. SIGTERM/SIGINT interrupt the batch at once (it is lost, never half
+    written) and the run stops, resumable. Needs the main thread; elsewhere (a web
+    worker thread) it watches nothing and :func:`run_inline` has no time limit."""
+
+    def __init__(self, timeout: float | None, should_stop: Callable[[], bool]):
+        import threading
+
+        self.timeout = timeout
+        self.should_stop = should_stop
+        self.enabled = threading.current_thread() is threading.main_thread()
+        self._old: dict[int, Any] = {}
+        self._armed = False
+
+    def __enter__(self) -> _Watchdog:
+        import signal
+
+        if self.enabled:
+            self._old[signal.SIGALRM] = signal.signal(signal.SIGALRM, self._on_alarm)
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                self._old[sig] = signal.signal(sig, self._on_stop)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        if self.enabled:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            for sig, old in self._old.items():
+                signal.signal(sig, old)
+
+    def _on_alarm(self, signum: int, frame: Any) -> None:
+        if self._armed:
+            raise _Interrupted("timeout")
+
+    def _on_stop(self, signum: int, frame: Any) -> None:
+        raise _Interrupted("stop")
+
+    def predict(self, predictor: Predictor, items: list[Any], threshold: float,
+                limit: float | None) -> tuple[list[Row], list[Failure]]:
+        import signal
+
+        if not self.enabled or not limit:
+            return predict_batch(predictor, items, threshold)
+        self._armed = True
+        signal.setitimer(signal.ITIMER_REAL, limit)
+        try:
+            return predict_batch(predictor, items, threshold)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            self._armed = False
+
+
+class InlineStopped(Exception):
+    """A stop signal arrived while predicting in this process; the batch was dropped."""
+
+
 def run_inline(predictor: Predictor, ref: ModelRef, batches: Iterator[list[ItemRow]],
                on_result: OnResult, should_stop: Callable[[], bool],
-               tick: Callable[[], None]) -> None:
-    """Predict in this process (``workers=0``): no time limits, handy in a debugger."""
-    for batch in batches:
-        rows, failures = predict_batch(predictor, to_items(batch, ref.cache_dir), ref.threshold)
-        on_result(rows, failures)
-        tick()
-        if should_stop():
-            return
+               tick: Callable[[], None], timeout: float | None = None) -> None:
+    """Predict in this process (``workers=0``), handy in a debugger or a notebook.
+
+    ``timeout`` (seconds per item) is enforced by an alarm in the main thread: a batch
+    past ``timeout`` x its size is retried item by item, and an item past ``timeout`` is
+    recorded as failed. SIGTERM or Ctrl-C stops at once, dropping the batch in flight
+    (:class:`InlineStopped`); the run stays resumable."""
+    with _Watchdog(timeout, should_stop) as dog:
+        for batch in batches:
+            items = to_items(batch, ref.cache_dir)
+            limit = timeout * len(items) if timeout else None
+            try:
+                rows, failures = dog.predict(predictor, items, ref.threshold, limit)
+            except _Interrupted as exc:
+                if exc.why == "stop":
+                    raise InlineStopped("stopped by a signal") from None
+                rows, failures = [], []
+                for item in items:  # find the slow item(s)
+                    try:
+                        r, f = dog.predict(predictor, [item], ref.threshold, timeout)
+                    except _Interrupted as inner:
+                        if inner.why == "stop":
+                            if rows or failures:
+                                on_result(rows, failures)
+                            raise InlineStopped("stopped by a signal") from None
+                        r, f = [], [(item.item_id, f"the predictor took longer than "
+                                                   f"{timeout:g} s on this item (timed out)")]
+                    rows.extend(r)
+                    failures.extend(f)
+            on_result(rows, failures)
+            tick()
+            if should_stop():
+                return
 
 
 class LocalPool:

@@ -24,7 +24,7 @@ from ..errors import ModelNotFound, RunError
 from ..progress import Progress
 from .plan import Plan, parse_query
 from .worker import Failure, ModelRef, Row, class_path
-from .writer import LEASE_TIMEOUT_S, RunWriter
+from .writer import LEASE_TIMEOUT_S, UNFINISHED, RunWriter
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -154,14 +154,24 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         workers = os.cpu_count() or 1
     if workers < 0:
         raise RunError("workers must be 0 or more", hint="use --workers 1 or more")
+    if batch_size is not None and int(batch_size) < 1:
+        raise RunError(f"the batch size must be at least 1, not {batch_size}",
+                       hint=f"use --batch-size {DEFAULT_BATCH_SIZE}")
+    if timeout is not None and not timeout > 0:
+        raise RunError(f"the time limit per item must be more than 0 seconds, not {timeout:g}",
+                       hint=f"use --timeout {DEFAULT_TIMEOUT_S:g}")
     spec = model_spec or champion_spec(ws)
     mv, predictor = load_model(ws, spec)
     bs = int(batch_size or DEFAULT_BATCH_SIZE)
-    if bs < 1:
-        raise RunError("the batch size must be at least 1", hint="use --batch-size 256")
     query = parse_query(items)
     for other, _label in query.predicted:
         get_model(ws, other)  # an unknown model in the query fails before the run starts
+    if resume and not force and not _unfinished(ws, mv.id) \
+            and Plan(ws, query, mv.id).count() == 0:
+        raise RunError(f"nothing to resume: model {mv.spec} has no unfinished run and has "
+                       "predicted every item" + (f" matching {query.text!r}" if query.text
+                                                  else ""),
+                       hint="glamlab runs lists the runs; --force predicts again")
     stored_query = {"items": query.text, "force": force, "batch_size": bs}
     writer, resumed = RunWriter.acquire(ws.store, model_id=mv.id, spec=mv.spec, engine=engine,
                                         workers=workers, query=stored_query, resume=resume,
@@ -176,6 +186,8 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         if resumed:  # the run's own plan, not today's arguments
             query = parse_query((row.query or {}).get("items"))
             force = bool((row.query or {}).get("force"))
+            if batch_size is None:
+                bs = int((row.query or {}).get("batch_size") or bs)
         writer.force = force
         plan = Plan(ws, query, mv.id, force_run_id=writer.run_id if force else None,
                     skip_failed_run_id=writer.run_id if resumed else None)
@@ -213,10 +225,13 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                     run_ray(ref, batches, on_result, lambda: stop.requested, tick,
                             address=address, workers=max(1, workers), batch_size=bs)
                 elif workers == 0:
-                    from .local import run_inline
+                    from .local import InlineStopped, run_inline
 
-                    run_inline(predictor, ref, batches, on_result,
-                               lambda: stop.requested, tick)
+                    try:
+                        run_inline(predictor, ref, batches, on_result,
+                                   lambda: stop.requested, tick, timeout=timeout)
+                    except InlineStopped:
+                        stop.requested = True
                 else:
                     from .local import LocalPool
 
@@ -224,6 +239,12 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                     LocalPool(ref, min(workers, max(1, -(-remaining // bs))), timeout).run(
                         batches, on_result, lambda: stop.requested, tick)
             status = "stopped" if stop.requested else "done"
+        if status == "done":
+            with ws.store.read() as conn:
+                totals = conn.execute(sa.select(t.runs.c.done, t.runs.c.failed)
+                                      .where(t.runs.c.id == writer.run_id)).one()
+            if totals.failed and not totals.done:
+                status = "failed"  # every item failed: nothing was predicted
     except KeyboardInterrupt:
         status = "stopped"
         raise
@@ -241,6 +262,14 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                      failed=final.failed, skipped=skipped, seconds=time.monotonic() - t0,
                      resumed=resumed, done_now=counts["done"], failed_now=counts["failed"],
                      failures=failures)
+
+
+def _unfinished(ws: Workspace, model_id: int) -> bool:
+    t = ws.store.t
+    with ws.store.read() as conn:
+        return conn.execute(sa.select(t.runs.c.id).where(
+            t.runs.c.model_id == model_id, t.runs.c.status.in_(UNFINISHED)).limit(1)
+        ).first() is not None
 
 
 def run_failures(ws: Workspace, run_id: int, *, limit: int | None = None) -> list[dict[str, Any]]:

@@ -38,6 +38,7 @@ READER_MODULES = [
 BATCH = 2000
 PROGRESS_INTERVAL = 5.0  # seconds between progress lines when not in a terminal
 MAX_PROBLEMS_IN_REPORT = 50
+SHOWN_IN_SUMMARY = 5
 
 
 @dataclass
@@ -74,6 +75,12 @@ class IngestReport:
         if self.failed:
             text += (f"; {self.failed:,} problems recorded (see them with "
                      f"`glamlab items --errors`)")
+            for p in self.problems[:SHOWN_IN_SUMMARY]:
+                where = p["item"] or p["source"]
+                text += f"\n  {where}: {p['reason']}" + (f" (fix: {p['hint']})"
+                                                         if p["hint"] else "")
+            if self.failed > SHOWN_IN_SUMMARY:
+                text += f"\n  ... and {self.failed - SHOWN_IN_SUMMARY:,} more"
         return text
 
 
