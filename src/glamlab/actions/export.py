@@ -150,8 +150,8 @@ def latest_decisions(ws: Workspace, conn: sa.Connection,
 def _row(d: Decision, mv: ModelVersion, field: str, person: Any,
          stored: dict[tuple[int, str], Any]) -> dict[str, Any]:
     """One export row: the policy's decision, overridden by a reviewer's latest one."""
-    value, action, origin, score = d.label, d.action, "machine", round(d.score, 6)
-    reason = d.reason
+    value, action, origin, reason = d.label, d.action, "machine", d.reason
+    score: float | None = round(d.score, 6)
     confirmed_by = confirmed_at = decision = None
     if person is not None:
         decision, confirmed_by, confirmed_at = person.action, person.user, person.created_at
