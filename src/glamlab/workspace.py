@@ -107,9 +107,10 @@ class Workspace:
     # -- places ---------------------------------------------------------------
     @property
     def data_dir(self) -> Path:
-        d = self.root / ".glamlab"
-        d.mkdir(exist_ok=True)
-        return d
+        """``.glamlab/``: caches, secrets and logs, the owner's only (0700)."""
+        from .files import private_dir
+
+        return private_dir(self.root / ".glamlab")
 
     @property
     def cache_dir(self) -> Path:

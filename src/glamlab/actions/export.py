@@ -36,6 +36,7 @@ from typing import IO, TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import PolicyError
+from ..files import open_private
 from .act import Decision, iter_decisions, resolve_model
 from .policy import ACTIONS, load_policy
 from .safety import load_safety
@@ -202,7 +203,7 @@ def write_jsonl(rows: Iterator[tuple[dict[str, Any], Item]], out: IO[str]) -> in
     return n
 
 
-def write_parquet(rows: Iterator[tuple[dict[str, Any], Item]], path: Path,
+def write_parquet(rows: Iterator[tuple[dict[str, Any], Item]], path: Path | IO[bytes],
                   group_size: int = 5000) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -217,7 +218,7 @@ def write_parquet(rows: Iterator[tuple[dict[str, Any], Item]], path: Path,
         ("decision", pa.string()), ("predicted_value", pa.string())])
     n = 0
     buf: list[dict[str, Any]] = []
-    with pq.ParquetWriter(str(path), schema) as writer:
+    with pq.ParquetWriter(path if not isinstance(path, Path) else str(path), schema) as writer:
         for row, _ in rows:
             buf.append(row)
             n += 1
@@ -424,15 +425,15 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
         raise PolicyError("Parquet is binary: give a file with --out PATH.parquet")
     result: dict[str, Any] = {"format": fmt, "out": "-" if to_stdout else str(out)}
     path = None if to_stdout else Path(out)  # type: ignore[arg-type]
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "parquet":
         assert path is not None
-        result["rows"] = write_parquet(iter_rows(ws, model=model, where=where), path)
+        with open_private(path, "wb") as fh:
+            result["rows"] = write_parquet(iter_rows(ws, model=model, where=where), fh)
         return result
     handle: IO[str]
-    handle = sys.stdout if path is None else open(  # noqa: SIM115 - closed below
-        path, "w", encoding="utf-8", newline="")
+    # an export holds unpublished catalogue data and reviewers' names: owner-only (0600)
+    handle = sys.stdout if path is None else open_private(path, "w", encoding="utf-8",
+                                                          newline="")
     try:
         label = f"glamlab {ws.card.task} predictions"
         if fmt == "csv":

@@ -45,13 +45,17 @@ def _card_without_url(card_path: Path) -> str:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--batch-size", type=click.IntRange(1), default=2000, show_default=True,
               help="Rows read at a time.")
+@click.option("--users/--no-users", default=True, show_default=True,
+              help="Include the web app's users and their password hashes.")
 @json_option
 @click.pass_context
-def export(ctx: click.Context, file: str, batch_size: int, as_json: bool) -> None:
+def export(ctx: click.Context, file: str, batch_size: int, users: bool, as_json: bool) -> None:
     """Write the workspace database to FILE (a zip of JSON Lines, one file per table).
 
     Every table goes in, with the project card and the schema version; the database
-    is only read. Import it with glamlab db import, into SQLite or PostgreSQL.
+    is only read. Import it with glamlab db import, into SQLite or PostgreSQL. The file
+    is readable by you only (mode 0600): it holds the users' password hashes, unless
+    --no-users leaves them out.
     """
     from ..config import CONFIG_NAME
     from ..progress import Progress
@@ -63,7 +67,8 @@ def export(ctx: click.Context, file: str, batch_size: int, as_json: bool) -> Non
     try:
         with Progress("exporting", unit="rows", enabled=not as_json) as bar:
             manifest = export_store(ws.store, file, card_toml=_card_without_url(root / CONFIG_NAME),
-                                    batch_size=batch_size, progress=lambda _t, n: bar.update(n))
+                                    batch_size=batch_size, users=users,
+                                    progress=lambda _t, n: bar.update(n))
     finally:
         ws.close()
     data = {"file": str(Path(file).resolve()), "database": ws.store.describe(),

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from ..errors import DatabaseUnavailable, SchemaTooNew, StoreError
+from ..files import touch_private
 from . import migrations, schema
 
 T = TypeVar("T")
@@ -87,6 +88,9 @@ class Store:
     # -- engine ---------------------------------------------------------------
     def _create_engine(self) -> sa.Engine:
         if self.is_sqlite:
+            path = self.url.removeprefix("sqlite:///")
+            if path and path != ":memory:" and Path(path).parent.is_dir():
+                touch_private(path)  # a new database file is the owner's only (0600)
             engine = sa.create_engine(
                 self.url,
                 connect_args={"timeout": 60, "check_same_thread": False},
@@ -146,7 +150,12 @@ class Store:
         try:
             return self.engine.connect()
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
-            raise self._unavailable(exc) from exc
+            raise self._known_failure(exc) or self._unavailable(exc) from exc
+        except sa.exc.DatabaseError as exc:
+            known = self._known_failure(exc)
+            if known is None:
+                raise
+            raise known from exc
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sa.Connection]:
@@ -157,7 +166,31 @@ class Store:
         except sa.exc.DBAPIError as exc:
             if exc.connection_invalidated:  # the server went away mid-way
                 raise self._unavailable(exc) from exc
+            known = self._known_failure(exc)
+            if known is not None:
+                raise known from exc
             raise
+
+    def _known_failure(self, exc: sa.exc.DBAPIError) -> StoreError | None:
+        """A disk-full or not-a-database error as one clear line with the fix."""
+        text = str(getattr(exc, "orig", None) or exc).lower()
+        code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+        where = redact(self.url) if not self.is_sqlite else self.url.removeprefix("sqlite:///")
+        if "disk is full" in text or "no space left" in text or code == "53100":
+            return StoreError(f"the disk holding the database is full ({where}); nothing of "
+                              "the last step was stored",
+                              hint="free some space on that disk (or move the workspace) and "
+                                   "run the command again: it carries on where it stopped")
+        if "file is not a database" in text or "file is encrypted" in text:
+            return StoreError(f"{where} is not a SQLite database (it may be damaged, or "
+                              "another file was put in its place)",
+                              hint="restore it from a backup (glamlab db import), or move it "
+                                   "away and run glamlab init again")
+        if self.is_sqlite and ("readonly database" in text or "read-only" in text):
+            return StoreError(f"the database {where} is read-only for this user",
+                              hint="run glamlab as the workspace's owner, or make the "
+                                   "workspace folder and glamlab.db writable")
+        return None
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sa.Connection]:
@@ -185,6 +218,14 @@ class Store:
                     ) from exc
                 if exc.connection_invalidated:
                     raise self._unavailable(exc) from exc
+                known = self._known_failure(exc)
+                if known is not None:
+                    raise known from exc
+                raise
+            except sa.exc.DBAPIError as exc:
+                known = self._known_failure(exc)
+                if known is not None:
+                    raise known from exc
                 raise
 
     def transaction(self, fn: Callable[[sa.Connection], T], *, attempts: int = 4) -> T:

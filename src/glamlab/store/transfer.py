@@ -30,6 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import SchemaTooNew, StoreError
+from ..files import OutputError, open_private, output_error
 from . import migrations, schema
 from .engine import Store, now
 
@@ -75,20 +76,32 @@ def _pk_order(table: sa.Table) -> list[sa.Column[Any]]:
 
 
 # -- export -------------------------------------------------------------------------
+PEOPLE_TABLES = {"users"}  # password hashes: left out with users=False
+
+
 def export_store(store: Store, path: str | Path, *, card_toml: str | None = None,
-                 batch_size: int = 2000,
+                 batch_size: int = 2000, users: bool = True,
                  progress: Callable[[str, int], None] | None = None) -> dict[str, Any]:
-    """Write every table of ``store`` to the zip file ``path``; returns the manifest."""
+    """Write every table of ``store`` to the zip file ``path``; returns the manifest.
+
+    The file is created readable by its owner only (0600): it holds the users' argon2
+    password hashes, unless ``users=False`` leaves them out (the web app's users must
+    then be added again where it is imported)."""
     path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder, not a file",
+                          hint=f"give a file name, e.g. {path / 'workspace.zip'}")
     version = store.check_schema()
     tables: dict[str, Any] = {}
     tmp = path.with_name(path.name + ".partial")
     try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        # a backup holds everything, password hashes included: owner-only (0600)
+        with open_private(tmp, "wb") as fh, zipfile.ZipFile(
+                fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
             with store.read() as conn:
                 present = set(sa.inspect(conn).get_table_names())
                 for table in data_tables():
-                    if table.name not in present:
+                    if table.name not in present or (not users and table.name in PEOPLE_TABLES):
                         continue
                     cols = [c for c in table.columns]
                     enc = [(c.name, _codec(c)[0]) for c in cols]
@@ -125,7 +138,10 @@ def export_store(store: Store, path: str | Path, *, card_toml: str | None = None
             if card_toml is not None:
                 zf.writestr(CARD, card_toml)
             zf.writestr(MANIFEST, json.dumps(manifest, indent=2))
-        tmp.replace(path)
+        try:
+            tmp.replace(path)
+        except OSError as exc:
+            raise output_error(path, exc) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
