@@ -168,6 +168,34 @@ def test_filter_list_is_everything_not_accepted_as_blank(ws, tmp_path):
     assert out.read_text(encoding="utf-8").splitlines() == [CANVAS.format(2)]
 
 
+def test_a_uri_with_a_newline_never_adds_a_line_to_the_filter_list(ws, tmp_path, capsys):
+    """Items stored before ingest refused control characters (or written by other tools)
+    must not inject lines into the list sent to a paid service."""
+    from glamlab.cli import main
+
+    add_items(ws, [{"item_id": "p6", "uri": "/scans/new\nhttps://evil.example/x.jpg"},
+                   {"item_id": "p7", "uri": "/scans/with space.jpg"}])
+    res, out = _export(ws, "filter", tmp_path)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert "https://evil.example/x.jpg" not in lines and "/scans/with space.jpg" in lines
+    assert [r["item_id"] for r in res["refused"]] == ["p6"]
+    with pytest.raises(SystemExit) as exc:
+        main(["-w", str(ws.root), "export", "--format", "filter", "--out",
+              str(tmp_path / "f.txt")])
+    assert exc.value.code == 1  # the rest of the list was written
+    assert "left out 'p6'" in capsys.readouterr().err
+    assert len((tmp_path / "f.txt").read_text().splitlines()) == len(lines)
+
+
+def test_annotation_targets_are_percent_encoded(ws, tmp_path):
+    add_items(ws, [{"item_id": "p8", "uri": "https://img.example.org/a b/\u00e9t\u00e9.jpg"}])
+    mid = add_model(ws, "other", 1)
+    add_predictions(ws, mid, {"p8": {"blank": 0.95, "content": 0.05}})
+    _, out = _export(ws, "webanno", tmp_path, model="other@1")
+    (anno,) = json.loads(out.read_text(encoding="utf-8"))["first"]["items"]
+    assert anno["target"]["source"] == "https://img.example.org/a%20b/%C3%A9t%C3%A9.jpg"
+
+
 def test_cli_export(ws, tmp_path, capsys):
     from glamlab.cli import main
 

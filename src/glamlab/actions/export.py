@@ -32,11 +32,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 
 from ..errors import PolicyError
 from ..files import open_private
+from ..ingest.base import control_characters
 from .act import Decision, iter_decisions, resolve_model
 from .policy import ACTIONS, load_policy
 from .safety import load_safety
@@ -252,15 +254,21 @@ def xywh(item: Item) -> str | None:
     return None
 
 
+def iri(text: str) -> str:
+    """``text`` as a URI safe to put in an annotation: spaces, control and other
+    characters a URI may not hold are percent-encoded; what a URI may hold is kept."""
+    return quote(text, safe=":/?#[]@!$&'()*+,;=%~")
+
+
 def _target_source(item: Item) -> str:
     canvas = canvas_id(item)
     if canvas:
-        return canvas
+        return iri(canvas)
     if item.uri and "://" in item.uri:
-        return item.uri
+        return iri(item.uri)
     if item.uri:
         return Path(item.uri).resolve().as_uri()
-    return f"urn:glamlab:item:{item.item_id}"
+    return f"urn:glamlab:item:{iri(item.item_id)}"
 
 
 def _slug(text: str) -> str:
@@ -331,7 +339,7 @@ def iiif_annotation(row: dict[str, Any], item: Item, base: str) -> dict[str, Any
         "motivation": "classifying",
         "label": {"none": [f"{row['field']}: {row['value']}"]},
         "body": {"type": "TextualBody", "value": row["value"], "format": "text/plain"},
-        "target": f"{canvas}#xywh={region}" if region else canvas,
+        "target": f"{iri(canvas)}#xywh={region}" if region else iri(canvas),
         **_provenance(row),
     }
     return anno
@@ -369,8 +377,26 @@ def _uri(item: Item) -> str:
 
 
 def write_filter(ws: Workspace, out: IO[str], *, model: str | None,
-                 where: ExportFilter) -> tuple[int, str]:
-    """One URI per line. Returns (count, what the list is, in words)."""
+                 where: ExportFilter,
+                 refused: list[dict[str, Any]] | None = None) -> tuple[int, str]:
+    """One URI per line. Returns (count, what the list is, in words).
+
+    A URI holding a control character (a newline would add a line of its own to a list
+    that is sent to a paid service) is never written: it is added to ``refused`` with
+    the fix, and the rest of the list is written."""
+    refused = refused if refused is not None else []
+
+    def line(item: Item) -> bool:
+        uri = _uri(item)
+        bad = control_characters(uri)
+        if bad:
+            refused.append({"item_id": item.item_id, "uri": uri,
+                            "reason": f"its URI holds control characters ({', '.join(bad)})",
+                            "fix": "rename the file (or fix the id/URL) and ingest it again"})
+            return False
+        out.write(uri + "\n")
+        return True
+
     positive = ws.card.positive_label
     if where.actions or where.label or where.confirmed is not None or where.min_score is not None \
             or positive is None:
@@ -378,8 +404,7 @@ def write_filter(ws: Workspace, out: IO[str], *, model: str | None,
         last = None
         for _, item in iter_rows(ws, model=model, where=where):
             if item.item_id != last:
-                out.write(_uri(item) + "\n")
-                n += 1
+                n += line(item)
                 last = item.item_id
         return n, "items with a matching prediction"
     # items NOT accepted as the positive label: merge the items with the accepted ones
@@ -392,8 +417,7 @@ def write_filter(ws: Workspace, out: IO[str], *, model: str | None,
             nxt = next(accepted, None)
         if nxt == item.item_id:
             continue
-        out.write(_uri(item) + "\n")
-        n += 1
+        n += line(item)
     return n, f"items not accepted as {positive!r} (to send on)"
 
 
@@ -449,7 +473,11 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
             result["annotations"] = written
             result["skipped_not_iiif"] = skipped
         else:
-            result["uris"], result["list"] = write_filter(ws, handle, model=model, where=where)
+            refused: list[dict[str, Any]] = []
+            result["uris"], result["list"] = write_filter(ws, handle, model=model, where=where,
+                                                          refused=refused)
+            if refused:
+                result["refused"] = refused
     finally:
         if path is not None:
             handle.close()

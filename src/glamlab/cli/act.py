@@ -100,6 +100,7 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
 
     from ..actions import ExportFilter
     from ..actions import export as do_export
+    from ..errors import EXIT_ITEMS_FAILED
 
     if as_json and out == "-":
         raise click.UsageError("--json prints a summary on stdout; give the export a file "
@@ -121,3 +122,7 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
                       if res.get("skipped_not_iiif") else ""))
     else:
         sys.stdout.flush()
+    for r in res.get("refused", []):
+        click.echo(f"left out {r['item_id']!r}: {r['reason']} (fix: {r['fix']})", err=True)
+    if res.get("refused"):
+        sys.exit(EXIT_ITEMS_FAILED)
