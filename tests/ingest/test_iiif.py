@@ -171,3 +171,54 @@ def test_injected_transport(make_ws):
     opts = IngestOptions(http_transport=httpx.MockTransport(handler))
     records = list(iiif.read("https://example.org/book/manifest.json", opts))
     assert [r.item_id for r in records] == ["https://example.org/book/canvas/p1"]
+
+
+def _local_image_manifest(base: str, image: str) -> dict:
+    doc = manifest_v3(base, n=1)
+    body = doc["items"][0]["items"][0]["items"][0]["body"]
+    body["id"] = image
+    body.pop("service")
+    return doc
+
+
+def test_a_remote_manifest_cannot_make_glamlab_read_local_files(make_ws, tmp_path,
+                                                                http_server):
+    secret = tmp_path / "secret.jpg"
+    write_jpeg(secret)
+    base = http_server.url
+    for name, image in (("abs", str(secret)), ("file", secret.as_uri()),
+                        ("rel", "../../secret.jpg")):
+        (http_server.root / f"{name}.json").write_text(json.dumps(
+            _local_image_manifest(base, image)))
+    ws = make_ws()
+    report = ws.ingest([f"{base}/{n}.json" for n in ("abs", "file", "rel")])
+    assert (report.added, report.failed) == (0, 3)
+    assert all("is not an http(s) URL" in p["reason"] for p in report.problems)
+    assert ws.count_items() == 0
+
+
+def test_a_local_manifest_may_point_to_images_in_its_own_folder_only(make_ws, tmp_path):
+    book = tmp_path / "book"
+    write_jpeg(book / "img" / "p1.jpg")
+    write_jpeg(tmp_path / "outside.jpg")
+    (book / "inside.json").write_text(json.dumps(
+        _local_image_manifest("https://example.org", "img/p1.jpg")))
+    (book / "outside.json").write_text(json.dumps(
+        _local_image_manifest("https://example.org/x", "../outside.jpg")))
+    ws = make_ws()
+    report = ws.ingest([str(book / "inside.json"), str(book / "outside.json")])
+    assert (report.added, report.failed) == (1, 1)
+    assert "outside the manifest's folder" in report.problems[0]["reason"]
+    (item,) = ws.items()
+    assert item.uri == str((book / "img" / "p1.jpg").resolve())
+    assert item.open_image().size[0] > 0
+
+
+def test_an_unknown_presentation_context_is_refused(make_ws, tmp_path):
+    doc = manifest_v3("https://example.org")
+    doc["@context"] = "http://iiif.io/api/presentation/9/context.json"
+    (tmp_path / "m.json").write_text(json.dumps(doc))
+    ws = make_ws()
+    report = ws.ingest([str(tmp_path / "m.json")])
+    assert report.added == 0 and "unknown IIIF Presentation context" in \
+        report.problems[0]["reason"]

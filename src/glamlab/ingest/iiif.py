@@ -246,6 +246,15 @@ def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
         yield Problem(source, None, f"not a IIIF manifest: not JSON ({exc})", NOT_IIIF_HINT)
         return
     version = presentation_version(doc) if isinstance(doc, dict) else None
+    unknown = [c for c in _contexts(doc) if "iiif.io/api/presentation" in c
+               and c not in (PRESENTATION_2, PRESENTATION_3)] if isinstance(doc, dict) else []
+    if unknown and version is not None and not ({PRESENTATION_2, PRESENTATION_3}
+                                                & set(_contexts(doc))):
+        yield Problem(source, _id(doc), f"unknown IIIF Presentation context {unknown[0]!r} "
+                      "(glamlab reads Presentation 2 and 3)",
+                      f"check the manifest's @context; it should be {PRESENTATION_3} or "
+                      f"{PRESENTATION_2}")
+        return
     if version is None or not isinstance(doc, dict):
         yield Problem(source, None, "not a IIIF Presentation manifest: no IIIF Presentation "
                       "2 or 3 @context and no Manifest type", NOT_IIIF_HINT)
@@ -270,9 +279,56 @@ def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
         yield Problem(source, manifest_id, "the manifest has no canvases",
                       "check that the manifest lists its pages")
         return
+    if not _contexts(doc):
+        manifest_meta = {**manifest_meta, "iiif_note": f"the manifest has no @context; read "
+                         f"as IIIF Presentation {version}"}
     for index, canvas in enumerate(canvases, 1):
-        yield _canvas_record(source, version, index, canvas, manifest_id, manifest_label,
+        rec = _canvas_record(source, version, index, canvas, manifest_id, manifest_label,
                              manifest_meta)
+        if isinstance(rec, Record):
+            rec = _resource_policy(source, rec)
+        yield rec
+
+
+def _resource_policy(source: str, rec: Record) -> Record | Problem:
+    """Where a canvas's image may come from. A manifest read from the web may only point
+    to http(s) resources: a remote manifest naming ``/etc/passwd`` or ``file:///...`` as
+    its image would make glamlab read a local file. A manifest read from a local file may
+    also point to local images, but only inside the manifest's own folder (relative paths
+    are read from there)."""
+    remote = source.startswith(("http://", "https://"))
+    meta = rec.meta
+    refs = [("image", meta.get("image")), ("image service", meta.get("image_service"))]
+    base = None if remote else Path(source).resolve().parent
+    resolved: dict[str, str] = {}
+    for what, ref in refs:
+        if not ref:
+            continue
+        ref = str(ref)
+        if ref.startswith(("http://", "https://")):
+            continue
+        fix = ("a manifest from the web may only point to http(s) images" if remote else
+               "put the images in the manifest's folder (or below it), or serve them over "
+               "http(s)")
+        if remote or "://" in ref and not ref.startswith("file://"):
+            return Problem(source, rec.item_id, f"canvas {meta.get('canvas_index')}: its "
+                           f"{what} {ref!r} is not an http(s) URL", fix)
+        assert base is not None
+        local = ref.removeprefix("file://")
+        target = (base / local).resolve()
+        if not target.is_relative_to(base):
+            return Problem(source, rec.item_id, f"canvas {meta.get('canvas_index')}: its "
+                           f"{what} {ref!r} is outside the manifest's folder {base}", fix)
+        resolved[what] = str(target)
+    if resolved:
+        if "image" in resolved:
+            meta["image"] = resolved["image"]
+        if "image service" in resolved:
+            meta["image_service"] = None  # a local file is not an image service
+            meta["image_api"] = None
+            meta["image"] = meta.get("image") or resolved["image service"]
+        rec.uri = meta["image"]
+    return rec
 
 
 def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any],
