@@ -142,6 +142,16 @@ def test_bad_rules_files_fail_clearly(tmp_path) -> None:
     bad.write_text('[[rule]]\nlabel = "graphic"\ncolour = "red"\n')
     with pytest.raises(PredictorError, match="unknown keys"):
         load_rules(bad)
+    # wrong types are refused when the file is read, not on every item at run time
+    for line, match in (('min_length = "x"', "min_length must be a whole number"),
+                        ("max_length = -3", "max_length must be a whole number"),
+                        ('priority = "high"', "priority must be a number"),
+                        ("text = 3", "text must be text"),
+                        ('meta = "maps"', "meta must be a table")):
+        bad.write_text(f'[[rule]]\nname = "r"\nlabel = "graphic"\n{line}\n')
+        with pytest.raises(PredictorError, match=match) as exc:
+            load_rules(bad)
+        assert exc.value.hint
 
 
 def test_threshold_learns_a_text_length_cut() -> None:

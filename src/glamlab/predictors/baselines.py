@@ -138,13 +138,32 @@ def check_rules(rules: Any, source: str = "rules") -> list[dict[str, Any]]:
         name = str(rule.get("name", f"rule{n}"))
         if "label" not in rule:
             raise PredictorError(f"{source}: rule {name!r} has no label")
+        for key in ("text", "not_text", "label"):
+            if key in rule and not isinstance(rule[key], str):
+                raise PredictorError(f"{source}: rule {name!r}: {key} must be text, not "
+                                     f"{rule[key]!r}", hint=f'write it in quotes: {key} = "..."')
         for key in ("text", "not_text"):
             if key in rule:
                 _compile(rule[key], source, name)
         for key in ("meta", "not_meta"):
+            if key in rule and not isinstance(rule[key], dict):
+                raise PredictorError(f"{source}: rule {name!r}: {key} must be a table of "
+                                     f"field = pattern, not {rule[key]!r}",
+                                     hint=f'e.g. {key} = {{ collection = "maps" }}')
             for pattern in (rule.get(key) or {}).values():
                 _compile(str(pattern), source, name)
-        out.append({**rule, "name": name, "priority": float(rule.get("priority", 0))})
+        for key in ("min_length", "max_length"):
+            value = rule.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                      or value < 0):
+                raise PredictorError(f"{source}: rule {name!r}: {key} must be a whole number "
+                                     f"of characters, not {value!r}",
+                                     hint=f"write it without quotes, e.g. {key} = 20")
+        priority = rule.get("priority", 0)
+        if isinstance(priority, bool) or not isinstance(priority, int | float):
+            raise PredictorError(f"{source}: rule {name!r}: priority must be a number, not "
+                                 f"{priority!r}", hint="write it without quotes, e.g. priority = 2")
+        out.append({**rule, "name": name, "priority": float(priority)})
     names = [r["name"] for r in out]
     if len(set(names)) != len(names):
         raise PredictorError(f"{source}: rule names must be unique")
