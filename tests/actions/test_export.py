@@ -50,9 +50,12 @@ def _export(ws, fmt, tmp_path, **kw):
 
 
 def test_formula_safe_cells():
-    for bad in ("=1+2", "+1", "-2", "@SUM(A1)", "\tx", "\rx"):
+    for bad in ("=1+2", "-2+3", "+1 2", "@SUM(A1)", "\tx", "\rx", "\uff1d1+2", "\uff20SUM(A1)",
+                "-1e", "=-1234"):
         assert formula_safe(bad) == "'" + bad
     assert formula_safe("blank") == "blank" and formula_safe(-0.5) == -0.5
+    for number in ("-1234", "+1", "-2", "-0.5", "+3.5e-2"):  # ids that are numbers join
+        assert formula_safe(number) == number
 
 
 def test_csv_is_formula_safe_and_openrefine_friendly(ws, tmp_path):

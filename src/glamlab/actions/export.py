@@ -52,7 +52,8 @@ FORMATS = ("csv", "jsonl", "parquet", "webanno", "iiif", "filter")
 COLUMNS = ["item_id", "uri", "field", "value", "origin", "action", "score", "model",
            "model_version", "run_id", "prediction_id", "reason", "safety", "predicted_at",
            "written_at", "confirmed_by", "confirmed_at", "decision", "predicted_value"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
 GLAMLAB_NS = "urn:glamlab:ns:"
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 IIIF_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
@@ -69,8 +70,12 @@ _XYWH_RE = re.compile(r"^\d+,\d+,\d+,\d+$")
 
 
 def formula_safe(value: Any) -> Any:
-    """A text cell a spreadsheet will not evaluate: prefix ``'`` to = + - @ tab CR starts."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """A text cell a spreadsheet will not evaluate: prefix ``'`` to a cell starting with
+    = + - @ (or their full-width forms, which some spreadsheets read the same way), a tab
+    or a carriage return. A plain number such as ``-1234`` or ``+3.5`` is left as it is:
+    a spreadsheet reads it as that number, so an id column keeps joining in OpenRefine."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) \
+            and not _PLAIN_NUMBER.match(value):
         return "'" + value
     return value
 
