@@ -91,3 +91,35 @@ def test_a_real_bomb_header_is_refused_without_decoding(make_ws, tmp_path):
     report = ws.ingest([root])
     assert (report.added, report.failed) == (0, 1)
     assert "decompression bomb" in report.problems[0]["reason"]
+
+
+def test_a_tiff_whose_second_page_is_a_bomb_keeps_its_good_pages(make_ws, tmp_path):
+    from PIL import Image
+
+    root = tmp_path / "scans"
+    root.mkdir()
+    frames = [Image.new("L", (100, 100), 255), Image.new("L", (2000, 1000), 255),
+              Image.new("L", (120, 100), 255)]
+    frames[0].save(root / "book.tif", save_all=True, append_images=frames[1:],
+                   compression="tiff_deflate")
+    ws = _set_pixel_limit(make_ws(), 1_000_000)
+    try:
+        report = ws.ingest([root])
+        assert (report.added, report.failed) == (2, 1)
+        assert [i.item_id for i in ws.items()] == ["book#p1", "book#p3"]
+        (err,) = ws.ingest_errors()
+        assert err["item_ref"].endswith("book.tif#p2") and "decompression bomb" in err["reason"]
+    finally:
+        ws.close()
+
+
+def test_a_linked_folder_is_recorded_not_silently_skipped(make_ws, tmp_path):
+    root = tmp_path / "scans"
+    write_jpeg(root / "a.jpg")
+    write_jpeg(tmp_path / "elsewhere" / "b.jpg")
+    (root / "more").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    ws = make_ws()
+    report = ws.ingest([root])
+    assert report.added == 1 and report.failed == 1
+    assert "symbolic link to a folder" in report.problems[0]["reason"]
+    assert str(tmp_path / "elsewhere") in report.problems[0]["hint"]

@@ -27,10 +27,24 @@ def _dirs(root: Path) -> Iterator[tuple[Path, list[str]]]:
         yield Path(dirpath), sorted(f for f in filenames if not f.startswith("."))
 
 
+def _linked_folders(root: Path, source: str) -> Iterator[Problem]:
+    """Links to folders are not followed (a link can loop, or reach files outside the
+    source); each is recorded, so nothing is skipped without a word."""
+    for dirpath, dirnames, _ in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for d in dirnames:
+            link = Path(dirpath) / d
+            if link.is_symlink():
+                yield Problem(source, str(link), "a symbolic link to a folder: not followed",
+                              f"ingest the folder it points to by its own path: "
+                              f"glamlab ingest {link.resolve()}")
+
+
 def walk(root: Path, source: str, options: IngestOptions) -> Iterator[Record | Problem]:
     from . import images, text, xml
     from .mets import read_mets
 
+    yield from _linked_folders(root, source)
     claimed: set[str] = set()
     ocr_files: list[tuple[Path, dict[str, str]]] = []
     for folder, names in _dirs(root):

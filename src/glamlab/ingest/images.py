@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .base import IngestOptions, Problem, Record, sha256_bytes, sha256_file
@@ -39,6 +39,9 @@ class ImageHeader:
     format: str | None
     digest: str
     frames: list[tuple[int, int]]  # (width, height) per page; one entry for most files
+    # page index -> why that page cannot be used (over the pixel limit, unreadable); the
+    # other pages of the file are still items
+    bad_frames: dict[int, BadImage] = field(default_factory=dict)
 
 
 def can_read(source: str) -> bool:
@@ -81,11 +84,14 @@ def item_id_for(path: Path, root: Path) -> str:
 def read_header(path: Path, options: IngestOptions, *, all_frames: bool = True) -> ImageHeader:
     """Width, height, format and sha256 of an image file, reading headers only.
 
-    Raises :class:`BadImage` for a file Pillow cannot identify, a truncated header, or
-    a page over ``options.max_image_pixels`` (a decompression bomb guard)."""
+    Raises :class:`BadImage` for a file Pillow cannot identify, a truncated header, or a
+    single-page image over ``options.max_image_pixels`` (a decompression bomb guard). In
+    a multi-page file a bad page after the first is listed in ``bad_frames`` instead, so
+    the file's good pages are still read."""
     from PIL import Image, UnidentifiedImageError
 
     limit = options.max_image_pixels
+    bad: dict[int, BadImage] = {}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -95,20 +101,36 @@ def read_header(path: Path, options: IngestOptions, *, all_frames: bool = True) 
                 if all_frames and path.suffix.lower() in MULTI_PAGE:
                     n = getattr(im, "n_frames", 1)
                     for i in range(1, n):
-                        im.seek(i)
+                        try:
+                            im.seek(i)
+                        except (OSError, SyntaxError, ValueError, EOFError,
+                                Image.DecompressionBombError) as exc:
+                            for j in range(i, n):  # this page and the ones after it
+                                frames.append((0, 0))
+                                bad[j] = BadImage(f"page {j + 1} is not readable: {exc}",
+                                                  BAD_IMAGE_HINT)
+                            break
                         frames.append(im.size)
         for i, (w, h) in enumerate(frames):
             if w * h > limit:
                 where = f" (page {i + 1})" if len(frames) > 1 else ""
-                raise BadImage(f"image{where} is {w}x{h} = {w * h:,} pixels, over the limit of "
-                               f"{limit:,} (possible decompression bomb)", BOMB_HINT)
+                problem = BadImage(f"image{where} is {w}x{h} = {w * h:,} pixels, over the "
+                                   f"limit of {limit:,} (possible decompression bomb)",
+                                   BOMB_HINT)
+                if len(frames) == 1 or i == 0 and all(j in bad for j in range(1, len(frames))):
+                    raise problem
+                bad[i] = problem
+        if len(bad) == len(frames):
+            raise bad[0]
         digest = sha256_file(str(path))
     except Image.DecompressionBombError as exc:
         raise BadImage(f"possible decompression bomb: {exc}", BOMB_HINT) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise BadImage(f"not a readable image: {exc}", BAD_IMAGE_HINT) from exc
-    width, height = frames[0]
-    return ImageHeader(width=width, height=height, format=fmt, digest=digest, frames=frames)
+    good = [i for i in range(len(frames)) if i not in bad]
+    width, height = frames[good[0]]
+    return ImageHeader(width=width, height=height, format=fmt, digest=digest, frames=frames,
+                       bad_frames=bad)
 
 
 def read_image(path: Path, root: Path, source: str,
@@ -124,6 +146,10 @@ def read_image(path: Path, root: Path, source: str,
     if len(head.frames) > 1:
         pages = len(head.frames)
         for page, (w, h) in enumerate(head.frames):
+            if page in head.bad_frames:
+                exc = head.bad_frames[page]
+                yield Problem(source, f"{path}#p{page + 1}", exc.reason, exc.hint)
+                continue
             yield Record(item_id=f"{base_id}#p{page + 1}", modality="image", source_kind=KIND,
                          source=source, uri=uri, page=page, width=w, height=h,
                          content_hash=sha256_bytes(f"{head.digest}:{page}".encode()),
