@@ -147,8 +147,8 @@ def read_image(path: Path, root: Path, source: str,
         pages = len(head.frames)
         for page, (w, h) in enumerate(head.frames):
             if page in head.bad_frames:
-                exc = head.bad_frames[page]
-                yield Problem(source, f"{path}#p{page + 1}", exc.reason, exc.hint)
+                bad = head.bad_frames[page]
+                yield Problem(source, f"{path}#p{page + 1}", bad.reason, bad.hint)
                 continue
             yield Record(item_id=f"{base_id}#p{page + 1}", modality="image", source_kind=KIND,
                          source=source, uri=uri, page=page, width=w, height=h,
