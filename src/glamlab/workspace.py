@@ -135,12 +135,14 @@ class Workspace:
     # -- ingest ---------------------------------------------------------------
     def ingest(self, sources: Sequence[str | os.PathLike[str]], *, id_column: str | None = None,
                text_column: str | None = None, image_column: str | None = None,
-               progress: bool = False) -> IngestReport:
-        """Read sources into items; idempotent and incremental. Bad input is recorded."""
+               progress: bool = False, allow_source_change: bool = False) -> IngestReport:
+        """Read sources into items; idempotent and incremental. Bad input is recorded.
+        See :func:`glamlab.ingest.ingest` for ``allow_source_change``."""
         from .ingest import ingest
 
         return ingest(self, [str(s) for s in sources], id_column=id_column,
-                      text_column=text_column, image_column=image_column, progress=progress)
+                      text_column=text_column, image_column=image_column, progress=progress,
+                      allow_source_change=allow_source_change)
 
     # -- items ----------------------------------------------------------------
     def _item_filter(self, where: dict[str, Any] | None, ids: Sequence[str] | None) -> list[Any]:

@@ -281,3 +281,24 @@ def test_a_row_the_database_refuses_does_not_take_its_neighbours(make_ws, tmp_pa
     assert (report.added, report.failed) == (2, 1)
     assert sorted(i.item_id for i in ws.items()) == ["x1", "x3"]
     assert "refused" in report.problems[0]["reason"] and "x2" in report.problems[0]["reason"]
+
+
+def test_the_same_id_from_another_source_is_not_a_silent_new_version(make_ws, tmp_path):
+    ws = make_ws(modality="text", labels=["a", "b"])
+    letters = tmp_path / "letters.csv"
+    letters.write_text("id,text\n1,Dear Sir\n2,My dear friend\n")
+    maps = tmp_path / "maps.csv"
+    maps.write_text("id,text\n1,Map of Paris\n3,Atlas\n")
+    ws.ingest([str(letters)])
+    report = ws.ingest([str(maps)])
+    assert (report.added, report.updated, report.failed) == (1, 0, 1)
+    assert ws.item("1").text == "Dear Sir" and ws.item("1").version == 1
+    assert "already belongs to an item from" in report.problems[0]["reason"]
+    assert "--allow-source-change" in report.problems[0]["hint"]
+    # the same file again, under another spelling of its path, is the same source
+    moved = ws.ingest([str(tmp_path / "." / "letters.csv")])
+    assert (moved.unchanged, moved.failed) == (2, 0)
+    # a table exported again under a new name: allowed on request
+    again = ws.ingest([str(maps)], allow_source_change=True)
+    assert (again.updated, again.failed) == (1, 0)
+    assert ws.item("1").text == "Map of Paris" and ws.item("1").version == 2

@@ -16,10 +16,14 @@ from ._common import emit, json_option, open_ws, show_progress
 @click.option("--text-column", default=None, help="CSV/JSONL/Parquet: the column holding the text.")
 @click.option("--image-column", default=None,
               help="CSV/JSONL/Parquet: a column with image paths (relative to the file).")
+@click.option("--allow-source-change", is_flag=True,
+              help="An id that already belongs to an item from another source becomes a new "
+                   "version of that item (default: refused, the other item is kept).")
 @json_option
 @click.pass_context
 def ingest(ctx: click.Context, sources: tuple[str, ...], id_column: str | None,
-           text_column: str | None, image_column: str | None, as_json: bool) -> None:
+           text_column: str | None, image_column: str | None, allow_source_change: bool,
+           as_json: bool) -> None:
     """Read SOURCES into the workspace as items.
 
     \b
@@ -35,7 +39,8 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], id_column: str | None,
     """
     ws = open_ws(ctx)
     report = ws.ingest(list(sources), id_column=id_column, text_column=text_column,
-                       image_column=image_column, progress=show_progress(as_json))
+                       image_column=image_column, progress=show_progress(as_json),
+                       allow_source_change=allow_source_change)
     emit(report.to_dict(), as_json, lambda _d: report.summary())
     if report.failed:
         sys.exit(EXIT_USAGE if not report.seen else EXIT_ITEMS_FAILED)

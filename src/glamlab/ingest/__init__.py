@@ -15,6 +15,7 @@ import json
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -110,9 +111,27 @@ def iter_records(sources: Iterable[str], options: IngestOptions) -> Iterator[Rec
             yield Problem(source, exc.item, exc.message, exc.hint)
 
 
+def _same_source(a: str, b: str) -> bool:
+    """Whether two sources name the same place (a local path however it was written)."""
+    if a == b:
+        return True
+    if "://" in a or "://" in b:
+        return False
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
+
+
 def ingest(ws: Workspace, sources: list[str], *, id_column: str | None = None,
            text_column: str | None = None, image_column: str | None = None,
-           progress: bool = False) -> IngestReport:
+           progress: bool = False, allow_source_change: bool = False) -> IngestReport:
+    """Read ``sources`` into items (see the module docstring).
+
+    An id that already belongs to an item from ANOTHER source, with other content, is a
+    problem (two collections that happen to share ids must not overwrite each other),
+    unless ``allow_source_change``: then the new content becomes a new version of the item
+    (a table exported again under a new name, a folder that moved)."""
     options = IngestOptions(
         id_column=id_column,
         text_column=text_column,
@@ -138,7 +157,8 @@ def ingest(ws: Workspace, sources: list[str], *, id_column: str | None = None,
 
     def flush() -> None:
         if records or problems:
-            _write_batch(ws, ingest_id, records, problems, report)
+            _write_batch(ws, ingest_id, records, problems, report,
+                         allow_source_change=allow_source_change)
             records.clear()
             problems.clear()
 
@@ -201,15 +221,15 @@ def _insert_rows(conn: sa.Connection, rows: list[tuple[Any, ...]]) -> None:
 
 
 def _write_batch(ws: Workspace, ingest_id: int, records: list[Record], problems: list[Problem],
-                 report: IngestReport) -> None:
+                 report: IngestReport, *, allow_source_change: bool = False) -> None:
     """Write one batch in one transaction. Should the database refuse a row that the checks
     let through, the batch is written again row by row (each in a savepoint), and only the
     refused rows become problems: a bad row never takes its neighbours with it."""
     counts = (report.added, report.updated, report.unchanged)
     try:
         with ws.store.write() as conn:
-            _write_records(ws, conn, ingest_id, records, report)
-            _write_problems(ws, conn, ingest_id, problems, report)
+            moved = _write_records(ws, conn, ingest_id, records, report, allow_source_change)
+            _write_problems(ws, conn, ingest_id, [*problems, *moved], report)
         return
     except (sa.exc.DataError, sa.exc.IntegrityError, sa.exc.ProgrammingError):
         if len(records) <= 1 and not problems:
@@ -221,7 +241,8 @@ def _write_batch(ws: Workspace, ingest_id: int, records: list[Record], problems:
             before = (report.added, report.updated, report.unchanged)
             try:
                 with conn.begin_nested():
-                    _write_records(ws, conn, ingest_id, [rec], report)
+                    refused.extend(_write_records(ws, conn, ingest_id, [rec], report,
+                                                  allow_source_change))
             except (sa.exc.DataError, sa.exc.IntegrityError, sa.exc.ProgrammingError) as exc:
                 report.added, report.updated, report.unchanged = before
                 reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
@@ -234,7 +255,9 @@ def _write_batch(ws: Workspace, ingest_id: int, records: list[Record], problems:
 
 
 def _write_records(ws: Workspace, conn: sa.Connection, ingest_id: int, records: list[Record],
-                   report: IngestReport) -> None:
+                   report: IngestReport, allow_source_change: bool = False) -> list[Problem]:
+    """Insert the new items and new versions; returns the records refused because their
+    id belongs to an item from another source (as problems)."""
     t = ws.store.t
     dialect = conn.dialect
     stamp = now()
@@ -243,21 +266,32 @@ def _write_records(ws: Workspace, conn: sa.Connection, ingest_id: int, records: 
     db_stamp = stamp_proc(stamp) if stamp_proc else stamp
     db_true = true_proc(True) if true_proc else True
     dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
-    current: dict[str, tuple[str, int]] = {}
+    current: dict[str, tuple[str, int, str]] = {}
     ids = [r.item_id for r in records]
     for i in range(0, len(ids), 900):
         chunk = ids[i : i + 900]
-        for item_id, content_hash, version in conn.execute(
-            sa.select(t.items.c.item_id, t.items.c.content_hash, t.items.c.version)
+        for item_id, content_hash, version, source in conn.execute(
+            sa.select(t.items.c.item_id, t.items.c.content_hash, t.items.c.version,
+                      t.items.c.source)
             .where(t.items.c.is_current.is_(True), t.items.c.item_id.in_(chunk))
         ):
-            current[item_id] = (content_hash, version)
+            current[item_id] = (content_hash, version, source)
     rows: list[tuple[Any, ...]] = []
     superseded = []
+    moved: list[Problem] = []
     for r in records:
         old = current.get(r.item_id)
         if old is not None and old[0] == r.content_hash:
             report.unchanged += 1
+            continue
+        if old is not None and not allow_source_change and not _same_source(old[2], r.source):
+            moved.append(Problem(
+                r.source, r.item_id,
+                f"id {r.item_id!r} already belongs to an item from {old[2]}, with other "
+                "content; this one was not stored (the other is kept)",
+                "give the items of this source their own ids (another --id-column), or, if "
+                "this source replaces the other one, ingest it with --allow-source-change "
+                "to store a new version"))
             continue
         version = 1
         if old is not None:
@@ -284,6 +318,7 @@ def _write_records(ws: Workspace, conn: sa.Connection, ingest_id: int, records: 
         ).values(is_current=False))
     if rows:
         _insert_rows(conn, rows)
+    return moved
 
 
 def _write_problems(ws: Workspace, conn: sa.Connection, ingest_id: int,
