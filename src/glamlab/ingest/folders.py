@@ -2,13 +2,17 @@
 
 Two passes over the tree, both in a stable (sorted) order:
 
-0. every METS file gives its pages (image + OCR file), claiming both files;
-1. every other ALTO/PAGE XML file is parsed; the page image it names (or the image beside it
-   with the same stem) becomes ONE item carrying the OCR text and metadata, and is
+0. every METS file gives its pages (image + OCR file), claiming every file it lists;
+1. every other ALTO/PAGE/hOCR file is parsed; the page image it names (relative to the
+   file, or to a folder above it up to the ingested one, as in an OCR-D workspace without
+   METS), or the image beside it with the same stem, becomes ONE item carrying the OCR
+   text and metadata (several OCR files of one image: the first with text), and is
    remembered as claimed;
 2. every other file: an image not claimed in pass 1 becomes an image item (with the text
    of a ``.txt`` of the same stem beside it, if any); a ``.txt`` with no image beside it
-   becomes a text item. Other files (CSV, JSON, PDF ...) are skipped: ingest them by name.
+   becomes a text item (with the subjects of an Annif ``.key``/``.tsv`` subject file of
+   the same stem, if any); a ``.json`` IIIF manifest or collection is read as if given by
+   name. Other files (CSV, other JSON, PDF ...) are skipped: ingest them by name.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from .base import IngestOptions, Problem, Record, sha256_bytes
 
@@ -28,7 +33,7 @@ def _dirs(root: Path) -> Iterator[tuple[Path, list[str]]]:
 
 
 def walk(root: Path, source: str, options: IngestOptions) -> Iterator[Record | Problem]:
-    from . import images, text, xml
+    from . import annif, iiif, images, text, xml
     from .mets import read_mets
 
     claimed: set[str] = set()
@@ -44,11 +49,7 @@ def walk(root: Path, source: str, options: IngestOptions) -> Iterator[Record | P
                     if siblings is None:
                         siblings = xml.images_by_stem(names)
                     ocr_files.append((path, siblings))
-    for path, siblings_of in ocr_files:
-        if claimed and str(path.resolve()) in claimed:
-            continue  # the OCR of a page a METS file already gave
-        yield from xml.read_ocr_file(path, root, source, options, siblings=siblings_of,
-                                     claimed=claimed)
+    yield from _ocr_pages(root, source, options, ocr_files, claimed)
     for folder, names in _dirs(root):
         stems_with_image = {Path(n).stem for n in names if images.is_image(Path(n))}
         texts = {Path(n).stem: n for n in names if text.is_text(Path(n))}
@@ -63,7 +64,45 @@ def walk(root: Path, source: str, options: IngestOptions) -> Iterator[Record | P
                 else:
                     yield from _image_with_text(path, folder / sidecar, root, source, options)
             elif text.is_text(path) and path.stem not in stems_with_image:
-                yield from text.read_text_file(path, root, source, options)
+                subjects = annif.subject_file(path)
+                if subjects is not None:
+                    yield from annif.read_fulltext_document(path, subjects, root, source)
+                else:
+                    yield from text.read_text_file(path, root, source, options)
+            elif path.suffix.lower() in iiif.JSON_SUFFIXES and iiif.looks_like_iiif(path):
+                yield from iiif.read(str(path), options)
+
+
+def _ocr_pages(root: Path, source: str, options: IngestOptions,
+               ocr_files: list[tuple[Path, dict[str, str]]],
+               claimed: set[str]) -> Iterator[Record | Problem]:
+    """One item per page image among the OCR files no METS claimed. Several OCR files of
+    one image (an OCR-D workspace's ``OCR-D-GT-PAGE`` and ``OCR-D-GT-ALTO``) give one
+    item: the first in path order that has text; the others are named in its metadata."""
+    from . import xml
+
+    by_image: dict[str, list[tuple[Path, Any, Any]]] = {}
+    order: list[str] = []
+    for path, siblings_of in ocr_files:
+        if claimed and str(path.resolve()) in claimed:
+            continue  # the OCR of a page a METS file already gave
+        parsed = xml.parse_ocr(path, source, root, siblings_of)
+        if isinstance(parsed, Problem):
+            yield parsed
+            continue
+        page, link = parsed
+        key = str(link[0].resolve()) if link is not None else f"ocr:{path}"
+        if key in claimed:
+            continue  # a METS page already holds this image
+        if key not in by_image:
+            order.append(key)
+        by_image.setdefault(key, []).append((path, page, link))
+    for key in order:
+        group = by_image[key]
+        best = next((g for g in group if g[1].text.strip()), group[0])
+        others = [g[0].relative_to(root).as_posix() for g in group if g is not best]
+        yield from xml.ocr_records(best[0], best[1], best[2], root, source, options, claimed,
+                                   alternatives=others)
 
 
 def _image_with_text(path: Path, txt: Path, root: Path, source: str,

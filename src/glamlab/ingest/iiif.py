@@ -20,7 +20,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .base import IngestOptions, Problem, Record, sha256_bytes, sha256_json
+from .base import (
+    IngestOptions,
+    Problem,
+    Record,
+    is_lfs_pointer,
+    lfs_problem,
+    sha256_bytes,
+    sha256_json,
+)
 
 if TYPE_CHECKING:
     from ..items import Item
@@ -45,6 +53,18 @@ def can_read(source: str) -> bool:
         return True
     p = Path(source)
     return p.is_file() and p.suffix.lower() in JSON_SUFFIXES
+
+
+def looks_like_iiif(path: Path) -> bool:
+    """A quick look at a JSON file in a folder: does it name a IIIF Presentation context
+    or type? (Other JSON files in a folder are skipped.)"""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return False
+    return b"iiif.io/api/presentation" in head or b'"sc:Manifest"' in head or \
+        b'"sc:Collection"' in head
 
 
 # -- fetching -------------------------------------------------------------------
@@ -149,14 +169,36 @@ def text_of(value: Any) -> str:
     return str(value)
 
 
-def _metadata(entries: Any) -> dict[str, str]:
-    out: dict[str, str] = {}
+def _metadata(entries: Any) -> dict[str, Any]:
+    """label -> value; a label given several times (Bodleian: "Subject" x 8) keeps every
+    value, as a list in the order given."""
+    out: dict[str, Any] = {}
     if isinstance(entries, list):
         for e in entries:
             if isinstance(e, dict):
                 key = text_of(e.get("label"))
-                if key:
-                    out[key] = text_of(e.get("value"))
+                if not key:
+                    continue
+                value = text_of(e.get("value"))
+                if key not in out:
+                    out[key] = value
+                elif isinstance(out[key], list):
+                    out[key].append(value)
+                else:
+                    out[key] = [out[key], value]
+    return out
+
+
+def _merge_metadata(manifest: dict[str, Any], canvas: dict[str, Any]) -> dict[str, Any]:
+    """The manifest's metadata with the canvas's; a label on both keeps both values."""
+    out = dict(manifest)
+    for key, value in canvas.items():
+        if key in out and out[key] != value:
+            old = out[key] if isinstance(out[key], list) else [out[key]]
+            new = value if isinstance(value, list) else [value]
+            out[key] = old + [v for v in new if v not in old]
+        else:
+            out[key] = value
     return out
 
 
@@ -233,29 +275,89 @@ def _int(v: Any) -> int | None:
         return None
 
 
-def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
+def _document(source: str, options: IngestOptions) -> dict[str, Any] | Problem:
     try:
+        if not source.startswith(("http://", "https://")) and is_lfs_pointer(source):
+            return lfs_problem(source, source)
         data = _load(source, options)
     except (FetchError, OSError) as exc:
-        yield Problem(source, None, f"cannot read the manifest: {exc}",
-                      "check the URL or path, and that the server answers")
-        return
+        return Problem(source, None, f"cannot read the manifest: {exc}",
+                       "check the URL or path, and that the server answers")
     try:
         doc = json.loads(data)
     except ValueError as exc:
-        yield Problem(source, None, f"not a IIIF manifest: not JSON ({exc})", NOT_IIIF_HINT)
+        return Problem(source, None, f"not a IIIF manifest: not JSON ({exc})", NOT_IIIF_HINT)
+    if not isinstance(doc, dict) or presentation_version(doc) is None:
+        return Problem(source, None, "not a IIIF Presentation manifest: no IIIF Presentation "
+                       "2 or 3 @context and no Manifest type", NOT_IIIF_HINT)
+    return doc
+
+
+def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
+    doc = _document(source, options)
+    if isinstance(doc, Problem):
+        yield doc
         return
-    version = presentation_version(doc) if isinstance(doc, dict) else None
-    if version is None or not isinstance(doc, dict):
-        yield Problem(source, None, "not a IIIF Presentation manifest: no IIIF Presentation "
-                      "2 or 3 @context and no Manifest type", NOT_IIIF_HINT)
+    yield from _read_doc(doc, source, options, depth=0, seen=set())
+
+
+def _members(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """A Collection's members (v3 ``items``; v2 ``collections``, ``manifests``, ``members``)
+    as dicts with an id and a type."""
+    out = []
+    for key in ("items", "collections", "manifests", "members"):
+        for m in doc.get(key) or []:
+            if isinstance(m, str):
+                m = {"id": m, "type": "Collection" if key == "collections" else "Manifest"}
+            if isinstance(m, dict) and _id(m):
+                out.append(m)
+    return out
+
+
+def _is_collection(doc: dict[str, Any]) -> bool:
+    return (doc.get("type") or doc.get("@type")) in ("Collection", "sc:Collection")
+
+
+def _read_doc(doc: dict[str, Any], source: str, options: IngestOptions, *, depth: int,
+              seen: set[str], partof: dict[str, Any] | None = None
+              ) -> Iterator[Record | Problem]:
+    if not _is_collection(doc):
+        yield from _read_manifest(doc, source, partof)
         return
-    kind = doc.get("type") or doc.get("@type")
-    if kind in ("Collection", "sc:Collection"):
-        members = doc.get("items") or doc.get("manifests") or []
-        yield Problem(source, _id(doc), f"a IIIF collection of {len(members)} manifests, not "
-                      "a manifest", "ingest the manifests it lists, one URL each")
+    cid = _id(doc) or source
+    seen.add(cid)
+    members = _members(doc)
+    n_coll = sum(1 for m in members if _is_collection(m))
+    options.say(f"{cid}: a IIIF collection of {len(members) - n_coll} manifests and {n_coll} "
+                f"collections; reading them (depth {depth + 1} of at most "
+                f"{options.collection_depth})")
+    if depth >= options.collection_depth:
+        yield Problem(source, cid, f"a IIIF collection nested {depth + 1} levels deep, over "
+                      f"the limit of {options.collection_depth}: its {len(members)} members "
+                      "were not read", "raise the limit with --collection-depth N, or ingest "
+                      "this collection's URL by itself")
         return
+    here = {"collection": cid, "collection_label": text_of(doc.get("label"))}
+    for m in members:
+        mid = _id(m) or ""
+        if mid in seen:
+            continue
+        seen.add(mid)
+        embedded = ("items" in m and not _is_collection(m)) or "sequences" in m or (
+            _is_collection(m) and any(k in m for k in ("items", "manifests", "collections")))
+        child: dict[str, Any] | Problem = m if embedded else _document(mid, options)
+        if isinstance(child, Problem):
+            child.source, child.item_ref = source, child.item_ref or mid
+            child.reason = f"{child.reason} (listed in the collection {cid})"
+            yield child
+            continue
+        yield from _read_doc(child, source, options, depth=depth + 1, seen=seen,
+                             partof=here)
+
+
+def _read_manifest(doc: dict[str, Any], source: str,
+                   partof: dict[str, Any] | None) -> Iterator[Record | Problem]:
+    version = presentation_version(doc) or 3
     if version == 3:
         canvases = [c for c in doc.get("items") or [] if isinstance(c, dict)]
     else:
@@ -271,13 +373,16 @@ def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
                       "check that the manifest lists its pages")
         return
     for index, canvas in enumerate(canvases, 1):
-        yield _canvas_record(source, version, index, canvas, manifest_id, manifest_label,
+        rec = _canvas_record(source, version, index, canvas, manifest_id, manifest_label,
                              manifest_meta)
+        if isinstance(rec, Record) and partof:
+            rec.meta.update(partof)
+        yield rec
 
 
 def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any],
                    manifest_id: str, manifest_label: str,
-                   manifest_meta: dict[str, str]) -> Record | Problem:
+                   manifest_meta: dict[str, Any]) -> Record | Problem:
     canvas_id = _id(canvas) or f"{manifest_id}#canvas-{index}"
     body = _image_body_v3(canvas) if version == 3 else _image_body_v2(canvas)
     if body is None:
@@ -293,11 +398,12 @@ def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any]
     height = _int(canvas.get("height")) or _int(body.get("height"))
     meta: dict[str, Any] = {
         "manifest": manifest_id,
+        "document": manifest_id,
         "manifest_label": manifest_label,
         "canvas": canvas_id,
         "canvas_index": index,
         "label": text_of(canvas.get("label")),
-        "metadata": {**manifest_meta, **_metadata(canvas.get("metadata"))},
+        "metadata": _merge_metadata(manifest_meta, _metadata(canvas.get("metadata"))),
         "presentation_api": version,
         "image_service": service,
         "image_api": api if service else None,
