@@ -187,7 +187,6 @@ def test_mets_pages_pair_images_and_ocr(make_ws, tmp_path):
 def test_mets_items_of_an_older_workspace_keep_their_ids(make_ws, tmp_path):
     """A workspace filled before ids carried the document keeps its ids: re-ingesting
     updates those items instead of adding a second item per page."""
-    import sqlalchemy as sa
 
     root = tmp_path / "issue"
     _mets_folder(root)

@@ -24,7 +24,7 @@ from pathlib import Path
 from .base import IngestOptions, Problem, Record, is_lfs_pointer, lfs_problem, sha256_bytes
 
 KIND = "annif"
-SUBJECT_SUFFIXES = (".key", ".tsv")
+SUBJECT_SUFFIXES = (".tsv", ".key")  # .tsv first: it carries the URIs
 
 
 @dataclass

@@ -18,6 +18,7 @@ Two passes over the tree, both in a stable (sorted) order:
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -97,12 +98,56 @@ def _ocr_pages(root: Path, source: str, options: IngestOptions,
         if key not in by_image:
             order.append(key)
         by_image.setdefault(key, []).append((path, page, link))
+    _pair_ocrd_unlinked(root, by_image, order)
     for key in order:
         group = by_image[key]
-        best = next((g for g in group if g[1].text.strip()), group[0])
+        linked = [g for g in group if g[2] is not None] or group
+        best = next((g for g in linked if g[1].text.strip()), linked[0])
         others = [g[0].relative_to(root).as_posix() for g in group if g is not best]
         yield from xml.ocr_records(best[0], best[1], best[2], root, source, options, claimed,
                                    alternatives=others)
+
+
+def _page_number(stem: str) -> str | None:
+    digits = re.findall(r"\d+", stem)
+    return digits[-1].lstrip("0") or "0" if digits else None
+
+
+def _workspace(folder: Path) -> Path | None:
+    return folder.parent if folder.name.startswith("OCR-D-") else None
+
+
+def _pair_ocrd_unlinked(root: Path, by_image: dict[str, list[tuple[Path, Any, Any]]],
+                        order: list[str]) -> None:
+    """In an OCR-D workspace without METS, an OCR file that names no image (OCR-D's ALTO
+    exports) belongs to the page whose image or linked OCR file carries the same page
+    number in the same workspace (``OCR-D-GT-ALTO/PAGE_0017_ALTO.xml`` with
+    ``OCR-D-GT-PAGE/PAGE_0017_PAGE.xml`` -> ``OCR-D-IMG/INPUT_0017.tif``). Moved into that
+    page's group, so that it is one of the page's OCR files, not an item of its own."""
+    pages: dict[tuple[Path, str], str | None] = {}
+    for key in order:
+        for path, _page, link in by_image[key]:
+            if link is None:
+                continue
+            ws = _workspace(path.parent) or _workspace(link[0].parent)
+            for stem in (path.stem, link[0].stem):
+                number = _page_number(stem)
+                if ws is not None and number is not None:
+                    seen = pages.setdefault((ws, number), key)
+                    if seen != key:
+                        pages[(ws, number)] = None  # ambiguous: leave it alone
+    for key in list(order):
+        group = by_image[key]
+        path, _page, link = group[0]
+        if link is not None or len(group) != 1:
+            continue
+        ws = _workspace(path.parent)
+        number = _page_number(path.stem)
+        target = pages.get((ws, number)) if ws is not None and number is not None else None
+        if target is not None:
+            by_image[target].append(group[0])
+            order.remove(key)
+            del by_image[key]
 
 
 def _image_with_text(path: Path, txt: Path, root: Path, source: str,
