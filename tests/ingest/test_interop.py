@@ -217,11 +217,12 @@ def test_a_folder_of_manifest_files_is_read(make_ws, tmp_path):
     (folder / "notes.json").write_text('{"a": 1}')  # other JSON is skipped, as CSV is
     ws = make_ws()
     report = ws.ingest([folder])
-    # bodleian (1 canvas) + issue 1 (2); issue 2 repeats issue 1's canvas ids; the title
-    # collection points at https://example.org (never fetched here: its members are in the
-    # folder already, and are skipped as seen)
+    # bodleian (1 canvas) + issue 1 (2); issue 2 repeats issue 1's canvas ids (2 problems);
+    # the title collection lists the two issues, read from the folder already: nothing is
+    # fetched from https://example.org
     kinds = {i.source_kind for i in ws.items()}
-    assert kinds == {"iiif"} and ws.count_items() == 3, report.problems
+    assert kinds == {"iiif"} and ws.count_items() == 3
+    assert report.failed == 2 and all("duplicate id" in p["reason"] for p in report.problems)
 
 
 # -- Annif -----------------------------------------------------------------------------

@@ -51,6 +51,7 @@ def walk(root: Path, source: str, options: IngestOptions) -> Iterator[Record | P
                         siblings = xml.images_by_stem(names)
                     ocr_files.append((path, siblings))
     yield from _ocr_pages(root, source, options, ocr_files, claimed)
+    manifests: list[Path] = []
     for folder, names in _dirs(root):
         stems_with_image = {Path(n).stem for n in names if images.is_image(Path(n))}
         texts = {Path(n).stem: n for n in names if text.is_text(Path(n))}
@@ -71,7 +72,9 @@ def walk(root: Path, source: str, options: IngestOptions) -> Iterator[Record | P
                 else:
                     yield from text.read_text_file(path, root, source, options)
             elif path.suffix.lower() in iiif.JSON_SUFFIXES and iiif.looks_like_iiif(path):
-                yield from iiif.read(str(path), options)
+                manifests.append(path)
+    if manifests:
+        yield from iiif.read_files(manifests, options)
 
 
 def _ocr_pages(root: Path, source: str, options: IngestOptions,

@@ -301,6 +301,24 @@ def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
     yield from _read_doc(doc, source, options, depth=0, seen=set())
 
 
+def read_files(paths: list[Path], options: IngestOptions) -> Iterator[Record | Problem]:
+    """IIIF files found in a folder: the manifests first, then the collections, which
+    skip the members already read from the folder (nothing is fetched that is there)."""
+    docs = []
+    for path in paths:
+        doc = _document(str(path), options)
+        if isinstance(doc, Problem):
+            yield doc
+        else:
+            docs.append((path, doc))
+    seen: set[str] = set()
+    for path, doc in sorted(docs, key=lambda d: _is_collection(d[1])):
+        if _id(doc) in seen:
+            continue
+        seen.add(_id(doc) or str(path))
+        yield from _read_doc(doc, str(path), options, depth=0, seen=seen)
+
+
 def _members(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """A Collection's members (v3 ``items``; v2 ``collections``, ``manifests``, ``members``)
     as dicts with an id and a type."""
