@@ -123,8 +123,9 @@ def layouts(tmp: Path) -> dict[str, dict[str, Any]]:
 
 
 def exports(tmp: Path) -> dict[str, dict[str, Any]]:
-    from glamlab.actions import act, export
     from tests.actions.helpers import add_model, add_predictions
+
+    from glamlab.actions import act, export
 
     out: dict[str, dict[str, Any]] = {}
     tmp.mkdir(parents=True, exist_ok=True)
