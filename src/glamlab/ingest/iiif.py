@@ -2,7 +2,11 @@
 
 Each canvas becomes one image item: its id is the canvas id, its ``uri`` the IIIF image
 service (or the image itself when there is no service), with the canvas label, the
-manifest's and the canvas's metadata, and the width and height the canvas declares.
+manifest's and the canvas's metadata (a label given several times keeps all its values, as
+a list), the manifest as its ``document``, and the width and height the canvas declares.
+Collections are followed down to ``IngestOptions.collection_depth`` levels, saying first
+how many members they list; IIIF files found in a folder are read manifests first
+(:func:`read_files`).
 Nothing but the manifest is fetched at ingest; images are fetched when first decoded
 (:func:`cached_image`) and kept in the workspace cache (``.glamlab/cache/iiif``).
 

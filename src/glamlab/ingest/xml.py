@@ -1,5 +1,9 @@
-"""OCR XML: ALTO (v1-v4) and PAGE XML (and METS, see :mod:`glamlab.ingest.mets`),
-parsed with defusedxml.
+"""OCR files: ALTO (v1-v4), PAGE XML and hOCR (and METS, see :mod:`glamlab.ingest.mets`),
+XML parsed with defusedxml. Layouts and examples: docs/formats.md.
+
+ALTO words hyphenated across lines are joined (``SUBS_CONTENT``, ``HypPart1/2``, a ``HYP``
+element, soft hyphens), keeping one line per ``TextLine``; PAGE text comes from every
+element holding ``TextLine``s (table cells too) in the page's reading order.
 
 Each file becomes one item: the page text, with the line count, word count and mean
 word confidence (ALTO ``String@WC``; PAGE ``TextEquiv@conf``, word level where present,
