@@ -327,3 +327,26 @@ def test_interop_files_have_a_source_entry():
             assert rel in listed or re.sub(r"_\d", "_{1,2}", rel) in listed or \
                 rel.split("/")[0] + "/" + rel.split("/")[1] + "/" in listed, rel
     assert json.loads((DATA / "iiif" / "schema" / "iiif_3_0.json").read_text())["$schema"]
+
+
+def test_cli_says_what_a_collection_holds_on_stderr(make_ws, http_server, capsys):
+    from glamlab.cli import main
+
+    _cookbook(http_server.root, http_server.url)
+    ws = make_ws()
+    main(["-w", str(ws.root), "ingest", f"{http_server.url}/newspaper_title-collection.json",
+          "--collection-depth", "2", "--json"])
+    captured = capsys.readouterr()
+    assert "a IIIF collection of 2 manifests" in captured.err
+    assert json.loads(captured.out)["added"] == 2  # stdout holds the JSON report only
+
+
+def test_cli_labels_import_of_an_annif_folder(make_ws, capsys):
+    from glamlab.cli import main
+
+    labels = sorted({line.split("\t")[1] for f in (DATA / "annif" / "fulltext").glob("*.tsv")
+                     for line in f.read_text(encoding="utf-8").splitlines()})
+    ws = make_ws(modality="text", labels=labels, multi_label=True)
+    ws.ingest([DATA / "annif" / "fulltext"])
+    main(["-w", str(ws.root), "labels", "import", str(DATA / "annif" / "fulltext"), "--json"])
+    assert json.loads(capsys.readouterr().out)["items"] == 5
