@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from glamlab.actions import act, export
+from glamlab.actions import ExportFilter, act, export
 from tests import interop_validate as validate
 
 from .helpers import add_model, add_predictions
@@ -64,6 +64,23 @@ def test_iiif_export_one_valid_page_per_manifest(iiif_ws, tmp_path):
     assert v2["within"]["@id"].startswith("https://iiif.bodleian.ox.ac.uk/")
     assert v2["resources"][0]["on"]["within"]["@id"] == v2["within"]["@id"]
     assert res["warnings"] == []
+
+
+def test_iiif_export_to_one_file(iiif_ws, tmp_path):
+    from glamlab.errors import PolicyError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(PolicyError, match="2 manifests"):
+        export(iiif_ws, "iiif", out / "page.json", base_url="https://example.museum/a/")
+    assert list(out.iterdir()) == []  # nothing left behind
+    # only the Bodleian page is accepted: one manifest, one file, as --out page.json asks
+    res = export(iiif_ws, "iiif", out / "page.json", base_url="https://example.museum/a/",
+                 where=ExportFilter(actions=("accept",)))
+    assert [(p["file"], p["presentation_api"]) for p in res["pages"]] == [("page.json", 2)]
+    assert [p.name for p in out.iterdir()] == ["page.json"]
+    doc = json.loads((out / "page.json").read_text(encoding="utf-8"))
+    assert validate.iiif_v2(doc) == [] and doc["@id"] == "https://example.museum/a/page.json"
 
 
 def test_iiif_validators_can_fail():

@@ -473,12 +473,37 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
         assert path is not None
         rows = iter_rows(ws, model=model, where=where)
         if fmt == "iiif":
+            import shutil
+            import tempfile
+
             from .export_iiif import write_iiif
 
             label = f"glamlab {ws.card.task} predictions"
-            pages, skipped = write_iiif(rows, path, base=base, label=label, canvas_of=canvas_id,
-                                        region_of=xywh, annotation_row=_iiif_row,
-                                        annotation_id=_anno_id(base))
+            # --out page.json: one manifest's page in that file (as before); else a folder
+            single = path.suffix.lower() in (".json", ".jsonld")
+            folder = Path(tempfile.mkdtemp(dir=path.parent if path.parent.is_dir() else None,
+                                           prefix=".glamlab-iiif-")) if single else path
+            try:
+                pages, skipped = write_iiif(rows, folder, base=base, label=label,
+                                            canvas_of=canvas_id, region_of=xywh,
+                                            annotation_row=_iiif_row,
+                                            annotation_id=_anno_id(base))
+                if single:
+                    if len(pages) > 1:
+                        raise PolicyError(
+                            f"the export covers {len(pages)} manifests, one annotation file "
+                            f"each: give a folder, not the file {path.name}",
+                            hint=f"--out {path.with_suffix('')}")
+                    if pages:  # the page's id names the file it is published as
+                        doc = json.loads((folder / pages[0]["file"]).read_text(encoding="utf-8"))
+                        doc["@id" if "@id" in doc else "id"] = base + path.name
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        path.write_text(json.dumps(doc, ensure_ascii=False) + "\n",
+                                        encoding="utf-8")
+                        pages[0]["file"] = path.name
+            finally:
+                if single:
+                    shutil.rmtree(folder, ignore_errors=True)
             result.update(pages=pages, annotations=sum(p["annotations"] for p in pages),
                           skipped_not_iiif=skipped)
         else:
