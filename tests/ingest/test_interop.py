@@ -350,3 +350,26 @@ def test_cli_labels_import_of_an_annif_folder(make_ws, capsys):
     ws.ingest([DATA / "annif" / "fulltext"])
     main(["-w", str(ws.root), "labels", "import", str(DATA / "annif" / "fulltext"), "--json"])
     assert json.loads(capsys.readouterr().out)["items"] == 5
+
+
+def test_split_by_document_on_items_ingested_before_the_key(make_ws, tmp_path):
+    """Items without meta.document (an older workspace) are grouped by manifest/folder."""
+    from glamlab.items import Item
+    from glamlab.tasks.splits import _group_value
+
+    old = Item("p1", "image", uri="/data/book1/OCR-D-IMG/p1.tif", meta={})
+    assert _group_value(old, "document") == "/data/book1"
+    iiif = Item("c1", "image", uri="https://img/1", meta={"manifest": "https://m/1"})
+    assert _group_value(iiif, "document") == "https://m/1"
+
+
+def test_safety_rules_see_every_value_of_a_repeated_label(make_ws):
+    from glamlab.actions.safety import Condition
+
+    ws = make_ws()
+    ws.ingest([DATA / "iiif" / "bodleian-v2.json"])
+    item = next(ws.items())
+    subjects = item.meta["metadata"]["Subject"]
+    assert Condition("Subject", equals=(subjects[-1].casefold(),)).holds(item)
+    assert Condition("Subject", contains=subjects[3][:5].casefold()).holds(item)
+    assert not Condition("Subject", equals=("no such subject",)).holds(item)
