@@ -16,9 +16,14 @@ $(VENV)/.base: pyproject.toml
 	touch $@
 
 # Everything the full test suite needs (optional extras included).
+# iiif-prezi3 (Apache-2.0) loads the IIIF exports in the tests, as the IIIF community's
+# tools do; --no-deps because its metadata pins Pillow<=12.0 (it uses Pillow only in
+# helpers that build manifests from image files, never called here).
+IIIF_PREZI3 := iiif-prezi3==3.1.1
 $(VENV)/.all: $(VENV)/.base pyproject.toml
 	$(PIP) install -q "$(TORCH)"
 	$(PIP) install -q -e ".[all,dev]"
+	$(PIP) install -q --no-deps "$(IIIF_PREZI3)"
 	touch $@
 
 install: $(VENV)/.base

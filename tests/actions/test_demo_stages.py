@@ -42,6 +42,6 @@ def test_blank_page_demo_story(make_ws):
     res = stage_export(ws, said.append)
     assert (ws.root / "exports" / "predictions.csv").exists()
     doc = json.loads((ws.root / "exports" / "annotations.jsonld").read_text(encoding="utf-8"))
-    assert doc["total"] == res["webanno"]["annotations"] == len(preds)
+    assert doc["total"] == res["w3c"]["annotations"] == len(preds)
     sent = (ws.root / "exports" / "send-on.txt").read_text(encoding="utf-8").splitlines()
     assert len(sent) == len(items) - out["dry_run"]["filter"]["accepted_as_positive"]

@@ -114,7 +114,7 @@ def test_filters_by_action_label_score_and_confirmation(ws, tmp_path):
 
 
 def test_web_annotations(ws, tmp_path):
-    res, out = _export(ws, "webanno", tmp_path)
+    res, out = _export(ws, "w3c", tmp_path)
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["type"] == "AnnotationCollection" and doc["total"] == res["annotations"] == 4
     assert doc["@context"][0] == "http://www.w3.org/ns/anno.jsonld"
@@ -136,29 +136,58 @@ def test_web_annotations(ws, tmp_path):
                                            "value": "xywh=10,20,300,400"}
     assert "selector" not in by[CANVAS.format(1)]["target"]
     assert "file:///scans/p3.jpg" in by
+    # ids from a placeholder base and targets on local files are said, not silent
+    assert any("base_url" in w for w in res["warnings"])
+    assert any("target a local file" in w for w in res["warnings"])
+
+
+def test_webanno_is_a_deprecated_alias_of_w3c(ws, tmp_path):
+    res, out = _export(ws, "webanno", tmp_path)
+    assert res["format"] == "w3c" and "deprecated" in res["warnings"][0]
+    assert json.loads(out.read_text(encoding="utf-8"))["type"] == "AnnotationCollection"
+
+
+def test_w3c_targets_are_the_items_own_urls(ws, tmp_path):
+    t = ws.store.t.items
+    with ws.store.write() as conn:  # a record URL kept in the metadata (a CSV column "url")
+        conn.execute(t.update().where(t.c.item_id == "p4").values(
+            meta={"url": "https://collection.example.org/objects/4"}))
+    ws.card.raw["export"] = {"base_url": "https://example.museum/annos/",
+                             "target_template": "https://example.museum/record/{item_id}"}
+    ws.save_card()
+    res, out = _export(ws, "w3c", tmp_path)
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    sources = sorted(a["target"]["source"] for a in doc["first"]["items"])
+    assert sources == sorted([CANVAS.format(1), CANVAS.format(2),
+                              "https://example.museum/record/p3",
+                              "https://collection.example.org/objects/4"])
+    assert all(a["id"].startswith("https://example.museum/annos/") for a in doc["first"]["items"])
+    assert res["warnings"] == []
 
 
 def test_iiif_annotation_page_follows_presentation_3(ws, tmp_path):
     res, out = _export(ws, "iiif", tmp_path, base_url="https://example.museum/annos")
-    page = json.loads(out.read_text(encoding="utf-8"))
     assert res["annotations"] == 2 and res["skipped_not_iiif"] == 2
-    # Presentation 3: the IIIF context is the last one, extensions before it
-    assert page["@context"][-1] == "http://iiif.io/api/presentation/3/context.json"
+    assert [p["manifest"] for p in res["pages"]] == [MANIFEST]  # one page per manifest
+    page = json.loads((out / res["pages"][0]["file"]).read_text(encoding="utf-8"))
+    # only the official context: extensions broke the validator and iiif-prezi3
+    assert page["@context"] == "http://iiif.io/api/presentation/3/context.json"
     assert page["type"] == "AnnotationPage"
-    assert page["id"].startswith("https://example.museum/annos/")
-    assert isinstance(page["label"], dict) and all(isinstance(v, list)
-                                                   for v in page["label"].values())
+    assert page["id"] == "https://example.museum/annos/" + res["pages"][0]["file"]
     for a in page["items"]:
         assert a["type"] == "Annotation" and a["id"].startswith("https://")
         assert a["motivation"] == "classifying"
-        assert a["body"]["type"] == "TextualBody" and a["body"]["format"] == "text/plain"
-        assert a["target"].split("#")[0] in (CANVAS.format(1), CANVAS.format(2))
-        assert set(a["label"]) == {"none"}
-    targets = sorted(a["target"] for a in page["items"])
-    assert targets == [CANVAS.format(1), CANVAS.format(2) + "#xywh=10,20,300,400"]
+        assert a["body"][0]["type"] == "TextualBody" and a["body"][0]["purpose"] == "classifying"
+        provenance = json.loads(a["body"][1]["value"])
+        assert provenance["model"] == "blanks" and 0 <= provenance["confidence"] <= 1
+        assert a["target"]["source"]["partOf"] == [{"id": MANIFEST, "type": "Manifest"}]
+    targets = sorted((a["target"]["source"]["id"], a["target"].get("selector", {}).get("value"))
+                     for a in page["items"])
+    assert targets == [(CANVAS.format(1), None), (CANVAS.format(2), "xywh=10,20,300,400")]
     with pytest.raises(PolicyError, match="HTTP"):
-        export(ws, "iiif", tmp_path / "x.json", base_url="urn:x:")
-    assert not (tmp_path / "x.json").exists()
+        export(ws, "iiif", tmp_path / "x", base_url="urn:x:")
+    with pytest.raises(PolicyError, match="folder"):
+        export(ws, "iiif", None, base_url="https://example.museum/annos")
 
 
 def test_filter_list_is_everything_not_accepted_as_blank(ws, tmp_path):

@@ -58,12 +58,11 @@ def test_iiif_export_and_safety_on_ingested_canvases(make_ws, tmp_path):
     with ws.store.read() as conn:
         assert [r.item_id for r in conn.execute(sa.select(ws.store.t.machine_metadata))] \
             == [ids[1]]
-    out = tmp_path / "page.json"
+    out = tmp_path / "iiif"
     res = export(ws, "iiif", out, base_url="https://example.museum/annotations/")
-    page = json.loads(out.read_text(encoding="utf-8"))
     assert res["annotations"] == 2 and res["skipped_not_iiif"] == 0
-    assert sorted(a["target"] for a in page["items"]) == sorted(
-        [f"{BASE}/ww1/canvas/p1", f"{BASE}/ww1/canvas/p2"])
-    by_target = {a["target"]: a for a in page["items"]}
-    assert by_target[f"{BASE}/ww1/canvas/p1"]["action"] == "review"
-    assert by_target[f"{BASE}/ww1/canvas/p2"]["action"] == "accept"
+    page = json.loads((out / res["pages"][0]["file"]).read_text(encoding="utf-8"))
+    by_target = {a["target"]["source"]["id"]: a for a in page["items"]}
+    assert sorted(by_target) == [f"{BASE}/ww1/canvas/p1", f"{BASE}/ww1/canvas/p2"]
+    action = {c: json.loads(a["body"][1]["value"])["action"] for c, a in by_target.items()}
+    assert action == {f"{BASE}/ww1/canvas/p1": "review", f"{BASE}/ww1/canvas/p2": "accept"}

@@ -138,14 +138,16 @@ def test_json_that_is_not_iiif_and_other_manifest_problems(make_ws, tmp_path, ht
     coll = tmp_path / "coll.json"
     coll.write_text(json.dumps({"@context": "http://iiif.io/api/presentation/3/context.json",
                                 "id": "https://x/coll", "type": "Collection",
-                                "items": [{"id": "https://x/m1", "type": "Manifest"}]}))
+                                "items": [{"id": f"{http_server.url}/m1.json",
+                                           "type": "Manifest"}]}))
     missing = f"{http_server.url}/nothing-here.json"
     report = ws.ingest([plain, broken, coll, missing])
     assert (report.added, report.failed) == (0, 4)
     reasons = [p["reason"] for p in report.problems]
     assert reasons[0].startswith("not a IIIF Presentation manifest")
     assert reasons[1].startswith("not a IIIF manifest: not JSON")
-    assert "collection of 1 manifests" in reasons[2]
+    # a collection is followed: its missing member is the problem, named with the collection
+    assert "HTTP 404" in reasons[2] and "listed in the collection https://x/coll" in reasons[2]
     assert "HTTP 404" in reasons[3]
     assert [e["source"] for e in ws.ingest_errors()][::-1] == [str(plain), str(broken),
                                                                str(coll), missing]

@@ -25,7 +25,8 @@ def test_alto_text_lines_and_word_confidence(make_ws, tmp_path, version):
     item = ws.item("p1")
     assert item.modality == "text" and item.source_kind == "alto"
     assert item.text == ALTO_TEXT
-    assert item.meta["lines"] == 3 and item.meta["words"] == 7
+    assert item.meta["lines"] == 3 and item.meta["words"] == 6
+    assert item.meta["hyphenated_words_joined"] == 1
     assert item.meta["mean_word_confidence"] == pytest.approx(ALTO_MEAN_WC, abs=1e-4)
     assert item.meta["ocr_schema"].endswith(f"ns-v{version}#")
 
@@ -168,18 +169,45 @@ def test_mets_pages_pair_images_and_ocr(make_ws, tmp_path):
     ws = make_ws()
     report = ws.ingest([root / "mets.xml"])
     assert (report.added, report.failed) == (3, 0), report.problems
-    p1 = ws.item("images/0001")
+    # ids start with the METS OBJID: unique across books
+    p1 = ws.item("book1/images/0001")
     assert (p1.source_kind, p1.modality, p1.width) == ("mets", "image", 71)
     assert p1.text == ALTO_TEXT and p1.meta["lines"] == 3
     assert p1.meta["page_order"] == 1 and p1.meta["page_label"] == "[1]"
-    assert p1.meta["title"] == "Le Petit Journal"
-    assert ws.item("images/0003").text is None
+    assert p1.meta["title"] == "Le Petit Journal" and p1.meta["document"] == "book1"
+    assert ws.item("book1/images/0003").text is None
     # the same folder ingested as a folder: one item per page, nothing twice
     ws2 = make_ws("ws2")
     report = ws2.ingest([root])
     assert (report.added, report.failed) == (3, 0), report.problems
-    assert [i.item_id for i in ws2.items()] == ["images/0001", "images/0002", "images/0003"]
-    assert ws2.item("images/0002").source_kind == "mets"
+    assert [i.item_id for i in ws2.items()] == [f"book1/images/000{i}" for i in (1, 2, 3)]
+    assert ws2.item("book1/images/0002").source_kind == "mets"
+
+
+def test_mets_items_of_an_older_workspace_keep_their_ids(make_ws, tmp_path):
+    """A workspace filled before ids carried the document keeps its ids: re-ingesting
+    updates those items instead of adding a second item per page."""
+
+    root = tmp_path / "issue"
+    _mets_folder(root)
+    ws = make_ws()
+    ws.ingest([root / "mets.xml"])
+    t = ws.store.t.items
+    with ws.store.write() as conn:  # the ids glamlab gave before: image path under the METS
+        for i in (1, 2, 3):
+            conn.execute(t.update().where(t.c.item_id == f"book1/images/000{i}")
+                         .values(item_id=f"images/000{i}"))
+    report = ws.ingest([root / "mets.xml"])
+    assert report.added == 0 and report.kept_ids == 3, report.to_dict()
+    assert [i.item_id for i in ws.items()] == ["images/0001", "images/0002", "images/0003"]
+    assert ws.item("images/0001").meta["document"] == "book1"
+    # a second book with the same file names is not mistaken for the first one
+    other = tmp_path / "other"
+    _mets_folder(other)
+    (other / "mets.xml").write_text((other / "mets.xml").read_text().replace("book1", "book2"))
+    report = ws.ingest([other / "mets.xml"])
+    assert (report.added, report.kept_ids) == (3, 0)
+    assert ws.count_items() == 6
 
 
 def test_mets_with_entities_is_refused(make_ws, tmp_path):

@@ -91,7 +91,7 @@ def test_confirmed_filter_and_label_filter_see_the_people(queued_ws: Any,
 def test_decisions_reach_web_annotations(queued_ws: Any, decided: dict[str, Any],
                                          tmp_path: Any) -> None:
     (corrected, right) = decided["corrected"]
-    doc = json.loads(_export(queued_ws, tmp_path, "webanno").read_text(encoding="utf-8"))
+    doc = json.loads(_export(queued_ws, tmp_path, "w3c").read_text(encoding="utf-8"))
     annos = doc["first"]["items"]
     mine = [a for a in annos if a.get("confirmedBy") == "rey"]
     assert len(mine) == 3

@@ -98,10 +98,10 @@ def stage_export(ws: Workspace, say: Say) -> dict[str, Any]:
         return {"skipped": "no predictions"}
     folder = ws.root / "exports"
     res = {"csv": export(ws, "csv", folder / "predictions.csv"),
-           "webanno": export(ws, "webanno", folder / "annotations.jsonld")}
+           "w3c": export(ws, "w3c", folder / "annotations.jsonld")}
     say(f"Exported {res['csv']['rows']} rows to {folder / 'predictions.csv'} (opens in Excel or "
         "OpenRefine; machine-made values are marked as such)")
-    say(f"and {res['webanno']['annotations']} W3C Web Annotations to "
+    say(f"and {res['w3c']['annotations']} W3C Web Annotations to "
         f"{folder / 'annotations.jsonld'}.")
     if ws.card.positive_label and ws.card.price_per_item:
         res["filter"] = export(ws, "filter", folder / "send-on.txt")

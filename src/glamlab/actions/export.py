@@ -12,13 +12,21 @@ value (``origin=person``, ``predicted_value`` keeps the machine's), a rejection 
   ``'`` so spreadsheets never run them as formulas.
 - ``jsonl``: one JSON object per row.
 - ``parquet``: the same columns, written in row groups (pyarrow).
-- ``webanno``: a W3C Web Annotation ``AnnotationCollection`` (JSON-LD). Each annotation has a
-  ``TextualBody`` (the label, purpose ``classifying``), a target (the image, or the IIIF
-  canvas, with a ``FragmentSelector`` ``xywh=`` where the item is a region), ``generator``
-  (the model, name@version), ``created``, and ``glamlab:confidence`` (the model's score, a
-  number from 0 to 1; defined in the ``@context``).
-- ``iiif``: a IIIF Presentation 3 ``AnnotationPage`` of ``classifying`` annotations on the
-  canvases of items ingested from IIIF manifests (other items are left out and counted).
+- ``w3c``: a W3C Web Annotation ``AnnotationCollection`` (JSON-LD). Each annotation has a
+  ``TextualBody`` (the label, purpose ``classifying``), a target (the item's own URL: its
+  IIIF canvas, the record ``url`` in its metadata, ``[export] target_template`` filled
+  with the item id, or its http(s) image; a local file only when there is nothing else,
+  with a warning), with a ``FragmentSelector`` ``xywh=`` where the item is a region,
+  ``generator`` (the model, name@version), ``created``, and ``glamlab:confidence`` (the
+  model's score, a number from 0 to 1; defined in the ``@context``). ``webanno`` is the
+  old name of this format, kept for one release with a deprecation warning ("WebAnno" is
+  the TSV format INCEpTION reads, which this is not).
+- ``iiif``: one annotation document per manifest, into a folder: a IIIF Presentation 3
+  ``AnnotationPage`` for items from v3 manifests, a v2 ``AnnotationList`` for v2 ones
+  (:mod:`glamlab.actions.export_iiif`); items not from IIIF canvases are left out and
+  counted.
+- ``annif``: an Annif full-text corpus, a subject file per item with vocabulary URIs
+  (:mod:`glamlab.actions.export_annif`), accepted values only unless ``--action`` says.
 - ``filter``: one URI per line. With no ``--action``/``--label`` and a ``positive_label``
   (e.g. ``blank``), the items NOT accepted as that label: the pages to send on (e.g. to OCR).
 """
@@ -48,7 +56,10 @@ if TYPE_CHECKING:
     from ..registry.models import ModelVersion
     from ..workspace import Workspace
 
-FORMATS = ("csv", "jsonl", "parquet", "webanno", "iiif", "filter")
+FORMATS = ("csv", "jsonl", "parquet", "w3c", "iiif", "annif", "filter")
+# old format names still accepted for one release, with a warning: old -> new
+DEPRECATED_FORMATS = {"webanno": "w3c"}
+FOLDER_FORMATS = ("iiif", "annif")  # written as a folder of files
 COLUMNS = ["item_id", "uri", "field", "value", "origin", "action", "score", "model",
            "model_version", "run_id", "prediction_id", "reason", "safety", "predicted_at",
            "written_at", "confirmed_by", "confirmed_at", "decision", "predicted_value"]
@@ -158,8 +169,9 @@ def latest_decisions(ws: Workspace, conn: sa.Connection,
 def _row(d: Decision, mv: ModelVersion, field: str, person: Any,
          stored: dict[tuple[int, str], Any]) -> dict[str, Any]:
     """One export row: the policy's decision, overridden by a reviewer's latest one."""
-    value, action, origin, reason = d.label, d.action, "machine", d.reason
+    value, action, origin = d.label, d.action, "machine"
     score: float | None = round(d.score, 6)
+    reason = d.reason
     confirmed_by = confirmed_at = decision = None
     if person is not None:
         decision, confirmed_by, confirmed_at = person.action, person.user, person.created_at
@@ -259,18 +271,37 @@ def xywh(item: Item) -> str | None:
     return None
 
 
+URL_KEYS = ("url", "record_url", "link", "landing_page", "isShownAt")
+
+
 def iri(text: str) -> str:
     """``text`` as a URI safe to put in an annotation: spaces, control and other
     characters a URI may not hold are percent-encoded; what a URI may hold is kept."""
     return quote(text, safe=":/?#[]@!$&'()*+,;=%~")
 
 
-def _target_source(item: Item) -> str:
+def target_url(item: Item, template: str | None = None) -> str | None:
+    """The item's own URL for an annotation target: its IIIF canvas, the record URL in its
+    metadata (``url``, ``record_url``, ``link``, ``landing_page``, ``isShownAt``), the
+    ``[export] target_template`` filled with the item id, or its http(s) URI."""
     canvas = canvas_id(item)
     if canvas:
         return iri(canvas)
-    if item.uri and "://" in item.uri:
+    for key in URL_KEYS:
+        value = item.meta.get(key)
+        if isinstance(value, str) and value.startswith(("http://", "https://")):
+            return iri(value)
+    if template:
+        return template.format(item_id=quote(item.item_id, safe=""))
+    if item.uri and item.uri.startswith(("http://", "https://")):
         return iri(item.uri)
+    return None
+
+
+def _target_source(item: Item, template: str | None = None) -> str:
+    url = target_url(item, template)
+    if url:
+        return url
     if item.uri:
         return Path(item.uri).resolve().as_uri()
     return f"urn:glamlab:item:{iri(item.item_id)}"
@@ -280,8 +311,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._~-]+", "-", text).strip("-") or "x"
 
 
-def web_annotation(row: dict[str, Any], item: Item, base: str) -> dict[str, Any]:
-    target: dict[str, Any] = {"source": _target_source(item)}
+def web_annotation(row: dict[str, Any], item: Item, base: str,
+                   template: str | None = None) -> dict[str, Any]:
+    target: dict[str, Any] = {"source": _target_source(item, template)}
     region = xywh(item)
     if region:
         target["selector"] = {"type": "FragmentSelector",
@@ -316,9 +348,11 @@ def _provenance(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def write_webanno(rows: Iterator[tuple[dict[str, Any], Item]], out: IO[str], *,
-                  base: str, label: str) -> int:
-    """An AnnotationCollection whose first page holds every annotation, streamed."""
+def write_w3c(rows: Iterator[tuple[dict[str, Any], Item]], out: IO[str], *,
+              base: str, label: str, template: str | None = None,
+              local: list[int] | None = None) -> int:
+    """An AnnotationCollection whose first page holds every annotation, streamed.
+    ``local`` (a one-element list) counts the annotations whose target is a local file."""
     head = {"@context": [ANNO_CONTEXT, EXTENSION_CONTEXT], "id": f"{base}collection",
             "type": "AnnotationCollection", "label": label}
     text = json.dumps(head, ensure_ascii=False)
@@ -326,28 +360,13 @@ def write_webanno(rows: Iterator[tuple[dict[str, Any], Item]], out: IO[str], *,
               + ', "type": "AnnotationPage", "startIndex": 0, "items": [')
     n = 0
     for row, item in rows:
-        out.write((",\n" if n else "\n") + json.dumps(web_annotation(row, item, base),
-                                                       ensure_ascii=False))
+        anno = web_annotation(row, item, base, template)
+        if local is not None and anno["target"]["source"].startswith("file:"):
+            local[0] += 1
+        out.write((",\n" if n else "\n") + json.dumps(anno, ensure_ascii=False))
         n += 1
     out.write(f"\n]}}, \"total\": {n}}}\n")
     return n
-
-
-def iiif_annotation(row: dict[str, Any], item: Item, base: str) -> dict[str, Any] | None:
-    canvas = canvas_id(item)
-    if canvas is None:
-        return None
-    region = xywh(item)
-    anno: dict[str, Any] = {
-        "id": f"{base}{row['prediction_id']}-{_slug(row['value'])}",
-        "type": "Annotation",
-        "motivation": "classifying",
-        "label": {"none": [f"{row['field']}: {row['value']}"]},
-        "body": {"type": "TextualBody", "value": row["value"], "format": "text/plain"},
-        "target": f"{iri(canvas)}#xywh={region}" if region else iri(canvas),
-        **_provenance(row),
-    }
-    return anno
 
 
 def _check_iiif_base(base: str) -> None:
@@ -357,24 +376,14 @@ def _check_iiif_base(base: str) -> None:
                                "[export] base_url in glamlab.toml")
 
 
-def write_iiif(rows: Iterator[tuple[dict[str, Any], Item]], out: IO[str], *,
-               base: str, label: str) -> tuple[int, int]:
-    """A IIIF Presentation 3 AnnotationPage, streamed. Returns (written, skipped non-IIIF)."""
-    _check_iiif_base(base)
-    head = {"@context": [EXTENSION_CONTEXT, IIIF_CONTEXT], "id": f"{base}page",
-            "type": "AnnotationPage", "label": {"en": [label]}}
-    text = json.dumps(head, ensure_ascii=False)
-    out.write(text[:-1] + ', "items": [')
-    n = skipped = 0
-    for row, item in rows:
-        anno = iiif_annotation(row, item, base)
-        if anno is None:
-            skipped += 1
-            continue
-        out.write((",\n" if n else "\n") + json.dumps(anno, ensure_ascii=False))
-        n += 1
-    out.write("\n]}\n")
-    return n, skipped
+def _iiif_row(row: dict[str, Any]) -> dict[str, Any]:
+    prov = _provenance(row)
+    return {**row, "generator": prov["generator"], "created": prov["created"],
+            "confidence": row["score"]}
+
+
+def _anno_id(base: str) -> Any:
+    return lambda row: f"{base}{row['prediction_id']}-{_slug(row['value'])}"
 
 
 def _uri(item: Item) -> str:
@@ -426,10 +435,22 @@ def write_filter(ws: Workspace, out: IO[str], *, model: str | None,
     return n, f"items not accepted as {positive!r} (to send on)"
 
 
-def default_base(ws: Workspace, fmt: str) -> str:
+BASE_WARNING = ("no [export] base_url in glamlab.toml: annotation ids use the placeholder "
+                "{base}; set base_url to where you will publish the files (or give "
+                "--base-url)")
+
+
+def configured_base(ws: Workspace) -> str | None:
     base = ws.card.section("export").get("base_url")
     if isinstance(base, str) and base:
         return base if base.endswith(("/", "#", ":")) else base + "/"
+    return None
+
+
+def default_base(ws: Workspace, fmt: str) -> str:
+    base = configured_base(ws)
+    if base:
+        return base
     if fmt == "iiif":
         return f"https://example.org/glamlab/{_slug(ws.card.task)}/annotations/"
     return f"urn:glamlab:{_slug(ws.card.task)}:annotation:"
@@ -437,27 +458,99 @@ def default_base(ws: Workspace, fmt: str) -> str:
 
 def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str | None = None,
            where: ExportFilter | None = None, base_url: str | None = None) -> dict[str, Any]:
-    """Write an export to ``out`` (a file path) or to stdout when ``out`` is None or "-"."""
+    """Write an export to ``out`` (a file path; a folder for ``iiif`` and ``annif``) or to
+    stdout when ``out`` is None or "-". ``result["warnings"]`` says what the person should
+    know (a deprecated format name, ids made from a placeholder base URL, annotations on
+    local files); the CLI prints them on stderr."""
     import sys
 
+    warnings: list[str] = []
+    if fmt in DEPRECATED_FORMATS:
+        new = DEPRECATED_FORMATS[fmt]
+        warnings.append(f"--format {fmt} is deprecated and will be removed in the next "
+                        f"release: use --format {new} (the same W3C Web Annotation JSON-LD; "
+                        "'WebAnno' is INCEpTION's TSV format)")
+        fmt = new
     if fmt not in FORMATS:
         raise PolicyError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     where = where or ExportFilter()
+    if fmt == "annif" and not where.actions:
+        where = ExportFilter(actions=("accept",), label=where.label, min_score=where.min_score,
+                             confirmed=where.confirmed)
     where.validate()
     base = base_url or default_base(ws, fmt)
     if base_url and not base.endswith(("/", "#", ":")):
         base += "/"
+    if fmt in ("w3c", "iiif") and not base_url and configured_base(ws) is None:
+        warnings.append(BASE_WARNING.format(base=base))
     if fmt == "iiif":
         _check_iiif_base(base)
     to_stdout = out is None or str(out) == "-"
     if fmt == "parquet" and to_stdout:
         raise PolicyError("Parquet is binary: give a file with --out PATH.parquet")
+    if fmt in FOLDER_FORMATS and to_stdout:
+        raise PolicyError(f"the {fmt} export is a folder of files: give one with --out DIR")
     result: dict[str, Any] = {"format": fmt, "out": "-" if to_stdout else str(out)}
     path = None if to_stdout else Path(out)  # type: ignore[arg-type]
+    template = ws.card.section("export").get("target_template")
+    if template is not None and (not isinstance(template, str) or "{item_id}" not in template):
+        raise PolicyError(f"[export] target_template must be a text with {{item_id}} in it, "
+                          f"not {template!r}",
+                          hint='e.g. target_template = "https://example.org/record/{item_id}"')
+    if fmt in FOLDER_FORMATS:
+        assert path is not None
+        rows = iter_rows(ws, model=model, where=where)
+        if fmt == "iiif":
+            import shutil
+            import tempfile
+
+            from .export_iiif import write_iiif
+
+            label = f"glamlab {ws.card.task} predictions"
+            # --out page.json: one manifest's page in that file (as before); else a folder
+            single = path.suffix.lower() in (".json", ".jsonld")
+            folder = Path(tempfile.mkdtemp(dir=path.parent if path.parent.is_dir() else None,
+                                           prefix=".glamlab-iiif-")) if single else path
+            try:
+                pages, skipped = write_iiif(rows, folder, base=base, label=label,
+                                            canvas_of=canvas_id, region_of=xywh,
+                                            annotation_row=_iiif_row,
+                                            annotation_id=_anno_id(base))
+                if single:
+                    if len(pages) > 1:
+                        raise PolicyError(
+                            f"the export covers {len(pages)} manifests, one annotation file "
+                            f"each: give a folder, not the file {path.name}",
+                            hint=f"--out {path.with_suffix('')}")
+                    if pages:  # the page's id names the file it is published as
+                        doc = json.loads((folder / pages[0]["file"]).read_text(encoding="utf-8"))
+                        doc["@id" if "@id" in doc else "id"] = base + path.name
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        path.write_text(json.dumps(doc, ensure_ascii=False) + "\n",
+                                        encoding="utf-8")
+                        pages[0]["file"] = path.name
+            finally:
+                if single:
+                    shutil.rmtree(folder, ignore_errors=True)
+            result.update(pages=pages, annotations=sum(p["annotations"] for p in pages),
+                          skipped_not_iiif=skipped)
+        else:
+            from ..ingest.vocabulary import label_uris
+            from .export_annif import write_annif
+
+            uris = label_uris(ws)
+            result.update(write_annif(rows, path, uris,
+                                      text_of=lambda item: ws.item(item.item_id).text))
+            if not uris:
+                warnings.append("no [labels] uris vocabulary in glamlab.toml: subject files "
+                                "hold plain labels, which Annif looks up in its vocabulary")
+        result["warnings"] = warnings
+        return result
     if fmt == "parquet":
         assert path is not None
         with open_private(path, "wb") as fh:
             result["rows"] = write_parquet(iter_rows(ws, model=model, where=where), fh)
+        result["warnings"] = warnings
         return result
     handle: IO[str]
     # an export holds unpublished catalogue data and reviewers' names: owner-only (0600)
@@ -469,14 +562,15 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
             result["rows"] = write_csv(iter_rows(ws, model=model, where=where), handle)
         elif fmt == "jsonl":
             result["rows"] = write_jsonl(iter_rows(ws, model=model, where=where), handle)
-        elif fmt == "webanno":
-            result["annotations"] = write_webanno(iter_rows(ws, model=model, where=where),
-                                                  handle, base=base, label=label)
-        elif fmt == "iiif":
-            written, skipped = write_iiif(iter_rows(ws, model=model, where=where), handle,
-                                          base=base, label=label)
-            result["annotations"] = written
-            result["skipped_not_iiif"] = skipped
+        elif fmt == "w3c":
+            local = [0]
+            result["annotations"] = write_w3c(iter_rows(ws, model=model, where=where),
+                                              handle, base=base, label=label,
+                                              template=template, local=local)
+            if local[0]:
+                warnings.append(f"{local[0]} annotations target a local file (file://...): "
+                                "give the items a record url, or set [export] "
+                                "target_template = \"https://.../{item_id}\"")
         else:
             refused: list[dict[str, Any]] = []
             result["uris"], result["list"] = write_filter(ws, handle, model=model, where=where,
@@ -488,5 +582,5 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
             handle.close()
         else:
             handle.flush()
+    result["warnings"] = warnings
     return result
-

@@ -96,6 +96,11 @@ class Condition:
             meta_value(item.meta, self.field))
         if value is None:
             return False
+        if isinstance(value, list):  # a IIIF metadata label given several times
+            return any(self._holds(v) for v in value if v is not None)
+        return self._holds(value)
+
+    def _holds(self, value: Any) -> bool:
         if self.equals:
             return str(value).strip().casefold() in self.equals
         if self.contains is not None:

@@ -70,11 +70,15 @@ def act(ctx: click.Context, dry_run: bool, optimise_: bool, target_precision: fl
 
 @click.command()
 @click.option("--format", "fmt", required=True,
-              type=click.Choice(["csv", "jsonl", "parquet", "webanno", "iiif", "filter"]),
-              help="csv (formula-safe, OpenRefine-ready), jsonl, parquet, webanno (W3C Web "
-                   "Annotation JSON-LD), iiif (IIIF Presentation 3 AnnotationPage), filter "
-                   "(one URI per line).")
-@click.option("--out", default="-", show_default=True, help="File to write; - for stdout.")
+              type=click.Choice(["csv", "jsonl", "parquet", "w3c", "iiif", "annif", "filter",
+                                 "webanno"]),
+              help="csv (formula-safe, OpenRefine-ready), jsonl, parquet, w3c (W3C Web "
+                   "Annotation JSON-LD), iiif (a folder: one IIIF AnnotationPage per v3 "
+                   "manifest, one AnnotationList per v2 manifest), annif (a folder of Annif "
+                   "subject files), filter (one URI per line). webanno: deprecated name of "
+                   "w3c.")
+@click.option("--out", default="-", show_default=True,
+              help="File to write (a folder for iiif and annif); - for stdout.")
 @click.option("--action", "actions", multiple=True,
               type=click.Choice(["accept", "review", "reject"]),
               help="Keep only these actions (repeatable).")
@@ -95,6 +99,12 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
     Every row says it is machine-made (model, version, score, run, time, confirmed_by).
     The filter format with no --action/--label lists the items NOT accepted as the
     project's positive_label (e.g. the pages to send to OCR when it is "blank").
+
+    \b
+    [export] base_url = "https://your.site/annotations/"   ids of w3c/iiif annotations
+    [export] target_template = "https://your.site/record/{item_id}"   w3c targets of
+             items with no IIIF canvas and no record url
+    [labels] uris = "vocabulary.csv" (or a SKOS .ttl)   label URIs for annif
     """
     import sys
 
@@ -112,12 +122,18 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
         res = do_export(ws, fmt, out, model=model, where=where, base_url=base_url)
     finally:
         ws.close()
+    for warning in res.get("warnings", []):
+        click.echo(f"warning: {warning}", err=True)
     if as_json:
         emit(res, True)
+    elif fmt == "annif":
+        click.echo(f"wrote subject files for {res['items']} items ({res['subjects']} subjects, "
+                   f"{res['subjects_with_uri']} with a URI) to {out}")
     elif out != "-":
         n = res.get("rows", res.get("annotations", res.get("uris", 0)))
         click.echo(f"wrote {n} {'URIs' if fmt == 'filter' else 'rows' if 'rows' in res else 'annotations'}"
                    f" to {out}" + (f" ({res['list']})" if "list" in res else "")
+                   + (f" in {len(res['pages'])} files" if "pages" in res else "")
                    + (f"; {res['skipped_not_iiif']} non-IIIF items left out"
                       if res.get("skipped_not_iiif") else ""))
     else:

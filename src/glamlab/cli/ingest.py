@@ -16,31 +16,43 @@ from ._common import emit, json_option, open_ws, show_progress
 @click.option("--text-column", default=None, help="CSV/JSONL/Parquet: the column holding the text.")
 @click.option("--image-column", default=None,
               help="CSV/JSONL/Parquet: a column with image paths (relative to the file).")
+@click.option("--collection-depth", type=click.IntRange(0, 20), default=3, show_default=True,
+              help="IIIF: how many levels of nested Collections to follow.")
+@click.option("--no-remote-ocr", is_flag=True,
+              help="METS: do not fetch OCR files given as http(s) URLs (keep the URL only).")
 @click.option("--allow-source-change", is_flag=True,
               help="An id that already belongs to an item from another source becomes a new "
                    "version of that item (default: refused, the other item is kept).")
 @json_option
 @click.pass_context
 def ingest(ctx: click.Context, sources: tuple[str, ...], id_column: str | None,
-           text_column: str | None, image_column: str | None, allow_source_change: bool,
-           as_json: bool) -> None:
+           text_column: str | None, image_column: str | None, collection_depth: int,
+           no_remote_ocr: bool, allow_source_change: bool, as_json: bool) -> None:
     """Read SOURCES into the workspace as items.
 
     \b
     SOURCES may be:
-      folders of images (JPEG, PNG, TIFF incl. multi-page, JPEG 2000)
-      IIIF Presentation manifests v2/v3 (file or http(s) URL)
-      ALTO (v1-v4) or PAGE XML files, linked to their page images; METS
-      plain text files; CSV, TSV, JSONL or Parquet with --id-column/--text-column
+      folders of images (JPEG, PNG, TIFF incl. multi-page, JPEG 2000), OCR files and
+        IIIF manifest files; OCR-D workspaces (with or without mets.xml)
+      IIIF Presentation manifests and collections v2/v3 (file or http(s) URL)
+      ALTO (v1-v4), PAGE XML or hOCR files, linked to their page images; METS (local
+        or remote images and OCR)
+      plain text files; Annif corpora (documents.tsv, or folders of .txt + .key/.tsv)
+      CSV, TSV, JSONL or Parquet with --id-column/--text-column
       (and --image-column for a column of image paths)
 
     Idempotent: re-ingesting adds nothing, changed content becomes a new version.
     Bad input is recorded and skipped; see it with `glamlab items --errors`.
+    The supported layouts are described in docs/formats.md.
     """
+    from ..ingest import ingest as run_ingest
+
     ws = open_ws(ctx)
-    report = ws.ingest(list(sources), id_column=id_column, text_column=text_column,
-                       image_column=image_column, progress=show_progress(as_json),
-                       allow_source_change=allow_source_change)
+    report = run_ingest(ws, list(sources), id_column=id_column, text_column=text_column,
+                        image_column=image_column, progress=show_progress(as_json),
+                        collection_depth=collection_depth, remote_ocr=not no_remote_ocr,
+                        allow_source_change=allow_source_change,
+                        notify=lambda message: click.echo(message, err=True))
     emit(report.to_dict(), as_json, lambda _d: report.summary())
     if report.failed:
         sys.exit(EXIT_USAGE if not report.seen else EXIT_ITEMS_FAILED)

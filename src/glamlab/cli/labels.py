@@ -25,7 +25,7 @@ def labels() -> None:
 
 
 @labels.command("import")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @click.option("--split", type=click.Choice(["train", "test"]), default=None,
               help="Put the imported items in this split.")
 @click.option("--id-column", default="id", show_default=True, help="Column with the item id.")
@@ -41,9 +41,11 @@ def labels() -> None:
 @click.pass_context
 def import_(ctx: click.Context, file: str, split: str | None, id_column: str, label_column: str,
             separator: str | None, annotator: str, replace: bool, as_json: bool) -> None:
-    """Import gold labels from a CSV file. All or nothing: any bad row (unknown item,
-    unknown label, conflicting duplicate) is reported with its line number and nothing
-    is imported."""
+    """Import gold labels from a CSV file, or from an Annif corpus (a documents.tsv, or a
+    folder of .txt files with .key/.tsv subject files; subject URIs map to labels through
+    [labels] uris in glamlab.toml). All or nothing: any bad row (unknown item, unknown
+    label, conflicting duplicate) is reported with its line number and nothing is
+    imported."""
     from ..tasks import import_labels
 
     ws = open_ws(ctx)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 READER_MODULES = [
     "glamlab.ingest.iiif",
     "glamlab.ingest.xml",
+    "glamlab.ingest.annif",
     "glamlab.ingest.tables",
     "glamlab.ingest.text",
     "glamlab.ingest.images",
@@ -50,6 +51,7 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     failed: int = 0
+    kept_ids: int = 0  # items that kept the id an earlier glamlab gave them
     seconds: float = 0.0
     problems: list[dict[str, Any]] = field(default_factory=list)
 
@@ -65,6 +67,7 @@ class IngestReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "failed": self.failed,
+            "kept_earlier_ids": self.kept_ids,
             "seconds": round(self.seconds, 3),
             "items_per_s": round(self.seen / self.seconds, 1) if self.seconds else None,
             "problems": self.problems,
@@ -73,6 +76,9 @@ class IngestReport:
     def summary(self) -> str:
         text = (f"{self.added:,} new items, {self.updated:,} new versions of changed items, "
                 f"{self.unchanged:,} unchanged")
+        if self.kept_ids:
+            text += (f"; {self.kept_ids:,} items kept the ids an earlier glamlab version "
+                     "gave them (see docs/formats.md, item ids)")
         if self.failed:
             text += (f"; {self.failed:,} problems recorded (see them with "
                      f"`glamlab items --errors`)")
@@ -101,8 +107,8 @@ def iter_records(sources: Iterable[str], options: IngestOptions) -> Iterator[Rec
         reader = reader_for(source)
         if reader is None:
             yield Problem(source, None, "no reader for this source (not a folder, image, "
-                          "IIIF manifest, ALTO/PAGE XML, text, CSV, JSONL or Parquet file, "
-                          "or it does not exist)",
+                          "IIIF manifest or collection, METS, ALTO/PAGE/hOCR, text, Annif "
+                          "corpus, CSV, JSONL or Parquet file, or it does not exist)",
                           "check the path; supported kinds are listed in glamlab ingest --help")
             continue
         try:
@@ -125,19 +131,28 @@ def _same_source(a: str, b: str) -> bool:
 
 def ingest(ws: Workspace, sources: list[str], *, id_column: str | None = None,
            text_column: str | None = None, image_column: str | None = None,
-           progress: bool = False, allow_source_change: bool = False) -> IngestReport:
-    """Read ``sources`` into items (see the module docstring).
+           progress: bool = False, collection_depth: int = 3, remote_ocr: bool = True,
+           notify: Callable[[str], None] | None = None,
+           allow_source_change: bool = False) -> IngestReport:
+    """Read ``sources`` into the workspace's items (see the module docstring).
 
-    An id that already belongs to an item from ANOTHER source, with other content, is a
-    problem (two collections that happen to share ids must not overwrite each other),
-    unless ``allow_source_change``: then the new content becomes a new version of the item
-    (a table exported again under a new name, a folder that moved)."""
+    ``collection_depth``: how many levels of nested IIIF Collections are followed;
+    ``remote_ocr``: fetch (and cache) OCR files that a METS gives as URLs; ``notify``: a
+    callable for messages meant for the person (what a collection holds before it is
+    read), e.g. printing to stderr. An id that already belongs to an item from ANOTHER
+    source, with other content, is a problem (two collections that happen to share ids
+    must not overwrite each other), unless ``allow_source_change``: then the new content
+    becomes a new version of the item (a table exported again under a new name, a folder
+    that moved)."""
     options = IngestOptions(
         id_column=id_column,
         text_column=text_column,
         image_column=image_column,
         max_image_pixels=ws.card.max_image_pixels,
         cache_dir=str(ws.cache_dir),
+        collection_depth=collection_depth,
+        remote_ocr=remote_ocr,
+        notify=notify,
     )
     store = ws.store
     t = store.t
@@ -276,6 +291,7 @@ def _write_records(ws: Workspace, conn: sa.Connection, ingest_id: int, records: 
             .where(t.items.c.is_current.is_(True), t.items.c.item_id.in_(chunk))
         ):
             current[item_id] = (content_hash, version, source)
+    _keep_earlier_ids(conn, t, records, current, report)
     rows: list[tuple[Any, ...]] = []
     superseded = []
     moved: list[Problem] = []
@@ -319,6 +335,32 @@ def _write_records(ws: Workspace, conn: sa.Connection, ingest_id: int, records: 
     if rows:
         _insert_rows(conn, rows)
     return moved
+
+
+def _keep_earlier_ids(conn: sa.Connection, t: Any, records: list[Record],
+                      current: dict[str, tuple[str, int, str]], report: IngestReport) -> None:
+    """A record whose id is new but whose ``legacy_id`` (the id an earlier glamlab gave
+    the same page) is in the store for the same file or URL keeps that id, so changing
+    the id scheme never makes a second item of a page (labels, splits and predictions
+    stay attached). Adds the kept ids to ``current``."""
+    wanted = {r.legacy_id: r for r in records
+              if r.legacy_id and r.item_id not in current and r.legacy_id != r.item_id}
+    if not wanted:
+        return
+    legacy = list(wanted)
+    for i in range(0, len(legacy), 900):
+        for item_id, uri, content_hash, version, source in conn.execute(
+            sa.select(t.items.c.item_id, t.items.c.uri, t.items.c.content_hash,
+                      t.items.c.version, t.items.c.source)
+            .where(t.items.c.is_current.is_(True), t.items.c.item_id.in_(legacy[i : i + 900]))
+        ):
+            rec = wanted[item_id]
+            if uri == rec.uri:
+                rec.meta = {**rec.meta, "id_scheme_note": f"kept the earlier id; new ingests "
+                            f"into a new workspace give {rec.item_id!r}"}
+                rec.item_id = item_id
+                current[item_id] = (content_hash, version, source)
+                report.kept_ids += 1
 
 
 def _write_problems(ws: Workspace, conn: sa.Connection, ingest_id: int,

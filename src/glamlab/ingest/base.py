@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 
@@ -23,6 +24,9 @@ class Record:
     width: int | None = None
     height: int | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    # the id an earlier glamlab version gave this item: when the store holds it (for the
+    # same file or URL), the item keeps that id instead of becoming a second item
+    legacy_id: str | None = None
 
 
 @dataclass
@@ -44,6 +48,13 @@ class IngestOptions:
     cache_dir: str | None = None
     http_timeout: float = 30.0
     http_transport: Any = None  # an httpx transport (tests); None: the network
+    collection_depth: int = 3  # IIIF: how many levels of nested Collections are followed
+    remote_ocr: bool = True  # METS: fetch OCR files given as http(s) URLs (and cache them)
+    notify: Callable[[str], None] | None = None  # a message for the person (stderr), not data
+
+    def say(self, message: str) -> None:
+        if self.notify is not None:
+            self.notify(message)
 
 
 class SourceReader(Protocol):
@@ -129,3 +140,48 @@ def sha256_json(value: Any) -> str:
     import json
 
     return sha256_bytes(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode())
+
+
+LFS_SIGNATURE = b"version https://git-lfs.github.com/spec/"
+LFS_HINT = ("the repository keeps this file in Git LFS: run `git lfs install && git lfs pull` "
+            "in the checkout (or download the real file), then ingest again")
+
+
+def is_lfs_pointer(path: str | Path) -> bool:
+    """Is this file a Git LFS pointer (a ~130-byte text stub) rather than the file itself?"""
+    try:
+        p = Path(path)
+        if p.stat().st_size > 1024:
+            return False
+        with open(p, "rb") as fh:
+            return fh.read(len(LFS_SIGNATURE)) == LFS_SIGNATURE
+    except OSError:
+        return False
+
+
+def lfs_reason(path: str | Path) -> str:
+    return (f"{Path(path).name} is a Git LFS pointer file, not the file itself (the real "
+            "content was never downloaded)")
+
+
+def lfs_problem(source: str, path: str | Path) -> Problem:
+    return Problem(source, str(path), lfs_reason(path), LFS_HINT)
+
+
+def document_of(meta: dict[str, Any], uri: str | None) -> str | None:
+    """The document (book, manuscript, newspaper issue, manifest) a page item belongs to:
+    ``meta["document"]`` as ingest sets it; for items ingested before it did, the IIIF
+    manifest, the METS file, or the folder of a local file (its parent's parent for an
+    OCR-D file group folder such as ``OCR-D-IMG``)."""
+    for key in ("document", "manifest"):
+        value = meta.get(key)
+        if isinstance(value, str) and value:
+            return value
+    if meta.get("mets_file") and uri and "://" not in uri:
+        return str(Path(uri).parent)
+    if uri and "://" not in uri:
+        folder = Path(uri).parent
+        if folder.name.startswith("OCR-D-"):
+            folder = folder.parent
+        return str(folder)
+    return None

@@ -2,7 +2,11 @@
 
 Each canvas becomes one image item: its id is the canvas id, its ``uri`` the IIIF image
 service (or the image itself when there is no service), with the canvas label, the
-manifest's and the canvas's metadata, and the width and height the canvas declares.
+manifest's and the canvas's metadata (a label given several times keeps all its values, as
+a list), the manifest as its ``document``, and the width and height the canvas declares.
+Collections are followed down to ``IngestOptions.collection_depth`` levels, saying first
+how many members they list; IIIF files found in a folder are read manifests first
+(:func:`read_files`).
 Nothing but the manifest is fetched at ingest; images are fetched when first decoded
 (:func:`cached_image`) and kept in the workspace cache (``.glamlab/cache/iiif``).
 
@@ -20,7 +24,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .base import IngestOptions, Problem, Record, sha256_bytes, sha256_json
+from .base import (
+    IngestOptions,
+    Problem,
+    Record,
+    is_lfs_pointer,
+    lfs_problem,
+    sha256_bytes,
+    sha256_json,
+)
 
 if TYPE_CHECKING:
     from ..items import Item
@@ -45,6 +57,18 @@ def can_read(source: str) -> bool:
         return True
     p = Path(source)
     return p.is_file() and p.suffix.lower() in JSON_SUFFIXES
+
+
+def looks_like_iiif(path: Path) -> bool:
+    """A quick look at a JSON file in a folder: does it name a IIIF Presentation context
+    or type? (Other JSON files in a folder are skipped.)"""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return False
+    return b"iiif.io/api/presentation" in head or b'"sc:Manifest"' in head or \
+        b'"sc:Collection"' in head
 
 
 # -- fetching -------------------------------------------------------------------
@@ -149,14 +173,36 @@ def text_of(value: Any) -> str:
     return str(value)
 
 
-def _metadata(entries: Any) -> dict[str, str]:
-    out: dict[str, str] = {}
+def _metadata(entries: Any) -> dict[str, Any]:
+    """label -> value; a label given several times (Bodleian: "Subject" x 8) keeps every
+    value, as a list in the order given."""
+    out: dict[str, Any] = {}
     if isinstance(entries, list):
         for e in entries:
             if isinstance(e, dict):
                 key = text_of(e.get("label"))
-                if key:
-                    out[key] = text_of(e.get("value"))
+                if not key:
+                    continue
+                value = text_of(e.get("value"))
+                if key not in out:
+                    out[key] = value
+                elif isinstance(out[key], list):
+                    out[key].append(value)
+                else:
+                    out[key] = [out[key], value]
+    return out
+
+
+def _merge_metadata(manifest: dict[str, Any], canvas: dict[str, Any]) -> dict[str, Any]:
+    """The manifest's metadata with the canvas's; a label on both keeps both values."""
+    out = dict(manifest)
+    for key, value in canvas.items():
+        if key in out and out[key] != value:
+            old = out[key] if isinstance(out[key], list) else [out[key]]
+            new = value if isinstance(value, list) else [value]
+            out[key] = old + [v for v in new if v not in old]
+        else:
+            out[key] = value
     return out
 
 
@@ -233,38 +279,117 @@ def _int(v: Any) -> int | None:
         return None
 
 
-def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
+def _document(source: str, options: IngestOptions) -> dict[str, Any] | Problem:
     try:
+        if not source.startswith(("http://", "https://")) and is_lfs_pointer(source):
+            return lfs_problem(source, source)
         data = _load(source, options)
     except (FetchError, OSError) as exc:
-        yield Problem(source, None, f"cannot read the manifest: {exc}",
-                      "check the URL or path, and that the server answers")
-        return
+        return Problem(source, None, f"cannot read the manifest: {exc}",
+                       "check the URL or path, and that the server answers")
     try:
         doc = json.loads(data)
     except ValueError as exc:
-        yield Problem(source, None, f"not a IIIF manifest: not JSON ({exc})", NOT_IIIF_HINT)
+        return Problem(source, None, f"not a IIIF manifest: not JSON ({exc})", NOT_IIIF_HINT)
+    if not isinstance(doc, dict) or presentation_version(doc) is None:
+        return Problem(source, None, "not a IIIF Presentation manifest: no IIIF Presentation "
+                       "2 or 3 @context and no Manifest type", NOT_IIIF_HINT)
+    contexts = _contexts(doc)
+    unknown = [c for c in contexts if "iiif.io/api/presentation" in c
+               and c not in (PRESENTATION_2, PRESENTATION_3)]
+    if unknown and not {PRESENTATION_2, PRESENTATION_3} & set(contexts):
+        return Problem(source, _id(doc), f"unknown IIIF Presentation context {unknown[0]!r} "
+                       "(glamlab reads Presentation 2 and 3)",
+                       f"check the document's @context; it should be {PRESENTATION_3} or "
+                       f"{PRESENTATION_2}")
+    return doc
+
+
+def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
+    doc = _document(source, options)
+    if isinstance(doc, Problem):
+        yield doc
         return
-    version = presentation_version(doc) if isinstance(doc, dict) else None
-    unknown = [c for c in _contexts(doc) if "iiif.io/api/presentation" in c
-               and c not in (PRESENTATION_2, PRESENTATION_3)] if isinstance(doc, dict) else []
-    if unknown and version is not None and not ({PRESENTATION_2, PRESENTATION_3}
-                                                & set(_contexts(doc))):
-        yield Problem(source, _id(doc), f"unknown IIIF Presentation context {unknown[0]!r} "
-                      "(glamlab reads Presentation 2 and 3)",
-                      f"check the manifest's @context; it should be {PRESENTATION_3} or "
-                      f"{PRESENTATION_2}")
+    yield from _read_doc(doc, source, options, depth=0, seen=set())
+
+
+def read_files(paths: list[Path], options: IngestOptions) -> Iterator[Record | Problem]:
+    """IIIF files found in a folder: the manifests first, then the collections, which
+    skip the members already read from the folder (nothing is fetched that is there)."""
+    docs = []
+    for path in paths:
+        doc = _document(str(path), options)
+        if isinstance(doc, Problem):
+            yield doc
+        else:
+            docs.append((path, doc))
+    seen: set[str] = set()
+    for path, doc in sorted(docs, key=lambda d: _is_collection(d[1])):
+        if _id(doc) in seen:
+            continue
+        seen.add(_id(doc) or str(path))
+        yield from _read_doc(doc, str(path), options, depth=0, seen=seen)
+
+
+def _members(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """A Collection's members (v3 ``items``; v2 ``collections``, ``manifests``, ``members``)
+    as dicts with an id and a type."""
+    out = []
+    for key in ("items", "collections", "manifests", "members"):
+        for m in doc.get(key) or []:
+            if isinstance(m, str):
+                m = {"id": m, "type": "Collection" if key == "collections" else "Manifest"}
+            if isinstance(m, dict) and _id(m):
+                out.append(m)
+    return out
+
+
+def _is_collection(doc: dict[str, Any]) -> bool:
+    return (doc.get("type") or doc.get("@type")) in ("Collection", "sc:Collection")
+
+
+def _read_doc(doc: dict[str, Any], source: str, options: IngestOptions, *, depth: int,
+              seen: set[str], partof: dict[str, Any] | None = None,
+              origin: str | None = None) -> Iterator[Record | Problem]:
+    """``origin``: where ``doc`` itself was read from (a member of a collection fetched
+    from its own URL), which decides where its images may come from."""
+    if not _is_collection(doc):
+        yield from _read_manifest(doc, source, partof, origin or source)
         return
-    if version is None or not isinstance(doc, dict):
-        yield Problem(source, None, "not a IIIF Presentation manifest: no IIIF Presentation "
-                      "2 or 3 @context and no Manifest type", NOT_IIIF_HINT)
+    cid = _id(doc) or source
+    seen.add(cid)
+    members = _members(doc)
+    n_coll = sum(1 for m in members if _is_collection(m))
+    options.say(f"{cid}: a IIIF collection of {len(members) - n_coll} manifests and {n_coll} "
+                f"collections; reading them (depth {depth + 1} of at most "
+                f"{options.collection_depth})")
+    if depth >= options.collection_depth:
+        yield Problem(source, cid, f"a IIIF collection nested {depth + 1} levels deep, over "
+                      f"the limit of {options.collection_depth}: its {len(members)} members "
+                      "were not read", "raise the limit with --collection-depth N, or ingest "
+                      "this collection's URL by itself")
         return
-    kind = doc.get("type") or doc.get("@type")
-    if kind in ("Collection", "sc:Collection"):
-        members = doc.get("items") or doc.get("manifests") or []
-        yield Problem(source, _id(doc), f"a IIIF collection of {len(members)} manifests, not "
-                      "a manifest", "ingest the manifests it lists, one URL each")
-        return
+    here = {"collection": cid, "collection_label": text_of(doc.get("label"))}
+    for m in members:
+        mid = _id(m) or ""
+        if mid in seen:
+            continue
+        seen.add(mid)
+        embedded = ("items" in m and not _is_collection(m)) or "sequences" in m or (
+            _is_collection(m) and any(k in m for k in ("items", "manifests", "collections")))
+        child: dict[str, Any] | Problem = m if embedded else _document(mid, options)
+        if isinstance(child, Problem):
+            child.source, child.item_ref = source, child.item_ref or mid
+            child.reason = f"{child.reason} (listed in the collection {cid})"
+            yield child
+            continue
+        yield from _read_doc(child, source, options, depth=depth + 1, seen=seen,
+                             partof=here, origin=(origin or source) if embedded else mid)
+
+
+def _read_manifest(doc: dict[str, Any], source: str, partof: dict[str, Any] | None,
+                   origin: str | None = None) -> Iterator[Record | Problem]:
+    version = presentation_version(doc) or 3
     if version == 3:
         canvases = [c for c in doc.get("items") or [] if isinstance(c, dict)]
     else:
@@ -285,8 +410,10 @@ def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
     for index, canvas in enumerate(canvases, 1):
         rec = _canvas_record(source, version, index, canvas, manifest_id, manifest_label,
                              manifest_meta)
+        if isinstance(rec, Record) and partof:
+            rec.meta.update(partof)
         if isinstance(rec, Record):
-            rec = _resource_policy(source, rec)
+            rec = _resource_policy(origin or source, rec)
         yield rec
 
 
@@ -333,7 +460,7 @@ def _resource_policy(source: str, rec: Record) -> Record | Problem:
 
 def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any],
                    manifest_id: str, manifest_label: str,
-                   manifest_meta: dict[str, str]) -> Record | Problem:
+                   manifest_meta: dict[str, Any]) -> Record | Problem:
     canvas_id = _id(canvas) or f"{manifest_id}#canvas-{index}"
     body = _image_body_v3(canvas) if version == 3 else _image_body_v2(canvas)
     if body is None:
@@ -349,11 +476,12 @@ def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any]
     height = _int(canvas.get("height")) or _int(body.get("height"))
     meta: dict[str, Any] = {
         "manifest": manifest_id,
+        "document": manifest_id,
         "manifest_label": manifest_label,
         "canvas": canvas_id,
         "canvas_index": index,
         "label": text_of(canvas.get("label")),
-        "metadata": {**manifest_meta, **_metadata(canvas.get("metadata"))},
+        "metadata": _merge_metadata(manifest_meta, _metadata(canvas.get("metadata"))),
         "presentation_api": version,
         "image_service": service,
         "image_api": api if service else None,

@@ -13,7 +13,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .base import IngestOptions, Problem, Record, sha256_bytes, sha256_file
+from .base import (
+    LFS_HINT,
+    IngestOptions,
+    Problem,
+    Record,
+    is_lfs_pointer,
+    lfs_reason,
+    sha256_bytes,
+    sha256_file,
+)
 
 KIND = "folder"
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".jp2", ".j2k", ".jpx", ".webp",
@@ -81,6 +90,19 @@ def item_id_for(path: Path, root: Path) -> str:
     return rel.with_suffix("").as_posix()
 
 
+def document_for(folder: Path, root: Path) -> str:
+    """The document a page file belongs to: its folder, relative to the ingested folder
+    (the ingested folder's own name for files at its top). An OCR-D file group folder
+    (``OCR-D-IMG``, ``OCR-D-GT-PAGE``...) stands for the workspace above it."""
+    if folder.name.startswith("OCR-D-") and folder != root:
+        folder = folder.parent
+    try:
+        rel = folder.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        rel = folder.name
+    return root.resolve().name if rel in ("", ".") else rel
+
+
 def read_header(path: Path, options: IngestOptions, *, all_frames: bool = True) -> ImageHeader:
     """Width, height, format and sha256 of an image file, reading headers only.
 
@@ -126,6 +148,8 @@ def read_header(path: Path, options: IngestOptions, *, all_frames: bool = True) 
     except Image.DecompressionBombError as exc:
         raise BadImage(f"possible decompression bomb: {exc}", BOMB_HINT) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        if is_lfs_pointer(path):
+            raise BadImage(lfs_reason(path), LFS_HINT) from exc
         raise BadImage(f"not a readable image: {exc}", BAD_IMAGE_HINT) from exc
     good = [i for i in range(len(frames)) if i not in bad]
     width, height = frames[good[0]]
@@ -141,7 +165,8 @@ def read_image(path: Path, root: Path, source: str,
     except BadImage as exc:
         yield Problem(source, str(path), exc.reason, exc.hint)
         return
-    meta = {"file": path.name, "format": head.format}
+    meta = {"file": path.name, "format": head.format,
+            "document": base_id if len(head.frames) > 1 else document_for(path.parent, root)}
     uri = str(path.resolve())
     if len(head.frames) > 1:
         pages = len(head.frames)

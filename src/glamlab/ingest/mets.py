@@ -1,28 +1,54 @@
 """METS: a digitised object's pages, each with its image and OCR file.
 
 The physical structure map (``structMap TYPE="PHYSICAL"``) lists the pages in order;
-each page's ``fptr`` elements point into the file section, where a file with an
-``image/*`` MIME type (or a USE such as MASTER/DEFAULT/IMAGE) is the page image and an
-XML file in a FULLTEXT/ALTO/OCR group is its OCR. Every page becomes one item: the image
-with the OCR text and metadata (as :mod:`glamlab.ingest.xml` gives them), the page order
-and label, and the object's title from MODS when present. Local files are read (paths
-relative to the METS file); an image given as an http(s) URL is kept as the item's
-``uri`` and fetched when first decoded. Parsed with defusedxml, like all XML here.
+each page's ``fptr`` elements point into the file section. Of a page's files, the page
+image is the best image by file group (``MASTER``/``ORIGINAL``, ``MAX``, ``DEFAULT``,
+``IMAGE``, ``PRESENTATION``, an OCR-D group such as ``OCR-D-IMG``, then derived images,
+``MIN`` and thumbnails last) that exists, and the OCR is the best ALTO/PAGE/hOCR file
+(``FULLTEXT``/``ALTO``/``OCR`` groups, then ground truth, then other OCR groups). Every
+page becomes one item: the image with the OCR text and metadata (as
+:mod:`glamlab.ingest.xml` gives them), the page order and label, the object's title and
+its ``document`` key.
+
+Paths are relative to the METS file. An image given as an http(s) URL is kept as the
+item's ``uri`` and fetched when first decoded; an OCR file given as a URL is fetched at
+ingest (``IngestOptions.remote_ocr``) and kept in the workspace cache
+(``.glamlab/cache/ocr``), so ingesting again reads the cache; a page whose OCR cannot
+be fetched is stored without text and the failure is recorded for that page.
+
+Ids: ``{document}/{image path relative to the METS, without suffix}`` for local images,
+``{document}#p{n}`` for remote ones, where the document is the METS ``OBJID``, else the
+first MODS ``recordIdentifier``, else the METS file's name (its folder's name for
+``mets.xml``). Every file the METS lists is claimed, so that a folder walk makes no
+second item of derived images or other OCR versions. Parsed with defusedxml.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .base import IngestOptions, Problem, Record, sha256_json
+from .base import (
+    IngestOptions,
+    Problem,
+    Record,
+    is_lfs_pointer,
+    lfs_problem,
+    sha256_bytes,
+    sha256_json,
+)
 
 KIND = "mets"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
-IMAGE_USES = {"MASTER", "DEFAULT", "IMAGE", "MAX", "PRESENTATION", "ORIGINAL"}
-OCR_USES = {"FULLTEXT", "ALTO", "OCR", "OCR-D-OCR", "PAGE"}
+# image file groups, best first; groups not listed rank between these and LOW_IMAGE_USES
+IMAGE_USES = ["MASTER", "ORIGINAL", "MAX", "DEFAULT", "IMAGE", "PRESENTATION", "OCR-D-IMG"]
+LOW_IMAGE_USES = ["MIN", "THUMBS", "THUMB", "THUMBNAIL", "THUMBNAILS"]
+DERIVED = ("-BIN", "-DESKEW", "-DESPECK", "-DEWARP", "-CROP", "-DENOISE", "-NRM", "-SEG")
+OCR_USES = {"FULLTEXT", "ALTO", "OCR", "PAGE", "HOCR", "GDZOCR", "TEI"}
+MAX_OCR_BYTES = 200 * 1024 * 1024
 
 
 def _local(tag: Any) -> str:
@@ -45,7 +71,7 @@ def _files(root: Any) -> dict[str, dict[str, str]]:
                     href = loc.get(XLINK_HREF) or loc.get("href") or ""
                     break
             out[f.get("ID")] = {"use": use, "mime": (f.get("MIMETYPE") or "").lower(),
-                                "href": href}
+                                "href": href.strip()}
     return out
 
 
@@ -65,11 +91,61 @@ def _file_ids(div: Any) -> list[str]:
     return ids
 
 
-def _title(root: Any) -> str | None:
+def _first_text(root: Any, name: str) -> str | None:
     for el in root.iter():
-        if _local(el.tag) == "title" and (el.text or "").strip():
+        if _local(el.tag) == name and (el.text or "").strip():
             return el.text.strip()
     return None
+
+
+def document_key(doc: Any, path: Path) -> str:
+    """What identifies the digitised object: METS ``OBJID``, else MODS
+    ``recordIdentifier``, else the METS file's stem (its folder's name for ``mets.xml``)."""
+    key = (doc.get("OBJID") or "").strip() or _first_text(doc, "recordIdentifier")
+    if key:
+        return key
+    stem = path.stem
+    if stem.lower() in ("mets", "mets_one_file", "index") or not stem:
+        folder = path.resolve().parent
+        if folder.name.lower() == "data" and (folder.parent / "bagit.txt").is_file():
+            folder = folder.parent  # an OCRD-ZIP/BagIt bag: the bag names the object
+        return folder.name
+    return stem
+
+
+def _is_image(f: dict[str, str]) -> bool:
+    if f["mime"].startswith("image/"):
+        return True
+    return not f["mime"] and (f["use"] in IMAGE_USES or f["use"] in LOW_IMAGE_USES)
+
+
+def _image_rank(f: dict[str, str]) -> tuple[int, int]:
+    use = f["use"]
+    if use in IMAGE_USES:
+        return (0, IMAGE_USES.index(use))
+    if use in LOW_IMAGE_USES:
+        return (3, LOW_IMAGE_USES.index(use))
+    if any(d in use for d in DERIVED):
+        return (2, 0)
+    return (1, 0)
+
+
+def _is_ocr(f: dict[str, str]) -> bool:
+    if f["mime"].startswith("image/"):
+        return False
+    return f["use"] in OCR_USES or "xml" in f["mime"] or "html" in f["mime"] or \
+        f["href"].lower().endswith((".xml", ".hocr", ".html"))
+
+
+def _ocr_rank(f: dict[str, str]) -> int:
+    use = f["use"]
+    if use in OCR_USES:
+        return 0
+    if "GT" in use.split("-"):
+        return 1
+    if "OCR" in use:
+        return 2
+    return 3
 
 
 def _local_path(href: str, base: Path) -> Path | None:
@@ -81,13 +157,35 @@ def _local_path(href: str, base: Path) -> Path | None:
     return Path(os.path.normpath(p if p.is_absolute() else base / p))
 
 
+def ocr_cache_path(url: str, options: IngestOptions) -> Path:
+    base = Path(options.cache_dir) if options.cache_dir else (
+        Path(tempfile.gettempdir()) / "glamlab-cache")
+    key = sha256_bytes(url.encode())
+    return base / "ocr" / key[:2] / f"{key}.ocr"
+
+
+def fetch_ocr(url: str, options: IngestOptions) -> bytes:
+    """The OCR file at ``url``, from the workspace cache or fetched into it. Raises
+    :class:`glamlab.ingest.iiif.FetchError`."""
+    from .iiif import fetch
+
+    path = ocr_cache_path(url, options)
+    if not path.is_file():
+        fetch(url, timeout=options.http_timeout, max_bytes=MAX_OCR_BYTES,
+              transport=options.http_transport, dest=path)
+    return path.read_bytes()
+
+
 def read_mets(path: Path, root: Path, source: str, options: IngestOptions,
               claimed: set[str] | None = None) -> Iterator[Record | Problem]:
     """One item per physical page of a METS file. ``claimed`` collects the resolved
-    paths of the images and OCR files used, so a folder walk skips them."""
+    paths of every local file the METS lists, so a folder walk skips them."""
     from .images import BadImage, item_id_for, read_header
-    from .xml import BadXml, parse_file, safe_root
+    from .xml import BadXml, parse_bytes, parse_file, safe_root
 
+    if is_lfs_pointer(path):
+        yield lfs_problem(source, path)
+        return
     try:
         data = path.read_bytes()
         doc = safe_root(data)
@@ -104,68 +202,99 @@ def read_mets(path: Path, root: Path, source: str, options: IngestOptions,
                       "pages (structMap TYPE=\"PHYSICAL\", div TYPE=\"page\")",
                       "export the METS with its physical structure")
         return
-    title = _title(doc)
     base = path.parent
+    if claimed is not None:
+        for f in files.values():
+            local = _local_path(f["href"], base)
+            if local is not None:
+                claimed.add(str(local.resolve()))
+    title = _first_text(doc, "title")
+    document = document_key(doc, path)
+    old_prefix = item_id_for(path, root)  # ids before the document key: "mets#p1"
     for n, div in enumerate(pages, 1):
         order = div.get("ORDER") or str(n)
         ref = f"{path}#page {order}"
-        image_href = ocr_href = None
-        for fid in _file_ids(div):
-            f = files.get(fid)
-            if f is None:
-                continue
-            if image_href is None and (f["mime"].startswith("image/")
-                                       or (f["use"] in IMAGE_USES and not f["mime"])):
-                image_href = f["href"]
-            elif ocr_href is None and (f["use"] in OCR_USES or "xml" in f["mime"]):
-                ocr_href = f["href"]
-        meta: dict[str, Any] = {"mets_file": path.name, "page_order": int(order)
-                                if order.isdigit() else order}
+        listed = [files[fid] for fid in _file_ids(div) if fid in files]
+        images = sorted((f for f in listed if _is_image(f)), key=_image_rank)
+        ocrs = sorted((f for f in listed if _is_ocr(f) and not _is_image(f)), key=_ocr_rank)
+        meta: dict[str, Any] = {"mets_file": path.name, "document": document,
+                                "page_order": int(order) if order.isdigit() else order}
         if div.get("ORDERLABEL") or div.get("LABEL"):
             meta["page_label"] = div.get("ORDERLABEL") or div.get("LABEL")
         if title:
             meta["title"] = title
         text = None
         ocr_digest = ""
-        ocr_path = _local_path(ocr_href, base) if ocr_href else None
-        if ocr_href and ocr_path is None:
-            meta["ocr_url"] = ocr_href
-        if ocr_path is not None:
-            if claimed is not None:
-                claimed.add(str(ocr_path.resolve()))
+        problems: list[Problem] = []
+        if ocrs:
+            href = ocrs[0]["href"]
+            ocr_path = _local_path(href, base)
             try:
-                page = parse_file(ocr_path)
+                if ocr_path is not None:
+                    page = parse_file(ocr_path)
+                elif not options.remote_ocr:
+                    page = None
+                    meta["ocr_url"] = href
+                else:
+                    from .iiif import FetchError
+
+                    meta["ocr_url"] = href
+                    try:
+                        page = parse_bytes(fetch_ocr(href, options))
+                    except FetchError as exc:
+                        page = None
+                        meta["ocr_error"] = str(exc)
+                        problems.append(Problem(
+                            source, f"{document}#p{n}",
+                            f"page {order}: cannot fetch its OCR ({exc}); the page was stored "
+                            "without text",
+                            "ingest the METS again when the server answers (fetched OCR is "
+                            "cached in .glamlab/cache/ocr)"))
+                if page is not None:
+                    text = page.text
+                    ocr_digest = page.digest
+                    meta.update({"ocr_file": href, **page.meta()})
             except BadXml as exc:
-                yield Problem(source, str(ocr_path), f"{exc.reason} (OCR of {ref})", exc.hint)
-                continue
-            text = page.text
-            ocr_digest = page.digest
-            meta.update({"ocr_file": ocr_href, **page.meta()})
-        if image_href is None:
+                problems.append(Problem(source, str(ocr_path or href),
+                                        f"{exc.reason} (OCR of {ref}; the page was stored "
+                                        "without text)", exc.hint))
+        yield from problems
+        if not images:
             yield Problem(source, ref, f"page {order} has no image file",
                           "check the METS file section")
             continue
-        image_path = _local_path(image_href, base)
-        if image_path is None:
-            meta["image"] = image_href
-            yield Record(item_id=f"{item_id_for(path, root)}#p{n}", modality="image",
-                         source_kind=KIND, source=source, uri=image_href, text=text, meta=meta,
-                         content_hash=sha256_json([image_href, ocr_digest, meta]))
-            continue
-        if claimed is not None:
-            claimed.add(str(image_path.resolve()))
-        if not image_path.is_file():
-            yield Problem(source, ref, f"the image {image_href!r} of page {order} does not "
-                          f"exist (looked for {image_path})",
+        chosen = None
+        missing = []
+        for f in images:
+            local = _local_path(f["href"], base)
+            if local is None or local.is_file():
+                chosen = (f, local)
+                break
+            missing.append((f["href"], local))
+        if chosen is None:
+            href, looked = missing[0]
+            yield Problem(source, ref, f"the image {href!r} of page {order} does not "
+                          f"exist (looked for {looked})",
                           "paths in the METS file are relative to it; fix the path")
+            continue
+        image, image_path = chosen
+        if image_path is None:
+            meta["image"] = image["href"]
+            meta["image_group"] = image["use"]
+            yield Record(item_id=f"{document}#p{n}", modality="image", source_kind=KIND,
+                         source=source, uri=image["href"], text=text, meta=meta,
+                         content_hash=sha256_json([image["href"], ocr_digest, meta]),
+                         legacy_id=f"{old_prefix}#p{n}")
             continue
         try:
             head = read_header(image_path, options, all_frames=False)
         except BadImage as exc:
             yield Problem(source, str(image_path), f"{exc.reason} ({ref})", exc.hint)
             continue
-        meta.update({"file": image_path.name, "format": head.format})
-        yield Record(item_id=item_id_for(image_path, root), modality="image", source_kind=KIND,
-                     source=source, uri=str(image_path.resolve()), width=head.width,
-                     height=head.height, text=text, meta=meta,
-                     content_hash=sha256_json([head.digest, ocr_digest, meta]))
+        meta.update({"file": image_path.name, "format": head.format,
+                     "image_group": image["use"]})
+        yield Record(item_id=f"{document}/{item_id_for(image_path, base)}", modality="image",
+                     source_kind=KIND, source=source, uri=str(image_path.resolve()),
+                     width=head.width, height=head.height, text=text, meta=meta,
+                     content_hash=sha256_json([head.digest, ocr_digest, meta]),
+                     legacy_id=item_id_for(image_path, root))

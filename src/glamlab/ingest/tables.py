@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .base import IngestOptions, Problem, Record
+from .base import IngestOptions, Problem, Record, is_lfs_pointer, lfs_problem
 
 KIND = "table"
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -115,6 +115,9 @@ class _Columns:
 
 def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
     path = Path(source)
+    if is_lfs_pointer(path):
+        yield lfs_problem(source, path)
+        return
     kind = FORMATS[path.suffix.lower()]
     if kind in ("csv", "tsv"):
         yield from _read_csv(path, source, options, "\t" if kind == "tsv" else ",")

@@ -15,7 +15,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from .base import IngestOptions, Problem, Record, sha256_bytes
+from .base import (
+    LFS_HINT,
+    LFS_SIGNATURE,
+    IngestOptions,
+    Problem,
+    Record,
+    lfs_reason,
+    sha256_bytes,
+)
 
 KIND = "text"
 TEXT_SUFFIXES = {".txt"}
@@ -54,6 +62,8 @@ def read_text(path: Path) -> tuple[str, bytes]:
         data = path.read_bytes()
     except OSError as exc:
         raise ValueError(f"cannot read the file: {exc}") from exc
+    if data.startswith(LFS_SIGNATURE):
+        raise ValueError(lfs_reason(path))
     try:
         return data.decode("utf-8-sig"), data
     except UnicodeDecodeError as exc:
@@ -68,7 +78,8 @@ def read_text_file(path: Path, root: Path, source: str,
         text, data = read_text(path)
     except ValueError as exc:
         reason = str(exc)
-        hint = NOT_UTF8_HINT if reason.startswith("not UTF-8") else "check the file"
+        hint = NOT_UTF8_HINT if reason.startswith("not UTF-8") else (
+            LFS_HINT if "Git LFS" in reason else "check the file")
         yield Problem(source, str(path), reason, hint)
         return
     yield Record(item_id=item_id_for(path, root), modality="text", source_kind=KIND,

@@ -1,5 +1,9 @@
-"""OCR XML: ALTO (v1-v4) and PAGE XML (and METS, see :mod:`glamlab.ingest.mets`),
-parsed with defusedxml.
+"""OCR files: ALTO (v1-v4), PAGE XML and hOCR (and METS, see :mod:`glamlab.ingest.mets`),
+XML parsed with defusedxml. Layouts and examples: docs/formats.md.
+
+ALTO words hyphenated across lines are joined (``SUBS_CONTENT``, ``HypPart1/2``, a ``HYP``
+element, soft hyphens), keeping one line per ``TextLine``; PAGE text comes from every
+element holding ``TextLine``s (table cells too) in the page's reading order.
 
 Each file becomes one item: the page text, with the line count, word count and mean
 word confidence (ALTO ``String@WC``; PAGE ``TextEquiv@conf``, word level where present,
@@ -28,10 +32,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .base import IngestOptions, Problem, Record, sha256_bytes
+from .base import (
+    LFS_HINT,
+    LFS_SIGNATURE,
+    IngestOptions,
+    Problem,
+    Record,
+    sha256_bytes,
+)
 
 KIND = "xml"
-XML_SUFFIXES = {".xml"}
+XML_SUFFIXES = {".xml", ".hocr"}
 MAX_XML_BYTES = 200 * 1024 * 1024
 BAD_XML_HINT = "check that the file is ALTO or PAGE XML exported by your OCR software"
 
@@ -108,8 +119,19 @@ def safe_root(data: bytes) -> Any:
         raise BadXml(f"not well-formed XML: {exc}") from exc
 
 
+def is_hocr(data: bytes) -> bool:
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return (head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:512]) \
+        and b"ocr_" in data[:200_000]
+
+
 def parse_bytes(data: bytes) -> OcrPage:
-    """Parse ALTO or PAGE XML. Raises :class:`BadXml` with the reason."""
+    """Parse ALTO, PAGE XML or hOCR. Raises :class:`BadXml` with the reason."""
+    if data.startswith(LFS_SIGNATURE):
+        raise BadXml("a Git LFS pointer file, not the OCR file itself (the real content was "
+                     "never downloaded)", LFS_HINT)
+    if is_hocr(data):
+        return _parse_hocr(data)
     root = safe_root(data)
     digest = sha256_bytes(data)
     name = _local(root.tag)
@@ -118,8 +140,8 @@ def parse_bytes(data: bytes) -> OcrPage:
     if name == "PcGts":
         return _parse_page(root, digest)
     raise BadXml(f"not ALTO or PAGE XML (the root element is <{name}>)",
-                 "only ALTO (<alto>), PAGE (<PcGts>) and METS (<mets>) files are read; "
-                 "remove other XML files from the source")
+                 "only ALTO (<alto>), PAGE (<PcGts>), hOCR and METS (<mets>) files are "
+                 "read; remove other XML files from the source")
 
 
 def is_mets(path: Path) -> bool:
@@ -132,10 +154,97 @@ def is_mets(path: Path) -> bool:
     return b"http://www.loc.gov/METS/" in head and (b"<mets:mets" in head or b"<mets" in head)
 
 
+# Line-end hyphen marks: ASCII hyphen only with an ALTO HYP element or SUBS_TYPE (a plain
+# "-" at a line end may be a real hyphen: "Nord- und Süddeutschland"); these always.
+SOFT_HYPHEN = "\u00ad"
+HYPHEN_MARKS = (SOFT_HYPHEN, "\u00ac", "\u2e17")  # soft hyphen, not sign, double oblique
+
+
+@dataclass
+class _Token:
+    text: str
+    subs_type: str = ""
+    subs_content: str = ""
+
+
+@dataclass
+class _Line:
+    tokens: list[_Token]
+    hyphen: bool = False  # the line ends in a hyphenated word that the next line finishes
+
+
+def _alto_line(line: Any, confs: list[float]) -> _Line:
+    tokens: list[_Token] = []
+    hyp = False
+    for w in line:
+        wt = _local(w.tag)
+        if wt == "String":
+            tokens.append(_Token(w.get("CONTENT", "") or "", (w.get("SUBS_TYPE") or ""),
+                                 w.get("SUBS_CONTENT") or ""))
+            c = _number(w.get("WC"))
+            if c is not None:
+                confs.append(c)
+        elif wt == "HYP":
+            hyp = True
+    out = _Line(tokens, hyphen=hyp)
+    if tokens:
+        last = tokens[-1]
+        if last.subs_type.lower() == "hyppart1":
+            out.hyphen = True
+        if last.text.endswith(HYPHEN_MARKS):
+            out.hyphen = True
+            last.text = last.text.rstrip("".join(HYPHEN_MARKS))
+    return out
+
+
+def _join_hyphens(lines: list[_Line]) -> int:
+    """Join words hyphenated across lines, in place: the whole word ends the first line
+    (``SUBS_CONTENT`` when given, else the two halves) and leaves the next one. A
+    ``HypPart2`` that is not the next line's first word (another column) is dropped where
+    it stands. Returns how many words were joined."""
+    joined = 0
+    pending: dict[str, int] = {}  # SUBS_CONTENT of a HypPart1 whose HypPart2 is still ahead
+    for i, line in enumerate(lines):
+        if line.tokens and line.tokens[0].subs_type.lower() == "hyppart2" and \
+                pending.get(line.tokens[0].subs_content, 0) > 0:
+            pending[line.tokens[0].subs_content] -= 1
+            line.tokens.pop(0)
+        if not line.tokens:
+            continue
+        nxt = next((x for x in lines[i + 1:] if x.tokens), None)
+        first = nxt.tokens[0] if nxt is not None else None
+        last = line.tokens[-1]
+        part1 = last.subs_type.lower() == "hyppart1"
+        if nxt is not None and first is not None and first.subs_type.lower() == "hyppart2" \
+                and (line.hyphen or part1):
+            last.text = last.subs_content or first.subs_content or (
+                last.text.rstrip("-") + first.text)
+            nxt.tokens.pop(0)
+            joined += 1
+        elif part1 and last.subs_content:
+            last.text = last.subs_content
+            pending[last.subs_content] = pending.get(last.subs_content, 0) + 1
+            joined += 1
+        elif line.hyphen and nxt is not None and first is not None:
+            head, _, rest = first.text.strip().partition(" ")
+            last.text = last.text.rstrip("-") + head
+            if rest.strip():
+                first.text = rest.strip()
+            else:
+                nxt.tokens.pop(0)
+            joined += 1
+        elif line.hyphen:
+            last.text = last.text.rstrip("-") + "-"  # the word goes on on the next page
+    return joined
+
+
+def _clean(text: str) -> str:
+    return text.replace(SOFT_HYPHEN, "")
+
+
 def _parse_alto(root: Any, digest: str) -> OcrPage:
-    blocks: list[str] = []
+    blocks: list[list[_Line]] = []
     n_lines = 0
-    n_words = 0
     confs: list[float] = []
     image_ref = None
     extra: dict[str, Any] = {}
@@ -164,31 +273,28 @@ def _parse_alto(root: Any, digest: str) -> OcrPage:
                 if v is not None:
                     extra[key] = v
         elif tag == "TextBlock":
-            lines = []
-            for line in el.iter():
-                if _local(line.tag) != "TextLine":
-                    continue
-                n_lines += 1
-                words: list[str] = []
-                for w in line:
-                    wt = _local(w.tag)
-                    if wt == "String":
-                        content = w.get("CONTENT", "")
-                        words.append(content)
-                        n_words += 1
-                        c = _number(w.get("WC"))
-                        if c is not None:
-                            confs.append(c)
-                    elif wt == "HYP" and words:
-                        words[-1] += w.get("CONTENT", "-")
-                lines.append(" ".join(words))
-            blocks.append("\n".join(lines))
+            lines = [_alto_line(line, confs) for line in el.iter()
+                     if _local(line.tag) == "TextLine"]
+            n_lines += len(lines)
+            blocks.append(lines)
+    # a word hyphenated at the end of a block goes on in the next block (column, page part)
+    joined = _join_hyphens([line for block in blocks for line in block])
+    texts = []
+    for block in blocks:
+        rows = [_clean(" ".join(t.text for t in line.tokens if t.text)).strip()
+                for line in block]
+        text = "\n".join(x for x in rows if x)
+        if text:
+            texts.append(text)
+    text = "\n\n".join(texts)
+    if joined:
+        extra["hyphenated_words_joined"] = joined
     for refs, box in tagged:
         if any(tag_labels.get(r) in GRAPHIC_LABELS for r in refs.split()):
             boxes.append(box)
     _add_boxes(extra, boxes)
-    return OcrPage(format="alto", schema=_ns(root.tag), text="\n\n".join(b for b in blocks if b),
-                   lines=n_lines, words=n_words,
+    return OcrPage(format="alto", schema=_ns(root.tag), text=text,
+                   lines=n_lines, words=len(text.split()),
                    mean_word_confidence=sum(confs) / len(confs) if confs else None,
                    image_ref=image_ref, digest=digest, extra=extra)
 
@@ -212,6 +318,81 @@ def _text_equiv(el: Any) -> tuple[str | None, float | None]:
     return best[1], best[2]
 
 
+def _reading_order(page: Any) -> dict[str, int]:
+    """region id -> its position in the page's ReadingOrder (ordered groups by index,
+    unordered groups in document order; a group that names a region counts as it)."""
+    order: list[str] = []
+
+    def walk(group: Any) -> None:
+        if group.get("regionRef"):
+            order.append(group.get("regionRef"))
+        children = [c for c in group if _local(c.tag) in (
+            "OrderedGroup", "UnorderedGroup", "OrderedGroupIndexed", "UnorderedGroupIndexed",
+            "RegionRef", "RegionRefIndexed")]
+        if _local(group.tag).startswith("Ordered"):
+            children.sort(key=lambda c: _number(c.get("index")) or 0.0)
+        for c in children:
+            if _local(c.tag).startswith("RegionRef"):
+                if c.get("regionRef"):
+                    order.append(c.get("regionRef"))
+            else:
+                walk(c)
+
+    for el in page:
+        if _local(el.tag) == "ReadingOrder":
+            for group in el:
+                walk(group)
+    return {rid: i for i, rid in reversed(list(enumerate(order)))}
+
+
+def _cell_position(el: Any) -> tuple[float, float]:
+    """(row, column) of a table cell: Transkribus ``TableCell@row/col``, or PAGE 2019
+    ``Roles/TableCellRole@rowIndex/columnIndex`` on a nested region."""
+    row, col = _number(el.get("row")), _number(el.get("col"))
+    if row is None:
+        for child in el:
+            if _local(child.tag) == "Roles":
+                for role in child:
+                    if _local(role.tag) == "TableCellRole":
+                        row = _number(role.get("rowIndex"))
+                        col = _number(role.get("columnIndex"))
+    return (row if row is not None else -1.0, col if col is not None else -1.0)
+
+
+_NOT_TEXT = {"TextLine", "Word", "Glyph", "TextEquiv", "Coords", "Baseline", "TextStyle",
+             "Roles", "Metadata", "ReadingOrder", "Layers", "Relations", "AlternativeImage",
+             "UserDefined", "Labels", "CornerPts"}
+
+
+def _page_containers(page: Any, order: dict[str, int]) -> list[tuple[tuple[Any, ...], Any]]:
+    """Every element that holds TextLines (TextRegion, TableCell, a TableRegion's nested
+    regions, any other region), with its sort key: the reading-order position of the
+    nearest region (itself first) that the ReadingOrder names, then document order, with
+    table cells by row and column."""
+    found: list[tuple[tuple[Any, ...], Any]] = []
+    counter = [0]
+
+    def walk(el: Any, anchor: tuple[float, int], cell: tuple[float, float]) -> None:
+        for child in el:
+            name = _local(child.tag)
+            if name in _NOT_TEXT:
+                continue
+            counter[0] += 1
+            here = counter[0]
+            rid = child.get("id")
+            own_anchor = (float(order[rid]), here) if rid in order else anchor
+            own_cell = _cell_position(child)
+            if own_cell == (-1.0, -1.0):
+                own_cell = cell
+            if any(_local(c.tag) == "TextLine" for c in child):
+                found.append(((own_anchor, own_cell, here), child))
+            walk(child, own_anchor, own_cell)
+
+    walk(page, (float("inf"), 0), (-1.0, -1.0))
+    found.sort(key=lambda pair: pair[0])
+    return found
+
+
 def _parse_page(root: Any, digest: str) -> OcrPage:
     regions: list[str] = []
     n_lines = 0
@@ -221,6 +402,7 @@ def _parse_page(root: Any, digest: str) -> OcrPage:
     image_ref = None
     extra: dict[str, Any] = {}
     boxes: list[list[float]] = []
+    pages = []
     for el in root.iter():
         tag = _local(el.tag)
         if tag in ("ImageRegion", "ChartRegion") or (
@@ -228,15 +410,18 @@ def _parse_page(root: Any, digest: str) -> OcrPage:
             box = _page_box(el)
             if box:
                 boxes.append(box)
-        if tag == "Page" and image_ref is None:
-            image_ref = el.get("imageFilename") or None
-            for attr, key in (("imageWidth", "page_width"), ("imageHeight", "page_height")):
-                v = _number(el.get(attr))
-                if v is not None:
-                    extra[key] = v
-        elif tag == "TextRegion":
+        if tag == "Page":
+            pages.append(el)
+            if image_ref is None:
+                image_ref = el.get("imageFilename") or None
+                for attr, key in (("imageWidth", "page_width"), ("imageHeight", "page_height")):
+                    v = _number(el.get(attr))
+                    if v is not None:
+                        extra[key] = v
+    for page in pages:
+        for _key, region in _page_containers(page, _reading_order(page)):
             lines = []
-            for line in el:
+            for line in region:
                 if _local(line.tag) != "TextLine":
                     continue
                 n_lines += 1
@@ -246,14 +431,13 @@ def _parse_page(root: Any, digest: str) -> OcrPage:
                     if _local(w.tag) != "Word":
                         continue
                     wt, wc = _text_equiv(w)
-                    n_words += 1
                     words.append(wt or "")
                     if wc is not None:
                         word_confs.append(wc)
                 if line_text is None:
                     line_text = " ".join(words)
-                elif not words:
-                    n_words += len(line_text.split())
+                line_text = _clean(line_text)
+                n_words += len(line_text.split())
                 if line_conf is not None:
                     line_confs.append(line_conf)
                 lines.append(line_text)
@@ -267,6 +451,128 @@ def _parse_page(root: Any, digest: str) -> OcrPage:
                    lines=n_lines, words=n_words,
                    mean_word_confidence=sum(confs) / len(confs) if confs else None,
                    image_ref=image_ref, digest=digest, extra=extra)
+
+
+class _HocrParser:
+    """hOCR (HTML with ocr_* classes): lines (ocr_line, ocr_header, ocr_caption,
+    ocr_textfloat), words (ocrx_word with ``x_wconf``), blocks (ocr_par, ocr_carea), the
+    image named in ``ocr_page``'s title."""
+
+    LINE = {"ocr_line", "ocr_header", "ocr_caption", "ocr_textfloat"}
+    BLOCK = {"ocr_par", "ocr_carea"}
+    VOID = {"br", "img", "meta", "link", "hr", "input", "area", "base", "col", "wbr"}
+
+    def __init__(self) -> None:
+        from html.parser import HTMLParser
+
+        outer = self
+
+        class _P(HTMLParser):
+            def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+                outer.start(tag, dict(attrs))
+
+            def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+                outer.start(tag, dict(attrs))
+                outer.end(tag)
+
+            def handle_endtag(self, tag: str) -> None:
+                outer.end(tag)
+
+            def handle_data(self, data: str) -> None:
+                outer.data(data)
+
+        self.parser = _P(convert_charrefs=True)
+        self.stack: list[set[str]] = []
+        self.blocks: list[list[str]] = [[]]
+        self.line: list[str] | None = None
+        self.word: list[str] | None = None
+        self.lines = 0
+        self.confs: list[float] = []
+        self.image: str | None = None
+        self.size: tuple[float, float] | None = None
+
+    def start(self, tag: str, attrs: dict[str, str | None]) -> None:
+        classes = set((attrs.get("class") or "").split())
+        title = attrs.get("title") or ""
+        if tag in self.VOID:
+            return
+        self.stack.append(classes)
+        if "ocr_page" in classes:
+            for part in title.split(";"):
+                key, _, value = part.strip().partition(" ")
+                if key == "image" and self.image is None:
+                    self.image = value.strip().strip('"') or None
+                elif key == "bbox":
+                    nums = [_number(v) for v in value.split()]
+                    if len(nums) == 4 and None not in nums:
+                        self.size = (nums[2] - nums[0], nums[3] - nums[1])  # type: ignore[operator]
+        if classes & self.BLOCK and self.blocks[-1]:
+            self.blocks.append([])
+        if classes & self.LINE:
+            self.line = []
+            self.lines += 1
+        if "ocrx_word" in classes:
+            self.word = []
+            for part in title.split(";"):
+                key, _, value = part.strip().partition(" ")
+                if key == "x_wconf":
+                    c = _number(value.strip())
+                    if c is not None:
+                        self.confs.append(c / 100.0)
+
+    def end(self, tag: str) -> None:
+        if tag in self.VOID or not self.stack:
+            return
+        classes = self.stack.pop()
+        if "ocrx_word" in classes and self.word is not None:
+            text = "".join(self.word).strip()
+            if text and self.line is not None:
+                self.line.append(text)
+            self.word = None
+        if classes & self.LINE and self.line is not None:
+            if self.line:
+                self.blocks[-1].append(" ".join(self.line))
+            self.line = None
+
+    def data(self, data: str) -> None:
+        if self.word is not None:
+            self.word.append(data)
+
+    def feed(self, text: str) -> None:
+        self.parser.feed(text)
+        self.parser.close()
+
+
+def _parse_hocr(data: bytes) -> OcrPage:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadXml(f"hOCR that is not UTF-8 ({exc})") from exc
+    p = _HocrParser()
+    p.feed(text)
+    lines = [_Line([_Token(w) for w in line.split(" ")]) for block in p.blocks for line in block]
+    for line in lines:  # hOCR keeps the hyphen (or a soft hyphen) in the word
+        if line.tokens and line.tokens[-1].text.endswith(HYPHEN_MARKS):
+            line.hyphen = True
+            line.tokens[-1].text = line.tokens[-1].text.rstrip("".join(HYPHEN_MARKS))
+    joined = _join_hyphens(lines)
+    it = iter(lines)
+    blocks = []
+    for block in p.blocks:
+        rows = [_clean(" ".join(t.text for t in next(it).tokens if t.text)).strip()
+                for _ in block]
+        if any(rows):
+            blocks.append("\n".join(r for r in rows if r))
+    body = "\n\n".join(blocks)
+    extra: dict[str, Any] = {}
+    if joined:
+        extra["hyphenated_words_joined"] = joined
+    if p.size:
+        extra["page_width"], extra["page_height"] = p.size
+    return OcrPage(format="hocr", schema="hocr", text=body, lines=p.lines,
+                   words=len(body.split()),
+                   mean_word_confidence=sum(p.confs) / len(p.confs) if p.confs else None,
+                   image_ref=p.image, digest=sha256_bytes(data), extra=extra)
 
 
 def _number(v: str | None) -> float | None:
@@ -342,13 +648,16 @@ def images_by_stem(names: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def linked_image(xml_path: Path, page: OcrPage,
-                 siblings: dict[str, str] | None = None) -> Path | None:
-    """The page image an OCR file belongs to, if it is on disk.
+def linked_image(xml_path: Path, page: OcrPage, siblings: dict[str, str] | None = None,
+                 root: Path | None = None) -> tuple[Path, Path] | None:
+    """The page image an OCR file belongs to, if it is on disk, and the folder its
+    reference was resolved against.
 
-    Tried in order: the file name the XML gives (relative to the XML file, then its
-    base name beside the XML), then an image beside the XML with the same stem
-    (``siblings``: :func:`images_by_stem` of the XML's folder, computed once per folder)."""
+    Tried in order: the file name the XML gives, relative to the XML's folder and then to
+    each folder above it up to ``root`` (an OCR-D workspace names images relative to the
+    workspace: ``OCR-D-IMG/INPUT_0017.tif`` from ``OCR-D-GT-PAGE/``); its base name beside
+    the XML; an image beside the XML with the same stem (``siblings``: :func:`images_by_stem`
+    of the XML's folder, computed once per folder)."""
     from .images import IMAGE_SUFFIXES
 
     folder = xml_path.parent
@@ -356,15 +665,28 @@ def linked_image(xml_path: Path, page: OcrPage,
         ref = page.image_ref.replace("\\", "/")
         if ref.startswith("file://"):
             ref = ref[len("file://"):]
-        if "://" not in ref:
-            for candidate in (Path(os.path.normpath(folder / ref)), folder / Path(ref).name):
+        if "://" not in ref and not ref.startswith("//"):
+            bases = [folder]
+            if root is not None and not Path(ref).is_absolute():
+                up = folder
+                stop = root.resolve()
+                while up.resolve() != stop and up.parent != up:
+                    up = up.parent
+                    bases.append(up)
+                    if up.resolve() == stop:
+                        break
+            for base in bases:
+                candidate = Path(os.path.normpath(base / ref))
                 if candidate.suffix.lower() in IMAGE_SUFFIXES and candidate.is_file():
-                    return candidate
+                    return candidate, base
+            candidate = folder / Path(ref).name
+            if candidate.suffix.lower() in IMAGE_SUFFIXES and candidate.is_file():
+                return candidate, folder
     if siblings is None:
         siblings = images_by_stem(p.name for p in folder.iterdir())
     name = siblings.get(xml_path.stem)
     if name is not None and (folder / name).is_file():
-        return folder / name
+        return folder / name, folder
     return None
 
 
@@ -378,29 +700,47 @@ def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
         yield from read_ocr_file(path, path.parent, source, options)
 
 
-def read_ocr_file(path: Path, root: Path, source: str, options: IngestOptions,
-                  siblings: dict[str, str] | None = None,
-                  claimed: set[str] | None = None) -> Iterator[Record | Problem]:
-    """One OCR XML file as one item (the linked page image when present).
-
-    ``claimed`` collects the resolved paths of the images used, so that a folder walk
-    does not make a second item of them."""
-    from .images import BadImage, item_id_for, read_header
-
+def parse_ocr(path: Path, source: str, root: Path, siblings: dict[str, str] | None = None
+              ) -> tuple[OcrPage, tuple[Path, Path] | None] | Problem:
+    """An OCR file parsed, with its linked page image (and the folder it was found from)."""
     try:
         page = parse_file(path)
     except BadXml as exc:
-        yield Problem(source, str(path), exc.reason, exc.hint)
+        return Problem(source, str(path), exc.reason, exc.hint)
+    return page, linked_image(path, page, siblings, root)
+
+
+def read_ocr_file(path: Path, root: Path, source: str, options: IngestOptions,
+                  siblings: dict[str, str] | None = None,
+                  claimed: set[str] | None = None) -> Iterator[Record | Problem]:
+    """One OCR file as one item (the linked page image when present).
+
+    ``claimed`` collects the resolved paths of the images used, so that a folder walk
+    does not make a second item of them."""
+    parsed = parse_ocr(path, source, root, siblings)
+    if isinstance(parsed, Problem):
+        yield parsed
         return
+    yield from ocr_records(path, parsed[0], parsed[1], root, source, options, claimed)
+
+
+def ocr_records(path: Path, page: OcrPage, link: tuple[Path, Path] | None, root: Path,
+                source: str, options: IngestOptions, claimed: set[str] | None = None,
+                alternatives: list[str] | None = None) -> Iterator[Record | Problem]:
+    from .images import BadImage, document_for, item_id_for, read_header
+
     meta: dict[str, Any] = {"ocr_file": path.name, **page.meta()}
-    image = linked_image(path, page, siblings)
-    if image is None:
+    if alternatives:
+        meta["ocr_alternatives"] = alternatives
+    if link is None:
         if page.image_ref:
             meta["image_missing"] = page.image_ref
+        meta["document"] = document_for(path.parent, root)
         yield Record(item_id=item_id_for(path, root), modality="text", source_kind=page.format,
                      source=source, content_hash=page.digest, uri=str(path.resolve()),
                      text=page.text, meta=meta)
         return
+    image, base = link
     resolved = str(image.resolve())
     if claimed is not None:
         claimed.add(resolved)
@@ -409,7 +749,9 @@ def read_ocr_file(path: Path, root: Path, source: str, options: IngestOptions,
     except BadImage as exc:
         yield Problem(source, str(image), f"{exc.reason} (page image of {path.name})", exc.hint)
         return
-    meta.update({"file": image.name, "format": head.format})
+    meta.update({"file": image.name, "format": head.format,
+                 "document": document_for(base if base != path.parent else image.parent,
+                                          root)})
     yield Record(item_id=item_id_for(image, root), modality="image", source_kind=page.format,
                  source=source, content_hash=sha256_bytes(f"{head.digest}:{page.digest}".encode()),
                  uri=resolved, width=head.width, height=head.height, text=page.text, meta=meta)

@@ -88,7 +88,9 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
                   id_column: str = "id", label_column: str = "label",
                   separator: str | None = None, annotator: str = "import",
                   replace: bool = False) -> ImportReport:
-    """Import gold labels from a CSV file, all or nothing.
+    """Import gold labels from a CSV file (or an Annif corpus: a short-text
+    ``documents.tsv`` or a full-text folder, see :mod:`glamlab.ingest.annif`), all or
+    nothing.
 
     ``separator`` splits a cell into several labels (multi-label tasks; default ``|``).
     ``split`` puts the imported items in the train or test split. ``replace`` lets the
@@ -103,62 +105,13 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
     multi = card.multi_label
     if separator is None:
         separator = "|" if multi else None
-    known_labels = set(card.labels)
-    try:
-        fh = open(p, newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise LabelError(f"cannot read {p}: {exc.strerror}", hint="check the path") from exc
-    problems: list[tuple[int, str]] = []
-    wanted: dict[str, set[str]] = {}
-    first_line: dict[str, int] = {}
-    rows = 0
-    with fh:
-        try:
-            reader = csv.DictReader(fh)
-            header = reader.fieldnames or []
-            for col, opt in ((id_column, "--id-column"), (label_column, "--label-column")):
-                if col not in header:
-                    raise LabelError(
-                        f"{p.name} has no column {col!r} (columns: {', '.join(header) or 'none'})",
-                        hint=f"name the right column with {opt}")
-            for row in reader:
-                rows += 1
-                line = reader.line_num
-                item_id = (row.get(id_column) or "").strip()
-                cell = (row.get(label_column) or "").strip()
-                if not item_id:
-                    problems.append((line, "no item id"))
-                    continue
-                if not cell:
-                    problems.append((line, f"{item_id}: no label"))
-                    continue
-                values = [v.strip() for v in (cell.split(separator) if separator else [cell])]
-                values = [v for v in values if v]
-                if not multi and len(values) > 1:
-                    problems.append((line, f"{item_id}: several labels {values} on a single-label"
-                                           " task"))
-                    continue
-                unknown = [v for v in values if v not in known_labels]
-                if unknown:
-                    problems.append((line, f"{item_id}: unknown label {', '.join(map(repr, unknown))}"
-                                           f" (the task's labels: {', '.join(card.labels)})"))
-                    continue
-                labels = set(values)
-                if item_id in wanted:
-                    if multi:
-                        wanted[item_id] |= labels  # long format: one row per (item, label)
-                    elif wanted[item_id] != labels:
-                        problems.append((line, f"{item_id}: conflicts with line "
-                                               f"{first_line[item_id]} ({sorted(wanted[item_id])}"
-                                               f" vs {sorted(labels)})"))
-                    continue
-                wanted[item_id] = labels
-                first_line[item_id] = line
-        except csv.Error as exc:
-            raise LabelError(f"{p.name} line {reader.line_num}: not valid CSV ({exc})",
-                             hint="fix the quoting on that line") from exc
-        except UnicodeDecodeError as exc:
-            raise LabelError(f"{p.name} is not UTF-8 text", hint="save it as UTF-8 CSV") from exc
+    from ..ingest.annif import is_short_text_corpus
+
+    if p.is_dir() or is_short_text_corpus(p):
+        rows, wanted, first_line, problems = _read_annif(ws, p)
+    else:
+        rows, wanted, first_line, problems = _read_csv(ws, p, id_column, label_column,
+                                                       separator)
 
     ids = list(wanted)
     present = existing_item_ids(ws, ids)
@@ -224,6 +177,125 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
         ws.store.audit(conn, annotator, "labels.import", p.name, rows=rows, items=len(wanted),
                        added=len(new_rows), replaced=len(replaced_ids), split=split)
     return report
+
+
+Read = tuple[int, dict[str, set[str]], dict[str, int], list[tuple[int, str]]]
+
+
+def _read_csv(ws: Workspace, p: Path, id_column: str, label_column: str,
+              separator: str | None) -> Read:
+    """(rows, item id -> labels, item id -> first line, problems) of a label CSV file."""
+    card = ws.card
+    multi = card.multi_label
+    known_labels = set(card.labels)
+    try:
+        fh = open(p, newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise LabelError(f"cannot read {p}: {exc.strerror}", hint="check the path") from exc
+    problems: list[tuple[int, str]] = []
+    wanted: dict[str, set[str]] = {}
+    first_line: dict[str, int] = {}
+    rows = 0
+    with fh:
+        try:
+            reader = csv.DictReader(fh)
+            header = reader.fieldnames or []
+            for col, opt in ((id_column, "--id-column"), (label_column, "--label-column")):
+                if col not in header:
+                    raise LabelError(
+                        f"{p.name} has no column {col!r} (columns: {', '.join(header) or 'none'})",
+                        hint=f"name the right column with {opt}")
+            for row in reader:
+                rows += 1
+                line = reader.line_num
+                item_id = (row.get(id_column) or "").strip()
+                cell = (row.get(label_column) or "").strip()
+                if not item_id:
+                    problems.append((line, "no item id"))
+                    continue
+                if not cell:
+                    problems.append((line, f"{item_id}: no label"))
+                    continue
+                values = [v.strip() for v in (cell.split(separator) if separator else [cell])]
+                values = [v for v in values if v]
+                if not multi and len(values) > 1:
+                    problems.append((line, f"{item_id}: several labels {values} on a single-label"
+                                           " task"))
+                    continue
+                unknown = [v for v in values if v not in known_labels]
+                if unknown:
+                    problems.append((line, f"{item_id}: unknown label {', '.join(map(repr, unknown))}"
+                                           f" (the task's labels: {', '.join(card.labels)})"))
+                    continue
+                labels = set(values)
+                if item_id in wanted:
+                    if multi:
+                        wanted[item_id] |= labels  # long format: one row per (item, label)
+                    elif wanted[item_id] != labels:
+                        problems.append((line, f"{item_id}: conflicts with line "
+                                               f"{first_line[item_id]} ({sorted(wanted[item_id])}"
+                                               f" vs {sorted(labels)})"))
+                    continue
+                wanted[item_id] = labels
+                first_line[item_id] = line
+        except csv.Error as exc:
+            raise LabelError(f"{p.name} line {reader.line_num}: not valid CSV ({exc})",
+                             hint="fix the quoting on that line") from exc
+        except UnicodeDecodeError as exc:
+            raise LabelError(f"{p.name} is not UTF-8 text", hint="save it as UTF-8 CSV") from exc
+
+    return rows, wanted, first_line, problems
+
+
+def _read_annif(ws: Workspace, p: Path) -> Read:
+    """The same from an Annif corpus (a short-text ``documents.tsv`` or a full-text folder
+    with ``.key``/``.tsv`` subject files): subject URIs become the card's labels through
+    ``[labels] uris``, plain subject labels must be the card's labels."""
+    from ..ingest.annif import read_subjects
+    from ..ingest.vocabulary import uri_labels
+
+    card = ws.card
+    known = set(card.labels)
+    by_uri = uri_labels(ws)
+    rows = 0
+    wanted: dict[str, set[str]] = {}
+    first_line: dict[str, int] = {}
+    problems: list[tuple[int, str]] = []
+    try:
+        for item_id, line, subjects in read_subjects(p):
+            rows += 1
+            labels: set[str] = set()
+            unknown = []
+            for sub in subjects:
+                label = by_uri.get(sub.uri or "") if sub.uri else None
+                if label is None and sub.label in known:
+                    label = sub.label
+                if label is None and sub.uri in known:
+                    label = sub.uri
+                if label is None:
+                    unknown.append(f"<{sub.uri}>" if sub.uri else repr(sub.label))
+                else:
+                    labels.add(label)
+            if unknown:
+                problems.append((line, f"{item_id}: subjects not among the task's labels: "
+                                       f"{', '.join(unknown[:5])}"
+                                       + (" (map URIs to labels with [labels] uris)"
+                                          if not by_uri else "")))
+                continue
+            if not labels:
+                problems.append((line, f"{item_id}: no subjects"))
+                continue
+            if not card.multi_label and len(labels) > 1:
+                problems.append((line, f"{item_id}: several labels {sorted(labels)} on a "
+                                       "single-label task"))
+                continue
+            wanted[item_id] = labels
+            first_line[item_id] = line
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LabelError(f"cannot read the Annif corpus {p}: {exc}",
+                         hint="give a documents.tsv or a folder of .txt + .key/.tsv files") \
+            from exc
+    return rows, wanted, first_line, problems
 
 
 def _set_splits(conn: sa.Connection, ws: Workspace, assignment: dict[str, str]) -> None:

@@ -206,6 +206,11 @@ def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
 
 
 def _group_value(item: Item, field_name: str) -> Any:
+    if field_name == "document":
+        # pages ingested before items carried a document key: their manifest or folder
+        from ..ingest.base import document_of
+
+        return document_of(item.meta, item.uri)
     if field_name in item.meta:
         v = item.meta[field_name]
         return None if v in (None, "") else v

@@ -1,0 +1,73 @@
+"""Annif subject files out, and the label vocabulary that maps labels to concept URIs.
+
+``glamlab export --format annif --out DIR`` writes an Annif full-text corpus: for each item
+with exported values, ``{name}.tsv`` with one subject per line, ``<uri>\\tlabel`` when the
+card's vocabulary gives the label a URI, else the plain label (Annif looks plain labels up
+in its vocabulary), and ``{name}.txt`` with the item's text when it has one; ``index.tsv``
+maps each file name to the item id. By default only accepted values are written (a
+subject file has no place for a policy action); ``--action`` chooses others.
+
+The vocabulary is ``[labels] uris`` in ``glamlab.toml``
+(:mod:`glamlab.ingest.vocabulary`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..items import Item
+
+def _name(item_id: str, taken: set[str]) -> str:
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", item_id).strip("._") or "item"
+    base = base[:80]
+    name = base
+    if name in taken:
+        name = f"{base}-{hashlib.sha256(item_id.encode()).hexdigest()[:8]}"
+    taken.add(name)
+    return name
+
+
+def write_annif(rows: Iterator[tuple[dict[str, Any], Item]], folder: Path,
+                uris: dict[str, str], text_of: Any = None) -> dict[str, Any]:
+    """Write subject files (and texts) per item into ``folder``; rows come in item order.
+    ``text_of(item)`` gives an item's text when the rows' items do not carry it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    taken: set[str] = set()
+    items = subjects = with_uri = 0
+    current: Item | None = None
+    values: list[str] = []
+    index = open(folder / "index.tsv", "w", encoding="utf-8", newline="")  # noqa: SIM115
+
+    def flush() -> None:
+        nonlocal items, subjects, with_uri
+        if current is None or not values:
+            return
+        name = _name(current.item_id, taken)
+        lines = []
+        for v in dict.fromkeys(values):
+            uri = uris.get(v)
+            lines.append(f"<{uri}>\t{v}" if uri else v)
+            with_uri += bool(uri)
+        (folder / f"{name}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        body = current.text if current.text is not None or text_of is None else text_of(current)
+        if body:
+            (folder / f"{name}.txt").write_text(body, encoding="utf-8")
+        index.write(f"{name}\t{current.item_id}\n")
+        items += 1
+        subjects += len(lines)
+
+    try:
+        for row, item in rows:
+            if current is None or item.item_id != current.item_id:
+                flush()
+                current, values = item, []
+            values.append(row["value"])
+        flush()
+    finally:
+        index.close()
+    return {"items": items, "subjects": subjects, "subjects_with_uri": with_uri}

@@ -1,0 +1,92 @@
+"""Label vocabularies: the card's labels mapped to concept URIs (``[labels] uris``).
+
+``[labels] uris`` in ``glamlab.toml`` names a CSV file with ``label`` (or ``label_*``) and
+``uri`` columns (Annif's own ``subjects.csv`` works as is), a TSV subject file
+(``<uri>\tlabel``), or a SKOS vocabulary in Turtle or RDF/XML (read with rdflib, the
+``interop`` extra): each ``skos:prefLabel`` and ``skos:altLabel`` maps to its concept's URI.
+A relative path is relative to the workspace. Exports use it to write URIs
+(``glamlab export --format annif``), and ``glamlab labels import`` of an Annif corpus
+uses it to turn subject URIs back into the card's labels.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+RDF_SUFFIXES = {".ttl": "turtle", ".rdf": "xml", ".xml": "xml", ".nt": "nt", ".jsonld": "json-ld",
+                ".n3": "n3"}
+
+
+def load_vocabulary(path: Path) -> dict[str, str]:
+    """label -> concept URI, from a CSV/TSV subject file or a SKOS vocabulary."""
+    if not path.is_file():
+        raise ConfigError(f"the label vocabulary {path} does not exist",
+                          hint="fix [labels] uris in glamlab.toml (paths are relative to the "
+                               "workspace)")
+    suffix = path.suffix.lower()
+    if suffix in RDF_SUFFIXES:
+        return _skos(path, RDF_SUFFIXES[suffix])
+    out: dict[str, str] = {}
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        if suffix == ".tsv":
+            for line in fh:
+                uri, _, label = line.strip().partition("\t")
+                if uri.startswith("<") and uri.endswith(">") and label.strip():
+                    out.setdefault(label.strip(), uri[1:-1])
+            return out
+        reader = csv.DictReader(fh)
+        cols = reader.fieldnames or []
+        if "uri" not in cols or not any(c == "label" or c.startswith("label_") for c in cols):
+            raise ConfigError(f"{path.name} needs a 'uri' column and a 'label' (or label_xx) "
+                              f"column; its columns are: {', '.join(cols) or '(none)'}",
+                              hint="see docs/formats.md, label vocabularies")
+        for row in reader:
+            uri = (row.get("uri") or "").strip().strip("<>")
+            for col in cols:
+                if (col == "label" or col.startswith("label_")) and (row.get(col) or "").strip():
+                    out.setdefault(row[col].strip(), uri)
+    return out
+
+
+def _skos(path: Path, fmt: str) -> dict[str, str]:
+    try:
+        import rdflib
+        from rdflib.namespace import SKOS
+    except ImportError as exc:  # pragma: no cover - the extra is installed in CI
+        raise ConfigError("reading a SKOS vocabulary needs rdflib",
+                          hint="pip install 'glamlab[interop]'") from exc
+    graph = rdflib.Graph()
+    try:
+        graph.parse(str(path), format=fmt)
+    except Exception as exc:  # rdflib raises many parser-specific errors
+        raise ConfigError(f"cannot read the vocabulary {path.name}: {exc}",
+                          hint="give a SKOS vocabulary in Turtle or RDF/XML") from exc
+    out: dict[str, str] = {}
+    for prop in (SKOS.prefLabel, SKOS.altLabel):
+        for concept, _, label in sorted(graph.triples((None, prop, None))):
+            out.setdefault(str(label), str(concept))
+    return out
+
+
+def label_uris(ws: Workspace) -> dict[str, str]:
+    """label -> URI for the card's labels, from ``[labels] uris`` (empty when unset)."""
+    spec = ws.card.section("labels").get("uris")
+    if not spec:
+        return {}
+    path = Path(spec)
+    if not path.is_absolute():
+        path = ws.root / path
+    return load_vocabulary(path)
+
+
+def uri_labels(ws: Workspace) -> dict[str, str]:
+    """concept URI -> the card's label for it (for importing Annif subjects as labels)."""
+    labels = set(ws.card.labels)
+    return {uri: label for label, uri in label_uris(ws).items() if label in labels}

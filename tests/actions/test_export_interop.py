@@ -1,0 +1,208 @@
+"""Exports checked the way the communities that read them check them: IIIF v3 pages by
+the IIIF presentation validator's schema and iiif-prezi3, v2 lists by the Presentation
+2.1 structure, W3C annotations by the data model, Annif subject files by Annif's format;
+on items ingested from real manifests and corpora (tests/data/interop)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from glamlab.actions import ExportFilter, act, export
+from tests import interop_validate as validate
+
+from .helpers import add_model, add_predictions
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "interop"
+
+
+def _newspaper(folder: Path) -> Path:
+    name = "newspaper_issue_1-manifest.json"
+    base = "https://iiif.io/api/cookbook/recipe/0068-newspaper"
+    text = (DATA / "iiif" / name).read_text(encoding="utf-8")
+    text = text.replace("{{ id.url }}", f"{base}/{name}").replace("{{ id.path }}", base)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def iiif_ws(make_ws, tmp_path):
+    ws = make_ws("pages", task="page-type", labels=["text", "illustration"])
+    report = ws.ingest([DATA / "iiif" / "bodleian-v2.json", _newspaper(tmp_path)])
+    assert report.failed == 0, report.problems
+    ids = [i.item_id for i in ws.items()]
+    assert len(ids) == 3
+    mid = add_model(ws, "pages", 3)
+    add_predictions(ws, mid, {i: {"text": 0.95 - 0.3 * n, "illustration": 0.05 + 0.3 * n}
+                              for n, i in enumerate(ids)})
+    ws.card.raw["policy"] = {"field": "page_type", "labels": {
+        "text": {"accept": 0.9, "review": 0.5}, "illustration": {"accept": 0.9, "review": 0.5}}}
+    ws.save_card()
+    act(ws)
+    return ws
+
+
+def test_iiif_export_one_valid_page_per_manifest(iiif_ws, tmp_path):
+    out = tmp_path / "iiif"
+    res = export(iiif_ws, "iiif", out, base_url="https://example.museum/annotations/")
+    assert res["annotations"] == 3 and res["skipped_not_iiif"] == 0
+    pages = {p["presentation_api"]: p for p in res["pages"]}
+    assert sorted(pages) == [2, 3] and len(res["pages"]) == 2
+    v3 = json.loads((out / pages[3]["file"]).read_text(encoding="utf-8"))
+    assert validate.iiif_v3(v3) == []
+    assert v3["id"] == "https://example.museum/annotations/" + pages[3]["file"]
+    manifest = pages[3]["manifest"]
+    for a in v3["items"]:
+        assert a["target"]["source"]["partOf"][0]["id"] == manifest
+        assert a["target"]["source"]["id"].startswith(manifest.rsplit("/", 1)[0])
+    v2 = json.loads((out / pages[2]["file"]).read_text(encoding="utf-8"))
+    assert validate.iiif_v2(v2) == []
+    assert v2["within"]["@id"].startswith("https://iiif.bodleian.ox.ac.uk/")
+    assert v2["resources"][0]["on"]["within"]["@id"] == v2["within"]["@id"]
+    assert res["warnings"] == []
+
+
+def test_iiif_export_to_one_file(iiif_ws, tmp_path):
+    from glamlab.errors import PolicyError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(PolicyError, match="2 manifests"):
+        export(iiif_ws, "iiif", out / "page.json", base_url="https://example.museum/a/")
+    assert list(out.iterdir()) == []  # nothing left behind
+    # only the Bodleian page is accepted: one manifest, one file, as --out page.json asks
+    res = export(iiif_ws, "iiif", out / "page.json", base_url="https://example.museum/a/",
+                 where=ExportFilter(actions=("accept",)))
+    assert [(p["file"], p["presentation_api"]) for p in res["pages"]] == [("page.json", 2)]
+    assert [p.name for p in out.iterdir()] == ["page.json"]
+    doc = json.loads((out / "page.json").read_text(encoding="utf-8"))
+    assert validate.iiif_v2(doc) == [] and doc["@id"] == "https://example.museum/a/page.json"
+
+
+def test_iiif_validators_can_fail():
+    """The checks are real: a page with the old inline extension context, and a v2 list
+    whose annotations point nowhere, are refused."""
+    bad3 = {"@context": [{"glamlab": "urn:glamlab:ns:"},
+                         "http://iiif.io/api/presentation/3/context.json"],
+            "id": "https://example.org/p", "type": "AnnotationPage",
+            "items": [{"id": "https://example.org/a", "type": "Annotation",
+                       "target": "file:///scans/p1.jpg"}]}
+    assert validate.iiif_v3(bad3)
+    bad2 = {"@context": "http://iiif.io/api/presentation/2/context.json",
+            "@id": "https://example.org/l", "@type": "sc:AnnotationList",
+            "resources": [{"@id": "https://example.org/a", "@type": "oa:Annotation",
+                           "motivation": "oa:classifying", "resource": {"@type": "dctypes:Text",
+                                                                        "chars": "x"},
+                           "on": "urn:x"}]}
+    assert validate.iiif_v2(bad2) == ["resources[0]: on is not a canvas URI"]
+
+
+def test_iiif_export_without_a_base_url_warns(iiif_ws, tmp_path):
+    res = export(iiif_ws, "iiif", tmp_path / "iiif")
+    assert any("no [export] base_url" in w for w in res["warnings"])
+    for page in res["pages"]:
+        doc = json.loads((tmp_path / "iiif" / page["file"]).read_text(encoding="utf-8"))
+        assert (doc.get("id") or doc.get("@id")).startswith("https://example.org/")
+
+
+def test_w3c_export_is_valid_and_targets_canvases(iiif_ws, tmp_path):
+    iiif_ws.card.raw["export"] = {"base_url": "https://example.museum/annotations/"}
+    iiif_ws.save_card()
+    res = export(iiif_ws, "w3c", tmp_path / "w3c.jsonld")
+    doc = json.loads((tmp_path / "w3c.jsonld").read_text(encoding="utf-8"))
+    assert validate.w3c(doc) == [] and res["warnings"] == []
+    canvases = {i.meta["canvas"] for i in iiif_ws.items()}
+    assert {a["target"]["source"] for a in doc["first"]["items"]} == canvases
+
+
+def test_cli_export_webanno_warns_on_stderr(iiif_ws, tmp_path, capsys):
+    from glamlab.cli import main
+
+    out = tmp_path / "a.jsonld"
+    main(["-w", str(iiif_ws.root), "export", "--format", "webanno", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert "deprecated" in captured.err and "--format w3c" in captured.err
+    assert "deprecated" not in captured.out
+    assert validate.w3c(json.loads(out.read_text(encoding="utf-8"))) == []
+
+
+# -- Annif -------------------------------------------------------------------------------
+YSO = "http://www.yso.fi/onto/yso/"
+
+
+def _all_labels() -> list[str]:
+    out = set()
+    for f in (DATA / "annif" / "fulltext").glob("*.tsv"):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            out.add(line.split("\t")[1])
+    return sorted(out)
+
+
+def _annif_ws(make_ws, vocab: str, labels: list[str], name: str = "subjects"):
+    ws = make_ws(name, task="subjects", modality="text", labels=labels, multi_label=True)
+    shutil.copy(DATA / "annif" / vocab, ws.root / vocab)
+    ws.card.raw["labels"] = {"uris": vocab}
+    ws.save_card()
+    report = ws.ingest([DATA / "annif" / "fulltext"])
+    assert report.added == 5
+    return ws
+
+
+@pytest.fixture(params=["subjects.csv", "yso-archaeology.ttl"])
+def annif_ws(request, make_ws):
+    return _annif_ws(make_ws, request.param, _all_labels())
+
+
+def test_annif_labels_import_maps_uris_to_labels(annif_ws, make_ws):
+    from glamlab.errors import LabelError
+    from glamlab.tasks import gold_labels, import_labels
+
+    report = import_labels(annif_ws, DATA / "annif" / "fulltext")
+    assert report.items == 5
+    assert gold_labels(annif_ws)["385445"] == sorted(
+        ["antiikki", "ihmeet", "muinaisjäännökset", "muistomerkit", "pyramidit"])
+    # subjects outside the task's labels: all or nothing, each named
+    few = _annif_ws(make_ws, "subjects.csv", ["antiikki", "pyramidit"], name="few")
+    with pytest.raises(LabelError) as err:
+        import_labels(few, DATA / "annif" / "fulltext")
+    assert "subjects not among the task's labels" in str(err.value)
+    assert gold_labels(few) == {}
+
+
+def test_annif_export_writes_subject_uris(annif_ws, tmp_path):
+    ids = [i.item_id for i in annif_ws.items()]
+    mid = add_model(annif_ws, "yso", 1)
+    add_predictions(annif_ws, mid, {ids[0]: {"antiikki": 0.97, "pyramidit": 0.93,
+                                             "arkeologia": 0.2},
+                                    ids[1]: {"ihmeet": 0.6}}, multi_label=True)
+    annif_ws.card.raw["policy"] = {"field": "subject", "labels": {
+        label: {"accept": 0.9, "review": 0.5} for label in annif_ws.card.labels}}
+    annif_ws.save_card()
+    act(annif_ws)
+    res = export(annif_ws, "annif", tmp_path / "annif")
+    assert res["items"] == 1 and res["subjects"] == res["subjects_with_uri"] == 2
+    assert validate.annif_folder(tmp_path / "annif") == []
+    lines = (tmp_path / "annif" / f"{ids[0]}.tsv").read_text(encoding="utf-8").splitlines()
+    assert lines == [f"<{YSO}p3973>\tantiikki", f"<{YSO}p18569>\tpyramidit"]
+    assert (tmp_path / "annif" / f"{ids[0]}.txt").read_text(encoding="utf-8").strip()
+    index = (tmp_path / "annif" / "index.tsv").read_text(encoding="utf-8")
+    assert index == f"{ids[0]}\t{ids[0]}\n"
+
+
+def test_annif_short_text_corpus_as_labels(make_ws, tmp_path):
+    from glamlab.tasks import gold_labels, import_labels
+
+    corpus = DATA / "annif" / "documents.tsv"
+    uris = set()
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        uris.update(u.strip("<> ") for u in line.rsplit("\t", 1)[1].split(">") if u.strip())
+    ws = make_ws("docs", task="subjects", modality="text", labels=sorted(uris),
+                 multi_label=True)
+    ws.ingest([corpus])
+    report = import_labels(ws, corpus)  # no vocabulary: the labels are the URIs themselves
+    assert report.items == 30
+    assert gold_labels(ws)["documents:1"] == [f"{YSO}p2557"]

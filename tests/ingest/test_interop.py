@@ -1,0 +1,376 @@
+"""Real files as libraries and tools publish them (tests/data/interop, see its SOURCE.md):
+ALTO from NDNP, SBB and eScriptorium, PAGE tables from Transkribus and OCR-D, an OCR-D
+workspace, a GDZ METS with remote OCR, IIIF v2/v3 manifests and a newspaper collection,
+Annif corpora, and Git LFS pointers."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from glamlab.ingest import xml
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "interop"
+KANT = DATA / "ocrd" / "kant_aufklaerung_1784"
+LFS_POINTER = ("version https://git-lfs.github.com/spec/v1\n"
+               "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+               "size 12345\n")
+
+
+# -- ALTO ---------------------------------------------------------------------------
+def test_ndnp_alto_joins_hyphenated_words():
+    page = xml.parse_file(DATA / "alto" / "ndnp-chronam-excerpt.xml")
+    raw = (DATA / "alto" / "ndnp-chronam-excerpt.xml").read_text(encoding="utf-8")
+    assert raw.count('SUBS_TYPE="HypPart1"') == 12
+    assert page.extra["hyphenated_words_joined"] == 12
+    assert "New-York Harbor\nthat has been threatened" in page.text  # "Har-" / "bor"
+    assert "Har\n" not in page.text and "\nbor " not in page.text
+    assert page.lines == 60  # every TextLine still counted
+    assert page.words == len(page.text.split())
+
+
+def test_sbb_alto_has_no_soft_hyphens():
+    page = xml.parse_file(DATA / "alto" / "sbb-abbyy-alto2.xml")
+    raw = (DATA / "alto" / "sbb-abbyy-alto2.xml").read_text(encoding="utf-8-sig")
+    assert "\u00ad" in raw  # the HYP holds a soft hyphen
+    assert "\u00ad" not in page.text
+    assert "damit es übersichtlich\nwird und bedeckt" in page.text
+    assert "lich wird" not in page.text
+
+
+def test_escriptorium_alto_counts_words_not_lines():
+    page = xml.parse_file(DATA / "alto" / "escriptorium-testament.xml")
+    assert page.lines == 16
+    assert page.words == len(page.text.split()) > 3 * page.lines
+    assert page.text.startswith("Je dis : le vingt-sept\nMars.")
+
+
+# -- PAGE -----------------------------------------------------------------------------
+def test_transkribus_table_cells_give_their_text():
+    page = xml.parse_file(DATA / "page" / "transkribus-table.xml")
+    assert page.lines == 25 and page.words > 50
+    assert page.text.startswith("S.\n\nSal gemmæ")
+    assert "Scammoneum Aleppicum" in page.text
+
+
+def test_page_table_follows_the_reading_order():
+    page = xml.parse_file(DATA / "page" / "table-region-order.xml")
+    # the regions are r1..r5 then r6..r9 in the file; the ReadingOrder puts r6..r9 first
+    assert page.text.split() == list("123456789")
+
+
+# -- OCR-D ------------------------------------------------------------------------------
+def _kant(tmp_path: Path, with_mets: bool = True) -> Path:
+    root = tmp_path / "kant_aufklaerung_1784"
+    shutil.copytree(KANT, root)
+    if not with_mets:
+        (root / "mets.xml").unlink()
+    return root
+
+
+@pytest.mark.parametrize("with_mets", [True, False])
+def test_ocrd_workspace_one_item_per_page(make_ws, tmp_path, with_mets):
+    root = _kant(tmp_path, with_mets)
+    ws = make_ws()
+    report = ws.ingest([root])
+    assert report.failed == 0, report.problems
+    items = list(ws.items())
+    assert len(items) == 2  # two pages: no ALTO/PAGE file is an item of its own
+    for item in items:
+        assert item.modality == "image" and item.width == 300
+        assert "Aufkl" in item.text or "aufkl" in item.text.lower() or len(item.text) > 500
+        assert item.meta["document"] == "kant_aufklaerung_1784"
+    first = items[0]
+    if with_mets:
+        assert first.item_id == "kant_aufklaerung_1784/OCR-D-IMG/INPUT_0017"
+        assert first.source_kind == "mets" and first.meta["ocr_file"].startswith("OCR-D-GT-")
+    else:
+        assert first.item_id == "OCR-D-IMG/INPUT_0017"
+        assert first.source_kind in ("page", "alto") and first.meta["ocr_alternatives"]
+    assert first.text.startswith("Berlini")
+
+
+# -- METS with remote OCR -------------------------------------------------------------
+def _gdz(tmp_path: Path, server) -> Path:
+    text = (DATA / "mets" / "gdz-PPN595930174-excerpt.xml").read_text(encoding="utf-8")
+    text = text.replace("http://gdz.sub.uni-goettingen.de", server.url)
+    path = tmp_path / "PPN595930174.xml"
+    path.write_text(text, encoding="utf-8")
+    ocr = server.root / "gdzocr" / "PPN595930174"
+    ocr.mkdir(parents=True)
+    # real ALTO served for pages 1 and 2; page 3's OCR is missing on the server
+    shutil.copy(DATA / "alto" / "ndnp-chronam-excerpt.xml", ocr / "00000001.xml")
+    shutil.copy(DATA / "alto" / "sbb-abbyy-alto2.xml", ocr / "00000002.xml")
+    return path
+
+
+def test_mets_with_remote_ocr_is_fetched_and_cached(make_ws, tmp_path, http_server):
+    path = _gdz(tmp_path, http_server)
+    ws = make_ws()
+    report = ws.ingest([path])
+    assert (report.added, report.failed) == (3, 1), report.problems
+    assert "page 3: cannot fetch its OCR" in report.problems[0]["reason"]
+    assert "HTTP 404" in report.problems[0]["reason"]
+    ids = [i.item_id for i in ws.items()]
+    assert ids == ["PPN595930174#p1", "PPN595930174#p2", "PPN595930174#p3"]  # recordIdentifier
+    p1, p2, p3 = (ws.item(i) for i in ids)
+    assert "Harbor" in p1.text and "übersichtlich" in p2.text and p3.text is None
+    assert p1.uri.endswith("/1000/0/00000001.jpg")  # MAX, not the thumbnail listed first
+    assert p1.meta["document"] == "PPN595930174"
+    assert p1.meta["title"] == "Praelectiones Matheseos Theoreticae Elementaris"
+    fetched = [r for r in http_server.requests if "gdzocr" in r]
+    assert len(fetched) == 3
+    again = ws.ingest([path])
+    assert (again.unchanged, again.failed) == (3, 1)
+    # pages 1 and 2 came from the cache; only the missing page was asked for again
+    assert len([r for r in http_server.requests if "gdzocr" in r]) == 4
+
+
+def test_mets_remote_ocr_through_an_injected_transport(tmp_path):
+    import httpx
+
+    from glamlab.ingest import IngestOptions
+    from glamlab.ingest.mets import read_mets
+
+    text = (DATA / "mets" / "gdz-PPN595930174-excerpt.xml").read_text(encoding="utf-8")
+    path = tmp_path / "mets.xml"
+    path.write_text(text, encoding="utf-8")
+    alto = (DATA / "alto" / "sbb-abbyy-alto2.xml").read_bytes()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url.path.startswith("/gdzocr/PPN595930174/")
+        return httpx.Response(200, content=alto)
+
+    opts = IngestOptions(http_transport=httpx.MockTransport(handler),
+                         cache_dir=str(tmp_path / "cache"))
+    records = list(read_mets(path, tmp_path, str(path), opts))
+    assert [r.text is not None and "übersichtlich" in r.text for r in records] == [True] * 3
+
+
+def test_two_books_with_the_same_mets_name_do_not_collide(make_ws, tmp_path, http_server):
+    path = _gdz(tmp_path, http_server)
+    other = tmp_path / "b2" / "PPN595930174.xml"
+    other.parent.mkdir()
+    other.write_text(path.read_text(encoding="utf-8").replace(
+        "PPN595930174</mods:recordIdentifier>", "PPN000000001</mods:recordIdentifier>"),
+        encoding="utf-8")
+    ws = make_ws()
+    ws.ingest([path, other])
+    assert ws.count_items() == 6
+
+
+# -- IIIF -------------------------------------------------------------------------------
+def test_repeated_metadata_labels_keep_every_value(make_ws):
+    ws = make_ws()
+    report = ws.ingest([DATA / "iiif" / "bodleian-v2.json"])
+    assert report.failed == 0
+    item = next(ws.items())
+    md = item.meta["metadata"]
+    doc = json.loads((DATA / "iiif" / "bodleian-v2.json").read_text(encoding="utf-8"))
+    labels = [m["label"] for m in doc["metadata"]]
+    assert (len(labels), len(set(labels))) == (24, 13)
+    assert all(k in md for k in labels)
+    assert len(md["Subject"]) == 8 and len(md["Other Identifier"]) == 3
+    assert sum(len(md[k]) if isinstance(md[k], list) else 1 for k in set(labels)) == 24
+    assert item.meta["document"] == item.meta["manifest"]
+
+
+def _cookbook(folder: Path, base: str) -> None:
+    """The cookbook's newspaper recipe as its site build writes it (placeholders filled)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("newspaper_title-collection.json", "newspaper_issue_1-manifest.json",
+                 "newspaper_issue_2-manifest.json"):
+        text = (DATA / "iiif" / name).read_text(encoding="utf-8")
+        text = text.replace("{{ id.url }}", f"{base}/{name}").replace("{{ id.path }}", base)
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+def test_newspaper_collection_is_followed(make_ws, http_server):
+    _cookbook(http_server.root, http_server.url)
+    ws = make_ws()
+    messages: list[str] = []
+    from glamlab.ingest import ingest
+
+    report = ingest(ws, [f"{http_server.url}/newspaper_title-collection.json"],
+                    notify=messages.append)
+    assert "a IIIF collection of 2 manifests and 0 collections" in messages[0]
+    # the recipe gives both issues the canvas ids .../canvas/p1 and p2: the second issue's
+    # canvases are refused as duplicates, named, and the first issue's are kept
+    assert (report.added, report.failed) == (2, 2)
+    assert all("duplicate id" in p["reason"] for p in report.problems)
+    item = next(ws.items())
+    assert item.meta["collection"].endswith("newspaper_title-collection.json")
+    assert item.meta["document"].endswith("newspaper_issue_1-manifest.json")
+    too_deep = ingest(make_ws("ws2"), [f"{http_server.url}/newspaper_title-collection.json"],
+                      collection_depth=0)
+    assert too_deep.added == 0 and "--collection-depth" in too_deep.problems[0]["hint"]
+
+
+def test_a_folder_of_manifest_files_is_read(make_ws, tmp_path):
+    folder = tmp_path / "manifests"
+    _cookbook(folder, "https://example.org/iiif/news")
+    shutil.copy(DATA / "iiif" / "bodleian-v2.json", folder / "bodleian.json")
+    (folder / "notes.json").write_text('{"a": 1}')  # other JSON is skipped, as CSV is
+    ws = make_ws()
+    report = ws.ingest([folder])
+    # bodleian (1 canvas) + issue 1 (2); issue 2 repeats issue 1's canvas ids (2 problems);
+    # the title collection lists the two issues, read from the folder already: nothing is
+    # fetched from https://example.org
+    kinds = {i.source_kind for i in ws.items()}
+    assert kinds == {"iiif"} and ws.count_items() == 3
+    assert report.failed == 2 and all("duplicate id" in p["reason"] for p in report.problems)
+
+
+# -- Annif -----------------------------------------------------------------------------
+def test_annif_short_text_corpus(make_ws):
+    ws = make_ws(modality="text")
+    report = ws.ingest([DATA / "annif" / "documents.tsv"])
+    assert (report.added, report.failed) == (30, 0)
+    item = ws.item("documents:4")
+    assert item.text.startswith("Pakkahuoneenkadun alta")
+    assert item.meta["subjects"] == ["http://www.yso.fi/onto/yso/p14173",
+                                     "http://www.yso.fi/onto/yso/p16323",
+                                     "http://www.yso.fi/onto/yso/p5340"]
+
+
+def test_annif_full_text_corpus(make_ws):
+    ws = make_ws(modality="text")
+    report = ws.ingest([DATA / "annif" / "fulltext"])
+    assert (report.added, report.failed) == (5, 0)
+    item = ws.item("385445")
+    assert item.meta["subjects"][0] == "http://www.yso.fi/onto/yso/p3973"
+    assert item.meta["subject_labels"][0] == "antiikki"
+
+
+# -- Git LFS pointers -----------------------------------------------------------------
+@pytest.mark.parametrize("name", ["table.csv", "page.xml", "scan.jpg", "note.txt",
+                                  "data.parquet", "manifest.json", "documents.tsv"])
+def test_git_lfs_pointer_is_one_clear_problem(make_ws, tmp_path, name):
+    path = tmp_path / name
+    path.write_text(LFS_POINTER)
+    ws = make_ws()
+    report = ws.ingest([path])
+    assert (report.added, report.failed) == (0, 1)
+    problem = report.problems[0]
+    assert "Git LFS pointer" in problem["reason"] and "git lfs pull" in problem["hint"]
+
+
+def test_git_lfs_pointers_in_a_folder(make_ws, tmp_path):
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    for name in ("a.jpg", "a.xml", "b.txt"):
+        (folder / name).write_text(LFS_POINTER)
+    ws = make_ws()
+    report = ws.ingest([folder])
+    assert report.added == 0 and report.failed == 3
+    assert all("Git LFS pointer" in p["reason"] for p in report.problems)
+
+
+# -- grouped splits ---------------------------------------------------------------------
+def test_split_by_document_on_mets_and_iiif_items(make_ws, tmp_path, http_server):
+    from glamlab.tasks import import_labels, split_labels
+
+    ws = make_ws(labels=["text", "blank"])
+    ws.ingest([_kant(tmp_path), _gdz(tmp_path, http_server),
+               DATA / "iiif" / "bodleian-v2.json"])
+    ids = [i.item_id for i in ws.items()]
+    assert len(ids) == 6
+    labels = tmp_path / "labels.csv"
+    labels.write_text("id,label\n" + "".join(
+        f"{i},{'blank' if n % 2 else 'text'}\n" for n, i in enumerate(ids)), encoding="utf-8")
+    import_labels(ws, labels)
+    report = split_labels(ws, test_size=0.4, group_by="document", seed=1)
+    assert report.groups == 3 and report.ungrouped == 0
+    from glamlab.tasks.splits import split_of
+
+    sides = split_of(ws)
+    by_doc: dict[str, set[str]] = {}
+    for item in ws.items():
+        by_doc.setdefault(item.meta["document"], set()).add(sides[item.item_id])
+    assert all(len(s) == 1 for s in by_doc.values()), by_doc
+
+
+def test_document_of_items_ingested_before_the_document_key():
+    from glamlab.ingest.base import document_of
+
+    assert document_of({"manifest": "https://x/m.json"}, "https://img/1") == "https://x/m.json"
+    assert document_of({}, "/data/book1/OCR-D-IMG/p1.tif") == "/data/book1"
+    assert document_of({}, "https://img/1") is None
+
+
+def test_hocr(tmp_path):
+    hocr = tmp_path / "p.hocr"
+    hocr.write_text(
+        '<!DOCTYPE html><html><body><div class="ocr_page" title="image &quot;p.png&quot;; '
+        'bbox 0 0 800 1000"><p class="ocr_par"><span class="ocr_line">'
+        '<span class="ocrx_word" title="x_wconf 90">Kopen</span> '
+        '<span class="ocrx_word" title="x_wconf 70">Haven-</span></span>'
+        '<span class="ocr_line"><span class="ocrx_word" title="x_wconf 80">hagen</span>'
+        '</span></p></div></body></html>', encoding="utf-8")
+    page = xml.parse_file(hocr)
+    # a plain "-" at a line end may be a real hyphen: kept (soft hyphens are joined)
+    assert page.format == "hocr" and page.text == "Kopen Haven-\nhagen"
+    assert page.lines == 2 and page.image_ref == "p.png"
+    assert page.mean_word_confidence == pytest.approx(0.8)
+
+
+def test_interop_files_have_a_source_entry():
+    listed = (DATA / "SOURCE.md").read_text(encoding="utf-8")
+    for path in DATA.rglob("*"):
+        if path.is_file() and path.name != "SOURCE.md" and path.parent.name not in (
+                "fulltext", "OCR-D-IMG", "OCR-D-GT-PAGE", "OCR-D-GT-ALTO"):
+            rel = path.relative_to(DATA).as_posix()
+            assert rel in listed or re.sub(r"_\d", "_{1,2}", rel) in listed or \
+                rel.split("/")[0] + "/" + rel.split("/")[1] + "/" in listed, rel
+
+
+def test_cli_says_what_a_collection_holds_on_stderr(make_ws, http_server, capsys):
+    from glamlab.cli import main
+
+    _cookbook(http_server.root, http_server.url)
+    ws = make_ws()
+    with pytest.raises(SystemExit) as exc:
+        main(["-w", str(ws.root), "ingest", f"{http_server.url}/newspaper_title-collection.json",
+              "--collection-depth", "2", "--json"])
+    assert exc.value.code == 1  # the recipe's second issue repeats the first one's canvas ids
+    captured = capsys.readouterr()
+    assert "a IIIF collection of 2 manifests" in captured.err
+    assert json.loads(captured.out)["added"] == 2  # stdout holds the JSON report only
+
+
+def test_cli_labels_import_of_an_annif_folder(make_ws, capsys):
+    from glamlab.cli import main
+
+    labels = sorted({line.split("\t")[1] for f in (DATA / "annif" / "fulltext").glob("*.tsv")
+                     for line in f.read_text(encoding="utf-8").splitlines()})
+    ws = make_ws(modality="text", labels=labels, multi_label=True)
+    ws.ingest([DATA / "annif" / "fulltext"])
+    main(["-w", str(ws.root), "labels", "import", str(DATA / "annif" / "fulltext"), "--json"])
+    assert json.loads(capsys.readouterr().out)["items"] == 5
+
+
+def test_split_by_document_on_items_ingested_before_the_key(make_ws, tmp_path):
+    """Items without meta.document (an older workspace) are grouped by manifest/folder."""
+    from glamlab.items import Item
+    from glamlab.tasks.splits import _group_value
+
+    old = Item("p1", "image", uri="/data/book1/OCR-D-IMG/p1.tif", meta={})
+    assert _group_value(old, "document") == "/data/book1"
+    iiif = Item("c1", "image", uri="https://img/1", meta={"manifest": "https://m/1"})
+    assert _group_value(iiif, "document") == "https://m/1"
+
+
+def test_safety_rules_see_every_value_of_a_repeated_label(make_ws):
+    from glamlab.actions.safety import Condition
+
+    ws = make_ws()
+    ws.ingest([DATA / "iiif" / "bodleian-v2.json"])
+    item = next(ws.items())
+    subjects = item.meta["metadata"]["Subject"]
+    assert Condition("Subject", equals=(subjects[-1].casefold(),)).holds(item)
+    assert Condition("Subject", contains=subjects[3][:5].casefold()).holds(item)
+    assert not Condition("Subject", equals=("no such subject",)).holds(item)
