@@ -35,7 +35,8 @@ def test_two_runs_on_different_models_at_once(make_ws):
     ids = add_text_items(ws, 240)
     models = {name: save_hash_model(ws, name=name, sleep_each=0.02).id
               for name in ("alpha", "beta")}
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # this checkout's glamlab (src) and its tests, whatever glamlab the venv has installed
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     procs = {name: subprocess.Popen(
         [sys.executable, "-c", CLI_BOOT, "-w", str(ws.root), "run", "--model", name,
          "--workers", "1", "--batch-size", "16", "--json"],
