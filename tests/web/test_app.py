@@ -20,7 +20,7 @@ def _count(ws: Any, table: str, *where: Any) -> int:
 
 
 def _token(ws: Any, user: str) -> dict[str, str]:
-    from glamlab.users import api_token
+    from glamlab.auth import api_token
 
     return {"Authorization": f"Bearer {api_token(ws, user)}"}
 
@@ -98,7 +98,7 @@ def test_roles(client_for: Any, queued_ws: Any) -> None:
                                                "csrf": tok}).status_code == 403
     assert reviewer.post("/admin/users/remove", data={"username": "ada", "csrf": tok}
                          ).status_code == 403
-    from glamlab.users import get_user
+    from glamlab.auth import get_user
 
     assert get_user(queued_ws, "eve") is None and get_user(queued_ws, "ada") is not None
     # An admin can.
@@ -110,7 +110,7 @@ def test_roles(client_for: Any, queued_ws: Any) -> None:
 
 
 def test_removed_user_is_locked_out(client_for: Any, queued_ws: Any) -> None:
-    from glamlab.users import remove_user
+    from glamlab.auth import remove_user
 
     c = client_for("rob")
     headers = _token(queued_ws, "rob")
@@ -270,7 +270,7 @@ def test_queue_sorts_and_filters(queued_ws: Any) -> None:
 def test_ingested_text_is_escaped(make_ws: Any, tmp_path: Any) -> None:
     from fastapi.testclient import TestClient
 
-    from glamlab.users import add_user
+    from glamlab.auth import add_user
     from glamlab.web import create_app
 
     ws = make_ws("text", task="lang", modality="text", labels=["en", "fr"])

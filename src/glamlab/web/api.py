@@ -17,7 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, Field
 
 from .. import review
-from ..users import User
+from ..auth import User
 
 bearer = HTTPBearer(auto_error=False, description="a token from `glamlab users token NAME`")
 
@@ -238,12 +238,7 @@ def queue(request: Request,
     ws = _ws(request)
     if user.can("reviewer"):
         return review.lease_queue(ws, user.username, sort=sort, label=label, limit=limit)
-    t = ws.store.t.review_queue
-    q = sa.select(t).where(t.c.status == "open").order_by(*review._order(t, sort)).limit(limit)
-    if label:
-        q = q.where(t.c.label == label)
-    with ws.store.read() as conn:
-        return review._with_items(ws, [dict(r._mapping) for r in conn.execute(q)])
+    return review.peek_queue(ws, sort=sort, label=label, limit=limit)
 
 
 @router.post("/decisions", response_model=DecisionOut,

@@ -24,8 +24,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import review
 from ..errors import GlamlabError, ItemError, LabelError, ModelNotFound, PermissionDenied
-from ..users import ROLES, User, add_user, authenticate, list_users, remove_user, secret, sign
-from .auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL_S, Auth, LoginRequired
+from ..auth import ROLES, User, add_user, authenticate, list_users, remove_user, secret, sign
+from .sessions import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL_S, Auth, LoginRequired
 from .images import DISPLAY_SIDE, THUMB_SIDE, iiif_service, image_file, known_item
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import HTTPException, Request
 
-from ..users import User, csrf_token, get_user, verify
+from ..auth import User, csrf_token, get_user, verify
 
 if TYPE_CHECKING:
     from ..workspace import Workspace

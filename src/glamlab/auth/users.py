@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from .errors import GlamlabError, PermissionDenied
-from .store import now
+from ..errors import GlamlabError, PermissionDenied
+from ..store import now
 
 if TYPE_CHECKING:
-    from .workspace import Workspace
+    from ..workspace import Workspace
 
 ROLES = ("viewer", "reviewer", "admin")
 _RANK = {r: i for i, r in enumerate(ROLES)}
@@ -66,7 +66,7 @@ def _hasher() -> Any:
     try:
         from argon2 import PasswordHasher
     except ImportError as exc:  # pragma: no cover - depends on the install
-        from .errors import MissingDependency
+        from ..errors import MissingDependency
 
         raise MissingDependency("argon2-cffi", "web") from exc
     return PasswordHasher(**HASH_PARAMS)

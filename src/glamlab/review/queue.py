@@ -1,0 +1,169 @@
+"""The review queue: leases (two reviewers never see the same item), order, counts.
+
+:func:`lease_queue` hands a reviewer the next open queue items and leases them
+(``lease_owner``, ``lease_until``), so two reviewers are not shown the same item. A lease
+expires after ``lease_s`` seconds and the item is free again.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..errors import GlamlabError
+from ..store import now
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+SORTS = {
+    "score": "most sure first",
+    "uncertainty": "least sure first",
+    "label": "by predicted label",
+    "oldest": "oldest first",
+}
+DEFAULT_LEASE_S = 15 * 60
+
+
+class StaleDecision(GlamlabError):
+    """The queue item changed (or is leased by someone else) since the reviewer saw it."""
+
+    def __init__(self, message: str, *, hint: str | None = None, item: str | None = None,
+                 current: dict[str, Any] | None = None):
+        super().__init__(message, hint=hint, item=item)
+        self.current = current or {}
+
+
+class NotFound(GlamlabError):
+    """No queue item or item by that id."""
+
+
+# -- the queue -------------------------------------------------------------------
+def _order(t: sa.Table, sort: str) -> list[Any]:
+    if sort == "score":
+        return [t.c.score.desc(), t.c.id]
+    if sort == "uncertainty":
+        return [t.c.score.asc(), t.c.id]
+    if sort == "label":
+        return [t.c.label.asc(), t.c.score.desc(), t.c.id]
+    if sort == "oldest":
+        return [t.c.id]
+    raise GlamlabError(f"unknown sort {sort!r}", hint=f"choose one of {', '.join(SORTS)}")
+
+
+def _filters(t: sa.Table, label: str | None, kind: str | None, min_score: float | None,
+             max_score: float | None) -> list[Any]:
+    clauses: list[Any] = [t.c.status == "open"]
+    if label:
+        clauses.append(t.c.label == label)
+    if kind:
+        clauses.append(t.c.kind == kind)
+    if min_score is not None:
+        clauses.append(t.c.score >= min_score)
+    if max_score is not None:
+        clauses.append(t.c.score <= max_score)
+    return clauses
+
+
+def lease_queue(ws: Workspace, user: str, *, sort: str = "score", label: str | None = None,
+                kind: str | None = None, min_score: float | None = None,
+                max_score: float | None = None, limit: int = 50,
+                lease_s: int = DEFAULT_LEASE_S) -> list[dict[str, Any]]:
+    """Lease up to ``limit`` open queue items to ``user`` and return them with their items.
+
+    Items this user already holds come back again (a reload shows the same page); items
+    leased by someone else whose lease has not expired are never returned. The lease also
+    covers the next ``limit`` items (the next page), so a reviewer working down the page
+    reloads it without a write most of the time: only when the page reaches items not yet
+    held, or the leases are past half their time, are more leased.
+    """
+    t = ws.store.t.review_queue
+    limit = max(1, min(int(limit), 500))
+    clauses = _filters(t, label, kind, min_score, max_score)
+    order = _order(t, sort)
+    stamp = now()
+    free = sa.or_(t.c.lease_owner.is_(None), t.c.lease_until < stamp, t.c.lease_owner == user)
+    fresh = stamp + timedelta(seconds=lease_s / 2)
+    with ws.store.read() as conn:  # the common case: the page is already ours
+        rows = conn.execute(sa.select(t).where(*clauses, free).order_by(*order)
+                            .limit(limit)).all()
+    if rows and all(r.lease_owner == user and r.lease_until and r.lease_until > fresh
+                    for r in rows):
+        return _with_items(ws, [dict(r._mapping) for r in rows])
+    with ws.store.write() as conn:
+        # Like glamlab.store.queue.lease, but in the reviewer's chosen order: candidates are
+        # locked with FOR UPDATE SKIP LOCKED on PostgreSQL (the writer lock on SQLite), and
+        # the UPDATE repeats the "free" test, so a row leased by someone else is never taken.
+        ids = [r.id for r in conn.execute(
+            sa.select(t.c.id).where(*clauses, free).order_by(*order).limit(min(2 * limit, 1000))
+            .with_for_update(skip_locked=True))]
+        if not ids:
+            return []
+        conn.execute(t.update().where(t.c.id.in_(ids), t.c.status == "open", free)
+                     .values(lease_owner=user, lease_until=stamp + timedelta(seconds=lease_s)))
+        rows = conn.execute(sa.select(t).where(t.c.id.in_(ids), t.c.lease_owner == user,
+                                               t.c.status == "open").order_by(*order)
+                            .limit(limit)).all()
+    return _with_items(ws, [dict(r._mapping) for r in rows])
+
+
+def peek_queue(ws: Workspace, *, sort: str = "score", label: str | None = None,
+               kind: str | None = None, limit: int = 25) -> list[dict[str, Any]]:
+    """Open queue items in ``sort`` order with their items, leasing nothing (what a viewer
+    sees)."""
+    t = ws.store.t.review_queue
+    limit = max(1, min(int(limit), 500))
+    q = (sa.select(t).where(*_filters(t, label, kind, None, None)).order_by(*_order(t, sort))
+         .limit(limit))
+    with ws.store.read() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(q)]
+    return _with_items(ws, rows)
+
+
+def release_leases(ws: Workspace, user: str) -> int:
+    """Give back every lease ``user`` holds (e.g. on logout)."""
+    from ..store import queue as store_queue
+
+    return store_queue.release(ws.store, user)
+
+
+def queue_counts(ws: Workspace) -> dict[str, Any]:
+    """Open queue items in total and per predicted label."""
+    t = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        rows = conn.execute(sa.select(t.c.label, sa.func.count()).where(t.c.status == "open")
+                            .group_by(t.c.label)).all()
+        decided = conn.execute(sa.select(sa.func.count()).select_from(ws.store.t.decisions)).scalar()
+    per = {str(r[0]): int(r[1]) for r in rows}
+    return {"open": sum(per.values()), "by_label": per, "decisions": int(decided or 0)}
+
+
+def queue_item(ws: Workspace, queue_id: int) -> dict[str, Any]:
+    t = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        r = conn.execute(sa.select(t).where(t.c.id == queue_id)).first()
+    if r is None:
+        raise NotFound(f"no review-queue item {queue_id}", hint="reload the queue")
+    return _with_items(ws, [dict(r._mapping)])[0]
+
+
+def _with_items(ws: Workspace, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not rows:
+        return rows
+    ti = ws.store.t.items
+    ids = list({r["item_id"] for r in rows})
+    with ws.store.read() as conn:
+        items = {r.item_id: r for r in conn.execute(
+            sa.select(ti.c.item_id, ti.c.modality, ti.c.text, ti.c.uri, ti.c.meta)
+            .where(ti.c.is_current.is_(True), ti.c.item_id.in_(ids)))}
+    for r in rows:
+        it = items.get(r["item_id"])
+        r["modality"] = it.modality if it else None
+        text = (it.text or "") if it else ""
+        r["text"] = text[:600] + ("…" if len(text) > 600 else "")
+        r["title"] = ((it.meta or {}).get("title") if it else None) or r["item_id"]
+    return rows
+
+
