@@ -24,8 +24,8 @@ def serve(ctx: click.Context, host: str, port: int, secure_cookies: bool) -> Non
     People sign in with accounts made by `glamlab users add NAME --role reviewer`.
     The JSON API and its OpenAPI description are at /docs and /openapi.json.
     """
-    from ..errors import MissingDependency
     from ..auth import list_users
+    from ..errors import MissingDependency
 
     ws = open_ws(ctx)
     try:

@@ -23,10 +23,10 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import review
-from ..errors import GlamlabError, ItemError, LabelError, ModelNotFound, PermissionDenied
 from ..auth import ROLES, User, add_user, authenticate, list_users, remove_user, secret, sign
-from .sessions import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL_S, Auth, LoginRequired
+from ..errors import GlamlabError, ItemError, LabelError, ModelNotFound, PermissionDenied
 from .images import DISPLAY_SIDE, THUMB_SIDE, iiif_service, image_file, known_item
+from .sessions import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL_S, Auth, LoginRequired
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
