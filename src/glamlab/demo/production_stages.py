@@ -1,17 +1,53 @@
-"""The demo's act and export stages, narrated in plain words (see ``glamlab.demo``)."""
+"""The demo's production stages: run the champion, act on its predictions, export them,
+watch for drift, and say where the project stands."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
 from typing import TYPE_CHECKING, Any
 
-from ..errors import GlamlabError
+from ..errors import GlamlabError, ModelNotFound
+from .projects import DemoProject, Say
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
 
-Say = Callable[[str], None]
 DEMO_TARGET = 0.95
+
+
+def stage_run(ws: Workspace, say: Say) -> dict[str, Any]:
+    from ..inference.runner import champion_spec, run
+
+    try:
+        spec = champion_spec(ws)
+    except ModelNotFound:
+        say("No model is marked champion yet, so there is nothing to run over the collection; "
+            "skipping this stage. (Compare models with glamlab evaluate and mark the best one "
+            "champion first.)")
+        return {"skipped": "no champion model"}
+    say(f"Running the champion model ({spec}) over every item of the collection. Items it "
+        "has already predicted are skipped, so this is safe to repeat.")
+    report = run(ws, spec, workers=min(2, os.cpu_count() or 1), progress=False)
+    say(f"Run {report.run_id} {report.status}: {report.done:,} of {report.planned:,} items "
+        f"have a prediction from {report.model}"
+        + (f", {report.skipped:,} had one already" if report.skipped else "")
+        + f"; {report.failed:,} could not be predicted"
+        + (f" (see why with: glamlab runs --failures {report.run_id})" if report.failed else "")
+        + ".")
+    labels: dict[str, int] = {}
+    import sqlalchemy as sa
+
+    t = ws.store.t.predictions
+    with ws.store.read() as conn:
+        for label, n in conn.execute(sa.select(t.c.label, sa.func.count())
+                                     .where(t.c.model_id == report.model_id)
+                                     .group_by(t.c.label)):
+            labels[str(label)] = int(n)
+    if labels and not ws.card.multi_label:
+        mix = ", ".join(f"{n:,} {label}" for label, n in sorted(labels.items(),
+                                                                key=lambda kv: -kv[1]))
+        say(f"What the model says across the collection: {mix}.")
+    return report.to_dict()
 
 
 def _has_predictions(ws: Workspace) -> bool:
@@ -23,8 +59,8 @@ def _has_predictions(ws: Workspace) -> bool:
 
 def stage_act(ws: Workspace, say: Say) -> dict[str, Any]:
     """Choose thresholds (if the policy has none), dry-run the policy, then act."""
-    from . import act, load_policy, optimise, plan
-    from .policy import fmt
+    from ..actions import act, load_policy, optimise, plan
+    from ..actions.policy import fmt
 
     if not _has_predictions(ws):
         say("There are no predictions yet, so there is nothing to act on: skipping this step.")
@@ -91,7 +127,7 @@ def stage_act(ws: Workspace, say: Say) -> dict[str, Any]:
 
 def stage_export(ws: Workspace, say: Say) -> dict[str, Any]:
     """CSV and W3C Web Annotations (and the filter list) into ``exports/``."""
-    from . import export
+    from ..actions import export
 
     if not _has_predictions(ws):
         say("There are no predictions yet, so there is nothing to export: skipping this step.")
@@ -108,3 +144,31 @@ def stage_export(ws: Workspace, say: Say) -> dict[str, Any]:
         say(f"The {res['filter']['uris']} pages to send on are listed in "
             f"{folder / 'send-on.txt'}.")
     return res
+
+
+def stage_monitor(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
+    from ..monitoring.html import render
+    from ..monitoring.monitor import monitor
+
+    if "monitor" not in ws.card.raw:
+        # a sample of about a hundred items: judge windows from 15 items on
+        ws.card.raw["monitor"] = {"min_window": 15}
+        ws.save_card()
+    try:
+        report = monitor(ws, reference="test", window="run")
+    except GlamlabError as exc:
+        say(f"Monitoring skipped: {exc.message}.")
+        return {"skipped": exc.message}
+    path = ws.root / "monitor.html"
+    path.write_text(render(report), encoding="utf-8")
+    for line in report.summary().splitlines():
+        say(line)
+    say(f"The monitoring report, a plot per signal with its alert threshold, is {path}.")
+    return {**report.to_dict(), "report": str(path)}
+
+
+def stage_status(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
+    status = ws.status()
+    say(f"Where the project stands: {status['summary']}.")
+    say(f"Next step: {status['next_step']}")
+    return status

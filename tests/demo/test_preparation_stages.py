@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from glamlab.demo import project
-from glamlab.evaluation.demo import stage_baseline, stage_evaluate, stage_labels
+from glamlab.demo.preparation_stages import stage_baseline, stage_evaluate, stage_labels
 
 
 def test_demo_stages_import_split_measure_and_write_a_report(make_ws) -> None:

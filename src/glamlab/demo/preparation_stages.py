@@ -1,22 +1,19 @@
-"""Demo stages for labels, baselines and evaluation (called from :mod:`glamlab.demo`)."""
+"""The demo's preparation stages: ingest, labels, baselines, a trained model, evaluation."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .projects import DEMO_MODELS, LABELS, LANGUAGE_RULES, UNLABELLED, DemoProject, Say, demo_data
+
 if TYPE_CHECKING:
-    from ..demo import DemoProject, Say
     from ..workspace import Workspace
 
-# demo -> (labels file, label column, group-by field)
-LABELS = {
-    "illustrations": ("illustrations/labels.csv", "label", "document"),
-    "language": ("language/texts.csv", "label", None),
-    "subjects": ("subjects/records.csv", "subjects", None),
-}
 
-# Items that "arrive later": not labelled, so production (and the monitor) meets them new.
-UNLABELLED = {"illustrations": ("collection", "manuscripts")}
+def stage_ingest(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
+    report = ws.ingest(p.ingest, **p.ingest_options)
+    say(f"Ingested the sample collection: {report.summary()}.")
+    return report.to_dict()
 
 
 def _without(src: Any, dest: Any, field: str, value: str) -> Any:
@@ -34,17 +31,6 @@ def _without(src: Any, dest: Any, field: str, value: str) -> Any:
     return dest
 
 
-# "Could this be a regular expression?": a few function words per language.
-LANGUAGE_RULES = {
-    "en": r"\b(the|and|of|with|which)\b", "fr": r"\b(le|les|des|est|une|avec)\b",
-    "de": r"\b(und|der|die|das|nicht|ist)\b", "es": r"\b(el|los|las|del|que|por)\b",
-    "it": r"\b(il|della|che|gli|sono|per)\b", "nl": r"\b(het|een|van|niet|zijn)\b",
-    "pt": r"\b(não|uma|dos|das|com|em)\b", "la": r"\b(est|et|in|ad|quod|sunt)\b",
-    "sv": r"\b(och|att|det|som|inte|är)\b", "da": r"\b(og|det|af|ikke|er|til)\b",
-    "pl": r"\b(się|nie|jest|że|na)\b", "fi": r"\b(ja|on|että|ei|ovat)\b",
-}
-
-
 def _rules_toml(ws: Workspace) -> str:
     lines = ["# Demo rules: a few function words per language. Edit and rerun glamlab baseline.",
              ""]
@@ -56,7 +42,6 @@ def _rules_toml(ws: Workspace) -> str:
 
 
 def stage_labels(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
-    from ..demo import demo_data
     from ..tasks import import_labels, label_counts, split_labels, split_of
 
     rel, column, group_by = LABELS[p.name]
@@ -101,7 +86,7 @@ def stage_baseline(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
 
 def stage_evaluate(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     from ..evaluation import evaluate, model_candidates, write_report
-    from .report import leaderboard_text
+    from ..evaluation.report import leaderboard_text
 
     result = evaluate(ws, model_candidates(ws), min_slice=10)
     html = write_report(result, ws.root / "report.html", workspace=str(ws.root))
@@ -112,3 +97,28 @@ def stage_evaluate(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     say(f"The full report (confusion matrices, per-label scores, slices) is {html}.")
     return {"leaderboard": result.leaderboard(), "verdict": result.verdict,
             "report": str(html), "warnings": result.warnings}
+
+
+def stage_train(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
+    from ..errors import MissingDependency
+    from ..predictors.registry import available
+    from ..tasks.training import train
+
+    names = available()
+    for predictor, name in DEMO_MODELS.get(p.name, []):
+        if predictor not in names:
+            continue
+        try:
+            result = train(ws, predictor, name=name, reuse=True)
+        except MissingDependency as exc:
+            say(f"Skipping {predictor}: {exc.message} ({exc.hint}).")
+            continue
+        mv = result.model
+        say(f"Trained {predictor} on the {result.train_items:,} training items and saved it as "
+            f"{mv.spec}" + (" (the champion: the model runs will use)." if result.champion
+                             else "."))
+        for note in result.notes:
+            say(f"  Note: {note}")
+        return {"model": mv.spec, "predictor": predictor, "champion": result.champion}
+    say("No trainable model is installed for this demo; continuing with the baselines.")
+    return {"model": None}

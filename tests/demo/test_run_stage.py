@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from glamlab.demo import STAGES
-from glamlab.inference.demo import stage_run
+from glamlab.demo.production_stages import stage_run
 from glamlab.registry import set_alias
 from tests.inference.conftest import save_hash_model
 

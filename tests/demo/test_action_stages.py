@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from glamlab.actions.demo import stage_act, stage_export
-
-from .helpers import add_gold, add_items, add_model, add_predictions
-from .test_act import COLLECTION, TEST_BLANK, TEST_CONTENT, _scores  # noqa: F401
+from glamlab.demo.production_stages import stage_act, stage_export
+from tests.actions.helpers import add_gold, add_items, add_model, add_predictions
+from tests.actions.test_act import COLLECTION, TEST_BLANK, TEST_CONTENT, _scores  # noqa: F401
 
 
 def test_stages_skip_without_predictions(make_ws):
