@@ -253,7 +253,7 @@ def test_malformed_prediction_is_skipped_with_reason_and_the_rest_carry_on(pages
 
 def test_optimise_predicts_test_items_without_stored_predictions(make_ws):
     """No run covered the test items: the saved model predicts them in memory."""
-    from glamlab.predictors.registry import create
+    from glamlab.predictors.catalogue import create
     from glamlab.registry import save_model
 
     ws = make_ws("maj", labels=["blank", "content"])

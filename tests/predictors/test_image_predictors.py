@@ -13,7 +13,7 @@ import pytest
 
 from glamlab.errors import ItemError, MissingDependency, PredictorError
 from glamlab.items import Item
-from glamlab.predictors.registry import create
+from glamlab.predictors.catalogue import create
 from tests.features.synthetic import blank_set, demo_item, demo_rows, synthetic_blank
 
 

@@ -19,10 +19,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(autouse=True)
 def _test_predictors(monkeypatch: pytest.MonkeyPatch) -> None:
-    from glamlab.predictors import registry
+    from glamlab.predictors import catalogue
     from tests.inference.predictors import register
 
-    monkeypatch.setattr(registry, "BUILTIN", dict(registry.BUILTIN))
+    monkeypatch.setattr(catalogue, "BUILTIN", dict(catalogue.BUILTIN))
     register()
 
 

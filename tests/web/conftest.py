@@ -25,7 +25,7 @@ def seed_queue(ws: Any, *, seed: int = 0) -> int:
     """Fit a real baseline as the champion and queue one prediction per item."""
     import sqlalchemy as sa
 
-    from glamlab.predictors.registry import get
+    from glamlab.predictors.catalogue import get
     from glamlab.registry import save_model
     from glamlab.store import now
 

@@ -101,7 +101,7 @@ def stage_evaluate(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
 
 def stage_train(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     from ..errors import MissingDependency
-    from ..predictors.registry import available
+    from ..predictors.catalogue import available
     from ..tasks.training import train
 
     names = available()

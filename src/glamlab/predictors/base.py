@@ -32,7 +32,7 @@ PARAMS_FILE = "params.json"
 
 
 class Predictor:
-    #: registry name, e.g. "majority"
+    #: catalogue name, e.g. "majority"
     name: ClassVar[str] = ""
     #: which item modalities it can read
     modalities: ClassVar[tuple[str, ...]] = ("image", "text")
@@ -185,7 +185,7 @@ class Predictor:
         except FileNotFoundError as exc:
             raise PredictorError(f"{d} holds no saved predictor ({PARAMS_FILE} missing)") from exc
         if cls is Predictor or cls.name != params["predictor"]:
-            from .registry import available, get
+            from .catalogue import available, get
 
             if params["predictor"] not in available() and params.get("class"):
                 # not registered in this process (e.g. a worker started afresh): the class

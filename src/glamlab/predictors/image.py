@@ -482,7 +482,7 @@ class GraphicWindows(Predictor):
         the same pages; None when ``stack`` is empty."""
         if not self.stack:
             return None
-        from .registry import create
+        from .catalogue import create
 
         return create(self.stack).fit(items, [self.classes_[int(i)] for i in Y.argmax(axis=1)],
                                       classes=self.classes_)

@@ -79,7 +79,7 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
             actor: str = "glamlab") -> RetrainReport:
     from ..evaluation.evaluate import Candidate, evaluate, metric_reducer
     from ..evaluation.stats import slice_metrics
-    from ..predictors.registry import create
+    from ..predictors.catalogue import create
     from ..tasks.splits import test_data, training_data
     from ..tasks.training import train
     from .models import load_model

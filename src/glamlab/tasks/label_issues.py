@@ -65,7 +65,7 @@ def find_label_issues(ws: Workspace, predictor_name: str, *, params: dict[str, A
     """Cross-validate ``predictor_name`` on the training split only and return suspects."""
     from sklearn.model_selection import StratifiedKFold
 
-    from ..predictors.registry import create
+    from ..predictors.catalogue import create
     from . import training_data
 
     if ws.card.multi_label:

@@ -76,7 +76,7 @@ def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
     of ``name``. The first version of a name becomes its ``champion``. With ``reuse``,
     an identical earlier version (same predictor, parameters, training data and learned
     state, e.g. the same rules) is returned instead of saving a copy."""
-    from ..predictors.registry import create
+    from ..predictors.catalogue import create
     from ..registry import get_model, list_models, save_model, set_alias
 
     name = name or predictor_name

@@ -1,5 +1,6 @@
-"""Predictors by name. Built-ins are listed here (imported lazily); third parties
-add theirs through the ``glamlab.predictors`` entry-point group."""
+"""The predictor catalogue: predictor names and the classes behind them. Built-ins are
+listed here (imported lazily); third parties add theirs through the ``glamlab.predictors``
+entry-point group. (Saved model versions are the model registry, :mod:`glamlab.registry`.)"""
 
 from __future__ import annotations
 
