@@ -15,7 +15,7 @@ from glamlab.features.grid import window_boxes
 from glamlab.items import Item
 from glamlab.predictors.base import Predictor
 from glamlab.predictors.catalogue import create
-from glamlab.predictors.image import GraphicWindows, item_boxes
+from glamlab.predictors.image.windows import GraphicWindows, item_boxes
 from tests.features.synthetic import DEMO, demo_rows
 
 

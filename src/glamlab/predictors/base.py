@@ -29,6 +29,36 @@ if TYPE_CHECKING:
 Labels = Sequence[str] | Sequence[Sequence[str]]
 STATE_FILE = "state.pkl"
 PARAMS_FILE = "params.json"
+# Modules that were split into packages: a model saved before names its classes (and the
+# classes pickled in its state) by the old module; they are looked up in the new ones.
+SPLIT_MODULES: dict[str, tuple[str, ...]] = {
+    "glamlab.predictors.image": ("glamlab.predictors.image.heads",
+                                 "glamlab.predictors.image.windows",
+                                 "glamlab.predictors.image.zero_shot"),
+    "glamlab.predictors.text": ("glamlab.predictors.text.heads",
+                                "glamlab.predictors.text.ensemble",
+                                "glamlab.predictors.text.zero_shot"),
+    "glamlab.predictors.language": ("glamlab.predictors.language.peers",
+                                    "glamlab.predictors.language.combined"),
+}
+
+
+def find_class(module: str, name: str) -> Any:
+    """The class ``name`` of ``module``, following :data:`SPLIT_MODULES`."""
+    import importlib
+
+    for new in SPLIT_MODULES.get(module, ()):
+        found = getattr(importlib.import_module(new), name, None)
+        if found is not None:
+            return found
+    return getattr(importlib.import_module(module), name)
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if module in SPLIT_MODULES:
+            return find_class(module, name)
+        return super().find_class(module, name)
 
 
 class Predictor:
@@ -190,15 +220,13 @@ class Predictor:
             if params["predictor"] not in available() and params.get("class"):
                 # not registered in this process (e.g. a worker started afresh): the class
                 # that saved it, whose artifacts the model registry has checked
-                import importlib
-
                 module, _, qualname = params["class"].partition(":")
-                cls = getattr(importlib.import_module(module), qualname)
+                cls = find_class(module, qualname)
             else:
                 cls = get(params["predictor"])
         obj = cls(**params["params"])
         with open(d / STATE_FILE, "rb") as fh:
-            state = pickle.load(fh)  # noqa: S301 - own artifact, sha256-checked by the registry
+            state = _Unpickler(fh).load()  # noqa: S301 - own artifact, sha256-checked by the registry
         for k, v in state.items():
             setattr(obj, k, v)
         obj.classes_ = params["classes"]

@@ -27,7 +27,7 @@ import re
 import threading
 from pathlib import Path
 
-from ..errors import PredictorError
+from ...errors import PredictorError
 
 log = logging.getLogger(__name__)
 

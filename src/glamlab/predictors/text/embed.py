@@ -17,12 +17,12 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import MissingDependency, PredictorError
+from ...errors import MissingDependency, PredictorError
 
 if TYPE_CHECKING:
     import numpy as np
 
-ASSETS = Path(__file__).parent / "assets"
+ASSETS = Path(__file__).parent.parent / "assets"
 MINILM_TOKENIZER = ASSETS / "minilm" / "tokenizer.json"
 ENCODERS = ("minilm", "e5")
 _LOCK = threading.Lock()
