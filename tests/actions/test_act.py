@@ -62,7 +62,7 @@ KNOWN_POLICY = {"field": "page_type", "labels": {"blank": {"accept": 0.85, "revi
 
 
 def test_joint_interval_for_wrong_values_is_narrower_than_summed_label_bounds():
-    from glamlab.actions.stats import wrong_total_interval
+    from glamlab.actions.intervals import wrong_total_interval
 
     # 24 labels, each writing 10 values, each 4 of 4 right on test
     parts = [(10, 4, 4)] * 24

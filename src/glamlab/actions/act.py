@@ -20,9 +20,9 @@ import sqlalchemy as sa
 from ..errors import PolicyError
 from ..items import Item
 from ..store import now
+from .intervals import wilson, wrong_total_interval
 from .policy import Policy, load_policy
 from .safety import Safety, SafetyHit, load_safety
-from .stats import wilson, wrong_total_interval
 
 if TYPE_CHECKING:
     from ..registry.models import ModelVersion

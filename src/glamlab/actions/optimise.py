@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from ..errors import PolicyError
 from ..store import now
 from .act import frozen_test_candidates, frozen_test_gold, mark_test_split_read, plan, resolve_model
+from .intervals import wilson
 from .policy import LabelPolicy, Policy, fmt, load_policy
-from .stats import wilson
 
 if TYPE_CHECKING:
     from ..workspace import Workspace

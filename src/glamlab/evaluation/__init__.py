@@ -7,6 +7,15 @@
 """
 
 from . import metrics
+from .bootstrap import (
+    Comparison,
+    bootstrap_ci,
+    bootstrap_counts,
+    holm,
+    mcnemar,
+    paired_bootstrap,
+    slice_metrics,
+)
 from .evaluate import (
     Candidate,
     CandidateResult,
@@ -20,15 +29,6 @@ from .evaluate import (
 )
 from .predict import PredictResult, predict_items
 from .report import report_sections, write_report
-from .stats import (
-    Comparison,
-    bootstrap_ci,
-    bootstrap_counts,
-    holm,
-    mcnemar,
-    paired_bootstrap,
-    slice_metrics,
-)
 
 __all__ = [
     "Candidate",

@@ -17,8 +17,7 @@ import numpy as np
 
 from ..errors import EvaluationError
 from . import metrics as M
-from .predict import predict_items
-from .stats import (
+from .bootstrap import (
     ALPHA,
     Comparison,
     Resamples,
@@ -30,6 +29,7 @@ from .stats import (
     per_label_ci,
     slice_metrics,
 )
+from .predict import predict_items
 
 if TYPE_CHECKING:
     from ..predictors.base import Predictor
@@ -210,7 +210,7 @@ class EvaluationResult:
 
 def metric_reducer(multi_label: bool, n_labels: int, k: int = 5) -> Any:
     """The function from summed per-item statistics to metrics for a task (what
-    :func:`glamlab.evaluation.stats.slice_metrics` and the bootstrap take)."""
+    :func:`glamlab.evaluation.bootstrap.slice_metrics` and the bootstrap take)."""
     return _reducer(multi_label, n_labels, k)[0]
 
 

@@ -77,8 +77,8 @@ def _corrections(ws: Workspace, ids: list[str]) -> int:
 
 def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed: int = 0,
             actor: str = "glamlab") -> RetrainReport:
+    from ..evaluation.bootstrap import slice_metrics
     from ..evaluation.evaluate import Candidate, evaluate, metric_reducer
-    from ..evaluation.stats import slice_metrics
     from ..predictors.catalogue import create
     from ..tasks.splits import test_data, training_data
     from ..tasks.training import train

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats as sps
 
 from glamlab.evaluation import metrics as M
-from glamlab.evaluation.stats import (
+from glamlab.evaluation.bootstrap import (
     Resamples,
     bootstrap_ci,
     bootstrap_counts,
