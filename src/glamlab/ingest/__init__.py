@@ -3,7 +3,7 @@
 A folder is walked by :mod:`glamlab.ingest.folders`, which pairs page images with
 their OCR (ALTO/PAGE XML, ``.txt``) so that a page is one item.
 
-``ingest(ws, sources)`` picks a reader for each source, streams its records in
+``ingest(store, sources, options)`` picks a reader for each source, streams its records in
 batches through the single writer and records bad input as ``ingest_errors``.
 Re-ingesting adds nothing; changed content becomes a new item version.
 """
@@ -25,7 +25,7 @@ from ..store import now
 from .base import IngestOptions, Problem, Record, SourceReader, check_record, strip_nul
 
 if TYPE_CHECKING:
-    from ..workspace import Workspace
+    from ..store import Store
 
 # Order matters: the first reader whose can_read() says yes takes the source.
 READER_MODULES = [
@@ -103,17 +103,10 @@ def iter_records(sources: Iterable[str], options: IngestOptions) -> Iterator[Rec
             yield Problem(source, exc.item, exc.message, exc.hint)
 
 
-def ingest(ws: Workspace, sources: list[str], *, id_column: str | None = None,
-           text_column: str | None = None, image_column: str | None = None,
+def ingest(store: Store, sources: list[str], options: IngestOptions, *,
            progress: bool = False) -> IngestReport:
-    options = IngestOptions(
-        id_column=id_column,
-        text_column=text_column,
-        image_column=image_column,
-        max_image_pixels=ws.card.max_image_pixels,
-        cache_dir=str(ws.cache_dir),
-    )
-    store = ws.store
+    """Read ``sources`` into ``store`` (what :meth:`glamlab.Workspace.ingest` calls, with
+    the options its project card gives)."""
     t = store.t
     with store.write() as conn:
         pk = conn.execute(
@@ -131,7 +124,7 @@ def ingest(ws: Workspace, sources: list[str], *, id_column: str | None = None,
 
     def flush() -> None:
         if records or problems:
-            _write_batch(ws, ingest_id, records, problems, report)
+            _write_batch(store, ingest_id, records, problems, report)
             records.clear()
             problems.clear()
 
@@ -193,28 +186,28 @@ def _insert_rows(conn: sa.Connection, rows: list[tuple[Any, ...]]) -> None:
                                               for r in rows])
 
 
-def _write_batch(ws: Workspace, ingest_id: int, records: list[Record], problems: list[Problem],
+def _write_batch(store: Store, ingest_id: int, records: list[Record], problems: list[Problem],
                  report: IngestReport) -> None:
     """Write one batch in one transaction. Should the database refuse a row that the checks
     let through, the batch is written again row by row (each in a savepoint), and only the
     refused rows become problems: a bad row never takes its neighbours with it."""
     counts = (report.added, report.updated, report.unchanged)
     try:
-        with ws.store.write() as conn:
-            _write_records(ws, conn, ingest_id, records, report)
-            _write_problems(ws, conn, ingest_id, problems, report)
+        with store.write() as conn:
+            _write_records(store, conn, ingest_id, records, report)
+            _write_problems(store, conn, ingest_id, problems, report)
         return
     except (sa.exc.DataError, sa.exc.IntegrityError, sa.exc.ProgrammingError):
         if len(records) <= 1 and not problems:
             raise
     report.added, report.updated, report.unchanged = counts
     refused: list[Problem] = []
-    with ws.store.write() as conn:
+    with store.write() as conn:
         for rec in records:
             before = (report.added, report.updated, report.unchanged)
             try:
                 with conn.begin_nested():
-                    _write_records(ws, conn, ingest_id, [rec], report)
+                    _write_records(store, conn, ingest_id, [rec], report)
             except (sa.exc.DataError, sa.exc.IntegrityError, sa.exc.ProgrammingError) as exc:
                 report.added, report.updated, report.unchanged = before
                 reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
@@ -223,12 +216,12 @@ def _write_batch(ws: Workspace, ingest_id: int, records: list[Record], problems:
                                        f"({reason})",
                                        "fix this row (its id, text or metadata) and ingest "
                                        "again; the other rows were stored"))
-        _write_problems(ws, conn, ingest_id, [*problems, *refused], report)
+        _write_problems(store, conn, ingest_id, [*problems, *refused], report)
 
 
-def _write_records(ws: Workspace, conn: sa.Connection, ingest_id: int, records: list[Record],
+def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: list[Record],
                    report: IngestReport) -> None:
-    t = ws.store.t
+    t = store.t
     dialect = conn.dialect
     stamp = now()
     stamp_proc = t.items.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
@@ -279,14 +272,14 @@ def _write_records(ws: Workspace, conn: sa.Connection, ingest_id: int, records: 
         _insert_rows(conn, rows)
 
 
-def _write_problems(ws: Workspace, conn: sa.Connection, ingest_id: int,
+def _write_problems(store: Store, conn: sa.Connection, ingest_id: int,
                     problems: list[Problem], report: IngestReport) -> None:
     if not problems:
         return
     stamp = now()
     clean = [Problem(*(strip_nul(v)[0] for v in (p.source, p.item_ref, p.reason, p.hint)))
              for p in problems]
-    conn.execute(ws.store.t.ingest_errors.insert(), [
+    conn.execute(store.t.ingest_errors.insert(), [
         {"ingest_id": ingest_id, "source": p.source, "item_ref": p.item_ref,
          "reason": p.reason, "hint": p.hint, "created_at": stamp} for p in clean])
     report.failed += len(clean)

@@ -12,15 +12,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import CONFIG_NAME, DB_NAME, ProjectCard
-from .errors import GlamlabError, WorkspaceError
-from .items import Item
+from ..config import CONFIG_NAME, DB_NAME, ProjectCard
+from ..errors import GlamlabError, WorkspaceError
+from ..items import Item
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-    from .ingest import IngestReport
-    from .store import Store
+    from ..ingest import IngestReport
+    from ..store import Store
 
 ENV_DB = "GLAMLAB_DB"
 ENV_WORKSPACE = "GLAMLAB_WORKSPACE"
@@ -136,10 +136,13 @@ class Workspace:
                text_column: str | None = None, image_column: str | None = None,
                progress: bool = False) -> IngestReport:
         """Read sources into items; idempotent and incremental. Bad input is recorded."""
-        from .ingest import ingest
+        from ..ingest import IngestOptions, ingest
 
-        return ingest(self, [str(s) for s in sources], id_column=id_column,
-                      text_column=text_column, image_column=image_column, progress=progress)
+        options = IngestOptions(id_column=id_column, text_column=text_column,
+                                image_column=image_column,
+                                max_image_pixels=self.card.max_image_pixels,
+                                cache_dir=str(self.cache_dir))
+        return ingest(self.store, [str(s) for s in sources], options, progress=progress)
 
     # -- items ----------------------------------------------------------------
     def _item_filter(self, where: dict[str, Any] | None, ids: Sequence[str] | None) -> list[Any]:
@@ -270,7 +273,7 @@ def current_user() -> str:
 
 
 def _open_store(root: Path, card: ProjectCard, *, explicit: str | None, migrate: bool) -> Store:
-    from .store import Store
+    from ..store import Store
 
     url = explicit or os.environ.get(ENV_DB) or card.db_url or str(root / DB_NAME)
     return Store(url, migrate=migrate)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 if TYPE_CHECKING:
-    from .workspace import Workspace
+    from . import Workspace
 
 
 def _count(conn: sa.Connection, table: sa.Table, *where: Any) -> int:

@@ -45,7 +45,7 @@ class Item:
         JPEG uses reduced DCT decoding (fast); other formats are resized after decoding.
         Raises :class:`glamlab.errors.ItemError` naming the item if it cannot be read.
         """
-        from .features.image_io import open_image
+        from .images import open_image
 
         return open_image(self, max_side=max_side)
 
