@@ -67,7 +67,7 @@ def lang_ws(make_ws):
 
 
 def _fitted(ws, p):
-    from glamlab.tasks.training import fit_on_train
+    from glamlab.registry.training import fit_on_train
 
     fit_on_train(ws, p)
     return p

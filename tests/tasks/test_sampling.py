@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from glamlab.errors import LabelError
+from glamlab.registry.training import train
 from glamlab.tasks import import_labels, sample_items, split_labels
-from glamlab.tasks.training import train
 from tests.tasks.helpers import add_items, write_csv
 
 

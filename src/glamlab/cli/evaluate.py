@@ -97,8 +97,8 @@ def train(ctx: click.Context, predictor: str, name: str | None, params: tuple[st
           as_json: bool) -> None:
     """Fit PREDICTOR on the train split (never the test split) and save it as a new
     model version; the first version of a name becomes its champion."""
-    from ..tasks.training import parse_params
-    from ..tasks.training import train as train_model
+    from ..registry.training import parse_params
+    from ..registry.training import train as train_model
 
     ws = open_ws(ctx)
     res = train_model(ws, predictor, name=name, params=parse_params(params))

@@ -186,9 +186,9 @@ def issues(ctx: click.Context, predictor: str | None, param_pairs: tuple[str, ..
     """Find training labels that are probably wrong (confident learning on out-of-fold
     predictions) and send them to a person to re-check. Nothing is changed or dropped;
     the test split is never examined."""
-    from ..registry.retrain import champion
-    from ..tasks.label_issues import find_label_issues, queue_label_issues
-    from ..tasks.training import parse_params
+    from ..monitoring.label_issues import find_label_issues, queue_label_issues
+    from ..registry import champion
+    from ..registry.training import parse_params
 
     ws = open_ws(ctx)
     params = parse_params(param_pairs) or None

@@ -102,7 +102,7 @@ def stage_evaluate(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
 def stage_train(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     from ..errors import MissingDependency
     from ..predictors.catalogue import available
-    from ..tasks.training import train
+    from ..registry.training import train
 
     names = available()
     for predictor, name in DEMO_MODELS.get(p.name, []):

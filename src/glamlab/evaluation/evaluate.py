@@ -91,8 +91,8 @@ def fit_baselines(ws: Workspace, *, rules_file: str | None = None,
         rules_report,
     )
     from ..registry import load_model
+    from ..registry.training import fit_on_train, train
     from ..tasks.splits import training_data
-    from ..tasks.training import fit_on_train, train
 
     cfg = baseline_config(ws)
     rules_file = rules_file or cfg["rules"]

@@ -92,18 +92,16 @@ class RunReport:
 
 
 def champion_spec(ws: Workspace) -> str:
-    """The model marked ``champion`` (the most recently marked, if several names have one)."""
-    t = ws.store.t
-    with ws.store.read() as conn:
-        row = conn.execute(
-            sa.select(t.model_aliases.c.name).where(t.model_aliases.c.alias == "champion")
-            .order_by(t.model_aliases.c.updated_at.desc()).limit(1)).first()
-    if row is None:
-        raise ModelNotFound("no model is marked champion, so glamlab run does not know which "
-                            "model to use",
+    """The spec of the model marked ``champion`` (the most recently marked, if several
+    names have one): what ``glamlab run`` uses without ``--model``."""
+    from ..registry import champion
+
+    try:
+        return f"{champion(ws).name}@champion"
+    except ModelNotFound as exc:
+        raise ModelNotFound(f"{exc.message}, so glamlab run does not know which model to use",
                             hint="pass --model NAME (or NAME@alias), or compare models with "
-                                 "glamlab evaluate and mark the best one champion")
-    return f"{row[0]}@champion"
+                                 "glamlab evaluate and mark the best one champion") from exc
 
 
 class _StopFlag:

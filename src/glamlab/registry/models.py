@@ -53,15 +53,6 @@ class ModelVersion:
         }
 
 
-def fingerprint(rows: Iterable[tuple[Any, ...]]) -> str:
-    """A stable sha256 over rows such as (item_id, content_hash, labels)."""
-    h = hashlib.sha256()
-    for row in sorted(json.dumps(list(r), default=str, sort_keys=True) for r in rows):
-        h.update(row.encode())
-        h.update(b"\n")
-    return h.hexdigest()
-
-
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -161,6 +152,23 @@ def get_model(ws: Workspace, spec: str) -> ModelVersion:
                 hint=("known models: " + ", ".join(sorted(known))) if known
                 else "train one first with glamlab train PREDICTOR")
         return _row(conn, row)
+
+
+def champion(ws: Workspace, name: str | None = None) -> ModelVersion:
+    """The champion of ``name`` (a model name; ``NAME@...`` is read as NAME), or, without
+    a name, of the model whose champion was marked most recently."""
+    t = ws.store.t
+    q = sa.select(t.model_aliases.c.name).where(t.model_aliases.c.alias == "champion")
+    if name:
+        q = q.where(t.model_aliases.c.name == name.split("@")[0])
+    with ws.store.read() as conn:
+        found = conn.execute(q.order_by(t.model_aliases.c.updated_at.desc()).limit(1)).scalar()
+    if found is None:
+        raise ModelNotFound(
+            "no model is marked champion" + (f" among the versions of {name!r}" if name else ""),
+            hint="train one (glamlab train PREDICTOR: the first version of a name becomes its "
+                 "champion), or promote one: glamlab models promote NAME@N")
+    return get_model(ws, f"{found}@champion")
 
 
 def get_model_by_id(ws: Workspace, model_id: int) -> ModelVersion:

@@ -122,6 +122,29 @@ def peek_queue(ws: Workspace, *, sort: str = "score", label: str | None = None,
     return _with_items(ws, rows)
 
 
+def enqueue_rechecks(ws: Workspace, rechecks: list[tuple[str, str, float, str]], *,
+                     actor: str = "glamlab") -> int:
+    """Ask a person to re-check gold labels: ``(item_id, suggested label, score, reason)``
+    each become an open ``recheck`` queue item, unless one is open for that item already.
+    Returns how many were added."""
+    t = ws.store.t.review_queue
+    added = 0
+    with ws.store.write() as conn:
+        open_ids = {r[0] for r in conn.execute(sa.select(t.c.item_id).where(
+            t.c.kind == "recheck", t.c.status == "open"))}
+        for item_id, label, score, reason in rechecks:
+            if item_id in open_ids:
+                continue
+            conn.execute(t.insert().values(
+                item_id=item_id, label=label, score=score, reason=reason, kind="recheck",
+                status="open", version=1, created_at=now()))
+            open_ids.add(item_id)
+            added += 1
+        ws.store.audit(conn, actor, "label_issues.queue", None, added=added,
+                       found=len(rechecks))
+    return added
+
+
 def release_leases(ws: Workspace, user: str) -> int:
     """Give back every lease ``user`` holds (e.g. on logout)."""
     from ..store import queue as store_queue

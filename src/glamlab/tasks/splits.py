@@ -14,7 +14,9 @@ audit log. A frozen split can only be changed with ``force=True``, which is logg
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -264,9 +266,16 @@ def fingerprint_row(item: Item, labels: list[str]) -> tuple[Any, ...]:
     return (item.item_id, item.content_hash, labels)
 
 
-def _labelled_set(ws: Workspace, split: str, ids: Sequence[str] | None = None) -> LabelledSet:
-    from ..registry import fingerprint
+def fingerprint(rows: Iterable[tuple[Any, ...]]) -> str:
+    """A stable sha256 over rows such as (item_id, content_hash, labels)."""
+    h = hashlib.sha256()
+    for row in sorted(json.dumps(list(r), default=str, sort_keys=True) for r in rows):
+        h.update(row.encode())
+        h.update(b"\n")
+    return h.hexdigest()
 
+
+def _labelled_set(ws: Workspace, split: str, ids: Sequence[str] | None = None) -> LabelledSet:
     with ws.store.read() as conn:
         splits = split_of(ws, ids, conn=conn)
         wanted = sorted(i for i, s in splits.items() if s == split)

@@ -66,7 +66,7 @@ def find_label_issues(ws: Workspace, predictor_name: str, *, params: dict[str, A
     from sklearn.model_selection import StratifiedKFold
 
     from ..predictors.catalogue import create
-    from . import training_data
+    from ..tasks import training_data
 
     if ws.card.multi_label:
         raise GlamlabError("label-issue search covers single-label tasks for now",
@@ -93,22 +93,7 @@ def find_label_issues(ws: Workspace, predictor_name: str, *, params: dict[str, A
 
 def queue_label_issues(ws: Workspace, issues: list[LabelIssue], *, actor: str = "glamlab") -> int:
     """Put suspects into the review queue as ``recheck`` items (once each)."""
-    import sqlalchemy as sa
+    from ..review import enqueue_rechecks
 
-    from ..store import now
-
-    t = ws.store.t
-    added = 0
-    with ws.store.write() as conn:
-        open_ids = {r[0] for r in conn.execute(sa.select(t.review_queue.c.item_id).where(
-            t.review_queue.c.kind == "recheck", t.review_queue.c.status == "open"))}
-        for issue in issues:
-            if issue.item_id in open_ids:
-                continue
-            conn.execute(t.review_queue.insert().values(
-                item_id=issue.item_id, label=issue.suggested, score=issue.suggested_score,
-                reason=issue.reason(), kind="recheck", status="open", version=1,
-                created_at=now()))
-            added += 1
-        ws.store.audit(conn, actor, "label_issues.queue", None, added=added, found=len(issues))
-    return added
+    return enqueue_rechecks(ws, [(i.item_id, i.suggested, i.suggested_score, i.reason())
+                                 for i in issues], actor=actor)

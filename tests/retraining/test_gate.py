@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from glamlab.errors import ConfigError
-from glamlab.registry.gate import GateConfig, decide
+from glamlab.retraining.gate import GateConfig, decide
 
 
 def test_promotes_on_clear_gain():

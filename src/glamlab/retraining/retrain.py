@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import ModelNotFound
+from ..registry.models import ModelVersion, champion, get_model, list_models, set_alias
 from ..store import now
 from .gate import GateConfig, GateDecision, decide
-from .models import ModelVersion, get_model, list_models, set_alias
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -48,21 +48,6 @@ class RetrainReport:
                           *[f"  - {r}" for r in self.decision.reasons], tail])
 
 
-def champion(ws: Workspace, name: str | None = None) -> ModelVersion:
-    """The champion of ``name``, or of the most recently crowned model."""
-    if name:
-        return get_model(ws, f"{name.split('@')[0]}@champion")
-    t = ws.store.t
-    with ws.store.read() as conn:
-        row = conn.execute(sa.select(t.model_aliases.c.name).where(
-            t.model_aliases.c.alias == "champion").order_by(
-            t.model_aliases.c.updated_at.desc()).limit(1)).first()
-    if row is None:
-        raise ModelNotFound("no champion model yet",
-                            hint="train one first: glamlab train PREDICTOR")
-    return get_model(ws, f"{row[0]}@champion")
-
-
 def _corrections(ws: Workspace, ids: list[str]) -> int:
     """How many of the training items carry a reviewer's correction."""
     t = ws.store.t
@@ -80,9 +65,9 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
     from ..evaluation.bootstrap import slice_metrics
     from ..evaluation.evaluate import Candidate, evaluate, metric_reducer
     from ..predictors.catalogue import create
+    from ..registry.models import load_model
+    from ..registry.training import train
     from ..tasks.splits import test_data, training_data
-    from ..tasks.training import train
-    from .models import load_model
 
     champ = champion(ws, model)
     data = training_data(ws)

@@ -1,6 +1,6 @@
 """Fitting predictors on the train split (never the test split) and saving them.
 
-Every fit path here takes its data from :func:`glamlab.tasks.training_data`, the
+Every fit path here takes its data from :func:`glamlab.registry.training_data`, the
 guard that refuses test items.
 """
 
@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import PredictorError
 from ..predictors.base import STATE_FILE
-from .splits import LabelledSet, training_data
+from ..tasks.splits import LabelledSet, training_data
 
 if TYPE_CHECKING:
     from ..predictors.base import Predictor
-    from ..registry import ModelVersion
     from ..workspace import Workspace
+    from .models import ModelVersion
 
 
 def fit_on_train(ws: Workspace, predictor: Predictor, data: LabelledSet | None = None
@@ -77,7 +77,7 @@ def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
     an identical earlier version (same predictor, parameters, training data and learned
     state, e.g. the same rules) is returned instead of saving a copy."""
     from ..predictors.catalogue import create
-    from ..registry import get_model, list_models, save_model, set_alias
+    from .models import get_model, list_models, save_model, set_alias
 
     name = name or predictor_name
     if predictor is None:

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from glamlab.cli import cli
 from glamlab.errors import ModelNotFound
 from glamlab.registry import get_model
-from glamlab.registry.retrain import retrain, rollback
+from glamlab.registry.training import train
+from glamlab.retraining.retrain import retrain, rollback
 from glamlab.store import now
-from glamlab.tasks.training import train
 
 
 def _workspace(make_ws):
