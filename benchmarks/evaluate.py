@@ -103,7 +103,8 @@ def bench_bootstrap(runs: int) -> dict[str, float]:
 def bench_report() -> dict[str, object]:
     from glamlab import Workspace
     from glamlab.demo import demo_data, project
-    from glamlab.evaluation import evaluate, fit_baselines, write_report
+    from glamlab.evaluation import evaluate, fit_baselines
+    from glamlab.reports.evaluation import write_report
     from glamlab.tasks import import_labels, split_labels
 
     with tempfile.TemporaryDirectory() as d:

@@ -16,8 +16,9 @@ from click.testing import CliRunner
 from glamlab.cli import cli
 from glamlab.demo import demo_data
 from glamlab.errors import ItemError
-from glamlab.evaluation import Candidate, evaluate, fit_baselines, write_report
+from glamlab.evaluation import Candidate, evaluate, fit_baselines
 from glamlab.predictors.base import Predictor
+from glamlab.reports.evaluation import write_report
 from glamlab.tasks import import_labels, is_frozen, split_labels
 from tests.tasks.helpers import add_csv_items, write_csv
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def _leaderboard(result: EvaluationResult) -> str:
-    from ..evaluation.report import leaderboard_text
+    from ..reports.evaluation import leaderboard_text
 
     return leaderboard_text(result)
 
@@ -21,7 +21,7 @@ def _leaderboard(result: EvaluationResult) -> str:
 def _write_html(ws: Any, result: EvaluationResult, html: str | None) -> str | None:
     if not html:
         return None
-    from ..evaluation import write_report
+    from ..reports.evaluation import write_report
 
     return str(write_report(result, html, workspace=str(ws.root)))
 
@@ -64,7 +64,7 @@ def baseline(ctx: click.Context, rules_file: str | None, threshold: str | None, 
     result = evaluate(ws, cands, seed=seed, progress=show_progress(as_json))
     written = None
     if html:
-        from ..evaluation.report import rules_section, write_report
+        from ..reports.evaluation import rules_section, write_report
 
         written = str(write_report(result, html, workspace=str(ws.root),
                                    extra=[rules_section(rules)] if rules else None))

@@ -85,8 +85,8 @@ def stage_baseline(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
 
 
 def stage_evaluate(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
-    from ..evaluation import evaluate, model_candidates, write_report
-    from ..evaluation.report import leaderboard_text
+    from ..evaluation import evaluate, model_candidates
+    from ..reports.evaluation import leaderboard_text, write_report
 
     result = evaluate(ws, model_candidates(ws), min_slice=10)
     html = write_report(result, ws.root / "report.html", workspace=str(ws.root))

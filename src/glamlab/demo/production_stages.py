@@ -147,8 +147,8 @@ def stage_export(ws: Workspace, say: Say) -> dict[str, Any]:
 
 
 def stage_monitor(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
-    from ..monitoring.html import render
     from ..monitoring.monitor import monitor
+    from ..reports.monitoring import render
 
     if "monitor" not in ws.card.raw:
         # a sample of about a hundred items: judge windows from 15 items on

@@ -4,6 +4,8 @@
 >>> baselines, rules_report = fit_baselines(ws)
 >>> result = evaluate(ws, baselines + model_candidates(ws, ["emb-logreg"]))
 >>> result.verdict
+
+The HTML report of a result is :func:`glamlab.reports.evaluation.write_report`.
 """
 
 from . import metrics
@@ -28,7 +30,6 @@ from .evaluate import (
     model_candidates,
 )
 from .predict import PredictResult, predict_items
-from .report import report_sections, write_report
 
 __all__ = [
     "Candidate",
@@ -49,7 +50,5 @@ __all__ = [
     "model_candidates",
     "paired_bootstrap",
     "predict_items",
-    "report_sections",
     "slice_metrics",
-    "write_report",
 ]

@@ -509,7 +509,7 @@ def history(ws: Workspace, *, limit: int = 50) -> list[dict[str, Any]]:
         out.append({"id": r.id, "candidate": r.candidate, "model_id": r.model_id,
                     "metric": r.metric, "value": m.get("value"), "low": m.get("low"),
                     "high": m.get("high"), "test_fingerprint": r.test_fingerprint,
-                    "created_at": r.created_at})
+                    "created_at": r.created_at, "verdict": res.get("verdict")})
     return out
 
 

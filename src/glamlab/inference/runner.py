@@ -241,6 +241,16 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                      failures=failures)
 
 
+def has_predictions(ws: Workspace, model_id: int | None = None) -> bool:
+    """Whether any model (or the model version ``model_id``) has stored a prediction."""
+    t = ws.store.t.predictions
+    q = sa.select(t.c.id).limit(1)
+    if model_id is not None:
+        q = q.where(t.c.model_id == model_id)
+    with ws.store.read() as conn:
+        return conn.execute(q).first() is not None
+
+
 def run_failures(ws: Workspace, run_id: int, *, limit: int | None = None) -> list[dict[str, Any]]:
     """The items a run could not predict, with the reason."""
     t = ws.store.t

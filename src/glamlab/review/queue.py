@@ -152,12 +152,14 @@ def release_leases(ws: Workspace, user: str) -> int:
     return store_queue.release(ws.store, user)
 
 
-def queue_counts(ws: Workspace) -> dict[str, Any]:
-    """Open queue items in total and per predicted label."""
+def queue_counts(ws: Workspace, *, kind: str | None = None) -> dict[str, Any]:
+    """Open queue items in total and per predicted label (of one ``kind``: ``prediction``
+    or ``recheck``, or both), and the decisions made so far."""
     t = ws.store.t.review_queue
+    q = (sa.select(t.c.label, sa.func.count()).where(*_filters(t, None, kind, None, None))
+         .group_by(t.c.label))
     with ws.store.read() as conn:
-        rows = conn.execute(sa.select(t.c.label, sa.func.count()).where(t.c.status == "open")
-                            .group_by(t.c.label)).all()
+        rows = conn.execute(q).all()
         decided = conn.execute(sa.select(sa.func.count()).select_from(ws.store.t.decisions)).scalar()
     per = {str(r[0]): int(r[1]) for r in rows}
     return {"open": sum(per.values()), "by_label": per, "decisions": int(decided or 0)}

@@ -465,7 +465,7 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     # -- reports -----------------------------------------------------------------
     @app.get("/reports", response_class=HTMLResponse, include_in_schema=False)
     def reports_page(request: Request, user: User = Depends(page_user)) -> Response:
-        from .reports import gather
+        from ..reports.overview import gather
 
         return _render(request, "reports.html", {"reports": gather(ws)})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from .monitor import MonitorReport
+from ..monitoring.monitor import MonitorReport
 
 
 def _svg_series(name: str, points: list[tuple[str, float | None, float | None, str]]) -> str:

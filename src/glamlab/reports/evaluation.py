@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..reports import Section, plots, table_html, write_page
-from .evaluate import METRIC_WORDS
+from ..evaluation.evaluate import METRIC_WORDS
+from . import plots
+from .html import Section, table_html, write_page
 
 if TYPE_CHECKING:
-    from .evaluate import EvaluationResult
+    from ..evaluation.evaluate import EvaluationResult
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
