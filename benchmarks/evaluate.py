@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from glamlab.evaluation import metrics as M
+from glamlab.tasks.kinds import classification_metrics as M
 from glamlab.evaluation.bootstrap import bootstrap_ci, paired_bootstrap
 
 NETWORK_REF = re.compile(r"""(src|href|xlink:href|action)\s*=\s*["']?\s*(https?:)?//|"""

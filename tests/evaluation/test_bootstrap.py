@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from glamlab.evaluation import metrics as M
 from glamlab.evaluation.bootstrap import (
     Resamples,
     bootstrap_ci,
@@ -19,6 +18,7 @@ from glamlab.evaluation.bootstrap import (
     paired_bootstrap,
     slice_metrics,
 )
+from glamlab.tasks.kinds import classification_metrics as M
 
 
 def _reduce(sums, n, k):

@@ -47,7 +47,10 @@ def test_uncertainty_needs_a_model(ws) -> None:
 def test_uncertainty_picks_the_least_confident(ws) -> None:
     split_labels(ws, test_size=0.3, seed=0)
     train(ws, "threshold", name="len", params={"statistic": "text_length"})
-    s = sample_items(ws, 3, strategy="uncertainty", model="len")
+    from glamlab.inference import model_scorer
+
+    mv, scorer = model_scorer(ws, "len")
+    s = sample_items(ws, 3, strategy="uncertainty", scorer=scorer, model=mv.spec)
     assert s.model == "len@1"
     u = [r["uncertainty"] for r in s.items]
     assert u == sorted(u, reverse=True)

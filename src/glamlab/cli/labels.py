@@ -100,7 +100,13 @@ def sample(ctx: click.Context, n: int, strategy: str, model: str | None, by: str
     from ..tasks import sample_items
 
     ws = open_ws(ctx)
-    s = sample_items(ws, n, strategy=strategy, seed=seed, by=by, model=model)
+    scorer = spec = None
+    if strategy == "uncertainty" and model:
+        from ..inference import model_scorer
+
+        mv, scorer = model_scorer(ws, model)
+        spec = mv.spec
+    s = sample_items(ws, n, strategy=strategy, seed=seed, by=by, scorer=scorer, model=spec)
     if out:
         import csv
 

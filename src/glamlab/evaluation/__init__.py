@@ -8,7 +8,6 @@
 The HTML report of a result is :func:`glamlab.reports.evaluation.write_report`.
 """
 
-from . import metrics
 from .bootstrap import (
     Comparison,
     bootstrap_ci,
@@ -26,17 +25,14 @@ from .evaluate import (
     evaluate,
     fit_baselines,
     history,
-    metric_reducer,
     model_candidates,
 )
-from .predict import PredictResult, predict_items
 
 __all__ = [
     "Candidate",
     "CandidateResult",
     "Comparison",
     "EvaluationResult",
-    "PredictResult",
     "baseline_config",
     "bootstrap_ci",
     "bootstrap_counts",
@@ -45,10 +41,7 @@ __all__ = [
     "history",
     "holm",
     "mcnemar",
-    "metric_reducer",
-    "metrics",
     "model_candidates",
     "paired_bootstrap",
-    "predict_items",
     "slice_metrics",
 ]

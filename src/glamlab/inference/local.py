@@ -66,7 +66,7 @@ def run_inline(predictor: Predictor, ref: ModelRef, batches: Iterator[list[ItemR
                tick: Callable[[], None]) -> None:
     """Predict in this process (``workers=0``): no time limits, handy in a debugger."""
     for batch in batches:
-        rows, failures = predict_batch(predictor, to_items(batch, ref.cache_dir), ref.threshold)
+        rows, failures = predict_batch(predictor, to_items(batch, ref.cache_dir), ref.kind)
         on_result(rows, failures)
         tick()
         if should_stop():

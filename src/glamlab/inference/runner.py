@@ -132,7 +132,7 @@ class _StopFlag:
 def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, *,
         workers: int | None = None, batch_size: int | None = None, engine: str = "local",
         address: str | None = None, resume: bool = False, force: bool = False,
-        timeout: float | None = DEFAULT_TIMEOUT_S, threshold: float = 0.5,
+        timeout: float | None = DEFAULT_TIMEOUT_S, threshold: float | None = None,
         progress: bool = False, lease_timeout: float = LEASE_TIMEOUT_S,
         handle_signals: bool = True) -> RunReport:
     """Predict with one model version over the collection (or the items matching the
@@ -143,8 +143,11 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     recorded as failed. ``resume``: continue the latest unfinished run of this model
     version instead of starting a new one (a new run also skips what is predicted).
     ``force``: predict again items this model version has already predicted.
+    ``threshold``: for kinds that have one (multi-label), the score from which a label
+    counts as predicted in the stored ``labels`` (default: ``[task] threshold``, 0.5).
     """
     from ..registry import get_model, load_model
+    from ..tasks.kinds import task_kind
 
     if engine not in ENGINES:
         raise RunError(f"unknown engine {engine!r}", hint="use --engine local or --engine ray")
@@ -152,8 +155,10 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         workers = os.cpu_count() or 1
     if workers < 0:
         raise RunError("workers must be 0 or more", hint="use --workers 1 or more")
+    kind = task_kind(ws.card, **({"threshold": threshold} if threshold is not None else {}))
     spec = model_spec or champion_spec(ws)
     mv, predictor = load_model(ws, spec)
+    kind.check_predictor(predictor)
     bs = int(batch_size or DEFAULT_BATCH_SIZE)
     if bs < 1:
         raise RunError("the batch size must be at least 1", hint="use --batch-size 256")
@@ -181,7 +186,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         skipped = 0 if force else plan.already_predicted(exclude_run_id=writer.run_id)
         writer.set_planned(row.done + row.failed + remaining)
         ref = ModelRef(model_id=mv.id, spec=mv.spec, cls=class_path(predictor),
-                       folder=str(ws.root / (mv.path or "")), threshold=threshold,
+                       folder=str(ws.root / (mv.path or "")), kind=kind,
                        cache_dir=ws._cache_dir_str)
         last_write = [time.monotonic()]
         shown: list[dict[str, Any]] = []

@@ -31,8 +31,7 @@ def fit_on_train(ws: Workspace, predictor: Predictor, data: LabelledSet | None =
     from ..features import feature_store
 
     with feature_store(ws):  # image statistics / embeddings are cached in the workspace
-        predictor.fit(data.items, data.targets(), classes=data.classes,
-                      multi_label=data.multi_label)
+        data.kind.fit(predictor, data.items, data.labels)
     return data
 
 

@@ -63,7 +63,7 @@ def _corrections(ws: Workspace, ids: list[str]) -> int:
 def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed: int = 0,
             actor: str = "glamlab") -> RetrainReport:
     from ..evaluation.bootstrap import slice_metrics
-    from ..evaluation.evaluate import Candidate, evaluate, metric_reducer
+    from ..evaluation.evaluate import Candidate, evaluate
     from ..predictors.catalogue import create
     from ..registry.models import load_model
     from ..registry.training import train
@@ -95,9 +95,7 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
     champ_slices: dict[str, tuple[float, int]] | None = None
     chall_slices: dict[str, tuple[float, int]] | None = None
     if cfg.slice_field:
-        multi = test.multi_label
-        reduce = metric_reducer(multi, len(test.classes),
-                                int(ws.card.section("evaluation").get("k", 5)))
+        reduce = test.kind.reducer()
         values = [item.meta.get(cfg.slice_field) for item in test.items]
         champ_slices, chall_slices = {}, {}
         pairs: list[tuple[str, dict[str, tuple[float, int]]]] = [

@@ -20,14 +20,7 @@ the same checks:
 
 from .decisions import ACTIONS, decide, decide_many, list_decisions
 from .history import item_history
-from .labelling import (
-    STRATEGIES,
-    labelling_counts,
-    next_to_label,
-    save_label,
-    test_frozen,
-    undo_label,
-)
+from .labelling import labelling_counts, save_label, test_frozen, undo_label
 from .queue import (
     DEFAULT_LEASE_S,
     SORTS,
@@ -45,7 +38,6 @@ __all__ = [
     "ACTIONS",
     "DEFAULT_LEASE_S",
     "SORTS",
-    "STRATEGIES",
     "NotFound",
     "StaleDecision",
     "decide",
@@ -56,7 +48,6 @@ __all__ = [
     "lease_queue",
     "list_decisions",
     "peek_queue",
-    "next_to_label",
     "queue_counts",
     "queue_item",
     "release_leases",

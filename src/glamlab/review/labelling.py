@@ -1,27 +1,19 @@
-"""Labelling by people: the next item to label, saving a label, undoing it."""
+"""Labelling by people: saving a label, undoing it (which item to show next is
+:func:`glamlab.tasks.sampling.next_to_label`)."""
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ..errors import GlamlabError, LabelError
+from ..errors import LabelError
 from ..store import now
 from .queue import NotFound
 
 if TYPE_CHECKING:
-    from ..items import Item
     from ..workspace import Workspace
-
-STRATEGIES = {
-    "random": "random unlabelled items",
-    "stratified": "balanced across predicted labels (or sources, before any run)",
-    "uncertainty": "the items the current model is least sure about first",
-}
-
 
 def labelling_counts(ws: Workspace) -> dict[str, Any]:
     st = ws.store.t
@@ -42,79 +34,6 @@ def test_frozen(ws: Workspace) -> bool:
     from ..tasks.splits import is_frozen
 
     return is_frozen(ws)
-
-
-def next_to_label(ws: Workspace, *, strategy: str = "random", exclude: Iterable[str] = (),
-                  rng: Any = None) -> Item | None:
-    """The next unlabelled item to show, chosen by ``strategy`` (see :data:`STRATEGIES`)."""
-    if strategy not in STRATEGIES:
-        raise GlamlabError(f"unknown sampling {strategy!r}",
-                           hint=f"choose one of {', '.join(STRATEGIES)}")
-    st = ws.store.t
-    ti = st.items
-    skip = list(dict.fromkeys(exclude))[-500:]
-    labelled = sa.exists().where(st.labels.c.item_id == ti.c.item_id, st.labels.c.active.is_(True))
-    base = [ti.c.is_current.is_(True), ~labelled]
-    if skip:
-        base.append(ti.c.item_id.not_in(skip))
-    pivot = (rng.getrandbits(256).to_bytes(32, "big").hex() if rng is not None
-             else secrets.token_hex(32))
-    with ws.store.read() as conn:
-        item_id: str | None = None
-        model_id = conn.execute(sa.select(sa.func.max(st.predictions.c.model_id))).scalar()
-        if strategy == "uncertainty" and model_id is not None:
-            p = st.predictions
-            item_id = conn.execute(
-                sa.select(ti.c.item_id).join(p, sa.and_(p.c.item_id == ti.c.item_id,
-                                                        p.c.model_id == model_id))
-                .where(*base).order_by(p.c.score.asc(), ti.c.item_id).limit(1)).scalar()
-        elif strategy == "stratified":
-            item_id = _stratified(ws, conn, base, pivot, model_id)
-        if item_id is None:  # random, or nothing left in the chosen stratum
-            item_id = _random_after(conn, ti, base, pivot)
-    return ws.item(item_id) if item_id is not None else None
-
-
-def _random_after(conn: sa.Connection, ti: sa.Table, base: list[Any], pivot: str,
-                  extra: Sequence[Any] = (), join: Any = None) -> str | None:
-    """The first matching item at or after a random content-hash pivot (wrapping round)."""
-    for where in ([ti.c.content_hash >= pivot], []):
-        q = sa.select(ti.c.item_id)
-        if join is not None:
-            q = q.select_from(join)
-        r = conn.execute(q.where(*base, *extra, *where)
-                         .order_by(ti.c.content_hash, ti.c.item_id).limit(1)).scalar()
-        if r is not None:
-            return str(r)
-    return None
-
-
-def _stratified(ws: Workspace, conn: sa.Connection, base: list[Any], pivot: str,
-                model_id: int | None) -> str | None:
-    st = ws.store.t
-    ti = st.items
-    if model_id is not None:  # strata: the current model's predicted label
-        p = st.predictions
-        have: dict[str, int] = dict(conn.execute(sa.select(st.labels.c.label, sa.func.count())
-                                 .where(st.labels.c.active.is_(True))
-                                 .group_by(st.labels.c.label)).all())
-        join = ti.join(p, sa.and_(p.c.item_id == ti.c.item_id, p.c.model_id == model_id))
-        for stratum in sorted(ws.card.labels, key=lambda lab: have.get(lab, 0)):
-            r = _random_after(conn, ti, base, pivot, [p.c.label == stratum], join)
-            if r is not None:
-                return r
-        return None
-    # Before any run: strata are the sources the items came from.
-    lab = st.labels
-    sources = conn.execute(sa.select(ti.c.source, sa.func.count(sa.distinct(lab.c.item_id)))
-                           .select_from(ti.outerjoin(lab, sa.and_(lab.c.item_id == ti.c.item_id,
-                                                                  lab.c.active.is_(True))))
-                           .where(ti.c.is_current.is_(True)).group_by(ti.c.source)).all()
-    for source, _n in sorted(sources, key=lambda r: (r[1], r[0])):
-        r = _random_after(conn, ti, base, pivot, [ti.c.source == source])
-        if r is not None:
-            return r
-    return None
 
 
 def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],

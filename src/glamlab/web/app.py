@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import review
 from ..auth import ROLES, User, add_user, authenticate, list_users, remove_user, secret, sign
 from ..errors import GlamlabError, ItemError, LabelError, ModelNotFound, PermissionDenied
+from ..tasks import sampling
 from .images import DISPLAY_SIDE, THUMB_SIDE, iiif_service, image_file, known_item
 from .sessions import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL_S, Auth, LoginRequired
 
@@ -345,19 +346,19 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     @app.get("/label", response_class=HTMLResponse, include_in_schema=False)
     def label_page(request: Request, strategy: str = "random", split: str = "test",
                    user: User = Depends(page_user)) -> Response:
-        if strategy not in review.STRATEGIES:
+        if strategy not in sampling.STRATEGIES:
             strategy = "random"
         if split not in ("train", "test"):
             split = "test"
         frozen = review.test_frozen(ws)
         if frozen and split == "test":
             split = "train"
-        item = review.next_to_label(ws, strategy=strategy,
+        item = sampling.next_to_label(ws, strategy=strategy,
                                     exclude=app.state.skips.get(user.username),
                                     rng=random.Random())
         return _render(request, "label.html", {
             "item": item, "strategy": strategy, "split": split, "frozen": frozen,
-            "strategies": review.STRATEGIES, "counts": review.labelling_counts(ws),
+            "strategies": sampling.STRATEGIES, "counts": review.labelling_counts(ws),
             "labels": list(enumerate(ws.card.labels, start=1)),
             "done": request.query_params.get("done")})
 

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +49,16 @@ class Workspace:
         price_per_item: float = 0.0,
         db: str | None = None,
         exist_ok: bool = False,
+        kind: str | None = None,
+        prepare: Callable[[ProjectCard], None] | None = None,
     ) -> Workspace:
+        """Create a workspace. ``kind`` is the task kind (default: single- or multi-label
+        as ``multi_label`` says). ``prepare`` completes and checks the new card before
+        anything is written: ``glamlab init`` passes
+        :func:`glamlab.tasks.kinds.prepare_card`, which fills the kind's default metric
+        and lets the kind refuse the card; without it, a classification card gets
+        f1_macro (f1_samples for multi-label) and the kind checks it when a stage first
+        uses it."""
         root = Path(path).resolve()
         card_path = root / CONFIG_NAME
         if card_path.exists() and not exist_ok:
@@ -64,11 +73,16 @@ class Workspace:
             labels=[s.strip() for s in labels if s.strip()],
             need=need,
             multi_label=multi_label,
-            metric=metric or ("f1_samples" if multi_label else "f1_macro"),
+            kind=kind or "",
+            metric=metric or "",
             positive_label=positive_label,
             price_per_item=price_per_item,
             db_url=db or "",
         )
+        if prepare is not None:
+            prepare(card)
+        elif not card.metric:
+            card.metric = "f1_samples" if card.kind == "multi-label" else "f1_macro"
         card.validate()
         root.mkdir(parents=True, exist_ok=True)
         store = _open_store(root, card, explicit=db, migrate=True)

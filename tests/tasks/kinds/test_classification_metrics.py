@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from glamlab.evaluation import metrics as m
+from glamlab.tasks.kinds import classification_metrics as m
 
 Y_TRUE = ["a", "b", "c", "a", "b", "c", "a", "a", "b", "c", "c", "a"]
 Y_PRED = ["a", "c", "c", "a", "b", "a", "b", "a", "b", "c", "b", "a"]

@@ -1,5 +1,5 @@
-"""Metrics, computed from per-item statistics so that bootstrap resampling is one
-matrix product.
+"""Classification metrics (single- and multi-label), computed from per-item statistics so
+that bootstrap resampling is one matrix product.
 
 Every metric here is a function of *sums over items* of a per-item statistics
 matrix ``S`` (n_items, d): a resample's metrics come from ``W @ S`` where ``W`` holds
