@@ -9,8 +9,18 @@
 
 from __future__ import annotations
 
-from .act import ActReport, Decision, act, iter_decisions, plan, render, resolve_model
-from .export import FORMATS, ExportFilter, export, formula_safe, iter_rows
+from .act import (
+    ActReport,
+    Decision,
+    ItemDecision,
+    act,
+    decide_item,
+    iter_decisions,
+    plan,
+    render,
+    resolve_model,
+)
+from .export import FORMATS, Exported, ExportFilter, export, formula_safe, iter_rows
 from .intervals import wilson
 from .optimise import optimise, pick_threshold, render_optimise
 from .policy import LabelPolicy, Policy, load_policy, parse_policy
@@ -21,11 +31,14 @@ __all__ = [
     "ActReport",
     "Decision",
     "ExportFilter",
+    "Exported",
+    "ItemDecision",
     "LabelPolicy",
     "Policy",
     "Safety",
     "SafetyHit",
     "act",
+    "decide_item",
     "default_lexicon",
     "export",
     "formula_safe",

@@ -15,6 +15,7 @@ from .users import (
     csrf_token,
     get_user,
     list_users,
+    record_login,
     remove_user,
     secret,
     sign,
@@ -22,5 +23,6 @@ from .users import (
 )
 
 __all__ = ["MIN_PASSWORD", "ROLES", "User", "UserError", "add_user", "api_token",
-           "authenticate", "csrf_token", "get_user", "list_users", "remove_user", "secret",
+           "authenticate", "csrf_token", "get_user", "list_users", "record_login",
+           "remove_user", "secret",
            "sign", "verify"]

@@ -144,6 +144,13 @@ def authenticate(ws: Workspace, username: str, password: str) -> User | None:
 _DUMMY: list[str] = []
 
 
+def record_login(ws: Workspace, username: str, event: str, client: str) -> None:
+    """Write a sign-in attempt to the audit log: ``event`` is ``login``, ``login.failed``
+    or ``login.limited``; ``client`` the address it came from."""
+    with ws.store.write() as conn:
+        ws.store.audit(conn, username or "?", event, client)
+
+
 def _dummy_hash() -> str:
     if not _DUMMY:
         _DUMMY.append(_hasher().hash(secrets.token_hex(16)))

@@ -256,6 +256,20 @@ def has_predictions(ws: Workspace, model_id: int | None = None) -> bool:
         return conn.execute(q).first() is not None
 
 
+def list_predictions(ws: Workspace, *, item_id: str | None = None, model_id: int | None = None,
+                     after_id: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+    """Stored predictions in id order (page with ``after_id`` = the last id you got), of
+    one item and/or one model version."""
+    t = ws.store.t.predictions
+    q = sa.select(t).where(t.c.id > after_id).order_by(t.c.id).limit(max(1, min(limit, 1000)))
+    if item_id is not None:
+        q = q.where(t.c.item_id == item_id)
+    if model_id is not None:
+        q = q.where(t.c.model_id == model_id)
+    with ws.store.read() as conn:
+        return [dict(r._mapping) for r in conn.execute(q)]
+
+
 def run_failures(ws: Workspace, run_id: int, *, limit: int | None = None) -> list[dict[str, Any]]:
     """The items a run could not predict, with the reason."""
     t = ws.store.t

@@ -5,6 +5,7 @@ predictor on the train split into a new version (:mod:`.training`)."""
 # what identifies a training set (defined with the splits, where every LabelledSet gets one)
 from ..tasks.splits import fingerprint
 from .models import (
+    ModelCache,
     ModelVersion,
     champion,
     get_model,
@@ -14,5 +15,5 @@ from .models import (
     set_alias,
 )
 
-__all__ = ["ModelVersion", "champion", "fingerprint", "get_model", "list_models", "load_model", "save_model",
+__all__ = ["ModelCache", "ModelVersion", "champion", "fingerprint", "get_model", "list_models", "load_model", "save_model",
            "set_alias"]

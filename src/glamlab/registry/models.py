@@ -205,3 +205,27 @@ def load_model(ws: Workspace, spec: str) -> tuple[ModelVersion, Predictor]:
                                  " (sha256 mismatch)",
                                  hint="restore the original file, or retrain the model")
     return mv, Predictor.load(folder)
+
+
+class ModelCache:
+    """Loaded predictors by model version, each loaded once (sha256 checked), for a
+    long-lived process such as the web app; safe to share between threads."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._loaded: dict[int, Predictor] = {}
+
+    def get(self, ws: Workspace, mv: ModelVersion) -> Predictor:
+        with self._lock:
+            found = self._loaded.get(mv.id)
+            if found is None:
+                _mv, found = load_model(ws, mv.spec)
+                self._loaded[mv.id] = found
+            return found
+
+    def clear(self) -> None:
+        """Forget every loaded model (after the champion changed)."""
+        with self._lock:
+            self._loaded.clear()

@@ -23,6 +23,7 @@ from .history import item_history
 from .labelling import labelling_counts, save_label, test_frozen, undo_label
 from .queue import (
     DEFAULT_LEASE_S,
+    QUEUE_KINDS,
     SORTS,
     NotFound,
     StaleDecision,
@@ -31,12 +32,14 @@ from .queue import (
     peek_queue,
     queue_counts,
     queue_item,
+    queue_version,
     release_leases,
 )
 
 __all__ = [
     "ACTIONS",
     "DEFAULT_LEASE_S",
+    "QUEUE_KINDS",
     "SORTS",
     "NotFound",
     "StaleDecision",
@@ -50,6 +53,7 @@ __all__ = [
     "peek_queue",
     "queue_counts",
     "queue_item",
+    "queue_version",
     "release_leases",
     "save_label",
     "test_frozen",

@@ -1,13 +1,20 @@
-"""The review queue: leases (two reviewers never see the same item), order, counts.
+"""The review queue: the one lease (two reviewers never see the same item), order,
+counts.
 
 :func:`lease_queue` hands a reviewer the next open queue items and leases them
 (``lease_owner``, ``lease_until``), so two reviewers are not shown the same item. A lease
-expires after ``lease_s`` seconds and the item is free again.
+expires after ``lease_s`` seconds and the item is free again. It stays correct with many
+reviewers at once, the same code on SQLite and PostgreSQL: on PostgreSQL the candidate
+rows are locked with ``SELECT ... FOR UPDATE SKIP LOCKED``, so reviewers leasing at the
+same moment get different rows without waiting for each other; on SQLite the store's
+writer (``BEGIN IMMEDIATE``) serialises them; and the ``UPDATE`` repeats the "free" test,
+so a row leased by someone else is never taken.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -25,6 +32,7 @@ SORTS = {
     "oldest": "oldest first",
 }
 DEFAULT_LEASE_S = 15 * 60
+QUEUE_KINDS = ("prediction", "recheck")  # a model's prediction; a gold label to re-check
 
 
 class StaleDecision(GlamlabError):
@@ -53,11 +61,13 @@ def _order(t: sa.Table, sort: str) -> list[Any]:
     raise GlamlabError(f"unknown sort {sort!r}", hint=f"choose one of {', '.join(SORTS)}")
 
 
-def _filters(t: sa.Table, label: str | None, kind: str | None, min_score: float | None,
-             max_score: float | None) -> list[Any]:
+def _filters(t: sa.Table, label: str | Sequence[str] | None, kind: str | None,
+             min_score: float | None, max_score: float | None) -> list[Any]:
     clauses: list[Any] = [t.c.status == "open"]
-    if label:
+    if isinstance(label, str) and label:
         clauses.append(t.c.label == label)
+    elif label:
+        clauses.append(t.c.label.in_(list(label)))
     if kind:
         clauses.append(t.c.kind == kind)
     if min_score is not None:
@@ -67,23 +77,25 @@ def _filters(t: sa.Table, label: str | None, kind: str | None, min_score: float 
     return clauses
 
 
-def lease_queue(ws: Workspace, user: str, *, sort: str = "score", label: str | None = None,
-                kind: str | None = None, min_score: float | None = None,
-                max_score: float | None = None, limit: int = 50,
-                lease_s: int = DEFAULT_LEASE_S) -> list[dict[str, Any]]:
+def lease_queue(ws: Workspace, user: str, *, sort: str = "score",
+                label: str | Sequence[str] | None = None, kind: str | None = None,
+                min_score: float | None = None, max_score: float | None = None,
+                limit: int = 50, lease_s: float = DEFAULT_LEASE_S,
+                at: datetime | None = None) -> list[dict[str, Any]]:
     """Lease up to ``limit`` open queue items to ``user`` and return them with their items.
 
     Items this user already holds come back again (a reload shows the same page); items
     leased by someone else whose lease has not expired are never returned. The lease also
     covers the next ``limit`` items (the next page), so a reviewer working down the page
     reloads it without a write most of the time: only when the page reaches items not yet
-    held, or the leases are past half their time, are more leased.
+    held, or the leases are past half their time, are more leased. ``label`` narrows
+    the queue to a label (or any of several); ``at`` is the time now (tests).
     """
     t = ws.store.t.review_queue
     limit = max(1, min(int(limit), 500))
     clauses = _filters(t, label, kind, min_score, max_score)
     order = _order(t, sort)
-    stamp = now()
+    stamp = at or now()
     free = sa.or_(t.c.lease_owner.is_(None), t.c.lease_until < stamp, t.c.lease_owner == user)
     fresh = stamp + timedelta(seconds=lease_s / 2)
     with ws.store.read() as conn:  # the common case: the page is already ours
@@ -93,9 +105,8 @@ def lease_queue(ws: Workspace, user: str, *, sort: str = "score", label: str | N
                     for r in rows):
         return _with_items(ws, [dict(r._mapping) for r in rows])
     with ws.store.write() as conn:
-        # Like glamlab.store.queue.lease, but in the reviewer's chosen order: candidates are
-        # locked with FOR UPDATE SKIP LOCKED on PostgreSQL (the writer lock on SQLite), and
-        # the UPDATE repeats the "free" test, so a row leased by someone else is never taken.
+        # candidates locked with FOR UPDATE SKIP LOCKED on PostgreSQL (the writer lock on
+        # SQLite); the UPDATE repeats the "free" test (see the module docstring)
         ids = [r.id for r in conn.execute(
             sa.select(t.c.id).where(*clauses, free).order_by(*order).limit(min(2 * limit, 1000))
             .with_for_update(skip_locked=True))]
@@ -145,11 +156,26 @@ def enqueue_rechecks(ws: Workspace, rechecks: list[tuple[str, str, float, str]],
     return added
 
 
-def release_leases(ws: Workspace, user: str) -> int:
-    """Give back every lease ``user`` holds (e.g. on logout)."""
-    from ..store import queue as store_queue
+def release_leases(ws: Workspace, user: str, ids: Sequence[int] | None = None) -> int:
+    """Give back the leases ``user`` holds (all, e.g. on logout, or ``ids``); how many."""
+    t = ws.store.t.review_queue
+    cond = [t.c.lease_owner == user, t.c.status == "open"]
+    if ids is not None:
+        cond.append(t.c.id.in_(list(ids)))
+    with ws.store.write() as conn:
+        res = conn.execute(t.update().where(*cond).values(lease_owner=None, lease_until=None))
+        if res.rowcount:
+            ws.store.audit(conn, user, "review.release", "review_queue",
+                           ids=list(ids) if ids is not None else None, count=res.rowcount)
+    return int(res.rowcount)
 
-    return store_queue.release(ws.store, user)
+
+def queue_version(ws: Workspace) -> int | None:
+    """The newest queue row's id: it changes when rows are added (cheap to ask)."""
+    t = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        found = conn.execute(sa.select(sa.func.max(t.c.id))).scalar()
+    return int(found) if found is not None else None
 
 
 def queue_counts(ws: Workspace, *, kind: str | None = None) -> dict[str, Any]:

@@ -172,8 +172,10 @@ class Workspace:
         return clauses
 
     def items(self, *, where: dict[str, Any] | None = None, ids: Sequence[str] | None = None,
-              limit: int | None = None, offset: int = 0, batch_size: int = 2000) -> Iterator[Item]:
-        """Current items in id order, streamed in batches (constant memory)."""
+              limit: int | None = None, offset: int = 0, batch_size: int = 2000,
+              after: str | None = None) -> Iterator[Item]:
+        """Current items in id order, streamed in batches (constant memory); ``after``:
+        only ids that sort after it (paging)."""
         import sqlalchemy as sa
 
         t = self.store.t.items
@@ -188,14 +190,14 @@ class Workspace:
                     if item_id in found:
                         yield found[item_id]
             return
-        last: str | None = None
+        last: str | None = after or None
         skipped = 0
         yielded = 0
         while True:
             q = sa.select(t).where(*self._item_filter(where, None)).order_by(t.c.item_id)
             if last is not None:
                 q = q.where(t.c.item_id > last)
-            q = q.limit(batch_size)
+            q = q.limit(batch_size if limit is None else min(batch_size, offset + limit))
             with self.store.read() as conn:
                 rows = conn.execute(q).fetchall()
             if not rows:

@@ -1,4 +1,5 @@
-"""Review-queue leases and decisions: correct alone, and with many reviewers at once.
+"""The review queue's one lease (glamlab.review.lease_queue, what the web app and the API
+use) and decisions: correct alone, and with many reviewers at once.
 
 Runs on SQLite by default and on PostgreSQL when GLAMLAB_TEST_PG is set (make test-pg)."""
 
@@ -12,12 +13,22 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from glamlab.errors import StoreError
+from glamlab.errors import GlamlabError
+from glamlab.review import NotFound, StaleDecision, decide, lease_queue, release_leases
 from glamlab.store import now
 from glamlab.store import schema as s
-from glamlab.store.queue import QueueRowNotFound, StaleDecision, decide, lease, release
 
 LABELS = ["fr", "de", "nl", "en"]
+
+
+@pytest.fixture
+def ws(make_ws):
+    return make_ws(modality="text", labels=LABELS)
+
+
+def lease(ws, user, n=20, ttl=600.0, *, label=None, at=None, sort="uncertainty"):
+    """The production lease, lowest score first (the queue's "least sure first")."""
+    return lease_queue(ws, user, sort=sort, label=label, limit=n, lease_s=ttl, at=at)
 
 
 def fill_queue(store, n: int, seed: int = 0) -> None:
@@ -37,52 +48,58 @@ def count(store, table, *where) -> int:
                    .scalar_one())
 
 
-def test_lease_hands_rows_to_one_reviewer_only(make_ws):
-    store = make_ws().store
-    fill_queue(store, 10)
-    a = lease(store, "ana", n=4, ttl=600)
-    b = lease(store, "ben", n=10, ttl=600)
-    assert len(a) == 4 and len(b) == 6
-    assert not {r["id"] for r in a} & {r["id"] for r in b}
+def held(ws, user) -> set[int]:
+    with ws.store.read() as conn:
+        return {r[0] for r in conn.execute(sa.select(s.review_queue.c.id).where(
+            s.review_queue.c.lease_owner == user))}
+
+
+def test_lease_hands_rows_to_one_reviewer_only(ws):
+    fill_queue(ws.store, 10)
+    a = lease(ws, "ana", n=4)
+    # the page shown, and the next page held for a reload without a write
+    assert len(a) == 4 and len(held(ws, "ana")) == 8
+    b = lease(ws, "ben", n=10)
+    assert len(b) == 2 and not {r["id"] for r in b} & held(ws, "ana")
     assert all(r["lease_owner"] == "ana" and r["version"] == 1 for r in a)
     # lowest score first
     assert [r["score"] for r in a] == sorted(r["score"] for r in a)
     assert max(r["score"] for r in a) <= min(r["score"] for r in b)
     # asking again renews what ana holds, hands nothing of ben's
-    again = lease(store, "ana", n=10, ttl=600)
-    assert {r["id"] for r in again} == {r["id"] for r in a}
-    assert lease(store, "cleo", n=5) == []
+    again = lease(ws, "ana", n=10)
+    assert {r["id"] for r in again} == held(ws, "ana") and len(again) == 8
+    assert lease(ws, "cleo", n=5) == []
 
 
-def test_expired_and_released_leases_go_back_to_the_queue(make_ws):
-    store = make_ws().store
-    fill_queue(store, 3)
+def test_expired_and_released_leases_go_back_to_the_queue(ws):
+    fill_queue(ws.store, 3)
     t0 = now()
-    a = lease(store, "ana", n=3, ttl=60, at=t0)
-    assert lease(store, "ben", n=3, at=t0 + timedelta(seconds=30)) == []
-    later = lease(store, "ben", n=3, at=t0 + timedelta(seconds=61))
+    a = lease(ws, "ana", n=3, ttl=60, at=t0)
+    assert lease(ws, "ben", n=3, at=t0 + timedelta(seconds=30)) == []
+    later = lease(ws, "ben", n=3, at=t0 + timedelta(seconds=61))
     assert {r["id"] for r in later} == {r["id"] for r in a}
-    assert release(store, "ben", [later[0]["id"]]) == 1
-    assert [r["id"] for r in lease(store, "cleo", n=3, at=t0 + timedelta(seconds=62))] == [
+    assert release_leases(ws, "ben", [later[0]["id"]]) == 1
+    assert [r["id"] for r in lease(ws, "cleo", n=3, at=t0 + timedelta(seconds=62))] == [
         later[0]["id"]]
 
 
-def test_leases_are_narrowed_by_a_filter(make_ws):
-    store = make_ws().store
-    fill_queue(store, 20)
-    rows = lease(store, "ana", n=20, where=s.review_queue.c.label == "de")
+def test_leases_are_narrowed_by_a_filter(ws):
+    fill_queue(ws.store, 20)
+    rows = lease(ws, "ana", n=20, label="de")
     assert len(rows) == 5 and {r["label"] for r in rows} == {"de"}
+    both = lease(ws, "ben", n=20, label=["nl", "en"])
+    assert len(both) == 10 and {r["label"] for r in both} == {"nl", "en"}
 
 
-def test_decide_writes_decision_queue_and_audit_together(make_ws):
-    store = make_ws().store
+def test_decide_writes_decision_queue_and_audit_together(ws):
+    store = ws.store
     fill_queue(store, 3)
-    rows = lease(store, "ana", n=3)
-    d = decide(store, rows[0]["id"], "ana", "accept", seen_version=rows[0]["version"])
+    rows = lease(ws, "ana", n=3)
+    d = decide(ws, "ana", rows[0]["id"], "accept", rows[0]["version"])
     assert d["label"] == rows[0]["label"]
-    c = decide(store, rows[1]["id"], "ana", "correct", "en", seen_version=1)
+    c = decide(ws, "ana", rows[1]["id"], "correct", 1, label="en")
     assert c["label"] == "en"
-    r = decide(store, rows[2]["id"], "ana", "reject", seen_version=1)
+    r = decide(ws, "ana", rows[2]["id"], "reject", 1)
     assert r["label"] is None
     with store.read() as conn:
         q = {x.id: x for x in conn.execute(sa.select(s.review_queue))}
@@ -100,31 +117,33 @@ def test_decide_writes_decision_queue_and_audit_together(make_ws):
     assert [a.action for a in audit] == ["review.accept", "review.correct", "review.reject"]
 
 
-def test_stale_decisions_are_refused_and_nothing_is_written(make_ws):
-    store = make_ws().store
+def test_stale_decisions_are_refused_and_nothing_is_written(ws):
+    store = ws.store
     fill_queue(store, 2)
-    rows = lease(store, "ana", n=1)
+    rows = lease(ws, "ana", n=1)
     qid = rows[0]["id"]
     with pytest.raises(StaleDecision, match="being reviewed by ana"):
-        decide(store, qid, "ben", "reject", seen_version=1)
+        decide(ws, "ben", qid, "reject", 1)
     with pytest.raises(StaleDecision, match="changed since you loaded it"):
-        decide(store, qid, "ana", "accept", seen_version=0)
-    decide(store, qid, "ana", "accept", seen_version=1)
+        decide(ws, "ana", qid, "accept", 0)
+    decide(ws, "ana", qid, "accept", 1)
     with pytest.raises(StaleDecision, match="already decided") as exc:
-        decide(store, qid, "ana", "reject", seen_version=1)
+        decide(ws, "ana", qid, "reject", 1)
     assert exc.value.item == rows[0]["item_id"] and exc.value.hint
-    with pytest.raises(QueueRowNotFound):
-        decide(store, 10**6, "ana", "accept", seen_version=1)
-    with pytest.raises(StoreError, match="needs the right label"):
-        decide(store, qid, "ana", "correct", seen_version=2)
-    with pytest.raises(StoreError, match="unknown review action"):
-        decide(store, qid, "ana", "maybe", seen_version=2)
+    assert exc.value.current == {"queue_id": qid, "version": 2, "status": "decided",
+                                 "lease_owner": None}
+    with pytest.raises(NotFound):
+        decide(ws, "ana", 10**6, "accept", 1)
+    with pytest.raises(GlamlabError, match="needs the right label"):
+        decide(ws, "ana", qid, "correct", 2)
+    with pytest.raises(GlamlabError, match="unknown review action"):
+        decide(ws, "ana", qid, "maybe", 2)
     assert count(store, s.decisions) == 1
     assert count(store, s.audit_log, s.audit_log.c.action == "review.accept") == 1
 
 
-def test_racing_decisions_on_one_row_exactly_one_wins(make_ws):
-    store = make_ws().store
+def test_racing_decisions_on_one_row_exactly_one_wins(ws):
+    store = ws.store
     fill_queue(store, 1)
     barrier = threading.Barrier(8)
     outcome: list[str] = []
@@ -132,7 +151,7 @@ def test_racing_decisions_on_one_row_exactly_one_wins(make_ws):
     def reviewer(k: int) -> None:
         barrier.wait()
         try:
-            decide(store, 1, f"r{k}", "correct", LABELS[k % 4], seen_version=1)
+            decide(ws, f"r{k}", 1, "correct", 1, label=LABELS[k % 4])
             outcome.append("won")
         except StaleDecision:
             outcome.append("stale")
@@ -149,12 +168,12 @@ def test_racing_decisions_on_one_row_exactly_one_wins(make_ws):
 
 
 @pytest.mark.slow
-def test_eight_reviewers_a_thousand_decisions_each(make_ws):
+def test_eight_reviewers_a_thousand_decisions_each(ws):
     """8 reviewers on overlapping queues (each sees two of four labels, every label is in
     four queues) make 1,000 decisions each. Some decisions are made on a stale view of a
     row the reviewer did not lease: those must be refused, never lost or doubled."""
     reviewers, per_reviewer = 8, 1000
-    store = make_ws().store
+    store = ws.store
     fill_queue(store, 10_000)
     q = s.review_queue
     leased: dict[int, set[str]] = defaultdict(set)
@@ -166,11 +185,11 @@ def test_eight_reviewers_a_thousand_decisions_each(make_ws):
     def work(k: int) -> None:
         user = f"reviewer{k}"
         rng = random.Random(k)
-        mine = q.c.label.in_([LABELS[k % 4], LABELS[(k + 1) % 4]])
+        mine = [LABELS[k % 4], LABELS[(k + 1) % 4]]
         try:
             while made[user] < per_reviewer:
-                batch = lease(store, user, n=min(20, per_reviewer - made[user]), ttl=3600,
-                              where=mine)
+                batch = lease(ws, user, n=min(20, per_reviewer - made[user]), ttl=3600,
+                              label=mine)
                 assert batch, f"{user} ran out of work after {made[user]} decisions"
                 with grants_lock:
                     for r in batch:
@@ -182,7 +201,7 @@ def test_eight_reviewers_a_thousand_decisions_each(make_ws):
                                 sa.select(q.c.id, q.c.version).where(q.c.id == rng.randint(1, 10_000))
                             ).one()
                         try:
-                            decide(store, other.id, user, "reject", seen_version=other.version)
+                            decide(ws, user, other.id, "reject", other.version)
                             made[user] += 1
                             if made[user] >= per_reviewer:
                                 break
@@ -190,14 +209,14 @@ def test_eight_reviewers_a_thousand_decisions_each(make_ws):
                             refused[user] += 1
                     action = rng.choice(["accept", "reject", "correct"])
                     try:
-                        decide(store, r["id"], user, action,
-                               "en" if action == "correct" else None, seen_version=r["version"])
+                        decide(ws, user, r["id"], action, r["version"],
+                               label="en" if action == "correct" else None)
                         made[user] += 1
                     except StaleDecision:  # only possible if a stale decision took it
                         refused[user] += 1
                     if made[user] >= per_reviewer:
                         break
-            release(store, user)
+            release_leases(ws, user)
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             errors.append(exc)
 
