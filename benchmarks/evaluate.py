@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from glamlab.tasks.kinds import classification_metrics as M
 from glamlab.evaluation.bootstrap import bootstrap_ci, paired_bootstrap
+from glamlab.tasks.kinds import classification_metrics as M
 
 NETWORK_REF = re.compile(r"""(src|href|xlink:href|action)\s*=\s*["']?\s*(https?:)?//|"""
                          r"""url\(\s*["']?\s*(https?:)?//|@import""", re.I)

@@ -281,3 +281,18 @@ def test_a_row_the_database_refuses_does_not_take_its_neighbours(make_ws, tmp_pa
     assert (report.added, report.failed) == (2, 1)
     assert sorted(i.item_id for i in ws.items()) == ["x1", "x3"]
     assert "refused" in report.problems[0]["reason"] and "x2" in report.problems[0]["reason"]
+
+
+def test_long_fields_are_read_without_changing_the_csv_limit_for_others(make_ws, tmp_path):
+    """A 300 KB OCR text (over the csv module's 128 KiB default) is read; the module's
+    limit, one setting for the whole process, is the same before and after."""
+    import csv
+
+    before = csv.field_size_limit()
+    ws = make_ws(modality="text", labels=["a", "b"])
+    src = tmp_path / "long.csv"
+    src.write_text("id,text\nx1," + "w" * 300_000 + "\nx2,short\n", encoding="utf-8")
+    report = ws.ingest([str(src)])
+    assert (report.added, report.failed) == (2, 0)
+    assert len(ws.item("x1").text or "") == 300_000
+    assert csv.field_size_limit() == before

@@ -61,7 +61,7 @@ def test_missing_optional_dependency_names_the_extra(monkeypatch: pytest.MonkeyP
 def test_missing_torch_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     import glamlab.features.embed as embed
 
-    monkeypatch.setattr(embed, "_MODEL", None)
+    monkeypatch.setattr(embed, "_MODELS", {})
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(MissingDependency) as err:
         embed.load_backbone()

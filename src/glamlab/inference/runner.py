@@ -11,6 +11,7 @@ run's progress. Ctrl-C (or SIGTERM) stops after the batches in flight, leaving t
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ..errors import ModelNotFound, RunError
+from ..errors import ModelNotFound, RunError, reason_for
 from ..progress import Progress
 from .plan import Plan, parse_query
 from .worker import Failure, ModelRef, Row, class_path
@@ -29,6 +30,7 @@ from .writer import LEASE_TIMEOUT_S, RunWriter
 if TYPE_CHECKING:
     from ..workspace import Workspace
 
+log = logging.getLogger(__name__)
 ENGINES = ("local", "ray")
 DEFAULT_BATCH_SIZE = 256
 DEFAULT_TIMEOUT_S = 300.0  # per item
@@ -231,10 +233,11 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         status = "stopped"
         raise
     finally:
-        try:
-            writer.finish(status)
-        except Exception:  # noqa: BLE001 - the lease may be gone; the original error matters
-            pass
+        recorded = _finish(writer, status)
+    if not recorded:
+        raise RunError(f"run {writer.run_id} could not be recorded as finished (see the log)",
+                       hint="glamlab runs shows its state; a run left 'running' is taken over "
+                            "by the next glamlab run --resume")
     with ws.store.read() as conn:
         final = conn.execute(sa.select(t.runs).where(t.runs.c.id == writer.run_id)).one()
     failures = shown if len(shown) >= FAILURES_SHOWN or not final.failed else \
@@ -268,6 +271,26 @@ def list_predictions(ws: Workspace, *, item_id: str | None = None, model_id: int
         q = q.where(t.c.model_id == model_id)
     with ws.store.read() as conn:
         return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def _finish(writer: RunWriter, status: str) -> bool:
+    """Record the end of the run as ``status``. If that fails, the failure is logged and
+    the run is marked ``failed`` instead (so it never stays "running"), without hiding an
+    error already on its way up. Returns whether the run's end is recorded."""
+    try:
+        writer.finish(status)
+        return True
+    except Exception as exc:  # noqa: BLE001 - logged; an error on its way up must not be lost
+        log.error("run %s: recording it as %s failed: %s", writer.run_id, status,
+                  reason_for(exc))
+    try:
+        writer.finish("failed")
+        log.error("run %s is marked failed", writer.run_id)
+        return True
+    except Exception as exc:  # noqa: BLE001 - logged, and the caller says so
+        log.error("run %s: marking it failed failed too: %s; the next glamlab run of this "
+                  "model takes it over", writer.run_id, reason_for(exc))
+        return False
 
 
 def run_failures(ws: Workspace, run_id: int, *, limit: int | None = None) -> list[dict[str, Any]]:

@@ -38,17 +38,16 @@ def test_frozen(ws: Workspace) -> bool:
 
 def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
                split: str = "test") -> dict[str, Any]:
-    """Give ``item_id`` gold labels from ``user``; new items go into ``split``."""
-    labels = [lab for lab in dict.fromkeys(labels) if lab]
-    if not labels:
-        raise LabelError(f"{item_id}: no label given", item=item_id, hint="choose a label")
-    unknown = [lab for lab in labels if lab not in ws.card.labels]
-    if unknown:
-        raise LabelError(f"{item_id}: {', '.join(map(repr, unknown))} not among this project's "
-                         "labels", item=item_id, hint=f"choose from {', '.join(ws.card.labels)}")
-    if len(labels) > 1 and not ws.card.multi_label:
-        raise LabelError(f"{item_id}: this project takes one label per item", item=item_id,
-                         hint="choose one label")
+    """Give ``item_id`` a gold label from ``user`` (the values the task kind's labelling
+    widget submits, e.g. label names); a new item goes into ``split``."""
+    from ..tasks.kinds import task_kind
+
+    kind = task_kind(ws.card)
+    try:
+        gold = kind.gold_from_form(list(labels))
+    except ValueError as exc:
+        raise LabelError(f"{item_id}: {exc}", item=item_id,
+                         hint=f"choose from {', '.join(ws.card.labels)}") from exc
     if split not in ("train", "test"):
         raise LabelError(f"unknown split {split!r}", hint="use train or test")
     if split == "test" and test_frozen(ws):
@@ -65,11 +64,13 @@ def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
         if old:
             conn.execute(st.labels.update().where(st.labels.c.id.in_(old)).values(active=False))
         ids = []
-        for lab in labels:
+        rows = kind.gold_rows(gold)
+        for r in rows:
             res = conn.execute(st.labels.insert().values(
-                item_id=item_id, label=lab, annotator=user, source="web", active=True,
-                created_at=stamp))
+                item_id=item_id, label=r.label, value=r.value, annotator=user, source="web",
+                active=True, created_at=stamp))
             ids.append(res.inserted_primary_key[0] if res.inserted_primary_key else None)
+        labels = [r.label for r in rows]
         existing = conn.execute(sa.select(st.splits.c.split)
                                 .where(st.splits.c.item_id == item_id)).scalar()
         if existing is None:

@@ -284,7 +284,7 @@ def current_user() -> str:
 
     try:
         return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name on some containers
+    except (KeyError, OSError):  # no user name on some containers
         return "unknown"
 
 

