@@ -182,3 +182,28 @@ class ProjectCard:
 def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
     value = data.get(name, {})
     return value if isinstance(value, dict) else {}
+
+
+def card_text_without_db_url(text: str) -> str:
+    """A card's TOML text without its database URL (it may hold a password): what a
+    workspace export carries."""
+    import tomli_w
+
+    data = tomllib.loads(text)
+    database = data.get("database")
+    if isinstance(database, dict):
+        database.pop("url", None)
+        if not database:
+            data.pop("database")
+    return tomli_w.dumps(data)
+
+
+def card_text_with_db_url(text: str, url: str | None) -> str:
+    """A card's TOML text with ``[database] url`` set to ``url`` (unchanged without one)."""
+    if not url:
+        return text
+    import tomli_w
+
+    data = tomllib.loads(text)
+    data.setdefault("database", {})["url"] = url
+    return tomli_w.dumps(data)

@@ -135,6 +135,28 @@ def model_candidates(ws: Workspace, specs: Sequence[str] | None = None) -> list[
     return out
 
 
+def candidates_for(ws: Workspace, specs: Sequence[str] | None = None, *,
+                   seed: int = 0) -> list[Candidate]:
+    """What ``glamlab evaluate`` compares: the models ``specs`` names (default: the latest
+    version of every saved model), with the latest saved version of every baseline when
+    models are named; baselines fitted now (not saved) when no saved one is among them."""
+    from ..predictors.baselines import BASELINES
+    from ..registry import list_models
+
+    cands = model_candidates(ws, list(specs) if specs else None)
+    if specs:
+        given = {c.name for c in cands}
+        latest: dict[str, str] = {}
+        for mv in list_models(ws):
+            if mv.predictor in BASELINES and mv.name not in given:
+                latest[mv.name] = mv.spec
+        cands += model_candidates(ws, list(latest.values())) if latest else []
+    if not any(c.kind == "baseline" for c in cands):
+        base, _ = fit_baselines(ws, seed=seed, save=False)
+        cands = base + cands
+    return cands
+
+
 # -- results -------------------------------------------------------------------------
 @dataclass
 class CandidateResult:
@@ -468,6 +490,6 @@ def history(ws: Workspace, *, limit: int = 50) -> list[dict[str, Any]]:
     return out
 
 
-__all__ = ["ALPHA", "Candidate", "CandidateResult", "EvaluationResult", "baseline_config",
+__all__ = ["ALPHA", "Candidate", "candidates_for", "CandidateResult", "EvaluationResult", "baseline_config",
            "describe", "evaluate", "fit_baselines", "history",
            "model_candidates"]

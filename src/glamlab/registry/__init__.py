@@ -8,6 +8,7 @@ from .models import (
     ModelCache,
     ModelVersion,
     champion,
+    describe_models,
     get_model,
     list_models,
     load_model,
@@ -15,5 +16,5 @@ from .models import (
     set_alias,
 )
 
-__all__ = ["ModelCache", "ModelVersion", "champion", "fingerprint", "get_model", "list_models", "load_model", "save_model",
+__all__ = ["ModelCache", "ModelVersion", "champion", "describe_models", "fingerprint", "get_model", "list_models", "load_model", "save_model",
            "set_alias"]

@@ -187,6 +187,20 @@ def list_models(ws: Workspace) -> list[ModelVersion]:
         return [_row(conn, r) for r in rows]
 
 
+def describe_models(ws: Workspace) -> list[dict[str, Any]]:
+    """One row per saved model version: spec, predictor, aliases, training items, and the
+    test score it last got (what ``glamlab models`` lists)."""
+    rows = []
+    for mv in list_models(ws):
+        test = (mv.metrics or {}).get("test") or {}
+        rows.append({"model": mv.spec, "predictor": mv.predictor,
+                     "aliases": ",".join(mv.aliases), "train_items": mv.card.get("train_items"),
+                     "metric": test.get("metric"), "score": test.get("value"),
+                     "created_at": mv.created_at, "id": mv.id,
+                     "training_fingerprint": mv.training_fingerprint})
+    return rows
+
+
 def load_model(ws: Workspace, spec: str) -> tuple[ModelVersion, Predictor]:
     """Find a model version, check its artifacts' sha256, and load the predictor."""
     from ..predictors.base import Predictor
