@@ -273,3 +273,24 @@ def test_a_script_without_a_main_guard_gets_the_cause_and_the_fix(text_ws, tmp_p
     assert last[0].startswith("glamlab.errors.RunError: the worker process could not start")
     assert last[1].startswith("fix:") and 'if __name__ == "__main__":' in last[1]
     assert "BrokenPipeError" not in p.stderr and "RUN DONE" not in p.stdout
+
+
+def test_a_failed_finish_is_logged_and_the_run_marked_failed(text_ws, monkeypatch, caplog):
+    """Recording a run's end can fail (the database, the lease): that is logged and the
+    run is marked failed, never left 'running' with the failure swallowed."""
+    from glamlab.inference.writer import RunWriter
+
+    save_hash_model(text_ws)
+    real = RunWriter.finish
+    calls: list[str] = []
+
+    def flaky(self, status):
+        calls.append(status)
+        if status == "done":
+            raise RuntimeError("the database went away")
+        real(self, status)
+
+    monkeypatch.setattr(RunWriter, "finish", flaky)
+    report = run(text_ws, "hash", workers=0)
+    assert calls == ["done", "failed"] and report.status == "failed"
+    assert "recording it as done failed: RuntimeError: the database went away" in caplog.text

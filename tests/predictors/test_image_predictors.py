@@ -81,3 +81,35 @@ def test_feature_heads_refuse_text_items() -> None:
     p = create("page-stats-logreg")
     with pytest.raises(PredictorError):
         p.fit([Item("t", "text", text="hello")], ["a"])
+
+
+def test_model_loaders_are_quieted_on_their_own_loggers_only(caplog) -> None:
+    """RapidOCR's and rapid-layout's INFO chatter is dropped on their own loggers; nothing
+    process-wide is switched off (a logging.disable would silence the web app's threads)."""
+    import logging
+
+    from glamlab.predictors.image.zero_shot import CHATTY_LOGGERS, quiet_model_loaders
+
+    quiet_model_loaders()
+    quiet_model_loaders()  # idempotent
+    assert logging.root.manager.disable == logging.NOTSET
+    loggers = [logging.getLogger(name) for name in CHATTY_LOGGERS]
+    saved = [(lg.level, lg.propagate) for lg in loggers]
+    try:
+        with caplog.at_level(logging.INFO):
+            for lg in loggers:  # rapid-layout's own loggers do not propagate: listen on each
+                lg.setLevel(logging.INFO)
+                lg.propagate = False
+                lg.addHandler(caplog.handler)
+                lg.info("loading the model")
+                lg.warning("a real problem")
+            logging.getLogger("glamlab.web").info("a reviewer signed in")
+    finally:
+        for lg, (level, propagate) in zip(loggers, saved, strict=True):
+            lg.removeHandler(caplog.handler)
+            lg.setLevel(level)
+            lg.propagate = propagate
+    messages = [(r.name, r.getMessage()) for r in caplog.records]
+    assert ("glamlab.web", "a reviewer signed in") in messages
+    assert not any(m == "loading the model" for _, m in messages)
+    assert sum(1 for _, m in messages if m == "a real problem") == len(CHATTY_LOGGERS)
