@@ -189,7 +189,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         writer.set_planned(row.done + row.failed + remaining)
         ref = ModelRef(model_id=mv.id, spec=mv.spec, cls=class_path(predictor),
                        folder=str(ws.root / (mv.path or "")), kind=kind,
-                       cache_dir=ws._cache_dir_str)
+                       cache_dir=ws.cache_dir_text)
         last_write = [time.monotonic()]
         shown: list[dict[str, Any]] = []
         bar = Progress(f"run {writer.run_id} ({mv.spec})", total=remaining, enabled=progress)

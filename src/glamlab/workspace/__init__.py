@@ -159,7 +159,9 @@ class Workspace:
         return ingest(self.store, [str(s) for s in sources], options, progress=progress)
 
     # -- items ----------------------------------------------------------------
-    def _item_filter(self, where: dict[str, Any] | None, ids: Sequence[str] | None) -> list[Any]:
+    def item_clauses(self, where: dict[str, Any] | None, ids: Sequence[str] | None) -> list[Any]:
+        """SQL conditions on ``store.t.items`` for the current items matching ``where``
+        (metadata field -> value, or modality / source_kind / source) and ``ids``."""
         t = self.store.t.items
         clauses: list[Any] = [t.c.is_current.is_(True)]
         for key, value in (where or {}).items():
@@ -183,7 +185,7 @@ class Workspace:
             wanted = list(dict.fromkeys(ids))
             for i in range(0, len(wanted), 900):
                 chunk = wanted[i : i + 900]
-                q = sa.select(t).where(*self._item_filter(where, chunk))
+                q = sa.select(t).where(*self.item_clauses(where, chunk))
                 with self.store.read() as conn:
                     found = {r.item_id: self._row_to_item(r) for r in conn.execute(q)}
                 for item_id in chunk:
@@ -194,7 +196,7 @@ class Workspace:
         skipped = 0
         yielded = 0
         while True:
-            q = sa.select(t).where(*self._item_filter(where, None)).order_by(t.c.item_id)
+            q = sa.select(t).where(*self.item_clauses(where, None)).order_by(t.c.item_id)
             if last is not None:
                 q = q.where(t.c.item_id > last)
             q = q.limit(batch_size if limit is None else min(batch_size, offset + limit))
@@ -233,7 +235,7 @@ class Workspace:
         t = self.store.t.items
         with self.store.read() as conn:
             return int(conn.execute(
-                sa.select(sa.func.count()).select_from(t).where(*self._item_filter(where, None))
+                sa.select(sa.func.count()).select_from(t).where(*self.item_clauses(where, None))
             ).scalar() or 0)
 
     def ingest_errors(self, limit: int | None = None) -> list[dict[str, Any]]:
@@ -260,11 +262,12 @@ class Workspace:
             width=r.width,
             height=r.height,
             meta=r.meta or {},
-            cache_dir=self._cache_dir_str,
+            cache_dir=self.cache_dir_text,
         )
 
     @property
-    def _cache_dir_str(self) -> str:
+    def cache_dir_text(self) -> str:
+        """:attr:`cache_dir` as text, without creating it (what items carry to workers)."""
         cached = self.__dict__.get("_cache_dir_cached")
         if cached is None:
             cached = self.__dict__["_cache_dir_cached"] = str(self.root / ".glamlab" / "cache")

@@ -55,6 +55,7 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         "modality": card.modality,
         "labels": card.labels,
         "multi_label": card.multi_label,
+        "kind": card.kind,
         "metric": card.metric,
         "database": "postgresql" if not ws.store.is_sqlite else "sqlite",
         "stages": stages,
