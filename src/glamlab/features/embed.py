@@ -46,9 +46,12 @@ def choose_device(wanted: str | None = None) -> str:
     """``cpu``, ``cuda`` or ``cuda:N`` from ``wanted`` or ``$GLAMLAB_DEVICE`` (default
     ``cpu``; ``auto`` means CUDA when torch sees a GPU). Asking for CUDA on a machine
     without one is one clear error rather than a silent fall back to the CPU."""
-    import torch
-
     from ..errors import GlamlabError
+
+    try:
+        import torch
+    except ImportError as exc:
+        raise MissingDependency(exc.name or "torch", "images") from exc
 
     wanted = (wanted or os.environ.get(ENV_DEVICE) or "cpu").strip().lower()
     if wanted == "auto":

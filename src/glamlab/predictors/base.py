@@ -250,6 +250,17 @@ class Predictor:
         }
 
 
+def require_label(predictor: Predictor, param: str) -> int:
+    """The index in ``classes_`` of the label a predictor's parameter ``param`` names
+    (e.g. ``positive_label``), or a PredictorError saying how to name one of the task's."""
+    label = getattr(predictor, param)
+    if label not in predictor.classes_:
+        raise PredictorError(
+            f"{predictor.name}: the task's labels {predictor.classes_} do not include {label!r}",
+            hint=f"train with --param {param}=<one of {', '.join(predictor.classes_)}>")
+    return list(predictor.classes_).index(label)
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}

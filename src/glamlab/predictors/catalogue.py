@@ -4,10 +4,9 @@ entry-point group. (Saved model versions are the model registry, :mod:`glamlab.r
 
 from __future__ import annotations
 
-import importlib
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
+from .. import plugins
 from ..errors import UnknownPredictor
 
 if TYPE_CHECKING:
@@ -46,20 +45,15 @@ BUILTIN: dict[str, str] = {
 
 def available() -> dict[str, str]:
     """Every registered predictor name and where it lives."""
-    found = dict(BUILTIN)
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        found.setdefault(ep.name, ep.value)
-    return dict(sorted(found.items()))
+    return plugins.available(BUILTIN, ENTRY_POINT_GROUP)
 
 
 def get(name: str) -> type[Predictor]:
-    spec = available().get(name)
+    spec = plugins.find(name, BUILTIN, ENTRY_POINT_GROUP)
     if spec is None:
         raise UnknownPredictor(f"no predictor called {name!r}",
                                hint=f"choose one of: {', '.join(available())}")
-    module_name, _, attr = spec.partition(":")
-    cls = getattr(importlib.import_module(module_name), attr)
-    return cls  # type: ignore[no-any-return]
+    return plugins.load(spec)  # type: ignore[no-any-return]
 
 
 def create(name: str, **params: Any) -> Predictor:

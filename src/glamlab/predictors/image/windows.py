@@ -12,7 +12,7 @@ import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...errors import ItemError, PredictorError
-from ..base import Predictor
+from ..base import Predictor, require_label
 from .heads import FeatureHead, _logreg
 
 log = logging.getLogger(__name__)
@@ -235,12 +235,7 @@ class GraphicWindows(Predictor):
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedKFold
 
-        if self.positive_label not in self.classes_:
-            raise PredictorError(
-                f"{self.name}: the task's labels {self.classes_} do not include "
-                f"{self.positive_label!r}",
-                hint=f"train with --param positive_label=<one of {', '.join(self.classes_)}>")
-        pos = self.classes_.index(self.positive_label)
+        pos = require_label(self, "positive_label")
         y = Y[:, pos].astype(int)
         if y.min() == y.max():  # one class only: a constant model, honestly
             self.window_model_ = self.page_model_ = None

@@ -10,11 +10,12 @@ labels).
 
 from __future__ import annotations
 
+import importlib
 import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...errors import ItemError, MissingDependency, PredictorError
-from ..base import Predictor
+from ..base import Predictor, require_label
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,6 +29,14 @@ if TYPE_CHECKING:
 CHATTY_LOGGERS = ("RapidOCR", "OrtInferSession", "RapidLayout",
                   "rapid_layout.inference_engine.base", "rapid_layout.model_handler.main",
                   "rapid_layout.model_handler.utils", "rapid_layout.utils.typings")
+
+
+def _need(module: str, package: str) -> Any:
+    """An optional package of the ``images`` extra, or one error naming it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingDependency(package, "images") from exc
 
 
 class _WarningsOnly(logging.Filter):
@@ -59,13 +68,21 @@ class _ZeroShot(Predictor):
     positive_label: str
 
     def _fit(self, items: list[Item], Y: np.ndarray) -> None:
-        if self.positive_label not in self.classes_:
-            raise PredictorError(
-                f"{self.name}: the task's labels {self.classes_} do not include "
-                f"{self.positive_label!r}",
-                hint=f"train with --param positive_label=<one of {', '.join(self.classes_)}>")
+        require_label(self, "positive_label")
         if len(self.classes_) < 2:
             raise PredictorError(f"{self.name} needs at least two labels")
+
+    def _engine(self) -> Any:
+        """The detector, loaded once (its loggers quieted first)."""
+        engine = self.__dict__.get("_detector")
+        if engine is None:
+            quiet_model_loaders()
+            engine = self._detector = self._load_detector()
+        return engine
+
+    def _load_detector(self) -> Any:
+        """Load the detector (subclasses that have one)."""
+        raise NotImplementedError
 
     def _score(self, item: Item) -> float:
         """Probability of ``positive_label`` for one page."""
@@ -88,7 +105,7 @@ class _ZeroShot(Predictor):
 
     def __getstate__(self) -> dict[str, Any]:
         # ONNX sessions cannot be pickled: worker processes load their own
-        return {k: v for k, v in vars(self).items() if k not in ("_ocr", "_layout")}
+        return {k: v for k, v in vars(self).items() if k != "_detector"}
 
 
 class RapidOCRBlank(_ZeroShot):
@@ -106,16 +123,8 @@ class RapidOCRBlank(_ZeroShot):
         self.min_boxes = min_boxes
         self.max_side = max_side
 
-    def _engine(self) -> Any:
-        engine = getattr(self, "_ocr", None)
-        if engine is None:
-            quiet_model_loaders()
-            try:
-                from rapidocr_onnxruntime import RapidOCR
-            except ImportError as exc:
-                raise MissingDependency("rapidocr-onnxruntime", "images") from exc
-            engine = self._ocr = RapidOCR()
-        return engine
+    def _load_detector(self) -> Any:
+        return _need("rapidocr_onnxruntime", "rapidocr-onnxruntime").RapidOCR()
 
     def _score(self, item: Item) -> float:
         import numpy as np
@@ -144,10 +153,7 @@ class TesseractBlank(_ZeroShot):
         self.max_side = max_side
 
     def _score(self, item: Item) -> float:
-        try:
-            import pytesseract
-        except ImportError as exc:
-            raise MissingDependency("pytesseract", "images") from exc
+        pytesseract = _need("pytesseract", "pytesseract")
         im = item.open_image(max_side=self.max_side)
         try:
             text = pytesseract.image_to_string(im, lang=self.lang)
@@ -175,25 +181,16 @@ class RapidLayoutFigures(_ZeroShot):
         self.positive_label = positive_label
         self.max_side = max_side
 
-    def _engine(self) -> Any:
-        engine = getattr(self, "_layout", None)
-        if engine is None:
-            quiet_model_loaders()
-            try:
-                import rapid_layout
-                from rapid_layout import RapidLayout
-            except ImportError as exc:
-                raise MissingDependency("rapid-layout", "images") from exc
-            from pathlib import Path
+    def _load_detector(self) -> Any:
+        from pathlib import Path
 
-            model = Path(rapid_layout.__file__).parent / "models" / "layout_cdla.onnx"
-            if not model.exists():
-                raise MissingDependency("rapid-layout (with its bundled layout_cdla.onnx)",
-                                        "images")
-            # the model path is given so that rapid-layout never tries to download one
-            engine = self._layout = RapidLayout(model_type="pp_layout_cdla",
-                                                model_dir_or_path=str(model), conf_thresh=0.2)
-        return engine
+        rapid_layout = _need("rapid_layout", "rapid-layout")
+        model = Path(rapid_layout.__file__).parent / "models" / "layout_cdla.onnx"
+        if not model.exists():
+            raise MissingDependency("rapid-layout (with its bundled layout_cdla.onnx)", "images")
+        # the model path is given so that rapid-layout never tries to download one
+        return rapid_layout.RapidLayout(model_type="pp_layout_cdla",
+                                        model_dir_or_path=str(model), conf_thresh=0.2)
 
     def _score(self, item: Item) -> float:
         import numpy as np

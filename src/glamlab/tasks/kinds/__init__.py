@@ -13,10 +13,9 @@ kind passes).
 
 from __future__ import annotations
 
-import importlib
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
+from ... import plugins
 from ...errors import ConfigError
 from .base import (
     Candidate,
@@ -43,21 +42,16 @@ BUILTIN: dict[str, str] = {
 
 def available() -> dict[str, str]:
     """Every registered kind name and where it lives."""
-    found = dict(BUILTIN)
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        found.setdefault(ep.name, ep.value)
-    return dict(sorted(found.items()))
+    return plugins.available(BUILTIN, ENTRY_POINT_GROUP)
 
 
 def get(name: str) -> type[TaskKind[Any, Any]]:
-    # built-in kinds without reading every installed package's entry points (slow)
-    spec = BUILTIN.get(name) or available().get(name)
+    spec = plugins.find(name, BUILTIN, ENTRY_POINT_GROUP)
     if spec is None:
         raise ConfigError(f"no task kind called {name!r}",
                           hint=f"set [task] kind in glamlab.toml to one of: "
                                f"{', '.join(available())}")
-    module_name, _, attr = spec.partition(":")
-    return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
+    return plugins.load(spec)  # type: ignore[no-any-return]
 
 
 def task_kind(card: ProjectCard, **overrides: Any) -> TaskKind[Any, Any]:
