@@ -26,16 +26,24 @@ if TYPE_CHECKING:
 Labels = list[str]
 
 
-@dataclass
+@dataclass(slots=True)
 class Scores:
     """A classification prediction: a score per label, in ``classes`` order (a predictor's
     ``classes_``, shared by the predictions of one batch). ``label`` and ``score`` are the
-    headline a stored prediction names, when it names one."""
+    headline a stored prediction names, when it names one; ``best`` (the top score's index)
+    and ``finite`` are worked out for a whole batch at once when it is predicted."""
 
     classes: list[str]
     values: list[float]
     label: str | None = None
     score: float | None = None
+    best: int | None = None
+    finite: bool | None = None
+
+    def top_index(self) -> int:
+        if self.best is None:
+            self.best = self.values.index(max(self.values))
+        return self.best
 
     def as_dict(self) -> dict[str, float]:
         return dict(zip(self.classes, self.values, strict=True))
@@ -44,7 +52,7 @@ class Scores:
         if self.label is not None:
             return self.label, (self.score if self.score is not None
                                 else float(self.as_dict().get(self.label, 0.0)))
-        best = max(range(len(self.values)), key=self.values.__getitem__)
+        best = self.top_index()
         return self.classes[best], self.values[best]
 
 
@@ -129,10 +137,19 @@ class Classification(TaskKind[Labels, Scores]):
             raise ValueError(f"the predictor returned scores of shape "
                              f"{getattr(proba, 'shape', None)}, expected "
                              f"{(len(items), len(classes))}")
-        return [Scores(classes, row) for row in proba.tolist()]
+        import numpy as np
+
+        proba = np.asarray(proba, dtype=np.float64)
+        finite = np.isfinite(proba).all(axis=1).tolist() if len(items) else []
+        best = proba.argmax(axis=1).tolist() if len(items) and classes else [None] * len(items)
+        return [Scores(classes, row, best=b if ok else None, finite=ok)
+                for row, b, ok in zip(proba.tolist(), best, finite, strict=True)]
 
     def problem(self, prediction: Scores) -> str | None:
-        if not all(math.isfinite(v) for v in prediction.values):
+        ok = prediction.finite
+        if ok is None:
+            ok = all(math.isfinite(v) for v in prediction.values)
+        if not ok:
             return f"the predictor returned scores that are not finite numbers: {prediction.values}"
         return None
 
@@ -166,7 +183,7 @@ class Classification(TaskKind[Labels, Scores]):
                 made = formats[id(classes)] = (fmt, [f"[{dumps(c)}]" for c in classes])
             fmt, single = made
             values = p.values
-            best = max(range(len(values)), key=values.__getitem__)
+            best = p.top_index()
             scores = fmt % tuple(values)
             if multi:
                 labels = dumps([c for c, s in zip(classes, values, strict=True) if s >= threshold])
