@@ -9,19 +9,10 @@
 
 from __future__ import annotations
 
-from .act import (
-    ActReport,
-    Decision,
-    ItemDecision,
-    act,
-    decide_item,
-    iter_decisions,
-    plan,
-    render,
-    resolve_model,
-)
+from .act import ActReport, Decision, act, iter_decisions, plan, render, resolve_model
 from .export import FORMATS, Exported, ExportFilter, export, formula_safe, iter_rows
 from .intervals import wilson
+from .one_item import ItemDecision, decide_item
 from .optimise import optimise, pick_threshold, render_optimise
 from .policy import LabelPolicy, Policy, load_policy, parse_policy
 from .safety import Safety, SafetyHit, default_lexicon, load_safety, parse_safety

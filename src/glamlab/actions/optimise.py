@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 from ..errors import PolicyError
 from ..store import now
 from ..tasks.kinds import task_kind
-from .act import frozen_test_candidates, frozen_test_gold, mark_test_split_read, plan, resolve_model
+from .act import plan, resolve_model
 from .intervals import wilson
 from .policy import LabelPolicy, Policy, fmt, load_policy
+from .test_split import frozen_test_candidates, frozen_test_gold, mark_test_split_read
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
