@@ -7,7 +7,7 @@ GLAMLAB := $(VENV)/bin/glamlab
 # torch first, pinned: pip then takes the local CPU build instead of a CUDA one.
 TORCH := torch==2.13.0
 
-.PHONY: demo test test-fast test-pg test-postgres lint typecheck bench install install-all wordnet clean
+.PHONY: demo test test-fast test-pg test-postgres lint typecheck check bench install install-all wordnet clean
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,9 @@ lint: $(VENV)/.base
 
 typecheck: $(VENV)/.base
 	$(VENV)/bin/mypy
+
+# Both, and fail on either (what CI runs before the tests).
+check: lint typecheck
 
 bench: $(VENV)/.all
 	@for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

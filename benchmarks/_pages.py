@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from glamlab.items import Item
-from glamlab.predictors.registry import create
+from glamlab.predictors.catalogue import create
 
 
 @contextlib.contextmanager

@@ -33,7 +33,7 @@ from _pages import (  # noqa: E402
     train_test_scores,
 )
 
-from glamlab.predictors.registry import create  # noqa: E402
+from glamlab.predictors.catalogue import create  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 BLANK_DEV = DATA / "blank_pages" / "dev"

@@ -43,8 +43,7 @@ def read_pages(folder: Path, limit: int | None) -> list[Item]:
 
 
 def use_device(device: str) -> None:
-    os.environ[embed.ENV_DEVICE] = device
-    embed._MODEL = None  # reload on the device asked for
+    os.environ[embed.ENV_DEVICE] = device  # read at each call: the next batch runs there
 
 
 def timed(fn, repeats: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]

@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from glamlab.evaluation import metrics as M
-from glamlab.evaluation.stats import bootstrap_ci, paired_bootstrap
+from glamlab.evaluation.bootstrap import bootstrap_ci, paired_bootstrap
+from glamlab.tasks.kinds import classification_metrics as M
 
 NETWORK_REF = re.compile(r"""(src|href|xlink:href|action)\s*=\s*["']?\s*(https?:)?//|"""
                          r"""url\(\s*["']?\s*(https?:)?//|@import""", re.I)
@@ -78,7 +78,7 @@ def bench_bootstrap(runs: int) -> dict[str, float]:
 
     multi_s = _timed(multi, runs)
 
-    from glamlab.evaluation.stats import slice_metrics
+    from glamlab.evaluation.bootstrap import slice_metrics
 
     groups = [str(g) for g in rng.integers(0, 8, n)]
     slices_s = _timed(lambda: slice_metrics(S_a, reduce, "f1_macro", groups, n_boot=B), runs)
@@ -103,7 +103,8 @@ def bench_bootstrap(runs: int) -> dict[str, float]:
 def bench_report() -> dict[str, object]:
     from glamlab import Workspace
     from glamlab.demo import demo_data, project
-    from glamlab.evaluation import evaluate, fit_baselines, write_report
+    from glamlab.evaluation import evaluate, fit_baselines
+    from glamlab.reports.evaluation import write_report
     from glamlab.tasks import import_labels, split_labels
 
     with tempfile.TemporaryDirectory() as d:

@@ -241,7 +241,7 @@ def filter_injection(tmp: Path, details: dict[str, Any]) -> str:
                     source_kind="folder", source="probe", uri=uri, content_hash=f"h{i}",
                     meta={}, created_at=now()))
     with Workspace.open(ws) as w:
-        from glamlab.predictors.registry import get
+        from glamlab.predictors.catalogue import get
         from glamlab.registry import save_model as save
 
         pred = get("majority")().fit(list(w.items()), ["content", "content"],

@@ -34,7 +34,7 @@ from _pages import (  # noqa: E402
     train_test_scores,
 )
 
-from glamlab.predictors.registry import create  # noqa: E402
+from glamlab.predictors.catalogue import create  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "illustrations" / "dev"
 POSITIVE = "graphic"

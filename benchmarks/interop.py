@@ -73,8 +73,6 @@ def _gdz(tmp: Path, server: LocalServer) -> Path:
 
 
 def layouts(tmp: Path) -> dict[str, dict[str, Any]]:
-    from glamlab.ingest import ingest
-
     www = tmp / "www"
     www.mkdir(parents=True)
     server = LocalServer(www)
@@ -110,7 +108,7 @@ def layouts(tmp: Path) -> dict[str, dict[str, Any]]:
         for name, (sources, kw) in cases.items():
             ws = _ws(tmp, f"ws-{name}")
             try:
-                report = ingest(ws, sources, **kw)
+                report = ws.ingest(sources, **kw)
                 items = list(ws.items())
                 out[name] = {"items": len(items),
                              "text_chars": sum(len(i.text or "") for i in items),

@@ -39,7 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from glamlab.items import Item  # noqa: E402
-from glamlab.predictors.language import PEERS, CombinedLanguage  # noqa: E402
+from glamlab.predictors.language.combined import CombinedLanguage  # noqa: E402
+from glamlab.predictors.language.peers import PEERS  # noqa: E402
 
 DEFAULT = ROOT.parent / "shared" / "data" / "language_id" / "dev"
 

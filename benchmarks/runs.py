@@ -40,7 +40,7 @@ import sqlalchemy as sa
 
 from glamlab import Workspace
 from glamlab.inference import run
-from glamlab.predictors import registry
+from glamlab.predictors import catalogue
 from glamlab.predictors.base import Predictor
 from glamlab.registry import load_model, save_model
 from glamlab.store import now
@@ -70,7 +70,7 @@ class BenchPredictor(Predictor):
         return raw / raw.sum(axis=1, keepdims=True)
 
 
-registry.BUILTIN["bench_hash"] = f"{__name__}:BenchPredictor"
+catalogue.BUILTIN["bench_hash"] = f"{__name__}:BenchPredictor"
 
 
 def make_workspace(root: Path, n: int) -> Workspace:

@@ -62,7 +62,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from glamlab.items import Item  # noqa: E402
-from glamlab.predictors.text import EnsembleClassifier, TextClassifier  # noqa: E402
+from glamlab.predictors.text.ensemble import EnsembleClassifier  # noqa: E402
+from glamlab.predictors.text.heads import TextClassifier  # noqa: E402
 
 DEFAULT = ROOT.parent / "shared" / "data" / "subject_indexing" / "dev"
 BENCH = ROOT / ".bench"
@@ -163,7 +164,7 @@ def run_glamlab(train: list[dict[str, str]], test: list[dict[str, str]], classes
 
 
 def embedding_throughput(texts: list[str], repeats: int) -> dict[str, object]:
-    from glamlab.predictors._text_embed import E5Encoder, MiniLMEncoder
+    from glamlab.predictors.text.embed import E5Encoder, MiniLMEncoder
 
     res: dict[str, object] = {}
     for name, cls in (("minilm", MiniLMEncoder), ("e5", E5Encoder)):
@@ -367,7 +368,7 @@ def one_split(train: list[dict[str, str]], test: list[dict[str, str]], setup: di
     """Every system on one train/test pair: the JSON document for that pair."""
     fields = tuple(f for f in args.fields.split(",") if f)
     classes = sorted({x for r in train + test for x in labels_of(r)})
-    from glamlab.predictors import _wordnet
+    from glamlab.predictors.text import wordnet as _wordnet
 
     wn = _wordnet.resolve(None)  # glamlab's text models use it when installed (not Annif)
     result: dict[str, object] = {"setup": {**setup, "n_train": len(train), "n_test": len(test),

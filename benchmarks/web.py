@@ -37,8 +37,8 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from glamlab import Workspace, review  # noqa: E402
+from glamlab.auth import add_user, api_token  # noqa: E402
 from glamlab.store import now  # noqa: E402
-from glamlab.users import add_user, api_token  # noqa: E402
 
 CLIENTS = 4
 REQUESTS = 200

@@ -4,6 +4,11 @@ The card states the need in words, the task, its labels and metric, what an exte
 service costs per item, how long a review takes, and the policy. Sections that later
 stages own (``policy``, ``safety``, ``services``, ``gate``, ``monitor``) are kept as
 plain dictionaries in :attr:`ProjectCard.raw` and read by those stages.
+
+``[task] kind`` names the task kind (:mod:`glamlab.tasks.kinds`: "single-label",
+"multi-label", ...), which checks the labels and the metric and owns what differs between
+kinds; ``[task]`` also holds that kind's options. A card without it (made before kinds
+were named) is single- or multi-label as ``[project] multi_label`` says.
 """
 
 from __future__ import annotations
@@ -19,16 +24,6 @@ from .errors import ConfigError
 CONFIG_NAME = "glamlab.toml"
 DB_NAME = "glamlab.db"
 MODALITIES = ("image", "text")
-METRICS = (
-    "accuracy",
-    "f1_macro",
-    "f1_micro",
-    "f1_weighted",
-    "f1_samples",
-    "precision_at_k",
-    "recall_at_k",
-    "ndcg_at_k",
-)
 DEFAULT_MAX_IMAGE_PIXELS = 178_956_970  # Pillow's own default bomb limit
 _LABEL_RE = re.compile(r"^[^\s|][^|\n]*$")
 
@@ -42,6 +37,7 @@ class ProjectCard:
     need: str = ""
     multi_label: bool = False
     metric: str = "f1_macro"
+    kind: str = ""  # the task kind; "" = derived from multi_label (cards made before kinds)
     positive_label: str | None = None  # the label a filter acts on, e.g. "blank"
     price_per_item: float = 0.0  # what an external service (e.g. paid OCR) charges per item
     currency: str = "EUR"
@@ -50,13 +46,21 @@ class ProjectCard:
     db_url: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not self.kind:
+            self.kind = "multi-label" if self.multi_label else "single-label"
+
     def validate(self) -> None:
+        """What every card needs; the task kind checks the rest (its labels, its metrics:
+        :func:`glamlab.tasks.kinds.task_kind`)."""
         if self.modality not in MODALITIES:
             raise ConfigError(
                 f"modality must be one of {', '.join(MODALITIES)}, not {self.modality!r}",
                 hint=f"edit [project] modality in {CONFIG_NAME}",
             )
-        if len(self.labels) < 1 or (not self.multi_label and len(self.labels) < 2):
+        if len(self.labels) < 1:
+            raise ConfigError("the task has no labels", hint="give them with --labels a,b")
+        if self.kind == "single-label" and len(self.labels) < 2:
             raise ConfigError(
                 "a single-label task needs at least two labels",
                 hint="give them with --labels a,b (e.g. --labels blank,content)",
@@ -70,11 +74,12 @@ class ProjectCard:
                 )
         if len(set(self.labels)) != len(self.labels):
             raise ConfigError("the labels are not unique", hint=f"edit [project] labels in {CONFIG_NAME}")
-        if self.metric not in METRICS:
-            raise ConfigError(
-                f"unknown metric {self.metric!r}; choose one of {', '.join(METRICS)}",
-                hint=f"edit [project] metric in {CONFIG_NAME}",
-            )
+        if not self.metric or not isinstance(self.metric, str):
+            raise ConfigError("the card names no metric", hint=f"edit [project] metric in "
+                                                                f"{CONFIG_NAME}")
+        if not self.kind or not isinstance(self.kind, str):
+            raise ConfigError("the card names no task kind",
+                              hint=f"set [task] kind in {CONFIG_NAME}")
         if self.positive_label is not None and self.positive_label not in self.labels:
             raise ConfigError(
                 f"positive_label {self.positive_label!r} is not one of the labels",
@@ -98,6 +103,7 @@ class ProjectCard:
         if self.positive_label:
             project["positive_label"] = self.positive_label
         data["project"] = {**data.get("project", {}), **project}
+        data["task"] = {**data.get("task", {}), "kind": self.kind}
         data["costs"] = {
             **data.get("costs", {}),
             "price_per_item": self.price_per_item,
@@ -121,7 +127,9 @@ class ProjectCard:
                 modality=str(project["modality"]),
                 labels=[str(x) for x in project["labels"]],
                 need=str(project.get("need", "")),
-                multi_label=bool(project.get("multi_label", False)),
+                multi_label=bool(project.get("multi_label",
+                                             _section(data, "task").get("kind") == "multi-label")),
+                kind=str(_section(data, "task").get("kind") or ""),
                 metric=str(project.get("metric", "f1_macro")),
                 positive_label=project.get("positive_label"),
                 price_per_item=float(data.get("costs", {}).get("price_per_item", 0.0)),
@@ -169,3 +177,33 @@ class ProjectCard:
         """A later stage's section of the card (``policy``, ``safety``, ...), or {}."""
         value = self.raw.get(name, {})
         return value if isinstance(value, dict) else {}
+
+
+def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
+    value = data.get(name, {})
+    return value if isinstance(value, dict) else {}
+
+
+def card_text_without_db_url(text: str) -> str:
+    """A card's TOML text without its database URL (it may hold a password): what a
+    workspace export carries."""
+    import tomli_w
+
+    data = tomllib.loads(text)
+    database = data.get("database")
+    if isinstance(database, dict):
+        database.pop("url", None)
+        if not database:
+            data.pop("database")
+    return tomli_w.dumps(data)
+
+
+def card_text_with_db_url(text: str, url: str | None) -> str:
+    """A card's TOML text with ``[database] url`` set to ``url`` (unchanged without one)."""
+    if not url:
+        return text
+    import tomli_w
+
+    data = tomllib.loads(text)
+    data.setdefault("database", {})["url"] = url
+    return tomli_w.dumps(data)

@@ -151,6 +151,20 @@ class PermissionDenied(GlamlabError):
     pass
 
 
+def reason_for(exc: BaseException) -> str:
+    """One line saying why something failed, with the fix when known (what a batch
+    records for an item that failed, and goes on)."""
+    if isinstance(exc, GlamlabError):
+        text = exc.message
+        if exc.hint:
+            text += f" (fix: {exc.hint})"
+        return text
+    if isinstance(exc, FileNotFoundError):
+        return f"the source file is missing: {exc.filename or exc}"
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
 __all__ = [
     "BudgetExceeded",
     "ConfigError",
@@ -173,4 +187,5 @@ __all__ = [
     "StoreError",
     "UnknownPredictor",
     "WorkspaceError",
+    "reason_for",
 ]

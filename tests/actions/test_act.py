@@ -62,7 +62,7 @@ KNOWN_POLICY = {"field": "page_type", "labels": {"blank": {"accept": 0.85, "revi
 
 
 def test_joint_interval_for_wrong_values_is_narrower_than_summed_label_bounds():
-    from glamlab.actions.stats import wrong_total_interval
+    from glamlab.actions.intervals import wrong_total_interval
 
     # 24 labels, each writing 10 values, each 4 of 4 right on test
     parts = [(10, 4, 4)] * 24
@@ -253,7 +253,7 @@ def test_malformed_prediction_is_skipped_with_reason_and_the_rest_carry_on(pages
 
 def test_optimise_predicts_test_items_without_stored_predictions(make_ws):
     """No run covered the test items: the saved model predicts them in memory."""
-    from glamlab.predictors.registry import create
+    from glamlab.predictors.catalogue import create
     from glamlab.registry import save_model
 
     ws = make_ws("maj", labels=["blank", "content"])

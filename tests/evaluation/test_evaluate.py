@@ -16,8 +16,9 @@ from click.testing import CliRunner
 from glamlab.cli import cli
 from glamlab.demo import demo_data
 from glamlab.errors import ItemError
-from glamlab.evaluation import Candidate, evaluate, fit_baselines, write_report
+from glamlab.evaluation import Candidate, evaluate, fit_baselines
 from glamlab.predictors.base import Predictor
+from glamlab.reports.evaluation import write_report
 from glamlab.tasks import import_labels, is_frozen, split_labels
 from tests.tasks.helpers import add_csv_items, write_csv
 
@@ -50,6 +51,18 @@ class Flaky(Oracle):
         return super()._predict_batch(items)
 
 
+class Buggy(Oracle):
+    """Right where it answers, but a decoder bug (not an ItemError) on ids ending in 7."""
+
+    name: ClassVar[str] = "buggy"
+
+    def _predict_batch(self, items):
+        for it in items:
+            if it.item_id.endswith("7"):
+                raise ZeroDivisionError("division by zero in a decoder")
+        return super()._predict_batch(items)
+
+
 @pytest.fixture
 def lang_ws(make_ws):
     with open(demo_data("language") / "texts.csv", newline="", encoding="utf-8") as fh:
@@ -67,7 +80,7 @@ def lang_ws(make_ws):
 
 
 def _fitted(ws, p):
-    from glamlab.tasks.training import fit_on_train
+    from glamlab.registry.training import fit_on_train
 
     fit_on_train(ws, p)
     return p
@@ -128,6 +141,21 @@ def test_item_failures_are_counted_never_dropped(lang_ws) -> None:
     acc = flaky.metrics["accuracy"]["value"]
     assert acc == pytest.approx(1 - len(failed_ids) / result.test_items)
     assert any("could not be predicted" in w for w in result.warnings)
+
+
+def test_any_exception_from_one_item_is_recorded_not_a_crash(lang_ws) -> None:
+    """One error policy for evaluate and run: an item that raises anything fails alone,
+    with its reason; evaluate goes on (it used to stop on anything but an ItemError)."""
+    ws = lang_ws
+    cands, _ = fit_baselines(ws, save=False)
+    result = evaluate(ws, [*cands, Candidate("buggy", _fitted(ws, Buggy()), "model")],
+                      n_boot=200, store=False)
+    buggy = next(c for c in result.candidates if c.name == "buggy")
+    assert buggy.failures and all(f["item"].endswith("7") for f in buggy.failures)
+    assert {f["reason"] for f in buggy.failures} == {
+        "ZeroDivisionError: division by zero in a decoder"}
+    assert buggy.metrics["accuracy"]["value"] == pytest.approx(
+        1 - len(buggy.failures) / result.test_items)
 
 
 def test_accuracy_on_imbalanced_labels_warns(make_ws, tmp_path) -> None:

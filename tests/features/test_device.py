@@ -60,3 +60,18 @@ def test_pages_decoded_in_threads_embed_as_in_a_loop(make, monkeypatch, tmp_path
     bad.write_bytes(b"\xff\xd8 not a jpeg")
     with pytest.raises(ItemError, match="bad-page"):
         ext.extract_batch([items[0], Item("bad-page", "image", uri=str(bad)), items[1]])
+
+
+def test_the_device_is_chosen_at_each_call_not_once_per_process(monkeypatch) -> None:
+    """GLAMLAB_DEVICE is read whenever a batch is embedded: a process that has embedded on
+    one device follows the setting when it changes (the weights load once per device)."""
+    monkeypatch.setattr(embed, "_MODELS", {})
+    monkeypatch.setenv(embed.ENV_DEVICE, "cpu")
+    first, device = embed.load_backbone()
+    assert device == "cpu" and embed.load_backbone()[0] is first
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setenv(embed.ENV_DEVICE, "cuda")
+    with pytest.raises(GlamlabError, match="sees no CUDA GPU"):
+        embed.load_backbone()  # not the CPU network loaded before
+    monkeypatch.setenv(embed.ENV_DEVICE, "auto")
+    assert embed.load_backbone() == (first, "cpu")

@@ -9,9 +9,9 @@ from tests.inference.predictors import HashPredictor, register
 
 @pytest.fixture(autouse=True)
 def _test_predictors(monkeypatch: pytest.MonkeyPatch) -> None:
-    from glamlab.predictors import registry
+    from glamlab.predictors import catalogue
 
-    monkeypatch.setattr(registry, "BUILTIN", dict(registry.BUILTIN))
+    monkeypatch.setattr(catalogue, "BUILTIN", dict(catalogue.BUILTIN))
     register()
 
 

@@ -1,6 +1,6 @@
 """Test-only predictors for the run tests (never registered in the package).
 
-``register()`` adds them to the predictor registry of the current process; a test that
+``register()`` adds them to the predictor catalogue of the current process; a test that
 runs ``glamlab run`` in a subprocess starts it through :data:`CLI_BOOT`, which calls
 ``register()`` first.
 """
@@ -15,7 +15,7 @@ import zlib
 import numpy as np
 
 from glamlab.errors import ItemError
-from glamlab.predictors import registry
+from glamlab.predictors import catalogue
 from glamlab.predictors.base import Predictor
 
 NAMES = {
@@ -28,7 +28,7 @@ CLI_BOOT = ("import sys; from tests.inference.predictors import register; regist
 
 
 def register() -> None:
-    registry.BUILTIN.update(NAMES)
+    catalogue.BUILTIN.update(NAMES)
 
 
 class HashPredictor(Predictor):

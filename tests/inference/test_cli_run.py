@@ -65,7 +65,8 @@ def test_unknown_model_is_one_clear_error(text_ws, capsys):
 
 
 def _spawn(ws, *args):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])}
+    # this checkout's glamlab (src) and its tests, whatever glamlab the venv has installed
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     return subprocess.Popen([sys.executable, "-c", CLI_BOOT, "-w", str(ws.root), "run", *args],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)

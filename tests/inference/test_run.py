@@ -303,3 +303,24 @@ def test_bad_run_arguments_are_refused_before_anything_starts(text_ws):
         run(text_ws, "hash", workers=0, resume=True)  # ... so nothing to resume
     assert list_runs(text_ws)[0]["planned"] == 60  # no empty run was created
     assert len(list_runs(text_ws)) == 1
+
+
+def test_a_failed_finish_is_logged_and_the_run_marked_failed(text_ws, monkeypatch, caplog):
+    """Recording a run's end can fail (the database, the lease): that is logged and the
+    run is marked failed, never left 'running' with the failure swallowed."""
+    from glamlab.inference.writer import RunWriter
+
+    save_hash_model(text_ws)
+    real = RunWriter.finish
+    calls: list[str] = []
+
+    def flaky(self, status):
+        calls.append(status)
+        if status == "done":
+            raise RuntimeError("the database went away")
+        real(self, status)
+
+    monkeypatch.setattr(RunWriter, "finish", flaky)
+    report = run(text_ws, "hash", workers=0)
+    assert calls == ["done", "failed"] and report.status == "failed"
+    assert "recording it as done failed: RuntimeError: the database went away" in caplog.text

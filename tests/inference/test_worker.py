@@ -7,15 +7,29 @@ import random
 
 import numpy as np
 
+from glamlab.config import ProjectCard
+from glamlab.errors import reason_for
 from glamlab.inference.plan import Plan, parse_query
-from glamlab.inference.worker import predict_batch, reason_for, to_items, to_rows
+from glamlab.inference.worker import predict_batch, to_items
 from glamlab.items import Item
+from glamlab.tasks.kinds import task_kind
+from glamlab.tasks.kinds.classification import Scores
 
 
-class _Fitted:
-    def __init__(self, classes, multi=False):
+def _kind(classes, multi=False):
+    return task_kind(ProjectCard(name="t", task="t", modality="text", labels=list(classes),
+                                 multi_label=multi, metric="f1_samples" if multi else "f1_macro"))
+
+
+class _Fixed:
+    """A fitted predictor that answers the given scores."""
+
+    def __init__(self, classes, proba):
         self.classes_ = classes
-        self.multi_label_ = multi
+        self.proba = proba
+
+    def predict_proba(self, items):
+        return self.proba[: len(items)]
 
 
 def test_rows_hold_exactly_what_json_dumps_would_write():
@@ -24,15 +38,15 @@ def test_rows_hold_exactly_what_json_dumps_would_write():
     items = [Item(item_id=f"i{i}", modality="text") for i in range(200)]
     proba = np.array([[rng.choice([0.0, 1.0, 1e-300, rng.random(), rng.random() * 1e9])
                        for _ in classes] for _ in items])
-    rows, failures = to_rows(_Fitted(classes), items, proba, 0.5)
-    assert failures == []
+    rows = _kind(classes).to_rows(items, [Scores(classes, r) for r in proba.tolist()])
     for (item_id, label, labels, scores, score), item, p in zip(rows, items, proba, strict=True):
         expected = dict(zip(classes, p.tolist(), strict=True))
         assert item_id == item.item_id
         assert scores == json.dumps(expected)
         assert label == classes[int(np.argmax(p))] and labels == json.dumps([label])
         assert score == max(expected.values())
-    multi, _ = to_rows(_Fitted(classes, multi=True), items[:5], proba[:5], 0.5)
+    multi = _kind(classes, multi=True).to_rows(items[:5],
+                                               [Scores(classes, r) for r in proba[:5].tolist()])
     for row, p in zip(multi, proba[:5], strict=True):
         assert row[1] is None
         assert json.loads(row[2]) == [c for c, s in zip(classes, p, strict=True) if s >= 0.5]
@@ -40,8 +54,8 @@ def test_rows_hold_exactly_what_json_dumps_would_write():
 
 def test_scores_that_are_not_numbers_fail_the_item_only():
     items = [Item(item_id="ok", modality="text"), Item(item_id="nan", modality="text")]
-    rows, failures = to_rows(_Fitted(["x", "y"]), items,
-                             np.array([[0.4, 0.6], [np.nan, 1.0]]), 0.5)
+    rows, failures = predict_batch(_Fixed(["x", "y"], np.array([[0.4, 0.6], [np.nan, 1.0]])),
+                                   items, _kind(["x", "y"]))
     assert [r[0] for r in rows] == ["ok"]
     assert failures[0][0] == "nan" and "not finite" in failures[0][1]
 
@@ -60,7 +74,7 @@ def test_a_failing_batch_is_retried_item_by_item():
 
     pred = Picky()
     items = [Item(item_id=i, modality="text") for i in ("a", "bad", "c")]
-    rows, failures = predict_batch(pred, items)
+    rows, failures = predict_batch(pred, items, _kind(["x", "y"]))
     assert [r[0] for r in rows] == ["a", "c"]
     assert failures == [("bad", "the source file is missing: /scans/bad.jpg")]
     assert pred.calls == 4  # the batch, then each item
@@ -77,7 +91,7 @@ def test_items_travel_as_tuples_and_arrive_as_the_workspace_items(text_ws):
     assert [len(b) for b in batches] == [7] * 8 + [4]
     rows = [row for batch in batches for row in batch]
     assert all(type(row) is tuple for row in rows)  # cheap to pickle: no objects
-    items = to_items(rows, text_ws._cache_dir_str)
+    items = to_items(rows, text_ws.cache_dir_text)
     assert items == list(text_ws.items())
     assert items[1].meta["shelf"] == {"room": 3, "tags": ["x"]} and items[2].meta == {}
     assert items[3].meta is not items[4].meta

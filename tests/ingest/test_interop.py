@@ -193,10 +193,8 @@ def test_newspaper_collection_is_followed(make_ws, http_server):
     _cookbook(http_server.root, http_server.url)
     ws = make_ws()
     messages: list[str] = []
-    from glamlab.ingest import ingest
-
-    report = ingest(ws, [f"{http_server.url}/newspaper_title-collection.json"],
-                    notify=messages.append)
+    report = ws.ingest([f"{http_server.url}/newspaper_title-collection.json"],
+                       notify=messages.append)
     assert "a IIIF collection of 2 manifests and 0 collections" in messages[0]
     # the recipe gives both issues the canvas ids .../canvas/p1 and p2: the second issue's
     # canvases are refused as duplicates, named, and the first issue's are kept
@@ -205,8 +203,8 @@ def test_newspaper_collection_is_followed(make_ws, http_server):
     item = next(ws.items())
     assert item.meta["collection"].endswith("newspaper_title-collection.json")
     assert item.meta["document"].endswith("newspaper_issue_1-manifest.json")
-    too_deep = ingest(make_ws("ws2"), [f"{http_server.url}/newspaper_title-collection.json"],
-                      collection_depth=0)
+    too_deep = make_ws("ws2").ingest([f"{http_server.url}/newspaper_title-collection.json"],
+                                     collection_depth=0)
     assert too_deep.added == 0 and "--collection-depth" in too_deep.problems[0]["hint"]
 
 

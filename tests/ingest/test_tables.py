@@ -302,3 +302,18 @@ def test_the_same_id_from_another_source_is_not_a_silent_new_version(make_ws, tm
     again = ws.ingest([str(maps)], allow_source_change=True)
     assert (again.updated, again.failed) == (1, 0)
     assert ws.item("1").text == "Map of Paris" and ws.item("1").version == 2
+
+
+def test_long_fields_are_read_without_changing_the_csv_limit_for_others(make_ws, tmp_path):
+    """A 300 KB OCR text (over the csv module's 128 KiB default) is read; the module's
+    limit, one setting for the whole process, is the same before and after."""
+    import csv
+
+    before = csv.field_size_limit()
+    ws = make_ws(modality="text", labels=["a", "b"])
+    src = tmp_path / "long.csv"
+    src.write_text("id,text\nx1," + "w" * 300_000 + "\nx2,short\n", encoding="utf-8")
+    report = ws.ingest([str(src)])
+    assert (report.added, report.failed) == (2, 0)
+    assert len(ws.item("x1").text or "") == 300_000
+    assert csv.field_size_limit() == before

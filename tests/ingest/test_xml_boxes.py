@@ -47,7 +47,7 @@ PAGE_WITH_REGIONS = f"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_escriptorium_alto_graphic_zones_and_illustrations_become_boxes(make_ws, tmp_path):
-    from glamlab.predictors.image import _image_size, item_boxes
+    from glamlab.predictors.image.windows import _image_size, item_boxes
 
     ws = make_ws()
     write_jpeg(tmp_path / "f10.jpg", (600, 900))  # a quarter-size rendering of the page

@@ -24,8 +24,8 @@ def _write(path, rows):
 
 def test_quiet_on_printed_pages_alert_on_manuscripts(make_ws, shared_data, tmp_path):
     from glamlab.inference import run
+    from glamlab.registry.training import train
     from glamlab.tasks import import_labels
-    from glamlab.tasks.training import train
 
     src = shared_data / "illustrations" / "dev" / "labels.csv"
     with open(src, encoding="utf-8") as fh:

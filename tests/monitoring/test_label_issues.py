@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glamlab.tasks.label_issues import confident_issues
+from glamlab.monitoring.label_issues import confident_issues
 
 
 def test_confident_learning_flags_swapped_labels():

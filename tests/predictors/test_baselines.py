@@ -18,7 +18,7 @@ from glamlab.predictors.baselines import (
     load_rules,
     rules_report,
 )
-from glamlab.predictors.registry import available, create
+from glamlab.predictors.catalogue import available, create
 
 DEMO_IMAGES = Path(__file__).resolve().parents[2] / "src/glamlab/demo_data/illustrations"
 

@@ -1,7 +1,7 @@
 """The conformance suite: every registered predictor must pass it (scikit-learn's
 ``check_estimator`` habit), and every registered predictor must be listed here.
 
-To add a predictor, add ONE line to ``CASES``: its registry name -> ``Case(dataset,
+To add a predictor, add ONE line to ``CASES``: its catalogue name -> ``Case(dataset,
 params)``. Datasets: ``image`` (real pages, graphic / no_graphic), ``blank`` (SYNTHETIC
 blank pages + real pages with content, blank / content), ``text`` (real sentences in
 three languages), ``text-multilabel`` (real catalogue titles with subject lists).
@@ -21,7 +21,7 @@ import pytest
 from glamlab.errors import NotFittedError, PredictorError
 from glamlab.items import Item
 from glamlab.predictors.base import Predictor, _jsonable
-from glamlab.predictors.registry import available, create
+from glamlab.predictors.catalogue import available, create
 from tests.features.synthetic import blank_set, illustration_set
 
 DEMO = Path(__file__).resolve().parents[2] / "src" / "glamlab" / "demo_data"

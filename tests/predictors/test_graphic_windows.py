@@ -14,8 +14,8 @@ from glamlab.errors import ItemError, PredictorError
 from glamlab.features.grid import window_boxes
 from glamlab.items import Item
 from glamlab.predictors.base import Predictor
-from glamlab.predictors.image import GraphicWindows, item_boxes
-from glamlab.predictors.registry import create
+from glamlab.predictors.catalogue import create
+from glamlab.predictors.image.windows import GraphicWindows, item_boxes
 from tests.features.synthetic import DEMO, demo_rows
 
 

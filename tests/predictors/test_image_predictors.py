@@ -13,7 +13,7 @@ import pytest
 
 from glamlab.errors import ItemError, MissingDependency, PredictorError
 from glamlab.items import Item
-from glamlab.predictors.registry import create
+from glamlab.predictors.catalogue import create
 from tests.features.synthetic import blank_set, demo_item, demo_rows, synthetic_blank
 
 
@@ -61,7 +61,7 @@ def test_missing_optional_dependency_names_the_extra(monkeypatch: pytest.MonkeyP
 def test_missing_torch_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     import glamlab.features.embed as embed
 
-    monkeypatch.setattr(embed, "_MODEL", None)
+    monkeypatch.setattr(embed, "_MODELS", {})
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(MissingDependency) as err:
         embed.load_backbone()
@@ -81,3 +81,35 @@ def test_feature_heads_refuse_text_items() -> None:
     p = create("page-stats-logreg")
     with pytest.raises(PredictorError):
         p.fit([Item("t", "text", text="hello")], ["a"])
+
+
+def test_model_loaders_are_quieted_on_their_own_loggers_only(caplog) -> None:
+    """RapidOCR's and rapid-layout's INFO chatter is dropped on their own loggers; nothing
+    process-wide is switched off (a logging.disable would silence the web app's threads)."""
+    import logging
+
+    from glamlab.predictors.image.zero_shot import CHATTY_LOGGERS, quiet_model_loaders
+
+    quiet_model_loaders()
+    quiet_model_loaders()  # idempotent
+    assert logging.root.manager.disable == logging.NOTSET
+    loggers = [logging.getLogger(name) for name in CHATTY_LOGGERS]
+    saved = [(lg.level, lg.propagate) for lg in loggers]
+    try:
+        with caplog.at_level(logging.INFO):
+            for lg in loggers:  # rapid-layout's own loggers do not propagate: listen on each
+                lg.setLevel(logging.INFO)
+                lg.propagate = False
+                lg.addHandler(caplog.handler)
+                lg.info("loading the model")
+                lg.warning("a real problem")
+            logging.getLogger("glamlab.web").info("a reviewer signed in")
+    finally:
+        for lg, (level, propagate) in zip(loggers, saved, strict=True):
+            lg.removeHandler(caplog.handler)
+            lg.setLevel(level)
+            lg.propagate = propagate
+    messages = [(r.name, r.getMessage()) for r in caplog.records]
+    assert ("glamlab.web", "a reviewer signed in") in messages
+    assert not any(m == "loading the model" for _, m in messages)
+    assert sum(1 for _, m in messages if m == "a real problem") == len(CHATTY_LOGGERS)

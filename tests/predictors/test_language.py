@@ -9,15 +9,11 @@ import pytest
 
 from glamlab.errors import PredictorError
 from glamlab.items import Item
-from glamlab.predictors import _text_langcodes as codes
-from glamlab.predictors._text_normalize import prepare, repair_ocr
-from glamlab.predictors.language import (
-    PEERS,
-    CombinedLanguage,
-    LinguaLanguage,
-    lexicon_evidence,
-    lexicon_languages,
-)
+from glamlab.predictors.language import codes
+from glamlab.predictors.language.combined import CombinedLanguage
+from glamlab.predictors.language.lexicon import lexicon_evidence, lexicon_languages
+from glamlab.predictors.language.peers import PEERS, LinguaLanguage
+from glamlab.predictors.text.normalize import prepare, repair_ocr
 
 LANGS = ["de", "en", "fi", "fr", "sv"]
 
@@ -114,12 +110,13 @@ def test_lexicon_evidence_counts_known_words_only_in_languages_with_a_list():
 
 
 def test_without_wordfreq_the_combination_fits_without_the_lexicon(monkeypatch, caplog):
-    import glamlab.predictors.language as language
+    import glamlab.predictors.language.combined as combined
+    from glamlab.errors import MissingDependency
 
     def missing(_codes):
-        raise language.MissingDependency("wordfreq", "text")
+        raise MissingDependency("wordfreq", "text")
 
-    monkeypatch.setattr(language, "lexicon_languages", missing)
+    monkeypatch.setattr(combined, "lexicon_languages", missing)
     texts = ["The committee met on Tuesday.", "Die Sitzung wurde vertagt.",
              "Le conseil s'est réuni hier.", "Kokous siirrettiin.", "Mötet sköts upp."] * 8
     model = CombinedLanguage().fit(items(*texts), ["en", "de", "fr", "fi", "sv"] * 8,

@@ -11,13 +11,10 @@ import pytest
 
 from glamlab.errors import ConfigError
 from glamlab.items import Item
-from glamlab.predictors._text_embed import MINILM_TOKENIZER, encoder
-from glamlab.predictors.text import (
-    EnsembleClassifier,
-    TextClassifier,
-    ZeroShotClassifier,
-    descriptions_from_card,
-)
+from glamlab.predictors.text.embed import MINILM_TOKENIZER, encoder
+from glamlab.predictors.text.ensemble import EnsembleClassifier
+from glamlab.predictors.text.heads import TextClassifier
+from glamlab.predictors.text.zero_shot import ZeroShotClassifier, descriptions_from_card
 
 # a tiny, readable catalogue: the medium alone tells prints from paintings
 RECORDS = [

@@ -11,8 +11,8 @@ import pytest
 
 from glamlab.errors import PredictorError
 from glamlab.items import Item
-from glamlab.predictors import _wordnet
-from glamlab.predictors.text import TextClassifier
+from glamlab.predictors.text import wordnet as _wordnet
+from glamlab.predictors.text.heads import TextClassifier
 
 # offset lex_filenum ss_type w_cnt word lex_id [...] p_cnt [ptr offset pos src/tgt] | gloss
 DATA = """\

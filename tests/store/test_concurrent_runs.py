@@ -19,10 +19,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(autouse=True)
 def _test_predictors(monkeypatch: pytest.MonkeyPatch) -> None:
-    from glamlab.predictors import registry
+    from glamlab.predictors import catalogue
     from tests.inference.predictors import register
 
-    monkeypatch.setattr(registry, "BUILTIN", dict(registry.BUILTIN))
+    monkeypatch.setattr(catalogue, "BUILTIN", dict(catalogue.BUILTIN))
     register()
 
 
@@ -35,7 +35,8 @@ def test_two_runs_on_different_models_at_once(make_ws):
     ids = add_text_items(ws, 240)
     models = {name: save_hash_model(ws, name=name, sleep_each=0.02).id
               for name in ("alpha", "beta")}
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])}
+    # this checkout's glamlab (src) and its tests, whatever glamlab the venv has installed
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     procs = {name: subprocess.Popen(
         [sys.executable, "-c", CLI_BOOT, "-w", str(ws.root), "run", "--model", name,
          "--workers", "1", "--batch-size", "16", "--json"],

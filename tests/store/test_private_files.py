@@ -42,7 +42,7 @@ def test_the_database_and_the_data_folder_are_owner_only(make_ws, tmp_path):
 
 
 def test_exports_and_backups_are_owner_only(make_ws, tmp_path):
-    from glamlab.users import add_user
+    from glamlab.auth import add_user
 
     ws = _ws_with_items(make_ws, tmp_path)
     add_user(ws, "ada", "correct horse battery", "admin")

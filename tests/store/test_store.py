@@ -148,3 +148,28 @@ def test_cli_labels_split_on_bar_when_present(tmp_path):
     ws = Workspace.open(tmp_path / "w")
     assert ws.card.labels == ["people", "emotions, concepts and ideas"]
     ws.close()
+
+
+def test_a_workspace_from_before_task_kind_values_gets_them(make_ws):
+    """Migration 3 adds the JSON ``value`` beside the label of gold labels, queue items and
+    decisions to a database made before it; the card gains ``[task] kind``."""
+    ws = make_ws(labels=["blank", "content"])
+    tables = ("labels", "review_queue", "decisions")
+    with ws.store.write() as conn:
+        for table in tables:
+            conn.exec_driver_sql(f'ALTER TABLE "{table}" DROP COLUMN value')
+        conn.execute(s.schema_migrations.delete().where(s.schema_migrations.c.version == 3))
+    root, url = ws.root, (ws.store.url if not ws.store.is_sqlite else None)
+    ws.close()
+    card = (root / "glamlab.toml").read_text()
+    assert '[task]\nkind = "single-label"\n' in card
+    (root / "glamlab.toml").write_text(card.replace('[task]\nkind = "single-label"\n', ""))
+    again = Workspace.open(root, db=url)
+    try:
+        assert again.store.schema_version() == SCHEMA_VERSION
+        with again.store.read() as conn:
+            for table in tables:
+                assert "value" in {c["name"] for c in sa.inspect(conn).get_columns(table)}
+        assert again.card.kind == "single-label"  # derived from multi_label = false
+    finally:
+        again.close()

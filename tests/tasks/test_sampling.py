@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from glamlab.errors import LabelError
+from glamlab.registry.training import train
 from glamlab.tasks import import_labels, sample_items, split_labels
-from glamlab.tasks.training import train
 from tests.tasks.helpers import add_items, write_csv
 
 
@@ -47,7 +47,10 @@ def test_uncertainty_needs_a_model(ws) -> None:
 def test_uncertainty_picks_the_least_confident(ws) -> None:
     split_labels(ws, test_size=0.3, seed=0)
     train(ws, "threshold", name="len", params={"statistic": "text_length"})
-    s = sample_items(ws, 3, strategy="uncertainty", model="len")
+    from glamlab.inference import model_scorer
+
+    mv, scorer = model_scorer(ws, "len")
+    s = sample_items(ws, 3, strategy="uncertainty", scorer=scorer, model=mv.spec)
     assert s.model == "len@1"
     u = [r["uncertainty"] for r in s.items]
     assert u == sorted(u, reverse=True)
@@ -60,3 +63,55 @@ def test_uncertainty_picks_the_least_confident(ws) -> None:
               and int(i.item_id[1:]) % 2 == 1]
     dist = lambda x: abs(x - model.threshold_)  # noqa: E731
     assert max(map(dist, lengths)) <= min(map(dist, others))
+
+
+# -- one sampler: the web app's labelling page means what the command line means -------
+def test_stratified_brings_the_labels_towards_each_source_share(make_ws, tmp_path) -> None:
+    """Source A has 30 items, B 10; A already has 10 labelled items, B none. The next items
+    to label come from B (furthest below its share) on the command line and in the web app."""
+    import random
+
+    from glamlab.tasks.sampling import next_to_label
+
+    ws = make_ws(labels=["short", "long"], modality="text")
+    add_items(ws, [{"id": f"a{k:02d}", "text": f"a text {k}", "source": "A"} for k in range(30)]
+              + [{"id": f"b{k:02d}", "text": f"b text {k}", "source": "B"} for k in range(10)])
+    import_labels(ws, write_csv(tmp_path / "l.csv", ["id", "label"],
+                                [[f"a{k:02d}", "short"] for k in range(10)]))
+    s = sample_items(ws, 5, strategy="stratified", seed=3)
+    # 15 labelled then: A's share is 11.25 (it has 10), B's 3.75 (it has 0): 1 and 4
+    assert sorted(r["source"] for r in s.items) == ["A", "B", "B", "B", "B"]
+    picks = {next_to_label(ws, strategy="stratified", rng=random.Random(k)).item_id[0]
+             for k in range(10)}
+    assert picks == {"b"}
+
+
+def test_uncertainty_means_the_kinds_measure_in_the_web_too(make_ws) -> None:
+    """Multi-label: unsure is a label near 0.5, not a low top score. The web's labelling
+    page (stored predictions) and the command line (a scorer) pick the same item."""
+    import random
+
+    from glamlab.tasks.predict import Predicted
+    from glamlab.tasks.sampling import next_to_label
+    from tests.actions.helpers import add_model, add_predictions
+
+    ws = make_ws(labels=["p", "q"], modality="text", multi_label=True)
+    add_items(ws, [{"id": i, "text": i} for i in ("low", "fence", "sure")])
+    scores = {"low": {"p": 0.05, "q": 0.1},  # lowest top score, but surely neither
+              "fence": {"p": 0.52, "q": 0.95},  # p sits on the fence
+              "sure": {"p": 0.99, "q": 0.01}}
+    add_predictions(ws, add_model(ws), scores, multi_label=True)
+    assert next_to_label(ws, strategy="uncertainty", rng=random.Random(0)).item_id == "fence"
+
+    from glamlab.tasks.kinds import task_kind
+    from glamlab.tasks.kinds.classification import Scores
+
+    def scorer(items):
+        return Predicted([Scores(["p", "q"], [scores[i.item_id]["p"], scores[i.item_id]["q"]])
+                          for i in items])
+
+    s = sample_items(ws, 1, strategy="uncertainty", scorer=scorer, model="m@1")
+    assert s.items[0]["id"] == "fence"
+    kind = task_kind(ws.card)
+    assert s.items[0]["uncertainty"] == round(kind.uncertainty(
+        Scores(["p", "q"], [0.52, 0.95])), 4)

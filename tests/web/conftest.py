@@ -25,7 +25,7 @@ def seed_queue(ws: Any, *, seed: int = 0) -> int:
     """Fit a real baseline as the champion and queue one prediction per item."""
     import sqlalchemy as sa
 
-    from glamlab.predictors.registry import get
+    from glamlab.predictors.catalogue import get
     from glamlab.registry import save_model
     from glamlab.store import now
 
@@ -62,14 +62,14 @@ def seed_queue(ws: Any, *, seed: int = 0) -> int:
 @pytest.fixture(autouse=True)
 def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     """Real argon2id hashes, with small parameters so the tests stay fast."""
-    from glamlab import users
+    from glamlab.auth import users
 
     monkeypatch.setattr(users, "HASH_PARAMS", CHEAP_ARGON2)
     monkeypatch.setattr(users, "_DUMMY", [])
 
 
 def _build(ws: Any) -> Any:
-    from glamlab.users import add_user
+    from glamlab.auth import add_user
 
     d = demo_data("illustrations")
     ws.ingest([str(d / "labels.csv")], id_column="id", image_column="path")
@@ -88,7 +88,8 @@ def _templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path] | No
     build each workspace afresh."""
     if os.environ.get("GLAMLAB_TEST_PG"):
         return None
-    from glamlab import Workspace, users
+    from glamlab import Workspace
+    from glamlab.auth import users
 
     saved = users.HASH_PARAMS
     users.HASH_PARAMS = CHEAP_ARGON2

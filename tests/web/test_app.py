@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from glamlab import review
+from glamlab.tasks import sampling
 
 from .conftest import PASSWORD, csrf_of, login
 
@@ -20,7 +21,7 @@ def _count(ws: Any, table: str, *where: Any) -> int:
 
 
 def _token(ws: Any, user: str) -> dict[str, str]:
-    from glamlab.users import api_token
+    from glamlab.auth import api_token
 
     return {"Authorization": f"Bearer {api_token(ws, user)}"}
 
@@ -98,7 +99,7 @@ def test_roles(client_for: Any, queued_ws: Any) -> None:
                                                "csrf": tok}).status_code == 403
     assert reviewer.post("/admin/users/remove", data={"username": "ada", "csrf": tok}
                          ).status_code == 403
-    from glamlab.users import get_user
+    from glamlab.auth import get_user
 
     assert get_user(queued_ws, "eve") is None and get_user(queued_ws, "ada") is not None
     # An admin can.
@@ -110,7 +111,7 @@ def test_roles(client_for: Any, queued_ws: Any) -> None:
 
 
 def test_removed_user_is_locked_out(client_for: Any, queued_ws: Any) -> None:
-    from glamlab.users import remove_user
+    from glamlab.auth import remove_user
 
     c = client_for("rob")
     headers = _token(queued_ws, "rob")
@@ -270,7 +271,7 @@ def test_queue_sorts_and_filters(queued_ws: Any) -> None:
 def test_ingested_text_is_escaped(make_ws: Any, tmp_path: Any) -> None:
     from fastapi.testclient import TestClient
 
-    from glamlab.users import add_user
+    from glamlab.auth import add_user
     from glamlab.web import create_app
 
     ws = make_ws("text", task="lang", modality="text", labels=["en", "fr"])
@@ -297,8 +298,8 @@ def test_ingested_text_is_escaped(make_ws: Any, tmp_path: Any) -> None:
 def test_labelling_save_skip_undo_and_frozen_test(queued_ws: Any) -> None:
     import random
 
-    strategies = {s: review.next_to_label(queued_ws, strategy=s, rng=random.Random(1))
-                  for s in review.STRATEGIES}
+    strategies = {s: sampling.next_to_label(queued_ws, strategy=s, rng=random.Random(1))
+                  for s in sampling.STRATEGIES}
     assert all(item is not None for item in strategies.values())
     first = strategies["uncertainty"]
     t = queued_ws.store.t.predictions
@@ -307,13 +308,13 @@ def test_labelling_save_skip_undo_and_frozen_test(queued_ws: Any) -> None:
                               .limit(1)).scalar()
     assert first.item_id == lowest
     review.save_label(queued_ws, "rey", first.item_id, ["graphic"], "test")
-    assert review.next_to_label(queued_ws, strategy="uncertainty").item_id != first.item_id
+    assert sampling.next_to_label(queued_ws, strategy="uncertainty").item_id != first.item_id
     assert review.labelling_counts(queued_ws)["splits"] == {"test": 1}
     assert review.undo_label(queued_ws, "rey")["item_id"] == first.item_id
     assert review.labelling_counts(queued_ws) == {"labelled": 0, "by_label": {}, "splits": {}}
     assert review.undo_label(queued_ws, "rey") is None
     skip = [it.item_id for it in queued_ws.items()][:-1]
-    last = review.next_to_label(queued_ws, exclude=skip)
+    last = sampling.next_to_label(queued_ws, exclude=skip)
     assert last.item_id not in skip
     with pytest.raises(Exception, match="not among"):
         review.save_label(queued_ws, "rey", first.item_id, ["cat"])

@@ -21,7 +21,7 @@ def test_api_conforms_to_its_openapi_description(queued_ws: Any) -> None:
         status_code_conformance,
     )
 
-    from glamlab.users import api_token
+    from glamlab.auth import api_token
     from glamlab.web import create_app
 
     app = create_app(queued_ws)

@@ -10,22 +10,26 @@
 from __future__ import annotations
 
 from .act import ActReport, Decision, act, iter_decisions, plan, render, resolve_model
-from .export import FORMATS, ExportFilter, export, formula_safe, iter_rows
+from .export import FORMATS, Exported, ExportFilter, export, formula_safe, iter_rows
+from .intervals import wilson
+from .one_item import ItemDecision, decide_item
 from .optimise import optimise, pick_threshold, render_optimise
 from .policy import LabelPolicy, Policy, load_policy, parse_policy
 from .safety import Safety, SafetyHit, default_lexicon, load_safety, parse_safety
-from .stats import wilson
 
 __all__ = [
     "FORMATS",
     "ActReport",
     "Decision",
     "ExportFilter",
+    "Exported",
+    "ItemDecision",
     "LabelPolicy",
     "Policy",
     "Safety",
     "SafetyHit",
     "act",
+    "decide_item",
     "default_lexicon",
     "export",
     "formula_safe",

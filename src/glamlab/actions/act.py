@@ -1,5 +1,9 @@
 """Apply the policy and the safety checks to a model's predictions.
 
+What a prediction puts before the policy (its candidates: labels with scores, and for
+richer kinds a value such as a span) is the task kind's (:meth:`TaskKind.candidates`);
+the policy decides accept / review / reject per candidate.
+
 :func:`plan` (the dry run) counts what would happen, with the expected number of wrong
 auto-accepts from the frozen test split, the reviewer hours and, for a filter task, the
 money saved. :func:`act` writes it: ``accept`` -> ``machine_metadata`` rows with
@@ -10,7 +14,6 @@ Acting twice writes nothing new. Predictions are streamed in batches (constant m
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,9 +23,11 @@ import sqlalchemy as sa
 from ..errors import PolicyError
 from ..items import Item
 from ..store import now
+from ..tasks.kinds import Candidate, TaskKind, task_kind
+from .intervals import wrong_total_interval
 from .policy import Policy, load_policy
 from .safety import Safety, SafetyHit, load_safety
-from .stats import wilson, wrong_total_interval
+from .test_split import frozen_test_precision
 
 if TYPE_CHECKING:
     from ..registry.models import ModelVersion
@@ -45,10 +50,15 @@ class Decision:
     reason: str
     created_at: Any
     safety: SafetyHit | None = None
+    value: Any = None  # the candidate's value, for kinds whose candidates are more than a label
 
     @property
     def suppressed(self) -> bool:
         return self.safety is not None and self.safety.action == "suppress"
+
+    @property
+    def candidate(self) -> Candidate:
+        return Candidate(self.label, self.score, self.value)
 
 
 # -- which predictions ----------------------------------------------------------
@@ -75,34 +85,30 @@ def resolve_model(ws: Workspace, spec: str | None = None,
     return get_model_by_id(ws, int(model_id))
 
 
-def _candidates(row: Any, multi_label: bool) -> list[tuple[str, float]]:
-    """(label, score) pairs the policy acts on. Raises ValueError for malformed scores."""
-    out = _raw_candidates(row, multi_label)
-    for label, score in out:
-        if not 0.0 <= score <= 1.0:  # also catches NaN
-            raise ValueError(f"score {score!r} for label {label!r} is not between 0 and 1")
-    return out
-
-
-def _raw_candidates(row: Any, multi_label: bool) -> list[tuple[str, float]]:
-    scores = row.scores or {}
-    if not isinstance(scores, dict):
-        raise ValueError(f"scores must be a label -> score mapping, not {type(scores).__name__}")
-    if multi_label:
-        return sorted(((str(k), float(v)) for k, v in scores.items()), key=lambda kv: -kv[1])
-    if row.label is not None:
-        score = row.score if row.score is not None else scores.get(row.label, 0.0)
-        return [(str(row.label), float(score))]
-    if not scores:
-        return []
-    label, score = max(scores.items(), key=lambda kv: kv[1])
-    return [(str(label), float(score))]
+def _candidates(kind: TaskKind[Any, Any], row: Any) -> list[Candidate]:
+    """What the policy acts on in one stored prediction. Raises ValueError (TypeError,
+    AttributeError) for a malformed one."""
+    return kind.candidates(kind.from_stored(row.label, row.labels, row.scores, row.score))
 
 
 def _item(row: Any) -> Item:
     return Item(item_id=row.item_id, modality=row.modality, source_kind=row.source_kind,
                 source=row.source, uri=row.uri, page=row.page, content_hash=row.content_hash,
                 width=row.width, height=row.height, meta=row.meta or {}, version=row.version)
+
+
+def decide(policy: Policy, safety: Safety, item: Item, c: Candidate, *,
+           external: bool) -> tuple[str, str, SafetyHit | None]:
+    """(action, reason, safety hit) for one candidate: the policy, then the safety checks
+    (which may send an accept to review, or suppress it)."""
+    action, reason = policy.decide(c.label, c.score)
+    hit = None
+    if action != "reject":
+        hit = safety.check(item, c.label, c.score, action, external=external)
+        if hit is not None:
+            reason = f"safety {hit.check} {hit.name!r}: {hit.detail}"
+            action = "reject" if hit.action == "suppress" else "review"
+    return action, reason, hit
 
 
 def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safety, *,
@@ -116,9 +122,10 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
     t = ws.store.t
     p, it = t.predictions, t.items
     external = safety.is_external(mv.predictor, mv.card)
-    multi = ws.card.multi_label
+    kind = task_kind(ws.card)
     last: str | None = None
-    cols = [p.c.id, p.c.run_id, p.c.item_id, p.c.label, p.c.scores, p.c.score, p.c.created_at]
+    cols = [p.c.id, p.c.run_id, p.c.item_id, p.c.label, p.c.labels, p.c.scores, p.c.score,
+            p.c.created_at]
     while True:
         # Two simple queries per batch (predictions by the (model, item) index, then their
         # items by id): a join here makes SQLite scan items once per prediction.
@@ -140,7 +147,7 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
         batch: list[Decision] = []
         for row, item in rows:
             try:
-                candidates = _candidates(row, multi)
+                candidates = _candidates(kind, row)
             except (TypeError, ValueError, AttributeError) as exc:
                 if problems is not None:
                     problems.append({
@@ -148,136 +155,11 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
                         "reason": f"prediction {row.id} of item {row.item_id}: {exc}",
                         "fix": f"re-run the model on this item: glamlab run --model {mv.spec}"})
                 continue
-            for label, score in candidates:
-                action, reason = policy.decide(label, score)
-                hit = None
-                if action != "reject":
-                    hit = safety.check(item, label, score, action, external=external)
-                    if hit is not None:
-                        reason = f"safety {hit.check} {hit.name!r}: {hit.detail}"
-                        action = "reject" if hit.action == "suppress" else "review"
-                batch.append(Decision(row.id, row.run_id, item, label, score, action, reason,
-                                      row.created_at, hit))
+            for c in candidates:
+                action, reason, hit = decide(policy, safety, item, c, external=external)
+                batch.append(Decision(row.id, row.run_id, item, c.label, c.score, action, reason,
+                                      row.created_at, hit, c.value))
         yield batch
-
-
-# -- the frozen test split -------------------------------------------------------
-def _tasks_test_data(ws: Workspace, reader: str, freeze: bool) -> Any:
-    """The tasks package's frozen test split, or None where it is absent or empty."""
-    try:
-        from ..tasks.splits import test_data
-    except ImportError:
-        return None
-    from ..errors import LabelError
-
-    try:
-        return test_data(ws, reader=reader, freeze=freeze)
-    except LabelError:
-        return False
-
-
-def mark_test_split_read(ws: Workspace, purpose: str, model: str) -> None:
-    """Record that the test split was read: it is frozen from now on (``split.freeze``,
-    as the tasks package defines it; ``test_split.read`` in the audit log without it)."""
-    if _tasks_test_data(ws, f"act ({purpose}, {model})", True) is not None:
-        return
-    with ws.store.write() as conn:
-        ws.store.audit(conn, "glamlab act", "test_split.read", model, purpose=purpose)
-
-
-def frozen_test_gold(ws: Workspace) -> dict[str, set[str]]:
-    """Gold labels of the test items: item id -> set of labels (nothing is frozen here)."""
-    data = _tasks_test_data(ws, "act", False)
-    if data is False:
-        return {}
-    if data is not None:
-        return {item.item_id: set(ys) for item, ys in zip(data.items, data.labels, strict=True)}
-    t = ws.store.t
-    gold: dict[str, set[str]] = defaultdict(set)
-    with ws.store.read() as conn:
-        rows = conn.execute(
-            sa.select(t.labels.c.item_id, t.labels.c.label)
-            .join(t.splits, t.splits.c.item_id == t.labels.c.item_id)
-            .where(t.splits.c.split == "test", t.labels.c.active.is_(True)))
-        for item_id, label in rows:
-            gold[item_id].add(label)
-    return dict(gold)
-
-
-def frozen_test_candidates(ws: Workspace, mv: ModelVersion, gold: dict[str, set[str]], *,
-                    predict_missing: bool = True) -> tuple[list[tuple[str, str, float]], dict[str, Any]]:
-    """(item_id, label, score) of the model on the test items, from stored predictions;
-    test items without one are predicted in memory with the saved model when it loads."""
-    t = ws.store.t
-    out: list[tuple[str, str, float]] = []
-    seen: set[str] = set()
-    malformed = 0
-    ids = sorted(gold)
-    multi = ws.card.multi_label
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        with ws.store.read() as conn:
-            rows = conn.execute(sa.select(t.predictions.c.item_id, t.predictions.c.label,
-                                          t.predictions.c.scores, t.predictions.c.score)
-                                .where(t.predictions.c.model_id == mv.id,
-                                       t.predictions.c.item_id.in_(chunk))).fetchall()
-        for row in rows:
-            try:
-                out.extend((row.item_id, lab, s) for lab, s in _candidates(row, multi))
-            except (TypeError, ValueError, AttributeError):
-                malformed += 1  # predicted again below, when the model loads
-                continue
-            seen.add(row.item_id)
-    missing = [i for i in ids if i not in seen]
-    info: dict[str, Any] = {"test_items": len(ids), "stored": len(seen), "predicted_now": 0,
-                            "missing": len(missing), "malformed": malformed}
-    if missing and predict_missing:
-        try:
-            from ..registry.models import load_model
-
-            _, predictor = load_model(ws, mv.spec)
-            items = list(ws.items(ids=missing))
-            proba = predictor.predict_proba(items)
-            classes = [str(c) for c in predictor.classes_]
-            for item, row_scores in zip(items, proba, strict=True):
-                scores = {c: float(s) for c, s in zip(classes, row_scores, strict=True)}
-                fake = _Row(label=None, score=None, scores=scores)
-                out.extend((item.item_id, lab, s) for lab, s in _candidates(fake, multi))
-            info["predicted_now"] = len(items)
-            info["missing"] = len(missing) - len(items)
-        except Exception as exc:  # noqa: BLE001 - report why, use what is stored
-            info["predict_error"] = str(exc)
-    return out, info
-
-
-@dataclass
-class _Row:
-    label: str | None
-    score: float | None
-    scores: dict[str, float]
-
-
-def frozen_test_precision(ws: Workspace, mv: ModelVersion, policy: Policy, *,
-                   mark_read: bool = True) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-    """Per label: how many test predictions the policy accepts and how many are right."""
-    gold = frozen_test_gold(ws)
-    if not gold:
-        return {}, {"test_items": 0}
-    cands, info = frozen_test_candidates(ws, mv, gold)
-    if mark_read and cands:
-        mark_test_split_read(ws, "act: test precision of the policy", mv.spec)
-    per: dict[str, dict[str, Any]] = {}
-    for item_id, label, score in cands:
-        action, _ = policy.decide(label, score)
-        if action != "accept":
-            continue
-        d = per.setdefault(label, {"accepted": 0, "correct": 0})
-        d["accepted"] += 1
-        d["correct"] += int(label in gold.get(item_id, ()))
-    for d in per.values():
-        d["precision"] = d["correct"] / d["accepted"]
-        d["ci95"] = list(wilson(d["correct"], d["accepted"]))
-    return per, info
 
 
 # -- the dry run and the act ------------------------------------------------------
@@ -357,41 +239,50 @@ def act(ws: Workspace, *, model: str | None = None, actor: str = "glamlab act") 
 
 def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[Decision],
                  report: ActReport) -> None:
+    import json
+
+    kind = task_kind(ws.card)
     t = ws.store.t
     mm, rq = t.machine_metadata, t.review_queue
     pids = sorted({d.prediction_id for d in batch})
     stamp = now()
+
+    def same(value: Any) -> str:
+        return json.dumps(value, sort_keys=True)
+
     with ws.store.write() as conn:
         have_mm = {(r.prediction_id, r.value) for r in conn.execute(
             sa.select(mm.c.prediction_id, mm.c.value).where(
                 mm.c.prediction_id.in_(pids), mm.c.field == policy.field))}
-        have_rq = {(r.prediction_id, r.label) for r in conn.execute(
-            sa.select(rq.c.prediction_id, rq.c.label).where(
+        have_rq = {(r.prediction_id, r.label, same(r.value)) for r in conn.execute(
+            sa.select(rq.c.prediction_id, rq.c.label, rq.c.value).where(
                 rq.c.prediction_id.in_(pids), rq.c.kind == "prediction"))}
         new_mm: list[dict[str, Any]] = []
         new_rq: list[dict[str, Any]] = []
         for d in batch:
             if d.action == "accept":
-                if (d.prediction_id, d.label) in have_mm:
+                value = kind.metadata_value(d.candidate)
+                if (d.prediction_id, value) in have_mm:
                     report.already_written["machine_metadata"] += 1
                     continue
-                have_mm.add((d.prediction_id, d.label))
+                have_mm.add((d.prediction_id, value))
                 new_mm.append({"item_id": d.item.item_id, "field": policy.field,
-                               "value": d.label, "model": mv.name,
+                               "value": value, "model": mv.name,
                                "model_version": mv.version, "score": d.score,
                                "run_id": d.run_id, "prediction_id": d.prediction_id,
                                "created_at": stamp, "confirmed_by": None,
                                "confirmed_at": None})
             elif d.action == "review":
-                if (d.prediction_id, d.label) in have_rq:
+                key = (d.prediction_id, d.label, same(d.value))
+                if key in have_rq:
                     report.already_written["review_queue"] += 1
                     continue
-                have_rq.add((d.prediction_id, d.label))
+                have_rq.add(key)
                 new_rq.append({"item_id": d.item.item_id, "prediction_id": d.prediction_id,
-                               "model_id": mv.id, "label": d.label, "score": d.score,
-                               "reason": d.reason, "kind": "prediction", "status": "open",
-                               "lease_owner": None, "lease_until": None, "version": 1,
-                               "created_at": stamp})
+                               "model_id": mv.id, "label": d.label, "value": d.value,
+                               "score": d.score, "reason": d.reason, "kind": "prediction",
+                               "status": "open", "lease_owner": None, "lease_until": None,
+                               "version": 1, "created_at": stamp})
         if new_mm:
             conn.execute(mm.insert(), new_mm)
         if new_rq:

@@ -47,6 +47,7 @@ import sqlalchemy as sa
 from ..errors import PolicyError
 from ..files import open_private
 from ..ingest.base import control_characters
+from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .act import Decision, iter_decisions, resolve_model
 from .policy import ACTIONS, load_policy
 from .safety import load_safety
@@ -117,13 +118,28 @@ class ExportFilter:
         return True
 
 
+@dataclass
+class Exported:
+    """One export row (its columns), the item it is about, and the candidate it says."""
+
+    row: dict[str, Any]
+    item: Item
+    candidate: Candidate
+
+
+def columns(kind: TaskKind[Any, Any]) -> list[str]:
+    """The export's columns: :data:`COLUMNS`, then those the task kind adds."""
+    return [*COLUMNS, *kind.export_columns]
+
+
 def _iso(value: Any) -> str | None:
     return value.isoformat(timespec="seconds") + "Z" if value is not None else None
 
 
 def iter_rows(ws: Workspace, *, model: str | None = None,
-              where: ExportFilter | None = None) -> Iterator[tuple[dict[str, Any], Item]]:
-    """Export rows (with the item they are about), in item order, filtered."""
+              where: ExportFilter | None = None) -> Iterator[Exported]:
+    """Export rows (with the item and the candidate they are about), in item order,
+    filtered."""
     where = where or ExportFilter()
     where.validate()
     policy = load_policy(ws.card)
@@ -133,7 +149,8 @@ def iter_rows(ws: Workspace, *, model: str | None = None,
 
 
 def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[Decision]],
-          where: ExportFilter) -> Iterator[tuple[dict[str, Any], Item]]:
+          where: ExportFilter) -> Iterator[Exported]:
+    kind = task_kind(ws.card)
     mm = ws.store.t.machine_metadata
     for batch in batches:
         pids = sorted({d.prediction_id for d in batch})
@@ -144,31 +161,41 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                 .where(mm.c.prediction_id.in_(pids), mm.c.field == field))}
             people = latest_decisions(ws, conn, pids)
         for d in batch:
-            row = _row(d, mv, field, people.get((d.prediction_id, d.label)), stored)
+            person = people.get((d.prediction_id, d.label, _same(d.value)))
+            row, final = _row(kind, d, mv, field, person, stored)
             if where.keep(row):
-                yield row, d.item
+                yield Exported(row, d.item, final)
+
+
+def _same(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
 
 
 def latest_decisions(ws: Workspace, conn: sa.Connection,
-                     prediction_ids: list[int]) -> dict[tuple[int, str], Any]:
-    """(prediction id, queued label) -> the latest reviewer decision on it."""
+                     prediction_ids: list[int]) -> dict[tuple[int, str, str], Any]:
+    """(prediction id, queued label, queued value as JSON) -> the latest reviewer decision
+    on that queued candidate."""
     rq, dec = ws.store.t.review_queue, ws.store.t.decisions
-    out: dict[tuple[int, str], Any] = {}
+    out: dict[tuple[int, str, str], Any] = {}
     if not prediction_ids:
         return out
     for r in conn.execute(
-            sa.select(rq.c.prediction_id, rq.c.label.label("queued"), dec.c.id, dec.c.action,
-                      dec.c.label, dec.c.user, dec.c.created_at)
+            sa.select(rq.c.prediction_id, rq.c.label.label("queued"),
+                      rq.c.value.label("queued_value"), dec.c.id, dec.c.action,
+                      dec.c.label, dec.c.value, dec.c.user, dec.c.created_at)
             .join(dec, dec.c.queue_id == rq.c.id)
             .where(rq.c.prediction_id.in_(prediction_ids), rq.c.kind == "prediction")
             .order_by(dec.c.id)):
-        out[(r.prediction_id, r.queued)] = r  # later decisions overwrite earlier ones
+        # later decisions overwrite earlier ones
+        out[(r.prediction_id, r.queued, _same(r.queued_value))] = r
     return out
 
 
-def _row(d: Decision, mv: ModelVersion, field: str, person: Any,
-         stored: dict[tuple[int, str], Any]) -> dict[str, Any]:
-    """One export row: the policy's decision, overridden by a reviewer's latest one."""
+def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str, person: Any,
+         stored: dict[tuple[int, str], Any]) -> tuple[dict[str, Any], Candidate]:
+    """One export row, and the candidate it says: the policy's decision, overridden by a
+    reviewer's latest one."""
+    final = d.candidate
     value, action, origin = d.label, d.action, "machine"
     score: float | None = round(d.score, 6)
     reason = d.reason
@@ -181,10 +208,12 @@ def _row(d: Decision, mv: ModelVersion, field: str, person: Any,
         else:
             action = "accept"
             reason = f"accepted by reviewer {person.user}"
-            if person.action == "correct" and person.label and person.label != d.label:
+            if person.action == "correct" and person.label and (
+                    person.label != d.label or _same(person.value) != _same(d.value)):
                 value, origin, score = person.label, "person", None
+                final = Candidate(person.label, d.score, person.value)
                 reason = f"corrected by reviewer {person.user} from {d.label!r}"
-    written = stored.get((d.prediction_id, value))
+    written = stored.get((d.prediction_id, kind.metadata_value(final)))
     if person is None and written is not None:
         confirmed_by, confirmed_at = written.confirmed_by, written.confirmed_at
     return {
@@ -200,30 +229,37 @@ def _row(d: Decision, mv: ModelVersion, field: str, person: Any,
         "confirmed_at": _iso(confirmed_at),
         "decision": decision,
         "predicted_value": d.label,
-    }
+        **kind.export_values(final),
+    }, final
 
 
 # -- writers ------------------------------------------------------------------------
-def write_csv(rows: Iterator[tuple[dict[str, Any], Item]], out: IO[str]) -> int:
+def write_csv(rows: Iterator[Exported], out: IO[str], cols: list[str] = COLUMNS) -> int:
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(COLUMNS)
+    w.writerow(cols)
     n = 0
-    for row, _ in rows:
-        w.writerow(["" if row[c] is None else formula_safe(row[c]) for c in COLUMNS])
+    for e in rows:
+        w.writerow(["" if e.row.get(c) is None else formula_safe(_cell(e.row[c])) for c in cols])
         n += 1
     return n
 
 
-def write_jsonl(rows: Iterator[tuple[dict[str, Any], Item]], out: IO[str]) -> int:
+def _cell(value: Any) -> Any:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
+
+
+def write_jsonl(rows: Iterator[Exported], out: IO[str]) -> int:
     n = 0
-    for row, _ in rows:
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    for e in rows:
+        out.write(json.dumps(e.row, ensure_ascii=False) + "\n")
         n += 1
     return n
 
 
-def write_parquet(rows: Iterator[tuple[dict[str, Any], Item]], path: Path | IO[bytes],
-                  group_size: int = 5000) -> int:
+def write_parquet(rows: Iterator[Exported], path: Path | IO[bytes], group_size: int = 5000,
+                  extra: tuple[str, ...] = ()) -> int:
+    """The export as Parquet; ``extra`` columns (the task kind's) are text (JSON for
+    anything that is not)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -234,11 +270,17 @@ def write_parquet(rows: Iterator[tuple[dict[str, Any], Item]], path: Path | IO[b
         ("run_id", pa.int64()), ("prediction_id", pa.int64()), ("reason", pa.string()),
         ("safety", pa.string()), ("predicted_at", pa.string()), ("written_at", pa.string()),
         ("confirmed_by", pa.string()), ("confirmed_at", pa.string()),
-        ("decision", pa.string()), ("predicted_value", pa.string())])
+        ("decision", pa.string()), ("predicted_value", pa.string()),
+        *[(c, pa.string()) for c in extra]])
     n = 0
     buf: list[dict[str, Any]] = []
     with pq.ParquetWriter(path if not isinstance(path, Path) else str(path), schema) as writer:
-        for row, _ in rows:
+        for e in rows:
+            row = e.row
+            if extra:
+                row = {**row, **{c: None if row.get(c) is None else
+                                 row[c] if isinstance(row[c], str) else json.dumps(row[c])
+                                 for c in extra}}
             buf.append(row)
             n += 1
             if len(buf) >= group_size:
@@ -312,10 +354,15 @@ def _slug(text: str) -> str:
 
 
 def web_annotation(row: dict[str, Any], item: Item, base: str,
-                   template: str | None = None) -> dict[str, Any]:
+                   template: str | None = None,
+                   selector: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One W3C Web Annotation; ``selector`` (from the task kind: e.g. a span's
+    ``TextPositionSelector``) says which part of the item it is about."""
     target: dict[str, Any] = {"source": _target_source(item, template)}
     region = xywh(item)
-    if region:
+    if selector is not None:
+        target["selector"] = selector
+    elif region:
         target["selector"] = {"type": "FragmentSelector",
                               "conformsTo": "http://www.w3.org/TR/media-frags/",
                               "value": f"xywh={region}"}
@@ -348,8 +395,8 @@ def _provenance(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def write_w3c(rows: Iterator[tuple[dict[str, Any], Item]], out: IO[str], *,
-              base: str, label: str, template: str | None = None,
+def write_w3c(rows: Iterator[Exported], out: IO[str], *,
+              base: str, label: str, kind: TaskKind[Any, Any], template: str | None = None,
               local: list[int] | None = None) -> int:
     """An AnnotationCollection whose first page holds every annotation, streamed.
     ``local`` (a one-element list) counts the annotations whose target is a local file."""
@@ -359,8 +406,9 @@ def write_w3c(rows: Iterator[tuple[dict[str, Any], Item]], out: IO[str], *,
     out.write(text[:-1] + ', "first": {"id": ' + json.dumps(f"{base}page1")
               + ', "type": "AnnotationPage", "startIndex": 0, "items": [')
     n = 0
-    for row, item in rows:
-        anno = web_annotation(row, item, base, template)
+    for e in rows:
+        anno = web_annotation(e.row, e.item, base, template,
+                              kind.annotation_selector(e.candidate))
         if local is not None and anno["target"]["source"].startswith("file:"):
             local[0] += 1
         out.write((",\n" if n else "\n") + json.dumps(anno, ensure_ascii=False))
@@ -416,13 +464,14 @@ def write_filter(ws: Workspace, out: IO[str], *, model: str | None,
             or positive is None:
         n = 0
         last = None
-        for _, item in iter_rows(ws, model=model, where=where):
+        for e in iter_rows(ws, model=model, where=where):
+            item = e.item
             if item.item_id != last:
                 n += line(item)
                 last = item.item_id
         return n, "items with a matching prediction"
     # items NOT accepted as the positive label: merge the items with the accepted ones
-    accepted = (item.item_id for _, item in iter_rows(
+    accepted = (e.item.item_id for e in iter_rows(
         ws, model=model, where=ExportFilter(actions=("accept",), label=positive)))
     nxt = next(accepted, None)
     n = 0
@@ -499,7 +548,7 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
                           hint='e.g. target_template = "https://example.org/record/{item_id}"')
     if fmt in FOLDER_FORMATS:
         assert path is not None
-        rows = iter_rows(ws, model=model, where=where)
+        rows = ((e.row, e.item) for e in iter_rows(ws, model=model, where=where))
         if fmt == "iiif":
             import shutil
             import tempfile
@@ -525,9 +574,8 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
                     if pages:  # the page's id names the file it is published as
                         doc = json.loads((folder / pages[0]["file"]).read_text(encoding="utf-8"))
                         doc["@id" if "@id" in doc else "id"] = base + path.name
-                        path.parent.mkdir(parents=True, exist_ok=True)
-                        path.write_text(json.dumps(doc, ensure_ascii=False) + "\n",
-                                        encoding="utf-8")
+                        with open_private(path, "w", encoding="utf-8") as fh:
+                            fh.write(json.dumps(doc, ensure_ascii=False) + "\n")
                         pages[0]["file"] = path.name
             finally:
                 if single:
@@ -538,7 +586,7 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
             from ..ingest.vocabulary import label_uris
             from .export_annif import write_annif
 
-            uris = label_uris(ws)
+            uris = label_uris(ws.card, ws.root)
             result.update(write_annif(rows, path, uris,
                                       text_of=lambda item: ws.item(item.item_id).text))
             if not uris:
@@ -549,7 +597,8 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     if fmt == "parquet":
         assert path is not None
         with open_private(path, "wb") as fh:
-            result["rows"] = write_parquet(iter_rows(ws, model=model, where=where), fh)
+            result["rows"] = write_parquet(iter_rows(ws, model=model, where=where), fh,
+                                           extra=task_kind(ws.card).export_columns)
         result["warnings"] = warnings
         return result
     handle: IO[str]
@@ -559,14 +608,16 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     try:
         label = f"glamlab {ws.card.task} predictions"
         if fmt == "csv":
-            result["rows"] = write_csv(iter_rows(ws, model=model, where=where), handle)
+            result["rows"] = write_csv(iter_rows(ws, model=model, where=where), handle,
+                                       columns(task_kind(ws.card)))
         elif fmt == "jsonl":
             result["rows"] = write_jsonl(iter_rows(ws, model=model, where=where), handle)
         elif fmt == "w3c":
             local = [0]
             result["annotations"] = write_w3c(iter_rows(ws, model=model, where=where),
                                               handle, base=base, label=label,
-                                              template=template, local=local)
+                                              kind=task_kind(ws.card), template=template,
+                                              local=local)
             if local[0]:
                 warnings.append(f"{local[0]} annotations target a local file (file://...): "
                                 "give the items a record url, or set [export] "

@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..files import open_private, private_dir
+
 if TYPE_CHECKING:
     from ..items import Item
 
@@ -36,12 +38,12 @@ def write_annif(rows: Iterator[tuple[dict[str, Any], Item]], folder: Path,
                 uris: dict[str, str], text_of: Any = None) -> dict[str, Any]:
     """Write subject files (and texts) per item into ``folder``; rows come in item order.
     ``text_of(item)`` gives an item's text when the rows' items do not carry it."""
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     taken: set[str] = set()
     items = subjects = with_uri = 0
     current: Item | None = None
     values: list[str] = []
-    index = open(folder / "index.tsv", "w", encoding="utf-8", newline="")  # noqa: SIM115
+    index = open_private(folder / "index.tsv", "w", encoding="utf-8", newline="")
 
     def flush() -> None:
         nonlocal items, subjects, with_uri
@@ -53,10 +55,12 @@ def write_annif(rows: Iterator[tuple[dict[str, Any], Item]], folder: Path,
             uri = uris.get(v)
             lines.append(f"<{uri}>\t{v}" if uri else v)
             with_uri += bool(uri)
-        (folder / f"{name}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        with open_private(folder / f"{name}.tsv", "w", encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
         body = current.text if current.text is not None or text_of is None else text_of(current)
         if body:
-            (folder / f"{name}.txt").write_text(body, encoding="utf-8")
+            with open_private(folder / f"{name}.txt", "w", encoding="utf-8") as fh:
+                fh.write(body)
         index.write(f"{name}\t{current.item_id}\n")
         items += 1
         subjects += len(lines)

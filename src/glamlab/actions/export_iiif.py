@@ -31,6 +31,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from ..files import open_private, private_dir
+
 if TYPE_CHECKING:
     from ..items import Item
 
@@ -138,7 +140,7 @@ class PageWriter:
         if len(self.open) >= MAX_OPEN:
             _, old = self.open.popitem(last=False)
             old.close()
-        fh = open(self.folder / self.pages[key]["name"], "a", encoding="utf-8")  # noqa: SIM115
+        fh = open_private(self.folder / self.pages[key]["name"], "a", encoding="utf-8")
         self.open[key] = fh
         return fh
 
@@ -149,7 +151,8 @@ class PageWriter:
             name = page_name(manifest) if manifest else "canvases-without-manifest.json"
             page = {"name": name, "version": version, "n": 0, "manifest": manifest}
             self.pages[key] = page
-            (self.folder / name).write_text(self._head(page), encoding="utf-8")
+            with open_private(self.folder / name, "w", encoding="utf-8") as out:
+                out.write(self._head(page))
         fh = self._handle(key)
         fh.write(("," if page["n"] else "") + "\n" + json.dumps(make(page["version"]),
                                                                  ensure_ascii=False))
@@ -176,7 +179,7 @@ class PageWriter:
         self.open.clear()
         out = []
         for page in self.pages.values():
-            with open(self.folder / page["name"], "a", encoding="utf-8") as fh:
+            with open_private(self.folder / page["name"], "a", encoding="utf-8") as fh:
                 fh.write("\n]}\n")
             out.append({"file": page["name"], "manifest": page["manifest"],
                         "presentation_api": page["version"], "annotations": page["n"]})
@@ -188,7 +191,7 @@ def write_iiif(rows: Iterator[tuple[dict[str, Any], Item]], folder: Path, *, bas
                annotation_id: Any) -> tuple[list[dict[str, Any]], int]:
     """Write one annotation document per manifest into ``folder``. Returns (pages written,
     items left out because they come from no IIIF canvas)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     writer = PageWriter(folder, base, label)
     skipped = 0
     try:

@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import PolicyError
 from ..store import now
-from .act import frozen_test_candidates, frozen_test_gold, mark_test_split_read, plan, resolve_model
+from ..tasks.kinds import task_kind
+from .act import plan, resolve_model
+from .intervals import wilson
 from .policy import LabelPolicy, Policy, fmt, load_policy
-from .stats import wilson
+from .test_split import frozen_test_candidates, frozen_test_gold, mark_test_split_read
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -78,9 +80,10 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
                              if "predict_error" in info else ""),
                           hint=f"run it over the test items: glamlab run --model {mv.spec}")
     mark_test_split_read(ws, f"act --optimise (target precision {target_precision:g})", mv.spec)
+    kind = task_kind(ws.card)
     by_label: dict[str, list[tuple[float, bool]]] = defaultdict(list)
-    for item_id, label, score in cands:
-        by_label[label].append((score, label in gold.get(item_id, ())))
+    for item_id, c in cands:
+        by_label[c.label].append((c.score, kind.is_correct(c, gold[item_id])))
     labels: dict[str, LabelPolicy] = {}
     results: list[dict[str, Any]] = []
     total_acc = total_ok = 0

@@ -26,21 +26,6 @@ def _root(ctx: click.Context) -> tuple[Path, str | None]:
     return Path(obj.get("workspace", ".")).resolve(), obj.get("db")
 
 
-def _card_without_url(card_path: Path) -> str:
-    """The project card as text, without its database URL (it may hold a password)."""
-    import tomllib
-
-    import tomli_w
-
-    data = tomllib.loads(card_path.read_text(encoding="utf-8"))
-    database = data.get("database")
-    if isinstance(database, dict):
-        database.pop("url", None)
-        if not database:
-            data.pop("database")
-    return tomli_w.dumps(data)
-
-
 @db.command("export")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--batch-size", type=click.IntRange(1), default=2000, show_default=True,
@@ -57,7 +42,7 @@ def export(ctx: click.Context, file: str, batch_size: int, users: bool, as_json:
     is readable by you only (mode 0600): it holds the users' password hashes, unless
     --no-users leaves them out.
     """
-    from ..config import CONFIG_NAME
+    from ..config import CONFIG_NAME, card_text_without_db_url
     from ..progress import Progress
     from ..store.transfer import export_store
     from ..workspace import Workspace
@@ -66,7 +51,8 @@ def export(ctx: click.Context, file: str, batch_size: int, users: bool, as_json:
     ws = Workspace.open(root, db=url, migrate=False)
     try:
         with Progress("exporting", unit="rows", enabled=not as_json) as bar:
-            manifest = export_store(ws.store, file, card_toml=_card_without_url(root / CONFIG_NAME),
+            manifest = export_store(ws.store, file, card_toml=card_text_without_db_url(
+                                         (root / CONFIG_NAME).read_text(encoding="utf-8")),
                                     batch_size=batch_size, users=users,
                                     progress=lambda _t, n: bar.update(n))
     finally:
@@ -96,7 +82,7 @@ def import_(ctx: click.Context, file: str, replace: bool, batch_size: int, as_js
     glamlab.toml yet, the project card from FILE is written there (with --db as
     its database). The import is one transaction: all of it lands, or nothing.
     """
-    from ..config import CONFIG_NAME
+    from ..config import CONFIG_NAME, card_text_with_db_url
     from ..progress import Progress
     from ..store.transfer import import_store, read_card, read_manifest
     from ..workspace import Workspace
@@ -113,7 +99,7 @@ def import_(ctx: click.Context, file: str, replace: bool, batch_size: int, as_js
             raise WorkspaceError(f"{root} is not a glamlab workspace and {file} has no project card",
                                  hint="run glamlab init there first, then import")
         root.mkdir(parents=True, exist_ok=True)
-        card_path.write_text(_with_url(card, url), encoding="utf-8")
+        card_path.write_text(card_text_with_db_url(card, url), encoding="utf-8")
         created = True
     ws = Workspace.open(root, db=url, migrate=True)
     try:
@@ -127,18 +113,6 @@ def import_(ctx: click.Context, file: str, replace: bool, batch_size: int, as_js
     emit(data, as_json, lambda d: (
         f"Imported {d['rows']:,} rows in {len(d['tables'])} tables into {d['database']}"
         + (f" (new workspace {d['workspace']})" if d["created_workspace"] else "") + "."))
-
-
-def _with_url(card: str, url: str | None) -> str:
-    if not url:
-        return card
-    import tomllib
-
-    import tomli_w
-
-    data = tomllib.loads(card)
-    data.setdefault("database", {})["url"] = url
-    return tomli_w.dumps(data)
 
 
 @db.command("status")

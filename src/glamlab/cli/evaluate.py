@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def _leaderboard(result: EvaluationResult) -> str:
-    from ..evaluation.report import leaderboard_text
+    from ..reports.evaluation import leaderboard_text
 
     return leaderboard_text(result)
 
@@ -21,7 +21,7 @@ def _leaderboard(result: EvaluationResult) -> str:
 def _write_html(ws: Any, result: EvaluationResult, html: str | None) -> str | None:
     if not html:
         return None
-    from ..evaluation import write_report
+    from ..reports.evaluation import write_report
 
     return str(write_report(result, html, workspace=str(ws.root)))
 
@@ -64,7 +64,7 @@ def baseline(ctx: click.Context, rules_file: str | None, threshold: str | None, 
     result = evaluate(ws, cands, seed=seed, progress=show_progress(as_json))
     written = None
     if html:
-        from ..evaluation.report import rules_section, write_report
+        from ..reports.evaluation import rules_section, write_report
 
         written = str(write_report(result, html, workspace=str(ws.root),
                                    extra=[rules_section(rules)] if rules else None))
@@ -97,8 +97,8 @@ def train(ctx: click.Context, predictor: str, name: str | None, params: tuple[st
           as_json: bool) -> None:
     """Fit PREDICTOR on the train split (never the test split) and save it as a new
     model version; the first version of a name becomes its champion."""
-    from ..tasks.training import parse_params
-    from ..tasks.training import train as train_model
+    from ..registry.training import parse_params
+    from ..registry.training import train as train_model
 
     ws = open_ws(ctx)
     res = train_model(ws, predictor, name=name, params=parse_params(params))
@@ -122,8 +122,9 @@ def train(ctx: click.Context, predictor: str, name: str | None, params: tuple[st
 @click.option("--min-slice", type=int, default=20, show_default=True,
               help="Smallest slice that is tested for being worse than the whole.")
 @click.option("--n-boot", type=int, default=1000, show_default=True, help="Bootstrap resamples.")
-@click.option("--threshold", type=float, default=0.5, show_default=True,
-              help="Multi-label: a label is predicted when its score reaches this.")
+@click.option("--threshold", type=float, default=None,
+              help="Multi-label: a label is predicted when its score reaches this "
+                   "(default: [task] threshold in glamlab.toml, 0.5).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--html", type=click.Path(dir_okay=False), default=None,
               help="Write a self-contained HTML report to this file.")
@@ -132,14 +133,14 @@ def train(ctx: click.Context, predictor: str, name: str | None, params: tuple[st
 @json_option
 @click.pass_context
 def evaluate(ctx: click.Context, models: tuple[str, ...], slices: tuple[str, ...],
-             min_slice: int, n_boot: int, threshold: float, seed: int, html: str | None,
+             min_slice: int, n_boot: int, threshold: float | None, seed: int,
+             html: str | None,
              history: bool, as_json: bool) -> None:
     """Evaluate baselines and models (MODEL: NAME, NAME@ALIAS or NAME@N; default: every
     saved model) on the frozen test split: leaderboard, intervals, paired comparisons,
     slices, and a verdict."""
+    from ..evaluation import candidates_for
     from ..evaluation import evaluate as run_evaluation
-    from ..evaluation import fit_baselines, model_candidates
-    from ..registry import list_models
 
     ws = open_ws(ctx)
     if history:
@@ -151,19 +152,7 @@ def evaluate(ctx: click.Context, models: tuple[str, ...], slices: tuple[str, ...
         emit(rows, as_json, lambda r: table(r, ["id", "created_at", "candidate", "metric",
                                                 "value", "low", "high", "test_split"]))
         return
-    cands = model_candidates(ws, list(models) or None)
-    if models:
-        from ..predictors.baselines import BASELINES
-
-        given = {c.name for c in cands}
-        latest: dict[str, str] = {}
-        for mv in list_models(ws):
-            if mv.predictor in BASELINES and mv.name not in given:
-                latest[mv.name] = mv.spec
-        cands += model_candidates(ws, list(latest.values())) if latest else []
-    if not any(c.kind == "baseline" for c in cands):
-        base, _ = fit_baselines(ws, seed=seed, save=False)
-        cands = base + cands
+    cands = candidates_for(ws, list(models) or None, seed=seed)
     result = run_evaluation(ws, cands, n_boot=n_boot, seed=seed,
                             slice_fields=list(slices) or None, min_slice=min_slice,
                             progress=show_progress(as_json), threshold=threshold)
@@ -179,16 +168,9 @@ def evaluate(ctx: click.Context, models: tuple[str, ...], slices: tuple[str, ...
 @click.pass_context
 def models(ctx: click.Context, as_json: bool) -> None:
     """List saved models: versions, aliases, training data and test score."""
-    from ..registry import list_models
+    from ..registry import describe_models
 
     ws = open_ws(ctx)
-    rows = []
-    for mv in list_models(ws):
-        test = (mv.metrics or {}).get("test") or {}
-        rows.append({"model": mv.spec, "predictor": mv.predictor,
-                     "aliases": ",".join(mv.aliases), "train_items": mv.card.get("train_items"),
-                     "metric": test.get("metric"), "score": test.get("value"),
-                     "created_at": mv.created_at, "id": mv.id,
-                     "training_fingerprint": mv.training_fingerprint})
-    emit(rows, as_json, lambda r: table(r, ["model", "predictor", "aliases", "train_items",
-                                            "metric", "score", "created_at"]))
+    emit(describe_models(ws), as_json, lambda r: table(r, ["model", "predictor", "aliases",
+                                                           "train_items", "metric", "score",
+                                                           "created_at"]))

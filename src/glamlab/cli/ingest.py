@@ -45,14 +45,12 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], id_column: str | None,
     Bad input is recorded and skipped; see it with `glamlab items --errors`.
     The supported layouts are described in docs/formats.md.
     """
-    from ..ingest import ingest as run_ingest
-
     ws = open_ws(ctx)
-    report = run_ingest(ws, list(sources), id_column=id_column, text_column=text_column,
-                        image_column=image_column, progress=show_progress(as_json),
-                        collection_depth=collection_depth, remote_ocr=not no_remote_ocr,
-                        allow_source_change=allow_source_change,
-                        notify=lambda message: click.echo(message, err=True))
+    report = ws.ingest(list(sources), id_column=id_column, text_column=text_column,
+                       image_column=image_column, progress=show_progress(as_json),
+                       collection_depth=collection_depth, remote_ocr=not no_remote_ocr,
+                       allow_source_change=allow_source_change,
+                       notify=lambda message: click.echo(message, err=True))
     emit(report.to_dict(), as_json, lambda _d: report.summary())
     if report.failed:
         sys.exit(EXIT_USAGE if not report.seen else EXIT_ITEMS_FAILED)

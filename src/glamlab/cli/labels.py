@@ -102,7 +102,13 @@ def sample(ctx: click.Context, n: int, strategy: str, model: str | None, by: str
     from ..tasks import sample_items
 
     ws = open_ws(ctx)
-    s = sample_items(ws, n, strategy=strategy, seed=seed, by=by, model=model)
+    scorer = spec = None
+    if strategy == "uncertainty" and model:
+        from ..inference import model_scorer
+
+        mv, scorer = model_scorer(ws, model)
+        spec = mv.spec
+    s = sample_items(ws, n, strategy=strategy, seed=seed, by=by, scorer=scorer, model=spec)
     if out:
         import csv
 
@@ -188,9 +194,9 @@ def issues(ctx: click.Context, predictor: str | None, param_pairs: tuple[str, ..
     """Find training labels that are probably wrong (confident learning on out-of-fold
     predictions) and send them to a person to re-check. Nothing is changed or dropped;
     the test split is never examined."""
-    from ..registry.retrain import champion
-    from ..tasks.label_issues import find_label_issues, queue_label_issues
-    from ..tasks.training import parse_params
+    from ..monitoring.label_issues import find_label_issues, queue_label_issues
+    from ..registry import champion
+    from ..registry.training import parse_params
 
     ws = open_ws(ctx)
     params = parse_params(param_pairs) or None

@@ -30,7 +30,7 @@ def models(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def promote(ctx: click.Context, spec: str, as_json: bool) -> None:
     """Make SPEC (NAME@N or NAME@challenger) the champion, bypassing the gate (audited)."""
-    from ..registry.retrain import promote as do_promote
+    from ..retraining.retrain import promote as do_promote
 
     ws = open_ws(ctx)
     mv = do_promote(ws, spec, actor=_actor(), reason="promoted by hand")
@@ -43,7 +43,7 @@ def promote(ctx: click.Context, spec: str, as_json: bool) -> None:
 @click.pass_context
 def rollback(ctx: click.Context, name: str, as_json: bool) -> None:
     """Give NAME's champion title back to the model that held it before."""
-    from ..registry.retrain import rollback as do_rollback
+    from ..retraining.retrain import rollback as do_rollback
 
     ws = open_ws(ctx)
     mv = do_rollback(ws, name, actor=_actor())
@@ -60,7 +60,7 @@ def retrain(ctx: click.Context, model: str | None, n_boot: int, as_json: bool) -
     """Train a challenger on gold training labels plus reviewers' corrections, compare it
     with the champion on the frozen test split (paired), and promote it only if it passes
     the [gate] in glamlab.toml."""
-    from ..registry.retrain import retrain as do_retrain
+    from ..retraining.retrain import retrain as do_retrain
 
     ws = open_ws(ctx)
     report = do_retrain(ws, model, n_boot=n_boot, actor=_actor())

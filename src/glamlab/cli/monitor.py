@@ -38,7 +38,7 @@ def monitor(ctx: click.Context, model: str | None, reference: str | None, window
     report = run_monitor(ws, model, reference=reference, window=window, min_window=min_window,
                          since=since)
     if html_path:
-        from ..monitoring.html import render
+        from ..reports.monitoring import render
 
         with open(html_path, "w", encoding="utf-8") as fh:
             fh.write(render(report))

@@ -24,8 +24,8 @@ def serve(ctx: click.Context, host: str, port: int, secure_cookies: bool) -> Non
     People sign in with accounts made by `glamlab users add NAME --role reviewer`.
     The JSON API and its OpenAPI description are at /docs and /openapi.json.
     """
+    from ..auth import list_users
     from ..errors import MissingDependency
-    from ..users import list_users
 
     ws = open_ws(ctx)
     try:
@@ -66,7 +66,7 @@ def _password(password_stdin: bool, username: str) -> str:
 def users_add(ctx: click.Context, username: str, role: str, password_stdin: bool,
               replace: bool, as_json: bool) -> None:
     """Add a user; the password is asked for (or read from stdin), stored as an argon2 hash."""
-    from ..users import add_user
+    from ..auth import add_user
 
     ws = open_ws(ctx)
     user = add_user(ws, username, _password(password_stdin, username), role, replace=replace)
@@ -79,7 +79,7 @@ def users_add(ctx: click.Context, username: str, role: str, password_stdin: bool
 @click.pass_context
 def users_list(ctx: click.Context, as_json: bool) -> None:
     """List users and their roles."""
-    from ..users import list_users
+    from ..auth import list_users
 
     rows: list[dict[str, Any]] = list_users(open_ws(ctx))
     emit(rows, as_json, lambda r: table(r, ["username", "role", "created_at"]))
@@ -91,7 +91,7 @@ def users_list(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def users_remove(ctx: click.Context, username: str, as_json: bool) -> None:
     """Remove a user: their sessions and tokens stop working at once."""
-    from ..users import remove_user
+    from ..auth import remove_user
 
     remove_user(open_ws(ctx), username)
     emit({"removed": username}, as_json, lambda d: f"Removed {d['removed']}.")
@@ -104,7 +104,7 @@ def users_remove(ctx: click.Context, username: str, as_json: bool) -> None:
 @click.pass_context
 def users_token(ctx: click.Context, username: str, days: int, as_json: bool) -> None:
     """Print an API token for scripts: send it as `Authorization: Bearer TOKEN`."""
-    from ..users import api_token
+    from ..auth import api_token
 
     token = api_token(open_ws(ctx), username, days=days)
     emit({"username": username, "token": token, "days": days}, as_json, lambda d: d["token"])

@@ -17,8 +17,10 @@ from ._common import emit, json_option, open_ws
               help="Labels separated by commas (blank,content), or by '|' when a label "
                    "itself holds a comma ('people|emotions, concepts and ideas').")
 @click.option("--multi-label", is_flag=True, help="An item may carry several labels.")
-@click.option("--metric", default=None, help="Headline metric (default f1_macro, or f1_samples "
-              "for multi-label).")
+@click.option("--kind", default=None, help="The task kind (default single-label, or "
+              "multi-label with --multi-label); the kinds: glamlab.tasks.kinds.available().")
+@click.option("--metric", default=None, help="Headline metric (default: the kind's, f1_macro "
+              "for single-label, f1_samples for multi-label).")
 @click.option("--need", default="", help="The need in words, e.g. 'stop paying OCR for blank pages'.")
 @click.option("--positive-label", default=None, help="The label a filter acts on (e.g. blank).")
 @click.option("--price-per-item", type=float, default=0.0,
@@ -26,21 +28,24 @@ from ._common import emit, json_option, open_ws
 @json_option
 @click.pass_context
 def init(ctx: click.Context, directory: str | None, task: str, modality: str, labels: str,
-         multi_label: bool, metric: str | None, need: str, positive_label: str | None,
-         price_per_item: float, as_json: bool) -> None:
+         multi_label: bool, kind: str | None, metric: str | None, need: str,
+         positive_label: str | None, price_per_item: float, as_json: bool) -> None:
     """Create a workspace in DIRECTORY (default: the --workspace folder).
 
     Writes glamlab.toml (the project card) and creates the database: glamlab.db,
     or the PostgreSQL database given by --db / GLAMLAB_DB.
     """
+    from ..tasks.kinds import prepare_card
     from ..workspace import Workspace
 
     obj = ctx.find_root().obj
     ws = Workspace.init(directory or obj["workspace"], task=task, modality=modality,
-                        labels=labels.split("|" if "|" in labels else ","), multi_label=multi_label, metric=metric,
-                        need=need, positive_label=positive_label, price_per_item=price_per_item,
-                        db=obj.get("db"))
-    data = {"workspace": str(ws.root), "task": task, "labels": ws.card.labels,
+                        labels=labels.split("|" if "|" in labels else ","),
+                        multi_label=multi_label or kind == "multi-label", kind=kind,
+                        metric=metric, need=need, positive_label=positive_label,
+                        price_per_item=price_per_item, db=obj.get("db"), prepare=prepare_card)
+    data = {"workspace": str(ws.root), "task": task, "kind": ws.card.kind,
+            "labels": ws.card.labels,
             "database": "postgresql" if not ws.store.is_sqlite else "sqlite"}
     emit(data, as_json, lambda d: (
         f"Created workspace {d['workspace']} for {task!r} with labels {', '.join(d['labels'])}.\n"

@@ -4,23 +4,11 @@
 >>> baselines, rules_report = fit_baselines(ws)
 >>> result = evaluate(ws, baselines + model_candidates(ws, ["emb-logreg"]))
 >>> result.verdict
+
+The HTML report of a result is :func:`glamlab.reports.evaluation.write_report`.
 """
 
-from . import metrics
-from .evaluate import (
-    Candidate,
-    CandidateResult,
-    EvaluationResult,
-    baseline_config,
-    evaluate,
-    fit_baselines,
-    history,
-    metric_reducer,
-    model_candidates,
-)
-from .predict import PredictResult, predict_items
-from .report import report_sections, write_report
-from .stats import (
+from .bootstrap import (
     Comparison,
     bootstrap_ci,
     bootstrap_counts,
@@ -29,27 +17,33 @@ from .stats import (
     paired_bootstrap,
     slice_metrics,
 )
+from .evaluate import (
+    Candidate,
+    CandidateResult,
+    EvaluationResult,
+    baseline_config,
+    candidates_for,
+    evaluate,
+    fit_baselines,
+    history,
+    model_candidates,
+)
 
 __all__ = [
     "Candidate",
     "CandidateResult",
     "Comparison",
     "EvaluationResult",
-    "PredictResult",
     "baseline_config",
     "bootstrap_ci",
     "bootstrap_counts",
+    "candidates_for",
     "evaluate",
     "fit_baselines",
     "history",
     "holm",
     "mcnemar",
-    "metric_reducer",
-    "metrics",
     "model_candidates",
     "paired_bootstrap",
-    "predict_items",
-    "report_sections",
     "slice_metrics",
-    "write_report",
 ]

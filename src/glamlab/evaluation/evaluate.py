@@ -1,6 +1,10 @@
 """Evaluating candidates on the frozen test split: leaderboard, intervals, paired
 comparisons, slices, and a verdict in plain words.
 
+The task kind (:mod:`glamlab.tasks.kinds`) gives the per-item statistics and the metrics
+they reduce to, the baselines, and warnings about its test set; everything here is the
+same for every kind.
+
 >>> from glamlab.evaluation import evaluate, baseline_candidates, model_candidates
 >>> result = evaluate(ws, baseline_candidates(ws) + model_candidates(ws, ["emb-logreg"]))
 >>> print(result.verdict)
@@ -10,15 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import EvaluationError
-from . import metrics as M
-from .predict import predict_items
-from .stats import (
+from ..errors import EvaluationError, GlamlabError
+from ..tasks.predict import predict_items
+from .bootstrap import (
     ALPHA,
     Comparison,
     Resamples,
@@ -33,12 +35,10 @@ from .stats import (
 
 if TYPE_CHECKING:
     from ..predictors.base import Predictor
+    from ..tasks.kinds import TaskKind
     from ..tasks.splits import LabelledSet
     from ..workspace import Workspace
 
-SINGLE_HEADLINE = ("accuracy", "f1_macro", "f1_micro", "f1_weighted")
-MULTI_HEADLINE = ("f1_samples", "precision_at_k", "recall_at_k", "ndcg_at_k", "f1_micro",
-                  "f1_macro")
 METRIC_WORDS = {"accuracy": "accuracy", "f1_macro": "F1", "f1_micro": "micro F1",
                 "f1_weighted": "weighted F1", "f1_samples": "F1", "precision_at_k": "P@k",
                 "recall_at_k": "R@k", "ndcg_at_k": "NDCG@k"}
@@ -62,49 +62,42 @@ def _is_baseline(predictor_name: str) -> bool:
 
 
 def baseline_config(ws: Workspace) -> dict[str, Any]:
-    """Which optional baselines apply: ``[baseline]`` in glamlab.toml may name a
-    ``rules`` file and a ``threshold`` statistic; a two-label task gets a threshold
-    baseline by default (dark-pixel ratio for images, text length for texts)."""
+    """Which optional baselines are configured: ``[baseline]`` in glamlab.toml may name a
+    ``rules`` file (default: ``rules.toml`` when the workspace has one) and a
+    ``threshold`` statistic (false or "" for none; unset: the task kind's default, e.g.
+    the dark-pixel ratio for a two-label image task)."""
     section = ws.card.section("baseline")
     rules = section.get("rules")
     if rules is None and (ws.root / "rules.toml").exists():
         rules = "rules.toml"
     threshold = section.get("threshold")
-    if threshold is None and not ws.card.multi_label and len(ws.card.labels) == 2:
-        threshold = "dark_ratio" if ws.card.modality == "image" else "text_length"
-    if threshold is False or threshold == "":
-        threshold = None
-    return {"rules": rules, "threshold": threshold}
+    return {"rules": rules, "threshold": "" if threshold is False else threshold}
 
 
 def fit_baselines(ws: Workspace, *, rules_file: str | None = None,
                   threshold: str | None = None, seed: int = 0, save: bool = True,
                   data: LabelledSet | None = None) -> tuple[list[Candidate], dict[str, Any]]:
-    """Fit prior, majority, and rules / threshold when configured, on the train split.
-    With ``save``, each is saved as a model (an identical earlier one is reused).
-    Returns the candidates and the rules report (if there are rules)."""
-    from ..predictors.baselines import (
-        MajorityPredictor,
-        PriorPredictor,
-        RulesPredictor,
-        ThresholdPredictor,
-        rules_report,
-    )
+    """Fit the task kind's baselines (for classification: prior, majority, and rules /
+    threshold when configured) on the train split. With ``save``, each is saved as a
+    model (an identical earlier one is reused). Returns the candidates and the rules
+    report (if there are rules)."""
+    from ..predictors.baselines import RulesPredictor, rules_report
+    from ..predictors.catalogue import create
     from ..registry import load_model
+    from ..registry.training import fit_on_train, train
     from ..tasks.splits import training_data
-    from ..tasks.training import fit_on_train, train
 
     cfg = baseline_config(ws)
     rules_file = rules_file or cfg["rules"]
     threshold = threshold or cfg["threshold"]
+    if rules_file and not str(rules_file).startswith("/"):
+        rules_file = str(ws.root / rules_file)
     if data is None:
         data = training_data(ws)
-    predictors: list[Predictor] = [PriorPredictor(seed=seed), MajorityPredictor()]
-    if rules_file:
-        path = (ws.root / rules_file) if not str(rules_file).startswith("/") else rules_file
-        predictors.append(RulesPredictor(rules_file=str(path)))
-    if threshold and not data.multi_label and len(data.classes) == 2:
-        predictors.append(ThresholdPredictor(statistic=threshold))
+    kind = data.kind
+    predictors = [create(name, **params)
+                  for name, params in kind.baselines(rules=rules_file, threshold=threshold,
+                                                     seed=seed)]
     out: list[Candidate] = []
     report: dict[str, Any] = {}
     for p in predictors:
@@ -140,6 +133,28 @@ def model_candidates(ws: Workspace, specs: Sequence[str] | None = None) -> list[
         label = mv.name if kind == "baseline" else mv.spec
         out.append(Candidate(label, predictor, kind, mv.id, mv.spec))
     return out
+
+
+def candidates_for(ws: Workspace, specs: Sequence[str] | None = None, *,
+                   seed: int = 0) -> list[Candidate]:
+    """What ``glamlab evaluate`` compares: the models ``specs`` names (default: the latest
+    version of every saved model), with the latest saved version of every baseline when
+    models are named; baselines fitted now (not saved) when no saved one is among them."""
+    from ..predictors.baselines import BASELINES
+    from ..registry import list_models
+
+    cands = model_candidates(ws, list(specs) if specs else None)
+    if specs:
+        given = {c.name for c in cands}
+        latest: dict[str, str] = {}
+        for mv in list_models(ws):
+            if mv.predictor in BASELINES and mv.name not in given:
+                latest[mv.name] = mv.spec
+        cands += model_candidates(ws, list(latest.values())) if latest else []
+    if not any(c.kind == "baseline" for c in cands):
+        base, _ = fit_baselines(ws, seed=seed, save=False)
+        cands = base + cands
+    return cands
 
 
 # -- results -------------------------------------------------------------------------
@@ -181,6 +196,7 @@ class EvaluationResult:
     evaluation_ids: list[int] = field(default_factory=list)
     currency: str = "EUR"
     _S: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    task_kind: str = ""
 
     def item_stats(self, candidate: str) -> np.ndarray:
         """The per-item statistics matrix of a candidate (for slices, custom tests)."""
@@ -197,7 +213,8 @@ class EvaluationResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "metric": self.metric, "multi_label": self.multi_label, "classes": self.classes,
+            "metric": self.metric, "task_kind": self.task_kind,
+            "multi_label": self.multi_label, "classes": self.classes,
             "k": self.k, "test_items": self.test_items, "test_fingerprint": self.test_fingerprint,
             "test_labels": self.test_labels, "n_boot": self.n_boot,
             "leaderboard": self.leaderboard(),
@@ -208,34 +225,15 @@ class EvaluationResult:
         }
 
 
-def metric_reducer(multi_label: bool, n_labels: int, k: int = 5) -> Any:
-    """The function from summed per-item statistics to metrics for a task (what
-    :func:`glamlab.evaluation.stats.slice_metrics` and the bootstrap take)."""
-    return _reducer(multi_label, n_labels, k)[0]
-
-
-def _reducer(multi: bool, L: int, k: int) -> Any:
-    if multi:
-        ks = tuple(sorted({*M.KS, k}))
-        stats_ks = ks
-
-        def reduce(sums: np.ndarray, n: Any) -> dict[str, np.ndarray]:
-            return M.multi_label_metrics(sums, n, L, stats_ks, k)
-
-        return reduce, ks
-    return partial(_single_reduce, k=L), None
-
-
-def _single_reduce(sums: np.ndarray, n: Any, k: int) -> dict[str, np.ndarray]:
-    return M.single_label_metrics(sums, n, k)
-
-
 def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 1000,
              seed: int = 0, slice_fields: Sequence[str] | None = None, min_slice: int = 20,
-             store: bool = True, progress: bool = False, threshold: float = 0.5,
+             store: bool = True, progress: bool = False, threshold: float | None = None,
              test: LabelledSet | None = None) -> EvaluationResult:
-    """Evaluate every candidate on the test split (which this freezes)."""
+    """Evaluate every candidate on the test split (which this freezes). ``threshold``:
+    for kinds that have one (multi-label), the score from which a label counts as
+    predicted (default: ``[task] threshold``, 0.5)."""
     from ..features import feature_store
+    from ..tasks.kinds import task_kind
     from ..tasks.splits import test_data
 
     if not candidates:
@@ -244,32 +242,25 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
     if len(set(names)) != len(names):
         raise EvaluationError(f"two candidates share a name: {names}",
                               hint="give each model a different name")
+    card = ws.card
+    try:
+        kind = task_kind(card, **({"threshold": threshold} if threshold is not None else {}))
+    except GlamlabError as exc:
+        raise EvaluationError(exc.message, hint=exc.hint) from exc
     if test is None:
         test = test_data(ws, reader="evaluate")
-    card = ws.card
-    multi = test.multi_label
     metric = card.metric
-    k = int(card.section("evaluation").get("k", 5))
-    classes = test.classes
-    L = len(classes)
-    reduce, ks = _reducer(multi, L, k)
-    headline = MULTI_HEADLINE if multi else SINGLE_HEADLINE
-    if metric not in headline:
-        raise EvaluationError(
-            f"the metric {metric!r} does not fit a {'multi' if multi else 'single'}-label task",
-            hint=f"set [project] metric in glamlab.toml to one of {', '.join(headline)}")
-    Y = test.indicator()
-    t_idx = Y.argmax(axis=1) if not multi else None
+    classes = kind.breakdown_labels()
+    reduce = kind.reducer()
+    headline = kind.headline_metrics()
+    golds = test.labels
     n = len(test)
     W = bootstrap_counts(n, n_boot, seed)
-    label_counts = {c: int(Y[:, j].sum()) for j, c in enumerate(classes)}
-    warnings: list[str] = []
-    ratio = M.imbalance_ratio([v for v in label_counts.values()])
-    if metric == "accuracy" and ratio > 3:
-        warnings.append(
-            f"the test labels are imbalanced ({ratio:.1f}:1 between the commonest and rarest "
-            "label): accuracy rewards always answering the commonest label. Use F1 instead "
-            "(set metric = \"f1_macro\" in [project] of glamlab.toml).")
+    label_counts = {c: 0 for c in classes}
+    for g in golds:
+        for s in dict.fromkeys(kind.strata(g)):
+            label_counts[s] = label_counts.get(s, 0) + 1
+    warnings: list[str] = list(kind.evaluation_warnings(golds, metric))
     if n < 30:
         warnings.append(f"the test set has only {n} items: intervals are wide and small "
                         "differences cannot be detected. Label more items for testing.")
@@ -278,43 +269,37 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
     correct: dict[str, np.ndarray] = {}
     for cand in candidates:
         p = cand.predictor
-        if list(p.classes_) != list(classes):
-            p_classes = list(p.classes_)
-            if set(p_classes) - set(classes):
-                raise EvaluationError(
-                    f"{cand.name} predicts labels {sorted(set(p_classes) - set(classes))} that "
-                    "this task does not have", hint="evaluate models trained for this task")
+        try:
+            kind.check_predictor(p)
+        except GlamlabError as exc:
+            raise EvaluationError(f"{cand.name} {exc.message}", hint=exc.hint) from exc
         with feature_store(ws):  # reuse cached features of the test items
-            pr = predict_items(p, test.items, progress=progress)
-        proba = _align(pr.proba, list(p.classes_), classes)
-        if multi:
-            S = M.multi_label_stats(Y, proba, threshold, ks)
-        else:
-            ok = ~np.isnan(proba).any(axis=1)
-            pred = np.where(ok, np.nan_to_num(proba, nan=-1.0).argmax(axis=1), -1)
-            assert t_idx is not None
-            S = M.single_label_stats(t_idx, pred, L)
-            correct[cand.name] = S[:, 0] > 0
+            pr = predict_items(kind, p, test.items, batch_size=getattr(p, "batch_size", None),
+                               progress=progress)
+        stats = kind.item_stats(golds, pr.predictions)
+        S = stats.S
+        if stats.correct is not None:
+            correct[cand.name] = stats.correct
         S_all[cand.name] = S
         cis = bootstrap_ci(S, reduce, headline, W=W)
-        point, lo, hi = per_label_ci(S, reduce, "f1", W)
-        prec = reduce(S.sum(axis=0), float(n))
-        per_label = [{"label": c, "precision": float(prec["precision"][j]),
-                      "recall": float(prec["recall"][j]), "f1": float(point[j]),
-                      "f1_low": float(lo[j]), "f1_high": float(hi[j]),
-                      "support": int(prec["support"][j])} for j, c in enumerate(classes)]
-        confusion = None
-        if t_idx is not None:
-            confusion = M.confusion_matrix(t_idx, pred, k=L).tolist()
+        per_label: list[dict[str, Any]] = []
+        if classes:
+            point, lo, hi = per_label_ci(S, reduce, "f1", W)
+            prec = reduce(S.sum(axis=0), float(n))
+            per_label = [{"label": c, "precision": float(prec["precision"][j]),
+                          "recall": float(prec["recall"][j]), "f1": float(point[j]),
+                          "f1_low": float(lo[j]), "f1_high": float(hi[j]),
+                          "support": int(prec["support"][j])} for j, c in enumerate(classes)]
         results.append(CandidateResult(
             name=cand.name, kind=cand.kind, predictor=p.name, model_id=cand.model_id,
-            spec=cand.spec, metrics=cis, per_label=per_label, confusion=confusion,
-            failures=pr.failures, items=n, seconds=round(pr.seconds, 4),
+            spec=cand.spec, metrics=cis, per_label=per_label, confusion=stats.confusion,
+            failures=pr.failure_dicts(), items=n, seconds=round(pr.seconds, 4),
             items_per_s=pr.items_per_s, cost_per_1000=float(getattr(p, "price_per_item", 0.0)
                                                              or 0.0) * 1000))
     comparisons = _compare(results, S_all, correct, reduce, metric, W)
     best = _best(results, metric)
-    fields = list(slice_fields) if slice_fields is not None else _slice_fields(test, min_slice)
+    fields = (list(slice_fields) if slice_fields is not None
+              else _slice_fields(test, min_slice, kind))
     for f in fields:
         values = [item.meta.get(f) for item in test.items]
         if all(v is None for v in values):
@@ -322,6 +307,7 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
                                   hint="check the field name with glamlab items show ITEM_ID")
         best.slices[f] = slice_metrics(S_all[best.name], reduce, metric, values,
                                        min_size=min_slice, seed=seed, n_boot=n_boot)
+    k = getattr(kind, "k", None)
     verdict = _verdict(results, comparisons, metric, k)
     for c in results:
         if c.failures:
@@ -329,23 +315,13 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
                             f"(e.g. {c.failures[0]['item']}: {c.failures[0]['reason']}); they "
                             "count as wrong.")
     result = EvaluationResult(
-        metric=metric, multi_label=multi, classes=classes, test_items=n,
+        metric=metric, multi_label=test.multi_label, classes=classes, test_items=n,
         test_fingerprint=test.fingerprint, test_labels=label_counts, candidates=results,
         comparisons=comparisons, warnings=warnings, verdict=verdict, n_boot=n_boot,
-        k=k if multi else None, currency=card.currency, _S=S_all)
+        k=k, currency=card.currency, _S=S_all, task_kind=kind.name)
     if store:
         result.evaluation_ids = _store(ws, result)
     return result
-
-
-def _align(proba: np.ndarray, have: list[str], want: list[str]) -> np.ndarray:
-    if have == want:
-        return proba
-    out = np.zeros((len(proba), len(want)))
-    out[np.isnan(proba).any(axis=1)] = np.nan
-    for j, c in enumerate(have):
-        out[:, want.index(c)] = proba[:, j]
-    return out
 
 
 def _best(results: Sequence[CandidateResult], metric: str,
@@ -378,12 +354,13 @@ def _compare(results: list[CandidateResult], S: dict[str, np.ndarray],
     return out
 
 
-def _slice_fields(test: LabelledSet, min_slice: int) -> list[str]:
+def _slice_fields(test: LabelledSet, min_slice: int, kind: TaskKind[Any, Any]) -> list[str]:
     """Metadata fields worth slicing by: 2 to 12 distinct values, at least two of them
     on ``min_slice`` items or more, and not a copy of the gold label."""
     values: dict[str, dict[str, int]] = {}
     echoes: dict[str, int] = {}  # fields that repeat the gold label (e.g. a "label" column)
-    for item, ys in zip(test.items, test.labels, strict=True):
+    for item, g in zip(test.items, test.labels, strict=True):
+        ys = kind.strata(g)
         gold = {"|".join(ys), *ys}
         for key, v in item.meta.items():
             if isinstance(v, dict | list) or v in (None, ""):
@@ -509,10 +486,10 @@ def history(ws: Workspace, *, limit: int = 50) -> list[dict[str, Any]]:
         out.append({"id": r.id, "candidate": r.candidate, "model_id": r.model_id,
                     "metric": r.metric, "value": m.get("value"), "low": m.get("low"),
                     "high": m.get("high"), "test_fingerprint": r.test_fingerprint,
-                    "created_at": r.created_at})
+                    "created_at": r.created_at, "verdict": res.get("verdict")})
     return out
 
 
-__all__ = ["ALPHA", "Candidate", "CandidateResult", "EvaluationResult", "baseline_config",
-           "describe", "evaluate", "fit_baselines", "history", "metric_reducer",
+__all__ = ["ALPHA", "Candidate", "candidates_for", "CandidateResult", "EvaluationResult", "baseline_config",
+           "describe", "evaluate", "fit_baselines", "history",
            "model_candidates"]

@@ -20,7 +20,7 @@ from .cache import (
 )
 from .embed import EffNetEmbedding
 from .local import LocalWindowStats
-from .stats import FEATURE_NAMES, PageStats, page_statistics
+from .page_stats import FEATURE_NAMES, PageStats, page_statistics
 
 __all__ = [
     "FEATURE_NAMES",

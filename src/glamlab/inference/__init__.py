@@ -11,7 +11,17 @@ Ctrl-C and never store two predictions for the same item and model version.
 """
 
 from .plan import Query, parse_query
-from .runner import RunReport, champion_spec, list_runs, run, run_failures
+from .runner import (
+    RunReport,
+    champion_spec,
+    has_predictions,
+    list_predictions,
+    list_runs,
+    run,
+    run_failures,
+)
+from .score import model_scorer
 
-__all__ = ["Query", "RunReport", "champion_spec", "list_runs", "parse_query", "run",
-           "run_failures"]
+__all__ = ["Query", "RunReport", "champion_spec", "has_predictions", "list_predictions",
+           "list_runs", "model_scorer", "parse_query",
+           "run", "run_failures"]

@@ -112,16 +112,16 @@ class _Watchdog:
     def _on_stop(self, signum: int, frame: Any) -> None:
         raise _Interrupted("stop")
 
-    def predict(self, predictor: Predictor, items: list[Any], threshold: float,
+    def predict(self, predictor: Predictor, items: list[Any], kind: Any,
                 limit: float | None) -> tuple[list[Row], list[Failure]]:
         import signal
 
         if not self.enabled or not limit:
-            return predict_batch(predictor, items, threshold)
+            return predict_batch(predictor, items, kind)
         self._armed = True
         signal.setitimer(signal.ITIMER_REAL, limit)
         try:
-            return predict_batch(predictor, items, threshold)
+            return predict_batch(predictor, items, kind)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             self._armed = False
@@ -145,14 +145,14 @@ def run_inline(predictor: Predictor, ref: ModelRef, batches: Iterator[list[ItemR
             items = to_items(batch, ref.cache_dir)
             limit = timeout * len(items) if timeout else None
             try:
-                rows, failures = dog.predict(predictor, items, ref.threshold, limit)
+                rows, failures = dog.predict(predictor, items, ref.kind, limit)
             except _Interrupted as exc:
                 if exc.why == "stop":
                     raise InlineStopped("stopped by a signal") from None
                 rows, failures = [], []
                 for item in items:  # find the slow item(s)
                     try:
-                        r, f = dog.predict(predictor, [item], ref.threshold, timeout)
+                        r, f = dog.predict(predictor, [item], ref.kind, timeout)
                     except _Interrupted as inner:
                         if inner.why == "stop":
                             if rows or failures:

@@ -94,7 +94,7 @@ class Plan:
 
         t = self.ws.store.t
         items = t.items
-        clauses: list[Any] = self.ws._item_filter(self.query.meta, None)
+        clauses: list[Any] = self.ws.item_clauses(self.query.meta, None)
         for label in self.query.labels:
             clauses.append(sa.exists().where(t.labels.c.item_id == items.c.item_id,
                                              t.labels.c.label == label,

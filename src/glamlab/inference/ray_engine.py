@@ -46,7 +46,7 @@ class RayPredictActor:
 
         items = to_items([pickle.loads(b) for b in batch.column("item").to_pylist()],  # noqa: S301
                          self.ref.cache_dir)
-        rows, failures = predict_batch(self.predictor, items, self.ref.threshold)
+        rows, failures = predict_batch(self.predictor, items, self.ref.kind)
         n = len(rows) + len(failures)
         return pa.table({
             "item_id": pa.array([r[0] for r in rows] + [f[0] for f in failures], pa.string()),

@@ -11,6 +11,7 @@ run's progress. Ctrl-C (or SIGTERM) stops after the batches in flight, leaving t
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ..errors import ModelNotFound, RunError
+from ..errors import ModelNotFound, RunError, reason_for
 from ..progress import Progress
 from .plan import Plan, parse_query
 from .worker import Failure, ModelRef, Row, class_path
@@ -29,6 +30,7 @@ from .writer import LEASE_TIMEOUT_S, UNFINISHED, RunWriter
 if TYPE_CHECKING:
     from ..workspace import Workspace
 
+log = logging.getLogger(__name__)
 ENGINES = ("local", "ray")
 DEFAULT_BATCH_SIZE = 256
 DEFAULT_TIMEOUT_S = 300.0  # per item
@@ -92,18 +94,16 @@ class RunReport:
 
 
 def champion_spec(ws: Workspace) -> str:
-    """The model marked ``champion`` (the most recently marked, if several names have one)."""
-    t = ws.store.t
-    with ws.store.read() as conn:
-        row = conn.execute(
-            sa.select(t.model_aliases.c.name).where(t.model_aliases.c.alias == "champion")
-            .order_by(t.model_aliases.c.updated_at.desc()).limit(1)).first()
-    if row is None:
-        raise ModelNotFound("no model is marked champion, so glamlab run does not know which "
-                            "model to use",
+    """The spec of the model marked ``champion`` (the most recently marked, if several
+    names have one): what ``glamlab run`` uses without ``--model``."""
+    from ..registry import champion
+
+    try:
+        return f"{champion(ws).name}@champion"
+    except ModelNotFound as exc:
+        raise ModelNotFound(f"{exc.message}, so glamlab run does not know which model to use",
                             hint="pass --model NAME (or NAME@alias), or compare models with "
-                                 "glamlab evaluate and mark the best one champion")
-    return f"{row[0]}@champion"
+                                 "glamlab evaluate and mark the best one champion") from exc
 
 
 class _StopFlag:
@@ -134,19 +134,22 @@ class _StopFlag:
 def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, *,
         workers: int | None = None, batch_size: int | None = None, engine: str = "local",
         address: str | None = None, resume: bool = False, force: bool = False,
-        timeout: float | None = DEFAULT_TIMEOUT_S, threshold: float = 0.5,
+        timeout: float | None = DEFAULT_TIMEOUT_S, threshold: float | None = None,
         progress: bool = False, lease_timeout: float = LEASE_TIMEOUT_S,
         handle_signals: bool = True) -> RunReport:
     """Predict with one model version over the collection (or the items matching the
     query ``items``) and store one prediction per item.
 
     ``workers``: worker processes (default: the number of cores; 0 predicts in this
-    process without time limits). ``timeout``: seconds allowed per item before it is
-    recorded as failed. ``resume``: continue the latest unfinished run of this model
+    process, the time limit kept by an alarm when it runs in the main thread).
+    ``timeout``: seconds allowed per item before it is recorded as failed. ``resume``: continue the latest unfinished run of this model
     version instead of starting a new one (a new run also skips what is predicted).
     ``force``: predict again items this model version has already predicted.
+    ``threshold``: for kinds that have one (multi-label), the score from which a label
+    counts as predicted in the stored ``labels`` (default: ``[task] threshold``, 0.5).
     """
     from ..registry import get_model, load_model
+    from ..tasks.kinds import task_kind
 
     if engine not in ENGINES:
         raise RunError(f"unknown engine {engine!r}", hint="use --engine local or --engine ray")
@@ -160,8 +163,10 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     if timeout is not None and not timeout > 0:
         raise RunError(f"the time limit per item must be more than 0 seconds, not {timeout:g}",
                        hint=f"use --timeout {DEFAULT_TIMEOUT_S:g}")
+    kind = task_kind(ws.card, **({"threshold": threshold} if threshold is not None else {}))
     spec = model_spec or champion_spec(ws)
     mv, predictor = load_model(ws, spec)
+    kind.check_predictor(predictor)
     bs = int(batch_size or DEFAULT_BATCH_SIZE)
     query = parse_query(items)
     for other, _label in query.predicted:
@@ -195,8 +200,8 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         skipped = 0 if force else plan.already_predicted(exclude_run_id=writer.run_id)
         writer.set_planned(row.done + row.failed + remaining)
         ref = ModelRef(model_id=mv.id, spec=mv.spec, cls=class_path(predictor),
-                       folder=str(ws.root / (mv.path or "")), threshold=threshold,
-                       cache_dir=ws._cache_dir_str)
+                       folder=str(ws.root / (mv.path or "")), kind=kind,
+                       cache_dir=ws.cache_dir_text)
         last_write = [time.monotonic()]
         shown: list[dict[str, Any]] = []
         bar = Progress(f"run {writer.run_id} ({mv.spec})", total=remaining, enabled=progress)
@@ -249,10 +254,11 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         status = "stopped"
         raise
     finally:
-        try:
-            writer.finish(status)
-        except Exception:  # noqa: BLE001 - the lease may be gone; the original error matters
-            pass
+        recorded = _finish(writer, status)
+    if not recorded:
+        raise RunError(f"run {writer.run_id} could not be recorded as finished (see the log)",
+                       hint="glamlab runs shows its state; a run left 'running' is taken over "
+                            "by the next glamlab run --resume")
     with ws.store.read() as conn:
         final = conn.execute(sa.select(t.runs).where(t.runs.c.id == writer.run_id)).one()
     failures = shown if len(shown) >= FAILURES_SHOWN or not final.failed else \
@@ -270,6 +276,48 @@ def _unfinished(ws: Workspace, model_id: int) -> bool:
         return conn.execute(sa.select(t.runs.c.id).where(
             t.runs.c.model_id == model_id, t.runs.c.status.in_(UNFINISHED)).limit(1)
         ).first() is not None
+def has_predictions(ws: Workspace, model_id: int | None = None) -> bool:
+    """Whether any model (or the model version ``model_id``) has stored a prediction."""
+    t = ws.store.t.predictions
+    q = sa.select(t.c.id).limit(1)
+    if model_id is not None:
+        q = q.where(t.c.model_id == model_id)
+    with ws.store.read() as conn:
+        return conn.execute(q).first() is not None
+
+
+def list_predictions(ws: Workspace, *, item_id: str | None = None, model_id: int | None = None,
+                     after_id: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+    """Stored predictions in id order (page with ``after_id`` = the last id you got), of
+    one item and/or one model version."""
+    t = ws.store.t.predictions
+    q = sa.select(t).where(t.c.id > after_id).order_by(t.c.id).limit(max(1, min(limit, 1000)))
+    if item_id is not None:
+        q = q.where(t.c.item_id == item_id)
+    if model_id is not None:
+        q = q.where(t.c.model_id == model_id)
+    with ws.store.read() as conn:
+        return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def _finish(writer: RunWriter, status: str) -> bool:
+    """Record the end of the run as ``status``. If that fails, the failure is logged and
+    the run is marked ``failed`` instead (so it never stays "running"), without hiding an
+    error already on its way up. Returns whether the run's end is recorded."""
+    try:
+        writer.finish(status)
+        return True
+    except Exception as exc:  # noqa: BLE001 - logged; an error on its way up must not be lost
+        log.error("run %s: recording it as %s failed: %s", writer.run_id, status,
+                  reason_for(exc))
+    try:
+        writer.finish("failed")
+        log.error("run %s is marked failed", writer.run_id)
+        return True
+    except Exception as exc:  # noqa: BLE001 - logged, and the caller says so
+        log.error("run %s: marking it failed failed too: %s; the next glamlab run of this "
+                  "model takes it over", writer.run_id, reason_for(exc))
+        return False
 
 
 def run_failures(ws: Workspace, run_id: int, *, limit: int | None = None) -> list[dict[str, Any]]:

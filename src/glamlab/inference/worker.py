@@ -3,10 +3,11 @@
 Items travel to the model as plain tuples (:data:`ItemRow`: the plan's columns, with
 ``meta`` still JSON text), which cost the single writer far less to read and send than
 :class:`~glamlab.items.Item` objects; :func:`to_items` builds the items where the model
-is. Whatever the engine, a batch goes through :func:`predict_batch`: predict the whole
-batch at once; if that fails, predict item by item so that one bad item costs only
-itself. The result rows are ready for the writer (labels and scores already JSON), so
-the single writer does as little as possible and every engine stores identical values.
+is. Whatever the engine, a batch goes through :func:`predict_batch`, which is
+:func:`glamlab.tasks.predict.predict_items` (the batch at once; if that fails, item by
+item, so that one bad item costs only itself) and the task kind's store-ready rows
+(labels and scores already JSON), so the single writer does as little as possible and
+every engine stores identical values.
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import GlamlabError
+from ..errors import reason_for
+from ..tasks.kinds.base import Failure, Row
+from ..tasks.predict import predict_items
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
     from ..items import Item
     from ..predictors.base import Predictor
+    from ..tasks.kinds.base import TaskKind
 
 # An item on its way to the model, in the order of Item's fields: (item_id, modality,
 # source_kind, source, uri, page, content_hash, text, width, height, meta JSON, version)
@@ -34,10 +38,9 @@ ItemRow = tuple[str, str, str, str, str | None, int | None, str, str | None, int
                 int | None, str | None, int]
 ITEM_COLUMNS = ("item_id", "modality", "source_kind", "source", "uri", "page", "content_hash",
                 "text", "width", "height", "meta", "version")
-# (item_id, label, labels JSON, scores JSON, score)
-Row = tuple[str, str | None, str, str, float | None]
-# (item_id, reason)
-Failure = tuple[str, str]
+# Row: (item_id, label, labels JSON, scores JSON, score); Failure: (item_id, reason)
+__all__ = ["ITEM_COLUMNS", "Failure", "ItemRow", "ModelRef", "Row", "class_path",
+           "predict_batch", "reason_for", "to_items", "worker_main"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class ModelRef:
     spec: str
     cls: str  # "module:QualName"
     folder: str
-    threshold: float = 0.5
+    kind: TaskKind[Any, Any]  # the project's task kind: predicts and makes the rows
     cache_dir: str | None = None  # the workspace's cache of remote images, for the items
 
     def load(self) -> Predictor:
@@ -76,73 +79,13 @@ def to_items(rows: Sequence[ItemRow], cache_dir: str | None) -> list[Item]:
                  height, meta, version) in rows]
 
 
-def reason_for(exc: BaseException) -> str:
-    """One line saying why an item failed, with the fix when known."""
-    if isinstance(exc, GlamlabError):
-        text = exc.message
-        if exc.hint:
-            text += f" (fix: {exc.hint})"
-        return text
-    if isinstance(exc, FileNotFoundError):
-        return f"the source file is missing: {exc.filename or exc}"
-    first = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-
-
-def to_rows(predictor: Predictor, items: Sequence[Item], proba: Any,
-            threshold: float) -> tuple[list[Row], list[Failure]]:
-    """Rows for the writer; an item whose scores are not finite numbers is a failure.
-
-    The scores are written with one ``%``-format per row (the JSON object with the keys
-    made once), exactly what ``json.dumps(dict(zip(classes, scores)))`` writes; the top
-    label, its score and the finite check are worked out for the whole batch at once."""
-    import numpy as np
-
-    classes = list(predictor.classes_)
-    if not classes:
-        return [(item.item_id, None, "[]", "{}", None) for item in items], []
-    multi = bool(predictor.multi_label_)
-    dumps = json.dumps
-    proba = np.asarray(proba, dtype=np.float64)
-    if proba.shape != (len(items), len(classes)):
-        raise ValueError(f"the predictor returned scores of shape {proba.shape}, expected "
-                         f"{(len(items), len(classes))}")
-    # JSON object keys made once; "%" escaped in them, %r writes what json.dumps does
-    fmt = "{" + ", ".join(dumps(c).replace("%", "%%") + ": %r" for c in classes) + "}"
-    finite = np.isfinite(proba).all(axis=1).tolist()
-    top = proba.argmax(axis=1).tolist() if len(items) else []
-    single = [f"[{dumps(c)}]" for c in classes]
-    rows: list[Row] = []
-    failures: list[Failure] = []
-    for item, scores_row, ok, best in zip(items, proba.tolist(), finite, top, strict=True):
-        if not ok:
-            failures.append((item.item_id, f"the predictor returned scores that are not "
-                                           f"finite numbers: {scores_row}"))
-            continue
-        scores = fmt % tuple(scores_row)
-        if multi:
-            labels = dumps([c for c, s in zip(classes, scores_row, strict=True) if s >= threshold])
-            rows.append((item.item_id, None, labels, scores, scores_row[best]))
-        else:
-            rows.append((item.item_id, classes[best], single[best], scores, scores_row[best]))
-    return rows, failures
-
-
 def predict_batch(predictor: Predictor, items: Sequence[Item],
-                  threshold: float = 0.5) -> tuple[list[Row], list[Failure]]:
-    """Predict a batch; on failure, retry item by item and report the bad ones."""
-    try:
-        return to_rows(predictor, items, predictor.predict_proba(items), threshold)
-    except Exception as exc:  # noqa: BLE001 - any failure: isolate the bad item(s)
-        if len(items) == 1:
-            return [], [(items[0].item_id, reason_for(exc))]
-    rows: list[Row] = []
-    failures: list[Failure] = []
-    for item in items:
-        r, f = predict_batch(predictor, [item], threshold)
-        rows.extend(r)
-        failures.extend(f)
-    return rows, failures
+                  kind: TaskKind[Any, Any]) -> tuple[list[Row], list[Failure]]:
+    """Predict a batch (one bad item fails alone, with its reason) into writer rows."""
+    res = predict_items(kind, predictor, items)
+    done = [(item, p) for item, p in zip(items, res.predictions, strict=True) if p is not None]
+    rows = kind.to_rows([i for i, _ in done], [p for _, p in done])
+    return rows, res.failures
 
 
 def worker_main(ref: ModelRef, conn: Connection) -> None:
@@ -169,7 +112,7 @@ def worker_main(ref: ModelRef, conn: Connection) -> None:
         if task is None:
             break
         task_id, batch = task
-        rows, failures = predict_batch(predictor, to_items(batch, ref.cache_dir), ref.threshold)
+        rows, failures = predict_batch(predictor, to_items(batch, ref.cache_dir), ref.kind)
         try:
             conn.send(("result", task_id, rows, failures))
         except (BrokenPipeError, OSError):

@@ -3,7 +3,7 @@
 A folder is walked by :mod:`glamlab.ingest.folders`, which pairs page images with
 their OCR (ALTO/PAGE XML, ``.txt``) so that a page is one item.
 
-``ingest(ws, sources)`` picks a reader for each source, streams its records in
+``ingest(store, sources, options)`` picks a reader for each source, streams its records in
 batches through the single writer and records bad input as ``ingest_errors``.
 Re-ingesting adds nothing; changed content becomes a new item version.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ from ..store import now
 from .base import IngestOptions, Problem, Record, SourceReader, check_record, strip_nul
 
 if TYPE_CHECKING:
-    from ..workspace import Workspace
+    from ..store import Store
 
 # Order matters: the first reader whose can_read() says yes takes the source.
 READER_MODULES = [
@@ -129,32 +129,19 @@ def _same_source(a: str, b: str) -> bool:
         return False
 
 
-def ingest(ws: Workspace, sources: list[str], *, id_column: str | None = None,
-           text_column: str | None = None, image_column: str | None = None,
-           progress: bool = False, collection_depth: int = 3, remote_ocr: bool = True,
-           notify: Callable[[str], None] | None = None,
-           allow_source_change: bool = False) -> IngestReport:
-    """Read ``sources`` into the workspace's items (see the module docstring).
+def ingest(store: Store, sources: list[str], options: IngestOptions, *,
+           progress: bool = False) -> IngestReport:
+    """Read ``sources`` into ``store`` (what :meth:`glamlab.Workspace.ingest` calls, with
+    the options its project card gives).
 
-    ``collection_depth``: how many levels of nested IIIF Collections are followed;
-    ``remote_ocr``: fetch (and cache) OCR files that a METS gives as URLs; ``notify``: a
-    callable for messages meant for the person (what a collection holds before it is
-    read), e.g. printing to stderr. An id that already belongs to an item from ANOTHER
-    source, with other content, is a problem (two collections that happen to share ids
-    must not overwrite each other), unless ``allow_source_change``: then the new content
+    ``options.collection_depth``: how many levels of nested IIIF Collections are followed;
+    ``options.remote_ocr``: fetch (and cache) OCR files that a METS gives as URLs;
+    ``options.notify``: a callable for messages meant for the person (what a collection
+    holds before it is read). An id that already belongs to an item from ANOTHER source,
+    with other content, is a problem (two collections that happen to share ids must not
+    overwrite each other), unless ``options.allow_source_change``: then the new content
     becomes a new version of the item (a table exported again under a new name, a folder
     that moved)."""
-    options = IngestOptions(
-        id_column=id_column,
-        text_column=text_column,
-        image_column=image_column,
-        max_image_pixels=ws.card.max_image_pixels,
-        cache_dir=str(ws.cache_dir),
-        collection_depth=collection_depth,
-        remote_ocr=remote_ocr,
-        notify=notify,
-    )
-    store = ws.store
     t = store.t
     with store.write() as conn:
         pk = conn.execute(
@@ -172,8 +159,8 @@ def ingest(ws: Workspace, sources: list[str], *, id_column: str | None = None,
 
     def flush() -> None:
         if records or problems:
-            _write_batch(ws, ingest_id, records, problems, report,
-                         allow_source_change=allow_source_change)
+            _write_batch(store, ingest_id, records, problems, report,
+                         allow_source_change=options.allow_source_change)
             records.clear()
             problems.clear()
 
@@ -235,28 +222,28 @@ def _insert_rows(conn: sa.Connection, rows: list[tuple[Any, ...]]) -> None:
                                               for r in rows])
 
 
-def _write_batch(ws: Workspace, ingest_id: int, records: list[Record], problems: list[Problem],
+def _write_batch(store: Store, ingest_id: int, records: list[Record], problems: list[Problem],
                  report: IngestReport, *, allow_source_change: bool = False) -> None:
     """Write one batch in one transaction. Should the database refuse a row that the checks
     let through, the batch is written again row by row (each in a savepoint), and only the
     refused rows become problems: a bad row never takes its neighbours with it."""
     counts = (report.added, report.updated, report.unchanged)
     try:
-        with ws.store.write() as conn:
-            moved = _write_records(ws, conn, ingest_id, records, report, allow_source_change)
-            _write_problems(ws, conn, ingest_id, [*problems, *moved], report)
+        with store.write() as conn:
+            moved = _write_records(store, conn, ingest_id, records, report, allow_source_change)
+            _write_problems(store, conn, ingest_id, [*problems, *moved], report)
         return
     except (sa.exc.DataError, sa.exc.IntegrityError, sa.exc.ProgrammingError):
         if len(records) <= 1 and not problems:
             raise
     report.added, report.updated, report.unchanged = counts
     refused: list[Problem] = []
-    with ws.store.write() as conn:
+    with store.write() as conn:
         for rec in records:
             before = (report.added, report.updated, report.unchanged)
             try:
                 with conn.begin_nested():
-                    refused.extend(_write_records(ws, conn, ingest_id, [rec], report,
+                    refused.extend(_write_records(store, conn, ingest_id, [rec], report,
                                                   allow_source_change))
             except (sa.exc.DataError, sa.exc.IntegrityError, sa.exc.ProgrammingError) as exc:
                 report.added, report.updated, report.unchanged = before
@@ -266,14 +253,14 @@ def _write_batch(ws: Workspace, ingest_id: int, records: list[Record], problems:
                                        f"({reason})",
                                        "fix this row (its id, text or metadata) and ingest "
                                        "again; the other rows were stored"))
-        _write_problems(ws, conn, ingest_id, [*problems, *refused], report)
+        _write_problems(store, conn, ingest_id, [*problems, *refused], report)
 
 
-def _write_records(ws: Workspace, conn: sa.Connection, ingest_id: int, records: list[Record],
+def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: list[Record],
                    report: IngestReport, allow_source_change: bool = False) -> list[Problem]:
     """Insert the new items and new versions; returns the records refused because their
     id belongs to an item from another source (as problems)."""
-    t = ws.store.t
+    t = store.t
     dialect = conn.dialect
     stamp = now()
     stamp_proc = t.items.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
@@ -363,14 +350,14 @@ def _keep_earlier_ids(conn: sa.Connection, t: Any, records: list[Record],
                 report.kept_ids += 1
 
 
-def _write_problems(ws: Workspace, conn: sa.Connection, ingest_id: int,
+def _write_problems(store: Store, conn: sa.Connection, ingest_id: int,
                     problems: list[Problem], report: IngestReport) -> None:
     if not problems:
         return
     stamp = now()
     clean = [Problem(*(strip_nul(v)[0] for v in (p.source, p.item_ref, p.reason, p.hint)))
              for p in problems]
-    conn.execute(ws.store.t.ingest_errors.insert(), [
+    conn.execute(store.t.ingest_errors.insert(), [
         {"ingest_id": ingest_id, "source": p.source, "item_ref": p.item_ref,
          "reason": p.reason, "hint": p.hint, "created_at": stamp} for p in clean])
     report.failed += len(clean)

@@ -51,6 +51,9 @@ class IngestOptions:
     collection_depth: int = 3  # IIIF: how many levels of nested Collections are followed
     remote_ocr: bool = True  # METS: fetch OCR files given as http(s) URLs (and cache them)
     notify: Callable[[str], None] | None = None  # a message for the person (stderr), not data
+    # an id that belongs to an item from another source becomes a new version of it
+    # (default: refused, the other item is kept)
+    allow_source_change: bool = False
 
     def say(self, message: str) -> None:
         if self.notify is not None:

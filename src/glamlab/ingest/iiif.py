@@ -8,7 +8,8 @@ Collections are followed down to ``IngestOptions.collection_depth`` levels, sayi
 how many members they list; IIIF files found in a folder are read manifests first
 (:func:`read_files`).
 Nothing but the manifest is fetched at ingest; images are fetched when first decoded
-(:func:`cached_image`) and kept in the workspace cache (``.glamlab/cache/iiif``).
+(:func:`glamlab.items.images.cached_image`) and kept in the workspace cache
+(``.glamlab/cache/iiif``).
 
 Remote requests go through httpx with a timeout and a size cap; tests pass an
 ``httpx`` transport (``IngestOptions.http_transport``, ``cached_image(transport=)``)
@@ -22,20 +23,9 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .base import (
-    IngestOptions,
-    Problem,
-    Record,
-    is_lfs_pointer,
-    lfs_problem,
-    sha256_bytes,
-    sha256_json,
-)
-
-if TYPE_CHECKING:
-    from ..items import Item
+from .base import IngestOptions, Problem, Record, is_lfs_pointer, lfs_problem, sha256_json
 
 KIND = "iiif"
 JSON_SUFFIXES = {".json", ".jsonld"}
@@ -491,52 +481,3 @@ def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any]
     return Record(item_id=canvas_id, modality="image", source_kind=KIND, source=source,
                   content_hash=sha256_json({"canvas": canvas, "manifest": manifest_id}),
                   uri=uri, width=width, height=height, meta=meta)
-
-
-# -- images, lazily ------------------------------------------------------------------
-def image_urls(item: Item) -> list[str]:
-    """Where to get an item's image, best first (IIIF Image API full size, then the
-    image the manifest names)."""
-    meta = item.meta or {}
-    urls: list[str] = []
-    service = meta.get("image_service")
-    if service:
-        if meta.get("image_api") == 3:
-            urls.append(f"{service}/full/max/0/default.jpg")
-        else:
-            urls += [f"{service}/full/full/0/default.jpg", f"{service}/full/max/0/default.jpg"]
-    image = meta.get("image")
-    if image and image not in urls and image != service:
-        urls.append(str(image))
-    if not urls and item.uri:
-        urls.append(item.uri)
-    return urls
-
-
-def cache_path(item: Item) -> Path:
-    base = Path(item.cache_dir) if item.cache_dir else Path(tempfile.gettempdir()) / "glamlab-cache"
-    key = sha256_bytes(f"{item.uri}|{item.content_hash}".encode())
-    return base / "iiif" / key[:2] / f"{key}.img"
-
-
-def cached_image(item: Item, *, timeout: float = IMAGE_TIMEOUT, transport: Any = None,
-                 max_bytes: int = MAX_IMAGE_BYTES) -> Path:
-    """The local copy of a remote (IIIF) image, fetched on first use and cached.
-
-    Raises :class:`glamlab.errors.ItemError` naming the item when no URL answers."""
-    from ..errors import ItemError
-
-    path = cache_path(item)
-    if path.is_file():
-        return path
-    errors = []
-    for url in image_urls(item):
-        try:
-            fetch(url, timeout=timeout, max_bytes=max_bytes, transport=transport, dest=path)
-            return path
-        except FetchError as exc:
-            errors.append(str(exc))
-    raise ItemError(f"{item.item_id}: cannot fetch the image: {'; '.join(errors) or 'no URL'}",
-                    item=item.item_id,
-                    hint="check that the image server is reachable; the image is fetched "
-                         "again next time")

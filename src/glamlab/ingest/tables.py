@@ -33,7 +33,7 @@ FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
            ".parquet": "parquet", ".pq": "parquet"}
 PARQUET_BATCH = 8192
 MAX_ENCODING_PROBLEMS = 1000  # then the file is taken to be in another encoding
-csv.field_size_limit(2**31 - 1)  # OCR text can be long; the default limit is 128 KiB
+MAX_FIELD = 2**31 - 1  # OCR text can be long; the csv module's default limit is 128 KiB
 
 
 def can_read(source: str) -> bool:
@@ -127,6 +127,30 @@ def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
         yield from _read_parquet(path, source, options)
 
 
+class _LongFields:
+    """A csv reader that accepts fields up to :data:`MAX_FIELD` characters. The csv
+    module's limit is one setting for the whole process: it is raised only while a row
+    of this table is parsed, and put back at once, never changed for anyone else's reader
+    in between."""
+
+    def __init__(self, reader: Any):
+        self._reader = reader
+
+    @property
+    def line_num(self) -> int:
+        return int(self._reader.line_num)
+
+    def __iter__(self) -> _LongFields:
+        return self
+
+    def __next__(self) -> list[str]:
+        previous = csv.field_size_limit(MAX_FIELD)
+        try:
+            return next(self._reader)  # type: ignore[no-any-return]
+        finally:
+            csv.field_size_limit(previous)
+
+
 def _not_utf8(ref: str) -> str:
     return f"{ref}: the row has bytes that are not UTF-8; it was skipped"
 
@@ -138,7 +162,7 @@ NOT_UTF8_HINT = ("save the table as UTF-8 (in Excel: CSV UTF-8; or `iconv -f lat
 def _read_csv(path: Path, source: str, options: IngestOptions,
               delimiter: str) -> Iterator[Record | Problem]:
     with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
-        reader = csv.reader(fh, delimiter=delimiter)
+        reader = _LongFields(csv.reader(fh, delimiter=delimiter))
         try:
             header = next(reader)
         except StopIteration:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from ..errors import ConfigError
 
 if TYPE_CHECKING:
-    from ..workspace import Workspace
+    from ..config import ProjectCard
 
 RDF_SUFFIXES = {".ttl": "turtle", ".rdf": "xml", ".xml": "xml", ".nt": "nt", ".jsonld": "json-ld",
                 ".n3": "n3"}
@@ -75,18 +75,19 @@ def _skos(path: Path, fmt: str) -> dict[str, str]:
     return out
 
 
-def label_uris(ws: Workspace) -> dict[str, str]:
-    """label -> URI for the card's labels, from ``[labels] uris`` (empty when unset)."""
-    spec = ws.card.section("labels").get("uris")
+def label_uris(card: ProjectCard, root: Path) -> dict[str, str]:
+    """label -> URI for the card's labels, from ``[labels] uris`` (empty when unset); a
+    relative path is read from the workspace folder ``root``."""
+    spec = card.section("labels").get("uris")
     if not spec:
         return {}
     path = Path(spec)
     if not path.is_absolute():
-        path = ws.root / path
+        path = root / path
     return load_vocabulary(path)
 
 
-def uri_labels(ws: Workspace) -> dict[str, str]:
+def uri_labels(card: ProjectCard, root: Path) -> dict[str, str]:
     """concept URI -> the card's label for it (for importing Annif subjects as labels)."""
-    labels = set(ws.card.labels)
-    return {uri: label for label, uri in label_uris(ws).items() if label in labels}
+    labels = set(card.labels)
+    return {uri: label for label, uri in label_uris(card, root).items() if label in labels}

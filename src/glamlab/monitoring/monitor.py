@@ -414,6 +414,15 @@ def _default_model(ws: Workspace) -> str:
                        hint="glamlab run --model NAME first, or pass --model")
 
 
+def stored_alerts(ws: Workspace, *, limit: int = 20) -> list[dict[str, Any]]:
+    """Alerts that ``glamlab monitor`` stored, newest first."""
+    t = ws.store.t.alerts
+    with ws.store.read() as conn:
+        rows = conn.execute(sa.select(t).order_by(t.c.id.desc()).limit(limit)).all()
+    return [{"at": r.created_at, "signal": r.signal, "window": r.window, "value": r.value,
+             "threshold": r.threshold} for r in rows]
+
+
 def _store_alerts(ws: Workspace, report: MonitorReport) -> None:
     t = ws.store.t
     with ws.store.write() as conn:

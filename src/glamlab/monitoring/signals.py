@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import stats
+from . import drift_stats
 
 # A window's data: the prediction rows (dicts with item_id, label, score, run_id, created_at)
 # joined with item facts (width, height, text_length, meta) and per-item features.
@@ -30,14 +30,14 @@ class Signal:
     def compare(self, ref: Any, cur: Any) -> dict[str, float]:
         """The drift value (first key ``value``) and context statistics."""
         if self.kind == "categorical":
-            chi = stats.chi2_homogeneity(ref, cur)
-            return {"value": stats.jensen_shannon(ref, cur), "chi2": chi.statistic,
+            chi = drift_stats.chi2_homogeneity(ref, cur)
+            return {"value": drift_stats.jensen_shannon(ref, cur), "chi2": chi.statistic,
                     "p_value": chi.p_value, "unseen": len(chi.unseen)}
         if self.kind == "numeric":
-            d, p = stats.ks(ref, cur)
-            return {"value": d, "p_value": p, "wasserstein": stats.wasserstein(ref, cur)}
+            d, p = drift_stats.ks(ref, cur)
+            return {"value": d, "p_value": p, "wasserstein": drift_stats.wasserstein(ref, cur)}
         if self.kind == "multivariate":
-            return {"value": stats.domain_classifier_auc(ref, cur)}
+            return {"value": drift_stats.domain_classifier_auc(ref, cur)}
         raise ValueError(self.kind)
 
     def size(self, values: Any) -> int:

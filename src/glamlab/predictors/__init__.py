@@ -1,6 +1,6 @@
-"""Predictors: base protocol, registry, baselines, pretrained, external and trained."""
+"""Predictors: base protocol, catalogue of names, baselines, pretrained, external and trained."""
 
 from .base import Predictor
-from .registry import available, create, get
+from .catalogue import available, create, get
 
 __all__ = ["Predictor", "available", "create", "get"]

@@ -29,10 +29,40 @@ if TYPE_CHECKING:
 Labels = Sequence[str] | Sequence[Sequence[str]]
 STATE_FILE = "state.pkl"
 PARAMS_FILE = "params.json"
+# Modules that were split into packages: a model saved before names its classes (and the
+# classes pickled in its state) by the old module; they are looked up in the new ones.
+SPLIT_MODULES: dict[str, tuple[str, ...]] = {
+    "glamlab.predictors.image": ("glamlab.predictors.image.heads",
+                                 "glamlab.predictors.image.windows",
+                                 "glamlab.predictors.image.zero_shot"),
+    "glamlab.predictors.text": ("glamlab.predictors.text.heads",
+                                "glamlab.predictors.text.ensemble",
+                                "glamlab.predictors.text.zero_shot"),
+    "glamlab.predictors.language": ("glamlab.predictors.language.peers",
+                                    "glamlab.predictors.language.combined"),
+}
+
+
+def find_class(module: str, name: str) -> Any:
+    """The class ``name`` of ``module``, following :data:`SPLIT_MODULES`."""
+    import importlib
+
+    for new in SPLIT_MODULES.get(module, ()):
+        found = getattr(importlib.import_module(new), name, None)
+        if found is not None:
+            return found
+    return getattr(importlib.import_module(module), name)
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if module in SPLIT_MODULES:
+            return find_class(module, name)
+        return super().find_class(module, name)
 
 
 class Predictor:
-    #: registry name, e.g. "majority"
+    #: catalogue name, e.g. "majority"
     name: ClassVar[str] = ""
     #: which item modalities it can read
     modalities: ClassVar[tuple[str, ...]] = ("image", "text")
@@ -185,20 +215,18 @@ class Predictor:
         except FileNotFoundError as exc:
             raise PredictorError(f"{d} holds no saved predictor ({PARAMS_FILE} missing)") from exc
         if cls is Predictor or cls.name != params["predictor"]:
-            from .registry import available, get
+            from .catalogue import available, get
 
             if params["predictor"] not in available() and params.get("class"):
                 # not registered in this process (e.g. a worker started afresh): the class
                 # that saved it, whose artifacts the model registry has checked
-                import importlib
-
                 module, _, qualname = params["class"].partition(":")
-                cls = getattr(importlib.import_module(module), qualname)
+                cls = find_class(module, qualname)
             else:
                 cls = get(params["predictor"])
         obj = cls(**params["params"])
         with open(d / STATE_FILE, "rb") as fh:
-            state = pickle.load(fh)  # noqa: S301 - own artifact, sha256-checked by the registry
+            state = _Unpickler(fh).load()  # noqa: S301 - own artifact, sha256-checked by the registry
         for k, v in state.items():
             setattr(obj, k, v)
         obj.classes_ = params["classes"]
@@ -220,6 +248,17 @@ class Predictor:
             "limitations": getattr(self, "limitations", ""),
             "params": _jsonable(self.get_params()),
         }
+
+
+def require_label(predictor: Predictor, param: str) -> int:
+    """The index in ``classes_`` of the label a predictor's parameter ``param`` names
+    (e.g. ``positive_label``), or a PredictorError saying how to name one of the task's."""
+    label = getattr(predictor, param)
+    if label not in predictor.classes_:
+        raise PredictorError(
+            f"{predictor.name}: the task's labels {predictor.classes_} do not include {label!r}",
+            hint=f"train with --param {param}=<one of {', '.join(predictor.classes_)}>")
+    return list(predictor.classes_).index(label)
 
 
 def _jsonable(value: Any) -> Any:

@@ -53,15 +53,6 @@ class ModelVersion:
         }
 
 
-def fingerprint(rows: Iterable[tuple[Any, ...]]) -> str:
-    """A stable sha256 over rows such as (item_id, content_hash, labels)."""
-    h = hashlib.sha256()
-    for row in sorted(json.dumps(list(r), default=str, sort_keys=True) for r in rows):
-        h.update(row.encode())
-        h.update(b"\n")
-    return h.hexdigest()
-
-
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -163,6 +154,23 @@ def get_model(ws: Workspace, spec: str) -> ModelVersion:
         return _row(conn, row)
 
 
+def champion(ws: Workspace, name: str | None = None) -> ModelVersion:
+    """The champion of ``name`` (a model name; ``NAME@...`` is read as NAME), or, without
+    a name, of the model whose champion was marked most recently."""
+    t = ws.store.t
+    q = sa.select(t.model_aliases.c.name).where(t.model_aliases.c.alias == "champion")
+    if name:
+        q = q.where(t.model_aliases.c.name == name.split("@")[0])
+    with ws.store.read() as conn:
+        found = conn.execute(q.order_by(t.model_aliases.c.updated_at.desc()).limit(1)).scalar()
+    if found is None:
+        raise ModelNotFound(
+            "no model is marked champion" + (f" among the versions of {name!r}" if name else ""),
+            hint="train one (glamlab train PREDICTOR: the first version of a name becomes its "
+                 "champion), or promote one: glamlab models promote NAME@N")
+    return get_model(ws, f"{found}@champion")
+
+
 def get_model_by_id(ws: Workspace, model_id: int) -> ModelVersion:
     t = ws.store.t
     with ws.store.read() as conn:
@@ -177,6 +185,20 @@ def list_models(ws: Workspace) -> list[ModelVersion]:
     with ws.store.read() as conn:
         rows = conn.execute(sa.select(t.models).order_by(t.models.c.name, t.models.c.version)).all()
         return [_row(conn, r) for r in rows]
+
+
+def describe_models(ws: Workspace) -> list[dict[str, Any]]:
+    """One row per saved model version: spec, predictor, aliases, training items, and the
+    test score it last got (what ``glamlab models`` lists)."""
+    rows = []
+    for mv in list_models(ws):
+        test = (mv.metrics or {}).get("test") or {}
+        rows.append({"model": mv.spec, "predictor": mv.predictor,
+                     "aliases": ",".join(mv.aliases), "train_items": mv.card.get("train_items"),
+                     "metric": test.get("metric"), "score": test.get("value"),
+                     "created_at": mv.created_at, "id": mv.id,
+                     "training_fingerprint": mv.training_fingerprint})
+    return rows
 
 
 def load_model(ws: Workspace, spec: str) -> tuple[ModelVersion, Predictor]:
@@ -197,3 +219,27 @@ def load_model(ws: Workspace, spec: str) -> tuple[ModelVersion, Predictor]:
                                  " (sha256 mismatch)",
                                  hint="restore the original file, or retrain the model")
     return mv, Predictor.load(folder)
+
+
+class ModelCache:
+    """Loaded predictors by model version, each loaded once (sha256 checked), for a
+    long-lived process such as the web app; safe to share between threads."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._loaded: dict[int, Predictor] = {}
+
+    def get(self, ws: Workspace, mv: ModelVersion) -> Predictor:
+        with self._lock:
+            found = self._loaded.get(mv.id)
+            if found is None:
+                _mv, found = load_model(ws, mv.spec)
+                self._loaded[mv.id] = found
+            return found
+
+    def clear(self) -> None:
+        """Forget every loaded model (after the champion changed)."""
+        with self._lock:
+            self._loaded.clear()

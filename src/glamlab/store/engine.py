@@ -9,6 +9,7 @@ upgrade. PostgreSQL uses the same code with row-level concurrency.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import random
 import threading
@@ -25,6 +26,8 @@ from sqlalchemy import event
 from ..errors import DatabaseUnavailable, SchemaTooNew, StoreError
 from ..files import touch_private
 from . import migrations, schema
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 # PostgreSQL aborted the transaction and it may simply be run again.
@@ -54,13 +57,18 @@ def redact(url: str) -> str:
     """The URL without its password, for messages and logs."""
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - a message helper must never fail
+    except (sa.exc.ArgumentError, ValueError):  # not a URL SQLAlchemy can read
         return "<database>"
 
 
 def _dispose_quietly(engine: sa.Engine) -> None:
-    with contextlib.suppress(Exception):
+    """Close a dropped store's pooled connections (at garbage collection or exit); a
+    failure there is logged, never raised into whatever is running then."""
+    try:
         engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - runs from a finalizer: report, do not raise
+        log.warning("closing the database connections of %s failed: %s",
+                    redact(str(engine.url)), exc)
 
 
 class Store:

@@ -100,6 +100,14 @@ def _web_queue_indexes(conn: sa.Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+@migration(3, "task_kind_values")
+def _task_kind_values(conn: sa.Connection) -> None:
+    """A JSON ``value`` beside the label of gold labels, queue items and decisions: what a
+    task kind needs beyond a label name (an entity span's offsets, a count)."""
+    for table in ("labels", "review_queue", "decisions"):
+        add_column_if_missing(conn, table, sa.Column("value", schema.JSON_OR_NULL))
+
+
 # Import-time registration of later migrations goes here, e.g.
 # @migration(2, "add_runs_note")
 # def _add_runs_note(conn): add_column_if_missing(conn, "runs", sa.Column("note", sa.Text))

@@ -17,6 +17,9 @@ metadata = sa.MetaData()
 # JSON columns: TEXT on SQLite, ``jsonb`` on PostgreSQL (``json`` there has no equality
 # operator, so DISTINCT, GROUP BY, UNION or ``=`` on such a column would fail).
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+# Optional JSON values: None is SQL NULL (not the JSON value null).
+JSON_OR_NULL = sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True),
+                                                       "postgresql")
 # Integers: SQLite's INTEGER is 64-bit, PostgreSQL's ``integer`` 32-bit; ``bigint`` there
 # keeps the same range on both (a primary key stays SQLite's rowid, ``bigserial`` on PG).
 Int = sa.Integer().with_variant(sa.BigInteger(), "postgresql")
@@ -94,6 +97,7 @@ labels = sa.Table(
     sa.Column("id", Int, primary_key=True, autoincrement=True),
     sa.Column("item_id", Str(500), nullable=False),
     sa.Column("label", Str(200), nullable=False),
+    sa.Column("value", JSON_OR_NULL),  # beyond a label name (a span), by the task kind (m. 3)
     sa.Column("annotator", Str(200), nullable=False, default="import"),
     sa.Column("source", sa.Text),  # file name, "web", "review"
     sa.Column("active", sa.Boolean, nullable=False, default=True),
@@ -235,6 +239,7 @@ review_queue = sa.Table(
     sa.Column("prediction_id", Int),
     sa.Column("model_id", Int),
     sa.Column("label", Str(200)),
+    sa.Column("value", JSON_OR_NULL),  # the candidate's value, by the task kind (migration 3)
     sa.Column("score", sa.Float),
     sa.Column("reason", sa.Text),  # why it is in review: threshold, safety rule, label issue
     sa.Column("kind", Str(20), nullable=False, default="prediction"),  # prediction | recheck
@@ -258,6 +263,7 @@ decisions = sa.Table(
     sa.Column("user", Str(200), nullable=False),
     sa.Column("action", Str(20), nullable=False),  # accept | reject | correct
     sa.Column("label", Str(200)),  # the label the person settled on
+    sa.Column("value", JSON_OR_NULL),  # and its value, by the task kind (migration 3)
     sa.Column("seen_version", Int),
     sa.Column("created_at", sa.DateTime, nullable=False),
 )

@@ -1,13 +1,14 @@
 """Gold labels: importing them from CSV, and reading them back.
 
-An import is all or nothing: every row is checked first (unknown item, unknown
-label, conflicting duplicate, several labels on a single-label task), every problem
-is reported with its line number, and only a clean file is written, in one
-transaction.
+An import is all or nothing: every row is checked first (unknown item, a cell the task
+kind cannot read, conflicting duplicate), every problem is reported with its line number,
+and only a clean file is written, in one transaction.
 
-The gold labels of an item are the active labels of the annotator who labelled it
-last (a reviewer's correction overrides an import); other annotators' labels stay
-for agreement statistics.
+What a gold label is, and how it is stored in ``labels`` rows, is the task kind's
+(:mod:`glamlab.tasks.kinds`): a label name per row for classification, a name and a JSON
+value for richer kinds. The gold label of an item is read from the active rows of the
+annotator who labelled it last (a reviewer's correction overrides an import); other
+annotators' rows stay for agreement statistics.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ import sqlalchemy as sa
 
 from ..errors import LabelError
 from ..store import now
+from .kinds import LabelRow, task_kind
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
+    from .kinds import TaskKind
 
 SPLITS = ("train", "test")
 MAX_ROWS_IN_MESSAGE = 20
@@ -72,15 +75,16 @@ def existing_item_ids(ws: Workspace, ids: Sequence[str]) -> set[str]:
     return found
 
 
-def _annotator_labels(conn: sa.Connection, ws: Workspace, ids: Sequence[str],
-                      annotator: str) -> dict[str, set[str]]:
+def _annotator_rows(conn: sa.Connection, ws: Workspace, ids: Sequence[str],
+                    annotator: str) -> dict[str, list[LabelRow]]:
     t = ws.store.t.labels
-    out: dict[str, set[str]] = {}
+    out: dict[str, list[LabelRow]] = {}
     for chunk in _chunks(list(ids)):
-        for item_id, label in conn.execute(
-            sa.select(t.c.item_id, t.c.label).where(
-                t.c.active.is_(True), t.c.annotator == annotator, t.c.item_id.in_(chunk))):
-            out.setdefault(item_id, set()).add(label)
+        for item_id, label, value in conn.execute(
+            sa.select(t.c.item_id, t.c.label, t.c.value).where(
+                t.c.active.is_(True), t.c.annotator == annotator, t.c.item_id.in_(chunk))
+            .order_by(t.c.id)):
+            out.setdefault(item_id, []).append(LabelRow(label, value))
     return out
 
 
@@ -101,16 +105,13 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
     p = Path(path)
     if split is not None and split not in SPLITS:
         raise LabelError(f"unknown split {split!r}", hint="use --split train or --split test")
-    card = ws.card
-    multi = card.multi_label
-    if separator is None:
-        separator = "|" if multi else None
+    kind = task_kind(ws.card)
     from ..ingest.annif import is_short_text_corpus
 
     if p.is_dir() or is_short_text_corpus(p):
-        rows, wanted, first_line, problems = _read_annif(ws, p)
+        rows, wanted, first_line, problems = _read_annif(ws, p, kind)
     else:
-        rows, wanted, first_line, problems = _read_csv(ws, p, id_column, label_column,
+        rows, wanted, first_line, problems = _read_csv(p, kind, id_column, label_column,
                                                        separator)
 
     ids = list(wanted)
@@ -120,14 +121,17 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
             problems.append((first_line[item_id], f"{item_id}: no such item in the workspace"))
 
     report = ImportReport(path=str(p), rows=rows, split=split, annotator=annotator)
+    key = kind.gold_key
     with ws.store.write() as conn:
-        before = _annotator_labels(conn, ws, ids, annotator)
-        for item_id, labels in wanted.items():
+        stored = _annotator_rows(conn, ws, ids, annotator)
+        before = {i: kind.gold_from_rows(r) for i, r in stored.items()}
+        before = {i: g for i, g in before.items() if g is not None}
+        for item_id, gold in wanted.items():
             old = before.get(item_id)
-            if old and old != labels and not replace:
+            if old is not None and key(old) != key(gold) and not replace:
                 problems.append((first_line[item_id],
-                                 f"{item_id}: conflicts with the labels {sorted(old)} that "
-                                 f"{annotator!r} gave before ({sorted(labels)} here)"))
+                                 f"{item_id}: conflicts with the labels {key(old)} that "
+                                 f"{annotator!r} gave before ({key(gold)} here)"))
         if split is not None and is_frozen(ws, conn=conn):
             current = split_of(ws, ids, conn=conn)
             moving = [i for i in ids if (current.get(i) == "test") != (split == "test")]
@@ -150,16 +154,17 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
         stamp = now()
         new_rows = []
         replaced_ids = []
-        for item_id, labels in wanted.items():
+        for item_id, gold in wanted.items():
             old = before.get(item_id)
-            if old == labels:
+            if old is not None and key(old) == key(gold):
                 report.unchanged += 1
                 continue
-            if old:
+            if old is not None:
                 replaced_ids.append(item_id)
-            for label in sorted(labels):
-                new_rows.append({"item_id": item_id, "label": label, "annotator": annotator,
-                                 "source": p.name, "active": True, "created_at": stamp})
+            for r in kind.gold_rows(gold):
+                new_rows.append({"item_id": item_id, "label": r.label, "value": r.value,
+                                 "annotator": annotator, "source": p.name, "active": True,
+                                 "created_at": stamp})
         for chunk in _chunks(replaced_ids):
             conn.execute(t.labels.update().where(
                 t.labels.c.item_id.in_(chunk), t.labels.c.annotator == annotator,
@@ -171,29 +176,27 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
         report.items = len(wanted)
         report.added = len(new_rows)
         report.replaced = len(replaced_ids)
-        for labels in wanted.values():
-            for label in labels:
+        for gold in wanted.values():
+            for label in kind.strata(gold):
                 report.labels[label] = report.labels.get(label, 0) + 1
         ws.store.audit(conn, annotator, "labels.import", p.name, rows=rows, items=len(wanted),
                        added=len(new_rows), replaced=len(replaced_ids), split=split)
     return report
 
 
-Read = tuple[int, dict[str, set[str]], dict[str, int], list[tuple[int, str]]]
+Read = tuple[int, dict[str, Any], dict[str, int], list[tuple[int, str]]]
 
 
-def _read_csv(ws: Workspace, p: Path, id_column: str, label_column: str,
+def _read_csv(p: Path, kind: TaskKind[Any, Any], id_column: str, label_column: str,
               separator: str | None) -> Read:
-    """(rows, item id -> labels, item id -> first line, problems) of a label CSV file."""
-    card = ws.card
-    multi = card.multi_label
-    known_labels = set(card.labels)
+    """(rows, item id -> gold, item id -> first line, problems) of a label CSV file; each
+    cell is read by the task kind."""
     try:
         fh = open(p, newline="", encoding="utf-8-sig")
     except OSError as exc:
         raise LabelError(f"cannot read {p}: {exc.strerror}", hint="check the path") from exc
     problems: list[tuple[int, str]] = []
-    wanted: dict[str, set[str]] = {}
+    wanted: dict[str, Any] = {}
     first_line: dict[str, int] = {}
     rows = 0
     with fh:
@@ -216,27 +219,22 @@ def _read_csv(ws: Workspace, p: Path, id_column: str, label_column: str,
                 if not cell:
                     problems.append((line, f"{item_id}: no label"))
                     continue
-                values = [v.strip() for v in (cell.split(separator) if separator else [cell])]
-                values = [v for v in values if v]
-                if not multi and len(values) > 1:
-                    problems.append((line, f"{item_id}: several labels {values} on a single-label"
-                                           " task"))
+                try:
+                    gold = kind.parse_gold(cell, separator=separator)
+                except ValueError as exc:
+                    problems.append((line, f"{item_id}: {exc}"))
                     continue
-                unknown = [v for v in values if v not in known_labels]
-                if unknown:
-                    problems.append((line, f"{item_id}: unknown label {', '.join(map(repr, unknown))}"
-                                           f" (the task's labels: {', '.join(card.labels)})"))
-                    continue
-                labels = set(values)
                 if item_id in wanted:
-                    if multi:
-                        wanted[item_id] |= labels  # long format: one row per (item, label)
-                    elif wanted[item_id] != labels:
+                    merged = kind.merge_gold(wanted[item_id], gold)
+                    if merged is None:
                         problems.append((line, f"{item_id}: conflicts with line "
-                                               f"{first_line[item_id]} ({sorted(wanted[item_id])}"
-                                               f" vs {sorted(labels)})"))
+                                               f"{first_line[item_id]} "
+                                               f"({kind.gold_key(wanted[item_id])} vs "
+                                               f"{kind.gold_key(gold)})"))
+                    else:
+                        wanted[item_id] = merged
                     continue
-                wanted[item_id] = labels
+                wanted[item_id] = gold
                 first_line[item_id] = line
         except csv.Error as exc:
             raise LabelError(f"{p.name} line {reader.line_num}: not valid CSV ({exc})",
@@ -247,7 +245,7 @@ def _read_csv(ws: Workspace, p: Path, id_column: str, label_column: str,
     return rows, wanted, first_line, problems
 
 
-def _read_annif(ws: Workspace, p: Path) -> Read:
+def _read_annif(ws: Workspace, p: Path, kind: TaskKind[Any, Any]) -> Read:
     """The same from an Annif corpus (a short-text ``documents.tsv`` or a full-text folder
     with ``.key``/``.tsv`` subject files): subject URIs become the card's labels through
     ``[labels] uris``, plain subject labels must be the card's labels."""
@@ -256,7 +254,7 @@ def _read_annif(ws: Workspace, p: Path) -> Read:
 
     card = ws.card
     known = set(card.labels)
-    by_uri = uri_labels(ws)
+    by_uri = uri_labels(ws.card, ws.root)
     rows = 0
     wanted: dict[str, set[str]] = {}
     first_line: dict[str, int] = {}
@@ -285,11 +283,12 @@ def _read_annif(ws: Workspace, p: Path) -> Read:
             if not labels:
                 problems.append((line, f"{item_id}: no subjects"))
                 continue
-            if not card.multi_label and len(labels) > 1:
-                problems.append((line, f"{item_id}: several labels {sorted(labels)} on a "
-                                       "single-label task"))
+            try:
+                gold = kind.parse_gold("\t".join(sorted(labels)), separator="\t")
+            except ValueError as exc:
+                problems.append((line, f"{item_id}: {exc}"))
                 continue
-            wanted[item_id] = labels
+            wanted[item_id] = gold
             first_line[item_id] = line
     except (OSError, UnicodeDecodeError) as exc:
         raise LabelError(f"cannot read the Annif corpus {p}: {exc}",
@@ -310,13 +309,17 @@ def _set_splits(conn: sa.Connection, ws: Workspace, assignment: dict[str, str]) 
 
 
 def gold_labels(ws: Workspace, ids: Sequence[str] | None = None, *,
-                conn: sa.Connection | None = None) -> dict[str, list[str]]:
-    """item id -> its gold labels (sorted): the last annotator's active labels."""
+                conn: sa.Connection | None = None,
+                kind: TaskKind[Any, Any] | None = None) -> dict[str, Any]:
+    """item id -> its gold label, as the task kind reads it back from the active rows of
+    the item's latest annotator (classification: the sorted label names)."""
     if conn is None:
         with ws.store.read() as c:
-            return gold_labels(ws, ids, conn=c)
+            return gold_labels(ws, ids, conn=c, kind=kind)
+    kind = kind or task_kind(ws.card)
     t = ws.store.t.labels
-    q = sa.select(t.c.id, t.c.item_id, t.c.label, t.c.annotator).where(t.c.active.is_(True))
+    q = (sa.select(t.c.id, t.c.item_id, t.c.label, t.c.value, t.c.annotator)
+         .where(t.c.active.is_(True)))
     rows: list[Any] = []
     if ids is None:
         rows = list(conn.execute(q))
@@ -327,11 +330,13 @@ def gold_labels(ws: Workspace, ids: Sequence[str] | None = None, *,
     for r in rows:
         if r.item_id not in latest or r.id > latest[r.item_id][0]:
             latest[r.item_id] = (r.id, r.annotator)
-    out: dict[str, set[str]] = {}
+    out: dict[str, list[tuple[int, LabelRow]]] = {}
     for r in rows:
         if latest[r.item_id][1] == r.annotator:
-            out.setdefault(r.item_id, set()).add(r.label)
-    return {i: sorted(v) for i, v in sorted(out.items())}
+            out.setdefault(r.item_id, []).append((r.id, LabelRow(r.label, r.value)))
+    gold = {i: kind.gold_from_rows([lr for _, lr in sorted(v, key=lambda x: x[0])])
+            for i, v in sorted(out.items())}
+    return {i: g for i, g in gold.items() if g is not None}
 
 
 def annotator_labels(ws: Workspace) -> dict[str, dict[str, list[str]]]:
@@ -346,15 +351,16 @@ def annotator_labels(ws: Workspace) -> dict[str, dict[str, list[str]]]:
 
 
 def label_counts(ws: Workspace) -> dict[str, Any]:
-    """How many items carry each gold label, by split."""
+    """How many items carry each gold label (each stratum, as the task kind says), by split."""
     from .splits import split_of
 
-    gold = gold_labels(ws)
+    kind = task_kind(ws.card)
+    gold = gold_labels(ws, kind=kind)
     splits = split_of(ws, list(gold))
     counts: dict[str, dict[str, int]] = {}
-    for item_id, labels in gold.items():
+    for item_id, value in gold.items():
         s = splits.get(item_id, "unsplit")
-        for label in labels:
+        for label in dict.fromkeys(kind.strata(value)):
             counts.setdefault(label, {"train": 0, "test": 0, "unsplit": 0})[s] += 1
     totals = {"train": 0, "test": 0, "unsplit": 0}
     for item_id in gold:

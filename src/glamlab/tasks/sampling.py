@@ -1,25 +1,48 @@
-"""Choosing the items people should label next.
+"""Choosing the items people should label next: one sampler for the command line
+(``glamlab labels sample``) and the web app's labelling page.
 
-- ``random``: a seeded random sample of unlabelled items;
-- ``stratified``: proportional to a metadata field (default: the source), so every
-  book or collection gets its share;
-- ``uncertainty``: the items a model is least sure about (least confident for
-  single-label; closest to 0.5 on some label for multi-label). Needs a model.
+Each strategy means one thing, wherever it is used:
+
+- ``random``: unlabelled items in a random order. The order is that of the items'
+  content hashes from a random starting point (seeded), so one item costs one index
+  look-up however large the collection;
+- ``stratified``: every stratum (a value of a metadata field; default: the source the
+  items came from) gets its share: the items come from the strata whose labelled items
+  fall furthest below their share of the collection, at random within a stratum;
+- ``uncertainty``: among a random pool of unlabelled items (``pool``, 5,000 by default),
+  those a model is least sure about, by the task kind's measure
+  (:meth:`TaskKind.uncertainty`: 1 - the top score for single-label; the label nearest
+  0.5 for multi-label). The scores are a model's stored predictions (the web app: the
+  latest model that ran) or fresh ones (``glamlab labels sample --model NAME``).
 """
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from ..errors import LabelError
+from .kinds import task_kind
+from .predict import Predicted
 
 if TYPE_CHECKING:
+    from ..items import Item
     from ..workspace import Workspace
 
-STRATEGIES = ("random", "stratified", "uncertainty")
+STRATEGIES = {
+    "random": "random unlabelled items",
+    "stratified": "each source (or another field) its share of the labels",
+    "uncertainty": "the items the model is least sure about first",
+}
+ITEM_COLUMNS = ("source", "source_kind", "modality", "uri")
+DEFAULT_POOL = 5000
+
+#: Fresh predictions of a model for some items (see :func:`glamlab.inference.model_scorer`).
+Scorer = Callable[[list["Item"]], Predicted]
 
 
 @dataclass
@@ -34,85 +57,211 @@ class Sample:
         return dict(vars(self))
 
 
-def unlabelled_ids(ws: Workspace) -> list[str]:
+def _unlabelled(ws: Workspace) -> list[Any]:
     t = ws.store.t
-    labelled = sa.select(t.labels.c.item_id).where(t.labels.c.active.is_(True))
+    ti = t.items
+    labelled = sa.exists().where(t.labels.c.item_id == ti.c.item_id, t.labels.c.active.is_(True))
+    return [ti.c.is_current.is_(True), ~labelled]
+
+
+def _field(ws: Workspace, by: str) -> Any:
+    ti = ws.store.t.items
+    return ti.c[by] if by in ITEM_COLUMNS else ti.c.meta[by].as_string()
+
+
+def _random_ids(conn: sa.Connection, ws: Workspace, n: int, rng: random.Random,
+                where: Sequence[Any], join: Any = None) -> list[str]:
+    """Up to ``n`` item ids in content-hash order from a random point (wrapping round)."""
+    ti = ws.store.t.items
+    pivot = rng.getrandbits(256).to_bytes(32, "big").hex()
+    out: list[str] = []
+    for side in (ti.c.content_hash >= pivot, ti.c.content_hash < pivot):
+        if len(out) >= n:
+            break
+        q = sa.select(ti.c.item_id)
+        if join is not None:
+            q = q.select_from(join)
+        out += [r[0] for r in conn.execute(q.where(*where, side)
+                                           .order_by(ti.c.content_hash, ti.c.item_id)
+                                           .limit(n - len(out)))]
+    return out
+
+
+def latest_predicting_model(ws: Workspace) -> int | None:
+    """The id of the newest model version with stored predictions, if any."""
     with ws.store.read() as conn:
-        return [r[0] for r in conn.execute(
-            sa.select(t.items.c.item_id).where(t.items.c.is_current.is_(True),
-                                               t.items.c.item_id.not_in(labelled))
-            .order_by(t.items.c.item_id))]
+        found = conn.execute(sa.select(sa.func.max(ws.store.t.predictions.c.model_id))).scalar()
+    return int(found) if found is not None else None
 
 
-def sample_items(ws: Workspace, n: int, *, strategy: str = "random", seed: int = 0,
-                 by: str = "source", model: str | None = None, pool: int = 5000) -> Sample:
-    """Pick ``n`` unlabelled items to label next."""
-    import numpy as np
+def sample_items(ws: Workspace, n: int, *, strategy: str = "random", seed: int | None = 0,
+                 by: str = "source", pool: int = DEFAULT_POOL, exclude: Iterable[str] = (),
+                 scorer: Scorer | None = None, model: str | None = None,
+                 model_id: int | None = None) -> Sample:
+    """Pick ``n`` unlabelled items to label next (see the module docstring).
 
+    ``exclude``: ids to leave out (items a person skipped). Uncertainty needs scores:
+    ``scorer`` (fresh predictions; ``model`` names it in the result), or ``model_id``
+    (that model version's stored predictions)."""
     if strategy not in STRATEGIES:
         raise LabelError(f"unknown sampling strategy {strategy!r}",
                          hint=f"choose one of {', '.join(STRATEGIES)}")
     if n < 1:
         raise LabelError("--n must be at least 1")
-    ids = unlabelled_ids(ws)
-    if not ids:
-        raise LabelError("every item is labelled already; nothing to sample")
-    rng = np.random.default_rng(seed)
-    if strategy == "random":
-        chosen = [ids[i] for i in sorted(rng.choice(len(ids), size=min(n, len(ids)),
-                                                    replace=False))]
-        return Sample(strategy, [{"id": i} for i in chosen], pool=len(ids))
-    if strategy == "stratified":
-        groups: dict[str, list[str]] = {}
-        for item in ws.items(ids=ids):
-            key = item.meta.get(by) if by in item.meta else getattr(item, by, None)
-            groups.setdefault(str(key), []).append(item.item_id)
-        take = _proportional(n=min(n, len(ids)), sizes={g: len(v) for g, v in groups.items()})
-        out = []
-        for g, k in take.items():
-            members = groups[g]
-            for i in sorted(rng.choice(len(members), size=k, replace=False)):
-                out.append({"id": members[i], by: g})
-        return Sample(strategy, out, pool=len(ids))
-    # uncertainty
-    if not model:
+    if strategy == "uncertainty" and scorer is None and model_id is None:
         raise LabelError("uncertainty sampling needs a model to ask",
                          hint="train one (glamlab train PREDICTOR) and pass --model NAME")
-    from ..evaluation.predict import predict_items
-    from ..registry import load_model
-
-    mv, predictor = load_model(ws, model)
-    if len(ids) > pool:
-        ids = [ids[i] for i in sorted(rng.choice(len(ids), size=pool, replace=False))]
-    items = list(ws.items(ids=ids))
-    result = predict_items(predictor, items)
-    proba = result.proba
-    ok = ~np.isnan(proba).any(axis=1)
-    if predictor.multi_label_:
-        uncertainty = 1.0 - 2.0 * np.abs(proba - 0.5).min(axis=1)
-    else:
-        uncertainty = 1.0 - proba.max(axis=1)
-    uncertainty = np.where(ok, uncertainty, -np.inf)
-    order = np.argsort(-uncertainty, kind="stable")[: min(n, int(ok.sum()))]
-    out = []
-    for r in order:
-        top = int(np.argmax(proba[r]))
-        out.append({"id": items[r].item_id, "uncertainty": round(float(uncertainty[r]), 4),
-                    "model_guess": predictor.classes_[top],
-                    "score": round(float(proba[r, top]), 4)})
-    return Sample(strategy, out, pool=len(items), failed=result.failures, model=mv.spec)
+    rng = random.Random(seed)
+    where = _unlabelled(ws)
+    skip = list(dict.fromkeys(exclude))[-500:]
+    if skip:
+        where.append(ws.store.t.items.c.item_id.not_in(skip))
+    with ws.store.read() as conn:
+        if strategy == "random":
+            available = _count(conn, ws, where)
+            if not available:
+                raise LabelError("every item is labelled already; nothing to sample")
+            ids = _random_ids(conn, ws, n, rng, where)
+            return Sample(strategy, [{"id": i} for i in ids], pool=available)
+        if strategy == "stratified":
+            return _stratified(conn, ws, n, rng, where, by)
+    return _uncertain(ws, n, rng, where, pool, scorer, model, model_id)
 
 
-def _proportional(n: int, sizes: dict[str, int]) -> dict[str, int]:
-    """Largest-remainder allocation of ``n`` over groups, capped by group size."""
+def _count(conn: sa.Connection, ws: Workspace, where: Sequence[Any]) -> int:
+    ti = ws.store.t.items
+    return int(conn.execute(sa.select(sa.func.count()).select_from(ti).where(*where)).scalar()
+               or 0)
+
+
+def _stratified(conn: sa.Connection, ws: Workspace, n: int, rng: random.Random,
+                where: Sequence[Any], by: str) -> Sample:
+    ti = ws.store.t.items
+    key = _field(ws, by)
+    sizes = {_key(k): int(c) for k, c in conn.execute(
+        sa.select(key, sa.func.count()).where(ti.c.is_current.is_(True)).group_by(key))}
+    free = {_key(k): int(c) for k, c in conn.execute(
+        sa.select(key, sa.func.count()).where(*where).group_by(key))}
+    if not free:
+        raise LabelError("every item is labelled already; nothing to sample")
+    labelled = {g: sizes.get(g, 0) - free.get(g, 0) for g in sizes}
+    take = _shares(n=min(n, sum(free.values())), sizes=sizes, labelled=labelled, free=free)
+    out: list[dict[str, Any]] = []
+    for g, k in take.items():
+        cond = key.is_(None) if g is None else key == g
+        out += [{"id": i, by: g} for i in _random_ids(conn, ws, k, rng, [*where, cond])]
+    return Sample("stratified", out, pool=sum(free.values()))
+
+
+def _key(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _shares(n: int, sizes: dict[Any, int], labelled: dict[Any, int],
+            free: dict[Any, int]) -> dict[Any, int]:
+    """How many of ``n`` new items each stratum gets, so that the labelled items come
+    nearest each stratum's share of the collection (largest remainder of the shortfalls,
+    capped by the unlabelled items a stratum has left)."""
     total = sum(sizes.values())
-    quotas = {g: n * s / total for g, s in sizes.items()}
-    take = {g: min(int(q), sizes[g]) for g, q in quotas.items()}
+    goal = sum(labelled.values()) + n
+    short = {g: max(0.0, goal * sizes[g] / total - labelled.get(g, 0)) for g in free}
+    if sum(short.values()) <= 0:  # every stratum has its share: in proportion to size
+        short = {g: float(sizes[g]) for g in free}
+    scale = n / sum(short.values())
+    quotas = {g: s * scale for g, s in short.items()}
+    take = {g: min(int(q), free[g]) for g, q in quotas.items()}
     left = n - sum(take.values())
-    for g in sorted(quotas, key=lambda g: quotas[g] - int(quotas[g]), reverse=True):
-        if left <= 0:
+    order = sorted(quotas, key=lambda g: (-(quotas[g] - int(quotas[g])), str(g)))
+    while left > 0:
+        moved = False
+        for g in order:
+            if left <= 0:
+                break
+            if take[g] < free[g]:
+                take[g] += 1
+                left -= 1
+                moved = True
+        if not moved:
             break
-        if take[g] < sizes[g]:
-            take[g] += 1
-            left -= 1
     return {g: k for g, k in take.items() if k > 0}
+
+
+def _uncertain(ws: Workspace, n: int, rng: random.Random, where: list[Any], pool: int,
+               scorer: Scorer | None, model: str | None, model_id: int | None) -> Sample:
+    kind = task_kind(ws.card)
+    p = ws.store.t.predictions
+    ti = ws.store.t.items
+    join = None
+    if scorer is None:  # stored predictions: only items that model has predicted
+        join = ti.join(p, sa.and_(p.c.item_id == ti.c.item_id, p.c.model_id == model_id))
+    with ws.store.read() as conn:
+        ids = _random_ids(conn, ws, max(pool, n), rng, where, join)
+    if not ids:
+        raise LabelError("no unlabelled item has a prediction to be unsure about"
+                         if scorer is None else
+                         "every item is labelled already; nothing to sample",
+                         hint="run a model over the collection first: glamlab run"
+                         if scorer is None else None)
+    items = list(ws.items(ids=ids))
+    failed: list[dict[str, str]] = []
+    if scorer is not None:
+        res = scorer(items)
+        predictions = res.predictions
+        failed = res.failure_dicts()
+    else:
+        predictions = _stored(ws, kind, items, model_id)
+    ranked = []
+    for item, pred in zip(items, predictions, strict=True):
+        if pred is not None:
+            ranked.append((-float(kind.uncertainty(pred)), item.item_id, pred))
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    out = []
+    for neg, item_id, pred in ranked[:n]:
+        row: dict[str, Any] = {"id": item_id, "uncertainty": round(-neg, 4)}
+        cands = kind.candidates(pred)
+        if cands:
+            row["model_guess"] = cands[0].label
+            row["score"] = round(cands[0].score, 4)
+        out.append(row)
+    return Sample("uncertainty", out, pool=len(items), failed=failed, model=model)
+
+
+def _stored(ws: Workspace, kind: Any, items: list[Item], model_id: int | None) -> list[Any]:
+    p = ws.store.t.predictions
+    found: dict[str, Any] = {}
+    ids = [i.item_id for i in items]
+    with ws.store.read() as conn:
+        for lo in range(0, len(ids), 900):
+            for r in conn.execute(sa.select(p.c.item_id, p.c.label, p.c.labels, p.c.scores,
+                                            p.c.score)
+                                  .where(p.c.model_id == model_id,
+                                         p.c.item_id.in_(ids[lo:lo + 900]))):
+                try:
+                    found[r.item_id] = kind.from_stored(r.label, r.labels, r.scores, r.score)
+                except (TypeError, ValueError):
+                    continue  # a malformed stored prediction is not a guess to rank
+    return [found.get(i) for i in ids]
+
+
+def next_to_label(ws: Workspace, *, strategy: str = "random", exclude: Iterable[str] = (),
+                  rng: random.Random | None = None, by: str = "source") -> Item | None:
+    """The next item to show a person for labelling (the web app's labelling page);
+    uncertainty uses the stored predictions of the latest model that ran, and is random
+    until a model has run. None when nothing is left."""
+    seed = (rng or random.Random()).getrandbits(64)
+    model_id = latest_predicting_model(ws) if strategy == "uncertainty" else None
+    if strategy == "uncertainty" and model_id is None:
+        strategy = "random"
+    try:
+        sample = sample_items(ws, 1, strategy=strategy, seed=seed, by=by, exclude=exclude,
+                              model_id=model_id)
+    except LabelError:
+        sample = None
+    if (sample is None or not sample.items) and strategy != "random":
+        try:  # nothing left where the strategy looks: any unlabelled item
+            sample = sample_items(ws, 1, strategy="random", seed=seed, exclude=exclude)
+        except LabelError:
+            return None
+    if sample is None or not sample.items:
+        return None
+    return ws.item(sample.items[0]["id"])

@@ -5,7 +5,8 @@ Splitting is a greedy stratification over *units*: an item, or every item sharin
 a value of ``group_by`` (e.g. the source book). Units are visited in a seeded random
 order (units with rare labels first) and each goes to the side that keeps every
 label's test share, and the overall test share, closest to ``test_size``. The same
-procedure serves single-label and multi-label tasks (a multi-label unit counts
+procedure serves every task kind: a unit counts towards each stratum its gold labels
+have (:meth:`TaskKind.strata`: the labels for classification; a multi-label unit counts
 towards each of its labels, as in iterative stratification).
 
 Freezing: :func:`test_data` (what an evaluation reads) writes ``split.freeze`` to the
@@ -14,13 +15,16 @@ audit log. A frozen split can only be changed with ``force=True``, which is logg
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from ..errors import LabelError
+from .kinds import TaskKind, task_kind
 from .labels import _chunks, _set_splits, gold_labels
 
 if TYPE_CHECKING:
@@ -158,18 +162,20 @@ def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
             "incomparable",
             hint="add new training labels with `glamlab labels import FILE --split train`; "
                  "re-split only if you must, with --force (it is logged)")
-    gold = gold_labels(ws)
+    kind = task_kind(ws.card)
+    gold = gold_labels(ws, kind=kind)
     if not gold:
         raise LabelError("no labelled items to split", hint="import labels first: "
                          "glamlab labels import FILE.csv")
     ids = list(gold)
-    labels = ws.card.labels
+    strata = {i: kind.strata(gold[i]) for i in ids}
+    labels = kind.breakdown_labels()
+    labels += sorted({s for ss in strata.values() for s in ss} - set(labels))
     index = {c: i for i, c in enumerate(labels)}
     Y = np.zeros((len(ids), len(labels)))
     for r, item_id in enumerate(ids):
-        for label in gold[item_id]:
-            if label in index:
-                Y[r, index[label]] = 1
+        for label in strata[item_id]:
+            Y[r, index[label]] = 1
     groups: list[Any] = list(ids)
     ungrouped = 0
     if group_by:
@@ -220,14 +226,16 @@ def _group_value(item: Item, field_name: str) -> Any:
 
 @dataclass
 class LabelledSet:
-    """Items of one split with their gold labels, in item id order."""
+    """Items of one split with their gold labels (as the task kind has them), in item id
+    order."""
 
     split: str
     items: list[Item]
-    labels: list[list[str]]
+    labels: list[Any]  # one gold label per item
     classes: list[str]
     multi_label: bool
     fingerprint: str
+    kind: TaskKind[Any, Any]
 
     def __len__(self) -> int:
         return len(self.items)
@@ -241,18 +249,9 @@ class LabelledSet:
         return [i.item_id for i in self.items]
 
     def targets(self) -> list[Any]:
-        """Labels as a predictor's ``fit`` takes them: a label per item, or lists."""
-        return list(self.labels) if self.multi_label else [ys[0] for ys in self.labels]
-
-    def indicator(self) -> Any:
-        import numpy as np
-
-        index = {c: i for i, c in enumerate(self.classes)}
-        Y = np.zeros((len(self.items), len(self.classes)), dtype=np.int8)
-        for r, ys in enumerate(self.labels):
-            for y in ys:
-                Y[r, index[y]] = 1
-        return Y
+        """Labels as a predictor's ``fit`` takes them (classification: a label per item,
+        or lists for multi-label)."""
+        return self.kind.targets(self.labels)
 
 
 # Item metadata that is training signal too (graphic boxes for graphic-windows): a model
@@ -260,7 +259,7 @@ class LabelledSet:
 SIGNAL_META = ("boxes", "boxes_size")
 
 
-def fingerprint_row(item: Item, labels: list[str]) -> tuple[Any, ...]:
+def fingerprint_row(item: Item, labels: Any) -> tuple[Any, ...]:
     """What identifies one training example: id, content, labels, and any signal
     metadata (left out when absent, so fingerprints of plain labels never change)."""
     signal = {k: item.meta[k] for k in SIGNAL_META if (item.meta or {}).get(k)}
@@ -269,26 +268,29 @@ def fingerprint_row(item: Item, labels: list[str]) -> tuple[Any, ...]:
     return (item.item_id, item.content_hash, labels)
 
 
-def _labelled_set(ws: Workspace, split: str, ids: Sequence[str] | None = None) -> LabelledSet:
-    from ..registry import fingerprint
+def fingerprint(rows: Iterable[tuple[Any, ...]]) -> str:
+    """A stable sha256 over rows such as (item_id, content_hash, labels)."""
+    h = hashlib.sha256()
+    for row in sorted(json.dumps(list(r), default=str, sort_keys=True) for r in rows):
+        h.update(row.encode())
+        h.update(b"\n")
+    return h.hexdigest()
 
+
+def _labelled_set(ws: Workspace, split: str, ids: Sequence[str] | None = None) -> LabelledSet:
+    kind = task_kind(ws.card)
     with ws.store.read() as conn:
         splits = split_of(ws, ids, conn=conn)
         wanted = sorted(i for i, s in splits.items() if s == split)
-        gold = gold_labels(ws, wanted, conn=conn)
-    classes = list(ws.card.labels)
-    known = set(classes)
+        gold = gold_labels(ws, wanted, conn=conn, kind=kind)
     items = []
     labels = []
     for item in ws.items(ids=[i for i in wanted if i in gold]):
-        ys = [y for y in gold[item.item_id] if y in known]
-        if not ys:
-            continue
         items.append(item)
-        labels.append(ys)
-    fp = fingerprint(fingerprint_row(i, ys) for i, ys in zip(items, labels, strict=True))
-    return LabelledSet(split=split, items=items, labels=labels, classes=classes,
-                       multi_label=ws.card.multi_label, fingerprint=fp)
+        labels.append(gold[item.item_id])
+    fp = fingerprint(fingerprint_row(i, kind.gold_key(g)) for i, g in zip(items, labels, strict=True))
+    return LabelledSet(split=split, items=items, labels=labels, classes=list(kind.labels),
+                       multi_label=ws.card.multi_label, fingerprint=fp, kind=kind)
 
 
 def training_data(ws: Workspace, *, ids: Sequence[str] | None = None,

@@ -11,13 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, Field
 
 from .. import review
-from ..users import User
+from ..auth import User
 
 bearer = HTTPBearer(auto_error=False, description="a token from `glamlab users token NAME`")
 
@@ -130,14 +129,24 @@ class PredictIn(BaseModel):
     item_id: str = Field(min_length=1, max_length=500)
     model: str | None = Field(None, max_length=200,
                               description="model name; its champion is used (default: the "
-                                          "only or newest champion)")
+                                          "most recently crowned champion)")
+
+
+class PolicyDecisionOut(BaseModel):
+    label: str
+    score: float
+    value: Any = None
+    action: Literal["accept", "review", "reject"]
+    reason: str
 
 
 class PredictOut(BaseModel):
     item_id: str
     model: str
-    scores: dict[str, float]
-    labels: list[str]
+    scores: dict[str, Any]
+    labels: list[str] = Field(description="the labels the policy would accept or send to "
+                                          "review, surest first")
+    decisions: list[PolicyDecisionOut]
 
 
 class MeOut(BaseModel):
@@ -190,14 +199,7 @@ def items(request: Request, limit: int = Query(50, ge=1, le=1000),
                                     description="return items whose id sorts after this one"),
           user: User = Depends(api_user)) -> list[dict[str, Any]]:
     """Current items in id order (page with ``after`` = the last id you got)."""
-    ws = _ws(request)
-    t = ws.store.t.items
-    q = sa.select(t).where(t.c.is_current.is_(True)).order_by(t.c.item_id).limit(limit)
-    if after:
-        q = q.where(t.c.item_id > after)
-    with ws.store.read() as conn:
-        rows = conn.execute(q).all()
-    return [ws._row_to_item(r).to_dict() for r in rows]
+    return [i.to_dict() for i in _ws(request).items(after=after, limit=limit)]
 
 
 @router.get("/items/{item_id:path}", response_model=ItemOut,
@@ -216,15 +218,10 @@ def predictions(request: Request, item_id: str | None = Query(None, max_length=5
                 after_id: int = Query(0, ge=0, le=2**62),
                 user: User = Depends(api_user)) -> list[dict[str, Any]]:
     """Predictions, newest model first for one item, or in id order (page with after_id)."""
-    ws = _ws(request)
-    t = ws.store.t.predictions
-    q = sa.select(t).where(t.c.id > after_id).order_by(t.c.id).limit(limit)
-    if item_id is not None:
-        q = q.where(t.c.item_id == item_id)
-    if model_id is not None:
-        q = q.where(t.c.model_id == model_id)
-    with ws.store.read() as conn:
-        return [dict(r._mapping) for r in conn.execute(q)]
+    from ..inference import list_predictions
+
+    return list_predictions(_ws(request), item_id=item_id, model_id=model_id,
+                            after_id=after_id, limit=limit)
 
 
 @router.get("/queue", response_model=list[QueueOut])
@@ -238,12 +235,7 @@ def queue(request: Request,
     ws = _ws(request)
     if user.can("reviewer"):
         return review.lease_queue(ws, user.username, sort=sort, label=label, limit=limit)
-    t = ws.store.t.review_queue
-    q = sa.select(t).where(t.c.status == "open").order_by(*review._order(t, sort)).limit(limit)
-    if label:
-        q = q.where(t.c.label == label)
-    with ws.store.read() as conn:
-        return review._with_items(ws, [dict(r._mapping) for r in conn.execute(q)])
+    return review.peek_queue(ws, sort=sort, label=label, limit=limit)
 
 
 @router.post("/decisions", response_model=DecisionOut,
@@ -287,35 +279,11 @@ def post_label(request: Request, body: LabelIn,
              responses={404: {"model": ErrorOut, "description": "no such item, or no champion"}})
 def predict(request: Request, body: PredictIn,
             user: User = Depends(api_writer("viewer", "predict"))) -> dict[str, Any]:
-    """Predict one item with the champion model."""
-    from ..errors import ModelNotFound
-    from ..registry import get_model, load_model
+    """Predict one item with the champion model, and say what the policy would do with
+    each label (nothing is written)."""
+    from ..actions import decide_item
     from .images import known_item
 
     ws = _ws(request)
     it = known_item(ws, body.item_id)
-    t = ws.store.t.model_aliases
-    with ws.store.read() as conn:
-        q = sa.select(t.c.name).where(t.c.alias == "champion").order_by(t.c.updated_at.desc())
-        if body.model:
-            q = q.where(t.c.name == body.model)
-        name = conn.execute(q.limit(1)).scalar()
-    if name is None:
-        raise ModelNotFound("there is no champion model yet" + (
-            f" named {body.model!r}" if body.model else ""),
-            hint="evaluate models and promote one: glamlab evaluate, glamlab retrain")
-    state = request.app.state
-    mv = get_model(ws, f"{name}@champion")
-    with state.predictor_lock:  # load once per model version (sha256 checked on load)
-        cached = state.predictors.get(mv.id)
-        if cached is None:
-            _mv, cached = load_model(ws, mv.spec)
-            state.predictors[mv.id] = cached
-    proba = cached.predict_proba([it])[0]
-    classes = [str(c) for c in cached.classes_]
-    scores = {c: float(p) for c, p in zip(classes, proba, strict=True)}
-    if ws.card.multi_label:
-        chosen = [c for c, p in scores.items() if p >= 0.5]
-    else:
-        chosen = [max(scores, key=lambda c: scores[c])]
-    return {"item_id": it.item_id, "model": mv.spec, "scores": scores, "labels": chosen}
+    return decide_item(ws, it, model=body.model, models=request.app.state.models).to_dict()

@@ -1,0 +1,67 @@
+"""``glamlab demo``: a whole project on a bundled sample, narrated in plain words.
+
+Each stage is a small function ``(ws, project, say) -> dict``; :data:`STAGES` lists them
+in lifecycle order. The demo uses only the library (the same calls a notebook would make)
+and the bundled samples under ``glamlab/demo_data`` (real data, with their SOURCE.md and
+licences). Nothing else in glamlab imports this package.
+
+- :mod:`.projects`: the demo projects (need, task, sample, models);
+- :mod:`.preparation_stages`: ingest, labels, baselines, training, evaluation;
+- :mod:`.production_stages`: run, act, export, monitor, status.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..workspace import Workspace
+from . import preparation_stages as prep
+from . import production_stages as prod
+from .projects import DEMOS, DemoProject, Say, demo_data, project
+
+Stage = Callable[[Workspace, DemoProject, Say], dict[str, Any]]
+
+# Stages run in this order; a new stage goes in its place in the lifecycle.
+STAGES: list[tuple[str, Stage]] = [
+    ("ingest", prep.stage_ingest),
+    ("labels", prep.stage_labels),
+    ("baseline", prep.stage_baseline),
+    ("train", prep.stage_train),
+    ("evaluate", prep.stage_evaluate),
+    ("run", lambda ws, p, say: prod.stage_run(ws, say)),
+    ("act", lambda ws, p, say: prod.stage_act(ws, say)),
+    ("export", lambda ws, p, say: prod.stage_export(ws, say)),
+    ("monitor", prod.stage_monitor),
+    ("status", prod.stage_status),
+]
+
+
+def run_demo(name: str, directory: str | Path, *, fresh: bool = False,
+             say: Say = print) -> dict[str, Any]:
+    p = project(name)
+    root = Path(directory)
+    if fresh and root.exists():
+        shutil.rmtree(root)
+    say(f"glamlab demo: {name}")
+    say(f"The need: {p.init['need']}")
+    if (root / "glamlab.toml").exists():
+        ws = Workspace.open(root)
+        say(f"Using the existing workspace {ws.root}.")
+    else:
+        ws = Workspace.init(root, **p.init)
+        say(f"Created the workspace {ws.root} (project card glamlab.toml, database glamlab.db).")
+    results: dict[str, Any] = {"demo": name, "workspace": str(ws.root)}
+    try:
+        for stage_name, stage in STAGES:
+            say("")
+            say(f"== {stage_name}")
+            results[stage_name] = stage(ws, p, say)
+    finally:
+        ws.close()
+    return results
+
+
+__all__ = ["DEMOS", "STAGES", "DemoProject", "Say", "Stage", "demo_data", "project", "run_demo"]

@@ -1,0 +1,174 @@
+"""The demo's production stages: run the champion, act on its predictions, export them,
+watch for drift, and say where the project stands."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from ..errors import GlamlabError, ModelNotFound
+from .projects import DemoProject, Say
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+DEMO_TARGET = 0.95
+
+
+def stage_run(ws: Workspace, say: Say) -> dict[str, Any]:
+    from ..inference.runner import champion_spec, run
+
+    try:
+        spec = champion_spec(ws)
+    except ModelNotFound:
+        say("No model is marked champion yet, so there is nothing to run over the collection; "
+            "skipping this stage. (Compare models with glamlab evaluate and mark the best one "
+            "champion first.)")
+        return {"skipped": "no champion model"}
+    say(f"Running the champion model ({spec}) over every item of the collection. Items it "
+        "has already predicted are skipped, so this is safe to repeat.")
+    report = run(ws, spec, workers=min(2, os.cpu_count() or 1), progress=False)
+    say(f"Run {report.run_id} {report.status}: {report.done:,} of {report.planned:,} items "
+        f"have a prediction from {report.model}"
+        + (f", {report.skipped:,} had one already" if report.skipped else "")
+        + f"; {report.failed:,} could not be predicted"
+        + (f" (see why with: glamlab runs --failures {report.run_id})" if report.failed else "")
+        + ".")
+    labels: dict[str, int] = {}
+    import sqlalchemy as sa
+
+    t = ws.store.t.predictions
+    with ws.store.read() as conn:
+        for label, n in conn.execute(sa.select(t.c.label, sa.func.count())
+                                     .where(t.c.model_id == report.model_id)
+                                     .group_by(t.c.label)):
+            labels[str(label)] = int(n)
+    if labels and not ws.card.multi_label:
+        mix = ", ".join(f"{n:,} {label}" for label, n in sorted(labels.items(),
+                                                                key=lambda kv: -kv[1]))
+        say(f"What the model says across the collection: {mix}.")
+    return report.to_dict()
+
+
+def _has_predictions(ws: Workspace) -> bool:
+    import sqlalchemy as sa
+
+    with ws.store.read() as conn:
+        return conn.execute(sa.select(ws.store.t.predictions.c.id).limit(1)).first() is not None
+
+
+def stage_act(ws: Workspace, say: Say) -> dict[str, Any]:
+    """Choose thresholds (if the policy has none), dry-run the policy, then act."""
+    from ..actions import act, load_policy, optimise, plan
+    from ..actions.policy import fmt
+
+    if not _has_predictions(ws):
+        say("There are no predictions yet, so there is nothing to act on: skipping this step.")
+        return {"skipped": "no predictions"}
+    out: dict[str, Any] = {}
+    if not load_policy(ws.card).labels:
+        try:
+            res = optimise(ws, target_precision=DEMO_TARGET, write=True)
+        except GlamlabError as exc:
+            say(f"Could not choose thresholds on the test split ({exc.message}); every "
+                "prediction goes to review.")
+        else:
+            out["optimise"] = res
+            picked = [r for r in res["labels"] if r["threshold"] is not None]
+            say(f"Chose thresholds on the frozen test split so that automatic values are right "
+                f"at least {DEMO_TARGET:.0%} of the time there:")
+            for r in res["labels"]:
+                if r["threshold"] is None:
+                    say(f"  {r['label']}: never automatic (no threshold is that precise); "
+                        "these go to a reviewer")
+                else:
+                    lo, hi = r["ci95"]
+                    say(f"  {r['label']}: automatic from score {fmt(r['threshold'])} "
+                        f"({r['correct']} of {r['accepted']} right on the test split; 95% "
+                        f"interval {lo:.0%} to {hi:.0%})")
+            if not picked:
+                say("No label reaches that precision on this small test set.")
+            overall = res["overall"]
+            if overall["accepted"] and not overall["meets_target_at_lower_bound"]:
+                say(f"Caution: that rests on {overall['accepted']} test pages; the 95% interval "
+                    f"reaches down to {overall['ci95'][0]:.0%}. Label more test pages for a "
+                    "firmer figure.")
+    report = plan(ws, dry_run=True).to_dict()
+    out["dry_run"] = report
+    c = report["counts"]
+    say(f"Before writing anything (dry run) for {report['items_with_predictions']} pages:")
+    f = report.get("filter")
+    if f and f["price_per_item"]:
+        say(f"  {f['sent_on']} pages to send on, {f['accepted_as_positive']} held back as "
+            f"{f['positive_label']!r}: {f['money_saved']:,.2f} {f['currency']} saved.")
+        if f["expected_wrongly_withheld"] is not None:
+            say(f"  Expected mistakes: about {f['expected_wrongly_withheld']:g} pages held back "
+                "that should have been sent.")
+    else:
+        for row in report["by_label"]:
+            say(f"  {row['accept']} pages tagged {row['label']!r} automatically, "
+                f"{row['review']} to a reviewer, {row['reject']} left untagged")
+    if report["expected_wrong_accepts"] is not None:
+        lo, hi = report["expected_wrong_accepts_ci95"]
+        say(f"  Expected wrong automatic tags: about {report['expected_wrong_accepts']:.0f}, "
+            f"judging by the test split; with its size, up to {hi:.0f} (95%).")
+    say(f"  Review workload: {c['review']} pages, about {report['review_hours']:.1f} hours at "
+        f"{ws.card.review_seconds_per_item:g} seconds a page.")
+    if report["safety_hits"]:
+        say(f"  Safety checks sent {len(report['safety_hits'])} labels to review or held them.")
+    done = act(ws).to_dict()
+    out["act"] = {"written": done["written"], "already_written": done["already_written"]}
+    w = done["written"]
+    say(f"Then acted: {w['machine_metadata']} machine-made values written (each marked with the "
+        f"model, its score and the time, unconfirmed until a person confirms), "
+        f"{w['review_queue']} pages added to the review queue.")
+    return out
+
+
+def stage_export(ws: Workspace, say: Say) -> dict[str, Any]:
+    """CSV and W3C Web Annotations (and the filter list) into ``exports/``."""
+    from ..actions import export
+
+    if not _has_predictions(ws):
+        say("There are no predictions yet, so there is nothing to export: skipping this step.")
+        return {"skipped": "no predictions"}
+    folder = ws.root / "exports"
+    res = {"csv": export(ws, "csv", folder / "predictions.csv"),
+           "w3c": export(ws, "w3c", folder / "annotations.jsonld")}
+    say(f"Exported {res['csv']['rows']} rows to {folder / 'predictions.csv'} (opens in Excel or "
+        "OpenRefine; machine-made values are marked as such)")
+    say(f"and {res['w3c']['annotations']} W3C Web Annotations to "
+        f"{folder / 'annotations.jsonld'}.")
+    if ws.card.positive_label and ws.card.price_per_item:
+        res["filter"] = export(ws, "filter", folder / "send-on.txt")
+        say(f"The {res['filter']['uris']} pages to send on are listed in "
+            f"{folder / 'send-on.txt'}.")
+    return res
+
+
+def stage_monitor(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
+    from ..monitoring.monitor import monitor
+    from ..reports.monitoring import render
+
+    if "monitor" not in ws.card.raw:
+        # a sample of about a hundred items: judge windows from 15 items on
+        ws.card.raw["monitor"] = {"min_window": 15}
+        ws.save_card()
+    try:
+        report = monitor(ws, reference="test", window="run")
+    except GlamlabError as exc:
+        say(f"Monitoring skipped: {exc.message}.")
+        return {"skipped": exc.message}
+    path = ws.root / "monitor.html"
+    path.write_text(render(report), encoding="utf-8")
+    for line in report.summary().splitlines():
+        say(line)
+    say(f"The monitoring report, a plot per signal with its alert threshold, is {path}.")
+    return {**report.to_dict(), "report": str(path)}
+
+
+def stage_status(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
+    status = ws.status()
+    say(f"Where the project stands: {status['summary']}.")
+    say(f"Next step: {status['next_step']}")
+    return status

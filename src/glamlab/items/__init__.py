@@ -1,0 +1,66 @@
+"""Items: one thing in the collection (a page image, a text, a record)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+
+@dataclass
+class Item:
+    """One current item version, as predictors and reports see it.
+
+    Items are plain, picklable data: worker processes and Ray actors get them as is.
+    Images are decoded lazily by :meth:`open_image`; ingest reads headers only.
+    """
+
+    item_id: str
+    modality: str
+    source_kind: str = "test"
+    source: str = ""
+    uri: str | None = None
+    page: int | None = None
+    content_hash: str = ""
+    text: str | None = None
+    width: int | None = None
+    height: int | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    version: int = 1
+    cache_dir: str | None = None  # where remote images (IIIF) are cached
+
+    @property
+    def path(self) -> Path | None:
+        """The local file behind the item, if there is one."""
+        if self.uri and "://" not in self.uri:
+            return Path(self.uri)
+        return None
+
+    def open_image(self, max_side: int | None = None) -> Image.Image:
+        """Decode the image as RGB, reduced so the long side is about ``max_side``.
+
+        JPEG uses reduced DCT decoding (fast); other formats are resized after decoding.
+        Raises :class:`glamlab.errors.ItemError` naming the item if it cannot be read.
+        """
+        from .images import open_image
+
+        return open_image(self, max_side=max_side)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.item_id,
+            "version": self.version,
+            "modality": self.modality,
+            "source_kind": self.source_kind,
+            "source": self.source,
+            "uri": self.uri,
+            "page": self.page,
+            "content_hash": self.content_hash,
+            "width": self.width,
+            "height": self.height,
+            "text": self.text,
+            "meta": self.meta,
+        }

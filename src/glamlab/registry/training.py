@@ -1,0 +1,123 @@
+"""Fitting predictors on the train split (never the test split) and saving them.
+
+Every fit path here takes its data from :func:`glamlab.registry.training_data`, the
+guard that refuses test items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..errors import PredictorError
+from ..predictors.base import STATE_FILE
+from ..tasks.splits import LabelledSet, training_data
+
+if TYPE_CHECKING:
+    from ..predictors.base import Predictor
+    from ..workspace import Workspace
+    from .models import ModelVersion
+
+
+def fit_on_train(ws: Workspace, predictor: Predictor, data: LabelledSet | None = None
+                 ) -> LabelledSet:
+    """Fit ``predictor`` on the train split; returns the data it saw."""
+    if data is None:
+        data = training_data(ws)
+    elif data.split != "train":
+        raise PredictorError(f"refusing to fit on the {data.split} split",
+                             hint="nothing may ever train on test items")
+    from ..features import feature_store
+
+    with feature_store(ws):  # image statistics / embeddings are cached in the workspace
+        data.kind.fit(predictor, data.items, data.labels)
+    return data
+
+
+def parse_params(pairs: Sequence[str]) -> dict[str, Any]:
+    """``k=v`` strings to parameters; values are read as TOML literals when they can be
+    (numbers, true/false, "quoted", [lists]) and kept as text otherwise."""
+    import tomllib
+
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise PredictorError(f"parameter {pair!r} is not KEY=VALUE", hint="e.g. --param C=0.5")
+        key, value = pair.split("=", 1)
+        key = key.strip()
+        try:
+            out[key] = tomllib.loads(f"v = {value.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key] = value.strip()
+    return out
+
+
+@dataclass
+class TrainResult:
+    model: ModelVersion
+    train_items: int
+    champion: bool
+    reused: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model.to_dict(), "spec": self.model.spec,
+                "train_items": self.train_items, "champion": self.champion,
+                "reused": self.reused, "notes": self.notes}
+
+
+def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
+          params: dict[str, Any] | None = None, predictor: Predictor | None = None,
+          data: LabelledSet | None = None, set_champion: bool = True,
+          reuse: bool = False) -> TrainResult:
+    """Fit a registered predictor on the train split and save it as the next version
+    of ``name``. The first version of a name becomes its ``champion``. With ``reuse``,
+    an identical earlier version (same predictor, parameters, training data and learned
+    state, e.g. the same rules) is returned instead of saving a copy."""
+    from ..predictors.catalogue import create
+    from .models import get_model, list_models, save_model, set_alias
+
+    name = name or predictor_name
+    if predictor is None:
+        predictor = create(predictor_name, **(params or {}))
+    data = fit_on_train(ws, predictor, data)
+    params_now = _jsonable(predictor.get_params())
+    if reuse:
+        state = _state_sha256(predictor)
+        for mv in reversed(list_models(ws)):
+            if (mv.name == name and mv.predictor == predictor.name
+                    and mv.training_fingerprint == data.fingerprint and mv.params == params_now
+                    and mv.artifacts.get(STATE_FILE) == state):
+                return TrainResult(model=mv, train_items=len(data), champion="champion" in
+                                   mv.aliases, reused=True)
+    has_champion = any(m.name == name and "champion" in m.aliases for m in list_models(ws))
+    notes = []
+    skipped = getattr(predictor, "skipped_", None)
+    if skipped:
+        notes.append(f"{len(skipped)} training items could not be read and were left out "
+                     f"(e.g. {skipped[0]['item']}: {skipped[0]['reason']})")
+    notes.extend(getattr(predictor, "fit_notes_", None) or [])
+    mv = save_model(ws, predictor, name=name, training_fingerprint=data.fingerprint,
+                    card={"train_items": len(data), "split": "train"})
+    champion = False
+    if set_champion and not has_champion:
+        mv = set_alias(ws, mv.spec, "champion")
+        champion = True
+    return TrainResult(model=get_model(ws, mv.spec), train_items=len(data), champion=champion,
+                       notes=notes)
+
+
+def _state_sha256(predictor: Predictor) -> str:
+    """sha256 of the learned state as :meth:`Predictor.save` writes it."""
+    import hashlib
+    import pickle
+
+    return hashlib.sha256(pickle.dumps(predictor.learned_state(),
+                                       protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(value, default=str))

@@ -1,0 +1,141 @@
+"""The evaluation report: one self-contained HTML page (see :mod:`glamlab.reports`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..evaluation.evaluate import METRIC_WORDS
+from . import plots
+from .html import Section, table_html, write_page
+
+if TYPE_CHECKING:
+    from ..evaluation.evaluate import EvaluationResult
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns),
+             "  ".join("-" * widths[c] for c in columns)]
+    lines += ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
+    return "\n".join(lines)
+
+
+def leaderboard_text(result: EvaluationResult) -> str:
+    """The leaderboard, slices flagged as worse, warnings and the verdict, as text."""
+    rows = []
+    for r in result.leaderboard():
+        rows.append({"candidate": r["candidate"], "kind": r["kind"],
+                     result.metric: f"{r[result.metric]:.3f}",
+                     "95% interval": f"{r['low']:.3f}-{r['high']:.3f}",
+                     "failed": r["failed"],
+                     "items/s": f"{r['items_per_s']:,.0f}" if r["items_per_s"] else "",
+                     f"cost/1000 ({result.currency})": f"{r['cost_per_1000']:.2f}"})
+    cols = ["candidate", "kind", result.metric, "95% interval", "failed", "items/s",
+            f"cost/1000 ({result.currency})"]
+    lines = [f"{result.test_items:,} test items; metric {result.metric}.", _table(rows, cols)]
+    for c in result.candidates:
+        for field_name, slices in c.slices.items():
+            worse = [s for s in slices if s.get("worse")]
+            if worse:
+                lines.append(f"{c.name} does significantly worse on {field_name} = "
+                             + ", ".join(f"{s['value']} ({s[result.metric]:.2f}, "
+                                         f"{s['items']} items)" for s in worse))
+    for w in result.warnings:
+        lines.append(f"warning: {w}")
+    lines.append(f"verdict: {result.verdict}")
+    return "\n".join(lines)
+
+
+def report_sections(result: EvaluationResult, *, title_prefix: str = "") -> list[Section]:
+    metric = result.metric
+    word = METRIC_WORDS.get(metric, metric)
+    sections = [Section("Verdict", text=result.verdict, kind="verdict")]
+    for w in result.warnings:
+        sections.append(Section("Warning", text=w, kind="warning"))
+    board = result.leaderboard()
+    for r in board:
+        r["interval"] = f"{r['low']:.3f} \u2013 {r['high']:.3f}"
+        r["cost"] = f"{r['cost_per_1000']:.2f} {result.currency}"
+    sections.append(Section(
+        "Leaderboard",
+        html=table_html(board, ["candidate", "kind", metric, "interval", "failed", "items_per_s",
+                                "cost"],
+                        headers=["candidate", "kind", word, "95% interval", "failed items",
+                                 "items/s", "cost per 1,000 items"], css_class="leaderboard")
+        + plots.bar_chart([r["candidate"] for r in board], [r[metric] for r in board],
+                          low=[r["low"] for r in board], high=[r["high"] for r in board],
+                          title=f"{word} on the test split, with 95% bootstrap intervals",
+                          max_value=1.0),
+        note=f"{result.test_items:,} test items (test split fingerprint "
+             f"{result.test_fingerprint[:12]}); intervals from {result.n_boot:,} bootstrap "
+             "resamples over items."))
+    if result.comparisons:
+        rows = [{"comparison": f"{c.b} vs {c.a}", "difference": c.difference,
+                 "interval": f"{c.low:+.3f} \u2013 {c.high:+.3f}", "p": c.p_value,
+                 "mcnemar_p": (c.mcnemar or {}).get("p_value"), "verdict": c.verdict}
+                for c in result.comparisons]
+        sections.append(Section("Paired comparisons", html=table_html(
+            rows, ["comparison", "difference", "interval", "p", "mcnemar_p", "verdict"],
+            headers=["comparison", f"{word} difference", "95% interval", "bootstrap p",
+                     "McNemar p", "in words"])))
+    headline = sorted(result.candidates[0].metrics)
+    rows = [{"candidate": c.name, **{m: c.metrics[m]["value"] for m in headline}}
+            for c in result.candidates]
+    sections.append(Section("All metrics", html=table_html(rows, ["candidate", *headline])))
+    for c in sorted(result.candidates, key=lambda c: -c.metrics[metric]["value"]):
+        parts = [plots.bar_chart([p["label"] for p in c.per_label], [p["f1"] for p in c.per_label],
+                                 low=[p["f1_low"] for p in c.per_label],
+                                 high=[p["f1_high"] for p in c.per_label],
+                                 title=f"F1 per label ({c.name})", max_value=1.0)]
+        if c.confusion is not None:
+            parts.append(plots.heatmap(c.confusion, result.classes, result.classes,
+                                       title=f"Confusion matrix ({c.name})", row_title="truth",
+                                       col_title="prediction"))
+        html = '<div class="plots">' + "".join(parts) + "</div>"
+        html += table_html(c.per_label, ["label", "precision", "recall", "f1", "f1_low",
+                                         "f1_high", "support"])
+        note = (f"{c.items_per_s:,.1f} items/s" if c.items_per_s else "") + (
+            f"; {len(c.failures)} items failed" if c.failures else "")
+        if c.failures:
+            html += table_html(c.failures[:20], ["item", "reason"])
+        sections.append(Section(f"{c.name} ({c.kind})", html=html, note=note))
+        for field_name, rows_ in c.slices.items():
+            flagged = [r for r in rows_ if r.get("worse")]
+            chart = plots.bar_chart([f"{r['value']} ({r['items']})" for r in rows_],
+                                    [r[metric] for r in rows_], low=[r["low"] for r in rows_],
+                                    high=[r["high"] for r in rows_], max_value=1.0,
+                                    reference=c.metrics[metric]["value"],
+                                    reference_label="whole test set",
+                                    title=f"{word} by {field_name} ({c.name})")
+            table = table_html(rows_, ["value", "items", metric, "low", "high", "difference",
+                                       "p_value", "worse"], flag="worse")
+            note = (f"{len(flagged)} slice(s) significantly worse than the whole: "
+                    + ", ".join(str(r["value"]) for r in flagged)) if flagged else \
+                "no slice is significantly worse than the whole (permutation test, Holm-adjusted)."
+            sections.append(Section(f"Slices by {field_name} ({c.name})", html=chart + table,
+                                    note=note))
+    return sections
+
+
+def rules_section(rules: dict[str, Any]) -> Section:
+    """The rules baseline's per-rule summary (coverage, overlaps, conflicts, accuracy)."""
+    return Section(
+        "Rules", html=table_html(rules["rules"], ["rule", "label", "priority", "coverage",
+                                                  "overlaps", "conflicts", "correct",
+                                                  "incorrect", "empirical_accuracy"]),
+        note=f"On the {rules['labelled']:,} labelled training items; any rule fires on "
+             f"{rules['coverage']:.0%} of them ({rules['abstained']:,} left to the default "
+             f"{rules['default']!r}). Coverage, overlaps and conflicts are shares of items.")
+
+
+def write_report(result: EvaluationResult, path: str | Path, *, workspace: str = "",
+                 extra: list[Section] | None = None) -> Path:
+    """Write the report; ``extra`` sections (e.g. :func:`rules_section`) go after the
+    leaderboard's comparisons."""
+    sections = report_sections(result)
+    if extra:
+        sections = sections[:3] + list(extra) + sections[3:]
+    return write_page(path, "glamlab evaluation", sections,
+                      subtitle=(f"{workspace} - " if workspace else "")
+                      + f"{result.test_items:,} test items, metric {result.metric}")

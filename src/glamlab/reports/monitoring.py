@@ -1,0 +1,95 @@
+"""The offline monitoring report: one time-series plot per signal, thresholds drawn in."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from ..monitoring.monitor import MonitorReport
+
+
+def _svg_series(name: str, points: list[tuple[str, float | None, float | None, str]]) -> str:
+    """Inline SVG: the signal value per window (dots), its alert threshold (dashed)."""
+    w, h, pad = 640, 180, 36
+    vals = [v for _k, v, _t, _s in points if v is not None]
+    ths = [t for _k, _v, t, _s in points if t is not None]
+    top = max(vals + ths + [1e-9]) * 1.15
+    n = max(len(points), 1)
+
+    def x(i: int) -> float:
+        return pad + (w - 2 * pad) * (i + 0.5) / n
+
+    def y(v: float) -> float:
+        return h - pad - (h - 2 * pad) * (v / top)
+
+    parts = [f'<svg role="img" aria-label="{html.escape(name)} per window" viewBox="0 0 {w} {h}" '
+             f'width="{w}" height="{h}" xmlns="http://www.w3.org/2000/svg">',
+             f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#555"/>',
+             f'<line x1="{pad}" y1="{pad / 2}" x2="{pad}" y2="{h - pad}" stroke="#555"/>',
+             f'<text x="4" y="{pad / 2 + 4}" font-size="10">{top:.3g}</text>',
+             f'<text x="4" y="{h - pad}" font-size="10">0</text>']
+    # the threshold of each window, as a dashed step across the window's slot
+    slot = (w - 2 * pad) / n
+    steps = [f"M{x(i) - slot / 2:.1f},{y(t):.1f} H{x(i) + slot / 2:.1f}"
+             for i, (_k, _v, t, _s) in enumerate(points) if t is not None]
+    if steps:
+        parts.append(f'<path class="threshold" d="{" ".join(steps)}" fill="none" stroke="#c00" '
+                     'stroke-width="2" stroke-dasharray="6,4"><title>alert threshold</title></path>')
+    val_pts = [(x(i), y(v)) for i, (_k, v, _t, _s) in enumerate(points) if v is not None]
+    if val_pts:
+        path = " ".join(f"{a:.1f},{b:.1f}" for a, b in val_pts)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="#246"/>')
+    for i, (k, v, _t, status) in enumerate(points):
+        label = html.escape(k)
+        if v is not None:
+            colour = "#c00" if status == "alert" else "#246"
+            parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="4" fill="{colour}">'
+                         f'<title>{label}: {v:.4f} ({status})</title></circle>')
+        parts.append(f'<text x="{x(i):.1f}" y="{h - pad + 14}" font-size="9" '
+                     f'text-anchor="middle">{label[:12]}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def render(report: MonitorReport) -> str:
+    data: dict[str, Any] = report.to_dict()
+    names = [s["name"] for s in data["signals"]]
+    descriptions = {s["name"]: s["description"] for s in data["signals"]}
+    sections = []
+    for name in names:
+        points = []
+        for w in data["windows"]:
+            r = next((r for r in w["results"] if r["signal"] == name), None)
+            if r is None:
+                continue
+            points.append((w["window"], r["value"], r["threshold"], r["status"]))
+        if not points:
+            continue
+        rows = "".join(
+            f"<tr><td>{html.escape(k)}</td><td>{'' if v is None else f'{v:.4f}'}</td>"
+            f"<td>{'' if t is None else f'{t:.4f}'}</td><td class='{s.replace(' ', '-')}'>"
+            f"{html.escape(s)}</td></tr>" for k, v, t, s in points)
+        sections.append(
+            f"<section><h2>{html.escape(name)}</h2><p>{html.escape(descriptions[name])}</p>"
+            f"{_svg_series(name, points)}<table><thead><tr><th>window</th><th>value</th>"
+            f"<th>threshold</th><th>status</th></tr></thead><tbody>{rows}</tbody></table>"
+            "</section>")
+    verdict = (f"{len(data['alerts'])} alert(s): something changed in the collection or the model's "
+               "behaviour." if data["alert"] else "No drift beyond the reference's own variability.")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>glamlab monitoring: {html.escape(report.model)}</title>
+<style>
+body{{font-family:system-ui,sans-serif;max-width:760px;margin:2em auto;color:#222}}
+table{{border-collapse:collapse;margin:.5em 0 1.5em}} td,th{{border:1px solid #ccc;padding:2px 8px}}
+.alert{{color:#c00;font-weight:bold}} .verdict{{font-size:1.15em;padding:.6em;background:#f4f4f4}}
+</style></head><body>
+<h1>Monitoring report: {html.escape(report.model)}</h1>
+<p class="verdict">{html.escape(verdict)}</p>
+<p>Reference: {html.escape(report.reference)} ({report.reference_size:,} items). Thresholds are
+calibrated on chunks of the reference (mean + {report.config.sigma:g} sd of the chunk statistics);
+windows under {report.config.min_window} items are not judged. Dashed red line: the alert
+threshold.</p>
+{''.join(sections)}
+</body></html>
+"""

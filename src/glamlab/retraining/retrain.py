@@ -1,0 +1,170 @@
+"""Retraining: a challenger from gold training labels plus reviewers' corrections, judged
+against the champion on the frozen test split, promoted only through the gate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..errors import ModelNotFound
+from ..registry.models import ModelVersion, champion, get_model, list_models, set_alias
+from ..store import now
+from .gate import GateConfig, GateDecision, decide
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+
+@dataclass
+class RetrainReport:
+    champion: str
+    challenger: str
+    metric: str
+    decision: GateDecision
+    comparison: dict[str, Any]
+    train_items: int
+    corrections: int
+    promoted: bool
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"champion": self.champion, "challenger": self.challenger, "metric": self.metric,
+                "gate": self.decision.to_dict(), "comparison": self.comparison,
+                "train_items": self.train_items, "corrections": self.corrections,
+                "promoted": self.promoted, "notes": self.notes}
+
+    def summary(self) -> str:
+        head = (f"Challenger {self.challenger} trained on {self.train_items:,} items "
+                f"({self.corrections:,} of them from reviewers' corrections).")
+        verdict = self.comparison.get("verdict", "")
+        if self.promoted:
+            tail = (f"Promoted: {self.challenger} is now the champion; {self.champion} is kept "
+                    "as 'previous' (glamlab models rollback undoes this).")
+        else:
+            tail = f"Not promoted: {self.challenger} stays 'challenger'."
+        return "\n".join([head, f"On the frozen test split: {verdict}.",
+                          *[f"  - {r}" for r in self.decision.reasons], tail])
+
+
+def _corrections(ws: Workspace, ids: list[str]) -> int:
+    """How many of the training items carry a reviewer's correction."""
+    t = ws.store.t
+    found: set[str] = set()
+    with ws.store.read() as conn:
+        for i in range(0, len(ids), 900):
+            found.update(r[0] for r in conn.execute(sa.select(t.labels.c.item_id).where(
+                t.labels.c.active.is_(True), t.labels.c.source == "review",
+                t.labels.c.item_id.in_(ids[i : i + 900]))))
+    return len(found)
+
+
+def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed: int = 0,
+            actor: str = "glamlab") -> RetrainReport:
+    from ..evaluation.bootstrap import slice_metrics
+    from ..evaluation.evaluate import Candidate, evaluate
+    from ..predictors.catalogue import create
+    from ..registry.models import load_model
+    from ..registry.training import train
+    from ..tasks.splits import test_data, training_data
+
+    champ = champion(ws, model)
+    data = training_data(ws)
+    predictor = create(champ.predictor, **champ.params)
+    result = train(ws, champ.predictor, name=champ.name, predictor=predictor, data=data,
+                   set_champion=False)
+    chall = set_alias(ws, result.model.spec, "challenger", actor=actor)
+    notes = list(result.notes)
+    _, champ_pred = load_model(ws, champ.spec)
+    _, chall_pred = load_model(ws, chall.spec)
+    test = test_data(ws, reader="retrain")
+    ev = evaluate(ws, [Candidate(champ.spec, champ_pred, "model", champ.id, champ.spec),
+                       Candidate(chall.spec, chall_pred, "model", chall.id, chall.spec)],
+                  n_boot=n_boot, seed=seed, slice_fields=[], test=test)
+    metric = ev.metric
+    by = {c.name: c for c in ev.candidates}
+    a, b = by[champ.spec].metrics[metric]["value"], by[chall.spec].metrics[metric]["value"]
+    cmp = next(c for c in ev.comparisons if {c.a, c.b} == {champ.spec, chall.spec})
+    # the paired difference always read as challenger - champion
+    diff = cmp.difference if cmp.b == chall.spec else -cmp.difference
+    comparison = {"champion": a, "challenger": b, "difference": diff, "p_value": cmp.p_value,
+                  "verdict": cmp.verdict, "mcnemar": cmp.mcnemar}
+
+    cfg = GateConfig.from_card(ws.card.section("gate"))
+    champ_slices: dict[str, tuple[float, int]] | None = None
+    chall_slices: dict[str, tuple[float, int]] | None = None
+    if cfg.slice_field:
+        reduce = test.kind.reducer()
+        values = [item.meta.get(cfg.slice_field) for item in test.items]
+        champ_slices, chall_slices = {}, {}
+        pairs: list[tuple[str, dict[str, tuple[float, int]]]] = [
+            (champ.spec, champ_slices), (chall.spec, chall_slices)]
+        for spec, target in pairs:
+            for row in slice_metrics(ev.item_stats(spec), reduce, metric, values,
+                                     min_size=cfg.min_slice_size, seed=seed):
+                target[row["value"]] = (row[metric], row["items"])
+    decision = decide(metric, a, b, config=cfg, champion_slices=champ_slices,
+                      challenger_slices=chall_slices, paired_p=cmp.p_value)
+    if decision.promote:
+        promote(ws, chall.spec, actor=actor, reason="; ".join(decision.reasons))
+    else:
+        with ws.store.write() as conn:
+            ws.store.audit(conn, actor, "model.gate_refused", chall.spec,
+                           champion=champ.spec, reasons=decision.reasons)
+    _record_metrics(ws, {champ.id: a, chall.id: b}, metric, ev.test_fingerprint)
+    return RetrainReport(champ.spec, chall.spec, metric, decision, comparison, len(data),
+                         _corrections(ws, data.ids), decision.promote, notes)
+
+
+def _record_metrics(ws: Workspace, values: dict[int, float], metric: str, fp: str) -> None:
+    t = ws.store.t
+    with ws.store.write() as conn:
+        for model_id, value in values.items():
+            row = conn.execute(sa.select(t.models.c.metrics).where(t.models.c.id == model_id)
+                               ).first()
+            metrics = dict(row[0] or {}) if row else {}
+            metrics["test"] = {"metric": metric, "value": value, "test_fingerprint": fp,
+                               "at": now().isoformat()}
+            conn.execute(t.models.update().where(t.models.c.id == model_id).values(
+                metrics=metrics))
+
+
+def promote(ws: Workspace, spec: str, *, actor: str = "glamlab", reason: str = "") -> ModelVersion:
+    """Make ``spec`` the champion of its name; the old champion becomes ``previous``."""
+    mv = get_model(ws, spec)
+    try:
+        old = get_model(ws, f"{mv.name}@champion")
+    except ModelNotFound:
+        old = None
+    if old is not None and old.id == mv.id:
+        return mv
+    if old is not None:
+        set_alias(ws, old.spec, "previous", actor=actor)
+    new = set_alias(ws, mv.spec, "champion", actor=actor)
+    with ws.store.write() as conn:
+        conn.execute(ws.store.t.model_aliases.delete().where(
+            ws.store.t.model_aliases.c.name == mv.name,
+            ws.store.t.model_aliases.c.alias == "challenger",
+            ws.store.t.model_aliases.c.model_id == mv.id))
+        ws.store.audit(conn, actor, "model.promote", mv.spec,
+                       previous=old.spec if old else None, reason=reason)
+    return new
+
+
+def rollback(ws: Workspace, name: str, *, actor: str = "glamlab") -> ModelVersion:
+    """Give the champion title back to the model that held it before."""
+    name = name.split("@")[0]
+    try:
+        prev = get_model(ws, f"{name}@previous")
+    except ModelNotFound:
+        versions = [m for m in list_models(ws) if m.name == name]
+        raise ModelNotFound(f"{name} has no previous champion to roll back to",
+                            hint="versions: " + ", ".join(m.spec for m in versions)
+                            + "; promote one with glamlab models promote NAME@N") from None
+    current = get_model(ws, f"{name}@champion")
+    set_alias(ws, prev.spec, "champion", actor=actor)
+    set_alias(ws, current.spec, "previous", actor=actor)
+    with ws.store.write() as conn:
+        ws.store.audit(conn, actor, "model.rollback", prev.spec, demoted=current.spec)
+    return get_model(ws, prev.spec)

@@ -1,0 +1,61 @@
+"""Human work on the shared tables: the review queue, decisions and labelling.
+
+The web app, its JSON API and scripts share these functions, so every path makes
+the same checks:
+
+- **Leases** (:mod:`.queue`). :func:`lease_queue` hands a reviewer the next open queue
+  items and leases them (``lease_owner``, ``lease_until``), so two reviewers are not
+  shown the same item. A lease expires after ``lease_s`` seconds and the item is free
+  again.
+- **Versions** (:mod:`.decisions`). Each queue row has a ``version``. A decision names
+  the version its reviewer saw (``seen_version``); if the row changed since,
+  :class:`StaleDecision` is raised (the web answers 409) and nothing is written: a stale
+  write is refused, never lost and never silently applied.
+- **Audit.** Every decision and every label goes into ``audit_log``.
+- **Gold labels.** Accepted and corrected decisions become gold labels in the train
+  split (annotator = the reviewer, source ``review``); an item in the frozen test
+  split keeps its gold label.
+- **Labelling** (:mod:`.labelling`): save and undo a person's labels.
+"""
+
+from .decisions import ACTIONS, decide, decide_many, list_decisions
+from .history import item_history
+from .labelling import labelling_counts, save_label, test_frozen, undo_label
+from .queue import (
+    DEFAULT_LEASE_S,
+    QUEUE_KINDS,
+    SORTS,
+    NotFound,
+    StaleDecision,
+    enqueue_rechecks,
+    lease_queue,
+    peek_queue,
+    queue_counts,
+    queue_item,
+    queue_version,
+    release_leases,
+)
+
+__all__ = [
+    "ACTIONS",
+    "DEFAULT_LEASE_S",
+    "QUEUE_KINDS",
+    "SORTS",
+    "NotFound",
+    "StaleDecision",
+    "decide",
+    "decide_many",
+    "enqueue_rechecks",
+    "item_history",
+    "labelling_counts",
+    "lease_queue",
+    "list_decisions",
+    "peek_queue",
+    "queue_counts",
+    "queue_item",
+    "queue_version",
+    "release_leases",
+    "save_label",
+    "test_frozen",
+    "undo_label",
+]

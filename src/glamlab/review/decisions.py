@@ -1,0 +1,225 @@
+"""Reviewers' decisions on queue items: accept, reject or correct, refused when stale.
+
+Each queue row has a ``version``. A decision names the version its reviewer saw
+(``seen_version``); if the row changed since, :class:`StaleDecision` is raised (the web
+answers 409) and nothing is written. Accepted and corrected decisions become gold labels
+in the train split (annotator = the reviewer, source ``review``); an item in the frozen
+test split keeps its gold label.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..errors import GlamlabError, LabelError
+from ..store import now
+from ..tasks.kinds import LabelRow
+from .queue import NotFound, StaleDecision
+
+if TYPE_CHECKING:
+    from ..tasks.kinds import Candidate, TaskKind
+    from ..workspace import Workspace
+
+ACTIONS = ("accept", "reject", "correct")
+
+
+def decide(ws: Workspace, user: str, queue_id: int, action: str, seen_version: int,
+           label: str | None = None, value: Any = None, *,
+           at: datetime | None = None) -> dict[str, Any]:
+    """Record one reviewer decision on a queue item; raises :class:`StaleDecision` on
+    conflict (nothing written) and :class:`NotFound` for an unknown queue item."""
+    return decide_many(ws, user, [(queue_id, seen_version)], action, label=label, value=value,
+                       raise_conflicts=True, at=at)[0]
+
+
+def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], action: str,
+                label: str | None = None, value: Any = None, *, raise_conflicts: bool = False,
+                at: datetime | None = None) -> list[dict[str, Any]]:
+    """Decide several queue items in one transaction (bulk accept).
+
+    Each entry is ``(queue_id, seen_version)``. ``label`` (and, for richer task kinds,
+    ``value``) is what a correction settles on. A stale or foreign-leased entry is
+    reported with ``"ok": False`` (or raised with ``raise_conflicts``) and the others
+    still go through.
+    """
+    from ..tasks.kinds import Candidate, task_kind
+
+    if action not in ACTIONS:
+        raise GlamlabError(f"unknown review action {action!r}",
+                           hint=f"use one of {', '.join(ACTIONS)}")
+    if action == "correct" and not label:
+        raise LabelError("a correction needs the right label", hint="choose a label")
+    kind = task_kind(ws.card)
+    if label:
+        try:
+            kind.validate_candidate(Candidate(label, 1.0, value))
+        except ValueError as exc:
+            raise LabelError(str(exc), hint=f"choose one of {', '.join(ws.card.labels)}") from exc
+    results: list[dict[str, Any]] = []
+    with ws.store.write() as conn:
+        # rows are always locked in id order, so two overlapping bulk decisions on
+        # PostgreSQL queue behind each other instead of deadlocking
+        for queue_id, version in sorted(seen):
+            try:
+                d, r = _compare_and_set(conn, ws, queue_id, user, action, label, value, version,
+                                        at or now())
+            except NotFound:
+                if raise_conflicts:
+                    raise
+                results.append({"queue_id": queue_id, "ok": False, "reason": "not found"})
+                continue
+            except StaleDecision as exc:
+                if raise_conflicts:
+                    raise
+                results.append({"queue_id": queue_id, "ok": False, "reason": exc.message,
+                                "current": exc.current})
+                continue
+            gold = None
+            if action in ("accept", "correct") and d["label"]:
+                chosen = Candidate(d["label"], float(r.score or 0.0), d["value"])
+                gold = _gold_label(ws, conn, kind, r.item_id, chosen, user, d["created_at"])
+                _confirm_metadata(ws, conn, kind, r, chosen, user, d["created_at"])
+            results.append({"queue_id": queue_id, "ok": True, "item_id": r.item_id,
+                            "action": action, "label": d["label"], "value": d["value"],
+                            "predicted": r.label, "version": r.version,
+                            "decision_id": d["id"], "gold_label": gold})
+    return results
+
+
+def _compare_and_set(conn: sa.Connection, ws: Workspace, queue_id: int, user: str, action: str,
+                     label: str | None, value: Any, seen_version: int,
+                     at: datetime) -> tuple[dict[str, Any], Any]:
+    """The decision itself, a compare-and-set on the row's ``version``: the row changes
+    only if it is still open, still at the version the reviewer saw, and not leased to
+    another reviewer. Otherwise nothing is written and :class:`StaleDecision` says why,
+    so a decision is refused rather than lost or doubled. The decision row, the queue
+    change and the audit entry go into the caller's transaction together."""
+    q = ws.store.t.review_queue
+    others_lease_over = sa.or_(q.c.lease_owner.is_(None), q.c.lease_owner == user,
+                               q.c.lease_until < at)
+    res = conn.execute(
+        q.update()
+        .where(q.c.id == queue_id, q.c.version == seen_version, q.c.status == "open",
+               others_lease_over)
+        .values(status="decided", version=q.c.version + 1, lease_owner=None, lease_until=None))
+    # Read after the update: the row is now locked by this transaction (PostgreSQL) or
+    # the writer lock is held (SQLite), so what we read is what we decided on.
+    row = conn.execute(sa.select(q).where(q.c.id == queue_id)).first()
+    if row is None:
+        raise NotFound(f"no review-queue item {queue_id}", hint="reload the queue")
+    if res.rowcount != 1:
+        raise StaleDecision(_stale_reason(row, user, seen_version, at), item=row.item_id,
+                            hint="reload the queue to see the current state",
+                            current={"queue_id": queue_id, "version": row.version,
+                                     "status": row.status, "lease_owner": row.lease_owner})
+    if action == "correct":
+        final, final_value = label, value
+    elif action == "accept":
+        final, final_value = row.label, row.value
+    else:
+        final, final_value = None, None
+    ins = conn.execute(ws.store.t.decisions.insert().values(
+        queue_id=queue_id, item_id=row.item_id, prediction_id=row.prediction_id, user=user,
+        action=action, label=final, value=final_value, seen_version=seen_version,
+        created_at=at))
+    decision_id = int(ins.inserted_primary_key[0])  # type: ignore[index]
+    ws.store.audit(conn, user, f"review.{action}", row.item_id, queue_id=queue_id,
+                   decision_id=decision_id, label=final, predicted=row.label,
+                   version=seen_version + 1)
+    return ({"id": decision_id, "label": final, "value": final_value, "created_at": at}, row)
+
+
+def _stale_reason(row: Any, user: str, seen: int, t: datetime) -> str:
+    what = f"review queue row {row.id} (item {row.item_id})"
+    if row.status != "open":
+        return f"{what} was already decided by someone else; your decision was not saved"
+    if row.lease_owner not in (None, user) and row.lease_until and row.lease_until >= t:
+        return f"{what} is being reviewed by {row.lease_owner}; your decision was not saved"
+    return (f"{what} changed since you loaded it (version {seen}, now {row.version}); "
+            "your decision was not saved")
+
+
+def _gold_label(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any], item_id: str,
+                chosen: Candidate, user: str, stamp: Any) -> str:
+    """The item's gold label once a person accepted ``chosen``, as the task kind says
+    (:meth:`TaskKind.accepted`): the reviewer's rows become the new gold (rows of it the
+    reviewer does not hold yet are added), other rows not in it are retired; an item in
+    the test split keeps its gold."""
+    st = ws.store.t
+    split = conn.execute(sa.select(st.splits.c.split).where(st.splits.c.item_id == item_id)).scalar()
+    if split == "test":
+        return "kept (item is in the frozen test split)"
+    active = conn.execute(sa.select(st.labels.c.id, st.labels.c.label, st.labels.c.value,
+                                    st.labels.c.annotator)
+                          .where(st.labels.c.item_id == item_id, st.labels.c.active.is_(True))
+                          .order_by(st.labels.c.id)).all()
+    latest = active[-1].annotator if active else None  # whose labels are the gold (labels.py)
+    current = kind.gold_from_rows([LabelRow(r.label, r.value) for r in active
+                                   if r.annotator == latest]) if active else None
+    wanted = kind.gold_rows(kind.accepted(current, chosen))
+    keys = {(r.label, _same(r.value)) for r in wanted}
+    retire = [r.id for r in active if (r.label, _same(r.value)) not in keys]
+    if retire:
+        conn.execute(st.labels.update().where(st.labels.c.id.in_(retire)).values(active=False))
+    # the reviewer holds the whole new gold (the latest annotator's rows are the gold)
+    have = {(r.label, _same(r.value)) for r in active
+            if r.id not in retire and r.annotator == user}
+    for r in wanted:
+        if (r.label, _same(r.value)) not in have:
+            conn.execute(st.labels.insert().values(item_id=item_id, label=r.label, value=r.value,
+                                                   annotator=user, source="review",
+                                                   active=True, created_at=stamp))
+    if split is None:
+        conn.execute(st.splits.insert().values(item_id=item_id, split="train", created_at=stamp))
+    return "train"
+
+
+def _same(value: Any) -> str:
+    import json
+
+    return json.dumps(value, sort_keys=True)
+
+
+_MODEL_NAMES: weakref.WeakKeyDictionary[Any, dict[int, Any]] = weakref.WeakKeyDictionary()
+
+
+def _confirm_metadata(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any], r: Any,
+                      chosen: Candidate, user: str, stamp: Any) -> None:
+    """A person-confirmed value becomes machine metadata with its provenance."""
+    st = ws.store.t
+    if r.model_id is None:
+        return
+    known = _MODEL_NAMES.setdefault(ws.store, {})
+    m = known.get(r.model_id)
+    if m is None:  # model versions never change once saved: remember them per store
+        m = conn.execute(sa.select(st.models.c.name, st.models.c.version)
+                         .where(st.models.c.id == r.model_id)).first()
+        if m is None:
+            return
+        known[r.model_id] = m
+    field = str(ws.card.section("policy").get("field") or ws.card.task)
+    same = chosen.label == r.label and _same(chosen.value) == _same(r.value)
+    conn.execute(st.machine_metadata.insert().values(
+        item_id=r.item_id, field=field, value=kind.metadata_value(chosen), model=m.name,
+        model_version=m.version, score=r.score if same else None, run_id=None,
+        prediction_id=r.prediction_id, created_at=stamp, confirmed_by=user,
+        confirmed_at=stamp))
+
+
+def list_decisions(ws: Workspace, *, item_id: str | None = None, user: str | None = None,
+                   limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    t = ws.store.t.decisions
+    q = sa.select(t).order_by(t.c.id.desc()).limit(max(1, min(limit, 1000))).offset(max(0, offset))
+    if item_id:
+        q = q.where(t.c.item_id == item_id)
+    if user:
+        q = q.where(t.c.user == user)
+    with ws.store.read() as conn:
+        return [dict(r._mapping) for r in conn.execute(q)]
+
+

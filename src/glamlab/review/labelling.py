@@ -1,0 +1,106 @@
+"""Labelling by people: saving a label, undoing it (which item to show next is
+:func:`glamlab.tasks.sampling.next_to_label`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..errors import LabelError
+from ..store import now
+from .queue import NotFound
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+def labelling_counts(ws: Workspace) -> dict[str, Any]:
+    st = ws.store.t
+    with ws.store.read() as conn:
+        per = conn.execute(sa.select(st.labels.c.label, sa.func.count())
+                           .where(st.labels.c.active.is_(True)).group_by(st.labels.c.label)).all()
+        splits = conn.execute(sa.select(st.splits.c.split, sa.func.count())
+                              .group_by(st.splits.c.split)).all()
+        labelled = conn.execute(sa.select(sa.func.count(sa.distinct(st.labels.c.item_id)))
+                                .where(st.labels.c.active.is_(True))).scalar()
+    return {"labelled": int(labelled or 0), "by_label": {r[0]: int(r[1]) for r in per},
+            "splits": {r[0]: int(r[1]) for r in splits}}
+
+
+def test_frozen(ws: Workspace) -> bool:
+    """The test split is frozen once something has been evaluated against it
+    (:func:`glamlab.tasks.splits.is_frozen`, the one definition)."""
+    from ..tasks.splits import is_frozen
+
+    return is_frozen(ws)
+
+
+def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
+               split: str = "test") -> dict[str, Any]:
+    """Give ``item_id`` a gold label from ``user`` (the values the task kind's labelling
+    widget submits, e.g. label names); a new item goes into ``split``."""
+    from ..tasks.kinds import task_kind
+
+    kind = task_kind(ws.card)
+    try:
+        gold = kind.gold_from_form(list(labels))
+    except ValueError as exc:
+        raise LabelError(f"{item_id}: {exc}", item=item_id,
+                         hint=f"choose from {', '.join(ws.card.labels)}") from exc
+    if split not in ("train", "test"):
+        raise LabelError(f"unknown split {split!r}", hint="use train or test")
+    if split == "test" and test_frozen(ws):
+        raise LabelError("the test set is frozen: models have been evaluated against it",
+                         hint="label for training instead (split=train)")
+    st = ws.store.t
+    if not any(True for _ in ws.items(ids=[item_id])):
+        raise NotFound(f"no item with id {item_id!r}", item=item_id,
+                       hint="label items shown on the labelling page or listed by the API")
+    stamp = now()
+    with ws.store.write() as conn:
+        old = [r.id for r in conn.execute(sa.select(st.labels.c.id).where(
+            st.labels.c.item_id == item_id, st.labels.c.active.is_(True)))]
+        if old:
+            conn.execute(st.labels.update().where(st.labels.c.id.in_(old)).values(active=False))
+        ids = []
+        rows = kind.gold_rows(gold)
+        for r in rows:
+            res = conn.execute(st.labels.insert().values(
+                item_id=item_id, label=r.label, value=r.value, annotator=user, source="web",
+                active=True, created_at=stamp))
+            ids.append(res.inserted_primary_key[0] if res.inserted_primary_key else None)
+        labels = [r.label for r in rows]
+        existing = conn.execute(sa.select(st.splits.c.split)
+                                .where(st.splits.c.item_id == item_id)).scalar()
+        if existing is None:
+            conn.execute(st.splits.insert().values(item_id=item_id, split=split, created_at=stamp))
+        ws.store.audit(conn, user, "label", item_id, labels=labels, label_ids=ids,
+                       replaced=old, split=existing or split, split_created=existing is None)
+    return {"item_id": item_id, "labels": labels, "split": existing or split}
+
+
+def undo_label(ws: Workspace, user: str) -> dict[str, Any] | None:
+    """Take back ``user``'s latest label that is still in force; None if there is none."""
+    st = ws.store.t
+    a = st.audit_log
+    with ws.store.write() as conn:
+        for row in conn.execute(sa.select(a).where(a.c.actor == user, a.c.action == "label")
+                                .order_by(a.c.id.desc()).limit(50)).all():
+            d = row.details or {}
+            ids = d.get("label_ids") or []
+            live = conn.execute(sa.select(st.labels.c.id).where(
+                st.labels.c.id.in_(ids), st.labels.c.active.is_(True))).all()
+            if not live:
+                continue
+            conn.execute(st.labels.update().where(st.labels.c.id.in_(ids)).values(active=False))
+            if d.get("replaced"):
+                conn.execute(st.labels.update().where(st.labels.c.id.in_(d["replaced"]))
+                             .values(active=True))
+            elif d.get("split_created"):
+                conn.execute(st.splits.delete().where(st.splits.c.item_id == row.object))
+            ws.store.audit(conn, user, "label.undo", row.object, audit_id=row.id)
+            return {"item_id": row.object, "labels": d.get("labels")}
+    return None
+
+

@@ -1,0 +1,220 @@
+"""The review queue: the one lease (two reviewers never see the same item), order,
+counts.
+
+:func:`lease_queue` hands a reviewer the next open queue items and leases them
+(``lease_owner``, ``lease_until``), so two reviewers are not shown the same item. A lease
+expires after ``lease_s`` seconds and the item is free again. It stays correct with many
+reviewers at once, the same code on SQLite and PostgreSQL: on PostgreSQL the candidate
+rows are locked with ``SELECT ... FOR UPDATE SKIP LOCKED``, so reviewers leasing at the
+same moment get different rows without waiting for each other; on SQLite the store's
+writer (``BEGIN IMMEDIATE``) serialises them; and the ``UPDATE`` repeats the "free" test,
+so a row leased by someone else is never taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..errors import GlamlabError
+from ..store import now
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+SORTS = {
+    "score": "most sure first",
+    "uncertainty": "least sure first",
+    "label": "by predicted label",
+    "oldest": "oldest first",
+}
+DEFAULT_LEASE_S = 15 * 60
+QUEUE_KINDS = ("prediction", "recheck")  # a model's prediction; a gold label to re-check
+
+
+class StaleDecision(GlamlabError):
+    """The queue item changed (or is leased by someone else) since the reviewer saw it."""
+
+    def __init__(self, message: str, *, hint: str | None = None, item: str | None = None,
+                 current: dict[str, Any] | None = None):
+        super().__init__(message, hint=hint, item=item)
+        self.current = current or {}
+
+
+class NotFound(GlamlabError):
+    """No queue item or item by that id."""
+
+
+# -- the queue -------------------------------------------------------------------
+def _order(t: sa.Table, sort: str) -> list[Any]:
+    if sort == "score":
+        return [t.c.score.desc(), t.c.id]
+    if sort == "uncertainty":
+        return [t.c.score.asc(), t.c.id]
+    if sort == "label":
+        return [t.c.label.asc(), t.c.score.desc(), t.c.id]
+    if sort == "oldest":
+        return [t.c.id]
+    raise GlamlabError(f"unknown sort {sort!r}", hint=f"choose one of {', '.join(SORTS)}")
+
+
+def _filters(t: sa.Table, label: str | Sequence[str] | None, kind: str | None,
+             min_score: float | None, max_score: float | None) -> list[Any]:
+    clauses: list[Any] = [t.c.status == "open"]
+    if isinstance(label, str) and label:
+        clauses.append(t.c.label == label)
+    elif label:
+        clauses.append(t.c.label.in_(list(label)))
+    if kind:
+        clauses.append(t.c.kind == kind)
+    if min_score is not None:
+        clauses.append(t.c.score >= min_score)
+    if max_score is not None:
+        clauses.append(t.c.score <= max_score)
+    return clauses
+
+
+def lease_queue(ws: Workspace, user: str, *, sort: str = "score",
+                label: str | Sequence[str] | None = None, kind: str | None = None,
+                min_score: float | None = None, max_score: float | None = None,
+                limit: int = 50, lease_s: float = DEFAULT_LEASE_S,
+                at: datetime | None = None) -> list[dict[str, Any]]:
+    """Lease up to ``limit`` open queue items to ``user`` and return them with their items.
+
+    Items this user already holds come back again (a reload shows the same page); items
+    leased by someone else whose lease has not expired are never returned. The lease also
+    covers the next ``limit`` items (the next page), so a reviewer working down the page
+    reloads it without a write most of the time: only when the page reaches items not yet
+    held, or the leases are past half their time, are more leased. ``label`` narrows
+    the queue to a label (or any of several); ``at`` is the time now (tests).
+    """
+    t = ws.store.t.review_queue
+    limit = max(1, min(int(limit), 500))
+    clauses = _filters(t, label, kind, min_score, max_score)
+    order = _order(t, sort)
+    stamp = at or now()
+    free = sa.or_(t.c.lease_owner.is_(None), t.c.lease_until < stamp, t.c.lease_owner == user)
+    fresh = stamp + timedelta(seconds=lease_s / 2)
+    with ws.store.read() as conn:  # the common case: the page is already ours
+        rows = conn.execute(sa.select(t).where(*clauses, free).order_by(*order)
+                            .limit(limit)).all()
+    if rows and all(r.lease_owner == user and r.lease_until and r.lease_until > fresh
+                    for r in rows):
+        return _with_items(ws, [dict(r._mapping) for r in rows])
+    with ws.store.write() as conn:
+        # candidates locked with FOR UPDATE SKIP LOCKED on PostgreSQL (the writer lock on
+        # SQLite); the UPDATE repeats the "free" test (see the module docstring)
+        ids = [r.id for r in conn.execute(
+            sa.select(t.c.id).where(*clauses, free).order_by(*order).limit(min(2 * limit, 1000))
+            .with_for_update(skip_locked=True))]
+        if not ids:
+            return []
+        conn.execute(t.update().where(t.c.id.in_(ids), t.c.status == "open", free)
+                     .values(lease_owner=user, lease_until=stamp + timedelta(seconds=lease_s)))
+        rows = conn.execute(sa.select(t).where(t.c.id.in_(ids), t.c.lease_owner == user,
+                                               t.c.status == "open").order_by(*order)
+                            .limit(limit)).all()
+    return _with_items(ws, [dict(r._mapping) for r in rows])
+
+
+def peek_queue(ws: Workspace, *, sort: str = "score", label: str | None = None,
+               kind: str | None = None, limit: int = 25) -> list[dict[str, Any]]:
+    """Open queue items in ``sort`` order with their items, leasing nothing (what a viewer
+    sees)."""
+    t = ws.store.t.review_queue
+    limit = max(1, min(int(limit), 500))
+    q = (sa.select(t).where(*_filters(t, label, kind, None, None)).order_by(*_order(t, sort))
+         .limit(limit))
+    with ws.store.read() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(q)]
+    return _with_items(ws, rows)
+
+
+def enqueue_rechecks(ws: Workspace, rechecks: list[tuple[str, str, float, str]], *,
+                     actor: str = "glamlab") -> int:
+    """Ask a person to re-check gold labels: ``(item_id, suggested label, score, reason)``
+    each become an open ``recheck`` queue item, unless one is open for that item already.
+    Returns how many were added."""
+    t = ws.store.t.review_queue
+    added = 0
+    with ws.store.write() as conn:
+        open_ids = {r[0] for r in conn.execute(sa.select(t.c.item_id).where(
+            t.c.kind == "recheck", t.c.status == "open"))}
+        for item_id, label, score, reason in rechecks:
+            if item_id in open_ids:
+                continue
+            conn.execute(t.insert().values(
+                item_id=item_id, label=label, score=score, reason=reason, kind="recheck",
+                status="open", version=1, created_at=now()))
+            open_ids.add(item_id)
+            added += 1
+        ws.store.audit(conn, actor, "label_issues.queue", None, added=added,
+                       found=len(rechecks))
+    return added
+
+
+def release_leases(ws: Workspace, user: str, ids: Sequence[int] | None = None) -> int:
+    """Give back the leases ``user`` holds (all, e.g. on logout, or ``ids``); how many."""
+    t = ws.store.t.review_queue
+    cond = [t.c.lease_owner == user, t.c.status == "open"]
+    if ids is not None:
+        cond.append(t.c.id.in_(list(ids)))
+    with ws.store.write() as conn:
+        res = conn.execute(t.update().where(*cond).values(lease_owner=None, lease_until=None))
+        if res.rowcount:
+            ws.store.audit(conn, user, "review.release", "review_queue",
+                           ids=list(ids) if ids is not None else None, count=res.rowcount)
+    return int(res.rowcount)
+
+
+def queue_version(ws: Workspace) -> int | None:
+    """The newest queue row's id: it changes when rows are added (cheap to ask)."""
+    t = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        found = conn.execute(sa.select(sa.func.max(t.c.id))).scalar()
+    return int(found) if found is not None else None
+
+
+def queue_counts(ws: Workspace, *, kind: str | None = None) -> dict[str, Any]:
+    """Open queue items in total and per predicted label (of one ``kind``: ``prediction``
+    or ``recheck``, or both), and the decisions made so far."""
+    t = ws.store.t.review_queue
+    q = (sa.select(t.c.label, sa.func.count()).where(*_filters(t, None, kind, None, None))
+         .group_by(t.c.label))
+    with ws.store.read() as conn:
+        rows = conn.execute(q).all()
+        decided = conn.execute(sa.select(sa.func.count()).select_from(ws.store.t.decisions)).scalar()
+    per = {str(r[0]): int(r[1]) for r in rows}
+    return {"open": sum(per.values()), "by_label": per, "decisions": int(decided or 0)}
+
+
+def queue_item(ws: Workspace, queue_id: int) -> dict[str, Any]:
+    t = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        r = conn.execute(sa.select(t).where(t.c.id == queue_id)).first()
+    if r is None:
+        raise NotFound(f"no review-queue item {queue_id}", hint="reload the queue")
+    return _with_items(ws, [dict(r._mapping)])[0]
+
+
+def _with_items(ws: Workspace, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not rows:
+        return rows
+    ti = ws.store.t.items
+    ids = list({r["item_id"] for r in rows})
+    with ws.store.read() as conn:
+        items = {r.item_id: r for r in conn.execute(
+            sa.select(ti.c.item_id, ti.c.modality, ti.c.text, ti.c.uri, ti.c.meta)
+            .where(ti.c.is_current.is_(True), ti.c.item_id.in_(ids)))}
+    for r in rows:
+        it = items.get(r["item_id"])
+        r["modality"] = it.modality if it else None
+        text = (it.text or "") if it else ""
+        r["text"] = text[:600] + ("…" if len(text) > 600 else "")
+        r["title"] = ((it.meta or {}).get("title") if it else None) or r["item_id"]
+    return rows
+
+

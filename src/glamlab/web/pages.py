@@ -1,0 +1,69 @@
+# ruff: noqa: B008  (FastAPI declares dependencies as Depends(...) defaults)
+"""What every page route shares: rendering a template with the user, the CSRF token,
+the card and the task kind; the signed-in user; form writes by role; errors by status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from ..auth import User
+from ..errors import GlamlabError, ItemError, LabelError, ModelNotFound, PermissionDenied
+from ..review import NotFound, StaleDecision
+from .sessions import LoginRequired
+
+
+def render(request: Request, name: str, ctx: dict[str, Any], *, status: int = 200,
+           headers: dict[str, str] | None = None) -> Response:
+    state = request.app.state
+    user, _how = state.auth.user(request)
+    base = {"user": user, "csrf": state.auth.csrf_for(request), "card": state.ws.card,
+            "kind": state.kind, "path": request.url.path}
+    return state.templates.TemplateResponse(request, name, {**base, **ctx},  # type: ignore[no-any-return]
+                                            status_code=status, headers=headers)
+
+
+def page_user(request: Request) -> User:
+    """The signed-in user of a page (not signed in: to the login page)."""
+    user, _how = request.app.state.auth.user(request)
+    if user is None:
+        raise LoginRequired()
+    return user  # type: ignore[no-any-return]
+
+
+async def form_of(request: Request) -> FormData:
+    return await request.form()
+
+
+def writer(role: str, what: str) -> Any:
+    """A dependency for form posts: signed in, the form's CSRF token, at least ``role``."""
+
+    def dep(request: Request, form: FormData = Depends(form_of)) -> User:
+        user = page_user(request)
+        request.app.state.auth.check_csrf(request, str(form.get("csrf") or ""))
+        user.require(role, what)
+        return user
+
+    return dep
+
+
+def error_status(exc: GlamlabError) -> int:
+    if isinstance(exc, StaleDecision):
+        return 409
+    if isinstance(exc, NotFound | ModelNotFound):
+        return 404
+    if isinstance(exc, PermissionDenied):
+        return 403
+    if isinstance(exc, LabelError | ItemError):
+        return 422
+    return 400
+
+
+def safe_next(url: str) -> str:
+    """Only local paths: never redirect to another site after login."""
+    if not url.startswith("/") or url.startswith("//") or "\\" in url or url.startswith("/login"):
+        return "/"
+    return url

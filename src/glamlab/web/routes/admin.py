@@ -1,0 +1,57 @@
+# ruff: noqa: B008  (FastAPI declares dependencies as Depends(...) defaults)
+"""Admin pages: users and roles, and which model version is champion or challenger."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from ...auth import ROLES, User, add_user, list_users, remove_user
+from ...registry import list_models, set_alias
+from ..pages import form_of, page_user, render, writer
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin_page(request: Request, user: User = Depends(page_user)) -> Response:
+    user.require("admin", "manage users and models")
+    ws = request.app.state.ws
+    return render(request, "admin.html", {
+        "users": list_users(ws), "roles": ROLES,
+        "models": [m.to_dict() for m in list_models(ws)],
+        "done": request.query_params.get("done")})
+
+
+@router.post("/admin/users")
+def admin_add_user(request: Request, form: FormData = Depends(form_of),
+                   user: User = Depends(writer("admin", "manage users"))) -> Response:
+    name = str(form.get("username") or "")
+    add_user(request.app.state.ws, name, str(form.get("password") or ""),
+             str(form.get("role") or "reviewer"), actor=user.username,
+             replace=bool(form.get("replace")))
+    request.app.state.auth.forget(name)
+    return RedirectResponse("/admin?done=user-saved", 303)
+
+
+@router.post("/admin/users/remove")
+def admin_remove_user(request: Request, form: FormData = Depends(form_of),
+                      user: User = Depends(writer("admin", "manage users"))) -> Response:
+    name = str(form.get("username") or "")
+    if name == user.username:
+        raise HTTPException(422, "you cannot remove yourself; ask another admin")
+    remove_user(request.app.state.ws, name, actor=user.username)
+    request.app.state.auth.forget(name)
+    return RedirectResponse("/admin?done=user-removed", 303)
+
+
+@router.post("/admin/alias")
+def admin_alias(request: Request, form: FormData = Depends(form_of),
+                user: User = Depends(writer("admin", "change models"))) -> Response:
+    alias = str(form.get("alias") or "champion")
+    if alias not in ("champion", "challenger"):
+        raise HTTPException(422, "alias must be champion or challenger")
+    set_alias(request.app.state.ws, str(form.get("model") or ""), alias, actor=user.username)
+    request.app.state.models.clear()
+    return RedirectResponse("/admin?done=alias-set", 303)

@@ -1,0 +1,69 @@
+# ruff: noqa: B008  (FastAPI declares dependencies as Depends(...) defaults)
+"""Log in (rate limited, CSRF-checked, audited) and out (leases given back)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from ... import review
+from ...auth import authenticate, record_login, sign
+from ..pages import form_of, page_user, render, safe_next
+from ..sessions import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL_S
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> Response:
+    state = request.app.state
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or sign(state.auth.key, "login", "-", 3600)
+    resp = render(request, "login.html", {"next": safe_next(next), "login_csrf": token})
+    resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
+                    secure=state.secure_cookies, max_age=3600)
+    return resp
+
+
+@router.post("/login")
+def login(request: Request, form: FormData = Depends(form_of)) -> Response:
+    state = request.app.state
+    ws, auth = state.ws, state.auth
+    username = str(form.get("username") or "")[:200]
+    password = str(form.get("password") or "")
+    next_url = safe_next(str(form.get("next") or "/"))
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or cookie != str(form.get("csrf") or ""):
+        raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
+    client = request.client.host if request.client else "?"
+    wait = max(auth.per_user.retry_after(username), auth.per_client.retry_after(client))
+    if wait:
+        record_login(ws, username, "login.limited", client)
+        raise HTTPException(429, f"too many failed logins: try again in {wait} seconds",
+                            headers={"Retry-After": str(wait)})
+    user = authenticate(ws, username, password)
+    if user is None:
+        auth.per_user.fail(username)
+        auth.per_client.fail(client)
+        record_login(ws, username, "login.failed", client)
+        return render(request, "login.html", {
+            "next": next_url, "login_csrf": cookie,
+            "failed": "Wrong user name or password."}, status=401)
+    auth.per_user.reset(username)
+    record_login(ws, user.username, "login", client)
+    resp = RedirectResponse(next_url, 303)
+    resp.set_cookie(SESSION_COOKIE, sign(auth.key, "session", user.username, SESSION_TTL_S),
+                    httponly=True, samesite="lax", secure=state.secure_cookies,
+                    max_age=SESSION_TTL_S)
+    resp.delete_cookie(LOGIN_CSRF_COOKIE)
+    return resp
+
+
+@router.post("/logout")
+def logout(request: Request, form: FormData = Depends(form_of)) -> Response:
+    user = page_user(request)
+    request.app.state.auth.check_csrf(request, str(form.get("csrf") or ""))
+    review.release_leases(request.app.state.ws, user.username)
+    resp = RedirectResponse("/login", 303)
+    resp.delete_cookie(SESSION_COOKIE)
+    return resp

@@ -1,0 +1,105 @@
+# ruff: noqa: B008  (FastAPI declares dependencies as Depends(...) defaults)
+"""The review queue (leased pages, decisions one by one or in bulk), and one item's page
+with its images."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from ... import review
+from ...auth import User
+from ..images import DISPLAY_SIDE, THUMB_SIDE, iiif_service, image_file, known_item
+from ..pages import form_of, page_user, render, writer
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue_page(request: Request, sort: str = "score", label: str = "", view: str = "list",
+               kind: str = "", user: User = Depends(page_user)) -> Response:
+    ws = request.app.state.ws
+    if sort not in review.SORTS:
+        sort = "score"
+    label_filter = label if label in ws.card.labels else None
+    kind_filter = kind if kind in review.QUEUE_KINDS else None
+    if user.can("reviewer"):
+        rows = review.lease_queue(ws, user.username, sort=sort, label=label_filter,
+                                  kind=kind_filter, limit=48 if view == "grid" else 25)
+    else:
+        rows = []
+    return render(request, "queue.html", {
+        "rows": rows, "sort": sort, "label": label_filter or "", "view": view,
+        "kind_filter": kind_filter or "",
+        "sorts": review.SORTS, "counts": request.app.state.queue_counts.get(),
+        "labels": ws.card.labels, "done": request.query_params.get("done"),
+        "conflicts": request.query_params.get("conflicts")})
+
+
+def _back_to_queue(form: FormData, **extra: Any) -> RedirectResponse:
+    q = {"sort": str(form.get("sort") or "score"), "label": str(form.get("label") or ""),
+         "view": str(form.get("view") or "list"), **extra}
+    return RedirectResponse("/queue?" + urlencode(q), 303)
+
+
+@router.post("/queue/decide")
+def queue_decide(request: Request, form: FormData = Depends(form_of),
+                 user: User = Depends(writer("reviewer", "decide review items"))) -> Response:
+    try:
+        queue_id_s, version_s, action = str(form.get("one") or "").split(":")
+        queue_id, version = int(queue_id_s), int(version_s)
+        raw = str(form.get(f"value_{queue_id}") or "")
+        value = json.loads(raw) if raw else None  # a correction's value, for richer kinds
+    except ValueError as exc:
+        raise HTTPException(422, "malformed decision: reload the queue") from exc
+    label = str(form.get(f"label_{queue_id}") or "") or None
+    correct = action == "correct"
+    result = review.decide(request.app.state.ws, user.username, queue_id, action, version,
+                           label=label if correct else None, value=value if correct else None)
+    request.app.state.queue_counts.decided([result])
+    return _back_to_queue(form, done=action)
+
+
+@router.post("/queue/bulk")
+def queue_bulk(request: Request, form: FormData = Depends(form_of),
+               user: User = Depends(writer("reviewer", "decide review items"))) -> Response:
+    seen: list[tuple[int, int]] = []
+    for value in form.getlist("sel"):
+        try:
+            a, b = str(value).split(":")
+            seen.append((int(a), int(b)))
+        except ValueError as exc:
+            raise HTTPException(422, "malformed selection: reload the queue") from exc
+    if not seen:
+        return _back_to_queue(form, done="none-selected")
+    results = review.decide_many(request.app.state.ws, user.username, seen, "accept")
+    request.app.state.queue_counts.decided(results)
+    bad = sum(1 for r in results if not r["ok"])
+    return _back_to_queue(form, done=f"accepted-{len(results) - bad}", conflicts=bad or "")
+
+
+@router.get("/items/{item_id:path}", response_class=HTMLResponse)
+def item_page(request: Request, item_id: str, user: User = Depends(page_user)) -> Response:
+    ws = request.app.state.ws
+    item = known_item(ws, item_id)
+    return render(request, "item.html", {
+        "item": item, "history": review.item_history(ws, item_id),
+        "iiif": iiif_service(item), "meta_json": json.dumps(item.meta, indent=2,
+                                                            ensure_ascii=False, default=str)})
+
+
+@router.get("/thumb/{item_id:path}")
+def thumb(request: Request, item_id: str, user: User = Depends(page_user)) -> Response:
+    return FileResponse(image_file(request.app.state.ws, item_id, THUMB_SIDE),
+                        media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.get("/image/{item_id:path}")
+def image(request: Request, item_id: str, user: User = Depends(page_user)) -> Response:
+    return FileResponse(image_file(request.app.state.ws, item_id, DISPLAY_SIDE),
+                        media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})

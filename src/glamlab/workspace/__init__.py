@@ -1,0 +1,304 @@
+"""Open or create a workspace: a folder with ``glamlab.toml`` and, by default, ``glamlab.db``.
+
+>>> ws = Workspace.init("pages", task="blank-pages", modality="image", labels=["blank", "content"])
+>>> ws.ingest(["scans/"])
+>>> for item in ws.items(limit=3): ...
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..config import CONFIG_NAME, DB_NAME, ProjectCard
+from ..errors import GlamlabError, WorkspaceError
+from ..items import Item
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from ..ingest import IngestReport
+    from ..store import Store
+
+ENV_DB = "GLAMLAB_DB"
+ENV_WORKSPACE = "GLAMLAB_WORKSPACE"
+
+
+class Workspace:
+    def __init__(self, root: Path, card: ProjectCard, store: Store):
+        self.root = root
+        self.card = card
+        self.store = store
+
+    # -- creating and opening -------------------------------------------------
+    @classmethod
+    def init(
+        cls,
+        path: str | os.PathLike[str] = ".",
+        *,
+        task: str,
+        modality: str,
+        labels: Sequence[str],
+        multi_label: bool = False,
+        metric: str | None = None,
+        need: str = "",
+        name: str | None = None,
+        positive_label: str | None = None,
+        price_per_item: float = 0.0,
+        db: str | None = None,
+        exist_ok: bool = False,
+        kind: str | None = None,
+        prepare: Callable[[ProjectCard], None] | None = None,
+    ) -> Workspace:
+        """Create a workspace. ``kind`` is the task kind (default: single- or multi-label
+        as ``multi_label`` says). ``prepare`` completes and checks the new card before
+        anything is written: ``glamlab init`` passes
+        :func:`glamlab.tasks.kinds.prepare_card`, which fills the kind's default metric
+        and lets the kind refuse the card; without it, a classification card gets
+        f1_macro (f1_samples for multi-label) and the kind checks it when a stage first
+        uses it."""
+        root = Path(path).resolve()
+        card_path = root / CONFIG_NAME
+        if card_path.exists() and not exist_ok:
+            raise WorkspaceError(
+                f"{root} is already a glamlab workspace",
+                hint="use it as it is, or choose another folder",
+            )
+        card = ProjectCard(
+            name=name or task,
+            task=task,
+            modality=modality,
+            labels=[s.strip() for s in labels if s.strip()],
+            need=need,
+            multi_label=multi_label,
+            kind=kind or "",
+            metric=metric or "",
+            positive_label=positive_label,
+            price_per_item=price_per_item,
+            db_url=db or "",
+        )
+        if prepare is not None:
+            prepare(card)
+        elif not card.metric:
+            card.metric = "f1_samples" if card.kind == "multi-label" else "f1_macro"
+        card.validate()
+        root.mkdir(parents=True, exist_ok=True)
+        store = _open_store(root, card, explicit=db, migrate=True)
+        card.save(card_path)
+        ws = cls(root, card, store)
+        with store.write() as conn:
+            store.audit(conn, current_user(), "init", str(root), task=task, labels=card.labels)
+        return ws
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None, *, db: str | None = None,
+             migrate: bool = True) -> Workspace:
+        root = Path(path or os.environ.get(ENV_WORKSPACE) or ".").resolve()
+        card_path = root / CONFIG_NAME
+        if not card_path.exists():
+            raise WorkspaceError(
+                f"{root} is not a glamlab workspace (no {CONFIG_NAME})",
+                hint="run glamlab init there, or pass --workspace / set GLAMLAB_WORKSPACE",
+            )
+        card = ProjectCard.load(card_path)
+        store = _open_store(root, card, explicit=db, migrate=migrate)
+        return cls(root, card, store)
+
+    def close(self) -> None:
+        self.store.dispose()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Workspace {self.root} task={self.card.task!r}>"
+
+    # -- places ---------------------------------------------------------------
+    @property
+    def data_dir(self) -> Path:
+        """``.glamlab/``: caches, secrets and logs, the owner's only (0700)."""
+        from ..files import private_dir
+
+        return private_dir(self.root / ".glamlab")
+
+    @property
+    def cache_dir(self) -> Path:
+        d = self.data_dir / "cache"
+        d.mkdir(exist_ok=True)
+        return d
+
+    @property
+    def models_dir(self) -> Path:
+        d = self.root / "models"
+        d.mkdir(exist_ok=True)
+        return d
+
+    def save_card(self) -> None:
+        self.card.validate()
+        self.card.save(self.root / CONFIG_NAME)
+
+    def reload_card(self) -> ProjectCard:
+        self.card = ProjectCard.load(self.root / CONFIG_NAME)
+        return self.card
+
+    # -- ingest ---------------------------------------------------------------
+    def ingest(self, sources: Sequence[str | os.PathLike[str]], *, id_column: str | None = None,
+               text_column: str | None = None, image_column: str | None = None,
+               progress: bool = False, collection_depth: int = 3, remote_ocr: bool = True,
+               allow_source_change: bool = False,
+               notify: Callable[[str], None] | None = None) -> IngestReport:
+        """Read sources into items; idempotent and incremental. Bad input is recorded.
+        See :func:`glamlab.ingest.ingest` for the options."""
+        from ..ingest import IngestOptions, ingest
+
+        options = IngestOptions(id_column=id_column, text_column=text_column,
+                                image_column=image_column,
+                                max_image_pixels=self.card.max_image_pixels,
+                                cache_dir=str(self.cache_dir),
+                                collection_depth=collection_depth, remote_ocr=remote_ocr,
+                                allow_source_change=allow_source_change, notify=notify)
+        return ingest(self.store, [str(s) for s in sources], options, progress=progress)
+
+    # -- items ----------------------------------------------------------------
+    def item_clauses(self, where: dict[str, Any] | None, ids: Sequence[str] | None) -> list[Any]:
+        """SQL conditions on ``store.t.items`` for the current items matching ``where``
+        (metadata field -> value, or modality / source_kind / source) and ``ids``."""
+        t = self.store.t.items
+        clauses: list[Any] = [t.c.is_current.is_(True)]
+        for key, value in (where or {}).items():
+            if key in ("modality", "source_kind", "source"):
+                clauses.append(t.c[key] == value)
+            else:
+                clauses.append(t.c.meta[key].as_string() == str(value))
+        if ids is not None:
+            clauses.append(t.c.item_id.in_(list(ids)))
+        return clauses
+
+    def items(self, *, where: dict[str, Any] | None = None, ids: Sequence[str] | None = None,
+              limit: int | None = None, offset: int = 0, batch_size: int = 2000,
+              after: str | None = None) -> Iterator[Item]:
+        """Current items in id order, streamed in batches (constant memory); ``after``:
+        only ids that sort after it (paging)."""
+        import sqlalchemy as sa
+
+        t = self.store.t.items
+        if ids is not None:
+            wanted = list(dict.fromkeys(ids))
+            for i in range(0, len(wanted), 900):
+                chunk = wanted[i : i + 900]
+                q = sa.select(t).where(*self.item_clauses(where, chunk))
+                with self.store.read() as conn:
+                    found = {r.item_id: self._row_to_item(r) for r in conn.execute(q)}
+                for item_id in chunk:
+                    if item_id in found:
+                        yield found[item_id]
+            return
+        last: str | None = after or None
+        skipped = 0
+        yielded = 0
+        while True:
+            q = sa.select(t).where(*self.item_clauses(where, None)).order_by(t.c.item_id)
+            if last is not None:
+                q = q.where(t.c.item_id > last)
+            q = q.limit(batch_size if limit is None else min(batch_size, offset + limit))
+            with self.store.read() as conn:
+                rows = conn.execute(q).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                last = r.item_id
+                if skipped < offset:
+                    skipped += 1
+                    continue
+                yield self._row_to_item(r)
+                yielded += 1
+                if limit is not None and yielded >= limit:
+                    return
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items(ids=[item_id]):
+            return item
+        raise GlamlabError(f"no item with id {item_id!r}", hint="list ids with glamlab items list")
+
+    def item_versions(self, item_id: str) -> list[dict[str, Any]]:
+        import sqlalchemy as sa
+
+        t = self.store.t.items
+        with self.store.read() as conn:
+            rows = conn.execute(
+                sa.select(t).where(t.c.item_id == item_id).order_by(t.c.version)
+            ).fetchall()
+        return [dict(r._mapping) for r in rows]
+
+    def count_items(self, *, where: dict[str, Any] | None = None) -> int:
+        import sqlalchemy as sa
+
+        t = self.store.t.items
+        with self.store.read() as conn:
+            return int(conn.execute(
+                sa.select(sa.func.count()).select_from(t).where(*self.item_clauses(where, None))
+            ).scalar() or 0)
+
+    def ingest_errors(self, limit: int | None = None) -> list[dict[str, Any]]:
+        import sqlalchemy as sa
+
+        t = self.store.t.ingest_errors
+        q = sa.select(t).order_by(t.c.id.desc())
+        if limit:
+            q = q.limit(limit)
+        with self.store.read() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def _row_to_item(self, r: sa.Row[Any]) -> Item:
+        return Item(
+            item_id=r.item_id,
+            version=r.version,
+            modality=r.modality,
+            source_kind=r.source_kind,
+            source=r.source,
+            uri=r.uri,
+            page=r.page,
+            content_hash=r.content_hash,
+            text=r.text,
+            width=r.width,
+            height=r.height,
+            meta=r.meta or {},
+            cache_dir=self.cache_dir_text,
+        )
+
+    @property
+    def cache_dir_text(self) -> str:
+        """:attr:`cache_dir` as text, without creating it (what items carry to workers)."""
+        cached = self.__dict__.get("_cache_dir_cached")
+        if cached is None:
+            cached = self.__dict__["_cache_dir_cached"] = str(self.root / ".glamlab" / "cache")
+        return cached
+
+    # -- status -----------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        """Where the workspace stands, stage by stage, and the next step in plain words."""
+        from .status import workspace_status
+
+        return workspace_status(self)
+
+
+def current_user() -> str:
+    """The operating-system user, recorded as the actor of CLI and library changes."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name on some containers
+        return "unknown"
+
+
+def _open_store(root: Path, card: ProjectCard, *, explicit: str | None, migrate: bool) -> Store:
+    from ..store import Store
+
+    url = explicit or os.environ.get(ENV_DB) or card.db_url or str(root / DB_NAME)
+    return Store(url, migrate=migrate)

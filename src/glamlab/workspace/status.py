@@ -1,0 +1,110 @@
+"""Where a workspace stands, in counts and plain words."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    from . import Workspace
+
+
+def _count(conn: sa.Connection, table: sa.Table, *where: Any) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar() or 0)
+
+
+def workspace_status(ws: Workspace) -> dict[str, Any]:
+    t = ws.store.t
+    with ws.store.read() as conn:
+        items = _count(conn, t.items, t.items.c.is_current.is_(True))
+        errors = _count(conn, t.ingest_errors)
+        labelled = int(conn.execute(
+            sa.select(sa.func.count(sa.distinct(t.labels.c.item_id))).where(t.labels.c.active.is_(True))
+        ).scalar() or 0)
+        split_rows = conn.execute(
+            sa.select(t.splits.c.split, sa.func.count()).group_by(t.splits.c.split)
+        ).all()
+        splits = {s: int(n) for s, n in split_rows}
+        models = _count(conn, t.models)
+        champions = _count(conn, t.model_aliases, t.model_aliases.c.alias == "champion")
+        evaluations = _count(conn, t.evaluations)
+        runs = _count(conn, t.runs)
+        predictions = _count(conn, t.predictions)
+        machine = _count(conn, t.machine_metadata)
+        queue_open = _count(conn, t.review_queue, t.review_queue.c.status == "open")
+        decisions = _count(conn, t.decisions)
+        alerts = _count(conn, t.alerts)
+
+    card = ws.card
+    stages = [
+        {"stage": "need", "done": bool(card.need), "detail": card.need or "not stated yet"},
+        {"stage": "items", "done": items > 0, "count": items, "errors": errors},
+        {"stage": "labels", "done": splits.get("test", 0) > 0, "count": labelled,
+         "train": splits.get("train", 0), "test": splits.get("test", 0)},
+        {"stage": "models", "done": champions > 0, "count": models, "champions": champions,
+         "evaluations": evaluations},
+        {"stage": "runs", "done": runs > 0, "count": runs, "predictions": predictions},
+        {"stage": "actions", "done": machine > 0 or queue_open > 0 or decisions > 0,
+         "machine_metadata": machine, "review_open": queue_open, "decisions": decisions},
+        {"stage": "monitoring", "done": alerts >= 0 and runs > 1, "alerts": alerts},
+    ]
+    return {
+        "workspace": str(ws.root),
+        "task": card.task,
+        "modality": card.modality,
+        "labels": card.labels,
+        "multi_label": card.multi_label,
+        "kind": card.kind,
+        "metric": card.metric,
+        "database": "postgresql" if not ws.store.is_sqlite else "sqlite",
+        "stages": stages,
+        "summary": _summary(items, errors, labelled, splits, models, evaluations, runs,
+                            predictions, queue_open),
+        "next_step": _next_step(card.need, items, labelled, splits, evaluations, champions, runs,
+                                predictions, queue_open, machine),
+    }
+
+
+def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], models: int,
+             evaluations: int, runs: int, predictions: int, queue_open: int) -> str:
+    parts = [f"{items:,} items"]
+    if errors:
+        parts.append(f"{errors:,} ingest problems (see glamlab items --errors)")
+    parts.append(f"{labelled:,} labelled" + (
+        f" ({splits.get('train', 0):,} train, {splits.get('test', 0):,} test)" if splits else ""))
+    if models or evaluations:
+        parts.append(f"{models:,} saved models, {evaluations:,} evaluations")
+    if runs:
+        parts.append(f"{runs:,} runs with {predictions:,} predictions")
+    if queue_open:
+        parts.append(f"{queue_open:,} waiting for review")
+    return ", ".join(parts)
+
+
+def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], evaluations: int,
+               champions: int, runs: int, predictions: int, queue_open: int, machine: int) -> str:
+    if not need:
+        return ("State the need in words: edit [project] need in glamlab.toml "
+                "(e.g. 'stop paying the OCR service for blank pages').")
+    if items == 0:
+        return "Add your collection: glamlab ingest FOLDER_OR_MANIFEST_OR_CSV."
+    if labelled < 100 and not splits.get("test"):
+        return (f"{items:,} items, {labelled:,} labelled: label 100 items for a test set with "
+                "`glamlab serve` or `glamlab labels import`.")
+    if not splits.get("test"):
+        return ("Set aside a test set: `glamlab labels split --test-size 0.3` "
+                "(it is frozen once evaluated).")
+    if evaluations == 0:
+        return "Measure the baselines first: `glamlab baseline`, then `glamlab evaluate`."
+    if champions == 0:
+        return ("Baselines measured. Train a model and compare: `glamlab train PREDICTOR`, "
+                "then `glamlab evaluate` (the first trained version of a model becomes its "
+                "champion; `glamlab models promote NAME@N` chooses another).")
+    if runs == 0 or predictions == 0:
+        return "Run the best model over the collection: `glamlab run --model NAME@champion`."
+    if machine == 0 and queue_open == 0:
+        return "Turn predictions into actions: `glamlab act --dry-run`, then `glamlab act`."
+    if queue_open:
+        return f"{queue_open:,} predictions wait for a person: review them with `glamlab serve`."
+    return "Keep watching: `glamlab monitor` after each run; `glamlab retrain` when corrections pile up."

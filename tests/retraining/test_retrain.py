@@ -1,0 +1,103 @@
+"""Retraining end to end on a small text task whose right answer is known: a label is
+"long" when the text has more than 50 characters. The first training labels carry a
+systematic mistake (51-80 characters marked "short"); reviewers correct it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from glamlab.cli import cli
+from glamlab.errors import ModelNotFound
+from glamlab.registry import get_model
+from glamlab.registry.training import train
+from glamlab.retraining.retrain import retrain, rollback
+from glamlab.store import now
+
+
+def _workspace(make_ws):
+    ws = make_ws(modality="text", labels=["long", "short"])
+    rng = np.random.default_rng(1)
+    t = ws.store.t
+    items, labels, splits = [], [], []
+    for i in range(240):
+        n = int(rng.integers(1, 101))
+        iid = f"t{i:03d}"
+        split = "test" if i % 4 == 0 else "train"
+        truth = "long" if n > 50 else "short"
+        given = "short" if (split == "train" and 50 < n <= 80) else truth
+        items.append(dict(item_id=iid, version=1, is_current=True, modality="text",
+                          source_kind="test", source="t", content_hash=iid, text="x" * n,
+                          meta={"n": n}, created_at=now()))
+        labels.append(dict(item_id=iid, label=given, annotator="import", source="t", active=True,
+                           created_at=now()))
+        splits.append(dict(item_id=iid, split=split, created_at=now()))
+    with ws.store.write() as conn:
+        conn.execute(t.items.insert(), items)
+        conn.execute(t.labels.insert(), labels)
+        conn.execute(t.splits.insert(), splits)
+    train(ws, "threshold", name="len", params={"statistic": "text_length"})
+    return ws
+
+
+def _correct(ws):
+    """What reviewers' corrections leave in the store (see glamlab.review)."""
+    t = ws.store.t
+    with ws.store.write() as conn:
+        rows = conn.execute(sa.select(t.items.c.item_id, t.items.c.text)
+                            .join(t.splits, t.splits.c.item_id == t.items.c.item_id)
+                            .where(t.splits.c.split == "train")).all()
+        fixed = 0
+        for item_id, text in rows:
+            if 50 < len(text) <= 80:
+                conn.execute(t.labels.update().where(t.labels.c.item_id == item_id)
+                             .values(active=False))
+                conn.execute(t.labels.insert().values(
+                    item_id=item_id, label="long", annotator="rev", source="review",
+                    active=True, created_at=now()))
+                fixed += 1
+    return fixed
+
+
+def test_corrections_make_a_better_challenger_that_is_promoted_and_rolled_back(make_ws):
+    ws = _workspace(make_ws)
+    fixed = _correct(ws)
+    report = retrain(ws, "len", n_boot=300)
+    assert report.corrections == fixed > 0
+    assert report.comparison["difference"] > 0.1
+    assert report.promoted, report.decision.reasons
+    assert get_model(ws, "len@champion").version == 2
+    assert get_model(ws, "len@previous").version == 1
+    back = rollback(ws, "len")
+    assert back.version == 1
+    assert get_model(ws, "len@champion").version == 1
+
+
+def test_gate_keeps_challenger_without_gain(make_ws):
+    ws = _workspace(make_ws)
+    ws.card.raw["gate"] = {"min_gain": 0.02, "max_drop": 0.0}
+    ws.save_card()
+    report = retrain(ws, "len", n_boot=200)
+    assert not report.promoted
+    assert any("less than the required" in r for r in report.decision.reasons)
+    assert get_model(ws, "len@champion").version == 1
+    assert get_model(ws, "len@challenger").version == 2
+    with pytest.raises(ModelNotFound):
+        rollback(ws, "len")
+
+
+def test_cli_retrain_and_models(make_ws):
+    ws = _workspace(make_ws)
+    _correct(ws)
+    base = ["-w", str(ws.root)] + ([] if ws.store.is_sqlite else ["--db", ws.store.url])
+    r = CliRunner().invoke(cli, [*base, "retrain", "--model", "len", "--n-boot", "200"])
+    assert r.exit_code == 0, r.output
+    assert "Promoted" in r.output
+    r = CliRunner().invoke(cli, [*base, "models"])
+    assert r.exit_code == 0 and "len@2" in r.output and "champion" in r.output
+    r = CliRunner().invoke(cli, [*base, "models", "rollback", "len"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, [*base, "models", "promote", "len@2"])
+    assert r.exit_code == 0 and "now the champion" in r.output

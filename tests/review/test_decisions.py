@@ -1,0 +1,68 @@
+"""Decisions become gold labels as the task kind says; the champion's prediction for one
+item is judged by the policy (not a fixed 0.5)."""
+
+from __future__ import annotations
+
+from glamlab.review import decide, lease_queue
+from glamlab.store import now
+from glamlab.tasks import gold_labels, import_labels
+from tests.actions.helpers import add_items
+from tests.tasks.helpers import write_csv
+
+
+def _queue(ws, item_id: str, label: str, score: float, model_id: int | None = None) -> None:
+    with ws.store.write() as conn:
+        conn.execute(ws.store.t.review_queue.insert().values(
+            item_id=item_id, label=label, score=score, kind="prediction", status="open",
+            version=1, created_at=now(), model_id=model_id))
+
+
+def test_multi_label_accept_adds_to_the_gold_labels(make_ws, tmp_path) -> None:
+    """The reviewer's labels become the item's gold, the earlier labels kept with the
+    accepted one (a multi-label item kept only the accepted label before)."""
+    ws = make_ws(labels=["nature", "people", "places"], modality="text", multi_label=True)
+    add_items(ws, [{"item_id": "r1", "modality": "text"}])
+    import_labels(ws, write_csv(tmp_path / "l.csv", ["id", "label"], [["r1", "nature|people"]]))
+    _queue(ws, "r1", "places", 0.7)
+    row = lease_queue(ws, "rey", limit=1)[0]
+    assert decide(ws, "rey", row["id"], "accept", row["version"])["gold_label"] == "train"
+    assert gold_labels(ws)["r1"] == ["nature", "people", "places"]
+
+
+def test_single_label_correction_replaces_the_gold_label(make_ws, tmp_path) -> None:
+    ws = make_ws(labels=["blank", "content"])
+    add_items(ws, [{"item_id": "p1"}])
+    import_labels(ws, write_csv(tmp_path / "l.csv", ["id", "label"], [["p1", "blank"]]))
+    _queue(ws, "p1", "blank", 0.6)
+    row = lease_queue(ws, "rey", limit=1)[0]
+    d = decide(ws, "rey", row["id"], "correct", row["version"], label="content")
+    assert (d["label"], d["value"]) == ("content", None)
+    assert gold_labels(ws)["p1"] == ["content"]
+    with ws.store.read() as conn:
+        t = ws.store.t.labels
+        active = conn.execute(t.select().where(t.c.active.is_(True))).all()
+    assert [(r.label, r.annotator, r.source) for r in active] == [("content", "rey", "review")]
+
+
+def test_the_champions_prediction_is_judged_by_the_policy(make_ws) -> None:
+    """Multi-label: which labels /api/predict returns is the policy's, per label."""
+    from glamlab.actions import decide_item
+    from glamlab.registry import save_model, set_alias
+    from tests.inference.predictors import HashPredictor
+
+    ws = make_ws(labels=["p", "q", "r"], modality="text", multi_label=True)
+    add_items(ws, [{"item_id": f"d{i}", "modality": "text"} for i in range(4)])
+    items = list(ws.items())
+    pred = HashPredictor().fit(items, [["p"], ["q"], ["r"], ["p", "q"]],
+                               classes=["p", "q", "r"], multi_label=True)
+    set_alias(ws, save_model(ws, pred, name="hash").spec, "champion")
+    ws.card.raw["policy"] = {"default_action": "reject",
+                             "labels": {"p": {"accept": 0.0}, "q": {"review": 0.0},
+                                        "r": {"action": "reject"}}}
+    ws.save_card()
+    out = decide_item(ws, items[0])
+    by = {d["label"]: d["action"] for d in out.decisions}
+    assert by == {"p": "accept", "q": "review", "r": "reject"}
+    assert sorted(out.labels) == ["p", "q"] and out.model == "hash@1"
+    # a fixed 0.5 would have decided otherwise for a label scored below it
+    assert any(d["score"] < 0.5 for d in out.decisions if d["action"] != "reject")

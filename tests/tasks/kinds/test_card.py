@@ -1,0 +1,38 @@
+"""The card names its task kind; glamlab init lets the kind fill its defaults and refuse a
+card before anything is written."""
+
+from __future__ import annotations
+
+import tomllib
+
+from click.testing import CliRunner
+
+from glamlab.cli import cli
+from glamlab.workspace import Workspace
+
+
+def _init(tmp_path, *args):
+    return CliRunner().invoke(cli, ["init", str(tmp_path / "ws"), "--task", "t", "--modality",
+                                    "text", *args])
+
+
+def test_init_records_the_kind_and_its_default_metric(tmp_path) -> None:
+    res = _init(tmp_path, "--labels", "nature,people", "--kind", "multi-label")
+    assert res.exit_code == 0, res.output
+    card = tomllib.loads((tmp_path / "ws" / "glamlab.toml").read_text(encoding="utf-8"))
+    assert card["task"]["kind"] == "multi-label"
+    assert card["project"]["multi_label"] is True and card["project"]["metric"] == "f1_samples"
+    ws = Workspace.open(tmp_path / "ws")
+    try:
+        assert ws.card.kind == "multi-label" and ws.card.multi_label
+    finally:
+        ws.close()
+
+
+def test_init_refuses_what_the_kind_cannot_serve_and_writes_nothing(tmp_path) -> None:
+    res = _init(tmp_path, "--labels", "a,b", "--kind", "no-such-kind")
+    assert res.exit_code != 0 and "no task kind called 'no-such-kind'" in str(res.exception)
+    assert not (tmp_path / "ws").exists()
+    res = _init(tmp_path, "--labels", "a,b", "--metric", "f1_samples")
+    assert res.exit_code != 0 and "does not fit a single-label task" in str(res.exception)
+    assert not (tmp_path / "ws").exists()
