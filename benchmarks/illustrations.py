@@ -43,7 +43,6 @@ from _pages import (  # noqa: E402
     page_benchmark_args,
     parse_and_run,
     read_folder,
-    train_test_scores,
 )
 
 from glamlab.predictors.registry import create  # noqa: E402
@@ -102,13 +101,13 @@ def run(ap: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     step = max(1, len(items) // max(1, args.timing_pages))
     timing = items[::step][: args.timing_pages]
     for name in names:
+        fitted = create(name)  # fitted once on the training pages (all of them in CV)
+        fitted.fit(train[0] if train else items, train[1] if train else labels, classes=classes)
         if train:
-            proba = train_test_scores(name, {}, (train[0], train[1]), items, classes)
+            proba = fitted.predict_proba(items)
         else:
             proba = cross_val_scores(name, {}, items, labels, groups, classes, folds=args.folds)
         pred = proba[:, pos] >= 0.5
-        fitted = create(name)
-        fitted.fit(train[0] if train else items, train[1] if train else labels, classes=classes)
         rate, cpu, load = cold_rate(fitted, timing, args.repeats)
         row = {"predictor": name,
                "f1_graphic": round(float(f1_score(y, pred)), 4),
