@@ -138,3 +138,20 @@ def test_thumbnail_is_a_cached_png(make_ws) -> None:
         stored = conn.execute(sa.select(t.c.value).where(t.c.extractor == "thumbnail-128@1")
                               ).scalar()
     assert bytes(stored) == data
+
+
+def test_pages_shared_over_threads_give_what_a_loop_gives(monkeypatch, tmp_path: Path) -> None:
+    from glamlab.errors import ItemError
+    from glamlab.features import PageStats
+    from glamlab.items import Item
+    from tests.features.synthetic import demo_item, demo_rows
+
+    items = [demo_item(r) for r in demo_rows()[:4]]
+    monkeypatch.setenv("GLAMLAB_THREADS", "1")
+    serial = PageStats().extract_batch(items)
+    monkeypatch.setenv("GLAMLAB_THREADS", "3")
+    np.testing.assert_array_equal(PageStats().extract_batch(items), serial)
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"\xff\xd8 not a jpeg")
+    with pytest.raises(ItemError, match="broken"):  # the bad page names itself
+        PageStats().extract_batch([items[0], Item("broken", "image", uri=str(bad)), items[1]])

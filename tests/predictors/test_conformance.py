@@ -50,6 +50,8 @@ CASES: dict[str, Case] = {
     "stats-effnet-gbm": Case("image", slow=True),
     "local-stats-gbm": Case("image", slow=True),
     "graphic-windows": Case("image", {"windows": "stats"}),
+    "graphic-cascade": Case("image", {"stage_params": ({}, {"windows": "stats",
+                                                             "stack": ""})}),
     "rapidocr-blank": Case("blank", slow=True),
     "tesseract-blank": Case("blank", {"max_side": 600}, slow=True),
     "rapid-layout": Case("image", slow=True),

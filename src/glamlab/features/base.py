@@ -38,11 +38,22 @@ class Extractor:
         raise NotImplementedError
 
     def extract_batch(self, items: list[Item]) -> np.ndarray:
-        """One row per item. Raises :class:`ItemError` naming the first bad item; the
-        cache then retries item by item so the good ones are kept."""
+        """One row per item, the pages shared out over threads (decoding, numpy and
+        scipy release the GIL; ``GLAMLAB_THREADS`` caps them, and a ``glamlab run``
+        worker gets its share of the cores). Raises :class:`ItemError` naming the first
+        bad item; the cache then retries item by item so the good ones are kept."""
         import numpy as np
 
-        rows = [self.extract_one(item) for item in items]
+        from .onnx_embed import threads
+
+        n = min(threads(), len(items), 8)
+        if n > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(n) as pool:
+                rows = list(pool.map(self.extract_one, items))
+        else:
+            rows = [self.extract_one(item) for item in items]
         return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, self.dim), np.float32)
 
     def __repr__(self) -> str:

@@ -92,11 +92,30 @@ def load_backbone(device: str | None = None) -> tuple[Any, str]:
         return model, chosen
 
 
-def embed_arrays(batch: np.ndarray, device: str | None = None) -> np.ndarray:
+def _batch_device() -> str | None:
+    """The device for one batch: ``None`` (the ONNX export on the CPU) when that backend
+    runs, else the torch device chosen now, so a batch never straddles two devices."""
+    from . import onnx_embed
+
+    if onnx_embed.backend() == "onnx":
+        return None
+    return load_backbone()[1]
+
+
+def embed_arrays(batch: np.ndarray, device: str | None = None,
+                 cache_dir: str | None = None) -> np.ndarray:
     """Embed ``(n, 224, 224, 3)`` uint8 RGB crops to ``(n, 1280)`` float32 (global average
     pooled features of the last convolution), on ``device`` (default: as
-    :func:`choose_device` says now)."""
+    :func:`choose_device` says now). On the CPU this runs the cached ONNX export
+    through onnxruntime when it is installed (:mod:`glamlab.features.onnx_embed`: the
+    same vectors, about three times faster); ``cache_dir`` is where that export is kept
+    (the workspace's cache folder, ``item.cache_dir``)."""
     import numpy as np
+
+    from . import onnx_embed
+
+    if device in (None, "cpu") and onnx_embed.backend() == "onnx":
+        return onnx_embed.embed_arrays(batch, cache_dir)
     import torch
 
     model, chosen = load_backbone(device)
@@ -160,7 +179,7 @@ class EffNetEmbedding(Extractor):
         import numpy as np
         from PIL import Image
 
-        _model, device = load_backbone()  # one device for the whole batch
+        device = _batch_device()  # one device for the whole batch
 
         def prepare(item: Item) -> list[np.ndarray]:
             im = decode(item, INPUT * 2 if self.view == "whole" else self.max_side)
@@ -175,7 +194,8 @@ class EffNetEmbedding(Extractor):
             start = len(crops)
             crops.extend(parts)
             spans.append((start, len(crops)))
-        vecs = np.vstack([embed_arrays(np.stack(crops[i:i + 32]), device)
+        cache_dir = items[0].cache_dir if items else None
+        vecs = np.vstack([embed_arrays(np.stack(crops[i:i + 32]), device, cache_dir)
                           for i in range(0, len(crops), 32)])
         rows = []
         for start, stop in spans:
@@ -220,7 +240,7 @@ class EffNetTileGrid(Extractor):
 
         from .grid import window_boxes
 
-        _model, device = load_backbone()  # one device for the whole batch
+        device = _batch_device()  # one device for the whole batch
         boxes = window_boxes(self.rows, self.cols)
 
         def prepare(item: Item) -> list[np.ndarray]:
@@ -231,6 +251,7 @@ class EffNetTileGrid(Extractor):
                     for x0, y0, x1, y1 in boxes]
 
         crops = [crop for parts in _map_pages(prepare, items) for crop in parts]
-        vecs = np.vstack([embed_arrays(np.stack(crops[i:i + 32]), device)
+        cache_dir = items[0].cache_dir if items else None
+        vecs = np.vstack([embed_arrays(np.stack(crops[i:i + 32]), device, cache_dir)
                           for i in range(0, len(crops), 32)])
         return vecs.reshape(len(items), self.dim).astype(np.float32)

@@ -10,6 +10,7 @@ is recorded as a failure and the run goes on with a fresh worker.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import sys
 import time
 from collections import deque
@@ -173,14 +174,18 @@ class LocalPool:
         self.ref = ref
         self.workers = max(1, workers)
         self.timeout = timeout
+        # each worker's share of the cores for its numerical libraries: N workers with
+        # every core each would fight over them (and onnxruntime, OpenMP and BLAS pools
+        # slow down badly when oversubscribed)
+        self.threads = max(1, (os.cpu_count() or 1) // self.workers)
         self.ctx = _context()
         self.slots: list[_Slot] = []
         self._per_item: float | None = None  # usual seconds per item, once seen
 
     def _start(self) -> _Slot:
         parent, child = self.ctx.Pipe(duplex=True)
-        proc = self.ctx.Process(target=worker_main, args=(self.ref, child), daemon=True,
-                                name="glamlab-run-worker")
+        proc = self.ctx.Process(target=worker_main, args=(self.ref, child, self.threads),
+                                daemon=True, name="glamlab-run-worker")
         proc.start()
         child.close()
         return _Slot(proc=proc, conn=parent)

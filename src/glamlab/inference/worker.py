@@ -88,16 +88,40 @@ def predict_batch(predictor: Predictor, items: Sequence[Item],
     return rows, res.failures
 
 
-def worker_main(ref: ModelRef, conn: Connection) -> None:
+def limit_threads(threads: int) -> None:
+    """Keep this process's numerical libraries to ``threads`` threads: onnxruntime and
+    the EfficientNet embedding through ``GLAMLAB_THREADS`` (unless already set), and the
+    OpenMP/BLAS pools already loaded (scikit-learn's, torch's)."""
+    import sys
+
+    value = os.environ.setdefault("GLAMLAB_THREADS", str(threads))
+    if value.strip().isdigit():  # a setting of the user's wins
+        threads = max(1, int(value))
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # scikit-learn brings it; without it the pools keep their size
+        pass
+    else:
+        threadpool_limits(limits=threads)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
+
+
+def worker_main(ref: ModelRef, conn: Connection, threads: int | None = None) -> None:
     """A worker process: load the model once, then answer batches until told to stop.
 
     Ctrl-C (and a SIGTERM to the group) reaches every process; the parent decides when
     to stop, so the worker ignores them and finishes the batch it holds. It exits when
-    told to, or when the parent is gone (even after a kill -9)."""
+    told to, or when the parent is gone (even after a kill -9). ``threads`` is its share
+    of the cores (see :func:`limit_threads`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
+        if threads:
+            os.environ.setdefault("GLAMLAB_THREADS", str(threads))
         predictor = ref.load()
+        if threads:  # after loading: the model's libraries are loaded now
+            limit_threads(threads)
     except BaseException as exc:  # noqa: BLE001 - report, then exit
         try:
             conn.send(("init_error", f"cannot load model {ref.spec}: {reason_for(exc)}"))

@@ -22,6 +22,7 @@ BUILTIN: dict[str, str] = {
     "threshold": "glamlab.predictors.baselines:ThresholdPredictor",
     "effnet-logreg": "glamlab.predictors.image.heads:EffNetLogReg",
     "effnet-tiles-logreg": "glamlab.predictors.image.heads:EffNetTilesLogReg",
+    "graphic-cascade": "glamlab.predictors.image.cascade:GraphicCascade",
     "graphic-windows": "glamlab.predictors.image.windows:GraphicWindows",
     "page-stats-gbm": "glamlab.predictors.image.heads:PageStatsGBM",
     "page-stats-logreg": "glamlab.predictors.image.heads:PageStatsLogReg",
