@@ -43,6 +43,7 @@ METHODS = ("cc", "pcc", "acc", "pacc", "emq")
 # Chosen by simulation on the development training data with artificial prevalence shifts
 # (benchmarks/trends.py --simulate; see docs/trends.md), never on a test folder.
 DEFAULT_METHOD = "pacc"
+DEFAULT_POOL = True  # partial pooling across a label's groups (see :func:`pool`)
 BINS = 20
 MIN_ITEMS = 30  # fewer items in a group: the group is flagged "too few items"
 MIN_SEPARATION = 0.1  # tpr - fpr (or m1 - m0) below this: the classifier cannot be corrected
@@ -122,6 +123,22 @@ class ErrorRates:
     @property
     def n_neg(self) -> int:
         return self.neg.n
+
+    def blend(self, prior: ErrorRates, strength: float) -> ErrorRates:
+        """These rates (measured on one group's labelled items) with ``strength``
+        pseudo-items per class distributed like ``prior`` (the rates on all labelled
+        items): a group with few labelled items leans on the overall rates, one with many
+        keeps its own. The bootstrap then draws around the blend."""
+        def mix(own: GroupStats, glob: GroupStats) -> GroupStats:
+            total = glob.counts.sum()
+            if total <= 0:
+                return own
+            add = strength * glob.counts / total
+            mean = np.where(glob.counts > 0, glob.sums / np.maximum(glob.counts, 1e-12), 0.0)
+            return GroupStats(own.counts + add, own.sums + add * mean)
+
+        return ErrorRates(self.label, mix(self.pos, prior.pos), mix(self.neg, prior.neg),
+                          f"{self.source} (blended with {prior.source}, strength {strength:g})")
 
     def summary(self) -> dict[str, Any]:
         b = self.pos.bins
@@ -219,9 +236,11 @@ class Estimate:
     method: str
     status: str = "ok"  # ok | too few items | no items | cannot correct: ...
     methods: dict[str, float | None] = field(default_factory=dict)
+    pooled: bool = False
+    draws: np.ndarray | None = field(default=None, repr=False)  # bootstrap draws of estimate
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(vars(self))
+        return {k: v for k, v in vars(self).items() if k != "draws"}
 
 
 def _r(x: float | None) -> float | None:
@@ -230,10 +249,12 @@ def _r(x: float | None) -> float | None:
 
 def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METHOD,
              n_boot: int = 1000, seed: int = 0, min_items: int = MIN_ITEMS,
-             all_methods: bool = False) -> Estimate:
+             all_methods: bool = False, rates_seed: int | None = None) -> Estimate:
     """The share of ``rates.label`` in ``group`` by ``method``, a 95% interval (group
     sample size and labelled-set uncertainty together), and the raw ``cc`` share with its
-    sampling interval. With ``all_methods``, ``methods`` holds every method's point estimate."""
+    sampling interval. With ``all_methods``, ``methods`` holds every method's point estimate.
+    ``rates_seed`` fixes the draws of the error rates, so that groups estimated with the
+    same seed share them draw by draw (what :func:`pool` needs)."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     bins = group.bins
@@ -280,8 +301,9 @@ def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METH
     if status.startswith("cannot correct"):
         return out
     if corrected:
-        p1d = rng.dirichlet(rates.pos.counts + 1.0 / C, size=n_boot)
-        p0d = rng.dirichlet(rates.neg.counts + 1.0 / C, size=n_boot)
+        rrng = rng if rates_seed is None else np.random.default_rng(rates_seed)
+        p1d = rrng.dirichlet(rates.pos.counts + 1.0 / C, size=n_boot)
+        p0d = rrng.dirichlet(rates.neg.counts + 1.0 / C, size=n_boot)
         m1d, m0d = _mean(p1d, mean1), _mean(p0d, mean0)
     else:
         p1d = p0d = np.zeros((n_boot, C))
@@ -291,6 +313,44 @@ def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METH
     draws = _estimate(method, qd, qd_mean, p1d, p0d, m1d, m0d, bins)
     out.estimate = _r(point)
     out.low, out.high = _r(np.percentile(draws, 2.5)), _r(np.percentile(draws, 97.5))
+    out.draws = draws
     if n < min_items:
         out.status = f"too few items (n < {min_items})"
+    return out
+
+
+def pool(estimates: list[Estimate]) -> list[Estimate]:
+    """Partial pooling of one label's groups (empirical Bayes, as in small-area
+    estimation): each group's corrected share moves toward the collection's share by
+    ``B = tau^2 / (tau^2 + s_g^2)``, where ``s_g^2`` is the group's own sampling variance and
+    ``tau^2`` the spread of the true shares between groups, estimated from the data
+    (method of moments). A large group, or real differences between groups, keep their
+    value; a small noisy group borrows strength from the rest. The interval comes from the
+    same bootstrap draws, shrunk draw by draw, with the normal-normal posterior's variance
+    ``B s_g^2`` (the estimates must share ``rates_seed``).
+
+    Groups without draws (not corrected, no items) are returned unchanged."""
+    usable = [i for i, e in enumerate(estimates) if e.draws is not None and e.estimate is not None]
+    if len(usable) < 3:
+        return estimates
+    n = np.array([estimates[i].n for i in usable], dtype=float)
+    theta = np.array([estimates[i].estimate for i in usable], dtype=float)
+    D = np.stack([estimates[i].draws for i in usable])  # (groups, draws)
+    mu_d = (n[:, None] * D).sum(axis=0) / n.sum()  # the collection's share, draw by draw
+    mu = float((n * theta).sum() / n.sum())
+    s2 = np.var(D - mu_d[None, :], axis=1)  # each group's own noise (shared rates cancel)
+    tau2 = max(0.0, float(np.mean((theta - mu) ** 2 - s2)))
+    B = tau2 / (tau2 + np.maximum(s2, 1e-12))
+    out = list(estimates)
+    rng = np.random.default_rng(len(usable))
+    for k, i in enumerate(usable):
+        e = estimates[i]
+        # the normal-normal posterior: variance B s^2 around the shrunk value, i.e. the
+        # shrunk draws (B^2 s^2) plus independent noise of variance B (1 - B) s^2
+        extra = rng.normal(0.0, np.sqrt(B[k] * (1.0 - B[k]) * s2[k]), size=D.shape[1])
+        shrunk = np.clip(mu_d + B[k] * (D[k] - mu_d) + extra, 0.0, 1.0)
+        out[i] = Estimate(e.n, e.raw, e.raw_low, e.raw_high,
+                          _r(float(np.clip(mu + B[k] * (theta[k] - mu), 0.0, 1.0))),
+                          _r(np.percentile(shrunk, 2.5)), _r(np.percentile(shrunk, 97.5)),
+                          e.method, e.status, e.methods, pooled=True, draws=shrunk)
     return out
