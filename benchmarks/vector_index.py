@@ -161,9 +161,9 @@ def run_duckdb(X, Q, k, tmp):  # noqa: ANN001, ANN201
                 [list(range(len(X))), X.tolist()])
     con.execute("CREATE INDEX ix ON v USING HNSW (e) WITH (metric = 'cosine')")
     build = time.perf_counter() - t0
+    sql = "SELECT id FROM v ORDER BY array_cosine_distance(e, ?::FLOAT[384]) LIMIT ?"
     lat, found = timed_queries(lambda q, kk: [r[0] for r in con.execute(
-        f"SELECT id FROM v ORDER BY array_cosine_distance(e, ?::FLOAT[{DIM}]) LIMIT {kk}",
-        [q.tolist()]).fetchall()], Q, k)
+        sql, [q.tolist(), kk]).fetchall()], Q, k)
     return {"build_s": build, "ms": lat, "found": found, "version": duckdb.__version__,
             "params": "HNSW defaults"}
 

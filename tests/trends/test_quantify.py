@@ -159,3 +159,37 @@ def test_binned_emq_agrees_with_sld_on_calibrated_scores():
     ours = estimate(g, rates, method="emq", n_boot=50).estimate
     assert ours == pytest.approx(sld(s[idx], 0.5), abs=0.03)
     assert ours == pytest.approx(0.2, abs=0.04)
+
+
+def test_pooling_helps_small_groups_and_keeps_real_differences():
+    from glamlab.trends.quantify import pool
+
+    rng = np.random.default_rng(11)
+    rates = _world(rng, n_lab=1000)
+    for shares, expect_better in (([0.3] * 10, True), ([0.05, 0.9] * 5, False)):
+        raw_err, pooled_err, cover = [], [], []
+        for rep in range(6):
+            groups = [_group(rng, 40, s) for s in shares]
+            ests = [estimate(g, rates, method="pacc", n_boot=300, seed=rep * 100 + i,
+                             rates_seed=rep) for i, (g, _) in enumerate(groups)]
+            pooled = pool(ests)
+            for (g, truth), e, p in zip(groups, ests, pooled, strict=True):
+                raw_err.append(abs(e.estimate - truth))
+                pooled_err.append(abs(p.estimate - truth))
+                cover.append(p.low <= truth <= p.high)
+                assert p.pooled and p.n == e.n
+        if expect_better:  # no real differences: pooling removes most of the noise
+            assert np.mean(pooled_err) < 0.7 * np.mean(raw_err)
+        else:  # large real differences: pooling barely moves the estimates
+            assert np.mean(pooled_err) < 1.2 * np.mean(raw_err)
+        assert np.mean(cover) >= 0.85
+
+
+def test_blend_leans_on_overall_rates_when_a_group_has_few_labels():
+    rng = np.random.default_rng(12)
+    overall = _world(rng, n_lab=2000)
+    y = np.array([True, False, True])
+    s = np.array([0.1, 0.9, 0.2])  # three odd labelled items
+    few = ErrorRates.from_predictions("x", y, s, s >= 0.5).blend(overall, 10.0)
+    assert abs(few.summary()["tpr"] - overall.summary()["tpr"]) < 0.3
+    assert few.n_pos + few.n_neg == pytest.approx(3 + 20, abs=1)

@@ -77,7 +77,7 @@ def test_trends_end_to_end_with_exports_and_cli(tate_ws, tmp_path, capsys):
                "--json"])
     assert rc in (None, 0)
     doc = json.loads(capsys.readouterr().out)
-    assert doc["method"] == "acc" and doc["rows"] and sum(r["n"] for r in doc["rows"]) < 300
+    assert doc["method"].startswith("acc") and doc["rows"] and sum(r["n"] for r in doc["rows"]) < 300
 
 
 def test_explicit_rates_and_errors(make_ws):
@@ -98,6 +98,14 @@ def test_explicit_rates_and_errors(make_ws):
     by = {r.group: r for r in res.rows}
     assert by["1850"].raw == 0.0 and by["1851"].raw == 1.0
     assert by["1851"].estimate == 1.0 and by["1850"].estimate == 0.0  # clipped to [0, 1]
+    # per-group rates: group 1850's own rates say the classifier never says "a" there
+    odd = ErrorRates.from_predictions("a", [1] * 50 + [0] * 50, [0.1] * 100, [0] * 100)
+    per = trends(ws, by="year", label="a", method="acc", n_boot=100, pooled=False,
+                 rates={"a": {"*": rates["a"], "1851": odd}})
+    per_by = {r.group: r for r in per.rows}
+    assert per_by["1850"].estimate == by["1850"].estimate
+    assert per_by["1851"].status.startswith("cannot correct")
+    assert per.method == "acc" and per.settings["pooled"] is False
     with pytest.raises(TrendsError) as err:
         trends(ws, by="year", label="nope", rates=rates)
     assert "a, b" in err.value.hint

@@ -26,6 +26,10 @@ def _where(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--where", "where", multiple=True, help="Only items whose FIELD=VALUE (repeatable).")
 @click.option("--method", type=click.Choice(["cc", "pcc", "acc", "pacc", "emq"]), default=None,
               help="Correction (default: glamlab's, chosen by simulation; see docs/trends.md).")
+@click.option("--pool/--no-pool", "pooled", default=None,
+              help="Share strength between groups (partial pooling; default: glamlab's choice).")
+@click.option("--strata/--no-strata", "strata", default=None,
+              help="Measure error rates per group from the labelled items of that group.")
 @click.option("--term", "terms", multiple=True,
               help="A word or phrase to count per 1,000 words beside the trend (repeatable).")
 @click.option("--min-items", type=int, default=30, show_default=True,
@@ -39,7 +43,8 @@ def _where(pairs: tuple[str, ...]) -> dict[str, str]:
 @json_option
 @click.pass_context
 def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ...],
-           where: tuple[str, ...], method: str | None, terms: tuple[str, ...], min_items: int,
+           where: tuple[str, ...], method: str | None, pooled: bool | None, strata: bool | None,
+           terms: tuple[str, ...], min_items: int,
            html_path: str | None, csv_path: str | None, parquet_path: str | None,
            as_json: bool) -> None:
     """Shares of labels per year, decade or any metadata field: raw ("classify and count")
@@ -52,7 +57,7 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
     ws = open_ws(ctx)
     result = run_trends(ws, by=by, model=model, label=list(labels) or None,
                         where=_where(where) or None, method=method, terms=terms,
-                        min_items=min_items)
+                        min_items=min_items, pooled=pooled, strata=strata)
     written = []
     if html_path:
         result.to_html(html_path)

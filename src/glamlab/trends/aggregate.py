@@ -60,11 +60,8 @@ def group_stats(ws: Workspace, *, model_id: int, label: str, by: GroupBy,
     multi = ws.card.multi_label if multi_label is None else multi_label
     value = _meta_value(t, by.field).label("g")
     score = sa.func.coalesce(p.c.scores[label].as_float(), 0.0)
-    if multi:
-        pos = sa.case((score >= threshold, 1), else_=0)
-    else:
-        pos = sa.case((p.c.label == label, 1), else_=0)
-    pos = pos.label("pos")
+    predicted = (score >= threshold) if multi else (p.c.label == label)
+    pos: Any = sa.case((predicted, 1), else_=0).label("pos")
     b = _bin_expr(ws, score, bins).label("b")
     q = (sa.select(value, pos, b, sa.func.count().label("n"), sa.func.sum(score).label("s"))
          .select_from(p.join(t.items, sa.and_(t.items.c.item_id == p.c.item_id,

@@ -5,7 +5,7 @@ that show or hide the raw, corrected and n-gram series); no network, no fonts.""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..reports import Section, plots, render_page, table_html
 
@@ -53,7 +53,7 @@ def trend_page(result: TrendResult) -> str:
             return [getattr(r, attr) if r is not None else None for r in rows]
 
         flags = [("" if r is None or r.status == "ok" else r.status) for r in rows]
-        series = [
+        series: list[dict[str, Any]] = [
             {"name": f"corrected ({result.method})", "key": "corrected", "values": col("estimate"),
              "low": col("low"), "high": col("high"), "flags": flags, "color": plots.PALETTE[0]},
             {"name": "raw (classify and count)", "key": "raw", "values": col("raw"),
@@ -66,15 +66,15 @@ def trend_page(result: TrendResult) -> str:
             note=_rates_note(result, label)))
     if result.terms:
         terms = list(dict.fromkeys(t.term for t in result.terms))
-        series = []
+        term_series: list[dict[str, Any]] = []
         for k, term in enumerate(terms):
-            by_group = {t.group: t for t in result.terms if t.term == term}
-            series.append({"name": f"\u201c{term}\u201d", "key": "ngram",
-                           "values": [by_group[g].per_1000_words if g in by_group else None
+            per_group = {t.group: t for t in result.terms if t.term == term}
+            term_series.append({"name": f"\u201c{term}\u201d", "key": "ngram",
+                           "values": [per_group[g].per_1000_words if g in per_group else None
                                       for g in groups],
                            "color": plots.PALETTE[(k + 2) % len(plots.PALETTE)]})
         sections.append(Section("Words and phrases (the n-gram baseline)", html=plots.band_chart(
-            xs, series, title="occurrences per 1,000 words", y_label="per 1,000 words")))
+            xs, term_series, title="occurrences per 1,000 words", y_label="per 1,000 words")))
     table = [{**r, "group": _label(r["group"])} for r in result.table()]
     cols = ["group", "series", "name", "n", "raw_share", "share", "low", "high", "status",
             "per_1000_words"]

@@ -44,6 +44,8 @@ METHODS = ("cc", "pcc", "acc", "pacc", "emq")
 # (benchmarks/trends.py --simulate; see docs/trends.md), never on a test folder.
 DEFAULT_METHOD = "pacc"
 DEFAULT_POOL = True  # partial pooling across a label's groups (see :func:`pool`)
+DEFAULT_STRATA = False  # error rates per group (see :meth:`ErrorRates.blend`)
+STRATA_STRENGTH = 10.0
 BINS = 20
 MIN_ITEMS = 30  # fewer items in a group: the group is flagged "too few items"
 MIN_SEPARATION = 0.1  # tpr - fpr (or m1 - m0) below this: the classifier cannot be corrected
@@ -335,7 +337,7 @@ def pool(estimates: list[Estimate]) -> list[Estimate]:
         return estimates
     n = np.array([estimates[i].n for i in usable], dtype=float)
     theta = np.array([estimates[i].estimate for i in usable], dtype=float)
-    D = np.stack([estimates[i].draws for i in usable])  # (groups, draws)
+    D = np.stack([np.asarray(estimates[i].draws) for i in usable])  # (groups, draws)
     mu_d = (n[:, None] * D).sum(axis=0) / n.sum()  # the collection's share, draw by draw
     mu = float((n * theta).sum() / n.sum())
     s2 = np.var(D - mu_d[None, :], axis=1)  # each group's own noise (shared rates cancel)

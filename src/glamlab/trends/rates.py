@@ -19,7 +19,8 @@ import sqlalchemy as sa
 
 from ..errors import TrendsError
 from .aggregate import THRESHOLD
-from .quantify import BINS, ErrorRates
+from .buckets import GroupBy
+from .quantify import BINS, STRATA_STRENGTH, ErrorRates
 
 if TYPE_CHECKING:
     from ..registry import ModelVersion
@@ -29,8 +30,16 @@ SOURCE = "test split"
 
 
 def labelled_rates(ws: Workspace, model: ModelVersion, labels: Sequence[str], *,
-                   bins: int = BINS, threshold: float = THRESHOLD) -> dict[str, ErrorRates]:
-    """Label -> :class:`ErrorRates` of ``model`` on the workspace's labelled items."""
+                   bins: int = BINS, threshold: float = THRESHOLD,
+                   by: GroupBy | None = None, strength: float = STRATA_STRENGTH
+                   ) -> dict[str, ErrorRates] | dict[str, dict[str | None, ErrorRates]]:
+    """Label -> :class:`ErrorRates` of ``model`` on the workspace's labelled items.
+
+    With ``by``, label -> group -> the rates measured on the labelled items of that group
+    (grouped like the trend), each blended with the overall rates (``strength``
+    pseudo-items per class, :meth:`ErrorRates.blend`); the overall rates are under the
+    group key ``"*"``. A classifier often errs differently in different decades or
+    sources; per-group rates follow that, where label-shift corrections assume it away."""
     from ..tasks.splits import test_data
 
     data = test_data(ws, reader="trends")
@@ -73,4 +82,20 @@ def labelled_rates(ws: Workspace, model: ModelVersion, labels: Sequence[str], *,
         predicted = s >= threshold if multi else np.array([top[i] == label for i, _ in kept])
         out[label] = ErrorRates.from_predictions(label, truth, s, predicted, bins=bins,
                                                  source=source)
+        if by is not None:
+            meta = {it.item_id: it for it in data.items}
+            keys = np.array([str(by.key(_field(meta[i], by.field))) for i, _ in kept])
+            groups: dict[str | None, ErrorRates] = {"*": out[label]}
+            for g in sorted(set(keys)):
+                m = keys == g
+                own = ErrorRates.from_predictions(label, truth[m], s[m], predicted[m], bins=bins,
+                                                  source=f"{SOURCE}, {int(m.sum())} items of {g}")
+                groups[None if g == "None" else g] = own.blend(out[label], strength)
+            out[label] = groups  # type: ignore[assignment]
     return out
+
+
+def _field(item: object, name: str) -> object:
+    if name in ("modality", "source_kind", "source"):
+        return getattr(item, name)
+    return (getattr(item, "meta", None) or {}).get(name)

@@ -24,7 +24,17 @@ from typing import TYPE_CHECKING, Any
 from ..errors import TrendsError
 from .aggregate import group_stats, labels_of, models_with_predictions
 from .buckets import GroupBy
-from .quantify import BINS, DEFAULT_METHOD, METHODS, MIN_ITEMS, ErrorRates, estimate
+from .quantify import (
+    BINS,
+    DEFAULT_METHOD,
+    DEFAULT_POOL,
+    DEFAULT_STRATA,
+    METHODS,
+    MIN_ITEMS,
+    ErrorRates,
+    estimate,
+    pool,
+)
 
 if TYPE_CHECKING:
     from ..registry import ModelVersion
@@ -156,15 +166,21 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
            label: str | Sequence[str] | None = None, where: dict[str, Any] | None = None,
            method: str | None = None, rates: Mapping[str, ErrorRates] | None = None,
            terms: Sequence[str] = (), n_boot: int = 1000, seed: int = 0,
-           min_items: int = MIN_ITEMS, bins: int = BINS) -> TrendResult:
+           min_items: int = MIN_ITEMS, bins: int = BINS, pooled: bool | None = None,
+           strata: bool | None = None) -> TrendResult:
     """Shares of ``label`` (default: every label) per group of ``by`` for the stored
     predictions of ``model``, raw and corrected by ``method`` (default
     :data:`~glamlab.trends.quantify.DEFAULT_METHOD`), each with a 95% interval.
 
     ``rates`` (label -> :class:`ErrorRates`) gives the classifier's error rates
-    explicitly; by default they are measured on the workspace's labelled items
-    (:func:`glamlab.trends.rates.labelled_rates`). ``terms`` adds the n-gram baseline."""
+    explicitly (or label -> group -> rates, with the overall rates under ``"*"``); by
+    default they are measured on the workspace's labelled items
+    (:func:`glamlab.trends.rates.labelled_rates`), per group with ``strata``. ``pooled``
+    shares strength between a label's groups (:func:`glamlab.trends.quantify.pool`).
+    ``terms`` adds the n-gram baseline."""
     method = method or DEFAULT_METHOD
+    pooled = DEFAULT_POOL if pooled is None else pooled
+    strata = DEFAULT_STRATA if strata is None else strata
     if method not in METHODS:
         raise TrendsError(f"unknown method {method!r}", hint=f"choose one of {', '.join(METHODS)}")
     gb = GroupBy.parse(by)
@@ -176,29 +192,42 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
         else:
             from .rates import labelled_rates
 
-            rates = labelled_rates(ws, mv, labels, bins=bins)
+            rates = labelled_rates(ws, mv, labels, bins=bins,  # type: ignore[assignment]
+                                   by=gb if strata else None)
+    assert rates is not None
     missing = [lab for lab in labels if lab not in rates]
     if missing:
         raise TrendsError(f"no error rates for the label {missing[0]!r}",
                           hint="pass rates for every label asked for")
     rows: list[TrendRow] = []
-    for lab in labels:
+    overall: dict[str, ErrorRates] = {}
+    for k, lab in enumerate(labels):
+        given: Any = rates[lab]
+        overall[lab] = given["*"] if isinstance(given, dict) else given
         stats = group_stats(ws, model_id=mv.id, label=lab, by=gb, where=where, bins=bins)
-        for g in sorted(stats, key=gb.sort_key):
-            e = estimate(stats[g], rates[lab], method=method, n_boot=n_boot, seed=seed,
-                         min_items=min_items, all_methods=True)
+        groups = sorted(stats, key=gb.sort_key)
+        ests = [estimate(stats[g], given.get(g, overall[lab]) if isinstance(given, dict)
+                         else given, method=method, n_boot=n_boot, seed=seed + i,
+                         rates_seed=seed + 7919 * (k + 1), min_items=min_items, all_methods=True)
+                for i, g in enumerate(groups)]
+        if pooled and method not in ("cc", "pcc"):
+            ests = pool(ests)
+        for g, e in zip(groups, ests, strict=True):
             rows.append(TrendRow(g, lab, e.n, e.raw, e.raw_low, e.raw_high, e.estimate,
-                                 e.low, e.high, method, e.status, e.methods))
+                                 e.low, e.high, method + ("+pool" if e.pooled else ""),
+                                 e.status, e.methods))
     term_rows: list[TermRow] = []
     if terms:
         from .ngrams import term_frequencies
 
         term_rows = term_frequencies(ws, terms, by=gb, where=where)
-    return TrendResult(by=str(gb), model=mv.spec, method=method, labels=labels, rows=rows,
-                       rates={lab: rates[lab].summary() for lab in labels if rates[lab].n_pos
-                              + rates[lab].n_neg},
+    shown = method + ("+pool" if pooled and method not in ("cc", "pcc") else "")
+    return TrendResult(by=str(gb), model=mv.spec, method=shown, labels=labels, rows=rows,
+                       rates={lab: overall[lab].summary() for lab in labels
+                              if overall[lab].n_pos + overall[lab].n_neg},
                        where=dict(where or {}), terms=term_rows,
                        settings={"n_boot": n_boot, "seed": seed, "min_items": min_items,
+                                 "pooled": pooled, "strata": strata,
                                  "bins": bins, "interval": "95%, bootstrap over the group's "
                                  "items and the labelled items' error rates"})
 
