@@ -173,7 +173,7 @@ def test_pooling_helps_small_groups_and_keeps_real_differences():
             ests = [estimate(g, rates, method="pacc", n_boot=300, seed=rep * 100 + i,
                              rates_seed=rep) for i, (g, _) in enumerate(groups)]
             pooled = pool(ests)
-            for (g, truth), e, p in zip(groups, ests, pooled, strict=True):
+            for (_g, truth), e, p in zip(groups, ests, pooled, strict=True):
                 raw_err.append(abs(e.estimate - truth))
                 pooled_err.append(abs(p.estimate - truth))
                 cover.append(p.low <= truth <= p.high)
