@@ -59,6 +59,7 @@ from glamlab.trends.buckets import GroupBy  # noqa: E402
 from glamlab.trends.quantify import (  # noqa: E402
     DEFAULT_METHOD,
     DEFAULT_POOL,
+    DEFAULT_STRATA,
     METHODS,
     ErrorRates,
     GroupStats,
@@ -71,7 +72,7 @@ DEFAULT = SHARED / "subject_indexing" / "dev"
 CACHE = ROOT / ".bench" / "trends-cache"
 FIELDS = ("medium", "classification", "date_text")
 THRESHOLD = 0.5
-GLAMLAB = f"{DEFAULT_METHOD}+pool" if DEFAULT_POOL else DEFAULT_METHOD
+GLAMLAB = DEFAULT_METHOD + ("+strata" if DEFAULT_STRATA else "") + ("+pool" if DEFAULT_POOL else "")
 
 
 def _key(*parts: object) -> str:

@@ -13,7 +13,10 @@ The query is ``trends(ws, by="year", label="yes", rates=...)`` with glamlab's de
 method, error rates given explicitly (from 2,000 synthetic labelled items; the query time
 is the database aggregation plus the per-group bootstrap), median of ``--repeats``.
 Peak RSS is this process's maximum resident set while querying (generation runs in the
-database, in a child process).
+database, in a child process). ``trends_cpu_s_this_process`` is the CPU time of the query
+process (on SQLite it includes the database's work; on PostgreSQL the server's is not in
+it): on a shared, overloaded machine it says more than the wall time.
+``aggregation_only_s``: the database GROUP BY alone, without the per-group bootstrap.
 
 Concept search: ``--passages`` synthetic unit vectors of the encoders' dimension (384)
 in the index glamlab uses (usearch HNSW), for the index-only figures: build rate
@@ -143,18 +146,26 @@ def synthetic_rates() -> dict[str, object]:
 
 def time_query(folder: Path, url: str | None, repeats: int) -> dict[str, object]:
     from glamlab.trends import trends
+    from glamlab.trends.aggregate import group_stats
+    from glamlab.trends.buckets import GroupBy
     from glamlab.workspace import Workspace
 
     ws = Workspace.open(folder, db=url)
     rates = synthetic_rates()
-    times, result = [], None
+    times, cpu, agg, result = [], [], [], None
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = trends(ws, by="year", label="yes", rates=rates)  # type: ignore[arg-type]
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+        t1 = time.perf_counter()
+        group_stats(ws, model_id=1, label="yes", by=GroupBy("year"))
+        agg.append(time.perf_counter() - t1)
     ws.close()
     assert result is not None
     return {"trends_s": round(statistics.median(times), 2), "runs_s": [round(x, 2) for x in times],
+            "trends_cpu_s_this_process": round(statistics.median(cpu), 2),
+            "aggregation_only_s": round(statistics.median(agg), 2),
             "groups": len(result.rows), "items": sum(r.n for r in result.rows),
             "method": result.method,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}

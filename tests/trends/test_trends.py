@@ -105,7 +105,7 @@ def test_explicit_rates_and_errors(make_ws):
     per_by = {r.group: r for r in per.rows}
     assert per_by["1850"].estimate == by["1850"].estimate
     assert per_by["1851"].status.startswith("cannot correct")
-    assert per.method == "acc" and per.settings["pooled"] is False
+    assert per.method == "acc+strata" and per.settings["pooled"] is False
     with pytest.raises(TrendsError) as err:
         trends(ws, by="year", label="nope", rates=rates)
     assert "a, b" in err.value.hint

@@ -214,20 +214,25 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
             ests = pool(ests)
         for g, e in zip(groups, ests, strict=True):
             rows.append(TrendRow(g, lab, e.n, e.raw, e.raw_low, e.raw_high, e.estimate,
-                                 e.low, e.high, method + ("+pool" if e.pooled else ""),
+                                 e.low, e.high, method + ("+strata" if isinstance(given, dict)
+                                                          and method not in ("cc", "pcc")
+                                                          else "") + ("+pool" if e.pooled else ""),
                                  e.status, e.methods))
     term_rows: list[TermRow] = []
     if terms:
         from .ngrams import term_frequencies
 
         term_rows = term_frequencies(ws, terms, by=gb, where=where)
-    shown = method + ("+pool" if pooled and method not in ("cc", "pcc") else "")
+    by_group = any(isinstance(rates[lab], dict) for lab in labels)
+    corrected = method not in ("cc", "pcc")
+    shown = (method + ("+strata" if by_group and corrected else "")
+             + ("+pool" if pooled and corrected else ""))
     return TrendResult(by=str(gb), model=mv.spec, method=shown, labels=labels, rows=rows,
                        rates={lab: overall[lab].summary() for lab in labels
                               if overall[lab].n_pos + overall[lab].n_neg},
                        where=dict(where or {}), terms=term_rows,
                        settings={"n_boot": n_boot, "seed": seed, "min_items": min_items,
-                                 "pooled": pooled, "strata": strata,
+                                 "pooled": pooled, "strata": by_group,
                                  "bins": bins, "interval": "95%, bootstrap over the group's "
                                  "items and the labelled items' error rates"})
 
