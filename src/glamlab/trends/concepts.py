@@ -93,10 +93,21 @@ def _folder(ws: Workspace) -> Path:
     return d
 
 
+def _onnxruntime_first() -> None:
+    """Load onnxruntime (the text encoders' engine) before usearch: the other way round,
+    usearch 2.26's native library makes onnxruntime's import crash the process (seen with
+    onnxruntime 1.2x on Linux x86-64). Loaded first, both work."""
+    import contextlib
+
+    with contextlib.suppress(ImportError):
+        import onnxruntime  # noqa: F401
+
+
 class VectorIndex:
     """An HNSW index over unit vectors (cosine), keys 0..n-1, with the item ids beside it."""
 
     def __init__(self, dim: int = DIM):
+        _onnxruntime_first()
         try:
             from usearch.index import Index
         except ImportError as exc:
