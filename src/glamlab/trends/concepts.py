@@ -3,7 +3,7 @@
 1. :func:`build_index` embeds every text item with an encoder glamlab ships (``minilm``:
    all-MiniLM-L6-v2 int8; ``e5``: multilingual-e5-small), in batches through the feature
    cache (an interrupted build resumes where it stopped: embedded items are not embedded
-   again), and puts the vectors in an HNSW index (usearch; chosen by measurement among
+   again), and puts the vectors in an HNSW index (hnswlib; chosen by measurement among
    sqlite-vec, hnswlib, usearch and DuckDB vss, see docs/trends.md) saved in the workspace.
 2. :func:`search` finds the passages nearest to a phrase or a few example passages.
 3. :func:`concept_workspace` starts a two-label project for the concept over the same
@@ -93,51 +93,55 @@ def _folder(ws: Workspace) -> Path:
     return d
 
 
-def _onnxruntime_first() -> None:
-    """Load onnxruntime (the text encoders' engine) before usearch: the other way round,
-    usearch 2.26's native library makes onnxruntime's import crash the process (seen with
-    onnxruntime 1.2x on Linux x86-64). Loaded first, both work."""
-    import contextlib
-
-    with contextlib.suppress(ImportError):
-        import onnxruntime  # noqa: F401
-
-
 class VectorIndex:
-    """An HNSW index over unit vectors (cosine), keys 0..n-1, with the item ids beside it."""
+    """An HNSW index over unit vectors (cosine; hnswlib), keys 0..n-1, with the item ids
+    beside it."""
 
-    def __init__(self, dim: int = DIM):
-        _onnxruntime_first()
+    def __init__(self, dim: int = DIM, capacity: int = 100_000):
         try:
-            from usearch.index import Index
+            import hnswlib
         except ImportError as exc:
-            raise MissingDependency("usearch", "text") from exc
-        self.index = Index(ndim=dim, metric="cos", dtype="f32", connectivity=16,
-                           expansion_add=128, expansion_search=128)
+            raise MissingDependency("hnswlib", "text") from exc
+        self.dim = dim
+        self.index = hnswlib.Index(space="cosine", dim=dim)
+        self.index.init_index(max_elements=capacity, ef_construction=128, M=16)
+        self.index.set_ef(128)
         self.ids: list[str] = []
 
-    def add(self, ids: Sequence[str], vectors: np.ndarray, threads: int = 0) -> None:
+    def add(self, ids: Sequence[str], vectors: np.ndarray, threads: int = -1) -> None:
         import numpy as np
 
-        keys = np.arange(len(self.ids), len(self.ids) + len(ids), dtype=np.uint64)
-        if len(ids):
-            self.index.add(keys, np.ascontiguousarray(vectors, dtype=np.float32), threads=threads)
+        if not len(ids):
+            return
+        need = len(self.ids) + len(ids)
+        if need > self.index.get_max_elements():
+            self.index.resize_index(max(need, 2 * self.index.get_max_elements()))
+        keys = np.arange(len(self.ids), need, dtype=np.int64)
+        self.index.add_items(np.ascontiguousarray(vectors, dtype=np.float32), keys,
+                             num_threads=threads)
         self.ids.extend(ids)
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        m = self.index.search(vector.astype("float32"), min(k, len(self.ids)))
+        k = min(k, len(self.ids))
+        self.index.set_ef(max(128, k))
+        keys, dist = self.index.knn_query(vector.astype("float32"), k=k)
         return [(self.ids[int(key)], round(1.0 - float(d), 4))
-                for key, d in zip(m.keys, m.distances, strict=True)]
+                for key, d in zip(keys[0], dist[0], strict=True)]
 
     def save(self, path: Path) -> None:
-        self.index.save(str(path))
+        self.index.save_index(str(path))
         path.with_suffix(".ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> VectorIndex:
-        vi = cls()
-        vi.index.load(str(path))
+        import hnswlib
+
+        vi = cls.__new__(cls)
         vi.ids = json.loads(path.with_suffix(".ids.json").read_text(encoding="utf-8"))
+        vi.dim = DIM
+        vi.index = hnswlib.Index(space="cosine", dim=DIM)
+        vi.index.load_index(str(path), max_elements=max(len(vi.ids), 1))
+        vi.index.set_ef(128)
         return vi
 
     def __len__(self) -> int:
@@ -183,7 +187,7 @@ def build_index(ws: Workspace, *, encoder: str = "minilm", where: dict[str, Any]
             bar.close()
     if not len(index):
         raise TrendsError("no text item to index", hint="ingest text (OCR, records) first")
-    path = _folder(ws) / f"{encoder}.usearch"
+    path = _folder(ws) / f"{encoder}.hnsw"
     index.save(path)
     return IndexInfo(encoder, len(index), skipped, embedded, reused,
                      round(time.perf_counter() - t0, 2), str(path))
@@ -208,7 +212,7 @@ def query_vector(texts: Sequence[str], *, encoder: str = "minilm") -> np.ndarray
 def search(ws: Workspace, concept: str | Sequence[str], *, k: int = 50,
            encoder: str = "minilm") -> list[Hit]:
     """The ``k`` passages nearest to ``concept`` (a phrase or example passages)."""
-    path = _folder(ws) / f"{encoder}.usearch"
+    path = _folder(ws) / f"{encoder}.hnsw"
     if not path.exists():
         raise TrendsError(f"no {encoder} passage index in this workspace yet",
                           hint="build it first: glamlab.trends.concepts.build_index(ws)")
