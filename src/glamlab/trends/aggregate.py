@@ -15,8 +15,10 @@ share. Predicted-positive is the stored top label for single-label tasks and
 multi-label ones. The same statistics computed from items in Python
 (:func:`python_group_stats`) must agree exactly; a test checks it on both stores.
 
-Other measures (e.g. entity mentions per 1,000 words, once entities exist) plug in as another
-``Measure``: a function from the workspace and grouping to per-group values.
+Other measures (e.g. entity mentions per 1,000 words per type or authority id, once entities
+exist) fit beside this one: a GROUP BY of mention rows by the same raw field value, bucketed
+with the same :class:`~glamlab.trends.buckets.GroupBy`, divided by the per-group word counts
+of :mod:`glamlab.trends.ngrams`.
 """
 
 from __future__ import annotations
