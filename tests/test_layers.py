@@ -31,8 +31,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("review",),
     ("monitoring",),
     ("retraining",),
-    ("trends",),
     ("reports",),
+    ("trends",),
     ("demo",),
     ("web", "cli", "__main__"),
 ]

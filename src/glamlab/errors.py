@@ -24,6 +24,7 @@ non-zero exit status; it never shows a traceback for these.
      │    └── RunInProgress        another run of the same model holds the lock
      ├── EvaluationError
      ├── PolicyError
+     ├── TrendsError               a trends query or concept search cannot be answered
      ├── ServiceError              an external service failed
      │    └── BudgetExceeded       the next call would pass the budget cap
      └── PermissionDenied          the web user's role does not allow this
@@ -136,6 +137,10 @@ class EvaluationError(GlamlabError):
 
 
 class PolicyError(GlamlabError):
+    pass
+
+
+class TrendsError(GlamlabError):
     pass
 
 

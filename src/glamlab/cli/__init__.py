@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "models": ("glamlab.cli.models:models", "List saved models with aliases and test scores; promote, rollback."),
     "retrain": ("glamlab.cli.models:retrain", "Challenger from labels + corrections vs champion, through the gate."),
     "monitor": ("glamlab.cli.monitor:monitor", "Watch for drift; exit status 3 when an alert fires."),
+    "trends": ("glamlab.cli.trends:trends", "Shares of labels per year/decade/field, corrected, with 95% intervals."),
     "serve": ("glamlab.cli.serve:serve", "Start the web app: labelling, review queue, reports, JSON API."),
     "users": ("glamlab.cli.serve:users", "Manage web app users and roles: add, list, remove, token."),
     "demo": ("glamlab.cli.demo:demo", "Run a whole project on a bundled sample collection."),

@@ -1,5 +1,5 @@
 """One look for every glamlab HTML report: a self-contained page (inline CSS and
-SVG, no scripts, no fonts, no network) built from a list of sections.
+SVG, no fonts, no network; a page may add a small inline script) built from a list of sections.
 
 >>> from glamlab.reports import Section, render_page, table_html, plots
 >>> html = render_page("Evaluation", [
@@ -66,6 +66,7 @@ TEMPLATE = """<!DOCTYPE html>
 {% endfor %}
 </main>
 <footer>Made by glamlab {{ version }} on {{ made }} UTC. This page works offline.</footer>
+{% if script %}<script>{{ script }}</script>{% endif %}
 </body>
 </html>
 """
@@ -92,14 +93,16 @@ def _env() -> Environment:
     return Environment(loader=BaseLoader(), autoescape=select_autoescape(default=True))
 
 
-def render_page(title: str, sections: Sequence[Section], *, subtitle: str = "") -> str:
-    """A whole, self-contained HTML page."""
+def render_page(title: str, sections: Sequence[Section], *, subtitle: str = "",
+                script: str = "") -> str:
+    """A whole, self-contained HTML page. ``script`` (trusted, inline, no network) adds a
+    little interaction where a report needs it (the trends page shows/hides series)."""
     from .. import __version__
 
     tpl = _env().from_string(TEMPLATE)
     return tpl.render(
         title=title, subtitle=subtitle, css=Markup(CSS), version=__version__,
-        made=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M"),
+        made=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M"), script=Markup(script),
         sections=[{"title": s.title, "text": s.text, "html": Markup(s.html), "note": s.note,
                    "kind": s.kind, "anchor": s.anchor} for s in sections])
 

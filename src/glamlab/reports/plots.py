@@ -205,3 +205,97 @@ def histogram(values: Sequence[float], *, bins: int = 20, title: str = "", width
     out.append(f'<text x="{left - 4}" y="{top + 8}" text-anchor="end">{int(cmax)}</text>')
     out.append("</svg>")
     return "".join(out)
+
+
+def band_chart(x_labels: Sequence[str], series: Sequence[dict], *, title: str = "",
+               width: int = 720, height: int = 260, y_label: str = "",
+               y_max: float | None = None) -> str:
+    """Lines over categories (years, decades, titles) with interval bands.
+
+    Each series is a dict: ``name``, ``values`` (one per x label; None leaves a gap),
+    optional ``low``/``high`` (the band), ``dashed``, ``flags`` (one per x: a note such as
+    "too few items"; flagged points are drawn hollow and say why on hover) and ``key`` (a
+    class name, so a page script can show or hide the series). Every point carries a
+    ``<title>`` with its value and interval."""
+    n = len(x_labels)
+    out = _open("band", width, height, title or "trend chart")
+    vals = [v for s in series for k in ("values", "low", "high") for v in (s.get(k) or [])
+            if v is not None and v == v]
+    if not n or not vals:
+        out.append('<text x="10" y="20">no data</text></svg>')
+        return "".join(out)
+    y1 = y_max if y_max is not None else max(vals)
+    y1 = y1 if y1 > 0 else 1.0
+    left, right, top, bottom = 52, 150, 24 if title else 8, 34
+    step = (width - left - right) / max(n - 1, 1)
+    sy = (height - top - bottom) / y1
+    base = height - bottom
+
+    def X(i: int) -> float:  # noqa: N802 - a coordinate
+        return left + (i * step if n > 1 else (width - left - right) / 2)
+
+    def Y(v: float) -> float:  # noqa: N802
+        return base - v * sy
+
+    if title:
+        out.append(f'<text x="4" y="14" font-weight="bold">{escape(title)}</text>')
+    out.append(f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="#a0aec0"/>')
+    out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="#a0aec0"/>')
+    for v in (0.0, y1 / 2, y1):
+        out.append(f'<text x="{left - 4}" y="{Y(v) + 4:.1f}" text-anchor="end">{_fmt(v)}</text>'
+                   f'<line x1="{left}" y1="{Y(v):.1f}" x2="{width - right}" y2="{Y(v):.1f}" '
+                   'stroke="#edf2f7"/>')
+    every = max(1, n // 10)
+    for i in range(0, n, every):
+        out.append(f'<text x="{X(i):.1f}" y="{height - 14}" text-anchor="middle">'
+                   f"{escape(_short(x_labels[i], 12))}</text>")
+    if y_label:
+        out.append(f'<text x="4" y="{top + 10}" fill="#4a5568">{escape(y_label)}</text>')
+    for k, s in enumerate(series):
+        color = s.get("color") or PALETTE[k % len(PALETTE)]
+        cls = escape(str(s.get("key", f"s{k}")))
+        values = list(s.get("values") or [])
+        low, high = s.get("low"), s.get("high")
+        flags = s.get("flags") or [""] * n
+        out.append(f'<g class="series {cls}" data-series="{cls}">')
+        if low is not None and high is not None:
+            # one polygon per run of points that have an interval
+            run: list[int] = []
+            for i in [*range(n), None]:
+                ok = i is not None and low[i] is not None and high[i] is not None
+                if ok:
+                    run.append(i)  # type: ignore[arg-type]
+                    continue
+                if run:
+                    upper = [f"{X(j):.1f},{Y(high[j]):.1f}" for j in run]
+                    lower = [f"{X(j):.1f},{Y(low[j]):.1f}" for j in reversed(run)]
+                    out.append(f'<polygon class="band" points="{" ".join(upper + lower)}" '
+                               f'fill="{color}" fill-opacity="0.15" stroke="none"/>')
+                    run = []
+        pts: list[str] = []
+        for i in [*range(n), None]:
+            if i is not None and values[i] is not None:
+                pts.append(f"{X(i):.1f},{Y(values[i]):.1f}")
+                continue
+            if len(pts) > 1:
+                dash = ' stroke-dasharray="5,4"' if s.get("dashed") else ""
+                out.append(f'<polyline class="line" fill="none" stroke="{color}" '
+                           f'stroke-width="2"{dash} points="{" ".join(pts)}"/>')
+            pts = []
+        for i in range(n):
+            if values[i] is None:
+                continue
+            tip = f"{s['name']}, {x_labels[i]}: {_fmt(values[i])}"
+            if low is not None and high is not None and low[i] is not None and high[i] is not None:
+                tip += f" (95%: {_fmt(low[i])} to {_fmt(high[i])})"
+            if flags[i]:
+                tip += f"; {flags[i]}"
+            fill = "#fff" if flags[i] else color
+            out.append(f'<circle class="point{" flagged" if flags[i] else ""}" cx="{X(i):.1f}" '
+                       f'cy="{Y(values[i]):.1f}" r="3.5" fill="{fill}" stroke="{color}" '
+                       f'stroke-width="1.5"><title>{escape(tip)}</title></circle>')
+        out.append("</g>")
+        out.append(f'<text class="legend {cls}" x="{width - right + 8}" y="{top + 12 + 15 * k}" '
+                   f'fill="{color}">{escape(_short(s["name"], 24))}</text>')
+    out.append("</svg>")
+    return "".join(out)

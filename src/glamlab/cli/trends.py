@@ -1,0 +1,87 @@
+"""glamlab trends"""
+
+from __future__ import annotations
+
+import click
+
+from ._common import emit, json_option, open_ws, table
+
+
+def _where(pairs: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for p in pairs:
+        key, sep, value = p.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{p!r} is not FIELD=VALUE", param_hint="--where")
+        out[key.strip()] = value
+    return out
+
+
+@click.command()
+@click.option("--by", "by", required=True,
+              help="Metadata field to group by, optionally FIELD:year, FIELD:decade or "
+                   "FIELD:century (years read from dates like 'c.1850' or '1850-1855').")
+@click.option("--model", default=None, help="Model spec (default: the model of the latest run).")
+@click.option("--label", "labels", multiple=True, help="Label(s) to count (default: every label).")
+@click.option("--where", "where", multiple=True, help="Only items whose FIELD=VALUE (repeatable).")
+@click.option("--method", type=click.Choice(["cc", "pcc", "acc", "pacc", "emq"]), default=None,
+              help="Correction (default: glamlab's, chosen by simulation; see docs/trends.md).")
+@click.option("--pool/--no-pool", "pooled", default=None,
+              help="Share strength between groups (partial pooling; default: glamlab's choice).")
+@click.option("--strata/--no-strata", "strata", default=None,
+              help="Measure error rates per group from the labelled items of that group.")
+@click.option("--term", "terms", multiple=True,
+              help="A word or phrase to count per 1,000 words beside the trend (repeatable).")
+@click.option("--min-items", type=int, default=30, show_default=True,
+              help="Groups with fewer items are flagged 'too few items' (still shown).")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None,
+              help="Write an interactive offline chart (raw vs corrected vs n-gram).")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None,
+              help="Write every number behind the chart as CSV.")
+@click.option("--parquet", "parquet_path", type=click.Path(dir_okay=False), default=None,
+              help="Write every number behind the chart as Parquet.")
+@json_option
+@click.pass_context
+def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ...],
+           where: tuple[str, ...], method: str | None, pooled: bool | None, strata: bool | None,
+           terms: tuple[str, ...], min_items: int,
+           html_path: str | None, csv_path: str | None, parquet_path: str | None,
+           as_json: bool) -> None:
+    """Shares of labels per year, decade or any metadata field: raw ("classify and count")
+    and corrected for the model's measured errors, with 95% intervals.
+
+    The error rates come from the labelled test split. Aggregation runs in the database.
+    """
+    from ..trends import trends as run_trends
+
+    ws = open_ws(ctx)
+    result = run_trends(ws, by=by, model=model, label=list(labels) or None,
+                        where=_where(where) or None, method=method, terms=terms,
+                        min_items=min_items, pooled=pooled, strata=strata)
+    written = []
+    if html_path:
+        result.to_html(html_path)
+        written.append(html_path)
+    if csv_path:
+        written.append(str(result.to_csv(csv_path)))
+    if parquet_path:
+        written.append(str(result.to_parquet(parquet_path)))
+
+    def text(_d: object) -> str:
+        rows = [{"group": "(no value)" if r.group is None else r.group, "label": r.label,
+                 "n": r.n, "raw": r.raw, result.method: r.estimate,
+                 "95% low": r.low, "95% high": r.high, "note": "" if r.status == "ok" else r.status}
+                for r in result.rows]
+        out = [f"Trends by {result.by}, model {result.model}, corrected by {result.method}:",
+               table(rows, ["group", "label", "n", "raw", result.method, "95% low", "95% high",
+                            "note"])]
+        if result.terms:
+            out.append("Words per 1,000:")
+            out.append(table([{"group": "(no value)" if t.group is None else t.group,
+                               "term": t.term, "words": t.words, "hits": t.hits,
+                               "per 1,000": t.per_1000_words} for t in result.terms],
+                             ["group", "term", "words", "hits", "per 1,000"]))
+        out.extend(f"Written: {w}" for w in written)
+        return "\n".join(out)
+
+    emit(result.to_dict(), as_json, text)

@@ -1,0 +1,164 @@
+"""Sufficient statistics per group, computed in the database.
+
+One query per label, over the stored predictions of one model joined with the current
+items::
+
+    SELECT meta->>FIELD, predicted, score bin, count(*), sum(score)
+    FROM predictions JOIN items ... WHERE model_id = ? [AND meta filters]
+    GROUP BY meta->>FIELD, predicted, score bin
+
+The database returns one row per (distinct raw value, cell), never one per prediction;
+raw values are then bucketed (year, decade) and added up in Python, because the year of
+``c.1850`` or ``1850-1855`` needs a regular expression that SQLite and PostgreSQL do not
+share. Predicted-positive is the stored top label for single-label tasks and
+``score >= threshold`` (0.5, where glamlab's runs put a label in ``labels``) for
+multi-label ones. The same statistics computed from items in Python
+(:func:`python_group_stats`) must agree exactly; a test checks it on both stores.
+
+Other measures (e.g. entity mentions per 1,000 words per type or authority id, once entities
+exist) fit beside this one: a GROUP BY of mention rows by the same raw field value, bucketed
+with the same :class:`~glamlab.trends.buckets.GroupBy`, divided by the per-group word counts
+of :mod:`glamlab.trends.ngrams`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from .buckets import GroupBy
+from .quantify import BINS, GroupStats
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+THRESHOLD = 0.5
+
+
+def _meta_value(t: Any, field: str) -> Any:
+    if field in ("modality", "source_kind", "source"):
+        return t.items.c[field]
+    return t.items.c.meta[field].as_string()
+
+
+def _bin_expr(ws: Workspace, score: Any, bins: int) -> Any:
+    scaled = score * bins
+    # floor: SQLite's CAST truncates (scores are >= 0); PostgreSQL's CAST rounds
+    floored = sa.cast(scaled, sa.Integer) if ws.store.is_sqlite else sa.cast(
+        sa.func.floor(scaled), sa.Integer)
+    return sa.case((score >= 1.0, bins - 1), (score <= 0.0, 0), else_=floored)
+
+
+def group_stats(ws: Workspace, *, model_id: int, label: str, by: GroupBy,
+                where: dict[str, Any] | None = None, multi_label: bool | None = None,
+                bins: int = BINS, threshold: float = THRESHOLD) -> dict[str | None, GroupStats]:
+    """Group -> :class:`GroupStats` of ``label`` for the predictions of ``model_id``."""
+    import numpy as np
+
+    t = ws.store.t
+    p = t.predictions
+    multi = ws.card.multi_label if multi_label is None else multi_label
+    value = _meta_value(t, by.field).label("g")
+    score = sa.func.coalesce(p.c.scores[label].as_float(), 0.0)
+    predicted = (score >= threshold) if multi else (p.c.label == label)
+    pos: Any = sa.case((predicted, 1), else_=0).label("pos")
+    b = _bin_expr(ws, score, bins).label("b")
+    q = (sa.select(value, pos, b, sa.func.count().label("n"), sa.func.sum(score).label("s"))
+         .select_from(p.join(t.items, sa.and_(t.items.c.item_id == p.c.item_id,
+                                              t.items.c.is_current.is_(True))))
+         .where(p.c.model_id == model_id, *ws.item_clauses(where, None))
+         .group_by(value, pos, b))
+    counts: dict[str | None, Any] = {}
+    sums: dict[str | None, Any] = {}
+    with ws.store.read() as conn:
+        for g, is_pos, cell_bin, n, s in conn.execute(q):
+            key = by.key(g)
+            if key not in counts:
+                counts[key] = np.zeros(2 * bins)
+                sums[key] = np.zeros(2 * bins)
+            c = int(is_pos) * bins + int(cell_bin)
+            counts[key][c] += n
+            sums[key][c] += float(s or 0.0)
+    return {k: GroupStats(counts[k], sums[k]) for k in counts}
+
+
+def python_group_stats(ws: Workspace, *, model_id: int, label: str, by: GroupBy,
+                       where: dict[str, Any] | None = None, multi_label: bool | None = None,
+                       bins: int = BINS, threshold: float = THRESHOLD
+                       ) -> dict[str | None, GroupStats]:
+    """The same statistics as :func:`group_stats`, from items and predictions read one by
+    one (the reference the database aggregation is tested against; slow)."""
+    import numpy as np
+
+    from .quantify import cell_of
+
+    multi = ws.card.multi_label if multi_label is None else multi_label
+    t = ws.store.t
+    with ws.store.read() as conn:
+        preds = {r.item_id: r for r in conn.execute(
+            sa.select(t.predictions).where(t.predictions.c.model_id == model_id))}
+    out: dict[str | None, GroupStats] = {}
+    for item in ws.items(where=where):
+        r = preds.get(item.item_id)
+        if r is None:
+            continue
+        raw = (getattr(item, by.field) if by.field in ("modality", "source_kind", "source")
+               else item.meta.get(by.field))
+        key = by.key(None if raw is None else (raw if isinstance(raw, str) else
+                                               _json_text(raw)))
+        s = float((r.scores or {}).get(label, 0.0))
+        predicted = s >= threshold if multi else r.label == label
+        stats = out.get(key, GroupStats.empty(bins))
+        c = int(cell_of([s], [predicted], bins)[0])
+        counts, sums = stats.counts.copy(), stats.sums.copy()
+        counts[c] += 1
+        sums[c] += float(np.clip(s, 0.0, 1.0))
+        out[key] = GroupStats(counts, sums)
+    return out
+
+
+def _json_text(v: Any) -> str:
+    """How the databases render a non-string JSON value as text (``->>``)."""
+    import json
+
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return str(v)
+    return json.dumps(v, separators=(", ", ": "))
+
+
+def models_with_predictions(ws: Workspace) -> list[int]:
+    """Model ids that have runs, newest run first."""
+    t = ws.store.t
+    with ws.store.read() as conn:
+        rows = conn.execute(sa.select(t.runs.c.model_id, sa.func.max(t.runs.c.id))
+                            .group_by(t.runs.c.model_id)
+                            .order_by(sa.func.max(t.runs.c.id).desc())).all()
+    return [int(r[0]) for r in rows]
+
+
+def distinct_values(ws: Workspace, field: str, *, where: dict[str, Any] | None = None,
+                    limit: int = 50) -> list[tuple[str | None, int]]:
+    """The most frequent raw values of a metadata field (for help and error messages)."""
+    t = ws.store.t
+    value = _meta_value(t, field).label("g")
+    q = (sa.select(value, sa.func.count().label("n")).where(*ws.item_clauses(where, None))
+         .group_by(value).order_by(sa.func.count().desc()).limit(limit))
+    with ws.store.read() as conn:
+        return [(r[0], int(r[1])) for r in conn.execute(q)]
+
+
+def labels_of(ws: Workspace, wanted: Sequence[str] | None) -> list[str]:
+    from ..errors import TrendsError
+
+    known = list(ws.card.labels)
+    if not wanted:
+        return known
+    bad = [w for w in wanted if w not in known]
+    if bad:
+        raise TrendsError(f"no label {bad[0]!r} in this workspace",
+                          hint=f"choose among: {', '.join(known)}")
+    return list(wanted)

@@ -1,0 +1,93 @@
+"""The trends page: one chart per label (corrected share with its 95% band, the raw
+"classify and count" share dashed), the n-gram baseline for the same groups, and every
+number in a table. Self-contained: inline SVG, CSS and a few lines of script (checkboxes
+that show or hide the raw, corrected and n-gram series); no network, no fonts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..reports import Section, plots, render_page, table_html
+
+if TYPE_CHECKING:
+    from .trend import TrendResult
+
+SCRIPT = """
+document.querySelectorAll('input[data-toggle]').forEach(function (box) {
+  box.addEventListener('change', function () {
+    var key = box.getAttribute('data-toggle');
+    document.querySelectorAll('svg .' + key).forEach(function (el) {
+      el.style.display = box.checked ? '' : 'none';
+    });
+  });
+});
+"""
+
+TOGGLES = """<p class="note">Show:
+<label><input type="checkbox" data-toggle="corrected" checked> corrected share (95% band)</label>
+<label><input type="checkbox" data-toggle="raw" checked> raw share (classify and count)</label>
+<label><input type="checkbox" data-toggle="ngram" checked> words per 1,000</label></p>"""
+
+
+def _label(group: str | None) -> str:
+    return "(no value)" if group is None else group
+
+
+def trend_page(result: TrendResult) -> str:
+    groups = result.groups()
+    xs = [_label(g) for g in groups]
+    sections = [Section(
+        "What this shows",
+        text=(f"Share of items with each label per {result.by}, from the predictions of "
+              f"{result.model}. The raw share counts the model's predictions (classify and "
+              f"count); the corrected share ({result.method}) removes the model's measured "
+              "errors, and its band is a 95% interval that includes both the group's size and "
+              "the uncertainty of those error rates. Hollow points: groups too small to say "
+              "much, or that could not be corrected (hover for why)."),
+        html=TOGGLES)]
+    for label in result.labels:
+        by_group = {r.group: r for r in result.rows if r.label == label}
+        rows = [by_group.get(g) for g in groups]
+
+        def col(attr: str, rows=rows) -> list[float | None]:  # noqa: ANN001
+            return [getattr(r, attr) if r is not None else None for r in rows]
+
+        flags = [("" if r is None or r.status == "ok" else r.status) for r in rows]
+        series: list[dict[str, Any]] = [
+            {"name": f"corrected ({result.method})", "key": "corrected", "values": col("estimate"),
+             "low": col("low"), "high": col("high"), "flags": flags, "color": plots.PALETTE[0]},
+            {"name": "raw (classify and count)", "key": "raw", "values": col("raw"),
+             "dashed": True, "flags": flags, "color": plots.PALETTE[1]},
+        ]
+        sections.append(Section(f"Label: {label}", html=plots.band_chart(
+            xs, series, title=f"share of items labelled {label!r}", y_label="share",
+            y_max=min(1.0, max([v for s in series for k in ("values", "high")
+                                for v in (s.get(k) or []) if v is not None] + [0.05]) * 1.1)),
+            note=_rates_note(result, label)))
+    if result.terms:
+        terms = list(dict.fromkeys(t.term for t in result.terms))
+        term_series: list[dict[str, Any]] = []
+        for k, term in enumerate(terms):
+            per_group = {t.group: t for t in result.terms if t.term == term}
+            term_series.append({"name": f"\u201c{term}\u201d", "key": "ngram",
+                           "values": [per_group[g].per_1000_words if g in per_group else None
+                                      for g in groups],
+                           "color": plots.PALETTE[(k + 2) % len(plots.PALETTE)]})
+        sections.append(Section("Words and phrases (the n-gram baseline)", html=plots.band_chart(
+            xs, term_series, title="occurrences per 1,000 words", y_label="per 1,000 words")))
+    table = [{**r, "group": _label(r["group"])} for r in result.table()]
+    cols = ["group", "series", "name", "n", "raw_share", "share", "low", "high", "status",
+            "per_1000_words"]
+    sections.append(Section("Every number", html=table_html(table, cols),
+                            note="The same table as --csv / --parquet / --json."))
+    return render_page(f"Trends by {result.by}", sections,
+                       subtitle=f"model {result.model}, method {result.method}", script=SCRIPT)
+
+
+def _rates_note(result: TrendResult, label: str) -> str:
+    r = result.rates.get(label)
+    if not r:
+        return ""
+    return (f"Error rates measured on {r['source']}: {r['labelled_positives']} with the label, "
+            f"{r['labelled_negatives']} without; true-positive rate {r['tpr']:.2f}, "
+            f"false-positive rate {r['fpr']:.2f}.")

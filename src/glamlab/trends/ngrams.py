@@ -1,0 +1,81 @@
+"""The n-gram baseline: how often the researcher's words or phrases occur, per 1,000 words,
+in the same groups as the trend (what researchers counted before classifiers).
+
+Texts are lower-cased and split into words (runs of letters and digits, Unicode-aware); a
+phrase of k words counts each place where its k words follow one another. The database
+returns only (group value, text) pairs for the selected items, in batches by item id
+(constant memory); the counting runs in Python because neither SQLite nor PostgreSQL
+splits words the same way (SQLite has no regular expressions by default).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..errors import TrendsError
+from .aggregate import _meta_value
+from .buckets import GroupBy
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+    from .trend import TermRow
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def words(text: str | None) -> list[str]:
+    return _WORD.findall((text or "").lower())
+
+
+def count_phrase(tokens: list[str], phrase: tuple[str, ...]) -> int:
+    k = len(phrase)
+    if k == 1:
+        return tokens.count(phrase[0])
+    first = phrase[0]
+    return sum(1 for i, w in enumerate(tokens[: len(tokens) - k + 1])
+               if w == first and tuple(tokens[i:i + k]) == phrase)
+
+
+def term_frequencies(ws: Workspace, terms: Sequence[str], *, by: GroupBy | str,
+                     where: dict[str, Any] | None = None, batch: int = 2000) -> list[TermRow]:
+    """Per group and term: words in the group's texts, hits, and hits per 1,000 words."""
+    from .trend import TermRow
+
+    gb = GroupBy.parse(by) if isinstance(by, str) else by
+    phrases = [(t, tuple(words(t))) for t in terms]
+    empty = [t for t, p in phrases if not p]
+    if empty:
+        raise TrendsError(f"the term {empty[0]!r} has no words to count",
+                          hint="give words or phrases, e.g. --term railway --term 'steam engine'")
+    t = ws.store.t
+    value = _meta_value(t, gb.field).label("g")
+    totals: dict[str | None, int] = {}
+    hits: dict[tuple[str | None, str], int] = {}
+    last: str | None = None
+    while True:
+        q = (sa.select(t.items.c.item_id, value, t.items.c.text)
+             .where(*ws.item_clauses(where, None)).order_by(t.items.c.item_id).limit(batch))
+        if last is not None:
+            q = q.where(t.items.c.item_id > last)
+        with ws.store.read() as conn:
+            rows = conn.execute(q).all()
+        if not rows:
+            break
+        for item_id, raw, text in rows:
+            last = item_id
+            key = gb.key(raw)
+            toks = words(text)
+            totals[key] = totals.get(key, 0) + len(toks)
+            for term, phrase in phrases:
+                hits[(key, term)] = hits.get((key, term), 0) + count_phrase(toks, phrase)
+    out = []
+    for g in sorted(totals, key=gb.sort_key):
+        for term, _ in phrases:
+            h = hits.get((g, term), 0)
+            out.append(TermRow(g, term, totals[g], h,
+                               round(1000.0 * h / totals[g], 4) if totals[g] else None))
+    return out

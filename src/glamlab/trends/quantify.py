@@ -1,0 +1,359 @@
+"""Quantification: how many items of a group have a label, corrected for the classifier's
+errors, with a 95% interval.
+
+"Classify and count" (``cc``) is biased whenever a group's share of a label differs from
+the share the classifier saw in training: its errors pull every group's count toward the
+training share, so a trend line can be an artefact of the model. The corrections here
+use how the classifier behaves on labelled items (:class:`ErrorRates`):
+
+=========  ==================================================================================
+``cc``     share of items predicted positive
+``pcc``    mean score (probabilistic classify and count)
+``acc``    adjusted classify and count: ``(cc - fpr) / (tpr - fpr)``
+``pacc``   probabilistic adjusted: ``(pcc - m0) / (m1 - m0)`` with ``m1``/``m0`` the mean score of
+           labelled positives/negatives
+``emq``    expectation maximisation (Saerens, Latinne & Decaestecker 2002) over the posteriors
+           re-calibrated on the labelled items: each item's cell (predicted yes/no x score bin)
+           has a positive rate among labelled items; EM finds the group share under which the
+           group's cells are most likely. This is SLD with binned, calibrated posteriors (the
+           plain SLD on raw scores, :func:`sld`, assumes calibrated scores, which glamlab's
+           multi-label models do not give: their thresholds are mapped to 0.5).
+=========  ==================================================================================
+
+Everything works on *sufficient statistics*, never on items: a group is a count and a
+score sum per cell (predicted yes/no x score bin, :class:`GroupStats`), which the database
+computes with one GROUP BY (:mod:`glamlab.trends.aggregate`), and the labelled items are
+the same cells per true class (:class:`ErrorRates`). Every label is quantified on its own
+(one against the rest), for single- and multi-label tasks alike.
+
+The 95% interval is a bootstrap over both sources of doubt at once: each draw resamples the
+group's cells (multinomial: the group's own sample size) and the labelled cells of each
+class (Dirichlet: the error rates are measured on a finite labelled set), and recomputes the
+estimate; the interval is the 2.5th to 97.5th percentile of the draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+METHODS = ("cc", "pcc", "acc", "pacc", "emq")
+# Chosen by benchmarks/trends.py's simulation on training records only (artist-grouped
+# out-of-fold scores of the dev split's training part, prevalence shifts within decades):
+# the lowest MAE of 14 variants (no variant reached 0.90 coverage there); see docs/trends.md.
+DEFAULT_METHOD = "emq"
+DEFAULT_POOL = True  # partial pooling across a label's groups (see :func:`pool`)
+DEFAULT_STRATA = True  # error rates per group (see :meth:`ErrorRates.blend`)
+STRATA_STRENGTH = 10.0
+BINS = 20
+MIN_ITEMS = 30  # fewer items in a group: the group is flagged "too few items"
+MIN_SEPARATION = 0.1  # tpr - fpr (or m1 - m0) below this: the classifier cannot be corrected
+EM_ITERATIONS = 300
+EM_TOL = 1e-7
+
+
+def cell_of(scores: Any, predicted: Any, bins: int = BINS) -> np.ndarray:
+    """The cell index of each item: ``predicted * bins + score bin`` (bins of width 1/bins;
+    a score of 1.0 falls in the last bin)."""
+    s = np.clip(np.asarray(scores, dtype=float), 0.0, 1.0)
+    b = np.minimum((s * bins).astype(int), bins - 1)
+    return np.asarray(predicted, dtype=bool).astype(int) * bins + b
+
+
+def _cells(scores: Any, predicted: Any, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    c = cell_of(scores, predicted, bins)
+    s = np.clip(np.asarray(scores, dtype=float), 0.0, 1.0)
+    return (np.bincount(c, minlength=2 * bins).astype(float),
+            np.bincount(c, weights=s, minlength=2 * bins).astype(float))
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    """One group's items for one label: item counts and score sums per cell."""
+
+    counts: np.ndarray  # (2 * bins,)
+    sums: np.ndarray  # (2 * bins,)
+
+    @property
+    def bins(self) -> int:
+        return len(self.counts) // 2
+
+    @property
+    def n(self) -> int:
+        return int(round(float(self.counts.sum())))
+
+    @classmethod
+    def empty(cls, bins: int = BINS) -> GroupStats:
+        return cls(np.zeros(2 * bins), np.zeros(2 * bins))
+
+    @classmethod
+    def from_scores(cls, scores: Any, predicted: Any, bins: int = BINS) -> GroupStats:
+        counts, sums = _cells(scores, predicted, bins)
+        return cls(counts, sums)
+
+    def __add__(self, other: GroupStats) -> GroupStats:
+        return GroupStats(self.counts + other.counts, self.sums + other.sums)
+
+
+@dataclass(frozen=True)
+class ErrorRates:
+    """How the classifier behaves on labelled items for one label: the cells of the items
+    that truly have it (``pos``) and of those that do not (``neg``).
+
+    ``source`` says which labelled items were used (e.g. "test split, 540 items"); see
+    :func:`glamlab.trends.rates.labelled_rates`, the one place that decides."""
+
+    label: str
+    pos: GroupStats
+    neg: GroupStats
+    source: str = ""
+
+    @classmethod
+    def from_predictions(cls, label: str, truth: Any, scores: Any, predicted: Any, *,
+                         bins: int = BINS, source: str = "") -> ErrorRates:
+        y = np.asarray(truth, dtype=bool)
+        s = np.asarray(scores, dtype=float)
+        p = np.asarray(predicted, dtype=bool)
+        return cls(label, GroupStats.from_scores(s[y], p[y], bins),
+                   GroupStats.from_scores(s[~y], p[~y], bins), source)
+
+    @property
+    def n_pos(self) -> int:
+        return self.pos.n
+
+    @property
+    def n_neg(self) -> int:
+        return self.neg.n
+
+    def blend(self, prior: ErrorRates, strength: float) -> ErrorRates:
+        """These rates (measured on one group's labelled items) with ``strength``
+        pseudo-items per class distributed like ``prior`` (the rates on all labelled
+        items): a group with few labelled items leans on the overall rates, one with many
+        keeps its own. The bootstrap then draws around the blend."""
+        def mix(own: GroupStats, glob: GroupStats) -> GroupStats:
+            total = glob.counts.sum()
+            if total <= 0:
+                return own
+            add = strength * glob.counts / total
+            mean = np.where(glob.counts > 0, glob.sums / np.maximum(glob.counts, 1e-12), 0.0)
+            return GroupStats(own.counts + add, own.sums + add * mean)
+
+        return ErrorRates(self.label, mix(self.pos, prior.pos), mix(self.neg, prior.neg),
+                          f"{self.source} (blended with {prior.source}, strength {strength:g})")
+
+    def summary(self) -> dict[str, Any]:
+        b = self.pos.bins
+        tpr = self.pos.counts[b:].sum() / max(self.pos.counts.sum(), 1)
+        fpr = self.neg.counts[b:].sum() / max(self.neg.counts.sum(), 1)
+        m1 = self.pos.sums.sum() / max(self.pos.counts.sum(), 1)
+        m0 = self.neg.sums.sum() / max(self.neg.counts.sum(), 1)
+        return {"label": self.label, "labelled_positives": self.n_pos,
+                "labelled_negatives": self.n_neg, "tpr": round(float(tpr), 4),
+                "fpr": round(float(fpr), 4), "mean_score_positives": round(float(m1), 4),
+                "mean_score_negatives": round(float(m0), 4),
+                "labelled_share": round(self.n_pos / max(self.n_pos + self.n_neg, 1), 4),
+                "source": self.source}
+
+
+# -- the estimators, vectorised over a leading axis of draws ---------------------------------
+
+
+def _mean(counts: np.ndarray, cell_means: np.ndarray) -> np.ndarray:
+    return (counts * cell_means).sum(axis=-1) / np.maximum(counts.sum(axis=-1), 1e-12)
+
+
+def _estimate(method: str, q: np.ndarray, q_mean: np.ndarray, p1: np.ndarray,
+              p0: np.ndarray, m1: np.ndarray, m0: np.ndarray, bins: int) -> np.ndarray:
+    """``q``: the group's cell shares (..., C); ``p1``/``p0``: cell distributions of
+    labelled positives/negatives (..., C); ``q_mean``, ``m1``, ``m0``: mean scores."""
+    if method == "cc":
+        return q[..., bins:].sum(axis=-1)
+    if method == "pcc":
+        return q_mean
+    if method == "acc":
+        cc = q[..., bins:].sum(axis=-1)
+        tpr, fpr = p1[..., bins:].sum(axis=-1), p0[..., bins:].sum(axis=-1)
+        den = np.where(np.abs(tpr - fpr) < 1e-9, 1e-9, tpr - fpr)
+        return np.clip((cc - fpr) / den, 0.0, 1.0)
+    if method == "pacc":
+        den = np.where(np.abs(m1 - m0) < 1e-9, 1e-9, m1 - m0)
+        return np.clip((q_mean - m0) / den, 0.0, 1.0)
+    if method == "emq":
+        return _em_mixture(q, p1, p0)
+    raise ValueError(f"unknown method {method!r}")
+
+
+def _em_mixture(q: np.ndarray, p1: np.ndarray, p0: np.ndarray) -> np.ndarray:
+    """The share ``pi`` maximising ``sum_c q_c log(pi p1_c + (1 - pi) p0_c)`` by EM
+    (SLD's iteration with the posterior of cell c under the labelled share)."""
+    pi = np.full(q.shape[:-1], 0.5)
+    for _ in range(EM_ITERATIONS):
+        a = pi[..., None] * p1
+        b = (1.0 - pi[..., None]) * p0
+        post = np.where(a + b > 0, a / np.maximum(a + b, 1e-300), 0.0)
+        new = (q * post).sum(axis=-1)
+        if np.max(np.abs(new - pi)) < EM_TOL:
+            pi = new
+            break
+        pi = new
+    return np.clip(pi, 0.0, 1.0)
+
+
+def sld(posteriors: Any, train_prior: float, *, tol: float = 1e-4,
+        max_iter: int = 1000) -> float:
+    """Plain SLD (EMQ) on item posteriors of the positive class, assuming they are
+    calibrated under ``train_prior``: the textbook form, as quapy's ``EMQ.EM``."""
+    s = np.clip(np.asarray(posteriors, dtype=float), 0.0, 1.0)
+    tr = np.array([1.0 - train_prior, train_prior])
+    if np.prod(tr) == 0:
+        tr = (tr + 1e-4) / (tr + 1e-4).sum()
+    px = np.stack([1.0 - s, s], axis=1)
+    qs = tr.copy()
+    prev = None
+    for it in range(max_iter):
+        ps = (qs / tr) * px
+        ps = ps / ps.sum(axis=1, keepdims=True)
+        qs = ps.mean(axis=0)
+        if prev is not None and np.abs(qs - prev).mean() < tol and it > 10:
+            break
+        prev = qs
+    return float(qs[1])
+
+
+# -- estimates with intervals -------------------------------------------------------------------
+
+
+@dataclass
+class Estimate:
+    """One (group, label) answer."""
+
+    n: int
+    raw: float | None  # cc
+    raw_low: float | None
+    raw_high: float | None
+    estimate: float | None  # the chosen method's share
+    low: float | None
+    high: float | None
+    method: str
+    status: str = "ok"  # ok | too few items | no items | cannot correct: ...
+    methods: dict[str, float | None] = field(default_factory=dict)
+    pooled: bool = False
+    draws: np.ndarray | None = field(default=None, repr=False)  # bootstrap draws of estimate
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if k != "draws"}
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None or not np.isfinite(x) else round(float(x), 4)
+
+
+def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METHOD,
+             n_boot: int = 1000, seed: int = 0, min_items: int = MIN_ITEMS,
+             all_methods: bool = False, rates_seed: int | None = None) -> Estimate:
+    """The share of ``rates.label`` in ``group`` by ``method``, a 95% interval (group
+    sample size and labelled-set uncertainty together), and the raw ``cc`` share with its
+    sampling interval. With ``all_methods``, ``methods`` holds every method's point estimate.
+    ``rates_seed`` fixes the draws of the error rates, so that groups estimated with the
+    same seed share them draw by draw (what :func:`pool` needs)."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    bins = group.bins
+    if rates.pos.bins != bins:
+        raise ValueError("the group and the labelled items use different bins")
+    n = group.n
+    if n == 0:
+        return Estimate(0, None, None, None, None, None, None, method, status="no items")
+    rng = np.random.default_rng(seed)
+    cell_mean = np.where(group.counts > 0, group.sums / np.maximum(group.counts, 1e-12), 0.0)
+    q = group.counts / group.counts.sum()
+    q_mean = float(group.sums.sum() / group.counts.sum())
+
+    status = "ok"
+    n1, n0 = rates.n_pos, rates.n_neg
+    corrected = method not in ("cc", "pcc")
+    if corrected and (n1 == 0 or n0 == 0):
+        status = ("cannot correct: no labelled items " +
+                  ("with" if n1 == 0 else "without") + f" the label {rates.label!r}")
+    p1 = rates.pos.counts / max(rates.pos.counts.sum(), 1e-12)
+    p0 = rates.neg.counts / max(rates.neg.counts.sum(), 1e-12)
+    mean1 = np.where(rates.pos.counts > 0, rates.pos.sums / np.maximum(rates.pos.counts, 1e-12), 0.0)
+    mean0 = np.where(rates.neg.counts > 0, rates.neg.sums / np.maximum(rates.neg.counts, 1e-12), 0.0)
+    m1, m0 = _mean(rates.pos.counts, mean1), _mean(rates.neg.counts, mean0)
+    if status == "ok" and method == "acc":
+        tpr, fpr = p1[bins:].sum(), p0[bins:].sum()
+        if tpr - fpr < MIN_SEPARATION:
+            status = f"cannot correct: the classifier barely separates (tpr {tpr:.2f}, fpr {fpr:.2f})"
+    if status == "ok" and method == "pacc" and m1 - m0 < MIN_SEPARATION:
+        status = f"cannot correct: scores barely separate (means {m1:.2f} vs {m0:.2f})"
+
+    # bootstrap draws: the group's cells (multinomial, its own n) and the labelled cells
+    # of each class (Dirichlet with a total pseudo-count of one item spread over the cells)
+    C = len(q)
+    qd = rng.multinomial(n, q, size=n_boot).astype(float) / n
+    qd_mean = _mean(qd, cell_mean)
+    raw_draws = qd[:, bins:].sum(axis=1)
+    raw = float(q[bins:].sum())
+    out = Estimate(n, _r(raw), _r(np.percentile(raw_draws, 2.5)),
+                   _r(np.percentile(raw_draws, 97.5)), None, None, None, method, status)
+    if all_methods and n1 > 0 and n0 > 0:
+        out.methods = {m: _r(float(_estimate(m, q, np.asarray(q_mean), p1, p0, np.asarray(m1),
+                                             np.asarray(m0), bins))) for m in METHODS}
+    if status.startswith("cannot correct"):
+        return out
+    if corrected:
+        rrng = rng if rates_seed is None else np.random.default_rng(rates_seed)
+        p1d = rrng.dirichlet(rates.pos.counts + 1.0 / C, size=n_boot)
+        p0d = rrng.dirichlet(rates.neg.counts + 1.0 / C, size=n_boot)
+        m1d, m0d = _mean(p1d, mean1), _mean(p0d, mean0)
+    else:
+        p1d = p0d = np.zeros((n_boot, C))
+        m1d = m0d = np.zeros(n_boot)
+    point = float(_estimate(method, q, np.asarray(q_mean), p1, p0, np.asarray(m1),
+                            np.asarray(m0), bins))
+    draws = _estimate(method, qd, qd_mean, p1d, p0d, m1d, m0d, bins)
+    out.estimate = _r(point)
+    out.low, out.high = _r(np.percentile(draws, 2.5)), _r(np.percentile(draws, 97.5))
+    out.draws = draws
+    if n < min_items:
+        out.status = f"too few items (n < {min_items})"
+    return out
+
+
+def pool(estimates: list[Estimate]) -> list[Estimate]:
+    """Partial pooling of one label's groups (empirical Bayes, as in small-area
+    estimation): each group's corrected share moves toward the collection's share by
+    ``B = tau^2 / (tau^2 + s_g^2)``, where ``s_g^2`` is the group's own sampling variance and
+    ``tau^2`` the spread of the true shares between groups, estimated from the data
+    (method of moments). A large group, or real differences between groups, keep their
+    value; a small noisy group borrows strength from the rest. The interval comes from the
+    same bootstrap draws, shrunk draw by draw, with the normal-normal posterior's variance
+    ``B s_g^2`` (the estimates must share ``rates_seed``).
+
+    Groups without draws (not corrected, no items) are returned unchanged."""
+    usable = [i for i, e in enumerate(estimates) if e.draws is not None and e.estimate is not None]
+    if len(usable) < 3:
+        return estimates
+    n = np.array([estimates[i].n for i in usable], dtype=float)
+    theta = np.array([estimates[i].estimate for i in usable], dtype=float)
+    D = np.stack([np.asarray(estimates[i].draws) for i in usable])  # (groups, draws)
+    mu_d = (n[:, None] * D).sum(axis=0) / n.sum()  # the collection's share, draw by draw
+    mu = float((n * theta).sum() / n.sum())
+    s2 = np.var(D - mu_d[None, :], axis=1)  # each group's own noise (shared rates cancel)
+    tau2 = max(0.0, float(np.mean((theta - mu) ** 2 - s2)))
+    B = tau2 / (tau2 + np.maximum(s2, 1e-12))
+    out = list(estimates)
+    rng = np.random.default_rng(len(usable))
+    for k, i in enumerate(usable):
+        e = estimates[i]
+        # the normal-normal posterior: variance B s^2 around the shrunk value, i.e. the
+        # shrunk draws (B^2 s^2) plus independent noise of variance B (1 - B) s^2
+        extra = rng.normal(0.0, np.sqrt(B[k] * (1.0 - B[k]) * s2[k]), size=D.shape[1])
+        shrunk = np.clip(mu_d + B[k] * (D[k] - mu_d) + extra, 0.0, 1.0)
+        out[i] = Estimate(e.n, e.raw, e.raw_low, e.raw_high,
+                          _r(float(np.clip(mu + B[k] * (theta[k] - mu), 0.0, 1.0))),
+                          _r(np.percentile(shrunk, 2.5)), _r(np.percentile(shrunk, 97.5)),
+                          e.method, e.status, e.methods, pooled=True, draws=shrunk)
+    return out

@@ -1,0 +1,101 @@
+"""The classifier's error rates, measured on labelled items.
+
+:func:`labelled_rates` is the one place that decides which labelled items the corrected
+counts learn the classifier's errors from. Today that is the workspace's frozen test split
+(the only labelled items the model never trained on); a calibration split (out-of-fold
+predictions on the training split) replaces it here, and nowhere else, when it exists.
+
+Scores come from the model's stored predictions for those items where a run made them,
+and from the model itself for the rest (nothing is written).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import sqlalchemy as sa
+
+from ..errors import TrendsError
+from .aggregate import THRESHOLD
+from .buckets import GroupBy
+from .quantify import BINS, STRATA_STRENGTH, ErrorRates
+
+if TYPE_CHECKING:
+    from ..registry import ModelVersion
+    from ..workspace import Workspace
+
+SOURCE = "test split"
+
+
+def labelled_rates(ws: Workspace, model: ModelVersion, labels: Sequence[str], *,
+                   bins: int = BINS, threshold: float = THRESHOLD,
+                   by: GroupBy | None = None, strength: float = STRATA_STRENGTH
+                   ) -> dict[str, ErrorRates] | dict[str, dict[str | None, ErrorRates]]:
+    """Label -> :class:`ErrorRates` of ``model`` on the workspace's labelled items.
+
+    With ``by``, label -> group -> the rates measured on the labelled items of that group
+    (grouped like the trend), each blended with the overall rates (``strength``
+    pseudo-items per class, :meth:`ErrorRates.blend`); the overall rates are under the
+    group key ``"*"``. A classifier often errs differently in different decades or
+    sources; per-group rates follow that, where label-shift corrections assume it away."""
+    from ..tasks.splits import test_data
+
+    data = test_data(ws, reader="trends")
+    ids = data.ids
+    t = ws.store.t
+    scores: dict[str, dict[str, float]] = {}
+    top: dict[str, str | None] = {}
+    with ws.store.read() as conn:
+        for i in range(0, len(ids), 900):
+            for r in conn.execute(sa.select(t.predictions.c.item_id, t.predictions.c.scores,
+                                            t.predictions.c.label)
+                                  .where(t.predictions.c.model_id == model.id,
+                                         t.predictions.c.item_id.in_(ids[i:i + 900]))):
+                scores[r.item_id] = dict(r.scores or {})
+                top[r.item_id] = r.label
+    missing = [it for it in data.items if it.item_id not in scores]
+    if missing:
+        from ..evaluation.predict import predict_items
+        from ..registry import load_model
+
+        _, predictor = load_model(ws, model.spec)
+        result = predict_items(predictor, missing)
+        classes = list(predictor.classes_)
+        for it, row in zip(missing, result.proba, strict=True):
+            if np.isnan(row).any():
+                continue  # an unreadable item: recorded by predict_items, left out here
+            scores[it.item_id] = dict(zip(classes, map(float, row), strict=True))
+            top[it.item_id] = classes[int(np.argmax(row))]
+    kept = [(it.item_id, ys) for it, ys in zip(data.items, data.labels, strict=True)
+            if it.item_id in scores]
+    if not kept:
+        raise TrendsError(f"model {model.spec} has no scores for any labelled test item",
+                          hint="check the model's labels match the workspace's")
+    multi = ws.card.multi_label
+    source = f"{SOURCE}, {len(kept)} items"
+    out = {}
+    for label in labels:
+        truth = np.array([label in ys for _, ys in kept])
+        s = np.array([scores[i].get(label, 0.0) for i, _ in kept], dtype=float)
+        predicted = s >= threshold if multi else np.array([top[i] == label for i, _ in kept])
+        out[label] = ErrorRates.from_predictions(label, truth, s, predicted, bins=bins,
+                                                 source=source)
+        if by is not None:
+            meta = {it.item_id: it for it in data.items}
+            keys = np.array([str(by.key(_field(meta[i], by.field))) for i, _ in kept])
+            groups: dict[str | None, ErrorRates] = {"*": out[label]}
+            for g in sorted(set(keys)):
+                m = keys == g
+                own = ErrorRates.from_predictions(label, truth[m], s[m], predicted[m], bins=bins,
+                                                  source=f"{SOURCE}, {int(m.sum())} items of {g}")
+                groups[None if g == "None" else g] = own.blend(out[label], strength)
+            out[label] = groups  # type: ignore[assignment]
+    return out
+
+
+def _field(item: object, name: str) -> object:
+    if name in ("modality", "source_kind", "source"):
+        return getattr(item, name)
+    return (getattr(item, "meta", None) or {}).get(name)

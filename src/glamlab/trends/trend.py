@@ -1,0 +1,247 @@
+"""``trends(ws, ...)``: corrected shares of labels over groups of items, with intervals.
+
+>>> result = trends(ws, by="date_text:decade", label="people")
+>>> result.rows[0]
+TrendRow(group='1850s', label='people', n=412, raw=0.31, estimate=0.27, low=0.22, ...)
+
+The database computes per-group sufficient statistics (:mod:`.aggregate`); the labelled
+items give the classifier's error rates (:func:`.rates.labelled_rates`, the one place
+that chooses them, or ``rates=`` given explicitly); :mod:`.quantify` turns both into the
+raw share, the corrected share and a 95% interval per group. Terms given in ``terms`` add
+the n-gram baseline (:mod:`.ngrams`) for the same groups.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import TrendsError
+from .aggregate import group_stats, labels_of, models_with_predictions
+from .buckets import GroupBy
+from .quantify import (
+    BINS,
+    DEFAULT_METHOD,
+    DEFAULT_POOL,
+    DEFAULT_STRATA,
+    METHODS,
+    MIN_ITEMS,
+    ErrorRates,
+    estimate,
+    pool,
+)
+
+if TYPE_CHECKING:
+    from ..registry import ModelVersion
+    from ..workspace import Workspace
+
+
+@dataclass
+class TrendRow:
+    group: str | None
+    label: str
+    n: int
+    raw: float | None
+    raw_low: float | None
+    raw_high: float | None
+    estimate: float | None
+    low: float | None
+    high: float | None
+    method: str
+    status: str
+    methods: dict[str, float | None] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+@dataclass
+class TermRow:
+    group: str | None
+    term: str
+    words: int
+    hits: int
+    per_1000_words: float | None
+
+
+@dataclass
+class TrendResult:
+    by: str
+    model: str
+    method: str
+    labels: list[str]
+    rows: list[TrendRow]
+    rates: dict[str, dict[str, Any]]
+    where: dict[str, Any] = field(default_factory=dict)
+    terms: list[TermRow] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def groups(self) -> list[str | None]:
+        gb = GroupBy.parse(self.by)
+        return sorted({r.group for r in self.rows} | {t.group for t in self.terms},
+                      key=gb.sort_key)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"by": self.by, "model": self.model, "method": self.method,
+                "labels": self.labels, "where": self.where, "settings": self.settings,
+                "rates": self.rates, "rows": [r.to_dict() for r in self.rows],
+                "terms": [dict(vars(t)) for t in self.terms]}
+
+    # -- exports: every number behind the chart ------------------------------------------
+    def table(self) -> list[dict[str, Any]]:
+        """One flat row per (group, series): the label rows, then the term rows."""
+        out: list[dict[str, Any]] = []
+        for r in self.rows:
+            out.append({"group": r.group, "series": "label", "name": r.label, "n": r.n,
+                        "raw_share": r.raw, "raw_low": r.raw_low, "raw_high": r.raw_high,
+                        "share": r.estimate, "low": r.low, "high": r.high,
+                        "method": r.method, "status": r.status,
+                        **{f"share_{m}": r.methods.get(m) for m in METHODS if r.methods},
+                        "words": None, "hits": None, "per_1000_words": None})
+        for t in self.terms:
+            out.append({"group": t.group, "series": "term", "name": t.term, "n": None,
+                        "raw_share": None, "raw_low": None, "raw_high": None, "share": None,
+                        "low": None, "high": None, "method": "ngram", "status": "ok",
+                        "words": t.words, "hits": t.hits, "per_1000_words": t.per_1000_words})
+        keys: list[str] = []
+        for row in out:
+            keys.extend(k for k in row if k not in keys)
+        return [{k: row.get(k) for k in keys} for row in out]
+
+    def to_csv(self, path: str | Path) -> Path:
+        from ..actions.export import formula_safe
+
+        rows = self.table()
+        path = Path(path)
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            if rows:
+                w.writerow(list(rows[0]))
+                for row in rows:
+                    w.writerow(["" if v is None else formula_safe(v) for v in row.values()])
+        return path
+
+    def to_parquet(self, path: str | Path) -> Path:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        rows = self.table()
+        path = Path(path)
+        table = pa.Table.from_pylist(rows) if rows else pa.table({})
+        meta = {b"glamlab.trends": json.dumps({k: v for k, v in self.to_dict().items()
+                                               if k not in ("rows", "terms")},
+                                              default=str).encode()}
+        pq.write_table(table.replace_schema_metadata(meta), path)
+        return path
+
+    def to_html(self, path: str | Path | None = None) -> str:
+        from .chart import trend_page
+
+        page = trend_page(self)
+        if path is not None:
+            Path(path).write_text(page, encoding="utf-8")
+        return page
+
+
+def resolve_model(ws: Workspace, model: str | None) -> ModelVersion:
+    """``model`` by spec, or the model of the most recent run."""
+    from ..registry import get_model
+    from ..registry.models import get_model_by_id
+
+    if model:
+        return get_model(ws, model)
+    ids = models_with_predictions(ws)
+    if not ids:
+        raise TrendsError("no model has predictions in this workspace yet",
+                          hint="run one over the collection first: glamlab run --model NAME")
+    return get_model_by_id(ws, ids[0])
+
+
+def trends(ws: Workspace, *, by: str, model: str | None = None,
+           label: str | Sequence[str] | None = None, where: dict[str, Any] | None = None,
+           method: str | None = None, rates: Mapping[str, ErrorRates] | None = None,
+           terms: Sequence[str] = (), n_boot: int = 1000, seed: int = 0,
+           min_items: int = MIN_ITEMS, bins: int = BINS, pooled: bool | None = None,
+           strata: bool | None = None) -> TrendResult:
+    """Shares of ``label`` (default: every label) per group of ``by`` for the stored
+    predictions of ``model``, raw and corrected by ``method`` (default
+    :data:`~glamlab.trends.quantify.DEFAULT_METHOD`), each with a 95% interval.
+
+    ``rates`` (label -> :class:`ErrorRates`) gives the classifier's error rates
+    explicitly (or label -> group -> rates, with the overall rates under ``"*"``); by
+    default they are measured on the workspace's labelled items
+    (:func:`glamlab.trends.rates.labelled_rates`), per group with ``strata``. ``pooled``
+    shares strength between a label's groups (:func:`glamlab.trends.quantify.pool`).
+    ``terms`` adds the n-gram baseline."""
+    method = method or DEFAULT_METHOD
+    pooled = DEFAULT_POOL if pooled is None else pooled
+    strata = DEFAULT_STRATA if strata is None else strata
+    if method not in METHODS:
+        raise TrendsError(f"unknown method {method!r}", hint=f"choose one of {', '.join(METHODS)}")
+    gb = GroupBy.parse(by)
+    mv = resolve_model(ws, model)
+    labels = labels_of(ws, [label] if isinstance(label, str) else label)
+    if rates is None:
+        if method in ("cc", "pcc"):
+            rates = {lab: _no_rates(lab, bins) for lab in labels}
+        else:
+            from .rates import labelled_rates
+
+            rates = labelled_rates(ws, mv, labels, bins=bins,  # type: ignore[assignment]
+                                   by=gb if strata else None)
+    assert rates is not None
+    missing = [lab for lab in labels if lab not in rates]
+    if missing:
+        raise TrendsError(f"no error rates for the label {missing[0]!r}",
+                          hint="pass rates for every label asked for")
+    rows: list[TrendRow] = []
+    overall: dict[str, ErrorRates] = {}
+    for k, lab in enumerate(labels):
+        given: Any = rates[lab]
+        overall[lab] = given["*"] if isinstance(given, dict) else given
+        stats = group_stats(ws, model_id=mv.id, label=lab, by=gb, where=where, bins=bins)
+        groups = sorted(stats, key=gb.sort_key)
+        ests = [estimate(stats[g], given.get(g, overall[lab]) if isinstance(given, dict)
+                         else given, method=method, n_boot=n_boot, seed=seed + i,
+                         rates_seed=seed + 7919 * (k + 1), min_items=min_items, all_methods=True)
+                for i, g in enumerate(groups)]
+        if pooled and method not in ("cc", "pcc"):
+            ests = pool(ests)
+        for g, e in zip(groups, ests, strict=True):
+            rows.append(TrendRow(g, lab, e.n, e.raw, e.raw_low, e.raw_high, e.estimate,
+                                 e.low, e.high, method + ("+strata" if isinstance(given, dict)
+                                                          and method not in ("cc", "pcc")
+                                                          else "") + ("+pool" if e.pooled else ""),
+                                 e.status, e.methods))
+    term_rows: list[TermRow] = []
+    if terms:
+        from .ngrams import term_frequencies
+
+        term_rows = term_frequencies(ws, terms, by=gb, where=where)
+    by_group = any(isinstance(rates[lab], dict) for lab in labels)
+    corrected = method not in ("cc", "pcc")
+    shown = (method + ("+strata" if by_group and corrected else "")
+             + ("+pool" if pooled and corrected else ""))
+    return TrendResult(by=str(gb), model=mv.spec, method=shown, labels=labels, rows=rows,
+                       rates={lab: overall[lab].summary() for lab in labels
+                              if overall[lab].n_pos + overall[lab].n_neg},
+                       where=dict(where or {}), terms=term_rows,
+                       settings={"n_boot": n_boot, "seed": seed, "min_items": min_items,
+                                 "pooled": pooled, "strata": by_group,
+                                 "bins": bins, "interval": "95%, bootstrap over the group's "
+                                 "items and the labelled items' error rates"})
+
+
+def _no_rates(label: str, bins: int) -> ErrorRates:
+    from .quantify import GroupStats
+
+    return ErrorRates(label, GroupStats.empty(bins), GroupStats.empty(bins), "not needed")
+
+
+def finite(x: float | None) -> bool:
+    return x is not None and math.isfinite(x)

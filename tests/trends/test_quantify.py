@@ -1,0 +1,195 @@
+"""Quantification methods on synthetic prevalence-shifted data, and against quapy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from glamlab.trends.quantify import (
+    METHODS,
+    ErrorRates,
+    GroupStats,
+    cell_of,
+    estimate,
+    sld,
+)
+
+
+def _scores(rng, y, sep=1.6):
+    """A classifier's scores: logistic of a Gaussian whose mean depends on the class."""
+    z = rng.normal(np.where(y, sep / 2, -sep / 2), 1.0)
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _world(rng, n_lab=2000, lab_share=0.5):
+    y = rng.random(n_lab) < lab_share
+    s = _scores(rng, y)
+    return ErrorRates.from_predictions("x", y, s, s >= 0.5, source="synthetic")
+
+
+def _group(rng, n, share):
+    y = rng.random(n) < share
+    s = _scores(rng, y)
+    return GroupStats.from_scores(s, s >= 0.5), float(y.mean())
+
+
+def test_cells_cover_scores_and_predictions():
+    c = cell_of([0.0, 0.049, 0.05, 0.999, 1.0, 0.3], [0, 0, 0, 1, 1, 1], bins=20)
+    assert c.tolist() == [0, 0, 1, 39, 39, 26]
+
+
+@pytest.mark.parametrize("share", [0.05, 0.2, 0.8])
+def test_corrections_beat_classify_and_count_under_shift(share):
+    rng = np.random.default_rng(1)
+    rates = _world(rng)
+    errs: dict[str, list[float]] = {m: [] for m in METHODS}
+    for i in range(20):
+        g, truth = _group(rng, 3000, share)
+        for m in METHODS:
+            e = estimate(g, rates, method=m, n_boot=200, seed=i)
+            errs[m].append(abs(e.estimate - truth))
+    mae = {m: float(np.mean(v)) for m, v in errs.items()}
+    # cc and pcc drift toward the labelled share (0.5); the corrections do not
+    for m in ("acc", "pacc", "emq"):
+        assert mae[m] < 0.5 * mae["cc"], mae
+        assert mae[m] < 0.03, mae
+    assert mae["cc"] > 0.08
+
+
+def test_interval_covers_the_truth_about_95_percent():
+    rng = np.random.default_rng(2)
+    hits = {m: 0 for m in ("acc", "pacc", "emq")}
+    trials = 60
+    for i in range(trials):
+        rates = _world(rng, n_lab=300)  # a small labelled set: its doubt matters
+        g, truth = _group(rng, 200, 0.15)
+        for m in hits:
+            e = estimate(g, rates, method=m, n_boot=400, seed=i)
+            hits[m] += e.low <= truth <= e.high
+    for m, h in hits.items():
+        assert 0.85 <= h / trials <= 1.0, (m, h)
+
+
+def test_interval_widens_with_a_smaller_labelled_set():
+    rng = np.random.default_rng(3)
+    g, _ = _group(rng, 5000, 0.3)
+    big = _world(np.random.default_rng(4), n_lab=20000)
+    small = _world(np.random.default_rng(4), n_lab=100)
+    wb = estimate(g, big, method="pacc").high - estimate(g, big, method="pacc").low
+    ws_ = estimate(g, small, method="pacc").high - estimate(g, small, method="pacc").low
+    assert ws_ > 2 * wb
+
+
+def test_small_and_empty_groups_are_flagged_not_hidden():
+    rng = np.random.default_rng(5)
+    rates = _world(rng)
+    g, _ = _group(rng, 12, 0.3)
+    e = estimate(g, rates)
+    assert e.status.startswith("too few items") and e.n == 12 and e.estimate is not None
+    empty = estimate(GroupStats.empty(), rates)
+    assert empty.status == "no items" and empty.estimate is None
+
+
+def test_a_label_never_seen_in_labelled_items_cannot_be_corrected():
+    rng = np.random.default_rng(6)
+    s = rng.random(100)
+    rates = ErrorRates.from_predictions("x", np.zeros(100, bool), s, s >= 0.5)
+    g, _ = _group(rng, 100, 0.3)
+    e = estimate(g, rates, method="acc")
+    assert e.status.startswith("cannot correct") and e.estimate is None and e.raw is not None
+
+
+def test_stats_add_up():
+    rng = np.random.default_rng(7)
+    s = rng.random(50)
+    a = GroupStats.from_scores(s[:20], s[:20] > 0.5)
+    b = GroupStats.from_scores(s[20:], s[20:] > 0.5)
+    whole = GroupStats.from_scores(s, s > 0.5)
+    assert np.allclose((a + b).counts, whole.counts) and np.allclose((a + b).sums, whole.sums)
+
+
+# -- against quapy -----------------------------------------------------------------------------
+
+quapy = pytest.importorskip("quapy")
+
+
+def test_acc_pacc_cc_pcc_match_quapy_formulas():
+    import quapy.functional as F
+
+    rng = np.random.default_rng(8)
+    rates = _world(rng)
+    g, _ = _group(rng, 1000, 0.25)
+    summ = rates.summary()
+    cc = g.counts[20:].sum() / g.n
+    pcc = g.sums.sum() / g.n
+    want_acc = F.solve_adjustment_binary(cc, summ["tpr"], summ["fpr"])
+    want_pacc = F.solve_adjustment_binary(pcc, summ["mean_score_positives"],
+                                          summ["mean_score_negatives"])
+    e = estimate(g, rates, method="acc", all_methods=True, n_boot=50)
+    assert e.methods["cc"] == pytest.approx(cc, abs=1e-4)
+    assert e.methods["pcc"] == pytest.approx(pcc, abs=1e-4)
+    assert e.methods["acc"] == pytest.approx(want_acc, abs=2e-3)  # summary rounds to 4 places
+    assert e.methods["pacc"] == pytest.approx(want_pacc, abs=2e-3)
+
+
+def test_sld_matches_quapy_emq():
+    from quapy.method.aggregative import EMQ
+
+    rng = np.random.default_rng(9)
+    y = rng.random(2000) < 0.2
+    s = _scores(rng, y)
+    ours = sld(s, train_prior=0.5)
+    theirs, _ = EMQ.EM(np.array([0.5, 0.5]), np.stack([1 - s, s], axis=1))
+    assert ours == pytest.approx(theirs[1], abs=1e-3)
+
+
+def test_binned_emq_agrees_with_sld_on_calibrated_scores():
+    """With calibrated scores, EM over labelled cells and SLD over raw posteriors find
+    the same share (both are maximum likelihood under label shift)."""
+    rng = np.random.default_rng(10)
+    # calibrated posteriors under a 0.5 prior: P(y=1|s) = s
+    s_lab = rng.random(20000)
+    y_lab = rng.random(20000) < s_lab
+    rates = ErrorRates.from_predictions("x", y_lab, s_lab, s_lab >= 0.5)
+    # a shifted group: resample by class to a 0.2 share
+    s = rng.random(60000)
+    y = rng.random(60000) < s
+    idx = np.concatenate([rng.choice(np.flatnonzero(y), 400), rng.choice(np.flatnonzero(~y), 1600)])
+    g = GroupStats.from_scores(s[idx], s[idx] >= 0.5)
+    ours = estimate(g, rates, method="emq", n_boot=50).estimate
+    assert ours == pytest.approx(sld(s[idx], 0.5), abs=0.03)
+    assert ours == pytest.approx(0.2, abs=0.04)
+
+
+def test_pooling_helps_small_groups_and_keeps_real_differences():
+    from glamlab.trends.quantify import pool
+
+    rng = np.random.default_rng(11)
+    rates = _world(rng, n_lab=1000)
+    for shares, expect_better in (([0.3] * 10, True), ([0.05, 0.9] * 5, False)):
+        raw_err, pooled_err, cover = [], [], []
+        for rep in range(6):
+            groups = [_group(rng, 40, s) for s in shares]
+            ests = [estimate(g, rates, method="pacc", n_boot=300, seed=rep * 100 + i,
+                             rates_seed=rep) for i, (g, _) in enumerate(groups)]
+            pooled = pool(ests)
+            for (_g, truth), e, p in zip(groups, ests, pooled, strict=True):
+                raw_err.append(abs(e.estimate - truth))
+                pooled_err.append(abs(p.estimate - truth))
+                cover.append(p.low <= truth <= p.high)
+                assert p.pooled and p.n == e.n
+        if expect_better:  # no real differences: pooling removes most of the noise
+            assert np.mean(pooled_err) < 0.7 * np.mean(raw_err)
+        else:  # large real differences: pooling barely moves the estimates
+            assert np.mean(pooled_err) < 1.2 * np.mean(raw_err)
+        assert np.mean(cover) >= 0.85
+
+
+def test_blend_leans_on_overall_rates_when_a_group_has_few_labels():
+    rng = np.random.default_rng(12)
+    overall = _world(rng, n_lab=2000)
+    y = np.array([True, False, True])
+    s = np.array([0.1, 0.9, 0.2])  # three odd labelled items
+    few = ErrorRates.from_predictions("x", y, s, s >= 0.5).blend(overall, 10.0)
+    assert abs(few.summary()["tpr"] - overall.summary()["tpr"]) < 0.3
+    assert few.n_pos + few.n_neg == pytest.approx(3 + 20, abs=1)

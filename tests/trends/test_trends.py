@@ -1,0 +1,134 @@
+"""trends() end to end on real catalogue records (Tate, CC0): a real model trained on the
+train split, a real run over the collection, error rates from the test split, exports and
+the command line; and the same on PostgreSQL when GLAMLAB_TEST_PG is set."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from glamlab.cli import main
+from glamlab.errors import ModelNotFound, TrendsError
+from glamlab.trends import ErrorRates, GroupStats, trends
+from tests.tasks.helpers import add_items, write_csv
+from tests.trends.helpers import add_model_with_predictions
+
+LABELS = ["people", "nature", "architecture"]
+
+
+@pytest.fixture
+def tate_ws(make_ws, shared_data):
+    """300 Tate records with dates; half labelled (train/test), a text-tfidf model, run."""
+    from glamlab.inference import run
+    from glamlab.registry.training import train
+    from glamlab.tasks.labels import import_labels
+
+    with open(shared_data / "subject_indexing" / "dev" / "labels.csv", newline="",
+              encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh)][:300]
+    ws = make_ws("tate", modality="text", labels=LABELS, multi_label=True)
+    add_items(ws, [{"id": r["id"], "text": r["path_or_text"],
+                    "meta": {"date_text": r["date_text"], "artist": r["artist"]}} for r in rows])
+    lab = [(r["id"], "|".join(x for x in r["label"].split("|") if x in LABELS) or "")
+           for r in rows[:200]]
+    lab = [(i, y) for i, y in lab if y]
+    write_csv(ws.root / "train.csv", ["id", "label"], [list(x) for x in lab[:120]])
+    write_csv(ws.root / "test.csv", ["id", "label"], [list(x) for x in lab[120:]])
+    import_labels(ws, ws.root / "train.csv", split="train")
+    import_labels(ws, ws.root / "test.csv", split="test")
+    train(ws, "text-tfidf", name="subjects", params={"wordnet": False})
+    run(ws, "subjects", workers=0)
+    return ws
+
+
+@pytest.mark.slow
+def test_trends_end_to_end_with_exports_and_cli(tate_ws, tmp_path, capsys):
+    ws = tate_ws
+    result = trends(ws, by="date_text:decade", label="people", terms=["portrait", "study"],
+                    n_boot=200)
+    assert result.model == "subjects@1" and result.method
+    rows = result.rows
+    assert sum(r.n for r in rows) == 300  # every item is in a group, undated ones too
+    assert {r.group for r in rows} >= {"1900s"} and all(r.label == "people" for r in rows)
+    for r in rows:
+        assert 0 <= r.raw <= 1 and r.raw_low <= r.raw <= r.raw_high
+        if r.estimate is not None:
+            assert r.low <= r.estimate <= r.high
+        if r.n < 30:
+            assert r.status != "ok"  # flagged, not hidden
+    assert result.rates["people"]["source"].startswith("test split")
+    assert result.terms and {t.term for t in result.terms} == {"portrait", "study"}
+
+    result.to_csv(tmp_path / "t.csv")
+    result.to_parquet(tmp_path / "t.parquet")
+    page = result.to_html(tmp_path / "t.html")
+    with open(tmp_path / "t.csv", newline="", encoding="utf-8") as fh:
+        table = list(csv.DictReader(fh))
+    assert len(table) == len(result.rows) + len(result.terms)
+    assert pq.read_table(tmp_path / "t.parquet").num_rows == len(table)
+    assert 'data-plot="band"' in page and "<script>" in page
+    assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
+
+    rc = main(["-w", str(ws.root), "trends", "--by", "date_text:decade", "--label", "people",
+               "--method", "acc", "--where", "artist=" + next(ws.items()).meta["artist"],
+               "--json"])
+    assert rc in (None, 0)
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["method"].startswith("acc") and doc["rows"] and sum(r["n"] for r in doc["rows"]) < 300
+
+
+def test_explicit_rates_and_errors(make_ws):
+    ws = make_ws("small", modality="text", labels=["a", "b"])
+    add_items(ws, [{"id": f"i{i}", "text": "x", "meta": {"year": str(1850 + i % 3)}}
+                   for i in range(90)])
+    add_model_with_predictions(ws, {f"i{i}": {"a": 0.9 if i % 3 else 0.2,
+                                              "b": 0.1 if i % 3 else 0.8} for i in range(90)})
+    # a classifier that says "a" for 80% of true a and 10% of true b
+    rates = {lab: ErrorRates.from_predictions(
+        lab, [1] * 100 + [0] * 100,
+        [0.9] * 80 + [0.1] * 20 + [0.9] * 10 + [0.1] * 90 if lab == "a" else
+        [0.9] * 90 + [0.1] * 10 + [0.9] * 20 + [0.1] * 80,
+        [1] * 80 + [0] * 20 + [1] * 10 + [0] * 90 if lab == "a" else
+        [1] * 90 + [0] * 10 + [1] * 20 + [0] * 80) for lab in ("a", "b")}
+    res = trends(ws, by="year", label="a", method="acc", rates=rates, n_boot=100)
+    assert [r.group for r in res.rows] == ["1850", "1851", "1852"]
+    by = {r.group: r for r in res.rows}
+    assert by["1850"].raw == 0.0 and by["1851"].raw == 1.0
+    assert by["1851"].estimate == 1.0 and by["1850"].estimate == 0.0  # clipped to [0, 1]
+    # per-group rates: group 1850's own rates say the classifier never says "a" there
+    odd = ErrorRates.from_predictions("a", [1] * 50 + [0] * 50, [0.1] * 100, [0] * 100)
+    per = trends(ws, by="year", label="a", method="acc", n_boot=100, pooled=False,
+                 rates={"a": {"*": rates["a"], "1851": odd}})
+    per_by = {r.group: r for r in per.rows}
+    assert per_by["1850"].estimate == by["1850"].estimate
+    assert per_by["1851"].status.startswith("cannot correct")
+    assert per.method == "acc+strata" and per.settings["pooled"] is False
+    with pytest.raises(TrendsError) as err:
+        trends(ws, by="year", label="nope", rates=rates)
+    assert "a, b" in err.value.hint
+    with pytest.raises(TrendsError):
+        trends(ws, by="year", method="magic")
+    with pytest.raises(ModelNotFound):
+        trends(ws, by="year", model="nope", rates=rates)
+    with pytest.raises(TrendsError) as err:
+        trends(ws, by="year", label="a", rates={"b": rates["b"]})
+    assert GroupStats.empty().n == 0
+
+
+def test_no_predictions_is_one_clear_error(make_ws):
+    ws = make_ws("empty", modality="text", labels=["a", "b"])
+    with pytest.raises(TrendsError) as err:
+        trends(ws, by="year")
+    assert "glamlab run" in err.value.hint
+
+
+def test_cli_error_is_one_line(make_ws, capsys):
+    ws = make_ws("cli", modality="text", labels=["a", "b"])
+    with pytest.raises(SystemExit) as ex:
+        main(["-w", str(ws.root), "trends", "--by", "year:month"])
+    assert ex.value.code == 2  # a usage error (errors.EXIT_USAGE)
+    err = capsys.readouterr().err
+    assert err.startswith("error: unknown bucket") and "fix:" in err
