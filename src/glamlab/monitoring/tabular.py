@@ -1,0 +1,394 @@
+"""Drift of tabular inputs with a root cause: which columns moved, ranked, in plain words.
+
+:class:`TabularDriftMonitor` learns from the **training period** how much each input
+column, and the model's predictions, normally vary between windows of a given size,
+then for a new window flags the columns that moved beyond that, ranks them, and says
+what changed ("lead_time: median 68 days in the reference, 2 days in this window").
+
+How a window is compared:
+
+- the **reference** of a window is, with ``season = "year"`` (the default), the training
+  rows of the same time of year (the window's days ± ``season_days``) in the latest
+  training year that has them (for a window inside the training period: another year):
+  a booking made in January is compared with last January, not with the summer;
+  with ``season = "none"``, the whole training period;
+- a column's **statistic** is the Kolmogorov–Smirnov distance for numbers and the
+  Jensen–Shannon distance of the category shares (unseen categories included) for
+  categories; the predictions are one more numeric column;
+- **calibration**: windows of the same size are replayed inside the training period
+  (contiguous runs of rows in time order, each against its own reference), giving each
+  column's usual statistic (mean and standard deviation). A window's column score is
+  ``z = (statistic - mean) / sd``; the window is flagged when any column's ``z`` is over
+  the threshold ``T``: the ``1 - alpha`` quantile of the largest column ``z`` over the
+  training windows (never below ``sigma``), so about ``alpha`` of the training
+  windows would have been flagged. Thresholds never look at the windows being checked.
+- the **root cause** is the flagged input column with the largest ``z``.
+
+Works on typed tables (:func:`glamlab.ingest.columns.prepare`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import GlamlabError
+from ..ingest.columns import CATEGORY, DATE, TableSchema
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+PREDICTION = "prediction"
+UNSEEN = "(unseen)"
+
+
+@dataclass
+class DriftConfig:
+    season: str = "year"  # year | none
+    season_days: int = 14
+    alpha: float = 0.01
+    sigma: float = 3.0
+    max_calibration_windows: int = 200
+    min_reference: int = 200
+    seed: int = 0
+
+    @classmethod
+    def from_card(cls, section: dict[str, Any], **override: Any) -> DriftConfig:
+        cfg = cls(**{k: v for k, v in section.items() if k in cls.__dataclass_fields__})
+        for k, v in override.items():
+            if v is not None:
+                setattr(cfg, k, v)
+        if cfg.season not in ("year", "none"):
+            raise GlamlabError(f"unknown season {cfg.season!r}",
+                               hint='use season = "year" or "none" in [monitor]')
+        if not 0 < cfg.alpha < 1:
+            raise GlamlabError("alpha must be between 0 and 1", hint="e.g. alpha = 0.01")
+        return cfg
+
+
+@dataclass
+class ColumnDrift:
+    column: str
+    kind: str  # number | category | prediction
+    statistic: float
+    z: float
+    usual: float  # the column's mean statistic over the training windows
+    flagged: bool
+    words: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"column": self.column, "kind": self.kind, "statistic": _r(self.statistic),
+                "z": _r(self.z), "usual": _r(self.usual), "flagged": self.flagged,
+                "words": self.words}
+
+
+@dataclass
+class WindowDrift:
+    n: int
+    start: str
+    end: str
+    reference: str
+    reference_rows: int
+    threshold: float
+    columns: list[ColumnDrift] = field(default_factory=list)  # ranked, largest z first
+
+    @property
+    def flagged(self) -> bool:
+        return any(c.flagged for c in self.columns)
+
+    @property
+    def causes(self) -> list[ColumnDrift]:
+        """Flagged input columns, most unusual first (the predictions are not a cause)."""
+        return [c for c in self.columns if c.flagged and c.kind != PREDICTION]
+
+    @property
+    def root_cause(self) -> str | None:
+        causes = self.causes
+        return causes[0].column if causes else None
+
+    def ranking(self) -> list[str]:
+        return [c.column for c in self.columns if c.kind != PREDICTION]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n": self.n, "start": self.start, "end": self.end, "reference": self.reference,
+                "reference_rows": self.reference_rows, "threshold": _r(self.threshold),
+                "flagged": self.flagged, "root_cause": self.root_cause,
+                "columns": [c.to_dict() for c in self.columns]}
+
+    def summary(self, top: int = 5) -> str:
+        head = (f"{self.start} to {self.end}, {self.n:,} rows, against {self.reference} "
+                f"({self.reference_rows:,} rows):")
+        if not self.flagged:
+            return f"{head} nothing moved beyond its usual variation."
+        lines = [f"{head} {len([c for c in self.columns if c.flagged])} signal(s) beyond "
+                 "their usual variation, most unusual first:"]
+        lines += [f"  - {c.words}" for c in self.columns if c.flagged][:top]
+        if self.root_cause:
+            lines.append(f"Most likely cause: {self.root_cause}.")
+        return "\n".join(lines)
+
+    def plot(self, top: int = 10) -> str:
+        """Each column's z (how many times its usual spread it moved), with the threshold."""
+        from ..reports.plots import bar_chart
+
+        cols = self.columns[:top]
+        return bar_chart([c.column for c in cols], [max(0.0, c.z) for c in cols],
+                         reference=self.threshold, reference_label="flag above",
+                         title="How unusual each column is in this window (z)")
+
+
+def _r(v: float) -> float | None:
+    return None if v is None or not np.isfinite(v) else round(float(v), 4)
+
+
+# -- statistics -------------------------------------------------------------------------------
+def ks_distance(ref_sorted: np.ndarray, cur: np.ndarray) -> float:
+    """Two-sample Kolmogorov–Smirnov distance (``ref_sorted`` already sorted)."""
+    if len(ref_sorted) == 0 or len(cur) == 0:
+        return float("nan")
+    cur = np.sort(cur)
+    grid = np.concatenate([ref_sorted, cur])
+    a = np.searchsorted(ref_sorted, grid, side="right") / len(ref_sorted)
+    b = np.searchsorted(cur, grid, side="right") / len(cur)
+    return float(np.max(np.abs(a - b)))
+
+
+def js_distance(p_counts: np.ndarray, q_counts: np.ndarray) -> float:
+    """Jensen–Shannon distance (base 2) between two count vectors on the same bins."""
+    if p_counts.sum() == 0 or q_counts.sum() == 0:
+        return float("nan")
+    p = p_counts / p_counts.sum()
+    q = q_counts / q_counts.sum()
+    m = 0.5 * (p + q)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl_p = np.where(p > 0, p * np.log2(p / m), 0.0).sum()
+        kl_q = np.where(q > 0, q * np.log2(q / m), 0.0).sum()
+    return float(np.sqrt(max(0.0, 0.5 * kl_p + 0.5 * kl_q)))
+
+
+# -- the monitor ------------------------------------------------------------------------------
+class TabularDriftMonitor:
+    """Learn the usual variation of each column on the training period; check windows."""
+
+    def __init__(self, schema: TableSchema, config: DriftConfig | None = None):
+        self.schema = schema
+        self.config = config or DriftConfig()
+
+    # -- fitting ----------------------------------------------------------------------------
+    def fit(self, reference: pd.DataFrame, scores: np.ndarray | None = None
+            ) -> TabularDriftMonitor:
+        """``reference``: the training period's typed rows; ``scores``: the model's
+        probabilities on them (cross-fitted if possible: in-sample scores are more
+        confident than the model will be on new rows)."""
+        schema = self.schema
+        ref = reference.sort_values(schema.time_column, kind="stable").reset_index(drop=True)
+        if scores is not None:
+            scores = np.asarray(scores, dtype=float)[
+                np.argsort(reference[schema.time_column].to_numpy(), kind="stable")]
+        if len(ref) < 2 * self.config.min_reference:
+            raise GlamlabError(f"only {len(ref)} reference rows, too few to learn how the "
+                               "columns vary", hint="give the whole training period")
+        self.columns_: list[tuple[str, str]] = []
+        self.values_: dict[str, np.ndarray] = {}
+        self.categories_: dict[str, list[str]] = {}
+        for c in schema.features:
+            if c not in ref.columns:
+                continue
+            kind = schema.columns[c]
+            if kind == CATEGORY:
+                cats = sorted(map(str, ref[c].astype(str).unique()))
+                self.categories_[c] = cats
+                self.values_[c] = self._codes(ref[c], c)
+            elif kind == DATE:
+                self.values_[c] = (ref[c] - ref[schema.time_column]).dt.days.to_numpy(float)
+            else:
+                self.values_[c] = ref[c].to_numpy(dtype=float)
+            self.columns_.append((c, "category" if kind == CATEGORY else "number"))
+        if scores is not None:
+            self.values_[PREDICTION] = scores
+            self.columns_.append((PREDICTION, PREDICTION))
+        times = ref[schema.time_column]
+        self.times_ = times.to_numpy()
+        self.year_ = times.dt.year.to_numpy()
+        self.doy_ = times.dt.dayofyear.to_numpy()
+        self.n_ref_ = len(ref)
+        self.calibration_: dict[int, tuple[np.ndarray, np.ndarray, float, int]] = {}
+        return self
+
+    def _codes(self, col: pd.Series, name: str) -> np.ndarray:
+        import pandas as pd
+
+        cats = self.categories_[name]
+        codes = pd.Categorical(col.astype(str), categories=cats).codes.astype(np.int64)
+        return np.where(codes < 0, len(cats), codes)  # the last bin: never seen in training
+
+    def _window_values(self, window: pd.DataFrame, scores: np.ndarray | None
+                       ) -> dict[str, np.ndarray]:
+        from ..errors import ColumnError
+
+        out: dict[str, np.ndarray] = {}
+        for c, kind in self.columns_:
+            if c == PREDICTION:
+                if scores is None:
+                    raise GlamlabError("the monitor learned the predictions' variation but "
+                                       "the window has no predictions",
+                                       hint="pass the model's scores for the window")
+                out[c] = np.asarray(scores, dtype=float)
+                continue
+            if c not in window.columns:
+                raise ColumnError(f"the window lacks the column {c!r}", column=c,
+                                  hint="give windows with the training table's columns")
+            if kind == "category":
+                out[c] = self._codes(window[c], c)
+            elif self.schema.columns[c] == DATE:
+                out[c] = (window[c] - window[self.schema.time_column]).dt.days.to_numpy(float)
+            else:
+                out[c] = window[c].to_numpy(dtype=float)
+        return out
+
+    # -- references ---------------------------------------------------------------------------
+    def _reference_rows(self, doy: np.ndarray, own_year: int | None) -> tuple[np.ndarray, str]:
+        if self.config.season == "none":
+            return np.arange(self.n_ref_), "the training period"
+        centre, half = _circular_span(doy)
+        d = np.abs(self.doy_ - centre) % 365
+        d = np.minimum(d, 365 - d)
+        near = d <= half + self.config.season_days
+        years = sorted({int(y) for y in np.unique(self.year_[near])}, reverse=True)
+        if own_year is not None and own_year in years:
+            # a window inside the training period: the nearest other year
+            years = sorted((y for y in years if y != own_year), key=lambda y: abs(y - own_year))
+        for y in years:
+            rows = np.flatnonzero(near & (self.year_ == y))
+            if len(rows) >= self.config.min_reference:
+                return rows, f"the same weeks of {y}"
+        return np.arange(self.n_ref_), "the training period (no same weeks of another year)"
+
+    # -- statistics -------------------------------------------------------------------------
+    def _statistics(self, rows: np.ndarray, values: dict[str, np.ndarray]) -> np.ndarray:
+        out = np.empty(len(self.columns_))
+        for j, (c, kind) in enumerate(self.columns_):
+            ref, cur = self.values_[c][rows], values[c]
+            if kind == "category":
+                k = len(self.categories_[c]) + 1
+                out[j] = js_distance(np.bincount(ref, minlength=k).astype(float),
+                                     np.bincount(cur, minlength=k).astype(float))
+            else:
+                r = ref[np.isfinite(ref)]
+                w = cur[np.isfinite(cur)]
+                out[j] = ks_distance(np.sort(r), w)
+                # a change in how often the value is missing is drift too
+                miss = abs(np.mean(~np.isfinite(ref)) - np.mean(~np.isfinite(cur)))
+                out[j] = max(out[j], miss) if np.isfinite(out[j]) else miss
+        return out
+
+    def calibrate(self, n: int) -> tuple[np.ndarray, np.ndarray, float, int]:
+        """Usual statistic (mean, sd) per column and the threshold on z for windows of
+        ``n`` rows, from windows replayed inside the training period."""
+        if n in self.calibration_:
+            return self.calibration_[n]
+        cfg = self.config
+        stride = max(1, n // 2)
+        starts = np.arange(0, max(1, self.n_ref_ - n + 1), stride)
+        rng = np.random.default_rng([cfg.seed, n])
+        if len(starts) > cfg.max_calibration_windows:
+            starts = np.sort(rng.choice(starts, cfg.max_calibration_windows, replace=False))
+        stats = []
+        for s in starts:
+            idx = np.arange(s, min(s + n, self.n_ref_))
+            year = int(np.bincount(self.year_[idx]).argmax())
+            rows, label = self._reference_rows(self.doy_[idx], year)
+            if cfg.season == "year" and not label.startswith("the same weeks"):
+                continue  # no other year to compare with: not a usable replay
+            values = {c: self.values_[c][idx] for c, _ in self.columns_}
+            stats.append(self._statistics(rows, values))
+        if len(stats) < 10:
+            raise GlamlabError(f"only {len(stats)} windows of {n} rows could be replayed inside "
+                               "the training period to learn the usual variation",
+                               hint="use smaller windows, a longer training period, or "
+                                    'season = "none"')
+        S = np.vstack(stats)
+        mean = np.nanmean(S, axis=0)
+        sd = np.maximum(np.nanstd(S, axis=0, ddof=1), 1e-3)
+        Z = (S - mean) / sd
+        top = np.nanmax(Z, axis=1)
+        threshold = float(max(cfg.sigma, np.quantile(top, 1 - cfg.alpha)))
+        self.calibration_[n] = (mean, sd, threshold, len(S))
+        return self.calibration_[n]
+
+    # -- checking ----------------------------------------------------------------------------
+    def check(self, window: pd.DataFrame, scores: np.ndarray | None = None) -> WindowDrift:
+        """Compare one window of typed rows (and the model's scores on them)."""
+        if not hasattr(self, "columns_"):
+            from ..errors import NotFittedError
+
+            raise NotFittedError("the drift monitor is not fitted",
+                                 hint="call fit(training rows) first")
+        n = len(window)
+        if n < 30:
+            raise GlamlabError(f"a window of {n} rows is too small to judge",
+                               hint="give windows of at least 30 rows")
+        schema = self.schema
+        times = window[schema.time_column]
+        values = self._window_values(window, scores)
+        year = int(times.dt.year.mode().iloc[0])
+        own = year if year in set(np.unique(self.year_).tolist()) else None
+        rows, label = self._reference_rows(times.dt.dayofyear.to_numpy(), own)
+        mean, sd, threshold, _ = self.calibrate(n)
+        stat = self._statistics(rows, values)
+        z = (stat - mean) / sd
+        cols = []
+        for j, (c, kind) in enumerate(self.columns_):
+            zj = float(z[j]) if np.isfinite(z[j]) else 0.0
+            words = self._words(c, kind, rows, values[c], zj, threshold)
+            cols.append(ColumnDrift(c, kind, float(stat[j]), zj, float(mean[j]),
+                                    zj > threshold, words))
+        cols.sort(key=lambda c: -c.z)
+        return WindowDrift(n, str(times.min().date()), str(times.max().date()), label,
+                           len(rows), threshold, cols)
+
+    def _words(self, c: str, kind: str, rows: np.ndarray, cur: np.ndarray, z: float,
+               threshold: float) -> str:
+        tail = f" ({z:.1f} times its usual spread; flagged above {threshold:.1f})"
+        ref = self.values_[c][rows]
+        name = "the model's predicted probability" if kind == PREDICTION else c
+        if kind == "category":
+            cats = [*self.categories_[c], UNSEEN]
+            k = len(cats)
+            p = np.bincount(ref, minlength=k) / max(1, len(ref))
+            q = np.bincount(cur, minlength=k) / max(1, len(cur))
+            j = int(np.argmax(np.abs(q - p)))
+            if j == k - 1:
+                return (f"{c}: {q[j]:.0%} of this window has values never seen in training"
+                        + tail)
+            return f"{c}: {cats[j]!r} {p[j]:.0%} of the reference, {q[j]:.0%} of this window" + tail
+        unit = self.schema.units.get(c, "")
+        unit = f" {unit}" if unit else ""
+        r, w = ref[np.isfinite(ref)], cur[np.isfinite(cur)]
+        if not len(r) or not len(w):
+            return f"{name}: missing values changed" + tail
+        return (f"{name}: median {_fmt(np.median(r))}{unit} in the reference, "
+                f"{_fmt(np.median(w))}{unit} in this window (mean {_fmt(r.mean())} → "
+                f"{_fmt(w.mean())})" + tail)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 10 else f"{v:.2g}"
+
+
+def _circular_span(doy: np.ndarray) -> tuple[float, float]:
+    """Centre and half-width (days) of a set of days of the year, across New Year."""
+    days = np.unique(doy)
+    if len(days) == 1:
+        return float(days[0]), 0.0
+    gaps = np.diff(np.r_[days, days[0] + 365])
+    j = int(np.argmax(gaps))  # the largest gap is outside the span
+    start = days[(j + 1) % len(days)]
+    width = 365 - gaps[j]
+    return float((start + width / 2) % 365), float(width / 2)
+
+
+__all__ = ["ColumnDrift", "DriftConfig", "TabularDriftMonitor", "WindowDrift", "js_distance",
+           "ks_distance"]
