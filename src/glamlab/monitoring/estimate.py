@@ -105,7 +105,7 @@ def estimate_count_mae(p: np.ndarray, groups: np.ndarray, *, draws: int = 500, s
 class RangeCheck:
     """Which rows of a window fall outside what the model was trained on."""
 
-    def __init__(self, schema: TableSchema, max_share: float = 0.05):
+    def __init__(self, schema: TableSchema, max_share: float = 0.1):
         self.schema = schema
         self.max_share = max_share
 
@@ -143,13 +143,17 @@ class RangeCheck:
         return bad, shares
 
     def reasons(self, window: pd.DataFrame) -> list[str]:
+        """Why the estimate cannot be trusted: a column with more than ``max_share`` of
+        the window's rows outside the training range (a few new agents or countries
+        are normal; half the bookings through a channel never seen is not)."""
         bad, shares = self.outside(window)
-        if bad.mean() <= self.max_share:
+        worst = sorted(((c, s) for c, s in shares.items() if s > self.max_share),
+                       key=lambda kv: -kv[1])
+        if not worst:
             return []
-        worst = sorted(shares.items(), key=lambda kv: -kv[1])[:3]
-        detail = ", ".join(f"{c} {s:.0%}" for c, s in worst)
-        return [f"{bad.mean():.0%} of the rows have inputs outside the training range "
-                f"(more than {self.max_share:.0%}): {detail}"]
+        detail = ", ".join(f"{c} {s:.0%}" for c, s in worst[:3])
+        return [f"{bad.mean():.0%} of the rows have inputs outside the training range, "
+                f"more than {self.max_share:.0%} in {detail}"]
 
 
 def estimate(p: np.ndarray, window: pd.DataFrame, check: RangeCheck | None = None, *,

@@ -212,7 +212,7 @@ class TabularDriftMonitor:
         times = ref[schema.time_column]
         self.times_ = times.to_numpy()
         self.year_ = times.dt.year.to_numpy()
-        self.doy_ = times.dt.dayofyear.to_numpy()
+        self.doy_ = times.dt.day_of_year.to_numpy()
         self.n_ref_ = len(ref)
         self.calibration_: dict[int, tuple[np.ndarray, np.ndarray, float, int]] = {}
         return self
@@ -221,7 +221,7 @@ class TabularDriftMonitor:
         import pandas as pd
 
         cats = self.categories_[name]
-        codes = pd.Categorical(col.astype(str), categories=cats).codes.astype(np.int64)
+        codes = pd.Index(cats).get_indexer(col.astype(str)).astype(np.int64)
         return np.where(codes < 0, len(cats), codes)  # the last bin: never seen in training
 
     def _window_values(self, window: pd.DataFrame, scores: np.ndarray | None
@@ -335,7 +335,7 @@ class TabularDriftMonitor:
         values = self._window_values(window, scores)
         year = int(times.dt.year.mode().iloc[0])
         own = year if year in set(np.unique(self.year_).tolist()) else None
-        rows, label = self._reference_rows(times.dt.dayofyear.to_numpy(), own)
+        rows, label = self._reference_rows(times.dt.day_of_year.to_numpy(), own)
         mean, sd, threshold, _ = self.calibrate(n)
         stat = self._statistics(rows, values)
         z = (stat - mean) / sd

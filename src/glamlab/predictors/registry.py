@@ -40,6 +40,10 @@ BUILTIN: dict[str, str] = {
     "text-ensemble": "glamlab.predictors.text:EnsembleClassifier",
     "text-tfidf": "glamlab.predictors.text:TextClassifier",
     "text-zero-shot": "glamlab.predictors.text:ZeroShotClassifier",
+    "tabular-gbm": "glamlab.predictors.tabular:TabularGBM",
+    "tabular-last-period": "glamlab.predictors.tabular:LastPeriod",
+    "tabular-last-year": "glamlab.predictors.tabular:SamePeriodLastYear",
+    "tabular-share": "glamlab.predictors.tabular:TrainingShare",
 }
 
 

@@ -136,7 +136,7 @@ def season(times: pd.Series) -> dict[str, np.ndarray]:
     """Where in the year and week a time falls (never the year itself)."""
     return {"_month": times.dt.month.to_numpy(dtype=float),
             "_week": times.dt.isocalendar().week.to_numpy(dtype=float),
-            "_weekday": times.dt.weekday.to_numpy(dtype=float)}
+            "_weekday": times.dt.day_of_week.to_numpy(dtype=float)}
 
 
 class _Encoder:
@@ -172,7 +172,8 @@ class _Encoder:
             elif kind == DATE:
                 cols[c] = ((frame[c] - frame[self.time]).dt.days).to_numpy(dtype=float)
             else:
-                cols[c] = pd.Categorical(frame[c].astype(str), categories=self.categories[c])
+                codes = pd.Index(self.categories[c]).get_indexer(frame[c].astype(str))
+                cols[c] = pd.Categorical.from_codes(codes, categories=self.categories[c])
         cols.update(season(frame[self.time]))
         return pd.DataFrame(cols, index=frame.index)
 
@@ -258,15 +259,14 @@ class TabularGBM(TabularPredictor):
         self.encoder_ = _Encoder(schema, frame)
         X = self.encoder_(frame)
         model = self._model()
-        if self.engine == "lightgbm":
-            model.fit(X.iloc[fit_rows], y[fit_rows])
-        else:
+        with self._threads():
             model.fit(X.iloc[fit_rows], y[fit_rows])
         self.model_ = model
         self.calibrator_ = None
         self.reference_: dict[str, Any] = {}
         if n_cal:
-            raw = model.predict_proba(X.iloc[-n_cal:])[:, 1]
+            with self._threads():
+                raw = model.predict_proba(X.iloc[-n_cal:])[:, 1]
             self.calibrator_ = _calibrator(self.calibration, raw, y[-n_cal:])
             self.reference_ = {
                 "time": frame[schema.time_column].iloc[-n_cal:].to_numpy(),
@@ -275,8 +275,20 @@ class TabularGBM(TabularPredictor):
         self.n_train_ = int(len(frame))
 
     def _predict_table(self, frame: pd.DataFrame, schema: TableSchema) -> np.ndarray:
-        raw = self.model_.predict_proba(self.encoder_(frame))[:, 1]
+        with self._threads():
+            raw = self.model_.predict_proba(self.encoder_(frame))[:, 1]
         return _apply(self.calibrator_, raw)
+
+    def _threads(self) -> Any:
+        """At most ``threads`` OpenMP threads (both engines use OpenMP; on a busy machine
+        fewer threads than cores is much faster than spinning ones)."""
+        import contextlib
+
+        if self.threads is None:
+            return contextlib.nullcontext()
+        from threadpoolctl import threadpool_limits
+
+        return threadpool_limits(limits=self.threads, user_api="openmp")
 
     def card(self) -> dict[str, Any]:
         out = super().card()

@@ -64,14 +64,16 @@ class TabularRetrainReport:
 
 def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: TabularPredictor,
                         make: Callable[[], TabularPredictor], *, window_start: Any,
-                        window_end: Any = None, recent_days: int = 90, metric: str = "f1",
-                        gate: GateConfig | None = None, n_boot: int = 400, seed: int = 0
+                        window_end: Any = None, recent_days: int = 90, metric: str = "auc",
+                        gate: GateConfig | None = None, n_boot: int = 200, seed: int = 0
                         ) -> TabularRetrainReport:
     """``frame``: typed rows with outcomes up to ``window_end``; the newest labelled
-    window runs from ``window_start`` (the challengers train on the rows before it)."""
+    window runs from ``window_start`` (the challengers train on the rows before it).
+    ``metric``: ``auc`` (ROC AUC, the default: after a shift the outcome's rate moves and
+    F1 at a fixed threshold can collapse to 0 for every model) or ``f1``."""
     import pandas as pd
 
-    from ..evaluation.backtest import block_weights
+    from ..evaluation.backtest import block_weights, weeks_of
 
     t = frame[schema.time_column]
     start = pd.Timestamp(window_start)
@@ -93,30 +95,39 @@ def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: Tabu
     preds = {k: m.predict_table(window) for k, m in models.items()}
     weeks = weeks_of(window[schema.time_column])
     W = block_weights(weeks, n_boot, seed)
-
-    def per_week(p: np.ndarray) -> np.ndarray:
-        k = int(weeks.max()) + 1
-        if metric == "f1":
-            pred = p >= 0.5
-            parts = (pred * y, pred * (1 - y), (~pred) * y)
-        else:
-            raise EvaluationError(f"retraining compares on f1, not {metric!r}",
-                                  hint="use metric='f1'")
-        return np.stack([np.bincount(weeks, weights=v, minlength=k) for v in parts], 1)
-
-    def f1(s: np.ndarray) -> np.ndarray:
-        return np.asarray(2 * s[..., 0] / np.maximum(2 * s[..., 0] + s[..., 1] + s[..., 2], 1e-12))
-
-    stats = {k: per_week(p) for k, p in preds.items()}
-    scores = {k: float(f1(s.sum(0))) for k, s in stats.items()}
+    score = _scorer(metric, y, weeks)
+    scores = {k: float(score(p, np.ones(int(weeks.max()) + 1))) for k, p in preds.items()}
     chosen = "recent" if scores["recent"] >= scores["all"] else "all"
-    diff = f1(W @ stats[chosen]) - f1(W @ stats["champion"])
+    diff = np.array([score(preds[chosen], w) - score(preds["champion"], w) for w in W])
+    diff = diff[np.isfinite(diff)]
     p_value = float((np.sum(diff <= 0) + 1) / (len(diff) + 1))
     decision = decide(metric, scores["champion"], scores[chosen], config=gate or GateConfig(),
                       paired_p=p_value)
     return TabularRetrainReport((str(start.date()), str(end.date())), len(window), metric, scores,
                                 {"recent": len(recent), "all": len(before)}, chosen, decision,
                                 p_value, models)
+
+
+def _scorer(metric: str, y: np.ndarray, weeks: np.ndarray) -> Callable[..., float]:
+    """score(p, week_weights): the metric on the rows weighted by their week's count."""
+    from sklearn.metrics import roc_auc_score
+
+    if metric not in ("auc", "f1"):
+        raise EvaluationError(f"retraining compares on auc or f1, not {metric!r}",
+                              hint="use metric='auc' or metric='f1'")
+
+    def score(p: np.ndarray, week_weights: np.ndarray) -> float:
+        w = week_weights[weeks]
+        if metric == "f1":
+            pred = p >= 0.5
+            tp, fp, fn = (w * pred * y).sum(), (w * pred * (1 - y)).sum(), (w * ~pred * y).sum()
+            return float(2 * tp / max(2 * tp + fp + fn, 1e-12))
+        keep = w > 0
+        if len(np.unique(y[keep])) < 2:
+            return float("nan")
+        return float(roc_auc_score(y[keep], p[keep], sample_weight=w[keep]))
+
+    return score
 
 
 __all__ = ["TabularRetrainReport", "retrain_on_outcomes"]

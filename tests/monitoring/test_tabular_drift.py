@@ -1,0 +1,119 @@
+"""Tabular drift on real bookings: thresholds learned from the training period's own
+windows; a staged shift (people book days ahead instead of months) is flagged with its
+column first and in plain words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import ks_2samp
+
+from glamlab.errors import GlamlabError, NotFittedError
+from glamlab.monitoring.tabular import (
+    DriftConfig,
+    TabularDriftMonitor,
+    _circular_span,
+    js_distance,
+    ks_distance,
+)
+from tests import bookings
+
+N = 100
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    train, test = bookings.split()
+    cfg = DriftConfig(min_reference=50, seed=0)
+    mon = TabularDriftMonitor(bookings.schema(), cfg).fit(train)
+    return mon, train, test
+
+
+def _short_lead(test, rng):
+    pool = test[test["lead_time"] <= 7]
+    return pool.iloc[rng.integers(0, len(pool), N)].sort_values("arrival_date").reset_index(
+        drop=True)
+
+
+def test_a_shift_in_lead_time_is_flagged_with_its_cause(fitted):
+    mon, _, test = fitted
+    rng = np.random.default_rng(0)
+    res = mon.check(_short_lead(test, rng))
+    assert res.flagged
+    assert res.root_cause == "lead_time"
+    words = res.causes[0].words
+    assert words.startswith("lead_time: median") and "days" in words
+    assert "Most likely cause: lead_time" in res.summary()
+    d = res.to_dict()
+    assert d["flagged"] and d["root_cause"] == "lead_time" and d["columns"][0]["z"] > d["threshold"]
+    assert 'data-plot="bar"' in res.plot()
+
+
+def test_a_new_channel_is_named(fitted):
+    mon, _, test = fitted
+    window = test.iloc[200 : 200 + N].copy()
+    window.loc[window.index[::2], "distribution_channel"] = "App"
+    res = mon.check(window)
+    assert res.root_cause == "distribution_channel"
+    assert "never seen in training" in res.causes[0].words
+
+
+def test_windows_as_they_happened_are_mostly_quiet(fitted):
+    """2017 as it happened, judged against the same weeks of 2016: most windows are not
+    flagged (the threshold allows about alpha of the training windows)."""
+    mon, _, test = fitted
+    flags = [mon.check(test.iloc[s : s + N]).flagged for s in range(0, len(test) - N, N)]
+    assert np.mean(flags) <= 0.3
+
+
+def test_reference_is_the_same_weeks_of_the_latest_year(fitted):
+    mon, _, test = fitted
+    res = mon.check(test.iloc[:N])  # January 2017
+    assert res.reference == "the same weeks of 2016"
+    none = TabularDriftMonitor(bookings.schema(), DriftConfig(season="none", min_reference=50))
+    res2 = none.fit(bookings.split()[0]).check(test.iloc[:N])
+    assert res2.reference == "the training period"
+
+
+def test_calibration_comes_from_training_windows_only(fitted):
+    mon, train, _ = fitted
+    mean, sd, threshold, windows = mon.calibrate(N)
+    assert windows >= 10 and threshold >= mon.config.sigma
+    assert mean.shape == sd.shape == (len(mon.columns_),)
+    assert mon.calibrate(N)[2] == threshold  # cached
+
+
+def test_predictions_are_a_signal_but_never_the_cause():
+    train, test = bookings.split()
+    rng = np.random.default_rng(1)
+    scores = rng.random(len(train))
+    mon = TabularDriftMonitor(bookings.schema(), DriftConfig(min_reference=50)).fit(train, scores)
+    res = mon.check(test.iloc[:N], np.full(N, 0.99))
+    assert res.columns[0].column == "prediction" and res.columns[0].flagged
+    assert res.root_cause != "prediction"
+    with pytest.raises(GlamlabError, match="no predictions"):
+        mon.check(test.iloc[:N])
+
+
+def test_errors(fitted):
+    mon, _, test = fitted
+    with pytest.raises(NotFittedError):
+        TabularDriftMonitor(bookings.schema()).check(test.iloc[:N])
+    with pytest.raises(GlamlabError, match="too small"):
+        mon.check(test.iloc[:10])
+    with pytest.raises(GlamlabError) as exc:
+        mon.check(test.iloc[:N].drop(columns=["lead_time"]))
+    assert "lead_time" in str(exc.value)
+    with pytest.raises(GlamlabError, match="season"):
+        DriftConfig.from_card({"season": "month"})
+
+
+def test_statistics_on_known_cases():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=500), rng.normal(0.5, size=300)
+    assert ks_distance(np.sort(a), b) == pytest.approx(ks_2samp(a, b).statistic)
+    assert js_distance(np.array([5.0, 5.0]), np.array([5.0, 5.0])) == 0.0
+    assert js_distance(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == pytest.approx(1.0)
+    # a span of days across New Year: centre on 1 January, half-width 5 days
+    centre, half = _circular_span(np.array([360, 361, 362, 363, 364, 365, 1, 2, 3, 4, 5]))
+    assert half == pytest.approx(5.0) and (centre < 3 or centre > 362)
