@@ -28,7 +28,7 @@ def evidently(folder: Path, meta: dict) -> dict:
     from evidently.presets import DataDriftPreset
 
     cols = meta["categorical"] + meta["numerical"] + ["prediction"]
-    ref_all = pd.read_parquet(folder / "reference.parquet")
+    ref_all = pd.read_parquet(folder / "history.parquet")
     definition = DataDefinition(numerical_columns=meta["numerical"] + ["prediction"],
                                 categorical_columns=meta["categorical"])
     flags, scores, roots = [], [], []
@@ -63,7 +63,7 @@ def evidently(folder: Path, meta: dict) -> dict:
     return {"flags": flags, "scores": scores, "root_causes": roots, "version": ev.__version__,
             "setup": "DataDriftPreset() with its defaults (per-column test chosen by Evidently, "
                      "dataset drift when at least half the columns drift), reference = the same "
-                     "seasonal reference rows glamlab compares the window with; score = share of "
+                     "rows glamlab compares the window with (the 28 days before it); score = share of "
                      "drifted columns; root cause = the column furthest past its test's threshold"}
 
 

@@ -6,8 +6,11 @@ time-aware evaluation against Evidently and NannyML, on real hotel bookings.
 Data: ``shared/data/bookings/hotel_bookings.csv.gz`` (119,390 real bookings, CC BY 4.0).
 Everything is learned on arrivals of 2015-2016 (the training period): the model
 (LightGBM by default, calibrated on the latest 20% of the training rows), the monitor's
-thresholds (windows replayed inside the training period) and the range check. Nothing
-is chosen on 2017.
+thresholds (windows replayed inside the training period, each against the 28 days of
+bookings before it) and the range check. Nothing is chosen on 2017. A 2017 window is
+compared with the 28 days of bookings that arrived before it (inputs and scores only:
+no outcome is needed); ``glamlab_season_reference`` gives the figures with the other
+reference, the same weeks of the previous year.
 
 Windows of 2017 (contiguous runs of bookings in arrival order, 200 to 2,000 rows):
 
@@ -26,8 +29,8 @@ staged column ranked first among the flagged ones), and for glamlab and NannyML
 NannyML's CBPE gets the same reference: the calibration rows' probabilities and
 outcomes). Peers run in their own virtual environments under ``.bench/`` (created on
 first use: their dependencies clash with glamlab's pandas 3), on the same windows and
-scores: Evidently's DataDriftPreset with its defaults against the same seasonal
-reference rows glamlab uses, NannyML's univariate drift (its thresholds from chunks of
+scores: Evidently's DataDriftPreset with its defaults against the same reference rows
+glamlab uses (the 28 days of bookings before the window), NannyML's univariate drift (its thresholds from chunks of
 the whole training period, the window size as chunk size) and CBPE. For the peers the
 figures are also given **at glamlab's detection rate**: the false-alarm rate of the
 peer's own window score (share of drifted columns; number of alerting columns) at the
@@ -98,7 +101,8 @@ def staged(test: pd.DataFrame, start: int, n: int, kind: str, rng: np.random.Gen
         hi = window["arrival_date"].max() + pd.Timedelta(days=30)
         pool = test[(t >= lo) & (t <= hi) & (test["lead_time"] <= 7)]
         out = pool.iloc[rng.integers(0, len(pool), n)].copy()
-        return out.sort_values("arrival_date", kind="stable").reset_index(drop=True)
+        out["arrival_date"] = window["arrival_date"].to_numpy()  # the same arrival days
+        return out.reset_index(drop=True)
     if kind == "distribution_channel":
         app = rng.random(n) < 0.5
         window.loc[app, "distribution_channel"] = "App"
@@ -218,19 +222,24 @@ def main() -> None:
     log(f"model fitted in {fit_seconds:.0f} s; cross-fitting the training scores")
     ref_scores = cross_fit(train, make)
 
-    monitors = {season: TabularDriftMonitor(schema, DriftConfig(season=season, seed=args.seed))
-                .fit(train, ref_scores) for season in ("year", "none")}
+    monitors = {ref: TabularDriftMonitor(schema, DriftConfig(reference=ref, seed=args.seed))
+                .fit(train, ref_scores) for ref in ("recent", "season")}
     check = RangeCheck(schema).fit(train)
     windows = make_windows(test, args.windows, args.seed)
     shifted = [w["shift"] is not None for w in windows]
+    # what arrived before each window (inputs and the model's scores, no outcomes):
+    # the training rows with their cross-fitted scores, then 2017 as it happened
+    history = pd.concat([train, test], ignore_index=True)
+    history_scores = np.r_[ref_scores, model.predict_table(test)]
 
     t0 = time.perf_counter()
-    results: dict[str, list] = {"year": [], "none": []}
+    results: dict[str, list] = {"recent": [], "season": []}
     estimates = []
     for w in windows:
         w["scores"] = model.predict_table(w["frame"])
-        for season, mon in monitors.items():
-            results[season].append(mon.check(w["frame"], w["scores"]))
+        for ref, mon in monitors.items():
+            results[ref].append(mon.check(w["frame"], w["scores"], before=history,
+                                          before_scores=history_scores))
         estimates.append(estimate(w["scores"], w["frame"], check, seed=args.seed))
     monitor_seconds = time.perf_counter() - t0
     log(f"glamlab checked {len(windows)} windows in {monitor_seconds:.0f} s")
@@ -249,7 +258,7 @@ def main() -> None:
                                   "top": r.columns[0].words}
                                  for r, s in zip(res, shifted, strict=True) if r.flagged and not s]}
 
-    glam = figures(results["year"])
+    glam = figures(results["recent"])
     pre = [e for e, s in zip(estimates, shifted, strict=True) if not s]
     glam["estimated_vs_realised_mae"] = round(float(np.mean(
         [abs(e.value - e.realised) for e in pre])), 4)
@@ -263,13 +272,13 @@ def main() -> None:
         k: round(float(np.mean([abs(e.value - e.realised) for e, w in
                                 zip(estimates, windows, strict=True) if w["shift"] == k])), 4)
         for k in SHIFTS}
-    glam["example"] = {"shift": windows[args.windows]["shift"],
-                       "summary": results["year"][args.windows].summary()}
-    glam["thresholds"] = {str(n): round(monitors["year"].calibrate(n)[2], 3) for n in SIZES}
-    glam["calibration_windows"] = {str(n): monitors["year"].calibrate(n)[3] for n in SIZES}
+    glam["examples"] = {windows[args.windows + k]["shift"]:
+                        results["recent"][args.windows + k].summary() for k in range(3)}
+    glam["thresholds"] = {str(n): round(monitors["recent"].calibrate(n)[2], 3) for n in SIZES}
+    glam["calibration_windows"] = {str(n): monitors["recent"].calibrate(n)[3] for n in SIZES}
     glam["seconds"] = {"fit": round(fit_seconds, 1), "check_all_windows": round(monitor_seconds, 1)}
-    glam_none = figures(results["none"])
-    glam_none.pop("false_alarms")
+    glam_season = figures(results["season"])
+    glam_season["false_alarms"] = len(glam_season["false_alarms"])
 
     out: dict = {"benchmark": "drift", "seed": args.seed, "started": started,
                  "load_average_at_start": round(load0, 2), "engine": args.engine,
@@ -278,12 +287,13 @@ def main() -> None:
                           "windows_without_shift": args.windows,
                           "windows_with_shift": args.windows, "window_sizes": list(SIZES)},
                  "leakage": leak.to_dict() | {"columns": leak.to_dict()["columns"][:6]},
-                 "glamlab": glam, "glamlab_without_season": glam_none}
+                 "glamlab": glam, "glamlab_season_reference": glam_season}
 
     if not args.no_peers:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            write_peer_data(folder, schema, train, ref_scores, model, windows, monitors["year"])
+            write_peer_data(folder, schema, train, ref_scores, history, history_scores, model,
+                            windows, monitors["recent"].config.recent_days)
             for name in PEERS:
                 log(f"running {name}")
                 res = run_peer(name, folder)
@@ -313,8 +323,9 @@ def main() -> None:
     print(json.dumps(out, indent=2, default=str))
 
 
-def write_peer_data(folder: Path, schema, train: pd.DataFrame, ref_scores: np.ndarray, model,
-                    windows: list[dict], monitor: TabularDriftMonitor) -> None:
+def write_peer_data(folder: Path, schema, train: pd.DataFrame, ref_scores: np.ndarray,
+                    history: pd.DataFrame, history_scores: np.ndarray, model,
+                    windows: list[dict], recent_days: int) -> None:
     feats = schema.features
     cats = [c for c in feats if schema.columns[c] == "category"]
     nums = [c for c in feats if c not in cats]
@@ -330,16 +341,17 @@ def write_peer_data(folder: Path, schema, train: pd.DataFrame, ref_scores: np.nd
         out["arrival_date"] = df[schema.time_column].to_numpy()
         return out
 
-    ref = table(train.sort_values("arrival_date", kind="stable").reset_index(drop=True),
-                ref_scores[np.argsort(train["arrival_date"].to_numpy(), kind="stable")])
-    ref.to_parquet(folder / "reference.parquet")
+    table(train, ref_scores).to_parquet(folder / "reference.parquet")
+    table(history, history_scores).to_parquet(folder / "history.parquet")
+    ht = history["arrival_date"].to_numpy()
     r = model.reference_
     pd.DataFrame({"prediction": r["proba"], "y": r["y"],
                   "arrival_date": r["time"]}).to_parquet(folder / "cbpe_reference.parquet")
     meta = {"categorical": cats, "numerical": nums, "windows": []}
     for i, w in enumerate(windows):
         table(w["frame"], w["scores"]).to_parquet(folder / f"window{i}.parquet")
-        rows, _ = monitor._reference_rows(w["frame"]["arrival_date"].dt.day_of_year.to_numpy(), None)
+        start = w["frame"]["arrival_date"].min().to_datetime64()
+        rows = np.flatnonzero((ht >= start - np.timedelta64(recent_days, "D")) & (ht < start))
         meta["windows"].append({"n": w["n"], "shift": w["shift"], "reference_rows": rows.tolist()})
     (folder / "meta.json").write_text(json.dumps(meta))
 

@@ -7,11 +7,15 @@ what changed ("lead_time: median 68 days in the reference, 2 days in this window
 
 How a window is compared:
 
-- the **reference** of a window is, with ``season = "year"`` (the default), the training
-  rows of the same time of year (the window's days ± ``season_days``) in the latest
-  training year that has them (for a window inside the training period: another year):
-  a booking made in January is compared with last January, not with the summer;
-  with ``season = "none"``, the whole training period;
+- the **reference** of a window is, with ``reference = "recent"`` (the default), the
+  rows of the ``recent_days`` before the window (inputs only: no outcome is needed):
+  a sudden change (an app that makes people book days ahead) stands out against the
+  weeks just before it, while the season, which moves slowly, does not; with
+  ``reference = "season"``, the training rows of the same time of year (the window's
+  days ± ``season_days``) in the latest training year that has them (another year for
+  a window inside the training period): slow year-on-year drift shows there, but so
+  does every year-on-year difference; with ``reference = "all"``, the whole training
+  period;
 - a column's **statistic** is the Kolmogorov–Smirnov distance for numbers and the
   Jensen–Shannon distance of the category shares (unseen categories included) for
   categories; the predictions are one more numeric column;
@@ -46,7 +50,8 @@ UNSEEN = "(unseen)"
 
 @dataclass
 class DriftConfig:
-    season: str = "year"  # year | none
+    reference: str = "recent"  # recent | season | all
+    recent_days: int = 28
     season_days: int = 14
     alpha: float = 0.01
     sigma: float = 3.0
@@ -60,9 +65,9 @@ class DriftConfig:
         for k, v in override.items():
             if v is not None:
                 setattr(cfg, k, v)
-        if cfg.season not in ("year", "none"):
-            raise GlamlabError(f"unknown season {cfg.season!r}",
-                               hint='use season = "year" or "none" in [monitor]')
+        if cfg.reference not in ("recent", "season", "all"):
+            raise GlamlabError(f"unknown reference {cfg.reference!r}",
+                               hint='use reference = "recent", "season" or "all" in [monitor]')
         if not 0 < cfg.alpha < 1:
             raise GlamlabError("alpha must be between 0 and 1", hint="e.g. alpha = 0.01")
         return cfg
@@ -249,28 +254,38 @@ class TabularDriftMonitor:
         return out
 
     # -- references ---------------------------------------------------------------------------
-    def _reference_rows(self, doy: np.ndarray, own_year: int | None) -> tuple[np.ndarray, str]:
-        if self.config.season == "none":
+    def _reference_rows(self, times: np.ndarray, own_year: int | None
+                         ) -> tuple[np.ndarray, str]:
+        """Training rows to compare a window (its ``times``) with."""
+        cfg = self.config
+        if cfg.reference == "all":
             return np.arange(self.n_ref_), "the training period"
+        if cfg.reference == "recent":
+            start = times.min()
+            lo = np.searchsorted(self.times_, start - np.timedelta64(cfg.recent_days, "D"))
+            hi = np.searchsorted(self.times_, start)
+            return np.arange(lo, hi), f"the {cfg.recent_days} days before"
+        doy = pd_day_of_year(times)
         centre, half = _circular_span(doy)
         d = np.abs(self.doy_ - centre) % 365
         d = np.minimum(d, 365 - d)
-        near = d <= half + self.config.season_days
+        near = d <= half + cfg.season_days
         years = sorted({int(y) for y in np.unique(self.year_[near])}, reverse=True)
         if own_year is not None and own_year in years:
             # a window inside the training period: the nearest other year
             years = sorted((y for y in years if y != own_year), key=lambda y: abs(y - own_year))
         for y in years:
             rows = np.flatnonzero(near & (self.year_ == y))
-            if len(rows) >= self.config.min_reference:
+            if len(rows) >= cfg.min_reference:
                 return rows, f"the same weeks of {y}"
-        return np.arange(self.n_ref_), "the training period (no same weeks of another year)"
+        return np.empty(0, dtype=np.int64), "no same weeks of another year"
 
     # -- statistics -------------------------------------------------------------------------
-    def _statistics(self, rows: np.ndarray, values: dict[str, np.ndarray]) -> np.ndarray:
+    def _statistics(self, reference: dict[str, np.ndarray], values: dict[str, np.ndarray]
+                    ) -> np.ndarray:
         out = np.empty(len(self.columns_))
         for j, (c, kind) in enumerate(self.columns_):
-            ref, cur = self.values_[c][rows], values[c]
+            ref, cur = reference[c], values[c]
             if kind == "category":
                 k = len(self.categories_[c]) + 1
                 out[j] = js_distance(np.bincount(ref, minlength=k).astype(float),
@@ -299,16 +314,16 @@ class TabularDriftMonitor:
         for s in starts:
             idx = np.arange(s, min(s + n, self.n_ref_))
             year = int(np.bincount(self.year_[idx]).argmax())
-            rows, label = self._reference_rows(self.doy_[idx], year)
-            if cfg.season == "year" and not label.startswith("the same weeks"):
-                continue  # no other year to compare with: not a usable replay
+            rows, _ = self._reference_rows(self.times_[idx], year)
+            if len(rows) < cfg.min_reference:
+                continue  # nothing to compare with (the first weeks; no other year)
             values = {c: self.values_[c][idx] for c, _ in self.columns_}
-            stats.append(self._statistics(rows, values))
+            stats.append(self._statistics(self._take(rows), values))
         if len(stats) < 10:
             raise GlamlabError(f"only {len(stats)} windows of {n} rows could be replayed inside "
                                "the training period to learn the usual variation",
                                hint="use smaller windows, a longer training period, or "
-                                    'season = "none"')
+                                    'reference = "all"')
         S = np.vstack(stats)
         mean = np.nanmean(S, axis=0)
         sd = np.maximum(np.nanstd(S, axis=0, ddof=1), 1e-3)
@@ -319,8 +334,16 @@ class TabularDriftMonitor:
         return self.calibration_[n]
 
     # -- checking ----------------------------------------------------------------------------
-    def check(self, window: pd.DataFrame, scores: np.ndarray | None = None) -> WindowDrift:
-        """Compare one window of typed rows (and the model's scores on them)."""
+    def _take(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        return {c: self.values_[c][rows] for c, _ in self.columns_}
+
+    def check(self, window: pd.DataFrame, scores: np.ndarray | None = None, *,
+              before: pd.DataFrame | None = None, before_scores: np.ndarray | None = None
+              ) -> WindowDrift:
+        """Compare one window of typed rows (and the model's scores on them). With the
+        ``recent`` reference, ``before`` gives the rows that arrived before the window
+        (and ``before_scores`` the model's scores on them); without it the training
+        rows are used, which suits a window that follows the training period."""
         if not hasattr(self, "columns_"):
             from ..errors import NotFittedError
 
@@ -335,24 +358,38 @@ class TabularDriftMonitor:
         values = self._window_values(window, scores)
         year = int(times.dt.year.mode().iloc[0])
         own = year if year in set(np.unique(self.year_).tolist()) else None
-        rows, label = self._reference_rows(times.dt.day_of_year.to_numpy(), own)
         mean, sd, threshold, _ = self.calibrate(n)
-        stat = self._statistics(rows, values)
+        if self.config.reference == "recent" and before is not None:
+            start = times.min()
+            bt = before[schema.time_column]
+            keep = ((bt >= start - pd_days(self.config.recent_days)) & (bt < start)).to_numpy()
+            ref = {c: v[keep] for c, v in self._window_values(
+                before, None if before_scores is None else np.asarray(before_scores)).items()}
+            label = f"the {self.config.recent_days} days before"
+        else:
+            rows, label = self._reference_rows(times.to_numpy(), own)
+            ref = self._take(rows)
+        n_ref = len(next(iter(ref.values()))) if ref else 0
+        if n_ref < self.config.min_reference:
+            raise GlamlabError(f"only {n_ref} reference rows for the window starting "
+                               f"{times.min().date()} ({label})",
+                               hint="give the rows that came before the window (before=), or "
+                                    'use reference = "all"')
+        stat = self._statistics(ref, values)
         z = (stat - mean) / sd
         cols = []
         for j, (c, kind) in enumerate(self.columns_):
             zj = float(z[j]) if np.isfinite(z[j]) else 0.0
-            words = self._words(c, kind, rows, values[c], zj, threshold)
+            words = self._words(c, kind, ref[c], values[c], zj, threshold)
             cols.append(ColumnDrift(c, kind, float(stat[j]), zj, float(mean[j]),
                                     zj > threshold, words))
         cols.sort(key=lambda c: -c.z)
         return WindowDrift(n, str(times.min().date()), str(times.max().date()), label,
-                           len(rows), threshold, cols)
+                           n_ref, threshold, cols)
 
-    def _words(self, c: str, kind: str, rows: np.ndarray, cur: np.ndarray, z: float,
+    def _words(self, c: str, kind: str, ref: np.ndarray, cur: np.ndarray, z: float,
                threshold: float) -> str:
         tail = f" ({z:.1f} times its usual spread; flagged above {threshold:.1f})"
-        ref = self.values_[c][rows]
         name = "the model's predicted probability" if kind == PREDICTION else c
         if kind == "category":
             cats = [*self.categories_[c], UNSEEN]
@@ -372,6 +409,18 @@ class TabularDriftMonitor:
         return (f"{name}: median {_fmt(np.median(r))}{unit} in the reference, "
                 f"{_fmt(np.median(w))}{unit} in this window (mean {_fmt(r.mean())} → "
                 f"{_fmt(w.mean())})" + tail)
+
+
+def pd_days(n: int) -> Any:
+    import pandas as pd
+
+    return pd.Timedelta(days=n)
+
+
+def pd_day_of_year(times: np.ndarray) -> np.ndarray:
+    import pandas as pd
+
+    return np.asarray(pd.DatetimeIndex(times).day_of_year)
 
 
 def _fmt(v: float) -> str:
