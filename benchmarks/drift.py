@@ -100,7 +100,9 @@ def staged(test: pd.DataFrame, start: int, n: int, kind: str, rng: np.random.Gen
         lo = window["arrival_date"].min() - pd.Timedelta(days=30)
         hi = window["arrival_date"].max() + pd.Timedelta(days=30)
         pool = test[(t >= lo) & (t <= hi) & (test["lead_time"] <= 7)]
-        out = pool.iloc[rng.integers(0, len(pool), n)].copy()
+        pick = (rng.choice(len(pool), n, replace=False) if len(pool) >= n
+                else rng.integers(0, len(pool), n))
+        out = pool.iloc[np.sort(pick)].copy()
         out["arrival_date"] = window["arrival_date"].to_numpy()  # the same arrival days
         return out.reset_index(drop=True)
     if kind == "distribution_channel":
@@ -177,6 +179,7 @@ def peer_python(name: str) -> Path:
 def run_peer(name: str, folder: Path) -> dict:
     py = peer_python(name)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(NML_DISABLE_USAGE_LOGGING="1", DO_NOT_TRACK="1")  # no telemetry calls
     t0 = time.perf_counter()
     proc = subprocess.run([str(py), str(ROOT / "benchmarks" / "_drift_peers.py"), name,
                            str(folder)], capture_output=True, text=True, env=env)

@@ -15,6 +15,7 @@ from glamlab.monitoring.tabular import (
     _circular_span,
     js_distance,
     ks_distance,
+    location_shift,
 )
 from tests import bookings
 
@@ -94,7 +95,7 @@ def test_calibration_comes_from_training_windows_only(fitted):
     mon, train, _ = fitted
     mean, sd, threshold, windows = mon.calibrate(N)
     assert windows >= 10 and threshold >= mon.config.sigma
-    assert mean.shape == sd.shape == (len(mon.columns_),)
+    assert mean.shape == sd.shape == (2 * len(mon.columns_),)  # distance, location
     assert mon.calibrate(N)[2] == threshold  # cached
 
 
@@ -127,6 +128,11 @@ def test_statistics_on_known_cases():
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=500), rng.normal(0.5, size=300)
     assert ks_distance(np.sort(a), b) == pytest.approx(ks_2samp(a, b).statistic)
+    assert location_shift(np.sort(a), a) == pytest.approx(0.0, abs=1e-9)
+    assert location_shift(np.sort(a), a + 100) == pytest.approx(0.5)
+    # a clump of equal values far out moves KS more than the location
+    clump = np.r_[a[:150], np.full(150, 3.0)]
+    assert ks_distance(np.sort(a), clump) > location_shift(np.sort(a), clump)
     assert js_distance(np.array([5.0, 5.0]), np.array([5.0, 5.0])) == 0.0
     assert js_distance(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == pytest.approx(1.0)
     # a span of days across New Year: centre on 1 January, half-width 5 days

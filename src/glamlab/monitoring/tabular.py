@@ -16,9 +16,10 @@ How a window is compared:
   a window inside the training period): slow year-on-year drift shows there, but so
   does every year-on-year difference; with ``reference = "all"``, the whole training
   period;
-- a column's **statistic** is the Kolmogorov–Smirnov distance for numbers and the
-  Jensen–Shannon distance of the category shares (unseen categories included) for
-  categories; the predictions are one more numeric column;
+- a column's **statistics** are, for numbers, the Kolmogorov–Smirnov distance and the
+  location shift (the Mann–Whitney statistic: how far the window's values sit from the
+  reference's middle), for categories the Jensen–Shannon distance of the category
+  shares (unseen categories included); the predictions are one more numeric column;
 - **calibration**: windows of the same size are replayed inside the training period
   (contiguous runs of rows in time order, each against its own reference), giving each
   column's usual statistic (mean and standard deviation). A window's column score is
@@ -26,6 +27,8 @@ How a window is compared:
   the threshold ``T``: the ``1 - alpha`` quantile of the largest column ``z`` over the
   training windows (never below ``sigma``), so about ``alpha`` of the training
   windows would have been flagged. Thresholds never look at the windows being checked.
+- rows identical in every input column (a group booked as many identical rooms) count
+  once (``distinct``), in the window and in its reference;
 - the **root cause** is the flagged input column with the largest ``z``.
 
 Works on typed tables (:func:`glamlab.ingest.columns.prepare`).
@@ -57,6 +60,7 @@ class DriftConfig:
     sigma: float = 3.0
     max_calibration_windows: int = 200
     min_reference: int = 200
+    distinct: bool = True  # identical rows (a group booked as fifty rooms) count once
     seed: int = 0
 
     @classmethod
@@ -158,6 +162,18 @@ def ks_distance(ref_sorted: np.ndarray, cur: np.ndarray) -> float:
     a = np.searchsorted(ref_sorted, grid, side="right") / len(ref_sorted)
     b = np.searchsorted(cur, grid, side="right") / len(cur)
     return float(np.max(np.abs(a - b)))
+
+
+def location_shift(ref_sorted: np.ndarray, cur: np.ndarray) -> float:
+    """How far the window sits from the middle of the reference: ``|mean u - 1/2|``
+    where ``u`` is each window value's mid-rank quantile in the reference (the
+    Mann-Whitney statistic, 0 for no shift, 1/2 when every value is beyond the
+    reference's range)."""
+    if len(ref_sorted) == 0 or len(cur) == 0:
+        return float("nan")
+    lo = np.searchsorted(ref_sorted, cur, side="left")
+    hi = np.searchsorted(ref_sorted, cur, side="right")
+    return float(abs(np.mean((lo + hi) / (2 * len(ref_sorted))) - 0.5))
 
 
 def js_distance(p_counts: np.ndarray, q_counts: np.ndarray) -> float:
@@ -283,7 +299,12 @@ class TabularDriftMonitor:
     # -- statistics -------------------------------------------------------------------------
     def _statistics(self, reference: dict[str, np.ndarray], values: dict[str, np.ndarray]
                     ) -> np.ndarray:
-        out = np.empty(len(self.columns_))
+        """Two statistics per column: its distance (JS for categories, KS for numbers)
+        and, for numbers, how far the window sits from the reference's middle
+        (``location``, 0 for categories). KS alone is dominated by clumps of equal
+        values (a group booking: fifty rows with one lead time); the location is not."""
+        k_cols = len(self.columns_)
+        out = np.zeros(2 * k_cols)
         for j, (c, kind) in enumerate(self.columns_):
             ref, cur = reference[c], values[c]
             if kind == "category":
@@ -291,13 +312,14 @@ class TabularDriftMonitor:
                 out[j] = js_distance(np.bincount(ref, minlength=k).astype(float),
                                      np.bincount(cur, minlength=k).astype(float))
             else:
-                r = ref[np.isfinite(ref)]
+                r = np.sort(ref[np.isfinite(ref)])
                 w = cur[np.isfinite(cur)]
-                out[j] = ks_distance(np.sort(r), w)
+                out[j] = ks_distance(r, w)
+                out[k_cols + j] = location_shift(r, w)
                 # a change in how often the value is missing is drift too
                 miss = abs(np.mean(~np.isfinite(ref)) - np.mean(~np.isfinite(cur)))
                 out[j] = max(out[j], miss) if np.isfinite(out[j]) else miss
-        return out
+        return np.nan_to_num(out, nan=0.0)
 
     def calibrate(self, n: int) -> tuple[np.ndarray, np.ndarray, float, int]:
         """Usual statistic (mean, sd) per column and the threshold on z for windows of
@@ -318,7 +340,8 @@ class TabularDriftMonitor:
             if len(rows) < cfg.min_reference:
                 continue  # nothing to compare with (the first weeks; no other year)
             values = {c: self.values_[c][idx] for c, _ in self.columns_}
-            stats.append(self._statistics(self._take(rows), values))
+            stats.append(self._statistics(self._distinct(self._take(rows)),
+                                          self._distinct(values)))
         if len(stats) < 10:
             raise GlamlabError(f"only {len(stats)} windows of {n} rows could be replayed inside "
                                "the training period to learn the usual variation",
@@ -334,6 +357,19 @@ class TabularDriftMonitor:
         return self.calibration_[n]
 
     # -- checking ----------------------------------------------------------------------------
+    def _distinct(self, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """With ``distinct``, rows identical in every input column count once: a group
+        booked as fifty identical rows is one decision, and would otherwise swing a
+        small window's statistics as much as a real change does."""
+        if not self.config.distinct:
+            return values
+        inputs = [c for c, kind in self.columns_ if kind != PREDICTION]
+        M = np.column_stack([np.nan_to_num(values[c].astype(float), nan=-1e300)
+                             for c in inputs])
+        _, keep = np.unique(M, axis=0, return_index=True)
+        keep.sort()
+        return {c: v[keep] for c, v in values.items()}
+
     def _take(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         return {c: self.values_[c][rows] for c, _ in self.columns_}
 
@@ -375,13 +411,16 @@ class TabularDriftMonitor:
                                f"{times.min().date()} ({label})",
                                hint="give the rows that came before the window (before=), or "
                                     'use reference = "all"')
+        ref, values = self._distinct(ref), self._distinct(values)
         stat = self._statistics(ref, values)
         z = (stat - mean) / sd
+        k_cols = len(self.columns_)
         cols = []
         for j, (c, kind) in enumerate(self.columns_):
-            zj = float(z[j]) if np.isfinite(z[j]) else 0.0
+            best = j if z[j] >= z[k_cols + j] else k_cols + j  # distance or location
+            zj = float(z[best]) if np.isfinite(z[best]) else 0.0
             words = self._words(c, kind, ref[c], values[c], zj, threshold)
-            cols.append(ColumnDrift(c, kind, float(stat[j]), zj, float(mean[j]),
+            cols.append(ColumnDrift(c, kind, float(stat[best]), zj, float(mean[best]),
                                     zj > threshold, words))
         cols.sort(key=lambda c: -c.z)
         return WindowDrift(n, str(times.min().date()), str(times.max().date()), label,
@@ -440,4 +479,4 @@ def _circular_span(doy: np.ndarray) -> tuple[float, float]:
 
 
 __all__ = ["ColumnDrift", "DriftConfig", "TabularDriftMonitor", "WindowDrift", "js_distance",
-           "ks_distance"]
+           "ks_distance", "location_shift"]
