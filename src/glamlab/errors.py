@@ -13,6 +13,7 @@ non-zero exit status; it never shows a traceback for these.
      │    ├── DatabaseUnavailable  the server cannot be reached
      │    └── SchemaTooNew         the database was written by a newer glamlab
      ├── IngestError               a source cannot be read at all
+     │    └── ColumnError          a table column is missing or not of its type
      ├── ItemError                 one item is bad (recorded, the batch goes on)
      ├── LabelError                label import / split problems (carries row numbers)
      ├── PredictorError
@@ -79,6 +80,14 @@ class SchemaTooNew(StoreError):
 
 class IngestError(GlamlabError):
     pass
+
+
+class ColumnError(IngestError):
+    """A column of a table is missing or cannot be read as its type (names the column)."""
+
+    def __init__(self, message: str, *, hint: str | None = None, column: str | None = None):
+        super().__init__(message, hint=hint)
+        self.column = column
 
 
 class ItemError(GlamlabError):
@@ -172,6 +181,7 @@ def reason_for(exc: BaseException) -> str:
 
 __all__ = [
     "BudgetExceeded",
+    "ColumnError",
     "ConfigError",
     "DatabaseUnavailable",
     "EvaluationError",

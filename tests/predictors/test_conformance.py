@@ -35,6 +35,18 @@ class Case:
 
 
 RULES = [{"name": "any", "label": "fr", "text": "(?i)\\b(le|la|les)\\b"}]
+BOOKINGS_SCHEMA = {
+    "time_column": "arrival_date", "label_column": "is_canceled", "positive": "1",
+    "id_column": "id", "never_features": ["reservation_status", "reservation_status_date"],
+    "columns": {"arrival_date": "date", "hotel": "category", "lead_time": "number",
+                "adr": "number", "market_segment": "category", "deposit_type": "category",
+                "reservation_status": "category", "reservation_status_date": "date"}}
+BOOKINGS_SCHEMA = {
+    "time_column": "arrival_date", "label_column": "is_canceled", "positive": "1",
+    "id_column": "id", "never_features": ["reservation_status", "reservation_status_date"],
+    "columns": {"arrival_date": "date", "hotel": "category", "lead_time": "number",
+                "adr": "number", "market_segment": "category", "deposit_type": "category",
+                "reservation_status": "category", "reservation_status_date": "date"}}
 
 CASES: dict[str, Case] = {
     # baselines
@@ -67,6 +79,11 @@ CASES: dict[str, Case] = {
     "text-e5": Case("text-multilabel", slow=True),
     "text-zero-shot": Case("text-multilabel", {"descriptions": {"nature": "landscape, trees, sea"},
                                                "encoder": "minilm"}),
+    # tabular predictors (rows of a table: real hotel bookings, cancelled or not)
+    "tabular-gbm": Case("bookings", {"schema": BOOKINGS_SCHEMA, "max_iter": 30, "threads": 1}),
+    "tabular-share": Case("bookings", {"schema": BOOKINGS_SCHEMA}),
+    "tabular-last-period": Case("bookings", {"schema": BOOKINGS_SCHEMA}),
+    "tabular-last-year": Case("bookings", {"schema": BOOKINGS_SCHEMA}),
 }
 
 
@@ -87,13 +104,25 @@ def _multilabel_set() -> tuple[list[Item], list[list[str]]]:
             [r["subjects"].split("|") for r in rows])
 
 
+def _bookings_set() -> tuple[list[Item], list[str]]:
+    import gzip
+
+    with gzip.open(DEMO / "bookings" / "bookings-sample.csv.gz", "rt", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))[::10]
+    items = [Item(r["id"], "record", content_hash=r["id"],
+                  meta={k: v for k, v in r.items() if k not in ("id", "is_canceled")})
+             for r in rows]
+    return items, [r["is_canceled"] for r in rows]
+
+
 _CACHE: dict[str, Any] = {}
 
 
 def dataset(name: str, tmp: Path) -> tuple[list[Item], list[Any]]:
     if name not in _CACHE:
         builders = {"image": lambda: illustration_set(6), "blank": lambda: blank_set(tmp, 6),
-                    "text": _text_set, "text-multilabel": _multilabel_set}
+                    "text": _text_set, "text-multilabel": _multilabel_set,
+                    "bookings": _bookings_set}
         _CACHE[name] = builders[name]()
     return _CACHE[name]  # type: ignore[no-any-return]
 

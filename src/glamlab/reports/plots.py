@@ -11,6 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from html import escape
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..evaluation.backtest import BacktestReport
+    from ..monitoring.tabular import WindowDrift
 
 PALETTE = ("#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b83280", "#2c7a7b", "#975a16",
            "#4a5568")
@@ -299,3 +304,21 @@ def band_chart(x_labels: Sequence[str], series: Sequence[dict], *, title: str = 
                    f'fill="{color}">{escape(_short(s["name"], 24))}</text>')
     out.append("</svg>")
     return "".join(out)
+
+
+def backtest_chart(report: BacktestReport) -> str:
+    """The error of every model over a backtest's folds, as an SVG line chart."""
+    series: dict[str, Sequence[tuple[float, float]]] = {
+        m: [(float(i), f.scores[m][report.metric]) for i, f in enumerate(report.folds)]
+        for m in report.models}
+    return line_chart(series, title=f"{report.metric} by month", y_label=report.metric,
+                      x_labels=[f.origin[:7] for f in report.folds])
+
+
+def drift_chart(result: WindowDrift, top: int = 10) -> str:
+    """Each column's z in a tabular drift check (how many times its usual spread it moved),
+    with the threshold."""
+    cols = result.columns[:top]
+    return bar_chart([c.column for c in cols], [max(0.0, c.z) for c in cols],
+                     reference=result.threshold, reference_label="flag above",
+                     title="How unusual each column is in this window (z)")

@@ -1,0 +1,351 @@
+"""Typed columns for tabular items: each row of a table is an item, each column a
+number, a category or a date.
+
+A :class:`TableSchema` says which column is the time (when the row happened: an
+arrival date), which is the outcome, which must never be features because they are
+written after the outcome (``reservation_status`` in the hotel bookings), and the
+type of every other column. It is recorded in the project card::
+
+    [tabular]
+    time_column = "arrival_date"
+    label_column = "is_canceled"
+    positive = "1"                 # the outcome value counted as "yes"
+    id_column = "id"
+    never_features = ["reservation_status", "reservation_status_date"]
+    group_columns = ["hotel"]      # a count task counts per time period and group
+
+    [tabular.columns]              # inferred at init, editable
+    lead_time = "number"
+    hotel = "category"
+
+    [tabular.units]                # optional, for plain-words reports
+    lead_time = "days"
+
+:func:`infer_schema` proposes one from a table; :func:`prepare` turns a raw table
+(strings from a CSV, or values from Parquet) into typed columns and raises one
+:class:`~glamlab.errors.ColumnError` naming the column and the fix when a column is
+missing or cannot be read as its type. :func:`frame_from_items` builds the same
+table from ingested items (their metadata), so the lifecycle can keep rows in the
+store like every other item.
+
+Needs pandas (``pip install 'glamlab[tabular]'``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..errors import ColumnError, MissingDependency
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+NUMBER, CATEGORY, DATE = "number", "category", "date"
+TYPES = (NUMBER, CATEGORY, DATE)
+#: a text column with more distinct values than this share of rows is an identifier
+ID_LIKE_SHARE = 0.5
+MISSING = "(missing)"
+
+
+def pandas() -> Any:
+    try:
+        import pandas as pd
+    except ImportError as exc:  # pragma: no cover - pandas comes with the tabular extra
+        raise MissingDependency("pandas", "tabular") from exc
+    return pd
+
+
+@dataclass
+class TableSchema:
+    """The roles and types of a table's columns."""
+
+    time_column: str
+    label_column: str | None = None
+    positive: str = "1"
+    id_column: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)  # feature -> number|category|date
+    never_features: list[str] = field(default_factory=list)
+    group_columns: list[str] = field(default_factory=list)
+    units: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def features(self) -> list[str]:
+        """The columns a model may read (the time column enters as its season)."""
+        skip = {self.time_column, self.label_column, self.id_column, *self.never_features}
+        return [c for c in self.columns if c not in skip]
+
+    def validate(self) -> None:
+        for name, kind in self.columns.items():
+            if kind not in TYPES:
+                raise ColumnError(f"column {name!r} has the unknown type {kind!r}",
+                                  column=name,
+                                  hint=f"use one of {', '.join(TYPES)} in [tabular.columns]")
+        if self.label_column and self.label_column in self.never_features:
+            raise ColumnError(f"the label column {self.label_column!r} is also listed in "
+                              "never_features", column=self.label_column,
+                              hint="remove it from [tabular] never_features")
+
+    def to_card(self) -> dict[str, Any]:
+        """The ``[tabular]`` section of the project card."""
+        out: dict[str, Any] = {"time_column": self.time_column, "positive": self.positive,
+                               "never_features": list(self.never_features),
+                               "columns": dict(self.columns)}
+        if self.label_column:
+            out["label_column"] = self.label_column
+        if self.id_column:
+            out["id_column"] = self.id_column
+        if self.group_columns:
+            out["group_columns"] = list(self.group_columns)
+        if self.units:
+            out["units"] = dict(self.units)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.to_card()
+
+    @classmethod
+    def from_card(cls, section: Mapping[str, Any]) -> TableSchema:
+        known = {"time_column", "label_column", "positive", "id_column", "columns",
+                 "never_features", "group_columns", "units"}
+        unknown = set(section) - known
+        if unknown:
+            raise ColumnError(f"[tabular] has unknown keys: {', '.join(sorted(unknown))}",
+                              hint=f"use {', '.join(sorted(known))}")
+        if not section.get("time_column"):
+            raise ColumnError("[tabular] names no time column",
+                              hint='add time_column = "NAME" (the date each row happened)')
+        schema = cls(time_column=str(section["time_column"]),
+                     label_column=section.get("label_column"),
+                     positive=str(section.get("positive", "1")),
+                     id_column=section.get("id_column"),
+                     columns={str(k): str(v) for k, v in dict(section.get("columns", {})).items()},
+                     never_features=[str(c) for c in section.get("never_features", [])],
+                     group_columns=[str(c) for c in section.get("group_columns", [])],
+                     units={str(k): str(v) for k, v in dict(section.get("units", {})).items()})
+        schema.validate()
+        return schema
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A CSV (optionally gzipped), TSV or Parquet file as a table of strings/values."""
+    pd = pandas()
+    p = Path(path)
+    suffixes = [s.lower() for s in p.suffixes]
+    try:
+        if ".parquet" in suffixes or ".pq" in suffixes:
+            return pd.read_parquet(p)
+        sep = "\t" if ".tsv" in suffixes else ","
+        return pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False)
+    except FileNotFoundError as exc:
+        raise ColumnError(f"{p} does not exist", hint="check the path") from exc
+    except (ValueError, OSError) as exc:
+        raise ColumnError(f"cannot read {p.name} as a table: {exc}",
+                          hint="give a CSV (UTF-8, with a header row) or a Parquet file") from exc
+
+
+def _check_columns(frame: pd.DataFrame, names: Iterable[tuple[str | None, str]]) -> None:
+    present = list(frame.columns)
+    for name, role in names:
+        if name is not None and name not in present:
+            close = _closest(name, present)
+            near = f" (did you mean {close!r}?)" if close else ""
+            raise ColumnError(
+                f"the {role} {name!r} is not in the table{near}; its columns are: "
+                f"{', '.join(map(str, present))}", column=name,
+                hint=f"name an existing column as the {role}")
+
+
+def _closest(name: str, names: Sequence[str]) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(name, [str(n) for n in names], n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def infer_schema(frame: pd.DataFrame, *, time_column: str, label_column: str | None = None,
+                 positive: str = "1", id_column: str | None = None,
+                 never_features: Sequence[str] = (), group_columns: Sequence[str] = (),
+                 types: Mapping[str, str] | None = None,
+                 units: Mapping[str, str] | None = None) -> TableSchema:
+    """Propose a schema: a column whose values all read as numbers is a number, one
+    whose values all read as dates is a date, anything else a category. ``types``
+    overrides the guess per column."""
+    _check_columns(frame, [(time_column, "time column"), (label_column, "label column"),
+                           (id_column, "id column"),
+                           *((c, "never-a-feature column") for c in never_features),
+                           *((c, "group column") for c in group_columns),
+                           *((c, "typed column") for c in (types or {}))])
+    columns: dict[str, str] = {}
+    for name in frame.columns:
+        name = str(name)
+        if name in (id_column, label_column):
+            continue
+        if types and name in types:
+            columns[name] = types[name]
+        elif name == time_column:
+            columns[name] = DATE
+        else:
+            columns[name] = _guess(frame[name])
+    schema = TableSchema(time_column=time_column, label_column=label_column, positive=positive,
+                         id_column=id_column, columns=columns,
+                         never_features=list(never_features), group_columns=list(group_columns),
+                         units=dict(units or {}))
+    schema.validate()
+    _parse_dates(frame[time_column], time_column, role="time column")
+    return schema
+
+
+def _guess(col: pd.Series) -> str:
+    pd = pandas()
+    if pd.api.types.is_bool_dtype(col):
+        return CATEGORY
+    if pd.api.types.is_numeric_dtype(col):
+        return NUMBER
+    if pd.api.types.is_datetime64_any_dtype(col):
+        return DATE
+    text = col.astype(str).str.strip()
+    filled = text[(text != "") & ~text.isin(["NA", "NULL", "nan", "NaN", "None"])]
+    if filled.empty:
+        return CATEGORY
+    if pd.to_numeric(filled, errors="coerce").notna().all():
+        return NUMBER
+    sample = filled.head(200)
+    if sample.str.match(r"^\d{4}-\d{2}-\d{2}").all():
+        parsed = pd.to_datetime(sample, errors="coerce", format="ISO8601")
+        if parsed.notna().all():
+            return DATE
+    return CATEGORY
+
+
+def _parse_dates(col: pd.Series, name: str, *, role: str) -> pd.Series:
+    pd = pandas()
+    if pd.api.types.is_datetime64_any_dtype(col):
+        out = col
+    else:
+        text = col.astype(str).str.strip()
+        out = pd.to_datetime(text, errors="coerce", format="ISO8601")
+        bad = out.isna() & (text != "")
+        if bad.any():
+            first = text[bad].iloc[0]
+            raise ColumnError(
+                f"the {role} {name!r} is not a date: {int(bad.sum()):,} values such as "
+                f"{first!r} cannot be read as one", column=name,
+                hint="give dates as YYYY-MM-DD (ISO 8601), or name another column")
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_convert(None)
+    return out.astype("datetime64[ns]")
+
+
+def prepare(frame: pd.DataFrame, schema: TableSchema, *, require_label: bool = True
+            ) -> pd.DataFrame:
+    """Typed copy of ``frame``: numbers as floats (empty → missing), categories as
+    strings (empty → ``(missing)``), dates as datetimes, the label as 0/1 (``positive``
+    is 1). Rows come back in time order. Raises :class:`ColumnError` naming the column
+    and the fix for a missing column, a time column that is not a date, or numbers
+    that are not numbers."""
+    pd = pandas()
+    roles = [(schema.time_column, "time column"),
+             *((c, "column") for c in schema.columns if c not in schema.never_features),
+             *((c, "group column") for c in schema.group_columns)]
+    if require_label:
+        if not schema.label_column:
+            raise ColumnError("the task names no label column",
+                              hint='add label_column = "NAME" to [tabular] in glamlab.toml')
+        roles.append((schema.label_column, "label column"))
+    _check_columns(frame, roles)
+    out = pd.DataFrame(index=frame.index)
+    if schema.id_column and schema.id_column in frame.columns:
+        out[schema.id_column] = frame[schema.id_column].astype(str)
+    out[schema.time_column] = _parse_dates(frame[schema.time_column], schema.time_column,
+                                           role="time column")
+    for name, kind in schema.columns.items():
+        if name == schema.time_column or name not in frame.columns:
+            continue
+        col = frame[name]
+        if kind == NUMBER:
+            out[name] = _numbers(col, name)
+        elif kind == DATE:
+            out[name] = _parse_dates(col, name, role="date column")
+        else:
+            out[name] = _categories(col)
+    if schema.label_column and schema.label_column in frame.columns:
+        out[schema.label_column] = _label(frame[schema.label_column], schema)
+    return out.sort_values(schema.time_column, kind="stable").reset_index(drop=True)
+
+
+def _numbers(col: pd.Series, name: str) -> pd.Series:
+    pd = pandas()
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        return col.astype(float)
+    text = col.astype(str).str.strip()
+    empty = text.isin(["", "NA", "NULL", "nan", "NaN", "None"])
+    values = pd.to_numeric(text.where(~empty), errors="coerce")
+    bad = values.isna() & ~empty
+    if bad.any():
+        raise ColumnError(
+            f"column {name!r} is typed as a number but {int(bad.sum()):,} values such as "
+            f"{text[bad].iloc[0]!r} are not numbers", column=name,
+            hint=f'type it as a category in [tabular.columns] ({name} = "category"), '
+                 "or fix the values")
+    return values.astype(float)
+
+
+def _categories(col: pd.Series) -> pd.Series:
+    pd = pandas()
+    text = col.astype(object).where(col.notna(), MISSING).astype(str).str.strip()
+    # numbers read from a float column print as "9.0": keep them as the file wrote them
+    if pd.api.types.is_float_dtype(col):
+        whole = col.notna() & (col == col.round())
+        text = text.where(~whole, col.where(whole).astype("Int64").astype(str))
+    return text.replace({"": MISSING, "NULL": MISSING, "NA": MISSING, "nan": MISSING,
+                         "<NA>": MISSING}).astype(object)
+
+
+def _label(col: pd.Series, schema: TableSchema) -> pd.Series:
+    text = col.astype(str).str.strip()
+    empty = text.isin(["", "nan", "None", "NA"])
+    if empty.all():
+        raise ColumnError(f"the label column {schema.label_column!r} is empty",
+                          column=schema.label_column,
+                          hint="import the outcomes first, or name the right column")
+    positive = schema.positive
+    values = set(text[~empty].unique())
+    if positive not in values and len(values) > 2:
+        raise ColumnError(
+            f"the label column {schema.label_column!r} has {len(values)} values and none is "
+            f"the positive value {positive!r}", column=schema.label_column,
+            hint='set positive = "VALUE" in [tabular] (the outcome counted as yes)')
+    y = (text == positive).astype(float)
+    return y.where(~empty)
+
+
+class _Row(Protocol):
+    """What :func:`frame_from_items` reads of an item (``glamlab.items.Item`` has it; the
+    ingest layer does not import items)."""
+
+    @property
+    def item_id(self) -> str: ...
+
+    @property
+    def meta(self) -> Mapping[str, Any]: ...
+
+
+def frame_from_items(items: Iterable[_Row], schema: TableSchema) -> pd.DataFrame:
+    """The table of ingested rows (items' metadata), typed by :func:`prepare` (the
+    label, when present in the metadata, included)."""
+    pd = pandas()
+    rows = []
+    for item in items:
+        row = dict(item.meta)
+        row[schema.id_column or "id"] = item.item_id
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    has_label = bool(schema.label_column) and schema.label_column in frame.columns
+    return prepare(frame, schema, require_label=has_label)
+
+
+__all__ = ["CATEGORY", "DATE", "NUMBER", "TableSchema", "frame_from_items", "infer_schema",
+           "prepare", "read_table"]

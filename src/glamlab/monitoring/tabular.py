@@ -1,0 +1,474 @@
+"""Drift of tabular inputs with a root cause: which columns moved, ranked, in plain words.
+
+:class:`TabularDriftMonitor` learns from the **training period** how much each input
+column, and the model's predictions, normally vary between windows of a given size,
+then for a new window flags the columns that moved beyond that, ranks them, and says
+what changed ("lead_time: median 68 days in the reference, 2 days in this window").
+
+How a window is compared:
+
+- the **reference** of a window is, with ``reference = "recent"`` (the default), the
+  rows of the ``recent_days`` before the window (inputs only: no outcome is needed):
+  a sudden change (an app that makes people book days ahead) stands out against the
+  weeks just before it, while the season, which moves slowly, does not; with
+  ``reference = "season"``, the training rows of the same time of year (the window's
+  days ± ``season_days``) in the latest training year that has them (another year for
+  a window inside the training period): slow year-on-year drift shows there, but so
+  does every year-on-year difference; with ``reference = "all"``, the whole training
+  period;
+- a column's **statistics** are, for numbers, the Kolmogorov–Smirnov distance and the
+  location shift (the Mann–Whitney statistic: how far the window's values sit from the
+  reference's middle), for categories the Jensen–Shannon distance of the category
+  shares (unseen categories included); the predictions are one more numeric column;
+- **calibration**: windows of the same size are replayed inside the training period
+  (contiguous runs of rows in time order, each against its own reference), giving each
+  column's usual statistic (mean and standard deviation). A window's column score is
+  ``z = (statistic - mean) / sd``; the window is flagged when any column's ``z`` is over
+  the threshold ``T``: the ``1 - alpha`` quantile of the largest column ``z`` over the
+  training windows (never below ``sigma``), so about ``alpha`` of the training
+  windows would have been flagged. Thresholds never look at the windows being checked.
+- rows identical in every input column (a group booked as many identical rooms) count
+  once (``distinct``), in the window and in its reference;
+- the **root cause** is the flagged input column with the largest ``z``.
+
+Works on typed tables (:func:`glamlab.ingest.columns.prepare`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import GlamlabError
+from ..ingest.columns import CATEGORY, DATE, TableSchema
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+PREDICTION = "prediction"
+UNSEEN = "(unseen)"
+
+
+@dataclass
+class DriftConfig:
+    reference: str = "recent"  # recent | season | all
+    recent_days: int = 28
+    season_days: int = 14
+    alpha: float = 0.01
+    sigma: float = 3.0
+    max_calibration_windows: int = 200
+    min_reference: int = 200
+    distinct: bool = True  # identical rows (a group booked as fifty rooms) count once
+    seed: int = 0
+
+    @classmethod
+    def from_card(cls, section: dict[str, Any], **override: Any) -> DriftConfig:
+        cfg = cls(**{k: v for k, v in section.items() if k in cls.__dataclass_fields__})
+        for k, v in override.items():
+            if v is not None:
+                setattr(cfg, k, v)
+        if cfg.reference not in ("recent", "season", "all"):
+            raise GlamlabError(f"unknown reference {cfg.reference!r}",
+                               hint='use reference = "recent", "season" or "all" in [monitor]')
+        if not 0 < cfg.alpha < 1:
+            raise GlamlabError("alpha must be between 0 and 1", hint="e.g. alpha = 0.01")
+        return cfg
+
+
+@dataclass
+class ColumnDrift:
+    column: str
+    kind: str  # number | category | prediction
+    statistic: float
+    z: float
+    usual: float  # the column's mean statistic over the training windows
+    flagged: bool
+    words: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"column": self.column, "kind": self.kind, "statistic": _r(self.statistic),
+                "z": _r(self.z), "usual": _r(self.usual), "flagged": self.flagged,
+                "words": self.words}
+
+
+@dataclass
+class WindowDrift:
+    n: int
+    start: str
+    end: str
+    reference: str
+    reference_rows: int
+    threshold: float
+    columns: list[ColumnDrift] = field(default_factory=list)  # ranked, largest z first
+
+    @property
+    def flagged(self) -> bool:
+        return any(c.flagged for c in self.columns)
+
+    @property
+    def causes(self) -> list[ColumnDrift]:
+        """Flagged input columns, most unusual first (the predictions are not a cause)."""
+        return [c for c in self.columns if c.flagged and c.kind != PREDICTION]
+
+    @property
+    def root_cause(self) -> str | None:
+        causes = self.causes
+        return causes[0].column if causes else None
+
+    def ranking(self) -> list[str]:
+        return [c.column for c in self.columns if c.kind != PREDICTION]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n": self.n, "start": self.start, "end": self.end, "reference": self.reference,
+                "reference_rows": self.reference_rows, "threshold": _r(self.threshold),
+                "flagged": self.flagged, "root_cause": self.root_cause,
+                "columns": [c.to_dict() for c in self.columns]}
+
+    def summary(self, top: int = 5) -> str:
+        head = (f"{self.start} to {self.end}, {self.n:,} rows, against {self.reference} "
+                f"({self.reference_rows:,} rows):")
+        if not self.flagged:
+            return f"{head} nothing moved beyond its usual variation."
+        lines = [f"{head} {len([c for c in self.columns if c.flagged])} signal(s) beyond "
+                 "their usual variation, most unusual first:"]
+        lines += [f"  - {c.words}" for c in self.columns if c.flagged][:top]
+        if self.root_cause:
+            lines.append(f"Most likely cause: {self.root_cause}.")
+        return "\n".join(lines)
+
+
+
+def _r(v: float) -> float | None:
+    return None if v is None or not np.isfinite(v) else round(float(v), 4)
+
+
+# -- statistics -------------------------------------------------------------------------------
+def ks_distance(ref_sorted: np.ndarray, cur: np.ndarray) -> float:
+    """Two-sample Kolmogorov–Smirnov distance (``ref_sorted`` already sorted)."""
+    if len(ref_sorted) == 0 or len(cur) == 0:
+        return float("nan")
+    cur = np.sort(cur)
+    grid = np.concatenate([ref_sorted, cur])
+    a = np.searchsorted(ref_sorted, grid, side="right") / len(ref_sorted)
+    b = np.searchsorted(cur, grid, side="right") / len(cur)
+    return float(np.max(np.abs(a - b)))
+
+
+def location_shift(ref_sorted: np.ndarray, cur: np.ndarray) -> float:
+    """How far the window sits from the middle of the reference: ``|mean u - 1/2|``
+    where ``u`` is each window value's mid-rank quantile in the reference (the
+    Mann-Whitney statistic, 0 for no shift, 1/2 when every value is beyond the
+    reference's range)."""
+    if len(ref_sorted) == 0 or len(cur) == 0:
+        return float("nan")
+    lo = np.searchsorted(ref_sorted, cur, side="left")
+    hi = np.searchsorted(ref_sorted, cur, side="right")
+    return float(abs(np.mean((lo + hi) / (2 * len(ref_sorted))) - 0.5))
+
+
+def js_distance(p_counts: np.ndarray, q_counts: np.ndarray) -> float:
+    """Jensen–Shannon distance (base 2) between two count vectors on the same bins."""
+    if p_counts.sum() == 0 or q_counts.sum() == 0:
+        return float("nan")
+    p = p_counts / p_counts.sum()
+    q = q_counts / q_counts.sum()
+    m = 0.5 * (p + q)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl_p = np.where(p > 0, p * np.log2(p / m), 0.0).sum()
+        kl_q = np.where(q > 0, q * np.log2(q / m), 0.0).sum()
+    return float(np.sqrt(max(0.0, 0.5 * kl_p + 0.5 * kl_q)))
+
+
+# -- the monitor ------------------------------------------------------------------------------
+class TabularDriftMonitor:
+    """Learn the usual variation of each column on the training period; check windows."""
+
+    def __init__(self, schema: TableSchema, config: DriftConfig | None = None):
+        self.schema = schema
+        self.config = config or DriftConfig()
+
+    # -- fitting ----------------------------------------------------------------------------
+    def fit(self, reference: pd.DataFrame, scores: np.ndarray | None = None
+            ) -> TabularDriftMonitor:
+        """``reference``: the training period's typed rows; ``scores``: the model's
+        probabilities on them (cross-fitted if possible: in-sample scores are more
+        confident than the model will be on new rows)."""
+        schema = self.schema
+        ref = reference.sort_values(schema.time_column, kind="stable").reset_index(drop=True)
+        if scores is not None:
+            scores = np.asarray(scores, dtype=float)[
+                np.argsort(reference[schema.time_column].to_numpy(), kind="stable")]
+        if len(ref) < 2 * self.config.min_reference:
+            raise GlamlabError(f"only {len(ref)} reference rows, too few to learn how the "
+                               "columns vary", hint="give the whole training period")
+        self.columns_: list[tuple[str, str]] = []
+        self.values_: dict[str, np.ndarray] = {}
+        self.categories_: dict[str, list[str]] = {}
+        for c in schema.features:
+            if c not in ref.columns:
+                continue
+            kind = schema.columns[c]
+            if kind == CATEGORY:
+                cats = sorted(map(str, ref[c].astype(str).unique()))
+                self.categories_[c] = cats
+                self.values_[c] = self._codes(ref[c], c)
+            elif kind == DATE:
+                self.values_[c] = (ref[c] - ref[schema.time_column]).dt.days.to_numpy(float)
+            else:
+                self.values_[c] = ref[c].to_numpy(dtype=float)
+            self.columns_.append((c, "category" if kind == CATEGORY else "number"))
+        if scores is not None:
+            self.values_[PREDICTION] = scores
+            self.columns_.append((PREDICTION, PREDICTION))
+        times = ref[schema.time_column]
+        self.times_ = times.to_numpy()
+        self.year_ = times.dt.year.to_numpy()
+        self.doy_ = times.dt.day_of_year.to_numpy()
+        self.n_ref_ = len(ref)
+        self.calibration_: dict[int, tuple[np.ndarray, np.ndarray, float, int]] = {}
+        return self
+
+    def _codes(self, col: pd.Series, name: str) -> np.ndarray:
+        import pandas as pd
+
+        cats = self.categories_[name]
+        codes = pd.Index(cats).get_indexer(col.astype(str)).astype(np.int64)
+        return np.where(codes < 0, len(cats), codes)  # the last bin: never seen in training
+
+    def _window_values(self, window: pd.DataFrame, scores: np.ndarray | None
+                       ) -> dict[str, np.ndarray]:
+        from ..errors import ColumnError
+
+        out: dict[str, np.ndarray] = {}
+        for c, kind in self.columns_:
+            if c == PREDICTION:
+                if scores is None:
+                    raise GlamlabError("the monitor learned the predictions' variation but "
+                                       "the window has no predictions",
+                                       hint="pass the model's scores for the window")
+                out[c] = np.asarray(scores, dtype=float)
+                continue
+            if c not in window.columns:
+                raise ColumnError(f"the window lacks the column {c!r}", column=c,
+                                  hint="give windows with the training table's columns")
+            if kind == "category":
+                out[c] = self._codes(window[c], c)
+            elif self.schema.columns[c] == DATE:
+                out[c] = (window[c] - window[self.schema.time_column]).dt.days.to_numpy(float)
+            else:
+                out[c] = window[c].to_numpy(dtype=float)
+        return out
+
+    # -- references ---------------------------------------------------------------------------
+    def _reference_rows(self, times: np.ndarray, own_year: int | None
+                         ) -> tuple[np.ndarray, str]:
+        """Training rows to compare a window (its ``times``) with."""
+        cfg = self.config
+        if cfg.reference == "all":
+            return np.arange(self.n_ref_), "the training period"
+        if cfg.reference == "recent":
+            start = times.min()
+            lo = np.searchsorted(self.times_, start - np.timedelta64(cfg.recent_days, "D"))
+            hi = np.searchsorted(self.times_, start)
+            return np.arange(lo, hi), f"the {cfg.recent_days} days before"
+        doy = pd_day_of_year(times)
+        centre, half = _circular_span(doy)
+        d = np.abs(self.doy_ - centre) % 365
+        d = np.minimum(d, 365 - d)
+        near = d <= half + cfg.season_days
+        years = sorted({int(y) for y in np.unique(self.year_[near])}, reverse=True)
+        if own_year is not None and own_year in years:
+            # a window inside the training period: the nearest other year
+            years = sorted((y for y in years if y != own_year), key=lambda y: abs(y - own_year))
+        for y in years:
+            rows = np.flatnonzero(near & (self.year_ == y))
+            if len(rows) >= cfg.min_reference:
+                return rows, f"the same weeks of {y}"
+        return np.empty(0, dtype=np.int64), "no same weeks of another year"
+
+    # -- statistics -------------------------------------------------------------------------
+    def _statistics(self, reference: dict[str, np.ndarray], values: dict[str, np.ndarray]
+                    ) -> np.ndarray:
+        """Two statistics per column: its distance (JS for categories, KS for numbers)
+        and, for numbers, how far the window sits from the reference's middle
+        (``location``, 0 for categories). KS alone is dominated by clumps of equal
+        values (a group booking: fifty rows with one lead time); the location is not."""
+        k_cols = len(self.columns_)
+        out = np.zeros(2 * k_cols)
+        for j, (c, kind) in enumerate(self.columns_):
+            ref, cur = reference[c], values[c]
+            if kind == "category":
+                k = len(self.categories_[c]) + 1
+                out[j] = js_distance(np.bincount(ref, minlength=k).astype(float),
+                                     np.bincount(cur, minlength=k).astype(float))
+            else:
+                r = np.sort(ref[np.isfinite(ref)])
+                w = cur[np.isfinite(cur)]
+                out[j] = ks_distance(r, w)
+                out[k_cols + j] = location_shift(r, w)
+                # a change in how often the value is missing is drift too
+                miss = abs(np.mean(~np.isfinite(ref)) - np.mean(~np.isfinite(cur)))
+                out[j] = max(out[j], miss) if np.isfinite(out[j]) else miss
+        return np.nan_to_num(out, nan=0.0)
+
+    def calibrate(self, n: int) -> tuple[np.ndarray, np.ndarray, float, int]:
+        """Usual statistic (mean, sd) per column and the threshold on z for windows of
+        ``n`` rows, from windows replayed inside the training period."""
+        if n in self.calibration_:
+            return self.calibration_[n]
+        cfg = self.config
+        stride = max(1, n // 2)
+        starts = np.arange(0, max(1, self.n_ref_ - n + 1), stride)
+        rng = np.random.default_rng([cfg.seed, n])
+        if len(starts) > cfg.max_calibration_windows:
+            starts = np.sort(rng.choice(starts, cfg.max_calibration_windows, replace=False))
+        stats = []
+        for s in starts:
+            idx = np.arange(int(s), min(int(s) + n, int(self.n_ref_)))
+            year = int(np.bincount(self.year_[idx]).argmax())
+            rows, _ = self._reference_rows(self.times_[idx], year)
+            if len(rows) < cfg.min_reference:
+                continue  # nothing to compare with (the first weeks; no other year)
+            values = {c: self.values_[c][idx] for c, _ in self.columns_}
+            stats.append(self._statistics(self._distinct(self._take(rows)),
+                                          self._distinct(values)))
+        if len(stats) < 10:
+            raise GlamlabError(f"only {len(stats)} windows of {n} rows could be replayed inside "
+                               "the training period to learn the usual variation",
+                               hint="use smaller windows, a longer training period, or "
+                                    'reference = "all"')
+        S = np.vstack(stats)
+        mean = np.nanmean(S, axis=0)
+        sd = np.maximum(np.nanstd(S, axis=0, ddof=1), 1e-3)
+        Z = (S - mean) / sd
+        top = np.nanmax(Z, axis=1)
+        threshold = float(max(cfg.sigma, np.quantile(top, 1 - cfg.alpha)))
+        self.calibration_[n] = (mean, sd, threshold, len(S))
+        return self.calibration_[n]
+
+    # -- checking ----------------------------------------------------------------------------
+    def _distinct(self, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """With ``distinct``, rows identical in every input column count once: a group
+        booked as fifty identical rows is one decision, and would otherwise swing a
+        small window's statistics as much as a real change does."""
+        if not self.config.distinct:
+            return values
+        inputs = [c for c, kind in self.columns_ if kind != PREDICTION]
+        M = np.column_stack([np.nan_to_num(values[c].astype(float), nan=-1e300)
+                             for c in inputs])
+        _, keep = np.unique(M, axis=0, return_index=True)
+        keep.sort()
+        return {c: v[keep] for c, v in values.items()}
+
+    def _take(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        return {c: self.values_[c][rows] for c, _ in self.columns_}
+
+    def check(self, window: pd.DataFrame, scores: np.ndarray | None = None, *,
+              before: pd.DataFrame | None = None, before_scores: np.ndarray | None = None
+              ) -> WindowDrift:
+        """Compare one window of typed rows (and the model's scores on them). With the
+        ``recent`` reference, ``before`` gives the rows that arrived before the window
+        (and ``before_scores`` the model's scores on them); without it the training
+        rows are used, which suits a window that follows the training period."""
+        if not hasattr(self, "columns_"):
+            from ..errors import NotFittedError
+
+            raise NotFittedError("the drift monitor is not fitted",
+                                 hint="call fit(training rows) first")
+        n = len(window)
+        if n < 30:
+            raise GlamlabError(f"a window of {n} rows is too small to judge",
+                               hint="give windows of at least 30 rows")
+        schema = self.schema
+        times = window[schema.time_column]
+        values = self._window_values(window, scores)
+        year = int(times.dt.year.mode().iloc[0])
+        own = year if year in set(np.unique(self.year_).tolist()) else None
+        mean, sd, threshold, _ = self.calibrate(n)
+        if self.config.reference == "recent" and before is not None:
+            start = times.min()
+            bt = before[schema.time_column]
+            keep = ((bt >= start - pd_days(self.config.recent_days)) & (bt < start)).to_numpy()
+            ref = {c: v[keep] for c, v in self._window_values(
+                before, None if before_scores is None else np.asarray(before_scores)).items()}
+            label = f"the {self.config.recent_days} days before"
+        else:
+            rows, label = self._reference_rows(times.to_numpy(), own)
+            ref = self._take(rows)
+        n_ref = len(next(iter(ref.values()))) if ref else 0
+        if n_ref < self.config.min_reference:
+            raise GlamlabError(f"only {n_ref} reference rows for the window starting "
+                               f"{times.min().date()} ({label})",
+                               hint="give the rows that came before the window (before=), or "
+                                    'use reference = "all"')
+        ref, values = self._distinct(ref), self._distinct(values)
+        stat = self._statistics(ref, values)
+        z = (stat - mean) / sd
+        k_cols = len(self.columns_)
+        cols = []
+        for j, (c, kind) in enumerate(self.columns_):
+            best = j if z[j] >= z[k_cols + j] else k_cols + j  # distance or location
+            zj = float(z[best]) if np.isfinite(z[best]) else 0.0
+            words = self._words(c, kind, ref[c], values[c], zj, threshold)
+            cols.append(ColumnDrift(c, kind, float(stat[best]), zj, float(mean[best]),
+                                    zj > threshold, words))
+        cols.sort(key=lambda c: -c.z)
+        return WindowDrift(n, str(times.min().date()), str(times.max().date()), label,
+                           n_ref, threshold, cols)
+
+    def _words(self, c: str, kind: str, ref: np.ndarray, cur: np.ndarray, z: float,
+               threshold: float) -> str:
+        tail = f" ({z:.1f} times its usual spread; flagged above {threshold:.1f})"
+        name = "the model's predicted probability" if kind == PREDICTION else c
+        if kind == "category":
+            cats = [*self.categories_[c], UNSEEN]
+            k = len(cats)
+            p = np.bincount(ref, minlength=k) / max(1, len(ref))
+            q = np.bincount(cur, minlength=k) / max(1, len(cur))
+            j = int(np.argmax(np.abs(q - p)))
+            if j == k - 1:
+                return (f"{c}: {q[j]:.0%} of this window has values never seen in training"
+                        + tail)
+            return f"{c}: {cats[j]!r} {p[j]:.0%} of the reference, {q[j]:.0%} of this window" + tail
+        unit = self.schema.units.get(c, "")
+        unit = f" {unit}" if unit else ""
+        r, w = ref[np.isfinite(ref)], cur[np.isfinite(cur)]
+        if not len(r) or not len(w):
+            return f"{name}: missing values changed" + tail
+        return (f"{name}: median {_fmt(np.median(r))}{unit} in the reference, "
+                f"{_fmt(np.median(w))}{unit} in this window (mean {_fmt(r.mean())} → "
+                f"{_fmt(w.mean())})" + tail)
+
+
+def pd_days(n: int) -> Any:
+    import pandas as pd
+
+    return pd.Timedelta(days=n)
+
+
+def pd_day_of_year(times: np.ndarray) -> np.ndarray:
+    import pandas as pd
+
+    return np.asarray(pd.DatetimeIndex(times).day_of_year)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 10 else f"{v:.2g}"
+
+
+def _circular_span(doy: np.ndarray) -> tuple[float, float]:
+    """Centre and half-width (days) of a set of days of the year, across New Year."""
+    days = np.unique(doy)
+    if len(days) == 1:
+        return float(days[0]), 0.0
+    gaps = np.diff(np.r_[days, days[0] + 365])
+    j = int(np.argmax(gaps))  # the largest gap is outside the span
+    start = days[(j + 1) % len(days)]
+    width = 365 - gaps[j]
+    return float((start + width / 2) % 365), float(width / 2)
+
+
+__all__ = ["ColumnDrift", "DriftConfig", "TabularDriftMonitor", "WindowDrift", "js_distance",
+           "ks_distance", "location_shift"]

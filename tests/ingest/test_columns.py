@@ -1,0 +1,115 @@
+"""Typed columns: schema inference, the card section, typing, and one clear error per
+bad column (naming it and the fix)."""
+
+from __future__ import annotations
+
+import pytest
+
+from glamlab.errors import ColumnError
+from glamlab.ingest.columns import TableSchema, frame_from_items, infer_schema, prepare
+from tests import bookings
+
+
+def test_infer_schema_types_the_real_bookings():
+    schema = bookings.schema()
+    cols = schema.columns
+    assert cols["lead_time"] == "number" and cols["adr"] == "number"
+    assert cols["hotel"] == "category" and cols["deposit_type"] == "category"
+    assert cols["agent"] == "category"  # forced: agent numbers are identifiers
+    assert cols["arrival_date"] == "date" and cols["reservation_status_date"] == "date"
+    assert "is_canceled" not in cols and "id" not in cols
+    assert "reservation_status" not in schema.features
+    assert "arrival_date" not in schema.features
+    assert "lead_time" in schema.features
+
+
+def test_prepare_types_and_orders_by_time():
+    f = bookings.frame()
+    assert str(f["arrival_date"].dtype).startswith("datetime64")
+    assert f["arrival_date"].is_monotonic_increasing
+    assert f["lead_time"].dtype == float
+    assert set(f["is_canceled"].unique()) == {0.0, 1.0}
+    # empty company ids ("NULL" in the file) are a category of their own, not an error
+    assert "(missing)" in set(f["company"])
+
+
+def test_card_round_trip():
+    schema = bookings.schema()
+    again = TableSchema.from_card(schema.to_card())
+    assert again == schema
+
+
+def test_unknown_type_and_unknown_key_in_the_card():
+    card = bookings.schema().to_card()
+    card["columns"]["lead_time"] = "integer"
+    with pytest.raises(ColumnError, match="lead_time") as exc:
+        TableSchema.from_card(card)
+    assert exc.value.hint
+    with pytest.raises(ColumnError, match="unknown keys"):
+        TableSchema.from_card({"time_column": "t", "colums": {}})
+    with pytest.raises(ColumnError, match="no time column"):
+        TableSchema.from_card({"label_column": "y"})
+
+
+def test_a_wrong_column_name_is_one_error_naming_it_and_the_closest():
+    table = bookings.raw()
+    with pytest.raises(ColumnError) as exc:
+        infer_schema(table, time_column="arival_date", label_column="is_canceled")
+    assert exc.value.column == "arival_date"
+    assert "'arrival_date'" in str(exc.value)  # did you mean
+    assert "time column" in exc.value.hint
+
+
+def test_a_time_column_that_is_not_a_date():
+    table = bookings.raw()
+    with pytest.raises(ColumnError) as exc:
+        infer_schema(table, time_column="hotel", label_column="is_canceled")
+    assert exc.value.column == "hotel"
+    assert "not a date" in str(exc.value) and "YYYY-MM-DD" in exc.value.hint
+
+
+def test_a_missing_label_column():
+    schema = bookings.schema()
+    table = bookings.raw().drop(columns=["is_canceled"])
+    with pytest.raises(ColumnError) as exc:
+        prepare(table, schema)
+    assert exc.value.column == "is_canceled" and "label column" in str(exc.value)
+    # without outcomes (new rows to predict) the same table is fine
+    assert len(prepare(table, schema, require_label=False)) == len(table)
+
+
+def test_numbers_that_are_not_numbers():
+    schema = bookings.schema()
+    table = bookings.raw()
+    table.loc[5, "adr"] = "about 90"
+    with pytest.raises(ColumnError, match="'adr'") as exc:
+        prepare(table, schema)
+    assert "category" in exc.value.hint
+
+
+def test_rows_ingested_as_items_make_the_same_table(make_ws):
+    """Rows go through the ordinary table ingest into the store (SQLite or PostgreSQL)
+    and come back as the same typed table."""
+    ws = make_ws("bookings", modality="text", labels=["0", "1"])
+    report = ws.ingest([str(_plain_csv(ws.root))])
+    assert report.added == 2860
+    schema = bookings.schema()
+    items = list(ws.items())
+    assert {i.modality for i in items} == {"record"}
+    got = frame_from_items(items, schema)
+    want = bookings.frame()
+    assert len(got) == len(want)
+    got = got.sort_values(["arrival_date", "id"]).reset_index(drop=True)
+    want = want.sort_values(["arrival_date", "id"]).reset_index(drop=True)
+    for c in ("lead_time", "adr", "hotel", "is_canceled", "arrival_date", "company"):
+        assert got[c].tolist() == want[c].tolist(), c
+
+
+def _plain_csv(folder):
+    import gzip
+    import shutil
+
+    out = folder / "bookings.csv"
+    with gzip.open(bookings.SAMPLE, "rb") as src, open(out, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    return out

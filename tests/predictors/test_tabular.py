@@ -1,0 +1,101 @@
+"""Tabular predictors on real bookings: trained on 2015-16 arrivals, judged on 2017."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from glamlab.errors import ColumnError, NotFittedError, PredictorError
+from glamlab.predictors.base import Predictor
+from glamlab.predictors.tabular import (
+    LastPeriod,
+    SamePeriodLastYear,
+    TabularGBM,
+    TrainingShare,
+)
+from tests import bookings
+
+
+@pytest.fixture(scope="module")
+def data():
+    train, test = bookings.split()
+    return bookings.schema().to_card(), train, test
+
+
+def test_gbm_beats_the_baselines_on_later_arrivals(data):
+    card, train, test = data
+    y = test["is_canceled"].to_numpy()
+    auc = {}
+    for p in (TabularGBM(card, max_iter=100, threads=1), TrainingShare(card), LastPeriod(card),
+              SamePeriodLastYear(card)):
+        proba = p.fit_table(train).predict_table(test)
+        assert proba.shape == (len(test),) and ((proba >= 0) & (proba <= 1)).all()
+        auc[p.name] = roc_auc_score(y, proba)
+    assert auc["tabular-gbm"] > 0.75
+    assert auc["tabular-gbm"] > max(v for k, v in auc.items() if k != "tabular-gbm") + 0.1
+
+
+def test_lightgbm_engine(data):
+    pytest.importorskip("lightgbm")
+    card, train, test = data
+    p = TabularGBM(card, engine="lightgbm", max_iter=50, threads=1).fit_table(train)
+    assert roc_auc_score(test["is_canceled"], p.predict_table(test)) > 0.75
+
+
+def test_calibrated_on_the_latest_training_rows(data):
+    card, train, _ = data
+    p = TabularGBM(card, max_iter=50, calibration_fraction=0.25, threads=1).fit_table(train)
+    ref = p.reference_
+    n = len(ref["y"])
+    assert n == int(len(train) * 0.25)
+    # the calibration rows are the latest ones, and isotonic calibration matches their rate
+    assert ref["time"].min() >= np.sort(train["arrival_date"].to_numpy())[-n]
+    assert abs(ref["proba"].mean() - ref["y"].mean()) < 1e-6
+    raw = TabularGBM(card, max_iter=50, calibration="none", threads=1).fit_table(train)
+    assert raw.reference_ == {} and raw.calibrator_ is None
+
+
+def test_the_year_and_the_leaky_columns_are_never_read(data):
+    card, train, test = data
+    p = TabularGBM(card, max_iter=20, threads=1).fit_table(train)
+    used = set(p.encoder_.features)
+    assert "reservation_status" not in used and "arrival_date_year" not in used
+    # a leaky column changed to nonsense does not change a single prediction
+    changed = test.assign(reservation_status="Check-Out")
+    np.testing.assert_array_equal(p.predict_table(test), p.predict_table(changed))
+    with pytest.raises(ColumnError, match="lead_time"):
+        p.predict_table(test.drop(columns=["lead_time"]))
+
+
+def test_same_period_last_year_follows_the_season(data):
+    card, train, test = data
+    p = SamePeriodLastYear(card, days=14, min_rows=10).fit_table(train)
+    proba = p.predict_table(test)
+    month = test["arrival_date"].dt.month
+    # one value per season, not one for all: it differs between months
+    assert len({round(float(np.mean(proba[month == m])), 4) for m in (1, 4, 7)}) == 3
+    share = TrainingShare(card).fit_table(train).predict_table(test)
+    assert np.unique(share).size == 1
+    assert share[0] == pytest.approx(train["is_canceled"].mean())
+
+
+def test_errors(data):
+    card, train, _ = data
+    with pytest.raises(NotFittedError):
+        TabularGBM(card).predict_table(train)
+    with pytest.raises(PredictorError, match="schema"):
+        TabularGBM().fit_table(train)
+    with pytest.raises(PredictorError, match="same outcome"):
+        TabularGBM(card).fit_table(train[train["is_canceled"] == 0])
+    with pytest.raises(PredictorError, match="engine"):
+        TabularGBM(card, engine="xgboost").fit_table(train)
+
+
+def test_save_and_load(data, tmp_path):
+    card, train, test = data
+    p = TabularGBM(card, max_iter=20, threads=1).fit_table(train)
+    p.save(tmp_path / "m")
+    q = Predictor.load(tmp_path / "m")
+    assert isinstance(q, TabularGBM)
+    np.testing.assert_allclose(q.predict_table(test), p.predict_table(test))

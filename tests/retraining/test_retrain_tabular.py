@@ -1,0 +1,68 @@
+"""Retraining when the outcomes of a window arrive: challengers on the recent period and
+on all rows, judged with the champion on the newest labelled window, through the gate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from glamlab.errors import EvaluationError
+from glamlab.predictors.tabular import TabularGBM, TrainingShare
+from glamlab.retraining.gate import GateConfig
+from glamlab.retraining.tabular import retrain_on_outcomes
+from tests import bookings
+
+
+def _shifted(frame):
+    """From June 2017 on, every booking is made at most 7 days ahead (real short-lead
+    bookings of 2017 stand in for them), and their outcomes are known."""
+    rng = np.random.default_rng(0)
+    t = frame["arrival_date"]
+    after = t >= "2017-06-01"
+    pool = frame[(t >= "2017-01-01") & (frame["lead_time"] <= 7)]
+    new = pool.iloc[rng.integers(0, len(pool), int(after.sum()))].copy()
+    new["arrival_date"] = frame.loc[after, "arrival_date"].to_numpy()
+    return frame[~after], new
+
+
+def test_a_champion_beaten_on_the_newest_window_is_replaced():
+    import pandas as pd
+
+    schema = bookings.schema()
+    card = schema.to_card()
+    before, new = _shifted(bookings.frame())
+    frame = pd.concat([before, new], ignore_index=True)
+    champion = TrainingShare(card).fit_table(before[before["arrival_date"] < "2017-01-01"])
+    report = retrain_on_outcomes(frame, schema, champion,
+                                 lambda: TabularGBM(card, max_iter=60, threads=1),
+                                 window_start="2017-07-01", recent_days=30,
+                                 gate=GateConfig(max_drop=0.01, min_gain=0.01))
+    assert report.window_rows == int((frame["arrival_date"] >= "2017-07-01").sum())
+    assert report.train_rows["recent"] < report.train_rows["all"]
+    assert set(report.scores) == {"champion", "recent", "all"}
+    assert report.scores["champion"] == 0.5  # a constant share ranks nothing
+    assert report.promoted and report.chosen in ("recent", "all")
+    assert 0 < report.p_value <= 1
+    d = report.to_dict()
+    assert d["gate"]["promote"] and d["window"][0] == "2017-07-01"
+    assert "Promote" in report.summary()
+
+
+def test_a_champion_that_holds_is_kept():
+    schema = bookings.schema()
+    card = schema.to_card()
+    frame = bookings.frame()
+    make = lambda: TabularGBM(card, max_iter=60, threads=1)  # noqa: E731
+    champion = make().fit_table(frame[frame["arrival_date"] < "2017-06-01"])
+    report = retrain_on_outcomes(frame, schema, champion, make, window_start="2017-06-01",
+                                 gate=GateConfig(max_drop=0.01, min_gain=0.05))
+    assert not report.promoted
+    assert "Keep the champion" in report.summary()
+
+
+def test_no_outcomes_in_the_window():
+    schema = bookings.schema()
+    frame = bookings.frame()
+    with pytest.raises(EvaluationError, match="no labelled rows"):
+        retrain_on_outcomes(frame, schema, TrainingShare(schema.to_card()),
+                            lambda: TrainingShare(schema.to_card()), window_start="2019-01-01")
