@@ -279,6 +279,23 @@ def _write_records(ws: Workspace, conn: sa.Connection, ingest_id: int, records: 
         _insert_rows(conn, rows)
 
 
+def write_records(ws: Workspace, conn: sa.Connection, records: list[Record], *,
+                  sources: list[str]) -> IngestReport:
+    """Store ``records`` inside the caller's write transaction, as one ingest: an import
+    that carries its items' texts (gold spans) creates them with the rest of its writes,
+    all or nothing. The records must have passed :func:`~.base.check_record`."""
+    t = ws.store.t
+    pk = conn.execute(t.ingests.insert().values(sources=sources, started_at=now())
+                      ).inserted_primary_key
+    assert pk is not None
+    report = IngestReport(ingest_id=int(pk[0]), sources=sources)
+    _write_records(ws, conn, report.ingest_id, records, report)
+    conn.execute(t.ingests.update().where(t.ingests.c.id == report.ingest_id).values(
+        finished_at=now(), added=report.added, updated=report.updated,
+        unchanged=report.unchanged, failed=0))
+    return report
+
+
 def _write_problems(ws: Workspace, conn: sa.Connection, ingest_id: int,
                     problems: list[Problem], report: IngestReport) -> None:
     if not problems:
@@ -297,4 +314,4 @@ def _write_problems(ws: Workspace, conn: sa.Connection, ingest_id: int,
 
 
 __all__ = ["IngestOptions", "IngestReport", "Problem", "Record", "ingest", "iter_records",
-           "reader_for"]
+           "reader_for", "write_records"]

@@ -100,6 +100,13 @@ def _web_queue_indexes(conn: sa.Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+@migration(3, "entity_spans_and_authorities")
+def _entity_spans_and_authorities(conn: sa.Connection) -> None:
+    """Span sets and spans (gold and predicted entities), and authority records."""
+    for name in ("span_sets", "spans", "authorities"):
+        create_table_if_missing(conn, schema.metadata.tables[name])
+
+
 # Import-time registration of later migrations goes here, e.g.
 # @migration(2, "add_runs_note")
 # def _add_runs_note(conn): add_column_if_missing(conn, "runs", sa.Column("note", sa.Text))
