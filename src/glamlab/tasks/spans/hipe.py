@@ -16,8 +16,8 @@ What becomes of it:
 - the text of each *segment* (a sentence, cut after tokens whose MISC has
   ``EndOfSentence``; or the whole document with ``segment="document"``) is the tokens
   joined by a space, or nothing after ``NoSpaceAfter``; in a whole document a token
-  flagged ``EndOfLine`` is followed by a line break instead of a space. OCR noise and
-  hyphenation (``¬``) are kept. This is exactly how the shared ``labels.csv`` of
+  flagged ``EndOfLine`` is followed by a line break (the OCR's lines, as ALTO gives
+  them: ``pro¬`` / ``posé``). OCR noise and hyphenation (``¬``) are kept. This is exactly how the shared ``labels.csv`` of
   ``data/ner`` was built, with the same item ids (``<dataset>-<lang>-<document>-s000``).
 - spans come from the BIO tags: ``NE-COARSE-LIT`` is the main layer (``entity``), with
   ``NEL-LIT`` as the authority id (a Wikidata QID, or ``NIL``) and ``NE-FINE-LIT`` kept as
@@ -221,8 +221,11 @@ def _build(tokens: list[_Token], *, line_breaks: bool, types: Mapping[str, str |
         offsets.append((pos, pos + len(tok.text)))
         parts.append(tok.text)
         pos += len(tok.text)
-        if i + 1 < len(tokens) and "NoSpaceAfter" not in tok.misc:
-            sep = "\n" if line_breaks and "EndOfLine" in tok.misc else " "
+        if i + 1 < len(tokens):
+            if line_breaks and "EndOfLine" in tok.misc:
+                sep = "\n"
+            else:
+                sep = "" if "NoSpaceAfter" in tok.misc else " "
             parts.append(sep)
             pos += len(sep)
     text = "".join(parts)

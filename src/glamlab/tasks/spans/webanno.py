@@ -409,6 +409,10 @@ def write_webanno(out: IO[str], text: str, spans: Iterable[Span], *,
     annotation between tokens); overlapping spans are written stacked. Returns the
     number of entities written."""
     chosen = [s for s in spans if s.layer == layer]
+    for s in chosen:
+        if not 0 <= s.start < s.end <= len(text):
+            raise ValueError(f"span {s.start}-{s.end} {s.label} is outside the text "
+                             f"(0-{len(text)})")
     trimmed: list[Span] = []
     for s in chosen:
         a, b = s.start, s.end
