@@ -37,9 +37,15 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import PolicyError
 from ..tasks.spans.model import MAIN_LAYER, NIL, Span
-from .export import ANNO_CONTEXT, EXTENSION_CONTEXT, IIIF_CONTEXT, _slug, _target_source
+from .export import (
+    ANNO_CONTEXT,
+    EXTENSION_CONTEXT,
+    IIIF_CONTEXT,
+    _slug,
+    _target_source,
+    formula_safe,
+)
 from .export import canvas_id as _canvas_id
-from .export import formula_safe
 
 if TYPE_CHECKING:
     from ..items import Item

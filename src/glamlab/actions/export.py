@@ -150,7 +150,8 @@ def latest_decisions(ws: Workspace, conn: sa.Connection,
 def _row(d: Decision, mv: ModelVersion, field: str, person: Any,
          stored: dict[tuple[int, str], Any]) -> dict[str, Any]:
     """One export row: the policy's decision, overridden by a reviewer's latest one."""
-    value, action, origin, score = d.label, d.action, "machine", round(d.score, 6)
+    value, action, origin = d.label, d.action, "machine"
+    score: float | None = round(d.score, 6)
     reason = d.reason
     confirmed_by = confirmed_at = decision = None
     if person is not None:

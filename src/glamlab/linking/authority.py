@@ -171,6 +171,13 @@ def read_authority(path: str | os.PathLike[str], *,
                    labels: Iterable[str] | None = None,
                    problems: list[tuple[int, str]] | None = None) -> Iterator[AuthorityRecord]:
     """The records of a CSV or JSONL authority file; line problems go to ``problems``."""
+    for _, rec in _read(path, type_map=type_map, labels=labels, problems=problems):
+        yield rec
+
+
+def _read(path: str | os.PathLike[str], *, type_map: Mapping[str, str | None] | None,
+          labels: Iterable[str] | None,
+          problems: list[tuple[int, str]] | None) -> Iterator[tuple[int, AuthorityRecord]]:
     p = Path(path)
     problems = problems if problems is not None else []
     allowed = set(labels) if labels is not None else None
@@ -190,7 +197,7 @@ def read_authority(path: str | os.PathLike[str], *,
                         obj = json.loads(line)
                         if not isinstance(obj, dict):
                             raise ValueError("not a JSON object")
-                        yield _record(obj, type_map, allowed)
+                        yield n, _record(obj, type_map, allowed)
                     except json.JSONDecodeError as exc:
                         problems.append((n, f"not valid JSON ({exc.msg})"))
                     except ValueError as exc:
@@ -205,7 +212,7 @@ def read_authority(path: str | os.PathLike[str], *,
                                      hint="name the columns id, label, alt_labels, type, ...")
             for row in reader:
                 try:
-                    yield _record(row, type_map, allowed)
+                    yield reader.line_num, _record(row, type_map, allowed)
                 except ValueError as exc:
                     problems.append((reader.line_num, str(exc)))
         except csv.Error as exc:
@@ -244,16 +251,15 @@ def import_authority(ws: Workspace, path: str | os.PathLike[str], *,
     records: dict[str, AuthorityRecord] = {}
     lines: dict[str, int] = {}
     report = AuthorityImportReport(path=str(p))
-    for rec in read_authority(p, type_map=type_map,
-                              labels=ws.card.labels if check_types else None,
-                              problems=problems):
+    for line, rec in _read(p, type_map=type_map, labels=ws.card.labels if check_types else None,
+                           problems=problems):
         report.rows += 1
         if rec.record_id in records and records[rec.record_id] != rec:
-            problems.append((report.rows + 1, f"{rec.record_id}: a second, different record "
-                                              "with this id"))
+            problems.append((line, f"{rec.record_id}: a second, different record with this "
+                                   f"id (first at line {lines[rec.record_id]})"))
             continue
         records[rec.record_id] = rec
-        lines.setdefault(rec.record_id, report.rows + 1)
+        lines.setdefault(rec.record_id, line)
     if problems:
         problems.sort()
         shown = "\n".join(f"  line {n}: {m}" for n, m in problems[:MAX_ROWS_IN_MESSAGE])

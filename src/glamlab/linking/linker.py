@@ -284,7 +284,8 @@ class Linker:
         self.bias_ = DEFAULT_BIAS
         self.model_: Any = None
         self.threshold_ = DEFAULT_THRESHOLD if self.threshold is None else self.threshold
-        self.training_ = {"mentions": len(mentions), "records": len(full), "oof": False}
+        self.training_: dict[str, Any] = {"mentions": len(mentions), "records": len(full),
+                                          "oof": False}
         linked = [m for m in mentions if m.authority_id]
         if len(linked) >= 50 and len({m.document for m in linked}) >= 2:
             self._fit_out_of_fold(full, linked, from_mentions)
@@ -407,15 +408,20 @@ class Linker:
                     per_record[r] = max(per_record.get(r, -1.0), s)
             found.append(per_record)
             out.append(_Candidates(mention=m, query=c, records=[], rows=[]))
-        # strong candidates of each document, for co-occurrence
-        strong: dict[str, Counter[int]] = defaultdict(Counter)
-        for cand, per_record in zip(out, found, strict=True):
-            if cand.mention.document is not None:
-                for r, s in per_record.items():
-                    if s >= 90.0:
-                        strong[cand.mention.document][r] += 1
+        # what the other mentions of a document say about each record (co-occurrence):
+        # a mention supports a record it names exactly, or whose form meant it in training
+        support: dict[str, dict[int, list[tuple[float, int]]]] = defaultdict(dict)
+        for k, (cand, per_record) in enumerate(zip(out, found, strict=True)):
+            if cand.mention.document is None:
+                continue
+            prior = index.form_counts.get(cand.query, Counter())
+            total = sum(prior.values()) + index.form_nil.get(cand.query, 0)
+            for r, score in per_record.items():
+                strength = max(1.0 if score >= 100.0 else 0.0, prior.get(r, 0) / (total + 1.0))
+                if strength > 0:
+                    support[cand.mention.document].setdefault(r, []).append((strength, k))
         max_pop = math.log1p(max(index.record_counts.values(), default=0))
-        for cand, per_record in zip(out, found, strict=True):
+        for k, (cand, per_record) in enumerate(zip(out, found, strict=True)):
             m, c = cand.mention, cand.query
             prior = index.form_counts.get(c, Counter())
             prior_total = sum(prior.values())
@@ -424,11 +430,12 @@ class Linker:
                 prior[r] / (prior_total + 1.0))), r))[: self.max_candidates]
             close = sum(1 for r in per_record if per_record[r] >= 90.0)
             year = _year(m.date)
-            doc_strong = strong.get(m.document or "", Counter())
+            doc = support.get(m.document or "", {})
             rows = []
             for r in ranked:
+                others = max((x for x, j in doc.get(r, ()) if j != k), default=0.0)
                 rows.append(self._features(index, r, c, per_record[r], prior, prior_total, nil,
-                                           m, year, doc_strong, close, max_pop, fuzz))
+                                           m, year, others, close, max_pop, fuzz))
             # how each candidate compares with the others of the mention
             sims = [max(row[_RATIO], row[_OCR_RATIO], row[_VARIANT_RATIO]) for row in rows]
             for k, row in enumerate(rows):
@@ -442,8 +449,7 @@ class Linker:
 
     def _features(self, index: _Index, r: int, c: str, wratio: float, prior: Counter[int],
                   prior_total: int, nil: int, m: Mention, year: int | None,
-                  doc_strong: Counter[int], close: int, max_pop: float,
-                  fuzz: Any) -> list[float]:
+                  others: float, close: int, max_pop: float, fuzz: Any) -> list[float]:
         rec_names = self._record_names(index, r)
         ratio = max((fuzz.ratio(c, n) for n in rec_names), default=0.0) / 100.0
         sk = skeleton(c)
@@ -457,12 +463,12 @@ class Linker:
         kind = index.types[r]
         type_match = 1.0 if kind and m.label and kind == m.label else 0.0
         type_unknown = 1.0 if not kind or not m.label else 0.0
-        others = doc_strong.get(r, 0) - (1 if wratio >= 90.0 else 0)
         start, _end = index.years[r]
         conflict = 1.0 if year is not None and start is not None and year < start else 0.0
         seen = prior_total + nil
         values = {
-            "ratio": ratio, "ocr_ratio": ocr, "variant_ratio": variant, "token_set": tset, "wratio": wratio / 100.0, "exact": exact,
+            "ratio": ratio, "ocr_ratio": ocr, "variant_ratio": variant, "token_set": tset,
+            "wratio": wratio / 100.0, "exact": exact,
             "abbreviation": abbrev, "best_similarity": 0.0, "similarity_margin": 0.0,
             "form_prior": prior.get(r, 0) / (seen + 1.0),
             "form_nil": nil / (seen + 1.0),
@@ -471,7 +477,7 @@ class Linker:
             else 0.0,
             "record_names": math.log1p(len(rec_names)) / 3.0,
             "type_match": type_match, "type_unknown": type_unknown,
-            "cooccurrence": 1.0 if others > 0 else 0.0, "date_conflict": conflict,
+            "cooccurrence": others, "date_conflict": conflict,
             "length": min(len(c), 12) / 12.0, "ambiguity": 1.0 / max(1, close)}
         return [values[f] for f in FEATURES]
 

@@ -181,8 +181,9 @@ def _active_sets(conn: sa.Connection, ws: Workspace, ids: Sequence[str], *,
 def _spans_of_sets(conn: sa.Connection, ws: Workspace,
                    set_ids: Sequence[int]) -> dict[int, list[Span]]:
     t = ws.store.t.spans
-    out: dict[int, list[Span]] = {int(i): [] for i in set_ids}
-    for chunk in _chunks(list(set_ids)):
+    ids = [int(i) for i in set_ids]
+    out: dict[int, list[Span]] = {i: [] for i in ids}
+    for chunk in (ids[k:k + 900] for k in range(0, len(ids), 900)):
         for r in conn.execute(sa.select(t).where(t.c.set_id.in_(chunk)).order_by(t.c.id)):
             out[int(r.set_id)].append(Span(start=r.char_start, end=r.char_end, label=r.label,
                                            layer=r.layer, authority_id=r.authority_id,

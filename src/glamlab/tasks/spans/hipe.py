@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import LabelError, MissingDependency
-from .model import MAIN_LAYER, NIL, Span, SpanDoc
+from .model import MAIN_LAYER, Span, SpanDoc
 
 FORMAT = "hipe"
 COLUMNS = ("TOKEN", "NE-COARSE-LIT", "NE-COARSE-METO", "NE-FINE-LIT", "NE-FINE-METO",

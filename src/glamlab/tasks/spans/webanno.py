@@ -255,9 +255,9 @@ def read_webanno(path: str | Path, *, item_id: str | None = None, layer: str = N
     tokens: list[tuple[int, int, str, int]] = []  # (begin16, end16, token, line)
     sentence: _Sentence | None = None
     state = "space"
-    for n in range(n, len(lines)):
-        line = lines[n]
-        lineno = n + 1
+    for at in range(n, len(lines)):
+        line = lines[at]
+        lineno = at + 1
         if line == "":
             state = "space"
             sentence = None
