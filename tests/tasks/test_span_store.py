@@ -212,3 +212,19 @@ def test_stacked_inception_annotations_are_refused(make_ws):
         import_spans(ws, DATA / "inception" / "stacked-ner.tsv")
     assert err.value.rows[0][0] == 13 and "overlaps" in err.value.rows[0][1]
     assert ws.count_items() == 0
+
+
+def test_a_bad_hipe_file_imports_nothing(make_ws, tmp_path):
+    ws = entities_ws(make_ws)
+    lines = NEWSEYE.read_text(encoding="utf-8").split("\n")
+    bad_at = next(i for i, line in enumerate(lines) if line.startswith("Genève\tB-LOC"))
+    lines[bad_at] = lines[bad_at].replace("B-LOC", "B-VILLE", 1)
+    lines.insert(bad_at + 3, "trop\tO")
+    src = tmp_path / "newseye-fr.tsv"
+    src.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(LabelError) as err:
+        import_spans(ws, src, split="train")
+    assert [n for n, _ in err.value.rows] == [bad_at + 1, bad_at + 4]
+    assert "unknown NE-COARSE-LIT type 'VILLE'" in err.value.rows[0][1]
+    assert "2 tab-separated columns, not 10" in err.value.rows[1][1]
+    assert counts(ws) == {"items": 0, "span_sets": 0, "spans": 0, "splits": 0}
