@@ -350,6 +350,27 @@ def _keep_earlier_ids(conn: sa.Connection, t: Any, records: list[Record],
                 report.kept_ids += 1
 
 
+def write_records(store: Store, conn: sa.Connection, records: list[Record], *,
+                  sources: list[str]) -> IngestReport:
+    """Store ``records`` inside the caller's write transaction, as one ingest: an import
+    that carries its items' texts (gold spans) creates them with the rest of its writes,
+    all or nothing. The records must have passed :func:`~.base.check_record`."""
+    t = store.t
+    pk = conn.execute(t.ingests.insert().values(sources=sources, started_at=now())
+                      ).inserted_primary_key
+    assert pk is not None
+    report = IngestReport(ingest_id=int(pk[0]), sources=sources)
+    refused = _write_records(store, conn, report.ingest_id, records, report)
+    if refused:
+        raise IngestError(f"{len(refused)} item(s) belong to another source, e.g. "
+                          f"{refused[0].item_ref!r}: {refused[0].reason}",
+                          item=refused[0].item_ref, hint=refused[0].hint or "")
+    conn.execute(t.ingests.update().where(t.ingests.c.id == report.ingest_id).values(
+        finished_at=now(), added=report.added, updated=report.updated,
+        unchanged=report.unchanged, failed=0))
+    return report
+
+
 def _write_problems(store: Store, conn: sa.Connection, ingest_id: int,
                     problems: list[Problem], report: IngestReport) -> None:
     if not problems:
@@ -368,4 +389,4 @@ def _write_problems(store: Store, conn: sa.Connection, ingest_id: int,
 
 
 __all__ = ["IngestOptions", "IngestReport", "Problem", "Record", "ingest", "iter_records",
-           "reader_for"]
+           "reader_for", "write_records"]

@@ -20,6 +20,12 @@ punch holes or handwritten notes). They go into ``meta["boxes"]`` as ``[x, y, w,
 the XML's units, with ``meta["boxes_size"]`` = the page's width and height in the same
 units, so that they scale to any rendering of the image.
 
+ALTO word boxes go into ``meta["word_boxes"]``: six whole numbers per word, flattened,
+``[start, end, x, y, w, h, start, end, ...]`` (the word's character offsets in the page
+text, then its ``String`` box in the XML's units, the same units as ``page_width``), so
+that an entity found in the text can be shown on the page image and exported as a IIIF
+annotation on its region (:mod:`glamlab.actions.entity_export`). About 25 bytes a word.
+
 XML that declares entities (external entities, "billion laughs" expansion) or a DTD
 that points outside is refused before anything is expanded, and recorded as a problem.
 """
@@ -165,6 +171,8 @@ class _Token:
     text: str
     subs_type: str = ""
     subs_content: str = ""
+    boxes: list[list[int]] = field(default_factory=list)  # x, y, w, h on the page; a word
+    # joined across lines has the box of each half
 
 
 @dataclass
@@ -179,8 +187,10 @@ def _alto_line(line: Any, confs: list[float]) -> _Line:
     for w in line:
         wt = _local(w.tag)
         if wt == "String":
+            box = _alto_box(w)
             tokens.append(_Token(w.get("CONTENT", "") or "", (w.get("SUBS_TYPE") or ""),
-                                 w.get("SUBS_CONTENT") or ""))
+                                 w.get("SUBS_CONTENT") or "",
+                                 [[round(v) for v in box]] if box else []))
             c = _number(w.get("WC"))
             if c is not None:
                 confs.append(c)
@@ -219,7 +229,7 @@ def _join_hyphens(lines: list[_Line]) -> int:
                 and (line.hyphen or part1):
             last.text = last.subs_content or first.subs_content or (
                 last.text.rstrip("-") + first.text)
-            nxt.tokens.pop(0)
+            last.boxes += nxt.tokens.pop(0).boxes
             joined += 1
         elif part1 and last.subs_content:
             last.text = last.subs_content
@@ -231,7 +241,7 @@ def _join_hyphens(lines: list[_Line]) -> int:
             if rest.strip():
                 first.text = rest.strip()
             else:
-                nxt.tokens.pop(0)
+                last.boxes += nxt.tokens.pop(0).boxes
             joined += 1
         elif line.hyphen:
             last.text = last.text.rstrip("-") + "-"  # the word goes on on the next page
@@ -240,6 +250,39 @@ def _join_hyphens(lines: list[_Line]) -> int:
 
 def _clean(text: str) -> str:
     return text.replace(SOFT_HYPHEN, "")
+
+
+def _alto_text(blocks: list[list[_Line]]) -> tuple[str, list[int]]:
+    """The page text (words joined by spaces, lines by line breaks, blocks by blank lines;
+    hyphenated words already joined) and the word boxes: ``[start, end, x, y, w, h]`` per
+    word with a box, flattened, where ``start``/``end`` are the word's character offsets
+    in the text (a word joined across lines has one entry per half, with the offsets of
+    the whole word)."""
+    texts: list[str] = []
+    flat: list[int] = []
+    pos = 0
+    for block in blocks:
+        rows = []
+        for line in block:
+            words = [(w, t.boxes) for t in line.tokens if (w := _clean(t.text).strip())]
+            if words:
+                rows.append(words)
+        if not rows:
+            continue
+        if texts:
+            pos += 2
+        p = pos
+        for i, row in enumerate(rows):
+            p += 1 if i else 0
+            for j, (word, boxes) in enumerate(row):
+                p += 1 if j else 0
+                for box in boxes:
+                    flat.extend((p, p + len(word), *box))
+                p += len(word)
+        block_text = "\n".join(" ".join(w for w, _ in row) for row in rows)
+        texts.append(block_text)
+        pos += len(block_text)
+    return "\n\n".join(texts), flat
 
 
 def _parse_alto(root: Any, digest: str) -> OcrPage:
@@ -279,14 +322,9 @@ def _parse_alto(root: Any, digest: str) -> OcrPage:
             blocks.append(lines)
     # a word hyphenated at the end of a block goes on in the next block (column, page part)
     joined = _join_hyphens([line for block in blocks for line in block])
-    texts = []
-    for block in blocks:
-        rows = [_clean(" ".join(t.text for t in line.tokens if t.text)).strip()
-                for line in block]
-        text = "\n".join(x for x in rows if x)
-        if text:
-            texts.append(text)
-    text = "\n\n".join(texts)
+    text, word_boxes = _alto_text(blocks)
+    if word_boxes:
+        extra["word_boxes"] = word_boxes
     if joined:
         extra["hyphenated_words_joined"] = joined
     for refs, box in tagged:

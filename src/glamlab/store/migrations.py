@@ -108,6 +108,13 @@ def _task_kind_values(conn: sa.Connection) -> None:
         add_column_if_missing(conn, table, sa.Column("value", schema.JSON_OR_NULL))
 
 
+@migration(4, "entity_spans_and_authorities")
+def _entity_spans_and_authorities(conn: sa.Connection) -> None:
+    """Span sets and spans (gold and predicted entities), and authority records."""
+    for name in ("span_sets", "spans", "authorities"):
+        create_table_if_missing(conn, schema.metadata.tables[name])
+
+
 # Import-time registration of later migrations goes here, e.g.
 # @migration(2, "add_runs_note")
 # def _add_runs_note(conn): add_column_if_missing(conn, "runs", sa.Column("note", sa.Text))

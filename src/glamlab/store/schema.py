@@ -312,3 +312,71 @@ service_cache = sa.Table(
     sa.Column("cost", sa.Float, nullable=False, default=0.0),
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
+
+# Entity spans (the ``entities`` task kind). One ``span_sets`` row per annotation of one
+# item's text: an import, a reviewer's correction, or (kind ``prediction``) a model's
+# output for the item. The gold spans of an item are its latest active ``gold`` set (a
+# reviewer's correction overrides an import, like ``labels``); an item whose gold set
+# holds no span is a labelled example with no entity. ``text_hash`` (sha256 of the
+# text's UTF-8) names the text the offsets index, so a changed item text shows.
+span_sets = sa.Table(
+    "span_sets",
+    metadata,
+    sa.Column("id", Int, primary_key=True, autoincrement=True),
+    sa.Column("item_id", Str(500), nullable=False),
+    sa.Column("kind", Str(20), nullable=False, default="gold"),  # gold | prediction
+    sa.Column("annotator", Str(200), nullable=False),  # a person, "import", or a model
+    sa.Column("source", sa.Text),  # file name, "review", "web"
+    sa.Column("text_hash", Str(64), nullable=False),
+    sa.Column("spans", Int, nullable=False, default=0),  # how many spans it holds
+    sa.Column("model_id", Int),
+    sa.Column("run_id", Int),
+    sa.Column("prediction_id", Int),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+sa.Index("ix_span_sets_item", span_sets.c.item_id, span_sets.c.kind, span_sets.c.active)
+
+# One row per span of a set: character offsets into the item's text (end exclusive), the
+# label, the covered text, ``norm`` (the text normalised for matching and the entity
+# index), the authority record it is linked to ("NIL": none), and a model's score.
+spans = sa.Table(
+    "spans",
+    metadata,
+    sa.Column("id", Int, primary_key=True, autoincrement=True),
+    sa.Column("set_id", Int, nullable=False),
+    sa.Column("item_id", Str(500), nullable=False),
+    sa.Column("layer", Str(50), nullable=False, default="entity"),
+    sa.Column("char_start", Int, nullable=False),
+    sa.Column("char_end", Int, nullable=False),
+    sa.Column("label", Str(200), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("norm", sa.Text, nullable=False),
+    sa.Column("authority_id", Str(500)),
+    sa.Column("score", sa.Float),
+    sa.Column("attrs", JSON, nullable=False, default=dict),
+)
+sa.Index("ix_spans_set", spans.c.set_id)
+sa.Index("ix_spans_authority", spans.c.authority_id)
+sa.Index("ix_spans_norm", spans.c.norm)
+
+# Authority records entities are linked to: an institution's name authority, or an
+# extract of Wikidata or GeoNames. ``record_id`` is unique in the workspace.
+authorities = sa.Table(
+    "authorities",
+    metadata,
+    sa.Column("id", Int, primary_key=True, autoincrement=True),
+    sa.Column("record_id", Str(500), nullable=False),
+    sa.Column("label", sa.Text, nullable=False),  # the preferred label
+    sa.Column("alt_labels", JSON, nullable=False, default=list),
+    sa.Column("type", Str(200)),  # the entity type (a project label, e.g. PER)
+    sa.Column("start_date", Str(32)),  # birth, foundation, first mention ... (ISO text)
+    sa.Column("end_date", Str(32)),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("uri", sa.Text),
+    sa.Column("description", sa.Text),
+    sa.Column("source", sa.Text),  # the file it was imported from
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("record_id", name="uq_authorities_record"),
+)

@@ -1,0 +1,419 @@
+"""Exports of entity spans: JSONL, CSV for OpenRefine, W3C Web Annotations, IIIF
+annotations on page regions, and WebAnno TSV 3.3 for INCEpTION.
+
+Every writer takes an iterator of ``(item, spans, provenance)`` — predicted spans of a
+run, a reviewer's corrections, or gold spans (:func:`iter_gold_rows`) — and streams it:
+how the spans were fetched is not their business. Each value carries its provenance:
+the model and version that found it (none for a person's), its score, when it was made,
+and who confirmed it.
+
+- ``jsonl``: one item a line, ``{"id", "text", "entities": [...], "provenance": {...}}``,
+  which :func:`glamlab.tasks.spans.import_spans` reads back.
+- ``csv``: one row per mention (:data:`ENTITY_COLUMNS`), OpenRefine-ready; cells starting
+  with ``= + - @``, a tab or a carriage return get a leading ``'`` (:func:`formula_safe`);
+  ``bom=True`` starts the file with a UTF-8 byte-order mark for Excel.
+- ``webanno``: a W3C ``AnnotationCollection``; each mention a ``tagging`` annotation whose
+  body is its type (and, when linked, a ``SpecificResource`` with purpose ``identifying``
+  pointing at the authority record), whose target is the item with a
+  ``TextQuoteSelector`` (exact, prefix, suffix) and a ``TextPositionSelector``.
+- ``iiif``: a IIIF Presentation 3 ``AnnotationPage``: each mention on the region of the
+  page its words cover (ALTO word boxes, kept by ingest in ``meta["word_boxes"]``), on
+  the item's canvas (``meta["canvas"]``/``canvas_id``) or else its image. Items without
+  word boxes are counted as skipped.
+- ``inception``: a folder with one WebAnno TSV 3.3 file per item, which INCEpTION imports
+  (``Named Entity`` layer, ``value`` = type, ``identifier`` = authority id).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from ..errors import PolicyError
+from ..tasks.spans.model import MAIN_LAYER, NIL, Span
+from .export import (
+    ANNO_CONTEXT,
+    EXTENSION_CONTEXT,
+    IIIF_CONTEXT,
+    _slug,
+    _target_source,
+    formula_safe,
+)
+from .export import canvas_id as _canvas_id
+
+if TYPE_CHECKING:
+    from ..items import Item
+    from ..workspace import Workspace
+
+SPAN_FORMATS = ("jsonl", "csv", "webanno", "iiif", "inception")
+ENTITY_COLUMNS = ["item_id", "type", "text", "start", "end", "authority_id", "score", "model",
+                  "model_version", "confirmed_by", "layer", "created"]
+QUOTE_CONTEXT = 32  # characters of prefix and suffix in a TextQuoteSelector
+_QID_RE = re.compile(r"^Q[1-9]\d*$")
+_ENTITY_CONTEXT: dict[str, Any] = {**EXTENSION_CONTEXT,
+                                   "identifiedBy": {"@id": "glamlab:identifiedBy"}}
+
+
+@dataclass
+class SpanProvenance:
+    """Where one item's spans come from. ``model``/``model_version`` name the model that
+    found them (None for a person's or an import's); ``annotator`` the person or file
+    that gave them; ``confirmed_by`` the person who confirmed them (empty until then)."""
+
+    model: str | None = None
+    model_version: int | None = None
+    created: datetime | str | None = None
+    confirmed_by: str | None = None
+    annotator: str | None = None
+    run_id: int | None = None
+
+    @property
+    def created_iso(self) -> str | None:
+        if isinstance(self.created, datetime):
+            return self.created.isoformat(timespec="seconds") + (
+                "Z" if self.created.tzinfo is None else "")
+        return self.created
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "model_version": self.model_version,
+                "created": self.created_iso, "confirmed_by": self.confirmed_by,
+                "annotator": self.annotator, "run_id": self.run_id}
+
+
+Row = tuple["Item", Sequence[Span], SpanProvenance]
+
+
+def _layer(spans: Sequence[Span], layers: Sequence[str] | None) -> list[Span]:
+    return [s for s in spans if layers is None or s.layer in layers]
+
+
+def authority_uri(authority_id: str) -> str:
+    """A URI for an authority id: itself when it is one, Wikidata's for a QID, else a URN."""
+    if "://" in authority_id or authority_id.startswith("urn:"):
+        return authority_id
+    if _QID_RE.match(authority_id):
+        return f"http://www.wikidata.org/entity/{authority_id}"
+    return f"urn:glamlab:authority:{authority_id}"
+
+
+# -- JSONL --------------------------------------------------------------------------
+def write_spans_jsonl(rows: Iterable[Row], out: IO[str], *, include_text: bool = True,
+                      layers: Sequence[str] | None = (MAIN_LAYER,)) -> int:
+    """One JSON object per item; returns the number of items written."""
+    n = 0
+    for item, spans, prov in rows:
+        text = item.text or ""
+        obj: dict[str, Any] = {"id": item.item_id}
+        if include_text:
+            obj["text"] = item.text
+        obj["entities"] = [{**s.to_dict(), "text": text[s.start:s.end]}
+                           for s in _layer(spans, layers)]
+        obj["provenance"] = prov.to_dict()
+        out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        n += 1
+    return n
+
+
+# -- CSV ------------------------------------------------------------------------------
+def write_entities_csv(rows: Iterable[Row], out: IO[str], *, bom: bool = False,
+                       layers: Sequence[str] | None = (MAIN_LAYER,)) -> int:
+    """One row per mention (:data:`ENTITY_COLUMNS`); returns the number of rows."""
+    if bom:
+        out.write("\ufeff")
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(ENTITY_COLUMNS)
+    n = 0
+    for item, spans, prov in rows:
+        text = item.text or ""
+        for s in _layer(spans, layers):
+            values = [item.item_id, s.label, text[s.start:s.end], s.start, s.end,
+                      s.authority_id, None if s.score is None else round(s.score, 6),
+                      prov.model, prov.model_version, prov.confirmed_by, s.layer,
+                      prov.created_iso]
+            w.writerow(["" if v is None else formula_safe(v) for v in values])
+            n += 1
+    return n
+
+
+# -- W3C Web Annotations ----------------------------------------------------------------
+def _bodies(s: Span) -> list[dict[str, Any]]:
+    bodies: list[dict[str, Any]] = [{"type": "TextualBody", "value": s.label,
+                                     "purpose": "tagging", "format": "text/plain"}]
+    if s.authority_id and s.authority_id != NIL:
+        bodies.append({"type": "SpecificResource", "source": authority_uri(s.authority_id),
+                       "purpose": "identifying"})
+    return bodies
+
+
+def _provenance(s: Span, prov: SpanProvenance) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if prov.model:
+        name = f"{prov.model}@{prov.model_version}" if prov.model_version else prov.model
+        out["generator"] = {"id": f"urn:glamlab:model:{_slug(name)}", "type": "Software",
+                            "name": f"glamlab model {name}"}
+    elif prov.annotator:
+        out["creator"] = {"type": "Person", "nickname": prov.annotator}
+    if prov.created_iso:
+        out["created"] = prov.created_iso
+    if s.score is not None:
+        out["confidence"] = round(s.score, 6)
+    if prov.confirmed_by:
+        out["confirmedBy"] = prov.confirmed_by
+    return out
+
+
+def _anno_id(base: str, item: Item, s: Span) -> str:
+    return f"{base}{_slug(item.item_id)}-{s.start}-{s.end}-{_slug(s.label)}"
+
+
+def text_selectors(text: str, s: Span, context: int = QUOTE_CONTEXT) -> list[dict[str, Any]]:
+    """A ``TextQuoteSelector`` (exact, prefix, suffix) and a ``TextPositionSelector`` (start,
+    end: Unicode code points, as W3C defines them) for a span of ``text``."""
+    return [{"type": "TextQuoteSelector", "exact": text[s.start:s.end],
+             "prefix": text[max(0, s.start - context):s.start],
+             "suffix": text[s.end:s.end + context]},
+            {"type": "TextPositionSelector", "start": s.start, "end": s.end}]
+
+
+def web_annotation(item: Item, s: Span, prov: SpanProvenance, base: str) -> dict[str, Any]:
+    return {"id": _anno_id(base, item, s), "type": "Annotation", "motivation": "tagging",
+            "body": _bodies(s),
+            "target": {"source": _target_source(item),
+                       "selector": text_selectors(item.text or "", s)},
+            **_provenance(s, prov)}
+
+
+def write_span_web_annotations(rows: Iterable[Row], out: IO[str], *, base: str,
+                               label: str = "glamlab entities",
+                               layers: Sequence[str] | None = (MAIN_LAYER,)) -> int:
+    """A W3C ``AnnotationCollection`` whose first page holds every mention, streamed."""
+    head = {"@context": [ANNO_CONTEXT, _ENTITY_CONTEXT], "id": f"{base}collection",
+            "type": "AnnotationCollection", "label": label}
+    text = json.dumps(head, ensure_ascii=False)
+    out.write(text[:-1] + ', "first": {"id": ' + json.dumps(f"{base}page1")
+              + ', "type": "AnnotationPage", "startIndex": 0, "items": [')
+    n = 0
+    for item, spans, prov in rows:
+        for s in _layer(spans, layers):
+            out.write((",\n" if n else "\n")
+                      + json.dumps(web_annotation(item, s, prov, base), ensure_ascii=False))
+            n += 1
+    out.write(f"\n]}}, \"total\": {n}}}\n")
+    return n
+
+
+# -- IIIF -----------------------------------------------------------------------------
+def word_boxes(item: Item) -> list[tuple[int, int, float, float, float, float]]:
+    """The item's OCR word boxes ``(start, end, x, y, w, h)`` in the XML's units."""
+    flat = item.meta.get("word_boxes") or []
+    if not isinstance(flat, list) or len(flat) % 6:
+        return []
+    return [tuple(flat[i:i + 6]) for i in range(0, len(flat), 6)]  # type: ignore[misc]
+
+
+def span_regions(item: Item, s: Span,
+                 boxes: Sequence[tuple[int, int, float, float, float, float]] | None = None,
+                 ) -> list[tuple[int, int, int, int]]:
+    """The page regions (``x, y, w, h`` in canvas pixels) a span's words cover: one box
+    per text line (words whose boxes share a line; a word hyphenated across two lines has
+    a box on each), scaled from the XML's units to the
+    item's image size when both are known."""
+    boxes = word_boxes(item) if boxes is None else boxes
+    hit = [b for b in boxes if b[0] < s.end and b[1] > s.start]
+    if not hit:
+        return []
+    sx = sy = 1.0
+    pw, ph = item.meta.get("page_width"), item.meta.get("page_height")
+    if item.width and item.height and pw and ph:
+        sx, sy = item.width / float(pw), item.height / float(ph)
+    text = item.text or ""
+    lines: list[list[tuple[int, int, float, float, float, float]]] = []
+    for b in hit:
+        last = lines[-1][-1] if lines else None
+        # same line: no line break between the words and their boxes overlap vertically
+        # (the two halves of a word hyphenated across lines share their offsets)
+        if last is not None and "\n" not in text[last[1]:b[0]] and \
+                b[3] < last[3] + last[5] and last[3] < b[3] + b[5]:
+            lines[-1].append(b)
+        else:
+            lines.append([b])
+    out = []
+    for line in lines:
+        x0 = min(b[2] for b in line)
+        y0 = min(b[3] for b in line)
+        x1 = max(b[2] + b[4] for b in line)
+        y1 = max(b[3] + b[5] for b in line)
+        out.append((round(x0 * sx), round(y0 * sy), max(1, round((x1 - x0) * sx)),
+                    max(1, round((y1 - y0) * sy))))
+    return out
+
+
+def iiif_span_annotation(item: Item, s: Span, prov: SpanProvenance, base: str,
+                         canvas: str) -> dict[str, Any] | None:
+    regions = span_regions(item, s)
+    if not regions:
+        return None
+    targets = [f"{canvas}#xywh={x},{y},{w},{h}" for x, y, w, h in regions]
+    text = item.text or ""
+    return {"id": _anno_id(base, item, s), "type": "Annotation", "motivation": "tagging",
+            "label": {"none": [f"{s.label}: {text[s.start:s.end]}"]},
+            "body": _bodies(s), "target": targets[0] if len(targets) == 1 else targets,
+            **_provenance(s, prov)}
+
+
+def write_span_iiif(rows: Iterable[Row], out: IO[str], *, base: str,
+                    label: str = "glamlab entities",
+                    layers: Sequence[str] | None = (MAIN_LAYER,)) -> tuple[int, int]:
+    """A IIIF Presentation 3 ``AnnotationPage`` of the mentions on their page regions,
+    streamed. Returns (annotations written, mentions skipped for want of word boxes)."""
+    if not base.startswith(("http://", "https://")):
+        raise PolicyError(f"IIIF annotation ids must be HTTP(S) URIs; the base {base!r} is not",
+                          hint="give --base-url https://your.site/annotations/ or set "
+                               "[export] base_url in glamlab.toml")
+    head = {"@context": [_ENTITY_CONTEXT, IIIF_CONTEXT], "id": f"{base}page",
+            "type": "AnnotationPage", "label": {"en": [label]}}
+    text = json.dumps(head, ensure_ascii=False)
+    out.write(text[:-1] + ', "items": [')
+    n = skipped = 0
+    for item, spans, prov in rows:
+        canvas = _canvas_id(item) or _target_source(item)
+        for s in _layer(spans, layers):
+            anno = iiif_span_annotation(item, s, prov, base, canvas)
+            if anno is None:
+                skipped += 1
+                continue
+            out.write((",\n" if n else "\n") + json.dumps(anno, ensure_ascii=False))
+            n += 1
+    out.write("\n]}\n")
+    return n, skipped
+
+
+# -- WebAnno TSV (INCEpTION) -----------------------------------------------------------
+def _file_name(item_id: str, used: set[str]) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", item_id).strip("._") or "item"
+    stem = stem[:150]
+    name, k = f"{stem}.tsv", 1
+    while name.lower() in used:
+        k += 1
+        name = f"{stem}-{k}.tsv"
+    used.add(name.lower())
+    return name
+
+
+def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
+                           layer: str = MAIN_LAYER) -> dict[str, Any]:
+    """One WebAnno TSV 3.3 file per item in ``folder`` (names made safe from the item ids,
+    listed in ``index.tsv``), ready for INCEpTION's document import. Returns counts."""
+    from ..tasks.spans.webanno import write_webanno
+
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    used: set[str] = {"index.tsv"}
+    files = entities = skipped = 0
+    with open(root / "index.tsv", "w", encoding="utf-8", newline="") as index:
+        index.write("file\titem_id\n")
+        for item, spans, _prov in rows:
+            if not item.text:
+                skipped += 1
+                continue
+            name = _file_name(item.item_id, used)
+            with open(root / name, "w", encoding="utf-8", newline="") as fh:
+                entities += write_webanno(fh, item.text, spans, layer=layer)
+            index.write(f"{name}\t{item.item_id}\n")
+            files += 1
+    return {"files": files, "entities": entities, "skipped_without_text": skipped,
+            "out": str(root)}
+
+
+# -- rows from the store -----------------------------------------------------------------
+def iter_gold_rows(ws: Workspace, *, ids: Sequence[str] | None = None,
+                   split: str | None = None, batch: int = 500) -> Iterator[Row]:
+    """``(item, spans, provenance)`` of the items' gold spans (all layers), in item id
+    order; the annotator who gave them is their ``confirmed_by``."""
+    import sqlalchemy as sa
+
+    from ..tasks.spans.gold import GOLD, _spans_of_sets
+    from ..tasks.splits import split_of
+
+    t = ws.store.t.span_sets
+    with ws.store.read() as conn:
+        latest = {r.item_id: r for r in conn.execute(
+            sa.select(t.c.id, t.c.item_id, t.c.annotator, t.c.created_at)
+            .where(t.c.kind == GOLD, t.c.active.is_(True)).order_by(t.c.id))}
+        wanted = sorted(latest if ids is None else set(ids) & set(latest))
+        if split is not None:
+            of = split_of(ws, wanted, conn=conn)
+            wanted = [i for i in wanted if of.get(i) == split]
+    for start in range(0, len(wanted), batch):
+        chunk = wanted[start:start + batch]
+        with ws.store.read() as conn:
+            spans = _spans_of_sets(conn, ws, [latest[i].id for i in chunk])
+        for item in ws.items(ids=chunk):
+            r = latest[item.item_id]
+            who = None if r.annotator == "import" else r.annotator
+            yield item, spans[int(r.id)], SpanProvenance(created=r.created_at,
+                                                         confirmed_by=who,
+                                                         annotator=r.annotator)
+
+
+def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *,
+                 base: str | None = None, label: str = "glamlab entities", bom: bool = False,
+                 layers: Sequence[str] | None = (MAIN_LAYER,)) -> dict[str, Any]:
+    """Write ``rows`` in format ``fmt`` (:data:`SPAN_FORMATS`) to the file ``out`` (a folder
+    for ``inception``; stdout when None or "-"). What ``glamlab export`` calls for an
+    entities project."""
+    import sys
+
+    if fmt not in SPAN_FORMATS:
+        raise PolicyError(f"unknown entity export format {fmt!r}; choose one of "
+                          f"{', '.join(SPAN_FORMATS)}")
+    to_stdout = out is None or str(out) == "-"
+    if fmt == "inception":
+        if to_stdout:
+            raise PolicyError("the INCEpTION export is a folder of files: give it with "
+                              "--out FOLDER")
+        return {"format": fmt, **write_inception_folder(rows, Path(out),  # type: ignore[arg-type]
+                                                        layer=(layers or [MAIN_LAYER])[0])}
+    if fmt in ("webanno", "iiif") and base is None:
+        base = ("https://example.org/glamlab/entities/annotations/" if fmt == "iiif"
+                else "urn:glamlab:entities:annotation:")
+    result: dict[str, Any] = {"format": fmt, "out": "-" if to_stdout else str(out)}
+    path = None if to_stdout else Path(out)  # type: ignore[arg-type]
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    handle: IO[str] = sys.stdout if path is None else open(  # noqa: SIM115 - closed below
+        path, "w", encoding="utf-8", newline="")
+    try:
+        if fmt == "jsonl":
+            result["items"] = write_spans_jsonl(rows, handle, layers=layers)
+        elif fmt == "csv":
+            result["rows"] = write_entities_csv(rows, handle, bom=bom, layers=layers)
+        elif fmt == "webanno":
+            assert base is not None
+            result["annotations"] = write_span_web_annotations(rows, handle, base=base,
+                                                               label=label, layers=layers)
+        else:
+            assert base is not None
+            written, skipped = write_span_iiif(rows, handle, base=base, label=label,
+                                               layers=layers)
+            result["annotations"] = written
+            result["skipped_without_word_boxes"] = skipped
+    finally:
+        if path is not None:
+            handle.close()
+        else:
+            handle.flush()
+    return result
+
+
+__all__ = ["ENTITY_COLUMNS", "SPAN_FORMATS", "SpanProvenance", "authority_uri",
+           "export_spans", "iiif_span_annotation", "iter_gold_rows", "span_regions",
+           "text_selectors", "web_annotation", "word_boxes", "write_entities_csv",
+           "write_inception_folder", "write_span_iiif", "write_span_web_annotations",
+           "write_spans_jsonl"]

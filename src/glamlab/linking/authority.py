@@ -1,0 +1,335 @@
+"""Authority files: the records entities are linked to, imported into the workspace.
+
+An authority file is a CSV (with a header) or JSONL file, one record a row:
+
+=============  ==============================================================
+``id``         the record's identifier (a QID, a GND or VIAF number, a local id)
+``label``      the preferred label
+``alt_labels`` other names: ``|``-separated in CSV, a list (or the same string) in JSONL
+``type``       the entity type, one of the project's labels (``PER``, ``LOC`` ...) or empty
+``start_date`` optional: birth or foundation, ISO (``1854`` or ``1854-06-12``)
+``end_date``   optional: death or dissolution
+``lat, lon``   optional: coordinates (decimal degrees)
+``uri``        optional: the record's URI (else derived from the id)
+``description`` optional
+=============  ==============================================================
+
+Common other spellings of the column names are accepted (``qid``, ``preferred_label``,
+``aliases``, ``birth``...). An import is all or nothing, every problem with its line, and
+a record already in the workspace is replaced by the file's (the file is the authority).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..errors import LabelError
+from ..store import now
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+MAX_ROWS_IN_MESSAGE = 20
+_ALIASES = {
+    "id": ("id", "record_id", "qid", "identifier", "authority_id"),
+    "label": ("label", "preferred_label", "preflabel", "name", "pref_label"),
+    "alt_labels": ("alt_labels", "alternative_labels", "altlabels", "aliases", "alt_label",
+                   "variants"),
+    "type": ("type", "entity_type", "label_type", "class"),
+    "start_date": ("start_date", "birth", "born", "date_of_birth", "inception", "start"),
+    "end_date": ("end_date", "death", "died", "date_of_death", "dissolved", "end"),
+    "lat": ("lat", "latitude"),
+    "lon": ("lon", "lng", "long", "longitude"),
+    "uri": ("uri", "url"),
+    "description": ("description", "note"),
+}
+_DATE_RE = re.compile(r"^-?\d{1,4}(-\d{2}(-\d{2})?)?$")
+
+
+@dataclass
+class AuthorityRecord:
+    record_id: str
+    label: str
+    alt_labels: list[str] = field(default_factory=list)
+    type: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    uri: str | None = None
+    description: str | None = None
+
+    @property
+    def names(self) -> list[str]:
+        """The preferred label and the alternative labels, without repeats."""
+        return list(dict.fromkeys([self.label, *self.alt_labels]))
+
+    def year_range(self) -> tuple[int | None, int | None]:
+        return _year(self.start_date), _year(self.end_date)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+def _year(date: str | None) -> int | None:
+    if not date:
+        return None
+    m = re.match(r"^(-?\d{1,4})", date.strip())
+    return int(m.group(1)) if m else None
+
+
+@dataclass
+class AuthorityImportReport:
+    path: str
+    rows: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    types: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+    def summary(self) -> str:
+        return (f"{self.rows:,} authority records read: {self.added:,} added, "
+                f"{self.updated:,} updated, {self.unchanged:,} unchanged")
+
+
+def _pick(row: Mapping[str, Any], key: str) -> Any:
+    for name in _ALIASES[key]:
+        for k, v in row.items():
+            if isinstance(k, str) and k.strip().lower() == name and v not in (None, ""):
+                return v
+    return None
+
+
+def _record(row: Mapping[str, Any], types: Mapping[str, str | None] | None,
+            allowed: set[str] | None) -> AuthorityRecord:
+    """One record from a row; raises ValueError with what is wrong."""
+    rid = _pick(row, "id")
+    label = _pick(row, "label")
+    if rid is None or not str(rid).strip():
+        raise ValueError("no id")
+    rid = str(rid).strip()
+    if label is None or not str(label).strip():
+        raise ValueError(f"{rid}: no label")
+    alts = _pick(row, "alt_labels") or []
+    if isinstance(alts, str):
+        alts = alts.split("|")
+    if not isinstance(alts, list) or not all(isinstance(a, str) for a in alts):
+        raise ValueError(f"{rid}: alt_labels must be text ('|'-separated) or a list of text")
+    kind = _pick(row, "type")
+    kind = str(kind).strip() if kind is not None else None
+    if kind is not None and types is not None and kind in types:
+        kind = types[kind]
+    if kind and allowed is not None and kind not in allowed:
+        raise ValueError(f"{rid}: type {kind!r} is not one of the project's labels "
+                         f"({', '.join(sorted(allowed))}); map it with type_map or leave it "
+                         "empty")
+    dates = {}
+    for key in ("start_date", "end_date"):
+        v = _pick(row, key)
+        v = str(v).strip() if v is not None else None
+        if v and not _DATE_RE.match(v):
+            raise ValueError(f"{rid}: {key} {v!r} is not an ISO date (YYYY, YYYY-MM or "
+                             "YYYY-MM-DD)")
+        dates[key] = v or None
+    coords: dict[str, float | None] = {}
+    for key, limit in (("lat", 90.0), ("lon", 180.0)):
+        v = _pick(row, key)
+        if v is None:
+            coords[key] = None
+            continue
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            raise ValueError(f"{rid}: {key} {v!r} is not a number") from None
+        if not -limit <= f <= limit:
+            raise ValueError(f"{rid}: {key} {f:g} is out of range (±{limit:g})")
+        coords[key] = f
+    uri = _pick(row, "uri")
+    desc = _pick(row, "description")
+    return AuthorityRecord(record_id=rid, label=str(label).strip(),
+                           alt_labels=[a.strip() for a in alts if a.strip()], type=kind or None,
+                           start_date=dates["start_date"], end_date=dates["end_date"],
+                           lat=coords["lat"], lon=coords["lon"],
+                           uri=str(uri).strip() if uri else None,
+                           description=str(desc) if desc else None)
+
+
+def read_authority(path: str | os.PathLike[str], *,
+                   type_map: Mapping[str, str | None] | None = None,
+                   labels: Iterable[str] | None = None,
+                   problems: list[tuple[int, str]] | None = None) -> Iterator[AuthorityRecord]:
+    """The records of a CSV or JSONL authority file; line problems go to ``problems``."""
+    for _, rec in _read(path, type_map=type_map, labels=labels, problems=problems):
+        yield rec
+
+
+def _read(path: str | os.PathLike[str], *, type_map: Mapping[str, str | None] | None,
+          labels: Iterable[str] | None,
+          problems: list[tuple[int, str]] | None) -> Iterator[tuple[int, AuthorityRecord]]:
+    p = Path(path)
+    problems = problems if problems is not None else []
+    allowed = set(labels) if labels is not None else None
+    try:
+        fh = open(p, encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise LabelError(f"cannot read {p}: {exc.strerror}", hint="check the path") from exc
+    with fh:
+        try:
+            head = fh.read(1)
+            fh.seek(0)
+            if p.suffix.lower() in (".jsonl", ".ndjson", ".json") or head == "{":
+                for n, line in enumerate(fh, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        obj = json.loads(line)
+                        if not isinstance(obj, dict):
+                            raise ValueError("not a JSON object")
+                        yield n, _record(obj, type_map, allowed)
+                    except json.JSONDecodeError as exc:
+                        problems.append((n, f"not valid JSON ({exc.msg})"))
+                    except ValueError as exc:
+                        problems.append((n, str(exc)))
+                return
+            reader = csv.DictReader(fh)
+            header = [h.strip().lower() for h in reader.fieldnames or []]
+            for key in ("id", "label"):
+                if not any(a in header for a in _ALIASES[key]):
+                    raise LabelError(f"{p.name} has no {key} column (columns: "
+                                     f"{', '.join(header) or 'none'})",
+                                     hint="name the columns id, label, alt_labels, type, ...")
+            for row in reader:
+                try:
+                    yield reader.line_num, _record(row, type_map, allowed)
+                except ValueError as exc:
+                    problems.append((reader.line_num, str(exc)))
+        except csv.Error as exc:
+            raise LabelError(f"{p.name}: not valid CSV ({exc})",
+                             hint="fix the quoting") from exc
+        except UnicodeDecodeError as exc:
+            raise LabelError(f"{p.name} is not UTF-8 text",
+                             hint="save it as UTF-8 and import it again") from exc
+
+
+def _row(r: AuthorityRecord, source: str, stamp: Any) -> dict[str, Any]:
+    return {"record_id": r.record_id, "label": r.label, "alt_labels": r.alt_labels,
+            "type": r.type, "start_date": r.start_date, "end_date": r.end_date, "lat": r.lat,
+            "lon": r.lon, "uri": r.uri, "description": r.description, "source": source,
+            "created_at": stamp}
+
+
+def _from_row(r: Any) -> AuthorityRecord:
+    return AuthorityRecord(record_id=r.record_id, label=r.label,
+                           alt_labels=list(r.alt_labels or []), type=r.type,
+                           start_date=r.start_date, end_date=r.end_date, lat=r.lat, lon=r.lon,
+                           uri=r.uri, description=r.description)
+
+
+def import_authority(ws: Workspace, path: str | os.PathLike[str], *,
+                     type_map: Mapping[str, str | None] | None = None,
+                     check_types: bool = True) -> AuthorityImportReport:
+    """Import an authority file (CSV or JSONL) into the workspace, all or nothing.
+
+    Record types must be project labels (``check_types``), or be mapped to them with
+    ``type_map`` (``{"human": "PER", "Q5": "PER"}``). Records with an id already in the
+    workspace are replaced by the file's. Raises :class:`~glamlab.errors.LabelError`
+    listing every problem with its line."""
+    p = Path(path)
+    problems: list[tuple[int, str]] = []
+    records: dict[str, AuthorityRecord] = {}
+    lines: dict[str, int] = {}
+    report = AuthorityImportReport(path=str(p))
+    for line, rec in _read(p, type_map=type_map, labels=ws.card.labels if check_types else None,
+                           problems=problems):
+        report.rows += 1
+        if rec.record_id in records and records[rec.record_id] != rec:
+            problems.append((line, f"{rec.record_id}: a second, different record with this "
+                                   f"id (first at line {lines[rec.record_id]})"))
+            continue
+        records[rec.record_id] = rec
+        lines.setdefault(rec.record_id, line)
+    if problems:
+        problems.sort()
+        shown = "\n".join(f"  line {n}: {m}" for n, m in problems[:MAX_ROWS_IN_MESSAGE])
+        if len(problems) > MAX_ROWS_IN_MESSAGE:
+            shown += f"\n  ... and {len(problems) - MAX_ROWS_IN_MESSAGE} more"
+        raise LabelError(f"{p.name}: {len(problems)} problem{'s' if len(problems) != 1 else ''}"
+                         f", nothing imported:\n{shown}",
+                         hint="fix these rows and import the file again", rows=problems)
+    t = ws.store.t.authorities
+    stamp = now()
+    with ws.store.write() as conn:
+        existing: dict[str, AuthorityRecord] = {}
+        ids = list(records)
+        for i in range(0, len(ids), 900):
+            for r in conn.execute(sa.select(t).where(t.c.record_id.in_(ids[i:i + 900]))):
+                existing[r.record_id] = _from_row(r)
+        new_rows = []
+        for rid, rec in records.items():
+            old = existing.get(rid)
+            if old == rec:
+                report.unchanged += 1
+            elif old is None:
+                new_rows.append(_row(rec, p.name, stamp))
+                report.added += 1
+            else:
+                values = _row(rec, p.name, stamp)
+                values.pop("record_id")
+                conn.execute(t.update().where(t.c.record_id == rid).values(**values))
+                report.updated += 1
+            if rec.type:
+                report.types[rec.type] = report.types.get(rec.type, 0) + 1
+        for i in range(0, len(new_rows), 2000):
+            conn.execute(t.insert(), new_rows[i:i + 2000])
+        ws.store.audit(conn, "import", "authority.import", p.name, rows=report.rows,
+                       added=report.added, updated=report.updated)
+    return report
+
+
+def load_authority(ws: Workspace, *, types: Sequence[str] | None = None) -> list[AuthorityRecord]:
+    """Every authority record of the workspace (of ``types`` when given), by id."""
+    t = ws.store.t.authorities
+    q = sa.select(t).order_by(t.c.record_id)
+    if types is not None:
+        q = q.where(t.c.type.in_(list(types)))
+    with ws.store.read() as conn:
+        return [_from_row(r) for r in conn.execute(q)]
+
+
+def authority_from_mentions(mentions: Iterable[Any]) -> list[AuthorityRecord]:
+    """Records built from linked mentions (objects with ``text``, ``label`` and
+    ``authority_id``): each id with every surface form seen for it (the most frequent as
+    its label) and its most frequent type. How the linking benchmark builds its list
+    from a training split; ``NIL`` and unlinked mentions are left out."""
+    forms: dict[str, dict[str, int]] = {}
+    kinds: dict[str, dict[str, int]] = {}
+    for m in mentions:
+        rid = getattr(m, "authority_id", None)
+        if not rid or rid == "NIL":
+            continue
+        text = " ".join(m.text.split())
+        forms.setdefault(rid, {})[text] = forms.setdefault(rid, {}).get(text, 0) + 1
+        kinds.setdefault(rid, {})[m.label] = kinds.setdefault(rid, {}).get(m.label, 0) + 1
+    out = []
+    for rid in sorted(forms):
+        ranked = sorted(forms[rid].items(), key=lambda kv: (-kv[1], kv[0]))
+        kind = max(kinds[rid].items(), key=lambda kv: (kv[1], kv[0]))[0]
+        out.append(AuthorityRecord(record_id=rid, label=ranked[0][0],
+                                   alt_labels=[f for f, _ in ranked[1:]], type=kind))
+    return out
+
+
+__all__ = ["AuthorityImportReport", "AuthorityRecord", "authority_from_mentions",
+           "import_authority", "load_authority", "read_authority"]

@@ -1,0 +1,580 @@
+"""Gold spans in the store: importing them, reading them back, correcting them.
+
+Storage (tables ``span_sets`` and ``spans``, migration 3): one ``span_sets`` row per
+annotation of an item — who gave it (``annotator``), from where (``source``), the hash of
+the text its offsets index (``text_hash``), ``active`` — and one ``spans`` row per span
+of it. The gold spans of an item are its **latest active gold set**, whoever gave it: a
+reviewer's correction (:func:`save_spans`) overrides an import, as a correction overrides
+an imported label in :mod:`glamlab.tasks.labels`; earlier sets stay for agreement and
+history. A set with no span is a gold example with no entity in it. Items and the
+``splits`` table are shared with every other task kind, so ``labels split`` style
+splitting by document works on ``document_id``-style metadata (see :func:`split_spans`).
+
+An import is all or nothing: every file is read and every item checked first (span
+outside the text, overlapping spans of one layer, unknown label, text that does not match
+the existing item, conflicting annotations), every problem is reported with its line,
+and only a clean import is written, in one transaction — with the items it creates when
+the file carries their texts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ...errors import LabelError
+from ...store import now
+from ..labels import MAX_ROWS_IN_MESSAGE, SPLITS, _chunks, _set_splits
+from .model import MAIN_LAYER, Span, SpanDoc, check_spans, shown, sort_spans
+from .normalise import normalise
+
+if TYPE_CHECKING:
+    from ...items import Item
+    from ...workspace import Workspace
+
+FORMATS = ("hipe", "jsonl", "webanno")
+GOLD = "gold"
+PREDICTION = "prediction"
+_SUFFIXES = {".tsv", ".jsonl", ".json", ".ndjson"}
+
+
+def text_hash(text: str) -> str:
+    """What ``span_sets.text_hash`` holds: the sha256 of the text's UTF-8."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class SpanImportReport:
+    path: str
+    format: str
+    files: int = 0
+    items: int = 0  # items with gold spans from this import
+    created: int = 0  # items the import created (the file carried their text)
+    added: int = 0  # span sets written
+    unchanged: int = 0  # items whose spans (same annotator) were already there
+    replaced: int = 0  # items whose earlier spans (same annotator) were replaced
+    spans: int = 0  # spans written
+    split: str | None = None
+    annotator: str = "import"
+    labels: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+    def summary(self) -> str:
+        text = (f"{self.items:,} items with gold spans from {self.files:,} "
+                f"{self.format} file{'s' if self.files != 1 else ''} ({self.spans:,} spans "
+                f"added, {self.unchanged:,} items unchanged")
+        if self.created:
+            text += f", {self.created:,} items created"
+        if self.replaced:
+            text += f", {self.replaced:,} replaced"
+        text += ")"
+        if self.split:
+            text += f"; put in the {self.split} split"
+        return text
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in _SUFFIXES
+                      and not p.name.startswith("."))
+    return [path]
+
+
+def detect_format(path: Path) -> str:
+    """``hipe``, ``jsonl`` or ``webanno``, from the start of the file (and its suffix)."""
+    from . import hipe, jsonl, webanno
+
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            head = fh.read(4096)
+    except OSError as exc:
+        raise LabelError(f"cannot read {path}: {exc.strerror}", hint="check the path") from exc
+    if webanno.sniff(head):
+        return "webanno"
+    if hipe.sniff(head):
+        return "hipe"
+    if jsonl.sniff(head) or path.suffix.lower() in (".jsonl", ".ndjson"):
+        return "jsonl"
+    raise LabelError(f"{path.name}: not a span file glamlab reads (HIPE TSV, JSONL, or "
+                     "WebAnno TSV 3.3)", hint="give the format with format=... (--format)")
+
+
+def read_span_file(path: str | Path, *, format: str | None = None, segment: str = "sentence",
+                   label_map: Mapping[str, str | None] | None = None,
+                   problems: list[tuple[int, str]] | None = None) -> list[SpanDoc]:
+    """The items one file holds, read by its format; line problems go to ``problems``."""
+    from .hipe import read_hipe
+    from .jsonl import read_jsonl
+    from .webanno import read_webanno
+
+    p = Path(path)
+    fmt = format or detect_format(p)
+    if fmt not in FORMATS:
+        raise LabelError(f"unknown span format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
+    problems = problems if problems is not None else []
+    if fmt == "hipe":
+        return list(read_hipe(p, segment=segment, label_map=label_map, problems=problems))
+    if fmt == "jsonl":
+        docs = list(read_jsonl(p, problems=problems))
+    else:
+        docs = list(read_webanno(p, problems=problems))
+    if label_map:
+        for doc in docs:
+            kept, lines = [], []
+            for i, s in enumerate(doc.spans):
+                mapped = label_map.get(s.label, s.label)
+                if mapped is not None:
+                    s.label = mapped
+                    kept.append(s)
+                    lines.append(doc.line_of(i))
+            doc.spans, doc.span_lines = kept, lines
+    return docs
+
+
+def _same_text(a: str, b: str) -> int | None:
+    """None when offsets into ``a`` index ``b`` the same way (equal, or differing only in
+    which whitespace separates the words); else the first position that differs."""
+    if a == b:
+        return None
+    if len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            if x != y and not (x.isspace() and y.isspace()):
+                return i
+        return None
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                min(len(a), len(b)))
+
+
+def _current_items(conn: sa.Connection, ws: Workspace,
+                   ids: Sequence[str]) -> dict[str, tuple[str | None, str]]:
+    t = ws.store.t.items
+    out: dict[str, tuple[str | None, str]] = {}
+    for chunk in _chunks(list(ids)):
+        for r in conn.execute(sa.select(t.c.item_id, t.c.text, t.c.modality).where(
+                t.c.is_current.is_(True), t.c.item_id.in_(chunk))):
+            out[r.item_id] = (r.text, r.modality)
+    return out
+
+
+def _active_sets(conn: sa.Connection, ws: Workspace, ids: Sequence[str], *,
+                 kind: str = GOLD, annotator: str | None = None) -> dict[str, Any]:
+    """item id -> its latest active set of ``kind`` (by ``annotator`` when given)."""
+    t = ws.store.t.span_sets
+    out: dict[str, Any] = {}
+    for chunk in _chunks(list(ids)):
+        q = sa.select(t).where(t.c.active.is_(True), t.c.kind == kind, t.c.item_id.in_(chunk))
+        if annotator is not None:
+            q = q.where(t.c.annotator == annotator)
+        for r in conn.execute(q.order_by(t.c.id)):
+            out[r.item_id] = r  # later sets overwrite earlier ones
+    return out
+
+
+def _spans_of_sets(conn: sa.Connection, ws: Workspace,
+                   set_ids: Sequence[int]) -> dict[int, list[Span]]:
+    t = ws.store.t.spans
+    ids = [int(i) for i in set_ids]
+    out: dict[int, list[Span]] = {i: [] for i in ids}
+    for chunk in (ids[k:k + 900] for k in range(0, len(ids), 900)):
+        for r in conn.execute(sa.select(t).where(t.c.set_id.in_(chunk)).order_by(t.c.id)):
+            out[int(r.set_id)].append(Span(start=r.char_start, end=r.char_end, label=r.label,
+                                           layer=r.layer, authority_id=r.authority_id,
+                                           score=r.score, text=r.text, attrs=r.attrs or {}))
+    return {k: sort_spans(v) for k, v in out.items()}
+
+
+def _comparable(spans: Iterable[Span]) -> set[tuple[Any, ...]]:
+    return {(*s.key, s.authority_id) for s in spans}
+
+
+def record_spans(conn: sa.Connection, ws: Workspace, item_id: str, text: str,
+                 spans: Sequence[Span], *, annotator: str, source: str | None,
+                 kind: str = GOLD, model_id: int | None = None, run_id: int | None = None,
+                 prediction_id: int | None = None, stamp: Any = None) -> int:
+    """Write one span set (and its spans) in the caller's transaction; returns its id.
+
+    The one writer of ``span_sets``/``spans``: imports, review corrections and (kind
+    ``prediction``) a run's output all come through here. Spans must have been checked
+    against ``text`` (:func:`~.model.check_spans`)."""
+    t = ws.store.t
+    stamp = stamp or now()
+    pk = conn.execute(t.span_sets.insert().values(
+        item_id=item_id, kind=kind, annotator=annotator, source=source,
+        text_hash=text_hash(text), spans=len(spans), model_id=model_id, run_id=run_id,
+        prediction_id=prediction_id, active=True, created_at=stamp)).inserted_primary_key
+    assert pk is not None
+    set_id = int(pk[0])
+    if spans:
+        conn.execute(t.spans.insert(), [
+            {"set_id": set_id, "item_id": item_id, "layer": s.layer, "char_start": s.start,
+             "char_end": s.end, "label": s.label, "text": text[s.start:s.end],
+             "norm": normalise(text[s.start:s.end]), "authority_id": s.authority_id,
+             "score": s.score, "attrs": s.attrs or {}} for s in spans])
+    return set_id
+
+
+def _fail(name: str, problems: list[tuple[int, str]]) -> LabelError:
+    problems = sorted(problems)
+    shown_rows = "\n".join(f"  line {n}: {msg}" if n else f"  {msg}"
+                           for n, msg in problems[:MAX_ROWS_IN_MESSAGE])
+    more = len(problems) - MAX_ROWS_IN_MESSAGE
+    if more > 0:
+        shown_rows += f"\n  ... and {more} more"
+    return LabelError(f"{name}: {len(problems)} problem{'s' if len(problems) != 1 else ''}, "
+                      f"nothing imported:\n{shown_rows}",
+                      hint="fix these lines (or add the items or labels first) and import "
+                           "the file again", rows=problems)
+
+
+def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | None = None,
+                 split: str | None = None, annotator: str | None = None,
+                 replace: bool = False, segment: str = "sentence",
+                 label_map: Mapping[str, str | None] | None = None,
+                 create_items: bool = True) -> SpanImportReport:
+    """Import gold spans from a file or a folder of files, all or nothing.
+
+    ``format``: ``hipe`` (HIPE/CoNLL IOB TSV), ``jsonl`` or ``webanno`` (WebAnno TSV 3.3 as
+    INCEpTION exports it); by default each file's own. A folder is read whole (an
+    INCEpTION project export's ``annotation/<document>/<user>.tsv`` files: each user's
+    annotation is kept as that user's). Items the file carries the text of are created
+    when missing (``create_items``); existing items must have the same text. ``split``
+    puts the imported items in the train or test split; ``annotator`` (default: the
+    user the file names, else "import") owns the spans, and ``replace`` lets the file
+    replace that annotator's earlier spans (otherwise a difference is a conflict).
+    ``segment`` (HIPE): ``sentence`` (one item per sentence, as the shared ``labels.csv``)
+    or ``document``; ``label_map`` maps the file's types to the project's labels
+    (``None`` drops a type).
+
+    Raises :class:`~glamlab.errors.LabelError` listing every problem with its line; the
+    CLI prints it as one error with the fix."""
+    from ...ingest import write_records
+    from ...ingest.base import Record, check_record
+    from ..splits import is_frozen, split_of
+
+    root = Path(path)
+    if split is not None and split not in SPLITS:
+        raise LabelError(f"unknown split {split!r}", hint="use --split train or --split test")
+    if not root.exists():
+        raise LabelError(f"{root} does not exist", hint="check the path")
+    files = _files(root)
+    if not files:
+        raise LabelError(f"{root} holds no .tsv, .jsonl or .json file",
+                         hint="give a span file, or a folder of them")
+    problems: list[tuple[int, str]] = []
+    docs: list[tuple[Path, SpanDoc]] = []
+    formats: set[str] = set()
+    for f in files:
+        fmt = format or detect_format(f)
+        formats.add(fmt)
+        local: list[tuple[int, str]] = []
+        for doc in read_span_file(f, format=fmt, segment=segment, label_map=label_map,
+                                  problems=local):
+            docs.append((f, doc))
+        prefix = f"{f.name}: " if len(files) > 1 else ""
+        problems.extend((n, prefix + msg) for n, msg in local)
+
+    def named(f: Path, msg: str) -> str:
+        return f"{f.name}: {msg}" if len(files) > 1 else msg
+
+    labels = list(ws.card.labels)
+    wanted: dict[tuple[str, str], tuple[Path, SpanDoc]] = {}
+    for f, doc in docs:
+        who = annotator or doc.annotator or "import"
+        key = (doc.item_id, who)
+        if key in wanted:
+            other = wanted[key][1]
+            if (other.text, _comparable(other.spans)) != (doc.text, _comparable(doc.spans)):
+                problems.append((doc.line, named(
+                    f, f"{doc.item_id}: a second, different annotation of the item by {who!r} "
+                       f"(first at line {other.line})")))
+            continue
+        wanted[key] = (f, doc)
+    ids = sorted({item_id for item_id, _ in wanted})
+    records: dict[str, Record] = {}
+    texts: dict[str, str] = {}
+    with ws.store.read() as conn:
+        current = _current_items(conn, ws, ids)
+    for (item_id, _who), (f, doc) in wanted.items():
+        have = current.get(item_id)
+        if have is None:
+            if doc.text is None:
+                problems.append((doc.line, named(f, f"{item_id}: no such item in the "
+                                                    "workspace, and the file does not carry "
+                                                    "its text")))
+                continue
+            if not create_items:
+                problems.append((doc.line, named(f, f"{item_id}: no such item in the "
+                                                    "workspace")))
+                continue
+            if item_id in texts and texts[item_id] != doc.text:
+                problems.append((doc.line, named(f, f"{item_id}: two different texts for the "
+                                                    "item in this import")))
+                continue
+            if item_id not in records:
+                rec = Record(item_id=item_id, modality="text", source_kind=_kind(f, formats),
+                             source=str(f), content_hash=text_hash(doc.text), text=doc.text,
+                             meta=dict(doc.meta))
+                bad = check_record(rec)
+                if bad is not None:
+                    problems.append((doc.line, named(f, f"{bad.reason} ({bad.hint})")))
+                    continue
+                records[item_id] = rec
+            texts[item_id] = doc.text
+        else:
+            item_text, modality = have
+            if item_text is None:
+                problems.append((doc.line, named(f, f"{item_id}: the item has no text (a "
+                                                    f"{modality} item without OCR)")))
+                continue
+            if doc.text is not None:
+                at = _same_text(doc.text, item_text)
+                if at is not None:
+                    problems.append((doc.line, named(
+                        f, f"{item_id}: the text does not match the item's text (at character "
+                           f"{at}: the file has {shown(doc.text[at:at + 20])}, the item "
+                           f"{shown(item_text[at:at + 20])})")))
+                    continue
+            texts[item_id] = item_text
+        problems.extend((n, named(f, msg)) for n, msg in check_spans(
+            texts[item_id], doc.spans, labels=labels, lines=doc.span_lines, line=doc.line,
+            item_id=item_id))
+
+    fmt_name = formats.pop() if len(formats) == 1 else "mixed"
+    report = SpanImportReport(path=str(root), format=fmt_name, files=len(files), split=split,
+                              annotator=annotator or "import")
+    name = root.name
+    with ws.store.write() as conn:
+        keys = list(wanted)
+        before: dict[tuple[str, str], Any] = {}
+        for who in sorted({w for _, w in keys}):
+            for item_id, row in _active_sets(conn, ws, [i for i, w in keys if w == who],
+                                             annotator=who).items():
+                before[(item_id, who)] = row
+        old_spans = _spans_of_sets(conn, ws, [r.id for r in before.values()])
+        for key, (f, doc) in wanted.items():
+            row = before.get(key)
+            if row is not None and not replace and \
+                    _comparable(old_spans[int(row.id)]) != _comparable(doc.spans):
+                problems.append((doc.line, named(
+                    f, f"{key[0]}: conflicts with the {row.spans} spans {key[1]!r} gave before "
+                       f"({len(doc.spans)} here)")))
+        if split is not None and is_frozen(ws, conn=conn):
+            now_split = split_of(ws, ids, conn=conn)
+            for key, (f, doc) in wanted.items():
+                if (now_split.get(key[0]) == "test") != (split == "test"):
+                    problems.append((doc.line, named(
+                        f, f"{key[0]}: would {'join' if split == 'test' else 'leave'} the "
+                           "frozen test split")))
+        if problems:
+            raise _fail(name, problems)
+        stamp = now()
+        if records:
+            report.created = write_records(ws.store, conn, list(records.values()),
+                                           sources=[str(root)]).added
+        t = ws.store.t.span_sets
+        for key, (f, doc) in wanted.items():
+            item_id, who = key
+            row = before.get(key)
+            if row is not None and _comparable(old_spans[int(row.id)]) == \
+                    _comparable(doc.spans) and row.text_hash == text_hash(texts[item_id]):
+                report.unchanged += 1
+                continue
+            if row is not None:
+                conn.execute(t.update().where(t.c.item_id == item_id, t.c.annotator == who,
+                                              t.c.kind == GOLD, t.c.active.is_(True))
+                             .values(active=False))
+                report.replaced += 1
+            record_spans(conn, ws, item_id, texts[item_id], sort_spans(doc.spans),
+                         annotator=who, source=f.name, stamp=stamp)
+            report.added += 1
+            report.spans += len(doc.spans)
+        for _, doc in wanted.values():
+            for s in doc.spans:
+                if s.layer == MAIN_LAYER:
+                    report.labels[s.label] = report.labels.get(s.label, 0) + 1
+        if split is not None:
+            _set_splits(conn, ws, {i: split for i in ids})
+        report.items = len(ids)
+        ws.store.audit(conn, annotator or "import", "spans.import", name, files=len(files),
+                       format=fmt_name, items=len(ids), sets=report.added,
+                       spans=report.spans, created=report.created, replaced=report.replaced,
+                       split=split)
+    return report
+
+
+def _kind(path: Path, formats: set[str]) -> str:
+    return next(iter(formats)) if len(formats) == 1 else path.suffix.lstrip(".").lower()
+
+
+def gold_spans(ws: Workspace, ids: Sequence[str] | None = None, *,
+               layer: str | None = MAIN_LAYER,
+               conn: sa.Connection | None = None) -> dict[str, list[Span]]:
+    """item id -> its gold spans (of ``layer``; all layers with ``layer=None``), in reading
+    order, for every item with a gold set (an empty list: labelled, no entity)."""
+    if conn is None:
+        with ws.store.read() as c:
+            return gold_spans(ws, ids, layer=layer, conn=c)
+    t = ws.store.t.span_sets
+    if ids is None:
+        latest = {r.item_id: r for r in conn.execute(
+            sa.select(t).where(t.c.kind == GOLD, t.c.active.is_(True)).order_by(t.c.id))}
+    else:
+        latest = _active_sets(conn, ws, ids)
+    spans = _spans_of_sets(conn, ws, [r.id for r in latest.values()])
+    return {item_id: [s for s in spans[int(r.id)] if layer is None or s.layer == layer]
+            for item_id, r in sorted(latest.items())}
+
+
+def gold_span_sets(ws: Workspace, item_id: str) -> list[dict[str, Any]]:
+    """Every active gold annotation of one item (one per annotator, latest first), for
+    agreement and for the review screen's history."""
+    t = ws.store.t.span_sets
+    with ws.store.read() as conn:
+        rows = list(conn.execute(sa.select(t).where(
+            t.c.item_id == item_id, t.c.kind == GOLD, t.c.active.is_(True))
+            .order_by(t.c.id.desc())))
+        spans = _spans_of_sets(conn, ws, [r.id for r in rows])
+    return [{"set_id": r.id, "annotator": r.annotator, "source": r.source,
+             "created_at": r.created_at, "text_hash": r.text_hash,
+             "spans": spans[int(r.id)]} for r in rows]
+
+
+def save_spans(ws: Workspace, item_id: str, spans: Sequence[Span], *, annotator: str,
+               source: str = "review") -> int:
+    """A person's spans for one item (a review correction, a new annotation): checked
+    against the item's text and the project's labels, then stored as that person's
+    latest gold set, which makes it the item's gold (and training data for ``retrain``).
+    Returns the set id. Raises :class:`~glamlab.errors.LabelError` naming the problem."""
+    item = ws.item(item_id)
+    if item.text is None:
+        raise LabelError(f"item {item_id!r} has no text to put spans on", item=item_id,
+                         hint="spans go on text items (or page images with OCR text)")
+    problems = check_spans(item.text, spans, labels=ws.card.labels, item_id=item_id)
+    if problems:
+        raise LabelError("; ".join(msg for _, msg in problems), item=item_id,
+                         hint="fix the spans and save again", rows=problems)
+    t = ws.store.t.span_sets
+    with ws.store.write() as conn:
+        conn.execute(t.update().where(t.c.item_id == item_id, t.c.annotator == annotator,
+                                      t.c.kind == GOLD, t.c.active.is_(True))
+                     .values(active=False))
+        set_id = record_spans(conn, ws, item_id, item.text, sort_spans(spans),
+                              annotator=annotator, source=source)
+        ws.store.audit(conn, annotator, "spans.save", item_id, set_id=set_id,
+                       spans=len(spans), source=source)
+    return set_id
+
+
+@dataclass
+class SpanData:
+    """Items of one split with their gold spans (main layer), in item id order."""
+
+    split: str
+    items: list[Item]
+    spans: list[list[Span]]
+    stale: list[str]  # items whose text changed since their spans were given (left out)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def span_data(ws: Workspace, split: str = "train") -> SpanData:
+    """The gold spans of the train (or test) split, with their items. Items whose text
+    changed since their spans were given (a new item version) are left out and named in
+    ``stale``: their offsets index another text."""
+    from ..splits import split_of
+
+    if split not in SPLITS:
+        raise LabelError(f"unknown split {split!r}", hint="use train or test")
+    with ws.store.read() as conn:
+        splits = split_of(ws, conn=conn)
+        wanted = sorted(i for i, s in splits.items() if s == split)
+        sets = _active_sets(conn, ws, wanted)
+        spans = _spans_of_sets(conn, ws, [r.id for r in sets.values()])
+    items, out, stale = [], [], []
+    for item in ws.items(ids=list(sets)):
+        row = sets[item.item_id]
+        if item.text is None or text_hash(item.text) != row.text_hash:
+            stale.append(item.item_id)
+            continue
+        items.append(item)
+        out.append([s for s in spans[int(row.id)] if s.layer == MAIN_LAYER])
+    return SpanData(split=split, items=items, spans=out, stale=stale)
+
+
+def split_spans(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
+                group_by: str | None = "document_id", force: bool = False) -> dict[str, Any]:
+    """Put the items with gold spans in the train and test splits, stratified by the
+    entity types they hold and grouped by ``group_by`` (item metadata; by default the
+    document, so that no document has sentences on both sides). The same stratified
+    group split as :func:`glamlab.tasks.split_labels`; a frozen split needs ``force``."""
+    import numpy as np
+
+    from ..splits import _group_value, is_frozen, stratified_group_split
+
+    if not 0.0 < test_size < 1.0:
+        raise LabelError(f"test size must be between 0 and 1, not {test_size:g}",
+                         hint="e.g. test_size=0.3")
+    gold = gold_spans(ws)
+    if not gold:
+        raise LabelError("no item has gold spans", hint="import them first (import_spans)")
+    ids = sorted(gold)
+    classes = list(ws.card.labels)
+    index = {c: i for i, c in enumerate(classes)}
+    Y = np.zeros((len(ids), len(classes)), dtype=np.int8)
+    for r, item_id in enumerate(ids):
+        for s in gold[item_id]:
+            if s.label in index:
+                Y[r, index[s.label]] = 1
+    groups: list[Any] = []
+    ungrouped = 0
+    items = {i.item_id: i for i in ws.items(ids=ids)}
+    for item_id in ids:
+        value = _group_value(items[item_id], group_by) if group_by else None
+        if value is None:
+            ungrouped += 1
+            value = f"item:{item_id}"
+        groups.append(value)
+    with ws.store.write() as conn:
+        frozen = is_frozen(ws, conn=conn)
+        if frozen and not force:
+            raise LabelError("the test split is frozen (it has been evaluated against)",
+                             hint="keep it, or pass force=True (logged) to split again")
+        mask = stratified_group_split(Y, groups, test_size, seed)
+        _set_splits(conn, ws, {i: ("test" if m else "train") for i, m in zip(ids, mask,
+                                                                            strict=True)})
+        ws.store.audit(conn, "glamlab", "split.create", None, test_size=test_size, seed=seed,
+                       group_by=group_by, items=len(ids), forced=bool(frozen), kind="spans")
+    return {"train": int((~mask).sum()), "test": int(mask.sum()), "groups": len(set(groups)),
+            "ungrouped": ungrouped, "group_by": group_by}
+
+
+def span_counts(ws: Workspace) -> dict[str, Any]:
+    """How many gold spans of each label, and items, by split (main layer)."""
+    from ..splits import split_of
+
+    gold = gold_spans(ws)
+    splits = split_of(ws, list(gold))
+    counts: dict[str, dict[str, int]] = {}
+    totals = {"train": 0, "test": 0, "unsplit": 0}
+    for item_id, spans in gold.items():
+        s = splits.get(item_id, "unsplit")
+        totals[s] += 1
+        for span in spans:
+            counts.setdefault(span.label, {"train": 0, "test": 0, "unsplit": 0})[s] += 1
+    return {"items": len(gold), "splits": totals,
+            "labels": [{"label": k, **v, "total": sum(v.values())}
+                       for k, v in sorted(counts.items())]}
+
+
+__all__ = ["FORMATS", "GOLD", "PREDICTION", "SpanData", "SpanImportReport", "detect_format",
+           "gold_span_sets", "gold_spans", "import_spans", "read_span_file", "record_spans",
+           "save_spans", "span_counts", "span_data", "split_spans", "text_hash"]

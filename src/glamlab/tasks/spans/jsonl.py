@@ -1,0 +1,82 @@
+"""JSON Lines: one item a line, ``{"id", "text", "entities": [{"start", "end", "label"}]}``.
+
+``text`` may be left out when the item is already in the workspace. Each entity may also
+give ``text`` (checked against the offsets), ``authority_id``, ``score``, ``layer`` and
+``attrs``; ``type`` is read as ``label``. Other keys of the object become the item's
+metadata when the import creates the item (``date``, ``document_id``, ``lang``...).
+This is also what :func:`glamlab.actions.entity_export.write_spans_jsonl` writes, so an
+export imports back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ...errors import LabelError
+from .model import Span, SpanDoc
+
+FORMAT = "jsonl"
+_RESERVED = {"id", "text", "entities", "provenance"}
+
+
+def sniff(head: str) -> bool:
+    return head.lstrip("\ufeff").lstrip().startswith("{")
+
+
+def read_jsonl(path: str | Path, *,
+               problems: list[tuple[int, str]] | None = None) -> Iterator[SpanDoc]:
+    p = Path(path)
+    problems = problems if problems is not None else []
+    try:
+        fh = open(p, encoding="utf-8-sig")
+    except OSError as exc:
+        raise LabelError(f"cannot read {p}: {exc.strerror}", hint="check the path") from exc
+    with fh:
+        try:
+            for n, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    obj: Any = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    problems.append((n, f"not valid JSON ({exc.msg} at column {exc.colno})"))
+                    continue
+                if not isinstance(obj, dict):
+                    problems.append((n, "not a JSON object"))
+                    continue
+                item_id = obj.get("id")
+                if not isinstance(item_id, str | int) or isinstance(item_id, bool) or \
+                        not str(item_id).strip():
+                    problems.append((n, "no \"id\""))
+                    continue
+                item_id = str(item_id).strip()
+                text = obj.get("text")
+                if text is not None and not isinstance(text, str):
+                    problems.append((n, f"{item_id}: \"text\" must be a string"))
+                    continue
+                entities = obj.get("entities", [])
+                if not isinstance(entities, list):
+                    problems.append((n, f"{item_id}: \"entities\" must be a list"))
+                    continue
+                spans: list[Span] = []
+                bad = False
+                for e in entities:
+                    try:
+                        spans.append(Span.from_dict(e))
+                    except ValueError as exc:
+                        problems.append((n, f"{item_id}: {exc}"))
+                        bad = True
+                if bad:
+                    continue
+                meta = {k: v for k, v in obj.items() if k not in _RESERVED}
+                yield SpanDoc(item_id=item_id, text=text, spans=spans, line=n,
+                              span_lines=[n] * len(spans), meta=meta)
+        except UnicodeDecodeError as exc:
+            raise LabelError(f"{p.name} is not UTF-8 text",
+                             hint="save it as UTF-8 and import it again") from exc
+
+
+__all__ = ["FORMAT", "read_jsonl", "sniff"]

@@ -1,0 +1,188 @@
+"""Entity exports: JSONL (imports back), CSV for OpenRefine, W3C Web Annotations, IIIF on
+ALTO word boxes, and WebAnno TSV folders INCEpTION imports (read back the same)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from glamlab.actions.entity_export import (
+    ENTITY_COLUMNS,
+    SpanProvenance,
+    export_spans,
+    iter_gold_rows,
+    span_regions,
+    write_entities_csv,
+    write_span_iiif,
+    write_span_web_annotations,
+    write_spans_jsonl,
+)
+from glamlab.errors import PolicyError
+from glamlab.items import Item
+from glamlab.tasks.spans import Span, gold_spans, import_spans
+from glamlab.tasks.spans.webanno import read_webanno
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "spans"
+LABELS = ["PER", "LOC", "ORG", "PROD", "TIME"]
+
+ALTO = """<?xml version="1.0" encoding="UTF-8"?>
+<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#">
+  <Description><MeasurementUnit>pixel</MeasurementUnit></Description>
+  <Layout><Page ID="P1" WIDTH="2000" HEIGHT="3000"><PrintSpace>
+    <TextBlock ID="B1">
+      <TextLine ID="L1">
+        <String CONTENT="M." HPOS="100" VPOS="200" WIDTH="40" HEIGHT="30" WC="0.9"/><SP/>
+        <String CONTENT="Jules" HPOS="150" VPOS="200" WIDTH="90" HEIGHT="30" WC="0.9"/><SP/>
+        <String CONTENT="Fer" HPOS="250" VPOS="198" WIDTH="60" HEIGHT="34" WC="0.8"/>
+        <HYP CONTENT="¬"/>
+      </TextLine>
+      <TextLine ID="L2">
+        <String CONTENT="ry" HPOS="100" VPOS="240" WIDTH="30" HEIGHT="30" WC="0.8"/><SP/>
+        <String CONTENT="à" HPOS="140" VPOS="240" WIDTH="15" HEIGHT="30" WC="0.9"/><SP/>
+        <String CONTENT="Paris." HPOS="165" VPOS="240" WIDTH="95" HEIGHT="30" WC="0.9"/>
+      </TextLine>
+    </TextBlock>
+  </PrintSpace></Page></Layout>
+</alto>
+"""
+
+
+@pytest.fixture
+def gold_ws(make_ws):
+    ws = make_ws(task="entities", modality="text", labels=LABELS)
+    import_spans(ws, DATA / "newseye-fr-sample.tsv", split="train")
+    return ws
+
+
+def test_jsonl_export_imports_back_the_same_spans(gold_ws, make_ws, tmp_path):
+    out = tmp_path / "spans.jsonl"
+    result = export_spans(iter_gold_rows(gold_ws), "jsonl", out)
+    assert result["items"] == gold_ws.count_items()
+    first = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    assert set(first) == {"id", "text", "entities", "provenance"}
+    assert first["provenance"]["annotator"] == "import"
+    fresh = make_ws("fresh", task="entities", modality="text", labels=LABELS)
+    import_spans(fresh, out)
+    assert {k: [(s.start, s.end, s.label, s.authority_id) for s in v]
+            for k, v in gold_spans(fresh).items()} == {
+        k: [(s.start, s.end, s.label, s.authority_id) for s in v]
+        for k, v in gold_spans(gold_ws).items()}
+
+
+def test_csv_one_row_per_mention_formula_safe_with_bom():
+    item = Item(item_id="p1", modality="text", text="=cmd| Paris et -Genève @home")
+    spans = [Span(0, 4, "PER", score=0.91234567), Span(6, 11, "LOC", authority_id="Q90"),
+             Span(15, 22, "LOC", authority_id="NIL")]
+    prov = SpanProvenance(model="ner-crf", model_version=3, confirmed_by="alice",
+                          created="2024-05-01T10:00:00Z")
+    buf = io.StringIO()
+    assert write_entities_csv([(item, spans, prov)], buf, bom=True) == 3
+    text = buf.getvalue()
+    assert text.startswith("\ufeffitem_id,type,text,start,end,authority_id")
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert list(rows[0]) == ENTITY_COLUMNS
+    assert rows[0]["text"] == "'=cmd" and rows[2]["text"] == "'-Genève"
+    assert rows[0]["score"] == "0.912346" and rows[1]["authority_id"] == "Q90"
+    assert {r["model"] for r in rows} == {"ner-crf"} and rows[1]["model_version"] == "3"
+    assert {r["confirmed_by"] for r in rows} == {"alice"}
+
+
+def test_web_annotations_with_quote_and_position_selectors():
+    text = "Le président Wilson est arrivé à Paris hier soir."
+    item = Item(item_id="doc/1", modality="text", text=text, uri="/data/doc1.txt")
+    spans = [Span(3, 19, "PER", authority_id="Q34296", score=0.8),
+             Span(33, 38, "LOC", authority_id="NIL")]
+    buf = io.StringIO()
+    n = write_span_web_annotations([(item, spans, SpanProvenance(model="m", model_version=1))],
+                                   buf, base="urn:test:")
+    doc = json.loads(buf.getvalue())
+    assert n == 2 and doc["type"] == "AnnotationCollection" and doc["total"] == 2
+    first, second = doc["first"]["items"]
+    quote, position = first["target"]["selector"]
+    assert quote == {"type": "TextQuoteSelector", "exact": "président Wilson", "prefix": "Le ",
+                     "suffix": " est arrivé à Paris hier soir."}
+    assert position == {"type": "TextPositionSelector", "start": 3, "end": 19}
+    assert text[position["start"]:position["end"]] == quote["exact"]
+    assert first["target"]["source"] == "file:///data/doc1.txt"
+    assert first["body"][1] == {"type": "SpecificResource", "purpose": "identifying",
+                                "source": "http://www.wikidata.org/entity/Q34296"}
+    assert first["generator"]["name"] == "glamlab model m@1" and first["confidence"] == 0.8
+    assert [b["purpose"] for b in second["body"]] == ["tagging"]  # NIL: no identifying body
+
+
+def test_alto_word_boxes_and_iiif_annotations(make_ws, tmp_path):
+    ws = make_ws(task="entities", modality="text", labels=LABELS)
+    (tmp_path / "ocr").mkdir()
+    (tmp_path / "ocr" / "page1.xml").write_text(ALTO, encoding="utf-8")
+    ws.ingest([tmp_path / "ocr"])
+    item = ws.item("page1")
+    assert item.text == "M. Jules Ferry\nà Paris."  # the hyphenated word joined
+    boxes = item.meta["word_boxes"]
+    assert len(boxes) == 6 * 6
+    words = [item.text[boxes[i]:boxes[i + 1]] for i in range(0, len(boxes), 6)]
+    assert words == ["M.", "Jules", "Ferry", "Ferry", "à", "Paris."]  # a box per half
+    # an entity over a line break has one region per line
+    ferry = Span(0, item.text.index("Ferry") + 5, "PER")
+    assert span_regions(item, ferry) == [(100, 198, 210, 34), (100, 240, 30, 30)]
+    # page image twice the ALTO size: the regions scale
+    big = Item(**{**item.__dict__, "width": 4000, "height": 6000,
+                  "meta": {**item.meta, "canvas": "https://iiif.example.org/c1"}})
+    paris = Span(item.text.index("Paris"), item.text.index("Paris") + 5, "LOC",
+                 authority_id="Q90")
+    assert span_regions(big, paris) == [(330, 480, 190, 60)]
+    buf = io.StringIO()
+    plain = Item(item_id="t", modality="text", text="Paris")
+    written, skipped = write_span_iiif(
+        [(big, [ferry, paris], SpanProvenance(model="m", model_version=2)),
+         (plain, [Span(0, 5, "LOC")], SpanProvenance())], buf,
+        base="https://example.org/anno/")
+    page = json.loads(buf.getvalue())
+    assert (written, skipped) == (2, 1)
+    targets = [a["target"] for a in page["items"]]
+    assert targets[1] == "https://iiif.example.org/c1#xywh=330,480,190,60"
+    assert isinstance(targets[0], list) and len(targets[0]) == 2
+    assert page["items"][1]["body"][1]["source"] == "http://www.wikidata.org/entity/Q90"
+    with pytest.raises(PolicyError, match="HTTP"):
+        write_span_iiif([], io.StringIO(), base="urn:x:")
+
+
+def test_inception_folder_round_trip(gold_ws, tmp_path):
+    result = export_spans(iter_gold_rows(gold_ws), "inception", tmp_path / "inc")
+    assert result["files"] == gold_ws.count_items()
+    index = (tmp_path / "inc" / "index.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    gold = gold_spans(gold_ws)
+    for line in index:
+        name, item_id = line.split("\t")
+        [doc] = read_webanno(tmp_path / "inc" / name)
+        assert doc.text.split() == gold_ws.item(item_id).text.split()
+        assert [(s.start, s.end, s.label, s.authority_id) for s in doc.spans] == [
+            (s.start, s.end, s.label, s.authority_id) for s in gold[item_id]]
+
+
+def test_export_spans_refuses_bad_requests(tmp_path):
+    with pytest.raises(PolicyError, match="unknown entity export format"):
+        export_spans([], "xlsx", tmp_path / "x")
+    with pytest.raises(PolicyError, match="folder"):
+        export_spans([], "inception", None)
+    item = Item(item_id="../../etc/passwd", modality="text", text="Paris")
+    result = export_spans([(item, [Span(0, 5, "LOC")], SpanProvenance())], "inception",
+                          tmp_path / "safe")
+    assert result["files"] == 1
+    assert [p.name for p in (tmp_path / "safe").iterdir()] and all(
+        p.parent == tmp_path / "safe" for p in (tmp_path / "safe").iterdir())
+
+
+def test_jsonl_writer_keeps_provenance_and_scores():
+    item = Item(item_id="a", modality="text", text="Paris")
+    buf = io.StringIO()
+    write_spans_jsonl([(item, [Span(0, 5, "LOC", score=0.5, layer="entity"),
+                               Span(0, 5, "LOC", layer="nested")],
+                        SpanProvenance(model="m", model_version=4, confirmed_by="bob"))], buf)
+    obj = json.loads(buf.getvalue())
+    assert obj["entities"] == [{"start": 0, "end": 5, "label": "LOC", "text": "Paris",
+                                "score": 0.5}]
+    assert obj["provenance"]["model"] == "m" and obj["provenance"]["confirmed_by"] == "bob"

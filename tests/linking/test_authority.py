@@ -1,0 +1,92 @@
+"""Authority files: CSV and JSONL imports, all or nothing, into the workspace store."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from glamlab.errors import LabelError
+from glamlab.linking import authority_from_mentions, import_authority, load_authority
+from glamlab.linking.linker import Mention
+
+LABELS = ["PER", "LOC", "ORG"]
+
+
+def test_csv_authority_import_update_and_reload(make_ws, tmp_path):
+    ws = make_ws(task="entities", modality="text", labels=LABELS)
+    src = tmp_path / "names.csv"
+    src.write_text("id,preferred_label,aliases,type,birth,death,lat,lon\n"
+                   "Q7173,Adolphe Thiers,Thiers|M. Thiers,PER,1797-04-15,1877-09-03,,\n"
+                   "Q90,Paris,Lutèce|Paname,LOC,,,48.8567,2.3522\n"
+                   "n42,Société des Nations,SDN,ORG,1920,1946,,\n", encoding="utf-8")
+    report = import_authority(ws, src)
+    assert (report.rows, report.added, report.updated) == (3, 3, 0)
+    records = {r.record_id: r for r in load_authority(ws)}
+    assert records["Q7173"].alt_labels == ["Thiers", "M. Thiers"]
+    assert records["Q7173"].year_range() == (1797, 1877)
+    assert records["Q90"].lat == pytest.approx(48.8567) and records["n42"].type == "ORG"
+    assert [r.record_id for r in load_authority(ws, types=["LOC"])] == ["Q90"]
+    # a JSONL file updates one record and leaves the others
+    update = tmp_path / "update.jsonl"
+    update.write_text(json.dumps({"id": "Q90", "label": "Paris", "alt_labels": ["Lutetia"],
+                                  "type": "LOC"}) + "\n"
+                      + json.dumps({"qid": "Q7173", "name": "Adolphe Thiers",
+                                    "alt_labels": "Thiers|M. Thiers", "type": "PER",
+                                    "start_date": "1797-04-15", "end_date": "1877-09-03"})
+                      + "\n", encoding="utf-8")
+    again = import_authority(ws, update)
+    assert (again.added, again.updated, again.unchanged) == (0, 1, 1)
+    assert {r.record_id: r.alt_labels for r in load_authority(ws)}["Q90"] == ["Lutetia"]
+
+
+def test_bad_authority_rows_import_nothing(make_ws, tmp_path):
+    ws = make_ws(task="entities", modality="text", labels=LABELS)
+    src = tmp_path / "bad.csv"
+    src.write_text("id,label,type,start_date,lat\n"
+                   "Q1,Good,LOC,,\n"
+                   ",No id,LOC,,\n"
+                   "Q3,,LOC,,\n"
+                   "Q4,Bad type,human,,\n"
+                   "Q5,Bad date,PER,15 avril 1797,\n"
+                   "Q6,Bad lat,LOC,,123\n", encoding="utf-8")
+    with pytest.raises(LabelError) as err:
+        import_authority(ws, src)
+    rows = dict(err.value.rows)
+    assert sorted(rows) == [3, 4, 5, 6, 7]
+    assert "no id" in rows[3] and "no label" in rows[4]
+    assert "type 'human' is not one of the project's labels" in rows[5]
+    assert "not an ISO date" in rows[6] and "out of range" in rows[7]
+    assert load_authority(ws) == []
+    # a type map makes the file usable
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_text("id,label,type\nQ4,Someone,human\n", encoding="utf-8")
+    import_authority(ws, fixed, type_map={"human": "PER"})
+    assert load_authority(ws)[0].type == "PER"
+    no_label = tmp_path / "nolabel.csv"
+    no_label.write_text("id,kind\nQ1,LOC\n", encoding="utf-8")
+    with pytest.raises(LabelError, match="no label column"):
+        import_authority(ws, no_label)
+
+
+def test_authority_from_linked_mentions():
+    mentions = [Mention("Paris", "LOC", authority_id="Q90"),
+                Mention("PARIS", "LOC", authority_id="Q90"),
+                Mention("Paris", "ORG", authority_id="Q90"),
+                Mention("Paris", "LOC", authority_id="Q90"),
+                Mention("M. X", "PER", authority_id="NIL"),
+                Mention("Genève", "LOC")]
+    [paris] = authority_from_mentions(mentions)
+    assert (paris.record_id, paris.label, paris.alt_labels, paris.type) == (
+        "Q90", "Paris", ["PARIS"], "LOC")
+
+
+def test_duplicate_ids_name_both_lines(make_ws, tmp_path):
+    ws = make_ws(task="entities", modality="text", labels=LABELS)
+    src = tmp_path / "dup.jsonl"
+    src.write_text('{"id": "Q90", "label": "Paris"}\n\n{"id": "Q90", "label": "Lyon"}\n',
+                   encoding="utf-8")
+    with pytest.raises(LabelError) as err:
+        import_authority(ws, src)
+    assert err.value.rows == [(3, "Q90: a second, different record with this id (first at "
+                                  "line 1)")]

@@ -1,0 +1,293 @@
+"""Span file formats: HIPE TSV, JSONL and WebAnno TSV 3.3 (read, and WebAnno written back),
+on real files: NewsEye rows of the shared HIPE data and INCEpTION's own exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from glamlab.tasks.spans import Span, check_spans
+from glamlab.tasks.spans.hipe import read_hipe
+from glamlab.tasks.spans.jsonl import read_jsonl
+from glamlab.tasks.spans.webanno import (
+    escape_value,
+    read_webanno,
+    unescape_value,
+    write_webanno,
+)
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "spans"
+NEWSEYE = DATA / "newseye-fr-sample.tsv"
+INCEPTION = DATA / "inception"
+
+
+# -- HIPE ---------------------------------------------------------------------------------
+def test_hipe_sentences_text_spans_links_and_metadata():
+    problems: list[tuple[int, str]] = []
+    docs = list(read_hipe(NEWSEYE, problems=problems))
+    assert problems == []
+    assert {d.meta["document_id"] for d in docs} == {"dev_fr_27", "dev_fr_3", "dev_fr_18"}
+    first = docs[0]
+    assert first.item_id == "newseye-fr-dev_fr_27-s000"
+    assert first.meta["dataset"] == "newseye" and first.meta["lang"] == "fr"
+    assert "date" not in first.meta  # NA
+    assert first.meta["publication"] == "Marie-Claire"
+    assert first.meta["license"] == "CC-BY 4.0"
+    # "Aujourd" + NoSpaceAfter + "'" + NoSpaceAfter + "hui": joined
+    assert first.text.startswith("Valeur du franc : Hier Aujourd'huiA New-York....")
+    ferry = [d for d in docs if d.meta["document_id"] == "dev_fr_18"]
+    assert ferry[0].text.startswith("M. Jules Ferry, président du conseil.")
+    assert any("je me suis pro¬posé" in d.text for d in ferry)  # hyphenation kept
+    for d in docs:
+        assert check_spans(d.text, d.spans) == [] or any(s.layer != "entity" for s in d.spans)
+        for s in d.spans:
+            assert d.text[s.start:s.end] == s.text
+    entities = [s for d in docs for s in d.spans if s.layer == "entity"]
+    assert {s.label for s in entities} <= {"PER", "LOC", "ORG", "PROD"}
+    linked = [s for s in entities if s.authority_id and s.authority_id.startswith("Q")]
+    assert linked and any(s.authority_id == "NIL" for s in entities)
+    dated = [d for d in docs if d.meta["document_id"] == "dev_fr_3"]
+    assert dated[0].meta["date"] == "1919-01-15"
+
+
+def test_hipe_document_segment_keeps_line_breaks():
+    docs = list(read_hipe(NEWSEYE, segment="document"))
+    assert [d.item_id for d in docs] == ["newseye-fr-dev_fr_27", "newseye-fr-dev_fr_3",
+                                         "newseye-fr-dev_fr_18"]
+    text = docs[2].text
+    assert "je me suis pro¬\nposé" in text  # EndOfLine: the OCR's line break
+    sentences = [d for d in read_hipe(NEWSEYE) if d.meta["document_id"] == "dev_fr_18"]
+    assert "".join("".join(s.text.split()) for s in sentences) == "".join(text.split())
+
+
+def _hash_token_sentences(tsv: Path) -> set[str]:
+    """Sentence ids whose tokens include one starting with '#': the builder of the shared
+    labels.csv read those lines as comments."""
+    out = set()
+    docs = {}
+    for d in read_hipe(tsv):
+        docs[d.item_id] = d
+    lines = tsv.read_text(encoding="utf-8").split("\n")
+    hash_lines = {n for n, line in enumerate(lines, start=1)
+                  if line.startswith("#") and line.count("\t") == 9}
+    ordered = sorted(docs.values(), key=lambda d: d.line)
+    for i, d in enumerate(ordered):
+        end = ordered[i + 1].line if i + 1 < len(ordered) else len(lines) + 1
+        if any(d.line <= n < end for n in hash_lines):
+            out.add(d.item_id)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("split", ["dev", "train"])
+def test_hipe_rebuilds_the_shared_labels_csv(shared_data, split):
+    """Every sentence of the shared labels.csv comes back with the same id, text and
+    literal coarse entities, with three documented differences: tokens starting with '#'
+    (read as comments by the builder of labels.csv), and entities cut by a sentence
+    boundary or changing type mid-way (kept, as the HIPE scorer reads the BIO tags)."""
+    root = shared_data / "ner" / split
+    with open(root / "labels.csv", encoding="utf-8", newline="") as fh:
+        rows = {r["id"]: r for r in csv.DictReader(fh)}
+    seen: set[str] = set()
+    differing_text: set[str] = set()
+    hash_sentences: set[str] = set()
+    other_span_differences = 0
+    for tsv in sorted((root / "iob").glob("*.tsv")):
+        problems: list[tuple[int, str]] = []
+        hash_sentences |= _hash_token_sentences(tsv)
+        for d in read_hipe(tsv, problems=problems):
+            row = rows[d.item_id]
+            seen.add(d.item_id)
+            assert row["lang"] == d.meta["lang"] and row["document_id"] == d.meta["document_id"]
+            if row["path_or_text"] != d.text:
+                differing_text.add(d.item_id)
+                continue
+            gold = sorted((e["start"], e["end"], e["type"]) for e in json.loads(row["label"]))
+            mine = [s for s in d.spans if s.layer == "entity"]
+            kept = sorted((s.start, s.end, s.label) for s in mine
+                          if not s.attrs.get("continued"))
+            if gold != kept:
+                # a type change inside an entity (I-pers after I-loc): labels.csv glued
+                # them, the HIPE scorer splits them; or a lone I- after O
+                gold_starts = {g[0] for g in gold}
+                assert all(g in kept or g[0] in gold_starts for g in gold)
+                other_span_differences += 1
+        assert problems == []
+    assert seen == set(rows)
+    assert differing_text <= hash_sentences
+    assert len(differing_text) <= 15
+    assert other_span_differences <= 15
+
+
+def test_hipe_bad_lines_are_reported_with_their_numbers(tmp_path):
+    src = tmp_path / "bad-fr.tsv"
+    src.write_text(
+        "TOKEN\tNE-COARSE-LIT\tNE-COARSE-METO\tNE-FINE-LIT\tNE-FINE-METO\tNE-FINE-COMP\t"
+        "NE-NESTED\tNEL-LIT\tNEL-METO\tMISC\n"
+        "Paris\tB-loc\tO\tO\tO\tO\tO\tQ90\t_\t_\n"  # line 2: before any document
+        "# hipe2022:document_id = d1\n"
+        "# hipe2022:dataset = newseye\n"
+        "# hipe2022:language = fr\n"
+        "Paris\tB-loc\tO\tO\tO\tO\tO\tQ90\t_\t_\n"
+        "est\tX-loc\tO\tO\tO\tO\tO\t_\t_\t_\n"  # line 7: not a BIO tag
+        "beau\tB-animal\tO\tO\tO\tO\tO\t_\t_\t_\n"  # line 8: unknown type
+        "trop\tO\tO\n",  # line 9: three columns
+        encoding="utf-8")
+    problems: list[tuple[int, str]] = []
+    docs = list(read_hipe(src, problems=problems))
+    assert [n for n, _ in sorted(problems)] == [2, 7, 8, 9]
+    assert "not O, B-TYPE or I-TYPE" in dict(problems)[7]
+    assert "unknown NE-COARSE-LIT type 'animal'" in dict(problems)[8]
+    assert docs[0].text == "Paris est beau"
+
+
+# -- JSONL ------------------------------------------------------------------------------
+def test_jsonl_reads_entities_and_metadata(tmp_path):
+    src = tmp_path / "spans.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": "M. Thiers à Paris.", "date": "1871-05-01",
+                               "entities": [{"start": 0, "end": 9, "label": "PER"},
+                                            {"start": 12, "end": 17, "type": "LOC",
+                                             "authority_id": "Q90", "text": "Paris"}]},
+                              ensure_ascii=False) + "\n\n"
+                   + json.dumps({"id": "b", "entities": []}) + "\n", encoding="utf-8")
+    problems: list[tuple[int, str]] = []
+    docs = list(read_jsonl(src, problems=problems))
+    assert problems == []
+    assert [d.item_id for d in docs] == ["a", "b"]
+    assert docs[0].meta == {"date": "1871-05-01"}
+    assert docs[0].spans[1].label == "LOC" and docs[0].spans[1].authority_id == "Q90"
+    assert docs[1].text is None and docs[0].span_lines == [1, 1]
+
+
+def test_jsonl_bad_lines(tmp_path):
+    src = tmp_path / "bad.jsonl"
+    src.write_text('{"id": "a", "text": "x", "entities": []}\n'
+                   "{not json\n"
+                   '{"text": "no id"}\n'
+                   '{"id": "c", "text": "abc", "entities": [{"start": 0, "label": "PER"}]}\n'
+                   '{"id": "d", "text": "abc", "entities": [{"start": "0", "end": 1, '
+                   '"label": "PER"}]}\n'
+                   '[1, 2]\n', encoding="utf-8")
+    problems: list[tuple[int, str]] = []
+    docs = list(read_jsonl(src, problems=problems))
+    assert [d.item_id for d in docs] == ["a"]
+    assert [n for n, _ in problems] == [2, 3, 4, 5, 6]
+    assert "no end" in dict(problems)[4]
+    assert "whole numbers" in dict(problems)[5]
+
+
+# -- checks ------------------------------------------------------------------------------
+def test_check_spans_names_every_problem():
+    text = "Le général Dufour à Genève."
+    spans = [Span(3, 17, "PER"), Span(11, 17, "PER"), Span(20, 26, "LOC", text="Geneve"),
+             Span(20, 40, "LOC"), Span(5, 5, "PER"), Span(0, 2, "ANIMAL")]
+    problems = check_spans(text, spans, labels=["PER", "LOC"], lines=[1, 2, 3, 4, 5, 6],
+                           item_id="it")
+    messages = dict(problems)
+    assert "outside the text (0-27)" in messages[4]
+    assert "empty or reversed" in messages[5]
+    assert "unknown label 'ANIMAL'" in messages[6]
+    assert "says 'Geneve' but the text there reads 'Genève'" in messages[3]
+    assert "overlaps span 3-17 PER" in messages[2]
+    # spans of different layers may overlap
+    assert check_spans(text, [Span(3, 17, "PER"), Span(11, 17, "PER", layer="nested")]) == []
+
+
+# -- WebAnno TSV --------------------------------------------------------------------------
+def test_webanno_reads_a_real_inception_export():
+    problems: list[tuple[int, str]] = []
+    [doc] = read_webanno(INCEPTION / "kafka-process-excerpt.tsv", problems=problems)
+    assert problems == []
+    assert doc.item_id == "kafka-process-excerpt"
+    assert doc.text.startswith("_ Verhaftung –\n_ Gespräch mit Frau Grubach –\n")
+    assert [(s.text, s.label) for s in doc.spans[:3]] == [
+        ("Grubach", "PER"), ("Bürstner", "PER"), ("Josef K.", "PER")]  # PER[3]: two tokens, one entity
+    assert len(doc.spans) == 22 and check_spans(doc.text, doc.spans) == []
+
+
+def test_webanno_identifier_feature_and_stacked_annotations():
+    [doc] = read_webanno(INCEPTION / "identifier-value.tsv")
+    assert [(s.text, s.label, s.authority_id) for s in doc.spans] == [
+        ("admitted", "false", "A")]
+    [stacked] = read_webanno(INCEPTION / "stacked-ner.tsv")
+    assert [(s.start, s.end, s.label) for s in stacked.spans] == [
+        (40, 56, "ORG"), (40, 56, "ORGpart")]
+    problems = check_spans(stacked.text, stacked.spans, lines=stacked.span_lines)
+    assert problems and "overlaps" in problems[0][1] and problems[0][0] == 13
+
+
+@pytest.mark.parametrize("path", ["kafka-process-excerpt.tsv", "identifier-value.tsv"])
+def test_webanno_round_trip_of_real_exports(tmp_path, path):
+    [doc] = read_webanno(INCEPTION / path)
+    out = tmp_path / "again.tsv"
+    with open(out, "w", encoding="utf-8") as fh:
+        write_webanno(fh, doc.text, doc.spans)
+    problems: list[tuple[int, str]] = []
+    [back] = read_webanno(out, problems=problems)
+    assert problems == []
+    assert back.text == doc.text
+    assert [(s.start, s.end, s.label, s.authority_id) for s in back.spans] == [
+        (s.start, s.end, s.label, s.authority_id) for s in doc.spans]
+
+
+def test_webanno_round_trip_of_hipe_documents_with_links(tmp_path):
+    """Whole NewsEye documents (line breaks, OCR hyphenation, QIDs) written for INCEpTION
+    and read back: the same spans at the same offsets."""
+    for doc in read_hipe(NEWSEYE, segment="document"):
+        main = [s for s in doc.spans if s.layer == "entity"]
+        buf = io.StringIO()
+        assert write_webanno(buf, doc.text, main) == len(main)
+        out = tmp_path / f"{doc.item_id}.tsv"
+        out.write_text(buf.getvalue(), encoding="utf-8")
+        [back] = read_webanno(out)
+        assert [(s.start, s.end, s.label, s.authority_id) for s in back.spans] == [
+            (s.start, s.end, s.label, s.authority_id) for s in main]
+        assert back.text.split() == doc.text.split()
+
+
+def test_webanno_utf16_offsets_and_escaping(tmp_path):
+    text = "Le 😊 de Napoléon|Ier [roi] à Paris_Nord"
+    a, b = text.index("Napoléon|Ier"), text.index("Paris_Nord")
+    spans = [Span(a, a + 12, "PER", authority_id="Q517|x"), Span(b, b + 10, "LOC")]
+    buf = io.StringIO()
+    write_webanno(buf, text, spans)
+    written = buf.getvalue()
+    assert "\t3-5\t😊\t" in written  # U+1F60A counts two UTF-16 units
+    assert "\tQ517\\|x\tPER\t" in written and "\tParis_Nord\t*\tLOC\t" in written
+    out = tmp_path / "emoji.tsv"
+    out.write_text(written, encoding="utf-8")
+    [back] = read_webanno(out)
+    assert back.text == text
+    assert [(s.start, s.end, s.label, s.authority_id) for s in back.spans] == [
+        (a, a + 12, "PER", "Q517|x"), (b, b + 10, "LOC", None)]
+    for value in ["a|b", "x[1]", "_", "*", "a->b", "c;d", "back\\slash", "tab\tnl\n"]:
+        assert unescape_value(escape_value(value)) == value
+
+
+def test_webanno_bad_files(tmp_path):
+    from glamlab.errors import LabelError
+
+    plain = tmp_path / "plain.tsv"
+    plain.write_text("just\ttext\n", encoding="utf-8")
+    with pytest.raises(LabelError, match="not WebAnno TSV"):
+        list(read_webanno(plain))
+    pos = tmp_path / "pos.tsv"
+    pos.write_text("#FORMAT=WebAnno TSV 3.3\n"
+                   "#T_SP=de.tudarmstadt.ukp.dkpro.core.api.lexmorph.type.pos.POS|PosValue\n\n\n"
+                   "#Text=Hi\n1-1\t0-2\tHi\tNN\t\n", encoding="utf-8")
+    with pytest.raises(LabelError, match="no span layer .*NamedEntity") as err:
+        list(read_webanno(pos))
+    assert "Named Entity layer" in (err.value.hint or "")
+    broken = tmp_path / "broken.tsv"
+    broken.write_text("#FORMAT=WebAnno TSV 3.3\n"
+                      "#T_SP=de.tudarmstadt.ukp.dkpro.core.api.ner.type.NamedEntity|value\n\n\n"
+                      "#Text=Ein Test\n1-1\t0-3\tEin\t_\t\n1-2\t4-9\tTest\tPER\t\n"
+                      "1-3\tnope\n", encoding="utf-8")
+    problems: list[tuple[int, str]] = []
+    list(read_webanno(broken, problems=problems))
+    assert sorted(n for n, _ in problems) == [7, 8]
+    assert "is not what the #Text= lines hold" in dict(problems)[7]

@@ -1,0 +1,230 @@
+"""Gold spans in the store (SQLite, and PostgreSQL with GLAMLAB_TEST_PG): the
+all-or-nothing import, reading back, corrections, splits by document."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from glamlab.errors import LabelError
+from glamlab.tasks.spans import (
+    Span,
+    gold_span_sets,
+    gold_spans,
+    import_spans,
+    save_spans,
+    span_counts,
+    span_data,
+    split_spans,
+)
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "spans"
+NEWSEYE = DATA / "newseye-fr-sample.tsv"
+LABELS = ["PER", "LOC", "ORG", "PROD", "TIME"]
+
+
+def entities_ws(make_ws, name="ws"):
+    return make_ws(name, task="entities", modality="text", labels=LABELS)
+
+
+def counts(ws):
+    with ws.store.read() as conn:
+        return {t: conn.execute(sa.select(sa.func.count()).select_from(ws.store.t.metadata
+                                                                       .tables[t])).scalar()
+                for t in ("items", "span_sets", "spans", "splits")}
+
+
+def write_jsonl(path: Path, rows):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+    return path
+
+
+def test_hipe_import_creates_items_and_gold(make_ws):
+    ws = entities_ws(make_ws)
+    report = import_spans(ws, NEWSEYE, split="train")
+    assert report.format == "hipe" and report.files == 1
+    assert report.created == report.items == ws.count_items() == 10
+    gold = gold_spans(ws)
+    assert set(gold) == {i.item_id for i in ws.items()}
+    item = ws.item("newseye-fr-dev_fr_3-s000")
+    assert item.modality == "text" and item.source_kind == "hipe"
+    assert item.meta["document_id"] == "dev_fr_3" and item.meta["date"] == "1919-01-15"
+    for item_id, spans in gold.items():
+        text = ws.item(item_id).text
+        for s in spans:
+            assert text[s.start:s.end] == s.text and s.layer == "entity"
+    linked = [s for spans in gold.values() for s in spans if s.authority_id]
+    assert any(s.authority_id == "Q34296" and "Wilson" in (s.text or "") for s in linked)
+    assert report.labels == {row["label"]: row["train"] for row in span_counts(ws)["labels"]}
+    nested = gold_spans(ws, layer=None)
+    assert sum(map(len, nested.values())) >= sum(map(len, gold.values()))
+    before = counts(ws)
+    again = import_spans(ws, NEWSEYE, split="train")
+    assert (again.added, again.unchanged, again.created) == (0, report.items, 0)
+    assert counts(ws) == before
+
+
+def test_bad_spans_import_nothing_and_name_the_lines(make_ws, tmp_path):
+    ws = entities_ws(make_ws)
+    src = write_jsonl(tmp_path / "bad.jsonl", [
+        {"id": "ok", "text": "M. Thiers à Paris.", "entities": [
+            {"start": 0, "end": 9, "label": "PER"}]},
+        {"id": "outside", "text": "Genève", "entities": [{"start": 0, "end": 9,
+                                                         "label": "LOC"}]},
+        {"id": "overlap", "text": "Le général Dufour", "entities": [
+            {"start": 3, "end": 17, "label": "PER"}, {"start": 11, "end": 17, "label": "PER"}]},
+        {"id": "unknown", "text": "Le Rhône", "entities": [{"start": 3, "end": 8,
+                                                           "label": "RIVER"}]},
+        {"id": "no-text", "entities": []},
+    ])
+    with pytest.raises(LabelError) as err:
+        import_spans(ws, src)
+    rows = dict(err.value.rows)
+    assert sorted(rows) == [2, 3, 4, 5]
+    assert "outside the text" in rows[2]
+    assert "overlaps" in rows[3]
+    assert "unknown label 'RIVER'" in rows[4]
+    assert "does not carry its text" in rows[5]
+    assert "nothing imported" in str(err.value) and err.value.hint
+    assert counts(ws) == {"items": 0, "span_sets": 0, "spans": 0, "splits": 0}
+
+
+def test_spans_on_existing_items_must_match_their_text(make_ws, tmp_path):
+    ws = entities_ws(make_ws)
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "a.txt").write_text("M. Thiers à Paris.", encoding="utf-8")
+    (tmp_path / "texts" / "b.txt").write_text("Rien ici.", encoding="utf-8")
+    ws.ingest([tmp_path / "texts"])
+    good = write_jsonl(tmp_path / "good.jsonl", [
+        {"id": "a", "entities": [{"start": 0, "end": 9, "label": "PER"},
+                                 {"start": 12, "end": 17, "label": "LOC", "text": "Paris"}]},
+        {"id": "b", "text": "Rien ici.", "entities": []}])
+    report = import_spans(ws, good, split="test")
+    assert (report.items, report.created, report.spans) == (2, 0, 2)
+    assert gold_spans(ws)["b"] == []  # labelled, no entity
+    mismatch = write_jsonl(tmp_path / "mismatch.jsonl", [
+        {"id": "a", "text": "M. Thiers a Paris.", "entities": []},
+        {"id": "b", "entities": [{"start": 0, "end": 4, "label": "LOC", "text": "Rien"}]},
+        {"id": "zzz", "entities": []}])
+    before = counts(ws)
+    with pytest.raises(LabelError) as err:
+        import_spans(ws, mismatch, replace=True)
+    rows = dict(err.value.rows)
+    assert "does not match the item's text (at character 10" in rows[1]
+    assert "zzz: no such item" in rows[3]
+    assert 2 not in rows
+    assert counts(ws) == before
+
+
+def test_conflicts_replace_and_review_corrections(make_ws, tmp_path):
+    ws = entities_ws(make_ws)
+    first = write_jsonl(tmp_path / "one.jsonl", [
+        {"id": "a", "text": "M. Thiers à Paris.", "entities": [
+            {"start": 0, "end": 9, "label": "PER"}]}])
+    import_spans(ws, first, annotator="alice")
+    second = write_jsonl(tmp_path / "two.jsonl", [
+        {"id": "a", "text": "M. Thiers à Paris.", "entities": [
+            {"start": 0, "end": 9, "label": "PER"}, {"start": 12, "end": 17, "label": "LOC"}]}])
+    with pytest.raises(LabelError, match="conflicts with the 1 spans 'alice' gave before"):
+        import_spans(ws, second, annotator="alice")
+    report = import_spans(ws, second, annotator="alice", replace=True)
+    assert report.replaced == 1
+    assert [s.label for s in gold_spans(ws)["a"]] == ["PER", "LOC"]
+    # another annotator's import is kept alongside (agreement), and the latest wins
+    import_spans(ws, first, annotator="bob")
+    assert [s.label for s in gold_spans(ws)["a"]] == ["PER"]
+    # a reviewer's correction becomes the gold
+    save_spans(ws, "a", [Span(3, 9, "PER", authority_id="Q7173")], annotator="carol")
+    gold = gold_spans(ws)["a"]
+    assert [(s.start, s.end, s.text, s.authority_id) for s in gold] == [(3, 9, "Thiers",
+                                                                         "Q7173")]
+    history = gold_span_sets(ws, "a")
+    assert [h["annotator"] for h in history] == ["carol", "bob", "alice"]
+    with pytest.raises(LabelError, match="outside the text") as err:
+        save_spans(ws, "a", [Span(3, 99, "PER")], annotator="carol")
+    assert err.value.item == "a"
+
+
+def test_split_by_document_and_frozen_test_split(make_ws):
+    from glamlab.tasks.splits import test_data  # noqa: F401 - the freeze reader
+
+    ws = entities_ws(make_ws)
+    import_spans(ws, NEWSEYE)
+    result = split_spans(ws, test_size=0.34, seed=1)
+    assert result["groups"] == 3 and result["ungrouped"] == 0
+    train, test = span_data(ws, "train"), span_data(ws, "test")
+    docs_train = {i.meta["document_id"] for i in train.items}
+    docs_test = {i.meta["document_id"] for i in test.items}
+    assert docs_train and docs_test and not docs_train & docs_test
+    assert len(train) + len(test) == ws.count_items()
+    assert all(isinstance(s, Span) for spans in train.spans for s in spans)
+    # freeze the split as an evaluation does; moving items across it is refused
+    with ws.store.write() as conn:
+        ws.store.audit(conn, "glamlab", "split.freeze", "fp", reader="evaluate")
+    some = test.items[0].item_id
+    text = test.items[0].text
+    src = Path(ws.root) / "move.jsonl"
+    write_jsonl(src, [{"id": some, "text": text, "entities": []}])
+    with pytest.raises(LabelError, match="would leave the frozen test split"):
+        import_spans(ws, src, split="train", annotator="eve")
+    with pytest.raises(LabelError, match="frozen"):
+        split_spans(ws)
+
+
+def test_stale_spans_after_the_text_changes(make_ws, tmp_path):
+    ws = entities_ws(make_ws)
+    (tmp_path / "t").mkdir()
+    page = tmp_path / "t" / "p.txt"
+    page.write_text("Vive Paris.", encoding="utf-8")
+    ws.ingest([tmp_path / "t"])
+    import_spans(ws, write_jsonl(tmp_path / "s.jsonl", [
+        {"id": "p", "entities": [{"start": 5, "end": 10, "label": "LOC"}]}]), split="train")
+    assert len(span_data(ws).items) == 1
+    page.write_text("Vive Lyon!", encoding="utf-8")
+    ws.ingest([tmp_path / "t"])
+    data = span_data(ws)
+    assert data.items == [] and data.stale == ["p"]
+
+
+def test_inception_project_export_folder(make_ws, tmp_path):
+    """INCEpTION's project export keeps annotation/<document>/<user>.tsv: each user's
+    annotation is stored as that user's, and the document is one item."""
+    ws = make_ws(task="entities", modality="text", labels=["PER", "LOC", "ORG"])
+    root = tmp_path / "export" / "annotation" / "kafka.txt"
+    root.mkdir(parents=True)
+    shutil.copy(DATA / "inception" / "kafka-process-excerpt.tsv", root / "anna.tsv")
+    shutil.copy(DATA / "inception" / "kafka-process-excerpt.tsv", root / "ben.tsv")
+    report = import_spans(ws, tmp_path / "export", split="train")
+    assert (report.format, report.files, report.items, report.added) == ("webanno", 2, 1, 2)
+    assert ws.item("kafka").text.startswith("_ Verhaftung")
+    assert [h["annotator"] for h in gold_span_sets(ws, "kafka")] == ["ben", "anna"]
+    assert len(gold_spans(ws)["kafka"]) == 22
+
+
+def test_stacked_inception_annotations_are_refused(make_ws):
+    ws = make_ws(task="entities", modality="text", labels=["ORG", "ORGpart"])
+    with pytest.raises(LabelError) as err:
+        import_spans(ws, DATA / "inception" / "stacked-ner.tsv")
+    assert err.value.rows[0][0] == 13 and "overlaps" in err.value.rows[0][1]
+    assert ws.count_items() == 0
+
+
+def test_a_bad_hipe_file_imports_nothing(make_ws, tmp_path):
+    ws = entities_ws(make_ws)
+    lines = NEWSEYE.read_text(encoding="utf-8").split("\n")
+    bad_at = next(i for i, line in enumerate(lines) if line.startswith("Genève\tB-LOC"))
+    lines[bad_at] = lines[bad_at].replace("B-LOC", "B-VILLE", 1)
+    lines.insert(bad_at + 3, "trop\tO")
+    src = tmp_path / "newseye-fr.tsv"
+    src.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(LabelError) as err:
+        import_spans(ws, src, split="train")
+    assert [n for n, _ in err.value.rows] == [bad_at + 1, bad_at + 4]
+    assert "unknown NE-COARSE-LIT type 'VILLE'" in err.value.rows[0][1]
+    assert "2 tab-separated columns, not 10" in err.value.rows[1][1]
+    assert counts(ws) == {"items": 0, "span_sets": 0, "spans": 0, "splits": 0}
