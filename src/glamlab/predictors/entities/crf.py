@@ -121,7 +121,7 @@ class CRFTagger(SpanPredictor):
                    "organisation names, are often missed or cut")
 
     def __init__(self, features: str = "ocr", c1: float = 0.05, c2: float = 0.05,
-                 max_iterations: int = 150, per_language: bool = False, lexicon: bool = False):
+                 max_iterations: int = 100, per_language: bool = False, lexicon: bool = False):
         self.features = features
         self.c1 = c1
         self.c2 = c2
