@@ -56,7 +56,7 @@ def perturb(rng: random.Random) -> None:
             new[i] = "B-" + rng.choice(TYPES)
         i += 1
     out = []
-    for r, t, ln in zip(rows, new, lines):
+    for r, t, ln in zip(rows, new, lines, strict=True):
         if t is None:
             out.append(ln)
         else:

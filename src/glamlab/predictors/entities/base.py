@@ -101,7 +101,7 @@ class SpanPredictor(Predictor):
                     raise PredictorError(f"{self.name}: text {i}: spans overlap at {s.start}",
                                          item=str(i), hint="keep one span per stretch of text")
                 prev_end = s.end
-        if self.needs_fit and not texts:
+        if self._requires_texts() and not texts:
             raise PredictorError(f"{self.name}: no training texts",
                                  hint="label some texts first")
         self.classes_ = classes
@@ -117,6 +117,10 @@ class SpanPredictor(Predictor):
         self._fit_spans(texts, gold, langs_l)
         self.fitted_ = True
         return self
+
+    def _requires_texts(self) -> bool:
+        """Whether fitting without a single training text is an error."""
+        return self.needs_fit
 
     def _fit_spans(self, texts: list[str], spans: list[list[Span]],
                    langs: list[str | None]) -> None:

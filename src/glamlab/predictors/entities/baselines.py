@@ -84,6 +84,9 @@ class GazetteerPredictor(SpanPredictor):
         self.min_precision = min_precision
         self.min_count = min_count
 
+    def _requires_texts(self) -> bool:
+        return self.from_training and not (self.lookup_file or self.entries)
+
     def _key(self, text: str) -> tuple[str, ...]:
         return tuple(_norm(text[a:b], self.case_sensitive) for a, b in tokenize(text))
 
@@ -159,12 +162,13 @@ class GazetteerPredictor(SpanPredictor):
 # -- rules ---------------------------------------------------------------------------
 _UP = "A-ZÀ-ÖØ-ÞŒŸ"
 _CAP = rf"[{_UP}][\w'’-]*\.?"
+_NAME = rf"[{_UP}][\w'’-]*"
 _MONTHS = ("janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|"
            "novembre|décembre|decembre|Januar|Jänner|Jän|Februar|Feb|März|April|Mai|May|Juni|"
            "Juli|August|Aug|September|Sept|Okt|Oktober|October|November|Nov|Dezember|Dez|"
            "December|Dec|January|Jan|February|March|June|July")
-_PREP = ("le|du|au|en|de|des|depuis|dès|vers|pour|jusqu'en|am|vom|im|seit|von|bis|zu|unterm|"
-         "on|in|of|since|until|before|after")
+_PREP = ("(?i:le|du|au|en|de|des|depuis|dès|vers|pour|jusqu'en|am|vom|im|seit|von|bis|zu|unterm|"
+         "on|in|of|since|until|before|after)")
 _TITLES = {
     "fr": r"M\.|MM\.|Mme|Mmes|Mlle|Monsieur|Madame|Mademoiselle|Mgr|général|colonel|capitaine|"
           r"lieutenant|maréchal|amiral|comte|comtesse|duc|duchesse|baron|prince|princesse|roi|"
@@ -193,7 +197,7 @@ PRESETS: dict[str, list[dict[str, Any]]] = {
          "pattern": r"\b(?:en|depuis|dès|pour|im\s+Jahre?|seit|in\s+the\s+year|in)\s+"
                     r"1[5-9]\d\d\b"},
         *({"name": f"title-{lang}", "label": "PER", "priority": 2,
-           "pattern": rf"(?<![\w.])(?:{titles})\s+(?:{_CAP}\s+){{0,2}}{_CAP}"}
+           "pattern": rf"(?<![\w.])(?:{titles})\s+(?:{_CAP}\s+){{0,2}}{_NAME}"}
           for lang, titles in _TITLES.items()),
     ],
 }

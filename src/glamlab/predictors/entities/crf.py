@@ -189,7 +189,7 @@ class CRFTagger(SpanPredictor):
         return models.get(lang or "") or models.get("*") or next(iter(models.values()))
 
     def _predict_spans(self, texts: list[str], langs: list[str | None]) -> list[list[Span]]:
-        out = []
+        out: list[list[Span]] = []
         for text, lang in zip(texts, langs, strict=True):
             toks = tokenize(text)
             if not toks:

@@ -141,7 +141,7 @@ class SpacyNER(SpanPredictor):
         out = []
         for text, ss in zip(texts, spans, strict=True):
             ref = nlp.make_doc(text)
-            ents = []
+            ents: list[Any] = []
             for s in ss:
                 sp = ref.char_span(s.start, s.end, label=s.label, alignment_mode="expand")
                 if sp is not None and (not ents or sp.start >= ents[-1].end):
