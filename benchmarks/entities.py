@@ -42,7 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from glamlab.evaluation.spans import evaluate_spans, group_documents  # noqa: E402
+from glamlab.evaluation.spans import compare_spans, evaluate_spans, group_documents  # noqa: E402
 from glamlab.predictors.entities.base import SpanPredictor  # noqa: E402
 from glamlab.predictors.registry import create  # noqa: E402
 from glamlab.tasks._entities_corpus import Sentence, read_many  # noqa: E402
@@ -163,6 +163,27 @@ def entry_spec(choice: dict[str, str]) -> dict[str, Any]:
             "params": {"models": {lang: CANDIDATES[name] for lang, name in choice.items()}}}
 
 
+def verdicts(test: Sequence[Sentence], predictions: dict[str, list[Any]],
+             groups: Sequence[str], n_boot: int) -> dict[str, dict[str, str]]:
+    """Per dataset-language, glamlab against each other entry (paired bootstrap over
+    documents, strict micro F1): says plainly when a lookup list is as good."""
+    out: dict[str, dict[str, str]] = {}
+    for g in groups:
+        idx = [i for i, s in enumerate(test) if s.group == g]
+        ids = [test[i].document_id for i in idx]
+        _, gold = group_documents(ids, [list(test[i].spans) for i in idx])
+        _, ours = group_documents(ids, [predictions["glamlab"][i] for i in idx])
+        row = {}
+        for key, pred in predictions.items():
+            if key == "glamlab":
+                continue
+            _, theirs = group_documents(ids, [pred[i] for i in idx])
+            row[key] = compare_spans(gold, theirs, ours, names=(key, "glamlab"),
+                                     n_boot=n_boot).verdict
+        out[g] = row
+    return out
+
+
 def linking(train_dirs: Sequence[str], test_dir: str | None) -> dict[str, Any]:
     """Entity linking against an authority list built from the training mentions'
     NEL-LIT QIDs: filled in by the linking work; null until then."""
@@ -237,18 +258,22 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     runs: dict[str, tuple[str, dict[str, Any]]] = {"glamlab": ("", entry_spec(choice))}
     runs.update({k: v for k, v in PEERS.items()})
     runs.update({k: v for k, v in BASELINES.items()})
+    predictions: dict[str, list[Any]] = {}
     for key, (name, params) in runs.items():
         if key in skip:
             continue
         spec = params if key == "glamlab" else {"predictor": name, "params": params}
         p, secs = fit(spec, train)
         pred, _ = predict(p, test)
+        predictions[key] = pred
         row = score(test, pred, args.n_boot, groups)
         row["sentences_per_s"], row["sentences_per_cpu_s"] = throughput(p, test, args.repeats)
         row["train_seconds"] = round(secs, 1)
         row["predictor"] = spec
         out[key] = row
         log(f"{key}: {row['strict_micro_f1']} {row['sentences_per_s']}/s")
+    if "glamlab" in predictions:
+        out["verdict"] = verdicts(test, predictions, groups, args.n_boot)
     out["linking"] = linking(args.train, args.test)
     out["load"] = load()
     out["cpus"] = os.cpu_count()

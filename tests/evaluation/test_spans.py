@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from glamlab.evaluation.spans import (
+    compare_spans,
     evaluate_spans,
     group_documents,
     hipe_counts,
@@ -110,3 +111,12 @@ def test_empty_and_bad_input() -> None:
     ids, docs = group_documents(["b", "a", "b"], [[1], [2], [3]])
     assert ids == ["b", "a"] and docs == [[[1], [3]], [[2]]]
     assert np.all(S == 0)
+
+
+def test_verdict_says_when_a_lookup_list_is_as_good() -> None:
+    gold = _read_hipe(DATA / "newseye-fr-gold.tsv")
+    pred = _read_hipe(DATA / "newseye-fr-pred.tsv")
+    same = compare_spans(gold, pred, pred, names=("gazetteer", "model"), n_boot=200)
+    assert not same.significant and "no detectable difference" in same.verdict
+    better = compare_spans(gold, pred, gold, names=("gazetteer", "model"), n_boot=200)
+    assert better.significant and better.verdict.startswith("model is better than gazetteer")

@@ -36,7 +36,14 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .metrics import _div
-from .stats import Resamples, bootstrap_counts, interval, resample_metrics
+from .stats import (
+    Comparison,
+    Resamples,
+    bootstrap_counts,
+    interval,
+    paired_bootstrap,
+    resample_metrics,
+)
 
 SCHEMES = ("strict", "fuzzy")
 #: columns per (scheme, overall or type): correct, actual, possible
@@ -252,3 +259,16 @@ def group_documents(doc_ids: Sequence[str], spans: Sequence[Sequence[SpanLike]]
             order.append(doc_id)
         docs[doc_id].append(seg)
     return order, [docs[d] for d in order]
+
+
+def compare_spans(gold: Sequence[Document], pred_a: Sequence[Document],
+                  pred_b: Sequence[Document], *, names: tuple[str, str] = ("A", "B"),
+                  metric: str = "strict_micro_f1", n_boot: int = 1000, seed: int = 0,
+                  types: Sequence[str] | None = None) -> Comparison:
+    """Paired bootstrap over documents of ``metric(B) - metric(A)``; its ``verdict`` says
+    plainly when, e.g., a lookup list is as good as a model."""
+    types = list(types) if types is not None else gold_types(gold)
+    S_a, _ = span_stats(gold, pred_a, types)
+    S_b, _ = span_stats(gold, pred_b, types)
+    return paired_bootstrap(S_a, S_b, partial(span_reducer, n_types=len(types)), metric,
+                            n_boot=n_boot, seed=seed, names=names)

@@ -41,7 +41,7 @@ def read_sentences(path: str | Path) -> list[Sentence]:
     A span outside its sentence, or a label that is not JSON, is one error naming the row."""
     p = Path(path)
     if p.is_dir():
-        p = p / "labels.csv"
+        p = p / "labels.csv"  # else a CSV file of the same columns
     if not p.exists():
         raise LabelError(f"{p} does not exist", hint="give a folder holding labels.csv")
     out: list[Sentence] = []
