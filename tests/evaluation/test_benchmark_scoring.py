@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -140,3 +142,26 @@ def test_subjects_several_splits_reports_medians_and_every_split(monkeypatch):
     assert out["summary"]["glamlab_minus_annif_best_points"] == 3.0
     assert out["summary"]["splits_at_or_above_5_points"] == 1
     assert len(out["per_split"]) == 3 and "annif_fasttext" not in out
+
+
+@pytest.mark.slow
+def test_entities_benchmark_holds_out_whole_documents_and_reports_every_key(capsys):
+    ent = _bench("entities")
+    from glamlab.predictors.entities.corpus import read_sentences
+
+    sample = ROOT / "tests" / "data" / "ner" / "newseye-sample.csv"
+    rows = read_sentences(sample)
+    kept, held = ent.split_documents(rows, 0.5, seed=7)
+    assert {s.document_id for s in kept}.isdisjoint({s.document_id for s in held})
+    assert len(kept) + len(held) == len(rows) and held
+    out = ent.main(["--train", str(sample), "--dev-holdout", "0.5",
+                    "--choice", "*=crf", "--repeats", "1", "--n-boot", "20",
+                    "--skip", "spacy_fr_sm,spacy_fr_md"])
+    assert out["evaluation"].startswith("development")
+    printed = capsys.readouterr().out
+    assert '"glamlab"' in printed and '"linking"' in printed
+    for key in ("glamlab", "crf_baseline", "gazetteer", "entity_rules"):
+        assert set(out[key]["strict_micro_f1"]) == set(out["test_groups"])
+        assert out[key]["sentences_per_s"] > 0
+    assert out["linking"] == {"accuracy_at_1": None, "nil_precision": None}
+    assert set(out["verdict"]) == set(out["test_groups"])

@@ -132,3 +132,22 @@ def test_cli_error_is_one_line(make_ws, capsys):
     assert ex.value.code == 2  # a usage error (errors.EXIT_USAGE)
     err = capsys.readouterr().err
     assert err.startswith("error: unknown bucket") and "fix:" in err
+
+
+@pytest.mark.slow
+def test_rates_predict_the_test_items_a_run_did_not_cover(tate_ws):
+    """Test items without a stored prediction are predicted on the spot, with the same
+    scores the run stored."""
+    import sqlalchemy as sa
+
+    from glamlab.registry import get_model
+    from glamlab.trends.rates import labelled_rates
+
+    ws = tate_ws
+    model = get_model(ws, "subjects")
+    stored = labelled_rates(ws, model, ["people"])["people"]
+    t = ws.store.t
+    with ws.store.write() as conn:
+        conn.execute(sa.delete(t.predictions).where(t.predictions.c.model_id == model.id))
+    again = labelled_rates(ws, model, ["people"])["people"]
+    assert again.summary() == stored.summary()

@@ -57,17 +57,19 @@ def labelled_rates(ws: Workspace, model: ModelVersion, labels: Sequence[str], *,
                 top[r.item_id] = r.label
     missing = [it for it in data.items if it.item_id not in scores]
     if missing:
-        from ..evaluation.predict import predict_items
         from ..registry import load_model
+        from ..tasks.kinds import task_kind
+        from ..tasks.predict import predict_items
 
         _, predictor = load_model(ws, model.spec)
-        result = predict_items(predictor, missing)
-        classes = list(predictor.classes_)
-        for it, row in zip(missing, result.proba, strict=True):
-            if np.isnan(row).any():
-                continue  # an unreadable item: recorded by predict_items, left out here
-            scores[it.item_id] = dict(zip(classes, map(float, row), strict=True))
-            top[it.item_id] = classes[int(np.argmax(row))]
+        kind = task_kind(ws.card)
+        result = predict_items(kind, predictor, missing)
+        for it, p in zip(missing, result.predictions, strict=True):
+            if p is None:
+                continue  # an unreadable item: recorded in result.failures, left out here
+            stored = kind.to_stored(p)
+            scores[it.item_id] = {k: float(v) for k, v in (stored.scores or {}).items()}
+            top[it.item_id] = stored.label
     kept = [(it.item_id, ys) for it, ys in zip(data.items, data.labels, strict=True)
             if it.item_id in scores]
     if not kept:

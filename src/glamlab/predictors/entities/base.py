@@ -1,0 +1,202 @@
+"""The span predictor protocol: entity mentions in text.
+
+The same scikit-learn habits as :class:`glamlab.predictors.base.Predictor` (constructor
+stores parameters; learned state ends in ``_``; ``save``/``load`` round-trip through
+``params.json`` + ``state.pkl`` with the ``_save_extra``/``_load_extra`` hooks; ``card``),
+shaped for spans instead of one label per item:
+
+- :meth:`SpanPredictor.fit` ``(texts, spans, *, langs=None, classes=None)`` checks the
+  gold spans (inside their text, of a known type, not overlapping), records what it was
+  trained on (``training_``: sentences, spans per type, languages, a fingerprint) and
+  calls ``_fit_spans(texts, spans, langs)``;
+- :meth:`SpanPredictor.predict_spans` ``(texts, *, langs=None)`` batches by
+  ``batch_size``, calls ``_predict_spans(texts, langs)`` and checks what comes back:
+  one sorted list of non-overlapping :class:`~.tokens.Span` per text, inside the text,
+  of a type in ``classes_``, with a score in [0, 1];
+- :meth:`SpanPredictor.predict_items` reads ``item.text`` and ``item.meta["lang"]``;
+  an item without text is an :class:`~glamlab.errors.ItemError` naming it.
+
+``classes_`` holds the entity types (``PER``, ``LOC``...). ``predict_proba`` is not
+defined for spans and says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ...errors import ItemError, NotFittedError, PredictorError
+from ..base import Predictor
+from .tokens import Span
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ...items import Item
+
+Langs = Sequence[str | None] | None
+
+
+def as_span(value: Any) -> Span:
+    """A :class:`Span` from a Span, a ``(start, end, label[, score])`` tuple or a dict
+    with ``start``, ``end`` and ``label`` (or ``type``)."""
+    if isinstance(value, Span):
+        return value
+    if isinstance(value, dict):
+        label = value.get("label", value.get("type"))
+        return Span(int(value["start"]), int(value["end"]), str(label),
+                    float(value.get("score", 1.0)))
+    return Span(*value)
+
+
+def training_fingerprint(texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> str:
+    h = hashlib.sha256()
+    for text, ss in zip(texts, spans, strict=True):
+        h.update(text.encode("utf-8", "surrogatepass"))
+        h.update(repr([(s.start, s.end, s.label) for s in ss]).encode())
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+class SpanPredictor(Predictor):
+    """Base class of entity-span predictors (see the module docstring)."""
+
+    task: ClassVar[str] = "entities"
+    modalities: ClassVar[tuple[str, ...]] = ("text",)
+    supports_multi_label: ClassVar[bool] = False
+    batch_size: ClassVar[int] = 256
+
+    # -- fitting -------------------------------------------------------------------
+    def fit(self, texts: Sequence[str], spans: Sequence[Sequence[Any]], *,  # type: ignore[override]
+            langs: Langs = None, classes: Sequence[str] | None = None) -> SpanPredictor:
+        """Learn from ``texts`` and their gold ``spans`` (one list per text)."""
+        texts = list(texts)
+        if len(texts) != len(spans):
+            raise PredictorError(f"{self.name}: {len(texts)} texts but {len(spans)} span lists",
+                                 hint="give exactly one list of spans (maybe empty) per text")
+        langs_l = self._langs(langs, len(texts))
+        gold = [sorted((as_span(s) for s in ss), key=lambda s: (s.start, s.end))
+                for ss in spans]
+        if classes is None:
+            classes = sorted({s.label for ss in gold for s in ss})
+        classes = list(classes)
+        known = set(classes)
+        for i, (text, ss) in enumerate(zip(texts, gold, strict=True)):
+            if not isinstance(text, str):
+                raise PredictorError(f"{self.name}: text {i} is not a string",
+                                     item=str(i), hint="give the texts as strings")
+            prev_end = -1
+            for s in ss:
+                if not 0 <= s.start < s.end <= len(text):
+                    raise PredictorError(
+                        f"{self.name}: text {i}: span {s.start}-{s.end} lies outside the text "
+                        f"({len(text)} characters)", item=str(i), hint="fix the offsets")
+                if s.label not in known:
+                    raise PredictorError(f"{self.name}: text {i}: type {s.label!r} is not one of "
+                                         f"{classes}", item=str(i),
+                                         hint="add it to the labels or fix the data")
+                if s.start < prev_end:
+                    raise PredictorError(f"{self.name}: text {i}: spans overlap at {s.start}",
+                                         item=str(i), hint="keep one span per stretch of text")
+                prev_end = s.end
+        if self._requires_texts() and not texts:
+            raise PredictorError(f"{self.name}: no training texts",
+                                 hint="label some texts first")
+        self.classes_ = classes
+        self.multi_label_ = False
+        per_type = Counter(s.label for ss in gold for s in ss)
+        self.training_ = {
+            "sentences": len(texts),
+            "spans": sum(per_type.values()),
+            "spans_per_type": dict(sorted(per_type.items())),
+            "languages": dict(sorted(Counter(x or "" for x in langs_l).items())),
+            "fingerprint": training_fingerprint(texts, gold),
+        }
+        self._fit_spans(texts, gold, langs_l)
+        self.fitted_ = True
+        return self
+
+    def _requires_texts(self) -> bool:
+        """Whether fitting without a single training text is an error."""
+        return self.needs_fit
+
+    def _fit_spans(self, texts: list[str], spans: list[list[Span]],
+                   langs: list[str | None]) -> None:
+        """Learn from texts, their sorted gold spans and their languages (None: unknown)."""
+
+    # -- predicting ----------------------------------------------------------------
+    def predict_spans(self, texts: Sequence[str], *, langs: Langs = None) -> list[list[Span]]:
+        """One sorted list of non-overlapping spans per text."""
+        if not getattr(self, "fitted_", False):
+            raise NotFittedError(f"{self.name}: predict called before fit",
+                                 hint="call fit(texts, spans) first, or load a saved model")
+        texts = list(texts)
+        langs_l = self._langs(langs, len(texts))
+        known = set(self.classes_)
+        out: list[list[Span]] = []
+        for lo in range(0, len(texts), self.batch_size):
+            batch = texts[lo: lo + self.batch_size]
+            got = self._predict_spans(batch, langs_l[lo: lo + self.batch_size])
+            if len(got) != len(batch):
+                raise PredictorError(f"{self.name}: _predict_spans returned {len(got)} lists "
+                                     f"for {len(batch)} texts")
+            for text, ss in zip(batch, got, strict=True):
+                ss = sorted(ss, key=lambda s: (s.start, s.end))
+                prev_end = -1
+                for s in ss:
+                    if (not 0 <= s.start < s.end <= len(text) or s.label not in known
+                            or s.start < prev_end or not 0.0 <= s.score <= 1.0):
+                        raise PredictorError(f"{self.name}: bad span {tuple(s)} for a text of "
+                                             f"{len(text)} characters")
+                    prev_end = s.end
+                out.append(ss)
+        return out
+
+    def _predict_spans(self, texts: list[str], langs: list[str | None]) -> list[list[Span]]:
+        raise NotImplementedError
+
+    def predict_items(self, items: Sequence[Item]) -> list[list[Span]]:
+        """Spans for text items (``item.meta["lang"]`` gives the language if set)."""
+        items = list(items)
+        self._check_modalities(items)
+        for item in items:
+            if not isinstance(item.text, str):
+                raise ItemError(f"{item.item_id}: has no text", item=item.item_id,
+                                hint="ingest the item's OCR text first")
+        return self.predict_spans([it.text or "" for it in items],
+                                  langs=[(it.meta or {}).get("lang") for it in items])
+
+    def predict_proba(self, items: Sequence[Item]) -> np.ndarray:
+        raise PredictorError(f"{self.name} finds entity spans and gives no label scores",
+                             hint="call predict_spans(texts) or predict_items(items)")
+
+    def predict(self, items: Sequence[Item], threshold: float = 0.5) -> list[Any]:
+        return self.predict_items(items)
+
+    # -- helpers -------------------------------------------------------------------
+    def _langs(self, langs: Langs, n: int) -> list[str | None]:
+        if langs is None:
+            return [None] * n
+        out = [x or None for x in langs]
+        if len(out) != n:
+            raise PredictorError(f"{self.name}: {n} texts but {len(out)} languages",
+                                 hint="give one language (or None) per text")
+        return out
+
+    def card(self) -> dict[str, Any]:
+        out = super().card()
+        out["task"] = self.task
+        out["types"] = list(getattr(self, "classes_", []))
+        out["trained_on"] = getattr(self, "training_", None)
+        return out
+
+
+def resolve_overlaps(spans: list[Span]) -> list[Span]:
+    """Keep the best of overlapping spans: higher score, then longer, then earlier."""
+    chosen: list[Span] = []
+    for s in sorted(spans, key=lambda s: (-s.score, -(s.end - s.start), s.start)):
+        if all(s.end <= c.start or c.end <= s.start for c in chosen):
+            chosen.append(s)
+    return sorted(chosen, key=lambda s: (s.start, s.end))

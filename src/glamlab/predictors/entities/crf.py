@@ -1,0 +1,205 @@
+"""A linear-chain CRF over tokens (sklearn-crfsuite), two feature sets:
+
+- ``features="hipe-baseline"``: the HIPE-2020 organisers' baseline as published with
+  the shared task (impresso/CLEF-HIPE-2020, ``baseline/crf_baseline.py``): the word
+  lower-cased, its last 3 and 2 characters, is-upper / is-title / is-digit, the lower
+  form, is-title and is-upper of the words either side, BOS/EOS; L-BFGS with
+  ``c1=0.1, c2=0.1``, 100 iterations, all possible transitions, one model per language.
+  (The organisers fed each document as one sequence; here a sentence is one.)
+- ``features="ocr"`` (glamlab's): the same plus what survives OCR noise: a normalised
+  form (``ſ``→``s``, digits→0, accents kept), prefixes and suffixes of 1-4 characters,
+  the word's shape and short shape, length, letters mixed with digits, a hyphenation
+  mark, a window of two words either side (form and shape), the language, and whether
+  the word starts a sentence; optionally a lookup of the training entities' words
+  (``lexicon=True``).
+
+A span's score is the mean marginal probability of its tokens' tags.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from typing import Any, ClassVar
+
+from ...errors import MissingDependency, PredictorError
+from .base import SpanPredictor
+from .tokens import Span, bio_to_spans, spans_to_bio, tokenize
+
+FEATURE_SETS = ("hipe-baseline", "ocr")
+_DIGITS = re.compile(r"\d")
+
+
+def _shape(w: str) -> str:
+    out = []
+    for ch in w:
+        c = "X" if ch.isupper() else "x" if ch.isalpha() else "d" if ch.isdigit() else ch
+        out.append(c)
+    return "".join(out)
+
+
+def _short(shape: str) -> str:
+    return re.sub(r"(.)\1+", r"\1", shape)
+
+
+def hipe_baseline_features(words: list[str]) -> list[dict[str, Any]]:
+    feats = []
+    n = len(words)
+    for i, word in enumerate(words):
+        f: dict[str, Any] = {
+            "bias": 1.0, "word.lower()": word.lower(), "word[-3:]": word[-3:],
+            "word[-2:]": word[-2:], "word.isupper()": word.isupper(),
+            "word.istitle()": word.istitle(), "word.isdigit()": word.isdigit(),
+        }
+        if i > 0:
+            w1 = words[i - 1]
+            f.update({"-1:word.lower()": w1.lower(), "-1:word.istitle()": w1.istitle(),
+                      "-1:word.isupper()": w1.isupper()})
+        else:
+            f["BOS"] = True
+        if i < n - 1:
+            w1 = words[i + 1]
+            f.update({"+1:word.lower()": w1.lower(), "+1:word.istitle()": w1.istitle(),
+                      "+1:word.isupper()": w1.isupper()})
+        else:
+            f["EOS"] = True
+        feats.append(f)
+    return feats
+
+
+def _norm(w: str) -> str:
+    return _DIGITS.sub("0", w.replace("ſ", "s").lower())
+
+
+def ocr_features(words: list[str], lang: str | None,
+                 lexicon: dict[str, dict[str, float]] | None = None) -> list[dict[str, Any]]:
+    n = len(words)
+    norms = [_norm(w) for w in words]
+    shapes = [_shape(w) for w in words]
+    shorts = [_short(s) for s in shapes]
+    feats = []
+    for i, w in enumerate(words):
+        lw = norms[i]
+        f: dict[str, Any] = {
+            "bias": 1.0, "w": lw, "sh": shapes[i] if len(w) <= 6 else shorts[i],
+            "ss": shorts[i], "p1": lw[:1], "p2": lw[:2], "p3": lw[:3], "p4": lw[:4],
+            "s1": lw[-1:], "s2": lw[-2:], "s3": lw[-3:], "s4": lw[-4:],
+            "up": w.isupper(), "ti": w.istitle(), "dg": w.isdigit(),
+            "len": min(len(w), 8), "mix": any(c.isdigit() for c in w) and any(c.isalpha() for c in w),
+            "lang": lang or "?",
+        }
+        if i == 0:
+            f["BOS"] = True
+        if i == n - 1:
+            f["EOS"] = True
+        if lexicon is not None and lw in lexicon:
+            for label, share in lexicon[lw].items():
+                f[f"lex:{label}"] = share
+        for d in (-2, -1, 1, 2):
+            j = i + d
+            if 0 <= j < n:
+                f[f"{d}:w"] = norms[j]
+                f[f"{d}:ss"] = shorts[j]
+                if abs(d) == 1:
+                    f[f"{d}:s3"] = norms[j][-3:]
+                    f[f"{d}:ti"] = words[j].istitle()
+                    f[f"{d}:w|w"] = f"{norms[j]}|{lw}" if d < 0 else f"{lw}|{norms[j]}"
+            elif abs(d) == 1:
+                f[f"{d}:edge"] = True
+        if i + 1 < n and words[i + 1] == "¬":
+            f["hyph"] = True
+        feats.append(f)
+    return feats
+
+
+class CRFTagger(SpanPredictor):
+    """Linear-chain CRF on BIO tags (sklearn-crfsuite)."""
+
+    name: ClassVar[str] = "crf-ner"
+    intended_use = "entity spans in OCR text, trained on a few thousand labelled sentences"
+    limitations = ("word-level features only: names unlike any in training, and long "
+                   "organisation names, are often missed or cut")
+
+    def __init__(self, features: str = "ocr", c1: float = 0.05, c2: float = 0.05,
+                 max_iterations: int = 100, per_language: bool = False, lexicon: bool = False):
+        self.features = features
+        self.c1 = c1
+        self.c2 = c2
+        self.max_iterations = max_iterations
+        self.per_language = per_language
+        self.lexicon = lexicon
+
+    @classmethod
+    def hipe_baseline(cls) -> CRFTagger:
+        """The HIPE-2020 organisers' configuration (the ``crf_baseline`` peer)."""
+        return cls(features="hipe-baseline", c1=0.1, c2=0.1, max_iterations=100,
+                   per_language=True, lexicon=False)
+
+    def _featurize(self, words: list[str], lang: str | None) -> list[dict[str, Any]]:
+        if self.features == "hipe-baseline":
+            return hipe_baseline_features(words)
+        return ocr_features(words, lang, getattr(self, "lexicon_", None))
+
+    def _fit_spans(self, texts: list[str], spans: list[list[Span]],
+                   langs: list[str | None]) -> None:
+        try:
+            import sklearn_crfsuite
+        except ImportError as exc:
+            raise MissingDependency("sklearn-crfsuite", "entities") from exc
+        if self.features not in FEATURE_SETS:
+            raise PredictorError(f"crf-ner: unknown feature set {self.features!r}",
+                                 hint=f"choose one of {', '.join(FEATURE_SETS)}")
+        toks = [tokenize(t) for t in texts]
+        self.lexicon_ = self._build_lexicon(texts, toks, spans) if self.lexicon else None
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, lang in enumerate(langs):
+            groups[(lang or "") if self.per_language else ""].append(i)
+        if self.per_language and len(groups) > 1:
+            groups["*"] = list(range(len(texts)))  # for languages not seen in training
+        models = {}
+        for key, idx in groups.items():
+            X = [self._featurize([texts[i][a:b] for a, b in toks[i]], langs[i]) for i in idx]
+            y = [spans_to_bio(toks[i], spans[i]) for i in idx]
+            crf = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=self.c1, c2=self.c2,
+                                       max_iterations=self.max_iterations,
+                                       all_possible_transitions=True)
+            crf.fit(X, y)
+            models[key] = crf
+        self.models_ = models
+
+    @staticmethod
+    def _build_lexicon(texts: list[str], toks: list[list[tuple[int, int]]],
+                       spans: list[list[Span]]) -> dict[str, dict[str, float]]:
+        inside: dict[str, Counter[str]] = defaultdict(Counter)
+        seen: Counter[str] = Counter()
+        for text, tt, ss in zip(texts, toks, spans, strict=True):
+            tags = spans_to_bio(tt, ss)
+            for (a, b), tag in zip(tt, tags, strict=True):
+                w = _norm(text[a:b])
+                seen[w] += 1
+                if tag != "O":
+                    inside[w][tag[2:]] += 1
+        return {w: {lab: round(c / seen[w], 1) for lab, c in labs.items() if c / seen[w] >= 0.3}
+                for w, labs in inside.items() if len(w) > 1}
+
+    def _model_for(self, lang: str | None) -> Any:
+        models = self.models_
+        if not self.per_language:
+            return models[""]
+        return models.get(lang or "") or models.get("*") or next(iter(models.values()))
+
+    def _predict_spans(self, texts: list[str], langs: list[str | None]) -> list[list[Span]]:
+        out: list[list[Span]] = []
+        for text, lang in zip(texts, langs, strict=True):
+            toks = tokenize(text)
+            if not toks:
+                out.append([])
+                continue
+            words = [text[a:b] for a, b in toks]
+            tagger = self._model_for(lang).tagger_
+            tagger.set(self._featurize(words, lang))
+            tags = tagger.tag()
+            scores = [tagger.marginal(t, i) if t != "O" else 1.0 for i, t in enumerate(tags)]
+            out.append([s._replace(label=s.label) for s in bio_to_spans(toks, tags, scores)
+                        if s.label in self.classes_])
+        return out

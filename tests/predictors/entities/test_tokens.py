@@ -1,0 +1,22 @@
+from glamlab.predictors.entities.tokens import Span, bio_to_spans, spans_to_bio, tokenize
+
+
+def test_tokens_split_words_from_punctuation() -> None:
+    text = "M. de l'Isle, à Paris¬ien."
+    toks = [text[a:b] for a, b in tokenize(text)]
+    assert toks == ["M", ".", "de", "l", "'", "Isle", ",", "à", "Paris", "¬", "ien", "."]
+
+
+def test_bio_round_trip_and_hipe_reading() -> None:
+    text = "Le général Dufour arrive à Genève ce matin"
+    toks = tokenize(text)
+    spans = [Span(11, 17, "PER"), Span(27, 33, "LOC")]
+    tags = spans_to_bio(toks, spans)
+    assert tags == ["O", "O", "B-PER", "O", "O", "B-LOC", "O", "O"]
+    assert bio_to_spans(toks, tags) == spans
+    # an I- after O opens a span; a type change closes one; scores are averaged
+    got = bio_to_spans(toks, ["I-PER", "I-PER", "I-LOC", "O", "O", "O", "O", "O"],
+                       [0.5, 1.0, 0.2, 1, 1, 1, 1, 1])
+    assert got == [Span(0, 10, "PER", 0.75), Span(11, 17, "LOC", 0.2)]
+    assert Span(0, 2, "PER").to_dict("Le monde") == {"start": 0, "end": 2, "label": "PER",
+                                                    "score": 1.0, "text": "Le"}
