@@ -16,7 +16,7 @@ from typing import Any
 
 from .workspace import Workspace
 
-DEMOS = ("illustrations", "language", "subjects")
+DEMOS = ("blank-pages", "illustrations", "language", "subjects")
 
 
 def demo_data(name: str) -> Path:
@@ -29,9 +29,15 @@ class DemoProject:
     init: dict[str, Any]
     ingest: list[str]
     ingest_options: dict[str, Any]
+    #: the demo's own lifecycle (default: :data:`STAGES`)
+    stages: list[tuple[str, Any]] | None = None
 
 
 def project(name: str) -> DemoProject:
+    if name == "blank-pages":
+        from .demo_blank import project as blank_pages
+
+        return blank_pages()
     if name == "illustrations":
         d = demo_data("illustrations")
         return DemoProject(
@@ -216,7 +222,7 @@ def run_demo(name: str, directory: str | Path, *, fresh: bool = False,
         say(f"Created the workspace {ws.root} (project card glamlab.toml, database glamlab.db).")
     results: dict[str, Any] = {"demo": name, "workspace": str(ws.root)}
     try:
-        for stage_name, stage in STAGES:
+        for stage_name, stage in p.stages or STAGES:
             say("")
             say(f"== {stage_name}")
             results[stage_name] = stage(ws, p, say)

@@ -20,6 +20,7 @@ BUILTIN: dict[str, str] = {
     "prior": "glamlab.predictors.baselines:PriorPredictor",
     "rules": "glamlab.predictors.baselines:RulesPredictor",
     "threshold": "glamlab.predictors.baselines:ThresholdPredictor",
+    "blank-ink": "glamlab.predictors.blank:BlankInk",
     "effnet-logreg": "glamlab.predictors.image:EffNetLogReg",
     "effnet-tiles-logreg": "glamlab.predictors.image:EffNetTilesLogReg",
     "graphic-windows": "glamlab.predictors.image:GraphicWindows",

@@ -450,7 +450,18 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
         return _render(request, "item.html", {
             "item": item, "history": review.item_history(ws, item_id),
             "iiif": service, "meta_json": json.dumps(item.meta, indent=2, ensure_ascii=False,
-                                                     default=str)})
+                                                     default=str),
+            "explanation": _explanation(item_id)})
+
+    def _explanation(item_id: str) -> dict[str, Any] | None:
+        """Why the latest model said what it did (e.g. the ink found on a page), or the
+        reason it cannot say; None when the model does not explain itself."""
+        from ..explain import explain_item
+
+        try:
+            return explain_item(ws, item_id)
+        except GlamlabError as exc:
+            return {"error": exc.message, "hint": exc.hint}
 
     @app.get("/thumb/{item_id:path}", include_in_schema=False)
     def thumb(request: Request, item_id: str, user: User = Depends(page_user)) -> Response:
