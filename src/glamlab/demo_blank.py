@@ -2,8 +2,10 @@
 
 The project card states the need and the price per page; the lifecycle is the common one
 (:mod:`glamlab.demo`: ingest, labels, baselines, train, evaluate, run, act, export,
-monitor, status) with three stages of its own:
+status; every page is labelled here, so there is no new material for the monitor) with
+four stages of its own:
 
+- ``labels``: the curators' labels and a test split of whole documents (30 %);
 - ``train``: glamlab's ``blank-ink`` (the champion) and the older ``page-stats-logreg``
   for comparison; the champion's auto-blank threshold, chosen on the training pages
   with a margin that favours content, is stated in plain words;
@@ -50,11 +52,29 @@ def stages() -> list[tuple[str, Any]]:
     from . import demo
 
     common = dict(demo.STAGES)
-    return [("ingest", common["ingest"]), ("labels", common["labels"]),
+    return [("ingest", common["ingest"]), ("labels", stage_labels),
             ("baseline", common["baseline"]), ("train", stage_train),
             ("evaluate", common["evaluate"]), ("run", common["run"]), ("act", stage_act),
             ("export", common["export"]), ("explain", stage_explain),
-            ("monitor", common["monitor"]), ("status", common["status"])]
+            ("status", common["status"])]
+
+
+def stage_labels(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
+    """The curators' labels, and a test split of whole documents (30 %)."""
+    from .demo import demo_data
+    from .tasks import import_labels, label_counts, split_labels, split_of
+
+    report = import_labels(ws, demo_data("blank_pages") / "labels.csv", label_column="label")
+    say(f"Imported the curators' labels from labels.csv: {report.summary()}.")
+    split = None
+    if split_of(ws):
+        say("The pages are already split into train and test; keeping that split.")
+    else:
+        split = split_labels(ws, test_size=0.3, seed=0, group_by="document")
+        say(f"Set aside a test set: {split.summary()}. Pages of one document stay together, "
+            "so the test measures pages from documents the models have never seen.")
+    return {"import": report.to_dict(), "split": split.to_dict() if split else None,
+            "counts": label_counts(ws)}
 
 
 def stage_train(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
@@ -114,10 +134,7 @@ def stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     f = report["filter"]
     n = report["items_total"]
     withheld = f["accepted_as_positive"]
-    review = report["by_label"][0]["review"] if report["by_label"] else 0
-    for row in report["by_label"]:
-        if row["label"] == "blank":
-            review = row["review"]
+    review = sum(row["review"] for row in report["by_label"] if row["label"] == "blank")
     saved = withheld * PRICE
     lo, hi = _wilson(withheld, n)
     say(f"For the {n} pages of this collection:")
@@ -135,8 +152,9 @@ def stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
         rng = f" (95% range {ci[0]:g} to {ci[1]:g})" if ci else ""
         say(f"  Pages with content expected among those withheld: "
             f"{f['expected_wrongly_withheld']:g}{rng}, judging by the frozen test split.")
-    say(f"  Review workload: {review} pages, about {review * ws.card.review_seconds_per_item / 60:.0f}"
-        " minutes.")
+    minutes = review * ws.card.review_seconds_per_item / 60
+    say(f"  Review workload: {review} page{'s' if review != 1 else ''}, about "
+        f"{max(1, round(minutes))} minute{'s' if round(minutes) > 1 else ''}.")
     done = act(ws).to_dict()
     say(f"Then acted: {done['written']['machine_metadata']} page types written as machine "
         f"metadata (with the model, score and time), {done['written']['review_queue']} pages "

@@ -10,7 +10,6 @@ if TYPE_CHECKING:
 
 # demo -> (labels file, label column, group-by field)
 LABELS = {
-    "blank-pages": ("blank_pages/labels.csv", "label", "document"),
     "illustrations": ("illustrations/labels.csv", "label", "document"),
     "language": ("language/texts.csv", "label", None),
     "subjects": ("subjects/records.csv", "subjects", None),

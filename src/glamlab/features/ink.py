@@ -92,13 +92,13 @@ def ink_map(grey: np.ndarray) -> InkMap:
     import numpy as np
     from scipy import ndimage
 
-    g = np.asarray(grey, dtype=np.float32)
+    g = np.asarray(grey)
     Hc, Wc = g.shape[0] // CELL, g.shape[1] // CELL
     if Hc < 4 or Wc < 4:
         raise ValueError(f"the page is too small to judge ({g.shape[1]} x {g.shape[0]} px)")
-    cells = (g[:Hc * CELL, :Wc * CELL].reshape(Hc, CELL, Wc, CELL).swapaxes(1, 2)
-             .reshape(Hc, Wc, CELL * CELL))
-    q = np.sort(cells, axis=2)  # vectorised (SIMD) sort: faster than np.partition here
+    q = (g[:Hc * CELL, :Wc * CELL].reshape(Hc, CELL, Wc, CELL).swapaxes(1, 2)
+         .reshape(Hc, Wc, CELL * CELL).astype(np.float32))
+    q.sort(axis=2)  # in place; numpy's vectorised float sort beats np.partition here
     v3, v10, p25, p75, vmax = (q[:, :, k] for k in (2, 9, 16, 48, 63))
 
     # the paper: bright quantile lifted over 3 cells (ink never fills 24 px), smoothed
@@ -117,7 +117,9 @@ def ink_map(grey: np.ndarray) -> InkMap:
     c3, c10, c25 = contrast(v3), contrast(v10), contrast(p25)
 
     # scan background: dark cells (no paper in them) connected to the image border
-    paper = float(np.percentile(vmax, 90))
+    flat = vmax.ravel()
+    k = int(0.9 * (flat.size - 1))
+    paper = float(np.partition(flat, k)[k])  # the 90th percentile
     dark = vmax < 0.6 * paper
     off = np.zeros_like(dark)
     lab, n = ndimage.label(dark)
