@@ -29,8 +29,10 @@ are then the mean over seeds (each seed's figures are under ``per_seed``).
 
 Pages/s: end to end from JPEG files on disk (each file evicted from the OS page cache
 with ``posix_fadvise`` before each run, and a fresh feature cache), median of
-``--repeats`` runs, on ``--cores`` cores (process affinity); glamlab on every test page,
-the OCR peers on ``--slow-pages`` of them. ``speedup_vs_tesseract`` is the ratio of
+``--repeats`` runs (each run times every predictor in turn, so a change of load touches
+all of them), on ``--cores`` cores (process affinity); glamlab on every test page, the
+OCR peers on ``--slow-pages`` of them; ``cpu_ms_per_page`` counts the CPU time of all
+threads and child processes (Tesseract runs as one). ``speedup_vs_tesseract`` is the ratio of
 the medians. The machine's load average is reported before and after: the machine may
 be shared, so compare the ratios, which come from the same run.
 """
@@ -117,23 +119,18 @@ def _cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def pages_per_s(predict: Any, pages: list[Item], repeats: int) -> tuple[float, list[float],
-                                                                        float]:
-    """Median pages/s of ``predict(pages)`` over ``repeats`` cold runs, the runs' rates,
-    and the median CPU milliseconds per page (all threads and child processes: a
-    measure the machine's load does not inflate as much as the wall clock)."""
+def timed_run(predict: Any, pages: list[Item]) -> tuple[float, float]:
+    """One cold run of ``predict(pages)``: pages/s, and CPU milliseconds per page (this
+    process's threads and its finished child processes, e.g. Tesseract: a measure the
+    machine's load inflates less than the wall clock)."""
     from glamlab.features import MemoryCache, feature_store
 
-    rates, cpu = [], []
-    for _ in range(repeats):
-        evict(pages)
-        with feature_store(MemoryCache()):
-            c, t = _cpu(), time.perf_counter()
-            predict(pages)
-            rates.append(len(pages) / (time.perf_counter() - t))
-            cpu.append((_cpu() - c) / len(pages) * 1000)
-    return (float(statistics.median(rates)), [round(r, 2) for r in rates],
-            round(float(statistics.median(cpu)), 2))
+    evict(pages)
+    with feature_store(MemoryCache()):
+        c, t = _cpu(), time.perf_counter()
+        predict(pages)
+        wall = time.perf_counter() - t
+        return len(pages) / wall, (_cpu() - c) / len(pages) * 1000
 
 
 class PeerCache:
@@ -293,26 +290,30 @@ def run(ap: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     fitted = create(GLAMLAB).fit([items[i] for i in splits[next(iter(splits))][0][0]],
                                  [labels[i] for i in splits[next(iter(splits))][0][0]],
                                  classes=CLASSES)
-    rates: dict[str, tuple[float, list[float], float]] = {}
-    rates["glamlab"] = pages_per_s(fitted.predict, timing_pages, args.repeats)
-    print(f"glamlab: {rates['glamlab'][0]:.1f} pages/s {rates['glamlab'][1]}", file=sys.stderr,
-          flush=True)
     ref = create(REFERENCE).fit(timing_pages, [labels[i] for i in test_idx], classes=CLASSES)
-    rates[REFERENCE] = pages_per_s(ref.predict, timing_pages, args.repeats)
     thr = create("threshold").fit(timing_pages, [labels[i] for i in test_idx], classes=CLASSES)
-    rates["threshold"] = pages_per_s(thr.predict, timing_pages, args.repeats)
+    timed: list[tuple[str, Any, list[Item]]] = [("glamlab", fitted.predict, timing_pages),
+                                                (REFERENCE, ref.predict, timing_pages),
+                                                ("threshold", thr.predict, timing_pages)]
     if peers:
         rng = np.random.default_rng(0)
-        slow = [timing_pages[i] for i in sorted(rng.choice(len(timing_pages),
-                                                           min(args.slow_pages,
-                                                               len(timing_pages)),
-                                                           replace=False))]
+        slow = [timing_pages[i] for i in sorted(rng.choice(
+            len(timing_pages), min(args.slow_pages, len(timing_pages)), replace=False))]
         for key, name in (("tesseract", "tesseract-blank"), ("rapidocr", "rapidocr-blank")):
             peer = create(name).fit(slow[:2], CLASSES, classes=CLASSES)
             peer.predict(slow[:1])  # load the engine outside the timing
-            rates[key] = pages_per_s(peer.predict, slow, args.repeats)
-            print(f"{key}: {rates[key][0]:.2f} pages/s {rates[key][1]}", file=sys.stderr,
+            timed.append((key, peer.predict, slow))
+    # repeats outside, predictors inside: a change of load during the run touches all
+    runs: dict[str, list[tuple[float, float]]] = {key: [] for key, _, _ in timed}
+    for r in range(args.repeats):
+        for key, predict, pages in timed:
+            runs[key].append(timed_run(predict, pages))
+            print(f"run {r} {key}: {runs[key][-1][0]:.2f} pages/s", file=sys.stderr,
                   flush=True)
+    rates: dict[str, tuple[float, list[float], float]] = {
+        key: (float(statistics.median(v[0] for v in got)), [round(v[0], 2) for v in got],
+              round(float(statistics.median(v[1] for v in got)), 2))
+        for key, got in runs.items()}
 
     def summary(key: str, predictor: str) -> dict[str, Any]:
         rows = per_seed[key]
@@ -345,7 +346,8 @@ def run(ap: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         doc["speedup_vs_tesseract"] = round(rates["glamlab"][0] / rates["tesseract"][0], 1)
         doc["speedup_vs_rapidocr"] = round(rates["glamlab"][0] / rates["rapidocr"][0], 1)
     doc["timing"] = (f"end to end from JPEG files evicted from the OS page cache, fresh feature "
-                     f"cache; median of {args.repeats} runs on {cores} core(s); glamlab and "
+                     f"cache; median of {args.repeats} runs (each run times every predictor "
+                     f"in turn) on {cores} core(s); glamlab and "
                      f"the threshold on {len(timing_pages)} pages, the OCR peers on "
                      f"{min(args.slow_pages, len(timing_pages))}")
     doc["machine"]["load_after"] = [round(v, 2) for v in os.getloadavg()]
