@@ -323,9 +323,12 @@ def _sentence(action: str, p: float, threshold: float, r: dict[str, Any]) -> str
              f"{'do' if n != 1 else 'does'} not count as ink." if n else "")
     if r["marks_total"]:
         places = sorted({_where(m["box"]) for m in r["marks"][:5]})
-        ink = (f"Ink found: {r['marks_total']} mark{'s' if r['marks_total'] != 1 else ''} "
+        what = "Ink found" if action != "withhold" else "Dark marks found"
+        ink = (f"{what}: {r['marks_total']} mark{'s' if r['marks_total'] != 1 else ''} "
                f"({r['ink_cells']} cells), the strongest {r['strongest']:.0%} darker than the "
-               f"paper, at {', '.join(places)}.")
+               f"paper, at {', '.join(places)}")
+        ink += (": too few, small or scattered to count as content for this model (specks, "
+                "foxing, dust)." if action == "withhold" else ".")
     else:
         ink = f"No ink found at {r['level']:.0%} or more darker than the paper."
     verdict = {
