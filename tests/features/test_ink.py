@@ -16,6 +16,7 @@ from glamlab.errors import ItemError
 from glamlab.features.ink import (
     FEATURE_NAMES,
     InkEvidence,
+    glyph_rows,
     ink_features,
     ink_map,
     ink_regions,
@@ -135,3 +136,22 @@ def test_a_tiny_or_large_image_is_measured_at_the_working_size(tmp_path: Path) -
     ex = InkEvidence()
     assert ex.page_map(Item("tiny", "image", uri=str(tiny))).shape[0] >= 32
     assert max(ex.page_map(Item("big", "image", uri=str(big))).shape) <= 600
+
+
+def test_a_row_of_glyphs_is_found_but_scattered_dirt_is_not() -> None:
+    rng = np.random.default_rng(5)
+    dirty = paper(5)
+    for _ in range(40):  # specks and blots of dust, 2-6 px, dark
+        y, x = int(rng.integers(20, 580)), int(rng.integers(20, 380))
+        r = int(rng.integers(1, 4))
+        dirty[y - r:y + r, x - r:x + r] -= 120
+    m = ink_map(to_u8(dirty))
+    assert ink_regions(m)["marks_total"] > 10  # dark marks, yes
+    assert glyph_rows(m) == []  # but no row of glyph-shaped strokes
+    numbered = dirty - 150 * text_layer((400, 600), "127", (300, 30))
+    rows = glyph_rows(ink_map(to_u8(numbered)))
+    assert rows and rows[0]["glyphs"] >= 2
+    x, y, w, h = rows[0]["box"]
+    assert x > 0.6 and y < 0.15  # top right, where the number is
+    f = ink_features(ink_map(to_u8(numbered)))
+    assert f[FEATURE_NAMES.index("glyph_rows")] >= 1

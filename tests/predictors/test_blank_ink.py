@@ -184,3 +184,30 @@ def test_a_run_records_an_unreadable_page_as_a_failure_with_its_reason(
     with ws.store.read() as conn:
         predicted = {r.item_id for r in conn.execute(sa.select(t.c.item_id))}
     assert bad.item_id not in predicted and len(predicted) == 5
+
+
+def test_a_blank_page_with_only_a_page_number_is_never_withheld(model: BlankInk,
+                                                                 tmp_path: Path) -> None:
+    """The guard: a row of glyph-shaped marks (here a printed page number on a real
+    blank page of the sample) caps the score below the auto-blank threshold; without
+    the guard the same page would be withheld."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    items, labels, _, kinds = sample()
+    blanks = [it for it, lab, k in zip(items, labels, kinds, strict=True)
+              if lab == "blank" and k == "paper"][:4]
+    numbered = []
+    for i, it in enumerate(blanks):
+        im = Image.open(it.uri or "").convert("RGB")
+        ImageDraw.Draw(im).text((im.width // 2, int(im.height * 0.93)), str(120 + i),
+                                fill=(50, 40, 30), font=ImageFont.load_default(size=18))
+        path = tmp_path / f"n{i}.jpg"
+        im.save(path, quality=90)
+        numbered.append(Item(f"numbered-{i}", "image", uri=str(path), content_hash=f"n{i}"))
+    assert model.predict(blanks).count("blank") >= 3  # the pages themselves are blank
+    assert "blank" not in model.predict(numbered)
+    unguarded = create("blank-ink", guard=False)
+    unguarded.__dict__.update({k: v for k, v in vars(model).items() if k.endswith("_")})
+    assert unguarded.predict(numbered).count("blank") >= 1  # what the guard prevents
+    exp = model.explain(numbered[0])
+    assert exp["glyph_rows"] and "page number" in exp["text"]

@@ -17,7 +17,11 @@ multiplied by e^2, about 7.4) above the most blank-looking *content* page seen i
 out-of-fold predictions, and at least ``min_threshold``. Pages between 0.5 and that
 threshold go to a person (:meth:`BlankInk.decide`; :meth:`BlankInk.policy` writes the
 same as a ``[policy]`` table), so a page with a little ink is paid for rather than
-lost. :meth:`BlankInk.explain` says why, with boxes of the ink found and of the page
+lost. One rule comes on top (``guard``): a page with a row of glyph-shaped marks (two or
+more letter-sized strokes side by side: a page number, a word, a shelfmark; see
+:func:`glamlab.features.ink.glyph_rows`) is never scored at the threshold or above, so
+it goes to a person at most, however little ink it has otherwise. A lone page number
+is indistinguishable from a speck of dirt by amount of ink alone; its shape is not. :meth:`BlankInk.explain` says why, with boxes of the ink found and of the page
 edges that were ignored.
 """
 
@@ -35,6 +39,16 @@ if TYPE_CHECKING:
     import numpy as np
 
     from ..items import Item
+
+
+def _n_model() -> int:
+    from ..features.ink import MODEL_FEATURES
+
+    return len(MODEL_FEATURES)
+
+
+#: columns of the ink features the model weighs (the rest are guards)
+N_MODEL = _n_model()
 
 
 class MonotoneLogit:
@@ -102,7 +116,8 @@ class BlankInk(Predictor):
     ``blank``), ``C`` (inverse regularisation), ``margin`` (logits between the most
     blank-looking training content page and the auto-blank threshold),
     ``min_threshold`` / ``max_threshold`` (bounds of that threshold), ``folds`` (for
-    the out-of-fold scores), ``max_side`` (working size of the page), ``seed``.
+    the out-of-fold scores), ``guard`` (never withhold a page with a row of glyphs),
+    ``max_side`` (working size of the page), ``seed``.
     """
 
     name: ClassVar[str] = "blank-ink"
@@ -124,8 +139,9 @@ class BlankInk(Predictor):
 
     def __init__(self, positive_label: str = "blank", C: float = 1.0, margin: float = 2.0,
                  min_threshold: float = 0.5, max_threshold: float = 0.995, folds: int = 5,
-                 max_side: int = 600, seed: int = 0):
+                 guard: bool = True, max_side: int = 600, seed: int = 0):
         self.positive_label = positive_label
+        self.guard = guard
         self.C = C
         self.margin = margin
         self.min_threshold = min_threshold
@@ -204,8 +220,10 @@ class BlankInk(Predictor):
             raise PredictorError(f"{self.name}: after leaving out {len(self.skipped_)} unreadable "
                                  "pages, only one label is left",
                                  hint="replace the unreadable files (see the training notes)")
+        X = X[:, :N_MODEL]  # the glyph-row guard is a rule, not a weight
         self.model_ = self._model(X.shape[1]).fit(X, y)
-        # out-of-fold scores of the training pages choose the auto-blank threshold
+        # out-of-fold scores of the training pages choose the auto-blank threshold (the
+        # guard left out: the margin must hold for pages it does not protect)
         folds = min(int(self.folds), int(np.bincount(y).min()))
         if folds >= 2:
             oof = np.zeros(len(y))
@@ -234,14 +252,27 @@ class BlankInk(Predictor):
         proba = self.predict_proba(items)
         return proba[:, self.classes_.index(self.positive_label)]  # type: ignore[no-any-return]
 
+    def _probability(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """P(blank) from feature rows, and which rows the guard capped: a page with a row
+        of glyph-shaped marks (a page number, a word) is never scored at the auto-blank
+        threshold or above, so it goes to a person at most."""
+        import numpy as np
+
+        if self.model_ is None:
+            p = np.full(len(X), float(self.constant_ or 0.0))
+        else:
+            p = _sigmoid(self.model_.decision_function(X[:, :N_MODEL]))
+        capped = np.zeros(len(X), dtype=bool)
+        if self.guard:
+            capped = (X[:, N_MODEL] >= 1) & (p >= self.threshold_)
+            p = np.where(capped, self.threshold_ - 1e-6, p)
+        return p, capped
+
     def _predict_batch(self, items: list[Item]) -> np.ndarray:
         import numpy as np
 
         pos = self.classes_.index(self.positive_label)
-        if self.model_ is None:
-            p = np.full(len(items), float(self.constant_ or 0.0))
-        else:
-            p = _sigmoid(self.model_.decision_function(self._features(items)))
+        p, _ = self._probability(self._features(items))
         out = np.empty((len(items), 2))
         out[:, pos] = p
         out[:, 1 - pos] = 1.0 - p
@@ -277,26 +308,28 @@ class BlankInk(Predictor):
         found (boxes as shares of the page, strongest first) and the edges ignored."""
         import numpy as np
 
-        from ..features.ink import FEATURE_NAMES, ink_features, ink_regions
+        from ..features.ink import MODEL_FEATURES, ink_features, ink_regions
 
         ex = self._extractor()
         m = ex.page_map(item)
         x = ink_features(m).astype(np.float64)
-        if self.model_ is None:
-            p = float(self.constant_ or 0.0)
-            parts: dict[str, float] = {}
-        else:
-            p = float(_sigmoid(self.model_.decision_function(x[None, :]))[0])
-            contrib = self.model_.contributions(x)
-            parts = {n: round(float(c), 3) for n, c in zip(FEATURE_NAMES, contrib, strict=True)}
+        probability, capped = self._probability(x[None, :])
+        p, guarded = float(probability[0]), bool(capped[0])
+        parts: dict[str, float] = {}
+        if self.model_ is not None:
+            contrib = self.model_.contributions(x[:N_MODEL])
+            parts = {n: round(float(c), 3) for n, c in zip(MODEL_FEATURES, contrib,
+                                                            strict=True)}
         regions = ink_regions(m)
         action = "withhold" if p >= self.threshold_ else "review" if p >= 0.5 else "send"
         return {"item": item.item_id, "model": self.name, "p_blank": round(p, 4),
                 "threshold": round(self.threshold_, 4), "action": action,
                 "decision": self.positive_label if action == "withhold" else (
                     self.classes_[1 - self.classes_.index(self.positive_label)]),
-                "text": _sentence(action, p, self.threshold_, regions),
+                "text": _sentence(action, p, self.threshold_, regions, guarded),
+                "guarded": guarded,
                 "marks": regions["marks"], "edges": regions["edges"],
+                "glyph_rows": regions["glyph_rows"],
                 "evidence": {"ink_cells": regions["ink_cells"],
                              "marks": regions["marks_total"],
                              "strongest_contrast": regions["strongest"],
@@ -315,7 +348,8 @@ def _where(box: list[float]) -> str:
     return "centre" if (row, col) == ("middle", "centre") else f"{row} {col}"
 
 
-def _sentence(action: str, p: float, threshold: float, r: dict[str, Any]) -> str:
+def _sentence(action: str, p: float, threshold: float, r: dict[str, Any],
+              guarded: bool = False) -> str:
     edges = " Page edges and scan background were ignored." if r["edges"] else ""
     n = r["faint_regions"]
     faint = (f" {n} faint patch{'es' if n != 1 else ''} at most {r['faint_strongest']:.0%} "
@@ -338,4 +372,13 @@ def _sentence(action: str, p: float, threshold: float, r: dict[str, Any]) -> str
                   f"{threshold:.3f}: a person should check before it is withheld.",
         "send": f"Content (probability of blank {p:.3f}): sent to OCR.",
     }[action]
-    return f"{verdict} {ink}{faint}{edges}"
+    rows = ""
+    if r["glyph_rows"]:
+        first = r["glyph_rows"][0]
+        rows = (f" A row of {first['glyphs']} glyph-shaped marks (like a page number or a "
+                f"word) at {_where(first['box'])}"
+                + (f", and {len(r['glyph_rows']) - 1} more rows" if len(r["glyph_rows"]) > 1
+                   else "")
+                + (": a page with such a row is never withheld without a person." if guarded
+                   else "."))
+    return f"{verdict} {ink}{rows}{faint}{edges}"
