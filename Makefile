@@ -30,7 +30,8 @@ install: $(VENV)/.base
 install-all: $(VENV)/.all
 
 demo: $(VENV)/.all
-	$(GLAMLAB) demo --workspace-dir demo-workspace --fresh
+	$(GLAMLAB) demo blank-pages --workspace-dir demo-workspace/blank-pages --fresh
+	$(GLAMLAB) demo illustrations --workspace-dir demo-workspace/illustrations --fresh
 
 # pytest ends with its summary line ("N passed, M skipped in S s") and the slowest
 # tests. Exit status 5 means the selection held no tests: said plainly, not a failure.

@@ -165,3 +165,18 @@ def test_entities_benchmark_holds_out_whole_documents_and_reports_every_key(caps
         assert out[key]["sentences_per_s"] > 0
     assert out["linking"] == {"accuracy_at_1": None, "nil_precision": None}
     assert set(out["verdict"]) == set(out["test_groups"])
+
+
+def test_blank_pages_benchmark_scores_decisions_and_tunes_the_ocr_peer_on_training_pages():
+    import numpy as np
+
+    bp = _bench("blank_pages")
+    y = np.array([1, 1, 0, 0, 0])  # 1 = blank
+    f1, rc = bp.f1_recall(y, np.array([True, False, True, False, False]))
+    assert f1 == 0.5 and rc == 2 / 3  # one blank missed, one content page lost
+    assert bp.f1_recall(y, np.zeros(5, dtype=bool)) == (0.0, 1.0)  # send all: nothing lost
+    # letters Tesseract read: blank pages read 0-3 (noise), content 12+; N < 4 is not enough
+    letters = np.array([0.0, 3.0, 12.0, np.inf, 40.0])
+    n = bp.tune_letters(letters, y)
+    assert 4 <= n <= 12 and bp.f1_recall(y, letters < n) == (1.0, 1.0)
+    assert bp._count(0.5 ** 7) == 7 and bp._count(0.0) == float("inf")

@@ -55,6 +55,7 @@ CASES: dict[str, Case] = {
     "rules": Case("text", {"rules": RULES}),
     "threshold": Case("blank"),
     # image predictors
+    "blank-ink": Case("blank"),
     "page-stats-logreg": Case("image"),
     "page-stats-gbm": Case("image"),
     "effnet-logreg": Case("image", slow=True),

@@ -7,7 +7,8 @@ licences). Nothing else in glamlab imports this package.
 
 - :mod:`.projects`: the demo projects (need, task, sample, models);
 - :mod:`.preparation_stages`: ingest, labels, baselines, training, evaluation;
-- :mod:`.production_stages`: run, act, export, monitor, status.
+- :mod:`.production_stages`: run, act, export, monitor, status;
+- :mod:`.blank_pages`: the blank-pages demo's own stages (labels, train, act, explain).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def run_demo(name: str, directory: str | Path, *, fresh: bool = False,
         say(f"Created the workspace {ws.root} (project card glamlab.toml, database glamlab.db).")
     results: dict[str, Any] = {"demo": name, "workspace": str(ws.root)}
     try:
-        for stage_name, stage in STAGES:
+        for stage_name, stage in p.stages or STAGES:
             say("")
             say(f"== {stage_name}")
             results[stage_name] = stage(ws, p, say)

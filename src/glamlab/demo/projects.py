@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-DEMOS = ("illustrations", "language", "subjects")
+DEMOS = ("blank-pages", "illustrations", "language", "subjects")
 Say = Callable[[str], None]
 
 
@@ -22,9 +22,15 @@ class DemoProject:
     init: dict[str, Any]
     ingest: list[str]
     ingest_options: dict[str, Any]
+    #: the demo's own lifecycle (default: :data:`glamlab.demo.STAGES`)
+    stages: list[tuple[str, Any]] | None = None
 
 
 def project(name: str) -> DemoProject:
+    if name == "blank-pages":
+        from .blank_pages import project as blank_pages
+
+        return blank_pages()
     if name == "illustrations":
         d = demo_data("illustrations")
         return DemoProject(

@@ -39,15 +39,16 @@ class Item:
             return Path(self.uri)
         return None
 
-    def open_image(self, max_side: int | None = None) -> Image.Image:
-        """Decode the image as RGB, reduced so the long side is about ``max_side``.
+    def open_image(self, max_side: int | None = None, mode: str = "RGB") -> Image.Image:
+        """Decode the image as RGB (or ``mode``, e.g. ``L`` for grey), reduced so the long
+        side is about ``max_side``.
 
         JPEG uses reduced DCT decoding (fast); other formats are resized after decoding.
         Raises :class:`glamlab.errors.ItemError` naming the item if it cannot be read.
         """
         from .images import open_image
 
-        return open_image(self, max_side=max_side)
+        return open_image(self, max_side=max_side, mode=mode)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -19,7 +19,9 @@ DEFAULT_MAX_PIXELS = 178_956_970
 
 
 def open_image(item: Item, max_side: int | None = None, *,
-               max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+               max_pixels: int = DEFAULT_MAX_PIXELS, mode: str = "RGB") -> Image.Image:
+    """Decode an item's image in ``mode`` (``RGB``, or ``L`` for grey: a JPEG then
+    decodes its luminance only), reduced so the long side is about ``max_side``."""
     from PIL import Image, UnidentifiedImageError
 
     source = _local_source(item)
@@ -40,9 +42,9 @@ def open_image(item: Item, max_side: int | None = None, *,
                 if max_side and im.format == "JPEG":
                     scale = max(im.width, im.height) / max_side
                     if scale > 1:
-                        im.draft("RGB", (max(1, int(im.width / scale)),
+                        im.draft(mode, (max(1, int(im.width / scale)),
                                          max(1, int(im.height / scale))))
-                out = im.convert("RGB")  # a new image: the file is closed on leaving
+                out = im.convert(mode)  # a new image: the file is closed on leaving
             if max_side and max(out.size) > max_side * 1.5:
                 out.thumbnail((max_side, max_side))
             return out

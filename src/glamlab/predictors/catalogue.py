@@ -20,6 +20,7 @@ BUILTIN: dict[str, str] = {
     "prior": "glamlab.predictors.baselines:PriorPredictor",
     "rules": "glamlab.predictors.baselines:RulesPredictor",
     "threshold": "glamlab.predictors.baselines:ThresholdPredictor",
+    "blank-ink": "glamlab.predictors.image.blank:BlankInk",
     "effnet-logreg": "glamlab.predictors.image.heads:EffNetLogReg",
     "effnet-tiles-logreg": "glamlab.predictors.image.heads:EffNetTilesLogReg",
     "graphic-cascade": "glamlab.predictors.image.cascade:GraphicCascade",

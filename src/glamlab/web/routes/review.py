@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 
 from ... import review
 from ...auth import User
+from ...errors import GlamlabError
 from ..images import DISPLAY_SIDE, THUMB_SIDE, iiif_service, image_file, known_item
 from ..pages import form_of, page_user, render, writer
 
@@ -90,7 +91,19 @@ def item_page(request: Request, item_id: str, user: User = Depends(page_user)) -
     return render(request, "item.html", {
         "item": item, "history": review.item_history(ws, item_id),
         "iiif": iiif_service(item), "meta_json": json.dumps(item.meta, indent=2,
-                                                            ensure_ascii=False, default=str)})
+                                                            ensure_ascii=False, default=str),
+        "explanation": _explanation(ws, item_id)})
+
+
+def _explanation(ws: Any, item_id: str) -> dict[str, Any] | None:
+    """Why the latest model said what it did (e.g. the ink found on a page), or the reason
+    it cannot say; None when the model does not explain itself."""
+    from ...review.explain import explain_item
+
+    try:
+        return explain_item(ws, item_id)
+    except GlamlabError as exc:
+        return {"error": exc.message, "hint": exc.hint}
 
 
 @router.get("/thumb/{item_id:path}")
