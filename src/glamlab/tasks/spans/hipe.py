@@ -105,57 +105,57 @@ def _documents(path: Path, problems: list[tuple[int, str]]) -> Iterator[_Documen
     pending: dict[str, str] = {}
     doc: _Document | None = None
     header_seen = False
+    # read whole before parsing: a caller that stops early never leaves the file open
     try:
-        fh = open(path, encoding="utf-8-sig", newline="")
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            lines = fh.readlines()
     except OSError as exc:
         raise LabelError(f"cannot read {path}: {exc.strerror}", hint="check the path") from exc
-    with fh:
-        try:
-            for n, raw in enumerate(fh, start=1):
-                line = raw.rstrip("\r\n")
-                if not line.strip():
-                    continue
-                fields = line.split("\t")
-                if fields[0] == "TOKEN" and not header_seen:
-                    columns = fields
-                    header_seen = True
-                    missing = [c for c in ("TOKEN", "NE-COARSE-LIT", "MISC") if c not in columns]
-                    if missing:
-                        raise LabelError(f"{path.name} line {n}: the header has no "
-                                         f"{', '.join(missing)} column",
-                                         hint="use the HIPE TSV header (TOKEN, NE-COARSE-LIT, "
-                                              "..., MISC)")
-                    continue
-                if line.startswith("#") and len(fields) != len(columns):
-                    kv = _comment(line)
-                    if kv is None:
-                        continue
-                    key, value = kv
-                    if key == "document_id":
-                        if doc is not None:
-                            yield doc
-                        doc = _Document(document_id=value, line=n, meta=dict(pending))
-                        pending = {}
-                    elif key in _META_KEYS:
-                        if doc is not None and not doc.tokens:
-                            doc.meta[key] = value
-                        else:
-                            pending[key] = value
-                    continue
-                if len(fields) != len(columns):
-                    problems.append((n, f"{len(fields)} tab-separated columns, not "
-                                        f"{len(columns)} ({', '.join(columns)})"))
-                    continue
-                if doc is None:
-                    problems.append((n, "a token before any '# document_id = ...' line"))
-                    continue
+    except UnicodeDecodeError as exc:
+        raise LabelError(f"{path.name} is not UTF-8 text",
+                         hint="save it as UTF-8 and import it again") from exc
+    for n, raw in enumerate(lines, start=1):
+        line = raw.rstrip("\r\n")
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if fields[0] == "TOKEN" and not header_seen:
+            columns = fields
+            header_seen = True
+            missing = [c for c in ("TOKEN", "NE-COARSE-LIT", "MISC") if c not in columns]
+            if missing:
+                raise LabelError(f"{path.name} line {n}: the header has no "
+                                 f"{', '.join(missing)} column",
+                                 hint="use the HIPE TSV header (TOKEN, NE-COARSE-LIT, "
+                                      "..., MISC)")
+            continue
+        if line.startswith("#") and len(fields) != len(columns):
+            kv = _comment(line)
+            if kv is None:
+                continue
+            key, value = kv
+            if key == "document_id":
+                if doc is not None:
+                    yield doc
+                doc = _Document(document_id=value, line=n, meta=dict(pending))
                 pending = {}
-                row = dict(zip(columns, fields, strict=True))
-                doc.tokens.append(_Token(text=row["TOKEN"], tags=row,
-                                         misc=set(row.get("MISC", "").split("|")), line=n))
-        except UnicodeDecodeError as exc:
-            raise LabelError(f"{path.name} is not UTF-8 text",
-                             hint="save it as UTF-8 and import it again") from exc
+            elif key in _META_KEYS:
+                if doc is not None and not doc.tokens:
+                    doc.meta[key] = value
+                else:
+                    pending[key] = value
+            continue
+        if len(fields) != len(columns):
+            problems.append((n, f"{len(fields)} tab-separated columns, not "
+                                f"{len(columns)} ({', '.join(columns)})"))
+            continue
+        if doc is None:
+            problems.append((n, "a token before any '# document_id = ...' line"))
+            continue
+        pending = {}
+        row = dict(zip(columns, fields, strict=True))
+        doc.tokens.append(_Token(text=row["TOKEN"], tags=row,
+                                 misc=set(row.get("MISC", "").split("|")), line=n))
     if doc is not None:
         yield doc
 
