@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from glamlab.cli import cli
 from glamlab.errors import EXIT_USAGE
-from glamlab.ingest.tables import sniff_delimiter
+from glamlab.sheets import sniff_delimiter
 
 SENTENCES = [
     ("s1", "Our assistance may be provided in the form of funds.", "en", "lingua", "a.txt:1"),

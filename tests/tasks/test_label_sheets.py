@@ -55,3 +55,43 @@ def test_an_xlsx_sheet_is_imported(ws, tmp_path):
     r = import_labels(ws, tmp_path / "l.xlsx")
     assert (r.items, r.blank) == (2, ["p1"])
     assert gold_labels(ws) == {"p0": ["content"], "p2": ["blank"]}
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_sample_sheet_carries_text_title_link_and_comes_back_half_filled(
+        make_ws, tmp_path, suffix):
+    if suffix == "xlsx":
+        pytest.importorskip("openpyxl")
+    from click.testing import CliRunner
+
+    from glamlab.cli import cli
+    from glamlab.sheets import read_sheet, write_sheet
+
+    ws = make_ws(labels=["blank", "content"], modality="text")
+    add_items(ws, [{"id": f"-{i}00", "text": f"Texte de la page {i} " * 80,
+                    "uri": f"https://example.org/p{i}.jpg", "meta": {"title": f"Page {i}"}}
+                   for i in range(4)])
+    out = tmp_path / f"sheet.{suffix}"
+    res = CliRunner().invoke(cli, ["-w", str(ws.root), "labels", "sample", "--n", "3",
+                                   "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    if suffix == "csv":
+        assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    header, rows = read_sheet(out)
+    assert header == ["id", "label", "title", "text", "link"]
+    assert len(rows) == 3
+    first = rows[0][1]
+    n = first["id"][1]
+    assert first["id"].startswith("-")  # ids are not altered
+    assert first["title"] == f"Page {n}" and first["link"] == f"https://example.org/p{n}.jpg"
+    assert first["text"].startswith(f"Texte de la page {n}") and len(first["text"]) == 1000
+    # the person labels the first row only
+    filled = [[r["id"], "content" if k == 0 else "", r["title"], r["text"], r["link"]]
+              for k, (_, r) in enumerate(rows)]
+    mode, kw = ("wb", {}) if suffix == "xlsx" else ("w", {"encoding": "utf-8", "newline": ""})
+    with open(out, mode, **kw) as fh:
+        write_sheet(fh, header, filled, fmt=suffix, id_columns=["id"])
+    res = CliRunner().invoke(cli, ["-w", str(ws.root), "labels", "import", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "1 items labelled" in res.output and "2 rows have no label yet" in res.output
+    assert gold_labels(ws) == {first["id"]: ["content"]}

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import GlamlabError, IngestError, MissingDependency
+from ..sheets import DELIMITERS, sniff_delimiter
 from .base import IngestOptions, Problem, Record, is_lfs_pointer, lfs_problem
 
 KIND = "table"
@@ -51,33 +51,10 @@ def can_read(source: str) -> bool:
     return p.is_file() and p.suffix.lower() in FORMATS
 
 
-DELIMITERS = (",", ";", "\t", "|")
-SNIFF_BYTES = 1 << 16
 SAMPLE_ROWS = 500  # rows read to find the text column
 # column names that say "this is the text" (compared lower-case, without _ - and spaces)
 TEXT_NAMES = {"text", "ocr", "ocrtext", "fulltext", "content", "body", "transcription",
               "transcript", "sentence", "snippet", "pathortext", "plaintext", "texte", "volltext"}
-
-
-def sniff_delimiter(path: str | Path) -> str:
-    """The delimiter of a delimited text file, from its header line: the one of ``,``,
-    ``;``, tab and ``|`` found most often outside quotes (``,`` when none or a tie)."""
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
-            head = fh.read(SNIFF_BYTES)
-    except OSError:
-        return ","
-    counts = dict.fromkeys(DELIMITERS, 0)
-    quoted = False
-    for ch in head:
-        if ch == '"':
-            quoted = not quoted
-        elif not quoted and ch in ("\n", "\r"):
-            break
-        elif not quoted and ch in counts:
-            counts[ch] += 1
-    best = max(DELIMITERS, key=lambda d: (counts[d], d == ","))
-    return best if counts[best] else ","
 
 
 def _looks_like_text(values: list[Any]) -> float:
@@ -381,77 +358,6 @@ def _sample_jsonl(path: Path) -> list[dict[str, Any]]:
             if len(rows) >= SAMPLE_ROWS:
                 break
     return rows
-
-
-def read_sheet(path: str | Path, *, error: type[GlamlabError] = IngestError
-               ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """A small sheet a person filled in (labels): its header and its rows as
-    ``(line or row number, column -> cell text)``. CSV/TSV (UTF-8, with or without a BOM,
-    the delimiter sniffed) or Excel ``.xlsx`` (the first worksheet; needs openpyxl).
-    ``error``: the exception raised when the file cannot be read."""
-    p = Path(path)
-    if p.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(p, error)
-    delimiter = "\t" if p.suffix.lower() == ".tsv" else sniff_delimiter(p)
-    try:
-        fh = open(p, newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise error(f"cannot read {p}: {exc.strerror}", hint="check the path") from exc
-    out: list[tuple[int, dict[str, str]]] = []
-    with fh:
-        reader = csv.DictReader(fh, delimiter=delimiter)
-        try:
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            reader.fieldnames = header
-            for row in reader:
-                out.append((reader.line_num, {k: v for k, v in row.items()
-                                              if isinstance(k, str) and isinstance(v, str)}))
-        except csv.Error as exc:
-            raise error(f"{p.name} line {reader.line_num}: not valid CSV ({exc})",
-                        hint="fix the quoting on that line") from exc
-        except UnicodeDecodeError as exc:
-            raise error(f"{p.name} is not UTF-8 text",
-                        hint="save it as UTF-8 CSV (in Excel: CSV UTF-8), or as .xlsx") from exc
-    return header, out
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, _dt.datetime | _dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _read_xlsx(p: Path, error: type[GlamlabError]
-               ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    try:
-        import openpyxl
-    except ImportError as exc:
-        raise MissingDependency("openpyxl", "spreadsheets") from exc
-    import zipfile
-
-    try:
-        book = openpyxl.load_workbook(p, read_only=True, data_only=True)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise error(f"cannot read {p.name} as an Excel workbook ({exc})",
-                    hint="save it again as .xlsx, or as CSV UTF-8") from exc
-    try:
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        first = next(rows, None)
-        header = [_cell_text(v).strip() for v in (first or ())]
-        out = []
-        for n, values in enumerate(rows, 2):
-            cells = [_cell_text(v) for v in values]
-            if not any(c.strip() for c in cells):
-                continue
-            out.append((n, {h: c for h, c in zip(header, cells, strict=False) if h}))
-    finally:
-        book.close()
-    return header, out
 
 
 def _jsonable(v: Any) -> Any:

@@ -195,12 +195,42 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
 Read = tuple[int, dict[str, Any], dict[str, int], list[tuple[int, str]]]
 
 
+SHEET_COLUMNS = ("id", "label", "title", "text", "link")
+SHEET_TEXT = 1000  # characters of an item's text in a labelling sheet
+
+
+def write_label_sheet(ws: Workspace, ids: Sequence[str], out: str | os.PathLike[str], *,
+                      fmt: str | None = None) -> int:
+    """A sheet for people to label ``ids`` in Excel or LibreOffice: ``id``, an empty
+    ``label`` column to fill in, the item's ``title``, the start of its ``text`` and a
+    ``link`` to it (its image or record URL, or file path). CSV (UTF-8 with a BOM, ``,``
+    between cells; ids never altered) or ``.xlsx`` (``fmt``, default from the file name).
+    :func:`import_labels` reads it back, filled or half filled. Returns the rows written."""
+    from ..files import open_private
+    from ..sheets import sheet_format, write_sheet
+
+    fmt = sheet_format(out, fmt)
+
+    def rows() -> Iterable[list[Any]]:
+        for item in ws.items(ids=list(ids)):
+            text = item.text
+            if text and len(text) > SHEET_TEXT:
+                text = text[: SHEET_TEXT - 1] + "…"
+            yield [item.item_id, "", item.title, text, item.uri]
+
+    mode = "wb" if fmt == "xlsx" else "w"
+    extra: dict[str, Any] = {} if fmt == "xlsx" else {"encoding": "utf-8", "newline": ""}
+    with open_private(out, mode, **extra) as fh:
+        return write_sheet(fh, SHEET_COLUMNS, rows(), fmt=fmt, id_columns=("id",),
+                           title="labels").rows
+
+
 def _read_csv(p: Path, kind: TaskKind[Any, Any], id_column: str, label_column: str,
               separator: str | None, blank: list[str]) -> Read:
     """(rows, item id -> gold, item id -> first line, problems) of a label sheet (CSV with
     ``,``, ``;``, tab or ``|`` between cells, or an Excel ``.xlsx``); each cell is read by
     the task kind. Rows with an id and no label go to ``blank``."""
-    from ..ingest.tables import read_sheet
+    from ..sheets import read_sheet
 
     problems: list[tuple[int, str]] = []
     wanted: dict[str, Any] = {}
