@@ -140,7 +140,8 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
                    f" to {out}" + (f" ({res['list']})" if "list" in res else "")
                    + (f" in {len(res['pages'])} files" if "pages" in res else "")
                    + (f"; {res['skipped_not_iiif']} non-IIIF items left out"
-                      if res.get("skipped_not_iiif") else ""))
+                      if res.get("skipped_not_iiif") else "")
+                   + f" (model {res['model']})")
     else:
         sys.stdout.flush()
     for r in res.get("refused", []):

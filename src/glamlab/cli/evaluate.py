@@ -88,19 +88,37 @@ def baseline(ctx: click.Context, rules_file: str | None, threshold: str | None, 
 
 
 @click.command()
-@click.argument("predictor")
+@click.argument("predictor", required=False)
 @click.option("--name", default=None, help="Model name (default: the predictor's).")
 @click.option("--param", "params", multiple=True, help="Predictor parameter KEY=VALUE.")
 @json_option
 @click.pass_context
-def train(ctx: click.Context, predictor: str, name: str | None, params: tuple[str, ...],
-          as_json: bool) -> None:
+def train(ctx: click.Context, predictor: str | None, name: str | None,
+          params: tuple[str, ...], as_json: bool) -> None:
     """Fit PREDICTOR on the train split (never the test split) and save it as a new
-    model version; the first version of a name becomes its champion."""
+    model version; the first version of a name becomes its champion.
+
+    Without PREDICTOR, lists the ones recommended for this task. `glamlab predictors`
+    says what every predictor is, needs and costs.
+    """
     from ..registry.training import parse_params
     from ..registry.training import train as train_model
 
     ws = open_ws(ctx)
+    if predictor is None:
+        import sys
+
+        from ..errors import EXIT_USAGE
+        from ..predictors.catalogue import describe, recommended, task_family
+
+        picks = [describe(n) for n in recommended(ws.card)]
+        data = {"task": task_family(ws.card), "recommended": picks}
+        emit(data, as_json, lambda d: "\n".join(
+            [f"Which predictor? Recommended for this {d['task']} task, best bet first:"]
+            + [f"  glamlab train {p['name']:<18} {p['summary']} (needs {p['needs']}; "
+               f"{p['speed']})" for p in d["recommended"]]
+            + ["All of them: glamlab predictors"]))
+        sys.exit(EXIT_USAGE)
     res = train_model(ws, predictor, name=name, params=parse_params(params))
 
     def text(_: Any) -> str:
