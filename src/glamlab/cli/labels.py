@@ -18,7 +18,7 @@ def labels() -> None:
       glamlab labels import labels.csv
       glamlab labels import more.csv --split train --annotator maria
       glamlab labels split --test-size 0.3 --seed 0 --group-by document
-      glamlab labels sample --n 50 --strategy uncertainty --model emb-logreg
+      glamlab labels sample --n 50 --strategy uncertainty --model text-tfidf
       glamlab labels agreement
       glamlab labels show
     """

@@ -6,7 +6,7 @@ they reduce to, the baselines, and warnings about its test set; everything here 
 same for every kind.
 
 >>> from glamlab.evaluation import evaluate, baseline_candidates, model_candidates
->>> result = evaluate(ws, baseline_candidates(ws) + model_candidates(ws, ["emb-logreg"]))
+>>> result = evaluate(ws, baseline_candidates(ws) + model_candidates(ws, ["effnet-logreg"]))
 >>> print(result.verdict)
 """
 
