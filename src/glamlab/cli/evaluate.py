@@ -119,7 +119,8 @@ def train(ctx: click.Context, predictor: str | None, name: str | None,
                f"{p['speed']})" for p in d["recommended"]]
             + ["All of them: glamlab predictors"]))
         sys.exit(EXIT_USAGE)
-    res = train_model(ws, predictor, name=name, params=parse_params(params))
+    res = train_model(ws, predictor, name=name, params=parse_params(params),
+                      progress=show_progress(as_json))
 
     def text(_: Any) -> str:
         lines = [f"Trained {res.model.spec} ({predictor}) on {res.train_items:,} training items."]

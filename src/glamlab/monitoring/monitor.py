@@ -116,7 +116,9 @@ class MonitorReport:
                  f"({self.reference_size:,} items), {n} production window{'s' if n != 1 else ''}"
                  " (items outside the training and test splits)."]
         for w in self.windows:
-            bad = ", ".join(f"{r.signal} {r.value:.3f} > {r.threshold:.3f}" for r in w.alerts)
+            # the values are drift statistics, not brightness or ink: say so
+            bad = ", ".join(f"{r.signal} changed (drift statistic {r.value:.3f}, alert above "
+                            f"{r.threshold:.3f})" for r in w.alerts)
             thin = [r.signal for r in w.results if r.status == "not enough data"]
             if bad:
                 lines.append(f"  ALERT  {w.key} ({len(w.rows):,} items): {bad}")
