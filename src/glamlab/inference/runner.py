@@ -189,7 +189,8 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                        "predicted every item" + (f" matching {query.text!r}" if query.text
                                                   else ""),
                        hint="glamlab runs lists the runs; --force predicts again")
-    stored_query = {"items": query.text, "force": force, "batch_size": bs}
+    # the batch size is stored only when the person chose it: --resume then keeps it
+    stored_query = {"items": query.text, "force": force, "batch_size": batch_size}
     writer, resumed = RunWriter.acquire(ws.store, model_id=mv.id, spec=mv.spec, engine=engine,
                                         workers=workers, query=stored_query, resume=resume,
                                         lease_timeout=lease_timeout)
@@ -204,7 +205,8 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
             query = parse_query((row.query or {}).get("items"))
             force = bool((row.query or {}).get("force"))
             if batch_size is None:
-                bs = int((row.query or {}).get("batch_size") or bs)
+                batch_size = (row.query or {}).get("batch_size")
+                bs = int(batch_size or bs)
         writer.force = force
         plan = Plan(ws, query, mv.id, force_run_id=writer.run_id if force else None,
                     skip_failed_run_id=writer.run_id if resumed else None)
