@@ -171,10 +171,13 @@ def evaluate(ctx: click.Context, models: tuple[str, ...], slices: tuple[str, ...
         emit(rows, as_json, lambda r: table(r, ["id", "created_at", "candidate", "metric",
                                                 "value", "low", "high", "test_split"]))
         return
+    from ..progress import Heartbeat
+
     cands = candidates_for(ws, list(models) or None, seed=seed)
-    result = run_evaluation(ws, cands, n_boot=n_boot, seed=seed,
-                            slice_fields=list(slices) or None, min_slice=min_slice,
-                            progress=show_progress(as_json), threshold=threshold)
+    with Heartbeat("evaluate", enabled=show_progress(as_json)):
+        result = run_evaluation(ws, cands, n_boot=n_boot, seed=seed,
+                                slice_fields=list(slices) or None, min_slice=min_slice,
+                                progress=show_progress(as_json), threshold=threshold)
     written = _write_html(ws, result, html)
     data = result.to_dict()
     data["html"] = written
