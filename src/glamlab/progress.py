@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from typing import IO, Any
+
+_LOCK = threading.Lock()
+_LAST_LINE = [time.monotonic()]  # when a progress line (or a person's message) was last shown
+
+
+def touch() -> None:
+    """Say that a line was just shown (a :class:`Heartbeat` then waits before its next)."""
+    _LAST_LINE[0] = time.monotonic()
 
 
 class Progress:
@@ -59,6 +68,7 @@ class Progress:
         if self.total and rate > 0:
             msg += f", ETA {(self.total - self.n) / rate:,.0f} s"
         print(msg, file=self.stream, flush=True)
+        touch()
 
     def close(self) -> None:
         if self._bar is not None:
@@ -76,6 +86,52 @@ class Progress:
     @property
     def elapsed(self) -> float:
         return time.monotonic() - self._start
+
+
+class Heartbeat:
+    """For a step that cannot count its work (fitting a model): a line saying what it is
+    doing and for how long whenever nothing was shown for ``interval`` seconds (progress
+    lines and :func:`touch` count), so a person (or a log) never waits in silence.
+    ``note(text)`` changes what the line says.
+
+    >>> with Heartbeat("training language", enabled=True) as beat:
+    ...     beat.note("cross-validating the weights")
+    """
+
+    def __init__(self, desc: str, *, stream: IO[str] | None = None, interval: float = 5.0,
+                 enabled: bool = True):
+        self.desc = desc
+        self.stream = stream or sys.stderr
+        self.interval = interval
+        self.enabled = enabled
+        self._start = time.monotonic()
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def note(self, text: str) -> None:
+        self.desc = text
+
+    def _beat(self) -> None:
+        while not self._done.wait(min(1.0, self.interval)):
+            with _LOCK:  # nested heartbeats: one line, not one each
+                if time.monotonic() - _LAST_LINE[0] >= self.interval:
+                    print(f"{self.desc}: still working, "
+                          f"{time.monotonic() - self._start:,.0f} s", file=self.stream,
+                          flush=True)
+                    touch()
+
+    def __enter__(self) -> Heartbeat:
+        if self.enabled:
+            self._thread = threading.Thread(target=self._beat, name="glamlab-heartbeat",
+                                            daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
 
 
 def _isatty(stream: IO[str]) -> bool:

@@ -269,3 +269,31 @@ def test_optimise_predicts_test_items_without_stored_predictions(make_ws):
     blank = next(r for r in res["labels"] if r["label"] == "blank")
     assert (blank["correct"], blank["accepted"]) == (3, 4)
     assert blank["threshold"] == pytest.approx(1.0)
+
+
+def test_before_any_thresholds_the_default_policy_accepts_where_the_data_says(pages):
+    assert "labels" not in pages.card.raw.get("policy", {})
+    pages.card.raw["policy"] = {"target_precision": 0.8}
+    pages.save_card()
+    r = plan(pages, dry_run=True).to_dict()
+    assert r["policy_source"] == "default"
+    # the thresholds act --optimise proposes at 0.8 (see above), the rest to review
+    by = {p["label"]: p for p in r["policy"]}
+    assert by["blank"]["accept"] == 0.85 and by["content"]["accept"] == 0.95
+    assert r["counts"]["accept"] > 0 and r["counts"]["reject"] == 0  # nobody's item is lost
+    text = render(r)
+    assert "No thresholds in [policy] yet" in text and "act --optimise" in text
+    assert "labels" not in pages.reload_card().raw.get("policy", {})  # nothing written
+    # a chosen default_action is the person's policy, used as it is
+    pages.card.raw["policy"] = {"default_action": "review"}
+    pages.save_card()
+    r = plan(pages, dry_run=True).to_dict()
+    assert r["policy_source"] == "card" and r["counts"]["accept"] == 0
+
+
+def test_rejected_values_are_pointed_to_a_list(pages):
+    _set_policy(pages, KNOWN_POLICY)
+    text = render(plan(pages, dry_run=True).to_dict())
+    assert "2 rejected values are written nowhere" in text
+    assert "export --format csv --action reject" in text
+    assert "95% range 0 to" in text and "items" in text

@@ -61,8 +61,8 @@ def test_formula_safe_cells():
 def test_csv_is_formula_safe_and_openrefine_friendly(ws, tmp_path):
     res, out = _export(ws, "csv", tmp_path)
     raw = out.read_bytes()
-    assert not raw.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert res["rows"] == len(rows) == 4  # one row per item and field value
     assert rows[0].keys() >= {"item_id", "field", "value", "origin", "model", "model_version",
                               "score", "run_id", "prediction_id", "confirmed_by"}
@@ -258,3 +258,50 @@ def test_export_streams_in_batches(ws, tmp_path, monkeypatch):
     monkeypatch.setattr(sys.modules["glamlab.actions.export"], "iter_decisions", spy)
     res, _ = _export(ws, "jsonl", tmp_path)
     assert res["rows"] == 4 and max(seen) == 1 and len(seen) == 4
+
+
+def test_csv_ids_are_never_altered_and_risky_ids_are_counted(make_ws, tmp_path):
+    ws = make_ws("ids", task="t", labels=["a", "b"])
+    add_items(ws, [{"item_id": "-1234", "uri": "/s/1.jpg", "meta": {"title": "Carte"}},
+                   {"item_id": "réc-001", "uri": "/s/2.jpg"},
+                   {"item_id": "=HYPERLINK(1)", "uri": "/s/3.jpg"}])
+    mid = add_model(ws, "m", 1)
+    add_predictions(ws, mid, {i: {"a": 0.99, "b": 0.01}
+                              for i in ("-1234", "réc-001", "=HYPERLINK(1)")})
+    act(ws)
+    res = export(ws, "csv", tmp_path / "o.csv")
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "o.csv").read_text("utf-8-sig"))))
+    assert [r["item_id"] for r in rows] == ["-1234", "=HYPERLINK(1)", "réc-001"]
+    assert rows[0]["title"] == "Carte"
+    assert any("1 ids start with" in w and "xlsx" in w for w in res["warnings"])
+
+
+def test_xlsx_cells_are_text_and_carry_the_details(make_ws, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    ws = make_ws("xl", task="t", modality="text", labels=["a", "=1+2"])
+    from tests.tasks.helpers import add_items as add_text_items
+
+    add_text_items(ws, [{"id": "-1234", "text": "Un texte " * 40,
+                         "meta": {"title": "Lettre", "collection": "fonds A"}},
+                        {"id": "r2", "text": "short", "meta": {}}])
+    mid = add_model(ws, "m", 1)
+    add_predictions(ws, mid, {"-1234": {"=1+2": 0.99, "a": 0.01}, "r2": {"a": 0.6, "=1+2": 0.4}})
+    act(ws)
+    res = export(ws, "xlsx", tmp_path / "o.xlsx", meta=["collection"])
+    assert res["rows"] == 2
+    sheet = openpyxl.load_workbook(tmp_path / "o.xlsx").worksheets[0]
+    header = [c.value for c in sheet[1]]
+    assert header[-3:] == ["title", "text", "collection"]
+    first = {h: c for h, c in zip(header, sheet[2], strict=True)}
+    assert (first["item_id"].value, first["item_id"].data_type) == ("-1234", "s")
+    assert (first["value"].value, first["value"].data_type) == ("=1+2", "s")
+    assert first["title"].value == "Lettre" and first["collection"].value == "fonds A"
+    assert first["text"].value.startswith("Un texte") and len(first["text"].value) == 200
+    # jsonl rows carry the same details; [export] meta in the card chooses the fields
+    ws.card.raw["export"] = {"meta": ["collection"]}
+    ws.save_card()
+    export(ws, "jsonl", tmp_path / "o.jsonl")
+    first_json = json.loads((tmp_path / "o.jsonl").read_text("utf-8").splitlines()[0])
+    assert (first_json["title"], first_json["collection"]) == ("Lettre", "fonds A")
+    with pytest.raises(PolicyError, match="binary"):
+        export(ws, "xlsx", None)

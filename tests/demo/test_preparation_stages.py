@@ -25,3 +25,14 @@ def test_demo_stages_import_split_measure_and_write_a_report(make_ws) -> None:
     again = stage_labels(ws, p, said.append)
     assert again["split"] is None and again["import"]["unchanged"] == 300
     assert stage_baseline(ws, p, said.append)["baselines"] == base["baselines"]
+
+
+def test_the_demo_says_its_verdict_once(make_ws):
+    p = project("language")
+    ws = make_ws("once", **dict(p.init.items()))
+    ws.ingest(p.ingest, **p.ingest_options)
+    said: list[str] = []
+    stage_labels(ws, p, said.append)
+    stage_baseline(ws, p, said.append)
+    ev = stage_evaluate(ws, p, said.append)
+    assert sum(ev["verdict"] in line for line in said) == 1

@@ -155,3 +155,32 @@ def test_pages_shared_over_threads_give_what_a_loop_gives(monkeypatch, tmp_path:
     bad.write_bytes(b"\xff\xd8 not a jpeg")
     with pytest.raises(ItemError, match="broken"):  # the bad page names itself
         PageStats().extract_batch([items[0], Item("broken", "image", uri=str(bad)), items[1]])
+
+
+def test_run_workers_read_the_workspace_cache_without_writing_it(make_ws) -> None:
+    from glamlab.features.cache import MEMORY, worker_cache
+
+    ws = make_ws("shared")
+    items = _pages(3)
+    ex = Counting()
+    get_features(ws, items[:2], ex)  # what train / evaluate cached
+    cache = worker_cache(ws.store.url)
+    assert cache is not None
+    MEMORY.clear()
+    with feature_store(cache):
+        get_features(None, items, ex)
+        get_features(None, items, ex)
+    assert ex.calls == [items[0].item_id, items[1].item_id, items[2].item_id]
+    with ws.store.read() as conn:  # the worker wrote nothing: the parent is the writer
+        n = conn.execute(sa.select(sa.func.count()).select_from(ws.store.t.features)).scalar()
+    assert n == 2
+    assert worker_cache(None) is None
+
+
+def test_a_small_run_is_split_across_every_worker() -> None:
+    from glamlab.inference.runner import small_run_batch
+
+    assert small_run_batch(236, 2, 256) == 30  # both workers, progress every 30 pages
+    assert small_run_batch(1_000_000, 2, 256) == 256
+    assert small_run_batch(3, 2, 256) == 1
+    assert small_run_batch(10, 0, 256) == 3  # in this process

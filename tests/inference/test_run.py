@@ -324,3 +324,18 @@ def test_a_failed_finish_is_logged_and_the_run_marked_failed(text_ws, monkeypatc
     report = run(text_ws, "hash", workers=0)
     assert calls == ["done", "failed"] and report.status == "failed"
     assert "recording it as done failed: RuntimeError: the database went away" in caplog.text
+
+
+def test_resume_keeps_the_batch_size_the_person_chose(text_ws):
+    import sqlalchemy as sa
+
+    save_hash_model(text_ws)
+    first = run(text_ws, "hash", workers=0, batch_size=7)
+    t = text_ws.store.t.runs
+    with text_ws.store.read() as conn:
+        stored = conn.execute(sa.select(t.c.query).where(t.c.id == first.run_id)).scalar()
+    assert stored["batch_size"] == 7
+    again = run(text_ws, "hash", workers=0, force=True)
+    with text_ws.store.read() as conn:
+        stored = conn.execute(sa.select(t.c.query).where(t.c.id == again.run_id)).scalar()
+    assert stored["batch_size"] is None  # not chosen: sized to the run

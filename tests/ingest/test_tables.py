@@ -41,7 +41,7 @@ def test_id_and_text_columns_by_name_and_record_modality(make_ws, tmp_path):
     assert report.added == 2
     x1 = ws.item("x1")
     assert (x1.text, x1.meta, x1.modality) == ("Map of Paris", {"subject": "maps"}, "text")
-    ws2 = make_ws("ws2", modality="text")
+    ws2 = make_ws("ws2", modality="image")  # not a text task: a table without text is records
     ws2.ingest([src], id_column="ark")
     assert ws2.item("x1").modality == "record"
     assert ws2.item("x1").meta == {"title": "Map of Paris", "subject": "maps"}

@@ -56,6 +56,10 @@ def test_quiet_on_same_distribution_alert_on_shift(make_ws):
     assert {r.signal for r in shifted.alerts} >= {"label_mix", "score"}
     # a 10-item window is never judged
     assert all(r.status in ("not enough data", "no data") for r in tiny.results)
+    # the alert reads as a drift statistic, not as a value of the signal itself
+    text = report.summary()
+    assert "score changed (drift statistic" in text and "alert above" in text
+    assert " > " not in text
     # alerts are stored once, even when monitoring twice
     monitor(ws, "m@1")
     with ws.store.read() as conn:

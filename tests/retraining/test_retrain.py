@@ -101,3 +101,13 @@ def test_cli_retrain_and_models(make_ws):
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(cli, [*base, "models", "promote", "len@2"])
     assert r.exit_code == 0 and "now the champion" in r.output
+
+
+def test_retrain_without_corrections_never_promotes(make_ws):
+    ws = _workspace(make_ws)
+    ws.card.raw["gate"] = {"min_gain": 0.0, "max_drop": 1.0}  # a gate that lets ties by
+    ws.save_card()
+    report = retrain(ws, "len", n_boot=200)
+    assert not report.promoted
+    assert any("nothing new to learn from" in r for r in report.decision.reasons)
+    assert get_model(ws, "len@champion").version == 1

@@ -37,6 +37,6 @@ def test_labels_commands_end_to_end(make_ws, tmp_path) -> None:
     out = tmp_path / "next.csv"
     sample = run("labels", "sample", "--n", "5", "--out", str(out))
     assert len(sample["items"]) == 5
-    assert out.read_text().splitlines()[0] == "id,label"
+    assert out.read_text("utf-8-sig").splitlines()[0] == "id,label,title,text,link"
     res = runner.invoke(cli, [*w, "labels", "sample", "--strategy", "uncertainty"])
     assert res.exit_code != 0 and "needs a model" in str(res.exception)

@@ -53,7 +53,7 @@ def test_decisions_reach_csv_jsonl_and_parquet(queued_ws: Any, decided: dict[str
     (corrected, right), accepted, rejected = (decided["corrected"], decided["accepted"],
                                               decided["rejected"])
     csv_rows = list(csv.DictReader(io.StringIO(
-        _export(queued_ws, tmp_path, "csv").read_text(encoding="utf-8"))))
+        _export(queued_ws, tmp_path, "csv").read_text(encoding="utf-8-sig"))))
     jsonl_rows = [json.loads(line) for line in
                   _export(queued_ws, tmp_path, "jsonl").read_text(encoding="utf-8").splitlines()]
     parquet_rows = pq.read_table(_export(queued_ws, tmp_path, "parquet")).to_pylist()

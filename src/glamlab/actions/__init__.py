@@ -9,8 +9,9 @@
 
 from __future__ import annotations
 
+from ..sheets import formula_safe
 from .act import ActReport, Decision, act, iter_decisions, plan, render, resolve_model
-from .export import FORMATS, Exported, ExportFilter, export, formula_safe, iter_rows
+from .export import FORMATS, Exported, ExportFilter, export, iter_rows
 from .intervals import wilson
 from .one_item import ItemDecision, decide_item
 from .optimise import optimise, pick_threshold, render_optimise

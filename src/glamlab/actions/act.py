@@ -14,6 +14,7 @@ Acting twice writes nothing new. Predictions are streamed in batches (constant m
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,7 @@ from ..items import Item
 from ..store import now
 from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .intervals import wrong_total_interval
-from .policy import Policy, load_policy
+from .policy import Policy, load_policy, parse_policy
 from .safety import Safety, SafetyHit, load_safety
 from .test_split import frozen_test_precision
 
@@ -184,6 +185,10 @@ class ActReport:
     filter: dict[str, Any] | None = None
     policy: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     problems: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    # where the thresholds came from: "card" ([policy] in glamlab.toml), "default" (none
+    # there yet: proposed from the labelled data, as act --optimise would), "review-all"
+    policy_source: str = "card"
+    notes: list[str] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -199,18 +204,28 @@ class ActReport:
                               for a in ("review", "suppress")},
             "written": self.written, "already_written": self.already_written,
             "test": self.test, "policy": self.policy, "problems": self.problems,
+            "policy_source": self.policy_source, "notes": self.notes,
         }
 
 
 def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
          actor: str = "glamlab act", policy: Policy | None = None,
          safety: Safety | None = None) -> ActReport:
-    """Apply the policy to the model's predictions; write them unless ``dry_run``."""
-    policy = policy or load_policy(ws.card)
+    """Apply the policy to the model's predictions; write them unless ``dry_run``.
+
+    Without ``policy`` and with no thresholds in ``[policy]`` yet (nothing optimised, no
+    ``default_action`` chosen), the thresholds are the ones ``glamlab act --optimise``
+    proposes from the labelled data for ``[policy] target_precision`` (default
+    :data:`DEFAULT_TARGET`), with everything below them sent to review (no item goes to
+    no one); the report's ``notes`` say so and how to keep or change them."""
+    source = "card"
+    notes: list[str] = []
+    if policy is None:
+        policy, source, notes = _policy_for(ws, model)
     safety = safety or load_safety(ws.card, ws.root)
     mv = resolve_model(ws, model, policy)
     report = ActReport(model=mv.spec, field=policy.field, dry_run=dry_run,
-                       policy=policy.describe())
+                       policy=policy.describe(), policy_source=source, notes=notes)
     report.items_total = ws.count_items()
     seen_items = 0
     for batch in iter_decisions(ws, mv, policy, safety, problems=report.problems):
@@ -230,6 +245,35 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
             ws.store.audit(conn, actor, "act", mv.spec, counts=report.counts,
                            written=report.written, safety_hits=len(report.safety_hits))
     return report
+
+
+DEFAULT_TARGET = 0.95  # the precision the default thresholds aim at
+
+
+def _policy_for(ws: Workspace, model: str | None) -> tuple[Policy, str, list[str]]:
+    """The policy act uses, where it comes from, and what to tell the person."""
+    policy = load_policy(ws.card)
+    raw = ws.card.raw.get("policy") or {}
+    if policy.labels or "default_action" in raw:
+        return policy, "card", []
+    from .optimise import optimise
+
+    target = policy.target_precision or DEFAULT_TARGET
+    try:
+        proposed = optimise(ws, target_precision=target, model=model, review_threshold=0.0)
+    except PolicyError as exc:
+        return policy, "review-all", [
+            f"No thresholds in [policy] yet, and none could be proposed ({exc.message}): "
+            "every prediction goes to review. Once there is a labelled test split, "
+            "`glamlab act --optimise --target-precision 0.95 --write` sets them."]
+    chosen = parse_policy(proposed["policy"], ws.card)
+    shown = ", ".join(f"{r['label']} {r['threshold']:.3g}" for r in proposed["labels"]
+                      if r.get("threshold") is not None)
+    return chosen, "default", [
+        f"No thresholds in [policy] yet: accepting where the labelled data reaches "
+        f"{target:.0%} precision ({shown or 'no label reaches it: all to review'}), the rest "
+        f"to review. Keep them: glamlab act --optimise --target-precision {target:g} --write "
+        "(or choose another target)."]
 
 
 def act(ws: Workspace, *, model: str | None = None, actor: str = "glamlab act") -> ActReport:
@@ -347,9 +391,14 @@ def render(report: dict[str, Any]) -> str:
     c = report["counts"]
     lines.append(f"Model {report['model']}: {report['items_with_predictions']} of "
                  f"{report['items_total']} items have predictions.")
+    lines.extend(report.get("notes", []))
     lines.append(f"The policy {verb}: accept {c['accept']} (written to field "
                  f"{report['field']!r} as machine metadata), send {c['review']} to review, "
                  f"reject {c['reject']}.")
+    if c["reject"]:
+        lines.append(f"The {c['reject']} rejected values are written nowhere: list them for a "
+                     "curator with glamlab export --format csv --action reject --out "
+                     "rejected.csv.")
     for row in report["by_label"]:
         extra = (f", about {row['expected_wrong']:g} of the accepts expected wrong"
                  if "expected_wrong" in row else "")
@@ -357,9 +406,10 @@ def render(report: dict[str, Any]) -> str:
                      f"reject {row['reject']}{extra}")
     if report["expected_wrong_accepts"] is not None:
         lo, hi = report["expected_wrong_accepts_ci95"]
-        lines.append(f"Expected wrong auto-accepts: {report['expected_wrong_accepts']:g} "
-                     f"(95% range {lo:g} to {hi:g}, from the test-split precision at these "
-                     "thresholds: a joint interval over the labels).")
+        lines.append(f"Expected wrong auto-accepts: about "
+                     f"{round(report['expected_wrong_accepts'])} (95% range "
+                     f"{math.floor(lo)} to {math.ceil(hi)} items, from the test-split "
+                     "precision at these thresholds: a joint interval over the labels).")
     elif c["accept"]:
         lines.append("Expected wrong auto-accepts: unknown (no test-split predictions for some "
                      "accepted labels; label a test split and run the model on it).")

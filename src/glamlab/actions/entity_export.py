@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import PolicyError
+from ..sheets import formula_safe
 from ..tasks.spans.model import MAIN_LAYER, NIL, Span
 from .export import (
     ANNO_CONTEXT,
@@ -43,7 +44,6 @@ from .export import (
     IIIF_CONTEXT,
     _slug,
     _target_source,
-    formula_safe,
 )
 from .export import canvas_id as _canvas_id
 

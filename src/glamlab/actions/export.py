@@ -7,9 +7,15 @@ accept exports ``action=accept`` with ``confirmed_by``, a correction exports the
 value (``origin=person``, ``predicted_value`` keeps the machine's), a rejection exports
 ``action=reject``; ``decision`` says which. Formats:
 
-- ``csv``: UTF-8 with a header, one row per item and field value (OpenRefine reads it as
-  is); text cells starting with ``= + - @``, a tab or a carriage return get a leading
-  ``'`` so spreadsheets never run them as formulas.
+- ``csv``: UTF-8 with a byte-order mark (Excel reads it as UTF-8) and a header, one row
+  per item and field value (OpenRefine reads it as is); text cells a spreadsheet would
+  evaluate (starting with ``= + - @``, a tab or a carriage return; not plain numbers
+  such as ``-1234``) get a leading ``'``, except the id columns, which are never altered
+  (a warning counts the ids a spreadsheet might evaluate) - see :mod:`glamlab.sheets`.
+  After the provenance columns: the item's ``title``, the start of its ``text``, and the
+  metadata fields asked for (``--meta FIELD`` or ``[export] meta = [...]``).
+- ``xlsx``: the same columns in an Excel workbook, every text cell typed as text (no
+  escaping needed; needs openpyxl, the ``spreadsheets`` extra).
 - ``jsonl``: one JSON object per row.
 - ``parquet``: the same columns, written in row groups (pyarrow).
 - ``w3c``: a W3C Web Annotation ``AnnotationCollection`` (JSON-LD). Each annotation has a
@@ -33,10 +39,10 @@ value (``origin=person``, ``predicted_value`` keeps the machine's), a rejection 
 
 from __future__ import annotations
 
-import csv
+import dataclasses
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -47,6 +53,7 @@ import sqlalchemy as sa
 from ..errors import PolicyError
 from ..files import open_private
 from ..ingest.base import control_characters
+from ..sheets import write_sheet
 from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .act import Decision, iter_decisions, resolve_model
 from .policy import ACTIONS, load_policy
@@ -57,15 +64,19 @@ if TYPE_CHECKING:
     from ..registry.models import ModelVersion
     from ..workspace import Workspace
 
-FORMATS = ("csv", "jsonl", "parquet", "w3c", "iiif", "annif", "filter")
+FORMATS = ("csv", "xlsx", "jsonl", "parquet", "w3c", "iiif", "annif", "filter")
 # old format names still accepted for one release, with a warning: old -> new
 DEPRECATED_FORMATS = {"webanno": "w3c"}
 FOLDER_FORMATS = ("iiif", "annif")  # written as a folder of files
 COLUMNS = ["item_id", "uri", "field", "value", "origin", "action", "score", "model",
            "model_version", "run_id", "prediction_id", "reason", "safety", "predicted_at",
            "written_at", "confirmed_by", "confirmed_at", "decision", "predicted_value"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
+# id columns are never altered in a CSV (they must keep joining); see glamlab.sheets
+ID_COLUMNS = ("item_id", "run_id", "prediction_id", "model_version")
+# what a curator needs beside a value to check it: the item's title and the start of its
+# text (then the metadata fields asked for with --meta or [export] meta)
+DETAIL_COLUMNS = ("title", "text")
+SNIPPET = 200
 GLAMLAB_NS = "urn:glamlab:ns:"
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 IIIF_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
@@ -79,17 +90,6 @@ EXTENSION_CONTEXT: dict[str, Any] = {
 }
 _CANVAS_KEYS = ("canvas_id", "canvas", "iiif_canvas")
 _XYWH_RE = re.compile(r"^\d+,\d+,\d+,\d+$")
-
-
-def formula_safe(value: Any) -> Any:
-    """A text cell a spreadsheet will not evaluate: prefix ``'`` to a cell starting with
-    = + - @ (or their full-width forms, which some spreadsheets read the same way), a tab
-    or a carriage return. A plain number such as ``-1234`` or ``+3.5`` is left as it is:
-    a spreadsheet reads it as that number, so an id column keeps joining in OpenRefine."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) \
-            and not _PLAIN_NUMBER.match(value):
-        return "'" + value
-    return value
 
 
 @dataclass
@@ -125,6 +125,8 @@ class Exported:
     row: dict[str, Any]
     item: Item
     candidate: Candidate
+    # the item's title, text snippet and chosen metadata (csv, xlsx, jsonl)
+    details: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def columns(kind: TaskKind[Any, Any]) -> list[str]:
@@ -137,21 +139,42 @@ def _iso(value: Any) -> str | None:
 
 
 def iter_rows(ws: Workspace, *, model: str | None = None,
-              where: ExportFilter | None = None) -> Iterator[Exported]:
+              where: ExportFilter | None = None,
+              details: Sequence[str] | None = None) -> Iterator[Exported]:
     """Export rows (with the item and the candidate they are about), in item order,
-    filtered."""
+    filtered. ``details``: metadata fields to add to each row's ``details`` with the
+    item's title and text snippet (None: no details)."""
     where = where or ExportFilter()
     where.validate()
     policy = load_policy(ws.card)
     safety = load_safety(ws.card, ws.root)
     mv = resolve_model(ws, model, policy)
-    yield from _rows(ws, mv, policy.field, iter_decisions(ws, mv, policy, safety), where)
+    yield from _rows(ws, mv, policy.field, iter_decisions(ws, mv, policy, safety), where,
+                     details)
+
+
+def detail_columns(ws: Workspace, meta: Sequence[str] | None = None) -> list[str]:
+    """The detail columns of a spreadsheet export: title, text, then the metadata fields
+    ``meta`` (default: ``[export] meta`` in the card); a field named like another column
+    is given as ``meta_FIELD``."""
+    if meta is None:
+        meta = ws.card.section("export").get("meta") or []
+        if isinstance(meta, str):
+            meta = [meta]
+    taken = {*COLUMNS, *task_kind(ws.card).export_columns, *DETAIL_COLUMNS}
+    return [*DETAIL_COLUMNS, *(f"meta_{m}" if m in taken else str(m) for m in meta)]
+
+
+def _meta_fields(cols: Sequence[str]) -> list[tuple[str, str]]:
+    """(column, metadata field) of the detail columns after title and text."""
+    return [(c, c[5:] if c.startswith("meta_") else c) for c in cols[len(DETAIL_COLUMNS):]]
 
 
 def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[Decision]],
-          where: ExportFilter) -> Iterator[Exported]:
+          where: ExportFilter, details: Sequence[str] | None = None) -> Iterator[Exported]:
     kind = task_kind(ws.card)
-    mm = ws.store.t.machine_metadata
+    mm, it = ws.store.t.machine_metadata, ws.store.t.items
+    fields = _meta_fields(details) if details is not None else []
     for batch in batches:
         pids = sorted({d.prediction_id for d in batch})
         with ws.store.read() as conn:
@@ -160,11 +183,25 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                           mm.c.confirmed_at)
                 .where(mm.c.prediction_id.in_(pids), mm.c.field == field))}
             people = latest_decisions(ws, conn, pids)
+            snippets: dict[str, str | None] = {}
+            if details is not None:
+                ids = sorted({d.item.item_id for d in batch})
+                for i in range(0, len(ids), 900):
+                    snippets.update((r[0], r[1]) for r in conn.execute(
+                        sa.select(it.c.item_id, sa.func.substr(it.c.text, 1, SNIPPET + 1))
+                        .where(it.c.is_current.is_(True), it.c.item_id.in_(ids[i : i + 900]))))
         for d in batch:
             person = people.get((d.prediction_id, d.label, _same(d.value)))
             row, final = _row(kind, d, mv, field, person, stored)
             if where.keep(row):
-                yield Exported(row, d.item, final)
+                extra: dict[str, Any] = {}
+                if details is not None:
+                    text = snippets.get(d.item.item_id)
+                    if text and len(text) > SNIPPET:
+                        text = text[: SNIPPET - 1] + "…"
+                    extra = {"title": d.item.title, "text": text,
+                             **{c: d.item.meta.get(f) for c, f in fields}}
+                yield Exported(row, d.item, final, extra)
 
 
 def _same(value: Any) -> str:
@@ -234,14 +271,23 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str, pe
 
 
 # -- writers ------------------------------------------------------------------------
-def write_csv(rows: Iterator[Exported], out: IO[str], cols: list[str] = COLUMNS) -> int:
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(cols)
-    n = 0
-    for e in rows:
-        w.writerow(["" if e.row.get(c) is None else formula_safe(_cell(e.row[c])) for c in cols])
-        n += 1
-    return n
+def write_csv(rows: Iterator[Exported], out: IO[Any], cols: list[str] = COLUMNS, *,
+              details: Sequence[str] = (), fmt: str = "csv", bom: bool = True,
+              report: dict[str, Any] | None = None) -> int:
+    """The export as a spreadsheet: CSV (with a BOM unless ``bom=False``; formula-safe
+    cells, ids never altered) or ``fmt="xlsx"`` (text cells typed as text). ``details``:
+    the detail columns (:func:`detail_columns`) after the export's own. ``report`` gets
+    ``risky_ids``: ids written as they are that a spreadsheet would evaluate."""
+    def cells() -> Iterator[list[Any]]:
+        for e in rows:
+            yield [*(_cell(e.row.get(c)) for c in cols), *(_cell(e.details.get(c))
+                                                          for c in details)]
+
+    done = write_sheet(out, [*cols, *details], cells(), fmt=fmt, id_columns=ID_COLUMNS,
+                       bom=bom, title="export")
+    if report is not None:
+        report["risky_ids"] = done.risky_ids
+    return done.rows
 
 
 def _cell(value: Any) -> Any:
@@ -251,7 +297,7 @@ def _cell(value: Any) -> Any:
 def write_jsonl(rows: Iterator[Exported], out: IO[str]) -> int:
     n = 0
     for e in rows:
-        out.write(json.dumps(e.row, ensure_ascii=False) + "\n")
+        out.write(json.dumps({**e.row, **e.details}, ensure_ascii=False) + "\n")
         n += 1
     return n
 
@@ -506,11 +552,16 @@ def default_base(ws: Workspace, fmt: str) -> str:
 
 
 def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str | None = None,
-           where: ExportFilter | None = None, base_url: str | None = None) -> dict[str, Any]:
+           where: ExportFilter | None = None, base_url: str | None = None,
+           meta: Sequence[str] | None = None) -> dict[str, Any]:
     """Write an export to ``out`` (a file path; a folder for ``iiif`` and ``annif``) or to
     stdout when ``out`` is None or "-". ``result["warnings"]`` says what the person should
     know (a deprecated format name, ids made from a placeholder base URL, annotations on
-    local files); the CLI prints them on stderr."""
+    local files, ids a spreadsheet would evaluate); the CLI prints them on stderr.
+
+    csv, xlsx and jsonl rows also carry the item's title and text snippet and the
+    metadata fields ``meta`` (default: ``[export] meta`` in the card). A CSV file starts
+    with a byte-order mark (Excel then reads it as UTF-8); on stdout it does not."""
     import sys
 
     warnings: list[str] = []
@@ -535,11 +586,12 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     if fmt == "iiif":
         _check_iiif_base(base)
     to_stdout = out is None or str(out) == "-"
-    if fmt == "parquet" and to_stdout:
-        raise PolicyError("Parquet is binary: give a file with --out PATH.parquet")
+    if fmt in ("parquet", "xlsx") and to_stdout:
+        raise PolicyError(f"{fmt.capitalize()} is binary: give a file with --out PATH.{fmt}")
     if fmt in FOLDER_FORMATS and to_stdout:
         raise PolicyError(f"the {fmt} export is a folder of files: give one with --out DIR")
-    result: dict[str, Any] = {"format": fmt, "out": "-" if to_stdout else str(out)}
+    result: dict[str, Any] = {"format": fmt, "out": "-" if to_stdout else str(out),
+                              "model": resolve_model(ws, model, load_policy(ws.card)).spec}
     path = None if to_stdout else Path(out)  # type: ignore[arg-type]
     template = ws.card.section("export").get("target_template")
     if template is not None and (not isinstance(template, str) or "{item_id}" not in template):
@@ -594,11 +646,19 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
                                 "hold plain labels, which Annif looks up in its vocabulary")
         result["warnings"] = warnings
         return result
-    if fmt == "parquet":
+    details = detail_columns(ws, meta)
+    sheet: dict[str, Any] = {}
+    if fmt in ("parquet", "xlsx"):
         assert path is not None
         with open_private(path, "wb") as fh:
-            result["rows"] = write_parquet(iter_rows(ws, model=model, where=where), fh,
-                                           extra=task_kind(ws.card).export_columns)
+            if fmt == "parquet":
+                result["rows"] = write_parquet(iter_rows(ws, model=model, where=where), fh,
+                                               extra=task_kind(ws.card).export_columns)
+            else:
+                result["rows"] = write_csv(iter_rows(ws, model=model, where=where,
+                                                     details=details), fh,
+                                           columns(task_kind(ws.card)), details=details,
+                                           fmt="xlsx")
         result["warnings"] = warnings
         return result
     handle: IO[str]
@@ -608,10 +668,17 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     try:
         label = f"glamlab {ws.card.task} predictions"
         if fmt == "csv":
-            result["rows"] = write_csv(iter_rows(ws, model=model, where=where), handle,
-                                       columns(task_kind(ws.card)))
+            result["rows"] = write_csv(iter_rows(ws, model=model, where=where, details=details),
+                                       handle, columns(task_kind(ws.card)), details=details,
+                                       bom=path is not None, report=sheet)
+            if sheet.get("risky_ids"):
+                warnings.append(f"{sheet['risky_ids']} ids start with = + - or @ and are "
+                                "written as they are (so they still join); a spreadsheet may "
+                                "take them for formulas: open the --format xlsx export "
+                                "instead, where every cell is text")
         elif fmt == "jsonl":
-            result["rows"] = write_jsonl(iter_rows(ws, model=model, where=where), handle)
+            result["rows"] = write_jsonl(iter_rows(ws, model=model, where=where,
+                                                   details=details), handle)
         elif fmt == "w3c":
             local = [0]
             result["annotations"] = write_w3c(iter_rows(ws, model=model, where=where),

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "items": ("glamlab.cli.items:items", "Count, list, show and filter items; see ingest errors."),
     "labels": ("glamlab.cli.labels:labels", "Gold labels: import, split train/test, sample, agreement."),
     "baseline": ("glamlab.cli.evaluate:baseline", "Fit and evaluate the baselines (prior, majority, rules, threshold)."),
+    "predictors": ("glamlab.cli.predictors:predictors", "What each predictor is, needs, costs; which to try for this task."),
     "train": ("glamlab.cli.evaluate:train", "Fit a predictor on the train split and save it as a model."),
     "evaluate": ("glamlab.cli.evaluate:evaluate", "Leaderboard, intervals, comparisons and a verdict on the test split."),
     "models": ("glamlab.cli.models:models", "List saved models with aliases and test scores; promote, rollback."),

@@ -70,9 +70,10 @@ def act(ctx: click.Context, dry_run: bool, optimise_: bool, target_precision: fl
 
 @click.command()
 @click.option("--format", "fmt", required=True,
-              type=click.Choice(["csv", "jsonl", "parquet", "w3c", "iiif", "annif", "filter",
-                                 "webanno"]),
-              help="csv (formula-safe, OpenRefine-ready), jsonl, parquet, w3c (W3C Web "
+              type=click.Choice(["csv", "xlsx", "jsonl", "parquet", "w3c", "iiif", "annif",
+                                 "filter", "webanno"]),
+              help="csv (UTF-8 with a BOM, formula-safe, ids never altered; "
+                   "OpenRefine-ready), xlsx (Excel, every cell text), jsonl, parquet, w3c (W3C Web "
                    "Annotation JSON-LD), iiif (a folder: one IIIF AnnotationPage per v3 "
                    "manifest, one AnnotationList per v2 manifest), annif (a folder of Annif "
                    "subject files), filter (one URI per line). webanno: deprecated name of "
@@ -89,11 +90,14 @@ def act(ctx: click.Context, dry_run: bool, optimise_: bool, target_precision: fl
 @click.option("--model", default=None, help="Model spec (default as for glamlab act).")
 @click.option("--base-url", default=None,
               help="Base for annotation ids (default: [export] base_url in glamlab.toml).")
+@click.option("--meta", "meta", multiple=True,
+              help="csv/xlsx/jsonl: add this metadata field as a column (repeatable; default: "
+                   "[export] meta in glamlab.toml). The title and text snippet always come.")
 @json_option
 @click.pass_context
 def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], label: str | None,
            min_score: float | None, confirmed: str | None, model: str | None,
-           base_url: str | None, as_json: bool) -> None:
+           base_url: str | None, meta: tuple[str, ...], as_json: bool) -> None:
     """Export predictions with their policy action and provenance.
 
     Every row says it is machine-made (model, version, score, run, time, confirmed_by).
@@ -119,7 +123,8 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
     try:
         where = ExportFilter(actions=actions, label=label, min_score=min_score,
                              confirmed=None if confirmed is None else confirmed == "yes")
-        res = do_export(ws, fmt, out, model=model, where=where, base_url=base_url)
+        res = do_export(ws, fmt, out, model=model, where=where, base_url=base_url,
+                        meta=list(meta) or None)
     finally:
         ws.close()
     for warning in res.get("warnings", []):
@@ -135,7 +140,8 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
                    f" to {out}" + (f" ({res['list']})" if "list" in res else "")
                    + (f" in {len(res['pages'])} files" if "pages" in res else "")
                    + (f"; {res['skipped_not_iiif']} non-IIIF items left out"
-                      if res.get("skipped_not_iiif") else ""))
+                      if res.get("skipped_not_iiif") else "")
+                   + f" (model {res['model']})")
     else:
         sys.stdout.flush()
     for r in res.get("refused", []):

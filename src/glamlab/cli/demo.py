@@ -25,6 +25,6 @@ def demo(name: str, workspace_dir: str, fresh: bool, as_json: bool) -> None:
     from ..demo import run_demo
 
     say = (lambda _s: None) if as_json else click.echo
-    results = run_demo(name, workspace_dir, fresh=fresh, say=say)
+    results = run_demo(name, workspace_dir, fresh=fresh, say=say, progress=not as_json)
     if as_json:
         emit(results, True)

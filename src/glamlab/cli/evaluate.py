@@ -88,20 +88,39 @@ def baseline(ctx: click.Context, rules_file: str | None, threshold: str | None, 
 
 
 @click.command()
-@click.argument("predictor")
+@click.argument("predictor", required=False)
 @click.option("--name", default=None, help="Model name (default: the predictor's).")
 @click.option("--param", "params", multiple=True, help="Predictor parameter KEY=VALUE.")
 @json_option
 @click.pass_context
-def train(ctx: click.Context, predictor: str, name: str | None, params: tuple[str, ...],
-          as_json: bool) -> None:
+def train(ctx: click.Context, predictor: str | None, name: str | None,
+          params: tuple[str, ...], as_json: bool) -> None:
     """Fit PREDICTOR on the train split (never the test split) and save it as a new
-    model version; the first version of a name becomes its champion."""
+    model version; the first version of a name becomes its champion.
+
+    Without PREDICTOR, lists the ones recommended for this task. `glamlab predictors`
+    says what every predictor is, needs and costs.
+    """
     from ..registry.training import parse_params
     from ..registry.training import train as train_model
 
     ws = open_ws(ctx)
-    res = train_model(ws, predictor, name=name, params=parse_params(params))
+    if predictor is None:
+        import sys
+
+        from ..errors import EXIT_USAGE
+        from ..predictors.catalogue import describe, recommended, task_family
+
+        picks = [describe(n) for n in recommended(ws.card)]
+        data = {"task": task_family(ws.card), "recommended": picks}
+        emit(data, as_json, lambda d: "\n".join(
+            [f"Which predictor? Recommended for this {d['task']} task, best bet first:"]
+            + [f"  glamlab train {p['name']:<18} {p['summary']} (needs {p['needs']}; "
+               f"{p['speed']})" for p in d["recommended"]]
+            + ["All of them: glamlab predictors"]))
+        sys.exit(EXIT_USAGE)
+    res = train_model(ws, predictor, name=name, params=parse_params(params),
+                      progress=show_progress(as_json))
 
     def text(_: Any) -> str:
         lines = [f"Trained {res.model.spec} ({predictor}) on {res.train_items:,} training items."]
@@ -152,10 +171,13 @@ def evaluate(ctx: click.Context, models: tuple[str, ...], slices: tuple[str, ...
         emit(rows, as_json, lambda r: table(r, ["id", "created_at", "candidate", "metric",
                                                 "value", "low", "high", "test_split"]))
         return
+    from ..progress import Heartbeat
+
     cands = candidates_for(ws, list(models) or None, seed=seed)
-    result = run_evaluation(ws, cands, n_boot=n_boot, seed=seed,
-                            slice_fields=list(slices) or None, min_slice=min_slice,
-                            progress=show_progress(as_json), threshold=threshold)
+    with Heartbeat("evaluate", enabled=show_progress(as_json)):
+        result = run_evaluation(ws, cands, n_boot=n_boot, seed=seed,
+                                slice_fields=list(slices) or None, min_slice=min_slice,
+                                progress=show_progress(as_json), threshold=threshold)
     written = _write_html(ws, result, html)
     data = result.to_dict()
     data["html"] = written

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ._common import emit, json_option, open_ws, table
@@ -39,7 +41,7 @@ def items(ctx: click.Context, action: str, item_id: str | None, where: tuple[str
     ws = open_ws(ctx)
     if errors:
         rows = ws.ingest_errors(limit=limit)
-        emit(rows, as_json, lambda r: table(r, ["source", "item_ref", "reason", "hint"]))
+        emit(rows, as_json, _problems)
         return
     filt = _parse_where(where)
     if action == "count":
@@ -63,3 +65,15 @@ def items(ctx: click.Context, action: str, item_id: str | None, where: tuple[str
             for v in ws.item_versions(item_id)
         ]
         emit(data, as_json, None)
+
+
+def _problems(rows: list[dict[str, Any]]) -> str:
+    """Each ingest problem in full: where, why, and the whole fix (never cut off)."""
+    if not rows:
+        return "No ingest problems."
+    lines = []
+    for r in rows:
+        lines.append(f"{r.get('item_ref') or r.get('source')}: {r['reason']}")
+        if r.get("hint"):
+            lines.append(f"  fix: {r['hint']}")
+    return "\n".join(lines)

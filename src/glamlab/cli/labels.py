@@ -18,7 +18,7 @@ def labels() -> None:
       glamlab labels import labels.csv
       glamlab labels import more.csv --split train --annotator maria
       glamlab labels split --test-size 0.3 --seed 0 --group-by document
-      glamlab labels sample --n 50 --strategy uncertainty --model emb-logreg
+      glamlab labels sample --n 50 --strategy uncertainty --model text-tfidf
       glamlab labels agreement
       glamlab labels show
     """
@@ -93,7 +93,8 @@ def split(ctx: click.Context, test_size: float, seed: int, group_by: str | None,
               help="Metadata field for stratified sampling.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
-              help="Also write the ids to this CSV file (id,label columns to fill in).")
+              help="Also write a sheet to label in Excel: FILE.csv or FILE.xlsx with id, "
+                   "label (to fill in), title, text and link columns.")
 @json_option
 @click.pass_context
 def sample(ctx: click.Context, n: int, strategy: str, model: str | None, by: str, seed: int,
@@ -110,13 +111,9 @@ def sample(ctx: click.Context, n: int, strategy: str, model: str | None, by: str
         spec = mv.spec
     s = sample_items(ws, n, strategy=strategy, seed=seed, by=by, scorer=scorer, model=spec)
     if out:
-        import csv
+        from ..tasks.labels import write_label_sheet
 
-        with open(out, "w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(["id", "label"])
-            for row in s.items:
-                w.writerow([row["id"], ""])
+        write_label_sheet(ws, [row["id"] for row in s.items], out)
 
     def text(_: Any) -> str:
         cols = list(s.items[0]) if s.items else ["id"]
@@ -126,8 +123,8 @@ def sample(ctx: click.Context, n: int, strategy: str, model: str | None, by: str
             lines.append(f"{len(s.failed)} items could not be scored by the model "
                          f"(e.g. {s.failed[0]['item']}: {s.failed[0]['reason']}).")
         if out:
-            lines.append(f"Wrote {out}: fill in the label column, then "
-                         f"`glamlab labels import {out}`.")
+            lines.append(f"Wrote {out}: fill in the label column (rows left blank are "
+                         f"skipped), then `glamlab labels import {out}`.")
         return "\n".join(lines)
 
     emit(s.to_dict(), as_json, text)

@@ -15,7 +15,8 @@ def models(ctx: click.Context, as_json: bool) -> None:
 
     \b
       glamlab models                       list them
-      glamlab models promote NAME@N        make version N the champion
+      glamlab models promote NAME@N        make version N the champion (and NAME the model in use)
+      glamlab models use NAME              run, act and export use NAME's champion
       glamlab models rollback NAME         give the title back to the previous champion
     """
     if ctx.invoked_subcommand is None:
@@ -29,12 +30,32 @@ def models(ctx: click.Context, as_json: bool) -> None:
 @json_option
 @click.pass_context
 def promote(ctx: click.Context, spec: str, as_json: bool) -> None:
-    """Make SPEC (NAME@N or NAME@challenger) the champion, bypassing the gate (audited)."""
+    """Make SPEC (NAME@N or NAME@challenger) the champion, bypassing the gate (audited),
+    and NAME the project's model in use (what run, act and export use without --model)."""
+    from ..registry import use_model
     from ..retraining.retrain import promote as do_promote
 
     ws = open_ws(ctx)
     mv = do_promote(ws, spec, actor=_actor(), reason="promoted by hand")
-    emit(mv.to_dict(), as_json, lambda d: f"{mv.spec} is now the champion of {mv.name}.")
+    use_model(ws, mv.spec, actor=_actor(), reason="promoted by hand")
+    emit(mv.to_dict(), as_json, lambda d: f"{mv.spec} is now the champion of {mv.name}, and "
+                                          "the model glamlab run, act and export use.")
+
+
+@models.command("use")
+@click.argument("name")
+@json_option
+@click.pass_context
+def use(ctx: click.Context, name: str, as_json: bool) -> None:
+    """Make NAME's champion the model that run, act and export use without --model (the
+    evaluate verdict sets it to the model it finds best; this is the person's choice)."""
+    from ..registry import champion, use_model
+
+    ws = open_ws(ctx)
+    mv = champion(ws, name)
+    use_model(ws, mv.spec, actor=_actor(), reason="chosen by hand")
+    emit(mv.to_dict(), as_json,
+         lambda d: f"glamlab run, act and export now use {mv.spec} (the champion of {mv.name}).")
 
 
 @models.command("rollback")

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from ._common import emit, json_option, open_ws
+from ._common import emit, json_option, open_ws, show_progress
 
 
 @click.command()
@@ -33,10 +33,12 @@ def monitor(ctx: click.Context, model: str | None, reference: str | None, window
     """
     from ..monitoring.monitor import ALERT_EXIT_CODE
     from ..monitoring.monitor import monitor as run_monitor
+    from ..progress import Heartbeat
 
     ws = open_ws(ctx)
-    report = run_monitor(ws, model, reference=reference, window=window, min_window=min_window,
-                         since=since)
+    with Heartbeat("monitor", enabled=show_progress(as_json)):
+        report = run_monitor(ws, model, reference=reference, window=window,
+                             min_window=min_window, since=since)
     if html_path:
         from ..reports.monitoring import render
 

@@ -41,25 +41,35 @@ STAGES: list[tuple[str, Stage]] = [
 
 
 def run_demo(name: str, directory: str | Path, *, fresh: bool = False,
-             say: Say = print) -> dict[str, Any]:
+             say: Say = print, progress: bool = False) -> dict[str, Any]:
+    """Run every stage of the demo ``name`` in ``directory``, telling ``say`` what
+    happens. ``progress``: while a stage works in silence, a line on stderr every few
+    seconds (:class:`glamlab.progress.Heartbeat`)."""
+    from ..progress import Heartbeat, touch
+
+    def tell(message: str) -> None:  # say it, noting that a line was shown
+        say(message)
+        touch()
+
     p = project(name)
     root = Path(directory)
     if fresh and root.exists():
         shutil.rmtree(root)
-    say(f"glamlab demo: {name}")
-    say(f"The need: {p.init['need']}")
+    tell(f"glamlab demo: {name}")
+    tell(f"The need: {p.init['need']}")
     if (root / "glamlab.toml").exists():
         ws = Workspace.open(root)
-        say(f"Using the existing workspace {ws.root}.")
+        tell(f"Using the existing workspace {ws.root}.")
     else:
         ws = Workspace.init(root, **p.init)
-        say(f"Created the workspace {ws.root} (project card glamlab.toml, database glamlab.db).")
+        tell(f"Created the workspace {ws.root} (project card glamlab.toml, database glamlab.db).")
     results: dict[str, Any] = {"demo": name, "workspace": str(ws.root)}
     try:
         for stage_name, stage in p.stages or STAGES:
-            say("")
-            say(f"== {stage_name}")
-            results[stage_name] = stage(ws, p, say)
+            tell("")
+            tell(f"== {stage_name}")
+            with Heartbeat(f"{stage_name}", enabled=progress):
+                results[stage_name] = stage(ws, p, tell)
     finally:
         ws.close()
     return results

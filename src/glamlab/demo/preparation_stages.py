@@ -92,7 +92,8 @@ def stage_evaluate(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     html = write_report(result, ws.root / "report.html", workspace=str(ws.root))
     say("Evaluated every candidate on the frozen test split:")
     for line in leaderboard_text(result).splitlines():
-        say("  " + line)
+        if not line.startswith("verdict:"):  # said once, in plain words, below
+            say("  " + line)
     say(f"In plain words: {result.verdict}")
     say(f"The full report (confusion matrices, per-label scores, slices) is {html}.")
     return {"leaderboard": result.leaderboard(), "verdict": result.verdict,
@@ -109,7 +110,7 @@ def stage_train(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
         if predictor not in names:
             continue
         try:
-            result = train(ws, predictor, name=name, reuse=True)
+            result = train(ws, predictor, name=name, reuse=True, progress=True)
         except MissingDependency as exc:
             say(f"Skipping {predictor}: {exc.message} ({exc.hint}).")
             continue

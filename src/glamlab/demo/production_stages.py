@@ -27,7 +27,7 @@ def stage_run(ws: Workspace, say: Say) -> dict[str, Any]:
         return {"skipped": "no champion model"}
     say(f"Running the champion model ({spec}) over every item of the collection. Items it "
         "has already predicted are skipped, so this is safe to repeat.")
-    report = run(ws, spec, workers=min(2, os.cpu_count() or 1), progress=False)
+    report = run(ws, spec, workers=min(2, os.cpu_count() or 1), progress=True)
     say(f"Run {report.run_id} {report.status}: {report.done:,} of {report.planned:,} items "
         f"have a prediction from {report.model}"
         + (f", {report.skipped:,} had one already" if report.skipped else "")

@@ -2,7 +2,7 @@
 
 >>> from glamlab.evaluation import evaluate, fit_baselines, model_candidates
 >>> baselines, rules_report = fit_baselines(ws)
->>> result = evaluate(ws, baselines + model_candidates(ws, ["emb-logreg"]))
+>>> result = evaluate(ws, baselines + model_candidates(ws, ["effnet-logreg"]))
 >>> result.verdict
 
 The HTML report of a result is :func:`glamlab.reports.evaluation.write_report`.

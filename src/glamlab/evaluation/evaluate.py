@@ -6,7 +6,7 @@ they reduce to, the baselines, and warnings about its test set; everything here 
 same for every kind.
 
 >>> from glamlab.evaluation import evaluate, baseline_candidates, model_candidates
->>> result = evaluate(ws, baseline_candidates(ws) + model_candidates(ws, ["emb-logreg"]))
+>>> result = evaluate(ws, baseline_candidates(ws) + model_candidates(ws, ["effnet-logreg"]))
 >>> print(result.verdict)
 """
 
@@ -197,6 +197,9 @@ class EvaluationResult:
     currency: str = "EUR"
     _S: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     task_kind: str = ""
+    # the model the verdict found better than every baseline; once stored, the project's
+    # model in use (what `glamlab run` runs without --model)
+    chosen: str | None = None
 
     def item_stats(self, candidate: str) -> np.ndarray:
         """The per-item statistics matrix of a candidate (for slices, custom tests)."""
@@ -222,6 +225,7 @@ class EvaluationResult:
             "comparisons": [c.to_dict() for c in self.comparisons],
             "warnings": self.warnings, "verdict": self.verdict,
             "evaluation_ids": self.evaluation_ids, "currency": self.currency,
+            "chosen": self.chosen,
         }
 
 
@@ -238,6 +242,17 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
 
     if not candidates:
         raise EvaluationError("nothing to evaluate", hint="run glamlab baseline first")
+    # the same saved model given twice (fit_baselines(ws) + model_candidates(ws) both
+    # hold the baselines) is evaluated once
+    seen_ids: set[int] = set()
+    unique = []
+    for cand in candidates:
+        if cand.model_id is not None:
+            if cand.model_id in seen_ids:
+                continue
+            seen_ids.add(cand.model_id)
+        unique.append(cand)
+    candidates = unique
     names = [c.name for c in candidates]
     if len(set(names)) != len(names):
         raise EvaluationError(f"two candidates share a name: {names}",
@@ -319,9 +334,43 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
         test_fingerprint=test.fingerprint, test_labels=label_counts, candidates=results,
         comparisons=comparisons, warnings=warnings, verdict=verdict, n_boot=n_boot,
         k=k, currency=card.currency, _S=S_all, task_kind=kind.name)
+    result.chosen = _chosen(results, comparisons, metric)
     if store:
         result.evaluation_ids = _store(ws, result)
+        if result.chosen is not None:
+            _use(ws, result)
     return result
+
+
+def _chosen(results: list[CandidateResult], comparisons: list[Comparison],
+            metric: str) -> str | None:
+    """The spec of the best model when it beats every baseline significantly, else None."""
+    baselines = {c.name for c in results if c.kind == "baseline"}
+    models = [c for c in results if c.kind == "model" and c.spec]
+    if not baselines or not models:
+        return None
+    best = _best(results, metric, "model")
+    vs = [c for c in comparisons if c.b == best.name and c.a in baselines]
+    if vs and all(c.significant and c.difference > 0 for c in vs):
+        return best.spec
+    return None
+
+
+def _use(ws: Workspace, result: EvaluationResult) -> None:
+    """Make the verdict's model the project's model in use, when it is its name's
+    champion (a newer version becomes champion through retrain's gate or by hand)."""
+    from ..registry import get_model, use_model
+
+    assert result.chosen is not None
+    mv = get_model(ws, result.chosen)
+    if "champion" not in mv.aliases:
+        result.verdict += (f" {mv.spec} is not the champion of {mv.name}: `glamlab models "
+                           f"promote {mv.spec}` to use it.")
+        result.chosen = None
+        return
+    use_model(ws, mv.spec, actor="glamlab evaluate", reason=result.verdict)
+    result.verdict += (f" glamlab run, act and export now use {mv.spec} "
+                       f"(choose another: glamlab models use NAME).")
 
 
 def _best(results: Sequence[CandidateResult], metric: str,
@@ -410,7 +459,8 @@ def _verdict(results: list[CandidateResult], comparisons: list[Comparison], metr
     base_text = f"{top_base.name}: {describe(top_base, metric, k)}"
     if not models:
         return (f"baselines only. The best baseline is {base_text}. Train a model "
-                "(glamlab train PREDICTOR) to see whether machine learning does better.")
+                "(`glamlab predictors` lists those for this task; `glamlab train NAME`) to "
+                "see whether machine learning does better.")
     best = _best(results, metric, "model")
     vs = [c for c in comparisons if c.b == best.name and c.a in {b.name for b in baselines}]
     beaten = [c for c in vs if c.significant and c.difference > 0]

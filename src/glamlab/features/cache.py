@@ -78,6 +78,28 @@ class MemoryCache:
 MEMORY = MemoryCache()
 
 
+class ReadThrough:
+    """A workspace's cache read, never written: what run workers use (the parent process
+    is the store's single writer). Values found in the store are reused; new ones stay
+    in this process's memory."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+
+def worker_cache(url: str | None) -> ReadThrough | None:
+    """A :class:`ReadThrough` on the store at ``url`` (None when there is none, or it
+    cannot be opened: the worker then computes features as before)."""
+    if not url:
+        return None
+    from ..store import Store
+
+    try:
+        return ReadThrough(Store(url, migrate=False))
+    except Exception:  # noqa: BLE001 - a cache is an optimisation, never a failure
+        return None
+
+
 def _identity(item: Item) -> str:
     return item.content_hash or f"{item.uri}#{item.page or 0}"
 
@@ -97,7 +119,7 @@ def active_store() -> Store | None:
 
 
 def _as_store(source: Any) -> Any:
-    if source is None or isinstance(source, MemoryCache):
+    if source is None or isinstance(source, MemoryCache | ReadThrough):
         return source
     return getattr(source, "store", source)  # a Workspace, or a Store already
 
@@ -182,6 +204,10 @@ def _extract_guarded(extractor: Extractor, batch: list[Item],
 
 # -- raw bytes (vectors and thumbnails) -------------------------------------------------
 def _load(backend: Any, key: str, items: list[Item]) -> dict[str, bytes]:
+    if isinstance(backend, ReadThrough):
+        out = _load(MEMORY, key, items)
+        rest = [it for it in items if it.item_id not in out]
+        return {**out, **(_load(backend.store, key, rest) if rest else {})}
     if isinstance(backend, MemoryCache):
         out = {}
         for item in items:
@@ -207,6 +233,8 @@ def _load(backend: Any, key: str, items: list[Item]) -> dict[str, bytes]:
 
 
 def _save(backend: Any, key: str, rows: list[tuple[Item, bytes]]) -> None:
+    if isinstance(backend, ReadThrough):
+        backend = MEMORY
     if isinstance(backend, MemoryCache):
         for item, value in rows:
             backend.put(key, item, value)

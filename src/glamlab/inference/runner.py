@@ -93,6 +93,18 @@ class RunReport:
         return "\n".join(lines)
 
 
+BATCHES_PER_WORKER = 4  # a small run gives each worker at least this many batches
+
+
+def small_run_batch(remaining: int, workers: int, batch_size: int) -> int:
+    """The batch size for a run of ``remaining`` items on ``workers`` processes: at most
+    ``batch_size``, and small enough that every worker gets :data:`BATCHES_PER_WORKER`
+    batches (so a 236-page run uses both workers, and its progress moves every few
+    pages rather than once at the end)."""
+    share = -(-remaining // (max(1, workers) * BATCHES_PER_WORKER))
+    return max(1, min(batch_size, share))
+
+
 def champion_spec(ws: Workspace) -> str:
     """The spec of the model marked ``champion`` (the most recently marked, if several
     names have one): what ``glamlab run`` uses without ``--model``."""
@@ -177,7 +189,8 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                        "predicted every item" + (f" matching {query.text!r}" if query.text
                                                   else ""),
                        hint="glamlab runs lists the runs; --force predicts again")
-    stored_query = {"items": query.text, "force": force, "batch_size": bs}
+    # the batch size is stored only when the person chose it: --resume then keeps it
+    stored_query = {"items": query.text, "force": force, "batch_size": batch_size}
     writer, resumed = RunWriter.acquire(ws.store, model_id=mv.id, spec=mv.spec, engine=engine,
                                         workers=workers, query=stored_query, resume=resume,
                                         lease_timeout=lease_timeout)
@@ -192,7 +205,8 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
             query = parse_query((row.query or {}).get("items"))
             force = bool((row.query or {}).get("force"))
             if batch_size is None:
-                bs = int((row.query or {}).get("batch_size") or bs)
+                batch_size = (row.query or {}).get("batch_size")
+                bs = int(batch_size or bs)
         writer.force = force
         plan = Plan(ws, query, mv.id, force_run_id=writer.run_id if force else None,
                     skip_failed_run_id=writer.run_id if resumed else None)
@@ -201,7 +215,10 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         writer.set_planned(row.done + row.failed + remaining)
         ref = ModelRef(model_id=mv.id, spec=mv.spec, cls=class_path(predictor),
                        folder=str(ws.root / (mv.path or "")), kind=kind,
-                       cache_dir=ws.cache_dir_text)
+                       cache_dir=ws.cache_dir_text,
+                       features_db=ws.store.url if engine == "local" else None)
+        if batch_size is None:  # a small run is split across every worker, in batches
+            bs = small_run_batch(remaining, workers, bs)  # small enough to show progress
         last_write = [time.monotonic()]
         shown: list[dict[str, Any]] = []
         bar = Progress(f"run {writer.run_id} ({mv.spec})", total=remaining, enabled=progress)
@@ -230,11 +247,13 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                     run_ray(ref, batches, on_result, lambda: stop.requested, tick,
                             address=address, workers=max(1, workers), batch_size=bs)
                 elif workers == 0:
+                    from ..features import feature_store
                     from .local import InlineStopped, run_inline
 
                     try:
-                        run_inline(predictor, ref, batches, on_result,
-                                   lambda: stop.requested, tick, timeout=timeout)
+                        with feature_store(ws):  # features train and evaluate cached
+                            run_inline(predictor, ref, batches, on_result,
+                                       lambda: stop.requested, tick, timeout=timeout)
                     except InlineStopped:
                         stop.requested = True
                 else:

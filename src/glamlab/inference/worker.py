@@ -53,6 +53,9 @@ class ModelRef:
     folder: str
     kind: TaskKind[Any, Any]  # the project's task kind: predicts and makes the rows
     cache_dir: str | None = None  # the workspace's cache of remote images, for the items
+    # the workspace's store: its cached features (computed by train and evaluate) are
+    # read by local workers, never written there (None: no shared cache, e.g. on Ray)
+    features_db: str | None = None
 
     def load(self) -> Predictor:
         module, _, qual = self.cls.partition(":")
@@ -127,6 +130,10 @@ def worker_main(ref: ModelRef, conn: Connection, threads: int | None = None) -> 
             conn.send(("init_error", f"cannot load model {ref.spec}: {reason_for(exc)}"))
         finally:
             os._exit(1)
+    from ..features import feature_store
+    from ..features.cache import worker_cache
+
+    cache = worker_cache(ref.features_db)
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -136,7 +143,8 @@ def worker_main(ref: ModelRef, conn: Connection, threads: int | None = None) -> 
         if task is None:
             break
         task_id, batch = task
-        rows, failures = predict_batch(predictor, to_items(batch, ref.cache_dir), ref.kind)
+        with feature_store(cache):
+            rows, failures = predict_batch(predictor, to_items(batch, ref.cache_dir), ref.kind)
         try:
             conn.send(("result", task_id, rows, failures))
         except (BrokenPipeError, OSError):

@@ -43,6 +43,10 @@ class Problem:
 class IngestOptions:
     id_column: str | None = None
     text_column: str | None = None
+    # the task needs each item's text (a text task): a table without a text column has it
+    # detected from its values (or is refused, listing the candidates), an empty text is
+    # a problem for that row
+    needs_text: bool = False
     image_column: str | None = None  # CSV/JSONL/Parquet: a path (relative to the file) of an image
     max_image_pixels: int = 178_956_970
     cache_dir: str | None = None

@@ -2,7 +2,12 @@
 
 * the id comes from ``id_column`` (default: a column called ``id``); a table without it
   is refused as a whole with a problem that lists its columns;
-* ``text_column`` (default: a column called ``text``, if any) gives the item text;
+* ``text_column`` (default: a column called ``text``, if any) gives the item text; for a
+  text task (``options.needs_text``) without one, the column is found from its values
+  (running text: filled, varied, with spaces), or the table is refused listing the
+  candidates, and a row with an empty text is a problem for that row;
+* a ``.csv`` file's delimiter is sniffed from its header: ``,``, ``;`` (Excel in French or
+  German), tab or ``|``;
 * ``image_column`` gives an image path relative to the table file (or an absolute path,
   or an http(s) URL fetched lazily): the row becomes an image item, its header is read
   at ingest; a missing or unreadable image is a problem for that row only;
@@ -22,10 +27,11 @@ import datetime as _dt
 import decimal
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ..sheets import DELIMITERS, sniff_delimiter
 from .base import IngestOptions, Problem, Record, is_lfs_pointer, lfs_problem
 
 KIND = "table"
@@ -36,15 +42,47 @@ MAX_ENCODING_PROBLEMS = 1000  # then the file is taken to be in another encoding
 MAX_FIELD = 2**31 - 1  # OCR text can be long; the csv module's default limit is 128 KiB
 
 
+def _clip(value: str, n: int = 40) -> str:
+    return value if len(value) <= n else value[: n - 1] + "…"
+
+
 def can_read(source: str) -> bool:
     p = Path(source)
     return p.is_file() and p.suffix.lower() in FORMATS
 
 
-class _Columns:
-    """The roles of a table's columns, checked once per file."""
+SAMPLE_ROWS = 500  # rows read to find the text column
+# column names that say "this is the text" (compared lower-case, without _ - and spaces)
+TEXT_NAMES = {"text", "ocr", "ocrtext", "fulltext", "content", "body", "transcription",
+              "transcript", "sentence", "snippet", "pathortext", "plaintext", "texte", "volltext"}
 
-    def __init__(self, path: Path, source: str, names: list[str], options: IngestOptions):
+
+def _looks_like_text(values: list[Any]) -> float:
+    """How much a column's sampled values look like running text: the mean length of its
+    values, or 0 when they are mostly empty, repeated, or words without spaces."""
+    filled = [v.strip() for v in values if isinstance(v, str) and v.strip()]
+    if not filled or len(filled) < 0.5 * len(values):
+        return 0.0
+    if len(set(filled)) < 0.5 * len(filled):
+        return 0.0
+    if sum(1 for v in filled if " " in v) < 0.3 * len(filled):
+        return 0.0
+    mean = sum(len(v) for v in filled) / len(filled)
+    return mean if mean >= 12 else 0.0
+
+
+def _norm(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+class _Columns:
+    """The roles of a table's columns, checked once per file.
+
+    ``sample`` gives the first rows as mappings (read only when the text column has to be
+    found from the values)."""
+
+    def __init__(self, path: Path, source: str, names: list[str], options: IngestOptions,
+                 sample: Callable[[], list[dict[str, Any]]] | None = None):
         self.path = path
         self.source = source
         self.names = names
@@ -55,6 +93,34 @@ class _Columns:
         self.image_col = options.image_column
         self.kind = FORMATS[path.suffix.lower()]
         self.source_kind = "csv" if self.kind == "tsv" else self.kind
+        self.candidates: list[tuple[str, str]] = []  # (column, an example value)
+        self.needs_text = options.needs_text and not self.image_col
+        if self.needs_text and self.text_col is None and self.id_col in names and sample:
+            self.text_col = self._find_text(sample())
+        # a column mapping other than the default is part of the content: ingesting the
+        # table again with another text column makes new versions, not "unchanged"
+        self.roles = (f"\x1etext={self.text_col}".encode()
+                      if self.text_col not in (None, "text") else b"")
+
+    def _find_text(self, rows: list[dict[str, Any]]) -> str | None:
+        scores = {}
+        for name in self.names:
+            if name in (self.id_col, self.image_col):
+                continue
+            score = _looks_like_text([r.get(name) for r in rows])
+            if score:
+                scores[name] = score
+        ranked = sorted(scores, key=lambda n: -scores[n])
+        named = [n for n in ranked if _norm(n) in TEXT_NAMES]
+        chosen = named[0] if len(named) == 1 else ranked[0] if len(ranked) == 1 else None
+        if chosen is None:
+            self.candidates = [(n, str(next((r[n] for r in rows if r.get(n)), "")))
+                               for n in ranked]
+            return None
+        self.options.say(f"{self.path.name}: the item text is taken from the column "
+                         f"{chosen!r} (found from its values; choose another with "
+                         "--text-column NAME)")
+        return chosen
 
     def problem(self) -> Problem | None:
         listed = ", ".join(self.names) if self.names else "(none)"
@@ -63,6 +129,8 @@ class _Columns:
                 reason = f"the id column {self.id_col!r} is not in {self.path.name}"
             else:
                 reason = f"{self.path.name} has no 'id' column"
+            if len(self.names) == 1 and any(d in self.names[0] for d in DELIMITERS[1:]):
+                reason += " (is it separated by another character than the file type says?)"
             return Problem(self.source, str(self.path), f"{reason}; its columns are: {listed}",
                            "name the column that holds item ids with --id-column NAME")
         for col, flag in ((self.options.text_column, "--text-column"),
@@ -71,11 +139,28 @@ class _Columns:
                 return Problem(self.source, str(self.path),
                                f"the column {col!r} given with {flag} is not in {self.path.name}; "
                                f"its columns are: {listed}", f"check the spelling of {flag}")
+        if self.needs_text and self.text_col is None:
+            if self.candidates:
+                shown = "; ".join(f"{n!r} (e.g. {_clip(v)!r})" for n, v in self.candidates[:6])
+                return Problem(self.source, str(self.path),
+                               f"this is a text task and {self.path.name} has no 'text' column; "
+                               f"several columns could hold the text: {shown}; nothing was "
+                               "ingested", "choose the text column with --text-column NAME")
+            return Problem(self.source, str(self.path),
+                           f"this is a text task and {self.path.name} has no 'text' column, nor "
+                           f"any column that looks like running text (its columns are: "
+                           f"{listed}); nothing was ingested",
+                           "name the column that holds the text with --text-column NAME")
         return None
 
     def record(self, ref: str, item_id: str, text: str | None, image: Any,
                meta: dict[str, Any], digest: hashlib._Hash) -> Record | Problem:
         modality = "text" if self.text_col else "record"
+        if self.needs_text and not (text or "").strip():
+            return Problem(self.source, f"{self.path}:{ref}",
+                           f"{ref}: item {item_id!r} has no text in the column "
+                           f"{self.text_col!r} (this is a text task); it was skipped",
+                           "fill in the text or drop the row")
         uri = width = height = None
         if self.image_col:
             if image is None or image == "":
@@ -120,7 +205,8 @@ def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
         return
     kind = FORMATS[path.suffix.lower()]
     if kind in ("csv", "tsv"):
-        yield from _read_csv(path, source, options, "\t" if kind == "tsv" else ",")
+        yield from _read_csv(path, source, options,
+                             "\t" if kind == "tsv" else sniff_delimiter(path))
     elif kind == "jsonl":
         yield from _read_jsonl(path, source, options)
     else:
@@ -180,7 +266,8 @@ def _read_csv(path: Path, source: str, options: IngestOptions,
                           "are not UTF-8; the file was skipped", NOT_UTF8_HINT)
             return
         header = [h.strip() for h in header]
-        cols = _Columns(path, source, header, options)
+        cols = _Columns(path, source, header, options,
+                        sample=lambda: _sample_csv(path, header, delimiter))
         bad = cols.problem()
         if bad is not None:
             yield bad
@@ -190,7 +277,7 @@ def _read_csv(path: Path, source: str, options: IngestOptions,
         text_i = header.index(cols.text_col) if cols.text_col else -1
         image_i = header.index(cols.image_col) if cols.image_col else -1
         meta_cols = [(name, i) for i, name in enumerate(header) if i not in (id_i, text_i)]
-        head_sig = ("\x1f".join(header) + "\x1e").encode()
+        head_sig = ("\x1f".join(header) + "\x1e").encode() + cols.roles
         sha256 = hashlib.sha256
         last_line = reader.line_num
         bad_encoding = 0
@@ -241,6 +328,38 @@ def _read_csv(path: Path, source: str, options: IngestOptions,
                               row[image_i] if image_i >= 0 else None, meta, digest)
 
 
+def _sample_csv(path: Path, header: list[str], delimiter: str) -> list[dict[str, Any]]:
+    """The first :data:`SAMPLE_ROWS` well-formed rows, as mappings (bad rows skipped)."""
+    rows: list[dict[str, Any]] = []
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        reader = _LongFields(csv.reader(fh, delimiter=delimiter))
+        try:
+            next(reader)
+            for row in reader:
+                if len(row) == len(header):
+                    rows.append(dict(zip(header, row, strict=True)))
+                if len(rows) >= SAMPLE_ROWS:
+                    break
+        except (csv.Error, StopIteration):
+            pass
+    return rows
+
+
+def _sample_jsonl(path: Path) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    with open(path, "rb") as fh:
+        for line in fh:
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(row, dict):
+                rows.append(row)
+            if len(rows) >= SAMPLE_ROWS:
+                break
+    return rows
+
+
 def _jsonable(v: Any) -> Any:
     if v is None or isinstance(v, str | int | float | bool):
         return v
@@ -271,7 +390,7 @@ def _mapping_record(cols: _Columns, ref: str, row: dict[str, Any],
     meta = {k: _jsonable(v) for k, v in row.items() if k != cols.id_col and k != cols.text_col}
     if raw is None:
         raw = json.dumps([item_id, text, meta], ensure_ascii=False, default=str).encode()
-    digest = hashlib.sha256(raw)
+    digest = hashlib.sha256(cols.roles + raw)
     image = row.get(cols.image_col) if cols.image_col else None
     return cols.record(ref, item_id, text, image, meta, digest)
 
@@ -299,7 +418,8 @@ def _read_jsonl(path: Path, source: str, options: IngestOptions) -> Iterator[Rec
                               "every line of a JSONL file must be one JSON object")
                 continue
             if cols is None:
-                cols = _Columns(path, source, list(row), options)
+                cols = _Columns(path, source, list(row), options,
+                                sample=lambda: _sample_jsonl(path))
                 bad = cols.problem()
                 if bad is not None:
                     yield bad
@@ -318,7 +438,9 @@ def _read_parquet(path: Path, source: str, options: IngestOptions) -> Iterator[R
                       "re-export the table")
         return
     try:
-        cols = _Columns(path, source, list(pf.schema_arrow.names), options)
+        cols = _Columns(path, source, list(pf.schema_arrow.names), options,
+                        sample=lambda: next(pf.iter_batches(batch_size=SAMPLE_ROWS)).to_pylist()
+                        if pf.metadata.num_rows else [])
         bad = cols.problem()
         if bad is not None:
             yield bad

@@ -39,6 +39,18 @@ class Item:
             return Path(self.uri)
         return None
 
+    @property
+    def title(self) -> str | None:
+        """What the collection calls the item (``title``, ``label``, ``name`` or
+        ``dc:title`` in its metadata; the first value of a list), or None."""
+        for key in ("title", "label", "name", "dc:title"):
+            value = self.meta.get(key)
+            if isinstance(value, list) and value:
+                value = value[0]
+            if isinstance(value, str | int | float) and str(value).strip():
+                return str(value)
+        return None
+
     def open_image(self, max_side: int | None = None, mode: str = "RGB") -> Image.Image:
         """Decode the image as RGB (or ``mode``, e.g. ``L`` for grey), reduced so the long
         side is about ``max_side``.

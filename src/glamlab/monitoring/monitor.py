@@ -116,7 +116,9 @@ class MonitorReport:
                  f"({self.reference_size:,} items), {n} production window{'s' if n != 1 else ''}"
                  " (items outside the training and test splits)."]
         for w in self.windows:
-            bad = ", ".join(f"{r.signal} {r.value:.3f} > {r.threshold:.3f}" for r in w.alerts)
+            # the values are drift statistics, not brightness or ink: say so
+            bad = ", ".join(f"{r.signal} changed (drift statistic {r.value:.3f}, alert above "
+                            f"{r.threshold:.3f})" for r in w.alerts)
             thin = [r.signal for r in w.results if r.status == "not enough data"]
             if bad:
                 lines.append(f"  ALERT  {w.key} ({len(w.rows):,} items): {bad}")
@@ -399,12 +401,17 @@ def _expected_override(ws: Workspace, metrics: dict[str, Any]) -> float:
 
 
 def _default_model(ws: Workspace) -> str:
+    """The project's champion (the model in use), else the model of the latest
+    prediction."""
+    from ..errors import ModelNotFound
+    from ..registry import champion
+
+    try:
+        return f"{champion(ws).name}@champion"
+    except ModelNotFound:
+        pass
     t = ws.store.t
     with ws.store.read() as conn:
-        row = conn.execute(sa.select(t.model_aliases.c.name).where(
-            t.model_aliases.c.alias == "champion").limit(1)).first()
-        if row:
-            return f"{row[0]}@champion"
         row = conn.execute(sa.select(t.models.c.name, t.models.c.version)
                            .join(t.predictions, t.predictions.c.model_id == t.models.c.id)
                            .order_by(t.predictions.c.id.desc()).limit(1)).first()
@@ -426,6 +433,8 @@ def stored_alerts(ws: Workspace, *, limit: int = 20) -> list[dict[str, Any]]:
 def _store_alerts(ws: Workspace, report: MonitorReport) -> None:
     t = ws.store.t
     with ws.store.write() as conn:
+        # that the monitor ran (glamlab status ticks monitoring only then)
+        ws.store.audit(conn, "glamlab", "monitor", report.model, alerts=len(report.alerts))
         for w, r in report.alerts:
             key = f"{report.model} {w.key}"
             exists = conn.execute(sa.select(t.alerts.c.id).where(

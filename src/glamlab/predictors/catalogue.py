@@ -1,9 +1,15 @@
 """The predictor catalogue: predictor names and the classes behind them. Built-ins are
 listed here (imported lazily); third parties add theirs through the ``glamlab.predictors``
-entry-point group. (Saved model versions are the model registry, :mod:`glamlab.registry`.)"""
+entry-point group. (Saved model versions are the model registry, :mod:`glamlab.registry`.)
+
+:data:`INFO` says what each built-in is, what it needs, how fast and costly it is and
+what it is good for; :func:`describe` gives that for every predictor (a third party's
+from its class), :func:`recommended` the ones to try first for a project
+(``glamlab predictors``, and ``glamlab train`` without a name)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import plugins
@@ -55,6 +61,177 @@ BUILTIN: dict[str, str] = {
 }
 
 
+
+
+@dataclass(frozen=True)
+class Info:
+    """What a person needs to know to choose a predictor."""
+
+    summary: str
+    modalities: tuple[str, ...]
+    needs: str  # what it needs: training labels, an extra, a file, a Debian package
+    speed: str  # a rough order of magnitude on one CPU core (benchmarks/ measure them)
+    cost: str = "free, offline"
+    good_for: tuple[str, ...] = ()  # task families: language, blank, illustration, subjects,
+    # text, image; "baseline" for the baselines
+    multi_label: bool = True
+
+
+_LABELS = "training labels"
+INFO: dict[str, Info] = {
+    "majority": Info("always the most frequent training label", ("image", "text"), _LABELS,
+                     "instant", good_for=("baseline",)),
+    "prior": Info("random guesses in proportion to the training labels", ("image", "text"),
+                  _LABELS, "instant", good_for=("baseline",)),
+    "rules": Info("your regular expressions and metadata conditions (a rules TOML file)",
+                  ("image", "text"), "a rules file (--param rules_file=rules.toml)",
+                  "thousands/s", good_for=("baseline",)),
+    "threshold": Info("one page statistic against a tuned threshold (binary tasks)",
+                      ("image", "text"), _LABELS, "hundreds/s", good_for=("baseline",),
+                      multi_label=False),
+    "effnet-logreg": Info("EfficientNet-Lite0 image embeddings + logistic regression",
+                          ("image",), f"{_LABELS}; the images extra", "~20-40 pages/s",
+                          good_for=("image", "illustration")),
+    "effnet-tiles-logreg": Info("EfficientNet-Lite0 on page tiles + logistic regression "
+                                "(small pictures on large pages)", ("image",),
+                                f"{_LABELS}; the images extra", "~5-10 pages/s",
+                                good_for=("illustration",)),
+    "graphic-windows": Info("a page has a graphic when one of its windows does (trained on "
+                            "ALTO/PAGE graphic regions or page labels)", ("image",),
+                            f"{_LABELS}; the images extra", "~5-10 pages/s",
+                            good_for=("illustration",), multi_label=False),
+    "page-stats-gbm": Info("ink/brightness/edge statistics of the page + gradient boosting",
+                           ("image",), _LABELS, "~50-100 pages/s",
+                           good_for=("blank", "image")),
+    "page-stats-logreg": Info("page statistics + logistic regression", ("image",), _LABELS,
+                              "~50-100 pages/s", good_for=("blank",)),
+    "rapid-layout": Info("rapid-layout's layout model finds figures; no training",
+                         ("image",), "the images extra", "~2-5 pages/s",
+                         good_for=("illustration",), multi_label=False),
+    "rapidocr-blank": Info("blank when RapidOCR's text detector finds (almost) no text; no "
+                           "training", ("image",), "the images extra", "~2-5 pages/s",
+                           good_for=("blank",), multi_label=False),
+    "stats-effnet-gbm": Info("page statistics and EfficientNet embeddings + gradient boosting",
+                             ("image",), f"{_LABELS}; the images extra", "~20-40 pages/s",
+                             good_for=("blank", "illustration", "image")),
+    "local-stats-gbm": Info("statistics of page regions + gradient boosting", ("image",),
+                            _LABELS, "~30-60 pages/s", good_for=("blank", "illustration")),
+    "tesseract-blank": Info("\"just ask the OCR\": blank when Tesseract reads (almost) no "
+                            "letters; no training", ("image",),
+                            "Debian tesseract-ocr and the images extra", "~1 page/s",
+                            good_for=("blank",), multi_label=False),
+    "lang-fasttext": Info("fastText language identification (176 languages); no training",
+                          ("text",), "the text extra", "thousands/s", good_for=("language",),
+                          multi_label=False),
+    "lang-langid": Info("langid.py naive Bayes (97 languages); no training", ("text",),
+                        "the text extra", "thousands/s", good_for=("language",),
+                        multi_label=False),
+    "lang-lingua": Info("lingua (75 languages, strong on short texts); no training",
+                        ("text",), "the text extra", "hundreds/s", good_for=("language",),
+                        multi_label=False),
+    "lang-lingua-low": Info("lingua in low-accuracy mode: faster, weaker on short texts",
+                            ("text",), "the text extra", "thousands/s",
+                            good_for=("language",), multi_label=False),
+    "language": Info("glamlab's language predictor: OCR repair, then the peers combined; "
+                     "no training", ("text",), "the text extra", "hundreds/s",
+                     good_for=("language",), multi_label=False),
+    "text-e5": Info("multilingual-e5-small sentence embeddings + logistic regression",
+                    ("text",), f"{_LABELS}; the text extra", "~20-50 texts/s",
+                    good_for=("text", "subjects")),
+    "text-minilm": Info("all-MiniLM-L6-v2 sentence embeddings (English) + logistic "
+                        "regression", ("text",), f"{_LABELS}; the text extra",
+                        "~50-100 texts/s", good_for=("text",)),
+    "text-ensemble": Info("glamlab's subject indexer: several scorers combined per label "
+                          "(Annif-like)", ("text",), f"{_LABELS}; the text extra",
+                          "~20-50 texts/s", good_for=("subjects",)),
+    "text-tfidf": Info("TF-IDF words and characters + linear models", ("text",), _LABELS,
+                       "thousands/s", good_for=("text", "subjects")),
+    "text-zero-shot": Info("similarity of each text to a written description of each label; "
+                           "no training data", ("text",), "the text extra; [labels] "
+                           "descriptions", "~20-50 texts/s", good_for=("subjects", "text")),
+}
+# the order to try them in, per task family (the first ones first)
+RECOMMENDED: dict[str, tuple[str, ...]] = {
+    "language": ("language", "lang-lingua", "lang-fasttext", "text-tfidf"),
+    "blank": ("page-stats-gbm", "rapidocr-blank", "stats-effnet-gbm"),
+    "illustration": ("graphic-windows", "effnet-logreg", "rapid-layout"),
+    "subjects": ("text-ensemble", "text-tfidf", "text-e5"),
+    "text": ("text-tfidf", "text-e5", "text-zero-shot"),
+    "image": ("effnet-logreg", "page-stats-gbm", "stats-effnet-gbm"),
+}
+
+
+def task_family(card: Any) -> str:
+    """What kind of problem a project is, for :data:`RECOMMENDED`: ``language``,
+    ``blank``, ``illustration``, ``subjects`` (multi-label text), else ``text`` or
+    ``image``."""
+    words = " ".join([str(card.task), str(getattr(card, "need", "") or ""),
+                      str(getattr(card, "positive_label", "") or ""),
+                      *map(str, card.labels)]).lower()
+    if card.modality == "text":
+        codes = [str(x) for x in card.labels]
+        if "lang" in str(card.task).lower() or (
+                codes and all(len(c) in (2, 3) and c.isalpha() and c.islower() for c in codes)):
+            return "language"
+        return "subjects" if card.multi_label else "text"
+    if "blank" in words:
+        return "blank"
+    if any(w in words for w in ("illustrat", "graphic", "picture", "figure", "image")):
+        return "illustration"
+    return "image"
+
+
+def recommended(card: Any) -> list[str]:
+    """The predictors to try first for this project, best bet first."""
+    family = task_family(card)
+    names = [n for n in RECOMMENDED.get(family, ()) if n in BUILTIN]
+    if card.multi_label:
+        names = [n for n in names if INFO[n].multi_label]
+    return names
+
+
+def describe(name: str) -> dict[str, Any]:
+    """A predictor's catalogue entry as a dict (name, summary, modalities, needs, speed,
+    cost, good_for, multi_label); a third party's from its class."""
+    info = INFO.get(name)
+    if info is None:
+        cls = get(name)
+        doc = (cls.__doc__ or "").strip().splitlines()
+        info = Info(doc[0] if doc else "(a plug-in predictor)", tuple(cls.modalities),
+                    _LABELS if cls.needs_fit else "nothing", "unknown",
+                    cost=str(getattr(cls, "price_per_call", None) or "see its documentation"),
+                    multi_label=bool(cls.supports_multi_label))
+    return {"name": name, **asdict(info)}
+
+
+def for_project(card: Any | None = None, *, modality: str | None = None,
+                family: str | None = None) -> list[dict[str, Any]]:
+    """Every predictor that fits ``modality`` (default: the project's) and, with
+    ``family``, that task family; each with ``recommended`` (an int rank, or None) for
+    the project."""
+    modality = modality or (card.modality if card is not None else None)
+    picks = recommended(card) if card is not None else []
+    if family is not None:
+        picks = [n for n in RECOMMENDED.get(family, ()) if n in BUILTIN]
+    out = []
+    for name in available():
+        entry = describe(name)
+        if modality and modality not in entry["modalities"]:
+            continue
+        if family and family not in entry["good_for"] and family != "baseline" \
+                and "baseline" not in entry["good_for"]:
+            continue
+        if family == "baseline" and "baseline" not in entry["good_for"]:
+            continue
+        if card is not None and card.multi_label and not entry["multi_label"]:
+            continue
+        entry["recommended"] = picks.index(name) + 1 if name in picks else None
+        out.append(entry)
+    out.sort(key=lambda e: (e["recommended"] is None, e["recommended"] or 0,
+                            "baseline" in e["good_for"], e["name"]))
+    return out
+
+
 def available() -> dict[str, str]:
     """Every registered predictor name and where it lives."""
     return plugins.available(BUILTIN, ENTRY_POINT_GROUP)
@@ -64,7 +241,8 @@ def get(name: str) -> type[Predictor]:
     spec = plugins.find(name, BUILTIN, ENTRY_POINT_GROUP)
     if spec is None:
         raise UnknownPredictor(f"no predictor called {name!r}",
-                               hint=f"choose one of: {', '.join(available())}")
+                               hint="`glamlab predictors` lists those for your task, with "
+                                    f"what each needs; all names: {', '.join(available())}")
     return plugins.load(spec)  # type: ignore[no-any-return]
 
 

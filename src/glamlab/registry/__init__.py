@@ -10,11 +10,13 @@ from .models import (
     champion,
     describe_models,
     get_model,
+    in_use,
     list_models,
     load_model,
     save_model,
     set_alias,
+    use_model,
 )
 
 __all__ = ["ModelCache", "ModelVersion", "champion", "describe_models", "fingerprint", "get_model", "list_models", "load_model", "save_model",
-           "set_alias"]
+           "set_alias", "in_use", "use_model"]

@@ -154,15 +154,53 @@ def get_model(ws: Workspace, spec: str) -> ModelVersion:
         return _row(conn, row)
 
 
+# the alias that marks the project's model in use (on one model name at a time): the
+# champion of that name is what `glamlab run`, `act` and `export` use without --model
+IN_USE = "in-use"
+
+
+def use_model(ws: Workspace, spec: str, *, actor: str = "glamlab",
+              reason: str = "") -> ModelVersion:
+    """Make the model NAME of ``spec`` the project's model in use: its champion is what
+    :func:`champion` gives without a name (``glamlab run`` without ``--model``). The
+    evaluate verdict calls this for the model it finds best; ``glamlab models promote``
+    and ``glamlab models use`` for the person's choice."""
+    mv = get_model(ws, spec)
+    with ws.store.write() as conn:
+        from ..store import schema as s
+
+        conn.execute(s.model_aliases.delete().where(s.model_aliases.c.alias == IN_USE))
+        _set_alias(conn, mv.name, IN_USE, mv.id)
+        ws.store.audit(conn, actor, "model.use", mv.name, reason=reason)
+    return mv
+
+
+def in_use(ws: Workspace) -> str | None:
+    """The model name chosen for the project (by the verdict or a person), if any."""
+    t = ws.store.t.model_aliases
+    with ws.store.read() as conn:
+        return conn.execute(sa.select(t.c.name).where(t.c.alias == IN_USE).limit(1)).scalar()
+
+
 def champion(ws: Workspace, name: str | None = None) -> ModelVersion:
     """The champion of ``name`` (a model name; ``NAME@...`` is read as NAME), or, without
-    a name, of the model whose champion was marked most recently."""
+    a name, of the project's model in use (:func:`use_model`: the evaluate verdict's best
+    model, or the person's choice), else of the model whose champion was marked most
+    recently."""
     t = ws.store.t
     q = sa.select(t.model_aliases.c.name).where(t.model_aliases.c.alias == "champion")
     if name:
         q = q.where(t.model_aliases.c.name == name.split("@")[0])
+    else:
+        chosen = in_use(ws)
+        if chosen is not None:
+            q = q.where(t.model_aliases.c.name == chosen)
     with ws.store.read() as conn:
         found = conn.execute(q.order_by(t.model_aliases.c.updated_at.desc()).limit(1)).scalar()
+    if found is None and not name and in_use(ws) is not None:
+        raise ModelNotFound(
+            f"the model in use, {in_use(ws)!r}, has no champion version",
+            hint=f"promote one: glamlab models promote {in_use(ws)}@N")
     if found is None:
         raise ModelNotFound(
             "no model is marked champion" + (f" among the versions of {name!r}" if name else ""),

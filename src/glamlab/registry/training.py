@@ -70,18 +70,21 @@ class TrainResult:
 def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
           params: dict[str, Any] | None = None, predictor: Predictor | None = None,
           data: LabelledSet | None = None, set_champion: bool = True,
-          reuse: bool = False) -> TrainResult:
+          reuse: bool = False, progress: bool = False) -> TrainResult:
     """Fit a registered predictor on the train split and save it as the next version
     of ``name``. The first version of a name becomes its ``champion``. With ``reuse``,
     an identical earlier version (same predictor, parameters, training data and learned
-    state, e.g. the same rules) is returned instead of saving a copy."""
+    state, e.g. the same rules) is returned instead of saving a copy. ``progress``: a
+    line on stderr every few seconds while it fits."""
     from ..predictors.catalogue import create
+    from ..progress import Heartbeat
     from .models import get_model, list_models, save_model, set_alias
 
     name = name or predictor_name
     if predictor is None:
         predictor = create(predictor_name, **(params or {}))
-    data = fit_on_train(ws, predictor, data)
+    with Heartbeat(f"training {predictor_name}", enabled=progress):
+        data = fit_on_train(ws, predictor, data)
     params_now = _jsonable(predictor.get_params())
     if reuse:
         state = _state_sha256(predictor)

@@ -106,6 +106,13 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
                 target[row["value"]] = (row[metric], row["items"])
     decision = decide(metric, a, b, config=cfg, champion_slices=champ_slices,
                       challenger_slices=chall_slices, paired_p=cmp.p_value)
+    if champ.training_fingerprint and data.fingerprint == champ.training_fingerprint:
+        # no corrections or new labels: the challenger learned from the champion's own
+        # data, so whatever the gate says it is not promoted
+        decision.promote = False
+        decision.reasons.append(
+            f"nothing new to learn from: the training labels are the ones {champ.spec} "
+            "was trained on (no reviewer corrections or new labels since)")
     if decision.promote:
         promote(ws, chall.spec, actor=actor, reason="; ".join(decision.reasons))
     else:

@@ -13,7 +13,6 @@ annotators' rows stay for agreement statistics.
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +44,9 @@ class ImportReport:
     split: str | None = None
     annotator: str = "import"
     labels: dict[str, int] = field(default_factory=dict)
+    # rows with an item id and an empty label cell (a half-filled sheet): not imported,
+    # reported, the filled rows are
+    blank: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -57,6 +59,10 @@ class ImportReport:
         text += ")"
         if self.split:
             text += f"; put in the {self.split} split"
+        if self.blank:
+            shown = ", ".join(self.blank[:5]) + (", ..." if len(self.blank) > 5 else "")
+            text += (f"; {len(self.blank):,} rows have no label yet and were left out "
+                     f"({shown}): fill them in and import the file again")
         return text
 
 
@@ -108,11 +114,12 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
     kind = task_kind(ws.card)
     from ..ingest.annif import is_short_text_corpus
 
+    blank: list[str] = []
     if p.is_dir() or is_short_text_corpus(p):
         rows, wanted, first_line, problems = _read_annif(ws, p, kind)
     else:
         rows, wanted, first_line, problems = _read_csv(p, kind, id_column, label_column,
-                                                       separator)
+                                                       separator, blank)
 
     ids = list(wanted)
     present = existing_item_ids(ws, ids)
@@ -120,7 +127,8 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
         if item_id not in present:
             problems.append((first_line[item_id], f"{item_id}: no such item in the workspace"))
 
-    report = ImportReport(path=str(p), rows=rows, split=split, annotator=annotator)
+    report = ImportReport(path=str(p), rows=rows, split=split, annotator=annotator,
+                          blank=[i for i in blank if i not in wanted])
     key = kind.gold_key
     with ws.store.write() as conn:
         stored = _annotator_rows(conn, ws, ids, annotator)
@@ -187,61 +195,82 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
 Read = tuple[int, dict[str, Any], dict[str, int], list[tuple[int, str]]]
 
 
+SHEET_COLUMNS = ("id", "label", "title", "text", "link")
+SHEET_TEXT = 1000  # characters of an item's text in a labelling sheet
+
+
+def write_label_sheet(ws: Workspace, ids: Sequence[str], out: str | os.PathLike[str], *,
+                      fmt: str | None = None) -> int:
+    """A sheet for people to label ``ids`` in Excel or LibreOffice: ``id``, an empty
+    ``label`` column to fill in, the item's ``title``, the start of its ``text`` and a
+    ``link`` to it (its image or record URL, or file path). CSV (UTF-8 with a BOM, ``,``
+    between cells; ids never altered) or ``.xlsx`` (``fmt``, default from the file name).
+    :func:`import_labels` reads it back, filled or half filled. Returns the rows written."""
+    from ..files import open_private
+    from ..sheets import sheet_format, write_sheet
+
+    fmt = sheet_format(out, fmt)
+
+    def rows() -> Iterable[list[Any]]:
+        for item in ws.items(ids=list(ids)):
+            text = item.text
+            if text and len(text) > SHEET_TEXT:
+                text = text[: SHEET_TEXT - 1] + "…"
+            yield [item.item_id, "", item.title, text, item.uri]
+
+    mode = "wb" if fmt == "xlsx" else "w"
+    extra: dict[str, Any] = {} if fmt == "xlsx" else {"encoding": "utf-8", "newline": ""}
+    with open_private(out, mode, **extra) as fh:
+        return write_sheet(fh, SHEET_COLUMNS, rows(), fmt=fmt, id_columns=("id",),
+                           title="labels").rows
+
+
 def _read_csv(p: Path, kind: TaskKind[Any, Any], id_column: str, label_column: str,
-              separator: str | None) -> Read:
-    """(rows, item id -> gold, item id -> first line, problems) of a label CSV file; each
-    cell is read by the task kind."""
-    try:
-        fh = open(p, newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise LabelError(f"cannot read {p}: {exc.strerror}", hint="check the path") from exc
+              separator: str | None, blank: list[str]) -> Read:
+    """(rows, item id -> gold, item id -> first line, problems) of a label sheet (CSV with
+    ``,``, ``;``, tab or ``|`` between cells, or an Excel ``.xlsx``); each cell is read by
+    the task kind. Rows with an id and no label go to ``blank``."""
+    from ..sheets import read_sheet
+
     problems: list[tuple[int, str]] = []
     wanted: dict[str, Any] = {}
     first_line: dict[str, int] = {}
     rows = 0
-    with fh:
+    header, records = read_sheet(p, error=LabelError)
+    for col, opt in ((id_column, "--id-column"), (label_column, "--label-column")):
+        if col not in header:
+            hint = f"name the right column with {opt}"
+            raise LabelError(
+                f"{p.name} has no column {col!r} (columns: {', '.join(header) or 'none'})",
+                hint=hint)
+    for line, row in records:
+        rows += 1
+        item_id = (row.get(id_column) or "").strip()
+        cell = (row.get(label_column) or "").strip()
+        if not item_id:
+            if cell:
+                problems.append((line, "no item id"))
+            continue
+        if not cell:
+            blank.append(item_id)
+            continue
         try:
-            reader = csv.DictReader(fh)
-            header = reader.fieldnames or []
-            for col, opt in ((id_column, "--id-column"), (label_column, "--label-column")):
-                if col not in header:
-                    raise LabelError(
-                        f"{p.name} has no column {col!r} (columns: {', '.join(header) or 'none'})",
-                        hint=f"name the right column with {opt}")
-            for row in reader:
-                rows += 1
-                line = reader.line_num
-                item_id = (row.get(id_column) or "").strip()
-                cell = (row.get(label_column) or "").strip()
-                if not item_id:
-                    problems.append((line, "no item id"))
-                    continue
-                if not cell:
-                    problems.append((line, f"{item_id}: no label"))
-                    continue
-                try:
-                    gold = kind.parse_gold(cell, separator=separator)
-                except ValueError as exc:
-                    problems.append((line, f"{item_id}: {exc}"))
-                    continue
-                if item_id in wanted:
-                    merged = kind.merge_gold(wanted[item_id], gold)
-                    if merged is None:
-                        problems.append((line, f"{item_id}: conflicts with line "
-                                               f"{first_line[item_id]} "
-                                               f"({kind.gold_key(wanted[item_id])} vs "
-                                               f"{kind.gold_key(gold)})"))
-                    else:
-                        wanted[item_id] = merged
-                    continue
-                wanted[item_id] = gold
-                first_line[item_id] = line
-        except csv.Error as exc:
-            raise LabelError(f"{p.name} line {reader.line_num}: not valid CSV ({exc})",
-                             hint="fix the quoting on that line") from exc
-        except UnicodeDecodeError as exc:
-            raise LabelError(f"{p.name} is not UTF-8 text", hint="save it as UTF-8 CSV") from exc
-
+            gold = kind.parse_gold(cell, separator=separator)
+        except ValueError as exc:
+            problems.append((line, f"{item_id}: {exc}"))
+            continue
+        if item_id in wanted:
+            merged = kind.merge_gold(wanted[item_id], gold)
+            if merged is None:
+                problems.append((line, f"{item_id}: conflicts with line "
+                                       f"{first_line[item_id]} "
+                                       f"({kind.gold_key(wanted[item_id])} vs "
+                                       f"{kind.gold_key(gold)})"))
+            else:
+                wanted[item_id] = merged
+            continue
+        wanted[item_id] = gold
+        first_line[item_id] = line
     return rows, wanted, first_line, problems
 
 

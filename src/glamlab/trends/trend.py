@@ -114,7 +114,7 @@ class TrendResult:
         return [{k: row.get(k) for k in keys} for row in out]
 
     def to_csv(self, path: str | Path) -> Path:
-        from ..actions.export import formula_safe
+        from ..sheets import formula_safe
 
         rows = self.table()
         path = Path(path)

@@ -158,6 +158,7 @@ class Workspace:
 
         options = IngestOptions(id_column=id_column, text_column=text_column,
                                 image_column=image_column,
+                                needs_text=self.card.modality == "text",
                                 max_image_pixels=self.card.max_image_pixels,
                                 cache_dir=str(self.cache_dir),
                                 collection_depth=collection_depth, remote_ocr=remote_ocr,

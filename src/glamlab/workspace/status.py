@@ -35,6 +35,13 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         queue_open = _count(conn, t.review_queue, t.review_queue.c.status == "open")
         decisions = _count(conn, t.decisions)
         alerts = _count(conn, t.alerts)
+        monitored = _count(conn, t.audit_log, t.audit_log.c.action == "monitor")
+        aliases = t.model_aliases.c
+        in_use = conn.execute(sa.select(aliases.name).where(aliases.alias == "in-use")
+                              .limit(1)).scalar()
+        if in_use is None:  # as glamlab run chooses: the champion marked most recently
+            in_use = conn.execute(sa.select(aliases.name).where(aliases.alias == "champion")
+                                  .order_by(aliases.updated_at.desc()).limit(1)).scalar()
 
     card = ws.card
     stages = [
@@ -47,7 +54,8 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         {"stage": "runs", "done": runs > 0, "count": runs, "predictions": predictions},
         {"stage": "actions", "done": machine > 0 or queue_open > 0 or decisions > 0,
          "machine_metadata": machine, "review_open": queue_open, "decisions": decisions},
-        {"stage": "monitoring", "done": alerts >= 0 and runs > 1, "alerts": alerts},
+        {"stage": "monitoring", "done": monitored > 0, "alerts": alerts,
+         "checks": monitored},
     ]
     return {
         "workspace": str(ws.root),
@@ -61,8 +69,9 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         "stages": stages,
         "summary": _summary(items, errors, labelled, splits, models, evaluations, runs,
                             predictions, queue_open),
+        "model_in_use": f"{in_use}@champion" if in_use else None,
         "next_step": _next_step(card.need, items, labelled, splits, evaluations, champions, runs,
-                                predictions, queue_open, machine),
+                                predictions, queue_open, machine, in_use, monitored),
     }
 
 
@@ -83,7 +92,8 @@ def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], mod
 
 
 def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], evaluations: int,
-               champions: int, runs: int, predictions: int, queue_open: int, machine: int) -> str:
+               champions: int, runs: int, predictions: int, queue_open: int, machine: int,
+               in_use: str | None = None, monitored: int = 0) -> str:
     if not need:
         return ("State the need in words: edit [project] need in glamlab.toml "
                 "(e.g. 'stop paying the OCR service for blank pages').")
@@ -98,13 +108,25 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
     if evaluations == 0:
         return "Measure the baselines first: `glamlab baseline`, then `glamlab evaluate`."
     if champions == 0:
-        return ("Baselines measured. Train a model and compare: `glamlab train PREDICTOR`, "
-                "then `glamlab evaluate` (the first trained version of a model becomes its "
-                "champion; `glamlab models promote NAME@N` chooses another).")
+        return ("Baselines measured. Train a model and compare: `glamlab predictors` lists "
+                "those for this task; `glamlab train NAME`, then `glamlab evaluate` (its "
+                "verdict chooses the model that run, act and export use).")
     if runs == 0 or predictions == 0:
-        return "Run the best model over the collection: `glamlab run --model NAME@champion`."
+        model = f"{in_use}@champion" if in_use else "NAME@champion"
+        return (f"Run the model over the collection: `glamlab run --model {model}` "
+                + ("(what `glamlab run` alone does)." if in_use else
+                   "(evaluate first: its verdict chooses the model)."))
     if machine == 0 and queue_open == 0:
-        return "Turn predictions into actions: `glamlab act --dry-run`, then `glamlab act`."
+        return ("Turn predictions into actions: `glamlab act --dry-run` shows what the policy "
+                "would do; `glamlab act --optimise --target-precision 0.95 --write` sets the "
+                "accept thresholds from the labelled data; then `glamlab act`, and "
+                "`glamlab export --format csv --out decisions.csv`.")
     if queue_open:
-        return f"{queue_open:,} predictions wait for a person: review them with `glamlab serve`."
-    return "Keep watching: `glamlab monitor` after each run; `glamlab retrain` when corrections pile up."
+        return (f"{queue_open:,} predictions wait for a person: review them with "
+                "`glamlab serve`; `glamlab export --format csv --out decisions.csv` writes "
+                "what is decided so far.")
+    if not monitored:
+        return ("Export the decisions: `glamlab export --format csv --out decisions.csv` "
+                "(or --format xlsx); then keep watching: `glamlab monitor` after each run.")
+    return ("Keep watching: `glamlab monitor` after each run; `glamlab retrain` when "
+            "corrections pile up; `glamlab export` for the catalogue.")

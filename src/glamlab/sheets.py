@@ -1,0 +1,216 @@
+"""Spreadsheets people open and fill in: CSV as Excel and OpenRefine read it, and Excel
+``.xlsx`` workbooks (openpyxl, the ``spreadsheets`` extra).
+
+Writing: :func:`write_sheet` writes a header and rows as CSV (UTF-8 with a byte-order
+mark, so Excel shows ``réc-001`` and not ``rÃ©c-001``; ``bom=False`` for pipes) or as
+``.xlsx`` with every text cell typed as text (nothing is ever evaluated, so nothing needs
+escaping). In CSV a text cell a spreadsheet would evaluate as a formula (starting with
+``= + - @``, their full-width forms, a tab or a carriage return, and not a plain number
+such as ``-1234``) gets a leading ``'`` (:func:`formula_safe`) - except in the id columns
+the caller names: an id is never altered, so joins in OpenRefine keep working; the ids
+that a spreadsheet would evaluate are counted (:attr:`SheetReport.risky_ids`) so the
+caller can say "open the .xlsx instead".
+
+Reading: :func:`read_sheet` reads a small sheet a person filled in (CSV with ``,``, ``;``,
+tab or ``|`` between cells, sniffed from the header; or ``.xlsx``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import GlamlabError, IngestError, MissingDependency
+
+DELIMITERS = (",", ";", "\t", "|")
+SNIFF_BYTES = 1 << 16
+SHEET_FORMATS = ("csv", "xlsx")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
+# characters an .xlsx cell cannot hold (XML 1.0 control characters)
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def formula_safe(value: Any) -> Any:
+    """A text cell a spreadsheet will not evaluate: prefix ``'`` to a cell starting with
+    = + - @ (or their full-width forms, which some spreadsheets read the same way), a tab
+    or a carriage return. A plain number such as ``-1234`` or ``+3.5`` is left as it is:
+    a spreadsheet reads it as that number, so an id column keeps joining in OpenRefine."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) \
+            and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def would_evaluate(value: Any) -> bool:
+    """Whether a spreadsheet would take this CSV cell for a formula."""
+    return formula_safe(value) is not value
+
+
+@dataclass
+class SheetReport:
+    rows: int = 0
+    risky_ids: int = 0  # id cells written as they are that a spreadsheet would evaluate
+
+
+def sheet_format(path: str | os.PathLike[str] | None, fmt: str | None = None) -> str:
+    """``csv`` or ``xlsx``: ``fmt`` when given, else from the file name (csv by default)."""
+    if fmt:
+        return fmt
+    return "xlsx" if path is not None and Path(path).suffix.lower() == ".xlsx" else "csv"
+
+
+def write_sheet(out: IO[Any], header: Sequence[str], rows: Iterable[Sequence[Any]], *,
+                fmt: str = "csv", id_columns: Iterable[str] = (), bom: bool = True,
+                title: str = "glamlab") -> SheetReport:
+    """Write ``header`` and ``rows`` to ``out`` (a text handle opened with ``newline=""``
+    for CSV; a binary handle for xlsx). ``None`` cells are empty."""
+    ids = {i for i, c in enumerate(header) if c in set(id_columns)}
+    report = SheetReport()
+    if fmt == "xlsx":
+        return _write_xlsx(out, header, rows, ids, report, title)
+    if bom:
+        out.write("\ufeff")
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow([formula_safe(h) for h in header])
+    for row in rows:
+        cells = []
+        for i, v in enumerate(row):
+            if v is None:
+                cells.append("")
+            elif i in ids:
+                if would_evaluate(v):
+                    report.risky_ids += 1
+                cells.append(v)
+            else:
+                cells.append(formula_safe(v))
+        w.writerow(cells)
+        report.rows += 1
+    return report
+
+
+def _write_xlsx(out: IO[bytes], header: Sequence[str], rows: Iterable[Sequence[Any]],
+                ids: set[int], report: SheetReport, title: str) -> SheetReport:
+    try:
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+    except ImportError as exc:
+        raise MissingDependency("openpyxl", "spreadsheets") from exc
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+
+    def cell(value: Any, as_text: bool) -> Any:
+        if value is None:
+            return WriteOnlyCell(sheet, value=None)
+        if isinstance(value, bool) or as_text or not isinstance(value, int | float):
+            c = WriteOnlyCell(sheet, value=_ILLEGAL_XML.sub("", str(value)))
+            c.data_type = "s"  # text, never a formula, whatever it starts with
+            return c
+        return WriteOnlyCell(sheet, value=value)
+
+    sheet.append([cell(h, True) for h in header])
+    for row in rows:
+        sheet.append([cell(v, i in ids) for i, v in enumerate(row)])
+        report.rows += 1
+    book.save(out)
+    return report
+
+
+def sniff_delimiter(path: str | Path) -> str:
+    """The delimiter of a delimited text file, from its header line: the one of ``,``,
+    ``;``, tab and ``|`` found most often outside quotes (``,`` when none or a tie)."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError:
+        return ","
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for ch in head:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in ("\n", "\r"):
+            break
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(DELIMITERS, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+
+
+def read_sheet(path: str | Path, *, error: type[GlamlabError] = IngestError
+               ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """A small sheet a person filled in (labels): its header and its rows as
+    ``(line or row number, column -> cell text)``. CSV/TSV (UTF-8, with or without a BOM,
+    the delimiter sniffed) or Excel ``.xlsx`` (the first worksheet; needs openpyxl).
+    ``error``: the exception raised when the file cannot be read."""
+    p = Path(path)
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_xlsx(p, error)
+    delimiter = "\t" if p.suffix.lower() == ".tsv" else sniff_delimiter(p)
+    try:
+        fh = open(p, newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise error(f"cannot read {p}: {exc.strerror}", hint="check the path") from exc
+    out: list[tuple[int, dict[str, str]]] = []
+    with fh:
+        reader = csv.DictReader(fh, delimiter=delimiter)
+        try:
+            header = [h.strip() for h in (reader.fieldnames or [])]
+            reader.fieldnames = header
+            for row in reader:
+                out.append((reader.line_num, {k: v for k, v in row.items()
+                                              if isinstance(k, str) and isinstance(v, str)}))
+        except csv.Error as exc:
+            raise error(f"{p.name} line {reader.line_num}: not valid CSV ({exc})",
+                        hint="fix the quoting on that line") from exc
+        except UnicodeDecodeError as exc:
+            raise error(f"{p.name} is not UTF-8 text",
+                        hint="save it as UTF-8 CSV (in Excel: CSV UTF-8), or as .xlsx") from exc
+    return header, out
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, _dt.datetime | _dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(p: Path, error: type[GlamlabError]
+               ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    try:
+        import openpyxl
+    except ImportError as exc:
+        raise MissingDependency("openpyxl", "spreadsheets") from exc
+    import zipfile
+
+    try:
+        book = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise error(f"cannot read {p.name} as an Excel workbook ({exc})",
+                    hint="save it again as .xlsx, or as CSV UTF-8") from exc
+    try:
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        first = next(rows, None)
+        header = [_cell_text(v).strip() for v in (first or ())]
+        out = []
+        for n, values in enumerate(rows, 2):
+            cells = [_cell_text(v) for v in values]
+            if not any(c.strip() for c in cells):
+                continue
+            out.append((n, {h: c for h, c in zip(header, cells, strict=False) if h}))
+    finally:
+        book.close()
+    return header, out

@@ -1,0 +1,39 @@
+"""The smaller traps of the first hour (issue 24, point 9)."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from glamlab.cli import cli
+from glamlab.items import Item
+
+
+def test_items_errors_prints_the_whole_fix(make_ws, tmp_path):
+    ws = make_ws(modality="text", labels=["en", "de"])
+    src = tmp_path / "t.csv"
+    src.write_text("id,lang\ns1,en\n", encoding="utf-8")
+    ws.ingest([str(src)])
+    res = CliRunner().invoke(cli, ["-w", str(ws.root), "items", "--errors"])
+    assert res.exit_code == 0, res.output
+    hint = ws.ingest_errors()[0]["hint"]
+    assert len(hint) > 40 and f"fix: {hint}" in res.output
+
+
+def test_wordnet_concepts_only_for_english_texts():
+    from glamlab.predictors.text import wordnet
+    from glamlab.predictors.text.heads import _mostly_english
+
+    wn = wordnet.resolve(None)
+    if wn is None:
+        pytest.skip("WordNet is not installed")
+    english = [Item(f"e{i}", "text", text=t) for i, t in enumerate(
+        ["Portrait of a young woman with a hat", "Landscape with cows near a river",
+         "View of the harbour at sunset"])]
+    other = [Item(f"o{i}", "text", text=t) for i, t in enumerate(
+        ["Die Mitglieder des Vereins treffen sich am Montag",
+         "Le conseil municipal se réunira la semaine prochaine",
+         "Hyvää huomenta, miten voit tänään"])]
+    assert _mostly_english(english, wn)
+    assert not _mostly_english(other, wn)
+    assert not _mostly_english([], wn)

@@ -1,0 +1,39 @@
+"""Progress: a step that cannot count its work still says it is working."""
+
+from __future__ import annotations
+
+import io
+import time
+
+from glamlab.progress import Heartbeat, Progress, touch
+
+
+def test_a_heartbeat_speaks_only_after_a_silence():
+    out = io.StringIO()
+    with Heartbeat("training language", stream=out, interval=0.3) as beat:
+        time.sleep(1.0)
+        beat.note("training language: saving")
+        for _ in range(8):  # other lines keep coming: the heartbeat stays quiet
+            touch()
+            time.sleep(0.1)
+        said = out.getvalue()
+    lines = said.splitlines()
+    assert lines and all("still working" in line for line in lines)
+    assert lines[0].startswith("training language: still working")
+    assert len(lines) <= 4
+    quiet = Heartbeat("off", stream=out, enabled=False)
+    with quiet:
+        time.sleep(0.2)
+    assert "off" not in out.getvalue()
+
+
+def test_progress_lines_count_as_speech():
+    out = io.StringIO()
+    with Heartbeat("run", stream=out, interval=0.5):
+        bar = Progress("run 1", total=10, stream=out, interval=0.0)
+        for _ in range(6):
+            bar.update(1)
+            time.sleep(0.1)
+        bar.close()
+    assert "still working" not in out.getvalue()
+    assert "run 1: 6/10" in out.getvalue()
