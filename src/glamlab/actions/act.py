@@ -209,6 +209,9 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     policy = policy or load_policy(ws.card)
     safety = safety or load_safety(ws.card, ws.root)
     mv = resolve_model(ws, model, policy)
+    from ..registry.overlap import check_disjoint
+
+    check_disjoint(ws, mv, "act")
     report = ActReport(model=mv.spec, field=policy.field, dry_run=dry_run,
                        policy=policy.describe())
     report.items_total = ws.count_items()
@@ -295,7 +298,12 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
     card = ws.card
     report.review_hours = report.counts["review"] * card.review_seconds_per_item / 3600.0
     per, info = frozen_test_precision(ws, mv, policy)
-    report.test = {**info, "by_label": per}
+    # thresholds the test split chose (tuned_on "test", or optimised before calibration
+    # data existed) make these figures in-sample: optimistic, not what to expect
+    extra = policy.extra or {}
+    in_sample = extra.get("tuned_on") == "test" or ("optimised_with" in extra
+                                                    and "tuned_on" not in extra)
+    report.test = {**info, "by_label": per, "in_sample": in_sample}
     expected = 0.0
     parts: list[tuple[int, int, int]] = []
     known = True
@@ -360,6 +368,10 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"Expected wrong auto-accepts: {report['expected_wrong_accepts']:g} "
                      f"(95% range {lo:g} to {hi:g}, from the test-split precision at these "
                      "thresholds: a joint interval over the labels).")
+        if report.get("test", {}).get("in_sample"):
+            lines.append("  These are in-sample figures: the test split itself chose these "
+                         "thresholds, so expect more wrong accepts. Re-tune on calibration "
+                         "data: glamlab act --optimise --write.")
     elif c["accept"]:
         lines.append("Expected wrong auto-accepts: unknown (no test-split predictions for some "
                      "accepted labels; label a test split and run the model on it).")

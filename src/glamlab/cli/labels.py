@@ -26,8 +26,9 @@ def labels() -> None:
 
 @labels.command("import")
 @click.argument("file", type=click.Path())
-@click.option("--split", type=click.Choice(["train", "test"]), default=None,
-              help="Put the imported items in this split.")
+@click.option("--split", type=click.Choice(["train", "calibration", "test"]), default=None,
+              help="Put the imported items in this split (calibration: what thresholds and "
+                   "model choice are tuned on; default for that: out-of-fold on train).")
 @click.option("--id-column", default="id", show_default=True, help="Column with the item id.")
 @click.option("--label-column", default="label", show_default=True,
               help="Column with the label(s).")

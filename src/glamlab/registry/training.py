@@ -99,7 +99,8 @@ def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
                      f"(e.g. {skipped[0]['item']}: {skipped[0]['reason']})")
     notes.extend(getattr(predictor, "fit_notes_", None) or [])
     mv = save_model(ws, predictor, name=name, training_fingerprint=data.fingerprint,
-                    card={"train_items": len(data), "split": "train"})
+                    card={"train_items": len(data), "split": "train"},
+                    items={"train": data.ids})
     champion = False
     if set_champion and not has_champion:
         mv = set_alias(ws, mv.spec, "champion")

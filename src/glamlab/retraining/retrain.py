@@ -81,7 +81,7 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
     test = test_data(ws, reader="retrain")
     ev = evaluate(ws, [Candidate(champ.spec, champ_pred, "model", champ.id, champ.spec),
                        Candidate(chall.spec, chall_pred, "model", chall.id, chall.spec)],
-                  n_boot=n_boot, seed=seed, slice_fields=[], test=test)
+                  n_boot=n_boot, seed=seed, slice_fields=[], test=test, choose_on="none")
     metric = ev.metric
     by = {c.name: c for c in ev.candidates}
     a, b = by[champ.spec].metrics[metric]["value"], by[chall.spec].metrics[metric]["value"]

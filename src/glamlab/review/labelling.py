@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from ..errors import LabelError
 from ..store import now
+from ..tasks.labels import refuse_into_test
 from .queue import NotFound
 
 if TYPE_CHECKING:
@@ -74,6 +75,8 @@ def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
         existing = conn.execute(sa.select(st.splits.c.split)
                                 .where(st.splits.c.item_id == item_id)).scalar()
         if existing is None:
+            if split == "test":
+                refuse_into_test(conn, ws, [item_id])
             conn.execute(st.splits.insert().values(item_id=item_id, split=split, created_at=stamp))
         ws.store.audit(conn, user, "label", item_id, labels=labels, label_ids=ids,
                        replaced=old, split=existing or split, split_created=existing is None)

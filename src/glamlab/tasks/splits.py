@@ -167,7 +167,12 @@ def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
     if not gold:
         raise LabelError("no labelled items to split", hint="import labels first: "
                          "glamlab labels import FILE.csv")
-    ids = list(gold)
+    # the calibration split (labelled on purpose, for tuning) keeps its items
+    calibration = {i for i, s in split_of(ws, list(gold)).items() if s == "calibration"}
+    ids = [i for i in gold if i not in calibration]
+    if not ids:
+        raise LabelError("no labelled items to split outside the calibration split",
+                         hint="import labels first: glamlab labels import FILE.csv")
     strata = {i: kind.strata(gold[i]) for i in ids}
     labels = kind.breakdown_labels()
     labels += sorted({s for ss in strata.values() for s in ss} - set(labels))
@@ -196,7 +201,8 @@ def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
     mask = stratified_group_split(Y, groups, test_size, seed)
     assignment = {item_id: ("test" if t else "train") for item_id, t in zip(ids, mask, strict=True)}
     with ws.store.write() as conn:
-        conn.execute(ws.store.t.splits.delete())
+        conn.execute(ws.store.t.splits.delete().where(
+            ws.store.t.splits.c.split != "calibration"))
         _set_splits(conn, ws, assignment)
         ws.store.audit(conn, actor, "split.create", None, test_size=test_size, seed=seed,
                        group_by=group_by, forced=bool(frozen), train=int((~mask).sum()),
@@ -291,6 +297,15 @@ def _labelled_set(ws: Workspace, split: str, ids: Sequence[str] | None = None) -
     fp = fingerprint(fingerprint_row(i, kind.gold_key(g)) for i, g in zip(items, labels, strict=True))
     return LabelledSet(split=split, items=items, labels=labels, classes=list(kind.labels),
                        multi_label=ws.card.multi_label, fingerprint=fp, kind=kind)
+
+
+def labelled_split(ws: Workspace, split: str) -> LabelledSet:
+    """The labelled items of one split (possibly none). Training goes through
+    :func:`training_data`, scoring through :func:`test_data`; this serves the others
+    (the calibration split)."""
+    if split == "test":
+        raise LabelError("read the test split through test_data (it freezes it)")
+    return _labelled_set(ws, split)
 
 
 def training_data(ws: Workspace, *, ids: Sequence[str] | None = None,
