@@ -93,13 +93,20 @@ def split(ctx: click.Context, test_size: float, seed: int, group_by: str | None,
 @click.option("--by", default="source", show_default=True,
               help="Metadata field for stratified sampling.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--split", type=click.Choice(["train", "calibration", "test"]), default=None,
+              help="Where the labels will go; test (and calibration) items are chosen "
+                   "random or stratified only.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Also write the ids to this CSV file (id,label columns to fill in).")
 @json_option
 @click.pass_context
 def sample(ctx: click.Context, n: int, strategy: str, model: str | None, by: str, seed: int,
-           out: str | None, as_json: bool) -> None:
-    """Pick unlabelled items for people to label next."""
+           split: str | None, out: str | None, as_json: bool) -> None:
+    """Pick unlabelled items for people to label next.
+
+    The test split must stay a random sample of the collection: for --split test only
+    random and stratified sampling are allowed; uncertainty sampling is for training
+    labels (import its file with --split train)."""
     from ..tasks import sample_items
 
     ws = open_ws(ctx)
@@ -109,7 +116,8 @@ def sample(ctx: click.Context, n: int, strategy: str, model: str | None, by: str
 
         mv, scorer = model_scorer(ws, model)
         spec = mv.spec
-    s = sample_items(ws, n, strategy=strategy, seed=seed, by=by, scorer=scorer, model=spec)
+    s = sample_items(ws, n, strategy=strategy, seed=seed, by=by, scorer=scorer, model=spec,
+                     split="test" if split == "calibration" else split)
     if out:
         import csv
 
@@ -127,8 +135,10 @@ def sample(ctx: click.Context, n: int, strategy: str, model: str | None, by: str
             lines.append(f"{len(s.failed)} items could not be scored by the model "
                          f"(e.g. {s.failed[0]['item']}: {s.failed[0]['reason']}).")
         if out:
+            into = split or ("train" if strategy == "uncertainty" else None)
             lines.append(f"Wrote {out}: fill in the label column, then "
-                         f"`glamlab labels import {out}`.")
+                         f"`glamlab labels import {out}" + (f" --split {into}`." if into
+                                                              else "`."))
         return "\n".join(lines)
 
     emit(s.to_dict(), as_json, text)

@@ -97,19 +97,55 @@ def fold_of(data: LabelledSet, folds: int, seed: int = 0,
     return out
 
 
+# out-of-fold predictions already made in this process (choosing a model, then tuning its
+# thresholds, asks for the same ones): (workspace, predictor, params, training data, folds)
+_OOF_CACHE: dict[tuple[str, ...], CalibrationPredictions] = {}
+_OOF_CACHE_SIZE = 8
+
+
+def _oof_key(ws: Workspace, predictor: Predictor, data: LabelledSet, folds: int, seed: int,
+             group_by: str | None) -> tuple[str, ...] | None:
+    import json
+
+    try:
+        params = json.dumps(predictor.get_params(), sort_keys=True)
+    except (TypeError, ValueError):
+        return None
+    return (str(ws.root), f"{type(predictor).__module__}.{type(predictor).__qualname__}",
+            params, data.fingerprint, str(folds), str(seed), str(group_by))
+
+
 def out_of_fold(ws: Workspace, predictor: Predictor, *, folds: int = DEFAULT_FOLDS,
                 seed: int = 0, data: LabelledSet | None = None,
                 group_by: str | None = None) -> CalibrationPredictions:
     """Predictions on every training item by a copy of ``predictor`` fitted without it.
 
     A predictor that learns nothing (``needs_fit`` false: rules, zero-shot) predicts the
-    training items as it is."""
+    training items as it is. Results are kept in this process for the same predictor
+    parameters and training data (the training data's fingerprint covers its labels)."""
+    if data is None:
+        from ..tasks.splits import training_data
+
+        data = training_data(ws)
+    if group_by is None:
+        group_by = split_group_by(ws)
+    key = (_oof_key(ws, predictor, data, folds, seed, group_by)
+           if getattr(predictor, "needs_fit", True) else None)
+    if key is not None and key in _OOF_CACHE:
+        return _OOF_CACHE[key]
+    result = _out_of_fold(ws, predictor, folds=folds, seed=seed, data=data, group_by=group_by)
+    if key is not None:
+        while len(_OOF_CACHE) >= _OOF_CACHE_SIZE:
+            _OOF_CACHE.pop(next(iter(_OOF_CACHE)))
+        _OOF_CACHE[key] = result
+    return result
+
+
+def _out_of_fold(ws: Workspace, predictor: Predictor, *, folds: int, seed: int,
+                 data: LabelledSet, group_by: str | None) -> CalibrationPredictions:
     from ..features import feature_store
     from ..tasks.predict import predict_items
-    from ..tasks.splits import training_data
 
-    if data is None:
-        data = training_data(ws)
     kind = data.kind
     n = len(data)
     preds: list[Any] = [None] * n
@@ -125,7 +161,6 @@ def out_of_fold(ws: Workspace, predictor: Predictor, *, folds: int = DEFAULT_FOL
                 raise LabelError("too few training items for out-of-fold calibration",
                                  hint="label more training items, or a calibration split: "
                                       "glamlab labels import FILE --split calibration")
-            group_by = group_by if group_by is not None else split_group_by(ws)
             assign = fold_of(data, k, seed, group_by)
             info["folds"] = k
             info["group_by"] = group_by

@@ -38,10 +38,15 @@ def test_frozen(ws: Workspace) -> bool:
 
 
 def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
-               split: str = "test") -> dict[str, Any]:
+               split: str = "test", strategy: str | None = None) -> dict[str, Any]:
     """Give ``item_id`` a gold label from ``user`` (the values the task kind's labelling
-    widget submits, e.g. label names); a new item goes into ``split``."""
+    widget submits, e.g. label names); a new item goes into ``split``. ``strategy``:
+    how the item was chosen; a model-ordered one cannot add to the test split."""
     from ..tasks.kinds import task_kind
+    from ..tasks.sampling import check_strategy
+
+    if strategy is not None:
+        check_strategy(strategy, split)
 
     kind = task_kind(ws.card)
     try:
