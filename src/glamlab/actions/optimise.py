@@ -178,6 +178,13 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
     mark_test_split_read(ws, f"act --optimise (target precision {target_precision:g})", mv.spec)
     per_test, test_info = frozen_test_precision(ws, mv, new_policy, mark_read=False)
     test_in_sample = tune_on == "test"
+    from ..tasks.splits import budget_warning, record_test_use, test_budget, test_data
+
+    fp = test_data(ws, reader="act --optimise", freeze=False).fingerprint
+    test_info["uses"] = record_test_use(ws, fp, f"act --optimise {mv.spec}")
+    over = budget_warning(test_info["uses"], test_budget(ws))
+    if over:
+        test_info["warning"] = over
     results: list[dict[str, Any]] = []
     total_acc = total_ok = cal_acc = cal_ok = 0
     for label in ws.card.labels:
@@ -268,6 +275,8 @@ def render_optimise(res: dict[str, Any]) -> str:
                          f"{r['correct']}/{r['accepted']} right, precision {r['precision']:.3f} "
                          f"(95% CI {lo:.3f}-{hi:.3f}); on calibration (in-sample) "
                          f"{c['correct']}/{c['accepted']}; review from {r['review']:g}")
+    if res["test"].get("warning"):
+        lines.append(f"WARNING: {res['test']['warning']}")
     o = res["overall"]
     if o["accepted"]:
         lo, hi = o["ci95"]

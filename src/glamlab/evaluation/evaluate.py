@@ -201,6 +201,8 @@ class EvaluationResult:
     task_kind: str = ""
     #: how the best model was chosen: {"chosen", "chosen_on", "calibration", ...}
     selection: dict[str, Any] = field(default_factory=dict)
+    #: how many times this test split has been used, this evaluation included
+    test_uses: int = 0
 
     def item_stats(self, candidate: str) -> np.ndarray:
         """The per-item statistics matrix of a candidate (for slices, custom tests)."""
@@ -227,7 +229,7 @@ class EvaluationResult:
             "comparisons": [c.to_dict() for c in self.comparisons],
             "warnings": self.warnings, "verdict": self.verdict,
             "evaluation_ids": self.evaluation_ids, "currency": self.currency,
-            "selection": self.selection,
+            "selection": self.selection, "test_uses": self.test_uses,
         }
 
 
@@ -331,6 +333,12 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
                                   hint="check the field name with glamlab items show ITEM_ID")
         best.slices[f] = slice_metrics(S_all[best.name], reduce, metric, values,
                                        min_size=min_slice, seed=seed, n_boot=n_boot)
+    from ..tasks.splits import budget_warning, record_test_use, test_budget
+
+    uses = record_test_use(ws, test.fingerprint, "evaluate: " + ", ".join(names))
+    over = budget_warning(uses, test_budget(ws))
+    if over:
+        warnings.append(over)
     k = getattr(kind, "k", None)
     verdict = _verdict(results, comparisons, metric, k, chosen, selection)
     for c in results:
@@ -342,7 +350,8 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
         metric=metric, multi_label=test.multi_label, classes=classes, test_items=n,
         test_fingerprint=test.fingerprint, test_labels=label_counts, candidates=results,
         comparisons=comparisons, warnings=warnings, verdict=verdict, n_boot=n_boot,
-        k=k, currency=card.currency, _S=S_all, task_kind=kind.name, selection=selection)
+        k=k, currency=card.currency, _S=S_all, task_kind=kind.name, selection=selection,
+        test_uses=uses)
     if store:
         result.evaluation_ids = _store(ws, result)
     return result

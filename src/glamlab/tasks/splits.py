@@ -347,4 +347,45 @@ def test_data(ws: Workspace, *, reader: str = "evaluate", freeze: bool = True) -
     return data
 
 
+#: how many times the test split may choose or judge something (an evaluation, a gate
+#: decision, thresholds reported on it) before its figures are flagged: every look that
+#: informs a decision makes the next figure a little more flattering ([gate] test_budget)
+DEFAULT_TEST_BUDGET = 20
+
+
+def record_test_use(ws: Workspace, fingerprint: str, purpose: str,
+                    actor: str = ACTOR) -> int:
+    """Log one use of the test split (``test.use`` in the audit log) and return how many
+    times this test split (by fingerprint) has been used."""
+    with ws.store.write() as conn:
+        ws.store.audit(conn, actor, "test.use", fingerprint, purpose=purpose)
+    return test_uses(ws, fingerprint)
+
+
+def test_uses(ws: Workspace, fingerprint: str) -> int:
+    """How many times the test split with this fingerprint has been used."""
+    t = ws.store.t.audit_log
+    with ws.store.read() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(t).where(
+            t.c.action == "test.use", t.c.object == fingerprint)).scalar() or 0)
+
+
+def test_budget(ws: Workspace) -> int:
+    """``[gate] test_budget`` (default :data:`DEFAULT_TEST_BUDGET`)."""
+    value = ws.card.section("gate").get("test_budget", DEFAULT_TEST_BUDGET)
+    return int(value)
+
+
+def budget_warning(uses: int, budget: int) -> str | None:
+    """The warning once the test split has been used more than ``budget`` times."""
+    if uses <= budget:
+        return None
+    return (f"the test split has been used {uses} times, past its budget of {budget} "
+            "([gate] test_budget): each look that chose or judged something makes its "
+            "figures flatter those choices. Label a fresh test split (glamlab labels "
+            "sample --split test) before trusting small differences.")
+
+
 test_data.__test__ = False  # type: ignore[attr-defined]  # not a pytest test when imported
+test_uses.__test__ = False  # type: ignore[attr-defined]
+test_budget.__test__ = False  # type: ignore[attr-defined]
