@@ -29,7 +29,9 @@ def fit_on_train(ws: Workspace, predictor: Predictor, data: LabelledSet | None =
         raise PredictorError(f"refusing to fit on the {data.split} split",
                              hint="nothing may ever train on test items")
     from ..features import feature_store
+    from ..workspace.leakage import check_fields
 
+    check_fields(ws.card, predictor.meta_fields(), predictor.name or type(predictor).__name__)
     with feature_store(ws):  # image statistics / embeddings are cached in the workspace
         data.kind.fit(predictor, data.items, data.labels)
     return data

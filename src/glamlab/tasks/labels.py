@@ -182,6 +182,11 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
                 report.labels[label] = report.labels.get(label, 0) + 1
         ws.store.audit(conn, annotator, "labels.import", p.name, rows=rows, items=len(wanted),
                        added=len(new_rows), replaced=len(replaced_ids), split=split)
+    if not (p.is_dir() or is_short_text_corpus(p)):
+        from ..workspace.leakage import record_label_columns
+
+        # the label column never becomes a feature, should this table be ingested too
+        record_label_columns(ws, [label_column])
     return report
 
 
