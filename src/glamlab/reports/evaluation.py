@@ -114,8 +114,9 @@ def report_sections(result: EvaluationResult, *, title_prefix: str = "") -> list
             table = table_html(rows_, ["value", "items", metric, "low", "high", "difference",
                                        "p_value", "worse"], flag="worse")
             note = (f"{len(flagged)} slice(s) significantly worse than the whole: "
-                    + ", ".join(str(r["value"]) for r in flagged)) if flagged else \
-                "no slice is significantly worse than the whole (permutation test, Holm-adjusted)."
+                    + ", ".join(str(r["value"]) for r in flagged)) if flagged else (
+                "no slice is significantly worse than the whole (permutation test: random "
+                "sets of as many items, without replacement; Holm-adjusted).")
             sections.append(Section(f"Slices by {field_name} ({c.name})", html=chart + table,
                                     note=note))
     return sections
