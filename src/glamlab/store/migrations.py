@@ -108,7 +108,7 @@ def _task_kind_values(conn: sa.Connection) -> None:
         add_column_if_missing(conn, table, sa.Column("value", schema.JSON_OR_NULL))
 
 
-@migration(4, "model_items")
+@migration(5, "model_items")
 def _model_items(conn: sa.Connection) -> None:
     """The ids of the items each model version trained or was calibrated on (so that no
     model is ever scored on an item it learned from)."""
