@@ -7,7 +7,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from glamlab.actions import act, optimise, pick_threshold, plan, render, wilson
+from glamlab.actions import act, optimise, pick_threshold, plan, render, render_optimise, wilson
 from glamlab.actions.policy import load_policy
 from glamlab.errors import PolicyError
 
@@ -94,7 +94,60 @@ def test_pick_threshold_known_case():
     assert pick_threshold([(0.9, True), (0.9, False)], 0.9)["threshold"] is None
 
 
+def _add_calibration(ws, blank, content=()):
+    """Calibration items (split "calibration") with the model's stored predictions:
+    ``blank``/``content`` are (score, gold is that label?) as for the test items."""
+    items, gold, preds = [], {}, {}
+    for label, rows in (("blank", blank), ("content", content)):
+        other = "content" if label == "blank" else "blank"
+        for s, ok in rows:
+            iid = f"k{len(items):02d}"
+            items.append({"item_id": iid})
+            gold[iid] = label if ok else other
+            preds[iid] = _scores(label, s)
+    add_items(ws, items)
+    add_gold(ws, gold, split="calibration")
+    add_predictions(ws, 1, preds)
+
+
+def test_optimise_tunes_on_calibration_and_reports_test(pages):
+    """Thresholds come from the calibration split; the figure shown is the precision
+    those thresholds reach on the test split (not the in-sample one that chose them)."""
+    _add_calibration(pages, [(0.99, True), (0.95, True), (0.9, True), (0.8, True),
+                             (0.7, False), (0.6, False)])
+    res = optimise(pages, target_precision=0.85)
+    blank = next(r for r in res["labels"] if r["label"] == "blank")
+    assert blank["threshold"] == 0.8  # 4/4 on calibration; tuned on test it would be 0.95
+    assert blank["calibration"]["precision"] == 1.0 and blank["calibration"]["in_sample"]
+    # on test, >= 0.8 accepts 7 blank predictions, 5 right
+    assert (blank["accepted"], blank["correct"]) == (7, 5)
+    assert blank["ci95"][0] == pytest.approx(wilson(5, 7)[0])
+    assert blank["computed_on"] == "test" and blank["in_sample"] is False
+    assert res["overall"]["in_sample"] is False and res["calibration"]["source"] == "split"
+    assert "in-sample" in render_optimise(res)
+    # the old way (thresholds tuned on test) is marked in-sample
+    old = optimise(pages, target_precision=0.85, tune_on="test")
+    assert next(r for r in old["labels"] if r["label"] == "blank")["threshold"] == 0.95
+    assert old["overall"]["in_sample"] is True and "WARNING" in render_optimise(old)
+
+
+def test_dry_run_marks_test_tuned_policy_in_sample(pages):
+    """Expected wrong accepts from thresholds that the test split chose are in-sample."""
+    _add_calibration(pages, [(0.99, True), (0.8, True)])
+    res = optimise(pages, target_precision=0.8, tune_on="test", write=True)
+    pages.reload_card()
+    assert res["policy"]["tuned_on"] == "test"
+    r = plan(pages, dry_run=True).to_dict()
+    assert r["test"]["in_sample"] is True
+    assert "in-sample" in render(r)
+    optimise(pages, target_precision=0.8, write=True)
+    pages.reload_card()
+    r = plan(pages, dry_run=True).to_dict()
+    assert r["test"]["in_sample"] is False
+
+
 def test_optimise_writes_thresholds_and_freezes_test(pages):
+    _add_calibration(pages, TEST_BLANK, TEST_CONTENT)  # the same figures as the test items
     res = optimise(pages, target_precision=0.8, write=True)
     by = {r["label"]: r for r in res["labels"]}
     assert by["blank"]["threshold"] == 0.85
@@ -114,6 +167,7 @@ def test_optimise_writes_thresholds_and_freezes_test(pages):
 
 
 def test_optimise_without_write_leaves_card(pages):
+    _add_calibration(pages, TEST_BLANK)
     res = optimise(pages, target_precision=0.99)
     assert not res["written"]
     assert "labels" not in pages.reload_card().raw.get("policy", {})
@@ -275,9 +329,15 @@ def test_before_any_thresholds_the_default_policy_accepts_where_the_data_says(pa
     assert "labels" not in pages.card.raw.get("policy", {})
     pages.card.raw["policy"] = {"target_precision": 0.8}
     pages.save_card()
+    # no calibration data yet (this model cannot be refitted out of fold): nothing is
+    # tuned on the test split, every prediction goes to review, nobody's item is lost
+    r = plan(pages, dry_run=True).to_dict()
+    assert r["policy_source"] == "review-all" and r["counts"]["reject"] == 0
+    assert r["counts"]["accept"] == 0 and "act --optimise" in render(r)
+    # with calibration data, the thresholds act --optimise proposes there, the rest to review
+    _add_calibration(pages, TEST_BLANK, TEST_CONTENT)
     r = plan(pages, dry_run=True).to_dict()
     assert r["policy_source"] == "default"
-    # the thresholds act --optimise proposes at 0.8 (see above), the rest to review
     by = {p["label"]: p for p in r["policy"]}
     assert by["blank"]["accept"] == 0.85 and by["content"]["accept"] == 0.95
     assert r["counts"]["accept"] > 0 and r["counts"]["reject"] == 0  # nobody's item is lost

@@ -25,11 +25,17 @@ def test_blank_page_demo_story(make_ws):
         items.append({"item_id": f"t{i}"})
         gold[f"t{i}"] = "blank" if ok else "content"
         preds[f"t{i}"] = _scores("blank", s)
+    calibration = {}  # thresholds are tuned here, never on the test split
+    for i, (s, ok) in enumerate(TEST_BLANK):
+        items.append({"item_id": f"k{i}"})
+        calibration[f"k{i}"] = "blank" if ok else "content"
+        preds[f"k{i}"] = _scores("blank", s)
     for k, (label, s) in enumerate(COLLECTION):
         items.append({"item_id": f"c{k}"})
         preds[f"c{k}"] = _scores(label, s)
     add_items(ws, items)
     add_gold(ws, gold)
+    add_gold(ws, calibration, split="calibration")
     add_predictions(ws, add_model(ws, "blanks"), preds)
     said: list[str] = []
     out = stage_act(ws, said.append)

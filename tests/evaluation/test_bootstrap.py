@@ -154,3 +154,20 @@ def test_slices_flag_the_slice_that_does_worse() -> None:
     assert rows["a"]["worse"] is False and rows["b"]["worse"] is False
     assert rows["tiny"]["worse"] is None and "too few" in rows["tiny"]["note"]
     assert rows["c"]["accuracy"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("distinct_rows", [2, 200])
+def test_the_slice_test_permutes_it_does_not_resample(distinct_rows) -> None:
+    """The null draws sets of distinct items (a permutation test): a set of all n items
+    sums to the total every time, and no draw holds more copies of a row than exist."""
+    from glamlab.evaluation.bootstrap import _random_subset_sums
+
+    rng = np.random.default_rng(0)
+    n = 200
+    S = (np.arange(n)[:, None] % distinct_rows == np.arange(2)[None, :]).astype(float)
+    S = np.hstack([S, (np.arange(n) % distinct_rows)[:, None].astype(float)])
+    full = _random_subset_sums(S, n, 50, rng)
+    assert np.allclose(full, S.sum(axis=0))
+    m = 150
+    draws = _random_subset_sums(S, m, 200, rng)
+    assert (draws[:, 0] <= S[:, 0].sum()).all() and (draws[:, 1] <= S[:, 1].sum()).all()

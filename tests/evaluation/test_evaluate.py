@@ -249,3 +249,57 @@ def test_cli_baseline_with_rules_reports_each_rule(lang_ws, tmp_path) -> None:
     assert {r["candidate"] for r in data["leaderboard"]} == {"prior", "majority", "rules"}
     html = (tmp_path / "b.html").read_text()
     assert "<h2>Rules</h2>" in html and "en-words" in html
+
+
+class Peeker(Oracle):
+    """Right on the items it was told (the test items), wrong on every other: what
+    the test split would pick if it chose among models."""
+
+    name: ClassVar[str] = "peeker"
+
+    def __init__(self, right: tuple[str, ...] = ()) -> None:
+        self.right = right
+
+    def _predict_batch(self, items):
+        out = super()._predict_batch(items)
+        for r, it in enumerate(items):
+            if it.item_id not in self.right:
+                out[r] = np.roll(out[r], 1)
+        return out
+
+
+class Decent(Oracle):
+    """Right everywhere except on items whose id ends in 1."""
+
+    name: ClassVar[str] = "decent"
+
+    def _predict_batch(self, items):
+        out = super()._predict_batch(items)
+        for r, it in enumerate(items):
+            if it.item_id.endswith("1"):
+                out[r] = np.roll(out[r], 1)
+        return out
+
+
+def test_the_verdict_chooses_the_model_on_calibration_and_reports_it_on_test(lang_ws) -> None:
+    from glamlab.tasks.splits import test_data
+
+    ws = lang_ws
+    test_ids = tuple(test_data(ws, freeze=False).ids)
+    cands, _ = fit_baselines(ws, save=False)
+    peeker = Candidate("peeker", _fitted(ws, Peeker(test_ids)), "model")
+    decent = Candidate("decent", _fitted(ws, Decent()), "model")
+    result = evaluate(ws, [*cands, peeker, decent], n_boot=200, store=False)
+    by = {c.name: c for c in result.candidates}
+    assert by["peeker"].metrics["f1_macro"]["value"] == 1.0  # best on test ...
+    assert by["decent"].metrics["f1_macro"]["value"] < 1.0
+    assert result.selection["chosen"] == "decent"  # ... but calibration chooses decent
+    assert result.selection["chosen_on"] == "calibration"
+    assert "best model decent (chosen on calibration data" in result.verdict
+    assert not any(c.in_sample for c in result.candidates)
+    # choosing on the test split says that its figure is in-sample
+    on_test = evaluate(ws, [*cands, peeker, decent], n_boot=200, store=False,
+                       choose_on="test")
+    assert on_test.selection == {"chosen": "peeker", "chosen_on": "test", "in_sample": True}
+    assert [r["in_sample"] for r in on_test.leaderboard() if r["candidate"] == "peeker"] == [True]
+    assert "in-sample" in on_test.verdict

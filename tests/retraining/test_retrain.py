@@ -111,3 +111,24 @@ def test_retrain_without_corrections_never_promotes(make_ws):
     assert not report.promoted
     assert any("nothing new to learn from" in r for r in report.decision.reasons)
     assert get_model(ws, "len@champion").version == 1
+
+
+def test_the_test_split_has_a_budget_of_uses(make_ws):
+    """Each gate decision uses the test split once; past [gate] test_budget every
+    evaluation and retrain warns that its figures flatter the choices made on it."""
+    from glamlab.evaluation import evaluate, model_candidates
+
+    ws = _workspace(make_ws)
+    ws.card.raw["gate"] = {"test_budget": 2}
+    ws.save_card()
+    first = retrain(ws, "len", n_boot=100)
+    assert first.test_uses == 1 and first.test_budget == 2 and not first.notes
+    assert "judged 1 time(s) (budget 2)" in first.summary()
+    second = retrain(ws, "len", n_boot=100)
+    assert second.test_uses == 2 and not any("budget" in n for n in second.notes)
+    third = retrain(ws, "len", n_boot=100)
+    assert third.test_uses == 3
+    assert any("past its budget of 2" in n for n in third.notes)
+    ev = evaluate(ws, model_candidates(ws, ["len@1"]), n_boot=50, store=False)
+    assert ev.test_uses == 4 and any("past its budget" in w for w in ev.warnings)
+    assert ev.to_dict()["test_uses"] == 4

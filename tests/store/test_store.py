@@ -158,6 +158,7 @@ def test_a_workspace_from_before_task_kind_values_gets_them(make_ws):
     with ws.store.write() as conn:
         for table in tables:
             conn.exec_driver_sql(f'ALTER TABLE "{table}" DROP COLUMN value')
+        # as a database written before migration 3 (and any later one) ran
         conn.execute(s.schema_migrations.delete().where(s.schema_migrations.c.version >= 3))
     root, url = ws.root, (ws.store.url if not ws.store.is_sqlite else None)
     ws.close()

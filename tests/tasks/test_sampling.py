@@ -44,6 +44,30 @@ def test_uncertainty_needs_a_model(ws) -> None:
         sample_items(ws, 5, strategy="uncertainty")
 
 
+def test_the_test_split_is_chosen_at_random_only(ws) -> None:
+    """Labels for the test split come from random or stratified sampling; the items a
+    model is unsure about would make the test split a biased sample."""
+    split_labels(ws, test_size=0.3, seed=0)
+    train(ws, "threshold", name="len", params={"statistic": "text_length"})
+    from glamlab.inference import model_scorer
+    from glamlab.review import save_label
+    from glamlab.tasks.sampling import next_to_label, strategies_for
+
+    mv, scorer = model_scorer(ws, "len")
+    with pytest.raises(LabelError, match="must stay a random sample") as exc:
+        sample_items(ws, 3, strategy="uncertainty", scorer=scorer, model=mv.spec, split="test")
+    assert "--split train" in exc.value.hint
+    assert sample_items(ws, 3, strategy="uncertainty", scorer=scorer, model=mv.spec,
+                        split="train").items
+    assert sample_items(ws, 3, strategy="random", split="test").items
+    assert set(strategies_for("test")) == {"random", "stratified"}
+    with pytest.raises(LabelError, match="must stay a random sample"):
+        next_to_label(ws, strategy="uncertainty", split="test")
+    item = next_to_label(ws, strategy="random", split="test")
+    with pytest.raises(LabelError, match="must stay a random sample"):
+        save_label(ws, "rey", item.item_id, [ws.card.labels[0]], "test", strategy="uncertainty")
+
+
 def test_uncertainty_picks_the_least_confident(ws) -> None:
     split_labels(ws, test_size=0.3, seed=0)
     train(ws, "threshold", name="len", params={"statistic": "text_length"})

@@ -343,6 +343,23 @@ def test_label_page_by_form(client_for: Any, queued_ws: Any) -> None:
     assert bad.status_code == 404 and "no-such-item" in bad.text
 
 
+def test_label_page_offers_only_random_sampling_for_the_test_split(client_for: Any,
+                                                                  queued_ws: Any) -> None:
+    c = client_for("rey")
+    html = c.get("/label?strategy=uncertainty&split=test").text
+    assert 'value="uncertainty"' not in html  # not offered for test labels
+    assert 'value="random" selected' in html
+    assert 'value="uncertainty"' in c.get("/label?strategy=uncertainty&split=train").text
+    import re
+
+    item_id = re.search(r'name="item_id" value="([^"]+)"', html).group(1)
+    r = c.post("/label", data={"item_id": item_id, "label": "graphic", "split": "test",
+                               "strategy": "uncertainty", "csrf": csrf_of(c)},
+               follow_redirects=False)
+    assert r.status_code >= 400 and "random sample" in r.text
+    assert review.labelling_counts(queued_ws)["labelled"] == 0
+
+
 # -- API ------------------------------------------------------------------------------
 def test_api_items_predictions_and_predict(client_for: Any, queued_ws: Any) -> None:
     c = client_for()

@@ -224,6 +224,9 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
         policy, source, notes = _policy_for(ws, model)
     safety = safety or load_safety(ws.card, ws.root)
     mv = resolve_model(ws, model, policy)
+    from ..registry.overlap import check_disjoint
+
+    check_disjoint(ws, mv, "act")
     report = ActReport(model=mv.spec, field=policy.field, dry_run=dry_run,
                        policy=policy.describe(), policy_source=source, notes=notes)
     report.items_total = ws.count_items()
@@ -339,7 +342,12 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
     card = ws.card
     report.review_hours = report.counts["review"] * card.review_seconds_per_item / 3600.0
     per, info = frozen_test_precision(ws, mv, policy)
-    report.test = {**info, "by_label": per}
+    # thresholds the test split chose (tuned_on "test", or optimised before calibration
+    # data existed) make these figures in-sample: optimistic, not what to expect
+    extra = policy.extra or {}
+    in_sample = extra.get("tuned_on") == "test" or ("optimised_with" in extra
+                                                    and "tuned_on" not in extra)
+    report.test = {**info, "by_label": per, "in_sample": in_sample}
     expected = 0.0
     parts: list[tuple[int, int, int]] = []
     known = True
@@ -410,6 +418,10 @@ def render(report: dict[str, Any]) -> str:
                      f"{round(report['expected_wrong_accepts'])} (95% range "
                      f"{math.floor(lo)} to {math.ceil(hi)} items, from the test-split "
                      "precision at these thresholds: a joint interval over the labels).")
+        if report.get("test", {}).get("in_sample"):
+            lines.append("  These are in-sample figures: the test split itself chose these "
+                         "thresholds, so expect more wrong accepts. Re-tune on calibration "
+                         "data: glamlab act --optimise --write.")
     elif c["accept"]:
         lines.append("Expected wrong auto-accepts: unknown (no test-split predictions for some "
                      "accepted labels; label a test split and run the model on it).")

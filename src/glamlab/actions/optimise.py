@@ -1,12 +1,21 @@
-"""Choose accept thresholds from the frozen test split so that the auto-accepted set
-reaches a precision target (like Annif's ``optimize``, aimed at precision, not F1).
+"""Choose accept thresholds so that the auto-accepted set reaches a precision target
+(like Annif's ``optimize``, aimed at precision, not F1), on calibration data, and report
+the precision those thresholds reach on the frozen test split.
 
-For each label, the candidates are the test items on which the model predicts that
-label (the top label; every scored label in a multi-label task). Sorted by score, the
+Thresholds are tuned on **calibration** data (:mod:`glamlab.evaluation.calibration`: the
+``calibration`` split when there is one, else out-of-fold predictions on the train
+split), never on the test split: a precision measured on the items that chose the
+threshold is optimistic (the threshold sits just where those items happened to be
+right). The test split then scores the chosen thresholds once; that figure, with its
+95% Wilson interval, is the one to expect. Calibration figures are marked
+``in_sample``.
+
+For each label, the candidates are the items on which the model predicts that label
+(the top label; every scored label in a multi-label task). Sorted by score, the
 threshold is the lowest score at which the accepted set (score >= threshold) still has
 precision >= target: the most auto-accepts the target allows. With
 ``criterion="lower_bound"`` the 95% Wilson lower bound must reach the target instead,
-which needs many more test items (about 300 all-correct ones for 0.99).
+which needs many more items (about 300 all-correct ones for 0.99).
 """
 
 from __future__ import annotations
@@ -16,16 +25,25 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import PolicyError
 from ..store import now
-from ..tasks.kinds import task_kind
+from ..tasks.kinds import Candidate, task_kind
 from .act import plan, resolve_model
 from .intervals import wilson
 from .policy import LabelPolicy, Policy, fmt, load_policy
-from .test_split import frozen_test_candidates, frozen_test_gold, mark_test_split_read
+from .test_split import (
+    frozen_test_candidates,
+    frozen_test_gold,
+    frozen_test_precision,
+    mark_test_split_read,
+)
 
 if TYPE_CHECKING:
+    from ..registry.models import ModelVersion
     from ..workspace import Workspace
 
 CRITERIA = ("point", "lower_bound")
+#: what thresholds are tuned on; "test" is today's old behaviour, kept for comparison
+#: (benchmarks/honesty.py): its figures are in-sample.
+TUNE_ON = ("calibration", "test")
 
 
 def pick_threshold(scored: list[tuple[float, bool]], target: float,
@@ -57,36 +75,91 @@ def pick_threshold(scored: list[tuple[float, bool]], target: float,
     return best
 
 
+def calibration_candidates(ws: Workspace, mv: ModelVersion, *, source: str = "auto",
+                           folds: int = 5, seed: int = 0
+                           ) -> tuple[list[tuple[str, Candidate]], dict[str, Any], dict[str, Any]]:
+    """(item_id, candidate) of the model on calibration data, the gold labels of those
+    items, and where they came from. The calibration split's stored predictions are used
+    when there are any (the model predicts the rest); out-of-fold predictions come from
+    copies of the model fitted on the other folds of the train split."""
+    from ..errors import GlamlabError
+    from ..evaluation.calibration import calibration_split, out_of_fold
+    from ..registry.models import load_model
+
+    kind = task_kind(ws.card)
+    if source in ("auto", "split"):
+        data = calibration_split(ws)
+        if data is not None:
+            gold = {i.item_id: g for i, g in zip(data.items, data.labels, strict=True)}
+            cands, info = frozen_test_candidates(ws, mv, gold)
+            return cands, gold, {"source": "split", "items": len(gold),
+                                 "stored": info["stored"], "predicted_now": info["predicted_now"],
+                                 "missing": info["missing"], "in_sample": True}
+        if source == "split":
+            raise PolicyError("the calibration split is empty",
+                              hint="import labels into it (glamlab labels import FILE --split "
+                                   "calibration), or tune on out-of-fold predictions: "
+                                   "--calibration out-of-fold")
+    try:
+        _mv, predictor = load_model(ws, mv.spec)
+        cal = out_of_fold(ws, predictor, folds=folds, seed=seed)
+    except GlamlabError as exc:
+        raise PolicyError(f"no calibration data for model {mv.spec}: out-of-fold predictions "
+                          f"on the train split failed ({exc.message})",
+                          hint="label a calibration split (glamlab labels import FILE --split "
+                               "calibration) and run the model on it") from exc
+    cands = [(item_id, c) for item_id, pred in zip(cal.ids, cal.predictions, strict=True)
+             if pred is not None for c in kind.candidates(pred)]
+    gold = dict(zip(cal.ids, cal.golds, strict=True))
+    return cands, gold, {**cal.describe(), "in_sample": True}
+
+
 def optimise(ws: Workspace, *, target_precision: float, model: str | None = None,
              criterion: str = "point", review_threshold: float = 0.5,
-             write: bool = False) -> dict[str, Any]:
-    """Pick accept thresholds per label; with ``write`` save them in ``[policy]``."""
+             write: bool = False, calibration: str = "auto", folds: int = 5, seed: int = 0,
+             tune_on: str = "calibration") -> dict[str, Any]:
+    """Pick accept thresholds per label on calibration data (``calibration``: "auto",
+    "split" or "out-of-fold"), report what they reach on the frozen test split; with
+    ``write`` save them in ``[policy]``. ``tune_on="test"`` is the old, optimistic way
+    (thresholds and figures from the same test items), kept to measure the difference."""
     if not 0.0 < target_precision <= 1.0:
         raise PolicyError(f"the target precision must be above 0 and at most 1, not "
                           f"{target_precision:g}", hint="e.g. --target-precision 0.99")
     if not 0.0 <= review_threshold <= 1.0:
         raise PolicyError(f"the review threshold must be between 0 and 1, not "
                           f"{review_threshold:g}")
+    if tune_on not in TUNE_ON:
+        raise PolicyError(f"tune_on must be one of {', '.join(TUNE_ON)}, not {tune_on!r}")
     current = load_policy(ws.card)
     mv = resolve_model(ws, model, current)
+    from ..registry.overlap import check_disjoint
+
+    check_disjoint(ws, mv, "act --optimise")
     gold = frozen_test_gold(ws)
     if not gold:
-        raise PolicyError("there is no labelled test split to choose thresholds on",
+        raise PolicyError("there is no labelled test split to report the thresholds on",
                           hint="label items and freeze a test split: glamlab labels split")
-    cands, info = frozen_test_candidates(ws, mv, gold)
-    if not cands:
-        raise PolicyError(f"model {mv.spec} has no predictions on the {len(gold)} test items"
-                          + (f" and could not predict them ({info['predict_error']})"
-                             if "predict_error" in info else ""),
-                          hint=f"run it over the test items: glamlab run --model {mv.spec}")
-    mark_test_split_read(ws, f"act --optimise (target precision {target_precision:g})", mv.spec)
+    if tune_on == "test":
+        cands, info = frozen_test_candidates(ws, mv, gold)
+        cal_gold = gold
+        cal_info: dict[str, Any] = {"source": "test", "items": len(gold), "in_sample": True}
+        if not cands:
+            raise PolicyError(f"model {mv.spec} has no predictions on the {len(gold)} test "
+                              "items", hint=f"run it over the test items: glamlab run --model "
+                                            f"{mv.spec}")
+    else:
+        cands, cal_gold, cal_info = calibration_candidates(ws, mv, source=calibration,
+                                                           folds=folds, seed=seed)
+        if not cands:
+            raise PolicyError(f"model {mv.spec} has no predictions on the "
+                              f"{cal_info.get('items', 0)} calibration items",
+                              hint="label a calibration split, or more training items")
     kind = task_kind(ws.card)
     by_label: dict[str, list[tuple[float, bool]]] = defaultdict(list)
     for item_id, c in cands:
-        by_label[c.label].append((c.score, kind.is_correct(c, gold[item_id])))
+        by_label[c.label].append((c.score, kind.is_correct(c, cal_gold[item_id])))
     labels: dict[str, LabelPolicy] = {}
-    results: list[dict[str, Any]] = []
-    total_acc = total_ok = 0
+    picked: dict[str, dict[str, Any]] = {}
     for label in ws.card.labels:
         res = pick_threshold(by_label.get(label, []), target_precision, criterion)
         old = current.labels.get(label)
@@ -95,22 +168,55 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
             review = min(review, res["threshold"])
         labels[label] = LabelPolicy(accept=res["threshold"], review=review)
         res["coverage"] = res["accepted"] / res["candidates"] if res["candidates"] else 0.0
-        results.append({"label": label, "review": review, **res})
-        total_acc += res["accepted"]
-        total_ok += res["correct"]
+        picked[label] = {"review": review, **res}
     new_policy = Policy(field=current.field, default_action=current.default_action,
                         labels=labels, model=current.model, target_precision=target_precision,
                         extra={"optimised_with": mv.spec, "optimised_at": now().isoformat(
-                            timespec="seconds") + "Z", "criterion": criterion})
+                            timespec="seconds") + "Z", "criterion": criterion,
+                            "tuned_on": cal_info["source"]})
+    # the honest figure: the chosen thresholds scored once on the frozen test split
+    mark_test_split_read(ws, f"act --optimise (target precision {target_precision:g})", mv.spec)
+    per_test, test_info = frozen_test_precision(ws, mv, new_policy, mark_read=False)
+    test_in_sample = tune_on == "test"
+    from ..tasks.splits import budget_warning, record_test_use, test_budget, test_data
+
+    fp = test_data(ws, reader="act --optimise", freeze=False).fingerprint
+    test_info["uses"] = record_test_use(ws, fp, f"act --optimise {mv.spec}")
+    over = budget_warning(test_info["uses"], test_budget(ws))
+    if over:
+        test_info["warning"] = over
+    results: list[dict[str, Any]] = []
+    total_acc = total_ok = cal_acc = cal_ok = 0
+    for label in ws.card.labels:
+        res = picked[label]
+        tst = per_test.get(label, {"accepted": 0, "correct": 0})
+        row = {"label": label, "review": res["review"], "threshold": res["threshold"],
+               "accepted": tst["accepted"], "correct": tst["correct"],
+               "precision": tst.get("precision"), "ci95": tst.get("ci95"),
+               "computed_on": "test", "in_sample": test_in_sample,
+               "candidates": res["candidates"], "coverage": res["coverage"],
+               "calibration": {k: res[k] for k in ("accepted", "correct", "precision", "ci95",
+                                                   "candidates", "coverage")}
+               | {"in_sample": True}}
+        results.append(row)
+        total_acc += tst["accepted"]
+        total_ok += tst["correct"]
+        cal_acc += res["accepted"]
+        cal_ok += res["correct"]
     overall_ci = list(wilson(total_ok, total_acc)) if total_acc else None
     preview = plan(ws, model=mv.spec, dry_run=True, policy=new_policy).to_dict()
     out = {
         "model": mv.spec, "target_precision": target_precision, "criterion": criterion,
-        "interval": "95% Wilson score interval", "test": info,
+        "interval": "95% Wilson score interval", "tuned_on": cal_info["source"],
+        "calibration": {**cal_info,
+                        "accepted": cal_acc, "correct": cal_ok,
+                        "precision": cal_ok / cal_acc if cal_acc else None,
+                        "ci95": list(wilson(cal_ok, cal_acc)) if cal_acc else None},
+        "test": {**test_info, "in_sample": test_in_sample},
         "labels": results,
         "overall": {"accepted": total_acc, "correct": total_ok,
                     "precision": total_ok / total_acc if total_acc else None,
-                    "ci95": overall_ci,
+                    "ci95": overall_ci, "computed_on": "test", "in_sample": test_in_sample,
                     "meets_target_at_lower_bound": bool(overall_ci and
                                                         overall_ci[0] >= target_precision)},
         "collection": {"counts": preview["counts"], "review_hours": preview["review_hours"],
@@ -135,28 +241,50 @@ def write_thresholds(ws: Workspace, result: dict[str, Any]) -> None:
     result["written"] = True
 
 
+def _source_words(cal: dict[str, Any]) -> str:
+    if cal["source"] == "split":
+        return f"the calibration split ({cal['items']} items)"
+    if cal["source"] == "out-of-fold":
+        return (f"out-of-fold predictions on the train split ({cal['items']} items, "
+                f"{cal.get('folds', 0)} folds)")
+    return f"the frozen test split ({cal['items']} items) itself"
+
+
 def render_optimise(res: dict[str, Any]) -> str:
-    lines = [f"Thresholds for precision >= {res['target_precision']:g} on the frozen test split "
-             f"({res['test']['test_items']} items), model {res['model']}, criterion "
-             f"{res['criterion']}; intervals are 95% Wilson:"]
+    cal = res["calibration"]
+    lines = [f"Thresholds for precision >= {res['target_precision']:g} chosen on "
+             f"{_source_words(cal)}, model {res['model']}, criterion {res['criterion']}; "
+             f"then scored once on the frozen test split ({res['test']['test_items']} items). "
+             "Intervals are 95% Wilson."]
+    if res["overall"]["in_sample"]:
+        lines.append("WARNING: these thresholds were chosen on the test split, so the test "
+                     "figures below are in-sample (optimistic), not what to expect.")
     for r in res["labels"]:
         if r["threshold"] is None:
             lines.append(f"  {r['label']}: no threshold reaches the target on "
-                         f"{r['candidates']} test predictions; never auto-accepted "
+                         f"{r['candidates']} calibration predictions; never auto-accepted "
                          f"(review from {r['review']:g})")
+        elif not r["accepted"]:
+            lines.append(f"  {r['label']}: accept >= {fmt(r['threshold'])}: no test item "
+                         f"reaches it, so its precision is unmeasured; review from "
+                         f"{r['review']:g}")
         else:
             lo, hi = r["ci95"]
-            lines.append(f"  {r['label']}: accept >= {fmt(r['threshold'])}: {r['correct']}/"
-                         f"{r['accepted']} right, precision {r['precision']:.3f} "
-                         f"(95% CI {lo:.3f}-{hi:.3f}), {r['coverage']:.0%} of its predictions "
-                         f"auto-accepted; review from {r['review']:g}")
+            c = r["calibration"]
+            lines.append(f"  {r['label']}: accept >= {fmt(r['threshold'])}: on test "
+                         f"{r['correct']}/{r['accepted']} right, precision {r['precision']:.3f} "
+                         f"(95% CI {lo:.3f}-{hi:.3f}); on calibration (in-sample) "
+                         f"{c['correct']}/{c['accepted']}; review from {r['review']:g}")
+    if res["test"].get("warning"):
+        lines.append(f"WARNING: {res['test']['warning']}")
     o = res["overall"]
     if o["accepted"]:
         lo, hi = o["ci95"]
         met = "meets" if o["meets_target_at_lower_bound"] else "does NOT meet"
+        what = ("in-sample, not expected" if o["in_sample"] else "the precision to expect")
         lines.append(f"All auto-accepts on the test split: {o['correct']}/{o['accepted']} right, "
-                     f"precision {o['precision']:.3f} (95% CI {lo:.3f}-{hi:.3f}); the lower "
-                     f"bound {met} the target.")
+                     f"precision {o['precision']:.3f} (95% CI {lo:.3f}-{hi:.3f}; {what}); the "
+                     f"lower bound {met} the target.")
     c = res["collection"]
     lines.append(f"On the collection: accept {c['counts']['accept']}, review "
                  f"{c['counts']['review']} (about {c['review_hours']:.1f} reviewer hours), "

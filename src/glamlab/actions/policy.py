@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 ACTIONS = ("accept", "review", "reject")
 _POLICY_KEYS = {"field", "default_action", "model", "labels", "target_precision",
-                "optimised_with", "optimised_at", "criterion"}
+                "optimised_with", "optimised_at", "criterion", "tuned_on"}
 _LABEL_KEYS = {"accept", "review", "action"}
 _HINT = "edit [policy] in glamlab.toml (see docs/safety.md and glamlab act --help)"
 
@@ -177,7 +177,8 @@ def parse_policy(section: dict[str, Any], card: ProjectCard) -> Policy:
             raise PolicyError(f"{where}: review ({review:g}) is above accept ({accept:g}); the "
                               "review threshold must be the lower one", hint=_HINT)
         labels[label] = LabelPolicy(accept=accept, review=review)
-    extra: dict[str, Any] = {k: section[k] for k in ("optimised_with", "optimised_at", "criterion")
+    extra: dict[str, Any] = {k: section[k] for k in ("optimised_with", "optimised_at", "criterion",
+                                                  "tuned_on")
              if k in section}
     return Policy(field=field_name.strip(), default_action=default_action, labels=labels,
                   model=model, target_precision=target, extra=extra)

@@ -10,12 +10,21 @@ from ._common import emit, json_option, open_ws
 @click.command()
 @click.option("--dry-run", is_flag=True, help="Show what the policy would do; write nothing.")
 @click.option("--optimise", "--optimize", "optimise_", is_flag=True,
-              help="Choose accept thresholds on the frozen test split for --target-precision.")
+              help="Choose accept thresholds for --target-precision on calibration data, "
+                   "then report the precision they reach on the frozen test split.")
+@click.option("--calibration", type=click.Choice(["auto", "split", "out-of-fold"]),
+              default="auto", show_default=True,
+              help="With --optimise: what thresholds are tuned on: the calibration split "
+                   "(labels import --split calibration), out-of-fold predictions on the "
+                   "train split, or auto (the split when it has labels).")
+@click.option("--folds", type=int, default=5, show_default=True,
+              help="With --optimise and out-of-fold calibration: the number of folds.")
 @click.option("--target-precision", type=float, default=None,
               help="Precision the auto-accepted set must reach (with --optimise; default 0.99).")
 @click.option("--criterion", type=click.Choice(["point", "lower_bound"]), default="point",
               show_default=True,
-              help="point: test precision >= target; lower_bound: its 95% Wilson lower bound.")
+              help="point: calibration precision >= target; lower_bound: its 95% Wilson "
+                   "lower bound.")
 @click.option("--review-threshold", type=float, default=0.5, show_default=True,
               help="With --optimise: review from this score for labels without one.")
 @click.option("--write", is_flag=True, help="With --optimise: save the thresholds in [policy] "
@@ -24,8 +33,8 @@ from ._common import emit, json_option, open_ws
               "(default: [policy] model, else the latest run's model).")
 @json_option
 @click.pass_context
-def act(ctx: click.Context, dry_run: bool, optimise_: bool, target_precision: float | None,
-        criterion: str, review_threshold: float, write: bool, model: str | None,
+def act(ctx: click.Context, dry_run: bool, optimise_: bool, calibration: str, folds: int,
+        target_precision: float | None, criterion: str, review_threshold: float, write: bool, model: str | None,
         as_json: bool) -> None:
     """Apply the policy in glamlab.toml to a model's predictions.
 
@@ -51,7 +60,8 @@ def act(ctx: click.Context, dry_run: bool, optimise_: bool, target_precision: fl
     try:
         if optimise_:
             res = optimise(ws, target_precision=target_precision or 0.99, model=model,
-                           criterion=criterion, review_threshold=review_threshold, write=write)
+                           criterion=criterion, review_threshold=review_threshold, write=write,
+                           calibration=calibration, folds=folds)
             if not write and not as_json and sys.stdin.isatty() and sys.stdout.isatty():
                 click.echo(render_optimise(res))
                 if click.confirm("Write these thresholds to [policy] in glamlab.toml?"):

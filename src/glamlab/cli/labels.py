@@ -26,8 +26,9 @@ def labels() -> None:
 
 @labels.command("import")
 @click.argument("file", type=click.Path())
-@click.option("--split", type=click.Choice(["train", "test"]), default=None,
-              help="Put the imported items in this split.")
+@click.option("--split", type=click.Choice(["train", "calibration", "test"]), default=None,
+              help="Put the imported items in this split (calibration: what thresholds and "
+                   "model choice are tuned on; default for that: out-of-fold on train).")
 @click.option("--id-column", default="id", show_default=True, help="Column with the item id.")
 @click.option("--label-column", default="label", show_default=True,
               help="Column with the label(s).")
@@ -92,14 +93,21 @@ def split(ctx: click.Context, test_size: float, seed: int, group_by: str | None,
 @click.option("--by", default="source", show_default=True,
               help="Metadata field for stratified sampling.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--split", type=click.Choice(["train", "calibration", "test"]), default=None,
+              help="Where the labels will go; test (and calibration) items are chosen "
+                   "random or stratified only.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Also write a sheet to label in Excel: FILE.csv or FILE.xlsx with id, "
                    "label (to fill in), title, text and link columns.")
 @json_option
 @click.pass_context
 def sample(ctx: click.Context, n: int, strategy: str, model: str | None, by: str, seed: int,
-           out: str | None, as_json: bool) -> None:
-    """Pick unlabelled items for people to label next."""
+           split: str | None, out: str | None, as_json: bool) -> None:
+    """Pick unlabelled items for people to label next.
+
+    The test split must stay a random sample of the collection: for --split test only
+    random and stratified sampling are allowed; uncertainty sampling is for training
+    labels (import its file with --split train)."""
     from ..tasks import sample_items
 
     ws = open_ws(ctx)
@@ -109,7 +117,8 @@ def sample(ctx: click.Context, n: int, strategy: str, model: str | None, by: str
 
         mv, scorer = model_scorer(ws, model)
         spec = mv.spec
-    s = sample_items(ws, n, strategy=strategy, seed=seed, by=by, scorer=scorer, model=spec)
+    s = sample_items(ws, n, strategy=strategy, seed=seed, by=by, scorer=scorer, model=spec,
+                     split="test" if split == "calibration" else split)
     if out:
         from ..tasks.labels import write_label_sheet
 
@@ -123,8 +132,10 @@ def sample(ctx: click.Context, n: int, strategy: str, model: str | None, by: str
             lines.append(f"{len(s.failed)} items could not be scored by the model "
                          f"(e.g. {s.failed[0]['item']}: {s.failed[0]['reason']}).")
         if out:
+            into = split or ("train" if strategy == "uncertainty" else None)
             lines.append(f"Wrote {out}: fill in the label column (rows left blank are "
-                         f"skipped), then `glamlab labels import {out}`.")
+                         f"skipped), then `glamlab labels import {out}" +
+                         (f" --split {into}`." if into else "`."))
         return "\n".join(lines)
 
     emit(s.to_dict(), as_json, text)

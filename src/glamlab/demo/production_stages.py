@@ -70,17 +70,22 @@ def stage_act(ws: Workspace, say: Say) -> dict[str, Any]:
         try:
             res = optimise(ws, target_precision=DEMO_TARGET, write=True)
         except GlamlabError as exc:
-            say(f"Could not choose thresholds on the test split ({exc.message}); every "
+            say(f"Could not choose thresholds ({exc.message}); every "
                 "prediction goes to review.")
         else:
             out["optimise"] = res
             picked = [r for r in res["labels"] if r["threshold"] is not None]
-            say(f"Chose thresholds on the frozen test split so that automatic values are right "
-                f"at least {DEMO_TARGET:.0%} of the time there:")
+            say(f"Chose thresholds on calibration data (pages the model was not fitted on, "
+                f"never the test split) so that automatic values are right at least "
+                f"{DEMO_TARGET:.0%} of the time there, then checked them once on the frozen "
+                "test split:")
             for r in res["labels"]:
                 if r["threshold"] is None:
                     say(f"  {r['label']}: never automatic (no threshold is that precise); "
                         "these go to a reviewer")
+                elif not r["accepted"]:
+                    say(f"  {r['label']}: automatic from score {fmt(r['threshold'])} (no "
+                        "test page scores that high, so its precision is not measured yet)")
                 else:
                     lo, hi = r["ci95"]
                     say(f"  {r['label']}: automatic from score {fmt(r['threshold'])} "

@@ -219,20 +219,27 @@ def holm(pvalues: Sequence[float]) -> list[float]:
 def _random_subset_sums(S: np.ndarray, m: int, draws: int, rng: np.random.Generator,
                         distinct: tuple[np.ndarray, np.ndarray] | None = None,
                         chunk_cells: int = 4_000_000) -> np.ndarray:
-    """Summed statistics of ``draws`` random sets of ``m`` items drawn from all items
-    (with replacement: a bootstrap null for "a slice of this size"), in chunks.
-    ``distinct``: ``np.unique(S, axis=0, return_counts=True)``, computed once."""
+    """Summed statistics of ``draws`` random sets of ``m`` distinct items of all items
+    (without replacement: the permutation null for "a slice of this size", which is
+    which ``m`` items carry the slice's value), in chunks. ``distinct``:
+    ``np.unique(S, axis=0, return_counts=True)``, computed once."""
     n, d = S.shape
+    if not 0 <= m <= n:
+        raise ValueError(f"a subset of {m} items of {n}")
     rows, counts = distinct if distinct is not None else np.unique(S, axis=0, return_counts=True)
     if len(rows) * 4 <= n:
-        # few distinct rows (single-label: one per (truth, prediction) pair): a draw of m
-        # items is a multinomial draw over the distinct rows
-        return rng.multinomial(m, counts / n, size=draws).astype(np.float64) @ rows
+        # few distinct rows (single-label: one per (truth, prediction) pair): m items
+        # drawn without replacement is a multivariate hypergeometric draw over them
+        return rng.multivariate_hypergeometric(counts.astype(np.int64), m,
+                                               size=draws).astype(np.float64) @ rows
     out = np.empty((draws, d))
-    step = max(1, chunk_cells // max(1, m * d))
+    step = max(1, chunk_cells // max(1, n))
     for lo in range(0, draws, step):
         hi = min(draws, lo + step)
-        idx = rng.integers(0, n, size=(hi - lo, m))
+        # the m smallest of n random keys: m distinct items, uniformly
+        keys = rng.random((hi - lo, n))
+        idx = np.argpartition(keys, m - 1, axis=1)[:, :m] if m < n else \
+            np.broadcast_to(np.arange(n), (hi - lo, n))
         out[lo:hi] = S[idx].sum(axis=1)
     return out
 
@@ -241,9 +248,10 @@ def slice_metrics(S: np.ndarray, reducer: Reducer, metric: str, values: Sequence
                   min_size: int = 20, n_perm: int = 1000, seed: int = 0, alpha: float = ALPHA,
                   n_boot: int = 1000) -> list[dict[str, Any]]:
     """The metric per slice (items sharing a value), each with a bootstrap interval,
-    and a one-sided test of "this slice is worse than random sets of the same size
-    drawn from the whole test set". p-values are Holm-adjusted over the tested slices;
-    slices with fewer than ``min_size`` items are shown but not tested."""
+    and a one-sided permutation test of "this slice is worse than random sets of the
+    same size drawn, without replacement, from the whole test set" (``n_perm``
+    permutations). p-values are Holm-adjusted over the tested slices; slices with fewer
+    than ``min_size`` items are shown but not tested."""
     n = len(S)
     overall = float(reducer(S.sum(axis=0), float(n))[metric])
     keys = [("(none)" if v is None or v == "" else str(v)) for v in values]

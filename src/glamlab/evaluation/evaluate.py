@@ -174,6 +174,8 @@ class CandidateResult:
     items_per_s: float | None
     cost_per_1000: float
     slices: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: its figures are on data that chose it (picked as best on the test split)
+    in_sample: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -200,6 +202,10 @@ class EvaluationResult:
     # the model the verdict found better than every baseline; once stored, the project's
     # model in use (what `glamlab run` runs without --model)
     chosen: str | None = None
+    #: how the best model was chosen: {"chosen", "chosen_on", "calibration", ...}
+    selection: dict[str, Any] = field(default_factory=dict)
+    #: how many times this test split has been used, this evaluation included
+    test_uses: int = 0
 
     def item_stats(self, candidate: str) -> np.ndarray:
         """The per-item statistics matrix of a candidate (for slices, custom tests)."""
@@ -211,6 +217,7 @@ class EvaluationResult:
             m = c.metrics[self.metric]
             rows.append({"candidate": c.name, "kind": c.kind, self.metric: m["value"],
                          "low": m["low"], "high": m["high"], "failed": len(c.failures),
+                         "in_sample": c.in_sample,
                          "items_per_s": c.items_per_s, "cost_per_1000": c.cost_per_1000})
         return rows
 
@@ -226,17 +233,27 @@ class EvaluationResult:
             "warnings": self.warnings, "verdict": self.verdict,
             "evaluation_ids": self.evaluation_ids, "currency": self.currency,
             "chosen": self.chosen,
+            "selection": self.selection, "test_uses": self.test_uses,
         }
 
 
 def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 1000,
              seed: int = 0, slice_fields: Sequence[str] | None = None, min_slice: int = 20,
              store: bool = True, progress: bool = False, threshold: float | None = None,
-             test: LabelledSet | None = None) -> EvaluationResult:
+             test: LabelledSet | None = None, choose_on: str = "calibration",
+             calibration: str = "auto", folds: int = 5) -> EvaluationResult:
     """Evaluate every candidate on the test split (which this freezes). ``threshold``:
     for kinds that have one (multi-label), the score from which a label counts as
-    predicted (default: ``[task] threshold``, 0.5)."""
+    predicted (default: ``[task] threshold``, 0.5).
+
+    Among several models, the best is chosen on calibration data (``choose_on``;
+    :mod:`glamlab.evaluation.calibration`), then reported on test: picking the best of
+    many on the test split itself would overstate it. Where calibration is impossible
+    (no model can be refitted or predicted there) the choice falls back to the test
+    split and the chosen figure is marked ``in_sample``. Saved models that trained on a
+    test item are refused (:func:`glamlab.registry.overlap.check_disjoint`)."""
     from ..features import feature_store
+    from ..registry.overlap import check_disjoint
     from ..tasks.kinds import task_kind
     from ..tasks.splits import test_data
 
@@ -262,6 +279,12 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
         kind = task_kind(card, **({"threshold": threshold} if threshold is not None else {}))
     except GlamlabError as exc:
         raise EvaluationError(exc.message, hint=exc.hint) from exc
+    if choose_on not in ("calibration", "test", "none"):
+        raise EvaluationError(f"choose_on must be calibration, test or none, not "
+                              f"{choose_on!r}")
+    for cand in candidates:
+        if cand.model_id is not None:
+            check_disjoint(ws, cand.model_id, "evaluate", spec=cand.spec)
     if test is None:
         test = test_data(ws, reader="evaluate")
     metric = card.metric
@@ -311,8 +334,11 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
             failures=pr.failure_dicts(), items=n, seconds=round(pr.seconds, 4),
             items_per_s=pr.items_per_s, cost_per_1000=float(getattr(p, "price_per_item", 0.0)
                                                              or 0.0) * 1000))
-    comparisons = _compare(results, S_all, correct, reduce, metric, W)
-    best = _best(results, metric)
+    selection = _choose(ws, candidates, results, metric, choose_on=choose_on,
+                        calibration=calibration, folds=folds, seed=seed)
+    chosen = next((c for c in results if c.name == selection.get("chosen")), None)
+    comparisons = _compare(results, S_all, correct, reduce, metric, W, chosen)
+    best = chosen or _best(results, metric)
     fields = (list(slice_fields) if slice_fields is not None
               else _slice_fields(test, min_slice, kind))
     for f in fields:
@@ -322,8 +348,14 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
                                   hint="check the field name with glamlab items show ITEM_ID")
         best.slices[f] = slice_metrics(S_all[best.name], reduce, metric, values,
                                        min_size=min_slice, seed=seed, n_boot=n_boot)
+    from ..tasks.splits import budget_warning, record_test_use, test_budget
+
+    uses = record_test_use(ws, test.fingerprint, "evaluate: " + ", ".join(names))
+    over = budget_warning(uses, test_budget(ws))
+    if over:
+        warnings.append(over)
     k = getattr(kind, "k", None)
-    verdict = _verdict(results, comparisons, metric, k)
+    verdict = _verdict(results, comparisons, metric, k, chosen, selection)
     for c in results:
         if c.failures:
             warnings.append(f"{c.name}: {len(c.failures)} test items could not be predicted "
@@ -333,8 +365,9 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
         metric=metric, multi_label=test.multi_label, classes=classes, test_items=n,
         test_fingerprint=test.fingerprint, test_labels=label_counts, candidates=results,
         comparisons=comparisons, warnings=warnings, verdict=verdict, n_boot=n_boot,
-        k=k, currency=card.currency, _S=S_all, task_kind=kind.name)
-    result.chosen = _chosen(results, comparisons, metric)
+        k=k, currency=card.currency, _S=S_all, task_kind=kind.name, selection=selection,
+        test_uses=uses)
+    result.chosen = _chosen(results, comparisons, metric, chosen)
     if store:
         result.evaluation_ids = _store(ws, result)
         if result.chosen is not None:
@@ -343,13 +376,15 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
 
 
 def _chosen(results: list[CandidateResult], comparisons: list[Comparison],
-            metric: str) -> str | None:
-    """The spec of the best model when it beats every baseline significantly, else None."""
+            metric: str, chosen: CandidateResult | None = None) -> str | None:
+    """The spec of the chosen model (the one chosen on calibration data, else the best on
+    test) when it beats every baseline significantly, else None."""
     baselines = {c.name for c in results if c.kind == "baseline"}
     models = [c for c in results if c.kind == "model" and c.spec]
     if not baselines or not models:
         return None
-    best = _best(results, metric, "model")
+    best = chosen if chosen is not None and chosen.kind == "model" else \
+        _best(results, metric, "model")
     vs = [c for c in comparisons if c.b == best.name and c.a in baselines]
     if vs and all(c.significant and c.difference > 0 for c in vs):
         return best.spec
@@ -379,9 +414,36 @@ def _best(results: Sequence[CandidateResult], metric: str,
     return max(pool, key=lambda c: c.metrics[metric]["value"])
 
 
+def _choose(ws: Workspace, candidates: Sequence[Candidate], results: list[CandidateResult],
+            metric: str, *, choose_on: str, calibration: str, folds: int,
+            seed: int) -> dict[str, Any]:
+    """Which model is "the best": chosen on calibration data among several models (so
+    its test figure stays honest); the only model needs no choice. Marks the chosen
+    result ``in_sample`` when the test split had to choose."""
+    models = [c for c in candidates if c.kind == "model"]
+    if not models or choose_on == "none":  # e.g. the gate: two fixed models, no choice
+        return {}
+    if len(models) == 1:
+        return {"chosen": models[0].name, "chosen_on": "only model", "in_sample": False}
+    out: dict[str, Any] = {}
+    if choose_on == "calibration":
+        from .calibration import calibration_scores
+
+        scores, info = calibration_scores(ws, [(c.name, c.predictor) for c in models], metric,
+                                          source=calibration, folds=folds, seed=seed)
+        if scores:
+            chosen = max(scores, key=lambda name: scores[name])
+            return {"chosen": chosen, "chosen_on": "calibration", "in_sample": False,
+                    "calibration": {"metric": metric, "scores": scores, **info}}
+        out["calibration"] = info
+    best = _best(results, metric, "model")
+    best.in_sample = True
+    return {**out, "chosen": best.name, "chosen_on": "test", "in_sample": True}
+
+
 def _compare(results: list[CandidateResult], S: dict[str, np.ndarray],
              correct: dict[str, np.ndarray], reduce: Any, metric: str,
-             W: Resamples) -> list[Comparison]:
+             W: Resamples, chosen: CandidateResult | None = None) -> list[Comparison]:
     """Each model against each baseline; without models, the best baseline against the
     others."""
     models = [c for c in results if c.kind == "model"]
@@ -389,7 +451,7 @@ def _compare(results: list[CandidateResult], S: dict[str, np.ndarray],
     pairs: list[tuple[CandidateResult, CandidateResult]] = []
     if models:
         pairs = [(b, m) for m in models for b in baselines]
-        best_model = _best(results, metric, "model")
+        best_model = chosen or _best(results, metric, "model")
         pairs += [(m, best_model) for m in models if m is not best_model]
     elif len(baselines) > 1:
         top = _best(results, metric, "baseline")
@@ -448,7 +510,8 @@ def describe(c: CandidateResult, metric: str, k: int | None = None, *,
 
 
 def _verdict(results: list[CandidateResult], comparisons: list[Comparison], metric: str,
-             k: int | None) -> str:
+             k: int | None, chosen: CandidateResult | None = None,
+             selection: dict[str, Any] | None = None) -> str:
     baselines = [c for c in results if c.kind == "baseline"]
     models = [c for c in results if c.kind == "model"]
     if not baselines:
@@ -461,10 +524,14 @@ def _verdict(results: list[CandidateResult], comparisons: list[Comparison], metr
         return (f"baselines only. The best baseline is {base_text}. Train a model "
                 "(`glamlab predictors` lists those for this task; `glamlab train NAME`) to "
                 "see whether machine learning does better.")
-    best = _best(results, metric, "model")
+    best = chosen or _best(results, metric, "model")
     vs = [c for c in comparisons if c.b == best.name and c.a in {b.name for b in baselines}]
     beaten = [c for c in vs if c.significant and c.difference > 0]
-    model_text = f"best model {best.name}: {describe(best, metric, k, word=False)}"
+    how = (selection or {}).get("chosen_on")
+    chosen_text = {"calibration": " (chosen on calibration data, scored on test)",
+                   "test": " (chosen on the test split: this figure is in-sample, "
+                           "optimistic)"}.get(how or "", "")
+    model_text = f"best model {best.name}{chosen_text}: {describe(best, metric, k, word=False)}"
     if vs and len(beaten) == len(vs):
         worst_p = max(c.p_value for c in vs)
         p_text = "p < 0.01" if worst_p < 0.01 else format_p(worst_p, vs[0].n_boot)

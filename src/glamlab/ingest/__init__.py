@@ -54,6 +54,7 @@ class IngestReport:
     kept_ids: int = 0  # items that kept the id an earlier glamlab gave them
     seconds: float = 0.0
     problems: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def seen(self) -> int:
@@ -71,6 +72,7 @@ class IngestReport:
             "seconds": round(self.seconds, 3),
             "items_per_s": round(self.seen / self.seconds, 1) if self.seconds else None,
             "problems": self.problems,
+            "warnings": self.warnings,
         }
 
     def summary(self) -> str:
@@ -88,6 +90,8 @@ class IngestReport:
                                                          if p["hint"] else "")
             if self.failed > SHOWN_IN_SUMMARY:
                 text += f"\n  ... and {self.failed - SHOWN_IN_SUMMARY:,} more"
+        for w in self.warnings:
+            text += f"\nwarning: {w}"
         return text
 
 

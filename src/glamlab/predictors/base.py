@@ -97,6 +97,11 @@ class Predictor:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"
 
+    def meta_fields(self) -> tuple[str, ...]:
+        """The item metadata fields this predictor reads as features (checked against
+        the label columns the card records: :mod:`glamlab.workspace.leakage`)."""
+        return ()
+
     # -- fitting -----------------------------------------------------------------
     def fit(self, items: Sequence[Item], labels: Labels, *, classes: Sequence[str] | None = None,
             multi_label: bool | None = None) -> Predictor:

@@ -222,6 +222,20 @@ class RulesPredictor(Predictor):
         self.rules = rules
         self.default = default
 
+    def meta_fields(self) -> tuple[str, ...]:
+        """The metadata fields the rules' ``meta`` / ``not_meta`` conditions read."""
+        rules = getattr(self, "rules_", None) or self.rules
+        if rules is None and self.rules_file:
+            try:
+                rules = load_rules(self.rules_file)["rules"]
+            except PredictorError:
+                return ()  # fitting says what is wrong with the file
+        fields: dict[str, None] = {}
+        for rule in rules or []:
+            for key in ("meta", "not_meta"):
+                fields.update(dict.fromkeys(str(k) for k in (rule.get(key) or {})))
+        return tuple(fields)
+
     def _fit(self, items: list[Item], Y: np.ndarray) -> None:
         if self.rules is not None:
             spec: dict[str, Any] = {"default": self.default,

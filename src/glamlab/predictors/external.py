@@ -164,6 +164,14 @@ class ServicePredictor(Predictor):
     def price_per_item(self) -> float:  # type: ignore[override]
         return float(self.config.get("price_per_call", 0.0))
 
+    def meta_fields(self) -> tuple[str, ...]:
+        """The ``{meta.FIELD}`` placeholders of the request template."""
+        import json
+        import re
+
+        text = json.dumps(self.config, default=str)
+        return tuple(dict.fromkeys(re.findall(r"\{meta\.([^{}]+)\}", text)))
+
     def _fit(self, items: list[Item], Y: np.ndarray) -> None:
         cfg = self.cfg
         bad = sorted({v for v in cfg["mapping"].values() if v not in self.classes_})

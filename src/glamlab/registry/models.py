@@ -63,8 +63,13 @@ def _sha256(path: Path) -> str:
 
 def save_model(ws: Workspace, predictor: Predictor, *, name: str,
                training_fingerprint: str | None = None, metrics: dict[str, Any] | None = None,
-               card: dict[str, Any] | None = None, aliases: Iterable[str] = ()) -> ModelVersion:
-    """Save a fitted predictor as the next version of ``name``."""
+               card: dict[str, Any] | None = None, aliases: Iterable[str] = (),
+               items: dict[str, Iterable[str]] | None = None) -> ModelVersion:
+    """Save a fitted predictor as the next version of ``name``. ``items``: the ids of
+    the items it learned from, by role (``{"train": [...], "calibration": [...]}``), kept
+    so that it is never scored on them (:mod:`glamlab.registry.overlap`)."""
+    from .overlap import record_items
+
     t = ws.store.t
     with ws.store.write() as conn:
         latest = conn.execute(
@@ -90,6 +95,8 @@ def save_model(ws: Workspace, predictor: Predictor, *, name: str,
         )).inserted_primary_key
         assert model_key is not None
         model_id = int(model_key[0])
+        if items:
+            record_items(conn, model_id, items)
         for alias in aliases:
             _set_alias(conn, name, alias, model_id)
         ws.store.audit(conn, "glamlab", "model.save", f"{name}@{version}",

@@ -29,7 +29,9 @@ def fit_on_train(ws: Workspace, predictor: Predictor, data: LabelledSet | None =
         raise PredictorError(f"refusing to fit on the {data.split} split",
                              hint="nothing may ever train on test items")
     from ..features import feature_store
+    from ..workspace.leakage import check_fields
 
+    check_fields(ws.card, predictor.meta_fields(), predictor.name or type(predictor).__name__)
     with feature_store(ws):  # image statistics / embeddings are cached in the workspace
         data.kind.fit(predictor, data.items, data.labels)
     return data
@@ -102,7 +104,8 @@ def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
                      f"(e.g. {skipped[0]['item']}: {skipped[0]['reason']})")
     notes.extend(getattr(predictor, "fit_notes_", None) or [])
     mv = save_model(ws, predictor, name=name, training_fingerprint=data.fingerprint,
-                    card={"train_items": len(data), "split": "train"})
+                    card={"train_items": len(data), "split": "train"},
+                    items={"train": data.ids})
     champion = False
     if set_champion and not has_champion:
         mv = set_alias(ws, mv.spec, "champion")

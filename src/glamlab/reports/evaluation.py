@@ -25,7 +25,8 @@ def leaderboard_text(result: EvaluationResult) -> str:
     """The leaderboard, slices flagged as worse, warnings and the verdict, as text."""
     rows = []
     for r in result.leaderboard():
-        rows.append({"candidate": r["candidate"], "kind": r["kind"],
+        rows.append({"candidate": r["candidate"] + (" (in-sample)" if r["in_sample"] else ""),
+                     "kind": r["kind"],
                      result.metric: f"{r[result.metric]:.3f}",
                      "95% interval": f"{r['low']:.3f}-{r['high']:.3f}",
                      "failed": r["failed"],
@@ -55,6 +56,8 @@ def report_sections(result: EvaluationResult, *, title_prefix: str = "") -> list
         sections.append(Section("Warning", text=w, kind="warning"))
     board = result.leaderboard()
     for r in board:
+        if r["in_sample"]:  # chosen on the test split: its figure is not one to expect
+            r["candidate"] += " (in-sample: chosen on the test split)"
         r["interval"] = f"{r['low']:.3f} \u2013 {r['high']:.3f}"
         r["cost"] = f"{r['cost_per_1000']:.2f} {result.currency}"
     sections.append(Section(
@@ -111,8 +114,9 @@ def report_sections(result: EvaluationResult, *, title_prefix: str = "") -> list
             table = table_html(rows_, ["value", "items", metric, "low", "high", "difference",
                                        "p_value", "worse"], flag="worse")
             note = (f"{len(flagged)} slice(s) significantly worse than the whole: "
-                    + ", ".join(str(r["value"]) for r in flagged)) if flagged else \
-                "no slice is significantly worse than the whole (permutation test, Holm-adjusted)."
+                    + ", ".join(str(r["value"]) for r in flagged)) if flagged else (
+                "no slice is significantly worse than the whole (permutation test: random "
+                "sets of as many items, without replacement; Holm-adjusted).")
             sections.append(Section(f"Slices by {field_name} ({c.name})", html=chart + table,
                                     note=note))
     return sections

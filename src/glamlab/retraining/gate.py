@@ -25,13 +25,16 @@ class GateConfig:
     min_gain: float = 0.0
     slice_field: str | None = None
     min_slice_size: int = 20
+    #: uses of the test split before a warning (see glamlab.tasks.splits.test_budget)
+    test_budget: int = 20
 
     @classmethod
     def from_card(cls, section: dict[str, Any]) -> GateConfig:
         unknown = set(section) - set(cls.__dataclass_fields__)
         if unknown:
             raise ConfigError(f"[gate] has unknown keys: {', '.join(sorted(unknown))}",
-                              hint="use max_drop, min_gain, slice_field, min_slice_size")
+                              hint="use max_drop, min_gain, slice_field, min_slice_size, "
+                                   "test_budget")
         cfg = cls(**section)
         if cfg.max_drop < 0 or cfg.min_gain < 0:
             raise ConfigError("[gate] max_drop and min_gain must be >= 0",

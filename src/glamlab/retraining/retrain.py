@@ -28,12 +28,15 @@ class RetrainReport:
     corrections: int
     promoted: bool
     notes: list[str] = field(default_factory=list)
+    test_uses: int = 0
+    test_budget: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {"champion": self.champion, "challenger": self.challenger, "metric": self.metric,
                 "gate": self.decision.to_dict(), "comparison": self.comparison,
                 "train_items": self.train_items, "corrections": self.corrections,
-                "promoted": self.promoted, "notes": self.notes}
+                "promoted": self.promoted, "notes": self.notes,
+                "test_uses": self.test_uses, "test_budget": self.test_budget}
 
     def summary(self) -> str:
         head = (f"Challenger {self.challenger} trained on {self.train_items:,} items "
@@ -44,8 +47,11 @@ class RetrainReport:
                     "as 'previous' (glamlab models rollback undoes this).")
         else:
             tail = f"Not promoted: {self.challenger} stays 'challenger'."
+        uses = (f"The test split has now judged {self.test_uses} time(s) (budget "
+                f"{self.test_budget}); this challenger was compared on it once.")
         return "\n".join([head, f"On the frozen test split: {verdict}.",
-                          *[f"  - {r}" for r in self.decision.reasons], tail])
+                          *[f"  - {r}" for r in self.decision.reasons], tail, uses,
+                          *[f"warning: {n}" for n in self.notes]])
 
 
 def _corrections(ws: Workspace, ids: list[str]) -> int:
@@ -81,8 +87,14 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
     test = test_data(ws, reader="retrain")
     ev = evaluate(ws, [Candidate(champ.spec, champ_pred, "model", champ.id, champ.spec),
                        Candidate(chall.spec, chall_pred, "model", chall.id, chall.spec)],
-                  n_boot=n_boot, seed=seed, slice_fields=[], test=test)
+                  n_boot=n_boot, seed=seed, slice_fields=[], test=test, choose_on="none")
     metric = ev.metric
+    from ..tasks.splits import budget_warning, test_budget
+
+    budget = test_budget(ws)
+    over = budget_warning(ev.test_uses, budget)
+    if over:
+        notes.append(over)
     by = {c.name: c for c in ev.candidates}
     a, b = by[champ.spec].metrics[metric]["value"], by[chall.spec].metrics[metric]["value"]
     cmp = next(c for c in ev.comparisons if {c.a, c.b} == {champ.spec, chall.spec})
@@ -121,7 +133,8 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
                            champion=champ.spec, reasons=decision.reasons)
     _record_metrics(ws, {champ.id: a, chall.id: b}, metric, ev.test_fingerprint)
     return RetrainReport(champ.spec, chall.spec, metric, decision, comparison, len(data),
-                         _corrections(ws, data.ids), decision.promote, notes)
+                         _corrections(ws, data.ids), decision.promote, notes,
+                         test_uses=ev.test_uses, test_budget=budget)
 
 
 def _record_metrics(ws: Workspace, values: dict[int, float], metric: str, fp: str) -> None:

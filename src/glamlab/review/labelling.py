@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from ..errors import LabelError
 from ..store import now
+from ..tasks.labels import refuse_into_test
 from .queue import NotFound
 
 if TYPE_CHECKING:
@@ -37,10 +38,15 @@ def test_frozen(ws: Workspace) -> bool:
 
 
 def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
-               split: str = "test") -> dict[str, Any]:
+               split: str = "test", strategy: str | None = None) -> dict[str, Any]:
     """Give ``item_id`` a gold label from ``user`` (the values the task kind's labelling
-    widget submits, e.g. label names); a new item goes into ``split``."""
+    widget submits, e.g. label names); a new item goes into ``split``. ``strategy``:
+    how the item was chosen; a model-ordered one cannot add to the test split."""
     from ..tasks.kinds import task_kind
+    from ..tasks.sampling import check_strategy
+
+    if strategy is not None:
+        check_strategy(strategy, split)
 
     kind = task_kind(ws.card)
     try:
@@ -74,6 +80,8 @@ def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
         existing = conn.execute(sa.select(st.splits.c.split)
                                 .where(st.splits.c.item_id == item_id)).scalar()
         if existing is None:
+            if split == "test":
+                refuse_into_test(conn, ws, [item_id])
             conn.execute(st.splits.insert().values(item_id=item_id, split=split, created_at=stamp))
         ws.store.audit(conn, user, "label", item_id, labels=labels, label_ids=ids,
                        replaced=old, split=existing or split, split_created=existing is None)

@@ -115,6 +115,13 @@ def _entity_spans_and_authorities(conn: sa.Connection) -> None:
         create_table_if_missing(conn, schema.metadata.tables[name])
 
 
+@migration(5, "model_items")
+def _model_items(conn: sa.Connection) -> None:
+    """The ids of the items each model version trained or was calibrated on (so that no
+    model is ever scored on an item it learned from)."""
+    create_table_if_missing(conn, schema.metadata.tables["model_items"])
+
+
 # Import-time registration of later migrations goes here, e.g.
 # @migration(2, "add_runs_note")
 # def _add_runs_note(conn): add_column_if_missing(conn, "runs", sa.Column("note", sa.Text))

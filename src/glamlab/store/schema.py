@@ -110,7 +110,7 @@ splits = sa.Table(
     "splits",
     metadata,
     sa.Column("item_id", Str(500), primary_key=True),
-    sa.Column("split", Str(10), nullable=False),  # train | test
+    sa.Column("split", Str(20), nullable=False),  # train | calibration | test
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
@@ -140,6 +140,17 @@ models = sa.Table(
     sa.Column("card", JSON, nullable=False, default=dict),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.UniqueConstraint("name", "version", name="uq_models_name_version"),
+)
+
+# The items a model version learned from (role "train") or was tuned on ("calibration"):
+# what the no-overlap checks compare with the test split.
+model_items = sa.Table(
+    "model_items",
+    metadata,
+    sa.Column("model_id", Int, primary_key=True, autoincrement=False),
+    sa.Column("item_id", Str(500), primary_key=True),
+    sa.Column("role", Str(20), primary_key=True),  # train | calibration
+    sa.Index("ix_model_items_item", "item_id"),
 )
 
 model_aliases = sa.Table(

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
     from .kinds import TaskKind
 
-SPLITS = ("train", "test")
+SPLITS = ("train", "calibration", "test")
 MAX_ROWS_IN_MESSAGE = 20
 
 
@@ -103,14 +103,15 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
     nothing.
 
     ``separator`` splits a cell into several labels (multi-label tasks; default ``|``).
-    ``split`` puts the imported items in the train or test split. ``replace`` lets the
+    ``split`` puts the imported items in the train, calibration or test split. ``replace`` lets the
     file replace labels the same annotator gave before (otherwise a difference is a
     conflict)."""
     from .splits import is_frozen, split_of
 
     p = Path(path)
     if split is not None and split not in SPLITS:
-        raise LabelError(f"unknown split {split!r}", hint="use --split train or --split test")
+        raise LabelError(f"unknown split {split!r}",
+                         hint="use --split train, --split calibration or --split test")
     kind = task_kind(ws.card)
     from ..ingest.annif import is_short_text_corpus
 
@@ -189,6 +190,11 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
                 report.labels[label] = report.labels.get(label, 0) + 1
         ws.store.audit(conn, annotator, "labels.import", p.name, rows=rows, items=len(wanted),
                        added=len(new_rows), replaced=len(replaced_ids), split=split)
+    if not (p.is_dir() or is_short_text_corpus(p)):
+        from ..workspace.leakage import record_label_columns
+
+        # the label column never becomes a feature, should this table be ingested too
+        record_label_columns(ws, [label_column])
     return report
 
 
@@ -326,9 +332,36 @@ def _read_annif(ws: Workspace, p: Path, kind: TaskKind[Any, Any]) -> Read:
     return rows, wanted, first_line, problems
 
 
+def trained_on(conn: sa.Connection, ws: Workspace, ids: Sequence[str]) -> list[str]:
+    """Which of ``ids`` a saved model trained or was calibrated on (sorted)."""
+    mi = ws.store.t.model_items
+    found: set[str] = set()
+    for chunk in _chunks(list(ids)):
+        found.update(r[0] for r in conn.execute(
+            sa.select(mi.c.item_id).where(mi.c.item_id.in_(chunk)).distinct()))
+    return sorted(found)
+
+
+def refuse_into_test(conn: sa.Connection, ws: Workspace, ids: Sequence[str]) -> None:
+    """Raise :class:`LabelError` when any of ``ids`` (items about to join the test split)
+    was learned from by a saved model: that model would be scored on its own training
+    data."""
+    found = trained_on(conn, ws, ids)
+    if found:
+        shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5
+                                        else "")
+        raise LabelError(
+            f"{len(found)} item{'s' if len(found) != 1 else ''} cannot join the test split: "
+            f"a saved model trained or was calibrated on {'them' if len(found) != 1 else 'it'}"
+            f" ({shown})", item=found[0],
+            hint="keep them in the train split and label new items for the test split "
+                 "(glamlab labels sample --strategy random)")
+
+
 def _set_splits(conn: sa.Connection, ws: Workspace, assignment: dict[str, str]) -> None:
     t = ws.store.t.splits
     ids = list(assignment)
+    refuse_into_test(conn, ws, [i for i, s in assignment.items() if s == "test"])
     for chunk in _chunks(ids):
         conn.execute(t.delete().where(t.c.item_id.in_(chunk)))
     stamp = now()
@@ -390,8 +423,9 @@ def label_counts(ws: Workspace) -> dict[str, Any]:
     for item_id, value in gold.items():
         s = splits.get(item_id, "unsplit")
         for label in dict.fromkeys(kind.strata(value)):
-            counts.setdefault(label, {"train": 0, "test": 0, "unsplit": 0})[s] += 1
-    totals = {"train": 0, "test": 0, "unsplit": 0}
+            counts.setdefault(label, {"train": 0, "calibration": 0, "test": 0,
+                                      "unsplit": 0})[s] += 1
+    totals = {"train": 0, "calibration": 0, "test": 0, "unsplit": 0}
     for item_id in gold:
         totals[splits.get(item_id, "unsplit")] += 1
     return {"items": len(gold), "splits": totals,

@@ -38,6 +38,9 @@ STRATEGIES = {
     "stratified": "each source (or another field) its share of the labels",
     "uncertainty": "the items the model is least sure about first",
 }
+#: what may choose the items of the test split: it must stay a random sample of the
+#: collection (model-ordered sampling is for training labels only)
+TEST_STRATEGIES = ("random", "stratified")
 ITEM_COLUMNS = ("source", "source_kind", "modality", "uri")
 DEFAULT_POOL = 5000
 
@@ -94,18 +97,37 @@ def latest_predicting_model(ws: Workspace) -> int | None:
     return int(found) if found is not None else None
 
 
+def strategies_for(split: str | None) -> dict[str, str]:
+    """The strategies that may choose items for ``split`` (None: not said)."""
+    if split == "test":
+        return {k: v for k, v in STRATEGIES.items() if k in TEST_STRATEGIES}
+    return dict(STRATEGIES)
+
+
+def check_strategy(strategy: str, split: str | None) -> None:
+    """Refuse model-ordered sampling for the test split (it would stop being a random
+    sample of the collection, and every figure measured on it would be biased)."""
+    if split == "test" and strategy not in TEST_STRATEGIES:
+        raise LabelError(f"{strategy} sampling cannot choose test items: the test split "
+                         "must stay a random sample of the collection",
+                         hint="use --strategy random or stratified for test labels; "
+                              f"{strategy} sampling is for training labels (--split train)")
+
+
 def sample_items(ws: Workspace, n: int, *, strategy: str = "random", seed: int | None = 0,
                  by: str = "source", pool: int = DEFAULT_POOL, exclude: Iterable[str] = (),
                  scorer: Scorer | None = None, model: str | None = None,
-                 model_id: int | None = None) -> Sample:
+                 model_id: int | None = None, split: str | None = None) -> Sample:
     """Pick ``n`` unlabelled items to label next (see the module docstring).
 
     ``exclude``: ids to leave out (items a person skipped). Uncertainty needs scores:
     ``scorer`` (fresh predictions; ``model`` names it in the result), or ``model_id``
-    (that model version's stored predictions)."""
+    (that model version's stored predictions). ``split``: where the labels will go;
+    for ``test`` only random and stratified sampling are allowed."""
     if strategy not in STRATEGIES:
         raise LabelError(f"unknown sampling strategy {strategy!r}",
                          hint=f"choose one of {', '.join(STRATEGIES)}")
+    check_strategy(strategy, split)
     if n < 1:
         raise LabelError("--n must be at least 1")
     if strategy == "uncertainty" and scorer is None and model_id is None:
@@ -244,10 +266,13 @@ def _stored(ws: Workspace, kind: Any, items: list[Item], model_id: int | None) -
 
 
 def next_to_label(ws: Workspace, *, strategy: str = "random", exclude: Iterable[str] = (),
-                  rng: random.Random | None = None, by: str = "source") -> Item | None:
+                  rng: random.Random | None = None, by: str = "source",
+                  split: str | None = None) -> Item | None:
     """The next item to show a person for labelling (the web app's labelling page);
     uncertainty uses the stored predictions of the latest model that ran, and is random
-    until a model has run. None when nothing is left."""
+    until a model has run. None when nothing is left. Labels for the ``test`` split
+    are chosen at random or stratified only (:func:`check_strategy`)."""
+    check_strategy(strategy, split)
     seed = (rng or random.Random()).getrandbits(64)
     model_id = latest_predicting_model(ws) if strategy == "uncertainty" else None
     if strategy == "uncertainty" and model_id is None:

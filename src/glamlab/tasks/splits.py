@@ -167,7 +167,12 @@ def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
     if not gold:
         raise LabelError("no labelled items to split", hint="import labels first: "
                          "glamlab labels import FILE.csv")
-    ids = list(gold)
+    # the calibration split (labelled on purpose, for tuning) keeps its items
+    calibration = {i for i, s in split_of(ws, list(gold)).items() if s == "calibration"}
+    ids = [i for i in gold if i not in calibration]
+    if not ids:
+        raise LabelError("no labelled items to split outside the calibration split",
+                         hint="import labels first: glamlab labels import FILE.csv")
     strata = {i: kind.strata(gold[i]) for i in ids}
     labels = kind.breakdown_labels()
     labels += sorted({s for ss in strata.values() for s in ss} - set(labels))
@@ -196,7 +201,8 @@ def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
     mask = stratified_group_split(Y, groups, test_size, seed)
     assignment = {item_id: ("test" if t else "train") for item_id, t in zip(ids, mask, strict=True)}
     with ws.store.write() as conn:
-        conn.execute(ws.store.t.splits.delete())
+        conn.execute(ws.store.t.splits.delete().where(
+            ws.store.t.splits.c.split != "calibration"))
         _set_splits(conn, ws, assignment)
         ws.store.audit(conn, actor, "split.create", None, test_size=test_size, seed=seed,
                        group_by=group_by, forced=bool(frozen), train=int((~mask).sum()),
@@ -293,6 +299,15 @@ def _labelled_set(ws: Workspace, split: str, ids: Sequence[str] | None = None) -
                        multi_label=ws.card.multi_label, fingerprint=fp, kind=kind)
 
 
+def labelled_split(ws: Workspace, split: str) -> LabelledSet:
+    """The labelled items of one split (possibly none). Training goes through
+    :func:`training_data`, scoring through :func:`test_data`; this serves the others
+    (the calibration split)."""
+    if split == "test":
+        raise LabelError("read the test split through test_data (it freezes it)")
+    return _labelled_set(ws, split)
+
+
 def training_data(ws: Workspace, *, ids: Sequence[str] | None = None,
                   splits: Sequence[str] = ("train",)) -> LabelledSet:
     """The labelled items a predictor may learn from: the train split only.
@@ -332,4 +347,45 @@ def test_data(ws: Workspace, *, reader: str = "evaluate", freeze: bool = True) -
     return data
 
 
+#: how many times the test split may choose or judge something (an evaluation, a gate
+#: decision, thresholds reported on it) before its figures are flagged: every look that
+#: informs a decision makes the next figure a little more flattering ([gate] test_budget)
+DEFAULT_TEST_BUDGET = 20
+
+
+def record_test_use(ws: Workspace, fingerprint: str, purpose: str,
+                    actor: str = ACTOR) -> int:
+    """Log one use of the test split (``test.use`` in the audit log) and return how many
+    times this test split (by fingerprint) has been used."""
+    with ws.store.write() as conn:
+        ws.store.audit(conn, actor, "test.use", fingerprint, purpose=purpose)
+    return test_uses(ws, fingerprint)
+
+
+def test_uses(ws: Workspace, fingerprint: str) -> int:
+    """How many times the test split with this fingerprint has been used."""
+    t = ws.store.t.audit_log
+    with ws.store.read() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(t).where(
+            t.c.action == "test.use", t.c.object == fingerprint)).scalar() or 0)
+
+
+def test_budget(ws: Workspace) -> int:
+    """``[gate] test_budget`` (default :data:`DEFAULT_TEST_BUDGET`)."""
+    value = ws.card.section("gate").get("test_budget", DEFAULT_TEST_BUDGET)
+    return int(value)
+
+
+def budget_warning(uses: int, budget: int) -> str | None:
+    """The warning once the test split has been used more than ``budget`` times."""
+    if uses <= budget:
+        return None
+    return (f"the test split has been used {uses} times, past its budget of {budget} "
+            "([gate] test_budget): each look that chose or judged something makes its "
+            "figures flatter those choices. Label a fresh test split (glamlab labels "
+            "sample --split test) before trusting small differences.")
+
+
 test_data.__test__ = False  # type: ignore[attr-defined]  # not a pytest test when imported
+test_uses.__test__ = False  # type: ignore[attr-defined]
+test_budget.__test__ = False  # type: ignore[attr-defined]

@@ -163,7 +163,11 @@ class Workspace:
                                 cache_dir=str(self.cache_dir),
                                 collection_depth=collection_depth, remote_ocr=remote_ocr,
                                 allow_source_change=allow_source_change, notify=notify)
-        return ingest(self.store, [str(s) for s in sources], options, progress=progress)
+        report = ingest(self.store, [str(s) for s in sources], options, progress=progress)
+        from .leakage import warn_on_ingest
+
+        report.warnings.extend(warn_on_ingest(self, report.ingest_id))
+        return report
 
     # -- items ----------------------------------------------------------------
     def item_clauses(self, where: dict[str, Any] | None, ids: Sequence[str] | None) -> list[Any]:

@@ -108,6 +108,9 @@ class TextClassifier(_TextBase):
         f = self.fields
         return tuple(x.strip() for x in f.split(",") if x.strip()) if isinstance(f, str) else tuple(f)
 
+    def meta_fields(self) -> tuple[str, ...]:
+        return self._fields()
+
     def _raw(self, items: list[Item]) -> tuple[list[str], list[str], np.ndarray | None, list[bool]]:
         texts, usable = self._texts(items)
         meta = [_field_tokens(it, self._fields()) for it in items]

@@ -29,12 +29,16 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
     frozen = review.test_frozen(ws)
     if frozen and split == "test":
         split = "train"
+    # the test split stays a random sample: model-ordered sampling only for training
+    allowed = sampling.strategies_for(split)
+    if strategy not in allowed:
+        strategy = "random"
     item = sampling.next_to_label(ws, strategy=strategy,
                                   exclude=request.app.state.skips.get(user.username),
-                                  rng=random.Random())
+                                  rng=random.Random(), split=split)
     return render(request, "label.html", {
         "item": item, "strategy": strategy, "split": split, "frozen": frozen,
-        "strategies": sampling.STRATEGIES, "counts": review.labelling_counts(ws),
+        "strategies": allowed, "counts": review.labelling_counts(ws),
         "labels": list(enumerate(ws.card.labels, start=1)),
         "done": request.query_params.get("done")})
 
@@ -51,7 +55,8 @@ def label_post(request: Request, form: FormData = Depends(form_of),
     item_id = str(form.get("item_id") or "")
     values = [str(v) for v in form.getlist("label")]
     review.save_label(request.app.state.ws, user.username, item_id, values,
-                      str(form.get("split") or "test"))
+                      str(form.get("split") or "test"),
+                      strategy=str(form.get("strategy") or "random"))
     return _back_to_label(form, "label")
 
 

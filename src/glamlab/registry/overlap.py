@@ -1,0 +1,90 @@
+"""No overlap, ever: the items a model learned from never score it.
+
+Every saved model version records the ids of the items it was trained on (role
+``train``) and tuned on (``calibration``) in ``model_items``. :func:`check_disjoint`
+refuses, with one error naming the items and the fix, to score a model on a test split
+that holds any of them (``evaluate``, ``act``, ``retrain`` call it); moving such an
+item into the test split is refused where splits are written
+(:func:`glamlab.tasks.labels.trained_on`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from ..errors import LabelError
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+    from .models import ModelVersion
+
+ROLES = ("train", "calibration")
+SHOWN = 5
+
+
+class OverlapError(LabelError):
+    """A model would be scored on items it learned from."""
+
+
+def record_items(conn: sa.Connection, model_id: int, items: dict[str, Iterable[str]]) -> int:
+    """Store the item ids of each role (``train``, ``calibration``) for a model version."""
+    from ..store import schema as s
+
+    rows = [{"model_id": model_id, "item_id": i, "role": role}
+            for role, ids in items.items() for i in dict.fromkeys(ids)]
+    for start in range(0, len(rows), 5000):
+        conn.execute(s.model_items.insert(), rows[start:start + 5000])
+    return len(rows)
+
+
+def model_item_ids(ws: Workspace, model_id: int, role: str | None = None) -> list[str]:
+    """The ids a model version learned from (``role``: one of :data:`ROLES`, or both)."""
+    t = ws.store.t.model_items
+    q = sa.select(t.c.item_id).where(t.c.model_id == model_id).distinct()
+    if role is not None:
+        q = q.where(t.c.role == role)
+    with ws.store.read() as conn:
+        return sorted(r[0] for r in conn.execute(q))
+
+
+def has_item_record(ws: Workspace, model_id: int) -> bool:
+    t = ws.store.t.model_items
+    with ws.store.read() as conn:
+        return conn.execute(sa.select(t.c.item_id).where(t.c.model_id == model_id)
+                            .limit(1)).first() is not None
+
+
+def test_overlap(ws: Workspace, model_id: int) -> list[str]:
+    """Items in the test split that the model trained or was calibrated on (sorted)."""
+    mi, sp = ws.store.t.model_items, ws.store.t.splits
+    with ws.store.read() as conn:
+        return sorted({r[0] for r in conn.execute(
+            sa.select(mi.c.item_id).join(sp, sp.c.item_id == mi.c.item_id)
+            .where(mi.c.model_id == model_id, sp.c.split == "test"))})
+
+
+test_overlap.__test__ = False  # type: ignore[attr-defined]
+
+
+def check_disjoint(ws: Workspace, mv: ModelVersion | int, purpose: str, *,
+                   spec: str | None = None) -> None:
+    """Raise :class:`OverlapError` when the test split holds items ``mv`` (a model
+    version or its id) learned from. Models saved before item ids were recorded cannot
+    be checked and pass."""
+    model_id = mv if isinstance(mv, int) else mv.id
+    spec = spec or (f"id {model_id}" if isinstance(mv, int) else mv.spec)
+    found = test_overlap(ws, model_id)
+    if found:
+        shown = ", ".join(found[:SHOWN]) + (f" and {len(found) - SHOWN} more"
+                                           if len(found) > SHOWN else "")
+        raise OverlapError(
+            f"{purpose}: model {spec} trained or was calibrated on {len(found)} item"
+            f"{'s' if len(found) != 1 else ''} now in the test split ({shown}); its test "
+            "figures would be optimistic",
+            item=found[0],
+            hint=f"retrain it on the current train split (glamlab train {spec.split('@')[0]}"
+                 " ...), or take these items out of the test split")
+
