@@ -108,6 +108,13 @@ def _task_kind_values(conn: sa.Connection) -> None:
         add_column_if_missing(conn, table, sa.Column("value", schema.JSON_OR_NULL))
 
 
+@migration(4, "auth_tokens")
+def _auth_tokens(conn: sa.Connection) -> None:
+    """Sessions and API tokens stored (hashed) with an id, so that each can be listed,
+    revoked, expire, and die with its user."""
+    create_table_if_missing(conn, schema.metadata.tables["auth_tokens"])
+
+
 # Import-time registration of later migrations goes here, e.g.
 # @migration(2, "add_runs_note")
 # def _add_runs_note(conn): add_column_if_missing(conn, "runs", sa.Column("note", sa.Text))

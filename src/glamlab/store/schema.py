@@ -290,6 +290,24 @@ users = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
+# Sessions and API tokens (migration 4): the token's secret is stored only as a SHA-256
+# hash; a row is revoked (logout, password change, ``glamlab users revoke``), expires, or
+# goes with its user.
+auth_tokens = sa.Table(
+    "auth_tokens",
+    metadata,
+    sa.Column("id", Str(32), primary_key=True),
+    sa.Column("kind", Str(20), nullable=False),  # api | session
+    sa.Column("username", Str(200), nullable=False),
+    sa.Column("secret_hash", Str(64), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("last_used_at", sa.DateTime),
+    sa.Column("revoked_at", sa.DateTime),
+)
+sa.Index("ix_auth_tokens_user", auth_tokens.c.username, auth_tokens.c.kind)
+
 alerts = sa.Table(
     "alerts",
     metadata,
