@@ -44,6 +44,7 @@ CLIENTS = 4
 REQUESTS = 200
 ROUNDS = 3
 CHUNK = 50_000
+TEST_ITEMS = 2_000
 LABELS = ["blank", "content"]
 PASSWORD = "benchmark password"
 
@@ -60,12 +61,14 @@ def build(root: Path, n: int) -> Workspace:
         model_id = conn.execute(t.models.insert().values(
             name="bench", version=1, predictor="prior", params={}, artifacts={}, metrics={},
             card={}, created_at=stamp)).inserted_primary_key[0]
-        run_id = conn.execute(t.runs.insert().values(
-            model_id=model_id, status="done", engine="local", workers=1, query={}, planned=n,
-            done=n, failed=0, started_at=stamp, finished_at=stamp)).inserted_primary_key[0]
+        # two runs over the collection, so monitoring has windows to compare
+        run_ids = [conn.execute(t.runs.insert().values(
+            model_id=model_id, status="done", engine="local", workers=1, query={},
+            planned=n // 2, done=n // 2, failed=0, started_at=stamp, finished_at=stamp)
+        ).inserted_primary_key[0] for _ in range(2)]
     for start in range(0, n, CHUNK):
         ids = range(start, min(n, start + CHUNK))
-        items, preds = [], []
+        items, preds, gold, splits = [], [], [], []
         for i in ids:
             item_id = f"page-{i:08d}"
             label = LABELS[i % 2]
@@ -74,16 +77,26 @@ def build(root: Path, n: int) -> Workspace:
                           "modality": "text", "source_kind": "csv", "source": "bench.csv",
                           "content_hash": hashlib.sha256(item_id.encode()).hexdigest(),
                           "text": f"OCR text of page {i}", "meta": {}, "created_at": stamp})
-            preds.append({"id": i + 1, "run_id": run_id, "model_id": model_id,
+            if i < TEST_ITEMS:  # a labelled test split: the monitor's reference
+                truth = label if rng.random() < 0.85 else LABELS[(i + 1) % 2]
+                gold.append({"item_id": item_id, "label": truth, "annotator": "import",
+                             "source": "bench.csv", "active": True, "created_at": stamp})
+                splits.append({"item_id": item_id, "split": "test", "created_at": stamp})
+            preds.append({"id": i + 1, "run_id": run_ids[0 if i < n // 2 else 1],
+                          "model_id": model_id,
                           "item_id": item_id, "label": label, "labels": [label],
                           "scores": {label: score}, "score": score, "created_at": stamp})
         queue = [{"item_id": p["item_id"], "prediction_id": p["id"], "model_id": model_id,
                   "label": p["label"], "score": p["score"], "reason": "below threshold",
                   "kind": "prediction", "status": "open", "version": 1, "created_at": stamp}
-                 for p in preds if p["score"] < 0.625]  # about a quarter go to review
+                 for p in preds if p["score"] < 0.625
+                 and int(p["item_id"][5:]) >= TEST_ITEMS]  # about a quarter go to review
         with ws.store.write() as conn:
             conn.execute(t.items.insert(), items)
             conn.execute(t.predictions.insert(), preds)
+            if gold:
+                conn.execute(t.labels.insert(), gold)
+                conn.execute(t.splits.insert(), splits)
             if queue:
                 conn.execute(t.review_queue.insert(), queue)
     for k in range(CLIENTS):

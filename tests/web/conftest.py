@@ -169,6 +169,7 @@ def client_for(queued_ws: Any) -> Any:
     yield factory
     for c in made:
         c.close()
+    app.state.refresher.wait(120)  # no background work outlives the workspace
 
 
 def free_port() -> int:

@@ -115,6 +115,13 @@ def _auth_tokens(conn: sa.Connection) -> None:
     create_table_if_missing(conn, schema.metadata.tables["auth_tokens"])
 
 
+@migration(5, "report_cache")
+def _report_cache(conn: sa.Connection) -> None:
+    """Stored stage results (monitoring) keyed by what they depend on, so the web app's
+    reports render at once instead of recomputing on every request."""
+    create_table_if_missing(conn, schema.metadata.tables["report_cache"])
+
+
 # Import-time registration of later migrations goes here, e.g.
 # @migration(2, "add_runs_note")
 # def _add_runs_note(conn): add_column_if_missing(conn, "runs", sa.Column("note", sa.Text))

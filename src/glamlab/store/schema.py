@@ -308,6 +308,19 @@ auth_tokens = sa.Table(
 )
 sa.Index("ix_auth_tokens_user", auth_tokens.c.username, auth_tokens.c.kind)
 
+# Stage results kept for pages to show at once (migration 5): one row per name (e.g.
+# ``monitor:NAME@VERSION``), with the key of what it was computed from; a page shows the
+# stored result and recomputes in the background when the key no longer matches.
+report_cache = sa.Table(
+    "report_cache",
+    metadata,
+    sa.Column("name", Str(200), primary_key=True),
+    sa.Column("key", Str(64), nullable=False),
+    sa.Column("result", JSON, nullable=False),
+    sa.Column("seconds", sa.Float),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
 alerts = sa.Table(
     "alerts",
     metadata,

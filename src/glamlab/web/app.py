@@ -26,7 +26,7 @@ from ..tasks.kinds import task_kind
 from .middleware import RejectNul, security_headers
 from .pages import error_status, render, safe_next
 from .sessions import Auth, LoginRequired
-from .state import QueueCounts, SkipSets
+from .state import QueueCounts, Refresher, SkipSets
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -61,6 +61,7 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     app.state.secure_cookies = secure_cookies
     app.state.models = ModelCache()
     app.state.queue_counts = QueueCounts(ws)
+    app.state.refresher = Refresher()
     app.mount("/static", StaticFiles(directory=_package_dir("static")), name="static")
     for module in (api, auth, labelling, review, reports, admin):
         app.include_router(module.router)

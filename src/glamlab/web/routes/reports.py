@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ... import review
 from ...auth import User
-from ...reports.overview import gather
+from ...reports.overview import evaluation_sections, gather
 from ..pages import page_user, render
 
 router = APIRouter(include_in_schema=False)
@@ -40,7 +40,10 @@ def overview(request: Request, user: User = Depends(page_user)) -> Response:
 
 @router.get("/reports", response_class=HTMLResponse)
 def reports_page(request: Request, user: User = Depends(page_user)) -> Response:
-    return render(request, "reports.html", {"reports": gather(request.app.state.ws)})
+    state = request.app.state
+    return render(request, "reports.html", {
+        "reports": gather(state.ws, state.refresher),
+        "evaluation": evaluation_sections(state.ws)})
 
 
 @router.get("/docs", response_class=HTMLResponse)
