@@ -38,7 +38,9 @@ def serve(ctx: click.Context, host: str, port: int, secure_cookies: bool) -> Non
         click.echo("No users yet: add one first, e.g. "
                    "glamlab users add alice --role admin", err=True)
     click.echo(f"glamlab serving {ws.root} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
-    uvicorn.run(create_app(ws, secure_cookies=secure_cookies), host=host, port=port,
+    app = create_app(ws, secure_cookies=secure_cookies)
+    app.state.jobs.start()  # long work from the browser; a job a stopped server left resumes
+    uvicorn.run(app, host=host, port=port,
                 log_level="warning")
 
 

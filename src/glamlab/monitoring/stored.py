@@ -42,7 +42,7 @@ def dependency_key(ws: Workspace, mv: ModelVersion) -> tuple[str, int]:
     """(key of what the report depends on, newest decision id)."""
     t = ws.store.t
     with ws.store.read() as conn:
-        preds = conn.execute(sa.select(sa.func.count(), sa.func.max(t.predictions.c.id))
+        preds = conn.execute(sa.select(sa.func.max(t.predictions.c.id))
                              .where(t.predictions.c.model_id == mv.id)).one()
         runs = conn.execute(sa.select(sa.func.count(), sa.func.sum(t.runs.c.done),
                                       sa.func.sum(t.runs.c.failed))

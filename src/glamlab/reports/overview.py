@@ -78,11 +78,13 @@ def _act_key(ws: Workspace) -> str:
 
     t = ws.store.t
     with ws.store.read() as conn:
-        preds = conn.execute(sa.select(sa.func.count(), sa.func.max(t.predictions.c.id))).one()
+        # newest ids only (primary keys: no scan); rows are added, and a prediction made
+        # again is a new row, so a change always moves one of them
+        preds = [conn.execute(sa.select(sa.func.max(t.predictions.c.id))).scalar()]
         models = conn.execute(sa.select(sa.func.max(t.models.c.id))).scalar()
         aliases = conn.execute(sa.select(sa.func.max(t.model_aliases.c.updated_at))).scalar()
         evals = conn.execute(sa.select(sa.func.max(t.evaluations.c.id))).scalar()
-        items = conn.execute(sa.select(sa.func.count(), sa.func.max(t.items.c.created_at))).one()
+        items = [conn.execute(sa.select(sa.func.max(t.items.c.pk))).scalar()]
     card = ws.card
     return key_of({"preds": list(preds), "models": models, "aliases": aliases, "evals": evals,
                    "items": list(items), "policy": card.section("policy"),
@@ -148,12 +150,12 @@ def monitoring(ws: Workspace, schedule: Schedule | None = None) -> dict[str, Any
     from ..inference import list_runs
     from ..monitoring import stored as monitor_store
     from ..monitoring.monitor import stored_alerts
-    from ..review import queue_counts
+    from ..review import recheck_count
 
     if not list_runs(ws, limit=1):
         return {"missing": "not run yet", "hint": "monitoring starts after the first run"}
     stored = stored_alerts(ws, limit=20)
-    rechecks = queue_counts(ws, kind="recheck")["open"]
+    rechecks = recheck_count(ws)
     extra = {"alerts": stored, "rechecks": rechecks}
     report = monitor_store.load(ws)
     if report is None or not report["current"]:

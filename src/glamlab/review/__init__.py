@@ -36,6 +36,7 @@ from .queue import (
     queue_counts,
     queue_item,
     queue_version,
+    recheck_count,
     release_leases,
     renew_leases,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "queue_counts",
     "queue_item",
     "queue_version",
+    "recheck_count",
     "release_leases",
     "renew_leases",
     "save_label",

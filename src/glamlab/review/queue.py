@@ -74,7 +74,9 @@ def _filters(t: sa.Table, label: str | Sequence[str] | None, kind: str | None,
     # and a "recheck" row is about a gold label, so it always shows
     gold = sa.exists().where(labels.c.item_id == t.c.item_id, labels.c.label == t.c.label,
                              labels.c.active.is_(True))
-    clauses: list[Any] = [t.c.status == "open", sa.or_(t.c.kind != "prediction", ~gold)]
+    clauses: list[Any] = [t.c.status == "open"]
+    if kind != "recheck":
+        clauses.append(sa.or_(t.c.kind != "prediction", ~gold))
     if isinstance(label, str) and label:
         clauses.append(t.c.label == label)
     elif label:
@@ -222,6 +224,17 @@ def queue_counts(ws: Workspace, *, kind: str | None = None) -> dict[str, Any]:
         decided = conn.execute(sa.select(sa.func.count()).select_from(ws.store.t.decisions)).scalar()
     per = {str(r[0]): int(r[1]) for r in rows}
     return {"open": sum(per.values()), "by_label": per, "decisions": int(decided or 0)}
+
+
+def recheck_count(ws: Workspace) -> int:
+    """Open "recheck" rows (gold labels that look wrong), counted by the kind's index: they
+    are few among possibly millions of open predictions."""
+    t = ws.store.t.review_queue
+    # coalesce keeps the planner off the status indexes (every open prediction)
+    q = sa.select(sa.func.count()).where(t.c.kind == "recheck",
+                                         sa.func.coalesce(t.c.status, "") == "open")
+    with ws.store.read() as conn:
+        return int(conn.execute(q).scalar() or 0)
 
 
 def queue_item(ws: Workspace, queue_id: int) -> dict[str, Any]:

@@ -118,8 +118,17 @@ def _auth_tokens(conn: sa.Connection) -> None:
 @migration(5, "report_cache")
 def _report_cache(conn: sa.Connection) -> None:
     """Stored stage results (monitoring) keyed by what they depend on, so the web app's
-    reports render at once instead of recomputing on every request."""
+    reports render at once instead of recomputing on every request; an index to count the
+    gold labels waiting for a re-check among many open predictions."""
     create_table_if_missing(conn, schema.metadata.tables["report_cache"])
+    index = next(ix for ix in schema.review_queue.indexes if ix.name == "ix_review_queue_kind")
+    index.create(conn, checkfirst=True)
+
+
+@migration(6, "jobs")
+def _jobs(conn: sa.Connection) -> None:
+    """Long work started from the web app (evaluate, runs, monitoring), resumable."""
+    create_table_if_missing(conn, schema.metadata.tables["jobs"])
 
 
 # Import-time registration of later migrations goes here, e.g.
