@@ -103,7 +103,22 @@
   }
   function pan(dx, dy) { z.x += dx; z.y += dy; apply(); }
 
+  // A page whose content is being worked out (a job, a report) reloads itself now and
+  // then (the <meta http-equiv=refresh> does it when the page was loaded in full; a page
+  // shown by an htmx-boosted link needs this).
+  var refreshTimer = null;
+  function scheduleRefresh() {
+    if (refreshTimer) { clearTimeout(refreshTimer); refreshTimer = null; }
+    var el = document.querySelector("[data-refresh-s]");
+    if (!el) return;
+    var url = window.location.href;
+    refreshTimer = setTimeout(function () {
+      if (window.location.href === url) window.location.reload();
+    }, parseInt(el.dataset.refreshS, 10) * 1000);
+  }
+
   function setup() {
+    scheduleRefresh();
     z = {scale: 1, x: 0, y: 0};
     document.querySelectorAll("[data-zoom]").forEach(function (b) {
       b.addEventListener("click", function () {
