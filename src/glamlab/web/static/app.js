@@ -158,6 +158,20 @@
       body: JSON.stringify({ids: ids})
     }).catch(function () { return null; });
   }
+  // rows this page no longer holds (decided elsewhere, or taken): shown as such, not decidable
+  function markGone(answer) {
+    if (!answer || !answer.held) return;
+    rows().forEach(function (r) {
+      var id = parseInt(r.dataset.queueId, 10);
+      if (answer.held.indexOf(id) >= 0 || r.classList.contains("gone")) return;
+      r.classList.add("gone");
+      r.querySelectorAll("button, select, input").forEach(function (b) { b.disabled = true; });
+      var note = document.createElement("p");
+      note.className = "problem";
+      note.textContent = "Decided or taken by someone else meanwhile: reload the queue.";
+      r.appendChild(note);
+    });
+  }
   function stopLeases(release) {
     if (lease.timer) { clearInterval(lease.timer); lease.timer = null; }
     if (release) leasePost("release", lease.ids, true);
@@ -174,10 +188,17 @@
     if (!form || !form.dataset.heartbeatS) return;
     lease.ids = now;
     var every = parseInt(form.dataset.heartbeatS, 10) * 1000;
+    function renew() {
+      lease.ids = shownIds();
+      var sent = leasePost("renew", lease.ids, false);
+      if (sent) sent.then(function (r) { return r && r.ok ? r.json() : null; }).then(markGone);
+    }
+    // once at once: a reload's own "give back" may reach the server after the reload
+    // leased the rows again; renewing takes them back unless someone else has them now
+    setTimeout(renew, 1500);
     lease.timer = setInterval(function () {
       if (document.visibilityState === "hidden") return;  // a hidden tab lets them lapse
-      lease.ids = shownIds();
-      leasePost("renew", lease.ids, false);
+      renew();
     }, every);
   }
   // leaving for another page (htmx-boosted links and forms): give the items back, unless
