@@ -60,6 +60,17 @@ def seed_queue(ws: Any, *, seed: int = 0) -> int:
 
 
 @pytest.fixture(autouse=True)
+def _no_background_work_left() -> Any:
+    """The web app works out slow reports in a background thread: let it finish before
+    the next test (its workspace goes away, and ``warnings.catch_warnings`` in another
+    thread would race with the next test's)."""
+    yield
+    for thread in threading.enumerate():
+        if thread.name == "glamlab-refresh":
+            thread.join(120)
+
+
+@pytest.fixture(autouse=True)
 def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     """Real argon2id hashes, with small parameters so the tests stay fast."""
     from glamlab.auth import users
@@ -169,6 +180,7 @@ def client_for(queued_ws: Any) -> Any:
     yield factory
     for c in made:
         c.close()
+    app.state.refresher.wait(120)  # no background work outlives the workspace
 
 
 def free_port() -> int:

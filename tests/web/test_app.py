@@ -468,17 +468,63 @@ def test_iiif_items_use_their_image_service(client_for: Any, queued_ws: Any) -> 
     assert 'src="https://iiif.example.org/iiif/abc/full/!1600,1600/0/default.jpg"' in html
 
 
-def test_the_lease_covers_the_next_page(queued_ws: Any) -> None:
+def test_a_lease_covers_only_the_rows_shown(queued_ws: Any) -> None:
     page = review.lease_queue(queued_ws, "rey", sort="score", limit=5)
     other = review.lease_queue(queued_ws, "rob", sort="score", limit=5)
-    ids = [r["id"] for r in review.lease_queue(queued_ws, "val", sort="score", limit=200)]
-    # rey holds the first 10 (this page and the next); rob gets the 5 after them.
-    held = {r["id"] for r in page} | {r["id"] for r in other}
-    assert len(held) == 10 and not set(ids) & held
+    everything = [r["id"] for r in review.peek_queue(queued_ws, sort="score", limit=500)]
+    # rey holds exactly the 5 shown; rob gets the 5 right after them
+    assert [r["id"] for r in page] == everything[:5]
+    assert [r["id"] for r in other] == everything[5:10]
     review.decide(queued_ws, "rey", page[0]["id"], "accept", page[0]["version"])
     again = review.lease_queue(queued_ws, "rey", sort="score", limit=5)
     assert [r["id"] for r in again[:4]] == [r["id"] for r in page[1:]]
-    assert again[4]["lease_owner"] == "rey" and again[4]["id"] not in {r["id"] for r in other}
+    assert again[4]["id"] == everything[10]  # one more, past rob's
+    # leasing anew (here a minute later, past half the lease) gives back what the old
+    # view held and the new one does not show (the page itself releases it at once)
+    from datetime import timedelta
+
+    from glamlab.store import now
+
+    label = page[1]["label"]
+    narrowed = review.lease_queue(queued_ws, "rey", sort="score", label=label, limit=2,
+                                  at=now() + timedelta(seconds=90))
+    t = queued_ws.store.t.review_queue
+    with queued_ws.store.read() as conn:
+        held = {r.id for r in conn.execute(sa.select(t.c.id).where(t.c.lease_owner == "rey"))}
+    assert held == {r["id"] for r in narrowed}
+
+
+def test_leases_are_renewed_by_the_page_and_released_when_it_closes(client_for: Any,
+                                                                     queued_ws: Any) -> None:
+    from datetime import timedelta
+
+    from glamlab.store import now
+
+    rey, rob = client_for("rey"), client_for("rob")
+    html = rey.get("/queue").text
+    import re
+
+    shown = [int(x) for x in re.findall(r'data-queue-id="(\d+)"', html)]
+    assert len(shown) == 25 and 'data-heartbeat-s="30"' in html
+    t = queued_ws.store.t.review_queue
+    with queued_ws.store.read() as conn:
+        until = dict(conn.execute(sa.select(t.c.id, t.c.lease_until)
+                                  .where(t.c.lease_owner == "rey")).all())
+    assert set(until) == set(shown)  # nothing beyond the page
+    assert all(u < now() + timedelta(seconds=review.DEFAULT_LEASE_S + 5) for u in until.values())
+    headers = {"X-CSRF-Token": csrf_of(rey)}
+    r = rey.post("/api/leases/renew", json={"ids": shown}, headers=headers)
+    assert r.status_code == 200 and r.json()["held"] == sorted(shown)
+    # rob sees none of them while rey's page is open
+    assert not set(shown) & {x["id"] for x in rob.get("/api/queue?limit=100").json()}
+    r = rey.post("/api/leases/release", json={"ids": shown}, headers=headers)
+    assert r.status_code == 200 and r.json()["released"] == len(shown)
+    got = {x["id"] for x in rob.get("/api/queue?limit=100").json()}
+    assert set(shown) <= got  # free the moment rey's page closed
+    # a viewer cannot hold items
+    val = client_for("val")
+    assert val.post("/api/leases/renew", json={"ids": shown},
+                    headers={"X-CSRF-Token": csrf_of(val)}).status_code == 403
 
 
 def test_reports_show_stored_alerts_and_rechecks(client_for: Any, queued_ws: Any) -> None:

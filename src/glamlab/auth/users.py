@@ -6,17 +6,15 @@ Roles, from least to most power:
 - ``reviewer``: also labels items and decides review-queue items;
 - ``admin``: also manages users, the policy and models.
 
-Sessions and API tokens are signed (HMAC-SHA256) with a per-workspace secret kept in
-``.glamlab/web-secret`` (created on first use, mode 0600). They carry the user name and
-an expiry; a user removed with ``glamlab users remove`` is refused at once because every
-request checks that the user still exists.
+Sessions and API tokens are stored server-side (hashed, with an id: :mod:`.tokens`) and
+signed with itsdangerous under a per-workspace secret kept in ``.glamlab/web-secret``
+(created on first use, mode 0600). Removing a user deletes their tokens; changing a
+password revokes their sessions; ``glamlab users revoke ID`` revokes one token.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import os
 import re
 import secrets
@@ -28,6 +26,7 @@ import sqlalchemy as sa
 
 from ..errors import GlamlabError, PermissionDenied
 from ..store import now
+from . import tokens
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -93,6 +92,7 @@ def add_user(ws: Workspace, username: str, password: str, role: str = "reviewer"
         if exists:
             conn.execute(t.update().where(t.c.username == username)
                          .values(password_hash=digest, role=role))
+            tokens.revoke_all(conn, username, "session")  # a new password signs everyone out
         else:
             conn.execute(t.insert().values(username=username, password_hash=digest, role=role,
                                            created_at=now()))
@@ -114,6 +114,7 @@ def remove_user(ws: Workspace, username: str, *, actor: str = "cli") -> None:
         n = conn.execute(t.delete().where(t.c.username == username)).rowcount
         if not n:
             raise UserError(f"no user {username}", hint="list users with glamlab users list")
+        tokens.delete_all(conn, username)  # a user added again later starts with none
         ws.store.audit(conn, actor, "user.remove", username)
 
 
@@ -168,45 +169,52 @@ def secret(ws: Workspace) -> bytes:
     return path.read_text().strip().encode()
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+def _serializer(key: bytes, kind: str) -> Any:
+    from itsdangerous import URLSafeSerializer
+
+    return URLSafeSerializer(key, salt=f"glamlab.{kind}")
 
 
 def sign(key: bytes, kind: str, username: str, ttl_s: int) -> str:
-    """A token ``kind.username.expiry.nonce.signature`` (url-safe)."""
-    expires = int(time.time()) + ttl_s
-    body = f"{kind}.{_b64(username.encode())}.{expires}.{secrets.token_hex(8)}"
-    mac = hmac.new(key, body.encode(), hashlib.sha256).digest()
-    return f"{body}.{_b64(mac)}"
+    """A signed, url-safe value carrying ``username`` and an expiry (not stored: for the
+    short-lived login form token; sessions and API tokens are :mod:`.tokens`)."""
+    return str(_serializer(key, kind).dumps(
+        {"u": username, "e": int(time.time()) + ttl_s, "n": secrets.token_hex(8)}))
 
 
 def verify(key: bytes, kind: str, token: str) -> str | None:
-    """The user name in a valid, unexpired token of this kind, else None."""
+    """The user name in a valid, unexpired value of this kind made by :func:`sign`."""
+    from itsdangerous import BadData
+
     try:
-        body, mac = token.rsplit(".", 1)
-        k, name_b64, expires, _nonce = body.split(".")
-    except ValueError:
+        data = _serializer(key, kind).loads(token)
+    except BadData:
         return None
-    expected = _b64(hmac.new(key, body.encode(), hashlib.sha256).digest())
-    if not hmac.compare_digest(expected, mac) or k != kind:
+    if not isinstance(data, dict) or not isinstance(data.get("e"), int) or data["e"] < time.time():
         return None
-    try:
-        if int(expires) < time.time():
-            return None
-        return base64.urlsafe_b64decode(name_b64 + "=" * (-len(name_b64) % 4)).decode()
-    except (ValueError, UnicodeDecodeError):
-        return None
+    name = data.get("u")
+    return name if isinstance(name, str) else None
 
 
 def csrf_token(key: bytes, session_token: str) -> str:
     """The CSRF token bound to one session (a form must send it back)."""
-    return _b64(hmac.new(key, b"csrf:" + session_token.encode(), hashlib.sha256).digest())
+    from itsdangerous import Signer
+
+    return str(Signer(key, salt="glamlab.csrf", digest_method=hashlib.sha256)
+               .get_signature(session_token).decode())
 
 
-def api_token(ws: Workspace, username: str, days: int = 90) -> str:
-    """A bearer token for scripts (``Authorization: Bearer ...``)."""
+def api_token(ws: Workspace, username: str, days: int = 90, *, note: str | None = None,
+              actor: str = "cli") -> str:
+    """A bearer token for scripts (``Authorization: Bearer ...``), valid ``days`` days;
+    stored hashed with an id (``glamlab users tokens`` lists it, ``users revoke`` ends it)."""
+    if days < 1:
+        raise UserError(f"a token must last at least one day, not {days}",
+                        hint="pass --expires-days 1 or more")
     if get_user(ws, username) is None:
         raise UserError(f"no user {username}", hint="add it with glamlab users add")
     with ws.store.write() as conn:
-        ws.store.audit(conn, "cli", "user.token", username, days=days)
-    return sign(secret(ws), "api", username, days * 86400)
+        token, token_id = tokens.issue(ws, secret(ws), username, "api", days * 86400,
+                                       note=note, conn=conn)
+        ws.store.audit(conn, actor, "user.token", username, days=days, token=token_id)
+    return token

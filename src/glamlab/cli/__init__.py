@@ -31,7 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "monitor": ("glamlab.cli.monitor:monitor", "Watch for drift; exit status 3 when an alert fires."),
     "trends": ("glamlab.cli.trends:trends", "Shares of labels per year/decade/field, corrected, with 95% intervals."),
     "serve": ("glamlab.cli.serve:serve", "Start the web app: labelling, review queue, reports, JSON API."),
-    "users": ("glamlab.cli.serve:users", "Manage web app users and roles: add, list, remove, token."),
+    "users": ("glamlab.cli.serve:users", "Manage web app users and roles: add, list, remove, token, tokens, revoke."),
     "demo": ("glamlab.cli.demo:demo", "Run a whole project on a bundled sample collection."),
     "run": ("glamlab.cli.run:run", "Run a model over the collection; resumable, parallel, Ray."),
     "runs": ("glamlab.cli.run:runs", "List runs with status, counts, throughput and failures."),

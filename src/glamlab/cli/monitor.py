@@ -39,6 +39,10 @@ def monitor(ctx: click.Context, model: str | None, reference: str | None, window
     with Heartbeat("monitor", enabled=show_progress(as_json)):
         report = run_monitor(ws, model, reference=reference, window=window,
                              min_window=min_window, since=since)
+    if reference is None and window is None and min_window is None and since is None:
+        from ..monitoring.stored import store_report
+
+        store_report(ws, report)  # the web app's reports page shows it at once
     if html_path:
         from ..reports.monitoring import render
 

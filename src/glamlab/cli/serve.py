@@ -38,7 +38,9 @@ def serve(ctx: click.Context, host: str, port: int, secure_cookies: bool) -> Non
         click.echo("No users yet: add one first, e.g. "
                    "glamlab users add alice --role admin", err=True)
     click.echo(f"glamlab serving {ws.root} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
-    uvicorn.run(create_app(ws, secure_cookies=secure_cookies), host=host, port=port,
+    app = create_app(ws, secure_cookies=secure_cookies)
+    app.state.jobs.start()  # long work from the browser; a job a stopped server left resumes
+    uvicorn.run(app, host=host, port=port,
                 log_level="warning")
 
 
@@ -99,12 +101,47 @@ def users_remove(ctx: click.Context, username: str, as_json: bool) -> None:
 
 @users.command("token")
 @click.argument("username")
-@click.option("--days", default=90, show_default=True, type=int, help="How long it is valid.")
+@click.option("--expires-days", "--days", "days", default=90, show_default=True, type=int,
+              help="How many days it is valid.")
+@click.option("--note", default=None, help="What the token is for (shown by `users tokens`).")
 @json_option
 @click.pass_context
-def users_token(ctx: click.Context, username: str, days: int, as_json: bool) -> None:
-    """Print an API token for scripts: send it as `Authorization: Bearer TOKEN`."""
+def users_token(ctx: click.Context, username: str, days: int, note: str | None,
+                as_json: bool) -> None:
+    """Print a new API token for scripts: send it as `Authorization: Bearer TOKEN`.
+
+    The token is shown once; only its hash is stored. `glamlab users tokens` lists tokens
+    by id and `glamlab users revoke ID` ends one; removing the user ends all of theirs."""
     from ..auth import api_token
 
-    token = api_token(open_ws(ctx), username, days=days)
-    emit({"username": username, "token": token, "days": days}, as_json, lambda d: d["token"])
+    token = api_token(open_ws(ctx), username, days=days, note=note)
+    token_id = token.split(".")[1]  # KIND.ID.SECRET.SIGNATURE
+    emit({"username": username, "token": token, "id": token_id, "days": days}, as_json,
+         lambda d: d["token"])
+
+
+@users.command("tokens")
+@click.argument("username", required=False)
+@click.option("--all", "show_all", is_flag=True, help="Also revoked and expired tokens.")
+@json_option
+@click.pass_context
+def users_tokens(ctx: click.Context, username: str | None, show_all: bool,
+                 as_json: bool) -> None:
+    """List API tokens (ids, owners, expiry, last use; never the secrets)."""
+    from ..auth import list_tokens
+
+    rows = list_tokens(open_ws(ctx), username, include_inactive=show_all)
+    emit(rows, as_json, lambda r: table(r, ["id", "username", "state", "expires_at",
+                                            "last_used_at", "note"]))
+
+
+@users.command("revoke")
+@click.argument("token_id")
+@json_option
+@click.pass_context
+def users_revoke(ctx: click.Context, token_id: str, as_json: bool) -> None:
+    """Revoke one token by its id (from `glamlab users tokens`): it stops working at once."""
+    from ..auth import revoke_token
+
+    out = revoke_token(open_ws(ctx), token_id)
+    emit(out, as_json, lambda d: f"Revoked token {d['id']} of {d['username']}.")

@@ -199,14 +199,22 @@ def _attach_image_features(ws: Workspace, rows: list[dict[str, Any]]) -> None:
             r["embedding"] = np.frombuffer(blob, dtype="<f4")
 
 
-def _split_ids(ws: Workspace) -> tuple[set[str], set[str]]:
-    """Ids of the test split and of the training split."""
+def _split_ids(ws: Workspace, trained_before: datetime | None = None
+               ) -> tuple[set[str], set[str]]:
+    """Ids of the test split and of the training split. With ``trained_before`` (the
+    model's creation), only items split before it count as training: an item a reviewer
+    labelled later was never seen by this model, so it stays in its production window
+    (reviewing must not shrink the window until an alert disappears)."""
     t = ws.store.t
     test: set[str] = set()
     train: set[str] = set()
     with ws.store.read() as conn:
-        for item_id, split in conn.execute(sa.select(t.splits.c.item_id, t.splits.c.split)):
-            (test if split == "test" else train).add(item_id)
+        for item_id, split, created in conn.execute(
+                sa.select(t.splits.c.item_id, t.splits.c.split, t.splits.c.created_at)):
+            if split == "test":
+                test.add(item_id)
+            elif trained_before is None or created is None or created <= trained_before:
+                train.add(item_id)
     return test, train
 
 
@@ -314,7 +322,7 @@ def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = 
     if ws.card.modality == "image":
         _attach_image_features(ws, rows)
 
-    test_ids, train_ids = _split_ids(ws)
+    test_ids, train_ids = _split_ids(ws, trained_before=_as_datetime(mv.created_at))
     # the model has seen its training items: their predictions are not production
     rows_prod = [r for r in rows if r["item_id"] not in train_ids and r["item_id"] not in test_ids]
     if cfg.reference == "test":
@@ -379,6 +387,15 @@ def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = 
     if store_alerts:
         _store_alerts(ws, report)
     return report
+
+
+def _as_datetime(v: Any) -> datetime | None:
+    if isinstance(v, datetime):
+        return v
+    try:
+        return datetime.fromisoformat(str(v)) if v else None
+    except ValueError:
+        return None
 
 
 def _bucket(n: int) -> int:

@@ -51,8 +51,9 @@ def _svg_series(name: str, points: list[tuple[str, float | None, float | None, s
     return "".join(parts)
 
 
-def render(report: MonitorReport) -> str:
-    data: dict[str, Any] = report.to_dict()
+def signal_sections(data: dict[str, Any]) -> str:
+    """One plot and table per signal, from a report's ``to_dict()`` (or a stored copy of
+    it): what both the HTML report and the web app's reports page show."""
     names = [s["name"] for s in data["signals"]]
     descriptions = {s["name"]: s["description"] for s in data["signals"]}
     sections = []
@@ -62,7 +63,7 @@ def render(report: MonitorReport) -> str:
             r = next((r for r in w["results"] if r["signal"] == name), None)
             if r is None:
                 continue
-            points.append((w["window"], r["value"], r["threshold"], r["status"]))
+            points.append((str(w["window"]), r["value"], r["threshold"], r["status"]))
         if not points:
             continue
         rows = "".join(
@@ -74,6 +75,12 @@ def render(report: MonitorReport) -> str:
             f"{_svg_series(name, points)}<table><thead><tr><th>window</th><th>value</th>"
             f"<th>threshold</th><th>status</th></tr></thead><tbody>{rows}</tbody></table>"
             "</section>")
+    return "".join(sections)
+
+
+def render(report: MonitorReport) -> str:
+    data: dict[str, Any] = report.to_dict()
+    sections = [signal_sections(data)]
     verdict = (f"{len(data['alerts'])} alert(s): something changed in the collection or the model's "
                "behaviour." if data["alert"] else "No drift beyond the reference's own variability.")
     return f"""<!doctype html>

@@ -35,7 +35,7 @@ def leaderboard(ws: Workspace) -> dict[str, Any]:
     rows = history(ws, limit=200)
     if not rows:
         return {"missing": "not run yet",
-                "hint": "measure the baselines first: glamlab baseline, then glamlab evaluate"}
+                "hint": "measure the baselines first (Evaluate page)"}
     latest: dict[str, Any] = {}
     for r in rows:  # newest first: keep each candidate's newest evaluation
         latest.setdefault(r["candidate"], r)
@@ -55,41 +55,133 @@ def leaderboard(ws: Workspace) -> dict[str, Any]:
     return {"board": board, "verdict": verdict}
 
 
-def act_dry_run(ws: Workspace) -> dict[str, Any]:
-    """What the policy would do with the latest predictions (nothing is written)."""
+def evaluation_sections(ws: Workspace) -> list[Any]:
+    """The latest evaluation as the sections of ``glamlab evaluate --html`` (plots, the
+    confusion matrices, the per-label tables), from what was stored; [] when none."""
+    from .evaluation import report_sections
+    from .stored import latest_evaluation
+
+    result = latest_evaluation(ws)
+    return report_sections(result) if result is not None else []
+
+
+# A page never computes a slow stage result while a person waits: ``schedule(name, fn)``
+# asks for ``fn`` to run in the background (the web app's refresher); without it (a script)
+# the result is computed at once.
+Schedule = Callable[[str, Callable[[], Any]], None]
+
+
+def _act_key(ws: Workspace) -> str:
+    import sqlalchemy as sa
+
+    from ..store.results import key_of
+
+    t = ws.store.t
+    with ws.store.read() as conn:
+        # newest ids only (primary keys: no scan); rows are added, and a prediction made
+        # again is a new row, so a change always moves one of them
+        preds = [conn.execute(sa.select(sa.func.max(t.predictions.c.id))).scalar()]
+        models = conn.execute(sa.select(sa.func.max(t.models.c.id))).scalar()
+        aliases = conn.execute(sa.select(sa.func.max(t.model_aliases.c.updated_at))).scalar()
+        evals = conn.execute(sa.select(sa.func.max(t.evaluations.c.id))).scalar()
+        items = [conn.execute(sa.select(sa.func.max(t.items.c.pk))).scalar()]
+    card = ws.card
+    return key_of({"preds": list(preds), "models": models, "aliases": aliases, "evals": evals,
+                   "items": list(items), "policy": card.section("policy"),
+                   "safety": card.section("safety"), "costs": card.section("costs")})
+
+
+ACT_NAME = "act:dry-run"
+
+
+def compute_act(ws: Workspace) -> dict[str, Any]:
+    """Run the policy as a dry run now and store what it would do."""
+    import time
+
     from ..actions.act import plan
+    from ..store.results import put_result
+
+    key = _act_key(ws)
+    started = time.perf_counter()
+    try:
+        result: dict[str, Any] = {"act": plan(ws, dry_run=True, actor="web").to_dict()}
+    except GlamlabError as exc:
+        result = {"missing": exc.message, "hint": exc.hint}
+    return put_result(ws.store, ACT_NAME, key, result, time.perf_counter() - started)
+
+
+def _stored_or_scheduled(ws: Workspace, name: str, current: bool, row: dict[str, Any] | None,
+                         fn: Callable[[], Any], schedule: Schedule | None,
+                         what: str) -> dict[str, Any] | None:
+    """The stored result (with a note when out of date), after asking for a fresh one."""
+    if row is not None and current:
+        return {**row["result"], "computed_at": row["computed_at"]}
+    if schedule is None:
+        fresh = fn()
+        return {**fresh["result"], "computed_at": fresh["computed_at"]} if fresh else None
+    schedule(name, fn)
+    if row is None:
+        return {"pending": f"{what} is being worked out in the background (it reads every "
+                           "prediction once); this page shows it when it is ready.",
+                "refresh": True}
+    return {**row["result"], "computed_at": row["computed_at"],
+            "stale": "new results since this was worked out: an update is on its way"}
+
+
+def act_dry_run(ws: Workspace, schedule: Schedule | None = None) -> dict[str, Any]:
+    """What the policy would do with the latest predictions (nothing is written)."""
     from ..inference import has_predictions
+    from ..store.results import get_result
 
     if not has_predictions(ws):
         return {"missing": "not run yet",
-                "hint": "run the best model over the collection: glamlab run"}
-    return {"act": plan(ws, dry_run=True, actor="web").to_dict()}
+                "hint": "run the best model over the collection (Run page)"}
+    row = get_result(ws.store, ACT_NAME)
+    current = row is not None and row["key"] == _act_key(ws)
+    out = _stored_or_scheduled(ws, ACT_NAME, current, row, lambda: compute_act(ws), schedule,
+                               "What the policy would do")
+    return out or {}
 
 
-def monitoring(ws: Workspace) -> dict[str, Any]:
-    """The monitor's verdict now, the alerts ``glamlab monitor`` stored, and how many gold
-    labels wait to be re-checked (``glamlab labels issues``)."""
+def monitoring(ws: Workspace, schedule: Schedule | None = None) -> dict[str, Any]:
+    """The monitor's verdict (stored, recomputed when what it reads changed), its plots,
+    the alerts ``glamlab monitor`` stored, and how many gold labels wait to be
+    re-checked (``glamlab labels issues``)."""
     from ..inference import list_runs
-    from ..monitoring.monitor import monitor, stored_alerts
-    from ..review import queue_counts
+    from ..monitoring import stored as monitor_store
+    from ..monitoring.monitor import stored_alerts
+    from ..review import recheck_count
 
     if not list_runs(ws, limit=1):
         return {"missing": "not run yet", "hint": "monitoring starts after the first run"}
     stored = stored_alerts(ws, limit=20)
-    rechecks = queue_counts(ws, kind="recheck")["open"]
-    try:
-        report = monitor(ws, store_alerts=False)
-    except GlamlabError as exc:
-        return {"missing": exc.message, "hint": exc.hint, "alerts": stored,
-                "rechecks": rechecks}
-    return {"summary": report.summary(), "alert": bool(report.alerts), "alerts": stored,
-            "rechecks": rechecks}
+    rechecks = recheck_count(ws)
+    extra = {"alerts": stored, "rechecks": rechecks}
+    report = monitor_store.load(ws)
+    if report is None or not report["current"]:
+        if schedule is None:
+            report = monitor_store.compute(ws)
+        else:
+            schedule("monitor", lambda: monitor_store.compute(ws))
+    if report is None:
+        return {"pending": "Monitoring is being worked out in the background (it compares "
+                           "every window with the reference); this page shows it when ready.",
+                "refresh": True, **extra}
+    if report.get("error"):
+        return {"missing": report["error"], "hint": report.get("hint"), **extra}
+    from .monitoring import signal_sections
+
+    out = {"monitor": report, "alert": bool(report.get("alert")),
+           "plots": signal_sections(report), "computed_at": report.get("computed_at"), **extra}
+    if not report["current"]:
+        out["stale"] = "new results since this was worked out: an update is on its way"
+    return out
 
 
-def gather(ws: Workspace) -> list[dict[str, Any]]:
+def gather(ws: Workspace, schedule: Schedule | None = None) -> list[dict[str, Any]]:
     """Every section of the reports page."""
     return [
-        _section("Leaderboard and verdict (glamlab evaluate)", leaderboard, ws),
-        _section("What the policy would do (glamlab act --dry-run)", act_dry_run, ws),
-        _section("Monitoring (glamlab monitor)", monitoring, ws),
+        _section("Leaderboard and verdict", leaderboard, ws),
+        _section("What the policy would do", lambda w: act_dry_run(w, schedule), ws),
+        _section("Monitoring", lambda w: monitoring(w, schedule), ws),
     ]

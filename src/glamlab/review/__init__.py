@@ -4,9 +4,11 @@ The web app, its JSON API and scripts share these functions, so every path makes
 the same checks:
 
 - **Leases** (:mod:`.queue`). :func:`lease_queue` hands a reviewer the next open queue
-  items and leases them (``lease_owner``, ``lease_until``), so two reviewers are not
-  shown the same item. A lease expires after ``lease_s`` seconds and the item is free
-  again.
+  items and leases only those (``lease_owner``, ``lease_until``), so two reviewers are
+  not shown the same item. Leases are short (two minutes): an open page renews them
+  (:func:`renew_leases`) and gives them back when the reviewer leaves
+  (:func:`release_leases`); an abandoned lease expires and the item is free again.
+  Predictions for items that already have a gold label are not queued for review.
 - **Versions** (:mod:`.decisions`). Each queue row has a ``version``. A decision names
   the version its reviewer saw (``seen_version``); if the row changed since,
   :class:`StaleDecision` is raised (the web answers 409) and nothing is written: a stale
@@ -23,6 +25,7 @@ from .history import item_history
 from .labelling import labelling_counts, save_label, test_frozen, undo_label
 from .queue import (
     DEFAULT_LEASE_S,
+    LEASE_HEARTBEAT_S,
     QUEUE_KINDS,
     SORTS,
     NotFound,
@@ -33,12 +36,15 @@ from .queue import (
     queue_counts,
     queue_item,
     queue_version,
+    recheck_count,
     release_leases,
+    renew_leases,
 )
 
 __all__ = [
     "ACTIONS",
     "DEFAULT_LEASE_S",
+    "LEASE_HEARTBEAT_S",
     "QUEUE_KINDS",
     "SORTS",
     "NotFound",
@@ -54,7 +60,9 @@ __all__ = [
     "queue_counts",
     "queue_item",
     "queue_version",
+    "recheck_count",
     "release_leases",
+    "renew_leases",
     "save_label",
     "test_frozen",
     "undo_label",

@@ -31,7 +31,10 @@ SORTS = {
     "label": "by predicted label",
     "oldest": "oldest first",
 }
-DEFAULT_LEASE_S = 15 * 60
+# Leases are short: the page renews them every LEASE_HEARTBEAT_S while it is open, so a
+# closed tab (or a lost connection) frees its items within two minutes.
+DEFAULT_LEASE_S = 120
+LEASE_HEARTBEAT_S = 30
 QUEUE_KINDS = ("prediction", "recheck")  # a model's prediction; a gold label to re-check
 
 
@@ -63,7 +66,17 @@ def _order(t: sa.Table, sort: str) -> list[Any]:
 
 def _filters(t: sa.Table, label: str | Sequence[str] | None, kind: str | None,
              min_score: float | None, max_score: float | None) -> list[Any]:
+    from ..store import schema
+
+    labels = schema.labels
+    # a prediction that an active gold label already says is not asked about (a person
+    # said so); one that disagrees with the gold label shows with both (see _with_items),
+    # and a "recheck" row is about a gold label, so it always shows
+    gold = sa.exists().where(labels.c.item_id == t.c.item_id, labels.c.label == t.c.label,
+                             labels.c.active.is_(True))
     clauses: list[Any] = [t.c.status == "open"]
+    if kind != "recheck":
+        clauses.append(sa.or_(t.c.kind != "prediction", ~gold))
     if isinstance(label, str) and label:
         clauses.append(t.c.label == label)
     elif label:
@@ -84,12 +97,13 @@ def lease_queue(ws: Workspace, user: str, *, sort: str = "score",
                 at: datetime | None = None) -> list[dict[str, Any]]:
     """Lease up to ``limit`` open queue items to ``user`` and return them with their items.
 
-    Items this user already holds come back again (a reload shows the same page); items
-    leased by someone else whose lease has not expired are never returned. The lease also
-    covers the next ``limit`` items (the next page), so a reviewer working down the page
-    reloads it without a write most of the time: only when the page reaches items not yet
-    held, or the leases are past half their time, are more leased. ``label`` narrows
-    the queue to a label (or any of several); ``at`` is the time now (tests).
+    Only the items returned are leased, for ``lease_s`` seconds (short: the page renews
+    them with :func:`renew_leases` while it is open and gives them back with
+    :func:`release_leases` when the reviewer leaves). Items this user already holds come
+    back again (a reload shows the same page, without a write while the leases have more
+    than half their time left); items leased by someone else are never returned, and
+    leases this user held on rows no longer shown are given back. ``label`` narrows the
+    queue to a label (or any of several); ``at`` is the time now (tests).
     """
     t = ws.store.t.review_queue
     limit = max(1, min(int(limit), 500))
@@ -108,16 +122,37 @@ def lease_queue(ws: Workspace, user: str, *, sort: str = "score",
         # candidates locked with FOR UPDATE SKIP LOCKED on PostgreSQL (the writer lock on
         # SQLite); the UPDATE repeats the "free" test (see the module docstring)
         ids = [r.id for r in conn.execute(
-            sa.select(t.c.id).where(*clauses, free).order_by(*order).limit(min(2 * limit, 1000))
+            sa.select(t.c.id).where(*clauses, free).order_by(*order).limit(limit)
             .with_for_update(skip_locked=True))]
+        # what this user held but is no longer shown goes back to the queue
+        conn.execute(t.update().where(t.c.lease_owner == user, t.c.status == "open",
+                                      t.c.id.not_in(ids) if ids else sa.true())
+                     .values(lease_owner=None, lease_until=None))
         if not ids:
             return []
         conn.execute(t.update().where(t.c.id.in_(ids), t.c.status == "open", free)
                      .values(lease_owner=user, lease_until=stamp + timedelta(seconds=lease_s)))
         rows = conn.execute(sa.select(t).where(t.c.id.in_(ids), t.c.lease_owner == user,
-                                               t.c.status == "open").order_by(*order)
-                            .limit(limit)).all()
+                                               t.c.status == "open").order_by(*order)).all()
     return _with_items(ws, [dict(r._mapping) for r in rows])
+
+
+def renew_leases(ws: Workspace, user: str, ids: Sequence[int], *,
+                 lease_s: float = DEFAULT_LEASE_S, at: datetime | None = None) -> list[int]:
+    """Extend ``user``'s leases on ``ids`` (the rows a page still shows; its heartbeat).
+    Returns the ids still held: a row decided or taken by someone else meanwhile is not."""
+    t = ws.store.t.review_queue
+    ids = [int(i) for i in ids][:500]
+    if not ids:
+        return []
+    stamp = at or now()
+    free = sa.or_(t.c.lease_owner.is_(None), t.c.lease_until < stamp, t.c.lease_owner == user)
+    with ws.store.write() as conn:
+        conn.execute(t.update().where(t.c.id.in_(ids), t.c.status == "open", free)
+                     .values(lease_owner=user, lease_until=stamp + timedelta(seconds=lease_s)))
+        held = [int(r[0]) for r in conn.execute(sa.select(t.c.id).where(
+            t.c.id.in_(ids), t.c.lease_owner == user, t.c.status == "open"))]
+    return sorted(held)
 
 
 def peek_queue(ws: Workspace, *, sort: str = "score", label: str | None = None,
@@ -191,6 +226,17 @@ def queue_counts(ws: Workspace, *, kind: str | None = None) -> dict[str, Any]:
     return {"open": sum(per.values()), "by_label": per, "decisions": int(decided or 0)}
 
 
+def recheck_count(ws: Workspace) -> int:
+    """Open "recheck" rows (gold labels that look wrong), counted by the kind's index: they
+    are few among possibly millions of open predictions."""
+    t = ws.store.t.review_queue
+    # coalesce keeps the planner off the status indexes (every open prediction)
+    q = sa.select(sa.func.count()).where(t.c.kind == "recheck",
+                                         sa.func.coalesce(t.c.status, "") == "open")
+    with ws.store.read() as conn:
+        return int(conn.execute(q).scalar() or 0)
+
+
 def queue_item(ws: Workspace, queue_id: int) -> dict[str, Any]:
     t = ws.store.t.review_queue
     with ws.store.read() as conn:
@@ -209,7 +255,13 @@ def _with_items(ws: Workspace, rows: list[dict[str, Any]]) -> list[dict[str, Any
         items = {r.item_id: r for r in conn.execute(
             sa.select(ti.c.item_id, ti.c.modality, ti.c.text, ti.c.uri, ti.c.meta)
             .where(ti.c.is_current.is_(True), ti.c.item_id.in_(ids)))}
+        tl = ws.store.t.labels
+        gold: dict[str, list[str]] = {}
+        for item_id, lab in conn.execute(sa.select(tl.c.item_id, tl.c.label).where(
+                tl.c.item_id.in_(ids), tl.c.active.is_(True)).order_by(tl.c.id)):
+            gold.setdefault(item_id, []).append(lab)
     for r in rows:
+        r["gold"] = gold.get(r["item_id"], [])  # a person's labels of this item, if any
         it = items.get(r["item_id"])
         r["modality"] = it.modality if it else None
         text = (it.text or "") if it else ""

@@ -122,6 +122,29 @@ def _model_items(conn: sa.Connection) -> None:
     create_table_if_missing(conn, schema.metadata.tables["model_items"])
 
 
+@migration(6, "auth_tokens")
+def _auth_tokens(conn: sa.Connection) -> None:
+    """Sessions and API tokens stored (hashed) with an id, so that each can be listed,
+    revoked, expire, and die with its user."""
+    create_table_if_missing(conn, schema.metadata.tables["auth_tokens"])
+
+
+@migration(7, "report_cache")
+def _report_cache(conn: sa.Connection) -> None:
+    """Stored stage results (monitoring) keyed by what they depend on, so the web app's
+    reports render at once instead of recomputing on every request; an index to count the
+    gold labels waiting for a re-check among many open predictions."""
+    create_table_if_missing(conn, schema.metadata.tables["report_cache"])
+    index = next(ix for ix in schema.review_queue.indexes if ix.name == "ix_review_queue_kind")
+    index.create(conn, checkfirst=True)
+
+
+@migration(8, "jobs")
+def _jobs(conn: sa.Connection) -> None:
+    """Long work started from the web app (evaluate, runs, monitoring), resumable."""
+    create_table_if_missing(conn, schema.metadata.tables["jobs"])
+
+
 # Import-time registration of later migrations goes here, e.g.
 # @migration(2, "add_runs_note")
 # def _add_runs_note(conn): add_column_if_missing(conn, "runs", sa.Column("note", sa.Text))

@@ -263,6 +263,8 @@ review_queue = sa.Table(
 sa.Index("ix_review_queue_status", review_queue.c.status, review_queue.c.score)
 # The web app's queue: filter by predicted label, sorted by score (migration 2).
 sa.Index("ix_review_queue_label", review_queue.c.status, review_queue.c.label, review_queue.c.score)
+# Rechecks among many open predictions, counted for the reports page (migration 5).
+sa.Index("ix_review_queue_kind", review_queue.c.kind, review_queue.c.status)
 
 decisions = sa.Table(
     "decisions",
@@ -300,6 +302,57 @@ users = sa.Table(
     sa.Column("role", Str(20), nullable=False),  # admin | reviewer | viewer
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
+
+# Sessions and API tokens (migration 4): the token's secret is stored only as a SHA-256
+# hash; a row is revoked (logout, password change, ``glamlab users revoke``), expires, or
+# goes with its user.
+auth_tokens = sa.Table(
+    "auth_tokens",
+    metadata,
+    sa.Column("id", Str(32), primary_key=True),
+    sa.Column("kind", Str(20), nullable=False),  # api | session
+    sa.Column("username", Str(200), nullable=False),
+    sa.Column("secret_hash", Str(64), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("last_used_at", sa.DateTime),
+    sa.Column("revoked_at", sa.DateTime),
+)
+sa.Index("ix_auth_tokens_user", auth_tokens.c.username, auth_tokens.c.kind)
+
+# Stage results kept for pages to show at once (migration 5): one row per name (e.g.
+# ``monitor:NAME@VERSION``), with the key of what it was computed from; a page shows the
+# stored result and recomputes in the background when the key no longer matches.
+report_cache = sa.Table(
+    "report_cache",
+    metadata,
+    sa.Column("name", Str(200), primary_key=True),
+    sa.Column("key", Str(64), nullable=False),
+    sa.Column("result", JSON, nullable=False),
+    sa.Column("seconds", sa.Float),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+# Long work started from the web app (migration 6): evaluate, a run over the collection,
+# monitoring. A worker thread started with the server takes queued jobs one at a time; a
+# job left "running" by a stopped server is taken again (a run resumes where it stopped).
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("id", Int, primary_key=True, autoincrement=True),
+    sa.Column("kind", Str(50), nullable=False),  # evaluate | run | monitor
+    sa.Column("params", JSON, nullable=False, default=dict),
+    sa.Column("status", Str(20), nullable=False, default="queued"),  # queued|running|done|failed
+    sa.Column("message", sa.Text),
+    sa.Column("result", JSON_OR_NULL),
+    sa.Column("error", sa.Text),
+    sa.Column("created_by", Str(200), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("started_at", sa.DateTime),
+    sa.Column("finished_at", sa.DateTime),
+)
+sa.Index("ix_jobs_status", jobs.c.status, jobs.c.id)
 
 alerts = sa.Table(
     "alerts",

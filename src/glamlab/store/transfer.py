@@ -76,7 +76,7 @@ def _pk_order(table: sa.Table) -> list[sa.Column[Any]]:
 
 
 # -- export -------------------------------------------------------------------------
-PEOPLE_TABLES = {"users"}  # password hashes: left out with users=False
+PEOPLE_TABLES = {"users", "auth_tokens"}  # password and token hashes: left out with users=False
 
 
 def export_store(store: Store, path: str | Path, *, card_toml: str | None = None,

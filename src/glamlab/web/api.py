@@ -149,6 +149,17 @@ class PredictOut(BaseModel):
     decisions: list[PolicyDecisionOut]
 
 
+class LeasesIn(BaseModel):
+    ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(
+        max_length=500, description="queue ids a page still shows")
+
+
+class LeasesOut(BaseModel):
+    held: list[int] = Field(description="the ids you hold now")
+    lease_s: int
+    released: int = 0
+
+
 class MeOut(BaseModel):
     username: str
     role: str
@@ -230,12 +241,32 @@ def queue(request: Request,
           label: str | None = Query(None, max_length=200),
           limit: int = Query(25, ge=1, le=500),
           user: User = Depends(api_user)) -> list[dict[str, Any]]:
-    """Open review items. A reviewer's request leases them (15 minutes) so nobody else gets
-    them; a viewer's request only reads."""
+    """Open review items. A reviewer's request leases the items returned (for two minutes;
+    renew them with ``POST /api/leases/renew`` while you work, give them back with
+    ``POST /api/leases/release``) so nobody else gets them; a viewer's request only reads."""
     ws = _ws(request)
     if user.can("reviewer"):
         return review.lease_queue(ws, user.username, sort=sort, label=label, limit=limit)
     return review.peek_queue(ws, sort=sort, label=label, limit=limit)
+
+
+@router.post("/leases/renew", response_model=LeasesOut)
+def renew_leases(request: Request, body: LeasesIn,
+                 user: User = Depends(api_writer("reviewer", "hold review items"))
+                 ) -> dict[str, Any]:
+    """Keep holding the queue items a page still shows (its heartbeat); the answer lists
+    the ids you hold now (an item decided or taken meanwhile is missing)."""
+    held = review.renew_leases(_ws(request), user.username, body.ids)
+    return {"held": held, "lease_s": int(review.DEFAULT_LEASE_S)}
+
+
+@router.post("/leases/release", response_model=LeasesOut)
+def release_leases(request: Request, body: LeasesIn,
+                   user: User = Depends(api_writer("reviewer", "hold review items"))
+                   ) -> dict[str, Any]:
+    """Give back queue items (the page is closed): others get them at once."""
+    n = review.release_leases(_ws(request), user.username, body.ids)
+    return {"held": [], "lease_s": int(review.DEFAULT_LEASE_S), "released": n}
 
 
 @router.post("/decisions", response_model=DecisionOut,

@@ -26,7 +26,7 @@ from ..tasks.kinds import task_kind
 from .middleware import RejectNul, security_headers
 from .pages import error_status, render, safe_next
 from .sessions import Auth, LoginRequired
-from .state import QueueCounts, SkipSets
+from .state import QueueCounts, Refresher, SkipSets
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -39,7 +39,8 @@ def _package_dir(name: str) -> str:
 def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     """The app for one workspace. ``secure_cookies`` marks cookies Secure (behind https)."""
     from . import api
-    from .routes import admin, auth, labelling, reports, review
+    from .jobs import JobWorker
+    from .routes import admin, auth, labelling, reports, review, stages
 
     app = FastAPI(
         docs_url=None,  # FastAPI's Swagger UI loads from a CDN: /docs is our own page
@@ -61,8 +62,12 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     app.state.secure_cookies = secure_cookies
     app.state.models = ModelCache()
     app.state.queue_counts = QueueCounts(ws)
+    app.state.refresher = Refresher()
+    # long work (evaluate, runs, monitoring) runs in one worker thread, started with the
+    # app's first page that needs it (and at startup by glamlab serve)
+    app.state.jobs = JobWorker(ws, after=lambda _kind: app.state.models.clear())
     app.mount("/static", StaticFiles(directory=_package_dir("static")), name="static")
-    for module in (api, auth, labelling, review, reports, admin):
+    for module in (api, auth, labelling, review, reports, admin, stages):
         app.include_router(module.router)
     app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]
     app.add_exception_handler(GlamlabError, _glamlab_error)  # type: ignore[arg-type]

@@ -1,7 +1,8 @@
 """Sessions, API tokens, CSRF and login rate limiting for the web app.
 
-- A browser logs in with a user name and password (argon2) and gets a signed session
-  cookie (HttpOnly, SameSite=Lax; Secure when served over https).
+- A browser logs in with a user name and password (argon2) and gets a session cookie
+  (HttpOnly, SameSite=Lax; Secure when served over https) naming a server-side session
+  (:mod:`glamlab.auth.tokens`): logging out or changing the password revokes it.
 - Every state-changing request made with the cookie must carry the session's CSRF token,
   as the ``csrf`` form field or the ``X-CSRF-Token`` header (htmx sends the header).
 - Scripts send ``Authorization: Bearer TOKEN`` (made by ``glamlab users token NAME``);
@@ -19,7 +20,8 @@ from typing import TYPE_CHECKING
 
 from fastapi import HTTPException, Request
 
-from ..auth import User, csrf_token, get_user, verify
+from ..auth import User, check_token, csrf_token, issue_token
+from ..store import now, schema
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -69,40 +71,49 @@ class RateLimiter:
 class Auth:
     """Who is asking, and may they do this."""
 
-    def __init__(self, ws: Workspace, key: bytes, *, user_cache_s: float = 2.0):
+    def __init__(self, ws: Workspace, key: bytes):
         self.ws = ws
         self.key = key
-        self.user_cache_s = user_cache_s
-        self._cache: dict[str, tuple[float, User | None]] = {}
         self.per_user = RateLimiter(5, 300)
         self.per_client = RateLimiter(20, 300)
 
-    def _lookup(self, username: str) -> User | None:
-        # A short cache keeps a busy reviewer's requests cheap; a removed user or a
-        # changed role takes effect within ``user_cache_s`` seconds.
-        stamp = time.monotonic()
-        hit = self._cache.get(username)
-        if hit and stamp - hit[0] < self.user_cache_s:
-            return hit[1]
-        user = get_user(self.ws, username)
-        self._cache[username] = (stamp, user)
-        return user
-
     def forget(self, username: str) -> None:
-        self._cache.pop(username, None)
+        """Kept for callers of the old per-user cache: every request now reads its token's
+        row, so a removed user or a revoked token takes effect at once."""
+
+    def start_session(self, username: str) -> str:
+        """A new session cookie value for ``username`` (stored server-side)."""
+        token, _id = issue_token(self.ws, self.key, username, "session", SESSION_TTL_S)
+        return token
+
+    def end_session(self, request: Request) -> None:
+        """Revoke the session of this request's cookie (logout)."""
+        found = self._cookie_session(request)
+        if found is not None:
+            t = schema.auth_tokens
+            with self.ws.store.write() as conn:
+                conn.execute(t.update().where(t.c.id == found[1], t.c.revoked_at.is_(None))
+                             .values(revoked_at=now()))
+
+    def _cookie_session(self, request: Request) -> tuple[User, str] | None:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        return check_token(self.ws, self.key, "session", cookie) if cookie else None
 
     def user(self, request: Request) -> tuple[User | None, str]:
-        """(user, how) where how is "bearer", "cookie" or ""."""
+        """(user, how) where how is "bearer", "cookie" or "" (worked out once a request)."""
+        cached = getattr(request.state, "glamlab_user", None)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        found: tuple[User | None, str]
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
-            name = verify(self.key, "api", header[7:].strip())
-            return (self._lookup(name) if name else None), "bearer"
-        cookie = request.cookies.get(SESSION_COOKIE)
-        if cookie:
-            name = verify(self.key, "session", cookie)
-            if name:
-                return self._lookup(name), "cookie"
-        return None, ""
+            hit = check_token(self.ws, self.key, "api", header[7:].strip())
+            found = (hit[0] if hit else None), "bearer"
+        else:
+            hit = self._cookie_session(request)
+            found = (hit[0], "cookie") if hit else (None, "")
+        request.state.glamlab_user = found
+        return found
 
     def csrf_for(self, request: Request) -> str:
         cookie = request.cookies.get(SESSION_COOKIE, "")
@@ -113,3 +124,4 @@ class Auth:
         sent = sent or request.headers.get("x-csrf-token") or ""
         if not expected or not hmac.compare_digest(expected, sent):
             raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
+

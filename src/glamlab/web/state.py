@@ -1,7 +1,9 @@
-"""What the web app keeps in memory between requests: skipped items, queue counts."""
+"""What the web app keeps in memory between requests: skipped items, queue counts, and
+the background thread that works out slow stage results."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -10,6 +12,8 @@ from .. import review
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 
 class SkipSets:
@@ -75,3 +79,55 @@ class QueueCounts:
                 lab = str(r.get("predicted"))
                 if lab in self._counts["by_label"]:
                     self._counts["by_label"][lab] -= 1
+
+
+class Refresher:
+    """Works out slow stage results (monitoring, the policy's dry run) in one background
+    thread, one name at a time, so a page can show the stored result at once. Asking for a
+    name already waiting or running does nothing."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[str, Any] = {}
+        self._running: str | None = None
+        self._thread: threading.Thread | None = None
+        self.errors: dict[str, str] = {}
+
+    def __call__(self, name: str, fn: Any) -> None:
+        with self._lock:
+            if name == self._running or name in self._pending:
+                return
+            self._pending[name] = fn
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._work, name="glamlab-refresh",
+                                                daemon=True)
+                self._thread.start()
+
+    def busy(self) -> bool:
+        with self._lock:
+            return bool(self._pending) or self._running is not None
+
+    def wait(self, timeout: float = 600.0) -> bool:
+        """Wait until nothing is waiting or running (tests, benchmarks); False on timeout."""
+        deadline = time.monotonic() + timeout
+        while self.busy():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                if not self._pending:
+                    self._running = None
+                    return
+                name, fn = next(iter(self._pending.items()))
+                del self._pending[name]
+                self._running = name
+            try:
+                fn()
+                self.errors.pop(name, None)
+            except Exception as exc:  # noqa: BLE001 - shown on the page, the app carries on
+                log.warning("working out %s failed: %s", name, exc)
+                self.errors[name] = str(exc)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
@@ -35,12 +37,43 @@ def admin_add_user(request: Request, form: FormData = Depends(form_of),
     return RedirectResponse("/admin?done=user-saved", 303)
 
 
+CONFIRM = {
+    "remove": ("/admin/users/remove", "Remove {username}?",
+               "They can no longer sign in, and their sessions and API tokens stop working at "
+               "once. Their past labels and decisions stay.", "Yes, remove {username}"),
+    "champion": ("/admin/alias", "Make {model} the champion?",
+                 "Runs, acting and the web app's predictions will use {model} from now on, "
+                 "instead of the current champion.", "Yes, {model} becomes champion"),
+}
+
+
+def _confirm_redirect(what: str, **fields: str) -> RedirectResponse:
+    return RedirectResponse("/admin/confirm?" + urlencode({"what": what, **fields}), 303)
+
+
+@router.get("/admin/confirm", response_class=HTMLResponse)
+def admin_confirm(request: Request, what: str, username: str = "", model: str = "",
+                  alias: str = "", user: User = Depends(page_user)) -> Response:
+    """The confirmation step of a destructive admin action (works without JavaScript)."""
+    user.require("admin", "manage users and models")
+    if what not in CONFIRM:
+        raise HTTPException(404, "nothing to confirm")
+    action, question, consequence, yes = CONFIRM[what]
+    values = {"username": username, "model": model, "alias": alias}
+    return render(request, "confirm.html", {
+        "action": action, "question": question.format(**values),
+        "consequence": consequence.format(**values), "yes": yes.format(**values),
+        "fields": {k: v for k, v in values.items() if v}})
+
+
 @router.post("/admin/users/remove")
 def admin_remove_user(request: Request, form: FormData = Depends(form_of),
                       user: User = Depends(writer("admin", "manage users"))) -> Response:
     name = str(form.get("username") or "")
     if name == user.username:
         raise HTTPException(422, "you cannot remove yourself; ask another admin")
+    if form.get("confirmed") != "yes":
+        return _confirm_redirect("remove", username=name)
     remove_user(request.app.state.ws, name, actor=user.username)
     request.app.state.auth.forget(name)
     return RedirectResponse("/admin?done=user-removed", 303)
@@ -52,6 +85,8 @@ def admin_alias(request: Request, form: FormData = Depends(form_of),
     alias = str(form.get("alias") or "champion")
     if alias not in ("champion", "challenger"):
         raise HTTPException(422, "alias must be champion or challenger")
+    if alias == "champion" and form.get("confirmed") != "yes":
+        return _confirm_redirect("champion", model=str(form.get("model") or ""), alias=alias)
     set_alias(request.app.state.ws, str(form.get("model") or ""), alias, actor=user.username)
     request.app.state.models.clear()
     return RedirectResponse("/admin?done=alias-set", 303)

@@ -1,5 +1,5 @@
 # ruff: noqa: B008  (FastAPI declares dependencies as Depends(...) defaults)
-"""Log in (rate limited, CSRF-checked, audited) and out (leases given back)."""
+"""Log in (rate limited, CSRF-checked, audited) and out (session revoked, leases given back)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def login(request: Request, form: FormData = Depends(form_of)) -> Response:
     auth.per_user.reset(username)
     record_login(ws, user.username, "login", client)
     resp = RedirectResponse(next_url, 303)
-    resp.set_cookie(SESSION_COOKIE, sign(auth.key, "session", user.username, SESSION_TTL_S),
+    resp.set_cookie(SESSION_COOKIE, auth.start_session(user.username),
                     httponly=True, samesite="lax", secure=state.secure_cookies,
                     max_age=SESSION_TTL_S)
     resp.delete_cookie(LOGIN_CSRF_COOKIE)
@@ -64,6 +64,7 @@ def logout(request: Request, form: FormData = Depends(form_of)) -> Response:
     user = page_user(request)
     request.app.state.auth.check_csrf(request, str(form.get("csrf") or ""))
     review.release_leases(request.app.state.ws, user.username)
+    request.app.state.auth.end_session(request)  # the old cookie no longer answers
     resp = RedirectResponse("/login", 303)
     resp.delete_cookie(SESSION_COOKIE)
     return resp

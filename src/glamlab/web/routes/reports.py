@@ -4,12 +4,14 @@ API documentation rendered from the OpenAPI description."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ... import review
 from ...auth import User
-from ...reports.overview import gather
+from ...reports.overview import evaluation_sections, gather
 from ..pages import page_user, render
 
 router = APIRouter(include_in_schema=False)
@@ -25,22 +27,64 @@ STAGE_WORDS = {
 }
 
 
+STAGE_PAGES = {"labels": "/label", "models": "/stages/evaluate", "runs": "/stages/run",
+               "actions": "/stages/act", "monitoring": "/stages/monitoring"}
+
+
+def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | None, str]:
+    """(what to do next, the page that does it, the link's words): the workspace's next
+    step as a curator does it in the browser (the CLI's words name commands)."""
+    by = {s["stage"]: s for s in status["stages"]}
+    if not by["need"]["done"]:
+        return ("State the need in words: ask whoever set the project up to fill in "
+                "[project] need in glamlab.toml.", None, "")
+    if not by["items"]["done"]:
+        return ("Bring your collection in: ask whoever set the project up to add the items.",
+                None, "")
+    labels = by["labels"]
+    if not labels.get("test"):
+        return (f"{labels.get('count', 0):,} items labelled: label about 100 items for a test "
+                "set.", "/label", "Label items")
+    models = by["models"]
+    if not models.get("evaluations"):
+        return ("Measure the baselines first: the simple rules any model must beat.",
+                "/stages/evaluate", "Fit the baselines and evaluate")
+    if not models["done"]:
+        return ("Baselines measured: an admin chooses the champion model.", "/admin",
+                "Choose the champion")
+    if not by["runs"]["done"] or not by["runs"].get("predictions"):
+        return ("Run the champion over the collection.", "/stages/run", "Run it")
+    if queue_open:
+        return (f"{queue_open:,} predictions wait for a person.", "/queue", "Review them")
+    if not by["actions"]["done"]:
+        return ("See what the policy would do with the predictions.", "/stages/act",
+                "What the policy would do")
+    return ("Keep watching: check monitoring after each run.", "/stages/monitoring",
+            "Monitoring")
+
+
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request, user: User = Depends(page_user)) -> Response:
     ws = request.app.state.ws
     status = ws.status()
+    queue = request.app.state.queue_counts.get()
+    status["next_step"], next_url, next_words = web_next_step(status, queue["open"])
     for s in status["stages"]:
         s["words"] = STAGE_WORDS.get(s["stage"], s["stage"])
+        s["page"] = STAGE_PAGES.get(s["stage"])
         s["facts"] = {k: v for k, v in s.items()
                       if k not in ("stage", "done", "words", "detail") and v is not None}
     return render(request, "overview.html", {
-        "status": status, "queue": request.app.state.queue_counts.get(),
+        "status": status, "queue": queue, "next_url": next_url, "next_words": next_words,
         "labelling": review.labelling_counts(ws)})
 
 
 @router.get("/reports", response_class=HTMLResponse)
 def reports_page(request: Request, user: User = Depends(page_user)) -> Response:
-    return render(request, "reports.html", {"reports": gather(request.app.state.ws)})
+    state = request.app.state
+    return render(request, "reports.html", {
+        "reports": gather(state.ws, state.refresher),
+        "evaluation": evaluation_sections(state.ws)})
 
 
 @router.get("/docs", response_class=HTMLResponse)

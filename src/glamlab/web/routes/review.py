@@ -21,6 +21,40 @@ from ..pages import form_of, page_user, render, writer
 router = APIRouter(include_in_schema=False)
 
 
+def _policy(ws: Any) -> Any:
+    from ...actions.policy import load_policy
+    from ...errors import GlamlabError
+
+    try:
+        return load_policy(ws.card)
+    except GlamlabError:
+        return None
+
+
+def _pct(v: float, other: float | None = None) -> str:
+    """``92%``; one decimal when it would read the same as ``other``."""
+    whole = f"{v:.0%}"
+    if other is not None and whole == f"{other:.0%}" and v != other:
+        return f"{v:.1%}"
+    return whole
+
+
+def plain_reason(policy: Any, row: dict[str, Any]) -> str:
+    """Why a row waits for a person, in words: "92% sure; items above 95% are accepted
+    automatically". Reasons that are not about the score (a safety rule, a gold label
+    that looks wrong) are kept as they are."""
+    reason = str(row.get("reason") or "")
+    score = row.get("score")
+    if row.get("kind") != "prediction" or score is None or not reason.startswith("score "):
+        return reason
+    lp = policy.labels.get(row.get("label")) if policy is not None else None
+    accept = getattr(lp, "accept", None)
+    sure = f"The model is {_pct(float(score), accept)} sure"
+    if accept is not None:
+        return f"{sure}; items above {_pct(float(accept), float(score))} are accepted automatically."
+    return f"{sure}; this label is always checked by a person."
+
+
 @router.get("/queue", response_class=HTMLResponse)
 def queue_page(request: Request, sort: str = "score", label: str = "", view: str = "list",
                kind: str = "", user: User = Depends(page_user)) -> Response:
@@ -29,14 +63,20 @@ def queue_page(request: Request, sort: str = "score", label: str = "", view: str
         sort = "score"
     label_filter = label if label in ws.card.labels else None
     kind_filter = kind if kind in review.QUEUE_KINDS else None
-    if user.can("reviewer"):
+    size = 36 if view == "grid" else 25
+    if user.can("reviewer"):  # leases exactly the rows shown
         rows = review.lease_queue(ws, user.username, sort=sort, label=label_filter,
-                                  kind=kind_filter, limit=48 if view == "grid" else 25)
-    else:
-        rows = []
+                                  kind=kind_filter, limit=size)
+    else:  # a viewer sees the queue, read-only, leasing nothing
+        rows = review.peek_queue(ws, sort=sort, label=label_filter, kind=kind_filter,
+                                 limit=size)
+    policy = _policy(ws)
+    for r in rows:
+        r["plain_reason"] = plain_reason(policy, r)
     return render(request, "queue.html", {
         "rows": rows, "sort": sort, "label": label_filter or "", "view": view,
-        "kind_filter": kind_filter or "",
+        "kind_filter": kind_filter or "", "can_decide": user.can("reviewer"),
+        "lease_s": int(review.DEFAULT_LEASE_S), "heartbeat_s": review.LEASE_HEARTBEAT_S,
         "sorts": review.SORTS, "counts": request.app.state.queue_counts.get(),
         "labels": ws.card.labels, "done": request.query_params.get("done"),
         "conflicts": request.query_params.get("conflicts")})
@@ -59,9 +99,18 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
     except ValueError as exc:
         raise HTTPException(422, "malformed decision: reload the queue") from exc
     label = str(form.get(f"label_{queue_id}") or "") or None
+    if action == "correct" and label is not None:
+        row_label = str(form.get(f"predicted_{queue_id}") or "")
+        if label == row_label:  # "correcting" to the predicted label is accepting it
+            action = "accept"
     correct = action == "correct"
-    result = review.decide(request.app.state.ws, user.username, queue_id, action, version,
-                           label=label if correct else None, value=value if correct else None)
+    try:
+        result = review.decide(request.app.state.ws, user.username, queue_id, action, version,
+                               label=label if correct else None,
+                               value=value if correct else None)
+    except review.StaleDecision:
+        # back to a page (never left on a POST URL): the queue says what happened
+        return _back_to_queue(form, conflicts=1)
     request.app.state.queue_counts.decided([result])
     return _back_to_queue(form, done=action)
 

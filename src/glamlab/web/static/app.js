@@ -57,14 +57,23 @@
       if (key === "j") { moveRow(1); e.preventDefault(); return; }
       if (key === "k") { moveRow(-1); e.preventDefault(); return; }
       if (key === "A") { clickKey("A"); e.preventDefault(); return; }
-      if (!row) return;
+      if (!row || !row.querySelector("[data-act]")) return;  // a viewer: nothing to press
       if (key === "a" || key === "r") {
         row.querySelector('[data-act="' + key + '"]').click(); e.preventDefault();
+      } else if (/^[1-9]$/.test(key)) {
+        // the right label, by its number: the same label as predicted accepts it
+        var select = row.querySelector('select[data-act="c"]');
+        var n = parseInt(key, 10) - 1;
+        if (select && n < select.options.length) {
+          select.selectedIndex = n;
+          row.querySelector('[data-act="correct"]').click();
+          e.preventDefault();
+        }
       } else if (key === "c") {
         row.querySelector('[data-act="c"]').focus(); e.preventDefault();
       } else if (key === "x") {
         var box = row.querySelector('input[name="sel"]');
-        box.checked = !box.checked; e.preventDefault();
+        if (box) { box.checked = !box.checked; e.preventDefault(); }
       }
     }
     // Item page zoom.
@@ -94,7 +103,22 @@
   }
   function pan(dx, dy) { z.x += dx; z.y += dy; apply(); }
 
+  // A page whose content is being worked out (a job, a report) reloads itself now and
+  // then (the <meta http-equiv=refresh> does it when the page was loaded in full; a page
+  // shown by an htmx-boosted link needs this).
+  var refreshTimer = null;
+  function scheduleRefresh() {
+    if (refreshTimer) { clearTimeout(refreshTimer); refreshTimer = null; }
+    var el = document.querySelector("[data-refresh-s]");
+    if (!el) return;
+    var url = window.location.href;
+    refreshTimer = setTimeout(function () {
+      if (window.location.href === url) window.location.reload();
+    }, parseInt(el.dataset.refreshS, 10) * 1000);
+  }
+
   function setup() {
+    scheduleRefresh();
     z = {scale: 1, x: 0, y: 0};
     document.querySelectorAll("[data-zoom]").forEach(function (b) {
       b.addEventListener("click", function () {
@@ -120,6 +144,75 @@
     var first = document.querySelector(".qitem");
     if (first && !document.activeElement.closest(".qitem")) first.focus({preventScroll: true});
   }
-  document.addEventListener("DOMContentLoaded", setup);
-  document.addEventListener("htmx:afterSettle", setup);
+  // Leases: the queue page holds only the items it shows; it renews them while it is open
+  // and gives them back when the reviewer leaves (another page, or the tab closes).
+  var lease = {timer: null, ids: []};
+  function shownIds() {
+    return rows().map(function (r) { return parseInt(r.dataset.queueId, 10); });
+  }
+  function leasePost(what, ids, keepalive) {
+    if (!ids.length) return null;
+    return fetch("/api/leases/" + what, {
+      method: "POST", keepalive: !!keepalive, credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf()},
+      body: JSON.stringify({ids: ids})
+    }).catch(function () { return null; });
+  }
+  // rows this page no longer holds (decided elsewhere, or taken): shown as such, not decidable
+  function markGone(answer) {
+    if (!answer || !answer.held) return;
+    rows().forEach(function (r) {
+      var id = parseInt(r.dataset.queueId, 10);
+      if (answer.held.indexOf(id) >= 0 || r.classList.contains("gone")) return;
+      r.classList.add("gone");
+      r.querySelectorAll("button, select, input").forEach(function (b) { b.disabled = true; });
+      var note = document.createElement("p");
+      note.className = "problem";
+      note.textContent = "Decided or taken by someone else meanwhile: reload the queue.";
+      r.appendChild(note);
+    });
+  }
+  function stopLeases(release) {
+    if (lease.timer) { clearInterval(lease.timer); lease.timer = null; }
+    if (release) leasePost("release", lease.ids, true);
+    lease.ids = [];
+  }
+  function startLeases() {
+    var before = lease.ids;
+    stopLeases(false);
+    var form = document.getElementById("queue-form");
+    var now = form && form.dataset.heartbeatS ? shownIds() : [];
+    // another view of the queue: what the old one showed and this one does not goes back
+    var gone = before.filter(function (id) { return now.indexOf(id) < 0; });
+    if (gone.length) leasePost("release", gone, false);
+    if (!form || !form.dataset.heartbeatS) return;
+    lease.ids = now;
+    var every = parseInt(form.dataset.heartbeatS, 10) * 1000;
+    function renew() {
+      lease.ids = shownIds();
+      var sent = leasePost("renew", lease.ids, false);
+      if (sent) sent.then(function (r) { return r && r.ok ? r.json() : null; }).then(markGone);
+    }
+    // once at once: a reload's own "give back" may reach the server after the reload
+    // leased the rows again; renewing takes them back unless someone else has them now
+    setTimeout(renew, 1500);
+    lease.timer = setInterval(function () {
+      if (document.visibilityState === "hidden") return;  // a hidden tab lets them lapse
+      renew();
+    }, every);
+  }
+  // leaving for another page (htmx-boosted links and forms): give the items back, unless
+  // the request is a decision or another view of the queue (which keeps what it shows)
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var path = (e.detail.requestConfig && e.detail.requestConfig.path) || "";
+    if (lease.ids.length && path.indexOf("/queue") !== 0 && path.indexOf("/api/") !== 0) {
+      stopLeases(true);
+    }
+  });
+  window.addEventListener("pagehide", function () {
+    if (lease.ids.length) stopLeases(true);
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { setup(); startLeases(); });
+  document.addEventListener("htmx:afterSettle", function () { setup(); startLeases(); });
 })();

@@ -1,0 +1,206 @@
+"""Long work started from the browser, outside the request: a ``jobs`` table in the store
+and one worker thread started with the app.
+
+A page adds a job (:func:`submit`) and shows its state from the table, so a reload (or
+another person's browser) sees the same progress. The worker takes queued jobs one at a
+time. A job left ``running`` by a server that stopped is taken again when the next server
+starts: a run resumes where it stopped (``glamlab run --resume``: nothing is predicted
+twice), evaluate and monitoring start over.
+
+Job kinds:
+
+- ``evaluate``: fit the baselines on the train split (saved) and compare them with every
+  saved model on the test split (``glamlab baseline`` then ``glamlab evaluate``);
+- ``run``: predict with the champion (or ``params["model"]``) over the collection
+  (``glamlab run``), in a worker process so the per-item time limit holds;
+- ``monitor``: work out monitoring now and store it for the reports.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..errors import GlamlabError
+from ..store import now
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+log = logging.getLogger(__name__)
+KINDS = ("evaluate", "run", "monitor")
+ACTIVE = ("queued", "running")
+
+
+def submit(ws: Workspace, kind: str, user: str, params: dict[str, Any] | None = None) -> int:
+    """Queue a job (one of a kind at a time: an active one of the same kind is returned)."""
+    if kind not in KINDS:
+        raise GlamlabError(f"unknown job {kind!r}", hint=f"use one of {', '.join(KINDS)}")
+    t = ws.store.t.jobs
+    with ws.store.write() as conn:
+        active = conn.execute(sa.select(t.c.id).where(t.c.kind == kind,
+                                                      t.c.status.in_(ACTIVE))).first()
+        if active:
+            return int(active[0])
+        key = conn.execute(t.insert().values(
+            kind=kind, params=params or {}, status="queued", created_by=user,
+            created_at=now(), message="waiting to start")).inserted_primary_key
+        ws.store.audit(conn, user, f"job.{kind}", None, params=params or {})
+    assert key is not None
+    return int(key[0])
+
+
+def list_jobs(ws: Workspace, *, kind: str | None = None, limit: int = 10) -> list[dict[str, Any]]:
+    t = ws.store.t.jobs
+    q = sa.select(t).order_by(t.c.id.desc()).limit(limit)
+    if kind:
+        q = q.where(t.c.kind == kind)
+    with ws.store.read() as conn:
+        return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def latest(ws: Workspace, kind: str) -> dict[str, Any] | None:
+    rows = list_jobs(ws, kind=kind, limit=1)
+    return rows[0] if rows else None
+
+
+def _set(ws: Workspace, job_id: int, **values: Any) -> None:
+    t = ws.store.t.jobs
+    with ws.store.write() as conn:
+        conn.execute(t.update().where(t.c.id == job_id).values(**values))
+
+
+# -- the work of each kind ------------------------------------------------------------
+def _evaluate(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
+    from ..evaluation import candidates_for, evaluate, fit_baselines
+
+    _set(ws, job["id"], message="fitting the baselines on the training labels")
+    fit_baselines(ws)
+    cands = candidates_for(ws)
+    _set(ws, job["id"], message=f"comparing {len(cands)} candidates on the test set")
+    result = evaluate(ws, cands)
+    return {"verdict": result.verdict, "leaderboard": result.leaderboard()}
+
+
+def _run(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
+    from ..inference import champion_spec, run
+
+    spec = job["params"].get("model") or champion_spec(ws)
+    _set(ws, job["id"], message=f"predicting with {spec}")
+    # a job taken again after a stop resumes its run; the first try resumes one left
+    # unfinished too, and else starts a new run (skipping what is predicted already)
+    try:
+        report = run(ws, spec, workers=1, resume=True, handle_signals=False)
+    except GlamlabError as exc:
+        if "nothing to resume" not in exc.message:
+            raise
+        return {"model": spec, "status": "done", "done": 0,
+                "message": "every item already has a prediction from this model"}
+    return {"model": report.model, "run_id": report.run_id, "status": report.status,
+            "done": report.done, "failed": report.failed}
+
+
+def _monitor(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
+    from ..monitoring import stored
+
+    report = stored.compute(ws)
+    return {"alert": bool(report.get("alert")), "error": report.get("error")}
+
+
+WORK: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
+    "evaluate": _evaluate, "run": _run, "monitor": _monitor}
+
+
+class JobWorker:
+    """The thread that does queued jobs, one at a time (started with the app)."""
+
+    def __init__(self, ws: Workspace, *, poll_s: float = 1.0,
+                 after: Callable[[str], None] | None = None):
+        self.ws = ws
+        self.poll_s = poll_s
+        self.after = after  # called with the kind after each job (the app drops caches)
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            # jobs a stopped server left running are taken again
+            t = self.ws.store.t.jobs
+            with self.ws.store.write() as conn:
+                conn.execute(t.update().where(t.c.status == "running").values(
+                    status="queued", message="taken again after a restart"))
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._loop, name="glamlab-jobs",
+                                            daemon=True)
+            self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def idle(self) -> bool:
+        t = self.ws.store.t.jobs
+        with self.ws.store.read() as conn:
+            return conn.execute(sa.select(t.c.id).where(t.c.status.in_(ACTIVE))).first() is None
+
+    def wait(self, timeout: float = 600.0) -> bool:
+        """Until no job is queued or running (tests); False on timeout."""
+        deadline = time.monotonic() + timeout
+        while not self.idle():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        return True
+
+    def _next(self) -> dict[str, Any] | None:
+        t = self.ws.store.t.jobs
+        with self.ws.store.write() as conn:
+            row = conn.execute(sa.select(t).where(t.c.status == "queued")
+                               .order_by(t.c.id).limit(1)).first()
+            if row is None:
+                return None
+            conn.execute(t.update().where(t.c.id == row.id, t.c.status == "queued")
+                         .values(status="running", started_at=now(), message="started"))
+        return dict(row._mapping)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                job = self._next()
+            except Exception as exc:  # noqa: BLE001 - the database may be busy; try again
+                log.warning("the job worker could not read the jobs table: %s", exc)
+                job = None
+            if job is None:
+                self._wake.wait(self.poll_s)
+                self._wake.clear()
+                continue
+            self._do(job)
+
+    def _do(self, job: dict[str, Any]) -> None:
+        try:
+            result = WORK[job["kind"]](self.ws, job)
+            _set(self.ws, job["id"], status="done", result=result, finished_at=now(),
+                 message="finished")
+        except GlamlabError as exc:
+            _set(self.ws, job["id"], status="failed", finished_at=now(),
+                 error=exc.message + (f" ({exc.hint})" if exc.hint else ""), message="failed")
+        except Exception as exc:  # noqa: BLE001 - recorded on the job; the server carries on
+            log.exception("job %s (%s) failed", job["id"], job["kind"])
+            _set(self.ws, job["id"], status="failed", finished_at=now(),
+                 error=f"{type(exc).__name__}: {exc}", message="failed")
+        if self.after is not None:
+            self.after(job["kind"])

@@ -1,0 +1,131 @@
+"""The review queue as a curator meets it (issue 18, items 7-9): items with a gold label
+are not asked about, viewers read without buttons, reasons in plain words, keys 1-9 shown,
+a conflict lands on a page (never a POST URL), destructive admin actions are confirmed."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+
+from glamlab import review
+from glamlab.store import now
+
+from .conftest import csrf_of
+
+
+def _queue_ids(html: str) -> list[int]:
+    return [int(x) for x in re.findall(r'data-queue-id="(\d+)"', html)]
+
+
+def test_items_whose_gold_label_agrees_are_not_queued(client_for: Any, queued_ws: Any) -> None:
+    before = review.peek_queue(queued_ws, sort="oldest", limit=500)
+    agree, disagree = before[:5], before[5]
+    other = next(lab for lab in queued_ws.card.labels if lab != disagree["label"])
+    t = queued_ws.store.t
+    with queued_ws.store.write() as conn:
+        for r, lab in [*((r, r["label"]) for r in agree), (disagree, other)]:
+            conn.execute(t.labels.insert().values(item_id=r["item_id"], label=lab,
+                                                  annotator="import", source="gold.csv",
+                                                  active=True, created_at=now()))
+        # a recheck of a gold label still shows: it is about that label
+        conn.execute(t.review_queue.insert().values(
+            item_id=agree[0]["item_id"], label=agree[0]["label"], score=0.9,
+            reason="gold label looks wrong", kind="recheck", status="open", version=1,
+            created_at=now()))
+    gone = {r["id"] for r in agree}
+    after = review.peek_queue(queued_ws, sort="oldest", limit=500)
+    assert not gone & {r["id"] for r in after} and len(after) == len(before) - 4
+    assert review.queue_counts(queued_ws)["open"] == len(before) - 4
+    c = client_for("rey")
+    leased = {r["id"] for r in c.get("/api/queue?limit=500").json()}
+    assert not gone & leased and disagree["id"] in leased
+    html = c.get("/queue?sort=oldest").text
+    assert not gone & set(_queue_ids(html))
+    # the disagreeing one shows both labels: nothing is replaced silently
+    assert f"a person labelled this item <b>{other}</b>" in html
+
+
+def test_viewers_read_the_queue_without_buttons(client_for: Any, queued_ws: Any) -> None:
+    val = client_for("val")
+    html = val.get("/queue").text
+    assert len(_queue_ids(html)) == 25  # they see the queue
+    assert "/queue/decide" not in html and 'name="sel"' not in html
+    assert "Accept all selected" not in html and 'id="read-only"' in html
+    t = queued_ws.store.t.review_queue
+    with queued_ws.store.read() as conn:  # and hold nothing
+        assert conn.execute(sa.select(sa.func.count()).where(
+            t.c.lease_owner.is_not(None))).scalar() == 0
+    label = val.get("/label").text
+    assert 'id="label-form"' not in label and 'action="/label/skip"' not in label
+    assert 'id="read-only"' in label
+    assert 'id="label-form"' in client_for("rey").get("/label").text
+
+
+def test_reasons_are_plain_words_and_number_keys_are_shown(client_for: Any,
+                                                           queued_ws: Any) -> None:
+    from glamlab.web.routes.review import plain_reason
+
+    class LP:
+        accept = 0.95
+
+    class Policy:
+        labels = {"graphic": LP()}
+
+    row = {"kind": "prediction", "label": "graphic", "score": 0.919492,
+           "reason": "score 0.919492 >= review threshold 0.5 and below accept 0.95"}
+    assert plain_reason(Policy(), row) == (
+        "The model is 92% sure; items above 95% are accepted automatically.")
+    close = {**row, "score": 0.949, "reason": "score 0.949 >= review threshold 0.5"}
+    assert "94.9% sure; items above 95.0%" in plain_reason(Policy(), close)
+    rule = {**row, "reason": "safety rule 'restricted' matched"}
+    assert plain_reason(Policy(), rule) == rule["reason"]
+    html = client_for("rey").get("/queue").text
+    for n, lab in enumerate(queued_ws.card.labels, start=1):
+        assert f"<kbd>{n}</kbd> {lab}" in html
+
+
+def test_a_conflicting_form_decision_lands_on_the_queue(client_for: Any, queued_ws: Any) -> None:
+    rey = client_for("rey")
+    row = rey.get("/api/queue?limit=1").json()[0]
+    review.decide(queued_ws, "rey", row["id"], "accept", row["version"])  # another tab
+    r = rey.post("/queue/decide", data={"one": f"{row['id']}:{row['version']}:reject",
+                                        "csrf": csrf_of(rey)}, follow_redirects=False)
+    assert r.status_code == 303 and "conflicts=1" in r.headers["location"]
+    page = rey.get(r.headers["location"]).text
+    assert "your decision was not saved" in page
+
+
+def test_correcting_to_the_predicted_label_accepts(client_for: Any, queued_ws: Any) -> None:
+    rey = client_for("rey")
+    row = rey.get("/api/queue?limit=1").json()[0]
+    r = rey.post("/queue/decide", data={
+        "one": f"{row['id']}:{row['version']}:correct", f"label_{row['id']}": row["label"],
+        f"predicted_{row['id']}": row["label"], "csrf": csrf_of(rey)}, follow_redirects=False)
+    assert r.status_code == 303 and "done=accept" in r.headers["location"]
+    assert review.list_decisions(queued_ws, item_id=row["item_id"])[0]["action"] == "accept"
+
+
+def test_destructive_admin_actions_ask_first(client_for: Any, queued_ws: Any) -> None:
+    from glamlab.auth import get_user
+    from glamlab.registry import list_models
+
+    ada = client_for("ada")
+    r = ada.post("/admin/users/remove", data={"username": "rob", "csrf": csrf_of(ada)},
+                 follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/admin/confirm")
+    assert get_user(queued_ws, "rob") is not None  # nothing happened yet
+    page = ada.get(r.headers["location"]).text
+    assert "Remove rob?" in page and 'name="confirmed" value="yes"' in page
+    r = ada.post("/admin/users/remove", data={"username": "rob", "confirmed": "yes",
+                                              "csrf": csrf_of(ada)}, follow_redirects=False)
+    assert r.status_code == 303 and get_user(queued_ws, "rob") is None
+    model = f"{list_models(queued_ws)[0].name}@{list_models(queued_ws)[0].version}"
+    r = ada.post("/admin/alias", data={"model": model, "alias": "champion",
+                                       "csrf": csrf_of(ada)}, follow_redirects=False)
+    assert r.headers["location"].startswith("/admin/confirm")
+    assert "becomes champion" in ada.get(r.headers["location"]).text
+    r = ada.post("/admin/alias", data={"model": model, "alias": "challenger",
+                                       "csrf": csrf_of(ada)}, follow_redirects=False)
+    assert r.headers["location"] == "/admin?done=alias-set"  # not destructive: no question

@@ -1,0 +1,181 @@
+"""The reports page renders stored results at once (monitoring and the policy's dry run are
+worked out in the background and kept with the key of what they read), shows the plots,
+confusion matrices and per-label tables of the latest evaluation, and reviewing never
+shrinks a monitoring window until its alert disappears (issue 18, items 2 and 4)."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+import numpy as np
+import pytest
+
+from glamlab.demo import demo_data
+from glamlab.store import now
+
+from .conftest import PASSWORD, login
+
+
+def _monitored(ws: Any, seed: int = 0) -> None:
+    """Model m@1: 300 test-split predictions (the reference) and two production runs, the
+    second with a different label mix and lower scores (an alert)."""
+    rng = np.random.default_rng(seed)
+    t = ws.store.t
+    with ws.store.write() as conn:
+        mid = conn.execute(t.models.insert().values(
+            name="m", version=1, predictor="majority", params={}, artifacts={},
+            metrics={"accuracy": 0.9}, card={}, created_at=now())).inserted_primary_key[0]
+        items, preds, splits = [], [], []
+        for prefix, n, p_a, mu in (("ref", 300, 0.3, 0.85), ("w0", 200, 0.3, 0.85),
+                                   ("w1", 200, 0.8, 0.6)):
+            run = conn.execute(t.runs.insert().values(
+                model_id=mid, status="done", started_at=now(), done=n, failed=0)
+            ).inserted_primary_key[0]
+            for i in range(n):
+                iid = f"{prefix}-{i:04d}"
+                lab = "a" if rng.random() < p_a else "b"
+                score = float(np.clip(rng.normal(mu, 0.08), 0.5, 1.0))
+                items.append(dict(item_id=iid, version=1, is_current=True, modality="text",
+                                  source_kind="test", source="t", content_hash=iid,
+                                  text="x" * int(rng.integers(50, 60)), meta={},
+                                  created_at=now()))
+                preds.append(dict(run_id=run, model_id=mid, item_id=iid, label=lab,
+                                  labels=[lab], scores={lab: score}, score=score,
+                                  created_at=now()))
+                if prefix == "ref":
+                    splits.append(dict(item_id=iid, split="test", created_at=now()))
+        conn.execute(t.items.insert(), items)
+        conn.execute(t.predictions.insert(), preds)
+        conn.execute(t.splits.insert(), splits)
+
+
+def _review_window(ws: Any, prefix: str) -> None:
+    """What accepting or correcting an unsplit item does: it joins the training split."""
+    t = ws.store.t
+    with ws.store.write() as conn:
+        conn.execute(t.splits.insert(), [dict(item_id=f"{prefix}-{i:04d}", split="train",
+                                              created_at=now()) for i in range(150)])
+
+
+@pytest.fixture
+def monitored_ws(make_ws: Any) -> Any:
+    from glamlab.auth import add_user
+
+    ws = make_ws("mon", modality="text", labels=["a", "b"])
+    _monitored(ws)
+    add_user(ws, "rey", PASSWORD, "reviewer")
+    return ws
+
+
+def test_reviewing_does_not_shrink_a_monitoring_window(monitored_ws: Any) -> None:
+    from glamlab.monitoring.monitor import monitor
+
+    before = monitor(monitored_ws, "m@1", store_alerts=False)
+    sizes = {w.key: len(w.rows) for w in before.windows}
+    assert [w.key for w, _r in before.alerts] and sizes == {"run 2": 200, "run 3": 200}
+    _review_window(monitored_ws, "w1")
+    after = monitor(monitored_ws, "m@1", store_alerts=False)
+    assert {w.key: len(w.rows) for w in after.windows} == sizes
+    assert {(w.key, r.signal) for w, r in after.alerts} == {
+        (w.key, r.signal) for w, r in before.alerts}
+
+
+def test_reports_render_stored_monitoring_without_recomputing(
+        monitored_ws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.web import create_app
+
+    act = importlib.import_module("glamlab.actions.act")
+    monitor_module = importlib.import_module("glamlab.monitoring.monitor")
+
+    app = create_app(monitored_ws)
+    calls = {"monitor": 0, "plan": 0}
+    real_monitor, real_plan = monitor_module.monitor, act.plan
+
+    def counting_monitor(*a: Any, **k: Any) -> Any:
+        calls["monitor"] += 1
+        return real_monitor(*a, **k)
+
+    def counting_plan(*a: Any, **k: Any) -> Any:
+        calls["plan"] += 1
+        return real_plan(*a, **k)
+
+    monkeypatch.setattr(monitor_module, "monitor", counting_monitor)
+    monkeypatch.setattr(act, "plan", counting_plan)
+    with TestClient(app) as c:
+        assert login(c, "rey").status_code == 303
+        first = c.get("/reports").text
+        assert "being worked out in the background" in first and 'http-equiv="refresh"' in first
+        assert app.state.refresher.wait(120)
+        assert calls == {"monitor": 1, "plan": 1}
+        page = c.get("/reports").text
+        assert "alert(s): something changed" in page
+        assert page.count("<svg") >= 3  # one plot per signal
+        assert "run 3" in page and "label_mix" in page
+        assert "<pre" not in page  # no fixed-width block running off the page
+        # reviewing changes neither the predictions nor the model's training split
+        _review_window(monitored_ws, "w1")
+        for _ in range(3):
+            assert "alert(s): something changed" in c.get("/reports").text
+        assert not app.state.refresher.busy()
+        assert calls == {"monitor": 1, "plan": 1}
+        # a new run does: the stored report is shown, marked out of date, and refreshed
+        t = monitored_ws.store.t
+        with monitored_ws.store.write() as conn:
+            conn.execute(t.items.insert().values(
+                item_id="w2-0000", version=1, is_current=True, modality="text",
+                source_kind="test", source="t", content_hash="w2", text="new", meta={},
+                created_at=now()))
+            conn.execute(t.predictions.insert().values(
+                run_id=3, model_id=1, item_id="w2-0000", label="a", labels=["a"],
+                scores={"a": 0.7}, score=0.7, created_at=now()))
+        stale = c.get("/reports").text
+        assert "an update is on its way" in stale and "alert(s)" in stale
+        assert app.state.refresher.wait(120)
+        assert calls["monitor"] == 2
+
+
+def test_glamlab_monitor_stores_what_the_page_shows(monitored_ws: Any) -> None:
+    from click.testing import CliRunner
+
+    from glamlab.cli import cli
+    from glamlab.monitoring import stored
+
+    assert stored.load(monitored_ws) is None
+    r = CliRunner().invoke(cli, ["-w", str(monitored_ws.root), "monitor"])
+    assert r.exit_code == 3, r.output
+    kept = stored.load(monitored_ws)
+    assert kept is not None and kept["current"] and kept["alert"]
+
+
+def test_reports_show_the_latest_evaluation_with_plots(make_ws: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.evaluation import evaluate, fit_baselines
+    from glamlab.tasks import import_labels, split_labels
+    from glamlab.web import create_app
+    from tests.tasks.helpers import add_csv_items
+
+    with open(demo_data("language") / "texts.csv", newline="", encoding="utf-8") as fh:
+        labels = sorted({r["label"] for r in csv.DictReader(fh)})
+    ws = make_ws("lang", modality="text", labels=labels)
+    add_csv_items(ws, demo_data("language") / "texts.csv", text_column="text")
+    import_labels(ws, demo_data("language") / "texts.csv")
+    split_labels(ws, test_size=0.3, seed=0)
+    cands, _ = fit_baselines(ws)
+    result = evaluate(ws, cands, n_boot=100)
+    add_user(ws, "val", PASSWORD, "viewer")
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "val").status_code == 303
+        page = c.get("/reports").text
+    assert result.verdict.split(":")[0] in page
+    assert 'data-plot="heatmap"' in page  # a confusion matrix per candidate
+    assert 'data-plot="bar"' in page  # the leaderboard and per-label F1
+    assert page.count('data-plot="heatmap"') == len(result.candidates)
+    for row in result.candidates[0].per_label:
+        assert f"<td>{row['label']}</td>" in page
