@@ -68,6 +68,8 @@ def _entity(segment: int, span: SpanLike) -> _Entity:
     if isinstance(span, dict):
         label = span.get("label", span.get("type"))
         return _Entity(segment, int(span["start"]), int(span["end"]), str(label))
+    if hasattr(span, "start"):  # a glamlab Span
+        return _Entity(segment, int(span.start), int(span.end), str(span.label))
     return _Entity(segment, int(span[0]), int(span[1]), str(span[2]))
 
 

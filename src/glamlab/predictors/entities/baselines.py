@@ -315,7 +315,7 @@ class EntityRulesPredictor(SpanPredictor):
             for _, s in ranked:
                 if all(s.end <= c.start or c.end <= s.start for c in chosen):
                     chosen.append(s)
-            out.append(sorted(chosen))
+            out.append(sorted(chosen, key=lambda s: (s.start, s.end)))
         return out
 
 
