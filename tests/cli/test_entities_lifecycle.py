@@ -130,3 +130,24 @@ def test_bad_spans_import_nothing_with_the_line(project: list[str], tmp_path: Pa
     assert "line 2" in message and "outside the text" in message and "nothing imported" in message
     counts = _cli([*project, "labels", "show", "--json"])
     assert counts.get("items", 0) == 0
+
+
+def test_authority_import_all_or_nothing(project: list[str], tmp_path: Path) -> None:
+    good = tmp_path / "names.csv"
+    good.write_text("id,label,alt_labels,type\nQ71,Genève,Geneve|Genf,LOC\n"
+                    "Q70,Berne,Bern,LOC\n", encoding="utf-8")
+    rep = _cli([*project, "authority", "import", str(good), "--json"])
+    assert rep["rows"] == 2 and rep["added"] == 2
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,label,alt_labels,type\nQ90,Paris,,LOC\nQ1,Univers,,GALAXY\n",
+                   encoding="utf-8")
+    res = CliRunner().invoke(cli, [*project, "authority", "import", str(bad)])
+    assert res.exit_code != 0 and "line 3" in str(res.exception) + res.output
+    from glamlab import Workspace
+    from glamlab.linking import load_authority
+
+    ws = Workspace.open(project[1], db=project[3] if len(project) > 2 else None)
+    try:
+        assert sorted(r.record_id for r in load_authority(ws)) == ["Q70", "Q71"]
+    finally:
+        ws.close()

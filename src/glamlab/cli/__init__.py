@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("glamlab.cli.ingest:ingest", "Read folders, IIIF manifests, ALTO/PAGE, text, CSV/JSONL/Parquet."),
     "items": ("glamlab.cli.items:items", "Count, list, show and filter items; see ingest errors."),
     "labels": ("glamlab.cli.labels:labels", "Gold labels: import, split train/test, sample, agreement."),
+    "authority": ("glamlab.cli.entities:authority", "Import the authority file entity mentions link to."),
     "baseline": ("glamlab.cli.evaluate:baseline", "Fit and evaluate the baselines (prior, majority, rules, threshold)."),
     "train": ("glamlab.cli.evaluate:train", "Fit a predictor on the train split and save it as a model."),
     "evaluate": ("glamlab.cli.evaluate:evaluate", "Leaderboard, intervals, comparisons and a verdict on the test split."),
