@@ -151,3 +151,20 @@ def test_authority_import_all_or_nothing(project: list[str], tmp_path: Path) -> 
         assert sorted(r.record_id for r in load_authority(ws)) == ["Q70", "Q71"]
     finally:
         ws.close()
+
+
+def test_an_entity_export_file_is_private(project: list[str], tmp_path: Path) -> None:
+    import stat
+
+    _cli([*project, "labels", "import", str(DATA / "newseye-fr-gold.tsv"), "--json"])
+    from glamlab import Workspace
+    from glamlab.actions.entity_export import export_spans, iter_gold_rows
+
+    ws = Workspace.open(project[1], db=project[3] if len(project) > 2 else None)
+    try:
+        out = tmp_path / "gold.jsonl"
+        res = export_spans(iter_gold_rows(ws), "jsonl", out)
+    finally:
+        ws.close()
+    assert res["items"] == 54
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600

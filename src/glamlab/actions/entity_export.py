@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import PolicyError
+from ..files import open_private
 from ..tasks.spans.model import MAIN_LAYER, NIL, Span
 from .export import (
     ANNO_CONTEXT,
@@ -449,7 +450,8 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
     path = None if to_stdout else Path(out)  # type: ignore[arg-type]
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    handle: IO[str] = sys.stdout if path is None else open(  # noqa: SIM115 - closed below
+    # an export holds unpublished catalogue data and reviewers' names: owner-only (0600)
+    handle: IO[str] = sys.stdout if path is None else open_private(
         path, "w", encoding="utf-8", newline="")
     try:
         if fmt == "jsonl":
