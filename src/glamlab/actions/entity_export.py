@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import PolicyError
+from ..files import open_private
 from ..sheets import formula_safe
 from ..tasks.spans.model import MAIN_LAYER, NIL, Span
 from .export import (
@@ -362,6 +363,68 @@ def iter_gold_rows(ws: Workspace, *, ids: Sequence[str] | None = None,
                                                          annotator=r.annotator)
 
 
+def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
+                         where: Any = None, batch: int = 500) -> Iterator[Row]:
+    """``(item, spans, provenance)`` of a model's predicted spans as the policy and the
+    reviewers left them (:func:`glamlab.actions.export.iter_rows`: rejected spans left
+    out, corrected ones as corrected, ``confirmed_by`` the reviewer who accepted or
+    corrected them), one row per item and reviewer, in item order."""
+    from .export import iter_rows
+
+    def key(e: Any) -> tuple[str, Any]:
+        return e.item.item_id, e.row["confirmed_by"]
+
+    def with_texts(groups: list[list[Any]]) -> Iterator[Row]:
+        # decisions carry light items: the texts come in one read per batch
+        full = {i.item_id: i for i in ws.items(ids=sorted({g[0].item.item_id
+                                                            for g in groups}))}
+        for g in groups:
+            yield _prediction_row(g, full.get(g[0].item.item_id, g[0].item))
+
+    group: list[Any] = []
+    groups: list[list[Any]] = []
+    for e in iter_rows(ws, model=model, where=where):
+        if e.row["action"] == "reject":
+            continue
+        if group and key(group[-1]) != key(e):
+            groups.append(group)
+            group = []
+            if len(groups) >= batch:
+                yield from with_texts(groups)
+                groups = []
+        group.append(e)
+    if group:
+        groups.append(group)
+    if groups:
+        yield from with_texts(groups)
+
+
+def _prediction_row(group: Sequence[Any], item: Item) -> Row:
+    first = group[0]
+    spans = []
+    for e in group:
+        v = e.candidate.value if isinstance(e.candidate.value, dict) else {}
+        if "start" in v and "end" in v:
+            spans.append(Span(int(v["start"]), int(v["end"]), e.candidate.label,
+                              score=e.row["score"]))
+    prov = SpanProvenance(model=first.row["model"], model_version=first.row["model_version"],
+                          created=first.row["predicted_at"],
+                          confirmed_by=first.row["confirmed_by"], run_id=first.row["run_id"])
+    return item, sorted(spans, key=lambda s: (s.start, s.end)), prov
+
+
+def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
+                    model: str | None = None, where: Any = None, base: str | None = None,
+                    gold: bool = False) -> dict[str, Any]:
+    """What ``glamlab export`` does for an entities project: the model's spans (or, with
+    ``gold``, the gold spans) in ``fmt`` (``w3c`` is accepted for ``webanno``, the W3C
+    Web Annotation collection)."""
+    fmt = {"w3c": "webanno"}.get(fmt, fmt)
+    rows = iter_gold_rows(ws) if gold else iter_prediction_rows(ws, model=model, where=where)
+    return export_spans(rows, fmt, out, base=base,
+                        label=f"glamlab {ws.card.task} entities")
+
+
 def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *,
                  base: str | None = None, label: str = "glamlab entities", bom: bool = False,
                  layers: Sequence[str] | None = (MAIN_LAYER,)) -> dict[str, Any]:
@@ -387,7 +450,8 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
     path = None if to_stdout else Path(out)  # type: ignore[arg-type]
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    handle: IO[str] = sys.stdout if path is None else open(  # noqa: SIM115 - closed below
+    # an export holds unpublished catalogue data and reviewers' names: owner-only (0600)
+    handle: IO[str] = sys.stdout if path is None else open_private(
         path, "w", encoding="utf-8", newline="")
     try:
         if fmt == "jsonl":
@@ -413,7 +477,8 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
 
 
 __all__ = ["ENTITY_COLUMNS", "SPAN_FORMATS", "SpanProvenance", "authority_uri",
-           "export_spans", "iiif_span_annotation", "iter_gold_rows", "span_regions",
+           "export_entities", "export_spans", "iiif_span_annotation", "iter_gold_rows",
+           "iter_prediction_rows", "span_regions",
            "text_selectors", "web_annotation", "word_boxes", "write_entities_csv",
            "write_inception_folder", "write_span_iiif", "write_span_web_annotations",
            "write_spans_jsonl"]

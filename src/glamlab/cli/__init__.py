@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("glamlab.cli.ingest:ingest", "Read folders, IIIF manifests, ALTO/PAGE, text, CSV/JSONL/Parquet."),
     "items": ("glamlab.cli.items:items", "Count, list, show and filter items; see ingest errors."),
     "labels": ("glamlab.cli.labels:labels", "Gold labels: import, split train/test, sample, agreement."),
+    "authority": ("glamlab.cli.entities:authority", "Import the authority file entity mentions link to."),
     "baseline": ("glamlab.cli.evaluate:baseline", "Fit and evaluate the baselines (prior, majority, rules, threshold)."),
     "predictors": ("glamlab.cli.predictors:predictors", "What each predictor is, needs, costs; which to try for this task."),
     "train": ("glamlab.cli.evaluate:train", "Fit a predictor on the train split and save it as a model."),

@@ -81,13 +81,14 @@ def act(ctx: click.Context, dry_run: bool, optimise_: bool, calibration: str, fo
 @click.command()
 @click.option("--format", "fmt", required=True,
               type=click.Choice(["csv", "xlsx", "jsonl", "parquet", "w3c", "iiif", "annif",
-                                 "filter", "webanno"]),
+                                 "filter", "webanno", "inception"]),
               help="csv (UTF-8 with a BOM, formula-safe, ids never altered; "
                    "OpenRefine-ready), xlsx (Excel, every cell text), jsonl, parquet, w3c (W3C Web "
                    "Annotation JSON-LD), iiif (a folder: one IIIF AnnotationPage per v3 "
                    "manifest, one AnnotationList per v2 manifest), annif (a folder of Annif "
                    "subject files), filter (one URI per line). webanno: deprecated name of "
-                   "w3c.")
+                   "w3c. Entities projects: csv (one row per mention), jsonl, w3c, iiif "
+                   "(regions from ALTO word boxes), inception (a folder of WebAnno TSV 3.3).")
 @click.option("--out", default="-", show_default=True,
               help="File to write (a folder for iiif and annif); - for stdout.")
 @click.option("--action", "actions", multiple=True,
@@ -133,8 +134,19 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
     try:
         where = ExportFilter(actions=actions, label=label, min_score=min_score,
                              confirmed=None if confirmed is None else confirmed == "yes")
-        res = do_export(ws, fmt, out, model=model, where=where, base_url=base_url,
-                        meta=list(meta) or None)
+        if ws.card.kind == "entities" and fmt in ("csv", "jsonl", "w3c", "webanno", "iiif",
+                                                  "inception"):
+            from ..actions.entity_export import export_entities
+
+            res = export_entities(ws, fmt, out, model=model, where=where, base=base_url)
+            if not as_json and out != "-":
+                n = res.get("rows", res.get("annotations", res.get("items",
+                                                                    res.get("entities"))))
+                click.echo(f"wrote {n} entity {fmt} records to {out}")
+                return
+        else:
+            res = do_export(ws, fmt, out, model=model, where=where, base_url=base_url,
+                            meta=list(meta) or None)
     finally:
         ws.close()
     for warning in res.get("warnings", []):

@@ -38,18 +38,33 @@ def labels() -> None:
               help="Who gave these labels (for agreement statistics).")
 @click.option("--replace", is_flag=True,
               help="Let the file replace labels this annotator gave before.")
+@click.option("--format", "fmt", type=click.Choice(["hipe", "jsonl", "webanno"]), default=None,
+              help="Entity spans (an entities project): HIPE/CoNLL IOB TSV, JSON Lines or "
+                   "WebAnno TSV 3.3 from INCEpTION (default: from the file).")
+@click.option("--segment", type=click.Choice(["sentence", "document"]), default="sentence",
+              show_default=True, help="HIPE files: one item per sentence or per document.")
 @json_option
 @click.pass_context
 def import_(ctx: click.Context, file: str, split: str | None, id_column: str, label_column: str,
-            separator: str | None, annotator: str, replace: bool, as_json: bool) -> None:
+            separator: str | None, annotator: str, replace: bool, fmt: str | None,
+            segment: str, as_json: bool) -> None:
     """Import gold labels from a CSV file, or from an Annif corpus (a documents.tsv, or a
     folder of .txt files with .key/.tsv subject files; subject URIs map to labels through
     [labels] uris in glamlab.toml). All or nothing: any bad row (unknown item, unknown
     label, conflicting duplicate) is reported with its line number and nothing is
-    imported."""
+    imported. An entities project imports gold spans (HIPE, JSONL, WebAnno; items are
+    created from the texts the file carries)."""
     from ..tasks import import_labels
 
     ws = open_ws(ctx)
+    if ws.card.kind == "entities" or fmt:
+        from ..tasks.spans import import_spans
+
+        spans = import_spans(ws, file, format=fmt, split=split, segment=segment,
+                             annotator=None if annotator == "import" else annotator,
+                             replace=replace)
+        emit(spans.to_dict(), as_json, lambda r: spans.summary() + ".")
+        return
     report = import_labels(ws, file, split=split, id_column=id_column,
                            label_column=label_column, separator=separator,
                            annotator=annotator, replace=replace)

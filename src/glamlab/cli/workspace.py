@@ -35,10 +35,12 @@ def init(ctx: click.Context, directory: str | None, task: str, modality: str, la
     Writes glamlab.toml (the project card) and creates the database: glamlab.db,
     or the PostgreSQL database given by --db / GLAMLAB_DB.
     """
-    from ..tasks.kinds import prepare_card
+    from ..tasks.kinds import available, prepare_card
     from ..workspace import Workspace
 
     obj = ctx.find_root().obj
+    if kind is None and task == "entities" and "entities" in available():
+        kind = "entities"  # `--task entities` names the kind too (issue 21)
     ws = Workspace.init(directory or obj["workspace"], task=task, modality=modality,
                         labels=labels.split("|" if "|" in labels else ","),
                         multi_label=multi_label or kind == "multi-label", kind=kind,

@@ -43,6 +43,7 @@ def stage_run(ws: Workspace, say: Say) -> dict[str, Any]:
                                      .where(t.c.model_id == report.model_id)
                                      .group_by(t.c.label)):
             labels[str(label)] = int(n)
+    labels.pop("None", None)  # kinds without a headline label (entities)
     if labels and not ws.card.multi_label:
         mix = ", ".join(f"{n:,} {label}" for label, n in sorted(labels.items(),
                                                                 key=lambda kv: -kv[1]))

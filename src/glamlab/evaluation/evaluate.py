@@ -57,8 +57,9 @@ class Candidate:
 
 def _is_baseline(predictor_name: str) -> bool:
     from ..predictors.baselines import BASELINES
+    from ..predictors.entities.baselines import SPAN_BASELINES
 
-    return predictor_name in BASELINES
+    return predictor_name in BASELINES or predictor_name in SPAN_BASELINES
 
 
 def baseline_config(ws: Workspace) -> dict[str, Any]:
@@ -140,7 +141,6 @@ def candidates_for(ws: Workspace, specs: Sequence[str] | None = None, *,
     """What ``glamlab evaluate`` compares: the models ``specs`` names (default: the latest
     version of every saved model), with the latest saved version of every baseline when
     models are named; baselines fitted now (not saved) when no saved one is among them."""
-    from ..predictors.baselines import BASELINES
     from ..registry import list_models
 
     cands = model_candidates(ws, list(specs) if specs else None)
@@ -148,7 +148,7 @@ def candidates_for(ws: Workspace, specs: Sequence[str] | None = None, *,
         given = {c.name for c in cands}
         latest: dict[str, str] = {}
         for mv in list_models(ws):
-            if mv.predictor in BASELINES and mv.name not in given:
+            if _is_baseline(mv.predictor) and mv.name not in given:
                 latest[mv.name] = mv.spec
         cands += model_candidates(ws, list(latest.values())) if latest else []
     if not any(c.kind == "baseline" for c in cands):

@@ -154,6 +154,14 @@ def _gold_label(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any], it
     split = conn.execute(sa.select(st.splits.c.split).where(st.splits.c.item_id == item_id)).scalar()
     if split == "test":
         return "kept (item is in the frozen test split)"
+    elsewhere = kind.read_gold(ws, [item_id], conn)  # a kind with its own store (entities)
+    if elsewhere is not None:
+        kind.write_gold(ws, conn, item_id, kind.accepted(elsewhere.get(item_id), chosen),
+                        annotator=user, source="review")
+        if split is None:
+            conn.execute(st.splits.insert().values(item_id=item_id, split="train",
+                                                   created_at=stamp))
+        return "train"
     active = conn.execute(sa.select(st.labels.c.id, st.labels.c.label, st.labels.c.value,
                                     st.labels.c.annotator)
                           .where(st.labels.c.item_id == item_id, st.labels.c.active.is_(True))

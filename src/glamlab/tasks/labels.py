@@ -379,6 +379,9 @@ def gold_labels(ws: Workspace, ids: Sequence[str] | None = None, *,
         with ws.store.read() as c:
             return gold_labels(ws, ids, conn=c, kind=kind)
     kind = kind or task_kind(ws.card)
+    elsewhere = kind.read_gold(ws, ids, conn)  # a kind with its own store (entities)
+    if elsewhere is not None:
+        return elsewhere
     t = ws.store.t.labels
     q = (sa.select(t.c.id, t.c.item_id, t.c.label, t.c.value, t.c.annotator)
          .where(t.c.active.is_(True)))

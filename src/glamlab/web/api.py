@@ -80,6 +80,7 @@ class QueueOut(BaseModel):
     lease_until: UTCDatetime | None = None
     modality: str | None = None
     text: str | None = None
+    value: Any = None  # what the candidate is beyond its label (entities: the span offsets)
 
 
 class DecisionIn(BaseModel):

@@ -22,6 +22,10 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         labelled = int(conn.execute(
             sa.select(sa.func.count(sa.distinct(t.labels.c.item_id))).where(t.labels.c.active.is_(True))
         ).scalar() or 0)
+        # items with gold spans (an entities project keeps its gold in the span store)
+        labelled += int(conn.execute(
+            sa.select(sa.func.count(sa.distinct(t.span_sets.c.item_id)))
+            .where(t.span_sets.c.active.is_(True), t.span_sets.c.kind == "gold")).scalar() or 0)
         split_rows = conn.execute(
             sa.select(t.splits.c.split, sa.func.count()).group_by(t.splits.c.split)
         ).all()

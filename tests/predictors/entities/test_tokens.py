@@ -10,7 +10,7 @@ def test_tokens_split_words_from_punctuation() -> None:
 def test_bio_round_trip_and_hipe_reading() -> None:
     text = "Le général Dufour arrive à Genève ce matin"
     toks = tokenize(text)
-    spans = [Span(11, 17, "PER"), Span(27, 33, "LOC")]
+    spans = [Span(11, 17, "PER", 1.0), Span(27, 33, "LOC", 1.0)]
     tags = spans_to_bio(toks, spans)
     assert tags == ["O", "O", "B-PER", "O", "O", "B-LOC", "O", "O"]
     assert bio_to_spans(toks, tags) == spans
@@ -18,5 +18,12 @@ def test_bio_round_trip_and_hipe_reading() -> None:
     got = bio_to_spans(toks, ["I-PER", "I-PER", "I-LOC", "O", "O", "O", "O", "O"],
                        [0.5, 1.0, 0.2, 1, 1, 1, 1, 1])
     assert got == [Span(0, 10, "PER", 0.75), Span(11, 17, "LOC", 0.2)]
-    assert Span(0, 2, "PER").to_dict("Le monde") == {"start": 0, "end": 2, "label": "PER",
-                                                    "score": 1.0, "text": "Le"}
+    assert Span(0, 2, "PER", 1.0).to_dict() == {"start": 0, "end": 2, "label": "PER",
+                                                "score": 1.0}
+
+
+def test_one_span_type_for_gold_and_predictions() -> None:
+    from glamlab.tasks.spans import Span as GoldSpan
+
+    assert Span is GoldSpan
+    assert Span(0, 2, "PER", 0.5).score == 0.5 and Span(0, 2, "PER").score is None

@@ -59,7 +59,49 @@ def _perfect_scores(kind: TaskKind[Any, Any], golds: list[Any]) -> list[Scores]:
     return [Scores(labels, [1.0 if c in g else 0.0 for c in labels]) for g in golds]
 
 
+# short French sentences written in the style of HIPE-2020 (19th-century Swiss news),
+# with their gold spans in the JSON form of the shared labels.csv
+_NER = [
+    ("Le général Dufour arrive à Genève ce matin .", [(11, 17, "PER"), (27, 33, "LOC")]),
+    ("On écrit de Berne que le Conseil fédéral a siégé .", [(12, 17, "LOC"),
+                                                           (25, 40, "ORG")]),
+    ("M. Dufour est reparti pour Berne .", [(3, 9, "PER"), (27, 32, "LOC")]),
+    ("Le Conseil fédéral a reçu le ministre de France .", [(3, 18, "ORG"), (41, 47, "LOC")]),
+    ("Genève et Berne ont fêté le 1er août .", [(0, 6, "LOC"), (10, 15, "LOC"),
+                                                (28, 36, "TIME")]),
+    ("Le Journal de Genève annonce la visite .", [(3, 20, "PROD")]),
+]
+
+
+def _ner_items() -> list[Item]:
+    return [Item(f"t{i}", "text", text=text, content_hash=f"n{i}", meta={"lang": "fr"})
+            for i, (text, _) in enumerate(_NER)]
+
+
+def _ner_cells() -> list[str]:
+    return [json.dumps([{"start": a, "end": b, "label": t} for a, b, t in spans])
+            for _, spans in _NER]
+
+
+def _perfect_spans(kind: TaskKind[Any, Any], golds: list[Any]) -> list[Any]:
+    import dataclasses
+
+    return [[dataclasses.replace(s, score=1.0) for s in g] for g in golds]
+
+
 EXAMPLES: dict[str, Example] = {
+    "entities": Example(
+        card={"modality": "text", "labels": ["PER", "LOC", "ORG", "PROD", "TIME"],
+              "metric": "strict_micro_f1"},
+        items=_ner_items(),
+        cells=_ner_cells(),
+        form=[[c] for c in _ner_cells()],
+        predictor=lambda: create("gazetteer"),
+        perfect=_perfect_spans,
+        bad_cells=['[{"start": 0, "end": 2, "label": "ANIMAL"}]',
+                   '[{"start": 0, "end": 9, "label": "PER"}, {"start": 3, "end": 12, '
+                   '"label": "LOC"}]', "not json", '[{"start": 5, "end": 2, "label": "PER"}]'],
+    ),
     "single-label": Example(
         card={"modality": "text", "labels": ["nature", "people"], "metric": "f1_macro"},
         items=_texts(8),

@@ -48,7 +48,8 @@ def as_span(value: Any) -> Span:
         label = value.get("label", value.get("type"))
         return Span(int(value["start"]), int(value["end"]), str(label),
                     float(value.get("score", 1.0)))
-    return Span(*value)
+    start, end, label, *rest = value
+    return Span(int(start), int(end), str(label), float(rest[0]) if rest else 1.0)
 
 
 def training_fingerprint(texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> str:
@@ -147,8 +148,9 @@ class SpanPredictor(Predictor):
                 prev_end = -1
                 for s in ss:
                     if (not 0 <= s.start < s.end <= len(text) or s.label not in known
-                            or s.start < prev_end or not 0.0 <= s.score <= 1.0):
-                        raise PredictorError(f"{self.name}: bad span {tuple(s)} for a text of "
+                            or s.start < prev_end or s.score is None
+                            or not 0.0 <= s.score <= 1.0):
+                        raise PredictorError(f"{self.name}: bad span {s.to_dict()} for a text of "
                                              f"{len(text)} characters")
                     prev_end = s.end
                 out.append(ss)
@@ -196,7 +198,8 @@ class SpanPredictor(Predictor):
 def resolve_overlaps(spans: list[Span]) -> list[Span]:
     """Keep the best of overlapping spans: higher score, then longer, then earlier."""
     chosen: list[Span] = []
-    for s in sorted(spans, key=lambda s: (-s.score, -(s.end - s.start), s.start)):
+    for s in sorted(spans, key=lambda s: (-(1.0 if s.score is None else s.score),
+                                          -(s.end - s.start), s.start)):
         if all(s.end <= c.start or c.end <= s.start for c in chosen):
             chosen.append(s)
     return sorted(chosen, key=lambda s: (s.start, s.end))

@@ -66,6 +66,10 @@ def read_lookup_csv(path: str | Path) -> list[tuple[str, str]]:
     return out
 
 
+#: the span baselines (``glamlab evaluate`` reports them as baselines, not models)
+SPAN_BASELINES = ("gazetteer", "entity-rules")
+
+
 class GazetteerPredictor(SpanPredictor):
     """The longest listed name at each token (user list and/or training strings)."""
 
@@ -315,7 +319,7 @@ class EntityRulesPredictor(SpanPredictor):
             for _, s in ranked:
                 if all(s.end <= c.start or c.end <= s.start for c in chosen):
                     chosen.append(s)
-            out.append(sorted(chosen))
+            out.append(sorted(chosen, key=lambda s: (s.start, s.end)))
         return out
 
 
@@ -364,5 +368,5 @@ def entity_rules_report(predictor: EntityRulesPredictor, texts: Sequence[str],
             "abstained": n - fired_any, "rules": rows}
 
 
-__all__ = ["EntityRulesPredictor", "GazetteerPredictor", "entity_rules_report",
+__all__ = ["SPAN_BASELINES", "EntityRulesPredictor", "GazetteerPredictor", "entity_rules_report",
            "read_lookup_csv", "resolve_overlaps"]

@@ -200,6 +200,6 @@ class CRFTagger(SpanPredictor):
             tagger.set(self._featurize(words, lang))
             tags = tagger.tag()
             scores = [tagger.marginal(t, i) if t != "O" else 1.0 for i, t in enumerate(tags)]
-            out.append([s._replace(label=s.label) for s in bio_to_spans(toks, tags, scores)
+            out.append([s for s in bio_to_spans(toks, tags, scores)
                         if s.label in self.classes_])
         return out

@@ -4,32 +4,19 @@ HIPE's tokens split words from punctuation (``l`` ``'`` ``avance``, ``Jän`` ``.
 regular expression here does the same on raw text, so a span made of whole tokens is a
 span the HIPE scorer can see. ``¬`` (end-of-line hyphenation in OCR) is a token of its
 own, as in the HIPE files.
+
+:class:`Span` is :class:`glamlab.tasks.spans.model.Span` (one span type for gold and
+predictions), re-exported here; predicted spans always carry a ``score``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import NamedTuple
+
+from ...tasks.spans.model import Span
 
 TOKEN_RE = re.compile(r"\w+|[^\w\s]")
-
-
-class Span(NamedTuple):
-    """An entity mention: character offsets ``[start, end)`` into the text, a type and a
-    score in [0, 1] (1.0 for gold spans and for predictors without a confidence)."""
-
-    start: int
-    end: int
-    label: str
-    score: float = 1.0
-
-    def to_dict(self, text: str | None = None) -> dict[str, object]:
-        d: dict[str, object] = {"start": self.start, "end": self.end, "label": self.label,
-                                "score": round(float(self.score), 6)}
-        if text is not None:
-            d["text"] = text[self.start:self.end]
-        return d
 
 
 def tokenize(text: str) -> list[tuple[int, int]]:

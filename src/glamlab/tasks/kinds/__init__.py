@@ -37,6 +37,7 @@ ENTRY_POINT_GROUP = "glamlab.task_kinds"
 BUILTIN: dict[str, str] = {
     "single-label": "glamlab.tasks.kinds.classification:SingleLabel",
     "multi-label": "glamlab.tasks.kinds.classification:MultiLabel",
+    "entities": "glamlab.tasks.kinds.entities:Entities",
 }
 
 

@@ -50,9 +50,11 @@ from ...errors import ConfigError
 
 if TYPE_CHECKING:
     import numpy as np
+    import sqlalchemy as sa
 
     from ...config import ProjectCard
     from ...items import Item
+    from ...workspace import Workspace
 
 G = TypeVar("G")  # a gold label
 P = TypeVar("P")  # a prediction
@@ -169,6 +171,21 @@ class TaskKind(Generic[G, P]):
             raise ConfigError(f"the metric {self.metric!r} does not fit a {self.name} task",
                               hint=f"set [project] metric in glamlab.toml to one of "
                                    f"{', '.join(self.metrics)}")
+
+    # -- where gold lives ------------------------------------------------------------------
+    def read_gold(self, ws: Workspace, ids: Sequence[str] | None,
+                  conn: sa.Connection) -> dict[str, G] | None:
+        """item id -> gold label, for a kind whose gold lives outside the ``labels``
+        table (entities: the span store); None (the default) reads ``labels`` rows
+        through :meth:`gold_from_rows`."""
+        return None
+
+    def write_gold(self, ws: Workspace, conn: sa.Connection, item_id: str, gold: G, *,
+                   annotator: str, source: str) -> bool:
+        """Store a person's gold label for one item where the kind keeps it, in the
+        caller's write transaction; False (the default) means "write ``labels`` rows from
+        :meth:`gold_rows`" instead."""
+        return False
 
     # -- gold labels -----------------------------------------------------------------------
     def parse_gold(self, cell: str, *, separator: str | None = None) -> G:

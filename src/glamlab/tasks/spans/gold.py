@@ -453,23 +453,35 @@ def save_spans(ws: Workspace, item_id: str, spans: Sequence[Span], *, annotator:
     against the item's text and the project's labels, then stored as that person's
     latest gold set, which makes it the item's gold (and training data for ``retrain``).
     Returns the set id. Raises :class:`~glamlab.errors.LabelError` naming the problem."""
-    item = ws.item(item_id)
-    if item.text is None:
+    with ws.store.write() as conn:
+        return store_person_spans(conn, ws, item_id, spans, annotator=annotator,
+                                  source=source)
+
+
+def store_person_spans(conn: sa.Connection, ws: Workspace, item_id: str,
+                       spans: Sequence[Span], *, annotator: str, source: str = "review") -> int:
+    """:func:`save_spans` in the caller's write transaction (review decisions and the
+    labelling page, through the ``entities`` task kind's ``write_gold``)."""
+    current = _current_items(conn, ws, [item_id])
+    if item_id not in current:
+        raise LabelError(f"no item with id {item_id!r}", item=item_id,
+                         hint="check the id with glamlab items list")
+    text = current[item_id][0]
+    if text is None:
         raise LabelError(f"item {item_id!r} has no text to put spans on", item=item_id,
                          hint="spans go on text items (or page images with OCR text)")
-    problems = check_spans(item.text, spans, labels=ws.card.labels, item_id=item_id)
+    problems = check_spans(text, spans, labels=ws.card.labels, item_id=item_id)
     if problems:
         raise LabelError("; ".join(msg for _, msg in problems), item=item_id,
                          hint="fix the spans and save again", rows=problems)
     t = ws.store.t.span_sets
-    with ws.store.write() as conn:
-        conn.execute(t.update().where(t.c.item_id == item_id, t.c.annotator == annotator,
-                                      t.c.kind == GOLD, t.c.active.is_(True))
-                     .values(active=False))
-        set_id = record_spans(conn, ws, item_id, item.text, sort_spans(spans),
-                              annotator=annotator, source=source)
-        ws.store.audit(conn, annotator, "spans.save", item_id, set_id=set_id,
-                       spans=len(spans), source=source)
+    conn.execute(t.update().where(t.c.item_id == item_id, t.c.annotator == annotator,
+                                  t.c.kind == GOLD, t.c.active.is_(True))
+                 .values(active=False))
+    set_id = record_spans(conn, ws, item_id, text, sort_spans(spans),
+                          annotator=annotator, source=source)
+    ws.store.audit(conn, annotator, "spans.save", item_id, set_id=set_id,
+                   spans=len(spans), source=source)
     return set_id
 
 
@@ -577,4 +589,5 @@ def span_counts(ws: Workspace) -> dict[str, Any]:
 
 __all__ = ["FORMATS", "GOLD", "PREDICTION", "SpanData", "SpanImportReport", "detect_format",
            "gold_span_sets", "gold_spans", "import_spans", "read_span_file", "record_spans",
-           "save_spans", "span_counts", "span_data", "split_spans", "text_hash"]
+           "save_spans", "span_counts", "span_data", "split_spans", "store_person_spans",
+           "text_hash"]

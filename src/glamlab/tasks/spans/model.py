@@ -8,6 +8,11 @@ has none), ``score`` (a model's confidence), ``text`` (the covered text, a check
 the offsets) and ``layer``: spans of different layers may overlap (HIPE's nested and
 metonymic entities), spans of one layer never do. ``attrs`` keeps what a format says
 beyond that (HIPE's fine-grained type, for example).
+
+This is glamlab's one span type: gold spans (readers, the span store), predicted spans
+(:mod:`glamlab.predictors.entities`, which re-exports it from ``tokens``) and the
+metrics (:mod:`glamlab.evaluation.spans`) all use it. A predictor gives every span a
+``score``; a person's span has none. Positional order is ``(start, end, label, score)``.
 """
 
 from __future__ import annotations
@@ -26,9 +31,9 @@ class Span:
     start: int
     end: int
     label: str
+    score: float | None = None
     layer: str = MAIN_LAYER
     authority_id: str | None = None
-    score: float | None = None
     text: str | None = None
     attrs: dict[str, Any] = field(default_factory=dict)
 

@@ -1,0 +1,42 @@
+"""glamlab authority: the authority file entity mentions are linked to."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import emit, json_option, open_ws
+
+
+@click.group()
+def authority() -> None:
+    """The authority file (people, places, organisations) entity mentions link to.
+
+    \b
+    Examples:
+      glamlab authority import names.csv        # id,label,alt_labels,type[,dates,lat,lon]
+      glamlab authority import wikidata.jsonl --type-map Q5=PER --type-map Q515=LOC
+    """
+
+
+@authority.command("import")
+@click.argument("file", type=click.Path())
+@click.option("--type-map", "type_map", multiple=True, metavar="TYPE=LABEL",
+              help="Map a record type of the file to a project label (repeatable; "
+                   "TYPE= drops the records of that type).")
+@json_option
+@click.pass_context
+def import_(ctx: click.Context, file: str, type_map: tuple[str, ...], as_json: bool) -> None:
+    """Import an authority list (CSV or JSONL: id, preferred label, alternative labels,
+    type, optional dates and coordinates), all or nothing: a bad row is reported with its
+    line and nothing is imported. Records whose id is already there are replaced."""
+    from ..linking import import_authority
+
+    mapping: dict[str, str | None] = {}
+    for pair in type_map:
+        if "=" not in pair:
+            raise click.BadParameter(f"{pair!r} is not TYPE=LABEL", param_hint="--type-map")
+        k, v = pair.split("=", 1)
+        mapping[k.strip()] = v.strip() or None
+    ws = open_ws(ctx)
+    report = import_authority(ws, file, type_map=mapping or None)
+    emit(report.to_dict(), as_json, lambda r: report.summary() + ".")

@@ -1,0 +1,170 @@
+"""An entities project through the command line, on real HIPE data: init -> labels
+import (HIPE TSV) -> split -> baseline -> train crf-ner -> evaluate -> run -> act ->
+review one span -> export (csv, jsonl, inception). The sample is the first six NewsEye
+French dev documents (CC BY 4.0, tests/data/ner/SOURCE.md)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from glamlab.cli import cli
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "ner"
+LABELS = "PER,LOC,ORG,PROD,TIME"
+
+
+def _cli(args: list[str], code: int = 0) -> dict:
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == code, res.output
+    return json.loads(res.stdout) if "--json" in args and code == 0 else {}
+
+
+@pytest.fixture
+def project(tmp_path: Path, db_url: str | None) -> list[str]:
+    ws = tmp_path / "ner"
+    base = ["-w", str(ws)] + (["--db", db_url] if db_url else [])
+    made = _cli([*base, "init", "--task", "entities", "--modality", "text", "--labels",
+                 LABELS, "--json"])
+    assert made["kind"] == "entities"
+    return base
+
+
+def test_entities_lifecycle(project: list[str], tmp_path: Path) -> None:
+    base = project
+    imported = _cli([*base, "labels", "import", str(DATA / "newseye-fr-gold.tsv"),
+                     "--format", "hipe", "--json"])
+    assert imported["items"] == 54 and imported["created"] == 54
+    split = _cli([*base, "labels", "split", "--group-by", "document_id", "--json"])
+    assert split["train"] + split["test"] == 54 and split["test"] > 0
+
+    baseline = _cli([*base, "baseline", "--json"])
+    names = {c["name"] for c in baseline["candidates"]}
+    assert names == {"gazetteer", "entity-rules"}
+    assert baseline["metric"] == "strict_micro_f1"
+
+    _cli([*base, "train", "crf-ner", "--json"])
+    ev = _cli([*base, "evaluate", "crf-ner@1", "--json"])
+    crf = next(c for c in ev["candidates"] if c["name"] == "crf-ner@1")
+    for m in ("strict_micro_f1", "fuzzy_micro_f1"):
+        v = crf["metrics"][m]
+        assert 0.0 <= v["low"] <= v["value"] <= v["high"] <= 1.0
+    # fuzzy (type + overlap) is never below strict (exact boundaries and type)
+    assert crf["metrics"]["fuzzy_micro_f1"]["value"] >= crf["metrics"]["strict_micro_f1"]["value"]
+    assert {row["label"] for row in crf["per_label"]} <= set(LABELS.split(","))
+
+    _cli([*base, "run", "--model", "crf-ner@1"])
+    # spans at 0.9 or more are accepted as metadata, the rest go to review
+    card = Path(base[1]) / "glamlab.toml"
+    card.write_text(card.read_text() + '\n[policy]\nmodel = "crf-ner@1"\n' + "".join(
+        f"\n[policy.labels.{t}]\naccept = 0.9\nreview = 0.0\n" for t in LABELS.split(",")))
+    acted = _cli([*base, "act", "--json"])
+    assert acted["counts"]["accept"] > 0 and acted["counts"]["review"] > 0
+    assert acted["counts"]["accept"] + acted["counts"]["review"] == sum(
+        r["accept"] + r["review"] + r["reject"] for r in acted["by_label"])
+
+    out = tmp_path / "entities.csv"
+    res = _cli([*base, "export", "--format", "csv", "--out", str(out), "--json"])
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+    assert len(rows) == res["rows"] == acted["counts"]["accept"] + acted["counts"]["review"]
+    assert all(r["text"] and r["model"] == "crf-ner" for r in rows)
+    jl = tmp_path / "entities.jsonl"
+    _cli([*base, "export", "--format", "jsonl", "--out", str(jl), "--json"])
+    first = json.loads(jl.read_text(encoding="utf-8").splitlines()[0])
+    for e in first["entities"]:
+        assert first["text"][e["start"]:e["end"]] == e["text"]
+    inc = tmp_path / "inception"
+    _cli([*base, "export", "--format", "inception", "--out", str(inc), "--json"])
+    assert any(p.suffix == ".tsv" for p in inc.iterdir())
+
+
+def test_a_reviewed_span_becomes_gold_in_the_span_store(project: list[str]) -> None:
+    from glamlab import Workspace
+    from glamlab.review import decide, lease_queue
+    from glamlab.tasks import gold_labels
+    from glamlab.tasks.spans import gold_spans
+
+    base = project
+    _cli([*base, "labels", "import", str(DATA / "newseye-fr-gold.tsv"), "--json"])
+    _cli([*base, "labels", "split", "--group-by", "document_id", "--json"])
+    _cli([*base, "train", "crf-ner", "--json"])
+    _cli([*base, "run", "--model", "crf-ner@1"])
+    _cli([*base, "act", "--json"])
+    ws = Workspace.open(base[1], db=base[3] if len(base) > 2 else None)
+    try:
+        rows = lease_queue(ws, "maria", limit=200)
+        with ws.store.read() as conn:
+            split = dict(conn.execute(ws.store.t.splits.select().with_only_columns(
+                ws.store.t.splits.c.item_id, ws.store.t.splits.c.split)).all())
+        row = next(r for r in rows if split.get(r["item_id"]) == "train")
+        before = gold_spans(ws, [row["item_id"]])[row["item_id"]]
+        # the reviewer says the span is a place
+        decide(ws, "maria", row["id"], "correct", row["version"], label="LOC",
+               value=row["value"])
+        after = gold_spans(ws, [row["item_id"]])[row["item_id"]]
+        v = row["value"]
+        assert any((s.start, s.end, s.label) == (v["start"], v["end"], "LOC") for s in after)
+        assert len(after) <= len(before) + 1
+        # one source of truth: the kind's gold is the span store, the labels table is empty
+        assert gold_labels(ws, [row["item_id"]])[row["item_id"]] == after
+        with ws.store.read() as conn:
+            assert conn.execute(ws.store.t.labels.select()).first() is None
+    finally:
+        ws.close()
+
+
+def test_bad_spans_import_nothing_with_the_line(project: list[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "a", "text": "Genève et Berne",
+                               "entities": [{"start": 0, "end": 6, "label": "LOC"}]}) + "\n"
+                   + json.dumps({"id": "b", "text": "Paris",
+                                 "entities": [{"start": 0, "end": 40, "label": "LOC"}]}) + "\n",
+                   encoding="utf-8")
+    res = CliRunner().invoke(cli, [*project, "labels", "import", str(bad), "--format", "jsonl"])
+    assert res.exit_code != 0
+    message = str(res.exception) + res.output
+    assert "line 2" in message and "outside the text" in message and "nothing imported" in message
+    counts = _cli([*project, "labels", "show", "--json"])
+    assert counts.get("items", 0) == 0
+
+
+def test_authority_import_all_or_nothing(project: list[str], tmp_path: Path) -> None:
+    good = tmp_path / "names.csv"
+    good.write_text("id,label,alt_labels,type\nQ71,Genève,Geneve|Genf,LOC\n"
+                    "Q70,Berne,Bern,LOC\n", encoding="utf-8")
+    rep = _cli([*project, "authority", "import", str(good), "--json"])
+    assert rep["rows"] == 2 and rep["added"] == 2
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,label,alt_labels,type\nQ90,Paris,,LOC\nQ1,Univers,,GALAXY\n",
+                   encoding="utf-8")
+    res = CliRunner().invoke(cli, [*project, "authority", "import", str(bad)])
+    assert res.exit_code != 0 and "line 3" in str(res.exception) + res.output
+    from glamlab import Workspace
+    from glamlab.linking import load_authority
+
+    ws = Workspace.open(project[1], db=project[3] if len(project) > 2 else None)
+    try:
+        assert sorted(r.record_id for r in load_authority(ws)) == ["Q70", "Q71"]
+    finally:
+        ws.close()
+
+
+def test_an_entity_export_file_is_private(project: list[str], tmp_path: Path) -> None:
+    import stat
+
+    _cli([*project, "labels", "import", str(DATA / "newseye-fr-gold.tsv"), "--json"])
+    from glamlab import Workspace
+    from glamlab.actions.entity_export import export_spans, iter_gold_rows
+
+    ws = Workspace.open(project[1], db=project[3] if len(project) > 2 else None)
+    try:
+        out = tmp_path / "gold.jsonl"
+        res = export_spans(iter_gold_rows(ws), "jsonl", out)
+    finally:
+        ws.close()
+    assert res["items"] == 54
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600

@@ -1,0 +1,41 @@
+"""``glamlab demo entities`` end to end on its bundled NewsEye sample (CC BY 4.0)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from glamlab.cli import cli
+from glamlab.demo.projects import demo_data
+
+
+def test_the_sample_keeps_its_source_and_licence() -> None:
+    d = demo_data("entities")
+    assert "CC BY 4.0" in (d / "SOURCE.md").read_text(encoding="utf-8")
+    assert (d / "LICENSE.md").is_file()
+    text = (d / "newseye-fr.tsv").read_text(encoding="utf-8")
+    assert text.count("# hipe2022:document_id") == 16
+    assert text.count("# newseye:original_license = CC-BY 4.0") == 16
+
+
+def test_demo_entities_runs_the_lifecycle(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    res = CliRunner().invoke(cli, ["demo", "entities", "--workspace-dir", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    r = json.loads(res.stdout)
+    assert r["labels"]["split"]["test"] > 0 and r["labels"]["import"]["items"] == 223
+    board = {row["candidate"]: row for row in r["evaluate"]["leaderboard"]}
+    assert {"crf-ner@1", "gazetteer", "entity-rules"} <= set(board)
+    acted = r["act"]["act"]["counts"]
+    rows = list(csv.DictReader((out / "exports" / "entities.csv").read_text(
+        encoding="utf-8").splitlines()))
+    assert len(rows) == acted["accept"] + acted["review"] > 0
+    assert r["status"]["summary"].startswith("223 items, 223 labelled")
+    assert 0.0 <= board["crf-ner@1"]["low"] <= board["crf-ner@1"]["strict_micro_f1"] <= 1.0
+    # the demo runs again on its workspace without importing twice
+    again = CliRunner().invoke(cli, ["demo", "entities", "--workspace-dir", str(out), "--json"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["labels"]["counts"]["items"] == 223
