@@ -8,7 +8,7 @@ from ._common import emit, json_option
 
 
 @click.command()
-@click.argument("name", type=click.Choice(["blank-pages", "illustrations", "language",
+@click.argument("name", type=click.Choice(["blank-pages", "bookings", "illustrations", "language",
                                                    "subjects"]),
                 default="illustrations")
 @click.option("--workspace-dir", default="glamlab-demo", show_default=True,
@@ -18,7 +18,8 @@ from ._common import emit, json_option
 def demo(name: str, workspace_dir: str, fresh: bool, as_json: bool) -> None:
     """Run a whole project on a bundled, real sample collection, step by step.
 
-    NAME is the use case: blank-pages (blank pages before paid OCR), illustrations
+    NAME is the use case: blank-pages (blank pages before paid OCR), bookings (booked
+    visitors who will not come: tabular predictions that drift), illustrations
     (pages with pictures, images), language (language of OCR text) or subjects
     (subject headings for catalogue records).
     """

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-DEMOS = ("blank-pages", "illustrations", "language", "subjects")
+DEMOS = ("blank-pages", "bookings", "illustrations", "language", "subjects")
 Say = Callable[[str], None]
 
 
@@ -31,6 +31,10 @@ def project(name: str) -> DemoProject:
         from .blank_pages import project as blank_pages
 
         return blank_pages()
+    if name == "bookings":
+        from .bookings import project as bookings
+
+        return bookings()
     if name == "illustrations":
         d = demo_data("illustrations")
         return DemoProject(
