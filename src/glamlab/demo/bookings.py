@@ -272,11 +272,36 @@ def stage_shift(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
             say(f"  - {reason}")
         say(f"Promoted {res['saved']} as the new champion." if res["saved"] else
             "The gate kept the champion.")
+        out["recovery"] = _recovery(shifted, res, say)
         out["retrain"] = res
         out["first_flagged"] = first["month"] if first else None
         out["first_cause"] = first["root_cause"] if first else None
     finally:
         shifted.close()
+    return out
+
+
+def _recovery(ws: Workspace, res: dict[str, Any], say: Say) -> dict[str, Any]:
+    """The decision in August under the old champion and the retrained one (August is
+    the month the gate judged them on: not an independent test)."""
+    from ..actions.capacity import project_capacity
+
+    out = {}
+    for who, spec in (("before", res["champion"]), ("after", res["saved"])):
+        if not spec:
+            continue
+        cap = project_capacity(ws, since="2017-08-01", model=spec)
+        expected = sum(r["expected_no_shows"] for r in cap["plan"])
+        r = cap["replay"]
+        out[who] = {"model": spec, "expected_no_shows": round(expected, 1), **r}
+        say(f"August with {spec}: it expected {expected:.0f} no-shows, {r['no_shows']} happened; "
+            f"selling its {r['extra_sold']} extra places would have put {r['over_capacity_slots']} "
+            f"of {r['slots']} days over capacity (by {r['people_over']} people): net "
+            f"{r['net']:,.0f} {cap['currency']}.")
+    if "after" in out:
+        say("Retrained on the months after the change, the model expects about as many "
+            "no-shows as happen again, and the days over capacity fall back (judged on August, "
+            "the month the gate compared them on).")
     return out
 
 
