@@ -10,6 +10,9 @@ from ..registry.tabular import BASELINES, DEFAULT_MODEL, make_predictor
 from ..tasks.tabular import project_frame, schema_of, split_frame
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..predictors.tabular import TabularPredictor
     from ..workspace import Workspace
     from .backtest import BacktestReport
 
@@ -40,8 +43,11 @@ def project_backtest(ws: Workspace, *, model: str = DEFAULT_MODEL,
     if not origins or t.min() >= start:
         raise EvaluationError(f"no training rows before {start.date()}",
                               hint="backtest from a later date: --since YYYY-MM-DD")
-    makers = {name: (lambda n=name: make_predictor(ws, n)) for name in BASELINES}
-    makers[model] = lambda: make_predictor(ws, model, params)
+    def maker(name: str, p: dict[str, Any] | None = None) -> Callable[[], TabularPredictor]:
+        return lambda: make_predictor(ws, name, p)
+
+    makers = {name: maker(name) for name in BASELINES}
+    makers[model] = maker(model, params)
     return backtest(frame, schema, makers, origins=origins,
                     group_by=list(schema.group_columns) if count else None,
                     count_freq=count_freq, n_boot=n_boot, seed=seed)

@@ -104,7 +104,7 @@ def monitor_project(ws: Workspace, *, model: str | None = None, window: str = "a
     later = frame[keep]
     starts, unit = window_starts(later[schema.time_column], window)
     report = TabularMonitorReport(mv.spec, cutoff, unit)
-    for start, rows in later.groupby(starts, sort=True):
+    for _start, rows in later.groupby(starts, sort=True):
         if len(rows) < MIN_ROWS:
             continue
         p = p_all[rows.index.to_numpy()]

@@ -4,6 +4,7 @@ with the realised value beside it; a chart of both over the windows."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 def monitor_sections(report: TabularMonitorReport) -> list[Section]:
     ws = report.windows
-    series = {"estimated F1": [(float(i), w.estimate.value) for i, w in enumerate(ws)]}
+    series: dict[str, Sequence[tuple[float, float]]] = {"estimated F1": [(float(i), w.estimate.value) for i, w in enumerate(ws)]}
     realised = [(float(i), w.estimate.realised) for i, w in enumerate(ws)
                 if w.estimate.realised is not None]
     if realised:
