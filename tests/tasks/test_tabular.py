@@ -28,6 +28,7 @@ def test_rows_in_out_and_the_time_split(make_ws, tmp_path):
     assert tb.schema_of(ws).never_features == NEVER
     assert [f.column for f in res.leakage.flagged][:1] == ["reservation_status"]
     assert res.train_until is not None  # an automatic split by time
+    assert "glamlab backtest" in ws.status()["next_step"]  # no labelling step for rows
     frame = tb.project_frame(ws)
     assert len(frame) == 2860 and frame["arrival_date"].is_monotonic_increasing
     split = tb.set_time_split(ws, "2017-01-01")
