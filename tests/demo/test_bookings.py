@@ -5,9 +5,13 @@ before the shift, and retraining on the outcomes is judged by the gate."""
 
 from __future__ import annotations
 
+import pytest
+
 from glamlab.demo import run_demo
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1200)  # about a minute of CPU; much longer on a busy machine
 def test_the_bookings_demo_tells_the_whole_story(tmp_path):
     lines: list[str] = []
     res = run_demo("bookings", tmp_path / "demo", say=lines.append)

@@ -147,29 +147,35 @@ def _replay(ws: Workspace, months: list[tuple[str, pd.DataFrame]], say: Say,
             *, decision: bool) -> dict[str, Any]:
     """Each month: its bookings arrive without outcomes (drift check, estimated F1), then
     the outcomes arrive (realised F1)."""
+    from ..monitoring.estimate import realised_f1
     from ..monitoring.tabular_project import monitor_project
-    from ..tasks.tabular import ingest_table
+    from ..registry.tabular import champion_predictor
+    from ..tasks.tabular import ingest_table, project_frame
 
     incoming = ws.root / "incoming"
     windows = []
+    _, model = champion_predictor(ws)
+    label, time = TABLE["label_column"], TABLE["time_column"]
     for month, rows in months:
         ingest_table(ws, _write(rows, incoming / f"{month}.csv", outcomes=False),
                      check_leaks=False)
         w = monitor_project(ws, window="month", since=f"{month}-01").windows[0]
         # the same file, now with the outcomes filled in: new versions of the same rows
         ingest_table(ws, _write(rows, incoming / f"{month}.csv"), check_leaks=False)
-        done = monitor_project(ws, window="month", since=f"{month}-01").windows[0]
+        frame = project_frame(ws)
+        known = frame[frame[time].dt.strftime("%Y-%m") == month]
+        realised = realised_f1(known[label].to_numpy(dtype=float), model.predict_table(known))
         e, drift = w.estimate, w.drift
         line = (f"{month}: {drift.n} bookings; "
                 + (f"DRIFT: {drift.causes[0].words}" if drift.root_cause else
                    "nothing unusual")
                 + f". Estimated F1 {e.value:.2f} [{e.low:.2f}, {e.high:.2f}]"
                 + ("" if e.trusted else " (not to be trusted: inputs outside the training range)")
-                + f"; realised, once the outcomes came: {done.estimate.realised:.2f}.")
+                + f"; realised, once the outcomes came: {realised:.2f}.")
         say(line)
         windows.append({"month": month, "flagged": drift.flagged, "root_cause": drift.root_cause,
                         "estimate": e.value, "low": e.low, "high": e.high, "trusted": e.trusted,
-                        "realised": done.estimate.realised,
+                        "realised": realised,
                         "causes": [c.words for c in drift.causes]})
     out: dict[str, Any] = {"windows": windows}
     if decision:
@@ -298,7 +304,7 @@ def _recovery(ws: Workspace, res: dict[str, Any], say: Say) -> dict[str, Any]:
         r = cap["replay"]
         out[who] = {"model": spec, "expected_no_shows": round(expected, 1), **r}
         say(f"August with {spec}: it expected {expected:.0f} no-shows, {r['no_shows']} happened; "
-            f"selling its {r['extra_sold']} extra places would have put {r['over_capacity_slots']} "
+            f"selling the {r['extra_sold']} extra place(s) it allowed would have put {r['over_capacity_slots']} "
             f"of {r['slots']} days over capacity (by {r['people_over']} people): net "
             f"{r['net']:,.0f} {cap['currency']}.")
     if "after" in out:
