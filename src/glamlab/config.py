@@ -23,7 +23,7 @@ from .errors import ConfigError
 
 CONFIG_NAME = "glamlab.toml"
 DB_NAME = "glamlab.db"
-MODALITIES = ("image", "text")
+MODALITIES = ("image", "text", "tabular")  # tabular: rows of a table over time
 DEFAULT_MAX_IMAGE_PIXELS = 178_956_970  # Pillow's own default bomb limit
 _LABEL_RE = re.compile(r"^[^\s|][^|\n]*$")
 

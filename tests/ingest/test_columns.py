@@ -88,9 +88,9 @@ def test_numbers_that_are_not_numbers():
 
 
 def test_rows_ingested_as_items_make_the_same_table(make_ws):
-    """Rows go through the ordinary table ingest into the store (SQLite or PostgreSQL)
-    and come back as the same typed table."""
-    ws = make_ws("bookings", modality="text", labels=["0", "1"])
+    """Rows of a tabular project go through the ordinary table ingest into the store
+    (SQLite or PostgreSQL) and come back as the same typed table."""
+    ws = make_ws("bookings", modality="tabular", labels=["0", "1"])
     report = ws.ingest([str(_plain_csv(ws.root))])
     assert report.added == 2860
     schema = bookings.schema()

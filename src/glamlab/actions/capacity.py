@@ -24,6 +24,8 @@ from ..ingest.columns import TableSchema
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..workspace import Workspace
+
 
 def no_show_distribution(p: np.ndarray) -> np.ndarray:
     """P(exactly j of the bookings do not come), j = 0..n (Poisson-binomial)."""
@@ -113,4 +115,52 @@ def replay(slots: pd.DataFrame, *, risk: float, price: float, over_cost: float
                           float(price * extra.sum()), float(over_cost * over.sum()))
 
 
-__all__ = ["CapacityReplay", "extra_places", "no_show_distribution", "plan", "replay"]
+def project_capacity(ws: Workspace, *, risk: float | None = None, price: float | None = None,
+                     over_cost: float | None = None, freq: str | None = None,
+                     since: str | None = None, until: str | None = None,
+                     model: str | None = None) -> dict[str, Any]:
+    """The decision of a tabular project: extra places per slot (a ``freq`` period × the
+    card's group columns) for the chosen ``risk`` of being over capacity, from the
+    champion's probabilities over the rows after its training period (or ``since`` ..
+    ``until``), and, where the outcomes are in, what that would have earned and cost.
+    Defaults come from the card's ``[decision]`` (slot, risk, price, over_cost)."""
+    from ..registry.tabular import champion_predictor
+    from ..tasks.tabular import project_frame, schema_of, split_frame
+
+    card = ws.card.section("decision")
+    risk = float(risk if risk is not None else card.get("risk", 0.05))
+    price = float(price if price is not None else card.get("price", 0.0))
+    over_cost = float(over_cost if over_cost is not None else card.get("over_cost", 0.0))
+    freq = str(freq or card.get("slot", "D"))
+    schema = schema_of(ws)
+    frame = project_frame(ws, schema=schema)
+    mv, predictor = champion_predictor(ws, model)
+    cutoff = str(mv.card.get("train_until") or split_frame(ws, frame)[2])
+    t = frame[schema.time_column]
+    keep = t >= (since or cutoff)
+    if until:
+        keep &= t < until
+    rows = frame[keep]
+    if rows.empty:
+        raise PolicyError(f"no rows from {since or cutoff}{f' to {until}' if until else ''}",
+                          hint="ingest the bookings to plan for, or change --since/--until")
+    slots = plan(rows, schema, predictor.predict_table(rows), risk=risk,
+                 group_by=schema.group_columns, freq=freq)
+    has_y = bool(schema.label_column) and schema.label_column in rows.columns
+    labelled = rows[rows[schema.label_column].notna()] if has_y else rows.iloc[:0]
+    known = slots if len(labelled) == len(rows) else (
+        plan(labelled, schema, predictor.predict_table(labelled), risk=risk,
+             group_by=schema.group_columns, freq=freq) if len(labelled) else labelled)
+    out: dict[str, Any] = {
+        "model": mv.spec, "risk": risk, "slot": freq, "group_by": list(schema.group_columns),
+        "slots": len(slots), "extra": int(slots["extra"].sum()),
+        "plan": [{**{k: (str(v.date()) if k == "period" else v) for k, v in r.items()}}
+                 for r in slots.to_dict("records")],
+        "replay": None}
+    if len(known):
+        out["replay"] = replay(known, risk=risk, price=price, over_cost=over_cost).to_dict()
+        out["currency"] = ws.card.currency
+    return out
+
+
+__all__ = ["CapacityReplay", "project_capacity", "extra_places", "no_show_distribution", "plan", "replay"]

@@ -8,8 +8,8 @@ from ._common import emit, json_option
 
 
 @click.command()
-@click.argument("name", type=click.Choice(["blank-pages", "entities", "illustrations",
-                                           "language", "subjects"]),
+@click.argument("name", type=click.Choice(["blank-pages", "bookings", "entities",
+                                           "illustrations", "language", "subjects"]),
                 default="illustrations")
 @click.option("--workspace-dir", default="glamlab-demo", show_default=True,
               type=click.Path(file_okay=False), help="Where to create the demo workspace.")
@@ -18,7 +18,8 @@ from ._common import emit, json_option
 def demo(name: str, workspace_dir: str, fresh: bool, as_json: bool) -> None:
     """Run a whole project on a bundled, real sample collection, step by step.
 
-    NAME is the use case: blank-pages (blank pages before paid OCR), entities (people,
+    NAME is the use case: blank-pages (blank pages before paid OCR), bookings (booked
+    visitors who will not come: tabular predictions that drift), entities (people,
     places and organisations in newspaper OCR), illustrations
     (pages with pictures, images), language (language of OCR text) or subjects
     (subject headings for catalogue records).

@@ -91,10 +91,12 @@ def baseline(ctx: click.Context, rules_file: str | None, threshold: str | None, 
 @click.argument("predictor", required=False)
 @click.option("--name", default=None, help="Model name (default: the predictor's).")
 @click.option("--param", "params", multiple=True, help="Predictor parameter KEY=VALUE.")
+@click.option("--allow-leaky", is_flag=True, help="Tabular: train even though a column "
+              "predicts the outcome almost perfectly on its own.")
 @json_option
 @click.pass_context
 def train(ctx: click.Context, predictor: str | None, name: str | None,
-          params: tuple[str, ...], as_json: bool) -> None:
+          params: tuple[str, ...], allow_leaky: bool, as_json: bool) -> None:
     """Fit PREDICTOR on the train split (never the test split) and save it as a new
     model version; the first version of a name becomes its champion.
 
@@ -105,6 +107,11 @@ def train(ctx: click.Context, predictor: str | None, name: str | None,
     from ..registry.training import train as train_model
 
     ws = open_ws(ctx)
+    if ws.card.modality == "tabular":
+        from .tabular import train as train_rows
+
+        return train_rows(ws, predictor or "tabular-gbm", name=name, params=parse_params(params),
+                          allow_leaky=allow_leaky, as_json=as_json)
     if predictor is None:
         import sys
 

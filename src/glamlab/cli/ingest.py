@@ -23,11 +23,20 @@ from ._common import emit, json_option, open_ws, show_progress
 @click.option("--allow-source-change", is_flag=True,
               help="An id that already belongs to an item from another source becomes a new "
                    "version of that item (default: refused, the other item is kept).")
+@click.option("--time-column", default=None,
+              help="Tabular: the column with the date each row happened.")
+@click.option("--label-column", default=None, help="Tabular: the outcome column (yes/no).")
+@click.option("--never-feature", "never_features", multiple=True,
+              help="Tabular: a column no model may read (written after the outcome).")
+@click.option("--group-column", "group_columns", multiple=True,
+              help="Tabular: a column that splits slots (e.g. hotel, gallery).")
 @json_option
 @click.pass_context
 def ingest(ctx: click.Context, sources: tuple[str, ...], id_column: str | None,
            text_column: str | None, image_column: str | None, collection_depth: int,
-           no_remote_ocr: bool, allow_source_change: bool, as_json: bool) -> None:
+           no_remote_ocr: bool, allow_source_change: bool, time_column: str | None,
+           label_column: str | None, never_features: tuple[str, ...],
+           group_columns: tuple[str, ...], as_json: bool) -> None:
     """Read SOURCES into the workspace as items.
 
     \b
@@ -40,12 +49,21 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], id_column: str | None,
       plain text files; Annif corpora (documents.tsv, or folders of .txt + .key/.tsv)
       CSV, TSV, JSONL or Parquet with --id-column/--text-column
       (and --image-column for a column of image paths)
+      in a tabular project: a CSV (also .csv.gz) or Parquet table, one item per row,
+      with --time-column/--label-column (the card's [tabular] section)
 
     Idempotent: re-ingesting adds nothing, changed content becomes a new version.
     Bad input is recorded and skipped; see it with `glamlab items --errors`.
     The supported layouts are described in docs/formats.md.
     """
     ws = open_ws(ctx)
+    if ws.card.modality == "tabular":  # rows of a table: typed, then the leakage check
+        from .tabular import ingest as ingest_rows
+
+        return ingest_rows(ws, sources, as_json=as_json, time_column=time_column,
+                           label_column=label_column, id_column=id_column,
+                           never_features=list(never_features) or None,
+                           group_columns=list(group_columns) or None)
     report = ws.ingest(list(sources), id_column=id_column, text_column=text_column,
                        image_column=image_column, progress=show_progress(as_json),
                        collection_depth=collection_depth, remote_ocr=not no_remote_ocr,

@@ -79,15 +79,23 @@ def import_(ctx: click.Context, file: str, split: str | None, id_column: str, la
               help="Metadata field whose values stay whole (e.g. document, book).")
 @click.option("--force", is_flag=True,
               help="Re-split even though an evaluation has read the test split (logged).")
+@click.option("--by-time", is_flag=True, help="Tabular: rows before --cutoff train, later "
+              "rows test (the default for a tabular project).")
+@click.option("--cutoff", default=None, help="With --by-time: the first test date "
+              "(default: after the earliest 80%% of the time range).")
 @json_option
 @click.pass_context
 def split(ctx: click.Context, test_size: float, seed: int, group_by: str | None, force: bool,
-          as_json: bool) -> None:
+          by_time: bool, cutoff: str | None, as_json: bool) -> None:
     """Split the labelled items into train and test, stratified by label. The test
     split is frozen once an evaluation reads it."""
     from ..tasks import split_labels
 
     ws = open_ws(ctx)
+    if by_time or ws.card.modality == "tabular":
+        from .tabular import split_by_time
+
+        return split_by_time(ws, cutoff, as_json)
     report = split_labels(ws, test_size=test_size, seed=seed, group_by=group_by, force=force)
 
     def text(_: Any) -> str:

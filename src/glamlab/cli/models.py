@@ -75,15 +75,25 @@ def rollback(ctx: click.Context, name: str, as_json: bool) -> None:
 @click.option("--model", default=None, help="Whose champion to challenge (default: the latest "
               "champion).")
 @click.option("--n-boot", type=int, default=1000, show_default=True)
+@click.option("--window-start", default=None, help="Tabular: the first date of the newest "
+              "labelled window (default: its last 28 days).")
+@click.option("--recent-days", type=int, default=90, show_default=True,
+              help="Tabular: how many days before the window the recent challenger learns from.")
 @json_option
 @click.pass_context
-def retrain(ctx: click.Context, model: str | None, n_boot: int, as_json: bool) -> None:
+def retrain(ctx: click.Context, model: str | None, n_boot: int, window_start: str | None,
+            recent_days: int, as_json: bool) -> None:
     """Train a challenger on gold training labels plus reviewers' corrections, compare it
     with the champion on the frozen test split (paired), and promote it only if it passes
     the [gate] in glamlab.toml."""
     from ..retraining.retrain import retrain as do_retrain
 
     ws = open_ws(ctx)
+    if ws.card.modality == "tabular":
+        from .tabular import retrain as retrain_rows
+
+        return retrain_rows(ws, model=model, window_start=window_start,
+                            recent_days=recent_days, as_json=as_json)
     report = do_retrain(ws, model, n_boot=n_boot, actor=_actor())
     emit(report.to_dict(), as_json, lambda _d: report.summary())
 

@@ -14,8 +14,9 @@ from ._common import emit, json_option, open_ws, show_progress
 @click.option("--model", default=None, help="Model spec (default: the champion).")
 @click.option("--reference", type=click.Choice(["test", "first"]), default=None,
               help="Compare with the test-split predictions or the first production window.")
-@click.option("--window", type=click.Choice(["run", "day", "week"]), default=None,
-              help="Cut production predictions by run or by time.")
+@click.option("--window", type=click.Choice(["run", "day", "week", "month", "auto"]),
+              default=None, help="Cut production predictions by run or by time (tabular: "
+              "week, month or auto, the default: weeks unless they are too small).")
 @click.option("--min-window", type=int, default=None,
               help="Fewer items than this in a window: 'not enough data' (default 30).")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
@@ -36,6 +37,14 @@ def monitor(ctx: click.Context, model: str | None, reference: str | None, window
     from ..progress import Heartbeat
 
     ws = open_ws(ctx)
+    if ws.card.modality == "tabular":  # rows over time: drift causes, estimated performance
+        from .tabular import monitor as monitor_rows
+
+        return monitor_rows(ws, model=model, window=window, html_path=html_path,
+                            since=since.date().isoformat() if since else None,
+                            as_json=as_json)
+    if window in ("month", "auto"):
+        raise click.UsageError("--window month/auto is for tabular projects; use run, day or week")
     with Heartbeat("monitor", enabled=show_progress(as_json)):
         report = run_monitor(ws, model, reference=reference, window=window,
                              min_window=min_window, since=since)

@@ -12,7 +12,7 @@ from ._common import emit, json_option, open_ws
 @click.command()
 @click.argument("directory", default=None, required=False, type=click.Path(file_okay=False))
 @click.option("--task", required=True, help="A short name for what is predicted, e.g. blank-pages.")
-@click.option("--modality", type=click.Choice(["image", "text"]), required=True)
+@click.option("--modality", type=click.Choice(["image", "text", "tabular"]), required=True)
 @click.option("--labels", required=True,
               help="Labels separated by commas (blank,content), or by '|' when a label "
                    "itself holds a comma ('people|emotions, concepts and ideas').")

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-DEMOS = ("blank-pages", "entities", "illustrations", "language", "subjects")
+DEMOS = ("blank-pages", "bookings", "entities", "illustrations", "language", "subjects")
 Say = Callable[[str], None]
 
 
@@ -35,6 +35,10 @@ def project(name: str) -> DemoProject:
         from .entities import project as entities
 
         return entities()
+    if name == "bookings":
+        from .bookings import project as bookings
+
+        return bookings()
     if name == "illustrations":
         d = demo_data("illustrations")
         return DemoProject(

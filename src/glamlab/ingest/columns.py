@@ -306,7 +306,8 @@ def _categories(col: pd.Series) -> pd.Series:
 
 def _label(col: pd.Series, schema: TableSchema) -> pd.Series:
     text = col.astype(str).str.strip()
-    empty = text.isin(["", "nan", "None", "NA"])
+    # a missing outcome: no value at all (pandas 3 keeps it missing through astype(str))
+    empty = col.isna() | text.isin(["", "nan", "None", "NA", "<NA>"])
     if empty.all():
         raise ColumnError(f"the label column {schema.label_column!r} is empty",
                           column=schema.label_column,

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..predictors.tabular import TabularPredictor
+    from ..workspace import Workspace
 
 
 @dataclass
@@ -108,6 +109,48 @@ def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: Tabu
                                 p_value, models)
 
 
+def retrain_project(ws: Workspace, *, window_start: str | None = None,
+                    window_days: int = 28, recent_days: int = 90, metric: str = "auc",
+                    model: str | None = None, promote_winner: bool = True,
+                    frame: pd.DataFrame | None = None) -> dict[str, Any]:
+    """``glamlab retrain`` for a tabular project: the newest labelled window (from
+    ``window_start``, default the last ``window_days`` of rows with an outcome) judges the
+    champion against challengers on the recent period and on all rows before it; a
+    winner that passes the card's ``[gate]`` is saved and promoted."""
+    import pandas as pd
+
+    from ..registry.models import save_model
+    from ..registry.tabular import champion_predictor, make_predictor
+    from ..tasks.tabular import project_frame, schema_of
+    from .retrain import promote
+
+    schema = schema_of(ws)
+    frame = project_frame(ws, schema=schema) if frame is None else frame
+    labelled = frame[frame[schema.label_column].notna()] if schema.label_column else frame
+    if labelled.empty:
+        raise EvaluationError("no row has its outcome yet",
+                              hint="ingest the rows again with their outcomes filled in")
+    mv, champion = champion_predictor(ws, model)
+    last = labelled[schema.time_column].max()
+    start = (pd.Timestamp(window_start) if window_start else
+             (last - pd.Timedelta(days=window_days - 1)).normalize())
+    params = {k: v for k, v in mv.params.items() if k != "schema"}
+    report = retrain_on_outcomes(
+        frame, schema, champion, lambda: make_predictor(ws, mv.predictor, params),
+        window_start=start, recent_days=recent_days, metric=metric,
+        gate=GateConfig.from_card(ws.card.section("gate")))
+    out = {**report.to_dict(), "champion": mv.spec, "saved": None}
+    if report.promoted and promote_winner:
+        saved = save_model(ws, report.models[report.chosen], name=mv.name,
+                           card={"train_rows": report.train_rows[report.chosen],
+                                 "split": "time", "train_until": report.window[0],
+                                 "trained_on": report.chosen,
+                                 "retrained_on_window": list(report.window)})
+        promote(ws, saved.spec, reason=f"retrained on outcomes ({report.chosen} period)")
+        out["saved"] = saved.spec
+    return out
+
+
 def _scorer(metric: str, y: np.ndarray, weeks: np.ndarray) -> Callable[..., float]:
     """score(p, week_weights): the metric on the rows weighted by their week's count."""
     from sklearn.metrics import roc_auc_score
@@ -130,4 +173,4 @@ def _scorer(metric: str, y: np.ndarray, weeks: np.ndarray) -> Callable[..., floa
     return score
 
 
-__all__ = ["TabularRetrainReport", "retrain_on_outcomes"]
+__all__ = ["retrain_project", "TabularRetrainReport", "retrain_on_outcomes"]

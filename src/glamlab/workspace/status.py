@@ -74,8 +74,9 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         "summary": _summary(items, errors, labelled, splits, models, evaluations, runs,
                             predictions, queue_open),
         "model_in_use": f"{in_use}@champion" if in_use else None,
-        "next_step": _next_step(card.need, items, labelled, splits, evaluations, champions, runs,
-                                predictions, queue_open, machine, in_use, monitored),
+        "next_step": (_tabular_next_step(items, champions) if card.modality == "tabular" else
+                      _next_step(card.need, items, labelled, splits, evaluations, champions,
+                                 runs, predictions, queue_open, machine, in_use, monitored)),
     }
 
 
@@ -93,6 +94,18 @@ def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], mod
     if queue_open:
         parts.append(f"{queue_open:,} waiting for review")
     return ", ".join(parts)
+
+
+def _tabular_next_step(items: int, champions: int) -> str:
+    """A tabular project's outcomes come in its rows (no labelling, a split by time)."""
+    if items == 0:
+        return ("Add the table: glamlab ingest FILE.csv --time-column COL --label-column COL "
+                "--id-column COL.")
+    if champions == 0:
+        return ("Backtest the baselines and the model (`glamlab backtest`), then train: "
+                "`glamlab train tabular-gbm`.")
+    return ("As new rows (and later their outcomes) arrive: `glamlab ingest`, `glamlab monitor`, "
+            "`glamlab capacity`, and `glamlab retrain` once outcomes are in.")
 
 
 def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], evaluations: int,

@@ -57,9 +57,10 @@ class Scores:
 
 
 class Classification(TaskKind[Labels, Scores]):
-    """What single- and multi-label classification share."""
+    """What single- and multi-label classification share. A yes/no outcome per row of a
+    table (``tabular``) is a single-label task with the labels "0" and "1"."""
 
-    modalities: ClassVar[tuple[str, ...]] = ("image", "text")
+    modalities: ClassVar[tuple[str, ...]] = ("image", "text", "tabular")
     options: ClassVar[dict[str, Any]] = {"threshold": 0.5}
     label_widget: ClassVar[str] = "widgets/classification_label.html"
     review_widget: ClassVar[str] = "widgets/classification_review.html"

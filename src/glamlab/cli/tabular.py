@@ -1,0 +1,177 @@
+"""glamlab backtest | capacity, and the tabular paths of ingest, labels split, train,
+monitor and retrain (the common commands call these when the card's modality is
+``tabular``)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ._common import emit, json_option, open_ws
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+
+def _write_html(path: str, title: str, sections: list[Any]) -> None:
+    from ..reports.html import write_page
+
+    write_page(path, title, sections)
+
+
+@click.command()
+@click.option("--model", default="tabular-gbm", show_default=True,
+              help="The predictor to backtest after the baselines.")
+@click.option("--param", "params", multiple=True, help="Predictor parameter KEY=VALUE.")
+@click.option("--since", default=None, help="First month (default: the time split's cutoff).")
+@click.option("--until", default=None, help="Last date (default: the last row).")
+@click.option("--count", is_flag=True,
+              help="Score the number of 'yes' per day and group column (MAE) instead of "
+                   "each row (F1).")
+@click.option("--n-boot", type=int, default=200, show_default=True,
+              help="Bootstrap resamples (whole weeks) for the 95% intervals.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None,
+              help="Write an offline HTML report with the error by month.")
+@json_option
+@click.pass_context
+def backtest(ctx: click.Context, model: str, params: tuple[str, ...], since: str | None,
+             until: str | None, count: bool, n_boot: int, html_path: str | None,
+             as_json: bool) -> None:
+    """Rolling-origin backtest of a tabular project: each month, train on every row
+    before it and predict it; the baselines (training share, last period, same period
+    last year) first, then the model; 95% intervals by resampling whole weeks."""
+    from ..evaluation.tabular import project_backtest
+    from ..registry.training import parse_params
+
+    ws = open_ws(ctx)
+    report = project_backtest(ws, model=model, params=parse_params(params), since=since,
+                              until=until, count=count, n_boot=n_boot)
+    if html_path:
+        from ..reports.html import Section, table_html
+        from ..reports.plots import backtest_chart
+
+        rows = [{"model": m, **{k: f"{v['value']:.3f} [{v['low']:.3f}, {v['high']:.3f}]"
+                                for k, v in report.overall[m].items()}} for m in report.models]
+        cols = ["model", *report.overall[report.models[0]].keys()]
+        _write_html(html_path, "Backtest", [
+            Section("Overall, with 95% intervals", html=table_html(rows, cols)),
+            Section(f"{report.metric} by month", html=backtest_chart(report))])
+    emit(report.to_dict(), as_json, lambda _d: report.summary() + (
+        f"\nReport written to {html_path}." if html_path else ""))
+
+
+@click.command()
+@click.option("--risk", type=float, default=None,
+              help="Accepted chance of a slot going over capacity (default [decision] risk, "
+                   "0.05).")
+@click.option("--slot", default=None, help="Slot length: D (day), h (hour), W (week); "
+              "default [decision] slot, D.")
+@click.option("--price", type=float, default=None, help="What an extra place earns.")
+@click.option("--over-cost", type=float, default=None,
+              help="What a person over capacity costs.")
+@click.option("--since", default=None, help="First date (default: after the training period).")
+@click.option("--until", default=None, help="End date (exclusive).")
+@click.option("--model", default=None, help="Model spec (default: the champion).")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None,
+              help="Write the plan (one row per slot) as CSV.")
+@json_option
+@click.pass_context
+def capacity(ctx: click.Context, risk: float | None, slot: str | None, price: float | None,
+             over_cost: float | None, since: str | None, until: str | None,
+             model: str | None, csv_path: str | None, as_json: bool) -> None:
+    """Extra places to sell per slot (a day per group column) for a chosen risk of being
+    over capacity, from the champion's probabilities; with the outcomes known, what that
+    would have earned and cost."""
+    from ..actions.capacity import project_capacity
+
+    ws = open_ws(ctx)
+    out = project_capacity(ws, risk=risk, price=price, over_cost=over_cost, freq=slot,
+                           since=since, until=until, model=model)
+    if csv_path:
+        import csv
+
+        from ..sheets import formula_safe
+
+        with open(csv_path, "w", newline="", encoding="utf-8") as fh:
+            cols = list(out["plan"][0]) if out["plan"] else []
+            w = csv.writer(fh)
+            w.writerow(cols)
+            for row in out["plan"]:
+                w.writerow(["" if row[c] is None else formula_safe(row[c]) for c in cols])
+
+    def text(_: Any) -> str:
+        lines = [f"{out['extra']:,} extra places over {out['slots']:,} slots "
+                 f"(slot {out['slot']}, by {', '.join(out['group_by']) or 'nothing'}), "
+                 f"risk {out['risk']:.0%} per slot ({out['model']})."]
+        r = out["replay"]
+        if r:
+            cur = out.get("currency", "")
+            lines.append(f"Replayed on the known outcomes: earned {r['earned']:,.0f} {cur}, "
+                         f"{r['over_capacity_slots']} slots ({r['over_capacity_rate']:.1%}) over "
+                         f"capacity by {r['people_over']} people, cost {r['cost']:,.0f}: net "
+                         f"{r['net']:,.0f} {cur}.")
+        if csv_path:
+            lines.append(f"Plan written to {csv_path}.")
+        return "\n".join(lines)
+
+    emit(out, as_json, text)
+
+
+# -- the tabular paths of the common commands ------------------------------------------------
+def ingest(ws: Workspace, sources: tuple[str, ...], *, as_json: bool, **options: Any) -> None:
+    from ..tasks.tabular import ingest_table
+
+    results = [ingest_table(ws, s, **options) for s in sources]
+    emit([r.to_dict() for r in results] if len(results) > 1 else results[0].to_dict(), as_json,
+         lambda _d: "\n".join(r.summary() for r in results))
+
+
+def split_by_time(ws: Workspace, cutoff: str | None, as_json: bool) -> None:
+    from ..tasks.tabular import set_time_split
+
+    res = set_time_split(ws, cutoff)
+    emit(res, as_json, lambda d: f"Rows before {d['train_until']} train ({d['train']:,}), "
+                                 f"later rows test ({d['test']:,}).")
+
+
+def train(ws: Workspace, predictor: str, *, name: str | None, params: dict[str, Any],
+          allow_leaky: bool, as_json: bool) -> None:
+    from ..registry.tabular import train_tabular
+
+    res = train_tabular(ws, predictor, params=params, name=name, allow_leaky=allow_leaky)
+    emit(res, as_json, lambda d: (
+        f"Trained {d['model']} on {d['train_rows']:,} rows before {d['train_until']}"
+        + (" (the champion)." if d["champion"] else ".")
+        + "\nNext: glamlab backtest, then glamlab monitor as new rows arrive."))
+
+
+def monitor(ws: Workspace, *, model: str | None, window: str | None, since: str | None,
+            html_path: str | None, as_json: bool) -> None:
+    from ..monitoring.monitor import ALERT_EXIT_CODE
+    from ..monitoring.tabular_project import monitor_project
+
+    report = monitor_project(ws, model=model, window=window or "auto", since=since)
+    if html_path:
+        from ..reports.tabular import monitor_page
+
+        monitor_page(report, html_path)
+    emit(report.to_dict(), as_json, lambda _d: report.summary() + (
+        f"\nReport written to {html_path}." if html_path else ""))
+    if report.flagged:
+        sys.exit(ALERT_EXIT_CODE)
+
+
+def retrain(ws: Workspace, *, model: str | None, window_start: str | None, recent_days: int,
+            as_json: bool) -> None:
+    from ..retraining.tabular import retrain_project
+
+    res = retrain_project(ws, model=model, window_start=window_start, recent_days=recent_days)
+    s = res["scores"]
+    emit(res, as_json, lambda _d: "\n".join([
+        f"On the newest labelled window ({res['window'][0]} to {res['window'][1]}, "
+        f"{res['window_rows']:,} rows), {res['metric']}: champion {s['champion']:.3f}, "
+        f"challenger on the recent period {s['recent']:.3f}, on all rows {s['all']:.3f}.",
+        *[f"  - {r}" for r in res["gate"]["reasons"]],
+        f"Promoted {res['saved']}." if res["saved"] else "Kept the champion."]))

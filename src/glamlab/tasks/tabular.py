@@ -1,0 +1,261 @@
+"""A tabular project: rows of a table over time, a yes/no outcome per row.
+
+The project card's ``[tabular]`` section is the table's schema
+(:class:`~glamlab.ingest.columns.TableSchema`); ``[split]`` holds the time split
+(``by = "time"``, ``train_until``: rows before that date train, later rows test and are
+replayed). Each row is an item (modality ``record``, its columns in the metadata, the
+outcome in its label column: outcomes that arrive later come by ingesting the rows again
+with the outcome filled in, which makes a new version of each row).
+
+The task kind is the ordinary ``single-label`` kind with the labels "0" and "1": a yes/no
+outcome is a two-label classification, so the kind's metrics, policy and review apply.
+
+- :func:`schema_of` reads the card; :func:`describe_table` infers the schema of a file;
+- :func:`ingest_table` checks a CSV/Parquet file (one error naming the column and the fix),
+  stores its rows and runs the leakage check before anything is trained;
+- :func:`project_frame` gives the ingested rows back as a typed table;
+- :func:`set_time_split` / :func:`train_until` / :func:`split_frame`: the time split;
+- :func:`require_no_leakage`: refuses to train while a column predicts the outcome almost
+  perfectly and is not a never-feature.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..config import CONFIG_NAME
+from ..errors import ConfigError, LabelError
+from ..ingest.columns import TableSchema, frame_from_items, infer_schema, prepare, read_table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..ingest import IngestReport
+    from ..workspace import Workspace
+    from .leakage import LeakageReport
+
+TABULAR = "tabular"
+TRAIN_SHARE = 0.8  # the automatic split: the earliest 80% of the time range trains
+
+
+def is_tabular(ws: Workspace) -> bool:
+    return ws.card.modality == TABULAR
+
+
+def schema_of(ws: Workspace) -> TableSchema:
+    """The card's ``[tabular]`` section, checked."""
+    if not is_tabular(ws):
+        raise ConfigError(f"this is a {ws.card.modality} project, not a tabular one",
+                          hint="create a tabular project: glamlab init DIR --modality tabular "
+                               "--task NAME --labels 0,1")
+    section = ws.card.section(TABULAR)
+    if not section:
+        raise ConfigError(f"{CONFIG_NAME} has no [tabular] section yet",
+                          hint="ingest the table first: glamlab ingest FILE.csv "
+                               "--time-column COL --label-column COL")
+    return TableSchema.from_card(section)
+
+
+def describe_table(table: pd.DataFrame, *, time_column: str, label_column: str | None,
+                   id_column: str | None = None, positive: str = "1",
+                   never_features: list[str] | None = None,
+                   group_columns: list[str] | None = None,
+                   units: dict[str, str] | None = None,
+                   types: dict[str, str] | None = None) -> TableSchema:
+    """The schema of a raw table (types inferred; one error naming a wrong column)."""
+    return infer_schema(table, time_column=time_column, label_column=label_column,
+                        positive=positive, id_column=id_column,
+                        never_features=list(never_features or []),
+                        group_columns=list(group_columns or []), units=dict(units or {}),
+                        types=types)
+
+
+@dataclass
+class TableIngest:
+    report: IngestReport
+    schema: TableSchema
+    leakage: LeakageReport | None
+    train_until: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.report.to_dict(), "schema": self.schema.to_card(),
+                "leakage": self.leakage.to_dict() if self.leakage else None,
+                "train_until": self.train_until}
+
+    def summary(self) -> str:
+        lines = [self.report.summary()]
+        if self.train_until:
+            lines.append(f"Time split: rows before {self.train_until} train, later rows test "
+                         "(change it with glamlab labels split --by-time --cutoff DATE).")
+        if self.leakage is not None:
+            lines.append(self.leakage.summary())
+        return "\n".join(lines)
+
+
+def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = None,
+                 label_column: str | None = None, id_column: str | None = None,
+                 positive: str | None = None, never_features: list[str] | None = None,
+                 group_columns: list[str] | None = None, types: dict[str, str] | None = None,
+                 units: dict[str, str] | None = None, check_leaks: bool = True
+                 ) -> TableIngest:
+    """Store the rows of a CSV (optionally gzipped), TSV or Parquet file as items.
+
+    The first table of a project fixes the schema (options given here, or the card's
+    ``[tabular]``); later tables (new rows, or the same rows with their outcomes) must
+    fit it. The whole table is typed first, so a wrong column is one error naming it and
+    nothing is stored. Then the leakage check runs on the rows with an outcome."""
+    from ..ingest import write_records
+    from ..ingest.base import Record
+
+    table = read_table(path)
+    section = ws.card.section(TABULAR)
+    if section:
+        schema = TableSchema.from_card(section)
+        for name, value in (("time_column", time_column), ("label_column", label_column),
+                            ("id_column", id_column)):
+            if value and value != getattr(schema, name):
+                raise ConfigError(f"the card's [tabular] {name} is {getattr(schema, name)!r}, "
+                                  f"not {value!r}",
+                                  hint=f"leave the option out, or edit [tabular] in {CONFIG_NAME}")
+        extra = [c for c in never_features or [] if c not in schema.never_features]
+        schema.never_features += extra
+    else:
+        if not time_column:
+            raise ConfigError("a tabular project needs the name of its time column",
+                              hint="add --time-column COL (the date each row happened)")
+        schema = describe_table(table, time_column=time_column, label_column=label_column,
+                                id_column=id_column, positive=positive or "1",
+                                never_features=never_features, group_columns=group_columns,
+                                types=types, units=units)
+    id_col = schema.id_column or "id"
+    if id_col not in table.columns:
+        raise ConfigError(f"the table has no id column {id_col!r}",
+                          hint="name the column of unique row ids with --id-column COL "
+                               "(or add a column called id)")
+    has_label = bool(schema.label_column) and schema.label_column in table.columns
+    typed = prepare(table, schema, require_label=has_label)  # one error per bad column
+    ids = table[id_col].astype(str)
+    if not ids.is_unique:
+        raise ConfigError(f"the id column {id_col!r} has repeated values "
+                          f"(e.g. {ids[ids.duplicated()].iloc[0]!r})",
+                          hint="give every row its own id")
+    records = []
+    source = str(Path(path).resolve())
+    for rid, row in zip(ids, table.to_dict("records"), strict=True):
+        meta = {str(k): _jsonable(v) for k, v in row.items()}
+        digest = hashlib.sha256(json.dumps(meta, sort_keys=True, default=str).encode()
+                                ).hexdigest()
+        records.append(Record(item_id=rid, modality="record", source_kind="table",
+                              source=source, content_hash=digest, meta=meta))
+    with ws.store.write() as conn:
+        report = write_records(ws.store, conn, records, sources=[source])
+    ws.card.raw[TABULAR] = schema.to_card()
+    cutoff = train_until(ws)
+    if cutoff is None:
+        times = typed[schema.time_column]
+        cutoff = str((times.min() + (times.max() - times.min()) * TRAIN_SHARE).date())
+        ws.card.raw["split"] = {"by": "time", "train_until": cutoff}
+    ws.save_card()
+    leakage = None
+    if check_leaks and has_label and typed[schema.label_column].nunique() > 1:
+        from .leakage import check_leakage
+
+        leakage = check_leakage(typed, schema)
+    return TableIngest(report, schema, leakage, cutoff)
+
+
+def _jsonable(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, float):
+        return None if math.isnan(v) else v
+    if hasattr(v, "item"):  # numpy scalars
+        v = v.item()
+        return None if isinstance(v, float) and math.isnan(v) else v
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return v
+
+
+def project_frame(ws: Workspace, *, schema: TableSchema | None = None) -> pd.DataFrame:
+    """Every ingested row (latest versions) as a typed, time-ordered table."""
+    schema = schema or schema_of(ws)
+    items = list(ws.items(where={"modality": "record"}))
+    if not items:
+        raise ConfigError("the project has no rows yet",
+                          hint="glamlab ingest FILE.csv --time-column COL --label-column COL")
+    return frame_from_items(items, schema)
+
+
+def train_until(ws: Workspace) -> str | None:
+    split = ws.card.section("split")
+    value = split.get("train_until") if split.get("by") == "time" else None
+    return str(value) if value else None
+
+
+def set_time_split(ws: Workspace, cutoff: str | None = None) -> dict[str, Any]:
+    """Rows before ``cutoff`` train, later ones test (default: the earliest 80% of the
+    time range trains; a cutoff after the last row trains on every row, and the rows
+    ingested later are the future). Returns the split's counts."""
+    import pandas as pd
+
+    schema = schema_of(ws)
+    frame = project_frame(ws, schema=schema)
+    times = frame[schema.time_column]
+    if cutoff is None:
+        stamp = times.min() + (times.max() - times.min()) * TRAIN_SHARE
+    else:
+        try:
+            stamp = pd.Timestamp(cutoff)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"{cutoff!r} is not a date", hint="give it as YYYY-MM-DD") from exc
+    day = str(stamp.date())
+    train = int((times < day).sum())
+    if train == 0:
+        raise ConfigError(f"a cutoff of {day} leaves no rows to train on "
+                          f"(rows run {times.min().date()} to {times.max().date()})",
+                          hint="choose a later date")
+    ws.card.raw["split"] = {"by": "time", "train_until": day}
+    ws.save_card()
+    return {"by": "time", "train_until": day, "train": train, "test": len(frame) - train}
+
+
+def split_frame(ws: Workspace, frame: pd.DataFrame | None = None
+                ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """(training rows, later rows, the cutoff) by the card's time split."""
+    schema = schema_of(ws)
+    frame = project_frame(ws, schema=schema) if frame is None else frame
+    cutoff = train_until(ws)
+    if cutoff is None:
+        cutoff = set_time_split(ws)["train_until"]
+    t = frame[schema.time_column]
+    return (frame[t < cutoff].reset_index(drop=True), frame[t >= cutoff].reset_index(drop=True),
+            cutoff)
+
+
+def require_no_leakage(frame: pd.DataFrame, schema: TableSchema) -> LeakageReport:
+    """The leakage check before training: a column that predicts the outcome almost
+    perfectly on its own and is not a never-feature stops training."""
+    from .leakage import check_leakage
+
+    report = check_leakage(frame, schema)
+    bad = [f.column for f in report.flagged if not f.excluded]
+    if bad:
+        raise LabelError(
+            f"{', '.join(bad)} predict{'s' if len(bad) == 1 else ''} the outcome almost "
+            f"perfectly on {'its' if len(bad) == 1 else 'their'} own (probably written after "
+            "the outcome is known)",
+            hint=f"add {', '.join(repr(b) for b in bad)} to [tabular] never_features in "
+                 f"{CONFIG_NAME} (or glamlab ingest ... --never-feature COL), or pass "
+                 "--allow-leaky if the column is really known in advance")
+    return report
+
+
+__all__ = ["TABULAR", "TableIngest", "describe_table", "ingest_table", "is_tabular",
+           "project_frame", "require_no_leakage", "schema_of", "set_time_split", "split_frame",
+           "train_until"]

@@ -1,0 +1,91 @@
+"""A tabular project's rows in the store (SQLite, or PostgreSQL with GLAMLAB_TEST_PG):
+ingest of a gzipped CSV, the schema in the card, one error per bad table with nothing
+stored, outcomes arriving later as new versions of the rows, the time split, and the
+leakage gate before training."""
+
+from __future__ import annotations
+
+import pytest
+
+from glamlab.errors import ColumnError, ConfigError, LabelError
+from glamlab.tasks import tabular as tb
+from tests import bookings
+
+NEVER = [c for c in bookings.NEVER if c != "reservation_status"]
+
+
+def _ws(make_ws):
+    return make_ws("rows", modality="tabular", labels=["0", "1"])
+
+
+def test_rows_in_out_and_the_time_split(make_ws, tmp_path):
+    ws = _ws(make_ws)
+    res = tb.ingest_table(ws, bookings.SAMPLE, time_column="arrival_date",
+                          label_column="is_canceled", id_column="id", never_features=NEVER,
+                          types={"agent": "category", "company": "category"})
+    assert res.report.added == 2860
+    assert ws.card.section("tabular")["time_column"] == "arrival_date"
+    assert tb.schema_of(ws).never_features == NEVER
+    assert [f.column for f in res.leakage.flagged][:1] == ["reservation_status"]
+    assert res.train_until is not None  # an automatic split by time
+    assert "glamlab backtest" in ws.status()["next_step"]  # no labelling step for rows
+    frame = tb.project_frame(ws)
+    assert len(frame) == 2860 and frame["arrival_date"].is_monotonic_increasing
+    split = tb.set_time_split(ws, "2017-01-01")
+    assert (split["train"], split["test"]) == (1980, 880)
+    train, later, cutoff = tb.split_frame(ws, frame)
+    assert cutoff == "2017-01-01" and train["arrival_date"].max() < later["arrival_date"].min()
+    # the status column leaks the outcome and is not a never-feature: training refused
+    with pytest.raises(LabelError) as exc:
+        tb.require_no_leakage(train, tb.schema_of(ws))
+    assert "reservation_status" in str(exc.value) and "never_features" in exc.value.hint
+    with pytest.raises(ConfigError, match="no rows to train on"):
+        tb.set_time_split(ws, "2000-01-01")
+
+
+def test_outcomes_that_arrive_later_are_new_versions(make_ws, tmp_path):
+    ws = _ws(make_ws)
+    raw = bookings.raw()
+    july = raw[raw["arrival_date"].str.startswith("2017-07")]
+    rows = raw[raw["arrival_date"] >= "2017-08-01"]
+    july.to_csv(tmp_path / "july.csv", index=False)
+    tb.ingest_table(ws, tmp_path / "july.csv", time_column="arrival_date",
+                    label_column="is_canceled", id_column="id", check_leaks=False)
+    path = tmp_path / "aug.csv"
+    rows.drop(columns=["is_canceled"]).to_csv(path, index=False)
+    tb.ingest_table(ws, path, check_leaks=False)
+    frame = tb.project_frame(ws)
+    assert frame.loc[frame["arrival_date"] >= "2017-08-01", "is_canceled"].isna().all()
+    rows.to_csv(path, index=False)
+    res = tb.ingest_table(ws, path, check_leaks=False)
+    assert res.report.updated == len(rows)
+    frame = tb.project_frame(ws)
+    assert frame["is_canceled"].notna().all()
+    assert frame["is_canceled"].sum() == raw.loc[rows.index.union(july.index),
+                                                 "is_canceled"].astype(int).sum()
+
+
+def test_bad_tables_are_one_error_and_store_nothing(make_ws, tmp_path):
+    ws = _ws(make_ws)
+    raw = bookings.raw().head(50)
+    with pytest.raises(ColumnError, match="arrival"):
+        tb.ingest_table(ws, bookings.SAMPLE, time_column="arrivals", label_column="is_canceled",
+                        id_column="id")
+    twice = tmp_path / "twice.csv"
+    raw.assign(id="same").to_csv(twice, index=False)
+    with pytest.raises(ConfigError, match="repeated"):
+        tb.ingest_table(ws, twice, time_column="arrival_date", label_column="is_canceled",
+                        id_column="id")
+    no_id = tmp_path / "no-id.csv"
+    raw.drop(columns=["id"]).to_csv(no_id, index=False)
+    with pytest.raises(ConfigError, match="no id column"):
+        tb.ingest_table(ws, no_id, time_column="arrival_date", label_column="is_canceled")
+    assert ws.count_items() == 0
+    with pytest.raises(ConfigError, match="time column"):
+        tb.ingest_table(ws, bookings.SAMPLE)
+
+
+def test_an_image_project_is_not_tabular(make_ws):
+    ws = make_ws("pages", modality="image", labels=["a", "b"])
+    with pytest.raises(ConfigError, match="not a tabular one"):
+        tb.schema_of(ws)
