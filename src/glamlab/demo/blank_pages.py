@@ -19,6 +19,7 @@ four stages of its own:
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -149,9 +150,10 @@ def stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
         "interval).")
     if f["expected_wrongly_withheld"] is not None:
         ci = f["expected_wrongly_withheld_ci95"]
-        rng = f" (95% range {ci[0]:g} to {ci[1]:g})" if ci else ""
+        rng = (f" (95% range {math.floor(ci[0])} to {math.ceil(ci[1])} pages)"  # whole pages
+               if ci else "")
         say(f"  Pages with content expected among those withheld: "
-            f"{f['expected_wrongly_withheld']:g}{rng}, judging by the frozen test split.")
+            f"about {round(f['expected_wrongly_withheld'])}{rng}, judging by the frozen test split.")
     minutes = review * ws.card.review_seconds_per_item / 60
     say(f"  Review workload: {review} page{'s' if review != 1 else ''}, about "
         f"{max(1, round(minutes))} minute{'s' if round(minutes) > 1 else ''}.")
