@@ -79,6 +79,46 @@ class Info:
 
 _LABELS = "training labels"
 INFO: dict[str, Info] = {
+    "blank-ink": Info("ink of the page's own (not paper, stains or show-through) + a "
+                      "monotone logistic regression with a margin that favours content; "
+                      "explains itself (the ink found, where)", ("image",), _LABELS,
+                      "~50-100 pages/s", good_for=("blank",), multi_label=False),
+    "graphic-cascade": Info("local-stats-gbm decides the pages it is sure of, "
+                            "graphic-windows the rest (hand-over learnt out of fold)",
+                            ("image",), f"{_LABELS}; the images extra", "~5-20 pages/s",
+                            good_for=("illustration",), multi_label=False),
+    "tabular-gbm": Info("gradient boosting on typed columns (HistGradientBoosting or "
+                        "LightGBM), calibrated on the latest training rows", ("record",),
+                        f"{_LABELS} (the outcome column); the tabular extra",
+                        "thousands of rows/s", good_for=("record",), multi_label=False),
+    "tabular-share": Info("the training share of the outcome, for every row", ("record",),
+                          _LABELS, "instant", good_for=("baseline",), multi_label=False),
+    "tabular-last-period": Info("the outcome share of the last 28 days", ("record",),
+                                _LABELS, "instant", good_for=("baseline",),
+                                multi_label=False),
+    "tabular-last-year": Info("the outcome share of the same weeks a year before",
+                              ("record",), _LABELS, "instant", good_for=("baseline",),
+                              multi_label=False),
+    "crf-ner": Info("a CRF over OCR-robust token features: people, places, organisations "
+                    "and dates in text", ("text",), "gold spans; the entities extra",
+                    "~50-200 sentences/s", good_for=("entities",), multi_label=False),
+    "entities-by-language": Info("one entity recogniser per language, chosen on the "
+                                 "training documents", ("text",),
+                                 "gold spans; the entities extra", "~50-200 sentences/s",
+                                 good_for=("entities",), multi_label=False),
+    "spacy-pretrained": Info("spaCy's French news pipeline as it is; no training",
+                             ("text",), "the entities extra", "~20-40 sentences/s",
+                             good_for=("entities",), multi_label=False),
+    "spacy-ner": Info("spaCy's recogniser fine-tuned on your gold spans", ("text",),
+                      "gold spans; the entities extra", "~20-40 sentences/s",
+                      good_for=("entities",), multi_label=False),
+    "gazetteer": Info("the names seen in the training spans, found again", ("text",),
+                      "gold spans", "hundreds of sentences/s", good_for=("baseline",),
+                      multi_label=False),
+    "entity-rules": Info("regular expressions for dates, titles before names and the like",
+                         ("text",), "nothing",
+                         "hundreds of sentences/s", good_for=("baseline",),
+                         multi_label=False),
     "majority": Info("always the most frequent training label", ("image", "text"), _LABELS,
                      "instant", good_for=("baseline",)),
     "prior": Info("random guesses in proportion to the training labels", ("image", "text"),
@@ -153,8 +193,10 @@ INFO: dict[str, Info] = {
 # the order to try them in, per task family (the first ones first)
 RECOMMENDED: dict[str, tuple[str, ...]] = {
     "language": ("language", "lang-lingua", "lang-fasttext", "text-tfidf"),
-    "blank": ("page-stats-gbm", "rapidocr-blank", "stats-effnet-gbm"),
-    "illustration": ("graphic-windows", "effnet-logreg", "rapid-layout"),
+    "blank": ("blank-ink", "page-stats-gbm", "rapidocr-blank", "stats-effnet-gbm"),
+    "illustration": ("graphic-windows", "graphic-cascade", "effnet-logreg", "rapid-layout"),
+    "entities": ("crf-ner", "entities-by-language", "spacy-ner"),
+    "tabular": ("tabular-gbm",),
     "subjects": ("text-ensemble", "text-tfidf", "text-e5"),
     "text": ("text-tfidf", "text-e5", "text-zero-shot"),
     "image": ("effnet-logreg", "page-stats-gbm", "stats-effnet-gbm"),
@@ -162,12 +204,16 @@ RECOMMENDED: dict[str, tuple[str, ...]] = {
 
 
 def task_family(card: Any) -> str:
-    """What kind of problem a project is, for :data:`RECOMMENDED`: ``language``,
-    ``blank``, ``illustration``, ``subjects`` (multi-label text), else ``text`` or
-    ``image``."""
+    """What kind of problem a project is, for :data:`RECOMMENDED`: ``entities``,
+    ``tabular``, ``language``, ``blank``, ``illustration``, ``subjects`` (multi-label
+    text), else ``text`` or ``image``."""
     words = " ".join([str(card.task), str(getattr(card, "need", "") or ""),
                       str(getattr(card, "positive_label", "") or ""),
                       *map(str, card.labels)]).lower()
+    if getattr(card, "kind", None) == "entities":
+        return "entities"
+    if card.modality == "tabular":
+        return "tabular"
     if card.modality == "text":
         codes = [str(x) for x in card.labels]
         if "lang" in str(card.task).lower() or (
@@ -210,6 +256,8 @@ def for_project(card: Any | None = None, *, modality: str | None = None,
     ``family``, that task family; each with ``recommended`` (an int rank, or None) for
     the project."""
     modality = modality or (card.modality if card is not None else None)
+    if modality == "tabular":
+        modality = "record"  # a tabular project's items are rows (records)
     picks = recommended(card) if card is not None else []
     if family is not None:
         picks = [n for n in RECOMMENDED.get(family, ()) if n in BUILTIN]
