@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from click.testing import CliRunner
 
@@ -25,8 +27,10 @@ def test_wordnet_concepts_only_for_english_texts():
     from glamlab.predictors.text.heads import _mostly_english
 
     wn = wordnet.resolve(None)
-    if wn is None:
-        pytest.skip("WordNet is not installed")
+    # CI installs it (.ci/run), so there a missing WordNet fails rather than skips
+    if wn is None and not os.environ.get("CI"):
+        pytest.skip("needs Debian's wordnet-base: make wordnet")
+    assert wn is not None, "WordNet (Debian's wordnet-base) is not installed"
     english = [Item(f"e{i}", "text", text=t) for i, t in enumerate(
         ["Portrait of a young woman with a hat", "Landscape with cows near a river",
          "View of the harbour at sunset"])]
