@@ -109,17 +109,22 @@ RULE_KEYS = {"name", "label", "priority", "text", "not_text", "meta", "not_meta"
              "min_length", "max_length"}
 
 
-def load_rules(path: str | Path) -> dict[str, Any]:
-    """Read and check a rules file: {"default": label | None, "rules": [...]}"""
-    p = Path(path)
+def read_rules_toml(p: Path, *, hint_missing: str) -> dict[str, Any]:
+    """A rules file's TOML, or one clear error (missing file, bad syntax). Shared by the
+    classification rules and the entity rules."""
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        return tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise PredictorError(f"rules file {p} does not exist",
-                             hint="write one (see `glamlab baseline --help`)") from exc
+        raise PredictorError(f"rules file {p} does not exist", hint=hint_missing) from exc
     except tomllib.TOMLDecodeError as exc:
         raise PredictorError(f"rules file {p} is not valid TOML: {exc}",
                              hint="fix the syntax; regexes need '...' or doubled backslashes") from exc
+
+
+def load_rules(path: str | Path) -> dict[str, Any]:
+    """Read and check a rules file: {"default": label | None, "rules": [...]}"""
+    p = Path(path)
+    data = read_rules_toml(p, hint_missing="write one (see `glamlab baseline --help`)")
     rules = data.get("rule", data.get("rules", []))
     return {"default": data.get("default"), "rules": check_rules(rules, source=p.name)}
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import re
-import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -209,15 +208,10 @@ RULE_KEYS = {"name", "label", "pattern", "group", "priority", "ignore_case"}
 
 
 def load_entity_rules(path: str | Path) -> list[dict[str, Any]]:
+    from ..baselines import read_rules_toml
+
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise PredictorError(f"rules file {p} does not exist",
-                             hint="write [[rule]] tables with name, label, pattern") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise PredictorError(f"rules file {p} is not valid TOML: {exc}",
-                             hint="fix the syntax; regexes need '...' quotes") from exc
+    data = read_rules_toml(p, hint_missing="write [[rule]] tables with name, label, pattern")
     return check_entity_rules(data.get("rule", data.get("rules", [])), p.name)
 
 
