@@ -188,6 +188,16 @@ class Predictor:
         """Everything learned (attributes ending in ``_``). Override to drop large caches."""
         return {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
 
+    def state_digest(self) -> str:
+        """sha256 of the learned state, equal for two fits that learned the same thing
+        (``train --reuse`` compares it). Override when the pickled state carries run-time
+        noise such as temporary file names or training logs."""
+        import hashlib
+        import pickle
+
+        return hashlib.sha256(pickle.dumps(self.learned_state(),
+                                           protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+
     def save(self, directory: str | Path) -> list[Path]:
         """Write the predictor to ``directory``; returns the files written."""
         if not getattr(self, "fitted_", False):

@@ -89,11 +89,11 @@ def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
         data = fit_on_train(ws, predictor, data)
     params_now = _jsonable(predictor.get_params())
     if reuse:
-        state = _state_sha256(predictor)
+        state = predictor.state_digest()
         for mv in reversed(list_models(ws)):
             if (mv.name == name and mv.predictor == predictor.name
                     and mv.training_fingerprint == data.fingerprint and mv.params == params_now
-                    and mv.artifacts.get(STATE_FILE) == state):
+                    and mv.card.get("state_digest", mv.artifacts.get(STATE_FILE)) == state):
                 return TrainResult(model=mv, train_items=len(data), champion="champion" in
                                    mv.aliases, reused=True)
     has_champion = any(m.name == name and "champion" in m.aliases for m in list_models(ws))
@@ -104,7 +104,8 @@ def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
                      f"(e.g. {skipped[0]['item']}: {skipped[0]['reason']})")
     notes.extend(getattr(predictor, "fit_notes_", None) or [])
     mv = save_model(ws, predictor, name=name, training_fingerprint=data.fingerprint,
-                    card={"train_items": len(data), "split": "train"},
+                    card={"train_items": len(data), "split": "train",
+                          "state_digest": predictor.state_digest()},
                     items={"train": data.ids})
     champion = False
     if set_champion and not has_champion:
@@ -112,15 +113,6 @@ def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
         champion = True
     return TrainResult(model=get_model(ws, mv.spec), train_items=len(data), champion=champion,
                        notes=notes)
-
-
-def _state_sha256(predictor: Predictor) -> str:
-    """sha256 of the learned state as :meth:`Predictor.save` writes it."""
-    import hashlib
-    import pickle
-
-    return hashlib.sha256(pickle.dumps(predictor.learned_state(),
-                                       protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
 
 
 def _jsonable(value: Any) -> Any:

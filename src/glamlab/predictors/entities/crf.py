@@ -167,6 +167,21 @@ class CRFTagger(SpanPredictor):
             models[key] = crf
         self.models_ = models
 
+    def state_digest(self) -> str:
+        """The CRF models' own files and the lexicon: the pickled estimators also carry
+        a file descriptor and the training log (timings), which differ between two fits
+        that learned the same weights."""
+        import hashlib
+        import json
+
+        h = hashlib.sha256(json.dumps(getattr(self, "lexicon_", None), sort_keys=True)
+                           .encode())
+        for key, crf in sorted(getattr(self, "models_", {}).items()):
+            h.update(key.encode() + b"\0")
+            with open(crf.modelfile.name, "rb") as fh:
+                h.update(fh.read())
+        return h.hexdigest()
+
     @staticmethod
     def _build_lexicon(texts: list[str], toks: list[list[tuple[int, int]]],
                        spans: list[list[Span]]) -> dict[str, dict[str, float]]:
