@@ -168,3 +168,60 @@ def test_an_entity_export_file_is_private(project: list[str], tmp_path: Path) ->
         ws.close()
     assert res["items"] == 54
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_link_predicted_spans_to_the_authority(project: list[str], tmp_path: Path) -> None:
+    """glamlab link: the model's spans get authority ids (or NIL) that the CSV export
+    carries and the entity index counts; a second link keeps what was linked, --relink
+    replaces it (no duplicate sets); with no authority it says what to import."""
+    base = project
+    _cli([*base, "labels", "import", str(DATA / "newseye-fr-gold.tsv"), "--format", "hipe"])
+    _cli([*base, "labels", "split", "--group-by", "document_id"])
+    _cli([*base, "train", "crf-ner", "--json"])
+    _cli([*base, "run", "--model", "crf-ner@1"])
+
+    res = CliRunner().invoke(cli, [*base, "link"])
+    assert res.exit_code != 0 and "authority import" in getattr(res.exception, "hint", "")
+
+    from glamlab import Workspace
+    from glamlab.actions.link import training_mentions
+    from glamlab.linking import authority_from_mentions
+    from glamlab.linking.index import entity_index
+
+    ws = Workspace.open(base[1], db=base[3] if len(base) > 2 else None)
+    try:
+        mentions = training_mentions(ws)
+        assert len(mentions) > 50 and all(m.authority_id for m in mentions)
+        names = tmp_path / "names.csv"
+        with names.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["id", "label", "alt_labels", "type"])
+            for r in authority_from_mentions(mentions):
+                w.writerow([r.record_id, r.label, "|".join(r.alt_labels), r.type])
+        _cli([*base, "authority", "import", str(names)])
+        known = {r.record_id for r in authority_from_mentions(mentions)}
+
+        first = _cli([*base, "link", "--json"])
+        assert first["mentions"] > 0 and first["linked"] > 0
+        assert first["linked"] + first["nil"] == first["mentions"]
+        assert first["trained_on_linked_gold_mentions"] == len(mentions)
+        assert {t["authority_id"] for t in first["top_authorities"]} <= known
+
+        out = tmp_path / "linked.csv"
+        _cli([*base, "export", "--format", "csv", "--out", str(out), "--json"])
+        rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+        ids = [r["authority_id"] for r in rows if r["authority_id"]]
+        assert ids and set(ids) <= known | {"NIL"}
+        assert sum(1 for i in ids if i != "NIL") <= first["linked"]
+
+        index = entity_index(ws, by="authority", kind="prediction", limit=None)
+        assert sum(e["mentions"] for e in index) == first["linked"]
+
+        again = _cli([*base, "link", "--json"])
+        assert again["mentions"] == 0 and again["already_linked_items"] == first["items"]
+        redo = _cli([*base, "link", "--relink", "--json"])
+        assert redo["mentions"] == first["mentions"]
+        index = entity_index(ws, by="authority", kind="prediction", limit=None)
+        assert sum(e["mentions"] for e in index) == redo["linked"]
+    finally:
+        ws.close()

@@ -374,12 +374,20 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
     def key(e: Any) -> tuple[str, Any]:
         return e.item.item_id, e.row["confirmed_by"]
 
+    from .act import resolve_model
+    from .link import prediction_links
+    from .policy import load_policy
+
+    model_id = resolve_model(ws, model, load_policy(ws.card)).id
+
     def with_texts(groups: list[list[Any]]) -> Iterator[Row]:
-        # decisions carry light items: the texts come in one read per batch
-        full = {i.item_id: i for i in ws.items(ids=sorted({g[0].item.item_id
-                                                            for g in groups}))}
+        # decisions carry light items: the texts come in one read per batch, with the
+        # links ``glamlab link`` made for the spans
+        ids = sorted({g[0].item.item_id for g in groups})
+        full = {i.item_id: i for i in ws.items(ids=ids)}
+        links = prediction_links(ws, model_id, ids)
         for g in groups:
-            yield _prediction_row(g, full.get(g[0].item.item_id, g[0].item))
+            yield _prediction_row(g, full.get(g[0].item.item_id, g[0].item), links)
 
     group: list[Any] = []
     groups: list[list[Any]] = []
@@ -399,14 +407,19 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
         yield from with_texts(groups)
 
 
-def _prediction_row(group: Sequence[Any], item: Item) -> Row:
+def _prediction_row(group: Sequence[Any], item: Item,
+                    links: dict[tuple[str, int, int, str], Span] | None = None) -> Row:
     first = group[0]
     spans = []
     for e in group:
         v = e.candidate.value if isinstance(e.candidate.value, dict) else {}
         if "start" in v and "end" in v:
-            spans.append(Span(int(v["start"]), int(v["end"]), e.candidate.label,
-                              score=e.row["score"]))
+            start, end, label = int(v["start"]), int(v["end"]), e.candidate.label
+            link = (links or {}).get((item.item_id, start, end, label))
+            spans.append(Span(start, end, label, score=e.row["score"],
+                              authority_id=link.authority_id if link else None,
+                              attrs={"link_score": link.attrs.get("link_score")}
+                              if link and link.attrs.get("link_score") is not None else {}))
     prov = SpanProvenance(model=first.row["model"], model_version=first.row["model_version"],
                           created=first.row["predicted_at"],
                           confirmed_by=first.row["confirmed_by"], run_id=first.row["run_id"])

@@ -1,4 +1,5 @@
-"""glamlab authority: the authority file entity mentions are linked to."""
+"""glamlab authority (the authority file entity mentions are linked to) and glamlab link
+(link a model's predicted spans to it)."""
 
 from __future__ import annotations
 
@@ -40,3 +41,29 @@ def import_(ctx: click.Context, file: str, type_map: tuple[str, ...], as_json: b
     ws = open_ws(ctx)
     report = import_authority(ws, file, type_map=mapping or None)
     emit(report.to_dict(), as_json, lambda r: report.summary() + ".")
+
+
+@click.command()
+@click.option("--model", "model", default=None, metavar="NAME@VERSION",
+              help="Whose spans to link (default: the policy's model, else the latest run's).")
+@click.option("--relink", is_flag=True,
+              help="Link again the items linked before (e.g. after a new authority import).")
+@json_option
+@click.pass_context
+def link(ctx: click.Context, model: str | None, relink: bool, as_json: bool) -> None:
+    """Link the entity spans a model found (as the policy and reviewers left them) to the
+    records of the authority file, or NIL when no record is close enough. The linker
+    learns from gold spans that carry a link (HIPE NEL-LIT, reviewers). Exports then
+    carry the authority id of each span.
+
+    \b
+    Examples:
+      glamlab authority import names.csv
+      glamlab link --model crf-ner@2
+      glamlab export --format csv --out entities.csv     # with an authority_id column
+    """
+    from ..actions.link import link_predictions
+
+    ws = open_ws(ctx)
+    report = link_predictions(ws, model=model, relink=relink)
+    emit(report.to_dict(), as_json, lambda r: report.summary())
