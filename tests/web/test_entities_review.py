@@ -76,3 +76,118 @@ def test_a_reviewer_sees_the_span_and_changes_its_type(entities_ws: Any) -> None
             follow_redirects=False)
         assert bad.status_code >= 400 or "outside" in bad.text
     assert gold_spans(ws, [other["item_id"]])[other["item_id"]] == before
+
+
+def _movable(rows: list[dict[str, Any]], ws: Any) -> dict[str, Any]:
+    """A queued span outside the test split whose text has a word after it."""
+    from glamlab.tasks.splits import split_of
+
+    splits = split_of(ws)
+    texts = {i.item_id: i.text for i in ws.items(ids=sorted({r["item_id"] for r in rows}))}
+    for r in rows:
+        t, v = texts.get(r["item_id"]) or "", r["value"]
+        if splits.get(r["item_id"]) != "test" and re.match(r"\s+\S", t[v["end"]:]):
+            return r | {"text": t}
+    raise AssertionError("no queued span with a word after it")
+
+
+def test_a_reviewer_fixes_a_span_boundary(entities_ws: Any) -> None:
+    """start_ID/end_ID win over the predicted offsets: the gold span gets the new
+    boundaries, keeping the type; the export says corrected with the new offsets."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        page = c.get("/queue")
+        assert "Fix the boundaries" in page.text and 'name="start_' in page.text
+        row = _movable(c.get("/api/queue?limit=200").json(), ws)
+        v, t = row["value"], row["text"]
+        new_end = v["end"] + len(re.match(r"\s+\S+", t[v["end"]:]).group(0))  # type: ignore[union-attr]
+        r = c.post("/queue/decide", data={
+            "csrf": csrf_of(c), "one": f"{row['id']}:{row['version']}:correct",
+            f"label_{row['id']}": row["label"],  # same type: only the boundary moves
+            f"value_{row['id']}": json.dumps({"start": v["start"], "end": v["end"]}),
+            f"start_{row['id']}": str(v["start"]), f"end_{row['id']}": str(new_end)},
+            follow_redirects=False)
+        assert r.status_code == 303, r.text
+    gold = gold_spans(ws, [row["item_id"]])[row["item_id"]]
+    assert (v["start"], new_end, row["label"]) in {(s.start, s.end, s.label) for s in gold}
+    assert (v["start"], v["end"], row["label"]) not in {(s.start, s.end, s.label) for s in gold}
+    from glamlab.actions.export import iter_rows
+
+    mine = [e.row for e in iter_rows(ws, model="gazetteer@1")
+            if e.row["item_id"] == row["item_id"] and e.row["origin"] == "person"]
+    assert any(m["span_start"] == v["start"] and m["span_end"] == new_end for m in mine)
+
+
+def test_boundary_fields_that_are_not_numbers_are_refused(entities_ws: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from glamlab.web import create_app
+
+    with TestClient(create_app(entities_ws)) as c:
+        login(c, "rey")
+        row = c.get("/api/queue?limit=200").json()[0]
+        r = c.post("/queue/decide", data={
+            "csrf": csrf_of(c), "one": f"{row['id']}:{row['version']}:correct",
+            f"label_{row['id']}": row["label"], f"start_{row['id']}": "two",
+            f"end_{row['id']}": "9"}, follow_redirects=False)
+        assert r.status_code == 422
+        assert c.get("/api/queue?limit=200").json()[0]["status"] == "open"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_word_buttons_move_a_boundary_in_a_real_browser(entities_ws: Any) -> None:
+    """In Chromium: "word →" on the end moves it past the next word, the preview shows the
+    covered words, and saving stores the span with that end."""
+    import os
+    import shutil
+
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.web import create_app
+
+    from .conftest import LiveServer
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists() and not os.environ.get("CI"):
+        pytest.skip("needs Debian's chromium: apt-get install -y chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    ws = entities_ws
+    with LiveServer(create_app(ws)) as server, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True,
+                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server.url + "/login")
+        page.fill("input[name=username]", "rey")
+        page.fill("input[name=password]", PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_url(lambda u: "/login" not in u)
+        page.goto(server.url + "/queue")
+        rows = page.evaluate("async () => (await fetch('/api/queue?limit=200')).json()")
+        row = _movable(rows, ws)
+        box = page.locator(f'[data-span-bounds][data-for="{row["id"]}"]')
+        if box.count() == 0:  # not among the rows this page shows
+            pytest.skip("the movable span is not on the first queue page")
+        v, t = row["value"], row["text"]
+        expected = v["end"] + len(re.match(r"\s+\S+", t[v["end"]:]).group(0))  # type: ignore[union-attr]
+        box.locator('[data-step="end:1"]').click()
+        assert page.input_value(f"#end_{row['id']}") == str(expected)
+        assert box.locator(".span-preview").inner_text() == t[v["start"]:expected]
+        box.locator('[data-step="end:-1"]').click()
+        assert page.input_value(f"#end_{row['id']}") == str(v["end"])
+        box.locator('[data-step="end:1"]').click()
+        # the page is htmx-boosted: the decision posts in the background and the queue
+        # it comes back to says what was done
+        page.locator(f'button[value="{row["id"]}:{row["version"]}:correct"]').click()
+        sync_api.expect(page.locator("#queue-status")).to_contain_text("Corrected.")
+        browser.close()
+        assert not errors, errors
+    gold = gold_spans(ws, [row["item_id"]])[row["item_id"]]
+    assert (v["start"], expected, row["label"]) in {(s.start, s.end, s.label) for s in gold}

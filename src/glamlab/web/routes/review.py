@@ -88,6 +88,19 @@ def _back_to_queue(form: FormData, **extra: Any) -> RedirectResponse:
     return RedirectResponse("/queue?" + urlencode(q), 303)
 
 
+def _moved_span(form: FormData, queue_id: int, value: Any) -> dict[str, int] | None:
+    """The span's new offsets when the reviewer changed its start or end (the entity
+    widget's ``start_ID``/``end_ID`` fields), else None. ValueError when not numbers."""
+    start, end = form.get(f"start_{queue_id}"), form.get(f"end_{queue_id}")
+    if start in (None, "") or end in (None, ""):
+        return None
+    new = {"start": int(str(start)), "end": int(str(end))}
+    old = value if isinstance(value, dict) else {}
+    if (old.get("start"), old.get("end")) == (new["start"], new["end"]):
+        return None
+    return new
+
+
 @router.post("/queue/decide")
 def queue_decide(request: Request, form: FormData = Depends(form_of),
                  user: User = Depends(writer("reviewer", "decide review items"))) -> Response:
@@ -96,10 +109,13 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
         queue_id, version = int(queue_id_s), int(version_s)
         raw = str(form.get(f"value_{queue_id}") or "")
         value = json.loads(raw) if raw else None  # a correction's value, for richer kinds
+        moved = _moved_span(form, queue_id, value)
     except ValueError as exc:
         raise HTTPException(422, "malformed decision: reload the queue") from exc
+    if moved is not None:  # a span whose boundaries the reviewer fixed
+        value = moved
     label = str(form.get(f"label_{queue_id}") or "") or None
-    if action == "correct" and label is not None:
+    if action == "correct" and label is not None and moved is None:
         row_label = str(form.get(f"predicted_{queue_id}") or "")
         if label == row_label:  # "correcting" to the predicted label is accepting it
             action = "accept"

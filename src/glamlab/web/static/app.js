@@ -213,6 +213,59 @@
     if (lease.ids.length) stopLeases(true);
   });
 
+  // entity review: move a span's start or end a word at a time, and show the words it
+  // covers (the number fields still work without this)
+  function wordStep(text, at, dir, side) {
+    var isWord = function (c) { return c !== undefined && /\S/.test(c); };
+    var i = at;
+    if (side === "start") {
+      if (dir < 0) {  // back over spaces, then over the previous word
+        while (i > 0 && !isWord(text[i - 1])) i--;
+        while (i > 0 && isWord(text[i - 1])) i--;
+      } else {  // past this word and the spaces after it
+        while (i < text.length && isWord(text[i])) i++;
+        while (i < text.length && !isWord(text[i])) i++;
+      }
+    } else {
+      if (dir > 0) {  // over spaces, then to the end of the next word
+        while (i < text.length && !isWord(text[i])) i++;
+        while (i < text.length && isWord(text[i])) i++;
+      } else {  // back before this word and the spaces before it
+        while (i > 0 && isWord(text[i - 1])) i--;
+        while (i > 0 && !isWord(text[i - 1])) i--;
+      }
+    }
+    return i;
+  }
+  function setupSpanBounds(root) {
+    root.querySelectorAll("[data-span-bounds]").forEach(function (box) {
+      if (box.dataset.ready) return;
+      box.dataset.ready = "1";
+      var text = box.dataset.text || "", id = box.dataset.for;
+      var start = box.querySelector("#start_" + id), end = box.querySelector("#end_" + id);
+      var out = box.querySelector(".span-preview");
+      function show() {
+        var a = parseInt(start.value, 10), b = parseInt(end.value, 10);
+        out.textContent = (a >= 0 && b > a && b <= text.length) ? text.slice(a, b) : "(empty: check start and end)";
+      }
+      box.querySelectorAll("[data-step]").forEach(function (btn) {
+        btn.addEventListener("click", function () {
+          var parts = btn.dataset.step.split(":"), side = parts[0], dir = parseInt(parts[1], 10);
+          var field = side === "start" ? start : end;
+          var next = wordStep(text, parseInt(field.value, 10) || 0, dir, side);
+          if (side === "start" && next >= parseInt(end.value, 10)) return;
+          if (side === "end" && next <= parseInt(start.value, 10)) return;
+          field.value = next;
+          show();
+        });
+      });
+      start.addEventListener("input", show);
+      end.addEventListener("input", show);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { setupSpanBounds(document); });
+  document.addEventListener("htmx:afterSettle", function () { setupSpanBounds(document); });
   document.addEventListener("DOMContentLoaded", function () { setup(); startLeases(); });
   document.addEventListener("htmx:afterSettle", function () { setup(); startLeases(); });
 })();
