@@ -52,7 +52,11 @@ def dependency_key(ws: Workspace, mv: ModelVersion) -> tuple[str, int]:
         train = conn.execute(sa.select(sa.func.count()).where(
             t.splits.c.split != "test", t.splits.c.created_at <= mv.created_at)).scalar()
         decided = conn.execute(sa.select(sa.func.max(t.decisions.c.id))).scalar()
+        # tabular: new rows are new windows, new versions of rows bring their outcomes
+        rows = (conn.execute(sa.select(sa.func.count(), sa.func.max(t.items.c.created_at)))
+                .one() if ws.card.modality == "tabular" else (0, None))
     facts = {"model": mv.id, "preds": list(preds), "runs": [str(v) for v in runs],
+             "rows": [int(rows[0] or 0), str(rows[1])],
              "test": [test[0], str(test[1])], "train": train,
              "monitor": ws.card.section("monitor"), "metrics": mv.metrics.get("test"),
              "modality": ws.card.modality}
@@ -90,8 +94,16 @@ def compute(ws: Workspace, model: str | None = None, *, store_alerts: bool = Fal
     key, decided = dependency_key(ws, mv)
     started = time.perf_counter()
     try:
-        report = monitor(ws, mv.spec, store_alerts=store_alerts)
-        result: dict[str, Any] = {**report.to_dict(), "summary": report.summary()}
+        result: dict[str, Any]
+        if ws.card.modality == "tabular":  # rows over time: drift causes, estimated F1
+            from .tabular_project import monitor_project
+
+            rows = monitor_project(ws, model=mv.spec)
+            result = {**rows.to_dict(), "tabular": True, "summary": rows.summary(),
+                      "alert": bool(rows.flagged)}
+        else:
+            report = monitor(ws, mv.spec, store_alerts=store_alerts)
+            result = {**report.to_dict(), "summary": report.summary()}
     except GlamlabError as exc:
         result = {"model": mv.spec, "error": exc.message, "hint": exc.hint}
     return _save(ws, mv, key, decided, result, time.perf_counter() - started)
@@ -110,4 +122,7 @@ def store_report(ws: Workspace, report: Any) -> None:
 
     mv = get_model(ws, report.model)
     key, decided = dependency_key(ws, mv)
-    _save(ws, mv, key, decided, {**report.to_dict(), "summary": report.summary()}, 0.0)
+    extra = ({"tabular": True, "alert": bool(report.flagged)}
+             if ws.card.modality == "tabular" else {})
+    _save(ws, mv, key, decided, {**report.to_dict(), "summary": report.summary(), **extra},
+          0.0)

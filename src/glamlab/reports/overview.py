@@ -152,7 +152,15 @@ def monitoring(ws: Workspace, schedule: Schedule | None = None) -> dict[str, Any
     from ..monitoring.monitor import stored_alerts
     from ..review import recheck_count
 
-    if not list_runs(ws, limit=1):
+    tabular = ws.card.modality == "tabular"
+    if tabular:  # rows arrive over time: windows after the model's training period
+        from ..registry import list_models
+
+        if not list_models(ws):
+            return {"missing": "no model yet",
+                    "hint": "train one first (glamlab train tabular-gbm); monitoring then "
+                            "checks every week or month of rows after its training period"}
+    elif not list_runs(ws, limit=1):
         return {"missing": "not run yet", "hint": "monitoring starts after the first run"}
     stored = stored_alerts(ws, limit=20)
     rechecks = recheck_count(ws)
@@ -171,8 +179,16 @@ def monitoring(ws: Workspace, schedule: Schedule | None = None) -> dict[str, Any
         return {"missing": report["error"], "hint": report.get("hint"), **extra}
     from .monitoring import signal_sections
 
-    out = {"monitor": report, "alert": bool(report.get("alert")),
-           "plots": signal_sections(report), "computed_at": report.get("computed_at"), **extra}
+    if report.get("tabular"):
+        from .tabular import monitor_sections_html
+
+        out = {"rows_monitor": report, "alert": bool(report.get("alert")),
+               "plots": monitor_sections_html(report), "computed_at": report.get("computed_at"),
+               **extra}
+    else:
+        out = {"monitor": report, "alert": bool(report.get("alert")),
+               "plots": signal_sections(report), "computed_at": report.get("computed_at"),
+               **extra}
     if not report["current"]:
         out["stale"] = "new results since this was worked out: an update is on its way"
     return out

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .html import Section, render_page, table_html
-from .plots import drift_chart, line_chart
+from .plots import bar_chart, drift_chart, line_chart
 
 if TYPE_CHECKING:
     from ..monitoring.tabular_project import TabularMonitorReport
@@ -54,4 +54,48 @@ def monitor_page(report: TabularMonitorReport, path: str | Path) -> Path:
     return p
 
 
-__all__ = ["monitor_page", "monitor_sections"]
+def monitor_sections_html(data: dict[str, Any]) -> str:
+    """The web app's view of a stored tabular monitoring report (``to_dict()`` of
+    :class:`~glamlab.monitoring.tabular_project.TabularMonitorReport`): estimated and
+    realised performance over the windows, then each flagged window's causes in words
+    with the chart of how unusual each column is."""
+    import html as _html
+
+    wins = data.get("windows") or []
+    parts = []
+    est = [(float(i), float(w["estimate"]["estimate"])) for i, w in enumerate(wins)
+           if w.get("estimate", {}).get("estimate") is not None]
+    real = [(float(i), float(w["estimate"]["realised"])) for i, w in enumerate(wins)
+            if w.get("estimate", {}).get("realised") is not None]
+    metric = str(next((w["estimate"].get("metric") for w in wins if w.get("estimate")),
+                      "F1")).upper()
+    if est:
+        series: dict[str, Sequence[tuple[float, float]]] = {f"estimated {metric}": est}
+        if real:
+            series[f"realised {metric}"] = real
+        parts.append(f"<section><h3>Estimated and realised {_html.escape(str(metric))}</h3>"
+                     "<p>Before the outcomes of a window are known, the model's calibrated "
+                     "probabilities estimate how well it does; once they are imported, the "
+                     "realised value is drawn beside it.</p>"
+                     + line_chart(series, title=f"{metric} by window", y_label=str(metric),
+                                  x_labels=[str(w.get("start")) for w in wins]) + "</section>")
+    for w in wins:
+        if not w.get("flagged"):
+            continue
+        cols = [c for c in w.get("columns") or [] if c.get("flagged")]
+        items = "".join(f"<li>{_html.escape(str(c.get('words')))}</li>" for c in cols[:8])
+        top = (w.get("columns") or [])[:10]
+        chart = bar_chart([str(c.get("column")) for c in top],
+                          [max(0.0, float(c.get("z") or 0.0)) for c in top],
+                          reference=w.get("threshold"), reference_label="flag above",
+                          title="How unusual each column is in this window (z)") if top else ""
+        cause = w.get("root_cause")
+        parts.append(f"<section class='warning'><h3>{_html.escape(str(w.get('start')))} to "
+                     f"{_html.escape(str(w.get('end')))}: drift</h3>"
+                     + (f"<p>Most likely cause: <b>{_html.escape(str(cause))}</b>.</p>"
+                        if cause else "")
+                     + f"<ul>{items}</ul>{chart}</section>")
+    return "".join(parts)
+
+
+__all__ = ["monitor_page", "monitor_sections", "monitor_sections_html"]

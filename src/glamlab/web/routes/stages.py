@@ -45,8 +45,9 @@ def _page(request: Request, stage: str, ctx: dict[str, Any]) -> Response:
     refresh = any(isinstance(v, dict) and v.get("active") for v in ctx.values())
     if refresh:
         request.app.state.jobs.start()  # a job left by a stopped server carries on
-    return render(request, "stage.html", {"stage": stage, "stages": STAGES,
-                                          "refresh": refresh, **ctx})
+    return render(request, "stage.html", {
+        "stage": stage, "stages": STAGES, "refresh": refresh,
+        "project_modality": request.app.state.ws.card.modality, **ctx})
 
 
 def _start(request: Request, kind: str, user: User, stage: str) -> Response:
