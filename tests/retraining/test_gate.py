@@ -37,3 +37,25 @@ def test_bad_gate_config():
         GateConfig.from_card({"max_dorp": 0.1})
     with pytest.raises(ConfigError):
         GateConfig.from_card({"max_drop": -1})
+
+
+def test_max_p_requires_a_significant_gain() -> None:
+    cfg = GateConfig.from_card({"max_p": 0.05})
+    noisy = decide("f1_macro", 0.80, 0.804, config=cfg, paired_p=0.44)
+    assert not noisy.promote and "not significant" in noisy.reasons[-1]
+    untested = decide("f1_macro", 0.80, 0.83, config=cfg, paired_p=None)
+    assert not untested.promote and "no paired test" in untested.reasons[-1]
+    clear = decide("f1_macro", 0.80, 0.85, config=cfg, paired_p=0.001)
+    assert clear.promote
+
+
+def test_without_max_p_a_noisy_gain_is_promoted_and_said_to_be_noise() -> None:
+    d = decide("f1_macro", 0.80, 0.804, config=GateConfig(), paired_p=0.44)
+    assert d.promote and "within the noise" in " ".join(d.reasons)
+    sure = decide("f1_macro", 0.80, 0.85, config=GateConfig(), paired_p=0.001)
+    assert sure.promote and "within the noise" not in " ".join(sure.reasons)
+
+
+def test_max_p_out_of_range_is_refused() -> None:
+    with pytest.raises(ConfigError, match="max_p"):
+        GateConfig.from_card({"max_p": 5})

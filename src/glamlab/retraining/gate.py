@@ -6,7 +6,11 @@ Written in glamlab.toml::
     max_drop = 0.01      # δ: never worse than the champion by more than this, overall or on
                          #    any flagged slice
     min_gain = 0.005     # and better overall by at least this much
+    max_p = 0.05         # optional: and the gain significant (paired test p below this)
     slice_field = "collection"   # optional: the metadata field whose slices are checked
+
+Without ``max_p``, a challenger that is no worse is promoted even when its gain is within
+the noise (it learned from more labels); the reason then says so, with the p-value.
 
 Otherwise the challenger stays ``challenger`` and the reason is given.
 """
@@ -23,6 +27,8 @@ from ..errors import ConfigError
 class GateConfig:
     max_drop: float = 0.01
     min_gain: float = 0.0
+    #: promote only when the paired test's p-value is below this (None: not required)
+    max_p: float | None = None
     slice_field: str | None = None
     min_slice_size: int = 20
     #: uses of the test split before a warning (see glamlab.tasks.splits.test_budget)
@@ -33,12 +39,15 @@ class GateConfig:
         unknown = set(section) - set(cls.__dataclass_fields__)
         if unknown:
             raise ConfigError(f"[gate] has unknown keys: {', '.join(sorted(unknown))}",
-                              hint="use max_drop, min_gain, slice_field, min_slice_size, "
-                                   "test_budget")
+                              hint="use max_drop, min_gain, max_p, slice_field, "
+                                   "min_slice_size, test_budget")
         cfg = cls(**section)
         if cfg.max_drop < 0 or cfg.min_gain < 0:
             raise ConfigError("[gate] max_drop and min_gain must be >= 0",
                               hint="e.g. max_drop = 0.01, min_gain = 0.005")
+        if cfg.max_p is not None and not 0.0 < cfg.max_p <= 1.0:
+            raise ConfigError("[gate] max_p must be above 0 and at most 1",
+                              hint="e.g. max_p = 0.05")
         return cfg
 
 
@@ -77,9 +86,20 @@ def decide(metric: str, champion: float, challenger: float, *, config: GateConfi
             ok = False
             reasons.append(f"slice {config.slice_field or ''}={name!r} ({n} items): {metric} "
                            f"drops from {base[0]:.3f} to {ch_value:.3f}")
+    if ok and config.max_p is not None and (paired_p is None or paired_p >= config.max_p):
+        ok = False
+        why = ("no paired test could be made" if paired_p is None
+               else f"paired p = {paired_p:.3g}")
+        reasons.append(f"{metric} gains {gain:+.3f}, but the gain is not significant ({why}; "
+                       f"[gate] max_p = {config.max_p:g})")
     if ok:
         p = f" (paired p = {paired_p:.3g})" if paired_p is not None else ""
         reasons.append(f"{metric} {champion:.3f} → {challenger:.3f}{p}: passes the gate "
                        f"(gain ≥ {config.min_gain:.3f}, no drop over {config.max_drop:.3f} "
                        "overall or on any slice)")
+        if paired_p is not None and paired_p >= 0.05 and gain > 0:
+            reasons.append(f"The gain is within the noise of this test split (p = "
+                           f"{paired_p:.2g}): the challenger is promoted because it is no worse "
+                           "and learned from more labels, not because it is shown to be "
+                           "better. Set [gate] max_p = 0.05 to promote only significant gains.")
     return GateDecision(ok, reasons, champion, challenger)
