@@ -106,9 +106,9 @@ def test_examples_run(doc: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         ws.close()  # type: ignore[attr-defined]
 
 
-TRAINED = [re.compile(r"glamlab train ([a-z0-9][\w-]*)"),
-           re.compile(r"""train\(ws, ["']([\w-]+)["']"""),
-           re.compile(r"model_candidates\(ws, \[[\"']([\w-]+)")]
+TRAINED = [re.compile(r"glamlab train ([a-z0-9][\w:-]*)"),
+           re.compile(r"""train\(ws, ["']([\w:-]+)["']"""),
+           re.compile(r"model_candidates\(ws, \[[\"']([\w:-]+)")]
 
 
 def test_every_predictor_named_in_the_docs_exists():
@@ -123,6 +123,8 @@ def test_every_predictor_named_in_the_docs_exists():
         for pattern in TRAINED:
             for m in pattern.finditer(text):
                 name = m.group(1).split("@")[0]
+                if name.startswith("service:"):
+                    continue  # a [services.NAME] block of the card, not the catalogue
                 if name not in names and name.upper() != name and name not in ("NAME",):
                     wrong.append(f"{path.relative_to(ROOT)}: {m.group(0)}")
     assert not wrong, "predictors that do not exist:\n" + "\n".join(wrong)

@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "authority": ("glamlab.cli.entities:authority", "Import the authority file entity mentions link to."),
     "baseline": ("glamlab.cli.evaluate:baseline", "Fit and evaluate the baselines (prior, majority, rules, threshold)."),
     "predictors": ("glamlab.cli.predictors:predictors", "What each predictor is, needs, costs; which to try for this task."),
+    "try-service": ("glamlab.cli.services:try_service", "Send a small sample to an external service: its labels, how they map, the cost."),
     "train": ("glamlab.cli.evaluate:train", "Fit a predictor on the train split and save it as a model."),
     "evaluate": ("glamlab.cli.evaluate:evaluate", "Leaderboard, intervals, comparisons and a verdict on the test split."),
     "models": ("glamlab.cli.models:models", "List saved models with aliases and test scores; promote, rollback."),

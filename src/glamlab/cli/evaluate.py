@@ -117,20 +117,28 @@ def train(ctx: click.Context, predictor: str | None, name: str | None,
 
         from ..errors import EXIT_USAGE
         from ..predictors.catalogue import describe, recommended, task_family
+        from ..predictors.services import describe as services
 
         picks = [describe(n) for n in recommended(ws.card)]
-        data = {"task": task_family(ws.card), "recommended": picks}
+        data = {"task": task_family(ws.card), "recommended": picks, "services": services(ws)}
         emit(data, as_json, lambda d: "\n".join(
             [f"Which predictor? Recommended for this {d['task']} task, best bet first:"]
             + [f"  glamlab train {p['name']:<18} {p['summary']} (needs {p['needs']}; "
                f"{p['speed']})" for p in d["recommended"]]
+            + [f"  glamlab train {p['name']:<18} an external service ({p['cost']})"
+               for p in d["services"]]
             + ["All of them: glamlab predictors"]))
         sys.exit(EXIT_USAGE)
     res = train_model(ws, predictor, name=name, params=parse_params(params),
                       progress=show_progress(as_json))
 
     def text(_: Any) -> str:
-        lines = [f"Trained {res.model.spec} ({predictor}) on {res.train_items:,} training items."]
+        if res.model.predictor.startswith("service:"):
+            lines = [f"Saved {res.model.spec} ({res.model.predictor}): a service needs no "
+                     "training, and nothing was sent to it."]
+        else:
+            lines = [f"Trained {res.model.spec} ({predictor}) on {res.train_items:,} "
+                     "training items."]
         if res.champion:
             lines.append(f"It is the champion of {res.model.name} (the first version).")
         lines.extend(res.notes)

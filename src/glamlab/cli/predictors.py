@@ -36,11 +36,11 @@ def predictors(ctx: click.Context, modality: str | None, family: str | None,
     try:
         ws = open_ws(ctx)
         card = ws.card
+        rows = for_project(card, modality=modality, family=family, ws=ws)  # services' spend
         ws.close()
     except WorkspaceError:
-        if modality is None and family is None:
-            card = None
-    rows = for_project(card, modality=modality, family=family)
+        card = None
+        rows = for_project(card, modality=modality, family=family)
     data: dict[str, Any] = {"modality": modality or (card.modality if card else None),
                             "task": family or (task_family(card) if card else None),
                             "predictors": rows}
@@ -62,4 +62,7 @@ def render(data: dict[str, Any]) -> str:
         lines.append(f"{mark} {r['name']}{kind}: {r['summary']}")
         lines.append(f"      needs {r['needs']}; speed {r['speed']}; cost {r['cost']}")
     lines.append("Train one: glamlab train NAME   (baselines: glamlab baseline)")
+    if any(r["name"].startswith("service:") for r in rows):
+        lines.append("A service: glamlab try-service NAME first (a small sample, its labels "
+                     "and how they map), then glamlab evaluate service:NAME")
     return "\n".join(lines)

@@ -117,11 +117,38 @@ def fit_baselines(ws: Workspace, *, rules_file: str | None = None,
     return out, report
 
 
+def service_model(ws: Workspace, service: str) -> str:
+    """The saved model of ``[services.SERVICE]`` as the card describes it now (the latest
+    version named after the service with the same URL, request and mapping), saved first
+    when there is none: a service needs no training, so naming it is enough."""
+    from ..predictors.external import OPERATIONAL
+    from ..predictors.services import create
+    from ..registry import list_models
+    from ..registry.training import train
+
+    want = create(ws, service).cfg
+    defining = {k: v for k, v in want.items() if k not in OPERATIONAL}
+    for mv in reversed(list_models(ws)):
+        if mv.name == service and mv.predictor == f"service:{service}":
+            from ..predictors.external import DEFAULTS
+
+            saved = {**DEFAULTS, **(mv.params.get("config") or {})}
+            if {k: v for k, v in saved.items() if k not in OPERATIONAL} == defining:
+                return mv.spec
+            break
+    return train(ws, f"service:{service}", name=service).model.spec
+
+
 def model_candidates(ws: Workspace, specs: Sequence[str] | None = None) -> list[Candidate]:
     """Saved models by spec (``NAME``, ``NAME@ALIAS``, ``NAME@N``); with no specs, the
-    latest version of every saved model."""
+    latest version of every saved model. ``service:NAME`` (or a service block's name)
+    is that external service's model, saved on first use (:func:`service_model`)."""
+    from ..predictors.services import service_of
     from ..registry import list_models, load_model
 
+    if specs:
+        specs = [service_model(ws, svc) if (svc := service_of(s, ws.card.raw)) else s
+                 for s in specs]
     if not specs:
         latest: dict[str, str] = {}
         for mv in list_models(ws):
@@ -176,6 +203,12 @@ class CandidateResult:
     slices: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: its figures are on data that chose it (picked as best on the test split)
     in_sample: bool = False
+    #: an external service's spend in this evaluation: paid calls, answers that came
+    #: from the cache (free), and the money; ``service`` is None for other predictors
+    service: str | None = None
+    calls: int = 0
+    cached: int = 0
+    spent: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -218,7 +251,9 @@ class EvaluationResult:
             rows.append({"candidate": c.name, "kind": c.kind, self.metric: m["value"],
                          "low": m["low"], "high": m["high"], "failed": len(c.failures),
                          "in_sample": c.in_sample,
-                         "items_per_s": c.items_per_s, "cost_per_1000": c.cost_per_1000})
+                         "items_per_s": c.items_per_s, "cost_per_1000": c.cost_per_1000,
+                         "service": c.service, "calls": c.calls, "cached": c.cached,
+                         "spent": c.spent})
         return rows
 
     def to_dict(self) -> dict[str, Any]:
@@ -311,9 +346,18 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
             kind.check_predictor(p)
         except GlamlabError as exc:
             raise EvaluationError(f"{cand.name} {exc.message}", hint=exc.hint) from exc
+        usage = getattr(p, "usage", None)
+        before = usage() if callable(usage) else None
         with feature_store(ws):  # reuse cached features of the test items
             pr = predict_items(kind, p, test.items, batch_size=getattr(p, "batch_size", None),
                                progress=progress)
+        spend: dict[str, Any] = {}
+        if before is not None and callable(usage):
+            after = usage()
+            spend = {"service": getattr(p, "service", None),
+                     "calls": int(after["calls"] - before["calls"]),
+                     "cached": int(after["cached"] - before["cached"]),
+                     "spent": round(float(after["spent"] - before["spent"]), 6)}
         stats = kind.item_stats(golds, pr.predictions)
         S = stats.S
         if stats.correct is not None:
@@ -333,7 +377,7 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
             spec=cand.spec, metrics=cis, per_label=per_label, confusion=stats.confusion,
             failures=pr.failure_dicts(), items=n, seconds=round(pr.seconds, 4),
             items_per_s=pr.items_per_s, cost_per_1000=float(getattr(p, "price_per_item", 0.0)
-                                                             or 0.0) * 1000))
+                                                             or 0.0) * 1000, **spend))
     selection = _choose(ws, candidates, results, metric, choose_on=choose_on,
                         calibration=calibration, folds=folds, seed=seed)
     chosen = next((c for c in results if c.name == selection.get("chosen")), None)
@@ -356,6 +400,11 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
         warnings.append(over)
     k = getattr(kind, "k", None)
     verdict = _verdict(results, comparisons, metric, k, chosen, selection)
+    for c in results:
+        if c.service is not None:
+            verdict += (f" {c.name} asked the service {c.service} {c.calls} time"
+                        f"{'s' if c.calls != 1 else ''} for {c.spent:.2f} {card.currency} "
+                        f"({c.cached} answers came from the cache, free).")
     for c in results:
         if c.failures:
             warnings.append(f"{c.name}: {len(c.failures)} test items could not be predicted "
@@ -603,7 +652,10 @@ def history(ws: Workspace, *, limit: int = 50) -> list[dict[str, Any]]:
         out.append({"id": r.id, "candidate": r.candidate, "model_id": r.model_id,
                     "metric": r.metric, "value": m.get("value"), "low": m.get("low"),
                     "high": m.get("high"), "test_fingerprint": r.test_fingerprint,
-                    "created_at": r.created_at, "verdict": res.get("verdict")})
+                    "created_at": r.created_at, "verdict": res.get("verdict"),
+                    "service": res.get("service"), "calls": int(res.get("calls") or 0),
+                    "cached": int(res.get("cached") or 0),
+                    "spent": float(res.get("spent") or 0.0)})
     return out
 
 

@@ -177,8 +177,22 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                        hint=f"use --timeout {DEFAULT_TIMEOUT_S:g}")
     kind = task_kind(ws.card, **({"threshold": threshold} if threshold is not None else {}))
     spec = model_spec or champion_spec(ws)
+    from ..predictors.services import service_of
+
+    service = service_of(spec, ws.card.raw)
+    if service is not None:  # service:NAME: its model, saved on first use
+        from ..evaluation.evaluate import service_model
+
+        spec = service_model(ws, service)
     mv, predictor = load_model(ws, spec)
     kind.check_predictor(predictor)
+    if getattr(predictor, "needs_store", False):
+        # an external service: its cache of answers and its budget are in the store this
+        # process holds, so it is called from here (one caller also keeps its rate limit)
+        if engine != "local":
+            raise RunError(f"{mv.spec} calls an external service, which runs with the local "
+                           "engine only", hint="drop --engine ray for this model")
+        workers = 0
     bs = int(batch_size or DEFAULT_BATCH_SIZE)
     query = parse_query(items)
     for other, _label in query.predicted:

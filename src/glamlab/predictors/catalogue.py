@@ -5,7 +5,11 @@ entry-point group. (Saved model versions are the model registry, :mod:`glamlab.r
 :data:`INFO` says what each built-in is, what it needs, how fast and costly it is and
 what it is good for; :func:`describe` gives that for every predictor (a third party's
 from its class), :func:`recommended` the ones to try first for a project
-(``glamlab predictors``, and ``glamlab train`` without a name)."""
+(``glamlab predictors``, and ``glamlab train`` without a name).
+
+A workspace's priced external services are predictors too: ``service:NAME`` for each
+``[services.NAME]`` block of its card (:mod:`glamlab.predictors.services`); build them
+with :func:`create_for`, which binds them to the workspace's store."""
 
 from __future__ import annotations
 
@@ -251,10 +255,11 @@ def describe(name: str) -> dict[str, Any]:
 
 
 def for_project(card: Any | None = None, *, modality: str | None = None,
-                family: str | None = None) -> list[dict[str, Any]]:
+                family: str | None = None, ws: Any = None) -> list[dict[str, Any]]:
     """Every predictor that fits ``modality`` (default: the project's) and, with
     ``family``, that task family; each with ``recommended`` (an int rank, or None) for
-    the project."""
+    the project. The card's external services come last (with ``ws``, with what each has
+    cost so far)."""
     modality = modality or (card.modality if card is not None else None)
     if modality == "tabular":
         modality = "record"  # a tabular project's items are rows (records)
@@ -277,6 +282,11 @@ def for_project(card: Any | None = None, *, modality: str | None = None,
         out.append(entry)
     out.sort(key=lambda e: (e["recommended"] is None, e["recommended"] or 0,
                             "baseline" in e["good_for"], e["name"]))
+    if card is not None and (family is None or family == "service"):
+        from . import services
+
+        for entry in services.describe(ws if ws is not None else card.raw):
+            out.append({**entry, "recommended": None})
     return out
 
 
@@ -286,6 +296,10 @@ def available() -> dict[str, str]:
 
 
 def get(name: str) -> type[Predictor]:
+    if name.startswith("service:"):
+        from .external import ServicePredictor
+
+        return ServicePredictor
     spec = plugins.find(name, BUILTIN, ENTRY_POINT_GROUP)
     if spec is None:
         raise UnknownPredictor(f"no predictor called {name!r}",
@@ -295,4 +309,24 @@ def get(name: str) -> type[Predictor]:
 
 
 def create(name: str, **params: Any) -> Predictor:
+    """A predictor by name; ``service:NAME`` takes its ``[services.NAME]`` keys as
+    ``params`` (in a workspace, :func:`create_for` reads them from the card)."""
+    if name.startswith("service:"):
+        from .external import ServicePredictor
+
+        if set(params) <= {"service", "config"} and "config" in params:  # saved params
+            return ServicePredictor(**params)
+        return ServicePredictor(service=name.split(":", 1)[1], config=params)
     return get(name)(**params)
+
+
+def create_for(ws: Any, name: str, **params: Any) -> Predictor:
+    """:func:`create` in a workspace: ``service:NAME`` (or ``NAME`` alone when no
+    predictor has that name) is the card's ``[services.NAME]``, bound to the workspace's
+    store (the cache of answers and the budget); ``params`` override the block's keys."""
+    from . import services
+
+    service = services.service_of(name, ws.card.raw)
+    if service is not None:
+        return services.create(ws, service, **params)
+    return create(name, **params)

@@ -11,6 +11,7 @@ Everything about the service lives in ``glamlab.toml``::
     auth_prefix = "Bearer "
     request = { text = "{text}", id = "{item_id}" }   # {text} {item_id} {uri} {image_base64} {meta.FIELD}
     labels_path = "result.tags"        # dotted path to the list of labels in the JSON answer
+                                       # (numbers index lists: "responses.0.labelAnnotations")
     label_key = "name"                 # in each element (elements may also be plain strings)
     score_key = "confidence"           # missing -> 1.0
     price_per_call = 0.002
@@ -78,6 +79,14 @@ DEFAULTS: dict[str, Any] = {
     "mapping": {},
 }
 RETRY_STATUS = {429, 500, 502, 503, 504}
+#: keys of a saved model's config that the card's current [services.NAME] overrides when
+#: the model is loaded in a workspace (what it costs and how it is called, not what it
+#: answers): raising the budget in the card applies to models trained before
+OPERATIONAL = ("secret_env", "auth_header", "auth_prefix", "price_per_call", "budget",
+               "max_retries", "backoff_s", "max_backoff_s", "rate_per_s", "timeout_s")
+#: seconds a failed item is not asked again (the batch-then-item-by-item retry of
+#: :func:`glamlab.tasks.predict.predict_items` must not pay twice for one bad item)
+FAILURE_MEMORY_S = 60.0
 
 
 @dataclass
@@ -87,6 +96,7 @@ class ServiceAnswer:
     error: str | None = None
     cached: bool = False
     cost: float = 0.0
+    hint: str | None = None
 
 
 def service_config(card_raw: dict[str, Any], name: str) -> dict[str, Any]:
@@ -127,12 +137,16 @@ class ServicePredictor(Predictor):
     name = "external"
     needs_fit: ClassVar[bool] = False
     batch_size: ClassVar[int] = 16
+    #: its cache of answers and budget ledger are the workspace's store: a run calls it
+    #: from the process that holds the store (glamlab.inference.runner)
+    needs_store: ClassVar[bool] = True
     intended_use = "use a hosted model (vision, OCR, tagging) where no local one is good enough"
     limitations = "costs money per call; the service may change without notice; labels are mapped"
 
     def __init__(self, service: str = "service", config: dict[str, Any] | None = None):
         self.service = service
         self.config = dict(config or {})
+        self.name = f"service:{service}"  # type: ignore[misc]  # one catalogue name per service
         self._store: Store | None = None
         self._transport: httpx.BaseTransport | None = None
         self._client: httpx.Client | None = None
@@ -141,6 +155,8 @@ class ServicePredictor(Predictor):
         self._last_call = 0.0
         self._lock = threading.Lock()
         self._unmapped: Counter[str] = Counter()
+        self._failed: dict[str, tuple[float, str, str | None]] = {}
+        self._usage: dict[str, float] = {"calls": 0, "cached": 0, "failed": 0, "spent": 0.0}
 
     @classmethod
     def from_workspace(cls, ws: Any, service: str) -> ServicePredictor:
@@ -155,6 +171,24 @@ class ServicePredictor(Predictor):
             self._transport = transport
             self._client = None
         return self
+
+    def refresh(self, card_raw: dict[str, Any]) -> ServicePredictor:
+        """Take the card's current price, budget, secret variable, retries and timeouts
+        for this service (:data:`OPERATIONAL`), when the card still has the block."""
+        services = card_raw.get("services", {})
+        current = services.get(self.service) if isinstance(services, dict) else None
+        if isinstance(current, dict):
+            fresh = check_config(current, self.service)
+            for key in OPERATIONAL:
+                self.config[key] = fresh[key]
+        return self
+
+    def usage(self) -> dict[str, Any]:
+        """What this predictor object did so far: paid ``calls``, answers from the
+        ``cached`` store, ``failed`` items and the money ``spent``."""
+        u = self._usage
+        return {"calls": int(u["calls"]), "cached": int(u["cached"]),
+                "failed": int(u["failed"]), "spent": round(float(u["spent"]), 6)}
 
     @property
     def cfg(self) -> dict[str, Any]:
@@ -313,7 +347,8 @@ class ServicePredictor(Predictor):
                     return data if isinstance(data, dict) else {"_": data}
                 reason = f"HTTP {resp.status_code}"
                 if resp.status_code not in RETRY_STATUS:
-                    break
+                    raise ItemError(f"service {self.service} refused item {item_id}: {reason}",
+                                    item=item_id, hint=self._status_hint(resp.status_code))
                 retry_after = resp.headers.get("Retry-After")
                 if retry_after and retry_after.replace(".", "", 1).isdigit():
                     backoff = max(backoff, float(retry_after))
@@ -322,7 +357,21 @@ class ServicePredictor(Predictor):
                 backoff *= 2
         raise ItemError(f"service {self.service} failed for item {item_id}: {reason}"
                         f" (after {attempts} attempt{'s' if attempts > 1 else ''})", item=item_id,
-                        hint="re-run later: answers already received are cached and not paid again")
+                        hint="re-run later (or raise max_retries / timeout_s in "
+                             f"[services.{self.service}]): answers already received are cached "
+                             "and not paid again")
+
+    def _status_hint(self, status: int) -> str:
+        where = f"[services.{self.service}]"
+        if status in (401, 403):
+            env = self.cfg["secret_env"]
+            return (f"check the key in ${env} and auth_header / auth_prefix in {where}" if env
+                    else f"the service wants a key: set secret_env in {where}")
+        if status in (404, 405):
+            return f"check url and method in {where}"
+        if status in (400, 413, 415, 422):
+            return f"the service cannot read this request: check request in {where}"
+        return f"check the service and {where}"
 
     def _labels(self, data: dict[str, Any], item_id: str) -> list[tuple[str, float]]:
         cfg = self.cfg
@@ -331,6 +380,8 @@ class ServicePredictor(Predictor):
         for part in path:
             if isinstance(node, dict) and part in node:
                 node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]  # "responses.0.labelAnnotations"
             else:
                 raise ItemError(f"service {self.service}: the answer for {item_id} has no "
                                 f"{cfg['labels_path']!r}", item=item_id,
@@ -367,13 +418,20 @@ class ServicePredictor(Predictor):
                 try:
                     body = self._render(cfg["request"], item)
                 except ItemError as exc:
-                    answers.append(ServiceAnswer(item.item_id, error=exc.message))
+                    answers.append(ServiceAnswer(item.item_id, error=exc.message, hint=exc.hint))
+                    self._usage["failed"] += 1
                     continue
                 key = hashlib.sha256(json.dumps([cfg["url"], body], sort_keys=True,
                                                 ensure_ascii=False).encode()).hexdigest()
                 data = self._cached(key)
                 cached = data is not None
                 cost = 0.0
+                failed = self._failed.get(key)
+                if data is None and failed and time.monotonic() - failed[0] < FAILURE_MEMORY_S:
+                    answers.append(ServiceAnswer(item.item_id, error=failed[1], hint=failed[2]))
+                    continue  # it failed moments ago: not asked (nor paid) again
+                if cached:
+                    self._usage["cached"] += 1
                 if data is None:
                     if budget is not None and spent + price > float(budget) + 1e-12:
                         raise BudgetExceeded(
@@ -384,33 +442,44 @@ class ServicePredictor(Predictor):
                     try:
                         data = self._post(body, item.item_id)
                     except ItemError as exc:
-                        answers.append(ServiceAnswer(item.item_id, error=exc.message))
+                        self._failed[key] = (time.monotonic(), exc.message, exc.hint)
+                        self._usage["failed"] += 1
+                        answers.append(ServiceAnswer(item.item_id, error=exc.message,
+                                                     hint=exc.hint))
                         continue
                     cost = price
                     spent += price
+                    self._usage["calls"] += 1
+                    self._usage["spent"] += price
                     self._remember(key, data, cost)
                 try:
                     labels = self._labels(data, item.item_id)
                 except ItemError as exc:
+                    self._usage["failed"] += 1
                     answers.append(ServiceAnswer(item.item_id, error=exc.message, cached=cached,
-                                                 cost=cost))
+                                                 cost=cost, hint=exc.hint))
                     continue
                 answers.append(ServiceAnswer(item.item_id, labels, cached=cached, cost=cost))
         return answers
 
     # -- the predictor protocol --------------------------------------------------------
     def _predict_batch(self, items: list[Item]) -> np.ndarray:
-        import numpy as np
-
-        mapping = self.cfg["mapping"]
-        index = {c: i for i, c in enumerate(self.classes_)}
         answers = self.call(items)
         failed = [a for a in answers if a.error]
         if failed:
             first = failed[0]
             raise ItemError(first.error or "service failed", item=first.item_id,
-                            hint="the other items' answers are cached; retry item by item")
-        out = np.zeros((len(items), len(self.classes_)))
+                            hint=first.hint or "the other items' answers are cached")
+        return self._predict_from_answers(answers)
+
+    def _predict_from_answers(self, answers: list[ServiceAnswer]) -> np.ndarray:
+        """Scores over the task's labels from the service's answers, through the mapping
+        (a service label that is also a task label maps to itself)."""
+        import numpy as np
+
+        mapping = self.cfg["mapping"]
+        index = {c: i for i, c in enumerate(self.classes_)}
+        out = np.zeros((len(answers), len(self.classes_)))
         for row, ans in enumerate(answers):
             for label, score in ans.labels:
                 task_label = mapping.get(label, label if label in index else None)
@@ -448,6 +517,12 @@ class ServicePredictor(Predictor):
 
     def learned_state(self) -> dict[str, Any]:
         return {}
+
+    def card(self) -> dict[str, Any]:
+        cfg = {**DEFAULTS, **self.config}
+        return {**super().card(), "service": self.service, "external": True,
+                "url": cfg.get("url"), "price_per_call": float(cfg["price_per_call"]),
+                "budget": cfg["budget"]}
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(vars(self))

@@ -249,6 +249,7 @@ def describe_models(ws: Workspace) -> list[dict[str, Any]]:
 def load_model(ws: Workspace, spec: str) -> tuple[ModelVersion, Predictor]:
     """Find a model version, check its artifacts' sha256, and load the predictor."""
     from ..predictors.base import Predictor
+    from ..predictors.services import attach
 
     mv = get_model(ws, spec)
     if not mv.path:
@@ -263,7 +264,8 @@ def load_model(ws: Workspace, spec: str) -> tuple[ModelVersion, Predictor]:
             raise PredictorError(f"model {mv.spec}: artifact {rel} has changed since it was saved"
                                  " (sha256 mismatch)",
                                  hint="restore the original file, or retrain the model")
-    return mv, Predictor.load(folder)
+    # a service predictor is bound to this workspace: its cache, budget and current price
+    return mv, attach(Predictor.load(folder), ws)
 
 
 class ModelCache:

@@ -78,13 +78,17 @@ def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
     an identical earlier version (same predictor, parameters, training data and learned
     state, e.g. the same rules) is returned instead of saving a copy. ``progress``: a
     line on stderr every few seconds while it fits."""
-    from ..predictors.catalogue import create
+    from ..predictors import services
+    from ..predictors.catalogue import create_for
     from ..progress import Heartbeat
     from .models import get_model, list_models, save_model, set_alias
 
-    name = name or predictor_name
+    # a service's models are named after its block: `train service:tagger` -> tagger@1
+    name = name or services.service_of(predictor_name, ws.card.raw) or predictor_name
     if predictor is None:
-        predictor = create(predictor_name, **(params or {}))
+        predictor = create_for(ws, predictor_name, **(params or {}))
+    else:
+        services.attach(predictor, ws)
     with Heartbeat(f"training {predictor_name}", enabled=progress):
         data = fit_on_train(ws, predictor, data)
     params_now = _jsonable(predictor.get_params())

@@ -31,9 +31,14 @@ def leaderboard_text(result: EvaluationResult) -> str:
                      "95% interval": f"{r['low']:.3f}-{r['high']:.3f}",
                      "failed": r["failed"],
                      "items/s": f"{r['items_per_s']:,.0f}" if r["items_per_s"] else "",
-                     f"cost/1000 ({result.currency})": f"{r['cost_per_1000']:.2f}"})
+                     f"cost/1000 ({result.currency})": f"{r['cost_per_1000']:.2f}",
+                     "calls": r["calls"] if r.get("service") else "",
+                     f"spent ({result.currency})": f"{r['spent']:.2f}" if r.get("service")
+                     else ""})
     cols = ["candidate", "kind", result.metric, "95% interval", "failed", "items/s",
             f"cost/1000 ({result.currency})"]
+    if any(r.get("service") for r in result.leaderboard()):  # an external service's spend
+        cols += ["calls", f"spent ({result.currency})"]
     lines = [f"{result.test_items:,} test items; metric {result.metric}.", _table(rows, cols)]
     for c in result.candidates:
         for field_name, slices in c.slices.items():
@@ -60,12 +65,17 @@ def report_sections(result: EvaluationResult, *, title_prefix: str = "") -> list
             r["candidate"] += " (in-sample: chosen on the test split)"
         r["interval"] = f"{r['low']:.3f} \u2013 {r['high']:.3f}"
         r["cost"] = f"{r['cost_per_1000']:.2f} {result.currency}"
+        r["spend"] = (f"{r['calls']} calls, {r['spent']:.2f} {result.currency} "
+                      f"({r['cached']} from the cache)" if r.get("service") else "")
+    spend = any(r.get("service") for r in board)
     sections.append(Section(
         "Leaderboard",
         html=table_html(board, ["candidate", "kind", metric, "interval", "failed", "items_per_s",
-                                "cost"],
+                                "cost", *(["spend"] if spend else [])],
                         headers=["candidate", "kind", word, "95% interval", "failed items",
-                                 "items/s", "cost per 1,000 items"], css_class="leaderboard")
+                                 "items/s", "cost per 1,000 items",
+                                 *(["spent in this evaluation"] if spend else [])],
+                        css_class="leaderboard")
         + plots.bar_chart([r["candidate"] for r in board], [r[metric] for r in board],
                           low=[r["low"] for r in board], high=[r["high"] for r in board],
                           title=f"{word} on the test split, with 95% bootstrap intervals",

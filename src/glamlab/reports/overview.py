@@ -43,16 +43,19 @@ def leaderboard(ws: Workspace) -> dict[str, Any]:
     for cand, r in latest.items():
         value = r["value"]
         ci = [r["low"], r["high"]] if r["low"] is not None and r["high"] is not None else None
+        spend = (f"{r['calls']} calls, {r['spent']:.2f} {ws.card.currency} "
+                 f"({r['cached']} from the cache)" if r.get("service") else None)
         board.append({"candidate": cand, "metric": r["metric"],
                       "value": value if isinstance(value, int | float) else None,
-                      "ci95": ci, "at": r["created_at"]})
+                      "ci95": ci, "at": r["created_at"], "spend": spend})
     board.sort(key=lambda b: (b["value"] is None, -(b["value"] or 0)))
     verdict = rows[0].get("verdict")
     if verdict is None and board and board[0]["value"] is not None:
         best = board[0]
         verdict = (f"Best so far: {best['candidate']} with {best['metric']} "
                    f"{best['value']:.3f} on the test set.")
-    return {"board": board, "verdict": verdict}
+    return {"board": board, "verdict": verdict,
+            "spend": any(b["spend"] for b in board)}
 
 
 def evaluation_sections(ws: Workspace) -> list[Any]:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 _CANDIDATE_FIELDS = ("name", "kind", "predictor", "model_id", "spec", "metrics", "per_label",
                      "confusion", "failures", "items", "seconds", "items_per_s",
-                     "cost_per_1000", "slices")
+                     "cost_per_1000", "slices", "service", "calls", "cached", "spent")
 
 
 def latest_evaluation(ws: Workspace) -> EvaluationResult | None:
@@ -46,6 +46,9 @@ def latest_evaluation(ws: Workspace) -> EvaluationResult | None:
         fields["items"] = int(fields["items"] or 0)
         fields["seconds"] = float(fields["seconds"] or 0.0)
         fields["cost_per_1000"] = float(fields["cost_per_1000"] or 0.0)
+        fields["calls"] = int(fields["calls"] or 0)
+        fields["cached"] = int(fields["cached"] or 0)
+        fields["spent"] = float(fields["spent"] or 0.0)
         fields["kind"] = fields["kind"] or ""
         fields["predictor"] = fields["predictor"] or ""
         candidates.append(CandidateResult(**fields))

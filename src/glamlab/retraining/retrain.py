@@ -71,13 +71,14 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
     from ..evaluation.bootstrap import slice_metrics
     from ..evaluation.evaluate import Candidate, evaluate
     from ..predictors.catalogue import create
+    from ..predictors.services import attach
     from ..registry.models import load_model
     from ..registry.training import train
     from ..tasks.splits import test_data, training_data
 
     champ = champion(ws, model)
     data = training_data(ws)
-    predictor = create(champ.predictor, **champ.params)
+    predictor = attach(create(champ.predictor, **champ.params), ws)
     result = train(ws, champ.predictor, name=champ.name, predictor=predictor, data=data,
                    set_champion=False)
     chall = set_alias(ws, result.model.spec, "challenger", actor=actor)

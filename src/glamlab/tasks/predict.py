@@ -11,7 +11,9 @@ error policy:
   e.g. scores that are not finite) is recorded with its reason
   (:func:`glamlab.errors.reason_for`) and gets no prediction;
 - every other item is predicted. Nothing is raised for one item's sake, so one bad item
-  never stops an evaluation or a run; ``KeyboardInterrupt`` still stops everything.
+  never stops an evaluation or a run; ``KeyboardInterrupt`` still stops everything, and
+  so does a :class:`~glamlab.errors.ServiceError` (an external service's budget is spent,
+  its key is not set): no other item could do better, and the fix is the person's.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import reason_for
+from ..errors import ServiceError, reason_for
 
 if TYPE_CHECKING:
     from ..items import Item
@@ -71,6 +73,8 @@ def predict_items(kind: TaskKind[Any, Any], predictor: Any, items: Sequence[Item
                 preds = list(kind.predict(predictor, batch))
                 if len(preds) != len(batch):
                     raise ValueError(f"{len(preds)} predictions for {len(batch)} items")
+            except ServiceError:
+                raise  # the budget is spent, the key is missing: stop, say the fix
             except Exception as exc:  # noqa: BLE001 - any failure: isolate the bad item(s)
                 if len(batch) == 1:
                     failures.append((batch[0].item_id, reason_for(exc)))
@@ -96,6 +100,8 @@ def predict_items(kind: TaskKind[Any, Any], predictor: Any, items: Sequence[Item
 def _one(kind: TaskKind[Any, Any], predictor: Any, item: Item, failures: list[Failure]) -> Any:
     try:
         return kind.predict(predictor, [item])[0]
+    except ServiceError:
+        raise
     except Exception as exc:  # noqa: BLE001 - this item fails alone, with its reason
         failures.append((item.item_id, reason_for(exc)))
         return None

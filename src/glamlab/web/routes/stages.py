@@ -2,7 +2,12 @@
 """A page per stage, so a curator never needs the terminal: evaluate (baselines and the
 leaderboard), run over the collection (a background job with a progress bar that survives
 a reload), what the policy would do (the dry run, with money and review hours), export
-(download), monitoring. Long work is a job (:mod:`glamlab.web.jobs`)."""
+(download), monitoring. Long work is a job (:mod:`glamlab.web.jobs`).
+
+The evaluate page lists the card's external services (``[services.NAME]``) with their
+price and spend; each has a page that sends a small sample and shows the labels the
+service returns and how they map (``glamlab try-service``), and an admin adds a service
+to the comparison."""
 
 from __future__ import annotations
 
@@ -65,12 +70,14 @@ def stages_index(request: Request, user: User = Depends(page_user)) -> Response:
 @router.get("/stages/evaluate", response_class=HTMLResponse)
 def evaluate_page(request: Request, user: User = Depends(page_user)) -> Response:
     from ... import review
+    from ...predictors.services import describe
 
     ws = request.app.state.ws
     return _page(request, "evaluate", {
         "job": _job_view(jobs.latest(ws, "evaluate")),
         "board": overview._section("Leaderboard", overview.leaderboard, ws),
-        "labelling": review.labelling_counts(ws)})
+        "labelling": review.labelling_counts(ws), "services": describe(ws),
+        "added": request.query_params.get("added")})
 
 
 @router.post("/stages/evaluate")
@@ -150,3 +157,64 @@ def monitoring_page(request: Request, user: User = Depends(page_user)) -> Respon
 def monitoring_start(request: Request, form: FormData = Depends(form_of),
                      user: User = Depends(writer("reviewer", "check monitoring"))) -> Response:
     return _start(request, "monitor", user, "monitoring")
+
+
+# -- external services ------------------------------------------------------------------
+def _service_or_404(request: Request, name: str) -> dict[str, Any]:
+    from ...predictors.services import describe
+
+    for entry in describe(request.app.state.ws):
+        if entry["service"] == name:
+            return entry
+    raise HTTPException(404, f"no [services.{name}] in glamlab.toml")
+
+
+@router.get("/stages/services/{name}", response_class=HTMLResponse)
+def service_page(request: Request, name: str, user: User = Depends(page_user)) -> Response:
+    from ...predictors.services import FREE_SAMPLE
+
+    return _page(request, "service", {"service": _service_or_404(request, name),
+                                      "title": f"Try the service {name}",
+                                      "free_sample": FREE_SAMPLE, "tried": None})
+
+
+@router.post("/stages/services/{name}", response_class=HTMLResponse)
+def service_try(request: Request, name: str, form: FormData = Depends(form_of),
+                user: User = Depends(writer("admin", "send items to a paid service"))
+                ) -> Response:
+    """Send a sample (at most 50 items); more than the free sample of a priced service
+    is confirmed first, with what it may cost."""
+    from ...predictors.services import FREE_SAMPLE, estimate, try_service
+
+    entry = _service_or_404(request, name)
+    ws = request.app.state.ws
+    try:
+        n = max(1, min(50, int(str(form.get("sample") or FREE_SAMPLE))))
+    except ValueError:
+        n = FREE_SAMPLE
+    cost = estimate(ws, name, n)
+    if n > FREE_SAMPLE and cost["max_cost"] > 0 and form.get("confirmed") != "yes":
+        return render(request, "confirm.html", {
+            "action": f"/stages/services/{name}",
+            "question": f"Send {n} items to {name}?",
+            "consequence": f"It may cost up to {cost['max_cost']:g} {cost['currency']} "
+                           f"({cost['price_per_call']:g} per call; answers already cached "
+                           "are free).",
+            "yes": f"Yes, send {n} items", "fields": {"sample": str(n)}})
+    tried = try_service(ws, name, sample=n)
+    del entry
+    return _page(request, "service", {"service": _service_or_404(request, name),
+                                      "title": f"Try the service {name}",
+                                      "free_sample": FREE_SAMPLE, "tried": tried.to_dict()})
+
+
+@router.post("/stages/services/{name}/add")
+def service_add(request: Request, name: str, form: FormData = Depends(form_of),
+                user: User = Depends(writer("admin", "evaluate models"))) -> Response:
+    """Save the service as a model, so that the next evaluation compares it (nothing is
+    sent to it before that)."""
+    from ...evaluation.evaluate import service_model
+
+    _service_or_404(request, name)
+    spec = service_model(request.app.state.ws, name)
+    return RedirectResponse(f"/stages/evaluate?added={spec}", 303)
