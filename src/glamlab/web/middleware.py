@@ -10,6 +10,13 @@ from fastapi import Request
 from fastapi.responses import Response
 
 
+def _content_type(scope: Any) -> bytes:
+    for name, value in scope.get("headers") or ():
+        if name.lower() == b"content-type":
+            return bytes(value).lower()
+    return b""
+
+
 class RejectNul:
     """Refuse requests that carry NUL characters (in the path, the query or the body)
     with one clear 400: no id, label or text in glamlab holds one, and PostgreSQL cannot
@@ -17,6 +24,9 @@ class RejectNul:
 
     MAX_BODY = 16 * 1024 * 1024
     MARKS = (b"\x00", b"%00", b"\\u0000")
+    # file uploads (spreadsheets, ZIPs, images are binary): their body is streamed as it
+    # is; the upload page checks names and sizes, and its form fields are checked there
+    UPLOAD_PATHS = ("/stages/items",)
 
     def __init__(self, app: Any):
         self.app = app
@@ -28,6 +38,10 @@ class RejectNul:
         raw = scope.get("raw_path") or scope.get("path", "").encode()
         if any(m in raw or m in scope.get("query_string", b"") for m in self.MARKS[:2]):
             await self._refuse(send)
+            return
+        if scope.get("method") == "POST" and scope.get("path") in self.UPLOAD_PATHS and \
+                _content_type(scope).startswith(b"multipart/form-data"):
+            await self.app(scope, receive, send)
             return
         messages = []
         size = 0

@@ -1,5 +1,6 @@
 # ruff: noqa: B008  (FastAPI declares dependencies as Depends(...) defaults)
-"""A page per stage, so a curator never needs the terminal: evaluate (baselines and the
+"""A page per stage, so a curator never needs the terminal (the project and bringing
+items in are in :mod:`.setup`): train, evaluate (baselines and the
 leaderboard), run over the collection (a background job with a progress bar that survives
 a reload), what the policy would do (the dry run, with money and review hours), export
 (download), monitoring. Long work is a job (:mod:`glamlab.web.jobs`)."""
@@ -24,8 +25,13 @@ from ..pages import form_of, page_user, render, writer
 router = APIRouter(include_in_schema=False)
 
 STAGES = {
+    "project": "The project",
+    "items": "Bring items in",
+    "label": "Label items",
+    "train": "Train models",
     "evaluate": "Baselines and evaluation",
     "run": "Run over the collection",
+    "policy": "Choose the policy",
     "act": "What the policy would do",
     "export": "Export",
     "monitoring": "Monitoring",
@@ -59,6 +65,11 @@ def _start(request: Request, kind: str, user: User, stage: str) -> Response:
 @router.get("/stages", response_class=HTMLResponse)
 def stages_index(request: Request, user: User = Depends(page_user)) -> Response:
     return RedirectResponse("/stages/evaluate", 303)
+
+
+@router.get("/stages/label", response_class=HTMLResponse)
+def label_stage(request: Request, user: User = Depends(page_user)) -> Response:
+    return RedirectResponse("/label", 303)
 
 
 @router.get("/stages/evaluate", response_class=HTMLResponse)
