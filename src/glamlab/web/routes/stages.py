@@ -47,12 +47,13 @@ def _job_view(job: dict[str, Any] | None) -> dict[str, Any] | None:
     return {**job, "active": job["status"] in jobs.ACTIVE}
 
 
-def _page(request: Request, stage: str, ctx: dict[str, Any]) -> Response:
+def _page(request: Request, stage: str, ctx: dict[str, Any], *,
+          template: str = "stage.html") -> Response:
     refresh = any(isinstance(v, dict) and v.get("active") for v in ctx.values())
     if refresh:
         request.app.state.jobs.start()  # a job left by a stopped server carries on
-    return render(request, "stage.html", {"stage": stage, "stages": STAGES,
-                                          "refresh": refresh, **ctx})
+    return render(request, template, {"stage": stage, "stages": STAGES,
+                                      "refresh": refresh, **ctx})
 
 
 def _start(request: Request, kind: str, user: User, stage: str) -> Response:
@@ -160,3 +161,87 @@ def monitoring_page(request: Request, user: User = Depends(page_user)) -> Respon
 def monitoring_start(request: Request, form: FormData = Depends(form_of),
                      user: User = Depends(writer("reviewer", "check monitoring"))) -> Response:
     return _start(request, "monitor", user, "monitoring")
+
+
+# -- train --------------------------------------------------------------------------
+@router.get("/stages/train", response_class=HTMLResponse)
+def train_page(request: Request, user: User = Depends(page_user)) -> Response:
+    from ... import review
+    from ...predictors.catalogue import for_project
+    from ...registry import list_models
+
+    ws = request.app.state.ws
+    rows = [r for r in for_project(ws.card) if "baseline" not in r["good_for"]]
+    return _page(request, "train", {
+        "job": _job_view(jobs.latest(ws, "train")), "predictors": rows,
+        "models": [m for m in list_models(ws)], "labelling": review.labelling_counts(ws)},
+        template="stage_train.html")
+
+
+@router.post("/stages/train")
+def train_start(request: Request, form: FormData = Depends(form_of),
+                user: User = Depends(writer("admin", "train models"))) -> Response:
+    from ...errors import GlamlabError
+    from ...predictors.catalogue import available
+
+    names = [str(n) for n in form.getlist("predictor")]
+    unknown = [n for n in names if n not in available()]
+    if not names or unknown:
+        raise GlamlabError("tick at least one of the predictors listed" if not names else
+                           f"no predictor called {unknown[0]!r}",
+                           hint="choose from the list on the Train models page")
+    jobs.submit(request.app.state.ws, "train", user.username, {"predictors": names})
+    request.app.state.jobs.start()
+    request.app.state.jobs.wake()
+    return RedirectResponse("/stages/train?started=train", 303)
+
+
+# -- the policy ---------------------------------------------------------------------
+TARGETS = (0.9, 0.95, 0.98, 0.99)
+
+
+@router.get("/stages/policy", response_class=HTMLResponse)
+def policy_page(request: Request, user: User = Depends(page_user)) -> Response:
+    from ...actions.policy import load_policy
+    from ...inference import list_runs
+
+    ws = request.app.state.ws
+    job = _job_view(jobs.latest(ws, "optimise"))
+    policy = load_policy(ws.card)
+    return _page(request, "policy", {
+        "has_run": bool(list_runs(ws, limit=1)),
+        "job": job, "result": job["result"] if job and job["status"] == "done" else None,
+        "policy": policy, "targets": TARGETS,
+        "saved": request.query_params.get("saved")}, template="stage_policy.html")
+
+
+@router.post("/stages/policy")
+def policy_start(request: Request, form: FormData = Depends(form_of),
+                 user: User = Depends(writer("admin", "choose the policy"))) -> Response:
+    from ...errors import PolicyError
+
+    raw = str(form.get("target_precision") or "")
+    try:
+        target = float(raw)
+    except ValueError:
+        raise PolicyError(f"the precision target must be a number, not {raw!r}",
+                          hint="e.g. 0.95: 95 of 100 accepted items right") from None
+    if not 0.5 <= target <= 1.0:
+        raise PolicyError(f"the precision target must be between 0.5 and 1, not {target:g}",
+                          hint="e.g. 0.95: 95 of 100 accepted items right")
+    jobs.submit(request.app.state.ws, "optimise", user.username,
+                {"target_precision": target})
+    request.app.state.jobs.start()
+    request.app.state.jobs.wake()
+    return RedirectResponse("/stages/policy?started=optimise", 303)
+
+
+@router.post("/stages/policy/save")
+def policy_save(request: Request, form: FormData = Depends(form_of),
+                user: User = Depends(writer("admin", "choose the policy"))) -> Response:
+    try:
+        job_id = int(str(form.get("job") or ""))
+    except ValueError:
+        raise HTTPException(404, "no such job") from None
+    jobs.save_policy(request.app.state.ws, job_id, user.username)
+    return RedirectResponse("/stages/policy?saved=1", 303)
