@@ -171,7 +171,10 @@ def train_page(request: Request, user: User = Depends(page_user)) -> Response:
     from ...registry import list_models
 
     ws = request.app.state.ws
-    rows = [r for r in for_project(ws.card) if "baseline" not in r["good_for"]]
+    entities = ws.card.kind == "entities"
+    # baselines are fitted by evaluate; entity recognisers only for an entities project
+    rows = [r for r in for_project(ws.card) if "baseline" not in r["good_for"]
+            and ("entities" in r["good_for"]) == entities]
     return _page(request, "train", {
         "job": _job_view(jobs.latest(ws, "train")), "predictors": rows,
         "models": [m for m in list_models(ws)], "labelling": review.labelling_counts(ws)},
