@@ -214,6 +214,19 @@ def test_uploads_refused_with_one_clear_error(blank_app: Any,
     ada, rey = client("ada"), client("rey")
     assert _define(ada).status_code == 303
     assert _upload(rey, "a.csv", b"id,text\n1,hello there\n").status_code == 403
+    from fastapi.testclient import TestClient
+
+    from glamlab.web.middleware import RejectNul
+
+    with TestClient(app) as stranger:  # not signed in: to the login page, nothing kept
+        r = stranger.post("/stages/items", files={"file": ("a.csv", b"id,text\n1,hi\n")},
+                          follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    assert not (ws.root / "uploads").exists()
+    monkeypatch.setattr(RejectNul, "MAX_UPLOAD", 100)
+    r = _upload(ada, "a.csv", b"id,text\n" + b"1,some words here\n" * 20)
+    assert r.status_code == 413 and "larger than the limit" in r.text
+    monkeypatch.setattr(RejectNul, "MAX_UPLOAD", 510_000_000)
     r = _upload(ada, "notes.docx", b"x")
     assert r.status_code == 422 and "not a file this page takes" in r.text
     monkeypatch.setitem(uploads.MAX_BYTES, "table", 10)

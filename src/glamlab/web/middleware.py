@@ -10,9 +10,9 @@ from fastapi import Request
 from fastapi.responses import Response
 
 
-def _content_type(scope: Any) -> bytes:
+def _header(scope: Any, wanted: bytes) -> bytes:
     for name, value in scope.get("headers") or ():
-        if name.lower() == b"content-type":
+        if name.lower() == wanted:
             return bytes(value).lower()
     return b""
 
@@ -27,6 +27,7 @@ class RejectNul:
     # file uploads (spreadsheets, ZIPs, images are binary): their body is streamed as it
     # is; the upload page checks names and sizes, and its form fields are checked there
     UPLOAD_PATHS = ("/stages/items",)
+    MAX_UPLOAD = 510_000_000  # the largest upload kind (a ZIP of images) and the form
 
     def __init__(self, app: Any):
         self.app = app
@@ -40,7 +41,15 @@ class RejectNul:
             await self._refuse(send)
             return
         if scope.get("method") == "POST" and scope.get("path") in self.UPLOAD_PATHS and \
-                _content_type(scope).startswith(b"multipart/form-data"):
+                _header(scope, b"content-type").startswith(b"multipart/form-data"):
+            length = _header(scope, b"content-length")
+            if not length.isdigit():
+                await self._refuse(send, 411, "an upload must say its length")
+                return
+            if int(length) > self.MAX_UPLOAD:
+                await self._refuse(send, 413, "the upload is larger than the limit of "
+                                              f"{self.MAX_UPLOAD // 1_000_000} MB")
+                return
             await self.app(scope, receive, send)
             return
         messages = []

@@ -117,8 +117,17 @@ def items_page(request: Request, user: User = Depends(page_user)) -> Response:
     return _stage(request, "stage_items.html", "items", ctx)
 
 
+def admin_first(request: Request) -> User:
+    """Signed in as an admin before an upload's body is read (a stranger's upload is
+    refused before it reaches the disk)."""
+    user = page_user(request)
+    user.require("admin", "bring items in")
+    return user
+
+
 @router.post("/stages/items")
-def items_upload(request: Request, form: FormData = Depends(form_of),
+def items_upload(request: Request, _admin: User = Depends(admin_first),
+                 form: FormData = Depends(form_of),
                  user: User = Depends(writer("admin", "bring items in"))) -> Response:
     """An upload: a table goes to the column-mapping step; the rest is brought in."""
     from ...tasks import uploads
