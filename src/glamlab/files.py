@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from pathlib import Path
 from typing import IO, Any
 
@@ -77,3 +78,124 @@ def output_error(path: Path, exc: OSError) -> OutputError:
                            hint="create the folder first, or give another path")
     return OutputError(f"cannot write {path}: {exc.strerror or exc}",
                        hint="check the path and try again")
+
+
+# -- files people upload through the web app --------------------------------------------
+class UploadError(GlamlabError):
+    """An uploaded file that cannot be taken (too large, a bad name, not the right kind)."""
+
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_filename(name: str, default: str = "upload") -> str:
+    """A file name that stays inside the folder it is written to: the last part of what
+    the browser sent, other characters than letters, digits, ``. _ -`` replaced, no
+    leading dot (never ``..``, never hidden)."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    clean = _SAFE_NAME.sub("-", base).strip(".-")[:120]
+    return clean or default
+
+
+def inside(folder: Path, name: str) -> Path:
+    """``folder / name`` when that stays inside ``folder``; else an :class:`UploadError`."""
+    root = folder.resolve()
+    target = (root / name).resolve()
+    if target != root and root not in target.parents:
+        raise UploadError(f"{name!r} points outside the upload folder", item=name,
+                          hint="upload files whose names are plain (no '..' or '/' at the start)")
+    return target
+
+
+def save_upload(src: IO[bytes], folder: Path, name: str, *, max_bytes: int,
+                chunk: int = 1 << 20) -> Path:
+    """Copy an upload stream into ``folder`` (owner-only) under a safe name, refusing one
+    over ``max_bytes`` (the partial file is removed)."""
+    target = inside(private_dir(folder), safe_filename(name))
+    size = 0
+    with open_private(target, "wb") as out:
+        while block := src.read(chunk):
+            size += len(block)
+            if size > max_bytes:
+                break
+            out.write(block)
+    if size > max_bytes:
+        target.unlink(missing_ok=True)
+        raise UploadError(f"{safe_filename(name)} is larger than the limit of "
+                          f"{max_bytes / 1e6:.0f} MB", item=safe_filename(name),
+                          hint="split it into smaller files, or bring it in from the "
+                               "command line (glamlab ingest)")
+    return target
+
+
+def extract_zip(path: Path, dest: Path, *, max_files: int, max_bytes: int,
+                max_member_bytes: int, suffixes: set[str] | None = None
+                ) -> tuple[list[Path], list[dict[str, str]]]:
+    """Unpack a ZIP archive into ``dest``: (the files written, one problem per member
+    left out). A member whose name leaves ``dest`` (``..``, an absolute path), a link,
+    a member over ``max_member_bytes``, one whose suffix is not in ``suffixes``, and
+    everything past ``max_files`` files or ``max_bytes`` bytes in all are left out, each
+    with its reason; the rest is written (owner-only)."""
+    import stat
+    import zipfile
+
+    written: list[Path] = []
+    problems: list[dict[str, str]] = []
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise UploadError(f"{path.name} is not a ZIP archive ({exc})", item=path.name,
+                          hint="make the archive again (in a file manager: compress the "
+                               "folder to .zip)") from exc
+    total = 0
+    root = private_dir(dest).resolve()
+    with archive:
+        for info in archive.infolist():
+            name = info.filename
+            if info.is_dir() or name.startswith("__MACOSX/") or \
+                    Path(name).name.startswith("."):
+                continue
+
+            def skip(reason: str, hint: str, member: str = name) -> None:
+                problems.append({"item": member, "reason": reason, "hint": hint})
+
+            if stat.S_ISLNK(info.external_attr >> 16):
+                skip("a link, not a file", "put the file itself in the archive")
+                continue
+            parts = name.replace("\\", "/").split("/")
+            if name.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+                skip("its name points outside the archive's folder",
+                     "make the archive again from the folder itself")
+                continue
+            if suffixes is not None and Path(name).suffix.lower() not in suffixes:
+                skip(f"not a file this upload takes ({Path(name).suffix or 'no suffix'})",
+                     f"only {', '.join(sorted(suffixes))} files are taken")
+                continue
+            if len(written) >= max_files:
+                skip(f"more than {max_files} files in the archive", "upload the rest "
+                     "in another archive")
+                continue
+            if info.file_size > max_member_bytes:
+                skip(f"larger than {max_member_bytes / 1e6:.0f} MB", "make it smaller")
+                continue
+            if total + info.file_size > max_bytes:
+                skip(f"the archive unpacks to more than {max_bytes / 1e6:.0f} MB",
+                     "upload the rest in another archive")
+                continue
+            target = root.joinpath(*[safe_filename(p) for p in parts if p not in ("", ".")])
+            target = inside(root, str(target.relative_to(root)))
+            private_dir(target.parent)
+            size = 0
+            with archive.open(info) as src, open_private(target, "wb") as out:
+                while block := src.read(1 << 20):  # the header's size may lie: count
+                    size += len(block)
+                    if size > max_member_bytes:
+                        break
+                    out.write(block)
+            if size > max_member_bytes:
+                target.unlink(missing_ok=True)
+                skip(f"larger than {max_member_bytes / 1e6:.0f} MB", "make it smaller")
+                continue
+            total += size
+            written.append(target)
+    return written, problems

@@ -75,6 +75,28 @@ def _norm(name: str) -> str:
     return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
+def find_text_column(names: list[str], rows: list[dict[str, Any]],
+                     exclude: tuple[str | None, ...] = ()
+                     ) -> tuple[str | None, list[tuple[str, str]]]:
+    """The column of a table that holds the item text, found from its values (running
+    text: filled, varied, with spaces): (the column, or None when none or several could
+    be; the candidates with an example value when it is not clear). The ingest of a text
+    task and the web app's column-mapping step both use it."""
+    scores = {}
+    for name in names:
+        if name in exclude:
+            continue
+        score = _looks_like_text([r.get(name) for r in rows])
+        if score:
+            scores[name] = score
+    ranked = sorted(scores, key=lambda n: -scores[n])
+    named = [n for n in ranked if _norm(n) in TEXT_NAMES]
+    chosen = named[0] if len(named) == 1 else ranked[0] if len(ranked) == 1 else None
+    if chosen is None:
+        return None, [(n, str(next((r[n] for r in rows if r.get(n)), ""))) for n in ranked]
+    return chosen, []
+
+
 class _Columns:
     """The roles of a table's columns, checked once per file.
 
@@ -103,23 +125,12 @@ class _Columns:
                       if self.text_col not in (None, "text") else b"")
 
     def _find_text(self, rows: list[dict[str, Any]]) -> str | None:
-        scores = {}
-        for name in self.names:
-            if name in (self.id_col, self.image_col):
-                continue
-            score = _looks_like_text([r.get(name) for r in rows])
-            if score:
-                scores[name] = score
-        ranked = sorted(scores, key=lambda n: -scores[n])
-        named = [n for n in ranked if _norm(n) in TEXT_NAMES]
-        chosen = named[0] if len(named) == 1 else ranked[0] if len(ranked) == 1 else None
-        if chosen is None:
-            self.candidates = [(n, str(next((r[n] for r in rows if r.get(n)), "")))
-                               for n in ranked]
-            return None
-        self.options.say(f"{self.path.name}: the item text is taken from the column "
-                         f"{chosen!r} (found from its values; choose another with "
-                         "--text-column NAME)")
+        chosen, self.candidates = find_text_column(self.names, rows,
+                                                   exclude=(self.id_col, self.image_col))
+        if chosen is not None:
+            self.options.say(f"{self.path.name}: the item text is taken from the column "
+                             f"{chosen!r} (found from its values; choose another with "
+                             "--text-column NAME)")
         return chosen
 
     def problem(self) -> Problem | None:

@@ -13,7 +13,12 @@ Job kinds:
   saved model on the test split (``glamlab baseline`` then ``glamlab evaluate``);
 - ``run``: predict with the champion (or ``params["model"]``) over the collection
   (``glamlab run``), in a worker process so the per-item time limit holds;
-- ``monitor``: work out monitoring now and store it for the reports.
+- ``monitor``: work out monitoring now and store it for the reports;
+- ``train``: fit each predictor of ``params["predictors"]`` on the train split and save
+  it (``glamlab train NAME``); one that fails is reported and the others carry on;
+- ``optimise``: choose accept thresholds for ``params["target_precision"]`` on
+  calibration data and score them once on the test split (``glamlab act --optimise``);
+  the result waits on the policy page until a person saves it (:func:`save_policy`).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 log = logging.getLogger(__name__)
-KINDS = ("evaluate", "run", "monitor")
+KINDS = ("evaluate", "run", "monitor", "train", "optimise")
 ACTIVE = ("queued", "running")
 
 
@@ -67,6 +72,31 @@ def list_jobs(ws: Workspace, *, kind: str | None = None, limit: int = 10) -> lis
 def latest(ws: Workspace, kind: str) -> dict[str, Any] | None:
     rows = list_jobs(ws, kind=kind, limit=1)
     return rows[0] if rows else None
+
+
+def get(ws: Workspace, job_id: int) -> dict[str, Any] | None:
+    t = ws.store.t.jobs
+    with ws.store.read() as conn:
+        row = conn.execute(sa.select(t).where(t.c.id == job_id)).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def save_policy(ws: Workspace, job_id: int, user: str) -> dict[str, Any]:
+    """Save the thresholds a finished ``optimise`` job chose in ``[policy]`` (what
+    ``glamlab act --optimise --write`` saves)."""
+    from ..actions.optimise import write_thresholds
+
+    job = get(ws, job_id)
+    if job is None or job["kind"] != "optimise" or job["status"] != "done":
+        raise GlamlabError("there are no chosen thresholds to save",
+                           hint="choose them first (Work out the thresholds)")
+    result = dict(job["result"])
+    write_thresholds(ws, result)
+    with ws.store.write() as conn:
+        ws.store.audit(conn, user, "policy.save", result["model"], job=job_id,
+                       target_precision=result["target_precision"])
+    _set(ws, job_id, result=result)  # now marked written
+    return result
 
 
 def _set(ws: Workspace, job_id: int, **values: Any) -> None:
@@ -112,8 +142,50 @@ def _monitor(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     return {"alert": bool(report.get("alert")), "error": report.get("error")}
 
 
+def _train(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
+    from ..registry.training import train
+
+    names = [str(n) for n in job["params"].get("predictors") or []]
+    trained: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    for i, name in enumerate(names, 1):
+        _set(ws, job["id"], message=f"training {name} ({i} of {len(names)}) on the "
+                                    "training labels", result={"trained": trained,
+                                                               "failed": failed})
+        try:
+            res = train(ws, name, reuse=True)
+        except GlamlabError as exc:
+            failed.append({"predictor": name, "error": exc.message, "hint": exc.hint})
+            continue
+        except Exception as exc:  # noqa: BLE001 - one predictor fails, the others carry on
+            log.exception("training %s failed", name)
+            failed.append({"predictor": name, "error": f"{type(exc).__name__}: {exc}",
+                           "hint": None})
+            continue
+        trained.append({"predictor": name, "model": res.model.spec,
+                        "train_items": res.train_items, "reused": res.reused})
+    if not trained and failed:
+        raise GlamlabError("no model could be trained: " + "; ".join(
+            f"{f['predictor']}: {f['error']}" for f in failed),
+            hint=failed[0]["hint"] or "see the errors above")
+    return {"trained": trained, "failed": failed}
+
+
+def _optimise(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
+    import json
+
+    from ..actions.optimise import optimise
+
+    target = float(job["params"]["target_precision"])
+    _set(ws, job["id"], message=f"choosing thresholds for precision {target:g} on the "
+                                "calibration data")
+    res = optimise(ws, target_precision=target, model=job["params"].get("model"))
+    return dict(json.loads(json.dumps(res, default=str)))  # dates as text in the table
+
+
 WORK: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
-    "evaluate": _evaluate, "run": _run, "monitor": _monitor}
+    "evaluate": _evaluate, "run": _run, "monitor": _monitor, "train": _train,
+    "optimise": _optimise}
 
 
 class JobWorker:

@@ -10,6 +10,13 @@ from fastapi import Request
 from fastapi.responses import Response
 
 
+def _header(scope: Any, wanted: bytes) -> bytes:
+    for name, value in scope.get("headers") or ():
+        if name.lower() == wanted:
+            return bytes(value).lower()
+    return b""
+
+
 class RejectNul:
     """Refuse requests that carry NUL characters (in the path, the query or the body)
     with one clear 400: no id, label or text in glamlab holds one, and PostgreSQL cannot
@@ -17,6 +24,10 @@ class RejectNul:
 
     MAX_BODY = 16 * 1024 * 1024
     MARKS = (b"\x00", b"%00", b"\\u0000")
+    # file uploads (spreadsheets, ZIPs, images are binary): their body is streamed as it
+    # is; the upload page checks names and sizes, and its form fields are checked there
+    UPLOAD_PATHS = ("/stages/items",)
+    MAX_UPLOAD = 510_000_000  # the largest upload kind (a ZIP of images) and the form
 
     def __init__(self, app: Any):
         self.app = app
@@ -28,6 +39,18 @@ class RejectNul:
         raw = scope.get("raw_path") or scope.get("path", "").encode()
         if any(m in raw or m in scope.get("query_string", b"") for m in self.MARKS[:2]):
             await self._refuse(send)
+            return
+        if scope.get("method") == "POST" and scope.get("path") in self.UPLOAD_PATHS and \
+                _header(scope, b"content-type").startswith(b"multipart/form-data"):
+            length = _header(scope, b"content-length")
+            if not length.isdigit():
+                await self._refuse(send, 411, "an upload must say its length")
+                return
+            if int(length) > self.MAX_UPLOAD:
+                await self._refuse(send, 413, "the upload is larger than the limit of "
+                                              f"{self.MAX_UPLOAD // 1_000_000} MB")
+                return
+            await self.app(scope, receive, send)
             return
         messages = []
         size = 0

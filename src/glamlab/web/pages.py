@@ -4,6 +4,7 @@ the card and the task kind; the signed-in user; form writes by role; errors by s
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import Depends, Request
@@ -34,8 +35,14 @@ def page_user(request: Request) -> User:
     return user  # type: ignore[no-any-return]
 
 
-async def form_of(request: Request) -> FormData:
-    return await request.form()
+async def form_of(request: Request) -> AsyncIterator[FormData]:
+    """The posted form; uploaded files in it are closed when the request ends (also when
+    a check refuses it before the handler runs)."""
+    form = await request.form()
+    try:
+        yield form
+    finally:
+        await form.close()
 
 
 def writer(role: str, what: str) -> Any:

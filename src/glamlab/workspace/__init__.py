@@ -66,24 +66,10 @@ class Workspace:
                 f"{root} is already a glamlab workspace",
                 hint="use it as it is, or choose another folder",
             )
-        card = ProjectCard(
-            name=name or task,
-            task=task,
-            modality=modality,
-            labels=[s.strip() for s in labels if s.strip()],
-            need=need,
-            multi_label=multi_label,
-            kind=kind or "",
-            metric=metric or "",
-            positive_label=positive_label,
-            price_per_item=price_per_item,
-            db_url=db or "",
-        )
-        if prepare is not None:
-            prepare(card)
-        elif not card.metric:
-            card.metric = "f1_samples" if card.kind == "multi-label" else "f1_macro"
-        card.validate()
+        card = _new_card(task=task, modality=modality, labels=labels, multi_label=multi_label,
+                         metric=metric, need=need, name=name, positive_label=positive_label,
+                         price_per_item=price_per_item, db=db or "", kind=kind,
+                         prepare=prepare)
         root.mkdir(parents=True, exist_ok=True)
         store = _open_store(root, card, explicit=db, migrate=True)
         card.save(card_path)
@@ -145,6 +131,45 @@ class Workspace:
     def reload_card(self) -> ProjectCard:
         self.card = ProjectCard.load(self.root / CONFIG_NAME)
         return self.card
+
+    def define(self, *, task: str, modality: str, labels: Sequence[str],
+               multi_label: bool = False, metric: str | None = None, need: str = "",
+               name: str | None = None, positive_label: str | None = None,
+               price_per_item: float = 0.0, kind: str | None = None,
+               prepare: Callable[[ProjectCard], None] | None = None,
+               actor: str | None = None) -> ProjectCard:
+        """Set up the project of a workspace that holds nothing yet (no items, labels or
+        models): the same card :meth:`init` writes, with the same checks (``prepare``: the
+        task kind's, as ``glamlab init`` passes). The web app's "new project" page calls
+        it on the workspace ``glamlab serve`` opened. Once items are in, the modality and
+        labels are fixed: the card is refused with the fix."""
+        card = _new_card(task=task, modality=modality, labels=labels, multi_label=multi_label,
+                         metric=metric, need=need, name=name, positive_label=positive_label,
+                         price_per_item=price_per_item, db=self.card.db_url, kind=kind,
+                         prepare=prepare)
+        held = self.holdings()
+        if held:
+            raise WorkspaceError(
+                f"this project already holds {held}, so it cannot be set up again",
+                hint="start a new project in another folder (glamlab init FOLDER), or keep "
+                     "this one as it is")
+        card.validate()
+        card.save(self.root / CONFIG_NAME)
+        self.card = card
+        with self.store.write() as conn:
+            self.store.audit(conn, actor or current_user(), "init", str(self.root), task=task,
+                             labels=card.labels, kind=card.kind, modality=modality)
+        return card
+
+    def holdings(self) -> str:
+        """What the workspace holds that a new card would orphan ("" when nothing)."""
+        s = self.status()
+        by = {st["stage"]: st for st in s["stages"]}
+        parts = [f"{n:,} {what}" for n, what in (
+            (by["items"].get("count", 0), "items"), (by["labels"].get("count", 0),
+                                                     "labelled items"),
+            (by["models"].get("count", 0), "saved models")) if n]
+        return ", ".join(parts)
 
     # -- ingest ---------------------------------------------------------------
     def ingest(self, sources: Sequence[str | os.PathLike[str]], *, id_column: str | None = None,
@@ -290,6 +315,32 @@ class Workspace:
         from .status import workspace_status
 
         return workspace_status(self)
+
+
+def _new_card(*, task: str, modality: str, labels: Sequence[str], multi_label: bool,
+              metric: str | None, need: str, name: str | None, positive_label: str | None,
+              price_per_item: float, db: str, kind: str | None,
+              prepare: Callable[[ProjectCard], None] | None) -> ProjectCard:
+    """The card of a new project (:meth:`Workspace.init`, :meth:`Workspace.define`)."""
+    card = ProjectCard(
+        name=name or task,
+        task=task,
+        modality=modality,
+        labels=[s.strip() for s in labels if s.strip()],
+        need=need,
+        multi_label=multi_label,
+        kind=kind or "",
+        metric=metric or "",
+        positive_label=positive_label,
+        price_per_item=price_per_item,
+        db_url=db,
+    )
+    if prepare is not None:
+        prepare(card)
+    elif not card.metric:
+        card.metric = "f1_samples" if card.kind == "multi-label" else "f1_macro"
+    card.validate()
+    return card
 
 
 def current_user() -> str:

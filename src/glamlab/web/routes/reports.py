@@ -27,7 +27,7 @@ STAGE_WORDS = {
 }
 
 
-STAGE_PAGES = {"labels": "/label", "models": "/stages/evaluate", "runs": "/stages/run",
+STAGE_PAGES = {"need": "/stages/project", "items": "/stages/items", "labels": "/label", "models": "/stages/evaluate", "runs": "/stages/run",
                "actions": "/stages/act", "monitoring": "/stages/monitoring"}
 
 
@@ -36,11 +36,14 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
     step as a curator does it in the browser (the CLI's words name commands)."""
     by = {s["stage"]: s for s in status["stages"]}
     if not by["need"]["done"]:
+        if not by["items"]["done"]:
+            return ("Set up the project: what it is for, and the labels.", "/stages/project",
+                    "Set up the project")
         return ("State the need in words: ask whoever set the project up to fill in "
                 "[project] need in glamlab.toml.", None, "")
     if not by["items"]["done"]:
-        return ("Bring your collection in: ask whoever set the project up to add the items.",
-                None, "")
+        return ("Bring your collection in: a spreadsheet, a ZIP of images, a IIIF manifest "
+                "or a METS file.", "/stages/items", "Bring items in")
     labels = by["labels"]
     if not labels.get("test"):
         return (f"{labels.get('count', 0):,} items labelled: label about 100 items for a test "

@@ -1,0 +1,261 @@
+"""Bringing items in from files a person uploads (the web app's "Bring items in" page).
+
+The same readers as ``glamlab ingest`` do the work; this module only puts an upload in
+the workspace's ``uploads/`` folder (owner-only, safe names, size limits:
+:mod:`glamlab.files`) and says what it will do:
+
+- a table (CSV, TSV, Excel ``.xlsx``): :func:`preview_table` shows its columns and which
+  hold the id, the text and the label (the delimiter sniffed as ``glamlab ingest`` does;
+  the text column found from its values as a text task's ingest finds it); the person
+  may change them, then :func:`bring_in_table` ingests it and imports the label column
+  as gold labels (only the rows whose item came in; a row with a label the project does
+  not have is one problem, the rest carries on), setting a test split aside when there
+  is none yet;
+- a ZIP of images: unpacked (no member outside its folder, no links, size limits; one
+  problem per member left out), then ingested as a folder;
+- a IIIF manifest (``.json``) or a METS file (``.xml``): ingested from the uploaded
+  file. Nothing is fetched at ingest (no nested collections, no remote OCR); the page
+  images of a manifest are fetched when a model first reads them.
+
+Every bad row or file is one problem with its fix; the rest comes in.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import secrets
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import GlamlabError
+from ..files import UploadError, extract_zip, inside, private_dir, save_upload
+
+if TYPE_CHECKING:
+    from typing import IO
+
+    from ..workspace import Workspace
+
+TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx"}
+KINDS = {".csv": "table", ".tsv": "table", ".xlsx": "table", ".zip": "images",
+         ".json": "manifest", ".xml": "mets"}
+MAX_BYTES = {"table": 50_000_000, "images": 500_000_000, "manifest": 20_000_000,
+             "mets": 50_000_000}
+MAX_ZIP_FILES = 20_000
+MAX_ZIP_UNPACKED = 2_000_000_000
+MAX_IMAGE_BYTES = 100_000_000
+PREVIEW_ROWS = 5
+TEST_SHARE = 0.3
+_FOLDER = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$")
+
+
+def kind_of(name: str) -> str:
+    """What an uploaded file is, from its name: table, images, manifest or mets."""
+    kind = KINDS.get(Path(name).suffix.lower())
+    if kind is None:
+        raise UploadError(f"{Path(name).name or 'the file'} is not a file this page takes",
+                          item=Path(name).name or None,
+                          hint="upload a spreadsheet (.csv, .tsv, .xlsx), a .zip of images, "
+                               "a IIIF manifest (.json) or a METS file (.xml)")
+    return kind
+
+
+def uploads_dir(ws: Workspace) -> Path:
+    return private_dir(ws.root / "uploads")
+
+
+def save(ws: Workspace, src: IO[bytes], name: str) -> tuple[str, Path]:
+    """Keep an upload in a new folder of ``uploads/``: (the folder's name, the file)."""
+    kind = kind_of(name)
+    folder = (time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(4))
+    path = save_upload(src, uploads_dir(ws) / folder, name, max_bytes=MAX_BYTES[kind])
+    return folder, path
+
+
+def find(ws: Workspace, folder: str, name: str) -> Path:
+    """An earlier upload by its folder and file name (as a form sends them back)."""
+    if not _FOLDER.match(folder):
+        raise UploadError("no such upload", hint="upload the file again")
+    base = inside(uploads_dir(ws), folder)
+    path = inside(base, name)
+    if not path.is_file():
+        raise UploadError("no such upload (it may have been brought in already)",
+                          hint="upload the file again")
+    return path
+
+
+# -- tables ---------------------------------------------------------------------------
+def preview_table(ws: Workspace, path: Path) -> dict[str, Any]:
+    """A table's columns, its first rows, and the columns that look like the id, the
+    text and the label (None when none does), for the column-mapping step."""
+    from ..ingest.tables import SAMPLE_ROWS, find_text_column
+    from ..sheets import read_sheet, sniff_delimiter
+    from ..workspace.leakage import _looks_like_labels
+
+    header, rows = read_sheet(path, error=UploadError)
+    if not header or not any(header):
+        raise UploadError(f"{path.name} has no header row", item=path.name,
+                          hint="put the column names in the first row")
+    sample = [r for _n, r in rows[:SAMPLE_ROWS]]
+    id_col = "id" if "id" in header else next(
+        (h for h in header if h and len({r.get(h) for r in sample}) == len(sample)
+         and all(r.get(h) for r in sample)), None)
+    text_col: str | None = "text" if "text" in header else None
+    candidates: list[tuple[str, str]] = []
+    if text_col is None and ws.card.modality == "text":
+        text_col, candidates = find_text_column(header, sample, exclude=(id_col,))
+    label_col = "label" if "label" in header else next(
+        (h for h in header if h not in (id_col, text_col)
+         and _looks_like_labels([r.get(h) for r in sample], set(ws.card.labels))), None)
+    if ws.card.kind == "entities":
+        label_col = None  # entity gold comes as spans (glamlab labels import --format)
+    delimiter = None
+    if path.suffix.lower() == ".csv":
+        delimiter = {",": "comma", ";": "semicolon", "\t": "tab",
+                     "|": "vertical bar"}[sniff_delimiter(path)]
+    return {"file": path.name, "columns": [h for h in header if h], "rows": len(rows),
+            "first_rows": sample[:PREVIEW_ROWS], "delimiter": delimiter,
+            "guess": {"id": id_col, "text": text_col, "label": label_col},
+            "text_candidates": candidates, "needs_text": ws.card.modality == "text",
+            "takes_labels": ws.card.kind != "entities"}
+
+
+def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
+                   text_column: str | None = None, label_column: str | None = None,
+                   actor: str = "web") -> dict[str, Any]:
+    """Ingest an uploaded table with the columns the person chose, then import its label
+    column (if any) as gold labels. Returns the ingest report (``problems``: one per bad
+    row) with ``labels`` (what was imported) and ``label_problems``."""
+    from ..sheets import read_sheet
+
+    header, rows = read_sheet(path, error=UploadError)
+    for col, what in ((id_column, "id"), (text_column, "text"), (label_column, "label")):
+        if col and col not in header:
+            raise UploadError(f"{path.name} has no column {col!r}", item=path.name,
+                              hint=f"choose the {what} column from: {', '.join(header)}")
+    if not id_column:
+        raise UploadError("choose the column that holds each item's id", item=path.name,
+                          hint="every row needs an id that stays the same (a shelfmark, "
+                               "a record number)")
+    chosen = [c for c in (id_column, text_column, label_column) if c]
+    if len(set(chosen)) != len(chosen):
+        raise UploadError("one column was chosen for two roles", item=path.name,
+                          hint="the id, the text and the label must be different columns")
+    if label_column:
+        from ..workspace.leakage import record_label_columns
+
+        record_label_columns(ws, [label_column])  # never a feature of any model
+    source = path
+    if path.suffix.lower() == ".xlsx":  # the table readers take CSV: the same cells
+        source = path.with_name(path.stem + "-sheet.csv")
+        with open(source, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            w.writerows([[r.get(h, "") for h in header] for _n, r in rows])
+    report = ws.ingest([str(source)], id_column=id_column, text_column=text_column or None,
+                       collection_depth=0, remote_ocr=False)
+    out = report.to_dict()
+    out["labels"] = None
+    out["label_problems"] = []
+    if label_column:
+        out["labels"], out["label_problems"] = _import_labels(
+            ws, path, rows, id_column, label_column, actor)
+    return out
+
+
+def _import_labels(ws: Workspace, path: Path, rows: list[tuple[int, dict[str, str]]],
+                   id_column: str, label_column: str, actor: str
+                   ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The label column as gold labels, for the rows whose item came in; a row with a
+    label the project does not have is one problem. A test split is set aside when the
+    project has none yet (30%, stratified); later uploads' labels go to training."""
+    from .labels import existing_item_ids, import_labels
+    from .splits import split_labels
+
+    known = set(ws.card.labels)
+    problems: list[dict[str, Any]] = []
+    ids = [(r.get(id_column) or "").strip() for _n, r in rows]
+    present = existing_item_ids(ws, [i for i in ids if i])
+    keep: list[tuple[str, str]] = []
+    for (line, row), item_id in zip(rows, ids, strict=True):
+        cell = (row.get(label_column) or "").strip()
+        if not item_id or not cell or item_id not in present:
+            continue  # no label, or the item did not come in (its problem is listed)
+        unknown = [p.strip() for p in cell.split("|") if p.strip() and p.strip() not in known]
+        if unknown:
+            problems.append({"item": item_id, "reason": f"line {line}: the label "
+                             f"{unknown[0]!r} is not one of this project's labels "
+                             f"({', '.join(ws.card.labels)}); its label was not imported",
+                             "hint": "correct the cell, or label the item on the labelling "
+                                     "page"})
+            continue
+        keep.append((item_id, cell))
+    if not keep:
+        return None, problems
+    sheet = path.with_name(path.stem + "-labels.csv")
+    with open(sheet, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "label"])
+        w.writerows(keep)
+    has_test = _has_test_split(ws)
+    try:
+        rep = import_labels(ws, sheet, id_column="id", label_column="label",
+                            split="train" if has_test else None, annotator="import")
+        out: dict[str, Any] = {"items": rep.items, "added": rep.added,
+                               "unchanged": rep.unchanged, "labels": rep.labels,
+                               "split": rep.split}
+        if not has_test:
+            sp = split_labels(ws, test_size=TEST_SHARE, seed=0, actor=actor)
+            out["split"] = f"test {sp.test}, train {sp.train}"
+    except GlamlabError as exc:
+        problems.append({"item": None, "reason": f"the labels were not imported: "
+                         f"{exc.message}", "hint": exc.hint})
+        return None, problems
+    return out, problems
+
+
+def _has_test_split(ws: Workspace) -> bool:
+    from .splits import split_of
+
+    return "test" in set(split_of(ws).values())
+
+
+# -- archives of images, manifests, METS -------------------------------------------
+def bring_in_files(ws: Workspace, path: Path) -> dict[str, Any]:
+    """Ingest an uploaded ZIP of images, IIIF manifest or METS file. Returns the ingest
+    report; a ZIP's members left out are problems too."""
+    from ..ingest.images import IMAGE_SUFFIXES
+
+    kind = kind_of(path.name)
+    left_out: list[dict[str, Any]] = []
+    if kind == "images":
+        folder = path.with_name(path.stem + "-files")
+        written, left_out = extract_zip(
+            path, folder, max_files=MAX_ZIP_FILES, max_bytes=MAX_ZIP_UNPACKED,
+            max_member_bytes=MAX_IMAGE_BYTES,
+            suffixes=IMAGE_SUFFIXES | {".xml", ".txt"})  # OCR beside its page image
+        if not written:
+            raise UploadError(f"{path.name} holds no images", item=path.name,
+                              hint="put the image files (JPEG, PNG, TIFF) in the archive")
+        source = folder
+    elif kind in ("manifest", "mets"):
+        source = path
+    else:
+        raise UploadError(f"{path.name} is a table", item=path.name,
+                          hint="tables go through the column-mapping step")
+    if kind == "manifest":
+        from ..ingest.iiif import looks_like_iiif
+
+        if not looks_like_iiif(path):
+            raise UploadError(f"{path.name} is not a IIIF manifest", item=path.name,
+                              hint="upload the manifest's JSON (its @context names "
+                                   "iiif.io/api/presentation)")
+    report = ws.ingest([str(source)], collection_depth=0, remote_ocr=False)
+    out = report.to_dict()
+    out["problems"] = [*({"source": path.name, **p} for p in left_out), *out["problems"]]
+    out["failed"] += len(left_out)
+    out["labels"] = None
+    out["label_problems"] = []
+    return out
+

@@ -1,0 +1,186 @@
+# ruff: noqa: B008  (FastAPI declares dependencies as Depends(...) defaults)
+"""The first two stages in the browser: the project (what is predicted, its labels; what
+``glamlab init`` writes) and bringing items in (a spreadsheet with a column-mapping step,
+a ZIP of images, a IIIF manifest or a METS file: what ``glamlab ingest`` reads)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData, UploadFile
+
+from ...auth import User
+from ...errors import GlamlabError
+from ..pages import form_of, page_user, render, writer
+from .stages import STAGES
+
+router = APIRouter(include_in_schema=False)
+
+MODALITIES = {"text": "texts (OCR, descriptions, transcriptions)",
+              "image": "images (page scans, photographs)"}
+KINDS = {"single-label": "one label per item",
+         "multi-label": "any number of labels per item",
+         "entities": "names in the text (people, places, organisations)"}
+REPORT_FILE = "report.json"
+
+
+def _stage(request: Request, template: str, stage: str, ctx: dict[str, Any],
+           status: int = 200) -> Response:
+    return render(request, template, {"stage": stage, "stages": STAGES, **ctx}, status=status)
+
+
+# -- the project ------------------------------------------------------------------------
+@router.get("/stages/project", response_class=HTMLResponse)
+def project_page(request: Request, user: User = Depends(page_user)) -> Response:
+    ws = request.app.state.ws
+    return _stage(request, "stage_project.html", "project", {
+        "holds": ws.holdings(), "modalities": MODALITIES, "kinds": KINDS,
+        "form": {}, "error": None, "saved": request.query_params.get("saved")})
+
+
+@router.post("/stages/project")
+def project_save(request: Request, form: FormData = Depends(form_of),
+                 user: User = Depends(writer("admin", "set up the project"))) -> Response:
+    from ...tasks.kinds import prepare_card, task_kind
+
+    ws = request.app.state.ws
+    values = {k: str(form.get(k) or "").strip() for k in (
+        "name", "task", "need", "modality", "kind", "labels", "price_per_item")}
+    try:
+        labels_text = values["labels"].replace("\r", "")
+        sep = "\n" if "\n" in labels_text else "|" if "|" in labels_text else ","
+        labels = [s.strip() for s in labels_text.split(sep) if s.strip()]
+        if values["modality"] not in MODALITIES:
+            raise GlamlabError("choose what the items are: texts or images")
+        if values["kind"] not in KINDS:
+            raise GlamlabError("choose what is predicted for each item")
+        try:
+            price = float(values["price_per_item"] or 0)
+        except ValueError:
+            raise GlamlabError(f"the cost per item must be a number, not "
+                               f"{values['price_per_item']!r}", hint="e.g. 0.02") from None
+        name = values["name"]
+        task = values["task"] or "-".join(name.lower().split()) or ""
+        if not task:
+            raise GlamlabError("give the project a name", hint="e.g. Language of each text")
+        ws.define(task=task, name=name or task, modality=values["modality"], labels=labels,
+                  kind=values["kind"], multi_label=values["kind"] == "multi-label",
+                  need=values["need"], price_per_item=price, prepare=prepare_card,
+                  actor=user.username)
+    except GlamlabError as exc:
+        return _stage(request, "stage_project.html", "project", {
+            "holds": ws.holdings(), "modalities": MODALITIES, "kinds": KINDS,
+            "form": values, "error": exc, "saved": None}, status=422)
+    request.app.state.kind = task_kind(ws.card)  # its widgets draw the labelling controls
+    request.app.state.models.clear()
+    return RedirectResponse("/stages/items?" + urlencode({"created": "1"}), 303)
+
+
+# -- bringing items in ----------------------------------------------------------------
+def _items_ctx(request: Request, **extra: Any) -> dict[str, Any]:
+    from ...tasks import uploads
+
+    ws = request.app.state.ws
+    return {"items_total": ws.count_items(), "errors_total": len(ws.ingest_errors(limit=1000)),
+            "limits": {k: v // 1_000_000 for k, v in uploads.MAX_BYTES.items()},
+            "mapping": None, "report": None, "error": None,
+            "created": request.query_params.get("created"), **extra}
+
+
+@router.get("/stages/items", response_class=HTMLResponse)
+def items_page(request: Request, user: User = Depends(page_user)) -> Response:
+    from ...tasks import uploads
+
+    ws = request.app.state.ws
+    q = request.query_params
+    ctx = _items_ctx(request)
+    folder, name = q.get("upload", ""), q.get("file", "")
+    if folder and name and user.can("admin"):
+        try:
+            path = uploads.find(ws, folder, name)
+            ctx["mapping"] = {**uploads.preview_table(ws, path), "upload": folder}
+        except GlamlabError as exc:
+            ctx["error"] = exc
+    done = q.get("done", "")
+    if done:
+        try:
+            path = uploads.find(ws, done, REPORT_FILE)
+            ctx["report"] = json.loads(path.read_text(encoding="utf-8"))
+        except (GlamlabError, ValueError):
+            ctx["error"] = GlamlabError("that upload's report is gone",
+                                        hint="see the items below")
+    return _stage(request, "stage_items.html", "items", ctx)
+
+
+def admin_first(request: Request) -> User:
+    """Signed in as an admin before an upload's body is read (a stranger's upload is
+    refused before it reaches the disk)."""
+    user = page_user(request)
+    user.require("admin", "bring items in")
+    return user
+
+
+@router.post("/stages/items")
+def items_upload(request: Request, _admin: User = Depends(admin_first),
+                 form: FormData = Depends(form_of),
+                 user: User = Depends(writer("admin", "bring items in"))) -> Response:
+    """An upload: a table goes to the column-mapping step; the rest is brought in."""
+    from ...tasks import uploads
+
+    ws = request.app.state.ws
+    file = form.get("file")
+    try:
+        if not isinstance(file, UploadFile) or not file.filename:
+            raise GlamlabError("choose a file to upload first")
+        try:
+            folder, path = uploads.save(ws, file.file, file.filename)
+        finally:
+            file.file.close()  # the spooled copy goes now, not at garbage collection
+        if uploads.kind_of(path.name) == "table":
+            return RedirectResponse("/stages/items?" + urlencode(
+                {"upload": folder, "file": path.name}), 303)
+        report = uploads.bring_in_files(ws, path)
+    except GlamlabError as exc:
+        return _stage(request, "stage_items.html", "items", _items_ctx(request, error=exc),
+                      status=422)
+    return _done(request, folder, path, report)
+
+
+@router.post("/stages/items/table")
+def items_table(request: Request, form: FormData = Depends(form_of),
+                user: User = Depends(writer("admin", "bring items in"))) -> Response:
+    """The column mapping confirmed: ingest the table, import its labels."""
+    from ...tasks import uploads
+
+    ws = request.app.state.ws
+    folder, name = str(form.get("upload") or ""), str(form.get("file") or "")
+    try:
+        path = uploads.find(ws, folder, name)
+        report = uploads.bring_in_table(
+            ws, path, id_column=str(form.get("id_column") or ""),
+            text_column=str(form.get("text_column") or "") or None,
+            label_column=str(form.get("label_column") or "") or None, actor=user.username)
+    except GlamlabError as exc:
+        ctx = _items_ctx(request, error=exc)
+        try:
+            ctx["mapping"] = {**uploads.preview_table(ws, uploads.find(ws, folder, name)),
+                              "upload": folder}
+        except GlamlabError:
+            pass
+        return _stage(request, "stage_items.html", "items", ctx, status=422)
+    return _done(request, folder, path, report)
+
+
+def _done(request: Request, folder: str, path: Path, report: dict[str, Any]) -> Response:
+    from ...files import open_private
+
+    report["file"] = path.name
+    with open_private(path.parent / REPORT_FILE, "w", encoding="utf-8") as fh:
+        json.dump(report, fh, default=str)
+    request.app.state.models.clear()
+    return RedirectResponse("/stages/items?" + urlencode({"done": folder}), 303)

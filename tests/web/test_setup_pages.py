@@ -1,0 +1,249 @@
+"""The project and bringing items in, from the browser (issue 18): the "new project" page
+(admin only; refused once items are in), uploads of a spreadsheet with a column-mapping
+step (delimiter sniffed, columns detected and changeable, a text task without text
+refused, one problem per bad row), an Excel workbook, a ZIP of images (no path traversal,
+one problem per bad member), a IIIF manifest and a METS file, size limits."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from glamlab.demo import demo_data
+
+from .conftest import PASSWORD, csrf_of, login
+
+INTEROP = Path(__file__).resolve().parents[1] / "data" / "interop"
+
+
+@pytest.fixture
+def blank_app(make_ws: Any) -> Any:
+    """A workspace as `glamlab init` leaves it before anything is in, with users."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+
+    ws = make_ws("new", task="new-project", modality="image", labels=["yes", "no"])
+    add_user(ws, "ada", PASSWORD, "admin")
+    add_user(ws, "rey", PASSWORD, "reviewer")
+    app = create_app(ws)
+    clients: list[Any] = []
+
+    def client(user: str) -> Any:
+        c = TestClient(app)
+        clients.append(c)
+        assert login(c, user).status_code == 303
+        return c
+
+    yield ws, app, client
+    for c in clients:
+        c.close()
+    app.state.jobs.stop()
+
+
+def _define(c: Any, **fields: str) -> Any:
+    data = {"name": "Language of each text", "need": "Route texts to readers",
+            "modality": "text", "kind": "single-label", "labels": "de\nen\nfr",
+            "price_per_item": "0", **fields}
+    return c.post("/stages/project", data={"csrf": csrf_of(c), **data},
+                  follow_redirects=False)
+
+
+def _lang_rows(n: int) -> list[dict[str, str]]:
+    with open(demo_data("language") / "texts.csv", newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["label"] in ("de", "en", "fr")]
+    return rows[:n]
+
+
+def _upload(c: Any, name: str, data: bytes) -> Any:
+    return c.post("/stages/items", data={"csrf": csrf_of(c)},
+                  files={"file": (name, data)}, follow_redirects=False)
+
+
+def _map(c: Any, r: Any, **cols: str) -> Any:
+    assert r.status_code == 303, r.text
+    q = dict(re.findall(r"(upload|file)=([^&]+)", r.headers["location"]))
+    return c.post("/stages/items/table", data={"csrf": csrf_of(c), **q, **cols},
+                  follow_redirects=False)
+
+
+def test_new_project_is_the_card_glamlab_init_writes(blank_app: Any) -> None:
+    ws, app, client = blank_app
+    rey, ada = client("rey"), client("ada")
+    assert "Set up a new project" not in rey.get("/stages/project").text
+    assert _define(rey).status_code == 403  # admins only
+    r = ada.post("/stages/project", data={"name": "x", "modality": "text",
+                                          "kind": "single-label", "labels": "a\nb"},
+                 follow_redirects=False)
+    assert r.status_code == 403  # no CSRF token
+    bad = _define(ada, labels="only-one")
+    assert bad.status_code == 422 and "at least two labels" in bad.text
+    assert ws.card.task == "new-project"  # nothing changed
+    r = _define(ada)
+    assert r.status_code == 303 and r.headers["location"].startswith("/stages/items")
+    from glamlab.config import ProjectCard
+
+    card = ProjectCard.load(ws.root / "glamlab.toml")  # on disk, as glamlab init writes it
+    assert (card.task, card.name, card.modality, card.kind, card.labels, card.metric) == (
+        "language-of-each-text", "Language of each text", "text", "single-label",
+        ["de", "en", "fr"], "f1_macro")
+    assert app.state.kind.name == "single-label" and ws.card.need == "Route texts to readers"
+    # the overview sends the curator to bring items in
+    assert 'href="/stages/items"' in ada.get("/").text
+
+
+def test_a_spreadsheet_with_its_columns_mapped(blank_app: Any) -> None:
+    ws, app, client = blank_app
+    ada = client("ada")
+    assert _define(ada).status_code == 303
+    rows = _lang_rows(40)
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=";")  # as Excel writes CSV in France or Germany
+    w.writerow(["shelfmark", "ocr", "lang", "note"])
+    for i, r in enumerate(rows):
+        text = "" if i == 3 else r["text"]  # a row without text: one problem
+        label = "xx" if i == 5 else r["label"]  # a label the project has not: one problem
+        w.writerow([r["id"], text, label, "kept"])
+    r = _upload(ada, "letters.csv", out.getvalue().encode("utf-8-sig"))
+    assert r.status_code == 303 and "upload=" in r.headers["location"]
+    page = ada.get(r.headers["location"]).text
+    assert "semicolon" in page and "40 rows" in page
+    # the columns found: the id from its unique values, the text from its values, the
+    # label from the project's label names
+    for sel, col in (("map-id", "shelfmark"), ("map-text", "ocr"), ("map-label", "lang")):
+        assert re.search(rf'id="{sel}".*?<option selected>{col}</option>', page, re.S), sel
+    done = _map(ada, r, id_column="shelfmark", text_column="ocr", label_column="lang")
+    assert done.status_code == 303 and "done=" in done.headers["location"]
+    page = ada.get(done.headers["location"]).text
+    assert ws.count_items() == 39
+    assert rows[3]["id"] in page and "has no text" in page
+    assert "&#39;xx&#39; is not one of this project" in page
+    assert 'id="labels-imported"' in page
+    from glamlab.tasks.splits import split_of
+
+    splits = split_of(ws)
+    assert len(splits) == 38 and set(splits.values()) == {"train", "test"}
+    assert "lang" in ws.card.section("leakage")["label_columns"]  # never a feature
+
+
+def test_a_text_task_without_text_is_refused(blank_app: Any) -> None:
+    ws, app, client = blank_app
+    ada = client("ada")
+    assert _define(ada).status_code == 303
+    body = "id,year,lang\n" + "".join(f"r{i},19{i:02d},de\n" for i in range(12))
+    r = _upload(ada, "records.csv", body.encode())
+    page = ada.get(r.headers["location"]).text
+    assert re.search(r'id="map-text".*?<option value="" selected>|id="map-text"[^>]*>'
+                     r'<option value="">\(none\)</option>(?:(?!selected).)*?</select>',
+                     page, re.S)
+    done = _map(ada, r, id_column="id", text_column="", label_column="lang")
+    page = ada.get(done.headers["location"]).text
+    assert ws.count_items() == 0
+    assert "this is a text task" in page and "nothing was ingested" in page
+
+
+def test_an_excel_workbook(blank_app: Any, tmp_path: Path) -> None:
+    pytest.importorskip("openpyxl")
+    from glamlab.sheets import write_sheet
+
+    ws, app, client = blank_app
+    ada = client("ada")
+    assert _define(ada).status_code == 303
+    rows = _lang_rows(12)
+    buf = io.BytesIO()
+    write_sheet(buf, ["id", "text", "label"], [[r["id"], r["text"], r["label"]] for r in rows],
+                fmt="xlsx")
+    r = _upload(ada, "sheet.xlsx", buf.getvalue())
+    done = _map(ada, r, id_column="id", text_column="text", label_column="label")
+    assert done.status_code == 303
+    assert ws.count_items() == 12
+    assert {it.item_id for it in ws.items()} == {r["id"] for r in rows}
+
+
+def test_a_zip_of_images_with_bad_members(blank_app: Any) -> None:
+    ws, app, client = blank_app
+    ada = client("ada")
+    assert _define(ada, modality="image", labels="graphic\nno_graphic").status_code == 303
+    images = sorted((demo_data("illustrations") / "images").glob("*.jpg"))[:4]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for p in images:
+            z.write(p, f"scans/{p.name}")
+        z.writestr("../../evil.jpg", images[0].read_bytes())  # path traversal
+        z.writestr("scans/broken.jpg", b"not a jpeg")  # one bad image
+        z.writestr("readme.pdf", b"%PDF")  # not an image
+    r = _upload(ada, "../../scans.zip", buf.getvalue())
+    assert r.status_code == 303, r.text
+    page = ada.get(r.headers["location"]).text
+    assert ws.count_items() == 4
+    assert "evil.jpg" in page and "points outside" in page
+    assert "broken.jpg" in page and "readme.pdf" in page
+    assert not (ws.root.parent / "evil.jpg").exists()
+    assert not list(ws.root.parent.glob("scans.zip"))
+    uploads = ws.root / "uploads"
+    assert all(uploads in p.parents for p in uploads.rglob("*"))
+
+
+def test_a_iiif_manifest_and_a_mets_file(blank_app: Any) -> None:
+    ws, app, client = blank_app
+    ada = client("ada")
+    assert _define(ada, modality="image", labels="graphic\nno_graphic").status_code == 303
+    r = _upload(ada, "bodleian.json", (INTEROP / "iiif" / "bodleian-v2.json").read_bytes())
+    assert r.status_code == 303, r.text
+    n = ws.count_items()
+    assert n > 0
+    r = _upload(ada, "gdz.xml", (INTEROP / "mets" / "gdz-PPN595930174-excerpt.xml").read_bytes())
+    assert r.status_code == 303, r.text
+    assert ws.count_items() > n
+    bad = _upload(ada, "not-a-manifest.json", b'{"hello": 1}')
+    assert bad.status_code == 422 and "not a IIIF manifest" in bad.text
+
+
+def test_uploads_refused_with_one_clear_error(blank_app: Any,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from glamlab.tasks import uploads
+
+    ws, app, client = blank_app
+    ada, rey = client("ada"), client("rey")
+    assert _define(ada).status_code == 303
+    assert _upload(rey, "a.csv", b"id,text\n1,hello there\n").status_code == 403
+    from fastapi.testclient import TestClient
+
+    from glamlab.web.middleware import RejectNul
+
+    with TestClient(app) as stranger:  # not signed in: to the login page, nothing kept
+        r = stranger.post("/stages/items", files={"file": ("a.csv", b"id,text\n1,hi\n")},
+                          follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    assert not (ws.root / "uploads").exists()
+    monkeypatch.setattr(RejectNul, "MAX_UPLOAD", 100)
+    r = _upload(ada, "a.csv", b"id,text\n" + b"1,some words here\n" * 20)
+    assert r.status_code == 413 and "larger than the limit" in r.text
+    monkeypatch.setattr(RejectNul, "MAX_UPLOAD", 510_000_000)
+    r = _upload(ada, "notes.docx", b"x")
+    assert r.status_code == 422 and "not a file this page takes" in r.text
+    monkeypatch.setitem(uploads.MAX_BYTES, "table", 10)
+    r = _upload(ada, "big.csv", b"id,text\n" + b"1,some words here\n" * 10)
+    assert r.status_code == 422 and "larger than the limit" in r.text
+    assert not list((ws.root / "uploads").rglob("big.csv"))
+    # a mapping form sent back with another folder never leaves uploads/
+    r = ada.post("/stages/items/table", data={"csrf": csrf_of(ada), "upload": "../..",
+                                              "file": "glamlab.toml", "id_column": "id"},
+                 follow_redirects=False)
+    assert r.status_code == 422 and "no such upload" in r.text
+    # once items are in, the project cannot be set up again
+    monkeypatch.setitem(uploads.MAX_BYTES, "table", 10_000)
+    rows = _lang_rows(3)
+    out = io.StringIO()
+    csv.writer(out).writerows([["id", "text"], *([r["id"], r["text"]] for r in rows)])
+    assert _map(ada, _upload(ada, "a.csv", out.getvalue().encode()), id_column="id",
+                text_column="text").status_code == 303
+    again = _define(ada, labels="x\ny")
+    assert again.status_code == 422 and "already holds 3 items" in again.text
