@@ -7,7 +7,9 @@ Data: ``shared/data/bookings/hotel_bookings.csv.gz`` (119,390 real bookings, CC 
 Everything is learned on arrivals of 2015-2016 (the training period): the model
 (LightGBM by default, calibrated on the latest 20% of the training rows), the monitor's
 thresholds (windows replayed inside the training period, each against the 28 days of
-bookings before it) and the range check. Nothing is chosen on 2017. A 2017 window is
+bookings before it, each hotel against the same hotel, a number's shift judged against the
+shift of the same weeks of the other training year) and the range check. Nothing is
+learned on 2017. A 2017 window is
 compared with the 28 days of bookings that arrived before it (inputs and scores only:
 no outcome is needed); ``glamlab_season_reference`` gives the figures with the other
 reference, the same weeks of the previous year.

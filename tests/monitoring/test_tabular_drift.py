@@ -16,6 +16,7 @@ from glamlab.monitoring.tabular import (
     js_distance,
     ks_distance,
     location_shift,
+    signed_location_shift,
 )
 from glamlab.reports.plots import drift_chart
 from tests import bookings
@@ -139,3 +140,118 @@ def test_statistics_on_known_cases():
     # a span of days across New Year: centre on 1 January, half-width 5 days
     centre, half = _circular_span(np.array([360, 361, 362, 363, 364, 365, 1, 2, 3, 4, 5]))
     assert half == pytest.approx(5.0) and (centre < 3 or centre > 362)
+
+
+# -- ranking, groups, season, scale ---------------------------------------------------------------
+def test_the_flagged_column_that_moved_furthest_is_the_cause():
+    """A column that hardly ever varies (repeat guests) can be more unusual in z than the
+    lead time that moved by months; the cause is the one that moved furthest."""
+    from glamlab.monitoring.tabular import ColumnDrift, WindowDrift, rank
+
+    cols = rank([ColumnDrift("quiet", "number", 0.2, 2.0, 0.1, False, "", 0.1),
+                 ColumnDrift("is_repeated_guest", "number", 0.12, 12.0, 0.01, True, "", 0.11),
+                 ColumnDrift("lead_time", "number", 0.9, 11.0, 0.1, True, "", 0.8),
+                 ColumnDrift("prediction", "prediction", 0.9, 20.0, 0.1, True, "", 0.8)])
+    assert [c.column for c in cols] == ["lead_time", "prediction", "is_repeated_guest", "quiet"]
+    res = WindowDrift(100, "2017-01-01", "2017-01-02", "x", 100, 3.0, cols)
+    assert res.root_cause == "lead_time"
+    assert res.to_dict()["columns"][0]["effect"] == pytest.approx(0.8)
+
+
+def test_each_hotel_is_compared_with_the_same_hotel(fitted):
+    """A window of one hotel's bookings against weeks of both: compared hotel by hotel,
+    the other columns (countries, agents, meals) barely move; only the hotel column does."""
+    mon, train, test = fitted
+    pooled = TabularDriftMonitor(bookings.schema(),
+                                 DriftConfig(min_reference=50, strata="")).fit(train)
+    assert mon.strata_ == "hotel" and pooled.strata_ is None
+    one = test[test["hotel"] == "City Hotel"].iloc[100 : 100 + N].reset_index(drop=True)
+    by_group, together = _check(mon, one), _check(pooled, one)
+    effect = {c.column: c.effect for c in by_group.columns}
+    effect_pooled = {c.column: c.effect for c in together.columns}
+    others = ["country", "agent", "market_segment", "meal"]
+    assert sum(effect[c] for c in others) < sum(effect_pooled[c] for c in others)
+    assert effect["hotel"] == pytest.approx(effect_pooled["hotel"])
+    with pytest.raises(GlamlabError, match="lead_time"):
+        TabularDriftMonitor(bookings.schema(), DriftConfig(strata="lead_time")).fit(train)
+
+
+def _seasonal_table(rise_2017: float = 0.0):
+    """Three years of daily rows; ``x`` rises by 1 every spring (15 March to 15 May) and
+    ``rise_2017`` more in the spring of 2017."""
+    import pandas as pd
+
+    from glamlab.ingest.columns import infer_schema, prepare
+
+    rng = np.random.default_rng(0)
+    days = pd.date_range("2015-01-01", "2017-06-30", freq="D").repeat(12)
+    doy = days.day_of_year.to_numpy()
+    spring = (doy >= 74) & (doy <= 135)
+    x = rng.normal(size=len(days)) + spring + rise_2017 * (spring & (days.year == 2017))
+    table = pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "x": x.round(3),
+                          "g": rng.choice(["a", "b"], len(days)),
+                          "y": (rng.random(len(days)) < 0.3).astype(int)})
+    schema = infer_schema(table, time_column="day", label_column="y")
+    return schema, prepare(table, schema)
+
+
+@pytest.mark.parametrize("rise", [0.0, 1.5])
+def test_the_season_is_told_from_a_change(rise):
+    """Every spring x rises: against the weeks before it, a spring window of 2017 has
+    moved, but no further than the same weeks of 2016 did; a further rise is a change."""
+    schema, frame = _seasonal_table(rise)
+    train = frame[frame["day"] < "2017-01-01"].reset_index(drop=True)
+    t = frame["day"]
+    window = frame[(t >= "2017-03-16") & (t < "2017-03-26")].reset_index(drop=True)
+    before = frame[(t >= "2017-02-16") & (t < "2017-03-16")].reset_index(drop=True)
+    seasonal = TabularDriftMonitor(schema, DriftConfig(seed=0)).fit(train)
+    plain = TabularDriftMonitor(schema, DriftConfig(seed=0, season=False)).fit(train)
+    assert seasonal.season_ and not plain.season_
+    rows = seasonal._seasonal_rows(window["day"].to_numpy(), None)
+    assert rows is not None
+    w, r = rows
+    times = seasonal.times_
+    assert str(times[w].min())[:10] == "2016-03-16" and str(times[r].max())[:10] == "2016-03-15"
+    # the location shift of x, plain and less the shift of the same weeks of 2016
+    k, j = len(seasonal.columns_), [c for c, _ in seasonal.columns_].index("x")
+    ref, cur = seasonal._window_values(before, None), seasonal._window_values(window, None)
+    raw = seasonal._adjusted(ref, cur, None)[k + j]
+    adjusted = seasonal._adjusted(ref, cur, rows)[k + j]
+    assert raw > 0.2
+    res = seasonal.check(window, before=frame)
+    if rise:
+        assert adjusted > 0.12
+        assert res.root_cause == "x" and "median" in res.causes[0].words
+    else:
+        assert adjusted < 0.08
+        assert not res.flagged
+    assert plain.check(window, before=frame).reference == "the 28 days before"
+
+
+def test_scales_and_signs():
+    train, _ = bookings.split()
+    lin = TabularDriftMonitor(bookings.schema(), DriftConfig(min_reference=50, scale="linear")
+                              ).fit(train)
+    mean, sd, _, _ = lin.calibrate(N)
+    stats = lin.replayed_[N]
+    assert np.allclose(lin.z_scores(stats, N), (stats - mean) / sd)
+    with pytest.raises(GlamlabError, match="scale"):
+        DriftConfig.from_card({"scale": "sqrt"})
+    a = np.sort(np.arange(100.0))
+    assert signed_location_shift(a, a + 1000) == pytest.approx(0.5)
+    assert signed_location_shift(a, a - 1000) == pytest.approx(-0.5)
+
+
+def test_the_threshold_reads_the_tail_of_the_largest_score():
+    from glamlab.monitoring.tabular import gumbel_quantile
+
+    rng = np.random.default_rng(0)
+    true = 2.0 - 0.5 * np.log(-np.log(0.99))
+    assert gumbel_quantile(rng.gumbel(2.0, 0.5, 20_000), 0.99) == pytest.approx(true, abs=0.05)
+    # from 50 windows the plain 99th percentile is about their maximum, too low on average
+    fits, plain = [], []
+    for _ in range(200):
+        v = rng.gumbel(2.0, 0.5, 50)
+        fits.append(gumbel_quantile(v, 0.99))
+        plain.append(np.quantile(v, 0.99))
+    assert abs(np.mean(fits) - true) < abs(np.mean(plain) - true)

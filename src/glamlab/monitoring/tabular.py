@@ -20,16 +20,36 @@ How a window is compared:
   location shift (the Mann–Whitney statistic: how far the window's values sit from the
   reference's middle), for categories the Jensen–Shannon distance of the category
   shares (unseen categories included); the predictions are one more numeric column;
+- **group by group** (``strata``, the card's first group column, e.g. the hotel): each
+  group of the window is compared with the same group of the reference and the
+  statistics averaged with the window's group shares, so a window that happens to hold
+  mostly one hotel's bookings does not look like a change in prices, countries and
+  agents; a change in the mix of hotels shows in the hotel column itself;
+- **the season** (``season``, with the recent reference and more than a year of
+  training rows): a number's location shift is judged against the shift seen at the
+  same time of another training year (the same days, at least a week, against the
+  ``recent_days`` before them). Prices that rise every spring are then not a change;
+  prices that rise by half are. A window with no such days in the training period is
+  judged on its plain shift;
 - **calibration**: windows of the same size are replayed inside the training period
-  (contiguous runs of rows in time order, each against its own reference), giving each
-  column's usual statistic (mean and standard deviation). A window's column score is
-  ``z = (statistic - mean) / sd``; the window is flagged when any column's ``z`` is over
-  the threshold ``T``: the ``1 - alpha`` quantile of the largest column ``z`` over the
-  training windows (never below ``sigma``), so about ``alpha`` of the training
-  windows would have been flagged. Thresholds never look at the windows being checked.
+  (contiguous runs of rows in time order, each against its own reference, and, with
+  ``season``, only where another year has the same days), giving each statistic's
+  usual value and spread. A window's column score is ``z = (t - mean) / sd`` with ``t``
+  the statistic on a log scale (``scale = "log"``: ``log(statistic + its usual
+  value)``, which tames the long tails of columns whose rare values come in bursts, so
+  that one column's bursts do not set everyone's threshold); the window is flagged when
+  any column's ``z`` is over the threshold ``T``: the ``1 - alpha`` quantile of the
+  largest column ``z`` over the training windows (a Gumbel law fitted to them, the law
+  of the largest of many scores: a 1% tail cannot be read off 50 windows directly;
+  never below ``sigma``), so about ``alpha`` of the training windows would have been
+  flagged whatever the number of columns. Thresholds never look at the windows being checked.
 - rows identical in every input column (a group booked as many identical rooms) count
   once (``distinct``), in the window and in its reference;
-- the **root cause** is the flagged input column with the largest ``z``.
+- the **root cause** is the flagged input column whose statistic moved furthest beyond
+  its usual value (``effect``, in the statistic's own units, 0 to 1 for every column):
+  ``z`` says whether a column moved beyond its usual variation, the effect which moved
+  most. Ranking by ``z`` would name a column that hardly ever varies (a few more repeat
+  guests among last-minute bookings) before the lead time that moved by months.
 
 Works on typed tables (:func:`glamlab.ingest.columns.prepare`).
 """
@@ -61,6 +81,17 @@ class DriftConfig:
     max_calibration_windows: int = 200
     min_reference: int = 200
     distinct: bool = True  # identical rows (a group booked as fifty rooms) count once
+    # compare each group (hotel) with the same group of the reference: "auto" = the
+    # card's first group column when it is a category input; "" = the pooled rows
+    strata: str = "auto"
+    min_stratum: int = 30  # a group with fewer reference rows is compared with all rows
+    # "log": z on log(statistic + its usual value), which tames the long right tails of
+    # distances (a rare value that comes in a burst); "linear": z on the statistic
+    scale: str = "log"
+    # with the recent reference, judge a number's location shift against the shift seen
+    # at the same time of another training year (prices that rise every spring are not a
+    # change; prices that rise by half are)
+    season: bool = True
     seed: int = 0
 
     @classmethod
@@ -74,6 +105,9 @@ class DriftConfig:
                                hint='use reference = "recent", "season" or "all" in [monitor]')
         if not 0 < cfg.alpha < 1:
             raise GlamlabError("alpha must be between 0 and 1", hint="e.g. alpha = 0.01")
+        if cfg.scale not in ("log", "linear"):
+            raise GlamlabError(f"unknown scale {cfg.scale!r}",
+                               hint='use scale = "log" or "linear" in [monitor]')
         return cfg
 
 
@@ -86,11 +120,24 @@ class ColumnDrift:
     usual: float  # the column's mean statistic over the training windows
     flagged: bool
     words: str
+    # how far the distance is beyond its usual value, in the distance's own units (0 to
+    # 1 for every column): what ranks the flagged columns
+    effect: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {"column": self.column, "kind": self.kind, "statistic": _r(self.statistic),
-                "z": _r(self.z), "usual": _r(self.usual), "flagged": self.flagged,
-                "words": self.words}
+                "z": _r(self.z), "usual": _r(self.usual), "effect": _r(self.effect),
+                "flagged": self.flagged, "words": self.words}
+
+
+def rank(columns: list[ColumnDrift]) -> list[ColumnDrift]:
+    """Flagged columns first, largest effect first; then the others, most unusual first.
+
+    ``z`` says whether a column moved beyond its usual variation; among the columns
+    that did, the one that moved furthest is the likely cause. Ranking by ``z`` would
+    put first a column that rarely varies at all (a few more repeat guests among
+    last-minute bookings) ahead of the lead time that moved by months."""
+    return sorted(columns, key=lambda c: (not c.flagged, -(c.effect if c.flagged else c.z)))
 
 
 @dataclass
@@ -156,16 +203,33 @@ def ks_distance(ref_sorted: np.ndarray, cur: np.ndarray) -> float:
     return float(np.max(np.abs(a - b)))
 
 
-def location_shift(ref_sorted: np.ndarray, cur: np.ndarray) -> float:
-    """How far the window sits from the middle of the reference: ``|mean u - 1/2|``
-    where ``u`` is each window value's mid-rank quantile in the reference (the
-    Mann-Whitney statistic, 0 for no shift, 1/2 when every value is beyond the
-    reference's range)."""
+def signed_location_shift(ref_sorted: np.ndarray, cur: np.ndarray) -> float:
+    """``mean u - 1/2`` where ``u`` is each window value's mid-rank quantile in the
+    reference (the Mann-Whitney statistic): 0 for no shift, +1/2 when every value is
+    above the reference's range, -1/2 when every value is below it."""
     if len(ref_sorted) == 0 or len(cur) == 0:
         return float("nan")
     lo = np.searchsorted(ref_sorted, cur, side="left")
     hi = np.searchsorted(ref_sorted, cur, side="right")
-    return float(abs(np.mean((lo + hi) / (2 * len(ref_sorted))) - 0.5))
+    return float(np.mean((lo + hi) / (2 * len(ref_sorted))) - 0.5)
+
+
+def location_shift(ref_sorted: np.ndarray, cur: np.ndarray) -> float:
+    """How far the window sits from the middle of the reference: ``|mean u - 1/2|``
+    (see :func:`signed_location_shift`)."""
+    return abs(signed_location_shift(ref_sorted, cur))
+
+
+def gumbel_quantile(values: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of a Gumbel distribution fitted (by its mean and spread) to
+    ``values``, the largest column score of each replayed window. The largest of many
+    scores follows that law; fitting it reads the 1% tail from 50 windows, where the
+    plain 99th percentile of 50 values is only their maximum (and so too low)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    beta = float(np.std(v, ddof=1)) * np.sqrt(6) / np.pi
+    mu = float(np.mean(v)) - 0.5772156649 * beta
+    return mu - beta * float(np.log(-np.log(q)))
 
 
 def js_distance(p_counts: np.ndarray, q_counts: np.ndarray) -> float:
@@ -222,12 +286,31 @@ class TabularDriftMonitor:
         if scores is not None:
             self.values_[PREDICTION] = scores
             self.columns_.append((PREDICTION, PREDICTION))
+        strata = schema.group_columns[0] if (self.config.strata == "auto"
+                                             and schema.group_columns) else self.config.strata
+        if strata and (strata, "category") not in self.columns_:
+            if self.config.strata != "auto":
+                from ..errors import ColumnError
+
+                raise ColumnError(f"cannot compare the window group by group on {strata!r}: "
+                                  "it is not a category input column", column=strata,
+                                  hint='name a category input in [monitor] strata, or '
+                                       'strata = "" to compare all rows together')
+            strata = ""
+        self.strata_: str | None = strata or None
         times = ref[schema.time_column]
         self.times_ = times.to_numpy()
         self.year_ = times.dt.year.to_numpy()
         self.doy_ = times.dt.day_of_year.to_numpy()
         self.n_ref_ = len(ref)
+        # the season can be told from a change only with more than a year of training rows
+        span = (self.times_[-1] - self.times_[0]) / np.timedelta64(1, "D")
+        self.season_ = bool(self.config.season and self.config.reference == "recent"
+                            and span >= 365 + self.config.recent_days)
         self.calibration_: dict[int, tuple[np.ndarray, np.ndarray, float, int]] = {}
+        self.replayed_: dict[int, np.ndarray] = {}  # the statistics of the replayed windows
+        self.usual_: dict[int, np.ndarray] = {}
+        self.offset_: dict[int, np.ndarray] = {}
         return self
 
     def _codes(self, col: pd.Series, name: str) -> np.ndarray:
@@ -294,24 +377,94 @@ class TabularDriftMonitor:
         """Two statistics per column: its distance (JS for categories, KS for numbers)
         and, for numbers, how far the window sits from the reference's middle
         (``location``, 0 for categories). KS alone is dominated by clumps of equal
-        values (a group booking: fifty rows with one lead time); the location is not."""
+        values (a group booking: fifty rows with one lead time); the location is not.
+
+        With a stratum column (the hotel), each group of the window is compared with the
+        same group of the reference and the statistics are averaged, weighted by the
+        window's group shares: a window that happens to hold mostly one hotel's rows
+        (one hotel's prices, countries, agents) is then not a change in every column;
+        a change in the mix of hotels shows in the stratum column itself."""
         k_cols = len(self.columns_)
         out = np.zeros(2 * k_cols)
+        s = self.strata_
+        parts: list[tuple[float, np.ndarray, np.ndarray]] = []  # weight, reference, window rows
+        if s is not None:
+            n_cur = len(values[s])
+            pooled = np.arange(len(reference[s]))
+            for g, count in zip(*np.unique(values[s], return_counts=True), strict=True):
+                r_rows = np.flatnonzero(reference[s] == g)
+                if len(r_rows) < self.config.min_stratum:
+                    r_rows = pooled
+                parts.append((count / n_cur, r_rows, np.flatnonzero(values[s] == g)))
         for j, (c, kind) in enumerate(self.columns_):
             ref, cur = reference[c], values[c]
-            if kind == "category":
-                k = len(self.categories_[c]) + 1
-                out[j] = js_distance(np.bincount(ref, minlength=k).astype(float),
-                                     np.bincount(cur, minlength=k).astype(float))
-            else:
-                r = np.sort(ref[np.isfinite(ref)])
-                w = cur[np.isfinite(cur)]
-                out[j] = ks_distance(r, w)
-                out[k_cols + j] = location_shift(r, w)
-                # a change in how often the value is missing is drift too
-                miss = abs(np.mean(~np.isfinite(ref)) - np.mean(~np.isfinite(cur)))
-                out[j] = max(out[j], miss) if np.isfinite(out[j]) else miss
+            groups = ([(1.0, ref, cur)] if s is None or c == s
+                      else [(w, ref[r], cur[v]) for w, r, v in parts])
+            dist = loc = 0.0
+            for w, r_c, c_c in groups:
+                d, lo = self._column_statistics(c, kind, r_c, c_c)
+                dist += w * d
+                loc += w * lo
+            out[j] = dist
+            out[k_cols + j] = loc  # signed: see _adjusted
         return np.nan_to_num(out, nan=0.0)
+
+    def _adjusted(self, ref: dict[str, np.ndarray], values: dict[str, np.ndarray],
+                  seasonal: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+        """The window's statistics; with ``seasonal`` (the rows of the same weeks of
+        another training year and of the weeks before them), each number's location
+        shift less the shift seen then."""
+        stat = self._statistics(self._distinct(ref), self._distinct(values))
+        k_cols = len(self.columns_)
+        if seasonal is not None:
+            w_rows, r_rows = seasonal
+            usual = self._statistics(self._distinct(self._take(r_rows)),
+                                     self._distinct(self._take(w_rows)))
+            stat[k_cols:] -= usual[k_cols:]
+        stat[k_cols:] = np.abs(stat[k_cols:])
+        return stat
+
+    def _seasonal_rows(self, times: np.ndarray, own_year: int | None
+                       ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The training rows of the same days in another year (at least a week, for a
+        shorter window) and of the ``recent_days`` before them: what the window's
+        change from its recent reference would be if only the season moved."""
+        import pandas as pd
+
+        cfg = self.config
+        if not (cfg.season and cfg.reference == "recent"):
+            return None
+        start, end = pd.Timestamp(times.min()), pd.Timestamp(times.max())
+        years = sorted({int(y) for y in np.unique(self.year_)} - {start.year}, reverse=True)
+        if own_year is not None:  # a window inside the training period: the nearest year
+            years.sort(key=lambda y: abs(y - start.year))
+        for y in years:
+            shift = pd.DateOffset(years=y - start.year)
+            a = (start + shift).to_datetime64()
+            b = max((end + shift), (start + shift) + pd.Timedelta(days=7)).to_datetime64()
+            lo = np.searchsorted(self.times_, a, side="left")
+            hi = np.searchsorted(self.times_, b, side="right")
+            r_lo = np.searchsorted(self.times_, a - np.timedelta64(cfg.recent_days, "D"))
+            if hi - lo >= cfg.min_stratum and lo - r_lo >= cfg.min_reference:
+                return np.arange(lo, hi), np.arange(r_lo, lo)
+        return None
+
+    def _column_statistics(self, c: str, kind: str, ref: np.ndarray, cur: np.ndarray
+                           ) -> tuple[float, float]:
+        """Distance and signed location shift of one column (0 for categories)."""
+        if kind == "category":
+            k = len(self.categories_[c]) + 1
+            d = js_distance(np.bincount(ref, minlength=k).astype(float),
+                            np.bincount(cur, minlength=k).astype(float))
+            return (0.0 if not np.isfinite(d) else d), 0.0
+        r = np.sort(ref[np.isfinite(ref)])
+        w = cur[np.isfinite(cur)]
+        d = ks_distance(r, w)
+        loc = signed_location_shift(r, w)
+        # a change in how often the value is missing is drift too
+        miss = abs(np.mean(~np.isfinite(ref)) - np.mean(~np.isfinite(cur))) if len(ref) else 0.0
+        d = max(d, miss) if np.isfinite(d) else miss
+        return d, (loc if np.isfinite(loc) else 0.0)
 
     def calibrate(self, n: int) -> tuple[np.ndarray, np.ndarray, float, int]:
         """Usual statistic (mean, sd) per column and the threshold on z for windows of
@@ -331,22 +484,36 @@ class TabularDriftMonitor:
             rows, _ = self._reference_rows(self.times_[idx], year)
             if len(rows) < cfg.min_reference:
                 continue  # nothing to compare with (the first weeks; no other year)
-            values = {c: self.values_[c][idx] for c, _ in self.columns_}
-            stats.append(self._statistics(self._distinct(self._take(rows)),
-                                          self._distinct(values)))
+            seasonal = self._seasonal_rows(self.times_[idx], year)
+            if seasonal is None and self.season_:
+                continue  # no other year to tell the season from a change
+            stats.append(self._adjusted(self._take(rows), self._take(idx), seasonal))
         if len(stats) < 10:
             raise GlamlabError(f"only {len(stats)} windows of {n} rows could be replayed inside "
                                "the training period to learn the usual variation",
-                               hint="use smaller windows, a longer training period, or "
-                                    'reference = "all"')
+                               hint="use smaller windows, a longer training period, "
+                                    'reference = "all", or season = false')
         S = np.vstack(stats)
-        mean = np.nanmean(S, axis=0)
-        sd = np.maximum(np.nanstd(S, axis=0, ddof=1), 1e-3)
-        Z = (S - mean) / sd
-        top = np.nanmax(Z, axis=1)
-        threshold = float(max(cfg.sigma, np.quantile(top, 1 - cfg.alpha)))
+        self.replayed_[n] = S
+        self.usual_[n] = np.nanmean(S, axis=0)
+        self.offset_[n] = np.maximum(np.nanmedian(S, axis=0), 1e-3)
+        T = self._scale(S, n)
+        mean = np.nanmean(T, axis=0)
+        sd = np.maximum(np.nanstd(T, axis=0, ddof=1), 1e-3)
+        top = np.nanmax((T - mean) / sd, axis=1)
+        threshold = float(max(cfg.sigma, gumbel_quantile(top, 1 - cfg.alpha)))
         self.calibration_[n] = (mean, sd, threshold, len(S))
         return self.calibration_[n]
+
+    def _scale(self, stats: np.ndarray, n: int) -> np.ndarray:
+        if self.config.scale == "log":
+            return np.log(stats + self.offset_[n])
+        return stats
+
+    def z_scores(self, stats: np.ndarray, n: int) -> np.ndarray:
+        """How unusual each statistic is for a window of ``n`` rows (in spreads)."""
+        mean, sd, _, _ = self.calibrate(n)
+        return (self._scale(stats, n) - mean) / sd
 
     # -- checking ----------------------------------------------------------------------------
     def _distinct(self, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -403,18 +570,21 @@ class TabularDriftMonitor:
                                f"{times.min().date()} ({label})",
                                hint="give the rows that came before the window (before=), or "
                                     'use reference = "all"')
+        seasonal = self._seasonal_rows(times.to_numpy(), own) if self.season_ else None
+        stat = self._adjusted(ref, values, seasonal)
         ref, values = self._distinct(ref), self._distinct(values)
-        stat = self._statistics(ref, values)
-        z = (stat - mean) / sd
+        z = self.z_scores(stat, n)
+        usual = self.usual_[n]
         k_cols = len(self.columns_)
         cols = []
         for j, (c, kind) in enumerate(self.columns_):
             best = j if z[j] >= z[k_cols + j] else k_cols + j  # distance or location
             zj = float(z[best]) if np.isfinite(z[best]) else 0.0
+            effect = max(stat[j] - usual[j], stat[k_cols + j] - usual[k_cols + j])
             words = self._words(c, kind, ref[c], values[c], zj, threshold)
-            cols.append(ColumnDrift(c, kind, float(stat[best]), zj, float(mean[best]),
-                                    zj > threshold, words))
-        cols.sort(key=lambda c: -c.z)
+            cols.append(ColumnDrift(c, kind, float(stat[best]), zj, float(usual[best]),
+                                    zj > threshold, words, float(effect)))
+        cols = rank(cols)
         return WindowDrift(n, str(times.min().date()), str(times.max().date()), label,
                            n_ref, threshold, cols)
 
@@ -471,4 +641,5 @@ def _circular_span(doy: np.ndarray) -> tuple[float, float]:
 
 
 __all__ = ["ColumnDrift", "DriftConfig", "TabularDriftMonitor", "WindowDrift", "js_distance",
-           "ks_distance", "location_shift"]
+           "gumbel_quantile", "ks_distance", "location_shift", "rank",
+           "signed_location_shift"]
