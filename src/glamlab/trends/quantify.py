@@ -32,9 +32,9 @@ the same cells per true class (:class:`ErrorRates`). Every label is quantified o
 (one against the rest), for single- and multi-label tasks alike.
 
 The 95% interval is a bootstrap over both sources of doubt at once: each draw resamples the
-group's cells (multinomial: the group's own sample size) and the labelled cells of each
-class (Dirichlet: the error rates are measured on a finite labelled set), and recomputes the
-estimate; the interval is the 2.5th to 97.5th percentile of the draws.
+group's cells (Bayesian bootstrap: Dirichlet with the group's own counts) and the labelled
+cells of each class (Dirichlet: the error rates are measured on a finite labelled set), and
+recomputes the estimate; the interval is the 2.5th to 97.5th percentile of the draws.
 """
 
 from __future__ import annotations
@@ -274,7 +274,7 @@ def _r(x: float | None) -> float | None:
 def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METHOD,
              n_boot: int = 1000, seed: int = 0, min_items: int = MIN_ITEMS,
              all_methods: bool = False, rates_seed: int | None = None,
-             model_sd: float = 0.0) -> Estimate:
+             model_sd: float = 0.0, draw_cache: dict[Any, Any] | None = None) -> Estimate:
     """The share of ``rates.label`` in ``group`` by ``method``, a 95% interval (group
     sample size and labelled-set uncertainty together), and the raw ``cc`` share with its
     sampling interval. With ``all_methods``, ``methods`` holds every method's point estimate.
@@ -282,7 +282,9 @@ def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METH
     same seed share them draw by draw (what :func:`pool` needs). ``model_sd`` adds the
     method's own error between groups (normal, on the share; measured by :func:`choose`)
     to every draw: what the bootstrap cannot see, e.g. a classifier that errs differently
-    in one decade than on the labelled items."""
+    in one decade than on the labelled items. ``draw_cache`` (a dict the caller keeps for
+    one ``rates`` object) reuses the draws of the error rates between groups estimated with
+    the same ``rates_seed``: they are the same draws, made once."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     bins = group.bins
@@ -314,10 +316,10 @@ def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METH
     if status == "ok" and method == "pacc" and m1 - m0 < MIN_SEPARATION:
         status = f"cannot correct: scores barely separate (means {m1:.2f} vs {m0:.2f})"
 
-    # bootstrap draws: the group's cells (multinomial, its own n) and the labelled cells
+    # bootstrap draws: the group's cells (Bayesian bootstrap, its own n) and the labelled cells
     # of each class (Dirichlet with a total pseudo-count of one item spread over the cells)
     C = len(q)
-    qd = rng.multinomial(n, q, size=n_boot).astype(float) / n
+    qd = _resample(rng, n, q, n_boot)
     qd_mean = _mean(qd, cell_mean)
     raw_draws = qd[:, bins:].sum(axis=1)
     raw = float(q[bins:].sum())
@@ -332,8 +334,11 @@ def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METH
         return out
     noise = rng.normal(0.0, model_sd, size=n_boot) if model_sd > 0 else 0.0
     if method == "cpcc":
-        rrng = rng if rates_seed is None else np.random.default_rng(rates_seed)
-        post = rrng.beta(alpha, beta, size=(n_boot, C))
+        memo = (draw_cache if draw_cache is not None and rates_seed is not None else {})
+        post = memo.get(("cpcc", rates_seed, n_boot))
+        if post is None:
+            rrng = rng if rates_seed is None else np.random.default_rng(rates_seed)
+            post = memo[("cpcc", rates_seed, n_boot)] = rrng.beta(alpha, beta, size=(n_boot, C))
         point = float((q * alpha / (alpha + beta)).sum())
         draws = np.clip((qd * post).sum(axis=1) + noise, 0.0, 1.0)
         return _finish(out, point, draws, n, min_items)
@@ -349,6 +354,17 @@ def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METH
                             np.asarray(m0), bins))
     draws = np.clip(_estimate(method, qd, qd_mean, p1d, p0d, m1d, m0d, bins) + noise, 0.0, 1.0)
     return _finish(out, point, draws, n, min_items)
+
+
+def _resample(rng: np.random.Generator, n: int, q: np.ndarray, n_boot: int) -> np.ndarray:
+    """Bootstrap draws of a group's cell shares: the Bayesian bootstrap (Rubin 1981),
+    Dirichlet with the group's cell counts, drawn for the occupied cells only. Same mean
+    as the multinomial bootstrap, variance ``q (1 - q) / (n + 1)`` instead of ``/ n``;
+    several times cheaper (a trends query draws it for every group and label)."""
+    out = np.zeros((n_boot, len(q)))
+    nz = q > 0
+    out[:, nz] = rng.dirichlet(q[nz] * n, size=n_boot)
+    return out
 
 
 def _finish(out: Estimate, point: float, draws: np.ndarray, n: int, min_items: int) -> Estimate:

@@ -221,10 +221,12 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
         overall[lab] = given["*"] if isinstance(given, dict) else given
         stats = group_stats(ws, model_id=mv.id, label=lab, by=gb, where=where, bins=bins)
         groups = sorted(stats, key=gb.sort_key)
+        shared: dict[Any, Any] = {}  # the label's rate draws, made once for all its groups
         ests = [estimate(stats[g], given.get(g, overall[lab]) if isinstance(given, dict)
                          else given, method=method, n_boot=n_boot, seed=seed + i,
                          rates_seed=seed + 7919 * (k + 1), min_items=min_items, all_methods=True,
-                         model_sd=choice.model_sd.get(lab, 0.0) if choice else 0.0)
+                         model_sd=choice.model_sd.get(lab, 0.0) if choice else 0.0,
+                         draw_cache=None if isinstance(given, dict) else shared)
                 for i, g in enumerate(groups)]
         if pooled and method not in UNCORRECTED:
             ests = pool(ests)
