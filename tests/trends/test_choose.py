@@ -96,3 +96,11 @@ def test_too_few_groups_fall_back_to_the_default_and_say_so():
     c = choose({"x": {"a": _labelled_group(rng, 200, 0.2), "b": _labelled_group(rng, 20, 0.2)}})
     assert c.method == DEFAULT_METHOD and c.model_sd == {"x": 0.0}
     assert "fewer than" in c.reason
+
+
+def test_the_cli_offers_every_method():
+    from glamlab.cli.trends import trends as command
+    from glamlab.trends.quantify import METHODS
+
+    option = next(p for p in command.params if p.name == "method")
+    assert list(option.type.choices) == list(METHODS)

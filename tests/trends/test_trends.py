@@ -12,7 +12,7 @@ import pytest
 
 from glamlab.cli import main
 from glamlab.errors import ModelNotFound, TrendsError
-from glamlab.trends import ErrorRates, GroupStats, trends
+from glamlab.trends import METHODS, ErrorRates, GroupStats, trends
 from tests.tasks.helpers import add_items, write_csv
 from tests.trends.helpers import add_model_with_predictions
 
@@ -60,6 +60,10 @@ def test_trends_end_to_end_with_exports_and_cli(tate_ws, tmp_path, capsys):
         if r.n < 30:
             assert r.status != "ok"  # flagged, not hidden
     assert result.rates["people"]["source"].startswith("test split")
+    choice = result.settings["choice"]  # the default is chosen for this query, and says how
+    assert choice["method"] == result.method.split("+")[0] and choice["reason"]
+    if choice["cross_validation"]:
+        assert set(choice["cross_validation"]) == set(METHODS)
     assert result.terms and {t.term for t in result.terms} == {"portrait", "study"}
 
     result.to_csv(tmp_path / "t.csv")
