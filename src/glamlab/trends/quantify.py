@@ -477,7 +477,8 @@ def choose(per_label: Mapping[str, Mapping[str | None, ErrorRates]], *,
     one decade than on the labelled items): per label ``model_sd = tau * sqrt(p (1 - p))``,
     ``p`` the label's labelled share, ``tau^2`` the mean of the squared standardised
     residuals minus their bootstrap variance (method of moments, over every label's
-    groups). With fewer than ``min_groups`` usable groups (over all labels), nothing can be
+    groups); or the label's own such figure (unstandardised) where its residuals say it is
+    worse than the labels together. With fewer than ``min_groups`` usable groups (over all labels), nothing can be
     measured: :data:`DEFAULT_METHOD` and no extra error, said in ``reason``."""
     rows: list[dict[str, Any]] = []
     scale: dict[str, float] = {}
@@ -519,6 +520,14 @@ def choose(per_label: Mapping[str, Mapping[str | None, ErrorRates]], *,
     best = min(eligible or [DEFAULT_METHOD], key=lambda m: table[m]["mae"] if m in table
                and table[m]["mae"] is not None else np.inf)
     tau = float(table.get(best, {}).get("tau") or 0.0)
-    return Choice(best, {lab: tau * scale.get(lab, 0.5) for lab in per_label}, table,
+    sd: dict[str, float] = {}
+    for lab in per_label:
+        mine = [r for r in rows if r["method"] == best and r["label"] == lab
+                and r["estimate"] is not None]
+        own = (float(np.sqrt(max(0.0, float(np.mean([((r["estimate"] - r["truth"]) ** 2
+                                                       - r["sd"] ** 2) for r in mine])))))
+               if mine else 0.0)
+        sd[lab] = max(tau * scale.get(lab, 0.5), own)
+    return Choice(best, sd, table,
                   f"lowest cross-validated MAE (leave one of {len(held)} labelled "
                   f"(label, group) cells out; methods giving an estimate in every one)")
