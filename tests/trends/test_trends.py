@@ -110,6 +110,9 @@ def test_explicit_rates_and_errors(make_ws):
     assert per_by["1850"].estimate == by["1850"].estimate
     assert per_by["1851"].status.startswith("cannot correct")
     assert per.method == "acc+strata" and per.settings["pooled"] is False
+    assert per.settings["choice"] == {"method": "acc", "reason": "given"}
+    auto = trends(ws, by="year", label="a", rates=rates, n_boot=100)  # nothing to cross-validate
+    assert auto.method == "cpcc" and auto.settings["choice"]["reason"].startswith("default")
     with pytest.raises(TrendsError) as err:
         trends(ws, by="year", label="nope", rates=rates)
     assert "a, b" in err.value.hint

@@ -194,6 +194,8 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
     mv = resolve_model(ws, model)
     labels = labels_of(ws, [label] if isinstance(label, str) else label)
     choice: Choice | None = None
+    reason = "given" if method else ("default: error rates given explicitly, no labelled "
+                                     "groups to cross-validate on")
     if rates is None and method in UNCORRECTED:
         rates = {lab: _no_rates(lab, bins) for lab in labels}
     elif rates is None:
@@ -257,7 +259,7 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
                                      "groups" if choice and any(choice.model_sd.values())
                                      else ""),
                                  "choice": choice.to_dict() if choice else
-                                 {"method": method, "reason": "given"}})
+                                 {"method": method, "reason": reason}})
 
 
 def _no_rates(label: str, bins: int) -> ErrorRates:
