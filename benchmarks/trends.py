@@ -16,15 +16,17 @@ with at least ``--min-cell`` records each method's estimated share is compared w
 true share.
 
 Prints one JSON document: ``cells`` (each cell's truth and every method's estimate and
-interval), and per method (``cc pcc acc pacc emq`` and ``glamlab``, the library's default
-:data:`glamlab.trends.quantify.DEFAULT_METHOD`) ``mae`` and ``coverage_95``. ``simulation``
-is how that default was chosen: on the *training* records only, rates from one half of
-the artists, artificial samples at shifted shares from the other half (``--simulate`` runs
-it alone). Targets: glamlab.mae <= 0.6 x cc.mae; glamlab.coverage_95 in [0.90, 0.99].
+interval), and per method (``cc pcc cpcc acc pacc emq``, their ``+pool``/``+strata``
+variants, and ``glamlab``) ``mae`` and ``coverage_95``. ``glamlab`` is what ``trends()``
+does by default, decided on the *training* records only (``choice``): leave-one-decade-out
+cross-validation of every method over the training records' out-of-fold scores picks the
+method, and its cross-validated residuals give the between-group error added to the
+intervals (:func:`glamlab.trends.quantify.choose`; ``--choose`` prints it alone). Targets:
+glamlab.mae <= 0.6 x cc.mae; glamlab.coverage_95 in [0.90, 0.99].
 
 Without ``--train/--test`` the dev folder is split by artist (``--splits`` seeds, like
 subjects_vs_annif.py) and the top-level figures are medians over the splits; they are
-development figures (the default method was chosen on these records' training parts).
+development figures (glamlab's method was developed on these records).
 Model predictions are cached under ``.bench/trends-cache`` (by records, config and folds).
 """
 
@@ -57,12 +59,12 @@ from subjects_vs_annif import (  # noqa: E402
 
 from glamlab.trends.buckets import GroupBy  # noqa: E402
 from glamlab.trends.quantify import (  # noqa: E402
-    DEFAULT_METHOD,
-    DEFAULT_POOL,
-    DEFAULT_STRATA,
     METHODS,
+    UNCORRECTED,
+    Choice,
     ErrorRates,
     GroupStats,
+    choose,
     estimate,
     pool,
 )
@@ -72,7 +74,6 @@ DEFAULT = SHARED / "subject_indexing" / "dev"
 CACHE = ROOT / ".bench" / "trends-cache"
 FIELDS = ("medium", "classification", "date_text")
 THRESHOLD = 0.5
-GLAMLAB = DEFAULT_METHOD + ("+strata" if DEFAULT_STRATA else "") + ("+pool" if DEFAULT_POOL else "")
 
 
 def _key(*parts: object) -> str:
@@ -126,7 +127,7 @@ def rates_from(Y: np.ndarray, S: np.ndarray, classes: list[str], source: str) ->
             for j, c in enumerate(classes)]
 
 
-CORRECTED = [m for m in METHODS if m not in ("cc", "pcc")]
+CORRECTED = [m for m in METHODS if m not in UNCORRECTED]
 VARIANTS = (*METHODS, *(f"{m}+pool" for m in CORRECTED), *(f"{m}+strata" for m in CORRECTED),
             *(f"{m}+strata+pool" for m in CORRECTED))
 STRENGTH = 10.0  # pseudo-items per class from the overall rates in each group's rates
@@ -134,18 +135,27 @@ STRENGTH = 10.0  # pseudo-items per class from the overall rates in each group's
 
 def estimate_groups(groups: dict[str, np.ndarray], scores: np.ndarray, rates: ErrorRates,
                     n_boot: int, seed: int, min_items: int,
-                    group_rates: dict[str, ErrorRates] | None = None) -> dict[str, dict[str, object]]:
+                    group_rates: dict[str, ErrorRates] | None = None,
+                    glamlab: tuple[str, float] | None = None) -> dict[str, dict[str, object]]:
     """Every variant's estimate for every group of one label, as ``trends()`` computes them
     (``+pool``: partial pooling across all the label's groups; ``+strata``: error rates
-    measured on the labelled items of the same group, blended with the overall rates)."""
+    measured on the labelled items of the same group, blended with the overall rates);
+    ``glamlab``: (method, model_sd) as ``trends()`` chooses them by default."""
     out: dict[str, dict[str, object]] = {g: {} for g in groups}
+    if glamlab is not None:
+        for k, (g, idx) in enumerate(groups.items()):
+            e = estimate(GroupStats.from_scores(scores[idx], scores[idx] >= THRESHOLD), rates,
+                         method=glamlab[0], model_sd=glamlab[1], n_boot=n_boot, seed=seed + k,
+                         rates_seed=seed, min_items=min_items)
+            out[g]["glamlab"] = {"share": e.estimate, "low": e.low, "high": e.high,
+                                 "status": e.status, "method": glamlab[0]}
     for m in METHODS:
         stats = [GroupStats.from_scores(scores[idx], scores[idx] >= THRESHOLD)
                  for idx in groups.values()]
         ests = [estimate(st, rates, method=m, n_boot=n_boot, seed=seed + k, rates_seed=seed,
                          min_items=min_items) for k, st in enumerate(stats)]
         variants = [(m, ests)]
-        if m not in ("cc", "pcc"):
+        if m not in UNCORRECTED:
             variants.append((f"{m}+pool", pool(ests)))
             if group_rates is not None:
                 strat = [estimate(st, group_rates.get(g, rates), method=m, n_boot=n_boot,
@@ -170,19 +180,20 @@ def groups_of(rows: list[dict[str, str]]) -> dict[str, np.ndarray]:
 
 
 def strata_rates(labelled: list[dict[str, str]], scores: np.ndarray, classes: list[str],
-                 overall: list[ErrorRates]) -> list[dict[str, ErrorRates]]:
-    """Per label, per decade: rates on the labelled records of that decade, blended."""
+                 overall: list[ErrorRates] | None) -> list[dict[str, ErrorRates]]:
+    """Per label, per decade: rates on the labelled records of that decade, blended with
+    ``overall`` (as ``labelled_rates(by=...)``; unblended without it)."""
     Y = truth_matrix(labelled, classes)
     out: list[dict[str, ErrorRates]] = [{} for _ in classes]
     for g, idx in groups_of(labelled).items():
         for j, r in enumerate(rates_from(Y[idx], scores[idx], classes, f"decade {g}")):
-            out[j][g] = r.blend(overall[j], STRENGTH)
+            out[j][g] = r if overall is None else r.blend(overall[j], STRENGTH)
     return out
 
 
 def evaluate_cells(test: list[dict[str, str]], S: np.ndarray, classes: list[str],
                    rates: list[ErrorRates], min_cell: int, n_boot: int,
-                   by_group: list[dict[str, ErrorRates]]) -> dict[str, object]:
+                   by_group: list[dict[str, ErrorRates]], choice: Choice) -> dict[str, object]:
     """Group the test records by decade (as ``glamlab trends --by date_text:decade``),
     estimate every group, and score the cells with at least ``min_cell`` records."""
     Y = truth_matrix(test, classes)
@@ -190,7 +201,7 @@ def evaluate_cells(test: list[dict[str, str]], S: np.ndarray, classes: list[str]
     cells = []
     for j, c in enumerate(classes):
         found = estimate_groups(groups, S[:, j], rates[j], n_boot, 1000 * j, min_cell,
-                                by_group[j])
+                                by_group[j], (choice.method, choice.model_sd[c]))
         for g, idx in sorted(groups.items()):
             if g == "None" or len(idx) < min_cell:
                 continue
@@ -201,7 +212,7 @@ def evaluate_cells(test: list[dict[str, str]], S: np.ndarray, classes: list[str]
 
 def summarise(cells: list[dict[str, object]]) -> dict[str, object]:
     out: dict[str, object] = {}
-    for m in VARIANTS:
+    for m in (*VARIANTS, "glamlab"):
         errs, hits, unusable = [], [], 0
         for c in cells:
             e = c[m]
@@ -213,7 +224,6 @@ def summarise(cells: list[dict[str, object]]) -> dict[str, object]:
         out[m] = {"mae": round(float(np.mean(errs)), 4) if errs else None,
                   "coverage_95": round(float(np.mean(hits)), 4) if hits else None,
                   "cells": len(errs), "cells_without_estimate": unusable}
-    out["glamlab"] = {**out[GLAMLAB], "method": GLAMLAB}  # type: ignore[dict-item]
     cc, gl = out["cc"]["mae"], out["glamlab"]["mae"]  # type: ignore[index]
     out["targets"] = {"glamlab_mae_over_cc_mae": round(gl / cc, 3) if cc and gl else None,
                       "mae_target_met": bool(cc and gl and gl <= 0.6 * cc),
@@ -223,61 +233,14 @@ def summarise(cells: list[dict[str, object]]) -> dict[str, object]:
     return out
 
 
-def simulate(train: list[dict[str, str]], oof: np.ndarray, classes: list[str], *, seeds: int = 3,
-             n_boot: int = 300) -> dict[str, object]:
-    """Choose the default on training records only: rates from half of the artists'
-    out-of-fold predictions; the other half's decades (with at least 30 records) are the
-    groups, each resampled to a shifted share of the label (a random share between 0.02 and
-    0.7, same size, records drawn within the decade): prevalence shifts on real records."""
-    Y = truth_matrix(train, classes)
-    errs: dict[str, list[float]] = {m: [] for m in VARIANTS}
-    hits: dict[str, list[bool]] = {m: [] for m in VARIANTS}
-    for s in range(seeds):
-        a, _ = split_by_artist(train, 0.5, 1000 + s)
-        in_a = {r["id"] for r in a}
-        ia = np.array([i for i, r in enumerate(train) if r["id"] in in_a])
-        ib = np.array([i for i, r in enumerate(train) if r["id"] not in in_a])
-        rows_a = [train[i] for i in ia]
-        rates = rates_from(Y[ia], oof[ia], classes, "simulation half A")
-        by_group = strata_rates(rows_a, oof[ia], classes, rates)
-        decades = {g: ib[idx] for g, idx in groups_of([train[i] for i in ib]).items()
-                   if g != "None" and len(idx) >= 30}
-        rng = np.random.default_rng(2000 + s)
-        for j in range(len(classes)):
-            if rates[j].n_pos < 10:
-                continue
-            groups, truth = {}, {}
-            for g, idx in decades.items():
-                pos, neg = idx[Y[idx, j]], idx[~Y[idx, j]]
-                if len(pos) < 3 or len(neg) < 3:
-                    continue
-                share = rng.uniform(0.02, 0.7)
-                k = int(round(share * len(idx)))
-                groups[g] = np.concatenate([rng.choice(pos, k), rng.choice(neg, len(idx) - k)])
-                truth[g] = k / len(idx)
-            if len(groups) < 3:
-                continue
-            found = estimate_groups(groups, oof[:, j], rates[j], n_boot, s * 100000 + j * 100,
-                                    30, by_group[j])
-            for g in groups:
-                for m in VARIANTS:
-                    e = found[g][m]
-                    if e["share"] is None:  # type: ignore[index]
-                        continue
-                    errs[m].append(abs(e["share"] - truth[g]))  # type: ignore[index, operator]
-                    hits[m].append(e["low"] <= truth[g] <= e["high"])  # type: ignore[index, operator]
-    table = {m: {"mae": round(float(np.mean(errs[m])), 4) if errs[m] else None,
-                 "coverage_95": round(float(np.mean(hits[m])), 4) if hits[m] else None,
-                 "groups": len(errs[m])} for m in VARIANTS}
-    ok = [m for m in VARIANTS if table[m]["coverage_95"] is not None
-          and table[m]["coverage_95"] >= 0.9]  # type: ignore[operator]
-    pool_ = ok or [m for m in VARIANTS if table[m]["mae"] is not None]
-    chosen = min(pool_, key=lambda m: table[m]["mae"])  # type: ignore[arg-type, return-value]
-    return {"variants": table, "chosen": chosen,
-            "rule": "lowest MAE among the variants whose coverage_95 >= 0.90",
-            "setup": {"seeds": seeds, "groups": "decades of the other half's records (>= 30)",
-                      "data": "training records only (out-of-fold scores)"},
-            "library_default": GLAMLAB}
+def choice_on_training(train: list[dict[str, str]], oof: np.ndarray,
+                       classes: list[str]) -> Choice:
+    """glamlab's default, as ``trends()`` makes it, on the training records only: per label,
+    the labelled records grouped by decade (out-of-fold scores: each from a model that never
+    saw the record's artist), leave-one-decade-out cross-validation
+    (:func:`glamlab.trends.quantify.choose`)."""
+    groups = strata_rates(train, oof, classes, None)
+    return choose({c: groups[j] for j, c in enumerate(classes)})
 
 
 def one_split(train: list[dict[str, str]], test: list[dict[str, str]], args: argparse.Namespace,
@@ -292,8 +255,11 @@ def one_split(train: list[dict[str, str]], test: list[dict[str, str]], args: arg
                                            "n_boot": args.n_boot, "threshold": THRESHOLD,
                                            "model_seconds": round(seconds, 1)}}
     by_group = strata_rates(train, oof, classes, rates)
-    result.update(evaluate_cells(test, S, classes, rates, args.min_cell, args.n_boot, by_group))
-    result["simulation"] = simulate(train, oof, classes)
+    choice = choice_on_training(train, oof, classes)
+    result.update(evaluate_cells(test, S, classes, rates, args.min_cell, args.n_boot, by_group,
+                                 choice))
+    result["glamlab"]["method"] = choice.method  # type: ignore[index]
+    result["choice"] = choice.to_dict()
     return result
 
 
@@ -309,16 +275,16 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=4)
     ap.add_argument("--min-cell", type=int, default=30)
     ap.add_argument("--n-boot", type=int, default=1000)
-    ap.add_argument("--simulate", action="store_true",
-                    help="only the default-method simulation, on the training records")
+    ap.add_argument("--choose", action="store_true",
+                    help="only glamlab's choice of method, on the training records")
     args = ap.parse_args()
     t0 = time.perf_counter()
     if args.train and args.test:
         train, test = load(args.train), load(args.test)
-        if args.simulate:
+        if args.choose:
             classes = sorted({x for r in train for x in labels_of(r)})
             oof, _, _ = scores_for(train, test, classes, args.config, args.folds, args.seed)
-            print(json.dumps(simulate(train, oof, classes), indent=2))
+            print(json.dumps(choice_on_training(train, oof, classes).to_dict(), indent=2))
             return
         result = one_split(train, test, args, args.seed,
                            {"train": str(args.train), "test": str(args.test),
@@ -351,13 +317,13 @@ def main() -> None:
                         round(float(statistics.median(vals)), 4) if vals else None)
                 result[m]["per_split"] = [{k: r[m][k] for k in ("mae", "coverage_95")}  # type: ignore[index]
                                           for r in runs]
-            result["glamlab"]["method"] = GLAMLAB  # type: ignore[index]
+            result["glamlab"]["method"] = [r["glamlab"]["method"] for r in runs]  # type: ignore[index]
             cc, gl = result["cc"]["mae"], result["glamlab"]["mae"]  # type: ignore[index]
             result["targets"] = {"glamlab_mae_over_cc_mae": round(gl / cc, 3) if cc else None,
                                  "mae_target_met": bool(cc and gl <= 0.6 * cc),
                                  "coverage_target_met": bool(
                                      0.90 <= (result["glamlab"]["coverage_95"] or 0) <= 0.99)}  # type: ignore[index]
-            result["simulation"] = [r["simulation"] for r in runs]
+            result["choice"] = [r["choice"] for r in runs]
             result["per_split"] = [{k: v for k, v in r.items() if k != "cells"} for r in runs]
     result["seconds"] = round(time.perf_counter() - t0, 1)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

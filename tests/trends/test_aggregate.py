@@ -80,3 +80,55 @@ def test_where_filters_in_the_database(make_ws):
     py = python_group_stats(ws, model_id=mid, label="a", by=gb, where={"paper": "Times"})
     assert {g: s.n for g, s in sql.items()} == {g: s.n for g, s in py.items()}
     assert sum(s.n for s in sql.values()) < 100
+
+
+def test_stored_aggregate_is_reused_and_refreshed_when_predictions_or_items_change(make_ws):
+    """The GROUP BY's answer is stored with the key of what it depends on: a second query
+    reads it back (equal to a fresh aggregation), a new run of the model or a re-ingested
+    item makes it recompute."""
+    import sqlalchemy as sa
+
+    from glamlab.store import now
+    from glamlab.store.results import get_result
+
+    ws, mid = _workspace(make_ws, False)
+    gb = GroupBy.parse("paper")
+
+    def n_by_group(**kw):
+        return {g: s.n for g, s in group_stats(ws, model_id=mid, label="a", by=gb, **kw).items()}
+
+    first = n_by_group()
+    t = ws.store.t
+    with ws.store.read() as conn:
+        names = [r[0] for r in conn.execute(sa.select(t.report_cache.c.name))
+                 if r[0].startswith(f"trends:{mid}:")]
+    assert len(names) == 1
+    # tamper with the stored answer: the next query must read it (proof it is reused)
+    stored = get_result(ws.store, names[0])
+    assert stored is not None
+    cells = stored["result"]["cells"]
+    cells[0][2] += 1000
+    with ws.store.write() as conn:
+        conn.execute(t.report_cache.update().where(t.report_cache.c.name == names[0])
+                     .values(result={"cells": cells}))
+    assert sum(n_by_group().values()) == sum(first.values()) + 1000
+    assert n_by_group(cache=False) == first
+    # a new prediction (the run's progress moves): recomputed, and it counts the new one
+    with ws.store.write() as conn:
+        rid = conn.execute(sa.select(sa.func.max(t.runs.c.id))).scalar()
+        conn.execute(t.predictions.insert().values(
+            run_id=rid, model_id=mid, item_id="it0005", label="a", labels=["a"],
+            scores={"a": 0.9, "b": 0.05, "c": 0.05}, score=0.9, created_at=now()))
+        conn.execute(t.runs.update().where(t.runs.c.id == rid).values(done=t.runs.c.done + 1))
+    after = n_by_group()
+    assert sum(after.values()) == sum(first.values()) + 1
+    assert after == n_by_group(cache=False)
+    # a re-ingested item with other metadata (a new item version, as ingest writes it)
+    with ws.store.write() as conn:
+        conn.execute(t.items.update().where(t.items.c.item_id == "it0005")
+                     .values(is_current=False))
+        conn.execute(t.items.insert().values(
+            item_id="it0005", version=2, is_current=True, modality="text", source_kind="test",
+            source="tests", content_hash="0" * 64, text="changed", meta={"paper": "Chronicle"},
+            created_at=now()))
+    assert n_by_group().get("Chronicle") == 1 == n_by_group(cache=False).get("Chronicle")

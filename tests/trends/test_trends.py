@@ -12,7 +12,7 @@ import pytest
 
 from glamlab.cli import main
 from glamlab.errors import ModelNotFound, TrendsError
-from glamlab.trends import ErrorRates, GroupStats, trends
+from glamlab.trends import METHODS, ErrorRates, GroupStats, trends
 from tests.tasks.helpers import add_items, write_csv
 from tests.trends.helpers import add_model_with_predictions
 
@@ -60,6 +60,10 @@ def test_trends_end_to_end_with_exports_and_cli(tate_ws, tmp_path, capsys):
         if r.n < 30:
             assert r.status != "ok"  # flagged, not hidden
     assert result.rates["people"]["source"].startswith("test split")
+    choice = result.settings["choice"]  # the default is chosen for this query, and says how
+    assert choice["method"] == result.method.split("+")[0] and choice["reason"]
+    if choice["cross_validation"]:
+        assert set(choice["cross_validation"]) == set(METHODS)
     assert result.terms and {t.term for t in result.terms} == {"portrait", "study"}
 
     result.to_csv(tmp_path / "t.csv")
@@ -106,6 +110,9 @@ def test_explicit_rates_and_errors(make_ws):
     assert per_by["1850"].estimate == by["1850"].estimate
     assert per_by["1851"].status.startswith("cannot correct")
     assert per.method == "acc+strata" and per.settings["pooled"] is False
+    assert per.settings["choice"] == {"method": "acc", "reason": "given"}
+    auto = trends(ws, by="year", label="a", rates=rates, n_boot=100)  # nothing to cross-validate
+    assert auto.method == "cpcc" and auto.settings["choice"]["reason"].startswith("default")
     with pytest.raises(TrendsError) as err:
         trends(ws, by="year", label="nope", rates=rates)
     assert "a, b" in err.value.hint

@@ -24,8 +24,9 @@ def _where(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--model", default=None, help="Model spec (default: the model of the latest run).")
 @click.option("--label", "labels", multiple=True, help="Label(s) to count (default: every label).")
 @click.option("--where", "where", multiple=True, help="Only items whose FIELD=VALUE (repeatable).")
-@click.option("--method", type=click.Choice(["cc", "pcc", "acc", "pacc", "emq"]), default=None,
-              help="Correction (default: glamlab's, chosen by simulation; see docs/trends.md).")
+@click.option("--method", type=click.Choice(["cc", "pcc", "cpcc", "acc", "pacc", "emq"]), default=None,
+              help="Correction (default: chosen for this query by cross-validation over the "
+                   "labelled items' groups; see docs/trends.md).")
 @click.option("--pool/--no-pool", "pooled", default=None,
               help="Share strength between groups (partial pooling; default: glamlab's choice).")
 @click.option("--strata/--no-strata", "strata", default=None,
@@ -72,7 +73,9 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
                  "n": r.n, "raw": r.raw, result.method: r.estimate,
                  "95% low": r.low, "95% high": r.high, "note": "" if r.status == "ok" else r.status}
                 for r in result.rows]
-        out = [f"Trends by {result.by}, model {result.model}, corrected by {result.method}:",
+        chosen = result.settings.get("choice", {}).get("reason")
+        out = [f"Trends by {result.by}, model {result.model}, corrected by {result.method}"
+               + (f" ({chosen})" if chosen and chosen != "given" else "") + ":",
                table(rows, ["group", "label", "n", "raw", result.method, "95% low", "95% high",
                             "note"])]
         if result.terms:

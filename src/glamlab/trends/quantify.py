@@ -9,6 +9,11 @@ use how the classifier behaves on labelled items (:class:`ErrorRates`):
 =========  ==================================================================================
 ``cc``     share of items predicted positive
 ``pcc``    mean score (probabilistic classify and count)
+``cpcc``   calibrated probabilistic classify and count: the mean of each item's posterior
+           re-calibrated on the labelled items (the positive rate among labelled items in the
+           item's cell, smoothed toward the cell's score). No division by ``tpr - fpr``: it
+           cannot blow up, and it is exact when the classifier errs in the groups as it did
+           on the labelled items, but it still leans toward the labelled share under a shift.
 ``acc``    adjusted classify and count: ``(cc - fpr) / (tpr - fpr)``
 ``pacc``   probabilistic adjusted: ``(pcc - m0) / (m1 - m0)`` with ``m1``/``m0`` the mean score of
            labelled positives/negatives
@@ -27,25 +32,31 @@ the same cells per true class (:class:`ErrorRates`). Every label is quantified o
 (one against the rest), for single- and multi-label tasks alike.
 
 The 95% interval is a bootstrap over both sources of doubt at once: each draw resamples the
-group's cells (multinomial: the group's own sample size) and the labelled cells of each
-class (Dirichlet: the error rates are measured on a finite labelled set), and recomputes the
-estimate; the interval is the 2.5th to 97.5th percentile of the draws.
+group's cells (Bayesian bootstrap: Dirichlet with the group's own counts) and the labelled
+cells of each class (Dirichlet: the error rates are measured on a finite labelled set), and
+recomputes the estimate; the interval is the 2.5th to 97.5th percentile of the draws.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-METHODS = ("cc", "pcc", "acc", "pacc", "emq")
-# Chosen by benchmarks/trends.py's simulation on training records only (artist-grouped
-# out-of-fold scores of the dev split's training part, prevalence shifts within decades):
-# the lowest MAE of 14 variants (no variant reached 0.90 coverage there); see docs/trends.md.
-DEFAULT_METHOD = "emq"
-DEFAULT_POOL = True  # partial pooling across a label's groups (see :func:`pool`)
-DEFAULT_STRATA = True  # error rates per group (see :meth:`ErrorRates.blend`)
+METHODS = ("cc", "pcc", "cpcc", "acc", "pacc", "emq")
+UNCORRECTED = ("cc", "pcc")  # need no labelled items
+# The default is chosen per query by cross-validation over the labelled items' own groups
+# (:func:`choose`); this is the method used when that is impossible (fewer than
+# :data:`MIN_CV_GROUPS` labelled groups): on the subject-indexing dev records (artist-held-
+# out, benchmarks/trends.py) the corrections that divide by tpr - fpr (acc, pacc, emq) were
+# worse than plain counting, calibrated counting was not; see docs/trends.md.
+DEFAULT_METHOD = "cpcc"
+DEFAULT_POOL = False  # partial pooling across a label's groups (see :func:`pool`)
+DEFAULT_STRATA = False  # error rates per group (see :meth:`ErrorRates.blend`)
+CPCC_SMOOTHING = 2.0  # pseudo-items per cell, distributed like the cell's own score
+MIN_CV_GROUPS = 3
 STRATA_STRENGTH = 10.0
 BINS = 20
 MIN_ITEMS = 30  # fewer items in a group: the group is flagged "too few items"
@@ -185,6 +196,16 @@ def _estimate(method: str, q: np.ndarray, q_mean: np.ndarray, p1: np.ndarray,
     raise ValueError(f"unknown method {method!r}")
 
 
+def _calibration(rates: ErrorRates, bins: int,
+                 smoothing: float = CPCC_SMOOTHING) -> tuple[np.ndarray, np.ndarray]:
+    """Beta parameters of P(label | cell) from the labelled items: the positives and
+    negatives in each cell plus ``smoothing`` pseudo-items split by the bin's centre score
+    (an empty cell falls back to its score)."""
+    centre = np.tile((np.arange(bins) + 0.5) / bins, 2)
+    return (rates.pos.counts + smoothing * centre,
+            rates.neg.counts + smoothing * (1.0 - centre))
+
+
 def _em_mixture(q: np.ndarray, p1: np.ndarray, p0: np.ndarray) -> np.ndarray:
     """The share ``pi`` maximising ``sum_c q_c log(pi p1_c + (1 - pi) p0_c)`` by EM
     (SLD's iteration with the posterior of cell c under the labelled share)."""
@@ -252,12 +273,18 @@ def _r(x: float | None) -> float | None:
 
 def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METHOD,
              n_boot: int = 1000, seed: int = 0, min_items: int = MIN_ITEMS,
-             all_methods: bool = False, rates_seed: int | None = None) -> Estimate:
+             all_methods: bool = False, rates_seed: int | None = None,
+             model_sd: float = 0.0, draw_cache: dict[Any, Any] | None = None) -> Estimate:
     """The share of ``rates.label`` in ``group`` by ``method``, a 95% interval (group
     sample size and labelled-set uncertainty together), and the raw ``cc`` share with its
     sampling interval. With ``all_methods``, ``methods`` holds every method's point estimate.
     ``rates_seed`` fixes the draws of the error rates, so that groups estimated with the
-    same seed share them draw by draw (what :func:`pool` needs)."""
+    same seed share them draw by draw (what :func:`pool` needs). ``model_sd`` adds the
+    method's own error between groups (normal, on the share; measured by :func:`choose`)
+    to every draw: what the bootstrap cannot see, e.g. a classifier that errs differently
+    in one decade than on the labelled items. ``draw_cache`` (a dict the caller keeps for
+    one ``rates`` object) reuses the draws of the error rates between groups estimated with
+    the same ``rates_seed``: they are the same draws, made once."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     bins = group.bins
@@ -273,7 +300,7 @@ def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METH
 
     status = "ok"
     n1, n0 = rates.n_pos, rates.n_neg
-    corrected = method not in ("cc", "pcc")
+    corrected = method not in UNCORRECTED
     if corrected and (n1 == 0 or n0 == 0):
         status = ("cannot correct: no labelled items " +
                   ("with" if n1 == 0 else "without") + f" the label {rates.label!r}")
@@ -289,20 +316,32 @@ def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METH
     if status == "ok" and method == "pacc" and m1 - m0 < MIN_SEPARATION:
         status = f"cannot correct: scores barely separate (means {m1:.2f} vs {m0:.2f})"
 
-    # bootstrap draws: the group's cells (multinomial, its own n) and the labelled cells
+    # bootstrap draws: the group's cells (Bayesian bootstrap, its own n) and the labelled cells
     # of each class (Dirichlet with a total pseudo-count of one item spread over the cells)
     C = len(q)
-    qd = rng.multinomial(n, q, size=n_boot).astype(float) / n
+    qd = _resample(rng, n, q, n_boot)
     qd_mean = _mean(qd, cell_mean)
     raw_draws = qd[:, bins:].sum(axis=1)
     raw = float(q[bins:].sum())
     out = Estimate(n, _r(raw), _r(np.percentile(raw_draws, 2.5)),
                    _r(np.percentile(raw_draws, 97.5)), None, None, None, method, status)
+    alpha, beta = _calibration(rates, bins)
     if all_methods and n1 > 0 and n0 > 0:
-        out.methods = {m: _r(float(_estimate(m, q, np.asarray(q_mean), p1, p0, np.asarray(m1),
+        out.methods = {m: _r(float((q * alpha / (alpha + beta)).sum()) if m == "cpcc" else
+                             float(_estimate(m, q, np.asarray(q_mean), p1, p0, np.asarray(m1),
                                              np.asarray(m0), bins))) for m in METHODS}
     if status.startswith("cannot correct"):
         return out
+    noise = rng.normal(0.0, model_sd, size=n_boot) if model_sd > 0 else 0.0
+    if method == "cpcc":
+        memo = (draw_cache if draw_cache is not None and rates_seed is not None else {})
+        post = memo.get(("cpcc", rates_seed, n_boot))
+        if post is None:
+            rrng = rng if rates_seed is None else np.random.default_rng(rates_seed)
+            post = memo[("cpcc", rates_seed, n_boot)] = rrng.beta(alpha, beta, size=(n_boot, C))
+        point = float((q * alpha / (alpha + beta)).sum())
+        draws = np.clip((qd * post).sum(axis=1) + noise, 0.0, 1.0)
+        return _finish(out, point, draws, n, min_items)
     if corrected:
         rrng = rng if rates_seed is None else np.random.default_rng(rates_seed)
         p1d = rrng.dirichlet(rates.pos.counts + 1.0 / C, size=n_boot)
@@ -313,7 +352,22 @@ def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METH
         m1d = m0d = np.zeros(n_boot)
     point = float(_estimate(method, q, np.asarray(q_mean), p1, p0, np.asarray(m1),
                             np.asarray(m0), bins))
-    draws = _estimate(method, qd, qd_mean, p1d, p0d, m1d, m0d, bins)
+    draws = np.clip(_estimate(method, qd, qd_mean, p1d, p0d, m1d, m0d, bins) + noise, 0.0, 1.0)
+    return _finish(out, point, draws, n, min_items)
+
+
+def _resample(rng: np.random.Generator, n: int, q: np.ndarray, n_boot: int) -> np.ndarray:
+    """Bootstrap draws of a group's cell shares: the Bayesian bootstrap (Rubin 1981),
+    Dirichlet with the group's cell counts, drawn for the occupied cells only. Same mean
+    as the multinomial bootstrap, variance ``q (1 - q) / (n + 1)`` instead of ``/ n``;
+    several times cheaper (a trends query draws it for every group and label)."""
+    out = np.zeros((n_boot, len(q)))
+    nz = q > 0
+    out[:, nz] = rng.dirichlet(q[nz] * n, size=n_boot)
+    return out
+
+
+def _finish(out: Estimate, point: float, draws: np.ndarray, n: int, min_items: int) -> Estimate:
     out.estimate = _r(point)
     out.low, out.high = _r(np.percentile(draws, 2.5)), _r(np.percentile(draws, 97.5))
     out.draws = draws
@@ -357,3 +411,123 @@ def pool(estimates: list[Estimate]) -> list[Estimate]:
                           _r(np.percentile(shrunk, 2.5)), _r(np.percentile(shrunk, 97.5)),
                           e.method, e.status, e.methods, pooled=True, draws=shrunk)
     return out
+
+
+# -- choosing the method, and the error the bootstrap cannot see --------------------------------
+
+
+@dataclass
+class Choice:
+    """The method :func:`choose` picked, each label's between-group error (``model_sd``,
+    added to the intervals), and the cross-validated figures of every method."""
+
+    method: str
+    model_sd: dict[str, float]
+    table: dict[str, dict[str, Any]]
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "model_sd": {k: round(v, 4) for k, v in self.model_sd.items()},
+                "cross_validation": self.table, "reason": self.reason}
+
+
+def _sum_rates(label: str, parts: list[ErrorRates], source: str) -> ErrorRates:
+    pos, neg = parts[0].pos, parts[0].neg
+    for r in parts[1:]:
+        pos, neg = pos + r.pos, neg + r.neg
+    return ErrorRates(label, pos, neg, source)
+
+
+def cross_validate(groups: Mapping[str | None, ErrorRates], *, methods: Sequence[str] = METHODS,
+                   min_items: int = MIN_ITEMS, n_boot: int = 200, seed: int = 0
+                   ) -> list[dict[str, Any]]:
+    """Leave one labelled group out: for each group of labelled items (a decade, a source)
+    with at least ``min_items`` items, estimate its share of the label from its predictions
+    with error rates measured on the *other* groups, as a trend query estimates a group it
+    has no labels for. One row per (group, method): the truth, the estimate, the bootstrap
+    standard deviation."""
+    keys = [g for g, r in groups.items() if g != "*" and r.n_pos + r.n_neg >= min_items]
+    rows: list[dict[str, Any]] = []
+    if len(keys) < 2:
+        return rows
+    for k, g in enumerate(keys):
+        held = groups[g]
+        rest = _sum_rates(held.label, [r for h, r in groups.items() if h not in ("*", g)],
+                          f"labelled items outside {g}")
+        stats = held.pos + held.neg
+        truth = held.n_pos / stats.n
+        for m in methods:
+            e = estimate(stats, rest, method=m, n_boot=n_boot, seed=seed + k, min_items=0)
+            rows.append({"group": g, "method": m, "n": stats.n, "truth": truth,
+                         "estimate": e.estimate,
+                         "sd": None if e.draws is None else float(np.std(e.draws))})
+    return rows
+
+
+def choose(per_label: Mapping[str, Mapping[str | None, ErrorRates]], *,
+           methods: Sequence[str] = METHODS, min_items: int = MIN_ITEMS,
+           min_groups: int = MIN_CV_GROUPS, n_boot: int = 200, seed: int = 0) -> Choice:
+    """One method for a query's labels, by leave-one-group-out cross-validation on the
+    labelled items grouped like the trend (label -> group -> :class:`ErrorRates` of that
+    group's labelled items, e.g. ``labelled_rates(..., by=..., strength=0)``).
+
+    The method with the lowest cross-validated mean absolute error among those that give an
+    estimate in every held-out group. Its residuals also measure what the bootstrap cannot
+    see, the method's own error from group to group (a classifier that errs differently in
+    one decade than on the labelled items): per label ``model_sd = tau * sqrt(p (1 - p))``,
+    ``p`` the label's labelled share, ``tau^2`` the mean of the squared standardised
+    residuals minus their bootstrap variance (method of moments, over every label's
+    groups); or the label's own such figure (unstandardised) where its residuals say it is
+    worse than the labels together. With fewer than ``min_groups`` usable groups (over all labels), nothing can be
+    measured: :data:`DEFAULT_METHOD` and no extra error, said in ``reason``."""
+    rows: list[dict[str, Any]] = []
+    scale: dict[str, float] = {}
+    for label, groups in per_label.items():
+        parts = [r for g, r in groups.items() if g != "*"]
+        if not parts:
+            continue
+        total = _sum_rates(label, parts, "")
+        p = total.n_pos / max(total.n_pos + total.n_neg, 1)
+        scale[label] = float(np.sqrt(max(p * (1 - p), 1e-4)))
+        for r in cross_validate(groups, methods=methods, min_items=min_items, n_boot=n_boot,
+                                seed=seed):
+            rows.append({**r, "label": label})
+    held = {(r["label"], r["group"]) for r in rows}
+    if len(held) < min_groups:
+        return Choice(DEFAULT_METHOD, {lab: 0.0 for lab in per_label}, {},
+                      f"default {DEFAULT_METHOD}: fewer than {min_groups} groups with at least "
+                      f"{min_items} labelled items to cross-validate on; the intervals do not "
+                      "include the method's error between groups")
+    table: dict[str, dict[str, Any]] = {}
+    for m in methods:
+        mine = [r for r in rows if r["method"] == m]
+        ok = [r for r in mine if r["estimate"] is not None]
+        if not ok:
+            table[m] = {"mae": None, "groups": 0, "without_estimate": len(mine)}
+            continue
+        err = np.array([r["estimate"] - r["truth"] for r in ok])
+        z = np.array([(r["estimate"] - r["truth"]) / scale[r["label"]] for r in ok])
+        zs = np.array([r["sd"] / scale[r["label"]] for r in ok])
+        tau = float(np.sqrt(max(0.0, float(np.mean(z ** 2 - zs ** 2)))))
+        half = 1.96 * np.sqrt(np.array([r["sd"] ** 2 + (tau * scale[r["label"]]) ** 2 for r in ok]))
+        table[m] = {"mae": round(float(np.mean(np.abs(err))), 4), "groups": len(ok),
+                    "without_estimate": len(mine) - len(ok), "tau": round(tau, 4),
+                    "coverage_95_bootstrap_only": round(float(np.mean(
+                        np.abs(err) <= 1.96 * np.array([r["sd"] for r in ok]))), 4),
+                    "coverage_95_with_tau": round(float(np.mean(np.abs(err) <= half)), 4)}
+    eligible = [m for m in methods if table[m]["mae"] is not None
+                and table[m]["without_estimate"] == 0]
+    best = min(eligible or [DEFAULT_METHOD], key=lambda m: table[m]["mae"] if m in table
+               and table[m]["mae"] is not None else np.inf)
+    tau = float(table.get(best, {}).get("tau") or 0.0)
+    sd: dict[str, float] = {}
+    for lab in per_label:
+        mine = [r for r in rows if r["method"] == best and r["label"] == lab
+                and r["estimate"] is not None]
+        own = (float(np.sqrt(max(0.0, float(np.mean([((r["estimate"] - r["truth"]) ** 2
+                                                       - r["sd"] ** 2) for r in mine])))))
+               if mine else 0.0)
+        sd[lab] = max(tau * scale.get(lab, 0.5), own)
+    return Choice(best, sd, table,
+                  f"lowest cross-validated MAE (leave one of {len(held)} labelled "
+                  f"(label, group) cells out; methods giving an estimate in every one)")

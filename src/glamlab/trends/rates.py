@@ -37,8 +37,9 @@ def labelled_rates(ws: Workspace, model: ModelVersion, labels: Sequence[str], *,
 
     With ``by``, label -> group -> the rates measured on the labelled items of that group
     (grouped like the trend), each blended with the overall rates (``strength``
-    pseudo-items per class, :meth:`ErrorRates.blend`); the overall rates are under the
-    group key ``"*"``. A classifier often errs differently in different decades or
+    pseudo-items per class, :meth:`ErrorRates.blend`; each group's own rates with
+    ``strength=0``, what :func:`glamlab.trends.quantify.choose` cross-validates on); the
+    overall rates are under the group key ``"*"``. A classifier often errs differently in different decades or
     sources; per-group rates follow that, where label-shift corrections assume it away."""
     from ..tasks.splits import test_data
 
@@ -92,7 +93,8 @@ def labelled_rates(ws: Workspace, model: ModelVersion, labels: Sequence[str], *,
                 m = keys == g
                 own = ErrorRates.from_predictions(label, truth[m], s[m], predicted[m], bins=bins,
                                                   source=f"{SOURCE}, {int(m.sum())} items of {g}")
-                groups[None if g == "None" else g] = own.blend(out[label], strength)
+                groups[None if g == "None" else g] = (own.blend(out[label], strength)
+                                                        if strength > 0 else own)
             out[label] = groups  # type: ignore[assignment]
     return out
 

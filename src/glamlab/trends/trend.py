@@ -31,7 +31,11 @@ from .quantify import (
     DEFAULT_STRATA,
     METHODS,
     MIN_ITEMS,
+    STRATA_STRENGTH,
+    UNCORRECTED,
+    Choice,
     ErrorRates,
+    choose,
     estimate,
     pool,
 )
@@ -169,31 +173,44 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
            min_items: int = MIN_ITEMS, bins: int = BINS, pooled: bool | None = None,
            strata: bool | None = None) -> TrendResult:
     """Shares of ``label`` (default: every label) per group of ``by`` for the stored
-    predictions of ``model``, raw and corrected by ``method`` (default
-    :data:`~glamlab.trends.quantify.DEFAULT_METHOD`), each with a 95% interval.
+    predictions of ``model``, raw and corrected by ``method``, each with a 95% interval.
 
-    ``rates`` (label -> :class:`ErrorRates`) gives the classifier's error rates
-    explicitly (or label -> group -> rates, with the overall rates under ``"*"``); by
+    Without ``method`` (and without ``rates``) the method is chosen for this query by
+    leave-one-group-out cross-validation on the labelled items grouped like the trend
+    (:func:`glamlab.trends.quantify.choose`), and the intervals include the chosen
+    method's error between groups measured there; ``settings["choice"]`` says what was
+    chosen and why. ``rates`` (label -> :class:`ErrorRates`) gives the classifier's error
+    rates explicitly (or label -> group -> rates, with the overall rates under ``"*"``;
+    the method is then :data:`~glamlab.trends.quantify.DEFAULT_METHOD` unless given); by
     default they are measured on the workspace's labelled items
     (:func:`glamlab.trends.rates.labelled_rates`), per group with ``strata``. ``pooled``
     shares strength between a label's groups (:func:`glamlab.trends.quantify.pool`).
     ``terms`` adds the n-gram baseline."""
-    method = method or DEFAULT_METHOD
     pooled = DEFAULT_POOL if pooled is None else pooled
     strata = DEFAULT_STRATA if strata is None else strata
-    if method not in METHODS:
+    if method is not None and method not in METHODS:
         raise TrendsError(f"unknown method {method!r}", hint=f"choose one of {', '.join(METHODS)}")
     gb = GroupBy.parse(by)
     mv = resolve_model(ws, model)
     labels = labels_of(ws, [label] if isinstance(label, str) else label)
-    if rates is None:
-        if method in ("cc", "pcc"):
-            rates = {lab: _no_rates(lab, bins) for lab in labels}
-        else:
-            from .rates import labelled_rates
+    choice: Choice | None = None
+    reason = "given" if method else ("default: error rates given explicitly, no labelled "
+                                     "groups to cross-validate on")
+    if rates is None and method in UNCORRECTED:
+        rates = {lab: _no_rates(lab, bins) for lab in labels}
+    elif rates is None:
+        from .rates import labelled_rates
 
-            rates = labelled_rates(ws, mv, labels, bins=bins,  # type: ignore[assignment]
-                                   by=gb if strata else None)
+        own: Any = labelled_rates(ws, mv, labels, bins=bins, by=gb, strength=0)
+        if method is None:
+            choice = choose({lab: own[lab] for lab in labels}, min_items=min_items, seed=seed)
+            method = choice.method
+        if strata:
+            rates = {lab: {g: (r if g == "*" else r.blend(own[lab]["*"], STRATA_STRENGTH))  # type: ignore[misc]
+                           for g, r in own[lab].items()} for lab in labels}
+        else:
+            rates = {lab: own[lab]["*"] for lab in labels}
+    method = method or DEFAULT_METHOD
     assert rates is not None
     missing = [lab for lab in labels if lab not in rates]
     if missing:
@@ -206,16 +223,19 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
         overall[lab] = given["*"] if isinstance(given, dict) else given
         stats = group_stats(ws, model_id=mv.id, label=lab, by=gb, where=where, bins=bins)
         groups = sorted(stats, key=gb.sort_key)
+        shared: dict[Any, Any] = {}  # the label's rate draws, made once for all its groups
         ests = [estimate(stats[g], given.get(g, overall[lab]) if isinstance(given, dict)
                          else given, method=method, n_boot=n_boot, seed=seed + i,
-                         rates_seed=seed + 7919 * (k + 1), min_items=min_items, all_methods=True)
+                         rates_seed=seed + 7919 * (k + 1), min_items=min_items, all_methods=True,
+                         model_sd=choice.model_sd.get(lab, 0.0) if choice else 0.0,
+                         draw_cache=None if isinstance(given, dict) else shared)
                 for i, g in enumerate(groups)]
-        if pooled and method not in ("cc", "pcc"):
+        if pooled and method not in UNCORRECTED:
             ests = pool(ests)
         for g, e in zip(groups, ests, strict=True):
             rows.append(TrendRow(g, lab, e.n, e.raw, e.raw_low, e.raw_high, e.estimate,
                                  e.low, e.high, method + ("+strata" if isinstance(given, dict)
-                                                          and method not in ("cc", "pcc")
+                                                          and method not in UNCORRECTED
                                                           else "") + ("+pool" if e.pooled else ""),
                                  e.status, e.methods))
     term_rows: list[TermRow] = []
@@ -224,7 +244,7 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
 
         term_rows = term_frequencies(ws, terms, by=gb, where=where)
     by_group = any(isinstance(rates[lab], dict) for lab in labels)
-    corrected = method not in ("cc", "pcc")
+    corrected = method not in UNCORRECTED
     shown = (method + ("+strata" if by_group and corrected else "")
              + ("+pool" if pooled and corrected else ""))
     return TrendResult(by=str(gb), model=mv.spec, method=shown, labels=labels, rows=rows,
@@ -234,7 +254,12 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
                        settings={"n_boot": n_boot, "seed": seed, "min_items": min_items,
                                  "pooled": pooled, "strata": by_group,
                                  "bins": bins, "interval": "95%, bootstrap over the group's "
-                                 "items and the labelled items' error rates"})
+                                 "items and the labelled items' error rates" + (
+                                     ", plus the method's cross-validated error between "
+                                     "groups" if choice and any(choice.model_sd.values())
+                                     else ""),
+                                 "choice": choice.to_dict() if choice else
+                                 {"method": method, "reason": reason}})
 
 
 def _no_rates(label: str, bins: int) -> ErrorRates:
