@@ -181,8 +181,11 @@ def test_a_zip_of_images_with_bad_members(blank_app: Any) -> None:
         z.writestr("readme.pdf", b"%PDF")  # not an image
     r = _upload(ada, "../../scans.zip", buf.getvalue())
     assert r.status_code == 303, r.text
+    assert r.headers["location"] == "/stages/items?started=ingest"  # a background job
+    assert app.state.jobs.wait(300)
     page = ada.get(r.headers["location"]).text
     assert ws.count_items() == 4
+    assert 'data-count="added">4<' in page
     assert "evil.jpg" in page and "points outside" in page
     assert "broken.jpg" in page and "readme.pdf" in page
     assert not (ws.root.parent / "evil.jpg").exists()
@@ -197,11 +200,16 @@ def test_a_iiif_manifest_and_a_mets_file(blank_app: Any) -> None:
     assert _define(ada, modality="image", labels="graphic\nno_graphic").status_code == 303
     r = _upload(ada, "bodleian.json", (INTEROP / "iiif" / "bodleian-v2.json").read_bytes())
     assert r.status_code == 303, r.text
-    n = ws.count_items()
-    assert n > 0
+    # a second upload while the first may still be in: both are queued, neither lost
     r = _upload(ada, "gdz.xml", (INTEROP / "mets" / "gdz-PPN595930174-excerpt.xml").read_bytes())
     assert r.status_code == 303, r.text
-    assert ws.count_items() > n
+    assert app.state.jobs.wait(300)
+    from glamlab.web import jobs
+
+    done = jobs.list_jobs(ws, kind="ingest")
+    assert [j["status"] for j in done] == ["done", "done"]
+    assert all(j["result"]["added"] > 0 for j in done)
+    assert ws.count_items() == sum(j["result"]["added"] for j in done)
     bad = _upload(ada, "not-a-manifest.json", b'{"hello": 1}')
     assert bad.status_code == 422 and "not a IIIF manifest" in bad.text
 
@@ -247,3 +255,47 @@ def test_uploads_refused_with_one_clear_error(blank_app: Any,
                 text_column="text").status_code == 303
     again = _define(ada, labels="x\ny")
     assert again.status_code == 422 and "already holds 3 items" in again.text
+
+
+def test_a_iiif_manifest_by_its_address(blank_app: Any) -> None:
+    """A manifest on a (local) web server, brought in by a background job; an address
+    that is not http(s) is refused at once."""
+    import http.server
+    import threading
+
+    ws, app, client = blank_app
+    ada = client("ada")
+    assert _define(ada, modality="image", labels="graphic\nno_graphic").status_code == 303
+    body = (INTEROP / "iiif" / "bodleian-v2.json").read_bytes()
+
+    class Manifest(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Manifest)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/manifest.json"
+        r = ada.post("/stages/items/url", data={"csrf": csrf_of(ada), "url": url},
+                     follow_redirects=False)
+        assert r.status_code == 303, r.text
+        assert app.state.jobs.wait(300)
+        page = ada.get("/stages/items").text
+        assert ws.count_items() > 0 and "is in</h2>" in page
+        bad = ada.post("/stages/items/url", data={"csrf": csrf_of(ada),
+                                                  "url": "file:///etc/passwd"},
+                       follow_redirects=False)
+        assert bad.status_code == 422 and "not a web address" in bad.text
+        rey = client("rey")
+        assert rey.post("/stages/items/url", data={"csrf": csrf_of(rey), "url": url},
+                        follow_redirects=False).status_code == 403
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -222,6 +222,22 @@ def _has_test_split(ws: Workspace) -> bool:
 
 
 # -- archives of images, manifests, METS -------------------------------------------
+def check_files(path: Path) -> None:
+    """Refuse at once an upload that is not a ZIP of images, a IIIF manifest or a METS
+    file (before a background job is queued for it)."""
+    kind = kind_of(path.name)
+    if kind == "table":
+        raise UploadError(f"{path.name} is a table", item=path.name,
+                          hint="tables go through the column-mapping step")
+    if kind == "manifest":
+        from ..ingest.iiif import looks_like_iiif
+
+        if not looks_like_iiif(path):
+            raise UploadError(f"{path.name} is not a IIIF manifest", item=path.name,
+                              hint="upload the manifest's JSON (its @context names "
+                                   "iiif.io/api/presentation)")
+
+
 def bring_in_files(ws: Workspace, path: Path) -> dict[str, Any]:
     """Ingest an uploaded ZIP of images, IIIF manifest or METS file. Returns the ingest
     report; a ZIP's members left out are problems too."""
@@ -259,3 +275,21 @@ def bring_in_files(ws: Workspace, path: Path) -> dict[str, Any]:
     out["label_problems"] = []
     return out
 
+
+
+def bring_in_url(ws: Workspace, url: str) -> dict[str, Any]:
+    """Ingest a IIIF manifest or collection by its address (what ``glamlab ingest URL``
+    does: the manifest is fetched with a timeout and a size cap; images are read when a
+    model needs them). Only http(s) addresses."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise UploadError(f"{url!r} is not the web address of a IIIF manifest", item=url,
+                          hint="give an address starting with https:// (or upload the "
+                               "manifest's JSON file)")
+    report = ws.ingest([url.strip()])
+    out = report.to_dict()
+    out["labels"] = None
+    out["label_problems"] = []
+    return out

@@ -18,7 +18,11 @@ Job kinds:
   it (``glamlab train NAME``); one that fails is reported and the others carry on;
 - ``optimise``: choose accept thresholds for ``params["target_precision"]`` on
   calibration data and score them once on the test split (``glamlab act --optimise``);
-  the result waits on the policy page until a person saves it (:func:`save_policy`).
+  the result waits on the policy page until a person saves it (:func:`save_policy`);
+- ``ingest``: bring in an uploaded ZIP of images, IIIF manifest or METS file
+  (``params["folder"]``/``params["file"]`` in the workspace's uploads), or a IIIF
+  manifest or collection by its address (``params["url"]``): ``glamlab ingest``. Each
+  upload is its own job (they queue), its report kept beside the upload.
 """
 
 from __future__ import annotations
@@ -38,7 +42,9 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 log = logging.getLogger(__name__)
-KINDS = ("evaluate", "run", "monitor", "train", "optimise")
+KINDS = ("evaluate", "run", "monitor", "train", "optimise", "ingest")
+#: kinds whose every submission is its own job (the others: one active job of a kind)
+QUEUED_KINDS = ("ingest",)
 ACTIVE = ("queued", "running")
 
 
@@ -48,8 +54,8 @@ def submit(ws: Workspace, kind: str, user: str, params: dict[str, Any] | None = 
         raise GlamlabError(f"unknown job {kind!r}", hint=f"use one of {', '.join(KINDS)}")
     t = ws.store.t.jobs
     with ws.store.write() as conn:
-        active = conn.execute(sa.select(t.c.id).where(t.c.kind == kind,
-                                                      t.c.status.in_(ACTIVE))).first()
+        active = None if kind in QUEUED_KINDS else conn.execute(
+            sa.select(t.c.id).where(t.c.kind == kind, t.c.status.in_(ACTIVE))).first()
         if active:
             return int(active[0])
         key = conn.execute(t.insert().values(
@@ -183,9 +189,24 @@ def _optimise(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     return dict(json.loads(json.dumps(res, default=str)))  # dates as text in the table
 
 
+def _ingest(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
+    from ..tasks import uploads
+
+    params = job["params"]
+    if params.get("url"):
+        report = uploads.bring_in_url(ws, str(params["url"]))
+        name = str(params["url"])
+    else:
+        path = uploads.find(ws, str(params.get("folder") or ""), str(params.get("file") or ""))
+        report = uploads.bring_in_files(ws, path)
+        name = path.name
+    report["file"] = name
+    return report
+
+
 WORK: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
     "evaluate": _evaluate, "run": _run, "monitor": _monitor, "train": _train,
-    "optimise": _optimise}
+    "optimise": _optimise, "ingest": _ingest}
 
 
 class JobWorker:

@@ -31,6 +31,8 @@ REPORT_FILE = "report.json"
 
 def _stage(request: Request, template: str, stage: str, ctx: dict[str, Any],
            status: int = 200) -> Response:
+    if ctx.get("refresh"):
+        request.app.state.jobs.start()  # a job left by a stopped server carries on
     return render(request, template, {"stage": stage, "stages": STAGES, **ctx}, status=status)
 
 
@@ -86,9 +88,15 @@ def _items_ctx(request: Request, **extra: Any) -> dict[str, Any]:
     from ...tasks import uploads
 
     ws = request.app.state.ws
+    from .. import jobs
+
+    job = jobs.latest(ws, "ingest")
+    view = {**job, "active": job["status"] in jobs.ACTIVE} if job else None
+    report = job["result"] if job and job["status"] == "done" else None
     return {"items_total": ws.count_items(), "errors_total": len(ws.ingest_errors(limit=1000)),
+            "job": view, "refresh": bool(view and view["active"]), "report": report,
             "limits": {k: v // 1_000_000 for k, v in uploads.MAX_BYTES.items()},
-            "mapping": None, "report": None, "error": None,
+            "mapping": None, "error": None,
             "created": request.query_params.get("created"), **extra}
 
 
@@ -144,11 +152,37 @@ def items_upload(request: Request, _admin: User = Depends(admin_first),
         if uploads.kind_of(path.name) == "table":
             return RedirectResponse("/stages/items?" + urlencode(
                 {"upload": folder, "file": path.name}), 303)
-        report = uploads.bring_in_files(ws, path)
+        uploads.check_files(path)  # a wrong file says so now, not in the job
     except GlamlabError as exc:
         return _stage(request, "stage_items.html", "items", _items_ctx(request, error=exc),
                       status=422)
-    return _done(request, folder, path, report)
+    # images, manifests and METS files can take minutes: a background job
+    return _ingest_job(request, user, {"folder": folder, "file": path.name})
+
+
+def _ingest_job(request: Request, user: User, params: dict[str, Any]) -> Response:
+    from .. import jobs
+
+    jobs.submit(request.app.state.ws, "ingest", user.username, params)
+    request.app.state.jobs.start()
+    request.app.state.jobs.wake()
+    return RedirectResponse("/stages/items?started=ingest", 303)
+
+
+@router.post("/stages/items/url")
+def items_url(request: Request, form: FormData = Depends(form_of),
+              user: User = Depends(writer("admin", "bring items in"))) -> Response:
+    """A IIIF manifest or collection by its web address, brought in by a background job."""
+    from urllib.parse import urlparse
+
+    url = str(form.get("url") or "").strip()
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        err = GlamlabError(f"{url!r} is not a web address",
+                           hint="give the manifest's address, starting with https://")
+        return _stage(request, "stage_items.html", "items", _items_ctx(request, error=err),
+                      status=422)
+    return _ingest_job(request, user, {"url": url})
 
 
 @router.post("/stages/items/table")
