@@ -85,6 +85,9 @@ def test_new_project_is_the_card_glamlab_init_writes(blank_app: Any) -> None:
     assert r.status_code == 403  # no CSRF token
     bad = _define(ada, labels="only-one")
     assert bad.status_code == 422 and "at least two labels" in bad.text
+    wrong = _define(ada, metric="strict_micro_f1")  # an entities measure, a label task
+    assert wrong.status_code == 422 and "does not measure" in wrong.text
+    assert 'value="accuracy"' in ada.get("/stages/project").text
     assert ws.card.task == "new-project"  # nothing changed
     r = _define(ada)
     assert r.status_code == 303 and r.headers["location"].startswith("/stages/items")
@@ -299,3 +302,12 @@ def test_a_iiif_manifest_by_its_address(blank_app: Any) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_project_page_chooses_the_metric(blank_app: Any) -> None:
+    from glamlab.config import ProjectCard
+
+    ws, app, client = blank_app
+    ada = client("ada")
+    assert _define(ada, metric="accuracy").status_code == 303
+    assert ProjectCard.load(ws.root / "glamlab.toml").metric == "accuracy"

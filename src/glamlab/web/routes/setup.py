@@ -27,6 +27,19 @@ KINDS = {"single-label": "one label per item",
          "multi-label": "any number of labels per item",
          "entities": "names in the text (people, places, organisations)"}
 REPORT_FILE = "report.json"
+#: how models are compared, in words (the task kind's default when none is chosen)
+METRIC_WORDS = {
+    "f1_macro": "F1 averaged over labels (rare labels count as much as common ones)",
+    "accuracy": "accuracy (share of items right; common labels dominate)",
+    "f1_micro": "F1 over all decisions (common labels dominate)",
+    "f1_weighted": "F1 averaged over labels, weighted by how common each is",
+    "f1_samples": "F1 per item, averaged (several labels per item)",
+    "precision_at_k": "precision of the top suggestions (several labels per item)",
+    "recall_at_k": "recall of the top suggestions (several labels per item)",
+    "ndcg_at_k": "ranking quality of the suggestions (several labels per item)",
+    "strict_micro_f1": "entities: F1 with exact boundaries and type (HIPE strict)",
+    "fuzzy_micro_f1": "entities: F1 with the type right and the words overlapping (HIPE fuzzy)",
+}
 
 
 def _stage(request: Request, template: str, stage: str, ctx: dict[str, Any],
@@ -42,7 +55,20 @@ def project_page(request: Request, user: User = Depends(page_user)) -> Response:
     ws = request.app.state.ws
     return _stage(request, "stage_project.html", "project", {
         "holds": ws.holdings(), "modalities": MODALITIES, "kinds": KINDS,
-        "form": {}, "error": None, "saved": request.query_params.get("saved")})
+        "metrics": _metrics(), "form": {}, "error": None,
+        "saved": request.query_params.get("saved")})
+
+
+def _metrics() -> dict[str, list[tuple[str, str]]]:
+    """The metrics each kind offers, default first, with their words."""
+    from ...tasks.kinds import get
+
+    out = {}
+    for k in KINDS:
+        kind = get(k)
+        names = [kind.default_metric, *(m for m in kind.metrics if m != kind.default_metric)]
+        out[k] = [(m, METRIC_WORDS.get(m, m.replace("_", " "))) for m in names]
+    return out
 
 
 @router.post("/stages/project")
@@ -52,7 +78,7 @@ def project_save(request: Request, form: FormData = Depends(form_of),
 
     ws = request.app.state.ws
     values = {k: str(form.get(k) or "").strip() for k in (
-        "name", "task", "need", "modality", "kind", "labels", "price_per_item")}
+        "name", "task", "need", "modality", "kind", "labels", "price_per_item", "metric")}
     try:
         labels_text = values["labels"].replace("\r", "")
         sep = "\n" if "\n" in labels_text else "|" if "|" in labels_text else ","
@@ -70,14 +96,19 @@ def project_save(request: Request, form: FormData = Depends(form_of),
         task = values["task"] or "-".join(name.lower().split()) or ""
         if not task:
             raise GlamlabError("give the project a name", hint="e.g. Language of each text")
+        metric = values["metric"] or None
+        if metric is not None and metric not in dict(_metrics()[values["kind"]]):
+            raise GlamlabError(f"{metric!r} does not measure a {KINDS[values['kind']]} "
+                               "project", hint="choose one of the measures listed for it")
         ws.define(task=task, name=name or task, modality=values["modality"], labels=labels,
                   kind=values["kind"], multi_label=values["kind"] == "multi-label",
+                  metric=metric,
                   need=values["need"], price_per_item=price, prepare=prepare_card,
                   actor=user.username)
     except GlamlabError as exc:
         return _stage(request, "stage_project.html", "project", {
             "holds": ws.holdings(), "modalities": MODALITIES, "kinds": KINDS,
-            "form": values, "error": exc, "saved": None}, status=422)
+            "metrics": _metrics(), "form": values, "error": exc, "saved": None}, status=422)
     request.app.state.kind = task_kind(ws.card)  # its widgets draw the labelling controls
     request.app.state.models.clear()
     return RedirectResponse("/stages/items?" + urlencode({"created": "1"}), 303)
