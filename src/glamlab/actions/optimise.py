@@ -12,10 +12,22 @@ right). The test split then scores the chosen thresholds once; that figure, with
 
 For each label, the candidates are the items on which the model predicts that label
 (the top label; every scored label in a multi-label task). Sorted by score, the
-threshold is the lowest score at which the accepted set (score >= threshold) still has
-precision >= target: the most auto-accepts the target allows. With
-``criterion="lower_bound"`` the 95% Wilson lower bound must reach the target instead,
-which needs many more items (about 300 all-correct ones for 0.99).
+threshold is the lowest score at which the accepted set (score >= threshold) still
+reaches the target, by default (``criterion="expected"``) in *the precision to expect*
+from that evidence: the Jeffreys posterior mean on the effective number of items, so
+that 1 or 2 lucky calibration items (3 of 3 right is 0.875) or the pages of one lucky
+book do not set a threshold. ``"point"`` (the old default) compares the calibration
+precision itself; ``"lower_bound"`` its 95% lower bound (about 70 all-correct items for
+0.95). When no threshold reaches the target, the label is never auto-accepted, and
+with no label at all the result says ``declined``: glamlab does not automate on
+evidence that cannot support the target, and says so.
+
+Items of one group (the split's ``group_by``: pages of one book, works of one artist;
+without it, the several predictions of one item) go right or wrong together, so both
+the calibration criterion and the test interval count them as fewer independent items
+(:func:`glamlab.actions.intervals.grouped_wilson`). The figure to expect is the test
+precision shrunk the same way (``expected_precision``): 1 of 1 right on test is 0.75,
+not 100%.
 """
 
 from __future__ import annotations
