@@ -25,7 +25,18 @@ each mode has ``optimism`` (mean over seeds of promised - reached precision),
 promised 95% lower bound), ``optimism_pooled_accepts`` (the same difference with every
 accept of every seed pooled: less noisy where a seed accepts a handful of items), and the
 counts behind them. Seeds where nothing is accepted
-(on test, or on the held-back items) have no precision and are counted, not averaged.
+(on test, or on the held-back items) have no precision and are counted, not averaged:
+``seeds_declined`` are seeds where glamlab set no accept threshold at all (no label
+reaches the target on calibration data with enough evidence: a correct outcome, nothing
+promised, nothing accepted), ``seeds_unmeasured_on_test`` those where thresholds were set
+but no test item reached them (no figure to promise), and
+``held_back_accepted_without_promise`` the held-back items such seeds accepted anyway.
+``optimism_se`` is the standard error of the mean over seeds (a 95% range for
+``optimism`` is about +-2 se). ``promised`` is what glamlab states as the precision to
+expect: before, the test precision itself with a Wilson interval on pages; after, the
+``expected_precision`` of ``act --optimise`` with its interval on the effective number
+of items (``optimism_observed`` uses the raw test precision instead). One progress line
+per seed goes to stderr.
 """
 
 from __future__ import annotations
@@ -259,8 +270,12 @@ def main() -> None:
         for name in names:
             rows = read_rows(name)
             items_csv, labels = write_tables(name, rows, tmp)
-            runs[name] = [one_seed(name, rows, items_csv, labels, seed, tmp)
-                          for seed in range(args.seeds)]
+            runs[name] = []
+            for seed in range(args.seeds):
+                runs[name].append(one_seed(name, rows, items_csv, labels, seed, tmp))
+                print(f"{name} seed {seed}: " + json.dumps(
+                    {m: {k: runs[name][-1][m][k] for k in ("declined", "promised", "reached")}
+                     for m in MODES}), file=sys.stderr, flush=True)  # progress
     pooled = [r for name in names for r in runs[name]]
     doc: dict[str, Any] = {
         "before": summarise(pooled, "before"), "after": summarise(pooled, "after"),
