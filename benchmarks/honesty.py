@@ -273,9 +273,8 @@ def main() -> None:
             runs[name] = []
             for seed in range(args.seeds):
                 runs[name].append(one_seed(name, rows, items_csv, labels, seed, tmp))
-                print(f"{name} seed {seed}: " + json.dumps(
-                    {m: {k: runs[name][-1][m][k] for k in ("declined", "promised", "reached")}
-                     for m in MODES}), file=sys.stderr, flush=True)  # progress
+                print(f"{name} seed {seed}: " + json.dumps(runs[name][-1], default=str),
+                      file=sys.stderr, flush=True)  # progress
     pooled = [r for name in names for r in runs[name]]
     doc: dict[str, Any] = {
         "before": summarise(pooled, "before"), "after": summarise(pooled, "after"),
