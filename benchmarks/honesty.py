@@ -254,6 +254,9 @@ def main() -> None:
     ap.add_argument("--only", choices=sorted(DATASETS), action="append",
                     help="one dataset (repeatable; default both)")
     ap.add_argument("--verbose", action="store_true", help="every seed's figures too")
+    ap.add_argument("--after-criterion", choices=["expected", "point", "lower_bound"],
+                    default=None, help="a variant: the threshold criterion of 'after' "
+                    "(default: glamlab's default); the output says it is not the default")
     args = ap.parse_args()
     import warnings
 
@@ -263,6 +266,8 @@ def main() -> None:
     if missing:
         print(json.dumps({"error": f"dataset missing under {SHARED}: {', '.join(missing)}"}))
         sys.exit(1)
+    if args.after_criterion:
+        MODES["after"]["criterion"] = args.after_criterion
     start = time.perf_counter()
     runs: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as d:
@@ -280,6 +285,7 @@ def main() -> None:
         "before": summarise(pooled, "before"), "after": summarise(pooled, "after"),
         "by_dataset": {name: {mode: summarise(runs[name], mode) for mode in MODES}
                        for name in names},
+        "after_criterion": args.after_criterion or "glamlab default",
         "target_precision": TARGET, "held_back_share": HELD_BACK, "seeds": args.seeds,
         "datasets": {n: str(SHARED / DATASETS[n]["folder"]) for n in names},
         "candidates": {n: [c[0] for c in DATASETS[n]["candidates"]] for n in names},
