@@ -95,21 +95,23 @@ def test_pick_threshold_known_case():
 
 
 def test_pick_threshold_expected_needs_evidence():
-    """The default criterion: 3 of 3 right is not "95% precision" (the precision to expect
+    """The expected criterion: 3 of 3 right is not "95% precision" (the precision to expect
     from 3 items, the Jeffreys posterior mean 3.5/4, is 0.875); 20 of 20 is (0.976)."""
     three = [(0.99, True), (0.97, True), (0.95, True), (0.5, False)]
     assert pick_threshold(three, 0.95, "point")["threshold"] == 0.95
-    assert pick_threshold(three, 0.95)["threshold"] is None  # the default is "expected"
+    assert pick_threshold(three, 0.95, "expected")["threshold"] is None
+    assert pick_threshold(three, 0.95)["threshold"] == 0.95  # the default is "point"
     many = [(1 - k / 100, True) for k in range(20)] + [(0.5, False)]
-    res = pick_threshold(many, 0.95)
+    res = pick_threshold(many, 0.95, "expected")
     assert res["threshold"] == pytest.approx(0.81) and res["accepted"] == 20
     # the same 20 right items from 2 books that disagree (book a all right, book b half
     # wrong elsewhere: rho from outside the accepted set) count as fewer: not enough
     grouped = [(s, ok, "a" if k < 10 else "b") for k, (s, ok) in enumerate(many)]
-    res = pick_threshold(grouped, 0.95, rho=0.5)
+    res = pick_threshold(grouped, 0.95, "expected", rho=0.5)
     assert res["threshold"] is None
     # without correlation (rho 0) grouping changes nothing here (all accepted are right)
-    assert pick_threshold(grouped, 0.95, rho=0.0)["threshold"] == pytest.approx(0.81)
+    assert pick_threshold(grouped, 0.95, "expected", rho=0.0)["threshold"] == \
+        pytest.approx(0.81)
 
 
 def _add_calibration(ws, blank, content=()):
@@ -352,13 +354,12 @@ def test_before_any_thresholds_the_default_policy_accepts_where_the_data_says(pa
     r = plan(pages, dry_run=True).to_dict()
     assert r["policy_source"] == "review-all" and r["counts"]["reject"] == 0
     assert r["counts"]["accept"] == 0 and "act --optimise" in render(r)
-    # with calibration data, the thresholds act --optimise proposes there, the rest to review;
-    # content is right 1 of 1 at 0.95 there: too little evidence for 80%, never accepted
-    _add_calibration(pages, TEST_BLANK * 4, TEST_CONTENT)
+    # with calibration data, the thresholds act --optimise proposes there, the rest to review
+    _add_calibration(pages, TEST_BLANK, TEST_CONTENT)
     r = plan(pages, dry_run=True).to_dict()
     assert r["policy_source"] == "default"
     by = {p["label"]: p for p in r["policy"]}
-    assert by["blank"]["accept"] == 0.85 and by["content"].get("accept") is None
+    assert by["blank"]["accept"] == 0.85 and by["content"]["accept"] == 0.95
     assert r["counts"]["accept"] > 0 and r["counts"]["reject"] == 0  # nobody's item is lost
     text = render(r)
     assert "No thresholds in [policy] yet" in text and "act --optimise" in text

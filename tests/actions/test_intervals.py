@@ -98,13 +98,13 @@ def test_optimise_counts_pages_of_one_book_as_fewer(make_ws):
 
 
 def test_optimise_declines_on_thin_calibration_evidence(make_ws):
-    """2 of 2 right on calibration is not 95%: nothing is accepted, and it says so (the
-    old point criterion would have accepted from 0.9)."""
+    """With the expected criterion, 2 of 2 right on calibration is not 95%: nothing is
+    accepted, and it says so (the point criterion accepts from 0.9)."""
     books = {"a": [(0.97, True)] * 3, "b": [(0.6, False)] * 3}
     ws = _book_workspace(make_ws, books, [(0.95, True), (0.9, True), (0.5, False)])
     assert optimise(ws, target_precision=0.95, criterion="point")["labels"][0]["threshold"] \
         == 0.9
-    res = optimise(ws, target_precision=0.95)
+    res = optimise(ws, target_precision=0.95, criterion="expected")
     assert res["criterion"] == "expected"
     assert all(r["threshold"] is None for r in res["labels"])
     assert res["overall"]["declined"] and res["overall"]["accepted"] == 0

@@ -13,12 +13,11 @@ right). The test split then scores the chosen thresholds once; that figure, with
 For each label, the candidates are the items on which the model predicts that label
 (the top label; every scored label in a multi-label task). Sorted by score, the
 threshold is the lowest score at which the accepted set (score >= threshold) still
-reaches the target, by default (``criterion="expected"``) in *the precision to expect*
-from that evidence: the Jeffreys posterior mean on the effective number of items, so
-that 1 or 2 lucky calibration items (3 of 3 right is 0.875) or the pages of one lucky
-book do not set a threshold. ``"point"`` (the old default) compares the calibration
-precision itself; ``"lower_bound"`` its 95% lower bound (about 70 all-correct items for
-0.95). When no threshold reaches the target, the label is never auto-accepted, and
+reaches the target: by default (``criterion="point"``) the calibration precision itself;
+with ``"expected"`` *the precision to expect* from that evidence (the Jeffreys posterior
+mean on the effective number of items, so that 1 or 2 lucky calibration items, 3 of 3
+right is 0.875, or the pages of one lucky book do not set a threshold); with
+``"lower_bound"`` its 95% lower bound (about 70 all-correct items for 0.95). When no threshold reaches the target, the label is never auto-accepted, and
 with no label at all the result says ``declined``: glamlab does not automate on
 evidence that cannot support the target, and says so.
 
@@ -60,9 +59,11 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 CRITERIA = ("expected", "point", "lower_bound")
-#: the default: thresholds that 1 or 2 lucky calibration items (or one lucky book) support
-#: are not chosen
-DEFAULT_CRITERION = "expected"
+#: the default: the most auto-accepts the calibration data allows; the figure to expect
+#: (``expected_precision`` on the effective number of test items) then says how far a
+#: thin calibration sample can be trusted. ``expected`` declines more often, which left
+#: smaller, noisier accepted sets in benchmarks/honesty.py (see docs/safety.md)
+DEFAULT_CRITERION = "point"
 #: what thresholds are tuned on; "test" is today's old behaviour, kept for comparison
 #: (benchmarks/honesty.py): its figures are in-sample.
 TUNE_ON = ("calibration", "test")
