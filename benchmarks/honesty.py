@@ -25,7 +25,18 @@ each mode has ``optimism`` (mean over seeds of promised - reached precision),
 promised 95% lower bound), ``optimism_pooled_accepts`` (the same difference with every
 accept of every seed pooled: less noisy where a seed accepts a handful of items), and the
 counts behind them. Seeds where nothing is accepted
-(on test, or on the held-back items) have no precision and are counted, not averaged.
+(on test, or on the held-back items) have no precision and are counted, not averaged:
+``seeds_declined`` are seeds where glamlab set no accept threshold at all (no label
+reaches the target on calibration data with enough evidence: a correct outcome, nothing
+promised, nothing accepted), ``seeds_unmeasured_on_test`` those where thresholds were set
+but no test item reached them (no figure to promise), and
+``held_back_accepted_without_promise`` the held-back items such seeds accepted anyway.
+``optimism_se`` is the standard error of the mean over seeds (a 95% range for
+``optimism`` is about +-2 se). ``promised`` is what glamlab states as the precision to
+expect: before, the test precision itself with a Wilson interval on pages; after, the
+``expected_precision`` of ``act --optimise`` with its interval on the effective number
+of items (``optimism_observed`` uses the raw test precision instead). One progress line
+per seed goes to stderr.
 """
 
 from __future__ import annotations
@@ -60,8 +71,14 @@ DATASETS: dict[str, dict[str, Any]] = {
         "candidates": [("tfidf-c4", "text-tfidf", {"C": 4.0}),
                        ("tfidf-c1", "text-tfidf", {"C": 1.0})]},
 }
-MODES = {"before": {"choose_on": "test", "tune_on": "test"},
-         "after": {"choose_on": "calibration", "tune_on": "calibration"}}
+MODES: dict[str, dict[str, Any]] = {
+    # the old way: chosen and tuned on test, the seen precision >= target ("point"), a
+    # Wilson interval on pages as if they were independent
+    "before": {"choose_on": "test", "tune_on": "test", "criterion": "point",
+               "grouped_interval": False},
+    # glamlab's defaults (nothing passed): calibration data, the default criterion, the
+    # interval on the effective number of items
+    "after": {"choose_on": "calibration", "tune_on": "calibration"}}
 
 
 def read_rows(name: str) -> list[dict[str, str]]:
@@ -105,7 +122,7 @@ def held_back_ids(name: str, rows: list[dict[str, str]], seed: int) -> set[str]:
 def one_seed(name: str, rows: list[dict[str, str]], items_csv: Path, labels: list[str],
              seed: int, tmp: Path) -> dict[str, Any]:
     from glamlab import Workspace
-    from glamlab.actions import optimise
+    from glamlab.actions import optimise, wilson
     from glamlab.actions.policy import parse_policy
     from glamlab.evaluation import evaluate, model_candidates
     from glamlab.features import feature_store
@@ -146,8 +163,12 @@ def one_seed(name: str, rows: list[dict[str, str]], items_csv: Path, labels: lis
                           store=False, slice_fields=[], choose_on=how["choose_on"], seed=seed)
             chosen = ev.selection["chosen"]
             res = optimise(ws, target_precision=TARGET, model=chosen, tune_on=how["tune_on"],
-                           seed=seed)
+                           seed=seed, **({"criterion": how["criterion"]}
+                                         if "criterion" in how else {}))
             o = res["overall"]
+            low = o["ci95"][0] if o["ci95"] else None
+            if o["accepted"] and how.get("grouped_interval") is False:
+                low = wilson(o["correct"], o["accepted"])[0]  # the old interval on pages
             if chosen not in predictions:
                 _mv, predictor = load_model(ws, chosen)
                 with feature_store(ws):
@@ -162,8 +183,15 @@ def one_seed(name: str, rows: list[dict[str, str]], items_csv: Path, labels: lis
                         accepted += 1
                         correct += int(kind.is_correct(c, gold[item.item_id]))
             out[mode] = {
-                "chosen": chosen, "tuned_on": res["tuned_on"],
-                "promised": o["precision"], "promised_low": o["ci95"][0] if o["ci95"] else None,
+                "chosen": chosen, "tuned_on": res["tuned_on"], "criterion": res["criterion"],
+                # glamlab set no accept threshold: it declined to automate (nothing promised)
+                "declined": all(r["threshold"] is None for r in res["labels"]),
+                # what glamlab states as the precision to expect: before, the test precision
+                # itself; after, the test precision shrunk by how little evidence it rests on
+                "promised": (o["precision"] if how.get("grouped_interval") is False
+                             else o.get("expected_precision")),
+                "promised_observed": o["precision"], "promised_low": low,
+                "promised_effective_n": o.get("effective_n"),
                 "promised_in_sample": o["in_sample"], "test_accepted": o["accepted"],
                 "test_correct": o["correct"],
                 "reached": correct / accepted if accepted else None,
@@ -186,14 +214,30 @@ def summarise(runs: list[dict[str, Any]], mode: str) -> dict[str, Any]:
     h_acc = sum(r["held_back_accepted"] for r in both)
     pooled = (sum(r["test_correct"] for r in both) / t_acc
               - sum(r["held_back_correct"] for r in both) / h_acc) if t_acc and h_acc else None
+    diffs = [r["promised"] - r["reached"] for r in both]
+    se = statistics.stdev(diffs) / len(diffs) ** 0.5 if len(diffs) > 1 else None
     return {
-        "optimism": round(statistics.mean(r["promised"] - r["reached"] for r in both), 4)
-        if both else None,
+        "optimism": round(statistics.mean(diffs), 4) if both else None,
+        # the seeds' spread: optimism +- 1.96 se is a 95% range for the mean over seeds
+        "optimism_se": round(se, 4) if se is not None else None,
         "lower_bound_held": round(sum(held) / len(held), 3) if held else None,
         "mean_promised": round(statistics.mean(r["promised"] for r in both), 4) if both else None,
         "mean_reached": round(statistics.mean(r["reached"] for r in both), 4) if both else None,
         "optimism_pooled_accepts": round(pooled, 4) if pooled is not None else None,
+        # the raw test precision in place of the stated figure (the same as optimism for
+        # "before")
+        "optimism_observed": round(statistics.mean(r["promised_observed"] - r["reached"]
+                                                   for r in both), 4) if both else None,
         "seeds": len(rows), "seeds_measured": len(both),
+        # glamlab accepted nothing anywhere (no label reached the target on calibration
+        # data): a correct outcome, nothing promised, nothing to measure
+        "seeds_declined": sum(1 for r in rows if r.get("declined")),
+        # thresholds were set but no test item reached them: glamlab had no figure to
+        # promise; held-back items accepted anyway are counted below
+        "seeds_unmeasured_on_test": sum(1 for r in rows if not r.get("declined")
+                                        and r["promised"] is None),
+        "held_back_accepted_without_promise": sum(r["held_back_accepted"] for r in rows
+                                                  if r["promised"] is None),
         "seeds_without_test_accepts": sum(1 for r in rows if r["promised"] is None),
         "seeds_without_held_back_accepts": sum(1 for r in rows if r["reached"] is None),
         "mean_held_back_accepted": round(statistics.mean(r["held_back_accepted"] for r in rows),
@@ -210,6 +254,9 @@ def main() -> None:
     ap.add_argument("--only", choices=sorted(DATASETS), action="append",
                     help="one dataset (repeatable; default both)")
     ap.add_argument("--verbose", action="store_true", help="every seed's figures too")
+    ap.add_argument("--after-criterion", choices=["expected", "point", "lower_bound"],
+                    default=None, help="a variant: the threshold criterion of 'after' "
+                    "(default: glamlab's default); the output says it is not the default")
     args = ap.parse_args()
     import warnings
 
@@ -219,6 +266,8 @@ def main() -> None:
     if missing:
         print(json.dumps({"error": f"dataset missing under {SHARED}: {', '.join(missing)}"}))
         sys.exit(1)
+    if args.after_criterion:
+        MODES["after"]["criterion"] = args.after_criterion
     start = time.perf_counter()
     runs: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as d:
@@ -226,13 +275,17 @@ def main() -> None:
         for name in names:
             rows = read_rows(name)
             items_csv, labels = write_tables(name, rows, tmp)
-            runs[name] = [one_seed(name, rows, items_csv, labels, seed, tmp)
-                          for seed in range(args.seeds)]
+            runs[name] = []
+            for seed in range(args.seeds):
+                runs[name].append(one_seed(name, rows, items_csv, labels, seed, tmp))
+                print(f"{name} seed {seed}: " + json.dumps(runs[name][-1], default=str),
+                      file=sys.stderr, flush=True)  # progress
     pooled = [r for name in names for r in runs[name]]
     doc: dict[str, Any] = {
         "before": summarise(pooled, "before"), "after": summarise(pooled, "after"),
         "by_dataset": {name: {mode: summarise(runs[name], mode) for mode in MODES}
                        for name in names},
+        "after_criterion": args.after_criterion or "glamlab default",
         "target_precision": TARGET, "held_back_share": HELD_BACK, "seeds": args.seeds,
         "datasets": {n: str(SHARED / DATASETS[n]["folder"]) for n in names},
         "candidates": {n: [c[0] for c in DATASETS[n]["candidates"]] for n in names},

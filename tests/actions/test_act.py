@@ -86,12 +86,32 @@ def test_wilson_known_values():
 
 
 def test_pick_threshold_known_case():
-    res = pick_threshold(TEST_BLANK, 0.8)
+    res = pick_threshold(TEST_BLANK, 0.8, "point")
     assert res["threshold"] == 0.85 and (res["correct"], res["accepted"]) == (5, 6)
-    assert pick_threshold(TEST_BLANK, 0.99)["threshold"] == 0.95
+    assert pick_threshold(TEST_BLANK, 0.99, "point")["threshold"] == 0.95
     assert pick_threshold(TEST_BLANK, 0.99, "lower_bound")["threshold"] is None
     # ties enter together: a wrong one tied with a right one at the top is never split off
-    assert pick_threshold([(0.9, True), (0.9, False)], 0.9)["threshold"] is None
+    assert pick_threshold([(0.9, True), (0.9, False)], 0.9, "point")["threshold"] is None
+
+
+def test_pick_threshold_expected_needs_evidence():
+    """The expected criterion: 3 of 3 right is not "95% precision" (the precision to expect
+    from 3 items, the Jeffreys posterior mean 3.5/4, is 0.875); 20 of 20 is (0.976)."""
+    three = [(0.99, True), (0.97, True), (0.95, True), (0.5, False)]
+    assert pick_threshold(three, 0.95, "point")["threshold"] == 0.95
+    assert pick_threshold(three, 0.95, "expected")["threshold"] is None
+    assert pick_threshold(three, 0.95)["threshold"] == 0.95  # the default is "point"
+    many = [(1 - k / 100, True) for k in range(20)] + [(0.5, False)]
+    res = pick_threshold(many, 0.95, "expected")
+    assert res["threshold"] == pytest.approx(0.81) and res["accepted"] == 20
+    # the same 20 right items from 2 books that disagree (book a all right, book b half
+    # wrong elsewhere: rho from outside the accepted set) count as fewer: not enough
+    grouped = [(s, ok, "a" if k < 10 else "b") for k, (s, ok) in enumerate(many)]
+    res = pick_threshold(grouped, 0.95, "expected", rho=0.5)
+    assert res["threshold"] is None
+    # without correlation (rho 0) grouping changes nothing here (all accepted are right)
+    assert pick_threshold(grouped, 0.95, "expected", rho=0.0)["threshold"] == \
+        pytest.approx(0.81)
 
 
 def _add_calibration(ws, blank, content=()):
@@ -115,7 +135,7 @@ def test_optimise_tunes_on_calibration_and_reports_test(pages):
     those thresholds reach on the test split (not the in-sample one that chose them)."""
     _add_calibration(pages, [(0.99, True), (0.95, True), (0.9, True), (0.8, True),
                              (0.7, False), (0.6, False)])
-    res = optimise(pages, target_precision=0.85)
+    res = optimise(pages, target_precision=0.85, criterion="point")
     blank = next(r for r in res["labels"] if r["label"] == "blank")
     assert blank["threshold"] == 0.8  # 4/4 on calibration; tuned on test it would be 0.95
     assert blank["calibration"]["precision"] == 1.0 and blank["calibration"]["in_sample"]
@@ -126,7 +146,7 @@ def test_optimise_tunes_on_calibration_and_reports_test(pages):
     assert res["overall"]["in_sample"] is False and res["calibration"]["source"] == "split"
     assert "in-sample" in render_optimise(res)
     # the old way (thresholds tuned on test) is marked in-sample
-    old = optimise(pages, target_precision=0.85, tune_on="test")
+    old = optimise(pages, target_precision=0.85, tune_on="test", criterion="point")
     assert next(r for r in old["labels"] if r["label"] == "blank")["threshold"] == 0.95
     assert old["overall"]["in_sample"] is True and "WARNING" in render_optimise(old)
 
@@ -148,7 +168,7 @@ def test_dry_run_marks_test_tuned_policy_in_sample(pages):
 
 def test_optimise_writes_thresholds_and_freezes_test(pages):
     _add_calibration(pages, TEST_BLANK, TEST_CONTENT)  # the same figures as the test items
-    res = optimise(pages, target_precision=0.8, write=True)
+    res = optimise(pages, target_precision=0.8, write=True, criterion="point")
     by = {r["label"]: r for r in res["labels"]}
     assert by["blank"]["threshold"] == 0.85
     assert by["blank"]["precision"] == pytest.approx(5 / 6)
@@ -318,7 +338,7 @@ def test_optimise_predicts_test_items_without_stored_predictions(make_ws):
     predictor = create("majority").fit(items, ["blank", "blank", "blank", "content"],
                                        classes=["blank", "content"])
     save_model(ws, predictor, name="maj")
-    res = optimise(ws, target_precision=0.7, model="maj")
+    res = optimise(ws, target_precision=0.7, model="maj", criterion="point")
     assert res["test"]["predicted_now"] == 4 and res["test"]["stored"] == 0
     blank = next(r for r in res["labels"] if r["label"] == "blank")
     assert (blank["correct"], blank["accepted"]) == (3, 4)

@@ -342,6 +342,7 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
     card = ws.card
     report.review_hours = report.counts["review"] * card.review_seconds_per_item / 3600.0
     per, info = frozen_test_precision(ws, mv, policy)
+    info.pop("accepted_groups", None)
     # thresholds the test split chose (tuned_on "test", or optimised before calibration
     # data existed) make these figures in-sample: optimistic, not what to expect
     extra = policy.extra or {}
@@ -349,7 +350,7 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
                                                     and "tuned_on" not in extra)
     report.test = {**info, "by_label": per, "in_sample": in_sample}
     expected = 0.0
-    parts: list[tuple[int, int, int]] = []
+    parts: list[tuple[float, float, float]] = []
     known = True
     wrong_by_label: dict[str, tuple[float, float, float]] = {}
     for label, counts in report.by_label.items():
@@ -363,7 +364,9 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
         lo_p, hi_p = stats["ci95"]
         wrong_by_label[label] = (n * (1 - stats["precision"]), n * (1 - hi_p), n * (1 - lo_p))
         expected += wrong_by_label[label][0]
-        parts.append((n, stats["correct"], stats["accepted"]))
+        # on the effective number of test items (grouped items are worth fewer)
+        n_eff = stats.get("effective_n") or stats["accepted"]
+        parts.append((n, stats["precision"] * n_eff, n_eff))
     for label, counts in report.by_label.items():
         if label in wrong_by_label:
             counts["expected_wrong"] = round(wrong_by_label[label][0], 2)  # type: ignore[assignment]

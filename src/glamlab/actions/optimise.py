@@ -12,22 +12,40 @@ right). The test split then scores the chosen thresholds once; that figure, with
 
 For each label, the candidates are the items on which the model predicts that label
 (the top label; every scored label in a multi-label task). Sorted by score, the
-threshold is the lowest score at which the accepted set (score >= threshold) still has
-precision >= target: the most auto-accepts the target allows. With
-``criterion="lower_bound"`` the 95% Wilson lower bound must reach the target instead,
-which needs many more items (about 300 all-correct ones for 0.99).
+threshold is the lowest score at which the accepted set (score >= threshold) still
+reaches the target: by default (``criterion="point"``) the calibration precision itself;
+with ``"expected"`` *the precision to expect* from that evidence (the Jeffreys posterior
+mean on the effective number of items, so that 1 or 2 lucky calibration items, 3 of 3
+right is 0.875, or the pages of one lucky book do not set a threshold); with
+``"lower_bound"`` its 95% lower bound (about 70 all-correct items for 0.95). When no threshold reaches the target, the label is never auto-accepted, and
+with no label at all the result says ``declined``: glamlab does not automate on
+evidence that cannot support the target, and says so.
+
+Items of one group (the split's ``group_by``: pages of one book, works of one artist;
+without it, the several predictions of one item) go right or wrong together, so both
+the calibration criterion and the test interval count them as fewer independent items
+(:func:`glamlab.actions.intervals.grouped_wilson`). The figure to expect is the test
+precision shrunk the same way (``expected_precision``): 1 of 1 right on test is 0.75,
+not 100%.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PolicyError
 from ..store import now
 from ..tasks.kinds import Candidate, task_kind
 from .act import plan, resolve_model
-from .intervals import wilson
+from .intervals import (
+    design_effect_from_sums,
+    expected_precision,
+    grouped_wilson,
+    intra_group_correlation,
+    wilson_rate,
+)
 from .policy import LabelPolicy, Policy, fmt, load_policy
 from .test_split import (
     frozen_test_candidates,
@@ -40,38 +58,65 @@ if TYPE_CHECKING:
     from ..registry.models import ModelVersion
     from ..workspace import Workspace
 
-CRITERIA = ("point", "lower_bound")
+CRITERIA = ("expected", "point", "lower_bound")
+#: the default: the most auto-accepts the calibration data allows; the figure to expect
+#: (``expected_precision`` on the effective number of test items) then says how far a
+#: thin calibration sample can be trusted. ``expected`` declines more often, which left
+#: smaller, noisier accepted sets in benchmarks/honesty.py (see docs/safety.md)
+DEFAULT_CRITERION = "point"
 #: what thresholds are tuned on; "test" is today's old behaviour, kept for comparison
 #: (benchmarks/honesty.py): its figures are in-sample.
 TUNE_ON = ("calibration", "test")
 
 
-def pick_threshold(scored: list[tuple[float, bool]], target: float,
-                   criterion: str = "point") -> dict[str, Any]:
+def pick_threshold(scored: Sequence[tuple[float, bool] | tuple[float, bool, str]],
+                   target: float, criterion: str = DEFAULT_CRITERION,
+                   rho: float | None = None) -> dict[str, Any]:
     """The lowest threshold whose accepted set (score >= threshold) reaches ``target``.
 
-    ``scored`` is (score, correct) per candidate. Returns the threshold (None when no
-    threshold reaches the target) with the accepted count, correct count, precision and
-    its 95% Wilson interval."""
+    ``scored`` is (score, correct) or (score, correct, group) per candidate; candidates of
+    one group (pages of one book) count as fewer independent ones (the design effect, with
+    ``rho`` the intra-group correlation: :mod:`glamlab.actions.intervals`). ``criterion``:
+    ``point`` (the precision seen), ``expected`` (the precision to expect from that much
+    evidence: the Jeffreys posterior mean on the effective number of items, so 2 of 2
+    right is not 95%), ``lower_bound`` (its 95% Wilson lower bound). Returns the threshold
+    (None when no threshold reaches the target) with the accepted count, correct count,
+    precision, its 95% interval and the effective number of items."""
     if criterion not in CRITERIA:
         raise PolicyError(f"criterion must be one of {', '.join(CRITERIA)}, not {criterion!r}")
     ordered = sorted(scored, key=lambda sc: -sc[0])
     best: dict[str, Any] = {"threshold": None, "accepted": 0, "correct": 0, "precision": None,
-                            "ci95": None, "candidates": len(ordered)}
+                            "ci95": None, "effective_n": 0.0, "candidates": len(ordered)}
+    per_group: dict[Any, tuple[int, int]] = {}
     n = k = 0
+    s_nn = s_kn = s_kk = 0
     i = 0
     while i < len(ordered):
         s = ordered[i][0]
         while i < len(ordered) and ordered[i][0] == s:  # ties enter together
+            ok = int(ordered[i][1])
+            g = ordered[i][2] if len(ordered[i]) > 2 else i  # type: ignore[misc]
+            kg, ng = per_group.get(g, (0, 0))
+            per_group[g] = (kg + ok, ng + 1)
+            s_nn += 2 * ng + 1
+            s_kn += (kg + ok) * (ng + 1) - kg * ng
+            s_kk += (kg + ok) ** 2 - kg * kg
             n += 1
-            k += int(ordered[i][1])
+            k += ok
             i += 1
         p = k / n
-        lo, hi = wilson(k, n)
-        ok = p >= target if criterion == "point" else lo >= target
-        if ok:
+        n_eff = n / design_effect_from_sums(n, k, len(per_group), s_nn, s_kn, s_kk, rho)
+        lo, hi = wilson_rate(p, n_eff)
+        if criterion == "point":
+            reached = p >= target
+        elif criterion == "expected":
+            reached = expected_precision(p, n_eff) >= target
+        else:
+            reached = lo >= target
+        if reached:
             best = {"threshold": s, "accepted": n, "correct": k, "precision": p,
-                    "ci95": [lo, hi], "candidates": len(ordered)}
+                    "ci95": [lo, hi], "effective_n": round(n_eff, 1),
+                    "candidates": len(ordered)}
     return best
 
 
@@ -115,7 +160,7 @@ def calibration_candidates(ws: Workspace, mv: ModelVersion, *, source: str = "au
 
 
 def optimise(ws: Workspace, *, target_precision: float, model: str | None = None,
-             criterion: str = "point", review_threshold: float = 0.5,
+             criterion: str = DEFAULT_CRITERION, review_threshold: float = 0.5,
              write: bool = False, calibration: str = "auto", folds: int = 5, seed: int = 0,
              tune_on: str = "calibration") -> dict[str, Any]:
     """Pick accept thresholds per label on calibration data (``calibration``: "auto",
@@ -155,13 +200,25 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
                               f"{cal_info.get('items', 0)} calibration items",
                               hint="label a calibration split, or more training items")
     kind = task_kind(ws.card)
-    by_label: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    from ..evaluation.calibration import group_keys
+
+    # candidates of one group (the split's group_by: pages of one book) are not independent
+    groups = group_keys(ws, sorted(cal_gold))
+    by_label: dict[str, list[tuple[float, bool, str]]] = defaultdict(list)
+    every: dict[str, list[int]] = {}
     for item_id, c in cands:
-        by_label[c.label].append((c.score, kind.is_correct(c, cal_gold[item_id])))
+        ok = kind.is_correct(c, cal_gold[item_id])
+        g = groups.get(item_id, item_id)
+        by_label[c.label].append((c.score, ok, g))
+        e = every.setdefault(g, [0, 0])
+        e[0] += int(ok)
+        e[1] += 1
+    cal_rho = intra_group_correlation((k, n) for k, n in every.values())
+    cal_info["rho"] = round(cal_rho, 4) if cal_rho is not None else None
     labels: dict[str, LabelPolicy] = {}
     picked: dict[str, dict[str, Any]] = {}
     for label in ws.card.labels:
-        res = pick_threshold(by_label.get(label, []), target_precision, criterion)
+        res = pick_threshold(by_label.get(label, []), target_precision, criterion, cal_rho)
         old = current.labels.get(label)
         review = old.review if old is not None and old.review is not None else review_threshold
         if res["threshold"] is not None:
@@ -177,6 +234,7 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
     # the honest figure: the chosen thresholds scored once on the frozen test split
     mark_test_split_read(ws, f"act --optimise (target precision {target_precision:g})", mv.spec)
     per_test, test_info = frozen_test_precision(ws, mv, new_policy, mark_read=False)
+    accepted_groups = test_info.pop("accepted_groups", [])
     test_in_sample = tune_on == "test"
     from ..tasks.splits import budget_warning, record_test_use, test_budget, test_data
 
@@ -193,30 +251,56 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
         row = {"label": label, "review": res["review"], "threshold": res["threshold"],
                "accepted": tst["accepted"], "correct": tst["correct"],
                "precision": tst.get("precision"), "ci95": tst.get("ci95"),
+               "effective_n": tst.get("effective_n"),
+               "expected_precision": (expected_precision(tst["precision"], tst["effective_n"])
+                                      if tst["accepted"] else None),
                "computed_on": "test", "in_sample": test_in_sample,
                "candidates": res["candidates"], "coverage": res["coverage"],
                "calibration": {k: res[k] for k in ("accepted", "correct", "precision", "ci95",
-                                                   "candidates", "coverage")}
+                                                   "effective_n", "candidates", "coverage")}
                | {"in_sample": True}}
         results.append(row)
         total_acc += tst["accepted"]
         total_ok += tst["correct"]
         cal_acc += res["accepted"]
         cal_ok += res["correct"]
-    overall_ci = list(wilson(total_ok, total_acc)) if total_acc else None
+    overall_ci = overall_n_eff = None
+    if total_acc:
+        lo, hi, n_eff = grouped_wilson(accepted_groups, test_info.get("rho"))
+        overall_ci, overall_n_eff = [lo, hi], round(n_eff, 1)
+    cal_groups: dict[str, list[int]] = {}
+    for label, res in picked.items():
+        if res["threshold"] is None:
+            continue
+        for score, ok, g in by_label.get(label, []):
+            if score >= res["threshold"]:
+                counts = cal_groups.setdefault(g, [0, 0])
+                counts[0] += int(ok)
+                counts[1] += 1
+    cal_ci = (list(grouped_wilson([(k, n) for k, n in cal_groups.values()], cal_rho)[:2])
+              if cal_acc else None)
     preview = plan(ws, model=mv.spec, dry_run=True, policy=new_policy).to_dict()
     out = {
         "model": mv.spec, "target_precision": target_precision, "criterion": criterion,
-        "interval": "95% Wilson score interval", "tuned_on": cal_info["source"],
+        "interval": ("95% Wilson score interval on the effective number of items (items of "
+                     "one group count as fewer)" if test_info.get("group_by")
+                     else "95% Wilson score interval"), "tuned_on": cal_info["source"],
         "calibration": {**cal_info,
                         "accepted": cal_acc, "correct": cal_ok,
                         "precision": cal_ok / cal_acc if cal_acc else None,
-                        "ci95": list(wilson(cal_ok, cal_acc)) if cal_acc else None},
+                        "ci95": cal_ci},
         "test": {**test_info, "in_sample": test_in_sample},
         "labels": results,
         "overall": {"accepted": total_acc, "correct": total_ok,
                     "precision": total_ok / total_acc if total_acc else None,
-                    "ci95": overall_ci, "computed_on": "test", "in_sample": test_in_sample,
+                    "ci95": overall_ci, "effective_n": overall_n_eff,
+                    # the figure to expect: the test precision, shrunk by how little
+                    # evidence (how few independent items) it rests on
+                    "expected_precision": (expected_precision(total_ok / total_acc,
+                                                              overall_n_eff or 0.0)
+                                           if total_acc else None),
+                    "computed_on": "test", "in_sample": test_in_sample,
+                    "declined": not any(r["threshold"] is not None for r in picked.values()),
                     "meets_target_at_lower_bound": bool(overall_ci and
                                                         overall_ci[0] >= target_precision)},
         "collection": {"counts": preview["counts"], "review_hours": preview["review_hours"],
@@ -255,7 +339,7 @@ def render_optimise(res: dict[str, Any]) -> str:
     lines = [f"Thresholds for precision >= {res['target_precision']:g} chosen on "
              f"{_source_words(cal)}, model {res['model']}, criterion {res['criterion']}; "
              f"then scored once on the frozen test split ({res['test']['test_items']} items). "
-             "Intervals are 95% Wilson."]
+             f"Intervals: {res['interval']}."]
     if res["overall"]["in_sample"]:
         lines.append("WARNING: these thresholds were chosen on the test split, so the test "
                      "figures below are in-sample (optimistic), not what to expect.")
@@ -271,10 +355,14 @@ def render_optimise(res: dict[str, Any]) -> str:
         else:
             lo, hi = r["ci95"]
             c = r["calibration"]
+            worth = (f", worth {r['effective_n']:g} independent"
+                     if r.get("effective_n") is not None and r["effective_n"] < r["accepted"]
+                     else "")
             lines.append(f"  {r['label']}: accept >= {fmt(r['threshold'])}: on test "
-                         f"{r['correct']}/{r['accepted']} right, precision {r['precision']:.3f} "
-                         f"(95% CI {lo:.3f}-{hi:.3f}); on calibration (in-sample) "
-                         f"{c['correct']}/{c['accepted']}; review from {r['review']:g}")
+                         f"{r['correct']}/{r['accepted']} right{worth}, precision "
+                         f"{r['precision']:.3f} (95% CI {lo:.3f}-{hi:.3f}); on calibration "
+                         f"(in-sample) {c['correct']}/{c['accepted']}; review from "
+                         f"{r['review']:g}")
     if res["test"].get("warning"):
         lines.append(f"WARNING: {res['test']['warning']}")
     o = res["overall"]
@@ -282,9 +370,19 @@ def render_optimise(res: dict[str, Any]) -> str:
         lo, hi = o["ci95"]
         met = "meets" if o["meets_target_at_lower_bound"] else "does NOT meet"
         what = ("in-sample, not expected" if o["in_sample"] else "the precision to expect")
-        lines.append(f"All auto-accepts on the test split: {o['correct']}/{o['accepted']} right, "
-                     f"precision {o['precision']:.3f} (95% CI {lo:.3f}-{hi:.3f}; {what}); the "
+        worth = (f" (worth {o['effective_n']:g} independent items: items of one "
+                 f"{res['test'].get('group_by') or 'item'} go wrong together)"
+                 if o.get("effective_n") is not None and o["effective_n"] < o["accepted"]
+                 else "")
+        lines.append(f"All auto-accepts on the test split: {o['correct']}/{o['accepted']} right"
+                     f"{worth}, precision {o['precision']:.3f}; to expect "
+                     f"{o['expected_precision']:.3f} (95% CI {lo:.3f}-{hi:.3f}; {what}); the "
                      f"lower bound {met} the target.")
+    elif o.get("declined"):
+        lines.append("No label reaches the target on the calibration data with enough evidence "
+                     "(a few lucky items, or items of a few groups, are not enough): nothing "
+                     "is auto-accepted, every prediction goes to review. Label more items "
+                     "(from more groups) to automate.")
     c = res["collection"]
     lines.append(f"On the collection: accept {c['counts']['accept']}, review "
                  f"{c['counts']['review']} (about {c['review_hours']:.1f} reviewer hours), "

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from ..errors import LabelError
 from ..tasks.kinds import Candidate, task_kind
-from .intervals import wilson
+from .intervals import grouped_wilson, intra_group_correlation
 
 if TYPE_CHECKING:
     from ..registry.models import ModelVersion
@@ -93,7 +93,14 @@ def frozen_test_candidates(ws: Workspace, mv: ModelVersion, gold: dict[str, Any]
 
 def frozen_test_precision(ws: Workspace, mv: ModelVersion, policy: Policy, *,
                    mark_read: bool = True) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-    """Per label: how many test predictions the policy accepts and how many are right."""
+    """Per label: how many test predictions the policy accepts, how many are right, and
+    the 95% Wilson interval of that precision on the *effective* number of items (test
+    items of one group, e.g. pages of one book, count as fewer than independent ones:
+    :func:`glamlab.actions.intervals.grouped_wilson`). ``info["accepted_groups"]`` holds
+    the (right, accepted) counts per group over all labels and ``info["rho"]`` the
+    intra-group correlation, for an overall interval."""
+    from ..evaluation.calibration import group_keys, split_group_by
+
     gold = frozen_test_gold(ws)
     if not gold:
         return {}, {"test_items": 0}
@@ -101,15 +108,36 @@ def frozen_test_precision(ws: Workspace, mv: ModelVersion, policy: Policy, *,
     cands, info = frozen_test_candidates(ws, mv, gold)
     if mark_read and cands:
         mark_test_split_read(ws, "act: test precision of the policy", mv.spec)
+    group_by = split_group_by(ws)
+    groups = group_keys(ws, sorted(gold), group_by)
+    every: dict[str, list[int]] = {}
+    accepted: dict[str, list[int]] = {}
+    per_group: dict[str, dict[str, list[int]]] = {}
     per: dict[str, dict[str, Any]] = {}
     for item_id, c in cands:
+        ok = int(kind.is_correct(c, gold[item_id]))
+        g = groups.get(item_id, item_id)
+        e = every.setdefault(g, [0, 0])
+        e[0] += ok
+        e[1] += 1
         action, _ = policy.decide(c.label, c.score)
         if action != "accept":
             continue
         d = per.setdefault(c.label, {"accepted": 0, "correct": 0})
         d["accepted"] += 1
-        d["correct"] += int(kind.is_correct(c, gold[item_id]))
-    for d in per.values():
+        d["correct"] += ok
+        for counts in (per_group.setdefault(c.label, {}).setdefault(g, [0, 0]),
+                       accepted.setdefault(g, [0, 0])):
+            counts[0] += ok
+            counts[1] += 1
+    rho = intra_group_correlation((k, n) for k, n in every.values())
+    for label, d in per.items():
         d["precision"] = d["correct"] / d["accepted"]
-        d["ci95"] = list(wilson(d["correct"], d["accepted"]))
+        lo, hi, n_eff = grouped_wilson([(k, n) for k, n in per_group[label].values()], rho)
+        d["ci95"] = [lo, hi]
+        d["effective_n"] = round(n_eff, 1)
+        d["groups"] = len(per_group[label])
+    info["group_by"] = group_by
+    info["rho"] = round(rho, 4) if rho is not None else None
+    info["accepted_groups"] = [(k, n) for k, n in accepted.values()]
     return per, info

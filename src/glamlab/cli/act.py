@@ -21,10 +21,11 @@ from ._common import emit, json_option, open_ws
               help="With --optimise and out-of-fold calibration: the number of folds.")
 @click.option("--target-precision", type=float, default=None,
               help="Precision the auto-accepted set must reach (with --optimise; default 0.99).")
-@click.option("--criterion", type=click.Choice(["point", "lower_bound"]), default="point",
-              show_default=True,
-              help="point: calibration precision >= target; lower_bound: its 95% Wilson "
-                   "lower bound.")
+@click.option("--criterion", type=click.Choice(["point", "expected", "lower_bound"]),
+              default="point", show_default=True,
+              help="point: the calibration precision >= target; expected: the precision to "
+                   "expect from that evidence (few items, or items of few groups, count for "
+                   "little); lower_bound: its 95% lower bound.")
 @click.option("--review-threshold", type=float, default=0.5, show_default=True,
               help="With --optimise: review from this score for labels without one.")
 @click.option("--write", is_flag=True, help="With --optimise: save the thresholds in [policy] "

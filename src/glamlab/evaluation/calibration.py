@@ -69,6 +69,24 @@ def split_group_by(ws: Workspace) -> str | None:
     return ((row[0] or {}).get("group_by") or None) if row else None
 
 
+def group_keys(ws: Workspace, ids: Sequence[str], group_by: str | None = None
+               ) -> dict[str, str]:
+    """The group of each item for intervals: its ``group_by`` value (the split's, by
+    default) or, without one, the item itself (the several predictions of one item in a
+    multi-label task are one group)."""
+    from ..tasks.splits import _group_value
+
+    if group_by is None:
+        group_by = split_group_by(ws)
+    out = {i: f"i:{i}" for i in ids}
+    if group_by:
+        for item in ws.items(ids=list(ids)):
+            g = _group_value(item, group_by)
+            if g is not None:
+                out[item.item_id] = f"g:{g}"
+    return out
+
+
 def fold_of(data: LabelledSet, folds: int, seed: int = 0,
             group_by: str | None = None) -> list[int]:
     """A fold number per item: whole groups (``group_by``) per fold, labels spread evenly
