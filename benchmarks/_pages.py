@@ -120,3 +120,4 @@ def pages_per_s(predict: Callable[[Sequence[Item]], Any], pages: list[Item],
             predict(pages)
             rates.append(len(pages) / (time.perf_counter() - t))
     return float(statistics.median(rates))
+

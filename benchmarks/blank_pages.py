@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _figures import dev_flag  # noqa: E402
 from _pages import page_benchmark_args, parse_and_run, read_folder  # noqa: E402
 
 from glamlab.items import Item  # noqa: E402
@@ -351,6 +352,7 @@ def run(ap: argparse.ArgumentParser, args: argparse.Namespace) -> None:
                      f"the threshold on {len(timing_pages)} pages, the OCR peers on "
                      f"{min(args.slow_pages, len(timing_pages))}")
     doc["machine"]["load_after"] = [round(v, 2) for v in os.getloadavg()]
+    doc = {**dev_flag(args.test), **doc}
     print(json.dumps(doc, indent=2))
 
 

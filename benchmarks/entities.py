@@ -41,6 +41,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _figures import dev_flag  # noqa: E402
 
 from glamlab.evaluation.spans import compare_spans, evaluate_spans, group_documents  # noqa: E402
 from glamlab.predictors.catalogue import create  # noqa: E402
@@ -277,6 +279,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     out["linking"] = linking(args.train, args.test)
     out["load"] = load()
     out["cpus"] = os.cpu_count()
+    out = {**dev_flag(args.test), **out}
     print(json.dumps(out, indent=1, sort_keys=False))
     return out
 

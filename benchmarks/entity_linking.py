@@ -30,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _figures import dev_flag  # noqa: E402
 
 from glamlab.linking import linking_benchmark, linking_cross_validation  # noqa: E402
 
@@ -61,6 +63,7 @@ def main() -> None:
         result["test"] = str(test)
     result["train"] = [str(p) for p in train]
     result["seconds"] = round(time.perf_counter() - start, 1)
+    result = {**dev_flag(args.test), **result}
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 

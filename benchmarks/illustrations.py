@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _figures import dev_flag  # noqa: E402
 from _pages import (  # noqa: E402
     cross_val_scores,
     page_benchmark_args,
@@ -135,6 +136,7 @@ def run(ap: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         if "glamlab" in results and other in results and other != args.glamlab:
             doc[f"glamlab_speed_vs_{other}"] = round(
                 float(results["glamlab"]["pages_per_s"]) / float(results[other]["pages_per_s"]), 2)
+    doc = {**dev_flag(args.test), **doc}
     print(json.dumps(doc, indent=2))
 
 

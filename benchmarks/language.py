@@ -37,6 +37,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _figures import dev_flag  # noqa: E402
 
 from glamlab.items import Item  # noqa: E402
 from glamlab.predictors.language.combined import CombinedLanguage  # noqa: E402
@@ -188,6 +190,7 @@ def main() -> None:
             100 * (g["forced_choice"]["accuracy"] - result[best]["accuracy"]), 2),  # type: ignore[index,operator]
         "scoring": "glamlab's abstentions (und) count as wrong; peers never abstain",
     }
+    result = {**dev_flag(args.test), **result}
     print(json.dumps(result, indent=2))
 
 

@@ -29,7 +29,9 @@ which matters little for titles. This is reported in the JSON.
 Prints one JSON document: ``glamlab`` (the best glamlab configuration, chosen on the
 training part's cross-validation, not on test), every glamlab configuration, each Annif
 backend (``annif_tfidf``...) with its optimised limit/threshold, its ``annif eval`` figures
-and our recomputed ``samples_f1``, ``annif_best``, embedding throughput (texts/s, median of
+and our recomputed ``samples_f1``, ``annif_best`` (the backend with the best F1 on the
+held-out training fold ``annif optimize`` used: chosen without the test records, like
+glamlab's entry; ``annif_best_in_hindsight`` is the best on test, for reference), embedding throughput (texts/s, median of
 ``--repeats``) and peak memory (max RSS of this process, and of each Annif command,
 per command name, measured in the Annif process itself).
 
@@ -60,6 +62,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _figures import dev_flag  # noqa: E402
 
 from glamlab.items import Item  # noqa: E402
 from glamlab.predictors.text.ensemble import EnsembleClassifier  # noqa: E402
@@ -397,8 +401,18 @@ def one_split(train: list[dict[str, str]], test: list[dict[str, str]], setup: di
     if scored:
         def f1(b: str) -> float:
             return float(annif[f"annif_{b}"]["annif_eval"].get("F1 score (doc avg)", 0.0))  # type: ignore[index]
-        b = max(scored, key=f1)
-        result["annif_best"] = {"backend": b, "samples_f1": f1(b)}
+
+        def on_fold(b: str) -> float:  # what annif optimize saw: the held-out training fold
+            return float(annif[f"annif_{b}"].get("optimize_f1_doc_avg_on_training_fold", 0.0))  # type: ignore[union-attr]
+        # Annif's best backend is chosen like glamlab's entry: on the training part (the
+        # held-out training fold), never on the test records
+        b = max(scored, key=on_fold)
+        result["annif_best"] = {"backend": b, "samples_f1": f1(b),
+                                "chosen_on": "held-out fold of the training part"}
+        hind = max(scored, key=f1)
+        result["annif_best_in_hindsight"] = {
+            "backend": hind, "samples_f1": f1(hind),
+            "chosen_on": "the test records (in-sample, for reference only)"}
         g = result["glamlab"]["samples_f1"]  # type: ignore[index]
         result["summary"] = {"glamlab_minus_annif_best_points": round(100 * (g - f1(b)), 2)}
     return result
@@ -471,6 +485,7 @@ def main() -> None:
         train, test = split_by_artist(load(args.data), args.test_size, args.seed)
         result = one_split(train, test, {"data": str(args.data), "split": "by artist",
                                          "test_size": args.test_size, "seed": args.seed}, args)
+    result = {**dev_flag(args.test), **result}
     print(json.dumps(result, indent=2))
 
 

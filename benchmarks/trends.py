@@ -47,7 +47,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-
+from _figures import dev_flag  # noqa: E402
 from subjects_vs_annif import (  # noqa: E402
     CONFIGS,
     items_of,
@@ -328,6 +328,7 @@ def main() -> None:
     result["seconds"] = round(time.perf_counter() - t0, 1)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     result["load_avg_1m"] = round(os.getloadavg()[0], 2)
+    result = {**dev_flag(args.test), **result}
     print(json.dumps(result, indent=2))
 
 
