@@ -78,3 +78,17 @@ def test_training_items_cannot_join_the_test_split(trained, tmp_path):
         t = trained.store.t.splits
         assert conn.execute(sa.select(t.c.split).where(t.c.item_id == train_ids[0])).scalar() \
             == "train"
+
+
+def test_a_model_saved_before_item_ids_were_recorded_is_said_to_be_unchecked(trained):
+    """An older model (no model_items rows) cannot be checked: evaluate says so instead
+    of passing it silently; a model with its items recorded gets no such warning."""
+    from glamlab.evaluation import evaluate, model_candidates
+
+    fresh = evaluate(trained, model_candidates(trained, ["maj@1"]), n_boot=50)
+    assert not any("cannot be checked" in w for w in fresh.warnings)
+    t = trained.store.t.model_items
+    with trained.store.write() as conn:  # what a model saved by an older glamlab looks like
+        conn.execute(t.delete().where(t.c.model_id == trained.model.id))
+    old = evaluate(trained, model_candidates(trained, ["maj@1"]), n_boot=50)
+    assert any("maj@1" in w and "cannot be checked" in w for w in old.warnings)

@@ -288,7 +288,7 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
     split and the chosen figure is marked ``in_sample``. Saved models that trained on a
     test item are refused (:func:`glamlab.registry.overlap.check_disjoint`)."""
     from ..features import feature_store
-    from ..registry.overlap import check_disjoint
+    from ..registry.overlap import check_disjoint, unchecked
     from ..tasks.kinds import task_kind
     from ..tasks.splits import test_data
 
@@ -317,9 +317,12 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
     if choose_on not in ("calibration", "test", "none"):
         raise EvaluationError(f"choose_on must be calibration, test or none, not "
                               f"{choose_on!r}")
+    unrecorded = []
     for cand in candidates:
         if cand.model_id is not None:
             check_disjoint(ws, cand.model_id, "evaluate", spec=cand.spec)
+            if unchecked(ws, cand.model_id):
+                unrecorded.append(str(cand.spec or cand.model_id))
     if test is None:
         test = test_data(ws, reader="evaluate")
     metric = card.metric
@@ -334,6 +337,11 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
         for s in dict.fromkeys(kind.strata(g)):
             label_counts[s] = label_counts.get(s, 0) + 1
     warnings: list[str] = list(kind.evaluation_warnings(golds, metric))
+    if unrecorded:
+        warnings.append(f"{', '.join(unrecorded)} {'was' if len(unrecorded) == 1 else 'were'} "
+                        "saved before glamlab recorded which items a model trained on, so "
+                        "whether its training items are in the test split cannot be checked: "
+                        "retrain to be sure its figures are not optimistic.")
     if n < 30:
         warnings.append(f"the test set has only {n} items: intervals are wide and small "
                         "differences cannot be detected. Label more items for testing.")

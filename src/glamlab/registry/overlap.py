@@ -88,3 +88,12 @@ def check_disjoint(ws: Workspace, mv: ModelVersion | int, purpose: str, *,
             hint=f"retrain it on the current train split (glamlab train {spec.split('@')[0]}"
                  " ...), or take these items out of the test split")
 
+
+
+def unchecked(ws: Workspace, model_id: int) -> bool:
+    """True for a model that trained on items but was saved before their ids were
+    recorded: its overlap with the test split cannot be checked."""
+    from .models import get_model_by_id
+
+    mv = get_model_by_id(ws, model_id)
+    return int(mv.card.get("train_items") or 0) > 0 and not has_item_record(ws, model_id)
