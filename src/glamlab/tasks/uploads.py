@@ -243,6 +243,7 @@ def bring_in_files(ws: Workspace, path: Path) -> dict[str, Any]:
     report; a ZIP's members left out are problems too."""
     from ..ingest.images import IMAGE_SUFFIXES
 
+    check_files(path)
     kind = kind_of(path.name)
     left_out: list[dict[str, Any]] = []
     if kind == "images":
@@ -255,18 +256,8 @@ def bring_in_files(ws: Workspace, path: Path) -> dict[str, Any]:
             raise UploadError(f"{path.name} holds no images", item=path.name,
                               hint="put the image files (JPEG, PNG, TIFF) in the archive")
         source = folder
-    elif kind in ("manifest", "mets"):
+    else:  # a manifest or METS file (check_files refused the rest)
         source = path
-    else:
-        raise UploadError(f"{path.name} is a table", item=path.name,
-                          hint="tables go through the column-mapping step")
-    if kind == "manifest":
-        from ..ingest.iiif import looks_like_iiif
-
-        if not looks_like_iiif(path):
-            raise UploadError(f"{path.name} is not a IIIF manifest", item=path.name,
-                              hint="upload the manifest's JSON (its @context names "
-                                   "iiif.io/api/presentation)")
     report = ws.ingest([str(source)], collection_depth=0, remote_ocr=False)
     out = report.to_dict()
     out["problems"] = [*({"source": path.name, **p} for p in left_out), *out["problems"]]
