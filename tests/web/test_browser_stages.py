@@ -72,6 +72,9 @@ def test_from_labelled_items_to_a_downloaded_export(lang_ws: Any, tmp_path: Path
             page.click("form[aria-label='Promote a model'] button[type=submit]")
             expect(page.locator("h1")).to_contain_text("the champion?")
             page.click("#confirm-yes")
+            # the confirmation's POST lands before the next page is asked for (going on at
+            # once would cancel it, and the run page would have no champion to run)
+            page.wait_for_url("**/admin?done=alias-set")
             # the run, as a job with a progress bar; a reload keeps showing it
             page.goto(server.url + "/stages/run")
             page.click("#start-run")
