@@ -46,3 +46,70 @@ def test_plan_and_replay_on_real_bookings():
     assert "extra places" in r.summary()
     with pytest.raises(PolicyError, match="outcomes"):
         replay(slots.drop(columns=["no_shows"]), risk=0.1, price=1, over_cost=1)
+
+
+def _biased_bookings(n_days: int, seed: int, true_p: float = 0.2, said_p: float = 0.4):
+    """Days of 40 bookings each whose model says ``said_p`` while ``true_p`` happens."""
+    import pandas as pd
+
+    from glamlab.ingest.columns import TableSchema
+
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2020-01-01", periods=n_days, freq="D").repeat(40)
+    frame = pd.DataFrame({"when": days, "y": (rng.random(len(days)) < true_p).astype(float)})
+    schema = TableSchema(time_column="when", label_column="y", columns={})
+    return frame, schema, np.full(len(frame), said_p)
+
+
+def test_calibration_keeps_the_risk_when_the_model_is_biased():
+    from glamlab.actions.capacity import calibration_from
+
+    frame, schema, p = _biased_bookings(400, seed=1)
+    history, later = frame.iloc[:60 * 40], frame.iloc[60 * 40:]
+    raw = replay(plan(later, schema, p[len(history):], risk=0.05), risk=0.05, price=1,
+                 over_cost=1)
+    assert raw.over_capacity_slots / raw.slots > 0.5  # the model's word: over most days
+    cal = calibration_from(history, schema, p[:len(history)], risk=0.05, window=60)
+    assert len(cal.values) == 60 and cal.observed == 0
+    slots = plan(later, schema, p[len(history):], risk=0.05, calibration=cal)
+    r = replay(slots, risk=0.05, price=1, over_cost=1)
+    # about 5% of 340 days over capacity (binomial 95% range ~ 8-26)
+    assert 5 <= r.over_capacity_slots <= 30, r.to_dict()
+    # and sells about what knowing the true chance would allow
+    oracle = extra_places(np.full(40, 0.2), 0.05) * r.slots
+    assert 0.8 * oracle <= r.extra_sold <= 1.2 * oracle, (r.extra_sold, oracle)
+    assert cal.observed == r.slots and cal.over == r.over_capacity_slots
+
+
+def test_calibration_without_history_sells_nothing_until_outcomes_come():
+    from glamlab.actions.capacity import SlotCalibration
+
+    frame, schema, p = _biased_bookings(30, seed=2)
+    cal = SlotCalibration(0.05, window=60)
+    slots = plan(frame, schema, p, risk=0.05, calibration=cal)
+    # with few past days the 5% quantile cannot be told: nothing is sold (the level rises
+    # a little with every day that was not over capacity, so selling starts a bit before 19)
+    assert (slots["extra"].iloc[:15] == 0).all()
+    assert slots["extra"].iloc[-5:].sum() > 0
+    with pytest.raises(PolicyError, match="risk"):
+        SlotCalibration(0.0)
+    with pytest.raises(PolicyError, match="window"):
+        SlotCalibration(0.05, window=1)
+
+
+def test_a_day_uses_only_the_outcomes_of_earlier_days():
+    """Planning a day must not see that day's own outcomes: the plan for day d is the
+    same whatever happens on day d."""
+    from glamlab.actions.capacity import calibration_from
+
+    frame, schema, p = _biased_bookings(90, seed=3)
+    history, later = frame.iloc[:60 * 40], frame.iloc[60 * 40:]
+    a = plan(later, schema, p[len(history):], risk=0.1,
+             calibration=calibration_from(history, schema, p[:len(history)], risk=0.1))
+    changed = later.copy()
+    last_day = changed["when"] == changed["when"].max()
+    changed.loc[last_day, "y"] = 1.0 - changed.loc[last_day, "y"]
+    b = plan(changed, schema, p[len(history):], risk=0.1,
+             calibration=calibration_from(history, schema, p[:len(history)], risk=0.1))
+    assert a["extra"].tolist() == b["extra"].tolist()
+    assert a["no_shows"].iloc[-1] != b["no_shows"].iloc[-1]

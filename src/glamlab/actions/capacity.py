@@ -8,12 +8,27 @@ Poisson-binomial count when the model's probabilities are calibrated), so for a 
 those decisions would have earned and cost once the outcomes are known, and how often
 the slot was in fact over capacity (which should be about ``risk`` or less if the
 probabilities are right).
+
+They are not always right: a year later the same model can expect far more no-shows than
+happen (on the shared hotel bookings, a model trained on 2015-2016 expected 49% of 2017's
+bookings to be cancelled, 39% were; its 5%-risk plan put 58% of the days over capacity).
+So by default the plan is **calibrated on outcomes**, not on the model's word
+(:class:`SlotCalibration`, adaptive conformal inference: Gibbs & Candes, 2021). Each past
+slot whose outcome is known gives one number, ``v = P(no-shows <= what happened)`` under
+the model; selling ``k`` puts the slot over capacity exactly when ``P(no-shows <= k - 1)``
+reaches ``v``. So ``k`` is chosen below the ``risk`` quantile of the recent slots' ``v``
+(a ``window`` of the latest ones), which keeps the share of slots over capacity at about
+``risk`` whatever the model's bias, as long as the recent past is like the next slot; and
+the level itself is nudged after every slot whose outcome comes in (up when the slots
+were over capacity less often than ``risk``, down when more), which brings the long-run
+share back to ``risk`` after a change. The first slots are calibrated on out-of-time
+predictions for the period just before (a copy of the model trained without it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,6 +62,62 @@ def extra_places(p: np.ndarray, risk: float) -> int:
 
 
 @dataclass
+class SlotCalibration:
+    """The recent slots' ``v = P(no-shows <= realised)`` and the adaptive level.
+
+    ``threshold()`` is the conformal ``level`` quantile of the latest ``window`` values
+    (the ``floor(level (n + 1))``-th smallest, 0 when there are too few: sell nothing);
+    :meth:`extra` sells the most places whose ``P(no-shows <= k - 1)`` stays below it;
+    :meth:`observe` adds a slot whose outcome is known and moves the level by ``step``
+    towards the target (``risk - over``)."""
+
+    risk: float
+    window: int = 60
+    step: float = 0.01
+    values: list[float] = field(default_factory=list)
+    level: float = -1.0  # set to risk on first use
+    source: str = ""
+    observed: int = 0
+    over: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.risk < 1:
+            raise PolicyError(f"risk must be between 0 and 1, not {self.risk}",
+                              hint="e.g. 0.05 for a 5% chance of being over capacity")
+        if self.window < 2:
+            raise PolicyError(f"a calibration window of {self.window} slots is too short",
+                              hint="use 20 slots or more (window=60 by default)")
+        if self.level < 0:
+            self.level = self.risk
+
+    def threshold(self) -> float:
+        recent = np.sort(np.asarray(self.values[-self.window:], dtype=float))
+        j = int(np.floor(min(max(self.level, 0.0), 1.0) * (len(recent) + 1)))
+        return float(recent[min(j, len(recent)) - 1]) if j >= 1 and len(recent) else 0.0
+
+    def extra(self, p: np.ndarray) -> int:
+        a = self.threshold()
+        cdf = np.cumsum(no_show_distribution(p))
+        ok = np.flatnonzero(cdf < a)
+        return int(ok[-1] + 1) if len(ok) else 0
+
+    def observe(self, p: np.ndarray, no_shows: int, extra: int | None = None) -> None:
+        """A slot's outcome came in (``extra``: what was sold for it, if it was planned)."""
+        cdf = np.cumsum(no_show_distribution(p))
+        self.values.append(float(cdf[min(int(no_shows), len(cdf) - 1)]))
+        if extra is not None:
+            over = extra > no_shows
+            self.observed += 1
+            self.over += int(over)
+            self.level += self.step * (self.risk - float(over))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": "adaptive conformal (Gibbs & Candes 2021) on P(no-shows <= realised)",
+                "window": self.window, "step": self.step, "level": round(self.level, 4),
+                "calibration_slots": len(self.values) - self.observed, "source": self.source}
+
+
+@dataclass
 class CapacityReplay:
     risk: float
     slots: int
@@ -76,10 +147,9 @@ class CapacityReplay:
                 f"{self.cost:,.0f} {currency}: net {self.net:,.0f} {currency}.")
 
 
-def plan(frame: pd.DataFrame, schema: TableSchema, p: np.ndarray, *, risk: float,
-         group_by: Sequence[str] = (), freq: str = "D") -> pd.DataFrame:
-    """Extra places per slot (period × groups): columns ``period``, the groups,
-    ``bookings``, ``expected_no_shows``, ``extra`` and, when known, ``no_shows``."""
+def _slots(frame: pd.DataFrame, schema: TableSchema, p: np.ndarray,
+           group_by: Sequence[str], freq: str) -> list[tuple[dict[str, Any], np.ndarray, int | None]]:
+    """(the slot's key, its bookings' probabilities, its no-shows or None), in time order."""
     import pandas as pd
 
     keys = [frame[schema.time_column].dt.to_period(freq).dt.start_time.rename("period")]
@@ -88,15 +158,61 @@ def plan(frame: pd.DataFrame, schema: TableSchema, p: np.ndarray, *, risk: float
     has_y = bool(schema.label_column) and schema.label_column in frame.columns
     if has_y:
         data["y"] = frame[schema.label_column].astype(float)
-    rows = []
-    for key, g in data.groupby(keys, observed=True):
+    out = []
+    for key, g in data.groupby(keys, observed=True, sort=True):
         key = key if isinstance(key, tuple) else (key,)
-        row = dict(zip(["period", *group_by], key, strict=True))
-        row.update(bookings=len(g), expected_no_shows=float(g["p"].sum()),
-                   extra=extra_places(g["p"].to_numpy(), risk))
+        known = has_y and bool(g["y"].notna().all())
+        out.append((dict(zip(["period", *group_by], key, strict=True)), g["p"].to_numpy(),
+                    int(g["y"].sum()) if known else None))
+    return out
+
+
+def calibration_from(frame: pd.DataFrame, schema: TableSchema, p: np.ndarray, *, risk: float,
+                     group_by: Sequence[str] = (), freq: str = "D", window: int = 60,
+                     step: float = 0.01, source: str = "") -> SlotCalibration:
+    """A :class:`SlotCalibration` started on the slots of ``frame`` (outcomes known,
+    ``p`` out-of-time predictions: from a model that did not train on these rows)."""
+    cal = SlotCalibration(risk, window, step, source=source)
+    for _key, q, y in _slots(frame, schema, p, group_by, freq):
+        if y is not None:
+            cal.observe(q, y)
+    return cal
+
+
+def plan(frame: pd.DataFrame, schema: TableSchema, p: np.ndarray, *, risk: float,
+         group_by: Sequence[str] = (), freq: str = "D",
+         calibration: SlotCalibration | None = None) -> pd.DataFrame:
+    """Extra places per slot (period × groups): columns ``period``, the groups,
+    ``bookings``, ``expected_no_shows``, ``extra`` and, when known, ``no_shows``.
+
+    Without ``calibration`` the model's probabilities are taken at their word (a
+    Poisson-binomial count). With it, slots are planned in time order, each from the
+    outcomes of the slots before its period (the outcomes of a period are only used once
+    the whole period is planned, as they would come in), and ``calibration`` is updated
+    in place."""
+    import pandas as pd
+
+    slots = _slots(frame, schema, p, group_by, freq)
+    has_y = bool(schema.label_column) and schema.label_column in frame.columns
+    rows: list[dict[str, Any]] = []
+    pending: list[tuple[np.ndarray, int | None, int]] = []
+    period = None
+    for key, q, y in slots:
+        if calibration is not None and key["period"] != period:
+            for q0, y0, k0 in pending:  # the previous period's outcomes come in
+                if y0 is not None:
+                    calibration.observe(q0, y0, k0)
+            pending, period = [], key["period"]
+        k = calibration.extra(q) if calibration is not None else extra_places(q, risk)
+        pending.append((q, y, k))
+        row = {**key, "bookings": len(q), "expected_no_shows": float(q.sum()), "extra": k}
         if has_y:
-            row["no_shows"] = int(g["y"].sum())
+            row["no_shows"] = y
         rows.append(row)
+    if calibration is not None:
+        for q0, y0, k0 in pending:
+            if y0 is not None:
+                calibration.observe(q0, y0, k0)
     return pd.DataFrame(rows)
 
 
@@ -104,7 +220,9 @@ def replay(slots: pd.DataFrame, *, risk: float, price: float, over_cost: float
            ) -> CapacityReplay:
     """What the planned extra places would have earned (``price`` per place sold and
     used) and cost (``over_cost`` per person over capacity)."""
-    if "no_shows" not in slots.columns:
+    if "no_shows" in slots.columns:
+        slots = slots[slots["no_shows"].notna()]
+    if "no_shows" not in slots.columns or slots.empty:
         raise PolicyError("the slots have no realised no-shows yet",
                           hint="replay once the outcomes are imported")
     extra = slots["extra"].to_numpy()
@@ -118,12 +236,17 @@ def replay(slots: pd.DataFrame, *, risk: float, price: float, over_cost: float
 def project_capacity(ws: Workspace, *, risk: float | None = None, price: float | None = None,
                      over_cost: float | None = None, freq: str | None = None,
                      since: str | None = None, until: str | None = None,
-                     model: str | None = None) -> dict[str, Any]:
+                     model: str | None = None, calibrate: bool | None = None,
+                     window: int | None = None) -> dict[str, Any]:
     """The decision of a tabular project: extra places per slot (a ``freq`` period × the
     card's group columns) for the chosen ``risk`` of being over capacity, from the
     champion's probabilities over the rows after its training period (or ``since`` ..
     ``until``), and, where the outcomes are in, what that would have earned and cost.
-    Defaults come from the card's ``[decision]`` (slot, risk, price, over_cost)."""
+
+    ``calibrate`` (default: yes) plans from the outcomes of recent slots
+    (:class:`SlotCalibration`, ``window`` slots) instead of the model's word; the result
+    then also replays the uncalibrated plan beside it. Defaults come from the card's
+    ``[decision]`` (slot, risk, price, over_cost, calibrate, window)."""
     from ..registry.tabular import champion_predictor
     from ..tasks.tabular import project_frame, schema_of, split_frame
 
@@ -132,35 +255,85 @@ def project_capacity(ws: Workspace, *, risk: float | None = None, price: float |
     price = float(price if price is not None else card.get("price", 0.0))
     over_cost = float(over_cost if over_cost is not None else card.get("over_cost", 0.0))
     freq = str(freq or card.get("slot", "D"))
+    calibrate = bool(card.get("calibrate", True) if calibrate is None else calibrate)
+    window = int(window if window is not None else card.get("window", 60))
     schema = schema_of(ws)
     frame = project_frame(ws, schema=schema)
     mv, predictor = champion_predictor(ws, model)
     cutoff = str(mv.card.get("train_until") or split_frame(ws, frame)[2])
+    start = since or cutoff
     t = frame[schema.time_column]
-    keep = t >= (since or cutoff)
+    keep = t >= start
     if until:
         keep &= t < until
     rows = frame[keep]
     if rows.empty:
-        raise PolicyError(f"no rows from {since or cutoff}{f' to {until}' if until else ''}",
+        raise PolicyError(f"no rows from {start}{f' to {until}' if until else ''}",
                           hint="ingest the bookings to plan for, or change --since/--until")
-    slots = plan(rows, schema, predictor.predict_table(rows), risk=risk,
-                 group_by=schema.group_columns, freq=freq)
-    has_y = bool(schema.label_column) and schema.label_column in rows.columns
-    labelled = rows[rows[schema.label_column].notna()] if has_y else rows.iloc[:0]
-    known = slots if len(labelled) == len(rows) else (
-        plan(labelled, schema, predictor.predict_table(labelled), risk=risk,
-             group_by=schema.group_columns, freq=freq) if len(labelled) else labelled)
+    p = predictor.predict_table(rows)
+    group_by = list(schema.group_columns)
+    cal = (calibration_before(frame, schema, predictor, mv.spec, start=start, cutoff=cutoff,
+                        risk=risk, group_by=group_by, freq=freq, window=window,
+                        step=float(card.get("step", 0.01))) if calibrate else None)
+    slots = plan(rows, schema, p, risk=risk, group_by=group_by, freq=freq, calibration=cal)
     out: dict[str, Any] = {
-        "model": mv.spec, "risk": risk, "slot": freq, "group_by": list(schema.group_columns),
+        "model": mv.spec, "risk": risk, "slot": freq, "group_by": group_by,
         "slots": len(slots), "extra": int(slots["extra"].sum()),
-        "plan": [{**{k: (str(v.date()) if k == "period" else v) for k, v in r.items()}}
+        "calibration": cal.to_dict() if cal else None,
+        "plan": [{k: (str(v.date()) if k == "period" else
+                      None if k == "no_shows" and v != v else v) for k, v in r.items()}
                  for r in slots.to_dict("records")],
-        "replay": None}
-    if len(known):
-        out["replay"] = replay(known, risk=risk, price=price, over_cost=over_cost).to_dict()
+        "replay": None, "replay_uncalibrated": None}
+    if "no_shows" in slots.columns and slots["no_shows"].notna().any():
+        out["replay"] = replay(slots, risk=risk, price=price, over_cost=over_cost).to_dict()
+        if cal:
+            raw = plan(rows, schema, p, risk=risk, group_by=group_by, freq=freq)
+            out["replay_uncalibrated"] = replay(raw, risk=risk, price=price,
+                                                over_cost=over_cost).to_dict()
         out["currency"] = ws.card.currency
     return out
 
 
-__all__ = ["CapacityReplay", "project_capacity", "extra_places", "no_show_distribution", "plan", "replay"]
+def calibration_before(frame: pd.DataFrame, schema: TableSchema, predictor: Any, spec: str, *,
+                 start: str, cutoff: str, risk: float, group_by: list[str], freq: str,
+                 window: int, step: float) -> SlotCalibration:
+    """Start the calibration on the ``window`` slots just before ``start`` whose outcomes
+    are known, with out-of-time predictions: the model's own where those slots come after
+    its training period, else those of a copy trained on the rows before them."""
+    import pandas as pd
+
+    label, time = schema.label_column, schema.time_column
+    cal = SlotCalibration(risk, window, step)
+    if not label or label not in frame.columns:
+        cal.source = "no outcomes yet: nothing is sold until slots' outcomes come in"
+        return cal
+    labelled = frame[frame[label].notna() & (frame[time] < start)]
+    if labelled.empty:
+        cal.source = "no earlier outcomes: nothing is sold until slots' outcomes come in"
+        return cal
+    periods = labelled[time].dt.to_period(freq).dt.start_time
+    groups = max(1, len(labelled.groupby(group_by, observed=True)) if group_by else 1)
+    distinct = np.sort(periods.unique())
+    first = pd.Timestamp(distinct[max(0, len(distinct) - int(np.ceil(window / groups)))])
+    recent = labelled[periods >= first]
+    if first >= pd.Timestamp(cutoff):
+        p = predictor.predict_table(recent)
+        how = f"{spec}'s predictions after its training period"
+    else:
+        older = labelled[periods < first]
+        if older[label].nunique() < 2:
+            cal.source = (f"too few outcomes before {first.date()} to calibrate on: nothing is "
+                          "sold until slots' outcomes come in")
+            return cal
+        twin = type(predictor)(**predictor.get_params()).fit_table(older)
+        p = twin.predict_table(recent)
+        how = f"a copy of {spec} trained on the rows before {first.date()}"
+    cal = calibration_from(recent, schema, p, risk=risk, group_by=group_by, freq=freq,
+                           window=window, step=step,
+                           source=f"{len(recent):,} rows from {first.date()} to "
+                                  f"{pd.Timestamp(start).date()}, predicted by {how}")
+    return cal
+
+
+__all__ = ["CapacityReplay", "SlotCalibration", "calibration_before", "calibration_from", "extra_places",
+           "no_show_distribution", "plan", "project_capacity", "replay"]

@@ -182,13 +182,19 @@ def _replay(ws: Workspace, months: list[tuple[str, pd.DataFrame]], say: Say,
         from ..actions.capacity import project_capacity
 
         cap = project_capacity(ws)
-        r = cap["replay"]
-        say(f"The decision, replayed: selling the extra places the model allowed for a "
-            f"{cap['risk']:.0%} risk per day and hotel, {r['extra_sold']:,} extra tickets over "
-            f"{r['slots']:,} days would have earned {r['earned']:,.0f} {cap['currency']}; "
-            f"{r['over_capacity_slots']} days ({r['over_capacity_rate']:.1%}) would have been "
-            f"over capacity, by {r['people_over']} people, costing {r['cost']:,.0f}: net "
-            f"{r['net']:,.0f} {cap['currency']}.")
+        r, raw = cap["replay"], cap["replay_uncalibrated"]
+        say(f"The decision, replayed: selling the extra places glamlab allowed for a "
+            f"{cap['risk']:.0%} risk per day and hotel (calibrated day by day on the outcomes "
+            f"of the latest {cap['calibration']['window']} days and hotels), "
+            f"{r['extra_sold']:,} extra tickets over {r['slots']:,} days would have earned "
+            f"{r['earned']:,.0f} {cap['currency']}; {r['over_capacity_slots']} days "
+            f"({r['over_capacity_rate']:.1%}) would have been over capacity, by "
+            f"{r['people_over']} people, costing {r['cost']:,.0f}: net {r['net']:,.0f} "
+            f"{cap['currency']}.")
+        if raw:
+            say(f"Taking the model's probabilities at their word instead: {raw['extra_sold']:,} "
+                f"extra tickets, {raw['over_capacity_rate']:.1%} of days over capacity, net "
+                f"{raw['net']:,.0f} {cap['currency']}.")
         out["capacity"] = {k: v for k, v in cap.items() if k != "plan"}
     return out
 
