@@ -91,3 +91,57 @@ def test_a_tabular_project_end_to_end(tmp_path, capsys, table):
     assert re["metric"] == "auc" and set(re["scores"]) == {"champion", "recent", "all"}
     out = _run(capsys, *w, "capacity", "--risk", "2", code=2)
     assert "risk" in out.err and "fix:" in out.err
+
+
+def test_a_count_task_is_judged_by_its_counts(tmp_path, capsys, table):
+    """--task-type count: the backtest scores no-shows per day and hotel by MAE, the
+    monitor estimates and realises that error, retraining compares on it (lower is better),
+    and capacity plans per day; the rows' model is the same."""
+    ws = str(tmp_path / "ws")
+    out = _run(capsys, "init", ws, "--task", "no-shows", "--modality", "tabular", "--labels",
+               "0,1", "--task-type", "count", "--slot", "D", "--metric", "mae", "--json")
+    assert json.loads(out.out)["count"] == {"slot": "D", "metric": "mae"}
+    w = ["-w", ws]
+    _run(capsys, *w, "ingest", str(table / "history.csv"), "--time-column", "arrival_date",
+         "--label-column", "is_canceled", "--id-column", "id", "--group-column", "hotel",
+         *[f"--never-feature={c}" for c in bookings.NEVER])
+    out = _run(capsys, *w, "status")
+    assert 'the number of "yes" per day and hotel, judged by mean absolute error' in out.out
+    _run(capsys, *w, "labels", "split", "--by-time", "--cutoff", "2017-01-01")
+    _run(capsys, *w, "train", "tabular-gbm")
+    out = _run(capsys, *w, "backtest", "--since", "2016-11-01", "--n-boot", "50", "--json")
+    bt = json.loads(out.out)
+    assert bt["task"] == "count" and bt["metric"] == "mae"
+    s = bt["overall"]["tabular-gbm"]
+    assert s["mae"]["low"] <= s["mae"]["value"] <= s["mae"]["high"] and s["rmse"]["value"] >= \
+        s["mae"]["value"]
+    out = _run(capsys, *w, "backtest", "--since", "2016-11-01", "--n-boot", "20", "--per-row",
+               "--json")
+    assert json.loads(out.out)["metric"] == "f1"
+    _run(capsys, *w, "ingest", str(table / "2017.csv"))
+    card = tmp_path / "ws" / "glamlab.toml"
+    card.write_text(card.read_text() + "\n[monitor]\nmin_reference = 50\n")
+    out = _run(capsys, *w, "monitor", "--window", "month", "--json", code=3)
+    wins = json.loads(out.out)["windows"]
+    est = wins[0]["estimate"]
+    assert est["metric"] == "mae" and est["realised"] is not None and est["estimate"] > 0
+    out = _run(capsys, *w, "retrain", "--window-start", "2017-08-01", "--json")
+    re = json.loads(out.out)
+    assert re["metric"] == "mae"
+    # lower is better: the chosen challenger is the one with the smaller error
+    other = {"recent": "all", "all": "recent"}[re["chosen"]]
+    assert re["scores"][re["chosen"]] <= re["scores"][other]
+    out = _run(capsys, *w, "capacity", "--since", "2017-06-01", "--json")
+    cap = json.loads(out.out)
+    assert cap["slot"] == "D" and cap["calibration"]["window"] == 60
+    assert cap["replay"] and cap["replay_uncalibrated"]
+    # a count task on images, or a metric a count cannot have: one error each
+    out = _run(capsys, "init", str(tmp_path / "img"), "--task", "t", "--modality", "image",
+               "--labels", "a,b", "--task-type", "count", code=2)
+    assert "tabular" in out.err
+    out = _run(capsys, "init", str(tmp_path / "f1"), "--task", "t", "--modality", "tabular",
+               "--labels", "0,1", "--task-type", "count", "--metric", "f1_macro", code=2)
+    assert "mae" in out.err and not (tmp_path / "f1").exists()
+    out = _run(capsys, "init", str(tmp_path / "slot"), "--task", "t", "--modality", "tabular",
+               "--labels", "0,1", "--task-type", "count", "--slot", "fortnight", code=2)
+    assert "slot" in out.err and "fix:" in out.err

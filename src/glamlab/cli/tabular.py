@@ -27,9 +27,9 @@ def _write_html(path: str, title: str, sections: list[Any]) -> None:
 @click.option("--param", "params", multiple=True, help="Predictor parameter KEY=VALUE.")
 @click.option("--since", default=None, help="First month (default: the time split's cutoff).")
 @click.option("--until", default=None, help="Last date (default: the last row).")
-@click.option("--count", is_flag=True,
-              help="Score the number of 'yes' per day and group column (MAE) instead of "
-                   "each row (F1).")
+@click.option("--count/--per-row", "count", default=None,
+              help="Score the number of 'yes' per slot and group column (MAE) or each row "
+                   "(F1); default: counts for a count task ([count] in the card), else rows.")
 @click.option("--n-boot", type=int, default=200, show_default=True,
               help="Bootstrap resamples (whole weeks) for the 95% intervals.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None,
@@ -37,7 +37,7 @@ def _write_html(path: str, title: str, sections: list[Any]) -> None:
 @json_option
 @click.pass_context
 def backtest(ctx: click.Context, model: str, params: tuple[str, ...], since: str | None,
-             until: str | None, count: bool, n_boot: int, html_path: str | None,
+             until: str | None, count: bool | None, n_boot: int, html_path: str | None,
              as_json: bool) -> None:
     """Rolling-origin backtest of a tabular project: each month, train on every row
     before it and predict it; the baselines (training share, last period, same period
@@ -74,21 +74,29 @@ def backtest(ctx: click.Context, model: str, params: tuple[str, ...], since: str
 @click.option("--since", default=None, help="First date (default: after the training period).")
 @click.option("--until", default=None, help="End date (exclusive).")
 @click.option("--model", default=None, help="Model spec (default: the champion).")
+@click.option("--calibrated/--uncalibrated", "calibrate", default=None,
+              help="Plan from the outcomes of recent slots (default, [decision] calibrate) or "
+                   "take the model's probabilities at their word.")
+@click.option("--window", type=int, default=None,
+              help="Recent slots the calibration looks at (default [decision] window, 60).")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None,
               help="Write the plan (one row per slot) as CSV.")
 @json_option
 @click.pass_context
 def capacity(ctx: click.Context, risk: float | None, slot: str | None, price: float | None,
              over_cost: float | None, since: str | None, until: str | None,
-             model: str | None, csv_path: str | None, as_json: bool) -> None:
+             model: str | None, calibrate: bool | None, window: int | None,
+             csv_path: str | None, as_json: bool) -> None:
     """Extra places to sell per slot (a day per group column) for a chosen risk of being
-    over capacity, from the champion's probabilities; with the outcomes known, what that
-    would have earned and cost."""
+    over capacity, from the champion's probabilities calibrated on the outcomes of recent
+    slots; with the outcomes known, what that would have earned and cost (and what taking
+    the model at its word would have)."""
     from ..actions.capacity import project_capacity
 
     ws = open_ws(ctx)
     out = project_capacity(ws, risk=risk, price=price, over_cost=over_cost, freq=slot,
-                           since=since, until=until, model=model)
+                           since=since, until=until, model=model, calibrate=calibrate,
+                           window=window)
     if csv_path:
         import csv
 
@@ -105,13 +113,20 @@ def capacity(ctx: click.Context, risk: float | None, slot: str | None, price: fl
         lines = [f"{out['extra']:,} extra places over {out['slots']:,} slots "
                  f"(slot {out['slot']}, by {', '.join(out['group_by']) or 'nothing'}), "
                  f"risk {out['risk']:.0%} per slot ({out['model']})."]
-        r = out["replay"]
-        if r:
-            cur = out.get("currency", "")
-            lines.append(f"Replayed on the known outcomes: earned {r['earned']:,.0f} {cur}, "
-                         f"{r['over_capacity_slots']} slots ({r['over_capacity_rate']:.1%}) over "
-                         f"capacity by {r['people_over']} people, cost {r['cost']:,.0f}: net "
-                         f"{r['net']:,.0f} {cur}.")
+        cal = out["calibration"]
+        if cal:
+            lines.append(f"Calibrated on the outcomes of the latest {cal['window']} slots as they "
+                         f"come in; started on {cal['source']}.")
+        cur = out.get("currency", "")
+        for key, what in (("replay", "Replayed on the known outcomes"),
+                          ("replay_uncalibrated", "Taking the model at its word instead")):
+            r = out[key]
+            if r:
+                lines.append(f"{what}: {r['extra_sold']:,} extra places earned "
+                             f"{r['earned']:,.0f} {cur}, {r['over_capacity_slots']} slots "
+                             f"({r['over_capacity_rate']:.1%}) over capacity by "
+                             f"{r['people_over']} people, cost {r['cost']:,.0f}: net "
+                             f"{r['net']:,.0f} {cur}.")
         if csv_path:
             lines.append(f"Plan written to {csv_path}.")
         return "\n".join(lines)

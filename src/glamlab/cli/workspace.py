@@ -25,33 +25,56 @@ from ._common import emit, json_option, open_ws
 @click.option("--positive-label", default=None, help="The label a filter acts on (e.g. blank).")
 @click.option("--price-per-item", type=float, default=0.0,
               help="What an external service charges per item (e.g. paid OCR per page).")
+@click.option("--task-type", type=click.Choice(["yes-no", "count"]), default=None,
+              help="Tabular projects: a yes/no outcome per row (default), or the number of "
+                   "'yes' per slot (a period and the group columns), judged by --metric mae "
+                   "(default) or rmse.")
+@click.option("--slot", default=None,
+              help="A count task's slot: h (hour), D (day, the default), W (week), M (month).")
 @json_option
 @click.pass_context
 def init(ctx: click.Context, directory: str | None, task: str, modality: str, labels: str,
          multi_label: bool, kind: str | None, metric: str | None, need: str,
-         positive_label: str | None, price_per_item: float, as_json: bool) -> None:
+         positive_label: str | None, price_per_item: float, task_type: str | None,
+         slot: str | None, as_json: bool) -> None:
     """Create a workspace in DIRECTORY (default: the --workspace folder).
 
     Writes glamlab.toml (the project card) and creates the database: glamlab.db,
     or the PostgreSQL database given by --db / GLAMLAB_DB.
     """
+    from ..tasks.count import COUNT_METRICS, CountTask, set_count_task
     from ..tasks.kinds import available, prepare_card
     from ..workspace import Workspace
 
     obj = ctx.find_root().obj
     if kind is None and task == "entities" and "entities" in available():
         kind = "entities"  # `--task entities` names the kind too (issue 21)
+    count = None
+    if task_type == "count" or slot:
+        if modality != "tabular":
+            raise click.UsageError("--task-type count and --slot are for tabular projects "
+                                   "(--modality tabular)")
+        if task_type == "yes-no":
+            raise click.UsageError("--slot is for --task-type count")
+        # --metric names the count's metric; the rows keep their kind's (f1_macro)
+        count = CountTask(slot=slot or "D", metric=metric or "mae")
+        if metric in COUNT_METRICS:
+            metric = None
     ws = Workspace.init(directory or obj["workspace"], task=task, modality=modality,
                         labels=labels.split("|" if "|" in labels else ","),
                         multi_label=multi_label or kind == "multi-label", kind=kind,
                         metric=metric, need=need, positive_label=positive_label,
                         price_per_item=price_per_item, db=obj.get("db"), prepare=prepare_card)
+    if count is not None:
+        set_count_task(ws, slot=count.slot, metric=count.metric)
     data = {"workspace": str(ws.root), "task": task, "kind": ws.card.kind,
             "labels": ws.card.labels,
+            "count": count.to_card() if count else None,
             "database": "postgresql" if not ws.store.is_sqlite else "sqlite"}
     emit(data, as_json, lambda d: (
-        f"Created workspace {d['workspace']} for {task!r} with labels {', '.join(d['labels'])}.\n"
-        f"Next: glamlab ingest FOLDER_OR_MANIFEST_OR_CSV"))
+        f"Created workspace {d['workspace']} for {task!r} with labels {', '.join(d['labels'])}"
+        + (f"; it predicts {count.describe()}" if count else "") + ".\n"
+        "Next: glamlab ingest FOLDER_OR_MANIFEST_OR_CSV"))
 
 
 @click.command()
@@ -66,6 +89,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
 def _status_text(s: dict[str, Any]) -> str:
     lines = [f"Project {s['task']!r} ({s['modality']}, labels: {', '.join(s['labels'])}; "
              f"metric {s['metric']}; {s['database']})", s["summary"] + "."]
+    if s.get("count_task"):
+        lines.insert(1, f"It predicts {s['count_task']}.")
     for stage in s["stages"]:
         mark = "x" if stage["done"] else " "
         detail = ", ".join(f"{k} {v}" for k, v in stage.items() if k not in ("stage", "done"))

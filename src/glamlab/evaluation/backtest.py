@@ -130,15 +130,20 @@ def group_counts(frame: pd.DataFrame, schema: TableSchema, p: np.ndarray, *,
 
 def count_scores(counts: pd.DataFrame, *, n_boot: int = 400, seed: int = 0
                  ) -> dict[str, dict[str, float]]:
-    """Mean absolute error of the predicted counts, with a week-block interval."""
-    err = (counts["predicted"] - counts["realised"]).abs().to_numpy()
+    """Mean absolute error and root mean squared error of the predicted counts, with
+    week-block intervals."""
+    diff = (counts["predicted"] - counts["realised"]).to_numpy()
+    err = np.abs(diff)
     weeks = weeks_of(counts["period"])
     k = int(weeks.max()) + 1
     S = np.stack([np.bincount(weeks, weights=err, minlength=k),
+                  np.bincount(weeks, weights=diff**2, minlength=k),
                   np.bincount(weeks, minlength=k).astype(float)], 1)
     B = block_weights(weeks, n_boot, seed) @ S
+    n = np.maximum(B[:, 2], 1)
     mean_realised = float(counts["realised"].mean())
-    return {"mae": _ci(float(err.mean()), B[:, 0] / np.maximum(B[:, 1], 1)),
+    return {"mae": _ci(float(err.mean()), B[:, 0] / n),
+            "rmse": _ci(float(np.sqrt((diff**2).mean())), np.sqrt(B[:, 1] / n)),
             "mean_count": {"value": round(mean_realised, 6), "low": mean_realised,
                            "high": mean_realised}}
 
@@ -184,10 +189,12 @@ class BacktestReport:
 
 def backtest(frame: pd.DataFrame, schema: TableSchema, models: Mapping[str, Factory], *,
              origins: Sequence[Any], horizon: str = "MS", group_by: Sequence[str] | None = None,
-             count_freq: str = "D", n_boot: int = 400, seed: int = 0) -> BacktestReport:
+             count_freq: str = "D", count_metric: str = "mae", n_boot: int = 400,
+             seed: int = 0) -> BacktestReport:
     """Train each model on the rows before each origin, predict until the next origin
     (the last fold runs ``horizon`` past its origin), score each fold and all folds
-    pooled. ``group_by`` (possibly empty) makes it a count task."""
+    pooled. ``group_by`` (possibly empty) makes it a count task, judged by
+    ``count_metric`` (mae or rmse) per ``count_freq`` period and group."""
     import pandas as pd
 
     if not origins:
@@ -196,7 +203,7 @@ def backtest(frame: pd.DataFrame, schema: TableSchema, models: Mapping[str, Fact
         raise EvaluationError("the table has no outcomes to evaluate against",
                               hint=f"import the label column {schema.label_column!r} first")
     task = "binary" if group_by is None else "count"
-    metric = "f1" if task == "binary" else "mae"
+    metric = "f1" if task == "binary" else count_metric
     t = frame[schema.time_column]
     starts = [pd.Timestamp(o) for o in origins]
     ends = starts[1:] + [starts[-1] + pd.tseries.frequencies.to_offset(horizon)]
@@ -245,7 +252,9 @@ def _fold_scores(test: pd.DataFrame, schema: TableSchema, p: np.ndarray,
         return {"f1": round(float(f1_score(y, p >= 0.5, zero_division=0.0)), 6),
                 "auc": round(float(auc), 6), "brier": round(float(brier_score_loss(y, p)), 6)}
     counts = group_counts(test, schema, p, group_by=group_by, freq=freq)
-    return {"mae": round(float((counts["predicted"] - counts["realised"]).abs().mean()), 6)}
+    diff = (counts["predicted"] - counts["realised"]).to_numpy()
+    return {"mae": round(float(np.abs(diff).mean()), 6),
+            "rmse": round(float(np.sqrt((diff**2).mean())), 6)}
 
 
 __all__ = ["BacktestReport", "Fold", "backtest", "binary_scores", "count_scores",

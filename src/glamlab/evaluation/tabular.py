@@ -19,16 +19,23 @@ if TYPE_CHECKING:
 
 def project_backtest(ws: Workspace, *, model: str = DEFAULT_MODEL,
                      params: dict[str, Any] | None = None, since: str | None = None,
-                     until: str | None = None, count: bool = False, count_freq: str = "D",
-                     n_boot: int = 200, seed: int = 0) -> BacktestReport:
+                     until: str | None = None, count: bool | None = None,
+                     count_freq: str | None = None, n_boot: int = 200, seed: int = 0
+                     ) -> BacktestReport:
     """Each month from ``since`` (default: the time split) to ``until`` (default: the last
     row): train every predictor on all rows before the month, score the month. ``count``
-    scores the number of "yes" per day (× the card's group columns) by MAE instead of each
-    row by F1."""
+    scores the number of "yes" per slot (``count_freq`` × the card's group columns) by
+    MAE (or the ``[count]`` metric) instead of each row by F1; by default a count task
+    (``[count]`` in the card) is scored by its counts, any other by its rows."""
     import pandas as pd
 
+    from ..tasks.count import count_task
     from .backtest import backtest
 
+    task = count_task(ws)
+    if count is None:
+        count = task is not None
+    count_freq = count_freq or (task.slot if task else "D")
     schema = schema_of(ws)
     frame = project_frame(ws, schema=schema)
     if schema.label_column:
@@ -50,7 +57,8 @@ def project_backtest(ws: Workspace, *, model: str = DEFAULT_MODEL,
     makers[model] = maker(model, params)
     return backtest(frame, schema, makers, origins=origins,
                     group_by=list(schema.group_columns) if count else None,
-                    count_freq=count_freq, n_boot=n_boot, seed=seed)
+                    count_freq=count_freq, count_metric=task.metric if task else "mae",
+                    n_boot=n_boot, seed=seed)
 
 
 __all__ = ["project_backtest"]

@@ -85,21 +85,23 @@ def estimate_f1(p: np.ndarray, *, threshold: float = 0.5, draws: int = 500, seed
     return value, float(lo), float(hi)
 
 
-def estimate_count_mae(p: np.ndarray, groups: np.ndarray, *, draws: int = 500, seed: int = 0
-                       ) -> tuple[float, float, float]:
-    """Expected mean absolute error of counts per group predicted as the sum of the
-    rows' probabilities (``groups``: a group number per row)."""
+def estimate_count_mae(p: np.ndarray, groups: np.ndarray, *, draws: int = 500, seed: int = 0,
+                       metric: str = "mae") -> tuple[float, float, float]:
+    """Expected mean absolute error (or, with ``metric="rmse"``, root mean squared
+    error) of counts per group predicted as the sum of the rows' probabilities
+    (``groups``: a group number per row)."""
     p = np.asarray(p, dtype=float)
     _, g = np.unique(groups, return_inverse=True)
     k = int(g.max()) + 1
     predicted = np.bincount(g, weights=p, minlength=k)
     rng = np.random.default_rng(seed)
-    maes = np.empty(draws)
+    errs = np.empty(draws)
     for i in range(draws):
         y = (rng.random(len(p)) < p).astype(float)
-        maes[i] = np.abs(np.bincount(g, weights=y, minlength=k) - predicted).mean()
-    lo, hi = np.percentile(maes, [2.5, 97.5])
-    return float(maes.mean()), float(lo), float(hi)
+        d = np.bincount(g, weights=y, minlength=k) - predicted
+        errs[i] = np.sqrt((d**2).mean()) if metric == "rmse" else np.abs(d).mean()
+    lo, hi = np.percentile(errs, [2.5, 97.5])
+    return float(errs.mean()), float(lo), float(hi)
 
 
 class RangeCheck:
@@ -163,12 +165,12 @@ def estimate(p: np.ndarray, window: pd.DataFrame, check: RangeCheck | None = Non
     carries its outcomes, the realised value beside it."""
     if metric == "f1":
         value, lo, hi = estimate_f1(p, threshold=threshold, draws=draws, seed=seed)
-    elif metric == "mae":
+    elif metric in ("mae", "rmse"):
         if groups is None:
             raise ValueError("a count estimate needs the group of every row")
-        value, lo, hi = estimate_count_mae(p, groups, draws=draws, seed=seed)
+        value, lo, hi = estimate_count_mae(p, groups, draws=draws, seed=seed, metric=metric)
     else:
-        raise ValueError(f"no estimate for {metric!r}; use f1 or mae")
+        raise ValueError(f"no estimate for {metric!r}; use f1, mae or rmse")
     reasons = check.reasons(window) if check is not None else []
     realised = None
     label = check.schema.label_column if check is not None else None
@@ -179,7 +181,8 @@ def estimate(p: np.ndarray, window: pd.DataFrame, check: RangeCheck | None = Non
         else:
             assert groups is not None  # a count metric has its groups
             _, g = np.unique(groups, return_inverse=True)
-            realised = float(np.abs(np.bincount(g, weights=y) - np.bincount(g, weights=p)).mean())
+            d = np.bincount(g, weights=y) - np.bincount(g, weights=p)
+            realised = float(np.sqrt((d**2).mean()) if metric == "rmse" else np.abs(d).mean())
     return PerformanceEstimate(metric, value, lo, hi, len(p), not reasons, reasons, realised)
 
 

@@ -83,7 +83,10 @@ def monitor_project(ws: Workspace, *, model: str | None = None, window: str = "a
     min_reference, ...)."""
     import pandas as pd
 
+    from ..tasks.count import count_task, slot_keys
+
     schema = schema_of(ws)
+    task = count_task(ws)
     frame = project_frame(ws, schema=schema) if frame is None else frame
     mv, predictor = champion_predictor(ws, model)
     cutoff = str(mv.card.get("train_until") or split_frame(ws, frame)[2])
@@ -110,7 +113,9 @@ def monitor_project(ws: Workspace, *, model: str | None = None, window: str = "a
         p = p_all[rows.index.to_numpy()]
         drift = monitor.check(rows.reset_index(drop=True), p, before=frame,
                               before_scores=p_all)
-        est = estimate(p, rows, check, metric="f1", seed=cfg.seed)
+        est = (estimate(p, rows, check, metric=task.metric, seed=cfg.seed,
+                        groups=slot_keys(rows, schema, task.slot)) if task else
+               estimate(p, rows, check, metric="f1", seed=cfg.seed))
         report.windows.append(WindowReport(drift, est))
     if not report.windows:
         raise GlamlabError(f"no window after {pd.Timestamp(since or cutoff).date()} has "
@@ -120,8 +125,9 @@ def monitor_project(ws: Workspace, *, model: str | None = None, window: str = "a
 
 
 def estimated_vs_realised(report: TabularMonitorReport) -> dict[str, Any]:
-    """Mean absolute difference between estimated and realised F1 over the windows whose
-    outcomes are known (before and after the first flagged window)."""
+    """Mean absolute difference between estimated and realised performance (F1, or a
+    count task's count error) over the windows whose outcomes are known (before and after
+    the first flagged window)."""
     first = report.flagged[0].drift.start if report.flagged else None
     before = [w.estimate for w in report.windows if w.estimate.realised is not None
               and (first is None or w.drift.start < first)]

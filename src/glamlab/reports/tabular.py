@@ -17,23 +17,26 @@ if TYPE_CHECKING:
 
 def monitor_sections(report: TabularMonitorReport) -> list[Section]:
     ws = report.windows
-    series: dict[str, Sequence[tuple[float, float]]] = {"estimated F1": [(float(i), w.estimate.value) for i, w in enumerate(ws)]}
+    m = (ws[0].estimate.metric if ws else "f1")
+    m = "F1" if m == "f1" else f"count {m.upper()}"
+    series: dict[str, Sequence[tuple[float, float]]] = {
+        f"estimated {m}": [(float(i), w.estimate.value) for i, w in enumerate(ws)]}
     realised = [(float(i), w.estimate.realised) for i, w in enumerate(ws)
                 if w.estimate.realised is not None]
     if realised:
-        series["realised F1"] = [(x, float(y)) for x, y in realised if y is not None]
+        series[f"realised {m}"] = [(x, float(y)) for x, y in realised if y is not None]
     rows = [{"window": f"{w.drift.start} to {w.drift.end}", "rows": w.drift.n,
              "flagged": "yes" if w.drift.flagged else "", "cause": w.drift.root_cause or "",
-             "estimated F1": f"{w.estimate.value:.3f} [{w.estimate.low:.3f}, "
-                             f"{w.estimate.high:.3f}]",
+             f"estimated {m}": f"{w.estimate.value:.3f} [{w.estimate.low:.3f}, "
+                               f"{w.estimate.high:.3f}]",
              "trusted": "yes" if w.estimate.trusted else "no",
-             "realised F1": "" if w.estimate.realised is None else f"{w.estimate.realised:.3f}"}
+             f"realised {m}": "" if w.estimate.realised is None else f"{w.estimate.realised:.3f}"}
             for w in ws]
     sections = [
         Section("Windows", text=report.summary().splitlines()[0],
                 html=table_html(rows, list(rows[0]) if rows else [])),
         Section("Estimated and realised performance",
-                html=line_chart(series, title="F1 by window", y_label="F1",
+                html=line_chart(series, title=f"{m} by window", y_label=m,
                                 x_labels=[w.drift.start for w in ws])),
     ]
     for w in ws:

@@ -66,31 +66,36 @@ class GateDecision:
 def decide(metric: str, champion: float, challenger: float, *, config: GateConfig,
            champion_slices: dict[str, tuple[float, int]] | None = None,
            challenger_slices: dict[str, tuple[float, int]] | None = None,
-           paired_p: float | None = None) -> GateDecision:
-    """Apply the gate. Slices map a slice value to (metric, n items)."""
+           paired_p: float | None = None, lower_is_better: bool = False) -> GateDecision:
+    """Apply the gate. Slices map a slice value to (metric, n items). With
+    ``lower_is_better`` (an error such as a count's MAE) a gain is a fall of the metric."""
     reasons: list[str] = []
-    gain = challenger - champion
+    gain = (champion - challenger) if lower_is_better else (challenger - champion)
     ok = True
     if gain < -config.max_drop:
         ok = False
-        reasons.append(f"{metric} drops by {-gain:.3f} ({champion:.3f} → {challenger:.3f}), more "
-                       f"than the allowed {config.max_drop:.3f}")
+        worse = "rises" if lower_is_better else "drops"
+        reasons.append(f"{metric} {worse} by {-gain:.3f} ({champion:.3f} → {challenger:.3f}), "
+                       f"more than the allowed {config.max_drop:.3f}")
     if gain < config.min_gain:
         ok = False
-        reasons.append(f"{metric} gains {gain:+.3f}, less than the required {config.min_gain:.3f}")
+        reasons.append(f"{metric} {'improves' if lower_is_better else 'gains'} {gain:+.3f}, "
+                       f"less than the required {config.min_gain:.3f}")
     for name, (ch_value, n) in sorted((challenger_slices or {}).items()):
         base = (champion_slices or {}).get(name)
         if base is None or n < config.min_slice_size:
             continue
-        if ch_value < base[0] - config.max_drop:
+        if (ch_value > base[0] + config.max_drop if lower_is_better
+                else ch_value < base[0] - config.max_drop):
             ok = False
             reasons.append(f"slice {config.slice_field or ''}={name!r} ({n} items): {metric} "
-                           f"drops from {base[0]:.3f} to {ch_value:.3f}")
+                           f"{'rises' if lower_is_better else 'drops'} from {base[0]:.3f} to {ch_value:.3f}")
     if ok and config.max_p is not None and (paired_p is None or paired_p >= config.max_p):
         ok = False
         why = ("no paired test could be made" if paired_p is None
                else f"paired p = {paired_p:.3g}")
-        reasons.append(f"{metric} gains {gain:+.3f}, but the gain is not significant ({why}; "
+        reasons.append(f"{metric} {'improves' if lower_is_better else 'gains'} {gain:+.3f}, "
+                       f"but the gain is not significant ({why}; "
                        f"[gate] max_p = {config.max_p:g})")
     if ok:
         p = f" (paired p = {paired_p:.3g})" if paired_p is not None else ""

@@ -66,12 +66,14 @@ class TabularRetrainReport:
 def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: TabularPredictor,
                         make: Callable[[], TabularPredictor], *, window_start: Any,
                         window_end: Any = None, recent_days: int = 90, metric: str = "auc",
-                        gate: GateConfig | None = None, n_boot: int = 200, seed: int = 0
-                        ) -> TabularRetrainReport:
+                        gate: GateConfig | None = None, n_boot: int = 200, seed: int = 0,
+                        count_slot: str | None = None) -> TabularRetrainReport:
     """``frame``: typed rows with outcomes up to ``window_end``; the newest labelled
     window runs from ``window_start`` (the challengers train on the rows before it).
     ``metric``: ``auc`` (ROC AUC, the default: after a shift the outcome's rate moves and
-    F1 at a fixed threshold can collapse to 0 for every model) or ``f1``."""
+    F1 at a fixed threshold can collapse to 0 for every model) or ``f1``; for a count
+    task (``count_slot``: its slot), ``mae`` or ``rmse`` of the counts per slot and group
+    column (lower is better)."""
     import pandas as pd
 
     from ..evaluation.backtest import block_weights, weeks_of
@@ -96,34 +98,45 @@ def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: Tabu
     preds = {k: m.predict_table(window) for k, m in models.items()}
     weeks = weeks_of(window[schema.time_column])
     W = block_weights(weeks, n_boot, seed)
-    score = _scorer(metric, y, weeks)
+    slots = None
+    if count_slot is not None:
+        from ..tasks.count import slot_keys
+
+        slots = slot_keys(window, schema, count_slot)
+    score = _scorer(metric, y, weeks, slots)
+    lower = metric in ("mae", "rmse")
+    sign = -1.0 if lower else 1.0  # gains are improvements either way
     scores = {k: float(score(p, np.ones(int(weeks.max()) + 1))) for k, p in preds.items()}
-    chosen = "recent" if scores["recent"] >= scores["all"] else "all"
-    diff = np.array([score(preds[chosen], w) - score(preds["champion"], w) for w in W])
+    chosen = "recent" if sign * scores["recent"] >= sign * scores["all"] else "all"
+    diff = np.array([sign * (score(preds[chosen], w) - score(preds["champion"], w)) for w in W])
     diff = diff[np.isfinite(diff)]
     p_value = float((np.sum(diff <= 0) + 1) / (len(diff) + 1))
     decision = decide(metric, scores["champion"], scores[chosen], config=gate or GateConfig(),
-                      paired_p=p_value)
+                      paired_p=p_value, lower_is_better=lower)
     return TabularRetrainReport((str(start.date()), str(end.date())), len(window), metric, scores,
                                 {"recent": len(recent), "all": len(before)}, chosen, decision,
                                 p_value, models)
 
 
 def retrain_project(ws: Workspace, *, window_start: str | None = None,
-                    window_days: int = 28, recent_days: int = 90, metric: str = "auc",
+                    window_days: int = 28, recent_days: int = 90, metric: str | None = None,
                     model: str | None = None, promote_winner: bool = True,
                     frame: pd.DataFrame | None = None) -> dict[str, Any]:
     """``glamlab retrain`` for a tabular project: the newest labelled window (from
     ``window_start``, default the last ``window_days`` of rows with an outcome) judges the
     champion against challengers on the recent period and on all rows before it; a
-    winner that passes the card's ``[gate]`` is saved and promoted."""
+    winner that passes the card's ``[gate]`` is saved and promoted. ``metric``: the
+    count task's (``[count] metric``, per slot) for a count task, else ``auc``."""
     import pandas as pd
 
     from ..registry.models import save_model
     from ..registry.tabular import champion_predictor, make_predictor
+    from ..tasks.count import count_task
     from ..tasks.tabular import project_frame, schema_of
     from .retrain import promote
 
+    task = count_task(ws)
+    metric = metric or (task.metric if task else "auc")
     schema = schema_of(ws)
     frame = project_frame(ws, schema=schema) if frame is None else frame
     labelled = frame[frame[schema.label_column].notna()] if schema.label_column else frame
@@ -138,7 +151,8 @@ def retrain_project(ws: Workspace, *, window_start: str | None = None,
     report = retrain_on_outcomes(
         frame, schema, champion, lambda: make_predictor(ws, mv.predictor, params),
         window_start=start, recent_days=recent_days, metric=metric,
-        gate=GateConfig.from_card(ws.card.section("gate")))
+        gate=GateConfig.from_card(ws.card.section("gate")),
+        count_slot=task.slot if task and metric in ("mae", "rmse") else None)
     out = {**report.to_dict(), "champion": mv.spec, "saved": None}
     if report.promoted and promote_winner:
         saved = save_model(ws, report.models[report.chosen], name=mv.name,
@@ -151,12 +165,29 @@ def retrain_project(ws: Workspace, *, window_start: str | None = None,
     return out
 
 
-def _scorer(metric: str, y: np.ndarray, weeks: np.ndarray) -> Callable[..., float]:
-    """score(p, week_weights): the metric on the rows weighted by their week's count."""
+def _scorer(metric: str, y: np.ndarray, weeks: np.ndarray,
+            slots: np.ndarray | None = None) -> Callable[..., float]:
+    """score(p, week_weights): the metric on the rows weighted by their week's count
+    (counts per slot, ``slots`` a slot number per row, for mae and rmse)."""
     from sklearn.metrics import roc_auc_score
 
+    if metric in ("mae", "rmse"):
+        if slots is None:
+            raise EvaluationError(f"{metric} compares counts per slot, and this project is "
+                                  "not a count task", hint="add [count] to the card, or "
+                                                           "use metric='auc'")
+        from ..tasks.count import count_error
+
+        k = int(slots.max()) + 1
+        slot_week = np.zeros(k, dtype=int)
+        slot_week[slots] = weeks  # a slot lies within one week (slots of a day or less)
+
+        def count_score(p: np.ndarray, week_weights: np.ndarray) -> float:
+            return count_error(y, p, slots, metric, weights=week_weights[slot_week])
+
+        return count_score
     if metric not in ("auc", "f1"):
-        raise EvaluationError(f"retraining compares on auc or f1, not {metric!r}",
+        raise EvaluationError(f"retraining compares on auc, f1, mae or rmse, not {metric!r}",
                               hint="use metric='auc' or metric='f1'")
 
     def score(p: np.ndarray, week_weights: np.ndarray) -> float:

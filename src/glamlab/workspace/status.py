@@ -74,6 +74,7 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         "summary": _summary(items, errors, labelled, splits, models, evaluations, runs,
                             predictions, queue_open),
         "model_in_use": f"{in_use}@champion" if in_use else None,
+        "count_task": _count_words(ws) if card.modality == "tabular" else None,
         "next_step": (_tabular_next_step(items, champions) if card.modality == "tabular" else
                       _next_step(card.need, items, labelled, splits, evaluations, champions,
                                  runs, predictions, queue_open, machine, in_use, monitored)),
@@ -94,6 +95,19 @@ def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], mod
     if queue_open:
         parts.append(f"{queue_open:,} waiting for review")
     return ", ".join(parts)
+
+
+def _count_words(ws: Workspace) -> str | None:
+    """A count task in words (the card's ``[count]``), or None."""
+    from ..ingest.columns import TableSchema
+    from ..tasks.count import count_task
+
+    task = count_task(ws)
+    if task is None:
+        return None
+    tabular = ws.card.section("tabular")
+    groups = TableSchema.from_card(tabular).group_columns if tabular.get("time_column") else []
+    return task.describe(groups)
 
 
 def _tabular_next_step(items: int, champions: int) -> str:

@@ -1,0 +1,152 @@
+"""A count task: how many rows of a slot say "yes" (no-shows per day and hotel, per
+timed entry, per week).
+
+A tabular project predicts a yes/no outcome per row (did this booking go unused?). Many
+needs are about the number per slot instead: a museum sells extra tickets per timed
+entry, so what matters is how many of that entry's booked visitors will not come. The
+project card's ``[count]`` section makes a tabular project a count task::
+
+    [count]
+    slot = "D"        # the slot: a pandas period (h hour, D day, W week, M month)
+    metric = "mae"    # mae (mean absolute error per slot) or rmse
+
+The slot is also split by the ``[tabular] group_columns`` (a slot per day *and* hotel).
+The rows' model stays the same (a calibrated yes/no model: a slot's expected count is
+the sum of its rows' probabilities, and its spread their Poisson-binomial), so what
+changes is how the project is judged: ``glamlab backtest`` scores counts per slot by
+default, ``glamlab monitor`` estimates and realises the count error per window,
+``glamlab retrain`` compares champion and challengers on it, and ``glamlab capacity``
+turns the counts into the decision.
+
+>>> set_count_task(ws, slot="D", metric="mae")
+>>> count_task(ws)
+CountTask(slot='D', metric='mae')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    import pandas as pd
+
+    from ..ingest.columns import TableSchema
+    from ..workspace import Workspace
+
+COUNT_METRICS = ("mae", "rmse")  # lower is better
+KEYS = ("slot", "metric")
+
+
+@dataclass(frozen=True)
+class CountTask:
+    slot: str = "D"
+    metric: str = "mae"
+
+    def __post_init__(self) -> None:
+        if self.metric not in COUNT_METRICS:
+            raise ConfigError(f"a count task is judged by {' or '.join(COUNT_METRICS)}, "
+                              f"not {self.metric!r}", hint='set [count] metric = "mae"')
+        check_slot(self.slot)
+
+    @classmethod
+    def from_card(cls, section: Mapping[str, Any]) -> CountTask:
+        unknown = sorted(set(section) - set(KEYS))
+        if unknown:
+            raise ConfigError(f"[count] has unknown keys: {', '.join(unknown)}",
+                              hint=f"use {', '.join(KEYS)}")
+        return cls(slot=str(section.get("slot", "D")), metric=str(section.get("metric", "mae")))
+
+    def to_card(self) -> dict[str, Any]:
+        return {"slot": self.slot, "metric": self.metric}
+
+    def describe(self, group_columns: Sequence[str] = ()) -> str:
+        """In words: 'the number of "yes" per day and hotel, judged by mean absolute
+        error'."""
+        per = SLOT_WORDS.get(self.slot, f"{self.slot} period")
+        by = "".join(f" and {c}" for c in group_columns)
+        judged = {"mae": "mean absolute error", "rmse": "root mean squared error"}[self.metric]
+        return f'the number of "yes" per {per}{by}, judged by {judged} ({self.metric})'
+
+
+SLOT_WORDS = {"h": "hour", "H": "hour", "D": "day", "W": "week", "M": "month"}
+
+
+def check_slot(slot: str) -> str:
+    """A slot pandas can cut time into, or one clear error."""
+    import pandas as pd
+
+    try:
+        pd.Period("2020-01-01", freq=slot)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{slot!r} is not a slot length",
+                          hint="use h (hour), D (day), W (week) or M (month)") from exc
+    return slot
+
+
+def count_task(ws: Workspace) -> CountTask | None:
+    """The project's count task, or None when it predicts one outcome per row."""
+    section = ws.card.raw.get("count")
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        raise ConfigError("[count] must be a section", hint='write [count] slot = "D"')
+    return CountTask.from_card(section)
+
+
+def set_count_task(ws: Workspace, *, slot: str = "D", metric: str = "mae") -> CountTask:
+    """Make a tabular project a count task (writes ``[count]`` to the card; the
+    capacity decision's ``[decision] slot`` follows unless it is set)."""
+    if ws.card.modality != "tabular":
+        raise ConfigError(f"a count task counts rows of a table; this project is "
+                          f"{ws.card.modality}", hint="create it with --modality tabular")
+    task = CountTask(slot=slot, metric=metric)
+    ws.card.raw["count"] = task.to_card()
+    decision = dict(ws.card.section("decision"))
+    decision.setdefault("slot", slot)
+    ws.card.raw["decision"] = decision
+    ws.save_card()
+    return task
+
+
+def slot_keys(frame: pd.DataFrame, schema: TableSchema, slot: str,
+              group_by: Sequence[str] | None = None) -> np.ndarray:
+    """A slot number per row (its period and group columns)."""
+    import pandas as pd
+
+    cols = [frame[schema.time_column].dt.to_period(slot).dt.start_time.astype("int64")]
+    cols += [frame[c].astype(str) for c in (schema.group_columns if group_by is None
+                                            else group_by)]
+    keys = pd.MultiIndex.from_arrays(cols) if len(cols) > 1 else pd.Index(cols[0])
+    return np.asarray(pd.factorize(keys)[0])
+
+
+def count_error(y: np.ndarray, p: np.ndarray, slots: np.ndarray, metric: str = "mae",
+                weights: np.ndarray | None = None) -> float:
+    """The error of the predicted counts (sums of ``p``) against the realised ones (sums
+    of ``y``) per slot; ``weights`` weigh the slots (a bootstrap's resample)."""
+    k = int(slots.max()) + 1 if len(slots) else 0
+    if k == 0:
+        return float("nan")
+    err = np.bincount(slots, weights=np.asarray(p, float), minlength=k) - np.bincount(
+        slots, weights=np.asarray(y, float), minlength=k)
+    w = np.ones(k) if weights is None else np.asarray(weights, float)
+    present = np.bincount(slots, minlength=k) > 0
+    w = w * present
+    if w.sum() <= 0:
+        return float("nan")
+    if metric == "mae":
+        return float((w * np.abs(err)).sum() / w.sum())
+    if metric == "rmse":
+        return float(np.sqrt((w * err**2).sum() / w.sum()))
+    raise ConfigError(f"no count metric {metric!r}", hint=f"use {' or '.join(COUNT_METRICS)}")
+
+
+__all__ = ["COUNT_METRICS", "CountTask", "check_slot", "count_error", "count_task",
+           "set_count_task", "slot_keys"]
