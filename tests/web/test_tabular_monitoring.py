@@ -73,3 +73,63 @@ def test_the_monitoring_page_shows_drift_causes_and_estimates(rows_ws: Any) -> N
         assert "Realised" in page
         reports = c.get("/reports").text
         assert "lead_time" in reports
+
+
+@pytest.mark.slow
+def test_the_capacity_page_plans_extra_places_and_replays_them(rows_ws: Any) -> None:
+    """A tabular project's "what it would do" page: a reviewer works out the extra places
+    per day and hotel (a background job), sees the replay in money beside the model's
+    word, and downloads the plan as CSV; viewers only read; a bad risk gets one error."""
+    import csv
+    import io
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.registry.tabular import train_tabular
+    from glamlab.tasks.tabular import set_time_split
+    from glamlab.web import create_app
+    from tests.web.conftest import csrf_of
+
+    ws, tmp = rows_ws
+    add_user(ws, "rey", PASSWORD, "reviewer")
+    add_user(ws, "val", PASSWORD, "viewer")
+    _ingest(ws, tmp / "history.csv")
+    set_time_split(ws, cutoff="2017-01-01")
+    train_tabular(ws, "tabular-gbm")
+    _ingest(ws, tmp / "2017.csv")
+    ws.card.raw["decision"] = {"price": 20.0, "over_cost": 60.0}
+    ws.save_card()
+    app = create_app(ws)
+    try:
+        with TestClient(app) as c:
+            v = TestClient(app)  # a second browser: a viewer
+            login(v, "val")
+            page = v.get("/stages/act").text
+            assert "extra places per slot" in page and "for each hotel" in page
+            assert 'id="start-capacity"' not in page
+            assert v.post("/stages/act/capacity", data={"csrf": csrf_of(v), "risk": "0.05"},
+                          follow_redirects=False).status_code == 403
+            login(c, "rey")
+            # no CSRF token: refused, nothing queued
+            assert c.post("/stages/act/capacity", data={"risk": "0.05"},
+                          follow_redirects=False).status_code in (400, 403)
+            bad = c.post("/stages/act/capacity", data={"csrf": csrf_of(c), "risk": "5"},
+                         follow_redirects=False)
+            assert bad.status_code == 400 and "between 0 and 1" in bad.text
+            assert c.get("/stages/act/capacity.csv").status_code == 404
+            r = c.post("/stages/act/capacity", data={"csrf": csrf_of(c), "risk": "0.05",
+                                                     "calibrate": "yes"},
+                       follow_redirects=False)
+            assert r.status_code == 303
+            assert app.state.jobs.wait(300)
+            page = c.get("/stages/act").text
+            assert 'id="capacity-result"' in page, page[-2000:]
+            assert "glamlab&#39;s plan" in page and "the model&#39;s word" in page
+            assert "Checked against the outcomes of the latest 60 slots" in page
+            assert "EUR" in page
+            rows = list(csv.DictReader(io.StringIO(c.get("/stages/act/capacity.csv").text)))
+            assert rows and {"period", "hotel", "bookings", "extra"} <= set(rows[0])
+            assert all(int(r["extra"]) <= int(r["bookings"]) for r in rows)
+    finally:
+        app.state.jobs.stop()

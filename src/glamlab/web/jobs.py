@@ -22,7 +22,9 @@ Job kinds:
 - ``ingest``: bring in an uploaded ZIP of images, IIIF manifest or METS file
   (``params["folder"]``/``params["file"]`` in the workspace's uploads), or a IIIF
   manifest or collection by its address (``params["url"]``): ``glamlab ingest``. Each
-  upload is its own job (they queue), its report kept beside the upload.
+  upload is its own job (they queue), its report kept beside the upload;
+- ``capacity``: a tabular project's extra places per slot for ``params["risk"]``
+  (``glamlab capacity``; ``params["calibrate"]``), with the replay in money.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 log = logging.getLogger(__name__)
-KINDS = ("evaluate", "run", "monitor", "train", "optimise", "ingest")
+KINDS = ("evaluate", "run", "monitor", "train", "optimise", "ingest", "capacity")
 #: kinds whose every submission is its own job (the others: one active job of a kind)
 QUEUED_KINDS = ("ingest",)
 ACTIVE = ("queued", "running")
@@ -204,9 +206,26 @@ def _ingest(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     return report
 
 
+def _capacity(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
+    import json
+
+    from ..actions.capacity import project_capacity
+
+    params = job["params"]
+    _set(ws, job["id"], message="planning the slots and checking them against recent outcomes")
+    res = project_capacity(ws, risk=float(params["risk"]),
+                           calibrate=bool(params.get("calibrate", True)))
+    return dict(json.loads(json.dumps(res, default=_plain)))
+
+
+def _plain(value: Any) -> Any:
+    """numpy numbers as numbers, anything else (dates) as text, for the JSON column."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
 WORK: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
     "evaluate": _evaluate, "run": _run, "monitor": _monitor, "train": _train,
-    "optimise": _optimise, "ingest": _ingest}
+    "optimise": _optimise, "ingest": _ingest, "capacity": _capacity}
 
 
 class JobWorker:

@@ -123,10 +123,84 @@ def run_start(request: Request, form: FormData = Depends(form_of),
 @router.get("/stages/act", response_class=HTMLResponse)
 def act_page(request: Request, user: User = Depends(page_user)) -> Response:
     ws = request.app.state.ws
+    if ws.card.modality == "tabular":
+        return _capacity_page(request)
     section = overview._section("What the policy would do",
                                 lambda w: overview.act_dry_run(w, request.app.state.refresher),
                                 ws)
     return _page(request, "act", {"act": section, "policy": ws.card.section("policy")})
+
+
+# -- a tabular project's decision: extra places per slot ---------------------------------
+RISKS = (0.01, 0.02, 0.05, 0.1, 0.2)
+SLOT_WORDS = {"h": "hour", "H": "hour", "D": "day", "W": "week", "M": "month"}
+
+
+def _capacity_page(request: Request) -> Response:
+    from ...tasks.tabular import schema_of
+
+    ws = request.app.state.ws
+    decision = ws.card.section("decision")
+    job = _job_view(jobs.latest(ws, "capacity"))
+    result = job["result"] if job and job["status"] == "done" else None
+    plan = (result or {}).get("plan") or []
+    shown = plan[-60:]
+    slot = str(decision.get("slot", "D"))
+    try:
+        group_by = list(schema_of(ws).group_columns)
+    except Exception:  # noqa: BLE001 - no table yet: the page still explains itself
+        group_by = []
+    return _page(request, "act", {
+        "job": job, "result": result, "shown": shown,
+        "columns": [c for c in (shown[0] if shown else {})],
+        "risks": RISKS, "risk": float(decision.get("risk", 0.05)),
+        "slot_words": SLOT_WORDS.get(slot, f"{slot} period"), "group_by": group_by},
+        template="stage_capacity.html")
+
+
+@router.post("/stages/act/capacity")
+def capacity_start(request: Request, form: FormData = Depends(form_of),
+                   user: User = Depends(writer("reviewer", "plan extra places"))) -> Response:
+    from ...errors import PolicyError
+
+    ws = request.app.state.ws
+    if ws.card.modality != "tabular":
+        raise HTTPException(404, "extra places per slot are for tabular projects")
+    raw = str(form.get("risk") or "")
+    try:
+        risk = float(raw)
+    except ValueError:
+        raise PolicyError(f"the risk must be a number, not {raw!r}",
+                          hint="e.g. 0.05: over capacity on 5 slots in 100") from None
+    if not 0 < risk < 1:
+        raise PolicyError(f"the risk must be between 0 and 1, not {risk:g}",
+                          hint="e.g. 0.05: over capacity on 5 slots in 100")
+    jobs.submit(ws, "capacity", user.username,
+                {"risk": risk, "calibrate": form.get("calibrate") == "yes"})
+    request.app.state.jobs.start()
+    request.app.state.jobs.wake()
+    return RedirectResponse("/stages/act?started=capacity", 303)
+
+
+@router.get("/stages/act/capacity.csv")
+def capacity_csv(request: Request, user: User = Depends(page_user)) -> Response:
+    import csv
+    import io
+
+    from ...sheets import formula_safe
+
+    job = jobs.latest(request.app.state.ws, "capacity")
+    if not job or job["status"] != "done":
+        raise HTTPException(404, "no plan yet: work one out on this page first")
+    plan = job["result"].get("plan") or []
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    cols = list(plan[0]) if plan else []
+    w.writerow(cols)
+    for row in plan:
+        w.writerow(["" if row.get(c) is None else formula_safe(row[c]) for c in cols])
+    return Response(buf.getvalue(), media_type="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="capacity-plan.csv"'})
 
 
 @router.get("/stages/export", response_class=HTMLResponse)
