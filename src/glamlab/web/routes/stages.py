@@ -46,6 +46,24 @@ EXPORT_FORMATS = {"csv": ("text/csv", "a spreadsheet (CSV)"),
                   "parquet": ("application/vnd.apache.parquet", "Parquet, for data tools")}
 
 
+def _form_number(form: FormData, key: str, what: str, low: float, high: float, *,
+                 hint: str, closed: bool = True) -> float:
+    """A number from a form field, between ``low`` and ``high`` (ends included when
+    ``closed``), or one PolicyError naming the field's meaning and an example."""
+    from ...errors import PolicyError
+
+    raw = str(form.get(key) or "")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise PolicyError(f"{what} must be a number, not {raw!r}", hint=hint) from None
+    inside = low <= value <= high if closed else low < value < high
+    if not inside:
+        raise PolicyError(f"{what} must be between {low:g} and {high:g}, not {value:g}",
+                          hint=hint)
+    return value
+
+
 def _job_view(job: dict[str, Any] | None) -> dict[str, Any] | None:
     if job is None:
         return None
@@ -161,20 +179,11 @@ def _capacity_page(request: Request) -> Response:
 @router.post("/stages/act/capacity")
 def capacity_start(request: Request, form: FormData = Depends(form_of),
                    user: User = Depends(writer("reviewer", "plan extra places"))) -> Response:
-    from ...errors import PolicyError
-
     ws = request.app.state.ws
     if ws.card.modality != "tabular":
         raise HTTPException(404, "extra places per slot are for tabular projects")
-    raw = str(form.get("risk") or "")
-    try:
-        risk = float(raw)
-    except ValueError:
-        raise PolicyError(f"the risk must be a number, not {raw!r}",
-                          hint="e.g. 0.05: over capacity on 5 slots in 100") from None
-    if not 0 < risk < 1:
-        raise PolicyError(f"the risk must be between 0 and 1, not {risk:g}",
-                          hint="e.g. 0.05: over capacity on 5 slots in 100")
+    risk = _form_number(form, "risk", "the risk", 0.0, 1.0, closed=False,
+                        hint="e.g. 0.05: over capacity on 5 slots in 100")
     jobs.submit(ws, "capacity", user.username,
                 {"risk": risk, "calibrate": form.get("calibrate") == "yes"})
     request.app.state.jobs.start()
@@ -364,16 +373,7 @@ def policy_page(request: Request, user: User = Depends(page_user)) -> Response:
 @router.post("/stages/policy")
 def policy_start(request: Request, form: FormData = Depends(form_of),
                  user: User = Depends(writer("admin", "choose the policy"))) -> Response:
-    from ...errors import PolicyError
-
-    raw = str(form.get("target_precision") or "")
-    try:
-        target = float(raw)
-    except ValueError:
-        raise PolicyError(f"the precision target must be a number, not {raw!r}",
-                          hint="e.g. 0.95: 95 of 100 accepted items right") from None
-    if not 0.5 <= target <= 1.0:
-        raise PolicyError(f"the precision target must be between 0.5 and 1, not {target:g}",
+    target = _form_number(form, "target_precision", "the precision target", 0.5, 1.0,
                           hint="e.g. 0.95: 95 of 100 accepted items right")
     jobs.submit(request.app.state.ws, "optimise", user.username,
                 {"target_precision": target})
