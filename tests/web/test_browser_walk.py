@@ -90,8 +90,9 @@ def test_a_whole_project_from_new_project_to_a_downloaded_export(fresh_ws: Any,
             expect(page.locator("#map-id")).to_have_value("shelfmark")
             expect(page.locator("#map-text")).to_have_value("transcription")
             expect(page.locator("#map-label")).to_have_value("language")
-            page.click("#bring-in-table")
-            expect(page.locator("#items-report")).to_contain_text(f"{n} new items")
+            page.click("#bring-in-table")  # a background job: the page follows it
+            expect(page.locator("#items-report")).to_contain_text(f"{n} new items",
+                                                                  timeout=120_000)
             expect(page.locator("#labels-imported")).to_contain_text("set aside as the test")
             # 3. train a recommended model (a quick one)
             stage("train", "Train models")

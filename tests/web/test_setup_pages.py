@@ -122,8 +122,17 @@ def test_a_spreadsheet_with_its_columns_mapped(blank_app: Any) -> None:
     # label from the project's label names
     for sel, col in (("map-id", "shelfmark"), ("map-text", "ocr"), ("map-label", "lang")):
         assert re.search(rf'id="{sel}".*?<option selected>{col}</option>', page, re.S), sel
+    # a column chosen for two roles: said at once, on the mapping form, nothing queued
+    twice = _map(ada, r, id_column="shelfmark", text_column="shelfmark", label_column="lang")
+    assert twice.status_code == 422 and "two roles" in twice.text
+    assert 'id="map-id"' in twice.text and ws.count_items() == 0
+    from glamlab.web import jobs
+
+    assert jobs.latest(ws, "ingest") is None
     done = _map(ada, r, id_column="shelfmark", text_column="ocr", label_column="lang")
-    assert done.status_code == 303 and "done=" in done.headers["location"]
+    # a background job brings it in (a large spreadsheet takes minutes)
+    assert done.status_code == 303 and "started=ingest" in done.headers["location"]
+    assert app.state.jobs.wait(300)
     page = ada.get(done.headers["location"]).text
     assert ws.count_items() == 39
     assert rows[3]["id"] in page and "has no text" in page
@@ -147,6 +156,7 @@ def test_a_text_task_without_text_is_refused(blank_app: Any) -> None:
                      r'<option value="">\(none\)</option>(?:(?!selected).)*?</select>',
                      page, re.S)
     done = _map(ada, r, id_column="id", text_column="", label_column="lang")
+    assert app.state.jobs.wait(300)
     page = ada.get(done.headers["location"]).text
     assert ws.count_items() == 0
     assert "this is a text task" in page and "nothing was ingested" in page
@@ -166,6 +176,7 @@ def test_an_excel_workbook(blank_app: Any, tmp_path: Path) -> None:
     r = _upload(ada, "sheet.xlsx", buf.getvalue())
     done = _map(ada, r, id_column="id", text_column="text", label_column="label")
     assert done.status_code == 303
+    assert app.state.jobs.wait(300)
     assert ws.count_items() == 12
     assert {it.item_id for it in ws.items()} == {r["id"] for r in rows}
 

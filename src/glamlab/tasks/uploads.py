@@ -127,21 +127,8 @@ def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
     """Ingest an uploaded table with the columns the person chose, then import its label
     column (if any) as gold labels. Returns the ingest report (``problems``: one per bad
     row) with ``labels`` (what was imported) and ``label_problems``."""
-    from ..sheets import read_sheet
-
-    header, rows = read_sheet(path, error=UploadError)
-    for col, what in ((id_column, "id"), (text_column, "text"), (label_column, "label")):
-        if col and col not in header:
-            raise UploadError(f"{path.name} has no column {col!r}", item=path.name,
-                              hint=f"choose the {what} column from: {', '.join(header)}")
-    if not id_column:
-        raise UploadError("choose the column that holds each item's id", item=path.name,
-                          hint="every row needs an id that stays the same (a shelfmark, "
-                               "a record number)")
-    chosen = [c for c in (id_column, text_column, label_column) if c]
-    if len(set(chosen)) != len(chosen):
-        raise UploadError("one column was chosen for two roles", item=path.name,
-                          hint="the id, the text and the label must be different columns")
+    header, rows = check_mapping(path, id_column=id_column, text_column=text_column,
+                                 label_column=label_column)
     if label_column:
         from ..workspace.leakage import record_label_columns
 
@@ -162,6 +149,29 @@ def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
         out["labels"], out["label_problems"] = _import_labels(
             ws, path, rows, id_column, label_column, actor)
     return out
+
+
+def check_mapping(path: Path, *, id_column: str, text_column: str | None = None,
+                  label_column: str | None = None
+                  ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The table's header and rows, once the chosen columns are known to be there and
+    distinct (what the web app checks before a background job brings the table in)."""
+    from ..sheets import read_sheet
+
+    header, rows = read_sheet(path, error=UploadError)
+    for col, what in ((id_column, "id"), (text_column, "text"), (label_column, "label")):
+        if col and col not in header:
+            raise UploadError(f"{path.name} has no column {col!r}", item=path.name,
+                              hint=f"choose the {what} column from: {', '.join(header)}")
+    if not id_column:
+        raise UploadError("choose the column that holds each item's id", item=path.name,
+                          hint="every row needs an id that stays the same (a shelfmark, "
+                               "a record number)")
+    chosen = [c for c in (id_column, text_column, label_column) if c]
+    if len(set(chosen)) != len(chosen):
+        raise UploadError("one column was chosen for two roles", item=path.name,
+                          hint="the id, the text and the label must be different columns")
+    return header, rows
 
 
 def _import_labels(ws: Workspace, path: Path, rows: list[tuple[int, dict[str, str]]],

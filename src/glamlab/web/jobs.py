@@ -20,7 +20,9 @@ Job kinds:
   calibration data and score them once on the test split (``glamlab act --optimise``);
   the result waits on the policy page until a person saves it (:func:`save_policy`);
 - ``ingest``: bring in an uploaded ZIP of images, IIIF manifest or METS file
-  (``params["folder"]``/``params["file"]`` in the workspace's uploads), or a IIIF
+  (``params["folder"]``/``params["file"]`` in the workspace's uploads), an uploaded table
+  with its columns mapped (``params["id_column"]``, ``text_column``, ``label_column``:
+  the items, then its label column as gold labels), or a IIIF
   manifest or collection by its address (``params["url"]``): ``glamlab ingest``. Each
   upload is its own job (they queue), its report kept beside the upload;
 - ``capacity``: a tabular project's extra places per slot for ``params["risk"]``
@@ -198,6 +200,13 @@ def _ingest(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     if params.get("url"):
         report = uploads.bring_in_url(ws, str(params["url"]))
         name = str(params["url"])
+    elif params.get("id_column"):  # a table, its columns mapped by a person
+        path = uploads.find(ws, str(params.get("folder") or ""), str(params.get("file") or ""))
+        report = uploads.bring_in_table(
+            ws, path, id_column=str(params["id_column"]),
+            text_column=params.get("text_column") or None,
+            label_column=params.get("label_column") or None, actor=str(job["created_by"]))
+        name = path.name
     else:
         path = uploads.find(ws, str(params.get("folder") or ""), str(params.get("file") or ""))
         report = uploads.bring_in_files(ws, path)

@@ -5,8 +5,6 @@ a ZIP of images, a IIIF manifest or a METS file: what ``glamlab ingest`` reads).
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,7 +24,6 @@ MODALITIES = {"text": "texts (OCR, descriptions, transcriptions)",
 KINDS = {"single-label": "one label per item",
          "multi-label": "any number of labels per item",
          "entities": "names in the text (people, places, organisations)"}
-REPORT_FILE = "report.json"
 #: how models are compared, in words (the task kind's default when none is chosen)
 METRIC_WORDS = {
     "f1_macro": "F1 averaged over labels (rare labels count as much as common ones)",
@@ -145,14 +142,6 @@ def items_page(request: Request, user: User = Depends(page_user)) -> Response:
             ctx["mapping"] = {**uploads.preview_table(ws, path), "upload": folder}
         except GlamlabError as exc:
             ctx["error"] = exc
-    done = q.get("done", "")
-    if done:
-        try:
-            path = uploads.find(ws, done, REPORT_FILE)
-            ctx["report"] = json.loads(path.read_text(encoding="utf-8"))
-        except (GlamlabError, ValueError):
-            ctx["error"] = GlamlabError("that upload's report is gone",
-                                        hint="see the items below")
     return _stage(request, "stage_items.html", "items", ctx)
 
 
@@ -219,17 +208,18 @@ def items_url(request: Request, form: FormData = Depends(form_of),
 @router.post("/stages/items/table")
 def items_table(request: Request, form: FormData = Depends(form_of),
                 user: User = Depends(writer("admin", "bring items in"))) -> Response:
-    """The column mapping confirmed: ingest the table, import its labels."""
+    """The column mapping confirmed: checked now, then a background job ingests the
+    table and imports its labels (a large spreadsheet takes minutes)."""
     from ...tasks import uploads
 
     ws = request.app.state.ws
     folder, name = str(form.get("upload") or ""), str(form.get("file") or "")
+    cols = {"id_column": str(form.get("id_column") or ""),
+            "text_column": str(form.get("text_column") or "") or None,
+            "label_column": str(form.get("label_column") or "") or None}
     try:
         path = uploads.find(ws, folder, name)
-        report = uploads.bring_in_table(
-            ws, path, id_column=str(form.get("id_column") or ""),
-            text_column=str(form.get("text_column") or "") or None,
-            label_column=str(form.get("label_column") or "") or None, actor=user.username)
+        uploads.check_mapping(path, **cols)  # a wrong choice says so now, not in the job
     except GlamlabError as exc:
         ctx = _items_ctx(request, error=exc)
         try:
@@ -238,14 +228,4 @@ def items_table(request: Request, form: FormData = Depends(form_of),
         except GlamlabError:
             pass
         return _stage(request, "stage_items.html", "items", ctx, status=422)
-    return _done(request, folder, path, report)
-
-
-def _done(request: Request, folder: str, path: Path, report: dict[str, Any]) -> Response:
-    from ...files import open_private
-
-    report["file"] = path.name
-    with open_private(path.parent / REPORT_FILE, "w", encoding="utf-8") as fh:
-        json.dump(report, fh, default=str)
-    request.app.state.models.clear()
-    return RedirectResponse("/stages/items?" + urlencode({"done": folder}), 303)
+    return _ingest_job(request, user, {"folder": folder, "file": path.name, **cols})
