@@ -219,7 +219,9 @@ def items_table(request: Request, form: FormData = Depends(form_of),
             "label_column": str(form.get("label_column") or "") or None}
     try:
         path = uploads.find(ws, folder, name)
-        uploads.check_mapping(path, **cols)  # a wrong choice says so now, not in the job
+        uploads.check_mapping(path, id_column=cols["id_column"] or "",  # said now, not
+                              text_column=cols["text_column"],      # in the job
+                              label_column=cols["label_column"])
     except GlamlabError as exc:
         ctx = _items_ctx(request, error=exc)
         try:
