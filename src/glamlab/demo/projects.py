@@ -8,7 +8,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-DEMOS = ("blank-pages", "bookings", "entities", "illustrations", "language", "subjects")
+DEMOS = ("blank-pages", "bookings", "entities", "illustrations", "language", "subjects",
+         "trends")
 Say = Callable[[str], None]
 
 
@@ -35,6 +36,10 @@ def project(name: str) -> DemoProject:
         from .entities import project as entities
 
         return entities()
+    if name == "trends":
+        from .trends import project as trends_demo
+
+        return trends_demo()
     if name == "bookings":
         from .bookings import project as bookings
 
@@ -97,6 +102,7 @@ LABELS = {
     "illustrations": ("illustrations/labels.csv", "label", "document"),
     "language": ("language/texts.csv", "label", None),
     "subjects": ("subjects/records.csv", "subjects", None),
+    "trends": ("subjects/records.csv", "subjects", None),
 }
 
 # Items that "arrive later": not labelled, so production (and the monitor) meets them new.
