@@ -156,6 +156,26 @@ def test_bad_input_gets_one_clear_message_naming_the_fix(tate: Any, data: dict[s
     assert 'id="trends-form"' in r.text  # the form is there to try again
 
 
+def test_too_many_cells_to_work_out_in_a_request_are_refused_naming_the_fix(tate: Any
+                                                                            ) -> None:
+    from glamlab.web.routes.trends import MAX_CELLS
+
+    c = _client(tate, "val")
+    years = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date_text:year"})
+    assert years.status_code == 400
+    box = re.search(r'<div id="trends-error" role="alert">(.*?)</div>', years.text, re.S)
+    m = box and re.search(r"(\d+) labels in (\d+) groups of date_text:year are too many",
+                          box.group(1))
+    assert m and int(m.group(1)) == len(tate.card.labels)
+    assert int(m.group(1)) * int(m.group(2)) > MAX_CELLS
+    assert "choose one label or group by decade or century" in box.group(1)
+    # one label by year, or every label by decade, fits
+    for data in ({"by": "date_text:year", "label": "people"}, {"by": "date_text:decade"}):
+        r = c.post("/stages/trends", data={"csrf": csrf_of(c), **data})
+        assert r.status_code == 200 and r.text.count("<svg") == (1 if "label" in data else
+                                                                 len(tate.card.labels))
+
+
 def test_a_project_without_predictions_says_to_run_first(make_ws: Any) -> None:
     ws = subjects_ws(make_ws, run=False)
     c = _client(ws, "val")
@@ -167,11 +187,16 @@ def test_a_project_without_predictions_says_to_run_first(make_ws: Any) -> None:
     assert "Run over the collection" in box.group(1)
 
 
-def test_an_entities_project_is_told_trends_are_for_classification(make_ws: Any) -> None:
+@pytest.mark.parametrize("card", [
+    {"modality": "text", "kind": "entities", "labels": ["PER", "LOC"],
+     "metric": "strict_micro_f1"},
+    {"task": "no-shows", "modality": "tabular", "labels": ["0", "1"]},
+], ids=["entities", "tabular"])
+def test_other_projects_are_told_trends_are_for_classification(make_ws: Any,
+                                                               card: dict[str, Any]) -> None:
     from glamlab.auth import add_user
 
-    ws = make_ws("ents", modality="text", kind="entities", labels=["PER", "LOC"],
-                 metric="strict_micro_f1")
+    ws = make_ws("other", **card)
     add_user(ws, "val", PASSWORD, "viewer")
     c = _client(ws, "val")
     page = c.get("/stages/trends").text

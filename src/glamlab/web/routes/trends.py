@@ -5,7 +5,9 @@ and why, and the numbers as a CSV (:func:`glamlab.trends.trends`, issue 22).
 
 The trend is worked out in the request: the database adds up the predictions per group
 (and caches the sums until the next run), so the time goes on the bootstrap, which grows
-with the number of groups and labels, not with the collection. A viewer may read it."""
+with the number of groups and labels, not with the collection; more than
+:data:`MAX_CELLS` (label, group) cells are refused, naming a label or a coarser grouping
+as the fix. A viewer may read it."""
 
 from __future__ import annotations
 
@@ -31,6 +33,9 @@ router = APIRouter(include_in_schema=False)
 FIELD_SAMPLE = 500
 #: share of a field's non-empty values with a year in them for it to count as a date
 DATE_SHARE = 0.5
+#: at most this many (label, group) cells are worked out in a request: each takes a
+#: bootstrap of 1,000 draws (about 3 ms), so this is a few seconds
+MAX_CELLS = 1500
 #: a field with more distinct values than this (and than half its values) is not offered
 MAX_GROUPS = 60
 BUCKET_WORDS = {"decade": "by decade", "year": "by year", "century": "by century"}
@@ -145,10 +150,24 @@ def trends_page(request: Request, user: User = Depends(page_user)) -> Response:
 
 
 def _compute(request: Request, asked: dict[str, Any]) -> Any:
-    from ...trends import trends
+    from ...trends import GroupBy, trends
+    from ...trends.aggregate import distinct_values
 
-    return trends(request.app.state.ws, by=asked["by"], label=asked["label"],
-                  method=asked["method"])
+    ws = request.app.state.ws
+    gb = GroupBy.parse(asked["by"])
+    groups = len({gb.key(v) for v, _n in distinct_values(ws, gb.field, limit=100_000)})
+    labels = 1 if asked["label"] else len(ws.card.labels)
+    if labels * groups > MAX_CELLS:
+        fixes = ["choose one label"] if labels > 1 else []
+        coarser = {"year": "group by decade or century", "decade": "group by century",
+                   None: "group by a field with fewer values"}
+        if gb.bucket in coarser:
+            fixes.append(coarser[gb.bucket])
+        raise TrendsError(
+            f"{labels} label{'s' if labels > 1 else ''} in {groups} groups of {asked['by']} "
+            "are too many to work out while you wait",
+            hint=" or ".join(fixes + ["use glamlab trends in a terminal (no such limit)"]))
+    return trends(ws, by=asked["by"], label=asked["label"], method=asked["method"])
 
 
 @router.post("/stages/trends", response_class=HTMLResponse)
