@@ -94,6 +94,8 @@ DEMO_MODELS = {
     "language": [("language", "language"), ("text-tfidf", "language")],
     "subjects": [("text-ensemble", "subjects"), ("text-minilm", "subjects"),
                  ("text-tfidf", "subjects")],
+    # the quick model: TF-IDF trains in seconds (the trend, not the model, is the point)
+    "trends": [("text-tfidf", "subjects")],
 }
 
 

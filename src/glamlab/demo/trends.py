@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import preparation_stages as prep
 from . import production_stages as prod
-from .projects import DemoProject, Say
+from .projects import DEMO_MODELS, DemoProject, Say
 from .projects import project as named_project
 
 if TYPE_CHECKING:
@@ -19,8 +19,7 @@ if TYPE_CHECKING:
 
 BY = "date_text:decade"
 SUBJECTS = ("people", "nature")
-#: the quick model: TF-IDF trains in seconds (the trend, not the model, is the point here)
-MODEL = ("text-tfidf", "subjects")
+MODEL = DEMO_MODELS["trends"][0]
 
 
 def project() -> DemoProject:
@@ -32,19 +31,8 @@ def project() -> DemoProject:
                                    "bars, without reading every record."},
         ingest=base.ingest, ingest_options=base.ingest_options,
         stages=[("ingest", prep.stage_ingest), ("labels", prep.stage_labels),
-                ("train", stage_train), ("run", lambda ws, p, say: prod.stage_run(ws, say)),
+                ("train", prep.stage_train), ("run", lambda ws, p, say: prod.stage_run(ws, say)),
                 ("trends", stage_trends)])
-
-
-def stage_train(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
-    from ..registry.training import train
-
-    predictor, name = MODEL
-    result = train(ws, predictor, name=name, reuse=True)
-    say(f"Trained {predictor} on the {result.train_items:,} training records and saved it as "
-        f"{result.model.spec}" + (" (the champion: the run uses it)." if result.champion
-                                  else "."))
-    return {"model": result.model.spec, "predictor": predictor, "champion": result.champion}
 
 
 def stage_trends(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
