@@ -8,7 +8,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-DEMOS = ("blank-pages", "bookings", "entities", "illustrations", "language", "subjects")
+DEMOS = ("blank-pages", "bookings", "entities", "illustrations", "language", "subjects",
+         "trends")
 Say = Callable[[str], None]
 
 
@@ -35,6 +36,10 @@ def project(name: str) -> DemoProject:
         from .entities import project as entities
 
         return entities()
+    if name == "trends":
+        from .trends import project as trends_demo
+
+        return trends_demo()
     if name == "bookings":
         from .bookings import project as bookings
 
@@ -89,6 +94,8 @@ DEMO_MODELS = {
     "language": [("language", "language"), ("text-tfidf", "language")],
     "subjects": [("text-ensemble", "subjects"), ("text-minilm", "subjects"),
                  ("text-tfidf", "subjects")],
+    # the quick model: TF-IDF trains in seconds (the trend, not the model, is the point)
+    "trends": [("text-tfidf", "subjects")],
 }
 
 
@@ -97,6 +104,7 @@ LABELS = {
     "illustrations": ("illustrations/labels.csv", "label", "document"),
     "language": ("language/texts.csv", "label", None),
     "subjects": ("subjects/records.csv", "subjects", None),
+    "trends": ("subjects/records.csv", "subjects", None),
 }
 
 # Items that "arrive later": not labelled, so production (and the monitor) meets them new.

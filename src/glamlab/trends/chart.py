@@ -46,24 +46,8 @@ def trend_page(result: TrendResult) -> str:
               "much, or that could not be corrected (hover for why)."),
         html=TOGGLES)]
     for label in result.labels:
-        by_group = {r.group: r for r in result.rows if r.label == label}
-        rows = [by_group.get(g) for g in groups]
-
-        def col(attr: str, rows=rows) -> list[float | None]:  # noqa: ANN001
-            return [getattr(r, attr) if r is not None else None for r in rows]
-
-        flags = [("" if r is None or r.status == "ok" else r.status) for r in rows]
-        series: list[dict[str, Any]] = [
-            {"name": f"corrected ({result.method})", "key": "corrected", "values": col("estimate"),
-             "low": col("low"), "high": col("high"), "flags": flags, "color": plots.PALETTE[0]},
-            {"name": "raw (classify and count)", "key": "raw", "values": col("raw"),
-             "dashed": True, "flags": flags, "color": plots.PALETTE[1]},
-        ]
-        sections.append(Section(f"Label: {label}", html=plots.band_chart(
-            xs, series, title=f"share of items labelled {label!r}", y_label="share",
-            y_max=min(1.0, max([v for s in series for k in ("values", "high")
-                                for v in (s.get(k) or []) if v is not None] + [0.05]) * 1.1)),
-            note=_rates_note(result, label)))
+        sections.append(Section(f"Label: {label}", html=label_chart(result, label, groups),
+                                note=_rates_note(result, label)))
     if result.terms:
         terms = list(dict.fromkeys(t.term for t in result.terms))
         term_series: list[dict[str, Any]] = []
@@ -82,6 +66,31 @@ def trend_page(result: TrendResult) -> str:
                             note="The same table as --csv / --parquet / --json."))
     return render_page(f"Trends by {result.by}", sections,
                        subtitle=f"model {result.model}, method {result.method}", script=SCRIPT)
+
+
+def label_chart(result: TrendResult, label: str,
+                groups: list[str | None] | None = None) -> str:
+    """The inline SVG of one label: the corrected share with its 95% band, the raw share
+    dashed (the trends page and the web app's Trends page)."""
+    groups = result.groups() if groups is None else groups
+    xs = [_label(g) for g in groups]
+    by_group = {r.group: r for r in result.rows if r.label == label}
+    rows = [by_group.get(g) for g in groups]
+
+    def col(attr: str) -> list[float | None]:
+        return [getattr(r, attr) if r is not None else None for r in rows]
+
+    flags = [("" if r is None or r.status == "ok" else r.status) for r in rows]
+    series: list[dict[str, Any]] = [
+        {"name": f"corrected ({result.method})", "key": "corrected", "values": col("estimate"),
+         "low": col("low"), "high": col("high"), "flags": flags, "color": plots.PALETTE[0]},
+        {"name": "raw (classify and count)", "key": "raw", "values": col("raw"),
+         "dashed": True, "flags": flags, "color": plots.PALETTE[1]},
+    ]
+    return plots.band_chart(
+        xs, series, title=f"share of items labelled {label!r}", y_label="share",
+        y_max=min(1.0, max([v for s in series for k in ("values", "high")
+                            for v in (s.get(k) or []) if v is not None] + [0.05]) * 1.1))
 
 
 def _rates_note(result: TrendResult, label: str) -> str:

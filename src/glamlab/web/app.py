@@ -40,7 +40,7 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     """The app for one workspace. ``secure_cookies`` marks cookies Secure (behind https)."""
     from . import api
     from .jobs import JobWorker
-    from .routes import account, admin, auth, labelling, reports, review, setup, stages
+    from .routes import account, admin, auth, labelling, reports, review, setup, stages, trends
 
     app = FastAPI(
         docs_url=None,  # FastAPI's Swagger UI loads from a CDN: /docs is our own page
@@ -67,7 +67,8 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     # app's first page that needs it (and at startup by glamlab serve)
     app.state.jobs = JobWorker(ws, after=lambda _kind: app.state.models.clear())
     app.mount("/static", StaticFiles(directory=_package_dir("static")), name="static")
-    for module in (api, auth, labelling, review, reports, admin, stages, setup, account):
+    for module in (api, auth, labelling, review, reports, admin, stages, setup, account,
+                   trends):
         app.include_router(module.router)
     app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]
     app.add_exception_handler(GlamlabError, _glamlab_error)  # type: ignore[arg-type]

@@ -38,6 +38,7 @@ STAGES = {
     "run": "Run over the collection",
     "policy": "Choose the policy",
     "act": "What the policy would do",
+    "trends": "Trends over time",
     "export": "Export",
     "monitoring": "Monitoring",
 }

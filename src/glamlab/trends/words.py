@@ -1,0 +1,111 @@
+"""A trend in plain words, for a curator who does not read the method table: what was
+counted, how, why that way, and how sure the numbers are (the web app's Trends page and
+``glamlab demo trends`` say the same thing)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .quantify import UNCORRECTED
+
+if TYPE_CHECKING:
+    from .trend import TrendResult, TrendRow
+
+#: each method in a sentence (the name as ``TrendResult.method`` starts)
+METHOD_WORDS = {
+    "cc": "the share of items the model puts the label on, not corrected",
+    "pcc": "the average of the model's scores, not corrected",
+    "cpcc": "each item's score re-calibrated on the labelled items (how often items the model "
+            "scored like this really had the label), then averaged",
+    "acc": "the share the model predicts, corrected with its error rates on the labelled items",
+    "pacc": "the average score, corrected with the average scores of labelled items with "
+            "and without the label",
+    "emq": "an iterative correction (EM) of the re-calibrated scores towards each group's "
+           "own mix",
+}
+
+
+def pct(x: float | None) -> str:
+    return "no figure" if x is None else f"{x:.0%}"
+
+
+def group_name(group: str | None) -> str:
+    return "(no value)" if group is None else group
+
+
+def method_words(result: TrendResult) -> str:
+    """The method chosen and why, in a sentence or two."""
+    base = result.method.split("+")[0]
+    what = METHOD_WORDS.get(base, base)
+    choice = result.settings.get("choice") or {}
+    reason = str(choice.get("reason") or "")
+    if reason == "given":
+        why = "You chose this method."
+    elif reason.startswith("lowest cross-validated"):
+        why = ("glamlab chose it: on the labelled items, grouped the same way, it came "
+               "closest to the true share of a group it had not seen (each group held out "
+               "in turn). Its measured error between groups is included in the intervals.")
+    elif reason.startswith("default"):
+        why = ("glamlab used its default: there are too few labelled items in enough groups "
+               "to test the methods against each other, so the intervals do not include how "
+               "much the method itself errs from group to group; treat them as a lower bound "
+               "on the uncertainty.")
+    else:
+        why = reason
+    extra = ""
+    if "+strata" in result.method:
+        extra += " Error rates are measured within each group where it has labelled items."
+    if "+pool" in result.method:
+        extra += " Small groups borrow strength from the others."
+    return f"Corrected share: {what} (method {result.method}). {why}{extra}"
+
+
+def label_summary(result: TrendResult, label: str) -> list[str]:
+    """What the raw counts and corrected shares of ``label`` say, and how uncertain."""
+    rows = [r for r in result.rows if r.label == label]
+    if not rows:
+        return [f"No item has a prediction for {label!r} in any group."]
+    ok = [r for r in rows if r.status == "ok" and r.estimate is not None]
+    flagged = [r for r in rows if r.status != "ok"]
+    total = sum(r.n for r in rows)
+    corrected = result.method.split("+")[0] not in UNCORRECTED
+    out = [f"{label!r}: {total:,} items in {len(rows)} groups of {result.by}."]
+    if flagged:
+        few = sum(1 for r in flagged if r.status.startswith("too few"))
+        out.append(f"{len(flagged)} groups are flagged"
+                   + (f" ({few} with too few items to say much)" if few else "")
+                   + "; they are drawn hollow and their intervals are wide.")
+    if not ok:
+        out.append("No group is large enough to read on its own: read the chart as a rough "
+                   "picture, or group more coarsely (e.g. by century).")
+        return out
+    named = [r for r in ok if r.group is not None] or ok  # "(no value)" last, if at all
+    big = max(named, key=lambda r: r.n)
+    out.append(_row_words(big, corrected, prefix="The largest group"))
+    dated = [r for r in ok if r.group is not None]
+    if len(dated) >= 2:
+        out.append(_change_words(dated[0], dated[-1]))
+    return out
+
+
+def _row_words(r: TrendRow, corrected: bool, *, prefix: str) -> str:
+    text = (f"{prefix}, {group_name(r.group)} ({r.n:,} items): the model puts the label on "
+            f"{pct(r.raw)} of them (the raw count)")
+    if corrected and r.estimate is not None:
+        text += (f"; corrected for the model's measured errors the share is {pct(r.estimate)}, "
+                 f"95% interval {pct(r.low)} to {pct(r.high)}")
+    elif r.estimate is not None:
+        text += f", 95% interval {pct(r.low)} to {pct(r.high)}"
+    return text + "."
+
+
+def _change_words(a: TrendRow, b: TrendRow) -> str:
+    text = (f"From {group_name(a.group)} to {group_name(b.group)} the corrected share goes "
+            f"from {pct(a.estimate)} to {pct(b.estimate)}")
+    if None in (a.low, a.high, b.low, b.high):
+        return text + "."
+    assert a.low is not None and a.high is not None and b.low is not None and b.high is not None
+    if a.high < b.low or b.high < a.low:
+        return text + ": the intervals do not overlap, so this change is larger than the uncertainty."
+    return (text + ": the intervals overlap, so these numbers do not show a clear change "
+            "between them.")

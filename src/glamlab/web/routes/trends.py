@@ -1,0 +1,233 @@
+# ruff: noqa: B008  (FastAPI declares dependencies as Depends(...) defaults)
+"""The Trends page: the share of items with a label per group of a metadata field (a
+decade of ``date_text``, a collection), raw and corrected, with 95% intervals, the method
+and why, and the numbers as a CSV (:func:`glamlab.trends.trends`, issue 22).
+
+The trend is worked out in the request: the database adds up the predictions per group
+(and caches the sums until the next run), so the time goes on the bootstrap, which grows
+with the number of groups and labels, not with the collection; more than
+:data:`MAX_CELLS` (label, group) cells are refused, naming a label or a coarser grouping
+as the fix. A viewer may read it."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.background import BackgroundTask
+from starlette.datastructures import FormData
+
+from ...auth import User
+from ...errors import GlamlabError, TrendsError
+from ..pages import form_of, page_user, writer
+from .stages import _page, _remove
+
+router = APIRouter(include_in_schema=False)
+
+#: items looked at to list the metadata fields (the newest current items)
+FIELD_SAMPLE = 500
+#: share of a field's non-empty values with a year in them for it to count as a date
+DATE_SHARE = 0.5
+#: at most this many (label, group) cells are worked out in a request: each takes a
+#: bootstrap of 1,000 draws (about 3 ms), so this is a few seconds
+MAX_CELLS = 1500
+#: a field with more distinct values than this (and than half its values) is not offered
+MAX_GROUPS = 60
+BUCKET_WORDS = {"decade": "by decade", "year": "by year", "century": "by century"}
+
+
+def supported(ws: Any) -> bool:
+    """Trends count labels of image and text classification projects."""
+    return ws.card.kind in ("single-label", "multi-label") and ws.card.modality in ("image",
+                                                                                   "text")
+
+
+def field_choices(ws: Any) -> list[dict[str, str]]:
+    """The ways to group offered on the page: every metadata field the items have (label
+    columns left out), with decade/year/century options for fields holding dates."""
+    from ...trends import year_of
+    from ...workspace.leakage import forbidden_fields
+
+    t = ws.store.t.items
+    q = (sa.select(t.c.meta).where(t.c.is_current.is_(True)).order_by(t.c.pk.desc())
+         .limit(FIELD_SAMPLE))
+    seen: dict[str, list[int]] = {}  # field -> [non-empty values, values with a year]
+    values: dict[str, set[str]] = {}
+    with ws.store.read() as conn:
+        for (meta,) in conn.execute(q):
+            for key, value in (meta or {}).items():
+                counts = seen.setdefault(str(key), [0, 0])
+                if isinstance(value, dict | list) or value in (None, ""):
+                    continue
+                counts[0] += 1
+                counts[1] += year_of(value) is not None
+                values.setdefault(str(key), set()).add(str(value))
+    hidden = forbidden_fields(ws.card)
+    dates: list[dict[str, str]] = []
+    others: list[dict[str, str]] = []
+    for key in sorted(seen, key=lambda k: ("date" not in k.lower(), k)):
+        n = seen[key][0]
+        if key in hidden or not n:
+            continue
+        if seen[key][1] >= DATE_SHARE * n:
+            dates.extend({"value": f"{key}:{b}", "text": f"{key}, {w}"}
+                         for b, w in BUCKET_WORDS.items())
+        elif len(values[key]) <= max(MAX_GROUPS, n // 2):  # not an identifier or a title
+            others.append({"value": key, "text": f"{key}, each value"})
+    return dates + others
+
+
+def _default_by(choices: list[dict[str, str]]) -> str:
+    return next((c["value"] for c in choices if c["value"].endswith(":decade")),
+                choices[0]["value"] if choices else "")
+
+
+def _asked(ws: Any, form: FormData, choices: list[dict[str, str]]) -> dict[str, Any]:
+    """The form's choices, checked: one clear error naming the value and the fix."""
+    from ...trends import METHODS
+
+    by = str(form.get("by") or "").strip()
+    label = str(form.get("label") or "").strip()
+    method = str(form.get("method") or "").strip()
+    offered = [c["value"] for c in choices]
+    if not by:
+        raise TrendsError("choose a metadata field to group by",
+                          hint="pick one in the list 'Group the items by'")
+    if by not in offered:
+        fields = sorted({v.partition(":")[0] for v in offered})
+        raise TrendsError(f"the items have no metadata field {by.partition(':')[0]!r} to "
+                          f"group by" if by.partition(":")[0] not in fields else
+                          f"{by!r} is not a way to group these items",
+                          hint=("choose one of: " + ", ".join(fields)) if fields else
+                          "bring in items with metadata (a date, a collection) first")
+    if label and label not in ws.card.labels:
+        raise TrendsError(f"no label {label!r} in this project",
+                          hint="choose one of: " + ", ".join(ws.card.labels))
+    if method and method not in METHODS:
+        raise TrendsError(f"no method {method!r}",
+                          hint="leave it to glamlab, or choose one of: " + ", ".join(METHODS))
+    return {"by": by, "label": label or None, "method": method or None}
+
+
+def _has_predictions(ws: Any) -> bool:
+    from ...trends.aggregate import models_with_predictions
+
+    return bool(models_with_predictions(ws))
+
+
+def _context(request: Request, **extra: Any) -> dict[str, Any]:
+    from ...trends import METHODS
+
+    ws = request.app.state.ws
+    ok = supported(ws)
+    choices = field_choices(ws) if ok else []
+    return {"supported": ok, "choices": choices, "methods": METHODS,
+            "labels": list(ws.card.labels), "has_predictions": ok and _has_predictions(ws),
+            "asked": {"by": _default_by(choices), "label": None, "method": None},
+            "result": None, "error": None, **extra}
+
+
+def _unsupported() -> TrendsError:
+    return TrendsError("trends count the labels of image and text classification projects; "
+                       "this project predicts something else",
+                       hint="open a classification project to see trends")
+
+
+def _no_predictions() -> TrendsError:
+    return TrendsError("no model has predictions in this project yet: the trend counts them",
+                       hint="run the model over the collection first (the page 'Run over "
+                            "the collection'; an admin starts it)")
+
+
+@router.get("/stages/trends", response_class=HTMLResponse)
+def trends_page(request: Request, user: User = Depends(page_user)) -> Response:
+    return _page(request, "trends", _context(request), template="stage_trends.html")
+
+
+def _compute(request: Request, asked: dict[str, Any]) -> Any:
+    from ...trends import GroupBy, trends
+    from ...trends.aggregate import distinct_values
+
+    ws = request.app.state.ws
+    gb = GroupBy.parse(asked["by"])
+    groups = len({gb.key(v) for v, _n in distinct_values(ws, gb.field, limit=100_000)})
+    labels = 1 if asked["label"] else len(ws.card.labels)
+    if labels * groups > MAX_CELLS:
+        fixes = ["choose one label"] if labels > 1 else []
+        coarser = {"year": "group by decade or century", "decade": "group by century",
+                   None: "group by a field with fewer values"}
+        if gb.bucket in coarser:
+            fixes.append(coarser[gb.bucket])
+        raise TrendsError(
+            f"{labels} label{'s' if labels > 1 else ''} in {groups} groups of {asked['by']} "
+            "are too many to work out while you wait",
+            hint=" or ".join(fixes + ["use glamlab trends in a terminal (no such limit)"]))
+    return trends(ws, by=asked["by"], label=asked["label"], method=asked["method"])
+
+
+@router.post("/stages/trends", response_class=HTMLResponse)
+def trends_show(request: Request, form: FormData = Depends(form_of),
+                user: User = Depends(writer("viewer", "see trends"))) -> Response:
+    ws = request.app.state.ws
+    ctx = _context(request)
+    try:
+        if not ctx["supported"]:
+            raise _unsupported()
+        asked = _asked(ws, form, ctx["choices"])
+        ctx["asked"] = asked
+        if not ctx["has_predictions"]:
+            raise _no_predictions()
+        result = _compute(request, asked)
+    except GlamlabError as exc:
+        ctx["error"] = {"message": exc.message, "hint": exc.hint}
+        page = _page(request, "trends", ctx, template="stage_trends.html")
+        page.status_code = 400
+        return page
+    ctx["result"] = _view(result)
+    return _page(request, "trends", ctx, template="stage_trends.html")
+
+
+@router.post("/stages/trends/csv")
+def trends_csv(request: Request, form: FormData = Depends(form_of),
+               user: User = Depends(writer("viewer", "see trends"))) -> Response:
+    """Every number behind the chart, as a CSV a spreadsheet will not run formulas from."""
+    ws = request.app.state.ws
+    if not supported(ws):
+        raise _unsupported()
+    asked = _asked(ws, form, field_choices(ws))
+    if not _has_predictions(ws):
+        raise _no_predictions()
+    result = _compute(request, asked)
+    folder = tempfile.mkdtemp(prefix="glamlab-trends-")
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"trend-{asked['by']}-{asked['label'] or 'all'}")
+    path = result.to_csv(Path(folder) / f"{stem.strip('-.') or 'trend'}.csv")
+    return FileResponse(path, media_type="text/csv", filename=path.name,
+                        background=BackgroundTask(_remove, Path(folder)))
+
+
+def _view(result: Any) -> dict[str, Any]:
+    """What the template shows: per label its chart (trusted SVG from the plots module,
+    every text in it escaped there), its rows and its summary in words."""
+    from ...trends.chart import label_chart
+    from ...trends.words import group_name, label_summary, method_words
+
+    groups = result.groups()
+    labels = []
+    for label in result.labels:
+        rows = sorted((r for r in result.rows if r.label == label),
+                      key=lambda r: groups.index(r.group))
+        rates = result.rates.get(label)
+        labels.append({
+            "label": label, "chart": label_chart(result, label, groups),
+            "summary": label_summary(result, label), "rates": rates,
+            "rows": [{"group": group_name(r.group), "n": r.n, "raw": r.raw,
+                      "estimate": r.estimate, "low": r.low, "high": r.high,
+                      "flag": "" if r.status == "ok" else r.status} for r in rows]})
+    return {"by": result.by, "model": result.model, "method": result.method,
+            "method_words": method_words(result), "interval": result.settings.get("interval"),
+            "labels": labels}

@@ -1,0 +1,53 @@
+"""``glamlab demo trends`` end to end on the bundled Tate sample: the subjects project
+trained and run, then the share of two subjects per decade of ``date_text``, in words,
+as an HTML chart and a CSV (issue 22)."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from glamlab.cli import cli
+from glamlab.demo import run_demo
+from glamlab.demo.trends import BY, SUBJECTS
+
+
+def test_demo_trends_trains_runs_and_says_what_the_trend_shows(tmp_path: Path) -> None:
+    said: list[str] = []
+    r = run_demo("trends", tmp_path / "demo", say=said.append)
+    text = "\n".join(said)
+    assert r["labels"]["import"]["items"] == 400 and r["run"]["done"] == 400
+    t = r["trends"]
+    assert t["by"] == BY and t["labels"] == list(SUBJECTS)
+    # the CSV holds the numbers the words quote
+    with open(t["csv"], newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {row["name"] for row in rows} == set(SUBJECTS) and len(rows) == t["rows"]
+    people = {row["group"]: row for row in rows if row["name"] == "people"}
+    largest = max((g for g in people if g and people[g]["status"] == "ok"),
+                  key=lambda g: int(people[g]["n"]))
+    row = people[largest]
+    assert (f"The largest group, {largest} ({int(row['n'])} items): the model puts the label "
+            f"on {float(row['raw_share']):.0%} of them (the raw count); corrected for the "
+            f"model's measured errors the share is {float(row['share']):.0%}, 95% interval "
+            f"{float(row['low']):.0%} to {float(row['high']):.0%}.") in text
+    flagged = sum(1 for g in people.values() if g["status"] != "ok")
+    assert f"{flagged} groups are flagged" in text and flagged > 0
+    assert re.search(r"From \d{4}s to \d{4}s the corrected share goes from \d+% to \d+%: the "
+                     r"intervals (do not )?overlap", text)
+    assert f"(method {t['method']})" in text
+    page = Path(t["html"]).read_text(encoding="utf-8")
+    assert page.count("<svg") == len(SUBJECTS) and "Label: people" in page
+
+
+def test_demo_trends_is_a_choice_of_glamlab_demo() -> None:
+    res = CliRunner().invoke(cli, ["demo", "--help"])
+    assert res.exit_code == 0 and "trends" in res.output
+    bad = CliRunner().invoke(cli, ["demo", "trend"])
+    assert bad.exit_code != 0 and "trends" in bad.output
+    from glamlab.demo import project
+
+    assert set(SUBJECTS) <= set(project("trends").init["labels"])

@@ -1,0 +1,205 @@
+"""The Trends page (issue 22): a viewer picks a field to group by and sees the trend (the
+chart, a table per label, the method and why in words) and downloads the numbers as a
+formula-safe CSV; CSRF, bad fields, a project without predictions and a project that is
+not a classification are each refused with one clear message."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+
+import pytest
+
+from .conftest import PASSWORD, csrf_of, login
+
+ODD_VALUE = "=HYPERLINK(\"x\")<i>odd</i>"
+
+
+def subjects_ws(make_ws: Any, *, run: bool = True) -> Any:
+    """The Tate records (titles, date_text), their subjects, a TF-IDF model and its run:
+    the demo's own stages, predicting in this process."""
+    from glamlab.auth import add_user
+    from glamlab.demo import preparation_stages as prep
+    from glamlab.demo import project
+    from glamlab.demo.trends import MODEL
+    from glamlab.inference import run as run_model
+    from glamlab.registry.training import train
+
+    p = project("subjects")
+    ws = make_ws("subjects", **p.init)
+    quiet = lambda _s: None  # noqa: E731
+    prep.stage_ingest(ws, p, quiet)
+    prep.stage_labels(ws, p, quiet)
+    _set_field(ws, ODD_VALUE)
+    if run:
+        spec = train(ws, MODEL[0], name=MODEL[1]).model.spec
+        run_model(ws, spec, workers=0)
+    add_user(ws, "ada", PASSWORD, "admin")
+    add_user(ws, "val", PASSWORD, "viewer")
+    return ws
+
+
+def _set_field(ws: Any, value: str) -> None:
+    """One record's classification made awkward: a spreadsheet formula with markup in it."""
+    import sqlalchemy as sa
+
+    t = ws.store.t.items
+    with ws.store.write() as conn:
+        pk, meta = conn.execute(sa.select(t.c.pk, t.c.meta).where(t.c.is_current.is_(True))
+                                .order_by(t.c.pk).limit(1)).one()
+        conn.execute(t.update().where(t.c.pk == pk).values(meta={**meta, "classification": value}))
+
+
+def _client(ws: Any, user: str) -> Any:
+    from fastapi.testclient import TestClient
+
+    from glamlab.web import create_app
+
+    c = TestClient(create_app(ws))
+    assert login(c, user).status_code == 303
+    return c
+
+
+@pytest.fixture(scope="module")
+def tate(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from glamlab import Workspace
+
+    root = tmp_path_factory.mktemp("trends-web")
+
+    def make(name: str, **kw: Any) -> Any:
+        return Workspace.init(root / name, **kw)
+
+    ws = subjects_ws(make)
+    yield ws
+    ws.close()
+
+
+def test_a_viewer_sees_the_trend_chart_table_and_method_in_words(tate: Any) -> None:
+    from glamlab.trends import trends
+
+    c = _client(tate, "val")
+    page = c.get("/stages/trends").text
+    nav = re.search(r'<nav aria-label="Stages".*?</nav>', page, re.S)
+    assert nav and nav.group(0).index("What the policy would do") < nav.group(0).index(
+        'aria-current="page">') < nav.group(0).index("Export")
+    assert '<option value="date_text:decade" selected>' in page
+    assert 'value="date_text:century"' in page and 'value="medium"' in page
+    assert 'value="url"' not in page  # a value per item: no groups
+    assert 'value="subjects"' not in page  # the label column is no field to group by
+    r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date_text:decade",
+                                       "label": "people", "method": ""})
+    assert r.status_code == 200, r.text
+    html = r.text
+    assert html.count("<svg") == 1 and "Label: people" in html and "Label: nature" not in html
+    expected = trends(tate, by="date_text:decade", label="people")
+    assert f"(method {expected.method})" in html
+    assert "glamlab used its default" in html or "glamlab chose it" in html
+    row = next(r for r in expected.rows if r.group == "1970s")
+    cells = re.search(r"<tr[^>]*><td>1970s</td><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td>"
+                      r"<td>([^<]+)</td><td>([^<]*)</td>", html)
+    assert cells, "no 1970s row in the table"
+    assert cells.groups() == (str(row.n), f"{row.raw * 100:.1f}%", f"{row.estimate * 100:.1f}%",
+                              f"{row.low * 100:.1f}% to {row.high * 100:.1f}%", "")
+    flagged = next(r for r in expected.rows if r.status.startswith("too few"))
+    assert re.search(rf"<td>{re.escape(str(flagged.group))}</td>.*?too few items", html)
+    assert "The largest group, 1970s (77 items)" in html
+
+
+def test_the_csv_holds_every_number_and_runs_no_formula(tate: Any) -> None:
+    from glamlab.trends import trends
+
+    c = _client(tate, "val")
+    r = c.post("/stages/trends/csv", data={"csrf": csrf_of(c), "by": "classification",
+                                           "label": "nature", "method": "cc"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert "attachment" in r.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    expected = trends(tate, by="classification", label="nature", method="cc")
+    assert len(rows) == len(expected.rows)
+    odd = [row for row in rows if "HYPERLINK" in row["group"]]
+    assert [row["group"] for row in odd] == ["'" + ODD_VALUE]
+    assert {row["name"] for row in rows} == {"nature"}
+    # the page escapes the same value
+    page = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "classification",
+                                          "label": "nature", "method": "cc"}).text
+    assert "<i>odd</i>" not in page and "&lt;i&gt;odd&lt;/i&gt;" in page
+
+
+def test_a_post_without_the_csrf_token_is_refused(tate: Any) -> None:
+    c = _client(tate, "val")
+    for data in ({"by": "date_text:decade"}, {"by": "date_text:decade", "csrf": "forged"}):
+        r = c.post("/stages/trends", data=data)
+        assert r.status_code == 403 and "<svg" not in r.text
+        assert c.post("/stages/trends/csv", data=data).status_code == 403
+
+
+@pytest.mark.parametrize(("data", "message", "hint"), [
+    ({"by": "painter:decade"}, "the items have no metadata field &#39;painter&#39;",
+     "choose one of: acquisition_year, classification, date_text, medium"),
+    ({"by": "date_text:fortnight"}, "&#39;date_text:fortnight&#39; is not a way to group",
+     "choose one of: acquisition_year"),
+    ({"by": "date_text:decade", "label": "dragons"}, "no label &#39;dragons&#39;",
+     "choose one of: abstraction"),
+    ({"by": "date_text:decade", "method": "guess"}, "no method &#39;guess&#39;",
+     "leave it to glamlab"),
+])
+def test_bad_input_gets_one_clear_message_naming_the_fix(tate: Any, data: dict[str, str],
+                                                         message: str, hint: str) -> None:
+    c = _client(tate, "ada")
+    r = c.post("/stages/trends", data={"csrf": csrf_of(c), **data})
+    assert r.status_code == 400
+    box = re.search(r'<div id="trends-error" role="alert">(.*?)</div>', r.text, re.S)
+    assert box and message in box.group(1) and hint in box.group(1)
+    assert r.text.count('role="alert"') == 1 and "<svg" not in r.text
+    assert 'id="trends-form"' in r.text  # the form is there to try again
+
+
+def test_too_many_cells_to_work_out_in_a_request_are_refused_naming_the_fix(tate: Any
+                                                                            ) -> None:
+    from glamlab.web.routes.trends import MAX_CELLS
+
+    c = _client(tate, "val")
+    years = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date_text:year"})
+    assert years.status_code == 400
+    box = re.search(r'<div id="trends-error" role="alert">(.*?)</div>', years.text, re.S)
+    m = box and re.search(r"(\d+) labels in (\d+) groups of date_text:year are too many",
+                          box.group(1))
+    assert m and int(m.group(1)) == len(tate.card.labels)
+    assert int(m.group(1)) * int(m.group(2)) > MAX_CELLS
+    assert "choose one label or group by decade or century" in box.group(1)
+    # one label by year, or every label by decade, fits
+    for data in ({"by": "date_text:year", "label": "people"}, {"by": "date_text:decade"}):
+        r = c.post("/stages/trends", data={"csrf": csrf_of(c), **data})
+        assert r.status_code == 200 and r.text.count("<svg") == (1 if "label" in data else
+                                                                 len(tate.card.labels))
+
+
+def test_a_project_without_predictions_says_to_run_first(make_ws: Any) -> None:
+    ws = subjects_ws(make_ws, run=False)
+    c = _client(ws, "val")
+    assert 'id="trends-needs-run"' in c.get("/stages/trends").text
+    r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date_text:decade"})
+    assert r.status_code == 400
+    box = re.search(r'<div id="trends-error" role="alert">(.*?)</div>', r.text, re.S)
+    assert box and "no model has predictions" in box.group(1)
+    assert "Run over the collection" in box.group(1)
+
+
+@pytest.mark.parametrize("card", [
+    {"modality": "text", "kind": "entities", "labels": ["PER", "LOC"],
+     "metric": "strict_micro_f1"},
+    {"task": "no-shows", "modality": "tabular", "labels": ["0", "1"]},
+], ids=["entities", "tabular"])
+def test_other_projects_are_told_trends_are_for_classification(make_ws: Any,
+                                                               card: dict[str, Any]) -> None:
+    from glamlab.auth import add_user
+
+    ws = make_ws("other", **card)
+    add_user(ws, "val", PASSWORD, "viewer")
+    c = _client(ws, "val")
+    page = c.get("/stages/trends").text
+    assert 'id="trends-unsupported"' in page and 'id="trends-form"' not in page
+    r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date_text:decade"})
+    assert r.status_code == 400 and "image and text classification" in r.text
