@@ -191,3 +191,83 @@ def test_word_buttons_move_a_boundary_in_a_real_browser(entities_ws: Any) -> Non
         assert not errors, errors
     gold = gold_spans(ws, [row["item_id"]])[row["item_id"]]
     assert (v["start"], expected, row["label"]) in {(s.start, s.end, s.label) for s in gold}
+
+
+def test_a_reviewer_sees_the_link_keeps_it_or_chooses_another(entities_ws: Any,
+                                                              tmp_path: Path) -> None:
+    """After `glamlab link`, each linked span waiting for review shows the record it
+    points to and the linker's other candidates; saving the span with its link (as it
+    is, or another record, or NIL) is a person's decision that the gold span and the
+    export carry; an id the authority file does not have is refused."""
+    import csv
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions.link import NIL, link_predictions, training_mentions
+    from glamlab.linking import authority_from_mentions, import_authority
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.splits import split_of
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    names = tmp_path / "names.csv"
+    with names.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "label", "alt_labels", "type", "description"])
+        for r in authority_from_mentions(training_mentions(ws)):
+            w.writerow([r.record_id, r.label, "|".join(r.alt_labels), r.type,
+                        f"record of {r.label}"])
+    import_authority(ws, names)
+    report = link_predictions(ws, model="gazetteer@1")
+    assert report.mentions > 0
+    splits = split_of(ws)
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        from glamlab.actions.link import link_choices
+        from glamlab.review import peek_queue
+
+        rows = [r for r in peek_queue(ws, limit=500) if splits.get(r["item_id"]) != "test"]
+
+        link_choices(ws, rows)  # what the review page shows for each row
+        linked = [r for r in rows if r.get("link")]
+        assert len(linked) >= 2, "no open review row has a link to show"
+        page = c.get("/queue?limit=50").text
+        assert "Linked to" in page and 'name="authority_' in page
+        # 1. the link confirmed as it is: saved with the span, the gold span keeps it
+        a = next(r for r in linked if r["link"]["authority_id"] != NIL)
+        va = {**a["value"], "authority_id": a["link"]["authority_id"]}
+        r1 = c.post("/queue/decide", data={
+            "csrf": csrf_of(c), "one": f"{a['id']}:{a['version']}:correct",
+            f"label_{a['id']}": a["label"], f"authority_{a['id']}": va["authority_id"],
+            f"value_{a['id']}": json.dumps({"start": va["start"], "end": va["end"]})},
+            follow_redirects=False)
+        assert r1.status_code == 303, r1.text
+        # 2. another record chosen: a correction, the gold span points to it
+        b = next(r for r in linked if r["id"] != a["id"]
+                 and r["item_id"] != a["item_id"])
+        vb = {**b["value"], "authority_id": b["link"]["authority_id"]}
+        choice = NIL if vb["authority_id"] != NIL else va["authority_id"]
+        form = {"csrf": csrf_of(c), "one": f"{b['id']}:{b['version']}:correct",
+                f"label_{b['id']}": b["label"],
+                f"value_{b['id']}": json.dumps({"start": vb["start"], "end": vb["end"]})}
+        bad = c.post("/queue/decide", data={**form, f"authority_{b['id']}": "Q-no-such"},
+                     follow_redirects=False)
+        assert bad.status_code == 422 and "no authority record" in bad.text
+        r2 = c.post("/queue/decide", data={**form, f"authority_{b['id']}": choice},
+                    follow_redirects=False)
+        assert r2.status_code == 303, r2.text
+    gold_a = gold_spans(ws, [a["item_id"]])[a["item_id"]]
+    assert any((s.start, s.end, s.authority_id) == (va["start"], va["end"], va["authority_id"])
+               for s in gold_a)
+    gold_b = gold_spans(ws, [b["item_id"]])[b["item_id"]]
+    assert any((s.start, s.end, s.authority_id) == (vb["start"], vb["end"], choice)
+               for s in gold_b)
+    # the export a curator downloads from the web app: a row per span, with the link
+    with TestClient(create_app(ws)) as c:
+        login(c, "rey")
+        got = c.get("/stages/export/download?format=csv")
+        assert got.status_code == 200
+    exported = list(csv.DictReader(got.content.decode("utf-8-sig").splitlines()))
+    row_b = next(r for r in exported if r["item_id"] == b["item_id"]
+                 and int(r["start"]) == vb["start"] and int(r["end"]) == vb["end"])
+    assert row_b["authority_id"] == choice

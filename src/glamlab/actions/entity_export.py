@@ -53,6 +53,14 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 SPAN_FORMATS = ("jsonl", "csv", "webanno", "iiif", "inception")
+#: the ``glamlab export`` formats an entities project writes one row/record per span in
+ENTITY_EXPORT_FORMATS = ("csv", "jsonl", "w3c", "webanno", "iiif", "inception")
+
+
+def exports_spans(ws: Workspace, fmt: str) -> bool:
+    """Whether ``glamlab export --format fmt`` of this project writes its spans
+    (:func:`export_entities`) rather than one row per prediction."""
+    return ws.card.kind == "entities" and fmt in ENTITY_EXPORT_FORMATS
 ENTITY_COLUMNS = ["item_id", "type", "text", "start", "end", "authority_id", "score", "model",
                   "model_version", "confirmed_by", "layer", "created"]
 QUOTE_CONTEXT = 32  # characters of prefix and suffix in a TextQuoteSelector
@@ -416,8 +424,10 @@ def _prediction_row(group: Sequence[Any], item: Item,
         if "start" in v and "end" in v:
             start, end, label = int(v["start"]), int(v["end"]), e.candidate.label
             link = (links or {}).get((item.item_id, start, end, label))
+            # a link the reviewer confirmed or chose wins over the linker's current one
+            chosen = v.get("authority_id") or (link.authority_id if link else None)
             spans.append(Span(start, end, label, score=e.row["score"],
-                              authority_id=link.authority_id if link else None,
+                              authority_id=chosen,
                               attrs={"link_score": link.attrs.get("link_score")}
                               if link and link.attrs.get("link_score") is not None else {}))
     prov = SpanProvenance(model=first.row["model"], model_version=first.row["model_version"],
@@ -489,7 +499,7 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
     return result
 
 
-__all__ = ["ENTITY_COLUMNS", "SPAN_FORMATS", "SpanProvenance", "authority_uri",
+__all__ = ["ENTITY_COLUMNS", "ENTITY_EXPORT_FORMATS", "SPAN_FORMATS", "exports_spans", "SpanProvenance", "authority_uri",
            "export_entities", "export_spans", "iiif_span_annotation", "iter_gold_rows",
            "iter_prediction_rows", "span_regions",
            "text_selectors", "web_annotation", "word_boxes", "write_entities_csv",

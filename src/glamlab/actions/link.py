@@ -251,5 +251,43 @@ def link_predictions(ws: Workspace, *, model: str | None = None, relink: bool = 
     return report
 
 
-__all__ = ["LinkReport", "fitted_linker", "link_predictions", "prediction_links",
-           "training_mentions", "NIL"]
+def link_choices(ws: Workspace, rows: Sequence[dict[str, Any]]) -> None:
+    """For the review page: each entity row (a queued predicted span) that ``glamlab
+    link`` linked gets ``link``: the record it points to (id, name, description,
+    address), the link's score, and the choices a reviewer has (the linker's next
+    candidates, NIL), with the records' names. Nothing is written."""
+    from ..linking.authority import authority_records
+
+    by_model: dict[int, list[dict[str, Any]]] = {}
+    for r in rows:
+        v = r.get("value")
+        if r.get("model_id") is not None and isinstance(v, dict) and "start" in v:
+            by_model.setdefault(int(r["model_id"]), []).append(r)
+    found: dict[int, Span] = {}
+    for model_id, group in by_model.items():
+        links = prediction_links(ws, model_id, sorted({r["item_id"] for r in group}))
+        for r in group:
+            s = links.get((r["item_id"], r["value"]["start"], r["value"]["end"], r["label"]))
+            if s is not None and s.authority_id:
+                found[id(r)] = s
+    ids = {str(s.authority_id) for s in found.values()}
+    for s in found.values():
+        ids.update(str(c[0]) for c in s.attrs.get("candidates") or [] if c)
+    records = authority_records(ws, sorted(ids - {NIL}))
+    for r in rows:
+        s = found.get(id(r))
+        if s is None:
+            continue
+        current = str(s.authority_id)
+        choices = [str(c[0]) for c in s.attrs.get("candidates") or [] if c]
+        if current not in choices:
+            choices.insert(0, current)
+        if NIL not in choices:
+            choices.append(NIL)
+        r["link"] = {"authority_id": current, "score": s.attrs.get("link_score"),
+                     "record": records.get(current),
+                     "choices": [{"id": c, "record": records.get(c)} for c in choices]}
+
+
+__all__ = ["LinkReport", "fitted_linker", "link_choices", "link_predictions",
+           "prediction_links", "training_mentions", "NIL"]

@@ -135,8 +135,9 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
     try:
         where = ExportFilter(actions=actions, label=label, min_score=min_score,
                              confirmed=None if confirmed is None else confirmed == "yes")
-        if ws.card.kind == "entities" and fmt in ("csv", "jsonl", "w3c", "webanno", "iiif",
-                                                  "inception"):
+        from ..actions.entity_export import exports_spans
+
+        if exports_spans(ws, fmt):
             from ..actions.entity_export import export_entities
 
             res = export_entities(ws, fmt, out, model=model, where=where, base=base_url)

@@ -308,6 +308,17 @@ def load_authority(ws: Workspace, *, types: Sequence[str] | None = None) -> list
         return [_from_row(r) for r in conn.execute(q)]
 
 
+def authority_records(ws: Workspace, ids: Sequence[str]) -> dict[str, AuthorityRecord]:
+    """The records of these ids (those the workspace has), by id."""
+    t = ws.store.t.authorities
+    out: dict[str, AuthorityRecord] = {}
+    with ws.store.read() as conn:
+        for i in range(0, len(ids), 900):
+            for r in conn.execute(sa.select(t).where(t.c.record_id.in_(list(ids[i:i + 900])))):
+                out[r.record_id] = _from_row(r)
+    return out
+
+
 def authority_from_mentions(mentions: Iterable[Any]) -> list[AuthorityRecord]:
     """Records built from linked mentions (objects with ``text``, ``label`` and
     ``authority_id``): each id with every surface form seen for it (the most frequent as
@@ -332,4 +343,5 @@ def authority_from_mentions(mentions: Iterable[Any]) -> list[AuthorityRecord]:
 
 
 __all__ = ["AuthorityImportReport", "AuthorityRecord", "authority_from_mentions",
+           "authority_records",
            "import_authority", "load_authority", "read_authority"]

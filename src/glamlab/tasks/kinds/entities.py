@@ -284,6 +284,8 @@ class Entities(TaskKind["Spans", "Spans"]):
             value: dict[str, Any] = {"start": s.start, "end": s.end}
             if s.text is not None:
                 value["text"] = s.text
+            if s.authority_id is not None:
+                value["authority_id"] = s.authority_id
             out.append(Candidate(s.label, score, value))
         return out
 
@@ -292,7 +294,9 @@ class Entities(TaskKind["Spans", "Spans"]):
         if not isinstance(v, dict) or "start" not in v or "end" not in v:
             raise ValueError("an entity candidate needs a value with start and end")
         Span = _span_cls()
-        return Span.from_dict({**v, "label": candidate.label, "score": None})
+        keep = ("start", "end", "text", "authority_id", "layer")  # not the link's own scores
+        return Span.from_dict({**{k: v[k] for k in keep if k in v}, "label": candidate.label,
+                               "score": None})
 
     def is_correct(self, candidate: Candidate, gold: Spans) -> bool:
         s = self._span_of(candidate)
@@ -313,11 +317,14 @@ class Entities(TaskKind["Spans", "Spans"]):
             raise ValueError(f"span {s.start}-{s.end} is empty or reversed")
 
     def metadata_value(self, candidate: Candidate) -> str:
-        """``TYPE: text [start-end]``, e.g. ``LOC: Genève [27-33]``."""
+        """``TYPE: text [start-end]``, e.g. ``LOC: Genève [27-33]``, and ``-> ID`` when
+        the span is linked to an authority record."""
         v = candidate.value if isinstance(candidate.value, dict) else {}
         text = v.get("text")
         where = f"[{v.get('start')}-{v.get('end')}]"
-        return f"{candidate.label}: {text} {where}" if text else f"{candidate.label} {where}"
+        link = f" -> {v['authority_id']}" if v.get("authority_id") else ""
+        return (f"{candidate.label}: {text} {where}" if text
+                else f"{candidate.label} {where}") + link
 
     def export_values(self, candidate: Candidate) -> dict[str, Any]:
         v = candidate.value if isinstance(candidate.value, dict) else {}

@@ -73,6 +73,10 @@ def queue_page(request: Request, sort: str = "score", label: str = "", view: str
     policy = _policy(ws)
     for r in rows:
         r["plain_reason"] = plain_reason(policy, r)
+    if ws.card.kind == "entities":  # the authority record each linked span points to
+        from ...actions.link import link_choices
+
+        link_choices(ws, rows)
     return render(request, "queue.html", {
         "rows": rows, "sort": sort, "label": label_filter or "", "view": view,
         "kind_filter": kind_filter or "", "can_decide": user.can("reviewer"),
@@ -86,6 +90,23 @@ def _back_to_queue(form: FormData, **extra: Any) -> RedirectResponse:
     q = {"sort": str(form.get("sort") or "score"), "label": str(form.get("label") or ""),
          "view": str(form.get("view") or "list"), **extra}
     return RedirectResponse("/queue?" + urlencode(q), 303)
+
+
+def _chosen_link(ws: Any, form: FormData, queue_id: int) -> str | None:
+    """The authority record a reviewer chose for a linked span (the entity widget's
+    ``authority_ID``, shown when ``glamlab link`` linked it): ``NIL`` (no record fits)
+    or the id of a record the workspace has; None when the row has no link to choose.
+    HTTPException 422 for an id the authority file does not have."""
+    chosen = str(form.get(f"authority_{queue_id}") or "").strip()
+    if not chosen:
+        return None
+    from ...actions.link import NIL
+    from ...linking.authority import authority_records
+
+    if chosen != NIL and not authority_records(ws, [chosen]):
+        raise HTTPException(422, f"no authority record {chosen!r}: choose one the page "
+                                 "offers, or NIL when none fits")
+    return chosen
 
 
 def _moved_span(form: FormData, queue_id: int, value: Any) -> dict[str, int] | None:
@@ -112,10 +133,13 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
         moved = _moved_span(form, queue_id, value)
     except ValueError as exc:
         raise HTTPException(422, "malformed decision: reload the queue") from exc
+    link = _chosen_link(request.app.state.ws, form, queue_id) if action == "correct" else None
     if moved is not None:  # a span whose boundaries the reviewer fixed
         value = moved
+    if link is not None:  # saved with its link: the record the reviewer chose (or NIL)
+        value = {**(value if isinstance(value, dict) else {}), "authority_id": link}
     label = str(form.get(f"label_{queue_id}") or "") or None
-    if action == "correct" and label is not None and moved is None:
+    if action == "correct" and label is not None and moved is None and link is None:
         row_label = str(form.get(f"predicted_{queue_id}") or "")
         if label == row_label:  # "correcting" to the predicted label is accepting it
             action = "accept"

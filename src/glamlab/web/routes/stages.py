@@ -229,7 +229,12 @@ def export_download(request: Request, format: str = "csv",
     folder = tempfile.mkdtemp(prefix="glamlab-export-")
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", ws.card.name or "glamlab").strip("-.") or "glamlab"
     path = Path(folder) / f"{stem}-export.{format}"
-    export(ws, format, path)
+    from ...actions.entity_export import export_entities, exports_spans
+
+    if exports_spans(ws, format):  # an entities project: a row per span, with its link
+        export_entities(ws, format, path)
+    else:
+        export(ws, format, path)
     return FileResponse(path, media_type=EXPORT_FORMATS[format][0], filename=path.name,
                         background=BackgroundTask(_remove, Path(folder)))
 
