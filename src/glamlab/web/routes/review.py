@@ -94,11 +94,14 @@ def _back_to_queue(form: FormData, **extra: Any) -> RedirectResponse:
 
 def _chosen_link(ws: Any, form: FormData, queue_id: int) -> str | None:
     """The authority record a reviewer chose for a linked span (the entity widget's
-    ``authority_ID``, shown when ``glamlab link`` linked it): ``NIL`` (no record fits)
-    or the id of a record the workspace has; None when the row has no link to choose.
-    HTTPException 422 for an id the authority file does not have."""
+    ``authority_ID``, shown when ``glamlab link`` linked it) when it is not the linker's
+    own (``linked_ID``): ``NIL`` (no record fits) or the id of a record the workspace
+    has; None when the row has no link or the reviewer kept it (saving the span as it is
+    then stays an accept: the export keeps the linker's link). HTTPException 422 for an
+    id the authority file does not have."""
     chosen = str(form.get(f"authority_{queue_id}") or "").strip()
-    if not chosen:
+    shown = str(form.get(f"linked_{queue_id}") or "").strip()  # the linker's record
+    if not chosen or chosen == shown:  # kept as the linker had it: not a correction
         return None
     from ...actions.link import NIL
     from ...linking.authority import authority_records
