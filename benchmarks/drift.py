@@ -400,8 +400,15 @@ def run_backtest(frame, schema, card, args) -> dict:
         cal = calibration_before(frame, schema, makers[name](), name, start=CUTOFF, cutoff=CUTOFF,
                            risk=0.05, group_by=["hotel"], freq="D", window=60, step=0.01)
         calibrated = plan(y, schema, p, risk=0.05, group_by=["hotel"], calibration=cal)
+        # the same with rooms sold a week ahead: a day's outcome is used 7 days later
+        cal7 = calibration_before(frame, schema, makers[name](), name, start=CUTOFF,
+                                  cutoff=CUTOFF, risk=0.05, group_by=["hotel"], freq="D",
+                                  window=60, step=0.01, lead=7)
+        ahead = plan(y, schema, p, risk=0.05, group_by=["hotel"], calibration=cal7)
         decision[name] = {"calibrated": replay(calibrated, risk=0.05, price=100.0,
                                                over_cost=300.0).to_dict(),
+                          "calibrated_lead_7_days": replay(ahead, risk=0.05, price=100.0,
+                                                           over_cost=300.0).to_dict(),
                           "uncalibrated": raw, "calibration": cal.to_dict()}
     res = {"time_split": {"train": "arrivals 2015-07-01 to 2016-12-31",
                           "test": "arrivals 2017-01-01 to 2017-08-31",

@@ -145,15 +145,16 @@ def sniff_delimiter(path: str | Path) -> str:
 
 
 
-def read_sheet(path: str | Path, *, error: type[GlamlabError] = IngestError
-               ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+def read_sheet(path: str | Path, *, error: type[GlamlabError] = IngestError,
+               limit: int | None = None) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """A small sheet a person filled in (labels): its header and its rows as
     ``(line or row number, column -> cell text)``. CSV/TSV (UTF-8, with or without a BOM,
     the delimiter sniffed) or Excel ``.xlsx`` (the first worksheet; needs openpyxl).
-    ``error``: the exception raised when the file cannot be read."""
+    ``error``: the exception raised when the file cannot be read; ``limit``: read at
+    most that many rows (0: the header only)."""
     p = Path(path)
     if p.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(p, error)
+        return _read_xlsx(p, error, limit)
     delimiter = "\t" if p.suffix.lower() == ".tsv" else sniff_delimiter(p)
     try:
         fh = open(p, newline="", encoding="utf-8-sig")
@@ -166,6 +167,8 @@ def read_sheet(path: str | Path, *, error: type[GlamlabError] = IngestError
             header = [h.strip() for h in (reader.fieldnames or [])]
             reader.fieldnames = header
             for row in reader:
+                if limit is not None and len(out) >= limit:
+                    break
                 out.append((reader.line_num, {k: v for k, v in row.items()
                                               if isinstance(k, str) and isinstance(v, str)}))
         except csv.Error as exc:
@@ -187,7 +190,7 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _read_xlsx(p: Path, error: type[GlamlabError]
+def _read_xlsx(p: Path, error: type[GlamlabError], limit: int | None = None
                ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     try:
         import openpyxl
@@ -207,6 +210,8 @@ def _read_xlsx(p: Path, error: type[GlamlabError]
         header = [_cell_text(v).strip() for v in (first or ())]
         out = []
         for n, values in enumerate(rows, 2):
+            if limit is not None and len(out) >= limit:
+                break
             cells = [_cell_text(v) for v in values]
             if not any(c.strip() for c in cells):
                 continue

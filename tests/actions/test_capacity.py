@@ -113,3 +113,31 @@ def test_a_day_uses_only_the_outcomes_of_earlier_days():
              calibration=calibration_from(history, schema, p[:len(history)], risk=0.1))
     assert a["extra"].tolist() == b["extra"].tolist()
     assert a["no_shows"].iloc[-1] != b["no_shows"].iloc[-1]
+
+
+def test_a_longer_lead_waits_for_the_outcomes():
+    """With places sold a week ahead (lead 7), a day's plan may use only outcomes from a
+    week before it: changing the last six days' outcomes changes nothing of the plan."""
+    from glamlab.actions.capacity import calibration_from
+
+    frame, schema, p = _biased_bookings(90, seed=4)
+    history, later = frame.iloc[:60 * 40], frame.iloc[60 * 40:]
+
+    def planned(f):
+        cal = calibration_from(history, schema, p[:len(history)], risk=0.1, lead=7)
+        return plan(f, schema, p[len(history):], risk=0.1, calibration=cal)
+
+    a = planned(later)
+    changed = later.copy()
+    recent = changed["when"] > changed["when"].max() - np.timedelta64(6, "D")
+    changed.loc[recent, "y"] = 0.0  # nobody stayed away: the lowest outcomes possible
+    b = planned(changed)
+    assert a["extra"].tolist() == b["extra"].tolist()
+    # with lead 1 the same change moves the last days' plans
+    cal1 = calibration_from(history, schema, p[:len(history)], risk=0.1, lead=1)
+    c1 = plan(later, schema, p[len(history):], risk=0.1, calibration=cal1)
+    cal2 = calibration_from(history, schema, p[:len(history)], risk=0.1, lead=1)
+    c2 = plan(changed, schema, p[len(history):], risk=0.1, calibration=cal2)
+    assert c1["extra"].tolist() != c2["extra"].tolist()
+    with pytest.raises(PolicyError, match="lead"):
+        calibration_from(history, schema, p[:len(history)], risk=0.1, lead=0)

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import PolicyError
+from ..errors import GlamlabError, PolicyError
 from ..ingest.columns import TableSchema
 
 if TYPE_CHECKING:
@@ -74,6 +74,7 @@ class SlotCalibration:
     risk: float
     window: int = 60
     step: float = 0.01
+    lead: int = 1  # periods between a slot and the first plan that may use its outcome
     values: list[float] = field(default_factory=list)
     level: float = -1.0  # set to risk on first use
     source: str = ""
@@ -84,6 +85,10 @@ class SlotCalibration:
         if not 0 < self.risk < 1:
             raise PolicyError(f"risk must be between 0 and 1, not {self.risk}",
                               hint="e.g. 0.05 for a 5% chance of being over capacity")
+        if self.lead < 1:
+            raise PolicyError(f"a lead of {self.lead} periods would plan a slot from its own "
+                              "outcome", hint="use 1 (sold on the day, yesterday's outcomes "
+                                              "known) or more (sold days ahead)")
         if self.window < 2:
             raise PolicyError(f"a calibration window of {self.window} slots is too short",
                               hint="use 20 slots or more (window=60 by default)")
@@ -113,7 +118,8 @@ class SlotCalibration:
 
     def to_dict(self) -> dict[str, Any]:
         return {"method": "adaptive conformal (Gibbs & Candes 2021) on P(no-shows <= realised)",
-                "window": self.window, "step": self.step, "level": round(self.level, 4),
+                "window": self.window, "step": self.step, "lead": self.lead,
+                "level": round(self.level, 4),
                 "calibration_slots": len(self.values) - self.observed, "source": self.source}
 
 
@@ -169,10 +175,10 @@ def _slots(frame: pd.DataFrame, schema: TableSchema, p: np.ndarray,
 
 def calibration_from(frame: pd.DataFrame, schema: TableSchema, p: np.ndarray, *, risk: float,
                      group_by: Sequence[str] = (), freq: str = "D", window: int = 60,
-                     step: float = 0.01, source: str = "") -> SlotCalibration:
+                     step: float = 0.01, lead: int = 1, source: str = "") -> SlotCalibration:
     """A :class:`SlotCalibration` started on the slots of ``frame`` (outcomes known,
     ``p`` out-of-time predictions: from a model that did not train on these rows)."""
-    cal = SlotCalibration(risk, window, step, source=source)
+    cal = SlotCalibration(risk, window, step, lead, source=source)
     for _key, q, y in _slots(frame, schema, p, group_by, freq):
         if y is not None:
             cal.observe(q, y)
@@ -187,30 +193,35 @@ def plan(frame: pd.DataFrame, schema: TableSchema, p: np.ndarray, *, risk: float
 
     Without ``calibration`` the model's probabilities are taken at their word (a
     Poisson-binomial count). With it, slots are planned in time order, each from the
-    outcomes of the slots before its period (the outcomes of a period are only used once
-    the whole period is planned, as they would come in), and ``calibration`` is updated
-    in place."""
+    outcomes of slots whose period ended at least ``calibration.lead`` periods before
+    (1: yesterday's outcomes are known when today's extra places are sold at the door;
+    more when places are sold days ahead), and ``calibration`` is updated in place."""
     import pandas as pd
 
     slots = _slots(frame, schema, p, group_by, freq)
     has_y = bool(schema.label_column) and schema.label_column in frame.columns
     rows: list[dict[str, Any]] = []
-    pending: list[tuple[np.ndarray, int | None, int]] = []
+    pending: list[tuple[Any, np.ndarray, int | None, int]] = []  # (period, q, y, extra)
+    step = pd.tseries.frequencies.to_offset(freq)
+    lead = calibration.lead if calibration is not None else 1
     period = None
     for key, q, y in slots:
         if calibration is not None and key["period"] != period:
-            for q0, y0, k0 in pending:  # the previous period's outcomes come in
+            period = key["period"]
+            # the outcomes of a period come in ``lead`` periods after it
+            ready = [e for e in pending if e[0] + lead * step <= period]
+            pending = [e for e in pending if e[0] + lead * step > period]
+            for _p0, q0, y0, k0 in ready:
                 if y0 is not None:
                     calibration.observe(q0, y0, k0)
-            pending, period = [], key["period"]
         k = calibration.extra(q) if calibration is not None else extra_places(q, risk)
-        pending.append((q, y, k))
+        pending.append((key["period"], q, y, k))
         row = {**key, "bookings": len(q), "expected_no_shows": float(q.sum()), "extra": k}
         if has_y:
             row["no_shows"] = y
         rows.append(row)
     if calibration is not None:
-        for q0, y0, k0 in pending:
+        for _p0, q0, y0, k0 in pending:
             if y0 is not None:
                 calibration.observe(q0, y0, k0)
     return pd.DataFrame(rows)
@@ -237,7 +248,7 @@ def project_capacity(ws: Workspace, *, risk: float | None = None, price: float |
                      over_cost: float | None = None, freq: str | None = None,
                      since: str | None = None, until: str | None = None,
                      model: str | None = None, calibrate: bool | None = None,
-                     window: int | None = None) -> dict[str, Any]:
+                     window: int | None = None, lead: int | None = None) -> dict[str, Any]:
     """The decision of a tabular project: extra places per slot (a ``freq`` period × the
     card's group columns) for the chosen ``risk`` of being over capacity, from the
     champion's probabilities over the rows after its training period (or ``since`` ..
@@ -245,8 +256,9 @@ def project_capacity(ws: Workspace, *, risk: float | None = None, price: float |
 
     ``calibrate`` (default: yes) plans from the outcomes of recent slots
     (:class:`SlotCalibration`, ``window`` slots) instead of the model's word; the result
-    then also replays the uncalibrated plan beside it. Defaults come from the card's
-    ``[decision]`` (slot, risk, price, over_cost, calibrate, window)."""
+    then also replays the uncalibrated plan beside it; ``lead``: how many slots after a
+    slot its outcome is known (1: the day after). Defaults come from the card's
+    ``[decision]`` (slot, risk, price, over_cost, calibrate, window, lead)."""
     from ..registry.tabular import champion_predictor
     from ..tasks.tabular import project_frame, schema_of, split_frame
 
@@ -257,6 +269,7 @@ def project_capacity(ws: Workspace, *, risk: float | None = None, price: float |
     freq = str(freq or card.get("slot", "D"))
     calibrate = bool(card.get("calibrate", True) if calibrate is None else calibrate)
     window = int(window if window is not None else card.get("window", 60))
+    lead = int(lead if lead is not None else card.get("lead", 1))
     schema = schema_of(ws)
     frame = project_frame(ws, schema=schema)
     mv, predictor = champion_predictor(ws, model)
@@ -274,7 +287,7 @@ def project_capacity(ws: Workspace, *, risk: float | None = None, price: float |
     group_by = list(schema.group_columns)
     cal = (calibration_before(frame, schema, predictor, mv.spec, start=start, cutoff=cutoff,
                         risk=risk, group_by=group_by, freq=freq, window=window,
-                        step=float(card.get("step", 0.01))) if calibrate else None)
+                        step=float(card.get("step", 0.01)), lead=lead) if calibrate else None)
     slots = plan(rows, schema, p, risk=risk, group_by=group_by, freq=freq, calibration=cal)
     out: dict[str, Any] = {
         "model": mv.spec, "risk": risk, "slot": freq, "group_by": group_by,
@@ -296,14 +309,14 @@ def project_capacity(ws: Workspace, *, risk: float | None = None, price: float |
 
 def calibration_before(frame: pd.DataFrame, schema: TableSchema, predictor: Any, spec: str, *,
                  start: str, cutoff: str, risk: float, group_by: list[str], freq: str,
-                 window: int, step: float) -> SlotCalibration:
+                 window: int, step: float, lead: int = 1) -> SlotCalibration:
     """Start the calibration on the ``window`` slots just before ``start`` whose outcomes
     are known, with out-of-time predictions: the model's own where those slots come after
     its training period, else those of a copy trained on the rows before them."""
     import pandas as pd
 
     label, time = schema.label_column, schema.time_column
-    cal = SlotCalibration(risk, window, step)
+    cal = SlotCalibration(risk, window, step, lead)
     if not label or label not in frame.columns:
         cal.source = "no outcomes yet: nothing is sold until slots' outcomes come in"
         return cal
@@ -325,11 +338,18 @@ def calibration_before(frame: pd.DataFrame, schema: TableSchema, predictor: Any,
             cal.source = (f"too few outcomes before {first.date()} to calibrate on: nothing is "
                           "sold until slots' outcomes come in")
             return cal
-        twin = type(predictor)(**predictor.get_params()).fit_table(older)
-        p = twin.predict_table(recent)
-        how = f"a copy of {spec} trained on the rows before {first.date()}"
+        try:
+            twin = type(predictor)(**predictor.get_params()).fit_table(older)
+            p = twin.predict_table(recent)
+        except (GlamlabError, ValueError) as exc:  # too few rows for the copy's own steps
+            cal.source = (f"a copy of {spec} could not be trained on the rows before "
+                          f"{first.date()} ({exc}): nothing is sold until slots' outcomes "
+                          "come in")
+            return cal
+        how = (f"a copy of {spec} trained on the rows before {first.date()} (the model "
+               "itself trained on these rows, so its own predictions would flatter it)")
     cal = calibration_from(recent, schema, p, risk=risk, group_by=group_by, freq=freq,
-                           window=window, step=step,
+                           window=window, step=step, lead=lead,
                            source=f"{len(recent):,} rows from {first.date()} to "
                                   f"{pd.Timestamp(start).date()}, predicted by {how}")
     return cal

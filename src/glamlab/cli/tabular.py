@@ -79,6 +79,10 @@ def backtest(ctx: click.Context, model: str, params: tuple[str, ...], since: str
                    "take the model's probabilities at their word.")
 @click.option("--window", type=int, default=None,
               help="Recent slots the calibration looks at (default [decision] window, 60).")
+@click.option("--lead", type=int, default=None,
+              help="Slots between a slot and the first plan that knows its outcome (default "
+                   "[decision] lead, 1: sold at the door, yesterday's outcomes known; 7 for "
+                   "places sold a week ahead of daily slots).")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None,
               help="Write the plan (one row per slot) as CSV.")
 @json_option
@@ -86,7 +90,7 @@ def backtest(ctx: click.Context, model: str, params: tuple[str, ...], since: str
 def capacity(ctx: click.Context, risk: float | None, slot: str | None, price: float | None,
              over_cost: float | None, since: str | None, until: str | None,
              model: str | None, calibrate: bool | None, window: int | None,
-             csv_path: str | None, as_json: bool) -> None:
+             lead: int | None, csv_path: str | None, as_json: bool) -> None:
     """Extra places to sell per slot (a day per group column) for a chosen risk of being
     over capacity, from the champion's probabilities calibrated on the outcomes of recent
     slots; with the outcomes known, what that would have earned and cost (and what taking
@@ -96,7 +100,7 @@ def capacity(ctx: click.Context, risk: float | None, slot: str | None, price: fl
     ws = open_ws(ctx)
     out = project_capacity(ws, risk=risk, price=price, over_cost=over_cost, freq=slot,
                            since=since, until=until, model=model, calibrate=calibrate,
-                           window=window)
+                           window=window, lead=lead)
     if csv_path:
         import csv
 
@@ -105,7 +109,7 @@ def capacity(ctx: click.Context, risk: float | None, slot: str | None, price: fl
         with open(csv_path, "w", newline="", encoding="utf-8") as fh:
             cols = list(out["plan"][0]) if out["plan"] else []
             w = csv.writer(fh)
-            w.writerow(cols)
+            w.writerow([formula_safe(c) for c in cols])  # group names come from the table
             for row in out["plan"]:
                 w.writerow(["" if row[c] is None else formula_safe(row[c]) for c in cols])
 
@@ -116,7 +120,8 @@ def capacity(ctx: click.Context, risk: float | None, slot: str | None, price: fl
         cal = out["calibration"]
         if cal:
             lines.append(f"Calibrated on the outcomes of the latest {cal['window']} slots as they "
-                         f"come in; started on {cal['source']}.")
+                         f"come in ({cal['lead']} slot(s) after each slot); started on "
+                         f"{cal['source']}.")
         cur = out.get("currency", "")
         for key, what in (("replay", "Replayed on the known outcomes"),
                           ("replay_uncalibrated", "Taking the model at its word instead")):

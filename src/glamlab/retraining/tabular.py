@@ -97,12 +97,16 @@ def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: Tabu
     y = window[schema.label_column].to_numpy(dtype=float)
     preds = {k: m.predict_table(window) for k, m in models.items()}
     weeks = weeks_of(window[schema.time_column])
-    W = block_weights(weeks, n_boot, seed)
     slots = None
     if count_slot is not None:
         from ..tasks.count import slot_keys
 
         slots = slot_keys(window, schema, count_slot)
+        import pandas as pd
+
+        if int(pd.Series(weeks).groupby(slots).nunique().max()) > 1:
+            weeks = slots  # slots longer than a week: the bootstrap resamples whole slots
+    W = block_weights(weeks, n_boot, seed)
     score = _scorer(metric, y, weeks, slots)
     lower = metric in ("mae", "rmse")
     sign = -1.0 if lower else 1.0  # gains are improvements either way
@@ -180,7 +184,7 @@ def _scorer(metric: str, y: np.ndarray, weeks: np.ndarray,
 
         k = int(slots.max()) + 1
         slot_week = np.zeros(k, dtype=int)
-        slot_week[slots] = weeks  # a slot lies within one week (slots of a day or less)
+        slot_week[slots] = weeks  # a slot lies within one block (a week, or the slot itself)
 
         def count_score(p: np.ndarray, week_weights: np.ndarray) -> float:
             return count_error(y, p, slots, metric, weights=week_weights[slot_week])

@@ -152,13 +152,14 @@ def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
 
 
 def check_mapping(path: Path, *, id_column: str, text_column: str | None = None,
-                  label_column: str | None = None
+                  label_column: str | None = None, header_only: bool = False
                   ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """The table's header and rows, once the chosen columns are known to be there and
-    distinct (what the web app checks before a background job brings the table in)."""
+    """The table's header and rows (none with ``header_only``: what the web app checks
+    before a background job brings the table in), once the chosen columns are known to
+    be there and distinct."""
     from ..sheets import read_sheet
 
-    header, rows = read_sheet(path, error=UploadError)
+    header, rows = read_sheet(path, error=UploadError, limit=0 if header_only else None)
     for col, what in ((id_column, "id"), (text_column, "text"), (label_column, "label")):
         if col and col not in header:
             raise UploadError(f"{path.name} has no column {col!r}", item=path.name,

@@ -57,7 +57,8 @@ def method_words(result: TrendResult) -> str:
         extra += " Error rates are measured within each group where it has labelled items."
     if "+pool" in result.method:
         extra += " Small groups borrow strength from the others."
-    return f"Corrected share: {what} (method {result.method}). {why}{extra}"
+    head = "Corrected share" if base not in UNCORRECTED else "Share"
+    return f"{head}: {what} (method {result.method}). {why}{extra}"
 
 
 def label_summary(result: TrendResult, label: str) -> list[str]:
@@ -83,8 +84,9 @@ def label_summary(result: TrendResult, label: str) -> list[str]:
     big = max(named, key=lambda r: r.n)
     out.append(_row_words(big, corrected, prefix="The largest group"))
     dated = [r for r in ok if r.group is not None]
-    if len(dated) >= 2:
-        out.append(_change_words(dated[0], dated[-1]))
+    over_time = str(result.by).rsplit(":", 1)[-1] in ("year", "decade", "century")
+    if over_time and len(dated) >= 2:  # first and last in time; other fields have no order
+        out.append(_change_words(dated[0], dated[-1], corrected))
     return out
 
 
@@ -99,8 +101,9 @@ def _row_words(r: TrendRow, corrected: bool, *, prefix: str) -> str:
     return text + "."
 
 
-def _change_words(a: TrendRow, b: TrendRow) -> str:
-    text = (f"From {group_name(a.group)} to {group_name(b.group)} the corrected share goes "
+def _change_words(a: TrendRow, b: TrendRow, corrected: bool = True) -> str:
+    text = (f"From {group_name(a.group)} to {group_name(b.group)} the "
+            f"{'corrected ' if corrected else ''}share goes "
             f"from {pct(a.estimate)} to {pct(b.estimate)}")
     if None in (a.low, a.high, b.low, b.high):
         return text + "."

@@ -341,10 +341,11 @@ def _new_card(*, task: str, modality: str, labels: Sequence[str], multi_label: b
         from ..errors import ConfigError
         from ..tasks.kinds import get
 
+        fallback = "f1_samples" if card.kind == "multi-label" else "f1_macro"
         try:  # the kind's own default (entities: strict_micro_f1), checked when first used
-            card.metric = get(card.kind).default_metric
-        except ConfigError:  # an unknown kind: validate() and the first stage say so
-            card.metric = "f1_samples" if card.kind == "multi-label" else "f1_macro"
+            card.metric = get(card.kind).default_metric or fallback
+        except (ConfigError, ImportError, AttributeError):  # an unknown or broken kind:
+            card.metric = fallback  # validate() and the first stage say so
     card.validate()
     return card
 

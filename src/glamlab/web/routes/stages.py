@@ -169,10 +169,14 @@ def _capacity_page(request: Request) -> Response:
         group_by = list(schema_of(ws).group_columns)
     except Exception:  # noqa: BLE001 - no table yet: the page still explains itself
         group_by = []
+    risk = float(decision.get("risk", 0.05))
     return _page(request, "act", {
         "job": job, "result": result, "shown": shown,
         "columns": [c for c in (shown[0] if shown else {})],
-        "risks": RISKS, "risk": float(decision.get("risk", 0.05)),
+        "risks": sorted({*RISKS, risk}), "risk": risk,
+        "calibrate": bool(decision.get("calibrate", True)),
+        "priced": bool(float(decision.get("price", 0) or 0)
+                       or float(decision.get("over_cost", 0) or 0)),
         "slot_words": SLOT_WORDS.get(slot, f"{slot} period"), "group_by": group_by},
         template="stage_capacity.html")
 
@@ -206,7 +210,7 @@ def capacity_csv(request: Request, user: User = Depends(page_user)) -> Response:
     buf = io.StringIO()
     w = csv.writer(buf)
     cols = list(plan[0]) if plan else []
-    w.writerow(cols)
+    w.writerow([formula_safe(c) for c in cols])  # group names come from the table
     for row in plan:
         w.writerow(["" if row.get(c) is None else formula_safe(row[c]) for c in cols])
     return Response(buf.getvalue(), media_type="text/csv", headers={
