@@ -208,7 +208,7 @@ def _read_xlsx(p: Path, error: type[GlamlabError], limit: int | None = None
         rows = sheet.iter_rows(values_only=True)
         first = next(rows, None)
         header = [_cell_text(v).strip() for v in (first or ())]
-        out = []
+        out: list[tuple[int, dict[str, str]]] = []
         for n, values in enumerate(rows, 2):
             if limit is not None and len(out) >= limit:
                 break

@@ -427,12 +427,9 @@ def _prediction_row(group: Sequence[Any], item: Item,
             # a link the reviewer confirmed or chose wins over the linker's current one
             chosen = v.get("authority_id") or (link.authority_id if link else None)
             # the link's score is the linker's, for the linker's record only
-            linker_s = link is not None and chosen == link.authority_id
-            spans.append(Span(start, end, label, score=e.row["score"],
-                              authority_id=chosen,
-                              attrs={"link_score": link.attrs.get("link_score")}
-                              if linker_s and link.attrs.get("link_score") is not None
-                              else {}))
+            own = link.attrs.get("link_score") if link and chosen == link.authority_id else None
+            spans.append(Span(start, end, label, score=e.row["score"], authority_id=chosen,
+                              attrs={"link_score": own} if own is not None else {}))
     prov = SpanProvenance(model=first.row["model"], model_version=first.row["model_version"],
                           created=first.row["predicted_at"],
                           confirmed_by=first.row["confirmed_by"], run_id=first.row["run_id"])
