@@ -57,6 +57,9 @@ def test_a_tabular_project_end_to_end(tmp_path, capsys, table):
     # the leaky column is not a never-feature yet: training is refused, with the fix
     out = _run(capsys, *w, "train", "tabular-gbm", code=2)
     assert "reservation_status" in out.err and "never_features" in out.err
+    # the backtest refuses it too (every fold would look perfect)
+    out = _run(capsys, *w, "backtest", "--since", "2016-10-01", "--n-boot", "20", code=2)
+    assert "reservation_status" in out.err and "--allow-leaky" in out.err
     out = _run(capsys, *w, "ingest", str(table / "history.csv"),
                "--never-feature", "reservation_status", "--json")
     assert json.loads(out.out)["unchanged"] == 1980
@@ -125,16 +128,28 @@ def test_a_count_task_is_judged_by_its_counts(tmp_path, capsys, table):
     wins = json.loads(out.out)["windows"]
     est = wins[0]["estimate"]
     assert est["metric"] == "mae" and est["realised"] is not None and est["estimate"] > 0
+    out = _run(capsys, *w, "status", "--json")
+    mon_stage = next(x for x in json.loads(out.out)["stages"] if x["stage"] == "monitoring")
+    assert mon_stage["alerts"] >= 1 and mon_stage["done"]  # the flagged window is stored
     out = _run(capsys, *w, "retrain", "--window-start", "2017-08-01", "--json")
     re = json.loads(out.out)
     assert re["metric"] == "mae"
     # lower is better: the chosen challenger is the one with the smaller error
     other = {"recent": "all", "all": "recent"}[re["chosen"]]
     assert re["scores"][re["chosen"]] <= re["scores"][other]
+    if re["promoted"]:  # the same retraining again gains nothing: no new version
+        again = json.loads(_run(capsys, *w, "retrain", "--window-start", "2017-08-01",
+                                "--json").out)
+        assert not again["promoted"] and again["saved"] is None
+        assert "exactly as the champion" in " ".join(again["gate"]["reasons"])
     out = _run(capsys, *w, "capacity", "--since", "2017-06-01", "--json")
     cap = json.loads(out.out)
     assert cap["slot"] == "D" and cap["calibration"]["window"] == 60
     assert cap["replay"] and cap["replay_uncalibrated"]
+    for bad, said in ((["--slot", "nonsense"], "slot"), (["--since", "notadate"], "date"),
+                      (["--price", "-5"], "price")):
+        out = _run(capsys, *w, "capacity", *bad, code=2)
+        assert said in out.err and "fix:" in out.err and "Traceback" not in out.err
     # a count task on images, or a metric a count cannot have: one error each
     out = _run(capsys, "init", str(tmp_path / "img"), "--task", "t", "--modality", "image",
                "--labels", "a,b", "--task-type", "count", code=2)

@@ -270,6 +270,7 @@ def project_capacity(ws: Workspace, *, risk: float | None = None, price: float |
     calibrate = bool(card.get("calibrate", True) if calibrate is None else calibrate)
     window = int(window if window is not None else card.get("window", 60))
     lead = int(lead if lead is not None else card.get("lead", 1))
+    _check_inputs(freq, since, until, price, over_cost)
     schema = schema_of(ws)
     frame = project_frame(ws, schema=schema)
     mv, predictor = champion_predictor(ws, model)
@@ -305,6 +306,33 @@ def project_capacity(ws: Workspace, *, risk: float | None = None, price: float |
                                                 over_cost=over_cost).to_dict()
         out["currency"] = ws.card.currency
     return out
+
+
+def _check_inputs(freq: str, since: str | None, until: str | None, price: float,
+                  over_cost: float) -> None:
+    """One clear error for a slot, a date or an amount that cannot be."""
+    import pandas as pd
+
+    from ..errors import ConfigError
+    from ..tasks.count import check_slot
+
+    try:
+        check_slot(freq)
+    except ConfigError as exc:
+        raise PolicyError(exc.message, hint=exc.hint) from None
+    for name, value in (("--since", since), ("--until", until)):
+        if value is None:
+            continue
+        try:
+            pd.Timestamp(value)
+        except (ValueError, TypeError):
+            raise PolicyError(f"{name} {value!r} is not a date",
+                              hint="give it as YYYY-MM-DD") from None
+    for name, amount in (("price", price), ("over_cost", over_cost)):
+        if amount < 0 or amount != amount:
+            raise PolicyError(f"{name} must be zero or more, not {amount:g}",
+                              hint="what an extra place earns (price) and what a person over "
+                                   "capacity costs (over_cost), in the card's currency")
 
 
 def calibration_before(frame: pd.DataFrame, schema: TableSchema, predictor: Any, spec: str, *,

@@ -32,13 +32,15 @@ def _write_html(path: str, title: str, sections: list[Any]) -> None:
                    "(F1); default: counts for a count task ([count] in the card), else rows.")
 @click.option("--n-boot", type=int, default=200, show_default=True,
               help="Bootstrap resamples (whole weeks) for the 95% intervals.")
+@click.option("--allow-leaky", is_flag=True, help="Backtest even though a column predicts "
+              "the outcome almost perfectly on its own (refused by default, as in train).")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None,
               help="Write an offline HTML report with the error by month.")
 @json_option
 @click.pass_context
 def backtest(ctx: click.Context, model: str, params: tuple[str, ...], since: str | None,
-             until: str | None, count: bool | None, n_boot: int, html_path: str | None,
-             as_json: bool) -> None:
+             until: str | None, count: bool | None, n_boot: int, allow_leaky: bool,
+             html_path: str | None, as_json: bool) -> None:
     """Rolling-origin backtest of a tabular project: each month, train on every row
     before it and predict it; the baselines (training share, last period, same period
     last year) first, then the model; 95% intervals by resampling whole weeks."""
@@ -47,7 +49,7 @@ def backtest(ctx: click.Context, model: str, params: tuple[str, ...], since: str
 
     ws = open_ws(ctx)
     report = project_backtest(ws, model=model, params=parse_params(params), since=since,
-                              until=until, count=count, n_boot=n_boot)
+                              until=until, count=count, n_boot=n_boot, allow_leaky=allow_leaky)
     if html_path:
         from ..reports.html import Section, table_html
         from ..reports.plots import backtest_chart
@@ -66,8 +68,8 @@ def backtest(ctx: click.Context, model: str, params: tuple[str, ...], since: str
 @click.option("--risk", type=float, default=None,
               help="Accepted chance of a slot going over capacity (default [decision] risk, "
                    "0.05).")
-@click.option("--slot", default=None, help="Slot length: D (day), h (hour), W (week); "
-              "default [decision] slot, D.")
+@click.option("--slot", default=None, help="Slot length: h (hour), D (day), W (week), "
+              "M (month); default [decision] slot, D.")
 @click.option("--price", type=float, default=None, help="What an extra place earns.")
 @click.option("--over-cost", type=float, default=None,
               help="What a person over capacity costs.")
@@ -123,6 +125,10 @@ def capacity(ctx: click.Context, risk: float | None, slot: str | None, price: fl
                          f"come in ({cal['lead']} slot(s) after each slot); started on "
                          f"{cal['source']}.")
         cur = out.get("currency", "")
+        r0 = out["replay"]
+        if r0 and r0["extra_sold"] and not (r0["earned"] or r0["cost"]):
+            lines.append("No price is set, so the money below is 0: give --price and "
+                         "--over-cost (or price and over_cost in the card's [decision]).")
         for key, what in (("replay", "Replayed on the known outcomes"),
                           ("replay_uncalibrated", "Taking the model at its word instead")):
             r = out[key]
@@ -169,10 +175,13 @@ def train(ws: Workspace, predictor: str, *, name: str | None, params: dict[str, 
 
 def monitor(ws: Workspace, *, model: str | None, window: str | None, since: str | None,
             html_path: str | None, as_json: bool) -> None:
+    from ..monitoring import stored
     from ..monitoring.monitor import ALERT_EXIT_CODE
-    from ..monitoring.tabular_project import monitor_project
+    from ..monitoring.tabular_project import monitor_project, store_alerts
 
     report = monitor_project(ws, model=model, window=window or "auto", since=since)
+    store_alerts(ws, report)  # status and the web app show them
+    stored.store_report(ws, report)
     if html_path:
         from ..reports.tabular import monitor_page
 

@@ -56,6 +56,14 @@ def init(ctx: click.Context, directory: str | None, task: str, modality: str, la
                                    "(--modality tabular)")
         if task_type == "yes-no":
             raise click.UsageError("--slot is for --task-type count")
+        names = labels.split("|" if "|" in labels else ",")
+        if len([n for n in names if n.strip()]) != 2 and not positive_label:
+            raise click.UsageError("a count task counts the rows whose outcome is 'yes': give "
+                                   "two labels (--labels 0,1) or name the counted one with "
+                                   "--positive-label")
+        if metric and metric not in COUNT_METRICS:
+            raise click.UsageError(f"a count task is judged by --metric mae or --metric rmse, "
+                                   f"not {metric!r}")
         # --metric names the count's metric; the rows keep their kind's (f1_macro)
         count = CountTask(slot=slot or "D", metric=metric or "mae")
         if metric in COUNT_METRICS:
@@ -87,8 +95,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
 
 def _status_text(s: dict[str, Any]) -> str:
+    metric = (f"rows judged by {s['metric']}" if s.get("count_task")
+              else f"metric {s['metric']}")
     lines = [f"Project {s['task']!r} ({s['modality']}, labels: {', '.join(s['labels'])}; "
-             f"metric {s['metric']}; {s['database']})", s["summary"] + "."]
+             f"{metric}; {s['database']})", s["summary"] + "."]
     if s.get("count_task"):
         lines.insert(1, f"It predicts {s['count_task']}.")
     for stage in s["stages"]:

@@ -262,9 +262,12 @@ def stage_shift(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
         first = next((w for w in out["windows"]
                       if w["flagged"] and w["month"] >= SHIFT_FROM[:7]), None)
         if first is not None:
+            earlier = [w["month"] for w in out["windows"]
+                       if w["flagged"] and w["month"] < SHIFT_FROM[:7]]
             say(f"The change began in {SHIFT_FROM[:7]}; the first month glamlab flagged from "
-                f"then is {first['month']}, most likely cause: {first['root_cause']}. (April's "
-                "flag is real: prices rise in spring, as they did in 2017.)")
+                f"then is {first['month']}, most likely cause: {first['root_cause']}."
+                + (f" (Flagged before it: {', '.join(earlier)}: real changes of 2017, not the "
+                   "staged one.)" if earlier else ""))
         before = [abs(w["estimate"] - w["realised"]) for w in out["windows"]
                   if w["month"] < SHIFT_FROM[:7]]
         after = [abs(w["estimate"] - w["realised"]) for w in out["windows"]

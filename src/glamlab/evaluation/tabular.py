@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 def project_backtest(ws: Workspace, *, model: str = DEFAULT_MODEL,
                      params: dict[str, Any] | None = None, since: str | None = None,
                      until: str | None = None, count: bool | None = None,
-                     count_freq: str | None = None, n_boot: int = 200, seed: int = 0
-                     ) -> BacktestReport:
+                     count_freq: str | None = None, n_boot: int = 200, seed: int = 0,
+                     allow_leaky: bool = False) -> BacktestReport:
     """Each month from ``since`` (default: the time split) to ``until`` (default: the last
     row): train every predictor on all rows before the month, score the month. ``count``
     scores the number of "yes" per slot (``count_freq`` × the card's group columns) by
@@ -50,6 +50,10 @@ def project_backtest(ws: Workspace, *, model: str = DEFAULT_MODEL,
     if not origins or t.min() >= start:
         raise EvaluationError(f"no training rows before {start.date()}",
                               hint="backtest from a later date: --since YYYY-MM-DD")
+    if not allow_leaky:  # a leaky column would make every fold look perfect, as in train
+        from ..tasks.tabular import require_no_leakage
+
+        require_no_leakage(frame[t < start], schema)
     def maker(name: str, p: dict[str, Any] | None = None) -> Callable[[], TabularPredictor]:
         return lambda: make_predictor(ws, name, p)
 

@@ -99,6 +99,10 @@ def compute(ws: Workspace, model: str | None = None, *, store_alerts: bool = Fal
             from .tabular_project import monitor_project
 
             rows = monitor_project(ws, model=mv.spec)
+            if store_alerts:
+                from .tabular_project import store_alerts as keep_alerts
+
+                keep_alerts(ws, rows)
             result = {**rows.to_dict(), "tabular": True, "summary": rows.summary(),
                       "alert": bool(rows.flagged)}
         else:

@@ -489,10 +489,14 @@ class TabularDriftMonitor:
                 continue  # no other year to tell the season from a change
             stats.append(self._adjusted(self._take(rows), self._take(idx), seasonal))
         if len(stats) < 10:
-            raise GlamlabError(f"only {len(stats)} windows of {n} rows could be replayed inside "
-                               "the training period to learn the usual variation",
-                               hint="use smaller windows, a longer training period, "
-                                    'reference = "all", or season = false')
+            raise GlamlabError(
+                f"only {len(stats)} windows of {n} rows could be replayed inside the training "
+                "period to learn the usual variation (each needs "
+                f"{cfg.min_reference} reference rows before it)",
+                hint=f"a small table: add [monitor] min_reference = {max(20, cfg.min_reference // 4)} "
+                     "to glamlab.toml (fewer reference rows per window), or "
+                     '[monitor] reference = "all" (the whole training period as reference) '
+                     "or season = false; or ingest a longer history")
         S = np.vstack(stats)
         self.replayed_[n] = S
         self.usual_[n] = np.nanmean(S, axis=0)

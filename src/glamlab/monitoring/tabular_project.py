@@ -124,6 +124,37 @@ def monitor_project(ws: Workspace, *, model: str | None = None, window: str = "a
     return report
 
 
+def store_alerts(ws: Workspace, report: TabularMonitorReport) -> int:
+    """Record that the monitor ran and an alert per flagged window (its most likely
+    cause, the columns' words), for ``glamlab status`` and the web app; a window already
+    stored is not stored twice. Returns how many were added."""
+    import sqlalchemy as sa
+
+    from ..store import now
+
+    t = ws.store.t.alerts
+    added = 0
+    with ws.store.write() as conn:
+        ws.store.audit(conn, "glamlab", "monitor", report.model,
+                       alerts=len(report.flagged))
+        for w in report.flagged:
+            d = w.drift
+            key = f"{report.model} {d.start}..{d.end}"
+            signal = f"drift: {d.root_cause or 'prediction'}"[:100]
+            if conn.execute(sa.select(t.c.id).where(t.c.signal == signal,
+                                                    t.c.window == key)).first():
+                continue
+            top = d.causes[0] if d.causes else (d.columns[0] if d.columns else None)
+            conn.execute(t.insert().values(
+                created_at=now(), signal=signal, window=key,
+                value=float(top.z) if top is not None and top.z == top.z else None,
+                threshold=float(d.threshold) if d.threshold == d.threshold else None,
+                details={"model": report.model, "n": d.n,
+                         "causes": [c.words for c in d.causes][:5]}))
+            added += 1
+    return added
+
+
 def estimated_vs_realised(report: TabularMonitorReport) -> dict[str, Any]:
     """Mean absolute difference between estimated and realised performance (F1, or a
     count task's count error) over the windows whose outcomes are known (before and after
@@ -144,4 +175,5 @@ def estimated_vs_realised(report: TabularMonitorReport) -> dict[str, Any]:
 
 
 __all__ = ["TabularMonitorReport", "WindowReport", "estimated_vs_realised", "monitor_project",
+           "store_alerts",
            "window_starts"]

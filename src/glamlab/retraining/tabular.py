@@ -117,6 +117,13 @@ def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: Tabu
     p_value = float((np.sum(diff <= 0) + 1) / (len(diff) + 1))
     decision = decide(metric, scores["champion"], scores[chosen], config=gate or GateConfig(),
                       paired_p=p_value, lower_is_better=lower)
+    if decision.promote and abs(scores[chosen] - scores["champion"]) < 1e-12:
+        # the same score to the last digit (e.g. retraining on the same rows): a new
+        # version would be the champion again under another number
+        decision = GateDecision(False, [f"{metric} {scores['champion']:.3f} → "
+                                        f"{scores[chosen]:.3f}: the challenger does exactly as "
+                                        "the champion on this window, so the champion is kept"],
+                                decision.champion, decision.challenger)
     return TabularRetrainReport((str(start.date()), str(end.date())), len(window), metric, scores,
                                 {"recent": len(recent), "all": len(before)}, chosen, decision,
                                 p_value, models)
