@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -207,3 +208,65 @@ def card_text_with_db_url(text: str, url: str | None) -> str:
     data = tomllib.loads(text)
     data.setdefault("database", {})["url"] = url
     return tomli_w.dumps(data)
+
+
+# -- a tabular count task: the card's [count] section (glamlab.tasks.count uses it) --------
+COUNT_METRICS = ("mae", "rmse")  # lower is better
+COUNT_KEYS = ("slot", "metric")
+
+
+@dataclass(frozen=True)
+class CountTask:
+    slot: str = "D"
+    metric: str = "mae"
+
+    def __post_init__(self) -> None:
+        if self.metric not in COUNT_METRICS:
+            raise ConfigError(f"a count task is judged by {' or '.join(COUNT_METRICS)}, "
+                              f"not {self.metric!r}", hint='set [count] metric = "mae"')
+        check_slot(self.slot)
+
+    @classmethod
+    def from_card(cls, section: Mapping[str, Any]) -> CountTask:
+        unknown = sorted(set(section) - set(COUNT_KEYS))
+        if unknown:
+            raise ConfigError(f"[count] has unknown keys: {', '.join(unknown)}",
+                              hint=f"use {', '.join(COUNT_KEYS)}")
+        return cls(slot=str(section.get("slot", "D")), metric=str(section.get("metric", "mae")))
+
+    def to_card(self) -> dict[str, Any]:
+        return {"slot": self.slot, "metric": self.metric}
+
+    def describe(self, group_columns: Sequence[str] = ()) -> str:
+        """In words: 'the number of "yes" per day and hotel, judged by mean absolute
+        error'."""
+        per = SLOT_WORDS.get(self.slot, f"{self.slot} period")
+        by = "".join(f" and {c}" for c in group_columns)
+        judged = {"mae": "mean absolute error", "rmse": "root mean squared error"}[self.metric]
+        return f'the number of "yes" per {per}{by}, judged by {judged} ({self.metric})'
+
+
+SLOT_WORDS = {"h": "hour", "H": "hour", "D": "day", "W": "week", "M": "month"}
+
+
+def check_slot(slot: str) -> str:
+    """A slot pandas can cut time into, or one clear error."""
+    import pandas as pd
+
+    try:
+        pd.Period("2020-01-01", freq=slot)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{slot!r} is not a slot length",
+                          hint="use h (hour), D (day), W (week) or M (month)") from exc
+    return slot
+
+
+def count_section(card: ProjectCard) -> CountTask | None:
+    """The card's count task (``[count]``), or None when it predicts one outcome per row."""
+    section = card.raw.get("count")
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        raise ConfigError("[count] must be a section", hint='write [count] slot = "D"')
+    return CountTask.from_card(section)
+

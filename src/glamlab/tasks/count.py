@@ -25,79 +25,25 @@ CountTask(slot='D', metric='mae')
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..config import COUNT_METRICS, SLOT_WORDS, CountTask, check_slot, count_section
 from ..errors import ConfigError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
     import pandas as pd
 
     from ..ingest.columns import TableSchema
     from ..workspace import Workspace
 
-COUNT_METRICS = ("mae", "rmse")  # lower is better
-KEYS = ("slot", "metric")
-
-
-@dataclass(frozen=True)
-class CountTask:
-    slot: str = "D"
-    metric: str = "mae"
-
-    def __post_init__(self) -> None:
-        if self.metric not in COUNT_METRICS:
-            raise ConfigError(f"a count task is judged by {' or '.join(COUNT_METRICS)}, "
-                              f"not {self.metric!r}", hint='set [count] metric = "mae"')
-        check_slot(self.slot)
-
-    @classmethod
-    def from_card(cls, section: Mapping[str, Any]) -> CountTask:
-        unknown = sorted(set(section) - set(KEYS))
-        if unknown:
-            raise ConfigError(f"[count] has unknown keys: {', '.join(unknown)}",
-                              hint=f"use {', '.join(KEYS)}")
-        return cls(slot=str(section.get("slot", "D")), metric=str(section.get("metric", "mae")))
-
-    def to_card(self) -> dict[str, Any]:
-        return {"slot": self.slot, "metric": self.metric}
-
-    def describe(self, group_columns: Sequence[str] = ()) -> str:
-        """In words: 'the number of "yes" per day and hotel, judged by mean absolute
-        error'."""
-        per = SLOT_WORDS.get(self.slot, f"{self.slot} period")
-        by = "".join(f" and {c}" for c in group_columns)
-        judged = {"mae": "mean absolute error", "rmse": "root mean squared error"}[self.metric]
-        return f'the number of "yes" per {per}{by}, judged by {judged} ({self.metric})'
-
-
-SLOT_WORDS = {"h": "hour", "H": "hour", "D": "day", "W": "week", "M": "month"}
-
-
-def check_slot(slot: str) -> str:
-    """A slot pandas can cut time into, or one clear error."""
-    import pandas as pd
-
-    try:
-        pd.Period("2020-01-01", freq=slot)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{slot!r} is not a slot length",
-                          hint="use h (hour), D (day), W (week) or M (month)") from exc
-    return slot
-
 
 def count_task(ws: Workspace) -> CountTask | None:
     """The project's count task, or None when it predicts one outcome per row."""
-    section = ws.card.raw.get("count")
-    if section is None:
-        return None
-    if not isinstance(section, dict):
-        raise ConfigError("[count] must be a section", hint='write [count] slot = "D"')
-    return CountTask.from_card(section)
+    return count_section(ws.card)
 
 
 def set_count_task(ws: Workspace, *, slot: str = "D", metric: str = "mae") -> CountTask:
@@ -148,5 +94,5 @@ def count_error(y: np.ndarray, p: np.ndarray, slots: np.ndarray, metric: str = "
     raise ConfigError(f"no count metric {metric!r}", hint=f"use {' or '.join(COUNT_METRICS)}")
 
 
-__all__ = ["COUNT_METRICS", "CountTask", "check_slot", "count_error", "count_task",
-           "set_count_task", "slot_keys"]
+__all__ = ["COUNT_METRICS", "SLOT_WORDS", "CountTask", "check_slot", "count_error",
+           "count_task", "set_count_task", "slot_keys"]

@@ -56,9 +56,9 @@ class Workspace:
         as ``multi_label`` says). ``prepare`` completes and checks the new card before
         anything is written: ``glamlab init`` passes
         :func:`glamlab.tasks.kinds.prepare_card`, which fills the kind's default metric
-        and lets the kind refuse the card; without it, the card gets its kind's default
-        metric (f1_macro for single-label, f1_samples for multi-label, strict_micro_f1 for
-        entities) and the kind checks the rest when a stage first uses it."""
+        and lets the kind refuse the card; without it, a classification card gets
+        f1_macro (f1_samples for multi-label) and the kind checks it when a stage first
+        uses it (another kind: pass ``metric``, or ``prepare``)."""
         root = Path(path).resolve()
         card_path = root / CONFIG_NAME
         if card_path.exists() and not exist_ok:
@@ -338,14 +338,7 @@ def _new_card(*, task: str, modality: str, labels: Sequence[str], multi_label: b
     if prepare is not None:
         prepare(card)
     elif not card.metric:
-        from ..errors import ConfigError
-        from ..tasks.kinds import get
-
-        fallback = "f1_samples" if card.kind == "multi-label" else "f1_macro"
-        try:  # the kind's own default (entities: strict_micro_f1), checked when first used
-            card.metric = get(card.kind).default_metric or fallback
-        except (ConfigError, ImportError, AttributeError):  # an unknown or broken kind:
-            card.metric = fallback  # validate() and the first stage say so
+        card.metric = "f1_samples" if card.kind == "multi-label" else "f1_macro"
     card.validate()
     return card
 

@@ -99,10 +99,10 @@ def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], mod
 
 def _count_words(ws: Workspace) -> str | None:
     """A count task in words (the card's ``[count]``), or None."""
+    from ..config import count_section
     from ..ingest.columns import TableSchema
-    from ..tasks.count import count_task
 
-    task = count_task(ws)
+    task = count_section(ws.card)
     if task is None:
         return None
     tabular = ws.card.section("tabular")

@@ -37,15 +37,3 @@ def test_init_refuses_what_the_kind_cannot_serve_and_writes_nothing(tmp_path) ->
     assert res.exit_code != 0 and "does not fit a single-label task" in str(res.exception)
     assert not (tmp_path / "ws").exists()
 
-
-def test_the_library_gives_a_new_card_its_kinds_default_metric(tmp_path) -> None:
-    """Workspace.init without glamlab init's prepare step: an entities project is judged
-    by strict micro F1, not by a classification metric it cannot compute."""
-    ws = Workspace.init(tmp_path / "ner", task="entities", modality="text",
-                        labels=["PER", "LOC", "ORG"], kind="entities")
-    try:
-        assert ws.card.metric == "strict_micro_f1"
-        card = tomllib.loads((tmp_path / "ner" / "glamlab.toml").read_text(encoding="utf-8"))
-        assert card["project"]["metric"] == "strict_micro_f1"
-    finally:
-        ws.close()
