@@ -223,10 +223,13 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
 
 
 @router.get("/stages/export/download")
-def export_download(request: Request, format: str = "csv",
-                    user: User = Depends(page_user)) -> Response:
+def export_download(request: Request, user: User = Depends(page_user)) -> Response:
+    """``?format=csv|jsonl|parquet`` (read from the query string: a parameter called
+    ``format`` made FastAPI give pydantic an alias it warns about, now and then, when the
+    API description is built)."""
     from ...actions.export import export
 
+    format = request.query_params.get("format", "csv")
     if format not in EXPORT_FORMATS:
         raise HTTPException(404, f"no export format {format!r}")
     ws = request.app.state.ws
