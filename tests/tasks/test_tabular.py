@@ -28,6 +28,7 @@ def test_rows_in_out_and_the_time_split(make_ws, tmp_path):
     assert tb.schema_of(ws).never_features == NEVER
     assert [f.column for f in res.leakage.flagged][:1] == ["reservation_status"]
     assert res.train_until is not None  # an automatic split by time
+    assert res.yearly == []  # arrival_date_year is a never-feature here
     assert "glamlab backtest" in ws.status()["next_step"]  # no labelling step for rows
     frame = tb.project_frame(ws)
     assert len(frame) == 2860 and frame["arrival_date"].is_monotonic_increasing
@@ -89,3 +90,16 @@ def test_an_image_project_is_not_tabular(make_ws):
     ws = make_ws("pages", modality="image", labels=["a", "b"])
     with pytest.raises(ConfigError, match="not a tabular one"):
         tb.schema_of(ws)
+
+
+def test_a_column_that_only_follows_the_year_is_pointed_out(make_ws):
+    """arrival_date_year, left among the features, is named at ingest with the flag that
+    keeps it out (every later year lies outside its training range)."""
+    ws = _ws(make_ws)
+    never = [c for c in NEVER if c != "arrival_date_year"]
+    res = tb.ingest_table(ws, bookings.SAMPLE, time_column="arrival_date",
+                          label_column="is_canceled", id_column="id", never_features=never,
+                          types={"agent": "category", "company": "category"})
+    assert res.yearly == ["arrival_date_year"]
+    assert "--never-feature arrival_date_year" in res.summary()
+    assert res.to_dict()["follow_the_year"] == ["arrival_date_year"]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -81,14 +81,23 @@ class TableIngest:
     schema: TableSchema
     leakage: LeakageReport | None
     train_until: str | None
+    yearly: list[str] = field(default_factory=list)  # features that only follow the year
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.report.to_dict(), "schema": self.schema.to_card(),
                 "leakage": self.leakage.to_dict() if self.leakage else None,
-                "train_until": self.train_until}
+                "train_until": self.train_until, "follow_the_year": self.yearly}
 
     def summary(self) -> str:
         lines = [self.report.summary()]
+        if self.yearly:
+            cols = ", ".join(self.yearly)
+            lines.append(f"{cols} only follow{'s' if len(self.yearly) == 1 else ''} the year of "
+                         f"{self.schema.time_column}: every later year brings a value the "
+                         "model never saw, so it can only guess there and monitoring calls "
+                         "every new window unusual. Keep "
+                         f"{'it' if len(self.yearly) == 1 else 'them'} out: "
+                         + " ".join(f"--never-feature {c}" for c in self.yearly) + ".")
         if self.train_until:
             lines.append(f"Time split: rows before {self.train_until} train, later rows test "
                          "(change it with glamlab labels split --by-time --cutoff DATE).")
@@ -166,7 +175,29 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
         from .leakage import check_leakage
 
         leakage = check_leakage(typed, schema)
-    return TableIngest(report, schema, leakage, cutoff)
+    return TableIngest(report, schema, leakage, cutoff, follow_the_year(typed, schema))
+
+
+def follow_the_year(frame: pd.DataFrame, schema: TableSchema) -> list[str]:
+    """Feature columns whose value is fixed by the year of the time column and differs
+    between years (an ``arrival_date_year``): the future always lies outside their
+    training range."""
+    times = frame[schema.time_column]
+    years = times.dt.year
+    if years.nunique() < 2:
+        return []
+    out = []
+    for c in schema.features:
+        if c not in frame.columns:
+            continue
+        values = frame[c]
+        known = values.notna()
+        if known.sum() < 2 or values[known].nunique() < 2:
+            continue
+        per_year = values[known].groupby(years[known]).nunique()
+        if int(per_year.max()) == 1 and values[known].nunique() == int(per_year.size):
+            out.append(c)
+    return out
 
 
 def _jsonable(v: Any) -> Any:
@@ -256,6 +287,7 @@ def require_no_leakage(frame: pd.DataFrame, schema: TableSchema) -> LeakageRepor
     return report
 
 
-__all__ = ["TABULAR", "TableIngest", "describe_table", "ingest_table", "is_tabular",
+__all__ = ["TABULAR", "TableIngest", "describe_table", "follow_the_year", "ingest_table",
+           "is_tabular",
            "project_frame", "require_no_leakage", "schema_of", "set_time_split", "split_frame",
            "train_until"]
