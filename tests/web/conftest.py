@@ -150,6 +150,15 @@ def login(client: Any, username: str, password: str = PASSWORD) -> Any:
                                        "csrf": token, "next": "/"}, follow_redirects=False)
 
 
+def browser_login(page: Any, url: str, user: str) -> None:
+    """Sign ``user`` in through the login form of a real browser page."""
+    page.goto(url + "/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(url + "/")
+
+
 def csrf_of(client: Any) -> str:
     """The CSRF token a page carries (from the <body data-csrf> attribute)."""
     import re

@@ -14,16 +14,8 @@ import sqlalchemy as sa
 
 from glamlab.demo import demo_data
 
-from .conftest import PASSWORD, LiveServer
+from .conftest import PASSWORD, LiveServer, browser_login
 from .test_browser import ARGS, CHROMIUM, pytestmark  # noqa: F401  (browser marks, skip)
-
-
-def _login(page: Any, url: str, user: str) -> None:
-    page.goto(url + "/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(url + "/")
 
 
 @pytest.fixture
@@ -56,7 +48,7 @@ def test_from_labelled_items_to_a_downloaded_export(lang_ws: Any, tmp_path: Path
             expect = sync_api.expect
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            _login(page, server.url, "ada")
+            browser_login(page, server.url, "ada")
             # the overview's next step is a button, not a command
             page.click("#next-link")
             expect(page.locator("h1")).to_have_text("Baselines and evaluation")
@@ -118,7 +110,7 @@ def test_number_keys_decide_and_leaving_gives_the_items_back(queued_ws: Any) -> 
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         expect = sync_api.expect
-        _login(page, server.url, "rey")
+        browser_login(page, server.url, "rey")
         page.goto(server.url + "/queue?view=list&sort=score")
         expect(page.locator("#queue-keys")).to_contain_text(f"2 {labels[1]}")
         first = page.locator(".qitem").first

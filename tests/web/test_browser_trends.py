@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import PASSWORD, LiveServer
+from .conftest import LiveServer, browser_login
 from .test_browser import ARGS, CHROMIUM, pytestmark  # noqa: F401  (browser marks, skip)
 from .test_trends_page import subjects_ws
 
@@ -26,11 +26,7 @@ def test_a_viewer_draws_a_trend_and_downloads_its_numbers(make_ws: Any, tmp_path
         expect = sync_api.expect
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(server.url + "/login")
-        page.fill("input[name=username]", "val")
-        page.fill("input[name=password]", PASSWORD)
-        page.keyboard.press("Enter")
-        page.wait_for_url(server.url + "/")
+        browser_login(page, server.url, "val")
         page.goto(server.url + "/stages/act")
         page.click("nav[aria-label=Stages] a[href='/stages/trends']")
         expect(page.locator("h1")).to_have_text("Trends over time")

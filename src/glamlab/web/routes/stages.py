@@ -152,10 +152,10 @@ def act_page(request: Request, user: User = Depends(page_user)) -> Response:
 
 # -- a tabular project's decision: extra places per slot ---------------------------------
 RISKS = (0.01, 0.02, 0.05, 0.1, 0.2)
-SLOT_WORDS = {"h": "hour", "H": "hour", "D": "day", "W": "week", "M": "month"}
 
 
 def _capacity_page(request: Request) -> Response:
+    from ...config import SLOT_WORDS
     from ...tasks.tabular import schema_of
 
     ws = request.app.state.ws
