@@ -52,6 +52,8 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
     and corrected for the model's measured errors, with 95% intervals.
 
     The error rates come from the labelled test split. Aggregation runs in the database.
+    On an entities project: mentions per 1,000 words of each type, raw and corrected by
+    the test split's ratio of gold to predicted mentions.
     """
     from ..trends import trends as run_trends
 
@@ -69,13 +71,15 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
         written.append(str(result.to_parquet(parquet_path)))
 
     def text(_d: object) -> str:
+        measure = result.settings.get("measure")
         rows = [{"group": "(no value)" if r.group is None else r.group, "label": r.label,
                  "n": r.n, "raw": r.raw, result.method: r.estimate,
                  "95% low": r.low, "95% high": r.high, "note": "" if r.status == "ok" else r.status}
                 for r in result.rows]
         chosen = result.settings.get("choice", {}).get("reason")
         out = [f"Trends by {result.by}, model {result.model}, corrected by {result.method}"
-               + (f" ({chosen})" if chosen and chosen != "given" else "") + ":",
+               + (f" ({chosen})" if chosen and chosen != "given" else "")
+               + (f"; {measure} (n: items; label: entity type)" if measure else "") + ":",
                table(rows, ["group", "label", "n", "raw", result.method, "95% low", "95% high",
                             "note"])]
         if result.terms:

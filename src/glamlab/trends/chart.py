@@ -36,17 +36,27 @@ def _label(group: str | None) -> str:
 def trend_page(result: TrendResult) -> str:
     groups = result.groups()
     xs = [_label(g) for g in groups]
-    sections = [Section(
-        "What this shows",
-        text=(f"Share of items with each label per {result.by}, from the predictions of "
-              f"{result.model}. The raw share counts the model's predictions (classify and "
-              f"count); the corrected share ({result.method}) removes the model's measured "
-              "errors, and its band is a 95% interval that includes both the group's size and "
-              "the uncertainty of those error rates. Hollow points: groups too small to say "
-              "much, or that could not be corrected (hover for why)."),
-        html=TOGGLES)]
+    measure = result.settings.get("measure")
+    intro = (f"Share of items with each label per {result.by}, from the predictions of "
+             f"{result.model}. The raw share counts the model's predictions (classify and "
+             f"count); the corrected share ({result.method}) removes the model's measured "
+             "errors, and its band is a 95% interval that includes both the group's size and "
+             "the uncertainty of those error rates. Hollow points: groups too small to say "
+             "much, or that could not be corrected (hover for why).")
+    if measure:
+        intro = (f"Entity mentions per 1,000 words per {result.by}, from the spans "
+                 f"{result.model} found. The raw line counts its spans; the corrected line "
+                 "multiplies them by the ratio of true to found mentions on the labelled test "
+                 "split (a recogniser that misses half the names doubles here), and its band is "
+                 "a 95% interval for both the group's spread and that ratio's uncertainty. "
+                 "Hollow points: groups too small to say much, or types the test split cannot "
+                 "correct (hover for why).")
+    sections = [Section("What this shows", text=intro,
+                        html=TOGGLES.replace("corrected share", "corrected").replace(
+                            "raw share", "raw") if measure else TOGGLES)]
     for label in result.labels:
-        sections.append(Section(f"Label: {label}", html=label_chart(result, label, groups),
+        sections.append(Section(f"{'Type' if measure else 'Label'}: {label}",
+                                html=label_chart(result, label, groups),
                                 note=_rates_note(result, label)))
     if result.terms:
         terms = list(dict.fromkeys(t.term for t in result.terms))
@@ -87,16 +97,25 @@ def label_chart(result: TrendResult, label: str,
         {"name": "raw (classify and count)", "key": "raw", "values": col("raw"),
          "dashed": True, "flags": flags, "color": plots.PALETTE[1]},
     ]
+    top = max([v for s in series for k in ("values", "high")
+               for v in (s.get(k) or []) if v is not None] + [0.05]) * 1.1
+    if result.settings.get("measure"):
+        return plots.band_chart(xs, series, title=f"{label} mentions per 1,000 words",
+                                y_label="per 1,000 words", y_max=top)
     return plots.band_chart(
         xs, series, title=f"share of items labelled {label!r}", y_label="share",
-        y_max=min(1.0, max([v for s in series for k in ("values", "high")
-                            for v in (s.get(k) or []) if v is not None] + [0.05]) * 1.1))
+        y_max=min(1.0, top))
 
 
 def _rates_note(result: TrendResult, label: str) -> str:
     r = result.rates.get(label)
     if not r:
         return ""
+    if "ratio" in r:
+        return (f"Measured on the {r['source']}: {r['test_gold_mentions']} {label} mentions "
+                f"marked by people, {r['test_predicted_mentions']} found by the model"
+                + (f"; each found mention counts {r['ratio']:.2f}." if r["ratio"] is not None
+                   else "; no correction is possible."))
     return (f"Error rates measured on {r['source']}: {r['labelled_positives']} with the label, "
             f"{r['labelled_negatives']} without; true-positive rate {r['tpr']:.2f}, "
             f"false-positive rate {r['fpr']:.2f}.")

@@ -51,9 +51,34 @@ def term_frequencies(ws: Workspace, terms: Sequence[str], *, by: GroupBy | str,
     if empty:
         raise TrendsError(f"the term {empty[0]!r} has no words to count",
                           hint="give words or phrases, e.g. --term railway --term 'steam engine'")
+    totals, _, hits = _scan(ws, gb, where, phrases, batch)
+    out = []
+    for g in sorted(totals, key=gb.sort_key):
+        for term, _ in phrases:
+            h = hits.get((g, term), 0)
+            out.append(TermRow(g, term, totals[g], h,
+                               round(1000.0 * h / totals[g], 4) if totals[g] else None))
+    return out
+
+
+def group_words(ws: Workspace, *, by: GroupBy | str, where: dict[str, Any] | None = None,
+                batch: int = 2000) -> dict[str | None, tuple[int, int]]:
+    """Group -> (items, words in their texts): the denominator of every per-1,000-words
+    figure (the n-gram baseline's and the entity trends')."""
+    gb = GroupBy.parse(by) if isinstance(by, str) else by
+    totals, items, _ = _scan(ws, gb, where, [], batch)
+    return {g: (items[g], totals[g]) for g in totals}
+
+
+def _scan(ws: Workspace, gb: GroupBy, where: dict[str, Any] | None,
+          phrases: list[tuple[str, tuple[str, ...]]], batch: int
+          ) -> tuple[dict[str | None, int], dict[str | None, int],
+                     dict[tuple[str | None, str], int]]:
+    """Words, items and phrase hits per group, reading the texts in batches by item id."""
     t = ws.store.t
     value = _meta_value(t, gb.field).label("g")
     totals: dict[str | None, int] = {}
+    items: dict[str | None, int] = {}
     hits: dict[tuple[str | None, str], int] = {}
     last: str | None = None
     while True:
@@ -70,12 +95,7 @@ def term_frequencies(ws: Workspace, terms: Sequence[str], *, by: GroupBy | str,
             key = gb.key(raw)
             toks = words(text)
             totals[key] = totals.get(key, 0) + len(toks)
+            items[key] = items.get(key, 0) + 1
             for term, phrase in phrases:
                 hits[(key, term)] = hits.get((key, term), 0) + count_phrase(toks, phrase)
-    out = []
-    for g in sorted(totals, key=gb.sort_key):
-        for term, _ in phrases:
-            h = hits.get((g, term), 0)
-            out.append(TermRow(g, term, totals[g], h,
-                               round(1000.0 * h / totals[g], 4) if totals[g] else None))
-    return out
+    return totals, items, hits

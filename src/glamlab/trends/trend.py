@@ -185,7 +185,30 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
     default they are measured on the workspace's labelled items
     (:func:`glamlab.trends.rates.labelled_rates`), per group with ``strata``. ``pooled``
     shares strength between a label's groups (:func:`glamlab.trends.quantify.pool`).
-    ``terms`` adds the n-gram baseline."""
+    ``terms`` adds the n-gram baseline.
+
+    On an entities project the rows are mentions per 1,000 words of each type, raw and
+    corrected by the test split's gold/predicted ratio (:func:`glamlab.trends.entities.
+    entity_trends`; ``method``, ``rates``, ``pooled`` and ``strata`` do not apply)."""
+    if ws.card.kind == "entities":
+        from .entities import entity_trends
+
+        if method is not None or rates is not None or pooled or strata:
+            raise TrendsError("an entity trend has one correction: the test split's ratio of "
+                              "gold to predicted mentions",
+                              hint="leave out --method, --pool and --strata")
+        result = entity_trends(ws, by=by, model=model, label=label, where=where,
+                               n_boot=n_boot, seed=seed, min_items=min_items)
+        if terms:
+            from .ngrams import term_frequencies
+
+            result.terms = term_frequencies(ws, terms, by=GroupBy.parse(by), where=where)
+        return result
+    if ws.card.kind not in ("single-label", "multi-label"):
+        raise TrendsError(f"trends count labels of classified items or entity mentions; this "
+                          f"is a {ws.card.kind} project",
+                          hint="use a classification or entities project (for counts "
+                               "over time: glamlab backtest and glamlab monitor)")
     pooled = DEFAULT_POOL if pooled is None else pooled
     strata = DEFAULT_STRATA if strata is None else strata
     if method is not None and method not in METHODS:

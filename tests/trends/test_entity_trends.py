@@ -1,0 +1,145 @@
+"""Entity trends: mentions per 1,000 words of each type per group, counted in the database
+from the stored predictions' spans (SQLite's json_each, PostgreSQL's jsonb_array_elements:
+this file runs on both stores), corrected by the test split's gold/predicted ratio."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from glamlab.errors import TrendsError
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "ner"
+
+
+@pytest.fixture
+def entities_ws(make_ws: Any) -> Any:
+    from glamlab.inference.runner import run
+    from glamlab.registry.training import train
+    from glamlab.tasks import split_labels
+    from glamlab.tasks.spans import import_spans
+
+    ws = make_ws("ner", task="entities", kind="entities", modality="text",
+                 labels=["PER", "LOC", "ORG", "PROD", "TIME"], metric="strict_micro_f1")
+    import_spans(ws, DATA / "newseye-fr-gold.tsv")
+    split_labels(ws, test_size=0.3, seed=0, group_by="document_id")
+    train(ws, "gazetteer", name="gazetteer")
+    run(ws, "gazetteer@1", workers=1, handle_signals=False)
+    return ws
+
+
+def _stored(ws: Any) -> dict[str, list[dict[str, Any]]]:
+    """item id -> the spans the run stored (read in Python: what the SQL must agree with)."""
+    import sqlalchemy as sa
+
+    t = ws.store.t.predictions
+    with ws.store.read() as conn:
+        return {r.item_id: list((r.scores or {}).get("spans", []))
+                for r in conn.execute(sa.select(t.c.item_id, t.c.scores))}
+
+
+def _decade(item: Any) -> str | None:
+    date = (item.meta or {}).get("date")
+    return f"{str(date)[:3]}0s" if date else None
+
+
+def test_the_database_counts_what_the_run_stored(entities_ws: Any) -> None:
+    from glamlab.trends.buckets import GroupBy
+    from glamlab.trends.entities import mention_stats
+    from glamlab.trends.ngrams import group_words, words
+    from glamlab.trends.trend import resolve_model
+
+    ws = entities_ws
+    by = GroupBy.parse("date:decade")
+    stats = mention_stats(ws, model_id=resolve_model(ws, None).id, by=by)
+    stored = _stored(ws)
+    expected: dict[tuple[str | None, str], list[float]] = {}
+    items = {it.item_id: it for it in ws.items()}
+    for item_id, spans in stored.items():
+        per: dict[str, int] = {}
+        for s in spans:
+            per[s["label"]] = per.get(s["label"], 0) + 1
+        for lab, m in per.items():
+            cell = expected.setdefault((_decade(items[item_id]), lab), [0, 0, 0])
+            cell[0] += 1
+            cell[1] += m
+            cell[2] += m * m
+    assert expected, "the gazetteer found nothing: the test would prove nothing"
+    assert {k: list(v) for k, v in stats.items()} == expected
+    counted = group_words(ws, by=by)
+    for g in {_decade(it) for it in items.values()}:
+        mine = [it for it in items.values() if _decade(it) == g]
+        assert counted[g] == (len(mine), sum(len(words(it.text)) for it in mine))
+    only = mention_stats(ws, model_id=resolve_model(ws, None).id, by=by,
+                         where={"date": "1877-01-15"})
+    assert only and {g for g, _ in only} == {"1870s"}
+
+
+def test_corrected_rates_use_the_test_splits_ratio(entities_ws: Any) -> None:
+    from glamlab.tasks.splits import test_data
+    from glamlab.trends import trends
+
+    ws = entities_ws
+    result = trends(ws, by="date:decade", label=["PER", "LOC"], n_boot=300)
+    assert result.settings["measure"] == "mentions per 1,000 words"
+    assert result.method == "ratio"
+    # the ratio, counted independently: gold and predicted test mentions of each type
+    from glamlab.registry import load_model
+
+    _, model = load_model(ws, result.model)
+    data = test_data(ws, reader="test")
+    found = model.predict_items(data.items)
+    for lab in ("PER", "LOC"):
+        gold = sum(s.label == lab for g in data.labels for s in g)
+        pred = sum(s.label == lab for f in found for s in f)
+        assert result.rates[lab]["test_gold_mentions"] == gold
+        assert result.rates[lab]["test_predicted_mentions"] == pred
+        rows = [r for r in result.rows if r.label == lab]
+        assert rows
+        for r in rows:
+            if gold and pred:
+                assert r.estimate == pytest.approx(r.raw * gold / pred, rel=1e-4)
+                assert r.low <= r.estimate <= r.high
+                assert r.high > 0  # also for a group with no mention: an upper bound
+            else:
+                assert r.estimate is None and "not corrected" in r.status
+            assert r.raw_low <= r.raw <= r.raw_high
+            if r.n < 30:
+                assert r.status.startswith(("too few", "not corrected"))
+
+
+def test_cli_chart_and_csv_for_an_entities_project(entities_ws: Any, tmp_path: Path,
+                                                   capsys: Any) -> None:
+    from glamlab.cli import main
+
+    html, out_csv = tmp_path / "t.html", tmp_path / "t.csv"
+    code = main(["-w", str(entities_ws.root), "trends", "--by", "date:decade",
+                 "--label", "LOC", "--term", "paris", "--html", str(html),
+                 "--csv", str(out_csv)])
+    assert code in (0, None)
+    text = capsys.readouterr().out
+    assert "mentions per 1,000 words" in text and "LOC" in text and "paris" in text
+    page = html.read_text(encoding="utf-8")
+    assert "LOC mentions per 1,000 words" in page and "<svg" in page
+    assert "http" not in page.replace("http://www.w3.org/2000/svg", "")  # offline
+    with open(out_csv, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["series"] for r in rows} == {"label", "term"}
+    code = main(["-w", str(entities_ws.root), "trends", "--by", "date:decade", "--json"])
+    assert code in (0, None)
+    doc = json.loads(capsys.readouterr().out)
+    assert {r["label"] for r in doc["rows"]} == {"PER", "LOC", "ORG", "PROD", "TIME"}
+
+
+def test_settings_that_do_not_apply_are_refused(entities_ws: Any) -> None:
+    from glamlab.trends import trends
+
+    with pytest.raises(TrendsError, match="one correction") as info:
+        trends(entities_ws, by="date:decade", method="acc")
+    assert "--method" in (info.value.hint or "")
+    with pytest.raises(TrendsError, match="no label 'PERSON'"):
+        trends(entities_ws, by="date:decade", label="PERSON")
