@@ -4,6 +4,7 @@ aggregation is tested against known numbers (the run engine has its own tests)."
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from glamlab.store import now
@@ -36,3 +37,21 @@ def add_model_with_predictions(ws: Any, preds: dict[str, dict[str, float]], *,
 
 def dumps(x: Any) -> str:
     return json.dumps(x)
+
+
+def entities_workspace(make_ws: Any) -> Any:
+    """An entities project: the NewsEye sample's gold spans (dated documents), split by
+    document, a gazetteer trained on the training split and run over every sentence."""
+    from glamlab.inference.runner import run
+    from glamlab.registry.training import train
+    from glamlab.tasks import split_labels
+    from glamlab.tasks.spans import import_spans
+
+    ws = make_ws("ner", task="entities", kind="entities", modality="text",
+                 labels=["PER", "LOC", "ORG", "PROD", "TIME"], metric="strict_micro_f1")
+    import_spans(ws, Path(__file__).resolve().parents[1] / "data" / "ner"
+                 / "newseye-fr-gold.tsv")
+    split_labels(ws, test_size=0.3, seed=0, group_by="document_id")
+    train(ws, "gazetteer", name="gazetteer")
+    run(ws, "gazetteer@1", workers=1, handle_signals=False)
+    return ws

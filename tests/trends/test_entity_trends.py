@@ -12,24 +12,12 @@ from typing import Any
 import pytest
 
 from glamlab.errors import TrendsError
-
-DATA = Path(__file__).resolve().parents[1] / "data" / "ner"
+from tests.trends.helpers import entities_workspace
 
 
 @pytest.fixture
 def entities_ws(make_ws: Any) -> Any:
-    from glamlab.inference.runner import run
-    from glamlab.registry.training import train
-    from glamlab.tasks import split_labels
-    from glamlab.tasks.spans import import_spans
-
-    ws = make_ws("ner", task="entities", kind="entities", modality="text",
-                 labels=["PER", "LOC", "ORG", "PROD", "TIME"], metric="strict_micro_f1")
-    import_spans(ws, DATA / "newseye-fr-gold.tsv")
-    split_labels(ws, test_size=0.3, seed=0, group_by="document_id")
-    train(ws, "gazetteer", name="gazetteer")
-    run(ws, "gazetteer@1", workers=1, handle_signals=False)
-    return ws
+    return entities_workspace(make_ws)
 
 
 def _stored(ws: Any) -> dict[str, list[dict[str, Any]]]:

@@ -188,10 +188,8 @@ def test_a_project_without_predictions_says_to_run_first(make_ws: Any) -> None:
 
 
 @pytest.mark.parametrize("card", [
-    {"modality": "text", "kind": "entities", "labels": ["PER", "LOC"],
-     "metric": "strict_micro_f1"},
     {"task": "no-shows", "modality": "tabular", "labels": ["0", "1"]},
-], ids=["entities", "tabular"])
+], ids=["tabular"])
 def test_other_projects_are_told_trends_are_for_classification(make_ws: Any,
                                                                card: dict[str, Any]) -> None:
     from glamlab.auth import add_user
@@ -203,3 +201,29 @@ def test_other_projects_are_told_trends_are_for_classification(make_ws: Any,
     assert 'id="trends-unsupported"' in page and 'id="trends-form"' not in page
     r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date_text:decade"})
     assert r.status_code == 400 and "image and text classification" in r.text
+
+
+def test_an_entities_project_shows_mentions_per_1000_words(make_ws: Any) -> None:
+    """Entity types instead of labels, mentions per 1,000 words instead of shares, and no
+    choice of correction (there is one: the labelled test texts' ratio)."""
+    from glamlab.auth import add_user
+    from tests.trends.helpers import entities_workspace
+
+    ws = entities_workspace(make_ws)
+    add_user(ws, "val", PASSWORD, "viewer")
+    c = _client(ws, "val")
+    page = c.get("/stages/trends").text
+    assert 'id="trends-form"' in page and "Entity type" in page
+    assert 'id="trends-method"' not in page and 'id="trends-unsupported"' not in page
+    r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date:decade", "label": "LOC"})
+    assert r.status_code == 200, r.text
+    assert "Corrected per 1,000 words" in r.text and "Type: LOC" in r.text
+    assert "people marked" in r.text and "mentions per 1,000 words" in r.text
+    bad = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date:decade",
+                                        "method": "acc"})
+    assert bad.status_code == 400 and "one correction" in bad.text
+    got = c.post("/stages/trends/csv", data={"csrf": csrf_of(c), "by": "date:decade",
+                                             "label": "LOC"})
+    assert got.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(got.text)))
+    assert rows and {r["name"] for r in rows} == {"LOC"}

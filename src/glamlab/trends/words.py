@@ -22,11 +22,18 @@ METHOD_WORDS = {
             "and without the label",
     "emq": "an iterative correction (EM) of the re-calibrated scores towards each group's "
            "own mix",
+    "ratio": "the mentions the model found, multiplied by how many mentions people marked "
+             "for each one it found on the labelled test items (it misses some and invents "
+             "some)",
 }
 
 
 def pct(x: float | None) -> str:
     return "no figure" if x is None else f"{x:.0%}"
+
+
+def per_1000(x: float | None) -> str:
+    return "no figure" if x is None else f"{x:.1f} per 1,000 words"
 
 
 def group_name(group: str | None) -> str:
@@ -57,6 +64,9 @@ def method_words(result: TrendResult) -> str:
         extra += " Error rates are measured within each group where it has labelled items."
     if "+pool" in result.method:
         extra += " Small groups borrow strength from the others."
+    if result.settings.get("measure"):
+        return (f"Corrected mentions per 1,000 words: {what}. The same factor applies to "
+                "every group: the model is assumed to err alike in each.")
     head = "Corrected share" if base not in UNCORRECTED else "Share"
     return f"{head}: {what} (method {result.method}). {why}{extra}"
 
@@ -82,29 +92,39 @@ def label_summary(result: TrendResult, label: str) -> list[str]:
         return out
     named = [r for r in ok if r.group is not None] or ok  # "(no value)" last, if at all
     big = max(named, key=lambda r: r.n)
-    out.append(_row_words(big, corrected, prefix="The largest group"))
+    rates = bool(result.settings.get("measure"))
+    out.append(_row_words(big, corrected, prefix="The largest group", rates=rates))
     dated = [r for r in ok if r.group is not None]
     over_time = str(result.by).rsplit(":", 1)[-1] in ("year", "decade", "century")
     if over_time and len(dated) >= 2:  # first and last in time; other fields have no order
-        out.append(_change_words(dated[0], dated[-1], corrected))
+        out.append(_change_words(dated[0], dated[-1], corrected, rates=rates))
     return out
 
 
-def _row_words(r: TrendRow, corrected: bool, *, prefix: str) -> str:
-    text = (f"{prefix}, {group_name(r.group)} ({r.n:,} items): the model puts the label on "
-            f"{pct(r.raw)} of them (the raw count)")
+def _row_words(r: TrendRow, corrected: bool, *, prefix: str, rates: bool = False) -> str:
+    fmt = per_1000 if rates else pct
+    if rates:
+        text = (f"{prefix}, {group_name(r.group)} ({r.n:,} items): the model finds "
+                f"{fmt(r.raw)} (the raw count)")
+    else:
+        text = (f"{prefix}, {group_name(r.group)} ({r.n:,} items): the model puts the label "
+                f"on {pct(r.raw)} of them (the raw count)")
+    what = "mentions" if rates else "share"
     if corrected and r.estimate is not None:
-        text += (f"; corrected for the model's measured errors the share is {pct(r.estimate)}, "
-                 f"95% interval {pct(r.low)} to {pct(r.high)}")
+        text += (f"; corrected for the model's measured errors the {what} "
+                 f"{'are' if rates else 'is'} {fmt(r.estimate)}, "
+                 f"95% interval {fmt(r.low)} to {fmt(r.high)}")
     elif r.estimate is not None:
-        text += f", 95% interval {pct(r.low)} to {pct(r.high)}"
+        text += f", 95% interval {fmt(r.low)} to {fmt(r.high)}"
     return text + "."
 
 
-def _change_words(a: TrendRow, b: TrendRow, corrected: bool = True) -> str:
+def _change_words(a: TrendRow, b: TrendRow, corrected: bool = True, *,
+                  rates: bool = False) -> str:
+    fmt = per_1000 if rates else pct
     text = (f"From {group_name(a.group)} to {group_name(b.group)} the "
-            f"{'corrected ' if corrected else ''}share goes "
-            f"from {pct(a.estimate)} to {pct(b.estimate)}")
+            f"{'corrected ' if corrected else ''}{'rate' if rates else 'share'} goes "
+            f"from {fmt(a.estimate)} to {fmt(b.estimate)}")
     if None in (a.low, a.high, b.low, b.high):
         return text + "."
     assert a.low is not None and a.high is not None and b.low is not None and b.high is not None

@@ -1,7 +1,8 @@
 # ruff: noqa: B008  (FastAPI declares dependencies as Depends(...) defaults)
 """The Trends page: the share of items with a label per group of a metadata field (a
 decade of ``date_text``, a collection), raw and corrected, with 95% intervals, the method
-and why, and the numbers as a CSV (:func:`glamlab.trends.trends`, issue 22).
+and why, and the numbers as a CSV (:func:`glamlab.trends.trends`, issue 22); on an
+entities project, mentions per 1,000 words of each type instead of shares.
 
 The trend is worked out in the request: the database adds up the predictions per group
 (and caches the sums until the next run), so the time goes on the bootstrap, which grows
@@ -42,9 +43,10 @@ BUCKET_WORDS = {"decade": "by decade", "year": "by year", "century": "by century
 
 
 def supported(ws: Any) -> bool:
-    """Trends count labels of image and text classification projects."""
-    return ws.card.kind in ("single-label", "multi-label") and ws.card.modality in ("image",
-                                                                                   "text")
+    """Trends count labels of image and text classification projects, and the entity
+    mentions of entities projects (per 1,000 words)."""
+    return (ws.card.kind in ("single-label", "multi-label")
+            and ws.card.modality in ("image", "text")) or ws.card.kind == "entities"
 
 
 def field_choices(ws: Any) -> list[dict[str, str]]:
@@ -108,6 +110,9 @@ def _asked(ws: Any, form: FormData, choices: list[dict[str, str]]) -> dict[str, 
     if label and label not in ws.card.labels:
         raise TrendsError(f"no label {label!r} in this project",
                           hint="choose one of: " + ", ".join(ws.card.labels))
+    if method and ws.card.kind == "entities":
+        raise TrendsError("an entity trend has one correction, the labelled test items' ratio "
+                          "of marked to found mentions", hint="leave 'Correction' empty")
     if method and method not in METHODS:
         raise TrendsError(f"no method {method!r}",
                           hint="leave it to glamlab, or choose one of: " + ", ".join(METHODS))
@@ -127,15 +132,17 @@ def _context(request: Request, **extra: Any) -> dict[str, Any]:
     ok = supported(ws)
     choices = field_choices(ws) if ok else []
     return {"supported": ok, "choices": choices, "methods": METHODS,
+            "entities": ws.card.kind == "entities",
             "labels": list(ws.card.labels), "has_predictions": ok and _has_predictions(ws),
             "asked": {"by": _default_by(choices), "label": None, "method": None},
             "result": None, "error": None, **extra}
 
 
 def _unsupported() -> TrendsError:
-    return TrendsError("trends count the labels of image and text classification projects; "
-                       "this project predicts something else",
-                       hint="open a classification project to see trends")
+    return TrendsError("trends count the labels of image and text classification projects "
+                       "and the entities of entities projects; this project predicts "
+                       "something else",
+                       hint="open a classification or entities project to see trends")
 
 
 def _no_predictions() -> TrendsError:
@@ -229,5 +236,6 @@ def _view(result: Any) -> dict[str, Any]:
                       "estimate": r.estimate, "low": r.low, "high": r.high,
                       "flag": "" if r.status == "ok" else r.status} for r in rows]})
     return {"by": result.by, "model": result.model, "method": result.method,
+            "measure": result.settings.get("measure"),
             "method_words": method_words(result), "interval": result.settings.get("interval"),
             "labels": labels}
