@@ -8,6 +8,7 @@ import csv
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from glamlab.cli import cli
@@ -41,6 +42,23 @@ def test_demo_trends_trains_runs_and_says_what_the_trend_shows(tmp_path: Path) -
     assert f"(method {t['method']})" in text
     page = Path(t["html"]).read_text(encoding="utf-8")
     assert page.count("<svg") == len(SUBJECTS) and "Label: people" in page
+
+    # the newspapers: places and people per 1,000 words by decade, in a project of their own
+    news = r["newspapers"]
+    with open(news["csv"], newline="", encoding="utf-8") as fh:
+        mentions = [row for row in csv.DictReader(fh) if row["name"] == "LOC"]
+    ok = [row for row in mentions if row["group"] and row["status"] == "ok"]
+    assert ok, "no decade large enough: the demo would show nothing readable"
+    big = max(ok, key=lambda row: int(row["n"]))
+    assert (f"The largest group, {big['group']} ({int(big['n'])} items): the model finds "
+            f"{float(big['raw_per_1000_words']):.1f} mentions per 1,000 words (the raw count); "
+            f"corrected for its measured errors, {float(big['corrected_per_1000_words']):.1f} "
+            "per 1,000 words "
+            f"(95% interval {float(big['low']):.1f} to {float(big['high']):.1f}).") in text
+    ratio = news["rates"]["LOC"]["ratio"]
+    assert float(big["corrected_per_1000_words"]) == pytest.approx(
+        float(big["raw_per_1000_words"]) * ratio, rel=1e-3)
+    assert "LOC mentions per 1,000 words" in Path(news["html"]).read_text(encoding="utf-8")
 
 
 def test_demo_trends_is_a_choice_of_glamlab_demo() -> None:

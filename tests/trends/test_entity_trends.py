@@ -117,6 +117,7 @@ def test_cli_chart_and_csv_for_an_entities_project(entities_ws: Any, tmp_path: P
     with open(out_csv, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert {r["series"] for r in rows} == {"label", "term"}
+    assert "corrected_per_1000_words" in rows[0] and "share" not in rows[0]  # not shares
     code = main(["-w", str(entities_ws.root), "trends", "--by", "date:decade", "--json"])
     assert code in (0, None)
     doc = json.loads(capsys.readouterr().out)

@@ -70,7 +70,7 @@ def trend_page(result: TrendResult) -> str:
         sections.append(Section("Words and phrases (the n-gram baseline)", html=plots.band_chart(
             xs, term_series, title="occurrences per 1,000 words", y_label="per 1,000 words")))
     table = [{**r, "group": _label(r["group"])} for r in result.table()]
-    cols = ["group", "series", "name", "n", "raw_share", "share", "low", "high", "status",
+    cols = ["group", "series", "name", "n", *result.value_columns(), "low", "high", "status",
             "per_1000_words"]
     sections.append(Section("Every number", html=table_html(table, cols),
                             note="The same table as --csv / --parquet / --json."))

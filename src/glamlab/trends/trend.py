@@ -100,22 +100,30 @@ class TrendResult:
     def table(self) -> list[dict[str, Any]]:
         """One flat row per (group, series): the label rows, then the term rows."""
         out: list[dict[str, Any]] = []
+        raw_key, est_key = self.value_columns()
         for r in self.rows:
             out.append({"group": r.group, "series": "label", "name": r.label, "n": r.n,
-                        "raw_share": r.raw, "raw_low": r.raw_low, "raw_high": r.raw_high,
-                        "share": r.estimate, "low": r.low, "high": r.high,
+                        raw_key: r.raw, "raw_low": r.raw_low, "raw_high": r.raw_high,
+                        est_key: r.estimate, "low": r.low, "high": r.high,
                         "method": r.method, "status": r.status,
                         **{f"share_{m}": r.methods.get(m) for m in METHODS if r.methods},
                         "words": None, "hits": None, "per_1000_words": None})
         for t in self.terms:
             out.append({"group": t.group, "series": "term", "name": t.term, "n": None,
-                        "raw_share": None, "raw_low": None, "raw_high": None, "share": None,
+                        raw_key: None, "raw_low": None, "raw_high": None, est_key: None,
                         "low": None, "high": None, "method": "ngram", "status": "ok",
                         "words": t.words, "hits": t.hits, "per_1000_words": t.per_1000_words})
         keys: list[str] = []
         for row in out:
             keys.extend(k for k in row if k not in keys)
         return [{k: row.get(k) for k in keys} for row in out]
+
+    def value_columns(self) -> tuple[str, str]:
+        """The names of the raw and corrected columns: shares, or (an entity trend)
+        mentions per 1,000 words."""
+        if self.settings.get("measure"):
+            return "raw_per_1000_words", "corrected_per_1000_words"
+        return "raw_share", "share"
 
     def to_csv(self, path: str | Path) -> Path:
         from ..sheets import formula_safe

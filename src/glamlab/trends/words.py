@@ -105,14 +105,15 @@ def _row_words(r: TrendRow, corrected: bool, *, prefix: str, rates: bool = False
     fmt = per_1000 if rates else pct
     if rates:
         text = (f"{prefix}, {group_name(r.group)} ({r.n:,} items): the model finds "
-                f"{fmt(r.raw)} (the raw count)")
-    else:
-        text = (f"{prefix}, {group_name(r.group)} ({r.n:,} items): the model puts the label "
-                f"on {pct(r.raw)} of them (the raw count)")
-    what = "mentions" if rates else "share"
+                f"{r.raw:.1f} mentions per 1,000 words (the raw count)")
+        if corrected and r.estimate is not None:
+            text += (f"; corrected for its measured errors, {fmt(r.estimate)} (95% interval "
+                     f"{r.low:.1f} to {r.high:.1f})")
+        return text + "."
+    text = (f"{prefix}, {group_name(r.group)} ({r.n:,} items): the model puts the label "
+            f"on {pct(r.raw)} of them (the raw count)")
     if corrected and r.estimate is not None:
-        text += (f"; corrected for the model's measured errors the {what} "
-                 f"{'are' if rates else 'is'} {fmt(r.estimate)}, "
+        text += (f"; corrected for the model's measured errors the share is {fmt(r.estimate)}, "
                  f"95% interval {fmt(r.low)} to {fmt(r.high)}")
     elif r.estimate is not None:
         text += f", 95% interval {fmt(r.low)} to {fmt(r.high)}"
