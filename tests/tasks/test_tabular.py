@@ -57,9 +57,12 @@ def test_outcomes_that_arrive_later_are_new_versions(make_ws, tmp_path):
     tb.ingest_table(ws, path, check_leaks=False)
     frame = tb.project_frame(ws)
     assert frame.loc[frame["arrival_date"] >= "2017-08-01", "is_canceled"].isna().all()
+    # the status counts the rows whose outcome is known (not "0 labelled")
+    assert f"{len(july):,} with an outcome" in ws.status()["summary"]
     rows.to_csv(path, index=False)
     res = tb.ingest_table(ws, path, check_leaks=False)
     assert res.report.updated == len(rows)
+    assert f"{len(july) + len(rows):,} with an outcome" in ws.status()["summary"]
     frame = tb.project_frame(ws)
     assert frame["is_canceled"].notna().all()
     assert frame["is_canceled"].sum() == raw.loc[rows.index.union(july.index),

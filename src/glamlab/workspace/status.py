@@ -26,6 +26,12 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         labelled += int(conn.execute(
             sa.select(sa.func.count(sa.distinct(t.span_sets.c.item_id)))
             .where(t.span_sets.c.active.is_(True), t.span_sets.c.kind == "gold")).scalar() or 0)
+        outcome = (ws.card.section("tabular").get("label_column")
+                   if ws.card.modality == "tabular" else None)
+        if outcome:  # a table's rows carry their outcome in a column, not in labels
+            value = t.items.c.meta[str(outcome)].as_string()
+            labelled += _count(conn, t.items, t.items.c.is_current.is_(True),
+                               value.is_not(None), value != "")
         split_rows = conn.execute(
             sa.select(t.splits.c.split, sa.func.count()).group_by(t.splits.c.split)
         ).all()
@@ -72,7 +78,8 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         "database": "postgresql" if not ws.store.is_sqlite else "sqlite",
         "stages": stages,
         "summary": _summary(items, errors, labelled, splits, models, evaluations, runs,
-                            predictions, queue_open),
+                            predictions, queue_open,
+                            labelled_word="with an outcome" if outcome else "labelled"),
         "model_in_use": f"{in_use}@champion" if in_use else None,
         "count_task": _count_words(ws) if card.modality == "tabular" else None,
         "next_step": (_tabular_next_step(items, champions) if card.modality == "tabular" else
@@ -82,11 +89,12 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
 
 
 def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], models: int,
-             evaluations: int, runs: int, predictions: int, queue_open: int) -> str:
+             evaluations: int, runs: int, predictions: int, queue_open: int, *,
+             labelled_word: str = "labelled") -> str:
     parts = [f"{items:,} items"]
     if errors:
         parts.append(f"{errors:,} ingest problems (see glamlab items --errors)")
-    parts.append(f"{labelled:,} labelled" + (
+    parts.append(f"{labelled:,} {labelled_word}" + (
         f" ({splits.get('train', 0):,} train, {splits.get('test', 0):,} test)" if splits else ""))
     if models or evaluations:
         parts.append(f"{models:,} saved models, {evaluations:,} evaluations")
