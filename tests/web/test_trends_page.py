@@ -227,3 +227,55 @@ def test_an_entities_project_shows_mentions_per_1000_words(make_ws: Any) -> None
     assert got.status_code == 200
     rows = list(csv.DictReader(io.StringIO(got.text)))
     assert rows and {r["name"] for r in rows} == {"LOC"}
+
+
+def test_only_some_items_and_words_counted_beside_the_trend(tate: Any) -> None:
+    """The CLI's --where and --term on the page: the trend of one medium's records, and how
+    often two words occur per 1,000 words in the same groups (also in the CSV)."""
+    from glamlab.trends import trends
+
+    c = _client(tate, "val")
+    page = c.get("/stages/trends").text
+    assert 'id="trends-where-field"' in page and 'id="trends-terms"' in page
+    from collections import Counter
+
+    from glamlab.trends.ngrams import words
+
+    items = list(tate.items())
+    medium = Counter(it.meta["medium"] for it in items).most_common(1)[0][0]
+    word = Counter(w for it in items if it.meta["medium"] == medium
+                   for w in words(it.text) if len(w) > 3).most_common(1)[0][0]
+    data = {"csrf": csrf_of(c), "by": "date_text:decade", "label": "people",
+            "where_field": "medium", "where_value": medium, "terms": f"{word}, steam engine"}
+    r = c.post("/stages/trends", data=data)
+    assert r.status_code == 200, r.text
+    expected = trends(tate, by="date_text:decade", label="people", where={"medium": medium},
+                      terms=[word, "steam engine"])
+    assert sum(row.n for row in expected.rows) < 400  # the filter applied
+    assert f"only items whose medium is {medium}" in r.text.replace("&#39;", "'")
+    table = re.search(r'<table class="trend-table" id="trends-terms-table">(.*?)</table>',
+                      r.text, re.S)
+    assert table and r.text.count("<svg") == 2  # the label's chart and the words' chart
+    term = next(t for t in expected.terms if t.hits)
+    assert (f"<td>{term.group}</td><td>{term.term}</td><td>{term.words}</td>"
+            f"<td>{term.hits}</td><td>{term.per_1000_words:.2f}</td>") in table.group(1)
+    got = c.post("/stages/trends/csv", data=data)
+    rows = list(csv.DictReader(io.StringIO(got.text)))
+    assert {row["series"] for row in rows} == {"label", "term"}
+    assert sum(int(row["n"]) for row in rows if row["series"] == "label") == sum(
+        row.n for row in expected.rows)
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"where_field": "colour", "where_value": "red"}, "no metadata field 'colour'"),
+    ({"where_field": "medium", "where_value": ""}, "give the value of medium"),
+    ({"terms": "a, b, c, d, e, f"}, "at most 5"),
+])
+def test_bad_filters_and_words_are_one_message(tate: Any, extra: dict[str, str],
+                                               message: str) -> None:
+    c = _client(tate, "val")
+    r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date_text:decade",
+                                       "label": "people", **extra})
+    assert r.status_code == 400
+    box = re.search(r'<div id="trends-error" role="alert">(.*?)</div>', r.text, re.S)
+    assert box and message in box.group(1).replace("&#39;", "'")

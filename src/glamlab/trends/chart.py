@@ -35,7 +35,6 @@ def _label(group: str | None) -> str:
 
 def trend_page(result: TrendResult) -> str:
     groups = result.groups()
-    xs = [_label(g) for g in groups]
     measure = result.settings.get("measure")
     intro = (f"Share of items with each label per {result.by}, from the predictions of "
              f"{result.model}. The raw share counts the model's predictions (classify and "
@@ -59,16 +58,8 @@ def trend_page(result: TrendResult) -> str:
                                 html=label_chart(result, label, groups),
                                 note=_rates_note(result, label)))
     if result.terms:
-        terms = list(dict.fromkeys(t.term for t in result.terms))
-        term_series: list[dict[str, Any]] = []
-        for k, term in enumerate(terms):
-            per_group = {t.group: t for t in result.terms if t.term == term}
-            term_series.append({"name": f"\u201c{term}\u201d", "key": "ngram",
-                           "values": [per_group[g].per_1000_words if g in per_group else None
-                                      for g in groups],
-                           "color": plots.PALETTE[(k + 2) % len(plots.PALETTE)]})
-        sections.append(Section("Words and phrases (the n-gram baseline)", html=plots.band_chart(
-            xs, term_series, title="occurrences per 1,000 words", y_label="per 1,000 words")))
+        sections.append(Section("Words and phrases (the n-gram baseline)",
+                                html=terms_chart(result, groups)))
     table = [{**r, "group": _label(r["group"])} for r in result.table()]
     cols = ["group", "series", "name", "n", *result.value_columns(), "low", "high", "status",
             "per_1000_words"]
@@ -76,6 +67,23 @@ def trend_page(result: TrendResult) -> str:
                             note="The same table as --csv / --parquet / --json."))
     return render_page(f"Trends by {result.by}", sections,
                        subtitle=f"model {result.model}, method {result.method}", script=SCRIPT)
+
+
+def terms_chart(result: TrendResult, groups: list[str | None] | None = None) -> str:
+    """The inline SVG of the n-gram baseline: each word or phrase per 1,000 words, in the
+    groups of the trend (the trends page and the web app's Trends page)."""
+    groups = result.groups() if groups is None else groups
+    xs = [_label(g) for g in groups]
+    terms = list(dict.fromkeys(t.term for t in result.terms))
+    series: list[dict[str, Any]] = []
+    for k, term in enumerate(terms):
+        per_group = {t.group: t for t in result.terms if t.term == term}
+        series.append({"name": f"\u201c{term}\u201d", "key": "ngram",
+                       "values": [per_group[g].per_1000_words if g in per_group else None
+                                  for g in groups],
+                       "color": plots.PALETTE[(k + 2) % len(plots.PALETTE)]})
+    return plots.band_chart(xs, series, title="occurrences per 1,000 words",
+                            y_label="per 1,000 words")
 
 
 def label_chart(result: TrendResult, label: str,

@@ -39,6 +39,9 @@ DATE_SHARE = 0.5
 MAX_CELLS = 1500
 #: a field with more distinct values than this (and than half its values) is not offered
 MAX_GROUPS = 60
+#: words or phrases counted beside a trend (the n-gram baseline), and their length
+MAX_TERMS = 5
+MAX_TERM_CHARS = 80
 BUCKET_WORDS = {"decade": "by decade", "year": "by year", "century": "by century"}
 
 
@@ -116,7 +119,34 @@ def _asked(ws: Any, form: FormData, choices: list[dict[str, str]]) -> dict[str, 
     if method and method not in METHODS:
         raise TrendsError(f"no method {method!r}",
                           hint="leave it to glamlab, or choose one of: " + ", ".join(METHODS))
-    return {"by": by, "label": label or None, "method": method or None}
+    terms = [t.strip() for t in re.split(r"[,;\n]", str(form.get("terms") or "")) if t.strip()]
+    if len(terms) > MAX_TERMS:
+        raise TrendsError(f"{len(terms)} words or phrases to count; at most {MAX_TERMS} fit in "
+                          "one chart", hint="keep the ones that matter most, separated by commas")
+    long = next((t for t in terms if len(t) > MAX_TERM_CHARS), None)
+    if long is not None:
+        raise TrendsError(f"the phrase {long[:40]!r}... is longer than {MAX_TERM_CHARS} "
+                          "characters", hint="count a few words at a time")
+    if terms and ws.card.modality != "text":
+        raise TrendsError("words can only be counted in text items; these are "
+                          f"{ws.card.modality} items", hint="leave 'Also count these words' empty")
+    where_field = str(form.get("where_field") or "").strip()
+    where_value = str(form.get("where_value") or "").strip()
+    where: dict[str, str] = {}
+    if where_field or where_value:
+        fields = sorted({v.partition(":")[0] for v in offered})
+        if where_field not in fields:
+            raise TrendsError(f"the items have no metadata field {where_field!r} to filter on"
+                              if where_field else "choose the field the value is for",
+                              hint="choose one of: " + ", ".join(fields))
+        if not where_value:
+            raise TrendsError(f"give the value of {where_field} the items must have",
+                              hint="type it as it appears in the items (e.g. a newspaper "
+                                   "title), or leave both empty")
+        where = {where_field: where_value}
+    return {"by": by, "label": label or None, "method": method or None, "terms": terms,
+            "terms_text": ", ".join(terms), "where": where,
+            "where_field": where_field, "where_value": where_value}
 
 
 def _has_predictions(ws: Any) -> bool:
@@ -134,7 +164,11 @@ def _context(request: Request, **extra: Any) -> dict[str, Any]:
     return {"supported": ok, "choices": choices, "methods": METHODS,
             "entities": ws.card.kind == "entities",
             "labels": list(ws.card.labels), "has_predictions": ok and _has_predictions(ws),
-            "asked": {"by": _default_by(choices), "label": None, "method": None},
+            "filter_fields": sorted({c["value"].partition(":")[0] for c in choices}),
+            "text_items": ws.card.modality == "text",
+            "asked": {"by": _default_by(choices), "label": None, "method": None,
+                      "terms": [], "terms_text": "", "where": {}, "where_field": "",
+                      "where_value": ""},
             "result": None, "error": None, **extra}
 
 
@@ -174,7 +208,8 @@ def _compute(request: Request, asked: dict[str, Any]) -> Any:
             f"{labels} label{'s' if labels > 1 else ''} in {groups} groups of {asked['by']} "
             "are too many to work out while you wait",
             hint=" or ".join(fixes + ["use glamlab trends in a terminal (no such limit)"]))
-    return trends(ws, by=asked["by"], label=asked["label"], method=asked["method"])
+    return trends(ws, by=asked["by"], label=asked["label"], method=asked["method"],
+                  where=asked["where"] or None, terms=asked["terms"])
 
 
 @router.post("/stages/trends", response_class=HTMLResponse)
@@ -220,7 +255,7 @@ def trends_csv(request: Request, form: FormData = Depends(form_of),
 def _view(result: Any) -> dict[str, Any]:
     """What the template shows: per label its chart (trusted SVG from the plots module,
     every text in it escaped there), its rows and its summary in words."""
-    from ...trends.chart import label_chart
+    from ...trends.chart import label_chart, terms_chart
     from ...trends.words import group_name, label_summary, method_words
 
     groups = result.groups()
@@ -238,4 +273,7 @@ def _view(result: Any) -> dict[str, Any]:
     return {"by": result.by, "model": result.model, "method": result.method,
             "measure": result.settings.get("measure"),
             "method_words": method_words(result), "interval": result.settings.get("interval"),
-            "labels": labels}
+            "labels": labels, "where": result.where,
+            "terms_chart": terms_chart(result, groups) if result.terms else None,
+            "terms": [{"group": group_name(t.group), "term": t.term, "words": t.words,
+                       "hits": t.hits, "per_1000": t.per_1000_words} for t in result.terms]}
