@@ -55,6 +55,7 @@ def mention_stats(ws: Workspace, *, model_id: int, by: GroupBy,
     for the stored predictions of ``model_id`` (current items matching ``where``)."""
     t = ws.store.t
     p = t.predictions
+    label: Any
     if ws.store.is_sqlite:
         elem = sa.func.json_each(p.c.scores, "$.spans").table_valued("value").alias("e")
         label = sa.func.json_extract(elem.c.value, "$.label")
