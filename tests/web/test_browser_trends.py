@@ -40,6 +40,15 @@ def test_a_viewer_draws_a_trend_and_downloads_its_numbers(make_ws: Any, tmp_path
         expect(page.locator("#trend-method")).to_contain_text("Corrected share:")
         expect(trend.locator("table.trend-table")).to_contain_text("1970s")
         expect(trend.locator("table.trend-table")).to_contain_text("too few items")
+        # the raw line can be hidden and shown again (app.js: the page's CSP allows no
+        # inline script)
+        raw = trend.locator("svg g.series.raw").first
+        expect(raw).to_be_visible()
+        page.uncheck("#trends-toggles input[data-toggle=raw]")
+        expect(raw).to_be_hidden()
+        expect(trend.locator("svg g.series.corrected").first).to_be_visible()
+        page.check("#trends-toggles input[data-toggle=raw]")
+        expect(raw).to_be_visible()
         # the form keeps what was asked, and the numbers download as a CSV
         expect(page.locator("#trends-label")).to_have_value("people")
         with page.expect_download() as info:

@@ -266,6 +266,16 @@
 
   document.addEventListener("DOMContentLoaded", function () { setupSpanBounds(document); });
   document.addEventListener("htmx:afterSettle", function () { setupSpanBounds(document); });
+  // Trends: checkboxes that show or hide a series in every chart of the page (the same
+  // markup as the offline chart page: input[data-toggle=KEY] and svg g.series.KEY)
+  document.addEventListener("change", function (e) {
+    var box = e.target;
+    if (!box || !box.matches || !box.matches("input[data-toggle]")) return;
+    var key = box.getAttribute("data-toggle");
+    document.querySelectorAll("svg g.series." + key).forEach(function (el) {
+      el.style.display = box.checked ? "" : "none";
+    });
+  });
   document.addEventListener("DOMContentLoaded", function () { setup(); startLeases(); });
   document.addEventListener("htmx:afterSettle", function () { setup(); startLeases(); });
 })();
