@@ -50,7 +50,7 @@ def test_demo_trends_trains_runs_and_says_what_the_trend_shows(tmp_path: Path) -
     ok = [row for row in mentions if row["group"] and row["status"] == "ok"]
     assert ok, "no decade large enough: the demo would show nothing readable"
     big = max(ok, key=lambda row: int(row["n"]))
-    assert (f"The largest group, {big['group']} ({int(big['n'])} items): the model finds "
+    assert (f"The largest group, {big['group']} ({int(big['n'])} texts): the model finds "
             f"{float(big['raw_per_1000_words']):.1f} mentions per 1,000 words (the raw count); "
             f"corrected for its measured errors, {float(big['corrected_per_1000_words']):.1f} "
             "per 1,000 words "

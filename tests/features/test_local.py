@@ -70,11 +70,31 @@ def test_blocks_of_two_keep_the_statistics(ornament: bool) -> None:
         LocalWindowStats(step=0)
 
 
-def test_a_saved_local_stats_model_keeps_its_windows() -> None:
+def test_a_saved_local_stats_model_keeps_its_windows(tmp_path) -> None:
+    import json
+
+    from glamlab.predictors.base import PARAMS_FILE, Predictor
     from glamlab.predictors.catalogue import create
+    from tests.features.synthetic import demo_item, demo_rows
 
     head = create("local-stats-gbm")
     assert head.feature_spec() == "stats+windows-s2"
-    del head.window_step  # a model pickled before the option existed
+    del head.window_step  # a model pickled inside another before the option existed
     assert head.feature_spec() == "stats+windows"
     assert create("local-stats-gbm", window_step=1).feature_spec() == "stats+windows"
+    # a model saved on its own before the option existed: its params lack it
+    rows = demo_rows()[:12]
+    model = create("local-stats-gbm", calibrate=False, window_step=1).fit(
+        [demo_item(r) for r in rows], [r["label"] for r in rows])
+    model.save(tmp_path / "m")
+    params_file = tmp_path / "m" / PARAMS_FILE
+    saved = json.loads(params_file.read_text())
+    assert saved["params"]["window_step"] == 1
+    del saved["params"]["window_step"]
+    params_file.write_text(json.dumps(saved))
+    old = Predictor.load(tmp_path / "m")
+    assert old.feature_spec() == "stats+windows"  # not the new default's blocks
+    new = create("local-stats-gbm", calibrate=False).fit(
+        [demo_item(r) for r in rows], [r["label"] for r in rows])
+    new.save(tmp_path / "n")
+    assert Predictor.load(tmp_path / "n").feature_spec() == "stats+windows-s2"

@@ -98,6 +98,8 @@ def test_corrected_rates_use_the_test_splits_ratio(entities_ws: Any) -> None:
             assert r.raw_low <= r.raw <= r.raw_high
             if r.n < 30:
                 assert r.status.startswith(("too few", "not corrected"))
+            elif gold and pred and min(gold, pred) < 10:
+                assert r.status.startswith("few test mentions")
 
 
 def test_cli_chart_and_csv_for_an_entities_project(entities_ws: Any, tmp_path: Path,
@@ -117,7 +119,8 @@ def test_cli_chart_and_csv_for_an_entities_project(entities_ws: Any, tmp_path: P
     with open(out_csv, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert {r["series"] for r in rows} == {"label", "term"}
-    assert "corrected_per_1000_words" in rows[0] and "share" not in rows[0]  # not shares
+    assert "corrected_per_1000_words" in rows[0]
+    assert not any(k.startswith("share") for k in rows[0])  # rates, not shares
     code = main(["-w", str(entities_ws.root), "trends", "--by", "date:decade", "--json"])
     assert code in (0, None)
     doc = json.loads(capsys.readouterr().out)
@@ -132,3 +135,29 @@ def test_settings_that_do_not_apply_are_refused(entities_ws: Any) -> None:
     assert "--method" in (info.value.hint or "")
     with pytest.raises(TrendsError, match="no label 'PERSON'"):
         trends(entities_ws, by="date:decade", label="PERSON")
+
+
+def test_a_type_the_test_cannot_correct_is_said_so(entities_ws: Any) -> None:
+    """TIME: nobody marked one in this sample, so its count stays raw, and the words say
+    why and what to do (not 'group more coarsely')."""
+    from glamlab.trends import trends
+    from glamlab.trends.words import label_summary
+
+    result = trends(entities_ws, by="date:decade", label="TIME", n_boot=100)
+    assert result.rates["TIME"]["ratio"] is None
+    assert all(r.estimate is None and r.status.startswith("not corrected") for r in result.rows)
+    words = " ".join(label_summary(result, "TIME"))
+    assert "cannot be corrected" in words and "coarsely" not in words
+
+
+def test_texts_added_after_the_run_do_not_dilute_the_rate(entities_ws: Any) -> None:
+    from glamlab.trends import trends
+    from tests.tasks.helpers import add_items
+
+    before = trends(entities_ws, by="date:decade", label="LOC", n_boot=100)
+    text = "Une phrase sans lieu ni personne " * 50  # 300 words, no prediction yet
+    add_items(entities_ws, [{"id": "late-1", "text": text, "meta": {"date": "1877-01-15"}}])
+    assert any(it.item_id == "late-1" for it in entities_ws.items())
+    after = trends(entities_ws, by="date:decade", label="LOC", n_boot=100)
+    assert [(r.group, r.n, r.raw) for r in after.rows] == [(r.group, r.n, r.raw)
+                                                            for r in before.rows]

@@ -72,15 +72,16 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
 
     def text(_d: object) -> str:
         measure = result.settings.get("measure")
+        corrected = "corrected" if measure else result.method
         rows = [{"group": "(no value)" if r.group is None else r.group, "label": r.label,
-                 "n": r.n, "raw": r.raw, result.method: r.estimate,
+                 "n": r.n, "raw": r.raw, corrected: r.estimate,
                  "95% low": r.low, "95% high": r.high, "note": "" if r.status == "ok" else r.status}
                 for r in result.rows]
         chosen = result.settings.get("choice", {}).get("reason")
         out = [f"Trends by {result.by}, model {result.model}, corrected by {result.method}"
                + (f" ({chosen})" if chosen and chosen != "given" else "")
-               + (f"; {measure} (n: items; label: entity type)" if measure else "") + ":",
-               table(rows, ["group", "label", "n", "raw", result.method, "95% low", "95% high",
+               + (f"; {measure} (n: texts; label: entity type)" if measure else "") + ":",
+               table(rows, ["group", "label", "n", "raw", corrected, "95% low", "95% high",
                             "note"])]
         if result.terms:
             out.append("Words per 1,000:")

@@ -6,9 +6,9 @@ The subjects demo's project (the same records, labels and test split) with a sho
 lifecycle: ingest, labels, one quick model (TF-IDF), a run over the collection, then the
 trend by ``date_text:decade`` for two subjects, written as an HTML chart and a CSV. Then
 the newspapers: the entities demo's NewsEye sample (French newspaper OCR, CC BY 4.0, dated
-issues) in a project of its own (``newspapers/`` in the workspace folder), a CRF tagger
+documents) in a project of its own (``newspapers/`` in the workspace folder), a CRF tagger
 trained on its training documents and run over every sentence, and the mentions of places
-and people per 1,000 words by decade of the issue's date."""
+and people per 1,000 words by decade of the document's date."""
 
 from __future__ import annotations
 
@@ -92,9 +92,10 @@ def stage_newspapers(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
             split_labels(news, test_size=0.3, seed=0, group_by="document_id")
         model = train(news, "crf-ner", name="crf-ner", reuse=True).model.spec
         run_model(news, model, workers=0)
-        say(f"Newspapers: 16 dated French newspaper issues of the NewsEye set (OCR as "
+        say(f"Newspapers: 16 dated French newspaper documents of the NewsEye set (OCR as "
             f"printed, CC BY 4.0), in their own project ({folder}). A CRF tagger ({model}) "
-            "trained on the training issues found the places and people in every sentence.")
+            "trained on the training documents tagged the places and people in every "
+            "sentence.")
         result = trends(news, by="date:decade", label=["LOC", "PER"])
         html, csv = folder / "entities-by-decade.html", folder / "entities-by-decade.csv"
         result.to_html(html)
@@ -103,7 +104,7 @@ def stage_newspapers(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
         for label in ("LOC", "PER"):
             for line in label_summary(result, label):
                 say("  " + line)
-        say("Sixteen issues make small groups: most decades are flagged and their intervals "
+        say("Sixteen documents make small groups: most decades are flagged and their intervals "
             "are wide, which is the honest answer. A real run over a newspaper archive gives "
             "each decade thousands of pages.")
         say(f"The chart is {html}; every number is in {csv}.")

@@ -73,6 +73,10 @@ class Predictor:
     batch_size: ClassVar[int] = 64
     #: what one call costs (external services), per item
     price_per_item: float = 0.0
+    #: parameters added after models of this kind were saved, with the value that gives
+    #: the old behaviour: a saved model whose params lack one loads with it, not with the
+    #: new default (a model trained on some features must keep reading those features)
+    saved_defaults: ClassVar[dict[str, Any]] = {}
 
     # -- parameters (sklearn style) --------------------------------------------
     @classmethod
@@ -239,7 +243,7 @@ class Predictor:
                 cls = find_class(module, qualname)
             else:
                 cls = get(params["predictor"])
-        obj = cls(**params["params"])
+        obj = cls(**{**cls.saved_defaults, **params["params"]})
         with open(d / STATE_FILE, "rb") as fh:
             state = _Unpickler(fh).load()  # noqa: S301 - own artifact, sha256-checked by the registry
         for k, v in state.items():

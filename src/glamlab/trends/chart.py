@@ -45,9 +45,10 @@ def trend_page(result: TrendResult) -> str:
     if measure:
         intro = (f"Entity mentions per 1,000 words per {result.by}, from the spans "
                  f"{result.model} found. The raw line counts its spans; the corrected line "
-                 "multiplies them by the ratio of true to found mentions on the labelled test "
-                 "split (a recogniser that misses half the names doubles here), and its band is "
-                 "a 95% interval for both the group's spread and that ratio's uncertainty. "
+                 "multiplies them by the number of mentions people marked for each one the "
+                 "model found on the labelled test texts (a model that finds half as many has "
+                 "its count doubled), and its band is a 95% interval for both the group's "
+                 "spread and that factor's uncertainty. "
                  "Hollow points: groups too small to say much, or types the test split cannot "
                  "correct (hover for why).")
     sections = [Section("What this shows", text=intro,
@@ -122,8 +123,8 @@ def _rates_note(result: TrendResult, label: str) -> str:
     if "ratio" in r:
         return (f"Measured on the {r['source']}: {r['test_gold_mentions']} {label} mentions "
                 f"marked by people, {r['test_predicted_mentions']} found by the model"
-                + (f"; each found mention counts {r['ratio']:.2f}." if r["ratio"] is not None
-                   else "; no correction is possible."))
+                + (f"; so its count is multiplied by {r['ratio']:.2f}."
+                   if r["ratio"] is not None else "; no correction is possible."))
     return (f"Error rates measured on {r['source']}: {r['labelled_positives']} with the label, "
             f"{r['labelled_negatives']} without; true-positive rate {r['tpr']:.2f}, "
             f"false-positive rate {r['fpr']:.2f}.")

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 MEASURE = "mentions per 1,000 words"
 METHOD = "ratio"  # gold / predicted mentions on the test split
 MIN_WORDS = 1000
+#: fewer marked or found test mentions of a type than this: its correction is flagged
+MIN_TEST_MENTIONS = 10
 
 
 def mention_stats(ws: Workspace, *, model_id: int, by: GroupBy,
@@ -131,9 +133,13 @@ def entity_trends(ws: Workspace, *, by: str, model: str | None = None,
     mv = resolve_model(ws, model)
     labels = labels_of(ws, [label] if isinstance(label, str) else label)
     stats = mention_stats(ws, model_id=mv.id, by=gb, where=where)
-    words = group_words(ws, by=gb, where=where)
+    # the texts the model read: an item added after the run (or left out of it) would add
+    # words and no mention
+    words = group_words(ws, by=gb, where=where, model_id=mv.id)
     if not words:
-        raise TrendsError("no items match", hint="check --where, or ingest items first")
+        raise TrendsError(f"no text matching the query has a prediction from {mv.spec}",
+                          hint="check --where, or run the model over the collection: "
+                               f"glamlab run --model {mv.spec}")
     G, P, n_test = test_counts(ws, mv, labels)
     boot = Resamples(n_test, n_boot, seed=seed)
     Gb, Pb = boot @ G, boot @ P  # (n_boot, n_types) resampled test totals
@@ -145,18 +151,23 @@ def entity_trends(ws: Workspace, *, by: str, model: str | None = None,
         gold, pred = float(G[:, j].sum()), float(P[:, j].sum())
         measurable = gold > 0 and pred > 0
         ratio = gold / pred if measurable else None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratios = np.where(Pb[:, j] > 0, Gb[:, j] / np.maximum(Pb[:, j], 1e-12), np.nan)
-        rates[lab] = {"source": f"test split, {n_test} items", "test_gold_mentions": int(gold),
+        # half a mention added to each side of a resample: a resample with no found mention
+        # (the test's finds sit in few texts) stays a draw instead of being dropped
+        ratios = (Gb[:, j] + 0.5) / (Pb[:, j] + 0.5)
+        few = measurable and min(gold, pred) < MIN_TEST_MENTIONS
+        rates[lab] = {"source": f"test split, {n_test} texts", "test_gold_mentions": int(gold),
                       "test_predicted_mentions": int(pred),
-                      "ratio": None if ratio is None else round(ratio, 4)}
+                      "ratio": None if ratio is None else round(ratio, 4), "few": few}
         for g in groups:
             n_items, n_words = words[g]
             _, m, m2 = stats.get((g, lab), (0, 0.0, 0.0))
             status = "ok"
             if n_items < min_items or n_words < min_words:
-                status = (f"too few items ({n_items})" if n_items < min_items
+                status = (f"too few texts ({n_items})" if n_items < min_items
                           else f"too few words ({n_words})")
+            elif few:
+                status = (f"few test mentions of {lab} ({int(gold)} marked, {int(pred)} "
+                          "found): the correction is rough")
             if not n_words:
                 rows.append(TrendRow(g, lab, n_items, None, None, None, None, None, None,
                                      METHOD, "no words", {}))
@@ -173,7 +184,6 @@ def entity_trends(ws: Workspace, *, by: str, model: str | None = None,
                                      {"raw": m * per}))
                 continue
             draws = totals * ratios
-            draws = draws[np.isfinite(draws)]
             assert ratio is not None
             low = min(float(np.percentile(draws, 2.5)), m * ratio) * per
             high = float(np.percentile(draws, 97.5)) * per
@@ -182,7 +192,8 @@ def entity_trends(ws: Workspace, *, by: str, model: str | None = None,
                                  {"raw": m * per, METHOD: m * ratio * per}))
     return TrendResult(by=str(gb), model=mv.spec, method=METHOD, labels=labels, rows=rows,
                        rates=rates, where=dict(where or {}),
-                       settings={"measure": MEASURE, "n_boot": n_boot, "seed": seed,
+                       settings={"measure": MEASURE, "model_id": mv.id, "n_boot": n_boot,
+                                 "seed": seed,
                                  "min_items": min_items, "min_words": min_words,
                                  "words": {str(g): words[g][1] for g in groups},
                                  "interval": "95%, the group's mentions (spread between its "

@@ -41,8 +41,10 @@ def count_phrase(tokens: list[str], phrase: tuple[str, ...]) -> int:
 
 
 def term_frequencies(ws: Workspace, terms: Sequence[str], *, by: GroupBy | str,
-                     where: dict[str, Any] | None = None, batch: int = 2000) -> list[TermRow]:
-    """Per group and term: words in the group's texts, hits, and hits per 1,000 words."""
+                     where: dict[str, Any] | None = None, batch: int = 2000,
+                     model_id: int | None = None) -> list[TermRow]:
+    """Per group and term: words in the group's texts, hits, and hits per 1,000 words
+    (with ``model_id``: only the texts that model has a prediction for)."""
     from .trend import TermRow
 
     gb = GroupBy.parse(by) if isinstance(by, str) else by
@@ -51,7 +53,7 @@ def term_frequencies(ws: Workspace, terms: Sequence[str], *, by: GroupBy | str,
     if empty:
         raise TrendsError(f"the term {empty[0]!r} has no words to count",
                           hint="give words or phrases, e.g. --term railway --term 'steam engine'")
-    totals, _, hits = _scan(ws, gb, where, phrases, batch)
+    totals, _, hits = _scan(ws, gb, where, phrases, batch, model_id)
     out = []
     for g in sorted(totals, key=gb.sort_key):
         for term, _ in phrases:
@@ -62,16 +64,18 @@ def term_frequencies(ws: Workspace, terms: Sequence[str], *, by: GroupBy | str,
 
 
 def group_words(ws: Workspace, *, by: GroupBy | str, where: dict[str, Any] | None = None,
-                batch: int = 2000) -> dict[str | None, tuple[int, int]]:
+                batch: int = 2000, model_id: int | None = None
+                ) -> dict[str | None, tuple[int, int]]:
     """Group -> (items, words in their texts): the denominator of every per-1,000-words
-    figure (the n-gram baseline's and the entity trends')."""
+    figure (the n-gram baseline's and the entity trends'); with ``model_id`` only the
+    items that model has a prediction for."""
     gb = GroupBy.parse(by) if isinstance(by, str) else by
-    totals, items, _ = _scan(ws, gb, where, [], batch)
+    totals, items, _ = _scan(ws, gb, where, [], batch, model_id)
     return {g: (items[g], totals[g]) for g in totals}
 
 
 def _scan(ws: Workspace, gb: GroupBy, where: dict[str, Any] | None,
-          phrases: list[tuple[str, tuple[str, ...]]], batch: int
+          phrases: list[tuple[str, tuple[str, ...]]], batch: int, model_id: int | None = None
           ) -> tuple[dict[str | None, int], dict[str | None, int],
                      dict[tuple[str | None, str], int]]:
     """Words, items and phrase hits per group, reading the texts in batches by item id."""
@@ -86,6 +90,10 @@ def _scan(ws: Workspace, gb: GroupBy, where: dict[str, Any] | None,
              .where(*ws.item_clauses(where, None)).order_by(t.items.c.item_id).limit(batch))
         if last is not None:
             q = q.where(t.items.c.item_id > last)
+        if model_id is not None:
+            p = t.predictions
+            q = q.where(sa.exists().where(p.c.item_id == t.items.c.item_id,
+                                          p.c.model_id == model_id))
         with ws.store.read() as conn:
             rows = conn.execute(q).all()
         if not rows:

@@ -106,7 +106,8 @@ class TrendResult:
                         raw_key: r.raw, "raw_low": r.raw_low, "raw_high": r.raw_high,
                         est_key: r.estimate, "low": r.low, "high": r.high,
                         "method": r.method, "status": r.status,
-                        **{f"share_{m}": r.methods.get(m) for m in METHODS if r.methods},
+                        **{f"share_{m}": r.methods.get(m) for m in METHODS
+                           if r.methods and raw_key == "raw_share"},
                         "words": None, "hits": None, "per_1000_words": None})
         for t in self.terms:
             out.append({"group": t.group, "series": "term", "name": t.term, "n": None,
@@ -210,7 +211,8 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
         if terms:
             from .ngrams import term_frequencies
 
-            result.terms = term_frequencies(ws, terms, by=GroupBy.parse(by), where=where)
+            result.terms = term_frequencies(ws, terms, by=GroupBy.parse(by), where=where,
+                                            model_id=result.settings["model_id"])
         return result
     if ws.card.kind not in ("single-label", "multi-label"):
         raise TrendsError(f"trends count labels of classified items or entity mentions; this "

@@ -22,9 +22,9 @@ METHOD_WORDS = {
             "and without the label",
     "emq": "an iterative correction (EM) of the re-calibrated scores towards each group's "
            "own mix",
-    "ratio": "the mentions the model found, multiplied by how many mentions people marked "
-             "for each one it found on the labelled test items (it misses some and invents "
-             "some)",
+    "ratio": "the mentions the model found, multiplied by the number of mentions people "
+             "marked for each one the model found on the labelled test texts (so if it found "
+             "half as many as people marked, its count is doubled)",
 }
 
 
@@ -80,11 +80,22 @@ def label_summary(result: TrendResult, label: str) -> list[str]:
     flagged = [r for r in rows if r.status != "ok"]
     total = sum(r.n for r in rows)
     corrected = result.method.split("+")[0] not in UNCORRECTED
-    out = [f"{label!r}: {total:,} items in {len(rows)} groups of {result.by}."]
+    rates = bool(result.settings.get("measure"))
+    things = "texts" if rates else "items"
+    out = [f"{label!r}: {total:,} {things} in {len(rows)} groups of {result.by}."]
+    measured = result.rates.get(label) or {}
+    if rates and measured.get("ratio") is None:
+        out.append(f"The labelled test texts have no {label} mention "
+                   + ("the model found" if measured.get("test_gold_mentions") else
+                      "marked by people")
+                   + ", so this count cannot be corrected: the chart shows what the model "
+                     "found, uncorrected. Label a few texts that mention it to correct it.")
+        return out
     if flagged:
         few = sum(1 for r in flagged if r.status.startswith("too few"))
         out.append(f"{len(flagged)} groups are flagged"
-                   + (f" ({few} with too few items to say much)" if few else "")
+                   + (f" ({few} with too few {things}" + (" or words" if rates else "")
+                      + " to say much)" if few else "")
                    + "; they are drawn hollow and their intervals are wide.")
     if not ok:
         out.append("No group is large enough to read on its own: read the chart as a rough "
@@ -92,7 +103,6 @@ def label_summary(result: TrendResult, label: str) -> list[str]:
         return out
     named = [r for r in ok if r.group is not None] or ok  # "(no value)" last, if at all
     big = max(named, key=lambda r: r.n)
-    rates = bool(result.settings.get("measure"))
     out.append(_row_words(big, corrected, prefix="The largest group", rates=rates))
     dated = [r for r in ok if r.group is not None]
     over_time = str(result.by).rsplit(":", 1)[-1] in ("year", "decade", "century")
@@ -104,7 +114,7 @@ def label_summary(result: TrendResult, label: str) -> list[str]:
 def _row_words(r: TrendRow, corrected: bool, *, prefix: str, rates: bool = False) -> str:
     fmt = per_1000 if rates else pct
     if rates:
-        text = (f"{prefix}, {group_name(r.group)} ({r.n:,} items): the model finds "
+        text = (f"{prefix}, {group_name(r.group)} ({r.n:,} texts): the model finds "
                 f"{r.raw:.1f} mentions per 1,000 words (the raw count)")
         if corrected and r.estimate is not None:
             text += (f"; corrected for its measured errors, {fmt(r.estimate)} (95% interval "
@@ -126,10 +136,22 @@ def _change_words(a: TrendRow, b: TrendRow, corrected: bool = True, *,
     text = (f"From {group_name(a.group)} to {group_name(b.group)} the "
             f"{'corrected ' if corrected else ''}{'rate' if rates else 'share'} goes "
             f"from {fmt(a.estimate)} to {fmt(b.estimate)}")
-    if None in (a.low, a.high, b.low, b.high):
+    if rates:  # one factor corrects every group: a change shows in the found mentions
+        lows, highs = (a.raw_low, b.raw_low), (a.raw_high, b.raw_high)
+    else:
+        lows, highs = (a.low, b.low), (a.high, b.high)
+    if None in (*lows, *highs):
         return text + "."
-    assert a.low is not None and a.high is not None and b.low is not None and b.high is not None
-    if a.high < b.low or b.high < a.low:
+    (a_low, b_low), (a_high, b_high) = lows, highs
+    assert a_low is not None and a_high is not None and b_low is not None and b_high is not None
+    if rates and (a_high < b_low or b_high < a_low):
+        return text + (": the mentions the model found differ by more than their uncertainty "
+                       "(the correction scales both alike), so this change is real for this "
+                       "model.")
+    if rates:
+        return text + (": the mentions the model found do not differ by more than their "
+                       "uncertainty, so these numbers do not show a clear change.")
+    if a_high < b_low or b_high < a_low:
         return text + ": the intervals do not overlap, so this change is larger than the uncertainty."
     return (text + ": the intervals overlap, so these numbers do not show a clear change "
             "between them.")

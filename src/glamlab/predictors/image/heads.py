@@ -230,6 +230,9 @@ class LocalStatsGBM(FeatureHead):
                    "stains and show-through can look like an ornament; a very faint or tiny "
                    "mark can be missed.")
 
+    # models saved before window_step existed read full-resolution windows
+    saved_defaults: ClassVar[dict[str, Any]] = {"window_step": 1}
+
     def __init__(self, calibrate: bool = True, C: float = 1.0, seed: int = 0,
                  window_side: int = 900, window_step: int = 2):
         super().__init__(calibrate=calibrate, C=C, seed=seed)
@@ -237,7 +240,8 @@ class LocalStatsGBM(FeatureHead):
         self.window_step = window_step
 
     def feature_spec(self) -> str:
-        # models saved before these options existed read windows at 900 px, step 1
+        # models pickled inside another (graphic-windows' stack) before these options
+        # existed have no attribute: windows at 900 px, step 1
         side, step = getattr(self, "window_side", 900), getattr(self, "window_step", 1)
         return ("stats+windows" + ("" if side == 900 else f"-{side}")
                 + ("" if step == 1 else f"-s{step}"))
