@@ -48,6 +48,18 @@ def test_plan_and_replay_on_real_bookings():
         replay(slots.drop(columns=["no_shows"]), risk=0.1, price=1, over_cost=1)
 
 
+def test_the_summary_counts_in_words():
+    from glamlab.actions.capacity import CapacityReplay
+
+    one = CapacityReplay(risk=0.05, slots=1, extra_sold=1, no_shows=0, over_capacity_slots=1,
+                         people_over=1, earned=100.0, cost=300.0).summary()
+    assert "1 extra place over 1 slot " in one and "; 1 slot (100.0%)" in one
+    assert "by 1 person in all" in one
+    many = CapacityReplay(risk=0.05, slots=30, extra_sold=12, no_shows=9, over_capacity_slots=2,
+                          people_over=3, earned=1200.0, cost=900.0).summary()
+    assert "12 extra places over 30 slots" in many and "by 3 people in all" in many
+
+
 def _biased_bookings(n_days: int, seed: int, true_p: float = 0.2, said_p: float = 0.4):
     """Days of 40 bookings each whose model says ``said_p`` while ``true_p`` happens."""
     import pandas as pd

@@ -13,6 +13,7 @@ from glamlab.monitoring.tabular import (
     DriftConfig,
     TabularDriftMonitor,
     _circular_span,
+    _fmt,
     js_distance,
     ks_distance,
     location_shift,
@@ -140,6 +141,12 @@ def test_statistics_on_known_cases():
     # a span of days across New Year: centre on 1 January, half-width 5 days
     centre, half = _circular_span(np.array([360, 361, 362, 363, 364, 365, 1, 2, 3, 4, 5]))
     assert half == pytest.approx(5.0) and (centre < 3 or centre > 362)
+
+
+def test_numbers_in_words_and_years_without_a_separator():
+    assert _fmt(2017.0) == "2,017" and _fmt(2017.0, year=True) == "2017"
+    assert _fmt(0.4213) == "0.42" and _fmt(0.4213, year=True) == "0.42"
+    assert _fmt(125000.0, year=True) == "125,000"  # not a year: a separator again
 
 
 # -- ranking, groups, season, scale ---------------------------------------------------------------

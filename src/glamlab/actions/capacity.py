@@ -146,11 +146,13 @@ class CapacityReplay:
                 "cost": round(self.cost, 2), "net": round(self.net, 2)}
 
     def summary(self, currency: str = "EUR") -> str:
-        return (f"Selling {self.extra_sold:,} extra places over {self.slots:,} slots "
-                f"(risk {self.risk:.0%}) would have earned {self.earned:,.0f} {currency}; "
-                f"{self.over_capacity_slots:,} slots ({self.over_capacity_slots / max(1, self.slots):.1%})"
-                f" would have been over capacity by {self.people_over:,} people in all, costing "
-                f"{self.cost:,.0f} {currency}: net {self.net:,.0f} {currency}.")
+        over = self.over_capacity_slots
+        return (f"Selling {self.extra_sold:,} extra {plural(self.extra_sold, 'place')} over "
+                f"{self.slots:,} {plural(self.slots, 'slot')} (risk {self.risk:.0%}) would have "
+                f"earned {self.earned:,.0f} {currency}; {over:,} {plural(over, 'slot')} "
+                f"({over / max(1, self.slots):.1%}) would have been over capacity by "
+                f"{self.people_over:,} {'person' if self.people_over == 1 else 'people'} in "
+                f"all, costing {self.cost:,.0f} {currency}: net {self.net:,.0f} {currency}.")
 
 
 def _slots(frame: pd.DataFrame, schema: TableSchema, p: np.ndarray,
@@ -385,3 +387,8 @@ def calibration_before(frame: pd.DataFrame, schema: TableSchema, predictor: Any,
 
 __all__ = ["CapacityReplay", "SlotCalibration", "calibration_before", "calibration_from", "extra_places",
            "no_show_distribution", "plan", "project_capacity", "replay"]
+
+
+def plural(count: int, word: str) -> str:
+    """``word`` in the singular for 1, else with an s (slot, slots)."""
+    return word if count == 1 else word + "s"

@@ -97,7 +97,7 @@ def capacity(ctx: click.Context, risk: float | None, slot: str | None, price: fl
     over capacity, from the champion's probabilities calibrated on the outcomes of recent
     slots; with the outcomes known, what that would have earned and cost (and what taking
     the model at its word would have)."""
-    from ..actions.capacity import project_capacity
+    from ..actions.capacity import plural, project_capacity
 
     ws = open_ws(ctx)
     out = project_capacity(ws, risk=risk, price=price, over_cost=over_cost, freq=slot,
@@ -116,7 +116,8 @@ def capacity(ctx: click.Context, risk: float | None, slot: str | None, price: fl
                 w.writerow(["" if row[c] is None else formula_safe(row[c]) for c in cols])
 
     def text(_: Any) -> str:
-        lines = [f"{out['extra']:,} extra places over {out['slots']:,} slots "
+        lines = [f"{out['extra']:,} extra {plural(out['extra'], 'place')} over {out['slots']:,} "
+                 f"{plural(out['slots'], 'slot')} "
                  f"(slot {out['slot']}, by {', '.join(out['group_by']) or 'nothing'}), "
                  f"risk {out['risk']:.0%} per slot ({out['model']})."]
         cal = out["calibration"]
@@ -133,8 +134,10 @@ def capacity(ctx: click.Context, risk: float | None, slot: str | None, price: fl
                           ("replay_uncalibrated", "Taking the model at its word instead")):
             r = out[key]
             if r:
-                lines.append(f"{what}: {r['extra_sold']:,} extra places earned "
-                             f"{r['earned']:,.0f} {cur}, {r['over_capacity_slots']} slots "
+                lines.append(f"{what}: {r['extra_sold']:,} extra "
+                             f"{plural(r['extra_sold'], 'place')} earned "
+                             f"{r['earned']:,.0f} {cur}, {r['over_capacity_slots']} "
+                             f"{plural(r['over_capacity_slots'], 'slot')} "
                              f"({r['over_capacity_rate']:.1%}) over capacity by "
                              f"{r['people_over']} people, cost {r['cost']:,.0f}: net "
                              f"{r['net']:,.0f} {cur}.")

@@ -611,9 +611,10 @@ class TabularDriftMonitor:
         r, w = ref[np.isfinite(ref)], cur[np.isfinite(cur)]
         if not len(r) or not len(w):
             return f"{name}: missing values changed" + tail
-        return (f"{name}: median {_fmt(np.median(r))}{unit} in the reference, "
-                f"{_fmt(np.median(w))}{unit} in this window (mean {_fmt(r.mean())} → "
-                f"{_fmt(w.mean())})" + tail)
+        year = "year" in c.lower()  # 2017, not 2,017
+        return (f"{name}: median {_fmt(np.median(r), year)}{unit} in the reference, "
+                f"{_fmt(np.median(w), year)}{unit} in this window (mean "
+                f"{_fmt(r.mean(), year)} → {_fmt(w.mean(), year)})" + tail)
 
 
 def pd_days(n: int) -> Any:
@@ -628,7 +629,10 @@ def pd_day_of_year(times: np.ndarray) -> np.ndarray:
     return np.asarray(pd.DatetimeIndex(times).day_of_year)
 
 
-def _fmt(v: float) -> str:
+def _fmt(v: float, year: bool = False) -> str:
+    """A number for the words: 1,234 and 0.42; a year (``year``) without a separator."""
+    if year and 1000 <= abs(v) < 10000:
+        return f"{v:.0f}"
     return f"{v:,.0f}" if abs(v) >= 10 else f"{v:.2g}"
 
 
