@@ -29,6 +29,17 @@ TOGGLES = """<p class="note">Show:
 <label><input type="checkbox" data-toggle="ngram" checked> words per 1,000</label></p>"""
 
 
+def toggles(result: TrendResult) -> str:
+    """The checkboxes that show or hide the series (a constant, no user text in it): rates
+    instead of shares for an entity trend, no words checkbox without words."""
+    html = TOGGLES
+    if result.settings.get("measure"):
+        html = html.replace("corrected share", "corrected").replace("raw share", "raw")
+    if not result.terms:
+        html = html.rsplit("<label>", 1)[0] + "</p>"
+    return html
+
+
 def _label(group: str | None) -> str:
     return "(no value)" if group is None else group
 
@@ -51,9 +62,7 @@ def trend_page(result: TrendResult) -> str:
                  "spread and that factor's uncertainty. "
                  "Hollow points: groups too small to say much, or types the test split cannot "
                  "correct (hover for why).")
-    sections = [Section("What this shows", text=intro,
-                        html=TOGGLES.replace("corrected share", "corrected").replace(
-                            "raw share", "raw") if measure else TOGGLES)]
+    sections = [Section("What this shows", text=intro, html=toggles(result))]
     for label in result.labels:
         sections.append(Section(f"{'Type' if measure else 'Label'}: {label}",
                                 html=label_chart(result, label, groups),

@@ -255,7 +255,7 @@ def trends_csv(request: Request, form: FormData = Depends(form_of),
 def _view(result: Any) -> dict[str, Any]:
     """What the template shows: per label its chart (trusted SVG from the plots module,
     every text in it escaped there), its rows and its summary in words."""
-    from ...trends.chart import TOGGLES, label_chart, terms_chart
+    from ...trends.chart import label_chart, terms_chart, toggles
     from ...trends.words import group_name, label_summary, method_words
 
     groups = result.groups()
@@ -274,17 +274,7 @@ def _view(result: Any) -> dict[str, Any]:
             "measure": result.settings.get("measure"),
             "method_words": method_words(result), "interval": result.settings.get("interval"),
             "labels": labels, "where": result.where,
-            "toggles": _toggles(result, TOGGLES),
+            "toggles": toggles(result),
             "terms_chart": terms_chart(result, groups) if result.terms else None,
             "terms": [{"group": group_name(t.group), "term": t.term, "words": t.words,
                        "hits": t.hits, "per_1000": t.per_1000_words} for t in result.terms]}
-
-
-def _toggles(result: Any, html: str) -> str:
-    """The chart page's checkboxes (a constant, no user text in it): rates instead of
-    shares for an entity trend, no words checkbox without words."""
-    if result.settings.get("measure"):
-        html = html.replace("corrected share", "corrected").replace("raw share", "raw")
-    if not result.terms:
-        html = html.rsplit("<label>", 1)[0] + "</p>"
-    return html
