@@ -54,13 +54,15 @@ TYPES = ["LOC", "ORG", "PER", "PROD", "TIME"]
 CANDIDATES: dict[str, dict[str, Any]] = {
     "crf": {"predictor": "crf-ner", "params": {"features": "ocr"}},
     "crf-lex": {"predictor": "crf-ner", "params": {"features": "ocr", "lexicon": True}},
+    # the CRF with each word's multilingual-e5-small state (PCA to 64) as features
+    "crf-e5": {"predictor": "crf-ner", "params": {"features": "ocr", "context": "e5"}},
     "spacy-fr": {"predictor": "spacy-ner",
                  "params": {"base": "fr_core_news_md", "train_langs": ["fr"]}},
     "spacy-de": {"predictor": "spacy-ner", "params": {"base": "blank:de", "train_langs": ["de"]}},
     "spacy-en": {"predictor": "spacy-ner", "params": {"base": "blank:en", "train_langs": ["en"]}},
 }
 # spaCy training takes many CPU-minutes: its candidates join with --spacy-candidates
-LANG_CANDIDATES = {"fr": ["crf", "crf-lex"], "de": ["crf", "crf-lex"], "en": ["crf", "crf-lex"]}
+LANG_CANDIDATES = {lang: ["crf", "crf-lex", "crf-e5"] for lang in ("fr", "de", "en")}
 SPACY_CANDIDATES = {"fr": "spacy-fr", "de": "spacy-de", "en": "spacy-en"}
 FALLBACK = "crf"
 PEERS: dict[str, tuple[str, dict[str, Any]]] = {

