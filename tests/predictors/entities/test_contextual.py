@@ -109,3 +109,15 @@ def test_context_lifts_german_from_few_training_sentences(shared_data: Path) -> 
         scores[context] = _f1(dev, p.predict_spans([s.text for s in dev],
                                                    langs=[s.lang for s in dev]))
     assert scores["e5"] >= scores[None] + 0.02, scores
+
+
+def test_states_are_kept_for_sentences_seen_again_and_copies_are_handed_out() -> None:
+    contextual.clear_cache()
+    words = _words("Der Bürgermeister von Basel sprach gestern.")
+    first = contextual.token_states([words])[0]
+    first[:] = 0.0  # the caller's copy; the kept states are not touched
+    again = contextual.token_states([words])[0]
+    assert np.linalg.norm(again) > 0
+    contextual.clear_cache()
+    fresh = contextual.token_states([words])[0]
+    np.testing.assert_array_equal(again, fresh)
