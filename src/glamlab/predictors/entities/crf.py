@@ -19,7 +19,7 @@ multilingual-e5-small (:mod:`.contextual`, about 100 languages, weights from PyP
 ``context_dims`` standardised numbers, as real-valued features. It is what lifts German
 and English, where no pretrained pipeline ships. The first 6 layers served words better
 than all 12 (the last ones were trained for sentence vectors) on HIPE train -> dev, and
-cost half as much: still about 20-40 sentences/s on 2 cores instead of a few hundred.
+cost half as much: still only about 15-25 sentences/s on 2 cores instead of 50-200.
 
 A span's score is the mean marginal probability of its tokens' tags.
 """
