@@ -85,6 +85,22 @@ def test_same_limits_on_both_stores(make_ws):
     assert ws.count_items(where={"shelf": "A"}) == 2
 
 
+def test_a_filter_on_a_number_in_the_metadata_matches_on_both_stores(make_ws):
+    """``--where year=1877`` (the web Trends filter too) finds items whose metadata holds
+    the number 1877 and those holding the text "1877", on SQLite as on PostgreSQL."""
+    ws = make_ws()
+    with ws.store.write() as conn:
+        for i, year in enumerate([1877, "1877", 1878, None]):
+            conn.execute(s.items.insert().values(
+                item_id=f"i{i}", modality="text", source_kind="text", source="s",
+                content_hash="0" * 64, meta={"year": year, "title": "Le Temps"},
+                created_at=now()))
+    assert ws.count_items(where={"year": "1877"}) == 2
+    assert ws.count_items(where={"year": 1877}) == 2
+    assert ws.count_items(where={"year": "1878"}) == 1
+    assert ws.count_items(where={"title": "Le Temps"}) == 4
+
+
 @pytest.mark.postgres
 def test_a_deadlocked_transaction_is_run_again(pg_db):
     """Two writers lock two rows in opposite orders: PostgreSQL aborts one of them
