@@ -106,7 +106,9 @@ def stage_evaluate(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     from ..registry.models import list_models
     from ..reports.evaluation import leaderboard_text, write_report
 
-    names = ["crf-ner"] + [CONTEXT_MODEL for m in list_models(ws) if m.name == CONTEXT_MODEL][:1]
+    names = ["crf-ner"]
+    if any(m.name == CONTEXT_MODEL for m in list_models(ws)):  # trained unless skipped
+        names.append(CONTEXT_MODEL)
     result = evaluate(ws, candidates_for(ws, names), min_slice=10)
     html = write_report(result, ws.root / "report.html", workspace=str(ws.root))
     say("Evaluated the baselines and the CRFs on the test documents. Strict: a span counts "

@@ -45,9 +45,9 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import MissingDependency, PredictorError
+from ...features.onnx_embed import ENV_CACHE  # the one model-cache variable
 
 GLUE = Path(__file__).resolve().parent.parent / "assets" / "e5tok" / "e5tok.c"
-ENV_CACHE = "GLAMLAB_MODEL_CACHE"
 DIM = 384
 BUILD_VERSION = "1"
 

@@ -180,14 +180,14 @@ class CRFTagger(SpanPredictor):
         """Fit the PCA on the training words' states; returns the states."""
         import numpy as np
 
-        from .contextual import token_states
+        from .contextual import DIM, token_states
 
         if self.context != "e5":
             raise PredictorError(f"crf-ner: unknown context {self.context!r}",
                                  hint="context='e5' (multilingual-e5-small), or none")
         rng = np.random.default_rng(0)
         states = token_states(sentences, layers=self.context_layers)
-        X = np.concatenate([s for s in states if len(s)] or [np.zeros((1, 384), np.float32)])
+        X = np.concatenate([s for s in states if len(s)] or [np.zeros((1, DIM), np.float32)])
         if len(X) > 60_000:
             X = X[rng.choice(len(X), 60_000, replace=False)]
         mean = X.mean(axis=0)
