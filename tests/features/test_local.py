@@ -70,6 +70,59 @@ def test_blocks_of_two_keep_the_statistics(ornament: bool) -> None:
         LocalWindowStats(step=0)
 
 
+def _reference(im: Image.Image, step: int) -> np.ndarray:
+    """The statistics as first written: float maps, scipy's uniform filter, numpy's
+    percentiles (what the integer version must reproduce)."""
+    from scipy import ndimage
+
+    from glamlab.features.local import _WINDOWS, ink_maps
+
+    rgb = np.asarray(im.convert("RGB"), dtype=np.float32)
+    grey = np.asarray(im.convert("L"), dtype=np.float32)
+    _, *maps = ink_maps(rgb, grey)
+    if step > 1:
+        h, w = (maps[0].shape[0] // step) * step, (maps[0].shape[1] // step) * step
+        maps = [sum(a[i:h:step, j:w:step].astype(np.float32) for i in range(step)
+                    for j in range(step)) / step ** 2 for a in maps]
+    h, w = maps[0].shape
+    mh, mw = h // 33, w // 33
+    out: list[float] = []
+    for a in maps:
+        for fh, fw in _WINDOWS:
+            win = ndimage.uniform_filter(a.astype(np.float32), (max(3, h // fh), max(3, w // fw)))
+            v = win[mh:h - mh, mw:w - mw].ravel()
+            nz = v[v > 0.01]
+            med = float(np.median(nz)) if nz.size else 0.0
+            top, p99 = float(v.max()), float(np.percentile(v, 99))
+            out += [top, p99, p99 - med, top / (med + 0.02)]
+    return np.array(out, dtype=np.float32)
+
+
+def _scan() -> Image.Image:
+    from pathlib import Path
+
+    import glamlab
+
+    folder = Path(glamlab.__file__).parent / "demo_data" / "illustrations" / "images"
+    return Image.open(sorted(folder.glob("*.jpg"))[0]).convert("RGB")
+
+
+@pytest.mark.parametrize("step", [1, 2])
+@pytest.mark.parametrize("page", ["text", "ornament", "scan", "small"])
+def test_integer_windows_equal_the_float_filters(page: str, step: int) -> None:
+    """Integral images and histogram percentiles give the figures of float maps, scipy's
+    uniform filter and numpy's percentiles, to float rounding (a window at exactly the
+    0.01 density that counts as non-empty may fall either side: the max ratio can move a
+    little, the densities cannot)."""
+    im = {"text": lambda: _page(False, red=True), "ornament": lambda: _page(True),
+          "scan": _scan, "small": lambda: _page(True).resize((40, 60))}[page]()
+    got, want = window_statistics(im, step), _reference(im, step)
+    exact = [i for i, n in enumerate(FEATURE_NAMES) if n.endswith(("_max", "_p99"))]
+    assert np.abs(got[exact] - want[exact]).max() < 1e-5
+    assert np.allclose(got, want, rtol=0.02, atol=2e-3)
+    assert np.mean(np.abs(got - want) < 1e-5) > 0.9
+
+
 def test_a_saved_local_stats_model_keeps_its_windows(tmp_path) -> None:
     import json
 

@@ -78,31 +78,119 @@ def window_statistics(im, step: int = 1) -> np.ndarray:  # type: ignore[no-untyp
     ``step`` > 1 the four maps are found at full resolution (a thin stroke stays a
     stroke), then averaged over ``step x step`` blocks before the sliding windows: the
     windows are 30 px or more, so their densities barely change, at about 1/step² of
-    the cost."""
+    the cost.
+
+    The same figures as :func:`ink_maps` and ``scipy.ndimage.uniform_filter`` give
+    (reflected edges; only float rounding differs, tested), computed in integers: the
+    maps are 0/1, so a block holds a count and a window's density is a count over its
+    area. Sobel runs on the 8-bit grey levels in int16, the windows are sums over an
+    integral image, and the percentiles are read from a histogram of those counts
+    (exact: numpy's linear interpolation between order statistics): about three times
+    quicker than filtering float maps and partitioning them twelve times."""
     import numpy as np
     from scipy import ndimage
 
-    rgb = np.asarray(im.convert("RGB"), dtype=np.float32)
-    grey = np.asarray(im.convert("L"), dtype=np.float32)
-    _, ink, mid, edges, red = ink_maps(rgb, grey)
-    if step > 1:
-        ink, mid, edges, red = (_blocks(a, step) for a in (ink, mid, edges, red))
-    h, w = ink.shape
+    rgb8 = np.asarray(im.convert("RGB"))
+    g8 = np.asarray(im.convert("L"))
+    grey = g8.astype(np.float32)
+    paper = max(_percentile_of_counts(np.bincount(g8.ravel(), minlength=256), 90.0), 1.0)
+    local = ndimage.uniform_filter(grey, 21)
+    ink = (grey < local - 12) & (grey < 0.7 * paper)
+    mid = (grey > 0.3 * paper) & (grey < 0.75 * paper)
+    edges = _sobel_magnitude(g8) > 100
+    r, g, b = (rgb8[..., k].astype(np.int16) for k in range(3))
+    red = (r > g + 45) & (r > b + 45) & (r > 90)
+    maps = [_block_counts(a, step) for a in (ink, mid, edges, red)]
+    h, w = maps[0].shape
     mh, mw = h // 33, w // 33
+    shapes = [(max(3, h // fh), max(3, w // fw)) for fh, fw in _WINDOWS]
     out: list[float] = []
-    for a in (ink, mid, edges, red):
-        a32 = a.astype(np.float32)
-        for fh, fw in _WINDOWS:
-            win = ndimage.uniform_filter(a32, (max(3, h // fh), max(3, w // fw)))
-            v = win[mh:h - mh, mw:w - mw].ravel()
-            if v.size == 0:
+    for counts in maps:
+        integral = _IntegralImage(counts, shapes)
+        for sh, sw in shapes:
+            sums = integral.window_sums(sh, sw)[mh:h - mh, mw:w - mw]
+            if sums.size == 0:
                 out += [0.0, 0.0, 0.0, 0.0]
                 continue
-            nz = v[v > 0.01]
-            med = float(np.median(nz)) if nz.size else 0.0
-            top, p99 = float(v.max()), float(np.percentile(v, 99))
+            scale = float(sh * sw * step * step)
+            hist = np.bincount(sums.ravel())
+            top = (len(hist) - 1) / scale
+            p99 = _percentile_of_counts(hist, 99.0) / scale
+            hist[:int(np.floor(0.01 * scale)) + 1] = 0  # the non-empty windows: above 0.01
+            med = _percentile_of_counts(hist, 50.0) / scale if hist.any() else 0.0
             out += [top, p99, p99 - med, top / (med + 0.02)]
     return np.array(out, dtype=np.float32)
+
+
+def _sobel_magnitude(g8: np.ndarray) -> np.ndarray:
+    """``|sobel(grey, 1)| + |sobel(grey, 0)|`` as scipy computes it (reflected edges) on
+    8-bit grey levels, in int16 (exact: at most 2,040)."""
+    import numpy as np
+
+    p = np.pad(g8.astype(np.int16), 1, mode="symmetric")
+    dx = p[:, 2:] - p[:, :-2]
+    gx = dx[:-2] + 2 * dx[1:-1] + dx[2:]
+    sy = p[:, :-2] + 2 * p[:, 1:-1] + p[:, 2:]
+    gy = sy[2:] - sy[:-2]
+    return np.abs(gx) + np.abs(gy)  # type: ignore[no-any-return]
+
+
+def _block_counts(a: np.ndarray, step: int) -> np.ndarray:
+    """The number of set pixels in each ``step x step`` block of the 0/1 map ``a`` (the
+    edge rows and columns that do not fill a block are dropped; ``step`` 1: ``a``)."""
+    import numpy as np
+
+    if step == 1:
+        return a.astype(np.int32)
+    h, w = (a.shape[0] // step) * step, (a.shape[1] // step) * step
+    total = np.zeros((h // step, w // step), dtype=np.int32)
+    for i in range(step):
+        for j in range(step):
+            total += a[i:h:step, j:w:step]
+    return total
+
+
+class _IntegralImage:
+    """Window sums of an integer map at every position, placed and padded as
+    ``scipy.ndimage.uniform_filter`` places its windows (reflected edges): one integral
+    image of the map padded for the largest of ``shapes``, read by every window shape."""
+
+    def __init__(self, a: np.ndarray, shapes: list[tuple[int, int]]):
+        import numpy as np
+
+        self.shape = a.shape
+        self.top = max(sh // 2 for sh, _ in shapes)
+        self.left = max(sw // 2 for _, sw in shapes)
+        bottom = max(sh - 1 - sh // 2 for sh, _ in shapes)
+        right = max(sw - 1 - sw // 2 for _, sw in shapes)
+        p = np.pad(a, ((self.top, bottom), (self.left, right)), mode="symmetric")
+        self.ii = np.zeros((p.shape[0] + 1, p.shape[1] + 1), dtype=np.int32)
+        np.cumsum(p, axis=0, dtype=np.int32, out=self.ii[1:, 1:])
+        np.cumsum(self.ii[1:, 1:], axis=1, out=self.ii[1:, 1:])
+
+    def window_sums(self, sh: int, sw: int) -> np.ndarray:
+        h, w = self.shape
+        y0, x0 = self.top - sh // 2, self.left - sw // 2  # the window at (0, 0) starts here
+        ii = self.ii
+        return (ii[y0 + sh:y0 + sh + h, x0 + sw:x0 + sw + w] - ii[y0:y0 + h, x0 + sw:x0 + sw + w]  # type: ignore[no-any-return]
+                - ii[y0 + sh:y0 + sh + h, x0:x0 + w] + ii[y0:y0 + h, x0:x0 + w])
+
+
+def _percentile_of_counts(hist: np.ndarray, q: float) -> float:
+    """``np.percentile(values, q)`` (linear interpolation) of the integers whose
+    histogram ``hist`` is (``hist[v]`` = how many equal ``v``), without sorting them."""
+    import numpy as np
+
+    cum = np.cumsum(hist)
+    n = int(cum[-1])
+    pos = q / 100.0 * (n - 1)
+    lo = int(np.floor(pos))
+    frac = pos - lo
+    v_lo = int(np.searchsorted(cum, lo, side="right"))
+    if frac == 0.0:
+        return float(v_lo)
+    v_hi = int(np.searchsorted(cum, lo + 1, side="right"))
+    return float(v_lo + frac * (v_hi - v_lo))
 
 
 def _blocks(a: np.ndarray, step: int) -> np.ndarray:
