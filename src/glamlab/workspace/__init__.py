@@ -58,7 +58,8 @@ class Workspace:
         :func:`glamlab.tasks.kinds.prepare_card`, which fills the kind's default metric
         and lets the kind refuse the card; without it, a classification card gets
         f1_macro (f1_samples for multi-label) and the kind checks it when a stage first
-        uses it (another kind: pass ``metric``, or ``prepare``)."""
+        uses it; another kind without ``metric`` is refused (its metric is the kind's
+        to say: pass ``prepare``)."""
         root = Path(path).resolve()
         card_path = root / CONFIG_NAME
         if card_path.exists() and not exist_ok:
@@ -317,6 +318,9 @@ class Workspace:
         return workspace_status(self)
 
 
+_CLASSIFICATION_KINDS = ("", "single-label", "multi-label")
+
+
 def _new_card(*, task: str, modality: str, labels: Sequence[str], multi_label: bool,
               metric: str | None, need: str, name: str | None, positive_label: str | None,
               price_per_item: float, db: str, kind: str | None,
@@ -338,6 +342,13 @@ def _new_card(*, task: str, modality: str, labels: Sequence[str], multi_label: b
     if prepare is not None:
         prepare(card)
     elif not card.metric:
+        if card.kind not in _CLASSIFICATION_KINDS:
+            # the kind knows its metric, but lives above this layer: never guess f1_macro
+            # for spans or counts
+            raise WorkspaceError(
+                f"a new {card.kind!r} project needs its metric",
+                hint="pass prepare=glamlab.tasks.kinds.prepare_card (what glamlab init does: "
+                     "the kind's own metric and checks), or metric=...")
         card.metric = "f1_samples" if card.kind == "multi-label" else "f1_macro"
     card.validate()
     return card

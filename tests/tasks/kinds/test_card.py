@@ -37,3 +37,30 @@ def test_init_refuses_what_the_kind_cannot_serve_and_writes_nothing(tmp_path) ->
     assert res.exit_code != 0 and "does not fit a single-label task" in str(res.exception)
     assert not (tmp_path / "ws").exists()
 
+
+
+def test_python_init_of_another_kind_never_guesses_a_classification_metric(tmp_path) -> None:
+    """Workspace.init(kind="entities") without a metric used to write f1_macro to the
+    card; now it is refused in words (nothing written) unless the kind prepares the card."""
+    import pytest
+
+    from glamlab.errors import WorkspaceError
+    from glamlab.tasks.kinds import prepare_card
+
+    labels = ["PER", "LOC"]
+    with pytest.raises(WorkspaceError, match="needs its metric") as err:
+        Workspace.init(tmp_path / "a", task="ner", kind="entities", modality="text",
+                       labels=labels)
+    assert "prepare_card" in (err.value.hint or "")
+    assert not (tmp_path / "a" / "glamlab.toml").exists()
+    ws = Workspace.init(tmp_path / "b", task="ner", kind="entities", modality="text",
+                        labels=labels, prepare=prepare_card)
+    try:
+        assert ws.card.metric == "strict_micro_f1"
+    finally:
+        ws.close()
+    plain = Workspace.init(tmp_path / "c", task="t", modality="text", labels=["a", "b"])
+    try:
+        assert plain.card.metric == "f1_macro"
+    finally:
+        plain.close()
