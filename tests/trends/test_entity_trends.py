@@ -161,3 +161,45 @@ def test_texts_added_after_the_run_do_not_dilute_the_rate(entities_ws: Any) -> N
     after = trends(entities_ws, by="date:decade", label="LOC", n_boot=100)
     assert [(r.group, r.n, r.raw) for r in after.rows] == [(r.group, r.n, r.raw)
                                                             for r in before.rows]
+
+
+def test_the_test_counts_come_from_the_run_where_it_stored_them(entities_ws: Any,
+                                                                monkeypatch: Any) -> None:
+    """The run covered every text, the test split's too: the correction reads its stored
+    spans and never loads the model (a contextual recogniser would take minutes per
+    query); a test text the run did not store is predicted, nothing written."""
+    import sqlalchemy as sa
+
+    import glamlab.registry as registry
+    from glamlab.tasks.splits import test_data
+    from glamlab.trends.entities import test_counts
+    from glamlab.trends.trend import resolve_model
+
+    ws = entities_ws
+    mv = resolve_model(ws, None)
+    labels = ["PER", "LOC", "ORG", "PROD", "TIME"]
+    G, P, n = test_counts(ws, mv, labels)
+    ids = test_data(ws, reader="test").ids
+    t = ws.store.t.predictions
+    marked = {"spans": [{"start": 0, "end": 1, "label": "PER"}, {"start": 2, "end": 3,
+                                                                 "label": "LOC"}]}
+    with ws.store.write() as conn:  # what the run stored for one test text, and not the model
+        conn.execute(sa.update(t).where(t.c.item_id == ids[0], t.c.model_id == mv.id)
+                     .values(scores=marked))
+
+    def refuse(*_: Any, **__: Any) -> Any:
+        raise AssertionError("the model was loaded although the run stored the test texts")
+
+    monkeypatch.setattr(registry, "load_model", refuse)
+    G2, P2, n2 = test_counts(ws, mv, labels)
+    assert (G2 == G).all() and n2 == n
+    assert P2[0].tolist() == [1, 1, 0, 0, 0]  # the stored spans, read back
+    assert (P2[1:] == P[1:]).all()
+    monkeypatch.undo()
+    with ws.store.write() as conn:  # the run did not store it: the model predicts it
+        conn.execute(sa.delete(t).where(t.c.item_id == ids[0], t.c.model_id == mv.id))
+    G3, P3, _ = test_counts(ws, mv, labels)
+    assert (G3 == G).all() and (P3 == P).all()
+    with ws.store.read() as conn:  # and nothing was written
+        assert not conn.execute(sa.select(t.c.item_id).where(t.c.item_id == ids[0],
+                                                             t.c.model_id == mv.id)).first()

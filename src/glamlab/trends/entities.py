@@ -90,21 +90,34 @@ def mention_stats(ws: Workspace, *, model_id: int, by: GroupBy,
 def test_counts(ws: Workspace, model: ModelVersion, labels: Sequence[str]) -> tuple[
         np.ndarray, np.ndarray, int]:
     """Per test item and type: gold mentions ``G`` and predicted mentions ``P``
-    (``(n_items, n_types)`` each), and how many test items there are. Predictions come
-    from the model itself (an entity recogniser is quick on a test split)."""
+    (``(n_items, n_types)`` each), and how many test items there are. Predictions are
+    the model's stored ones where a run made them (a run over the collection covers the
+    test texts), and the model's own for the rest, nothing written: a contextual
+    recogniser reads a few dozen sentences a second, too slow to run on every query."""
     from ..registry import load_model
     from ..tasks.kinds import task_kind
     from ..tasks.predict import predict_items
     from ..tasks.splits import test_data
+    from .rates import stored_predictions
 
     data = test_data(ws, reader="trends")
-    _, predictor = load_model(ws, model.spec)
     kind = task_kind(ws.card)
-    result = predict_items(kind, predictor, data.items)
+    found: dict[str, Any] = {}
+    for r in stored_predictions(ws, model.id, data.ids):
+        try:
+            found[r.item_id] = kind.from_stored(r.label, r.labels, r.scores, r.score)
+        except ValueError:
+            continue  # not spans: predicted again below
+    missing = [it for it in data.items if it.item_id not in found]
+    if missing:
+        _, predictor = load_model(ws, model.spec)
+        result = predict_items(kind, predictor, missing)
+        found.update((it.item_id, p) for it, p in zip(missing, result.predictions, strict=True))
+    predictions = [found.get(it.item_id) for it in data.items]
     index = {lab: j for j, lab in enumerate(labels)}
     G = np.zeros((len(data.items), len(labels)))
     P = np.zeros((len(data.items), len(labels)))
-    for i, (gold, pred) in enumerate(zip(data.labels, result.predictions, strict=True)):
+    for i, (gold, pred) in enumerate(zip(data.labels, predictions, strict=True)):
         for s in gold or []:
             if s.label in index and getattr(s, "layer", "entity") == "entity":
                 G[i, index[s.label]] += 1

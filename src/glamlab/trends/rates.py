@@ -12,7 +12,7 @@ and from the model itself for the rest (nothing is written).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -44,18 +44,11 @@ def labelled_rates(ws: Workspace, model: ModelVersion, labels: Sequence[str], *,
     from ..tasks.splits import test_data
 
     data = test_data(ws, reader="trends")
-    ids = data.ids
-    t = ws.store.t
     scores: dict[str, dict[str, float]] = {}
     top: dict[str, str | None] = {}
-    with ws.store.read() as conn:
-        for i in range(0, len(ids), 900):
-            for r in conn.execute(sa.select(t.predictions.c.item_id, t.predictions.c.scores,
-                                            t.predictions.c.label)
-                                  .where(t.predictions.c.model_id == model.id,
-                                         t.predictions.c.item_id.in_(ids[i:i + 900]))):
-                scores[r.item_id] = dict(r.scores or {})
-                top[r.item_id] = r.label
+    for r in stored_predictions(ws, model.id, data.ids):
+        scores[r.item_id] = dict(r.scores or {})
+        top[r.item_id] = r.label
     missing = [it for it in data.items if it.item_id not in scores]
     if missing:
         from ..registry import load_model
@@ -96,6 +89,21 @@ def labelled_rates(ws: Workspace, model: ModelVersion, labels: Sequence[str], *,
                 groups[None if g == "None" else g] = (own.blend(out[label], strength)
                                                         if strength > 0 else own)
             out[label] = groups  # type: ignore[assignment]
+    return out
+
+
+def stored_predictions(ws: Workspace, model_id: int, ids: Sequence[str]) -> list[sa.Row[Any]]:
+    """The stored predictions of ``model_id`` for the items ``ids`` (rows with ``item_id``,
+    ``label``, ``labels``, ``scores``, ``score``): what a run already made, so that the
+    labelled items are not predicted again."""
+    t = ws.store.t.predictions
+    out: list[sa.Row[Any]] = []
+    with ws.store.read() as conn:
+        for i in range(0, len(ids), 900):
+            out.extend(conn.execute(sa.select(t.c.item_id, t.c.label, t.c.labels, t.c.scores,
+                                              t.c.score)
+                                    .where(t.c.model_id == model_id,
+                                           t.c.item_id.in_(list(ids[i:i + 900])))))
     return out
 
 
