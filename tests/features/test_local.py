@@ -107,6 +107,14 @@ def _scan() -> Image.Image:
     return Image.open(sorted(folder.glob("*.jpg"))[0]).convert("RGB")
 
 
+def test_a_page_thinner_than_a_block_has_no_windows() -> None:
+    """A 900 x 1 banner at step 2 leaves no 2 x 2 block: zeros, as before the integer
+    version (which first failed on it), not an error."""
+    for size, step in (((900, 1), 2), ((1, 1), 3), ((2, 2), 3)):
+        got = window_statistics(Image.new("RGB", size, (200, 30, 30)), step)
+        assert got.shape == (len(FEATURE_NAMES),) and not got.any()
+
+
 @pytest.mark.parametrize("step", [1, 2])
 @pytest.mark.parametrize("page", ["text", "ornament", "scan", "small"])
 def test_integer_windows_equal_the_float_filters(page: str, step: int) -> None:

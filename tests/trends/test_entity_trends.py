@@ -203,3 +203,12 @@ def test_the_test_counts_come_from_the_run_where_it_stored_them(entities_ws: Any
     with ws.store.read() as conn:  # and nothing was written
         assert not conn.execute(sa.select(t.c.item_id).where(t.c.item_id == ids[0],
                                                              t.c.model_id == mv.id)).first()
+    import types
+
+    import glamlab.tasks.predict as predict_module
+
+    monkeypatch.setattr(predict_module, "predict_items",  # the model cannot read that text
+                        lambda kind, model, items: types.SimpleNamespace(
+                            predictions=[None] * len(items)))
+    G4, P4, n4 = test_counts(ws, mv, labels)
+    assert n4 == n - 1 and (G4 == G[1:]).all() and (P4 == P[1:]).all()  # left out, not 0

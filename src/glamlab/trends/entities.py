@@ -90,7 +90,8 @@ def mention_stats(ws: Workspace, *, model_id: int, by: GroupBy,
 def test_counts(ws: Workspace, model: ModelVersion, labels: Sequence[str]) -> tuple[
         np.ndarray, np.ndarray, int]:
     """Per test item and type: gold mentions ``G`` and predicted mentions ``P``
-    (``(n_items, n_types)`` each), and how many test items there are. Predictions are
+    (``(n_items, n_types)`` each), and how many test items were read (a text the model
+    could not read is left out of both). Predictions are
     the model's stored ones where a run made them (a run over the collection covers the
     test texts), and the model's own for the rest, nothing written: a contextual
     recogniser reads a few dozen sentences a second, too slow to run on every query."""
@@ -106,25 +107,29 @@ def test_counts(ws: Workspace, model: ModelVersion, labels: Sequence[str]) -> tu
     for r in stored_predictions(ws, model.id, data.ids):
         try:
             found[r.item_id] = kind.from_stored(r.label, r.labels, r.scores, r.score)
-        except ValueError:
+        except (ValueError, TypeError):
             continue  # not spans: predicted again below
     missing = [it for it in data.items if it.item_id not in found]
     if missing:
         _, predictor = load_model(ws, model.spec)
         result = predict_items(kind, predictor, missing)
         found.update((it.item_id, p) for it, p in zip(missing, result.predictions, strict=True))
-    predictions = [found.get(it.item_id) for it in data.items]
+    # a text the model could not read (recorded as a failure) is left out, as the
+    # classification rates leave it out: its marked mentions with none found would
+    # inflate the ratio
+    kept = [(gold, found[it.item_id]) for it, gold in zip(data.items, data.labels, strict=True)
+            if found.get(it.item_id) is not None]
     index = {lab: j for j, lab in enumerate(labels)}
-    G = np.zeros((len(data.items), len(labels)))
-    P = np.zeros((len(data.items), len(labels)))
-    for i, (gold, pred) in enumerate(zip(data.labels, predictions, strict=True)):
+    G = np.zeros((len(kept), len(labels)))
+    P = np.zeros((len(kept), len(labels)))
+    for i, (gold, pred) in enumerate(kept):
         for s in gold or []:
             if s.label in index and getattr(s, "layer", "entity") == "entity":
                 G[i, index[s.label]] += 1
         for s in pred or []:
             if s.label in index:
                 P[i, index[s.label]] += 1
-    return G, P, len(data.items)
+    return G, P, len(kept)
 
 
 def entity_trends(ws: Workspace, *, by: str, model: str | None = None,
