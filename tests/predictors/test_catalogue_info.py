@@ -44,7 +44,7 @@ def test_recommended_follow_the_task(make_ws):
 
 def test_entity_and_tabular_projects_get_their_own_recommendations(make_ws):
     ents = make_ws("ents", modality="text", task="entities", kind="entities",
-                   labels=["PER", "LOC"])
+                   labels=["PER", "LOC"], metric="strict_micro_f1")
     assert catalogue.task_family(ents.card) == "entities"
     assert catalogue.recommended(ents.card)[0] == "crf-ner"
     rows = make_ws("rows", modality="tabular", labels=["0", "1"])
