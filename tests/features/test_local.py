@@ -107,6 +107,20 @@ def _scan() -> Image.Image:
     return Image.open(sorted(folder.glob("*.jpg"))[0]).convert("RGB")
 
 
+def test_ink_maps_of_8_bit_arrays_equal_the_float_ones() -> None:
+    """The quick 8-bit path (histogram percentile, int16 Sobel and red) finds the same
+    paper level and the same maps as float arrays."""
+    from glamlab.features.local import ink_maps
+
+    for im in (_scan(), _page(True, red=True)):
+        rgb8, g8 = np.asarray(im.convert("RGB")), np.asarray(im.convert("L"))
+        quick = ink_maps(rgb8, g8)
+        plain = ink_maps(rgb8.astype(np.float32), g8.astype(np.float32))
+        assert quick[0] == plain[0]
+        for a, b in zip(quick[1:], plain[1:], strict=True):
+            assert a.any() and (a == b).all()
+
+
 def test_a_page_thinner_than_a_block_has_no_windows() -> None:
     """A 900 x 1 banner at step 2 leaves no 2 x 2 block: zeros, as before the integer
     version (which first failed on it), not an error."""

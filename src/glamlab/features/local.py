@@ -57,19 +57,26 @@ class LocalWindowStats(Extractor):
 
 def ink_maps(rgb: np.ndarray, grey: np.ndarray) -> tuple[float, np.ndarray, np.ndarray,
                                                           np.ndarray, np.ndarray]:
-    """Per-pixel maps both window extractors summarise, from float32 RGB and grey
-    arrays: the paper's grey level (90th percentile), then ink (darker than its 21 px
-    neighbourhood and than the paper), mid-tone, strong edges (Sobel) and red."""
+    """Per-pixel maps both window extractors summarise, from RGB and grey arrays: the
+    paper's grey level (90th percentile), then ink (darker than its 21 px neighbourhood
+    and than the paper), mid-tone, strong edges (Sobel) and red. Float arrays (any grey
+    level) or 8-bit ones (``uint8``, as decoded), which give the same maps quicker: the
+    percentile from a histogram, Sobel and red in int16."""
     import numpy as np
     from scipy import ndimage
 
-    paper = max(float(np.percentile(grey, 90)), 1.0)
-    local = ndimage.uniform_filter(grey, 21)
-    ink = (grey < local - 12) & (grey < 0.7 * paper)
-    mid = (grey > 0.3 * paper) & (grey < 0.75 * paper)
-    mag = np.abs(ndimage.sobel(grey, 1)) + np.abs(ndimage.sobel(grey, 0))
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    red = (r > g + 45) & (r > b + 45) & (r > 90)
+    exact = grey.dtype == np.uint8
+    g = grey.astype(np.float32) if exact else grey
+    paper = max(_percentile_of_counts(np.bincount(grey.ravel(), minlength=256), 90.0) if exact
+                else float(np.percentile(grey, 90)), 1.0)
+    local = ndimage.uniform_filter(g, 21)
+    ink = (g < local - 12) & (g < 0.7 * paper)
+    mid = (g > 0.3 * paper) & (g < 0.75 * paper)
+    mag = (_sobel_magnitude(grey) if exact
+           else np.abs(ndimage.sobel(grey, 1)) + np.abs(ndimage.sobel(grey, 0)))
+    r, gr, b = ((rgb[..., k].astype(np.int16) for k in range(3)) if rgb.dtype == np.uint8
+                else (rgb[..., 0], rgb[..., 1], rgb[..., 2]))
+    red = (r > gr + 45) & (r > b + 45) & (r > 90)
     return paper, ink, mid, mag > 100, red
 
 
@@ -80,11 +87,10 @@ def window_statistics(im, step: int = 1) -> np.ndarray:  # type: ignore[no-untyp
     windows are 30 px or more, so their densities barely change, at about 1/step² of
     the cost.
 
-    The same figures as :func:`ink_maps` and ``scipy.ndimage.uniform_filter`` give
-    (reflected edges; tested), computed in integers: the
-    maps are 0/1, so a block holds a count and a window's density is a count over its
-    area. Sobel runs on the 8-bit grey levels in int16, the windows are sums over an
-    integral image, and the percentiles are read from a histogram of those counts
+    The same figures as float maps and ``scipy.ndimage.uniform_filter`` give (reflected
+    edges; tested), computed in integers: the maps (:func:`ink_maps` on the 8-bit image)
+    are 0/1, so a block holds a count and a window's density is a count over its area;
+    the windows are sums over an integral image, and the percentiles are read from a histogram of those counts
     (exact: numpy's linear interpolation between order statistics): about twice as
     quick as filtering float maps and partitioning them twelve times. One difference: a
     window at exactly 0.01 density (possible where 0.01 x its area is a whole number)
@@ -92,18 +98,9 @@ def window_statistics(im, step: int = 1) -> np.ndarray:  # type: ignore[no-untyp
     non-empty windows, and so ``p99_over_median`` and ``max_ratio``, can move by a few
     thousandths on such a page."""
     import numpy as np
-    from scipy import ndimage
 
-    rgb8 = np.asarray(im.convert("RGB"))
-    g8 = np.asarray(im.convert("L"))
-    grey = g8.astype(np.float32)
-    paper = max(_percentile_of_counts(np.bincount(g8.ravel(), minlength=256), 90.0), 1.0)
-    local = ndimage.uniform_filter(grey, 21)
-    ink = (grey < local - 12) & (grey < 0.7 * paper)
-    mid = (grey > 0.3 * paper) & (grey < 0.75 * paper)
-    edges = _sobel_magnitude(g8) > 100
-    r, g, b = (rgb8[..., k].astype(np.int16) for k in range(3))
-    red = (r > g + 45) & (r > b + 45) & (r > 90)
+    _, ink, mid, edges, red = ink_maps(np.asarray(im.convert("RGB")),
+                                       np.asarray(im.convert("L")))
     maps = [_block_counts(a, step) for a in (ink, mid, edges, red)]
     h, w = maps[0].shape
     if not h or not w:  # thinner than one block (a 900 x 1 banner at step 2): no window
@@ -197,16 +194,3 @@ def _percentile_of_counts(hist: np.ndarray, q: float) -> float:
         return float(v_lo)
     v_hi = int(np.searchsorted(cum, lo + 1, side="right"))
     return float(v_lo + frac * (v_hi - v_lo))
-
-
-def _blocks(a: np.ndarray, step: int) -> np.ndarray:
-    """The mean of each ``step x step`` block of ``a`` (the edge rows and columns that do
-    not fill a block are dropped)."""
-    import numpy as np
-
-    h, w = (a.shape[0] // step) * step, (a.shape[1] // step) * step
-    total = np.zeros((h // step, w // step), dtype=np.float32)
-    for i in range(step):  # strided sums: much quicker than a mean over reshaped axes
-        for j in range(step):
-            total += a[i:h:step, j:w:step]
-    return total / (step * step)  # type: ignore[no-any-return]
