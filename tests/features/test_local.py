@@ -173,3 +173,43 @@ def test_a_saved_local_stats_model_keeps_its_windows(tmp_path) -> None:
         [demo_item(r) for r in rows], [r["label"] for r in rows])
     new.save(tmp_path / "n")
     assert Predictor.load(tmp_path / "n").feature_spec() == "stats+windows-s2"
+
+
+@pytest.mark.parametrize("step", [1, 2])
+def test_opencv_and_numpy_give_the_same_integers(step: int, monkeypatch) -> None:
+    """OpenCV (the images extra) only makes the maps and windows quicker: without it the
+    numpy and scipy code gives the very same numbers, maps and statistics."""
+    from glamlab.features import local
+
+    pages = [_scan(), _page(True, red=True), _page(False), _page(True).resize((40, 60))]
+    with_cv2 = [(local.ink_maps(np.asarray(p), np.asarray(p.convert("L"))),
+                 window_statistics(p, step)) for p in pages]
+    monkeypatch.setattr(local, "_cv2", lambda: None)
+    for page, (maps, stats) in zip(pages, with_cv2, strict=True):
+        plain = local.ink_maps(np.asarray(page), np.asarray(page.convert("L")))
+        assert maps[0] == plain[0]
+        for a, b in zip(maps[1:], plain[1:], strict=True):
+            assert a.dtype == b.dtype == np.bool_ and np.array_equal(a, b)
+        assert np.array_equal(window_statistics(page, step), stats)
+
+
+@pytest.mark.parametrize("opencv", [True, False])
+def test_ink_at_exactly_twelve_levels_under_its_neighbourhood_is_not_ink(opencv: bool,
+                                                                          monkeypatch) -> None:
+    """The adaptive threshold is strict and exact: a pixel exactly 12 levels under the
+    mean of its 21 x 21 window is not ink, one level darker is, with or without OpenCV."""
+    from glamlab.features import local
+
+    if not opencv:
+        monkeypatch.setattr(local, "_cv2", lambda: None)
+    # background v + 12, one neighbour v + 24, the pixel v: the window sums to
+    # 441 (v + 12), so its mean is exactly v + 12
+    v = 100
+    g = np.full((41, 41), v + 12, dtype=np.uint8)
+    g[20, 21] = v + 24
+    g[20, 20] = v
+    tie = local._darker_than_neighbourhood(g, 12)
+    assert not tie[20, 20]
+    g[20, 20] = v - 1
+    g[20, 21] = v + 25  # the window's sum is unchanged, the pixel one level darker
+    assert local._darker_than_neighbourhood(g, 12)[20, 20]
