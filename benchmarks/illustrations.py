@@ -57,7 +57,7 @@ PEERS = ["rapid-layout", "effnet-logreg"]
 # from the graphic boxes when the labels have a graphic_bboxes_xywh column, soft vote with
 # local-stats-gbm), chosen after cross-validation by book on the dev split, never on a
 # test folder. graphic-cascade (local-stats-gbm decides the clear pages, graphic-windows
-# the rest) is about 3.4 times as fast but a point lower: 0.892 / 0.867 / 0.904 against
+# the rest) is about 2.5 times as fast but a point lower: 0.892 / 0.867 / 0.904 against
 # 0.895 / 0.899 / 0.904 on the same folds (seeds 0 / 1 / 2, session 32)
 GLAMLAB = "graphic-windows"
 # the same predictor with other parameters, reported side by side under its own name:

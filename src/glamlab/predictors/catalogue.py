@@ -89,7 +89,7 @@ INFO: dict[str, Info] = {
                       "~50-100 pages/s", good_for=("blank",), multi_label=False),
     "graphic-cascade": Info("local-stats-gbm decides the pages it is sure of, "
                             "graphic-windows the rest (hand-over learnt out of fold)",
-                            ("image",), f"{_LABELS}; the images extra", "~15-20 pages/s",
+                            ("image",), f"{_LABELS}; the images extra", "~20-25 pages/s",
                             good_for=("illustration",), multi_label=False),
     "tabular-gbm": Info("gradient boosting on typed columns (HistGradientBoosting or "
                         "LightGBM), calibrated on the latest training rows", ("record",),
@@ -164,7 +164,7 @@ INFO: dict[str, Info] = {
                              ("image",), f"{_LABELS}; the images extra", "~20-40 pages/s",
                              good_for=("blank", "illustration", "image")),
     "local-stats-gbm": Info("statistics of page regions + gradient boosting", ("image",),
-                            _LABELS, "~20-25 pages/s", good_for=("blank", "illustration")),
+                            _LABELS, "~40-50 pages/s", good_for=("blank", "illustration")),
     "tesseract-blank": Info("\"just ask the OCR\": blank when Tesseract reads (almost) no "
                             "letters; no training", ("image",),
                             "Debian tesseract-ocr and the images extra", "~1 page/s",

@@ -261,8 +261,8 @@ class GraphicCascade(Cascade):
     densest-window statistics (``local-stats-gbm``, no network) decide the pages they are
     sure of and ``graphic-windows`` (one EfficientNet-Lite0 pass per page, 33 windows
     pooled from it) the rest. On the dev split (5-fold cross-validation by book, seed 0)
-    it sends about a fifth of unseen books' pages on and runs at about 17 pages/s on 2
-    cores, F1 0.887 against graphic-windows' 0.891 at 6-7 pages/s.
+    it sends about a fifth of unseen books' pages on and runs at about 24 pages/s on 2
+    cores, F1 0.892 against graphic-windows' 0.895 at 9-10 pages/s.
 
     Chosen on the dev split (5-fold cross-validation by book, out-of-fold scores): with
     ``page-stats-gbm`` first, the band that keeps F1 within 0.01 of graphic-windows

@@ -224,8 +224,8 @@ class LocalStatsGBM(FeatureHead):
     features: ClassVar[str] = "stats+windows"
     intended_use = ("Finding pages with illustrations, ornaments, rules and rubric marks: page "
                     "statistics plus the densest local windows of ink, mid-tone, edge and red "
-                    "at 900 px, with gradient boosting. No neural network; about 15 "
-                    "pages/s on one core.")
+                    "at 900 px, with gradient boosting. No neural network; about 25 "
+                    "pages/s on one core (with OpenCV, the images extra).")
     limitations = (FeatureHead.limitations + " Dense black-letter text, big drop capitals, "
                    "stains and show-through can look like an ornament; a very faint or tiny "
                    "mark can be missed.")
