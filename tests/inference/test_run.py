@@ -87,24 +87,6 @@ def test_items_whose_content_changed_are_predicted_again(text_ws):
     assert (third.done, third.skipped, third.changed) == (0, 60, 0)
 
 
-def test_an_item_that_changes_while_the_run_goes_on_is_replaced_not_a_crash(text_ws,
-                                                                           monkeypatch):
-    """The run counted no stale item when it started (so it writes without deleting
-    first), then meets one: the batch is written again, replacing the stale row."""
-    from glamlab.inference.plan import Plan
-
-    save_hash_model(text_ws, on_text=True)
-    run(text_ws, "hash", workers=0)
-    path = text_ws.root / "doc.csv"
-    path.write_text(path.read_text().replace("text of doc-00007", "text of doc 7 fixed"))
-    assert text_ws.ingest([str(path)], id_column="id", text_column="text").updated == 1
-    monkeypatch.setattr(Plan, "stale", lambda self: 0)  # as if it changed after the count
-    again = run(text_ws, "hash", workers=0)
-    assert (again.status, again.done, again.failed) == ("done", 1, 0)
-    rows = [r for r in _predictions(text_ws) if r["item_id"] == "doc-00007"]
-    assert len(rows) == 1 and rows[0]["run_id"] == again.run_id
-
-
 def test_engines_inline_and_processes_store_identical_predictions(make_ws):
     out = []
     for name, workers in (("inline", 0), ("procs", 2)):

@@ -234,7 +234,6 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         remaining = plan.count()
         skipped = 0 if force else plan.already_predicted(exclude_run_id=writer.run_id)
         changed = 0 if force else plan.stale()
-        writer.replace = force or changed > 0  # else an insert that meets a row retries
         writer.set_planned(row.done + row.failed + remaining)
         ref = ModelRef(model_id=mv.id, spec=mv.spec, cls=class_path(predictor),
                        folder=str(ws.root / (mv.path or "")), kind=kind,

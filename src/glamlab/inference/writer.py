@@ -14,7 +14,6 @@ most the batches in flight, never half a batch.
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 from datetime import timedelta
@@ -28,8 +27,6 @@ from ..store import now
 if TYPE_CHECKING:
     from ..store import Store
     from .worker import Failure, Row
-
-log = logging.getLogger(__name__)
 
 LEASE_TIMEOUT_S = 60.0
 UNFINISHED = ("running", "stopped")
@@ -82,8 +79,6 @@ class RunWriter:
         self.run_id = run_id
         self.model_id = model_id
         self.owner = owner
-        #: delete the batch's earlier predictions by this model before writing it
-        self.replace = False
         t = store.t
         self._progress = (
             t.runs.update()
@@ -170,25 +165,11 @@ class RunWriter:
 
     def commit(self, rows: list[Row], failures: list[Failure]) -> None:
         """Store one batch of predictions and failures, with the run's progress, in one
-        transaction, only while this writer still holds the lease. With ``replace``, the
-        batch's items' earlier predictions by this model version go first (a forced
-        run, or items whose content changed since); without it, a batch that meets one
-        all the same (an item re-ingested while the run went on) is written again with
-        ``replace``."""
-        try:
-            self._commit(rows, failures, replace=self.replace)
-        except sa.exc.IntegrityError:
-            if self.replace or not rows:
-                raise
-            log.info("run %s: an item of this batch was predicted before and changed "
-                     "since; its stale prediction is replaced", self.run_id)
-            self._commit(rows, failures, replace=True)
-
-    def _commit(self, rows: list[Row], failures: list[Failure], *, replace: bool) -> None:
+        transaction, only while this writer still holds the lease."""
         t = self.store.t
         stamp = now()
         with self.store.write() as conn:
-            if rows and replace:
+            if rows:  # a forced run's earlier prediction, or a stale one (the item changed)
                 ids = [r[0] for r in rows]
                 for i in range(0, len(ids), 900):
                     conn.execute(t.predictions.delete().where(
