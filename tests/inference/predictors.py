@@ -44,9 +44,8 @@ class HashPredictor(Predictor):
     def __init__(self, work: int = 0, fail_on: tuple[str, ...] = (),
                  sleep_on: tuple[str, ...] = (), sleep_s: float = 0.0,
                  crash_on: tuple[str, ...] = (), sleep_each: float = 0.0,
-                 backtrack_on: tuple[str, ...] = (), on_text: bool = False):
+                 backtrack_on: tuple[str, ...] = ()):
         self.work = work
-        self.on_text = on_text  # hash the item's text as well: scores follow its content
         self.fail_on = fail_on
         self.sleep_on = sleep_on
         self.sleep_s = sleep_s
@@ -72,8 +71,7 @@ class HashPredictor(Predictor):
             acc = 0
             for i in range(self.work):
                 acc = (acc * 31 + i) % 1_000_003
-            key = item.item_id + ("\n" + (item.text or "") if self.on_text else "")
-            h = zlib.crc32(key.encode())
+            h = zlib.crc32(item.item_id.encode())
             raw = np.array([((h >> (3 * j)) % 97) + 1.0 for j in range(k)])
             out[row] = raw / raw.sum() if not self.multi_label_ else raw / 98.0
         return out

@@ -52,41 +52,6 @@ def test_run_predicts_every_item_once_and_skips_on_rerun(text_ws):
     assert [r["scores"] for r in rows2] == [r["scores"] for r in rows]
 
 
-def test_items_whose_content_changed_are_predicted_again(text_ws):
-    """A re-ingested item with corrected text gets a new prediction, from its new text,
-    in place of the stale one; the unchanged items are skipped as before."""
-    import csv
-
-    mv = save_hash_model(text_ws, on_text=True)
-    first = run(text_ws, "hash", workers=0)
-    assert first.done == 60 and first.changed == 0
-    before = {r["item_id"]: r for r in _predictions(text_ws)}
-    path = text_ws.root / "doc.csv"
-    with open(path, newline="") as fh:
-        rows = list(csv.reader(fh))
-    changed = {rows[5][0], rows[17][0]}
-    rows[5][1] = rows[5][1] + " (OCR corrected)"
-    rows[17][1] = "a new transcription"
-    with open(path, "w", newline="") as fh:
-        csv.writer(fh).writerows(rows)
-    report = text_ws.ingest([str(path)], id_column="id", text_column="text")
-    assert (report.updated, report.unchanged) == (2, 58)
-
-    again = run(text_ws, "hash", workers=0)
-    assert (again.done, again.skipped, again.changed) == (2, 58, 2)
-    assert "2 predicted again because they changed since" in again.summary()
-    after = {r["item_id"]: r for r in _predictions(text_ws, mv.id)}
-    assert len(after) == 60
-    for item_id, row in after.items():
-        if item_id in changed:
-            assert row["run_id"] == again.run_id and row["id"] != before[item_id]["id"]
-            assert row["scores"] != before[item_id]["scores"]  # from the new text
-        else:
-            assert row == before[item_id]
-    third = run(text_ws, "hash", workers=0)
-    assert (third.done, third.skipped, third.changed) == (0, 60, 0)
-
-
 def test_engines_inline_and_processes_store_identical_predictions(make_ws):
     out = []
     for name, workers in (("inline", 0), ("procs", 2)):

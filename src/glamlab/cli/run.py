@@ -38,9 +38,8 @@ def run(ctx: click.Context, model_spec: str | None, items_query: str | None,
     """Run a model over the collection and store one prediction per item.
 
     Items this model version has already predicted are skipped, so running again (or
-    with --resume) after a crash or Ctrl-C finishes the job; items whose content changed
-    since (re-ingested with corrected text or a new scan) are predicted again. Items that
-    cannot be predicted are recorded with the reason and the run goes on.
+    with --resume) after a crash or Ctrl-C finishes the job. Items that cannot be
+    predicted are recorded with the reason and the run goes on.
 
     \b
     Examples:

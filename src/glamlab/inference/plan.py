@@ -1,10 +1,7 @@
 """Which items a run predicts.
 
 A plan is the current items that match a query and that this model version has not
-predicted yet (or, with ``force``, has not predicted *in this run* yet). A prediction
-made before the item's current version was ingested (its text was corrected, its
-image re-scanned) is stale: the item is planned again, and the new prediction replaces
-it. It is
+predicted yet (or, with ``force``, has not predicted *in this run* yet). It is
 streamed in item-id order with keyset pagination, so a collection of millions costs
 constant memory, and it is re-evaluated as the run writes: a resumed run plans only
 what is still missing.
@@ -113,7 +110,8 @@ class Plan:
             clauses.append(sa.exists().where(t.predictions.c.item_id == items.c.item_id,
                                              t.predictions.c.model_id == other.id,
                                              t.predictions.c.label == label))
-        done = self._fresh()
+        done = [t.predictions.c.item_id == items.c.item_id,
+                t.predictions.c.model_id == self.model_id]
         if self.force_run_id is not None:
             done.append(t.predictions.c.run_id == self.force_run_id)
         clauses.append(~sa.exists().where(*done))
@@ -122,26 +120,6 @@ class Plan:
             clauses.append(~sa.exists().where(f.c.item_id == items.c.item_id,
                                               f.c.run_id == self.skip_failed_run_id))
         return clauses
-
-    def _fresh(self) -> list[Any]:
-        """The clauses of a prediction by this model version of the item's current
-        version (made after that version was ingested)."""
-        t = self.ws.store.t
-        return [t.predictions.c.item_id == t.items.c.item_id,
-                t.predictions.c.model_id == self.model_id,
-                t.predictions.c.created_at >= t.items.c.created_at]
-
-    def stale(self) -> int:
-        """Matching items this model version predicted before their current version
-        was ingested: a run predicts them again."""
-        t = self.ws.store.t
-        clauses = self._clauses[:-1] if self.skip_failed_run_id is None else self._clauses[:-2]
-        old = [t.predictions.c.item_id == t.items.c.item_id,
-               t.predictions.c.model_id == self.model_id,
-               t.predictions.c.created_at < t.items.c.created_at]
-        with self.ws.store.read() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(t.items)
-                                    .where(*clauses, sa.exists().where(*old))).scalar() or 0)
 
     def count(self) -> int:
         items = self.ws.store.t.items
@@ -154,7 +132,8 @@ class Plan:
         ``exclude_run_id``): the ones a run skips."""
         t = self.ws.store.t
         clauses = self._clauses[:-1] if self.skip_failed_run_id is None else self._clauses[:-2]
-        done = self._fresh()
+        done = [t.predictions.c.item_id == t.items.c.item_id,
+                t.predictions.c.model_id == self.model_id]
         if exclude_run_id is not None:
             done.append(t.predictions.c.run_id != exclude_run_id)
         clauses = [*clauses, sa.exists().where(*done)]

@@ -55,9 +55,6 @@ class RunReport:
     done_now: int = 0
     failed_now: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)
-    #: items predicted again because their content changed after this model version
-    #: predicted them (a new version was ingested)
-    changed: int = 0
 
     @property
     def items_per_s(self) -> float:
@@ -69,7 +66,6 @@ class RunReport:
             "status": self.status, "engine": self.engine, "workers": self.workers,
             "resumed": self.resumed, "planned": self.planned, "done": self.done,
             "failed": self.failed, "skipped_already_predicted": self.skipped,
-            "predicted_again_changed": self.changed,
             "done_this_time": self.done_now, "failed_this_time": self.failed_now,
             "seconds": round(self.seconds, 3), "items_per_s": round(self.items_per_s, 1),
             "failures": self.failures,
@@ -82,8 +78,6 @@ class RunReport:
                  f"items predicted, {self.failed:,} failed"
                  + (f", {self.skipped:,} skipped because this model version had already "
                     "predicted them" if self.skipped else "")
-                 + (f", {self.changed:,} predicted again because they changed since"
-                    if self.changed else "")
                  + f" ({self.done_now + self.failed_now:,} items in {self.seconds:,.1f} s, "
                    f"{self.items_per_s:,.0f}/s)."]
         if self.failures:
@@ -162,9 +156,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     process, the time limit kept by an alarm when it runs in the main thread).
     ``timeout``: seconds allowed per item before it is recorded as failed. ``resume``: continue the latest unfinished run of this model
     version instead of starting a new one (a new run also skips what is predicted).
-    ``force``: predict again items this model version has already predicted. Items
-    whose content changed after this model version predicted them (a new version was
-    ingested) are always predicted again; the new prediction replaces the stale one.
+    ``force``: predict again items this model version has already predicted.
     ``threshold``: for kinds that have one (multi-label), the score from which a label
     counts as predicted in the stored ``labels`` (default: ``[task] threshold``, 0.5).
     """
@@ -229,11 +221,11 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
             if batch_size is None:
                 batch_size = (row.query or {}).get("batch_size")
                 bs = int(batch_size or bs)
+        writer.force = force
         plan = Plan(ws, query, mv.id, force_run_id=writer.run_id if force else None,
                     skip_failed_run_id=writer.run_id if resumed else None)
         remaining = plan.count()
         skipped = 0 if force else plan.already_predicted(exclude_run_id=writer.run_id)
-        changed = 0 if force else plan.stale()
         writer.set_planned(row.done + row.failed + remaining)
         ref = ModelRef(model_id=mv.id, spec=mv.spec, cls=class_path(predictor),
                        folder=str(ws.root / (mv.path or "")), kind=kind,
@@ -308,7 +300,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                      engine=engine, workers=workers, planned=final.planned, done=final.done,
                      failed=final.failed, skipped=skipped, seconds=time.monotonic() - t0,
                      resumed=resumed, done_now=counts["done"], failed_now=counts["failed"],
-                     failures=failures, changed=changed)
+                     failures=failures)
 
 
 def _unfinished(ws: Workspace, model_id: int) -> bool:

@@ -79,6 +79,7 @@ class RunWriter:
         self.run_id = run_id
         self.model_id = model_id
         self.owner = owner
+        self.force = False
         t = store.t
         self._progress = (
             t.runs.update()
@@ -169,7 +170,7 @@ class RunWriter:
         t = self.store.t
         stamp = now()
         with self.store.write() as conn:
-            if rows:  # a forced run's earlier prediction, or a stale one (the item changed)
+            if self.force and rows:
                 ids = [r[0] for r in rows]
                 for i in range(0, len(ids), 900):
                     conn.execute(t.predictions.delete().where(
