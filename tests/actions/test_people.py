@@ -51,46 +51,57 @@ def test_multi_label_and_spans_count_per_candidate() -> None:
     assert person_decision(spans, "LOC", span, one_value=False) is None
 
 
-def test_a_decision_on_content_that_changed_since_no_longer_counts(make_ws) -> None:
-    """Re-ingested with new text, the item is predicted again (the old prediction is
-    stale) and queued again: the person decided on text that is no longer there."""
-    from glamlab.actions import ExportFilter, iter_rows
+def test_decisions_survive_a_re_ingest_and_a_forced_run_through_act_and_export(make_ws) -> None:
+    """The catalogue gains a column (every item gets a new version, the text is the
+    same), then the model is run again with --force: act writes no value a person turned
+    down, confirms the one they accepted, queues nothing they decided, and the export
+    carries their values and names."""
+    from glamlab.actions import iter_rows
     from glamlab.actions.act import plan
-    from glamlab.actions.policy import Policy
+    from glamlab.actions.policy import LabelPolicy, Policy
     from glamlab.inference import run
     from glamlab.review.decisions import decide
     from tests.inference.conftest import add_text_items, save_hash_model
 
     ws = make_ws("people", modality="text", labels=["a", "b", "c"])
     ids = add_text_items(ws, 6)
-    save_hash_model(ws, on_text=True)
+    save_hash_model(ws)
     run(ws, "hash", workers=0)
-    review_all = Policy(field="label", default_action="review")
-    plan(ws, model="hash", dry_run=False, policy=review_all)
-    q = ws.store.t.review_queue
+    plan(ws, model="hash", dry_run=False, policy=Policy(field="label", default_action="review"))
+    q, mm = ws.store.t.review_queue, ws.store.t.machine_metadata
     with ws.store.read() as conn:
-        first = conn.execute(sa.select(q).where(q.c.item_id == ids[0])).one()
-        second = conn.execute(sa.select(q).where(q.c.item_id == ids[1])).one()
-    other = next(lab for lab in ("a", "b", "c") if lab != first.label)
-    decide(ws, "ana", first.id, "correct", first.version, label=other)
-    decide(ws, "ana", second.id, "accept", second.version)
+        rows = {r.item_id: r for r in conn.execute(sa.select(q))}
+    other = next(lab for lab in ("a", "b", "c") if lab != rows[ids[0]].label)
+    decide(ws, "ana", rows[ids[0]].id, "correct", rows[ids[0]].version, label=other)
+    decide(ws, "ana", rows[ids[1]].id, "accept", rows[ids[1]].version)
+    decide(ws, "bo", rows[ids[2]].id, "reject", rows[ids[2]].version)
 
     path = ws.root / "doc.csv"
     with open(path, newline="") as fh:
-        rows = list(csv.reader(fh))
-    rows[1][1] = "a corrected transcription"  # ids[0]
+        table = list(csv.reader(fh))
     with open(path, "w", newline="") as fh:
-        csv.writer(fh).writerows(rows)
-    assert ws.ingest([str(path)], id_column="id", text_column="text").updated == 1
+        csv.writer(fh).writerows([r + (["rights"] if i == 0 else ["CC0"])
+                                  for i, r in enumerate(table)])
+    assert ws.ingest([str(path)], id_column="id", text_column="text").updated == 6
     assert run(ws, "hash", workers=0, force=True).done == 6
-    report = plan(ws, model="hash", dry_run=False, policy=review_all)
-    assert report.decided_by_people == 1  # the unchanged item's decision stands
+    accept_all = Policy(field="label", labels={lab: LabelPolicy(accept=0.0)
+                                               for lab in ("a", "b", "c")})
+    report = plan(ws, model="hash", dry_run=False, policy=accept_all)
+    assert report.decided_by_people == 2  # the correction and the rejection
+    p = ws.store.t.predictions
     with ws.store.read() as conn:
-        reopened = conn.execute(sa.select(sa.func.count()).select_from(q).where(
-            q.c.item_id == ids[0], q.c.status == "open")).scalar()
-        still = conn.execute(sa.select(sa.func.count()).select_from(q).where(
-            q.c.item_id == ids[1], q.c.status == "open")).scalar()
-    assert (reopened, still) == (1, 0)
-    by = {e.row["item_id"]: e.row for e in iter_rows(ws, model="hash",
-                                                     where=ExportFilter(confirmed=True))}
-    assert set(by) == {ids[1]} and by[ids[1]]["confirmed_by"] == "ana"
+        current = [r.id for r in conn.execute(sa.select(p.c.id))]
+        written = {r.item_id: r for r in conn.execute(
+            sa.select(mm).where(mm.c.prediction_id.in_(current)))}
+        open_rows = conn.execute(sa.select(sa.func.count()).select_from(q).where(
+            q.c.status == "open")).scalar()
+    assert set(written) == {ids[1], *ids[3:]}  # not the values the people turned down
+    assert written[ids[1]].confirmed_by == "ana"
+    assert all(written[i].confirmed_by is None for i in ids[3:])
+    assert open_rows == 3  # the three undecided items, not queued twice
+    by = {e.row["item_id"]: e.row for e in iter_rows(ws, model="hash")}
+    assert (by[ids[0]]["value"], by[ids[0]]["origin"], by[ids[0]]["confirmed_by"],
+            by[ids[0]]["decision"]) == (other, "person", "ana", "correct")
+    assert (by[ids[1]]["action"], by[ids[1]]["confirmed_by"]) == ("accept", "ana")
+    assert (by[ids[2]]["action"], by[ids[2]]["confirmed_by"]) == ("reject", "bo")
+    assert all(not by[i]["confirmed_by"] for i in ids[3:])

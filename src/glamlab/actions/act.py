@@ -9,7 +9,7 @@ auto-accepts from the frozen test split, the reviewer hours and, for a filter ta
 money saved. :func:`act` writes it: ``accept`` -> ``machine_metadata`` rows with
 provenance, ``review`` -> ``review_queue`` rows with the reason, ``reject`` -> counted.
 Acting twice writes nothing new. What people already decided about an item, on this
-prediction or an earlier one of its current version (:mod:`.people`), stands: such a
+prediction or an earlier one (:mod:`.people`), stands: such a
 candidate is not queued again, and a value they turned down is not written. Predictions are streamed in batches (constant memory).
 """
 
@@ -28,7 +28,7 @@ from ..items import Item
 from ..store import now
 from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .intervals import wrong_total_interval
-from .people import decisions_on_current, person_decision
+from .people import item_decisions, person_decision
 from .policy import Policy, load_policy, parse_policy
 from .safety import Safety, SafetyHit, load_safety
 from .test_split import frozen_test_precision
@@ -181,8 +181,8 @@ class ActReport:
                                                               "review_queue": 0})
     already_written: dict[str, int] = dataclasses.field(default_factory=lambda: {"machine_metadata": 0,
                                                                       "review_queue": 0})
-    #: candidates a person had already decided (on an earlier prediction of the item's
-    #: current version): not queued again, and not written when the person turned them down
+    #: candidates a person had already decided (on an earlier prediction of the item):
+    #: not queued again, and not written when the person turned them down
     decided_by_people: int = 0
     test: dict[str, Any] = dataclasses.field(default_factory=dict)
     expected_wrong_accepts: float | None = None
@@ -314,7 +314,7 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
         # what people decided on earlier predictions of these items stands (people.py),
         # and a candidate still open in the queue from an earlier prediction is not
         # queued twice (single-label: the item is there already, whatever its label)
-        people = decisions_on_current(ws, conn, [d.item.item_id for d in batch
+        people = item_decisions(ws, conn, [d.item.item_id for d in batch
                                                  if d.action != "reject"])
         queued_ids = sorted({d.item.item_id for d in batch if d.action == "review"})
         one_value = kind.one_value_per_item

@@ -2,10 +2,12 @@
 
 Every row carries its provenance: the model name and version, the score, the run, the
 prediction, when it was predicted and written, and ``confirmed_by`` (empty until a person
-confirms). A reviewer's latest decision on a queued prediction wins over the policy: an
-accept exports ``action=accept`` with ``confirmed_by``, a correction exports the person's
-value (``origin=person``, ``predicted_value`` keeps the machine's), a rejection exports
-``action=reject``; ``decision`` says which. Formats:
+confirms). A reviewer's latest decision on the candidate wins over the policy, whether it
+was made on this prediction or an earlier one of the item (:mod:`.people`: after a forced
+run or a new champion): an accept exports ``action=accept`` with ``confirmed_by``, a
+correction exports the person's value (``origin=person``, ``predicted_value`` keeps the
+machine's, ``decision=correct``), a rejection exports ``action=reject``; ``decision``
+says which. Formats:
 
 - ``csv``: UTF-8 with a byte-order mark (Excel reads it as UTF-8) and a header, one row
   per item and field value (OpenRefine reads it as is); text cells a spreadsheet would
@@ -56,7 +58,7 @@ from ..ingest.base import control_characters
 from ..sheets import write_sheet
 from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .act import Decision, iter_decisions, resolve_model
-from .people import PersonDecision, decisions_on_current, person_decision
+from .people import PersonDecision, item_decisions, person_decision
 from .policy import ACTIONS, load_policy
 from .safety import load_safety
 
@@ -183,7 +185,7 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                 sa.select(mm.c.prediction_id, mm.c.value, mm.c.created_at, mm.c.confirmed_by,
                           mm.c.confirmed_at)
                 .where(mm.c.prediction_id.in_(pids), mm.c.field == field))}
-            people = decisions_on_current(ws, conn, [d.item.item_id for d in batch])
+            people = item_decisions(ws, conn, [d.item.item_id for d in batch])
             snippets: dict[str, str | None] = {}
             if details is not None:
                 ids = sorted({d.item.item_id for d in batch})
@@ -215,7 +217,7 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
          stored: dict[tuple[int, str], Any]) -> tuple[dict[str, Any], Candidate]:
     """One export row, and the candidate it says: the policy's decision, overridden by
     the latest decision of a person that counts for it (:mod:`.people`: made on this
-    prediction or an earlier one of the item's current version)."""
+    prediction or an earlier one of the item)."""
     final = d.candidate
     value, action, origin = d.label, d.action, "machine"
     score: float | None = round(d.score, 6)
@@ -232,6 +234,7 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
             if person.action == "correct" and person.label and (
                     person.label != d.label or _same(person.value) != _same(d.value)):
                 value, origin, score = person.label, "person", None
+                decision = "correct"  # also where the person accepted it on another prediction
                 final = Candidate(person.label, d.score, person.value)
                 reason = f"corrected by reviewer {person.user} from {d.label!r}"
     written = stored.get((d.prediction_id, kind.metadata_value(final)))

@@ -7,8 +7,7 @@ exports (the person's value, with their name) and in ``glamlab act`` (a candidat
 person has already settled is not queued for review again, and a machine value a person
 turned down is not written).
 
-A decision counts for a candidate of the item's *current* version (a decision made
-before the item was re-ingested with new content was about other content) when
+A decision counts for a candidate of the same item when
 
 - it was queued for that very candidate (the same label and value): accept, reject or
   correct, as the person said;
@@ -17,7 +16,12 @@ before the item was re-ingested with new content was about other content) when
 - for kinds with one value per item (single-label classification), the person settled
   on another label: the item's value is theirs (a correction).
 
-The latest decision that counts wins.
+The latest decision that counts wins. A decision counts across the item's versions:
+a re-ingest that only changed the item's metadata (a new column in the catalogue
+table) must not undo people's work, and an item's stored versions do not say whether
+what the model reads changed (the content hash covers the metadata of a table row).
+A span decided on a text that changed since counts only where the new prediction has
+the very same span (label and offsets).
 """
 
 from __future__ import annotations
@@ -54,12 +58,12 @@ def _same(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def decisions_on_current(ws: Workspace, conn: sa.Connection,
-                         item_ids: Sequence[str]) -> dict[str, list[Any]]:
-    """Item id -> the people's decisions on queued predictions of the item's current
-    version (made after it was ingested), oldest first, each with the candidate it was
-    queued for (``queued``, ``queued_value``)."""
-    rq, dec, it = ws.store.t.review_queue, ws.store.t.decisions, ws.store.t.items
+def item_decisions(ws: Workspace, conn: sa.Connection,
+                   item_ids: Sequence[str]) -> dict[str, list[Any]]:
+    """Item id -> the people's decisions on queued predictions of the item (not on
+    re-checks of gold labels), oldest first, each with the candidate it was queued for
+    (``queued``, ``queued_value``)."""
+    rq, dec = ws.store.t.review_queue, ws.store.t.decisions
     out: dict[str, list[Any]] = {}
     ids = sorted(set(item_ids))
     for i in range(0, len(ids), 900):
@@ -69,9 +73,7 @@ def decisions_on_current(ws: Workspace, conn: sa.Connection,
                           dec.c.label, dec.c.value, dec.c.user, dec.c.created_at,
                           dec.c.prediction_id)
                 .join(rq, dec.c.queue_id == rq.c.id)
-                .join(it, sa.and_(it.c.item_id == dec.c.item_id, it.c.is_current.is_(True)))
-                .where(dec.c.item_id.in_(ids[i:i + 900]), rq.c.kind == "prediction",
-                       dec.c.created_at >= it.c.created_at)
+                .where(dec.c.item_id.in_(ids[i:i + 900]), rq.c.kind == "prediction")
                 .order_by(dec.c.id)):
             out.setdefault(r.item_id, []).append(r)
     return out
@@ -79,7 +81,7 @@ def decisions_on_current(ws: Workspace, conn: sa.Connection,
 
 def person_decision(rows: Sequence[Any] | None, label: str, value: Any, *,
                     one_value: bool) -> PersonDecision | None:
-    """The latest of an item's decisions (:func:`decisions_on_current`) that counts for
+    """The latest of an item's decisions (:func:`item_decisions`) that counts for
     the candidate ``label``/``value``, as it applies to it (see the module docstring);
     ``one_value``: the kind has one value per item (single-label)."""
     if not rows:
