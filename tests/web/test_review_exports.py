@@ -97,3 +97,66 @@ def test_decisions_reach_web_annotations(queued_ws: Any, decided: dict[str, Any]
     assert len(mine) == 3
     assert right in {a["body"]["value"] for a in mine}
     assert {a["action"] for a in mine} == {"accept", "reject"}
+
+
+def _csv_rows(ws: Any, tmp_path: Any, *extra: str) -> dict[str, dict[str, str]]:
+    text = _export(ws, tmp_path, "csv", *extra).read_text(encoding="utf-8-sig")
+    return {r["item_id"]: r for r in csv.DictReader(io.StringIO(text))}
+
+
+def _open_queue(ws: Any, item_id: str | None = None) -> int:
+    import sqlalchemy as sa
+
+    q = ws.store.t.review_queue
+    where = [q.c.status == "open"] + ([q.c.item_id == item_id] if item_id else [])
+    with ws.store.read() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(q).where(*where))
+                   .scalar() or 0)
+
+
+@pytest.mark.parametrize("how", ["forced run", "new model version"])
+def test_decisions_outlive_the_prediction_they_were_made_on(queued_ws: Any,
+                                                            decided: dict[str, Any],
+                                                            tmp_path: Any, how: str) -> None:
+    """The item is predicted again (the same model forced, or a new champion): the
+    people's decisions still reach the export, with their names, and act queues nothing
+    they already decided (it used to forget them and ask again)."""
+    from glamlab.actions import act
+    from glamlab.inference import run
+    from glamlab.predictors.catalogue import get
+    from glamlab.registry import save_model
+
+    (corrected, right), accepted, rejected = (decided["corrected"], decided["accepted"],
+                                              decided["rejected"])
+    model = "majority"
+    open_before = _open_queue(queued_ws)
+    if how == "forced run":
+        report = run(queued_ws, model, workers=0, force=True)
+    else:  # a new champion that predicts the rejected item's queued label everywhere
+        items = list(queued_ws.items(limit=2))
+        pred = get("majority")().fit(items, [rejected["label"]] * 2,
+                                     classes=queued_ws.card.labels)
+        model = save_model(queued_ws, pred, name="retrained", aliases=["champion"]).spec
+        report = run(queued_ws, model, workers=0)
+    assert report.done == queued_ws.count_items()
+    acted = act(queued_ws, model=model)
+    assert acted.decided_by_people >= 2
+    # a candidate still open from the earlier prediction is not queued twice; only the
+    # rejected item may come back, with a label the person did not see
+    assert open_before <= _open_queue(queued_ws) <= open_before + 1
+    for row in (corrected, accepted):
+        assert _open_queue(queued_ws, row["item_id"]) == 0
+    by = _csv_rows(queued_ws, tmp_path, "--model", model)
+    c = by[corrected["item_id"]]
+    assert (c["value"], c["action"], c["confirmed_by"], c["decision"]) == (
+        right, "accept", "rey", "correct")
+    a = by[accepted["item_id"]]
+    assert (a["value"], a["action"], a["confirmed_by"]) == (accepted["label"], "accept", "rey")
+    r = by[rejected["item_id"]]
+    if r["predicted_value"] == rejected["label"]:  # the candidate the person turned down
+        assert (r["action"], r["confirmed_by"], r["decision"]) == ("reject", "rey", "reject")
+        assert _open_queue(queued_ws, rejected["item_id"]) == 0
+    else:  # another label: the person said nothing about it
+        assert not r["confirmed_by"] and r["origin"] == "machine"
+    if how == "new model version":
+        assert r["predicted_value"] == rejected["label"]

@@ -8,7 +8,9 @@ the policy decides accept / review / reject per candidate.
 auto-accepts from the frozen test split, the reviewer hours and, for a filter task, the
 money saved. :func:`act` writes it: ``accept`` -> ``machine_metadata`` rows with
 provenance, ``review`` -> ``review_queue`` rows with the reason, ``reject`` -> counted.
-Acting twice writes nothing new. Predictions are streamed in batches (constant memory).
+Acting twice writes nothing new. What people already decided about an item, on this
+prediction or an earlier one (:mod:`.people`), stands: such a
+candidate is not queued again, and a value they turned down is not written. Predictions are streamed in batches (constant memory).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ..items import Item
 from ..store import now
 from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .intervals import wrong_total_interval
+from .people import item_decisions, person_decision
 from .policy import Policy, load_policy, parse_policy
 from .safety import Safety, SafetyHit, load_safety
 from .test_split import frozen_test_precision
@@ -178,6 +181,9 @@ class ActReport:
                                                               "review_queue": 0})
     already_written: dict[str, int] = dataclasses.field(default_factory=lambda: {"machine_metadata": 0,
                                                                       "review_queue": 0})
+    #: candidates a person had already decided (on an earlier prediction of the item):
+    #: not queued again, and not written when the person turned them down
+    decided_by_people: int = 0
     test: dict[str, Any] = dataclasses.field(default_factory=dict)
     expected_wrong_accepts: float | None = None
     expected_wrong_range: list[float] | None = None
@@ -203,6 +209,7 @@ class ActReport:
             "safety_counts": {a: sum(1 for h in self.safety_hits if h["safety_action"] == a)
                               for a in ("review", "suppress")},
             "written": self.written, "already_written": self.already_written,
+            "decided_by_people": self.decided_by_people,
             "test": self.test, "policy": self.policy, "problems": self.problems,
             "policy_source": self.policy_source, "notes": self.notes,
         }
@@ -304,6 +311,22 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
         have_rq = {(r.prediction_id, r.label, same(r.value)) for r in conn.execute(
             sa.select(rq.c.prediction_id, rq.c.label, rq.c.value).where(
                 rq.c.prediction_id.in_(pids), rq.c.kind == "prediction"))}
+        # what people decided on earlier predictions of these items stands (people.py),
+        # and a candidate still open in the queue from an earlier prediction is not
+        # queued twice (single-label: the item is there already, whatever its label)
+        people = item_decisions(ws, conn, [d.item.item_id for d in batch
+                                                 if d.action != "reject"])
+        queued_ids = sorted({d.item.item_id for d in batch if d.action == "review"})
+        one_value = kind.one_value_per_item
+
+        def queued(item_id: str, label: str | None, value: Any) -> tuple[Any, ...]:
+            return (item_id,) if one_value else (item_id, label, same(value))
+
+        open_rq = {queued(r.item_id, r.label, r.value)
+                   for i in range(0, len(queued_ids), 900) for r in conn.execute(
+                       sa.select(rq.c.item_id, rq.c.label, rq.c.value).where(
+                           rq.c.item_id.in_(queued_ids[i:i + 900]),
+                           rq.c.kind == "prediction", rq.c.status == "open"))}
         new_mm: list[dict[str, Any]] = []
         new_rq: list[dict[str, Any]] = []
         for d in batch:
@@ -312,17 +335,27 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
                 if (d.prediction_id, value) in have_mm:
                     report.already_written["machine_metadata"] += 1
                     continue
+                person = person_decision(people.get(d.item.item_id), d.label, d.value,
+                                         one_value=one_value)
+                if person is not None and person.action != "accept":
+                    report.decided_by_people += 1  # a person turned this value down
+                    continue
                 have_mm.add((d.prediction_id, value))
                 new_mm.append({"item_id": d.item.item_id, "field": policy.field,
                                "value": value, "model": mv.name,
                                "model_version": mv.version, "score": d.score,
                                "run_id": d.run_id, "prediction_id": d.prediction_id,
-                               "created_at": stamp, "confirmed_by": None,
-                               "confirmed_at": None})
+                               "created_at": stamp,
+                               "confirmed_by": person.user if person else None,
+                               "confirmed_at": person.created_at if person else None})
             elif d.action == "review":
                 key = (d.prediction_id, d.label, same(d.value))
-                if key in have_rq:
+                if key in have_rq or queued(d.item.item_id, d.label, d.value) in open_rq:
                     report.already_written["review_queue"] += 1
+                    continue
+                if person_decision(people.get(d.item.item_id), d.label, d.value,
+                                   one_value=one_value) is not None:
+                    report.decided_by_people += 1  # not queued for a second look
                     continue
                 have_rq.add(key)
                 new_rq.append({"item_id": d.item.item_id, "prediction_id": d.prediction_id,
@@ -465,4 +498,8 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"Written: {w['machine_metadata']} machine metadata values, "
                      f"{w['review_queue']} review items ({a['machine_metadata']} and "
                      f"{a['review_queue']} were there already).")
+        if report.get("decided_by_people"):
+            lines.append(f"{report['decided_by_people']} candidates a person had already "
+                         "decided on an earlier prediction were left as they decided (not "
+                         "queued again; a value they turned down not written).")
     return "\n".join(lines)

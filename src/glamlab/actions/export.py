@@ -2,10 +2,12 @@
 
 Every row carries its provenance: the model name and version, the score, the run, the
 prediction, when it was predicted and written, and ``confirmed_by`` (empty until a person
-confirms). A reviewer's latest decision on a queued prediction wins over the policy: an
-accept exports ``action=accept`` with ``confirmed_by``, a correction exports the person's
-value (``origin=person``, ``predicted_value`` keeps the machine's), a rejection exports
-``action=reject``; ``decision`` says which. Formats:
+confirms). A reviewer's latest decision on the candidate wins over the policy, whether it
+was made on this prediction or an earlier one of the item (:mod:`.people`: after a forced
+run or a new champion): an accept exports ``action=accept`` with ``confirmed_by``, a
+correction exports the person's value (``origin=person``, ``predicted_value`` keeps the
+machine's, ``decision=correct``), a rejection exports ``action=reject``; ``decision``
+says which. Formats:
 
 - ``csv``: UTF-8 with a byte-order mark (Excel reads it as UTF-8) and a header, one row
   per item and field value (OpenRefine reads it as is); text cells a spreadsheet would
@@ -56,6 +58,7 @@ from ..ingest.base import control_characters
 from ..sheets import write_sheet
 from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .act import Decision, iter_decisions, resolve_model
+from .people import PersonDecision, item_decisions, person_decision
 from .policy import ACTIONS, load_policy
 from .safety import load_safety
 
@@ -182,7 +185,7 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                 sa.select(mm.c.prediction_id, mm.c.value, mm.c.created_at, mm.c.confirmed_by,
                           mm.c.confirmed_at)
                 .where(mm.c.prediction_id.in_(pids), mm.c.field == field))}
-            people = latest_decisions(ws, conn, pids)
+            people = item_decisions(ws, conn, [d.item.item_id for d in batch])
             snippets: dict[str, str | None] = {}
             if details is not None:
                 ids = sorted({d.item.item_id for d in batch})
@@ -191,7 +194,8 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                         sa.select(it.c.item_id, sa.func.substr(it.c.text, 1, SNIPPET + 1))
                         .where(it.c.is_current.is_(True), it.c.item_id.in_(ids[i : i + 900]))))
         for d in batch:
-            person = people.get((d.prediction_id, d.label, _same(d.value)))
+            person = person_decision(people.get(d.item.item_id), d.label, d.value,
+                                     one_value=kind.one_value_per_item)
             row, final = _row(kind, d, mv, field, person, stored)
             if where.keep(row):
                 extra: dict[str, Any] = {}
@@ -208,37 +212,19 @@ def _same(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def latest_decisions(ws: Workspace, conn: sa.Connection,
-                     prediction_ids: list[int]) -> dict[tuple[int, str, str], Any]:
-    """(prediction id, queued label, queued value as JSON) -> the latest reviewer decision
-    on that queued candidate."""
-    rq, dec = ws.store.t.review_queue, ws.store.t.decisions
-    out: dict[tuple[int, str, str], Any] = {}
-    if not prediction_ids:
-        return out
-    for r in conn.execute(
-            sa.select(rq.c.prediction_id, rq.c.label.label("queued"),
-                      rq.c.value.label("queued_value"), dec.c.id, dec.c.action,
-                      dec.c.label, dec.c.value, dec.c.user, dec.c.created_at)
-            .join(dec, dec.c.queue_id == rq.c.id)
-            .where(rq.c.prediction_id.in_(prediction_ids), rq.c.kind == "prediction")
-            .order_by(dec.c.id)):
-        # later decisions overwrite earlier ones
-        out[(r.prediction_id, r.queued, _same(r.queued_value))] = r
-    return out
-
-
-def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str, person: Any,
+def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
+         person: PersonDecision | None,
          stored: dict[tuple[int, str], Any]) -> tuple[dict[str, Any], Candidate]:
-    """One export row, and the candidate it says: the policy's decision, overridden by a
-    reviewer's latest one."""
+    """One export row, and the candidate it says: the policy's decision, overridden by
+    the latest decision of a person that counts for it (:mod:`.people`: made on this
+    prediction or an earlier one of the item)."""
     final = d.candidate
     value, action, origin = d.label, d.action, "machine"
     score: float | None = round(d.score, 6)
     reason = d.reason
     confirmed_by = confirmed_at = decision = None
     if person is not None:
-        decision, confirmed_by, confirmed_at = person.action, person.user, person.created_at
+        decision, confirmed_by, confirmed_at = person.recorded, person.user, person.created_at
         if person.action == "reject":
             action = "reject"
             reason = f"rejected by reviewer {person.user}"
@@ -248,6 +234,7 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str, pe
             if person.action == "correct" and person.label and (
                     person.label != d.label or _same(person.value) != _same(d.value)):
                 value, origin, score = person.label, "person", None
+                decision = "correct"  # also where the person accepted it on another prediction
                 final = Candidate(person.label, d.score, person.value)
                 reason = f"corrected by reviewer {person.user} from {d.label!r}"
     written = stored.get((d.prediction_id, kind.metadata_value(final)))

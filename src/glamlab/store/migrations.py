@@ -145,6 +145,18 @@ def _jobs(conn: sa.Connection) -> None:
     create_table_if_missing(conn, schema.metadata.tables["jobs"])
 
 
+@migration(9, "act_indexes")
+def _act_indexes(conn: sa.Connection) -> None:
+    """Indexes act and the exports read per batch of predictions: the queue and the
+    machine metadata by prediction, the queue by item (a candidate still open from an
+    earlier prediction). Without them each batch scans the whole queue."""
+    for table, name in (("review_queue", "ix_review_queue_prediction"),
+                        ("review_queue", "ix_review_queue_item"),
+                        ("machine_metadata", "ix_machine_metadata_prediction")):
+        index = next(ix for ix in schema.metadata.tables[table].indexes if ix.name == name)
+        index.create(conn, checkfirst=True)
+
+
 # Import-time registration of later migrations goes here, e.g.
 # @migration(2, "add_runs_note")
 # def _add_runs_note(conn): add_column_if_missing(conn, "runs", sa.Column("note", sa.Text))

@@ -239,6 +239,8 @@ machine_metadata = sa.Table(
     sa.Column("confirmed_at", sa.DateTime),
 )
 sa.Index("ix_machine_metadata_item", machine_metadata.c.item_id)
+# What act already wrote for a batch of predictions (migration 9).
+sa.Index("ix_machine_metadata_prediction", machine_metadata.c.prediction_id)
 
 # The human review queue. ``version`` increases on every change so that a
 # decision made on a stale view is refused, never lost.
@@ -265,6 +267,10 @@ sa.Index("ix_review_queue_status", review_queue.c.status, review_queue.c.score)
 sa.Index("ix_review_queue_label", review_queue.c.status, review_queue.c.label, review_queue.c.score)
 # Rechecks among many open predictions, counted for the reports page (migration 5).
 sa.Index("ix_review_queue_kind", review_queue.c.kind, review_queue.c.status)
+# What act already queued for a batch of predictions or items, and the people's decisions
+# on an item's earlier predictions (migration 9): without them, a scan of the queue per batch.
+sa.Index("ix_review_queue_prediction", review_queue.c.prediction_id)
+sa.Index("ix_review_queue_item", review_queue.c.item_id, review_queue.c.kind, review_queue.c.status)
 
 decisions = sa.Table(
     "decisions",

@@ -302,6 +302,14 @@ class TaskKind(Generic[G, P]):
         for a malformed prediction (the item is skipped and reported)."""
         raise NotImplementedError
 
+    @property
+    def one_value_per_item(self) -> bool:
+        """Whether an item has one value (its label) and a prediction one candidate, so a
+        person who settled on one value has settled the item (single-label); otherwise
+        a person's decision counts for the candidate it was about (labels of a
+        multi-label item, spans)."""
+        return False
+
     def is_correct(self, candidate: Candidate, gold: G) -> bool:
         """Whether a candidate agrees with the item's gold label (the precision of the
         policy's accepts on the test split)."""

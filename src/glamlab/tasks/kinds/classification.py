@@ -204,6 +204,10 @@ class Classification(TaskKind[Labels, Scores]):
                       score=float(score) if score is not None else None)
 
     # -- actions ---------------------------------------------------------------------------------
+    @property
+    def one_value_per_item(self) -> bool:
+        return not self.multi_label
+
     def candidates(self, prediction: Scores) -> list[Candidate]:
         if self.multi_label:
             out = sorted(((c, float(s)) for c, s in zip(prediction.classes, prediction.values,
