@@ -7,6 +7,7 @@ import csv
 from datetime import datetime
 from types import SimpleNamespace
 
+import pytest
 import sqlalchemy as sa
 
 from glamlab.actions.people import person_decision
@@ -57,7 +58,7 @@ def test_decisions_survive_a_re_ingest_and_a_forced_run_through_act_and_export(m
     down, confirms the one they accepted, queues nothing they decided, and the export
     carries their values and names."""
     from glamlab.actions import iter_rows
-    from glamlab.actions.act import plan
+    from glamlab.actions.act import plan, render
     from glamlab.actions.policy import LabelPolicy, Policy
     from glamlab.inference import run
     from glamlab.review.decisions import decide
@@ -84,6 +85,11 @@ def test_decisions_survive_a_re_ingest_and_a_forced_run_through_act_and_export(m
                                   for i, r in enumerate(table)])
     assert ws.ingest([str(path)], id_column="id", text_column="text").updated == 6
     assert run(ws, "hash", workers=0, force=True).done == 6
+    # the dry run counts no reviewer time for what people already decided
+    dry = plan(ws, model="hash", policy=Policy(field="label", default_action="review"))
+    assert (dry.counts["review"], dry.review_decided) == (6, 3)
+    assert dry.review_hours == pytest.approx(3 * ws.card.review_seconds_per_item / 3600)
+    assert "Review workload: 3 items" in render(dry.to_dict())
     accept_all = Policy(field="label", labels={lab: LabelPolicy(accept=0.0)
                                                for lab in ("a", "b", "c")})
     report = plan(ws, model="hash", dry_run=False, policy=accept_all)

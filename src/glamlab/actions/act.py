@@ -184,6 +184,9 @@ class ActReport:
     #: candidates a person had already decided (on an earlier prediction of the item):
     #: not queued again, and not written when the person turned them down
     decided_by_people: int = 0
+    #: candidates the policy sends to review that a person already decided (on this
+    #: prediction or an earlier one): no reviewer time is counted for them
+    review_decided: int = 0
     test: dict[str, Any] = dataclasses.field(default_factory=dict)
     expected_wrong_accepts: float | None = None
     expected_wrong_range: list[float] | None = None
@@ -210,6 +213,7 @@ class ActReport:
                               for a in ("review", "suppress")},
             "written": self.written, "already_written": self.already_written,
             "decided_by_people": self.decided_by_people,
+            "review_already_decided": self.review_decided,
             "test": self.test, "policy": self.policy, "problems": self.problems,
             "policy_source": self.policy_source, "notes": self.notes,
         }
@@ -246,6 +250,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
             per[d.action] += 1
             if d.safety is not None:
                 report.safety_hits.append(d.safety.to_dict())
+        report.review_decided += _review_decided(ws, batch)
         if not dry_run:
             _write_batch(ws, mv, policy, batch, report)
     report.items_with_predictions = seen_items
@@ -371,9 +376,23 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
     report.written["review_queue"] += len(new_rq)
 
 
+def _review_decided(ws: Workspace, batch: list[Decision]) -> int:
+    """How many of the batch's candidates the policy sends to review a person has
+    already decided (:mod:`.people`)."""
+    review = [d for d in batch if d.action == "review"]
+    if not review:
+        return 0
+    one_value = task_kind(ws.card).one_value_per_item
+    with ws.store.read() as conn:
+        people = item_decisions(ws, conn, [d.item.item_id for d in review])
+    return sum(person_decision(people.get(d.item.item_id), d.label, d.value,
+                               one_value=one_value) is not None for d in review)
+
+
 def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActReport) -> None:
     card = ws.card
-    report.review_hours = report.counts["review"] * card.review_seconds_per_item / 3600.0
+    to_review = max(report.counts["review"] - report.review_decided, 0)
+    report.review_hours = to_review * card.review_seconds_per_item / 3600.0
     per, info = frozen_test_precision(ws, mv, policy)
     info.pop("accepted_groups", None)
     # thresholds the test split chose (tuned_on "test", or optimised before calibration
@@ -461,8 +480,11 @@ def render(report: dict[str, Any]) -> str:
     elif c["accept"]:
         lines.append("Expected wrong auto-accepts: unknown (no test-split predictions for some "
                      "accepted labels; label a test split and run the model on it).")
-    lines.append(f"Review workload: {c['review']} items, about {report['review_hours']:.1f} "
-                 "reviewer hours.")
+    decided = report.get("review_already_decided", 0)
+    lines.append(f"Review workload: {c['review'] - decided} items, about "
+                 f"{report['review_hours']:.1f} reviewer hours"
+                 + (f" ({decided} more already decided by a reviewer on an earlier "
+                    "prediction: not asked again)." if decided else "."))
     f = report.get("filter")
     if f and f["price_per_item"]:
         wrong = ("unknown" if f["expected_wrongly_withheld"] is None
