@@ -160,3 +160,18 @@ def test_decisions_outlive_the_prediction_they_were_made_on(queued_ws: Any,
         assert not r["confirmed_by"] and r["origin"] == "machine"
     if how == "new model version":
         assert r["predicted_value"] == rejected["label"]
+
+
+def test_the_reports_page_counts_no_reviewer_time_for_what_people_decided(
+        queued_ws: Any, decided: dict[str, Any], client_for: Any) -> None:
+    """After a forced run, the overview's dry run says how many items still need a
+    person, leaving out those a reviewer already decided."""
+    from glamlab.inference import run
+    from glamlab.reports.overview import compute_act
+
+    run(queued_ws, "majority", workers=0, force=True)
+    act = compute_act(queued_ws)["result"]["act"]
+    assert act["review_already_decided"] >= 2
+    page = client_for("rey").get("/reports").text
+    assert f"({act['review_already_decided']} more already decided by a reviewer" in page
+    assert f"<b>{act['counts']['review'] - act['review_already_decided']}</b> to a person" in page
