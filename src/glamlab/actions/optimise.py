@@ -304,6 +304,7 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
                     "meets_target_at_lower_bound": bool(overall_ci and
                                                         overall_ci[0] >= target_precision)},
         "collection": {"counts": preview["counts"], "review_hours": preview["review_hours"],
+                       "review_already_decided": preview.get("review_already_decided", 0),
                        "expected_wrong_accepts": preview["expected_wrong_accepts"],
                        "filter": preview["filter"]},
         "policy": new_policy.to_toml(), "written": False,
@@ -384,9 +385,12 @@ def render_optimise(res: dict[str, Any]) -> str:
                      "is auto-accepted, every prediction goes to review. Label more items "
                      "(from more groups) to automate.")
     c = res["collection"]
+    decided = c.get("review_already_decided", 0)
     lines.append(f"On the collection: accept {c['counts']['accept']}, review "
-                 f"{c['counts']['review']} (about {c['review_hours']:.1f} reviewer hours), "
-                 f"reject {c['counts']['reject']}.")
+                 f"{c['counts']['review'] - decided} (about {c['review_hours']:.1f} reviewer "
+                 f"hours), reject {c['counts']['reject']}"
+                 + (f"; {decided} more already decided by a reviewer, not asked again."
+                    if decided else "."))
     lines.append("Written to [policy] in glamlab.toml." if res["written"] else
                  "Not written: add --write to save these thresholds in [policy].")
     return "\n".join(lines)
