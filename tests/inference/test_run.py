@@ -339,3 +339,25 @@ def test_resume_keeps_the_batch_size_the_person_chose(text_ws):
     with text_ws.store.read() as conn:
         stored = conn.execute(sa.select(t.c.query).where(t.c.id == again.run_id)).scalar()
     assert stored["batch_size"] is None  # not chosen: sized to the run
+
+
+def test_force_items_changed_predicts_again_only_what_was_re_ingested(text_ws):
+    """A re-ingest never re-runs a model on its own (a new catalogue column makes new
+    versions too); --force --items changed refreshes the items whose text changed."""
+    save_hash_model(text_ws)
+    first = run(text_ws, "hash", workers=0)
+    with pytest.raises(RunError, match="--force"):
+        run(text_ws, "hash", "changed", workers=0)
+    assert run(text_ws, "hash", "changed", workers=0, force=True).done == 0
+    path = text_ws.root / "doc.csv"
+    text = path.read_text()
+    path.write_text(text.replace("text of doc-00007", "text of doc 7 corrected")
+                    .replace("text of doc-00042", "text of doc 42 corrected"))
+    assert text_ws.ingest([str(path)], id_column="id", text_column="text").updated == 2
+    assert run(text_ws, "hash", workers=0).done == 0  # a plain run keeps the old ones
+    again = run(text_ws, "hash", "changed", workers=0, force=True)
+    assert again.done == 2
+    rows = {r["item_id"]: r["run_id"] for r in _predictions(text_ws)}
+    assert {i for i, r in rows.items() if r == again.run_id} == {"doc-00007", "doc-00042"}
+    assert sum(r == first.run_id for r in rows.values()) == 58
+    assert run(text_ws, "hash", "changed", workers=0, force=True).done == 0

@@ -16,7 +16,8 @@ from ._common import emit, json_option, open_ws, show_progress, table
               help="Model version: NAME (latest), NAME@alias or NAME@N. Default: the champion.")
 @click.option("--items", "items_query", metavar="QUERY",
               help="Only items matching QUERY, e.g. 'collection=maps', 'label=graphic', "
-                   "'split=test', 'unlabelled', 'pred.blank@champion=content'.")
+                   "'split=test', 'unlabelled', 'pred.blank@champion=content', 'changed' "
+                   "(re-ingested since this model predicted them; with --force).")
 @click.option("--workers", type=int, default=None,
               help="Worker processes (default: the number of cores; 0 = in this process).")
 @click.option("--batch-size", type=int, default=None,
@@ -38,13 +39,15 @@ def run(ctx: click.Context, model_spec: str | None, items_query: str | None,
     """Run a model over the collection and store one prediction per item.
 
     Items this model version has already predicted are skipped, so running again (or
-    with --resume) after a crash or Ctrl-C finishes the job. Items that cannot be
-    predicted are recorded with the reason and the run goes on.
+    with --resume) after a crash or Ctrl-C finishes the job; items re-ingested since
+    (corrected text, a new scan) keep their prediction until --force --items changed.
+    Items that cannot be predicted are recorded with the reason and the run goes on.
 
     \b
     Examples:
       glamlab run --model illustrations@champion
       glamlab run --model lang@3 --items collection=letters --workers 4
+      glamlab run --force --items changed    # items re-ingested since, e.g. new OCR
       glamlab run --resume
       glamlab run --engine ray --address 10.0.0.5:6379
       glamlab runs --failures 12

@@ -13,6 +13,14 @@ Query terms (separated by spaces; all must hold)::
     split=train|test       is in that split
     pred.MODEL=VALUE       MODEL (NAME, NAME@alias, NAME@N) predicted VALUE as top label
     unlabelled             has no gold label
+    changed                re-ingested (a new version) since this model version predicted
+                           it; with --force: predict again what changed
+
+A run never predicts an item again on its own when it is re-ingested: a new version
+also comes from a metadata change (a new column in the catalogue table), which would
+re-run the whole collection. ``--force --items changed`` is the way to refresh the
+predictions of items whose text or image was corrected; people's decisions on the
+earlier predictions still count (:mod:`glamlab.actions.people`).
 """
 
 from __future__ import annotations
@@ -31,8 +39,8 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
     from .worker import ItemRow
 
-QUERY_HELP = ("use terms like collection=maps, label=graphic, split=test, unlabelled or "
-              "pred.blank@champion=content, separated by spaces")
+QUERY_HELP = ("use terms like collection=maps, label=graphic, split=test, unlabelled, changed "
+              "or pred.blank@champion=content, separated by spaces")
 
 
 @dataclass
@@ -44,6 +52,7 @@ class Query:
     labels: list[str] = field(default_factory=list)
     split: str | None = None
     unlabelled: bool = False
+    changed: bool = False
     predicted: list[tuple[str, str]] = field(default_factory=list)  # (model spec, label)
 
     def to_dict(self) -> dict[str, Any]:
@@ -59,6 +68,9 @@ def parse_query(text: str | None) -> Query:
     for term in terms:
         if term in ("unlabelled", "unlabeled"):
             q.unlabelled = True
+            continue
+        if term == "changed":
+            q.changed = True
             continue
         key, sep, value = term.partition("=")
         key, value = key.strip(), value.strip()
@@ -110,6 +122,10 @@ class Plan:
             clauses.append(sa.exists().where(t.predictions.c.item_id == items.c.item_id,
                                              t.predictions.c.model_id == other.id,
                                              t.predictions.c.label == label))
+        if self.query.changed:  # predicted before the item's current version came in
+            clauses.append(sa.exists().where(t.predictions.c.item_id == items.c.item_id,
+                                             t.predictions.c.model_id == self.model_id,
+                                             t.predictions.c.created_at < items.c.created_at))
         done = [t.predictions.c.item_id == items.c.item_id,
                 t.predictions.c.model_id == self.model_id]
         if self.force_run_id is not None:
