@@ -175,3 +175,15 @@ def test_the_reports_page_counts_no_reviewer_time_for_what_people_decided(
     page = client_for("rey").get("/reports").text
     assert f"({act['review_already_decided']} more already decided by a reviewer" in page
     assert f"<b>{act['counts']['review'] - act['review_already_decided']}</b> to a person" in page
+    # the stored dry run is out of date once a reviewer decides one more
+    import sqlalchemy as sa
+
+    from glamlab.reports.overview import _act_key
+    from glamlab.review.decisions import decide
+
+    key = _act_key(queued_ws)
+    q = queued_ws.store.t.review_queue
+    with queued_ws.store.read() as conn:
+        row = conn.execute(sa.select(q).where(q.c.status == "open").limit(1)).one()
+    decide(queued_ws, "rey", row.id, "accept", row.version)
+    assert _act_key(queued_ws) != key

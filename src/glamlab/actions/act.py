@@ -483,8 +483,8 @@ def render(report: dict[str, Any]) -> str:
     decided = report.get("review_already_decided", 0)
     lines.append(f"Review workload: {c['review'] - decided} items, about "
                  f"{report['review_hours']:.1f} reviewer hours"
-                 + (f" ({decided} more already decided by a reviewer on an earlier "
-                    "prediction: not asked again)." if decided else "."))
+                 + (f" ({decided} more already decided by a reviewer: not asked again)."
+                    if decided else "."))
     f = report.get("filter")
     if f and f["price_per_item"]:
         wrong = ("unknown" if f["expected_wrongly_withheld"] is None
@@ -522,6 +522,6 @@ def render(report: dict[str, Any]) -> str:
                      f"{a['review_queue']} were there already).")
         if report.get("decided_by_people"):
             lines.append(f"{report['decided_by_people']} candidates a person had already "
-                         "decided on an earlier prediction were left as they decided (not "
-                         "queued again; a value they turned down not written).")
+                         "decided were left as they decided (not queued again; a value they "
+                         "turned down not written).")
     return "\n".join(lines)

@@ -17,7 +17,8 @@ from ._common import emit, json_option, open_ws, show_progress, table
 @click.option("--items", "items_query", metavar="QUERY",
               help="Only items matching QUERY, e.g. 'collection=maps', 'label=graphic', "
                    "'split=test', 'unlabelled', 'pred.blank@champion=content', 'changed' "
-                   "(re-ingested since this model predicted them; with --force).")
+                   "(re-ingested since this model predicted them, metadata-only changes "
+                   "included; with --force).")
 @click.option("--workers", type=int, default=None,
               help="Worker processes (default: the number of cores; 0 = in this process).")
 @click.option("--batch-size", type=int, default=None,

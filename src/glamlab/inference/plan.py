@@ -13,14 +13,18 @@ Query terms (separated by spaces; all must hold)::
     split=train|test       is in that split
     pred.MODEL=VALUE       MODEL (NAME, NAME@alias, NAME@N) predicted VALUE as top label
     unlabelled             has no gold label
-    changed                re-ingested (a new version) since this model version predicted
-                           it; with --force: predict again what changed
+    changed                re-ingested (any new version, a metadata-only one included)
+                           since this model version predicted it; with --force
 
 A run never predicts an item again on its own when it is re-ingested: a new version
 also comes from a metadata change (a new column in the catalogue table), which would
 re-run the whole collection. ``--force --items changed`` is the way to refresh the
 predictions of items whose text or image was corrected; people's decisions on the
-earlier predictions still count (:mod:`glamlab.actions.people`).
+earlier predictions still count (:mod:`glamlab.actions.people`). It selects every item
+with a newer version, metadata-only ones included (combine it with other terms to
+narrow it), and compares timestamps: an item re-ingested while a run was predicting it
+may be missed (run it again), and on PostgreSQL with several hosts their clocks should
+agree.
 """
 
 from __future__ import annotations

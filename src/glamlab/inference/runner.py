@@ -198,7 +198,8 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     if query.changed and not force and not resume:
         raise RunError("the items that changed since this model predicted them have a "
                        "prediction already, so a run without --force skips them all",
-                       hint="glamlab run --force --items changed predicts them again")
+                       hint=f"glamlab run --model {spec} --force --items changed predicts "
+                            "them again")
     for other, _label in query.predicted:
         get_model(ws, other)  # an unknown model in the query fails before the run starts
     if resume and not force and not _unfinished(ws, mv.id) \

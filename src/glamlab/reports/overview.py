@@ -88,9 +88,11 @@ def _act_key(ws: Workspace) -> str:
         aliases = conn.execute(sa.select(sa.func.max(t.model_aliases.c.updated_at))).scalar()
         evals = conn.execute(sa.select(sa.func.max(t.evaluations.c.id))).scalar()
         items = [conn.execute(sa.select(sa.func.max(t.items.c.pk))).scalar()]
+        # a reviewer's decision changes what still needs a person (act.review_decided)
+        decided = conn.execute(sa.select(sa.func.max(t.decisions.c.id))).scalar()
     card = ws.card
     return key_of({"preds": list(preds), "models": models, "aliases": aliases, "evals": evals,
-                   "items": list(items), "policy": card.section("policy"),
+                   "items": list(items), "decisions": decided, "policy": card.section("policy"),
                    "safety": card.section("safety"), "costs": card.section("costs")})
 
 
