@@ -28,7 +28,7 @@ from ..items import Item
 from ..store import now
 from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .intervals import wrong_total_interval
-from .people import item_decisions, person_decision
+from .people import item_decisions, person_decision, same_value
 from .policy import Policy, load_policy, parse_policy
 from .safety import Safety, SafetyHit, load_safety
 from .test_split import frozen_test_precision
@@ -241,6 +241,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     report = ActReport(model=mv.spec, field=policy.field, dry_run=dry_run,
                        policy=policy.describe(), policy_source=source, notes=notes)
     report.items_total = ws.count_items()
+    kind = task_kind(ws.card)
     seen_items = 0
     for batch in iter_decisions(ws, mv, policy, safety, problems=report.problems):
         seen_items += len({d.item.item_id for d in batch})
@@ -250,9 +251,13 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
             per[d.action] += 1
             if d.safety is not None:
                 report.safety_hits.append(d.safety.to_dict())
-        report.review_decided += _review_decided(ws, batch)
+        # what people decided on earlier predictions of these items stands (people.py)
+        with ws.store.read() as conn:
+            people = item_decisions(ws, conn, [d.item.item_id for d in batch
+                                               if d.action != "reject"])
+        report.review_decided += _review_decided(kind, batch, people)
         if not dry_run:
-            _write_batch(ws, mv, policy, batch, report)
+            _write_batch(ws, mv, policy, batch, report, people)
     report.items_with_predictions = seen_items
     _expectations(ws, mv, policy, report)
     if not dry_run:
@@ -297,17 +302,16 @@ def act(ws: Workspace, *, model: str | None = None, actor: str = "glamlab act") 
 
 
 def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[Decision],
-                 report: ActReport) -> None:
-    import json
-
+                 report: ActReport, people: dict[str, list[Any]]) -> None:
+    """Write one batch; ``people``: the people's decisions on its items
+    (:func:`.people.item_decisions`)."""
     kind = task_kind(ws.card)
     t = ws.store.t
     mm, rq = t.machine_metadata, t.review_queue
     pids = sorted({d.prediction_id for d in batch})
     stamp = now()
 
-    def same(value: Any) -> str:
-        return json.dumps(value, sort_keys=True)
+    same = same_value
 
     with ws.store.write() as conn:
         have_mm = {(r.prediction_id, r.value) for r in conn.execute(
@@ -316,11 +320,8 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
         have_rq = {(r.prediction_id, r.label, same(r.value)) for r in conn.execute(
             sa.select(rq.c.prediction_id, rq.c.label, rq.c.value).where(
                 rq.c.prediction_id.in_(pids), rq.c.kind == "prediction"))}
-        # what people decided on earlier predictions of these items stands (people.py),
-        # and a candidate still open in the queue from an earlier prediction is not
-        # queued twice (single-label: the item is there already, whatever its label)
-        people = item_decisions(ws, conn, [d.item.item_id for d in batch
-                                                 if d.action != "reject"])
+        # a candidate still open in the queue from an earlier prediction is not queued
+        # twice (single-label: the item is there already, whatever its label)
         queued_ids = sorted({d.item.item_id for d in batch if d.action == "review"})
         one_value = kind.one_value_per_item
 
@@ -376,17 +377,13 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
     report.written["review_queue"] += len(new_rq)
 
 
-def _review_decided(ws: Workspace, batch: list[Decision]) -> int:
+def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
+                    people: dict[str, list[Any]]) -> int:
     """How many of the batch's candidates the policy sends to review a person has
-    already decided (:mod:`.people`)."""
-    review = [d for d in batch if d.action == "review"]
-    if not review:
-        return 0
-    one_value = task_kind(ws.card).one_value_per_item
-    with ws.store.read() as conn:
-        people = item_decisions(ws, conn, [d.item.item_id for d in review])
+    already decided (``people``: :func:`.people.item_decisions` of the batch)."""
     return sum(person_decision(people.get(d.item.item_id), d.label, d.value,
-                               one_value=one_value) is not None for d in review)
+                               one_value=kind.one_value_per_item) is not None
+               for d in batch if d.action == "review")
 
 
 def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActReport) -> None:

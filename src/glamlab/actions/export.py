@@ -59,6 +59,7 @@ from ..sheets import write_sheet
 from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .act import Decision, iter_decisions, resolve_model
 from .people import PersonDecision, item_decisions, person_decision
+from .people import same_value as _same
 from .policy import ACTIONS, load_policy
 from .safety import load_safety
 
@@ -206,10 +207,6 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                     extra = {"title": d.item.title, "text": text,
                              **{c: d.item.meta.get(f) for c, f in fields}}
                 yield Exported(row, d.item, final, extra)
-
-
-def _same(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)
 
 
 def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,

@@ -51,10 +51,10 @@ class PersonDecision:
     user: str
     created_at: datetime
     recorded: str
-    prediction_id: int | None
 
 
-def _same(value: Any) -> str:
+def same_value(value: Any) -> str:
+    """A candidate's value as comparable text (JSON, keys sorted)."""
     return json.dumps(value, sort_keys=True)
 
 
@@ -70,8 +70,7 @@ def item_decisions(ws: Workspace, conn: sa.Connection,
         for r in conn.execute(
                 sa.select(dec.c.item_id, rq.c.label.label("queued"),
                           rq.c.value.label("queued_value"), dec.c.id, dec.c.action,
-                          dec.c.label, dec.c.value, dec.c.user, dec.c.created_at,
-                          dec.c.prediction_id)
+                          dec.c.label, dec.c.value, dec.c.user, dec.c.created_at)
                 .join(rq, dec.c.queue_id == rq.c.id)
                 .where(dec.c.item_id.in_(ids[i:i + 900]), rq.c.kind == "prediction")
                 .order_by(dec.c.id)):
@@ -86,11 +85,11 @@ def person_decision(rows: Sequence[Any] | None, label: str, value: Any, *,
     ``one_value``: the kind has one value per item (single-label)."""
     if not rows:
         return None
-    key = (label, _same(value))
+    key = (label, same_value(value))
     found: PersonDecision | None = None
     for r in rows:
-        settled = (r.label, _same(r.value)) if r.label is not None else None
-        if (r.queued, _same(r.queued_value)) == key or settled == key:
+        settled = (r.label, same_value(r.value)) if r.label is not None else None
+        if (r.queued, same_value(r.queued_value)) == key or settled == key:
             if r.action == "reject":
                 action = "reject"
             else:
@@ -99,6 +98,5 @@ def person_decision(rows: Sequence[Any] | None, label: str, value: Any, *,
             action = "correct"
         else:
             continue
-        found = PersonDecision(action, r.label, r.value, r.user, r.created_at, r.action,
-                               r.prediction_id)
+        found = PersonDecision(action, r.label, r.value, r.user, r.created_at, r.action)
     return found
