@@ -90,6 +90,14 @@ def test_decisions_survive_a_re_ingest_and_a_forced_run_through_act_and_export(m
     assert (dry.counts["review"], dry.review_decided) == (6, 3)
     assert dry.review_hours == pytest.approx(3 * ws.card.review_seconds_per_item / 3600)
     assert "Review workload: 3 items" in render(dry.to_dict())
+    # and per label: the decided candidates are out of each label's review count
+    rows = dry.to_dict()["by_label"]
+    assert sum(r["review_already_decided"] for r in rows) == 3
+    text = render(dry.to_dict())
+    for r in rows:
+        done = r["review_already_decided"]
+        left = f"{r['label']}: accept 0, review {r['review'] - done}"
+        assert (left + (f" (+{done} already decided)" if done else ", reject")) in text
     accept_all = Policy(field="label", labels={lab: LabelPolicy(accept=0.0)
                                                for lab in ("a", "b", "c")})
     report = plan(ws, model="hash", dry_run=False, policy=accept_all)

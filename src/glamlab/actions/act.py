@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -247,7 +248,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
         seen_items += len({d.item.item_id for d in batch})
         for d in batch:
             report.counts[d.action] += 1
-            per = report.by_label.setdefault(d.label, {"accept": 0, "review": 0, "reject": 0})
+            per = report.by_label.setdefault(d.label, {"accept": 0, "review": 0, "reject": 0,
+                                                       "review_already_decided": 0})
             per[d.action] += 1
             if d.safety is not None:
                 report.safety_hits.append(d.safety.to_dict())
@@ -255,7 +257,9 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
         with ws.store.read() as conn:
             people = item_decisions(ws, conn, [d.item.item_id for d in batch
                                                if d.action != "reject"])
-        report.review_decided += _review_decided(kind, batch, people)
+        for label, n in _review_decided(kind, batch, people).items():
+            report.review_decided += n
+            report.by_label[label]["review_already_decided"] += n
         if not dry_run:
             _write_batch(ws, mv, policy, batch, report, people)
     report.items_with_predictions = seen_items
@@ -378,12 +382,13 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
 
 
 def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
-                    people: dict[str, list[Any]]) -> int:
+                    people: dict[str, list[Any]]) -> Counter[str]:
     """How many of the batch's candidates the policy sends to review a person has
-    already decided (``people``: :func:`.people.item_decisions` of the batch)."""
-    return sum(person_decision(people.get(d.item.item_id), d.label, d.value,
-                               one_value=kind.one_value_per_item) is not None
-               for d in batch if d.action == "review")
+    already decided, per label (``people``: :func:`.people.item_decisions` of the
+    batch)."""
+    return Counter(d.label for d in batch if d.action == "review"
+                   and person_decision(people.get(d.item.item_id), d.label, d.value,
+                                       one_value=kind.one_value_per_item) is not None)
 
 
 def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActReport) -> None:
@@ -462,8 +467,10 @@ def render(report: dict[str, Any]) -> str:
     for row in report["by_label"]:
         extra = (f", about {row['expected_wrong']:g} of the accepts expected wrong"
                  if "expected_wrong" in row else "")
-        lines.append(f"  {row['label']}: accept {row['accept']}, review {row['review']}, "
-                     f"reject {row['reject']}{extra}")
+        done = row.get("review_already_decided", 0)
+        lines.append(f"  {row['label']}: accept {row['accept']}, review {row['review'] - done}"
+                     + (f" (+{done} already decided)" if done else "")
+                     + f", reject {row['reject']}{extra}")
     if report["expected_wrong_accepts"] is not None:
         lo, hi = report["expected_wrong_accepts_ci95"]
         lines.append(f"Expected wrong auto-accepts: about "

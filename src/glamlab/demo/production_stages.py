@@ -113,13 +113,16 @@ def stage_act(ws: Workspace, say: Say) -> dict[str, Any]:
     else:
         for row in report["by_label"]:
             say(f"  {row['accept']} pages tagged {row['label']!r} automatically, "
-                f"{row['review']} to a reviewer, {row['reject']} left untagged")
+                f"{row['review'] - row.get('review_already_decided', 0)} to a reviewer, "
+                f"{row['reject']} left untagged")
     if report["expected_wrong_accepts"] is not None:
         lo, hi = report["expected_wrong_accepts_ci95"]
         say(f"  Expected wrong automatic tags: about {report['expected_wrong_accepts']:.0f}, "
             f"judging by the test split; with its size, up to {hi:.0f} (95%).")
-    say(f"  Review workload: {c['review']} pages, about {report['review_hours']:.1f} hours at "
-        f"{ws.card.review_seconds_per_item:g} seconds a page.")
+    decided = report.get("review_already_decided", 0)
+    say(f"  Review workload: {c['review'] - decided} pages, about "
+        f"{report['review_hours']:.1f} hours at {ws.card.review_seconds_per_item:g} seconds a "
+        "page" + (f" ({decided} more already decided by a reviewer)." if decided else "."))
     if report["safety_hits"]:
         say(f"  Safety checks sent {len(report['safety_hits'])} labels to review or held them.")
     done = act(ws).to_dict()
