@@ -223,5 +223,40 @@ def test_link_predicted_spans_to_the_authority(project: list[str], tmp_path: Pat
         assert redo["mentions"] == first["mentions"]
         index = entity_index(ws, by="authority", kind="prediction", limit=None)
         assert sum(e["mentions"] for e in index) == redo["linked"]
+
+        # a reviewer accepts one span of an item: its spans now come in two export rows
+        # (the reviewer's and the rest), and one link set still holds all of them
+        import sqlalchemy as sa
+
+        from glamlab.actions.link import prediction_links
+        from glamlab.review.decisions import decide
+
+        _cli([*base, "act", "--json"])
+        q = ws.store.t.review_queue
+        with ws.store.read() as conn:
+            queued = conn.execute(sa.select(q).where(q.c.status == "open")
+                                  .order_by(q.c.item_id, q.c.id)).all()
+        by_item: dict[str, list] = {}
+        for r in queued:
+            by_item.setdefault(r.item_id, []).append(r)
+        item_id, rows_of = next((k, v) for k, v in by_item.items() if len(v) >= 2)
+        decide(ws, "ana", rows_of[0].id, "accept", rows_of[0].version)
+        relinked = _cli([*base, "link", "--relink", "--json"])
+        assert relinked["mentions"] == first["mentions"]
+        from glamlab.registry.models import get_model
+
+        from glamlab.actions.entity_export import iter_prediction_rows
+
+        rows_of_item = [r for r in iter_prediction_rows(ws) if r[0].item_id == item_id]
+        assert len(rows_of_item) >= 2  # ana's accepted span, and the rest
+        links = prediction_links(ws, get_model(ws, "crf-ner@1").id, [item_id])
+        assert len(links) == sum(len(spans) for _, spans, _ in rows_of_item) > 1
+
+        # a forced run predicts again: the next link links the new prediction's spans
+        _cli([*base, "run", "--model", "crf-ner@1", "--force"])
+        after = _cli([*base, "link", "--json"])
+        assert after["already_linked_items"] == 0
+        assert after["items"] == first["items"] and after["mentions"] == first["mentions"]
+        assert _cli([*base, "link", "--json"])["already_linked_items"] == first["items"]
     finally:
         ws.close()

@@ -17,7 +17,10 @@ INCEpTION's ``identifier``) and the entity index over predictions
 (:func:`glamlab.linking.index.entity_index` with ``kind="prediction"``).
 
 Items are linked in batches, one document's mentions together (they are each other's
-context); an item whose spans no longer match its text is reported and skipped, the rest
+context), every span of an item in one set (the spans a reviewer confirmed and the
+others). An item whose link set links the model's current prediction is kept (``--relink``
+links it again); one the model predicted again since (``glamlab run --force``) is linked
+again. An item whose spans no longer match its text is reported and skipped, the rest
 carry on.
 """
 
@@ -122,12 +125,31 @@ def fitted_linker(ws: Workspace) -> tuple[Linker, int, int]:
     return Linker().fit(records, mentions), len(records), len(mentions)
 
 
-def _linked_items(ws: Workspace, model_id: int) -> set[str]:
+def _linked_items(ws: Workspace, model_id: int) -> dict[str, int | None]:
+    """item -> the run whose spans its active link set links (a forced run or a new
+    prediction of the item makes that set out of date)."""
     t = ws.store.t.span_sets
     with ws.store.read() as conn:
-        return set(conn.execute(sa.select(t.c.item_id).where(
-            t.c.kind == "prediction", t.c.active.is_(True), t.c.model_id == model_id,
-            t.c.annotator.like(LINKER_PREFIX + "%"))).scalars())
+        return {r.item_id: r.run_id for r in conn.execute(sa.select(t.c.item_id, t.c.run_id)
+                .where(t.c.kind == "prediction", t.c.active.is_(True),
+                       t.c.model_id == model_id, t.c.annotator.like(LINKER_PREFIX + "%"))
+                .order_by(t.c.id))}
+
+
+def _per_item(rows: Iterator[Any]) -> Iterator[Any]:
+    """One ``(item, spans, provenance)`` per item: the export rows of an item (one per
+    reviewer who confirmed some of its spans, and one for the rest) merged, so that one
+    link set holds every span of the item."""
+    current: Any = None
+    for item, spans, prov in rows:
+        if current is not None and current[0].item_id == item.item_id:
+            current[1].extend(spans)
+            continue
+        if current is not None:
+            yield current
+        current = (item, list(spans), prov)
+    if current is not None:
+        yield current
 
 
 def prediction_links(ws: Workspace, model_id: int, item_ids: Sequence[str],
@@ -190,15 +212,16 @@ def link_predictions(ws: Workspace, *, model: str | None = None, relink: bool = 
         report.notes.append("No gold span carries a link yet, so the linker used its default "
                             "weights and NIL threshold: link a few gold mentions (a HIPE file's "
                             "NEL-LIT column, or review) to let it learn them.")
-    done = set() if relink else _linked_items(ws, mv.id)
+    done = {} if relink else _linked_items(ws, mv.id)
     counts: dict[str, int] = {}
     who = f"{LINKER_PREFIX}{linker.name}"
     user = user or current_user()
-    for rows in _batches(iter_prediction_rows(ws, model=mv.spec), batch):
+    for rows in _batches(_per_item(iter_prediction_rows(ws, model=mv.spec)), batch):
         todo = []
         for item, spans, prov in rows:
-            spans = [s for s in spans if s.layer == MAIN_LAYER]
-            if item.item_id in done:
+            spans = sorted((s for s in spans if s.layer == MAIN_LAYER),
+                           key=lambda s: (s.start, s.end))
+            if item.item_id in done and done[item.item_id] == prov.run_id:
                 report.skipped_items += 1
                 continue
             if not spans or item.text is None:
