@@ -243,9 +243,8 @@ def test_link_predicted_spans_to_the_authority(project: list[str], tmp_path: Pat
         decide(ws, "ana", rows_of[0].id, "accept", rows_of[0].version)
         relinked = _cli([*base, "link", "--relink", "--json"])
         assert relinked["mentions"] == first["mentions"]
-        from glamlab.registry.models import get_model
-
         from glamlab.actions.entity_export import iter_prediction_rows
+        from glamlab.registry.models import get_model
 
         rows_of_item = [r for r in iter_prediction_rows(ws) if r[0].item_id == item_id]
         assert len(rows_of_item) >= 2  # ana's accepted span, and the rest
