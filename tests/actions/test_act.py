@@ -362,13 +362,46 @@ def test_before_any_thresholds_the_default_policy_accepts_where_the_data_says(pa
     assert by["blank"]["accept"] == 0.85 and by["content"]["accept"] == 0.95
     assert r["counts"]["accept"] > 0 and r["counts"]["reject"] == 0  # nobody's item is lost
     text = render(r)
-    assert "No thresholds in [policy] yet" in text and "act --optimise" in text
+    assert "No thresholds in [policy] for " in text and "act --optimise" in text
     assert "labels" not in pages.reload_card().raw.get("policy", {})  # nothing written
     # a chosen default_action is the person's policy, used as it is
     pages.card.raw["policy"] = {"default_action": "review"}
     pages.save_card()
     r = plan(pages, dry_run=True).to_dict()
     assert r["policy_source"] == "card" and r["counts"]["accept"] == 0
+
+
+def test_act_saves_the_thresholds_it_proposed_so_exports_say_what_it_wrote(pages):
+    """Before, act applied thresholds it proposed but never saved: the export (which reads
+    [policy]) said "review" for every value act had written as metadata, and each act
+    proposed new thresholds from labels that had changed since."""
+    from glamlab.actions import iter_rows
+
+    pages.card.raw["policy"] = {"target_precision": 0.8}
+    pages.save_card()
+    _add_calibration(pages, TEST_BLANK, TEST_CONTENT)
+    done = plan(pages, dry_run=False)
+    assert done.policy_source == "default" and done.counts["accept"] > 0
+    assert "Saved in [policy]" in render(done.to_dict())
+    saved = pages.reload_card().raw["policy"]
+    assert saved["proposed_by"] == "glamlab act" and saved["optimised_with"] == done.model
+    assert {k: v["accept"] for k, v in saved["labels"].items()} == {
+        p["label"]: p["accept"] for p in done.policy}
+    rows = [e.row for e in iter_rows(pages)]
+    assert sum(r["action"] == "accept" for r in rows) == done.counts["accept"]
+    assert sum(r["action"] == "accept" for r in rows) == done.written["machine_metadata"]
+    again = plan(pages, dry_run=True)
+    assert again.policy_source == "card" and again.counts == done.counts
+    # thresholds act proposed for another model are proposed again for this one
+    pages.card.raw["policy"]["optimised_with"] = "someone-else@1"
+    pages.save_card()
+    assert plan(pages, dry_run=True).policy_source == "default"
+    # thresholds a person kept stand for every model, with a note
+    del pages.card.raw["policy"]["proposed_by"]
+    pages.save_card()
+    kept = plan(pages, dry_run=True)
+    assert kept.policy_source == "card"
+    assert "were tuned on someone-else@1" in render(kept.to_dict())
 
 
 def test_rejected_values_are_pointed_to_a_list(pages):

@@ -229,11 +229,20 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     ``default_action`` chosen), the thresholds are the ones ``glamlab act --optimise``
     proposes from the labelled data for ``[policy] target_precision`` (default
     :data:`DEFAULT_TARGET`), with everything below them sent to review (no item goes to
-    no one); the report's ``notes`` say so and how to keep or change them."""
+    no one); the report's ``notes`` say so and how to change them. When they are applied
+    (not a dry run) they are saved in ``[policy]``, as ``act --optimise --write`` would:
+    the exports, the web app and the next ``act`` then apply the thresholds that wrote
+    the metadata, instead of proposing new ones from labels that changed since."""
     source = "card"
     notes: list[str] = []
     if policy is None:
-        policy, source, notes = _policy_for(ws, model)
+        policy, source, notes, proposed = _policy_for(ws, model)
+        if proposed is not None and not dry_run:
+            from .optimise import write_thresholds
+
+            write_thresholds(ws, proposed)
+            notes = notes + ["Saved in [policy] of glamlab.toml: the exports, the web app and "
+                             "the next act apply these thresholds to this model."]
     safety = safety or load_safety(ws.card, ws.root)
     mv = resolve_model(ws, model, policy)
     from ..registry.overlap import check_disjoint
@@ -272,14 +281,28 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
 
 
 DEFAULT_TARGET = 0.95  # the precision the default thresholds aim at
+ACTOR = "glamlab act"  # who writes the thresholds act proposed itself
 
 
-def _policy_for(ws: Workspace, model: str | None) -> tuple[Policy, str, list[str]]:
-    """The policy act uses, where it comes from, and what to tell the person."""
+def _policy_for(ws: Workspace, model: str | None
+                ) -> tuple[Policy, str, list[str], dict[str, Any] | None]:
+    """The policy act uses, where it comes from, what to tell the person, and the
+    :func:`.optimise.optimise` result that proposed it (None: the card's own).
+
+    Thresholds act proposed and saved itself (``proposed_by``) stand for the model they
+    were proposed for; a new model gets new ones. Thresholds a person kept (``act
+    --optimise --write``, or written by hand) always stand, with a note when they were
+    tuned on another model."""
     policy = load_policy(ws.card)
     raw = ws.card.raw.get("policy") or {}
+    tuned_on = policy.extra.get("optimised_with")
     if policy.labels or "default_action" in raw:
-        return policy, "card", []
+        spec = resolve_model(ws, model, policy).spec if tuned_on else None
+        if policy.extra.get("proposed_by") != ACTOR or tuned_on == spec:
+            notes = [] if tuned_on in (None, spec) else [
+                f"The thresholds in [policy] were tuned on {tuned_on}; this is {spec}. Tune "
+                "them for it: glamlab act --optimise --target-precision P --write."]
+            return policy, "card", notes, None
     from .optimise import optimise
 
     target = policy.target_precision or DEFAULT_TARGET
@@ -289,15 +312,18 @@ def _policy_for(ws: Workspace, model: str | None) -> tuple[Policy, str, list[str
         return policy, "review-all", [
             f"No thresholds in [policy] yet, and none could be proposed ({exc.message}): "
             "every prediction goes to review. Once there is a labelled test split, "
-            "`glamlab act --optimise --target-precision 0.95 --write` sets them."]
+            "`glamlab act --optimise --target-precision 0.95 --write` sets them."], None
+    proposed["policy"]["proposed_by"] = ACTOR
     chosen = parse_policy(proposed["policy"], ws.card)
     shown = ", ".join(f"{r['label']} {r['threshold']:.3g}" for r in proposed["labels"]
                       if r.get("threshold") is not None)
     return chosen, "default", [
-        f"No thresholds in [policy] yet: accepting where the labelled data reaches "
-        f"{target:.0%} precision ({shown or 'no label reaches it: all to review'}), the rest "
-        f"to review. Keep them: glamlab act --optimise --target-precision {target:g} --write "
-        "(or choose another target)."]
+        f"No thresholds in [policy] for {proposed['model']} yet: accepting where the labelled "
+        f"data reaches {target:.0%} precision "
+        f"({shown or 'no label reaches it: all to review'}), the rest to review. Acting "
+        "(not a dry run) saves them in [policy]; keep them for every model with glamlab act "
+        f"--optimise --target-precision {target:g} --write (or choose another target)."
+    ], proposed
 
 
 def act(ws: Workspace, *, model: str | None = None, actor: str = "glamlab act") -> ActReport:

@@ -16,7 +16,9 @@ Written in ``glamlab.toml``::
 
 A label entry without ``accept`` is never auto-accepted; one without ``review`` sends
 everything below ``accept`` to ``reject``. ``glamlab act --optimise`` writes the
-``accept`` thresholds (plus ``target_precision``, ``optimised_with``, ``optimised_at``).
+``accept`` thresholds (plus ``target_precision``, ``optimised_with``, ``optimised_at``);
+``glamlab act`` writes the ones it proposed itself, with ``proposed_by = "glamlab act"``
+(proposed again for a new model until someone keeps them with ``--optimise --write``).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
 
 ACTIONS = ("accept", "review", "reject")
 _POLICY_KEYS = {"field", "default_action", "model", "labels", "target_precision",
-                "optimised_with", "optimised_at", "criterion", "tuned_on"}
+                "optimised_with", "optimised_at", "criterion", "tuned_on", "proposed_by"}
 _LABEL_KEYS = {"accept", "review", "action"}
 _HINT = "edit [policy] in glamlab.toml (see docs/safety.md and glamlab act --help)"
 
@@ -178,7 +180,7 @@ def parse_policy(section: dict[str, Any], card: ProjectCard) -> Policy:
                               "review threshold must be the lower one", hint=_HINT)
         labels[label] = LabelPolicy(accept=accept, review=review)
     extra: dict[str, Any] = {k: section[k] for k in ("optimised_with", "optimised_at", "criterion",
-                                                  "tuned_on")
+                                                  "tuned_on", "proposed_by")
              if k in section}
     return Policy(field=field_name.strip(), default_action=default_action, labels=labels,
                   model=model, target_precision=target, extra=extra)
