@@ -50,6 +50,17 @@ def test_multi_label_and_spans_count_per_candidate() -> None:
                            one_value=False).action == "correct"
     assert person_decision(spans, "PER", fixed, one_value=False).action == "accept"
     assert person_decision(spans, "LOC", span, one_value=False) is None
+    # the web app's boundary form sends offsets only; a model's candidate carries the
+    # text they cover too: the same span all the same (a link chosen is not)
+    web = [_row("PER", "correct", "PER", fixed, queued_value={**span, "text": "Marie"})]
+    assert person_decision(web, "PER", {**fixed, "text": "Marie Cur"},
+                           one_value=False).action == "accept"
+    assert person_decision(web, "PER", {**span, "text": "Marie"},
+                           one_value=False).action == "correct"
+    linked = [_row("PER", "correct", "PER", {**fixed, "authority_id": "Q7186"},
+                   queued_value=fixed)]
+    assert person_decision(linked, "PER", {**fixed, "text": "Marie Cur"},
+                           one_value=False).action == "correct"
 
 
 def test_decisions_survive_a_re_ingest_and_a_forced_run_through_act_and_export(make_ws) -> None:

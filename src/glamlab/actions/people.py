@@ -54,7 +54,11 @@ class PersonDecision:
 
 
 def same_value(value: Any) -> str:
-    """A candidate's value as comparable text (JSON, keys sorted)."""
+    """A candidate's value as comparable text (JSON, keys sorted). A span's ``text`` is
+    left out: it is what the offsets cover, and a value may come with it (a model's
+    candidate) or without it (the web app's boundary form) for the very same span."""
+    if isinstance(value, dict) and "start" in value and "end" in value and "text" in value:
+        value = {k: v for k, v in value.items() if k != "text"}
     return json.dumps(value, sort_keys=True)
 
 
