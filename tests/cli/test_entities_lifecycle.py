@@ -259,3 +259,54 @@ def test_link_predicted_spans_to_the_authority(project: list[str], tmp_path: Pat
         assert _cli([*base, "link", "--json"])["already_linked_items"] == first["items"]
     finally:
         ws.close()
+
+
+def test_people_s_spans_outlive_a_new_champion_in_the_exports(project: list[str],
+                                                              tmp_path: Path) -> None:
+    """A span a reviewer accepted or fixed stays in the exports, with their name, after
+    another model becomes the one that runs, whether or not it predicts that span; a
+    span they rejected does not come back as confirmed."""
+    from glamlab import Workspace
+    from glamlab.review import decide, lease_queue
+
+    base = project
+    _cli([*base, "labels", "import", str(DATA / "newseye-fr-gold.tsv"), "--json"])
+    _cli([*base, "labels", "split", "--group-by", "document_id", "--json"])
+    _cli([*base, "train", "crf-ner", "--json"])
+    _cli([*base, "run", "--model", "crf-ner@1"])
+    _cli([*base, "act", "--json"])
+
+    def confirmed() -> set[tuple[str, str, str, str, str]]:
+        out = tmp_path / "confirmed.csv"
+        _cli([*base, "export", "--format", "csv", "--confirmed", "yes", "--out", str(out),
+              "--json"])
+        text = out.read_text(encoding="utf-8-sig")
+        return {(r["item_id"], r["type"], r["start"], r["end"], r["confirmed_by"])
+                for r in csv.DictReader(text.splitlines())}
+
+    ws = Workspace.open(base[1], db=base[3] if len(base) > 2 else None)
+    try:
+        rows = lease_queue(ws, "ana", limit=300)
+        by_item: dict[str, list] = {}
+        for r in rows:
+            by_item.setdefault(r["item_id"], []).append(r)
+        a, b, c = (v[0] for v in list(by_item.values())[:3])
+        decide(ws, "ana", a["id"], "accept", a["version"])
+        # the web app's boundary form sends the offsets only, no text
+        fixed = {"start": b["value"]["start"], "end": b["value"]["end"] + 1}
+        decide(ws, "ana", b["id"], "correct", b["version"], label="ORG", value=fixed)
+        decide(ws, "ana", c["id"], "reject", c["version"])
+    finally:
+        ws.close()
+    mine = {(a["item_id"], a["label"], str(a["value"]["start"]), str(a["value"]["end"]),
+             "ana"),
+            (b["item_id"], "ORG", str(fixed["start"]), str(fixed["end"]), "ana")}
+    assert confirmed() == mine
+    # another model runs now: a gazetteer finds other spans (or none) in these texts
+    _cli([*base, "train", "gazetteer", "--json"])
+    _cli([*base, "run", "--model", "gazetteer@1"])
+    _cli([*base, "act", "--json"])
+    after = confirmed()
+    assert after == mine
+    rejected = (c["item_id"], c["label"], str(c["value"]["start"]), str(c["value"]["end"]))
+    assert not any(r[:4] == rejected for r in after)

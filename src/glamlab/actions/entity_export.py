@@ -376,7 +376,12 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
     """``(item, spans, provenance)`` of a model's predicted spans as the policy and the
     reviewers left them (:func:`glamlab.actions.export.iter_rows`: rejected spans left
     out, corrected ones as corrected, ``confirmed_by`` the reviewer who accepted or
-    corrected them), one row per item and reviewer, in item order."""
+    corrected them), one row per item and reviewer, in item order.
+
+    A span a person accepted or made on an earlier prediction (another model, a forced
+    run) that this model does not predict is still exported, as that person's
+    (:func:`_people_rows`), after the item's other rows; it replaces the machine's
+    unconfirmed spans it overlaps. Items the model finds nothing in come at the end."""
     from .export import iter_rows
 
     def key(e: Any) -> tuple[str, Any]:
@@ -387,15 +392,19 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
     from .policy import load_policy
 
     model_id = resolve_model(ws, model, load_policy(ws.card)).id
+    seen: set[str] = set()
 
     def with_texts(groups: list[list[Any]]) -> Iterator[Row]:
         # decisions carry light items: the texts come in one read per batch, with the
         # links ``glamlab link`` made for the spans
         ids = sorted({g[0].item.item_id for g in groups})
+        seen.update(ids)
         full = {i.item_id: i for i in ws.items(ids=ids)}
         links = prediction_links(ws, model_id, ids)
-        for g in groups:
-            yield _prediction_row(g, full.get(g[0].item.item_id, g[0].item), links)
+        people = _people_spans(ws, ids)
+        rows = [_prediction_row(g, full.get(g[0].item.item_id, g[0].item), links)
+                for g in groups]
+        yield from _with_people(rows, people, where)
 
     group: list[Any] = []
     groups: list[list[Any]] = []
@@ -405,7 +414,8 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
         if group and key(group[-1]) != key(e):
             groups.append(group)
             group = []
-            if len(groups) >= batch:
+            # a batch ends between items, never inside one (people's spans are per item)
+            if len(groups) >= batch and groups[-1][0].item.item_id != e.item.item_id:
                 yield from with_texts(groups)
                 groups = []
         group.append(e)
@@ -413,6 +423,104 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
         groups.append(group)
     if groups:
         yield from with_texts(groups)
+    yield from _people_rows(ws, seen, where)
+
+
+def _people_spans(ws: Workspace, item_ids: Sequence[str]
+                  ) -> dict[str, list[tuple[Span, str, Any]]]:
+    """Item -> the spans people settled on (accepted, or corrected to), with who and
+    when, as their decisions on any prediction of the item left them: a later rejection
+    or correction of a span takes it out."""
+    from .people import item_decisions
+
+    out: dict[str, list[tuple[Span, str, Any]]] = {}
+    with ws.store.read() as conn:
+        decisions = item_decisions(ws, conn, item_ids)
+    for item_id, rows in decisions.items():
+        settled: dict[tuple[str, int, int], tuple[Span, str, Any]] = {}
+        for r in rows:
+            queued = r.queued_value if isinstance(r.queued_value, dict) else {}
+            if "start" in queued and "end" in queued:
+                settled.pop((r.queued, int(queued["start"]), int(queued["end"])), None)
+            if r.action == "reject":
+                continue
+            label = r.label or r.queued
+            value = r.value if r.label is not None and isinstance(r.value, dict) else queued
+            if not label or "start" not in value or "end" not in value:
+                continue
+            span = Span(int(value["start"]), int(value["end"]), label,
+                        authority_id=value.get("authority_id"),
+                        text=value.get("text"))
+            settled[(label, span.start, span.end)] = (span, r.user, r.created_at)
+        if settled:
+            out[item_id] = list(settled.values())
+    return out
+
+
+def _fits(item: Item, span: Span) -> bool:
+    """The span still lies on the item's text (a re-ingested text may have moved)."""
+    text = item.text or ""
+    return 0 <= span.start < span.end <= len(text) and (
+        span.text is None or text[span.start:span.end] == span.text)
+
+
+def _person_row(item: Item, spans: list[tuple[Span, str, Any]], where: Any
+                ) -> Iterator[Row]:
+    """The rows (one per person) of people's spans no current prediction carries."""
+    by_user: dict[str, list[tuple[Span, Any]]] = {}
+    for span, user, at in spans:
+        row = {"action": "accept", "value": span.label, "score": None, "confirmed_by": user}
+        if where is not None and not where.keep(row):
+            continue
+        by_user.setdefault(user, []).append((span, at))
+    for user, found in sorted(by_user.items()):
+        yield item, [Span(s.start, s.end, s.label, authority_id=s.authority_id)
+                     for s, _ in sorted(found, key=lambda f: (f[0].start, f[0].end))], \
+            SpanProvenance(created=max(at for _, at in found), confirmed_by=user,
+                           annotator=user)
+
+
+def _with_people(rows: list[Row], people: dict[str, list[tuple[Span, str, Any]]],
+                 where: Any) -> Iterator[Row]:
+    """``rows`` (in item order), each item's followed by its people's spans that no row
+    carries; machine spans nobody confirmed that such a span overlaps are left out."""
+    at = 0
+    while at < len(rows):
+        item = rows[at][0]
+        end = at
+        while end < len(rows) and rows[end][0].item_id == item.item_id:
+            end += 1
+        mine = rows[at:end]
+        have = {(s.label, s.start, s.end) for _, spans, _ in mine for s in spans}
+        extra = [(s, u, t) for s, u, t in people.get(item.item_id, [])
+                 if (s.label, s.start, s.end) not in have and _fits(item, s)]
+        for it, spans, prov in mine:
+            if extra and not prov.confirmed_by:
+                spans = [s for s in spans if not any(
+                    s.layer == p.layer and s.start < p.end and p.start < s.end
+                    for p, _, _ in extra)]
+            if spans:
+                yield it, spans, prov
+        yield from _person_row(item, extra, where)
+        at = end
+
+
+def _people_rows(ws: Workspace, seen: set[str], where: Any) -> Iterator[Row]:
+    """People's spans on items the model found nothing in now (not in ``seen``)."""
+    import sqlalchemy as sa
+
+    rq, dec = ws.store.t.review_queue, ws.store.t.decisions
+    with ws.store.read() as conn:
+        ids = sorted(set(conn.execute(
+            sa.select(dec.c.item_id).join(rq, dec.c.queue_id == rq.c.id)
+            .where(rq.c.kind == "prediction", dec.c.action != "reject")
+            .distinct()).scalars()) - seen)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        people = _people_spans(ws, chunk)
+        for item in ws.items(ids=[k for k in chunk if k in people]):
+            yield from _person_row(item, [p for p in people[item.item_id] if _fits(item, p[0])],
+                                   where)
 
 
 def _prediction_row(group: Sequence[Any], item: Item,
