@@ -302,9 +302,9 @@ def test_people_s_spans_outlive_a_new_champion_in_the_exports(project: list[str]
              "ana"),
             (b["item_id"], "ORG", str(fixed["start"]), str(fixed["end"]), "ana")}
     assert confirmed() == mine
-    # another model runs now: a gazetteer finds other spans (or none) in these texts
-    _cli([*base, "train", "gazetteer", "--json"])
-    _cli([*base, "run", "--model", "gazetteer@1"])
+    # another model runs now: rules for dates and titled names find other spans
+    _cli([*base, "train", "entity-rules", "--json"])
+    _cli([*base, "run", "--model", "entity-rules@1"])
     _cli([*base, "act", "--json"])
     after = confirmed()
     assert after == mine
