@@ -219,3 +219,38 @@ def test_outcomes_in_another_file_come_in_with_allow_source_change(tmp_path, cap
     # the same file again: nothing changes, with or without the flag
     out = _run(capsys, *w, "ingest", str(d / "b-new-out.csv"), "--json")
     assert json.loads(out.out)["unchanged"] == n_new
+
+
+def test_an_empty_outcome_column_means_no_outcomes_yet(tmp_path, capsys, later_rows):
+    """New rows with the outcome column present and every value empty come in without
+    outcomes (like a file without the column); their outcomes, arriving later, label
+    them. The first table of a project still needs outcomes in the column it names."""
+    d, n_old, n_new = later_rows
+    w = _old_rows(capsys, tmp_path, later_rows)
+    out = _run(capsys, *w, "ingest", str(d / "b-new-blank.csv"), "--json")
+    res = json.loads(out.out)
+    assert (res["added"], res["failed"]) == (n_new, 0)
+    assert res["leakage"] is None  # no outcomes among these rows to check against
+    assert _outcomes(capsys, w) == n_old
+    out = _run(capsys, *w, "ingest", str(d / "b-new-out.csv"), "--allow-source-change",
+               "--json")
+    assert json.loads(out.out)["updated"] == n_new
+    assert _outcomes(capsys, w) == n_old + n_new
+    # the outcomes in the file they were ingested from first need no flag
+    d2 = tmp_path / "same"
+    d2.mkdir()
+    (d2 / "b-new.csv").write_bytes((d / "b-new-blank.csv").read_bytes())
+    w2 = _old_rows(capsys, tmp_path / "second", later_rows)
+    _run(capsys, *w2, "ingest", str(d2 / "b-new.csv"))
+    (d2 / "b-new.csv").write_bytes((d / "b-new-out.csv").read_bytes())
+    out = _run(capsys, *w2, "ingest", str(d2 / "b-new.csv"), "--json")
+    assert json.loads(out.out)["updated"] == n_new
+    assert _outcomes(capsys, w2) == n_old + n_new
+    # a project's first table: an empty outcome column is refused, naming it and the fix
+    ws3 = str(tmp_path / "third")
+    _run(capsys, "init", ws3, "--task", "no-shows", "--modality", "tabular", "--labels", "0,1")
+    out = _run(capsys, "-w", ws3, "ingest", str(d / "b-new-blank.csv"), "--time-column",
+               "arrival_date", "--label-column", "is_canceled", "--id-column", "id", code=2)
+    assert "'is_canceled'" in out.err and "empty" in out.err and "fix:" in out.err
+    assert json.loads(_run(capsys, "-w", ws3, "status", "--json").out)["stages"][1][
+        "count"] == 0
