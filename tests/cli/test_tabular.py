@@ -160,3 +160,97 @@ def test_a_count_task_is_judged_by_its_counts(tmp_path, capsys, table):
     out = _run(capsys, "init", str(tmp_path / "slot"), "--task", "t", "--modality", "tabular",
                "--labels", "0,1", "--task-type", "count", "--slot", "fortnight", code=2)
     assert "slot" in out.err and "fix:" in out.err
+
+
+@pytest.fixture(scope="module")
+def later_rows(tmp_path_factory):
+    """Rows before 2017 with their outcomes (b-old.csv); the rows of June 2017 without the
+    outcome column (b-new-nolabel.csv), with it left empty (b-new-blank.csv), and with
+    their outcomes (b-new-out.csv)."""
+    from glamlab.ingest.columns import read_table
+
+    d = tmp_path_factory.mktemp("later")
+    raw = read_table(bookings.SAMPLE)
+    raw[raw["arrival_date"] < "2017-01-01"].to_csv(d / "b-old.csv", index=False)
+    new = raw[raw["arrival_date"].str.startswith("2017-06")]
+    new.drop(columns=["is_canceled"]).to_csv(d / "b-new-nolabel.csv", index=False)
+    new.assign(is_canceled="").to_csv(d / "b-new-blank.csv", index=False)
+    new.to_csv(d / "b-new-out.csv", index=False)
+    return d, int((raw["arrival_date"] < "2017-01-01").sum()), len(new)
+
+
+def _outcomes(capsys, w):
+    stages = json.loads(_run(capsys, *w, "status", "--json").out)["stages"]
+    return next(s for s in stages if s["stage"] == "labels")["count"]
+
+
+def _old_rows(capsys, tmp_path, later_rows):
+    d, n_old, _n_new = later_rows
+    ws = str(tmp_path / "museum")
+    _run(capsys, "init", ws, "--task", "no-shows", "--modality", "tabular", "--labels", "0,1",
+         "--task-type", "count", "--slot", "D", "--metric", "mae")
+    w = ["-w", ws]
+    _run(capsys, *w, "ingest", str(d / "b-old.csv"), "--time-column", "arrival_date",
+         "--label-column", "is_canceled", "--id-column", "id", "--group-column", "hotel",
+         "--never-feature", "reservation_status", "--never-feature", "reservation_status_date")
+    assert _outcomes(capsys, w) == n_old
+    return w
+
+
+def test_outcomes_in_another_file_come_in_with_allow_source_change(tmp_path, capsys,
+                                                                    later_rows):
+    """New rows ingested without outcomes, then their outcomes in another file: refused
+    with the fix (the rows belong to the first file), then taken with
+    --allow-source-change as new versions of the rows."""
+    d, n_old, n_new = later_rows
+    w = _old_rows(capsys, tmp_path, later_rows)
+    out = _run(capsys, *w, "ingest", str(d / "b-new-nolabel.csv"), "--json")
+    assert json.loads(out.out)["added"] == n_new
+    assert _outcomes(capsys, w) == n_old
+    out = _run(capsys, *w, "ingest", str(d / "b-new-out.csv"), code=2)
+    assert f"{n_new} item(s) belong to another source" in out.err
+    assert "--allow-source-change" in out.err
+    assert _outcomes(capsys, w) == n_old  # all or nothing: no row was changed
+    out = _run(capsys, *w, "ingest", str(d / "b-new-out.csv"), "--allow-source-change",
+               "--json")
+    res = json.loads(out.out)
+    assert (res["added"], res["updated"], res["failed"]) == (0, n_new, 0)
+    assert _outcomes(capsys, w) == n_old + n_new
+    # the same file again: nothing changes, with or without the flag
+    out = _run(capsys, *w, "ingest", str(d / "b-new-out.csv"), "--json")
+    assert json.loads(out.out)["unchanged"] == n_new
+
+
+def test_an_empty_outcome_column_means_no_outcomes_yet(tmp_path, capsys, later_rows):
+    """New rows with the outcome column present and every value empty come in without
+    outcomes (like a file without the column); their outcomes, arriving later, label
+    them. The first table of a project still needs outcomes in the column it names."""
+    d, n_old, n_new = later_rows
+    w = _old_rows(capsys, tmp_path, later_rows)
+    out = _run(capsys, *w, "ingest", str(d / "b-new-blank.csv"), "--json")
+    res = json.loads(out.out)
+    assert (res["added"], res["failed"]) == (n_new, 0)
+    assert res["leakage"] is None  # no outcomes among these rows to check against
+    assert _outcomes(capsys, w) == n_old
+    out = _run(capsys, *w, "ingest", str(d / "b-new-out.csv"), "--allow-source-change",
+               "--json")
+    assert json.loads(out.out)["updated"] == n_new
+    assert _outcomes(capsys, w) == n_old + n_new
+    # the outcomes in the file they were ingested from first need no flag
+    d2 = tmp_path / "same"
+    d2.mkdir()
+    (d2 / "b-new.csv").write_bytes((d / "b-new-blank.csv").read_bytes())
+    w2 = _old_rows(capsys, tmp_path / "second", later_rows)
+    _run(capsys, *w2, "ingest", str(d2 / "b-new.csv"))
+    (d2 / "b-new.csv").write_bytes((d / "b-new-out.csv").read_bytes())
+    out = _run(capsys, *w2, "ingest", str(d2 / "b-new.csv"), "--json")
+    assert json.loads(out.out)["updated"] == n_new
+    assert _outcomes(capsys, w2) == n_old + n_new
+    # a project's first table: an empty outcome column is refused, naming it and the fix
+    ws3 = str(tmp_path / "third")
+    _run(capsys, "init", ws3, "--task", "no-shows", "--modality", "tabular", "--labels", "0,1")
+    out = _run(capsys, "-w", ws3, "ingest", str(d / "b-new-blank.csv"), "--time-column",
+               "arrival_date", "--label-column", "is_canceled", "--id-column", "id", code=2)
+    assert "'is_canceled'" in out.err and "empty" in out.err and "fix:" in out.err
+    assert json.loads(_run(capsys, "-w", ws3, "status", "--json").out)["stages"][1][
+        "count"] == 0

@@ -78,6 +78,20 @@ def test_a_missing_label_column():
     assert len(prepare(table, schema, require_label=False)) == len(table)
 
 
+def test_an_empty_label_column_is_no_outcomes_yet():
+    """New rows may keep the outcome column with every value empty: typed, their outcome
+    is missing (as without the column). Naming an empty column as a new table's outcome
+    is refused, naming it."""
+    schema = bookings.schema()
+    table = bookings.raw().head(40).assign(is_canceled="")
+    typed = prepare(table, schema)
+    assert len(typed) == 40 and typed["is_canceled"].isna().all()
+    with pytest.raises(ColumnError) as exc:
+        infer_schema(table, time_column="arrival_date", label_column="is_canceled")
+    assert exc.value.column == "is_canceled" and "empty" in str(exc.value)
+    assert "label column" in exc.value.hint
+
+
 def test_numbers_that_are_not_numbers():
     schema = bookings.schema()
     table = bookings.raw()

@@ -69,6 +69,35 @@ def test_outcomes_that_arrive_later_are_new_versions(make_ws, tmp_path):
                                                  "is_canceled"].astype(int).sum()
 
 
+def test_outcomes_in_another_file_need_allow_source_change(make_ws, tmp_path):
+    """The rows' outcomes arriving in a new file: refused as a whole (nothing stored),
+    unless allow_source_change, then new versions; an empty outcome column before them
+    is no outcomes yet."""
+    from glamlab.errors import IngestError
+
+    ws = _ws(make_ws)
+    raw = bookings.raw()
+    july = raw[raw["arrival_date"].str.startswith("2017-07")]
+    rows = raw[raw["arrival_date"] >= "2017-08-01"]
+    july.to_csv(tmp_path / "july.csv", index=False)
+    tb.ingest_table(ws, tmp_path / "july.csv", time_column="arrival_date",
+                    label_column="is_canceled", id_column="id", check_leaks=False)
+    rows.assign(is_canceled="").to_csv(tmp_path / "aug.csv", index=False)
+    res = tb.ingest_table(ws, tmp_path / "aug.csv")
+    assert res.report.added == len(rows) and res.leakage is None
+    assert f"{len(july):,} with an outcome" in ws.status()["summary"]
+    rows.to_csv(tmp_path / "aug-outcomes.csv", index=False)
+    with pytest.raises(IngestError, match="another source") as exc:
+        tb.ingest_table(ws, tmp_path / "aug-outcomes.csv", check_leaks=False)
+    assert "--allow-source-change" in exc.value.hint
+    assert f"{len(july):,} with an outcome" in ws.status()["summary"]
+    res = tb.ingest_table(ws, tmp_path / "aug-outcomes.csv", check_leaks=False,
+                          allow_source_change=True)
+    assert (res.report.added, res.report.updated) == (0, len(rows))
+    assert f"{len(july) + len(rows):,} with an outcome" in ws.status()["summary"]
+    assert tb.project_frame(ws)["is_canceled"].notna().all()
+
+
 def test_bad_tables_are_one_error_and_store_nothing(make_ws, tmp_path):
     ws = _ws(make_ws)
     raw = bookings.raw().head(50)

@@ -63,7 +63,8 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], id_column: str | None,
         return ingest_rows(ws, sources, as_json=as_json, time_column=time_column,
                            label_column=label_column, id_column=id_column,
                            never_features=list(never_features) or None,
-                           group_columns=list(group_columns) or None)
+                           group_columns=list(group_columns) or None,
+                           allow_source_change=allow_source_change)
     report = ws.ingest(list(sources), id_column=id_column, text_column=text_column,
                        image_column=image_column, progress=show_progress(as_json),
                        collection_depth=collection_depth, remote_ocr=not no_remote_ocr,

@@ -355,16 +355,19 @@ def _keep_earlier_ids(conn: sa.Connection, t: Any, records: list[Record],
 
 
 def write_records(store: Store, conn: sa.Connection, records: list[Record], *,
-                  sources: list[str]) -> IngestReport:
+                  sources: list[str], allow_source_change: bool = False) -> IngestReport:
     """Store ``records`` inside the caller's write transaction, as one ingest: an import
     that carries its items' texts (gold spans) creates them with the rest of its writes,
-    all or nothing. The records must have passed :func:`~.base.check_record`."""
+    all or nothing. The records must have passed :func:`~.base.check_record`. A record
+    whose id belongs to an item from another source refuses the whole ingest
+    (:class:`IngestError`), unless ``allow_source_change``: then it is a new version."""
     t = store.t
     pk = conn.execute(t.ingests.insert().values(sources=sources, started_at=now())
                       ).inserted_primary_key
     assert pk is not None
     report = IngestReport(ingest_id=int(pk[0]), sources=sources)
-    refused = _write_records(store, conn, report.ingest_id, records, report)
+    refused = _write_records(store, conn, report.ingest_id, records, report,
+                             allow_source_change)
     if refused:
         raise IngestError(f"{len(refused)} item(s) belong to another source, e.g. "
                           f"{refused[0].item_ref!r}: {refused[0].reason}",

@@ -178,6 +178,14 @@ def infer_schema(frame: pd.DataFrame, *, time_column: str, label_column: str | N
                            *((c, "never-a-feature column") for c in never_features),
                            *((c, "group column") for c in group_columns),
                            *((c, "typed column") for c in (types or {}))])
+    if label_column is not None and len(frame) and _no_outcome(frame[label_column]).all():
+        # a project's first table names its outcome column: empty throughout, it is most
+        # likely the wrong column (later tables may leave it empty: no outcomes yet)
+        raise ColumnError(
+            f"the label column {label_column!r} is empty: none of the {len(frame):,} rows "
+            "has an outcome", column=label_column,
+            hint="name the column that holds the outcomes (yes/no) as the label column, or "
+                 "ingest a table with some outcomes known first")
     columns: dict[str, str] = {}
     for name in frame.columns:
         name = str(name)
@@ -304,14 +312,17 @@ def _categories(col: pd.Series) -> pd.Series:
                          "<NA>": MISSING}).astype(object)
 
 
+def _no_outcome(col: pd.Series) -> pd.Series:
+    """Where a label column has no outcome (yet): no value at all (pandas 3 keeps it
+    missing through astype(str)), or an empty cell."""
+    return col.isna() | col.astype(str).str.strip().isin(["", "nan", "None", "NA", "<NA>"])
+
+
 def _label(col: pd.Series, schema: TableSchema) -> pd.Series:
+    """The outcome as 0/1, missing where it is not known yet (a column of new rows may be
+    empty throughout: they come in without outcomes, like rows without the column)."""
     text = col.astype(str).str.strip()
-    # a missing outcome: no value at all (pandas 3 keeps it missing through astype(str))
-    empty = col.isna() | text.isin(["", "nan", "None", "NA", "<NA>"])
-    if empty.all():
-        raise ColumnError(f"the label column {schema.label_column!r} is empty",
-                          column=schema.label_column,
-                          hint="import the outcomes first, or name the right column")
+    empty = _no_outcome(col)
     positive = schema.positive
     values = set(text[~empty].unique())
     if positive not in values and len(values) > 2:

@@ -110,14 +110,19 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
                  label_column: str | None = None, id_column: str | None = None,
                  positive: str | None = None, never_features: list[str] | None = None,
                  group_columns: list[str] | None = None, types: dict[str, str] | None = None,
-                 units: dict[str, str] | None = None, check_leaks: bool = True
-                 ) -> TableIngest:
+                 units: dict[str, str] | None = None, check_leaks: bool = True,
+                 allow_source_change: bool = False) -> TableIngest:
     """Store the rows of a CSV (optionally gzipped), TSV or Parquet file as items.
 
     The first table of a project fixes the schema (options given here, or the card's
     ``[tabular]``); later tables (new rows, or the same rows with their outcomes) must
     fit it. The whole table is typed first, so a wrong column is one error naming it and
-    nothing is stored. Then the leakage check runs on the rows with an outcome."""
+    nothing is stored. Then the leakage check runs on the rows with an outcome.
+
+    A later table may leave the outcome column out, or keep it with every value empty:
+    its rows come in without outcomes. Rows already ingested from another file (their
+    outcomes, arriving in a new file) are refused as a whole unless
+    ``allow_source_change``: then each changed row becomes a new version."""
     from ..ingest import write_records
     from ..ingest.base import Record
 
@@ -162,7 +167,8 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
         records.append(Record(item_id=rid, modality="record", source_kind="table",
                               source=source, content_hash=digest, meta=meta))
     with ws.store.write() as conn:
-        report = write_records(ws.store, conn, records, sources=[source])
+        report = write_records(ws.store, conn, records, sources=[source],
+                               allow_source_change=allow_source_change)
     ws.card.raw[TABULAR] = schema.to_card()
     cutoff = train_until(ws)
     if cutoff is None:
