@@ -55,14 +55,19 @@ class RetrainReport:
 
 
 def _corrections(ws: Workspace, ids: list[str]) -> int:
-    """How many of the training items carry a reviewer's correction."""
+    """How many of the training items carry a reviewer's correction: a gold label, or a
+    gold span set (entities keep theirs in the span store), from review."""
     t = ws.store.t
     found: set[str] = set()
     with ws.store.read() as conn:
         for i in range(0, len(ids), 900):
+            chunk = ids[i : i + 900]
             found.update(r[0] for r in conn.execute(sa.select(t.labels.c.item_id).where(
                 t.labels.c.active.is_(True), t.labels.c.source == "review",
-                t.labels.c.item_id.in_(ids[i : i + 900]))))
+                t.labels.c.item_id.in_(chunk))))
+            found.update(r[0] for r in conn.execute(sa.select(t.span_sets.c.item_id).where(
+                t.span_sets.c.active.is_(True), t.span_sets.c.kind == "gold",
+                t.span_sets.c.source == "review", t.span_sets.c.item_id.in_(chunk))))
     return len(found)
 
 
