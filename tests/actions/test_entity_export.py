@@ -91,6 +91,28 @@ def test_csv_one_row_per_mention_formula_safe_with_bom():
     assert {r["confirmed_by"] for r in rows} == {"alice"}
 
 
+def test_csv_ids_never_altered_text_still_formula_safe_bom_in_files(tmp_path):
+    # as the classification CSV: the ids keep joining, the free text cannot run
+    item = Item(item_id="@evil", modality="text", text="=SUM(A1) à Genève")
+    spans = [Span(0, 8, "PER", authority_id="-Q1"), Span(11, 17, "LOC", authority_id="+42x")]
+    prov = SpanProvenance(model="m", model_version=2, confirmed_by="=bob",
+                          created="2024-05-01T10:00:00Z")
+    out = tmp_path / "entities.csv"
+    result = export_spans([(item, spans, prov)], "csv", out)
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfitem_id,")  # a BOM: Excel reads Genève right
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    assert [r["item_id"] for r in rows] == ["@evil", "@evil"]
+    assert [r["authority_id"] for r in rows] == ["-Q1", "+42x"]
+    assert rows[0]["text"] == "'=SUM(A1)" and rows[1]["text"] == "Genève"
+    assert rows[0]["confirmed_by"] == "'=bob" and rows[0]["model_version"] == "2"
+    assert result["rows"] == 2 and "4 ids" in result["warnings"][0]
+    # no BOM on stdout (a pipe), unless asked
+    buf = io.StringIO()
+    assert write_entities_csv([(item, spans, prov)], buf, bom=False) == 2
+    assert buf.getvalue().startswith("item_id,")
+
+
 def test_web_annotations_with_quote_and_position_selectors():
     text = "Le président Wilson est arrivé à Paris hier soir."
     item = Item(item_id="doc/1", modality="text", text=text, uri="/data/doc1.txt")

@@ -69,7 +69,7 @@ def test_entities_lifecycle(project: list[str], tmp_path: Path) -> None:
 
     out = tmp_path / "entities.csv"
     res = _cli([*base, "export", "--format", "csv", "--out", str(out), "--json"])
-    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert len(rows) == res["rows"] == acted["counts"]["accept"] + acted["counts"]["review"]
     assert all(r["text"] and r["model"] == "crf-ner" for r in rows)
     jl = tmp_path / "entities.jsonl"

@@ -34,7 +34,7 @@ def test_demo_entities_runs_the_lifecycle(tmp_path: Path) -> None:
     assert r["run"]["model"].startswith("crf-ner@")
     acted = r["act"]["act"]["counts"]
     rows = list(csv.DictReader((out / "exports" / "entities.csv").read_text(
-        encoding="utf-8").splitlines()))
+        encoding="utf-8-sig").splitlines()))
     assert len(rows) == acted["accept"] + acted["review"] > 0
     assert r["status"]["summary"].startswith("223 items, 223 labelled")
     assert 0.0 <= board["crf-ner@1"]["low"] <= board["crf-ner@1"]["strict_micro_f1"] <= 1.0

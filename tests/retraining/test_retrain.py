@@ -103,6 +103,46 @@ def test_cli_retrain_and_models(make_ws):
     assert r.exit_code == 0 and "now the champion" in r.output
 
 
+def test_models_use_never_swaps_the_version_and_in_use_follows_the_champion(make_ws):
+    import json
+
+    from glamlab.registry import champion
+
+    ws = _workspace(make_ws)
+    base = ["-w", str(ws.root)] + ([] if ws.store.is_sqlite else ["--db", ws.store.url])
+
+    def in_use() -> list[str]:
+        r = CliRunner().invoke(cli, [*base, "models", "--json"])
+        assert r.exit_code == 0, r.output
+        return [m["model"] for m in json.loads(r.output) if "in-use" in m["aliases"].split(",")]
+
+    r = CliRunner().invoke(cli, [*base, "models", "use", "len"])
+    assert r.exit_code == 0 and "now use len@1" in r.output, r.output
+    assert in_use() == ["len@1"]
+    _correct(ws)
+    assert retrain(ws, "len", n_boot=200).promoted
+    # the listing marks what glamlab run resolves: the new champion
+    assert champion(ws).spec == "len@2" and in_use() == ["len@2"]
+    # NAME@N of a version that is not the champion is refused with the fix, nothing changed
+    r = CliRunner().invoke(cli, [*base, "models", "use", "len@1"])
+    assert isinstance(r.exception, ModelNotFound), r.output  # glamlab's main: exit status 2
+    assert "len@1 is not the champion of len (len@2 is)" in str(r.exception)
+    assert "glamlab models promote len@1" in (r.exception.hint or "")
+    assert "now use" not in r.output
+    assert champion(ws).spec == "len@2" and in_use() == ["len@2"]
+    r = CliRunner().invoke(cli, [*base, "models", "use", "len@2"])
+    assert r.exit_code == 0 and "now use len@2" in r.output, r.output
+    # a marker stored on an older version (before this fix) is still listed on the champion
+    t = ws.store.t.model_aliases
+    with ws.store.write() as conn:
+        conn.execute(t.update().where(t.c.alias == "in-use").values(
+            model_id=get_model(ws, "len@1").id))
+    assert in_use() == ["len@2"]
+    # rollback moves it with the champion title
+    rollback(ws, "len")
+    assert champion(ws).spec == "len@1" and in_use() == ["len@1"]
+
+
 def test_retrain_without_corrections_never_promotes(make_ws):
     ws = _workspace(make_ws)
     ws.card.raw["gate"] = {"min_gain": 0.0, "max_drop": 1.0}  # a gate that lets ties by

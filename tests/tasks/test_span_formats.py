@@ -145,6 +145,36 @@ def test_hipe_bad_lines_are_reported_with_their_numbers(tmp_path):
     assert docs[0].text == "Paris est beau"
 
 
+def test_hipe_says_which_of_dataset_and_language_is_missing_and_the_fix(make_ws, tmp_path):
+    from glamlab.errors import LabelError
+    from glamlab.tasks.spans import import_spans
+
+    header = ("TOKEN\tNE-COARSE-LIT\tNE-COARSE-METO\tNE-FINE-LIT\tNE-FINE-METO\t"
+              "NE-FINE-COMP\tNE-NESTED\tNEL-LIT\tNEL-METO\tMISC\n")
+    token = "Paris\tB-loc\tO\tO\tO\tO\tO\tQ90\t_\t_\n"
+    src = tmp_path / "fr-train10.tsv"  # not DATASET-LANG.tsv: the language is in it
+    src.write_text(header + "# hipe2022:document_id = d1\n# hipe2022:language = fr\n" + token,
+                   encoding="utf-8")
+    ws = make_ws(task="entities", modality="text", labels=["PER", "LOC"])
+    with pytest.raises(LabelError) as err:
+        import_spans(ws, src)
+    message = str(err.value)
+    assert "document 'd1': no dataset," in message and "no language" not in message
+    assert "'fr-train10.tsv' is not DATASET-LANG.tsv" in message
+    assert "add a '# dataset = NAME' line" in message and "name the file NAME-fr.tsv" in message
+    # both missing: both said
+    bare = tmp_path / "bare.tsv"
+    bare.write_text(header + "# hipe2022:document_id = d2\n" + token, encoding="utf-8")
+    problems: list[tuple[int, str]] = []
+    assert list(read_hipe(bare, problems=problems)) == []
+    assert "no dataset and no language" in problems[0][1]
+    assert "'# dataset = NAME' and '# language = fr' lines" in problems[0][1]
+    # a DATASET-LANG.tsv name gives both
+    named = tmp_path / "newseye-fr.tsv"
+    named.write_text(header + "# hipe2022:document_id = d3\n" + token, encoding="utf-8")
+    assert [d.item_id for d in read_hipe(named)] == ["newseye-fr-d3-s000"]
+
+
 # -- JSONL ------------------------------------------------------------------------------
 def test_jsonl_reads_entities_and_metadata(tmp_path):
     src = tmp_path / "spans.jsonl"

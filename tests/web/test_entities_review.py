@@ -267,6 +267,7 @@ def test_a_reviewer_sees_the_link_keeps_it_or_chooses_another(entities_ws: Any,
         login(c, "rey")
         got = c.get("/stages/export/download?format=csv")
         assert got.status_code == 200
+    assert got.content.startswith(b"\xef\xbb\xbfitem_id,")  # the CLI's CSV: a BOM for Excel
     exported = list(csv.DictReader(got.content.decode("utf-8-sig").splitlines()))
     row_b = next(r for r in exported if r["item_id"] == b["item_id"]
                  and int(r["start"]) == vb["start"] and int(r["end"]) == vb["end"])

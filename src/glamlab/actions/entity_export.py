@@ -9,9 +9,11 @@ and who confirmed it.
 
 - ``jsonl``: one item a line, ``{"id", "text", "entities": [...], "provenance": {...}}``,
   which :func:`glamlab.tasks.spans.import_spans` reads back.
-- ``csv``: one row per mention (:data:`ENTITY_COLUMNS`), OpenRefine-ready; cells starting
-  with ``= + - @``, a tab or a carriage return get a leading ``'`` (:func:`formula_safe`);
-  ``bom=True`` starts the file with a UTF-8 byte-order mark for Excel.
+- ``csv``: one row per mention (:data:`ENTITY_COLUMNS`), OpenRefine-ready, written as the
+  classification CSV is (:func:`glamlab.sheets.write_sheet`): UTF-8 with a byte-order
+  mark for Excel (none on stdout), text cells starting with ``= + - @``, a tab or a
+  carriage return get a leading ``'``, but the ids (:data:`ENTITY_ID_COLUMNS`: item,
+  model version, authority record) are never altered, so they keep joining.
 - ``webanno``: a W3C ``AnnotationCollection``; each mention a ``tagging`` annotation whose
   body is its type (and, when linked, a ``SpecificResource`` with purpose ``identifying``
   pointing at the authority record), whose target is the item with a
@@ -26,7 +28,6 @@ and who confirmed it.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -37,11 +38,12 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import PolicyError
 from ..files import open_private
-from ..sheets import formula_safe
+from ..sheets import write_sheet
 from ..tasks.spans.model import MAIN_LAYER, NIL, Span
 from .export import (
     ANNO_CONTEXT,
     EXTENSION_CONTEXT,
+    ID_COLUMNS,
     IIIF_CONTEXT,
     _slug,
     _target_source,
@@ -63,6 +65,9 @@ def exports_spans(ws: Workspace, fmt: str) -> bool:
     return ws.card.kind == "entities" and fmt in ENTITY_EXPORT_FORMATS
 ENTITY_COLUMNS = ["item_id", "type", "text", "start", "end", "authority_id", "score", "model",
                   "model_version", "confirmed_by", "layer", "created"]
+#: never altered in the CSV (they must keep joining): the classification export's id
+#: columns that an entity row has, and the authority record's id
+ENTITY_ID_COLUMNS = (*(c for c in ID_COLUMNS if c in ENTITY_COLUMNS), "authority_id")
 QUOTE_CONTEXT = 32  # characters of prefix and suffix in a TextQuoteSelector
 _QID_RE = re.compile(r"^Q[1-9]\d*$")
 _ENTITY_CONTEXT: dict[str, Any] = {**EXTENSION_CONTEXT,
@@ -130,24 +135,28 @@ def write_spans_jsonl(rows: Iterable[Row], out: IO[str], *, include_text: bool =
 
 
 # -- CSV ------------------------------------------------------------------------------
-def write_entities_csv(rows: Iterable[Row], out: IO[str], *, bom: bool = False,
-                       layers: Sequence[str] | None = (MAIN_LAYER,)) -> int:
-    """One row per mention (:data:`ENTITY_COLUMNS`); returns the number of rows."""
-    if bom:
-        out.write("\ufeff")
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(ENTITY_COLUMNS)
-    n = 0
-    for item, spans, prov in rows:
-        text = item.text or ""
-        for s in _layer(spans, layers):
-            values = [item.item_id, s.label, text[s.start:s.end], s.start, s.end,
-                      s.authority_id, None if s.score is None else round(s.score, 6),
-                      prov.model, prov.model_version, prov.confirmed_by, s.layer,
-                      prov.created_iso]
-            w.writerow(["" if v is None else formula_safe(v) for v in values])
-            n += 1
-    return n
+def write_entities_csv(rows: Iterable[Row], out: IO[str], *, bom: bool = True,
+                       layers: Sequence[str] | None = (MAIN_LAYER,),
+                       report: dict[str, Any] | None = None) -> int:
+    """One row per mention (:data:`ENTITY_COLUMNS`); returns the number of rows. Written
+    as the classification CSV is (:func:`glamlab.sheets.write_sheet`): a BOM unless
+    ``bom=False``, formula-safe text cells, the id columns (:data:`ENTITY_ID_COLUMNS`)
+    never altered. ``report`` gets ``risky_ids``: ids written as they are that a
+    spreadsheet would evaluate."""
+    def cells() -> Iterator[list[Any]]:
+        for item, spans, prov in rows:
+            text = item.text or ""
+            for s in _layer(spans, layers):
+                yield [item.item_id, s.label, text[s.start:s.end], s.start, s.end,
+                       s.authority_id, None if s.score is None else round(s.score, 6),
+                       prov.model, prov.model_version, prov.confirmed_by, s.layer,
+                       prov.created_iso]
+
+    done = write_sheet(out, ENTITY_COLUMNS, cells(), id_columns=ENTITY_ID_COLUMNS, bom=bom,
+                       title="entities")
+    if report is not None:
+        report["risky_ids"] = done.risky_ids
+    return done.rows
 
 
 # -- W3C Web Annotations ----------------------------------------------------------------
@@ -557,11 +566,14 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
 
 
 def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *,
-                 base: str | None = None, label: str = "glamlab entities", bom: bool = False,
+                 base: str | None = None, label: str = "glamlab entities",
+                 bom: bool | None = None,
                  layers: Sequence[str] | None = (MAIN_LAYER,)) -> dict[str, Any]:
     """Write ``rows`` in format ``fmt`` (:data:`SPAN_FORMATS`) to the file ``out`` (a folder
     for ``inception``; stdout when None or "-"). What ``glamlab export`` calls for an
-    entities project."""
+    entities project. ``bom``: start a CSV with a byte-order mark (default: in a file, not
+    on stdout, as the classification CSV). ``warnings`` in the result: ids a spreadsheet
+    may evaluate."""
     import sys
 
     if fmt not in SPAN_FORMATS:
@@ -588,7 +600,14 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
         if fmt == "jsonl":
             result["items"] = write_spans_jsonl(rows, handle, layers=layers)
         elif fmt == "csv":
-            result["rows"] = write_entities_csv(rows, handle, bom=bom, layers=layers)
+            sheet: dict[str, Any] = {}
+            result["rows"] = write_entities_csv(rows, handle, layers=layers, report=sheet,
+                                                bom=path is not None if bom is None else bom)
+            if sheet["risky_ids"]:
+                result["warnings"] = [
+                    f"{sheet['risky_ids']} ids start with = + - or @ and are written as they "
+                    "are (so they still join); a spreadsheet may take them for formulas: "
+                    "import the CSV with those columns as text (OpenRefine reads it as is)"]
         elif fmt == "webanno":
             assert base is not None
             result["annotations"] = write_span_web_annotations(rows, handle, base=base,
@@ -607,7 +626,7 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
     return result
 
 
-__all__ = ["ENTITY_COLUMNS", "ENTITY_EXPORT_FORMATS", "SPAN_FORMATS", "exports_spans", "SpanProvenance", "authority_uri",
+__all__ = ["ENTITY_COLUMNS", "ENTITY_EXPORT_FORMATS", "ENTITY_ID_COLUMNS", "SPAN_FORMATS", "exports_spans", "SpanProvenance", "authority_uri",
            "export_entities", "export_spans", "iiif_span_annotation", "iter_gold_rows",
            "iter_prediction_rows", "span_regions",
            "text_selectors", "web_annotation", "word_boxes", "write_entities_csv",

@@ -142,6 +142,8 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
 
             res = export_entities(ws, fmt, out, model=model, where=where, base=base_url)
             if not as_json and out != "-":
+                for warning in res.get("warnings", []):
+                    click.echo(f"warning: {warning}", err=True)
                 n = res.get("rows", res.get("annotations", res.get("items",
                                                                     res.get("entities"))))
                 click.echo(f"wrote {n} entity {fmt} records to {out}")

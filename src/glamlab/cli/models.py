@@ -17,6 +17,7 @@ def models(ctx: click.Context, as_json: bool) -> None:
       glamlab models                       list them
       glamlab models promote NAME@N        make version N the champion (and NAME the model in use)
       glamlab models use NAME              run, act and export use NAME's champion
+                                           (NAME@N only if N is the champion)
       glamlab models rollback NAME         give the title back to the previous champion
     """
     if ctx.invoked_subcommand is None:
@@ -48,12 +49,13 @@ def promote(ctx: click.Context, spec: str, as_json: bool) -> None:
 @click.pass_context
 def use(ctx: click.Context, name: str, as_json: bool) -> None:
     """Make NAME's champion the model that run, act and export use without --model (the
-    evaluate verdict sets it to the model it finds best; this is the person's choice)."""
-    from ..registry import champion, use_model
+    evaluate verdict sets it to the model it finds best; this is the person's choice).
+    A later champion of NAME (retrain, promote) takes over. NAME@N is accepted only when
+    version N is the champion: promote it first (glamlab models promote NAME@N)."""
+    from ..registry import use_model
 
     ws = open_ws(ctx)
-    mv = champion(ws, name)
-    use_model(ws, mv.spec, actor=_actor(), reason="chosen by hand")
+    mv = use_model(ws, name, actor=_actor(), reason="chosen by hand")
     emit(mv.to_dict(), as_json,
          lambda d: f"glamlab run, act and export now use {mv.spec} (the champion of {mv.name}).")
 

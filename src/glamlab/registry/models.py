@@ -111,6 +111,10 @@ def _set_alias(conn: sa.Connection, name: str, alias: str, model_id: int) -> Non
                                                  s.model_aliases.c.alias == alias))
     conn.execute(s.model_aliases.insert().values(name=name, alias=alias, model_id=model_id,
                                                  updated_at=now()))
+    if alias == "champion":  # the model in use is a name: its marker follows the champion
+        conn.execute(s.model_aliases.update().where(
+            s.model_aliases.c.name == name, s.model_aliases.c.alias == IN_USE
+        ).values(model_id=model_id))
 
 
 def set_alias(ws: Workspace, spec: str, alias: str, *, actor: str = "glamlab") -> ModelVersion:
@@ -122,10 +126,17 @@ def set_alias(ws: Workspace, spec: str, alias: str, *, actor: str = "glamlab") -
 
 
 def _aliases(conn: sa.Connection, model_id: int) -> list[str]:
+    """The version's aliases; ``in-use`` on the champion of the model in use, which is what
+    ``glamlab run`` resolves (wherever a marker written before a promotion still points)."""
     from ..store import schema as s
 
-    return sorted(r[0] for r in conn.execute(
-        sa.select(s.model_aliases.c.alias).where(s.model_aliases.c.model_id == model_id)))
+    t = s.model_aliases
+    rows = conn.execute(sa.select(t.c.alias, t.c.name).where(t.c.model_id == model_id)).all()
+    out = {r.alias for r in rows if r.alias != IN_USE}
+    if "champion" in out and conn.execute(sa.select(t.c.model_id).where(
+            t.c.alias == IN_USE, t.c.name == rows[0].name)).first() is not None:
+        out.add(IN_USE)
+    return sorted(out)
 
 
 def _row(conn: sa.Connection, row: Any) -> ModelVersion:
@@ -169,17 +180,29 @@ IN_USE = "in-use"
 def use_model(ws: Workspace, spec: str, *, actor: str = "glamlab",
               reason: str = "") -> ModelVersion:
     """Make the model NAME of ``spec`` the project's model in use: its champion is what
-    :func:`champion` gives without a name (``glamlab run`` without ``--model``). The
-    evaluate verdict calls this for the model it finds best; ``glamlab models promote``
-    and ``glamlab models use`` for the person's choice."""
-    mv = get_model(ws, spec)
+    :func:`champion` gives without a name (``glamlab run`` without ``--model``), now and
+    after a later promotion. ``spec`` is NAME, or names its champion (``NAME@champion``,
+    ``NAME@N``); another version is refused with the fix (promote it first), never
+    quietly swapped for the champion. Returns the champion. The evaluate verdict calls
+    this for the model it finds best; ``glamlab models promote`` and ``glamlab models
+    use`` for the person's choice."""
+    given = get_model(ws, spec)
+    mv = champion(ws, given.name)
+    if "@" in spec and given.id != mv.id:
+        raise ModelNotFound(
+            f"{given.spec} is not the champion of {given.name} ({mv.spec} is): glamlab run, "
+            f"act and export use the champion of the model in use, so {given.spec} cannot "
+            "be made the model in use as it is",
+            hint=f"make it the champion first: glamlab models promote {given.spec} (it is "
+                 f"then the model in use too); or run it once as it is: glamlab run "
+                 f"--model {given.spec}")
     with ws.store.write() as conn:
         from ..store import schema as s
 
         conn.execute(s.model_aliases.delete().where(s.model_aliases.c.alias == IN_USE))
         _set_alias(conn, mv.name, IN_USE, mv.id)
         ws.store.audit(conn, actor, "model.use", mv.name, reason=reason)
-    return mv
+    return get_model(ws, mv.spec)  # with its in-use alias
 
 
 def in_use(ws: Workspace) -> str | None:

@@ -29,7 +29,12 @@ What becomes of it:
   ``pers/loc/org/prod/time`` and NewsEye's ``PER/LOC/ORG/HumanProd`` to
   ``PER/LOC/ORG/PROD/TIME``); a type that maps to ``None`` is dropped.
 - item metadata: ``dataset``, ``lang``, ``document_id``, ``date`` (absent for ``NA``),
-  ``publication``, ``license``, ``segment`` (the sentence number) and ``source``.
+  ``publication``, ``license``, ``segment`` (the sentence number) and ``source``. The
+  dataset and language come from the document's comment lines, else from a file named
+  ``DATASET-LANG.tsv`` (``hipe2020-fr.tsv``); a document with neither is refused, saying
+  which is missing and how to give it. No default: they begin every item id, and ids
+  made up from any file name would change when the file is renamed (a second import
+  would make new items beside the first).
 
 Sentences: HIPE-2022 files carry ``EndOfSentence`` flags (made by pySBD). The HIPE-2020
 v0.9 training files carry none; for those, sentence mode runs pySBD 0.3.4 over each
@@ -260,6 +265,20 @@ def _build(tokens: list[_Token], *, line_breaks: bool, types: Mapping[str, str |
     return text, spans, lines
 
 
+def _missing(document_id: str, name: str, dataset: str | None, lang: str | None) -> str:
+    """What a document lacks of its dataset and language (both are part of its item ids),
+    where they were looked for, and how to give them."""
+    missing = [k for k, v in (("dataset", dataset), ("language", lang)) if not v]
+    lines = " or ".join(f"'# {k} = ...'" for k in missing)
+    fix = (f"a '# {missing[0]} = {'NAME' if missing[0] == 'dataset' else 'fr'}' line"
+           if len(missing) == 1 else "'# dataset = NAME' and '# language = fr' lines")
+    stem = f"{dataset or 'NAME'}-{lang or 'LANG'}.tsv"
+    return (f"document {document_id!r}: no {' and no '.join(missing)}, which its item ids "
+            f"begin with (no {lines} line in its comments, and the file name {name!r} is "
+            f"not DATASET-LANG.tsv such as hipe2020-fr.tsv); fix: add {fix} to the "
+            f"document's comment lines, or name the file {stem}")
+
+
 def read_hipe(path: str | Path, *, segment: str = "sentence",
               label_map: Mapping[str, str | None] | None = None,
               problems: list[tuple[int, str]] | None = None) -> Iterator[SpanDoc]:
@@ -279,8 +298,7 @@ def read_hipe(path: str | Path, *, segment: str = "sentence",
         dataset = meta.get("dataset") or (stem.group(1) if stem else None)
         lang = meta.get("lang") or (stem.group(2) if stem else None)
         if not dataset or not lang:
-            problems.append((doc.line, f"document {doc.document_id!r}: no dataset or language "
-                                       "(no '# dataset = ' / '# language = ' lines)"))
+            problems.append((doc.line, _missing(doc.document_id, p.name, dataset, lang)))
             continue
         meta.update(dataset=dataset, lang=lang, document_id=doc.document_id, source=p.name)
         if not doc.tokens:
