@@ -254,3 +254,28 @@ def test_an_empty_outcome_column_means_no_outcomes_yet(tmp_path, capsys, later_r
     assert "'is_canceled'" in out.err and "empty" in out.err and "fix:" in out.err
     assert json.loads(_run(capsys, "-w", ws3, "status", "--json").out)["stages"][1][
         "count"] == 0
+
+
+def test_a_blank_outcome_never_erases_a_known_one(tmp_path, capsys, later_rows):
+    """The rows' outcomes are in; the same rows come again with the outcome column blank
+    (or without it): nothing known is lost, and no new version is made. A changed
+    outcome (a correction) still comes in."""
+    d, n_old, n_new = later_rows
+    w = _old_rows(capsys, tmp_path, later_rows)
+    f = tmp_path / "june.csv"
+    f.write_bytes((d / "b-new-out.csv").read_bytes())
+    _run(capsys, *w, "ingest", str(f))
+    assert _outcomes(capsys, w) == n_old + n_new
+    for blank in ("b-new-blank.csv", "b-new-nolabel.csv"):
+        f.write_bytes((d / blank).read_bytes())
+        res = json.loads(_run(capsys, *w, "ingest", str(f), "--json").out)
+        assert res["updated"] == 0, blank
+        assert _outcomes(capsys, w) == n_old + n_new, blank
+    # a corrected outcome is a new version
+    from glamlab.ingest.columns import read_table
+
+    table = read_table(d / "b-new-out.csv")
+    table.loc[0, "is_canceled"] = str(1 - int(table.loc[0, "is_canceled"]))
+    table.to_csv(f, index=False)
+    res = json.loads(_run(capsys, *w, "ingest", str(f), "--json").out)
+    assert res["updated"] == 1 and _outcomes(capsys, w) == n_old + n_new

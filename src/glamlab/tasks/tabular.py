@@ -160,8 +160,12 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
                           hint="give every row its own id")
     records = []
     source = str(Path(path).resolve())
+    known = _known_outcomes(ws, schema.label_column, list(ids)) if schema.label_column else {}
     for rid, row in zip(ids, table.to_dict("records"), strict=True):
         meta = {str(k): _jsonable(v) for k, v in row.items()}
+        if rid in known and _blank(meta.get(str(schema.label_column))):
+            # a blank (or absent) outcome is "not known here", never an erased one
+            meta[str(schema.label_column)] = known[rid]
         digest = hashlib.sha256(json.dumps(meta, sort_keys=True, default=str).encode()
                                 ).hexdigest()
         records.append(Record(item_id=rid, modality="record", source_kind="table",
@@ -203,6 +207,28 @@ def follow_the_year(frame: pd.DataFrame, schema: TableSchema) -> list[str]:
         per_year = values[known].groupby(years[known]).nunique()
         if int(per_year.max()) == 1 and values[known].nunique() == int(per_year.size):
             out.append(c)
+    return out
+
+
+def _blank(v: Any) -> bool:
+    """No outcome in this cell (as :func:`glamlab.ingest.columns.prepare` reads it)."""
+    return v is None or (isinstance(v, float) and math.isnan(v)) or \
+        str(v).strip() in ("", "nan", "None", "NA", "<NA>")
+
+
+def _known_outcomes(ws: Workspace, label_column: str, ids: list[str]) -> dict[str, Any]:
+    """Row id -> the outcome its stored (current) version holds, where it holds one."""
+    import sqlalchemy as sa
+
+    t = ws.store.t.items
+    out: dict[str, Any] = {}
+    with ws.store.read() as conn:
+        for i in range(0, len(ids), 900):
+            for item_id, meta in conn.execute(sa.select(t.c.item_id, t.c.meta).where(
+                    t.c.is_current.is_(True), t.c.item_id.in_(ids[i:i + 900]))):
+                value = (meta or {}).get(label_column)
+                if not _blank(value):
+                    out[item_id] = value
     return out
 
 
