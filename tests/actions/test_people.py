@@ -57,6 +57,12 @@ def test_multi_label_and_spans_count_per_candidate() -> None:
                            one_value=False).action == "accept"
     assert person_decision(web, "PER", {**span, "text": "Marie"},
                            one_value=False).action == "correct"
+    # the same offsets over other words (the text changed since): not the same span
+    said = [_row("PER", "accept", "PER", {**span, "text": "Marie"},
+                 queued_value={**span, "text": "Marie"})]
+    assert person_decision(said, "PER", {**span, "text": "Louis"}, one_value=False) is None
+    assert person_decision(said, "PER", {**span, "text": "Marie"},
+                           one_value=False).action == "accept"
     linked = [_row("PER", "correct", "PER", {**fixed, "authority_id": "Q7186"},
                    queued_value=fixed)]
     assert person_decision(linked, "PER", {**fixed, "text": "Marie Cur"},

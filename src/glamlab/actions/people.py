@@ -56,10 +56,18 @@ class PersonDecision:
 def same_value(value: Any) -> str:
     """A candidate's value as comparable text (JSON, keys sorted). A span's ``text`` is
     left out: it is what the offsets cover, and a value may come with it (a model's
-    candidate) or without it (the web app's boundary form) for the very same span."""
+    candidate) or without it (the web app's boundary form) for the very same span
+    (:func:`person_decision` still tells spans over different words apart)."""
     if isinstance(value, dict) and "start" in value and "end" in value and "text" in value:
         value = {k: v for k, v in value.items() if k != "text"}
     return json.dumps(value, sort_keys=True)
+
+
+def _other_words(a: Any, b: Any) -> bool:
+    """Two spans at the same offsets over different words (the text changed since the
+    person decided): both values say what they cover, and it differs."""
+    return (isinstance(a, dict) and isinstance(b, dict) and a.get("text") is not None
+            and b.get("text") is not None and a["text"] != b["text"])
 
 
 def item_decisions(ws: Workspace, conn: sa.Connection,
@@ -93,7 +101,12 @@ def person_decision(rows: Sequence[Any] | None, label: str, value: Any, *,
     found: PersonDecision | None = None
     for r in rows:
         settled = (r.label, same_value(r.value)) if r.label is not None else None
-        if (r.queued, same_value(r.queued_value)) == key or settled == key:
+        queued = (r.queued, same_value(r.queued_value)) == key
+        if queued and _other_words(r.queued_value, value):
+            queued = False
+        if settled == key and _other_words(r.value, value):
+            settled = None
+        if queued or settled == key:
             if r.action == "reject":
                 action = "reject"
             else:

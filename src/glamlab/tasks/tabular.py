@@ -120,7 +120,9 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
     nothing is stored. Then the leakage check runs on the rows with an outcome.
 
     A later table may leave the outcome column out, or keep it with every value empty:
-    its rows come in without outcomes. Rows already ingested from another file (their
+    its rows come in without outcomes, and a row whose outcome is stored already keeps
+    it (a blank cell is "not known here", never an erased outcome). Rows already
+    ingested from another file (their
     outcomes, arriving in a new file) are refused as a whole unless
     ``allow_source_change``: then each changed row becomes a new version."""
     from ..ingest import write_records
