@@ -235,16 +235,23 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     the metadata, instead of proposing new ones from labels that changed since."""
     source = "card"
     notes: list[str] = []
+    proposed = None
     if policy is None:
         policy, source, notes, proposed = _policy_for(ws, model)
-        if proposed is not None and not dry_run:
+    safety = safety or load_safety(ws.card, ws.root)
+    mv = resolve_model(ws, model, policy)
+    if proposed is not None and not dry_run:
+        # saved for the model act and export use without --model only: [policy] is one
+        default = resolve_model(ws, None, load_policy(ws.card)).spec
+        if mv.spec == default:
             from .optimise import write_thresholds
 
             write_thresholds(ws, proposed)
             notes = notes + ["Saved in [policy] of glamlab.toml: the exports, the web app and "
                              "the next act apply these thresholds to this model."]
-    safety = safety or load_safety(ws.card, ws.root)
-    mv = resolve_model(ws, model, policy)
+        else:
+            notes = notes + [f"Not saved in [policy]: {mv.spec} is not the model act and "
+                             f"export use without --model ({default})."]
     from ..registry.overlap import check_disjoint
 
     check_disjoint(ws, mv, "act")
@@ -309,6 +316,9 @@ def _policy_for(ws: Workspace, model: str | None
     try:
         proposed = optimise(ws, target_precision=target, model=model, review_threshold=0.0)
     except PolicyError as exc:
+        # thresholds act proposed for another model do not apply to this one either
+        policy = dataclasses.replace(policy, labels={}) \
+            if policy.extra.get("proposed_by") == ACTOR else policy
         return policy, "review-all", [
             f"No thresholds in [policy] yet, and none could be proposed ({exc.message}): "
             "every prediction goes to review. Once there is a labelled test split, "
