@@ -313,3 +313,59 @@ def test_people_s_spans_outlive_a_new_champion_in_the_exports(project: list[str]
     assert after == mine
     rejected = (c["item_id"], c["label"], str(c["value"]["start"]), str(c["value"]["end"]))
     assert not any(r[:4] == rejected for r in after)
+
+
+def test_a_boundary_fixed_into_the_next_span_keeps_filters_and_links_right(
+        project: list[str], tmp_path: Path) -> None:
+    """A reviewer stretches a span over the start of the next one. The export filtered to
+    unconfirmed spans lists the same machine spans as the whole export does, and
+    glamlab link links every span of the item (it used to refuse the item as 'changed')."""
+    from glamlab import Workspace
+    from glamlab.actions.link import training_mentions
+    from glamlab.linking import authority_from_mentions
+    from glamlab.review import decide, lease_queue
+
+    base = project
+    _cli([*base, "labels", "import", str(DATA / "newseye-fr-gold.tsv"), "--json"])
+    _cli([*base, "labels", "split", "--group-by", "document_id", "--json"])
+    _cli([*base, "train", "crf-ner", "--json"])
+    _cli([*base, "run", "--model", "crf-ner@1"])
+    _cli([*base, "act", "--json"])
+    ws = Workspace.open(base[1], db=base[3] if len(base) > 2 else None)
+    try:
+        rows = lease_queue(ws, "ana", limit=300)
+        by_item: dict[str, list] = {}
+        for r in rows:
+            by_item.setdefault(r["item_id"], []).append(r)
+        pair = next(sorted(v, key=lambda r: r["value"]["start"])[:2]
+                    for v in by_item.values() if len(v) >= 2)
+        first, second = pair
+        fixed = {"start": first["value"]["start"], "end": second["value"]["start"] + 1}
+        decide(ws, "ana", first["id"], "correct", first["version"], label=first["label"],
+               value=fixed)
+        names = tmp_path / "names.csv"
+        with names.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["id", "label", "alt_labels", "type"])
+            for rec in authority_from_mentions(training_mentions(ws)):
+                w.writerow([rec.record_id, rec.label, "|".join(rec.alt_labels), rec.type])
+    finally:
+        ws.close()
+
+    def spans(*flags: str) -> set[tuple[str, str, str, str, str]]:
+        out = tmp_path / "e.csv"
+        _cli([*base, "export", "--format", "csv", "--out", str(out), *flags, "--json"])
+        return {(r["item_id"], r["type"], r["start"], r["end"], r["confirmed_by"])
+                for r in csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines())}
+
+    everything = spans()
+    assert (first["item_id"], first["label"], str(fixed["start"]), str(fixed["end"]),
+            "ana") in everything
+    unconfirmed = {s for s in everything if not s[4]}
+    assert spans("--confirmed", "no") == unconfirmed
+    assert (second["item_id"], second["label"], str(second["value"]["start"]),
+            str(second["value"]["end"]), "") in unconfirmed
+    _cli([*base, "authority", "import", str(names)])
+    linked = _cli([*base, "link", "--json"])
+    assert linked["problems"] == []
+    assert linked["mentions"] == len(everything)

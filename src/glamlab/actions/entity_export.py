@@ -403,6 +403,9 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
     model_id = resolve_model(ws, model, load_policy(ws.card)).id
     seen: set[str] = set()
 
+    if where is not None:
+        where.validate()
+
     def with_texts(groups: list[list[Any]]) -> Iterator[Row]:
         # decisions carry light items: the texts come in one read per batch, with the
         # links ``glamlab link`` made for the spans
@@ -411,13 +414,24 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
         full = {i.item_id: i for i in ws.items(ids=ids)}
         links = prediction_links(ws, model_id, ids)
         people = _people_spans(ws, ids)
-        rows = [_prediction_row(g, full.get(g[0].item.item_id, g[0].item), links)
-                for g in groups]
-        yield from _with_people(rows, people, where)
+        # what the model says now, whatever the filter keeps: people's spans are added
+        # (and machine spans they overlap left out) against all of it
+        have: dict[str, list[tuple[Span, bool]]] = {}
+        order: dict[str, Item] = {}
+        for g in groups:
+            item = order.setdefault(g[0].item.item_id, full.get(g[0].item.item_id, g[0].item))
+            whole = _prediction_row(g, item, links)
+            if whole is not None:
+                have.setdefault(item.item_id, []).extend(
+                    (sp, bool(whole[2].confirmed_by)) for sp in whole[1])
+        rows = [_prediction_row([e for e in g if where is None or where.keep(e.row)],
+                                order[g[0].item.item_id], links) for g in groups]
+        yield from _with_people(list(order.values()), [r for r in rows if r is not None],
+                                people, where, have)
 
     group: list[Any] = []
     groups: list[list[Any]] = []
-    for e in iter_rows(ws, model=model, where=where):
+    for e in iter_rows(ws, model=model):
         if e.row["action"] == "reject":
             continue
         if group and key(group[-1]) != key(e):
@@ -439,7 +453,8 @@ def _people_spans(ws: Workspace, item_ids: Sequence[str]
                   ) -> dict[str, list[tuple[Span, str, Any]]]:
     """Item -> the spans people settled on (accepted, or corrected to), with who and
     when, as their decisions on any prediction of the item left them: a later rejection
-    or correction of a span takes it out."""
+    or correction of a span takes it out, and a later span over the same words replaces
+    it."""
     from .people import item_decisions
 
     out: dict[str, list[tuple[Span, str, Any]]] = {}
@@ -460,6 +475,9 @@ def _people_spans(ws: Workspace, item_ids: Sequence[str]
             span = Span(int(value["start"]), int(value["end"]), label,
                         authority_id=value.get("authority_id"),
                         text=value.get("text"))
+            for k in [k for k, (o, _, _) in settled.items()
+                      if o.start < span.end and span.start < o.end]:
+                del settled[k]  # the later decision on this stretch of text stands
             settled[(label, span.start, span.end)] = (span, r.user, r.created_at)
         if settled:
             out[item_id] = list(settled.values())
@@ -489,29 +507,32 @@ def _person_row(item: Item, spans: list[tuple[Span, str, Any]], where: Any
                            annotator=user)
 
 
-def _with_people(rows: list[Row], people: dict[str, list[tuple[Span, str, Any]]],
-                 where: Any) -> Iterator[Row]:
-    """``rows`` (in item order), each item's followed by its people's spans that no row
-    carries; machine spans nobody confirmed that such a span overlaps are left out."""
-    at = 0
-    while at < len(rows):
-        item = rows[at][0]
-        end = at
-        while end < len(rows) and rows[end][0].item_id == item.item_id:
-            end += 1
-        mine = rows[at:end]
-        have = {(s.label, s.start, s.end) for _, spans, _ in mine for s in spans}
-        extra = [(s, u, t) for s, u, t in people.get(item.item_id, [])
-                 if (s.label, s.start, s.end) not in have and _fits(item, s)]
-        for it, spans, prov in mine:
+def _with_people(items: list[Item], rows: list[Row],
+                 people: dict[str, list[tuple[Span, str, Any]]], where: Any,
+                 have: dict[str, list[tuple[Span, bool]]]) -> Iterator[Row]:
+    """The ``items``' ``rows`` (in item order), each item's followed by its people's
+    spans that the model's spans now (``have``: every span of the item, whether the filter keeps it,
+    and whether a person confirmed it) do not hold: one that overlaps a span a person
+    confirmed on this prediction gives way to it, and the machine spans nobody confirmed
+    that it overlaps are left out."""
+    def overlaps(a: Span, b: Span) -> bool:
+        return a.layer == b.layer and a.start < b.end and b.start < a.end
+
+    by_item: dict[str, list[Row]] = {}
+    for r in rows:
+        by_item.setdefault(r[0].item_id, []).append(r)
+    for item in items:
+        item_id, now = item.item_id, have.get(item.item_id, [])
+        keys = {(s.label, s.start, s.end) for s, _ in now}
+        extra = [(p, u, t) for p, u, t in people.get(item_id, [])
+                 if (p.label, p.start, p.end) not in keys and _fits(item, p)
+                 and not any(ok and overlaps(p, s) for s, ok in now)]
+        for it, spans, prov in by_item.get(item_id, []):
             if extra and not prov.confirmed_by:
-                spans = [s for s in spans if not any(
-                    s.layer == p.layer and s.start < p.end and p.start < s.end
-                    for p, _, _ in extra)]
+                spans = [s for s in spans if not any(overlaps(s, p) for p, _, _ in extra)]
             if spans:
                 yield it, spans, prov
         yield from _person_row(item, extra, where)
-        at = end
 
 
 def _people_rows(ws: Workspace, seen: set[str], where: Any) -> Iterator[Row]:
@@ -533,7 +554,11 @@ def _people_rows(ws: Workspace, seen: set[str], where: Any) -> Iterator[Row]:
 
 
 def _prediction_row(group: Sequence[Any], item: Item,
-                    links: dict[tuple[str, int, int, str], Span] | None = None) -> Row:
+                    links: dict[tuple[str, int, int, str], Span] | None = None
+                    ) -> Row | None:
+    """The row of one group of export rows (one item, one reviewer); None when empty."""
+    if not group:
+        return None
     first = group[0]
     spans = []
     for e in group:

@@ -226,8 +226,10 @@ def link_predictions(ws: Workspace, *, model: str | None = None, relink: bool = 
                 continue
             if not spans or item.text is None:
                 continue
-            problems = check_spans(item.text, spans, labels=ws.card.labels,
-                                   item_id=item.item_id)
+            # each span on its own: the text under it, not how spans of several
+            # reviewers' rows sit together (one may fix a boundary into the next span)
+            problems = [p for sp in spans for p in check_spans(
+                item.text, [sp], labels=ws.card.labels, item_id=item.item_id)]
             if problems:
                 report.problems.append({"item": item.item_id, "error": problems[0][1],
                                         "fix": "run the model again on this item "
