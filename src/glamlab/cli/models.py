@@ -57,7 +57,8 @@ def use(ctx: click.Context, name: str, as_json: bool) -> None:
     ws = open_ws(ctx)
     mv = use_model(ws, name, actor=_actor(), reason="chosen by hand")
     emit(mv.to_dict(), as_json,
-         lambda d: f"glamlab run, act and export now use {mv.spec} (the champion of {mv.name}).")
+         lambda d: f"glamlab run (then act and export, on what it predicts) will now use "
+                   f"{mv.spec} (the champion of {mv.name}).")
 
 
 @models.command("rollback")

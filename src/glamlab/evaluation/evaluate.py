@@ -461,8 +461,8 @@ def _use(ws: Workspace, result: EvaluationResult) -> None:
         result.chosen = None
         return
     use_model(ws, mv.spec, actor="glamlab evaluate", reason=result.verdict)
-    result.verdict += (f" glamlab run, act and export now use {mv.spec} "
-                       f"(choose another: glamlab models use NAME).")
+    result.verdict += (f" glamlab run (then act and export, on what it predicts) will now "
+                       f"use {mv.spec} (choose another: glamlab models use NAME).")
 
 
 def _best(results: Sequence[CandidateResult], metric: str,
