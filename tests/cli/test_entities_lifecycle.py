@@ -66,6 +66,10 @@ def test_entities_lifecycle(project: list[str], tmp_path: Path) -> None:
     assert acted["counts"]["accept"] > 0 and acted["counts"]["review"] > 0
     assert acted["counts"]["accept"] + acted["counts"]["review"] == sum(
         r["accept"] + r["review"] + r["reject"] for r in acted["by_label"])
+    # the counts are of spans, and the text says so
+    assert acted["unit"] == "spans"
+    dry = CliRunner().invoke(cli, [*base, "act", "--dry-run"])
+    assert f"Review workload: {acted['counts']['review']} spans, about" in dry.output
 
     out = tmp_path / "entities.csv"
     res = _cli([*base, "export", "--format", "csv", "--out", str(out), "--json"])

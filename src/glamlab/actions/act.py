@@ -199,6 +199,8 @@ class ActReport:
     # there yet: proposed from the labelled data, as act --optimise would), "review-all"
     policy_source: str = "card"
     notes: list[str] = dataclasses.field(default_factory=list)
+    #: what the counts count, in words: "items", or "spans" for entities
+    unit: str = "items"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -216,7 +218,7 @@ class ActReport:
             "decided_by_people": self.decided_by_people,
             "review_already_decided": self.review_decided,
             "test": self.test, "policy": self.policy, "problems": self.problems,
-            "policy_source": self.policy_source, "notes": self.notes,
+            "policy_source": self.policy_source, "notes": self.notes, "unit": self.unit,
         }
 
 
@@ -259,6 +261,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
                        policy=policy.describe(), policy_source=source, notes=notes)
     report.items_total = ws.count_items()
     kind = task_kind(ws.card)
+    report.unit = kind.candidates_word
     seen_items = 0
     for batch in iter_decisions(ws, mv, policy, safety, problems=report.problems):
         seen_items += len({d.item.item_id for d in batch})
@@ -521,7 +524,8 @@ def render(report: dict[str, Any]) -> str:
         lines.append("Expected wrong auto-accepts: unknown (no test-split predictions for some "
                      "accepted labels; label a test split and run the model on it).")
     decided = report.get("review_already_decided", 0)
-    lines.append(f"Review workload: {c['review'] - decided} items, about "
+    lines.append(f"Review workload: {c['review'] - decided} {report.get('unit', 'items')}, "
+                 "about "
                  f"{report['review_hours']:.1f} reviewer hours"
                  + (f" ({decided} more already decided by a reviewer: not asked again)."
                     if decided else "."))

@@ -98,6 +98,7 @@ class Entities(TaskKind["Spans", "Spans"]):
     label_widget: ClassVar[str] = "widgets/entities_label.html"
     review_widget: ClassVar[str] = "widgets/entities_review.html"
     export_columns: ClassVar[tuple[str, ...]] = ("span_start", "span_end", "span_text")
+    candidates_word: ClassVar[str] = "spans"
 
     # -- where gold lives -------------------------------------------------------------------
     def read_gold(self, ws: Workspace, ids: Sequence[str] | None,
