@@ -208,3 +208,37 @@ def test_jsonl_writer_keeps_provenance_and_scores():
     assert obj["entities"] == [{"start": 0, "end": 5, "label": "LOC", "text": "Paris",
                                 "score": 0.5}]
     assert obj["provenance"]["model"] == "m" and obj["provenance"]["confirmed_by"] == "bob"
+
+
+def test_people_spans_join_the_rows_once_each_latest_decision_standing():
+    """What an item's export rows become once the people's spans are settled: one row
+    per reviewer (the filter may have split them), each span once, and a person's span
+    (the latest decision over those words) in place of the spans it overlaps, a
+    reviewer's earlier confirmation of the model's span included."""
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from glamlab.actions.entity_export import SpanProvenance, _with_people
+    from glamlab.tasks.spans.model import Span
+
+    item = SimpleNamespace(item_id="i1", text="Marie Curie lives in Paris")
+    machine = SpanProvenance(model="crf-ner", model_version=1)
+    bob = SpanProvenance(model="crf-ner", model_version=1, confirmed_by="bob")
+    rows = [(item, [Span(0, 5, "PER")], bob),
+            (item, [Span(21, 26, "LOC")], machine),
+            (item, [Span(21, 26, "LOC"), Span(6, 11, "PER")], machine)]
+    have = {"i1": [Span(0, 5, "PER"), Span(21, 26, "LOC"), Span(6, 11, "PER")]}
+    ana = Span(0, 11, "PER", text="Marie Curie")
+    people = {"i1": [(ana, "ana", datetime(2026, 1, 2))]}
+    out = [(p.confirmed_by, [(s.label, s.start, s.end) for s in spans])
+           for _, spans, p in _with_people([item], rows, people, None, have)]
+    assert out == [(None, [("LOC", 21, 26)]), ("ana", [("PER", 0, 11)])]
+    # no people's spans: the rows as they were, one per reviewer, each span once
+    out = [(p.confirmed_by, [(s.label, s.start, s.end) for s in spans])
+           for _, spans, p in _with_people([item], rows, {}, None, have)]
+    assert out == [("bob", [("PER", 0, 5)]),
+                   (None, [("PER", 6, 11), ("LOC", 21, 26)])]
+    # a person's span over other words than the text has now is left out
+    moved = {"i1": [(Span(0, 11, "PER", text="Pierre Curi"), "ana", datetime(2026, 1, 2))]}
+    out = [p.confirmed_by for _, _, p in _with_people([item], rows, moved, None, have)]
+    assert out == ["bob", None]

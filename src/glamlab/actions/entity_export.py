@@ -416,14 +416,15 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
         people = _people_spans(ws, ids)
         # what the model says now, whatever the filter keeps: people's spans are added
         # (and machine spans they overlap left out) against all of it
-        have: dict[str, list[tuple[Span, bool]]] = {}
+        have: dict[str, list[Span]] = {}
         order: dict[str, Item] = {}
         for g in groups:
             item = order.setdefault(g[0].item.item_id, full.get(g[0].item.item_id, g[0].item))
-            whole = _prediction_row(g, item, links)
-            if whole is not None:
-                have.setdefault(item.item_id, []).extend(
-                    (sp, bool(whole[2].confirmed_by)) for sp in whole[1])
+            for e in g:
+                v = e.candidate.value if isinstance(e.candidate.value, dict) else {}
+                if "start" in v and "end" in v:
+                    have.setdefault(item.item_id, []).append(
+                        Span(int(v["start"]), int(v["end"]), e.candidate.label))
         rows = [_prediction_row([e for e in g if where is None or where.keep(e.row)],
                                 order[g[0].item.item_id], links) for g in groups]
         yield from _with_people(list(order.values()), [r for r in rows if r is not None],
@@ -509,29 +510,39 @@ def _person_row(item: Item, spans: list[tuple[Span, str, Any]], where: Any
 
 def _with_people(items: list[Item], rows: list[Row],
                  people: dict[str, list[tuple[Span, str, Any]]], where: Any,
-                 have: dict[str, list[tuple[Span, bool]]]) -> Iterator[Row]:
-    """The ``items``' ``rows`` (in item order), each item's followed by its people's
-    spans that the model's spans now (``have``: every span of the item, whether the filter keeps it,
-    and whether a person confirmed it) do not hold: one that overlaps a span a person
-    confirmed on this prediction gives way to it, and the machine spans nobody confirmed
-    that it overlaps are left out."""
+                 have: dict[str, list[Span]]) -> Iterator[Row]:
+    """The ``items``' ``rows`` (in item order, one per reviewer of an item, a span once),
+    each item's followed by its people's spans (:func:`_people_spans`: the latest
+    decision over the same words) that the model's spans now do not hold (``have``:
+    every span of the item, whether the filter keeps it or not). Such a span replaces the
+    spans it overlaps: a machine's, or one confirmed on this prediction by a decision a
+    later one replaced."""
     def overlaps(a: Span, b: Span) -> bool:
         return a.layer == b.layer and a.start < b.end and b.start < a.end
 
-    by_item: dict[str, list[Row]] = {}
-    for r in rows:
-        by_item.setdefault(r[0].item_id, []).append(r)
+    by_item: dict[str, dict[str | None, Row]] = {}
+    for item, spans, prov in rows:  # one row per reviewer, whatever the filter left out
+        mine = by_item.setdefault(item.item_id, {})
+        if prov.confirmed_by in mine:
+            spans = [*mine[prov.confirmed_by][1], *spans]
+            prov = mine[prov.confirmed_by][2]
+        mine[prov.confirmed_by] = (item, spans, prov)
     for item in items:
         item_id, now = item.item_id, have.get(item.item_id, [])
-        keys = {(s.label, s.start, s.end) for s, _ in now}
+        keys = {(s.label, s.start, s.end) for s in now}
         extra = [(p, u, t) for p, u, t in people.get(item_id, [])
-                 if (p.label, p.start, p.end) not in keys and _fits(item, p)
-                 and not any(ok and overlaps(p, s) for s, ok in now)]
-        for it, spans, prov in by_item.get(item_id, []):
-            if extra and not prov.confirmed_by:
-                spans = [s for s in spans if not any(overlaps(s, p) for p, _, _ in extra)]
-            if spans:
-                yield it, spans, prov
+                 if (p.label, p.start, p.end) not in keys and _fits(item, p)]
+        done: set[tuple[str, str, int, int]] = set()
+        for it, spans, prov in by_item.get(item_id, {}).values():
+            kept = []
+            for sp in sorted(spans, key=lambda x: (x.start, x.end)):
+                if (sp.layer, sp.label, sp.start, sp.end) in done or any(
+                        overlaps(sp, p) for p, _, _ in extra):
+                    continue
+                done.add((sp.layer, sp.label, sp.start, sp.end))
+                kept.append(sp)
+            if kept:
+                yield it, kept, prov
         yield from _person_row(item, extra, where)
 
 

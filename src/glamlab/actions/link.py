@@ -226,8 +226,9 @@ def link_predictions(ws: Workspace, *, model: str | None = None, relink: bool = 
                 continue
             if not spans or item.text is None:
                 continue
-            # each span on its own: the text under it, not how spans of several
-            # reviewers' rows sit together (one may fix a boundary into the next span)
+            # each span on its own (inside the text, a known label), not how the spans
+            # of several reviewers' rows sit together (one may fix a boundary into the
+            # next span); an export's spans do not carry their words to compare
             problems = [p for sp in spans for p in check_spans(
                 item.text, [sp], labels=ws.card.labels, item_id=item.item_id)]
             if problems:
