@@ -92,6 +92,21 @@ def test_an_empty_label_column_is_no_outcomes_yet():
     assert "label column" in exc.value.hint
 
 
+def test_outcomes_read_as_floats_keep_their_positives():
+    """An outcome column with a missing value reads as floats (Parquet, pandas: 1.0, 0.0,
+    NaN). 1.0 is the positive "1", not a 0 (every positive was lost before)."""
+    schema = bookings.schema()
+    table = bookings.raw().head(40)
+    truth = table["is_canceled"].astype(int).to_numpy()
+    floats = table.assign(is_canceled=table["is_canceled"].astype(float))
+    floats.loc[floats.index[0], "is_canceled"] = float("nan")
+    typed = prepare(floats, schema).set_index("id")
+    got = typed.loc[table["id"].astype(str).iloc[1:], "is_canceled"].to_numpy()
+    assert truth[1:].sum() > 0 and (got == truth[1:]).all()
+    assert typed.loc[str(table["id"].iloc[0]), "is_canceled"] != \
+        typed.loc[str(table["id"].iloc[0]), "is_canceled"]  # NaN: not known yet
+
+
 def test_numbers_that_are_not_numbers():
     schema = bookings.schema()
     table = bookings.raw()

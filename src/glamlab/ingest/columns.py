@@ -33,6 +33,7 @@ Needs pandas (``pip install 'glamlab[tabular]'``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -318,12 +319,17 @@ def _no_outcome(col: pd.Series) -> pd.Series:
     return col.isna() | col.astype(str).str.strip().isin(["", "nan", "None", "NA", "<NA>"])
 
 
+_WHOLE_FLOAT = re.compile(r"^(-?\d+)\.0+$")
+
+
 def _label(col: pd.Series, schema: TableSchema) -> pd.Series:
     """The outcome as 0/1, missing where it is not known yet (a column of new rows may be
     empty throughout: they come in without outcomes, like rows without the column)."""
-    text = col.astype(str).str.strip()
+    # a whole number written as a float is that number: a column with missing values
+    # reads as floats (1.0, 0.0 in Parquet, pandas), and "1.0" is the positive "1"
+    text = col.astype(str).str.strip().str.replace(_WHOLE_FLOAT, r"\1", regex=True)
     empty = _no_outcome(col)
-    positive = schema.positive
+    positive = _WHOLE_FLOAT.sub(r"\1", str(schema.positive).strip())
     values = set(text[~empty].unique())
     if positive not in values and len(values) > 2:
         raise ColumnError(
