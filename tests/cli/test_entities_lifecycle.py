@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -32,6 +33,25 @@ def project(tmp_path: Path, db_url: str | None) -> list[str]:
                  LABELS, "--json"])
     assert made["kind"] == "entities"
     return base
+
+
+def _trained_run_and_acted(base: list[str]) -> None:
+    """The NewsEye sample imported and split, crf-ner trained, run and acted on."""
+    _cli([*base, "labels", "import", str(DATA / "newseye-fr-gold.tsv"), "--json"])
+    _cli([*base, "labels", "split", "--group-by", "document_id", "--json"])
+    _cli([*base, "train", "crf-ner", "--json"])
+    _cli([*base, "run", "--model", "crf-ner@1"])
+    _cli([*base, "act", "--json"])
+
+
+def _queued_by_item(ws: Any, user: str) -> dict[str, list[dict[str, Any]]]:
+    """The review queue leased by ``user``, by item."""
+    from glamlab.review import lease_queue
+
+    by_item: dict[str, list[dict[str, Any]]] = {}
+    for r in lease_queue(ws, user, limit=300):
+        by_item.setdefault(r["item_id"], []).append(r)
+    return by_item
 
 
 def test_entities_lifecycle(project: list[str], tmp_path: Path) -> None:
@@ -93,11 +113,7 @@ def test_a_reviewed_span_becomes_gold_in_the_span_store(project: list[str]) -> N
     from glamlab.tasks.spans import gold_spans
 
     base = project
-    _cli([*base, "labels", "import", str(DATA / "newseye-fr-gold.tsv"), "--json"])
-    _cli([*base, "labels", "split", "--group-by", "document_id", "--json"])
-    _cli([*base, "train", "crf-ner", "--json"])
-    _cli([*base, "run", "--model", "crf-ner@1"])
-    _cli([*base, "act", "--json"])
+    _trained_run_and_acted(base)
     ws = Workspace.open(base[1], db=base[3] if len(base) > 2 else None)
     try:
         rows = lease_queue(ws, "maria", limit=200)
@@ -274,14 +290,10 @@ def test_people_s_spans_outlive_a_new_champion_in_the_exports(project: list[str]
     another model becomes the one that runs, whether or not it predicts that span; a
     span they rejected does not come back as confirmed."""
     from glamlab import Workspace
-    from glamlab.review import decide, lease_queue
+    from glamlab.review import decide
 
     base = project
-    _cli([*base, "labels", "import", str(DATA / "newseye-fr-gold.tsv"), "--json"])
-    _cli([*base, "labels", "split", "--group-by", "document_id", "--json"])
-    _cli([*base, "train", "crf-ner", "--json"])
-    _cli([*base, "run", "--model", "crf-ner@1"])
-    _cli([*base, "act", "--json"])
+    _trained_run_and_acted(base)
 
     def confirmed() -> set[tuple[str, str, str, str, str]]:
         out = tmp_path / "confirmed.csv"
@@ -293,10 +305,7 @@ def test_people_s_spans_outlive_a_new_champion_in_the_exports(project: list[str]
 
     ws = Workspace.open(base[1], db=base[3] if len(base) > 2 else None)
     try:
-        rows = lease_queue(ws, "ana", limit=300)
-        by_item: dict[str, list] = {}
-        for r in rows:
-            by_item.setdefault(r["item_id"], []).append(r)
+        by_item = _queued_by_item(ws, "ana")
         a, b, c = (v[0] for v in list(by_item.values())[:3])
         decide(ws, "ana", a["id"], "accept", a["version"])
         # the web app's boundary form sends the offsets only, no text
@@ -327,20 +336,13 @@ def test_a_boundary_fixed_into_the_next_span_keeps_filters_and_links_right(
     from glamlab import Workspace
     from glamlab.actions.link import training_mentions
     from glamlab.linking import authority_from_mentions
-    from glamlab.review import decide, lease_queue
+    from glamlab.review import decide
 
     base = project
-    _cli([*base, "labels", "import", str(DATA / "newseye-fr-gold.tsv"), "--json"])
-    _cli([*base, "labels", "split", "--group-by", "document_id", "--json"])
-    _cli([*base, "train", "crf-ner", "--json"])
-    _cli([*base, "run", "--model", "crf-ner@1"])
-    _cli([*base, "act", "--json"])
+    _trained_run_and_acted(base)
     ws = Workspace.open(base[1], db=base[3] if len(base) > 2 else None)
     try:
-        rows = lease_queue(ws, "ana", limit=300)
-        by_item: dict[str, list] = {}
-        for r in rows:
-            by_item.setdefault(r["item_id"], []).append(r)
+        by_item = _queued_by_item(ws, "ana")
         pair = next(sorted(v, key=lambda r: r["value"]["start"])[:2]
                     for v in by_item.values() if len(v) >= 2)
         first, second = pair

@@ -44,7 +44,8 @@ def test_rows_in_out_and_the_time_split(make_ws, tmp_path):
         tb.set_time_split(ws, "2000-01-01")
 
 
-def test_outcomes_that_arrive_later_are_new_versions(make_ws, tmp_path):
+def _july_in(make_ws, tmp_path):
+    """A project holding July 2017 with its outcomes; July's rows and the later ones."""
     ws = _ws(make_ws)
     raw = bookings.raw()
     july = raw[raw["arrival_date"].str.startswith("2017-07")]
@@ -52,6 +53,11 @@ def test_outcomes_that_arrive_later_are_new_versions(make_ws, tmp_path):
     july.to_csv(tmp_path / "july.csv", index=False)
     tb.ingest_table(ws, tmp_path / "july.csv", time_column="arrival_date",
                     label_column="is_canceled", id_column="id", check_leaks=False)
+    return ws, july, rows
+
+
+def test_outcomes_that_arrive_later_are_new_versions(make_ws, tmp_path):
+    ws, july, rows = _july_in(make_ws, tmp_path)
     path = tmp_path / "aug.csv"
     rows.drop(columns=["is_canceled"]).to_csv(path, index=False)
     tb.ingest_table(ws, path, check_leaks=False)
@@ -65,7 +71,7 @@ def test_outcomes_that_arrive_later_are_new_versions(make_ws, tmp_path):
     assert f"{len(july) + len(rows):,} with an outcome" in ws.status()["summary"]
     frame = tb.project_frame(ws)
     assert frame["is_canceled"].notna().all()
-    assert frame["is_canceled"].sum() == raw.loc[rows.index.union(july.index),
+    assert frame["is_canceled"].sum() == bookings.raw().loc[rows.index.union(july.index),
                                                  "is_canceled"].astype(int).sum()
 
 
@@ -75,13 +81,7 @@ def test_outcomes_in_another_file_need_allow_source_change(make_ws, tmp_path):
     is no outcomes yet."""
     from glamlab.errors import IngestError
 
-    ws = _ws(make_ws)
-    raw = bookings.raw()
-    july = raw[raw["arrival_date"].str.startswith("2017-07")]
-    rows = raw[raw["arrival_date"] >= "2017-08-01"]
-    july.to_csv(tmp_path / "july.csv", index=False)
-    tb.ingest_table(ws, tmp_path / "july.csv", time_column="arrival_date",
-                    label_column="is_canceled", id_column="id", check_leaks=False)
+    ws, july, rows = _july_in(make_ws, tmp_path)
     rows.assign(is_canceled="").to_csv(tmp_path / "aug.csv", index=False)
     res = tb.ingest_table(ws, tmp_path / "aug.csv")
     assert res.report.added == len(rows) and res.leakage is None
