@@ -279,3 +279,21 @@ def test_a_blank_outcome_never_erases_a_known_one(tmp_path, capsys, later_rows):
     table.to_csv(f, index=False)
     res = json.loads(_run(capsys, *w, "ingest", str(f), "--json").out)
     assert res["updated"] == 1 and _outcomes(capsys, w) == n_old + n_new
+
+
+def test_a_misspelt_outcome_column_is_refused_naming_both(tmp_path, capsys, later_rows):
+    """New rows whose outcome column is spelt otherwise (is_cancelled): refused with one
+    error naming both names and the fix, nothing stored; renamed, they come in."""
+    from glamlab.ingest.columns import read_table
+
+    d, n_old, n_new = later_rows
+    w = _old_rows(capsys, tmp_path, later_rows)
+    table = read_table(d / "b-new-out.csv").rename(columns={"is_canceled": "is_cancelled"})
+    table.to_csv(tmp_path / "june.csv", index=False)
+    out = _run(capsys, *w, "ingest", str(tmp_path / "june.csv"), code=2)
+    assert "'is_cancelled'" in out.err and "'is_canceled'" in out.err and "fix:" in out.err
+    assert _outcomes(capsys, w) == n_old
+    table.rename(columns={"is_cancelled": "is_canceled"}).to_csv(tmp_path / "june.csv",
+                                                                 index=False)
+    res = json.loads(_run(capsys, *w, "ingest", str(tmp_path / "june.csv"), "--json").out)
+    assert res["added"] == n_new and _outcomes(capsys, w) == n_old + n_new

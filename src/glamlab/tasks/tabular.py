@@ -154,6 +154,8 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
                           hint="name the column of unique row ids with --id-column COL "
                                "(or add a column called id)")
     has_label = bool(schema.label_column) and schema.label_column in table.columns
+    if schema.label_column and not has_label:
+        _check_outcome_name(table, schema)
     typed = prepare(table, schema, require_label=has_label)  # one error per bad column
     ids = table[id_col].astype(str)
     if not ids.is_unique:
@@ -210,6 +212,27 @@ def follow_the_year(frame: pd.DataFrame, schema: TableSchema) -> list[str]:
         if int(per_year.max()) == 1 and values[known].nunique() == int(per_year.size):
             out.append(c)
     return out
+
+
+def _check_outcome_name(table: Any, schema: TableSchema) -> None:
+    """A table without the outcome column but with a column the project does not know
+    whose name is nearly the outcome's (``is_cancelled`` for ``is_canceled``): refused,
+    as its outcomes would come in as no outcomes, silently."""
+    import difflib
+
+    from ..ingest.columns import ColumnError
+
+    known = {schema.time_column, schema.id_column or "id", *schema.columns,
+             *schema.never_features, *schema.group_columns}
+    unknown = [str(c) for c in table.columns if str(c) not in known]
+    close = difflib.get_close_matches(str(schema.label_column), unknown, n=1, cutoff=0.8)
+    if close:
+        raise ColumnError(
+            f"the table has no outcome column {schema.label_column!r}, but a column "
+            f"{close[0]!r} this project does not know: its outcomes would come in as none",
+            column=close[0],
+            hint=f"rename the column {close[0]!r} to {schema.label_column!r} if it holds the "
+                 "outcomes; if it does not, rename or drop it, and ingest again")
 
 
 def _blank(v: Any) -> bool:
