@@ -219,3 +219,11 @@ def _read_xlsx(p: Path, error: type[GlamlabError], limit: int | None = None
     finally:
         book.close()
     return header, out
+
+
+
+def risky_ids_warning(count: int, fix: str) -> str:
+    """What to tell the person when ``count`` ids were written as they are although a
+    spreadsheet may evaluate them (:attr:`SheetReport.risky_ids`), and ``fix``."""
+    return (f"{count} ids start with = + - or @ and are written as they are (so they still "
+            f"join); a spreadsheet may take them for formulas: {fix}")

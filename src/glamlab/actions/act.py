@@ -232,7 +232,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     proposes from the labelled data for ``[policy] target_precision`` (default
     :data:`DEFAULT_TARGET`), with everything below them sent to review (no item goes to
     no one); the report's ``notes`` say so and how to change them. When they are applied
-    (not a dry run) they are saved in ``[policy]``, as ``act --optimise --write`` would:
+    (not a dry run) to the model act and export use without ``model``, they are saved in
+    ``[policy]``, as ``act --optimise --write`` would:
     the exports, the web app and the next ``act`` then apply the thresholds that wrote
     the metadata, instead of proposing new ones from labels that changed since."""
     source = "card"

@@ -38,7 +38,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import PolicyError
 from ..files import open_private
-from ..sheets import write_sheet
+from ..sheets import risky_ids_warning, write_sheet
 from ..tasks.spans.model import MAIN_LAYER, NIL, Span
 from .export import (
     ANNO_CONTEXT,
@@ -388,9 +388,10 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
     corrected them), one row per item and reviewer, in item order.
 
     A span a person accepted or made on an earlier prediction (another model, a forced
-    run) that this model does not predict is still exported, as that person's
-    (:func:`_people_rows`), after the item's other rows; it replaces the machine's
-    unconfirmed spans it overlaps. Items the model finds nothing in come at the end."""
+    run) that this model does not predict is still exported, as that person's, after the
+    item's other rows (:func:`_with_people`: the latest decision over the same words
+    stands, and replaces the spans it overlaps). Items the model finds nothing in now
+    come at the end (:func:`_people_rows`)."""
     from .export import iter_rows
 
     def key(e: Any) -> tuple[str, Any]:
@@ -640,10 +641,9 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
             result["rows"] = write_entities_csv(rows, handle, layers=layers, report=sheet,
                                                 bom=path is not None if bom is None else bom)
             if sheet["risky_ids"]:
-                result["warnings"] = [
-                    f"{sheet['risky_ids']} ids start with = + - or @ and are written as they "
-                    "are (so they still join); a spreadsheet may take them for formulas: "
-                    "import the CSV with those columns as text (OpenRefine reads it as is)"]
+                result["warnings"] = [risky_ids_warning(
+                    sheet["risky_ids"], "import the CSV with those columns as text "
+                                        "(OpenRefine reads it as is)")]
         elif fmt == "webanno":
             assert base is not None
             result["annotations"] = write_span_web_annotations(rows, handle, base=base,

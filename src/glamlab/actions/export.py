@@ -55,7 +55,7 @@ import sqlalchemy as sa
 from ..errors import PolicyError
 from ..files import open_private
 from ..ingest.base import control_characters
-from ..sheets import write_sheet
+from ..sheets import risky_ids_warning, write_sheet
 from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .act import Decision, iter_decisions, resolve_model
 from .people import PersonDecision, item_decisions, person_decision
@@ -656,10 +656,9 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
                                        handle, columns(task_kind(ws.card)), details=details,
                                        bom=path is not None, report=sheet)
             if sheet.get("risky_ids"):
-                warnings.append(f"{sheet['risky_ids']} ids start with = + - or @ and are "
-                                "written as they are (so they still join); a spreadsheet may "
-                                "take them for formulas: open the --format xlsx export "
-                                "instead, where every cell is text")
+                warnings.append(risky_ids_warning(
+                    sheet["risky_ids"], "open the --format xlsx export instead, where every "
+                                        "cell is text"))
         elif fmt == "jsonl":
             result["rows"] = write_jsonl(iter_rows(ws, model=model, where=where,
                                                    details=details), handle)
