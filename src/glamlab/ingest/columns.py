@@ -313,10 +313,14 @@ def _categories(col: pd.Series) -> pd.Series:
                          "<NA>": MISSING}).astype(object)
 
 
+#: what an outcome cell holds when the outcome is not known (yet), once read as text
+NO_OUTCOME = ("", "nan", "None", "NA", "<NA>")
+
+
 def _no_outcome(col: pd.Series) -> pd.Series:
     """Where a label column has no outcome (yet): no value at all (pandas 3 keeps it
     missing through astype(str)), or an empty cell."""
-    return col.isna() | col.astype(str).str.strip().isin(["", "nan", "None", "NA", "<NA>"])
+    return col.isna() | col.astype(str).str.strip().isin(NO_OUTCOME)
 
 
 _WHOLE_FLOAT = re.compile(r"^(-?\d+)\.0+$")

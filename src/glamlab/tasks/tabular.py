@@ -30,7 +30,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import CONFIG_NAME
 from ..errors import ConfigError, LabelError
-from ..ingest.columns import TableSchema, frame_from_items, infer_schema, prepare, read_table
+from ..ingest.columns import (
+    NO_OUTCOME,
+    TableSchema,
+    frame_from_items,
+    infer_schema,
+    prepare,
+    read_table,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -238,7 +245,7 @@ def _check_outcome_name(table: Any, schema: TableSchema) -> None:
 def _blank(v: Any) -> bool:
     """No outcome in this cell (as :func:`glamlab.ingest.columns.prepare` reads it)."""
     return v is None or (isinstance(v, float) and math.isnan(v)) or \
-        str(v).strip() in ("", "nan", "None", "NA", "<NA>")
+        str(v).strip() in NO_OUTCOME
 
 
 def _known_outcomes(ws: Workspace, label_column: str, ids: list[str]) -> dict[str, Any]:
