@@ -98,12 +98,8 @@ def test_scores_count_linkable_and_nil_mentions():
     assert scores["nil_answer_precision"] == 0.5  # of the 2 NIL answers, 1 right
 
 
-def test_hipe_mentions_and_benchmark_on_held_out_documents(tmp_path):
-    """The NewsEye sample's documents: two to learn from, the third held out."""
-    mentions = hipe_mentions([DATA / "newseye-fr-sample.tsv"])
-    assert {m.group for m in mentions} == {"newseye-fr"}
-    assert all(m.authority_id for m in mentions)
-    docs = sorted({m.document for m in mentions})
+def _held_out_layout(tmp_path):
+    """``train/`` with the NewsEye sample's first two documents, ``test/`` with the third."""
     lines = (DATA / "newseye-fr-sample.tsv").read_text(encoding="utf-8").split("\n")
     header, body = lines[0], "\n".join(lines[1:])
     parts = body.split("# hipe2022:document_id = ")
@@ -114,6 +110,15 @@ def test_hipe_mentions_and_benchmark_on_held_out_documents(tmp_path):
         encoding="utf-8")
     (tmp_path / "test" / "newseye-fr.tsv").write_text(
         header + "\n# hipe2022:document_id = " + parts[3], encoding="utf-8")
+
+
+def test_hipe_mentions_and_benchmark_on_held_out_documents(tmp_path):
+    """The NewsEye sample's documents: two to learn from, the third held out."""
+    mentions = hipe_mentions([DATA / "newseye-fr-sample.tsv"])
+    assert {m.group for m in mentions} == {"newseye-fr"}
+    assert all(m.authority_id for m in mentions)
+    docs = sorted({m.document for m in mentions})
+    _held_out_layout(tmp_path)
     result = linking_benchmark([tmp_path / "train"], tmp_path / "test")
     assert len(docs) == 3
     for key in ("accuracy_at_1", "nil_precision", "linkable_mentions", "nil_mentions",
@@ -129,3 +134,22 @@ def test_random_strings_are_nil():
     linker = Linker(variants=None).fit(RECORDS)
     noise = ["".join(rng.choice("qxzkwvj") for _ in range(8)) for _ in range(20)]
     assert all(r.is_nil for r in linker.link([Mention(n, "LOC") for n in noise]))
+
+
+def test_the_entities_benchmark_prints_the_linking_figures(tmp_path):
+    """``benchmarks/entities.py`` (the script the issue names) reports linking measured,
+    not null: the same figures as ``linking_benchmark`` on the same folders."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "entities.py"
+    spec = importlib.util.spec_from_file_location("_bench_entities", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    _held_out_layout(tmp_path)
+    out = module.linking([str(tmp_path / "train")], str(tmp_path / "test"))
+    expected = linking_benchmark([tmp_path / "train"], tmp_path / "test")
+    assert out["linkable_mentions"] + out["nil_mentions"] > 0
+    for key in ("accuracy_at_1", "nil_precision", "linkable_mentions", "nil_mentions"):
+        assert out[key] == expected[key]
+    assert isinstance(out["nil_precision"], float)
