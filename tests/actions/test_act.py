@@ -420,3 +420,52 @@ def test_rejected_values_are_pointed_to_a_list(pages):
     assert "2 rejected values are written nowhere" in text
     assert "export --format csv --action reject" in text
     assert "95% range 0 to" in text and "items" in text
+
+
+def test_act_with_a_new_model_refreshes_the_open_review_rows_of_the_items_it_predicts(pages):
+    """Before, open review rows kept asking about the earlier model's prediction once
+    another model ran: the queue showed the old candidates by their old scores, and a
+    candidate the new model was sure of stayed in review. Now a row whose candidate the
+    new prediction sends to review again follows it (same row, its version unchanged),
+    and the others are withdrawn, with the reason given to a reviewer who had one open."""
+    from glamlab.review.decisions import StaleDecision, decide
+
+    _set_policy(pages, KNOWN_POLICY)
+    act(pages)
+    t = pages.store.t
+
+    def open_rows():
+        with pages.store.read() as conn:
+            return {r.item_id: r for r in conn.execute(sa.select(t.review_queue).where(
+                t.review_queue.c.status == "open"))}
+
+    before = open_rows()
+    assert {k: r.label for k, r in before.items()} == {"c02": "blank", "t06": "blank",
+                                                       "t07": "blank", "t10": "content"}
+    nxt = add_model(pages, "next", 1)
+    # c02: the same candidate to review again; t06: now sure (accepted); t07: now the
+    # other label, to review; t10: not predicted by the new model (its row stays)
+    add_predictions(pages, nxt, {"c02": _scores("blank", 0.62), "t06": _scores("blank", 0.95),
+                                 "t07": _scores("content", 0.8)})
+    report = act(pages, model="next@1")
+    assert report.superseded == 2
+    assert "2 open review items asked about an earlier prediction" in render(report.to_dict())
+    after = open_rows()
+    assert {k: r.label for k, r in after.items()} == {"c02": "blank", "t07": "content",
+                                                      "t10": "content"}
+    with pages.store.read() as conn:
+        pred = {r.item_id: r.id for r in conn.execute(sa.select(t.predictions).where(
+            t.predictions.c.model_id == nxt))}
+    c02 = after["c02"]
+    assert c02.id == before["c02"].id and c02.version == before["c02"].version
+    assert c02.prediction_id == pred["c02"] and c02.model_id == nxt
+    assert c02.score == pytest.approx(0.62)
+    assert after["t07"].prediction_id == pred["t07"] and after["t07"].id != before["t07"].id
+    assert after["t10"].id == before["t10"].id  # the new model did not predict t10
+    # a reviewer who still had t06's old row open is told why the decision was refused
+    with pytest.raises(StaleDecision, match="earlier prediction"):
+        decide(pages, "ann", before["t06"].id, "accept", before["t06"].version)
+    # the row that followed the prediction can still be decided at the version shown
+    decide(pages, "ann", c02.id, "accept", before["c02"].version)
+    again = act(pages, model="next@1")
+    assert again.superseded == 0 and again.written["review_queue"] == 0

@@ -129,7 +129,9 @@ def test_decisions_survive_a_re_ingest_and_a_forced_run_through_act_and_export(m
     assert set(written) == {ids[1], *ids[3:]}  # not the values the people turned down
     assert written[ids[1]].confirmed_by == "ana"
     assert all(written[i].confirmed_by is None for i in ids[3:])
-    assert open_rows == 3  # the three undecided items, not queued twice
+    # the three undecided items' open rows asked about the earlier prediction; this
+    # policy accepts their new prediction, so they are withdrawn (not left in review)
+    assert open_rows == 0 and report.superseded == 3
     by = {e.row["item_id"]: e.row for e in iter_rows(ws, model="hash")}
     assert (by[ids[0]]["value"], by[ids[0]]["origin"], by[ids[0]]["confirmed_by"],
             by[ids[0]]["decision"]) == (other, "person", "ana", "correct")

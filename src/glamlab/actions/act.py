@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from ..errors import PolicyError
 from ..items import Item
+from ..store import QUEUE_SUPERSEDED as SUPERSEDED
 from ..store import now
 from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .intervals import wrong_total_interval
@@ -118,11 +119,14 @@ def decide(policy: Policy, safety: Safety, item: Item, c: Candidate, *,
 
 def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safety, *,
                    batch_size: int | None = None,
-                   problems: list[dict[str, Any]] | None = None) -> Iterator[list[Decision]]:
+                   problems: list[dict[str, Any]] | None = None,
+                   current: dict[str, int] | None = None) -> Iterator[list[Decision]]:
     """The model's predictions, in item order, as batches of decisions.
 
     A malformed prediction is skipped (added to ``problems`` with its item and the fix);
-    the rest carry on."""
+    the rest carry on. ``current``, when given, holds each batch's items and their
+    prediction's id as the batch is yielded (items with no candidates too: a model that
+    now finds nothing in a text)."""
     batch_size = batch_size or BATCH
     t = ws.store.t
     p, it = t.predictions, t.items
@@ -149,6 +153,9 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
                 .where(it.c.item_id.in_([r.item_id for r in preds]),
                        it.c.is_current.is_(True)))}
         rows = [(r, items[r.item_id]) for r in preds if r.item_id in items]
+        if current is not None:
+            current.clear()
+            current.update((r.item_id, int(r.id)) for r, _ in rows)
         batch: list[Decision] = []
         for row, item in rows:
             try:
@@ -201,6 +208,9 @@ class ActReport:
     notes: list[str] = dataclasses.field(default_factory=list)
     #: what the counts count, in words: "items", or "spans" for entities
     unit: str = "items"
+    #: open review rows about an earlier prediction of these items, withdrawn because
+    #: the model that now runs no longer sends their candidate to review
+    superseded: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -215,6 +225,7 @@ class ActReport:
             "safety_counts": {a: sum(1 for h in self.safety_hits if h["safety_action"] == a)
                               for a in ("review", "suppress")},
             "written": self.written, "already_written": self.already_written,
+            "superseded": self.superseded,
             "decided_by_people": self.decided_by_people,
             "review_already_decided": self.review_decided,
             "test": self.test, "policy": self.policy, "problems": self.problems,
@@ -264,7 +275,9 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     kind = task_kind(ws.card)
     report.unit = kind.candidates_word
     seen_items = 0
-    for batch in iter_decisions(ws, mv, policy, safety, problems=report.problems):
+    current: dict[str, int] = {}
+    for batch in iter_decisions(ws, mv, policy, safety, problems=report.problems,
+                                current=current):
         seen_items += len({d.item.item_id for d in batch})
         for d in batch:
             report.counts[d.action] += 1
@@ -281,7 +294,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
             report.review_decided += n
             report.by_label[label]["review_already_decided"] += n
         if not dry_run:
-            _write_batch(ws, mv, policy, batch, report, people)
+            _write_batch(ws, mv, policy, batch, report, people, current)
     report.items_with_predictions = seen_items
     _expectations(ws, mv, policy, report)
     if not dry_run:
@@ -346,9 +359,11 @@ def act(ws: Workspace, *, model: str | None = None, actor: str = "glamlab act") 
 
 
 def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[Decision],
-                 report: ActReport, people: dict[str, list[Any]]) -> None:
+                 report: ActReport, people: dict[str, list[Any]],
+                 current: dict[str, int] | None = None) -> None:
     """Write one batch; ``people``: the people's decisions on its items
-    (:func:`.people.item_decisions`)."""
+    (:func:`.people.item_decisions`); ``current``: the batch's items and their
+    prediction's id (see :func:`_refresh_queue`)."""
     kind = task_kind(ws.card)
     t = ws.store.t
     mm, rq = t.machine_metadata, t.review_queue
@@ -358,6 +373,8 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
     same = same_value
 
     with ws.store.write() as conn:
+        report.superseded += _refresh_queue(conn, ws, mv, batch, current or {
+            d.item.item_id: d.prediction_id for d in batch})
         have_mm = {(r.prediction_id, r.value) for r in conn.execute(
             sa.select(mm.c.prediction_id, mm.c.value).where(
                 mm.c.prediction_id.in_(pids), mm.c.field == policy.field))}
@@ -419,6 +436,53 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
             conn.execute(rq.insert(), new_rq)
     report.written["machine_metadata"] += len(new_mm)
     report.written["review_queue"] += len(new_rq)
+
+
+def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
+                   batch: list[Decision], current: dict[str, int]) -> int:
+    """Open review rows of these items that ask about an earlier prediction (another
+    model's, or this model's before ``run --force``): a row whose candidate this
+    prediction sends to review again follows the prediction (its id, score and reason;
+    its ``version`` stays, so a reviewer who has it open can still decide on the same
+    candidate); every other such row is withdrawn (``status = "superseded"``, version
+    +1, so a decision on it is refused with the reason): the model that now runs
+    accepts, rejects or no longer proposes its candidate. Returns how many were
+    withdrawn. Rechecks and decided rows are left as they are."""
+    if not current:
+        return 0
+    kind = task_kind(ws.card)
+    rq = ws.store.t.review_queue
+    ids = sorted(current)
+    stale = [r for i in range(0, len(ids), 900) for r in conn.execute(
+        sa.select(rq.c.id, rq.c.item_id, rq.c.prediction_id, rq.c.label, rq.c.value)
+        .where(rq.c.item_id.in_(ids[i:i + 900]), rq.c.kind == "prediction",
+               rq.c.status == "open"))
+        if r.prediction_id != current.get(r.item_id)]
+    if not stale:
+        return 0
+    one_value = kind.one_value_per_item
+    review: dict[tuple[Any, ...], Decision] = {}
+    for d in batch:
+        if d.action == "review":
+            key = (d.item.item_id,) if one_value else (d.item.item_id, d.label,
+                                                       same_value(d.value))
+            review.setdefault(key, d)
+    withdrawn = []
+    for r in stale:
+        key = (r.item_id,) if one_value else (r.item_id, r.label, same_value(r.value))
+        d = review.pop(key, None)  # one row per candidate follows it
+        if d is not None and d.label == r.label and same_value(d.value) == same_value(r.value):
+            conn.execute(rq.update().where(rq.c.id == r.id, rq.c.status == "open").values(
+                prediction_id=d.prediction_id, model_id=mv.id, score=d.score,
+                reason=d.reason))
+        else:
+            withdrawn.append(r.id)
+    for i in range(0, len(withdrawn), 900):
+        conn.execute(rq.update().where(rq.c.id.in_(withdrawn[i:i + 900]),
+                                       rq.c.status == "open")
+                     .values(status=SUPERSEDED, version=rq.c.version + 1, lease_owner=None,
+                             lease_until=None))
+    return len(withdrawn)
 
 
 def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
@@ -541,6 +605,10 @@ def render(report: dict[str, Any]) -> str:
     elif f:
         lines.append(f"Accepted as {f['positive_label']!r}: {f['accepted_as_positive']} items; "
                      f"the other {f['sent_on']} are listed by glamlab export --format filter.")
+    if report.get("superseded"):
+        lines.append(f"{report['superseded']} open review {report.get('unit', 'items')} "
+                     "asked about an earlier prediction of these items and were withdrawn: "
+                     "this model's candidates replace them.")
     hits = report["safety_hits"]
     if hits:
         lines.append(f"Safety checks fired {len(hits)} time(s) "

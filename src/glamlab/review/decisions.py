@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import GlamlabError, LabelError
-from ..store import now
+from ..store import QUEUE_SUPERSEDED, now
 from ..tasks.kinds import LabelRow
 from .queue import NotFound, StaleDecision
 
@@ -136,6 +136,10 @@ def _compare_and_set(conn: sa.Connection, ws: Workspace, queue_id: int, user: st
 
 def _stale_reason(row: Any, user: str, seen: int, t: datetime) -> str:
     what = f"review queue row {row.id} (item {row.item_id})"
+    if row.status == QUEUE_SUPERSEDED:
+        return (f"{what} asked about an earlier prediction: the model that runs now "
+                "predicted the item again, and its candidates replaced this one; your "
+                "decision was not saved")
     if row.status != "open":
         return f"{what} was already decided by someone else; your decision was not saved"
     if row.lease_owner not in (None, user) and row.lease_until and row.lease_until >= t:

@@ -2,5 +2,6 @@
 
 from .engine import Store, normalise_url, now, redact
 from .migrations import LATEST as SCHEMA_VERSION
+from .schema import QUEUE_SUPERSEDED
 
-__all__ = ["SCHEMA_VERSION", "Store", "normalise_url", "now", "redact"]
+__all__ = ["QUEUE_SUPERSEDED", "SCHEMA_VERSION", "Store", "normalise_url", "now", "redact"]

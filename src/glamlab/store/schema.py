@@ -242,6 +242,8 @@ sa.Index("ix_machine_metadata_item", machine_metadata.c.item_id)
 # What act already wrote for a batch of predictions (migration 9).
 sa.Index("ix_machine_metadata_prediction", machine_metadata.c.prediction_id)
 
+QUEUE_SUPERSEDED = "superseded"
+
 # The human review queue. ``version`` increases on every change so that a
 # decision made on a stale view is refused, never lost.
 review_queue = sa.Table(
@@ -256,7 +258,9 @@ review_queue = sa.Table(
     sa.Column("score", sa.Float),
     sa.Column("reason", sa.Text),  # why it is in review: threshold, safety rule, label issue
     sa.Column("kind", Str(20), nullable=False, default="prediction"),  # prediction | recheck
-    sa.Column("status", Str(20), nullable=False, default="open"),  # open | decided
+    # open | decided | superseded (QUEUE_SUPERSEDED: asked about an earlier prediction
+    # of the item, withdrawn when act applied the model that runs now)
+    sa.Column("status", Str(20), nullable=False, default="open"),
     sa.Column("lease_owner", Str(200)),
     sa.Column("lease_until", sa.DateTime),
     sa.Column("version", Int, nullable=False, default=1),
