@@ -307,6 +307,8 @@ def test_multi_label_policy_per_label(make_ws):
     assert (by["people"]["accept"], by["people"]["review"]) == (1, 1)
     assert by["ships"]["reject"] == 2  # unlisted: default_action
     assert r["written"]["machine_metadata"] == 2
+    # the counts are of (item, label) suggestions, and say so: one item has one in review
+    assert "Review workload: 1 suggested labels" in render(r)
 
 
 def test_malformed_prediction_is_skipped_with_reason_and_the_rest_carry_on(pages):

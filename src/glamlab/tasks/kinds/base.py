@@ -136,7 +136,8 @@ class TaskKind(Generic[G, P]):
     review_widget: ClassVar[str] = ""
     #: columns this kind adds to every export row (filled by :meth:`export_values`)
     export_columns: ClassVar[tuple[str, ...]] = ()
-    #: what one review-queue row is about, in words ("items"; "spans" for entities)
+    #: what review-queue rows are about, in words ("items"; "suggested labels" for
+    #: multi-label, "spans" for entities)
     candidates_word: ClassVar[str] = "items"
 
     def __init__(self, card: ProjectCard, **overrides: Any):

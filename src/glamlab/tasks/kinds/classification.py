@@ -348,6 +348,8 @@ class MultiLabel(Classification):
                                           "ndcg_at_k", "f1_micro", "f1_macro")
     default_metric: ClassVar[str] = "f1_samples"
     options: ClassVar[dict[str, Any]] = {"threshold": 0.5, "k": 5}
+    #: each review row is one label suggested for one item
+    candidates_word: ClassVar[str] = "suggested labels"
 
     def _card_options(self, card: ProjectCard) -> dict[str, Any]:
         k = card.section("evaluation").get("k")  # where cards kept it before [task]
