@@ -242,3 +242,39 @@ def test_people_spans_join_the_rows_once_each_latest_decision_standing():
     moved = {"i1": [(Span(0, 11, "PER", text="Pierre Curi"), "ana", datetime(2026, 1, 2))]}
     out = [p.confirmed_by for _, _, p in _with_people([item], rows, moved, None, have)]
     assert out == ["bob", None]
+
+
+def test_an_item_with_spans_of_several_people_is_one_jsonl_line_and_one_inception_file(
+        tmp_path):
+    """An item comes as several rows once reviewers confirmed some of its spans (one row
+    per reviewer, one for the model's unconfirmed spans). Before, JSONL wrote a line per
+    row and the INCEpTION folder a document per row (text.tsv, text-2.tsv), each with part
+    of the item's entities; now one line and one document per item hold them all, and a
+    span someone confirmed says who in its own provenance."""
+    text = "Marie Curie vit à Paris chez Pierre"
+    item = Item(item_id="doc/1", modality="text", text=text)
+    other = Item(item_id="doc2", modality="text", text="Lyon")
+    machine = SpanProvenance(model="crf-ner", model_version=2)
+    bob = SpanProvenance(model="crf-ner", model_version=2, confirmed_by="bob")
+    ann = SpanProvenance(confirmed_by="ann", annotator="ann")
+    rows = [(item, [Span(18, 23, "LOC", score=0.7)], bob),
+            (item, [Span(0, 11, "PER", score=0.9)], machine),
+            (item, [Span(29, 35, "PER")], ann),
+            (other, [Span(0, 4, "LOC", score=0.8)], machine)]
+    buf = io.StringIO()
+    assert write_spans_jsonl(rows, buf) == 2
+    first, second = (json.loads(line) for line in buf.getvalue().splitlines())
+    assert first["id"] == "doc/1" and second["id"] == "doc2"
+    assert first["provenance"]["model"] == "crf-ner"
+    assert first["provenance"]["confirmed_by"] is None
+    assert [(e["text"], (e.get("provenance") or {}).get("confirmed_by"))
+            for e in first["entities"]] == [("Marie Curie", None), ("Paris", "bob"),
+                                            ("Pierre", "ann")]
+    assert "provenance" not in second["entities"][0]
+    result = export_spans(rows, "inception", tmp_path / "inc")
+    assert result["files"] == 2 and result["entities"] == 4
+    names = sorted(p.name for p in (tmp_path / "inc").iterdir())
+    assert names == ["doc2.tsv", "doc_1.tsv", "index.tsv"]
+    [doc] = read_webanno(tmp_path / "inc" / "doc_1.tsv")
+    assert [(s.start, s.end, s.label) for s in doc.spans] == [
+        (0, 11, "PER"), (18, 23, "LOC"), (29, 35, "PER")]

@@ -116,19 +116,46 @@ def authority_uri(authority_id: str) -> str:
     return f"urn:glamlab:authority:{authority_id}"
 
 
+def _by_item(rows: Iterable[Row]) -> Iterator[tuple[Item, list[tuple[Span, SpanProvenance]]]]:
+    """Consecutive rows of one item (an item's rows come together: one per reviewer who
+    confirmed some of its spans, and one of the spans nobody confirmed) as one group:
+    the item and each span with its row's provenance."""
+    item: Item | None = None
+    spans: list[tuple[Span, SpanProvenance]] = []
+    for it, found, prov in rows:
+        if item is not None and it.item_id != item.item_id:
+            yield item, spans
+            spans = []
+        item = it
+        spans.extend((s, prov) for s in found)
+    if item is not None:
+        yield item, spans
+
+
 # -- JSONL --------------------------------------------------------------------------
 def write_spans_jsonl(rows: Iterable[Row], out: IO[str], *, include_text: bool = True,
                       layers: Sequence[str] | None = (MAIN_LAYER,)) -> int:
-    """One JSON object per item; returns the number of items written."""
+    """One JSON object per item (its rows merged); returns the number of items written.
+    ``provenance`` is the item's model's (or its only row's); an entity confirmed by
+    someone else, or made by a person, carries its own ``provenance``."""
     n = 0
-    for item, spans, prov in rows:
+    for item, found in _by_item(rows):
         text = item.text or ""
+        provs = [p for _, p in found] or [SpanProvenance()]
+        main = next((p for p in provs if p.model and not p.confirmed_by), provs[0])
         obj: dict[str, Any] = {"id": item.item_id}
         if include_text:
             obj["text"] = item.text
-        obj["entities"] = [{**s.to_dict(), "text": text[s.start:s.end]}
-                           for s in _layer(spans, layers)]
-        obj["provenance"] = prov.to_dict()
+        entities = []
+        for s, p in sorted(found, key=lambda f: (f[0].start, f[0].end)):
+            if layers is not None and s.layer not in layers:
+                continue
+            entity = {**s.to_dict(), "text": text[s.start:s.end]}
+            if p is not main and p.to_dict() != main.to_dict():
+                entity["provenance"] = p.to_dict()
+            entities.append(entity)
+        obj["entities"] = entities
+        obj["provenance"] = main.to_dict()
         out.write(json.dumps(obj, ensure_ascii=False) + "\n")
         n += 1
     return n
@@ -326,8 +353,8 @@ def _file_name(item_id: str, used: set[str]) -> str:
 
 def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
                            layer: str = MAIN_LAYER) -> dict[str, Any]:
-    """One WebAnno TSV 3.3 file per item in ``folder`` (names made safe from the item ids,
-    listed in ``index.tsv``), ready for INCEpTION's document import. Returns counts."""
+    """One WebAnno TSV 3.3 file per item in ``folder`` (the item's rows merged; names made
+    safe from the item ids, listed in ``index.tsv``), ready for INCEpTION's document import. Returns counts."""
     from ..tasks.spans.webanno import write_webanno
 
     root = Path(folder)
@@ -336,11 +363,12 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
     files = entities = skipped = 0
     with open(root / "index.tsv", "w", encoding="utf-8", newline="") as index:
         index.write("file\titem_id\n")
-        for item, spans, _prov in rows:
+        for item, found in _by_item(rows):  # one document per item, all its spans
             if not item.text:
                 skipped += 1
                 continue
             name = _file_name(item.item_id, used)
+            spans = sorted((s for s, _ in found), key=lambda s: (s.start, s.end))
             with open(root / name, "w", encoding="utf-8", newline="") as fh:
                 entities += write_webanno(fh, item.text, spans, layer=layer)
             index.write(f"{name}\t{item.item_id}\n")
