@@ -11,6 +11,7 @@ The task kind is the ordinary ``single-label`` kind with the labels "0" and "1":
 outcome is a two-label classification, so the kind's metrics, policy and review apply.
 
 - :func:`schema_of` reads the card; :func:`describe_table` infers the schema of a file;
+- :func:`check_table` reads and types a table against the schema, storing nothing;
 - :func:`ingest_table` checks a CSV/Parquet file (one error naming the column and the fix),
   stores its rows and runs the leakage check before anything is trained;
 - :func:`project_frame` gives the ingested rows back as a typed table;
@@ -113,28 +114,25 @@ class TableIngest:
         return "\n".join(lines)
 
 
-def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = None,
-                 label_column: str | None = None, id_column: str | None = None,
-                 positive: str | None = None, never_features: list[str] | None = None,
-                 group_columns: list[str] | None = None, types: dict[str, str] | None = None,
-                 units: dict[str, str] | None = None, check_leaks: bool = True,
-                 allow_source_change: bool = False) -> TableIngest:
-    """Store the rows of a CSV (optionally gzipped), TSV or Parquet file as items.
+@dataclass
+class CheckedTable:
+    """A table read and typed against the project's schema, nothing stored yet."""
+    table: pd.DataFrame
+    schema: TableSchema
+    typed: pd.DataFrame
+    ids: pd.Series
+    has_label: bool  # the outcome column is in the table
 
-    The first table of a project fixes the schema (options given here, or the card's
-    ``[tabular]``); later tables (new rows, or the same rows with their outcomes) must
-    fit it. The whole table is typed first, so a wrong column is one error naming it and
-    nothing is stored. Then the leakage check runs on the rows with an outcome.
 
-    A later table may leave the outcome column out, or keep it with every value empty:
-    its rows come in without outcomes, and a row whose outcome is stored already keeps
-    it (a blank cell is "not known here", never an erased outcome). Rows already
-    ingested from another file (their
-    outcomes, arriving in a new file) are refused as a whole unless
-    ``allow_source_change``: then each changed row becomes a new version."""
-    from ..ingest import write_records
-    from ..ingest.base import Record
-
+def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = None,
+                label_column: str | None = None, id_column: str | None = None,
+                positive: str | None = None, never_features: list[str] | None = None,
+                group_columns: list[str] | None = None, types: dict[str, str] | None = None,
+                units: dict[str, str] | None = None) -> CheckedTable:
+    """What :func:`ingest_table` checks before it stores anything: the table read and
+    typed against the card's ``[tabular]`` schema (or the schema the options describe,
+    for a project's first table), its ids unique, a misspelt outcome column refused.
+    One error naming the column and the fix; nothing is written (also not the card)."""
     table = read_table(path)
     section = ws.card.section(TABULAR)
     if section:
@@ -169,8 +167,42 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
         raise ConfigError(f"the id column {id_col!r} has repeated values "
                           f"(e.g. {ids[ids.duplicated()].iloc[0]!r})",
                           hint="give every row its own id")
+    return CheckedTable(table, schema, typed, ids, has_label)
+
+
+def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = None,
+                 label_column: str | None = None, id_column: str | None = None,
+                 positive: str | None = None, never_features: list[str] | None = None,
+                 group_columns: list[str] | None = None, types: dict[str, str] | None = None,
+                 units: dict[str, str] | None = None, check_leaks: bool = True,
+                 allow_source_change: bool = False, source: str | None = None) -> TableIngest:
+    """Store the rows of a CSV (optionally gzipped), TSV or Parquet file as items.
+
+    The first table of a project fixes the schema (options given here, or the card's
+    ``[tabular]``); later tables (new rows, or the same rows with their outcomes) must
+    fit it. The whole table is typed first (:func:`check_table`), so a wrong column is
+    one error naming it and nothing is stored. Then the leakage check runs on the rows
+    with an outcome.
+
+    A later table may leave the outcome column out, or keep it with every value empty:
+    its rows come in without outcomes, and a row whose outcome is stored already keeps
+    it (a blank cell is "not known here", never an erased outcome). Rows already
+    ingested from another file (their
+    outcomes, arriving in a new file) are refused as a whole unless
+    ``allow_source_change``: then each changed row becomes a new version. ``source``
+    names the file the rows belong to (default: the file's resolved path; the web app
+    names an upload by its file name, the same for every upload of that file)."""
+    from ..ingest import write_records
+    from ..ingest.base import Record
+
+    checked = check_table(ws, path, time_column=time_column, label_column=label_column,
+                          id_column=id_column, positive=positive,
+                          never_features=never_features, group_columns=group_columns,
+                          types=types, units=units)
+    table, schema, typed, ids = checked.table, checked.schema, checked.typed, checked.ids
+    has_label = checked.has_label
     records = []
-    source = str(Path(path).resolve())
+    origin = source or str(Path(path).resolve())
     known = _known_outcomes(ws, schema.label_column, list(ids)) if schema.label_column else {}
     for rid, row in zip(ids, table.to_dict("records"), strict=True):
         meta = {str(k): _jsonable(v) for k, v in row.items()}
@@ -180,9 +212,9 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
         digest = hashlib.sha256(json.dumps(meta, sort_keys=True, default=str).encode()
                                 ).hexdigest()
         records.append(Record(item_id=rid, modality="record", source_kind="table",
-                              source=source, content_hash=digest, meta=meta))
+                              source=origin, content_hash=digest, meta=meta))
     with ws.store.write() as conn:
-        report = write_records(ws.store, conn, records, sources=[source],
+        report = write_records(ws.store, conn, records, sources=[origin],
                                allow_source_change=allow_source_change)
     ws.card.raw[TABULAR] = schema.to_card()
     cutoff = train_until(ws)
@@ -239,7 +271,7 @@ def _check_outcome_name(table: Any, schema: TableSchema) -> None:
             f"{close[0]!r} this project does not know: its outcomes would come in as none",
             column=close[0],
             hint=f"rename the column {close[0]!r} to {schema.label_column!r} if it holds the "
-                 "outcomes; if it does not, rename or drop it, and ingest again")
+                 "outcomes; if it does not, rename or drop it; then bring the table in again")
 
 
 def _blank(v: Any) -> bool:

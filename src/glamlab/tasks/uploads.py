@@ -232,6 +232,159 @@ def _has_test_split(ws: Workspace) -> bool:
     return "test" in set(split_of(ws).values())
 
 
+# -- rows of a tabular project --------------------------------------------------------
+def preview_rows(ws: Workspace, path: Path) -> dict[str, Any]:
+    """A tabular project's upload: its columns and first rows, the project's schema once
+    a first table fixed it (``schema``; None before), and for a first table the columns
+    that look like the id, the time and the outcome."""
+    from ..sheets import read_sheet
+
+    header, rows = read_sheet(path, error=UploadError)
+    if not header or not any(header):
+        raise UploadError(f"{path.name} has no header row", item=path.name,
+                          hint="put the column names in the first row")
+    columns = [h for h in header if h]
+    sample = [r for _n, r in rows[:50]]
+    section = ws.card.section("tabular")
+    schema = None
+    if section:
+        schema = {k: section.get(k) for k in ("time_column", "label_column", "id_column")}
+        schema["id_column"] = schema["id_column"] or "id"
+        schema["never_features"] = list(section.get("never_features") or [])
+        schema["group_columns"] = list(section.get("group_columns") or [])
+    return {"file": path.name, "columns": columns, "rows": len(rows),
+            "first_rows": sample[:PREVIEW_ROWS], "schema": schema,
+            "guess": _guess_rows(columns, sample, set(ws.card.labels))}
+
+
+def _guess_rows(columns: list[str], sample: list[dict[str, str]],
+                labels: set[str]) -> dict[str, str | None]:
+    def values(c: str) -> list[str]:
+        return [(r.get(c) or "").strip() for r in sample]
+
+    id_col = "id" if "id" in columns else next(
+        (c for c in columns if all(values(c)) and len(set(values(c))) == len(sample)), None)
+    dated = [c for c in columns if c != id_col and (v := [x for x in values(c) if x])
+             and all(_ISO_DATE.match(x) for x in v)]
+    time_col = next((c for c in dated if any(w in c.lower() for w in ("date", "time"))),
+                    dated[0] if dated else None)
+    outcome = [c for c in columns if c not in (id_col, time_col)
+               and (v := [x for x in values(c) if x]) and set(v) <= labels]
+    label_col = next((c for c in outcome if any(w in c.lower() for w in (
+        "outcome", "label", "cancel", "no_show", "noshow"))), outcome[0] if outcome else None)
+    return {"id": id_col, "time": time_col, "label": label_col}
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def rows_source(ws: Workspace, path: Path) -> str:
+    """The file an upload's rows belong to: the upload's file name (each upload is kept
+    in a folder of its own, but uploading ``bookings.csv`` again, its outcomes filled in,
+    updates the rows of ``bookings.csv``, as ``glamlab ingest`` of the same file does)."""
+    return str(uploads_dir(ws).resolve() / path.name)
+
+
+def _as_csv(path: Path) -> Path:
+    """The upload as the comma-separated UTF-8 file the table reader takes (an Excel
+    workbook, a CSV with semicolons or a byte-order mark: the same cells)."""
+    from ..sheets import read_sheet
+
+    header, rows = read_sheet(path, error=UploadError)
+    out = path.with_name(path.stem + "-rows.csv")
+    with open(out, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows([[r.get(h, "") for h in header] for _n, r in rows])
+    return out
+
+
+def _fixed_columns(ws: Workspace, path: Path) -> None:
+    """A later table: the time and id columns the first one fixed must be there (said in
+    the words of the upload page)."""
+    import difflib
+
+    from ..sheets import read_sheet
+
+    section = ws.card.section("tabular")
+    if not section:
+        return
+    header, _rows = read_sheet(path, error=UploadError, limit=0)
+    for col, role in ((section.get("time_column"), "time column (the date of each row)"),
+                      (section.get("id_column") or "id", "id column")):
+        if col and col not in header:
+            close = difflib.get_close_matches(str(col), header, n=1, cutoff=0.8)
+            raise UploadError(
+                f"{path.name} has no column {col!r}, this project's {role}"
+                + (f"; it has {close[0]!r}" if close else ""), item=path.name,
+                hint=(f"rename the column {close[0]!r} to {col!r}" if close else
+                      f"add the column {col!r}") + " and upload the file again: every "
+                      "table of this project has the columns of the first one")
+
+
+def check_rows(ws: Workspace, path: Path, **options: Any) -> None:
+    """What bringing the rows in checks before anything is stored (the columns, their
+    types, a misspelt outcome column): said on the upload page at once, not in the job.
+    ``options``: those of :func:`glamlab.tasks.tabular.check_table`."""
+    from .tabular import check_table
+
+    _fixed_columns(ws, path)
+    check_table(ws, _as_csv(path), **options)
+
+
+def bring_in_rows(ws: Workspace, path: Path, *, updates: bool = False,
+                  **options: Any) -> dict[str, Any]:
+    """Ingest a tabular project's upload as ``glamlab ingest`` does
+    (:func:`glamlab.tasks.tabular.ingest_table`: the schema, the outcome column, the
+    leakage check; ``updates`` is ``--allow-source-change``). Rows first brought in from
+    another file are refused as a whole unless ``updates``, in the upload page's words.
+    Returns the ingest report with ``rows``: the schema's columns, the time split, the
+    columns that give the outcome away and those that only follow the year."""
+    from ..errors import ColumnError, IngestError
+    from .tabular import ingest_table
+
+    _fixed_columns(ws, path)
+    origin = rows_source(ws, path)
+    try:
+        res = ingest_table(ws, _as_csv(path), allow_source_change=updates, source=origin,
+                           **options)
+    except IngestError as exc:
+        if isinstance(exc, ColumnError):
+            raise
+        other = _file_of(ws, exc.item) if exc.item else None
+        if other is None:
+            raise
+        raise UploadError(
+            f"rows of {path.name} were first brought in from another file, and this file "
+            f"changes them (e.g. the row {exc.item!r}, from {other}): nothing was stored, "
+            "the rows already in are kept", item=path.name,
+            hint="if this file updates those rows, for example with their outcomes, upload "
+                 "it again and tick “these rows update rows I uploaded before”; if they "
+                 "are other rows, give them ids of their own") from exc
+    out = res.report.to_dict()
+    leak = res.leakage
+    out["rows"] = {
+        "time_column": res.schema.time_column, "label_column": res.schema.label_column,
+        "id_column": res.schema.id_column or "id", "train_until": res.train_until,
+        "leaks": [f.to_dict() for f in leak.flagged if not f.excluded] if leak else [],
+        "kept_out": [f.column for f in leak.flagged if f.excluded] if leak else [],
+        "leak_checked": leak is not None, "follow_the_year": res.yearly}
+    out["labels"] = None
+    out["label_problems"] = []
+    return out
+
+
+def _file_of(ws: Workspace, item_id: str) -> str | None:
+    """The name of the file an item's current version came from."""
+    import sqlalchemy as sa
+
+    t = ws.store.t.items
+    with ws.store.read() as conn:
+        src = conn.execute(sa.select(t.c.source).where(
+            t.c.is_current.is_(True), t.c.item_id == item_id)).scalar()
+    return Path(str(src)).name if src else None
+
+
 # -- archives of images, manifests, METS -------------------------------------------
 def check_files(path: Path) -> None:
     """Refuse at once an upload that is not a ZIP of images, a IIIF manifest or a METS

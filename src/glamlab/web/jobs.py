@@ -22,7 +22,8 @@ Job kinds:
 - ``ingest``: bring in an uploaded ZIP of images, IIIF manifest or METS file
   (``params["folder"]``/``params["file"]`` in the workspace's uploads), an uploaded table
   with its columns mapped (``params["id_column"]``, ``text_column``, ``label_column``:
-  the items, then its label column as gold labels), or a IIIF
+  the items, then its label column as gold labels; in a tabular project
+  ``params["rows"]``: its rows, as ``glamlab ingest`` brings them in), or a IIIF
   manifest or collection by its address (``params["url"]``): ``glamlab ingest``. Each
   upload is its own job (they queue), its report kept beside the upload;
 - ``capacity``: a tabular project's extra places per slot for ``params["risk"]``
@@ -200,6 +201,14 @@ def _ingest(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     if params.get("url"):
         report = uploads.bring_in_url(ws, str(params["url"]))
         name = str(params["url"])
+    elif params.get("rows"):  # a tabular project's table: glamlab ingest's checks
+        path = uploads.find(ws, str(params.get("folder") or ""), str(params.get("file") or ""))
+        options = {k: params.get(k) or None for k in (
+            "time_column", "label_column", "id_column", "group_columns", "never_features")
+            if k in params}
+        report = uploads.bring_in_rows(ws, path, updates=bool(params.get("updates")),
+                                       **options)
+        name = path.name
     elif params.get("id_column"):  # a table, its columns mapped by a person
         path = uploads.find(ws, str(params.get("folder") or ""), str(params.get("file") or ""))
         report = uploads.bring_in_table(

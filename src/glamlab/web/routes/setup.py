@@ -1,7 +1,9 @@
 # ruff: noqa: B008  (FastAPI declares dependencies as Depends(...) defaults)
 """The first two stages in the browser: the project (what is predicted, its labels; what
 ``glamlab init`` writes) and bringing items in (a spreadsheet with a column-mapping step,
-a ZIP of images, a IIIF manifest or a METS file: what ``glamlab ingest`` reads)."""
+a ZIP of images, a IIIF manifest or a METS file: what ``glamlab ingest`` reads; in a
+tabular project, a table of rows with ``glamlab ingest``'s schema, outcome and leakage
+checks)."""
 
 from __future__ import annotations
 
@@ -124,7 +126,8 @@ def _items_ctx(request: Request, **extra: Any) -> dict[str, Any]:
     return {"items_total": ws.count_items(), "errors_total": len(ws.ingest_errors(limit=1000)),
             "job": view, "refresh": bool(view and view["active"]), "report": report,
             "limits": {k: v // 1_000_000 for k, v in uploads.MAX_BYTES.items()},
-            "mapping": None, "error": None,
+            "mapping": None, "rows_mapping": None, "error": None,
+            "tabular": ws.card.modality == "tabular",
             "created": request.query_params.get("created"), **extra}
 
 
@@ -139,7 +142,11 @@ def items_page(request: Request, user: User = Depends(page_user)) -> Response:
     if folder and name and user.can("admin"):
         try:
             path = uploads.find(ws, folder, name)
-            ctx["mapping"] = {**uploads.preview_table(ws, path), "upload": folder}
+            if ws.card.modality == "tabular":  # rows over time: glamlab ingest's checks
+                ctx["rows_mapping"] = {**uploads.preview_rows(ws, path), "upload": folder,
+                                       "form": {}}
+            else:
+                ctx["mapping"] = {**uploads.preview_table(ws, path), "upload": folder}
         except GlamlabError as exc:
             ctx["error"] = exc
     return _stage(request, "stage_items.html", "items", ctx)
@@ -231,3 +238,55 @@ def items_table(request: Request, form: FormData = Depends(form_of),
             pass
         return _stage(request, "stage_items.html", "items", ctx, status=422)
     return _ingest_job(request, user, {"folder": folder, "file": path.name, **cols})
+
+
+@router.post("/stages/items/rows")
+def items_rows(request: Request, form: FormData = Depends(form_of),
+               user: User = Depends(writer("admin", "bring items in"))) -> Response:
+    """A tabular project's table, its columns chosen: checked now as ``glamlab ingest``
+    checks it (the columns and their types, a misspelt outcome column: one message on
+    this page, nothing stored), then a background job brings the rows in
+    (:func:`glamlab.tasks.uploads.bring_in_rows`: the leakage check; "these rows update
+    rows I uploaded before" is ``--allow-source-change``)."""
+    from ...files import UploadError
+    from ...tasks import uploads
+
+    ws = request.app.state.ws
+    folder, name = str(form.get("upload") or ""), str(form.get("file") or "")
+    first = not ws.card.section("tabular")
+    values: dict[str, Any] = {
+        "time_column": str(form.get("time_column") or "").strip(),
+        "label_column": str(form.get("label_column") or "").strip(),
+        "id_column": str(form.get("id_column") or "").strip(),
+        "group_columns": [str(c) for c in form.getlist("group_columns") if c],
+        "never_features": [str(c) for c in form.getlist("never_features") if c],
+        "updates": str(form.get("updates") or "") == "1"}
+    options: dict[str, Any] = {"never_features": values["never_features"] or None}
+    if first:  # the first table fixes the schema; later ones must fit it
+        options.update(time_column=values["time_column"], label_column=values["label_column"],
+                       id_column=values["id_column"] or None,
+                       group_columns=values["group_columns"] or None)
+    try:
+        if ws.card.modality != "tabular":
+            raise UploadError("this project's items are not rows of a table over time",
+                              hint="map the table's columns on the upload page")
+        path = uploads.find(ws, folder, name)
+        if first and not values["time_column"]:
+            raise UploadError("choose the column with the date of each row", item=name,
+                              hint="the time column: the model learns from earlier rows "
+                                   "and is judged on later ones")
+        if first and not values["label_column"]:
+            raise UploadError("choose the outcome column (what the model predicts, yes or "
+                              "no)", item=name,
+                              hint="the first table must hold the outcomes of its rows")
+        uploads.check_rows(ws, path, **options)
+    except GlamlabError as exc:
+        ctx = _items_ctx(request, error=exc)
+        try:
+            ctx["rows_mapping"] = {**uploads.preview_rows(ws, uploads.find(ws, folder, name)),
+                                   "upload": folder, "form": values}
+        except GlamlabError:
+            pass
+        return _stage(request, "stage_items.html", "items", ctx, status=422)
+    return _ingest_job(request, user, {"folder": folder, "file": path.name, "rows": True,
+                                       "updates": values["updates"], **options})
