@@ -189,3 +189,48 @@ def test_only_admins_with_the_form_token_bring_rows_in(rows_app: Any) -> None:
     no_token = ada.post("/stages/items/rows", data={**q, **FIRST}, follow_redirects=False)
     assert no_token.status_code == 403
     assert ws.count_items() == 0 and not ws.card.section("tabular")
+
+
+def test_a_curator_sets_up_a_tabular_project_in_the_browser(make_ws: Any) -> None:
+    """Before, the new-project page offered texts and images only: the no-show story
+    could not start in the web app. Rows of a table take one yes/no outcome (two labels,
+    'yes' second, the one a filter acts on), as glamlab init --modality tabular."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.config import ProjectCard
+    from glamlab.web import create_app
+
+    ws = make_ws("fresh", task="new-project", labels=["a", "b"])
+    add_user(ws, "ada", PASSWORD, "admin")
+    app = create_app(ws)
+    try:
+        with TestClient(app) as c:
+            assert login(c, "ada").status_code == 303
+            page = c.get("/stages/project").text
+            assert 'value="tabular"' in page and "rows of a table over time" in page
+
+            def define(**fields: str) -> Any:
+                data = {"name": "No-shows", "need": "Plan the extra places per slot",
+                        "modality": "tabular", "kind": "single-label",
+                        "labels": "0\n1", "price_per_item": "0", **fields}
+                return c.post("/stages/project", data={"csrf": csrf_of(c), **data},
+                              follow_redirects=False)
+
+            bad = define(kind="multi-label")
+            assert bad.status_code == 422 and "one outcome, yes or no" in bad.text
+            three = define(labels="0\n1\n2")
+            assert three.status_code == 422 and "two values of their outcome" in three.text
+            assert define().status_code == 303
+            card = ProjectCard.load(ws.root / "glamlab.toml")
+            assert (card.modality, card.kind, card.labels, card.positive_label) == (
+                "tabular", "single-label", ["0", "1"], "1")
+            # the upload page now offers the rows form (date and outcome columns)
+            r = c.post("/stages/items", data={"csrf": csrf_of(c)},
+                       files={"file": ("bookings.csv", _csv(_sample(50)))},
+                       follow_redirects=False)
+            assert r.status_code == 303, r.text
+            form = c.get(r.headers["location"]).text
+            assert 'action="/stages/items/rows"' in form
+    finally:
+        app.state.jobs.stop()

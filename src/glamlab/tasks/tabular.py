@@ -150,7 +150,8 @@ def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = No
             raise ConfigError("a tabular project needs the name of its time column",
                               hint="add --time-column COL (the date each row happened)")
         schema = describe_table(table, time_column=time_column, label_column=label_column,
-                                id_column=id_column, positive=positive or "1",
+                                id_column=id_column,
+                                positive=positive or ws.card.positive_label or "1",
                                 never_features=never_features, group_columns=group_columns,
                                 types=types, units=units)
     id_col = schema.id_column or "id"

@@ -22,7 +22,9 @@ from .stages import STAGES
 router = APIRouter(include_in_schema=False)
 
 MODALITIES = {"text": "texts (OCR, descriptions, transcriptions)",
-              "image": "images (page scans, photographs)"}
+              "image": "images (page scans, photographs)",
+              "tabular": "rows of a table over time (bookings, visits, loans), each with a "
+                         "yes/no outcome"}
 KINDS = {"single-label": "one label per item",
          "multi-label": "any number of labels per item",
          "entities": "names in the text (people, places, organisations)"}
@@ -83,9 +85,19 @@ def project_save(request: Request, form: FormData = Depends(form_of),
         sep = "\n" if "\n" in labels_text else "|" if "|" in labels_text else ","
         labels = [s.strip() for s in labels_text.split(sep) if s.strip()]
         if values["modality"] not in MODALITIES:
-            raise GlamlabError("choose what the items are: texts or images")
+            raise GlamlabError("choose what the items are: texts, images or rows of a table")
         if values["kind"] not in KINDS:
             raise GlamlabError("choose what is predicted for each item")
+        if values["modality"] == "tabular":
+            # as glamlab init --modality tabular: one outcome per row, yes or no
+            if values["kind"] != "single-label":
+                raise GlamlabError("each row of a table gets one outcome, yes or no",
+                                   hint="choose 'one label per item'")
+            if len(labels) != 2:
+                raise GlamlabError(f"rows of a table need the two values of their outcome "
+                                   f"column, not {len(labels)} labels",
+                                   hint="give the 'no' value, then the 'yes' value, one a "
+                                        "line (e.g. 0 and 1)")
         try:
             price = float(values["price_per_item"] or 0)
         except ValueError:
@@ -103,6 +115,7 @@ def project_save(request: Request, form: FormData = Depends(form_of),
                   kind=values["kind"], multi_label=values["kind"] == "multi-label",
                   metric=metric,
                   need=values["need"], price_per_item=price, prepare=prepare_card,
+                  positive_label=labels[1] if values["modality"] == "tabular" else None,
                   actor=user.username)
     except GlamlabError as exc:
         return _stage(request, "stage_project.html", "project", {
