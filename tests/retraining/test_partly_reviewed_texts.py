@@ -172,3 +172,28 @@ def test_retrain_and_status_say_how_many_texts_go_in_and_how_many_wait(
 
     assert json.loads(out.stdout)["reviewed_texts"] == {"fully_reviewed": 1,
                                                         "partly_reviewed": 1}
+
+
+def test_marking_a_text_done_keeps_the_spans_the_policy_accepted(new_texts: Any) -> None:
+    """A span the policy accepted (act wrote it as metadata, no person decided on it) is
+    one of the text's entities: marking the text done must not turn it into "not an
+    entity" for training, as saving the reviewed spans alone did."""
+    from glamlab.actions import act
+    from glamlab.review import decide, mark_text_done
+    from glamlab.tasks.splits import training_data
+
+    ws, by_item = new_texts
+    item, rows = next((i, r) for i, r in by_item.items() if len({x["label"] for x in r}) >= 2)
+    sure = rows[-1]["label"]  # the policy now accepts this type
+    reviewed = next(r for r in rows if r["label"] != sure)
+    ws.card.raw["policy"]["labels"][sure] = {"accept": 0.0}
+    ws.save_card()
+    act(ws, model="gazetteer@1")
+    decide(ws, "ana", reviewed["id"], "accept", reviewed["version"])
+    mark_text_done(ws, "ana", item)
+    data = training_data(ws)
+    trained = {(s.start, s.end, s.label) for s in data.labels[data.ids.index(item)]}
+    accepted = {(r["value"]["start"], r["value"]["end"], r["label"]) for r in rows
+                if r["label"] == sure}
+    assert accepted and accepted <= trained
+    assert (reviewed["value"]["start"], reviewed["value"]["end"], reviewed["label"]) in trained

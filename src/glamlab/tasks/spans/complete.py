@@ -35,6 +35,7 @@ from ...errors import LabelError
 from ...store import now
 from ..labels import _chunks
 from .gold import GOLD, _active_sets, _current_items, _spans_of_sets, record_spans, text_hash
+from .model import Span
 
 if TYPE_CHECKING:
     from ...workspace import Workspace
@@ -79,12 +80,12 @@ def _built_on_complete(ws: Workspace, conn: sa.Connection, reviewed: dict[str, A
     return out
 
 
-def _all_spans_decided(ws: Workspace, conn: sa.Connection, ids: Sequence[str]) -> set[str]:
-    """Items where a person decided every span of the model's current prediction: the
-    prediction of the item's latest queued review row (what reviewers were shown; a
-    re-run whose spans were all decided before queues nothing new)."""
+def _current_candidates(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
+                        ) -> dict[str, tuple[int, list[Any]]]:
+    """Item -> (the model's current prediction, its candidates): the prediction of the
+    item's latest queued review row (what reviewers were shown). Items with none, or
+    with an unreadable stored prediction, are left out."""
     from ..kinds import task_kind
-    from ..people import item_decisions, person_decision
 
     st = ws.store.t
     q = st.review_queue
@@ -95,7 +96,7 @@ def _all_spans_decided(ws: Workspace, conn: sa.Connection, ids: Sequence[str]) -
                 q.c.prediction_id.is_not(None)).group_by(q.c.item_id)):
             current[r[0]] = int(r[1])
     if not current:
-        return set()
+        return {}
     kind = task_kind(ws.card)
     rows = {}
     pred_ids = sorted(set(current.values()))
@@ -103,27 +104,70 @@ def _all_spans_decided(ws: Workspace, conn: sa.Connection, ids: Sequence[str]) -
     for k in range(0, len(pred_ids), 900):
         for r in conn.execute(sa.select(p).where(p.c.id.in_(pred_ids[k:k + 900]))):
             rows[int(r.id)] = r
-    decisions = item_decisions(ws, conn, list(current))
-    out: set[str] = set()
+    out: dict[str, tuple[int, list[Any]]] = {}
     for item_id, pred_id in current.items():
         row = rows.get(pred_id)
         if row is None:
             continue
         try:
-            candidates = kind.candidates(kind.from_stored(row.label, row.labels, row.scores,
-                                                          row.score))
+            out[item_id] = (pred_id, kind.candidates(kind.from_stored(
+                row.label, row.labels, row.scores, row.score)))
         except ValueError:
             continue  # an unreadable stored prediction: the text waits
-        mine = decisions.get(item_id)
-        if all(person_decision(mine, c.label, c.value, one_value=False) is not None
-               for c in candidates):
-            out.add(item_id)
+    return out
+
+
+def _all_spans_decided(ws: Workspace, conn: sa.Connection, ids: Sequence[str]) -> set[str]:
+    """Items where a person decided every span of the model's current prediction: the
+    prediction of the item's latest queued review row (what reviewers were shown; a
+    re-run whose spans were all decided before queues nothing new)."""
+    from ..people import item_decisions, person_decision
+
+    current = _current_candidates(ws, conn, ids)
+    decisions = item_decisions(ws, conn, list(current))
+    return {item_id for item_id, (_, candidates) in current.items()
+            if all(person_decision(decisions.get(item_id), c.label, c.value,
+                                   one_value=False) is not None for c in candidates)}
+
+
+def policy_accepted_spans(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
+                          ) -> dict[str, list[Span]]:
+    """Item -> the spans of its current prediction that the policy accepted (``glamlab
+    act`` wrote them as machine metadata) and no person has decided on: what a text
+    marked done keeps besides the reviewed spans, so that marking it done never turns a
+    span the model was sure of into "not an entity"."""
+    from ..kinds import task_kind
+    from ..people import item_decisions, person_decision
+
+    current = _current_candidates(ws, conn, ids)
+    if not current:
+        return {}
+    kind = task_kind(ws.card)
+    mm = ws.store.t.machine_metadata
+    pred_ids = sorted({pid for pid, _ in current.values()})
+    written: set[tuple[int, str]] = set()
+    for k in range(0, len(pred_ids), 900):
+        written.update((int(r.prediction_id), str(r.value)) for r in conn.execute(
+            sa.select(mm.c.prediction_id, mm.c.value).where(
+                mm.c.prediction_id.in_(pred_ids[k:k + 900]))))
+    decisions = item_decisions(ws, conn, list(current))
+    out: dict[str, list[Span]] = {}
+    for item_id, (pid, candidates) in current.items():
+        for c in candidates:
+            v = c.value if isinstance(c.value, dict) else {}
+            if ("start" not in v or (pid, kind.metadata_value(c)) not in written
+                    or person_decision(decisions.get(item_id), c.label, c.value,
+                                       one_value=False) is not None):
+                continue
+            out.setdefault(item_id, []).append(Span(int(v["start"]), int(v["end"]), c.label,
+                                                    authority_id=v.get("authority_id")))
     return out
 
 
 def mark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
     """A reviewer says they checked the whole text of ``item_id``: its gold spans as they
-    stand now (the spans decided so far; none if none) are all its entities, and the text
+    stand now (the spans decided so far, and those the policy accepted that nobody
+    decided on: :func:`policy_accepted_spans`; none if none) are all its entities, and the text
     goes into training. Saved as the reviewer's gold set (source :data:`WHOLE_TEXT`);
     later decisions on the text's spans add to it. An item in the test split is refused
     (its gold is kept as it is). Returns the item, its spans and its split."""
@@ -151,6 +195,12 @@ def mark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
                                  item=item_id, hint="run the model on it again, review its "
                                  "spans, then mark it done")
             spans = _spans_of_sets(conn, ws, [latest.id])[int(latest.id)]
+        # the spans the policy accepted and nobody decided on stay entities
+        for extra in policy_accepted_spans(ws, conn, [item_id]).get(item_id, []):
+            if not any(s.layer == extra.layer and s.start < extra.end and extra.start < s.end
+                       for s in spans):
+                spans.append(extra)
+        spans.sort(key=lambda s: (s.start, s.end))
         for s in spans:
             s.score = None
         sets = st.span_sets
@@ -197,4 +247,5 @@ def waiting_sentence(fully: int, partly: int) -> str:
 
 
 __all__ = ["REVIEW", "REVIEW_SOURCES", "WHOLE_TEXT", "mark_text_done", "partial_gold",
+           "policy_accepted_spans",
            "review_gold_counts", "waiting_sentence"]

@@ -92,14 +92,18 @@ def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
     its text so far (``saved``: type and words), and ``text_waits``: the text has
     reviewed spans but is not yet fully reviewed, so it stays out of training."""
     from ...tasks.spans import gold_spans
-    from ...tasks.spans.complete import partial_gold
+    from ...tasks.spans.complete import partial_gold, policy_accepted_spans
 
     ids = sorted({str(r["item_id"]) for r in rows})
     gold = gold_spans(ws, ids)
     with ws.store.read() as conn:
         waiting = partial_gold(ws, ids, conn)
+        accepted = policy_accepted_spans(ws, conn, ids)
     for r in rows:
         r["saved"] = [{"label": s.label, "text": s.text} for s in gold.get(r["item_id"], [])]
+        text = str(r.get("text") or "")
+        r["accepted"] = [{"label": s.label, "text": text[s.start:s.end]}
+                         for s in accepted.get(r["item_id"], [])]
         r["text_waits"] = r["item_id"] in waiting
 
 
