@@ -275,3 +275,60 @@ def test_a_reviewer_sees_the_link_keeps_it_or_chooses_another(entities_ws: Any,
     row_a = next(r for r in exported if r["item_id"] == a["item_id"]
                  and int(r["start"]) == va["start"] and int(r["end"]) == va["end"])
     assert row_a["authority_id"] == va["authority_id"]  # the linker's link, accepted
+
+
+def test_a_reviewer_marks_a_partly_reviewed_text_checked(entities_ws: Any,
+                                                         tmp_path: Path) -> None:
+    """A new text with several predicted spans: one accepted, the page says the text
+    waits (out of training) and offers "Whole text checked" (key d); pressing it puts
+    the text, with the spans saved for it, into training."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions import act
+    from glamlab.inference.runner import run
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.splits import split_of, training_data
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    gold = gold_spans(ws)
+    source = next(i for i, s in sorted(split_of(ws).items())
+                  if s == "train" and len(gold[i]) >= 3)
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / "fresh.txt").write_text("Nouvelle lettre. " + (ws.item(source).text or ""),
+                                      encoding="utf-8")
+    assert ws.ingest([folder]).added == 1
+    run(ws, "gazetteer@1", workers=0, handle_signals=False)
+    act(ws, model="gazetteer@1")
+    q = ws.store.t.review_queue
+    with ws.store.write() as conn:  # the page shows 25 rows: only the new text's wait
+        conn.execute(q.update().where(q.c.item_id != "fresh").values(status="decided"))
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        page = c.get("/queue?limit=300")
+        assert 'data-act="d"' in page.text and "<kbd>d</kbd> whole text checked" in page.text
+        rows = [r for r in c.get("/api/queue?limit=300").json() if r["item_id"] == "fresh"]
+        assert len(rows) >= 2, rows
+        first = rows[0]
+        r = c.post("/queue/decide", data={"csrf": csrf_of(c),
+                                          "one": f"{first['id']}:{first['version']}:accept"},
+                   follow_redirects=False)
+        assert r.status_code == 303
+        assert "fresh" in training_data(ws).waiting
+        page = c.get("/queue?limit=300")
+        assert "This text waits" in page.text
+        words = first["value"].get("text") or ""
+        assert f"Saved for this text so far: <b>{words}</b> ({first['label']})" in page.text
+        r = c.post("/queue/text-done", data={"csrf": csrf_of(c), "text_done": "fresh"},
+                   follow_redirects=True)
+        assert r.status_code == 200 and "Text marked checked" in r.text
+    data = training_data(ws)
+    assert "fresh" in data.ids and data.waiting == []
+    v = first["value"]
+    saved = {(s.start, s.end, s.label) for s in gold_spans(ws, ["fresh"])["fresh"]}
+    # the accepted span, and the spans the policy accepted (none of them queued): the
+    # spans still in review that nobody decided are not entities of the text
+    queued = {(r["value"]["start"], r["value"]["end"], r["label"]) for r in rows}
+    assert (v["start"], v["end"], first["label"]) in saved
+    assert not (saved - {(v["start"], v["end"], first["label"])}) & queued

@@ -91,7 +91,12 @@ def init(ctx: click.Context, directory: str | None, task: str, modality: str, la
 def status(ctx: click.Context, as_json: bool) -> None:
     """Say in plain words where the workspace stands and what to do next."""
     ws = open_ws(ctx)
-    emit(ws.status(), as_json, _status_text)
+    s = ws.status()
+    if ws.card.kind == "entities":  # reviewed texts train only once fully reviewed
+        from ..tasks.spans.complete import review_gold_counts
+
+        s["reviewed_texts"] = review_gold_counts(ws)
+    emit(s, as_json, _status_text)
 
 
 def _status_text(s: dict[str, Any]) -> str:
@@ -105,6 +110,12 @@ def _status_text(s: dict[str, Any]) -> str:
         mark = "x" if stage["done"] else " "
         detail = ", ".join(f"{k} {v}" for k, v in stage.items() if k not in ("stage", "done"))
         lines.append(f"  [{mark}] {stage['stage']:<11} {detail}")
+    reviewed = s.get("reviewed_texts")
+    if reviewed and (reviewed["fully_reviewed"] or reviewed["partly_reviewed"]):
+        from ..tasks.spans.complete import waiting_sentence
+
+        lines.append("Reviewed texts: " + waiting_sentence(reviewed["fully_reviewed"],
+                                                           reviewed["partly_reviewed"]) + ".")
     lines.append(f"Next: {s['next_step']}")
     return "\n".join(lines)
 

@@ -30,17 +30,26 @@ class RetrainReport:
     notes: list[str] = field(default_factory=list)
     test_uses: int = 0
     test_budget: int = 0
+    # texts whose spans reviewers decided only in part: left out of training, kept
+    waiting: int = 0
+    spans: bool = False  # an entities project: reviewers' corrections are whole texts
 
     def to_dict(self) -> dict[str, Any]:
         return {"champion": self.champion, "challenger": self.challenger, "metric": self.metric,
                 "gate": self.decision.to_dict(), "comparison": self.comparison,
                 "train_items": self.train_items, "corrections": self.corrections,
-                "promoted": self.promoted, "notes": self.notes,
+                "waiting": self.waiting, "promoted": self.promoted, "notes": self.notes,
                 "test_uses": self.test_uses, "test_budget": self.test_budget}
 
     def summary(self) -> str:
-        head = (f"Challenger {self.challenger} trained on {self.train_items:,} items "
-                f"({self.corrections:,} of them from reviewers' corrections).")
+        if self.spans:
+            from ..tasks.spans.complete import waiting_sentence
+
+            head = (f"Challenger {self.challenger} trained on {self.train_items:,} texts: "
+                    f"{waiting_sentence(self.corrections, self.waiting)}.")
+        else:
+            head = (f"Challenger {self.challenger} trained on {self.train_items:,} items "
+                    f"({self.corrections:,} of them from reviewers' corrections).")
         verdict = self.comparison.get("verdict", "")
         if self.promoted:
             tail = (f"Promoted: {self.challenger} is now the champion; {self.champion} is kept "
@@ -56,7 +65,10 @@ class RetrainReport:
 
 def _corrections(ws: Workspace, ids: list[str]) -> int:
     """How many of the training items carry a reviewer's correction: a gold label, or a
-    gold span set (entities keep theirs in the span store), from review."""
+    gold span set (entities keep theirs in the span store), from review (decisions on
+    its spans, or a text marked done; the partly reviewed ones are not training items)."""
+    from ..tasks.spans.complete import REVIEW_SOURCES
+
     t = ws.store.t
     found: set[str] = set()
     with ws.store.read() as conn:
@@ -67,7 +79,8 @@ def _corrections(ws: Workspace, ids: list[str]) -> int:
                 t.labels.c.item_id.in_(chunk))))
             found.update(r[0] for r in conn.execute(sa.select(t.span_sets.c.item_id).where(
                 t.span_sets.c.active.is_(True), t.span_sets.c.kind == "gold",
-                t.span_sets.c.source == "review", t.span_sets.c.item_id.in_(chunk))))
+                t.span_sets.c.source.in_(REVIEW_SOURCES),
+                t.span_sets.c.item_id.in_(chunk))))
     return len(found)
 
 
@@ -130,7 +143,9 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
         decision.promote = False
         decision.reasons.append(
             f"nothing new to learn from: the training labels are the ones {champ.spec} "
-            "was trained on (no reviewer corrections or new labels since)")
+            "was trained on (no reviewer corrections or new labels since)"
+            + (f"; {len(data.waiting):,} partly reviewed texts wait until every span in "
+               "them is decided" if data.waiting else ""))
     if decision.promote:
         promote(ws, chall.spec, actor=actor, reason="; ".join(decision.reasons))
     else:
@@ -140,7 +155,8 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
     _record_metrics(ws, {champ.id: a, chall.id: b}, metric, ev.test_fingerprint)
     return RetrainReport(champ.spec, chall.spec, metric, decision, comparison, len(data),
                          _corrections(ws, data.ids), decision.promote, notes,
-                         test_uses=ev.test_uses, test_budget=budget)
+                         test_uses=ev.test_uses, test_budget=budget,
+                         waiting=len(data.waiting), spans=data.kind.name == "entities")
 
 
 def _record_metrics(ws: Workspace, values: dict[int, float], metric: str, fp: str) -> None:

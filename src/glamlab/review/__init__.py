@@ -17,10 +17,13 @@ the same checks:
 - **Gold labels.** Accepted and corrected decisions become gold labels in the train
   split (annotator = the reviewer, source ``review``); an item in the frozen test
   split keeps its gold label.
+- **Whole texts** (entities): a text's reviewed spans train a model only once every
+  predicted span in it is decided, or a reviewer marks the text done
+  (:func:`mark_text_done`); until then the text waits (:mod:`glamlab.tasks.spans.complete`).
 - **Labelling** (:mod:`.labelling`): save and undo a person's labels.
 """
 
-from .decisions import ACTIONS, decide, decide_many, list_decisions
+from .decisions import ACTIONS, decide, decide_many, list_decisions, mark_text_done
 from .history import item_history
 from .labelling import labelling_counts, save_label, test_frozen, undo_label
 from .queue import (
@@ -56,6 +59,7 @@ __all__ = [
     "labelling_counts",
     "lease_queue",
     "list_decisions",
+    "mark_text_done",
     "peek_queue",
     "queue_counts",
     "queue_item",

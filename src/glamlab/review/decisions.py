@@ -223,6 +223,20 @@ def _confirm_metadata(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, An
         confirmed_at=stamp))
 
 
+def mark_text_done(ws: Workspace, user: str, item_id: str) -> dict[str, Any]:
+    """An entities project's "I have checked this whole text": the text's spans as
+    decided so far are all its entities (the rest of its words are none), so it goes
+    into training although some of its predicted spans have no decision (see
+    :mod:`glamlab.tasks.spans.complete`). Returns the item, its spans, its split."""
+    from ..tasks.kinds import task_kind
+    from ..tasks.spans.complete import mark_text_done as mark
+
+    if task_kind(ws.card).name != "entities":
+        raise LabelError("marking a whole text checked is for entities projects",
+                         item=item_id, hint="decide the item's queue rows instead")
+    return mark(ws, item_id, user=user)
+
+
 def list_decisions(ws: Workspace, *, item_id: str | None = None, user: str | None = None,
                    limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
     t = ws.store.t.decisions

@@ -242,6 +242,9 @@ class LabelledSet:
     multi_label: bool
     fingerprint: str
     kind: TaskKind[Any, Any]
+    # items of the split whose gold is only partly given (a text some of whose spans a
+    # reviewer decided, not all), left out of a training set until the rest is decided
+    waiting: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -283,12 +286,20 @@ def fingerprint(rows: Iterable[tuple[Any, ...]]) -> str:
     return h.hexdigest()
 
 
-def _labelled_set(ws: Workspace, split: str, ids: Sequence[str] | None = None) -> LabelledSet:
+def _labelled_set(ws: Workspace, split: str, ids: Sequence[str] | None = None, *,
+                  complete_only: bool = False) -> LabelledSet:
+    """The labelled items of ``split``; ``complete_only`` (training) leaves out, in
+    ``waiting``, those whose gold is only partly given (:meth:`TaskKind.partial_gold`)."""
     kind = task_kind(ws.card)
+    waiting: list[str] = []
     with ws.store.read() as conn:
         splits = split_of(ws, ids, conn=conn)
         wanted = sorted(i for i, s in splits.items() if s == split)
         gold = gold_labels(ws, wanted, conn=conn, kind=kind)
+        if complete_only and gold:
+            waiting = sorted(kind.partial_gold(ws, sorted(gold), conn))
+            for item_id in waiting:
+                del gold[item_id]
     items = []
     labels = []
     for item in ws.items(ids=[i for i in wanted if i in gold]):
@@ -296,7 +307,8 @@ def _labelled_set(ws: Workspace, split: str, ids: Sequence[str] | None = None) -
         labels.append(gold[item.item_id])
     fp = fingerprint(fingerprint_row(i, kind.gold_key(g)) for i, g in zip(items, labels, strict=True))
     return LabelledSet(split=split, items=items, labels=labels, classes=list(kind.labels),
-                       multi_label=ws.card.multi_label, fingerprint=fp, kind=kind)
+                       multi_label=ws.card.multi_label, fingerprint=fp, kind=kind,
+                       waiting=waiting)
 
 
 def labelled_split(ws: Workspace, split: str) -> LabelledSet:
@@ -313,7 +325,10 @@ def training_data(ws: Workspace, *, ids: Sequence[str] | None = None,
     """The labelled items a predictor may learn from: the train split only.
 
     Every fit path goes through here. Asking for the test split, or for items that
-    sit in it, raises :class:`LabelError` (nothing may ever train on the test split)."""
+    sit in it, raises :class:`LabelError` (nothing may ever train on the test split).
+    Items whose gold is only partly given (a text some of whose predicted spans a
+    reviewer decided, not all: its other words would read as "not an entity") are left
+    out and named in ``waiting``."""
     if any(s != "train" for s in splits):
         raise LabelError(f"refusing to train on the {', '.join(s for s in splits if s != 'train')}"
                          " split: nothing may ever train on test items",
@@ -324,7 +339,14 @@ def training_data(ws: Workspace, *, ids: Sequence[str] | None = None,
             raise LabelError(f"{len(leaked)} of the requested training items are in the test "
                              f"split (e.g. {leaked[0]}): nothing may ever train on test items",
                              item=leaked[0], hint="leave test items out of the training set")
-    data = _labelled_set(ws, "train", ids)
+    data = _labelled_set(ws, "train", ids, complete_only=True)
+    if not data.items and data.waiting:
+        n = len(data.waiting)
+        raise LabelError(f"no fully labelled items in the train split: {n:,} partly reviewed "
+                         f"text{'s' if n != 1 else ''} (e.g. {data.waiting[0]}) wait until "
+                         "every span in them is decided", item=data.waiting[0],
+                         hint="decide their other spans in the review queue, or mark a text "
+                              "done there once you have checked all of it")
     if not data.items:
         raise LabelError("no labelled items in the train split",
                          hint="import labels and run `glamlab labels split`, or import with "

@@ -202,7 +202,13 @@ def me(user: User = Depends(api_user)) -> MeOut:
 @router.get("/status")
 def status(request: Request, user: User = Depends(api_user)) -> dict[str, Any]:
     """Where the project stands (the same as ``glamlab status --json``)."""
-    return dict(_ws(request).status())
+    ws = _ws(request)
+    s = dict(ws.status())
+    if ws.card.kind == "entities":  # reviewed texts train only once fully reviewed
+        from ..tasks.spans.complete import review_gold_counts
+
+        s["reviewed_texts"] = review_gold_counts(ws)
+    return s
 
 
 @router.get("/items", response_model=list[ItemOut])

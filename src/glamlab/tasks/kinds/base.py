@@ -190,6 +190,13 @@ class TaskKind(Generic[G, P]):
         :meth:`gold_rows`" instead."""
         return False
 
+    def partial_gold(self, ws: Workspace, ids: Sequence[str], conn: sa.Connection) -> set[str]:
+        """The items among ``ids`` whose gold is only partly given, so not yet fit to
+        train on: a reviewer decided on some of an item's predicted values and not the
+        rest (entities: some spans of a text). None by default: a kind whose one
+        decision settles an item's label."""
+        return set()
+
     # -- gold labels -----------------------------------------------------------------------
     def parse_gold(self, cell: str, *, separator: str | None = None) -> G:
         """The gold label in one cell of a labels file (``glamlab labels import``).

@@ -117,6 +117,14 @@ class Entities(TaskKind["Spans", "Spans"]):
         store_person_spans(conn, ws, item_id, gold, annotator=annotator, source=source)
         return True
 
+    def partial_gold(self, ws: Workspace, ids: Sequence[str], conn: sa.Connection) -> set[str]:
+        """Texts whose gold spans came from reviewers' decisions on some of their spans,
+        not all (:mod:`glamlab.tasks.spans.complete`): trained on, every undecided word
+        would read as "not an entity"."""
+        from ..spans.complete import partial_gold
+
+        return partial_gold(ws, ids, conn)
+
     # -- gold labels ------------------------------------------------------------------------
     def _checked(self, spans: list[Span]) -> Spans:
         from ..spans.model import sort_spans

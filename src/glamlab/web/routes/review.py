@@ -77,6 +77,7 @@ def queue_page(request: Request, sort: str = "score", label: str = "", view: str
         from ...actions.link import link_choices
 
         link_choices(ws, rows)
+        _text_state(ws, rows)
     return render(request, "queue.html", {
         "rows": rows, "sort": sort, "label": label_filter or "", "view": view,
         "kind_filter": kind_filter or "", "can_decide": user.can("reviewer"),
@@ -84,6 +85,26 @@ def queue_page(request: Request, sort: str = "score", label: str = "", view: str
         "sorts": review.SORTS, "counts": request.app.state.queue_counts.get(),
         "labels": ws.card.labels, "done": request.query_params.get("done"),
         "conflicts": request.query_params.get("conflicts")})
+
+
+def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
+    """For the "whole text checked" control of each entity row: the spans saved for
+    its text so far (``saved``: type and words), and ``text_waits``: the text has
+    reviewed spans but is not yet fully reviewed, so it stays out of training."""
+    from ...tasks.spans import gold_spans
+    from ...tasks.spans.complete import partial_gold, policy_accepted_spans
+
+    ids = sorted({str(r["item_id"]) for r in rows})
+    gold = gold_spans(ws, ids)
+    with ws.store.read() as conn:
+        waiting = partial_gold(ws, ids, conn)
+        accepted = policy_accepted_spans(ws, conn, ids)
+    for r in rows:
+        r["saved"] = [{"label": s.label, "text": s.text} for s in gold.get(r["item_id"], [])]
+        text = str(r.get("text") or "")
+        r["accepted"] = [{"label": s.label, "text": text[s.start:s.end]}
+                         for s in accepted.get(r["item_id"], [])]
+        r["text_waits"] = r["item_id"] in waiting
 
 
 def _back_to_queue(form: FormData, **extra: Any) -> RedirectResponse:
@@ -156,6 +177,18 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
         return _back_to_queue(form, conflicts=1)
     request.app.state.queue_counts.decided([result])
     return _back_to_queue(form, done=action)
+
+
+@router.post("/queue/text-done")
+def queue_text_done(request: Request, form: FormData = Depends(form_of),
+                    user: User = Depends(writer("reviewer", "decide review items"))) -> Response:
+    """An entities reviewer's "I have checked this whole text": its spans as decided so
+    far are all its entities, and it goes into training (:func:`review.mark_text_done`)."""
+    item_id = str(form.get("text_done") or "")
+    if not item_id:
+        raise HTTPException(422, "no text named: reload the queue")
+    review.mark_text_done(request.app.state.ws, user.username, item_id)
+    return _back_to_queue(form, done="text-done")
 
 
 @router.post("/queue/bulk")

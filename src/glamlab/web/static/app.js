@@ -58,7 +58,7 @@
       if (key === "k") { moveRow(-1); e.preventDefault(); return; }
       if (key === "A") { clickKey("A"); e.preventDefault(); return; }
       if (!row || !row.querySelector("[data-act]")) return;  // a viewer: nothing to press
-      if (key === "a" || key === "r") {
+      if (key === "a" || key === "r" || (key === "d" && row.querySelector('[data-act="d"]'))) {
         row.querySelector('[data-act="' + key + '"]').click(); e.preventDefault();
       } else if (/^[1-9]$/.test(key)) {
         // the right label, by its number: the same label as predicted accepts it

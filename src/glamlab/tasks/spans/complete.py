@@ -1,0 +1,251 @@
+"""Which texts' gold spans are complete enough to train on.
+
+A model learns from a text's gold spans that every other word of it is *not* an
+entity. Gold imported from a file (HIPE, JSONL, WebAnno) or saved on the labelling page
+was given for the whole text, so that holds. Reviewers, though, decide on a model's
+predicted spans one at a time (accept, change the type, fix the boundaries, reject):
+each decision adds to the text's gold set (:func:`glamlab.review.decide`), and after one
+decision of several that set holds one span, with the text's other entities, predicted
+or not, undecided. Trained on as it is, it would teach the model to miss them.
+
+So a text whose latest gold set came from review decisions counts as **fully reviewed**,
+and goes into training, only when
+
+- its decisions were made on top of gold that was already complete (an import, the
+  labelling page, or a text marked done): the set holds that gold too; or
+- every span of the model's current prediction for the text has a person's decision
+  (accepted, corrected or rejected; :mod:`glamlab.tasks.people` says which decision
+  counts for which span, across predictions); or
+- a reviewer marked the whole text checked (:func:`mark_text_done`): what the gold set
+  holds then are the text's entities, and any other word is not one.
+
+Otherwise it is **partly reviewed**: it waits, out of training (:func:`partial_gold`),
+its decisions kept (they stay gold spans, in the exports and in the history), until the
+rest of its spans are decided or the text is marked done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ...errors import LabelError
+from ...store import now
+from ..labels import _chunks
+from .gold import GOLD, _active_sets, _current_items, _spans_of_sets, record_spans, text_hash
+from .model import Span
+
+if TYPE_CHECKING:
+    from ...workspace import Workspace
+
+#: ``span_sets.source`` of a gold set built from review decisions on single spans
+REVIEW = "review"
+#: ``span_sets.source`` of the gold set a reviewer saved by marking the whole text checked
+WHOLE_TEXT = "review: whole text checked"
+#: the sources of reviewers' gold sets (what retrain counts as reviewers' corrections)
+REVIEW_SOURCES = (REVIEW, WHOLE_TEXT)
+
+
+def partial_gold(ws: Workspace, ids: Sequence[str], conn: sa.Connection) -> set[str]:
+    """The items among ``ids`` whose gold spans are partly reviewed (see the module
+    docstring): their latest gold set came from review decisions on single spans, and
+    neither is every span of the current prediction decided nor was the text marked
+    done nor did the decisions build on complete gold."""
+    latest = _active_sets(conn, ws, ids)
+    reviewed = {i: r for i, r in latest.items() if r.source == REVIEW}
+    if not reviewed:
+        return set()
+    partial = set(reviewed) - _built_on_complete(ws, conn, reviewed)
+    if partial:
+        partial -= _all_spans_decided(ws, conn, sorted(partial))
+    return partial
+
+
+def _built_on_complete(ws: Workspace, conn: sa.Connection, reviewed: dict[str, Any]) -> set[str]:
+    """Items whose review set came after a complete gold set of the same text (an
+    import, the labelling page, a text marked done; active or since replaced by the
+    review set itself): each decision adds to the item's latest gold set, so the review
+    set holds that complete gold."""
+    t = ws.store.t.span_sets
+    out: set[str] = set()
+    for chunk in _chunks(sorted(reviewed)):
+        for r in conn.execute(sa.select(t.c.item_id, t.c.id, t.c.text_hash, t.c.source).where(
+                t.c.kind == GOLD, t.c.item_id.in_(chunk),
+                sa.or_(t.c.source.is_(None), t.c.source != REVIEW))):
+            row = reviewed[r.item_id]
+            if r.id < row.id and r.text_hash == row.text_hash:
+                out.add(r.item_id)
+    return out
+
+
+def _current_candidates(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
+                        ) -> dict[str, tuple[int, list[Any]]]:
+    """Item -> (the model's current prediction, its candidates): the prediction of the
+    item's latest queued review row (what reviewers were shown). Items with none, or
+    with an unreadable stored prediction, are left out."""
+    from ..kinds import task_kind
+
+    st = ws.store.t
+    q = st.review_queue
+    current: dict[str, int] = {}
+    for chunk in _chunks(list(ids)):
+        for r in conn.execute(sa.select(q.c.item_id, sa.func.max(q.c.prediction_id)).where(
+                q.c.item_id.in_(chunk), q.c.kind == "prediction",
+                q.c.prediction_id.is_not(None)).group_by(q.c.item_id)):
+            current[r[0]] = int(r[1])
+    if not current:
+        return {}
+    kind = task_kind(ws.card)
+    rows = {}
+    pred_ids = sorted(set(current.values()))
+    p = st.predictions
+    for k in range(0, len(pred_ids), 900):
+        for r in conn.execute(sa.select(p).where(p.c.id.in_(pred_ids[k:k + 900]))):
+            rows[int(r.id)] = r
+    out: dict[str, tuple[int, list[Any]]] = {}
+    for item_id, pred_id in current.items():
+        row = rows.get(pred_id)
+        if row is None:
+            continue
+        try:
+            out[item_id] = (pred_id, kind.candidates(kind.from_stored(
+                row.label, row.labels, row.scores, row.score)))
+        except ValueError:
+            continue  # an unreadable stored prediction: the text waits
+    return out
+
+
+def _all_spans_decided(ws: Workspace, conn: sa.Connection, ids: Sequence[str]) -> set[str]:
+    """Items where a person decided every span of the model's current prediction: the
+    prediction of the item's latest queued review row (what reviewers were shown; a
+    re-run whose spans were all decided before queues nothing new)."""
+    from ..people import item_decisions, person_decision
+
+    current = _current_candidates(ws, conn, ids)
+    decisions = item_decisions(ws, conn, list(current))
+    return {item_id for item_id, (_, candidates) in current.items()
+            if all(person_decision(decisions.get(item_id), c.label, c.value,
+                                   one_value=False) is not None for c in candidates)}
+
+
+def policy_accepted_spans(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
+                          ) -> dict[str, list[Span]]:
+    """Item -> the spans of its current prediction that the policy accepted (``glamlab
+    act`` wrote them as machine metadata) and no person has decided on: what a text
+    marked done keeps besides the reviewed spans, so that marking it done never turns a
+    span the model was sure of into "not an entity"."""
+    from ..kinds import task_kind
+    from ..people import item_decisions, person_decision
+
+    current = _current_candidates(ws, conn, ids)
+    if not current:
+        return {}
+    kind = task_kind(ws.card)
+    mm = ws.store.t.machine_metadata
+    pred_ids = sorted({pid for pid, _ in current.values()})
+    written: set[tuple[int, str]] = set()
+    for k in range(0, len(pred_ids), 900):
+        written.update((int(r.prediction_id), str(r.value)) for r in conn.execute(
+            sa.select(mm.c.prediction_id, mm.c.value).where(
+                mm.c.prediction_id.in_(pred_ids[k:k + 900]))))
+    decisions = item_decisions(ws, conn, list(current))
+    out: dict[str, list[Span]] = {}
+    for item_id, (pid, candidates) in current.items():
+        for c in candidates:
+            v = c.value if isinstance(c.value, dict) else {}
+            if ("start" not in v or (pid, kind.metadata_value(c)) not in written
+                    or person_decision(decisions.get(item_id), c.label, c.value,
+                                       one_value=False) is not None):
+                continue
+            out.setdefault(item_id, []).append(Span(int(v["start"]), int(v["end"]), c.label,
+                                                    authority_id=v.get("authority_id")))
+    return out
+
+
+def mark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
+    """A reviewer says they checked the whole text of ``item_id``: its gold spans as they
+    stand now (the spans decided so far, and those the policy accepted that nobody
+    decided on: :func:`policy_accepted_spans`; none if none) are all its entities, and the text
+    goes into training. Saved as the reviewer's gold set (source :data:`WHOLE_TEXT`);
+    later decisions on the text's spans add to it. An item in the test split is refused
+    (its gold is kept as it is). Returns the item, its spans and its split."""
+    st = ws.store.t
+    with ws.store.write() as conn:
+        current = _current_items(conn, ws, [item_id])
+        if item_id not in current:
+            raise LabelError(f"no item with id {item_id!r}", item=item_id,
+                             hint="check the id with glamlab items list")
+        text = current[item_id][0]
+        if text is None:
+            raise LabelError(f"item {item_id!r} has no text to mark as checked", item=item_id,
+                             hint="only text items (or pages with OCR text) have spans")
+        split = conn.execute(sa.select(st.splits.c.split)
+                             .where(st.splits.c.item_id == item_id)).scalar()
+        if split == "test":
+            raise LabelError(f"{item_id} is in the test split: its gold spans are kept as "
+                             "they are", item=item_id,
+                             hint="texts are marked done in the train split only")
+        latest = _active_sets(conn, ws, [item_id]).get(item_id)
+        spans = []
+        if latest is not None:
+            if latest.text_hash != text_hash(text):
+                raise LabelError(f"{item_id}: its text changed since its spans were saved",
+                                 item=item_id, hint="run the model on it again, review its "
+                                 "spans, then mark it done")
+            spans = _spans_of_sets(conn, ws, [latest.id])[int(latest.id)]
+        # the spans the policy accepted and nobody decided on stay entities
+        for extra in policy_accepted_spans(ws, conn, [item_id]).get(item_id, []):
+            if not any(s.layer == extra.layer and s.start < extra.end and extra.start < s.end
+                       for s in spans):
+                spans.append(extra)
+        spans.sort(key=lambda s: (s.start, s.end))
+        for s in spans:
+            s.score = None
+        sets = st.span_sets
+        conn.execute(sets.update().where(sets.c.item_id == item_id, sets.c.annotator == user,
+                                         sets.c.kind == GOLD, sets.c.active.is_(True))
+                     .values(active=False))
+        stamp = now()
+        set_id = record_spans(conn, ws, item_id, text, spans, annotator=user,
+                              source=WHOLE_TEXT, stamp=stamp)
+        if split is None:
+            conn.execute(st.splits.insert().values(item_id=item_id, split="train",
+                                                   created_at=stamp))
+        ws.store.audit(conn, user, "spans.text_done", item_id, set_id=set_id,
+                       spans=len(spans))
+    return {"item_id": item_id, "spans": len(spans), "split": split or "train",
+            "set_id": set_id}
+
+
+def review_gold_counts(ws: Workspace, split: str = "train") -> dict[str, int]:
+    """In ``split``: how many texts reviewers gave gold spans to are fully reviewed (they
+    go into training) and how many are partly reviewed (they wait)."""
+    from ..splits import split_of
+
+    with ws.store.read() as conn:
+        ids = sorted(i for i, s in split_of(ws, conn=conn).items() if s == split)
+        latest = _active_sets(conn, ws, ids)
+        reviewed = [i for i, r in latest.items() if r.source in REVIEW_SOURCES]
+        waiting = partial_gold(ws, reviewed, conn)
+    return {"fully_reviewed": len(reviewed) - len(waiting), "partly_reviewed": len(waiting)}
+
+
+def waiting_sentence(fully: int, partly: int) -> str:
+    """The plain words for the counts: "12 texts fully reviewed go into training; 3 partly
+    reviewed texts wait until every span in them is decided"."""
+    def texts(n: int) -> str:
+        return f"{n:,} text{'s' if n != 1 else ''}"
+
+    head = f"{texts(fully)} fully reviewed go{'es' if fully == 1 else ''} into training"
+    if not partly:
+        return head
+    return (f"{head}; {partly:,} partly reviewed text{'s' if partly != 1 else ''} "
+            f"wait{'s' if partly == 1 else ''} until every span in them is decided (or a "
+            "reviewer marks the text done)")
+
+
+__all__ = ["REVIEW", "REVIEW_SOURCES", "WHOLE_TEXT", "mark_text_done", "partial_gold",
+           "policy_accepted_spans",
+           "review_gold_counts", "waiting_sentence"]

@@ -1,0 +1,199 @@
+"""Reviewing one span of a text does not make the whole text gold: a text whose spans
+reviewers decided only in part waits, out of the training set (its other words would
+teach the model "not an entity"), with its decisions kept, until every span the model
+predicted in it is decided or a reviewer marks the whole text checked. Gold imported
+from a file stays complete. Retrain and status say how many texts go in and how many
+wait."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "ner"
+LABELS = ["PER", "LOC", "ORG", "PROD", "TIME"]
+
+
+@pytest.fixture
+def new_texts(make_ws: Any, tmp_path: Path) -> tuple[Any, dict[str, list[dict[str, Any]]]]:
+    """The NewsEye sample imported as gold and split, a gazetteer trained on it, then
+    four new texts (no gold: only the model has read them) ingested, run and acted on,
+    every span sent to review. Returns the workspace and the new texts' queued spans."""
+    from glamlab import Workspace
+    from glamlab.actions import act
+    from glamlab.inference.runner import run
+    from glamlab.registry.training import train
+    from glamlab.review import lease_queue
+    from glamlab.tasks import split_labels
+    from glamlab.tasks.spans import gold_spans, import_spans
+    from glamlab.tasks.splits import split_of
+
+    ws = make_ws("ner", task="ner", kind="entities", modality="text", labels=LABELS,
+                 metric="strict_micro_f1")
+    import_spans(ws, DATA / "newseye-fr-gold.tsv")
+    split_labels(ws, test_size=0.3, seed=0, group_by="document_id")
+    train(ws, "gazetteer", name="gazetteer")
+    gold = gold_spans(ws)
+    train_ids = sorted(i for i, s in split_of(ws).items() if s == "train")
+    folder = tmp_path / "new"
+    folder.mkdir()
+    for n, item_id in enumerate([i for i in train_ids if len(gold[i]) >= 3][:4]):
+        # a train sentence's words, so the gazetteer finds its entities again
+        (folder / f"new{n}.txt").write_text("Nouvelle lettre. " + (ws.item(item_id).text or ""),
+                                            encoding="utf-8")
+    assert ws.ingest([folder]).added == 4
+    card = ws.root / "glamlab.toml"
+    card.write_text(card.read_text(encoding="utf-8") + '\n[policy]\ndefault_action = "review"\n'
+                    + "".join(f'\n[policy.labels.{t}]\naction = "review"\n' for t in LABELS),
+                    encoding="utf-8")
+    db = ws.store.url if not ws.store.is_sqlite else None
+    root = ws.root
+    ws.close()
+    ws = Workspace.open(root, db=db)
+    run(ws, "gazetteer@1", workers=0, handle_signals=False)
+    act(ws, model="gazetteer@1")
+    by_item: dict[str, list[dict[str, Any]]] = {}
+    for r in lease_queue(ws, "ana", limit=500):
+        if r["item_id"].startswith("new"):
+            by_item.setdefault(r["item_id"], []).append(r)
+    several = {i: rows for i, rows in by_item.items() if len(rows) >= 2}
+    assert len(several) >= 2, by_item
+    try:
+        yield ws, several
+    finally:
+        ws.close()
+
+
+def test_one_reviewed_span_of_several_keeps_the_text_out_of_training(new_texts: Any) -> None:
+    from glamlab.review import decide
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.splits import split_of, training_data
+
+    ws, by_item = new_texts
+    item, rows = next(iter(by_item.items()))
+    before = training_data(ws)
+    decide(ws, "ana", rows[0]["id"], "accept", rows[0]["version"])
+    # the decision is kept: the span is the text's gold, in the train split
+    v = rows[0]["value"]
+    assert [(s.start, s.end, s.label) for s in gold_spans(ws, [item])[item]] == [
+        (v["start"], v["end"], rows[0]["label"])]
+    assert split_of(ws, [item]) == {item: "train"}
+    # but the text, whose other predicted spans nobody decided, is not trained on
+    data = training_data(ws)
+    assert item not in data.ids
+    assert data.waiting == [item]
+    assert data.ids == before.ids and data.fingerprint == before.fingerprint
+
+
+def test_a_text_with_every_span_decided_goes_into_training(new_texts: Any) -> None:
+    from glamlab.review import decide
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.splits import training_data
+
+    ws, by_item = new_texts
+    item, rows = next(iter(by_item.items()))
+    first, second, *rest = rows
+    decide(ws, "ana", first["id"], "accept", first["version"])
+    other = "ORG" if second["label"] != "ORG" else "LOC"
+    decide(ws, "ana", second["id"], "correct", second["version"], label=other,
+           value=second["value"])
+    for r in rest[:-1]:
+        decide(ws, "ana", r["id"], "reject", r["version"])
+    if rest:  # one span still undecided: the text waits
+        assert training_data(ws).waiting == [item]
+        decide(ws, "ana", rest[-1]["id"], "reject", rest[-1]["version"])
+    data = training_data(ws)
+    assert item in data.ids and data.waiting == []
+    trained = data.labels[data.ids.index(item)]
+    assert sorted((s.start, s.end, s.label) for s in trained) == sorted(
+        [(first["value"]["start"], first["value"]["end"], first["label"]),
+         (second["value"]["start"], second["value"]["end"], other)])
+    assert trained == gold_spans(ws, [item])[item]
+
+
+def test_a_text_marked_done_goes_into_training(new_texts: Any) -> None:
+    from glamlab.errors import LabelError
+    from glamlab.review import decide, mark_text_done
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.splits import split_of, training_data
+
+    ws, by_item = new_texts
+    (item, rows), (untouched, _) = list(by_item.items())[:2]
+    decide(ws, "ana", rows[0]["id"], "accept", rows[0]["version"])
+    assert training_data(ws).waiting == [item]
+    done = mark_text_done(ws, "ana", item)
+    assert done["spans"] == 1 and done["split"] == "train"
+    data = training_data(ws)
+    assert item in data.ids and data.waiting == []
+    assert len(data.labels[data.ids.index(item)]) == 1
+    # a later decision on the text adds to its gold, and the text stays in training
+    decide(ws, "ana", rows[1]["id"], "accept", rows[1]["version"])
+    data = training_data(ws)
+    assert item in data.ids and len(gold_spans(ws, [item])[item]) == 2
+    # a text nobody decided anything on, marked checked: it names no entity
+    mark_text_done(ws, "ana", untouched)
+    assert gold_spans(ws, [untouched])[untouched] == []
+    assert untouched in training_data(ws).ids
+    # a test item's gold is not the reviewer's to mark
+    test_item = next(i for i, s in split_of(ws).items() if s == "test")
+    with pytest.raises(LabelError, match="test split"):
+        mark_text_done(ws, "ana", test_item)
+
+
+def test_retrain_and_status_say_how_many_texts_go_in_and_how_many_wait(
+        new_texts: Any) -> None:
+    from click.testing import CliRunner
+
+    from glamlab.cli import cli
+    from glamlab.retraining import retrain
+    from glamlab.review import decide
+
+    ws, by_item = new_texts
+    (whole, rows), (part, part_rows) = list(by_item.items())[:2]
+    for r in rows:
+        decide(ws, "ana", r["id"], "accept", r["version"])
+    decide(ws, "ana", part_rows[0]["id"], "accept", part_rows[0]["version"])
+    report = retrain(ws, n_boot=50)
+    assert report.corrections == 1 and report.waiting == 1
+    assert report.to_dict()["waiting"] == 1
+    text = report.summary()
+    assert ("1 text fully reviewed goes into training; 1 partly reviewed text waits until "
+            "every span in them is decided") in text
+
+    base = ["-w", str(ws.root)] + ([] if ws.store.is_sqlite else ["--db", ws.store.url])
+    out = CliRunner().invoke(cli, [*base, "status"])
+    assert out.exit_code == 0, out.output
+    assert ("Reviewed texts: 1 text fully reviewed goes into training; 1 partly reviewed "
+            "text waits") in out.output
+    out = CliRunner().invoke(cli, [*base, "status", "--json"])
+    import json
+
+    assert json.loads(out.stdout)["reviewed_texts"] == {"fully_reviewed": 1,
+                                                        "partly_reviewed": 1}
+
+
+def test_marking_a_text_done_keeps_the_spans_the_policy_accepted(new_texts: Any) -> None:
+    """A span the policy accepted (act wrote it as metadata, no person decided on it) is
+    one of the text's entities: marking the text done must not turn it into "not an
+    entity" for training, as saving the reviewed spans alone did."""
+    from glamlab.actions import act
+    from glamlab.review import decide, mark_text_done
+    from glamlab.tasks.splits import training_data
+
+    ws, by_item = new_texts
+    item, rows = next((i, r) for i, r in by_item.items() if len({x["label"] for x in r}) >= 2)
+    sure = rows[-1]["label"]  # the policy now accepts this type
+    reviewed = next(r for r in rows if r["label"] != sure)
+    ws.card.raw["policy"]["labels"][sure] = {"accept": 0.0}
+    ws.save_card()
+    act(ws, model="gazetteer@1")
+    decide(ws, "ana", reviewed["id"], "accept", reviewed["version"])
+    mark_text_done(ws, "ana", item)
+    data = training_data(ws)
+    trained = {(s.start, s.end, s.label) for s in data.labels[data.ids.index(item)]}
+    accepted = {(r["value"]["start"], r["value"]["end"], r["label"]) for r in rows
+                if r["label"] == sure}
+    assert accepted and accepted <= trained
+    assert (reviewed["value"]["start"], reviewed["value"]["end"], reviewed["label"]) in trained
