@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,3 +63,32 @@ def shared_data() -> Path:
     if not SHARED_DATA.exists():
         pytest.skip(f"the shared datasets are not beside this checkout ({SHARED_DATA})")
     return SHARED_DATA
+
+
+@pytest.fixture
+def read_only():
+    """read_only(path): make a file or folder read-only for this process, undone after the
+    test. Root writes read-only files anyway, so as root the path is made immutable
+    (chattr +i, which root respects too); where that cannot be done the test is skipped."""
+    import shutil
+    import stat
+    import subprocess
+
+    undo: list[Any] = []
+
+    def make(path: Path) -> None:
+        if os.geteuid() != 0:
+            mode = stat.S_IMODE(path.stat().st_mode)
+            path.chmod(mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+            undo.append(lambda: path.chmod(mode))
+            return
+        chattr = shutil.which("chattr")
+        if chattr is None or subprocess.run([chattr, "+i", str(path)],
+                                            capture_output=True).returncode != 0:
+            pytest.skip("running as root, where chmod does not stop writes, and chattr +i "
+                        "is not available here")
+        undo.append(lambda: subprocess.run([chattr, "-i", str(path)], check=True))
+
+    yield make
+    for step in reversed(undo):
+        step()

@@ -13,14 +13,16 @@ were named) is single- or multi-label as ``[project] multi_label`` says.
 
 from __future__ import annotations
 
+import copy
+import os
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import CardNotWritable, ConfigError
 
 CONFIG_NAME = "glamlab.toml"
 DB_NAME = "glamlab.db"
@@ -46,6 +48,12 @@ class ProjectCard:
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
     db_url: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
+    #: what the card said when it was read or last saved (:meth:`to_dict`): :meth:`save`
+    #: changes in the file only what differs from it, so the rest stays as a person wrote it
+    saved: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
+    #: the file as it was then (:func:`card_stamp`): a changed file is read again
+    #: (:meth:`glamlab.workspace.Workspace.refresh_card`)
+    stamp: tuple[int, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.kind:
@@ -156,23 +164,42 @@ class ProjectCard:
 
     @classmethod
     def load(cls, path: Path) -> ProjectCard:
+        stamp = card_stamp(path)  # before reading: a change while reading is seen next time
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise ConfigError(f"{path} does not exist", hint="run glamlab init first") from exc
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path} is not valid TOML: {exc}", hint="fix the syntax") from exc
-        return cls.from_dict(data, source=str(path))
+        except OSError as exc:
+            raise ConfigError(f"cannot read {path}: {exc.strerror or exc}",
+                              hint="make it readable (chmod u+r), then try again") from exc
+        card = cls.from_dict(data, source=str(path))
+        card.saved = copy.deepcopy(card.to_dict())
+        card.stamp = stamp
+        return card
 
     def save(self, path: Path) -> None:
-        import tomli_w
+        """Write the card to ``path``, changing in the file only the values that changed
+        since it was read (:attr:`saved`): comments, key order and layout a person wrote
+        stay, and so do values edited in the file since (unless this card changed them
+        too). At once (a new file renamed over the old one), keeping its permissions. A
+        file or folder that cannot be written is one :class:`CardNotWritable`, with the
+        fix; a file that is no longer valid TOML is refused, left as it is."""
+        data = self.to_dict()
+        check_card_writable(path)
+        text = updated_card_text(path, data, self.saved)
+        try:
+            from .files import replace_text
 
-        header = (
-            "# glamlab project card. Edit by hand or through glamlab commands.\n"
-            "# [project] states the need and the task; [costs] what an external service\n"
-            "# charges per item; [policy] how predictions become actions.\n\n"
-        )
-        path.write_text(header + tomli_w.dumps(self.to_dict()), encoding="utf-8")
+            replace_text(path, text)
+        except OSError as exc:
+            raise CardNotWritable(
+                f"cannot write {path}: {exc.strerror or exc}",
+                hint=f"make {CONFIG_NAME} and its folder writable (chmod u+w), or free "
+                     "some space, then try again") from exc
+        self.saved = copy.deepcopy(data)
+        self.stamp = card_stamp(path)
 
     def section(self, name: str) -> dict[str, Any]:
         """A later stage's section of the card (``policy``, ``safety``, ...), or {}."""
@@ -185,29 +212,194 @@ def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+CARD_HEADER = (
+    "glamlab project card. Edit by hand or through glamlab commands.",
+    "[project] states the need and the task; [costs] what an external service",
+    "charges per item; [policy] how predictions become actions.",
+)
+
+
+def card_stamp(path: Path) -> tuple[int, ...] | None:
+    """What tells a changed card file (its inode, modification time and size; a file
+    replaced at once gets a new inode), or None when there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def card_not_writable(path: Path) -> str | None:
+    """Why the card at ``path`` cannot be written, checked without writing (None when it
+    can be): the file is read-only, or its folder is (a card is written beside itself,
+    then renamed over the old one)."""
+    target = Path(os.path.realpath(path))
+    if target.exists() and not os.access(target, os.W_OK):
+        return f"{path} is read-only"
+    folder = target.parent
+    if not folder.is_dir():
+        return f"its folder {folder} does not exist"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"its folder {folder} is read-only"
+    return None
+
+
+def check_card_writable(path: Path) -> None:
+    """One :class:`CardNotWritable` with the fix when the card cannot be written."""
+    why = card_not_writable(path)
+    if why:
+        raise CardNotWritable(f"cannot save {CONFIG_NAME}: {why}",
+                              hint=f"make it writable (chmod u+w {path}; for the folder "
+                                   f"chmod u+w {path.parent}), then try again")
+
+
+def updated_card_text(path: Path, data: Mapping[str, Any],
+                      base: Mapping[str, Any] | None) -> str:
+    """The text of the card file at ``path`` with ``data`` written into it: where ``data``
+    differs from ``base`` (what the card said when it was read; None: from what the file
+    says now), the value is set, added or removed; the rest of the text, comments
+    included, stays. Without a file, a new one with a short header."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        old = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        doc = tomlkit.document()
+        for line in CARD_HEADER:
+            doc.add(tomlkit.comment(line))
+        doc.add(tomlkit.nl())
+        _merge(doc, {}, data)
+        return tomlkit.dumps(doc)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CardNotWritable(f"cannot read {path} to update it: {exc}",
+                              hint=f"make {CONFIG_NAME} readable UTF-8 text, then try "
+                                   "again") from exc
+    try:
+        doc = tomlkit.parse(old)
+    except TOMLKitError as exc:
+        raise ConfigError(
+            f"{path} is not valid TOML now (an edit since glamlab read it?): {exc}; it is "
+            "left as it is",
+            hint="fix the syntax in the file (or undo the edit), then run the command "
+                 "again") from exc
+    _merge(doc, doc.unwrap() if base is None else base, data)
+    return tomlkit.dumps(doc)
+
+
+_MISSING = object()
+
+
+def _merge(into: MutableMapping[str, Any], base: Mapping[str, Any],
+           data: Mapping[str, Any]) -> None:
+    """Make ``into`` (a tomlkit document or table) say ``data`` where ``data`` differs from
+    ``base``: keys gone from ``data`` are removed, new or changed ones set (a table that
+    is in the file is changed key by key), unchanged ones left as the file has them."""
+    from tomlkit import TOMLDocument
+    from tomlkit.items import InlineTable
+
+    for key in base:
+        if key not in data and key in into:
+            del into[key]
+    for key, value in data.items():
+        was = base.get(key, _MISSING)
+        if was is not _MISSING and _same(was, value):
+            continue
+        here = into.get(key)
+        if isinstance(value, Mapping) and isinstance(here, MutableMapping):
+            # a table the file has: changed key by key (a table new to the card becomes
+            # ``value``, against what the file says)
+            _merge(here, was if isinstance(was, Mapping) else here.unwrap(),  # type: ignore[attr-defined]
+                   value)
+        elif key in into or isinstance(into, InlineTable):
+            into[key] = value  # tomlkit keeps the key's place and its comment
+        elif isinstance(value, Mapping):
+            # a table the file does not have: only what changed in it (not the defaults
+            # the card had all along)
+            table = _table(value, was if isinstance(was, Mapping) else {},
+                           last=isinstance(into, TOMLDocument))
+            if table.value.body:
+                into[key] = table
+        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+            into[key] = value  # an array of tables: after the table's own keys
+        else:
+            _add_value(into, key, value)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, and not only as Python compares (True == 1): 0 and 0.0 are the same value."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    return bool(a == b)
+
+
+def _add_value(into: MutableMapping[str, Any], key: str, value: Any) -> None:
+    """Add a new key to a table after its last key (not after the comments and blank
+    lines that open the next table, nor after its sub-tables)."""
+    import tomlkit
+    from tomlkit.container import Container
+    from tomlkit.items import AoT, Comment, Table, Whitespace
+
+    body = into if isinstance(into, Container) else getattr(into, "value", None)
+    if not isinstance(body, Container):
+        into[key] = value
+        return
+    at = 0
+    for i, (k, item) in enumerate(body.body):
+        if isinstance(item, Table | AoT):
+            break
+        if k is not None and not isinstance(item, Whitespace | Comment):
+            at = i + 1
+    insert_at = getattr(body, "_insert_at", None)  # tomlkit's own; without it: at the end
+    if at >= len(body.body) or insert_at is None:
+        into[key] = value
+        return
+    insert_at(at, key, tomlkit.item(value))
+
+
+def _table(value: Mapping[str, Any], base: Mapping[str, Any], *, last: bool) -> Any:
+    """A new TOML table for what in ``value`` differs from ``base`` (its sub-tables as
+    tables of their own); one put between others (``last`` False) ends with a blank line,
+    as a hand-written one does."""
+    import tomlkit
+    from tomlkit.items import Table
+
+    table = tomlkit.table()
+    _merge(table, base, value)
+    body = table.value.body
+    if body and not last and not isinstance(body[-1][1], Table):  # a new one ends in one
+        table.add(tomlkit.nl())
+    return table
+
+
 def card_text_without_db_url(text: str) -> str:
     """A card's TOML text without its database URL (it may hold a password): what a
-    workspace export carries."""
-    import tomli_w
+    workspace export carries. The rest of the text, comments included, stays."""
+    import tomlkit
 
-    data = tomllib.loads(text)
-    database = data.get("database")
-    if isinstance(database, dict):
+    doc = tomlkit.parse(text)
+    database = doc.get("database")
+    if isinstance(database, MutableMapping):
         database.pop("url", None)
         if not database:
-            data.pop("database")
-    return tomli_w.dumps(data)
+            del doc["database"]
+    return tomlkit.dumps(doc)
 
 
 def card_text_with_db_url(text: str, url: str | None) -> str:
-    """A card's TOML text with ``[database] url`` set to ``url`` (unchanged without one)."""
+    """A card's TOML text with ``[database] url`` set to ``url`` (unchanged without one).
+    The rest of the text, comments included, stays."""
     if not url:
         return text
-    import tomli_w
+    import tomlkit
 
-    data = tomllib.loads(text)
-    data.setdefault("database", {})["url"] = url
-    return tomli_w.dumps(data)
+    doc = tomlkit.parse(text)
+    database = doc.get("database")
+    if isinstance(database, MutableMapping):
+        database["url"] = url
+    else:
+        doc["database"] = _table({"url": url}, {}, last=True)
+    return tomlkit.dumps(doc)
 
 
 # -- a tabular count task: the card's [count] section (glamlab.tasks.count uses it) --------

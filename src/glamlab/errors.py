@@ -8,7 +8,8 @@ non-zero exit status; it never shows a traceback for these.
 
     GlamlabError
      ├── WorkspaceError            workspace missing, exists already, bad glamlab.toml
-     │    └── ConfigError          a value in glamlab.toml is wrong
+     │    ├── ConfigError          a value in glamlab.toml is wrong
+     │    └── CardNotWritable      glamlab.toml cannot be written (read-only file or folder)
      ├── StoreError                database problems
      │    ├── DatabaseUnavailable  the server cannot be reached
      │    └── SchemaTooNew         the database was written by a newer glamlab
@@ -64,6 +65,10 @@ class WorkspaceError(GlamlabError):
 
 class ConfigError(WorkspaceError):
     pass
+
+
+class CardNotWritable(WorkspaceError):
+    """``glamlab.toml`` cannot be written: the file or its folder is read-only."""
 
 
 class StoreError(GlamlabError):
@@ -181,6 +186,7 @@ def reason_for(exc: BaseException) -> str:
 
 __all__ = [
     "BudgetExceeded",
+    "CardNotWritable",
     "ColumnError",
     "ConfigError",
     "DatabaseUnavailable",

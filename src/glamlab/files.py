@@ -80,6 +80,40 @@ def output_error(path: Path, exc: OSError) -> OutputError:
                        hint="check the path and try again")
 
 
+def replace_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` at once: into a new file beside it, then renamed over it
+    (``os.replace``), so a reader sees the old text or the new, never half of it. An
+    existing file keeps its permissions (and, where allowed, its owner); a new one gets the
+    umask's. A link is followed: the file it points to is replaced, the link stays.
+    Raises ``OSError`` (the caller names the file and the fix)."""
+    import secrets
+    import stat
+
+    target = Path(os.path.realpath(path))
+    try:
+        st: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            if st is not None:
+                os.fchmod(fh.fileno(), stat.S_IMODE(st.st_mode))
+                if (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+                    try:
+                        os.fchown(fh.fileno(), st.st_uid, st.st_gid)
+                    except OSError:
+                        pass  # not allowed: the file becomes this user's, as an edit would
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 # -- files people upload through the web app --------------------------------------------
 class UploadError(GlamlabError):
     """An uploaded file that cannot be taken (too large, a bad name, not the right kind)."""

@@ -471,3 +471,73 @@ def test_act_with_a_new_model_refreshes_the_open_review_rows_of_the_items_it_pre
     decide(pages, "ann", c02.id, "accept", before["c02"].version)
     again = act(pages, model="next@1")
     assert again.superseded == 0 and again.written["review_queue"] == 0
+
+
+def _count(ws, table):
+    t = ws.store.t.metadata.tables[table]
+    with ws.store.read() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar())
+
+
+def test_act_keeps_what_a_person_wrote_in_the_card(pages):
+    """Before, act saved the thresholds it proposed by writing glamlab.toml afresh: the
+    curator's comments and layout were gone."""
+    path = pages.root / "glamlab.toml"
+    text = path.read_text(encoding="utf-8").replace(
+        "[project]\n", "# Ledgers, 1890-1899: ask Ana before changing the labels.\n[project]\n")
+    text = text.replace("[project]\n", '[project]\ncurator = "Ana"  # not a glamlab key\n')
+    text += ("\n# agreed with the catalogue team in March\n[policy]\n"
+             "target_precision = 0.8  # no lower\n")
+    path.write_text(text, encoding="utf-8")
+    pages.reload_card()
+    _add_calibration(pages, TEST_BLANK, TEST_CONTENT)
+    done = act(pages)
+    assert done.policy_source == "default" and done.written["machine_metadata"] > 0
+    after = path.read_text(encoding="utf-8")
+    for kept in ("# Ledgers, 1890-1899: ask Ana before changing the labels.\n[project]\n"
+                 'curator = "Ana"  # not a glamlab key\n',
+                 "# agreed with the catalogue team in March\n[policy]\n"
+                 "target_precision = 0.8  # no lower\n"):
+        assert kept in after, after
+    assert pages.reload_card().raw["project"]["curator"] == "Ana"
+    saved = pages.card.raw["policy"]
+    assert saved["proposed_by"] == "glamlab act" and saved["target_precision"] == 0.8
+    assert {k: v["accept"] for k, v in saved["labels"].items()} == {
+        p["label"]: p["accept"] for p in done.policy}
+
+
+def test_act_refuses_a_read_only_card_before_writing_anything(pages, read_only, capsys):
+    """Before, a PermissionError traceback: act has thresholds to save and cannot."""
+    from glamlab.cli import main
+    from glamlab.errors import GlamlabError
+
+    _set_policy(pages, {"target_precision": 0.8})
+    _add_calibration(pages, TEST_BLANK, TEST_CONTENT)
+    card = pages.root / "glamlab.toml"
+    before = card.read_text(encoding="utf-8")
+    read_only(card)
+    assert plan(pages, dry_run=True).policy_source == "default"  # a dry run writes nothing
+    with pytest.raises(GlamlabError, match="glamlab.toml") as err:
+        act(pages)
+    assert type(err.value).__name__ == "CardNotWritable"
+    assert "nothing was written" in err.value.message
+    assert "--dry-run" in err.value.hint and "--optimise" in err.value.hint
+    assert _count(pages, "machine_metadata") == _count(pages, "review_queue") == 0
+    assert card.read_text(encoding="utf-8") == before
+    # the command line: one clear error, no traceback
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stopped:
+        main(["-w", str(pages.root), *(["--db", pages.card.db_url] if pages.card.db_url
+                                        else []), "act"])
+    printed = capsys.readouterr().err
+    assert stopped.value.code == 2 and "error: glamlab act must save" in printed
+    assert "fix:" in printed
+    assert _count(pages, "machine_metadata") == 0
+
+
+def test_a_read_only_card_does_not_matter_when_a_person_set_the_thresholds(pages, read_only):
+    _set_policy(pages, KNOWN_POLICY)
+    read_only(pages.root / "glamlab.toml")
+    done = act(pages)
+    assert done.policy_source == "card" and done.written["machine_metadata"] > 0
+    assert _count(pages, "machine_metadata") == done.written["machine_metadata"]

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ..errors import PolicyError
+from ..errors import CardNotWritable, PolicyError
 from ..items import Item
 from ..store import QUEUE_SUPERSEDED as SUPERSEDED
 from ..store import now
@@ -254,13 +254,13 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
         policy, source, notes, proposed = _policy_for(ws, model)
     safety = safety or load_safety(ws.card, ws.root)
     mv = resolve_model(ws, model, policy)
+    save = False
     if proposed is not None and not dry_run:
         # saved for the model act and export use without --model only: [policy] is one
         default = resolve_model(ws, None, load_policy(ws.card)).spec
-        if mv.spec == default:
-            from .optimise import write_thresholds
-
-            write_thresholds(ws, proposed)
+        save = mv.spec == default
+        if save:
+            _check_card_writable(ws)  # before anything is written: all of it, or nothing
             notes = notes + ["Saved in [policy] of glamlab.toml: the exports, the web app and "
                              "the next act apply these thresholds to this model."]
         else:
@@ -269,6 +269,10 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     from ..registry.overlap import check_disjoint
 
     check_disjoint(ws, mv, "act")
+    if save and proposed is not None:
+        from .optimise import write_thresholds
+
+        write_thresholds(ws, proposed)
     report = ActReport(model=mv.spec, field=policy.field, dry_run=dry_run,
                        policy=policy.describe(), policy_source=source, notes=notes)
     report.items_total = ws.count_items()
@@ -351,6 +355,23 @@ def _policy_for(ws: Workspace, model: str | None
         "(not a dry run) saves them in [policy]; keep them for every model with glamlab act "
         f"--optimise --target-precision {target:g} --write (or choose another target)."
     ], proposed
+
+
+def _check_card_writable(ws: Workspace) -> None:
+    """Refuse, before anything is written, an act that must save the thresholds it
+    proposed in a glamlab.toml that cannot be written."""
+    from ..config import CONFIG_NAME, card_not_writable
+
+    why = card_not_writable(ws.card_path)
+    if why:
+        raise CardNotWritable(
+            f"glamlab act must save the thresholds it proposed in [policy] of {CONFIG_NAME}, "
+            f"but {why}; nothing was written",
+            hint=f"make {CONFIG_NAME} and its folder writable (chmod u+w "
+                 f"{ws.card_path} {ws.root}) and act again; or keep thresholds of your own "
+                 "in [policy] (glamlab act --optimise --target-precision 0.95 --write, or "
+                 "written by hand), so act has none to save; or see what would happen "
+                 "without writing anything: glamlab act --dry-run")
 
 
 def act(ws: Workspace, *, model: str | None = None, actor: str = "glamlab act") -> ActReport:

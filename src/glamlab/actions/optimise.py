@@ -175,6 +175,10 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
                           f"{review_threshold:g}")
     if tune_on not in TUNE_ON:
         raise PolicyError(f"tune_on must be one of {', '.join(TUNE_ON)}, not {tune_on!r}")
+    if write:  # refused before the work, not after it
+        from ..config import check_card_writable
+
+        check_card_writable(ws.card_path)
     current = load_policy(ws.card)
     mv = resolve_model(ws, model, current)
     from ..registry.overlap import check_disjoint

@@ -82,7 +82,8 @@ def import_(ctx: click.Context, file: str, replace: bool, batch_size: int, as_js
     glamlab.toml yet, the project card from FILE is written there (with --db as
     its database). The import is one transaction: all of it lands, or nothing.
     """
-    from ..config import CONFIG_NAME, card_text_with_db_url
+    from ..config import CONFIG_NAME, card_text_with_db_url, check_card_writable
+    from ..files import replace_text
     from ..progress import Progress
     from ..store.transfer import import_store, read_card, read_manifest
     from ..workspace import Workspace
@@ -99,7 +100,14 @@ def import_(ctx: click.Context, file: str, replace: bool, batch_size: int, as_js
             raise WorkspaceError(f"{root} is not a glamlab workspace and {file} has no project card",
                                  hint="run glamlab init there first, then import")
         root.mkdir(parents=True, exist_ok=True)
-        card_path.write_text(card_text_with_db_url(card, url), encoding="utf-8")
+        check_card_writable(card_path)
+        try:
+            replace_text(card_path, card_text_with_db_url(card, url))
+        except OSError as exc:
+            from ..errors import CardNotWritable
+
+            raise CardNotWritable(f"cannot write {card_path}: {exc.strerror or exc}",
+                                  hint="make the folder writable, then import again") from exc
         created = True
     ws = Workspace.open(root, db=url, migrate=True)
     try:

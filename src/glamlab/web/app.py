@@ -74,8 +74,37 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     app.add_exception_handler(GlamlabError, _glamlab_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_middleware(RejectNul)
+    app.middleware("http")(_fresh_card)
     app.middleware("http")(security_headers)
     return app
+
+
+async def _fresh_card(request: Request, call_next: Any) -> Response:
+    """Every request sees glamlab.toml as it is now: a card another command (``glamlab
+    act`` saving thresholds) or a person changed since is read again (a ``stat`` per
+    request tells). A changed card that cannot be read is one clear page with the fix
+    (the card in memory stays, and nothing is done until it is fixed), not an error 500."""
+    if not request.url.path.startswith("/static/"):
+        state = request.app.state
+        try:
+            card = state.ws.changed_card()
+            if card is not None:
+                kind = task_kind(card)  # a card its task kind refuses is not taken either
+                state.ws.card, state.kind = card, kind
+        except GlamlabError as exc:
+            message = ("The project card glamlab.toml was changed and cannot be used as it "
+                       "is now. Nothing can be done here until it is fixed.")
+            hint = "ask the person who runs glamlab to fix glamlab.toml"
+            if state.auth.user(request)[0] is not None:  # the details: signed-in people
+                message = message.replace("as it is now.", f"as it is now: {exc.message}.")
+                hint = exc.hint or "fix glamlab.toml"
+            if request.url.path.startswith("/api/"):
+                return JSONResponse({"error": message, "hint": hint, "item": "glamlab.toml"},
+                                    status_code=503)
+            return render(request, "error.html", {"error": message, "hint": hint},
+                          status=503)
+    response: Response = await call_next(request)
+    return response
 
 
 async def _login_required(request: Request, exc: LoginRequired) -> Response:

@@ -8,11 +8,12 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import CONFIG_NAME, DB_NAME, ProjectCard
+from ..config import CONFIG_NAME, DB_NAME, ProjectCard, card_stamp
 from ..errors import GlamlabError, WorkspaceError
 from ..items import Item
 
@@ -31,6 +32,7 @@ class Workspace:
         self.root = root
         self.card = card
         self.store = store
+        self._card_lock = threading.Lock()
 
     # -- creating and opening -------------------------------------------------
     @classmethod
@@ -125,13 +127,42 @@ class Workspace:
         d.mkdir(exist_ok=True)
         return d
 
+    @property
+    def card_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
     def save_card(self) -> None:
+        """Write :attr:`card` to glamlab.toml, changing only the values that changed: what a
+        person wrote there (comments, order, layout) stays (:meth:`ProjectCard.save`). A
+        card that cannot be written is one :class:`~glamlab.errors.CardNotWritable`."""
         self.card.validate()
-        self.card.save(self.root / CONFIG_NAME)
+        with self._card_lock:
+            self.card.save(self.card_path)
 
     def reload_card(self) -> ProjectCard:
-        self.card = ProjectCard.load(self.root / CONFIG_NAME)
+        self.card = ProjectCard.load(self.card_path)
         return self.card
+
+    def changed_card(self) -> ProjectCard | None:
+        """glamlab.toml read again when the file changed since :attr:`card` was read or
+        saved (a cheap ``stat``), else None. A changed card that is not valid raises its
+        :class:`~glamlab.errors.ConfigError`; :attr:`card` stays as it was."""
+        path = self.card_path
+        if card_stamp(path) == self.card.stamp:
+            return None
+        with self._card_lock:  # not while this process writes it
+            if card_stamp(path) == self.card.stamp:
+                return None
+            return ProjectCard.load(path)
+
+    def refresh_card(self) -> bool:
+        """Read glamlab.toml again if it changed on disk (another command, such as
+        ``glamlab act``, or a hand edit); True when it did. See :meth:`changed_card`."""
+        card = self.changed_card()
+        if card is None:
+            return False
+        self.card = card
+        return True
 
     def define(self, *, task: str, modality: str, labels: Sequence[str],
                multi_label: bool = False, metric: str | None = None, need: str = "",
