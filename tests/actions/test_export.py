@@ -305,3 +305,36 @@ def test_xlsx_cells_are_text_and_carry_the_details(make_ws, tmp_path):
     assert (first_json["title"], first_json["collection"]) == ("Lettre", "fonds A")
     with pytest.raises(PolicyError, match="binary"):
         export(ws, "xlsx", None)
+
+
+def test_a_multi_label_correction_to_another_suggestion_is_exported_once(make_ws):
+    """A reviewer corrects the suggestion 'people' to 'maps', which the model suggested
+    too. Before, the export said 'maps' twice: once as the person's value, once as the
+    machine's suggestion 'accepted by reviewer', a decision on a row the reviewer never
+    saw. Now 'people' is rejected (corrected to 'maps') and 'maps' is the reviewer's."""
+    import sqlalchemy as sa
+
+    from glamlab.actions import iter_rows
+    from glamlab.actions.act import plan
+    from glamlab.review.decisions import decide
+
+    ws = make_ws("subjects", labels=["maps", "people", "ships"], multi_label=True)
+    add_items(ws, [{"item_id": "r1"}])
+    mid = add_model(ws, "subj")
+    add_predictions(ws, mid, {"r1": {"maps": 0.73, "people": 0.6, "ships": 0.1}},
+                    multi_label=True)
+    ws.card.raw["policy"] = {"field": "subject", "default_action": "review"}
+    ws.save_card()
+    plan(ws, model="subj@1", dry_run=False)
+    q = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        row = conn.execute(sa.select(q).where(q.c.label == "people")).one()
+    decide(ws, "rey", row.id, "correct", row.version, label="maps")
+    rows = {r.row["predicted_value"]: r.row for r in iter_rows(ws, model="subj@1")}
+    kept = [r for r in rows.values() if r["value"] == "maps" and r["action"] == "accept"]
+    assert len(kept) == 1
+    assert kept[0]["confirmed_by"] == "rey" and kept[0]["predicted_value"] == "maps"
+    people = rows["people"]
+    assert (people["action"], people["decision"], people["confirmed_by"]) == (
+        "reject", "correct", "rey")
+    assert "to 'maps'" in people["reason"]

@@ -194,10 +194,17 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                     snippets.update((r[0], r[1]) for r in conn.execute(
                         sa.select(it.c.item_id, sa.func.substr(it.c.text, 1, SNIPPET + 1))
                         .where(it.c.is_current.is_(True), it.c.item_id.in_(ids[i : i + 900]))))
+        # each item's candidates: a correction to a label the model also suggested
+        # (multi-label) is said once, on that label's row
+        candidates: dict[str, set[tuple[str, str]]] = {}
+        for d in batch:
+            candidates.setdefault(d.item.item_id, set()).add((d.label, _same(d.value)))
         for d in batch:
             person = person_decision(people.get(d.item.item_id), d.label, d.value,
                                      one_value=kind.one_value_per_item)
-            row, final = _row(kind, d, mv, field, person, stored)
+            row, final = _row(kind, d, mv, field, person, stored,
+                              None if kind.one_value_per_item
+                              else candidates.get(d.item.item_id))
             if where.keep(row):
                 extra: dict[str, Any] = {}
                 if details is not None:
@@ -211,10 +218,14 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
 
 def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
          person: PersonDecision | None,
-         stored: dict[tuple[int, str], Any]) -> tuple[dict[str, Any], Candidate]:
+         stored: dict[tuple[int, str], Any],
+         candidates: set[tuple[str, str]] | None = None) -> tuple[dict[str, Any], Candidate]:
     """One export row, and the candidate it says: the policy's decision, overridden by
     the latest decision of a person that counts for it (:mod:`.people`: made on this
-    prediction or an earlier one of the item)."""
+    prediction or an earlier one of the item). ``candidates``: the item's other
+    candidates, where an item has several values (multi-label): a correction of this
+    candidate to one of them is a rejection of this one (the other's row says the
+    person's value, confirmed), so the value is not exported twice."""
     final = d.candidate
     value, action, origin = d.label, d.action, "machine"
     score: float | None = round(d.score, 6)
@@ -225,6 +236,13 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
         if person.action == "reject":
             action = "reject"
             reason = f"rejected by reviewer {person.user}"
+        elif (person.action == "correct" and person.label and candidates
+              and (person.label, _same(person.value)) in candidates
+              and (person.label, _same(person.value)) != (d.label, _same(d.value))):
+            action = "reject"
+            decision = "correct"
+            reason = (f"corrected by reviewer {person.user} to {person.label!r} "
+                      "(the row of that suggestion has it)")
         else:
             action = "accept"
             reason = f"accepted by reviewer {person.user}"
