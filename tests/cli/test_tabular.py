@@ -297,3 +297,69 @@ def test_a_misspelt_outcome_column_is_refused_naming_both(tmp_path, capsys, late
                                                                  index=False)
     res = json.loads(_run(capsys, *w, "ingest", str(tmp_path / "june.csv"), "--json").out)
     assert res["added"] == n_new and _outcomes(capsys, w) == n_old + n_new
+
+
+def test_labels_status_evaluate_and_act_read_the_outcomes_and_the_time_split(
+        tmp_path, capsys, later_rows):
+    """The rows' known outcomes are the project's labels and the time split its train/test
+    split: labels show and status count them by time, evaluate scores the model and the
+    forecaster's baselines on the rows after the cutoff, and act only decides about the
+    rows whose outcome is not known yet (with thresholds from the labelled rows)."""
+    from glamlab.ingest.columns import read_table
+
+    d, n_old, n_new = later_rows
+    old = read_table(d / "b-old.csv")
+    n_train = int((old["arrival_date"] < "2016-07-01").sum())
+    ws = str(tmp_path / "museum")
+    _run(capsys, "init", ws, "--task", "no-shows", "--modality", "tabular", "--labels", "0,1")
+    w = ["-w", ws]
+    _run(capsys, *w, "ingest", str(d / "b-old.csv"), "--time-column", "arrival_date",
+         "--label-column", "is_canceled", "--id-column", "id", "--group-column", "hotel",
+         *[f"--never-feature={c}" for c in bookings.NEVER])
+    _run(capsys, *w, "labels", "split", "--by-time", "--cutoff", "2016-07-01")
+
+    def shown():
+        return json.loads(_run(capsys, *w, "labels", "show", "--json").out)
+
+    counts = shown()
+    assert counts["items"] == n_old
+    assert (counts["splits"]["train"], counts["splits"]["test"]) == (n_train, n_old - n_train)
+    yes = {r["label"]: r["total"] for r in counts["labels"]}
+    outcome = old["is_canceled"].astype(str)
+    assert yes == {"1": int((outcome == "1").sum()), "0": int((outcome == "0").sum())}
+    stage = next(s for s in json.loads(_run(capsys, *w, "status", "--json").out)["stages"]
+                 if s["stage"] == "labels")
+    assert (stage["count"], stage["train"], stage["test"]) == (n_old, n_train, n_old - n_train)
+
+    _run(capsys, *w, "train", "tabular-gbm")
+    ev = json.loads(_run(capsys, *w, "evaluate", "--n-boot", "50", "--json").out)
+    assert ev["test_items"] == n_old - n_train and ev["metric"] == "f1_macro"
+    scores = {c["name"]: c["metrics"]["f1_macro"]["value"] for c in ev["candidates"]}
+    assert set(scores) == {"tabular-gbm@1", "tabular-share", "tabular-last-period",
+                           "tabular-last-year"}
+    assert scores["tabular-gbm@1"] > scores["tabular-share"]
+    # the evaluated test split is frozen; even with --force the cutoff cannot move back
+    # over the rows the model trained on
+    out = _run(capsys, *w, "labels", "split", "--by-time", "--cutoff", "2016-01-01", code=2)
+    assert "frozen" in out.err and "--force" in out.err
+    out = _run(capsys, *w, "labels", "split", "--by-time", "--cutoff", "2016-01-01", "--force",
+               code=2)
+    assert "trained on" in out.err and "fix:" in out.err
+    assert shown()["splits"]["train"] == n_train  # nothing moved
+
+    # June 2017's bookings arrive without outcomes: not labels, and what act acts on
+    _run(capsys, *w, "ingest", str(d / "b-new-nolabel.csv"))
+    assert shown()["items"] == n_old
+    _run(capsys, *w, "run")
+    plan = json.loads(_run(capsys, *w, "act", "--dry-run", "--json").out)
+    assert plan["items_with_predictions"] == n_new == plan["items_total"]
+    assert sum(plan["counts"].values()) == n_new and plan["known_outcomes"] == n_old
+    assert plan["policy_source"] == "default"  # thresholds proposed from the labelled rows
+    assert plan["counts"]["accept"] > 0
+    # their outcomes come in: they become labels in the test split, and nothing is left
+    _run(capsys, *w, "ingest", str(d / "b-new-out.csv"), "--allow-source-change")
+    counts = shown()
+    assert counts["items"] == n_old + n_new
+    assert counts["splits"]["test"] == n_old - n_train + n_new
+    plan = json.loads(_run(capsys, *w, "act", "--dry-run", "--json").out)
+    assert plan["items_with_predictions"] == 0 and sum(plan["counts"].values()) == 0

@@ -135,3 +135,62 @@ def test_a_column_that_only_follows_the_year_is_pointed_out(make_ws):
     assert res.yearly == ["arrival_date_year"]
     assert "--never-feature arrival_date_year" in res.summary()
     assert res.to_dict()["follow_the_year"] == ["arrival_date_year"]
+
+
+def test_known_outcomes_are_labels_in_the_split_of_their_time(make_ws, tmp_path):
+    """Each row with an outcome is a label given by the table (its source naming the
+    outcome column) in the train or test split by its time, as training and the backtest
+    see them: rows without one are neither; a later outcome labels its row, a corrected
+    one replaces the label, a blank never erases it; the cutoff moves the rows; a project
+    whose outcomes are not labels yet gets them from the split."""
+    import sqlalchemy as sa
+
+    from glamlab.tasks.labels import gold_labels
+    from glamlab.tasks.splits import split_of
+
+    ws, july, rows = _july_in(make_ws, tmp_path)
+    gold = gold_labels(ws)
+    assert gold == {str(i): [str(int(v))] for i, v in zip(july["id"], july["is_canceled"],
+                                                          strict=True)}
+    t = ws.store.t.labels
+    with ws.store.read() as conn:
+        sources = {r.annotator: r.source for r in conn.execute(sa.select(t))}
+    assert sources == {tb.TABLE_ANNOTATOR: "is_canceled column of july.csv"}
+    assert set(split_of(ws, list(gold)).values()) == {"train", "test"}  # the automatic split
+    tb.set_time_split(ws, "2017-07-16")
+    train, later, _ = tb.split_frame(ws)
+    split = split_of(ws)
+    assert {i for i, s in split.items() if s == "train"} == set(train["id"])
+    assert {i for i, s in split.items() if s == "test"} == set(later["id"])
+    # August without outcomes: no labels, no split; then with them: labelled, in test
+    path = tmp_path / "aug.csv"
+    rows.drop(columns=["is_canceled"]).to_csv(path, index=False)
+    tb.ingest_table(ws, path, check_leaks=False)
+    assert len(gold_labels(ws)) == len(july) and len(split_of(ws)) == len(july)
+    rows.to_csv(path, index=False)
+    tb.ingest_table(ws, path, check_leaks=False)
+    gold = gold_labels(ws)
+    assert len(gold) == len(july) + len(rows)
+    assert {split_of(ws)[str(i)] for i in rows["id"]} == {"test"}
+    # a corrected outcome replaces the label; a blank column leaves every label as it is
+    first = str(rows["id"].iloc[0])
+    other = str(1 - int(rows["is_canceled"].iloc[0]))
+    flipped = rows.copy()
+    flipped.loc[flipped.index[0], "is_canceled"] = other
+    flipped.to_csv(path, index=False)
+    tb.ingest_table(ws, path, check_leaks=False)
+    assert gold_labels(ws)[first] == [other]
+    rows.assign(is_canceled="").to_csv(path, index=False)
+    tb.ingest_table(ws, path, check_leaks=False)
+    after = gold_labels(ws)
+    assert after[first] == [other]
+    assert len(after) == len(july) + len(rows)
+    # outcomes that are not labels yet (a project ingested before they were kept as
+    # labels): setting the split brings them in
+    with ws.store.write() as conn:
+        conn.execute(t.delete())
+        conn.execute(ws.store.t.splits.delete())
+    assert gold_labels(ws) == {}
+    res = tb.set_time_split(ws, "2017-07-16")
+    assert gold_labels(ws) == after
+    assert sum(1 for s in split_of(ws).values() if s == "train") == res["train"]

@@ -120,13 +120,19 @@ def decide(policy: Policy, safety: Safety, item: Item, c: Candidate, *,
 def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safety, *,
                    batch_size: int | None = None,
                    problems: list[dict[str, Any]] | None = None,
-                   current: dict[str, int] | None = None) -> Iterator[list[Decision]]:
+                   current: dict[str, int] | None = None,
+                   known: list[str] | None = None) -> Iterator[list[Decision]]:
     """The model's predictions, in item order, as batches of decisions.
 
     A malformed prediction is skipped (added to ``problems`` with its item and the fix);
     the rest carry on. ``current``, when given, holds each batch's items and their
     prediction's id as the batch is yielded (items with no candidates too: a model that
-    now finds nothing in a text)."""
+    now finds nothing in a text). In a tabular project a row whose outcome is known
+    already (its label, in the outcome column) is left out (its id added to ``known``):
+    there is nothing left to decide about it, only the rows still to come are acted on."""
+    from ..tasks.tabular import has_outcome, outcome_column
+
+    outcome = outcome_column(ws)
     batch_size = batch_size or BATCH
     t = ws.store.t
     p, it = t.predictions, t.items
@@ -153,6 +159,13 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
                 .where(it.c.item_id.in_([r.item_id for r in preds]),
                        it.c.is_current.is_(True)))}
         rows = [(r, items[r.item_id]) for r in preds if r.item_id in items]
+        if outcome is not None:
+            settled = [r.item_id for r, item in rows if has_outcome(item.meta, outcome)]
+            if settled:
+                if known is not None:
+                    known.extend(settled)
+                done = set(settled)
+                rows = [(r, item) for r, item in rows if r.item_id not in done]
         if current is not None:
             current.clear()
             current.update((r.item_id, int(r.id)) for r, _ in rows)
@@ -205,6 +218,8 @@ class ActReport:
     # where the thresholds came from: "card" ([policy] in glamlab.toml), "default" (none
     # there yet: proposed from the labelled data, as act --optimise would), "review-all"
     policy_source: str = "card"
+    #: rows of a tabular project whose outcome is known already: not acted on
+    known_outcomes: int = 0
     notes: list[str] = dataclasses.field(default_factory=list)
     #: what the counts count, in words: "items", or "spans" for entities
     unit: str = "items"
@@ -230,6 +245,7 @@ class ActReport:
             "review_already_decided": self.review_decided,
             "test": self.test, "policy": self.policy, "problems": self.problems,
             "policy_source": self.policy_source, "notes": self.notes, "unit": self.unit,
+            "known_outcomes": self.known_outcomes,
         }
 
 
@@ -275,13 +291,18 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
         write_thresholds(ws, proposed)
     report = ActReport(model=mv.spec, field=policy.field, dry_run=dry_run,
                        policy=policy.describe(), policy_source=source, notes=notes)
-    report.items_total = ws.count_items()
+    from ..tasks.tabular import count_known_outcomes
+
+    # a tabular project acts on the rows whose outcome is not known yet
+    report.known_outcomes = count_known_outcomes(ws)
+    report.items_total = ws.count_items() - report.known_outcomes
     kind = task_kind(ws.card)
     report.unit = kind.candidates_word
     seen_items = 0
     current: dict[str, int] = {}
+    known: list[str] = []
     for batch in iter_decisions(ws, mv, policy, safety, problems=report.problems,
-                                current=current):
+                                current=current, known=known):
         seen_items += len({d.item.item_id for d in batch})
         for d in batch:
             report.counts[d.action] += 1
@@ -300,6 +321,12 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
         if not dry_run:
             _write_batch(ws, mv, policy, batch, report, people, current)
     report.items_with_predictions = seen_items
+    if report.known_outcomes:
+        report.notes = [*report.notes,
+                        f"{report.known_outcomes:,} rows whose outcome is known already "
+                        f"({len(known):,} with predictions) are left out: act decides about "
+                        "the rows still to come (their outcomes are the labels evaluate and "
+                        "the thresholds use)."]
     _expectations(ws, mv, policy, report)
     if not dry_run:
         with ws.store.write() as conn:
@@ -491,11 +518,12 @@ def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
     withdrawn = []
     for r in stale:
         key = (r.item_id,) if one_value else (r.item_id, r.label, same_value(r.value))
-        d = review.pop(key, None)  # one row per candidate follows it
-        if d is not None and d.label == r.label and same_value(d.value) == same_value(r.value):
+        hit = review.pop(key, None)  # one row per candidate follows it
+        if (hit is not None and hit.label == r.label
+                and same_value(hit.value) == same_value(r.value)):
             conn.execute(rq.update().where(rq.c.id == r.id, rq.c.status == "open").values(
-                prediction_id=d.prediction_id, model_id=mv.id, score=d.score,
-                reason=d.reason))
+                prediction_id=hit.prediction_id, model_id=mv.id, score=hit.score,
+                reason=hit.reason))
         else:
             withdrawn.append(r.id)
     for i in range(0, len(withdrawn), 900):

@@ -95,7 +95,7 @@ def split(ctx: click.Context, test_size: float, seed: int, group_by: str | None,
     if by_time or ws.card.modality == "tabular":
         from .tabular import split_by_time
 
-        return split_by_time(ws, cutoff, as_json)
+        return split_by_time(ws, cutoff, as_json, force=force)
     report = split_labels(ws, test_size=test_size, seed=seed, group_by=group_by, force=force)
 
     def text(_: Any) -> str:

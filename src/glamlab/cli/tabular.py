@@ -157,12 +157,14 @@ def ingest(ws: Workspace, sources: tuple[str, ...], *, as_json: bool, **options:
          lambda _d: "\n".join(r.summary() for r in results))
 
 
-def split_by_time(ws: Workspace, cutoff: str | None, as_json: bool) -> None:
+def split_by_time(ws: Workspace, cutoff: str | None, as_json: bool, *,
+                  force: bool = False) -> None:
     from ..tasks.tabular import set_time_split
 
-    res = set_time_split(ws, cutoff)
+    res = set_time_split(ws, cutoff, force=force)
     emit(res, as_json, lambda d: f"Rows before {d['train_until']} train ({d['train']:,}), "
-                                 f"later rows test ({d['test']:,}).")
+                                 f"later rows test ({d['test']:,}); the rows with an outcome "
+                                 "are the labelled train and test splits (glamlab labels show).")
 
 
 def train(ws: Workspace, predictor: str, *, name: str | None, params: dict[str, Any],

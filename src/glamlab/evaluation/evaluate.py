@@ -58,8 +58,10 @@ class Candidate:
 def _is_baseline(predictor_name: str) -> bool:
     from ..predictors.baselines import BASELINES
     from ..predictors.entities.baselines import SPAN_BASELINES
+    from ..tasks.tabular import BASELINES as TABLE_BASELINES
 
-    return predictor_name in BASELINES or predictor_name in SPAN_BASELINES
+    return (predictor_name in BASELINES or predictor_name in SPAN_BASELINES
+            or predictor_name in TABLE_BASELINES)
 
 
 def baseline_config(ws: Workspace) -> dict[str, Any]:

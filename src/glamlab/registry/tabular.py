@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PredictorError
-from ..tasks.tabular import require_no_leakage, schema_of, split_frame
+from ..tasks.tabular import BASELINES, require_no_leakage, schema_of, split_frame
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pandas as pd
 
     from ..predictors.tabular import TabularPredictor
@@ -16,7 +18,6 @@ if TYPE_CHECKING:
     from .models import ModelVersion
 
 DEFAULT_MODEL = "tabular-gbm"
-BASELINES = ("tabular-share", "tabular-last-period", "tabular-last-year")
 
 
 def make_predictor(ws: Workspace, predictor_name: str = DEFAULT_MODEL,
@@ -53,7 +54,12 @@ def train_tabular(ws: Workspace, predictor_name: str = DEFAULT_MODEL, *,
     predictor.fit_table(train)
     name = name or predictor_name
     has_champion = any(m.name == name and "champion" in m.aliases for m in list_models(ws))
-    mv = save_model(ws, predictor, name=name,
+    key = schema.id_column
+    # the rows it learned from (all in the train split): evaluate and act check that the
+    # test split holds none of them, and the cutoff cannot move back over them
+    learned: dict[str, Iterable[str]] | None = (
+        {"train": [str(i) for i in train[key]]} if key and key in train.columns else None)
+    mv = save_model(ws, predictor, name=name, items=learned,
                     card={"train_rows": len(train), "split": "time", "train_until": cutoff})
     if not has_champion:
         mv = set_alias(ws, mv.spec, "champion")

@@ -10,6 +10,16 @@ with the outcome filled in, which makes a new version of each row).
 The task kind is the ordinary ``single-label`` kind with the labels "0" and "1": a yes/no
 outcome is a two-label classification, so the kind's metrics, policy and review apply.
 
+The rest of glamlab reads gold labels from the ``labels`` table and the split from the
+``splits`` table, so the table's known outcomes are kept there too: every row with an
+outcome holds the label "1" or "0" given by :data:`TABLE_ANNOTATOR` (its source naming the
+outcome column and the file), and sits in the train split when it happened before
+``train_until``, else in the test split. :func:`ingest_table` keeps them in step with the
+rows it stores (a changed outcome replaces the label; a blank cell changes nothing) and
+:func:`set_time_split` with the cutoff, so ``labels show``, ``status``, ``evaluate`` and
+``act`` see what ``train``, ``backtest`` and ``retrain`` see. Rows without an outcome yet
+(future bookings) have no label and no split: they are what ``act`` acts on.
+
 - :func:`schema_of` reads the card; :func:`describe_table` infers the schema of a file;
 - :func:`check_table` reads and types a table against the schema, storing nothing;
 - :func:`ingest_table` checks a CSV/Parquet file (one error naming the column and the fix),
@@ -48,6 +58,11 @@ if TYPE_CHECKING:
     from .leakage import LeakageReport
 
 TABULAR = "tabular"
+#: who gives the outcomes that come in the table's rows (the ``labels`` rows' annotator)
+TABLE_ANNOTATOR = "table"
+#: the baselines a forecaster tries first (:mod:`glamlab.predictors.tabular`): the training
+#: share of "yes", the share in the last period, the share in the same period a year before
+BASELINES = ("tabular-share", "tabular-last-period", "tabular-last-year")
 TRAIN_SHARE = 0.8  # the automatic split: the earliest 80% of the time range trains
 
 
@@ -214,14 +229,24 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
                                 ).hexdigest()
         records.append(Record(item_id=rid, modality="record", source_kind="table",
                               source=origin, content_hash=digest, meta=meta))
-    with ws.store.write() as conn:
-        report = write_records(ws.store, conn, records, sources=[origin],
-                               allow_source_change=allow_source_change)
-    ws.card.raw[TABULAR] = schema.to_card()
     cutoff = train_until(ws)
+    first_split = cutoff is None
     if cutoff is None:
         times = typed[schema.time_column]
         cutoff = str((times.min() + (times.max() - times.min()) * TRAIN_SHARE).date())
+    with ws.store.write() as conn:
+        report = write_records(ws.store, conn, records, sources=[origin],
+                               allow_source_change=allow_source_change)
+        if schema.label_column:
+            # the known outcomes as labels, each row with one in the split of its time
+            outcomes = outcome_frame([(r.item_id, r.meta) for r in records], schema)
+            synced = _sync_outcomes(ws, conn, schema, outcomes, cutoff,
+                                    source=f"{schema.label_column} column of {Path(origin).name}")
+            if first_split:
+                ws.store.audit(conn, TABLE_ANNOTATOR, "split.create", None, by="time",
+                               train_until=cutoff, **synced["split"])
+    ws.card.raw[TABULAR] = schema.to_card()
+    if first_split:
         ws.card.raw["split"] = {"by": "time", "train_until": cutoff}
     ws.save_card()
     leakage = None
@@ -297,6 +322,35 @@ def _known_outcomes(ws: Workspace, label_column: str, ids: list[str]) -> dict[st
     return out
 
 
+def outcome_column(ws: Workspace) -> str | None:
+    """The outcome column of a tabular project (None for another project, or one without
+    an outcome column)."""
+    if not is_tabular(ws):
+        return None
+    column = ws.card.section(TABULAR).get("label_column")
+    return str(column) if column else None
+
+
+def has_outcome(meta: Any, column: str) -> bool:
+    """Whether a row's metadata holds its outcome (a row still to come has none)."""
+    return not _blank((meta or {}).get(column))
+
+
+def count_known_outcomes(ws: Workspace) -> int:
+    """How many current rows hold their outcome."""
+    import sqlalchemy as sa
+
+    column = outcome_column(ws)
+    if column is None:
+        return 0
+    t = ws.store.t.items
+    value = t.c.meta[column].as_string()
+    with ws.store.read() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(t).where(
+            t.c.is_current.is_(True), value.is_not(None), value.not_in(NO_OUTCOME))).scalar()
+            or 0)
+
+
 def _jsonable(v: Any) -> Any:
     if v is None:
         return None
@@ -326,14 +380,27 @@ def train_until(ws: Workspace) -> str | None:
     return str(value) if value else None
 
 
-def set_time_split(ws: Workspace, cutoff: str | None = None) -> dict[str, Any]:
+def set_time_split(ws: Workspace, cutoff: str | None = None, *,
+                   force: bool = False) -> dict[str, Any]:
     """Rows before ``cutoff`` train, later ones test (default: the earliest 80% of the
     time range trains; a cutoff after the last row trains on every row, and the rows
-    ingested later are the future). Returns the split's counts."""
+    ingested later are the future). Returns the split's counts.
+
+    The rows with a known outcome are put in the ``splits`` table by their time (and
+    their outcomes stored as labels, for a project ingested before they were): what
+    ``labels show``, ``status`` and ``evaluate`` read. A test split an evaluation has
+    read (frozen) is moved only with ``force`` (logged), and never so that a saved
+    model's training rows join it."""
     import pandas as pd
 
+    from .labels import trained_on
+    from .splits import freeze_info
+
     schema = schema_of(ws)
-    frame = project_frame(ws, schema=schema)
+    items = list(ws.items(where={"modality": "record"}))
+    if not items:
+        project_frame(ws, schema=schema)  # the error that says how to add rows
+    frame = frame_from_items(items, schema)
     times = frame[schema.time_column]
     if cutoff is None:
         stamp = times.min() + (times.max() - times.min()) * TRAIN_SHARE
@@ -348,9 +415,116 @@ def set_time_split(ws: Workspace, cutoff: str | None = None) -> dict[str, Any]:
         raise ConfigError(f"a cutoff of {day} leaves no rows to train on "
                           f"(rows run {times.min().date()} to {times.max().date()})",
                           hint="choose a later date")
+    before = train_until(ws)
+    moved = before is not None and day != before
+    frozen = freeze_info(ws) if moved else None
+    if frozen and not force:
+        raise LabelError(
+            f"the test split is frozen: an evaluation ({frozen['by']}) read it on "
+            f"{frozen['at']:%Y-%m-%d %H:%M} UTC, and moving the cutoff from {before} to "
+            f"{day} would make later results incomparable",
+            hint="keep the cutoff, or move it only if you must, with --force (it is logged)")
+    outcomes = outcome_frame([(i.item_id, i.meta) for i in items], schema)
+    with ws.store.write() as conn:
+        if before is not None and day < before:  # rows leave the training period
+            joining = outcomes[(outcomes[schema.time_column] >= day)
+                               & (outcomes[schema.time_column] < before)]
+            found = trained_on(conn, ws, list(joining[_ITEM]))
+            if found:
+                raise LabelError(
+                    f"a cutoff of {day} would put {len(found):,} row"
+                    f"{'s' if len(found) != 1 else ''} a saved model trained on in the test "
+                    f"split (e.g. {found[0]}): it would be scored on its own training rows",
+                    item=found[0], hint=f"choose a cutoff on or after {before}: a model "
+                                        "is never scored on the rows it learned from")
+        synced = (_sync_outcomes(ws, conn, schema, outcomes, day,
+                                 source=f"{schema.label_column} column")
+                  if schema.label_column else {"split": {}})
+        if before is None or moved or synced["split"].get("moved"):
+            ws.store.audit(conn, TABLE_ANNOTATOR, "split.create", None, by="time",
+                           train_until=day, forced=bool(frozen), **synced["split"])
     ws.card.raw["split"] = {"by": "time", "train_until": day}
     ws.save_card()
     return {"by": "time", "train_until": day, "train": train, "test": len(frame) - train}
+
+
+_ITEM = "\0item_id"  # the item id column of :func:`outcome_frame`
+
+
+def outcome_frame(rows: list[tuple[str, Any]], schema: TableSchema) -> pd.DataFrame:
+    """(item id, row metadata) pairs -> a typed table of item id, time and outcome (0/1,
+    missing where the row has none yet), in time order."""
+    import pandas as pd
+
+    label = schema.label_column
+    records = [{_ITEM: item_id, schema.time_column: (meta or {}).get(schema.time_column),
+                **({label: (meta or {}).get(label)} if label else {})}
+               for item_id, meta in rows]
+    columns = [_ITEM, schema.time_column, *([label] if label else [])]
+    table = pd.DataFrame(records, columns=columns)
+    slim = TableSchema(time_column=schema.time_column, label_column=label,
+                       positive=schema.positive, id_column=_ITEM)
+    return prepare(table, slim, require_label=bool(label))
+
+
+def outcome_label(y: float) -> str:
+    """The gold label of a row's outcome (1 for the positive value, else 0)."""
+    return "1" if y == 1 else "0"
+
+
+def _sync_outcomes(ws: Workspace, conn: Any, schema: TableSchema, frame: pd.DataFrame,
+                   cutoff: str, *, source: str) -> dict[str, Any]:
+    """Keep the ``labels`` and ``splits`` tables in step with the known outcomes of
+    ``frame`` (:func:`outcome_frame`), in the caller's write transaction: each row with
+    an outcome holds it as a label from :data:`TABLE_ANNOTATOR` (a changed outcome
+    replaces it) and sits in train (before ``cutoff``) or test. A row without an outcome
+    is left as it is (a blank never erases an outcome)."""
+    import sqlalchemy as sa
+
+    from ..store import now
+    from .labels import _chunks
+
+    label = str(schema.label_column)
+    known = frame[frame[label].notna()]
+    want_label = dict(zip(known[_ITEM], (outcome_label(y) for y in known[label]), strict=True))
+    want_split = dict(zip(known[_ITEM], ["train" if t else "test"
+                                         for t in (known[schema.time_column] < cutoff)],
+                          strict=True))
+    t = ws.store.t
+    ids = list(want_label)
+    have_label: dict[str, set[str]] = {}
+    have_split: dict[str, str] = {}
+    for chunk in _chunks(ids):
+        for item_id, value in conn.execute(sa.select(t.labels.c.item_id, t.labels.c.label).where(
+                t.labels.c.active.is_(True), t.labels.c.annotator == TABLE_ANNOTATOR,
+                t.labels.c.item_id.in_(chunk))):
+            have_label.setdefault(item_id, set()).add(value)
+        have_split.update((r[0], r[1]) for r in conn.execute(
+            sa.select(t.splits.c.item_id, t.splits.c.split).where(t.splits.c.item_id.in_(chunk))))
+    relabel = [i for i, v in want_label.items() if have_label.get(i) != {v}]
+    resplit = [i for i, s in want_split.items() if have_split.get(i) != s]
+    stamp = now()
+    for chunk in _chunks(relabel):
+        conn.execute(t.labels.update().where(
+            t.labels.c.item_id.in_(chunk), t.labels.c.annotator == TABLE_ANNOTATOR,
+            t.labels.c.active.is_(True)).values(active=False))
+    rows = [{"item_id": i, "label": want_label[i], "value": None, "annotator": TABLE_ANNOTATOR,
+             "source": source, "active": True, "created_at": stamp} for i in relabel]
+    for start in range(0, len(rows), 5000):
+        conn.execute(t.labels.insert(), rows[start:start + 5000])
+    for chunk in _chunks(resplit):
+        conn.execute(t.splits.delete().where(t.splits.c.item_id.in_(chunk)))
+    rows = [{"item_id": i, "split": want_split[i], "created_at": stamp} for i in resplit]
+    for start in range(0, len(rows), 5000):
+        conn.execute(t.splits.insert(), rows[start:start + 5000])
+    changed = sum(1 for i in relabel if i in have_label)
+    if relabel:
+        ws.store.audit(conn, TABLE_ANNOTATOR, "labels.outcomes", source,
+                       added=len(relabel) - changed, changed=changed)
+    return {"labels": {"added": len(relabel) - changed, "changed": changed},
+            "split": {"train": sum(1 for s in want_split.values() if s == "train"),
+                      "test": sum(1 for s in want_split.values() if s == "test"),
+                      "moved": len(resplit)}}
 
 
 def split_frame(ws: Workspace, frame: pd.DataFrame | None = None
@@ -384,7 +558,8 @@ def require_no_leakage(frame: pd.DataFrame, schema: TableSchema) -> LeakageRepor
     return report
 
 
-__all__ = ["TABULAR", "TableIngest", "describe_table", "follow_the_year", "ingest_table",
-           "is_tabular",
+__all__ = ["BASELINES", "TABLE_ANNOTATOR", "TABULAR", "TableIngest", "count_known_outcomes",
+           "describe_table", "follow_the_year", "ingest_table",
+           "has_outcome", "is_tabular", "outcome_column", "outcome_frame", "outcome_label",
            "project_frame", "require_no_leakage", "schema_of", "set_time_split", "split_frame",
            "train_until"]

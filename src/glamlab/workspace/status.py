@@ -28,10 +28,16 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
             .where(t.span_sets.c.active.is_(True), t.span_sets.c.kind == "gold")).scalar() or 0)
         outcome = (ws.card.section("tabular").get("label_column")
                    if ws.card.modality == "tabular" else None)
-        if outcome:  # a table's rows carry their outcome in a column, not in labels
+        if outcome:
+            # a table's rows carry their outcome in a column, kept as labels too: a row
+            # counts once, with an outcome in its column or a label (ingested before the
+            # outcomes were kept as labels, or labelled by a person)
             value = t.items.c.meta[str(outcome)].as_string()
-            labelled += _count(conn, t.items, t.items.c.is_current.is_(True),
-                               value.is_not(None), value != "")
+            in_labels = sa.exists().where(t.labels.c.item_id == t.items.c.item_id,
+                                          t.labels.c.active.is_(True))
+            unlisted = _count(conn, t.items, t.items.c.is_current.is_(True),
+                              value.is_not(None), value != "", ~in_labels)
+            labelled += unlisted
         split_rows = conn.execute(
             sa.select(t.splits.c.split, sa.func.count()).group_by(t.splits.c.split)
         ).all()

@@ -65,6 +65,12 @@ class Classification(TaskKind[Labels, Scores]):
     label_widget: ClassVar[str] = "widgets/classification_label.html"
     review_widget: ClassVar[str] = "widgets/classification_review.html"
 
+    def __init__(self, card: ProjectCard, **overrides: Any):
+        super().__init__(card, **overrides)
+        #: a tabular project's schema (the card's ``[tabular]``): its baselines read rows
+        self.table: dict[str, Any] = (dict(card.section("tabular"))
+                                      if self.modality == "tabular" else {})
+
     def validate(self) -> None:
         super().validate()
         if self.multi_label != (self.name == "multi-label"):
@@ -329,7 +335,13 @@ class SingleLabel(Classification):
     def baselines(self, *, rules: str | None, threshold: str | None,
                   seed: int) -> list[tuple[str, dict[str, Any]]]:
         """prior, majority, rules (with a rules file) and, for a two-label task, one image
-        or text statistic against a tuned threshold (the dark-pixel ratio, the text length)."""
+        or text statistic against a tuned threshold (the dark-pixel ratio, the text length);
+        for rows of a table, the training share, the last period and the same period a
+        year before."""
+        if self.modality == "tabular":  # rows of a table: the forecaster's baselines
+            from ..tabular import BASELINES
+
+            return [(name, {"schema": dict(self.table)}) for name in BASELINES]
         out = super().baselines(rules=rules, threshold=threshold, seed=seed)
         if len(self.labels) == 2:
             if threshold is None:
