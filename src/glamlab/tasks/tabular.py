@@ -225,8 +225,8 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
         if rid in known and _blank(meta.get(str(schema.label_column))):
             # a blank (or absent) outcome is "not known here", never an erased one
             meta[str(schema.label_column)] = known[rid]
-        digest = hashlib.sha256(json.dumps(meta, sort_keys=True, default=str).encode()
-                                ).hexdigest()
+        digest = hashlib.sha256(json.dumps({k: _canonical(v) for k, v in meta.items()},
+                                           sort_keys=True, default=str).encode()).hexdigest()
         records.append(Record(item_id=rid, modality="record", source_kind="table",
                               source=origin, content_hash=digest, meta=meta))
     cutoff = train_until(ws)
@@ -349,6 +349,20 @@ def count_known_outcomes(ws: Workspace) -> int:
         return int(conn.execute(sa.select(sa.func.count()).select_from(t).where(
             t.c.is_current.is_(True), value.is_not(None), value.not_in(NO_OUTCOME))).scalar()
             or 0)
+
+
+def _canonical(v: Any) -> Any:
+    """A cell as the row's content hash sees it: a whole number the same however the
+    file typed it (a CSV's "1", Parquet's 1, or 1.0 in a column with gaps), so the same
+    row read from another file, or beside rows with missing values, is not a new
+    version."""
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 2 ** 53 else repr(v)
+    return v  # text as the file wrote it (a CSV's rows hash as they always did)
 
 
 def _jsonable(v: Any) -> Any:
