@@ -145,13 +145,23 @@ def sniff_delimiter(path: str | Path) -> str:
 
 
 
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+
+
 def read_sheet(path: str | Path, *, error: type[GlamlabError] = IngestError,
-               limit: int | None = None) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+               limit: int | None = None, problems: list[tuple[int, str]] | None = None
+               ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """A small sheet a person filled in (labels): its header and its rows as
     ``(line or row number, column -> cell text)``. CSV/TSV (UTF-8, with or without a BOM,
     the delimiter sniffed) or Excel ``.xlsx`` (the first worksheet; needs openpyxl).
     ``error``: the exception raised when the file cannot be read; ``limit``: read at
-    most that many rows (0: the header only)."""
+    most that many rows (0: the header only).
+
+    A CSV row with more cells than the header (a cell holding the delimiter, unquoted) is
+    never cut down to the header's columns: it is appended to ``problems`` as ``(line,
+    reason with the fix)`` and left out of the rows, or, without ``problems``, the file is
+    refused (``error``) naming its lines. A quote that is never closed (it would swallow
+    the rest of the file into one cell) refuses the file, naming the line it opens on."""
     p = Path(path)
     if p.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(p, error, limit)
@@ -161,22 +171,49 @@ def read_sheet(path: str | Path, *, error: type[GlamlabError] = IngestError,
     except OSError as exc:
         raise error(f"cannot read {p}: {exc.strerror}", hint="check the path") from exc
     out: list[tuple[int, dict[str, str]]] = []
+    overflow: list[tuple[int, int]] = []  # (line, cells) of rows longer than the header
     with fh:
-        reader = csv.DictReader(fh, delimiter=delimiter)
+        reader = csv.reader(fh, delimiter=delimiter, strict=True)
+        start = 1
         try:
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            reader.fieldnames = header
-            for row in reader:
-                if limit is not None and len(out) >= limit:
+            header = [h.strip() for h in next(reader, [])]
+            while limit is None or len(out) < limit:
+                start = reader.line_num + 1
+                row = next(reader, None)
+                if row is None:
                     break
-                out.append((reader.line_num, {k: v for k, v in row.items()
-                                              if isinstance(k, str) and isinstance(v, str)}))
+                if not row:
+                    continue
+                if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
+                    overflow.append((start, len(row)))
+                    continue
+                out.append((start, dict(zip(header, row, strict=False))))
         except csv.Error as exc:
-            raise error(f"{p.name} line {reader.line_num}: not valid CSV ({exc})",
-                        hint="fix the quoting on that line") from exc
+            if "unexpected end of data" in str(exc):
+                raise error(f"{p.name} line {start}: a quote opens in this line and is never "
+                            "closed, so the rest of the file would be read as one cell; "
+                            "nothing was read",
+                            hint="close the quote on that line (a quote inside a cell is "
+                                 'written twice: "") and try again') from exc
+            raise error(f"{p.name} line {start}: not valid CSV ({exc})",
+                        hint='fix the quoting on that line (a cell is quoted as a whole: '
+                             '"like, this"; a quote inside it is written twice: "")') from exc
         except UnicodeDecodeError as exc:
             raise error(f"{p.name} is not UTF-8 text",
                         hint="save it as UTF-8 CSV (in Excel: CSV UTF-8), or as .xlsx") from exc
+    fix = (f"put a cell that holds a {_DELIMITER_NAMES[delimiter]} ({delimiter!r}) in "
+           "double quotes")
+    found = [(line, f"{cells} values where the header has {len(header)} columns: {fix}")
+             for line, cells in overflow]
+    if found and problems is None:
+        lines = ", ".join(str(line) for line, _ in found[:10])
+        more = f" and {len(found) - 10} more" if len(found) > 10 else ""
+        raise error(f"{p.name} line {overflow[0][0]}: {overflow[0][1]} values where the "
+                    f"header has {len(header)} columns (rows with more cells than the "
+                    f"header: line {lines}{more}); nothing was read",
+                    hint=f"{fix}, then try again")
+    if problems is not None:
+        problems.extend(found)
     return header, out
 
 

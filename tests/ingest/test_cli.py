@@ -47,7 +47,12 @@ def test_ingest_and_items_commands(make_ws, tmp_path):
     assert [v["version"] for v in shown["versions"]] == [1]
     result = _run(ws, "items", "--errors", "--json")
     errors = json.loads(result.stdout)
+    # the second run read the file again: the first run's problem is resolved (history)
+    assert len(errors) == 1
+    result = _run(ws, "items", "--errors", "--resolved", "--json")
+    errors = json.loads(result.stdout)
     assert len(errors) == 2  # one per ingest run
+    assert [e["resolved_at"] is None for e in errors] == [True, False]
     assert all("line 5" in e["item_ref"] and "is empty" in e["reason"] for e in errors)
     result = _run(ws, "items", "--errors")
     assert "is empty" in result.stdout and "give every row an id" in result.stdout

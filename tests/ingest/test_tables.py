@@ -317,3 +317,79 @@ def test_long_fields_are_read_without_changing_the_csv_limit_for_others(make_ws,
     assert (report.added, report.failed) == (2, 0)
     assert len(ws.item("x1").text or "") == 300_000
     assert csv.field_size_limit() == before
+
+
+def test_a_quote_never_closed_is_one_problem_naming_its_line(make_ws, tmp_path):
+    # a stray quote used to swallow the rest of the file into one cell: "1 new items",
+    # L1's text holding L2 and L3, and L2, L3 gone without a word
+    ws = make_ws(modality="text")
+    src = _csv(tmp_path / "q.csv", 'id,title\nL0,fine\nL1,"unterminated quote\n'
+                                   "L2,ok title\nL3,another\n")
+    other = _csv(tmp_path / "other.csv", "id,title\nO1,still read\n")
+    report = ws.ingest([src, other], text_column="title")
+    assert (report.added, report.failed) == (2, 1)  # L0 (before the quote) and O1
+    assert ws.item("L0").text == "fine"
+    assert ws.count_items() == 2
+    (err,) = ws.ingest_errors()
+    assert err["item_ref"] == f"{src}:line 3"
+    assert "line 3: a quote opens in this line and is never closed" in err["reason"]
+    assert "lines 3-5" in err["reason"]
+    assert "close the quote" in err["hint"]
+
+
+def test_a_quote_closed_lines_later_names_where_it_opened(make_ws, tmp_path):
+    ws = make_ws(modality="text")
+    src = _csv(tmp_path / "q.csv", 'id,title\nL1,"oops\nL2,ok\nL3,"x"\nL4,fine\n')
+    report = ws.ingest([src], text_column="title")
+    assert (report.added, report.failed) == (1, 1)
+    (err,) = ws.ingest_errors()
+    assert err["item_ref"] == f"{src}:line 2"
+    assert "lines 2-4 were skipped" in err["reason"]
+    assert ws.item("L4").text == "fine"
+
+
+def test_a_problem_is_resolved_when_its_source_is_ingested_again(make_ws, tmp_path):
+    from glamlab.workspace.status import workspace_status
+
+    ws = make_ws(modality="text")
+    src = _csv(tmp_path / "t.csv", "id,title,note\nt1,A map of the town,bought in 1901 "
+               "at auction\nt2,Ships in a harbour,gift of the artist's family\n")
+    first = ws.ingest([src])  # two columns could hold the text: refused, one problem
+    assert (first.added, first.failed) == (0, 1)
+    assert len(ws.ingest_errors()) == 1
+    stage = next(s for s in workspace_status(ws)["stages"] if s["stage"] == "items")
+    assert stage["errors"] == 1
+    again = ws.ingest([src], text_column="title")
+    assert (again.added, again.failed) == (2, 0)
+    assert ws.ingest_errors() == []
+    stage = next(s for s in workspace_status(ws)["stages"] if s["stage"] == "items")
+    assert stage["errors"] == 0
+    (old,) = ws.ingest_errors(resolved=True)  # kept as history
+    assert old["resolved_at"] is not None and "--text-column" in old["hint"]
+
+
+def test_a_problem_still_there_is_listed_once_and_others_stay(make_ws, tmp_path):
+    ws = make_ws(modality="text")
+    a = _csv(tmp_path / "a.csv", "id,text\na1,fine\n,no id\n")
+    b = _csv(tmp_path / "b.csv", "id,text\nb1,fine\n,no id either\n")
+    ws.ingest([a, b])
+    assert len(ws.ingest_errors()) == 2
+    ws.ingest([a])  # a still has its bad row; b was not read again
+    current = ws.ingest_errors()
+    assert sorted(e["source"] for e in current) == [str(a), str(b)]
+    assert len(ws.ingest_errors(resolved=True)) == 3
+
+
+def test_a_cell_that_swallowed_rows_is_stored_and_reported(make_ws, tmp_path):
+    # the quote opened on line 2 is closed at the end of line 4: valid CSV, but L2 and L3
+    # are inside L1's text
+    ws = make_ws(modality="text")
+    src = _csv(tmp_path / "q.csv", 'id,title\nL1,"oops\nL2,ok\nL3,x"\nL4,fine\n'
+                                   'L5,"a text over two lines,\nwith a comma, is fine"\n')
+    report = ws.ingest([src], text_column="title")
+    assert report.added == 3
+    assert ws.item("L1").text == "oops\nL2,ok\nL3,x"  # nothing dropped
+    (err,) = ws.ingest_errors()
+    assert err["item_ref"] == f"{src}:line 2"
+    assert "runs over lines 2-4" in err["reason"] and "'L2', 'L3'" in err["reason"]
+    assert "close the quote" in err["hint"]

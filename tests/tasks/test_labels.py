@@ -116,3 +116,67 @@ def test_cli_reports_rows_and_exits_non_zero(ws, tmp_path) -> None:
     res = runner.invoke(cli, ["-w", str(ws.root), "labels", "import", str(ok), "--json"])
     assert res.exit_code == 0, res.output
     assert '"items": 1' in res.output
+
+
+@pytest.fixture
+def multi(make_ws):
+    ws = make_ws("multi", labels=["maps", "people", "nature"], multi_label=True,
+                 modality="text")
+    add_items(ws, [{"id": f"r{i}", "text": "x"} for i in range(4)])
+    return ws
+
+
+def test_an_unquoted_comma_in_a_label_cell_refuses_the_file_naming_the_line(
+        multi, tmp_path) -> None:
+    # "people, nature" unquoted is three cells: the labels after the comma were dropped
+    f = tmp_path / "comma.csv"
+    f.write_text("id,label\nr0,maps\nr1,people, nature\nr2,nature,\n", encoding="utf-8")
+    with pytest.raises(LabelError) as info:
+        import_labels(multi, f)
+    lines = dict(info.value.rows)
+    assert set(lines) == {3}  # a trailing empty cell (line 4) is not a problem
+    assert "3 values where the header has 2 columns" in lines[3]
+    assert "double quotes" in lines[3] and "'|'" in lines[3]
+    assert _count_labels(multi) == 0  # all or nothing
+    f.write_text('id,label\nr0,maps\nr1,"people, nature"\nr2,nature,\n', encoding="utf-8")
+    with pytest.raises(LabelError, match="unknown label 'people, nature'"):
+        import_labels(multi, f)  # quoted: one cell, one label name
+    f.write_text("id,label\nr0,maps\nr1,people|nature\nr2,nature,\n", encoding="utf-8")
+    import_labels(multi, f)
+    assert gold_labels(multi) == {"r0": ["maps"], "r1": ["nature", "people"],
+                                  "r2": ["nature"]}
+
+
+def test_an_unclosed_quote_in_a_label_sheet_refuses_it_naming_the_line(multi, tmp_path) -> None:
+    f = tmp_path / "quote.csv"
+    f.write_text('id,label\nr0,maps\nr1,"people\nr2,nature\nr3,maps\n', encoding="utf-8")
+    with pytest.raises(LabelError, match="line 3: a quote opens in this line and is never "
+                                         "closed") as info:
+        import_labels(multi, f)
+    assert "close the quote" in (info.value.hint or "")
+    assert _count_labels(multi) == 0
+
+
+def test_long_format_rows_of_one_item_are_merged_and_counted(multi, tmp_path) -> None:
+    f = write_csv(tmp_path / "long.csv", ["id", "label"],
+                  [["r0", "people"], ["r0", "nature"], ["r1", "maps"], ["r0", "maps"]])
+    r = import_labels(multi, f)
+    assert gold_labels(multi)["r0"] == ["maps", "nature", "people"]
+    assert r.merged == ["r0"]
+    assert "1 items had labels on several rows, merged" in r.summary()
+    assert r.to_dict()["merged"] == ["r0"]
+
+
+def test_a_label_in_the_wrong_case_suggests_the_right_one(multi, ws, tmp_path) -> None:
+    f = write_csv(tmp_path / "case.csv", ["id", "label"], [["r0", "People"], ["r1", "natur"]])
+    with pytest.raises(LabelError) as info:
+        import_labels(multi, f)
+    lines = dict(info.value.rows)
+    assert "unknown label 'People'" in lines[2] and "did you mean 'people'?" in lines[2]
+    assert "did you mean 'nature'?" in lines[3]
+    f = write_csv(tmp_path / "single.csv", ["id", "label"], [["p0", "BLANK "], ["p1", "xyz"]])
+    with pytest.raises(LabelError) as info:
+        import_labels(ws, f)
+    lines = dict(info.value.rows)
+    assert "did you mean 'blank'?" in lines[2]
+    assert "did you mean" not in lines[3]

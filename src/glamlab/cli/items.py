@@ -24,11 +24,14 @@ def _parse_where(where: tuple[str, ...]) -> dict[str, str]:
 @click.argument("item_id", required=False)
 @click.option("--where", multiple=True, help="Filter on metadata: FIELD=VALUE (repeatable).")
 @click.option("--limit", type=int, default=20, show_default=True, help="Rows to list.")
-@click.option("--errors", is_flag=True, help="List the problems found at ingest instead.")
+@click.option("--errors", is_flag=True, help="List the problems found at ingest instead (those "
+              "still current: ingesting a source again resolves its earlier problems).")
+@click.option("--resolved", is_flag=True,
+              help="With --errors: list the resolved problems too (history).")
 @json_option
 @click.pass_context
 def items(ctx: click.Context, action: str, item_id: str | None, where: tuple[str, ...],
-          limit: int, errors: bool, as_json: bool) -> None:
+          limit: int, errors: bool, resolved: bool, as_json: bool) -> None:
     """Count, list or show items (ACTION: count, list, show ITEM_ID).
 
     \b
@@ -40,7 +43,7 @@ def items(ctx: click.Context, action: str, item_id: str | None, where: tuple[str
     """
     ws = open_ws(ctx)
     if errors:
-        rows = ws.ingest_errors(limit=limit)
+        rows = ws.ingest_errors(limit=limit, resolved=resolved)
         emit(rows, as_json, _problems)
         return
     filt = _parse_where(where)
@@ -73,7 +76,8 @@ def _problems(rows: list[dict[str, Any]]) -> str:
         return "No ingest problems."
     lines = []
     for r in rows:
-        lines.append(f"{r.get('item_ref') or r.get('source')}: {r['reason']}")
+        done = f" [resolved {str(r['resolved_at'])[:16]}]" if r.get("resolved_at") else ""
+        lines.append(f"{r.get('item_ref') or r.get('source')}: {r['reason']}{done}")
         if r.get("hint"):
             lines.append(f"  fix: {r['hint']}")
     return "\n".join(lines)

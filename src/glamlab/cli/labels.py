@@ -51,8 +51,9 @@ def import_(ctx: click.Context, file: str, split: str | None, id_column: str, la
     """Import gold labels from a CSV file, or from an Annif corpus (a documents.tsv, or a
     folder of .txt files with .key/.tsv subject files; subject URIs map to labels through
     [labels] uris in glamlab.toml). All or nothing: any bad row (unknown item, unknown
-    label, conflicting duplicate) is reported with its line number and nothing is
-    imported. An entities project imports gold spans (HIPE, JSONL, WebAnno; items are
+    label, conflicting duplicate, more cells than the header) is reported with its line
+    number and nothing is imported. Multi-label: several labels in one cell go between
+    '|', or one label per row (long format; an item's rows are merged, and counted). An entities project imports gold spans (HIPE, JSONL, WebAnno; items are
     created from the texts the file carries)."""
     from ..tasks import import_labels
 

@@ -196,7 +196,41 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
         conn.execute(t.ingests.update().where(t.ingests.c.id == ingest_id).values(
             finished_at=now(), added=report.added, updated=report.updated,
             unchanged=report.unchanged, failed=report.failed))
+        resolve_earlier_problems(conn, store, ingest_id, sources)
     return report
+
+
+def _covers(source: str, problem_source: str) -> bool:
+    """Whether reading ``source`` again reads what ``problem_source`` names: the same
+    place, or a file inside a folder that was read again."""
+    if _same_source(source, problem_source):
+        return True
+    if "://" in source or "://" in problem_source:
+        return False
+    try:
+        return Path(problem_source).resolve().is_relative_to(Path(source).resolve())
+    except (OSError, ValueError):
+        return False
+
+
+def resolve_earlier_problems(conn: sa.Connection, store: Store, ingest_id: int,
+                             sources: list[str]) -> int:
+    """Mark resolved the problems earlier ingests recorded for ``sources``: ingest
+    ``ingest_id`` has just read them again in full and recorded again whatever is still
+    wrong, so only its own problems are current for them (the old rows stay as history).
+    Returns how many were resolved."""
+    e = store.t.ingest_errors
+    open_sources = [r[0] for r in conn.execute(
+        sa.select(e.c.source).where(e.c.resolved_at.is_(None), e.c.ingest_id != ingest_id)
+        .distinct())]
+    done = [s for s in open_sources if any(_covers(src, s) for src in sources)]
+    resolved = 0
+    for i in range(0, len(done), 900):
+        result = conn.execute(e.update().where(
+            e.c.resolved_at.is_(None), e.c.ingest_id != ingest_id,
+            e.c.source.in_(done[i : i + 900])).values(resolved_at=now()))
+        resolved += result.rowcount or 0
+    return resolved
 
 
 _ITEM_COLUMNS = ("item_id", "version", "is_current", "modality", "source_kind", "source", "uri",

@@ -17,7 +17,9 @@ The modality is ``image`` for rows with an image, ``text`` for rows with a text 
 ``record`` otherwise. Rows are read in a stream (CSV row by row, Parquet by record
 batch), so memory does not grow with the table. A row with bytes that are not UTF-8, an
 empty id or the wrong number of fields is recorded as a problem naming the file and the
-line, and the rest of the table carries on.
+line, and the rest of the table carries on. A quote that is never closed would make the
+rest of the file one cell: it is a problem naming the line the quote opens on, and the
+rows from that line on are not ingested (where they start cannot be known).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import datetime as _dt
 import decimal
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -259,7 +262,8 @@ NOT_UTF8_HINT = ("save the table as UTF-8 (in Excel: CSV UTF-8; or `iconv -f lat
 def _read_csv(path: Path, source: str, options: IngestOptions,
               delimiter: str) -> Iterator[Record | Problem]:
     with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
-        reader = _LongFields(csv.reader(fh, delimiter=delimiter))
+        # strict: a quote never closed is an error, not the rest of the file in one cell
+        reader = _LongFields(csv.reader(fh, delimiter=delimiter, strict=True))
         try:
             header = next(reader)
         except StopIteration:
@@ -298,9 +302,9 @@ def _read_csv(path: Path, source: str, options: IngestOptions,
             except StopIteration:
                 break
             except csv.Error as exc:
-                ref = f"line {last_line + 1}"
-                yield Problem(source, f"{path}:{ref}", f"{ref}: not valid CSV: {exc}",
-                              "fix the quoting on that line")
+                yield _quoting_problem(source, path, last_line + 1, reader.line_num, exc)
+                if "unexpected end of data" in str(exc):
+                    return  # where the rows after the quote start cannot be known
                 last_line = reader.line_num
                 continue
             start = last_line + 1
@@ -332,11 +336,61 @@ def _read_csv(path: Path, source: str, options: IngestOptions,
                               f"{ref}: the id column {cols.id_col!r} is empty",
                               "give every row an id")
                 continue
+            if last_line > start and (swallowed := _rows_in_cells(row, item_id, delimiter)):
+                yield Problem(source, f"{path}:{ref}",
+                              f"{ref}: item {item_id!r} runs over lines {start}-{last_line}, "
+                              f"and some of them look like rows of their own (starting "
+                              f"{', '.join(map(repr, swallowed[:3]))}); it was stored as it "
+                              "is, but if a quote is missing its closing quote those rows "
+                              "are inside its cell", QUOTE_HINT)
             meta = {name: row[i] for name, i in meta_cols}
             digest = sha256(head_sig)
             digest.update(raw)
             yield cols.record(ref, item_id, row[text_i] if text_i >= 0 else None,
                               row[image_i] if image_i >= 0 else None, meta, digest)
+
+
+QUOTE_HINT = ('close the quote (a cell is quoted as a whole: "like, this"; a quote inside '
+              'a cell is written twice: "") and ingest the file again')
+
+
+def _id_shape(value: str) -> str:
+    return re.sub(r"[A-Za-z]+", "a", re.sub(r"\d+", "9", value))
+
+
+def _rows_in_cells(row: list[str], item_id: str, delimiter: str) -> list[str]:
+    """The lines inside the cells of a row read over several lines that start like a row
+    of the table (a value shaped like the row's id, then the delimiter): the sign of a
+    quote closed too late. Their first values, or none."""
+    shape = _id_shape(item_id)
+    found = []
+    for cell in row:
+        for line in cell.splitlines()[1:]:
+            head, sep, _rest = line.partition(delimiter)
+            head = head.strip()
+            if sep and head and head != item_id and _id_shape(head) == shape:
+                found.append(head)
+    return found
+
+
+def _quoting_problem(source: str, path: Path, start: int, end: int,
+                     exc: csv.Error) -> Problem:
+    """A row the csv reader could not read: where its quote opened, and what was left
+    out because of it."""
+    ref = f"line {start}"
+    if "unexpected end of data" in str(exc):
+        span = f"lines {start}-{end}" if end > start else ref
+        return Problem(source, f"{path}:{ref}",
+                       f"{ref}: a quote opens in this line and is never closed, so the rest "
+                       f"of the file ({span}) would be one cell; nothing from {ref} on was "
+                       "ingested" + (" (the rows before it were)" if start > 2 else ""),
+                       QUOTE_HINT)
+    skipped = f"lines {start}-{end} were" if end > start else f"{ref} was"
+    return Problem(source, f"{path}:{ref}",
+                   f"{ref}: not valid CSV ({exc}); {skipped} skipped"
+                   + (" (a quote opened on line "
+                      f"{start} seems to run on to line {end})" if end > start else ""),
+                   QUOTE_HINT)
 
 
 def _sample_csv(path: Path, header: list[str], delimiter: str) -> list[dict[str, Any]]:

@@ -157,6 +157,13 @@ def _act_indexes(conn: sa.Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+@migration(10, "ingest_errors_resolved")
+def _ingest_errors_resolved(conn: sa.Connection) -> None:
+    """When an ingest problem was resolved: a later ingest of the same source read it
+    again (and recorded again whatever is still wrong), so the old row is history."""
+    add_column_if_missing(conn, "ingest_errors", sa.Column("resolved_at", sa.DateTime))
+
+
 # Import-time registration of later migrations goes here, e.g.
 # @migration(2, "add_runs_note")
 # def _add_runs_note(conn): add_column_if_missing(conn, "runs", sa.Column("note", sa.Text))

@@ -88,6 +88,9 @@ ingest_errors = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("hint", sa.Text),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # set when a later ingest read the same source again (and found again whatever is
+    # still wrong): the problem is history, no longer counted or listed (migration 10)
+    sa.Column("resolved_at", sa.DateTime),
 )
 
 # Gold labels: one row per (item, label). Multi-label items have several rows.

@@ -1,8 +1,10 @@
 """Gold labels: importing them from CSV, and reading them back.
 
 An import is all or nothing: every row is checked first (unknown item, a cell the task
-kind cannot read, conflicting duplicate), every problem is reported with its line number,
-and only a clean file is written, in one transaction.
+kind cannot read, conflicting duplicate, a row with more cells than the header), every
+problem is reported with its line number, and only a clean file is written, in one
+transaction. Several rows for one item are merged when the task kind allows it (long
+format, multi-label: one label per row) and counted in the report (``merged``).
 
 What a gold label is, and how it is stored in ``labels`` rows, is the task kind's
 (:mod:`glamlab.tasks.kinds`): a label name per row for classification, a name and a JSON
@@ -47,6 +49,8 @@ class ImportReport:
     # rows with an item id and an empty label cell (a half-filled sheet): not imported,
     # reported, the filled rows are
     blank: list[str] = field(default_factory=list)
+    # items whose labels came on several rows (long format, multi-label), merged
+    merged: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -59,6 +63,10 @@ class ImportReport:
         text += ")"
         if self.split:
             text += f"; put in the {self.split} split"
+        if self.merged:
+            shown = ", ".join(self.merged[:5]) + (", ..." if len(self.merged) > 5 else "")
+            text += (f"; {len(self.merged):,} items had labels on several rows, merged into "
+                     f"one set each ({shown})")
         if self.blank:
             shown = ", ".join(self.blank[:5]) + (", ..." if len(self.blank) > 5 else "")
             text += (f"; {len(self.blank):,} rows have no label yet and were left out "
@@ -116,11 +124,12 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
     from ..ingest.annif import is_short_text_corpus
 
     blank: list[str] = []
+    merged: list[str] = []
     if p.is_dir() or is_short_text_corpus(p):
         rows, wanted, first_line, problems = _read_annif(ws, p, kind)
     else:
         rows, wanted, first_line, problems = _read_csv(p, kind, id_column, label_column,
-                                                       separator, blank)
+                                                       separator, blank, merged)
 
     ids = list(wanted)
     present = existing_item_ids(ws, ids)
@@ -129,7 +138,7 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
             problems.append((first_line[item_id], f"{item_id}: no such item in the workspace"))
 
     report = ImportReport(path=str(p), rows=rows, split=split, annotator=annotator,
-                          blank=[i for i in blank if i not in wanted])
+                          blank=[i for i in blank if i not in wanted], merged=merged)
     key = kind.gold_key
     with ws.store.write() as conn:
         stored = _annotator_rows(conn, ws, ids, annotator)
@@ -232,17 +241,25 @@ def write_label_sheet(ws: Workspace, ids: Sequence[str], out: str | os.PathLike[
 
 
 def _read_csv(p: Path, kind: TaskKind[Any, Any], id_column: str, label_column: str,
-              separator: str | None, blank: list[str]) -> Read:
+              separator: str | None, blank: list[str], merged: list[str]) -> Read:
     """(rows, item id -> gold, item id -> first line, problems) of a label sheet (CSV with
     ``,``, ``;``, tab or ``|`` between cells, or an Excel ``.xlsx``); each cell is read by
-    the task kind. Rows with an id and no label go to ``blank``."""
+    the task kind. Rows with an id and no label go to ``blank``; the ids of items whose
+    labels came on several rows and were merged (long format) go to ``merged``."""
     from ..sheets import read_sheet
 
     problems: list[tuple[int, str]] = []
     wanted: dict[str, Any] = {}
     first_line: dict[str, int] = {}
+    merged_ids: set[str] = set()
     rows = 0
-    header, records = read_sheet(p, error=LabelError)
+    header, records = read_sheet(p, error=LabelError, problems=problems)
+    if problems and kind.name == "multi-label":  # a cell "people, nature": two labels
+        sep = separator or "|"
+        example = sep.join(list(getattr(kind, "labels", ()))[:2]) or f"a{sep}b"
+        problems[:] = [(line, f"{msg}; several labels in one cell go between {sep!r}: "
+                              f"{example}")
+                       for line, msg in problems]
     for col, opt in ((id_column, "--id-column"), (label_column, "--label-column")):
         if col not in header:
             hint = f"name the right column with {opt}"
@@ -266,14 +283,17 @@ def _read_csv(p: Path, kind: TaskKind[Any, Any], id_column: str, label_column: s
             problems.append((line, f"{item_id}: {exc}"))
             continue
         if item_id in wanted:
-            merged = kind.merge_gold(wanted[item_id], gold)
-            if merged is None:
+            together = kind.merge_gold(wanted[item_id], gold)
+            if together is None:
                 problems.append((line, f"{item_id}: conflicts with line "
                                        f"{first_line[item_id]} "
                                        f"({kind.gold_key(wanted[item_id])} vs "
                                        f"{kind.gold_key(gold)})"))
             else:
-                wanted[item_id] = merged
+                wanted[item_id] = together
+                if item_id not in merged_ids:
+                    merged_ids.add(item_id)
+                    merged.append(item_id)
             continue
         wanted[item_id] = gold
         first_line[item_id] = line

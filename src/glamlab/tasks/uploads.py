@@ -93,7 +93,9 @@ def preview_table(ws: Workspace, path: Path) -> dict[str, Any]:
     from ..sheets import read_sheet, sniff_delimiter
     from ..workspace.leakage import _looks_like_labels
 
-    header, rows = read_sheet(path, error=UploadError)
+    # a row with more cells than the header is left out here: bringing the table in
+    # records it as a problem for its line (the rest comes in)
+    header, rows = read_sheet(path, error=UploadError, problems=[])
     if not header or not any(header):
         raise UploadError(f"{path.name} has no header row", item=path.name,
                           hint="put the column names in the first row")
@@ -156,10 +158,12 @@ def check_mapping(path: Path, *, id_column: str, text_column: str | None = None,
                   ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """The table's header and rows (none with ``header_only``: what the web app checks
     before a background job brings the table in), once the chosen columns are known to
-    be there and distinct."""
+    be there and distinct. A row with more cells than the header is not among the rows
+    (its labels are not imported): the ingest of the table records it as a problem."""
     from ..sheets import read_sheet
 
-    header, rows = read_sheet(path, error=UploadError, limit=0 if header_only else None)
+    header, rows = read_sheet(path, error=UploadError, limit=0 if header_only else None,
+                              problems=[])
     for col, what in ((id_column, "id"), (text_column, "text"), (label_column, "label")):
         if col and col not in header:
             raise UploadError(f"{path.name} has no column {col!r}", item=path.name,

@@ -306,11 +306,17 @@ class Workspace:
                 sa.select(sa.func.count()).select_from(t).where(*self.item_clauses(where, None))
             ).scalar() or 0)
 
-    def ingest_errors(self, limit: int | None = None) -> list[dict[str, Any]]:
+    def ingest_errors(self, limit: int | None = None, *,
+                      resolved: bool = False) -> list[dict[str, Any]]:
+        """The problems found at ingest, newest first: those still current (a later
+        ingest of the same source resolves a source's earlier problems); ``resolved``:
+        the resolved ones too (``resolved_at`` says when)."""
         import sqlalchemy as sa
 
         t = self.store.t.ingest_errors
         q = sa.select(t).order_by(t.c.id.desc())
+        if not resolved:
+            q = q.where(t.c.resolved_at.is_(None))
         if limit:
             q = q.limit(limit)
         with self.store.read() as conn:

@@ -18,7 +18,7 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
     t = ws.store.t
     with ws.store.read() as conn:
         items = _count(conn, t.items, t.items.c.is_current.is_(True))
-        errors = _count(conn, t.ingest_errors)
+        errors = _count(conn, t.ingest_errors, t.ingest_errors.c.resolved_at.is_(None))
         labelled = int(conn.execute(
             sa.select(sa.func.count(sa.distinct(t.labels.c.item_id))).where(t.labels.c.active.is_(True))
         ).scalar() or 0)

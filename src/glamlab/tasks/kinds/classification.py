@@ -9,6 +9,7 @@ statistics are in :mod:`.classification_metrics`.
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 from collections.abc import Sequence
@@ -24,6 +25,17 @@ if TYPE_CHECKING:
     from ...items import Item
 
 Labels = list[str]
+
+
+def close_label(value: str, labels: Sequence[str]) -> str | None:
+    """The label of ``labels`` that ``value`` most likely means (the same but for case or
+    spaces, else a close spelling), or None."""
+    folded = {" ".join(label.casefold().split()): label for label in labels}
+    same = folded.get(" ".join(value.casefold().split()))
+    if same is not None:
+        return same
+    close = difflib.get_close_matches(value.casefold(), list(folded), n=1, cutoff=0.8)
+    return folded[close[0]] if close else None
 
 
 @dataclass(slots=True)
@@ -90,8 +102,11 @@ class Classification(TaskKind[Labels, Scores]):
     def _check_names(self, values: list[str]) -> list[str]:
         unknown = [v for v in values if v not in self.labels]
         if unknown:
+            close = [(v, m) for v in unknown if (m := close_label(v, self.labels)) is not None]
+            hints = [f"{m!r}" if len(unknown) == 1 else f"{m!r} for {v!r}" for v, m in close]
             raise ValueError(f"unknown label {', '.join(map(repr, unknown))} (the task's "
-                             f"labels: {', '.join(self.labels)})")
+                             f"labels: {', '.join(self.labels)})"
+                             + (f"; did you mean {', '.join(hints)}?" if hints else ""))
         return values
 
     def parse_gold(self, cell: str, *, separator: str | None = None) -> Labels:

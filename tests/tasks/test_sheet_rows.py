@@ -1,0 +1,74 @@
+"""Every reader of a sheet a person filled in (``glamlab.sheets.read_sheet``: label
+imports, web uploads) refuses or reports a row with more cells than the header (a cell
+holding the delimiter, unquoted) instead of cutting it down to the header's columns, and
+refuses a quote that is never closed instead of reading the rest of the file as one cell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from glamlab.errors import IngestError, LabelError
+from glamlab.files import UploadError
+from glamlab.sheets import read_sheet
+from glamlab.tasks import gold_labels, uploads
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_row_longer_than_the_header_is_refused_or_reported(tmp_path) -> None:
+    f = _write(tmp_path / "s.csv", "id,label\na,x\nb,y, z\nc,w,\n")
+    with pytest.raises(IngestError, match=r"line 3: 3 values where the header has 2 "
+                                          r"columns") as info:
+        read_sheet(f)
+    assert "double quotes" in (info.value.hint or "")
+    problems: list[tuple[int, str]] = []
+    header, rows = read_sheet(f, problems=problems)
+    assert header == ["id", "label"]
+    # the long row is left out, never cut down to "y"; a trailing empty cell is fine
+    assert rows == [(2, {"id": "a", "label": "x"}), (4, {"id": "c", "label": "w"})]
+    assert [n for n, _ in problems] == [3]
+    assert "comma (',') in double quotes" in problems[0][1]
+
+
+def test_semicolons_name_the_semicolon(tmp_path) -> None:
+    f = _write(tmp_path / "s.csv", "id;label\na;x;y\n")
+    with pytest.raises(LabelError, match="semicolon"):
+        read_sheet(f, error=LabelError)
+
+
+def test_a_quote_never_closed_refuses_the_sheet_naming_its_line(tmp_path) -> None:
+    f = _write(tmp_path / "q.csv", 'id,label\na,x\nb,"y\nc,z\nd,w\n')
+    with pytest.raises(LabelError, match="q.csv line 3: a quote opens in this line and is "
+                                         "never closed") as info:
+        read_sheet(f, error=LabelError, problems=[])
+    assert "close the quote" in (info.value.hint or "")
+
+
+def test_an_uploaded_table_with_a_long_row_brings_the_rest_in(make_ws, tmp_path) -> None:
+    ws = make_ws(labels=["maps", "people", "nature"], multi_label=True, modality="text")
+    f = _write(tmp_path / "up.csv", "id,text,label\n"
+                                    "u1,a map of the town,maps\n"
+                                    "u2,a crowd in a park,people, nature\n"
+                                    "u3,a river valley,nature\n")
+    preview = uploads.preview_table(ws, f)
+    assert preview["rows"] == 2
+    out = uploads.bring_in_table(ws, f, id_column="id", text_column="text",
+                                 label_column="label")
+    assert [p["item"] for p in out["problems"]] == [f"{f}:line 3"]
+    assert "4 values where the header has 3 columns" in out["problems"][0]["reason"]
+    gold = gold_labels(ws)
+    assert gold == {"u1": ["maps"], "u3": ["nature"]}  # u2 not labelled "people" alone
+
+
+def test_a_tabular_upload_with_a_long_row_is_refused_naming_the_line(make_ws, tmp_path) -> None:
+    ws = make_ws("rows", task="no-shows", modality="tabular", labels=["0", "1"])
+    f = _write(tmp_path / "rows.csv", "id,date,outcome\n"
+                                      "b1,2020-01-01,0\n"
+                                      "b2,2020-01-02,1,extra\n")
+    with pytest.raises(UploadError, match="line 3: 4 values where the header has 3 columns"):
+        uploads.preview_rows(ws, f)
