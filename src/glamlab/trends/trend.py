@@ -287,7 +287,9 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
                        settings={"n_boot": n_boot, "seed": seed, "min_items": min_items,
                                  "pooled": pooled, "strata": by_group,
                                  "bins": bins, "interval": "95%, bootstrap over the group's "
-                                 "items and the labelled items' error rates" + (
+                                 "items (with one pseudo-item of prior, so a group of a few "
+                                 "items gets a wide interval) and the labelled items' error "
+                                 "rates" + (
                                      ", plus the method's cross-validated error between "
                                      "groups" if choice and any(choice.model_sd.values())
                                      else ""),
