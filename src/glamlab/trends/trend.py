@@ -45,6 +45,10 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 
+#: how the group of items without a value in the grouping field is shown and written (CSV)
+NO_VALUE = "(no value)"
+
+
 @dataclass
 class TrendRow:
     group: str | None
@@ -127,6 +131,10 @@ class TrendResult:
         return "raw_share", "share"
 
     def to_csv(self, path: str | Path) -> Path:
+        """Every number behind the chart, one row per (group, series). The group of the
+        items without a value in the grouping field is written ``(no value)``, as the
+        tables and the chart show it (Parquet and JSON keep it as null); other empty cells
+        are numbers that do not apply to the row."""
         from ..sheets import formula_safe
 
         rows = self.table()
@@ -136,6 +144,7 @@ class TrendResult:
             if rows:
                 w.writerow(list(rows[0]))
                 for row in rows:
+                    row = {**row, "group": NO_VALUE if row["group"] is None else row["group"]}
                     w.writerow(["" if v is None else formula_safe(v) for v in row.values()])
         return path
 
