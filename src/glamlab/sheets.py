@@ -67,8 +67,8 @@ def would_become_number(value: Any) -> bool:
 @dataclass
 class SheetReport:
     rows: int = 0
-    risky_ids: int = 0  # id cells written as they are that a spreadsheet would evaluate
-    number_like_ids: int = 0  # id cells a spreadsheet would read as another number
+    risky_ids: int = 0  # distinct ids written as they are that a spreadsheet would evaluate
+    number_like_ids: int = 0  # distinct ids a spreadsheet would read as another number
 
 
 def sheet_format(path: str | os.PathLike[str] | None, fmt: str | None = None) -> str:
@@ -91,6 +91,8 @@ def write_sheet(out: IO[Any], header: Sequence[str], rows: Iterable[Sequence[Any
         out.write("\ufeff")
     w = csv.writer(out, lineterminator="\n")
     w.writerow([formula_safe(h) for h in header])
+    risky: set[Any] = set()  # distinct ids: an item has a row per label in some exports
+    number_like: set[Any] = set()
     for row in rows:
         cells = []
         for i, v in enumerate(row):
@@ -98,14 +100,15 @@ def write_sheet(out: IO[Any], header: Sequence[str], rows: Iterable[Sequence[Any
                 cells.append("")
             elif i in ids:
                 if would_evaluate(v):
-                    report.risky_ids += 1
+                    risky.add(v)
                 elif would_become_number(v):
-                    report.number_like_ids += 1
+                    number_like.add(v)
                 cells.append(v)
             else:
                 cells.append(formula_safe(v))
         w.writerow(cells)
         report.rows += 1
+        report.risky_ids, report.number_like_ids = len(risky), len(number_like)
     return report
 
 

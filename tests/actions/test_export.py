@@ -305,3 +305,15 @@ def test_xlsx_cells_are_text_and_carry_the_details(make_ws, tmp_path):
     assert (first_json["title"], first_json["collection"]) == ("Lettre", "fonds A")
     with pytest.raises(PolicyError, match="binary"):
         export(ws, "xlsx", None)
+
+
+def test_risky_ids_are_counted_once_however_many_rows_they_have():
+    """A multi-label export writes a row per item and label: the warning counts ids, not
+    rows (it said "30 ids" for two ids with 15 labels each)."""
+    from glamlab.sheets import write_sheet
+
+    buf = io.StringIO()
+    rows = [[i, lab] for i in ("=1+2", "0042", "ok") for lab in ("a", "b", "c")]
+    report = write_sheet(buf, ["item_id", "label"], rows, id_columns=["item_id"])
+    assert report.rows == 9 and report.risky_ids == 1 and report.number_like_ids == 1
+    assert "\n=1+2,a\n" in buf.getvalue() and "\n0042,a\n" in buf.getvalue()
