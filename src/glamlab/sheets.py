@@ -53,10 +53,22 @@ def would_evaluate(value: Any) -> bool:
     return formula_safe(value) is not value
 
 
+# what Excel, opening a CSV, turns into a number that is no longer the id: leading zeros
+# (0042 -> 42), scientific notation (1E5 -> 100000), more digits than it keeps (16+)
+_NUMBER_LIKE = re.compile(r"^(0\d+(\.\d+)?|\d+(\.\d+)?[eE][+-]?\d+|\d{16,})$")
+
+
+def would_become_number(value: Any) -> bool:
+    """Whether a spreadsheet opening this CSV cell would read it as a different number
+    (``0042`` as 42, ``1E5`` as 100000, ``1234567890123456789`` rounded)."""
+    return isinstance(value, str) and bool(_NUMBER_LIKE.match(value.strip()))
+
+
 @dataclass
 class SheetReport:
     rows: int = 0
-    risky_ids: int = 0  # id cells written as they are that a spreadsheet would evaluate
+    risky_ids: int = 0  # distinct ids written as they are that a spreadsheet would evaluate
+    number_like_ids: int = 0  # distinct ids a spreadsheet would read as another number
 
 
 def sheet_format(path: str | os.PathLike[str] | None, fmt: str | None = None) -> str:
@@ -79,6 +91,8 @@ def write_sheet(out: IO[Any], header: Sequence[str], rows: Iterable[Sequence[Any
         out.write("\ufeff")
     w = csv.writer(out, lineterminator="\n")
     w.writerow([formula_safe(h) for h in header])
+    risky: set[Any] = set()  # distinct ids: an item has a row per label in some exports
+    number_like: set[Any] = set()
     for row in rows:
         cells = []
         for i, v in enumerate(row):
@@ -86,12 +100,15 @@ def write_sheet(out: IO[Any], header: Sequence[str], rows: Iterable[Sequence[Any
                 cells.append("")
             elif i in ids:
                 if would_evaluate(v):
-                    report.risky_ids += 1
+                    risky.add(v)
+                elif would_become_number(v):
+                    number_like.add(v)
                 cells.append(v)
             else:
                 cells.append(formula_safe(v))
         w.writerow(cells)
         report.rows += 1
+        report.risky_ids, report.number_like_ids = len(risky), len(number_like)
     return report
 
 
@@ -259,8 +276,20 @@ def _read_xlsx(p: Path, error: type[GlamlabError], limit: int | None = None
 
 
 
-def risky_ids_warning(count: int, fix: str) -> str:
-    """What to tell the person when ``count`` ids were written as they are although a
-    spreadsheet may evaluate them (:attr:`SheetReport.risky_ids`), and ``fix``."""
-    return (f"{count} ids start with = + - or @ and are written as they are (so they still "
-            f"join); a spreadsheet may take them for formulas: {fix}")
+def risky_ids_warning(count: int, fix: str, *, number_like: int = 0) -> str:
+    """What to tell the person when ids were written as they are although a spreadsheet
+    may change them: ``count`` it may evaluate as formulas (:attr:`SheetReport.risky_ids`),
+    ``number_like`` it may read as other numbers (:attr:`SheetReport.number_like_ids`);
+    ``fix`` is the way out this export offers. It also says how to open the CSV safely,
+    and that spaces around ids were removed when the items were brought in."""
+    parts = []
+    if count:
+        parts.append(f"{count:,} ids start with = + - or @ and are written as they are (so "
+                     "they still join); a spreadsheet may take them for formulas.")
+    parts.append((f"{number_like:,} ids look like numbers: " if number_like else
+                  "Ids that look like numbers change too: ")
+                 + "Excel opens 0042 as 42 and 1E5 as 100000.")
+    return (" ".join(parts) + " To keep every id exactly, open the file in Excel with Data > "
+            "From Text/CSV and set the id column to Text, or " + fix + ". (Spaces around "
+            "ids were removed when the items and labels were brought in, so that they join: "
+            "'0042 ' is kept as 0042.)")

@@ -338,3 +338,15 @@ def test_a_multi_label_correction_to_another_suggestion_is_exported_once(make_ws
     assert (people["action"], people["decision"], people["confirmed_by"]) == (
         "reject", "correct", "rey")
     assert "to 'maps'" in people["reason"]
+
+
+def test_risky_ids_are_counted_once_however_many_rows_they_have():
+    """A multi-label export writes a row per item and label: the warning counts ids, not
+    rows (it said "30 ids" for two ids with 15 labels each)."""
+    from glamlab.sheets import write_sheet
+
+    buf = io.StringIO()
+    rows = [[i, lab] for i in ("=1+2", "0042", "ok") for lab in ("a", "b", "c")]
+    report = write_sheet(buf, ["item_id", "label"], rows, id_columns=["item_id"])
+    assert report.rows == 9 and report.risky_ids == 1 and report.number_like_ids == 1
+    assert "\n=1+2,a\n" in buf.getvalue() and "\n0042,a\n" in buf.getvalue()

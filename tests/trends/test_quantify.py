@@ -90,6 +90,56 @@ def test_small_and_empty_groups_are_flagged_not_hidden():
     assert empty.status == "no items" and empty.estimate is None
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_a_one_item_group_gets_an_honestly_wide_interval(method):
+    """One item predicted yes (score 0.97) says little about its group's share: the raw
+    interval is Jeffreys' (about 15% to 100%) and the corrected one is as wide, not the
+    near-certain 97%-100% a bootstrap over one item gives; the estimate is inside it."""
+    from scipy.stats import beta
+
+    rates = _world(np.random.default_rng(11))
+    one = GroupStats.from_scores([0.97], [True])
+    e = estimate(one, rates, method=method, n_boot=4000)
+    assert e.n == 1 and e.status.startswith("too few items") and e.raw == 1.0
+    assert abs(e.raw_low - beta.ppf(0.025, 1.5, 0.5)) < 0.03 and e.raw_high == 1.0
+    assert e.low < 0.5 and e.low <= e.estimate <= e.high
+    none = estimate(GroupStats.from_scores([0.02], [False]), rates, method=method, n_boot=4000)
+    assert none.raw_low == 0.0 and abs(none.raw_high - beta.ppf(0.975, 0.5, 1.5)) < 0.03
+    assert none.high > 0.5 and none.low <= none.estimate <= none.high
+
+
+def test_the_raw_interval_is_jeffreys_and_narrows_with_the_group():
+    from scipy.stats import beta
+
+    rates = _world(np.random.default_rng(12))
+    widths = []
+    for n in (2, 10, 100, 1000):
+        k = n // 5
+        s = np.r_[np.full(k, 0.8), np.full(n - k, 0.2)]
+        e = estimate(GroupStats.from_scores(s, s >= 0.5), rates, n_boot=4000)
+        assert abs(e.raw_low - beta.ppf(0.025, k + 0.5, n - k + 0.5)) < 0.02, n
+        assert abs(e.raw_high - beta.ppf(0.975, k + 0.5, n - k + 0.5)) < 0.02, n
+        widths.append(e.high - e.low)
+    assert widths == sorted(widths, reverse=True) and widths[0] > 0.5
+
+
+@pytest.mark.parametrize(("method", "share"), [("cpcc", 0.5), ("acc", 0.3), ("emq", 0.3)])
+def test_tiny_groups_intervals_cover_the_share_they_were_drawn_from(method, share):
+    """Groups of two items drawn from a decade with a given share: the interval holds it
+    nearly always (a bootstrap over two items cannot: both often fall in one cell, and its
+    interval is a point). cpcc is tested without a shift from the labelled share (0.5), which
+    it leans toward whatever the group's size: that is what ``model_sd`` adds for."""
+    rng = np.random.default_rng(13)
+    rates = _world(rng)
+    trials = 150
+    hits = 0
+    for i in range(trials):
+        g, _ = _group(rng, 2, share)
+        e = estimate(g, rates, method=method, n_boot=400, seed=i)
+        hits += e.low <= share <= e.high
+    assert hits / trials >= 0.9, hits
+
+
 def test_a_label_never_seen_in_labelled_items_cannot_be_corrected():
     rng = np.random.default_rng(6)
     s = rng.random(100)

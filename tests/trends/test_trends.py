@@ -158,3 +158,29 @@ def test_rates_predict_the_test_items_a_run_did_not_cover(tate_ws):
         conn.execute(sa.delete(t.predictions).where(t.predictions.c.model_id == model.id))
     again = labelled_rates(ws, model, ["people"])["people"]
     assert again.summary() == stored.summary()
+
+
+def test_the_group_without_a_value_is_named_alike_in_tables_and_csv(make_ws, tmp_path, capsys):
+    """Items with no year form the group "(no value)": in the label table, the term table
+    and the CSV alike (the CSV used to leave its group cell empty)."""
+    ws = make_ws("novalue", modality="text", labels=["a", "b"])
+    add_items(ws, [{"id": f"i{i}", "text": "a portrait", "meta": {"year": "1850"} if i % 2 else {}}
+                   for i in range(40)])
+    add_model_with_predictions(ws, {f"i{i}": {"a": 0.9 if i % 3 else 0.2,
+                                              "b": 0.1 if i % 3 else 0.8} for i in range(40)})
+    rates = {"a": ErrorRates.from_predictions("a", [1] * 50 + [0] * 50, [0.9] * 40 + [0.1] * 60,
+                                              [1] * 40 + [0] * 60)}
+    res = trends(ws, by="year", label="a", method="acc", rates=rates, terms=["portrait"],
+                 n_boot=100)
+    assert {r.group for r in res.rows} == {"1850", None}
+    with open(res.to_csv(tmp_path / "t.csv"), newline="", encoding="utf-8") as fh:
+        table = list(csv.DictReader(fh))
+    assert sorted((r["series"], r["group"]) for r in table) == [
+        ("label", "(no value)"), ("label", "1850"), ("term", "(no value)"), ("term", "1850")]
+    assert main(["-w", str(ws.root), "trends", "--by", "year", "--label", "a", "--method", "cc",
+                 "--term", "portrait", "--csv", str(tmp_path / "c.csv")]) in (None, 0)
+    out = capsys.readouterr().out
+    labels, terms = out.split("Words per 1,000:")
+    assert "(no value)  a " in labels and "(no value)  portrait" in terms
+    with open(tmp_path / "c.csv", newline="", encoding="utf-8") as fh:
+        assert [r["group"] for r in csv.DictReader(fh)].count("(no value)") == 2

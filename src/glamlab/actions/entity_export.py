@@ -183,6 +183,7 @@ def write_entities_csv(rows: Iterable[Row], out: IO[str], *, bom: bool = True,
                        title="entities")
     if report is not None:
         report["risky_ids"] = done.risky_ids
+        report["number_like_ids"] = done.number_like_ids
     return done.rows
 
 
@@ -668,10 +669,11 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
             sheet: dict[str, Any] = {}
             result["rows"] = write_entities_csv(rows, handle, layers=layers, report=sheet,
                                                 bom=path is not None if bom is None else bom)
-            if sheet["risky_ids"]:
+            if sheet["risky_ids"] or sheet["number_like_ids"]:
                 result["warnings"] = [risky_ids_warning(
                     sheet["risky_ids"], "import the CSV with those columns as text "
-                                        "(OpenRefine reads it as is)")]
+                                        "(OpenRefine reads it as is)",
+                    number_like=sheet["number_like_ids"])]
         elif fmt == "webanno":
             assert base is not None
             result["annotations"] = write_span_web_annotations(rows, handle, base=base,

@@ -279,7 +279,8 @@ def write_csv(rows: Iterator[Exported], out: IO[Any], cols: list[str] = COLUMNS,
     """The export as a spreadsheet: CSV (with a BOM unless ``bom=False``; formula-safe
     cells, ids never altered) or ``fmt="xlsx"`` (text cells typed as text). ``details``:
     the detail columns (:func:`detail_columns`) after the export's own. ``report`` gets
-    ``risky_ids``: ids written as they are that a spreadsheet would evaluate."""
+    ``risky_ids``: ids written as they are that a spreadsheet would evaluate, and
+    ``number_like_ids``: ids it would read as another number (0042, 1E5)."""
     def cells() -> Iterator[list[Any]]:
         for e in rows:
             yield [*(_cell(e.row.get(c)) for c in cols), *(_cell(e.details.get(c))
@@ -289,7 +290,35 @@ def write_csv(rows: Iterator[Exported], out: IO[Any], cols: list[str] = COLUMNS,
                        bom=bom, title="export")
     if report is not None:
         report["risky_ids"] = done.risky_ids
+        report["number_like_ids"] = done.number_like_ids
     return done.rows
+
+
+def spreadsheet_id_warning(ws: Workspace, fix: str) -> str | None:
+    """The warning a CSV export of ``ws`` gets (:func:`glamlab.sheets.risky_ids_warning`),
+    worked out before the file is written: from the current items' ids a spreadsheet would
+    evaluate or read as another number, or ``None`` when there are none. The database
+    narrows the ids down by how they start (index look-ups); only those are checked here.
+    What the web page shows beside its download links."""
+    from ..sheets import _FORMULA_START, would_become_number, would_evaluate
+
+    t = ws.store.t.items
+    i = t.c.item_id
+    digit = sa.and_(i >= "0", i < ":")
+    maybe = sa.or_(*(i.like(c + "%") for c in _FORMULA_START), i.like("0%"),
+                   sa.and_(digit, sa.or_(i.like("%e%"), i.like("%E%"))),
+                   sa.and_(digit, sa.func.length(i) >= 16))
+    risky = number_like = 0
+    with ws.store.read() as conn:
+        for (item_id,) in conn.execute(sa.select(i).where(t.c.is_current.is_(True), maybe)
+                                       .distinct()):
+            if would_evaluate(item_id):
+                risky += 1
+            elif would_become_number(item_id):
+                number_like += 1
+    if not (risky or number_like):
+        return None
+    return risky_ids_warning(risky, fix, number_like=number_like)
 
 
 def _cell(value: Any) -> Any:
@@ -673,10 +702,10 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
             result["rows"] = write_csv(iter_rows(ws, model=model, where=where, details=details),
                                        handle, columns(task_kind(ws.card)), details=details,
                                        bom=path is not None, report=sheet)
-            if sheet.get("risky_ids"):
+            if sheet.get("risky_ids") or sheet.get("number_like_ids"):
                 warnings.append(risky_ids_warning(
                     sheet["risky_ids"], "open the --format xlsx export instead, where every "
-                                        "cell is text"))
+                                        "cell is text", number_like=sheet["number_like_ids"]))
         elif fmt == "jsonl":
             result["rows"] = write_jsonl(iter_rows(ws, model=model, where=where,
                                                    details=details), handle)

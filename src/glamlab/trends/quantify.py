@@ -32,9 +32,17 @@ the same cells per true class (:class:`ErrorRates`). Every label is quantified o
 (one against the rest), for single- and multi-label tasks alike.
 
 The 95% interval is a bootstrap over both sources of doubt at once: each draw resamples the
-group's cells (Bayesian bootstrap: Dirichlet with the group's own counts) and the labelled
-cells of each class (Dirichlet: the error rates are measured on a finite labelled set), and
-recomputes the estimate; the interval is the 2.5th to 97.5th percentile of the draws.
+group's cells and the labelled cells of each class (Dirichlet: the error rates are measured
+on a finite labelled set), and recomputes the estimate; the interval is the 2.5th to 97.5th
+percentile of the draws. The group's cells are drawn from their Bayesian posterior: a
+Dirichlet with the group's own counts plus one pseudo-item (:data:`PRIOR_ITEMS`), half of
+it on the predicted-yes cells and half on the predicted-no cells, spread like the labelled
+items (:func:`_prior`). With hundreds of items the pseudo-item changes nothing; with one or
+two items it is what keeps the interval honest: a group of one item predicted yes is not
+evidence that (nearly) all such items have the label, and its interval spans most of 0-100%
+(the plain Bayesian bootstrap, with the counts alone, has no spread at all for one item).
+The raw share's draws are then exactly Jeffreys' interval ``Beta(k + 1/2, n - k + 1/2)``
+for ``k`` of ``n`` items predicted yes.
 """
 
 from __future__ import annotations
@@ -60,6 +68,7 @@ MIN_CV_GROUPS = 3
 STRATA_STRENGTH = 10.0
 BINS = 20
 MIN_ITEMS = 30  # fewer items in a group: the group is flagged "too few items"
+PRIOR_ITEMS = 1.0  # pseudo-items added to every group's cells in the bootstrap (see _prior)
 MIN_SEPARATION = 0.1  # tpr - fpr (or m1 - m0) below this: the classifier cannot be corrected
 EM_ITERATIONS = 300
 EM_TOL = 1e-7
@@ -294,7 +303,8 @@ def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METH
     if n == 0:
         return Estimate(0, None, None, None, None, None, None, method, status="no items")
     rng = np.random.default_rng(seed)
-    cell_mean = np.where(group.counts > 0, group.sums / np.maximum(group.counts, 1e-12), 0.0)
+    centre = np.tile((np.arange(bins) + 0.5) / bins, 2)  # an empty cell's mean score
+    cell_mean = np.where(group.counts > 0, group.sums / np.maximum(group.counts, 1e-12), centre)
     q = group.counts / group.counts.sum()
     q_mean = float(group.sums.sum() / group.counts.sum())
 
@@ -316,15 +326,15 @@ def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METH
     if status == "ok" and method == "pacc" and m1 - m0 < MIN_SEPARATION:
         status = f"cannot correct: scores barely separate (means {m1:.2f} vs {m0:.2f})"
 
-    # bootstrap draws: the group's cells (Bayesian bootstrap, its own n) and the labelled cells
-    # of each class (Dirichlet with a total pseudo-count of one item spread over the cells)
+    # bootstrap draws: the group's cells (Dirichlet posterior: its own counts plus one
+    # pseudo-item, see _prior) and the labelled cells of each class (Dirichlet with a total
+    # pseudo-count of one item spread over the cells)
     C = len(q)
-    qd = _resample(rng, n, q, n_boot)
+    qd = _resample(rng, group.counts, _prior(rates, bins), n_boot)
     qd_mean = _mean(qd, cell_mean)
     raw_draws = qd[:, bins:].sum(axis=1)
     raw = float(q[bins:].sum())
-    out = Estimate(n, _r(raw), _r(np.percentile(raw_draws, 2.5)),
-                   _r(np.percentile(raw_draws, 97.5)), None, None, None, method, status)
+    out = Estimate(n, _r(raw), *_interval(raw_draws, raw), None, None, None, method, status)
     alpha, beta = _calibration(rates, bins)
     if all_methods and n1 > 0 and n0 > 0:
         out.methods = {m: _r(float((q * alpha / (alpha + beta)).sum()) if m == "cpcc" else
@@ -356,20 +366,52 @@ def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METH
     return _finish(out, point, draws, n, min_items)
 
 
-def _resample(rng: np.random.Generator, n: int, q: np.ndarray, n_boot: int) -> np.ndarray:
-    """Bootstrap draws of a group's cell shares: the Bayesian bootstrap (Rubin 1981),
-    Dirichlet with the group's cell counts, drawn for the occupied cells only. Same mean
-    as the multinomial bootstrap, variance ``q (1 - q) / (n + 1)`` instead of ``/ n``;
-    several times cheaper (a trends query draws it for every group and label)."""
-    out = np.zeros((n_boot, len(q)))
-    nz = q > 0
-    out[:, nz] = rng.dirichlet(q[nz] * n, size=n_boot)
+def _prior(rates: ErrorRates, bins: int, items: float = PRIOR_ITEMS) -> np.ndarray:
+    """The pseudo-items added to a group's cells before its cells are drawn: ``items / 2``
+    on the predicted-yes cells and ``items / 2`` on the predicted-no cells, spread within
+    each half like the labelled items (evenly where no labelled item falls in that half).
+
+    Splitting it half and half makes the raw share's draws exactly Jeffreys' posterior
+    ``Beta(k + 1/2, n - k + 1/2)`` (the Dirichlet's yes-cells add up to a Beta); spreading it
+    like the labelled items keeps the pseudo-item's score cells realistic for the
+    corrections, which read each cell's score."""
+    seen = rates.pos.counts + rates.neg.counts
+    out = np.zeros(2 * bins)
+    for half in (slice(0, bins), slice(bins, 2 * bins)):
+        part = seen[half]
+        total = float(part.sum())
+        out[half] = (items / 2) * (part / total if total > 0 else np.full(bins, 1.0 / bins))
     return out
+
+
+def _resample(rng: np.random.Generator, counts: np.ndarray, prior: np.ndarray,
+              n_boot: int) -> np.ndarray:
+    """Bootstrap draws of a group's cell shares: the posterior Dirichlet of the group's cell
+    counts plus ``prior`` (:func:`_prior`), drawn for the cells where either is non-zero.
+    With counts alone this is the Bayesian bootstrap (Rubin 1981): same mean as the
+    multinomial bootstrap, variance ``q (1 - q) / (n + 1)`` instead of ``/ n``, several times
+    cheaper; but no spread at all when the group has one item, which the prior adds.
+    Drawn as normalised gammas (what ``Generator.dirichlet`` does for these shapes)."""
+    alpha = counts + prior
+    out = np.zeros((n_boot, len(alpha)))
+    nz = alpha > 0
+    g = rng.standard_gamma(alpha[nz], size=(n_boot, int(nz.sum())))
+    out[:, nz] = g / np.maximum(g.sum(axis=1, keepdims=True), 1e-300)
+    return out
+
+
+def _interval(draws: np.ndarray, point: float) -> tuple[float | None, float | None]:
+    """The 2.5th and 97.5th percentiles of ``draws``, widened where needed to hold ``point``
+    (as Jeffreys' interval is, by convention, for 0 or n of n: the upper limit of a group
+    whose items are all predicted yes is 100%). Only a group of a few items needs it: its
+    draws lean toward the prior, its point estimate does not."""
+    low, high = float(np.percentile(draws, 2.5)), float(np.percentile(draws, 97.5))
+    return _r(min(low, point)), _r(max(high, point))
 
 
 def _finish(out: Estimate, point: float, draws: np.ndarray, n: int, min_items: int) -> Estimate:
     out.estimate = _r(point)
-    out.low, out.high = _r(np.percentile(draws, 2.5)), _r(np.percentile(draws, 97.5))
+    out.low, out.high = _interval(draws, point)
     out.draws = draws
     if n < min_items:
         out.status = f"too few items (n < {min_items})"
@@ -406,10 +448,10 @@ def pool(estimates: list[Estimate]) -> list[Estimate]:
         # shrunk draws (B^2 s^2) plus independent noise of variance B (1 - B) s^2
         extra = rng.normal(0.0, np.sqrt(B[k] * (1.0 - B[k]) * s2[k]), size=D.shape[1])
         shrunk = np.clip(mu_d + B[k] * (D[k] - mu_d) + extra, 0.0, 1.0)
-        out[i] = Estimate(e.n, e.raw, e.raw_low, e.raw_high,
-                          _r(float(np.clip(mu + B[k] * (theta[k] - mu), 0.0, 1.0))),
-                          _r(np.percentile(shrunk, 2.5)), _r(np.percentile(shrunk, 97.5)),
-                          e.method, e.status, e.methods, pooled=True, draws=shrunk)
+        point = float(np.clip(mu + B[k] * (theta[k] - mu), 0.0, 1.0))
+        out[i] = Estimate(e.n, e.raw, e.raw_low, e.raw_high, _r(point),
+                          *_interval(shrunk, point), e.method, e.status, e.methods,
+                          pooled=True, draws=shrunk)
     return out
 
 

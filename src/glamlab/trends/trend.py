@@ -45,6 +45,10 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 
+#: how the group of items without a value in the grouping field is shown and written (CSV)
+NO_VALUE = "(no value)"
+
+
 @dataclass
 class TrendRow:
     group: str | None
@@ -127,6 +131,10 @@ class TrendResult:
         return "raw_share", "share"
 
     def to_csv(self, path: str | Path) -> Path:
+        """Every number behind the chart, one row per (group, series). The group of the
+        items without a value in the grouping field is written ``(no value)``, as the
+        tables and the chart show it (Parquet and JSON keep it as null); other empty cells
+        are numbers that do not apply to the row."""
         from ..sheets import formula_safe
 
         rows = self.table()
@@ -136,6 +144,7 @@ class TrendResult:
             if rows:
                 w.writerow(list(rows[0]))
                 for row in rows:
+                    row = {**row, "group": NO_VALUE if row["group"] is None else row["group"]}
                     w.writerow(["" if v is None else formula_safe(v) for v in row.values()])
         return path
 
@@ -287,7 +296,9 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
                        settings={"n_boot": n_boot, "seed": seed, "min_items": min_items,
                                  "pooled": pooled, "strata": by_group,
                                  "bins": bins, "interval": "95%, bootstrap over the group's "
-                                 "items and the labelled items' error rates" + (
+                                 "items (with one pseudo-item of prior, so a group of a few "
+                                 "items gets a wide interval) and the labelled items' error "
+                                 "rates" + (
                                      ", plus the method's cross-validated error between "
                                      "groups" if choice and any(choice.model_sd.values())
                                      else ""),
