@@ -205,12 +205,17 @@ def linking(train_dirs: Sequence[str], test_dir: str | None, *, repeats: int = 1
     the figures come from 5-fold cross-validation over the training documents."""
     from glamlab.linking import linking_benchmark, linking_cross_validation
 
-    if test_dir:
-        out = linking_benchmark(train_dirs, test_dir, repeats=repeats)
-        out["mode"] = "authority list and linker from --train, scored on --test"
-    else:
-        out = linking_cross_validation(train_dirs, folds=5, seed=0)
-        out["mode"] = "development: 5-fold cross-validation over the training documents"
+    try:
+        if test_dir:
+            out = linking_benchmark(train_dirs, test_dir, repeats=repeats)
+            out["mode"] = "authority list and linker from --train, scored on --test"
+        else:
+            out = linking_cross_validation(train_dirs, folds=5, seed=0)
+            out["mode"] = "development: 5-fold cross-validation over the training documents"
+    except (FileNotFoundError, ValueError) as exc:  # folders without HIPE NEL-LIT files
+        return {"accuracy_at_1": None, "nil_precision": None,
+                "skipped": f"no linked HIPE mentions (NEL-LIT) to build the authority list from "
+                           f"({exc}): give folders with iob/*.tsv files"}
     return out
 
 
