@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from ..store import queue as queue_rows
+
 if TYPE_CHECKING:
     from . import Workspace
 
@@ -42,7 +44,10 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         runs = _count(conn, t.runs)
         predictions = _count(conn, t.predictions)
         machine = _count(conn, t.machine_metadata)
-        queue_open = _count(conn, t.review_queue, t.review_queue.c.status == "open")
+        # what a reviewer is shown (the queue page's own count), and the open predictions
+        # a gold label already settles (kept, not asked about)
+        queue_open = _count(conn, t.review_queue, *queue_rows.shown(t.review_queue))
+        settled = _count(conn, t.review_queue, *queue_rows.settled(t.review_queue))
         decisions = _count(conn, t.decisions)
         alerts = _count(conn, t.alerts)
         monitored = _count(conn, t.audit_log, t.audit_log.c.action == "monitor")
@@ -63,7 +68,8 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
          "evaluations": evaluations},
         {"stage": "runs", "done": runs > 0, "count": runs, "predictions": predictions},
         {"stage": "actions", "done": machine > 0 or queue_open > 0 or decisions > 0,
-         "machine_metadata": machine, "review_open": queue_open, "decisions": decisions},
+         "machine_metadata": machine, "review_open": queue_open,
+         "settled_by_gold": settled, "decisions": decisions},
         {"stage": "monitoring", "done": monitored > 0, "alerts": alerts,
          "checks": monitored},
     ]
@@ -78,7 +84,7 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         "database": "postgresql" if not ws.store.is_sqlite else "sqlite",
         "stages": stages,
         "summary": _summary(items, errors, labelled, splits, models, evaluations, runs,
-                            predictions, queue_open,
+                            predictions, queue_open, settled,
                             labelled_word="with an outcome" if outcome else "labelled"),
         "model_in_use": f"{in_use}@champion" if in_use else None,
         "count_task": _count_words(ws) if card.modality == "tabular" else None,
@@ -89,8 +95,8 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
 
 
 def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], models: int,
-             evaluations: int, runs: int, predictions: int, queue_open: int, *,
-             labelled_word: str = "labelled") -> str:
+             evaluations: int, runs: int, predictions: int, queue_open: int,
+             settled: int = 0, *, labelled_word: str = "labelled") -> str:
     parts = [f"{items:,} items"]
     if errors:
         parts.append(f"{errors:,} ingest problems (see glamlab items --errors)")
@@ -102,6 +108,8 @@ def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], mod
         parts.append(f"{runs:,} runs with {predictions:,} predictions")
     if queue_open:
         parts.append(f"{queue_open:,} waiting for review")
+    if settled:
+        parts.append(f"{settled:,} more suggestions settled by a gold label (not asked)")
     return ", ".join(parts)
 
 
