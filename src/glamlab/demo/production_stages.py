@@ -101,7 +101,6 @@ def stage_act(ws: Workspace, say: Say) -> dict[str, Any]:
                     "firmer figure.")
     report = plan(ws, dry_run=True).to_dict()
     out["dry_run"] = report
-    c = report["counts"]
     say(f"Before writing anything (dry run) for {report['items_with_predictions']} pages:")
     f = report.get("filter")
     if f and f["price_per_item"]:
