@@ -289,6 +289,10 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
         from .optimise import write_thresholds
 
         write_thresholds(ws, proposed)
+    from ..workspace.verdict import not_better_than_baseline
+
+    warning = not_better_than_baseline(ws, mv.spec)  # a warning, not a refusal
+    notes = ([warning] if warning else []) + notes
     report = ActReport(model=mv.spec, field=policy.field, dry_run=dry_run,
                        policy=policy.describe(), policy_source=source, notes=notes)
     report.items_total = ws.count_items()
@@ -513,11 +517,12 @@ def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
     withdrawn = []
     for r in stale:
         key = (r.item_id,) if one_value else (r.item_id, r.label, same_value(r.value))
-        d = review.pop(key, None)  # one row per candidate follows it
-        if d is not None and d.label == r.label and same_value(d.value) == same_value(r.value):
+        follow = review.pop(key, None)  # one row per candidate follows it
+        if (follow is not None and follow.label == r.label
+                and same_value(follow.value) == same_value(r.value)):
             conn.execute(rq.update().where(rq.c.id == r.id, rq.c.status == "open").values(
-                prediction_id=d.prediction_id, model_id=mv.id, score=d.score,
-                reason=d.reason))
+                prediction_id=follow.prediction_id, model_id=mv.id, score=follow.score,
+                reason=follow.reason))
         else:
             withdrawn.append(r.id)
     for i in range(0, len(withdrawn), 900):

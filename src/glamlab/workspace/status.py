@@ -57,7 +57,23 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         if in_use is None:  # as glamlab run chooses: the champion marked most recently
             in_use = conn.execute(sa.select(aliases.name).where(aliases.alias == "champion")
                                   .order_by(aliases.updated_at.desc()).limit(1)).scalar()
+        in_use_version = conn.execute(
+            sa.select(t.models.c.version).join(t.model_aliases,
+                                               aliases.model_id == t.models.c.id)
+            .where(aliases.name == in_use, aliases.alias == "champion").limit(1)
+        ).scalar() if in_use else None
 
+    from .verdict import baseline_verdict, not_better_than_baseline
+
+    found = baseline_verdict(ws) if evaluations else None
+    in_use_spec = f"{in_use}@{in_use_version}" if in_use and in_use_version else None
+    # the latest comparison with the baselines found no model (or not the one in use)
+    # better than them: say so before any step that puts the model to work
+    no_better = bool(found and found["models"] and (
+        not_better_than_baseline(ws, in_use_spec) if in_use_spec else not found["beaten"]))
+    verdict = ({"verdict": found["verdict"], "baselines": found["baselines"],
+                "beaten": found["beaten"], "model_no_better": no_better}
+               if found else None)
     card = ws.card
     stages = [
         {"stage": "need", "done": bool(card.need), "detail": card.need or "not stated yet"},
@@ -87,10 +103,12 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
                             predictions, queue_open, settled,
                             labelled_word="with an outcome" if outcome else "labelled"),
         "model_in_use": f"{in_use}@champion" if in_use else None,
+        "baseline_verdict": verdict,
         "count_task": _count_words(ws) if card.modality == "tabular" else None,
         "next_step": (_tabular_next_step(items, champions) if card.modality == "tabular" else
                       _next_step(card.need, items, labelled, splits, evaluations, champions,
-                                 runs, predictions, queue_open, machine, in_use, monitored)),
+                                 runs, predictions, queue_open, machine, in_use, monitored,
+                                 found["baselines"] if no_better and found else None)),
     }
 
 
@@ -111,6 +129,22 @@ def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], mod
     if settled:
         parts.append(f"{settled:,} more suggestions settled by a gold label (not asked)")
     return ", ".join(parts)
+
+
+def no_better_step(baselines: list[str], queue_open: int = 0, *, web: bool = False) -> str:
+    """The next step when the latest comparison found no model better than the
+    baselines: do not put the model to work; what to do instead."""
+    base = ", ".join(baselines)
+    label = ("label more items (the Label page" if web else
+             "label more items (`glamlab serve`")
+    if queue_open:
+        label += f"; the {queue_open:,} suggestions in the review queue are labels too"
+    others = ("try other models (an admin trains and evaluates them)" if web else
+              "try other models (`glamlab predictors`, `glamlab train NAME`, then "
+              "`glamlab evaluate`)")
+    return (f"The last comparison found no model better than the baseline ({base}): do "
+            "not automate with machine learning yet. Instead, " + label + "), " + others
+            + ", or use the baseline or a simple rule.")
 
 
 def _count_words(ws: Workspace) -> str | None:
@@ -140,7 +174,8 @@ def _tabular_next_step(items: int, champions: int) -> str:
 
 def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], evaluations: int,
                champions: int, runs: int, predictions: int, queue_open: int, machine: int,
-               in_use: str | None = None, monitored: int = 0) -> str:
+               in_use: str | None = None, monitored: int = 0,
+               not_beaten: list[str] | None = None) -> str:
     if not need:
         return ("State the need in words: edit [project] need in glamlab.toml "
                 "(e.g. 'stop paying the OCR service for blank pages').")
@@ -158,6 +193,8 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
         return ("Baselines measured. Train a model and compare: `glamlab predictors` lists "
                 "those for this task; `glamlab train NAME`, then `glamlab evaluate` (its "
                 "verdict chooses the model that run, act and export use).")
+    if not_beaten:
+        return no_better_step(not_beaten, queue_open)
     if runs == 0 or predictions == 0:
         model = f"{in_use}@champion" if in_use else "NAME@champion"
         return (f"Run the model over the collection: `glamlab run --model {model}` "
