@@ -92,9 +92,28 @@ def test_paired_bootstrap_finds_a_clear_winner() -> None:
     cmp = paired_bootstrap(S_a, S_b, partial(_reduce, k=2), "accuracy", names=("A", "B"))
     assert cmp.difference > 0.3
     assert cmp.p_value < 0.005
-    assert cmp.verdict == "B is better than A (p < 0.001)"
+    assert cmp.verdict == f"B is better than A (B minus A: {cmp.difference:+.3f}, p < 0.001)"
     flipped = paired_bootstrap(S_b, S_a, partial(_reduce, k=2), "accuracy", names=("B", "A"))
-    assert flipped.verdict == "B is better than A (p < 0.001)"
+    assert flipped.verdict == (f"B is better than A (A minus B: {flipped.difference:+.3f}, "
+                               "p < 0.001)")
+    assert flipped.difference < 0  # the sign follows the words: A minus B
+
+
+def test_comparison_verdict_names_what_the_difference_subtracts() -> None:
+    """The sign of a difference is read with what it subtracts, so "between X and Y
+    (difference +0.001)" cannot be read as Y - X by one reader and X - Y by another."""
+    from glamlab.evaluation.bootstrap import Comparison
+
+    cmp = Comparison("m@2", "m@1", "f1", 0.500, 0.501, 0.001, -0.01, 0.012, 0.6, 1000,
+                     {"only_a_right": 3, "only_b_right": 5})
+    assert "(m@1 minus m@2: +0.001," in cmp.verdict
+    other = cmp.flipped()
+    assert (other.a, other.b, other.difference) == ("m@1", "m@2", -0.001)
+    assert (other.low, other.high) == (-0.012, 0.01)
+    assert other.mcnemar == {"only_a_right": 5, "only_b_right": 3}
+    worded = other.describe("champion", "challenger")
+    assert worded == ("no detectable difference between champion m@1 and challenger m@2 on f1 "
+                      "(challenger minus champion: -0.001, p = 0.600)"), worded
 
 
 def test_paired_bootstrap_small_difference_is_not_significant() -> None:

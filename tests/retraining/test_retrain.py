@@ -172,3 +172,33 @@ def test_the_test_split_has_a_budget_of_uses(make_ws):
     ev = evaluate(ws, model_candidates(ws, ["len@1"]), n_boot=50, store=False)
     assert ev.test_uses == 4 and any("past its budget" in w for w in ev.warnings)
     assert ev.to_dict()["test_uses"] == 4
+
+
+def test_retrain_words_the_difference_one_way_challenger_minus_champion(make_ws):
+    """The comparison and the gate state the same difference with the same sign, and say
+    what it subtracts (the walkthrough printed "+0.001" and "gains -0.001" for one
+    difference). Here wrong corrections make the challenger worse, so the evaluation's own
+    comparison has the champion second and is read the other way round."""
+    ws = _workspace(make_ws)
+    t = ws.store.t
+    with ws.store.write() as conn:  # "corrections" that mark 6-50 characters "long"
+        rows = conn.execute(sa.select(t.items.c.item_id, t.items.c.text)
+                            .join(t.splits, t.splits.c.item_id == t.items.c.item_id)
+                            .where(t.splits.c.split == "train")).all()
+        for item_id, text in rows:
+            if 5 < len(text) <= 50:
+                conn.execute(t.labels.update().where(t.labels.c.item_id == item_id)
+                             .values(active=False))
+                conn.execute(t.labels.insert().values(
+                    item_id=item_id, label="long", annotator="rev", source="review",
+                    active=True, created_at=now()))
+    report = retrain(ws, "len", n_boot=200)
+    diff = report.comparison["difference"]
+    assert diff < 0 and not report.promoted
+    assert diff == pytest.approx(report.comparison["challenger"] - report.comparison["champion"])
+    verdict = report.comparison["verdict"]
+    assert "champion len@1" in verdict and "challenger len@2" in verdict, verdict
+    assert f"challenger minus champion: {diff:+.3f}" in verdict, verdict
+    gate = " ".join(report.decision.reasons)
+    assert f"{diff:+.3f} (challenger minus champion)" in gate, gate
+    assert "+" + f"{abs(diff):.3f}" not in report.summary(), report.summary()

@@ -28,6 +28,7 @@ from ..errors import CardNotWritable, PolicyError
 from ..items import Item
 from ..store import QUEUE_SUPERSEDED as SUPERSEDED
 from ..store import now
+from ..store.queue import gold_labels
 from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .intervals import wrong_total_interval
 from .people import item_decisions, person_decision, same_value
@@ -208,6 +209,10 @@ class ActReport:
     #: candidates the policy sends to review that a person already decided (on this
     #: prediction or an earlier one): no reviewer time is counted for them
     review_decided: int = 0
+    #: candidates the policy sends to review whose label an active gold label of the item
+    #: already gives: queued, but the queue does not show them (glamlab.store.queue), so
+    #: no reviewer time is counted for them either
+    review_settled_by_gold: int = 0
     test: dict[str, Any] = dataclasses.field(default_factory=dict)
     expected_wrong_accepts: float | None = None
     expected_wrong_range: list[float] | None = None
@@ -227,12 +232,21 @@ class ActReport:
     #: the model that now runs no longer sends their candidate to review
     superseded: int = 0
 
+    @property
+    def review_workload(self) -> int:
+        """What a reviewer will be shown of what the policy sends to review: not what a
+        person already decided, nor what a gold label settles."""
+        return max(self.counts["review"] - self.review_decided - self.review_settled_by_gold, 0)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "model": self.model, "field": self.field, "dry_run": self.dry_run,
             "items_total": self.items_total, "items_with_predictions": self.items_with_predictions,
             "counts": self.counts,
-            "by_label": [{"label": k, **v} for k, v in sorted(self.by_label.items())],
+            "by_label": [{"label": k, **v, "review_workload": max(
+                v["review"] - v.get("review_already_decided", 0)
+                - v.get("review_settled_by_gold", 0), 0)}
+                for k, v in sorted(self.by_label.items())],
             "expected_wrong_accepts": self.expected_wrong_accepts,
             "expected_wrong_accepts_ci95": self.expected_wrong_range,
             "review_hours": self.review_hours, "filter": self.filter,
@@ -243,6 +257,8 @@ class ActReport:
             "superseded": self.superseded,
             "decided_by_people": self.decided_by_people,
             "review_already_decided": self.review_decided,
+            "review_settled_by_gold": self.review_settled_by_gold,
+            "review_workload": self.review_workload,
             "test": self.test, "policy": self.policy, "problems": self.problems,
             "policy_source": self.policy_source, "notes": self.notes, "unit": self.unit,
             "known_outcomes": self.known_outcomes,
@@ -289,6 +305,10 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
         from .optimise import write_thresholds
 
         write_thresholds(ws, proposed)
+    from ..workspace.verdict import not_better_than_baseline
+
+    warning = not_better_than_baseline(ws, mv.spec)  # a warning, not a refusal
+    notes = ([warning] if warning else []) + notes
     report = ActReport(model=mv.spec, field=policy.field, dry_run=dry_run,
                        policy=policy.describe(), policy_source=source, notes=notes)
     from ..tasks.tabular import count_known_outcomes
@@ -307,7 +327,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
         for d in batch:
             report.counts[d.action] += 1
             per = report.by_label.setdefault(d.label, {"accept": 0, "review": 0, "reject": 0,
-                                                       "review_already_decided": 0})
+                                                       "review_already_decided": 0,
+                                                       "review_settled_by_gold": 0})
             per[d.action] += 1
             if d.safety is not None:
                 report.safety_hits.append(d.safety.to_dict())
@@ -315,9 +336,14 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
         with ws.store.read() as conn:
             people = item_decisions(ws, conn, [d.item.item_id for d in batch
                                                if d.action != "reject"])
-        for label, n in _review_decided(kind, batch, people).items():
+            gold = gold_labels(conn, [d.item.item_id for d in batch if d.action == "review"])
+        decided, settled = _review_decided(kind, batch, people, gold)
+        for label, n in decided.items():
             report.review_decided += n
             report.by_label[label]["review_already_decided"] += n
+        for label, n in settled.items():
+            report.review_settled_by_gold += n
+            report.by_label[label]["review_settled_by_gold"] += n
         if not dry_run:
             _write_batch(ws, mv, policy, batch, report, people, current)
     report.items_with_predictions = seen_items
@@ -535,19 +561,29 @@ def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
 
 
 def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
-                    people: dict[str, list[Any]]) -> Counter[str]:
+                    people: dict[str, list[Any]], gold: dict[str, set[str]] | None = None
+                    ) -> tuple[Counter[str], Counter[str]]:
     """How many of the batch's candidates the policy sends to review a person has
-    already decided, per label (``people``: :func:`.people.item_decisions` of the
-    batch)."""
-    return Counter(d.label for d in batch if d.action == "review"
-                   and person_decision(people.get(d.item.item_id), d.label, d.value,
-                                       one_value=kind.one_value_per_item) is not None)
+    already decided, and how many of the rest an active gold label of the item settles
+    (the queue does not show them: :mod:`glamlab.store.queue`), per label
+    (``people``: :func:`.people.item_decisions` of the batch; ``gold``:
+    :func:`glamlab.store.queue.gold_labels`)."""
+    decided: Counter[str] = Counter()
+    settled: Counter[str] = Counter()
+    for d in batch:
+        if d.action != "review":
+            continue
+        if person_decision(people.get(d.item.item_id), d.label, d.value,
+                           one_value=kind.one_value_per_item) is not None:
+            decided[d.label] += 1
+        elif d.label in (gold or {}).get(d.item.item_id, ()):
+            settled[d.label] += 1
+    return decided, settled
 
 
 def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActReport) -> None:
     card = ws.card
-    to_review = max(report.counts["review"] - report.review_decided, 0)
-    report.review_hours = to_review * card.review_seconds_per_item / 3600.0
+    report.review_hours = report.review_workload * card.review_seconds_per_item / 3600.0
     per, info = frozen_test_precision(ws, mv, policy)
     info.pop("accepted_groups", None)
     # thresholds the test split chose (tuned_on "test", or optimised before calibration
@@ -621,8 +657,12 @@ def render(report: dict[str, Any]) -> str:
         extra = (f", about {row['expected_wrong']:g} of the accepts expected wrong"
                  if "expected_wrong" in row else "")
         done = row.get("review_already_decided", 0)
-        lines.append(f"  {row['label']}: accept {row['accept']}, review {row['review'] - done}"
-                     + (f" (+{done} already decided)" if done else "")
+        gold = row.get("review_settled_by_gold", 0)
+        more = ([f"+{done} already decided"] if done else []) + (
+            [f"+{gold} settled by a gold label"] if gold else [])
+        lines.append(f"  {row['label']}: accept {row['accept']}, "
+                     f"review {row['review'] - done - gold}"
+                     + (f" ({', '.join(more)})" if more else "")
                      + f", reject {row['reject']}{extra}")
     if report["expected_wrong_accepts"] is not None:
         lo, hi = report["expected_wrong_accepts_ci95"]
@@ -638,11 +678,14 @@ def render(report: dict[str, Any]) -> str:
         lines.append("Expected wrong auto-accepts: unknown (no test-split predictions for some "
                      "accepted labels; label a test split and run the model on it).")
     decided = report.get("review_already_decided", 0)
-    lines.append(f"Review workload: {c['review'] - decided} {report.get('unit', 'items')}, "
-                 "about "
+    gold = report.get("review_settled_by_gold", 0)
+    workload = report.get("review_workload", c["review"] - decided - gold)
+    not_asked = ([f"{decided} more already decided by a reviewer"] if decided else []) + (
+        [f"{gold} more settled by a gold label, which a person already gave them"]
+        if gold else [])
+    lines.append(f"Review workload: {workload} {report.get('unit', 'items')}, about "
                  f"{report['review_hours']:.1f} reviewer hours"
-                 + (f" ({decided} more already decided by a reviewer: not asked again)."
-                    if decided else "."))
+                 + (f" ({'; '.join(not_asked)}: not asked again)." if not_asked else "."))
     f = report.get("filter")
     if f and f["price_per_item"]:
         wrong = ("unknown" if f["expected_wrongly_withheld"] is None

@@ -309,6 +309,8 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
                                                         overall_ci[0] >= target_precision)},
         "collection": {"counts": preview["counts"], "review_hours": preview["review_hours"],
                        "review_already_decided": preview.get("review_already_decided", 0),
+                       "review_settled_by_gold": preview.get("review_settled_by_gold", 0),
+                       "review_workload": preview.get("review_workload"),
                        "expected_wrong_accepts": preview["expected_wrong_accepts"],
                        "filter": preview["filter"]},
         "policy": new_policy.to_toml(), "written": False,
@@ -390,11 +392,16 @@ def render_optimise(res: dict[str, Any]) -> str:
                      "(from more groups) to automate.")
     c = res["collection"]
     decided = c.get("review_already_decided", 0)
+    gold = c.get("review_settled_by_gold", 0)
+    workload = c.get("review_workload")
+    workload = c["counts"]["review"] - decided - gold if workload is None else workload
     lines.append(f"On the collection: accept {c['counts']['accept']}, review "
-                 f"{c['counts']['review'] - decided} (about {c['review_hours']:.1f} reviewer "
+                 f"{workload} (about {c['review_hours']:.1f} reviewer "
                  f"hours), reject {c['counts']['reject']}"
-                 + (f"; {decided} more already decided by a reviewer, not asked again."
-                    if decided else "."))
+                 + (f"; {decided} more already decided by a reviewer, not asked again"
+                    if decided else "")
+                 + (f"; {gold} more settled by a gold label, not asked" if gold else "")
+                 + ".")
     lines.append("Written to [policy] in glamlab.toml." if res["written"] else
                  "Not written: add --write to save these thresholds in [policy].")
     return "\n".join(lines)

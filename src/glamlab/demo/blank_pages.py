@@ -135,8 +135,7 @@ def stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     f = report["filter"]
     n = report["items_total"]
     withheld = f["accepted_as_positive"]
-    review = sum(row["review"] - row.get("review_already_decided", 0)
-                 for row in report["by_label"] if row["label"] == "blank")
+    review = sum(row["review_workload"] for row in report["by_label"] if row["label"] == "blank")
     saved = withheld * PRICE
     lo, hi = _wilson(withheld, n)
     say(f"For the {n} pages of this collection:")

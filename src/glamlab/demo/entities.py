@@ -162,7 +162,7 @@ def stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     c = report["counts"]
     say(f"Acted on the predicted spans: {c['accept']} written as metadata (each with the "
         f"model, its version and score, unconfirmed until a person confirms), "
-        f"{c['review'] - report.get('review_already_decided', 0)} "
+        f"{report['review_workload']} "
         f"sent to the review queue (about {report['review_hours']:.1f} reviewer hours), "
         f"{c['reject']} dropped. In the review queue a person accepts a span, changes its "
         "type or rejects it, and each answer becomes a training label.")

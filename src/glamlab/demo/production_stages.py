@@ -101,7 +101,6 @@ def stage_act(ws: Workspace, say: Say) -> dict[str, Any]:
                     "firmer figure.")
     report = plan(ws, dry_run=True).to_dict()
     out["dry_run"] = report
-    c = report["counts"]
     say(f"Before writing anything (dry run) for {report['items_with_predictions']} pages:")
     f = report.get("filter")
     if f and f["price_per_item"]:
@@ -113,14 +112,14 @@ def stage_act(ws: Workspace, say: Say) -> dict[str, Any]:
     else:
         for row in report["by_label"]:
             say(f"  {row['accept']} pages tagged {row['label']!r} automatically, "
-                f"{row['review'] - row.get('review_already_decided', 0)} to a reviewer, "
+                f"{row['review_workload']} to a reviewer, "
                 f"{row['reject']} left untagged")
     if report["expected_wrong_accepts"] is not None:
         lo, hi = report["expected_wrong_accepts_ci95"]
         say(f"  Expected wrong automatic tags: about {report['expected_wrong_accepts']:.0f}, "
             f"judging by the test split; with its size, up to {hi:.0f} (95%).")
     decided = report.get("review_already_decided", 0)
-    say(f"  Review workload: {c['review'] - decided} pages, about "
+    say(f"  Review workload: {report['review_workload']} pages, about "
         f"{report['review_hours']:.1f} hours at {ws.card.review_seconds_per_item:g} seconds a "
         "page" + (f" ({decided} more already decided by a reviewer)." if decided else "."))
     if report["safety_hits"]:

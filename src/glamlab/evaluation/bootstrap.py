@@ -132,11 +132,29 @@ class Comparison:
 
     @property
     def verdict(self) -> str:
+        return self.describe()
+
+    def describe(self, a_role: str | None = None, b_role: str | None = None) -> str:
+        """The verdict in words. The difference is always written with what it subtracts
+        ("B minus A: +0.012"), so its sign cannot be read the wrong way round; ``a_role``
+        and ``b_role`` ("champion", "challenger") name the two in it instead."""
+        a = f"{a_role} {self.a}" if a_role else self.a
+        b = f"{b_role} {self.b}" if b_role else self.b
+        minus = f"{b_role or self.b} minus {a_role or self.a}: {self.difference:+.3f}"
+        p = format_p(self.p_value, self.n_boot)
         if not self.significant:
-            return (f"no detectable difference between {self.a} and {self.b} on {self.metric} "
-                    f"(difference {self.difference:+.3f}, {format_p(self.p_value, self.n_boot)})")
-        better, worse = (self.b, self.a) if self.difference > 0 else (self.a, self.b)
-        return f"{better} is better than {worse} ({format_p(self.p_value, self.n_boot)})"
+            return f"no detectable difference between {a} and {b} on {self.metric} ({minus}, {p})"
+        better, worse = (b, a) if self.difference > 0 else (a, b)
+        return f"{better} is better than {worse} ({minus}, {p})"
+
+    def flipped(self) -> Comparison:
+        """The same comparison read the other way round (a and b swapped, the difference
+        and its interval negated)."""
+        mc = dict(self.mcnemar) if self.mcnemar is not None else None
+        if mc is not None and "only_a_right" in mc:
+            mc["only_a_right"], mc["only_b_right"] = mc.get("only_b_right"), mc["only_a_right"]
+        return Comparison(self.b, self.a, self.metric, self.b_value, self.a_value,
+                          -self.difference, -self.high, -self.low, self.p_value, self.n_boot, mc)
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(vars(self))

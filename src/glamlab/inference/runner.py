@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from ..errors import ModelNotFound, RunError, reason_for
 from ..progress import Progress
+from ..workspace.verdict import not_better_than_baseline
 from .plan import Plan, parse_query
 from .worker import Failure, ModelRef, Row, class_path
 from .writer import LEASE_TIMEOUT_S, UNFINISHED, RunWriter
@@ -55,6 +56,9 @@ class RunReport:
     done_now: int = 0
     failed_now: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)
+    #: a warning when the latest comparison with the baselines found this model no
+    #: better than them (the run goes ahead)
+    warning: str | None = None
 
     @property
     def items_per_s(self) -> float:
@@ -68,7 +72,7 @@ class RunReport:
             "failed": self.failed, "skipped_already_predicted": self.skipped,
             "done_this_time": self.done_now, "failed_this_time": self.failed_now,
             "seconds": round(self.seconds, 3), "items_per_s": round(self.items_per_s, 1),
-            "failures": self.failures,
+            "failures": self.failures, "warning": self.warning,
         }
 
     def summary(self) -> str:
@@ -87,6 +91,8 @@ class RunReport:
             if self.failed > 5:
                 lines.append(f"  ... and {self.failed - 5:,} more")
             lines.append(f"See them all with: glamlab runs --failures {self.run_id}")
+        if self.warning:
+            lines.append(self.warning)
         if self.status == "stopped":
             lines.append("Continue with: glamlab run --resume"
                          + (f" --model {self.model}" if self.model else ""))
@@ -305,7 +311,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                      engine=engine, workers=workers, planned=final.planned, done=final.done,
                      failed=final.failed, skipped=skipped, seconds=time.monotonic() - t0,
                      resumed=resumed, done_now=counts["done"], failed_now=counts["failed"],
-                     failures=failures)
+                     failures=failures, warning=not_better_than_baseline(ws, mv.spec))
 
 
 def _unfinished(ws: Workspace, model_id: int) -> bool:

@@ -29,8 +29,10 @@ def _section(title: str, fn: Callable[[Workspace], dict[str, Any]], ws: Workspac
 
 
 def leaderboard(ws: Workspace) -> dict[str, Any]:
-    """The newest evaluation of each candidate, best first, and the latest verdict."""
+    """The newest evaluation of each candidate, best first, and the latest verdict on
+    the baselines (a retrain's champion-against-challenger evaluation is not one)."""
     from ..evaluation import history
+    from ..workspace.verdict import baseline_verdict
 
     rows = history(ws, limit=200)
     if not rows:
@@ -49,7 +51,8 @@ def leaderboard(ws: Workspace) -> dict[str, Any]:
                       "value": value if isinstance(value, int | float) else None,
                       "ci95": ci, "at": r["created_at"], "spend": spend})
     board.sort(key=lambda b: (b["value"] is None, -(b["value"] or 0)))
-    verdict = rows[0].get("verdict")
+    found = baseline_verdict(ws)
+    verdict = found["verdict"] if found else rows[0].get("verdict")
     if verdict is None and board and board[0]["value"] is not None:
         best = board[0]
         verdict = (f"Best so far: {best['candidate']} with {best['metric']} "
@@ -64,7 +67,7 @@ def evaluation_sections(ws: Workspace) -> list[Any]:
     from .evaluation import report_sections
     from .stored import latest_evaluation
 
-    result = latest_evaluation(ws)
+    result = latest_evaluation(ws, with_baselines=True)
     return report_sections(result) if result is not None else []
 
 

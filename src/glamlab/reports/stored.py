@@ -16,15 +16,25 @@ _CANDIDATE_FIELDS = ("name", "kind", "predictor", "model_id", "spec", "metrics",
                      "cost_per_1000", "slices", "service", "calls", "cached", "spent")
 
 
-def latest_evaluation(ws: Workspace) -> EvaluationResult | None:
-    """The newest ``glamlab evaluate`` (every candidate it compared), or None."""
+def latest_evaluation(ws: Workspace, *, with_baselines: bool = False
+                      ) -> EvaluationResult | None:
+    """The newest ``glamlab evaluate`` (every candidate it compared), or None. With
+    ``with_baselines``, the newest that compared models with the baselines (its verdict
+    says whether to automate; a retrain's champion-against-challenger evaluation does
+    not), when there is one."""
+    from types import SimpleNamespace
+
     from ..evaluation import CandidateResult, EvaluationResult
     from ..evaluation.bootstrap import Comparison
+    from ..workspace.verdict import baseline_verdict
 
     t = ws.store.t.evaluations
+    found = baseline_verdict(ws) if with_baselines else None
     with ws.store.read() as conn:
-        newest = conn.execute(sa.select(t.c.created_at, t.c.test_fingerprint, t.c.metric)
-                              .order_by(t.c.id.desc()).limit(1)).first()
+        newest: Any = SimpleNamespace(**{k: found[k] for k in (
+            "created_at", "test_fingerprint", "metric")}) if found else conn.execute(
+            sa.select(t.c.created_at, t.c.test_fingerprint, t.c.metric)
+            .order_by(t.c.id.desc()).limit(1)).first()
         if newest is None:
             return None
         rows = conn.execute(sa.select(t).where(

@@ -79,8 +79,9 @@ def decide(metric: str, champion: float, challenger: float, *, config: GateConfi
                        f"more than the allowed {config.max_drop:.3f}")
     if gain < config.min_gain:
         ok = False
-        reasons.append(f"{metric} {'improves' if lower_is_better else 'gains'} {gain:+.3f}, "
-                       f"less than the required {config.min_gain:.3f}")
+        minus = "champion minus challenger" if lower_is_better else "challenger minus champion"
+        reasons.append(f"{metric} {'improves' if lower_is_better else 'gains'} {gain:+.3f} "
+                       f"({minus}), less than the required {config.min_gain:.3f}")
     for name, (ch_value, n) in sorted((challenger_slices or {}).items()):
         base = (champion_slices or {}).get(name)
         if base is None or n < config.min_slice_size:

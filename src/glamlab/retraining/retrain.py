@@ -117,10 +117,12 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
     by = {c.name: c for c in ev.candidates}
     a, b = by[champ.spec].metrics[metric]["value"], by[chall.spec].metrics[metric]["value"]
     cmp = next(c for c in ev.comparisons if {c.a, c.b} == {champ.spec, chall.spec})
-    # the paired difference always read as challenger - champion
-    diff = cmp.difference if cmp.b == chall.spec else -cmp.difference
-    comparison = {"champion": a, "challenger": b, "difference": diff, "p_value": cmp.p_value,
-                  "verdict": cmp.verdict, "mcnemar": cmp.mcnemar}
+    # the paired difference always read (and worded) as challenger minus champion
+    if cmp.b != chall.spec:
+        cmp = cmp.flipped()
+    comparison = {"champion": a, "challenger": b, "difference": cmp.difference,
+                  "p_value": cmp.p_value, "verdict": cmp.describe("champion", "challenger"),
+                  "mcnemar": cmp.mcnemar}
 
     cfg = GateConfig.from_card(ws.card.section("gate"))
     champ_slices: dict[str, tuple[float, int]] | None = None

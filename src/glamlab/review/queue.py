@@ -66,23 +66,17 @@ def _order(t: sa.Table, sort: str) -> list[Any]:
 
 def _filters(t: sa.Table, label: str | Sequence[str] | None, kind: str | None,
              min_score: float | None, max_score: float | None) -> list[Any]:
-    from ..store import schema
+    from ..store import queue as shown_rows
 
-    labels = schema.labels
-    # a prediction that an active gold label already says is not asked about (a person
-    # said so); one that disagrees with the gold label shows with both (see _with_items),
+    # what a reviewer is shown (glamlab.store.queue: one definition for every count): a
+    # prediction an active gold label already gives is settled by it and not asked
+    # about; one that disagrees with the gold label shows with both (see _with_items),
     # and a "recheck" row is about a gold label, so it always shows
-    gold = sa.exists().where(labels.c.item_id == t.c.item_id, labels.c.label == t.c.label,
-                             labels.c.active.is_(True))
-    clauses: list[Any] = [t.c.status == "open"]
-    if kind != "recheck":
-        clauses.append(sa.or_(t.c.kind != "prediction", ~gold))
+    clauses: list[Any] = shown_rows.shown(t, kind)
     if isinstance(label, str) and label:
         clauses.append(t.c.label == label)
     elif label:
         clauses.append(t.c.label.in_(list(label)))
-    if kind:
-        clauses.append(t.c.kind == kind)
     if min_score is not None:
         clauses.append(t.c.score >= min_score)
     if max_score is not None:
@@ -214,16 +208,23 @@ def queue_version(ws: Workspace) -> int | None:
 
 
 def queue_counts(ws: Workspace, *, kind: str | None = None) -> dict[str, Any]:
-    """Open queue items in total and per predicted label (of one ``kind``: ``prediction``
-    or ``recheck``, or both), and the decisions made so far."""
+    """Open queue items a reviewer is shown, in total and per predicted label (of one
+    ``kind``: ``prediction`` or ``recheck``, or both), the decisions made so far, and the
+    open predictions a gold label settles (``settled_by_gold``: not shown, not lost; see
+    :mod:`glamlab.store.queue`)."""
     t = ws.store.t.review_queue
     q = (sa.select(t.c.label, sa.func.count()).where(*_filters(t, None, kind, None, None))
          .group_by(t.c.label))
+    from ..store.queue import settled
+
     with ws.store.read() as conn:
         rows = conn.execute(q).all()
         decided = conn.execute(sa.select(sa.func.count()).select_from(ws.store.t.decisions)).scalar()
+        gold = 0 if kind == "recheck" else conn.execute(
+            sa.select(sa.func.count()).select_from(t).where(*settled(t))).scalar()
     per = {str(r[0]): int(r[1]) for r in rows}
-    return {"open": sum(per.values()), "by_label": per, "decisions": int(decided or 0)}
+    return {"open": sum(per.values()), "by_label": per, "decisions": int(decided or 0),
+            "settled_by_gold": int(gold or 0)}
 
 
 def recheck_count(ws: Workspace) -> int:

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from ..store import queue as queue_rows
+
 if TYPE_CHECKING:
     from . import Workspace
 
@@ -48,7 +50,10 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         runs = _count(conn, t.runs)
         predictions = _count(conn, t.predictions)
         machine = _count(conn, t.machine_metadata)
-        queue_open = _count(conn, t.review_queue, t.review_queue.c.status == "open")
+        # what a reviewer is shown (the queue page's own count), and the open predictions
+        # a gold label already settles (kept, not asked about)
+        queue_open = _count(conn, t.review_queue, *queue_rows.shown(t.review_queue))
+        settled = _count(conn, t.review_queue, *queue_rows.settled(t.review_queue))
         decisions = _count(conn, t.decisions)
         alerts = _count(conn, t.alerts)
         monitored = _count(conn, t.audit_log, t.audit_log.c.action == "monitor")
@@ -58,7 +63,23 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         if in_use is None:  # as glamlab run chooses: the champion marked most recently
             in_use = conn.execute(sa.select(aliases.name).where(aliases.alias == "champion")
                                   .order_by(aliases.updated_at.desc()).limit(1)).scalar()
+        in_use_version = conn.execute(
+            sa.select(t.models.c.version).join(t.model_aliases,
+                                               aliases.model_id == t.models.c.id)
+            .where(aliases.name == in_use, aliases.alias == "champion").limit(1)
+        ).scalar() if in_use else None
 
+    from .verdict import baseline_verdict, not_better_than_baseline
+
+    found = baseline_verdict(ws) if evaluations else None
+    in_use_spec = f"{in_use}@{in_use_version}" if in_use and in_use_version else None
+    # the latest comparison with the baselines found no model (or not the one in use)
+    # better than them: say so before any step that puts the model to work
+    no_better = bool(found and found["models"] and (
+        not_better_than_baseline(ws, in_use_spec) if in_use_spec else not found["beaten"]))
+    verdict = ({"verdict": found["verdict"], "baselines": found["baselines"],
+                "beaten": found["beaten"], "model_no_better": no_better}
+               if found else None)
     card = ws.card
     stages = [
         {"stage": "need", "done": bool(card.need), "detail": card.need or "not stated yet"},
@@ -69,7 +90,8 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
          "evaluations": evaluations},
         {"stage": "runs", "done": runs > 0, "count": runs, "predictions": predictions},
         {"stage": "actions", "done": machine > 0 or queue_open > 0 or decisions > 0,
-         "machine_metadata": machine, "review_open": queue_open, "decisions": decisions},
+         "machine_metadata": machine, "review_open": queue_open,
+         "settled_by_gold": settled, "decisions": decisions},
         {"stage": "monitoring", "done": monitored > 0, "alerts": alerts,
          "checks": monitored},
     ]
@@ -84,19 +106,21 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         "database": "postgresql" if not ws.store.is_sqlite else "sqlite",
         "stages": stages,
         "summary": _summary(items, errors, labelled, splits, models, evaluations, runs,
-                            predictions, queue_open,
+                            predictions, queue_open, settled,
                             labelled_word="with an outcome" if outcome else "labelled"),
         "model_in_use": f"{in_use}@champion" if in_use else None,
+        "baseline_verdict": verdict,
         "count_task": _count_words(ws) if card.modality == "tabular" else None,
         "next_step": (_tabular_next_step(items, champions) if card.modality == "tabular" else
                       _next_step(card.need, items, labelled, splits, evaluations, champions,
-                                 runs, predictions, queue_open, machine, in_use, monitored)),
+                                 runs, predictions, queue_open, machine, in_use, monitored,
+                                 found["baselines"] if no_better and found else None)),
     }
 
 
 def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], models: int,
-             evaluations: int, runs: int, predictions: int, queue_open: int, *,
-             labelled_word: str = "labelled") -> str:
+             evaluations: int, runs: int, predictions: int, queue_open: int,
+             settled: int = 0, *, labelled_word: str = "labelled") -> str:
     parts = [f"{items:,} items"]
     if errors:
         parts.append(f"{errors:,} ingest problems (see glamlab items --errors)")
@@ -108,7 +132,25 @@ def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], mod
         parts.append(f"{runs:,} runs with {predictions:,} predictions")
     if queue_open:
         parts.append(f"{queue_open:,} waiting for review")
+    if settled:
+        parts.append(f"{settled:,} more suggestions settled by a gold label (not asked)")
     return ", ".join(parts)
+
+
+def no_better_step(baselines: list[str], queue_open: int = 0, *, web: bool = False) -> str:
+    """The next step when the latest comparison found no model better than the
+    baselines: do not put the model to work; what to do instead."""
+    base = ", ".join(baselines)
+    label = ("label more items (the Label page" if web else
+             "label more items (`glamlab serve`")
+    if queue_open:
+        label += f"; the {queue_open:,} suggestions in the review queue are labels too"
+    others = ("try other models (an admin trains and evaluates them)" if web else
+              "try other models (`glamlab predictors`, `glamlab train NAME`, then "
+              "`glamlab evaluate`)")
+    return (f"The last comparison found no model better than the baseline ({base}): do "
+            "not automate with machine learning yet. Instead, " + label + "), " + others
+            + ", or use the baseline or a simple rule.")
 
 
 def _count_words(ws: Workspace) -> str | None:
@@ -138,7 +180,8 @@ def _tabular_next_step(items: int, champions: int) -> str:
 
 def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], evaluations: int,
                champions: int, runs: int, predictions: int, queue_open: int, machine: int,
-               in_use: str | None = None, monitored: int = 0) -> str:
+               in_use: str | None = None, monitored: int = 0,
+               not_beaten: list[str] | None = None) -> str:
     if not need:
         return ("State the need in words: edit [project] need in glamlab.toml "
                 "(e.g. 'stop paying the OCR service for blank pages').")
@@ -156,6 +199,8 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
         return ("Baselines measured. Train a model and compare: `glamlab predictors` lists "
                 "those for this task; `glamlab train NAME`, then `glamlab evaluate` (its "
                 "verdict chooses the model that run, act and export use).")
+    if not_beaten:
+        return no_better_step(not_beaten, queue_open)
     if runs == 0 or predictions == 0:
         model = f"{in_use}@champion" if in_use else "NAME@champion"
         return (f"Run the model over the collection: `glamlab run --model {model}` "

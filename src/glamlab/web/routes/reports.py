@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from ... import review
 from ...auth import User
 from ...reports.overview import evaluation_sections, gather
+from ...workspace.status import no_better_step
 from ..pages import page_user, render
 
 router = APIRouter(include_in_schema=False)
@@ -55,6 +56,10 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
     if not models["done"]:
         return ("Baselines measured: an admin chooses the champion model.", "/admin",
                 "Choose the champion")
+    verdict = status.get("baseline_verdict") or {}
+    if verdict.get("model_no_better"):
+        return (no_better_step(verdict["baselines"], queue_open, web=True), "/reports",
+                "See the comparison")
     if not by["runs"]["done"] or not by["runs"].get("predictions"):
         return ("Run the champion over the collection.", "/stages/run", "Run it")
     if queue_open:

@@ -1,0 +1,71 @@
+"""The latest verdict on the baselines: the newest stored evaluation that compared
+models with the baselines (``glamlab evaluate``), read from the store.
+
+``glamlab retrain`` stores its champion-against-challenger evaluation too, without the
+baselines; it is not a verdict on whether to automate, so the reports, ``glamlab
+status`` and the warnings of ``run`` and ``act`` read this one instead of the newest
+evaluation.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    from . import Workspace
+
+
+def baseline_verdict(ws: Workspace) -> dict[str, Any] | None:
+    """The newest evaluation with a baseline in it, or None: ``verdict`` (its words),
+    ``created_at``, ``metric``, ``baselines`` (their names), ``models`` (spec -> True when
+    it was better than every baseline, significantly) and ``beaten`` (whether any model
+    was)."""
+    t = ws.store.t.evaluations
+    with ws.store.read() as conn:
+        rows = conn.execute(sa.select(t.c.id, t.c.candidate, t.c.created_at,
+                                      t.c.test_fingerprint, t.c.metric, t.c.results)
+                            .order_by(t.c.id.desc())).all()
+    newest = next((r for r in rows if (r.results or {}).get("kind") == "baseline"), None)
+    if newest is None:
+        return None
+    group = [r for r in rows if r.created_at == newest.created_at
+             and r.test_fingerprint == newest.test_fingerprint and r.metric == newest.metric]
+    baselines = sorted({r.candidate for r in group if (r.results or {}).get("kind") == "baseline"})
+    models: dict[str, bool] = {}
+    for r in group:
+        res = r.results or {}
+        if res.get("kind") != "model":
+            continue
+        spec = str(res.get("spec") or r.candidate)
+        vs = [c for c in res.get("comparisons") or []
+              if c.get("b") == r.candidate and c.get("a") in baselines]
+        models[spec] = bool(vs) and all(c.get("significant") and (c.get("difference") or 0) > 0
+                                        for c in vs)
+    return {"verdict": str((newest.results or {}).get("verdict") or ""),
+            "created_at": newest.created_at, "metric": newest.metric,
+            "test_fingerprint": newest.test_fingerprint,
+            "baselines": baselines, "models": models, "beaten": any(models.values())}
+
+
+def not_better_than_baseline(ws: Workspace, spec: str) -> str | None:
+    """One line of warning when the latest comparison with the baselines found the model
+    ``spec`` (NAME@VERSION) no better than them, or found no model better and did not
+    compare ``spec``; None otherwise (no comparison yet, or the model beat them)."""
+    found = baseline_verdict(ws)
+    if found is None or not found["models"]:
+        return None
+    beat = found["models"].get(spec)
+    if beat:
+        return None
+    if beat is None and found["beaten"]:
+        return None  # another model beat them; this one was not compared (no claim)
+    base = ", ".join(found["baselines"])
+    which = (f"{spec} was no better than the baselines ({base}): its predictions are no "
+             "better than a simple rule" if beat is False else
+             f"no model was better than the baselines ({base}), and {spec} was not compared "
+             "with them: it is not shown to do better than a simple rule")
+    return (f"warning: in the latest comparison with the baselines {which}. Label more "
+            "items, try other models (glamlab evaluate), or use the baseline or a rule "
+            "instead.")

@@ -1,0 +1,85 @@
+"""The verdict "No model beats the baseline: do not automate" is kept and followed
+through: the reports page shows it after a retrain (whose champion-against-challenger
+evaluation is not a verdict on the baselines), the next step of ``glamlab status`` and
+of the web overview says it and what to do, and ``run`` and ``act`` warn (without
+refusing) when the model they use did not beat the baselines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from glamlab.actions.act import plan
+from glamlab.evaluation import Candidate, evaluate, fit_baselines
+from glamlab.inference import run
+from glamlab.registry import get_model
+from glamlab.reports.overview import evaluation_sections, leaderboard
+from glamlab.retraining.retrain import retrain
+from tests.retraining.test_retrain import _workspace
+
+from .conftest import PASSWORD, login
+
+
+def _not_beaten(make_ws: Any) -> Any:
+    """len@1 compared with the baselines while predicting as the majority baseline does,
+    so no model beats them; then a retrain compares champion and challenger."""
+    ws = _workspace(make_ws)
+    cands, _ = fit_baselines(ws)
+    majority = next(c for c in cands if c.name == "majority")
+    model = get_model(ws, "len@1")
+    result = evaluate(ws, [*cands, Candidate(model.spec, majority.predictor, "model",
+                                             model.id, model.spec)], n_boot=200)
+    assert "No model beats" in result.verdict, result.verdict
+    return ws
+
+
+def test_reports_keep_the_verdict_on_the_baselines_after_a_retrain(make_ws: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+
+    ws = _not_beaten(make_ws)
+    retrain(ws, "len", n_boot=100)  # stores len@1 against len@2, without baselines
+    board = leaderboard(ws)
+    assert "No model beats the" in board["verdict"] and "do not automate" in board["verdict"]
+    sections = " ".join(str(s) for s in evaluation_sections(ws))
+    assert "do not automate" in sections and "No baseline was measured" not in sections
+    add_user(ws, "val", PASSWORD, "viewer")
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "val").status_code == 303
+        page = c.get("/reports").text
+        overview = c.get("/").text
+    assert "do not automate with machine learning yet" in page
+    assert "No baseline was measured" not in page
+    assert "found no model better than the baseline" in overview
+
+
+def test_status_next_step_and_run_and_act_follow_the_verdict(make_ws: Any) -> None:
+    ws = _not_beaten(make_ws)
+    status = ws.status()
+    assert status["next_step"].startswith("The last comparison found no model better than "
+                                          "the baseline"), status["next_step"]
+    assert "label more items" in status["next_step"]
+    assert "try other models" in status["next_step"]
+    assert "baseline or a simple rule" in status["next_step"]
+    report = run(ws, "len@1")  # goes ahead, with a warning
+    assert report.done > 0 and report.warning and "no better than the baselines" in report.warning
+    assert report.warning in report.summary()
+    acted = plan(ws, model="len@1", dry_run=True)
+    assert any("no better than the baselines" in n for n in acted.notes), acted.notes
+
+
+def test_no_warning_for_a_model_that_beat_the_baselines(make_ws: Any) -> None:
+    ws = _workspace(make_ws)
+    cands, _ = fit_baselines(ws)
+    cands = [c for c in cands if c.name != "threshold"]  # the very rule len@1 learned
+    model = get_model(ws, "len@1")
+    from glamlab.registry.models import load_model
+
+    _, predictor = load_model(ws, model.spec)
+    result = evaluate(ws, [*cands, Candidate(model.spec, predictor, "model", model.id,
+                                             model.spec)], n_boot=200)
+    assert "better than every baseline" in result.verdict, result.verdict
+    assert not ws.status()["next_step"].startswith("The last comparison")
+    assert run(ws, "len@1").warning is None
+    assert not any("baselines" in n for n in plan(ws, model="len@1", dry_run=True).notes)
