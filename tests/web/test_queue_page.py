@@ -76,9 +76,18 @@ def test_reasons_are_plain_words_and_number_keys_are_shown(client_for: Any,
     row = {"kind": "prediction", "label": "graphic", "score": 0.919492,
            "reason": "score 0.919492 >= review threshold 0.5 and below accept 0.95"}
     assert plain_reason(Policy(), row) == (
-        "The model is 92% sure; items above 95% are accepted automatically.")
+        "The model is 92% sure; items at or above 95% are accepted automatically.")
     close = {**row, "score": 0.949, "reason": "score 0.949 >= review threshold 0.5"}
-    assert "94.9% sure; items above 95.0%" in plain_reason(Policy(), close)
+    assert "94.9% sure; items at or above 95% are" in plain_reason(Policy(), close)
+    # the threshold reads the same on every card, never rounded up: 0.98713 was "99%"
+    # on a card that said "97% sure", and on another "98.7%"
+    LP.accept = 0.98713
+    for score, sure in ((0.9712, "97%"), (0.9869, "98.6%"), (0.5, "50%")):
+        assert plain_reason(Policy(), {**row, "score": score}) == (
+            f"The model is {sure} sure; items at or above 98.7% are accepted automatically.")
+    # a score within a tenth of a percent of the threshold shows the digits that part them
+    assert "98.712% sure; items at or above 98.713%" in plain_reason(
+        Policy(), {**row, "score": 0.98712})
     rule = {**row, "reason": "safety rule 'restricted' matched"}
     assert plain_reason(Policy(), rule) == rule["reason"]
     html = client_for("rey").get("/queue").text
