@@ -138,3 +138,22 @@ def test_destructive_admin_actions_ask_first(client_for: Any, queued_ws: Any) ->
     r = ada.post("/admin/alias", data={"model": model, "alias": "challenger",
                                        "csrf": csrf_of(ada)}, follow_redirects=False)
     assert r.headers["location"] == "/admin?done=alias-set"  # not destructive: no question
+
+
+def test_the_dry_run_section_names_unmeasured_labels_and_warns(queued_ws: Any) -> None:
+    """The web's dry run said nothing about wrong accepts when some label had no test
+    item above its threshold, and nothing about a label far below the target."""
+    from glamlab.web.app import create_app
+
+    env = create_app(queued_ws).state.templates.env
+    act = {"model": "m@1", "field": "subjects", "items_with_predictions": 10,
+           "counts": {"accept": 5, "review": 2, "reject": 3}, "by_label": [],
+           "expected_wrong_accepts": None, "review_hours": 0.1,
+           "expected_wrong_partial": {"expected_wrong_measured": 1.4, "measured_accepts": 4,
+                                      "unmeasured": [{"label": "ships", "accepts": 1}],
+                                      "unmeasured_accepts": 1},
+           "warnings": ["maps: only 1 of 2 test accepts right"]}
+    html = env.get_template("report_section.html").render(r={"act": act})
+    assert "About 1 of the 4 automatic values the test set can judge may be wrong" in html
+    assert "for ships (1 values) no test item scores as high" in html
+    assert "Warning: maps: only 1 of 2 test accepts right" in html
