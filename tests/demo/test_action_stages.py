@@ -96,3 +96,12 @@ def test_subjects_demo_says_records_and_a_caution_that_agrees_with_its_labels(ma
     by = {row["label"]: row for row in out["dry_run"]["by_label"]}
     assert by["ships"]["review"] == 4  # the 0.6s: suggested, so reviewed
     assert "Review workload: 4 suggested labels" in text
+
+
+def test_each_demo_names_its_items_as_they_are():
+    from glamlab.demo.projects import project
+
+    assert {name: project(name).noun for name in ("blank-pages", "illustrations",
+                                                  "language", "subjects")} == {
+        "blank-pages": "pages", "illustrations": "pages", "language": "texts",
+        "subjects": "records"}
