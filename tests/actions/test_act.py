@@ -200,10 +200,16 @@ def test_dry_run_known_numbers(pages):
     assert (by["blank"]["accept"], by["blank"]["review"], by["blank"]["reject"]) == (8, 3, 0)
     assert (by["content"]["accept"], by["content"]["review"], by["content"]["reject"]) == (3, 1, 2)
     assert r["counts"] == {"accept": 11, "review": 4, "reject": 2}
-    # test precision at these thresholds: blank 5/6, content 1/2
-    assert r["expected_wrong_accepts"] == pytest.approx(8 / 6 + 3 / 2, abs=0.01)
+    # test precision at these thresholds: blank 5/6, content 1/2; the precision to expect
+    # from so few test items is the Jeffreys posterior mean (5.5/7, 1.5/3), as the README
+    # promises ("1 of 1 right is 0.75, not 100%"), not the raw 5/6 and 1/2
+    blank_wrong, content_wrong = 8 * (1 - 5.5 / 7), 3 * (1 - 1.5 / 3)
+    assert by["blank"]["expected_wrong"] == pytest.approx(blank_wrong, abs=0.01)
+    assert by["blank"]["expected_precision"] == pytest.approx(5.5 / 7, abs=1e-4)
+    assert (by["blank"]["test_correct"], by["blank"]["test_accepted"]) == (5, 6)
+    assert r["expected_wrong_accepts"] == pytest.approx(blank_wrong + content_wrong, abs=0.01)
     lo, hi = r["expected_wrong_accepts_ci95"]
-    assert 0 <= lo < 8 / 6 + 3 / 2 < hi <= 11
+    assert 0 <= lo < blank_wrong + content_wrong < hi <= 11
     # two of the four are test items whose gold label is the predicted one: the queue
     # does not show them (settled by a gold label), so no reviewer time is counted
     assert (r["review_workload"], r["review_settled_by_gold"]) == (2, 2)
@@ -211,7 +217,7 @@ def test_dry_run_known_numbers(pages):
     f = r["filter"]
     assert f["accepted_as_positive"] == 8 and f["sent_on"] == 17 - 8
     assert f["money_saved"] == pytest.approx(0.8)
-    assert f["expected_wrongly_withheld"] == pytest.approx(8 / 6, abs=0.01)
+    assert f["expected_wrongly_withheld"] == pytest.approx(blank_wrong, abs=0.01)
     with pages.store.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(
             pages.store.t.machine_metadata)).scalar() == 0
@@ -544,3 +550,114 @@ def test_a_read_only_card_does_not_matter_when_a_person_set_the_thresholds(pages
     done = act(pages)
     assert done.policy_source == "card" and done.written["machine_metadata"] > 0
     assert _count(pages, "machine_metadata") == done.written["machine_metadata"]
+
+
+@pytest.fixture
+def subjects(make_ws):
+    """A multi-label project with no thresholds yet: calibration data that supports
+    accepting 'maps' (from 0.9) and 'ships' (from 0.96), never 'people'; a test split on
+    which 'maps' is measured (9 of 10 right) but no item scores high for 'ships'."""
+    ws = make_ws("subjects", labels=["maps", "people", "ships"], multi_label=True)
+    items, preds = [], {}
+    calibration, test = {}, {}
+    for i in range(20):
+        iid = f"k{i:02d}"
+        preds[iid] = {"maps": round(0.9 + 0.004 * i, 3), "people": 0.7,
+                      "ships": 0.96 if i < 10 else 0.2}
+        calibration[iid] = ["maps"] + (["ships"] if i < 10 else []) + (["people"] if i % 2
+                                                                        else [])
+    for i in range(10):
+        iid = f"t{i:02d}"
+        preds[iid] = {"maps": 0.95, "people": 0.6, "ships": 0.3}
+        test[iid] = ["maps"] if i < 9 else ["people"]
+    for i in range(5):
+        iid = f"c{i:02d}"
+        preds[iid] = ({"maps": 0.97, "people": 0.6, "ships": 0.98} if i < 3
+                      else {"maps": 0.2, "people": 0.55, "ships": 0.1})
+    items = [{"item_id": iid, "modality": "text"} for iid in preds]
+    add_items(ws, items)
+    add_gold(ws, calibration, split="calibration")
+    add_gold(ws, test)
+    add_predictions(ws, add_model(ws, "subj"), preds, multi_label=True)
+    return ws
+
+
+def test_multi_label_default_policy_does_not_send_unsuggested_labels_to_review(subjects):
+    """Before, act's own thresholds sent every label of every item below accept to
+    review (review = 0 for all labels): 15 labels x 300 records was 4,348 questions for
+    reviewers. Now a label scoring below the kind's own cut-off (0.5: the model does not
+    suggest it) is rejected, neither written nor reviewed."""
+    r = plan(subjects, dry_run=True).to_dict()
+    assert r["policy_source"] == "default"
+    assert {p["label"]: p["review"] for p in r["policy"]} == {
+        "maps": 0.5, "people": 0.5, "ships": 0.5}
+    by = {row["label"]: row for row in r["by_label"]}
+    # maps: 33 at or above 0.9 accepted, the two records at 0.2 rejected, none reviewed
+    assert (by["maps"]["accept"], by["maps"]["review"], by["maps"]["reject"]) == (33, 0, 2)
+    # ships: 13 accepted; 0.3, 0.2 and 0.1 are not suggestions: rejected, not reviewed
+    assert (by["ships"]["accept"], by["ships"]["review"], by["ships"]["reject"]) == (13, 0, 22)
+    # people (0.55 to 0.7, never accepted): suggested, so a reviewer sees them
+    assert (by["people"]["accept"], by["people"]["review"]) == (0, 35)
+    text = render(r)
+    assert "score thresholds maps >= 0.900, ships >= 0.960" in text
+    assert "labels scoring below 0.5 rejected" in text
+    assert "reaches 95% precision (" not in text  # thresholds no longer read as precisions
+    # thresholds act proposed itself (review 0 for every label, as act saved them
+    # before) are its defaults, not a person's: a new model does not inherit them
+    subjects.card.raw["policy"] = {
+        "proposed_by": "glamlab act", "optimised_with": "old@1", "field": "subjects",
+        "labels": {k: {"review": 0.0} for k in ("maps", "people", "ships")}}
+    subjects.save_card()
+    again = plan(subjects, dry_run=True).to_dict()
+    assert again["policy_source"] == "default"
+    assert {p["label"]: p["review"] for p in again["policy"]}["ships"] == 0.5
+
+
+def test_single_label_default_policy_still_reviews_every_item_below_accept(pages):
+    pages.card.raw["policy"] = {"target_precision": 0.8}
+    pages.save_card()
+    _add_calibration(pages, TEST_BLANK, TEST_CONTENT)
+    r = plan(pages, dry_run=True).to_dict()
+    assert r["policy_source"] == "default" and r["counts"]["reject"] == 0
+    assert all(p["review"] == 0.0 for p in r["policy"])
+
+
+def test_unmeasured_labels_are_named_and_the_rest_still_counted(subjects):
+    """Before: "Expected wrong auto-accepts: unknown (no test-split predictions for some
+    accepted labels; label a test split and run the model on it)", although a test split
+    existed and the model had run on it: no test item reached the label's threshold."""
+    r = plan(subjects, dry_run=True).to_dict()
+    assert r["expected_wrong_accepts"] is None  # the total is not known
+    part = r["expected_wrong_partial"]
+    assert part["unmeasured"] == [{"label": "ships", "accepts": 13}]
+    # maps: 9 of 10 right on test, expect (9 + 1/2) / 11 of its 33 accepts right
+    maps_wrong = 33 * (1 - 9.5 / 11)
+    assert part["expected_wrong_measured"] == pytest.approx(maps_wrong, abs=0.01)
+    lo, hi = part["expected_wrong_measured_ci95"]
+    assert part["expected_wrong_range"] == [lo, pytest.approx(hi + 13)]
+    text = render(r)
+    assert "no test item (of 10) scores at or above the accept threshold of 'ships'" in text
+    assert "label a test split and run the model on it" not in text
+    assert f"For the other 33 accepts about {round(maps_wrong)}" in text
+    assert "ships: accept 13, review 0, reject 22, wrong accepts unknown" in text
+
+
+def test_expected_wrong_uses_the_precision_to_expect_and_warns_far_below_target(pages):
+    """1 of 1 right on test is 75% to expect, not 100% ("about 0 of the accepts expected
+    wrong" before); a label whose test precision is far below the target says so."""
+    _set_policy(pages, {**KNOWN_POLICY, "target_precision": 0.95,
+                        "labels": {"blank": {"accept": 0.95, "review": 0.5},
+                                   "content": {"accept": 0.9, "review": 0.75}}})
+    r = plan(pages, dry_run=True).to_dict()
+    by = {row["label"]: row for row in r["by_label"]}
+    # blank >= 0.95: 3 of 3 right on test, so 3.5 / 4 of its 4 accepts to expect right
+    assert (by["blank"]["test_correct"], by["blank"]["test_accepted"]) == (3, 3)
+    assert by["blank"]["accept"] == 4
+    assert by["blank"]["expected_wrong"] == pytest.approx(4 * (1 - 3.5 / 4), abs=0.01)
+    # content >= 0.9: 1 of 2 right on test (95% interval up to 0.91): far below 0.95
+    assert by["content"].get("below_target") and not by["blank"].get("below_target")
+    text = render(r)
+    assert "WARNING: content: only 1 of 2 test accepts right" in text
+    assert "far below the 95% target" in text
+    assert "about 0.5 of the accepts expected wrong (3 of 3 right on test: precision to " \
+           "expect 88%)" in text

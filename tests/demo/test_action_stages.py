@@ -38,15 +38,70 @@ def test_blank_page_demo_story(make_ws):
     add_gold(ws, calibration, split="calibration")
     add_predictions(ws, add_model(ws, "blanks"), preds)
     said: list[str] = []
-    out = stage_act(ws, said.append)
+    out = stage_act(ws, said.append, "pages")
     text = "\n".join(said)
     # target 0.95 on the known case: blank from 0.95 (24/24 on calibration)
     assert out["optimise"]["labels"][0]["threshold"] == 0.95
     assert "pages to send on" in text and "EUR saved" in text and "Expected mistakes" in text
     assert out["act"]["written"]["machine_metadata"] == out["dry_run"]["counts"]["accept"]
-    res = stage_export(ws, said.append)
+    res = stage_export(ws, said.append, "pages")
     assert (ws.root / "exports" / "predictions.csv").exists()
     doc = json.loads((ws.root / "exports" / "annotations.jsonld").read_text(encoding="utf-8"))
     assert doc["total"] == res["w3c"]["annotations"] == len(preds)
     sent = (ws.root / "exports" / "send-on.txt").read_text(encoding="utf-8").splitlines()
     assert len(sent) == len(items) - out["dry_run"]["filter"]["accepted_as_positive"]
+
+
+def _subject_records(make_ws):
+    """A multi-label catalogue: thresholds from calibration data for 'maps' (0.9), 'ships'
+    (0.96) and 'coins' (0.97); on test, maps 9 of 10 right, ships 2 of 4, and no record
+    scores high for coins."""
+    ws = make_ws("subjects", labels=["coins", "maps", "ships"], multi_label=True)
+    preds, calibration, test = {}, {}, {}
+    for i in range(20):
+        iid = f"k{i:02d}"
+        high = i < 10
+        preds[iid] = {"maps": round(0.9 + 0.004 * i, 3), "ships": 0.96 if high else 0.2,
+                      "coins": 0.97 if high else 0.1}
+        calibration[iid] = ["maps"] + (["ships", "coins"] if high else [])
+    for i in range(10):
+        iid = f"t{i:02d}"
+        preds[iid] = {"maps": 0.95, "ships": 0.97 if i < 4 else 0.3, "coins": 0.1}
+        test[iid] = (["maps"] if i < 9 else ["coins"]) + (["ships"] if i < 2 else [])
+    for i in range(4):
+        preds[f"c{i}"] = {"maps": 0.97, "ships": 0.6, "coins": 0.98 if i < 2 else 0.2}
+    add_items(ws, [{"item_id": iid, "modality": "text"} for iid in preds])
+    add_gold(ws, calibration, split="calibration")
+    add_gold(ws, test)
+    add_predictions(ws, add_model(ws, "subj"), preds, multi_label=True)
+    return ws
+
+
+def test_subjects_demo_says_records_and_a_caution_that_agrees_with_its_labels(make_ws):
+    """Before: "Caution: that rests on 14 test pages; the 95% interval reaches down to
+    52%" under a line saying ships was 2 of 4 right (15% to 85%), and "pages" throughout
+    for catalogue records."""
+    ws = _subject_records(make_ws)
+    said: list[str] = []
+    out = stage_act(ws, said.append, "records")
+    text = "\n".join(said)
+    assert "page" not in text
+    assert "ships: automatic from score 0.960 (2 of 4 right on the test split; 95% interval " \
+           "15% to 85%)" in text
+    caution = next(line for line in said if line.startswith("Caution"))
+    assert "pooled over the labels" in caution
+    assert "'ships' down to 15% (2 of 4 right)" in caution
+    assert "coins: automatic from score 0.970 (no test record scores that high" in text
+    assert "records tagged 'maps' automatically" in text
+    by = {row["label"]: row for row in out["dry_run"]["by_label"]}
+    assert by["ships"]["review"] == 4  # the 0.6s: suggested, so reviewed
+    assert "Review workload: 4 suggested labels" in text
+
+
+def test_each_demo_names_its_items_as_they_are():
+    from glamlab.demo.projects import project
+
+    assert {name: project(name).noun for name in ("blank-pages", "illustrations",
+                                                  "language", "subjects")} == {
+        "blank-pages": "pages", "illustrations": "pages", "language": "texts",
+        "subjects": "records"}

@@ -113,6 +113,9 @@ def test_a_model_that_beats_every_baseline(lang_ws) -> None:
     assert result.leaderboard()[0]["candidate"] == "oracle"
     assert result.candidates[-1].metrics["f1_macro"]["value"] == 1.0
     assert "better than every baseline (p < 0.01)" in result.verdict
+    # a sentence of its own: what evaluate adds next ("glamlab run ... will now use") does
+    # not run into it
+    assert result.verdict.endswith("(p < 0.01).")
     assert result.verdict.startswith("prior: F1") or result.verdict.startswith("majority: F1")
     assert all(c.significant for c in result.comparisons)
 

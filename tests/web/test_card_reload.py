@@ -21,7 +21,7 @@ def test_a_policy_changed_on_disk_shows_without_a_restart(client_for: Any,
         other.save_card()
     page = c.get("/stages/policy").text
     assert "No thresholds yet" not in page
-    assert "Chosen for a precision of 93.0%" in page and "90.0% sure" in page
+    assert "Chosen for a precision of 93.0%" in page and "90% sure" in page  # threshold_pct
 
     # a person edits the file by hand, and breaks it: a clear page, for the API too
     path = queued_ws.root / "glamlab.toml"

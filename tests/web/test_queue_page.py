@@ -76,9 +76,18 @@ def test_reasons_are_plain_words_and_number_keys_are_shown(client_for: Any,
     row = {"kind": "prediction", "label": "graphic", "score": 0.919492,
            "reason": "score 0.919492 >= review threshold 0.5 and below accept 0.95"}
     assert plain_reason(Policy(), row) == (
-        "The model is 92% sure; items above 95% are accepted automatically.")
+        "The model is 92% sure; items at or above 95% are accepted automatically.")
     close = {**row, "score": 0.949, "reason": "score 0.949 >= review threshold 0.5"}
-    assert "94.9% sure; items above 95.0%" in plain_reason(Policy(), close)
+    assert "94.9% sure; items at or above 95% are" in plain_reason(Policy(), close)
+    # the threshold reads the same on every card, never rounded up: 0.98713 was "99%"
+    # on a card that said "97% sure", and on another "98.7%"
+    LP.accept = 0.98713
+    for score, sure in ((0.9712, "97%"), (0.9869, "98.6%"), (0.5, "50%")):
+        assert plain_reason(Policy(), {**row, "score": score}) == (
+            f"The model is {sure} sure; items at or above 98.7% are accepted automatically.")
+    # a score within a tenth of a percent of the threshold shows the digits that part them
+    assert "98.712% sure; items at or above 98.713%" in plain_reason(
+        Policy(), {**row, "score": 0.98712})
     rule = {**row, "reason": "safety rule 'restricted' matched"}
     assert plain_reason(Policy(), rule) == rule["reason"]
     html = client_for("rey").get("/queue").text
@@ -129,3 +138,22 @@ def test_destructive_admin_actions_ask_first(client_for: Any, queued_ws: Any) ->
     r = ada.post("/admin/alias", data={"model": model, "alias": "challenger",
                                        "csrf": csrf_of(ada)}, follow_redirects=False)
     assert r.headers["location"] == "/admin?done=alias-set"  # not destructive: no question
+
+
+def test_the_dry_run_section_names_unmeasured_labels_and_warns(queued_ws: Any) -> None:
+    """The web's dry run said nothing about wrong accepts when some label had no test
+    item above its threshold, and nothing about a label far below the target."""
+    from glamlab.web.app import create_app
+
+    env = create_app(queued_ws).state.templates.env
+    act = {"model": "m@1", "field": "subjects", "items_with_predictions": 10,
+           "counts": {"accept": 5, "review": 2, "reject": 3}, "by_label": [],
+           "expected_wrong_accepts": None, "review_hours": 0.1,
+           "expected_wrong_partial": {"expected_wrong_measured": 1.4, "measured_accepts": 4,
+                                      "unmeasured": [{"label": "ships", "accepts": 1}],
+                                      "unmeasured_accepts": 1},
+           "warnings": ["maps: only 1 of 2 test accepts right"]}
+    html = env.get_template("report_section.html").render(r={"act": act})
+    assert "About 1 of the 4 automatic values the test set can judge may be wrong" in html
+    assert "for ships (1 values) no test item scores as high" in html
+    assert "Warning: maps: only 1 of 2 test accepts right" in html

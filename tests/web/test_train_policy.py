@@ -84,6 +84,12 @@ def test_policy_page_chooses_thresholds_and_saves_them_when_asked(lang_app: Any)
     page = c.get("/stages/policy?saved=1").text
     assert 'id="policy-saved"' in page and "Saved as the policy" in page
     assert 'id="policy-now"' in page
+    from glamlab.actions.policy import threshold_pct
+
+    # the thresholds read as on the queue's cards and in the act report: never rounded up
+    for lp in policy.labels.values():
+        if lp.accept is not None:
+            assert f"<td>{threshold_pct(lp.accept)} sure</td>" in page
     # a job that is not a finished optimise cannot be saved
     r = c.post("/stages/policy/save", data={"csrf": re.search(r'data-csrf="([^"]+)"', page)
                                             .group(1), "job": "1"},  # type: ignore[union-attr]

@@ -5,7 +5,8 @@ richer kinds a value such as a span) is the task kind's (:meth:`TaskKind.candida
 the policy decides accept / review / reject per candidate.
 
 :func:`plan` (the dry run) counts what would happen, with the expected number of wrong
-auto-accepts from the frozen test split, the reviewer hours and, for a filter task, the
+auto-accepts from the frozen test split (each label's precision to expect there: the
+Jeffreys posterior mean, 1 of 1 right is 0.75; labels no test item reaches are named), the reviewer hours and, for a filter task, the
 money saved. :func:`act` writes it: ``accept`` -> ``machine_metadata`` rows with
 provenance, ``review`` -> ``review_queue`` rows with the reason, ``reject`` -> counted.
 Acting twice writes nothing new. What people already decided about an item, on this
@@ -30,9 +31,9 @@ from ..store import QUEUE_SUPERSEDED as SUPERSEDED
 from ..store import now
 from ..store.queue import gold_labels
 from ..tasks.kinds import Candidate, TaskKind, task_kind
-from .intervals import wrong_total_interval
+from .intervals import expected_precision, wrong_total_interval
 from .people import item_decisions, person_decision, same_value
-from .policy import Policy, load_policy, parse_policy
+from .policy import Policy, load_policy, parse_policy, threshold_text
 from .safety import Safety, SafetyHit, load_safety
 from .test_split import frozen_test_precision
 
@@ -195,7 +196,7 @@ class ActReport:
     field: str
     dry_run: bool
     counts: dict[str, int] = dataclasses.field(default_factory=lambda: {"accept": 0, "review": 0, "reject": 0})
-    by_label: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
+    by_label: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     items_with_predictions: int = 0
     items_total: int = 0
     safety_hits: list[dict[str, Any]] = dataclasses.field(default_factory=list)
@@ -216,6 +217,12 @@ class ActReport:
     test: dict[str, Any] = dataclasses.field(default_factory=dict)
     expected_wrong_accepts: float | None = None
     expected_wrong_range: list[float] | None = None
+    #: when some accepted labels have no test item above their threshold: the figure for
+    #: the rest, those labels, why, and a range that takes their precision as anywhere
+    #: from 0 to 1 (``expected_wrong_accepts`` is then None: the total is not known)
+    expected_wrong_partial: dict[str, Any] | None = None
+    #: labels whose precision on test falls far short of the target, in plain words
+    warnings: list[str] = dataclasses.field(default_factory=list)
     review_hours: float = 0.0
     filter: dict[str, Any] | None = None
     policy: list[dict[str, Any]] = dataclasses.field(default_factory=list)
@@ -249,6 +256,8 @@ class ActReport:
                 for k, v in sorted(self.by_label.items())],
             "expected_wrong_accepts": self.expected_wrong_accepts,
             "expected_wrong_accepts_ci95": self.expected_wrong_range,
+            "expected_wrong_partial": self.expected_wrong_partial,
+            "warnings": self.warnings,
             "review_hours": self.review_hours, "filter": self.filter,
             "safety_hits": self.safety_hits,
             "safety_counts": {a: sum(1 for h in self.safety_hits if h["safety_action"] == a)
@@ -274,7 +283,9 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     ``default_action`` chosen), the thresholds are the ones ``glamlab act --optimise``
     proposes from the labelled data for ``[policy] target_precision`` (default
     :data:`DEFAULT_TARGET`), with everything below them sent to review (no item goes to
-    no one); the report's ``notes`` say so and how to change them. When they are applied
+    no one), except, in a multi-label task, the labels the model does not suggest (below
+    :func:`default_review_threshold`), which are rejected; the report's ``notes`` say so
+    and how to change them. When they are applied
     (not a dry run) to the model act and export use without ``model``, they are saved in
     ``[policy]``, as ``act --optimise --write`` would:
     the exports, the web app and the next ``act`` then apply the thresholds that wrote
@@ -387,8 +398,10 @@ def _policy_for(ws: Workspace, model: str | None
     from .optimise import optimise
 
     target = policy.target_precision or DEFAULT_TARGET
+    review_from = default_review_threshold(task_kind(ws.card))
     try:
-        proposed = optimise(ws, target_precision=target, model=model, review_threshold=0.0)
+        proposed = optimise(ws, target_precision=target, model=model,
+                            review_threshold=review_from)
     except PolicyError as exc:
         # thresholds act proposed for another model do not apply to this one either
         policy = dataclasses.replace(policy, labels={}) \
@@ -399,15 +412,37 @@ def _policy_for(ws: Workspace, model: str | None
             "`glamlab act --optimise --target-precision 0.95 --write` sets them."], None
     proposed["policy"]["proposed_by"] = ACTOR
     chosen = parse_policy(proposed["policy"], ws.card)
-    shown = ", ".join(f"{r['label']} {r['threshold']:.3g}" for r in proposed["labels"]
-                      if r.get("threshold") is not None)
+    shown = ", ".join(f"{r['label']} >= {threshold_text(r['threshold'])}"
+                      for r in proposed["labels"] if r.get("threshold") is not None)
+    if review_from > 0:
+        # multi-label: each label is scored on its own, so a label the model does not
+        # suggest for an item (below its own cut-off) is not a question for a reviewer
+        rest = (f"the other labels the model suggests (score >= {review_from:g}, its own "
+                f"cut-off for suggesting a label) to review, and labels scoring below "
+                f"{review_from:g} rejected: neither written nor reviewed")
+    else:
+        rest = "the rest to review"
     return chosen, "default", [
-        f"No thresholds in [policy] for {proposed['model']} yet: accepting where the labelled "
-        f"data reaches {target:.0%} precision "
-        f"({shown or 'no label reaches it: all to review'}), the rest to review. Acting "
+        f"No thresholds in [policy] for {proposed['model']} yet: accepting a label where the "
+        f"labelled (calibration) data reaches {target:.0%} precision, at score thresholds "
+        f"{shown or '(none: no label reaches it, so nothing is accepted)'}; {rest}. Acting "
         "(not a dry run) saves them in [policy]; keep them for every model with glamlab act "
         f"--optimise --target-precision {target:g} --write (or choose another target)."
     ], proposed
+
+
+def default_review_threshold(kind: TaskKind[Any, Any]) -> float:
+    """Where the review band starts in the thresholds act proposes itself. Single-label
+    (and other kinds): 0, every item's one candidate below accept goes to a reviewer (no
+    item goes to no one). Multi-label: the kind's own decision threshold (``[task]
+    threshold``, 0.5 by default), the score from which the model suggests a label at all;
+    every label is scored on every item, and sending the many labels it does not suggest
+    to review would bury the reviewers (15 labels x 300 records is 4,500 questions)."""
+    threshold = getattr(kind, "threshold", None)
+    if kind.multi_label and isinstance(threshold, int | float):
+        return float(threshold)
+    return 0.0
+
 
 
 def _check_card_writable(ws: Workspace) -> None:
@@ -592,34 +627,65 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
     in_sample = extra.get("tuned_on") == "test" or ("optimised_with" in extra
                                                     and "tuned_on" not in extra)
     report.test = {**info, "by_label": per, "in_sample": in_sample}
-    expected = 0.0
+    target = policy.target_precision
+    expected = 0.0  # the expected number of wrong accepts, from the precision to expect
+    seen = 0.0  # the same from the test precision as seen (for the interval's low end)
     parts: list[tuple[float, float, float]] = []
-    known = True
     wrong_by_label: dict[str, tuple[float, float, float]] = {}
-    for label, counts in report.by_label.items():
+    unmeasured: list[dict[str, Any]] = []
+    for label, counts in sorted(report.by_label.items()):
         n = counts["accept"]
         if n == 0:
             continue
         stats = per.get(label)
         if stats is None:
-            known = False
+            unmeasured.append({"label": label, "accepts": n})
             continue
         lo_p, hi_p = stats["ci95"]
-        wrong_by_label[label] = (n * (1 - stats["precision"]), n * (1 - hi_p), n * (1 - lo_p))
-        expected += wrong_by_label[label][0]
-        # on the effective number of test items (grouped items are worth fewer)
+        # on the effective number of test items (grouped items are worth fewer), shrunk
+        # for how few they are: 1 of 1 right on test is 0.75, not 100% (the Jeffreys
+        # posterior mean, the figure act --optimise and the README promise)
         n_eff = stats.get("effective_n") or stats["accepted"]
+        to_expect = expected_precision(stats["precision"], n_eff)
+        wrong_by_label[label] = (n * (1 - to_expect), n * (1 - hi_p), n * (1 - lo_p))
+        expected += wrong_by_label[label][0]
+        seen += n * (1 - stats["precision"])
         parts.append((n, stats["precision"] * n_eff, n_eff))
-    for label, counts in report.by_label.items():
-        if label in wrong_by_label:
-            counts["expected_wrong"] = round(wrong_by_label[label][0], 2)  # type: ignore[assignment]
-    if known:
-        report.expected_wrong_accepts = round(expected, 2)
+        counts.update({"expected_wrong": round(wrong_by_label[label][0], 2),
+                       "test_accepted": stats["accepted"], "test_correct": stats["correct"],
+                       "expected_precision": round(to_expect, 4)})
+        if target is not None and hi_p < target:
+            # even the top of its 95% interval is short of the target: say so, loudly
+            counts["below_target"] = True
+            report.warnings.append(
+                f"{label}: only {stats['correct']} of {stats['accepted']} test accepts right "
+                f"(precision to expect {to_expect:.0%}, 95% interval {lo_p:.0%} to "
+                f"{hi_p:.0%}), far below the {target:.0%} target, so about "
+                f"{wrong_by_label[label][0]:.0f} of its {n} accepts may be wrong. Send it to "
+                f"review ([policy.labels.\"{label}\"] action = \"review\") or raise its "
+                "accept threshold; label more calibration items for it.")
+    measured = None
+    if parts:
         # a joint 95% interval for the total, not the sum of the labels' own bounds; its
         # low end never above the test split's own figure (0 wrong on a few test items
         # is what was seen, even if the posterior centres a little higher)
         low, high = wrong_total_interval(parts)
-        report.expected_wrong_range = [round(min(low, expected), 2), round(high, 2)]
+        measured = (round(expected, 2), [round(min(low, seen), 2), round(high, 2)])
+    if not unmeasured:
+        report.expected_wrong_accepts = measured[0] if measured else 0.0
+        report.expected_wrong_range = measured[1] if measured else [0.0, 0.0]
+    elif report.counts["accept"]:
+        extra_n = sum(u["accepts"] for u in unmeasured)
+        lo, hi = measured[1] if measured else [0.0, 0.0]
+        report.expected_wrong_partial = {
+            "unmeasured": unmeasured, "unmeasured_accepts": extra_n,
+            "why": _unmeasured_why(info, [u["label"] for u in unmeasured]),
+            "measured_accepts": report.counts["accept"] - extra_n,
+            "expected_wrong_measured": measured[0] if measured else 0.0,
+            "expected_wrong_measured_ci95": [lo, hi],
+            # the unmeasured labels' precision anywhere from 0 to 1
+            "expected_wrong_range": [lo, round(hi + extra_n, 2)],
+        }
     positive = card.positive_label
     if positive:
         withheld = report.by_label.get(positive, {}).get("accept", 0)
@@ -638,6 +704,20 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
         }
 
 
+def _unmeasured_why(info: dict[str, Any], labels: list[str]) -> str:
+    """Why the test split says nothing about these accepted labels, in plain words."""
+    names = ", ".join(repr(x) for x in labels)
+    if not info.get("test_items"):
+        return (f"there is no labelled test split to measure {names} on; label a test "
+                "split (glamlab labels split) and run the model on it")
+    if not info.get("stored") and not info.get("predicted_now"):
+        return (f"the model has no predictions on the {info['test_items']} test items, so "
+                f"{names} are unmeasured; run the model on them (glamlab run)")
+    return (f"no test item (of {info['test_items']}) scores at or above the accept "
+            f"threshold of {names}, so their precision is unmeasured; label more test items "
+            "these labels apply to, or review them instead")
+
+
 def render(report: dict[str, Any]) -> str:
     """The act report in plain words."""
     lines: list[str] = []
@@ -653,9 +733,16 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"The {c['reject']} rejected values are written nowhere: list them for a "
                      "curator with glamlab export --format csv --action reject --out "
                      "rejected.csv.")
+    partial = report.get("expected_wrong_partial")
+    unmeasured = {u["label"] for u in (partial or {}).get("unmeasured", [])}
     for row in report["by_label"]:
-        extra = (f", about {row['expected_wrong']:g} of the accepts expected wrong"
-                 if "expected_wrong" in row else "")
+        extra = ""
+        if "expected_wrong" in row:
+            extra = (f", about {row['expected_wrong']:g} of the accepts expected wrong "
+                     f"({row['test_correct']} of {row['test_accepted']} right on test: "
+                     f"precision to expect {row['expected_precision']:.0%})")
+        elif row["label"] in unmeasured:
+            extra = ", wrong accepts unknown (no test item scores that high)"
         done = row.get("review_already_decided", 0)
         gold = row.get("review_settled_by_gold", 0)
         more = ([f"+{done} already decided"] if done else []) + (
@@ -664,19 +751,31 @@ def render(report: dict[str, Any]) -> str:
                      f"review {row['review'] - done - gold}"
                      + (f" ({', '.join(more)})" if more else "")
                      + f", reject {row['reject']}{extra}")
+    for warning in report.get("warnings", []):
+        lines.append(f"WARNING: {warning}")
+    how = ("from the test-split precision at these thresholds, shrunk for how few test "
+           "items each label rests on (1 of 1 right counts as 75%): a joint interval over "
+           "the labels")
     if report["expected_wrong_accepts"] is not None:
         lo, hi = report["expected_wrong_accepts_ci95"]
         lines.append(f"Expected wrong auto-accepts: about "
                      f"{round(report['expected_wrong_accepts'])} (95% range "
-                     f"{math.floor(lo)} to {math.ceil(hi)} items, from the test-split "
-                     "precision at these thresholds: a joint interval over the labels).")
-        if report.get("test", {}).get("in_sample"):
-            lines.append("  These are in-sample figures: the test split itself chose these "
-                         "thresholds, so expect more wrong accepts. Re-tune on calibration "
-                         "data: glamlab act --optimise --write.")
-    elif c["accept"]:
-        lines.append("Expected wrong auto-accepts: unknown (no test-split predictions for some "
-                     "accepted labels; label a test split and run the model on it).")
+                     f"{math.floor(lo)} to {math.ceil(hi)} items, {how}).")
+    elif partial:
+        lo, hi = partial["expected_wrong_measured_ci95"]
+        names = ", ".join(u["label"] for u in partial["unmeasured"])
+        lines.append(f"Expected wrong auto-accepts: unknown in total: {partial['why']}. For "
+                     f"the other {partial['measured_accepts']} accepts about "
+                     f"{round(partial['expected_wrong_measured'])} (95% range "
+                     f"{math.floor(lo)} to {math.ceil(hi)}, {how}); counting the "
+                     f"{partial['unmeasured_accepts']} accepts of {names} as anywhere from all "
+                     f"right to all wrong, {math.floor(partial['expected_wrong_range'][0])} to "
+                     f"{math.ceil(partial['expected_wrong_range'][1])} in all.")
+    if (report["expected_wrong_accepts"] is not None or partial) and \
+            report.get("test", {}).get("in_sample"):
+        lines.append("  These are in-sample figures: the test split itself chose these "
+                     "thresholds, so expect more wrong accepts. Re-tune on calibration "
+                     "data: glamlab act --optimise --write.")
     decided = report.get("review_already_decided", 0)
     gold = report.get("review_settled_by_gold", 0)
     workload = report.get("review_workload", c["review"] - decided - gold)

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import PolicyError
 from ..store import now
 from ..tasks.kinds import Candidate, task_kind
-from .act import plan, resolve_model
+from .act import ACTOR, plan, resolve_model
 from .intervals import (
     design_effect_from_sums,
     expected_precision,
@@ -221,9 +221,12 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
     cal_info["rho"] = round(cal_rho, 4) if cal_rho is not None else None
     labels: dict[str, LabelPolicy] = {}
     picked: dict[str, dict[str, Any]] = {}
+    # review thresholds a person set stand; those act proposed itself were its defaults
+    # (0 for every label of a multi-label task, before), not anyone's choice
+    keep = current.extra.get("proposed_by") != ACTOR
     for label in ws.card.labels:
         res = pick_threshold(by_label.get(label, []), target_precision, criterion, cal_rho)
-        old = current.labels.get(label)
+        old = current.labels.get(label) if keep else None
         review = old.review if old is not None and old.review is not None else review_threshold
         if res["threshold"] is not None:
             review = min(review, res["threshold"])

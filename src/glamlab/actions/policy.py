@@ -46,6 +46,20 @@ def fmt(x: float) -> str:
     return f"{math.floor(x * 1e6) / 1e6:g}"
 
 
+def threshold_text(x: float) -> str:
+    """A score threshold for people, read the same everywhere (the act report, the web
+    app's queue and policy pages): three decimals, never rounded up, as :func:`fmt`
+    (0.98713 reads 0.987, not 0.99, which would also say that a score of 0.988 is not
+    accepted; 0.9996 reads 0.999, not 1)."""
+    return f"{math.floor(x * 1000 + 1e-9) / 1000:.3f}"
+
+
+def threshold_pct(x: float) -> str:
+    """:func:`threshold_text` as a percentage, for the web app: 0.98713 reads "98.7%",
+    0.95 "95%"."""
+    return f"{math.floor(x * 1000 + 1e-9) / 10:.1f}".removesuffix(".0") + "%"
+
+
 @dataclass(frozen=True)
 class LabelPolicy:
     """Thresholds for one label, or a fixed action."""

@@ -33,8 +33,8 @@ STAGES: list[tuple[str, Stage]] = [
     ("train", prep.stage_train),
     ("evaluate", prep.stage_evaluate),
     ("run", lambda ws, p, say: prod.stage_run(ws, say)),
-    ("act", lambda ws, p, say: prod.stage_act(ws, say)),
-    ("export", lambda ws, p, say: prod.stage_export(ws, say)),
+    ("act", lambda ws, p, say: prod.stage_act(ws, say, p.noun)),
+    ("export", lambda ws, p, say: prod.stage_export(ws, say, p.noun)),
     ("monitor", prod.stage_monitor),
     ("status", prod.stage_status),
 ]

@@ -46,6 +46,7 @@ def project() -> DemoProject:
         ingest=[str(d / "labels.csv")],
         ingest_options={"id_column": "id", "image_column": "path"},
         stages=stages(),
+        noun="pages",
     )
 
 

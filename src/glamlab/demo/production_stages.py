@@ -58,11 +58,12 @@ def _has_predictions(ws: Workspace) -> bool:
         return conn.execute(sa.select(ws.store.t.predictions.c.id).limit(1)).first() is not None
 
 
-def stage_act(ws: Workspace, say: Say) -> dict[str, Any]:
-    """Choose thresholds (if the policy has none), dry-run the policy, then act."""
+def stage_act(ws: Workspace, say: Say, noun: str = "items") -> dict[str, Any]:
+    """Choose thresholds (if the policy has none), dry-run the policy, then act. ``noun``:
+    what the collection's items are, in words ("pages", "records")."""
     from ..actions import act, load_policy, optimise, plan
-    from ..actions.policy import fmt
 
+    one = noun.removesuffix("s")
     if not _has_predictions(ws):
         say("There are no predictions yet, so there is nothing to act on: skipping this step.")
         return {"skipped": "no predictions"}
@@ -75,53 +76,43 @@ def stage_act(ws: Workspace, say: Say) -> dict[str, Any]:
                 "prediction goes to review.")
         else:
             out["optimise"] = res
-            picked = [r for r in res["labels"] if r["threshold"] is not None]
-            say(f"Chose thresholds on calibration data (pages the model was not fitted on, "
-                f"never the test split) so that automatic values are right at least "
-                f"{DEMO_TARGET:.0%} of the time there, then checked them once on the frozen "
-                "test split:")
-            for r in res["labels"]:
-                if r["threshold"] is None:
-                    say(f"  {r['label']}: never automatic (no threshold is that precise); "
-                        "these go to a reviewer")
-                elif not r["accepted"]:
-                    say(f"  {r['label']}: automatic from score {fmt(r['threshold'])} (no "
-                        "test page scores that high, so its precision is not measured yet)")
-                else:
-                    lo, hi = r["ci95"]
-                    say(f"  {r['label']}: automatic from score {fmt(r['threshold'])} "
-                        f"({r['correct']} of {r['accepted']} right on the test split; 95% "
-                        f"interval {lo:.0%} to {hi:.0%})")
-            if not picked:
-                say("No label reaches that precision on this small test set.")
-            overall = res["overall"]
-            if overall["accepted"] and not overall["meets_target_at_lower_bound"]:
-                say(f"Caution: that rests on {overall['accepted']} test pages; the 95% interval "
-                    f"reaches down to {overall['ci95'][0]:.0%}. Label more test pages for a "
-                    "firmer figure.")
+            _say_thresholds(res, say, noun)
     report = plan(ws, dry_run=True).to_dict()
     out["dry_run"] = report
-    say(f"Before writing anything (dry run) for {report['items_with_predictions']} pages:")
+    # what the review counts count: the items themselves, or (multi-label) a label
+    # suggested for an item
+    unit = noun if report.get("unit", "items") == "items" else report["unit"]
+    say(f"Before writing anything (dry run) for {report['items_with_predictions']} {noun}:")
     f = report.get("filter")
     if f and f["price_per_item"]:
-        say(f"  {f['sent_on']} pages to send on, {f['accepted_as_positive']} held back as "
+        say(f"  {f['sent_on']} {noun} to send on, {f['accepted_as_positive']} held back as "
             f"{f['positive_label']!r}: {f['money_saved']:,.2f} {f['currency']} saved.")
         if f["expected_wrongly_withheld"] is not None:
-            say(f"  Expected mistakes: about {f['expected_wrongly_withheld']:g} pages held back "
-                "that should have been sent.")
+            say(f"  Expected mistakes: about {f['expected_wrongly_withheld']:g} {noun} held "
+                "back that should have been sent.")
     else:
         for row in report["by_label"]:
-            say(f"  {row['accept']} pages tagged {row['label']!r} automatically, "
+            say(f"  {row['accept']} {noun} tagged {row['label']!r} automatically, "
                 f"{row['review_workload']} to a reviewer, "
                 f"{row['reject']} left untagged")
+    for warning in report.get("warnings", []):
+        say(f"  Warning: {warning}")
+    partial = report.get("expected_wrong_partial")
     if report["expected_wrong_accepts"] is not None:
         lo, hi = report["expected_wrong_accepts_ci95"]
         say(f"  Expected wrong automatic tags: about {report['expected_wrong_accepts']:.0f}, "
             f"judging by the test split; with its size, up to {hi:.0f} (95%).")
+    elif partial:
+        names = ", ".join(repr(u["label"]) for u in partial["unmeasured"])
+        say(f"  Expected wrong automatic tags: about {partial['expected_wrong_measured']:.0f} "
+            f"of the {partial['measured_accepts']} the test split can judge (up to "
+            f"{partial['expected_wrong_measured_ci95'][1]:.0f}, 95%); the other "
+            f"{partial['unmeasured_accepts']} ({names}) it cannot: no test {one} scores that "
+            "high for those labels.")
     decided = report.get("review_already_decided", 0)
-    say(f"  Review workload: {report['review_workload']} pages, about "
-        f"{report['review_hours']:.1f} hours at {ws.card.review_seconds_per_item:g} seconds a "
-        "page" + (f" ({decided} more already decided by a reviewer)." if decided else "."))
+    say(f"  Review workload: {report['review_workload']} {unit}, about "
+        f"{report['review_hours']:.1f} hours at {ws.card.review_seconds_per_item:g} seconds "
+        "each" + (f" ({decided} more already decided by a reviewer)." if decided else "."))
     if report["safety_hits"]:
         say(f"  Safety checks sent {len(report['safety_hits'])} labels to review or held them.")
     done = act(ws).to_dict()
@@ -129,11 +120,53 @@ def stage_act(ws: Workspace, say: Say) -> dict[str, Any]:
     w = done["written"]
     say(f"Then acted: {w['machine_metadata']} machine-made values written (each marked with the "
         f"model, its score and the time, unconfirmed until a person confirms), "
-        f"{w['review_queue']} pages added to the review queue.")
+        f"{w['review_queue']} {unit} added to the review queue.")
     return out
 
 
-def stage_export(ws: Workspace, say: Say) -> dict[str, Any]:
+def _say_thresholds(res: dict[str, Any], say: Say, noun: str) -> None:
+    """The thresholds :func:`glamlab.actions.optimise` chose, label by label, and a caution
+    that agrees with them: the pooled interval over every label can sit well above a
+    single label's own."""
+    from ..actions.policy import threshold_text
+
+    one = noun.removesuffix("s")
+    say(f"Chose thresholds on calibration data ({noun} the model was not fitted on, never "
+        f"the test split) so that automatic values are right at least {DEMO_TARGET:.0%} of "
+        "the time there, then checked them once on the frozen test split:")
+    for r in res["labels"]:
+        to_person = f"those scoring {threshold_text(r['review'])} or more go to a reviewer"
+        if r["threshold"] is None:
+            say(f"  {r['label']}: never automatic (no threshold is that precise); {to_person}")
+        elif not r["accepted"]:
+            say(f"  {r['label']}: automatic from score {threshold_text(r['threshold'])} (no "
+                f"test {one} scores that high, so its precision is not measured yet)")
+        else:
+            lo, hi = r["ci95"]
+            say(f"  {r['label']}: automatic from score {threshold_text(r['threshold'])} "
+                f"({r['correct']} of {r['accepted']} right on the test split; 95% "
+                f"interval {lo:.0%} to {hi:.0%})")
+    if not any(r["threshold"] is not None for r in res["labels"]):
+        say("No label reaches that precision on this small test set.")
+    overall = res["overall"]
+    measured = [r for r in res["labels"] if r["threshold"] is not None and r["accepted"]]
+    if not overall["accepted"] or not measured:
+        return
+    weakest = min(measured, key=lambda r: r["ci95"][0])
+    pooled_low = overall["ci95"][0]
+    if pooled_low >= DEMO_TARGET and weakest["ci95"][0] >= DEMO_TARGET:
+        return
+    several = len(measured) > 1
+    pooled = (f"pooled over the labels, its 95% interval reaches down to {pooled_low:.0%}"
+              if several else f"its 95% interval reaches down to {pooled_low:.0%}")
+    single = (f", and single labels lower: {weakest['label']!r} down to "
+              f"{weakest['ci95'][0]:.0%} ({weakest['correct']} of {weakest['accepted']} right)"
+              if several and weakest["ci95"][0] < pooled_low else "")
+    say(f"Caution: that rests on {overall['accepted']} automatic values on the test split; "
+        f"{pooled}{single}. Label more test {noun} for a firmer figure.")
+
+
+def stage_export(ws: Workspace, say: Say, noun: str = "items") -> dict[str, Any]:
     """CSV and W3C Web Annotations (and the filter list) into ``exports/``."""
     from ..actions import export
 
@@ -149,7 +182,7 @@ def stage_export(ws: Workspace, say: Say) -> dict[str, Any]:
         f"{folder / 'annotations.jsonld'}.")
     if ws.card.positive_label and ws.card.price_per_item:
         res["filter"] = export(ws, "filter", folder / "send-on.txt")
-        say(f"The {res['filter']['uris']} pages to send on are listed in "
+        say(f"The {res['filter']['uris']} {noun} to send on are listed in "
             f"{folder / 'send-on.txt'}.")
     return res
 

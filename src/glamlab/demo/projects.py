@@ -25,6 +25,8 @@ class DemoProject:
     ingest_options: dict[str, Any]
     #: the demo's own lifecycle (default: :data:`glamlab.demo.STAGES`)
     stages: list[tuple[str, Any]] | None = None
+    #: what its items are, in the narration's words: "pages", "records"
+    noun: str = "items"
 
 
 def project(name: str) -> DemoProject:
@@ -56,6 +58,7 @@ def project(name: str) -> DemoProject:
                   "positive_label": "no_graphic", "price_per_item": 0.04},
             ingest=[str(d / "labels.csv")],
             ingest_options={"id_column": "id", "image_column": "path"},
+            noun="pages",
         )
     if name == "language":
         d = demo_data("language")
@@ -68,6 +71,7 @@ def project(name: str) -> DemoProject:
                           "where sure, through a reviewer where not."},
             ingest=[str(d / "texts.csv")],
             ingest_options={"id_column": "id", "text_column": "text"},
+            noun="texts",
         )
     if name == "subjects":
         d = demo_data("subjects")
@@ -82,6 +86,7 @@ def project(name: str) -> DemoProject:
                   "need": "Suggest subject headings for catalogue records with little metadata."},
             ingest=[str(d / "records.csv")],
             ingest_options={"id_column": "id", "text_column": "title"},
+            noun="records",
         )
     raise ValueError(f"unknown demo {name!r}; choose one of {', '.join(DEMOS)}")
 

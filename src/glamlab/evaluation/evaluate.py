@@ -594,7 +594,7 @@ def _verdict(results: list[CandidateResult], comparisons: list[Comparison], metr
     if vs and len(beaten) == len(vs):
         worst_p = max(c.p_value for c in vs)
         p_text = "p < 0.01" if worst_p < 0.01 else format_p(worst_p, vs[0].n_boot)
-        return f"{base_text}; {model_text}, better than every baseline ({p_text})"
+        return f"{base_text}; {model_text}, better than every baseline ({p_text})."
     against_top = next((c for c in vs if c.a == top_base.name), None)
     detail = ""
     if against_top is not None:

@@ -54,6 +54,10 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     )
     templates = Jinja2Templates(directory=_package_dir("templates"))
     templates.env.autoescape = True  # every value from the store is escaped
+    # a score threshold reads the same on every page (and in the act report): 98.7%
+    from ..actions.policy import threshold_pct
+
+    templates.env.filters["threshold_pct"] = threshold_pct
     app.state.ws = ws
     app.state.kind = task_kind(ws.card)  # its widgets draw labelling and review controls
     app.state.auth = Auth(ws, secret(ws))

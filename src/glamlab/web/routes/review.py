@@ -5,6 +5,7 @@ with its images."""
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,28 +32,48 @@ def _policy(ws: Any) -> Any:
         return None
 
 
-def _pct(v: float, other: float | None = None) -> str:
-    """``92%``; one decimal when it would read the same as ``other``."""
-    whole = f"{v:.0%}"
-    if other is not None and whole == f"{other:.0%}" and v != other:
-        return f"{v:.1%}"
-    return whole
+def _floor_pct(v: float, decimals: int) -> float:
+    scale = 10 ** decimals
+    return math.floor(v * 100 * scale + 1e-9) / scale
+
+
+def _pcts(score: float, accept: float) -> tuple[str, str]:
+    """The score and the accept threshold as percentages: the threshold as everywhere
+    (:func:`threshold_pct`: 0.98713 is "98.7%", never rounded up to "99%"), the score
+    whole (``92%``) unless that would read as at or above the threshold while it is
+    below it (0.9869 against 0.98713: "98.6%"); more decimals for both only where one
+    is not enough to tell them apart."""
+    from ...actions.policy import threshold_pct
+
+    shown = threshold_pct(accept)
+    whole = f"{score:.0%}"
+    if score >= accept or float(whole[:-1]) < float(shown[:-1]):
+        return whole, shown
+    if _floor_pct(score, 1) < float(shown[:-1]):
+        return f"{_floor_pct(score, 1):.1f}%", shown
+    for d in (2, 3, 4):
+        if _floor_pct(score, d) < _floor_pct(accept, d):
+            return f"{_floor_pct(score, d):.{d}f}%", f"{_floor_pct(accept, d):.{d}f}%"
+    return f"{score:.6%}", f"{accept:.6%}"
 
 
 def plain_reason(policy: Any, row: dict[str, Any]) -> str:
-    """Why a row waits for a person, in words: "92% sure; items above 95% are accepted
-    automatically". Reasons that are not about the score (a safety rule, a gold label
-    that looks wrong) are kept as they are."""
+    """Why a row waits for a person, in words: "92% sure; items at or above 95% are
+    accepted automatically". The threshold reads the same on every card and page
+    (:func:`glamlab.actions.policy.threshold_pct`: 0.98713 is "98.7%", never rounded up
+    to "99%"). Reasons that
+    are not about the score (a safety rule, a gold label that looks wrong) are kept as
+    they are."""
     reason = str(row.get("reason") or "")
     score = row.get("score")
     if row.get("kind") != "prediction" or score is None or not reason.startswith("score "):
         return reason
     lp = policy.labels.get(row.get("label")) if policy is not None else None
     accept = getattr(lp, "accept", None)
-    sure = f"The model is {_pct(float(score), accept)} sure"
     if accept is not None:
-        return f"{sure}; items above {_pct(float(accept), float(score))} are accepted automatically."
-    return f"{sure}; this label is always checked by a person."
+        sure, shown = _pcts(float(score), float(accept))
+        return f"The model is {sure} sure; items at or above {shown} are accepted automatically."
+    return f"The model is {float(score):.0%} sure; this label is always checked by a person."
 
 
 @router.get("/queue", response_class=HTMLResponse)
