@@ -153,3 +153,26 @@ def test_the_entities_benchmark_prints_the_linking_figures(tmp_path):
     for key in ("accuracy_at_1", "nil_precision", "linkable_mentions", "nil_mentions"):
         assert out[key] == expected[key]
     assert isinstance(out["nil_precision"], float)
+
+
+def test_acronyms_and_solid_names():
+    from glamlab.linking.linker import acronyms, solid
+
+    assert solid("a f p") == "afp" and solid("t u r i n") == "turin"
+    assert solid("paris") == "paris" and solid("st gallen") == "st gallen"
+    assert acronyms("societe des nations") == {"sdn", "sn"}
+    assert acronyms("chemins de fer federaux") == {"cdff", "cff"}
+    assert acronyms("paris") == set()
+
+
+def test_links_acronyms_and_names_spelled_letter_by_letter():
+    records = [AuthorityRecord("Q1", "Société des Nations", ["Völkerbund"], type="ORG"),
+               AuthorityRecord("Q2", "AFP", [], type="ORG"),
+               AuthorityRecord("Q3", "Chemins de fer fédéraux", [], type="ORG"),
+               AuthorityRecord("Q4", "Turin", [], type="LOC"),
+               AuthorityRecord("Q5", "Sedan", [], type="LOC")]
+    linker = Linker(variants=None, threshold=0.2).fit(records)
+    results = linker.link([Mention("S. d. N.", "ORG"), Mention("A. F. P.", "ORG"),
+                           Mention("CFF", "ORG"), Mention("T u r i n", "LOC")])
+    assert [r.authority_id for r in results] == ["Q1", "Q2", "Q3", "Q4"]
+
