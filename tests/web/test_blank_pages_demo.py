@@ -47,6 +47,10 @@ def test_blank_pages_demo_and_the_reviewers_explanation(make_ws) -> None:
     assert 0.5 <= policy["review"] < policy["accept"] < 1  # review band below the margin
     f = act["dry_run"]["filter"]
     assert f["accepted_as_positive"] + f["sent_on"] == 80 and f["accepted_as_positive"] > 10
+    # the workload line says what a person is asked, never "0 pages, about 1 minute"
+    workload = next(line for line in said if "Review workload:" in line)
+    assert ("0 pages" not in workload
+            and (("none" in workload) == (act["dry_run"]["review_workload"] == 0)))
     assert act["money_saved"] == pytest.approx(f["accepted_as_positive"] * p.init[
         "price_per_item"])
     lo, hi = act["money_saved_per_100000"]["ci95"]

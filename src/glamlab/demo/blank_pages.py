@@ -156,8 +156,14 @@ def stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
         say(f"  Pages with content expected among those withheld: "
             f"about {round(f['expected_wrongly_withheld'])}{rng}, judging by the frozen test split.")
     minutes = review * ws.card.review_seconds_per_item / 60
-    say(f"  Review workload: {review} page{'s' if review != 1 else ''}, about "
-        f"{max(1, round(minutes))} minute{'s' if round(minutes) > 1 else ''}.")
+    settled = report.get("review_settled_by_gold", 0)
+    known = (f" ({settled} more {'is' if settled == 1 else 'are'} settled by a curator's "
+             "label already, so nobody is asked)" if settled else "")
+    if review:
+        say(f"  Review workload: {review} page{'s' if review != 1 else ''}, about "
+            f"{max(1, round(minutes))} minute{'s' if round(minutes) > 1 else ''}{known}.")
+    else:
+        say(f"  Review workload: none{known}.")
     done = act(ws).to_dict()
     say(f"Then acted: {done['written']['machine_metadata']} page types written as machine "
         f"metadata (with the model, score and time), {done['written']['review_queue']} pages "
