@@ -165,6 +165,44 @@ def sniff_delimiter(path: str | Path) -> str:
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 
 
+class CsvLines:
+    """A file's lines as the csv reader takes them, keeping those of the record being
+    read (:attr:`record`), so a record the strict reader refuses can be read again."""
+
+    def __init__(self, fh: Any):
+        self._fh = fh
+        self.record: list[str] = []
+
+    def __iter__(self) -> CsvLines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._fh)
+        self.record.append(line)
+        return line  # type: ignore[no-any-return]
+
+
+def loose_row(lines: list[str], delimiter: str, *, field_limit: int | None = None
+              ) -> list[str] | None:
+    """The row that one line holds, read as the csv module reads by default (a stray
+    quote inside a cell, as in ``"Moby Dick" by Melville``, is kept as text), or None when
+    ``lines`` are several (a quote that runs on over lines is a problem to report, not a
+    row) or hold no row. A strict reader refuses such a cell; only a quote never closed
+    must stop the reading. ``field_limit``: the longest cell allowed while reading (the
+    process's limit is put back at once)."""
+    if len(lines) != 1:
+        return None
+    previous = csv.field_size_limit(field_limit) if field_limit else None
+    try:
+        rows = [r for r in csv.reader(lines, delimiter=delimiter) if r]
+    except csv.Error:
+        return None
+    finally:
+        if previous is not None:
+            csv.field_size_limit(previous)
+    return rows[0] if len(rows) == 1 else None
+
+
 def read_sheet(path: str | Path, *, error: type[GlamlabError] = IngestError,
                limit: int | None = None, problems: list[tuple[int, str]] | None = None
                ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
@@ -190,13 +228,23 @@ def read_sheet(path: str | Path, *, error: type[GlamlabError] = IngestError,
     out: list[tuple[int, dict[str, str]]] = []
     overflow: list[tuple[int, int]] = []  # (line, cells) of rows longer than the header
     with fh:
-        reader = csv.reader(fh, delimiter=delimiter, strict=True)
+        record = CsvLines(fh)
+        reader = csv.reader(record, delimiter=delimiter, strict=True)
         start = 1
         try:
             header = [h.strip() for h in next(reader, [])]
             while limit is None or len(out) < limit:
                 start = reader.line_num + 1
-                row = next(reader, None)
+                record.record.clear()
+                try:
+                    row = next(reader, None)
+                except csv.Error as exc:
+                    # a stray quote inside a cell ("Moby Dick" by Melville) is read as
+                    # before; only a quote never closed refuses the file
+                    row = (None if "unexpected end of data" in str(exc)
+                           else loose_row(record.record, delimiter))
+                    if row is None:
+                        raise
                 if row is None:
                     break
                 if not row:

@@ -393,3 +393,16 @@ def test_a_cell_that_swallowed_rows_is_stored_and_reported(make_ws, tmp_path):
     assert err["item_ref"] == f"{src}:line 2"
     assert "runs over lines 2-4" in err["reason"] and "'L2', 'L3'" in err["reason"]
     assert "close the quote" in err["hint"]
+
+
+def test_a_stray_quote_inside_a_cell_is_read_as_text_as_before(make_ws, tmp_path):
+    """`"Moby Dick" by Melville`: a quote, then more text before the comma. The strict
+    reader that finds quotes never closed refused this row (a problem, the row gone);
+    it is read as it always was, as text, and a quote never closed is still caught."""
+    ws = make_ws(modality="text")
+    src = _csv(tmp_path / "books.csv",
+               'id,title,year\n1,"Moby Dick" by Melville,1851\n2,Emma,1815\n')
+    report = ws.ingest([src], text_column="title")
+    assert (report.added, report.failed) == (2, 0)
+    assert ws.item("1").text == "Moby Dick by Melville"
+    assert ws.item("1").meta["year"] == "1851"

@@ -72,3 +72,15 @@ def test_a_tabular_upload_with_a_long_row_is_refused_naming_the_line(make_ws, tm
                                       "b2,2020-01-02,1,extra\n")
     with pytest.raises(UploadError, match="line 3: 4 values where the header has 3 columns"):
         uploads.preview_rows(ws, f)
+
+
+def test_a_stray_quote_inside_a_cell_does_not_refuse_the_sheet(tmp_path) -> None:
+    from glamlab.errors import LabelError
+    from glamlab.sheets import read_sheet
+
+    path = tmp_path / "labels.csv"
+    path.write_text('id,label,note\nA1,people,"Moby Dick" by Melville\nA2,nature,x\n',
+                    encoding="utf-8")
+    header, rows = read_sheet(path, error=LabelError)
+    assert header == ["id", "label", "note"]
+    assert [r["note"] for _, r in rows] == ["Moby Dick by Melville", "x"]

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..sheets import DELIMITERS, sniff_delimiter
+from ..sheets import DELIMITERS, CsvLines, loose_row, sniff_delimiter
 from .base import IngestOptions, Problem, Record, is_lfs_pointer, lfs_problem
 
 KIND = "table"
@@ -263,7 +263,8 @@ def _read_csv(path: Path, source: str, options: IngestOptions,
               delimiter: str) -> Iterator[Record | Problem]:
     with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         # strict: a quote never closed is an error, not the rest of the file in one cell
-        reader = _LongFields(csv.reader(fh, delimiter=delimiter, strict=True))
+        lines = CsvLines(fh)
+        reader = _LongFields(csv.reader(lines, delimiter=delimiter, strict=True))
         try:
             header = next(reader)
         except StopIteration:
@@ -297,16 +298,21 @@ def _read_csv(path: Path, source: str, options: IngestOptions,
         last_line = reader.line_num
         bad_encoding = 0
         while True:
+            lines.record.clear()
             try:
                 row = next(reader)
             except StopIteration:
                 break
             except csv.Error as exc:
-                yield _quoting_problem(source, path, last_line + 1, reader.line_num, exc)
-                if "unexpected end of data" in str(exc):
-                    return  # where the rows after the quote start cannot be known
-                last_line = reader.line_num
-                continue
+                loose = (None if "unexpected end of data" in str(exc)
+                         else loose_row(lines.record, delimiter, field_limit=MAX_FIELD))
+                if loose is None:
+                    yield _quoting_problem(source, path, last_line + 1, reader.line_num, exc)
+                    if "unexpected end of data" in str(exc):
+                        return  # where the rows after the quote start cannot be known
+                    last_line = reader.line_num
+                    continue
+                row = loose  # a stray quote inside a cell: the row as it always was read
             start = last_line + 1
             last_line = reader.line_num
             if not row:
