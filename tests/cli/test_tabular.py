@@ -160,6 +160,12 @@ def test_a_count_task_is_judged_by_its_counts(tmp_path, capsys, table):
     out = _run(capsys, "init", str(tmp_path / "slot"), "--task", "t", "--modality", "tabular",
                "--labels", "0,1", "--task-type", "count", "--slot", "fortnight", code=2)
     assert "slot" in out.err and "fix:" in out.err
+    # the rows' models and gold labels read outcomes as 0/1: other labels would leave the
+    # project with outcomes nobody could evaluate (labels show: 0), so they are refused
+    out = _run(capsys, "init", str(tmp_path / "words"), "--task", "t", "--modality",
+               "tabular", "--labels", "no,yes", "--positive-label", "yes", code=2)
+    assert "0 and 1" in out.err and "positive" in out.err and "Traceback" not in out.err
+    assert not (tmp_path / "words" / "glamlab.toml").exists()
 
 
 @pytest.fixture(scope="module")

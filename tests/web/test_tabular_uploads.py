@@ -220,7 +220,9 @@ def test_a_curator_sets_up_a_tabular_project_in_the_browser(make_ws: Any) -> Non
             bad = define(kind="multi-label")
             assert bad.status_code == 422 and "one outcome, yes or no" in bad.text
             three = define(labels="0\n1\n2")
-            assert three.status_code == 422 and "two values of their outcome" in three.text
+            assert three.status_code == 422 and "take the labels 0 and 1" in three.text
+            words = define(labels="no\nyes")  # the models and gold labels read 0/1
+            assert words.status_code == 422 and "take the labels 0 and 1" in words.text
             assert define().status_code == 303
             card = ProjectCard.load(ws.root / "glamlab.toml")
             assert (card.modality, card.kind, card.labels, card.positive_label) == (

@@ -376,6 +376,18 @@ def _new_card(*, task: str, modality: str, labels: Sequence[str], multi_label: b
         price_per_item=price_per_item,
         db_url=db,
     )
+    if modality == "tabular" and (card.labels != ["0", "1"]
+                                  or positive_label not in (None, "1")):
+        # the rows' models and their gold labels read an outcome as 1 (yes) or 0 (no);
+        # the outcome column's own words are mapped at ingest ([tabular] positive)
+        raise WorkspaceError(
+            f"a table's rows take the labels 0 and 1 (no and yes of their outcome), not "
+            f"{', '.join(card.labels) or 'none'}"
+            + (f" with the positive label {positive_label!r}"
+               if positive_label not in (None, "1") else ""),
+            hint="use --labels 0,1 (and --positive-label 1, or none); an outcome column "
+                 "that says yes/no or True/False is read at ingest: set positive = "
+                 '"yes" in [tabular] of glamlab.toml for the value that counts as 1')
     if prepare is not None:
         prepare(card)
     elif not card.metric:

@@ -93,11 +93,11 @@ def project_save(request: Request, form: FormData = Depends(form_of),
             if values["kind"] != "single-label":
                 raise GlamlabError("each row of a table gets one outcome, yes or no",
                                    hint="choose 'one label per item'")
-            if len(labels) != 2:
-                raise GlamlabError(f"rows of a table need the two values of their outcome "
-                                   f"column, not {len(labels)} labels",
-                                   hint="give the 'no' value, then the 'yes' value, one a "
-                                        "line (e.g. 0 and 1)")
+            if labels != ["0", "1"]:
+                raise GlamlabError("rows of a table take the labels 0 and 1 (no and yes of "
+                                   f"their outcome), not {', '.join(labels) or 'none'}",
+                                   hint="write 0 and 1, one a line; an outcome column that "
+                                        "says yes/no is read when the table comes in")
         try:
             price = float(values["price_per_item"] or 0)
         except ValueError:
