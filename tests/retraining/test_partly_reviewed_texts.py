@@ -197,3 +197,40 @@ def test_marking_a_text_done_keeps_the_spans_the_policy_accepted(new_texts: Any)
                 if r["label"] == sure}
     assert accepted and accepted <= trained
     assert (reviewed["value"]["start"], reviewed["value"]["end"], reviewed["label"]) in trained
+
+
+def test_a_text_with_nothing_left_in_the_queue_goes_in_with_the_policy_s_spans(
+        new_texts: Any) -> None:
+    """The policy accepted some of a text's spans (never queued) and sent the others to
+    review. Before, once the reviewer had decided every queued span the text still
+    waited, for decisions on spans nobody is asked about, and out of the queue it could
+    not be marked done either. Now the last decision leaves it done: the reviewed spans
+    and the ones the policy accepted are its entities."""
+    import sqlalchemy as sa
+
+    from glamlab.actions import act
+    from glamlab.review import decide
+    from glamlab.tasks.splits import training_data
+
+    ws, by_item = new_texts
+    item, rows = next((i, r) for i, r in by_item.items() if len({x["label"] for x in r}) >= 2)
+    sure = rows[-1]["label"]
+    ws.card.raw["policy"]["labels"][sure] = {"accept": 0.0}
+    ws.save_card()
+    act(ws, model="gazetteer@1")  # writes the sure spans as machine metadata
+    q = ws.store.t.review_queue
+    with ws.store.write() as conn:  # as if the policy had accepted them from the start
+        conn.execute(q.update().where(q.c.item_id == item, q.c.label == sure)
+                     .values(status="superseded"))
+    asked = [r for r in rows if r["label"] != sure]
+    for r in asked[:-1]:
+        decide(ws, "ana", r["id"], "accept", r["version"])
+        assert item in training_data(ws).waiting  # something is still in the queue
+    decide(ws, "ana", asked[-1]["id"], "reject", asked[-1]["version"])
+    data = training_data(ws)
+    assert item in data.ids and item not in data.waiting
+    trained = {(s.start, s.end, s.label) for s in data.labels[data.ids.index(item)]}
+    want = {(r["value"]["start"], r["value"]["end"], r["label"]) for r in rows
+            if r["label"] == sure} | {(r["value"]["start"], r["value"]["end"], r["label"])
+                                      for r in asked[:-1]}
+    assert trained == want

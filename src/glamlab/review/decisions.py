@@ -88,7 +88,38 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
                             "action": action, "label": d["label"], "value": d["value"],
                             "predicted": r.label, "version": r.version,
                             "decision_id": d["id"], "gold_label": gold})
+    if kind.name == "entities":
+        _texts_reviewed(ws, user, sorted({r["item_id"] for r in results if r["ok"]}))
     return results
+
+
+def _texts_reviewed(ws: Workspace, user: str, item_ids: Sequence[str]) -> None:
+    """Texts whose reviewed spans wait (:func:`glamlab.tasks.spans.complete.partial_gold`),
+    or that have no gold spans yet, and that have nothing left in the review queue: the policy settled their other spans
+    (accepted ones are kept as entities, rejected ones are not). They are marked done as
+    the last decision leaves them (:func:`~glamlab.tasks.spans.complete.mark_text_done`),
+    so a text never waits for a decision nobody can make."""
+    from ..tasks.spans.complete import mark_text_done, partial_gold
+    from ..tasks.spans.gold import _active_sets
+
+    if not item_ids:
+        return
+    q = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        # texts whose reviewed spans wait, and texts with no gold yet (every decision a
+        # rejection: the policy's accepted spans are still its entities)
+        have_gold = set(_active_sets(conn, ws, item_ids))
+        waiting = partial_gold(ws, item_ids, conn) | (set(item_ids) - have_gold)
+        if not waiting:
+            return
+        still_open = set(conn.execute(sa.select(q.c.item_id).where(
+            q.c.item_id.in_(sorted(waiting)), q.c.kind == "prediction",
+            q.c.status == "open")).scalars())
+    for item_id in sorted(waiting - still_open):
+        try:
+            mark_text_done(ws, item_id, user=user)
+        except LabelError:
+            continue  # a test item, or its text changed: it waits, as it says
 
 
 def _compare_and_set(conn: sa.Connection, ws: Workspace, queue_id: int, user: str, action: str,
