@@ -362,6 +362,9 @@ def test_labels_status_evaluate_and_act_read_the_outcomes_and_the_time_split(
     assert sum(plan["counts"].values()) == n_new and plan["known_outcomes"] == n_old
     assert plan["policy_source"] == "default"  # thresholds proposed from the labelled rows
     assert plan["counts"]["accept"] > 0
+    acted = json.loads(_run(capsys, *w, "act", "--json").out)
+    queued = acted["written"]["review_queue"]
+    assert queued > 0
     # their outcomes come in: they become labels in the test split, and nothing is left
     _run(capsys, *w, "ingest", str(d / "b-new-out.csv"), "--allow-source-change")
     counts = shown()
@@ -369,3 +372,10 @@ def test_labels_status_evaluate_and_act_read_the_outcomes_and_the_time_split(
     assert counts["splits"]["test"] == n_old - n_train + n_new
     plan = json.loads(_run(capsys, *w, "act", "--dry-run", "--json").out)
     assert plan["items_with_predictions"] == 0 and sum(plan["counts"].values()) == 0
+    # the review rows of bookings whose outcome is known now are withdrawn by the next
+    # act (before, they stayed open, and a decision on one replaced the real outcome)
+    again = json.loads(_run(capsys, *w, "act", "--json").out)
+    assert again["superseded"] == queued
+    status = json.loads(_run(capsys, *w, "status", "--json").out)
+    actions = next(s for s in status["stages"] if s["stage"] == "actions")
+    assert actions["review_open"] == 0

@@ -206,8 +206,6 @@ def test_a_text_with_nothing_left_in_the_queue_goes_in_with_the_policy_s_spans(
     waited, for decisions on spans nobody is asked about, and out of the queue it could
     not be marked done either. Now the last decision leaves it done: the reviewed spans
     and the ones the policy accepted are its entities."""
-    import sqlalchemy as sa
-
     from glamlab.actions import act
     from glamlab.review import decide
     from glamlab.tasks.splits import training_data

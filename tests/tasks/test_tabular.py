@@ -216,3 +216,20 @@ def test_the_same_rows_read_as_floats_are_not_new_versions(make_ws, tmp_path):
     assert (res.report.added, res.report.updated) == (len(later), 0)
     frame = tb.project_frame(ws)
     assert frame["is_canceled"].notna().sum() == len(july)
+
+
+def test_a_read_only_card_stops_the_first_table_before_any_row_is_stored(
+        make_ws, tmp_path, read_only):
+    """The first table's schema and time split are saved in the card after its rows:
+    with a card that cannot be written the rows used to be stored (labels and split
+    too) and the card left without [tabular], so the next table counted as the first
+    again and re-split every row. Now nothing is stored, with one clear error."""
+    from glamlab.errors import CardNotWritable
+
+    ws = _ws(make_ws)
+    read_only(ws.root / "glamlab.toml")
+    with pytest.raises(CardNotWritable, match="glamlab.toml"):
+        tb.ingest_table(ws, bookings.SAMPLE, time_column="arrival_date",
+                        label_column="is_canceled", id_column="id", never_features=NEVER)
+    assert ws.count_items() == 0
+    assert ws.status()["stages"][2]["count"] == 0  # no labels

@@ -161,6 +161,7 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
                 .where(it.c.item_id.in_([r.item_id for r in preds]),
                        it.c.is_current.is_(True)))}
         rows = [(r, items[r.item_id]) for r in preds if r.item_id in items]
+        settled: list[str] = []
         if outcome is not None:
             settled = [r.item_id for r, item in rows if has_outcome(item.meta, outcome)]
             if settled:
@@ -171,6 +172,9 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
         if current is not None:
             current.clear()
             current.update((r.item_id, int(r.id)) for r, _ in rows)
+            # a row whose outcome came in since: no prediction of it is to be reviewed
+            # (0 is no prediction's id, so its open review rows are withdrawn)
+            current.update((item_id, 0) for item_id in settled)
         batch: list[Decision] = []
         for row, item in rows:
             try:

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import CONFIG_NAME
+from ..config import CONFIG_NAME, check_card_writable
 from ..errors import ConfigError, LabelError
 from ..ingest.columns import (
     NO_OUTCOME,
@@ -234,6 +234,8 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
     if cutoff is None:
         times = typed[schema.time_column]
         cutoff = str((times.min() + (times.max() - times.min()) * TRAIN_SHARE).date())
+    # the card is saved after the rows: a card that cannot be written stops it first
+    check_card_writable(ws.root / CONFIG_NAME)
     with ws.store.write() as conn:
         report = write_records(ws.store, conn, records, sources=[origin],
                                allow_source_change=allow_source_change)
@@ -439,6 +441,8 @@ def set_time_split(ws: Workspace, cutoff: str | None = None, *,
             f"{day} would make later results incomparable",
             hint="keep the cutoff, or move it only if you must, with --force (it is logged)")
     outcomes = outcome_frame([(i.item_id, i.meta) for i in items], schema)
+    # the card is saved after the rows: a card that cannot be written stops it first
+    check_card_writable(ws.root / CONFIG_NAME)
     with ws.store.write() as conn:
         if before is not None and day < before:  # rows leave the training period
             joining = outcomes[(outcomes[schema.time_column] >= day)
