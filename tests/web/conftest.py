@@ -225,3 +225,29 @@ class LiveServer:
 
 
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+
+
+def app_with_users(ws: Any) -> Any:
+    """The web app on ``ws`` with ada (admin) and rey (reviewer), as a generator for a
+    fixture: yields ``(ws, app, client)``, ``client(user)`` a logged-in test client; the
+    clients are closed and the background jobs stopped afterwards."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+
+    add_user(ws, "ada", PASSWORD, "admin")
+    add_user(ws, "rey", PASSWORD, "reviewer")
+    app = create_app(ws)
+    clients: list[Any] = []
+
+    def client(user: str) -> Any:
+        c = TestClient(app)
+        clients.append(c)
+        assert login(c, user).status_code == 303
+        return c
+
+    yield ws, app, client
+    for c in clients:
+        c.close()
+    app.state.jobs.stop()

@@ -17,7 +17,7 @@ import pytest
 
 from glamlab.demo import demo_data
 
-from .conftest import PASSWORD, csrf_of, login
+from .conftest import app_with_users, csrf_of
 
 INTEROP = Path(__file__).resolve().parents[1] / "data" / "interop"
 
@@ -25,27 +25,8 @@ INTEROP = Path(__file__).resolve().parents[1] / "data" / "interop"
 @pytest.fixture
 def blank_app(make_ws: Any) -> Any:
     """A workspace as `glamlab init` leaves it before anything is in, with users."""
-    from fastapi.testclient import TestClient
-
-    from glamlab.auth import add_user
-    from glamlab.web import create_app
-
     ws = make_ws("new", task="new-project", modality="image", labels=["yes", "no"])
-    add_user(ws, "ada", PASSWORD, "admin")
-    add_user(ws, "rey", PASSWORD, "reviewer")
-    app = create_app(ws)
-    clients: list[Any] = []
-
-    def client(user: str) -> Any:
-        c = TestClient(app)
-        clients.append(c)
-        assert login(c, user).status_code == 303
-        return c
-
-    yield ws, app, client
-    for c in clients:
-        c.close()
-    app.state.jobs.stop()
+    yield from app_with_users(ws)
 
 
 def _define(c: Any, **fields: str) -> Any:

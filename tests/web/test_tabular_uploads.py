@@ -17,7 +17,7 @@ import pytest
 
 from tests import bookings
 
-from .conftest import PASSWORD, csrf_of, login
+from .conftest import PASSWORD, app_with_users, csrf_of, login
 
 # kept out of the models, except reservation_status(_date): the leak the upload reports
 NEVER = [c for c in bookings.NEVER if not c.startswith("reservation_status")]
@@ -25,27 +25,8 @@ NEVER = [c for c in bookings.NEVER if not c.startswith("reservation_status")]
 
 @pytest.fixture
 def rows_app(make_ws: Any) -> Any:
-    from fastapi.testclient import TestClient
-
-    from glamlab.auth import add_user
-    from glamlab.web import create_app
-
     ws = make_ws("rows", task="no-shows", modality="tabular", labels=["0", "1"])
-    add_user(ws, "ada", PASSWORD, "admin")
-    add_user(ws, "rey", PASSWORD, "reviewer")
-    app = create_app(ws)
-    clients: list[Any] = []
-
-    def client(user: str) -> Any:
-        c = TestClient(app)
-        clients.append(c)
-        assert login(c, user).status_code == 303
-        return c
-
-    yield ws, app, client
-    for c in clients:
-        c.close()
-    app.state.jobs.stop()
+    yield from app_with_users(ws)
 
 
 def _sample(n: int = 300) -> Any:

@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from ...errors import LabelError
 from ...store import now
 from ..labels import _chunks
-from .gold import GOLD, _active_sets, _current_items, _spans_of_sets, record_spans, text_hash
+from .gold import GOLD, _active_sets, _spans_of_sets, item_text, record_spans, text_hash
 from .model import Span
 
 if TYPE_CHECKING:
@@ -173,14 +173,7 @@ def mark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
     (its gold is kept as it is). Returns the item, its spans and its split."""
     st = ws.store.t
     with ws.store.write() as conn:
-        current = _current_items(conn, ws, [item_id])
-        if item_id not in current:
-            raise LabelError(f"no item with id {item_id!r}", item=item_id,
-                             hint="check the id with glamlab items list")
-        text = current[item_id][0]
-        if text is None:
-            raise LabelError(f"item {item_id!r} has no text to mark as checked", item=item_id,
-                             hint="only text items (or pages with OCR text) have spans")
+        text = item_text(conn, ws, item_id, "to mark as checked")
         split = conn.execute(sa.select(st.splits.c.split)
                              .where(st.splits.c.item_id == item_id)).scalar()
         if split == "test":

@@ -458,18 +458,25 @@ def save_spans(ws: Workspace, item_id: str, spans: Sequence[Span], *, annotator:
                                   source=source)
 
 
-def store_person_spans(conn: sa.Connection, ws: Workspace, item_id: str,
-                       spans: Sequence[Span], *, annotator: str, source: str = "review") -> int:
-    """:func:`save_spans` in the caller's write transaction (review decisions and the
-    labelling page, through the ``entities`` task kind's ``write_gold``)."""
+def item_text(conn: sa.Connection, ws: Workspace, item_id: str, what: str) -> str:
+    """The current text of ``item_id``; one :class:`LabelError` naming the item when there
+    is no such item, or it has no text (``what``: what the text was wanted for)."""
     current = _current_items(conn, ws, [item_id])
     if item_id not in current:
         raise LabelError(f"no item with id {item_id!r}", item=item_id,
                          hint="check the id with glamlab items list")
     text = current[item_id][0]
     if text is None:
-        raise LabelError(f"item {item_id!r} has no text to put spans on", item=item_id,
+        raise LabelError(f"item {item_id!r} has no text {what}", item=item_id,
                          hint="spans go on text items (or page images with OCR text)")
+    return text
+
+
+def store_person_spans(conn: sa.Connection, ws: Workspace, item_id: str,
+                       spans: Sequence[Span], *, annotator: str, source: str = "review") -> int:
+    """:func:`save_spans` in the caller's write transaction (review decisions and the
+    labelling page, through the ``entities`` task kind's ``write_gold``)."""
+    text = item_text(conn, ws, item_id, "to put spans on")
     problems = check_spans(text, spans, labels=ws.card.labels, item_id=item_id)
     if problems:
         raise LabelError("; ".join(msg for _, msg in problems), item=item_id,
