@@ -123,26 +123,16 @@ def test_a_card_broken_by_an_edit_is_not_overwritten(tmp_path):
     assert path.read_text(encoding="utf-8") == broken  # left as the person has it
 
 
-def test_a_read_only_card_is_one_clear_error(tmp_path, read_only):
+@pytest.mark.parametrize("what, said", [("file", "glamlab.toml"), ("folder", "folder")])
+def test_a_read_only_card_or_folder_is_one_clear_error(tmp_path, read_only, what, said):
     """Before, a PermissionError traceback."""
-    path = _card(tmp_path)
-    card = ProjectCard.load(path)
-    card.need = "changed"
-    read_only(path)
-    with pytest.raises(GlamlabError, match="glamlab.toml") as err:
-        card.save(path)
-    assert "writable" in (err.value.hint or "")
-    assert path.read_text(encoding="utf-8") == HAND_WRITTEN
-
-
-def test_a_read_only_folder_is_one_clear_error(tmp_path, read_only):
     folder = tmp_path / "project"
     folder.mkdir()
     path = _card(folder)
     card = ProjectCard.load(path)
     card.need = "changed"
-    read_only(folder)
-    with pytest.raises(GlamlabError, match="folder") as err:
+    read_only(path if what == "file" else folder)
+    with pytest.raises(GlamlabError, match=said) as err:
         card.save(path)
     assert "writable" in (err.value.hint or "")
     assert path.read_text(encoding="utf-8") == HAND_WRITTEN

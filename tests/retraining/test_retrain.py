@@ -42,8 +42,10 @@ def _workspace(make_ws):
     return ws
 
 
-def _correct(ws):
-    """What reviewers' corrections leave in the store (see glamlab.review)."""
+def _correct(ws, shortest=50, longest=80):
+    """What reviewers' corrections leave in the store (see glamlab.review): the train
+    texts of more than ``shortest`` and at most ``longest`` characters relabelled
+    "long"."""
     t = ws.store.t
     with ws.store.write() as conn:
         rows = conn.execute(sa.select(t.items.c.item_id, t.items.c.text)
@@ -51,7 +53,7 @@ def _correct(ws):
                             .where(t.splits.c.split == "train")).all()
         fixed = 0
         for item_id, text in rows:
-            if 50 < len(text) <= 80:
+            if shortest < len(text) <= longest:
                 conn.execute(t.labels.update().where(t.labels.c.item_id == item_id)
                              .values(active=False))
                 conn.execute(t.labels.insert().values(
@@ -180,18 +182,7 @@ def test_retrain_words_the_difference_one_way_challenger_minus_champion(make_ws)
     difference). Here wrong corrections make the challenger worse, so the evaluation's own
     comparison has the champion second and is read the other way round."""
     ws = _workspace(make_ws)
-    t = ws.store.t
-    with ws.store.write() as conn:  # "corrections" that mark 6-50 characters "long"
-        rows = conn.execute(sa.select(t.items.c.item_id, t.items.c.text)
-                            .join(t.splits, t.splits.c.item_id == t.items.c.item_id)
-                            .where(t.splits.c.split == "train")).all()
-        for item_id, text in rows:
-            if 5 < len(text) <= 50:
-                conn.execute(t.labels.update().where(t.labels.c.item_id == item_id)
-                             .values(active=False))
-                conn.execute(t.labels.insert().values(
-                    item_id=item_id, label="long", annotator="rev", source="review",
-                    active=True, created_at=now()))
+    _correct(ws, shortest=5, longest=50)  # "corrections" that mark 6-50 characters "long"
     report = retrain(ws, "len", n_boot=200)
     diff = report.comparison["difference"]
     assert diff < 0 and not report.promoted
