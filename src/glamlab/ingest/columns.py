@@ -317,6 +317,15 @@ def _categories(col: pd.Series) -> pd.Series:
 NO_OUTCOME = ("", "nan", "None", "NA", "<NA>")
 
 
+def outcome_known(value: Any) -> Any:
+    """The SQL condition that a stored row's outcome cell (``value``: its text, e.g.
+    ``items.meta[column].as_string()``) holds an outcome: what :data:`NO_OUTCOME` and the
+    Python reading of a cell (stripped) say, counted in the database."""
+    import sqlalchemy as sa
+
+    return sa.and_(value.is_not(None), sa.func.trim(value).not_in(NO_OUTCOME))
+
+
 def _no_outcome(col: pd.Series) -> pd.Series:
     """Where a label column has no outcome (yet): no value at all (pandas 3 keeps it
     missing through astype(str)), or an empty cell."""

@@ -46,6 +46,7 @@ from ..ingest.columns import (
     TableSchema,
     frame_from_items,
     infer_schema,
+    outcome_known,
     prepare,
     read_table,
 )
@@ -349,8 +350,7 @@ def count_known_outcomes(ws: Workspace) -> int:
     value = t.c.meta[column].as_string()
     with ws.store.read() as conn:
         return int(conn.execute(sa.select(sa.func.count()).select_from(t).where(
-            t.c.is_current.is_(True), value.is_not(None), value.not_in(NO_OUTCOME))).scalar()
-            or 0)
+            t.c.is_current.is_(True), outcome_known(value))).scalar() or 0)
 
 
 def _canonical(v: Any) -> Any:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from ..ingest.columns import outcome_known
 from ..store import queue as queue_rows
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
             in_labels = sa.exists().where(t.labels.c.item_id == t.items.c.item_id,
                                           t.labels.c.active.is_(True))
             unlisted = _count(conn, t.items, t.items.c.is_current.is_(True),
-                              value.is_not(None), value != "", ~in_labels)
+                              outcome_known(value), ~in_labels)
             labelled += unlisted
         split_rows = conn.execute(
             sa.select(t.splits.c.split, sa.func.count()).group_by(t.splits.c.split)
