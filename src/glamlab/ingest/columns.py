@@ -151,7 +151,7 @@ def _check_columns(frame: pd.DataFrame, names: Iterable[tuple[str | None, str]])
     present = list(frame.columns)
     for name, role in names:
         if name is not None and name not in present:
-            close = _closest(name, present)
+            close = closest_name(name, present)
             near = f" (did you mean {close!r}?)" if close else ""
             raise ColumnError(
                 f"the {role} {name!r} is not in the table{near}; its columns are: "
@@ -159,10 +159,11 @@ def _check_columns(frame: pd.DataFrame, names: Iterable[tuple[str | None, str]])
                 hint=f"name an existing column as the {role}")
 
 
-def _closest(name: str, names: Sequence[str]) -> str | None:
+def closest_name(name: str, names: Sequence[Any], *, cutoff: float = 0.6) -> str | None:
+    """The column of ``names`` that ``name`` most likely misspells, or None."""
     import difflib
 
-    found = difflib.get_close_matches(name, [str(n) for n in names], n=1, cutoff=0.6)
+    found = difflib.get_close_matches(str(name), [str(n) for n in names], n=1, cutoff=cutoff)
     return found[0] if found else None
 
 

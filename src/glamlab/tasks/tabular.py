@@ -286,20 +286,18 @@ def _check_outcome_name(table: Any, schema: TableSchema) -> None:
     """A table without the outcome column but with a column the project does not know
     whose name is nearly the outcome's (``is_cancelled`` for ``is_canceled``): refused,
     as its outcomes would come in as no outcomes, silently."""
-    import difflib
-
-    from ..ingest.columns import ColumnError
+    from ..ingest.columns import ColumnError, closest_name
 
     known = {schema.time_column, schema.id_column or "id", *schema.columns,
              *schema.never_features, *schema.group_columns}
     unknown = [str(c) for c in table.columns if str(c) not in known]
-    close = difflib.get_close_matches(str(schema.label_column), unknown, n=1, cutoff=0.8)
-    if close:
+    near = closest_name(str(schema.label_column), unknown, cutoff=0.8)
+    if near:
         raise ColumnError(
             f"the table has no outcome column {schema.label_column!r}, but a column "
-            f"{close[0]!r} this project does not know: its outcomes would come in as none",
-            column=close[0],
-            hint=f"rename the column {close[0]!r} to {schema.label_column!r} if it holds the "
+            f"{near!r} this project does not know: its outcomes would come in as none",
+            column=near,
+            hint=f"rename the column {near!r} to {schema.label_column!r} if it holds the "
                  "outcomes; if it does not, rename or drop it; then bring the table in again")
 
 

@@ -306,8 +306,7 @@ def _as_csv(path: Path) -> Path:
 def _fixed_columns(ws: Workspace, path: Path) -> None:
     """A later table: the time and id columns the first one fixed must be there (said in
     the words of the upload page)."""
-    import difflib
-
+    from ..ingest.columns import closest_name
     from ..sheets import read_sheet
 
     section = ws.card.section("tabular")
@@ -317,11 +316,11 @@ def _fixed_columns(ws: Workspace, path: Path) -> None:
     for col, role in ((section.get("time_column"), "time column (the date of each row)"),
                       (section.get("id_column") or "id", "id column")):
         if col and col not in header:
-            close = difflib.get_close_matches(str(col), header, n=1, cutoff=0.8)
+            near = closest_name(str(col), header, cutoff=0.8)
             raise UploadError(
                 f"{path.name} has no column {col!r}, this project's {role}"
-                + (f"; it has {close[0]!r}" if close else ""), item=path.name,
-                hint=(f"rename the column {close[0]!r} to {col!r}" if close else
+                + (f"; it has {near!r}" if near else ""), item=path.name,
+                hint=(f"rename the column {near!r} to {col!r}" if near else
                       f"add the column {col!r}") + " and upload the file again: every "
                       "table of this project has the columns of the first one")
 
