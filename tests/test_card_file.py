@@ -157,3 +157,57 @@ def test_the_database_url_is_taken_out_and_put_in_keeping_the_comments():
     back = card_text_with_db_url(out, "postgresql://h/other")
     assert back.startswith('# mine\n[project]\nname = "x"  # keep\n')
     assert tomllib.loads(back)["database"]["url"] == "postgresql://h/other"
+
+
+def _project(tmp_path: Path) -> Workspace:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    _card(folder)
+    return Workspace.open(folder)
+
+
+def test_a_change_saved_while_the_card_is_read_again_is_not_lost(tmp_path, monkeypatch):
+    """The web app reads a changed glamlab.toml again on each request while a background
+    job saves thresholds. Before, a job set ``ws.card.raw["policy"]`` and then saved
+    ``ws.card``: a reload in between swapped the card and the job saved the new card,
+    without its thresholds, and said nothing."""
+    from glamlab.actions.optimise import write_thresholds
+
+    ws = _project(tmp_path)
+    path = ws.card_path
+    card = ws.card
+    validate = type(card).validate
+
+    def reload_meanwhile(self: ProjectCard) -> None:  # a request comes in mid-save
+        if self is card:
+            path.write_text(HAND_WRITTEN.replace('curator = "Ana"', 'curator = "Bea"'),
+                            encoding="utf-8")
+            os.utime(path, ns=(1, 1))  # the stamp certainly changes
+            assert ws.refresh_card()
+        validate(self)
+
+    monkeypatch.setattr(ProjectCard, "validate", reload_meanwhile)
+    policy = {"target_precision": 0.95, "field": "page_type",
+              "labels": {"blank": {"accept": 0.99, "review": 0.6}}}
+    with ws:
+        write_thresholds(ws, {"policy": policy, "model": None, "target_precision": 0.95,
+                              "criterion": "precision", "labels": []})
+        monkeypatch.setattr(ProjectCard, "validate", validate)
+        saved = tomllib.loads(path.read_text(encoding="utf-8"))
+        assert saved["policy"]["labels"]["blank"]["accept"] == 0.99  # the job's change
+        assert saved["project"]["curator"] == "Bea"  # and the person's
+        ws.refresh_card()
+        assert ws.card.section("policy")["labels"]["blank"]["accept"] == 0.99
+
+
+def test_a_card_change_that_cannot_be_saved_is_not_kept_in_memory(tmp_path, read_only):
+    """Before, a failed save left the thresholds in the card in memory: a long-running web
+    app showed a policy that glamlab.toml did not have."""
+    ws = _project(tmp_path)
+    with ws:
+        read_only(ws.card_path)
+        with pytest.raises(GlamlabError, match="glamlab.toml"):
+            ws.update_card({"policy": {"target_precision": 0.5}, "count": {"slot": "D"}})
+        assert ws.card.section("policy")["target_precision"] == 0.9
+        assert "count" not in ws.card.raw
+        assert ws.card.to_dict() == ws.card.saved

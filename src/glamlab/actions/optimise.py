@@ -325,8 +325,7 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
 
 def write_thresholds(ws: Workspace, result: dict[str, Any]) -> None:
     """Save an :func:`optimise` result's policy in ``[policy]`` of glamlab.toml."""
-    ws.card.raw["policy"] = result["policy"]
-    ws.save_card()
+    ws.update_card({"policy": result["policy"]})
     with ws.store.write() as conn:
         ws.store.audit(conn, "glamlab act", "policy.optimise", result["model"],
                        target_precision=result["target_precision"],

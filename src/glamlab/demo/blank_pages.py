@@ -126,8 +126,7 @@ def stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     section = {"field": "page_type", "default_action": "review", "model": spec,
                "labels": model.policy()}
     parse_policy(section, ws.card)  # validated before it is written
-    ws.card.raw["policy"] = section
-    ws.save_card()
+    ws.update_card({"policy": section})
     t = section["labels"]["blank"]["accept"]
     say(f"The policy (written to glamlab.toml): a page is withheld from OCR when the model is at "
         f"least {t:.1%} sure it is blank; from 50% to that, a person decides; every other page "

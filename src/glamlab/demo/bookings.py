@@ -83,9 +83,8 @@ def _setup(ws: Workspace, history: Path, say: Say) -> dict[str, Any]:
     from ..tasks.tabular import ingest_table, set_time_split
 
     res = ingest_table(ws, history, **TABLE)
-    ws.card.raw["decision"] = dict(DECISION)
-    ws.card.raw["monitor"] = {"min_reference": 50}  # a sample: ~100 rows a month
-    ws.save_card()
+    # a sample of ~100 rows a month: judge from 50
+    ws.update_card({"decision": dict(DECISION), "monitor": {"min_reference": 50}})
     split = set_time_split(ws, CUTOFF)
     return {"ingest": res, "split": split}
 

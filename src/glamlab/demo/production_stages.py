@@ -193,8 +193,7 @@ def stage_monitor(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
 
     if "monitor" not in ws.card.raw:
         # a sample of about a hundred items: judge windows from 15 items on
-        ws.card.raw["monitor"] = {"min_window": 15}
-        ws.save_card()
+        ws.update_card({"monitor": {"min_window": 15}})
     try:
         report = monitor(ws, reference="test", window="run")
     except GlamlabError as exc:

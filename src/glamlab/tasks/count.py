@@ -53,11 +53,9 @@ def set_count_task(ws: Workspace, *, slot: str = "D", metric: str = "mae") -> Co
         raise ConfigError(f"a count task counts rows of a table; this project is "
                           f"{ws.card.modality}", hint="create it with --modality tabular")
     task = CountTask(slot=slot, metric=metric)
-    ws.card.raw["count"] = task.to_card()
     decision = dict(ws.card.section("decision"))
     decision.setdefault("slot", slot)
-    ws.card.raw["decision"] = decision
-    ws.save_card()
+    ws.update_card({"count": task.to_card(), "decision": decision})
     return task
 
 

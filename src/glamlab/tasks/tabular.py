@@ -248,10 +248,8 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
             if first_split:
                 ws.store.audit(conn, TABLE_ANNOTATOR, "split.create", None, by="time",
                                train_until=cutoff, **synced["split"])
-    ws.card.raw[TABULAR] = schema.to_card()
-    if first_split:
-        ws.card.raw["split"] = {"by": "time", "train_until": cutoff}
-    ws.save_card()
+    ws.update_card({TABULAR: schema.to_card(),
+                    **({"split": {"by": "time", "train_until": cutoff}} if first_split else {})})
     leakage = None
     if check_leaks and has_label and typed[schema.label_column].nunique() > 1:
         from .leakage import check_leakage
@@ -459,8 +457,7 @@ def set_time_split(ws: Workspace, cutoff: str | None = None, *,
         if before is None or moved or synced["split"].get("moved"):
             ws.store.audit(conn, TABLE_ANNOTATOR, "split.create", None, by="time",
                            train_until=day, forced=bool(frozen), **synced["split"])
-    ws.card.raw["split"] = {"by": "time", "train_until": day}
-    ws.save_card()
+    ws.update_card({"split": {"by": "time", "train_until": day}})
     return {"by": "time", "train_until": day, "train": train, "test": len(frame) - train}
 
 

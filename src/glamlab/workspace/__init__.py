@@ -7,9 +7,10 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,7 @@ class Workspace:
         self.root = root
         self.card = card
         self.store = store
-        self._card_lock = threading.Lock()
+        self._card_lock = threading.RLock()
 
     # -- creating and opening -------------------------------------------------
     @classmethod
@@ -138,6 +139,28 @@ class Workspace:
         self.card.validate()
         with self._card_lock:
             self.card.save(self.card_path)
+
+    def update_card(self, sections: Mapping[str, Any]) -> None:
+        """Set these sections of glamlab.toml (``{"policy": {...}}``) and save the card, as
+        one step on one card: a reload of a changed glamlab.toml in between (the web app
+        reads it again per request, while a background job saves thresholds) cannot
+        swap the card and drop the change unsaved. A save that fails
+        (:class:`~glamlab.errors.CardNotWritable`, an invalid value) leaves the card in
+        memory as it was, so nothing shows as set that glamlab.toml does not say."""
+        with self._card_lock:
+            card = self.card
+            before = {key: copy.deepcopy(card.raw[key]) for key in sections if key in card.raw}
+            card.raw.update(sections)
+            try:
+                card.validate()
+                card.save(self.card_path)
+            except BaseException:
+                for key in sections:
+                    if key in before:
+                        card.raw[key] = before[key]
+                    else:
+                        card.raw.pop(key, None)
+                raise
 
     def reload_card(self) -> ProjectCard:
         self.card = ProjectCard.load(self.card_path)

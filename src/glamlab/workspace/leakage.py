@@ -50,8 +50,7 @@ def record_label_columns(ws: Workspace, columns: Iterable[str]) -> list[str]:
     new = [c for c in dict.fromkeys(columns) if c and c not in have]
     if new:
         section["label_columns"] = have + new
-        ws.card.raw[SECTION] = section
-        ws.save_card()
+        ws.update_card({SECTION: section})
     return new
 
 
