@@ -232,3 +232,40 @@ def test_a_text_with_nothing_left_in_the_queue_goes_in_with_the_policy_s_spans(
             if r["label"] == sure} | {(r["value"]["start"], r["value"]["end"], r["label"])
                                       for r in asked[:-1]}
     assert trained == want
+
+
+def test_a_text_marked_checked_by_mistake_can_be_taken_back(new_texts: Any) -> None:
+    """"Whole text checked" is one key (d): pressed by mistake, every undecided word of the
+    text trained as "not an entity" and nothing took it back."""
+    from glamlab.errors import LabelError
+    from glamlab.review import decide, mark_text_done, unmark_text_done
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.splits import training_data
+
+    ws, by_item = new_texts
+    (item, rows), (other, other_rows) = list(by_item.items())[:2]
+    decide(ws, "ana", rows[0]["id"], "accept", rows[0]["version"])
+    before = gold_spans(ws, [item])[item]
+    mark_text_done(ws, "ana", item)
+    assert item in training_data(ws).ids
+    with pytest.raises(LabelError, match="marked checked by ana"):
+        unmark_text_done(ws, "bea", item)  # not another reviewer's to take back
+    undone = unmark_text_done(ws, "ana", item)
+    assert undone["waits"] is True and undone["gold_spans"] == 1
+    data = training_data(ws)
+    assert item not in data.ids and data.waiting == [item]  # waits again
+    assert gold_spans(ws, [item])[item] == before  # the decision made before is kept
+    with pytest.raises(LabelError, match="not marked as checked"):
+        unmark_text_done(ws, "ana", item)
+    # its other spans decided afterwards: in training as before
+    for r in rows[1:]:
+        decide(ws, "ana", r["id"], "reject", r["version"])
+    assert item in training_data(ws).ids
+
+    # a decision made on top of the mark is not lost to an undo: refused
+    decide(ws, "ana", other_rows[0]["id"], "accept", other_rows[0]["version"])
+    mark_text_done(ws, "ana", other)
+    decide(ws, "ana", other_rows[1]["id"], "accept", other_rows[1]["version"])
+    with pytest.raises(LabelError, match="after it was marked checked"):
+        unmark_text_done(ws, "ana", other)
+    assert len(gold_spans(ws, [other])[other]) == 2

@@ -323,6 +323,24 @@ def test_a_reviewer_marks_a_partly_reviewed_text_checked(entities_ws: Any,
         r = c.post("/queue/text-done", data={"csrf": csrf_of(c), "text_done": "fresh"},
                    follow_redirects=True)
         assert r.status_code == 200 and "Text marked checked" in r.text
+        # pressed by mistake: the page offers to take it back, and that works
+        assert 'action="/queue/text-undone"' in r.text and "Undo: not checked yet" in r.text
+        r = c.post("/queue/text-undone", data={"csrf": csrf_of(c), "text_done": "fresh"},
+                   follow_redirects=True)
+        assert r.status_code == 200 and "Mark taken back" in r.text
+        assert "fresh" in training_data(ws).waiting
+        # the same through the API (a token or the session, with its CSRF header)
+        headers = {"X-CSRF-Token": csrf_of(c)}
+        r = c.put("/api/texts/fresh/checked", headers=headers)
+        assert r.status_code == 200 and r.json()["checked"] is True, r.text
+        assert "fresh" not in training_data(ws).waiting
+        r = c.delete("/api/texts/fresh/checked", headers=headers)
+        assert r.status_code == 200 and r.json() == {
+            "item_id": "fresh", "checked": False, "spans": 1, "split": None, "waits": True}
+        r = c.delete("/api/texts/fresh/checked", headers=headers)
+        assert r.status_code == 422 and "not marked as checked" in r.json()["error"]
+        r = c.put("/api/texts/fresh/checked", headers=headers)
+        assert r.status_code == 200
     data = training_data(ws)
     assert "fresh" in data.ids and data.waiting == []
     v = first["value"]

@@ -19,11 +19,19 @@ the same checks:
   split keeps its gold label.
 - **Whole texts** (entities): a text's reviewed spans train a model only once every
   predicted span in it is decided, or a reviewer marks the text done
-  (:func:`mark_text_done`); until then the text waits (:mod:`glamlab.tasks.spans.complete`).
+  (:func:`mark_text_done`; :func:`unmark_text_done` takes a mistaken mark back); until
+  then the text waits (:mod:`glamlab.tasks.spans.complete`).
 - **Labelling** (:mod:`.labelling`): save and undo a person's labels.
 """
 
-from .decisions import ACTIONS, decide, decide_many, list_decisions, mark_text_done
+from .decisions import (
+    ACTIONS,
+    decide,
+    decide_many,
+    list_decisions,
+    mark_text_done,
+    unmark_text_done,
+)
 from .history import item_history
 from .labelling import labelling_counts, save_label, test_frozen, undo_label
 from .queue import (
@@ -70,4 +78,5 @@ __all__ = [
     "save_label",
     "test_frozen",
     "undo_label",
+    "unmark_text_done",
 ]

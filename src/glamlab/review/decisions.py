@@ -268,6 +268,20 @@ def mark_text_done(ws: Workspace, user: str, item_id: str) -> dict[str, Any]:
     return mark(ws, item_id, user=user)
 
 
+def unmark_text_done(ws: Workspace, user: str, item_id: str) -> dict[str, Any]:
+    """Undo :func:`mark_text_done` (pressed by mistake): the spans decided before it are
+    the text's gold again and the text waits until its other spans are decided. Refused
+    when spans were decided on top of the mark since, or another reviewer marked it
+    (:func:`glamlab.tasks.spans.complete.unmark_text_done`)."""
+    from ..tasks.kinds import task_kind
+    from ..tasks.spans.complete import unmark_text_done as unmark
+
+    if task_kind(ws.card).name != "entities":
+        raise LabelError("marking a whole text checked is for entities projects",
+                         item=item_id, hint="decide the item's queue rows instead")
+    return unmark(ws, item_id, user=user)
+
+
 def list_decisions(ws: Workspace, *, item_id: str | None = None, user: str | None = None,
                    limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
     t = ws.store.t.decisions

@@ -126,6 +126,14 @@ class LabelOut(BaseModel):
     split: str
 
 
+class TextCheckedOut(BaseModel):
+    item_id: str
+    checked: bool
+    spans: int | None = None
+    split: str | None = None
+    waits: bool | None = None
+
+
 class PredictIn(BaseModel):
     item_id: str = Field(min_length=1, max_length=500)
     model: str | None = Field(None, max_length=200,
@@ -311,6 +319,30 @@ def post_label(request: Request, body: LabelIn,
 
     known_item(ws, body.item_id)
     return review.save_label(ws, user.username, body.item_id, body.labels, body.split)
+
+
+@router.put("/texts/{item_id:path}/checked", response_model=TextCheckedOut,
+            responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+def put_text_checked(request: Request, item_id: str,
+                     user: User = Depends(api_writer("reviewer", "decide review items"))
+                     ) -> dict[str, Any]:
+    """Entities: "I have checked this whole text": its spans decided so far are all its
+    entities, and it goes into training (the review queue's "Whole text checked")."""
+    done = review.mark_text_done(_ws(request), user.username, item_id)
+    return {"item_id": item_id, "checked": True, "spans": done["spans"],
+            "split": done["split"], "waits": False}
+
+
+@router.delete("/texts/{item_id:path}/checked", response_model=TextCheckedOut,
+               responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+def delete_text_checked(request: Request, item_id: str,
+                        user: User = Depends(api_writer("reviewer", "decide review items"))
+                        ) -> dict[str, Any]:
+    """Take back a "whole text checked" made by mistake: the spans decided before it are
+    the text's gold again, and it waits until its other spans are decided."""
+    undone = review.unmark_text_done(_ws(request), user.username, item_id)
+    return {"item_id": item_id, "checked": False, "spans": undone["gold_spans"],
+            "waits": undone["waits"]}
 
 
 @router.post("/predict", response_model=PredictOut,

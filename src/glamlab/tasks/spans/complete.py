@@ -197,9 +197,10 @@ def mark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
         for s in spans:
             s.score = None
         sets = st.span_sets
-        conn.execute(sets.update().where(sets.c.item_id == item_id, sets.c.annotator == user,
-                                         sets.c.kind == GOLD, sets.c.active.is_(True))
-                     .values(active=False))
+        mine = (sets.c.item_id == item_id, sets.c.annotator == user, sets.c.kind == GOLD,
+                sets.c.active.is_(True))
+        replaced = [int(i) for i in conn.execute(sa.select(sets.c.id).where(*mine)).scalars()]
+        conn.execute(sets.update().where(*mine).values(active=False))
         stamp = now()
         set_id = record_spans(conn, ws, item_id, text, spans, annotator=user,
                               source=WHOLE_TEXT, stamp=stamp)
@@ -207,9 +208,67 @@ def mark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
             conn.execute(st.splits.insert().values(item_id=item_id, split="train",
                                                    created_at=stamp))
         ws.store.audit(conn, user, "spans.text_done", item_id, set_id=set_id,
-                       spans=len(spans))
+                       spans=len(spans), replaced=replaced)
     return {"item_id": item_id, "spans": len(spans), "split": split or "train",
             "set_id": set_id}
+
+
+def unmark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
+    """Undo :func:`mark_text_done` (a reviewer pressed "Whole text checked" by mistake):
+    the text's "whole text checked" gold set is withdrawn (kept in the history, inactive)
+    and the spans decided before it are the text's gold again, so the text waits out of
+    training until its other spans are decided. Refused, with the reason, when the text
+    is not marked checked, or when spans were decided on top of the mark since (undoing
+    it would drop those decisions). Returns the item and what its gold is now."""
+    st = ws.store.t
+    sets = st.span_sets
+    with ws.store.write() as conn:
+        latest = _active_sets(conn, ws, [item_id]).get(item_id)
+        if latest is None or latest.source != WHOLE_TEXT:
+            if latest is not None and any(
+                    r.source == WHOLE_TEXT
+                    for r in conn.execute(sa.select(sets.c.source).where(
+                        sets.c.item_id == item_id, sets.c.kind == GOLD,
+                        sets.c.id < latest.id))):
+                raise LabelError(
+                    f"{item_id}: spans were decided on this text after it was marked "
+                    "checked, so the mark cannot be taken back without losing them",
+                    item=item_id, hint="correct or reject the spans that are wrong in the "
+                    "review queue or on the labelling page instead")
+            raise LabelError(f"{item_id} is not marked as checked: nothing to undo",
+                             item=item_id)
+        if latest.annotator != user:
+            raise LabelError(f"{item_id} was marked checked by {latest.annotator}, not by "
+                             f"{user}", item=item_id,
+                             hint=f"ask {latest.annotator} to undo it")
+        restored = _replaced_by(conn, ws, latest)
+        conn.execute(sets.update().where(sets.c.id == latest.id).values(active=False))
+        if restored:
+            conn.execute(sets.update().where(sets.c.id.in_(restored)).values(active=True))
+        ws.store.audit(conn, user, "spans.text_done.undo", item_id, set_id=int(latest.id),
+                       restored=restored)
+        waiting = item_id in partial_gold(ws, [item_id], conn)
+        now_latest = _active_sets(conn, ws, [item_id]).get(item_id)
+    return {"item_id": item_id, "withdrawn": int(latest.id), "restored": restored,
+            "waits": waiting, "gold_spans": int(now_latest.spans) if now_latest else 0}
+
+
+def _replaced_by(conn: sa.Connection, ws: Workspace, mark: Any) -> list[int]:
+    """The gold sets the "whole text checked" set ``mark`` replaced: as its audit entry
+    says, or (a mark saved before the entry said so) the marking reviewer's newest gold
+    set of the text before it, when that is inactive."""
+    audit = ws.store.t.audit_log
+    sets = ws.store.t.span_sets
+    for row in conn.execute(sa.select(audit.c.details).where(
+            audit.c.action == "spans.text_done", audit.c.object == mark.item_id)
+            .order_by(audit.c.id.desc())):
+        details = row.details or {}
+        if details.get("set_id") == int(mark.id) and "replaced" in details:
+            return [int(i) for i in details["replaced"]]
+    before = conn.execute(sa.select(sets.c.id, sets.c.active).where(
+        sets.c.item_id == mark.item_id, sets.c.annotator == mark.annotator,
+        sets.c.kind == GOLD, sets.c.id < mark.id).order_by(sets.c.id.desc()).limit(1)).first()
+    return [int(before.id)] if before is not None and not before.active else []
 
 
 def review_gold_counts(ws: Workspace, split: str = "train") -> dict[str, int]:
@@ -240,5 +299,5 @@ def waiting_sentence(fully: int, partly: int) -> str:
 
 
 __all__ = ["REVIEW", "REVIEW_SOURCES", "WHOLE_TEXT", "mark_text_done", "partial_gold",
-           "policy_accepted_spans",
-           "review_gold_counts", "waiting_sentence"]
+           "policy_accepted_spans", "review_gold_counts", "unmark_text_done",
+           "waiting_sentence"]

@@ -105,6 +105,7 @@ def queue_page(request: Request, sort: str = "score", label: str = "", view: str
         "lease_s": int(review.DEFAULT_LEASE_S), "heartbeat_s": review.LEASE_HEARTBEAT_S,
         "sorts": review.SORTS, "counts": request.app.state.queue_counts.get(),
         "labels": ws.card.labels, "done": request.query_params.get("done"),
+        "marked_text": request.query_params.get("text") or "",
         "conflicts": request.query_params.get("conflicts")})
 
 
@@ -209,7 +210,21 @@ def queue_text_done(request: Request, form: FormData = Depends(form_of),
     if not item_id:
         raise HTTPException(422, "no text named: reload the queue")
     review.mark_text_done(request.app.state.ws, user.username, item_id)
-    return _back_to_queue(form, done="text-done")
+    return _back_to_queue(form, done="text-done", text=item_id)
+
+
+@router.post("/queue/text-undone")
+def queue_text_undone(request: Request, form: FormData = Depends(form_of),
+                      user: User = Depends(writer("reviewer", "decide review items"))
+                      ) -> Response:
+    """Undo "Whole text checked" pressed by mistake: the text's spans decided before it
+    are its gold again, and it waits until its other spans are decided
+    (:func:`review.unmark_text_done`)."""
+    item_id = str(form.get("text_done") or "")
+    if not item_id:
+        raise HTTPException(422, "no text named: reload the queue")
+    review.unmark_text_done(request.app.state.ws, user.username, item_id)
+    return _back_to_queue(form, done="text-undone")
 
 
 @router.post("/queue/bulk")
