@@ -208,6 +208,9 @@ predictions = sa.Table(
     sa.Column("scores", JSON, nullable=False),  # label -> score
     sa.Column("score", sa.Float),  # score of the top label
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # the item version (``items.version``) the model saw (migration 11): a run predicts
+    # an item again when the text or image of its current version differs from it
+    sa.Column("item_version", Int),
     sa.UniqueConstraint("model_id", "item_id", name="uq_predictions_model_item"),
 )
 sa.Index("ix_predictions_run", predictions.c.run_id)
