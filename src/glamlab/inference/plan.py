@@ -115,6 +115,22 @@ def content_changed(ws: Workspace, model_id: int | None = None) -> Any:
     return sa.exists().where(*clauses)
 
 
+def changed_since_predicted(ws: Workspace, model_id: int, item_ids: list[str]) -> list[str]:
+    """Of ``item_ids``, the items whose prediction by the model version ``model_id`` was
+    made from text or an image that has changed since (:func:`content_changed`): their
+    predicted spans and scores are about the earlier content until ``glamlab run``."""
+    items = ws.store.t.items
+    out: list[str] = []
+    with ws.store.read() as conn:
+        for i in range(0, len(item_ids), 900):
+            out.extend(conn.execute(
+                sa.select(items.c.item_id).where(items.c.is_current.is_(True),
+                                                 items.c.item_id.in_(item_ids[i:i + 900]),
+                                                 content_changed(ws, model_id))
+                .order_by(items.c.item_id)).scalars())
+    return out
+
+
 class Plan:
     """The items a run still has to predict, streamed in id order."""
 

@@ -60,6 +60,8 @@ class RunReport:
     #: of ``done_now``, the items predicted again because their text or image changed
     #: (re-ingested) since this model version predicted them
     changed_now: int = 0
+    #: open review questions about their earlier predictions, withdrawn (superseded)
+    withdrawn_now: int = 0
     #: a warning when the latest comparison with the baselines found this model no
     #: better than them (the run goes ahead)
     warning: str | None = None
@@ -76,6 +78,7 @@ class RunReport:
             "failed": self.failed, "skipped_already_predicted": self.skipped,
             "done_this_time": self.done_now, "failed_this_time": self.failed_now,
             "predicted_again_content_changed": self.changed_now,
+            "review_questions_withdrawn": self.withdrawn_now,
             "seconds": round(self.seconds, 3), "items_per_s": round(self.items_per_s, 1),
             "failures": self.failures, "warning": self.warning,
         }
@@ -92,8 +95,11 @@ class RunReport:
         if self.changed_now:
             lines.append(f"{self.changed_now:,} of them were predicted again because their "
                          "text or image changed (re-ingested) since this model version "
-                         "predicted them; glamlab act withdraws the open review questions "
-                         "about their earlier predictions.")
+                         "predicted them"
+                         + (f"; {self.withdrawn_now:,} open review questions about their "
+                            "earlier predictions were withdrawn (glamlab act queues what "
+                            "the new predictions need reviewed; decisions already made are "
+                            "kept)" if self.withdrawn_now else "") + ".")
         if self.failures:
             lines.append("Items that could not be predicted (recorded, the run went on):")
             for f in self.failures[:5]:
@@ -234,7 +240,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                                         lease_timeout=lease_timeout)
     t0 = time.monotonic()
     status = "failed"
-    counts = {"done": 0, "failed": 0, "changed": 0}
+    counts = {"done": 0, "failed": 0, "changed": 0, "withdrawn": 0}
     t = ws.store.t
     try:
         with ws.store.read() as conn:
@@ -273,8 +279,8 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
 
         def on_result(rows: list[Row], failures: list[Failure]) -> None:
             replace = [r[0] for r in rows if r[0] in changed]
-            writer.commit(rows, failures, versions=[versions.get(r[0]) for r in rows],
-                          replace=replace)
+            counts["withdrawn"] += writer.commit(
+                rows, failures, versions=[versions.get(r[0]) for r in rows], replace=replace)
             for item_id in [*(r[0] for r in rows), *(f[0] for f in failures)]:
                 versions.pop(item_id, None)
                 changed.discard(item_id)
@@ -340,7 +346,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                      engine=engine, workers=workers, planned=final.planned, done=final.done,
                      failed=final.failed, skipped=skipped, seconds=time.monotonic() - t0,
                      resumed=resumed, done_now=counts["done"], failed_now=counts["failed"],
-                     changed_now=counts["changed"],
+                     changed_now=counts["changed"], withdrawn_now=counts["withdrawn"],
                      failures=failures, warning=not_better_than_baseline(ws, mv.spec))
 
 

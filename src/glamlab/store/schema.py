@@ -265,7 +265,8 @@ review_queue = sa.Table(
     sa.Column("reason", sa.Text),  # why it is in review: threshold, safety rule, label issue
     sa.Column("kind", Str(20), nullable=False, default="prediction"),  # prediction | recheck
     # open | decided | superseded (QUEUE_SUPERSEDED: asked about an earlier prediction
-    # of the item, withdrawn when act applied the model that runs now)
+    # of the item, withdrawn when act applied the model that runs now, or when a run
+    # predicted the item again because its text or image changed)
     sa.Column("status", Str(20), nullable=False, default="open"),
     sa.Column("lease_owner", Str(200)),
     sa.Column("lease_until", sa.DateTime),
