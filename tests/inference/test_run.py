@@ -140,6 +140,32 @@ def test_vanished_and_corrupt_images_are_recorded(make_ws, tmp_path):
     assert all("cannot" in r or "missing" in r for r in reasons.values()), reasons
 
 
+def test_a_replaced_image_is_predicted_again_by_a_plain_run(make_ws, tmp_path):
+    """A new scan saved over the old file (same name, same size): its prediction was
+    made on the old image, so the next run predicts it again."""
+    from PIL import Image
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    for i in range(4):
+        Image.new("RGB", (40, 30), (10, 10, 10)).save(folder / f"p{i}.png")
+    ws = make_ws("img", modality="image", labels=["dark", "light"])
+    ws.ingest([str(folder)])
+    from glamlab.registry import save_model
+    from tests.inference.predictors import ImagePredictor
+
+    save_model(ws, ImagePredictor().fit(list(ws.items())[:2], ["dark", "light"]), name="img")
+    assert run(ws, "img", workers=0).done == 4
+    before = {r["item_id"]: r["scores"] for r in _predictions(ws)}
+    Image.new("RGB", (40, 30), (250, 250, 250)).save(folder / "p1.png")
+    assert ws.ingest([str(folder)]).updated == 1
+    again = run(ws, "img", workers=0)
+    assert (again.done, again.changed_now, again.skipped) == (1, 1, 3)
+    after = {r["item_id"]: r["scores"] for r in _predictions(ws)}
+    changed = {i for i in after if after[i] != before[i]}
+    assert len(after) == 4 and len(changed) == 1 and "p1" in changed.pop()
+
+
 def test_unknown_model_and_missing_champion_are_clear_errors(text_ws):
     save_hash_model(text_ws)
     with pytest.raises(ModelNotFound, match="no model 'nope'") as exc:
@@ -341,11 +367,14 @@ def test_resume_keeps_the_batch_size_the_person_chose(text_ws):
     assert stored["batch_size"] is None  # not chosen: sized to the run
 
 
-def test_force_items_changed_predicts_again_only_what_was_re_ingested(text_ws):
-    """A re-ingest never re-runs a model on its own (a new catalogue column makes new
-    versions too); --force --items changed refreshes the items whose text changed."""
+def test_a_plain_run_predicts_again_the_items_whose_text_changed(text_ws):
+    """Corrected text re-ingested: the next plain run predicts those items again (the
+    old prediction's spans and scores were made on the old text) and says how many; a
+    new version from a metadata change only is not predicted again (a new catalogue
+    column would re-run the collection): --force --items changed refreshes those."""
     save_hash_model(text_ws)
     first = run(text_ws, "hash", workers=0)
+    assert {r["item_version"] for r in _predictions(text_ws)} == {1}
     with pytest.raises(RunError, match="--force"):
         run(text_ws, "hash", "changed", workers=0)
     assert run(text_ws, "hash", "changed", workers=0, force=True).done == 0
@@ -354,10 +383,56 @@ def test_force_items_changed_predicts_again_only_what_was_re_ingested(text_ws):
     path.write_text(text.replace("text of doc-00007", "text of doc 7 corrected")
                     .replace("text of doc-00042", "text of doc 42 corrected"))
     assert text_ws.ingest([str(path)], id_column="id", text_column="text").updated == 2
-    assert run(text_ws, "hash", workers=0).done == 0  # a plain run keeps the old ones
-    again = run(text_ws, "hash", "changed", workers=0, force=True)
-    assert again.done == 2
-    rows = {r["item_id"]: r["run_id"] for r in _predictions(text_ws)}
-    assert {i for i, r in rows.items() if r == again.run_id} == {"doc-00007", "doc-00042"}
-    assert sum(r == first.run_id for r in rows.values()) == 58
+    again = run(text_ws, "hash", workers=2, batch_size=1)
+    assert (again.done, again.changed_now, again.skipped) == (2, 2, 58)
+    assert "2 of them were predicted again because their text or image changed" \
+        in again.summary()
+    assert again.to_dict()["predicted_again_content_changed"] == 2
+    rows = {r["item_id"]: r for r in _predictions(text_ws)}
+    assert len(rows) == 60
+    assert {i for i, r in rows.items() if r["run_id"] == again.run_id} == {"doc-00007",
+                                                                          "doc-00042"}
+    assert rows["doc-00007"]["item_version"] == 2 and rows["doc-00001"]["item_version"] == 1
+    assert sum(r["run_id"] == first.run_id for r in rows.values()) == 58
+    assert run(text_ws, "hash", workers=0).done == 0  # predicted from the current text now
+
+    # a metadata-only change: a new version, the same text, not predicted again
+    path.write_text(path.read_text().replace("letters", "letterz"))
+    assert text_ws.ingest([str(path)], id_column="id", text_column="text").updated == 40
+    plain = run(text_ws, "hash", workers=0)
+    assert (plain.done, plain.changed_now) == (0, 0)
+    forced = run(text_ws, "hash", "changed", workers=0, force=True)
+    assert (forced.done, forced.changed_now) == (40, 0)
     assert run(text_ws, "hash", "changed", workers=0, force=True).done == 0
+
+
+def test_predictions_from_before_migration_11_know_the_version_they_were_made_from(text_ws):
+    """Migration 11 gives each stored prediction the item version that was current when
+    it was made, so a text corrected before the upgrade is predicted again after it."""
+    from glamlab import Workspace
+    from glamlab.store import SCHEMA_VERSION
+    from glamlab.store import schema as s
+
+    save_hash_model(text_ws)
+    first = run(text_ws, "hash", workers=0)
+    path = text_ws.root / "doc.csv"
+    path.write_text(path.read_text().replace("text of doc-00007", "text of doc 7 corrected"))
+    assert text_ws.ingest([str(path)], id_column="id", text_column="text").updated == 1
+    with text_ws.store.write() as conn:  # as a database written before migration 11 ran
+        conn.exec_driver_sql('ALTER TABLE "predictions" DROP COLUMN item_version')
+        conn.execute(s.schema_migrations.delete().where(s.schema_migrations.c.version >= 11))
+    root, url = text_ws.root, (text_ws.store.url if not text_ws.store.is_sqlite else None)
+    text_ws.close()
+    ws = Workspace.open(root, db=url)
+    try:
+        assert ws.store.schema_version() == SCHEMA_VERSION
+        # the version current when it was predicted (doc-00007's second came in after)
+        assert {r["item_version"] for r in _predictions(ws)} == {1}
+        again = run(ws, "hash", workers=0)
+        assert (again.done, again.changed_now) == (1, 1)
+        rows = {r["item_id"]: r for r in _predictions(ws)}
+        assert rows["doc-00007"]["run_id"] == again.run_id
+        assert rows["doc-00007"]["item_version"] == 2
+        assert sum(r["run_id"] == first.run_id for r in rows.values()) == 59
+    finally:
+        ws.close()

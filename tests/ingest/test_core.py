@@ -29,6 +29,30 @@ def test_reingest_adds_nothing_and_changed_content_is_a_new_version(make_ws, tmp
     assert ws.count_items() == 3
 
 
+def test_a_changed_item_is_a_new_row_never_an_update_in_place(make_ws, tmp_path):
+    """What a run compares with its predictions: re-ingested content adds a row (the
+    next version, its own content hash and time), the earlier row stays as it was but
+    no longer current; a metadata-only change (a catalogue column) is a new version too,
+    with the same text."""
+    ws = make_ws(modality="text")
+    src = tmp_path / "t.csv"
+    src.write_text("id,text,year\nb,beta,1901\n")
+    ws.ingest([src])
+    before = ws.item_versions("b")[0]
+    src.write_text("id,text,year\nb,beta corrected,1901\n")
+    ws.ingest([src])
+    src.write_text("id,text,year\nb,beta corrected,1902\n")
+    ws.ingest([src])
+    v1, v2, v3 = ws.item_versions("b")
+    assert {k: v for k, v in v1.items() if k != "is_current"} == \
+        {k: v for k, v in before.items() if k != "is_current"}
+    assert (v1["is_current"], v2["is_current"], v3["is_current"]) == (False, False, True)
+    assert len({v1["content_hash"], v2["content_hash"], v3["content_hash"]}) == 3
+    assert v1["created_at"] < v2["created_at"] < v3["created_at"]
+    assert (v2["text"], v3["text"]) == ("beta corrected", "beta corrected")
+    assert v3["meta"]["year"] != v2["meta"]["year"]
+
+
 def test_incremental_folder_ingest(make_ws, tmp_path):
     root = tmp_path / "scans"
     for i in range(3):

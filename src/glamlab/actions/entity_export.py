@@ -410,7 +410,8 @@ def iter_gold_rows(ws: Workspace, *, ids: Sequence[str] | None = None,
 
 
 def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
-                         where: Any = None, batch: int = 500) -> Iterator[Row]:
+                         where: Any = None, batch: int = 500,
+                         found: dict[str, list[str]] | None = None) -> Iterator[Row]:
     """``(item, spans, provenance)`` of a model's predicted spans as the policy and the
     reviewers left them (:func:`glamlab.actions.export.iter_rows`: rejected spans left
     out, corrected ones as corrected, ``confirmed_by`` the reviewer who accepted or
@@ -420,8 +421,18 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
     run) that this model does not predict is still exported, as that person's, after the
     item's other rows (:func:`_with_people`: the latest decision over the same words
     stands, and replaces the spans it overlaps). Items the model finds nothing in now
-    come at the end (:func:`_people_rows`)."""
+    come at the end (:func:`_people_rows`).
+
+    ``found`` collects the items to warn about: ``"changed"``, those whose text or image
+    was re-ingested after this model predicted them (their spans index the earlier text
+    until ``glamlab run`` predicts them again); ``"unfitting"``, those with a span a
+    person settled on that no longer lies on the item's text (not exported)."""
+    from ..inference.plan import changed_since_predicted
     from .export import iter_rows
+
+    found = found if found is not None else {}
+    changed = found.setdefault("changed", [])
+    unfitting = found.setdefault("unfitting", [])
 
     def key(e: Any) -> tuple[str, Any]:
         return e.item.item_id, e.row["confirmed_by"]
@@ -444,6 +455,7 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
         full = {i.item_id: i for i in ws.items(ids=ids)}
         links = prediction_links(ws, model_id, ids)
         people = _people_spans(ws, ids)
+        changed.extend(changed_since_predicted(ws, model_id, ids))
         # what the model says now, whatever the filter keeps: people's spans are added
         # (and machine spans they overlap left out) against all of it
         have: dict[str, list[Span]] = {}
@@ -458,7 +470,7 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
         rows = [_prediction_row([e for e in g if where is None or where.keep(e.row)],
                                 order[g[0].item.item_id], links) for g in groups]
         yield from _with_people(list(order.values()), [r for r in rows if r is not None],
-                                people, where, have)
+                                people, where, have, unfitting)
 
     group: list[Any] = []
     groups: list[list[Any]] = []
@@ -477,7 +489,7 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
         groups.append(group)
     if groups:
         yield from with_texts(groups)
-    yield from _people_rows(ws, seen, where)
+    yield from _people_rows(ws, seen, where, unfitting)
 
 
 def _people_spans(ws: Workspace, item_ids: Sequence[str]
@@ -540,13 +552,15 @@ def _person_row(item: Item, spans: list[tuple[Span, str, Any]], where: Any
 
 def _with_people(items: list[Item], rows: list[Row],
                  people: dict[str, list[tuple[Span, str, Any]]], where: Any,
-                 have: dict[str, list[Span]]) -> Iterator[Row]:
+                 have: dict[str, list[Span]], unfitting: list[str] | None = None
+                 ) -> Iterator[Row]:
     """The ``items``' ``rows`` (in item order, one per reviewer of an item, a span once),
     each item's followed by its people's spans (:func:`_people_spans`: the latest
     decision over the same words) that the model's spans now do not hold (``have``:
     every span of the item, whether the filter keeps it or not). Such a span replaces the
     spans it overlaps: a machine's, or one confirmed on this prediction by a decision a
-    later one replaced."""
+    later one replaced. A person's span that no longer lies on the item's text (it was
+    re-ingested since) is left out, and its item added to ``unfitting``."""
     def overlaps(a: Span, b: Span) -> bool:
         return a.layer == b.layer and a.start < b.end and b.start < a.end
 
@@ -561,7 +575,11 @@ def _with_people(items: list[Item], rows: list[Row],
         item_id, now = item.item_id, have.get(item.item_id, [])
         keys = {(s.label, s.start, s.end) for s in now}
         extra = [(p, u, t) for p, u, t in people.get(item_id, [])
-                 if (p.label, p.start, p.end) not in keys and _fits(item, p)]
+                 if (p.label, p.start, p.end) not in keys]
+        if any(not _fits(item, p) for p, _, _ in extra):
+            if unfitting is not None:
+                unfitting.append(item_id)
+            extra = [e for e in extra if _fits(item, e[0])]
         done: set[tuple[str, str, int, int]] = set()
         for it, spans, prov in by_item.get(item_id, {}).values():
             kept = []
@@ -576,8 +594,10 @@ def _with_people(items: list[Item], rows: list[Row],
         yield from _person_row(item, extra, where)
 
 
-def _people_rows(ws: Workspace, seen: set[str], where: Any) -> Iterator[Row]:
-    """People's spans on items the model found nothing in now (not in ``seen``)."""
+def _people_rows(ws: Workspace, seen: set[str], where: Any,
+                 unfitting: list[str]) -> Iterator[Row]:
+    """People's spans on items the model found nothing in now (not in ``seen``); an item
+    with one that no longer lies on its text is added to ``unfitting``."""
     import sqlalchemy as sa
 
     rq, dec = ws.store.t.review_queue, ws.store.t.decisions
@@ -590,8 +610,10 @@ def _people_rows(ws: Workspace, seen: set[str], where: Any) -> Iterator[Row]:
         chunk = ids[i:i + 500]
         people = _people_spans(ws, chunk)
         for item in ws.items(ids=[k for k in chunk if k in people]):
-            yield from _person_row(item, [p for p in people[item.item_id] if _fits(item, p[0])],
-                                   where)
+            fit = [p for p in people[item.item_id] if _fits(item, p[0])]
+            if len(fit) < len(people[item.item_id]):
+                unfitting.append(item.item_id)
+            yield from _person_row(item, fit, where)
 
 
 def _prediction_row(group: Sequence[Any], item: Item,
@@ -626,9 +648,41 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
     ``gold``, the gold spans) in ``fmt`` (``w3c`` is accepted for ``webanno``, the W3C
     Web Annotation collection)."""
     fmt = {"w3c": "webanno"}.get(fmt, fmt)
-    rows = iter_gold_rows(ws) if gold else iter_prediction_rows(ws, model=model, where=where)
-    return export_spans(rows, fmt, out, base=base,
-                        label=f"glamlab {ws.card.task} entities")
+    found: dict[str, list[str]] = {}
+    rows = iter_gold_rows(ws) if gold else iter_prediction_rows(ws, model=model, where=where,
+                                                                found=found)
+    result = export_spans(rows, fmt, out, base=base,
+                          label=f"glamlab {ws.card.task} entities")
+    notes = stale_span_warnings(found)
+    if notes:
+        result["warnings"] = [*result.get("warnings", []), *notes]
+    return result
+
+
+def _named(ids: Sequence[str], shown: int = 5) -> str:
+    names = ", ".join(repr(i) for i in ids[:shown])
+    return names + (f" and {len(ids) - shown:,} more" if len(ids) > shown else "")
+
+
+def stale_span_warnings(found: dict[str, list[str]]) -> list[str]:
+    """Plain warnings for what :func:`iter_prediction_rows` ``found``: items whose text
+    changed after the model predicted them (their spans point into the earlier text),
+    and items with a span people settled on that no longer fits the text."""
+    out = []
+    changed = sorted(set(found.get("changed", [])))
+    if changed:
+        out.append(f"{len(changed):,} items were re-ingested with new text or a new image "
+                   f"after the model predicted them ({_named(changed)}): their spans were "
+                   "found in the earlier text, so their offsets may cut the wrong words. "
+                   "Run glamlab run to predict them again, then glamlab act, and export "
+                   "again.")
+    unfitting = sorted(set(found.get("unfitting", [])))
+    if unfitting:
+        out.append(f"{len(unfitting):,} items have spans a reviewer settled on that no "
+                   f"longer lie on the item's text, re-ingested since ({_named(unfitting)}): "
+                   "they were left out of this export (the decisions are kept). Review "
+                   "those items again.")
+    return out
 
 
 def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *,

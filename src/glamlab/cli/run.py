@@ -40,15 +40,16 @@ def run(ctx: click.Context, model_spec: str | None, items_query: str | None,
     """Run a model over the collection and store one prediction per item.
 
     Items this model version has already predicted are skipped, so running again (or
-    with --resume) after a crash or Ctrl-C finishes the job; items re-ingested since
-    (corrected text, a new scan) keep their prediction until --force --items changed.
+    with --resume) after a crash or Ctrl-C finishes the job; items whose text or image
+    was re-ingested since (corrected OCR, a new scan) are predicted again. Items
+    re-ingested with new metadata only keep their prediction until --force --items changed.
     Items that cannot be predicted are recorded with the reason and the run goes on.
 
     \b
     Examples:
       glamlab run --model illustrations@champion
       glamlab run --model lang@3 --items collection=letters --workers 4
-      glamlab run --force --items changed    # items re-ingested since, e.g. new OCR
+      glamlab run --force --items changed    # every item re-ingested since
       glamlab run --resume
       glamlab run --engine ray --address 10.0.0.5:6379
       glamlab runs --failures 12

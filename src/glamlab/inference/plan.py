@@ -16,15 +16,16 @@ Query terms (separated by spaces; all must hold)::
     changed                re-ingested (any new version, a metadata-only one included)
                            since this model version predicted it; with --force
 
-A run never predicts an item again on its own when it is re-ingested: a new version
-also comes from a metadata change (a new column in the catalogue table), which would
-re-run the whole collection. ``--force --items changed`` is the way to refresh the
-predictions of items whose text or image was corrected; people's decisions on the
-earlier predictions still count (:mod:`glamlab.actions.people`). It selects every item
-with a newer version, metadata-only ones included (combine it with other terms to
-narrow it), and compares timestamps: an item re-ingested while a run was predicting it
-may be missed (run it again), and on PostgreSQL with several hosts their clocks should
-agree.
+A run predicts again the items whose content changed since this model version
+predicted them (:func:`content_changed`): the text of the item version it predicted
+differs from the current one's, or (an image) the current version holds another image.
+A version made by a metadata change only (a new column in the catalogue table) is not
+predicted again: that would re-run the whole collection. ``--force --items changed``
+refreshes those too (a model that reads metadata fields): it selects every item with a
+newer version, metadata-only ones included (combine it with other terms to narrow it),
+and compares timestamps: an item re-ingested while a run was predicting it may be
+missed (run it again), and on PostgreSQL with several hosts their clocks should agree.
+People's decisions on the earlier predictions still count (:mod:`glamlab.actions.people`).
 """
 
 from __future__ import annotations
@@ -93,6 +94,43 @@ def parse_query(text: str | None) -> Query:
     return q
 
 
+def content_changed(ws: Workspace, model_id: int | None = None) -> Any:
+    """A condition on ``items`` (the current version): a prediction (of the model version
+    ``model_id``, or of any) was made from an earlier version of the item whose text
+    differs, or whose image does (another file or URL, or, for an image item, another
+    content hash). Predictions stored before migration 11 know the version that was
+    current when they were made."""
+    t = ws.store.t
+    items, p = t.items, t.predictions
+    seen = items.alias("predicted_version")
+    clauses = [p.c.item_id == items.c.item_id, p.c.item_version != items.c.version,
+               seen.c.item_id == p.c.item_id, seen.c.version == p.c.item_version,
+               sa.or_(seen.c.text.is_distinct_from(items.c.text),
+                      seen.c.uri.is_distinct_from(items.c.uri),
+                      seen.c.page.is_distinct_from(items.c.page),
+                      sa.and_(items.c.modality == "image",
+                              seen.c.content_hash != items.c.content_hash))]
+    if model_id is not None:
+        clauses.append(p.c.model_id == model_id)
+    return sa.exists().where(*clauses)
+
+
+def changed_since_predicted(ws: Workspace, model_id: int, item_ids: list[str]) -> list[str]:
+    """Of ``item_ids``, the items whose prediction by the model version ``model_id`` was
+    made from text or an image that has changed since (:func:`content_changed`): their
+    predicted spans and scores are about the earlier content until ``glamlab run``."""
+    items = ws.store.t.items
+    out: list[str] = []
+    with ws.store.read() as conn:
+        for i in range(0, len(item_ids), 900):
+            out.extend(conn.execute(
+                sa.select(items.c.item_id).where(items.c.is_current.is_(True),
+                                                 items.c.item_id.in_(item_ids[i:i + 900]),
+                                                 content_changed(ws, model_id))
+                .order_by(items.c.item_id)).scalars())
+    return out
+
+
 class Plan:
     """The items a run still has to predict, streamed in id order."""
 
@@ -134,7 +172,10 @@ class Plan:
                 t.predictions.c.model_id == self.model_id]
         if self.force_run_id is not None:
             done.append(t.predictions.c.run_id == self.force_run_id)
-        clauses.append(~sa.exists().where(*done))
+            clauses.append(~sa.exists().where(*done))
+        else:  # not predicted yet, or predicted from content that changed since
+            clauses.append(sa.or_(~sa.exists().where(*done),
+                                  content_changed(self.ws, self.model_id)))
         if self.skip_failed_run_id is not None:
             f = t.run_failures
             clauses.append(~sa.exists().where(f.c.item_id == items.c.item_id,
@@ -157,18 +198,27 @@ class Plan:
         if exclude_run_id is not None:
             done.append(t.predictions.c.run_id != exclude_run_id)
         clauses = [*clauses, sa.exists().where(*done)]
+        if self.force_run_id is None:  # a changed item is predicted again, not skipped
+            clauses.append(~content_changed(self.ws, self.model_id))
         with self.ws.store.read() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(t.items)
                                     .where(*clauses)).scalar() or 0)
 
-    def batches(self, batch_size: int, *, page_size: int = 2000) -> Iterator[list[ItemRow]]:
+    def batches(self, batch_size: int, *, page_size: int = 2000,
+                changed: set[str] | None = None) -> Iterator[list[ItemRow]]:
         """Batches of the items still to predict, as :data:`~.worker.ItemRow` tuples
         (what the workers need and no more: no ``Item`` objects, ``meta`` left as JSON
         text, so the single writer spends little per item). Pages are read lazily, so
-        items predicted while iterating (by this run) are simply passed over."""
+        items predicted while iterating (by this run) are simply passed over.
+        ``changed``: the ids of the items predicted again because their content changed
+        (:func:`content_changed`) are added to it as their page is read."""
         items = self.ws.store.t.items
         cols = [sa.cast(items.c.meta, sa.Text) if name == "meta" else items.c[name]
                 for name in ITEM_COLUMNS]
+        if changed is not None and self.force_run_id is None:
+            cols.append(content_changed(self.ws, self.model_id).label("content_changed"))
+        else:
+            changed = None
         last: str | None = None
         batch: list[ItemRow] = []
         page_size = max(page_size, batch_size)
@@ -180,6 +230,9 @@ class Plan:
                 rows = [tuple(r) for r in conn.execute(q)]
             if not rows:
                 break
+            if changed is not None:
+                changed.update(r[0] for r in rows if r[-1])
+                rows = [r[:-1] for r in rows]
             last = rows[-1][0]
             pos = 0
             while pos < len(rows):

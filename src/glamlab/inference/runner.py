@@ -16,6 +16,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from ..errors import ModelNotFound, RunError, reason_for
 from ..progress import Progress
 from ..workspace.verdict import not_better_than_baseline
 from .plan import Plan, parse_query
-from .worker import Failure, ModelRef, Row, class_path
+from .worker import Failure, ItemRow, ModelRef, Row, class_path
 from .writer import LEASE_TIMEOUT_S, UNFINISHED, RunWriter
 
 if TYPE_CHECKING:
@@ -56,6 +57,11 @@ class RunReport:
     done_now: int = 0
     failed_now: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)
+    #: of ``done_now``, the items predicted again because their text or image changed
+    #: (re-ingested) since this model version predicted them
+    changed_now: int = 0
+    #: open review questions about their earlier predictions, withdrawn (superseded)
+    withdrawn_now: int = 0
     #: a warning when the latest comparison with the baselines found this model no
     #: better than them (the run goes ahead)
     warning: str | None = None
@@ -71,6 +77,8 @@ class RunReport:
             "resumed": self.resumed, "planned": self.planned, "done": self.done,
             "failed": self.failed, "skipped_already_predicted": self.skipped,
             "done_this_time": self.done_now, "failed_this_time": self.failed_now,
+            "predicted_again_content_changed": self.changed_now,
+            "review_questions_withdrawn": self.withdrawn_now,
             "seconds": round(self.seconds, 3), "items_per_s": round(self.items_per_s, 1),
             "failures": self.failures, "warning": self.warning,
         }
@@ -84,6 +92,14 @@ class RunReport:
                     "predicted them" if self.skipped else "")
                  + f" ({self.done_now + self.failed_now:,} items in {self.seconds:,.1f} s, "
                    f"{self.items_per_s:,.0f}/s)."]
+        if self.changed_now:
+            lines.append(f"{self.changed_now:,} of them were predicted again because their "
+                         "text or image changed (re-ingested) since this model version "
+                         "predicted them"
+                         + (f"; {self.withdrawn_now:,} open review questions about their "
+                            "earlier predictions were withdrawn (glamlab act queues what "
+                            "the new predictions need reviewed; decisions already made are "
+                            "kept)" if self.withdrawn_now else "") + ".")
         if self.failures:
             lines.append("Items that could not be predicted (recorded, the run went on):")
             for f in self.failures[:5]:
@@ -162,7 +178,8 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     process, the time limit kept by an alarm when it runs in the main thread).
     ``timeout``: seconds allowed per item before it is recorded as failed. ``resume``: continue the latest unfinished run of this model
     version instead of starting a new one (a new run also skips what is predicted).
-    ``force``: predict again items this model version has already predicted.
+    ``force``: predict again items this model version has already predicted (without
+    it, only those whose text or image changed since: :func:`.plan.content_changed`).
     ``threshold``: for kinds that have one (multi-label), the score from which a label
     counts as predicted in the stored ``labels`` (default: ``[task] threshold``, 0.5).
     """
@@ -202,10 +219,12 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     bs = int(batch_size or DEFAULT_BATCH_SIZE)
     query = parse_query(items)
     if query.changed and not force and not resume:
-        raise RunError("the items that changed since this model predicted them have a "
-                       "prediction already, so a run without --force skips them all",
+        raise RunError("'changed' selects every item re-ingested since this model predicted "
+                       "it, metadata-only changes included, and only a run with --force "
+                       "predicts those again (a plain glamlab run already predicts again "
+                       "the items whose text or image changed)",
                        hint=f"glamlab run --model {spec} --force --items changed predicts "
-                            "them again")
+                            "them all again")
     for other, _label in query.predicted:
         get_model(ws, other)  # an unknown model in the query fails before the run starts
     if resume and not force and not _unfinished(ws, mv.id) \
@@ -221,7 +240,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                                         lease_timeout=lease_timeout)
     t0 = time.monotonic()
     status = "failed"
-    counts = {"done": 0, "failed": 0}
+    counts = {"done": 0, "failed": 0, "changed": 0, "withdrawn": 0}
     t = ws.store.t
     try:
         with ws.store.read() as conn:
@@ -247,12 +266,28 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         last_write = [time.monotonic()]
         shown: list[dict[str, Any]] = []
         bar = Progress(f"run {writer.run_id} ({mv.spec})", total=remaining, enabled=progress)
+        # the items in flight: the version each was read at, and those whose content
+        # changed since this model version predicted them (their prediction is replaced)
+        versions: dict[str, int] = {}
+        changed: set[str] = set()
+
+        def planned_batches() -> Iterator[list[ItemRow]]:
+            for batch in plan.batches(bs, changed=changed):
+                for r in batch:
+                    versions[r[0]] = r[-1]
+                yield batch
 
         def on_result(rows: list[Row], failures: list[Failure]) -> None:
-            writer.commit(rows, failures)
+            replace = [r[0] for r in rows if r[0] in changed]
+            counts["withdrawn"] += writer.commit(
+                rows, failures, versions=[versions.get(r[0]) for r in rows], replace=replace)
+            for item_id in [*(r[0] for r in rows), *(f[0] for f in failures)]:
+                versions.pop(item_id, None)
+                changed.discard(item_id)
             last_write[0] = time.monotonic()
             counts["done"] += len(rows)
             counts["failed"] += len(failures)
+            counts["changed"] += len(replace)
             for item_id, reason in failures:
                 if len(shown) < FAILURES_SHOWN:
                     shown.append({"item_id": item_id, "reason": reason})
@@ -265,7 +300,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
 
         with _StopFlag(handle_signals) as stop, bar:
             if remaining:
-                batches = plan.batches(bs)
+                batches = planned_batches()
                 if engine == "ray":
                     from .ray_engine import run_ray
 
@@ -311,6 +346,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                      engine=engine, workers=workers, planned=final.planned, done=final.done,
                      failed=final.failed, skipped=skipped, seconds=time.monotonic() - t0,
                      resumed=resumed, done_now=counts["done"], failed_now=counts["failed"],
+                     changed_now=counts["changed"], withdrawn_now=counts["withdrawn"],
                      failures=failures, warning=not_better_than_baseline(ws, mv.spec))
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import RunError, RunInProgress
-from ..store import now
+from ..store import QUEUE_SUPERSEDED, now
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -92,8 +92,9 @@ class RunWriter:
         # they are (labels and scores already JSON); the run, the model and the batch's
         # time are the same for every row, so they are written into the statement
         # (integers, and a time this module formats) instead of into each row's tuple.
-        cols = "run_id, model_id, item_id, label, labels, scores, score, created_at"
-        values = f"{int(run_id)}, {int(model_id)}, ?, ?, ?, ?, ?, '{{stamp}}'"
+        cols = ("run_id, model_id, item_id, label, labels, scores, score, item_version, "
+                "created_at")
+        values = f"{int(run_id)}, {int(model_id)}, ?, ?, ?, ?, ?, ?, '{{stamp}}'"
         self._sqlite_insert = f"INSERT INTO predictions ({cols}) VALUES ({values})"  # noqa: S608
         # PostgreSQL: labels and scores go as the JSON text the workers wrote, cast by the
         # server, rather than parsed here only to be serialised again by the driver
@@ -164,28 +165,41 @@ class RunWriter:
             conn.execute(t.runs.update().where(t.runs.c.id == self.run_id)
                          .values(planned=planned))
 
-    def commit(self, rows: list[Row], failures: list[Failure]) -> None:
+    def commit(self, rows: list[Row], failures: list[Failure], *,
+               versions: list[int | None] | None = None,
+               replace: list[str] | None = None) -> int:
         """Store one batch of predictions and failures, with the run's progress, in one
-        transaction, only while this writer still holds the lease."""
+        transaction, only while this writer still holds the lease. ``versions``: the
+        item version each row was predicted from (in the order of ``rows``);
+        ``replace``: items whose earlier prediction by this model version the rows
+        replace (their content changed since; with ``force``, every row replaces); the
+        open review questions about those earlier predictions are withdrawn
+        (``superseded``: they ask about text or an image the item no longer has).
+        Returns how many questions were withdrawn."""
         t = self.store.t
         stamp = now()
+        withdrawn = 0
         with self.store.write() as conn:
-            if self.force and rows:
-                ids = [r[0] for r in rows]
-                for i in range(0, len(ids), 900):
-                    conn.execute(t.predictions.delete().where(
-                        t.predictions.c.model_id == self.model_id,
-                        t.predictions.c.item_id.in_(ids[i:i + 900])))
+            if replace and not self.force:
+                withdrawn = self._withdraw_questions(conn, list(replace))
+            ids = [r[0] for r in rows] if self.force else list(replace or ())
+            for i in range(0, len(ids), 900):
+                conn.execute(t.predictions.delete().where(
+                    t.predictions.c.model_id == self.model_id,
+                    t.predictions.c.item_id.in_(ids[i:i + 900])))
             if rows:
+                vs = versions if versions is not None else [None] * len(rows)
                 if self.store.is_sqlite:
                     conn.exec_driver_sql(
-                        self._sqlite_insert.format(stamp=stamp.strftime(_SQLITE_DT)), rows)
+                        self._sqlite_insert.format(stamp=stamp.strftime(_SQLITE_DT)),
+                        [(*r, v) for r, v in zip(rows, vs, strict=True)])
                 else:
                     conn.execute(self._insert, [
                         {"run_id": self.run_id, "model_id": self.model_id, "item_id": item_id,
                          "label": label, "labels_json": labels, "scores_json": scores,
-                         "score": score, "created_at": stamp}
-                        for item_id, label, labels, scores, score in rows])
+                         "score": score, "item_version": v, "created_at": stamp}
+                        for (item_id, label, labels, scores, score), v
+                        in zip(rows, vs, strict=True)])
             if failures:
                 conn.execute(t.run_failures.insert(), [
                     {"run_id": self.run_id, "model_id": self.model_id, "item_id": item_id,
@@ -197,6 +211,24 @@ class RunWriter:
                     f"run {self.run_id} was taken over by another process; this one stops "
                     "(its last batch was not written)",
                     hint="glamlab runs shows who holds the run now")
+        return withdrawn
+
+    def _withdraw_questions(self, conn: sa.Connection, item_ids: list[str]) -> int:
+        """Withdraw the open review rows about this model version's predictions of
+        ``item_ids`` (status superseded, version + 1, so a decision on one is refused
+        with the reason, as when act applies a new model). Decisions stay as they are."""
+        t = self.store.t
+        p, rq = t.predictions, t.review_queue
+        n = 0
+        for i in range(0, len(item_ids), 900):
+            old = sa.select(p.c.id).where(p.c.model_id == self.model_id,
+                                          p.c.item_id.in_(item_ids[i:i + 900]))
+            res = conn.execute(rq.update().where(
+                rq.c.prediction_id.in_(old), rq.c.kind == "prediction", rq.c.status == "open")
+                .values(status=QUEUE_SUPERSEDED, version=rq.c.version + 1, lease_owner=None,
+                        lease_until=None))
+            n += max(res.rowcount or 0, 0)
+        return n
 
     def heartbeat(self) -> None:
         self.commit([], [])

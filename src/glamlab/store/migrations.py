@@ -164,6 +164,19 @@ def _ingest_errors_resolved(conn: sa.Connection) -> None:
     add_column_if_missing(conn, "ingest_errors", sa.Column("resolved_at", sa.DateTime))
 
 
+@migration(11, "prediction_item_version")
+def _prediction_item_version(conn: sa.Connection) -> None:
+    """The item version each prediction was made from, so that a run predicts again an
+    item whose text or image was re-ingested since. A stored prediction gets the version
+    that was current when it was made (the newest one ingested before it)."""
+    add_column_if_missing(conn, "predictions", sa.Column("item_version", schema.Int))
+    p, i = schema.predictions, schema.items
+    conn.execute(p.update().where(p.c.item_version.is_(None)).values(
+        item_version=sa.select(sa.func.max(i.c.version))
+        .where(i.c.item_id == p.c.item_id, i.c.created_at <= p.c.created_at)
+        .scalar_subquery()))
+
+
 # Import-time registration of later migrations goes here, e.g.
 # @migration(2, "add_runs_note")
 # def _add_runs_note(conn): add_column_if_missing(conn, "runs", sa.Column("note", sa.Text))

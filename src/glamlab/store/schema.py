@@ -208,6 +208,9 @@ predictions = sa.Table(
     sa.Column("scores", JSON, nullable=False),  # label -> score
     sa.Column("score", sa.Float),  # score of the top label
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # the item version (``items.version``) the model saw (migration 11): a run predicts
+    # an item again when the text or image of its current version differs from it
+    sa.Column("item_version", Int),
     sa.UniqueConstraint("model_id", "item_id", name="uq_predictions_model_item"),
 )
 sa.Index("ix_predictions_run", predictions.c.run_id)
@@ -262,7 +265,8 @@ review_queue = sa.Table(
     sa.Column("reason", sa.Text),  # why it is in review: threshold, safety rule, label issue
     sa.Column("kind", Str(20), nullable=False, default="prediction"),  # prediction | recheck
     # open | decided | superseded (QUEUE_SUPERSEDED: asked about an earlier prediction
-    # of the item, withdrawn when act applied the model that runs now)
+    # of the item, withdrawn when act applied the model that runs now, or when a run
+    # predicted the item again because its text or image changed)
     sa.Column("status", Str(20), nullable=False, default="open"),
     sa.Column("lease_owner", Str(200)),
     sa.Column("lease_until", sa.DateTime),
