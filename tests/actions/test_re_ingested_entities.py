@@ -53,6 +53,12 @@ def test_corrected_text_re_predicted_queue_withdrawn_decisions_kept(make_ws, tmp
     warned = [w for w in res.get("warnings", []) if "re-ingested" in w]
     assert len(warned) == 1 and "'a'" in warned[0] and "'b'" not in warned[0]
     assert "glamlab run" in warned[0]
+    # the web app's Export page says so before anything is downloaded
+    from glamlab.actions.export import stale_predictions_warning
+
+    stale = stale_predictions_warning(ws)
+    assert stale is not None and stale.startswith("1 item was brought in again")
+    assert "rules@1" in stale and "Run the model again" in stale
 
     # the run withdraws the open question about a's old Lyon span at once: a reviewer
     # who has it open is refused with the reason
@@ -63,6 +69,7 @@ def test_corrected_text_re_predicted_queue_withdrawn_decisions_kept(make_ws, tmp
     lyon = queued[("a", "Lyon")]
     with pytest.raises(StaleDecision, match="earlier prediction"):
         decide(ws, "ann", lyon["id"], "accept", lyon["version"])
+    assert stale_predictions_warning(ws) is None  # predicted again: nothing stale
     acted = act(ws)
     assert acted.superseded == 0 and acted.written["review_queue"] == 2
     t = ws.store.t

@@ -69,3 +69,23 @@ def test_no_warning_when_every_id_is_safe(make_ws: Any) -> None:
     assert spreadsheet_id_warning(ws, "fix") is None
     add_items(ws, [{"item_id": "00123456789012345678", "uri": "/s/y.jpg"}])
     assert "1 ids look like numbers" in (spreadsheet_id_warning(ws, "fix") or "")
+
+
+def test_the_export_page_warns_about_predictions_of_items_brought_in_again(
+        export_client: Any) -> None:
+    """Before, only the downloaded file's CLI twin said that items had changed since the
+    model predicted them; the web page offered the download without a word."""
+    ws, c = export_client
+    assert 'id="export-stale-warning"' not in c.get("/stages/export").text
+    t = ws.store.t.items
+    with ws.store.write() as conn:  # "plain" re-ingested with another image
+        conn.execute(ws.store.t.predictions.update().values(item_version=1))  # as a run does
+        old = conn.execute(t.select().where(t.c.item_id == "plain")).one()._asdict()
+        del old["pk"]
+        conn.execute(t.update().where(t.c.item_id == "plain").values(is_current=False))
+        conn.execute(t.insert().values({**old, "version": old["version"] + 1,
+                                        "uri": "/s/new.jpg", "content_hash": "x" * 64}))
+    page = c.get("/stages/export").text
+    warning = page.split('id="export-stale-warning">', 1)[1].split("</p>", 1)[0]
+    assert warning.startswith("1 item was brought in again with new text or a new image")
+    assert "Run the model again" in warning

@@ -321,6 +321,34 @@ def spreadsheet_id_warning(ws: Workspace, fix: str) -> str | None:
     return risky_ids_warning(risky, fix, number_like=number_like)
 
 
+def stale_predictions_warning(ws: Workspace) -> str | None:
+    """The export's model (the policy's, else the latest run's): how many current items
+    were re-ingested with new text or a new image after it predicted them, in words, or
+    ``None`` when there are none (or no model). Their exported values (and, for entities,
+    span offsets) are about the earlier version until the model runs again. What the web
+    page shows beside its download links, before anything is written."""
+    from ..errors import GlamlabError
+    from ..inference.plan import content_changed
+    from .act import resolve_model
+    from .policy import load_policy
+
+    try:
+        mv = resolve_model(ws, None, load_policy(ws.card))
+    except GlamlabError:
+        return None
+    items = ws.store.t.items
+    with ws.store.read() as conn:
+        n = int(conn.execute(sa.select(sa.func.count()).select_from(items).where(
+            items.c.is_current.is_(True), content_changed(ws, mv.id))).scalar() or 0)
+    if not n:
+        return None
+    return (f"{n:,} item{'s were' if n != 1 else ' was'} brought in again with new text or "
+            f"a new image after {mv.spec} predicted {'them' if n != 1 else 'it'}: "
+            f"{'their' if n != 1 else 'its'} exported values (and the places of entities in "
+            "the text) are about the earlier version. Run the model again (the Run stage, "
+            "or glamlab run), then act, before exporting.")
+
+
 def _cell(value: Any) -> Any:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
 

@@ -219,12 +219,14 @@ def capacity_csv(request: Request, user: User = Depends(page_user)) -> Response:
 
 @router.get("/stages/export", response_class=HTMLResponse)
 def export_page(request: Request, user: User = Depends(page_user)) -> Response:
-    from ...actions.export import spreadsheet_id_warning
+    from ...actions.export import spreadsheet_id_warning, stale_predictions_warning
 
     warning = spreadsheet_id_warning(request.app.state.ws,
                                      "download the JSON lines or Parquet file, which keep "
                                      "every id as text")
-    return _page(request, "export", {"formats": EXPORT_FORMATS, "id_warning": warning})
+    return _page(request, "export", {"formats": EXPORT_FORMATS, "id_warning": warning,
+                                     "stale_warning": stale_predictions_warning(
+                                         request.app.state.ws)})
 
 
 @router.get("/stages/export/download")
