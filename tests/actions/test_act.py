@@ -613,6 +613,56 @@ def test_multi_label_default_policy_does_not_send_unsuggested_labels_to_review(s
     assert {p["label"]: p["review"] for p in again["policy"]}["ships"] == 0.5
 
 
+def test_an_old_saved_review_0_in_a_multi_label_card_is_warned_about_not_rewritten(subjects):
+    """A multi-label project where an earlier act saved review = 0 for every label (its
+    default then) for the model in use: act applies the card as saved, so the labels the
+    model does not suggest still go to review. It says so in plain words with the
+    command that fixes it, and leaves the card alone."""
+    subjects.card.raw["policy"] = {
+        "proposed_by": "glamlab act", "optimised_with": "subj@1", "field": "subjects",
+        "target_precision": 0.95,
+        "labels": {"maps": {"accept": 0.9, "review": 0.0}, "people": {"review": 0.0},
+                   "ships": {"accept": 0.96, "review": 0.0}}}
+    subjects.save_card()
+    before = subjects.card_path.read_text()
+    r = plan(subjects, dry_run=True).to_dict()
+    assert r["policy_source"] == "card"
+    by = {row["label"]: row for row in r["by_label"]}
+    assert by["ships"]["review"] == 22  # 0.1 to 0.3: not suggestions, yet reviewed
+    # a warning: the CLI prints it, the web app's report shows it
+    assert any("review = 0 for every label" in w for w in r["warnings"]), r["warnings"]
+    text = render(r)
+    assert "WARNING: the thresholds in [policy] were saved by an earlier glamlab act with " \
+           "review = 0 for every label" in text, text
+    fix = "glamlab act --optimise --target-precision 0.95 --review-threshold 0.5 --write"
+    assert fix in text, text
+    assert subjects.card_path.read_text() == before  # warned, not rewritten
+    # the command it gives fixes it: the suggested labels only, and no warning
+    optimise(subjects, target_precision=0.95, review_threshold=0.5, write=True)
+    fixed = plan(subjects, dry_run=True).to_dict()
+    assert {p["label"]: p["review"] for p in fixed["policy"]} == {
+        "maps": 0.5, "people": 0.5, "ships": 0.5}
+    assert {row["label"]: row for row in fixed["by_label"]}["ships"]["review"] == 0
+    assert "review = 0 for every label" not in render(fixed)
+    # review = 0 a person chose (no proposed_by) is theirs: no warning
+    subjects.card.raw["policy"] = {"field": "subjects", "labels": {
+        k: {"review": 0.0} for k in ("maps", "people", "ships")}}
+    subjects.save_card()
+    assert "review = 0 for every label" not in render(plan(subjects, dry_run=True).to_dict())
+
+
+def test_single_label_act_saving_review_0_is_not_warned_about(pages):
+    """Single-label: review = 0 is still act's default (no item goes to no one)."""
+    pages.card.raw["policy"] = {"target_precision": 0.8}
+    pages.save_card()
+    _add_calibration(pages, TEST_BLANK, TEST_CONTENT)
+    plan(pages, dry_run=False)
+    again = plan(pages, dry_run=True).to_dict()
+    assert again["policy_source"] == "card"
+    assert all(p["review"] == 0.0 for p in again["policy"])
+    assert "review = 0 for every label" not in render(again)
+
+
 def test_single_label_default_policy_still_reviews_every_item_below_accept(pages):
     pages.card.raw["policy"] = {"target_precision": 0.8}
     pages.save_card()
