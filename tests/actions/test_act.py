@@ -425,11 +425,26 @@ def test_act_saves_the_thresholds_it_proposed_so_exports_say_what_it_wrote(pages
     assert "labels" not in pages.reload_card().raw["policy"]
 
 
-def test_rejected_values_are_pointed_to_a_list(pages):
+def test_rejected_values_are_pointed_to_a_list(pages, tmp_path):
+    """The sentence about rejected values says what happens to them (not written, not
+    reviewed, kept) and where a curator sees them; the list it points to holds them."""
+    import csv
+
+    from glamlab.actions import ExportFilter, export
+
     _set_policy(pages, KNOWN_POLICY)
     text = render(plan(pages, dry_run=True).to_dict())
-    assert "2 rejected values are written nowhere" in text
+    assert "written nowhere" not in text
+    assert ("The 2 rejected values are not written to field 'page_type' and not sent to "
+            "review; the predictions stay stored, so a curator can list them") in text, text
     assert "export --format csv --action reject" in text
+    assert "the rows whose action is reject" in text
+    act(pages)
+    out = tmp_path / "rejected.csv"
+    export(pages, "csv", out, where=ExportFilter(actions=("reject",)))
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2 and {r["action"] for r in rows} == {"reject"}
     assert "95% range 0 to" in text and "items" in text
 
 

@@ -760,9 +760,11 @@ def render(report: dict[str, Any]) -> str:
                  f"{report['field']!r} as machine metadata), send {c['review']} to review, "
                  f"reject {c['reject']}.")
     if c["reject"]:
-        lines.append(f"The {c['reject']} rejected values are written nowhere: list them for a "
-                     "curator with glamlab export --format csv --action reject --out "
-                     "rejected.csv.")
+        lines.append(f"The {c['reject']} rejected values are not written to field "
+                     f"{report['field']!r} and not sent to review; the predictions stay "
+                     "stored, so a curator can list them: glamlab export --format csv "
+                     "--action reject --out rejected.csv (in the web app, the Export "
+                     "page's download: the rows whose action is reject).")
     partial = report.get("expected_wrong_partial")
     unmeasured = {u["label"] for u in (partial or {}).get("unmeasured", [])}
     for row in report["by_label"]:
