@@ -151,6 +151,43 @@ def test_optimise_tunes_on_calibration_and_reports_test(pages):
     assert old["overall"]["in_sample"] is True and "WARNING" in render_optimise(old)
 
 
+def test_optimise_prints_thresholds_to_three_decimals_unless_two_would_read_the_same(pages):
+    """Thresholds are scores: 0.9871326 reads 0.987 (never rounded up), not 0.987132;
+    two thresholds that three decimals would print the same get the digits that tell
+    them apart."""
+    _add_calibration(pages, [(0.9871326, True)] * 3 + [(0.5, False)],
+                     [(0.95, True)] * 3 + [(0.5, False)])
+    res = optimise(pages, target_precision=0.85, criterion="point")
+    assert {r["label"]: r["threshold"] for r in res["labels"]} == {
+        "blank": 0.9871326, "content": 0.95}
+    text = render_optimise(res)
+    assert "blank: accept >= 0.987: " in text and "content: accept >= 0.950: " in text, text
+    assert "0.987132" not in text and "review from 0.500" in text, text
+
+
+def test_optimise_keeps_the_digits_that_tell_two_thresholds_apart(make_ws):
+    ws = make_ws("close", labels=["blank", "content"])
+    preds, gold = {}, {}
+    for i, (label, s, ok) in enumerate([("blank", 0.98713, True)] * 3
+                                       + [("content", 0.98741, True)] * 3
+                                       + [("blank", 0.5, False), ("content", 0.5, False)]):
+        other = "content" if label == "blank" else "blank"
+        preds[f"k{i}"], gold[f"k{i}"] = _scores(label, s), label if ok else other
+        preds[f"t{i}"], gold[f"t{i}"] = _scores(label, s), label if ok else other
+    add_items(ws, [{"item_id": i} for i in preds])
+    add_gold(ws, {i: g for i, g in gold.items() if i.startswith("k")}, split="calibration")
+    add_gold(ws, {i: g for i, g in gold.items() if i.startswith("t")})
+    add_predictions(ws, add_model(ws, "m"), preds)
+    res = optimise(ws, target_precision=0.85, criterion="point")
+    text = render_optimise(res)
+    assert "blank: accept >= 0.9871: " in text and "content: accept >= 0.9874: " in text, text
+    # act's own note on the thresholds it proposes reads them the same way
+    ws.card.raw["policy"] = {"target_precision": 0.85}
+    ws.save_card()
+    note = render(plan(ws, dry_run=True).to_dict())
+    assert "blank >= 0.9871, content >= 0.9874" in note, note
+
+
 def test_dry_run_marks_test_tuned_policy_in_sample(pages):
     """Expected wrong accepts from thresholds that the test split chose are in-sample."""
     _add_calibration(pages, [(0.99, True), (0.8, True)])

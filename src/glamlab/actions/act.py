@@ -33,7 +33,7 @@ from ..store.queue import gold_labels
 from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .intervals import expected_precision, wrong_total_interval
 from .people import item_decisions, person_decision, same_value
-from .policy import Policy, load_policy, parse_policy, threshold_text
+from .policy import Policy, load_policy, parse_policy, thresholds_text
 from .safety import Safety, SafetyHit, load_safety
 from .test_split import frozen_test_precision
 
@@ -421,7 +421,8 @@ def _policy_for(ws: Workspace, model: str | None
             "`glamlab act --optimise --target-precision 0.95 --write` sets them."], None
     proposed["policy"]["proposed_by"] = ACTOR
     chosen = parse_policy(proposed["policy"], ws.card)
-    shown = ", ".join(f"{r['label']} >= {threshold_text(r['threshold'])}"
+    texts = thresholds_text(r.get("threshold") for r in proposed["labels"])
+    shown = ", ".join(f"{r['label']} >= {texts[r['threshold']]}"
                       for r in proposed["labels"] if r.get("threshold") is not None)
     if review_from > 0:
         # multi-label: each label is scored on its own, so a label the model does not
