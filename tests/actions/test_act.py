@@ -151,6 +151,43 @@ def test_optimise_tunes_on_calibration_and_reports_test(pages):
     assert old["overall"]["in_sample"] is True and "WARNING" in render_optimise(old)
 
 
+def test_optimise_prints_thresholds_to_three_decimals_unless_two_would_read_the_same(pages):
+    """Thresholds are scores: 0.9871326 reads 0.987 (never rounded up), not 0.987132;
+    two thresholds that three decimals would print the same get the digits that tell
+    them apart."""
+    _add_calibration(pages, [(0.9871326, True)] * 3 + [(0.5, False)],
+                     [(0.95, True)] * 3 + [(0.5, False)])
+    res = optimise(pages, target_precision=0.85, criterion="point")
+    assert {r["label"]: r["threshold"] for r in res["labels"]} == {
+        "blank": 0.9871326, "content": 0.95}
+    text = render_optimise(res)
+    assert "blank: accept >= 0.987: " in text and "content: accept >= 0.950: " in text, text
+    assert "0.987132" not in text and "review from 0.500" in text, text
+
+
+def test_optimise_keeps_the_digits_that_tell_two_thresholds_apart(make_ws):
+    ws = make_ws("close", labels=["blank", "content"])
+    preds, gold = {}, {}
+    for i, (label, s, ok) in enumerate([("blank", 0.98713, True)] * 3
+                                       + [("content", 0.98741, True)] * 3
+                                       + [("blank", 0.5, False), ("content", 0.5, False)]):
+        other = "content" if label == "blank" else "blank"
+        preds[f"k{i}"], gold[f"k{i}"] = _scores(label, s), label if ok else other
+        preds[f"t{i}"], gold[f"t{i}"] = _scores(label, s), label if ok else other
+    add_items(ws, [{"item_id": i} for i in preds])
+    add_gold(ws, {i: g for i, g in gold.items() if i.startswith("k")}, split="calibration")
+    add_gold(ws, {i: g for i, g in gold.items() if i.startswith("t")})
+    add_predictions(ws, add_model(ws, "m"), preds)
+    res = optimise(ws, target_precision=0.85, criterion="point")
+    text = render_optimise(res)
+    assert "blank: accept >= 0.9871: " in text and "content: accept >= 0.9874: " in text, text
+    # act's own note on the thresholds it proposes reads them the same way
+    ws.card.raw["policy"] = {"target_precision": 0.85}
+    ws.save_card()
+    note = render(plan(ws, dry_run=True).to_dict())
+    assert "blank >= 0.9871, content >= 0.9874" in note, note
+
+
 def test_dry_run_marks_test_tuned_policy_in_sample(pages):
     """Expected wrong accepts from thresholds that the test split chose are in-sample."""
     _add_calibration(pages, [(0.99, True), (0.8, True)])
@@ -425,11 +462,26 @@ def test_act_saves_the_thresholds_it_proposed_so_exports_say_what_it_wrote(pages
     assert "labels" not in pages.reload_card().raw["policy"]
 
 
-def test_rejected_values_are_pointed_to_a_list(pages):
+def test_rejected_values_are_pointed_to_a_list(pages, tmp_path):
+    """The sentence about rejected values says what happens to them (not written, not
+    reviewed, kept) and where a curator sees them; the list it points to holds them."""
+    import csv
+
+    from glamlab.actions import ExportFilter, export
+
     _set_policy(pages, KNOWN_POLICY)
     text = render(plan(pages, dry_run=True).to_dict())
-    assert "2 rejected values are written nowhere" in text
+    assert "written nowhere" not in text
+    assert ("The 2 rejected values are not written to field 'page_type' and not sent to "
+            "review; the predictions stay stored, so a curator can list them") in text, text
     assert "export --format csv --action reject" in text
+    assert "the rows whose action is reject" in text
+    act(pages)
+    out = tmp_path / "rejected.csv"
+    export(pages, "csv", out, where=ExportFilter(actions=("reject",)))
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2 and {r["action"] for r in rows} == {"reject"}
     assert "95% range 0 to" in text and "items" in text
 
 
@@ -611,6 +663,56 @@ def test_multi_label_default_policy_does_not_send_unsuggested_labels_to_review(s
     again = plan(subjects, dry_run=True).to_dict()
     assert again["policy_source"] == "default"
     assert {p["label"]: p["review"] for p in again["policy"]}["ships"] == 0.5
+
+
+def test_an_old_saved_review_0_in_a_multi_label_card_is_warned_about_not_rewritten(subjects):
+    """A multi-label project where an earlier act saved review = 0 for every label (its
+    default then) for the model in use: act applies the card as saved, so the labels the
+    model does not suggest still go to review. It says so in plain words with the
+    command that fixes it, and leaves the card alone."""
+    subjects.card.raw["policy"] = {
+        "proposed_by": "glamlab act", "optimised_with": "subj@1", "field": "subjects",
+        "target_precision": 0.95,
+        "labels": {"maps": {"accept": 0.9, "review": 0.0}, "people": {"review": 0.0},
+                   "ships": {"accept": 0.96, "review": 0.0}}}
+    subjects.save_card()
+    before = subjects.card_path.read_text()
+    r = plan(subjects, dry_run=True).to_dict()
+    assert r["policy_source"] == "card"
+    by = {row["label"]: row for row in r["by_label"]}
+    assert by["ships"]["review"] == 22  # 0.1 to 0.3: not suggestions, yet reviewed
+    # a warning: the CLI prints it, the web app's report shows it
+    assert any("review = 0 for every label" in w for w in r["warnings"]), r["warnings"]
+    text = render(r)
+    assert "WARNING: the thresholds in [policy] were saved by an earlier glamlab act with " \
+           "review = 0 for every label" in text, text
+    fix = "glamlab act --optimise --target-precision 0.95 --review-threshold 0.5 --write"
+    assert fix in text, text
+    assert subjects.card_path.read_text() == before  # warned, not rewritten
+    # the command it gives fixes it: the suggested labels only, and no warning
+    optimise(subjects, target_precision=0.95, review_threshold=0.5, write=True)
+    fixed = plan(subjects, dry_run=True).to_dict()
+    assert {p["label"]: p["review"] for p in fixed["policy"]} == {
+        "maps": 0.5, "people": 0.5, "ships": 0.5}
+    assert {row["label"]: row for row in fixed["by_label"]}["ships"]["review"] == 0
+    assert "review = 0 for every label" not in render(fixed)
+    # review = 0 a person chose (no proposed_by) is theirs: no warning
+    subjects.card.raw["policy"] = {"field": "subjects", "labels": {
+        k: {"review": 0.0} for k in ("maps", "people", "ships")}}
+    subjects.save_card()
+    assert "review = 0 for every label" not in render(plan(subjects, dry_run=True).to_dict())
+
+
+def test_single_label_act_saving_review_0_is_not_warned_about(pages):
+    """Single-label: review = 0 is still act's default (no item goes to no one)."""
+    pages.card.raw["policy"] = {"target_precision": 0.8}
+    pages.save_card()
+    _add_calibration(pages, TEST_BLANK, TEST_CONTENT)
+    plan(pages, dry_run=False)
+    again = plan(pages, dry_run=True).to_dict()
+    assert again["policy_source"] == "card"
+    assert all(p["review"] == 0.0 for p in again["policy"])
+    assert "review = 0 for every label" not in render(again)
 
 
 def test_single_label_default_policy_still_reviews_every_item_below_accept(pages):

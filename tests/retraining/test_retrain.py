@@ -193,3 +193,34 @@ def test_retrain_words_the_difference_one_way_challenger_minus_champion(make_ws)
     gate = " ".join(report.decision.reasons)
     assert f"{diff:+.3f} (challenger minus champion)" in gate, gate
     assert "+" + f"{abs(diff):.3f}" not in report.summary(), report.summary()
+
+
+def _stored_verdict(ws) -> str:
+    t = ws.store.t.evaluations
+    with ws.store.read() as conn:
+        results = conn.execute(sa.select(t.c.results).order_by(t.c.id.desc()).limit(1)).scalar()
+    return str(results["verdict"])
+
+
+def test_a_retrain_says_the_baselines_were_not_re_run_when_they_were_measured_before(make_ws):
+    """A retrain compares champion and challenger only. Its stored evaluation says "No
+    baseline was measured" only when none ever was; after `glamlab evaluate` measured them
+    it says they were not re-run, when they were last measured and their best figure."""
+    from glamlab.evaluation import evaluate, fit_baselines, model_candidates
+
+    ws = _workspace(make_ws)
+    retrain(ws, "len", n_boot=50)
+    assert "No baseline was measured" in _stored_verdict(ws)
+
+    cands, _ = fit_baselines(ws)
+    measured = evaluate(ws, [*cands, *model_candidates(ws, ["len@1"])], n_boot=50)
+    base = {c.name: c.metrics[measured.metric]["value"] for c in measured.candidates
+            if c.kind == "baseline"}
+    value = max(base.values())
+    retrain(ws, "len", n_boot=50)
+    words = _stored_verdict(ws)
+    assert "No baseline was measured" not in words, words
+    assert "The baselines were not re-run in this evaluation" in words, words
+    assert f"last measured on {now():%Y-%m-%d}, on this same test split" in words, words
+    named = words.split("the best of them was ")[1].split(":")[0]
+    assert base[named] == value and f" {value:.2f} [" in words, words

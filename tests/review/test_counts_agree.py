@@ -65,3 +65,27 @@ def test_a_settled_suggestion_is_kept_and_shows_again_when_its_gold_label_goes(m
     stage = next(s for s in ws.status()["stages"] if s["stage"] == "actions")
     assert (stage["review_open"], stage["settled_by_gold"]) == (16, 2)
     assert plan(ws, dry_run=True).review_workload == 16
+
+
+def test_only_the_label_in_force_settles_a_suggestion(make_ws) -> None:
+    """Two annotators: the later one's label is the gold label training and evaluation
+    use, so it (not the earlier, replaced one) settles a suggestion; a suggestion of the
+    replaced label is asked about, shown with the label in force."""
+    from glamlab.store import now
+    from glamlab.tasks import gold_labels
+
+    ws = _workspace(make_ws)  # i0: "nature" from "curator"
+    with ws.store.write() as conn:
+        conn.execute(ws.store.t.labels.insert().values(
+            item_id="i0", label="people", annotator="second-curator", source="web",
+            active=True, created_at=now()))
+    assert gold_labels(ws)["i0"] == ["people"]
+    before = plan(ws, dry_run=True)  # candidates not yet in the queue
+    assert before.review_settled_by_gold == 3 and before.review_workload == 15
+    act(ws)
+    counts = queue_counts(ws)
+    assert (counts["open"], counts["settled_by_gold"]) == (15, 3)
+    shown = {(r["item_id"], r["label"]): r for r in peek_queue(ws, limit=500)}
+    assert ("i0", "nature") in shown and ("i0", "people") not in shown
+    assert shown[("i0", "nature")]["gold"] == ["people"]
+    assert plan(ws, dry_run=True).review_settled_by_gold == 3

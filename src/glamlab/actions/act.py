@@ -33,7 +33,7 @@ from ..store.queue import gold_labels
 from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .intervals import expected_precision, wrong_total_interval
 from .people import item_decisions, person_decision, same_value
-from .policy import Policy, load_policy, parse_policy, threshold_text
+from .policy import Policy, load_policy, parse_policy, thresholds_text
 from .safety import Safety, SafetyHit, load_safety
 from .test_split import frozen_test_precision
 
@@ -225,7 +225,9 @@ class ActReport:
     #: the rest, those labels, why, and a range that takes their precision as anywhere
     #: from 0 to 1 (``expected_wrong_accepts`` is then None: the total is not known)
     expected_wrong_partial: dict[str, Any] | None = None
-    #: labels whose precision on test falls far short of the target, in plain words
+    #: labels whose precision on test falls far short of the target, and review
+    #: thresholds an earlier act saved that no longer fit (see _old_review_default), in
+    #: plain words
     warnings: list[str] = dataclasses.field(default_factory=list)
     review_hours: float = 0.0
     filter: dict[str, Any] | None = None
@@ -326,6 +328,9 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     notes = ([warning] if warning else []) + notes
     report = ActReport(model=mv.spec, field=policy.field, dry_run=dry_run,
                        policy=policy.describe(), policy_source=source, notes=notes)
+    old_default = _old_review_default(ws, policy) if source == "card" else None
+    if old_default:
+        report.warnings.append(old_default)
     from ..tasks.tabular import count_known_outcomes
 
     # a tabular project acts on the rows whose outcome is not known yet
@@ -416,7 +421,8 @@ def _policy_for(ws: Workspace, model: str | None
             "`glamlab act --optimise --target-precision 0.95 --write` sets them."], None
     proposed["policy"]["proposed_by"] = ACTOR
     chosen = parse_policy(proposed["policy"], ws.card)
-    shown = ", ".join(f"{r['label']} >= {threshold_text(r['threshold'])}"
+    texts = thresholds_text(r.get("threshold") for r in proposed["labels"])
+    shown = ", ".join(f"{r['label']} >= {texts[r['threshold']]}"
                       for r in proposed["labels"] if r.get("threshold") is not None)
     if review_from > 0:
         # multi-label: each label is scored on its own, so a label the model does not
@@ -433,6 +439,27 @@ def _policy_for(ws: Workspace, model: str | None
         "(not a dry run) saves them in [policy]; keep them for every model with glamlab act "
         f"--optimise --target-precision {target:g} --write (or choose another target)."
     ], proposed
+
+
+def _old_review_default(ws: Workspace, policy: Policy) -> str | None:
+    """A warning when [policy] holds the review thresholds an earlier ``glamlab act``
+    saved for a multi-label task, before :func:`default_review_threshold`: ``review = 0``
+    for every label (so every label of every item, suggested or not, below its accept
+    threshold went to a reviewer). The card is the user's: it is not rewritten here."""
+    review_from = default_review_threshold(task_kind(ws.card))
+    if (review_from <= 0 or policy.extra.get("proposed_by") != ACTOR or not policy.labels
+            or any(lp.action is not None or lp.review != 0.0
+                   for lp in policy.labels.values())):
+        return None
+    target = policy.target_precision or DEFAULT_TARGET
+    return (f"the thresholds in [policy] were saved by an earlier glamlab act with "
+            f"review = 0 for every label, so every label of every item below its accept "
+            f"threshold goes to a reviewer, including the labels the model does not "
+            f"suggest (score below {review_from:g}). glamlab act now sends only the "
+            f"suggested labels to review and rejects the rest. To do that here: glamlab act "
+            f"--optimise --target-precision {target:g} --review-threshold {review_from:g} "
+            "--write (it also tunes the accept thresholds again), or set review = "
+            f"{review_from:g} for each label under [policy.labels] in glamlab.toml.")
 
 
 def default_review_threshold(kind: TaskKind[Any, Any]) -> float:
@@ -734,9 +761,11 @@ def render(report: dict[str, Any]) -> str:
                  f"{report['field']!r} as machine metadata), send {c['review']} to review, "
                  f"reject {c['reject']}.")
     if c["reject"]:
-        lines.append(f"The {c['reject']} rejected values are written nowhere: list them for a "
-                     "curator with glamlab export --format csv --action reject --out "
-                     "rejected.csv.")
+        lines.append(f"The {c['reject']} rejected values are not written to field "
+                     f"{report['field']!r} and not sent to review; the predictions stay "
+                     "stored, so a curator can list them: glamlab export --format csv "
+                     "--action reject --out rejected.csv (in the web app, the Export "
+                     "page's download: the rows whose action is reject).")
     partial = report.get("expected_wrong_partial")
     unmeasured = {u["label"] for u in (partial or {}).get("unmeasured", [])}
     for row in report["by_label"]:

@@ -46,7 +46,7 @@ from .intervals import (
     intra_group_correlation,
     wilson_rate,
 )
-from .policy import LabelPolicy, Policy, fmt, load_policy
+from .policy import LabelPolicy, Policy, load_policy, thresholds_text
 from .test_split import (
     frozen_test_candidates,
     frozen_test_gold,
@@ -352,26 +352,29 @@ def render_optimise(res: dict[str, Any]) -> str:
     if res["overall"]["in_sample"]:
         lines.append("WARNING: these thresholds were chosen on the test split, so the test "
                      "figures below are in-sample (optimistic), not what to expect.")
+    # three decimals, more only where two thresholds would otherwise read the same
+    shown = thresholds_text([r[k] for r in res["labels"] for k in ("threshold", "review")])
     for r in res["labels"]:
+        review = shown[r["review"]]
         if r["threshold"] is None:
             lines.append(f"  {r['label']}: no threshold reaches the target on "
                          f"{r['candidates']} calibration predictions; never auto-accepted "
-                         f"(review from {r['review']:g})")
+                         f"(review from {review})")
         elif not r["accepted"]:
-            lines.append(f"  {r['label']}: accept >= {fmt(r['threshold'])}: no test item "
+            lines.append(f"  {r['label']}: accept >= {shown[r['threshold']]}: no test item "
                          f"reaches it, so its precision is unmeasured; review from "
-                         f"{r['review']:g}")
+                         f"{review}")
         else:
             lo, hi = r["ci95"]
             c = r["calibration"]
             worth = (f", worth {r['effective_n']:g} independent"
                      if r.get("effective_n") is not None and r["effective_n"] < r["accepted"]
                      else "")
-            lines.append(f"  {r['label']}: accept >= {fmt(r['threshold'])}: on test "
+            lines.append(f"  {r['label']}: accept >= {shown[r['threshold']]}: on test "
                          f"{r['correct']}/{r['accepted']} right{worth}, precision "
                          f"{r['precision']:.3f} (95% CI {lo:.3f}-{hi:.3f}); on calibration "
                          f"(in-sample) {c['correct']}/{c['accepted']}; review from "
-                         f"{r['review']:g}")
+                         f"{review}")
     if res["test"].get("warning"):
         lines.append(f"WARNING: {res['test']['warning']}")
     o = res["overall"]

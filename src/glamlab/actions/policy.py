@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +52,26 @@ def threshold_text(x: float) -> str:
     app's queue and policy pages): three decimals, never rounded up, as :func:`fmt`
     (0.98713 reads 0.987, not 0.99, which would also say that a score of 0.988 is not
     accepted; 0.9996 reads 0.999, not 1)."""
-    return f"{math.floor(x * 1000 + 1e-9) / 1000:.3f}"
+    return _floor_text(x, 3)
+
+
+def thresholds_text(values: Iterable[float | None]) -> dict[float, str]:
+    """Several thresholds shown together, each as :func:`threshold_text` reads it (three
+    decimals, never rounded up), with more decimals (up to the six of :func:`fmt`) where
+    two different thresholds would otherwise read the same (0.98713 and 0.98741 read
+    0.9871 and 0.9874, not 0.987 twice)."""
+    distinct = sorted({float(v) for v in values if v is not None})
+    shown: dict[float, str] = {}
+    for digits in range(3, 7):
+        shown = {v: _floor_text(v, digits) for v in distinct}
+        if len(set(shown.values())) == len(distinct):
+            break
+    return shown
+
+
+def _floor_text(x: float, digits: int) -> str:
+    scale = 10 ** digits
+    return f"{math.floor(x * scale + 1e-9) / scale:.{digits}f}"
 
 
 def threshold_pct(x: float) -> str:

@@ -409,7 +409,14 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
     if over:
         warnings.append(over)
     k = getattr(kind, "k", None)
-    verdict = _verdict(results, comparisons, metric, k, chosen, selection)
+    earlier = None
+    if not any(c.kind == "baseline" for c in results):
+        from ..workspace.verdict import baseline_verdict
+
+        earlier = baseline_verdict(ws)
+        if earlier is not None:
+            earlier["same_split"] = earlier["test_fingerprint"] == test.fingerprint
+    verdict = _verdict(results, comparisons, metric, k, chosen, selection, earlier)
     for c in results:
         if c.service is not None:
             verdict += (f" {c.name} asked the service {c.service} {c.calls} time"
@@ -568,15 +575,36 @@ def describe(c: CandidateResult, metric: str, k: int | None = None, *,
     return METRIC_WORDS.get(metric, metric).replace("@k", f"@{k}" if k else "@k") + " " + value
 
 
+def _no_baselines(earlier: dict[str, Any] | None, k: int | None = None) -> str:
+    """What an evaluation without baselines says about them: never measured, or measured
+    before and not re-run this time (a retrain compares champion and challenger only),
+    with their last figure (``earlier``: :func:`glamlab.workspace.verdict.baseline_verdict`)."""
+    if earlier is None:
+        return ("No baseline was measured, so there is nothing to compare it with: run "
+                "glamlab baseline.")
+    when = earlier["created_at"]
+    split = ("this same test split" if earlier.get("same_split") else
+             "the test split as it was then (it has changed since)")
+    text = (f"The baselines were not re-run in this evaluation; they were last measured "
+            f"on {when:%Y-%m-%d}, on {split}")
+    top = earlier.get("best_baseline")
+    if top:
+        m = earlier["metric"]
+        word = METRIC_WORDS.get(m, m).replace("@k", f"@{k}" if k else "@k")
+        text += (f", when the best of them was {top['name']}: {word} {top['value']:.2f} "
+                 f"[{top['low']:.2f}\u2013{top['high']:.2f}]")
+    return text + " (`glamlab evaluate` compares with them again)."
+
+
 def _verdict(results: list[CandidateResult], comparisons: list[Comparison], metric: str,
              k: int | None, chosen: CandidateResult | None = None,
-             selection: dict[str, Any] | None = None) -> str:
+             selection: dict[str, Any] | None = None,
+             earlier: dict[str, Any] | None = None) -> str:
     baselines = [c for c in results if c.kind == "baseline"]
     models = [c for c in results if c.kind == "model"]
     if not baselines:
         best = _best(results, metric)
-        return (f"best: {best.name}: {describe(best, metric, k)}. No baseline was measured, so "
-                "there is nothing to compare it with: run glamlab baseline.")
+        return f"best: {best.name}: {describe(best, metric, k)}. {_no_baselines(earlier, k)}"
     top_base = _best(results, metric, "baseline")
     base_text = f"{top_base.name}: {describe(top_base, metric, k)}"
     if not models:

@@ -256,10 +256,12 @@ def _with_items(ws: Workspace, rows: list[dict[str, Any]]) -> list[dict[str, Any
         items = {r.item_id: r for r in conn.execute(
             sa.select(ti.c.item_id, ti.c.modality, ti.c.text, ti.c.uri, ti.c.meta)
             .where(ti.c.is_current.is_(True), ti.c.item_id.in_(ids)))}
+        from ..store.gold import in_force
+
         tl = ws.store.t.labels
-        gold: dict[str, list[str]] = {}
+        gold: dict[str, list[str]] = {}  # the labels in force, as the queue counts them
         for item_id, lab in conn.execute(sa.select(tl.c.item_id, tl.c.label).where(
-                tl.c.item_id.in_(ids), tl.c.active.is_(True)).order_by(tl.c.id)):
+                tl.c.item_id.in_(ids), in_force(tl)).order_by(tl.c.id)):
             gold.setdefault(item_id, []).append(lab)
     for r in rows:
         r["gold"] = gold.get(r["item_id"], [])  # a person's labels of this item, if any

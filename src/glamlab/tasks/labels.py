@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from ..errors import LabelError
 from ..store import now
+from ..store.gold import in_force
 from .kinds import LabelRow, task_kind
 
 if TYPE_CHECKING:
@@ -403,22 +404,17 @@ def gold_labels(ws: Workspace, ids: Sequence[str] | None = None, *,
     if elsewhere is not None:
         return elsewhere
     t = ws.store.t.labels
-    q = (sa.select(t.c.id, t.c.item_id, t.c.label, t.c.value, t.c.annotator)
-         .where(t.c.active.is_(True)))
+    # the rows in force: the same definition the review queue uses (glamlab.store.gold)
+    q = sa.select(t.c.id, t.c.item_id, t.c.label, t.c.value).where(in_force(t))
     rows: list[Any] = []
     if ids is None:
         rows = list(conn.execute(q))
     else:
         for chunk in _chunks(list(ids)):
             rows.extend(conn.execute(q.where(t.c.item_id.in_(chunk))))
-    latest: dict[str, tuple[int, str]] = {}
-    for r in rows:
-        if r.item_id not in latest or r.id > latest[r.item_id][0]:
-            latest[r.item_id] = (r.id, r.annotator)
     out: dict[str, list[tuple[int, LabelRow]]] = {}
     for r in rows:
-        if latest[r.item_id][1] == r.annotator:
-            out.setdefault(r.item_id, []).append((r.id, LabelRow(r.label, r.value)))
+        out.setdefault(r.item_id, []).append((r.id, LabelRow(r.label, r.value)))
     gold = {i: kind.gold_from_rows([lr for _, lr in sorted(v, key=lambda x: x[0])])
             for i, v in sorted(out.items())}
     return {i: g for i, g in gold.items() if g is not None}

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 def baseline_verdict(ws: Workspace) -> dict[str, Any] | None:
     """The newest evaluation with a baseline in it, or None: ``verdict`` (its words),
     ``created_at``, ``metric``, ``baselines`` (their names), ``models`` (spec -> True when
-    it was better than every baseline, significantly) and ``beaten`` (whether any model
-    was)."""
+    it was better than every baseline, significantly), ``beaten`` (whether any model
+    was) and ``best_baseline`` (the best baseline's ``name`` with its ``value``, ``low``
+    and ``high`` on ``metric``; None in a stored row from an older format)."""
     t = ws.store.t.evaluations
     with ws.store.read() as conn:
         rows = conn.execute(sa.select(t.c.id, t.c.candidate, t.c.created_at,
@@ -33,6 +34,13 @@ def baseline_verdict(ws: Workspace) -> dict[str, Any] | None:
     group = [r for r in rows if r.created_at == newest.created_at
              and r.test_fingerprint == newest.test_fingerprint and r.metric == newest.metric]
     baselines = sorted({r.candidate for r in group if (r.results or {}).get("kind") == "baseline"})
+    figures: dict[str, dict[str, Any]] = {}
+    for r in group:
+        res = r.results or {}
+        figure = (res.get("metrics") or {}).get(newest.metric)
+        if res.get("kind") == "baseline" and isinstance(figure, dict) and "value" in figure:
+            figures[r.candidate] = figure
+    top = max(figures, key=lambda k: figures[k]["value"]) if figures else None
     models: dict[str, bool] = {}
     for r in group:
         res = r.results or {}
@@ -46,7 +54,8 @@ def baseline_verdict(ws: Workspace) -> dict[str, Any] | None:
     return {"verdict": str((newest.results or {}).get("verdict") or ""),
             "created_at": newest.created_at, "metric": newest.metric,
             "test_fingerprint": newest.test_fingerprint,
-            "baselines": baselines, "models": models, "beaten": any(models.values())}
+            "baselines": baselines, "models": models, "beaten": any(models.values()),
+            "best_baseline": {"name": top, **figures[top]} if top else None}
 
 
 def not_better_than_baseline(ws: Workspace, spec: str) -> str | None:
