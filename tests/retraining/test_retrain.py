@@ -224,3 +224,24 @@ def test_a_retrain_says_the_baselines_were_not_re_run_when_they_were_measured_be
     assert f"last measured on {now():%Y-%m-%d}, on this same test split" in words, words
     named = words.split("the best of them was ")[1].split(":")[0]
     assert base[named] == value and f" {value:.2f} [" in words, words
+
+
+def test_a_correction_another_annotator_labelled_over_is_not_counted_as_one(make_ws):
+    """Training uses the label in force (the annotator who labelled the item last); a
+    reviewer's correction that a curator labelled over since still counted as one of the
+    challenger's corrections."""
+    from glamlab.retraining.retrain import _corrections
+    from glamlab.tasks.splits import training_data
+
+    ws = _workspace(make_ws)
+    fixed = _correct(ws)
+    ids = training_data(ws).ids
+    assert _corrections(ws, ids) == fixed
+    t = ws.store.t
+    with ws.store.write() as conn:  # a curator labels three of them since (in the web app)
+        again = sorted(conn.execute(sa.select(t.labels.c.item_id)
+                                    .where(t.labels.c.source == "review")).scalars())[:3]
+        conn.execute(t.labels.insert(), [dict(item_id=i, label="long", annotator="cur",
+                                              source="web", active=True, created_at=now())
+                                         for i in again])
+    assert _corrections(ws, ids) == fixed - 3
