@@ -53,6 +53,9 @@ class Candidate:
     kind: str  # "baseline" | "model"
     model_id: int | None = None
     spec: str | None = None
+    #: named by the user (a model that cannot be scored fairly is refused); False for
+    #: the ones taken by default (such a model is left out, with a warning)
+    named: bool = True
 
 
 def _is_baseline(predictor_name: str) -> bool:
@@ -151,6 +154,7 @@ def model_candidates(ws: Workspace, specs: Sequence[str] | None = None) -> list[
     if specs:
         specs = [service_model(ws, svc) if (svc := service_of(s, ws.card.raw)) else s
                  for s in specs]
+    named = bool(specs)
     if not specs:
         latest: dict[str, str] = {}
         for mv in list_models(ws):
@@ -161,7 +165,7 @@ def model_candidates(ws: Workspace, specs: Sequence[str] | None = None) -> list[
         mv, predictor = load_model(ws, spec)
         kind = "baseline" if _is_baseline(mv.predictor) else "model"
         label = mv.name if kind == "baseline" else mv.spec
-        out.append(Candidate(label, predictor, kind, mv.id, mv.spec))
+        out.append(Candidate(label, predictor, kind, mv.id, mv.spec, named=named))
     return out
 
 
@@ -179,7 +183,9 @@ def candidates_for(ws: Workspace, specs: Sequence[str] | None = None, *,
         for mv in list_models(ws):
             if _is_baseline(mv.predictor) and mv.name not in given:
                 latest[mv.name] = mv.spec
-        cands += model_candidates(ws, list(latest.values())) if latest else []
+        for c in model_candidates(ws, list(latest.values())) if latest else []:
+            c.named = False  # added, not named: left out (not refused) if it cannot be fair
+            cands.append(c)
     if not any(c.kind == "baseline" for c in cands):
         base, _ = fit_baselines(ws, seed=seed, save=False)
         cands = base + cands
@@ -288,7 +294,10 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
     many on the test split itself would overstate it. Where calibration is impossible
     (no model can be refitted or predicted there) the choice falls back to the test
     split and the chosen figure is marked ``in_sample``. Saved models that trained on a
-    test item are refused (:func:`glamlab.registry.overlap.check_disjoint`)."""
+    test item are refused (:func:`glamlab.registry.overlap.check_disjoint`). A tabular
+    model retrained on outcomes that learned from test rows is refused when named, and
+    left out with a warning (the newest earlier version of it evaluated in its place)
+    when taken by default (:attr:`Candidate.named`)."""
     from ..features import feature_store
     from ..registry.overlap import check_disjoint, unchecked
     from ..tasks.kinds import task_kind
@@ -319,6 +328,8 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
     if choose_on not in ("calibration", "test", "none"):
         raise EvaluationError(f"choose_on must be calibration, test or none, not "
                               f"{choose_on!r}")
+    candidates, left_out = _leave_out_in_sample(ws, candidates)
+    names = [c.name for c in candidates]
     unrecorded = []
     for cand in candidates:
         if cand.model_id is not None:
@@ -338,7 +349,7 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
     for g in golds:
         for s in dict.fromkeys(kind.strata(g)):
             label_counts[s] = label_counts.get(s, 0) + 1
-    warnings: list[str] = list(kind.evaluation_warnings(golds, metric))
+    warnings: list[str] = list(kind.evaluation_warnings(golds, metric)) + left_out
     if unrecorded:
         warnings.append(f"{', '.join(unrecorded)} {'was' if len(unrecorded) == 1 else 'were'} "
                         "saved before glamlab recorded which items a model trained on, so "
@@ -439,6 +450,54 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
         if result.chosen is not None:
             _use(ws, result)
     return result
+
+
+def _leave_out_in_sample(ws: Workspace, candidates: Sequence[Candidate]
+                         ) -> tuple[list[Candidate], list[str]]:
+    """The candidates without the saved models that learned from rows of the test split
+    (a tabular model retrained on outcomes: :func:`glamlab.registry.tabular.test_rows_learned`),
+    and a warning for each: scored on the test split its figures would be in-sample. One
+    taken by default is left out (the newest version of its name that did not learn
+    from the test split is evaluated in its place, when there is one); one named is
+    refused."""
+    from ..registry import list_models, load_model
+    from ..registry.models import get_model_by_id
+    from ..registry.tabular import test_rows_learned
+    from ..tasks.tabular import is_tabular
+
+    if not is_tabular(ws):
+        return list(candidates), []
+    kept: list[Candidate] = []
+    warnings: list[str] = []
+    taken = {c.model_id for c in candidates if c.model_id is not None}
+    for cand in candidates:
+        if cand.model_id is None:
+            kept.append(cand)
+            continue
+        mv = get_model_by_id(ws, cand.model_id)
+        learned = test_rows_learned(ws, mv)
+        if learned is None:
+            kept.append(cand)
+            continue
+        fair = next((v for v in reversed(list_models(ws)) if v.name == mv.name
+                     and v.version < mv.version and test_rows_learned(ws, v) is None), None)
+        if cand.named:
+            raise EvaluationError(
+                f"{learned['message']}, so evaluate does not score it",
+                hint=f"its fair comparison is {learned['fair']}"
+                     + (f"; or evaluate {fair.spec}, trained before the test split"
+                        if fair is not None else ""))
+        text = (f"{mv.spec} is left out of this evaluation: {learned['message']}. Its fair "
+                f"comparison is {learned['fair']}.")
+        if fair is not None and fair.id not in taken:
+            _, predictor = load_model(ws, fair.spec)
+            label = fair.name if cand.kind == "baseline" else fair.spec
+            kept.append(Candidate(label, predictor, cand.kind, fair.id, fair.spec, named=False))
+            taken.add(fair.id)
+            text += (f" {fair.spec}, the newest version of {mv.name} that did not learn from "
+                     "the test split, is evaluated in its place.")
+        warnings.append(text)
+    return kept, warnings
 
 
 def _chosen(results: list[CandidateResult], comparisons: list[Comparison],
@@ -693,7 +752,8 @@ def history(ws: Workspace, *, limit: int = 50) -> list[dict[str, Any]]:
                     "created_at": r.created_at, "verdict": res.get("verdict"),
                     "service": res.get("service"), "calls": int(res.get("calls") or 0),
                     "cached": int(res.get("cached") or 0),
-                    "spent": float(res.get("spent") or 0.0)})
+                    "spent": float(res.get("spent") or 0.0),
+                    "warnings": list(res.get("warnings") or [])})
     return out
 
 

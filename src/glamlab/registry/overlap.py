@@ -6,6 +6,12 @@ refuses, with one error naming the items and the fix, to score a model on a test
 that holds any of them (``evaluate``, ``act``, ``retrain`` call it); moving such an
 item into the test split is refused where splits are written
 (:func:`glamlab.tasks.labels.trained_on`).
+
+A tabular model retrained on outcomes (``glamlab retrain``) learns from rows of the test
+split's period by design: it acts on rows still to come, which is right, but its figures
+on the test split would be in-sample. Its rows are recorded under the role ``retrain``,
+which :func:`check_disjoint` (and so ``act``) does not refuse; ``evaluate`` leaves such a
+model out instead (:func:`glamlab.registry.tabular.test_rows_learned`).
 """
 
 from __future__ import annotations
@@ -21,7 +27,10 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
     from .models import ModelVersion
 
-ROLES = ("train", "calibration")
+ROLES = ("train", "calibration", "retrain")
+#: the roles :func:`check_disjoint` refuses over: items that must never be in the test
+#: split (``retrain`` rows may be: the model is then kept off the test split's figures)
+CHECKED = ("train", "calibration")
 SHOWN = 5
 
 
@@ -30,7 +39,7 @@ class OverlapError(LabelError):
 
 
 def record_items(conn: sa.Connection, model_id: int, items: dict[str, Iterable[str]]) -> int:
-    """Store the item ids of each role (``train``, ``calibration``) for a model version."""
+    """Store the item ids of each role (:data:`ROLES`) for a model version."""
     from ..store import schema as s
 
     rows = [{"model_id": model_id, "item_id": i, "role": role}
@@ -57,13 +66,16 @@ def has_item_record(ws: Workspace, model_id: int) -> bool:
                             .limit(1)).first() is not None
 
 
-def test_overlap(ws: Workspace, model_id: int) -> list[str]:
-    """Items in the test split that the model trained or was calibrated on (sorted)."""
+def test_overlap(ws: Workspace, model_id: int,
+                 roles: Iterable[str] = CHECKED) -> list[str]:
+    """Items in the test split that the model trained or was calibrated on (sorted;
+    ``roles``: which of :data:`ROLES` count)."""
     mi, sp = ws.store.t.model_items, ws.store.t.splits
     with ws.store.read() as conn:
         return sorted({r[0] for r in conn.execute(
             sa.select(mi.c.item_id).join(sp, sp.c.item_id == mi.c.item_id)
-            .where(mi.c.model_id == model_id, sp.c.split == "test"))})
+            .where(mi.c.model_id == model_id, sp.c.split == "test",
+                   mi.c.role.in_(list(roles))))})
 
 
 test_overlap.__test__ = False  # type: ignore[attr-defined]
@@ -73,7 +85,8 @@ def check_disjoint(ws: Workspace, mv: ModelVersion | int, purpose: str, *,
                    spec: str | None = None) -> None:
     """Raise :class:`OverlapError` when the test split holds items ``mv`` (a model
     version or its id) learned from. Models saved before item ids were recorded cannot
-    be checked and pass."""
+    be checked and pass; rows of a retraining on outcomes (role ``retrain``) are not
+    refused here (acting with that model is right; ``evaluate`` leaves it out)."""
     model_id = mv if isinstance(mv, int) else mv.id
     spec = spec or (f"id {model_id}" if isinstance(mv, int) else mv.spec)
     found = test_overlap(ws, model_id)
@@ -87,7 +100,6 @@ def check_disjoint(ws: Workspace, mv: ModelVersion | int, purpose: str, *,
             item=found[0],
             hint=f"retrain it on the current train split (glamlab train {spec.split('@')[0]}"
                  " ...), or take these items out of the test split")
-
 
 
 def unchecked(ws: Workspace, model_id: int) -> bool:

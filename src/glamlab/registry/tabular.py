@@ -69,6 +69,49 @@ def train_tabular(ws: Workspace, predictor_name: str = DEFAULT_MODEL, *,
             "leakage_flagged": [f.column for f in leakage.flagged] if leakage else []}
 
 
+def test_rows_learned(ws: Workspace, mv: ModelVersion) -> dict[str, Any] | None:
+    """How a tabular model's training reaches into the test split, or None when it does
+    not (or this is not a tabular project): a model retrained on outcomes
+    (``glamlab retrain``) learned from rows up to its newest labelled window, and those
+    after the project's time-split cutoff are test rows. Its rows are recorded (role
+    ``retrain``); for one saved before they were, the card's ``train_until`` against the
+    cutoff counts them. Returns ``spec``, ``train_until``, ``cutoff`` (where the test
+    split starts), ``rows`` (test rows it learned from), ``window`` (the window its
+    retraining was judged on, if any), ``message`` (what that means, in words) and
+    ``fair`` (where its fair comparison is, in words)."""
+    from ..tasks.tabular import is_tabular, project_frame
+    from ..tasks.tabular import train_until as cutoff_of
+    from .overlap import has_item_record, test_overlap
+
+    if not is_tabular(ws):
+        return None
+    cutoff = cutoff_of(ws)
+    until = mv.card.get("train_until")
+    if cutoff is None or not until:
+        return None
+    until = str(until)
+    if has_item_record(ws, mv.id):  # its rows are known: those in the test split now
+        rows = len(test_overlap(ws, mv.id, roles=("retrain",)))
+    elif until <= cutoff or mv.card.get("split") != "time":
+        return None
+    else:  # saved before its rows were recorded: the test rows before its train_until
+        schema = schema_of(ws)
+        frame = project_frame(ws, schema=schema)
+        t = frame[schema.time_column]
+        known = frame[schema.label_column].notna() if schema.label_column else t.notna()
+        rows = int(((t >= cutoff) & (t < until) & known).sum())
+    if rows == 0:
+        return None
+    window = mv.card.get("retrained_on_window")
+    fair = (f"the retrain report on the window from {window[0]} to {window[1]}, which it did "
+            "not see (glamlab retrain), or glamlab backtest" if window else "glamlab backtest")
+    message = (f"{mv.spec} trained on rows up to {until}, {rows:,} of them in the test split "
+               f"(which starts on {cutoff}): scored there, its figures would be in-sample "
+               "and optimistic")
+    return {"spec": mv.spec, "train_until": until, "cutoff": cutoff, "rows": rows,
+            "window": list(window) if window else None, "message": message, "fair": fair}
+
+
 def champion_predictor(ws: Workspace, spec: str | None = None
                        ) -> tuple[ModelVersion, TabularPredictor]:
     """The champion (or ``spec``) loaded; one clear error when there is none."""
@@ -88,4 +131,4 @@ def champion_predictor(ws: Workspace, spec: str | None = None
 
 
 __all__ = ["BASELINES", "DEFAULT_MODEL", "champion_predictor", "make_predictor",
-           "train_tabular"]
+           "test_rows_learned", "train_tabular"]

@@ -53,11 +53,14 @@ def leaderboard(ws: Workspace) -> dict[str, Any]:
     board.sort(key=lambda b: (b["value"] is None, -(b["value"] or 0)))
     found = baseline_verdict(ws)
     verdict = found["verdict"] if found else rows[0].get("verdict")
+    # the warnings of the evaluation whose verdict is shown (e.g. a model left out)
+    shown = next((r for r in rows if found and r["created_at"] == found["created_at"]),
+                 rows[0])
     if verdict is None and board and board[0]["value"] is not None:
         best = board[0]
         verdict = (f"Best so far: {best['candidate']} with {best['metric']} "
                    f"{best['value']:.3f} on the test set.")
-    return {"board": board, "verdict": verdict,
+    return {"board": board, "verdict": verdict, "warnings": shown.get("warnings") or [],
             "spend": any(b["spend"] for b in board)}
 
 

@@ -13,7 +13,7 @@ and moving the aliases is :func:`glamlab.registry.retrain.promote`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +41,8 @@ class TabularRetrainReport:
     decision: GateDecision
     p_value: float
     models: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: challenger -> the index (in ``frame``) of the rows it was trained on
+    train_index: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def promoted(self) -> bool:
@@ -126,7 +128,8 @@ def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: Tabu
                                 decision.champion, decision.challenger)
     return TabularRetrainReport((str(start.date()), str(end.date())), len(window), metric, scores,
                                 {"recent": len(recent), "all": len(before)}, chosen, decision,
-                                p_value, models)
+                                p_value, models,
+                                {"recent": recent.index, "all": before.index})
 
 
 def retrain_project(ws: Workspace, *, window_start: str | None = None,
@@ -166,7 +169,15 @@ def retrain_project(ws: Workspace, *, window_start: str | None = None,
         count_slot=task.slot if task and metric in ("mae", "rmse") else None)
     out = {**report.to_dict(), "champion": mv.spec, "saved": None}
     if report.promoted and promote_winner:
-        saved = save_model(ws, report.models[report.chosen], name=mv.name,
+        # the rows it learned from, test rows of the project's time split among them by
+        # design: act may use it on rows still to come (role "retrain" is not refused
+        # there), evaluate leaves it out of the test split's figures, and the split
+        # cannot move training rows of it into the test split unnoticed
+        key = schema.id_column or "id"  # the column frame_from_items gives the row ids
+        rows = frame.loc[report.train_index[report.chosen]]
+        learned: dict[str, Iterable[str]] | None = (
+            {"retrain": [str(i) for i in rows[key]]} if key in rows.columns else None)
+        saved = save_model(ws, report.models[report.chosen], name=mv.name, items=learned,
                            card={"train_rows": report.train_rows[report.chosen],
                                  "split": "time", "train_until": report.window[0],
                                  "trained_on": report.chosen,
