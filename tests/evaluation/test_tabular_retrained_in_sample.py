@@ -118,6 +118,18 @@ def test_evaluate_leaves_the_retrained_model_out_and_act_still_uses_it(retrained
     assert "<td>tabular-gbm@2</td>" not in page and "<td>tabular-gbm@1</td>" in page
     assert reports.count("tabular-gbm@2 is left out of this evaluation") == 1  # not twice
 
+    # act uses it, but its expected wrong accepts, measured on the test split, are said
+    # to be in-sample: it learned from those rows (before, they read as figures to expect)
+    from glamlab.actions.act import act, render
+    from glamlab.inference import run
+
+    run(ws, "tabular-gbm@2", workers=0, handle_signals=False)
+    acted = act(ws, model="tabular-gbm@2").to_dict()
+    assert acted["test"]["in_sample"] is True
+    text = render(acted)
+    assert f"tabular-gbm@2 learned from {n:,} of the test rows" in text
+    assert "glamlab backtest" in text
+
 
 @pytest.mark.slow
 def test_a_retrained_model_saved_before_its_rows_were_recorded_is_left_out_too(

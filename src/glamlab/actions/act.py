@@ -657,7 +657,18 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
     extra = policy.extra or {}
     in_sample = extra.get("tuned_on") == "test" or ("optimised_with" in extra
                                                     and "tuned_on" not in extra)
-    report.test = {**info, "by_label": per, "in_sample": in_sample}
+    why = ("the test split itself chose these thresholds, so expect more wrong accepts. "
+           "Re-tune on calibration data: glamlab act --optimise --write")
+    from ..registry.tabular import test_rows_learned
+
+    learned = test_rows_learned(ws, mv)  # a model retrained on rows of the test split
+    if learned is not None:
+        in_sample = True
+        why = (f"{learned['spec']} learned from {learned['rows']:,} of the test rows they "
+               f"are measured on (it was retrained on rows up to {learned['train_until']}), "
+               f"so expect more wrong accepts. Its fair comparison: {learned['fair']}")
+    report.test = {**info, "by_label": per, "in_sample": in_sample,
+                   **({"in_sample_why": why} if in_sample else {})}
     target = policy.target_precision
     expected = 0.0  # the expected number of wrong accepts, from the precision to expect
     seen = 0.0  # the same from the test precision as seen (for the interval's low end)
@@ -806,9 +817,11 @@ def render(report: dict[str, Any]) -> str:
                      f"{math.ceil(partial['expected_wrong_range'][1])} in all.")
     if (report["expected_wrong_accepts"] is not None or partial) and \
             report.get("test", {}).get("in_sample"):
-        lines.append("  These are in-sample figures: the test split itself chose these "
-                     "thresholds, so expect more wrong accepts. Re-tune on calibration "
-                     "data: glamlab act --optimise --write.")
+        lines.append("  These are in-sample figures: "
+                     + report["test"].get("in_sample_why",
+                                          "the test split itself chose these thresholds, so "
+                                          "expect more wrong accepts. Re-tune on calibration "
+                                          "data: glamlab act --optimise --write") + ".")
     decided = report.get("review_already_decided", 0)
     gold = report.get("review_settled_by_gold", 0)
     workload = report.get("review_workload", c["review"] - decided - gold)
