@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import TrendsError
+from ..files import open_private
 from .aggregate import group_stats, labels_of, models_with_predictions
 from .buckets import GroupBy
 from .quantify import (
@@ -139,7 +140,7 @@ class TrendResult:
 
         rows = self.table()
         path = Path(path)
-        with open(path, "w", newline="", encoding="utf-8") as fh:
+        with open_private(path, "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             if rows:
                 w.writerow(list(rows[0]))
@@ -158,7 +159,8 @@ class TrendResult:
         meta = {b"glamlab.trends": json.dumps({k: v for k, v in self.to_dict().items()
                                                if k not in ("rows", "terms")},
                                               default=str).encode()}
-        pq.write_table(table.replace_schema_metadata(meta), path)
+        with open_private(path, "wb") as fh:
+            pq.write_table(table.replace_schema_metadata(meta), fh)
         return path
 
     def to_html(self, path: str | Path | None = None) -> str:
@@ -166,7 +168,8 @@ class TrendResult:
 
         page = trend_page(self)
         if path is not None:
-            Path(path).write_text(page, encoding="utf-8")
+            with open_private(path, "w", encoding="utf-8") as fh:
+                fh.write(page)
         return page
 
 
