@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import TrendsError
 from ..files import open_private
-from .aggregate import group_stats, labels_of, models_with_predictions
+from .aggregate import check_fields, group_stats, labels_of, models_with_predictions
 from .buckets import GroupBy
 from .quantify import (
     BINS,
@@ -218,6 +218,8 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
             raise TrendsError("an entity trend has one correction: the test split's ratio of "
                               "gold to predicted mentions",
                               hint="leave out --method, --pool and --strata")
+        if models_with_predictions(ws):  # else entity_trends says to run a model first
+            check_fields(ws, GroupBy.parse(by), where)
         result = entity_trends(ws, by=by, model=model, label=label, where=where,
                                n_boot=n_boot, seed=seed, min_items=min_items)
         if terms:
@@ -237,6 +239,7 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
         raise TrendsError(f"unknown method {method!r}", hint=f"choose one of {', '.join(METHODS)}")
     gb = GroupBy.parse(by)
     mv = resolve_model(ws, model)
+    check_fields(ws, gb, where)
     labels = labels_of(ws, [label] if isinstance(label, str) else label)
     choice: Choice | None = None
     reason = "given" if method else ("default: error rates given explicitly, no labelled "
