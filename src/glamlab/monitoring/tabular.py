@@ -73,6 +73,10 @@ MIN_REPLAYED = 10
 UNSEEN = "(unseen)"
 
 
+class TooFewReferenceRows(GlamlabError):
+    """A window has fewer rows to compare it with than ``[monitor] min_reference``."""
+
+
 @dataclass
 class DriftConfig:
     reference: str = "recent"  # recent | season | all
@@ -628,10 +632,18 @@ class TabularDriftMonitor:
             ref = self._take(rows)
         n_ref = len(next(iter(ref.values()))) if ref else 0
         if n_ref < self.config.min_reference:
-            raise GlamlabError(f"only {n_ref} reference rows for the window starting "
-                               f"{times.min().date()} ({label})",
-                               hint="give the rows that came before the window (before=), or "
-                                    'use reference = "all"')
+            fixes = ['reference = "all" (the whole training period as reference)']
+            if self.config.reference == "recent" and before is None:
+                fixes.insert(0, "give the rows that came before the window (before=)")
+            elif n_ref >= 20:
+                fixes.insert(0, f"min_reference = {n_ref} (if {n_ref} rows are enough to "
+                                "compare a window with)")
+            raise TooFewReferenceRows(
+                f"only {n_ref} reference rows for the window starting {times.min().date()} "
+                f"({label}; at least {self.config.min_reference} are needed)",
+                hint="set in the card's [monitor] section (glamlab.toml): " + "; or ".join(fixes)
+                if before is not None or self.config.reference != "recent" else
+                "; or ".join(fixes))
         seasonal = self._seasonal_rows(times.to_numpy(), own) if self.season_ else None
         stat = self._adjusted(ref, values, seasonal)
         ref, values = self._distinct(ref), self._distinct(values)
