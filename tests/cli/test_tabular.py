@@ -78,17 +78,23 @@ def test_a_tabular_project_end_to_end(tmp_path, capsys, table):
     card = tmp_path / "ws" / "glamlab.toml"  # a sample: about 100 rows a month
     card.write_text(card.read_text() + "\n[monitor]\nmin_reference = 50\n")
     out = _run(capsys, *w, "monitor", "--window", "month", "--json", "--html",
-               str(tmp_path / "mon.html"), code=3)
+               str(tmp_path / "reports" / "mon.html"), code=3)  # a new folder: made
     mon = json.loads(out.out)
     may = next(x for x in mon["windows"] if x["start"] == "2017-05-01")
     assert may["flagged"] and may["root_cause"] == "lead_time"
     assert may["estimate"]["realised"] is not None
-    assert "lead_time" in (tmp_path / "mon.html").read_text()
+    assert "lead_time" in (tmp_path / "reports" / "mon.html").read_text()
     out = _run(capsys, *w, "capacity", "--risk", "0.05", "--price", "20", "--over-cost", "60",
-               "--json", "--csv", str(tmp_path / "plan.csv"))
+               "--json", "--csv", str(tmp_path / "plans" / "plan.csv"))
     cap = json.loads(out.out)
     assert cap["replay"]["slots"] == cap["slots"] > 0
-    assert (tmp_path / "plan.csv").read_text().startswith("period,hotel")
+    assert (tmp_path / "plans" / "plan.csv").read_text().startswith("period,hotel")
+    # a path that cannot be written: one error naming it, not a traceback
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    out = _run(capsys, *w, "capacity", "--since", "2017-08-01", "--csv",
+               str(blocker / "plan.csv"), code=2)
+    assert out.err.startswith(f"error: cannot write {blocker / 'plan.csv'}") and "fix:" in out.err
     out = _run(capsys, *w, "retrain", "--window-start", "2017-08-01", "--json")
     re = json.loads(out.out)
     assert re["metric"] == "auc" and set(re["scores"]) == {"champion", "recent", "all"}

@@ -24,7 +24,7 @@ def test_cli_exit_3_json_and_html(make_ws, tmp_path):
     args = ["-w", str(ws.root)]
     if not ws.store.is_sqlite:
         args += ["--db", ws.store.url]
-    out = tmp_path / "monitor.html"
+    out = tmp_path / "reports" / "monitor.html"  # a folder that does not exist yet: made
     res = CliRunner().invoke(cli, [*args, "monitor", "--model", "m@1", "--json", "--html",
                                    str(out)])
     assert res.exit_code == 3, res.output
@@ -48,3 +48,22 @@ def test_cli_quiet_exits_zero(make_ws):
     res = CliRunner().invoke(cli, [*args, "monitor", "--model", "m@1"])
     assert res.exit_code == 0, res.output
     assert "No drift" in res.output
+
+
+def test_cli_html_that_cannot_be_written_is_one_error(make_ws, tmp_path, capsys):
+    """--html under a file (not a folder): one error naming the path and the fix, not an
+    OSError traceback."""
+    import pytest
+
+    from glamlab.cli import main
+
+    ws = make_ws()
+    _setup(ws, windows=[(200, 0.3, 0.85)])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    args = ["-w", str(ws.root)] + ([] if ws.store.is_sqlite else ["--db", ws.store.url])
+    with pytest.raises(SystemExit) as ex:
+        main([*args, "monitor", "--model", "m@1", "--html", str(blocker / "monitor.html")])
+    assert ex.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot write {blocker / 'monitor.html'}") and "fix:" in err

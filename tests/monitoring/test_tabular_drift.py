@@ -262,3 +262,32 @@ def test_the_threshold_reads_the_tail_of_the_largest_score():
         fits.append(gumbel_quantile(v, 0.99))
         plain.append(np.quantile(v, 0.99))
     assert abs(np.mean(fits) - true) < abs(np.mean(plain) - true)
+
+
+def test_a_table_too_small_to_replay_is_told_a_setting_that_works():
+    """Too few training windows to learn the usual variation: the hint used to offer
+    min_reference = max(20, min_reference // 4) whatever it gave, so a card with
+    min_reference = 20 was told to set min_reference = 20, and following the advice from
+    the default card led to the same error again. Now each setting is tried (index
+    look-ups) before it is offered, and the first one offered works."""
+    train, _ = bookings.split()
+    small = TabularDriftMonitor(bookings.schema(), DriftConfig(min_reference=20, seed=0)).fit(train)
+    with pytest.raises(GlamlabError) as exc:
+        small.calibrate(300)
+    hint = exc.value.hint
+    assert "min_reference = 20" not in hint
+    assert hint.index("season = false") < hint.index("--window week")
+    assert TabularDriftMonitor(bookings.schema(), DriftConfig(
+        min_reference=20, season=False, seed=0)).fit(train).calibrate(300)[3] >= 10
+    default = TabularDriftMonitor(bookings.schema(), DriftConfig(seed=0)).fit(train)
+    with pytest.raises(GlamlabError) as exc:
+        default.calibrate(100)
+    first = exc.value.hint.split(": ", 1)[1].split(" (")[0]
+    assert first == "min_reference = 50"
+    assert TabularDriftMonitor(bookings.schema(), DriftConfig(
+        min_reference=50, seed=0)).fit(train).calibrate(100)[3] >= 10
+    # nothing on the card helps windows this long: only shorter windows or more history
+    with pytest.raises(GlamlabError) as exc:
+        small.calibrate(400)
+    assert exc.value.hint.startswith("monitor shorter windows") and "1980 training rows" in (
+        exc.value.hint)

@@ -136,3 +136,18 @@ def test_a_full_disk_is_one_line_and_what_was_stored_stays(tmp_path):
     ws.store.engine.dispose()
     assert ws.count_items() >= 10 and ws.item("s3").text == "short 3"
     ws.close()
+
+
+def test_report_pages_name_an_unwritable_path(tmp_path):
+    """evaluate/backtest --html (write_page): a path whose folder is a file is one
+    OutputError with the fix, and a new folder is made."""
+    from glamlab.files import OutputError
+    from glamlab.reports.html import Section, write_page
+
+    page = write_page(tmp_path / "new" / "report.html", "A report", [Section("One", "text")])
+    assert "A report" in page.read_text(encoding="utf-8")
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    with pytest.raises(OutputError, match="cannot write") as exc:
+        write_page(blocker / "report.html", "A report", [Section("One", "text")])
+    assert exc.value.hint

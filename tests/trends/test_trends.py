@@ -184,3 +184,71 @@ def test_the_group_without_a_value_is_named_alike_in_tables_and_csv(make_ws, tmp
     assert "(no value)  a " in labels and "(no value)  portrait" in terms
     with open(tmp_path / "c.csv", newline="", encoding="utf-8") as fh:
         assert [r["group"] for r in csv.DictReader(fh)].count("(no value)") == 2
+
+
+def test_exports_to_a_new_folder_are_written_and_an_unwritable_path_is_one_error(
+        make_ws, tmp_path, capsys):
+    """--html/--csv/--parquet into a folder that does not exist yet create it (as export
+    does); a path that cannot be written (its 'folder' is a file) is one error naming the
+    path and the fix, not a FileNotFoundError/NotADirectoryError traceback."""
+    ws = make_ws("outputs", modality="text", labels=["a", "b"])
+    add_items(ws, [{"id": f"i{i}", "text": "x", "meta": {"year": "1850"}} for i in range(10)])
+    add_model_with_predictions(ws, {f"i{i}": {"a": 0.9, "b": 0.1} for i in range(10)})
+    new = tmp_path / "new" / "folder"
+    assert main(["-w", str(ws.root), "trends", "--by", "year", "--method", "cc",
+                 "--html", str(new / "t.html"), "--csv", str(new / "t.csv"),
+                 "--parquet", str(new / "t.parquet")]) in (None, 0)
+    assert "<svg" in (new / "t.html").read_text(encoding="utf-8")
+    assert pq.read_table(new / "t.parquet").num_rows == 2
+    with open(new / "t.csv", newline="", encoding="utf-8") as fh:
+        assert {r["name"] for r in csv.DictReader(fh)} == {"a", "b"}
+    capsys.readouterr()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    for option in ("--html", "--csv", "--parquet"):
+        with pytest.raises(SystemExit) as ex:
+            main(["-w", str(ws.root), "trends", "--by", "year", "--method", "cc",
+                  option, str(blocker / "t.out")])
+        assert ex.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: cannot write {blocker / 't.out'}") and "fix:" in err
+
+
+def test_a_misspelt_field_or_a_filter_that_matches_nothing_is_one_error(make_ws, capsys):
+    """--by or --where naming a field no item has used to put every item in "(no value)"
+    (or print "(none)") and exit 0; a --where value no item has printed "(none)". Each is
+    now one error naming the field or value and the fix (the closest field name, the
+    field's common values)."""
+    ws = make_ws("fields", modality="text", labels=["a", "b"])
+    add_items(ws, [{"id": f"i{i}", "text": "x",
+                    "meta": {"date_text": str(1850 + i), "artist": "Gill" if i % 2 else "Rego"}}
+                   for i in range(20)])
+    add_model_with_predictions(ws, {f"i{i}": {"a": 0.9, "b": 0.1} for i in range(20)})
+    with pytest.raises(TrendsError) as err:
+        trends(ws, by="date_txt:decade", method="cc")
+    assert "'date_txt'" in err.value.message and "did you mean 'date_text'" in err.value.hint
+    with pytest.raises(TrendsError) as err:
+        trends(ws, by="date_text:decade", where={"artst": "Gill"}, method="cc")
+    assert "'artst'" in err.value.message and "did you mean 'artist'" in err.value.hint
+    with pytest.raises(TrendsError) as err:
+        trends(ws, by="date_text:decade", where={"artist": "Nobody"}, method="cc")
+    assert "artist = 'Nobody'" in err.value.message
+    assert "'Gill'" in err.value.hint and "'Rego'" in err.value.hint
+    # what exists still works, item columns included
+    assert {r.n for r in trends(ws, by="date_text:decade", where={"artist": "Gill"},
+                                label="a", method="cc").rows} == {5}
+    assert [r.n for r in trends(ws, by="source", label="a", method="cc").rows] == [20]
+    with pytest.raises(SystemExit) as ex:
+        main(["-w", str(ws.root), "trends", "--by", "date_txt:decade"])
+    assert ex.value.code == 2
+    assert capsys.readouterr().err.startswith("error: no item has the metadata field 'date_txt'")
+
+
+def test_an_entity_trend_names_a_misspelt_field(make_ws):
+    ws = make_ws("ents", task="entities", kind="entities", modality="text",
+                 labels=["PER", "LOC"], metric="strict_micro_f1")
+    add_items(ws, [{"id": f"i{i}", "text": "Paris", "meta": {"date": "1850"}} for i in range(3)])
+    add_model_with_predictions(ws, {f"i{i}": {"LOC": 0.9, "PER": 0.1} for i in range(3)})
+    with pytest.raises(TrendsError) as err:
+        trends(ws, by="dat:decade")
+    assert "'dat'" in err.value.message and "did you mean 'date'" in err.value.hint

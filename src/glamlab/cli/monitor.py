@@ -53,9 +53,10 @@ def monitor(ctx: click.Context, model: str | None, reference: str | None, window
 
         store_report(ws, report)  # the web app's reports page shows it at once
     if html_path:
+        from ..files import open_private
         from ..reports.monitoring import render
 
-        with open(html_path, "w", encoding="utf-8") as fh:
+        with open_private(html_path, "w", encoding="utf-8") as fh:
             fh.write(render(report))
     emit(report.to_dict(), as_json, lambda _d: report.summary() + (
         f"\nReport written to {html_path}." if html_path else ""))

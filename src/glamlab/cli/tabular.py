@@ -106,9 +106,10 @@ def capacity(ctx: click.Context, risk: float | None, slot: str | None, price: fl
     if csv_path:
         import csv
 
+        from ..files import open_private
         from ..sheets import formula_safe
 
-        with open(csv_path, "w", newline="", encoding="utf-8") as fh:
+        with open_private(csv_path, "w", newline="", encoding="utf-8") as fh:
             cols = list(out["plan"][0]) if out["plan"] else []
             w = csv.writer(fh)
             w.writerow([formula_safe(c) for c in cols])  # group names come from the table

@@ -68,7 +68,13 @@ if TYPE_CHECKING:
     import pandas as pd
 
 PREDICTION = "prediction"
+#: windows replayed inside the training period needed to learn a column's usual variation
+MIN_REPLAYED = 10
 UNSEEN = "(unseen)"
+
+
+class TooFewReferenceRows(GlamlabError):
+    """A window has fewer rows to compare it with than ``[monitor] min_reference``."""
 
 
 @dataclass
@@ -345,10 +351,11 @@ class TabularDriftMonitor:
         return out
 
     # -- references ---------------------------------------------------------------------------
-    def _reference_rows(self, times: np.ndarray, own_year: int | None
-                         ) -> tuple[np.ndarray, str]:
-        """Training rows to compare a window (its ``times``) with."""
-        cfg = self.config
+    def _reference_rows(self, times: np.ndarray, own_year: int | None,
+                        cfg: DriftConfig | None = None) -> tuple[np.ndarray, str]:
+        """Training rows to compare a window (its ``times``) with (under ``cfg``, default
+        the monitor's own settings)."""
+        cfg = cfg or self.config
         if cfg.reference == "all":
             return np.arange(self.n_ref_), "the training period"
         if cfg.reference == "recent":
@@ -424,14 +431,14 @@ class TabularDriftMonitor:
         stat[k_cols:] = np.abs(stat[k_cols:])
         return stat
 
-    def _seasonal_rows(self, times: np.ndarray, own_year: int | None
-                       ) -> tuple[np.ndarray, np.ndarray] | None:
+    def _seasonal_rows(self, times: np.ndarray, own_year: int | None,
+                       cfg: DriftConfig | None = None) -> tuple[np.ndarray, np.ndarray] | None:
         """The training rows of the same days in another year (at least a week, for a
         shorter window) and of the ``recent_days`` before them: what the window's
         change from its recent reference would be if only the season moved."""
         import pandas as pd
 
-        cfg = self.config
+        cfg = cfg or self.config
         if not (cfg.season and cfg.reference == "recent"):
             return None
         start, end = pd.Timestamp(times.min()), pd.Timestamp(times.max())
@@ -472,11 +479,7 @@ class TabularDriftMonitor:
         if n in self.calibration_:
             return self.calibration_[n]
         cfg = self.config
-        stride = max(1, n // 2)
-        starts = np.arange(0, max(1, self.n_ref_ - n + 1), stride)
-        rng = np.random.default_rng([cfg.seed, n])
-        if len(starts) > cfg.max_calibration_windows:
-            starts = np.sort(rng.choice(starts, cfg.max_calibration_windows, replace=False))
+        starts = self._replay_starts(n)
         stats = []
         for s in starts:
             idx = np.arange(int(s), min(int(s) + n, int(self.n_ref_)))
@@ -488,15 +491,13 @@ class TabularDriftMonitor:
             if seasonal is None and self.season_:
                 continue  # no other year to tell the season from a change
             stats.append(self._adjusted(self._take(rows), self._take(idx), seasonal))
-        if len(stats) < 10:
+        if len(stats) < MIN_REPLAYED:
             raise GlamlabError(
-                f"only {len(stats)} windows of {n} rows could be replayed inside the training "
-                "period to learn the usual variation (each needs "
-                f"{cfg.min_reference} reference rows before it)",
-                hint=f"a small table: add [monitor] min_reference = {max(20, cfg.min_reference // 4)} "
-                     "to glamlab.toml (fewer reference rows per window), or "
-                     '[monitor] reference = "all" (the whole training period as reference) '
-                     "or season = false; or ingest a longer history")
+                f"only {len(stats)} window{'' if len(stats) == 1 else 's'} of {n} rows could be replayed inside the training "
+                f"period to learn the usual variation ({MIN_REPLAYED} are needed; each needs "
+                f"{cfg.min_reference} reference rows before it"
+                + (" and the same days of another year" if self.season_ else "") + ")",
+                hint=self._replay_fixes(n))
         S = np.vstack(stats)
         self.replayed_[n] = S
         self.usual_[n] = np.nanmean(S, axis=0)
@@ -508,6 +509,67 @@ class TabularDriftMonitor:
         threshold = float(max(cfg.sigma, gumbel_quantile(top, 1 - cfg.alpha)))
         self.calibration_[n] = (mean, sd, threshold, len(S))
         return self.calibration_[n]
+
+    def _replay_starts(self, n: int) -> np.ndarray:
+        """Where the windows of ``n`` rows replayed inside the training period start."""
+        cfg = self.config
+        starts = np.arange(0, max(1, self.n_ref_ - n + 1), max(1, n // 2))
+        rng = np.random.default_rng([cfg.seed, n])
+        if len(starts) > cfg.max_calibration_windows:
+            starts = np.sort(rng.choice(starts, cfg.max_calibration_windows, replace=False))
+        return starts
+
+    def _replayable(self, n: int, cfg: DriftConfig) -> int:
+        """How many windows of ``n`` rows would have a reference (and, with the season, the
+        same days of another year) under the settings ``cfg``: index look-ups only."""
+        span = (self.times_[-1] - self.times_[0]) / np.timedelta64(1, "D")
+        season = bool(cfg.season and cfg.reference == "recent"
+                      and span >= 365 + cfg.recent_days)
+        count = 0
+        for s in self._replay_starts(n):
+            idx = np.arange(int(s), min(int(s) + n, int(self.n_ref_)))
+            times = self.times_[idx]
+            year = int(np.bincount(self.year_[idx]).argmax())
+            if len(self._reference_rows(times, year, cfg)[0]) < cfg.min_reference:
+                continue
+            if season and self._seasonal_rows(times, year, cfg) is None:
+                continue
+            count += 1
+        return count
+
+    def _replay_fixes(self, n: int) -> str:
+        """The hint of a table too small to replay windows of ``n`` rows in: the card
+        settings that would give enough windows, tried before they are suggested (never
+        the setting the card has already), the gentlest first."""
+        from dataclasses import replace
+
+        cfg = self.config
+        lower = [m for m in (100, 50, 30, 20) if m < cfg.min_reference]
+        # each group: one kind of change, gentlest first; the first that works is offered
+        groups: list[list[tuple[str, DriftConfig]]] = [
+            [(f"min_reference = {m} (fewer reference rows per window)",
+              replace(cfg, min_reference=m)) for m in lower]]
+        if self.season_:
+            groups.append([("season = false (the training period has too few rows on the "
+                            "same days of another year to tell the season from a change)",
+                            replace(cfg, season=False))])
+            groups.append([(f"season = false and min_reference = {m}",
+                            replace(cfg, season=False, min_reference=m)) for m in lower])
+        if cfg.reference != "all":
+            groups.append([('reference = "all" (the whole training period as reference)',
+                            replace(cfg, reference="all"))])
+        fixes: list[str] = []
+        for group in groups:
+            found = next((words for words, alt in group
+                          if self._replayable(n, alt) >= MIN_REPLAYED), None)
+            if found and len(fixes) < 2:
+                fixes.append(found)
+        longer = (f"monitor shorter windows (these hold {n} rows; glamlab monitor --window "
+                  f"week), or ingest a longer history ({self.n_ref_} training rows)")
+        if not fixes:
+            return longer
+        return ("set in the card's [monitor] section (glamlab.toml): "
+                + "; or ".join(fixes) + "; or " + longer)
 
     def _scale(self, stats: np.ndarray, n: int) -> np.ndarray:
         if self.config.scale == "log":
@@ -570,10 +632,18 @@ class TabularDriftMonitor:
             ref = self._take(rows)
         n_ref = len(next(iter(ref.values()))) if ref else 0
         if n_ref < self.config.min_reference:
-            raise GlamlabError(f"only {n_ref} reference rows for the window starting "
-                               f"{times.min().date()} ({label})",
-                               hint="give the rows that came before the window (before=), or "
-                                    'use reference = "all"')
+            fixes = ['reference = "all" (the whole training period as reference)']
+            if self.config.reference == "recent" and before is None:
+                fixes.insert(0, "give the rows that came before the window (before=)")
+            elif n_ref >= 20:
+                fixes.insert(0, f"min_reference = {n_ref} (if {n_ref} rows are enough to "
+                                "compare a window with)")
+            raise TooFewReferenceRows(
+                f"only {n_ref} reference rows for the window starting {times.min().date()} "
+                f"({label}; at least {self.config.min_reference} are needed)",
+                hint="set in the card's [monitor] section (glamlab.toml): " + "; or ".join(fixes)
+                if before is not None or self.config.reference != "recent" else
+                "; or ".join(fixes))
         seasonal = self._seasonal_rows(times.to_numpy(), own) if self.season_ else None
         stat = self._adjusted(ref, values, seasonal)
         ref, values = self._distinct(ref), self._distinct(values)

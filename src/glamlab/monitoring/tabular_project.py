@@ -15,7 +15,7 @@ from ..errors import GlamlabError
 from ..registry.tabular import champion_predictor
 from ..tasks.tabular import project_frame, schema_of, split_frame
 from .estimate import PerformanceEstimate, RangeCheck, estimate
-from .tabular import DriftConfig, TabularDriftMonitor, WindowDrift
+from .tabular import DriftConfig, TabularDriftMonitor, TooFewReferenceRows, WindowDrift
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,11 +39,32 @@ class WindowReport:
 
 
 @dataclass
+class SkippedWindow:
+    """A window that could not be checked (too few rows before it to compare it with):
+    named in the report, while the other windows are checked."""
+
+    start: str
+    end: str
+    n: int
+    reason: str
+    hint: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "n": self.n, "reason": self.reason,
+                "hint": self.hint}
+
+    def summary(self) -> str:
+        return (f"{self.start} to {self.end}, {self.n} rows: not checked: {self.reason}.\n"
+                f"  To check it: {self.hint}.")
+
+
+@dataclass
 class TabularMonitorReport:
     model: str
     trained_until: str
     window: str
     windows: list[WindowReport] = field(default_factory=list)
+    skipped: list[SkippedWindow] = field(default_factory=list)
 
     @property
     def flagged(self) -> list[WindowReport]:
@@ -53,13 +74,16 @@ class TabularMonitorReport:
         return {"model": self.model, "trained_until": self.trained_until,
                 "window": self.window, "flagged": len(self.flagged),
                 "first_flagged": self.flagged[0].drift.start if self.flagged else None,
-                "windows": [w.to_dict() for w in self.windows]}
+                "windows": [w.to_dict() for w in self.windows],
+                "skipped": [w.to_dict() for w in self.skipped]}
 
     def summary(self) -> str:
         lines = [f"Model {self.model} (trained on rows before {self.trained_until}); "
                  f"{len(self.windows)} window(s) of a {self.window} after it, "
-                 f"{len(self.flagged)} flagged."]
+                 f"{len(self.flagged)} flagged"
+                 + (f"; {len(self.skipped)} not checked" if self.skipped else "") + "."]
         lines += [w.summary() for w in self.windows]
+        lines += [w.summary() for w in self.skipped]
         return "\n".join(lines)
 
 
@@ -111,12 +135,22 @@ def monitor_project(ws: Workspace, *, model: str | None = None, window: str = "a
         if len(rows) < MIN_ROWS:
             continue
         p = p_all[rows.index.to_numpy()]
-        drift = monitor.check(rows.reset_index(drop=True), p, before=frame,
-                              before_scores=p_all)
+        try:
+            drift = monitor.check(rows.reset_index(drop=True), p, before=frame,
+                                  before_scores=p_all)
+        except TooFewReferenceRows as exc:  # e.g. after a closure: the others are checked
+            times = rows[schema.time_column]
+            report.skipped.append(SkippedWindow(str(times.min().date()),
+                                                str(times.max().date()), len(rows),
+                                                exc.message, exc.hint or ""))
+            continue
         est = (estimate(p, rows, check, metric=task.metric, seed=cfg.seed,
                         groups=slot_keys(rows, schema, task.slot)) if task else
                estimate(p, rows, check, metric="f1", seed=cfg.seed))
         report.windows.append(WindowReport(drift, est))
+    if not report.windows and report.skipped:
+        first = report.skipped[0]
+        raise TooFewReferenceRows(first.reason, hint=first.hint)
     if not report.windows:
         raise GlamlabError(f"no window after {pd.Timestamp(since or cutoff).date()} has "
                            f"{MIN_ROWS} rows or more",

@@ -109,9 +109,11 @@ def render_page(title: str, sections: Sequence[Section], *, subtitle: str = "",
 
 def write_page(path: str | Path, title: str, sections: Sequence[Section], *,
                subtitle: str = "") -> Path:
+    from ..files import open_private
+
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(render_page(title, sections, subtitle=subtitle), encoding="utf-8")
+    with open_private(p, "w", encoding="utf-8") as fh:
+        fh.write(render_page(title, sections, subtitle=subtitle))
     return p
 
 

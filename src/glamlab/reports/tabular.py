@@ -44,6 +44,9 @@ def monitor_sections(report: TabularMonitorReport) -> list[Section]:
             f"{w.drift.start} to {w.drift.end}" + (" — drift" if w.drift.flagged else ""),
             text=w.summary(), html=drift_chart(w.drift),
             kind="warning" if w.drift.flagged else ""))
+    if report.skipped:
+        sections.append(Section("Windows not checked", text=" ".join(
+            w.summary().replace("\n  ", " ") for w in report.skipped), kind="warning"))
     return sections
 
 
@@ -98,6 +101,11 @@ def monitor_sections_html(data: dict[str, Any]) -> str:
                      + (f"<p>Most likely cause: <b>{_html.escape(str(cause))}</b>.</p>"
                         if cause else "")
                      + f"<ul>{items}</ul>{chart}</section>")
+    for w in data.get("skipped") or []:
+        parts.append(f"<section class='warning'><h3>{_html.escape(str(w.get('start')))} to "
+                     f"{_html.escape(str(w.get('end')))}: not checked</h3>"
+                     f"<p>{_html.escape(str(w.get('reason')))}. To check it: "
+                     f"{_html.escape(str(w.get('hint')))}.</p></section>")
     return "".join(parts)
 
 

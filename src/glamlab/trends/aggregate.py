@@ -203,6 +203,60 @@ def distinct_values(ws: Workspace, field: str, *, where: dict[str, Any] | None =
         return [(r[0], int(r[1])) for r in conn.execute(q)]
 
 
+#: items whose metadata keys are listed when a field is not found (the newest current ones)
+FIELD_SAMPLE = 500
+#: item columns ``where``/``by`` may name besides metadata fields
+ITEM_COLUMNS = ("modality", "source_kind", "source")
+
+
+def metadata_fields(ws: Workspace, *, sample: int = FIELD_SAMPLE) -> list[str]:
+    """The metadata fields the newest ``sample`` current items have (for error messages)."""
+    t = ws.store.t.items
+    q = (sa.select(t.c.meta).where(t.c.is_current.is_(True)).order_by(t.c.pk.desc())
+         .limit(sample))
+    seen: set[str] = set()
+    with ws.store.read() as conn:
+        for (meta,) in conn.execute(q):
+            seen.update(str(k) for k in (meta or {}))
+    return sorted(seen)
+
+
+def check_fields(ws: Workspace, by: GroupBy, where: dict[str, Any] | None) -> None:
+    """One :class:`~glamlab.errors.TrendsError` naming the field and the fix when ``by``
+    or a ``where`` field is a metadata field no current item has (a misspelling would
+    otherwise put every item in the group "(no value)", or leave none), or when no item
+    matches ``where``. Each check is one indexed look-up that stops at the first row."""
+    from ..errors import TrendsError
+    from ..ingest.columns import closest_name
+
+    t = ws.store.t.items
+
+    def any_item(*clauses: Any) -> bool:
+        q = sa.select(t.c.pk).where(t.c.is_current.is_(True), *clauses).limit(1)
+        with ws.store.read() as conn:
+            return conn.execute(q).first() is not None
+
+    asked = [(by.field, "to group by")] + [(k, "to filter on") for k in (where or {})]
+    for name, role in asked:
+        if name in ITEM_COLUMNS or any_item(_meta_value(ws.store.t, name).is_not(None)):
+            continue
+        fields = metadata_fields(ws)
+        close = closest_name(name, fields)
+        raise TrendsError(
+            f"no item has the metadata field {name!r} {role}",
+            hint=(f"did you mean {close!r}? " if close else "")
+            + ("the items' fields: " + ", ".join(fields) if fields else
+               "the items have no metadata fields: ingest a table with more columns"))
+    if where and not any_item(*ws.item_clauses(where, None)[1:]):
+        asked_for = " and ".join(f"{k} = {v!r}" for k, v in where.items())
+        key = next(iter(where))
+        common = [str(v) for v, _n in distinct_values(ws, key, limit=6) if v is not None][:5]
+        raise TrendsError(f"no item has {asked_for}",
+                          hint=(f"values of {key} include: " + ", ".join(map(repr, common))
+                                if common else f"check the value of --where {key}=...")
+                          + " (the value must match exactly)")
+
+
 def labels_of(ws: Workspace, wanted: Sequence[str] | None) -> list[str]:
     from ..errors import TrendsError
 

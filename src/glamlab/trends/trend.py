@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import TrendsError
-from .aggregate import group_stats, labels_of, models_with_predictions
+from ..files import open_private
+from .aggregate import check_fields, group_stats, labels_of, models_with_predictions
 from .buckets import GroupBy
 from .quantify import (
     BINS,
@@ -139,7 +140,7 @@ class TrendResult:
 
         rows = self.table()
         path = Path(path)
-        with open(path, "w", newline="", encoding="utf-8") as fh:
+        with open_private(path, "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             if rows:
                 w.writerow(list(rows[0]))
@@ -158,7 +159,8 @@ class TrendResult:
         meta = {b"glamlab.trends": json.dumps({k: v for k, v in self.to_dict().items()
                                                if k not in ("rows", "terms")},
                                               default=str).encode()}
-        pq.write_table(table.replace_schema_metadata(meta), path)
+        with open_private(path, "wb") as fh:
+            pq.write_table(table.replace_schema_metadata(meta), fh)
         return path
 
     def to_html(self, path: str | Path | None = None) -> str:
@@ -166,7 +168,8 @@ class TrendResult:
 
         page = trend_page(self)
         if path is not None:
-            Path(path).write_text(page, encoding="utf-8")
+            with open_private(path, "w", encoding="utf-8") as fh:
+                fh.write(page)
         return page
 
 
@@ -215,6 +218,8 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
             raise TrendsError("an entity trend has one correction: the test split's ratio of "
                               "gold to predicted mentions",
                               hint="leave out --method, --pool and --strata")
+        if models_with_predictions(ws):  # else entity_trends says to run a model first
+            check_fields(ws, GroupBy.parse(by), where)
         result = entity_trends(ws, by=by, model=model, label=label, where=where,
                                n_boot=n_boot, seed=seed, min_items=min_items)
         if terms:
@@ -234,6 +239,7 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
         raise TrendsError(f"unknown method {method!r}", hint=f"choose one of {', '.join(METHODS)}")
     gb = GroupBy.parse(by)
     mv = resolve_model(ws, model)
+    check_fields(ws, gb, where)
     labels = labels_of(ws, [label] if isinstance(label, str) else label)
     choice: Choice | None = None
     reason = "given" if method else ("default: error rates given explicitly, no labelled "
