@@ -385,3 +385,53 @@ def test_labels_status_evaluate_and_act_read_the_outcomes_and_the_time_split(
     status = json.loads(_run(capsys, *w, "status", "--json").out)
     actions = next(s for s in status["stages"] if s["stage"] == "actions")
     assert actions["review_open"] == 0
+
+
+def _small_table(path, moved=None):
+    """40 rows over 2020 (the automatic cutoff: 2020-10-04); ``moved``: a row id whose
+    date is corrected to 2020-12-20, after the cutoff."""
+    lines = ["id,day,size,out"]
+    for i in range(40):
+        day = f"2020-{1 + i * 12 // 40:02d}-{1 + i % 27:02d}"
+        lines.append(f"r{i},{'2020-12-20' if f'r{i}' == moved else day},{i % 7},{int(i % 3 == 0)}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_a_corrected_date_never_moves_a_trained_on_row_into_test(tmp_path, capsys):
+    """A row a saved model trained on comes again with its date corrected to after the
+    cutoff: ingest keeps it out of the test split and says so (before, it moved the row
+    into test, and evaluate then refused the model), and so does labels split --by-time.
+    The correction itself is stored."""
+    ws = str(tmp_path / "ws")
+    w = ["-w", ws]
+    f = tmp_path / "rows.csv"
+    _small_table(f)
+    _run(capsys, "init", ws, "--task", "t", "--modality", "tabular", "--labels", "0,1")
+    _run(capsys, *w, "ingest", str(f), "--time-column", "day", "--label-column", "out",
+         "--id-column", "id")
+    _run(capsys, *w, "train", "tabular-share")
+    splits = json.loads(_run(capsys, *w, "labels", "show", "--json").out)["splits"]
+    assert (splits["train"], splits["test"]) == (30, 10)
+
+    _small_table(f, moved="r0")
+    out = _run(capsys, *w, "ingest", str(f))
+    assert "1 row whose date now falls on or after 2020-10-04" in out.out
+    assert "stays out of the test rows" in out.out and "learned from it" in out.out
+    res = json.loads(_run(capsys, *w, "ingest", str(f), "--json").out)
+    assert res["kept_in_split"] == 1 and len(res["warnings"]) == 1
+    splits = json.loads(_run(capsys, *w, "labels", "show", "--json").out)["splits"]
+    assert (splits["train"], splits["test"]) == (30, 10)
+    from glamlab.workspace import Workspace
+
+    row = next(i for i in Workspace.open(ws).items() if i.item_id == "r0")
+    assert row.meta["day"] == "2020-12-20"  # the correction is stored
+    ev = json.loads(_run(capsys, *w, "evaluate", "--n-boot", "20", "--json").out)
+    assert ev["test_items"] == 10
+    # re-splitting at the same cutoff keeps it too, and says so
+    out = _run(capsys, *w, "labels", "split", "--by-time", "--cutoff", "2020-10-04")
+    assert "1 row whose date now falls on or after 2020-10-04" in out.out
+    res = json.loads(_run(capsys, *w, "labels", "split", "--by-time", "--cutoff",
+                          "2020-10-04", "--json").out)
+    assert res["kept_in_split"] == 1
+    splits = json.loads(_run(capsys, *w, "labels", "show", "--json").out)["splits"]
+    assert (splits["train"], splits["test"]) == (30, 10)

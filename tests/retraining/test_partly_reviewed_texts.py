@@ -269,3 +269,52 @@ def test_a_text_marked_checked_by_mistake_can_be_taken_back(new_texts: Any) -> N
     with pytest.raises(LabelError, match="after it was marked checked"):
         unmark_text_done(ws, "ana", other)
     assert len(gold_spans(ws, [other])[other]) == 2
+
+
+def test_splitting_again_keeps_reviewed_texts_out_of_the_test_split(new_texts: Any) -> None:
+    """Reviewed texts (one partly, one fully: no model has trained on them yet) and a
+    re-split: they stay in the train split, and the split says how many stayed (before,
+    this split put both in the test split: gold made from the model's own spans, picked
+    by the model for review, the partly reviewed one never to be completed there). The
+    CLI says it too; the Python split of span gold (split_spans) keeps them as well."""
+    from click.testing import CliRunner
+
+    from glamlab.cli import cli
+    from glamlab.errors import LabelError
+    from glamlab.review import decide
+    from glamlab.tasks import split_labels
+    from glamlab.tasks.spans import split_spans
+    from glamlab.tasks.splits import split_of, training_data
+
+    ws, by_item = new_texts
+    (part, part_rows), (whole, rows) = list(by_item.items())[:2]
+    decide(ws, "ana", part_rows[0]["id"], "accept", part_rows[0]["version"])
+    for r in rows:
+        decide(ws, "ana", r["id"], "accept", r["version"])
+    assert split_of(ws, [part, whole]) == {part: "train", whole: "train"}
+    # a split that would move a text the gazetteer trained on is refused as before; of
+    # the others (seed 1 put both reviewed texts in the test split), none moves them
+    done = []
+    for seed in range(4):
+        try:
+            report = split_labels(ws, test_size=0.3, seed=seed, group_by="document_id")
+        except LabelError as exc:
+            assert "a saved model trained" in str(exc)
+            continue
+        assert split_of(ws, [part, whole]) == {part: "train", whole: "train"}, seed
+        assert (report.kept, report.kept_with) == (2, 0) and report.test > 0
+        assert ("2 reviewed items (labelled by people deciding on a model's predictions) "
+                "keep their split") in report.summary()
+        done.append(seed)
+    assert done
+    assert training_data(ws).waiting == [part]  # still waiting for its other spans
+    spans = split_spans(ws, test_size=0.3, seed=done[0])
+    assert spans["kept"] == 2 and spans["test"] > 0
+    assert split_of(ws, [part, whole]) == {part: "train", whole: "train"}
+
+    base = ["-w", str(ws.root)] + ([] if ws.store.is_sqlite else ["--db", ws.store.url])
+    out = CliRunner().invoke(cli, [*base, "labels", "split", "--seed", str(done[0]),
+                                   "--group-by", "document_id"])
+    assert out.exit_code == 0, out.output
+    assert "2 reviewed items" in out.output and "keep their split" in out.output
+    assert split_of(ws, [part, whole]) == {part: "train", whole: "train"}

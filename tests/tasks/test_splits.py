@@ -196,3 +196,25 @@ def test_fingerprint_counts_graphic_boxes_but_not_other_metadata() -> None:
     with_boxes = fp({"boxes": [[1, 2, 3, 4]]})
     assert with_boxes != plain
     assert fp({"boxes": [[1, 2, 3, 4]], "boxes_size": [800, 1200]}) != with_boxes
+
+
+def test_items_kept_in_their_split_take_their_group_with_them() -> None:
+    """A re-split leaves the kept items (labelled in review) where they are, and the
+    other items of their groups with them, so no group is cut; the rest is split as
+    usual. When every item is kept, nothing is left to test on: one clear error."""
+    from glamlab.tasks.splits import pin_kept, split_around
+
+    ids = [f"i{n}" for n in range(12)]
+    groups = ["a", "a", "b", "b", "c", "c", "d", "d", "e", "e", "f", "f"]
+    pinned = pin_kept({"i0": "train", "i3": "test"}, ids, groups)
+    assert pinned == {"i0": "train", "i1": "train", "i2": "test", "i3": "test"}
+    Y = np.eye(2)[[n % 2 for n in range(12)]]
+    for seed in range(5):
+        mask = split_around(Y, ids, groups, pinned, 0.3, seed)
+        assert list(mask[:4]) == [False, False, True, True]
+        assert mask[4:].any() and not mask[4:].all()
+        for g in "cdef":  # the free groups stay whole
+            assert len({bool(m) for m, x in zip(mask, groups, strict=True) if x == g}) == 1
+    with pytest.raises(LabelError, match="reviewing a model's predictions") as exc:
+        split_around(Y, ids, groups, {i: "train" for i in ids}, 0.3, 0)
+    assert "labels sample --split test" in (exc.value.hint or "")

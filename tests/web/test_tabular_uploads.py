@@ -217,3 +217,28 @@ def test_a_curator_sets_up_a_tabular_project_in_the_browser(make_ws: Any) -> Non
             assert 'action="/stages/items/rows"' in form
     finally:
         app.state.jobs.stop()
+
+
+def test_a_corrected_date_keeps_a_trained_on_row_out_of_the_test_split(rows_app: Any) -> None:
+    """The same file uploaded again with the date of a row a model trained on corrected
+    to after the cutoff: the row is updated, keeps its place in training, and the page
+    says so in words."""
+    from glamlab.registry.tabular import train_tabular
+    from glamlab.tasks.splits import split_of
+
+    ws, app, client = rows_app
+    ada = client("ada")
+    raw = _sample(200)
+    _done(app, ada, _rows(ada, _upload(ada, "history.csv", _csv(raw)), **FIRST))
+    cutoff = ws.card.section("split")["train_until"]
+    train_tabular(ws, "tabular-share", allow_leaky=True)  # the leak is not the point here
+    row = str(raw["id"].iloc[0])
+    assert split_of(ws, [row]) == {row: "train"}
+    fixed = raw.copy()
+    fixed.loc[0, "arrival_date"] = raw["arrival_date"].max()
+    page = _done(app, ada, _rows(ada, _upload(ada, "history.csv", _csv(fixed))))
+    assert "1 changed items" in page
+    assert (f"1 row whose date now falls on or after {cutoff} (the test period) stays out "
+            "of the test rows") in page
+    assert split_of(ws, [row]) == {row: "train"}
+    assert ws.item(row).meta["arrival_date"] == raw["arrival_date"].max()

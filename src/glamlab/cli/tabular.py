@@ -160,12 +160,19 @@ def ingest(ws: Workspace, sources: tuple[str, ...], *, as_json: bool, **options:
 
 def split_by_time(ws: Workspace, cutoff: str | None, as_json: bool, *,
                   force: bool = False) -> None:
-    from ..tasks.tabular import set_time_split
+    from ..tasks.tabular import kept_in_split, set_time_split
 
     res = set_time_split(ws, cutoff, force=force)
-    emit(res, as_json, lambda d: f"Rows before {d['train_until']} train ({d['train']:,}), "
-                                 f"later rows test ({d['test']:,}); the rows with an outcome "
-                                 "are the labelled train and test splits (glamlab labels show).")
+
+    def text(d: dict[str, Any]) -> str:
+        out = (f"Rows before {d['train_until']} train ({d['train']:,}), later rows test "
+               f"({d['test']:,}); the rows with an outcome are the labelled train and test "
+               "splits (glamlab labels show).")
+        if d["kept_in_split"]:
+            out += "\n" + kept_in_split(d["kept_in_split"], d["train_until"]) + "."
+        return out
+
+    emit(res, as_json, text)
 
 
 def train(ws: Workspace, predictor: str, *, name: str | None, params: dict[str, Any],

@@ -86,6 +86,9 @@ class SplitReport:
     forced: bool
     labels: list[dict[str, Any]] = field(default_factory=list)
     ungrouped: int = 0  # items without a value for group_by (each its own group)
+    #: items whose gold came from review, left in their split (:meth:`TaskKind.kept_in_split`)
+    kept: int = 0
+    kept_with: int = 0  # other items of their groups, kept on the same side with them
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -94,7 +97,56 @@ class SplitReport:
         text = f"{self.train:,} items for training, {self.test:,} for testing"
         if self.group_by:
             text += f", {self.groups:,} groups by {self.group_by} kept whole"
+        if self.kept:
+            text += "; " + kept_sentence(self.kept, self.kept_with, self.group_by)
         return text
+
+
+def kept_sentence(kept: int, kept_with: int = 0, group_by: str | None = None) -> str:
+    """The plain words for the items a re-split left in their split because their
+    labels came from review (and the other items of their groups, ``kept_with``)."""
+    one = kept == 1
+    text = (f"{kept:,} reviewed item{'' if one else 's'} (labelled by people deciding on a "
+            f"model's predictions) {'keeps its' if one else 'keep their'} split")
+    if kept_with:
+        text += (f", and {kept_with:,} other item{'' if kept_with == 1 else 's'} of the same "
+                 f"{group_by or 'group'} with {'it' if one else 'them'}")
+    return text + (": the test split holds only items chosen at random and labelled in "
+                   "full, never ones a model picked for review")
+
+
+def pin_kept(kept: dict[str, str], ids: Sequence[str], groups: Sequence[Any]
+             ) -> dict[str, str]:
+    """Item -> split for the items a re-split leaves where they are: ``kept`` (item ->
+    its current split) and the other items of their groups, which go with them (to
+    train, when a group's kept items are on both sides), so no group is cut."""
+    side: dict[Any, str] = {}
+    for item_id, group in zip(ids, groups, strict=True):
+        if item_id in kept:
+            side[group] = "train" if "train" in (kept[item_id], side.get(group)) \
+                else kept[item_id]
+    return {item_id: kept.get(item_id) or side[group]
+            for item_id, group in zip(ids, groups, strict=True)
+            if item_id in kept or group in side}
+
+
+def split_around(Y: Any, ids: Sequence[str], groups: Sequence[Any], pinned: dict[str, str],
+                 test_size: float, seed: int) -> Any:
+    """The test mask of :func:`stratified_group_split` over the items not ``pinned``
+    (:func:`pin_kept`), the pinned ones on their side."""
+    import numpy as np
+
+    free = [r for r, i in enumerate(ids) if i not in pinned]
+    if not free:
+        raise LabelError(
+            f"all {len(ids):,} labelled items were labelled by reviewing a model's "
+            "predictions: they stay in training, and none is left to test on",
+            hint="label items chosen at random for the test split (glamlab labels sample "
+                 "--split test --strategy random), then split again")
+    mask = np.array([pinned.get(i) == "test" for i in ids], dtype=bool)
+    mask[free] = stratified_group_split(np.asarray(Y)[free], [groups[r] for r in free],
+                                        test_size, seed)
+    return mask
 
 
 def stratified_group_split(Y: Any, groups: Sequence[Any], test_size: float,
@@ -151,7 +203,10 @@ def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
     """Split the labelled items into train and test (stratified, optionally grouped).
 
     A frozen test split (one an evaluation has read) is changed only with ``force``;
-    the change is logged in the audit log."""
+    the change is logged in the audit log. Items the task kind keeps in their split
+    (:meth:`TaskKind.kept_in_split`: entities labelled in review) stay there, with the
+    other items of their groups; an item a saved model learned from is refused a place
+    in the test split (:func:`glamlab.tasks.labels.refuse_into_test`)."""
     import numpy as np
 
     frozen = freeze_info(ws)
@@ -198,7 +253,12 @@ def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
                 groups.append(("item", item_id))
             else:
                 groups.append(("group", str(v)))
-    mask = stratified_group_split(Y, groups, test_size, seed)
+    # items labelled in review stay where they are (with their groups)
+    with ws.store.read() as conn:
+        reviewed = kind.kept_in_split(ws, ids, conn)
+    current = split_of(ws, sorted(reviewed))
+    pinned = pin_kept({i: current.get(i, "train") for i in reviewed}, ids, groups)
+    mask = split_around(Y, ids, groups, pinned, test_size, seed)
     assignment = {item_id: ("test" if t else "train") for item_id, t in zip(ids, mask, strict=True)}
     with ws.store.write() as conn:
         conn.execute(ws.store.t.splits.delete().where(
@@ -206,7 +266,8 @@ def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
         _set_splits(conn, ws, assignment)
         ws.store.audit(conn, actor, "split.create", None, test_size=test_size, seed=seed,
                        group_by=group_by, forced=bool(frozen), train=int((~mask).sum()),
-                       test=int(mask.sum()))
+                       test=int(mask.sum()), kept=len(reviewed),
+                       kept_with=len(pinned) - len(reviewed))
     per_label = []
     for j, label in enumerate(labels):
         col = Y[:, j] > 0
@@ -214,7 +275,8 @@ def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
                           "test": int((col & mask).sum())})
     return SplitReport(train=int((~mask).sum()), test=int(mask.sum()), test_size=test_size,
                        seed=seed, group_by=group_by, groups=len(set(groups)),
-                       forced=bool(frozen), labels=per_label, ungrouped=ungrouped)
+                       forced=bool(frozen), labels=per_label, ungrouped=ungrouped,
+                       kept=len(reviewed), kept_with=len(pinned) - len(reviewed))
 
 
 def _group_value(item: Item, field_name: str) -> Any:

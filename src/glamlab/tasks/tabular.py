@@ -14,9 +14,10 @@ The rest of glamlab reads gold labels from the ``labels`` table and the split fr
 ``splits`` table, so the table's known outcomes are kept there too: every row with an
 outcome holds the label "1" or "0" given by :data:`TABLE_ANNOTATOR` (its source naming the
 outcome column and the file), and sits in the train split when it happened before
-``train_until``, else in the test split. :func:`ingest_table` keeps them in step with the
-rows it stores (a changed outcome replaces the label; a blank cell changes nothing) and
-:func:`set_time_split` with the cutoff, so ``labels show``, ``status``, ``evaluate`` and
+``train_until``, else in the test split (but a row a saved model learned from never
+moves into it: a corrected date keeps it where it was). :func:`ingest_table` keeps them
+in step with the rows it stores (a changed outcome replaces the label; a blank cell
+changes nothing) and :func:`set_time_split` with the cutoff, so ``labels show``, ``status``, ``evaluate`` and
 ``act`` see what ``train``, ``backtest`` and ``retrain`` see. Rows without an outcome yet
 (future bookings) have no label and no split: they are what ``act`` acts on.
 
@@ -106,11 +107,15 @@ class TableIngest:
     leakage: LeakageReport | None
     train_until: str | None
     yearly: list[str] = field(default_factory=list)  # features that only follow the year
+    #: rows a saved model learned from kept out of the test split their date now puts
+    #: them in (said in the report's warnings)
+    kept_in_split: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.report.to_dict(), "schema": self.schema.to_card(),
                 "leakage": self.leakage.to_dict() if self.leakage else None,
-                "train_until": self.train_until, "follow_the_year": self.yearly}
+                "train_until": self.train_until, "follow_the_year": self.yearly,
+                "kept_in_split": self.kept_in_split}
 
     def summary(self) -> str:
         lines = [self.report.summary()]
@@ -237,6 +242,7 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
         cutoff = str((times.min() + (times.max() - times.min()) * TRAIN_SHARE).date())
     # the card is saved after the rows: a card that cannot be written stops it first
     check_card_writable(ws.root / CONFIG_NAME)
+    kept = 0
     with ws.store.write() as conn:
         report = write_records(ws.store, conn, records, sources=[origin],
                                allow_source_change=allow_source_change)
@@ -248,6 +254,9 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
             if first_split:
                 ws.store.audit(conn, TABLE_ANNOTATOR, "split.create", None, by="time",
                                train_until=cutoff, **synced["split"])
+            kept = synced["split"]["kept"]
+            if kept:
+                report.warnings.append(kept_in_split(kept, cutoff))
     ws.update_card({TABULAR: schema.to_card(),
                     **({"split": {"by": "time", "train_until": cutoff}} if first_split else {})})
     leakage = None
@@ -255,7 +264,18 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
         from .leakage import check_leakage
 
         leakage = check_leakage(typed, schema)
-    return TableIngest(report, schema, leakage, cutoff, follow_the_year(typed, schema))
+    return TableIngest(report, schema, leakage, cutoff, follow_the_year(typed, schema), kept)
+
+
+def kept_in_split(n: int, cutoff: str) -> str:
+    """What to tell about ``n`` rows a saved model learned from that stay out of the test
+    split though their date is on or after ``cutoff`` (:func:`_sync_outcomes`)."""
+    one = n == 1
+    return (f"{n:,} row{'' if one else 's'} whose date now falls on or after {cutoff} (the "
+            f"test period) {'stays' if one else 'stay'} out of the test rows: a saved model "
+            f"learned from {'it' if one else 'them'}, and a model is never tested on rows it "
+            f"learned from. Models trained from now on leave {'it' if one else 'them'} out "
+            "of training too")
 
 
 def follow_the_year(frame: pd.DataFrame, schema: TableSchema) -> list[str]:
@@ -402,7 +422,8 @@ def set_time_split(ws: Workspace, cutoff: str | None = None, *,
     their outcomes stored as labels, for a project ingested before they were): what
     ``labels show``, ``status`` and ``evaluate`` read. A test split an evaluation has
     read (frozen) is moved only with ``force`` (logged), and never so that a saved
-    model's training rows join it."""
+    model's training rows join it: moving the cutoff back over them is refused, and a
+    row whose own date puts it after the cutoff keeps its split (``kept_in_split``)."""
     import pandas as pd
 
     from .labels import trained_on
@@ -453,12 +474,13 @@ def set_time_split(ws: Workspace, cutoff: str | None = None, *,
                                         "is never scored on the rows it learned from")
         synced = (_sync_outcomes(ws, conn, schema, outcomes, day,
                                  source=f"{schema.label_column} column")
-                  if schema.label_column else {"split": {}})
+                  if schema.label_column else {"split": {"kept": 0}})
         if before is None or moved or synced["split"].get("moved"):
             ws.store.audit(conn, TABLE_ANNOTATOR, "split.create", None, by="time",
                            train_until=day, forced=bool(frozen), **synced["split"])
     ws.update_card({"split": {"by": "time", "train_until": day}})
-    return {"by": "time", "train_until": day, "train": train, "test": len(frame) - train}
+    return {"by": "time", "train_until": day, "train": train, "test": len(frame) - train,
+            "kept_in_split": synced["split"]["kept"]}
 
 
 _ITEM = "\0item_id"  # the item id column of :func:`outcome_frame`
@@ -491,11 +513,13 @@ def _sync_outcomes(ws: Workspace, conn: Any, schema: TableSchema, frame: pd.Data
     ``frame`` (:func:`outcome_frame`), in the caller's write transaction: each row with
     an outcome holds it as a label from :data:`TABLE_ANNOTATOR` (a changed outcome
     replaces it) and sits in train (before ``cutoff``) or test. A row without an outcome
-    is left as it is (a blank never erases an outcome)."""
+    is left as it is (a blank never erases an outcome). A row a saved model trained or
+    was calibrated on keeps its split where its time would put it in test (counted as
+    ``kept``): a model is never scored on the rows it learned from."""
     import sqlalchemy as sa
 
     from ..store import now
-    from .labels import _chunks
+    from .labels import _chunks, trained_on
 
     label = str(schema.label_column)
     known = frame[frame[label].notna()]
@@ -516,6 +540,13 @@ def _sync_outcomes(ws: Workspace, conn: Any, schema: TableSchema, frame: pd.Data
             sa.select(t.splits.c.item_id, t.splits.c.split).where(t.splits.c.item_id.in_(chunk))))
     relabel = [i for i, v in want_label.items() if have_label.get(i) != {v}]
     resplit = [i for i, s in want_split.items() if have_split.get(i) != s]
+    # a row a saved model learned from never joins the test split (its date corrected to
+    # after the cutoff, say): it keeps the split it has (moving the cutoff back over such
+    # rows is refused in :func:`set_time_split`)
+    kept = set(trained_on(conn, ws, [i for i in resplit if want_split[i] == "test"]))
+    for i in kept:
+        want_split[i] = have_split.get(i) or "train"
+    resplit = [i for i in resplit if have_split.get(i) != want_split[i]]
     stamp = now()
     for chunk in _chunks(relabel):
         conn.execute(t.labels.update().where(
@@ -537,7 +568,7 @@ def _sync_outcomes(ws: Workspace, conn: Any, schema: TableSchema, frame: pd.Data
     return {"labels": {"added": len(relabel) - changed, "changed": changed},
             "split": {"train": sum(1 for s in want_split.values() if s == "train"),
                       "test": sum(1 for s in want_split.values() if s == "test"),
-                      "moved": len(resplit)}}
+                      "moved": len(resplit), "kept": len(kept)}}
 
 
 def split_frame(ws: Workspace, frame: pd.DataFrame | None = None
@@ -572,7 +603,7 @@ def require_no_leakage(frame: pd.DataFrame, schema: TableSchema) -> LeakageRepor
 
 
 __all__ = ["BASELINES", "TABLE_ANNOTATOR", "TABULAR", "TableIngest", "count_known_outcomes",
-           "describe_table", "follow_the_year", "ingest_table",
+           "describe_table", "follow_the_year", "ingest_table", "kept_in_split",
            "has_outcome", "is_tabular", "outcome_column", "outcome_frame", "outcome_label",
            "project_frame", "require_no_leakage", "schema_of", "set_time_split", "split_frame",
            "train_until"]

@@ -197,6 +197,13 @@ class TaskKind(Generic[G, P]):
         decision settles an item's label."""
         return set()
 
+    def kept_in_split(self, ws: Workspace, ids: Sequence[str], conn: sa.Connection) -> set[str]:
+        """The items among ``ids`` that a re-split (``labels split``) leaves in the split
+        they are in: their gold came from people deciding on a model's predictions
+        (entities: reviewed texts), so it is neither a random sample nor independent of
+        what the model found, and never test material. None by default."""
+        return set()
+
     # -- gold labels -----------------------------------------------------------------------
     def parse_gold(self, cell: str, *, separator: str | None = None) -> G:
         """The gold label in one cell of a labels file (``glamlab labels import``).

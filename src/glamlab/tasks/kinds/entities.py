@@ -125,6 +125,13 @@ class Entities(TaskKind["Spans", "Spans"]):
 
         return partial_gold(ws, ids, conn)
 
+    def kept_in_split(self, ws: Workspace, ids: Sequence[str], conn: sa.Connection) -> set[str]:
+        """Texts whose gold spans came from review (decisions on the model's spans, fully
+        or partly, or a text marked checked; :func:`glamlab.tasks.spans.complete.reviewed_texts`)."""
+        from ..spans.complete import reviewed_texts
+
+        return reviewed_texts(ws, ids, conn)
+
     # -- gold labels ------------------------------------------------------------------------
     def _checked(self, spans: list[Span]) -> Spans:
         from ..spans.model import sort_spans

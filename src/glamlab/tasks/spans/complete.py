@@ -63,6 +63,17 @@ def partial_gold(ws: Workspace, ids: Sequence[str], conn: sa.Connection) -> set[
     return partial
 
 
+def reviewed_texts(ws: Workspace, ids: Sequence[str], conn: sa.Connection) -> set[str]:
+    """The items among ``ids`` whose latest gold set came from review (decisions on a
+    model's predicted spans, :data:`REVIEW`, fully or partly reviewed; or a text marked
+    checked, :data:`WHOLE_TEXT`). They stay in the split they are in when the labels are
+    split again: the review queue picks texts by what the model predicted, not at
+    random, and their gold is the model's spans as people decided them (an entity the
+    model missed is not there unless someone added it); a partly reviewed text in the
+    test split could never be completed (a test text is not marked done)."""
+    return {i for i, r in _active_sets(conn, ws, ids).items() if r.source in REVIEW_SOURCES}
+
+
 def _built_on_complete(ws: Workspace, conn: sa.Connection, reviewed: dict[str, Any]) -> set[str]:
     """Items whose review set came after a complete gold set of the same text (an
     import, the labelling page, a text marked done; active or since replaced by the
@@ -299,5 +310,5 @@ def waiting_sentence(fully: int, partly: int) -> str:
 
 
 __all__ = ["REVIEW", "REVIEW_SOURCES", "WHOLE_TEXT", "mark_text_done", "partial_gold",
-           "policy_accepted_spans", "review_gold_counts", "unmark_text_done",
-           "waiting_sentence"]
+           "policy_accepted_spans", "review_gold_counts", "reviewed_texts",
+           "unmark_text_done", "waiting_sentence"]

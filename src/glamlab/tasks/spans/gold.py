@@ -534,10 +534,13 @@ def split_spans(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
     """Put the items with gold spans in the train and test splits, stratified by the
     entity types they hold and grouped by ``group_by`` (item metadata; by default the
     document, so that no document has sentences on both sides). The same stratified
-    group split as :func:`glamlab.tasks.split_labels`; a frozen split needs ``force``."""
+    group split as :func:`glamlab.tasks.split_labels`; a frozen split needs ``force``.
+    Texts labelled in review stay in their split, with the other texts of their group
+    (``kept``, ``kept_with``: :func:`glamlab.tasks.spans.complete.reviewed_texts`)."""
     import numpy as np
 
-    from ..splits import _group_value, is_frozen, stratified_group_split
+    from ..splits import _group_value, is_frozen, pin_kept, split_around, split_of
+    from .complete import reviewed_texts
 
     if not 0.0 < test_size < 1.0:
         raise LabelError(f"test size must be between 0 and 1, not {test_size:g}",
@@ -567,13 +570,18 @@ def split_spans(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
         if frozen and not force:
             raise LabelError("the test split is frozen (it has been evaluated against)",
                              hint="keep it, or pass force=True (logged) to split again")
-        mask = stratified_group_split(Y, groups, test_size, seed)
+        reviewed = reviewed_texts(ws, ids, conn)
+        current = split_of(ws, sorted(reviewed), conn=conn)
+        pinned = pin_kept({i: current.get(i, "train") for i in reviewed}, ids, groups)
+        mask = split_around(Y, ids, groups, pinned, test_size, seed)
         _set_splits(conn, ws, {i: ("test" if m else "train") for i, m in zip(ids, mask,
                                                                             strict=True)})
         ws.store.audit(conn, "glamlab", "split.create", None, test_size=test_size, seed=seed,
-                       group_by=group_by, items=len(ids), forced=bool(frozen), kind="spans")
+                       group_by=group_by, items=len(ids), forced=bool(frozen), kind="spans",
+                       kept=len(reviewed))
     return {"train": int((~mask).sum()), "test": int(mask.sum()), "groups": len(set(groups)),
-            "ungrouped": ungrouped, "group_by": group_by}
+            "ungrouped": ungrouped, "group_by": group_by, "kept": len(reviewed),
+            "kept_with": len(pinned) - len(reviewed)}
 
 
 def span_counts(ws: Workspace) -> dict[str, Any]:
