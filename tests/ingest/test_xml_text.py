@@ -254,3 +254,27 @@ def test_mets_files_outside_its_folder_are_not_read(make_ws, tmp_path):
     report = ws2.ingest([root / "mets.xml"])
     assert report.added == 1 and len(report.problems) == 3, report.problems
     assert [i.item_id for i in ws2.items()] == ["book1/images/0002"]
+
+
+def test_ocr_naming_an_image_outside_the_folder_links_none(make_ws, tmp_path):
+    """An ALTO/PAGE file (in an uploaded ZIP, say) naming a page image elsewhere on the
+    disk - absolute, or ../ out of the folder ingested - does not read that image: the
+    page comes in as text, with one problem naming the image and the fix."""
+    elsewhere = tmp_path / "elsewhere"
+    write_jpeg(elsewhere / "private.jpg", (50, 60))
+    root = tmp_path / "upload"
+    root.mkdir()
+    (root / "a.xml").write_text(alto(4, image=str(elsewhere / "private.jpg")))
+    (root / "b.xml").write_text(page_xml(2019, image="../elsewhere/private.jpg"))
+    write_jpeg(root / "c.jpg", (70, 80))
+    (root / "c.xml").write_text(alto(4, image="c.jpg"))
+    ws = make_ws()
+    report = ws.ingest([root])
+    assert report.added == 3, report.problems
+    reasons = sorted(p["reason"] for p in report.problems)
+    assert len(reasons) == 2 and all("outside the folder ingested" in r for r in reasons)
+    assert "private.jpg" in reasons[0] and "put the page images" in report.problems[0]["hint"]
+    assert ws.item("a").modality == "text" and ws.item("a").text == ALTO_TEXT
+    assert ws.item("b").modality == "text"
+    assert ws.item("c").width == 70
+    assert not any("private" in (i.uri or "") for i in ws.items())
