@@ -69,6 +69,20 @@ def test_bad_authority_rows_import_nothing(make_ws, tmp_path):
         import_authority(ws, no_label)
 
 
+def test_lone_surrogate_escapes_in_jsonl_are_bad_rows(make_ws, tmp_path):
+    """A \ud800 escape in a JSONL record is one bad row with its line, nothing imported
+    (it was a UnicodeEncodeError traceback from the database)."""
+    ws = make_ws(task="entities", modality="text", labels=LABELS)
+    src = tmp_path / "names.jsonl"
+    src.write_text('{"id": "Q1", "label": "Anna", "type": "PER"}\n'
+                   '{"id": "Q2", "label": "Bob \\ud800", "type": "PER"}\n', encoding="utf-8")
+    with pytest.raises(LabelError) as err:
+        import_authority(ws, src)
+    rows = dict(err.value.rows)
+    assert list(rows) == [2] and "\\ud800 is half of a UTF-16 pair" in rows[2]
+    assert load_authority(ws) == []
+
+
 def test_authority_from_linked_mentions():
     mentions = [Mention("Paris", "LOC", authority_id="Q90"),
                 Mention("PARIS", "LOC", authority_id="Q90"),

@@ -239,6 +239,23 @@ def test_webanno_reads_a_real_inception_export():
     assert len(doc.spans) == 22 and check_spans(doc.text, doc.spans) == []
 
 
+def test_jsonl_lone_surrogate_escapes_are_bad_lines(make_ws, tmp_path):
+    """A \ud800 escape in a span file's text is one bad line, nothing imported (it was a
+    UnicodeEncodeError traceback)."""
+    from glamlab.errors import LabelError
+    from glamlab.tasks.spans import import_spans
+
+    src = tmp_path / "spans.jsonl"
+    src.write_text('{"id": "a", "text": "Anna", "entities": []}\n'
+                   '{"id": "b", "text": "Anna \\udc00", "entities": '
+                   '[{"start": 0, "end": 4, "label": "PER"}]}\n', encoding="utf-8")
+    ws = make_ws(task="entities", modality="text", labels=["PER", "LOC"])
+    with pytest.raises(LabelError) as err:
+        import_spans(ws, src)
+    assert "line 2: not valid JSON: the escape \\udc00" in str(err.value)
+    assert ws.count_items() == 0
+
+
 def test_webanno_identifier_feature_and_stacked_annotations():
     [doc] = read_webanno(INCEPTION / "identifier-value.tsv")
     assert [(s.text, s.label, s.authority_id) for s in doc.spans] == [

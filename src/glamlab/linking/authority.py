@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import LabelError
+from ..files import loads_json
 from ..store import now
 
 if TYPE_CHECKING:
@@ -194,7 +195,7 @@ def _read(path: str | os.PathLike[str], *, type_map: Mapping[str, str | None] | 
                     if not line.strip():
                         continue
                     try:
-                        obj = json.loads(line)
+                        obj = loads_json(line)
                         if not isinstance(obj, dict):
                             raise ValueError("not a JSON object")
                         yield n, _record(obj, type_map, allowed)
