@@ -18,7 +18,6 @@ or serve files from a local HTTP server.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Iterator
