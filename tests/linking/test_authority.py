@@ -104,3 +104,27 @@ def test_duplicate_ids_name_both_lines(make_ws, tmp_path):
         import_authority(ws, src)
     assert err.value.rows == [(3, "Q90: a second, different record with this id (first at "
                                   "line 1)")]
+
+
+def test_extra_cells_and_a_huge_cell_are_named_with_their_line(make_ws, tmp_path):
+    """A row with more cells than the header (an unquoted comma) lost its extra cells,
+    silently; a cell over the CSV limit (a quote never closed) was 'not valid CSV' with
+    no line. Each is now named with its line and the fix; nothing is imported."""
+    ws = make_ws(task="entities", modality="text", labels=LABELS)
+    src = tmp_path / "names.csv"
+    src.write_text("id,label,type,alt_labels\n"
+                   "Q1,Paris,LOC,Paname\n"
+                   "Q2,Paris,LOC,Paname,Lutèce\n", encoding="utf-8")
+    with pytest.raises(LabelError) as err:
+        import_authority(ws, src)
+    rows = dict(err.value.rows)
+    assert list(rows) == [3] and "1 more cell than the header ('Lutèce')" in rows[3]
+    assert "double quotes" in rows[3]
+    huge = tmp_path / "huge.csv"
+    huge.write_text('id,label,type\nQ1,A,PER\nQ2,"B,PER\n'
+                    + "".join(f"Q{i},Name {i},PER\n" for i in range(3, 20_000)),
+                    encoding="utf-8")
+    with pytest.raises(LabelError, match="huge.csv line 3: a cell longer than") as err:
+        import_authority(ws, huge)
+    assert "close the quote" in err.value.hint
+    assert load_authority(ws) == []
