@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import TrendsError
-from .aggregate import group_stats, labels_of, models_with_predictions
+from .aggregate import check_groupable, group_stats, labels_of, models_with_predictions
 from .buckets import GroupBy
 from .quantify import (
     BINS,
@@ -215,6 +215,7 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
             raise TrendsError("an entity trend has one correction: the test split's ratio of "
                               "gold to predicted mentions",
                               hint="leave out --method, --pool and --strata")
+        check_groupable(ws, GroupBy.parse(by), where=where)
         result = entity_trends(ws, by=by, model=model, label=label, where=where,
                                n_boot=n_boot, seed=seed, min_items=min_items)
         if terms:
@@ -233,6 +234,7 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
     if method is not None and method not in METHODS:
         raise TrendsError(f"unknown method {method!r}", hint=f"choose one of {', '.join(METHODS)}")
     gb = GroupBy.parse(by)
+    check_groupable(ws, gb, where=where)
     mv = resolve_model(ws, model)
     labels = labels_of(ws, [label] if isinstance(label, str) else label)
     choice: Choice | None = None
