@@ -152,6 +152,25 @@ def test_outcome_values_that_are_not_yes_or_no_are_refused(make_ws, tmp_path):
         tb.ingest_table(ws, path, positive="no", **options)
 
 
+def test_a_first_table_with_a_header_only_is_refused_and_fixes_nothing(make_ws, tmp_path):
+    """A header-only first table fixed the project's columns and wrote a time split at
+    'NaT' in the card. Refused now, the card untouched; a later one adds nothing."""
+    ws = _ws(make_ws)
+    raw = bookings.raw()
+    raw.head(0).to_csv(tmp_path / "header.csv", index=False)
+    options = {"time_column": "arrival_date", "label_column": "is_canceled",
+               "id_column": "id", "check_leaks": False}
+    with pytest.raises(ConfigError, match="header.csv holds no rows"):
+        tb.ingest_table(ws, tmp_path / "header.csv", **options)
+    assert ws.card.section("tabular") is None or not ws.card.section("tabular")
+    assert "split" not in ws.card.raw
+    raw.head(30).to_csv(tmp_path / "rows.csv", index=False)
+    first = tb.ingest_table(ws, tmp_path / "rows.csv", **options)
+    assert first.train_until and first.train_until != "NaT"
+    again = tb.ingest_table(ws, tmp_path / "header.csv", **options)
+    assert again.report.added == 0 and ws.count_items() == 30
+
+
 def test_an_image_project_is_not_tabular(make_ws):
     ws = make_ws("pages", modality="image", labels=["a", "b"])
     with pytest.raises(ConfigError, match="not a tabular one"):

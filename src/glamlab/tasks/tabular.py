@@ -166,6 +166,10 @@ def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = No
         if not time_column:
             raise ConfigError("a tabular project needs the name of its time column",
                               hint="add --time-column COL (the date each row happened)")
+        if not len(table):  # it would fix the schema, and a time split at no date (NaT)
+            raise ConfigError(f"{Path(path).name} holds no rows (a header only): a "
+                              "project's first table fixes its columns and its time split",
+                              hint="ingest a table with rows (and outcomes) first")
         schema = describe_table(table, time_column=time_column, label_column=label_column,
                                 id_column=id_column,
                                 positive=positive or ws.card.positive_label or "1",
