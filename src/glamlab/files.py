@@ -4,11 +4,15 @@ They are created readable and writable by their owner only (0600; folders 0700),
 whatever the process umask says: a workspace holds reviewers' names, password hashes
 and unpublished catalogue data. Paths that cannot be written become one
 :class:`~glamlab.errors.GlamlabError` with the fix, never an ``OSError`` traceback.
+
+JSON people give (JSONL items, spans and authority records, IIIF manifests) is read with
+:func:`loads_json`, which refuses a lone surrogate escape as not valid JSON text.
 """
 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 from pathlib import Path
@@ -18,6 +22,24 @@ from .errors import GlamlabError
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+
+
+def loads_json(data: str | bytes) -> Any:
+    """``json.loads``, refusing text no file or database can hold: a ``\\ud800``-style
+    escape that is half of a UTF-16 pair (a lone surrogate) decodes to a "character" that
+    cannot be written as UTF-8, so storing it fails later, far from the line that holds
+    it (a traceback that loses the whole batch). Raises ``ValueError`` (as ``json.loads``
+    does for bad JSON) saying what is wrong."""
+    obj = json.loads(data)
+    escaped = b"\\ud" in data.lower() if isinstance(data, bytes) else "\\ud" in data.lower()
+    if escaped:
+        try:
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            bad = exc.object[exc.start:exc.end].encode("unicode_escape").decode()
+            raise ValueError(f"the escape {bad} is half of a UTF-16 pair (a lone "
+                             "surrogate), which is no character") from None
+    return obj
 
 
 class OutputError(GlamlabError):

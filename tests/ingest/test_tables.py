@@ -139,6 +139,23 @@ def test_jsonl_rows(make_ws, tmp_path):
     assert refs == ["line 2", "line 3", "line 4", "line 6"]
 
 
+def test_jsonl_lone_surrogate_escapes_are_problems_and_the_rest_is_stored(make_ws, tmp_path):
+    """A \ud800 escape (half of a UTF-16 pair) is no character: it cannot be stored, and it
+    failed the whole batch with a UnicodeEncodeError traceback. One problem for its line."""
+    ws = make_ws(modality="text")
+    src = tmp_path / "rows.jsonl"
+    src.write_text('{"id": "a", "text": "fine \\ud83d\\ude00"}\n'
+                   '{"id": "b", "text": "half \\ud800 of a pair"}\n'
+                   '{"id": "c\\uDFFF", "text": "in the id"}\n'
+                   '{"id": "d", "text": "last"}\n', encoding="utf-8")
+    report = ws.ingest([src])
+    assert report.added == 2 and [i.item_id for i in ws.items()] == ["a", "d"]
+    assert ws.item("a").text == "fine \U0001F600"
+    errors = sorted(ws.ingest_errors(), key=lambda e: e["item_ref"])
+    assert [e["item_ref"].rsplit(":", 1)[1] for e in errors] == ["line 2", "line 3"]
+    assert "\\ud800 is half of a UTF-16 pair" in errors[0]["reason"]
+
+
 def test_parquet_streamed_by_record_batch(make_ws, tmp_path, monkeypatch):
     import datetime as dt
 

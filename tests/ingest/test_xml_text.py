@@ -218,3 +218,63 @@ def test_mets_with_entities_is_refused(make_ws, tmp_path):
     report = ws.ingest([src])
     assert (report.added, report.failed) == (0, 1)
     assert "declares entities" in report.problems[0]["reason"]
+
+
+def test_mets_files_outside_its_folder_are_not_read(make_ws, tmp_path):
+    """A METS (an uploaded one, say) naming files elsewhere on the disk - an absolute
+    path, file:///, or ../ out of its folder - gets one problem per page naming the file
+    and the fix; nothing of those files is read, and the other pages come in."""
+    secret = tmp_path / "elsewhere"
+    write_jpeg(secret / "private.jpg", (50, 60))
+    (secret / "private.xml").write_text(alto(4, image=None))
+    root = tmp_path / "issue"
+    _mets_folder(root)
+    doc = (root / "mets.xml").read_text()
+    doc = doc.replace('xlink:href="images/0001.jpg"', f'xlink:href="{secret}/private.jpg"')
+    doc = doc.replace('xlink:href="alto/0002.xml"',
+                      f'xlink:href="file://{secret}/private.xml"')
+    (root / "mets.xml").write_text(doc)
+    (root / "sub").mkdir()
+    (root / "sub" / "link.jpg").symlink_to(secret / "private.jpg")
+    ws = make_ws()
+    report = ws.ingest([root / "mets.xml"])
+    reasons = [p["reason"] for p in report.problems]
+    assert report.added == 2 and len(reasons) == 2, reasons
+    assert "private.jpg' of page 1 is outside the METS file's folder" in reasons[0]
+    assert "page 2: its OCR file" in reasons[1] and "outside" in reasons[1]
+    assert all("METS file's folder (or below it)" in p["hint"] for p in report.problems)
+    assert ws.item("book1/images/0002").text is None  # the outside ALTO was not read
+    assert ws.item("book1/images/0003").width == 73
+    assert not any("private" in (i.uri or "") for i in ws.items())
+    # ../ and a link out of the folder are outside too
+    doc = (root / "mets.xml").read_text().replace(f"{secret}/private.jpg", "sub/link.jpg")
+    (root / "mets.xml").write_text(doc.replace('xlink:href="images/0003.jpg"',
+                                               'xlink:href="../elsewhere/private.jpg"'))
+    ws2 = make_ws("ws2")
+    report = ws2.ingest([root / "mets.xml"])
+    assert report.added == 1 and len(report.problems) == 3, report.problems
+    assert [i.item_id for i in ws2.items()] == ["book1/images/0002"]
+
+
+def test_ocr_naming_an_image_outside_the_folder_links_none(make_ws, tmp_path):
+    """An ALTO/PAGE file (in an uploaded ZIP, say) naming a page image elsewhere on the
+    disk - absolute, or ../ out of the folder ingested - does not read that image: the
+    page comes in as text, with one problem naming the image and the fix."""
+    elsewhere = tmp_path / "elsewhere"
+    write_jpeg(elsewhere / "private.jpg", (50, 60))
+    root = tmp_path / "upload"
+    root.mkdir()
+    (root / "a.xml").write_text(alto(4, image=str(elsewhere / "private.jpg")))
+    (root / "b.xml").write_text(page_xml(2019, image="../elsewhere/private.jpg"))
+    write_jpeg(root / "c.jpg", (70, 80))
+    (root / "c.xml").write_text(alto(4, image="c.jpg"))
+    ws = make_ws()
+    report = ws.ingest([root])
+    assert report.added == 3, report.problems
+    reasons = sorted(p["reason"] for p in report.problems)
+    assert len(reasons) == 2 and all("outside the folder ingested" in r for r in reasons)
+    assert "private.jpg" in reasons[0] and "put the page images" in report.problems[0]["hint"]
+    assert ws.item("a").modality == "text" and ws.item("a").text == ALTO_TEXT
+    assert ws.item("b").modality == "text"
+    assert ws.item("c").width == 70
+    assert not any("private" in (i.uri or "") for i in ws.items())

@@ -69,6 +69,20 @@ def test_bad_authority_rows_import_nothing(make_ws, tmp_path):
         import_authority(ws, no_label)
 
 
+def test_lone_surrogate_escapes_in_jsonl_are_bad_rows(make_ws, tmp_path):
+    """A \ud800 escape in a JSONL record is one bad row with its line, nothing imported
+    (it was a UnicodeEncodeError traceback from the database)."""
+    ws = make_ws(task="entities", modality="text", labels=LABELS)
+    src = tmp_path / "names.jsonl"
+    src.write_text('{"id": "Q1", "label": "Anna", "type": "PER"}\n'
+                   '{"id": "Q2", "label": "Bob \\ud800", "type": "PER"}\n', encoding="utf-8")
+    with pytest.raises(LabelError) as err:
+        import_authority(ws, src)
+    rows = dict(err.value.rows)
+    assert list(rows) == [2] and "\\ud800 is half of a UTF-16 pair" in rows[2]
+    assert load_authority(ws) == []
+
+
 def test_authority_from_linked_mentions():
     mentions = [Mention("Paris", "LOC", authority_id="Q90"),
                 Mention("PARIS", "LOC", authority_id="Q90"),
@@ -90,3 +104,27 @@ def test_duplicate_ids_name_both_lines(make_ws, tmp_path):
         import_authority(ws, src)
     assert err.value.rows == [(3, "Q90: a second, different record with this id (first at "
                                   "line 1)")]
+
+
+def test_extra_cells_and_a_huge_cell_are_named_with_their_line(make_ws, tmp_path):
+    """A row with more cells than the header (an unquoted comma) lost its extra cells,
+    silently; a cell over the CSV limit (a quote never closed) was 'not valid CSV' with
+    no line. Each is now named with its line and the fix; nothing is imported."""
+    ws = make_ws(task="entities", modality="text", labels=LABELS)
+    src = tmp_path / "names.csv"
+    src.write_text("id,label,type,alt_labels\n"
+                   "Q1,Paris,LOC,Paname\n"
+                   "Q2,Paris,LOC,Paname,Lutèce\n", encoding="utf-8")
+    with pytest.raises(LabelError) as err:
+        import_authority(ws, src)
+    rows = dict(err.value.rows)
+    assert list(rows) == [3] and "1 more cell than the header ('Lutèce')" in rows[3]
+    assert "double quotes" in rows[3]
+    huge = tmp_path / "huge.csv"
+    huge.write_text('id,label,type\nQ1,A,PER\nQ2,"B,PER\n'
+                    + "".join(f"Q{i},Name {i},PER\n" for i in range(3, 20_000)),
+                    encoding="utf-8")
+    with pytest.raises(LabelError, match="huge.csv line 3: a cell longer than") as err:
+        import_authority(ws, huge)
+    assert "close the quote" in err.value.hint
+    assert load_authority(ws) == []

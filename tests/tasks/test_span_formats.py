@@ -239,6 +239,23 @@ def test_webanno_reads_a_real_inception_export():
     assert len(doc.spans) == 22 and check_spans(doc.text, doc.spans) == []
 
 
+def test_jsonl_lone_surrogate_escapes_are_bad_lines(make_ws, tmp_path):
+    """A \ud800 escape in a span file's text is one bad line, nothing imported (it was a
+    UnicodeEncodeError traceback)."""
+    from glamlab.errors import LabelError
+    from glamlab.tasks.spans import import_spans
+
+    src = tmp_path / "spans.jsonl"
+    src.write_text('{"id": "a", "text": "Anna", "entities": []}\n'
+                   '{"id": "b", "text": "Anna \\udc00", "entities": '
+                   '[{"start": 0, "end": 4, "label": "PER"}]}\n', encoding="utf-8")
+    ws = make_ws(task="entities", modality="text", labels=["PER", "LOC"])
+    with pytest.raises(LabelError) as err:
+        import_spans(ws, src)
+    assert "line 2: not valid JSON: the escape \\udc00" in str(err.value)
+    assert ws.count_items() == 0
+
+
 def test_webanno_identifier_feature_and_stacked_annotations():
     [doc] = read_webanno(INCEPTION / "identifier-value.tsv")
     assert [(s.text, s.label, s.authority_id) for s in doc.spans] == [
@@ -321,3 +338,27 @@ def test_webanno_bad_files(tmp_path):
     list(read_webanno(broken, problems=problems))
     assert sorted(n for n, _ in problems) == [7, 8]
     assert "is not what the #Text= lines hold" in dict(problems)[7]
+
+
+def test_webanno_cut_short_is_a_problem_not_an_empty_item(tmp_path):
+    """A file cut after its header made an item with no text; one cut after a sentence's
+    #Text= line lost that sentence. Each is a problem with its line."""
+    head = ("#FORMAT=WebAnno TSV 3.3\n"
+            "#T_SP=de.tudarmstadt.ukp.dkpro.core.api.ner.type.NamedEntity|value\n\n\n")
+    whole = head + "#Text=Ein Test\n1-1\t0-3\tEin\t_\t\n1-2\t4-8\tTest\tPER\t\n"
+    for name, content, line, says in [
+            ("header.tsv", head, 4, "no sentence after the header"),
+            ("text.tsv", head + "#Text=Ein Test\n", 5, "no sentence after the header"),
+            ("last.tsv", whole + "\n#Text=Noch einer\n", 9, "the last sentence has no token")]:
+        src = tmp_path / name
+        src.write_text(content, encoding="utf-8")
+        problems: list[tuple[int, str]] = []
+        docs = list(read_webanno(src, problems=problems))
+        assert [n for n, _ in problems] == [line], (name, problems)
+        assert says in problems[0][1] and "export it from INCEpTION again" in problems[0][1]
+        assert name == "last.tsv" or docs == []
+    src = tmp_path / "whole.tsv"
+    src.write_text(whole, encoding="utf-8")
+    problems = []
+    assert [d.text for d in read_webanno(src, problems=problems)] == ["Ein Test"]
+    assert problems == []

@@ -118,6 +118,59 @@ def test_bad_tables_are_one_error_and_store_nothing(make_ws, tmp_path):
         tb.ingest_table(ws, bookings.SAMPLE)
 
 
+def test_outcome_values_that_are_not_yes_or_no_are_refused(make_ws, tmp_path):
+    """Every outcome but the positive value is read as "no": a third value (a typo, a
+    'maybe') or a yes/no column read with the positive value 1 would have made those
+    rows "no" outcomes, silently. One error naming the column, the values, the rows and
+    the fix; nothing is stored; --positive says which value is yes."""
+    ws = _ws(make_ws)
+    raw = bookings.raw().head(40)
+    yes_no = raw.assign(is_canceled=raw["is_canceled"].astype(str).map({"1": "yes", "0": "no"}))
+    path = tmp_path / "yes-no.csv"
+    yes_no.to_csv(path, index=False)
+    options = {"time_column": "arrival_date", "label_column": "is_canceled",
+               "id_column": "id", "check_leaks": False}
+    with pytest.raises(ColumnError) as exc:
+        tb.ingest_table(ws, path, **options)
+    assert "holds 'no' and 'yes', and neither is the positive value '1'" in str(exc.value)
+    assert "--positive" in exc.value.hint and exc.value.column == "is_canceled"
+    odd = yes_no.copy()
+    odd.loc[odd.index[3], "is_canceled"] = "maybe"
+    odd.loc[odd.index[5], "is_canceled"] = "Yes"
+    odd.to_csv(tmp_path / "odd.csv", index=False)
+    with pytest.raises(ColumnError) as exc:
+        tb.ingest_table(ws, tmp_path / "odd.csv", positive="yes", **options)
+    message = str(exc.value)
+    assert "4 different values" in message and "'maybe'" in message and "'Yes'" in message
+    assert repr(str(odd["id"].iloc[3])) in message and repr(str(odd["id"].iloc[5])) in message
+    assert ws.count_items() == 0
+    res = tb.ingest_table(ws, path, positive="yes", **options)
+    assert res.report.added == 40
+    frame = tb.project_frame(ws)
+    assert int(frame["is_canceled"].sum()) == int((raw["is_canceled"].astype(str) == "1").sum()) > 0
+    with pytest.raises(ConfigError, match="positive is 'yes', not 'no'"):
+        tb.ingest_table(ws, path, positive="no", **options)
+
+
+def test_a_first_table_with_a_header_only_is_refused_and_fixes_nothing(make_ws, tmp_path):
+    """A header-only first table fixed the project's columns and wrote a time split at
+    'NaT' in the card. Refused now, the card untouched; a later one adds nothing."""
+    ws = _ws(make_ws)
+    raw = bookings.raw()
+    raw.head(0).to_csv(tmp_path / "header.csv", index=False)
+    options = {"time_column": "arrival_date", "label_column": "is_canceled",
+               "id_column": "id", "check_leaks": False}
+    with pytest.raises(ConfigError, match="header.csv holds no rows"):
+        tb.ingest_table(ws, tmp_path / "header.csv", **options)
+    assert ws.card.section("tabular") is None or not ws.card.section("tabular")
+    assert "split" not in ws.card.raw
+    raw.head(30).to_csv(tmp_path / "rows.csv", index=False)
+    first = tb.ingest_table(ws, tmp_path / "rows.csv", **options)
+    assert first.train_until and first.train_until != "NaT"
+    again = tb.ingest_table(ws, tmp_path / "header.csv", **options)
+    assert again.report.added == 0 and ws.count_items() == 30
+
+
 def test_an_image_project_is_not_tabular(make_ws):
     ws = make_ws("pages", modality="image", labels=["a", "b"])
     with pytest.raises(ConfigError, match="not a tabular one"):

@@ -252,3 +252,32 @@ def test_an_entity_trend_names_a_misspelt_field(make_ws):
     with pytest.raises(TrendsError) as err:
         trends(ws, by="dat:decade")
     assert "'dat'" in err.value.message and "did you mean 'date'" in err.value.hint
+
+
+def test_a_field_no_item_can_be_grouped_by_is_refused_naming_the_fields(make_ws, capsys):
+    """--by a field no item has (a typo), or :year/:decade on a field holding no dates,
+    put every item in the one group "(no value)", silently: a trend of one point. One
+    error naming the fields the items have, or the values the field holds."""
+    ws = make_ws("nofield", modality="text", labels=["a", "b"])
+    add_items(ws, [{"id": f"i{i}", "text": "a portrait",
+                    "meta": {"year": "1850" if i % 2 else "c.1900", "medium": "oil"}}
+                   for i in range(20)])
+    add_model_with_predictions(ws, {f"i{i}": {"a": 0.9, "b": 0.1} for i in range(20)})
+    rates = {"a": ErrorRates.from_predictions("a", [1] * 50 + [0] * 50, [0.9] * 40 + [0.1] * 60,
+                                              [1] * 40 + [0] * 60)}
+    with pytest.raises(TrendsError, match="no item has the metadata field 'yeer'") as err:
+        trends(ws, by="yeer:decade", label="a", method="cc", rates=rates, n_boot=50)
+    assert "medium, year" in err.value.hint
+    with pytest.raises(TrendsError, match="no value of the field 'medium' reads as a year"):
+        trends(ws, by="medium:decade", label="a", method="cc", rates=rates, n_boot=50)
+    with pytest.raises(SystemExit) as ex:
+        main(["-w", str(ws.root), "trends", "--by", "medium:year", "--label", "a",
+              "--method", "cc"])
+    assert ex.value.code == 2
+    assert "by 'medium' without :year" in capsys.readouterr().err
+    # a field some items have, a field that reads as years, and a --where nothing matches
+    assert {r.group for r in trends(ws, by="year:decade", label="a", method="cc",
+                                    rates=rates, n_boot=50).rows} == {"1850s", "1900s"}
+    with pytest.raises(TrendsError, match="no item has medium = "):  # a parameter, not SQL
+        trends(ws, by="medium", label="a", method="cc", rates=rates, n_boot=50,
+               where={"medium": "x' OR '1'='1"})

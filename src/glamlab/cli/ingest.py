@@ -26,6 +26,9 @@ from ._common import emit, json_option, open_ws, show_progress
 @click.option("--time-column", default=None,
               help="Tabular: the column with the date each row happened.")
 @click.option("--label-column", default=None, help="Tabular: the outcome column (yes/no).")
+@click.option("--positive", default=None,
+              help="Tabular: the outcome value that counts as yes, e.g. yes or True (a "
+                   "project's first table; default 1).")
 @click.option("--never-feature", "never_features", multiple=True,
               help="Tabular: a column no model may read (written after the outcome).")
 @click.option("--group-column", "group_columns", multiple=True,
@@ -35,7 +38,7 @@ from ._common import emit, json_option, open_ws, show_progress
 def ingest(ctx: click.Context, sources: tuple[str, ...], id_column: str | None,
            text_column: str | None, image_column: str | None, collection_depth: int,
            no_remote_ocr: bool, allow_source_change: bool, time_column: str | None,
-           label_column: str | None, never_features: tuple[str, ...],
+           label_column: str | None, positive: str | None, never_features: tuple[str, ...],
            group_columns: tuple[str, ...], as_json: bool) -> None:
     """Read SOURCES into the workspace as items.
 
@@ -62,7 +65,7 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], id_column: str | None,
 
         return ingest_rows(ws, sources, as_json=as_json, time_column=time_column,
                            label_column=label_column, id_column=id_column,
-                           never_features=list(never_features) or None,
+                           positive=positive, never_features=list(never_features) or None,
                            group_columns=list(group_columns) or None,
                            allow_source_change=allow_source_change)
     report = ws.ingest(list(sources), id_column=id_column, text_column=text_column,

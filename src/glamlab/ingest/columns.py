@@ -354,6 +354,41 @@ def _label(col: pd.Series, schema: TableSchema) -> pd.Series:
     return y.where(~empty)
 
 
+def check_outcomes(col: pd.Series, schema: TableSchema, ids: pd.Series) -> None:
+    """A table's outcome column holds a yes/no outcome: at most two values (and empty
+    cells), one of them the positive value when there are two. :func:`prepare` reads
+    every value but the positive one as "no", so a third value (``maybe``, ``Yes``
+    beside ``yes``) or a yes/no column read with the positive value ``1`` would make
+    those rows "no" outcomes, silently. Raises :class:`ColumnError` naming the column,
+    the values, rows that hold them and the fix."""
+    text = col.astype(str).str.strip().str.replace(_WHOLE_FLOAT, r"\1", regex=True)
+    known = ~_no_outcome(col)
+    counts = text[known].value_counts()
+    positive = _WHOLE_FLOAT.sub(r"\1", str(schema.positive).strip())
+    name = schema.label_column
+    if len(counts) > 2 and positive in counts.index:
+        others = [str(v) for v in counts.index if v != positive]
+        odd = others[1:]  # the most common other value is "no"; the rest are not outcomes
+        rows = ids[known & text.isin(odd)].astype(str).head(3).tolist()
+        raise ColumnError(
+            f"the outcome column {name!r} holds {len(counts)} different values "
+            f"({', '.join(repr(str(v)) for v in sorted(counts.index, key=str))}); a yes/no "
+            f"outcome has two ({positive!r} and {others[0]!r} here): rows "
+            f"{', '.join(repr(r) for r in rows)} hold {', '.join(repr(v) for v in odd[:3])}",
+            column=name,
+            hint=f"correct those rows to {positive!r} or {others[0]!r} (leave the cell empty "
+                 "where the outcome is not known yet) and ingest the table again")
+    if len(counts) == 2 and positive not in counts.index:
+        values = sorted(str(v) for v in counts.index)
+        raise ColumnError(
+            f"the outcome column {name!r} holds {values[0]!r} and {values[1]!r}, and "
+            f"neither is the positive value {positive!r}: every row would count as no",
+            column=name,
+            hint=f"say which value counts as yes (one of {values[0]!r}, {values[1]!r}): "
+                 "--positive VALUE with the project's first table (or positive = \"VALUE\" "
+                 "in [tabular] of glamlab.toml once it is there), and ingest the table again")
+
+
 class _Row(Protocol):
     """What :func:`frame_from_items` reads of an item (``glamlab.items.Item`` has it; the
     ingest layer does not import items)."""
@@ -379,5 +414,5 @@ def frame_from_items(items: Iterable[_Row], schema: TableSchema) -> pd.DataFrame
     return prepare(frame, schema, require_label=has_label)
 
 
-__all__ = ["CATEGORY", "DATE", "NUMBER", "TableSchema", "frame_from_items", "infer_schema",
-           "prepare", "read_table"]
+__all__ = ["CATEGORY", "DATE", "NUMBER", "TableSchema", "check_outcomes", "frame_from_items",
+           "infer_schema", "prepare", "read_table"]

@@ -18,13 +18,13 @@ or serve files from a local HTTP server.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..files import loads_json
 from .base import IngestOptions, Problem, Record, is_lfs_pointer, lfs_problem, sha256_json
 
 KIND = "iiif"
@@ -278,7 +278,7 @@ def _document(source: str, options: IngestOptions) -> dict[str, Any] | Problem:
         return Problem(source, None, f"cannot read the manifest: {exc}",
                        "check the URL or path, and that the server answers")
     try:
-        doc = json.loads(data)
+        doc = loads_json(data)
     except ValueError as exc:
         return Problem(source, None, f"not a IIIF manifest: not JSON ({exc})", NOT_IIIF_HINT)
     if not isinstance(doc, dict) or presentation_version(doc) is None:

@@ -10,7 +10,11 @@ page becomes one item: the image with the OCR text and metadata (as
 :mod:`glamlab.ingest.xml` gives them), the page order and label, the object's title and
 its ``document`` key.
 
-Paths are relative to the METS file. An image given as an http(s) URL is kept as the
+Paths are relative to the METS file, and a local file must lie in the METS file's folder
+(or below it): a METS naming ``/etc/...``, ``file:///...`` or ``../..`` elsewhere on the
+disk (an uploaded one, say) would make glamlab read and show a file it was never given,
+so such a page is one problem naming the file and the fix (its image left out, or its
+text when only the OCR file is outside), and the other pages come in. An image given as an http(s) URL is kept as the
 item's ``uri`` and fetched when first decoded; an OCR file given as a URL is fetched at
 ingest (``IngestOptions.remote_ocr``) and kept in the workspace cache
 (``.glamlab/cache/ocr``), so ingesting again reads the cache; a page whose OCR cannot
@@ -157,6 +161,16 @@ def _local_path(href: str, base: Path) -> Path | None:
     return Path(os.path.normpath(p if p.is_absolute() else base / p))
 
 
+def _outside(local: Path, folder: Path) -> bool:
+    """Whether a local file the METS names lies outside its folder (``folder``: resolved);
+    links are followed, so a link inside the folder to a file elsewhere is outside."""
+    return not local.resolve().is_relative_to(folder)
+
+
+OUTSIDE_FIX = ("put the images and OCR files in the METS file's folder (or below it) and "
+               "give their paths relative to the METS file")
+
+
 def ocr_cache_path(url: str, options: IngestOptions) -> Path:
     base = Path(options.cache_dir) if options.cache_dir else (
         Path(tempfile.gettempdir()) / "glamlab-cache")
@@ -203,10 +217,11 @@ def read_mets(path: Path, root: Path, source: str, options: IngestOptions,
                       "export the METS with its physical structure")
         return
     base = path.parent
+    folder = base.resolve()
     if claimed is not None:
         for f in files.values():
             local = _local_path(f["href"], base)
-            if local is not None:
+            if local is not None and not _outside(local, folder):
                 claimed.add(str(local.resolve()))
     title = _first_text(doc, "title")
     document = document_key(doc, path)
@@ -230,7 +245,13 @@ def read_mets(path: Path, root: Path, source: str, options: IngestOptions,
             href = ocrs[0]["href"]
             ocr_path = _local_path(href, base)
             try:
-                if ocr_path is not None:
+                if ocr_path is not None and _outside(ocr_path, folder):
+                    page = None
+                    problems.append(Problem(
+                        source, ref, f"page {order}: its OCR file {href!r} is outside the "
+                        f"METS file's folder {folder} and was not read; the page was stored "
+                        "without text", OUTSIDE_FIX))
+                elif ocr_path is not None:
                     page = parse_file(ocr_path)
                 elif not options.remote_ocr:
                     page = None
@@ -265,12 +286,20 @@ def read_mets(path: Path, root: Path, source: str, options: IngestOptions,
             continue
         chosen = None
         missing = []
+        outside = []
         for f in images:
             local = _local_path(f["href"], base)
+            if local is not None and _outside(local, folder):
+                outside.append(f["href"])
+                continue
             if local is None or local.is_file():
                 chosen = (f, local)
                 break
             missing.append((f["href"], local))
+        if chosen is None and outside:
+            yield Problem(source, ref, f"the image {outside[0]!r} of page {order} is outside "
+                          f"the METS file's folder {folder} and was not read", OUTSIDE_FIX)
+            continue
         if chosen is None:
             href, looked = missing[0]
             yield Problem(source, ref, f"the image {href!r} of page {order} does not "

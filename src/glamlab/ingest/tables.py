@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ..files import loads_json
 from ..sheets import DELIMITERS, CsvLines, loose_row, sniff_delimiter
 from .base import IngestOptions, Problem, Record, is_lfs_pointer, lfs_problem
 
@@ -475,7 +476,7 @@ def _read_jsonl(path: Path, source: str, options: IngestOptions) -> Iterator[Rec
                 continue
             ref = f"line {lineno}"
             try:
-                row = json.loads(line)
+                row = loads_json(line)
             except UnicodeDecodeError:
                 yield Problem(source, f"{path}:{ref}", _not_utf8(ref), NOT_UTF8_HINT)
                 continue

@@ -695,7 +695,11 @@ def linked_image(xml_path: Path, page: OcrPage, siblings: dict[str, str] | None 
     each folder above it up to ``root`` (an OCR-D workspace names images relative to the
     workspace: ``OCR-D-IMG/INPUT_0017.tif`` from ``OCR-D-GT-PAGE/``); its base name beside
     the XML; an image beside the XML with the same stem (``siblings``: :func:`images_by_stem`
-    of the XML's folder, computed once per folder)."""
+    of the XML's folder, computed once per folder).
+
+    The image must lie in ``root`` (the folder being ingested; the XML's folder when
+    None): an OCR file (in an uploaded ZIP, say) naming ``/home/...`` or ``../..``
+    elsewhere on the disk links no image (:func:`image_outside` says so)."""
     from .images import IMAGE_SUFFIXES
 
     folder = xml_path.parent
@@ -713,9 +717,11 @@ def linked_image(xml_path: Path, page: OcrPage, siblings: dict[str, str] | None 
                     bases.append(up)
                     if up.resolve() == stop:
                         break
+            inside = (root if root is not None else folder).resolve()
             for base in bases:
                 candidate = Path(os.path.normpath(base / ref))
-                if candidate.suffix.lower() in IMAGE_SUFFIXES and candidate.is_file():
+                if candidate.suffix.lower() in IMAGE_SUFFIXES and candidate.is_file() \
+                        and candidate.resolve().is_relative_to(inside):
                     return candidate, base
             candidate = folder / Path(ref).name
             if candidate.suffix.lower() in IMAGE_SUFFIXES and candidate.is_file():
@@ -726,6 +732,16 @@ def linked_image(xml_path: Path, page: OcrPage, siblings: dict[str, str] | None 
     if name is not None and (folder / name).is_file():
         return folder / name, folder
     return None
+
+
+def image_outside(xml_path: Path, page: OcrPage, root: Path) -> str | None:
+    """The image reference of an OCR file when it names a local file outside ``root``
+    (which :func:`linked_image` does not link), else None."""
+    ref = (page.image_ref or "").replace("\\", "/").removeprefix("file://")
+    if not ref or "://" in ref or ref.startswith("//"):
+        return None
+    target = Path(os.path.normpath(xml_path.parent / ref))
+    return None if target.resolve().is_relative_to(root.resolve()) else page.image_ref
 
 
 def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
@@ -773,6 +789,13 @@ def ocr_records(path: Path, page: OcrPage, link: tuple[Path, Path] | None, root:
     if link is None:
         if page.image_ref:
             meta["image_missing"] = page.image_ref
+            outside = image_outside(path, page, root)
+            if outside is not None:
+                yield Problem(source, str(path), f"the page image it names, {outside!r}, is "
+                              f"outside the folder ingested ({root.resolve()}) and was not "
+                              "read; the page was stored as text only",
+                              "put the page images in the folder you ingest (or below it), "
+                              "name them relative to the OCR file, and ingest the folder")
         meta["document"] = document_for(path.parent, root)
         yield Record(item_id=item_id_for(path, root), modality="text", source_kind=page.format,
                      source=source, content_hash=page.digest, uri=str(path.resolve()),

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import LabelError
+from ..files import loads_json
 from ..store import now
 
 if TYPE_CHECKING:
@@ -194,7 +195,7 @@ def _read(path: str | os.PathLike[str], *, type_map: Mapping[str, str | None] | 
                     if not line.strip():
                         continue
                     try:
-                        obj = json.loads(line)
+                        obj = loads_json(line)
                         if not isinstance(obj, dict):
                             raise ValueError("not a JSON object")
                         yield n, _record(obj, type_map, allowed)
@@ -211,11 +212,24 @@ def _read(path: str | os.PathLike[str], *, type_map: Mapping[str, str | None] | 
                                      f"{', '.join(header) or 'none'})",
                                      hint="name the columns id, label, alt_labels, type, ...")
             for row in reader:
+                extra = row.pop(None, None)  # type: ignore[call-overload]
+                if extra:
+                    problems.append((reader.line_num, f"{len(extra)} more cell"
+                                     f"{'s' if len(extra) != 1 else ''} than the header "
+                                     f"({', '.join(repr(str(c)[:40]) for c in extra[:3])}): a "
+                                     "value with a comma goes between double quotes"))
+                    continue
                 try:
                     yield reader.line_num, _record(row, type_map, allowed)
                 except ValueError as exc:
                     problems.append((reader.line_num, str(exc)))
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise LabelError(f"{p.name} line {reader.line_num + 1}: a cell longer than "
+                                 f"{csv.field_size_limit():,} characters, which no authority "
+                                 "record holds (a quote never closed swallows the lines "
+                                 "after it)", hint="close the quote, or check that this is "
+                                 "the authority file") from exc
             raise LabelError(f"{p.name}: not valid CSV ({exc})",
                              hint="fix the quoting") from exc
         except UnicodeDecodeError as exc:

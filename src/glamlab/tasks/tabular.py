@@ -45,6 +45,7 @@ from ..errors import ConfigError, LabelError
 from ..ingest.columns import (
     NO_OUTCOME,
     TableSchema,
+    check_outcomes,
     frame_from_items,
     infer_schema,
     outcome_known,
@@ -159,7 +160,7 @@ def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = No
     if section:
         schema = TableSchema.from_card(section)
         for name, value in (("time_column", time_column), ("label_column", label_column),
-                            ("id_column", id_column)):
+                            ("id_column", id_column), ("positive", positive)):
             if value and value != getattr(schema, name):
                 raise ConfigError(f"the card's [tabular] {name} is {getattr(schema, name)!r}, "
                                   f"not {value!r}",
@@ -170,6 +171,10 @@ def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = No
         if not time_column:
             raise ConfigError("a tabular project needs the name of its time column",
                               hint="add --time-column COL (the date each row happened)")
+        if not len(table):  # it would fix the schema, and a time split at no date (NaT)
+            raise ConfigError(f"{Path(path).name} holds no rows (a header only): a "
+                              "project's first table fixes its columns and its time split",
+                              hint="ingest a table with rows (and outcomes) first")
         schema = describe_table(table, time_column=time_column, label_column=label_column,
                                 id_column=id_column,
                                 positive=positive or ws.card.positive_label or "1",
@@ -185,6 +190,8 @@ def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = No
         _check_outcome_name(table, schema)
     typed = prepare(table, schema, require_label=has_label)  # one error per bad column
     ids = table[id_col].astype(str)
+    if has_label:
+        check_outcomes(table[schema.label_column], schema, ids)
     if not ids.is_unique:
         raise ConfigError(f"the id column {id_col!r} has repeated values "
                           f"(e.g. {ids[ids.duplicated()].iloc[0]!r})",

@@ -257,6 +257,38 @@ def check_fields(ws: Workspace, by: GroupBy, where: dict[str, Any] | None) -> No
                           + " (the value must match exactly)")
 
 
+def check_groupable(ws: Workspace, by: GroupBy, *, where: dict[str, Any] | None = None,
+                    limit: int = 10_000) -> None:
+    """Refuse a ``--by`` no item can be grouped by: a field no item has (a typo), or one
+    whose values never read as a year for ``:year``/``:decade``/``:century``. Every item
+    would fall in the one group "(no value)", which reads as a trend of one point. Raises
+    :class:`~glamlab.errors.TrendsError` naming the fields the items have, or values the
+    field holds. Nothing is said when no item matches ``where``, or when the field holds
+    more than ``limit`` different values (some may be years)."""
+    from ..errors import TrendsError
+
+    values = distinct_values(ws, by.field, where=where, limit=limit)
+    if not values or len(values) >= limit or any(by.key(v) is not None for v, _n in values):
+        return
+    held = [str(v) for v, _n in values if v is not None and str(v).strip()]
+    if not held:
+        t = ws.store.t.items
+        fields: set[str] = set()
+        with ws.store.read() as conn:
+            for (meta,) in conn.execute(sa.select(t.c.meta).where(
+                    *ws.item_clauses(where, None)).limit(500)):
+                fields.update(str(k) for k in (meta or {}))
+        raise TrendsError(f"no item has a value in the field {by.field!r} to group by",
+                          hint=f"the items' fields: {', '.join(sorted(fields)) or 'none'} "
+                               "(e.g. --by FIELD or --by FIELD:decade)")
+    shown = ", ".join(repr(v[:40]) for v in held[:3])
+    raise TrendsError(f"no value of the field {by.field!r} reads as a year (it holds "
+                      f"{shown}{', ...' if len(held) > 3 else ''}), so every item would "
+                      f"be in the group '(no value)'",
+                      hint=f"group by a field that holds dates with :{by.bucket}, or by "
+                           f"{by.field!r} without :{by.bucket}")
+
+
 def labels_of(ws: Workspace, wanted: Sequence[str] | None) -> list[str]:
     from ..errors import TrendsError
 

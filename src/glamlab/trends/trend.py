@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import TrendsError
 from ..files import open_private
-from .aggregate import check_fields, group_stats, labels_of, models_with_predictions
+from .aggregate import (
+    check_fields,
+    check_groupable,
+    group_stats,
+    labels_of,
+    models_with_predictions,
+)
 from .buckets import GroupBy
 from .quantify import (
     BINS,
@@ -220,6 +226,7 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
                               hint="leave out --method, --pool and --strata")
         if models_with_predictions(ws):  # else entity_trends says to run a model first
             check_fields(ws, GroupBy.parse(by), where)
+            check_groupable(ws, GroupBy.parse(by), where=where)
         result = entity_trends(ws, by=by, model=model, label=label, where=where,
                                n_boot=n_boot, seed=seed, min_items=min_items)
         if terms:
@@ -240,6 +247,7 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
     gb = GroupBy.parse(by)
     mv = resolve_model(ws, model)
     check_fields(ws, gb, where)
+    check_groupable(ws, gb, where=where)
     labels = labels_of(ws, [label] if isinstance(label, str) else label)
     choice: Choice | None = None
     reason = "given" if method else ("default: error rates given explicitly, no labelled "

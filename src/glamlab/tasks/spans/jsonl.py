@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import LabelError
+from ...files import loads_json
 from .model import Span, SpanDoc
 
 FORMAT = "jsonl"
@@ -40,9 +41,12 @@ def read_jsonl(path: str | Path, *,
                 if not line.strip():
                     continue
                 try:
-                    obj: Any = json.loads(line)
+                    obj: Any = loads_json(line)
                 except json.JSONDecodeError as exc:
                     problems.append((n, f"not valid JSON ({exc.msg} at column {exc.colno})"))
+                    continue
+                except ValueError as exc:
+                    problems.append((n, f"not valid JSON: {exc}"))
                     continue
                 if not isinstance(obj, dict):
                     problems.append((n, "not a JSON object"))

@@ -313,6 +313,15 @@ def read_webanno(path: str | Path, *, item_id: str | None = None, layer: str = N
                 a.begin, a.end = min(a.begin, begin), max(a.end, end)
             else:
                 annotations[ref] = _Annotation(label, ident, begin, end, lineno)
+    if state == "header" and sentence is not None and sentence.text and text16:
+        problems.append((sentence.line, "the last sentence has no token rows after its "
+                                        "#Text= line (the file is cut short); export it from "
+                                        "INCEpTION again"))
+    if not text16:  # no sentence: an empty item would come in, with no text to label
+        problems.append((len(lines), "no sentence after the header (no #Text= line with its "
+                                     "token rows): the file is cut short, or its document "
+                                     "is empty; export it from INCEpTION again"))
+        return
     text = "".join(text16)
     index = _utf16_index(text)
 
