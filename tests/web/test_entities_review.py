@@ -378,3 +378,35 @@ def test_a_reviewer_marks_a_partly_reviewed_text_checked(entities_ws: Any,
     queued = {(r["value"]["start"], r["value"]["end"], r["label"]) for r in rows}
     assert (v["start"], v["end"], first["label"]) in saved
     assert not (saved - {(v["start"], v["end"], first["label"])}) & queued
+
+
+def test_a_text_in_the_test_split_is_not_offered_whole_text_checked(entities_ws: Any) -> None:
+    """ "Whole text checked" is refused for a text in the test split (its gold spans stay
+    as they are): the queue does not offer it there, and says why, while a training
+    text keeps the button."""
+    import sqlalchemy as sa
+    from fastapi.testclient import TestClient
+
+    from glamlab.tasks.splits import split_of
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    q = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        queued = sorted(set(conn.execute(sa.select(q.c.item_id)
+                                         .where(q.c.status == "open")).scalars()))
+    splits = split_of(ws, queued)
+    train, test = [i for i in queued if splits.get(i) == "train"][:2]
+    sp = ws.store.t.splits
+    with ws.store.write() as conn:  # the page shows one text of each split
+        # the gazetteer finds nothing in this sample's test texts: one text moves there
+        conn.execute(sp.update().where(sp.c.item_id == test).values(split="test"))
+        conn.execute(q.update().where(q.c.item_id.not_in([test, train]))
+                     .values(status="decided"))
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        page = c.get("/queue?limit=300").text
+    assert test in page and train in page
+    assert f'name="text_done" value="{test}"' not in page
+    assert f'name="text_done" value="{train}"' in page
+    assert "This text is in the test set" in page
