@@ -376,3 +376,41 @@ def test_a_boundary_fixed_into_the_next_span_keeps_filters_and_links_right(
     linked = _cli([*base, "link", "--json"])
     assert linked["problems"] == []
     assert linked["mentions"] == len(everything)
+
+
+def test_the_export_says_what_it_wrote_and_what_it_left_out(project: list[str],
+                                                          tmp_path: Path) -> None:
+    """A text-only sample has no word positions on page images: the IIIF export says
+    how many mentions it left out and why (it said "wrote 0 entity iiif records", no
+    more); the INCEpTION export counts its files; --format webanno (the old name of
+    w3c) says it writes W3C JSON-LD and that WebAnno TSV is --format inception."""
+    base = project
+    _trained_run_and_acted(base)
+    csv_out = tmp_path / "e.csv"
+    res = CliRunner().invoke(cli, [*base, "export", "--format", "csv", "--out", str(csv_out)])
+    assert res.exit_code == 0, res.output
+    with open(csv_out, encoding="utf-8-sig", newline="") as fh:
+        mentions = len(list(csv.DictReader(fh)))
+    assert mentions > 0
+    assert f"wrote {mentions} mentions" in res.output
+
+    res = CliRunner().invoke(cli, [*base, "export", "--format", "iiif",
+                                   "--out", str(tmp_path / "iiif.json")])
+    assert res.exit_code == 0, res.output
+    assert f"wrote 0 mentions as IIIF annotations to {tmp_path / 'iiif.json'}; " \
+           f"{mentions} mentions left out" in res.output
+    assert "ALTO" in res.output and "--format w3c" in res.output
+
+    folder = tmp_path / "inception"
+    res = CliRunner().invoke(cli, [*base, "export", "--format", "inception", "--out",
+                                   str(folder)])
+    assert res.exit_code == 0, res.output
+    files = len([p for p in folder.iterdir() if p.name != "index.tsv"])
+    assert f"wrote {mentions} mentions in {files} WebAnno TSV files" in res.output
+
+    res = CliRunner().invoke(cli, [*base, "export", "--format", "webanno", "--out",
+                                   str(tmp_path / "w.jsonld")])
+    assert res.exit_code == 0, res.output
+    assert "warning: --format webanno is deprecated" in res.output
+    assert "--format inception" in res.output
+    assert json.loads((tmp_path / "w.jsonld").read_text(encoding="utf-8"))["total"] == mentions

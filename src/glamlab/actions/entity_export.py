@@ -624,11 +624,21 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
                     gold: bool = False) -> dict[str, Any]:
     """What ``glamlab export`` does for an entities project: the model's spans (or, with
     ``gold``, the gold spans) in ``fmt`` (``w3c`` is accepted for ``webanno``, the W3C
-    Web Annotation collection)."""
+    Web Annotation collection; ``webanno``, its deprecated name, says so in ``warnings``:
+    INCEpTION's WebAnno TSV is ``inception``)."""
+    warnings = []
+    if fmt == "webanno":
+        warnings.append("--format webanno is deprecated and will be removed in the next "
+                        "release: it writes W3C Web Annotation JSON-LD (use --format w3c). "
+                        "For WebAnno TSV 3.3, which INCEpTION imports, use --format inception "
+                        "--out FOLDER")
     fmt = {"w3c": "webanno"}.get(fmt, fmt)
     rows = iter_gold_rows(ws) if gold else iter_prediction_rows(ws, model=model, where=where)
-    return export_spans(rows, fmt, out, base=base,
-                        label=f"glamlab {ws.card.task} entities")
+    result = export_spans(rows, fmt, out, base=base,
+                          label=f"glamlab {ws.card.task} entities")
+    if warnings:
+        result["warnings"] = [*warnings, *result.get("warnings", [])]
+    return result
 
 
 def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *,
