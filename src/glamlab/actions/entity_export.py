@@ -380,6 +380,7 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
                            layer: str = MAIN_LAYER) -> dict[str, Any]:
     """One WebAnno TSV 3.3 file per item in ``folder`` (the item's rows merged; names made
     safe from the item ids, listed in ``index.tsv``), ready for INCEpTION's document import. Returns counts."""
+    from ..tasks.spans.gold import EXPORT_INDEX_HEADER
     from ..tasks.spans.webanno import write_webanno
 
     root = Path(folder)
@@ -387,7 +388,7 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
     used: set[str] = {"index.tsv"}
     files = entities = skipped = 0
     with open(root / "index.tsv", "w", encoding="utf-8", newline="") as index:
-        index.write("file\titem_id\n")
+        index.write(EXPORT_INDEX_HEADER + "\n")
         for item, found in _by_item(rows):  # one document per item, all its spans
             if not item.text:
                 skipped += 1
