@@ -376,3 +376,90 @@ def test_a_boundary_fixed_into_the_next_span_keeps_filters_and_links_right(
     linked = _cli([*base, "link", "--json"])
     assert linked["problems"] == []
     assert linked["mentions"] == len(everything)
+
+
+def test_the_export_says_what_it_wrote_and_what_it_left_out(project: list[str],
+                                                          tmp_path: Path) -> None:
+    """A text-only sample has no word positions on page images: the IIIF export says
+    how many mentions it left out and why (it said "wrote 0 entity iiif records", no
+    more); the INCEpTION export counts its files; --format webanno (the old name of
+    w3c) says it writes W3C JSON-LD and that WebAnno TSV is --format inception."""
+    base = project
+    _trained_run_and_acted(base)
+    csv_out = tmp_path / "e.csv"
+    res = CliRunner().invoke(cli, [*base, "export", "--format", "csv", "--out", str(csv_out)])
+    assert res.exit_code == 0, res.output
+    with open(csv_out, encoding="utf-8-sig", newline="") as fh:
+        mentions = len(list(csv.DictReader(fh)))
+    assert mentions > 0
+    assert f"wrote {mentions} mentions" in res.output
+
+    res = CliRunner().invoke(cli, [*base, "export", "--format", "iiif",
+                                   "--out", str(tmp_path / "iiif.json")])
+    assert res.exit_code == 0, res.output
+    assert f"wrote 0 mentions as IIIF annotations to {tmp_path / 'iiif.json'}; " \
+           f"{mentions} mentions left out" in res.output
+    assert "ALTO" in res.output and "--format w3c" in res.output
+
+    folder = tmp_path / "inception"
+    res = CliRunner().invoke(cli, [*base, "export", "--format", "inception", "--out",
+                                   str(folder)])
+    assert res.exit_code == 0, res.output
+    files = len([p for p in folder.iterdir() if p.name != "index.tsv"])
+    assert f"wrote {mentions} mentions in {files} WebAnno TSV files" in res.output
+
+    res = CliRunner().invoke(cli, [*base, "export", "--format", "webanno", "--out",
+                                   str(tmp_path / "w.jsonld")])
+    assert res.exit_code == 0, res.output
+    assert "warning: --format webanno is deprecated" in res.output
+    assert "--format inception" in res.output
+    assert json.loads((tmp_path / "w.jsonld").read_text(encoding="utf-8"))["total"] == mentions
+
+
+def test_the_entity_exports_say_which_spans_wait_for_review(project: list[str],
+                                                           tmp_path: Path) -> None:
+    """The CSV had no action column: a span the policy wrote as metadata and one still
+    waiting in the review queue read the same (both unconfirmed), so a curator loading
+    the file published unreviewed guesses. Each row now says accept or review, as many
+    of each as act wrote and queued; a span a reviewer accepted reads accept, with
+    their name; the JSONL entities and W3C annotations say the same."""
+    import sqlalchemy as sa
+
+    from glamlab import Workspace
+    from glamlab.review import decide, lease_queue
+
+    base = project
+    _trained_run_and_acted(base)
+    ws = Workspace.open(base[1], db=base[3] if len(base) > 2 else None)
+    try:
+        row = lease_queue(ws, "rey", limit=1)[0]
+        decide(ws, "rey", row["id"], "accept", row["version"])
+        q, meta = ws.store.t.review_queue, ws.store.t.machine_metadata
+        with ws.store.read() as conn:
+            waiting = conn.execute(sa.select(sa.func.count()).where(
+                q.c.status == "open", q.c.kind == "prediction")).scalar()
+            written = conn.execute(sa.select(sa.func.count()).select_from(meta)).scalar()
+    finally:
+        ws.close()
+    out = tmp_path / "e.csv"
+    CliRunner().invoke(cli, [*base, "export", "--format", "csv", "--out", str(out)])
+    with open(out, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    actions = [r["action"] for r in rows]
+    assert set(actions) == {"accept", "review"}
+    assert actions.count("review") == waiting
+    assert actions.count("accept") == written  # the policy's, and the one rey accepted
+    v = row["value"]
+    mine = next(r for r in rows if r["item_id"] == row["item_id"]
+                and (int(r["start"]), int(r["end"])) == (v["start"], v["end"]))
+    assert (mine["action"], mine["confirmed_by"]) == ("accept", "rey")
+
+    CliRunner().invoke(cli, [*base, "export", "--format", "jsonl", "--out",
+                             str(tmp_path / "e.jsonl")])
+    entities = [e for line in (tmp_path / "e.jsonl").read_text(encoding="utf-8").splitlines()
+                for e in json.loads(line)["entities"]]
+    assert sorted(e["action"] for e in entities) == sorted(actions)
+    CliRunner().invoke(cli, [*base, "export", "--format", "w3c", "--out",
+                             str(tmp_path / "e.jsonld")])
+    annos = json.loads((tmp_path / "e.jsonld").read_text(encoding="utf-8"))["first"]["items"]
+    assert sorted(a["action"] for a in annos) == sorted(actions)

@@ -56,6 +56,8 @@ def test_bad_authority_rows_import_nothing(make_ws, tmp_path):
     assert sorted(rows) == [3, 4, 5, 6, 7]
     assert "no id" in rows[3] and "no label" in rows[4]
     assert "type 'human' is not one of the project's labels" in rows[5]
+    # the fix names the command's option, which a person running the CLI types
+    assert "--type-map human=LABEL" in rows[5]
     assert "not an ISO date" in rows[6] and "out of range" in rows[7]
     assert load_authority(ws) == []
     # a type map makes the file usable

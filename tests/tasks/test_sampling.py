@@ -139,3 +139,36 @@ def test_uncertainty_means_the_kinds_measure_in_the_web_too(make_ws) -> None:
     kind = task_kind(ws.card)
     assert s.items[0]["uncertainty"] == round(kind.uncertainty(
         Scores(["p", "q"], [0.52, 0.95])), 4)
+
+
+def test_texts_with_gold_spans_are_not_offered_for_labelling(make_ws, tmp_path) -> None:
+    """An entities project keeps its gold in the span store: a text imported with its
+    spans is labelled, so the labelling page must not offer it (with an empty span
+    list whose saving would replace them) nor count it as unlabelled."""
+    import json
+
+    from glamlab.review import labelling_counts
+    from glamlab.tasks.sampling import next_to_label
+    from glamlab.tasks.spans import gold_spans, import_spans
+
+    ws = make_ws("ner", task="entities", kind="entities", modality="text",
+                 labels=["PER", "LOC"], metric="strict_micro_f1")
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"id": "g1", "text": "Anna went to Paris.",
+         "entities": [{"start": 0, "end": 4, "label": "PER"},
+                      {"start": 13, "end": 18, "label": "LOC"}]},
+        {"id": "g2", "text": "Nothing named here.", "entities": []}]), encoding="utf-8")
+    import_spans(ws, gold)
+    add_items(ws, [{"id": "u1", "text": "Max lives in Rome."}])
+
+    for strategy in ("random", "stratified"):
+        for seed in range(8):
+            assert [r["id"] for r in sample_items(ws, 5, strategy=strategy,
+                                                  seed=seed).items] == ["u1"]
+    assert next_to_label(ws).item_id == "u1"
+    assert labelling_counts(ws)["labelled"] == 2
+    with pytest.raises(LabelError, match="every item is labelled"):
+        sample_items(ws, 1, exclude=["u1"])
+    assert [(s.start, s.end, s.label) for s in gold_spans(ws, ["g1"])["g1"]] == [
+        (0, 4, "PER"), (13, 18, "LOC")]

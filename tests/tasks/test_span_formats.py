@@ -362,3 +362,38 @@ def test_webanno_cut_short_is_a_problem_not_an_empty_item(tmp_path):
     problems = []
     assert [d.text for d in read_webanno(src, problems=problems)] == ["Ein Test"]
     assert problems == []
+
+
+def test_glamlab_s_inception_export_folder_imports_back(make_ws, tmp_path):
+    """The INCEpTION export is a folder of WebAnno TSV files named after the item ids
+    (made safe for a file system) and an index.tsv saying which item each file is; the
+    folder imported again (glamlab labels import FOLDER) gives the same items and spans:
+    the index was read as a broken WebAnno file and refused the whole import."""
+    from glamlab.actions.entity_export import export_spans, iter_gold_rows
+    from glamlab.tasks.spans import gold_spans, import_spans
+
+    labels = ["PER", "LOC"]
+    src = tmp_path / "gold.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in [
+        {"id": "lettre/1 été", "text": "Anna went to Paris.",
+         "entities": [{"start": 0, "end": 4, "label": "PER"},
+                      {"start": 13, "end": 18, "label": "LOC"}]},
+        {"id": "plain", "text": "Max lives in Rome.",
+         "entities": [{"start": 13, "end": 17, "label": "LOC"}]}]), encoding="utf-8")
+    one = make_ws("one", task="entities", kind="entities", modality="text", labels=labels,
+                  metric="strict_micro_f1")
+    import_spans(one, src)
+    folder = tmp_path / "inception"
+    export_spans(iter_gold_rows(one), "inception", folder)
+    assert (folder / "index.tsv").exists()
+
+    two = make_ws("two", task="entities", kind="entities", modality="text", labels=labels,
+                  metric="strict_micro_f1")
+    import_spans(two, folder)
+
+    def spans(ws):
+        return {i: [(s.start, s.end, s.label) for s in found]
+                for i, found in gold_spans(ws).items()}
+
+    assert spans(two) == spans(one)
+    assert two.item("lettre/1 été").text == "Anna went to Paris."

@@ -193,6 +193,52 @@ def test_word_buttons_move_a_boundary_in_a_real_browser(entities_ws: Any) -> Non
     assert (v["start"], expected, row["label"]) in {(s.start, s.end, s.label) for s in gold}
 
 
+@pytest.mark.browser
+def test_a_number_key_gives_a_span_that_type_in_a_real_browser(entities_ws: Any) -> None:
+    """In Chromium: the key hint promises "1 PER, 2 LOC, ... (the right label: saved at
+    once)"; pressing the number of another type on the current row saves the span
+    with that type (the widget's save button is the one the key presses)."""
+    import os
+    import shutil
+
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.web import create_app
+
+    from .conftest import LiveServer
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists() and not os.environ.get("CI"):
+        pytest.skip("needs Debian's chromium: apt-get install -y chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    ws = entities_ws
+    labels = ws.card.labels
+    with LiveServer(create_app(ws)) as server, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True,
+                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server.url + "/login")
+        page.fill("input[name=username]", "rey")
+        page.fill("input[name=password]", PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_url(lambda u: "/login" not in u)
+        page.goto(server.url + "/queue")
+        rows = {r["id"]: r for r in page.evaluate(
+            "async () => (await fetch('/api/queue?limit=200')).json()")}
+        first = page.locator(".qitem").first
+        first.focus()
+        row = rows[int(first.locator("[data-span-bounds]").get_attribute("data-for") or 0)]
+        other = next(lab for lab in labels if lab != row["label"])
+        page.keyboard.press(str(labels.index(other) + 1))
+        sync_api.expect(page.locator("#queue-status")).to_contain_text("Corrected.")
+        browser.close()
+        assert not errors, errors
+    v = row["value"]
+    gold = gold_spans(ws, [row["item_id"]])[row["item_id"]]
+    assert (v["start"], v["end"], other) in {(s.start, s.end, s.label) for s in gold}
+
+
 def test_a_reviewer_sees_the_link_keeps_it_or_chooses_another(entities_ws: Any,
                                                               tmp_path: Path) -> None:
     """After `glamlab link`, each linked span waiting for review shows the record it
@@ -350,3 +396,35 @@ def test_a_reviewer_marks_a_partly_reviewed_text_checked(entities_ws: Any,
     queued = {(r["value"]["start"], r["value"]["end"], r["label"]) for r in rows}
     assert (v["start"], v["end"], first["label"]) in saved
     assert not (saved - {(v["start"], v["end"], first["label"])}) & queued
+
+
+def test_a_text_in_the_test_split_is_not_offered_whole_text_checked(entities_ws: Any) -> None:
+    """ "Whole text checked" is refused for a text in the test split (its gold spans stay
+    as they are): the queue does not offer it there, and says why, while a training
+    text keeps the button."""
+    import sqlalchemy as sa
+    from fastapi.testclient import TestClient
+
+    from glamlab.tasks.splits import split_of
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    q = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        queued = sorted(set(conn.execute(sa.select(q.c.item_id)
+                                         .where(q.c.status == "open")).scalars()))
+    splits = split_of(ws, queued)
+    train, test = [i for i in queued if splits.get(i) == "train"][:2]
+    sp = ws.store.t.splits
+    with ws.store.write() as conn:  # the page shows one text of each split
+        # the gazetteer finds nothing in this sample's test texts: one text moves there
+        conn.execute(sp.update().where(sp.c.item_id == test).values(split="test"))
+        conn.execute(q.update().where(q.c.item_id.not_in([test, train]))
+                     .values(status="decided"))
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        page = c.get("/queue?limit=300").text
+    assert test in page and train in page
+    assert f'name="text_done" value="{test}"' not in page
+    assert f'name="text_done" value="{train}"' in page
+    assert "This text is in the test set" in page

@@ -9,7 +9,9 @@ and who confirmed it.
 
 - ``jsonl``: one item a line, ``{"id", "text", "entities": [...], "provenance": {...}}``,
   which :func:`glamlab.tasks.spans.import_spans` reads back.
-- ``csv``: one row per mention (:data:`ENTITY_COLUMNS`), OpenRefine-ready, written as the
+- ``csv``: one row per mention (:data:`ENTITY_COLUMNS`; ``action`` says whether the span
+  is written as metadata or by a person, ``accept``, or waits for review, ``review``;
+  the JSONL entities and W3C annotations carry it too), OpenRefine-ready, written as the
   classification CSV is (:func:`glamlab.sheets.write_sheet`): UTF-8 with a byte-order
   mark for Excel (none on stdout), text cells starting with ``= + - @``, a tab or a
   carriage return get a leading ``'``, but the ids (:data:`ENTITY_ID_COLUMNS`: item,
@@ -63,8 +65,8 @@ def exports_spans(ws: Workspace, fmt: str) -> bool:
     """Whether ``glamlab export --format fmt`` of this project writes its spans
     (:func:`export_entities`) rather than one row per prediction."""
     return ws.card.kind == "entities" and fmt in ENTITY_EXPORT_FORMATS
-ENTITY_COLUMNS = ["item_id", "type", "text", "start", "end", "authority_id", "score", "model",
-                  "model_version", "confirmed_by", "layer", "created"]
+ENTITY_COLUMNS = ["item_id", "type", "text", "start", "end", "authority_id", "action", "score",
+                  "model", "model_version", "confirmed_by", "layer", "created"]
 #: never altered in the CSV (they must keep joining): the classification export's id
 #: columns that an entity row has, and the authority record's id
 ENTITY_ID_COLUMNS = (*(c for c in ID_COLUMNS if c in ENTITY_COLUMNS), "authority_id")
@@ -105,6 +107,25 @@ Row = tuple["Item", Sequence[Span], SpanProvenance]
 
 def _layer(spans: Sequence[Span], layers: Sequence[str] | None) -> list[Span]:
     return [s for s in spans if layers is None or s.layer in layers]
+
+
+def _action(s: Span) -> str | None:
+    """What the policy or a person made of a predicted span: ``accept`` (written as
+    metadata, or a person's) or ``review`` (waiting for a person); None for gold."""
+    action = s.attrs.get("action")
+    return str(action) if action else None
+
+
+def _entity_dict(s: Span) -> dict[str, Any]:
+    """A span as a JSON entity: its action next to its type, its other attributes
+    (the link score) under ``attrs``."""
+    out = s.to_dict()
+    attrs = {k: v for k, v in (out.pop("attrs", None) or {}).items() if k != "action"}
+    if attrs:
+        out["attrs"] = attrs
+    if _action(s):
+        out["action"] = _action(s)
+    return out
 
 
 def authority_uri(authority_id: str) -> str:
@@ -150,7 +171,7 @@ def write_spans_jsonl(rows: Iterable[Row], out: IO[str], *, include_text: bool =
         for s, p in sorted(found, key=lambda f: (f[0].start, f[0].end)):
             if layers is not None and s.layer not in layers:
                 continue
-            entity = {**s.to_dict(), "text": text[s.start:s.end]}
+            entity = {**_entity_dict(s), "text": text[s.start:s.end]}
             if p is not main and p.to_dict() != main.to_dict():
                 entity["provenance"] = p.to_dict()
             entities.append(entity)
@@ -175,7 +196,8 @@ def write_entities_csv(rows: Iterable[Row], out: IO[str], *, bom: bool = True,
             text = item.text or ""
             for s in _layer(spans, layers):
                 yield [item.item_id, s.label, text[s.start:s.end], s.start, s.end,
-                       s.authority_id, None if s.score is None else round(s.score, 6),
+                       s.authority_id, _action(s),
+                       None if s.score is None else round(s.score, 6),
                        prov.model, prov.model_version, prov.confirmed_by, s.layer,
                        prov.created_iso]
 
@@ -209,6 +231,8 @@ def _provenance(s: Span, prov: SpanProvenance) -> dict[str, Any]:
         out["created"] = prov.created_iso
     if s.score is not None:
         out["confidence"] = round(s.score, 6)
+    if _action(s):
+        out["action"] = _action(s)
     if prov.confirmed_by:
         out["confirmedBy"] = prov.confirmed_by
     return out
@@ -356,6 +380,7 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
                            layer: str = MAIN_LAYER) -> dict[str, Any]:
     """One WebAnno TSV 3.3 file per item in ``folder`` (the item's rows merged; names made
     safe from the item ids, listed in ``index.tsv``), ready for INCEpTION's document import. Returns counts."""
+    from ..tasks.spans.gold import EXPORT_INDEX_HEADER
     from ..tasks.spans.webanno import write_webanno
 
     root = Path(folder)
@@ -363,7 +388,7 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
     used: set[str] = {"index.tsv"}
     files = entities = skipped = 0
     with open(root / "index.tsv", "w", encoding="utf-8", newline="") as index:
-        index.write("file\titem_id\n")
+        index.write(EXPORT_INDEX_HEADER + "\n")
         for item, found in _by_item(rows):  # one document per item, all its spans
             if not item.text:
                 skipped += 1
@@ -544,7 +569,8 @@ def _person_row(item: Item, spans: list[tuple[Span, str, Any]], where: Any
             continue
         by_user.setdefault(user, []).append((span, at))
     for user, found in sorted(by_user.items()):
-        yield item, [Span(s.start, s.end, s.label, authority_id=s.authority_id)
+        yield item, [Span(s.start, s.end, s.label, authority_id=s.authority_id,
+                          attrs={"action": "accept"})
                      for s, _ in sorted(found, key=lambda f: (f[0].start, f[0].end))], \
             SpanProvenance(created=max(at for _, at in found), confirmed_by=user,
                            annotator=user)
@@ -633,8 +659,11 @@ def _prediction_row(group: Sequence[Any], item: Item,
             chosen = v.get("authority_id") or (link.authority_id if link else None)
             # the link's score is the linker's, for the linker's record only
             own = link.attrs.get("link_score") if link and chosen == link.authority_id else None
+            attrs: dict[str, Any] = {"action": e.row["action"]}
+            if own is not None:
+                attrs["link_score"] = own
             spans.append(Span(start, end, label, score=e.row["score"], authority_id=chosen,
-                              attrs={"link_score": own} if own is not None else {}))
+                              attrs=attrs))
     prov = SpanProvenance(model=first.row["model"], model_version=first.row["model_version"],
                           created=first.row["predicted_at"],
                           confirmed_by=first.row["confirmed_by"], run_id=first.row["run_id"])
@@ -646,16 +675,23 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
                     gold: bool = False) -> dict[str, Any]:
     """What ``glamlab export`` does for an entities project: the model's spans (or, with
     ``gold``, the gold spans) in ``fmt`` (``w3c`` is accepted for ``webanno``, the W3C
-    Web Annotation collection)."""
+    Web Annotation collection; ``webanno``, its deprecated name, says so in ``warnings``:
+    INCEpTION's WebAnno TSV is ``inception``)."""
+    warnings = []
+    if fmt == "webanno":
+        warnings.append("--format webanno is deprecated and will be removed in the next "
+                        "release: it writes W3C Web Annotation JSON-LD (use --format w3c). "
+                        "For WebAnno TSV 3.3, which INCEpTION imports, use --format inception "
+                        "--out FOLDER")
     fmt = {"w3c": "webanno"}.get(fmt, fmt)
     found: dict[str, list[str]] = {}
     rows = iter_gold_rows(ws) if gold else iter_prediction_rows(ws, model=model, where=where,
                                                                 found=found)
     result = export_spans(rows, fmt, out, base=base,
                           label=f"glamlab {ws.card.task} entities")
-    notes = stale_span_warnings(found)
+    notes = [*warnings, *result.get("warnings", []), *stale_span_warnings(found)]
     if notes:
-        result["warnings"] = [*result.get("warnings", []), *notes]
+        result["warnings"] = notes
     return result
 
 

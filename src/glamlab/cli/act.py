@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ._common import emit, json_option, open_ws
@@ -79,6 +81,26 @@ def act(ctx: click.Context, dry_run: bool, optimise_: bool, calibration: str, fo
         ws.close()
 
 
+def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
+    """What an entities project's export wrote, in words: the mentions (or texts), the
+    files, and the mentions left out with why (IIIF: no word positions on a page)."""
+    if fmt == "jsonl":
+        return f"wrote {res['items']} texts with their entities to {out}"
+    if fmt == "csv":
+        return f"wrote {res['rows']} mentions (one row each) to {out}"
+    if fmt == "inception":
+        return (f"wrote {res['entities']} mentions in {res['files']} WebAnno TSV files "
+                f"(one per text, listed in index.tsv) to {out}")
+    line = f"wrote {res['annotations']} mentions as {'IIIF' if fmt == 'iiif' else 'W3C'} " \
+           f"annotations to {out}"
+    skipped = res.get("skipped_without_word_boxes") or 0
+    if skipped:
+        line += (f"; {skipped} mentions left out: their texts have no word positions on a "
+                 "page image (ALTO word boxes). Ingest the pages with their ALTO XML to "
+                 "place them, or export --format w3c (the text and offsets) instead")
+    return line
+
+
 @click.command()
 @click.option("--format", "fmt", required=True,
               type=click.Choice(["csv", "xlsx", "jsonl", "parquet", "w3c", "iiif", "annif",
@@ -144,9 +166,7 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
             if not as_json and out != "-":
                 for warning in res.get("warnings", []):
                     click.echo(f"warning: {warning}", err=True)
-                n = res.get("rows", res.get("annotations", res.get("items",
-                                                                    res.get("entities"))))
-                click.echo(f"wrote {n} entity {fmt} records to {out}")
+                click.echo(_entity_export_line(fmt, out, res))
                 return
         else:
             res = do_export(ws, fmt, out, model=model, where=where, base_url=base_url,

@@ -134,8 +134,8 @@ def _record(row: Mapping[str, Any], types: Mapping[str, str | None] | None,
         kind = types[kind]
     if kind and allowed is not None and kind not in allowed:
         raise ValueError(f"{rid}: type {kind!r} is not one of the project's labels "
-                         f"({', '.join(sorted(allowed))}); map it with type_map or leave it "
-                         "empty")
+                         f"({', '.join(sorted(allowed))}): map it to one with --type-map "
+                         f"{kind}=LABEL (type_map in Python), or leave the type empty")
     dates = {}
     for key in ("start_date", "end_date"):
         v = _pick(row, key)

@@ -25,6 +25,11 @@ def labelling_counts(ws: Workspace) -> dict[str, Any]:
                               .group_by(st.splits.c.split)).all()
         labelled = conn.execute(sa.select(sa.func.count(sa.distinct(st.labels.c.item_id)))
                                 .where(st.labels.c.active.is_(True))).scalar()
+        # texts with gold spans (an entities project keeps its gold in the span store)
+        labelled = (labelled or 0) + (conn.execute(
+            sa.select(sa.func.count(sa.distinct(st.span_sets.c.item_id)))
+            .where(st.span_sets.c.active.is_(True), st.span_sets.c.kind == "gold")).scalar()
+            or 0)
     return {"labelled": int(labelled or 0), "by_label": {r[0]: int(r[1]) for r in per},
             "splits": {r[0]: int(r[1]) for r in splits}}
 

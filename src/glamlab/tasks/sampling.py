@@ -61,10 +61,15 @@ class Sample:
 
 
 def _unlabelled(ws: Workspace) -> list[Any]:
+    """The clauses of the current items with no gold label: none in ``labels``, and no
+    gold spans (an entities project keeps its gold in the span store: a text imported
+    or reviewed is labelled, and offering it again would replace its spans)."""
     t = ws.store.t
     ti = t.items
     labelled = sa.exists().where(t.labels.c.item_id == ti.c.item_id, t.labels.c.active.is_(True))
-    return [ti.c.is_current.is_(True), ~labelled]
+    spans = sa.exists().where(t.span_sets.c.item_id == ti.c.item_id,
+                              t.span_sets.c.kind == "gold", t.span_sets.c.active.is_(True))
+    return [ti.c.is_current.is_(True), ~labelled, ~spans]
 
 
 def _field(ws: Workspace, by: str) -> Any:

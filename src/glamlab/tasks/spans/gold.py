@@ -88,6 +88,33 @@ def _files(path: Path) -> list[Path]:
     return [path]
 
 
+#: the first line of the ``index.tsv`` glamlab's INCEpTION export writes beside its files
+EXPORT_INDEX_HEADER = "file\titem_id"
+
+
+def _export_index(files: list[Path]) -> tuple[list[Path], dict[Path, str]]:
+    """The span files without the ``index.tsv`` of a glamlab INCEpTION export
+    (:func:`glamlab.actions.entity_export.write_inception_folder`), and the item id each
+    file of that folder is about (its file name is the id made safe for a file system)."""
+    kept: list[Path] = []
+    ids: dict[Path, str] = {}
+    for f in files:
+        if f.name == "index.tsv":
+            try:
+                with open(f, encoding="utf-8-sig") as fh:
+                    lines = fh.read().splitlines()
+            except OSError:
+                lines = []
+            if lines and lines[0] == EXPORT_INDEX_HEADER:
+                for line in lines[1:]:
+                    name, _, item_id = line.partition("\t")
+                    if name and item_id:
+                        ids[f.parent / name] = item_id
+                continue
+        kept.append(f)
+    return kept, ids
+
+
 def detect_format(path: Path) -> str:
     """``hipe``, ``jsonl`` or ``webanno``, from the start of the file (and its suffix)."""
     from . import hipe, jsonl, webanno
@@ -264,7 +291,7 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
         raise LabelError(f"unknown split {split!r}", hint="use --split train or --split test")
     if not root.exists():
         raise LabelError(f"{root} does not exist", hint="check the path")
-    files = _files(root)
+    files, exported_ids = _export_index(_files(root))
     if not files:
         raise LabelError(f"{root} holds no .tsv, .jsonl or .json file",
                          hint="give a span file, or a folder of them")
@@ -277,6 +304,8 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
         local: list[tuple[int, str]] = []
         for doc in read_span_file(f, format=fmt, segment=segment, label_map=label_map,
                                   problems=local):
+            if f in exported_ids:  # a file of glamlab's INCEpTION export: its item's id
+                doc.item_id = exported_ids[f]
             docs.append((f, doc))
         prefix = f"{f.name}: " if len(files) > 1 else ""
         problems.extend((n, prefix + msg) for n, msg in local)

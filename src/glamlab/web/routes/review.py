@@ -111,22 +111,27 @@ def queue_page(request: Request, sort: str = "score", label: str = "", view: str
 
 def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
     """For the "whole text checked" control of each entity row: the spans saved for
-    its text so far (``saved``: type and words), and ``text_waits``: the text has
-    reviewed spans but is not yet fully reviewed, so it stays out of training."""
+    its text so far (``saved``: type and words), ``text_waits``: the text has
+    reviewed spans but is not yet fully reviewed, so it stays out of training, and
+    ``in_test``: the text is in the test split, whose gold spans are kept as they are
+    (it cannot be marked checked: :func:`glamlab.review.mark_text_done` refuses it)."""
     from ...tasks.spans import gold_spans
     from ...tasks.spans.complete import partial_gold, policy_accepted_spans
+    from ...tasks.splits import split_of
 
     ids = sorted({str(r["item_id"]) for r in rows})
     gold = gold_spans(ws, ids)
     with ws.store.read() as conn:
         waiting = partial_gold(ws, ids, conn)
         accepted = policy_accepted_spans(ws, conn, ids)
+        splits = split_of(ws, ids, conn=conn)
     for r in rows:
         r["saved"] = [{"label": s.label, "text": s.text} for s in gold.get(r["item_id"], [])]
         text = str(r.get("text") or "")
         r["accepted"] = [{"label": s.label, "text": text[s.start:s.end]}
                          for s in accepted.get(r["item_id"], [])]
         r["text_waits"] = r["item_id"] in waiting
+        r["in_test"] = splits.get(r["item_id"]) == "test"
 
 
 def _back_to_queue(form: FormData, **extra: Any) -> RedirectResponse:
