@@ -428,3 +428,33 @@ def test_a_text_in_the_test_split_is_not_offered_whole_text_checked(entities_ws:
     assert f'name="text_done" value="{test}"' not in page
     assert f'name="text_done" value="{train}"' in page
     assert "This text is in the test set" in page
+
+
+def test_the_item_page_shows_a_text_s_gold_entities(entities_ws: Any) -> None:
+    """Before, an entities item's page said "gold label in the test split", then "Gold
+    labels: None.": its gold is spans, which the page never read."""
+    from urllib.parse import quote
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.splits import split_of
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    gold = gold_spans(ws)
+    item = next(i for i, s in sorted(split_of(ws).items()) if s == "test" and gold.get(i))
+    empty = next(i for i, spans in sorted(gold.items()) if not spans)
+    text = ws.item(item).text or ""
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        page = c.get(f"/items/{quote(item)}").text
+        other = c.get(f"/items/{quote(empty)}").text
+    assert "in the <b>test</b> split" in page and "Gold labels" not in page
+    section = page.split('id="gold-h">Gold entities</h2>', 1)[1].split("</section>", 1)[0]
+    assert "by import" in section
+    from markupsafe import escape
+
+    for s in gold[item]:
+        assert f"<b>{escape(text[s.start:s.end])}</b> {s.label}" in section
+    assert "no entity in this text" in other

@@ -254,8 +254,16 @@ def queue_bulk(request: Request, form: FormData = Depends(form_of),
 def item_page(request: Request, item_id: str, user: User = Depends(page_user)) -> Response:
     ws = request.app.state.ws
     item = known_item(ws, item_id)
+    span_sets = None
+    if ws.card.kind == "entities":  # its gold is spans, not labels: each annotator's set
+        from ...tasks.spans.gold import gold_span_sets
+
+        text = item.text or ""
+        span_sets = [{**g, "spans": [{"label": s.label, "text": text[s.start:s.end],
+                                      "start": s.start, "end": s.end} for s in g["spans"]]}
+                     for g in gold_span_sets(ws, item_id)]
     return render(request, "item.html", {
-        "item": item, "history": review.item_history(ws, item_id),
+        "item": item, "history": review.item_history(ws, item_id), "span_sets": span_sets,
         "iiif": iiif_service(item), "meta_json": json.dumps(item.meta, indent=2,
                                                             ensure_ascii=False, default=str),
         "explanation": _explanation(ws, item_id)})
