@@ -463,3 +463,16 @@ def test_the_entity_exports_say_which_spans_wait_for_review(project: list[str],
                              str(tmp_path / "e.jsonld")])
     annos = json.loads((tmp_path / "e.jsonld").read_text(encoding="utf-8"))["first"]["items"]
     assert sorted(a["action"] for a in annos) == sorted(actions)
+
+
+def test_init_says_how_an_entities_project_starts(tmp_path: Path) -> None:
+    """init said "Next: glamlab ingest ..." for every project; an entities project starts
+    from texts with their entities marked (labels import)."""
+    res = CliRunner().invoke(cli, ["-w", str(tmp_path / "ner"), "init", "--task", "entities",
+                                   "--modality", "text", "--labels", LABELS])
+    assert res.exit_code == 0, res.output
+    assert "Next: glamlab labels import FILE" in res.output
+    res = CliRunner().invoke(cli, ["-w", str(tmp_path / "rows"), "init", "--task", "no-shows",
+                                   "--modality", "tabular", "--labels", "0,1"])
+    assert res.exit_code == 0, res.output
+    assert "--time-column COL --label-column COL" in res.output

@@ -82,7 +82,12 @@ def init(ctx: click.Context, directory: str | None, task: str, modality: str, la
     emit(data, as_json, lambda d: (
         f"Created workspace {d['workspace']} for {task!r} with labels {', '.join(d['labels'])}"
         + (f"; it predicts {count.describe()}" if count else "") + ".\n"
-        "Next: glamlab ingest FOLDER_OR_MANIFEST_OR_CSV"))
+        + ("Next: glamlab labels import FILE (texts with their entities marked: HIPE/CoNLL "
+           "TSV, JSONL or an INCEpTION export), then glamlab ingest FOLDER_OR_CSV for the "
+           "texts to find entities in" if d["kind"] == "entities" else
+           "Next: glamlab ingest TABLE.csv --time-column COL --label-column COL"
+           if modality == "tabular" else
+           "Next: glamlab ingest FOLDER_OR_MANIFEST_OR_CSV")))
 
 
 @click.command()
