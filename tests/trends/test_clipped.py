@@ -92,7 +92,7 @@ def test_clipped_intervals_cover_the_truth_where_the_classifier_errs_differently
                 widths.append(e.high - e.low)
                 flagged.append(is_clipped(e.status))
         assert len(hits) >= 40, (method, len(hits))
-        assert np.mean(hits) >= 0.9, (method, np.mean(hits))  # was 0.42 (acc), 0.23 (pacc)
+        assert np.mean(hits) >= 0.9, (method, np.mean(hits))  # old code: about 0.42 (acc), 0.23 (pacc)
         assert min(widths) > 0.02, (method, min(widths))
         assert all(flagged)
 
