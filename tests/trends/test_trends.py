@@ -281,3 +281,89 @@ def test_a_field_no_item_can_be_grouped_by_is_refused_naming_the_fields(make_ws,
     with pytest.raises(TrendsError, match="no item has medium = "):  # a parameter, not SQL
         trends(ws, by="medium", label="a", method="cc", rates=rates, n_boot=50,
                where={"medium": "x' OR '1'='1"})
+
+
+def _walkthrough_ws(make_ws):
+    """A project whose labelled test items give the model a false-positive rate of 44% for
+    'a' (80 of 100 with it predicted 'a', 44 of 100 without), and three years of items to
+    trend: 1850, 3 of 24 predicted 'a' (below the false-positive rate: acc clips at 0);
+    1851, 15 of 15 (above the true-positive rate: clips at 100%); 1852, 36 of 60 (inside)."""
+    from glamlab.tasks.labels import import_labels
+
+    ws = make_ws("walk", modality="text", labels=["a", "b"])
+    years = [("1850", 24, 3), ("1851", 15, 15), ("1852", 60, 36)]
+    items = [{"id": f"{y}-{i}", "text": "x", "meta": {"year": y}}
+             for y, n, _k in years for i in range(n)]
+    tests = [{"id": f"t{i}", "text": "x", "meta": {"year": "labelled"}} for i in range(200)]
+    add_items(ws, items + tests)
+    said_a = {f"{y}-{i}" for y, _n, k in years for i in range(k)}
+    said_a |= {f"t{i}" for i in range(80)} | {f"t{i}" for i in range(100, 144)}
+    add_model_with_predictions(ws, {it["id"]: ({"a": 0.8, "b": 0.2} if it["id"] in said_a
+                                               else {"a": 0.2, "b": 0.8})
+                                    for it in items + tests})
+    write_csv(ws.root / "test.csv", ["id", "label"],
+              [[f"t{i}", "a" if i < 100 else "b"] for i in range(200)])
+    import_labels(ws, ws.root / "test.csv", split="test")
+    return ws
+
+
+def test_a_clipped_group_is_flagged_in_every_output(make_ws, tmp_path, capsys):
+    """The walkthrough: 'acc' read 0.000 (interval 0.000-0.000, "ok") for 3 of 24 items
+    predicted yes against a false-positive rate of 44%, and 98.5-100% for 15 of 15. Now the
+    text, --json, --csv and the HTML page say the share is clipped and not reliable there,
+    and the interval holds at least the raw share's."""
+    from glamlab.trends.words import label_summary
+
+    ws = _walkthrough_ws(make_ws)
+    res = trends(ws, by="year", label="a", method="acc", n_boot=300)
+    by = {r.group: r for r in res.rows}
+    assert res.rates["a"]["fpr"] == 0.44 and res.rates["a"]["tpr"] == 0.8
+    for g, edge in (("1850", 0), ("1851", 100)):
+        r = by[g]
+        assert r.estimate == edge / 100 and f"clipped at {edge}%" in r.status, r.status
+        assert r.status.startswith("too few items (n < 30); clipped at")
+        assert "not reliable" in r.status
+        assert r.low <= r.raw_low and r.high >= r.raw_high and r.high - r.low > 0.1
+    assert "clipped" not in by["1852"].status and "clipped" not in by["labelled"].status
+    assert any("whose count the model's measured error rates cannot explain" in s
+               for s in label_summary(res, "a"))
+
+    args = ["-w", str(ws.root), "trends", "--by", "year", "--label", "a", "--method", "acc"]
+    assert main([*args, "--csv", str(tmp_path / "t.csv"), "--html", str(tmp_path / "t.html")]) \
+        in (None, 0)
+    text = capsys.readouterr().out
+    line = next(ln for ln in text.splitlines() if ln.lstrip().startswith("1850"))
+    assert "clipped at 0%" in line and "not reliable" in line
+    assert ("1850, a: clipped at 0%: 12% predicted yes is below the false-positive rate "
+            "measured on labelled items (44%)") in text  # the why, below the table
+    assert main([*args, "--json"]) in (None, 0)
+    rows = {r["group"]: r for r in json.loads(capsys.readouterr().out)["rows"]}
+    assert "clipped at 0%" in rows["1850"]["status"] and rows["1850"]["high"] > 0.1
+    assert "clipped at 100%" in rows["1851"]["status"] and rows["1851"]["low"] < 0.9
+    with open(tmp_path / "t.csv", newline="", encoding="utf-8") as fh:
+        table = {r["group"]: r for r in csv.DictReader(fh)}
+    assert "clipped at 0%" in table["1850"]["status"] and float(table["1850"]["high"]) > 0.1
+    page = (tmp_path / "t.html").read_text(encoding="utf-8")
+    assert page.count("clipped at 0%") >= 2  # the chart's hollow point and the table
+    assert "whose count lies outside what the model" in page
+
+
+@pytest.mark.parametrize("value", ["0", "-5"])
+def test_min_items_below_one_is_refused(make_ws, capsys, value):
+    ws = _walkthrough_ws(make_ws)
+    with pytest.raises(SystemExit) as ex:
+        main(["-w", str(ws.root), "trends", "--by", "year", "--min-items", value])
+    assert ex.value.code == 2
+    err = capsys.readouterr().err
+    assert "--min-items" in err and ">=1" in err
+    with pytest.raises(TrendsError) as e:
+        trends(ws, by="year", min_items=int(value))
+    assert "at least 1" in e.value.message and "--min-items 30" in e.value.hint
+
+
+def test_min_items_help_says_it_also_steers_the_method_choice(capsys):
+    assert main(["trends", "--help"]) in (None, 0)
+    helptext = " ".join(capsys.readouterr().out.split())
+    assert "flagged 'too few items'" in helptext
+    assert "cross-validation that picks the method" in helptext
+    assert "raw_share = raw, share = estimate" in helptext  # --csv's names for --json's

@@ -127,6 +127,30 @@ def test_the_csv_holds_every_number_and_runs_no_formula(tate: Any) -> None:
     assert "<i>odd</i>" not in page and "&lt;i&gt;odd&lt;/i&gt;" in page
 
 
+def test_a_clipped_group_is_flagged_on_the_page_and_in_its_csv(tate: Any) -> None:
+    """acc on the Tate decades: a decade whose count lies outside what the model's measured
+    error rates can explain shows the flag (not reliable) in its row, not a blank "ok", and
+    its interval is no narrower than the raw share's."""
+    import html as html_lib
+
+    from glamlab.trends import trends
+    from glamlab.trends.quantify import is_clipped
+
+    expected = trends(tate, by="date_text:decade", label="people", method="acc")
+    clipped = [r for r in expected.rows if is_clipped(r.status)]
+    assert clipped, [r.status for r in expected.rows]
+    c = _client(tate, "val")
+    data = {"csrf": csrf_of(c), "by": "date_text:decade", "label": "people", "method": "acc"}
+    page = html_lib.unescape(c.post("/stages/trends", data=data).text)
+    for r in clipped:
+        assert r.low <= r.raw_low and r.high >= r.raw_high and r.high > r.low
+        row = re.search(rf"<tr[^>]*><td>{re.escape(str(r.group))}</td>.*?</tr>", page, re.S)
+        assert row and "clipped at" in row.group(0) and "not reliable" in row.group(0)
+    assert "whose count lies outside what the model" in page
+    rows = list(csv.DictReader(io.StringIO(c.post("/stages/trends/csv", data=data).text)))
+    assert sum(is_clipped(row["status"]) for row in rows) == len(clipped)
+
+
 def test_a_post_without_the_csrf_token_is_refused(tate: Any) -> None:
     c = _client(tate, "val")
     for data in ({"by": "date_text:decade"}, {"by": "date_text:decade", "csrf": "forged"}):

@@ -17,6 +17,18 @@ def _where(pairs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+def _short(status: str) -> str:
+    """A row's note in the table: a clipped group's explanation is printed below it."""
+    from ..trends.quantify import CLIPPED, is_clipped
+
+    if status == "ok":
+        return ""
+    if not is_clipped(status):
+        return status
+    at = status.index(CLIPPED)
+    return status[:at] + status[at:].split(":", 1)[0] + " (not reliable)"
+
+
 @click.command()
 @click.option("--by", "by", required=True,
               help="Metadata field to group by, optionally FIELD:year, FIELD:decade or "
@@ -33,12 +45,19 @@ def _where(pairs: tuple[str, ...]) -> dict[str, str]:
               help="Measure error rates per group from the labelled items of that group.")
 @click.option("--term", "terms", multiple=True,
               help="A word or phrase to count per 1,000 words beside the trend (repeatable).")
-@click.option("--min-items", type=int, default=30, show_default=True,
-              help="Groups with fewer items are flagged 'too few items' (still shown).")
+@click.option("--min-items", type=click.IntRange(min=1), default=30, show_default=True,
+              help="Groups with fewer items are flagged 'too few items' (still "
+                   "shown). Without --method it also sets which groups of labelled items the "
+                   "cross-validation that picks the method holds out (those with at least this "
+                   "many labelled items; fewer than 3 such groups: the default, cpcc), so "
+                   "changing it can change the method chosen and the intervals. On an entities "
+                   "project: texts per group.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None,
               help="Write an interactive offline chart (raw vs corrected vs n-gram).")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None,
-              help="Write every number behind the chart as CSV.")
+              help="Write every number behind the chart as CSV. Its columns name --json's row "
+                   "fields differently: name = label, raw_share = raw, share = estimate, "
+                   "share_METHOD = methods.METHOD (see docs/trends.md).")
 @click.option("--parquet", "parquet_path", type=click.Path(dir_okay=False), default=None,
               help="Write every number behind the chart as Parquet.")
 @json_option
@@ -56,6 +75,7 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
     the test split's ratio of gold to predicted mentions.
     """
     from ..trends import trends as run_trends
+    from ..trends.quantify import CLIPPED, is_clipped
 
     ws = open_ws(ctx)
     result = run_trends(ws, by=by, model=model, label=list(labels) or None,
@@ -75,14 +95,21 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
         corrected = "corrected" if measure else result.method
         rows = [{"group": "(no value)" if r.group is None else r.group, "label": r.label,
                  "n": r.n, "raw": r.raw, corrected: r.estimate,
-                 "95% low": r.low, "95% high": r.high, "note": "" if r.status == "ok" else r.status}
+                 "95% low": r.low, "95% high": r.high, "note": _short(r.status)}
                 for r in result.rows]
+        clipped = [f"  {'(no value)' if r.group is None else r.group}, {r.label}: "
+                   + r.status[r.status.index(CLIPPED):] for r in result.rows
+                   if is_clipped(r.status)]
         chosen = result.settings.get("choice", {}).get("reason")
         out = [f"Trends by {result.by}, model {result.model}, corrected by {result.method}"
                + (f" ({chosen})" if chosen and chosen != "given" else "")
                + (f"; {measure} (n: texts; label: entity type)" if measure else "") + ":",
                table(rows, ["group", "label", "n", "raw", corrected, "95% low", "95% high",
                             "note"])]
+        if clipped:
+            out.append("Clipped (the corrected share is not reliable there; the interval holds "
+                       "at least the uncorrected share's):")
+            out.extend(clipped)
         if result.terms:
             out.append("Words per 1,000:")
             out.append(table([{"group": "(no value)" if t.group is None else t.group,

@@ -52,7 +52,10 @@ def trend_page(result: TrendResult) -> str:
              f"count); the corrected share ({result.method}) removes the model's measured "
              "errors, and its band is a 95% interval that includes both the group's size and "
              "the uncertainty of those error rates. Hollow points: groups too small to say "
-             "much, or that could not be corrected (hover for why).")
+             "much, that could not be corrected, or whose count lies outside what the "
+             "model's measured error rates can explain (clipped: the corrected share is not "
+             "reliable there, and its band holds at least the uncorrected share's; hover "
+             "for why).")
     if measure:
         intro = (f"Entity mentions per 1,000 words per {result.by}, from the spans "
                  f"{result.model} found. The raw line counts its spans; the corrected line "

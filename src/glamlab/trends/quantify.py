@@ -43,6 +43,27 @@ evidence that (nearly) all such items have the label, and its interval spans mos
 (the plain Bayesian bootstrap, with the counts alone, has no spread at all for one item).
 The raw share's draws are then exactly Jeffreys' interval ``Beta(k + 1/2, n - k + 1/2)``
 for ``k`` of ``n`` items predicted yes.
+
+Clipped groups (``acc``, ``pacc``). Where a group's predicted-yes share lies outside
+``[fpr, tpr]`` (for ``pacc``: its mean score outside ``[m0, m1]``), the adjusted share lies
+outside [0, 1] and is clipped to 0 or 1. That is not a measurement: the count lies outside
+what the classifier's measured error rates can explain (the classifier errs differently in
+this group, or the group is small), and when it lies well outside, every bootstrap draw is
+clipped too, so the percentile interval shrinks to the boundary (0-0%, or 98.5-100% for a
+group whose items are all predicted yes), claiming a certainty nothing supports. Such a
+group's status says so (``clipped at 0%: ...``, after ``too few items`` where both apply;
+:func:`is_clipped`), and its interval is the union of the bootstrap interval and the
+sampling interval of the uncorrected share the correction starts from: the raw share's
+Jeffreys interval for ``acc``, the mean score's (``pcc``) bootstrap interval for ``pacc``.
+The rule: where the correction's model is contradicted by the group, it adds nothing that
+can narrow what the group's own counts say, so the interval is never narrower than the
+uncorrected share's sampling interval and it still reaches the boundary the correction
+points to; the truth, between the clipped correction and the uncorrected share when the
+classifier's error rates merely differ in the group, is then covered at the sampling
+interval's rate (tested on synthetic groups with known shares). Pooling (:func:`pool`) does
+not narrow a clipped group's interval. The point estimates of ``cpcc`` (a mean of
+calibrated posteriors) and ``emq`` (a maximum-likelihood share) never leave [0, 1], and
+``cc`` and ``pcc`` are not corrections: none of them is flagged.
 """
 
 from __future__ import annotations
@@ -70,6 +91,10 @@ BINS = 20
 MIN_ITEMS = 30  # fewer items in a group: the group is flagged "too few items"
 PRIOR_ITEMS = 1.0  # pseudo-items added to every group's cells in the bootstrap (see _prior)
 MIN_SEPARATION = 0.1  # tpr - fpr (or m1 - m0) below this: the classifier cannot be corrected
+#: the corrections whose share is clipped to [0, 1] (see "Clipped groups" above)
+CLIPPED_METHODS = ("acc", "pacc")
+#: what a clipped group's status starts with (after "too few items (...); " if both apply)
+CLIPPED = "clipped at"
 EM_ITERATIONS = 300
 EM_TOL = 1e-7
 
@@ -192,17 +217,25 @@ def _estimate(method: str, q: np.ndarray, q_mean: np.ndarray, p1: np.ndarray,
         return q[..., bins:].sum(axis=-1)
     if method == "pcc":
         return q_mean
+    if method in CLIPPED_METHODS:
+        return np.clip(_adjusted(method, q, q_mean, p1, p0, m1, m0, bins), 0.0, 1.0)
+    if method == "emq":
+        return _em_mixture(q, p1, p0)
+    raise ValueError(f"unknown method {method!r}")
+
+
+def _adjusted(method: str, q: np.ndarray, q_mean: np.ndarray, p1: np.ndarray, p0: np.ndarray,
+              m1: np.ndarray, m0: np.ndarray, bins: int) -> np.ndarray:
+    """``acc``'s or ``pacc``'s share before it is clipped to [0, 1]: below 0 where the group's
+    predicted-yes share (mean score) is below the labelled negatives' (``fpr``, ``m0``), above 1
+    where it is above the labelled positives' (``tpr``, ``m1``)."""
     if method == "acc":
         cc = q[..., bins:].sum(axis=-1)
         tpr, fpr = p1[..., bins:].sum(axis=-1), p0[..., bins:].sum(axis=-1)
         den = np.where(np.abs(tpr - fpr) < 1e-9, 1e-9, tpr - fpr)
-        return np.clip((cc - fpr) / den, 0.0, 1.0)
-    if method == "pacc":
-        den = np.where(np.abs(m1 - m0) < 1e-9, 1e-9, m1 - m0)
-        return np.clip((q_mean - m0) / den, 0.0, 1.0)
-    if method == "emq":
-        return _em_mixture(q, p1, p0)
-    raise ValueError(f"unknown method {method!r}")
+        return np.asarray((cc - fpr) / den)
+    den = np.where(np.abs(m1 - m0) < 1e-9, 1e-9, m1 - m0)
+    return np.asarray((q_mean - m0) / den)
 
 
 def _calibration(rates: ErrorRates, bins: int,
@@ -363,7 +396,56 @@ def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METH
     point = float(_estimate(method, q, np.asarray(q_mean), p1, p0, np.asarray(m1),
                             np.asarray(m0), bins))
     draws = np.clip(_estimate(method, qd, qd_mean, p1d, p0d, m1d, m0d, bins) + noise, 0.0, 1.0)
-    return _finish(out, point, draws, n, min_items)
+    out = _finish(out, point, draws, n, min_items)
+    if method in CLIPPED_METHODS:
+        unclipped = float(_adjusted(method, q, np.asarray(q_mean), p1, p0, np.asarray(m1),
+                                    np.asarray(m0), bins))
+        if not 0.0 <= unclipped <= 1.0:
+            # the uncorrected share this correction starts from, with its sampling interval
+            ref, ref_draws = (raw, raw_draws) if method == "acc" else (q_mean, qd_mean)
+            _widen(out, _interval(ref_draws, ref))
+            out.status = _join(out.status, _clipped_note(
+                method, unclipped, ref, *((p0[bins:].sum(), p1[bins:].sum()) if method == "acc"
+                                          else (m0, m1))))
+    return out
+
+
+def _clipped_note(method: str, unclipped: float, observed: float, neg: float,
+                  pos: float) -> str:
+    """The status of a clipped group, in plain words: which edge, what was observed, which
+    error rate it passes, and what that means."""
+    below = unclipped < 0
+    if method == "acc":
+        seen = (f"{observed:.0%} predicted yes is " + (
+            f"below the false-positive rate measured on labelled items ({neg:.0%})" if below
+            else f"above the true-positive rate measured on labelled items ({pos:.0%})"))
+        ref, what = "the raw share's", "count"
+    else:
+        seen = (f"the mean score {observed:.2f} is " + (
+            f"below that of labelled items without the label ({neg:.2f})" if below
+            else f"above that of labelled items with the label ({pos:.2f})"))
+        ref, what = "the mean score's (pcc)", "mean score"
+    return (f"{CLIPPED} {0 if below else 100}%: {seen}; the {what} lies outside what the "
+            "model's measured error rates can explain, so the corrected share is not reliable "
+            f"here (its interval is widened to hold {ref})")
+
+
+def _join(status: str, note: str) -> str:
+    return note if status == "ok" else f"{status}; {note}"
+
+
+def is_clipped(status: str) -> bool:
+    """Whether a row's status says its corrected share was clipped (see the module's
+    docstring, "Clipped groups")."""
+    return status.startswith(CLIPPED) or f"; {CLIPPED}" in status
+
+
+def _widen(out: Estimate, ref: tuple[float | None, float | None]) -> None:
+    """``out``'s interval, widened to hold the interval ``ref`` (the union of the two)."""
+    if out.low is not None and ref[0] is not None:
+        out.low = min(out.low, ref[0])
+    if out.high is not None and ref[1] is not None:
+        out.high = max(out.high, ref[1])
 
 
 def _prior(rates: ErrorRates, bins: int, items: float = PRIOR_ITEMS) -> np.ndarray:
@@ -452,6 +534,8 @@ def pool(estimates: list[Estimate]) -> list[Estimate]:
         out[i] = Estimate(e.n, e.raw, e.raw_low, e.raw_high, _r(point),
                           *_interval(shrunk, point), e.method, e.status, e.methods,
                           pooled=True, draws=shrunk)
+        if is_clipped(e.status):  # its draws are not evidence: pooling must not narrow it
+            _widen(out[i], (e.low, e.high))
     return out
 
 

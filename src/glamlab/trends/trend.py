@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,7 +217,17 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
 
     On an entities project the rows are mentions per 1,000 words of each type, raw and
     corrected by the test split's gold/predicted ratio (:func:`glamlab.trends.entities.
-    entity_trends`; ``method``, ``rates``, ``pooled`` and ``strata`` do not apply)."""
+    entity_trends`; ``method``, ``rates``, ``pooled`` and ``strata`` do not apply).
+
+    ``min_items`` (at least 1): groups with fewer items are flagged; without ``method`` it
+    is also the fewest labelled items a group needs to be held out in the cross-validation
+    that picks the method."""
+    if (isinstance(min_items, bool) or not isinstance(min_items, numbers.Integral)
+            or min_items < 1):
+        raise TrendsError(f"min_items is {min_items!r}; it must be a whole number of at least 1",
+                          hint="give the fewest items a group needs not to be flagged, e.g. "
+                               f"{MIN_ITEMS} (--min-items {MIN_ITEMS})")
+    min_items = int(min_items)
     if ws.card.kind == "entities":
         from .entities import entity_trends
 

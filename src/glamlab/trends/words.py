@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .quantify import UNCORRECTED
+from .quantify import UNCORRECTED, is_clipped
 
 if TYPE_CHECKING:
     from .trend import TrendResult, TrendRow
@@ -93,9 +93,14 @@ def label_summary(result: TrendResult, label: str) -> list[str]:
         return out
     if flagged:
         few = sum(1 for r in flagged if r.status.startswith("too few"))
+        clipped = sum(1 for r in flagged if is_clipped(r.status))
+        why = ([f"{few} with too few {things}" + (" or words" if rates else "") + " to say much"]
+               if few else [])
+        if clipped:
+            why.append(f"{clipped} whose count the model's measured error rates cannot "
+                       "explain, so their corrected share is not reliable")
         out.append(f"{len(flagged)} groups are flagged"
-                   + (f" ({few} with too few {things}" + (" or words" if rates else "")
-                      + " to say much)" if few else "")
+                   + (f" ({'; '.join(why)})" if why else "")
                    + "; they are drawn hollow and their intervals are wide.")
     if not ok:
         out.append("No group is large enough to read on its own: read the chart as a rough "
