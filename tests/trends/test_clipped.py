@@ -17,11 +17,7 @@ from glamlab.trends.quantify import (
     pool,
 )
 
-
-def _scores(rng, y, sep=1.6):
-    """A classifier's scores: logistic of a Gaussian whose mean depends on the class."""
-    z = rng.normal(np.where(y, sep / 2, -sep / 2), 1.0)
-    return 1.0 / (1.0 + np.exp(-z))
+from .test_quantify import _scores
 
 
 def _walkthrough_rates() -> ErrorRates:
