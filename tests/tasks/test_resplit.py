@@ -1,0 +1,106 @@
+"""Splitting the labels again (``labels split``) leaves items whose label in force came
+from review (a person deciding on a model's prediction) where they are, with the other
+items of their groups, and splits the rest around them: the review queue picked them by
+the model's scores, and their gold is the model's answer as people decided it, so they
+are no test material."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from glamlab.cli import cli
+from glamlab.store import now
+from glamlab.store.gold import from_review
+from glamlab.tasks import gold_labels, import_labels, split_labels
+from glamlab.tasks.splits import split_of
+from tests.tasks.helpers import add_items, write_csv
+
+LABELS = ["a", "b", "c"]
+
+
+def _project(make_ws: Any, tmp_path: Any, *, multi: bool = False, n: int = 60) -> Any:
+    """``n`` texts labelled a, b, c in turn (multi-label: every fourth one two labels),
+    in boxes of three (item metadata ``box``), split 70/30 with seed 0."""
+    ws = make_ws(modality="text", labels=LABELS, multi_label=multi)
+    _add(ws, tmp_path, range(n), "first.csv")
+    split_labels(ws, test_size=0.3, seed=0)
+    return ws
+
+
+def _add(ws: Any, tmp_path: Any, numbers: Any, name: str) -> list[str]:
+    numbers = list(numbers)
+    multi = ws.card.multi_label
+    add_items(ws, [{"id": f"t{i:03d}", "text": f"text {i}", "meta": {"box": f"b{i % 20}"}}
+                   for i in numbers])
+    rows = [[f"t{i:03d}", LABELS[i % 3] + (f"|{LABELS[(i + 1) % 3]}" if multi and i % 4 == 0
+                                           else "")] for i in numbers]
+    import_labels(ws, write_csv(tmp_path / name, ["id", "label"], rows))
+    return [r[0] for r in rows]
+
+
+def _queue(ws: Any, item_id: str, label: str, score: float = 0.6) -> int:
+    with ws.store.write() as conn:
+        res = conn.execute(ws.store.t.review_queue.insert().values(
+            item_id=item_id, label=label, score=score, kind="prediction", status="open",
+            version=1, created_at=now(), model_id=None))
+    return int(res.inserted_primary_key[0])
+
+
+def _review(ws: Any, ids: list[str]) -> None:
+    """A reviewer decides on a prediction for each of ``ids``: single-label, corrects it
+    to another label; multi-label, accepts a label the item did not have."""
+    from glamlab.review import decide
+
+    gold = gold_labels(ws)
+    for item_id in ids:
+        other = next(x for x in LABELS if x not in gold[item_id])
+        qid = _queue(ws, item_id, other)
+        if ws.card.multi_label:
+            decide(ws, "rey", qid, "accept", 1)
+        else:
+            decide(ws, "rey", qid, "correct", 1, label=other)
+
+
+@pytest.mark.parametrize("multi", [False, True], ids=["single-label", "multi-label"])
+def test_items_labelled_in_review_keep_their_split(make_ws: Any, tmp_path: Any,
+                                                   multi: bool) -> None:
+    """Four training items relabelled in review stay in training whatever the seed, and
+    the split says how many (before, seeds put them in the test split). A fifth one,
+    labelled again by another annotator after its review, is split like any item: its
+    label in force no longer came from review."""
+    ws = _project(make_ws, tmp_path, multi=multi)
+    train = sorted(i for i, s in split_of(ws).items() if s == "train")
+    reviewed, relabelled = train[:4], train[4]
+    _review(ws, [*reviewed, relabelled])
+    # a second curator labels the fifth one afterwards: theirs is the label in force
+    import_labels(ws, write_csv(tmp_path / "second.csv", ["id", "label"],
+                                [[relabelled, "a"]]), annotator="second")
+    with ws.store.read() as conn:  # the reviewer's label is in force on the four only
+        assert from_review(conn, train[:5]) == set(reviewed)
+    where_relabelled = set()
+    for seed in range(8):
+        report = split_labels(ws, test_size=0.3, seed=seed)
+        assert split_of(ws, reviewed) == dict.fromkeys(reviewed, "train"), seed
+        assert (report.kept, report.kept_with) == (4, 0)
+        assert 10 <= report.test <= 26, report
+        assert ("4 reviewed items (labelled by people deciding on a model's predictions) "
+                "keep their split") in report.summary()
+        where_relabelled.add(split_of(ws, [relabelled])[relabelled])
+    assert where_relabelled == {"train", "test"}
+
+    # grouped: the other items of their boxes stay with them
+    report = split_labels(ws, test_size=0.3, seed=3, group_by="box")
+    boxes = {i: f"b{int(i[1:]) % 20}" for i in split_of(ws)}
+    with_them = {i for i, b in boxes.items() if b in {boxes[r] for r in reviewed}}
+    assert split_of(ws, sorted(with_them)) == dict.fromkeys(with_them, "train")
+    assert (report.kept, report.kept_with) == (4, len(with_them) - 4) and report.test > 0
+    assert f"and {len(with_them) - 4} other items of the same box with them" in report.summary()
+
+    base = ["-w", str(ws.root)] + ([] if ws.store.is_sqlite else ["--db", ws.store.url])
+    out = CliRunner().invoke(cli, [*base, "labels", "split", "--seed", "5"])
+    assert out.exit_code == 0, out.output
+    assert "4 reviewed items" in out.output and "keep their split" in out.output
+    assert split_of(ws, reviewed) == dict.fromkeys(reviewed, "train")
