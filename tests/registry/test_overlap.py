@@ -63,11 +63,13 @@ def test_evaluate_act_and_retrain_refuse_a_model_scored_on_its_training_items(tr
 def test_training_items_cannot_join_the_test_split(trained, tmp_path):
     train_ids = training_data(trained).ids
     test_ids = test_data(trained, freeze=False).ids
-    # a re-split would move some training items into test
-    with pytest.raises(LabelError, match="cannot join the test split") as exc:
-        split_labels(trained, test_size=0.3, seed=1, force=True)
-    assert exc.value.item in train_ids
-    assert sorted(test_data(trained, freeze=False).ids) == sorted(test_ids)  # nothing changed
+    # a re-split keeps them in training (it used to be refused whole), so the test split
+    # keeps the items no model learned from
+    report = split_labels(trained, test_size=0.3, seed=1, force=True)
+    assert report.learned == len(train_ids)
+    assert sorted(training_data(trained).ids) == sorted(train_ids)
+    assert sorted(test_data(trained, freeze=False).ids) == sorted(test_ids)
+    assert test_overlap(trained, trained.model.id) == []
     # importing a training item's label into the test split
     with open(demo_data("language") / "texts.csv", newline="", encoding="utf-8") as fh:
         row = next(r for r in csv.DictReader(fh) if r["id"] == train_ids[0])

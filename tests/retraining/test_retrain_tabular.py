@@ -66,3 +66,27 @@ def test_no_outcomes_in_the_window():
     with pytest.raises(EvaluationError, match="no labelled rows"):
         retrain_on_outcomes(frame, schema, TrainingShare(schema.to_card()),
                             lambda: TrainingShare(schema.to_card()), window_start="2019-01-01")
+
+
+def test_the_summary_and_the_gate_give_a_score_the_same_digits(monkeypatch, capsys):
+    """A challenger's AUC of 0.79951 reads 0.800 in the gate's reasons and in the line
+    that sums the scores up, in the report's summary and in `glamlab retrain` (which
+    said "on all rows 0.799": it rounded to 3 places a score rounded to 4 already)."""
+    import glamlab.retraining.tabular as rt
+    from glamlab.cli.tabular import retrain
+    from glamlab.retraining.gate import decide
+    from glamlab.retraining.tabular import TabularRetrainReport
+
+    scores = {"champion": 0.70213, "recent": 0.7612, "all": 0.79951}
+    decision = decide("auc", scores["champion"], scores["all"], config=GateConfig(),
+                      paired_p=0.01)
+    report = TabularRetrainReport(("2017-08-01", "2017-09-01"), 400, "auc", scores,
+                                  {"recent": 100, "all": 900}, "all", decision, 0.01)
+    assert any("0.702 → 0.800" in r for r in decision.reasons)
+    assert "on all rows 0.800." in report.summary()
+    monkeypatch.setattr(rt, "retrain_project", lambda ws, **kw: {
+        **report.to_dict(), "champion": "m@1", "saved": None})
+    retrain(None, model=None, window_start=None, recent_days=90, as_json=False)
+    out = capsys.readouterr().out
+    assert "champion 0.702, challenger on the recent period 0.761, on all rows 0.800." in out
+    assert "0.702 → 0.800" in out

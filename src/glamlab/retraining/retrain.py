@@ -67,19 +67,16 @@ def _corrections(ws: Workspace, ids: list[str]) -> int:
     """How many of the training items carry a reviewer's correction: a gold label, or a
     gold span set (entities keep theirs in the span store), from review (decisions on
     its spans, or a text marked done; the partly reviewed ones are not training items)."""
-    from ..store.gold import in_force
+    from ..store.gold import from_review
     from ..tasks.spans.complete import REVIEW_SOURCES
     from ..tasks.spans.gold import _active_sets
 
-    t = ws.store.t
     found: set[str] = set()
     with ws.store.read() as conn:
         for i in range(0, len(ids), 900):
             chunk = ids[i : i + 900]
             # the label in force (a later annotator's label replaces a reviewer's)
-            found.update(r[0] for r in conn.execute(sa.select(t.labels.c.item_id).where(
-                in_force(t.labels), t.labels.c.source == "review",
-                t.labels.c.item_id.in_(chunk))))
+            found.update(from_review(conn, chunk))
             # the text's latest gold set (as training reads it)
             found.update(item_id for item_id, r in _active_sets(conn, ws, chunk).items()
                          if r.source in REVIEW_SOURCES)

@@ -50,7 +50,9 @@ class TabularRetrainReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"window": list(self.window), "window_rows": self.window_rows,
-                "metric": self.metric, "scores": {k: round(v, 4) for k, v in self.scores.items()},
+                # the scores as the gate judged them: rounded here, a text that rounds them
+                # again could say 0.799 where the gate's reasons say 0.800
+                "metric": self.metric, "scores": dict(self.scores),
                 "train_rows": self.train_rows, "chosen": self.chosen,
                 "p_value": round(self.p_value, 4), "gate": self.decision.to_dict(),
                 "promoted": self.promoted}

@@ -8,6 +8,7 @@ other annotators' rows stay for agreement statistics but give no gold label.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,3 +25,19 @@ def in_force(labels: sa.Table | None = None) -> Any:
               .where(newer.c.item_id == t.c.item_id, newer.c.active.is_(True))
               .order_by(newer.c.id.desc()).limit(1).scalar_subquery())
     return sa.and_(t.c.active.is_(True), t.c.annotator == latest)
+
+
+def from_review(conn: sa.Connection, ids: Sequence[str]) -> set[str]:
+    """The items among ``ids`` whose label in force (:func:`in_force`) came from review:
+    a person deciding on a model's prediction (``labels`` rows with source "review",
+    written by :mod:`glamlab.review.decisions`). A later annotator's label (an import,
+    the labelling page) replaces it, and the item no longer counts."""
+    t = schema.labels
+    found: set[str] = set()
+    ids = list(ids)
+    for start in range(0, len(ids), 900):
+        found.update(r[0] for r in conn.execute(
+            sa.select(t.c.item_id).where(in_force(t), t.c.source == "review",
+                                         t.c.item_id.in_(ids[start : start + 900]))
+            .distinct()))
+    return found

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from ..errors import LabelError
 from .kinds import TaskKind, task_kind
-from .labels import _chunks, _set_splits, gold_labels
+from .labels import _chunks, _set_splits, gold_labels, trained_on
 
 if TYPE_CHECKING:
     from ..items import Item
@@ -89,6 +89,9 @@ class SplitReport:
     #: items whose gold came from review, left in their split (:meth:`TaskKind.kept_in_split`)
     kept: int = 0
     kept_with: int = 0  # other items of their groups, kept on the same side with them
+    #: items a saved model trained or was calibrated on (not counted in ``kept``), kept in
+    #: the train split: a model is never scored on items it learned from
+    learned: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -97,22 +100,53 @@ class SplitReport:
         text = f"{self.train:,} items for training, {self.test:,} for testing"
         if self.group_by:
             text += f", {self.groups:,} groups by {self.group_by} kept whole"
-        if self.kept:
-            text += "; " + kept_sentence(self.kept, self.kept_with, self.group_by)
+        if self.kept or self.learned:
+            text += "; " + kept_sentence(self.kept, self.kept_with, self.group_by,
+                                         learned=self.learned)
         return text
 
 
-def kept_sentence(kept: int, kept_with: int = 0, group_by: str | None = None) -> str:
+def kept_sentence(kept: int, kept_with: int = 0, group_by: str | None = None, *,
+                  learned: int = 0) -> str:
     """The plain words for the items a re-split left in their split because their
-    labels came from review (and the other items of their groups, ``kept_with``)."""
-    one = kept == 1
-    text = (f"{kept:,} reviewed item{'' if one else 's'} (labelled by people deciding on a "
-            f"model's predictions) {'keeps its' if one else 'keep their'} split")
+    labels came from review, the items a saved model learned from (``learned``, left in
+    training), and the other items of their groups (``kept_with``)."""
+    parts = []
+    if kept:
+        one = kept == 1
+        parts.append(f"{kept:,} reviewed item{'' if one else 's'} (labelled by people deciding "
+                     f"on a model's predictions) {'keeps its' if one else 'keep their'} split")
+    if learned:
+        one = learned == 1
+        parts.append(f"{learned:,} item{'' if one else 's'} a saved model learned from "
+                     f"{'stays' if one else 'stay'} in training")
+    text = " and ".join(parts)
     if kept_with:
         text += (f", and {kept_with:,} other item{'' if kept_with == 1 else 's'} of the same "
-                 f"{group_by or 'group'} with {'it' if one else 'them'}")
+                 f"{group_by or 'group'} with {'it' if kept + learned == 1 else 'them'}")
+    if kept and learned:
+        return text + (": the test split holds only items chosen at random and labelled in "
+                       "full, never ones a model picked for review or learned from")
+    if learned:
+        return text + ": no model is tested on items it learned from"
     return text + (": the test split holds only items chosen at random and labelled in "
                    "full, never ones a model picked for review")
+
+
+def keep_in_place(conn: sa.Connection, ws: Workspace, ids: Sequence[str],
+                  groups: Sequence[Any], reviewed: set[str]
+                  ) -> tuple[dict[str, str], set[str]]:
+    """(item -> split, learned) for a re-split of ``ids``: the items it leaves where they
+    are (:func:`pin_kept`): ``reviewed`` (:meth:`TaskKind.kept_in_split`) in the split they
+    are in, the items a saved model trained or was calibrated on (``learned``,
+    :func:`glamlab.tasks.labels.trained_on`) in the train split, each with the other items
+    of its group. So a re-split never puts a model's training items in the test split
+    (it used to be refused whole), and splits the rest around them."""
+    learned = set(trained_on(conn, ws, ids))
+    current = split_of(ws, sorted(reviewed - learned), conn=conn)
+    kept = {i: current.get(i, "train") for i in reviewed - learned}
+    kept.update(dict.fromkeys(learned, "train"))
+    return pin_kept(kept, ids, groups), learned
 
 
 def pin_kept(kept: dict[str, str], ids: Sequence[str], groups: Sequence[Any]
@@ -131,28 +165,37 @@ def pin_kept(kept: dict[str, str], ids: Sequence[str], groups: Sequence[Any]
 
 
 def split_around(Y: Any, ids: Sequence[str], groups: Sequence[Any], pinned: dict[str, str],
-                 test_size: float, seed: int) -> Any:
-    """The test mask of :func:`stratified_group_split` over the items not ``pinned``
-    (:func:`pin_kept`), the pinned ones on their side."""
-    import numpy as np
-
-    free = [r for r, i in enumerate(ids) if i not in pinned]
-    if not free:
+                 test_size: float, seed: int, *, learned: int = 0) -> Any:
+    """The test mask of :func:`stratified_group_split` with the ``pinned`` items
+    (:func:`pin_kept`) on their side: the others are split so that the whole, pinned
+    items included, comes closest to ``test_size`` (overall and per label). ``learned``:
+    how many of the pinned items are there because a saved model learned from them (for
+    the error when none is left to split)."""
+    if not any(i not in pinned for i in ids):
+        if learned:
+            raise LabelError(
+                f"all {len(ids):,} labelled items stay where they are ({learned:,} learned "
+                "from by a saved model, the others labelled by reviewing a model's "
+                "predictions or in their groups): none is left to split",
+                hint="label items chosen at random for the test split (glamlab labels "
+                     "sample --split test --strategy random), then split again")
         raise LabelError(
             f"all {len(ids):,} labelled items were labelled by reviewing a model's "
             "predictions: they stay in training, and none is left to test on",
             hint="label items chosen at random for the test split (glamlab labels sample "
                  "--split test --strategy random), then split again")
-    mask = np.array([pinned.get(i) == "test" for i in ids], dtype=bool)
-    mask[free] = stratified_group_split(np.asarray(Y)[free], [groups[r] for r in free],
-                                        test_size, seed)
-    return mask
+    return stratified_group_split(Y, groups, test_size, seed,
+                                  fixed=[None if i not in pinned else pinned[i] == "test"
+                                         for i in ids])
 
 
 def stratified_group_split(Y: Any, groups: Sequence[Any], test_size: float,
-                           seed: int = 0) -> Any:
+                           seed: int = 0, *, fixed: Sequence[bool | None] | None = None) -> Any:
     """Boolean mask of test items. ``Y`` is an (n, k) label indicator matrix; items
-    sharing a group value land on the same side."""
+    sharing a group value land on the same side. ``fixed``: per item, True (test) or
+    False (train) for an item whose side is settled (every item of its group), None
+    for one to split; the settled ones count towards the shares the others are split
+    to reach."""
     import numpy as np
 
     Y = np.asarray(Y, dtype=np.float64)
@@ -178,6 +221,18 @@ def stratified_group_split(Y: Any, groups: Sequence[Any], test_size: float,
     seen_l = np.zeros(Y.shape[1])
     test_n = seen_n = 0.0
     in_test = np.zeros(m, dtype=bool)
+    settled = np.zeros(m, dtype=bool)
+    for r, f in enumerate(fixed or ()):
+        if f is not None:
+            settled[unit[r]] = True
+            in_test[unit[r]] = bool(f)
+    for u in np.flatnonzero(settled):
+        seen_l += U[u]
+        seen_n += sizes[u]
+        if in_test[u]:
+            test_l += U[u]
+            test_n += sizes[u]
+    order = order[~settled[order]]
     for u in order:
         v, s = U[u], sizes[u]
         seen_l += v
@@ -190,11 +245,15 @@ def stratified_group_split(Y: Any, groups: Sequence[Any], test_size: float,
             in_test[u] = True
             test_l += v
             test_n += s
-    if in_test.all() or not in_test.any():
+    if (in_test.all() or not in_test.any()) and len(order):
         # tiny data: force one unit across
         flip = order[-1]
         in_test[flip] = not in_test[flip]
-    return in_test[unit]
+    mask = in_test[unit]
+    for r, f in enumerate(fixed or ()):
+        if f is not None:
+            mask[r] = bool(f)
+    return mask
 
 
 def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
@@ -204,9 +263,9 @@ def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
 
     A frozen test split (one an evaluation has read) is changed only with ``force``;
     the change is logged in the audit log. Items the task kind keeps in their split
-    (:meth:`TaskKind.kept_in_split`: entities labelled in review) stay there, with the
-    other items of their groups; an item a saved model learned from is refused a place
-    in the test split (:func:`glamlab.tasks.labels.refuse_into_test`)."""
+    (:meth:`TaskKind.kept_in_split`: items labelled in review) stay there, and items a
+    saved model learned from stay in the train split, with the other items of their
+    groups (:func:`keep_in_place`); the rest is split around them."""
     import numpy as np
 
     frozen = freeze_info(ws)
@@ -253,12 +312,13 @@ def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
                 groups.append(("item", item_id))
             else:
                 groups.append(("group", str(v)))
-    # items labelled in review stay where they are (with their groups)
+    # items labelled in review stay where they are, items a saved model learned from stay
+    # in training (with their groups)
     with ws.store.read() as conn:
         reviewed = kind.kept_in_split(ws, ids, conn)
-    current = split_of(ws, sorted(reviewed))
-    pinned = pin_kept({i: current.get(i, "train") for i in reviewed}, ids, groups)
-    mask = split_around(Y, ids, groups, pinned, test_size, seed)
+        pinned, learned = keep_in_place(conn, ws, ids, groups, reviewed)
+    mask = split_around(Y, ids, groups, pinned, test_size, seed, learned=len(learned))
+    kept_with = len(pinned) - len(reviewed | learned)
     assignment = {item_id: ("test" if t else "train") for item_id, t in zip(ids, mask, strict=True)}
     with ws.store.write() as conn:
         conn.execute(ws.store.t.splits.delete().where(
@@ -266,8 +326,8 @@ def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
         _set_splits(conn, ws, assignment)
         ws.store.audit(conn, actor, "split.create", None, test_size=test_size, seed=seed,
                        group_by=group_by, forced=bool(frozen), train=int((~mask).sum()),
-                       test=int(mask.sum()), kept=len(reviewed),
-                       kept_with=len(pinned) - len(reviewed))
+                       test=int(mask.sum()), kept=len(reviewed), kept_with=kept_with,
+                       learned=len(learned - reviewed))
     per_label = []
     for j, label in enumerate(labels):
         col = Y[:, j] > 0
@@ -276,7 +336,8 @@ def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
     return SplitReport(train=int((~mask).sum()), test=int(mask.sum()), test_size=test_size,
                        seed=seed, group_by=group_by, groups=len(set(groups)),
                        forced=bool(frozen), labels=per_label, ungrouped=ungrouped,
-                       kept=len(reviewed), kept_with=len(pinned) - len(reviewed))
+                       kept=len(reviewed), kept_with=kept_with,
+                       learned=len(learned - reviewed))
 
 
 def _group_value(item: Item, field_name: str) -> Any:

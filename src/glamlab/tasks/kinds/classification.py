@@ -21,8 +21,11 @@ from . import classification_metrics as M
 from .base import Candidate, ItemStats, LabelRow, Reducer, Row, StoredPrediction, TaskKind
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+
     from ...config import ProjectCard
     from ...items import Item
+    from ...workspace import Workspace
 
 Labels = list[str]
 
@@ -97,6 +100,14 @@ class Classification(TaskKind[Labels, Scores]):
     @property
     def threshold(self) -> float:
         return float(self.settings["threshold"])
+
+    def kept_in_split(self, ws: Workspace, ids: Sequence[str], conn: sa.Connection) -> set[str]:
+        """Items whose label in force came from review (a person accepting or correcting a
+        model's prediction; :func:`glamlab.store.gold.from_review`): the queue picked them
+        by the model's scores, and their gold is the model's answer as people decided it."""
+        from ...store.gold import from_review
+
+        return from_review(conn, ids)
 
     # -- gold labels -----------------------------------------------------------------------
     def _check_names(self, values: list[str]) -> list[str]:

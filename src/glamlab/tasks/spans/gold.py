@@ -564,11 +564,12 @@ def split_spans(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
     entity types they hold and grouped by ``group_by`` (item metadata; by default the
     document, so that no document has sentences on both sides). The same stratified
     group split as :func:`glamlab.tasks.split_labels`; a frozen split needs ``force``.
-    Texts labelled in review stay in their split, with the other texts of their group
-    (``kept``, ``kept_with``: :func:`glamlab.tasks.spans.complete.reviewed_texts`)."""
+    Texts labelled in review stay in their split, and texts a saved model learned from
+    in the train split, with the other texts of their group (``kept``, ``learned``,
+    ``kept_with``: :func:`glamlab.tasks.splits.keep_in_place`)."""
     import numpy as np
 
-    from ..splits import _group_value, is_frozen, pin_kept, split_around, split_of
+    from ..splits import _group_value, is_frozen, keep_in_place, split_around
     from .complete import reviewed_texts
 
     if not 0.0 < test_size < 1.0:
@@ -600,17 +601,17 @@ def split_spans(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
             raise LabelError("the test split is frozen (it has been evaluated against)",
                              hint="keep it, or pass force=True (logged) to split again")
         reviewed = reviewed_texts(ws, ids, conn)
-        current = split_of(ws, sorted(reviewed), conn=conn)
-        pinned = pin_kept({i: current.get(i, "train") for i in reviewed}, ids, groups)
-        mask = split_around(Y, ids, groups, pinned, test_size, seed)
+        pinned, learned = keep_in_place(conn, ws, ids, groups, reviewed)
+        mask = split_around(Y, ids, groups, pinned, test_size, seed, learned=len(learned))
         _set_splits(conn, ws, {i: ("test" if m else "train") for i, m in zip(ids, mask,
                                                                             strict=True)})
         ws.store.audit(conn, "glamlab", "split.create", None, test_size=test_size, seed=seed,
                        group_by=group_by, items=len(ids), forced=bool(frozen), kind="spans",
-                       kept=len(reviewed))
+                       kept=len(reviewed), learned=len(learned - reviewed))
     return {"train": int((~mask).sum()), "test": int(mask.sum()), "groups": len(set(groups)),
             "ungrouped": ungrouped, "group_by": group_by, "kept": len(reviewed),
-            "kept_with": len(pinned) - len(reviewed)}
+            "learned": len(learned - reviewed),
+            "kept_with": len(pinned) - len(reviewed | learned)}
 
 
 def span_counts(ws: Workspace) -> dict[str, Any]:
