@@ -152,13 +152,12 @@ def test_glamlab_monitor_stores_what_the_page_shows(monitored_ws: Any) -> None:
     assert kept is not None and kept["current"] and kept["alert"]
 
 
-def test_reports_show_the_latest_evaluation_with_plots(make_ws: Any) -> None:
-    from fastapi.testclient import TestClient
-
+def evaluated_ws(make_ws: Any) -> tuple[Any, Any]:
+    """The language demo, labelled, split and evaluated (baselines), with viewer val:
+    ``(ws, result)``."""
     from glamlab.auth import add_user
     from glamlab.evaluation import evaluate, fit_baselines
     from glamlab.tasks import import_labels, split_labels
-    from glamlab.web import create_app
     from tests.tasks.helpers import add_csv_items
 
     with open(demo_data("language") / "texts.csv", newline="", encoding="utf-8") as fh:
@@ -170,9 +169,22 @@ def test_reports_show_the_latest_evaluation_with_plots(make_ws: Any) -> None:
     cands, _ = fit_baselines(ws)
     result = evaluate(ws, cands, n_boot=100)
     add_user(ws, "val", PASSWORD, "viewer")
+    return ws, result
+
+
+def test_reports_show_the_latest_evaluation_with_plots(make_ws: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from glamlab.web import create_app
+
+    ws, result = evaluated_ws(make_ws)
     with TestClient(create_app(ws)) as c:
         assert login(c, "val").status_code == 303
         page = c.get("/reports").text
+    # the page's Content-Security-Policy (style-src 'self') blocks inline style attributes:
+    # the plots carry presentation attributes instead
+    assert "style=" not in page
+    assert 'font-family="system-ui,sans-serif"' in page
     assert result.verdict.split(":")[0] in page
     assert 'data-plot="heatmap"' in page  # a confusion matrix per candidate
     assert 'data-plot="bar"' in page  # the leaderboard and per-label F1
