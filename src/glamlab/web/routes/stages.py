@@ -121,6 +121,7 @@ def evaluate_start(request: Request, form: FormData = Depends(form_of),
 def run_page(request: Request, user: User = Depends(page_user)) -> Response:
     from ...errors import GlamlabError
     from ...inference import champion_spec, list_runs
+    from ...workspace.status import stale_predictions, stale_predictions_sentence
 
     ws = request.app.state.ws
     try:
@@ -128,7 +129,9 @@ def run_page(request: Request, user: User = Depends(page_user)) -> Response:
     except GlamlabError:
         champion = None
     runs = list_runs(ws, limit=5)
+    stale = stale_predictions(ws) if champion else None
     return _page(request, "run", {
+        "stale": stale_predictions_sentence(stale, web=True) if stale else None,
         "job": _job_view(jobs.latest(ws, "run")), "champion": champion, "runs": runs,
         "items_total": ws.count_items()})
 
