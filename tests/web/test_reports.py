@@ -191,3 +191,38 @@ def test_reports_show_the_latest_evaluation_with_plots(make_ws: Any) -> None:
     assert page.count('data-plot="heatmap"') == len(result.candidates)
     for row in result.candidates[0].per_label:
         assert f"<td>{row['label']}</td>" in page
+
+
+def test_stored_alerts_and_times_read_to_the_minute_in_utc(monitored_ws: Any) -> None:
+    """Stored alerts (and other stored times) show as ``2026-12-05 08:53 UTC``, not the
+    raw ``2026-12-05 08:53:28.930105``."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.monitoring.monitor import monitor
+    from glamlab.web import create_app
+    from glamlab.web.pages import utc_minutes
+
+    monitor(monitored_ws, "m@1")  # stores its alerts
+    t = monitored_ws.store.t
+    with monitored_ws.store.write() as conn:
+        assert conn.execute(t.alerts.update().values(
+            created_at=datetime(2026, 12, 5, 8, 53, 28, 930105))).rowcount
+    app = create_app(monitored_ws)
+    with TestClient(app) as c:
+        assert login(c, "rey").status_code == 303
+        for url in ("/stages/monitoring", "/reports"):
+            c.get(url)
+            assert app.state.refresher.wait(120)
+            page = c.get(url).text
+            assert "Stored alerts" in page, url
+            assert "<td>2026-12-05 08:53 UTC</td>" in page, url
+            assert "08:53:28" not in page, url
+    app.state.jobs.stop()
+    # an aware time is shown in UTC; ISO text is read; other text is left as it is
+    paris = timezone(timedelta(hours=1))
+    assert utc_minutes(datetime(2026, 12, 5, 9, 53, 59, tzinfo=paris)) == "2026-12-05 08:53 UTC"
+    assert utc_minutes(datetime(2026, 12, 5, 8, 53, tzinfo=UTC).isoformat()) == (
+        "2026-12-05 08:53 UTC")
+    assert utc_minutes(None) == "" and utc_minutes("soon") == "soon"
