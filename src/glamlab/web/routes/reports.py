@@ -43,6 +43,10 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
         return ("State the need in words: ask whoever set the project up to fill in "
                 "[project] need in glamlab.toml.", None, "")
     if not by["items"]["done"]:
+        if status.get("modality") == "tabular":
+            return ("Bring the table in: a spreadsheet of bookings, visits or loans, one "
+                    "row each, with the date of each row and its outcome.", "/stages/items",
+                    "Bring rows in")
         return ("Bring your collection in: a spreadsheet, a ZIP of images, a IIIF manifest "
                 "or a METS file.", "/stages/items", "Bring items in")
     labels = by["labels"]

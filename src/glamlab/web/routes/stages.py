@@ -42,6 +42,13 @@ STAGES = {
     "export": "Export",
     "monitoring": "Monitoring",
 }
+
+
+def stage_names(modality: str) -> dict[str, str]:
+    """The stages' names for a project: a tabular project brings rows of a table in."""
+    return {**STAGES, "items": "Bring rows in"} if modality == "tabular" else STAGES
+
+
 EXPORT_FORMATS = {"csv": ("text/csv", "a spreadsheet (CSV)"),
                   "jsonl": ("application/x-ndjson", "JSON lines, one item a line"),
                   "parquet": ("application/vnd.apache.parquet", "Parquet, for data tools")}
@@ -77,7 +84,8 @@ def _page(request: Request, stage: str, ctx: dict[str, Any], *,
     if refresh:
         request.app.state.jobs.start()  # a job left by a stopped server carries on
     return render(request, template, {
-        "stage": stage, "stages": STAGES, "refresh": refresh,
+        "stage": stage, "stages": stage_names(request.app.state.ws.card.modality),
+        "refresh": refresh,
         "project_modality": request.app.state.ws.card.modality, **ctx})
 
 
