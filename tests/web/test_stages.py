@@ -160,3 +160,32 @@ def test_a_new_champion_without_predictions_says_to_run_it(make_ws: Any) -> None
     app.state.jobs.stop()
     r = CliRunner().invoke(cli, [*base, "status"])
     assert "stored predictions" not in r.output
+
+
+def test_the_act_page_shows_acts_notes_as_plain_lines(make_ws: Any) -> None:
+    """act's ``notes`` (e.g. thresholds tuned on another model) were never shown in the
+    web app, only its warnings: the dry run on the act stage shows them, not as warnings."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.inference import run
+    from glamlab.web import create_app
+    from tests.retraining.test_retrain import _workspace
+
+    ws = _workspace(make_ws)
+    run(ws, "len@champion", handle_signals=False)
+    ws.card.raw["policy"] = {"optimised_with": "len@9",
+                             "labels": {"long": {"accept": 0.9}, "short": {"accept": 0.9}}}
+    ws.save_card()
+    add_user(ws, "val", PASSWORD, "viewer")
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "val").status_code == 303
+        c.get("/stages/act")
+        assert app.state.refresher.wait(120)
+        page = c.get("/stages/act").text
+    app.state.jobs.stop()
+    note = re.search(r'<p class="hint act-note">([^<]*)</p>', page)
+    assert note, page
+    assert "The thresholds in [policy] were tuned on len@9; this is len@1." in note.group(1)
+    assert "Warning: The thresholds" not in page
