@@ -187,5 +187,9 @@ def test_the_act_page_shows_acts_notes_as_plain_lines(make_ws: Any) -> None:
     app.state.jobs.stop()
     note = re.search(r'<p class="hint act-note">([^<]*)</p>', page)
     assert note, page
-    assert "The thresholds in [policy] were tuned on len@9; this is len@1." in note.group(1)
+    assert note.group(1) == (
+        "The thresholds in [policy] were tuned on len@9; this is len@1. Tune them for it on "
+        "the Choose the policy page (Work out the thresholds, then save them).")
     assert "Warning: The thresholds" not in page
+    command = re.search(r"glamlab (act|evaluate)\b", page)  # the web's words, not commands
+    assert not command, page[command.start() - 300:command.end() + 100]
