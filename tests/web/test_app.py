@@ -40,6 +40,16 @@ def test_pages_need_login_and_wrong_password_is_refused(client_for: Any) -> None
     assert c.get("/").status_code == 200
 
 
+def test_the_icon_is_served_without_login(client_for: Any) -> None:
+    c = client_for()
+    r = c.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/x-icon"
+    assert r.content[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    svg = c.get("/static/favicon.svg")
+    assert svg.status_code == 200 and svg.text.startswith("<svg")
+    assert '<link rel="icon" href="/static/favicon.svg"' in c.get("/login").text
+
+
 def test_login_is_rate_limited(client_for: Any) -> None:
     c = client_for()
     for _ in range(5):

@@ -152,13 +152,12 @@ def test_glamlab_monitor_stores_what_the_page_shows(monitored_ws: Any) -> None:
     assert kept is not None and kept["current"] and kept["alert"]
 
 
-def test_reports_show_the_latest_evaluation_with_plots(make_ws: Any) -> None:
-    from fastapi.testclient import TestClient
-
+def evaluated_ws(make_ws: Any) -> tuple[Any, Any]:
+    """The language demo, labelled, split and evaluated (baselines), with viewer val:
+    ``(ws, result)``."""
     from glamlab.auth import add_user
     from glamlab.evaluation import evaluate, fit_baselines
     from glamlab.tasks import import_labels, split_labels
-    from glamlab.web import create_app
     from tests.tasks.helpers import add_csv_items
 
     with open(demo_data("language") / "texts.csv", newline="", encoding="utf-8") as fh:
@@ -170,12 +169,60 @@ def test_reports_show_the_latest_evaluation_with_plots(make_ws: Any) -> None:
     cands, _ = fit_baselines(ws)
     result = evaluate(ws, cands, n_boot=100)
     add_user(ws, "val", PASSWORD, "viewer")
+    return ws, result
+
+
+def test_reports_show_the_latest_evaluation_with_plots(make_ws: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from glamlab.web import create_app
+
+    ws, result = evaluated_ws(make_ws)
     with TestClient(create_app(ws)) as c:
         assert login(c, "val").status_code == 303
         page = c.get("/reports").text
+    # the page's Content-Security-Policy (style-src 'self') blocks inline style attributes:
+    # the plots carry presentation attributes instead
+    assert "style=" not in page
+    assert 'font-family="system-ui,sans-serif"' in page
     assert result.verdict.split(":")[0] in page
     assert 'data-plot="heatmap"' in page  # a confusion matrix per candidate
     assert 'data-plot="bar"' in page  # the leaderboard and per-label F1
     assert page.count('data-plot="heatmap"') == len(result.candidates)
     for row in result.candidates[0].per_label:
         assert f"<td>{row['label']}</td>" in page
+
+
+def test_stored_alerts_and_times_read_to_the_minute_in_utc(monitored_ws: Any) -> None:
+    """Stored alerts (and other stored times) show as ``2026-12-05 08:53 UTC``, not the
+    raw ``2026-12-05 08:53:28.930105``."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.monitoring.monitor import monitor
+    from glamlab.web import create_app
+    from glamlab.web.pages import utc_minutes
+
+    monitor(monitored_ws, "m@1")  # stores its alerts
+    t = monitored_ws.store.t
+    with monitored_ws.store.write() as conn:
+        assert conn.execute(t.alerts.update().values(
+            created_at=datetime(2026, 12, 5, 8, 53, 28, 930105))).rowcount
+    app = create_app(monitored_ws)
+    with TestClient(app) as c:
+        assert login(c, "rey").status_code == 303
+        for url in ("/stages/monitoring", "/reports"):
+            c.get(url)
+            assert app.state.refresher.wait(120)
+            page = c.get(url).text
+            assert "Stored alerts" in page, url
+            assert "<td>2026-12-05 08:53 UTC</td>" in page, url
+            assert "08:53:28" not in page, url
+    app.state.jobs.stop()
+    # an aware time is shown in UTC; ISO text is read; other text is left as it is
+    paris = timezone(timedelta(hours=1))
+    assert utc_minutes(datetime(2026, 12, 5, 9, 53, 59, tzinfo=paris)) == "2026-12-05 08:53 UTC"
+    assert utc_minutes(datetime(2026, 12, 5, 8, 53, tzinfo=UTC).isoformat()) == (
+        "2026-12-05 08:53 UTC")
+    assert utc_minutes(None) == "" and utc_minutes("soon") == "soon"

@@ -117,3 +117,79 @@ def test_a_job_left_running_by_a_stopped_server_is_taken_again(lang_app: Any) ->
     finally:
         worker.stop()
     assert jobs.latest(ws, "evaluate")["status"] == "done"
+
+
+def test_a_new_champion_without_predictions_says_to_run_it(make_ws: Any) -> None:
+    """After ``glamlab retrain`` promotes len@2, the stored predictions are still len@1's:
+    ``glamlab status``, the overview and the Run stage say so, and that a run is needed
+    for act and exports to use the new champion; after the run they no longer do."""
+    from click.testing import CliRunner
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.cli import cli
+    from glamlab.inference import run
+    from glamlab.retraining.retrain import retrain
+    from glamlab.web import create_app
+    from tests.retraining.test_retrain import _correct, _workspace
+
+    ws = _workspace(make_ws)
+    run(ws, "len@champion", handle_signals=False)
+    base = ["-w", str(ws.root)] + ([] if ws.store.is_sqlite else ["--db", ws.store.url])
+    before = CliRunner().invoke(cli, [*base, "status"])
+    assert before.exit_code == 0 and "stored predictions" not in before.output
+    _correct(ws)
+    assert retrain(ws, "len", n_boot=200).promoted
+    sentence = ("The stored predictions are from len@1; the champion is now len@2: run it "
+                "({how}) so act and exports use it.")
+    r = CliRunner().invoke(cli, [*base, "status"])
+    assert r.exit_code == 0, r.output
+    assert sentence.format(how="`glamlab run`") in r.output
+    assert "Next: Run the champion len@2 over the collection: `glamlab run`." in r.output
+    add_user(ws, "val", PASSWORD, "viewer")
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "val").status_code == 303
+        web = sentence.format(how="the Run stage")
+        overview = c.get("/").text
+        assert web in overview and 'href="/stages/run"' in overview
+        assert web in c.get("/stages/run").text
+        run(ws, handle_signals=False)  # what the Run stage starts
+        assert "stored predictions" not in c.get("/").text
+        assert "stored predictions" not in c.get("/stages/run").text
+    app.state.jobs.stop()
+    r = CliRunner().invoke(cli, [*base, "status"])
+    assert "stored predictions" not in r.output
+
+
+def test_the_act_page_shows_acts_notes_as_plain_lines(make_ws: Any) -> None:
+    """act's ``notes`` (e.g. thresholds tuned on another model) were never shown in the
+    web app, only its warnings: the dry run on the act stage shows them, not as warnings."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.inference import run
+    from glamlab.web import create_app
+    from tests.retraining.test_retrain import _workspace
+
+    ws = _workspace(make_ws)
+    run(ws, "len@champion", handle_signals=False)
+    ws.card.raw["policy"] = {"optimised_with": "len@9",
+                             "labels": {"long": {"accept": 0.9}, "short": {"accept": 0.9}}}
+    ws.save_card()
+    add_user(ws, "val", PASSWORD, "viewer")
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "val").status_code == 303
+        c.get("/stages/act")
+        assert app.state.refresher.wait(120)
+        page = c.get("/stages/act").text
+    app.state.jobs.stop()
+    note = re.search(r'<p class="hint act-note">([^<]*)</p>', page)
+    assert note, page
+    assert note.group(1) == (
+        "The thresholds in [policy] were tuned on len@9; this is len@1. Tune them for it on "
+        "the Choose the policy page (Work out the thresholds, then save them).")
+    assert "Warning: The thresholds" not in page
+    command = re.search(r"glamlab (act|evaluate)\b", page)  # the web's words, not commands
+    assert not command, page[command.start() - 300:command.end() + 100]

@@ -113,7 +113,7 @@ def test_uploads_of_rows_go_through_the_tabular_ingest(rows_app: Any) -> None:
     stored = _outcomes(ws)
     assert stored == {str(i): str(v) for i, v in zip(raw["id"], raw["is_canceled"],
                                                      strict=True)}
-    assert "100 changed items" in page
+    assert "100 changed rows" in page
     assert 'class="ok">No column predicts' in page  # the leak is kept out now
     assert "reservation_status" in ws.card.section("tabular")["never_features"]
 
@@ -126,7 +126,7 @@ def test_uploads_of_rows_go_through_the_tabular_ingest(rows_app: Any) -> None:
     assert "bookings.csv" in page and "these rows update rows I uploaded before" in page
     assert _outcomes(ws) == stored and ws.count_items() == 300  # nothing lost
     page = _done(app, ada, _rows(ada, q3, updates="1"))
-    assert jobs.latest(ws, "ingest")["status"] == "done" and "100 changed items" in page
+    assert jobs.latest(ws, "ingest")["status"] == "done" and "100 changed rows" in page
     assert {it.meta["adr"] for it in ws.items() if it.meta["id"] in set(raw["id"][later])
             } == {"1.5"}
 
@@ -219,6 +219,28 @@ def test_a_curator_sets_up_a_tabular_project_in_the_browser(make_ws: Any) -> Non
         app.state.jobs.stop()
 
 
+def test_the_upload_page_of_a_tabular_project_speaks_of_rows(rows_app: Any,
+                                                              make_ws: Any) -> None:
+    """A museum developer brings a table of bookings in: the page says rows, a date and an
+    outcome column, not images, manifests and METS files (those stay on other projects)."""
+    _ws, _app, client = rows_app
+    c = client("ada")
+    page = c.get("/stages/items").text.split("<main", 1)[1]
+    assert "<h1>Bring rows in</h1>" in page and "Rows in the project" in page
+    assert "bookings, visits or loans" in page and "for its outcome" in page
+    assert "a column for the row's date" in page
+    for word in ("Images", "image", "manifest", "METS", "IIIF"):
+        assert word not in page, word
+    assert "Parquet" in page and "--time-column" in page  # the command line takes Parquet
+    overview = c.get("/").text
+    assert "Bring the table in" in overview and "METS" not in overview
+    letters = app_with_users(make_ws("letters", modality="text"))
+    _text_ws, _text_app, text_client = next(letters)
+    words = text_client("ada").get("/stages/items").text
+    assert "<h1>Bring items in</h1>" in words and "METS" in words
+    next(letters, None)  # its clients closed, its jobs stopped
+
+
 def test_a_corrected_date_keeps_a_trained_on_row_out_of_the_test_split(rows_app: Any) -> None:
     """The same file uploaded again with the date of a row a model trained on corrected
     to after the cutoff: the row is updated, keeps its place in training, and the page
@@ -237,7 +259,7 @@ def test_a_corrected_date_keeps_a_trained_on_row_out_of_the_test_split(rows_app:
     fixed = raw.copy()
     fixed.loc[0, "arrival_date"] = raw["arrival_date"].max()
     page = _done(app, ada, _rows(ada, _upload(ada, "history.csv", _csv(fixed))))
-    assert "1 changed items" in page
+    assert "1 changed rows" in page
     assert (f"1 row whose date now falls on or after {cutoff} (the test period) stays out "
             "of the test rows") in page
     assert split_of(ws, [row]) == {row: "train"}

@@ -282,7 +282,7 @@ class ActReport:
 
 def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
          actor: str = "glamlab act", policy: Policy | None = None,
-         safety: Safety | None = None) -> ActReport:
+         safety: Safety | None = None, web: bool = False) -> ActReport:
     """Apply the policy to the model's predictions; write them unless ``dry_run``.
 
     Without ``policy`` and with no thresholds in ``[policy]`` yet (nothing optimised, no
@@ -295,12 +295,13 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     (not a dry run) to the model act and export use without ``model``, they are saved in
     ``[policy]``, as ``act --optimise --write`` would:
     the exports, the web app and the next ``act`` then apply the thresholds that wrote
-    the metadata, instead of proposing new ones from labels that changed since."""
+    the metadata, instead of proposing new ones from labels that changed since.
+    ``web``: the notes name the web app's pages instead of commands (a dry run there)."""
     source = "card"
     notes: list[str] = []
     proposed = None
     if policy is None:
-        policy, source, notes, proposed = _policy_for(ws, model)
+        policy, source, notes, proposed = _policy_for(ws, model, web=web)
     safety = safety or load_safety(ws.card, ws.root)
     mv = resolve_model(ws, model, policy)
     save = False
@@ -324,7 +325,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
         write_thresholds(ws, proposed)
     from ..workspace.verdict import not_better_than_baseline
 
-    warning = not_better_than_baseline(ws, mv.spec)  # a warning, not a refusal
+    warning = not_better_than_baseline(ws, mv.spec, web=web)  # a warning, not a refusal
     notes = ([warning] if warning else []) + notes
     report = ActReport(model=mv.spec, field=policy.field, dry_run=dry_run,
                        policy=policy.describe(), policy_source=source, notes=notes)
@@ -373,7 +374,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
                         f"({len(known):,} with predictions) are left out: act decides about "
                         "the rows still to come (their outcomes are the labels evaluate and "
                         "the thresholds use)."]
-    _expectations(ws, mv, policy, report)
+    _expectations(ws, mv, policy, report, web=web)
     if not dry_run:
         with ws.store.write() as conn:
             ws.store.audit(conn, actor, "act", mv.spec, counts=report.counts,
@@ -385,7 +386,12 @@ DEFAULT_TARGET = 0.95  # the precision the default thresholds aim at
 ACTOR = "glamlab act"  # who writes the thresholds act proposed itself
 
 
-def _policy_for(ws: Workspace, model: str | None
+#: where the web app does what ``glamlab act --optimise ... --write`` does
+WEB_OPTIMISE = ("on the Choose the policy page (Work out the thresholds, then save "
+                "them)")
+
+
+def _policy_for(ws: Workspace, model: str | None, *, web: bool = False
                 ) -> tuple[Policy, str, list[str], dict[str, Any] | None]:
     """The policy act uses, where it comes from, what to tell the person, and the
     :func:`.optimise.optimise` result that proposed it (None: the card's own).
@@ -393,7 +399,7 @@ def _policy_for(ws: Workspace, model: str | None
     Thresholds act proposed and saved itself (``proposed_by``) stand for the model they
     were proposed for; a new model gets new ones. Thresholds a person kept (``act
     --optimise --write``, or written by hand) always stand, with a note when they were
-    tuned on another model."""
+    tuned on another model. ``web``: the notes name the web app's pages, not commands."""
     policy = load_policy(ws.card)
     raw = ws.card.raw.get("policy") or {}
     tuned_on = policy.extra.get("optimised_with")
@@ -402,7 +408,8 @@ def _policy_for(ws: Workspace, model: str | None
         if policy.extra.get("proposed_by") != ACTOR or tuned_on == spec:
             notes = [] if tuned_on in (None, spec) else [
                 f"The thresholds in [policy] were tuned on {tuned_on}; this is {spec}. Tune "
-                "them for it: glamlab act --optimise --target-precision P --write."]
+                + (f"them for it {WEB_OPTIMISE}." if web else
+                   "them for it: glamlab act --optimise --target-precision P --write.")]
             return policy, "card", notes, None
     from .optimise import optimise
 
@@ -418,7 +425,8 @@ def _policy_for(ws: Workspace, model: str | None
         return policy, "review-all", [
             f"No thresholds in [policy] yet, and none could be proposed ({exc.message}): "
             "every prediction goes to review. Once there is a labelled test split, "
-            "`glamlab act --optimise --target-precision 0.95 --write` sets them."], None
+            + (f"set them {WEB_OPTIMISE}." if web else
+               "`glamlab act --optimise --target-precision 0.95 --write` sets them.")], None
     proposed["policy"]["proposed_by"] = ACTOR
     chosen = parse_policy(proposed["policy"], ws.card)
     texts = thresholds_text(r.get("threshold") for r in proposed["labels"])
@@ -435,9 +443,12 @@ def _policy_for(ws: Workspace, model: str | None
     return chosen, "default", [
         f"No thresholds in [policy] for {proposed['model']} yet: accepting a label where the "
         f"labelled (calibration) data reaches {target:.0%} precision, at score thresholds "
-        f"{shown or '(none: no label reaches it, so nothing is accepted)'}; {rest}. Acting "
-        "(not a dry run) saves them in [policy]; keep them for every model with glamlab act "
-        f"--optimise --target-precision {target:g} --write (or choose another target)."
+        f"{shown or '(none: no label reaches it, so nothing is accepted)'}; {rest}. "
+        + (f"To keep them for every model, save them {WEB_OPTIMISE}, or choose another "
+           "target there." if web else
+           "Acting (not a dry run) saves them in [policy]; keep them for every model with "
+           f"glamlab act --optimise --target-precision {target:g} --write (or choose "
+           "another target).")
     ], proposed
 
 
@@ -647,7 +658,8 @@ def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
     return decided, settled
 
 
-def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActReport) -> None:
+def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActReport, *,
+                  web: bool = False) -> None:
     card = ws.card
     report.review_hours = report.review_workload * card.review_seconds_per_item / 3600.0
     per, info = frozen_test_precision(ws, mv, policy)
@@ -658,7 +670,8 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
     in_sample = extra.get("tuned_on") == "test" or ("optimised_with" in extra
                                                     and "tuned_on" not in extra)
     why = ("the test split itself chose these thresholds, so expect more wrong accepts. "
-           "Re-tune on calibration data: glamlab act --optimise --write")
+           + (f"Re-tune them on calibration data {WEB_OPTIMISE}" if web else
+              "Re-tune on calibration data: glamlab act --optimise --write"))
     from ..registry.tabular import test_rows_learned
 
     learned = test_rows_learned(ws, mv)  # a model retrained on rows of the test split

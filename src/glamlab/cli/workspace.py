@@ -121,6 +121,10 @@ def _status_text(s: dict[str, Any]) -> str:
 
         lines.append("Reviewed texts: " + waiting_sentence(reviewed["fully_reviewed"],
                                                            reviewed["partly_reviewed"]) + ".")
+    if s.get("stale_predictions"):
+        from ..workspace.status import stale_predictions_sentence
+
+        lines.append(stale_predictions_sentence(s["stale_predictions"]))
     lines.append(f"Next: {s['next_step']}")
     return "\n".join(lines)
 

@@ -115,7 +115,7 @@ def compute_act(ws: Workspace) -> dict[str, Any]:
     key = _act_key(ws)
     started = time.perf_counter()
     try:
-        result: dict[str, Any] = {"act": plan(ws, dry_run=True, actor="web").to_dict()}
+        result: dict[str, Any] = {"act": plan(ws, dry_run=True, actor="web", web=True).to_dict()}
     except GlamlabError as exc:
         result = {"missing": exc.message, "hint": exc.hint}
     return put_result(ws.store, ACT_NAME, key, result, time.perf_counter() - started)

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 PALETTE = ("#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b83280", "#2c7a7b", "#975a16",
            "#4a5568")
-FONT = "font-family:system-ui,sans-serif;font-size:11px"
+# presentation attributes, not a ``style`` attribute: the web app's Content-Security-Policy
+# (``style-src 'self'``) blocks inline styles, and the text inherits these from <svg>
+FONT = 'font-family="system-ui,sans-serif" font-size="11"'
 
 
 def _fmt(v: float) -> str:
@@ -40,7 +42,7 @@ def _short(label: object, limit: int = 34) -> str:
 def _open(kind: str, width: int, height: int, title: str) -> list[str]:
     return [f'<svg class="plot" data-plot="{kind}" '
             f'role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-            f'style="{FONT}">', f"<title>{escape(title)}</title>"]
+            f'{FONT}>', f"<title>{escape(title)}</title>"]
 
 
 def bar_chart(labels: Sequence[str], values: Sequence[float], *, low: Sequence[float] | None = None,

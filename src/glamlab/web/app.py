@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -24,7 +24,7 @@ from ..registry import ModelCache
 from ..review import StaleDecision
 from ..tasks.kinds import task_kind
 from .middleware import RejectNul, security_headers
-from .pages import error_status, render, safe_next
+from .pages import error_status, render, safe_next, utc_minutes
 from .sessions import Auth, LoginRequired
 from .state import QueueCounts, Refresher, SkipSets
 
@@ -58,6 +58,7 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     from ..actions.policy import threshold_pct
 
     templates.env.filters["threshold_pct"] = threshold_pct
+    templates.env.filters["utc_minutes"] = utc_minutes  # stored times: 2026-12-05 08:53 UTC
     app.state.ws = ws
     app.state.kind = task_kind(ws.card)  # its widgets draw labelling and review controls
     app.state.auth = Auth(ws, secret(ws))
@@ -71,6 +72,11 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     # app's first page that needs it (and at startup by glamlab serve)
     app.state.jobs = JobWorker(ws, after=lambda _kind: app.state.models.clear())
     app.mount("/static", StaticFiles(directory=_package_dir("static")), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:  # browsers and bookmarks ask for it at the root
+        return FileResponse(f"{_package_dir('static')}/favicon.ico", media_type="image/x-icon")
+
     for module in (api, auth, labelling, review, reports, admin, stages, setup, account,
                    trends):
         app.include_router(module.router)

@@ -69,6 +69,7 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
                                                aliases.model_id == t.models.c.id)
             .where(aliases.name == in_use, aliases.alias == "champion").limit(1)
         ).scalar() if in_use else None
+        stale = _stale_predictions(conn, t, in_use) if in_use else None
 
     from .verdict import baseline_verdict, not_better_than_baseline
 
@@ -110,13 +111,60 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
                             predictions, queue_open, settled,
                             labelled_word="with an outcome" if outcome else "labelled"),
         "model_in_use": f"{in_use}@champion" if in_use else None,
+        "stale_predictions": stale,
         "baseline_verdict": verdict,
         "count_task": _count_words(ws) if card.modality == "tabular" else None,
-        "next_step": (_tabular_next_step(items, champions) if card.modality == "tabular" else
+        "next_step": (_tabular_next_step(items, champions, stale) if card.modality == "tabular" else
                       _next_step(card.need, items, labelled, splits, evaluations, champions,
                                  runs, predictions, queue_open, machine, in_use, monitored,
-                                 found["baselines"] if no_better and found else None)),
+                                 found["baselines"] if no_better and found else None,
+                                 stale)),
     }
+
+
+def _stale_predictions(conn: sa.Connection, t: Any, name: str) -> dict[str, str] | None:
+    """``{"predictions_from": "X@1", "champion": "X@2"}`` when the champion ``name`` has
+    no stored predictions yet while another model's are stored (``glamlab retrain`` or
+    ``models promote`` made a new champion): act and exports read the champion's
+    predictions, so it has to run first. None otherwise."""
+    m, aliases = t.models.c, t.model_aliases.c
+    champ = conn.execute(
+        sa.select(m.id, m.name, m.version).join(t.model_aliases, aliases.model_id == m.id)
+        .where(aliases.name == name, aliases.alias == "champion").limit(1)).first()
+    if champ is None:
+        return None
+    p = t.predictions.c
+    if conn.execute(sa.select(p.id).where(p.model_id == champ.id).limit(1)).first():
+        return None
+    latest = conn.execute(
+        sa.select(m.name, m.version).join(t.predictions, p.model_id == m.id)
+        .order_by(p.id.desc()).limit(1)).first()
+    if latest is None:
+        return None
+    return {"predictions_from": f"{latest.name}@{latest.version}",
+            "champion": f"{champ.name}@{champ.version}"}
+
+
+def stale_predictions_sentence(stale: dict[str, str], *, web: bool = False) -> str:
+    """The plain sentence for :func:`_stale_predictions`' finding (the web names the Run
+    stage, the command line ``glamlab run``)."""
+    how = "the Run stage" if web else "`glamlab run`"
+    return (f"The stored predictions are from {stale['predictions_from']}; the champion is "
+            f"now {stale['champion']}: run it ({how}) so act and exports use it.")
+
+
+def stale_predictions(ws: Workspace) -> dict[str, str] | None:
+    """:func:`_stale_predictions` for the champion ``glamlab run`` uses (the ``in-use``
+    name, else the champion marked most recently); None when there is none."""
+    t = ws.store.t
+    aliases = t.model_aliases.c
+    with ws.store.read() as conn:
+        name = conn.execute(sa.select(aliases.name).where(aliases.alias == "in-use")
+                            .limit(1)).scalar()
+        if name is None:
+            name = conn.execute(sa.select(aliases.name).where(aliases.alias == "champion")
+                                .order_by(aliases.updated_at.desc()).limit(1)).scalar()
+        return _stale_predictions(conn, t, name) if name else None
 
 
 def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], models: int,
@@ -167,7 +215,14 @@ def _count_words(ws: Workspace) -> str | None:
     return task.describe(groups)
 
 
-def _tabular_next_step(items: int, champions: int) -> str:
+def run_champion_step(stale: dict[str, str]) -> str:
+    """The next step while the champion has no stored predictions but an earlier model has
+    (:func:`stale_predictions_sentence` says why)."""
+    return f"Run the champion {stale['champion']} over the collection: `glamlab run`."
+
+
+def _tabular_next_step(items: int, champions: int,
+                       stale: dict[str, str] | None = None) -> str:
     """A tabular project's outcomes come in its rows (no labelling, a split by time)."""
     if items == 0:
         return ("Add the table: glamlab ingest FILE.csv --time-column COL --label-column COL "
@@ -175,6 +230,8 @@ def _tabular_next_step(items: int, champions: int) -> str:
     if champions == 0:
         return ("Backtest the baselines and the model (`glamlab backtest`), then train: "
                 "`glamlab train tabular-gbm`.")
+    if stale:
+        return run_champion_step(stale)
     return ("As new rows (and later their outcomes) arrive: `glamlab ingest`, `glamlab monitor`, "
             "`glamlab capacity`, and `glamlab retrain` once outcomes are in.")
 
@@ -182,7 +239,8 @@ def _tabular_next_step(items: int, champions: int) -> str:
 def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], evaluations: int,
                champions: int, runs: int, predictions: int, queue_open: int, machine: int,
                in_use: str | None = None, monitored: int = 0,
-               not_beaten: list[str] | None = None) -> str:
+               not_beaten: list[str] | None = None,
+               stale: dict[str, str] | None = None) -> str:
     if not need:
         return ("State the need in words: edit [project] need in glamlab.toml "
                 "(e.g. 'stop paying the OCR service for blank pages').")
@@ -207,6 +265,8 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
         return (f"Run the model over the collection: `glamlab run --model {model}` "
                 + ("(what `glamlab run` alone does)." if in_use else
                    "(evaluate first: its verdict chooses the model)."))
+    if stale:
+        return run_champion_step(stale)
     if machine == 0 and queue_open == 0:
         return ("Turn predictions into actions: `glamlab act --dry-run` shows what the policy "
                 "would do; `glamlab act --optimise --target-precision 0.95 --write` sets the "

@@ -58,10 +58,11 @@ def baseline_verdict(ws: Workspace) -> dict[str, Any] | None:
             "best_baseline": {"name": top, **figures[top]} if top else None}
 
 
-def not_better_than_baseline(ws: Workspace, spec: str) -> str | None:
+def not_better_than_baseline(ws: Workspace, spec: str, *, web: bool = False) -> str | None:
     """One line of warning when the latest comparison with the baselines found the model
     ``spec`` (NAME@VERSION) no better than them, or found no model better and did not
-    compare ``spec``; None otherwise (no comparison yet, or the model beat them)."""
+    compare ``spec``; None otherwise (no comparison yet, or the model beat them).
+    ``web``: what to do is said as the web app does it, not as commands."""
     found = baseline_verdict(ws)
     if found is None or not found["models"]:
         return None
@@ -75,6 +76,7 @@ def not_better_than_baseline(ws: Workspace, spec: str) -> str | None:
              "better than a simple rule" if beat is False else
              f"no model was better than the baselines ({base}), and {spec} was not compared "
              "with them: it is not shown to do better than a simple rule")
+    others = ("an admin trains and evaluates them" if web else "glamlab evaluate")
     return (f"warning: in the latest comparison with the baselines {which}. Label more "
-            "items, try other models (glamlab evaluate), or use the baseline or a rule "
+            f"items, try other models ({others}), or use the baseline or a rule "
             "instead.")

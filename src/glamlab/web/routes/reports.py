@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from ... import review
 from ...auth import User
 from ...reports.overview import evaluation_sections, gather
-from ...workspace.status import no_better_step
+from ...workspace.status import no_better_step, stale_predictions_sentence
 from ..pages import page_user, render
 
 router = APIRouter(include_in_schema=False)
@@ -43,6 +43,10 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
         return ("State the need in words: ask whoever set the project up to fill in "
                 "[project] need in glamlab.toml.", None, "")
     if not by["items"]["done"]:
+        if status.get("modality") == "tabular":
+            return ("Bring the table in: a spreadsheet of bookings, visits or loans, one "
+                    "row each, with the date of each row and its outcome.", "/stages/items",
+                    "Bring rows in")
         return ("Bring your collection in: a spreadsheet, a ZIP of images, a IIIF manifest "
                 "or a METS file.", "/stages/items", "Bring items in")
     labels = by["labels"]
@@ -62,6 +66,10 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
                 "See the comparison")
     if not by["runs"]["done"] or not by["runs"].get("predictions"):
         return ("Run the champion over the collection.", "/stages/run", "Run it")
+    stale = status.get("stale_predictions")
+    if stale:
+        return (f"Run the champion {stale['champion']} over the collection.", "/stages/run",
+                "Run it")
     if queue_open:
         return (f"{queue_open:,} predictions wait for a person.", "/queue", "Review them")
     if not by["actions"]["done"]:
@@ -82,7 +90,9 @@ def overview(request: Request, user: User = Depends(page_user)) -> Response:
         s["page"] = STAGE_PAGES.get(s["stage"])
         s["facts"] = {k: v for k, v in s.items()
                       if k not in ("stage", "done", "words", "detail") and v is not None}
+    stale = status.get("stale_predictions")
     return render(request, "overview.html", {
+        "stale": stale_predictions_sentence(stale, web=True) if stale else None,
         "status": status, "queue": queue, "next_url": next_url, "next_words": next_words,
         "labelling": review.labelling_counts(ws)})
 

@@ -17,7 +17,7 @@ from starlette.datastructures import FormData, UploadFile
 from ...auth import User
 from ...errors import GlamlabError
 from ..pages import form_of, page_user, render, writer
-from .stages import STAGES
+from .stages import stage_names
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,7 +47,9 @@ def _stage(request: Request, template: str, stage: str, ctx: dict[str, Any],
            status: int = 200) -> Response:
     if ctx.get("refresh"):
         request.app.state.jobs.start()  # a job left by a stopped server carries on
-    return render(request, template, {"stage": stage, "stages": STAGES, **ctx}, status=status)
+    return render(request, template, {"stage": stage,
+                                      "stages": stage_names(request.app.state.ws.card.modality),
+                                      **ctx}, status=status)
 
 
 # -- the project ------------------------------------------------------------------------

@@ -42,6 +42,13 @@ STAGES = {
     "export": "Export",
     "monitoring": "Monitoring",
 }
+
+
+def stage_names(modality: str) -> dict[str, str]:
+    """The stages' names for a project: a tabular project brings rows of a table in."""
+    return {**STAGES, "items": "Bring rows in"} if modality == "tabular" else STAGES
+
+
 EXPORT_FORMATS = {"csv": ("text/csv", "a spreadsheet (CSV)"),
                   "jsonl": ("application/x-ndjson", "JSON lines, one item a line"),
                   "parquet": ("application/vnd.apache.parquet", "Parquet, for data tools")}
@@ -77,7 +84,8 @@ def _page(request: Request, stage: str, ctx: dict[str, Any], *,
     if refresh:
         request.app.state.jobs.start()  # a job left by a stopped server carries on
     return render(request, template, {
-        "stage": stage, "stages": STAGES, "refresh": refresh,
+        "stage": stage, "stages": stage_names(request.app.state.ws.card.modality),
+        "refresh": refresh,
         "project_modality": request.app.state.ws.card.modality, **ctx})
 
 
@@ -121,6 +129,7 @@ def evaluate_start(request: Request, form: FormData = Depends(form_of),
 def run_page(request: Request, user: User = Depends(page_user)) -> Response:
     from ...errors import GlamlabError
     from ...inference import champion_spec, list_runs
+    from ...workspace.status import stale_predictions, stale_predictions_sentence
 
     ws = request.app.state.ws
     try:
@@ -128,7 +137,9 @@ def run_page(request: Request, user: User = Depends(page_user)) -> Response:
     except GlamlabError:
         champion = None
     runs = list_runs(ws, limit=5)
+    stale = stale_predictions(ws) if champion else None
     return _page(request, "run", {
+        "stale": stale_predictions_sentence(stale, web=True) if stale else None,
         "job": _job_view(jobs.latest(ws, "run")), "champion": champion, "runs": runs,
         "items_total": ws.count_items()})
 
