@@ -679,7 +679,8 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
         in_sample = True
         why = (f"{learned['spec']} learned from {learned['rows']:,} of the test rows they "
                f"are measured on (it was retrained on rows up to {learned['train_until']}), "
-               f"so expect more wrong accepts. Its fair comparison: {learned['fair']}")
+               "so expect more wrong accepts"
+               + ("" if web else f". Its fair comparison: {learned['fair']}"))
     report.test = {**info, "by_label": per, "in_sample": in_sample,
                    **({"in_sample_why": why} if in_sample else {})}
     target = policy.target_precision
