@@ -430,6 +430,227 @@ def test_a_text_in_the_test_split_is_not_offered_whole_text_checked(entities_ws:
     assert "This text is in the test set" in page
 
 
+def _fresh_text(ws: Any, tmp_path: Path) -> tuple[str, list[dict[str, Any]]]:
+    """A new text, predicted and queued, whose rows are the only ones open (the page
+    shows them); returns its text and its queued spans."""
+    from glamlab.actions import act
+    from glamlab.inference.runner import run
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.splits import split_of
+
+    gold = gold_spans(ws)
+    source = next(i for i, s in sorted(split_of(ws).items())
+                  if s == "train" and len(gold[i]) >= 3)
+    folder = tmp_path / "new"
+    folder.mkdir()
+    text = "Nouvelle lettre du comité. " + (ws.item(source).text or "")
+    (folder / "fresh.txt").write_text(text, encoding="utf-8")
+    assert ws.ingest([folder]).added == 1
+    run(ws, "gazetteer@1", workers=0, handle_signals=False)
+    act(ws, model="gazetteer@1")
+    q = ws.store.t.review_queue
+    with ws.store.write() as conn:
+        conn.execute(q.update().where(q.c.item_id != "fresh").values(status="decided"))
+    from glamlab.review import peek_queue
+
+    rows = [r for r in peek_queue(ws, limit=300) if r["item_id"] == "fresh"]
+    assert len(rows) >= 2, rows
+    assert text.startswith("Nouvelle lettre") and all(r["value"]["start"] > 26 for r in rows)
+    return text, rows
+
+
+def test_a_reviewer_adds_an_entity_the_model_missed(entities_ws: Any, tmp_path: Path) -> None:
+    """"Add as entity" on a card: the words become the reviewer's gold span on the text,
+    highlighted as saved; the text still waits for its other spans (an addition decides
+    none of them), trains once it is checked, and the export gives the span as the
+    reviewer's. Overlapping a saved span, outside the text, an unknown type, a text in
+    the test split: refused with the reason, nothing stored. The API does the same."""
+    import csv
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.tasks.spans import gold_spans, span_data
+    from glamlab.tasks.splits import training_data
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    text, rows = _fresh_text(ws, tmp_path)
+    row = rows[0]
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        page = c.get("/queue?limit=300").text
+        assert f'data-add-text data-for="{row["id"]}"' in page and "Add as entity" in page
+        assert "<kbd>e</kbd> add an entity the model missed" in page
+
+        def add(start: int | str, end: int | str, label: str) -> Any:
+            return c.post("/queue/add-span", data={
+                "csrf": csrf_of(c), "add_span": str(row["id"]),
+                f"add_item_{row['id']}": "fresh", f"add_start_{row['id']}": str(start),
+                f"add_end_{row['id']}": str(end), f"add_label_{row['id']}": label},
+                follow_redirects=False)
+
+        r = add(0, 9, "ORG")  # "Nouvelle " : the space at its end is left out
+        assert r.status_code == 303 and "done=added" in r.headers["location"], r.text
+        page = c.get(r.headers["location"]).text
+        assert "Entity added to fresh" in page
+        assert '<mark class="ent saved ent-ORG" title="ORG (saved)">Nouvelle</mark>' in page
+        assert "Saved for this text so far: <b>Nouvelle</b> (ORG)" in page
+        assert "fresh" in training_data(ws).waiting  # its predicted spans are undecided
+        before = gold_spans(ws, ["fresh"])["fresh"]
+        assert [(s.start, s.end, s.label) for s in before] == [(0, 8, "ORG")]
+        # refused, the reason on the queue page, the selection kept; nothing stored
+        bad = add(4, 15, "PER")
+        assert bad.status_code == 422
+        assert bad.headers["HX-Replace-Url"].startswith("/queue?")
+        assert "Not added: fresh: &#39;elle lettre&#39; (4-15) overlaps &#39;Nouvelle&#39;" \
+            in bad.text and "already saved as ORG (0-8). What to do: select words" in bad.text
+        assert f'name="add_start_{row["id"]}" value="4"' in bad.text
+        assert "outside the text" in add(0, len(text) + 5, "PER").text
+        assert "unknown label" in add(9, 15, "SHIP").text
+        assert "Not added: no words selected. What to do: select the words" in add(
+            "", "", "PER").text
+        assert gold_spans(ws, ["fresh"])["fresh"] == before
+        # the API: the same, for scripts
+        headers = {"X-CSRF-Token": csrf_of(c)}
+        r = c.post("/api/texts/fresh/spans", json={"start": 9, "end": 15, "label": "PROD"},
+                   headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.json() | {"decision_id": 0} == {
+            "item_id": "fresh", "start": 9, "end": 15, "label": "PROD", "text": "lettre",
+            "split": "train", "spans": 2, "waits": True, "decision_id": 0}
+        r = c.post("/api/texts/fresh/spans", json={"start": 12, "end": 18, "label": "PER"},
+                   headers=headers)
+        assert r.status_code == 422 and "overlaps 'lettre'" in r.json()["error"]
+        r = c.put("/api/texts/fresh/checked", headers=headers)
+        assert r.status_code == 200
+        got = c.get("/stages/export/download?format=csv")
+        assert got.status_code == 200
+    # checked: the text trains, with the spans added
+    data = training_data(ws)
+    assert "fresh" in data.ids and "fresh" not in data.waiting
+    train = span_data(ws, "train")
+    spans = train.spans[[i.item_id for i in train.items].index("fresh")]
+    assert {(0, 8, "ORG"), (9, 15, "PROD")} <= {(s.start, s.end, s.label) for s in spans}
+    # the export: the added spans, the reviewer's
+    exported = [r for r in csv.DictReader(got.content.decode("utf-8-sig").splitlines())
+                if r["item_id"] == "fresh" and int(r["start"]) < 26]
+    assert {(int(r["start"]), int(r["end"]), r["type"], r["confirmed_by"])
+            for r in exported} == {(0, 8, "ORG", "rey"), (9, 15, "PROD", "rey")}
+
+
+def test_no_entity_is_added_to_a_text_in_the_test_split(entities_ws: Any) -> None:
+    """A text in the test split keeps its gold spans as they are (as "Whole text
+    checked" keeps them): adding an entity to it is refused with the reason."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.splits import split_of
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    test = next(i for i, s in sorted(split_of(ws).items()) if s == "test")
+    before = gold_spans(ws, [test])[test]
+    end = min(5, len(ws.item(test).text or ""))
+    with TestClient(create_app(ws)) as c:
+        login(c, "rey")
+        r = c.post(f"/api/texts/{test}/spans", json={"start": 0, "end": end, "label": "PER"},
+                   headers={"X-CSRF-Token": csrf_of(c)})
+        assert r.status_code == 422, r.text
+        assert "is in the test split" in r.json()["error"]
+        assert "train split only" in r.json()["hint"]
+    assert gold_spans(ws, [test])[test] == before
+
+
+@pytest.mark.browser
+def test_a_reviewer_adds_entities_with_the_mouse_and_the_keys_in_a_real_browser(
+        entities_ws: Any, tmp_path: Path) -> None:
+    """In Chromium: words selected with the mouse in a card's text (cutting words: the
+    selection takes them in whole) and a type chosen; "Add as entity" saves them, and
+    after a reload they are highlighted as saved. Then with the keyboard: e to the text,
+    arrows to a word, Shift+arrow for one more, a number for the type, Enter. No script
+    error, nothing the page's Content-Security-Policy blocks."""
+    import os
+    import shutil
+
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.web import create_app
+
+    from .conftest import LiveServer
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists() and not os.environ.get("CI"):
+        pytest.skip("needs Debian's chromium: apt-get install -y chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    ws = entities_ws
+    text, _rows = _fresh_text(ws, tmp_path)  # "Nouvelle lettre du comité. ..."
+    labels = ws.card.labels
+    where = """([id, at]) => {  // a point on character ``at`` of the card's text
+        const el = document.querySelector(`[data-add-text][data-for="${id}"]`);
+        const w = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        let n, left = at;
+        while ((n = w.nextNode())) { if (left < n.length) break; left -= n.length; }
+        const r = document.createRange(); r.setStart(n, left); r.setEnd(n, left + 1);
+        const b = r.getBoundingClientRect();
+        return [b.left + 1, b.top + b.height / 2]; }"""
+    with LiveServer(create_app(ws)) as server, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True,
+                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        # what the page's Content-Security-Policy blocks is said on the console
+        page.on("console", lambda m: errors.append(m.text)
+                if "Content Security Policy" in m.text or "Refused to" in m.text else None)
+        page.goto(server.url + "/login")
+        page.fill("input[name=username]", "rey")
+        page.fill("input[name=password]", PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_url(lambda u: "/login" not in u)
+        page.goto(server.url + "/queue")
+        card = page.locator("[data-add-text]").first
+        rid = card.get_attribute("data-for")
+        # the whole text is in the card (not the queue's first 600 characters), scrolled
+        # to the row's span: back to its start
+        assert card.evaluate("el => el.textContent") == text
+        card.evaluate("el => { el.scrollTop = 0; }")
+        # the mouse: from inside "Nouvelle" to inside "lettre"
+        x1, y1 = page.evaluate(where, [rid, 3])
+        x2, y2 = page.evaluate(where, [rid, 12])
+        page.mouse.move(x1, y1)
+        page.mouse.down()
+        page.mouse.move(x2, y2, steps=8)
+        page.mouse.up()
+        assert page.input_value(f"#add_start_{rid}") == "0"
+        assert page.input_value(f"#add_end_{rid}") == "15"
+        box = page.locator(f'[data-span-add][data-for="{rid}"]')
+        assert box.locator(".span-add-preview").inner_text() == "Nouvelle lettre"
+        page.select_option(f"#add_label_{rid}", "ORG")
+        page.locator(f'button[name="add_span"][value="{rid}"]').click()
+        sync_api.expect(page.locator("#queue-status")).to_contain_text("Entity added")
+        page.reload()
+        saved = page.locator(f'[data-add-text][data-for="{rid}"] mark.saved')
+        sync_api.expect(saved).to_have_text("Nouvelle lettre")
+        # the keyboard: e, then the third word, one more, the type by its number, Enter
+        page.locator(f'[data-add-text][data-for="{rid}"]').locator(
+            "xpath=ancestor::li[contains(@class,'qitem')]").focus()
+        page.keyboard.press("e")
+        for key in ("ArrowRight", "ArrowRight", "ArrowRight", "Shift+ArrowRight"):
+            page.keyboard.press(key)
+        assert box.locator(".span-add-preview").inner_text() == "du comité"
+        page.keyboard.press(str(labels.index("PROD") + 1))
+        assert page.input_value(f"#add_label_{rid}") == "PROD"
+        page.keyboard.press("Enter")
+        sync_api.expect(page.locator("#queue-status")).to_contain_text("Entity added")
+        page.reload()
+        sync_api.expect(page.locator(f'[data-add-text][data-for="{rid}"] mark.saved')
+                        ).to_have_text(["Nouvelle lettre", "du comité"])
+        browser.close()
+        assert not errors, errors
+    gold = {(s.start, s.end, s.label) for s in gold_spans(ws, ["fresh"])["fresh"]}
+    assert gold == {(0, 15, "ORG"), (16, 25, "PROD")}
+    assert text[16:25] == "du comité"
+
+
 def test_the_item_page_shows_a_text_s_gold_entities(entities_ws: Any) -> None:
     """Before, an entities item's page said "gold label in the test split", then "Gold
     labels: None.": its gold is spans, which the page never read."""

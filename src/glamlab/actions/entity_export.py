@@ -519,8 +519,9 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
 
 def _people_spans(ws: Workspace, item_ids: Sequence[str]
                   ) -> dict[str, list[tuple[Span, str, Any]]]:
-    """Item -> the spans people settled on (accepted, or corrected to), with who and
-    when, as their decisions on any prediction of the item left them: a later rejection
+    """Item -> the spans people settled on (accepted, corrected to, or added where the
+    model found nothing), with who and when, as their decisions on any prediction of
+    the item left them: a later rejection
     or correction of a span takes it out, and a later span over the same words replaces
     it."""
     from .people import item_decisions
@@ -626,11 +627,14 @@ def _people_rows(ws: Workspace, seen: set[str], where: Any,
     with one that no longer lies on its text is added to ``unfitting``."""
     import sqlalchemy as sa
 
+    from .people import ADDED
+
     rq, dec = ws.store.t.review_queue, ws.store.t.decisions
-    with ws.store.read() as conn:
+    with ws.store.read() as conn:  # decisions on predicted spans, and spans people added
         ids = sorted(set(conn.execute(
-            sa.select(dec.c.item_id).join(rq, dec.c.queue_id == rq.c.id)
-            .where(rq.c.kind == "prediction", dec.c.action != "reject")
+            sa.select(dec.c.item_id).select_from(dec.outerjoin(rq, dec.c.queue_id == rq.c.id))
+            .where(sa.or_(sa.and_(rq.c.kind == "prediction", dec.c.action != "reject"),
+                          sa.and_(dec.c.queue_id.is_(None), dec.c.action == ADDED)))
             .distinct()).scalars()) - seen)
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]

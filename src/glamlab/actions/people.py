@@ -4,6 +4,6 @@ reviewed text from a partly reviewed one); this module keeps their old import pa
 
 from __future__ import annotations
 
-from ..tasks.people import PersonDecision, item_decisions, person_decision, same_value
+from ..tasks.people import ADDED, PersonDecision, item_decisions, person_decision, same_value
 
-__all__ = ["PersonDecision", "item_decisions", "person_decision", "same_value"]
+__all__ = ["ADDED", "PersonDecision", "item_decisions", "person_decision", "same_value"]

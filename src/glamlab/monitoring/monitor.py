@@ -278,7 +278,10 @@ def _override_rates(ws: Workspace, item_ids: list[str]) -> tuple[int, int]:
             chunk = item_ids[i : i + 900]
             for action, n in conn.execute(
                 sa.select(t.decisions.c.action, sa.func.count()).where(
-                    t.decisions.c.item_id.in_(chunk)).group_by(t.decisions.c.action)):
+                    t.decisions.c.item_id.in_(chunk),
+                    # decisions on the model's predictions (a span a reviewer added
+                    # has no queue row: it overrides nothing the model said)
+                    t.decisions.c.queue_id.is_not(None)).group_by(t.decisions.c.action)):
                 total += int(n)
                 if action in ("reject", "correct"):
                     overridden += int(n)

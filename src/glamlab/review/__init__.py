@@ -20,12 +20,15 @@ the same checks:
 - **Whole texts** (entities): a text's reviewed spans train a model only once every
   predicted span in it is decided, or a reviewer marks the text done
   (:func:`mark_text_done`; :func:`unmark_text_done` takes a mistaken mark back); until
-  then the text waits (:mod:`glamlab.tasks.spans.complete`).
+  then the text waits (:mod:`glamlab.tasks.spans.complete`). An entity the model
+  missed is added with :func:`add_span`: a gold span of the reviewer's that decides
+  nothing about the model's other spans.
 - **Labelling** (:mod:`.labelling`): save and undo a person's labels.
 """
 
 from .decisions import (
     ACTIONS,
+    add_span,
     decide,
     decide_many,
     list_decisions,
@@ -60,6 +63,7 @@ __all__ = [
     "SORTS",
     "NotFound",
     "StaleDecision",
+    "add_span",
     "decide",
     "decide_many",
     "enqueue_rechecks",

@@ -282,6 +282,21 @@ def unmark_text_done(ws: Workspace, user: str, item_id: str) -> dict[str, Any]:
     return unmark(ws, item_id, user=user)
 
 
+def add_span(ws: Workspace, user: str, item_id: str, start: int, end: int,
+             label: str) -> dict[str, Any]:
+    """An entities reviewer adds an entity the model missed: the words ``start``-``end``
+    of the text are a ``label``. It becomes the reviewer's gold span on the text, as a
+    decision on a predicted span does, and decides nothing about the model's other
+    spans (:func:`glamlab.tasks.spans.complete.add_span`, which says what is refused)."""
+    from ..tasks.kinds import task_kind
+    from ..tasks.spans.complete import add_span as add
+
+    if task_kind(ws.card).name != "entities":
+        raise LabelError("adding a span is for entities projects", item=item_id,
+                         hint="give the item its labels on the labelling page instead")
+    return add(ws, item_id, start, end, label, user=user)
+
+
 def list_decisions(ws: Workspace, *, item_id: str | None = None, user: str | None = None,
                    limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
     t = ws.store.t.decisions

@@ -32,6 +32,10 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+#: ``decisions.action`` of a span a reviewer added to a text (one the model did not
+#: find: :func:`glamlab.tasks.spans.complete.add_span`), queued for nothing
+ADDED = "add"
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
@@ -74,7 +78,9 @@ def item_decisions(ws: Workspace, conn: sa.Connection,
                    item_ids: Sequence[str]) -> dict[str, list[Any]]:
     """Item id -> the people's decisions on queued predictions of the item (not on
     re-checks of gold labels), oldest first, each with the candidate it was queued for
-    (``queued``, ``queued_value``)."""
+    (``queued``, ``queued_value``), and the spans reviewers added to it (action
+    :data:`ADDED`, queued for nothing: ``queued`` is None; they settle on their span,
+    and count for a candidate that is that very span)."""
     rq, dec = ws.store.t.review_queue, ws.store.t.decisions
     out: dict[str, list[Any]] = {}
     ids = sorted(set(item_ids))
@@ -83,8 +89,10 @@ def item_decisions(ws: Workspace, conn: sa.Connection,
                 sa.select(dec.c.item_id, rq.c.label.label("queued"),
                           rq.c.value.label("queued_value"), dec.c.id, dec.c.action,
                           dec.c.label, dec.c.value, dec.c.user, dec.c.created_at)
-                .join(rq, dec.c.queue_id == rq.c.id)
-                .where(dec.c.item_id.in_(ids[i:i + 900]), rq.c.kind == "prediction")
+                .select_from(dec.outerjoin(rq, dec.c.queue_id == rq.c.id))
+                .where(dec.c.item_id.in_(ids[i:i + 900]),
+                       sa.or_(rq.c.kind == "prediction",
+                              sa.and_(dec.c.queue_id.is_(None), dec.c.action == ADDED)))
                 .order_by(dec.c.id)):
             out.setdefault(r.item_id, []).append(r)
     return out

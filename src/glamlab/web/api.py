@@ -134,6 +134,25 @@ class TextCheckedOut(BaseModel):
     waits: bool | None = None
 
 
+class SpanIn(BaseModel):
+    start: int = Field(ge=0, le=2**62, description="the first character of the entity")
+    end: int = Field(ge=1, le=2**62, description="the character after its last one")
+    label: str = Field(min_length=1, max_length=200, description="its type")
+
+
+class SpanAddedOut(BaseModel):
+    item_id: str
+    start: int
+    end: int
+    label: str
+    text: str = Field(description="the words the span covers")
+    split: str
+    spans: int = Field(description="the text's gold spans now")
+    waits: bool = Field(description="the text waits out of training until its other "
+                                    "spans are decided or it is marked checked")
+    decision_id: int
+
+
 class PredictIn(BaseModel):
     item_id: str = Field(min_length=1, max_length=500)
     model: str | None = Field(None, max_length=200,
@@ -343,6 +362,19 @@ def delete_text_checked(request: Request, item_id: str,
     undone = review.unmark_text_done(_ws(request), user.username, item_id)
     return {"item_id": item_id, "checked": False, "spans": undone["gold_spans"],
             "waits": undone["waits"]}
+
+
+@router.post("/texts/{item_id:path}/spans", response_model=SpanAddedOut,
+             responses={404: {"model": ErrorOut}})
+def post_text_span(request: Request, item_id: str, body: SpanIn,
+                   user: User = Depends(api_writer("reviewer", "decide review items"))
+                   ) -> dict[str, Any]:
+    """Entities: add an entity the model missed, characters ``start`` to ``end`` (end not
+    included) of the text, as your gold span (the review queue's "Add as entity").
+    Refused when it overlaps a gold span of the text, lies outside it, or the text is in
+    the test split."""
+    return review.add_span(_ws(request), user.username, item_id, body.start, body.end,
+                           body.label)
 
 
 @router.post("/predict", response_model=PredictOut,

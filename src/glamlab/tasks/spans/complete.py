@@ -22,6 +22,11 @@ and goes into training, only when
 Otherwise it is **partly reviewed**: it waits, out of training (:func:`partial_gold`),
 its decisions kept (they stay gold spans, in the exports and in the history), until the
 rest of its spans are decided or the text is marked done.
+
+An entity the model missed, added by a reviewer (:func:`add_span`), is added to the
+text's gold set as a decision is: a person's statement about those words, it decides
+none of the model's spans, so a partly reviewed text still waits, and a text whose gold
+was complete stays complete.
 """
 
 from __future__ import annotations
@@ -224,6 +229,83 @@ def mark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
             "set_id": set_id}
 
 
+def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
+             user: str) -> dict[str, Any]:
+    """A reviewer adds an entity the model missed: the words ``start``-``end`` (character
+    offsets, end not included; spaces at either end are left out) of ``item_id``'s text
+    are a ``label``. Saved as a review decision does it: the text's gold spans with this
+    one added become the reviewer's gold set (source :data:`REVIEW`), so it trains the
+    model once the text is fully reviewed. It says nothing about the model's other spans:
+    a partly reviewed text still waits (:func:`partial_gold`) until they are decided or
+    the text is marked checked. The decision is kept (action
+    :data:`glamlab.tasks.people.ADDED`, no queue row), so the exports give the span as the reviewer's.
+
+    Refused, with one :class:`LabelError` naming the item and the fix, when the span is
+    empty or outside the text, its type is not one of the project's labels, it overlaps
+    a gold span the text has, the text changed since its spans were saved, or the text
+    is in the test split (its gold spans are kept as they are, as
+    :func:`mark_text_done` keeps them). Returns the item, the span, its split and how
+    many gold spans the text has now."""
+    from ..people import ADDED
+    from .gold import store_person_spans
+    from .model import MAIN_LAYER, check_spans, shown
+
+    st = ws.store.t
+    with ws.store.write() as conn:
+        text = item_text(conn, ws, item_id, "to add an entity to")
+        if 0 <= start < end <= len(text):  # the words, without the spaces around them
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+        span = Span(start, end, label)
+        problems = check_spans(text, [span], labels=ws.card.labels, item_id=item_id)
+        if problems:
+            raise LabelError(problems[0][1], item=item_id,
+                             hint=f"select words of the text (it has {len(text)} characters) "
+                                  f"and one of the types {', '.join(ws.card.labels)}")
+        split = conn.execute(sa.select(st.splits.c.split)
+                             .where(st.splits.c.item_id == item_id)).scalar()
+        if split == "test":
+            raise LabelError(f"{item_id} is in the test split: its gold spans are kept as "
+                             "they are, so no entity is added to it", item=item_id,
+                             hint="entities are added to texts in the train split only")
+        latest = _active_sets(conn, ws, [item_id]).get(item_id)
+        spans: list[Span] = []
+        if latest is not None:
+            if latest.text_hash != text_hash(text):
+                raise LabelError(f"{item_id}: its text changed since its spans were saved",
+                                 item=item_id, hint="run the model on it again, review its "
+                                 "spans, then add the missing ones")
+            spans = _spans_of_sets(conn, ws, [latest.id])[int(latest.id)]
+        for s in spans:
+            if s.layer == MAIN_LAYER and s.start < end and start < s.end:
+                raise LabelError(
+                    f"{item_id}: {shown(text[start:end])} ({start}-{end}) overlaps "
+                    f"{shown(text[s.start:s.end])}, already saved as {s.label} "
+                    f"({s.start}-{s.end})", item=item_id,
+                    hint="select words no saved entity covers; to change a saved one, "
+                         "correct it in the review queue")
+            s.score = None
+        stamp = now()
+        set_id = store_person_spans(conn, ws, item_id, [*spans, span], annotator=user,
+                                    source=REVIEW)
+        if split is None:
+            conn.execute(st.splits.insert().values(item_id=item_id, split="train",
+                                                   created_at=stamp))
+        value = {"start": start, "end": end, "text": text[start:end]}
+        ins = conn.execute(st.decisions.insert().values(
+            queue_id=None, item_id=item_id, prediction_id=None, user=user, action=ADDED,
+            label=label, value=value, seen_version=None, created_at=stamp))
+        decision_id = int(ins.inserted_primary_key[0])  # type: ignore[index]
+        ws.store.audit(conn, user, "spans.add", item_id, set_id=set_id,
+                       decision_id=decision_id, label=label, start=start, end=end)
+        waits = item_id in partial_gold(ws, [item_id], conn)
+    return {"item_id": item_id, "start": start, "end": end, "label": label,
+            "text": text[start:end], "split": split or "train", "spans": len(spans) + 1,
+            "waits": waits, "decision_id": decision_id}
+
+
 def unmark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
     """Undo :func:`mark_text_done` (a reviewer pressed "Whole text checked" by mistake):
     the text's "whole text checked" gold set is withdrawn (kept in the history, inactive)
@@ -309,6 +391,6 @@ def waiting_sentence(fully: int, partly: int) -> str:
             "reviewer marks the text done)")
 
 
-__all__ = ["REVIEW", "REVIEW_SOURCES", "WHOLE_TEXT", "mark_text_done", "partial_gold",
+__all__ = ["REVIEW", "REVIEW_SOURCES", "WHOLE_TEXT", "add_span", "mark_text_done", "partial_gold",
            "policy_accepted_spans", "review_gold_counts", "reviewed_texts",
            "unmark_text_done", "waiting_sentence"]

@@ -79,6 +79,12 @@ def plain_reason(policy: Any, row: dict[str, Any]) -> str:
 @router.get("/queue", response_class=HTMLResponse)
 def queue_page(request: Request, sort: str = "score", label: str = "", view: str = "list",
                kind: str = "", user: User = Depends(page_user)) -> Response:
+    return _queue(request, user, sort=sort, label=label, view=view, kind=kind)
+
+
+def _queue(request: Request, user: User, *, sort: str, label: str, view: str, kind: str,
+           status: int = 200, **extra: Any) -> Response:
+    """The queue page (``extra``: more for its template, e.g. a refused addition)."""
     ws = request.app.state.ws
     if sort not in review.SORTS:
         sort = "score"
@@ -106,12 +112,14 @@ def queue_page(request: Request, sort: str = "score", label: str = "", view: str
         "sorts": review.SORTS, "counts": request.app.state.queue_counts.get(),
         "labels": ws.card.labels, "done": request.query_params.get("done"),
         "marked_text": request.query_params.get("text") or "",
-        "conflicts": request.query_params.get("conflicts")})
+        "conflicts": request.query_params.get("conflicts"), **extra}, status=status)
 
 
 def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
-    """For the "whole text checked" control of each entity row: the spans saved for
-    its text so far (``saved``: type and words), ``text_waits``: the text has
+    """For the card of each entity row: its whole ``text``, in ``segments`` with the
+    predicted span and the spans saved so far (:func:`_segments`); for its "whole text
+    checked" control, the spans saved for its text so far (``saved``: type and words),
+    ``text_waits``: the text has
     reviewed spans but is not yet fully reviewed, so it stays out of training, and
     ``in_test``: the text is in the test split, whose gold spans are kept as they are
     (it cannot be marked checked: :func:`glamlab.review.mark_text_done` refuses it)."""
@@ -120,6 +128,9 @@ def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
     from ...tasks.splits import split_of
 
     ids = sorted({str(r["item_id"]) for r in rows})
+    # the whole text (the queue gives the first 600 characters): the card shows it with
+    # its spans, wherever they are, and the words of an entity to add are chosen in it
+    texts = {i.item_id: i.text for i in ws.items(ids=ids)}
     gold = gold_spans(ws, ids)
     with ws.store.read() as conn:
         waiting = partial_gold(ws, ids, conn)
@@ -127,11 +138,41 @@ def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
         splits = split_of(ws, ids, conn=conn)
     for r in rows:
         r["saved"] = [{"label": s.label, "text": s.text} for s in gold.get(r["item_id"], [])]
-        text = str(r.get("text") or "")
+        text = r["text"] = texts.get(r["item_id"]) or str(r.get("text") or "")
+        r["segments"] = _segments(text, r.get("value"), gold.get(r["item_id"], []))
         r["accepted"] = [{"label": s.label, "text": text[s.start:s.end]}
                          for s in accepted.get(r["item_id"], [])]
         r["text_waits"] = r["item_id"] in waiting
         r["in_test"] = splits.get(r["item_id"]) == "test"
+
+
+def _segments(text: str, value: Any, saved: list[Any]) -> list[dict[str, Any]] | None:
+    """The text of an entity row in pieces, for the card to highlight: the row's
+    predicted span (``kind`` "pred") and the gold spans saved for the text so far that do
+    not overlap it ("saved"), the rest plain (``kind`` None); None when the predicted
+    span does not lie on the text (the card then shows its words alone)."""
+    v = value if isinstance(value, dict) else {}
+    try:
+        start, end = int(v["start"]), int(v["end"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not 0 <= start < end <= len(text):
+        return None
+    marks = [(start, end, "pred", "")]
+    for s in sorted(saved, key=lambda s: (s.start, s.end)):
+        if 0 <= s.start < s.end <= len(text) and not any(
+                s.start < e and b < s.end for b, e, _, _ in marks):
+            marks.append((s.start, s.end, "saved", s.label))
+    out: list[dict[str, Any]] = []
+    at = 0
+    for b, e, kind, label in sorted(marks):
+        if at < b:
+            out.append({"text": text[at:b], "kind": None})
+        out.append({"text": text[b:e], "kind": kind, "label": label})
+        at = e
+    if at < len(text):
+        out.append({"text": text[at:], "kind": None})
+    return out
 
 
 def _back_to_queue(form: FormData, **extra: Any) -> RedirectResponse:
@@ -216,6 +257,39 @@ def queue_text_done(request: Request, form: FormData = Depends(form_of),
         raise HTTPException(422, "no text named: reload the queue")
     review.mark_text_done(request.app.state.ws, user.username, item_id)
     return _back_to_queue(form, done="text-done", text=item_id)
+
+
+@router.post("/queue/add-span")
+def queue_add_span(request: Request, form: FormData = Depends(form_of),
+                   user: User = Depends(writer("reviewer", "decide review items"))) -> Response:
+    """An entities reviewer adds an entity the model missed: the words selected in a
+    card's text, with the type chosen (:func:`review.add_span`). Refused with the reason
+    shown on the queue page itself, the selection kept."""
+    row = str(form.get("add_span") or "")
+    item_id = str(form.get(f"add_item_{row}") or "")
+    if not row or not item_id:
+        raise HTTPException(422, "no text named: reload the queue")
+    raw = [str(form.get(f"add_{side}_{row}") or "").strip() for side in ("start", "end")]
+    label = str(form.get(f"add_label_{row}") or "")
+    back = {"sort": str(form.get("sort") or "score"), "label": str(form.get("label") or ""),
+            "view": str(form.get("view") or "list")}
+    start = end = None
+    try:
+        try:
+            start, end = int(raw[0]), int(raw[1])
+        except ValueError:
+            raise GlamlabError("no words selected", item=item_id,
+                               hint="select the words of the entity in the text first (or "
+                                    "type its start and end)") from None
+        review.add_span(request.app.state.ws, user.username, item_id, start, end, label)
+    except GlamlabError as exc:
+        page = _queue(request, user, **back, kind="", status=422,
+                      add_problem={"row": row, "message": exc.message, "hint": exc.hint,
+                                   "start": start, "end": end, "label": label})
+        # the address stays the queue's (a reload shows the queue, not this POST)
+        page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
+        return page
+    return _back_to_queue(form, done="added", text=item_id)
 
 
 @router.post("/queue/text-undone")

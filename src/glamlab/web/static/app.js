@@ -41,6 +41,12 @@
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey || typing(e)) return;
     var key = e.key;
+    // Entity review: the keys of a card's text, while it has the focus (adding a span)
+    var here = document.activeElement;
+    if (here && here.hasAttribute && here.hasAttribute("data-add-text")) {
+      if (addKey(here, e)) e.preventDefault();
+      return;
+    }
     // Labelling: number keys choose a label; s skips; u undoes; Enter saves (multi-label).
     if (document.getElementById("label-form")) {
       if (/^[1-9]$/.test(key) || key === "s" || key === "u") {
@@ -71,6 +77,8 @@
         }
       } else if (key === "c") {
         row.querySelector('[data-act="c"]').focus(); e.preventDefault();
+      } else if (key === "e" && row.querySelector("[data-add-text]")) {
+        row.querySelector("[data-add-text]").focus(); e.preventDefault();
       } else if (key === "x") {
         var box = row.querySelector('input[name="sel"]');
         if (box) { box.checked = !box.checked; e.preventDefault(); }
@@ -215,8 +223,9 @@
 
   // entity review: move a span's start or end a word at a time, and show the words it
   // covers (the number fields still work without this)
-  function wordStep(text, at, dir, side) {
-    var isWord = function (c) { return c !== undefined && /\S/.test(c); };
+  function nonSpace(c) { return c !== undefined && /\S/.test(c); }
+  function wordStep(text, at, dir, side, isWord) {
+    isWord = isWord || nonSpace;
     var i = at;
     if (side === "start") {
       if (dir < 0) {  // back over spaces, then over the previous word
@@ -264,8 +273,166 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { setupSpanBounds(document); });
-  document.addEventListener("htmx:afterSettle", function () { setupSpanBounds(document); });
+  // entity review: add an entity the model missed. The words selected in a card's text
+  // (p[data-add-text], the text as the server has it) fill the card's "add" start and end
+  // (fieldset[data-span-add]), snapped to whole words: a selection that cuts a word
+  // takes in all of it, and the spaces at its ends are left out; punctuation is kept
+  // only where it was selected. With the keyboard (the text has the focus: a click,
+  // Tab, or e on the row): arrows pick a word, Shift+arrows take in more words, a number
+  // the type, Enter adds it. The fields hold offsets in characters as the server counts
+  // them (code points); the browser counts UTF-16 units.
+  var letterRe = /[\p{L}\p{N}\p{M}]/u;
+  function letter(c) { return c !== undefined && letterRe.test(c); }
+  function toPoints(text, i) { return Array.from(text.slice(0, i)).length; }
+  function fromPoints(text, n) {
+    var i = 0;
+    for (var k = 0; k < n && i < text.length; k++) i += text.codePointAt(i) > 0xffff ? 2 : 1;
+    return i;
+  }
+  function snapWords(text, a, b) {
+    while (a < b && /\s/.test(text[a])) a++;
+    while (b > a && /\s/.test(text[b - 1])) b--;
+    if (a >= b) return null;
+    while (a > 0 && letter(text[a - 1]) && letter(text[a])) a--;
+    while (b < text.length && letter(text[b - 1]) && letter(text[b])) b++;
+    return [a, b];
+  }
+  function addBox(el) {
+    var row = el.closest(".qitem");
+    return row ? row.querySelector('[data-span-add][data-for="' + el.dataset.for + '"]') : null;
+  }
+  function offsetIn(el, node, off) {
+    var r = document.createRange();
+    r.selectNodeContents(el);
+    r.setEnd(node, off);
+    return r.toString().length;
+  }
+  function pointAt(el, at) {
+    var walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT), n, last = null;
+    while ((n = walk.nextNode())) {
+      if (at <= n.length) return [n, at];
+      at -= n.length;
+      last = n;
+    }
+    return last ? [last, last.length] : [el, 0];
+  }
+  function selectedIn(el) {  // [a, b] of the page's selection within el, or null
+    var sel = window.getSelection();
+    if (!sel || !sel.rangeCount || sel.isCollapsed) return null;
+    var r = sel.getRangeAt(0), all = document.createRange();
+    all.selectNodeContents(el);
+    if (!r.intersectsNode(el)) return null;
+    var len = all.toString().length;
+    var a = r.compareBoundaryPoints(Range.START_TO_START, all) < 0 ? 0
+      : offsetIn(el, r.startContainer, r.startOffset);
+    var b = r.compareBoundaryPoints(Range.END_TO_END, all) > 0 ? len
+      : offsetIn(el, r.endContainer, r.endOffset);
+    return a < b ? [a, b] : null;
+  }
+  function choose(el, a, b) {  // the words a-b become the entity to add, and the selection
+    var box = addBox(el);
+    if (!box) return;
+    var text = box.dataset.text || "", id = box.dataset.for;
+    box.querySelector("#add_start_" + id).value = toPoints(text, a);
+    box.querySelector("#add_end_" + id).value = toPoints(text, b);
+    box.querySelector(".span-add-preview").textContent = text.slice(a, b);
+    el.dataset.sel = a + ":" + b;
+    var p = pointAt(el, a), q = pointAt(el, b), r = document.createRange();
+    r.setStart(p[0], p[1]);
+    r.setEnd(q[0], q[1]);
+    var sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(r);
+  }
+  function nextWord(text, from) {  // the first word starting at or after from
+    var a = from;
+    while (a < text.length && !letter(text[a])) a++;
+    if (a >= text.length) return null;
+    return [a, wordStep(text, a, 1, "end", letter)];
+  }
+  function addKey(el, e) {  // a key pressed in a card's text; true when it did something
+    var box = addBox(el);
+    if (!box) return false;
+    var text = box.dataset.text || "", key = e.key;
+    var cur = (el.dataset.sel || "").split(":").map(function (x) { return parseInt(x, 10); });
+    var has = cur.length === 2 && cur[0] < cur[1];
+    var w = null;
+    if (key === "ArrowRight" && e.shiftKey && has) {
+      var end = wordStep(text, cur[1], 1, "end", letter);
+      if (end > cur[1]) w = [cur[0], end];
+    } else if (key === "ArrowLeft" && e.shiftKey && has) {
+      var back = wordStep(text, cur[1], -1, "end", letter);
+      if (back > cur[0]) w = [cur[0], back];
+    } else if (key === "ArrowRight") {
+      w = nextWord(text, has ? wordStep(text, cur[0], 1, "start", letter) : 0);
+    } else if (key === "ArrowLeft") {
+      var at = has ? cur[0] : text.length;
+      while (at > 0 && !letter(text[at - 1])) at--;  // back over what is not a word
+      if (at > 0) {
+        var start = wordStep(text, at, -1, "start", letter);
+        w = [start, wordStep(text, start, 1, "end", letter)];
+      }
+    } else if (/^[1-9]$/.test(key)) {
+      var select = box.querySelector("select");
+      var n = parseInt(key, 10) - 1;
+      if (n < select.options.length) select.selectedIndex = n;
+      return true;
+    } else if (key === "Enter") {  // nothing selected yet: nothing to add
+      if (box.querySelector("#add_end_" + box.dataset.for).value !== "") {
+        box.querySelector('button[name="add_span"]').click();
+      }
+      return true;
+    } else if (key === "Escape") {
+      var row = el.closest(".qitem");
+      if (row) row.focus();
+      return true;
+    } else {
+      return key.indexOf("Arrow") === 0;  // the page does not scroll under the words
+    }
+    if (w) choose(el, w[0], w[1]);
+    return true;
+  }
+  function setupSpanAdd(root) {
+    // a long text scrolls within its card: to the span the row asks about
+    root.querySelectorAll(".span-pred").forEach(function (el) {
+      var m = el.querySelector("mark:not(.saved)");
+      if (m && !el.dataset.scrolled && el.scrollHeight > el.clientHeight) {
+        el.scrollTop = Math.max(0, m.offsetTop - el.clientHeight / 3);
+      }
+      el.dataset.scrolled = "1";
+    });
+    root.querySelectorAll("[data-add-text]").forEach(function (el) {
+      if (el.dataset.ready) return;
+      el.dataset.ready = "1";
+      el.addEventListener("mouseup", function () {
+        var box = addBox(el), got = selectedIn(el);
+        if (!box || !got) return;
+        var w = snapWords(box.dataset.text || "", got[0], got[1]);
+        if (w) choose(el, w[0], w[1]);
+      });
+    });
+    root.querySelectorAll("[data-span-add]").forEach(function (box) {
+      if (box.dataset.ready) return;
+      box.dataset.ready = "1";
+      var text = box.dataset.text || "", id = box.dataset.for;
+      var start = box.querySelector("#add_start_" + id), end = box.querySelector("#add_end_" + id);
+      var out = box.querySelector(".span-add-preview");
+      function show() {  // typed offsets: the words they cover
+        var a = fromPoints(text, parseInt(start.value, 10)), b = fromPoints(text, parseInt(end.value, 10));
+        out.textContent = (start.value !== "" && end.value !== "" && b > a) ? text.slice(a, b)
+          : "(no words selected)";
+      }
+      start.addEventListener("input", show);
+      end.addEventListener("input", show);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setupSpanBounds(document); setupSpanAdd(document);
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    setupSpanBounds(document); setupSpanAdd(document);
+  });
   // Trends: checkboxes that show or hide a series in every chart of the page (the same
   // markup as the offline chart page: input[data-toggle=KEY] and svg g.series.KEY)
   document.addEventListener("change", function (e) {
