@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import PASSWORD, csrf_of, login
+from tests.web.conftest import PASSWORD, browser_login, csrf_of, login
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "ner"
 
@@ -164,11 +164,7 @@ def test_word_buttons_move_a_boundary_in_a_real_browser(entities_ws: Any) -> Non
         page = browser.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(server.url + "/login")
-        page.fill("input[name=username]", "rey")
-        page.fill("input[name=password]", PASSWORD)
-        page.keyboard.press("Enter")
-        page.wait_for_url(lambda u: "/login" not in u)
+        browser_login(page, server.url, "rey")
         page.goto(server.url + "/queue")
         shown = {int(i) for i in page.locator("[data-span-bounds]").evaluate_all(
             "els => els.map(e => e.dataset.for)")}
@@ -218,11 +214,7 @@ def test_a_number_key_gives_a_span_that_type_in_a_real_browser(entities_ws: Any)
         page = browser.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(server.url + "/login")
-        page.fill("input[name=username]", "rey")
-        page.fill("input[name=password]", PASSWORD)
-        page.keyboard.press("Enter")
-        page.wait_for_url(lambda u: "/login" not in u)
+        browser_login(page, server.url, "rey")
         page.goto(server.url + "/queue")
         rows = {r["id"]: r for r in page.evaluate(
             "async () => (await fetch('/api/queue?limit=200')).json()")}
@@ -601,11 +593,7 @@ def test_a_reviewer_adds_entities_with_the_mouse_and_the_keys_in_a_real_browser(
         # what the page's Content-Security-Policy blocks is said on the console
         page.on("console", lambda m: errors.append(m.text)
                 if "Content Security Policy" in m.text or "Refused to" in m.text else None)
-        page.goto(server.url + "/login")
-        page.fill("input[name=username]", "rey")
-        page.fill("input[name=password]", PASSWORD)
-        page.keyboard.press("Enter")
-        page.wait_for_url(lambda u: "/login" not in u)
+        browser_login(page, server.url, "rey")
         page.goto(server.url + "/queue")
         card = page.locator("[data-add-text]").first
         rid = card.get_attribute("data-for")
