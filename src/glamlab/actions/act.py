@@ -428,6 +428,10 @@ def _policy_for(ws: Workspace, model: str | None
     texts = thresholds_text(r.get("threshold") for r in proposed["labels"])
     shown = ", ".join(f"{r['label']} >= {texts[r['threshold']]}"
                       for r in proposed["labels"] if r.get("threshold") is not None)
+    untested = [f"{r['label']} ({r['why']})" for r in proposed["labels"]
+                if r.get("untested_threshold") is not None]
+    if untested:
+        shown = (shown + "; " if shown else "") + "not automatic: " + "; ".join(untested)
     if review_from > 0:
         # multi-label: each label is scored on its own, so a label the model does not
         # suggest for an item (below its own cut-off) is not a question for a reviewer
