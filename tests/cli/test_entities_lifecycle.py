@@ -488,3 +488,22 @@ def test_the_entity_exports_say_which_spans_wait_for_review(project: list[str],
                              str(tmp_path / "e.jsonld")])
     annos = json.loads((tmp_path / "e.jsonld").read_text(encoding="utf-8"))["first"]["items"]
     assert sorted(a["action"] for a in annos) == sorted(actions)
+
+
+@pytest.mark.parametrize("fmt", ["annif", "filter"])
+def test_subject_formats_are_refused_naming_the_entity_formats(project: list[str],
+                                                               tmp_path: Path,
+                                                               fmt: str) -> None:
+    """--format annif and filter write an item's labels as its subjects: in an entities
+    project they wrote entity types ("TIME") as subjects of each text. Refused, with the
+    formats that fit entities, and nothing written."""
+    base = project
+    _trained_run_and_acted(base)
+    out = tmp_path / "subjects"
+    res = CliRunner().invoke(cli, [*base, "export", "--format", fmt, "--out", str(out)])
+    assert res.exit_code != 0, res.output
+    message = str(res.exception) + res.output
+    assert "entities project" in message and "not subjects" in message, message
+    assert "--format csv, jsonl, w3c, iiif or inception" in message, message
+    assert "webanno" not in message
+    assert not out.exists()
