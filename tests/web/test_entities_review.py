@@ -444,3 +444,65 @@ def test_a_text_in_the_test_split_is_not_offered_whole_text_checked(entities_ws:
     assert f'name="text_done" value="{test}"' not in page
     assert f'name="text_done" value="{train}"' in page
     assert "This text is in the test set" in page
+
+
+def test_a_corrected_span_keeps_the_link_left_selected_and_names_no_model(
+        entities_ws: Any, tmp_path: Path) -> None:
+    """A reviewer gives a linked span another type and leaves its link as the linker had
+    it (a record, or NIL): the entity CSV had an empty authority_id (the link was lost)
+    and named the model and its version, as if the model had found the person's span.
+    Now the link stays, and the row names the person (confirmed_by), no model."""
+    import csv
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions.entity_export import export_entities
+    from glamlab.actions.link import NIL, link_choices, link_predictions, training_mentions
+    from glamlab.linking import authority_from_mentions, import_authority
+    from glamlab.review import peek_queue
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    names = tmp_path / "names.csv"
+    with names.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "label", "alt_labels", "type", "description"])
+        for r in authority_from_mentions(training_mentions(ws)):
+            w.writerow([r.record_id, r.label, "|".join(r.alt_labels), r.type, r.label])
+    import_authority(ws, names)
+    assert link_predictions(ws, model="gazetteer@1").mentions > 0
+    rows = peek_queue(ws, limit=500)
+    link_choices(ws, rows)
+    linked = sorted((r for r in rows if r.get("link")),
+                    key=lambda r: r["link"]["authority_id"] != NIL)  # NIL first
+    assert linked, "no open review row has a link"
+    done = []
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        for row in linked[:2]:
+            if any(d["item_id"] == row["item_id"] for d in done):
+                continue
+            kept, v = row["link"]["authority_id"], row["value"]
+            new = "ORG" if row["label"] != "ORG" else "PER"
+            r = c.post("/queue/decide", data={
+                "csrf": csrf_of(c), "one": f"{row['id']}:{row['version']}:correct",
+                f"label_{row['id']}": new, f"predicted_{row['id']}": row["label"],
+                f"authority_{row['id']}": kept, f"linked_{row['id']}": kept,
+                f"value_{row['id']}": json.dumps({"start": v["start"], "end": v["end"]})},
+                follow_redirects=False)
+            assert r.status_code == 303, r.text
+            done.append({**row, "kept": kept, "new": new})
+    out = tmp_path / "e.csv"
+    export_entities(ws, "csv", out, model="gazetteer@1")
+    exported = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    for d in done:
+        mine = next(e for e in exported if e["item_id"] == d["item_id"]
+                    and (int(e["start"]), int(e["end"])) == (d["value"]["start"],
+                                                              d["value"]["end"]))
+        assert (mine["type"], mine["authority_id"], mine["confirmed_by"]) == (
+            d["new"], d["kept"], "rey"), mine
+        assert (mine["model"], mine["model_version"], mine["score"]) == ("", "", ""), mine
+        # the model's spans of the item still name it
+        others = [e for e in exported if e["item_id"] == d["item_id"] and e is not mine
+                  and not e["confirmed_by"]]
+        assert all(e["model"] == "gazetteer" for e in others)
