@@ -36,10 +36,29 @@ def project(tmp_path: Path, db_url: str | None) -> list[str]:
 
 
 def _trained_run_and_acted(base: list[str]) -> None:
-    """The NewsEye sample imported and split, crf-ner trained, run and acted on."""
+    """The NewsEye sample imported and split, crf-ner trained, then run and acted on over
+    it and over eight new texts nobody labelled (train sentences after a new first one).
+    The imported texts' spans are settled by their gold (not asked): reviewers are asked
+    about the new texts' spans."""
+    from glamlab import Workspace
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.splits import split_of
+
     _cli([*base, "labels", "import", str(DATA / "newseye-fr-gold.tsv"), "--json"])
     _cli([*base, "labels", "split", "--group-by", "document_id", "--json"])
     _cli([*base, "train", "crf-ner", "--json"])
+    folder = Path(base[1]).parent / "unread"
+    folder.mkdir()
+    ws = Workspace.open(base[1], db=base[3] if len(base) > 2 else None)
+    try:
+        gold = gold_spans(ws)
+        train = [i for i, s in sorted(split_of(ws).items()) if s == "train" and len(gold[i]) >= 2]
+        for n, item_id in enumerate(train[:8]):
+            (folder / f"unread{n}.txt").write_text(
+                "Nouvelle lettre. " + (ws.item(item_id).text or ""), encoding="utf-8")
+    finally:
+        ws.close()
+    _cli([*base, "ingest", str(folder)])
     _cli([*base, "run", "--model", "crf-ner@1"])
     _cli([*base, "act", "--json"])
 
@@ -88,8 +107,12 @@ def test_entities_lifecycle(project: list[str], tmp_path: Path) -> None:
         r["accept"] + r["review"] + r["reject"] for r in acted["by_label"])
     # the counts are of spans, and the text says so
     assert acted["unit"] == "spans"
+    # every text has complete gold (imported): its spans are settled by it, not asked
+    assert acted["review_settled_by_gold"] == acted["counts"]["review"]
+    assert acted["review_workload"] == 0
     dry = CliRunner().invoke(cli, [*base, "act", "--dry-run"])
-    assert f"Review workload: {acted['counts']['review']} spans, about" in dry.output
+    assert "Review workload: 0 spans, about" in dry.output, dry.output
+    assert f"{acted['counts']['review']} more settled by a gold label" in dry.output
 
     out = tmp_path / "entities.csv"
     res = _cli([*base, "export", "--format", "csv", "--out", str(out), "--json"])
@@ -120,8 +143,9 @@ def test_a_reviewed_span_becomes_gold_in_the_span_store(project: list[str]) -> N
         with ws.store.read() as conn:
             split = dict(conn.execute(ws.store.t.splits.select().with_only_columns(
                 ws.store.t.splits.c.item_id, ws.store.t.splits.c.split)).all())
-        row = next(r for r in rows if split.get(r["item_id"]) == "train")
-        before = gold_spans(ws, [row["item_id"]])[row["item_id"]]
+        row = next(r for r in rows if split.get(r["item_id"]) != "test")
+        spans_of_text = sum(r["item_id"] == row["item_id"] for r in rows)
+        before = gold_spans(ws, [row["item_id"]]).get(row["item_id"], [])
         # the reviewer says the span is a place
         decide(ws, "maria", row["id"], "correct", row["version"], label="LOC",
                value=row["value"])
@@ -135,10 +159,11 @@ def test_a_reviewed_span_becomes_gold_in_the_span_store(project: list[str]) -> N
             assert conn.execute(ws.store.t.labels.select()).first() is None
     finally:
         ws.close()
-    # retraining counts the reviewer's spans among its training items: the text's gold
-    # was imported whole, so one reviewed span leaves it complete (nothing waits)
+    # retraining counts the reviewer's spans: a new text whose only span this was goes
+    # into training; one with other spans undecided waits (out of training)
     retrained = _cli([*base, "retrain", "--json"])
-    assert retrained["corrections"] == 1 and retrained["waiting"] == 0
+    assert (retrained["corrections"], retrained["waiting"]) == (
+        (0, 1) if spans_of_text > 1 else (1, 0))
 
 
 def test_bad_spans_import_nothing_with_the_line(project: list[str], tmp_path: Path) -> None:
@@ -476,3 +501,22 @@ def test_init_says_how_an_entities_project_starts(tmp_path: Path) -> None:
                                    "--modality", "tabular", "--labels", "0,1"])
     assert res.exit_code == 0, res.output
     assert "--time-column COL --label-column COL" in res.output
+
+
+@pytest.mark.parametrize("fmt", ["annif", "filter"])
+def test_subject_formats_are_refused_naming_the_entity_formats(project: list[str],
+                                                               tmp_path: Path,
+                                                               fmt: str) -> None:
+    """--format annif and filter write an item's labels as its subjects: in an entities
+    project they wrote entity types ("TIME") as subjects of each text. Refused, with the
+    formats that fit entities, and nothing written."""
+    base = project
+    _trained_run_and_acted(base)
+    out = tmp_path / "subjects"
+    res = CliRunner().invoke(cli, [*base, "export", "--format", fmt, "--out", str(out)])
+    assert res.exit_code != 0, res.output
+    message = str(res.exception) + res.output
+    assert "entities project" in message and "not subjects" in message, message
+    assert "--format csv, jsonl, w3c, iiif or inception" in message, message
+    assert "webanno" not in message
+    assert not out.exists()

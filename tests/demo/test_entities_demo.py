@@ -33,6 +33,18 @@ def test_demo_entities_runs_the_lifecycle(tmp_path: Path) -> None:
     assert r["train"]["context_model"] == "crf-ner-e5@1"
     assert r["run"]["model"].startswith("crf-ner@")
     acted = r["act"]["act"]["counts"]
+    # automatic writing only where the test documents show it right: a type whose
+    # threshold no test span reaches (0 of 0) goes to review, and says why
+    by_type = {row["label"]: row for row in r["act"]["act"]["by_label"]}
+    for row in r["act"].get("optimise", {}).get("labels", []):
+        if row["threshold"] is not None:
+            assert row["accepted"] > 0, row
+        if row.get("untested_threshold") is not None:
+            assert "unmeasured" in row["why"], row
+            assert by_type.get(row["label"], {}).get("accept", 0) == 0, row
+    # every sentence has gold spans: the model's spans are settled by them, not asked
+    assert r["act"]["act"]["review_workload"] == 0
+    assert r["act"]["act"]["review_settled_by_gold"] == acted["review"]
     rows = list(csv.DictReader((out / "exports" / "entities.csv").read_text(
         encoding="utf-8-sig").splitlines()))
     assert len(rows) == acted["accept"] + acted["review"] > 0

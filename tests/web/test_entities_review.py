@@ -16,19 +16,37 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "ner"
 
 
 @pytest.fixture
-def entities_ws(make_ws: Any) -> Any:
+def entities_ws(make_ws: Any, tmp_path: Path) -> Any:
+    """The NewsEye sample imported as gold, a gazetteer trained on it, and eight new
+    texts nobody labelled (in the train split), run and acted on. The spans of the
+    gold texts are settled by their complete gold (not asked): reviewers see the new
+    texts' spans."""
     from glamlab.actions import act
     from glamlab.auth import add_user
     from glamlab.inference.runner import run
     from glamlab.registry.training import train
+    from glamlab.store import now
     from glamlab.tasks import split_labels
-    from glamlab.tasks.spans import import_spans
+    from glamlab.tasks.spans import gold_spans, import_spans
+    from glamlab.tasks.splits import split_of
 
     ws = make_ws("ner", task="entities", kind="entities", modality="text",
                  labels=["PER", "LOC", "ORG", "PROD", "TIME"], metric="strict_micro_f1")
     import_spans(ws, DATA / "newseye-fr-gold.tsv")
     split_labels(ws, test_size=0.3, seed=0, group_by="document_id")
     train(ws, "gazetteer", name="gazetteer")
+    gold = gold_spans(ws)
+    train_ids = sorted(i for i, s in split_of(ws).items() if s == "train")
+    folder = tmp_path / "unread"
+    folder.mkdir()
+    for n, item_id in enumerate([i for i in train_ids if len(gold[i]) >= 2][:8]):
+        # a train sentence's words, so the gazetteer finds its entities again
+        (folder / f"unread{n}.txt").write_text(
+            "Nouvelle lettre. " + (ws.item(item_id).text or ""), encoding="utf-8")
+    assert ws.ingest([folder]).added == 8
+    with ws.store.write() as conn:
+        conn.execute(ws.store.t.splits.insert(), [
+            {"item_id": f"unread{n}", "split": "train", "created_at": now()} for n in range(8)])
     run(ws, "gazetteer@1", workers=1, handle_signals=False)
     act(ws, model="gazetteer@1")
     add_user(ws, "rey", PASSWORD, "reviewer")
@@ -394,22 +412,20 @@ def test_a_text_in_the_test_split_is_not_offered_whole_text_checked(entities_ws:
     """ "Whole text checked" is refused for a text in the test split (its gold spans stay
     as they are): the queue does not offer it there, and says why, while a training
     text keeps the button."""
-    import sqlalchemy as sa
     from fastapi.testclient import TestClient
 
+    from glamlab.review import peek_queue
     from glamlab.tasks.splits import split_of
     from glamlab.web import create_app
 
     ws = entities_ws
     q = ws.store.t.review_queue
-    with ws.store.read() as conn:
-        queued = sorted(set(conn.execute(sa.select(q.c.item_id)
-                                         .where(q.c.status == "open")).scalars()))
+    queued = sorted({r["item_id"] for r in peek_queue(ws, limit=500)})  # what is asked
     splits = split_of(ws, queued)
     train, test = [i for i in queued if splits.get(i) == "train"][:2]
     sp = ws.store.t.splits
     with ws.store.write() as conn:  # the page shows one text of each split
-        # the gazetteer finds nothing in this sample's test texts: one text moves there
+        # the test texts' gold settles their spans (none is asked): one text moves there
         conn.execute(sp.update().where(sp.c.item_id == test).values(split="test"))
         conn.execute(q.update().where(q.c.item_id.not_in([test, train]))
                      .values(status="decided"))
@@ -667,3 +683,65 @@ def test_the_item_page_shows_a_text_s_gold_entities(entities_ws: Any) -> None:
     for s in gold[item]:
         assert f"<b>{escape(text[s.start:s.end])}</b> {s.label}" in section
     assert "no entity in this text" in other
+
+
+def test_a_corrected_span_keeps_the_link_left_selected_and_names_no_model(
+        entities_ws: Any, tmp_path: Path) -> None:
+    """A reviewer gives a linked span another type and leaves its link as the linker had
+    it (a record, or NIL): the entity CSV had an empty authority_id (the link was lost)
+    and named the model and its version, as if the model had found the person's span.
+    Now the link stays, and the row names the person (confirmed_by), no model."""
+    import csv
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions.entity_export import export_entities
+    from glamlab.actions.link import NIL, link_choices, link_predictions, training_mentions
+    from glamlab.linking import authority_from_mentions, import_authority
+    from glamlab.review import peek_queue
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    names = tmp_path / "names.csv"
+    with names.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "label", "alt_labels", "type", "description"])
+        for r in authority_from_mentions(training_mentions(ws)):
+            w.writerow([r.record_id, r.label, "|".join(r.alt_labels), r.type, r.label])
+    import_authority(ws, names)
+    assert link_predictions(ws, model="gazetteer@1").mentions > 0
+    rows = peek_queue(ws, limit=500)
+    link_choices(ws, rows)
+    linked = sorted((r for r in rows if r.get("link")),
+                    key=lambda r: r["link"]["authority_id"] != NIL)  # NIL first
+    assert linked, "no open review row has a link"
+    done = []
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        for row in linked[:2]:
+            if any(d["item_id"] == row["item_id"] for d in done):
+                continue
+            kept, v = row["link"]["authority_id"], row["value"]
+            new = "ORG" if row["label"] != "ORG" else "PER"
+            r = c.post("/queue/decide", data={
+                "csrf": csrf_of(c), "one": f"{row['id']}:{row['version']}:correct",
+                f"label_{row['id']}": new, f"predicted_{row['id']}": row["label"],
+                f"authority_{row['id']}": kept, f"linked_{row['id']}": kept,
+                f"value_{row['id']}": json.dumps({"start": v["start"], "end": v["end"]})},
+                follow_redirects=False)
+            assert r.status_code == 303, r.text
+            done.append({**row, "kept": kept, "new": new})
+    out = tmp_path / "e.csv"
+    export_entities(ws, "csv", out, model="gazetteer@1")
+    exported = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    for d in done:
+        mine = next(e for e in exported if e["item_id"] == d["item_id"]
+                    and (int(e["start"]), int(e["end"])) == (d["value"]["start"],
+                                                              d["value"]["end"]))
+        assert (mine["type"], mine["authority_id"], mine["confirmed_by"]) == (
+            d["new"], d["kept"], "rey"), mine
+        assert (mine["model"], mine["model_version"], mine["score"]) == ("", "", ""), mine
+        # the model's spans of the item still name it
+        others = [e for e in exported if e["item_id"] == d["item_id"] and e is not mine
+                  and not e["confirmed_by"]]
+        assert all(e["model"] == "gazetteer" for e in others)

@@ -29,7 +29,7 @@ from ..errors import CardNotWritable, PolicyError
 from ..items import Item
 from ..store import QUEUE_SUPERSEDED as SUPERSEDED
 from ..store import now
-from ..store.queue import gold_labels
+from ..store.queue import complete_span_gold_items, gold_labels
 from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .intervals import expected_precision, wrong_total_interval
 from .people import item_decisions, person_decision, same_value
@@ -215,8 +215,9 @@ class ActReport:
     #: prediction or an earlier one): no reviewer time is counted for them
     review_decided: int = 0
     #: candidates the policy sends to review whose label an active gold label of the item
-    #: already gives: queued, but the queue does not show them (glamlab.store.queue), so
-    #: no reviewer time is counted for them either
+    #: already gives (entities: every span of a text with complete gold spans): queued,
+    #: but the queue does not show them (glamlab.store.queue), so no reviewer time is
+    #: counted for them either
     review_settled_by_gold: int = 0
     test: dict[str, Any] = dataclasses.field(default_factory=dict)
     expected_wrong_accepts: float | None = None
@@ -357,8 +358,11 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
         with ws.store.read() as conn:
             people = item_decisions(ws, conn, [d.item.item_id for d in batch
                                                if d.action != "reject"])
-            gold = gold_labels(conn, [d.item.item_id for d in batch if d.action == "review"])
-        decided, settled = _review_decided(kind, batch, people, gold)
+            reviewed = [d.item.item_id for d in batch if d.action == "review"]
+            gold = gold_labels(conn, reviewed)
+            # texts whose complete gold spans settle every predicted span of them
+            span_gold = complete_span_gold_items(conn, reviewed)
+        decided, settled = _review_decided(kind, batch, people, gold, span_gold)
         for label, n in decided.items():
             report.review_decided += n
             report.by_label[label]["review_already_decided"] += n
@@ -432,6 +436,10 @@ def _policy_for(ws: Workspace, model: str | None, *, web: bool = False
     texts = thresholds_text(r.get("threshold") for r in proposed["labels"])
     shown = ", ".join(f"{r['label']} >= {texts[r['threshold']]}"
                       for r in proposed["labels"] if r.get("threshold") is not None)
+    untested = [f"{r['label']} ({r['why']})" for r in proposed["labels"]
+                if r.get("untested_threshold") is not None]
+    if untested:
+        shown = (shown + "; " if shown else "") + "not automatic: " + "; ".join(untested)
     if review_from > 0:
         # multi-label: each label is scored on its own, so a label the model does not
         # suggest for an item (below its own cut-off) is not a question for a reviewer
@@ -638,13 +646,14 @@ def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
 
 
 def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
-                    people: dict[str, list[Any]], gold: dict[str, set[str]] | None = None
-                    ) -> tuple[Counter[str], Counter[str]]:
+                    people: dict[str, list[Any]], gold: dict[str, set[str]] | None = None,
+                    span_gold: set[str] | None = None) -> tuple[Counter[str], Counter[str]]:
     """How many of the batch's candidates the policy sends to review a person has
     already decided, and how many of the rest an active gold label of the item settles
     (the queue does not show them: :mod:`glamlab.store.queue`), per label
     (``people``: :func:`.people.item_decisions` of the batch; ``gold``:
-    :func:`glamlab.store.queue.gold_labels`)."""
+    :func:`glamlab.store.queue.gold_labels`; ``span_gold``: the items whose complete gold
+    spans settle every predicted span, :func:`glamlab.store.queue.complete_span_gold_items`)."""
     decided: Counter[str] = Counter()
     settled: Counter[str] = Counter()
     for d in batch:
@@ -653,7 +662,8 @@ def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
         if person_decision(people.get(d.item.item_id), d.label, d.value,
                            one_value=kind.one_value_per_item) is not None:
             decided[d.label] += 1
-        elif d.label in (gold or {}).get(d.item.item_id, ()):
+        elif (d.label in (gold or {}).get(d.item.item_id, ())
+              or d.item.item_id in (span_gold or ())):
             settled[d.label] += 1
     return decided, settled
 

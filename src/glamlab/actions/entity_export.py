@@ -459,8 +459,10 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
     changed = found.setdefault("changed", [])
     unfitting = found.setdefault("unfitting", [])
 
-    def key(e: Any) -> tuple[str, Any]:
-        return e.item.item_id, e.row["confirmed_by"]
+    def key(e: Any) -> tuple[str, Any, Any]:
+        # a person's corrected spans (origin "person") are theirs, not the model's: a
+        # row of their own, whose provenance names no model (see _prediction_row)
+        return e.item.item_id, e.row["confirmed_by"], e.row.get("origin")
 
     from .act import resolve_model
     from .link import prediction_links
@@ -591,13 +593,15 @@ def _with_people(items: list[Item], rows: list[Row],
     def overlaps(a: Span, b: Span) -> bool:
         return a.layer == b.layer and a.start < b.end and b.start < a.end
 
-    by_item: dict[str, dict[str | None, Row]] = {}
+    by_item: dict[str, dict[tuple[str | None, str | None], Row]] = {}
     for item, spans, prov in rows:  # one row per reviewer, whatever the filter left out
         mine = by_item.setdefault(item.item_id, {})
-        if prov.confirmed_by in mine:
-            spans = [*mine[prov.confirmed_by][1], *spans]
-            prov = mine[prov.confirmed_by][2]
-        mine[prov.confirmed_by] = (item, spans, prov)
+        # (a reviewer's corrections, whose provenance names no model, are a row apart)
+        who = (prov.confirmed_by, prov.model)
+        if who in mine:
+            spans = [*mine[who][1], *spans]
+            prov = mine[who][2]
+        mine[who] = (item, spans, prov)
     for item in items:
         item_id, now = item.item_id, have.get(item.item_id, [])
         keys = {(s.label, s.start, s.end) for s in now}
@@ -668,9 +672,18 @@ def _prediction_row(group: Sequence[Any], item: Item,
                 attrs["link_score"] = own
             spans.append(Span(start, end, label, score=e.row["score"], authority_id=chosen,
                               attrs=attrs))
-    prov = SpanProvenance(model=first.row["model"], model_version=first.row["model_version"],
-                          created=first.row["predicted_at"],
-                          confirmed_by=first.row["confirmed_by"], run_id=first.row["run_id"])
+    if first.row.get("origin") == "person":
+        # spans a reviewer corrected (another type, new boundaries): the person's, as
+        # SpanProvenance says, not the model's (it found a different span)
+        prov = SpanProvenance(created=first.row["confirmed_at"] or first.row["predicted_at"],
+                              confirmed_by=first.row["confirmed_by"],
+                              annotator=first.row["confirmed_by"])
+    else:
+        prov = SpanProvenance(model=first.row["model"],
+                              model_version=first.row["model_version"],
+                              created=first.row["predicted_at"],
+                              confirmed_by=first.row["confirmed_by"],
+                              run_id=first.row["run_id"])
     return item, sorted(spans, key=lambda s: (s.start, s.end)), prov
 
 

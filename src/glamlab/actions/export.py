@@ -72,6 +72,24 @@ FORMATS = ("csv", "xlsx", "jsonl", "parquet", "w3c", "iiif", "annif", "filter")
 # old format names still accepted for one release, with a warning: old -> new
 DEPRECATED_FORMATS = {"webanno": "w3c"}
 FOLDER_FORMATS = ("iiif", "annif")  # written as a folder of files
+#: formats that write each item's labels as its subjects (Annif subject files, the filter
+#: list of items not accepted as the positive label): not for an entities project, whose
+#: labels are the types of spans in the text
+SUBJECT_FORMATS = ("annif", "filter")
+
+
+def entities_refusal(fmt: str) -> str:
+    """Why ``--format fmt`` (one of :data:`SUBJECT_FORMATS`) is refused in an entities
+    project, naming the formats that fit entities."""
+    from .entity_export import ENTITY_EXPORT_FORMATS
+
+    fits = [f for f in ENTITY_EXPORT_FORMATS if f not in DEPRECATED_FORMATS]
+    what = ("Annif subject files (each item's labels as its subjects)" if fmt == "annif"
+            else "the list of items not accepted as the project's positive label")
+    return (f"--format {fmt} writes {what}, but this is an entities project: its labels "
+            "are the types of the spans found in each text (PER, TIME...), not subjects of "
+            "the item, so nothing was written. The formats that fit entities: --format "
+            f"{', '.join(fits[:-1])} or {fits[-1]} (one row or annotation per mention)")
 COLUMNS = ["item_id", "uri", "field", "value", "origin", "action", "score", "model",
            "model_version", "run_id", "prediction_id", "reason", "safety", "predicted_at",
            "written_at", "confirmed_by", "confirmed_at", "decision", "predicted_value"]
@@ -632,6 +650,8 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
         fmt = new
     if fmt not in FORMATS:
         raise PolicyError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt in SUBJECT_FORMATS and ws.card.kind == "entities":
+        raise PolicyError(entities_refusal(fmt))
     where = where or ExportFilter()
     if fmt == "annif" and not where.actions:
         where = ExportFilter(actions=("accept",), label=where.label, min_score=where.min_score,

@@ -241,6 +241,17 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
     # the honest figure: the chosen thresholds scored once on the frozen test split
     mark_test_split_read(ws, f"act --optimise (target precision {target_precision:g})", mv.spec)
     per_test, test_info = frozen_test_precision(ws, mv, new_policy, mark_read=False)
+    # a threshold no test prediction reaches has no evidence on the test split: nothing
+    # shows that what it accepts is right (0 of 0). Where the kind says so (entities),
+    # the label is not automatic: what would have been accepted goes to review, and the
+    # result says why (other kinds accept it, and act names it as unmeasured)
+    untested: dict[str, float] = {}
+    for label, res in picked.items():
+        if (not kind.accepts_untested and res["threshold"] is not None
+                and not per_test.get(label, {}).get("accepted")):
+            untested[label] = res["threshold"]
+            res["threshold"] = None
+            labels[label] = LabelPolicy(accept=None, review=res["review"])
     accepted_groups = test_info.pop("accepted_groups", [])
     test_in_sample = tune_on == "test"
     from ..tasks.splits import budget_warning, record_test_use, test_budget, test_data
@@ -266,11 +277,15 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
                "calibration": {k: res[k] for k in ("accepted", "correct", "precision", "ci95",
                                                    "effective_n", "candidates", "coverage")}
                | {"in_sample": True}}
+        if label in untested:
+            row["untested_threshold"] = untested[label]
+            row["why"] = untested_why(label, untested[label], test_info, kind.candidates_word)
         results.append(row)
         total_acc += tst["accepted"]
         total_ok += tst["correct"]
-        cal_acc += res["accepted"]
-        cal_ok += res["correct"]
+        if res["threshold"] is not None:
+            cal_acc += res["accepted"]
+            cal_ok += res["correct"]
     overall_ci = overall_n_eff = None
     if total_acc:
         lo, hi, n_eff = grouped_wilson(accepted_groups, test_info.get("rho"))
@@ -323,6 +338,19 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
     return out
 
 
+def untested_why(label: str, threshold: float, test_info: dict[str, Any], word: str) -> str:
+    """Why a label whose calibration threshold no test prediction reaches is not
+    automatic, in plain words."""
+    t = thresholds_text([threshold])[threshold]
+    items = test_info.get("test_items")
+    of = f" (of {items} test items)" if items else ""
+    return (f"on the calibration data its {word} from score {t} up reached the target, "
+            f"but none of the test split's "
+            f"{word}{of} scores that high, so its precision on test is unmeasured (0 of 0 "
+            f"right). Its {word} go to review instead. Label more test items that hold "
+            f"{label} to automate it")
+
+
 def write_thresholds(ws: Workspace, result: dict[str, Any]) -> None:
     """Save an :func:`optimise` result's policy in ``[policy]`` of glamlab.toml."""
     ws.update_card({"policy": result["policy"]})
@@ -356,7 +384,10 @@ def render_optimise(res: dict[str, Any]) -> str:
     shown = thresholds_text([r[k] for r in res["labels"] for k in ("threshold", "review")])
     for r in res["labels"]:
         review = shown[r["review"]]
-        if r["threshold"] is None:
+        if r.get("untested_threshold") is not None:
+            lines.append(f"  {r['label']}: never auto-accepted: {r['why']} (review from "
+                         f"{review})")
+        elif r["threshold"] is None:
             lines.append(f"  {r['label']}: no threshold reaches the target on "
                          f"{r['candidates']} calibration predictions; never auto-accepted "
                          f"(review from {review})")
@@ -390,6 +421,11 @@ def render_optimise(res: dict[str, Any]) -> str:
                      f"{worth}, precision {o['precision']:.3f}; to expect "
                      f"{o['expected_precision']:.3f} (95% CI {lo:.3f}-{hi:.3f}; {what}); the "
                      f"lower bound {met} the target.")
+    elif o.get("declined") and any(r.get("untested_threshold") is not None
+                                   for r in res["labels"]):
+        lines.append("Nothing is auto-accepted: no label both reaches the target on the "
+                     "calibration data and has test predictions that show it (see above); "
+                     "every prediction goes to review.")
     elif o.get("declined"):
         lines.append("No label reaches the target on the calibration data with enough evidence "
                      "(a few lucky items, or items of a few groups, are not enough): nothing "

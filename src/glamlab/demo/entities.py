@@ -148,6 +148,9 @@ def stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
                 f"type, from some score up, were right at least {TARGET:.0%} of the time; "
                 "every other span goes to a person.")
             for r in res["labels"]:
+                if r.get("untested_threshold") is not None:
+                    say(f"  {r['label']}: not automatic: {r['why']}")
+                    continue
                 if r["threshold"] is None:
                     say(f"  {r['label']}: never automatic (no score is that reliable here)")
                     continue
@@ -160,11 +163,14 @@ def stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     report = act(ws).to_dict()
     out["act"] = report
     c = report["counts"]
+    settled = report.get("review_settled_by_gold", 0)
+    known = (f" ({settled} more are settled by the gold spans these sentences already "
+             "have, so nobody is asked about them)" if settled else "")
     say(f"Acted on the predicted spans: {c['accept']} written as metadata (each with the "
         f"model, its version and score, unconfirmed until a person confirms), "
         f"{report['review_workload']} "
-        f"sent to the review queue (about {report['review_hours']:.1f} reviewer hours), "
-        f"{c['reject']} dropped. In the review queue a person accepts a span, changes its "
+        f"sent to the review queue (about {report['review_hours']:.1f} reviewer hours)"
+        f"{known}, {c['reject']} dropped. In the review queue a person accepts a span, changes its "
         "type or rejects it, and each answer becomes a training label.")
     return out
 

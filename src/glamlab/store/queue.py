@@ -7,6 +7,14 @@ evaluation use) is not asked about: a person has said so. It is *settled by a go
 label*, not lost: it stays open in the queue table, and shows again if that gold label
 is withdrawn. A prediction that disagrees with the gold labels shows (with them), and a
 ``recheck`` row (about a gold label) always shows.
+
+In an entities project the gold of a text is its latest active gold span set
+(``span_sets``, kind ``gold``). When that set is *complete* (given for the whole text: an
+import, the labelling page, a text a reviewer marked checked, or reviewers' decisions made
+on top of such gold; see :mod:`glamlab.tasks.spans.complete`), every predicted span of the
+text is settled by it: a span the gold holds is one it agrees with, and a span it does not
+hold is one it says is not an entity. A text whose gold came only from reviewers' decisions
+on some of its spans (partly reviewed) settles nothing: its other spans are still asked.
 """
 
 from __future__ import annotations
@@ -19,12 +27,39 @@ import sqlalchemy as sa
 from . import schema
 from .gold import in_force
 
+#: ``span_sets.source`` of a gold set built from reviewers' decisions on single spans
+#: (:data:`glamlab.tasks.spans.complete.REVIEW`): complete only on top of complete gold
+SPAN_REVIEW_SOURCE = "review"
+
+
+def _not_review(t: Any) -> Any:
+    return sa.or_(t.c.source.is_(None), t.c.source != SPAN_REVIEW_SOURCE)
+
+
+def complete_span_gold(item_id: Any) -> Any:
+    """The clause: the item (``item_id``, a column) has complete gold spans: its latest
+    active gold span set is an import, the labelling page's or a text marked checked, or
+    reviewers' decisions added to an earlier such set of the same text (see the module)."""
+    g = schema.span_sets.alias("gold_set")
+    newer = schema.span_sets.alias("newer_gold_set")
+    earlier = schema.span_sets.alias("earlier_gold_set")
+    return sa.exists().where(
+        g.c.item_id == item_id, g.c.kind == "gold", g.c.active.is_(True),
+        ~sa.exists().where(newer.c.item_id == g.c.item_id, newer.c.kind == "gold",
+                           newer.c.active.is_(True), newer.c.id > g.c.id),
+        sa.or_(_not_review(g), sa.exists().where(
+            earlier.c.item_id == g.c.item_id, earlier.c.kind == "gold",
+            earlier.c.id < g.c.id, earlier.c.text_hash == g.c.text_hash,
+            _not_review(earlier))))
+
 
 def settled_by_gold(rq: sa.Table) -> Any:
-    """The clause: the row's label is among its item's gold labels in force."""
+    """The clause: the row's label is among its item's gold labels in force, or the item's
+    text has complete gold spans (which settle every predicted span of it)."""
     labels = schema.labels
-    return sa.exists().where(labels.c.item_id == rq.c.item_id, labels.c.label == rq.c.label,
-                             in_force(labels))
+    return sa.or_(sa.exists().where(labels.c.item_id == rq.c.item_id,
+                                    labels.c.label == rq.c.label, in_force(labels)),
+                  complete_span_gold(rq.c.item_id))
 
 
 def shown(rq: sa.Table, kind: str | None = None) -> list[Any]:
@@ -52,4 +87,18 @@ def gold_labels(conn: sa.Connection, item_ids: Iterable[str]) -> dict[str, set[s
         for item_id, label in conn.execute(sa.select(labels.c.item_id, labels.c.label).where(
                 labels.c.item_id.in_(ids[i:i + 900]), in_force(labels))):
             out.setdefault(item_id, set()).add(label)
+    return out
+
+
+def complete_span_gold_items(conn: sa.Connection, item_ids: Iterable[str]) -> set[str]:
+    """The items among ``item_ids`` whose text has complete gold spans
+    (:func:`complete_span_gold`), for candidates not yet in the queue: each of their
+    predicted spans is settled by that gold, as above."""
+    sets = schema.span_sets
+    ids = sorted(set(item_ids))
+    out: set[str] = set()
+    for i in range(0, len(ids), 900):
+        out.update(conn.execute(sa.select(sets.c.item_id).distinct().where(
+            sets.c.item_id.in_(ids[i:i + 900]), sets.c.kind == "gold",
+            complete_span_gold(sets.c.item_id))).scalars())
     return out

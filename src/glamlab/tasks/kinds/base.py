@@ -139,6 +139,11 @@ class TaskKind(Generic[G, P]):
     #: what review-queue rows are about, in words ("items"; "suggested labels" for
     #: multi-label, "spans" for entities)
     candidates_word: ClassVar[str] = "items"
+    #: whether ``act --optimise`` (and the thresholds act proposes itself) may accept a
+    #: label automatically whose calibration threshold no test prediction reaches (its
+    #: precision on test unmeasured, named as such in act's report). Entities: no, such a
+    #: type goes to review (a few test documents often hold none of a type's sure spans)
+    accepts_untested: ClassVar[bool] = True
 
     def __init__(self, card: ProjectCard, **overrides: Any):
         self.labels: list[str] = list(card.labels)

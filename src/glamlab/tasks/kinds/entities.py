@@ -99,6 +99,9 @@ class Entities(TaskKind["Spans", "Spans"]):
     review_widget: ClassVar[str] = "widgets/entities_review.html"
     export_columns: ClassVar[tuple[str, ...]] = ("span_start", "span_end", "span_text")
     candidates_word: ClassVar[str] = "spans"
+    #: a type whose accept threshold no test span reaches (0 of 0 right on the test
+    #: documents) is not written automatically: its spans go to review
+    accepts_untested: ClassVar[bool] = False
 
     # -- where gold lives -------------------------------------------------------------------
     def read_gold(self, ws: Workspace, ids: Sequence[str] | None,

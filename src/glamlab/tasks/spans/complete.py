@@ -38,6 +38,7 @@ import sqlalchemy as sa
 
 from ...errors import LabelError
 from ...store import now
+from ...store.queue import SPAN_REVIEW_SOURCE
 from ..labels import _chunks
 from .gold import GOLD, _active_sets, _spans_of_sets, item_text, record_spans, text_hash
 from .model import Span
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from ...workspace import Workspace
 
 #: ``span_sets.source`` of a gold set built from review decisions on single spans
-REVIEW = "review"
+REVIEW = SPAN_REVIEW_SOURCE  # the review queue's count reads it too (glamlab.store.queue)
 #: ``span_sets.source`` of the gold set a reviewer saved by marking the whole text checked
 WHOLE_TEXT = "review: whole text checked"
 #: the sources of reviewers' gold sets (what retrain counts as reviewers' corrections)

@@ -236,6 +236,14 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
         if label == row_label:  # "correcting" to the predicted label is accepting it
             action = "accept"
     correct = action == "correct"
+    kept = str(form.get(f"linked_{queue_id}") or "").strip()
+    if correct and link is None and kept:
+        # a correction (another type, or new boundaries) with the link left as the linker
+        # had it, a record or NIL: the person's span keeps that link (the export looks
+        # the linker's up by the predicted span, which the correction changed)
+        chosen = str(form.get(f"authority_{queue_id}") or "").strip()
+        if chosen == kept:
+            value = {**(value if isinstance(value, dict) else {}), "authority_id": kept}
     try:
         result = review.decide(request.app.state.ws, user.username, queue_id, action, version,
                                label=label if correct else None,
