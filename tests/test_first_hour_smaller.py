@@ -41,3 +41,15 @@ def test_wordnet_concepts_only_for_english_texts():
     assert _mostly_english(english, wn)
     assert not _mostly_english(other, wn)
     assert not _mostly_english([], wn)
+
+
+def test_the_status_line_counts_one_as_one() -> None:
+    """The demo printed "1 runs with 127 predictions"."""
+    from glamlab.workspace.status import _summary
+
+    line = _summary(1, 1, 1, {}, 1, 1, 1, 1, 0, settled=1)
+    assert line.startswith("1 item, 1 ingest problem (see glamlab items --errors), 1 labelled")
+    assert "1 saved model, 1 evaluation, 1 run with 1 prediction" in line
+    assert "1 more suggestion settled" in line
+    assert "127 predictions" in _summary(127, 0, 0, {}, 4, 4, 2, 127, 9)
+    assert "2 runs with" in _summary(127, 0, 0, {}, 4, 4, 2, 127, 9)

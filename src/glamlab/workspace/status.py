@@ -170,19 +170,23 @@ def stale_predictions(ws: Workspace) -> dict[str, str] | None:
 def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], models: int,
              evaluations: int, runs: int, predictions: int, queue_open: int,
              settled: int = 0, *, labelled_word: str = "labelled") -> str:
-    parts = [f"{items:,} items"]
+    def n(count: int, word: str, words: str | None = None) -> str:
+        return f"{count:,} {word if count == 1 else (words or word + 's')}"
+
+    parts = [n(items, "item")]
     if errors:
-        parts.append(f"{errors:,} ingest problems (see glamlab items --errors)")
+        parts.append(f"{n(errors, 'ingest problem')} (see glamlab items --errors)")
     parts.append(f"{labelled:,} {labelled_word}" + (
         f" ({splits.get('train', 0):,} train, {splits.get('test', 0):,} test)" if splits else ""))
     if models or evaluations:
-        parts.append(f"{models:,} saved models, {evaluations:,} evaluations")
+        parts.append(f"{n(models, 'saved model')}, {n(evaluations, 'evaluation')}")
     if runs:
-        parts.append(f"{runs:,} runs with {predictions:,} predictions")
+        parts.append(f"{n(runs, 'run')} with {n(predictions, 'prediction')}")
     if queue_open:
         parts.append(f"{queue_open:,} waiting for review")
     if settled:
-        parts.append(f"{settled:,} more suggestions settled by a gold label (not asked)")
+        parts.append(f"{settled:,} more suggestion{'s' if settled != 1 else ''} settled by a "
+                     "gold label (not asked)")
     return ", ".join(parts)
 
 
