@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "ner"
-LABELS = ["PER", "LOC", "ORG", "PROD", "TIME"]
+from tests.ner_project import gold_and_new_texts
 
 
 @pytest.fixture
@@ -21,38 +20,10 @@ def new_texts(make_ws: Any, tmp_path: Path) -> tuple[Any, dict[str, list[dict[st
     """The NewsEye sample imported as gold and split, a gazetteer trained on it, then
     four new texts (no gold: only the model has read them) ingested, run and acted on,
     every span sent to review. Returns the workspace and the new texts' queued spans."""
-    from glamlab import Workspace
     from glamlab.actions import act
-    from glamlab.inference.runner import run
-    from glamlab.registry.training import train
     from glamlab.review import lease_queue
-    from glamlab.tasks import split_labels
-    from glamlab.tasks.spans import gold_spans, import_spans
-    from glamlab.tasks.splits import split_of
 
-    ws = make_ws("ner", task="ner", kind="entities", modality="text", labels=LABELS,
-                 metric="strict_micro_f1")
-    import_spans(ws, DATA / "newseye-fr-gold.tsv")
-    split_labels(ws, test_size=0.3, seed=0, group_by="document_id")
-    train(ws, "gazetteer", name="gazetteer")
-    gold = gold_spans(ws)
-    train_ids = sorted(i for i, s in split_of(ws).items() if s == "train")
-    folder = tmp_path / "new"
-    folder.mkdir()
-    for n, item_id in enumerate([i for i in train_ids if len(gold[i]) >= 3][:4]):
-        # a train sentence's words, so the gazetteer finds its entities again
-        (folder / f"new{n}.txt").write_text("Nouvelle lettre. " + (ws.item(item_id).text or ""),
-                                            encoding="utf-8")
-    assert ws.ingest([folder]).added == 4
-    card = ws.root / "glamlab.toml"
-    card.write_text(card.read_text(encoding="utf-8") + '\n[policy]\ndefault_action = "review"\n'
-                    + "".join(f'\n[policy.labels.{t}]\naction = "review"\n' for t in LABELS),
-                    encoding="utf-8")
-    db = ws.store.url if not ws.store.is_sqlite else None
-    root = ws.root
-    ws.close()
-    ws = Workspace.open(root, db=db)
-    run(ws, "gazetteer@1", workers=0, handle_signals=False)
+    ws, _gold = gold_and_new_texts(make_ws, tmp_path, 4)
     act(ws, model="gazetteer@1")
     by_item: dict[str, list[dict[str, Any]]] = {}
     for r in lease_queue(ws, "ana", limit=500):

@@ -15,44 +15,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "ner"
-LABELS = ["PER", "LOC", "ORG", "PROD", "TIME"]
+from tests.ner_project import gold_and_new_texts
 
 
 @pytest.fixture
 def acted(make_ws: Any, tmp_path: Path) -> Any:
     """The NewsEye sample imported as gold (complete: every text), a gazetteer trained on
     it and run over it and over three new texts nobody labelled, every span to review."""
-    from glamlab import Workspace
-    from glamlab.inference.runner import run
-    from glamlab.registry.training import train
-    from glamlab.tasks import split_labels
-    from glamlab.tasks.spans import gold_spans, import_spans
-    from glamlab.tasks.splits import split_of
-
-    ws = make_ws("ner", task="ner", kind="entities", modality="text", labels=LABELS,
-                 metric="strict_micro_f1")
-    import_spans(ws, DATA / "newseye-fr-gold.tsv")
-    split_labels(ws, test_size=0.3, seed=0, group_by="document_id")
-    train(ws, "gazetteer", name="gazetteer")
-    gold = gold_spans(ws)
-    train_ids = sorted(i for i, s in split_of(ws).items() if s == "train")
-    folder = tmp_path / "new"
-    folder.mkdir()
-    for n, item_id in enumerate([i for i in train_ids if len(gold[i]) >= 3][:3]):
-        (folder / f"new{n}.txt").write_text("Nouvelle lettre. " + (ws.item(item_id).text or ""),
-                                            encoding="utf-8")
-    known = set(gold)
-    assert ws.ingest([folder]).added == 3
-    card = ws.root / "glamlab.toml"
-    card.write_text(card.read_text(encoding="utf-8") + '\n[policy]\ndefault_action = "review"\n'
-                    + "".join(f'\n[policy.labels.{t}]\naction = "review"\n' for t in LABELS),
-                    encoding="utf-8")
-    db = ws.store.url if not ws.store.is_sqlite else None
-    root = ws.root
-    ws.close()
-    ws = Workspace.open(root, db=db)
-    run(ws, "gazetteer@1", workers=0, handle_signals=False)
+    ws, known = gold_and_new_texts(make_ws, tmp_path, 3)
     with ws.store.read() as conn:
         ids = set(conn.execute(sa.select(ws.store.t.items.c.item_id)).scalars())
     assert len(ids - known) == 3

@@ -1,0 +1,48 @@
+"""A small entities project shared by tests: the NewsEye sample imported as gold (every
+text complete) and split by document, a gazetteer trained on it, then ``new`` texts
+nobody labelled (train sentences' words, so the gazetteer finds their entities again)
+ingested, every type sent to review by the card's policy, and the gazetteer run over
+all of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parent / "data" / "ner"
+LABELS = ["PER", "LOC", "ORG", "PROD", "TIME"]
+
+
+def gold_and_new_texts(make_ws: Any, tmp_path: Path, new: int) -> tuple[Any, set[str]]:
+    """The project above, opened again after its card was edited; returns the workspace
+    and the ids of the gold texts (the new ones are ``new0``, ``new1``, ...)."""
+    from glamlab import Workspace
+    from glamlab.inference.runner import run
+    from glamlab.registry.training import train
+    from glamlab.tasks import split_labels
+    from glamlab.tasks.spans import gold_spans, import_spans
+    from glamlab.tasks.splits import split_of
+
+    ws = make_ws("ner", task="ner", kind="entities", modality="text", labels=LABELS,
+                 metric="strict_micro_f1")
+    import_spans(ws, DATA / "newseye-fr-gold.tsv")
+    split_labels(ws, test_size=0.3, seed=0, group_by="document_id")
+    train(ws, "gazetteer", name="gazetteer")
+    gold = gold_spans(ws)
+    train_ids = sorted(i for i, s in split_of(ws).items() if s == "train")
+    folder = tmp_path / "new"
+    folder.mkdir()
+    for n, item_id in enumerate([i for i in train_ids if len(gold[i]) >= 3][:new]):
+        (folder / f"new{n}.txt").write_text("Nouvelle lettre. " + (ws.item(item_id).text or ""),
+                                            encoding="utf-8")
+    assert ws.ingest([folder]).added == new
+    card = ws.root / "glamlab.toml"
+    card.write_text(card.read_text(encoding="utf-8") + '\n[policy]\ndefault_action = "review"\n'
+                    + "".join(f'\n[policy.labels.{t}]\naction = "review"\n' for t in LABELS),
+                    encoding="utf-8")
+    db = ws.store.url if not ws.store.is_sqlite else None
+    root = ws.root
+    ws.close()
+    ws = Workspace.open(root, db=db)
+    run(ws, "gazetteer@1", workers=0, handle_signals=False)
+    return ws, set(gold)
