@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,38 @@ import pytest
 from tests.web.conftest import PASSWORD, browser_login, csrf_of, login
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "ner"
+
+
+@contextmanager
+def _queue_in_chromium(ws: Any, *, csp: bool = False) -> Iterator[tuple[Any, Any, list[str]]]:
+    """The review queue of ``ws`` in Chromium, signed in as rey: ``(sync_api, page,
+    errors)``, ``errors`` collecting the page's script errors (and, with ``csp``, what its
+    Content-Security-Policy blocks, said on the console). Skipped without Debian's
+    chromium outside CI; CI installs it (.ci/run), so there a missing browser fails."""
+    import os
+    import shutil
+
+    from glamlab.web import create_app
+
+    from .conftest import LiveServer
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists() and not os.environ.get("CI"):
+        pytest.skip("needs Debian's chromium: apt-get install -y chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with LiveServer(create_app(ws)) as server, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True,
+                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        if csp:
+            page.on("console", lambda m: errors.append(m.text)
+                    if "Content Security Policy" in m.text or "Refused to" in m.text else None)
+        browser_login(page, server.url, "rey")
+        page.goto(server.url + "/queue")
+        yield sync_api, page, errors
+        browser.close()
 
 
 @pytest.fixture
@@ -163,27 +197,10 @@ def test_boundary_fields_that_are_not_numbers_are_refused(entities_ws: Any) -> N
 def test_word_buttons_move_a_boundary_in_a_real_browser(entities_ws: Any) -> None:
     """In Chromium: "word →" on the end moves it past the next word, the preview shows the
     covered words, and saving stores the span with that end."""
-    import os
-    import shutil
-
     from glamlab.tasks.spans import gold_spans
-    from glamlab.web import create_app
 
-    from .conftest import LiveServer
-
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists() and not os.environ.get("CI"):
-        pytest.skip("needs Debian's chromium: apt-get install -y chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
     ws = entities_ws
-    with LiveServer(create_app(ws)) as server, sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True,
-                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
-        page = browser.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        browser_login(page, server.url, "rey")
-        page.goto(server.url + "/queue")
+    with _queue_in_chromium(ws) as (sync_api, page, errors):
         shown = {int(i) for i in page.locator("[data-span-bounds]").evaluate_all(
             "els => els.map(e => e.dataset.for)")}
         rows = page.evaluate("async () => (await fetch('/api/queue?limit=200')).json()")
@@ -201,7 +218,6 @@ def test_word_buttons_move_a_boundary_in_a_real_browser(entities_ws: Any) -> Non
         # it comes back to says what was done
         page.locator(f'button[value="{row["id"]}:{row["version"]}:correct"]').click()
         sync_api.expect(page.locator("#queue-status")).to_contain_text("Corrected.")
-        browser.close()
         assert not errors, errors
     gold = gold_spans(ws, [row["item_id"]])[row["item_id"]]
     assert (v["start"], expected, row["label"]) in {(s.start, s.end, s.label) for s in gold}
@@ -212,28 +228,11 @@ def test_a_number_key_gives_a_span_that_type_in_a_real_browser(entities_ws: Any)
     """In Chromium: the key hint promises "1 PER, 2 LOC, ... (the right label: saved at
     once)"; pressing the number of another type on the current row saves the span
     with that type (the widget's save button is the one the key presses)."""
-    import os
-    import shutil
-
     from glamlab.tasks.spans import gold_spans
-    from glamlab.web import create_app
 
-    from .conftest import LiveServer
-
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists() and not os.environ.get("CI"):
-        pytest.skip("needs Debian's chromium: apt-get install -y chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
     ws = entities_ws
     labels = ws.card.labels
-    with LiveServer(create_app(ws)) as server, sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True,
-                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
-        page = browser.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        browser_login(page, server.url, "rey")
-        page.goto(server.url + "/queue")
+    with _queue_in_chromium(ws) as (sync_api, page, errors):
         rows = {r["id"]: r for r in page.evaluate(
             "async () => (await fetch('/api/queue?limit=200')).json()")}
         first = page.locator(".qitem").first
@@ -242,7 +241,6 @@ def test_a_number_key_gives_a_span_that_type_in_a_real_browser(entities_ws: Any)
         other = next(lab for lab in labels if lab != row["label"])
         page.keyboard.press(str(labels.index(other) + 1))
         sync_api.expect(page.locator("#queue-status")).to_contain_text("Corrected.")
-        browser.close()
         assert not errors, errors
     v = row["value"]
     gold = gold_spans(ws, [row["item_id"]])[row["item_id"]]
@@ -577,18 +575,8 @@ def test_a_reviewer_adds_entities_with_the_mouse_and_the_keys_in_a_real_browser(
     after a reload they are highlighted as saved. Then with the keyboard: e to the text,
     arrows to a word, Shift+arrow for one more, a number for the type, Enter. No script
     error, nothing the page's Content-Security-Policy blocks."""
-    import os
-    import shutil
-
     from glamlab.tasks.spans import gold_spans
-    from glamlab.web import create_app
 
-    from .conftest import LiveServer
-
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists() and not os.environ.get("CI"):
-        pytest.skip("needs Debian's chromium: apt-get install -y chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
     ws = entities_ws
     text, _rows = _fresh_text(ws, tmp_path)  # "Nouvelle lettre du comité. ..."
     labels = ws.card.labels
@@ -600,17 +588,7 @@ def test_a_reviewer_adds_entities_with_the_mouse_and_the_keys_in_a_real_browser(
         const r = document.createRange(); r.setStart(n, left); r.setEnd(n, left + 1);
         const b = r.getBoundingClientRect();
         return [b.left + 1, b.top + b.height / 2]; }"""
-    with LiveServer(create_app(ws)) as server, sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True,
-                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
-        page = browser.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        # what the page's Content-Security-Policy blocks is said on the console
-        page.on("console", lambda m: errors.append(m.text)
-                if "Content Security Policy" in m.text or "Refused to" in m.text else None)
-        browser_login(page, server.url, "rey")
-        page.goto(server.url + "/queue")
+    with _queue_in_chromium(ws, csp=True) as (sync_api, page, errors):
         card = page.locator("[data-add-text]").first
         rid = card.get_attribute("data-for")
         # the whole text is in the card (not the queue's first 600 characters), scrolled
@@ -648,7 +626,6 @@ def test_a_reviewer_adds_entities_with_the_mouse_and_the_keys_in_a_real_browser(
         page.reload()
         sync_api.expect(page.locator(f'[data-add-text][data-for="{rid}"] mark.saved')
                         ).to_have_text(["Nouvelle lettre", "du comité"])
-        browser.close()
         assert not errors, errors
     gold = {(s.start, s.end, s.label) for s in gold_spans(ws, ["fresh"])["fresh"]}
     assert gold == {(0, 15, "ORG"), (16, 25, "PROD")}
