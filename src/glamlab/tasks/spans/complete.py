@@ -181,6 +181,30 @@ def policy_accepted_spans(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
     return out
 
 
+def _gold_to_add_to(conn: sa.Connection, ws: Workspace, item_id: str, text: str,
+                    refused: str, done_in_train: str, then: str) -> tuple[str | None, list[Span]]:
+    """The split of ``item_id`` and its gold spans now (its latest gold set's), for a
+    reviewer about to add to them (mark the text checked, add an entity). One
+    :class:`LabelError` naming the item when the text is in the test split (its gold spans
+    are kept as they are; ``refused`` ends that sentence, ``done_in_train`` says what is
+    done in the train split only) or its text changed since its spans were saved
+    (``then``: the last step of the fix)."""
+    split = conn.execute(sa.select(ws.store.t.splits.c.split)
+                         .where(ws.store.t.splits.c.item_id == item_id)).scalar()
+    if split == "test":
+        raise LabelError(f"{item_id} is in the test split: its gold spans are kept as "
+                         f"they are{refused}", item=item_id,
+                         hint=f"{done_in_train} in the train split only")
+    latest = _active_sets(conn, ws, [item_id]).get(item_id)
+    if latest is None:
+        return split, []
+    if latest.text_hash != text_hash(text):
+        raise LabelError(f"{item_id}: its text changed since its spans were saved",
+                         item=item_id, hint=f"run the model on it again, review its spans, "
+                                            f"then {then}")
+    return split, _spans_of_sets(conn, ws, [latest.id])[int(latest.id)]
+
+
 def mark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
     """A reviewer says they checked the whole text of ``item_id``: its gold spans as they
     stand now (the spans decided so far, and those the policy accepted that nobody
@@ -191,20 +215,8 @@ def mark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
     st = ws.store.t
     with ws.store.write() as conn:
         text = item_text(conn, ws, item_id, "to mark as checked")
-        split = conn.execute(sa.select(st.splits.c.split)
-                             .where(st.splits.c.item_id == item_id)).scalar()
-        if split == "test":
-            raise LabelError(f"{item_id} is in the test split: its gold spans are kept as "
-                             "they are", item=item_id,
-                             hint="texts are marked done in the train split only")
-        latest = _active_sets(conn, ws, [item_id]).get(item_id)
-        spans = []
-        if latest is not None:
-            if latest.text_hash != text_hash(text):
-                raise LabelError(f"{item_id}: its text changed since its spans were saved",
-                                 item=item_id, hint="run the model on it again, review its "
-                                 "spans, then mark it done")
-            spans = _spans_of_sets(conn, ws, [latest.id])[int(latest.id)]
+        split, spans = _gold_to_add_to(conn, ws, item_id, text, "",
+                                       "texts are marked done", "mark it done")
         # the spans the policy accepted and nobody decided on stay entities
         for extra in policy_accepted_spans(ws, conn, [item_id]).get(item_id, []):
             if not any(s.layer == extra.layer and s.start < extra.end and extra.start < s.end
@@ -265,20 +277,9 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
             raise LabelError(problems[0][1], item=item_id,
                              hint=f"select words of the text (it has {len(text)} characters) "
                                   f"and one of the types {', '.join(ws.card.labels)}")
-        split = conn.execute(sa.select(st.splits.c.split)
-                             .where(st.splits.c.item_id == item_id)).scalar()
-        if split == "test":
-            raise LabelError(f"{item_id} is in the test split: its gold spans are kept as "
-                             "they are, so no entity is added to it", item=item_id,
-                             hint="entities are added to texts in the train split only")
-        latest = _active_sets(conn, ws, [item_id]).get(item_id)
-        spans: list[Span] = []
-        if latest is not None:
-            if latest.text_hash != text_hash(text):
-                raise LabelError(f"{item_id}: its text changed since its spans were saved",
-                                 item=item_id, hint="run the model on it again, review its "
-                                 "spans, then add the missing ones")
-            spans = _spans_of_sets(conn, ws, [latest.id])[int(latest.id)]
+        split, spans = _gold_to_add_to(conn, ws, item_id, text,
+                                       ", so no entity is added to it",
+                                       "entities are added to texts", "add the missing ones")
         for s in spans:
             if s.layer == MAIN_LAYER and s.start < end and start < s.end:
                 raise LabelError(
