@@ -181,6 +181,29 @@ def test_bad_spans_import_nothing_with_the_line(project: list[str], tmp_path: Pa
     assert counts.get("items", 0) == 0
 
 
+@pytest.mark.parametrize("name,content", [
+    ("hipe2020-fr.tsv", "\t".join(("TOKEN", "NE-COARSE-LIT", "NE-COARSE-METO", "NE-FINE-LIT",
+                                    "NE-FINE-METO", "NE-FINE-COMP", "NE-NESTED", "NEL-LIT",
+                                    "NEL-METO", "MISC")) + "\n"),
+    ("hipe2020-fr.tsv", "# hipe2022:document_id = d1\n# hipe2022:language = fr\n"),
+    ("texts.jsonl", "\n"),
+])
+def test_a_span_file_with_nothing_in_it_is_an_error(project: list[str], tmp_path: Path,
+                                                    name: str, content: str) -> None:
+    """A header-only (or comments-only, or blank) span file is one error naming the file
+    and what it should hold, not '0 items' and exit status 0."""
+    empty = tmp_path / name
+    empty.write_text(content, encoding="utf-8")
+    res = CliRunner().invoke(cli, [*project, "labels", "import", str(empty)])
+    assert res.exit_code != 0
+    message = str(res.exception) + res.output
+    assert f"{name}: 1 problem, nothing imported" in message
+    assert ("no tokens" if name.endswith(".tsv") else "no items: the file is empty") in message
+    from glamlab.errors import LabelError
+
+    assert isinstance(res.exception, LabelError)  # the CLI's one line on stderr, status 2
+
+
 def test_authority_import_all_or_nothing(project: list[str], tmp_path: Path) -> None:
     good = tmp_path / "names.csv"
     good.write_text("id,label,alt_labels,type\nQ71,Genève,Geneve|Genf,LOC\n"

@@ -105,3 +105,42 @@ def test_each_demo_names_its_items_as_they_are():
                                                   "language", "subjects")} == {
         "blank-pages": "pages", "illustrations": "pages", "language": "texts",
         "subjects": "records"}
+
+
+def test_the_demo_s_next_step_follows_act_even_when_act_wrote_nothing_new(make_ws):
+    """Once act has run, the next step (the demo's, `glamlab status`'s and the web
+    overview's: one definition) moves past 'turn predictions into actions', even when
+    every suggestion was settled by a gold label already (the entities demo: every
+    sentence it acts on has gold spans) and nothing was written or queued."""
+    import sqlalchemy as sa
+
+    from glamlab.actions import act
+    from glamlab.demo.production_stages import stage_status
+    from glamlab.store import now
+
+    ws = make_ws("settled", labels=["blank", "content"], need="skip blank pages")
+    gold = {f"p{i}": "blank" if i % 2 else "content" for i in range(12)}
+    add_items(ws, [{"item_id": i} for i in gold])
+    add_gold(ws, gold)
+    model = add_model(ws, "blanks")
+    add_predictions(ws, model, {i: _scores(label, 0.7) for i, label in gold.items()})
+    t = ws.store.t
+    with ws.store.write() as conn:
+        conn.execute(t.evaluations.insert().values(
+            model_id=model, candidate="blanks@1", test_fingerprint="f" * 64,
+            metric="f1_macro", results={}, created_at=now()))
+        conn.execute(t.model_aliases.insert().values(name="blanks", alias="champion",
+                                                     model_id=model, updated_at=now()))
+    said: list[str] = []
+    stage_status(ws, None, said.append)
+    assert "Turn predictions into actions" in said[-1]
+    report = act(ws)
+    assert report.written["machine_metadata"] == 0
+    with ws.store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.machine_metadata)
+                            ).scalar() == 0
+    status = stage_status(ws, None, said.append)
+    assert "Turn predictions into actions" not in said[-1]
+    assert "glamlab monitor" in said[-1]
+    actions = next(s for s in status["stages"] if s["stage"] == "actions")
+    assert actions["done"] and actions["review_open"] == 0 and actions["acted"] == 1

@@ -228,3 +228,68 @@ def test_a_bad_hipe_file_imports_nothing(make_ws, tmp_path):
     assert "unknown NE-COARSE-LIT type 'VILLE'" in err.value.rows[0][1]
     assert "2 tab-separated columns, not 10" in err.value.rows[1][1]
     assert counts(ws) == {"items": 0, "span_sets": 0, "spans": 0, "splits": 0}
+
+
+def test_nul_characters_are_removed_from_imported_texts_with_the_offsets_moved(make_ws,
+                                                                               tmp_path):
+    """NUL (which PostgreSQL cannot store) leaves an imported text as it leaves an ingested
+    one, and every entity still covers its words: the same items and spans on both
+    stores, the text matching its spans (not stale), and a second import unchanged."""
+    ws = entities_ws(make_ws)
+    src = write_jsonl(tmp_path / "nul.jsonl", [
+        {"id": "a", "text": "M.\x00 Thi\x00ers à Par\x00is\x00.", "place": "Gen\x00ève",
+         "entities": [{"start": 0, "end": 11, "label": "PER", "text": "M.\x00 Thi\x00ers"},
+                      {"start": 14, "end": 21, "label": "LOC", "authority_id": "Q9\x0000"}]},
+        {"id": "b", "text": "Rien ici.", "entities": []}])
+    report = import_spans(ws, src, split="train")
+    assert (report.items, report.created, report.spans, report.nul_cleaned) == (2, 2, 2, 1)
+    assert "NUL characters (\\x00) removed from the text of 1 item" in report.summary()
+    item = ws.item("a")
+    assert item.text == "M. Thiers à Paris."
+    assert item.meta["place"] == "Genève" and "NUL" in item.meta["ingest_note"]
+    spans = gold_spans(ws)["a"]
+    assert [(item.text[s.start:s.end], s.label, s.authority_id) for s in spans] == [
+        ("M. Thiers", "PER", None), ("Paris", "LOC", "Q900")]
+    data = span_data(ws, "train")
+    assert data.stale == [] and len(data) == 2
+    again = import_spans(ws, src)
+    assert (again.unchanged, again.added) == (2, 0)
+
+
+def test_a_span_on_nothing_but_nul_is_named_and_nothing_is_imported(make_ws, tmp_path):
+    ws = entities_ws(make_ws)
+    src = write_jsonl(tmp_path / "nul.jsonl", [
+        {"id": "ok", "text": "Paris", "entities": [{"start": 0, "end": 5, "label": "LOC"}]},
+        {"id": "only-nul", "text": "Le \x00\x00 Rhône",
+         "entities": [{"start": 3, "end": 5, "label": "LOC"}]}])
+    with pytest.raises(LabelError) as err:
+        import_spans(ws, src)
+    assert [n for n, _ in err.value.rows] == [2]
+    assert "only-nul: span 3-5 LOC covers nothing but NUL" in err.value.rows[0][1]
+    assert counts(ws) == {"items": 0, "span_sets": 0, "spans": 0, "splits": 0}
+
+
+def test_nul_in_hipe_tokens_is_removed(make_ws, tmp_path):
+    ws = entities_ws(make_ws)
+    lines = NEWSEYE.read_text(encoding="utf-8").split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("Genève\tB-LOC"))
+    lines[at] = "Gen\x00ève" + lines[at][len("Genève"):]
+    src = tmp_path / "newseye-fr.tsv"
+    src.write_text("\n".join(lines), encoding="utf-8")
+    report = import_spans(ws, src, split="train")
+    assert report.nul_cleaned == 1 and report.created == 10
+    texts = {i.item_id: i.text for i in ws.items()}
+    assert not any("\x00" in t for t in texts.values())
+    found = [t[s.start:s.end] for i, spans in gold_spans(ws).items() for s in spans
+             for t in [texts[i]] if "Genève" in t[s.start:s.end]]
+    assert found
+
+
+def test_a_person_s_span_with_nul_is_refused_naming_it(make_ws, tmp_path):
+    ws = entities_ws(make_ws)
+    src = write_jsonl(tmp_path / "a.jsonl", [{"id": "a", "text": "Paris", "entities": []}])
+    import_spans(ws, src)
+    with pytest.raises(LabelError) as err:
+        save_spans(ws, "a", [Span(0, 5, "LOC", authority_id="Q\x0090")], annotator="maria")
+    assert "authority id holds NUL characters" in str(err.value)
+    assert gold_spans(ws)["a"] == []

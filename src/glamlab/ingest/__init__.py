@@ -23,7 +23,15 @@ import sqlalchemy as sa
 from ..errors import IngestError
 from ..progress import Progress
 from ..store import now
-from .base import IngestOptions, Problem, Record, SourceReader, check_record, strip_nul
+from .base import (
+    IngestOptions,
+    Problem,
+    Record,
+    SourceReader,
+    check_record,
+    nul_note,
+    strip_nul,
+)
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -348,7 +356,7 @@ def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: l
         if nul_text or nul_meta:
             where = " and ".join(w for w, hit in (("text", nul_text), ("metadata", nul_meta))
                                  if hit)
-            meta = {**meta, "ingest_note": f"NUL bytes removed from the {where}"}
+            meta = {**meta, "ingest_note": nul_note(where)}
         source, _ = strip_nul(r.source)
         rows.append((r.item_id, version, db_true, r.modality, r.source_kind, source,
                      r.uri, r.page, r.content_hash, text, r.width, r.height,

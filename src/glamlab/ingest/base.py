@@ -131,6 +131,12 @@ def strip_nul(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
+def nul_note(where: str) -> str:
+    """What an item's ``ingest_note`` says when NUL characters were removed from ``where``
+    (its text, its metadata): the same words from every ingest path."""
+    return f"NUL bytes removed from the {where}"
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

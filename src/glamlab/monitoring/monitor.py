@@ -26,6 +26,14 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 ALERT_EXIT_CODE = 3
+ADDED_SPAN_RATE = "added_span_rate"
+#: the rate signals every monitor reports, (name, description)
+RATES = (("override_rate", "Share of reviewed predictions that a person rejected or corrected"),
+         ("failure_rate", "Share of items that failed in the run"))
+#: an entities project's recall signal
+ADDED_SPAN = (ADDED_SPAN_RATE, "Entities reviewers added because the model missed them, per "
+              "reviewed text (a recall signal: the override rate only sees the spans the "
+              "model found)")
 EMBEDDING_KEY = "effnet-lite0-whole@1"  # glamlab.features.EffNetEmbedding().key
 
 
@@ -89,6 +97,7 @@ class MonitorReport:
     windows: list[Window]
     signals: list[Signal]
     config: MonitorConfig
+    rates: tuple[tuple[str, str], ...] = ()  # (name, description) of the rate signals
 
     @property
     def alerts(self) -> list[tuple[Window, SignalResult]]:
@@ -103,9 +112,7 @@ class MonitorReport:
             "alert": bool(self.alerts),
             "alerts": [{"window": w.key, **r.to_dict()} for w, r in self.alerts],
             "signals": [{"name": s.name, "description": s.description} for s in self.signals]
-            + [{"name": "override_rate", "description": "Share of reviewed predictions that a "
-                "person rejected or corrected"},
-               {"name": "failure_rate", "description": "Share of items that failed in the run"}],
+            + [{"name": name, "description": words} for name, words in self.rates or RATES],
             "windows": [{"window": w.key, "start": w.start, "end": w.end, "n": len(w.rows),
                          "results": [r.to_dict() for r in w.results]} for w in self.windows],
         }
@@ -117,7 +124,8 @@ class MonitorReport:
                  " (items outside the training and test splits)."]
         for w in self.windows:
             # the values are drift statistics, not brightness or ink: say so
-            bad = ", ".join(f"{r.signal} changed (drift statistic {r.value:.3f}, alert above "
+            bad = ", ".join(_added_alert(r) if r.signal == ADDED_SPAN_RATE else
+                            f"{r.signal} changed (drift statistic {r.value:.3f}, alert above "
                             f"{r.threshold:.3f})" for r in w.alerts)
             thin = [r.signal for r in w.results if r.status == "not enough data"]
             if bad:
@@ -127,6 +135,9 @@ class MonitorReport:
                              f"(fewer than {self.config.min_window})")
             else:
                 lines.append(f"  ok     {w.key} ({len(w.rows):,} items)")
+            added = next((r for r in w.results if r.signal == ADDED_SPAN_RATE and r.n), None)
+            if added is not None:
+                lines.append("         " + added_span_words(added, self.config.min_window))
         if not self.windows:
             lines.append("No production predictions yet (items outside the training and test "
                          "splits): nothing to compare. Run the model over new material first.")
@@ -139,9 +150,34 @@ class MonitorReport:
         return "\n".join(lines)
 
 
+def _added_alert(r: SignalResult) -> str:
+    return (f"reviewers added more missed entities than expected ({r.value:.2f} per "
+            f"reviewed text, alert above {r.threshold:.2f})")
+
+
+def added_span_words(r: SignalResult, min_window: int) -> str:
+    """The added-span rate of one window in words: how many entities reviewers added (the
+    model missed them) in how many reviewed texts, and what the test split led to expect."""
+    k, n = int(r.context.get("added_spans", 0)), int(r.context.get("reviewed_texts", r.n))
+    expected = r.context.get("expected")
+    text = (f"reviewers added {k:,} entit{'y' if k == 1 else 'ies'} the model missed in "
+            f"{n:,} reviewed text{'' if n == 1 else 's'} ({k / n:.2f} per text" if n else
+            "no text reviewed yet (")
+    if expected is not None and n:
+        text += f"; about {expected:.2f} expected from the model's recall on the test split"
+    text += ")"
+    if r.status == "not enough data":
+        text += f": too few reviewed texts to judge (fewer than {min_window})"
+    elif r.status == "alert":
+        text += ": more than expected, the model misses entities in this material"
+    return text
+
+
 def _num(v: Any) -> Any:
     if v is None:
         return None
+    if isinstance(v, int) and not isinstance(v, bool):
+        return v
     try:
         f = float(v)
     except (TypeError, ValueError):
@@ -288,6 +324,66 @@ def _override_rates(ws: Workspace, item_ids: list[str]) -> tuple[int, int]:
     return overridden, total
 
 
+def _added_spans(ws: Workspace, item_ids: list[str]) -> tuple[int, int]:
+    """(entities reviewers added, texts reviewed) among ``item_ids``: a text is reviewed
+    when a person decided anything on it (a predicted span, an added one); an added span
+    is a decision of action ``added`` (no queue row: an entity the model missed)."""
+    from ..tasks.people import ADDED
+
+    t = ws.store.t.decisions
+    added = 0
+    reviewed: set[str] = set()
+    with ws.store.read() as conn:
+        for i in range(0, len(item_ids), 900):
+            chunk = item_ids[i : i + 900]
+            for item_id, action, n in conn.execute(
+                    sa.select(t.c.item_id, t.c.action, sa.func.count())
+                    .where(t.c.item_id.in_(chunk)).group_by(t.c.item_id, t.c.action)):
+                reviewed.add(item_id)
+                if action == ADDED:
+                    added += int(n)
+    return added, len(reviewed)
+
+
+def _expected_added(ws: Workspace, model_id: int, test_ids: set[str]) -> float | None:
+    """Entities a reviewer should find missing per text, from the test split: the share
+    of gold entities the model's latest evaluation missed (1 - fuzzy recall: a span with
+    wrong bounds is corrected, not added) times the gold entities per test text. None
+    without an evaluation that measured recall, or test texts with gold spans."""
+    from ..tasks.spans import gold_spans
+
+    t = ws.store.t.evaluations
+    with ws.store.read() as conn:
+        results = conn.execute(sa.select(t.c.results).where(t.c.model_id == model_id)
+                               .order_by(t.c.id.desc()).limit(1)).scalar()
+    metrics = (results or {}).get("metrics") or {}
+    recall = next((m.get("value") for m in (metrics.get("fuzzy_micro_recall"),
+                                            metrics.get("strict_micro_recall"))
+                   if isinstance(m, dict) and isinstance(m.get("value"), int | float)), None)
+    gold = gold_spans(ws, sorted(test_ids)) if test_ids else {}
+    if recall is None or not gold:
+        return None
+    per_text = sum(len(spans) for spans in gold.values()) / len(gold)
+    return float(max(0.0, 1.0 - recall) * per_text)
+
+
+def _added_result(k: int, n: int, expected: float | None, cfg: MonitorConfig) -> SignalResult:
+    """Added spans per reviewed text; an alert when far above ``expected`` (a Poisson
+    count per text: mean + sigma standard errors)."""
+    context: dict[str, float] = {"added_spans": k, "reviewed_texts": n}
+    if expected is not None:
+        context["expected"] = expected
+    if n < cfg.min_window:
+        return SignalResult(ADDED_SPAN_RATE, "not enough data" if n else "no data",
+                            k / n if n else None, None, n, context)
+    if expected is None:
+        return SignalResult(ADDED_SPAN_RATE, "ok", k / n, None, n, context)
+    lam = max(expected, 1.0 / n)
+    threshold = expected + cfg.sigma * math.sqrt(lam / n)
+    return SignalResult(ADDED_SPAN_RATE, "alert" if k / n > threshold else "ok", k / n,
+                        threshold, n, context)
+
+
 def _failures(ws: Workspace, model_id: int) -> dict[int, tuple[int, int]]:
     t = ws.store.t
     with ws.store.read() as conn:
@@ -322,6 +418,7 @@ def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = 
         raise GlamlabError(f"model {mv.spec} has no predictions to monitor",
                            hint=f"run it first: glamlab run --model {mv.spec}")
     signals = IMAGE_PRESET if ws.card.modality == "image" else TEXT_PRESET
+    entities = ws.card.kind == "entities"
     if ws.card.modality == "image":
         _attach_image_features(ws, rows)
 
@@ -354,6 +451,7 @@ def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = 
     thresholds: dict[tuple[str, int], float | None] = {}
     expected_override = _expected_override(ws, mv.metrics)
     failures = _failures(ws, mv.id)
+    expected_added = _expected_added(ws, mv.id, test_ids) if entities else None
     ref_fail = [failures.get(int(r["run_id"])) for r in ref_rows[:1]]
     base_fail = (ref_fail[0][0] / ref_fail[0][1]) if ref_fail and ref_fail[0] and ref_fail[0][1] else 0.0
 
@@ -380,13 +478,17 @@ def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = 
             w.results.append(SignalResult(s.name, status, value, threshold, n, comp))
         k, n = _override_rates(ws, sorted({r["item_id"] for r in w.rows}))
         w.results.append(_rate_result("override_rate", k, n, expected_override, cfg))
+        if entities:
+            k, n = _added_spans(ws, sorted({r["item_id"] for r in w.rows}))
+            w.results.append(_added_result(k, n, expected_added, cfg))
         run_ids = {int(r["run_id"]) for r in w.rows}
         fk = sum(failures.get(i, (0, 0))[0] for i in run_ids)
         fn = sum(failures.get(i, (0, 0))[1] for i in run_ids)
         w.results.append(_rate_result("failure_rate", fk, fn, base_fail, cfg,
                                       floor=cfg.max_failure_rate))
 
-    report = MonitorReport(mv.spec, ref_name, len(ref_rows), windows, list(signals), cfg)
+    report = MonitorReport(mv.spec, ref_name, len(ref_rows), windows, list(signals), cfg,
+                           rates=(*RATES, ADDED_SPAN) if entities else RATES)
     if store_alerts:
         _store_alerts(ws, report)
     return report

@@ -58,6 +58,9 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         decisions = _count(conn, t.decisions)
         alerts = _count(conn, t.alerts)
         monitored = _count(conn, t.audit_log, t.audit_log.c.action == "monitor")
+        # act has run (not a dry run) even when it wrote nothing new: every suggestion
+        # settled by gold (an entities project's imported texts), or all below threshold
+        acted = _count(conn, t.audit_log, t.audit_log.c.action == "act")
         aliases = t.model_aliases.c
         in_use = conn.execute(sa.select(aliases.name).where(aliases.alias == "in-use")
                               .limit(1)).scalar()
@@ -91,8 +94,8 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         {"stage": "models", "done": champions > 0, "count": models, "champions": champions,
          "evaluations": evaluations},
         {"stage": "runs", "done": runs > 0, "count": runs, "predictions": predictions},
-        {"stage": "actions", "done": machine > 0 or queue_open > 0 or decisions > 0,
-         "machine_metadata": machine, "review_open": queue_open,
+        {"stage": "actions", "done": machine > 0 or queue_open > 0 or decisions > 0 or acted > 0,
+         "acted": acted, "machine_metadata": machine, "review_open": queue_open,
          "settled_by_gold": settled, "decisions": decisions},
         {"stage": "monitoring", "done": monitored > 0, "alerts": alerts,
          "checks": monitored},
@@ -118,7 +121,7 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
                       _next_step(card.need, items, labelled, splits, evaluations, champions,
                                  runs, predictions, queue_open, machine, in_use, monitored,
                                  found["baselines"] if no_better and found else None,
-                                 stale)),
+                                 stale, acted)),
     }
 
 
@@ -244,7 +247,7 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
                champions: int, runs: int, predictions: int, queue_open: int, machine: int,
                in_use: str | None = None, monitored: int = 0,
                not_beaten: list[str] | None = None,
-               stale: dict[str, str] | None = None) -> str:
+               stale: dict[str, str] | None = None, acted: int = 0) -> str:
     if not need:
         return ("State the need in words: edit [project] need in glamlab.toml "
                 "(e.g. 'stop paying the OCR service for blank pages').")
@@ -271,7 +274,7 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
                    "(evaluate first: its verdict chooses the model)."))
     if stale:
         return run_champion_step(stale)
-    if machine == 0 and queue_open == 0:
+    if machine == 0 and queue_open == 0 and not acted:
         return ("Turn predictions into actions: `glamlab act --dry-run` shows what the policy "
                 "would do; `glamlab act --optimise --target-precision 0.95 --write` sets the "
                 "accept thresholds from the labelled data; then `glamlab act`, and "

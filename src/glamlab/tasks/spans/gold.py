@@ -63,6 +63,7 @@ class SpanImportReport:
     split: str | None = None
     annotator: str = "import"
     labels: dict[str, int] = field(default_factory=dict)
+    nul_cleaned: int = 0  # items whose text had NUL characters, removed (offsets moved)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -78,6 +79,10 @@ class SpanImportReport:
         text += ")"
         if self.split:
             text += f"; put in the {self.split} split"
+        if self.nul_cleaned:
+            text += (f"; NUL characters (\\x00) removed from the text of {self.nul_cleaned:,} "
+                     f"item{'s' if self.nul_cleaned != 1 else ''}, their entities kept on the "
+                     "same words")
         return text
 
 
@@ -148,12 +153,14 @@ def read_span_file(path: str | Path, *, format: str | None = None, segment: str 
         raise LabelError(f"unknown span format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
     problems = problems if problems is not None else []
     if fmt == "hipe":
-        return list(read_hipe(p, segment=segment, label_map=label_map, problems=problems))
-    if fmt == "jsonl":
+        docs = list(read_hipe(p, segment=segment, label_map=label_map, problems=problems))
+    elif fmt == "jsonl":
         docs = list(read_jsonl(p, problems=problems))
     else:
         docs = list(read_webanno(p, problems=problems))
-    if label_map:
+    for doc in docs:
+        problems.extend(without_nul(doc))
+    if fmt != "hipe" and label_map:
         for doc in docs:
             kept, lines = [], []
             for i, s in enumerate(doc.spans):
@@ -164,6 +171,47 @@ def read_span_file(path: str | Path, *, format: str | None = None, segment: str 
                     lines.append(doc.line_of(i))
             doc.spans, doc.span_lines = kept, lines
     return docs
+
+
+def without_nul(doc: SpanDoc) -> list[tuple[int, str]]:
+    """Remove NUL characters (``\\x00``, which PostgreSQL cannot store and OCR sometimes
+    leaves) from what a file gives for one item, in place, as ingest removes them from
+    texts: offsets after a NUL move back by one, so every span still covers its words, on
+    both stores. ``doc.nul_removed`` says how many went from the text. A span that covered
+    nothing but NUL is a problem (its line, returned)."""
+    from ...ingest.base import nul_note, strip_nul
+
+    problems: list[tuple[int, str]] = []
+    text = doc.text
+    if text is not None and "\x00" in text:
+        before = [0] * (len(text) + 1)  # NULs before each offset
+        for i, ch in enumerate(text):
+            before[i + 1] = before[i] + (ch == "\x00")
+        kept, lines = [], []
+        for i, s in enumerate(doc.spans):
+            if 0 <= s.start < s.end <= len(text):
+                start, end = s.start - before[s.start], s.end - before[s.end]
+                if start == end:
+                    problems.append((doc.line_of(i), f"{doc.item_id}: span {s.start}-{s.end} "
+                                     f"{s.label} covers nothing but NUL characters (\\x00), "
+                                     "which are removed from texts: leave this entity out"))
+                    continue
+                s.start, s.end = start, end
+            kept.append(s)
+            lines.append(doc.line_of(i))
+        doc.spans, doc.span_lines = kept, lines
+        doc.text = text.replace("\x00", "")
+        doc.nul_removed = len(text) - len(doc.text)
+    for s in doc.spans:
+        s.label, s.layer, s.authority_id, s.text, s.attrs = (
+            strip_nul(v)[0] for v in (s.label, s.layer, s.authority_id, s.text, s.attrs))
+    doc.meta, in_meta = strip_nul(doc.meta)
+    doc.annotator = strip_nul(doc.annotator)[0]
+    where = " and ".join(w for w, hit in (("text", doc.nul_removed), ("metadata", in_meta))
+                         if hit)
+    if where:
+        doc.meta = {**doc.meta, "ingest_note": nul_note(where)}
+    return problems
 
 
 def _same_text(a: str, b: str) -> int | None:
@@ -432,6 +480,7 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
         if split is not None:
             _set_splits(conn, ws, {i: split for i in ids})
         report.items = len(ids)
+        report.nul_cleaned = sum(1 for _, doc in wanted.values() if doc.nul_removed)
         ws.store.audit(conn, annotator or "import", "spans.import", name, files=len(files),
                        format=fmt_name, items=len(ids), sets=report.added,
                        spans=report.spans, created=report.created, replaced=report.replaced,

@@ -292,7 +292,10 @@ def read_hipe(path: str | Path, *, segment: str = "sentence",
     problems = problems if problems is not None else []
     types = dict(HIPE_TYPES if label_map is None else label_map)
     stem = _STEM_RE.match(p.stem)
+    before = len(problems)
+    read_tokens = 0
     for doc in _documents(p, problems):
+        read_tokens += len(doc.tokens)
         meta = {_META_KEYS[k]: v for k, v in doc.meta.items()
                 if k in _META_KEYS and v not in _EMPTY}
         dataset = meta.get("dataset") or (stem.group(1) if stem else None)
@@ -326,6 +329,11 @@ def read_hipe(path: str | Path, *, segment: str = "sentence",
                               meta={**meta, "segment": number})
                 number += 1
                 start = i + 1
+    if not read_tokens and len(problems) == before:  # a header only, or comments only
+        problems.append((0, "no tokens: the file has only a header or comment lines (a "
+                            "HIPE TSV gives one token a line, with its tags, after a "
+                            "'# document_id = ...' line); the file is cut short or empty, "
+                            "give the complete file"))
 
 
 __all__ = ["COLUMNS", "FORMAT", "HIPE_TYPES", "LAYERS", "SEGMENTS", "read_hipe", "sniff"]

@@ -36,10 +36,12 @@ def read_jsonl(path: str | Path, *,
     except OSError as exc:
         raise LabelError(f"cannot read {p}: {exc.strerror}", hint="check the path") from exc
     with fh:
+        read = 0
         try:
             for n, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
+                read += 1
                 try:
                     obj: Any = loads_json(line)
                 except json.JSONDecodeError as exc:
@@ -81,6 +83,10 @@ def read_jsonl(path: str | Path, *,
         except UnicodeDecodeError as exc:
             raise LabelError(f"{p.name} is not UTF-8 text",
                              hint="save it as UTF-8 and import it again") from exc
+        if not read:
+            problems.append((0, "no items: the file is empty (JSON Lines gives one item a "
+                                "line, {\"id\": ..., \"text\": ..., \"entities\": [...]}); "
+                                "give the complete file"))
 
 
 __all__ = ["FORMAT", "read_jsonl", "sniff"]

@@ -106,6 +106,7 @@ class SpanDoc:
     span_lines: list[int] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
     annotator: str | None = None
+    nul_removed: int = 0  # NUL characters removed from ``text`` when it was read
 
     def line_of(self, i: int) -> int:
         return self.span_lines[i] if i < len(self.span_lines) else self.line
@@ -126,6 +127,18 @@ def shown(text: str) -> str:
     return repr(_short(text))
 
 
+def has_nul(value: Any) -> bool:
+    """Whether a NUL character is in ``value`` or any string inside it (PostgreSQL can
+    store none, in text or in JSON)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False
+
+
 def check_spans(text: str, spans: Sequence[Span], *, labels: Iterable[str] | None = None,
                 lines: Sequence[int] | None = None, line: int = 0,
                 item_id: str | None = None) -> list[tuple[int, str]]:
@@ -141,6 +154,15 @@ def check_spans(text: str, spans: Sequence[Span], *, labels: Iterable[str] | Non
         return lines[i] if lines is not None and i < len(lines) else line
 
     for i, s in enumerate(spans):
+        name = f"span {s.start}-{s.end} {s.label!r}"
+        nul = [f for f, v in (("label", s.label), ("layer", s.layer),
+                              ("authority id", s.authority_id), ("attrs", s.attrs))
+               if has_nul(v)]
+        if nul:
+            problems.append((at(i), f"{where}{name}: its {' and '.join(nul)} "
+                                    f"hold{'s' if len(nul) == 1 else ''} NUL characters "
+                                    "(\\x00), which no store keeps: remove them"))
+            continue
         name = f"span {s.start}-{s.end} {s.label}"
         if s.start < 0 or s.end > len(text) or s.start >= s.end:
             problems.append((at(i), f"{where}{name} is outside the text (0-{len(text)})"
