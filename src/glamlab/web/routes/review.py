@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -139,17 +140,20 @@ def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
     for r in rows:
         r["saved"] = [{"label": s.label, "text": s.text} for s in gold.get(r["item_id"], [])]
         text = r["text"] = texts.get(r["item_id"]) or str(r.get("text") or "")
-        r["segments"] = _segments(text, r.get("value"), gold.get(r["item_id"], []))
+        r["segments"] = _segments(text, r.get("value"), gold.get(r["item_id"], []),
+                                  accepted.get(r["item_id"], []))
         r["accepted"] = [{"label": s.label, "text": text[s.start:s.end]}
                          for s in accepted.get(r["item_id"], [])]
         r["text_waits"] = r["item_id"] in waiting
         r["in_test"] = splits.get(r["item_id"]) == "test"
 
 
-def _segments(text: str, value: Any, saved: list[Any]) -> list[dict[str, Any]] | None:
+def _segments(text: str, value: Any, saved: Sequence[Any],
+              accepted: Sequence[Any] = ()) -> list[dict[str, Any]] | None:
     """The text of an entity row in pieces, for the card to highlight: the row's
-    predicted span (``kind`` "pred") and the gold spans saved for the text so far that do
-    not overlap it ("saved"), the rest plain (``kind`` None); None when the predicted
+    predicted span (``kind`` "pred"), the gold spans saved for the text so far that do
+    not overlap it ("saved"), and the spans the policy accepted (``glamlab act``) that
+    overlap neither ("accepted"), the rest plain (``kind`` None); None when the predicted
     span does not lie on the text (the card then shows its words alone)."""
     v = value if isinstance(value, dict) else {}
     try:
@@ -159,10 +163,11 @@ def _segments(text: str, value: Any, saved: list[Any]) -> list[dict[str, Any]] |
     if not 0 <= start < end <= len(text):
         return None
     marks = [(start, end, "pred", "")]
-    for s in sorted(saved, key=lambda s: (s.start, s.end)):
-        if 0 <= s.start < s.end <= len(text) and not any(
-                s.start < e and b < s.end for b, e, _, _ in marks):
-            marks.append((s.start, s.end, "saved", s.label))
+    for what, spans in (("saved", saved), ("accepted", accepted)):
+        for s in sorted(spans, key=lambda s: (s.start, s.end)):
+            if 0 <= s.start < s.end <= len(text) and not any(
+                    s.start < e and b < s.end for b, e, _, _ in marks):
+                marks.append((s.start, s.end, what, s.label))
     out: list[dict[str, Any]] = []
     at = 0
     for b, e, kind, label in sorted(marks):
