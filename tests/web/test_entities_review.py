@@ -526,7 +526,7 @@ def test_a_reviewer_adds_an_entity_the_model_missed(entities_ws: Any, tmp_path: 
         assert r.status_code == 200, r.text
         assert r.json() | {"decision_id": 0} == {
             "item_id": "fresh", "start": 9, "end": 15, "label": "PROD", "text": "lettre",
-            "split": "train", "spans": 2, "waits": True, "decision_id": 0}
+            "split": "train", "spans": 2, "waits": True, "decision_id": 0, "settled": []}
         r = c.post("/api/texts/fresh/spans", json={"start": 12, "end": 18, "label": "PER"},
                    headers=headers)
         assert r.status_code == 422 and "overlaps 'lettre'" in r.json()["error"]
@@ -790,6 +790,72 @@ def test_words_after_line_breaks_are_added_exactly_in_a_real_browser(
     gold = {(s.start, s.end, s.label) for s in gold_spans(ws, ["crlf"])["crlf"]}
     assert gold == {(comite, comite + 6, "ORG"), (geneve, geneve + 6, "LOC")}
     assert {text[a:b] for a, b, _ in gold} == {"comité", "Genève"}
+
+
+def test_an_added_entity_settles_the_model_s_spans_over_its_words(entities_ws: Any,
+                                                                 tmp_path: Path) -> None:
+    """Before, a span a reviewer added stayed beside the model's queued spans over the
+    same words, and accepting one of those later replaced the reviewer's span. Now
+    adding it decides them with it, as the reviewer's: the model's very span (same
+    words, same type) accepted, another rejected; they leave the queue, and a decision
+    made on one later is refused as already decided. A row over those words that another
+    reviewer holds refuses the addition, with the reason, nothing stored. The Python
+    function and the API alike."""
+    from fastapi.testclient import TestClient
+
+    from glamlab import review
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    _text, rows = _fresh_text(ws, tmp_path)
+    a, b = rows[0], rows[1]
+    va, vb = a["value"], b["value"]
+    other = next(lab for lab in ws.card.labels if lab != a["label"])
+    # the Python function: a's words, another type: a is rejected, by rey
+    added = review.add_span(ws, "rey", "fresh", va["start"], va["end"], other)
+    assert [(s["queue_id"], s["action"], s["predicted"]) for s in added["settled"]] == [
+        (a["id"], "reject", a["label"])]
+    with pytest.raises(review.StaleDecision, match="already decided"):
+        review.decide(ws, "rob", a["id"], "accept", a["version"])
+    gold = {(s.start, s.end, s.label) for s in gold_spans(ws, ["fresh"])["fresh"]}
+    assert gold == {(va["start"], va["end"], other)}
+    mine = review.list_decisions(ws, item_id="fresh")
+    assert {(d["queue_id"], d["action"], d["user"]) for d in mine} >= {
+        (a["id"], "reject", "rey"), (None, "add", "rey")}
+    # rob holds b: adding over its words is refused, nothing stored
+    assert b["id"] in {r["id"] for r in review.lease_queue(ws, "rob", limit=300)}
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        headers = {"X-CSRF-Token": csrf_of(c)}
+        body = {"start": vb["start"], "end": vb["end"], "label": b["label"]}
+        r = c.post("/api/texts/fresh/spans", json=body, headers=headers)
+        assert r.status_code == 422, r.text
+        assert "rob is reviewing the model's span" in r.json()["error"]
+        assert "the entity was not added" in r.json()["error"]
+        bid = b["id"]
+        page = c.post("/queue/add-span", data={
+            "csrf": csrf_of(c), "add_span": str(bid), f"add_item_{bid}": "fresh",
+            f"add_start_{bid}": str(vb["start"]), f"add_end_{bid}": str(vb["end"]),
+            f"add_label_{bid}": b["label"]}, follow_redirects=False)
+        # (rob holds the card's row too: the reason is said at the top of the page)
+        assert page.status_code == 422, page.text
+        assert "The entity was not added: fresh: rob is reviewing" in page.text
+        assert {(s.start, s.end, s.label)
+                for s in gold_spans(ws, ["fresh"])["fresh"]} == gold
+        assert review.release_leases(ws, "rob") >= 1
+        # b's very span: accepted with the addition
+        r = c.post("/api/texts/fresh/spans", json=body, headers=headers)
+        assert r.status_code == 200, r.text
+        assert [(s["queue_id"], s["action"], s["words"]) for s in r.json()["settled"]] == [
+            (b["id"], "accept", vb.get("text") or _text[vb["start"]:vb["end"]])]
+        open_ids = {q["id"] for q in c.get("/api/queue?limit=300").json()}
+        assert not {a["id"], b["id"]} & open_ids
+        # what the queue page says after such an addition (the form's redirect)
+        page = c.get("/queue?done=added&text=fresh&settled=1").text
+        assert "The model's span over the same words was decided with it" in page
+    gold = {(s.start, s.end, s.label) for s in gold_spans(ws, ["fresh"])["fresh"]}
+    assert gold == {(va["start"], va["end"], other), (vb["start"], vb["end"], b["label"])}
 
 
 def test_the_item_page_shows_a_text_s_gold_entities(entities_ws: Any) -> None:

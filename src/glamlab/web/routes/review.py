@@ -113,7 +113,8 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
         "sorts": review.SORTS, "counts": request.app.state.queue_counts.get(),
         "labels": ws.card.labels, "done": request.query_params.get("done"),
         "marked_text": request.query_params.get("text") or "",
-        "conflicts": request.query_params.get("conflicts"), **extra}, status=status)
+        "conflicts": request.query_params.get("conflicts"),
+        "settled": request.query_params.get("settled") or "", **extra}, status=status)
 
 
 def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
@@ -294,7 +295,8 @@ def queue_add_span(request: Request, form: FormData = Depends(form_of),
             raise GlamlabError("no words selected", item=item_id,
                                hint="select the words of the entity in the text first (or "
                                     "type its start and end)") from None
-        review.add_span(request.app.state.ws, user.username, item_id, start, end, label)
+        added = review.add_span(request.app.state.ws, user.username, item_id, start, end,
+                                label)
     except GlamlabError as exc:
         page = _queue(request, user, **back, kind="", status=422,
                       add_problem={"row": row, "message": exc.message, "hint": exc.hint,
@@ -302,7 +304,9 @@ def queue_add_span(request: Request, form: FormData = Depends(form_of),
         # the address stays the queue's (a reload shows the queue, not this POST)
         page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
         return page
-    return _back_to_queue(form, done="added", text=item_id)
+    request.app.state.queue_counts.decided(added["settled"])
+    return _back_to_queue(form, done="added", text=item_id,
+                          settled=len(added["settled"]) or "")
 
 
 @router.post("/queue/text-undone")
