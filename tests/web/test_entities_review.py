@@ -436,9 +436,11 @@ def test_a_text_in_the_test_split_is_not_offered_whole_text_checked(entities_ws:
     assert "This text is in the test set" in page
 
 
-def _fresh_text(ws: Any, tmp_path: Path) -> tuple[str, list[dict[str, Any]]]:
-    """A new text, predicted and queued, whose rows are the only ones open (the page
-    shows them); returns its text and its queued spans."""
+def _fresh_text(ws: Any, tmp_path: Path, head: str = "Nouvelle lettre du comité. ",
+                name: str = "fresh") -> tuple[str, list[dict[str, Any]]]:
+    """A new text ``name``: ``head``, then a train sentence's words (so the gazetteer
+    finds entities in them), predicted and queued, whose rows are the only ones open (the
+    page shows them), none in ``head``; returns its text and its queued spans."""
     from glamlab.actions import act
     from glamlab.inference.runner import run
     from glamlab.tasks.spans import gold_spans
@@ -447,21 +449,22 @@ def _fresh_text(ws: Any, tmp_path: Path) -> tuple[str, list[dict[str, Any]]]:
     gold = gold_spans(ws)
     source = next(i for i, s in sorted(split_of(ws).items())
                   if s == "train" and len(gold[i]) >= 3)
-    folder = tmp_path / "new"
+    folder = tmp_path / name
     folder.mkdir()
-    text = "Nouvelle lettre du comité. " + (ws.item(source).text or "")
-    (folder / "fresh.txt").write_text(text, encoding="utf-8")
+    text = head + (ws.item(source).text or "")
+    (folder / f"{name}.txt").write_bytes(text.encode("utf-8"))  # each \r kept
     assert ws.ingest([folder]).added == 1
+    assert ws.item(name).text == text
     run(ws, "gazetteer@1", workers=0, handle_signals=False)
     act(ws, model="gazetteer@1")
     q = ws.store.t.review_queue
     with ws.store.write() as conn:
-        conn.execute(q.update().where(q.c.item_id != "fresh").values(status="decided"))
+        conn.execute(q.update().where(q.c.item_id != name).values(status="decided"))
     from glamlab.review import peek_queue
 
-    rows = [r for r in peek_queue(ws, limit=300) if r["item_id"] == "fresh"]
+    rows = [r for r in peek_queue(ws, limit=300) if r["item_id"] == name]
     assert len(rows) >= 2, rows
-    assert text.startswith("Nouvelle lettre") and all(r["value"]["start"] > 26 for r in rows)
+    assert all(r["value"]["start"] >= len(head) for r in rows)
     return text, rows
 
 
@@ -523,7 +526,7 @@ def test_a_reviewer_adds_an_entity_the_model_missed(entities_ws: Any, tmp_path: 
         assert r.status_code == 200, r.text
         assert r.json() | {"decision_id": 0} == {
             "item_id": "fresh", "start": 9, "end": 15, "label": "PROD", "text": "lettre",
-            "split": "train", "spans": 2, "waits": True, "decision_id": 0}
+            "split": "train", "spans": 2, "waits": True, "decision_id": 0, "settled": []}
         r = c.post("/api/texts/fresh/spans", json={"start": 12, "end": 18, "label": "PER"},
                    headers=headers)
         assert r.status_code == 422 and "overlaps 'lettre'" in r.json()["error"]
@@ -630,6 +633,229 @@ def test_a_reviewer_adds_entities_with_the_mouse_and_the_keys_in_a_real_browser(
     gold = {(s.start, s.end, s.label) for s in gold_spans(ws, ["fresh"])["fresh"]}
     assert gold == {(0, 15, "ORG"), (16, 25, "PROD")}
     assert text[16:25] == "du comité"
+
+
+#: a head whose words come after line breaks: a CR LF, two lone CRs, a CR LF
+CRLF_HEAD = "Nouvelle lettre\r\ndu comité\r\rpour Genève.\r\n"
+
+
+def _as_a_browser_reads(raw: str) -> str:
+    """Raw page text as a browser's HTML parser reads it: each CR LF, and each lone CR,
+    is one LF (a character reference such as ``&#13;`` is kept as it says)."""
+    return raw.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _policy_accepts_the_rest(ws: Any, keep: int) -> None:
+    """Of the open queue rows, those after the first ``keep`` are settled as ``glamlab
+    act`` settles a span its policy accepts: the row is closed and the value written as
+    machine metadata (what :func:`policy_accepted_spans` reads)."""
+    import sqlalchemy as sa
+
+    from glamlab.store import now
+    from glamlab.tasks.kinds import Candidate, task_kind
+
+    kind = task_kind(ws.card)
+    q, mm = ws.store.t.review_queue, ws.store.t.machine_metadata
+    with ws.store.write() as conn:
+        rows = conn.execute(sa.select(q).where(q.c.status == "open").order_by(q.c.id)).all()
+        for r in rows[keep:]:
+            conn.execute(q.update().where(q.c.id == r.id).values(status="decided"))
+            conn.execute(mm.insert().values(
+                item_id=r.item_id, field=ws.card.task,
+                value=kind.metadata_value(Candidate(r.label, float(r.score or 0), r.value)),
+                model="gazetteer", model_version=1, score=r.score, run_id=None,
+                prediction_id=r.prediction_id, created_at=now()))
+
+
+def test_a_text_with_line_breaks_keeps_its_offsets_on_the_card(entities_ws: Any,
+                                                              tmp_path: Path) -> None:
+    """Before, a CR LF (or a lone CR) in a text reached the browser raw in the card's
+    data-text, and a browser reads each as one LF: the script, which finds the words and
+    counts the offsets it saves in that text, was one character short per line break
+    before the words, so "Add as entity" and the boundary buttons saved spans over the
+    wrong characters. Now data-text, read as a browser reads it, is the text as stored,
+    each CR kept; the API counts offsets in the stored text. The spans the policy
+    accepted are highlighted in the text as such (before, only listed under it)."""
+    import html
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.spans.complete import policy_accepted_spans
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    text, rows = _fresh_text(ws, tmp_path, head=CRLF_HEAD, name="crlf")
+    _policy_accepts_the_rest(ws, keep=1)
+    with ws.store.read() as conn:
+        accepted = policy_accepted_spans(ws, conn, ["crlf"])["crlf"]
+    assert accepted
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        page = c.get("/queue?limit=300").text
+        boxes = re.findall(r'data-span-(add|bounds) data-text="([^"]*)" data-for="(\d+)"',
+                           page)
+        assert {k for k, _, _ in boxes} == {"add", "bounds"}
+        for _kind, raw, _rid in boxes:
+            assert html.unescape(_as_a_browser_reads(raw)) == text
+        # the policy's spans, highlighted in the text, marked as the policy's
+        for sp in accepted:
+            assert (f'<mark class="ent accepted ent-{sp.label}" title="{sp.label} (accepted '
+                    f'by the policy)">{html.escape(text[sp.start:sp.end], quote=False)}'
+                    '</mark>') in page
+        # the API: offsets of the stored text, each CR counted
+        start = text.index("comité")
+        r = c.post("/api/texts/crlf/spans", json={"start": start, "end": start + 6,
+                                                  "label": "ORG"},
+                   headers={"X-CSRF-Token": csrf_of(c)})
+        assert r.status_code == 200, r.text
+        assert r.json()["text"] == "comité"
+    spans = gold_spans(ws, ["crlf"])["crlf"]
+    assert [text[s.start:s.end] for s in spans] == ["comité"]
+
+
+@pytest.mark.browser
+def test_words_after_line_breaks_are_added_exactly_in_a_real_browser(
+        entities_ws: Any, tmp_path: Path) -> None:
+    """In Chromium, a text with a CR LF and lone CRs before its words (the browser
+    shows each as one line break): a word selected with the mouse after them, and one
+    picked with the keys, are saved over exactly those words; a boundary button moves
+    the row's span to the end of the next word of the stored text. Before, each was off
+    by one character per line break before it. The policy's spans are highlighted. No
+    script error, nothing the page's Content-Security-Policy blocks."""
+    from glamlab.tasks.spans import gold_spans
+
+    ws = entities_ws
+    text, _rows = _fresh_text(ws, tmp_path, head=CRLF_HEAD, name="crlf")
+    _policy_accepts_the_rest(ws, keep=1)
+    shown = _as_a_browser_reads(text)
+    labels = ws.card.labels
+    where = """([id, at]) => {  // a point on character ``at`` of the card's text
+        const el = document.querySelector(`[data-add-text][data-for="${id}"]`);
+        const w = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        let n, left = at;
+        while ((n = w.nextNode())) { if (left < n.length) break; left -= n.length; }
+        const r = document.createRange(); r.setStart(n, left); r.setEnd(n, left + 1);
+        const b = r.getBoundingClientRect();
+        return [b.left + 1, b.top + b.height / 2]; }"""
+    comite, geneve = text.index("comité"), text.index("Genève")
+    with _queue_in_chromium(ws, csp=True) as (sync_api, page, errors):
+        card = page.locator("[data-add-text]").first
+        rid = card.get_attribute("data-for")
+        assert card.evaluate("el => el.textContent") == shown
+        assert card.locator("mark.accepted").count() >= 1
+        # a boundary button: the end one word later, in the stored text
+        end_field = f"#end_{rid}"
+        s0, e0 = int(page.input_value(f"#start_{rid}")), int(page.input_value(end_field))
+        e1 = e0
+        while e1 < len(text) and text[e1].isspace():
+            e1 += 1
+        while e1 < len(text) and not text[e1].isspace():
+            e1 += 1
+        page.locator(f'[data-span-bounds][data-for="{rid}"] [data-step="end:1"]').click()
+        assert page.input_value(end_field) == str(e1)
+        assert page.locator(f'[data-span-bounds][data-for="{rid}"] .span-preview'
+                            ).inner_text() == text[s0:e1]
+        # the mouse: from inside "comité" to inside it (after a CR LF)
+        card.evaluate("el => { el.scrollTop = 0; }")
+        at = shown.index("comité")
+        x1, y1 = page.evaluate(where, [rid, at + 1])
+        x2, y2 = page.evaluate(where, [rid, at + 4])
+        page.mouse.move(x1, y1)
+        page.mouse.down()
+        page.mouse.move(x2, y2, steps=8)
+        page.mouse.up()
+        assert page.input_value(f"#add_start_{rid}") == str(comite)
+        assert page.input_value(f"#add_end_{rid}") == str(comite + 6)
+        box = page.locator(f'[data-span-add][data-for="{rid}"]')
+        assert box.locator(".span-add-preview").inner_text() == "comité"
+        page.select_option(f"#add_label_{rid}", "ORG")
+        page.locator(f'button[name="add_span"][value="{rid}"]').click()
+        sync_api.expect(page.locator("#queue-status")).to_contain_text("Entity added")
+        page.reload()
+        sync_api.expect(page.locator(f'[data-add-text][data-for="{rid}"] mark.saved')
+                        ).to_have_text("comité")
+        # the keys: e, then the sixth word ("Genève", after two lone CRs), its type, Enter
+        page.locator(f'[data-add-text][data-for="{rid}"]').locator(
+            "xpath=ancestor::li[contains(@class,'qitem')]").focus()
+        page.keyboard.press("e")
+        for _ in range(6):
+            page.keyboard.press("ArrowRight")
+        assert box.locator(".span-add-preview").inner_text() == "Genève"
+        assert page.input_value(f"#add_start_{rid}") == str(geneve)
+        page.keyboard.press(str(labels.index("LOC") + 1))
+        page.keyboard.press("Enter")
+        sync_api.expect(page.locator("#queue-status")).to_contain_text("Entity added")
+        assert not errors, errors
+    gold = {(s.start, s.end, s.label) for s in gold_spans(ws, ["crlf"])["crlf"]}
+    assert gold == {(comite, comite + 6, "ORG"), (geneve, geneve + 6, "LOC")}
+    assert {text[a:b] for a, b, _ in gold} == {"comité", "Genève"}
+
+
+def test_an_added_entity_settles_the_model_s_spans_over_its_words(entities_ws: Any,
+                                                                 tmp_path: Path) -> None:
+    """Before, a span a reviewer added stayed beside the model's queued spans over the
+    same words, and accepting one of those later replaced the reviewer's span. Now
+    adding it decides them with it, as the reviewer's: the model's very span (same
+    words, same type) accepted, another rejected; they leave the queue, and a decision
+    made on one later is refused as already decided. A row over those words that another
+    reviewer holds refuses the addition, with the reason, nothing stored. The Python
+    function and the API alike."""
+    from fastapi.testclient import TestClient
+
+    from glamlab import review
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    _text, rows = _fresh_text(ws, tmp_path)
+    a, b = rows[0], rows[1]
+    va, vb = a["value"], b["value"]
+    other = next(lab for lab in ws.card.labels if lab != a["label"])
+    # the Python function: a's words, another type: a is rejected, by rey
+    added = review.add_span(ws, "rey", "fresh", va["start"], va["end"], other)
+    assert [(s["queue_id"], s["action"], s["predicted"]) for s in added["settled"]] == [
+        (a["id"], "reject", a["label"])]
+    with pytest.raises(review.StaleDecision, match="already decided"):
+        review.decide(ws, "rob", a["id"], "accept", a["version"])
+    gold = {(s.start, s.end, s.label) for s in gold_spans(ws, ["fresh"])["fresh"]}
+    assert gold == {(va["start"], va["end"], other)}
+    mine = review.list_decisions(ws, item_id="fresh")
+    assert {(d["queue_id"], d["action"], d["user"]) for d in mine} >= {
+        (a["id"], "reject", "rey"), (None, "add", "rey")}
+    # rob holds b: adding over its words is refused, nothing stored
+    assert b["id"] in {r["id"] for r in review.lease_queue(ws, "rob", limit=300)}
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        headers = {"X-CSRF-Token": csrf_of(c)}
+        body = {"start": vb["start"], "end": vb["end"], "label": b["label"]}
+        r = c.post("/api/texts/fresh/spans", json=body, headers=headers)
+        assert r.status_code == 422, r.text
+        assert "rob is reviewing the model's span" in r.json()["error"]
+        assert "the entity was not added" in r.json()["error"]
+        bid = b["id"]
+        page = c.post("/queue/add-span", data={
+            "csrf": csrf_of(c), "add_span": str(bid), f"add_item_{bid}": "fresh",
+            f"add_start_{bid}": str(vb["start"]), f"add_end_{bid}": str(vb["end"]),
+            f"add_label_{bid}": b["label"]}, follow_redirects=False)
+        # (rob holds the card's row too: the reason is said at the top of the page)
+        assert page.status_code == 422, page.text
+        assert "The entity was not added: fresh: rob is reviewing" in page.text
+        assert {(s.start, s.end, s.label)
+                for s in gold_spans(ws, ["fresh"])["fresh"]} == gold
+        assert review.release_leases(ws, "rob") >= 1
+        # b's very span: accepted with the addition
+        r = c.post("/api/texts/fresh/spans", json=body, headers=headers)
+        assert r.status_code == 200, r.text
+        assert [(s["queue_id"], s["action"], s["words"]) for s in r.json()["settled"]] == [
+            (b["id"], "accept", vb.get("text") or _text[vb["start"]:vb["end"]])]
+        open_ids = {q["id"] for q in c.get("/api/queue?limit=300").json()}
+        assert not {a["id"], b["id"]} & open_ids
+        # what the queue page says after such an addition (the form's redirect)
+        page = c.get("/queue?done=added&text=fresh&settled=1").text
+        assert "The model's span over the same words was decided with it" in page
+    gold = {(s.start, s.end, s.label) for s in gold_spans(ws, ["fresh"])["fresh"]}
+    assert gold == {(va["start"], va["end"], other), (vb["start"], vb["end"], b["label"])}
 
 
 def test_the_item_page_shows_a_text_s_gold_entities(entities_ws: Any) -> None:

@@ -21,8 +21,9 @@ the same checks:
   predicted span in it is decided, or a reviewer marks the text done
   (:func:`mark_text_done`; :func:`unmark_text_done` takes a mistaken mark back); until
   then the text waits (:mod:`glamlab.tasks.spans.complete`). An entity the model
-  missed is added with :func:`add_span`: a gold span of the reviewer's that decides
-  nothing about the model's other spans.
+  missed is added with :func:`add_span`: a gold span of the reviewer's; the model's
+  open queued spans it overlaps are decided with it (the very span accepted, others
+  rejected), and it decides nothing about the model's other spans.
 - **Labelling** (:mod:`.labelling`): save and undo a person's labels.
 """
 

@@ -286,15 +286,73 @@ def add_span(ws: Workspace, user: str, item_id: str, start: int, end: int,
              label: str) -> dict[str, Any]:
     """An entities reviewer adds an entity the model missed: the words ``start``-``end``
     of the text are a ``label``. It becomes the reviewer's gold span on the text, as a
-    decision on a predicted span does, and decides nothing about the model's other
-    spans (:func:`glamlab.tasks.spans.complete.add_span`, which says what is refused)."""
+    decision on a predicted span does (:func:`glamlab.tasks.spans.complete.add_span`,
+    which says what is refused).
+
+    The model's spans still open in the review queue that overlap it are decided with it,
+    in the same transaction, as the reviewer's (:func:`_settle_overlapping`): the very
+    span with the same type is accepted, any other is rejected (the reviewer said what
+    those words are). Otherwise accepting one of them later would replace the reviewer's
+    span with the model's. It decides nothing about the model's other spans. Refused,
+    nothing stored, when another reviewer holds one of those rows (they are deciding it).
+    ``settled`` in the answer lists the rows decided."""
     from ..tasks.kinds import task_kind
     from ..tasks.spans.complete import add_span as add
 
     if task_kind(ws.card).name != "entities":
         raise LabelError("adding a span is for entities projects", item=item_id,
                          hint="give the item its labels on the labelling page instead")
-    return add(ws, item_id, start, end, label, user=user)
+    return add(ws, item_id, start, end, label, user=user,
+               settle=lambda conn, span, text: _settle_overlapping(ws, conn, user, item_id,
+                                                                   span, text))
+
+
+def _settle_overlapping(ws: Workspace, conn: sa.Connection, user: str, item_id: str,
+                        span: Any, text: str) -> list[dict[str, Any]]:
+    """Decide the open queue rows of ``item_id`` whose predicted span overlaps ``span``
+    (the reviewer's added one, of the main layer): accept the row of that very span and
+    type, reject the others; each is a decision of ``user`` (a compare-and-set, as
+    :func:`decide` makes it). One :class:`LabelError` naming the item and the span when
+    another reviewer holds such a row. Returns the rows decided, as :func:`decide_many`
+    gives them, each with ``words``: what its span covered."""
+    from ..tasks.kinds import Candidate, task_kind
+    from ..tasks.spans.model import MAIN_LAYER, shown
+
+    q = ws.store.t.review_queue
+    kind = task_kind(ws.card)
+    stamp = now()
+    out: list[dict[str, Any]] = []
+    for r in conn.execute(sa.select(q.c.id, q.c.version, q.c.label, q.c.value).where(
+            q.c.item_id == item_id, q.c.kind == "prediction", q.c.status == "open")
+            .order_by(q.c.id)).all():
+        v = r.value if isinstance(r.value, dict) else {}
+        try:
+            b, e = int(v["start"]), int(v["end"])
+        except (KeyError, TypeError, ValueError):
+            continue  # no span: nothing it could replace
+        if (v.get("layer") or MAIN_LAYER) != span.layer or not (b < span.end and span.start < e):
+            continue
+        action = "accept" if (b, e, r.label) == (span.start, span.end, span.label) else "reject"
+        try:
+            d, row = _compare_and_set(conn, ws, int(r.id), user, action, None, None,
+                                      int(r.version), stamp)
+        except StaleDecision as exc:
+            owner = (exc.current or {}).get("lease_owner")
+            who = f"{owner} is reviewing" if owner else "someone else decided"
+            raise LabelError(
+                f"{item_id}: {who} the model's span {shown(text[b:e])} ({b}-{e}, "
+                f"{r.label}), which the new entity {shown(text[span.start:span.end])} "
+                f"overlaps; the entity was not added", item=item_id,
+                hint="add it once that span is decided (reload the queue), or select "
+                     "other words") from exc
+        if action == "accept":
+            _confirm_metadata(ws, conn, kind, row,
+                              Candidate(row.label, float(row.score or 0.0), row.value),
+                              user, stamp)
+        out.append({"queue_id": int(r.id), "ok": True, "item_id": item_id, "action": action,
+                    "label": d["label"], "value": d["value"], "predicted": row.label,
+                    "version": row.version, "decision_id": d["id"], "words": text[b:e]})
+    return out
 
 
 def list_decisions(ws: Workspace, *, item_id: str | None = None, user: str | None = None,

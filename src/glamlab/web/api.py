@@ -140,6 +140,16 @@ class SpanIn(BaseModel):
     label: str = Field(min_length=1, max_length=200, description="its type")
 
 
+class SpanSettledOut(BaseModel):
+    queue_id: int
+    action: Literal["accept", "reject"] = Field(
+        description="accept: the model predicted this very span; reject: another span "
+                    "over some of the same words")
+    predicted: str = Field(description="the type the model gave it")
+    words: str = Field(description="the words the model's span covered")
+    decision_id: int
+
+
 class SpanAddedOut(BaseModel):
     item_id: str
     start: int
@@ -151,6 +161,9 @@ class SpanAddedOut(BaseModel):
     waits: bool = Field(description="the text waits out of training until its other "
                                     "spans are decided or it is marked checked")
     decision_id: int
+    settled: list[SpanSettledOut] = Field(
+        default=[], description="the model's spans still open in the review queue that "
+                               "the new one overlaps, decided with it as yours")
 
 
 class PredictIn(BaseModel):
@@ -370,11 +383,15 @@ def post_text_span(request: Request, item_id: str, body: SpanIn,
                    user: User = Depends(api_writer("reviewer", "decide review items"))
                    ) -> dict[str, Any]:
     """Entities: add an entity the model missed, characters ``start`` to ``end`` (end not
-    included) of the text, as your gold span (the review queue's "Add as entity").
-    Refused when it overlaps a gold span of the text, lies outside it, or the text is in
-    the test split."""
-    return review.add_span(_ws(request), user.username, item_id, body.start, body.end,
-                           body.label)
+    included; code points of the text as stored, each CR counted) of the text, as your
+    gold span (the review queue's "Add as entity"). The model's spans still open in the
+    queue that overlap it are decided with it (``settled``): the very span accepted,
+    others rejected. Refused when it overlaps a gold span of the text, lies outside it,
+    the text is in the test split, or another reviewer holds an overlapping span."""
+    added = review.add_span(_ws(request), user.username, item_id, body.start, body.end,
+                            body.label)
+    request.app.state.queue_counts.decided(added["settled"])
+    return added
 
 
 @router.post("/predict", response_model=PredictOut,

@@ -24,7 +24,7 @@ from ..registry import ModelCache
 from ..review import StaleDecision
 from ..tasks.kinds import task_kind
 from .middleware import RejectNul, security_headers
-from .pages import error_status, render, safe_next, utc_minutes
+from .pages import error_status, exact_text, render, safe_next, utc_minutes
 from .sessions import Auth, LoginRequired
 from .state import QueueCounts, Refresher, SkipSets
 
@@ -59,6 +59,7 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
 
     templates.env.filters["threshold_pct"] = threshold_pct
     templates.env.filters["utc_minutes"] = utc_minutes  # stored times: 2026-12-05 08:53 UTC
+    templates.env.filters["exact_text"] = exact_text  # a text a script reads back exactly
     app.state.ws = ws
     app.state.kind = task_kind(ws.card)  # its widgets draw labelling and review controls
     app.state.auth = Auth(ws, secret(ws))

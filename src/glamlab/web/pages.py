@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
+from markupsafe import Markup, escape
 from starlette.datastructures import FormData
 
 from ..auth import User
@@ -34,6 +35,15 @@ def utc_minutes(value: Any) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
     return f"{value:%Y-%m-%d %H:%M} UTC"
+
+
+def exact_text(value: Any) -> Markup:
+    """Text for an HTML attribute that a script reads back character for character (the
+    entity review card's ``data-text``, whose offsets are saved): escaped, with each
+    carriage return written ``&#13;``. A browser reads a raw CR LF (or a lone CR) in the
+    page as one LF, which would shift every offset after it; a character reference is
+    kept as it is."""
+    return Markup(str(escape("" if value is None else str(value))).replace("\r", "&#13;"))
 
 
 def render(request: Request, name: str, ctx: dict[str, Any], *, status: int = 200,

@@ -24,14 +24,15 @@ its decisions kept (they stay gold spans, in the exports and in the history), un
 rest of its spans are decided or the text is marked done.
 
 An entity the model missed, added by a reviewer (:func:`add_span`), is added to the
-text's gold set as a decision is: a person's statement about those words, it decides
-none of the model's spans, so a partly reviewed text still waits, and a text whose gold
-was complete stays complete.
+text's gold set as a decision is: a person's statement about those words. It decides
+none of the model's other spans (those over the same words are decided with it:
+:func:`glamlab.review.add_span`), so a partly reviewed text still waits, and a text
+whose gold was complete stays complete.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -243,7 +244,8 @@ def mark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
 
 
 def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
-             user: str) -> dict[str, Any]:
+             user: str, settle: Callable[[sa.Connection, Span, str], list[dict[str, Any]]]
+             | None = None) -> dict[str, Any]:
     """A reviewer adds an entity the model missed: the words ``start``-``end`` (character
     offsets, end not included; spaces at either end are left out) of ``item_id``'s text
     are a ``label``. Saved as a review decision does it: the text's gold spans with this
@@ -258,7 +260,12 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
     a gold span the text has, the text changed since its spans were saved, or the text
     is in the test split (its gold spans are kept as they are, as
     :func:`mark_text_done` keeps them). Returns the item, the span, its split and how
-    many gold spans the text has now."""
+    many gold spans the text has now.
+
+    ``settle(conn, span, text)``, when given, runs in the same transaction once the span
+    is stored (:func:`glamlab.review.add_span` decides there the model's open queued
+    spans that overlap it); it returns the queue rows it decided (``settled``, each with
+    its ``queue_id``), and may refuse the whole addition by raising."""
     from ..people import ADDED
     from .gold import store_person_spans
     from .model import MAIN_LAYER, check_spans, shown
@@ -300,12 +307,14 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
             queue_id=None, item_id=item_id, prediction_id=None, user=user, action=ADDED,
             label=label, value=value, seen_version=None, created_at=stamp))
         decision_id = int(ins.inserted_primary_key[0])  # type: ignore[index]
+        settled = settle(conn, span, text) if settle is not None else []
         ws.store.audit(conn, user, "spans.add", item_id, set_id=set_id,
-                       decision_id=decision_id, label=label, start=start, end=end)
+                       decision_id=decision_id, label=label, start=start, end=end,
+                       settled=[int(r["queue_id"]) for r in settled])
         waits = item_id in partial_gold(ws, [item_id], conn)
     return {"item_id": item_id, "start": start, "end": end, "label": label,
             "text": text[start:end], "split": split or "train", "spans": len(spans) + 1,
-            "waits": waits, "decision_id": decision_id}
+            "waits": waits, "decision_id": decision_id, "settled": settled}
 
 
 def unmark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:

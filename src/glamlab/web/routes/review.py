@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -112,7 +113,8 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
         "sorts": review.SORTS, "counts": request.app.state.queue_counts.get(),
         "labels": ws.card.labels, "done": request.query_params.get("done"),
         "marked_text": request.query_params.get("text") or "",
-        "conflicts": request.query_params.get("conflicts"), **extra}, status=status)
+        "conflicts": request.query_params.get("conflicts"),
+        "settled": request.query_params.get("settled") or "", **extra}, status=status)
 
 
 def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
@@ -139,17 +141,20 @@ def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
     for r in rows:
         r["saved"] = [{"label": s.label, "text": s.text} for s in gold.get(r["item_id"], [])]
         text = r["text"] = texts.get(r["item_id"]) or str(r.get("text") or "")
-        r["segments"] = _segments(text, r.get("value"), gold.get(r["item_id"], []))
+        r["segments"] = _segments(text, r.get("value"), gold.get(r["item_id"], []),
+                                  accepted.get(r["item_id"], []))
         r["accepted"] = [{"label": s.label, "text": text[s.start:s.end]}
                          for s in accepted.get(r["item_id"], [])]
         r["text_waits"] = r["item_id"] in waiting
         r["in_test"] = splits.get(r["item_id"]) == "test"
 
 
-def _segments(text: str, value: Any, saved: list[Any]) -> list[dict[str, Any]] | None:
+def _segments(text: str, value: Any, saved: Sequence[Any],
+              accepted: Sequence[Any] = ()) -> list[dict[str, Any]] | None:
     """The text of an entity row in pieces, for the card to highlight: the row's
-    predicted span (``kind`` "pred") and the gold spans saved for the text so far that do
-    not overlap it ("saved"), the rest plain (``kind`` None); None when the predicted
+    predicted span (``kind`` "pred"), the gold spans saved for the text so far that do
+    not overlap it ("saved"), and the spans the policy accepted (``glamlab act``) that
+    overlap neither ("accepted"), the rest plain (``kind`` None); None when the predicted
     span does not lie on the text (the card then shows its words alone)."""
     v = value if isinstance(value, dict) else {}
     try:
@@ -159,10 +164,11 @@ def _segments(text: str, value: Any, saved: list[Any]) -> list[dict[str, Any]] |
     if not 0 <= start < end <= len(text):
         return None
     marks = [(start, end, "pred", "")]
-    for s in sorted(saved, key=lambda s: (s.start, s.end)):
-        if 0 <= s.start < s.end <= len(text) and not any(
-                s.start < e and b < s.end for b, e, _, _ in marks):
-            marks.append((s.start, s.end, "saved", s.label))
+    for what, spans in (("saved", saved), ("accepted", accepted)):
+        for s in sorted(spans, key=lambda s: (s.start, s.end)):
+            if 0 <= s.start < s.end <= len(text) and not any(
+                    s.start < e and b < s.end for b, e, _, _ in marks):
+                marks.append((s.start, s.end, what, s.label))
     out: list[dict[str, Any]] = []
     at = 0
     for b, e, kind, label in sorted(marks):
@@ -289,7 +295,8 @@ def queue_add_span(request: Request, form: FormData = Depends(form_of),
             raise GlamlabError("no words selected", item=item_id,
                                hint="select the words of the entity in the text first (or "
                                     "type its start and end)") from None
-        review.add_span(request.app.state.ws, user.username, item_id, start, end, label)
+        added = review.add_span(request.app.state.ws, user.username, item_id, start, end,
+                                label)
     except GlamlabError as exc:
         page = _queue(request, user, **back, kind="", status=422,
                       add_problem={"row": row, "message": exc.message, "hint": exc.hint,
@@ -297,7 +304,9 @@ def queue_add_span(request: Request, form: FormData = Depends(form_of),
         # the address stays the queue's (a reload shows the queue, not this POST)
         page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
         return page
-    return _back_to_queue(form, done="added", text=item_id)
+    request.app.state.queue_counts.decided(added["settled"])
+    return _back_to_queue(form, done="added", text=item_id,
+                          settled=len(added["settled"]) or "")
 
 
 @router.post("/queue/text-undone")

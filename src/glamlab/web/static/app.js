@@ -246,6 +246,9 @@
     }
     return i;
   }
+  // the fields hold offsets as the server counts them (code points, in its text: the
+  // card's data-text, which keeps each CR); the steps and the preview work in the text's
+  // UTF-16 units
   function setupSpanBounds(root) {
     root.querySelectorAll("[data-span-bounds]").forEach(function (box) {
       if (box.dataset.ready) return;
@@ -253,15 +256,18 @@
       var text = box.dataset.text || "", id = box.dataset.for;
       var start = box.querySelector("#start_" + id), end = box.querySelector("#end_" + id);
       var out = box.querySelector(".span-preview");
+      var count = toPoints(text, text.length);
       function show() {
         var a = parseInt(start.value, 10), b = parseInt(end.value, 10);
-        out.textContent = (a >= 0 && b > a && b <= text.length) ? text.slice(a, b) : "(empty: check start and end)";
+        out.textContent = (a >= 0 && b > a && b <= count)
+          ? text.slice(fromPoints(text, a), fromPoints(text, b)) : "(empty: check start and end)";
       }
       box.querySelectorAll("[data-step]").forEach(function (btn) {
         btn.addEventListener("click", function () {
           var parts = btn.dataset.step.split(":"), side = parts[0], dir = parseInt(parts[1], 10);
           var field = side === "start" ? start : end;
-          var next = wordStep(text, parseInt(field.value, 10) || 0, dir, side);
+          var at = fromPoints(text, parseInt(field.value, 10) || 0);
+          var next = toPoints(text, wordStep(text, at, dir, side));
           if (side === "start" && next >= parseInt(end.value, 10)) return;
           if (side === "end" && next <= parseInt(start.value, 10)) return;
           field.value = next;
@@ -280,7 +286,10 @@
   // only where it was selected. With the keyboard (the text has the focus: a click,
   // Tab, or e on the row): arrows pick a word, Shift+arrows take in more words, a number
   // the type, Enter adds it. The fields hold offsets in characters as the server counts
-  // them (code points); the browser counts UTF-16 units.
+  // them (code points); the browser counts UTF-16 units. The words are found in the text
+  // as the server has it (the box's data-text, each CR kept as &#13;); the text shown is
+  // the browser's, where each CR LF or lone CR reads as one LF (domAt and realAt map
+  // between them).
   var letterRe = /[\p{L}\p{N}\p{M}]/u;
   function letter(c) { return c !== undefined && letterRe.test(c); }
   function toPoints(text, i) { return Array.from(text.slice(0, i)).length; }
@@ -288,6 +297,26 @@
     var i = 0;
     for (var k = 0; k < n && i < text.length; k++) i += text.codePointAt(i) > 0xffff ? 2 : 1;
     return i;
+  }
+  function domMap(text) {  // where in text each character the browser shows starts, and the end
+    var m = [], i = 0;
+    while (i < text.length) {
+      m.push(i);
+      i += text[i] === "\r" && text[i + 1] === "\n" ? 2 : 1;
+    }
+    m.push(text.length);
+    return m;
+  }
+  function realAt(text, k) {  // the browser's offset k: the offset in text
+    if (text.indexOf("\r") < 0) return k;
+    var m = domMap(text);
+    return m[Math.max(0, Math.min(k, m.length - 1))];
+  }
+  function domAt(text, i) {  // the offset i in text: the browser's
+    if (text.indexOf("\r") < 0) return i;
+    var m = domMap(text), k = 0;
+    while (k < m.length - 1 && m[k] < i) k++;
+    return k;
   }
   function snapWords(text, a, b) {
     while (a < b && /\s/.test(text[a])) a++;
@@ -337,7 +366,8 @@
     box.querySelector("#add_end_" + id).value = toPoints(text, b);
     box.querySelector(".span-add-preview").textContent = text.slice(a, b);
     el.dataset.sel = a + ":" + b;
-    var p = pointAt(el, a), q = pointAt(el, b), r = document.createRange();
+    var p = pointAt(el, domAt(text, a)), q = pointAt(el, domAt(text, b));
+    var r = document.createRange();
     r.setStart(p[0], p[1]);
     r.setEnd(q[0], q[1]);
     var sel = window.getSelection();
@@ -407,7 +437,8 @@
       el.addEventListener("mouseup", function () {
         var box = addBox(el), got = selectedIn(el);
         if (!box || !got) return;
-        var w = snapWords(box.dataset.text || "", got[0], got[1]);
+        var text = box.dataset.text || "";
+        var w = snapWords(text, realAt(text, got[0]), realAt(text, got[1]));
         if (w) choose(el, w[0], w[1]);
       });
     });
