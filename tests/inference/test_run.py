@@ -91,6 +91,20 @@ def test_item_query_filters_on_metadata_labels_and_predictions(text_ws):
     assert len(list_runs(text_ws)) == runs_before  # refused before a run was started
 
 
+def test_a_misspelled_metadata_field_in_the_query_is_refused_before_a_run(text_ws):
+    """``run(ws, items="colection=maps")`` used to plan no item and store an empty run that
+    ended "done" with 0 of 0 items: the typo read as "nothing left to predict". It is now
+    one error naming the field and the likely one, before any run is started; the right
+    field, a value no item has, and the item columns still run as before."""
+    save_hash_model(text_ws)
+    with pytest.raises(RunError, match="no item has the metadata field 'colection'") as err:
+        run(text_ws, "hash", "colection=maps", workers=0)
+    assert "did you mean collection=maps?" in err.value.hint
+    assert list_runs(text_ws) == []  # refused before a run was started
+    assert run(text_ws, "hash", "collection=globes", workers=0).planned == 0
+    assert run(text_ws, "hash", "source_kind=csv collection=maps", workers=0).done == 20
+
+
 def test_bad_items_are_recorded_and_the_run_goes_on(text_ws):
     bad = (text_ws.ids[3], text_ws.ids[41])
     save_hash_model(text_ws, fail_on=bad)
