@@ -91,6 +91,20 @@ def test_item_query_filters_on_metadata_labels_and_predictions(text_ws):
     assert len(list_runs(text_ws)) == runs_before  # refused before a run was started
 
 
+def test_a_misspelled_metadata_field_in_the_query_is_refused_before_a_run(text_ws):
+    """``run(ws, items="colection=maps")`` used to plan no item and store an empty run that
+    ended "done" with 0 of 0 items: the typo read as "nothing left to predict". It is now
+    one error naming the field and the likely one, before any run is started; the right
+    field, a value no item has, and the item columns still run as before."""
+    save_hash_model(text_ws)
+    with pytest.raises(RunError, match="no item has the metadata field 'colection'") as err:
+        run(text_ws, "hash", "colection=maps", workers=0)
+    assert "did you mean collection=maps?" in err.value.hint
+    assert list_runs(text_ws) == []  # refused before a run was started
+    assert run(text_ws, "hash", "collection=globes", workers=0).planned == 0
+    assert run(text_ws, "hash", "source_kind=csv collection=maps", workers=0).done == 20
+
+
 def test_bad_items_are_recorded_and_the_run_goes_on(text_ws):
     bad = (text_ws.ids[3], text_ws.ids[41])
     save_hash_model(text_ws, fail_on=bad)
@@ -299,6 +313,55 @@ def test_a_script_without_a_main_guard_gets_the_cause_and_the_fix(text_ws, tmp_p
     assert last[0].startswith("glamlab.errors.RunError: the worker process could not start")
     assert last[1].startswith("fix:") and 'if __name__ == "__main__":' in last[1]
     assert "BrokenPipeError" not in p.stderr and "RUN DONE" not in p.stdout
+
+
+_UNGUARDED_STEPS = """
+from glamlab import Workspace
+from glamlab.inference import run
+
+ws = Workspace.open({root!r})
+{guard}ws.ingest([{table!r}])
+{indent}run(ws, "hash@1", workers=2, force=True)
+{indent}print("RUN DONE")
+"""
+
+
+@pytest.mark.parametrize("guarded", [False, True])
+def test_an_unguarded_script_does_not_repeat_its_steps_in_each_worker(text_ws, tmp_path,
+                                                                      guarded):
+    """Each worker re-runs the calling script's top-level code. Its steps before the run
+    (here an ingest; a train or an act as well) used to be done again in every worker,
+    writing to the workspace once per worker before the run stopped. Now a worker writes
+    nothing while it imports the script, and says why; the run stops with the fix. A
+    script that opens the workspace at the top and guards its steps runs."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    save_hash_model(text_ws)
+    table = tmp_path / "more.csv"
+    table.write_text("id,text\nnew-1,a new text to predict\n", encoding="utf-8")
+    script = tmp_path / "notebook_steps.py"
+    guard = 'if __name__ == "__main__":\n    ' if guarded else ""
+    script.write_text(_UNGUARDED_STEPS.format(root=str(text_ws.root), table=str(table),
+                                              guard=guard, indent="    " if guarded else ""))
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), str(root / "src")]))
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                       timeout=180, env=env, cwd=tmp_path)
+    with text_ws.store.read() as conn:
+        ingests = conn.execute(sa.select(sa.func.count())
+                               .select_from(text_ws.store.t.ingests)).scalar()
+    assert ingests == 2  # the fixture's, and the script's once: not once more per worker
+    if guarded:
+        assert p.returncode == 0, p.stderr[-2000:]
+        assert p.stdout.count("RUN DONE") == 1
+    else:
+        assert p.returncode != 0
+        assert "re-running the top-level code of the script" in p.stderr
+        last = p.stderr.strip().splitlines()[-2:]
+        assert last[0].startswith("glamlab.errors.RunError: the worker process could not start")
+        assert last[1].startswith("fix:") and 'if __name__ == "__main__":' in last[1]
 
 
 def test_inline_prediction_honours_the_time_limit(text_ws):

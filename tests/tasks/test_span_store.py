@@ -94,6 +94,26 @@ def test_bad_spans_import_nothing_and_name_the_lines(make_ws, tmp_path):
     assert counts(ws) == {"items": 0, "span_sets": 0, "spans": 0, "splits": 0}
 
 
+def test_import_labels_on_an_entities_project_points_to_import_spans(make_ws, tmp_path):
+    """From Python, ``import_labels`` (the README's example) read a span file as a CSV and
+    said "no column 'id' (columns: <the file's first JSON line>)". It now says that an
+    entities project's labels are spans and which function imports them; the spans
+    import as before."""
+    from glamlab.tasks import import_labels
+
+    ws = make_ws("ner", task="ner", kind="entities", modality="text", labels=LABELS,
+                 metric="strict_micro_f1")
+    src = write_jsonl(tmp_path / "gold.jsonl", [
+        {"id": "s1", "text": "M. Thiers à Paris.", "entities": [
+            {"start": 0, "end": 9, "label": "PER"}]}])
+    with pytest.raises(LabelError) as err:
+        import_labels(ws, src)
+    assert "gold.jsonl" in str(err.value) and "entities project" in str(err.value)
+    assert "import_spans" in err.value.hint and "columns" not in str(err.value)
+    assert counts(ws) == {"items": 0, "span_sets": 0, "spans": 0, "splits": 0}
+    assert import_spans(ws, src, split="train").spans == 1
+
+
 def test_spans_on_existing_items_must_match_their_text(make_ws, tmp_path):
     ws = entities_ws(make_ws)
     (tmp_path / "texts").mkdir()

@@ -380,9 +380,10 @@ def write_jsonl(rows: Iterator[Exported], out: IO[str]) -> int:
 
 
 def write_parquet(rows: Iterator[Exported], path: Path | IO[bytes], group_size: int = 5000,
-                  extra: tuple[str, ...] = ()) -> int:
-    """The export as Parquet; ``extra`` columns (the task kind's) are text (JSON for
-    anything that is not)."""
+                  extra: tuple[str, ...] = (), details: Sequence[str] = ()) -> int:
+    """The export as Parquet; ``extra`` columns (the task kind's) and ``details`` (the
+    item's title, text snippet and metadata fields, :func:`detail_columns`) are text
+    (JSON for anything that is not)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -394,7 +395,7 @@ def write_parquet(rows: Iterator[Exported], path: Path | IO[bytes], group_size: 
         ("safety", pa.string()), ("predicted_at", pa.string()), ("written_at", pa.string()),
         ("confirmed_by", pa.string()), ("confirmed_at", pa.string()),
         ("decision", pa.string()), ("predicted_value", pa.string()),
-        *[(c, pa.string()) for c in extra]])
+        *[(c, pa.string()) for c in (*extra, *details)]])
     n = 0
     buf: list[dict[str, Any]] = []
     with pq.ParquetWriter(path if not isinstance(path, Path) else str(path), schema) as writer:
@@ -404,6 +405,8 @@ def write_parquet(rows: Iterator[Exported], path: Path | IO[bytes], group_size: 
                 row = {**row, **{c: None if row.get(c) is None else
                                  row[c] if isinstance(row[c], str) else json.dumps(row[c])
                                  for c in extra}}
+            if details:
+                row = {**row, **{c: _text_cell(e.details.get(c)) for c in details}}
             buf.append(row)
             n += 1
             if len(buf) >= group_size:
@@ -412,6 +415,11 @@ def write_parquet(rows: Iterator[Exported], path: Path | IO[bytes], group_size: 
         if buf or n == 0:
             writer.write_table(pa.Table.from_pylist(buf, schema=schema))
     return n
+
+
+def _text_cell(value: Any) -> str | None:
+    return None if value is None else value if isinstance(value, str) else json.dumps(
+        value, ensure_ascii=False, default=str)
 
 
 def canvas_id(item: Item) -> str | None:
@@ -636,8 +644,8 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     know (a deprecated format name, ids made from a placeholder base URL, annotations on
     local files, ids a spreadsheet would evaluate); the CLI prints them on stderr.
 
-    csv, xlsx and jsonl rows also carry the item's title and text snippet and the
-    metadata fields ``meta`` (default: ``[export] meta`` in the card). A CSV file starts
+    csv, xlsx, jsonl and parquet rows also carry the item's title and text snippet and
+    the metadata fields ``meta`` (default: ``[export] meta`` in the card). A CSV file starts
     with a byte-order mark (Excel then reads it as UTF-8); on stdout it does not."""
     import sys
 
@@ -731,8 +739,10 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
         assert path is not None
         with open_private(path, "wb") as fh:
             if fmt == "parquet":
-                result["rows"] = write_parquet(iter_rows(ws, model=model, where=where), fh,
-                                               extra=task_kind(ws.card).export_columns)
+                result["rows"] = write_parquet(iter_rows(ws, model=model, where=where,
+                                                         details=details), fh,
+                                               extra=task_kind(ws.card).export_columns,
+                                               details=details)
             else:
                 result["rows"] = write_csv(iter_rows(ws, model=model, where=where,
                                                      details=details), fh,

@@ -125,7 +125,7 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
 @click.option("--base-url", default=None,
               help="Base for annotation ids (default: [export] base_url in glamlab.toml).")
 @click.option("--meta", "meta", multiple=True,
-              help="csv/xlsx/jsonl: add this metadata field as a column (repeatable; default: "
+              help="csv/xlsx/jsonl/parquet: add this metadata field as a column (repeatable; default: "
                    "[export] meta in glamlab.toml). The title and text snippet always come.")
 @json_option
 @click.pass_context

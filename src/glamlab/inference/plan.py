@@ -94,6 +94,39 @@ def parse_query(text: str | None) -> Query:
     return q
 
 
+#: item columns a query term may name besides the metadata fields
+ITEM_FIELDS = ("modality", "source_kind", "source")
+
+
+def check_query_fields(ws: Workspace, query: Query, *, sample: int = 1000) -> None:
+    """One :class:`RunError` naming the field when a ``FIELD=VALUE`` term names a
+    metadata field no current item has: a misspelling (``colection=maps``) would
+    otherwise plan no item, and the run would end "done" with 0 of 0 items. Each check
+    is one look-up that stops at the first item with the field."""
+    from ..ingest.columns import closest_name
+
+    t = ws.store.t.items
+    for name in query.meta:
+        if name in ITEM_FIELDS:
+            continue
+        q = sa.select(t.c.pk).where(t.c.is_current.is_(True),
+                                    t.c.meta[name].as_string().is_not(None)).limit(1)
+        with ws.store.read() as conn:
+            if conn.execute(q).first() is not None:
+                continue
+            newest = conn.execute(sa.select(t.c.meta).where(t.c.is_current.is_(True))
+                                  .order_by(t.c.pk.desc()).limit(sample))
+            fields = sorted({str(k) for (meta,) in newest for k in (meta or {})})
+        close = closest_name(name, fields)
+        raise RunError(
+            f"no item has the metadata field {name!r} (item query {query.text!r}): the run "
+            "would predict nothing; nothing was started",
+            hint=(f"did you mean {close}={query.meta[name]}? " if close else "")
+            + ("the items' fields: " + ", ".join(fields) if fields
+               else "the items have no metadata fields")
+            + f"; also {', '.join(ITEM_FIELDS)}")
+
+
 def content_changed(ws: Workspace, model_id: int | None = None) -> Any:
     """A condition on ``items`` (the current version): a prediction (of the model version
     ``model_id``, or of any) was made from an earlier version of the item whose text

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from ..errors import ModelNotFound, RunError, reason_for
 from ..progress import Progress
 from ..workspace.verdict import not_better_than_baseline
-from .plan import Plan, parse_query
+from .plan import Plan, check_query_fields, parse_query
 from .worker import Failure, ItemRow, ModelRef, Row, class_path
 from .writer import LEASE_TIMEOUT_S, UNFINISHED, RunWriter
 
@@ -227,6 +227,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                             "them all again")
     for other, _label in query.predicted:
         get_model(ws, other)  # an unknown model in the query fails before the run starts
+    check_query_fields(ws, query)  # so does a metadata field no item has (a typo)
     if resume and not force and not _unfinished(ws, mv.id) \
             and Plan(ws, query, mv.id).count() == 0:
         raise RunError(f"nothing to resume: model {mv.spec} has no unfinished run and has "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import os
 import random
 import threading
@@ -35,6 +36,14 @@ _RETRYABLE = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 
 # pg_advisory_xact_lock key held while migrating ("glamlab" in ASCII, truncated to int64).
 _MIGRATION_LOCK_KEY = 0x676C616D6C6162
+
+
+def importing_main_in_child() -> bool:
+    """Whether this process is a multiprocessing child (a ``glamlab run`` worker) still
+    importing the script that started it: Python re-runs that script's top-level code
+    in each worker, so a script without ``if __name__ == "__main__":`` would ingest,
+    import labels, train or act again, once per worker."""
+    return bool(getattr(multiprocessing.current_process(), "_inheriting", False))
 
 
 def now() -> datetime:
@@ -210,6 +219,14 @@ class Store:
         side by side with row-level locking; use ``SELECT ... FOR UPDATE`` or a
         compare-and-set ``UPDATE ... WHERE version = :seen`` where a race matters.
         """
+        if importing_main_in_child():
+            raise StoreError(
+                "this process is a worker of a glamlab run, re-running the top-level code "
+                "of the script that started the run; it writes nothing, so the script's "
+                "steps are not done again once per worker",
+                hint="in a script, put the code under 'if __name__ == \"__main__\":'; in a "
+                     "notebook or a debugger, use workers=0 (--workers 0), which predicts "
+                     "in this process")
         lock = self._write_lock if self.is_sqlite else contextlib.nullcontext()
         with lock:
             try:

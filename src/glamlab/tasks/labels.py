@@ -118,6 +118,14 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
     from .splits import is_frozen, split_of
 
     p = Path(path)
+    if ws.card.kind == "entities":
+        # read as a CSV, a span file used to fail as "no column 'id' (columns: <its
+        # first line>)"; `glamlab labels import` sends an entities project to import_spans
+        raise LabelError(
+            f"{p.name}: this is an entities project, whose gold labels are spans in each "
+            "text, not one label per item; import_labels reads labels per item",
+            hint="import the spans with glamlab.tasks.spans.import_spans(ws, path) (HIPE "
+                 "TSV, JSON Lines or WebAnno TSV; what glamlab labels import does here)")
     if split is not None and split not in SPLITS:
         raise LabelError(f"unknown split {split!r}",
                          hint="use --split train, --split calibration or --split test")
