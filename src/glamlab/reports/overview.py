@@ -169,7 +169,7 @@ def monitoring(ws: Workspace, schedule: Schedule | None = None) -> dict[str, Any
 
         if not list_models(ws):
             return {"missing": "no model yet",
-                    "hint": "train one first (glamlab train tabular-gbm); monitoring then "
+                    "hint": "train one first (Train models page); monitoring then "
                             "checks every week or month of rows after its training period"}
     elif not list_runs(ws, limit=1):
         return {"missing": "not run yet", "hint": "monitoring starts after the first run"}
