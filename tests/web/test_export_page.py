@@ -34,6 +34,7 @@ def export_client(make_ws: Any) -> Any:
     with TestClient(app) as c:
         assert login(c, "ada").status_code == 303
         yield ws, c
+    app.state.refresher.wait(120)  # the page's export check does not outlive the workspace
 
 
 def test_the_export_page_warns_about_ids_a_spreadsheet_would_change(export_client: Any) -> None:

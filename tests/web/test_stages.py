@@ -38,6 +38,7 @@ def lang_app(make_ws: Any) -> Any:
         assert login(c, "ada").status_code == 303
         yield ws, app, c
     app.state.jobs.stop()
+    app.state.refresher.wait(120)  # no background work outlives the workspace
 
 
 def _post(c: Any, url: str, **data: str) -> Any:
