@@ -207,6 +207,18 @@ class ProjectCard:
         return value if isinstance(value, dict) else {}
 
 
+def ingest_limit(card: ProjectCard, key: str, default: int) -> int:
+    """``[ingest] KEY`` of the card (a size limit: ``max_xml_bytes``, ``max_text_chars``),
+    ``default`` when it is not set; anything but a whole number above 0 is refused."""
+    value = card.section("ingest").get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(f"[ingest] {key} in {CONFIG_NAME} must be a whole number above 0, "
+                          f"not {value!r}",
+                          hint=f"set it to a number such as {key} = {default} (the default), "
+                               "or remove it")
+    return value
+
+
 def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
     value = data.get(name, {})
     return value if isinstance(value, dict) else {}

@@ -606,6 +606,10 @@ def test_a_read_only_card_does_not_matter_when_a_person_set_the_thresholds(pages
 
 @pytest.fixture
 def subjects(make_ws):
+    return subjects_project(make_ws)
+
+
+def subjects_project(make_ws):
     """A multi-label project with no thresholds yet: calibration data that supports
     accepting 'maps' (from 0.9) and 'ships' (from 0.96), never 'people'; a test split on
     which 'maps' is measured (9 of 10 right) but no item scores high for 'ships'."""

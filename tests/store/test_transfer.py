@@ -185,3 +185,63 @@ def test_damaged_or_foreign_files_are_refused(tmp_path: Path):
         import_store(target, future)
     src.dispose()
     target.dispose()
+
+
+def _as_before_migration_11(dump: Path, out: Path) -> None:
+    """``dump`` as a glamlab before migration 11 wrote it: predictions without item_version,
+    schema version 10."""
+    import hashlib
+
+    with zipfile.ZipFile(dump) as zin, zipfile.ZipFile(out, "w") as zout:
+        manifest = json.loads(zin.read("manifest.json"))
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "tables/predictions.jsonl":
+                rows = [json.loads(line) for line in data.decode().splitlines()]
+                data = "".join(json.dumps({k: v for k, v in r.items() if k != "item_version"},
+                                          separators=(",", ":")) + "\n"
+                               for r in rows).encode()
+                entry = manifest["tables"]["predictions"]
+                entry["columns"].remove("item_version")
+                entry["sha256"] = hashlib.sha256(data).hexdigest()
+            if info.filename != "manifest.json":
+                zout.writestr(info, data)
+        manifest["schema_version"] = 10
+        manifest["migrations"] = manifest["migrations"][:10]
+        zout.writestr("manifest.json", json.dumps(manifest))
+
+
+def test_a_dump_from_before_migration_11_gets_each_predictions_item_version(tmp_path, make_ws):
+    """A dump made before predictions.item_version existed was imported with none: those
+    predictions were never treated as changed when their item's text changed later. The
+    import fills it as the migration does (the version current when each was made)."""
+    from glamlab.actions.export import stale_predictions_warning
+    from glamlab.inference import run
+    from glamlab.predictors.entities.baselines import EntityRulesPredictor
+    from glamlab.registry import save_model
+    from glamlab.tasks.kinds import prepare_card
+    from tests.actions.test_re_ingested_entities import LABELS, RULES, _ingest
+
+    def project(name):
+        return make_ws(name, task="ner", kind="entities", modality="text", labels=LABELS,
+                       prepare=prepare_card)
+
+    src = tmp_path / "pages.csv"
+    old = project("old")
+    _ingest(old, src, "M. Durand est à Paris et à Lyon.")
+    save_model(old, EntityRulesPredictor(rules=RULES, preset=None).fit([], [], classes=LABELS),
+               name="rules")
+    assert run(old, "rules", workers=0).done == 2
+    export_store(old.store, tmp_path / "now.zip")
+    _as_before_migration_11(tmp_path / "now.zip", tmp_path / "old.zip")
+    new = project("new")
+    done = import_store(new.store, tmp_path / "old.zip", replace=True)
+    assert done["from_schema_version"] == 10 and done["tables"]["predictions"] == 2
+    with new.store.read() as conn:
+        versions = conn.execute(sa.select(s.predictions.c.item_id, s.predictions.c.item_version)
+                                .order_by(s.predictions.c.item_id)).all()
+    assert [tuple(v) for v in versions] == [("a", 1), ("b", 1)]
+    # the text of a changes: its prediction is about the earlier text
+    _ingest(new, src, "M. Durand est arrivé à Paris et à Lyon.")
+    stale = stale_predictions_warning(new)
+    assert stale is not None and stale.startswith("1 item was brought in again"), stale

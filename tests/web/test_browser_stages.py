@@ -91,6 +91,7 @@ def test_from_labelled_items_to_a_downloaded_export(lang_ws: Any, tmp_path: Path
             browser.close()
     finally:
         app.state.jobs.stop()
+        app.state.refresher.wait(120)  # the export check does not outlive the workspace
 
 
 def test_number_keys_decide_and_leaving_gives_the_items_back(queued_ws: Any) -> None:

@@ -34,6 +34,7 @@ def export_client(make_ws: Any) -> Any:
     with TestClient(app) as c:
         assert login(c, "ada").status_code == 303
         yield ws, c
+    app.state.refresher.wait(120)  # the page's export check does not outlive the workspace
 
 
 def test_the_export_page_warns_about_ids_a_spreadsheet_would_change(export_client: Any) -> None:
@@ -89,3 +90,88 @@ def test_the_export_page_warns_about_predictions_of_items_brought_in_again(
     warning = page.split('id="export-stale-warning">', 1)[1].split("</p>", 1)[0]
     assert warning.startswith("1 item was brought in again with new text or a new image")
     assert "Run the model again" in warning
+
+
+def test_the_export_page_shows_the_downloads_own_warnings(make_ws: Any, tmp_path: Any) -> None:
+    """The download's own warnings never reached the page: an entities project whose
+    reviewer-settled span no longer lies on the re-ingested text is left out of the file
+    (the CLI export says so); the page said nothing. It now shows what the export itself
+    says, worked out by the same function, in the web app's words (no commands)."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions.act import act
+    from glamlab.actions.entity_export import export_entities
+    from glamlab.auth import add_user
+    from glamlab.inference import run
+    from glamlab.predictors.entities.baselines import EntityRulesPredictor
+    from glamlab.registry import save_model
+    from glamlab.review.decisions import decide
+    from glamlab.review.queue import lease_queue
+    from glamlab.tasks.kinds import prepare_card
+    from glamlab.web import create_app
+    from tests.actions.test_re_ingested_entities import LABELS, RULES, _ingest
+
+    ws = make_ws("ner", task="ner", kind="entities", modality="text", labels=LABELS,
+                 prepare=prepare_card)
+    src = tmp_path / "pages.csv"
+    _ingest(ws, src, "M. Durand est à Paris et à Lyon.")
+    save_model(ws, EntityRulesPredictor(rules=RULES, preset=None).fit([], [], classes=LABELS),
+               name="rules")
+    run(ws, "rules", workers=0)
+    ws.card_path.write_text(ws.card_path.read_text() + '\n[policy]\nmodel = "rules@1"\n\n'
+                            '[policy.labels.LOC]\nreview = 0.0\n')
+    act(ws)
+    paris = next(r for r in lease_queue(ws, "ann") if r["value"]["text"] == "Paris")
+    decide(ws, "ann", paris["id"], "accept", paris["version"])
+    _ingest(ws, src, "M. Durand est arrivé à Paris et à Lyon.")  # a's text corrected
+    run(ws, "rules", workers=0)  # predicted again: nothing stale, the decision stays
+    cli = export_entities(ws, "csv", tmp_path / "cli.csv")["warnings"]
+    assert any("no longer lie on the item's text" in w for w in cli), cli
+    add_user(ws, "val", PASSWORD, "viewer")
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "val").status_code == 303
+        c.get("/stages/export")
+        assert app.state.refresher.wait(120)
+        page = c.get("/stages/export").text
+    app.state.jobs.stop()
+    box = page.split('<div id="export-check">', 1)[1].split("</div>", 1)[0]
+    shown = re.findall(r'<p class="problem" role="status">([^<]*)</p>', box)
+    assert len(shown) == 1 and "no longer lie on the item&#39;s text" in shown[0], box
+    assert "&#39;a&#39;" in shown[0] and "left out of this export" in shown[0]
+    assert "glamlab " not in box
+
+
+def test_the_export_check_speaks_web_words_about_changed_texts(make_ws: Any,
+                                                              tmp_path: Any) -> None:
+    """An entities export whose texts changed after the model predicted them told the
+    web user to 'Run glamlab run ... then glamlab act'; in web words it names the Run
+    stage. The CSV's id fix names the page's downloads, not --format xlsx."""
+    from glamlab.actions import export
+    from glamlab.actions.entity_export import stale_span_warnings
+    from tests.actions.helpers import add_items, add_model, add_predictions
+
+    web = stale_span_warnings({"changed": ["a"]}, web=True)[0]
+    assert "the Run stage" in web and "glamlab " not in web
+    assert "glamlab run" in stale_span_warnings({"changed": ["a"]})[0]  # the CLI's words
+    ws = make_ws("exp", task="t", labels=["a", "b"])
+    add_items(ws, [{"item_id": i, "uri": "/s/x.jpg"} for i in ("=1+2", "0042")])
+    add_predictions(ws, add_model(ws, "m", 1), {"=1+2": {"a": 0.9, "b": 0.1},
+                                                "0042": {"a": 0.2, "b": 0.8}})
+    warned = export(ws, "csv", tmp_path / "w.csv", web=True)["warnings"]
+    assert len(warned) == 1 and "JSON lines or Parquet" in warned[0], warned
+    assert "--format" not in warned[0]
+
+
+def test_the_export_check_does_not_repeat_the_pages_own_id_warning(export_client: Any) -> None:
+    """The CSV export's id warning is the one the page shows above its links already."""
+    ws, c = export_client
+    c.get("/stages/export")
+    refresher = c.app.state.refresher
+    assert refresher.wait(120)
+    page = c.get("/stages/export").text
+    assert 'id="export-id-warning"' in page
+    box = page.split('<div id="export-check">', 1)[1].split("</div>", 1)[0]
+    assert "problem" not in box and "ids look like numbers" not in box, box

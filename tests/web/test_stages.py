@@ -38,6 +38,7 @@ def lang_app(make_ws: Any) -> Any:
         assert login(c, "ada").status_code == 303
         yield ws, app, c
     app.state.jobs.stop()
+    app.state.refresher.wait(120)  # no background work outlives the workspace
 
 
 def _post(c: Any, url: str, **data: str) -> Any:
@@ -193,3 +194,74 @@ def test_the_act_page_shows_acts_notes_as_plain_lines(make_ws: Any) -> None:
     assert "Warning: The thresholds" not in page
     command = re.search(r"glamlab (act|evaluate)\b", page)  # the web's words, not commands
     assert not command, page[command.start() - 300:command.end() + 100]
+
+
+def test_the_act_page_says_how_to_fix_an_old_review_0_policy_in_the_web_app(make_ws: Any) -> None:
+    """The warning about review thresholds an earlier act saved (review = 0 for every label
+    of a multi-label task) named the command and the glamlab.toml edit that fix it; on the
+    web page it says what to do there instead (the Choose the policy page)."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+    from tests.actions.test_act import subjects_project
+
+    ws = subjects_project(make_ws)
+    ws.card.raw["policy"] = {
+        "proposed_by": "glamlab act", "optimised_with": "subj@1", "field": "subjects",
+        "target_precision": 0.95,
+        "labels": {"maps": {"accept": 0.9, "review": 0.0}, "people": {"review": 0.0},
+                   "ships": {"accept": 0.96, "review": 0.0}}}
+    ws.save_card()
+    add_user(ws, "val", PASSWORD, "viewer")
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "val").status_code == 303
+        c.get("/stages/act")
+        assert app.state.refresher.wait(120)
+        page = c.get("/stages/act").text
+    app.state.jobs.stop()
+    warnings = re.findall(r'<p class="warning" role="note">Warning: ([^<]*)</p>', page)
+    old = [w for w in warnings if "earlier version of glamlab" in w]
+    assert len(old) == 1, warnings
+    assert "from 0% sure" in old[0] and "less than 50% sure" in old[0], old[0]
+    assert "work out the thresholds again on the Choose the policy page (Work out the " \
+           "thresholds, then save them)" in old[0], old[0]
+    for w in warnings:
+        assert "glamlab " not in w.replace("glamlab now", ""), w
+        assert "[policy" not in w and "glamlab.toml" not in w, w
+
+
+def test_an_in_sample_dry_run_stored_without_its_reason_names_no_command(make_ws: Any) -> None:
+    """A dry run stored before act gave its own in-sample reason fell back to a sentence
+    naming ``glamlab act --optimise --write``; the page says where to do it instead. The
+    monitoring verdict of a tabular project named ``glamlab labels import`` the same way."""
+    from glamlab.web.app import create_app
+
+    app = create_app(make_ws("plain"))
+    section = app.state.templates.env.get_template("report_section.html")
+    app.state.jobs.stop()
+    act = {"model": "m@1", "field": "language", "items_with_predictions": 10,
+           "counts": {"accept": 5, "review": 2, "reject": 3}, "by_label": [],
+           "expected_wrong_accepts": 1.2, "review_hours": 0.1, "test": {"in_sample": True}}
+    html = section.render(r={"act": act})
+    assert "in-sample: the test split itself chose these thresholds" in html, html
+    assert 'href="/stages/policy">Choose the policy</a>' in html, html
+    assert "glamlab " not in html, html
+    rows = {"model": "gbm@1", "trained_until": "2024-01-01", "window": "month", "flagged": 1,
+            "first_flagged": "2024-02-01", "windows": []}
+    html = section.render(r={"rows_monitor": rows, "alert": True})
+    assert 'href="/stages/items">Bring rows in</a>' in html, html
+    assert "glamlab " not in html, html
+
+
+def test_the_monitoring_section_of_a_tabular_project_without_a_model_names_no_command(
+        make_ws: Any) -> None:
+    """It said 'train one first (glamlab train tabular-gbm)': the page names its stage."""
+    from glamlab.reports import overview
+
+    ws = make_ws("rows", task="no-shows", modality="tabular", labels=["0", "1"])
+    section = overview.monitoring(ws)
+    assert section["missing"] == "no model yet"
+    assert section["hint"].startswith("train one first (Train models page)"), section
+    assert "glamlab " not in section["hint"]

@@ -330,7 +330,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     notes = ([warning] if warning else []) + notes
     report = ActReport(model=mv.spec, field=policy.field, dry_run=dry_run,
                        policy=policy.describe(), policy_source=source, notes=notes)
-    old_default = _old_review_default(ws, policy) if source == "card" else None
+    old_default = _old_review_default(ws, policy, web=web) if source == "card" else None
     if old_default:
         report.warnings.append(old_default)
     from ..tasks.tabular import count_known_outcomes
@@ -460,17 +460,27 @@ def _policy_for(ws: Workspace, model: str | None, *, web: bool = False
     ], proposed
 
 
-def _old_review_default(ws: Workspace, policy: Policy) -> str | None:
+def _old_review_default(ws: Workspace, policy: Policy, *, web: bool = False) -> str | None:
     """A warning when [policy] holds the review thresholds an earlier ``glamlab act``
     saved for a multi-label task, before :func:`default_review_threshold`: ``review = 0``
     for every label (so every label of every item, suggested or not, below its accept
-    threshold went to a reviewer). The card is the user's: it is not rewritten here."""
+    threshold went to a reviewer). The card is the user's: it is not rewritten here.
+    ``web``: the fix is said in the web app's words (its Choose the policy page), not
+    as a command or an edit of glamlab.toml."""
     review_from = default_review_threshold(task_kind(ws.card))
     if (review_from <= 0 or policy.extra.get("proposed_by") != ACTOR or not policy.labels
             or any(lp.action is not None or lp.review != 0.0
                    for lp in policy.labels.values())):
         return None
     target = policy.target_precision or DEFAULT_TARGET
+    if web:
+        return (f"the thresholds of the policy were saved by an earlier version of glamlab, "
+                f"which sends every label to a person from 0% sure: every label of every "
+                f"item below its accept threshold goes to a reviewer, including the labels "
+                f"the model does not suggest (less than {review_from:.0%} sure). glamlab now "
+                f"sends only the suggested labels to a person and rejects the rest. To do "
+                f"that here, work out the thresholds again {WEB_OPTIMISE} (it also "
+                f"tunes the accept thresholds again, for the precision you choose).")
     return (f"the thresholds in [policy] were saved by an earlier glamlab act with "
             f"review = 0 for every label, so every label of every item below its accept "
             f"threshold goes to a reviewer, including the labels the model does not "

@@ -689,11 +689,12 @@ def _prediction_row(group: Sequence[Any], item: Item,
 
 def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
                     model: str | None = None, where: Any = None, base: str | None = None,
-                    gold: bool = False) -> dict[str, Any]:
+                    gold: bool = False, web: bool = False) -> dict[str, Any]:
     """What ``glamlab export`` does for an entities project: the model's spans (or, with
     ``gold``, the gold spans) in ``fmt`` (``w3c`` is accepted for ``webanno``, the W3C
     Web Annotation collection; ``webanno``, its deprecated name, says so in ``warnings``:
-    INCEpTION's WebAnno TSV is ``inception``)."""
+    INCEpTION's WebAnno TSV is ``inception``). ``web``: the warnings say what to do in
+    the web app, not which commands to run."""
     warnings = []
     if fmt == "webanno":
         warnings.append("--format webanno is deprecated and will be removed in the next "
@@ -706,7 +707,7 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
                                                                 found=found)
     result = export_spans(rows, fmt, out, base=base,
                           label=f"glamlab {ws.card.task} entities")
-    notes = [*warnings, *result.get("warnings", []), *stale_span_warnings(found)]
+    notes = [*warnings, *result.get("warnings", []), *stale_span_warnings(found, web=web)]
     if notes:
         result["warnings"] = notes
     return result
@@ -717,18 +718,21 @@ def _named(ids: Sequence[str], shown: int = 5) -> str:
     return names + (f" and {len(ids) - shown:,} more" if len(ids) > shown else "")
 
 
-def stale_span_warnings(found: dict[str, list[str]]) -> list[str]:
+def stale_span_warnings(found: dict[str, list[str]], *, web: bool = False) -> list[str]:
     """Plain warnings for what :func:`iter_prediction_rows` ``found``: items whose text
     changed after the model predicted them (their spans point into the earlier text),
-    and items with a span people settled on that no longer fits the text."""
+    and items with a span people settled on that no longer fits the text. ``web``: what
+    to do is said in the web app's words (its Run stage), not as commands."""
     out = []
     changed = sorted(set(found.get("changed", [])))
     if changed:
         out.append(f"{len(changed):,} items were re-ingested with new text or a new image "
                    f"after the model predicted them ({_named(changed)}): their spans were "
                    "found in the earlier text, so their offsets may cut the wrong words. "
-                   "Run glamlab run to predict them again, then glamlab act, and export "
-                   "again.")
+                   + ("Run the model again (the Run stage), then download the export "
+                      "again." if web else
+                      "Run glamlab run to predict them again, then glamlab act, and export "
+                      "again."))
     unfitting = sorted(set(found.get("unfitting", [])))
     if unfitting:
         out.append(f"{len(unfitting):,} items have spans a reviewer settled on that no "

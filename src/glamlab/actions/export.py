@@ -312,6 +312,10 @@ def write_csv(rows: Iterator[Exported], out: IO[Any], cols: list[str] = COLUMNS,
     return done.rows
 
 
+#: the way out of a spreadsheet's changing ids that the web app's Export page offers
+WEB_ID_FIX = "download the JSON lines or Parquet file, which keep every id as text"
+
+
 def spreadsheet_id_warning(ws: Workspace, fix: str) -> str | None:
     """The warning a CSV export of ``ws`` gets (:func:`glamlab.sheets.risky_ids_warning`),
     worked out before the file is written: from the current items' ids a spreadsheet would
@@ -363,8 +367,8 @@ def stale_predictions_warning(ws: Workspace) -> str | None:
     return (f"{n:,} item{'s were' if n != 1 else ' was'} brought in again with new text or "
             f"a new image after {mv.spec} predicted {'them' if n != 1 else 'it'}: "
             f"{'their' if n != 1 else 'its'} exported values (and the places of entities in "
-            "the text) are about the earlier version. Run the model again (the Run stage, "
-            "or glamlab run), then act, before exporting.")
+            "the text) are about the earlier version. Run the model again (the Run stage) "
+            "before downloading.")
 
 
 def _cell(value: Any) -> Any:
@@ -638,11 +642,13 @@ def default_base(ws: Workspace, fmt: str) -> str:
 
 def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str | None = None,
            where: ExportFilter | None = None, base_url: str | None = None,
-           meta: Sequence[str] | None = None) -> dict[str, Any]:
+           meta: Sequence[str] | None = None, web: bool = False) -> dict[str, Any]:
     """Write an export to ``out`` (a file path; a folder for ``iiif`` and ``annif``) or to
     stdout when ``out`` is None or "-". ``result["warnings"]`` says what the person should
     know (a deprecated format name, ids made from a placeholder base URL, annotations on
-    local files, ids a spreadsheet would evaluate); the CLI prints them on stderr.
+    local files, ids a spreadsheet would evaluate); the CLI prints them on stderr, the web
+    app's Export page shows them (``web``: in its words, naming its downloads, not
+    command options).
 
     csv, xlsx, jsonl and parquet rows also carry the item's title and text snippet and
     the metadata fields ``meta`` (default: ``[export] meta`` in the card). A CSV file starts
@@ -762,8 +768,9 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
                                        bom=path is not None, report=sheet)
             if sheet.get("risky_ids") or sheet.get("number_like_ids"):
                 warnings.append(risky_ids_warning(
-                    sheet["risky_ids"], "open the --format xlsx export instead, where every "
-                                        "cell is text", number_like=sheet["number_like_ids"]))
+                    sheet["risky_ids"], WEB_ID_FIX if web else
+                    "open the --format xlsx export instead, where every cell is text",
+                    number_like=sheet["number_like_ids"]))
         elif fmt == "jsonl":
             result["rows"] = write_jsonl(iter_rows(ws, model=model, where=where,
                                                    details=details), handle)

@@ -39,6 +39,14 @@ class Problem:
     hint: str | None = None
 
 
+#: the defaults of ``[ingest] max_xml_bytes`` and ``max_text_chars`` in glamlab.toml: one
+#: XML file (an ALTO, PAGE, hOCR or METS file, an OCR file fetched for a METS page) is
+#: refused above this size before it is read, and the text it gives one item above this
+#: many characters (a whole book in one file, or text run wild in one attribute)
+DEFAULT_MAX_XML_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_TEXT_CHARS = 5_000_000
+
+
 @dataclass
 class IngestOptions:
     id_column: str | None = None
@@ -49,6 +57,8 @@ class IngestOptions:
     needs_text: bool = False
     image_column: str | None = None  # CSV/JSONL/Parquet: a path (relative to the file) of an image
     max_image_pixels: int = 178_956_970
+    max_xml_bytes: int = DEFAULT_MAX_XML_BYTES  # [ingest] max_xml_bytes
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS  # [ingest] max_text_chars
     cache_dir: str | None = None
     http_timeout: float = 30.0
     http_transport: Any = None  # an httpx transport (tests); None: the network

@@ -104,7 +104,7 @@ def _ocr_pages(root: Path, source: str, options: IngestOptions,
     for path, siblings_of in ocr_files:
         if claimed and str(path.resolve()) in claimed:
             continue  # the OCR of a page a METS file already gave
-        parsed = xml.parse_ocr(path, source, root, siblings_of)
+        parsed = xml.parse_ocr(path, source, root, siblings_of, options)
         if isinstance(parsed, Problem):
             yield parsed
             continue

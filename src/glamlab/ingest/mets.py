@@ -52,7 +52,6 @@ IMAGE_USES = ["MASTER", "ORIGINAL", "MAX", "DEFAULT", "IMAGE", "PRESENTATION", "
 LOW_IMAGE_USES = ["MIN", "THUMBS", "THUMB", "THUMBNAIL", "THUMBNAILS"]
 DERIVED = ("-BIN", "-DESKEW", "-DESPECK", "-DEWARP", "-CROP", "-DENOISE", "-NRM", "-SEG")
 OCR_USES = {"FULLTEXT", "ALTO", "OCR", "PAGE", "HOCR", "GDZOCR", "TEI"}
-MAX_OCR_BYTES = 200 * 1024 * 1024
 
 
 def _local(tag: Any) -> str:
@@ -180,13 +179,18 @@ def ocr_cache_path(url: str, options: IngestOptions) -> Path:
 
 def fetch_ocr(url: str, options: IngestOptions) -> bytes:
     """The OCR file at ``url``, from the workspace cache or fetched into it. Raises
-    :class:`glamlab.ingest.iiif.FetchError`."""
+    :class:`glamlab.ingest.iiif.FetchError`, or :class:`glamlab.ingest.xml.BadXml` for a
+    file over ``options.max_xml_bytes``."""
     from .iiif import fetch
+    from .xml import too_big
 
     path = ocr_cache_path(url, options)
     if not path.is_file():
-        fetch(url, timeout=options.http_timeout, max_bytes=MAX_OCR_BYTES,
+        fetch(url, timeout=options.http_timeout, max_bytes=options.max_xml_bytes,
               transport=options.http_transport, dest=path)
+    size = path.stat().st_size  # cached under a higher limit
+    if size > options.max_xml_bytes:
+        raise too_big(size, options.max_xml_bytes)
     return path.read_bytes()
 
 
@@ -195,12 +199,15 @@ def read_mets(path: Path, root: Path, source: str, options: IngestOptions,
     """One item per physical page of a METS file. ``claimed`` collects the resolved
     paths of every local file the METS lists, so a folder walk skips them."""
     from .images import BadImage, item_id_for, read_header
-    from .xml import BadXml, parse_bytes, parse_file, safe_root
+    from .xml import BadXml, parse_bytes, parse_file, safe_root, too_big
 
     if is_lfs_pointer(path):
         yield lfs_problem(source, path)
         return
     try:
+        size = path.stat().st_size
+        if size > options.max_xml_bytes:
+            raise too_big(size, options.max_xml_bytes)
         data = path.read_bytes()
         doc = safe_root(data)
     except OSError as exc:
@@ -252,7 +259,8 @@ def read_mets(path: Path, root: Path, source: str, options: IngestOptions,
                         f"METS file's folder {folder} and was not read; the page was stored "
                         "without text", OUTSIDE_FIX))
                 elif ocr_path is not None:
-                    page = parse_file(ocr_path)
+                    page = parse_file(ocr_path, max_bytes=options.max_xml_bytes,
+                                      max_chars=options.max_text_chars)
                 elif not options.remote_ocr:
                     page = None
                     meta["ocr_url"] = href
@@ -261,7 +269,9 @@ def read_mets(path: Path, root: Path, source: str, options: IngestOptions,
 
                     meta["ocr_url"] = href
                     try:
-                        page = parse_bytes(fetch_ocr(href, options))
+                        page = parse_bytes(fetch_ocr(href, options),
+                                           max_bytes=options.max_xml_bytes,
+                                           max_chars=options.max_text_chars)
                     except FetchError as exc:
                         page = None
                         meta["ocr_error"] = str(exc)

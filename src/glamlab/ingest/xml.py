@@ -28,6 +28,9 @@ annotation on its region (:mod:`glamlab.actions.entity_export`). About 25 bytes 
 
 XML that declares entities (external entities, "billion laughs" expansion) or a DTD
 that points outside is refused before anything is expanded, and recorded as a problem.
+So is a file over ``[ingest] max_xml_bytes`` (50 MB by default), before it is read, and
+a page whose text is over ``[ingest] max_text_chars`` (5,000,000 by default); the rest
+of the batch carries on.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ from pathlib import Path
 from typing import Any
 
 from .base import (
+    DEFAULT_MAX_TEXT_CHARS,
+    DEFAULT_MAX_XML_BYTES,
     LFS_HINT,
     LFS_SIGNATURE,
     IngestOptions,
@@ -49,8 +54,28 @@ from .base import (
 
 KIND = "xml"
 XML_SUFFIXES = {".xml", ".hocr"}
-MAX_XML_BYTES = 200 * 1024 * 1024
+MAX_XML_BYTES = DEFAULT_MAX_XML_BYTES  # [ingest] max_xml_bytes
+MAX_TEXT_CHARS = DEFAULT_MAX_TEXT_CHARS  # [ingest] max_text_chars
 BAD_XML_HINT = "check that the file is ALTO or PAGE XML exported by your OCR software"
+
+
+def too_big(size: int, limit: int) -> BadXml:
+    """The refusal of an XML file of ``size`` bytes over ``limit``, before it is read."""
+    return BadXml(f"the file is {size:,} bytes, over the limit of {limit:,} bytes for one XML "
+                  "file; it was not read",
+                  "split it into one XML file per page, or, if it is right as it is, raise "
+                  f"[ingest] max_xml_bytes in glamlab.toml (now {limit:,}) and ingest again")
+
+
+def check_text(text: str, limit: int) -> None:
+    """Refuse the text of one item over ``limit`` characters (:class:`BadXml`)."""
+    if len(text) > limit:
+        raise BadXml(f"its text is {len(text):,} characters, over the limit of {limit:,} "
+                     "characters for one item; it was not stored",
+                     "check the file (one page's OCR is rarely over 100,000 characters: a "
+                     "whole book in one file, or text run wild in one attribute); split it "
+                     "into one file per page, or, if it is right as it is, raise [ingest] "
+                     f"max_text_chars in glamlab.toml (now {limit:,}) and ingest again")
 
 
 class BadXml(Exception):
@@ -131,8 +156,18 @@ def is_hocr(data: bytes) -> bool:
         and b"ocr_" in data[:200_000]
 
 
-def parse_bytes(data: bytes) -> OcrPage:
-    """Parse ALTO, PAGE XML or hOCR. Raises :class:`BadXml` with the reason."""
+def parse_bytes(data: bytes, *, max_bytes: int = MAX_XML_BYTES,
+                max_chars: int = MAX_TEXT_CHARS) -> OcrPage:
+    """Parse ALTO, PAGE XML or hOCR. Raises :class:`BadXml` with the reason: also for
+    ``data`` over ``max_bytes`` (not parsed) and a page text over ``max_chars``."""
+    if len(data) > max_bytes:
+        raise too_big(len(data), max_bytes)
+    page = _parse_any(data)
+    check_text(page.text, max_chars)
+    return page
+
+
+def _parse_any(data: bytes) -> OcrPage:
     if data.startswith(LFS_SIGNATURE):
         raise BadXml("a Git LFS pointer file, not the OCR file itself (the real content was "
                      "never downloaded)", LFS_HINT)
@@ -662,16 +697,18 @@ def _add_boxes(extra: dict[str, Any], boxes: list[list[float]]) -> None:
             extra["boxes_size"] = [extra["page_width"], extra["page_height"]]
 
 
-def parse_file(path: Path) -> OcrPage:
+def parse_file(path: Path, *, max_bytes: int = MAX_XML_BYTES,
+               max_chars: int = MAX_TEXT_CHARS) -> OcrPage:
+    """An OCR file parsed (:func:`parse_bytes`); a file over ``max_bytes`` is refused
+    before it is read."""
     try:
         size = path.stat().st_size
-        if size > MAX_XML_BYTES:
-            raise BadXml(f"the file is {size:,} bytes, over the {MAX_XML_BYTES:,}-byte limit "
-                         "for one OCR page", "split the file into one XML file per page")
+        if size > max_bytes:
+            raise too_big(size, max_bytes)
         data = path.read_bytes()
     except OSError as exc:
         raise BadXml(f"cannot read the file: {exc}", "check the path and permissions") from exc
-    return parse_bytes(data)
+    return parse_bytes(data, max_bytes=max_bytes, max_chars=max_chars)
 
 
 def images_by_stem(names: Iterable[str]) -> dict[str, str]:
@@ -754,11 +791,15 @@ def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
         yield from read_ocr_file(path, path.parent, source, options)
 
 
-def parse_ocr(path: Path, source: str, root: Path, siblings: dict[str, str] | None = None
+def parse_ocr(path: Path, source: str, root: Path, siblings: dict[str, str] | None = None,
+              options: IngestOptions | None = None
               ) -> tuple[OcrPage, tuple[Path, Path] | None] | Problem:
-    """An OCR file parsed, with its linked page image (and the folder it was found from)."""
+    """An OCR file parsed, with its linked page image (and the folder it was found from);
+    ``options`` give the size limits (``max_xml_bytes``, ``max_text_chars``)."""
+    options = options or IngestOptions()
     try:
-        page = parse_file(path)
+        page = parse_file(path, max_bytes=options.max_xml_bytes,
+                          max_chars=options.max_text_chars)
     except BadXml as exc:
         return Problem(source, str(path), exc.reason, exc.hint)
     return page, linked_image(path, page, siblings, root)
@@ -771,7 +812,7 @@ def read_ocr_file(path: Path, root: Path, source: str, options: IngestOptions,
 
     ``claimed`` collects the resolved paths of the images used, so that a folder walk
     does not make a second item of them."""
-    parsed = parse_ocr(path, source, root, siblings)
+    parsed = parse_ocr(path, source, root, siblings, options)
     if isinstance(parsed, Problem):
         yield parsed
         return

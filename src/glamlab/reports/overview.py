@@ -154,6 +154,60 @@ def act_dry_run(ws: Workspace, schedule: Schedule | None = None) -> dict[str, An
     return out or {}
 
 
+EXPORT_CHECK = "export:check"
+
+
+def _export_key(ws: Workspace) -> str:
+    from ..store.results import key_of
+
+    card = ws.card
+    return key_of({"act": _act_key(ws), "export": card.section("export"),
+                   "labels": card.section("labels")})
+
+
+def compute_export_check(ws: Workspace) -> dict[str, Any]:
+    """Write the Export page's spreadsheet (CSV) download to a scratch file now, with the
+    same function its download link calls, and store the warnings that export gives (in
+    the web app's words): e.g. an entities project's spans a reviewer settled on that no
+    longer lie on the re-ingested text, which the file leaves out."""
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from ..actions.entity_export import export_entities, exports_spans
+    from ..actions.export import export
+    from ..store.results import put_result
+
+    key = _export_key(ws)
+    started = time.perf_counter()
+    try:
+        with tempfile.TemporaryDirectory(prefix="glamlab-export-check-") as folder:
+            path = Path(folder) / "export.csv"
+            res = (export_entities(ws, "csv", path, web=True) if exports_spans(ws, "csv")
+                   else export(ws, "csv", path, web=True))
+        result: dict[str, Any] = {"warnings": list(res.get("warnings") or [])}
+    except GlamlabError as exc:
+        result = {"missing": exc.message, "hint": exc.hint}
+    return put_result(ws.store, EXPORT_CHECK, key, result, time.perf_counter() - started)
+
+
+def export_check(ws: Workspace, schedule: Schedule | None = None) -> dict[str, Any]:
+    """The warnings of the Export page's download, worked out by the export itself (in
+    the background, stored until the predictions, decisions, items or policy change);
+    ``{}`` before there is anything to export."""
+    from ..inference import has_predictions
+    from ..store.results import get_result
+
+    if not has_predictions(ws):
+        return {}
+    row = get_result(ws.store, EXPORT_CHECK)
+    current = row is not None and row["key"] == _export_key(ws)
+    out = _stored_or_scheduled(ws, EXPORT_CHECK, current, row,
+                               lambda: compute_export_check(ws), schedule,
+                               "The export's own check of the file")
+    return out or {}
+
+
 def monitoring(ws: Workspace, schedule: Schedule | None = None) -> dict[str, Any]:
     """The monitor's verdict (stored, recomputed when what it reads changed), its plots,
     the alerts ``glamlab monitor`` stored, and how many gold labels wait to be
@@ -169,7 +223,7 @@ def monitoring(ws: Workspace, schedule: Schedule | None = None) -> dict[str, Any
 
         if not list_models(ws):
             return {"missing": "no model yet",
-                    "hint": "train one first (glamlab train tabular-gbm); monitoring then "
+                    "hint": "train one first (Train models page); monitoring then "
                             "checks every week or month of rows after its training period"}
     elif not list_runs(ws, limit=1):
         return {"missing": "not run yet", "hint": "monitoring starts after the first run"}

@@ -13,7 +13,10 @@ Rules for writing one:
   ``bigint`` and ``text`` on PostgreSQL, so a value behaves the same on both stores;
 - a migration that adds a column or table must also change :mod:`.schema`, and
   must be idempotent (use :func:`add_column_if_missing` / :func:`create_table_if_missing`),
-  because a new database gets the current schema from the initial migration's tables.
+  because a new database gets the current schema from the initial migration's tables;
+- what a migration does to stored rows (filling a new column) must be safe to do again:
+  importing an export made by an older schema (:func:`.transfer.import_store`) runs the
+  newer migrations again on the imported rows.
 """
 
 from __future__ import annotations

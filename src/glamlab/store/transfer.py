@@ -188,7 +188,9 @@ def import_store(store: Store, path: str | Path, *, replace: bool = False,
     """Load an export into ``store`` (migrated to this glamlab's schema).
 
     The store must be empty unless ``replace`` is set, which deletes its rows first (in
-    the same transaction). Returns ``{"tables": {name: rows}, "schema_version": ...}``.
+    the same transaction). The migrations newer than the export's schema version run
+    again on the imported rows, as they ran on the rows of a database upgraded in place.
+    Returns ``{"tables": {name: rows}, "schema_version": ...}``.
     """
     path = Path(path)
     manifest = read_manifest(path)
@@ -247,6 +249,13 @@ def import_store(store: Store, path: str | Path, *, replace: bool = False,
                     "expected, or its checksum differs); nothing was imported",
                     hint="export the workspace again")
             loaded[name] = n
+        # a dump older than this schema holds rows the newer migrations never saw: what
+        # they do to stored rows (11: each prediction's item version, so that a text
+        # re-ingested later makes it stale) is done to these too, in the same transaction
+        # (every migration is idempotent)
+        for m in migrations.MIGRATIONS:
+            if m.version > int(manifest["schema_version"]):
+                m.up(conn)
         reset_sequences(conn)
     return {"schema_version": migrations.LATEST, "from_schema_version": manifest["schema_version"],
             "source": manifest.get("source"), "tables": loaded, "rows": sum(loaded.values())}

@@ -234,12 +234,18 @@ class Workspace:
                notify: Callable[[str], None] | None = None) -> IngestReport:
         """Read sources into items; idempotent and incremental. Bad input is recorded.
         See :func:`glamlab.ingest.ingest` for the options."""
+        from ..config import ingest_limit
         from ..ingest import IngestOptions, ingest
+        from ..ingest.base import DEFAULT_MAX_TEXT_CHARS, DEFAULT_MAX_XML_BYTES
 
         options = IngestOptions(id_column=id_column, text_column=text_column,
                                 image_column=image_column,
                                 needs_text=self.card.modality == "text",
                                 max_image_pixels=self.card.max_image_pixels,
+                                max_xml_bytes=ingest_limit(self.card, "max_xml_bytes",
+                                                           DEFAULT_MAX_XML_BYTES),
+                                max_text_chars=ingest_limit(self.card, "max_text_chars",
+                                                            DEFAULT_MAX_TEXT_CHARS),
                                 cache_dir=str(self.cache_dir),
                                 collection_depth=collection_depth, remote_ocr=remote_ocr,
                                 allow_source_change=allow_source_change, notify=notify)

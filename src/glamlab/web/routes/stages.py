@@ -230,14 +230,19 @@ def capacity_csv(request: Request, user: User = Depends(page_user)) -> Response:
 
 @router.get("/stages/export", response_class=HTMLResponse)
 def export_page(request: Request, user: User = Depends(page_user)) -> Response:
-    from ...actions.export import spreadsheet_id_warning, stale_predictions_warning
+    from ...actions.export import WEB_ID_FIX, spreadsheet_id_warning, stale_predictions_warning
 
-    warning = spreadsheet_id_warning(request.app.state.ws,
-                                     "download the JSON lines or Parquet file, which keep "
-                                     "every id as text")
+    ws = request.app.state.ws
+    warning = spreadsheet_id_warning(ws, WEB_ID_FIX)
+    stale = stale_predictions_warning(ws)
+    # the download's own warnings, from the export itself (worked out in the background):
+    # those the page does not say already above
+    check = overview._section("The export's own check",
+                              lambda w: overview.export_check(w, request.app.state.refresher),
+                              ws)
+    check["warnings"] = [w for w in check.get("warnings") or [] if w not in (warning, stale)]
     return _page(request, "export", {"formats": EXPORT_FORMATS, "id_warning": warning,
-                                     "stale_warning": stale_predictions_warning(
-                                         request.app.state.ws)})
+                                     "stale_warning": stale, "check": check})
 
 
 @router.get("/stages/export/download")
@@ -257,9 +262,9 @@ def export_download(request: Request, user: User = Depends(page_user)) -> Respon
     from ...actions.entity_export import export_entities, exports_spans
 
     if exports_spans(ws, format):  # an entities project: a row per span, with its link
-        export_entities(ws, format, path)
+        export_entities(ws, format, path, web=True)
     else:
-        export(ws, format, path)
+        export(ws, format, path, web=True)
     return FileResponse(path, media_type=EXPORT_FORMATS[format][0], filename=path.name,
                         background=BackgroundTask(_remove, Path(folder)))
 
