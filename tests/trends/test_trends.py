@@ -287,11 +287,13 @@ def _walkthrough_ws(make_ws):
     """A project whose labelled test items give the model a false-positive rate of 44% for
     'a' (80 of 100 with it predicted 'a', 44 of 100 without), and three years of items to
     trend: 1850, 3 of 24 predicted 'a' (below the false-positive rate: acc clips at 0);
-    1851, 15 of 15 (above the true-positive rate: clips at 100%); 1852, 36 of 60 (inside)."""
+    1851, 15 of 15 (above the true-positive rate: clips at 100%); 1852, 36 of 60 (inside);
+    1853, 43 of 100 (below the false-positive rate by less than its noise: clips at 0%,
+    unflagged)."""
     from glamlab.tasks.labels import import_labels
 
     ws = make_ws("walk", modality="text", labels=["a", "b"])
-    years = [("1850", 24, 3), ("1851", 15, 15), ("1852", 60, 36)]
+    years = [("1850", 24, 3), ("1851", 15, 15), ("1852", 60, 36), ("1853", 100, 43)]
     items = [{"id": f"{y}-{i}", "text": "x", "meta": {"year": y}}
              for y, n, _k in years for i in range(n)]
     tests = [{"id": f"t{i}", "text": "x", "meta": {"year": "labelled"}} for i in range(200)]
@@ -348,6 +350,65 @@ def test_a_clipped_group_is_flagged_in_every_output(make_ws, tmp_path, capsys):
     assert "whose count lies outside what the model" in page
 
 
+def test_the_clipped_field_in_json_csv_and_parquet(make_ws, tmp_path, capsys):
+    """One boolean says whether a row's corrected share is clipped beyond noise (before:
+    only inside the status text): true for 1850 and 1851, false for 1853, clipped at 0% by
+    43% predicted yes against a false-positive rate of 44%, which is noise (its interval
+    still holds the raw share's), and for the rows inside."""
+    ws = _walkthrough_ws(make_ws)
+    want = {"1850": True, "1851": True, "1852": False, "1853": False, "labelled": False}
+    res = trends(ws, by="year", label="a", method="acc", n_boot=300)
+    by = {r.group: r for r in res.rows}
+    assert {g: r.clipped for g, r in by.items()} == want
+    assert by["1853"].estimate == 0 and by["1853"].status == "ok"
+    assert by["1853"].low <= by["1853"].raw_low and by["1853"].high >= by["1853"].raw_high
+
+    args = ["-w", str(ws.root), "trends", "--by", "year", "--label", "a", "--method", "acc",
+            "--term", "x"]
+    assert main([*args, "--json"]) in (None, 0)
+    data = json.loads(capsys.readouterr().out)
+    assert {r["group"]: r["clipped"] for r in data["rows"]} == want
+    assert main([*args, "--csv", str(tmp_path / "t.csv"), "--parquet",
+                 str(tmp_path / "t.parquet")]) in (None, 0)
+    with open(tmp_path / "t.csv", newline="", encoding="utf-8") as fh:
+        table = list(csv.DictReader(fh))
+    assert {r["group"]: r["clipped"] == "True" for r in table if r["series"] == "label"} == want
+    assert all(r["clipped"] == "" for r in table if r["series"] == "term")
+    pt = pq.read_table(tmp_path / "t.parquet").to_pylist()
+    assert {r["group"]: r["clipped"] for r in pt if r["series"] == "label"} == want
+    assert all(r["clipped"] is None for r in pt if r["series"] == "term")
+
+
+def test_json_rows_use_the_csv_names_and_keep_the_old_ones(make_ws, tmp_path, capsys):
+    """--json and --csv named the same numbers differently (raw / raw_share, estimate /
+    share, label / name, methods.M / share_M). Each JSON row now has every CSV column of a
+    label row under the same name and value, and the old names beside them for one more
+    release; term rows have the CSV's name and series too."""
+    ws = _walkthrough_ws(make_ws)
+    args = ["-w", str(ws.root), "trends", "--by", "year", "--label", "a", "--method", "acc",
+            "--term", "x"]
+    assert main([*args, "--json"]) in (None, 0)
+    data = json.loads(capsys.readouterr().out)
+    assert main([*args, "--csv", str(tmp_path / "t.csv")]) in (None, 0)
+    with open(tmp_path / "t.csv", newline="", encoding="utf-8") as fh:
+        table = list(csv.DictReader(fh))
+    labels = [r for r in table if r["series"] == "label"]
+    assert len(labels) == len(data["rows"]) == 5
+    for row, line in zip(data["rows"], labels, strict=True):
+        for col, cell in line.items():
+            if col in ("words", "hits", "per_1000_words"):  # the term rows' columns
+                continue
+            value = row[col]
+            assert ("" if value is None else str(value)) == cell, (col, value, cell)
+        assert row["name"] == row["label"] == "a"  # the old names, still there
+        assert row["raw_share"] == row["raw"] and row["share"] == row["estimate"]
+        assert {f"share_{m}": v for m, v in row["methods"].items()} == {
+            k: row[k] for k in row if k.startswith("share_")}
+    terms = [r for r in table if r["series"] == "term"]
+    assert [(t["name"], t["series"], t["term"]) for t in data["terms"]] == [
+        (r["name"], "term", r["name"]) for r in terms]
+
+
 @pytest.mark.parametrize("value", ["0", "-5"])
 def test_min_items_below_one_is_refused(make_ws, capsys, value):
     ws = _walkthrough_ws(make_ws)
@@ -366,4 +427,5 @@ def test_min_items_help_says_it_also_steers_the_method_choice(capsys):
     helptext = " ".join(capsys.readouterr().out.split())
     assert "flagged 'too few items'" in helptext
     assert "cross-validation that picks the method" in helptext
-    assert "raw_share = raw, share = estimate" in helptext  # --csv's names for --json's
+    assert "raw = raw_share, estimate = share" in helptext  # --json's old names
+    assert "clipped is true" in helptext

@@ -55,11 +55,14 @@ def _short(status: str) -> str:
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None,
               help="Write an interactive offline chart (raw vs corrected vs n-gram).")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None,
-              help="Write every number behind the chart as CSV. Its columns name --json's row "
-                   "fields differently: name = label, raw_share = raw, share = estimate, "
-                   "share_METHOD = methods.METHOD (see docs/trends.md).")
+              help="Write every number behind the chart as CSV. --json's rows use the same "
+                   "names (name, raw_share, share, share_METHOD, ...; this release they also "
+                   "keep their old names: label = name, raw = raw_share, estimate = share, "
+                   "methods.METHOD = share_METHOD). The column clipped is true where a "
+                   "corrected share (acc, pacc, emq) is clipped at 0 or 100% by more than "
+                   "sampling noise: not reliable, the status says why (see docs/trends.md).")
 @click.option("--parquet", "parquet_path", type=click.Path(dir_okay=False), default=None,
-              help="Write every number behind the chart as Parquet.")
+              help="Write every number behind the chart as Parquet (the CSV's columns).")
 @json_option
 @click.pass_context
 def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ...],

@@ -109,6 +109,6 @@ def stage_newspapers(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
             "each decade thousands of pages.")
         say(f"The chart is {html}; every number is in {csv}.")
         return {"model": model, "html": str(html), "csv": str(csv),
-                "rows": [r.to_dict() for r in result.rows], "rates": result.rates}
+                "rows": result.to_dict()["rows"], "rates": result.rates}
     finally:
         news.close()

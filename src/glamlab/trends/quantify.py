@@ -44,26 +44,37 @@ evidence that (nearly) all such items have the label, and its interval spans mos
 The raw share's draws are then exactly Jeffreys' interval ``Beta(k + 1/2, n - k + 1/2)``
 for ``k`` of ``n`` items predicted yes.
 
-Clipped groups (``acc``, ``pacc``). Where a group's predicted-yes share lies outside
-``[fpr, tpr]`` (for ``pacc``: its mean score outside ``[m0, m1]``), the adjusted share lies
-outside [0, 1] and is clipped to 0 or 1. That is not a measurement: the count lies outside
-what the classifier's measured error rates can explain (the classifier errs differently in
-this group, or the group is small), and when it lies well outside, every bootstrap draw is
-clipped too, so the percentile interval shrinks to the boundary (0-0%, or 98.5-100% for a
-group whose items are all predicted yes), claiming a certainty nothing supports. Such a
-group's status says so (``clipped at 0%: ...``, after ``too few items`` where both apply;
-:func:`is_clipped`), and its interval is the union of the bootstrap interval and the
-sampling interval of the uncorrected share the correction starts from: the raw share's
-Jeffreys interval for ``acc``, the mean score's (``pcc``) bootstrap interval for ``pacc``.
-The rule: where the correction's model is contradicted by the group, it adds nothing that
-can narrow what the group's own counts say, so the interval is never narrower than the
-uncorrected share's sampling interval and it still reaches the boundary the correction
+Clipped groups (``acc``, ``pacc``, ``emq``). Where a group's predicted-yes share lies
+outside ``[fpr, tpr]`` (for ``pacc``: its mean score outside ``[m0, m1]``), the adjusted
+share lies outside [0, 1] and is clipped to 0 or 1. ``emq`` gets there by another road: its
+likelihood is concave in the share, so EM stops at 0 or 1 exactly where the unconstrained
+maximum lies beyond it. When it lies outside only by sampling noise (an unbiased estimate of
+a share near 0 falls below 0 about half the time), that is no contradiction. When it lies
+outside by more, it is not a measurement: the count lies outside what the classifier's
+measured error rates can explain (the classifier errs differently in this group), every
+bootstrap draw is clipped too, and the percentile interval shrinks to the boundary (0-0%,
+or 98.5-100% for a group whose items are all predicted yes), claiming a certainty nothing
+supports. The rule for "more than noise" (:func:`_beyond_noise`): the unclipped share's 95%
+bootstrap interval (the group's items and the labelled items, without the between-group
+error ``model_sd``) does not reach back to the bound it passes, i.e. at least 97.5% of the
+draws lie beyond it too, the same as the clipped interval collapsing onto the bound; for
+``emq``, at least 97.5% of the draws at the bound (within :data:`AT_BOUND`). Under pure
+label shift a true share in [0, 1] is flagged about 2.5% of the time (a one-sided test at
+that level; in the tests, at most 10% of the groups clipped by noise). Such a group is
+flagged: ``Estimate.clipped`` and its status (``clipped at 0%: ...``, after ``too few
+items`` where both apply; :func:`is_clipped`). Either way, flagged or not, a share clipped
+at a bound keeps an interval that is the union of the bootstrap interval and the sampling
+interval of the uncorrected share the correction starts from: the raw share's Jeffreys
+interval for ``acc``, the mean score's (``pcc``) bootstrap interval for ``pacc``, the mean
+calibrated posterior's (``cpcc``'s point, the group's draws) for ``emq`` (SLD's first
+step). The rule: where the correction's model is contradicted by the group, it adds nothing
+that can narrow what the group's own counts say, so the interval is never narrower than
+the uncorrected share's sampling interval and it still reaches the boundary the correction
 points to; the truth, between the clipped correction and the uncorrected share when the
 classifier's error rates merely differ in the group, is then covered at the sampling
 interval's rate (tested on synthetic groups with known shares). Pooling (:func:`pool`) does
-not narrow a clipped group's interval. The point estimates of ``cpcc`` (a mean of
-calibrated posteriors) and ``emq`` (a maximum-likelihood share) never leave [0, 1], and
-``cc`` and ``pcc`` are not corrections: none of them is flagged.
+not narrow a flagged group's interval. ``cpcc`` (a mean of calibrated posteriors) never
+leaves [0, 1] and ``cc`` and ``pcc`` are not corrections: none of them is flagged.
 """
 
 from __future__ import annotations
@@ -93,6 +104,8 @@ PRIOR_ITEMS = 1.0  # pseudo-items added to every group's cells in the bootstrap 
 MIN_SEPARATION = 0.1  # tpr - fpr (or m1 - m0) below this: the classifier cannot be corrected
 #: the corrections whose share is clipped to [0, 1] (see "Clipped groups" above)
 CLIPPED_METHODS = ("acc", "pacc")
+#: an ``emq`` share this close to 0 or 1 is at the bound (EM converges to a bound slowly)
+AT_BOUND = 1e-3
 #: what a clipped group's status starts with (after "too few items (...); " if both apply)
 CLIPPED = "clipped at"
 EM_ITERATIONS = 300
@@ -304,6 +317,7 @@ class Estimate:
     methods: dict[str, float | None] = field(default_factory=dict)
     pooled: bool = False
     draws: np.ndarray | None = field(default=None, repr=False)  # bootstrap draws of estimate
+    clipped: bool = False  # the correction was clipped by more than noise (see is_clipped)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if k != "draws"}
@@ -395,7 +409,8 @@ def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METH
         m1d = m0d = np.zeros(n_boot)
     point = float(_estimate(method, q, np.asarray(q_mean), p1, p0, np.asarray(m1),
                             np.asarray(m0), bins))
-    draws = np.clip(_estimate(method, qd, qd_mean, p1d, p0d, m1d, m0d, bins) + noise, 0.0, 1.0)
+    sampled = _estimate(method, qd, qd_mean, p1d, p0d, m1d, m0d, bins)
+    draws = np.clip(sampled + noise, 0.0, 1.0)
     out = _finish(out, point, draws, n, min_items)
     if method in CLIPPED_METHODS:
         unclipped = float(_adjusted(method, q, np.asarray(q_mean), p1, p0, np.asarray(m1),
@@ -404,10 +419,41 @@ def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METH
             # the uncorrected share this correction starts from, with its sampling interval
             ref, ref_draws = (raw, raw_draws) if method == "acc" else (q_mean, qd_mean)
             _widen(out, _interval(ref_draws, ref))
-            out.status = _join(out.status, _clipped_note(
-                method, unclipped, ref, *((p0[bins:].sum(), p1[bins:].sum()) if method == "acc"
-                                          else (m0, m1))))
+            if _beyond_noise(unclipped, _adjusted(method, qd, qd_mean, p1d, p0d, m1d, m0d,
+                                                  bins)):
+                out.clipped = True
+                out.status = _join(out.status, _clipped_note(
+                    method, unclipped, ref, *((p0[bins:].sum(), p1[bins:].sum())
+                                              if method == "acc" else (m0, m1))))
+    elif method == "emq" and not AT_BOUND < point < 1.0 - AT_BOUND:
+        # the calibrated share (cpcc) EM starts from, with the group's sampling interval
+        calibrated = alpha / (alpha + beta)
+        ref = float((q * calibrated).sum())
+        _widen(out, _interval((qd * calibrated).sum(axis=1), ref))
+        # EM stops at a bound where the likelihood's maximum lies beyond it (it is concave
+        # in the share): a draw at the bound is a draw whose unclipped share is beyond it,
+        # and the rule is acc's, the 95% interval collapsed onto the bound
+        below = point <= AT_BOUND
+        if (float(np.percentile(sampled, 97.5)) <= AT_BOUND if below
+                else float(np.percentile(sampled, 2.5)) >= 1.0 - AT_BOUND):
+            out.clipped = True
+            out.status = _join(out.status, _clipped_note(method, -1.0 if below else 2.0,
+                                                         ref, 0.0, 1.0))
     return out
+
+
+def _beyond_noise(unclipped: float, unclipped_draws: np.ndarray) -> bool:
+    """Whether a share outside [0, 1] lies outside by more than its sampling noise: its 95%
+    bootstrap interval, before clipping, does not reach back to the bound it passes (at
+    least 97.5% of the draws lie beyond it too; the same as the clipped draws' interval
+    collapsing onto the bound). A share outside only by noise, e.g. -0.002 with an
+    interval of -0.1 to 0.1, is what an unbiased estimate of a share near 0 gives about
+    half the time; it is not flagged (its interval is widened all the same)."""
+    if unclipped < 0.0:
+        return float(np.percentile(unclipped_draws, 97.5)) < 0.0
+    if unclipped > 1.0:
+        return float(np.percentile(unclipped_draws, 2.5)) > 1.0
+    return False
 
 
 def _clipped_note(method: str, unclipped: float, observed: float, neg: float,
@@ -415,6 +461,14 @@ def _clipped_note(method: str, unclipped: float, observed: float, neg: float,
     """The status of a clipped group, in plain words: which edge, what was observed, which
     error rate it passes, and what that means."""
     below = unclipped < 0
+    if method == "emq":
+        return (f"{CLIPPED} {0 if below else 100}%: the group's predictions and scores fit "
+                + ("labelled items without the label better than any mix with labelled items "
+                   "that have it" if below else "labelled items with the label better than "
+                   "any mix with labelled items that lack it")
+                + "; the count lies outside what the model's measured error rates can "
+                "explain, so the corrected share is not reliable here (its interval is "
+                f"widened to hold the calibrated share's, cpcc {observed:.0%})")
     if method == "acc":
         seen = (f"{observed:.0%} predicted yes is " + (
             f"below the false-positive rate measured on labelled items ({neg:.0%})" if below
@@ -533,8 +587,8 @@ def pool(estimates: list[Estimate]) -> list[Estimate]:
         point = float(np.clip(mu + B[k] * (theta[k] - mu), 0.0, 1.0))
         out[i] = Estimate(e.n, e.raw, e.raw_low, e.raw_high, _r(point),
                           *_interval(shrunk, point), e.method, e.status, e.methods,
-                          pooled=True, draws=shrunk)
-        if is_clipped(e.status):  # its draws are not evidence: pooling must not narrow it
+                          pooled=True, draws=shrunk, clipped=e.clipped)
+        if e.clipped:  # its draws are not evidence: pooling must not narrow it
             _widen(out[i], (e.low, e.high))
     return out
 

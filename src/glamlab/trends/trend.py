@@ -55,6 +55,10 @@ if TYPE_CHECKING:
 
 #: how the group of items without a value in the grouping field is shown and written (CSV)
 NO_VALUE = "(no value)"
+#: ``--json``'s row keys from before they were given the CSV's names (``label`` = ``name``,
+#: ``raw`` = ``raw_share``, ``estimate`` = ``share``, ``methods.M`` = ``share_M``); still
+#: written alongside the new ones in this release, to be dropped in the next
+OLD_JSON_KEYS = ("label", "raw", "estimate", "methods")
 
 
 @dataclass
@@ -71,6 +75,9 @@ class TrendRow:
     method: str
     status: str
     methods: dict[str, float | None] = field(default_factory=dict)
+    #: the corrected share was clipped at 0 or 1 by more than noise, so it is not reliable
+    #: (the status says why; :func:`glamlab.trends.quantify.is_clipped`)
+    clipped: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -103,29 +110,47 @@ class TrendResult:
                       key=gb.sort_key)
 
     def to_dict(self) -> dict[str, Any]:
+        """What ``--json`` prints. Each row has the CSV's column names (``name``,
+        ``raw_share``, ``share``, ``share_METHOD``, ... :meth:`table`), followed by the
+        names it had before (``label``, ``raw``, ``estimate``, ``methods``), kept for one
+        more release (:data:`OLD_JSON_KEYS`)."""
         return {"by": self.by, "model": self.model, "method": self.method,
                 "labels": self.labels, "where": self.where, "settings": self.settings,
-                "rates": self.rates, "rows": [r.to_dict() for r in self.rows],
-                "terms": [dict(vars(t)) for t in self.terms]}
+                "rates": self.rates,
+                "rows": [{**self._label_row(r), **{k: v for k, v in r.to_dict().items()
+                                                   if k in OLD_JSON_KEYS}}
+                         for r in self.rows],
+                "terms": [{**self._term_row(t), "term": t.term} for t in self.terms]}
+
+    def _label_row(self, r: TrendRow) -> dict[str, Any]:
+        raw_key, est_key = self.value_columns()
+        return {"group": r.group, "series": "label", "name": r.label, "n": r.n,
+                raw_key: r.raw, "raw_low": r.raw_low, "raw_high": r.raw_high,
+                est_key: r.estimate, "low": r.low, "high": r.high,
+                "method": r.method, "status": r.status, "clipped": r.clipped,
+                **{f"share_{m}": r.methods.get(m) for m in METHODS
+                   if r.methods and raw_key == "raw_share"}}
+
+    @staticmethod
+    def _term_row(t: TermRow) -> dict[str, Any]:
+        return {"group": t.group, "series": "term", "name": t.term, "words": t.words,
+                "hits": t.hits, "per_1000_words": t.per_1000_words}
 
     # -- exports: every number behind the chart ------------------------------------------
     def table(self) -> list[dict[str, Any]]:
         """One flat row per (group, series): the label rows, then the term rows."""
         out: list[dict[str, Any]] = []
         raw_key, est_key = self.value_columns()
-        for r in self.rows:
-            out.append({"group": r.group, "series": "label", "name": r.label, "n": r.n,
-                        raw_key: r.raw, "raw_low": r.raw_low, "raw_high": r.raw_high,
-                        est_key: r.estimate, "low": r.low, "high": r.high,
-                        "method": r.method, "status": r.status,
-                        **{f"share_{m}": r.methods.get(m) for m in METHODS
-                           if r.methods and raw_key == "raw_share"},
-                        "words": None, "hits": None, "per_1000_words": None})
+        for r in self.rows:  # "clipped" last: the columns before it keep their places
+            row = self._label_row(r)
+            clipped = row.pop("clipped")
+            out.append({**row, "words": None, "hits": None, "per_1000_words": None,
+                        "clipped": clipped})
         for t in self.terms:
             out.append({"group": t.group, "series": "term", "name": t.term, "n": None,
                         raw_key: None, "raw_low": None, "raw_high": None, est_key: None,
                         "low": None, "high": None, "method": "ngram", "status": "ok",
-                        "words": t.words, "hits": t.hits, "per_1000_words": t.per_1000_words})
+                        **self._term_row(t), "clipped": None})
         keys: list[str] = []
         for row in out:
             keys.extend(k for k in row if k not in keys)
@@ -304,7 +329,7 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
                                  e.low, e.high, method + ("+strata" if isinstance(given, dict)
                                                           and method not in UNCORRECTED
                                                           else "") + ("+pool" if e.pooled else ""),
-                                 e.status, e.methods))
+                                 e.status, e.methods, clipped=e.clipped))
     term_rows: list[TermRow] = []
     if terms:
         from .ngrams import term_frequencies
