@@ -15,7 +15,8 @@ The rest of glamlab reads gold labels from the ``labels`` table and the split fr
 outcome holds the label "1" or "0" given by :data:`TABLE_ANNOTATOR` (its source naming the
 outcome column and the file), and sits in the train split when it happened before
 ``train_until``, else in the test split (but a row a saved model learned from never
-moves into it: a corrected date keeps it where it was). :func:`ingest_table` keeps them
+moves into it: a corrected date keeps it where it was, and training follows the
+``splits`` table, so a row kept in train trains new models). :func:`ingest_table` keeps them
 in step with the rows it stores (a changed outcome replaces the label; a blank cell
 changes nothing) and :func:`set_time_split` with the cutoff, so ``labels show``, ``status``, ``evaluate`` and
 ``act`` see what ``train``, ``backtest`` and ``retrain`` see. Rows without an outcome yet
@@ -109,7 +110,7 @@ class TableIngest:
     train_until: str | None
     yearly: list[str] = field(default_factory=list)  # features that only follow the year
     #: rows a saved model learned from kept out of the test split their date now puts
-    #: them in (said in the report's warnings)
+    #: them in by this ingest (said once, in the report's warnings)
     kept_in_split: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -232,7 +233,9 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
     has_label = checked.has_label
     records = []
     origin = source or str(Path(path).resolve())
-    known = _known_outcomes(ws, schema.label_column, list(ids)) if schema.label_column else {}
+    stored = _stored_metas(ws, list(ids))
+    known = ({i: m[schema.label_column] for i, m in stored.items()
+              if not _blank(m.get(schema.label_column))} if schema.label_column else {})
     for rid, row in zip(ids, table.to_dict("records"), strict=True):
         meta = {str(k): _jsonable(v) for k, v in row.items()}
         if rid in known and _blank(meta.get(str(schema.label_column))):
@@ -249,7 +252,7 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
         cutoff = str((times.min() + (times.max() - times.min()) * TRAIN_SHARE).date())
     # the card is saved after the rows: a card that cannot be written stops it first
     check_card_writable(ws.root / CONFIG_NAME)
-    kept = 0
+    kept: list[str] = []
     with ws.store.write() as conn:
         report = write_records(ws.store, conn, records, sources=[origin],
                                allow_source_change=allow_source_change)
@@ -261,9 +264,13 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
             if first_split:
                 ws.store.audit(conn, TABLE_ANNOTATOR, "split.create", None, by="time",
                                train_until=cutoff, **synced["split"])
-            kept = synced["split"]["kept"]
+            # said once: only for rows whose stored date was on the other side of the
+            # cutoff before this table (the correction is new); a table that brings the
+            # same corrected date again says nothing more
+            before = _before_cutoff(stored, schema, cutoff)
+            kept = [i for i in synced["kept"] if before.get(i) is True]
             if kept:
-                report.warnings.append(kept_in_split(kept, cutoff))
+                report.warnings.append(kept_in_split(len(kept), cutoff))
     ws.update_card({TABULAR: schema.to_card(),
                     **({"split": {"by": "time", "train_until": cutoff}} if first_split else {})})
     leakage = None
@@ -271,7 +278,8 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
         from .leakage import check_leakage
 
         leakage = check_leakage(typed, schema)
-    return TableIngest(report, schema, leakage, cutoff, follow_the_year(typed, schema), kept)
+    return TableIngest(report, schema, leakage, cutoff, follow_the_year(typed, schema),
+                       len(kept))
 
 
 def kept_in_split(n: int, cutoff: str) -> str:
@@ -281,8 +289,9 @@ def kept_in_split(n: int, cutoff: str) -> str:
     return (f"{n:,} row{'' if one else 's'} whose date now falls on or after {cutoff} (the "
             f"test period) {'stays' if one else 'stay'} out of the test rows: a saved model "
             f"learned from {'it' if one else 'them'}, and a model is never tested on rows it "
-            f"learned from. Models trained from now on leave {'it' if one else 'them'} out "
-            "of training too")
+            f"learned from. {'It stays' if one else 'They stay'} in the train split, so "
+            "models trained from now on learn from "
+            f"{'it' if one else 'them'} too")
 
 
 def follow_the_year(frame: pd.DataFrame, schema: TableSchema) -> list[str]:
@@ -332,20 +341,32 @@ def _blank(v: Any) -> bool:
         str(v).strip() in NO_OUTCOME
 
 
-def _known_outcomes(ws: Workspace, label_column: str, ids: list[str]) -> dict[str, Any]:
-    """Row id -> the outcome its stored (current) version holds, where it holds one."""
+def _stored_metas(ws: Workspace, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Row id -> the metadata of its stored (current) version, for the rows of ``ids``
+    stored already."""
     import sqlalchemy as sa
 
     t = ws.store.t.items
-    out: dict[str, Any] = {}
+    out: dict[str, dict[str, Any]] = {}
     with ws.store.read() as conn:
         for i in range(0, len(ids), 900):
             for item_id, meta in conn.execute(sa.select(t.c.item_id, t.c.meta).where(
                     t.c.is_current.is_(True), t.c.item_id.in_(ids[i:i + 900]))):
-                value = (meta or {}).get(label_column)
-                if not _blank(value):
-                    out[item_id] = value
+                out[item_id] = dict(meta or {})
     return out
+
+
+def _before_cutoff(metas: dict[str, dict[str, Any]], schema: TableSchema, cutoff: str
+                   ) -> dict[str, bool]:
+    """Row id -> whether the date in ``metas`` falls before ``cutoff`` (rows without a
+    readable date left out)."""
+    if not metas:
+        return {}
+    slim = TableSchema(time_column=schema.time_column, id_column=_ITEM)
+    frame = outcome_frame(list(metas.items()), slim)
+    times = frame[schema.time_column]
+    known = times.notna()
+    return dict(zip(frame[_ITEM][known], (times[known] < cutoff).tolist(), strict=True))
 
 
 def outcome_column(ws: Workspace) -> str | None:
@@ -486,8 +507,9 @@ def set_time_split(ws: Workspace, cutoff: str | None = None, *,
             ws.store.audit(conn, TABLE_ANNOTATOR, "split.create", None, by="time",
                            train_until=day, forced=bool(frozen), **synced["split"])
     ws.update_card({"split": {"by": "time", "train_until": day}})
-    return {"by": "time", "train_until": day, "train": train, "test": len(frame) - train,
-            "kept_in_split": synced["split"]["kept"]}
+    kept = synced["split"]["kept"]
+    return {"by": "time", "train_until": day, "train": train + kept,
+            "test": len(frame) - train - kept, "kept_in_split": kept}
 
 
 _ITEM = "\0item_id"  # the item id column of :func:`outcome_frame`
@@ -521,8 +543,9 @@ def _sync_outcomes(ws: Workspace, conn: Any, schema: TableSchema, frame: pd.Data
     an outcome holds it as a label from :data:`TABLE_ANNOTATOR` (a changed outcome
     replaces it) and sits in train (before ``cutoff``) or test. A row without an outcome
     is left as it is (a blank never erases an outcome). A row a saved model trained or
-    was calibrated on keeps its split where its time would put it in test (counted as
-    ``kept``): a model is never scored on the rows it learned from."""
+    was calibrated on keeps its split where its time would put it in test (``kept``): a
+    model is never scored on the rows it learned from. Returns the counts, and the
+    ``kept`` row ids."""
     import sqlalchemy as sa
 
     from ..store import now
@@ -575,20 +598,32 @@ def _sync_outcomes(ws: Workspace, conn: Any, schema: TableSchema, frame: pd.Data
     return {"labels": {"added": len(relabel) - changed, "changed": changed},
             "split": {"train": sum(1 for s in want_split.values() if s == "train"),
                       "test": sum(1 for s in want_split.values() if s == "test"),
-                      "moved": len(resplit), "kept": len(kept)}}
+                      "moved": len(resplit), "kept": len(kept)},
+            "kept": sorted(kept)}
 
 
 def split_frame(ws: Workspace, frame: pd.DataFrame | None = None
                 ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """(training rows, later rows, the cutoff) by the card's time split."""
+    """(training rows, later rows, the cutoff) by the card's time split: a row before the
+    cutoff trains, a later one does not, except a row whose split the ``splits`` table
+    holds otherwise (a row a saved model learned from whose date was corrected to after
+    the cutoff stays in train, and trains new models), so training sees the split
+    ``evaluate`` sees."""
     schema = schema_of(ws)
     frame = project_frame(ws, schema=schema) if frame is None else frame
     cutoff = train_until(ws)
     if cutoff is None:
         cutoff = set_time_split(ws)["train_until"]
-    t = frame[schema.time_column]
-    return (frame[t < cutoff].reset_index(drop=True), frame[t >= cutoff].reset_index(drop=True),
-            cutoff)
+    train = frame[schema.time_column] < cutoff
+    key = schema.id_column or "id"
+    if key in frame.columns and len(frame):
+        from .splits import split_of
+
+        ids = frame[key].astype(str)
+        stored = split_of(ws, list(ids))
+        held = ids.map(stored)
+        train = train.where(held.isna(), held == "train")
+    return (frame[train].reset_index(drop=True), frame[~train].reset_index(drop=True), cutoff)
 
 
 def require_no_leakage(frame: pd.DataFrame, schema: TableSchema) -> LeakageReport:
