@@ -455,3 +455,59 @@ def test_a_corrected_date_never_moves_a_trained_on_row_into_test(tmp_path, capsy
                 t.models, t.models.c.id == t.model_items.c.model_id).where(
                 t.models.c.version == 2))}
     assert "r0" in learned and len(learned) == 30
+
+
+def test_a_corrected_date_never_moves_a_row_out_of_a_frozen_test_split(tmp_path, capsys):
+    """A test row comes again with its date corrected to before the cutoff after an
+    evaluation read the test split (frozen): it stays in test, ingest says so once naming
+    it and how to move it anyway, no model trains on it, and the next evaluation is on
+    the same test rows (before, it moved into train silently, changing the frozen test
+    set under the saved comparison). labels split --force moves it; before any
+    evaluation, the corrected row simply moves into train."""
+    ws = str(tmp_path / "ws")
+    w = ["-w", ws]
+    f = tmp_path / "rows.csv"
+    _small_table(f)
+    _run(capsys, "init", ws, "--task", "t", "--modality", "tabular", "--labels", "0,1")
+    _run(capsys, *w, "ingest", str(f), "--time-column", "day", "--label-column", "out",
+         "--id-column", "id")
+    _run(capsys, *w, "train", "tabular-share")
+    first = json.loads(_run(capsys, *w, "evaluate", "--n-boot", "20", "--json").out)
+    assert first["test_items"] == 10
+
+    _small_table(f, dates={"r35": "2020-03-15"})
+    out = _run(capsys, *w, "ingest", str(f))
+    assert "1 test row ('r35') now has a date before 2020-10-04" in out.out
+    assert "stays in the test split" in out.out and "--force" in out.out
+    res = json.loads(_run(capsys, *w, "ingest", str(f), "--json").out)
+    assert res["kept_in_test"] == 0 and res["warnings"] == []  # said once
+    from glamlab.tasks.splits import split_of
+    from glamlab.workspace import Workspace
+
+    assert split_of(Workspace.open(ws), ["r35"]) == {"r35": "test"}
+    row = next(i for i in Workspace.open(ws).items() if i.item_id == "r35")
+    assert row.meta["day"] == "2020-03-15"  # the correction is stored
+    res = json.loads(_run(capsys, *w, "train", "tabular-share", "--json").out)
+    assert res["train_rows"] == 30  # r35 trains nothing
+    again = json.loads(_run(capsys, *w, "evaluate", "--n-boot", "20", "--json").out)
+    assert again["test_items"] == 10
+    tests = {i for i, s in split_of(Workspace.open(ws)).items() if s == "test"}
+    assert tests == {f"r{i}" for i in range(30, 40)}  # the rows the first one scored
+    # re-splitting at the same cutoff keeps it and says so; --force moves it (logged)
+    out = _run(capsys, *w, "labels", "split", "--by-time", "--cutoff", "2020-10-04")
+    assert "1 test row ('r35')" in out.out
+    res = json.loads(_run(capsys, *w, "labels", "split", "--by-time", "--cutoff",
+                          "2020-10-04", "--force", "--json").out)
+    assert res["kept_in_test"] == 0 and (res["train"], res["test"]) == (31, 9)
+    assert split_of(Workspace.open(ws), ["r35"]) == {"r35": "train"}
+
+    # before any evaluation, a corrected test row moves into train, silently
+    ws2 = str(tmp_path / "ws2")
+    _small_table(f)
+    _run(capsys, "init", ws2, "--task", "t", "--modality", "tabular", "--labels", "0,1")
+    _run(capsys, "-w", ws2, "ingest", str(f), "--time-column", "day", "--label-column", "out",
+         "--id-column", "id")
+    _small_table(f, dates={"r35": "2020-03-15"})
+    res = json.loads(_run(capsys, "-w", ws2, "ingest", str(f), "--json").out)
+    assert res["kept_in_test"] == 0 and res["warnings"] == []
+    assert split_of(Workspace.open(ws2), ["r35"]) == {"r35": "train"}

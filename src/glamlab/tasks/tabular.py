@@ -15,8 +15,9 @@ The rest of glamlab reads gold labels from the ``labels`` table and the split fr
 outcome holds the label "1" or "0" given by :data:`TABLE_ANNOTATOR` (its source naming the
 outcome column and the file), and sits in the train split when it happened before
 ``train_until``, else in the test split (but a row a saved model learned from never
-moves into it: a corrected date keeps it where it was, and training follows the
-``splits`` table, so a row kept in train trains new models). :func:`ingest_table` keeps them
+moves into it, and a row of a frozen test split never leaves it: a corrected date keeps
+such a row where it was, and training follows the ``splits`` table, so a row kept in
+train trains new models). :func:`ingest_table` keeps them
 in step with the rows it stores (a changed outcome replaces the label; a blank cell
 changes nothing) and :func:`set_time_split` with the cutoff, so ``labels show``, ``status``, ``evaluate`` and
 ``act`` see what ``train``, ``backtest`` and ``retrain`` see. Rows without an outcome yet
@@ -112,12 +113,15 @@ class TableIngest:
     #: rows a saved model learned from kept out of the test split their date now puts
     #: them in by this ingest (said once, in the report's warnings)
     kept_in_split: int = 0
+    #: rows of the frozen test split kept there though their corrected date now puts
+    #: them in the training period, by this ingest (said once, naming them)
+    kept_in_test: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.report.to_dict(), "schema": self.schema.to_card(),
                 "leakage": self.leakage.to_dict() if self.leakage else None,
                 "train_until": self.train_until, "follow_the_year": self.yearly,
-                "kept_in_split": self.kept_in_split}
+                "kept_in_split": self.kept_in_split, "kept_in_test": self.kept_in_test}
 
     def summary(self) -> str:
         lines = [self.report.summary()]
@@ -253,13 +257,17 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
     # the card is saved after the rows: a card that cannot be written stops it first
     check_card_writable(ws.root / CONFIG_NAME)
     kept: list[str] = []
+    held: list[str] = []
     with ws.store.write() as conn:
+        from .splits import freeze_info
+
+        frozen = not first_split and freeze_info(ws, conn=conn) is not None
         report = write_records(ws.store, conn, records, sources=[origin],
                                allow_source_change=allow_source_change)
         if schema.label_column:
             # the known outcomes as labels, each row with one in the split of its time
             outcomes = outcome_frame([(r.item_id, r.meta) for r in records], schema)
-            synced = _sync_outcomes(ws, conn, schema, outcomes, cutoff,
+            synced = _sync_outcomes(ws, conn, schema, outcomes, cutoff, keep_test=frozen,
                                     source=f"{schema.label_column} column of {Path(origin).name}")
             if first_split:
                 ws.store.audit(conn, TABLE_ANNOTATOR, "split.create", None, by="time",
@@ -269,8 +277,11 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
             # same corrected date again says nothing more
             before = _before_cutoff(stored, schema, cutoff)
             kept = [i for i in synced["kept"] if before.get(i) is True]
+            held = [i for i in synced["held"] if before.get(i) is False]
             if kept:
                 report.warnings.append(kept_in_split(len(kept), cutoff))
+            if held:
+                report.warnings.append(kept_in_test(held, cutoff))
     ws.update_card({TABULAR: schema.to_card(),
                     **({"split": {"by": "time", "train_until": cutoff}} if first_split else {})})
     leakage = None
@@ -279,7 +290,7 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
 
         leakage = check_leakage(typed, schema)
     return TableIngest(report, schema, leakage, cutoff, follow_the_year(typed, schema),
-                       len(kept))
+                       len(kept), len(held))
 
 
 def kept_in_split(n: int, cutoff: str) -> str:
@@ -292,6 +303,22 @@ def kept_in_split(n: int, cutoff: str) -> str:
             f"learned from. {'It stays' if one else 'They stay'} in the train split, so "
             "models trained from now on learn from "
             f"{'it' if one else 'them'} too")
+
+
+def kept_in_test(ids: list[str], cutoff: str) -> str:
+    """What to tell about rows of the frozen test split that stay there though their
+    corrected date is now before ``cutoff`` (:func:`_sync_outcomes`)."""
+    one = len(ids) == 1
+    shown = ", ".join(repr(i) for i in ids[:5]) + (f" and {len(ids) - 5:,} more"
+                                                  if len(ids) > 5 else "")
+    return (f"{len(ids):,} test row{'' if one else 's'} ({shown}) now "
+            f"{'has a date' if one else 'have dates'} before {cutoff} (the training "
+            f"period), and {'stays' if one else 'stay'} in the test split: an evaluation "
+            "has read the test split (it is frozen), and keeping it as it was keeps later "
+            "results comparable with earlier ones; no model trains on "
+            f"{'it' if one else 'them'}. To move {'it' if one else 'them'} into the train "
+            f"split anyway: glamlab labels split --by-time --cutoff {cutoff} --force "
+            "(logged; later results are then on a different test split)")
 
 
 def follow_the_year(frame: pd.DataFrame, schema: TableSchema) -> list[str]:
@@ -478,8 +505,8 @@ def set_time_split(ws: Workspace, cutoff: str | None = None, *,
                           hint="choose a later date")
     before = train_until(ws)
     moved = before is not None and day != before
-    frozen = freeze_info(ws) if moved else None
-    if frozen and not force:
+    frozen = freeze_info(ws) if before is not None else None
+    if frozen and moved and not force:
         raise LabelError(
             f"the test split is frozen: an evaluation ({frozen['by']}) read it on "
             f"{frozen['at']:%Y-%m-%d %H:%M} UTC, and moving the cutoff from {before} to "
@@ -500,16 +527,20 @@ def set_time_split(ws: Workspace, cutoff: str | None = None, *,
                     f"split (e.g. {found[0]}): it would be scored on its own training rows",
                     item=found[0], hint=f"choose a cutoff on or after {before}: a model "
                                         "is never scored on the rows it learned from")
-        synced = (_sync_outcomes(ws, conn, schema, outcomes, day,
-                                 source=f"{schema.label_column} column")
-                  if schema.label_column else {"split": {"kept": 0}})
+        # a frozen test split keeps its rows at the same cutoff unless forced
+        synced: dict[str, Any] = {"split": {"kept": 0, "held": 0}, "held": []}
+        if schema.label_column:
+            synced = _sync_outcomes(ws, conn, schema, outcomes, day,
+                                    source=f"{schema.label_column} column",
+                                    keep_test=bool(frozen) and not force)
         if before is None or moved or synced["split"].get("moved"):
             ws.store.audit(conn, TABLE_ANNOTATOR, "split.create", None, by="time",
-                           train_until=day, forced=bool(frozen), **synced["split"])
+                           train_until=day, forced=bool(frozen) and force, **synced["split"])
     ws.update_card({"split": {"by": "time", "train_until": day}})
-    kept = synced["split"]["kept"]
-    return {"by": "time", "train_until": day, "train": train + kept,
-            "test": len(frame) - train - kept, "kept_in_split": kept}
+    kept, held = synced["split"]["kept"], synced["split"]["held"]
+    return {"by": "time", "train_until": day, "train": train - held + kept,
+            "test": len(frame) - train + held - kept, "kept_in_split": kept,
+            "kept_in_test": held, "held_rows": synced["held"]}
 
 
 _ITEM = "\0item_id"  # the item id column of :func:`outcome_frame`
@@ -537,15 +568,17 @@ def outcome_label(y: float) -> str:
 
 
 def _sync_outcomes(ws: Workspace, conn: Any, schema: TableSchema, frame: pd.DataFrame,
-                   cutoff: str, *, source: str) -> dict[str, Any]:
+                   cutoff: str, *, source: str, keep_test: bool = False) -> dict[str, Any]:
     """Keep the ``labels`` and ``splits`` tables in step with the known outcomes of
     ``frame`` (:func:`outcome_frame`), in the caller's write transaction: each row with
     an outcome holds it as a label from :data:`TABLE_ANNOTATOR` (a changed outcome
     replaces it) and sits in train (before ``cutoff``) or test. A row without an outcome
     is left as it is (a blank never erases an outcome). A row a saved model trained or
     was calibrated on keeps its split where its time would put it in test (``kept``): a
-    model is never scored on the rows it learned from. Returns the counts, and the
-    ``kept`` row ids."""
+    model is never scored on the rows it learned from. With ``keep_test`` (the test split
+    is frozen: an evaluation read it), a test row whose time would put it in train stays
+    in test (``held``): the frozen test split does not change under a saved comparison.
+    Returns the counts, and the ``kept`` and ``held`` row ids."""
     import sqlalchemy as sa
 
     from ..store import now
@@ -576,6 +609,11 @@ def _sync_outcomes(ws: Workspace, conn: Any, schema: TableSchema, frame: pd.Data
     kept = set(trained_on(conn, ws, [i for i in resplit if want_split[i] == "test"]))
     for i in kept:
         want_split[i] = have_split.get(i) or "train"
+    # a row of a frozen test split stays in it (its date corrected to before the cutoff)
+    held = {i for i in resplit if keep_test and want_split[i] == "train"
+            and have_split.get(i) == "test"}
+    for i in held:
+        want_split[i] = "test"
     resplit = [i for i in resplit if have_split.get(i) != want_split[i]]
     stamp = now()
     for chunk in _chunks(relabel):
@@ -598,8 +636,8 @@ def _sync_outcomes(ws: Workspace, conn: Any, schema: TableSchema, frame: pd.Data
     return {"labels": {"added": len(relabel) - changed, "changed": changed},
             "split": {"train": sum(1 for s in want_split.values() if s == "train"),
                       "test": sum(1 for s in want_split.values() if s == "test"),
-                      "moved": len(resplit), "kept": len(kept)},
-            "kept": sorted(kept)}
+                      "moved": len(resplit), "kept": len(kept), "held": len(held)},
+            "kept": sorted(kept), "held": sorted(held)}
 
 
 def split_frame(ws: Workspace, frame: pd.DataFrame | None = None
@@ -607,8 +645,9 @@ def split_frame(ws: Workspace, frame: pd.DataFrame | None = None
     """(training rows, later rows, the cutoff) by the card's time split: a row before the
     cutoff trains, a later one does not, except a row whose split the ``splits`` table
     holds otherwise (a row a saved model learned from whose date was corrected to after
-    the cutoff stays in train, and trains new models), so training sees the split
-    ``evaluate`` sees."""
+    the cutoff stays in train, and trains new models; a row of a frozen test split whose
+    date was corrected to before it stays in test, and trains none), so training sees
+    the split ``evaluate`` sees."""
     schema = schema_of(ws)
     frame = project_frame(ws, schema=schema) if frame is None else frame
     cutoff = train_until(ws)
@@ -645,7 +684,7 @@ def require_no_leakage(frame: pd.DataFrame, schema: TableSchema) -> LeakageRepor
 
 
 __all__ = ["BASELINES", "TABLE_ANNOTATOR", "TABULAR", "TableIngest", "count_known_outcomes",
-           "describe_table", "follow_the_year", "ingest_table", "kept_in_split",
+           "describe_table", "follow_the_year", "ingest_table", "kept_in_split", "kept_in_test",
            "has_outcome", "is_tabular", "outcome_column", "outcome_frame", "outcome_label",
            "project_frame", "require_no_leakage", "schema_of", "set_time_split", "split_frame",
            "train_until"]
