@@ -354,18 +354,33 @@ def _label(col: pd.Series, schema: TableSchema) -> pd.Series:
     return y.where(~empty)
 
 
-def check_outcomes(col: pd.Series, schema: TableSchema, ids: pd.Series) -> None:
+def outcome_text(value: Any) -> str:
+    """An outcome cell as :func:`check_outcomes` compares it: stripped text, a whole
+    number written as a float (``1.0``) as that number."""
+    return _WHOLE_FLOAT.sub(r"\1", str(value).strip())
+
+
+def check_outcomes(col: pd.Series, schema: TableSchema, ids: pd.Series, *,
+                   stored: Mapping[str, str] | None = None, source: str = "the table") -> None:
     """A table's outcome column holds a yes/no outcome: at most two values (and empty
     cells), one of them the positive value when there are two. :func:`prepare` reads
     every value but the positive one as "no", so a third value (``maybe``, ``Yes``
     beside ``yes``) or a yes/no column read with the positive value ``1`` would make
     those rows "no" outcomes, silently. Raises :class:`ColumnError` naming the column,
-    the values, rows that hold them and the fix."""
+    the values, rows that hold them and the fix.
+
+    ``stored``: the outcome values the project's rows hold already (as
+    :func:`outcome_text` writes them; each with a row that holds it): together with
+    them, still two values at most (a second table writing ``1``/``0`` where the first
+    wrote ``yes``/``no`` is refused, naming both and the fix; ``source`` names the
+    table in that error)."""
     text = col.astype(str).str.strip().str.replace(_WHOLE_FLOAT, r"\1", regex=True)
     known = ~_no_outcome(col)
     counts = text[known].value_counts()
     positive = _WHOLE_FLOAT.sub(r"\1", str(schema.positive).strip())
     name = schema.label_column
+    if stored:  # first: what the stored rows hold says which values are right
+        _check_stored_outcomes(text, known, ids, positive, stored, name, source)
     if len(counts) > 2 and positive in counts.index:
         others = [str(v) for v in counts.index if v != positive]
         odd = others[1:]  # the most common other value is "no"; the rest are not outcomes
@@ -387,6 +402,32 @@ def check_outcomes(col: pd.Series, schema: TableSchema, ids: pd.Series) -> None:
             hint=f"say which value counts as yes (one of {values[0]!r}, {values[1]!r}): "
                  "--positive VALUE with the project's first table (or positive = \"VALUE\" "
                  "in [tabular] of glamlab.toml once it is there), and ingest the table again")
+
+
+def _check_stored_outcomes(text: pd.Series, known: pd.Series, ids: pd.Series, positive: str,
+                           stored: Mapping[str, str], name: str | None, source: str) -> None:
+    """The table's outcome values beside those the stored rows hold (:func:`check_outcomes`)."""
+    values = set(text[known].unique())
+    both = values | set(stored)
+    if len(both) <= 2 and (len(both) < 2 or positive in both):
+        return
+    new = sorted(values - set(stored))
+    if not new:  # the stored rows disagree among themselves; nothing new comes here
+        return
+    rows = ids[known & text.isin(new)].astype(str).head(3).tolist()
+    have = sorted(stored)
+    no = [v for v in have if v != positive]
+    said = ", ".join(repr(v) for v in new)
+    raise ColumnError(
+        f"the outcome column {name!r} of {source} holds {said} (row"
+        f"{'s' if len(rows) != 1 else ''} {', '.join(repr(r) for r in rows)}), but the rows "
+        f"stored already hold {' and '.join(repr(v) for v in have)} (e.g. row "
+        f"{stored[have[0]]!r}): a yes/no outcome has two values, and every value but "
+        f"{positive!r} would be read as no",
+        column=name,
+        hint=f"write the outcomes as the stored rows do ({positive!r} for yes"
+             + (f", {no[0]!r} for no" if no else "") + "; leave the cell empty where the "
+             "outcome is not known yet) and ingest the table again")
 
 
 class _Row(Protocol):
@@ -415,4 +456,4 @@ def frame_from_items(items: Iterable[_Row], schema: TableSchema) -> pd.DataFrame
 
 
 __all__ = ["CATEGORY", "DATE", "NUMBER", "TableSchema", "check_outcomes", "frame_from_items",
-           "infer_schema", "prepare", "read_table"]
+           "infer_schema", "outcome_text", "prepare", "read_table"]

@@ -196,7 +196,11 @@ def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = No
     typed = prepare(table, schema, require_label=has_label)  # one error per bad column
     ids = table[id_col].astype(str)
     if has_label:
-        check_outcomes(table[schema.label_column], schema, ids)
+        # a later table's outcomes are read as the stored rows' are: the same two values
+        stored = (_stored_outcome_values(ws, str(schema.label_column), set(ids))
+                  if section else {})
+        check_outcomes(table[schema.label_column], schema, ids, stored=stored,
+                       source=Path(path).name)
     if not ids.is_unique:
         raise ConfigError(f"the id column {id_col!r} has repeated values "
                           f"(e.g. {ids[ids.duplicated()].iloc[0]!r})",
@@ -380,6 +384,26 @@ def _stored_metas(ws: Workspace, ids: list[str]) -> dict[str, dict[str, Any]]:
             for item_id, meta in conn.execute(sa.select(t.c.item_id, t.c.meta).where(
                     t.c.is_current.is_(True), t.c.item_id.in_(ids[i:i + 900]))):
                 out[item_id] = dict(meta or {})
+    return out
+
+
+def _stored_outcome_values(ws: Workspace, label_column: str, besides: set[str]
+                           ) -> dict[str, str]:
+    """The outcome values (:func:`~glamlab.ingest.columns.outcome_text`) the stored
+    (current) rows hold, each with a row that holds it; the rows of ``besides`` (those a
+    table brings again, whose outcomes it replaces) left out."""
+    import sqlalchemy as sa
+
+    from ..ingest.columns import outcome_text
+
+    t = ws.store.t.items
+    out: dict[str, str] = {}
+    with ws.store.read() as conn:
+        for item_id, value in conn.execute(sa.select(t.c.item_id, t.c.meta[label_column]).where(
+                t.c.is_current.is_(True), t.c.modality == "record",
+                outcome_known(t.c.meta[label_column].as_string()))):
+            if item_id not in besides and not _blank(value):
+                out.setdefault(outcome_text(value), item_id)
     return out
 
 
