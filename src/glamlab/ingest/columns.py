@@ -139,12 +139,81 @@ def read_table(path: str | Path) -> pd.DataFrame:
         if ".parquet" in suffixes or ".pq" in suffixes:
             return pd.read_parquet(p)
         sep = "\t" if ".tsv" in suffixes else ","
-        return pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False)
+        return _read_csv(p, sep)
     except FileNotFoundError as exc:
         raise ColumnError(f"{p} does not exist", hint="check the path") from exc
     except (ValueError, OSError) as exc:
         raise ColumnError(f"cannot read {p.name} as a table: {exc}",
                           hint="give a CSV (UTF-8, with a header row) or a Parquet file") from exc
+
+
+def _read_csv(p: Path, sep: str) -> pd.DataFrame:
+    """A CSV/TSV file (optionally compressed) as a table of strings. A row with more
+    cells than the header is never read into other columns or cut down silently (pandas
+    refuses it in the middle of a file, with its own words, and in the first row takes
+    the first column for the row names, shifting every column): :func:`_read_rows` reads
+    the file again to name it."""
+    import warnings
+
+    pd = pandas()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            return pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, index_col=False)
+        except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+            problem: Exception = exc
+    return _read_rows(p, sep, problem)
+
+
+def _read_rows(p: Path, sep: str, problem: Exception) -> pd.DataFrame:
+    """The table of a CSV file pandas could not read (``problem``), read row by row: a
+    row with more (non-empty) cells than the header is one error naming the file, its
+    line, the extra cell and the fix (the same words as :func:`glamlab.sheets.read_sheet`);
+    empty cells past the header (a trailing delimiter) are dropped."""
+    import csv
+    import gzip
+
+    from ..sheets import quote_fix
+
+    suffixes = [s.lower() for s in p.suffixes]
+    if suffixes and suffixes[-1] not in (".csv", ".tsv", ".txt", ".gz"):
+        raise ColumnError(f"cannot read {p.name} as a table: {problem}",
+                          hint="give a CSV (UTF-8, with a header row) or a Parquet file")
+    opener = gzip.open if suffixes and suffixes[-1] == ".gz" else open
+    overflow: list[tuple[int, int, list[str]]] = []  # (line, cells, the extra cells)
+    with opener(p, "rt", newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh, delimiter=sep, strict=True)
+        header = next(reader, [])
+        rows: list[list[str]] = []
+        start = reader.line_num + 1
+        try:
+            for row in reader:
+                line, start = start, reader.line_num + 1
+                if not row:
+                    continue
+                extra = [c for c in row[len(header):] if c.strip()]
+                if extra:
+                    overflow.append((line, len(row), extra))
+                rows.append(row[:len(header)] + [""] * (len(header) - len(row)))
+        except csv.Error as exc:
+            raise ColumnError(f"{p.name} line {start}: not valid CSV ({exc}); nothing was "
+                              "read", hint='fix the quoting on that line (a cell is quoted '
+                              'as a whole: "like, this"; a quote inside it is written '
+                              'twice: "")') from exc
+    if overflow:
+        line, cells, extra = overflow[0]
+        lines = ", ".join(str(o[0]) for o in overflow[:10])
+        more = f" and {len(overflow) - 10} more" if len(overflow) > 10 else ""
+        others = (f"; rows with more cells than the header: line {lines}{more}"
+                  if len(overflow) > 1 else "")
+        one = len(extra) == 1
+        raise ColumnError(
+            f"{p.name} line {line}: {cells} values where the header has {len(header)} "
+            f"columns (the extra cell{'' if one else 's'}: "
+            f"{', '.join(repr(c) for c in extra[:3])}{others}); nothing was read",
+            hint=f"{quote_fix(sep)}, or remove the extra cell{'' if one else 's'}, then "
+                 "try again")
+    return pandas().DataFrame(rows, columns=header, dtype=str)
 
 
 def _check_columns(frame: pd.DataFrame, names: Iterable[tuple[str | None, str]]) -> None:
