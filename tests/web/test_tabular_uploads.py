@@ -242,6 +242,46 @@ def test_the_upload_page_of_a_tabular_project_speaks_of_rows(rows_app: Any,
     next(letters, None)  # its clients closed, its jobs stopped
 
 
+def test_the_pages_of_a_tabular_project_call_its_items_rows(rows_app: Any,
+                                                            make_ws: Any) -> None:
+    """The stages, the overview and the run page say rows (the task kind's noun), not
+    items: "Label rows", "Run over the rows", "Rows in the project" (before, every page
+    but "Bring rows in" said items). Another project still says items."""
+    from glamlab.tasks.tabular import ingest_table
+
+    ws, _app, client = rows_app
+    path = ws.root / "history.csv"
+    path.write_bytes(_csv(_sample(120)))
+    ingest_table(ws, path, check_leaks=False, **FIRST)
+    c = client("ada")
+    pages = {url: c.get(url).text.split("<main", 1)[1] for url in ("/", "/stages/run",
+                                                                   "/stages/evaluate")}
+    nav = re.search(r'<nav aria-label="Stages".*?</nav>', pages["/stages/run"], re.S)
+    assert nav and "2. Bring rows in" in nav.group(0) and "3. Label rows" in nav.group(0)
+    assert "Run over the rows" in nav.group(0)
+    assert not re.search(r">[^<]*items", nav.group(0))  # no link says items
+    assert "Rows in the project: <b>120</b>" in pages["/stages/run"]
+    assert "predicts every row in the project" in pages["/stages/run"]
+    assert '<a href="/label">Label rows</a>' in pages["/"]
+    assert re.search(r'id="labelled-count">120</b> rows', pages["/"])
+    for url, page in pages.items():
+        assert "Label items" not in page and "Items in the collection" not in page, url
+    # no test rows yet (every row before the cutoff): the next step is the later rows'
+    # outcomes, not "label about 100 items for a test set"
+    from glamlab.tasks.tabular import set_time_split
+
+    set_time_split(ws, "2030-01-01")
+    page = c.get("/").text
+    assert "120 rows have an outcome, none after the time split" in page
+    assert "label about 100 items" not in page
+    letters = app_with_users(make_ws("letters", modality="text"))
+    _text_ws, _text_app, text_client = next(letters)
+    run = text_client("ada").get("/stages/run").text
+    assert "3. Label items" in run and "Run over the collection" in run
+    assert "Items in the collection" in run
+    next(letters, None)
+
+
 def test_a_parquet_table_is_uploaded_as_the_command_line_takes_it(rows_app: Any,
                                                                   make_ws: Any) -> None:
     """A Parquet table of bookings (typed: whole numbers, dates) goes through the same
