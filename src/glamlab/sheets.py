@@ -203,6 +203,13 @@ def loose_row(lines: list[str], delimiter: str, *, field_limit: int | None = Non
     return rows[0] if len(rows) == 1 else None
 
 
+def quote_fix(delimiter: str) -> str:
+    """The fix for a CSV row with more cells than the header, in the same words for
+    every reader of CSV files (a sheet of labels, a table of rows)."""
+    return (f"put a cell that holds a {_DELIMITER_NAMES.get(delimiter, 'delimiter')} "
+            f"({delimiter!r}) in double quotes")
+
+
 def read_sheet(path: str | Path, *, error: type[GlamlabError] = IngestError,
                limit: int | None = None, problems: list[tuple[int, str]] | None = None
                ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
@@ -266,8 +273,7 @@ def read_sheet(path: str | Path, *, error: type[GlamlabError] = IngestError,
         except UnicodeDecodeError as exc:
             raise error(f"{p.name} is not UTF-8 text",
                         hint="save it as UTF-8 CSV (in Excel: CSV UTF-8), or as .xlsx") from exc
-    fix = (f"put a cell that holds a {_DELIMITER_NAMES[delimiter]} ({delimiter!r}) in "
-           "double quotes")
+    fix = quote_fix(delimiter)
     found = [(line, f"{cells} values where the header has {len(header)} columns: {fix}")
              for line, cells in overflow]
     if found and problems is None:

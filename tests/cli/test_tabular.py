@@ -387,21 +387,25 @@ def test_labels_status_evaluate_and_act_read_the_outcomes_and_the_time_split(
     assert actions["review_open"] == 0
 
 
-def _small_table(path, moved=None):
-    """40 rows over 2020 (the automatic cutoff: 2020-10-04); ``moved``: a row id whose
-    date is corrected to 2020-12-20, after the cutoff."""
+def _small_table(path, moved=None, dates=None):
+    """40 rows over 2020 (the automatic cutoff: 2020-10-04; r30 to r39 test); ``moved``:
+    a row id whose date is corrected to 2020-12-20, after the cutoff; ``dates``: row id
+    -> its corrected date."""
+    dates = {**({moved: "2020-12-20"} if moved else {}), **(dates or {})}
     lines = ["id,day,size,out"]
     for i in range(40):
-        day = f"2020-{1 + i * 12 // 40:02d}-{1 + i % 27:02d}"
-        lines.append(f"r{i},{'2020-12-20' if f'r{i}' == moved else day},{i % 7},{int(i % 3 == 0)}")
+        day = dates.get(f"r{i}", f"2020-{1 + i * 12 // 40:02d}-{1 + i % 27:02d}")
+        lines.append(f"r{i},{day},{i % 7},{int(i % 3 == 0)}")
     path.write_text("\n".join(lines) + "\n")
 
 
 def test_a_corrected_date_never_moves_a_trained_on_row_into_test(tmp_path, capsys):
     """A row a saved model trained on comes again with its date corrected to after the
-    cutoff: ingest keeps it out of the test split and says so (before, it moved the row
-    into test, and evaluate then refused the model), and so does labels split --by-time.
-    The correction itself is stored."""
+    cutoff: ingest keeps it out of the test split and says so once (before, it moved the
+    row into test, and evaluate then refused the model), and so does labels split
+    --by-time. The correction itself is stored, and the row, in the train split, trains
+    the models that come after (before, it was left out of both sets, and the warning
+    came again with every ingest of the same table)."""
     ws = str(tmp_path / "ws")
     w = ["-w", ws]
     f = tmp_path / "rows.csv"
@@ -417,8 +421,11 @@ def test_a_corrected_date_never_moves_a_trained_on_row_into_test(tmp_path, capsy
     out = _run(capsys, *w, "ingest", str(f))
     assert "1 row whose date now falls on or after 2020-10-04" in out.out
     assert "stays out of the test rows" in out.out and "learned from it" in out.out
+    assert "models trained from now on learn from it too" in out.out
+    # the same table again: the correction is not new, nothing more to say
     res = json.loads(_run(capsys, *w, "ingest", str(f), "--json").out)
-    assert res["kept_in_split"] == 1 and len(res["warnings"]) == 1
+    assert res["kept_in_split"] == 0 and res["warnings"] == []
+    assert "test rows" not in _run(capsys, *w, "ingest", str(f)).out
     splits = json.loads(_run(capsys, *w, "labels", "show", "--json").out)["splits"]
     assert (splits["train"], splits["test"]) == (30, 10)
     from glamlab.workspace import Workspace
@@ -432,6 +439,75 @@ def test_a_corrected_date_never_moves_a_trained_on_row_into_test(tmp_path, capsy
     assert "1 row whose date now falls on or after 2020-10-04" in out.out
     res = json.loads(_run(capsys, *w, "labels", "split", "--by-time", "--cutoff",
                           "2020-10-04", "--json").out)
-    assert res["kept_in_split"] == 1
+    assert res["kept_in_split"] == 1 and (res["train"], res["test"]) == (30, 10)
     splits = json.loads(_run(capsys, *w, "labels", "show", "--json").out)["splits"]
     assert (splits["train"], splits["test"]) == (30, 10)
+    # a model trained now learns from the kept row too: the train split's 30 rows
+    res = json.loads(_run(capsys, *w, "train", "tabular-share", "--json").out)
+    assert res["train_rows"] == 30
+    import sqlalchemy as sa
+
+    store = Workspace.open(ws).store
+    t = store.t
+    with store.read() as conn:
+        learned = {r[0] for r in conn.execute(
+            sa.select(t.model_items.c.item_id).join(
+                t.models, t.models.c.id == t.model_items.c.model_id).where(
+                t.models.c.version == 2))}
+    assert "r0" in learned and len(learned) == 30
+
+
+def test_a_corrected_date_never_moves_a_row_out_of_a_frozen_test_split(tmp_path, capsys):
+    """A test row comes again with its date corrected to before the cutoff after an
+    evaluation read the test split (frozen): it stays in test, ingest says so once naming
+    it and how to move it anyway, no model trains on it, and the next evaluation is on
+    the same test rows (before, it moved into train silently, changing the frozen test
+    set under the saved comparison). labels split --force moves it; before any
+    evaluation, the corrected row simply moves into train."""
+    ws = str(tmp_path / "ws")
+    w = ["-w", ws]
+    f = tmp_path / "rows.csv"
+    _small_table(f)
+    _run(capsys, "init", ws, "--task", "t", "--modality", "tabular", "--labels", "0,1")
+    _run(capsys, *w, "ingest", str(f), "--time-column", "day", "--label-column", "out",
+         "--id-column", "id")
+    _run(capsys, *w, "train", "tabular-share")
+    first = json.loads(_run(capsys, *w, "evaluate", "--n-boot", "20", "--json").out)
+    assert first["test_items"] == 10
+
+    _small_table(f, dates={"r35": "2020-03-15"})
+    out = _run(capsys, *w, "ingest", str(f))
+    assert "1 test row ('r35') now has a date before 2020-10-04" in out.out
+    assert "stays in the test split" in out.out and "--force" in out.out
+    res = json.loads(_run(capsys, *w, "ingest", str(f), "--json").out)
+    assert res["kept_in_test"] == 0 and res["warnings"] == []  # said once
+    from glamlab.tasks.splits import split_of
+    from glamlab.workspace import Workspace
+
+    assert split_of(Workspace.open(ws), ["r35"]) == {"r35": "test"}
+    row = next(i for i in Workspace.open(ws).items() if i.item_id == "r35")
+    assert row.meta["day"] == "2020-03-15"  # the correction is stored
+    res = json.loads(_run(capsys, *w, "train", "tabular-share", "--json").out)
+    assert res["train_rows"] == 30  # r35 trains nothing
+    again = json.loads(_run(capsys, *w, "evaluate", "--n-boot", "20", "--json").out)
+    assert again["test_items"] == 10
+    tests = {i for i, s in split_of(Workspace.open(ws)).items() if s == "test"}
+    assert tests == {f"r{i}" for i in range(30, 40)}  # the rows the first one scored
+    # re-splitting at the same cutoff keeps it and says so; --force moves it (logged)
+    out = _run(capsys, *w, "labels", "split", "--by-time", "--cutoff", "2020-10-04")
+    assert "1 test row ('r35')" in out.out
+    res = json.loads(_run(capsys, *w, "labels", "split", "--by-time", "--cutoff",
+                          "2020-10-04", "--force", "--json").out)
+    assert res["kept_in_test"] == 0 and (res["train"], res["test"]) == (31, 9)
+    assert split_of(Workspace.open(ws), ["r35"]) == {"r35": "train"}
+
+    # before any evaluation, a corrected test row moves into train, silently
+    ws2 = str(tmp_path / "ws2")
+    _small_table(f)
+    _run(capsys, "init", ws2, "--task", "t", "--modality", "tabular", "--labels", "0,1")
+    _run(capsys, "-w", ws2, "ingest", str(f), "--time-column", "day", "--label-column", "out",
+         "--id-column", "id")
+    _small_table(f, dates={"r35": "2020-03-15"})
+    res = json.loads(_run(capsys, "-w", ws2, "ingest", str(f), "--json").out)
+    assert res["kept_in_test"] == 0 and res["warnings"] == []
+    assert split_of(Workspace.open(ws2), ["r35"]) == {"r35": "train"}

@@ -142,3 +142,35 @@ def _plain_csv(folder):
     with gzip.open(bookings.SAMPLE, "rb") as src, open(out, "wb") as dst:
         shutil.copyfileobj(src, dst)
     return out
+
+
+def test_a_row_with_an_extra_cell_is_named_with_its_line_and_the_fix(tmp_path):
+    """A row with more cells than the header (a comma inside an unquoted cell) is one
+    error naming the file, the line, the extra cell and the fix, in the words the label
+    sheets use; in the middle of a file pandas said only "Expected 3 fields in line 3,
+    saw 4", and in the first row it took the ids for row names and shifted every column
+    silently. Empty cells past the header (a trailing comma) are read as nothing."""
+    import gzip
+
+    from glamlab.ingest.columns import read_table
+
+    header = "id,day,out\n"
+    for name, body, line in (("middle.csv", "r1,2020-01-01,1\nr2,2020-01-02,0,Smith\n", 3),
+                             ("first.csv", "r1,2020-01-01,1,Smith\nr2,2020-01-02,0\n", 2)):
+        (tmp_path / name).write_text(header + body)
+        with pytest.raises(ColumnError) as exc:
+            read_table(tmp_path / name)
+        assert str(exc.value) == (f"{name} line {line}: 4 values where the header has 3 "
+                                  "columns (the extra cell: 'Smith'); nothing was read")
+        assert exc.value.hint == ("put a cell that holds a comma (',') in double quotes, or "
+                                  "remove the extra cell, then try again")
+    with gzip.open(tmp_path / "rows.csv.gz", "wt") as fh:
+        fh.write(header + "r1,2020-01-01,1\n\nr2,2020-01-02,0,Smith,Jones\n")
+    with pytest.raises(ColumnError, match=r"rows.csv.gz line 4: 5 values .* 'Smith', 'Jones'"):
+        read_table(tmp_path / "rows.csv.gz")
+    (tmp_path / "trailing.csv").write_text(header + "r1,2020-01-01,1,\nr2,2020-01-02,0,\n")
+    table = read_table(tmp_path / "trailing.csv")
+    assert table.to_dict("records") == [{"id": "r1", "day": "2020-01-01", "out": "1"},
+                                        {"id": "r2", "day": "2020-01-02", "out": "0"}]
+    (tmp_path / "short.csv").write_text(header + "r1,2020-01-01,1\nr2,2020-01-02\n")
+    assert read_table(tmp_path / "short.csv")["out"].tolist() == ["1", ""]

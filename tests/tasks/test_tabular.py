@@ -152,6 +152,43 @@ def test_outcome_values_that_are_not_yes_or_no_are_refused(make_ws, tmp_path):
         tb.ingest_table(ws, path, positive="no", **options)
 
 
+def test_a_later_table_must_write_its_outcomes_as_the_stored_rows_do(make_ws, tmp_path):
+    """The outcome values are checked against the rows stored already, not only within
+    one file: a second table writing only 'Yes' where the first wrote yes/no passed on
+    its own and made its rows "no" outcomes, silently; one writing 1/0 was refused with
+    the hint to change the positive value, which the stored rows contradict. Now one
+    error naming the file, its values, the stored ones and the fix; nothing of it is
+    stored; the same table written as the stored rows do comes in."""
+    ws = _ws(make_ws)
+    raw = bookings.raw().head(60)
+    yes_no = raw.assign(is_canceled=raw["is_canceled"].astype(str).map({"1": "yes", "0": "no"}))
+    yes_no.head(40).to_csv(tmp_path / "first.csv", index=False)
+    tb.ingest_table(ws, tmp_path / "first.csv", time_column="arrival_date",
+                    label_column="is_canceled", id_column="id", positive="yes",
+                    check_leaks=False)
+    later = raw.iloc[40:]
+    assert set(later["is_canceled"].astype(str)) == {"0", "1"}
+    later.to_csv(tmp_path / "second.csv", index=False)
+    with pytest.raises(ColumnError) as exc:
+        tb.ingest_table(ws, tmp_path / "second.csv", check_leaks=False)
+    message = str(exc.value)
+    assert "of second.csv holds '0', '1'" in message and "'no' and 'yes'" in message
+    assert repr(str(later["id"].iloc[0])) in message and exc.value.column == "is_canceled"
+    assert "'yes' for yes, 'no' for no" in exc.value.hint
+    assert ws.count_items() == 40
+    # one value unlike the stored ones is enough ('Yes' would be read as no)
+    one = yes_no.iloc[40:].copy()
+    one["is_canceled"] = one["is_canceled"].replace({"yes": "Yes"})
+    one.to_csv(tmp_path / "second.csv", index=False)
+    with pytest.raises(ColumnError, match="holds 'Yes'"):
+        tb.ingest_table(ws, tmp_path / "second.csv", check_leaks=False)
+    assert ws.count_items() == 40
+    yes_no.iloc[40:].to_csv(tmp_path / "second.csv", index=False)
+    assert tb.ingest_table(ws, tmp_path / "second.csv", check_leaks=False).report.added == 20
+    frame = tb.project_frame(ws)  # every "yes" a yes
+    assert int(frame["is_canceled"].sum()) == int((raw["is_canceled"].astype(str) == "1").sum())
+
+
 def test_a_first_table_with_a_header_only_is_refused_and_fixes_nothing(make_ws, tmp_path):
     """A header-only first table fixed the project's columns and wrote a time split at
     'NaT' in the card. Refused now, the card untouched; a later one adds nothing."""

@@ -231,7 +231,8 @@ def test_the_upload_page_of_a_tabular_project_speaks_of_rows(rows_app: Any,
     assert "a column for the row's date" in page
     for word in ("Images", "image", "manifest", "METS", "IIIF"):
         assert word not in page, word
-    assert "Parquet" in page and "--time-column" in page  # the command line takes Parquet
+    assert "Parquet <b>.parquet</b>" in page and ".parquet" in page  # as the command line
+    assert "--time-column" in page
     overview = c.get("/").text
     assert "Bring the table in" in overview and "METS" not in overview
     letters = app_with_users(make_ws("letters", modality="text"))
@@ -239,6 +240,87 @@ def test_the_upload_page_of_a_tabular_project_speaks_of_rows(rows_app: Any,
     words = text_client("ada").get("/stages/items").text
     assert "<h1>Bring items in</h1>" in words and "METS" in words
     next(letters, None)  # its clients closed, its jobs stopped
+
+
+def test_the_pages_of_a_tabular_project_call_its_items_rows(rows_app: Any,
+                                                            make_ws: Any) -> None:
+    """The stages, the overview and the run page say rows (the task kind's noun), not
+    items: "Label rows", "Run over the rows", "Rows in the project" (before, every page
+    but "Bring rows in" said items). Another project still says items."""
+    from glamlab.tasks.tabular import ingest_table
+
+    ws, _app, client = rows_app
+    path = ws.root / "history.csv"
+    path.write_bytes(_csv(_sample(120)))
+    ingest_table(ws, path, check_leaks=False, **FIRST)
+    c = client("ada")
+    pages = {url: c.get(url).text.split("<main", 1)[1] for url in ("/", "/stages/run",
+                                                                   "/stages/evaluate")}
+    nav = re.search(r'<nav aria-label="Stages".*?</nav>', pages["/stages/run"], re.S)
+    assert nav and "2. Bring rows in" in nav.group(0) and "3. Label rows" in nav.group(0)
+    assert "Run over the rows" in nav.group(0)
+    assert not re.search(r">[^<]*items", nav.group(0))  # no link says items
+    assert "Rows in the project: <b>120</b>" in pages["/stages/run"]
+    assert "predicts every row in the project" in pages["/stages/run"]
+    assert '<a href="/label">Label rows</a>' in pages["/"]
+    assert re.search(r'id="labelled-count">120</b> rows', pages["/"])
+    for url, page in pages.items():
+        assert "Label items" not in page and "Items in the collection" not in page, url
+    # no test rows yet (every row before the cutoff): the next step is the later rows'
+    # outcomes, not "label about 100 items for a test set"
+    from glamlab.tasks.tabular import set_time_split
+
+    set_time_split(ws, "2030-01-01")
+    page = c.get("/").text
+    assert "120 rows have an outcome, none after the time split" in page
+    assert "label about 100 items" not in page
+    letters = app_with_users(make_ws("letters", modality="text"))
+    _text_ws, _text_app, text_client = next(letters)
+    run = text_client("ada").get("/stages/run").text
+    assert "3. Label items" in run and "Run over the collection" in run
+    assert "Items in the collection" in run
+    next(letters, None)
+
+
+def test_a_parquet_table_is_uploaded_as_the_command_line_takes_it(rows_app: Any,
+                                                                  make_ws: Any) -> None:
+    """A Parquet table of bookings (typed: whole numbers, dates) goes through the same
+    steps as a CSV: its columns and first rows on the mapping page, the id, date and
+    outcome guessed, then the tabular ingest, its outcomes stored (before, the page took
+    only .csv, .tsv and .xlsx, and sent a Parquet file to the command line). A project
+    of another kind refuses one at once, saying what to upload instead."""
+    import pandas as pd
+
+    ws, app, client = rows_app
+    ada = client("ada")
+    raw = _sample()
+    typed = raw.assign(is_canceled=raw["is_canceled"].astype(int),
+                       lead_time=raw["lead_time"].astype(int),
+                       arrival_date=pd.to_datetime(raw["arrival_date"]))
+    out = io.BytesIO()
+    typed.to_parquet(out, index=False)
+    q = _upload(ada, "bookings.parquet", out.getvalue())
+    page = ada.get(f"/stages/items?upload={q['upload']}&file={q['file']}").text
+    assert 'id="rows-mapping"' in page and "bookings.parquet" in page
+    for sel, col in (("rows-id", "id"), ("rows-time", "arrival_date"),
+                     ("rows-outcome", "is_canceled")):
+        assert re.search(rf'id="{sel}".*?<option selected>{col}</option>', page, re.S), sel
+    assert f"<td>{raw['arrival_date'].iloc[0]}</td>" in page  # a date, not a timestamp
+    _done(app, ada, _rows(ada, q, **{**FIRST, "never_features": bookings.NEVER}))
+    assert ws.count_items() == 300
+    assert ws.card.section("tabular")["time_column"] == "arrival_date"
+    from glamlab.tasks.tabular import project_frame
+
+    frame = project_frame(ws)
+    assert int(frame["is_canceled"].sum()) == int((raw["is_canceled"] == "1").sum()) > 0
+
+    letters = app_with_users(make_ws("letters", modality="text"))
+    _text_ws, _text_app, text_client = next(letters)
+    c = text_client("ada")
+    r = c.post("/stages/items", data={"csrf": csrf_of(c)},
+               files={"file": ("rows.parquet", out.getvalue())}, follow_redirects=False)
+    assert r.status_code == 422 and "Parquet table" in r.text and ".csv" in r.text
+    next(letters, None)
 
 
 def test_a_corrected_date_keeps_a_trained_on_row_out_of_the_test_split(rows_app: Any) -> None:

@@ -160,7 +160,7 @@ def ingest(ws: Workspace, sources: tuple[str, ...], *, as_json: bool, **options:
 
 def split_by_time(ws: Workspace, cutoff: str | None, as_json: bool, *,
                   force: bool = False) -> None:
-    from ..tasks.tabular import kept_in_split, set_time_split
+    from ..tasks.tabular import kept_in_split, kept_in_test, set_time_split
 
     res = set_time_split(ws, cutoff, force=force)
 
@@ -170,6 +170,8 @@ def split_by_time(ws: Workspace, cutoff: str | None, as_json: bool, *,
                "splits (glamlab labels show).")
         if d["kept_in_split"]:
             out += "\n" + kept_in_split(d["kept_in_split"], d["train_until"]) + "."
+        if d["kept_in_test"]:
+            out += "\n" + kept_in_test(d["held_rows"], d["train_until"]) + "."
         return out
 
     emit(res, as_json, text)

@@ -139,12 +139,81 @@ def read_table(path: str | Path) -> pd.DataFrame:
         if ".parquet" in suffixes or ".pq" in suffixes:
             return pd.read_parquet(p)
         sep = "\t" if ".tsv" in suffixes else ","
-        return pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False)
+        return _read_csv(p, sep)
     except FileNotFoundError as exc:
         raise ColumnError(f"{p} does not exist", hint="check the path") from exc
     except (ValueError, OSError) as exc:
         raise ColumnError(f"cannot read {p.name} as a table: {exc}",
                           hint="give a CSV (UTF-8, with a header row) or a Parquet file") from exc
+
+
+def _read_csv(p: Path, sep: str) -> pd.DataFrame:
+    """A CSV/TSV file (optionally compressed) as a table of strings. A row with more
+    cells than the header is never read into other columns or cut down silently (pandas
+    refuses it in the middle of a file, with its own words, and in the first row takes
+    the first column for the row names, shifting every column): :func:`_read_rows` reads
+    the file again to name it."""
+    import warnings
+
+    pd = pandas()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            return pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, index_col=False)
+        except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+            problem: Exception = exc
+    return _read_rows(p, sep, problem)
+
+
+def _read_rows(p: Path, sep: str, problem: Exception) -> pd.DataFrame:
+    """The table of a CSV file pandas could not read (``problem``), read row by row: a
+    row with more (non-empty) cells than the header is one error naming the file, its
+    line, the extra cell and the fix (the same words as :func:`glamlab.sheets.read_sheet`);
+    empty cells past the header (a trailing delimiter) are dropped."""
+    import csv
+    import gzip
+
+    from ..sheets import quote_fix
+
+    suffixes = [s.lower() for s in p.suffixes]
+    if suffixes and suffixes[-1] not in (".csv", ".tsv", ".txt", ".gz"):
+        raise ColumnError(f"cannot read {p.name} as a table: {problem}",
+                          hint="give a CSV (UTF-8, with a header row) or a Parquet file")
+    opener = gzip.open if suffixes and suffixes[-1] == ".gz" else open
+    overflow: list[tuple[int, int, list[str]]] = []  # (line, cells, the extra cells)
+    with opener(p, "rt", newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh, delimiter=sep, strict=True)
+        header = next(reader, [])
+        rows: list[list[str]] = []
+        start = reader.line_num + 1
+        try:
+            for row in reader:
+                line, start = start, reader.line_num + 1
+                if not row:
+                    continue
+                extra = [c for c in row[len(header):] if c.strip()]
+                if extra:
+                    overflow.append((line, len(row), extra))
+                rows.append(row[:len(header)] + [""] * (len(header) - len(row)))
+        except csv.Error as exc:
+            raise ColumnError(f"{p.name} line {start}: not valid CSV ({exc}); nothing was "
+                              "read", hint='fix the quoting on that line (a cell is quoted '
+                              'as a whole: "like, this"; a quote inside it is written '
+                              'twice: "")') from exc
+    if overflow:
+        line, cells, extra = overflow[0]
+        lines = ", ".join(str(o[0]) for o in overflow[:10])
+        more = f" and {len(overflow) - 10} more" if len(overflow) > 10 else ""
+        others = (f"; rows with more cells than the header: line {lines}{more}"
+                  if len(overflow) > 1 else "")
+        one = len(extra) == 1
+        raise ColumnError(
+            f"{p.name} line {line}: {cells} values where the header has {len(header)} "
+            f"columns (the extra cell{'' if one else 's'}: "
+            f"{', '.join(repr(c) for c in extra[:3])}{others}); nothing was read",
+            hint=f"{quote_fix(sep)}, or remove the extra cell{'' if one else 's'}, then "
+                 "try again")
+    return pandas().DataFrame(rows, columns=header, dtype=str)
 
 
 def _check_columns(frame: pd.DataFrame, names: Iterable[tuple[str | None, str]]) -> None:
@@ -354,18 +423,33 @@ def _label(col: pd.Series, schema: TableSchema) -> pd.Series:
     return y.where(~empty)
 
 
-def check_outcomes(col: pd.Series, schema: TableSchema, ids: pd.Series) -> None:
+def outcome_text(value: Any) -> str:
+    """An outcome cell as :func:`check_outcomes` compares it: stripped text, a whole
+    number written as a float (``1.0``) as that number."""
+    return _WHOLE_FLOAT.sub(r"\1", str(value).strip())
+
+
+def check_outcomes(col: pd.Series, schema: TableSchema, ids: pd.Series, *,
+                   stored: Mapping[str, str] | None = None, source: str = "the table") -> None:
     """A table's outcome column holds a yes/no outcome: at most two values (and empty
     cells), one of them the positive value when there are two. :func:`prepare` reads
     every value but the positive one as "no", so a third value (``maybe``, ``Yes``
     beside ``yes``) or a yes/no column read with the positive value ``1`` would make
     those rows "no" outcomes, silently. Raises :class:`ColumnError` naming the column,
-    the values, rows that hold them and the fix."""
+    the values, rows that hold them and the fix.
+
+    ``stored``: the outcome values the project's rows hold already (as
+    :func:`outcome_text` writes them; each with a row that holds it): together with
+    them, still two values at most (a second table writing ``1``/``0`` where the first
+    wrote ``yes``/``no`` is refused, naming both and the fix; ``source`` names the
+    table in that error)."""
     text = col.astype(str).str.strip().str.replace(_WHOLE_FLOAT, r"\1", regex=True)
     known = ~_no_outcome(col)
     counts = text[known].value_counts()
     positive = _WHOLE_FLOAT.sub(r"\1", str(schema.positive).strip())
     name = schema.label_column
+    if stored:  # first: what the stored rows hold says which values are right
+        _check_stored_outcomes(text, known, ids, positive, stored, name, source)
     if len(counts) > 2 and positive in counts.index:
         others = [str(v) for v in counts.index if v != positive]
         odd = others[1:]  # the most common other value is "no"; the rest are not outcomes
@@ -387,6 +471,32 @@ def check_outcomes(col: pd.Series, schema: TableSchema, ids: pd.Series) -> None:
             hint=f"say which value counts as yes (one of {values[0]!r}, {values[1]!r}): "
                  "--positive VALUE with the project's first table (or positive = \"VALUE\" "
                  "in [tabular] of glamlab.toml once it is there), and ingest the table again")
+
+
+def _check_stored_outcomes(text: pd.Series, known: pd.Series, ids: pd.Series, positive: str,
+                           stored: Mapping[str, str], name: str | None, source: str) -> None:
+    """The table's outcome values beside those the stored rows hold (:func:`check_outcomes`)."""
+    values = set(text[known].unique())
+    both = values | set(stored)
+    if len(both) <= 2 and (len(both) < 2 or positive in both):
+        return
+    new = sorted(values - set(stored))
+    if not new:  # the stored rows disagree among themselves; nothing new comes here
+        return
+    rows = ids[known & text.isin(new)].astype(str).head(3).tolist()
+    have = sorted(stored)
+    no = [v for v in have if v != positive]
+    said = ", ".join(repr(v) for v in new)
+    raise ColumnError(
+        f"the outcome column {name!r} of {source} holds {said} (row"
+        f"{'s' if len(rows) != 1 else ''} {', '.join(repr(r) for r in rows)}), but the rows "
+        f"stored already hold {' and '.join(repr(v) for v in have)} (e.g. row "
+        f"{stored[have[0]]!r}): a yes/no outcome has two values, and every value but "
+        f"{positive!r} would be read as no",
+        column=name,
+        hint=f"write the outcomes as the stored rows do ({positive!r} for yes"
+             + (f", {no[0]!r} for no" if no else "") + "; leave the cell empty where the "
+             "outcome is not known yet) and ingest the table again")
 
 
 class _Row(Protocol):
@@ -415,4 +525,4 @@ def frame_from_items(items: Iterable[_Row], schema: TableSchema) -> pd.DataFrame
 
 
 __all__ = ["CATEGORY", "DATE", "NUMBER", "TableSchema", "check_outcomes", "frame_from_items",
-           "infer_schema", "prepare", "read_table"]
+           "infer_schema", "outcome_text", "prepare", "read_table"]

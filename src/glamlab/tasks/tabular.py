@@ -15,7 +15,9 @@ The rest of glamlab reads gold labels from the ``labels`` table and the split fr
 outcome holds the label "1" or "0" given by :data:`TABLE_ANNOTATOR` (its source naming the
 outcome column and the file), and sits in the train split when it happened before
 ``train_until``, else in the test split (but a row a saved model learned from never
-moves into it: a corrected date keeps it where it was). :func:`ingest_table` keeps them
+moves into it, and a row of a frozen test split never leaves it: a corrected date keeps
+such a row where it was, and training follows the ``splits`` table, so a row kept in
+train trains new models). :func:`ingest_table` keeps them
 in step with the rows it stores (a changed outcome replaces the label; a blank cell
 changes nothing) and :func:`set_time_split` with the cutoff, so ``labels show``, ``status``, ``evaluate`` and
 ``act`` see what ``train``, ``backtest`` and ``retrain`` see. Rows without an outcome yet
@@ -109,14 +111,17 @@ class TableIngest:
     train_until: str | None
     yearly: list[str] = field(default_factory=list)  # features that only follow the year
     #: rows a saved model learned from kept out of the test split their date now puts
-    #: them in (said in the report's warnings)
+    #: them in by this ingest (said once, in the report's warnings)
     kept_in_split: int = 0
+    #: rows of the frozen test split kept there though their corrected date now puts
+    #: them in the training period, by this ingest (said once, naming them)
+    kept_in_test: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.report.to_dict(), "schema": self.schema.to_card(),
                 "leakage": self.leakage.to_dict() if self.leakage else None,
                 "train_until": self.train_until, "follow_the_year": self.yearly,
-                "kept_in_split": self.kept_in_split}
+                "kept_in_split": self.kept_in_split, "kept_in_test": self.kept_in_test}
 
     def summary(self) -> str:
         lines = [self.report.summary()]
@@ -191,7 +196,11 @@ def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = No
     typed = prepare(table, schema, require_label=has_label)  # one error per bad column
     ids = table[id_col].astype(str)
     if has_label:
-        check_outcomes(table[schema.label_column], schema, ids)
+        # a later table's outcomes are read as the stored rows' are: the same two values
+        stored = (_stored_outcome_values(ws, str(schema.label_column), set(ids))
+                  if section else {})
+        check_outcomes(table[schema.label_column], schema, ids, stored=stored,
+                       source=Path(path).name)
     if not ids.is_unique:
         raise ConfigError(f"the id column {id_col!r} has repeated values "
                           f"(e.g. {ids[ids.duplicated()].iloc[0]!r})",
@@ -232,7 +241,9 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
     has_label = checked.has_label
     records = []
     origin = source or str(Path(path).resolve())
-    known = _known_outcomes(ws, schema.label_column, list(ids)) if schema.label_column else {}
+    stored = _stored_metas(ws, list(ids))
+    known = ({i: m[schema.label_column] for i, m in stored.items()
+              if not _blank(m.get(schema.label_column))} if schema.label_column else {})
     for rid, row in zip(ids, table.to_dict("records"), strict=True):
         meta = {str(k): _jsonable(v) for k, v in row.items()}
         if rid in known and _blank(meta.get(str(schema.label_column))):
@@ -249,21 +260,32 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
         cutoff = str((times.min() + (times.max() - times.min()) * TRAIN_SHARE).date())
     # the card is saved after the rows: a card that cannot be written stops it first
     check_card_writable(ws.root / CONFIG_NAME)
-    kept = 0
+    kept: list[str] = []
+    held: list[str] = []
     with ws.store.write() as conn:
+        from .splits import freeze_info
+
+        frozen = not first_split and freeze_info(ws, conn=conn) is not None
         report = write_records(ws.store, conn, records, sources=[origin],
                                allow_source_change=allow_source_change)
         if schema.label_column:
             # the known outcomes as labels, each row with one in the split of its time
             outcomes = outcome_frame([(r.item_id, r.meta) for r in records], schema)
-            synced = _sync_outcomes(ws, conn, schema, outcomes, cutoff,
+            synced = _sync_outcomes(ws, conn, schema, outcomes, cutoff, keep_test=frozen,
                                     source=f"{schema.label_column} column of {Path(origin).name}")
             if first_split:
                 ws.store.audit(conn, TABLE_ANNOTATOR, "split.create", None, by="time",
                                train_until=cutoff, **synced["split"])
-            kept = synced["split"]["kept"]
+            # said once: only for rows whose stored date was on the other side of the
+            # cutoff before this table (the correction is new); a table that brings the
+            # same corrected date again says nothing more
+            before = _before_cutoff(stored, schema, cutoff)
+            kept = [i for i in synced["kept"] if before.get(i) is True]
+            held = [i for i in synced["held"] if before.get(i) is False]
             if kept:
-                report.warnings.append(kept_in_split(kept, cutoff))
+                report.warnings.append(kept_in_split(len(kept), cutoff))
+            if held:
+                report.warnings.append(kept_in_test(held, cutoff))
     ws.update_card({TABULAR: schema.to_card(),
                     **({"split": {"by": "time", "train_until": cutoff}} if first_split else {})})
     leakage = None
@@ -271,7 +293,8 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
         from .leakage import check_leakage
 
         leakage = check_leakage(typed, schema)
-    return TableIngest(report, schema, leakage, cutoff, follow_the_year(typed, schema), kept)
+    return TableIngest(report, schema, leakage, cutoff, follow_the_year(typed, schema),
+                       len(kept), len(held))
 
 
 def kept_in_split(n: int, cutoff: str) -> str:
@@ -281,8 +304,25 @@ def kept_in_split(n: int, cutoff: str) -> str:
     return (f"{n:,} row{'' if one else 's'} whose date now falls on or after {cutoff} (the "
             f"test period) {'stays' if one else 'stay'} out of the test rows: a saved model "
             f"learned from {'it' if one else 'them'}, and a model is never tested on rows it "
-            f"learned from. Models trained from now on leave {'it' if one else 'them'} out "
-            "of training too")
+            f"learned from. {'It stays' if one else 'They stay'} in the train split, so "
+            "models trained from now on learn from "
+            f"{'it' if one else 'them'} too")
+
+
+def kept_in_test(ids: list[str], cutoff: str) -> str:
+    """What to tell about rows of the frozen test split that stay there though their
+    corrected date is now before ``cutoff`` (:func:`_sync_outcomes`)."""
+    one = len(ids) == 1
+    shown = ", ".join(repr(i) for i in ids[:5]) + (f" and {len(ids) - 5:,} more"
+                                                  if len(ids) > 5 else "")
+    return (f"{len(ids):,} test row{'' if one else 's'} ({shown}) now "
+            f"{'has a date' if one else 'have dates'} before {cutoff} (the training "
+            f"period), and {'stays' if one else 'stay'} in the test split: an evaluation "
+            "has read the test split (it is frozen), and keeping it as it was keeps later "
+            "results comparable with earlier ones; no model trains on "
+            f"{'it' if one else 'them'}. To move {'it' if one else 'them'} into the train "
+            f"split anyway: glamlab labels split --by-time --cutoff {cutoff} --force "
+            "(logged; later results are then on a different test split)")
 
 
 def follow_the_year(frame: pd.DataFrame, schema: TableSchema) -> list[str]:
@@ -332,20 +372,52 @@ def _blank(v: Any) -> bool:
         str(v).strip() in NO_OUTCOME
 
 
-def _known_outcomes(ws: Workspace, label_column: str, ids: list[str]) -> dict[str, Any]:
-    """Row id -> the outcome its stored (current) version holds, where it holds one."""
+def _stored_metas(ws: Workspace, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Row id -> the metadata of its stored (current) version, for the rows of ``ids``
+    stored already."""
     import sqlalchemy as sa
 
     t = ws.store.t.items
-    out: dict[str, Any] = {}
+    out: dict[str, dict[str, Any]] = {}
     with ws.store.read() as conn:
         for i in range(0, len(ids), 900):
             for item_id, meta in conn.execute(sa.select(t.c.item_id, t.c.meta).where(
                     t.c.is_current.is_(True), t.c.item_id.in_(ids[i:i + 900]))):
-                value = (meta or {}).get(label_column)
-                if not _blank(value):
-                    out[item_id] = value
+                out[item_id] = dict(meta or {})
     return out
+
+
+def _stored_outcome_values(ws: Workspace, label_column: str, besides: set[str]
+                           ) -> dict[str, str]:
+    """The outcome values (:func:`~glamlab.ingest.columns.outcome_text`) the stored
+    (current) rows hold, each with a row that holds it; the rows of ``besides`` (those a
+    table brings again, whose outcomes it replaces) left out."""
+    import sqlalchemy as sa
+
+    from ..ingest.columns import outcome_text
+
+    t = ws.store.t.items
+    out: dict[str, str] = {}
+    with ws.store.read() as conn:
+        for item_id, value in conn.execute(sa.select(t.c.item_id, t.c.meta[label_column]).where(
+                t.c.is_current.is_(True), t.c.modality == "record",
+                outcome_known(t.c.meta[label_column].as_string()))):
+            if item_id not in besides and not _blank(value):
+                out.setdefault(outcome_text(value), item_id)
+    return out
+
+
+def _before_cutoff(metas: dict[str, dict[str, Any]], schema: TableSchema, cutoff: str
+                   ) -> dict[str, bool]:
+    """Row id -> whether the date in ``metas`` falls before ``cutoff`` (rows without a
+    readable date left out)."""
+    if not metas:
+        return {}
+    slim = TableSchema(time_column=schema.time_column, id_column=_ITEM)
+    frame = outcome_frame(list(metas.items()), slim)
+    times = frame[schema.time_column]
+    known = times.notna()
+    return dict(zip(frame[_ITEM][known], (times[known] < cutoff).tolist(), strict=True))
 
 
 def outcome_column(ws: Workspace) -> str | None:
@@ -457,8 +529,8 @@ def set_time_split(ws: Workspace, cutoff: str | None = None, *,
                           hint="choose a later date")
     before = train_until(ws)
     moved = before is not None and day != before
-    frozen = freeze_info(ws) if moved else None
-    if frozen and not force:
+    frozen = freeze_info(ws) if before is not None else None
+    if frozen and moved and not force:
         raise LabelError(
             f"the test split is frozen: an evaluation ({frozen['by']}) read it on "
             f"{frozen['at']:%Y-%m-%d %H:%M} UTC, and moving the cutoff from {before} to "
@@ -479,15 +551,20 @@ def set_time_split(ws: Workspace, cutoff: str | None = None, *,
                     f"split (e.g. {found[0]}): it would be scored on its own training rows",
                     item=found[0], hint=f"choose a cutoff on or after {before}: a model "
                                         "is never scored on the rows it learned from")
-        synced = (_sync_outcomes(ws, conn, schema, outcomes, day,
-                                 source=f"{schema.label_column} column")
-                  if schema.label_column else {"split": {"kept": 0}})
+        # a frozen test split keeps its rows at the same cutoff unless forced
+        synced: dict[str, Any] = {"split": {"kept": 0, "held": 0}, "held": []}
+        if schema.label_column:
+            synced = _sync_outcomes(ws, conn, schema, outcomes, day,
+                                    source=f"{schema.label_column} column",
+                                    keep_test=bool(frozen) and not force)
         if before is None or moved or synced["split"].get("moved"):
             ws.store.audit(conn, TABLE_ANNOTATOR, "split.create", None, by="time",
-                           train_until=day, forced=bool(frozen), **synced["split"])
+                           train_until=day, forced=bool(frozen) and force, **synced["split"])
     ws.update_card({"split": {"by": "time", "train_until": day}})
-    return {"by": "time", "train_until": day, "train": train, "test": len(frame) - train,
-            "kept_in_split": synced["split"]["kept"]}
+    kept, held = synced["split"]["kept"], synced["split"]["held"]
+    return {"by": "time", "train_until": day, "train": train - held + kept,
+            "test": len(frame) - train + held - kept, "kept_in_split": kept,
+            "kept_in_test": held, "held_rows": synced["held"]}
 
 
 _ITEM = "\0item_id"  # the item id column of :func:`outcome_frame`
@@ -515,14 +592,17 @@ def outcome_label(y: float) -> str:
 
 
 def _sync_outcomes(ws: Workspace, conn: Any, schema: TableSchema, frame: pd.DataFrame,
-                   cutoff: str, *, source: str) -> dict[str, Any]:
+                   cutoff: str, *, source: str, keep_test: bool = False) -> dict[str, Any]:
     """Keep the ``labels`` and ``splits`` tables in step with the known outcomes of
     ``frame`` (:func:`outcome_frame`), in the caller's write transaction: each row with
     an outcome holds it as a label from :data:`TABLE_ANNOTATOR` (a changed outcome
     replaces it) and sits in train (before ``cutoff``) or test. A row without an outcome
     is left as it is (a blank never erases an outcome). A row a saved model trained or
-    was calibrated on keeps its split where its time would put it in test (counted as
-    ``kept``): a model is never scored on the rows it learned from."""
+    was calibrated on keeps its split where its time would put it in test (``kept``): a
+    model is never scored on the rows it learned from. With ``keep_test`` (the test split
+    is frozen: an evaluation read it), a test row whose time would put it in train stays
+    in test (``held``): the frozen test split does not change under a saved comparison.
+    Returns the counts, and the ``kept`` and ``held`` row ids."""
     import sqlalchemy as sa
 
     from ..store import now
@@ -553,6 +633,11 @@ def _sync_outcomes(ws: Workspace, conn: Any, schema: TableSchema, frame: pd.Data
     kept = set(trained_on(conn, ws, [i for i in resplit if want_split[i] == "test"]))
     for i in kept:
         want_split[i] = have_split.get(i) or "train"
+    # a row of a frozen test split stays in it (its date corrected to before the cutoff)
+    held = {i for i in resplit if keep_test and want_split[i] == "train"
+            and have_split.get(i) == "test"}
+    for i in held:
+        want_split[i] = "test"
     resplit = [i for i in resplit if have_split.get(i) != want_split[i]]
     stamp = now()
     for chunk in _chunks(relabel):
@@ -575,20 +660,33 @@ def _sync_outcomes(ws: Workspace, conn: Any, schema: TableSchema, frame: pd.Data
     return {"labels": {"added": len(relabel) - changed, "changed": changed},
             "split": {"train": sum(1 for s in want_split.values() if s == "train"),
                       "test": sum(1 for s in want_split.values() if s == "test"),
-                      "moved": len(resplit), "kept": len(kept)}}
+                      "moved": len(resplit), "kept": len(kept), "held": len(held)},
+            "kept": sorted(kept), "held": sorted(held)}
 
 
 def split_frame(ws: Workspace, frame: pd.DataFrame | None = None
                 ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """(training rows, later rows, the cutoff) by the card's time split."""
+    """(training rows, later rows, the cutoff) by the card's time split: a row before the
+    cutoff trains, a later one does not, except a row whose split the ``splits`` table
+    holds otherwise (a row a saved model learned from whose date was corrected to after
+    the cutoff stays in train, and trains new models; a row of a frozen test split whose
+    date was corrected to before it stays in test, and trains none), so training sees
+    the split ``evaluate`` sees."""
     schema = schema_of(ws)
     frame = project_frame(ws, schema=schema) if frame is None else frame
     cutoff = train_until(ws)
     if cutoff is None:
         cutoff = set_time_split(ws)["train_until"]
-    t = frame[schema.time_column]
-    return (frame[t < cutoff].reset_index(drop=True), frame[t >= cutoff].reset_index(drop=True),
-            cutoff)
+    train = frame[schema.time_column] < cutoff
+    key = schema.id_column or "id"
+    if key in frame.columns and len(frame):
+        from .splits import split_of
+
+        ids = frame[key].astype(str)
+        stored = split_of(ws, list(ids))
+        held = ids.map(stored)
+        train = train.where(held.isna(), held == "train")
+    return (frame[train].reset_index(drop=True), frame[~train].reset_index(drop=True), cutoff)
 
 
 def require_no_leakage(frame: pd.DataFrame, schema: TableSchema) -> LeakageReport:
@@ -610,7 +708,7 @@ def require_no_leakage(frame: pd.DataFrame, schema: TableSchema) -> LeakageRepor
 
 
 __all__ = ["BASELINES", "TABLE_ANNOTATOR", "TABULAR", "TableIngest", "count_known_outcomes",
-           "describe_table", "follow_the_year", "ingest_table", "kept_in_split",
+           "describe_table", "follow_the_year", "ingest_table", "kept_in_split", "kept_in_test",
            "has_outcome", "is_tabular", "outcome_column", "outcome_frame", "outcome_label",
            "project_frame", "require_no_leakage", "schema_of", "set_time_split", "split_frame",
            "train_until"]

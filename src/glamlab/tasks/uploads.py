@@ -17,6 +17,10 @@ the workspace's ``uploads/`` folder (owner-only, safe names, size limits:
   file. Nothing is fetched at ingest (no nested collections, no remote OCR); the page
   images of a manifest are fetched when a model first reads them.
 
+A tabular project's table may also be Parquet (``.parquet``, as ``glamlab ingest``
+takes it): its columns and first rows are previewed as text, and it is ingested as it
+is, its types kept (:func:`preview_rows`, :func:`bring_in_rows`).
+
 Every bad row or file is one problem with its fix; the rest comes in.
 """
 
@@ -38,8 +42,10 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx"}
-KINDS = {".csv": "table", ".tsv": "table", ".xlsx": "table", ".zip": "images",
-         ".json": "manifest", ".xml": "mets"}
+#: a table only a tabular project takes (its rows are read by type, not as a sheet)
+ROWS_ONLY = {".parquet"}
+KINDS = {".csv": "table", ".tsv": "table", ".xlsx": "table", ".parquet": "table",
+         ".zip": "images", ".json": "manifest", ".xml": "mets"}
 MAX_BYTES = {"table": 50_000_000, "images": 500_000_000, "manifest": 20_000_000,
              "mets": 50_000_000}
 MAX_ZIP_FILES = 20_000
@@ -68,6 +74,11 @@ def uploads_dir(ws: Workspace) -> Path:
 def save(ws: Workspace, src: IO[bytes], name: str) -> tuple[str, Path]:
     """Keep an upload in a new folder of ``uploads/``: (the folder's name, the file)."""
     kind = kind_of(name)
+    if Path(name).suffix.lower() in ROWS_ONLY and ws.card.modality != "tabular":
+        raise UploadError(f"{Path(name).name} is a Parquet table: this page takes one in a "
+                          "tabular project only", item=Path(name).name,
+                          hint="save it as a spreadsheet (.csv or .xlsx) and upload that, "
+                               "or bring it in from the command line: glamlab ingest FILE")
     folder = (time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(4))
     path = save_upload(src, uploads_dir(ws) / folder, name, max_bytes=MAX_BYTES[kind])
     return folder, path
@@ -241,9 +252,7 @@ def preview_rows(ws: Workspace, path: Path) -> dict[str, Any]:
     """A tabular project's upload: its columns and first rows, the project's schema once
     a first table fixed it (``schema``; None before), and for a first table the columns
     that look like the id, the time and the outcome."""
-    from ..sheets import read_sheet
-
-    header, rows = read_sheet(path, error=UploadError)
+    header, rows = _table_rows(path)
     if not header or not any(header):
         raise UploadError(f"{path.name} has no header row", item=path.name,
                           hint="put the column names in the first row")
@@ -289,11 +298,59 @@ def rows_source(ws: Workspace, path: Path) -> str:
     return str(uploads_dir(ws).resolve() / path.name)
 
 
-def _as_csv(path: Path) -> Path:
-    """The upload as the comma-separated UTF-8 file the table reader takes (an Excel
-    workbook, a CSV with semicolons or a byte-order mark: the same cells)."""
+def _table_rows(path: Path, *, limit: int | None = None
+                ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """A tabular project's upload as a sheet (header; (row number, column -> cell
+    text)): a Parquet table's cells as text (a whole number as itself, a date as
+    YYYY-MM-DD, a missing value empty), any other as :func:`glamlab.sheets.read_sheet`
+    reads it."""
     from ..sheets import read_sheet
 
+    if path.suffix.lower() not in ROWS_ONLY:
+        return read_sheet(path, error=UploadError, limit=limit)
+    from ..ingest.columns import read_table
+
+    try:
+        table = read_table(path)
+    except GlamlabError as exc:
+        raise UploadError(f"{path.name} cannot be read as a Parquet table", item=path.name,
+                          hint="save it again as Parquet, or as a spreadsheet (.csv)") from exc
+    header = [str(c) for c in table.columns]
+    records = table.head(limit).to_dict("records") if limit is not None else \
+        table.to_dict("records")
+    return header, [(n, {str(k): _cell(v) for k, v in r.items()})
+                    for n, r in enumerate(records, start=1)]
+
+
+def _cell(value: Any) -> str:
+    """A Parquet cell as a sheet's text: empty when missing, a whole number as itself,
+    a date (midnight) as YYYY-MM-DD."""
+    import math
+
+    if hasattr(value, "item") and not hasattr(value, "isoformat"):
+        value = value.item()  # numpy scalars
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if hasattr(value, "isoformat"):
+        if str(value) == "NaT":
+            return ""
+        is_midnight = getattr(value, "hour", 0) == getattr(value, "minute", 0) == \
+            getattr(value, "second", 0) == 0
+        return value.date().isoformat() if is_midnight and hasattr(value, "date") \
+            else value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _as_csv(path: Path) -> Path:
+    """The upload as the comma-separated UTF-8 file the table reader takes (an Excel
+    workbook, a CSV with semicolons or a byte-order mark: the same cells); a Parquet
+    table as it is (the reader takes it, its types kept)."""
+    from ..sheets import read_sheet
+
+    if path.suffix.lower() in ROWS_ONLY:
+        return path
     header, rows = read_sheet(path, error=UploadError)
     out = path.with_name(path.stem + "-rows.csv")
     with open(out, "w", newline="", encoding="utf-8") as fh:
@@ -307,12 +364,11 @@ def _fixed_columns(ws: Workspace, path: Path) -> None:
     """A later table: the time and id columns the first one fixed must be there (said in
     the words of the upload page)."""
     from ..ingest.columns import closest_name
-    from ..sheets import read_sheet
 
     section = ws.card.section("tabular")
     if not section:
         return
-    header, _rows = read_sheet(path, error=UploadError, limit=0)
+    header, _rows = _table_rows(path, limit=0)
     for col, role in ((section.get("time_column"), "time column (the date of each row)"),
                       (section.get("id_column") or "id", "id column")):
         if col and col not in header:

@@ -139,6 +139,9 @@ class TaskKind(Generic[G, P]):
     #: what review-queue rows are about, in words ("items"; "suggested labels" for
     #: multi-label, "spans" for entities)
     candidates_word: ClassVar[str] = "items"
+    #: what a project's items are called on its pages, by modality (one, several): a
+    #: tabular project's items are the rows of its table; any other's are "items"
+    nouns: ClassVar[dict[str, tuple[str, str]]] = {"tabular": ("row", "rows")}
     #: whether ``act --optimise`` (and the thresholds act proposes itself) may accept a
     #: label automatically whose calibration threshold no test prediction reaches (its
     #: precision on test unmeasured, named as such in act's report). Entities: no, such a
@@ -148,6 +151,8 @@ class TaskKind(Generic[G, P]):
     def __init__(self, card: ProjectCard, **overrides: Any):
         self.labels: list[str] = list(card.labels)
         self.modality = card.modality
+        #: this project's word for its items, one and several ("row", "rows")
+        self.noun_one, self.noun = self.nouns.get(str(card.modality), ("item", "items"))
         self.metric = card.metric
         self.multi_label = card.multi_label
         section = card.section("task")

@@ -50,6 +50,10 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
         return ("Bring your collection in: a spreadsheet, a ZIP of images, a IIIF manifest "
                 "or a METS file.", "/stages/items", "Bring items in")
     labels = by["labels"]
+    if not labels.get("test") and status.get("modality") == "tabular":
+        return (f"{labels.get('count', 0):,} rows have an outcome, none after the time "
+                "split: the test rows are the later rows with their outcomes. Bring them in "
+                "(the same table, outcomes filled in).", "/stages/items", "Bring rows in")
     if not labels.get("test"):
         return (f"{labels.get('count', 0):,} items labelled: label about 100 items for a test "
                 "set.", "/label", "Label items")

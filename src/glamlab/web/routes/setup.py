@@ -48,7 +48,7 @@ def _stage(request: Request, template: str, stage: str, ctx: dict[str, Any],
     if ctx.get("refresh"):
         request.app.state.jobs.start()  # a job left by a stopped server carries on
     return render(request, template, {"stage": stage,
-                                      "stages": stage_names(request.app.state.ws.card.modality),
+                                      "stages": stage_names(request.app.state.kind),
                                       **ctx}, status=status)
 
 

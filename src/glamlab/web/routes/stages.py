@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -26,6 +26,9 @@ from ...auth import User
 from ...reports import overview
 from .. import jobs
 from ..pages import form_of, page_user, render, writer
+
+if TYPE_CHECKING:
+    from ...tasks.kinds.base import TaskKind
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,9 +47,14 @@ STAGES = {
 }
 
 
-def stage_names(modality: str) -> dict[str, str]:
-    """The stages' names for a project: a tabular project brings rows of a table in."""
-    return {**STAGES, "items": "Bring rows in"} if modality == "tabular" else STAGES
+def stage_names(kind: TaskKind) -> dict[str, str]:
+    """The stages' names for a project, in its word for its items
+    (:attr:`~glamlab.tasks.kinds.base.TaskKind.noun`): a tabular project brings the rows
+    of a table in, labels rows and runs its model over them."""
+    if kind.noun == "items":
+        return STAGES
+    return {**STAGES, "items": f"Bring {kind.noun} in", "label": f"Label {kind.noun}",
+            "run": f"Run over the {kind.noun}"}
 
 
 EXPORT_FORMATS = {"csv": ("text/csv", "a spreadsheet (CSV)"),
@@ -84,7 +92,7 @@ def _page(request: Request, stage: str, ctx: dict[str, Any], *,
     if refresh:
         request.app.state.jobs.start()  # a job left by a stopped server carries on
     return render(request, template, {
-        "stage": stage, "stages": stage_names(request.app.state.ws.card.modality),
+        "stage": stage, "stages": stage_names(request.app.state.kind),
         "refresh": refresh,
         "project_modality": request.app.state.ws.card.modality, **ctx})
 
