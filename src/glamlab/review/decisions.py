@@ -66,8 +66,16 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
         # PostgreSQL queue behind each other instead of deadlocking
         for queue_id, version in sorted(seen):
             try:
+                if action in ("accept", "correct") and kind.name == "entities":
+                    _keep_people_spans(ws, conn, queue_id, action, label, value)
                 d, r = _compare_and_set(conn, ws, queue_id, user, action, label, value, version,
                                         at or now())
+            except KeptSpan as exc:
+                if raise_conflicts:
+                    raise
+                results.append({"queue_id": queue_id, "ok": False, "reason": exc.message,
+                                "hint": exc.hint, "kept": True})
+                continue
             except NotFound:
                 if raise_conflicts:
                     raise
@@ -91,6 +99,57 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
     if kind.name == "entities":
         _texts_reviewed(ws, user, sorted({r["item_id"] for r in results if r["ok"]}))
     return results
+
+
+class KeptSpan(LabelError):
+    """Deciding an entities queue row so would replace a span a person saved on its
+    text (:func:`_keep_people_spans`); nothing was written."""
+
+
+def _keep_people_spans(ws: Workspace, conn: sa.Connection, queue_id: int, action: str,
+                       label: str | None, value: Any) -> None:
+    """Refuse, with one :class:`KeptSpan` naming the item, the saved span, who saved it
+    and the fix, accepting the open entities row ``queue_id`` (or correcting it to
+    ``label``/``value``) when the span it would make replaces a gold span a person saved
+    on the text (:mod:`glamlab.tasks.spans.saved`): a model run after that person's
+    work queued a span over the same words. Imported gold is replaced as before (a
+    reviewer correcting the file), and a text in the test split keeps its gold anyway."""
+    from ..tasks.spans.gold import item_text
+    from ..tasks.spans.model import shown
+    from ..tasks.spans.saved import replaced_by, saved_spans
+
+    q, st = ws.store.t.review_queue, ws.store.t
+    row = conn.execute(sa.select(q.c.item_id, q.c.label, q.c.value, q.c.kind, q.c.status)
+                       .where(q.c.id == queue_id)).first()
+    if row is None or row.status != "open" or row.kind != "prediction":
+        return  # the decision itself says why not (not found, already decided)
+    final, v = (row.label, row.value) if action == "accept" else (label, value)
+    v = v if isinstance(v, dict) else {}
+    try:
+        start, end = int(v["start"]), int(v["end"])
+    except (KeyError, TypeError, ValueError):
+        return  # no span: validate_candidate said what is wrong with it
+    if conn.execute(sa.select(st.splits.c.split).where(
+            st.splits.c.item_id == row.item_id)).scalar() == "test":
+        return
+    saved = saved_spans(ws, conn, [row.item_id]).get(row.item_id, [])
+    kept = [s for s in replaced_by(saved, start, end, final, v.get("layer"))
+            if s.who is not None]
+    if not kept:
+        return
+    s, who = kept[0].span, kept[0].who
+    text = item_text(conn, ws, row.item_id, "to decide on")
+    if not 0 <= start < end <= len(text):
+        return  # not on the text: saving the gold spans says so
+    what = "accepting" if action == "accept" else "saving"
+    raise KeptSpan(
+        f"{row.item_id}: the model's span {shown(text[start:end])} ({start}-{end}, "
+        f"{final}) overlaps {shown(s.text or text[s.start:s.end])} ({s.start}-{s.end}), "
+        f"saved as {s.label} by {who}; {what} it would replace {who}'s entity, so "
+        "nothing was saved", item=row.item_id,
+        hint=f"reject the model's span ({who}'s entity stays), or fix its boundaries "
+             f"off those words; if {who}'s entity is the one that is wrong, save the "
+             "text's entities again with it fixed (POST /api/labels, split train)")
 
 
 def _texts_reviewed(ws: Workspace, user: str, item_ids: Sequence[str]) -> None:

@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 from ... import review
 from ...auth import User
 from ...errors import GlamlabError
+from ...review.decisions import KeptSpan
 from ..images import DISPLAY_SIDE, THUMB_SIDE, iiif_service, image_file, known_item
 from ..pages import form_of, page_user, render, writer
 
@@ -114,7 +115,8 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
         "labels": ws.card.labels, "done": request.query_params.get("done"),
         "marked_text": request.query_params.get("text") or "",
         "conflicts": request.query_params.get("conflicts"),
-        "settled": request.query_params.get("settled") or "", **extra}, status=status)
+        "settled": request.query_params.get("settled") or "",
+        "kept": request.query_params.get("kept") or "", **extra}, status=status)
 
 
 def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
@@ -124,9 +126,13 @@ def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
     ``text_waits``: the text has
     reviewed spans but is not yet fully reviewed, so it stays out of training, and
     ``in_test``: the text is in the test split, whose gold spans are kept as they are
-    (it cannot be marked checked: :func:`glamlab.review.mark_text_done` refuses it)."""
+    (it cannot be marked checked: :func:`glamlab.review.mark_text_done` refuses it), and
+    ``replaces``: the saved spans over the predicted span's words (the card's text does
+    not highlight them), each with who saved it (None: imported), which accepting it
+    would replace (a person's is kept: :func:`glamlab.review.decide` refuses that)."""
     from ...tasks.spans import gold_spans
     from ...tasks.spans.complete import partial_gold, policy_accepted_spans
+    from ...tasks.spans.saved import replaced_by, saved_spans
     from ...tasks.splits import split_of
 
     ids = sorted({str(r["item_id"]) for r in rows})
@@ -138,6 +144,7 @@ def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
         waiting = partial_gold(ws, ids, conn)
         accepted = policy_accepted_spans(ws, conn, ids)
         splits = split_of(ws, ids, conn=conn)
+        saved = saved_spans(ws, conn, ids)
     for r in rows:
         r["saved"] = [{"label": s.label, "text": s.text} for s in gold.get(r["item_id"], [])]
         text = r["text"] = texts.get(r["item_id"]) or str(r.get("text") or "")
@@ -147,6 +154,16 @@ def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
                          for s in accepted.get(r["item_id"], [])]
         r["text_waits"] = r["item_id"] in waiting
         r["in_test"] = splits.get(r["item_id"]) == "test"
+        v: dict[str, Any] = r["value"] if isinstance(r.get("value"), dict) else {}
+        try:
+            b, e = int(v["start"]), int(v["end"])
+        except (KeyError, TypeError, ValueError):
+            b = e = -1
+        r["replaces"] = [] if r["in_test"] else [
+            {"label": s.span.label, "text": text[s.span.start:s.span.end],
+             "start": s.span.start, "end": s.span.end, "who": s.who}
+            for s in replaced_by(saved.get(r["item_id"], []), b, e, r.get("label"),
+                                 v.get("layer"))]
 
 
 def _segments(text: str, value: Any, saved: Sequence[Any],
@@ -257,6 +274,8 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
     except review.StaleDecision:
         # back to a page (never left on a POST URL): the queue says what happened
         return _back_to_queue(form, conflicts=1)
+    except KeptSpan:  # over a person's saved entity: the card says which
+        return _back_to_queue(form, kept=1)
     request.app.state.queue_counts.decided([result])
     return _back_to_queue(form, done=action)
 
@@ -338,7 +357,9 @@ def queue_bulk(request: Request, form: FormData = Depends(form_of),
     results = review.decide_many(request.app.state.ws, user.username, seen, "accept")
     request.app.state.queue_counts.decided(results)
     bad = sum(1 for r in results if not r["ok"])
-    return _back_to_queue(form, done=f"accepted-{len(results) - bad}", conflicts=bad or "")
+    kept = sum(1 for r in results if r.get("kept"))
+    return _back_to_queue(form, done=f"accepted-{len(results) - bad}",
+                          conflicts=bad - kept or "", kept=kept or "")
 
 
 @router.get("/items/{item_id:path}", response_class=HTMLResponse)

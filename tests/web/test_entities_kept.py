@@ -1,0 +1,120 @@
+"""Entities review: a model run after a reviewer's work never replaces the reviewer's
+spans (glamlab.tasks.spans.saved, glamlab.review.decisions._keep_people_spans)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import csrf_of, login
+from tests.web.test_entities_review import _fresh_text
+from tests.web.test_entities_review import entities_ws as entities_ws  # the fixture
+
+
+def _predict_again(ws: Any, item_id: str, extra: dict[str, Any]) -> dict[str, Any]:
+    """The model run again on ``item_id`` finds ``extra`` besides its spans, and act
+    queues it: returns its open review row."""
+    from glamlab.actions import act
+
+    p = ws.store.t.predictions
+    with ws.store.write() as conn:
+        row = conn.execute(p.select().where(p.c.item_id == item_id)).one()
+        scores = {**row.scores, "spans": [extra, *row.scores["spans"]]}
+        conn.execute(p.update().where(p.c.id == row.id).values(scores=scores))
+    act(ws, model="gazetteer@1")
+    q = ws.store.t.review_queue  # (a text with complete gold: queued, not shown)
+    with ws.store.read() as conn:
+        return next(dict(r._mapping) for r in conn.execute(q.select().where(
+            q.c.item_id == item_id, q.c.status == "open"))
+            if (r.value["start"], r.value["end"], r.label)
+            == (extra["start"], extra["end"], extra["label"]))
+
+
+def test_a_later_prediction_does_not_replace_a_reviewer_s_span(entities_ws: Any,
+                                                               tmp_path: Path) -> None:
+    """Before, when the model later queued a span over the words of an entity a reviewer
+    had saved, the card did not show the reviewer's span (it hid saved spans under the
+    predicted one) and accepting the model's span replaced it. Now the card says which
+    span is saved there and by whom, and accepting or correcting the model's span over
+    it is refused with the reason and the fix (Python, the API, the form and bulk
+    accept), nothing stored; rejecting it keeps the reviewer's span. Spans elsewhere are
+    accepted as before."""
+    from fastapi.testclient import TestClient
+
+    from glamlab import review
+    from glamlab.errors import LabelError
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    _text, rows = _fresh_text(ws, tmp_path)
+    review.add_span(ws, "rey", "fresh", 0, 15, "ORG")  # "Nouvelle lettre"
+    new = _predict_again(ws, "fresh", {"start": 0, "end": 8, "label": "LOC",
+                                       "text": "Nouvelle", "score": rows[0]["score"]})
+
+    def gold() -> set[tuple[int, int, str]]:
+        return {(s.start, s.end, s.label) for s in gold_spans(ws, ["fresh"])["fresh"]}
+
+    assert gold() == {(0, 15, "ORG")}
+    with pytest.raises(LabelError) as refused:
+        review.decide(ws, "rob", new["id"], "accept", new["version"])
+    assert refused.value.message == (
+        "fresh: the model's span 'Nouvelle' (0-8, LOC) overlaps 'Nouvelle lettre' (0-15), "
+        "saved as ORG by rey; accepting it would replace rey's entity, so nothing was saved")
+    assert "reject the model's span (rey's entity stays)" in str(refused.value.hint)
+    with pytest.raises(LabelError, match="saving it would replace rey's entity"):
+        review.decide(ws, "rob", new["id"], "correct", new["version"], label="PER",
+                      value={"start": 0, "end": 15})
+    assert gold() == {(0, 15, "ORG")}
+    other = rows[0]  # a span elsewhere in the text
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        page = c.get("/queue?limit=300").text
+        assert ("Already saved over these words: <b>Nouvelle lettre</b> (ORG, 0-15), by "
+                "rey. Accepting this span would replace rey's entity, so it is refused"
+                ) in page
+        # the form: back to the queue, which says why
+        r = c.post("/queue/decide", data={"csrf": csrf_of(c),
+                                          "one": f"{new['id']}:{new['version']}:accept"},
+                   follow_redirects=False)
+        assert r.status_code == 303 and "kept=1" in r.headers["location"], r.text
+        assert "That span was not saved: accepting would replace an entity a person " \
+            "saved over the same words" in c.get(r.headers["location"]).text
+        # bulk accept: the other span is accepted, this one is not
+        r = c.post("/queue/bulk", data={"csrf": csrf_of(c), "sel": [
+            f"{new['id']}:{new['version']}", f"{other['id']}:{other['version']}"]},
+            follow_redirects=False)
+        assert "done=accepted-1" in r.headers["location"]
+        assert "kept=1" in r.headers["location"] and "conflicts=1" not in r.headers["location"]
+        # the API: one clear error, then the rejection goes through
+        headers = {"X-CSRF-Token": csrf_of(c)}
+        r = c.post("/api/decisions", headers=headers, json={
+            "queue_id": new["id"], "action": "accept", "seen_version": new["version"]})
+        assert r.status_code == 422, r.text
+        assert "saved as ORG by rey" in r.json()["error"] and r.json()["item"] == "fresh"
+        r = c.post("/api/decisions", headers=headers, json={
+            "queue_id": new["id"], "action": "reject", "seen_version": new["version"]})
+        assert r.status_code == 200, r.text
+    vo = other["value"]
+    assert gold() == {(0, 15, "ORG"), (vo["start"], vo["end"], other["label"])}
+
+
+def test_imported_gold_is_still_corrected_by_accepting(entities_ws: Any) -> None:
+    """Over imported gold, accepting the model's span replaces the imported span, as
+    before (a reviewer correcting the file): only people's spans are kept."""
+    from glamlab import review
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.splits import split_of
+
+    ws = entities_ws
+    gold = gold_spans(ws)
+    item_id, g = next((i, spans[0]) for i, s in sorted(split_of(ws).items())
+                      if s == "train" and (spans := gold.get(i)))
+    label = next(lab for lab in ws.card.labels if lab != g.label)
+    new = _predict_again(ws, item_id, {"start": g.start, "end": g.end, "label": label,
+                                       "score": 0.5})
+    assert review.decide(ws, "rob", new["id"], "accept", new["version"])["ok"]
+    spans = {(s.start, s.end, s.label) for s in gold_spans(ws, [item_id])[item_id]}
+    assert (g.start, g.end, label) in spans and (g.start, g.end, g.label) not in spans
