@@ -162,7 +162,8 @@ def test_optimise_prints_thresholds_to_three_decimals_unless_two_would_read_the_
         "blank": 0.9871326, "content": 0.95}
     text = render_optimise(res)
     assert "blank: accept >= 0.987: " in text and "content: accept >= 0.950: " in text, text
-    assert "0.987132" not in text and "review from 0.500" in text, text
+    # single-label: review from 0, as act's own defaults (not 0.5 whatever the project)
+    assert "0.987132" not in text and "review from 0.000" in text, text
 
 
 def test_optimise_keeps_the_digits_that_tell_two_thresholds_apart(make_ws):
@@ -215,7 +216,8 @@ def test_optimise_writes_thresholds_and_freezes_test(pages):
     assert res["interval"].startswith("95% Wilson")
     pages.reload_card()
     policy = load_policy(pages.card)
-    assert policy.labels["blank"].accept == 0.85 and policy.labels["blank"].review == 0.5
+    # single-label: review from 0, as act's own defaults: nothing reaches no one
+    assert policy.labels["blank"].accept == 0.85 and policy.labels["blank"].review == 0.0
     assert policy.target_precision == 0.8
     with pages.store.read() as conn:
         actions = [r[0] for r in conn.execute(sa.select(pages.store.t.audit_log.c.action))]

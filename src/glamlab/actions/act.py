@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ..errors import CardNotWritable, PolicyError
+from ..errors import CardNotWritable, ModelNotFound, PolicyError
 from ..items import Item
 from ..store import QUEUE_SUPERSEDED as SUPERSEDED
 from ..store import now
@@ -33,7 +33,7 @@ from ..store.queue import complete_span_gold_items, gold_labels
 from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .intervals import expected_precision, wrong_total_interval
 from .people import item_decisions, person_decision, same_value
-from .policy import Policy, load_policy, parse_policy, thresholds_text
+from .policy import LabelPolicy, Policy, load_policy, parse_policy, thresholds_text
 from .safety import Safety, SafetyHit, load_safety
 from .test_split import frozen_test_precision
 
@@ -70,14 +70,25 @@ class Decision:
 
 
 # -- which predictions ----------------------------------------------------------
+#: where the web app does what ``glamlab run --model NAME`` does
+WEB_RUN = "run the model over the collection on the Run page"
+
+
 def resolve_model(ws: Workspace, spec: str | None = None,
-                  policy: Policy | None = None) -> ModelVersion:
-    """``spec``, else ``[policy] model``, else the model of the latest run with predictions."""
+                  policy: Policy | None = None, *, web: bool = False) -> ModelVersion:
+    """``spec``, else ``[policy] model``, else the model of the latest run with predictions.
+    ``web``: an error's fix names the web app's pages, not commands."""
     from ..registry.models import get_model, get_model_by_id
 
     spec = spec or (policy.model if policy else None)
     if spec:
-        return get_model(ws, spec)
+        try:
+            return get_model(ws, spec)
+        except ModelNotFound as exc:
+            if not web or not exc.hint or exc.hint.startswith("known models"):
+                raise  # the models it has: no command in it
+            raise ModelNotFound(exc.message, hint="train one first on the Train models "
+                                                  "page") from None
     t = ws.store.t
     with ws.store.read() as conn:
         model_id = conn.execute(
@@ -89,7 +100,8 @@ def resolve_model(ws: Workspace, spec: str | None = None,
                                     .order_by(t.predictions.c.id.desc()).limit(1)).scalar()
     if model_id is None:
         raise PolicyError("there are no predictions to act on yet",
-                          hint="run a model over the collection first: glamlab run --model NAME")
+                          hint=f"first {WEB_RUN}" if web else
+                          "run a model over the collection first: glamlab run --model NAME")
     return get_model_by_id(ws, int(model_id))
 
 
@@ -245,6 +257,9 @@ class ActReport:
     #: open review rows about an earlier prediction of these items, withdrawn because
     #: the model that now runs no longer sends their candidate to review
     superseded: int = 0
+    #: with ``plan(before=...)``: how many candidates change action, "review->reject"
+    #: and so on (None: not compared)
+    changes: dict[str, int] | None = None
 
     @property
     def review_workload(self) -> int:
@@ -278,12 +293,14 @@ class ActReport:
             "test": self.test, "policy": self.policy, "problems": self.problems,
             "policy_source": self.policy_source, "notes": self.notes, "unit": self.unit,
             "known_outcomes": self.known_outcomes,
+            **({"changes": self.changes} if self.changes is not None else {}),
         }
 
 
 def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
          actor: str = "glamlab act", policy: Policy | None = None,
-         safety: Safety | None = None, web: bool = False) -> ActReport:
+         safety: Safety | None = None, web: bool = False,
+         before: Policy | None = None) -> ActReport:
     """Apply the policy to the model's predictions; write them unless ``dry_run``.
 
     Without ``policy`` and with no thresholds in ``[policy]`` yet (nothing optimised, no
@@ -297,14 +314,17 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     ``[policy]``, as ``act --optimise --write`` would:
     the exports, the web app and the next ``act`` then apply the thresholds that wrote
     the metadata, instead of proposing new ones from labels that changed since.
-    ``web``: the notes name the web app's pages instead of commands (a dry run there)."""
+    ``web``: the notes and errors name the web app's pages instead of commands (a dry
+    run there). ``before``: a policy to compare with (e.g. :func:`policy_now`); the
+    report's ``changes`` count the candidates whose action differs under it
+    ("review->reject": sent to a person under ``before``, rejected under this one)."""
     source = "card"
     notes: list[str] = []
     proposed = None
     if policy is None:
         policy, source, notes, proposed = _policy_for(ws, model, web=web)
     safety = safety or load_safety(ws.card, ws.root)
-    mv = resolve_model(ws, model, policy)
+    mv = resolve_model(ws, model, policy, web=web)
     save = False
     if proposed is not None and not dry_run:
         # saved for the model act and export use without --model only: [policy] is one
@@ -319,7 +339,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
                              f"export use without --model ({default})."]
     from ..registry.overlap import check_disjoint
 
-    check_disjoint(ws, mv, "act")
+    check_disjoint(ws, mv, "act", web=web)
     if save and proposed is not None:
         from .optimise import write_thresholds
 
@@ -343,11 +363,19 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     seen_items = 0
     current: dict[str, int] = {}
     known: list[str] = []
+    if before is not None:
+        report.changes = {}
+        external = safety.is_external(mv.predictor, mv.card)
     for batch in iter_decisions(ws, mv, policy, safety, problems=report.problems,
                                 current=current, known=known):
         seen_items += len({d.item.item_id for d in batch})
         for d in batch:
             report.counts[d.action] += 1
+            if before is not None and report.changes is not None:
+                was = decide(before, safety, d.item, d.candidate, external=external)[0]
+                if was != d.action:
+                    key = f"{was}->{d.action}"
+                    report.changes[key] = report.changes.get(key, 0) + 1
             per = report.by_label.setdefault(d.label, {"accept": 0, "review": 0, "reject": 0,
                                                        "review_already_decided": 0,
                                                        "review_settled_by_gold": 0})
@@ -405,20 +433,19 @@ def _policy_for(ws: Workspace, model: str | None, *, web: bool = False
     --optimise --write``, or written by hand) always stand, with a note when they were
     tuned on another model. ``web``: the notes name the web app's pages, not commands."""
     policy = load_policy(ws.card)
-    raw = ws.card.raw.get("policy") or {}
     tuned_on = policy.extra.get("optimised_with")
-    if policy.labels or "default_action" in raw:
-        spec = resolve_model(ws, model, policy).spec if tuned_on else None
-        if policy.extra.get("proposed_by") != ACTOR or tuned_on == spec:
-            notes = [] if tuned_on in (None, spec) else [
-                f"The thresholds in [policy] were tuned on {tuned_on}; this is {spec}. Tune "
-                + (f"them for it {WEB_OPTIMISE}." if web else
-                   "them for it: glamlab act --optimise --target-precision P --write.")]
-            return policy, "card", notes, None
+    if _card_applies(ws, model, policy, web=web):
+        spec = resolve_model(ws, model, policy, web=web).spec if tuned_on else None
+        notes = [] if tuned_on in (None, spec) else [
+            f"The thresholds in [policy] were tuned on {tuned_on}; this is {spec}. Tune "
+            + (f"them for it {WEB_OPTIMISE}." if web else
+               "them for it: glamlab act --optimise --target-precision P --write.")]
+        return policy, "card", notes, None
     from .optimise import optimise
 
     target = policy.target_precision or DEFAULT_TARGET
     review_from = default_review_threshold(task_kind(ws.card))
+    resolve_model(ws, model, policy, web=web)  # no such model: said in the right words
     try:
         proposed = optimise(ws, target_precision=target, model=model,
                             review_threshold=review_from)
@@ -458,6 +485,32 @@ def _policy_for(ws: Workspace, model: str | None, *, web: bool = False
            f"glamlab act --optimise --target-precision {target:g} --write (or choose "
            "another target).")
     ], proposed
+
+
+def _card_applies(ws: Workspace, model: str | None, policy: Policy, *,
+                  web: bool = False) -> bool:
+    """Whether act applies ``[policy]`` as it is to ``model``'s predictions: thresholds
+    (or a default action) a person kept, or thresholds act proposed for this model."""
+    if not (policy.labels or "default_action" in (ws.card.raw.get("policy") or {})):
+        return False
+    tuned_on = policy.extra.get("optimised_with")
+    return (policy.extra.get("proposed_by") != ACTOR or tuned_on is None
+            or tuned_on == resolve_model(ws, model, policy, web=web).spec)
+
+
+def policy_now(ws: Workspace, model: str | None = None) -> Policy:
+    """The policy act applies to ``model``'s predictions now, as far as who sees them:
+    ``[policy]`` when act applies it as it is; else (act proposes thresholds itself) every
+    label sent to a person from :func:`default_review_threshold`. The accept thresholds
+    act would propose are not worked out again here (that would read the test split once
+    more), so what they would accept counts as sent to a person: compare what is
+    rejected with it, not what is accepted."""
+    policy = load_policy(ws.card)
+    if _card_applies(ws, model, policy):
+        return policy
+    review = default_review_threshold(task_kind(ws.card))
+    return dataclasses.replace(policy, labels={
+        label: LabelPolicy(review=review) for label in ws.card.labels})
 
 
 def _old_review_default(ws: Workspace, policy: Policy, *, web: bool = False) -> str | None:

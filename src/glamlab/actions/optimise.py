@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import PolicyError
 from ..store import now
 from ..tasks.kinds import Candidate, task_kind
-from .act import ACTOR, plan, resolve_model
+from .act import ACTOR, default_review_threshold, plan, policy_now, resolve_model
 from .intervals import (
     design_effect_from_sums,
     expected_precision,
@@ -46,7 +46,7 @@ from .intervals import (
     intra_group_correlation,
     wilson_rate,
 )
-from .policy import LabelPolicy, Policy, load_policy, thresholds_text
+from .policy import LabelPolicy, Policy, load_policy, threshold_pct, thresholds_text
 from .test_split import (
     frozen_test_candidates,
     frozen_test_gold,
@@ -160,17 +160,26 @@ def calibration_candidates(ws: Workspace, mv: ModelVersion, *, source: str = "au
 
 
 def optimise(ws: Workspace, *, target_precision: float, model: str | None = None,
-             criterion: str = DEFAULT_CRITERION, review_threshold: float = 0.5,
+             criterion: str = DEFAULT_CRITERION, review_threshold: float | None = None,
              write: bool = False, calibration: str = "auto", folds: int = 5, seed: int = 0,
              tune_on: str = "calibration") -> dict[str, Any]:
     """Pick accept thresholds per label on calibration data (``calibration``: "auto",
     "split" or "out-of-fold"), report what they reach on the frozen test split; with
     ``write`` save them in ``[policy]``. ``tune_on="test"`` is the old, optimistic way
-    (thresholds and figures from the same test items), kept to measure the difference."""
+    (thresholds and figures from the same test items), kept to measure the difference.
+
+    ``review_threshold``: the score from which a prediction below accept goes to a
+    person (below it: rejected, nobody sees it), for every label. None (the default): the
+    review thresholds a person saved in ``[policy]`` stand, and labels without one get
+    the project's own (:func:`.act.default_review_threshold`: the ``[task] threshold`` of
+    a multi-label task, 0 otherwise), so no prediction that reaches a person under the
+    defaults is dropped unless someone chooses it. ``result["collection"]["changes"]``
+    counts the predictions whose action saving would change (``"review->reject"``: sent
+    to a person now, rejected then; "now" is :func:`.act.policy_now`)."""
     if not 0.0 < target_precision <= 1.0:
         raise PolicyError(f"the target precision must be above 0 and at most 1, not "
                           f"{target_precision:g}", hint="e.g. --target-precision 0.99")
-    if not 0.0 <= review_threshold <= 1.0:
+    if review_threshold is not None and not 0.0 <= review_threshold <= 1.0:
         raise PolicyError(f"the review threshold must be between 0 and 1, not "
                           f"{review_threshold:g}")
     if tune_on not in TUNE_ON:
@@ -223,11 +232,17 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
     picked: dict[str, dict[str, Any]] = {}
     # review thresholds a person set stand; those act proposed itself were its defaults
     # (0 for every label of a multi-label task, before), not anyone's choice
-    keep = current.extra.get("proposed_by") != ACTOR
+    keep = current.extra.get("proposed_by") != ACTOR and review_threshold is None
+    project_review = default_review_threshold(kind)
+    kept: list[str] = []
     for label in ws.card.labels:
         res = pick_threshold(by_label.get(label, []), target_precision, criterion, cal_rho)
         old = current.labels.get(label) if keep else None
-        review = old.review if old is not None and old.review is not None else review_threshold
+        if old is not None and old.review is not None:
+            review = old.review
+            kept.append(label)
+        else:
+            review = project_review if review_threshold is None else review_threshold
         if res["threshold"] is not None:
             review = min(review, res["threshold"])
         labels[label] = LabelPolicy(accept=res["threshold"], review=review)
@@ -301,7 +316,8 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
                 counts[1] += 1
     cal_ci = (list(grouped_wilson([(k, n) for k, n in cal_groups.values()], cal_rho)[:2])
               if cal_acc else None)
-    preview = plan(ws, model=mv.spec, dry_run=True, policy=new_policy).to_dict()
+    preview = plan(ws, model=mv.spec, dry_run=True, policy=new_policy,
+                   before=policy_now(ws, mv.spec)).to_dict()
     out = {
         "model": mv.spec, "target_precision": target_precision, "criterion": criterion,
         "interval": ("95% Wilson score interval on the effective number of items (items of "
@@ -313,6 +329,9 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
                         "ci95": cal_ci},
         "test": {**test_info, "in_sample": test_in_sample},
         "labels": results,
+        # where the review thresholds came from: chosen for this call, kept from
+        # [policy] (those labels), or the project's own for the rest
+        "review_from": {"chosen": review_threshold, "kept": kept, "project": project_review},
         "overall": {"accepted": total_acc, "correct": total_ok,
                     "precision": total_ok / total_acc if total_acc else None,
                     "ci95": overall_ci, "effective_n": overall_n_eff,
@@ -330,12 +349,61 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
                        "review_settled_by_gold": preview.get("review_settled_by_gold", 0),
                        "review_workload": preview.get("review_workload"),
                        "expected_wrong_accepts": preview["expected_wrong_accepts"],
-                       "filter": preview["filter"]},
+                       "filter": preview["filter"], "unit": preview["unit"],
+                       "changes": preview.get("changes") or {}},
         "policy": new_policy.to_toml(), "written": False,
     }
     if write:
         write_thresholds(ws, out)
     return out
+
+
+def review_sentence(res: dict[str, Any], *, web: bool = False) -> str:
+    """Where the review band starts and what saving the result changes, in words:
+    what is rejected without review, and what now reaches a person and would not."""
+    c = res["collection"]
+    reviews = sorted({r["review"] for r in res["labels"]})
+    src = res.get("review_from") or {}
+    if src.get("chosen") is not None:
+        why = "the review threshold chosen for this"
+    elif src.get("kept"):
+        why = "the review thresholds saved in the policy, and the project's own for the rest"
+    else:
+        why = "the project's own review threshold"
+    rejected = c["counts"]["reject"]
+    total = sum(c["counts"].values())
+    if reviews == [0.0]:
+        out = (f"Every prediction below its accept threshold goes to a person ({why}: "
+               f"from 0)")
+        out += f"; {rejected} of {total} rejected by the safety rules." if rejected else "."
+    else:
+        if len(reviews) == 1:
+            under = (threshold_pct(reviews[0]) + " sure" if web
+                     else thresholds_text(reviews)[reviews[0]])
+        else:
+            under = ("their label's threshold (Sent to a person from, above)" if web
+                     else "their label's review threshold (above)")
+        out = (f"Predictions scoring under {under} are rejected without review: "
+               f"{rejected} of {total} ({why}).")
+    changes = c.get("changes") or {}
+    dropped = changes.get("review->reject", 0)
+    lost = changes.get("accept->reject", 0)
+    if res.get("written"):  # "now" was before it was saved
+        if dropped or lost:
+            out += (f" Saved: {_predictions(dropped)} sent to a person before"
+                    + (f", and {_predictions(lost)} accepted before" if lost else "")
+                    + ", are rejected now.")
+    elif dropped or lost:
+        out += (f" Saving would reject {_predictions(dropped)} sent to a person now"
+                + (f", and {_predictions(lost)} now accepted" if lost else "")
+                + ": nobody would see them.")
+    else:
+        out += " Saving rejects nothing that now goes to a person."
+    return out
+
+
+def _predictions(n: int) -> str:
+    return f"{n} prediction{'' if n == 1 else 's'}"
 
 
 def untested_why(label: str, threshold: float, test_info: dict[str, Any], word: str) -> str:
@@ -443,6 +511,7 @@ def render_optimise(res: dict[str, Any]) -> str:
                     if decided else "")
                  + (f"; {gold} more settled by a gold label, not asked" if gold else "")
                  + ".")
+    lines.append(review_sentence(res))
     lines.append("Written to [policy] in glamlab.toml." if res["written"] else
                  "Not written: add --write to save these thresholds in [policy].")
     return "\n".join(lines)

@@ -28,8 +28,12 @@ from ._common import emit, json_option, open_ws
               help="point: the calibration precision >= target; expected: the precision to "
                    "expect from that evidence (few items, or items of few groups, count for "
                    "little); lower_bound: its 95% lower bound.")
-@click.option("--review-threshold", type=float, default=0.5, show_default=True,
-              help="With --optimise: review from this score for labels without one.")
+@click.option("--review-threshold", type=float, default=None,
+              help="With --optimise: send predictions below accept to a person from this "
+                   "score, for every label (below it: rejected, nobody sees them). Default: "
+                   "the review thresholds saved in [policy], else the project's own: the "
+                   "[task] threshold of a multi-label task, 0 otherwise (every prediction "
+                   "below accept goes to a person).")
 @click.option("--write", is_flag=True, help="With --optimise: save the thresholds in [policy] "
               "(in a terminal, without --write, you are asked).")
 @click.option("--model", default=None, help="Model spec NAME, NAME@ALIAS or NAME@N "
@@ -37,7 +41,8 @@ from ._common import emit, json_option, open_ws
 @json_option
 @click.pass_context
 def act(ctx: click.Context, dry_run: bool, optimise_: bool, calibration: str, folds: int,
-        target_precision: float | None, criterion: str, review_threshold: float, write: bool, model: str | None,
+        target_precision: float | None, criterion: str, review_threshold: float | None,
+        write: bool, model: str | None,
         as_json: bool) -> None:
     """Apply the policy in glamlab.toml to a model's predictions.
 
@@ -73,8 +78,9 @@ def act(ctx: click.Context, dry_run: bool, optimise_: bool, calibration: str, fo
                 return
             emit(res, as_json, render_optimise)
             return
-        if target_precision is not None or write:
-            raise click.UsageError("--target-precision and --write go with --optimise")
+        if target_precision is not None or write or review_threshold is not None:
+            raise click.UsageError("--target-precision, --review-threshold and --write go "
+                                   "with --optimise")
         report = plan(ws, model=model, dry_run=dry_run).to_dict()
         emit(report, as_json, render)
     finally:

@@ -82,11 +82,12 @@ test_overlap.__test__ = False  # type: ignore[attr-defined]
 
 
 def check_disjoint(ws: Workspace, mv: ModelVersion | int, purpose: str, *,
-                   spec: str | None = None) -> None:
+                   spec: str | None = None, web: bool = False) -> None:
     """Raise :class:`OverlapError` when the test split holds items ``mv`` (a model
     version or its id) learned from. Models saved before item ids were recorded cannot
     be checked and pass; rows of a retraining on outcomes (role ``retrain``) are not
-    refused here (acting with that model is right; ``evaluate`` leaves it out)."""
+    refused here (acting with that model is right; ``evaluate`` leaves it out).
+    ``web``: the fix names the web app's Train models page, not a command."""
     model_id = mv if isinstance(mv, int) else mv.id
     spec = spec or (f"id {model_id}" if isinstance(mv, int) else mv.spec)
     found = test_overlap(ws, model_id)
@@ -98,7 +99,9 @@ def check_disjoint(ws: Workspace, mv: ModelVersion | int, purpose: str, *,
             f"{'s' if len(found) != 1 else ''} now in the test split ({shown}); its test "
             "figures would be optimistic",
             item=found[0],
-            hint=f"retrain it on the current train split (glamlab train {spec.split('@')[0]}"
+            hint=("train it again on the Train models page (it trains on the current "
+                  "train split), or take these items out of the test split") if web else
+                 f"retrain it on the current train split (glamlab train {spec.split('@')[0]}"
                  " ...), or take these items out of the test split")
 
 

@@ -16,7 +16,8 @@ Job kinds:
 - ``monitor``: work out monitoring now and store it for the reports;
 - ``train``: fit each predictor of ``params["predictors"]`` on the train split and save
   it (``glamlab train NAME``); one that fails is reported and the others carry on;
-- ``optimise``: choose accept thresholds for ``params["target_precision"]`` on
+- ``optimise``: choose accept thresholds for ``params["target_precision"]`` (review from
+  ``params["review_threshold"]`` when given) on
   calibration data and score them once on the test split (``glamlab act --optimise``);
   the result waits on the policy page until a person saves it (:func:`save_policy`);
 - ``ingest``: bring in an uploaded ZIP of images, IIIF manifest or METS file
@@ -190,7 +191,9 @@ def _optimise(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     target = float(job["params"]["target_precision"])
     _set(ws, job["id"], message=f"choosing thresholds for precision {target:g} on the "
                                 "calibration data")
-    res = optimise(ws, target_precision=target, model=job["params"].get("model"))
+    review = job["params"].get("review_threshold")  # None: the policy's, or the project's
+    res = optimise(ws, target_precision=target, model=job["params"].get("model"),
+                   review_threshold=None if review is None else float(review))
     return dict(json.loads(json.dumps(res, default=str)))  # dates as text in the table
 
 

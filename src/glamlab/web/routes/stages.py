@@ -401,16 +401,29 @@ TARGETS = (0.9, 0.95, 0.98, 0.99)
 
 @router.get("/stages/policy", response_class=HTMLResponse)
 def policy_page(request: Request, user: User = Depends(page_user)) -> Response:
+    from ...actions.act import ACTOR, default_review_threshold
+    from ...actions.optimise import review_sentence
     from ...actions.policy import load_policy
     from ...inference import list_runs
+    from ...tasks.kinds import task_kind
 
     ws = request.app.state.ws
     job = _job_view(jobs.latest(ws, "optimise"))
     policy = load_policy(ws.card)
+    result = job["result"] if job and job["status"] == "done" else None
+    # what "Work out the thresholds" sends to a person from, unless the admin chooses
+    saved_review = sorted({lp.review for lp in policy.labels.values() if lp.review is not None}
+                          ) if policy.extra.get("proposed_by") != ACTOR else []
     return _page(request, "policy", {
         "has_run": bool(list_runs(ws, limit=1)),
-        "job": job, "result": job["result"] if job and job["status"] == "done" else None,
-        "policy": policy, "targets": TARGETS,
+        "job": job, "result": result, "policy": policy, "targets": TARGETS,
+        "review_words": review_sentence(result, web=True) if result else None,
+        # saving would reject predictions that now reach a person
+        "review_drops": bool(result and not result.get("written") and any(
+            n for k, n in (result["collection"].get("changes") or {}).items()
+            if k.endswith("->reject"))),
+        "review_default": default_review_threshold(task_kind(ws.card)),
+        "review_saved": saved_review,
         "saved": request.query_params.get("saved")}, template="stage_policy.html")
 
 
@@ -419,8 +432,14 @@ def policy_start(request: Request, form: FormData = Depends(form_of),
                  user: User = Depends(writer("admin", "choose the policy"))) -> Response:
     target = _form_number(form, "target_precision", "the precision target", 0.5, 1.0,
                           hint="e.g. 0.95: 95 of 100 accepted items right")
-    jobs.submit(request.app.state.ws, "optimise", user.username,
-                {"target_precision": target})
+    params: dict[str, Any] = {"target_precision": target}
+    if str(form.get("review_percent") or "").strip():  # empty: the project's own
+        params["review_threshold"] = _form_number(
+            form, "review_percent", "the score from which predictions go to a person", 0.0,
+            100.0, hint="a percentage, e.g. 30: predictions the model is less than 30% sure "
+                        "of are rejected without review; leave it empty for the policy's "
+                        "own") / 100
+    jobs.submit(request.app.state.ws, "optimise", user.username, params)
     request.app.state.jobs.start()
     request.app.state.jobs.wake()
     return RedirectResponse("/stages/policy?started=optimise", 303)

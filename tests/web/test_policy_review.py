@@ -1,0 +1,91 @@
+"""The Choose the policy page says, in words, from what score predictions go to a person
+(below it: rejected, nobody sees them) and how many; an admin may choose that score
+(validated, with the form's CSRF token); the project's own is the default, and what
+saving would reject that now reaches a person is shown before it is saved."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.actions.helpers import add_items, add_predictions
+from tests.actions.test_act import TEST_BLANK, TEST_CONTENT, _add_calibration
+from tests.actions.test_act import pages as pages  # noqa: F401  (the fixture)
+
+from .conftest import PASSWORD, csrf_of, login
+
+
+@pytest.fixture
+def policy_app(pages: Any) -> Any:  # noqa: F811
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+
+    _add_calibration(pages, TEST_BLANK, TEST_CONTENT)
+    add_items(pages, [{"item_id": "c99"}])  # the model is 45% sure of it
+    add_predictions(pages, 1, {"c99": {"blank": 0.45, "content": 0.4}})
+    add_user(pages, "ada", PASSWORD, "admin")
+    app = create_app(pages)
+    with TestClient(app) as c:
+        assert login(c, "ada").status_code == 303
+        yield pages, app, c
+    app.state.jobs.stop()
+    app.state.refresher.wait(120)
+
+
+def _work_out(app: Any, c: Any, **data: str) -> str:
+    r = c.post("/stages/policy", data={"csrf": csrf_of(c), "target_precision": "0.9",
+                                       **data}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert app.state.jobs.wait(300)
+    page: str = c.get("/stages/policy").text
+    assert "Choosing the thresholds finished" in page, page
+    return page
+
+
+def _review_words(page: str) -> str:
+    m = re.search(r'<p id="policy-review"[^>]*>(.*?)</p>', page, re.S)
+    assert m, page
+    return m.group(1)
+
+
+def test_the_policy_page_reviews_from_the_projects_own_score_by_default(policy_app: Any
+                                                                         ) -> None:
+    from glamlab.actions.policy import load_policy
+
+    ws, app, c = policy_app
+    page = c.get("/stages/policy").text
+    assert 'name="review_percent"' in page
+    assert "every prediction below the accept threshold goes to a person" in page
+    words = _review_words(_work_out(app, c))
+    # before: from 50%, the item the model is 45% sure of was rejected on saving
+    assert "Every prediction below its accept threshold goes to a person" in words, words
+    assert "Saving rejects nothing that now goes to a person." in words
+    page = c.get("/stages/policy").text
+    assert re.search(r"<td>0% sure</td>", page)  # the Sent to a person from column
+    job = re.search(r'name="job" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    r = c.post("/stages/policy/save", data={"csrf": csrf_of(c), "job": job},
+               follow_redirects=False)
+    assert r.status_code == 303
+    assert {lp.review for lp in load_policy(ws.card).labels.values()} == {0.0}
+
+
+def test_an_admin_chooses_the_review_score_and_sees_what_it_drops(policy_app: Any) -> None:
+    ws, app, c = policy_app
+    words = _review_words(_work_out(app, c, review_percent="50"))
+    assert "Predictions scoring under 50% sure are rejected without review: 1 of" in words
+    assert "Saving would reject 1 prediction sent to a person now" in words
+    assert 'id="policy-review" class="problem"' in c.get("/stages/policy").text
+    # validated: a clear error naming the field, and no job
+    for bad, says in (("150", "between 0 and 100"), ("lots", "must be a number")):
+        r = c.post("/stages/policy", data={"csrf": csrf_of(c), "target_precision": "0.9",
+                                           "review_percent": bad}, follow_redirects=False)
+        assert r.status_code == 400 and says in r.text, r.text
+        assert "the score from which predictions go to a person" in r.text
+    # the form's CSRF protection, as the other forms
+    r = c.post("/stages/policy", data={"csrf": "forged", "target_precision": "0.9",
+                                       "review_percent": "10"}, follow_redirects=False)
+    assert r.status_code in (400, 403)
