@@ -27,9 +27,8 @@ def test_a_review_threshold_of_zero_is_not_given_as_the_reason():
 
 def test_the_entity_export_says_why_a_span_goes_to_review(ner: Any) -> None:  # noqa: F811
     from glamlab.actions import optimise
-    from glamlab.actions.export import iter_rows
-
     from glamlab.actions.act import default_review_threshold
+    from glamlab.actions.export import iter_rows
     from glamlab.tasks.kinds import task_kind
 
     # the thresholds glamlab act proposes (and saves) itself: review from 0
