@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import plugins as _plugins
+
 __version__ = "0.1.0"
 
 # Public names resolve lazily, so `import glamlab` (and `glamlab --help`) stay fast.
@@ -23,6 +25,10 @@ _LAZY = {
 }
 
 __all__ = ["GlamlabError", "Item", "ProjectCard", "Workspace", "__version__"]
+
+# The hooks lower layers call in higher ones (glamlab.plugins.HOOKS): registered here,
+# before any glamlab module runs, and imported only when called.
+_plugins.HOOKS.setdefault("prepare_card", "glamlab.tasks.kinds:prepare_card")
 
 if TYPE_CHECKING:
     from .config import ProjectCard

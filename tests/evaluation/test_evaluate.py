@@ -105,6 +105,19 @@ def test_evaluate_stores_results_and_freezes_the_split(lang_ws) -> None:
     assert "baselines only" in result.verdict
 
 
+def test_the_leaderboard_reads_as_a_field_and_still_as_a_call(lang_ws) -> None:
+    """Everything else on an EvaluationResult is a field, so pd.DataFrame(res.leaderboard)
+    raised (a bound method); now it is the rows, and res.leaderboard() still works."""
+    import pandas as pd
+
+    result = evaluate(lang_ws, fit_baselines(lang_ws, save=False)[0], n_boot=50, store=False)
+    frame = pd.DataFrame(result.leaderboard)
+    assert list(frame["candidate"]) == [r["candidate"] for r in result.leaderboard()]
+    assert len(frame) == 2 and {"f1_macro", "low", "high"} <= set(frame.columns)
+    assert result.leaderboard == result.leaderboard() == result.to_dict()["leaderboard"]
+    assert type(result.to_dict()["leaderboard"]) is list
+
+
 def test_a_model_that_beats_every_baseline(lang_ws) -> None:
     ws = lang_ws
     cands, _ = fit_baselines(ws, save=False)

@@ -118,3 +118,28 @@ def test_embedding_drift_from_cached_embeddings(make_ws):
     assert emb[same.key].status == "ok", emb[same.key]
     assert emb[shifted.key].status == "alert", emb[shifted.key]
     assert emb[shifted.key].value > 0.8
+
+
+def test_the_report_has_a_flat_table_and_monitor_a_docstring(make_ws):
+    """MonitorReport.to_dict()["windows"] nests each window's results; table() gives one
+    flat row per (window, signal), as TrendResult.table() does, for pandas."""
+    import pandas as pd
+
+    ws = make_ws()
+    _setup(ws, windows=[(200, 0.3, 0.85), (200, 0.7, 0.65), (10, 0.9, 0.6)])
+    report = monitor(ws, "m@1", store_alerts=False)
+    rows = report.table()
+    assert rows and all(list(r) == ["window", "signal", "status", "value", "threshold", "n"]
+                        for r in rows)
+    nested = report.to_dict()["windows"]
+    assert len(rows) == sum(len(w["results"]) for w in nested)
+    for w in nested:
+        for r in w["results"]:
+            assert {"window": w["window"], **{k: r[k] for k in ("signal", "status", "value",
+                                                                "threshold", "n")}} in rows
+    frame = pd.DataFrame(rows)
+    shifted = frame[(frame["window"] == report.windows[1].key) & (frame["status"] == "alert")]
+    assert {"label_mix", "score"} <= set(shifted["signal"])
+    assert (frame[frame["window"] == report.windows[2].key]["status"]
+            .isin(["not enough data", "no data"]).all())
+    assert monitor.__doc__ and "table()" in monitor.__doc__

@@ -94,6 +94,15 @@ class LabelPolicy:
             return self.action, f"the policy sends every prediction of this label to {self.action}"
         if self.accept is not None and score >= self.accept:
             return "accept", f"score {fmt(score)} >= accept threshold {fmt(self.accept)}"
+        if self.review is not None and self.review <= 0:
+            # review = 0 (what act proposes for single-label and entities) is no threshold:
+            # say what decided, the accept threshold or its absence, not "score >= 0"
+            if self.accept is not None:
+                return "review", (f"score {fmt(score)} below accept threshold "
+                                  f"{fmt(self.accept)}; every prediction not accepted goes to "
+                                  "review")
+            return "review", (f"score {fmt(score)}; no accept threshold for this label, so "
+                              "every prediction of it goes to review")
         if self.review is not None and score >= self.review:
             upper = f" and below accept {fmt(self.accept)}" if self.accept is not None else ""
             return "review", f"score {fmt(score)} >= review threshold {fmt(self.review)}{upper}"

@@ -222,6 +222,14 @@ class CandidateResult:
         return dict(vars(self))
 
 
+class Leaderboard(list[dict[str, Any]]):
+    """:attr:`EvaluationResult.leaderboard`: a list of rows that may also be called, as the
+    method it once was, and returns itself."""
+
+    def __call__(self) -> Leaderboard:
+        return self
+
+
 @dataclass
 class EvaluationResult:
     metric: str
@@ -252,8 +260,12 @@ class EvaluationResult:
         """The per-item statistics matrix of a candidate (for slices, custom tests)."""
         return self._S[candidate]
 
-    def leaderboard(self) -> list[dict[str, Any]]:
-        rows = []
+    @property
+    def leaderboard(self) -> Leaderboard:
+        """One row (a dict) per candidate, best first: its headline metric with the 95%
+        interval, failures, speed and cost. A list, so ``pandas.DataFrame(res.leaderboard)``
+        reads it; calling it (``res.leaderboard()``, the older form) gives the same list."""
+        rows = Leaderboard()
         for c in sorted(self.candidates, key=lambda c: -c.metrics[self.metric]["value"]):
             m = c.metrics[self.metric]
             rows.append({"candidate": c.name, "kind": c.kind, self.metric: m["value"],
@@ -270,7 +282,7 @@ class EvaluationResult:
             "multi_label": self.multi_label, "classes": self.classes,
             "k": self.k, "test_items": self.test_items, "test_fingerprint": self.test_fingerprint,
             "test_labels": self.test_labels, "n_boot": self.n_boot,
-            "leaderboard": self.leaderboard(),
+            "leaderboard": list(self.leaderboard),
             "candidates": [c.to_dict() for c in self.candidates],
             "comparisons": [c.to_dict() for c in self.comparisons],
             "warnings": self.warnings, "verdict": self.verdict,

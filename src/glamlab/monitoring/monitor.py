@@ -117,6 +117,16 @@ class MonitorReport:
                          "results": [r.to_dict() for r in w.results]} for w in self.windows],
         }
 
+    def table(self) -> list[dict[str, Any]]:
+        """One flat row per (window, signal), in window order: ``window``, ``signal``,
+        ``status`` (ok, alert, not enough data, no data), ``value`` (the drift statistic
+        or rate), ``threshold`` (its alert level) and ``n`` (the window's values of that
+        signal); ``pandas.DataFrame(report.table())`` reads it. The nested form, with each
+        result's context, is :meth:`to_dict`'s ``windows``."""
+        return [{"window": w.key, "signal": r.signal, "status": r.status,
+                 "value": _num(r.value), "threshold": _num(r.threshold), "n": r.n}
+                for w in self.windows for r in w.results]
+
     def summary(self) -> str:
         n = len(self.windows)
         lines = [f"Monitoring {self.model}: reference = {self.reference} "
@@ -408,6 +418,22 @@ def _rate_result(name: str, k: int, n: int, expected: float, cfg: MonitorConfig,
 def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = None,
             window: str | None = None, min_window: int | None = None,
             since: datetime | None = None, store_alerts: bool = True) -> MonitorReport:
+    """Compare windows of ``model``'s production predictions (default: the project's model
+    in use) with a reference, signal by signal; what ``glamlab monitor`` prints.
+
+    Production items are those outside the training and test splits. ``reference`` is
+    ``"test"`` (the model's predictions on the frozen test split) or ``"first"`` (the
+    earliest production window); ``window`` cuts production into ``"run"``, ``"day"`` or
+    ``"week"`` windows; a window with fewer than ``min_window`` values of a signal says
+    "not enough data"; ``since`` keeps the windows that end on or after it. Unset, these
+    come from the card's ``[monitor]`` section (:class:`MonitorConfig`). Each signal's alert
+    threshold is calibrated on chunks of the reference (docs/monitoring.md); the rates
+    (overrides, failures, and on an entities project the spans reviewers added) are
+    binomial bounds. ``store_alerts`` records the alerts in the workspace.
+
+    Returns a :class:`MonitorReport`: ``alerts``, ``summary()`` in words, ``table()`` (one
+    flat row per window and signal) and ``to_dict()``. Raises :class:`GlamlabError` when the
+    model has no predictions, or too few on the test split for a reference."""
     from ..registry.models import get_model
 
     cfg = MonitorConfig.from_card(ws.card.section("monitor"), reference=reference, window=window,

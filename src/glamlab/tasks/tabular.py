@@ -38,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -233,6 +234,7 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
     from ..ingest import write_records
     from ..ingest.base import Record
 
+    start = time.monotonic()
     checked = check_table(ws, path, time_column=time_column, label_column=label_column,
                           id_column=id_column, positive=positive,
                           never_features=never_features, group_columns=group_columns,
@@ -293,8 +295,9 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
         from .leakage import check_leakage
 
         leakage = check_leakage(typed, schema)
-    return TableIngest(report, schema, leakage, cutoff, follow_the_year(typed, schema),
-                       len(kept), len(held))
+    year_bound = follow_the_year(typed, schema)
+    report.seconds = time.monotonic() - start  # reading, checking, storing, the leak check
+    return TableIngest(report, schema, leakage, cutoff, year_bound, len(kept), len(held))
 
 
 def kept_in_split(n: int, cutoff: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..reports import Section, plots, render_page, table_html
+from .quantify import UNCORRECTED
 
 if TYPE_CHECKING:
     from .trend import TrendResult
@@ -56,6 +57,12 @@ def trend_page(result: TrendResult) -> str:
              "model's measured error rates can explain (clipped: the corrected share is not "
              "reliable there, and its band holds at least the uncorrected share's; hover "
              "for why).")
+    if result.method.split("+")[0] in UNCORRECTED:  # the "corrected" line is the raw one
+        from .words import method_words
+
+        intro = intro.replace(f"the corrected share ({result.method}) removes the model's "
+                              "measured errors", "the second line is not corrected here ("
+                              + method_words(result) + ")")
     if measure:
         intro = (f"Entity mentions per 1,000 words per {result.by}, from the spans "
                  f"{result.model} found. The raw line counts its spans; the corrected line "

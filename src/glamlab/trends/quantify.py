@@ -708,6 +708,18 @@ def choose(per_label: Mapping[str, Mapping[str | None, ErrorRates]], *,
                                                        - r["sd"] ** 2) for r in mine])))))
                if mine else 0.0)
         sd[lab] = max(tau * scale.get(lab, 0.5), own)
-    return Choice(best, sd, table,
-                  f"lowest cross-validated MAE (leave one of {len(held)} labelled "
-                  f"(label, group) cells out; methods giving an estimate in every one)")
+    reason = (f"lowest cross-validated MAE (leave one of {len(held)} labelled "
+              f"(label, group) cells out; methods giving an estimate in every one)")
+    if best in UNCORRECTED:
+        # a legitimate choice, but the "corrected" share then is the raw one: say so
+        others = [m for m in eligible if m not in UNCORRECTED]
+        runner = min(others, key=lambda m: table[m]["mae"]) if others else None
+        reason += (f"; {best} is not a correction, so the corrected share is the model's own "
+                   + ("share" if best == "cc" else "mean score")
+                   + " in every group: "
+                   + (f"it came at least as close to the labelled groups' true shares (MAE "
+                      f"{table[best]['mae']}) as the best correction, {runner} (MAE "
+                      f"{table[runner]['mae']})" if runner else
+                      "no correction gave an estimate in every held-out group")
+                   + "; pass a method to correct anyway")
+    return Choice(best, sd, table, reason)

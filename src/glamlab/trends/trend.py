@@ -232,7 +232,9 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
     leave-one-group-out cross-validation on the labelled items grouped like the trend
     (:func:`glamlab.trends.quantify.choose`), and the intervals include the chosen
     method's error between groups measured there; ``settings["choice"]`` says what was
-    chosen and why. ``rates`` (label -> :class:`ErrorRates`) gives the classifier's error
+    chosen and why (where it chose ``cc`` or ``pcc``, which correct nothing, the corrected
+    share equals the raw share, or the mean score, in every group, and the reason says so).
+    ``rates`` (label -> :class:`ErrorRates`) gives the classifier's error
     rates explicitly (or label -> group -> rates, with the overall rates under ``"*"``;
     the method is then :data:`~glamlab.trends.quantify.DEFAULT_METHOD` unless given); by
     default they are measured on the workspace's labelled items

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import plugins
 from ..config import CONFIG_NAME, DB_NAME, ProjectCard, card_stamp
 from ..errors import GlamlabError, WorkspaceError
 from ..items import Item
@@ -57,12 +58,11 @@ class Workspace:
     ) -> Workspace:
         """Create a workspace. ``kind`` is the task kind (default: single- or multi-label
         as ``multi_label`` says). ``prepare`` completes and checks the new card before
-        anything is written: ``glamlab init`` passes
-        :func:`glamlab.tasks.kinds.prepare_card`, which fills the kind's default metric
-        and lets the kind refuse the card; without it, a classification card gets
-        f1_macro (f1_samples for multi-label) and the kind checks it when a stage first
-        uses it; another kind without ``metric`` is refused (its metric is the kind's
-        to say: pass ``prepare``)."""
+        anything is written; by default the task kinds'
+        :func:`glamlab.tasks.kinds.prepare_card` (what ``glamlab init`` does, registered
+        as the ``prepare_card`` hook in :data:`glamlab.plugins.HOOKS`), which fills the
+        kind's default metric and lets the kind refuse the card at once, e.g. a metric
+        that does not fit the kind (``ConfigError`` naming the metrics that do)."""
         root = Path(path).resolve()
         card_path = root / CONFIG_NAME
         if card_path.exists() and not exist_ok:
@@ -417,6 +417,8 @@ def _new_card(*, task: str, modality: str, labels: Sequence[str], multi_label: b
             hint="use --labels 0,1 (and --positive-label 1, or none); an outcome column "
                  "that says yes/no or True/False is read at ingest: set positive = "
                  '"yes" in [tabular] of glamlab.toml for the value that counts as 1')
+    if prepare is None:  # the task kinds' own, registered by glamlab/__init__.py
+        prepare = plugins.hook("prepare_card")
     if prepare is not None:
         prepare(card)
     elif not card.metric:

@@ -39,22 +39,19 @@ def test_init_refuses_what_the_kind_cannot_serve_and_writes_nothing(tmp_path) ->
 
 
 
-def test_python_init_of_another_kind_never_guesses_a_classification_metric(tmp_path) -> None:
+def test_python_init_of_another_kind_never_guesses_a_classification_metric(
+        tmp_path, monkeypatch) -> None:
     """Workspace.init(kind="entities") without a metric used to write f1_macro to the
-    card; now it is refused in words (nothing written) unless the kind prepares the card."""
+    card; now the kind fills its own (the task kinds' prepare_card is the default), and
+    without that hook it is refused in words (nothing written)."""
     import pytest
 
+    from glamlab import plugins
     from glamlab.errors import WorkspaceError
-    from glamlab.tasks.kinds import prepare_card
 
     labels = ["PER", "LOC"]
-    with pytest.raises(WorkspaceError, match="needs its metric") as err:
-        Workspace.init(tmp_path / "a", task="ner", kind="entities", modality="text",
-                       labels=labels)
-    assert "prepare_card" in (err.value.hint or "")
-    assert not (tmp_path / "a" / "glamlab.toml").exists()
     ws = Workspace.init(tmp_path / "b", task="ner", kind="entities", modality="text",
-                        labels=labels, prepare=prepare_card)
+                        labels=labels)
     try:
         assert ws.card.metric == "strict_micro_f1"
     finally:
@@ -64,3 +61,38 @@ def test_python_init_of_another_kind_never_guesses_a_classification_metric(tmp_p
         assert plain.card.metric == "f1_macro"
     finally:
         plain.close()
+    monkeypatch.setattr(plugins, "HOOKS", {})  # a workspace layer on its own
+    with pytest.raises(WorkspaceError, match="needs its metric") as err:
+        Workspace.init(tmp_path / "a", task="ner", kind="entities", modality="text",
+                       labels=labels)
+    assert "prepare_card" in (err.value.hint or "")
+    assert not (tmp_path / "a" / "glamlab.toml").exists()
+
+
+def test_python_init_refuses_a_metric_the_kind_cannot_judge_at_once(tmp_path) -> None:
+    """glamlab init --metric f1 refused at once; Workspace.init wrote the card and only
+    evaluate (or fit_baselines) failed later. Now both refuse before anything is written."""
+    import pytest
+
+    import glamlab
+    from glamlab.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="the metric 'f1' does not fit a single-label "
+                                          "task") as err:
+        glamlab.Workspace.init(tmp_path / "tab", task="late", modality="tabular",
+                               labels=["0", "1"], metric="f1")
+    assert "f1_macro" in (err.value.hint or "")
+    assert not (tmp_path / "tab").exists()
+    with pytest.raises(ConfigError, match="the metric 'f1_strict_micro' does not fit an "
+                                          "entities task") as err:
+        glamlab.Workspace.init(tmp_path / "ner", task="ner", kind="entities",
+                               modality="text", labels=["PER"], metric="f1_strict_micro")
+    assert "strict_micro_f1" in (err.value.hint or "")
+    assert not (tmp_path / "ner").exists()
+    made = glamlab.Workspace.init(tmp_path / "ok", task="x", modality="text",
+                                  labels=["a", "b"], multi_label=True)
+    try:  # define (the web's new project) refuses alike
+        with pytest.raises(ConfigError, match="does not fit a single-label task"):
+            made.define(task="x", modality="text", labels=["a", "b"], metric="f1_samples")
+    finally:
+        made.close()

@@ -177,11 +177,11 @@ class TaskKind(Generic[G, P]):
     def validate(self) -> None:
         """Refuse a card this kind cannot work with (``ConfigError`` naming the fix)."""
         if self.modality not in self.modalities:
-            raise ConfigError(f"a {self.name} task reads {', '.join(self.modalities)} items, "
+            raise ConfigError(f"{_a(self.name)} task reads {', '.join(self.modalities)} items, "
                               f"not {self.modality}",
                               hint="edit [project] modality in glamlab.toml")
         if self.metric not in self.metrics:
-            raise ConfigError(f"the metric {self.metric!r} does not fit a {self.name} task",
+            raise ConfigError(f"the metric {self.metric!r} does not fit {_a(self.name)} task",
                               hint=f"set [project] metric in glamlab.toml to one of "
                                    f"{', '.join(self.metrics)}")
 
@@ -366,6 +366,11 @@ class TaskKind(Generic[G, P]):
         """A W3C Web Annotation selector for the part of the item a candidate is about
         (e.g. a ``TextPositionSelector`` for a span), or None for the whole item."""
         return None
+
+
+def _a(word: str) -> str:
+    """``word`` with its indefinite article: "a single-label", "an entities"."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
 def coerce_options(settings: Mapping[str, Any], name: str, kind: type, where: str) -> Any:
