@@ -243,3 +243,69 @@ def test_blend_leans_on_overall_rates_when_a_group_has_few_labels():
     few = ErrorRates.from_predictions("x", y, s, s >= 0.5).blend(overall, 10.0)
     assert abs(few.summary()["tpr"] - overall.summary()["tpr"]) < 0.3
     assert few.n_pos + few.n_neg == pytest.approx(3 + 20, abs=1)
+
+
+def _two_bin_rates():
+    """Labelled items only at scores 0.7 and 0.3: 18 of 20 positives at 0.7, 18 of 20
+    negatives at 0.3; every other cell has no labelled item."""
+    truth = [True] * 20 + [False] * 20
+    scores = [0.7] * 18 + [0.3] * 2 + [0.7] * 2 + [0.3] * 18
+    return ErrorRates.from_predictions("x", truth, scores, [s >= 0.5 for s in scores])
+
+
+def _binned_posteriors(rates, scores, predicted):
+    """SLD's input for each item: the positive rate among labelled items in its cell, or its
+    cell's centre score where no labelled item fell (cpcc's calibrated posterior there)."""
+    bins = rates.pos.bins
+    c = cell_of(scores, predicted, bins)
+    pos, neg = rates.pos.counts[c], rates.neg.counts[c]
+    centre = (c % bins + 0.5) / bins
+    return np.where(pos + neg > 0, pos / np.maximum(pos + neg, 1e-12), centre)
+
+
+def test_emq_counts_items_in_cells_no_labelled_item_fell_in():
+    """15 of 15 items predicted yes at 0.99, where no labelled item scored: EM used to drop
+    the cell (its items counted as negatives) and said 0% with a 0-100% interval while
+    cpcc says 97.5%."""
+    rates = _two_bin_rates()
+    g = GroupStats.from_scores([0.99] * 15, [True] * 15)
+    cpcc = estimate(g, rates, method="cpcc", n_boot=500)
+    e = estimate(g, rates, method="emq", n_boot=500)
+    assert cpcc.estimate == pytest.approx(0.975)
+    assert e.estimate > 0.9
+    assert e.low > 0.5 and e.low <= cpcc.estimate <= e.high
+    # the mirror image: items predicted no at 0.01 are (nearly) all without the label
+    g0 = GroupStats.from_scores([0.01] * 15, [False] * 15)
+    e0 = estimate(g0, rates, method="emq", n_boot=500)
+    assert e0.estimate < 0.1 and e0.high < 0.5
+    # and a group half in labelled, half in unlabelled cells sits between
+    mixed = GroupStats.from_scores([0.99] * 20 + [0.3] * 20, [True] * 20 + [False] * 20)
+    em = estimate(mixed, rates, method="emq", n_boot=500, all_methods=True)
+    assert 0.35 < em.estimate < 0.75
+    assert em.methods["emq"] == em.estimate
+
+
+@pytest.mark.parametrize("unlabelled_items", [0, 25])
+def test_emq_matches_quapy_on_binned_posteriors(unlabelled_items):
+    """emq is SLD over the binned, calibrated posteriors (quapy's EMQ.EM with the labelled
+    share as its training prevalence), with or without items in cells no labelled item
+    fell in; with none, nothing changed from the measured cells alone."""
+    from quapy.method.aggregative import EMQ
+
+    rng = np.random.default_rng(21)
+    y_lab = rng.random(600) < 0.4
+    s_lab = np.clip(_scores(rng, y_lab), 0.12, 0.88)  # nothing labelled near 0 or 1
+    rates = ErrorRates.from_predictions("x", y_lab, s_lab, s_lab >= 0.5)
+    y = rng.random(300) < 0.25
+    s = np.clip(_scores(rng, y), 0.12, 0.88)
+    s = np.concatenate([s, rng.uniform(0.9, 1.0, unlabelled_items)])
+    g = GroupStats.from_scores(s, s >= 0.5)
+    post = _binned_posteriors(rates, s, s >= 0.5)
+    share = rates.n_pos / (rates.n_pos + rates.n_neg)
+    theirs, _ = EMQ.EM(np.array([1 - share, share]), np.stack([1 - post, post], axis=1),
+                       epsilon=1e-8)
+    e = estimate(g, rates, method="emq", n_boot=200)
+    assert e.estimate == pytest.approx(theirs[1], abs=1e-3)
+    if unlabelled_items:
+        assert e.estimate > estimate(GroupStats.from_scores(s[:300], s[:300] >= 0.5), rates,
+                                     method="emq", n_boot=50).estimate

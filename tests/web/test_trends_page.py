@@ -98,10 +98,10 @@ def test_a_viewer_sees_the_trend_chart_table_and_method_in_words(tate: Any) -> N
     assert "glamlab used its default" in html or "glamlab chose it" in html
     row = next(r for r in expected.rows if r.group == "1970s")
     cells = re.search(r"<tr[^>]*><td>1970s</td><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td>"
-                      r"<td>([^<]+)</td><td>([^<]*)</td>", html)
+                      r"<td>([^<]+)</td><td[^>]*>([^<]*)</td><td>([^<]*)</td>", html)
     assert cells, "no 1970s row in the table"
     assert cells.groups() == (str(row.n), f"{row.raw * 100:.1f}%", f"{row.estimate * 100:.1f}%",
-                              f"{row.low * 100:.1f}% to {row.high * 100:.1f}%", "")
+                              f"{row.low * 100:.1f}% to {row.high * 100:.1f}%", "No", "")
     flagged = next(r for r in expected.rows if r.status.startswith("too few"))
     assert re.search(rf"<td>{re.escape(str(flagged.group))}</td>.*?too few items", html)
     assert "The largest group, 1970s (77 items)" in html
@@ -135,6 +135,7 @@ def test_a_clipped_group_is_flagged_on_the_page_and_in_its_csv(tate: Any) -> Non
 
     from glamlab.trends import trends
     from glamlab.trends.quantify import is_clipped
+    from glamlab.trends.words import group_name
 
     expected = trends(tate, by="date_text:decade", label="people", method="acc")
     clipped = [r for r in expected.rows if is_clipped(r.status)]
@@ -147,6 +148,15 @@ def test_a_clipped_group_is_flagged_on_the_page_and_in_its_csv(tate: Any) -> Non
         row = re.search(rf"<tr[^>]*><td>{re.escape(str(r.group))}</td>.*?</tr>", page, re.S)
         assert row and "clipped at" in row.group(0) and "not reliable" in row.group(0)
     assert "whose count lies outside what the model" in page
+    # the clipped flag is a column of its own, in words, not only inside the status text
+    heads = re.findall(r"<th scope=\"col\">([^<]*)</th>", page.split('class="trend-table"')[1])
+    assert heads[5] == "Clipped at 0% or 100%?", heads
+    marks = dict(re.findall(r"<tr[^>]*><td>([^<]*)</td>(?:<td>[^<]*</td>){4}"
+                            r"<td class=\"trend-clipped\">(.*?)</td>", page))
+    assert len(marks) == len(expected.rows) > len(clipped)
+    for r in expected.rows:
+        assert marks[group_name(r.group)] == ("<strong>Yes: not reliable</strong>" if r.clipped
+                                       else "No"), (r.group, r.status)
     rows = list(csv.DictReader(io.StringIO(c.post("/stages/trends/csv", data=data).text)))
     assert sum(is_clipped(row["status"]) for row in rows) == len(clipped)
 

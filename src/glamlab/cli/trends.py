@@ -40,9 +40,10 @@ def _short(status: str) -> str:
               help="Correction (default: chosen for this query by cross-validation over the "
                    "labelled items' groups; see docs/trends.md).")
 @click.option("--pool/--no-pool", "pooled", default=None,
-              help="Share strength between groups (partial pooling; default: glamlab's choice).")
+              help="Share strength between groups (partial pooling; off by default).")
 @click.option("--strata/--no-strata", "strata", default=None,
-              help="Measure error rates per group from the labelled items of that group.")
+              help="Measure error rates per group from the labelled items of that group "
+                   "(off by default: one set of error rates for every group).")
 @click.option("--term", "terms", multiple=True,
               help="A word or phrase to count per 1,000 words beside the trend (repeatable).")
 @click.option("--min-items", type=click.IntRange(min=1), default=30, show_default=True,

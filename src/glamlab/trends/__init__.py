@@ -5,7 +5,8 @@ baseline beside them, and concept search.
 >>> result = trends(ws, by="date_text:decade", label="people")
 >>> result.to_html("people.html"); result.to_csv("people.csv")
 
-- :func:`trends`: shares per group, raw and corrected (``cc pcc acc pacc emq``), with 95%
+- :func:`trends`: shares per group, raw and corrected (``cc pcc cpcc acc pacc emq``; by
+  default the one cross-validation picks, ``cpcc`` without enough labelled groups), with 95%
   intervals; aggregation in the database (:mod:`.aggregate`).
 - :func:`labelled_rates`: the classifier's error rates on labelled items (the one place
   that chooses them).

@@ -22,7 +22,10 @@ use how the classifier behaves on labelled items (:class:`ErrorRates`):
            has a positive rate among labelled items; EM finds the group share under which the
            group's cells are most likely. This is SLD with binned, calibrated posteriors (the
            plain SLD on raw scores, :func:`sld`, assumes calibrated scores, which glamlab's
-           multi-label models do not give: their thresholds are mapped to 0.5).
+           multi-label models do not give: their thresholds are mapped to 0.5). A cell no
+           labelled item fell in has no measured rate; there EM uses ``cpcc``'s calibrated
+           posterior, the cell's score (drawn from ``cpcc``'s Beta in the bootstrap), as the
+           posterior under the labelled share (:func:`_fill_unlabelled`).
 =========  ==================================================================================
 
 Everything works on *sufficient statistics*, never on items: a group is a count and a
@@ -261,9 +264,30 @@ def _calibration(rates: ErrorRates, bins: int,
             rates.neg.counts + smoothing * (1.0 - centre))
 
 
+def _fill_unlabelled(p1: np.ndarray, p0: np.ndarray, unlabelled: np.ndarray,
+                     posterior: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:
+    """``p1``/``p0`` (labelled positives'/negatives' cell distributions) with the cells no
+    labelled item fell in (``unlabelled``) given the ratio of a ``posterior`` under the
+    labelled ``share``: ``posterior / share`` and ``(1 - posterior) / (1 - share)``.
+
+    Without it such a cell has ``p1 = p0 = 0``, EM's posterior there is 0 and its items
+    count as negatives whatever their score: a group whose items all fall where no labelled
+    item did came out at 0%. EM reads a cell only through ``p1_c / p0_c`` (its likelihood
+    changes by a constant per cell), so this is the cell with densities vanishingly small but
+    in the ratio of that posterior; SLD's posterior of the cell under the labelled share is
+    then ``posterior``. ``posterior`` is ``cpcc``'s calibrated posterior of the cell: the
+    cell's score, as no labelled item says otherwise. Cells with labelled items keep their
+    measured rates."""
+    if not unlabelled.any():
+        return p1, p0
+    return (np.where(unlabelled, posterior / share, p1),
+            np.where(unlabelled, (1.0 - posterior) / (1.0 - share), p0))
+
+
 def _em_mixture(q: np.ndarray, p1: np.ndarray, p0: np.ndarray) -> np.ndarray:
     """The share ``pi`` maximising ``sum_c q_c log(pi p1_c + (1 - pi) p0_c)`` by EM
-    (SLD's iteration with the posterior of cell c under the labelled share)."""
+    (SLD's iteration with the posterior of cell c under the labelled share). Every cell
+    holding some of ``q`` needs ``p1_c + p0_c > 0`` (:func:`_fill_unlabelled`)."""
     pi = np.full(q.shape[:-1], 0.5)
     for _ in range(EM_ITERATIONS):
         a = pi[..., None] * p1
@@ -383,9 +407,18 @@ def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METH
     raw = float(q[bins:].sum())
     out = Estimate(n, _r(raw), *_interval(raw_draws, raw), None, None, None, method, status)
     alpha, beta = _calibration(rates, bins)
+    # cells no labelled item fell in: emq reads cpcc's calibrated posterior there
+    unlabelled = (rates.pos.counts + rates.neg.counts) <= 0
+    share_l = n1 / max(n1 + n0, 1)
+    if n1 > 0 and n0 > 0:
+        e1, e0 = _fill_unlabelled(p1, p0, unlabelled, alpha / (alpha + beta), share_l)
+    else:
+        e1, e0 = p1, p0
     if all_methods and n1 > 0 and n0 > 0:
         out.methods = {m: _r(float((q * alpha / (alpha + beta)).sum()) if m == "cpcc" else
-                             float(_estimate(m, q, np.asarray(q_mean), p1, p0, np.asarray(m1),
+                             float(_estimate(m, q, np.asarray(q_mean),
+                                             e1 if m == "emq" else p1,
+                                             e0 if m == "emq" else p0, np.asarray(m1),
                                              np.asarray(m0), bins))) for m in METHODS}
     if status.startswith("cannot correct"):
         return out
@@ -404,11 +437,17 @@ def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METH
         p1d = rrng.dirichlet(rates.pos.counts + 1.0 / C, size=n_boot)
         p0d = rrng.dirichlet(rates.neg.counts + 1.0 / C, size=n_boot)
         m1d, m0d = _mean(p1d, mean1), _mean(p0d, mean0)
+        if method == "emq" and unlabelled.any():
+            # the Dirichlet's pseudo-counts give such cells arbitrary rates; they take
+            # cpcc's posterior draws instead (drawn last: the other draws do not change)
+            p1d, p0d = _fill_unlabelled(p1d, p0d, unlabelled,
+                                        rrng.beta(alpha, beta, size=(n_boot, C)), share_l)
     else:
         p1d = p0d = np.zeros((n_boot, C))
         m1d = m0d = np.zeros(n_boot)
-    point = float(_estimate(method, q, np.asarray(q_mean), p1, p0, np.asarray(m1),
-                            np.asarray(m0), bins))
+    point = float(_estimate(method, q, np.asarray(q_mean), e1 if method == "emq" else p1,
+                            e0 if method == "emq" else p0, np.asarray(m1), np.asarray(m0),
+                            bins))
     sampled = _estimate(method, qd, qd_mean, p1d, p0d, m1d, m0d, bins)
     draws = np.clip(sampled + noise, 0.0, 1.0)
     out = _finish(out, point, draws, n, min_items)

@@ -269,6 +269,7 @@ def _view(result: Any) -> dict[str, Any]:
             "summary": label_summary(result, label), "rates": rates,
             "rows": [{"group": group_name(r.group), "n": r.n, "raw": r.raw,
                       "estimate": r.estimate, "low": r.low, "high": r.high,
+                      "clipped": r.clipped,
                       "flag": "" if r.status == "ok" else r.status} for r in rows]})
     return {"by": result.by, "model": result.model, "method": result.method,
             "measure": result.settings.get("measure"),
