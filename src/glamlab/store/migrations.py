@@ -34,6 +34,10 @@ class Migration:
 
 
 MIGRATIONS: list[Migration] = []
+#: version -> the part of a migration that rewrites rows (not the schema): an import of a
+#: database exported before that version runs it on the imported rows
+#: (:func:`glamlab.store.transfer.import_store`). Each must be safe to run again.
+ROW_UPDATES: dict[int, Callable[[sa.Connection], None]] = {}
 
 
 def migration(version: int, name: str) -> Callable[[Callable[[sa.Connection], None]], Callable]:
@@ -175,6 +179,32 @@ def _prediction_item_version(conn: sa.Connection) -> None:
         item_version=sa.select(sa.func.max(i.c.version))
         .where(i.c.item_id == p.c.item_id, i.c.created_at <= p.c.created_at)
         .scalar_subquery()))
+
+
+def withdrawn_text_marks(conn: sa.Connection) -> None:
+    """Give each "whole text checked" span set its reviewer took back (the audit log's
+    ``spans.text_done.undo``) the source that says so, :data:`.queue.SPAN_WITHDRAWN_SOURCE`:
+    kept as it was, it still counted as the complete gold a later decision on the text
+    builds on."""
+    from .queue import SPAN_WHOLE_TEXT_SOURCE, SPAN_WITHDRAWN_SOURCE
+
+    audit, sets = schema.audit_log, schema.span_sets
+    ids = sorted({int(d["set_id"]) for d in conn.execute(
+        sa.select(audit.c.details).where(audit.c.action == "spans.text_done.undo")).scalars()
+        if isinstance(d, dict) and isinstance(d.get("set_id"), int)})
+    for i in range(0, len(ids), 900):
+        conn.execute(sets.update().where(
+            sets.c.id.in_(ids[i:i + 900]), sets.c.active.is_(False),
+            sets.c.source == SPAN_WHOLE_TEXT_SOURCE).values(source=SPAN_WITHDRAWN_SOURCE))
+
+
+@migration(12, "withdrawn_text_marks")
+def _withdrawn_text_marks(conn: sa.Connection) -> None:
+    """A "whole text checked" mark taken back says so (:func:`withdrawn_text_marks`)."""
+    withdrawn_text_marks(conn)
+
+
+ROW_UPDATES[12] = withdrawn_text_marks
 
 
 # Import-time registration of later migrations goes here, e.g.
