@@ -187,3 +187,112 @@ def test_a_mark_taken_back_before_the_upgrade_no_longer_counts(queued: Any,
             assert WITHDRAWN in set(conn.execute(sa.select(sets.c.source)).scalars())
     finally:
         ws.close()
+
+
+def _reingest(ws: Any, tmp_path: Path, item: str, text: str) -> None:
+    """The text file of ``item`` (one of the new texts) ingested again with ``text``."""
+    path = tmp_path / "new" / f"{item}.txt"
+    path.write_text(text, encoding="utf-8")
+    assert ws.ingest([tmp_path / "new"]).updated == 1
+
+
+def _cli(capsys: Any, ws: Any, *args: str) -> str:
+    from glamlab.cli import main
+
+    db = [] if ws.store.is_sqlite else ["--db", ws.store.url]
+    with pytest.raises(SystemExit) as exc:
+        main(["-w", str(ws.root), *db, *args])
+        raise SystemExit(0)
+    out = capsys.readouterr()
+    assert (exc.value.code or 0) == 0, out.err
+    return str(out.out)
+
+
+def test_gold_spans_made_before_the_text_changed_neither_train_nor_settle(
+        queued: Any, tmp_path: Path, capsys: Any) -> None:
+    """Gold spans are offsets into a text. Re-ingested with other words (new OCR), the
+    text's complete gold still settled every span the model predicted on it and trained
+    on the new words with the old offsets. Now the gold waits, named with the fix, kept,
+    until a person labels the new text; the same words again make it fit again."""
+    import json
+
+    from glamlab.registry.training import train
+    from glamlab.review import queue_counts, save_label
+    from glamlab.tasks.splits import training_data
+
+    ws, _, by_item = queued
+    item, rows = next(iter(by_item.items()))
+    old = ws.item(item).text
+    at = old.index("lettre")
+    spans = [{"start": 0, "end": 8, "label": "PROD"}, {"start": at, "end": at + 6, "label": "PROD"}]
+    save_label(ws, "bea", item, [json.dumps(spans)], split="train")
+    assert _state(ws, item) == (True, True, 0)
+    settled = queue_counts(ws)["settled_by_gold"]
+    # new OCR: a word before the second span is read differently, the offsets move
+    new = old.replace("Nouvelle lettre.", "Nouvele lettre.", 1)
+    _reingest(ws, tmp_path, item, new)
+    assert _state(ws, item) == (False, False, len(rows))
+    assert queue_counts(ws)["settled_by_gold"] == settled - len(rows)
+    data = training_data(ws)
+    assert item not in data.ids and data.changed == [item] and item not in data.waiting
+    result = train(ws, "gazetteer", name="gazetteer")
+    assert any(repr(item) in n and "re-ingested with other words" in n
+               and "labelling page" in n for n in result.notes), result.notes
+    assert result.train_items == len(data)
+    # status says so, in JSON and in words
+    assert json.loads(_cli(capsys, ws, "status", "--json"))["changed_gold_texts"] == [item]
+    words = _cli(capsys, ws, "status")
+    assert (f"1 text was re-ingested with other words after its gold spans were made "
+            f"('{item}')") in words, words
+    # the earlier words again: the gold fits again (an item version with the same text)
+    _reingest(ws, tmp_path, item, old)
+    assert _state(ws, item) == (True, True, 0)
+    _reingest(ws, tmp_path, item, new)
+    # labelled again for the new words: complete again
+    save_label(ws, "bea", item, [json.dumps(spans[:1])], split="train")
+    assert _state(ws, item) == (True, True, 0)
+    assert training_data(ws).changed == []
+
+
+def test_span_sets_from_before_migration_13_know_the_text_they_were_made_on(
+        queued: Any, tmp_path: Path) -> None:
+    """Migration 13 (and an import of a database exported before it) gives each stored
+    span set the item version whose text it was made on: imported gold stays complete,
+    and gold made before a text changed is found changed."""
+    import json
+
+    from glamlab.review import save_label
+    from glamlab.store import Store
+    from glamlab.store.queue import changed_span_gold_items, complete_span_gold_items
+    from glamlab.store.transfer import import_store
+
+    ws, gold, by_item = queued
+    item = next(iter(by_item))
+    old = ws.item(item).text
+    save_label(ws, "bea", item, [json.dumps([{"start": 0, "end": 8, "label": "PROD"}])],
+               split="train")
+    _reingest(ws, tmp_path, item, old.replace("Nouvelle lettre.", "Nouvele lettre.", 1))
+    sets = ws.store.t.span_sets
+    ids = sorted(gold | {item})
+
+    def legacy(conn: Any) -> None:
+        conn.execute(sets.update().values(item_version=None))
+
+    with ws.store.write() as conn:
+        legacy(conn)
+        assert not complete_span_gold_items(conn, ids)  # no version: nothing fits
+    target = Store(str(tmp_path / "imported.db"))
+    import_store(target, _old_dump(ws, tmp_path / "before.zip", 13))
+    with target.read() as conn:
+        assert complete_span_gold_items(conn, ids) == set(gold)
+        assert changed_span_gold_items(conn, ids) == {item}
+    target.dispose()
+    ws = _as_before(ws, 13, lambda conn: None)
+    try:
+        with ws.store.read() as conn:
+            assert complete_span_gold_items(conn, ids) == set(gold)
+            assert changed_span_gold_items(conn, ids) == {item}
+            assert conn.execute(sa.select(sa.func.count()).select_from(sets).where(
+                sets.c.item_version.is_(None))).scalar() == 0
+    finally:
+        ws.close()

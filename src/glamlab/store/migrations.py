@@ -207,6 +207,41 @@ def _withdrawn_text_marks(conn: sa.Connection) -> None:
 ROW_UPDATES[12] = withdrawn_text_marks
 
 
+def span_set_versions(conn: sa.Connection) -> None:
+    """Give each span set without one the item version whose text its offsets index: the
+    newest version of the item whose text has the set's ``text_hash`` (none: the text it
+    was made on is not in the store, and the set fits no text of the item)."""
+    import hashlib
+
+    sets, items = schema.span_sets, schema.items
+    ids = sorted(set(conn.execute(sa.select(sets.c.item_id).where(
+        sets.c.item_id.is_not(None), sets.c.item_version.is_(None))).scalars()))
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        version: dict[tuple[str, str], int] = {}
+        for r in conn.execute(sa.select(items.c.item_id, items.c.version, items.c.text)
+                              .where(items.c.item_id.in_(chunk), items.c.text.is_not(None))
+                              .order_by(items.c.version)):
+            digest = hashlib.sha256(r.text.encode("utf-8")).hexdigest()
+            version[(r.item_id, digest)] = int(r.version)  # the newest one wins
+        for r in conn.execute(sa.select(sets.c.id, sets.c.item_id, sets.c.text_hash).where(
+                sets.c.item_id.in_(chunk), sets.c.item_version.is_(None))).all():
+            found = version.get((r.item_id, r.text_hash))
+            if found is not None:
+                conn.execute(sets.update().where(sets.c.id == r.id).values(item_version=found))
+
+
+@migration(13, "span_set_item_version")
+def _span_set_item_version(conn: sa.Connection) -> None:
+    """The item version each span set was made on, so that gold spans made before a text
+    was re-ingested with other words neither train nor settle the new text's spans."""
+    add_column_if_missing(conn, "span_sets", sa.Column("item_version", schema.Int))
+    span_set_versions(conn)
+
+
+ROW_UPDATES[13] = span_set_versions
+
+
 # Import-time registration of later migrations goes here, e.g.
 # @migration(2, "add_runs_note")
 # def _add_runs_note(conn): add_column_if_missing(conn, "runs", sa.Column("note", sa.Text))

@@ -378,6 +378,18 @@ def review_gold_counts(ws: Workspace, split: str = "train") -> dict[str, int]:
     return {"fully_reviewed": len(reviewed) - len(waiting), "partly_reviewed": len(waiting)}
 
 
+def changed_gold_texts(ws: Workspace, split: str = "train") -> list[str]:
+    """The texts of ``split`` whose gold spans were made on an earlier text of the item
+    (re-ingested since with other words): left out of training, settling nothing, until
+    a person labels them again (:func:`glamlab.tasks.splits.changed_gold_sentence`)."""
+    from ...store.queue import changed_span_gold_items
+    from ..splits import split_of
+
+    with ws.store.read() as conn:
+        ids = sorted(i for i, s in split_of(ws, conn=conn).items() if s == split)
+        return sorted(changed_span_gold_items(conn, ids))
+
+
 def waiting_sentence(fully: int, partly: int) -> str:
     """The plain words for the counts: "12 texts fully reviewed go into training; 3 partly
     reviewed texts wait until every span in them is decided"."""
@@ -392,6 +404,7 @@ def waiting_sentence(fully: int, partly: int) -> str:
             "reviewer marks the text done)")
 
 
-__all__ = ["REVIEW", "REVIEW_SOURCES", "WHOLE_TEXT", "add_span", "mark_text_done", "partial_gold",
+__all__ = ["REVIEW", "REVIEW_SOURCES", "WHOLE_TEXT", "WITHDRAWN", "add_span", "changed_gold_texts",
+           "mark_text_done", "partial_gold",
            "policy_accepted_spans", "review_gold_counts", "reviewed_texts",
            "unmark_text_done", "waiting_sentence"]
