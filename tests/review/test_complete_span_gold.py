@@ -216,6 +216,7 @@ def test_gold_spans_made_before_the_text_changed_neither_train_nor_settle(
     until a person labels the new text; the same words again make it fit again."""
     import json
 
+    from glamlab.actions.export import iter_rows
     from glamlab.registry.training import train
     from glamlab.review import queue_counts, save_label
     from glamlab.tasks.splits import training_data
@@ -228,11 +229,14 @@ def test_gold_spans_made_before_the_text_changed_neither_train_nor_settle(
     save_label(ws, "bea", item, [json.dumps(spans)], split="train")
     assert _state(ws, item) == (True, True, 0)
     settled = queue_counts(ws)["settled_by_gold"]
+    assert {e.row["decision"] for e in iter_rows(ws) if e.item.item_id == item} == {"gold"}
     # new OCR: a word before the second span is read differently, the offsets move
     new = old.replace("Nouvelle lettre.", "Nouvele lettre.", 1)
     _reingest(ws, tmp_path, item, new)
     assert _state(ws, item) == (False, False, len(rows))
     assert queue_counts(ws)["settled_by_gold"] == settled - len(rows)
+    # the exports no longer say what that gold says of the spans: they wait for review
+    assert {e.row["action"] for e in iter_rows(ws) if e.item.item_id == item} == {"review"}
     data = training_data(ws)
     assert item not in data.ids and data.changed == [item] and item not in data.waiting
     result = train(ws, "gazetteer", name="gazetteer")
