@@ -438,8 +438,10 @@ def test_act_saves_the_thresholds_it_proposed_so_exports_say_what_it_wrote(pages
     assert {k: v["accept"] for k, v in saved["labels"].items()} == {
         p["label"]: p["accept"] for p in done.policy}
     rows = [e.row for e in iter_rows(pages)]
-    assert sum(r["action"] == "accept" for r in rows) == done.counts["accept"]
-    assert sum(r["action"] == "accept" for r in rows) == done.written["machine_metadata"]
+    # (a review row a gold label settles exports the gold's answer: decision "gold")
+    written = [r for r in rows if r["action"] == "accept" and r["decision"] != "gold"]
+    assert len(written) == done.counts["accept"] == done.written["machine_metadata"]
+    assert sum(r["decision"] == "gold" for r in rows) == done.review_settled_by_gold
     again = plan(pages, dry_run=True)
     assert again.policy_source == "card" and again.counts == done.counts
     # thresholds act proposed for another model are proposed again for this one
@@ -769,3 +771,18 @@ def test_expected_wrong_uses_the_precision_to_expect_and_warns_far_below_target(
     assert "far below the 95% target" in text
     assert "about 0.5 of the accepts expected wrong (3 of 3 right on test: precision to " \
            "expect 88%)" in text
+
+
+def test_export_says_what_the_gold_label_that_settles_a_review_row_says(pages):
+    """The two review rows a test item's gold label settles (the queue does not show
+    them) were exported as action=review; they say the gold's answer now, and who gave it."""
+    from glamlab.actions.export import iter_rows
+
+    _set_policy(pages, KNOWN_POLICY)
+    assert plan(pages, dry_run=True).review_settled_by_gold == 2
+    rows = [e.row for e in iter_rows(pages)]
+    settled = [r for r in rows if r["decision"] == "gold"]
+    assert len(settled) == 2
+    assert all(r["action"] == "accept" and r["confirmed_by"] and
+               r["reason"].startswith("settled by a gold label") for r in settled)
+    assert sum(r["action"] == "review" for r in rows) == 4 - 2

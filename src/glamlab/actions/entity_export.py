@@ -10,7 +10,9 @@ and who confirmed it.
 - ``jsonl``: one item a line, ``{"id", "text", "entities": [...], "provenance": {...}}``,
   which :func:`glamlab.tasks.spans.import_spans` reads back.
 - ``csv``: one row per mention (:data:`ENTITY_COLUMNS`; ``action`` says whether the span
-  is written as metadata or by a person, ``accept``, or waits for review, ``review``;
+  is written as metadata, a person's or held by its text's complete gold spans (then
+  ``confirmed_by`` names who gave them), ``accept``, or waits for review, ``review``; a
+  span complete gold does not hold is not an entity, and left out as a rejected one is;
   the JSONL entities and W3C annotations carry it too), OpenRefine-ready, written as the
   classification CSV is (:func:`glamlab.sheets.write_sheet`): UTF-8 with a byte-order
   mark for Excel (none on stdout), text cells starting with ``= + - @``, a tab or a
@@ -110,8 +112,9 @@ def _layer(spans: Sequence[Span], layers: Sequence[str] | None) -> list[Span]:
 
 
 def _action(s: Span) -> str | None:
-    """What the policy or a person made of a predicted span: ``accept`` (written as
-    metadata, or a person's) or ``review`` (waiting for a person); None for gold."""
+    """What the policy, a person or the text's complete gold spans made of a predicted
+    span: ``accept`` (written as metadata, a person's, or held by the gold) or ``review``
+    (waiting for a person); None for gold."""
     action = s.attrs.get("action")
     return str(action) if action else None
 

@@ -7,7 +7,12 @@ was made on this prediction or an earlier one of the item (:mod:`.people`: after
 run or a new champion): an accept exports ``action=accept`` with ``confirmed_by``, a
 correction exports the person's value (``origin=person``, ``predicted_value`` keeps the
 machine's, ``decision=correct``), a rejection exports ``action=reject``; ``decision``
-says which. Formats:
+says which. A candidate the policy sends to review that a gold label already settles (the
+review queue does not ask about it: :mod:`glamlab.store.queue`) exports what the gold
+says: ``action=accept`` where the item's gold label gives it (or its text's complete gold
+spans hold the span), ``action=reject`` where complete gold spans do not hold the span
+(not an entity), with ``decision=gold``, the reason, and ``confirmed_by`` who gave the
+gold. Formats:
 
 - ``csv``: UTF-8 with a byte-order mark (Excel reads it as UTF-8) and a header, one row
   per item and field value (OpenRefine reads it as is); text cells a spreadsheet would
@@ -205,6 +210,7 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                           mm.c.confirmed_at)
                 .where(mm.c.prediction_id.in_(pids), mm.c.field == field))}
             people = item_decisions(ws, conn, [d.item.item_id for d in batch])
+            gold = _gold_verdicts(ws, conn, kind, batch)
             snippets: dict[str, str | None] = {}
             if details is not None:
                 ids = sorted({d.item.item_id for d in batch})
@@ -217,12 +223,12 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
         candidates: dict[str, set[tuple[str, str]]] = {}
         for d in batch:
             candidates.setdefault(d.item.item_id, set()).add((d.label, _same(d.value)))
-        for d in batch:
+        for n, d in enumerate(batch):
             person = person_decision(people.get(d.item.item_id), d.label, d.value,
                                      one_value=kind.one_value_per_item)
             row, final = _row(kind, d, mv, field, person, stored,
                               None if kind.one_value_per_item
-                              else candidates.get(d.item.item_id))
+                              else candidates.get(d.item.item_id), gold.get(n))
             if where.keep(row):
                 extra: dict[str, Any] = {}
                 if details is not None:
@@ -234,13 +240,91 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                 yield Exported(row, d.item, final, extra)
 
 
+def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
+                   batch: list[Decision]) -> dict[int, GoldVerdict]:
+    """Index in ``batch`` -> what the gold says of that candidate, for those the policy
+    sends to review that a gold label settles (the review queue's definition,
+    :func:`glamlab.store.queue.settled_by_gold`): the item's gold labels in force give
+    its label, or its text has complete gold spans (:func:`glamlab.store.queue.complete_span_gold`),
+    which hold the span or say it is not an entity."""
+    from ..store.gold import in_force
+    from ..store.queue import (
+        SPAN_REVIEW_SOURCE,
+        SPAN_WITHDRAWN_SOURCE,
+        complete_span_gold_items,
+    )
+
+    review = [n for n, d in enumerate(batch) if d.action == "review"]
+    if not review:
+        return {}
+    ids = sorted({batch[n].item.item_id for n in review})
+    st = ws.store.t
+    labels, sets = st.labels, st.span_sets
+    given: dict[tuple[str, str], tuple[str, Any]] = {}
+    whole: dict[str, tuple[str, Any]] = {}
+    for i in range(0, len(ids), 900):
+        chunk = ids[i:i + 900]
+        for r in conn.execute(sa.select(labels.c.item_id, labels.c.label, labels.c.annotator,
+                                        labels.c.created_at)
+                              .where(labels.c.item_id.in_(chunk), in_force(labels))):
+            given[(r.item_id, r.label)] = (r.annotator, r.created_at)
+        complete = sorted(complete_span_gold_items(conn, chunk))
+        if complete:
+            # who gave the complete gold: its set for the whole text (an import, the
+            # labelling page's, a text marked checked), not a reviewer's decisions added
+            # to it later (theirs are people's decisions, which the export gives first)
+            found = conn.execute(sa.select(sets.c.id, sets.c.item_id, sets.c.annotator,
+                                           sets.c.created_at, sets.c.source, sets.c.active)
+                                 .where(sets.c.item_id.in_(complete), sets.c.kind == "gold")
+                                 .order_by(sets.c.id)).all()
+            latest = {r.item_id: r.id for r in found if r.active}
+            for r in found:
+                if r.id <= latest.get(r.item_id, -1) and r.source not in (
+                        SPAN_REVIEW_SOURCE, SPAN_WITHDRAWN_SOURCE):
+                    whole[r.item_id] = (r.annotator, r.created_at)
+    spans = kind.read_gold(ws, sorted(whole), conn) if whole else None
+    out: dict[int, GoldVerdict] = {}
+    for n in review:
+        d = batch[n]
+        if (d.item.item_id, d.label) in given:
+            who, at = given[(d.item.item_id, d.label)]
+            out[n] = GoldVerdict(True, who, at, spans=False)
+        elif d.item.item_id in whole and spans is not None:
+            who, at = whole[d.item.item_id]
+            out[n] = GoldVerdict(kind.is_correct(d.candidate, spans.get(d.item.item_id, [])),
+                                 who, at, spans=True)
+    return out
+
+
+@dataclass(frozen=True)
+class GoldVerdict:
+    """What a gold label says of a candidate it settles: ``holds`` it or not, who gave
+    the gold and when; ``spans``: a text's complete gold spans (else a gold label)."""
+
+    holds: bool
+    annotator: str
+    at: Any
+    spans: bool
+
+    def reason(self) -> str:
+        if not self.spans:
+            return f"settled by a gold label: {self.annotator}'s label gives it"
+        if self.holds:
+            return f"settled by a gold label: the gold spans {self.annotator} gave hold it"
+        return (f"settled by a gold label: the gold spans {self.annotator} gave for the whole "
+                "text do not hold it (not an entity)")
+
+
 def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
          person: PersonDecision | None,
          stored: dict[tuple[int, str], Any],
-         candidates: set[tuple[str, str]] | None = None) -> tuple[dict[str, Any], Candidate]:
+         candidates: set[tuple[str, str]] | None = None,
+         gold: GoldVerdict | None = None) -> tuple[dict[str, Any], Candidate]:
     """One export row, and the candidate it says: the policy's decision, overridden by
     the latest decision of a person that counts for it (:mod:`.people`: made on this
-    prediction or an earlier one of the item). ``candidates``: the item's other
+    prediction or an earlier one of the item), else, for a candidate the policy sends to
+    review, by the gold label that settles it (``gold``: :func:`_gold_verdicts`).
+    ``candidates``: the item's other
     candidates, where an item has several values (multi-label): a correction of this
     candidate to one of them is a rejection of this one (the other's row says the
     person's value, confirmed), so the value is not exported twice."""
@@ -270,6 +354,10 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
                 decision = "correct"  # also where the person accepted it on another prediction
                 final = Candidate(person.label, d.score, person.value)
                 reason = f"corrected by reviewer {person.user} from {d.label!r}"
+    elif gold is not None and action == "review":
+        action = "accept" if gold.holds else "reject"
+        decision, reason = "gold", gold.reason()
+        confirmed_by, confirmed_at = gold.annotator, gold.at
     written = stored.get((d.prediction_id, kind.metadata_value(final)))
     if person is None and written is not None:
         confirmed_by, confirmed_at = written.confirmed_by, written.confirmed_at

@@ -98,9 +98,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
     ws = open_ws(ctx)
     s = ws.status()
     if ws.card.kind == "entities":  # reviewed texts train only once fully reviewed
-        from ..tasks.spans.complete import review_gold_counts
+        from ..tasks.spans.complete import changed_gold_texts, review_gold_counts
 
         s["reviewed_texts"] = review_gold_counts(ws)
+        s["changed_gold_texts"] = changed_gold_texts(ws)
     emit(s, as_json, _status_text)
 
 
@@ -121,6 +122,11 @@ def _status_text(s: dict[str, Any]) -> str:
 
         lines.append("Reviewed texts: " + waiting_sentence(reviewed["fully_reviewed"],
                                                            reviewed["partly_reviewed"]) + ".")
+    if s.get("changed_gold_texts"):
+        from ..tasks.splits import CHANGED_GOLD_FIX, changed_gold_sentence
+
+        lines.append(f"{changed_gold_sentence(s['changed_gold_texts'])}. To use them: "
+                     f"{CHANGED_GOLD_FIX}.")
     if s.get("stale_predictions"):
         from ..workspace.status import stale_predictions_sentence
 

@@ -107,6 +107,10 @@ def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
         notes.append(f"{len(skipped)} training items could not be read and were left out "
                      f"(e.g. {skipped[0]['item']}: {skipped[0]['reason']})")
     notes.extend(getattr(predictor, "fit_notes_", None) or [])
+    if data.changed:  # gold spans made on a text re-ingested since: left out, said
+        from ..tasks.splits import CHANGED_GOLD_FIX, changed_gold_sentence
+
+        notes.append(f"{changed_gold_sentence(data.changed)}. To use them: {CHANGED_GOLD_FIX}.")
     mv = save_model(ws, predictor, name=name, training_fingerprint=data.fingerprint,
                     card={"train_items": len(data), "split": "train",
                           "state_digest": predictor.state_digest()},

@@ -37,6 +37,10 @@ class Migration:
 
 
 MIGRATIONS: list[Migration] = []
+#: version -> the part of a migration that rewrites rows (not the schema): an import of a
+#: database exported before that version runs it on the imported rows
+#: (:func:`glamlab.store.transfer.import_store`). Each must be safe to run again.
+ROW_UPDATES: dict[int, Callable[[sa.Connection], None]] = {}
 
 
 def migration(version: int, name: str) -> Callable[[Callable[[sa.Connection], None]], Callable]:
@@ -178,6 +182,67 @@ def _prediction_item_version(conn: sa.Connection) -> None:
         item_version=sa.select(sa.func.max(i.c.version))
         .where(i.c.item_id == p.c.item_id, i.c.created_at <= p.c.created_at)
         .scalar_subquery()))
+
+
+def withdrawn_text_marks(conn: sa.Connection) -> None:
+    """Give each "whole text checked" span set its reviewer took back (the audit log's
+    ``spans.text_done.undo``) the source that says so, :data:`.queue.SPAN_WITHDRAWN_SOURCE`:
+    kept as it was, it still counted as the complete gold a later decision on the text
+    builds on."""
+    from .queue import SPAN_WHOLE_TEXT_SOURCE, SPAN_WITHDRAWN_SOURCE
+
+    audit, sets = schema.audit_log, schema.span_sets
+    ids = sorted({int(d["set_id"]) for d in conn.execute(
+        sa.select(audit.c.details).where(audit.c.action == "spans.text_done.undo")).scalars()
+        if isinstance(d, dict) and isinstance(d.get("set_id"), int)})
+    for i in range(0, len(ids), 900):
+        conn.execute(sets.update().where(
+            sets.c.id.in_(ids[i:i + 900]), sets.c.active.is_(False),
+            sets.c.source == SPAN_WHOLE_TEXT_SOURCE).values(source=SPAN_WITHDRAWN_SOURCE))
+
+
+@migration(12, "withdrawn_text_marks")
+def _withdrawn_text_marks(conn: sa.Connection) -> None:
+    """A "whole text checked" mark taken back says so (:func:`withdrawn_text_marks`)."""
+    withdrawn_text_marks(conn)
+
+
+ROW_UPDATES[12] = withdrawn_text_marks
+
+
+def span_set_versions(conn: sa.Connection) -> None:
+    """Give each span set without one the item version whose text its offsets index: the
+    newest version of the item whose text has the set's ``text_hash`` (none: the text it
+    was made on is not in the store, and the set fits no text of the item)."""
+    import hashlib
+
+    sets, items = schema.span_sets, schema.items
+    ids = sorted(set(conn.execute(sa.select(sets.c.item_id).where(
+        sets.c.item_id.is_not(None), sets.c.item_version.is_(None))).scalars()))
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        version: dict[tuple[str, str], int] = {}
+        for r in conn.execute(sa.select(items.c.item_id, items.c.version, items.c.text)
+                              .where(items.c.item_id.in_(chunk), items.c.text.is_not(None))
+                              .order_by(items.c.version)):
+            digest = hashlib.sha256(r.text.encode("utf-8")).hexdigest()
+            version[(r.item_id, digest)] = int(r.version)  # the newest one wins
+        for r in conn.execute(sa.select(sets.c.id, sets.c.item_id, sets.c.text_hash).where(
+                sets.c.item_id.in_(chunk), sets.c.item_version.is_(None))).all():
+            found = version.get((r.item_id, r.text_hash))
+            if found is not None:
+                conn.execute(sets.update().where(sets.c.id == r.id).values(item_version=found))
+
+
+@migration(13, "span_set_item_version")
+def _span_set_item_version(conn: sa.Connection) -> None:
+    """The item version each span set was made on, so that gold spans made before a text
+    was re-ingested with other words neither train nor settle the new text's spans."""
+    add_column_if_missing(conn, "span_sets", sa.Column("item_version", schema.Int))
+    span_set_versions(conn)
+
+
+ROW_UPDATES[13] = span_set_versions
 
 
 # Import-time registration of later migrations goes here, e.g.

@@ -15,6 +15,8 @@ on top of such gold; see :mod:`glamlab.tasks.spans.complete`), every predicted s
 text is settled by it: a span the gold holds is one it agrees with, and a span it does not
 hold is one it says is not an entity. A text whose gold came only from reviewers' decisions
 on some of its spans (partly reviewed) settles nothing: its other spans are still asked.
+Nor does gold made on an earlier text of the item (re-ingested since with other words,
+new OCR: :func:`span_gold_fits`): its offsets point into that text.
 """
 
 from __future__ import annotations
@@ -30,27 +32,67 @@ from .gold import in_force
 #: ``span_sets.source`` of a gold set built from reviewers' decisions on single spans
 #: (:data:`glamlab.tasks.spans.complete.REVIEW`): complete only on top of complete gold
 SPAN_REVIEW_SOURCE = "review"
+#: ``span_sets.source`` of the gold set a reviewer saved by marking the whole text checked
+#: (:data:`glamlab.tasks.spans.complete.WHOLE_TEXT`)
+SPAN_WHOLE_TEXT_SOURCE = "review: whole text checked"
+#: ``span_sets.source`` of a "whole text checked" gold set its reviewer took back
+#: (:func:`glamlab.tasks.spans.complete.unmark_text_done`): kept in the history, complete
+#: no more, so decisions made after the undo do not build on it
+SPAN_WITHDRAWN_SOURCE = "review: whole text checked, taken back"
 
 
-def _not_review(t: Any) -> Any:
-    return sa.or_(t.c.source.is_(None), t.c.source != SPAN_REVIEW_SOURCE)
+def _complete_source(t: Any) -> Any:
+    """The clause: the set ``t`` was given for the whole text (not decisions on single
+    spans, not a mark taken back)."""
+    return sa.or_(t.c.source.is_(None),
+                  t.c.source.not_in([SPAN_REVIEW_SOURCE, SPAN_WITHDRAWN_SOURCE]))
+
+
+def span_gold_fits(g: Any) -> Any:
+    """The clause: the gold span set ``g`` was made on the text its item has now (the item
+    version it was made on, ``span_sets.item_version``, is the current one, or has the
+    same text): its offsets index this text. A text re-ingested with other words (new
+    OCR) since makes its spans point into the earlier text."""
+    cur = schema.items.alias("current_item")
+    made = schema.items.alias("gold_item")
+    return sa.exists().where(
+        cur.c.item_id == g.c.item_id, cur.c.is_current.is_(True),
+        sa.or_(cur.c.version == g.c.item_version,
+               sa.exists().where(made.c.item_id == g.c.item_id,
+                                 made.c.version == g.c.item_version,
+                                 made.c.text == cur.c.text)))
+
+
+def _latest_gold(g: Any, item_id: Any) -> list[Any]:
+    newer = schema.span_sets.alias("newer_gold_set")
+    return [g.c.item_id == item_id, g.c.kind == "gold", g.c.active.is_(True),
+            ~sa.exists().where(newer.c.item_id == g.c.item_id, newer.c.kind == "gold",
+                               newer.c.active.is_(True), newer.c.id > g.c.id)]
 
 
 def complete_span_gold(item_id: Any) -> Any:
-    """The clause: the item (``item_id``, a column) has complete gold spans: its latest
-    active gold span set is an import, the labelling page's or a text marked checked, or
-    reviewers' decisions added to an earlier such set of the same text (see the module)."""
+    """The clause: the item (``item_id``, a column) has complete gold spans, the one
+    definition that settles its predicted spans and lets it train: its latest active gold
+    set was made on the item's current text (:func:`span_gold_fits`) and is an import,
+    the labelling page's or a text marked checked (and not taken back), or reviewers'
+    decisions added to an earlier such set of the same text (see the module). Training also takes a text each of whose predicted spans a person decided
+    (:func:`glamlab.tasks.spans.complete.partial_gold`): none of them is open to settle."""
     g = schema.span_sets.alias("gold_set")
-    newer = schema.span_sets.alias("newer_gold_set")
     earlier = schema.span_sets.alias("earlier_gold_set")
     return sa.exists().where(
-        g.c.item_id == item_id, g.c.kind == "gold", g.c.active.is_(True),
-        ~sa.exists().where(newer.c.item_id == g.c.item_id, newer.c.kind == "gold",
-                           newer.c.active.is_(True), newer.c.id > g.c.id),
-        sa.or_(_not_review(g), sa.exists().where(
+        *_latest_gold(g, item_id), span_gold_fits(g),
+        sa.or_(_complete_source(g), sa.exists().where(
             earlier.c.item_id == g.c.item_id, earlier.c.kind == "gold",
             earlier.c.id < g.c.id, earlier.c.text_hash == g.c.text_hash,
-            _not_review(earlier))))
+            _complete_source(earlier))))
+
+
+def changed_span_gold(item_id: Any) -> Any:
+    """The clause: the item's latest active gold span set was made on another text than
+    the one it has now (:func:`span_gold_fits`): it neither settles nor trains until a
+    person labels or checks the new text."""
+    g = schema.span_sets.alias("gold_set")
+    return sa.exists().where(*_latest_gold(g, item_id), ~span_gold_fits(g))
 
 
 def settled_by_gold(rq: sa.Table) -> Any:
@@ -90,15 +132,26 @@ def gold_labels(conn: sa.Connection, item_ids: Iterable[str]) -> dict[str, set[s
     return out
 
 
-def complete_span_gold_items(conn: sa.Connection, item_ids: Iterable[str]) -> set[str]:
-    """The items among ``item_ids`` whose text has complete gold spans
-    (:func:`complete_span_gold`), for candidates not yet in the queue: each of their
-    predicted spans is settled by that gold, as above."""
+def _span_gold_items(conn: sa.Connection, item_ids: Iterable[str],
+                     clause: Any) -> set[str]:
     sets = schema.span_sets
     ids = sorted(set(item_ids))
     out: set[str] = set()
     for i in range(0, len(ids), 900):
         out.update(conn.execute(sa.select(sets.c.item_id).distinct().where(
             sets.c.item_id.in_(ids[i:i + 900]), sets.c.kind == "gold",
-            complete_span_gold(sets.c.item_id))).scalars())
+            clause(sets.c.item_id))).scalars())
     return out
+
+
+def complete_span_gold_items(conn: sa.Connection, item_ids: Iterable[str]) -> set[str]:
+    """The items among ``item_ids`` whose text has complete gold spans
+    (:func:`complete_span_gold`), for candidates not yet in the queue: each of their
+    predicted spans is settled by that gold, as above."""
+    return _span_gold_items(conn, item_ids, complete_span_gold)
+
+
+def changed_span_gold_items(conn: sa.Connection, item_ids: Iterable[str]) -> set[str]:
+    """The items among ``item_ids`` whose gold spans were made on an earlier text of the
+    item (:func:`changed_span_gold`)."""
+    return _span_gold_items(conn, item_ids, changed_span_gold)

@@ -415,6 +415,9 @@ span_sets = sa.Table(
     sa.Column("prediction_id", Int),
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # the item version (``items.version``) whose text the offsets index (migration 13): a
+    # text re-ingested with other words since makes its gold spans point into the old one
+    sa.Column("item_version", Int),
 )
 sa.Index("ix_span_sets_item", span_sets.c.item_id, span_sets.c.kind, span_sets.c.active)
 

@@ -257,6 +257,10 @@ def import_store(store: Store, path: str | Path, *, replace: bool = False,
             if m.version > int(manifest["schema_version"]):
                 m.up(conn)
         reset_sequences(conn)
+        # rows of a database exported before a migration that rewrites rows: rewritten
+        for version, update in sorted(migrations.ROW_UPDATES.items()):
+            if version > int(manifest["schema_version"]):
+                update(conn)
     return {"schema_version": migrations.LATEST, "from_schema_version": manifest["schema_version"],
             "source": manifest.get("source"), "tables": loaded, "rows": sum(loaded.values())}
 

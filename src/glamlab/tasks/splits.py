@@ -368,6 +368,10 @@ class LabelledSet:
     # items of the split whose gold is only partly given (a text some of whose spans a
     # reviewer decided, not all), left out of a training set until the rest is decided
     waiting: list[str] = field(default_factory=list)
+    # items of the split whose gold was given for content they no longer have (a text
+    # re-ingested with other words after its gold spans were made), left out of a
+    # training set until a person labels them again
+    changed: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -412,14 +416,20 @@ def fingerprint(rows: Iterable[tuple[Any, ...]]) -> str:
 def _labelled_set(ws: Workspace, split: str, ids: Sequence[str] | None = None, *,
                   complete_only: bool = False) -> LabelledSet:
     """The labelled items of ``split``; ``complete_only`` (training) leaves out, in
-    ``waiting``, those whose gold is only partly given (:meth:`TaskKind.partial_gold`)."""
+    ``changed``, those whose gold was given for content they no longer have
+    (:meth:`TaskKind.changed_gold`), and in ``waiting``, those whose gold is only partly
+    given (:meth:`TaskKind.partial_gold`)."""
     kind = task_kind(ws.card)
     waiting: list[str] = []
+    changed: list[str] = []
     with ws.store.read() as conn:
         splits = split_of(ws, ids, conn=conn)
         wanted = sorted(i for i, s in splits.items() if s == split)
         gold = gold_labels(ws, wanted, conn=conn, kind=kind)
         if complete_only and gold:
+            changed = sorted(kind.changed_gold(ws, sorted(gold), conn))
+            for item_id in changed:
+                del gold[item_id]
             waiting = sorted(kind.partial_gold(ws, sorted(gold), conn))
             for item_id in waiting:
                 del gold[item_id]
@@ -431,7 +441,7 @@ def _labelled_set(ws: Workspace, split: str, ids: Sequence[str] | None = None, *
     fp = fingerprint(fingerprint_row(i, kind.gold_key(g)) for i, g in zip(items, labels, strict=True))
     return LabelledSet(split=split, items=items, labels=labels, classes=list(kind.labels),
                        multi_label=ws.card.multi_label, fingerprint=fp, kind=kind,
-                       waiting=waiting)
+                       waiting=waiting, changed=changed)
 
 
 def labelled_split(ws: Workspace, split: str) -> LabelledSet:
@@ -441,6 +451,23 @@ def labelled_split(ws: Workspace, split: str) -> LabelledSet:
     if split == "test":
         raise LabelError("read the test split through test_data (it freezes it)")
     return _labelled_set(ws, split)
+
+
+#: what to do about a text whose gold spans were made on its earlier text
+CHANGED_GOLD_FIX = ("label the text again for its new words (on the labelling page, or "
+                    "import its spans again for the new text with glamlab labels import FILE --replace), or "
+                    "run the model on it, review its spans and mark the whole text checked")
+
+
+def changed_gold_sentence(ids: Sequence[str]) -> str:
+    """The plain words for texts whose gold spans were made on their earlier text
+    (:meth:`TaskKind.changed_gold`): what happened, to which, and what it means."""
+    n = len(ids)
+    shown = ", ".join(repr(i) for i in ids[:5]) + (f" and {n - 5:,} more" if n > 5 else "")
+    return (f"{n:,} text{'s were' if n != 1 else ' was'} re-ingested with other words after "
+            f"{'their' if n != 1 else 'its'} gold spans were made ({shown}): those spans "
+            "point into the earlier text, so they are left out of training and settle none "
+            "of the model's spans (they are kept)")
 
 
 def training_data(ws: Workspace, *, ids: Sequence[str] | None = None,
@@ -470,6 +497,9 @@ def training_data(ws: Workspace, *, ids: Sequence[str] | None = None,
                          "every span in them is decided", item=data.waiting[0],
                          hint="decide their other spans in the review queue, or mark a text "
                               "done there once you have checked all of it")
+    if not data.items and data.changed:
+        raise LabelError(changed_gold_sentence(data.changed), item=data.changed[0],
+                         hint=CHANGED_GOLD_FIX)
     if not data.items:
         raise LabelError("no labelled items in the train split",
                          hint="import labels and run `glamlab labels split`, or import with "

@@ -245,9 +245,10 @@ def status(request: Request, user: User = Depends(api_user)) -> dict[str, Any]:
     ws = _ws(request)
     s = dict(ws.status())
     if ws.card.kind == "entities":  # reviewed texts train only once fully reviewed
-        from ..tasks.spans.complete import review_gold_counts
+        from ..tasks.spans.complete import changed_gold_texts, review_gold_counts
 
         s["reviewed_texts"] = review_gold_counts(ws)
+        s["changed_gold_texts"] = changed_gold_texts(ws)
     return s
 
 

@@ -207,6 +207,13 @@ class TaskKind(Generic[G, P]):
         decision settles an item's label."""
         return set()
 
+    def changed_gold(self, ws: Workspace, ids: Sequence[str], conn: sa.Connection) -> set[str]:
+        """The items among ``ids`` whose gold was given for content the item no longer
+        has (entities: spans whose offsets index the text before a re-ingest changed
+        its words), so not fit to train on until a person labels it again. None by
+        default: a kind whose gold label does not point into the content."""
+        return set()
+
     def kept_in_split(self, ws: Workspace, ids: Sequence[str], conn: sa.Connection) -> set[str]:
         """The items among ``ids`` that a re-split (``labels split``) leaves in the split
         they are in: their gold came from people deciding on a model's predictions

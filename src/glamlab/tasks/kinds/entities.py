@@ -128,6 +128,13 @@ class Entities(TaskKind["Spans", "Spans"]):
 
         return partial_gold(ws, ids, conn)
 
+    def changed_gold(self, ws: Workspace, ids: Sequence[str], conn: sa.Connection) -> set[str]:
+        """Texts whose gold spans were made on an earlier text of the item (re-ingested
+        since with other words: :func:`glamlab.store.queue.changed_span_gold`)."""
+        from ...store.queue import changed_span_gold_items
+
+        return changed_span_gold_items(conn, ids)
+
     def kept_in_split(self, ws: Workspace, ids: Sequence[str], conn: sa.Connection) -> set[str]:
         """Texts whose gold spans came from review (decisions on the model's spans, fully
         or partly, or a text marked checked; :func:`glamlab.tasks.spans.complete.reviewed_texts`)."""

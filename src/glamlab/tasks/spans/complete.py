@@ -19,6 +19,11 @@ and goes into training, only when
 - a reviewer marked the whole text checked (:func:`mark_text_done`): what the gold set
   holds then are the text's entities, and any other word is not one.
 
+The first and third are the one definition of complete gold the review queue settles
+predicted spans by too (:func:`glamlab.store.queue.complete_span_gold`). A mark taken
+back (:func:`unmark_text_done`) stays in the history with its own source
+(:data:`WITHDRAWN`): decisions made after the undo do not build on it.
+
 Otherwise it is **partly reviewed**: it waits, out of training (:func:`partial_gold`),
 its decisions kept (they stay gold spans, in the exports and in the history), until the
 rest of its spans are decided or the text is marked done.
@@ -39,7 +44,12 @@ import sqlalchemy as sa
 
 from ...errors import LabelError
 from ...store import now
-from ...store.queue import SPAN_REVIEW_SOURCE
+from ...store.queue import (
+    SPAN_REVIEW_SOURCE,
+    SPAN_WHOLE_TEXT_SOURCE,
+    SPAN_WITHDRAWN_SOURCE,
+    complete_span_gold_items,
+)
 from ..labels import _chunks
 from .gold import GOLD, _active_sets, _spans_of_sets, item_text, record_spans, text_hash
 from .model import Span
@@ -50,21 +60,25 @@ if TYPE_CHECKING:
 #: ``span_sets.source`` of a gold set built from review decisions on single spans
 REVIEW = SPAN_REVIEW_SOURCE  # the review queue's count reads it too (glamlab.store.queue)
 #: ``span_sets.source`` of the gold set a reviewer saved by marking the whole text checked
-WHOLE_TEXT = "review: whole text checked"
+WHOLE_TEXT = SPAN_WHOLE_TEXT_SOURCE
+#: ``span_sets.source`` a "whole text checked" set gets when its reviewer takes it back
+WITHDRAWN = SPAN_WITHDRAWN_SOURCE
 #: the sources of reviewers' gold sets (what retrain counts as reviewers' corrections)
 REVIEW_SOURCES = (REVIEW, WHOLE_TEXT)
 
 
 def partial_gold(ws: Workspace, ids: Sequence[str], conn: sa.Connection) -> set[str]:
     """The items among ``ids`` whose gold spans are partly reviewed (see the module
-    docstring): their latest gold set came from review decisions on single spans, and
-    neither is every span of the current prediction decided nor was the text marked
-    done nor did the decisions build on complete gold."""
+    docstring): their latest gold set came from review decisions on single spans, it
+    is not complete gold (:func:`glamlab.store.queue.complete_span_gold`, the definition
+    the review queue settles spans by: decisions built on an import, the labelling
+    page's spans or a text marked checked), and not every span of the current
+    prediction is decided."""
     latest = _active_sets(conn, ws, ids)
-    reviewed = {i: r for i, r in latest.items() if r.source == REVIEW}
+    reviewed = {i for i, r in latest.items() if r.source == REVIEW}
     if not reviewed:
         return set()
-    partial = set(reviewed) - _built_on_complete(ws, conn, reviewed)
+    partial = reviewed - complete_span_gold_items(conn, reviewed)
     if partial:
         partial -= _all_spans_decided(ws, conn, sorted(partial))
     return partial
@@ -79,23 +93,6 @@ def reviewed_texts(ws: Workspace, ids: Sequence[str], conn: sa.Connection) -> se
     model missed is not there unless someone added it); a partly reviewed text in the
     test split could never be completed (a test text is not marked done)."""
     return {i for i, r in _active_sets(conn, ws, ids).items() if r.source in REVIEW_SOURCES}
-
-
-def _built_on_complete(ws: Workspace, conn: sa.Connection, reviewed: dict[str, Any]) -> set[str]:
-    """Items whose review set came after a complete gold set of the same text (an
-    import, the labelling page, a text marked done; active or since replaced by the
-    review set itself): each decision adds to the item's latest gold set, so the review
-    set holds that complete gold."""
-    t = ws.store.t.span_sets
-    out: set[str] = set()
-    for chunk in _chunks(sorted(reviewed)):
-        for r in conn.execute(sa.select(t.c.item_id, t.c.id, t.c.text_hash, t.c.source).where(
-                t.c.kind == GOLD, t.c.item_id.in_(chunk),
-                sa.or_(t.c.source.is_(None), t.c.source != REVIEW))):
-            row = reviewed[r.item_id]
-            if r.id < row.id and r.text_hash == row.text_hash:
-                out.add(r.item_id)
-    return out
 
 
 def _current_candidates(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
@@ -346,7 +343,9 @@ def unmark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any
                              f"{user}", item=item_id,
                              hint=f"ask {latest.annotator} to undo it")
         restored = _replaced_by(conn, ws, latest)
-        conn.execute(sets.update().where(sets.c.id == latest.id).values(active=False))
+        # kept in the history, but no longer complete gold a later decision builds on
+        conn.execute(sets.update().where(sets.c.id == latest.id)
+                     .values(active=False, source=WITHDRAWN))
         if restored:
             conn.execute(sets.update().where(sets.c.id.in_(restored)).values(active=True))
         ws.store.audit(conn, user, "spans.text_done.undo", item_id, set_id=int(latest.id),
@@ -388,6 +387,18 @@ def review_gold_counts(ws: Workspace, split: str = "train") -> dict[str, int]:
     return {"fully_reviewed": len(reviewed) - len(waiting), "partly_reviewed": len(waiting)}
 
 
+def changed_gold_texts(ws: Workspace, split: str = "train") -> list[str]:
+    """The texts of ``split`` whose gold spans were made on an earlier text of the item
+    (re-ingested since with other words): left out of training, settling nothing, until
+    a person labels them again (:func:`glamlab.tasks.splits.changed_gold_sentence`)."""
+    from ...store.queue import changed_span_gold_items
+    from ..splits import split_of
+
+    with ws.store.read() as conn:
+        ids = sorted(i for i, s in split_of(ws, conn=conn).items() if s == split)
+        return sorted(changed_span_gold_items(conn, ids))
+
+
 def waiting_sentence(fully: int, partly: int) -> str:
     """The plain words for the counts: "12 texts fully reviewed go into training; 3 partly
     reviewed texts wait until every span in them is decided"."""
@@ -402,6 +413,7 @@ def waiting_sentence(fully: int, partly: int) -> str:
             "reviewer marks the text done)")
 
 
-__all__ = ["REVIEW", "REVIEW_SOURCES", "WHOLE_TEXT", "add_span", "mark_text_done", "partial_gold",
+__all__ = ["REVIEW", "REVIEW_SOURCES", "WHOLE_TEXT", "WITHDRAWN", "add_span", "changed_gold_texts",
+           "mark_text_done", "partial_gold",
            "policy_accepted_spans", "review_gold_counts", "reviewed_texts",
            "unmark_text_done", "waiting_sentence"]

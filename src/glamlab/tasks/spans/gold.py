@@ -278,13 +278,20 @@ def record_spans(conn: sa.Connection, ws: Workspace, item_id: str, text: str,
 
     The one writer of ``span_sets``/``spans``: imports, review corrections and (kind
     ``prediction``) a run's output all come through here. Spans must have been checked
-    against ``text`` (:func:`~.model.check_spans`)."""
+    against ``text`` (:func:`~.model.check_spans`), the item's current text: the set
+    records that version (``item_version``), so a later re-ingest with other words
+    shows (:func:`glamlab.store.queue.span_gold_fits`)."""
     t = ws.store.t
     stamp = stamp or now()
+    # the item version whose text this is (the current one, as every caller gives it)
+    version = conn.execute(sa.select(t.items.c.version).where(
+        t.items.c.item_id == item_id, t.items.c.is_current.is_(True),
+        t.items.c.text == text)).scalar()
     pk = conn.execute(t.span_sets.insert().values(
         item_id=item_id, kind=kind, annotator=annotator, source=source,
         text_hash=text_hash(text), spans=len(spans), model_id=model_id, run_id=run_id,
-        prediction_id=prediction_id, active=True, created_at=stamp)).inserted_primary_key
+        prediction_id=prediction_id, active=True, created_at=stamp,
+        item_version=version)).inserted_primary_key
     assert pk is not None
     set_id = int(pk[0])
     if spans:
