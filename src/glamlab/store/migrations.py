@@ -37,10 +37,6 @@ class Migration:
 
 
 MIGRATIONS: list[Migration] = []
-#: version -> the part of a migration that rewrites rows (not the schema): an import of a
-#: database exported before that version runs it on the imported rows
-#: (:func:`glamlab.store.transfer.import_store`). Each must be safe to run again.
-ROW_UPDATES: dict[int, Callable[[sa.Connection], None]] = {}
 
 
 def migration(version: int, name: str) -> Callable[[Callable[[sa.Connection], None]], Callable]:
@@ -207,8 +203,6 @@ def _withdrawn_text_marks(conn: sa.Connection) -> None:
     withdrawn_text_marks(conn)
 
 
-ROW_UPDATES[12] = withdrawn_text_marks
-
 
 def span_set_versions(conn: sa.Connection) -> None:
     """Give each span set without one the item version whose text its offsets index: the
@@ -241,8 +235,6 @@ def _span_set_item_version(conn: sa.Connection) -> None:
     add_column_if_missing(conn, "span_sets", sa.Column("item_version", schema.Int))
     span_set_versions(conn)
 
-
-ROW_UPDATES[13] = span_set_versions
 
 
 # Import-time registration of later migrations goes here, e.g.

@@ -251,16 +251,13 @@ def import_store(store: Store, path: str | Path, *, replace: bool = False,
             loaded[name] = n
         # a dump older than this schema holds rows the newer migrations never saw: what
         # they do to stored rows (11: each prediction's item version, so that a text
-        # re-ingested later makes it stale) is done to these too, in the same transaction
+        # re-ingested later makes it stale; 12: "checked" marks taken back; 13: each span
+        # set's item version) is done to these too, in the same transaction
         # (every migration is idempotent)
         for m in migrations.MIGRATIONS:
             if m.version > int(manifest["schema_version"]):
                 m.up(conn)
         reset_sequences(conn)
-        # rows of a database exported before a migration that rewrites rows: rewritten
-        for version, update in sorted(migrations.ROW_UPDATES.items()):
-            if version > int(manifest["schema_version"]):
-                update(conn)
     return {"schema_version": migrations.LATEST, "from_schema_version": manifest["schema_version"],
             "source": manifest.get("source"), "tables": loaded, "rows": sum(loaded.values())}
 
