@@ -5,10 +5,31 @@ its absence, decided."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from glamlab.actions.policy import LabelPolicy
 from tests.actions.test_untested_thresholds import ner  # noqa: F401 (a fixture)
+
+
+@pytest.fixture
+def ner_new(ner: Any, tmp_path: Path) -> Any:  # noqa: F811
+    """``ner`` with texts nobody labelled (its every gold text is complete, which settles
+    its spans: the export says what the gold says there), run over by the gazetteer."""
+    from glamlab.inference.runner import run
+    from glamlab.tasks.splits import split_of
+
+    folder = tmp_path / "new"
+    folder.mkdir()
+    train_ids = sorted(i for i, s in split_of(ner).items() if s == "train")
+    for n, item_id in enumerate(train_ids[:20]):
+        (folder / f"new{n}.txt").write_text("Nouvelle lettre. " + (ner.item(item_id).text or ""),
+                                            encoding="utf-8")
+    assert ner.ingest([folder]).added == 20
+    run(ner, "gazetteer@1", workers=0, handle_signals=False)
+    return ner
 
 
 def test_a_review_threshold_of_zero_is_not_given_as_the_reason():
@@ -25,13 +46,14 @@ def test_a_review_threshold_of_zero_is_not_given_as_the_reason():
     assert LabelPolicy(accept=0.9, review=0.5).decide(0.4)[0] == "reject"
 
 
-def test_the_entity_export_says_why_a_span_goes_to_review(ner: Any) -> None:  # noqa: F811
+def test_the_entity_export_says_why_a_span_goes_to_review(ner_new: Any) -> None:
     from glamlab.actions import optimise
     from glamlab.actions.act import default_review_threshold
     from glamlab.actions.export import iter_rows
     from glamlab.tasks.kinds import task_kind
 
     # the thresholds glamlab act proposes (and saves) itself: review from 0
+    ner = ner_new  # noqa: F811
     review_from = default_review_threshold(task_kind(ner.card))
     assert review_from == 0.0
     res = optimise(ner, target_precision=0.9, write=True, review_threshold=review_from)
