@@ -150,7 +150,7 @@ def _run(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
 def _monitor(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     from ..monitoring import stored
 
-    report = stored.compute(ws)
+    report = stored.compute(ws, web=True)
     return {"alert": bool(report.get("alert")), "error": report.get("error")}
 
 
