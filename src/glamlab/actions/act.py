@@ -323,12 +323,12 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     proposed = None
     if policy is None:
         policy, source, notes, proposed = _policy_for(ws, model, web=web)
-    safety = safety or load_safety(ws.card, ws.root)
+    safety = safety or load_safety(ws.card, ws.root, web=web)
     mv = resolve_model(ws, model, policy, web=web)
     save = False
     if proposed is not None and not dry_run:
         # saved for the model act and export use without --model only: [policy] is one
-        default = resolve_model(ws, None, load_policy(ws.card)).spec
+        default = resolve_model(ws, None, load_policy(ws.card, web=web), web=web).spec
         save = mv.spec == default
         if save:
             _check_card_writable(ws)  # before anything is written: all of it, or nothing
@@ -432,7 +432,7 @@ def _policy_for(ws: Workspace, model: str | None, *, web: bool = False
     were proposed for; a new model gets new ones. Thresholds a person kept (``act
     --optimise --write``, or written by hand) always stand, with a note when they were
     tuned on another model. ``web``: the notes name the web app's pages, not commands."""
-    policy = load_policy(ws.card)
+    policy = load_policy(ws.card, web=web)
     tuned_on = policy.extra.get("optimised_with")
     if _card_applies(ws, model, policy, web=web):
         spec = resolve_model(ws, model, policy, web=web).spec if tuned_on else None
@@ -448,7 +448,7 @@ def _policy_for(ws: Workspace, model: str | None, *, web: bool = False
     resolve_model(ws, model, policy, web=web)  # no such model: said in the right words
     try:
         proposed = optimise(ws, target_precision=target, model=model,
-                            review_threshold=review_from)
+                            review_threshold=review_from, web=web)
     except PolicyError as exc:
         # thresholds act proposed for another model do not apply to this one either
         policy = dataclasses.replace(policy, labels={}) \
@@ -498,15 +498,15 @@ def _card_applies(ws: Workspace, model: str | None, policy: Policy, *,
             or tuned_on == resolve_model(ws, model, policy, web=web).spec)
 
 
-def policy_now(ws: Workspace, model: str | None = None) -> Policy:
+def policy_now(ws: Workspace, model: str | None = None, *, web: bool = False) -> Policy:
     """The policy act applies to ``model``'s predictions now, as far as who sees them:
     ``[policy]`` when act applies it as it is; else (act proposes thresholds itself) every
     label sent to a person from :func:`default_review_threshold`. The accept thresholds
     act would propose are not worked out again here (that would read the test split once
     more), so what they would accept counts as sent to a person: compare what is
-    rejected with it, not what is accepted."""
-    policy = load_policy(ws.card)
-    if _card_applies(ws, model, policy):
+    rejected with it, not what is accepted. ``web``: errors in the web app's words."""
+    policy = load_policy(ws.card, web=web)
+    if _card_applies(ws, model, policy, web=web):
         return policy
     review = default_review_threshold(task_kind(ws.card))
     return dataclasses.replace(policy, labels={

@@ -771,8 +771,11 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
         raise PolicyError(f"{fmt.capitalize()} is binary: give a file with --out PATH.{fmt}")
     if fmt in FOLDER_FORMATS and to_stdout:
         raise PolicyError(f"the {fmt} export is a folder of files: give one with --out DIR")
+    # a card the policy or safety rules cannot be read from: said before any file is written
+    policy = load_policy(ws.card, web=web)
+    load_safety(ws.card, ws.root, web=web)
     result: dict[str, Any] = {"format": fmt, "out": "-" if to_stdout else str(out),
-                              "model": resolve_model(ws, model, load_policy(ws.card)).spec}
+                              "model": resolve_model(ws, model, policy, web=web).spec}
     path = None if to_stdout else Path(out)  # type: ignore[arg-type]
     template = ws.card.section("export").get("target_template")
     if template is not None and (not isinstance(template, str) or "{item_id}" not in template):

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import PolicyError
 from ..store import now
 from ..tasks.kinds import Candidate, task_kind
-from .act import ACTOR, default_review_threshold, plan, policy_now, resolve_model
+from .act import ACTOR, WEB_RUN, default_review_threshold, plan, policy_now, resolve_model
 from .intervals import (
     design_effect_from_sums,
     expected_precision,
@@ -67,6 +67,13 @@ DEFAULT_CRITERION = "point"
 #: what thresholds are tuned on; "test" is today's old behaviour, kept for comparison
 #: (benchmarks/honesty.py): its figures are in-sample.
 TUNE_ON = ("calibration", "test")
+#: where the web app finds what thresholds are tuned on (it labels no calibration split)
+WEB_CALIBRATION = ("label more items for training on the Label page: the thresholds are "
+                   "worked out on them (a separate calibration set can only be imported "
+                   "by whoever runs glamlab on the server)")
+#: where the web app makes the test split the chosen thresholds are checked on
+WEB_TEST_SPLIT = ("label items for the test set on the Label page (Labels go to: the test "
+                  "set)")
 
 
 def pick_threshold(scored: Sequence[tuple[float, bool] | tuple[float, bool, str]],
@@ -121,12 +128,13 @@ def pick_threshold(scored: Sequence[tuple[float, bool] | tuple[float, bool, str]
 
 
 def calibration_candidates(ws: Workspace, mv: ModelVersion, *, source: str = "auto",
-                           folds: int = 5, seed: int = 0
+                           folds: int = 5, seed: int = 0, web: bool = False
                            ) -> tuple[list[tuple[str, Candidate]], dict[str, Any], dict[str, Any]]:
     """(item_id, candidate) of the model on calibration data, the gold labels of those
     items, and where they came from. The calibration split's stored predictions are used
     when there are any (the model predicts the rest); out-of-fold predictions come from
-    copies of the model fitted on the other folds of the train split."""
+    copies of the model fitted on the other folds of the train split. ``web``: an
+    error's fix names the web app's pages, not commands."""
     from ..errors import GlamlabError
     from ..evaluation.calibration import calibration_split, out_of_fold
     from ..registry.models import load_model
@@ -142,17 +150,19 @@ def calibration_candidates(ws: Workspace, mv: ModelVersion, *, source: str = "au
                                  "missing": info["missing"], "in_sample": True}
         if source == "split":
             raise PolicyError("the calibration split is empty",
-                              hint="import labels into it (glamlab labels import FILE --split "
-                                   "calibration), or tune on out-of-fold predictions: "
-                                   "--calibration out-of-fold")
+                              hint=WEB_CALIBRATION if web else
+                              "import labels into it (glamlab labels import FILE --split "
+                              "calibration), or tune on out-of-fold predictions: "
+                              "--calibration out-of-fold")
     try:
         _mv, predictor = load_model(ws, mv.spec)
         cal = out_of_fold(ws, predictor, folds=folds, seed=seed)
     except GlamlabError as exc:
         raise PolicyError(f"no calibration data for model {mv.spec}: out-of-fold predictions "
                           f"on the train split failed ({exc.message})",
-                          hint="label a calibration split (glamlab labels import FILE --split "
-                               "calibration) and run the model on it") from exc
+                          hint=WEB_CALIBRATION if web else
+                          "label a calibration split (glamlab labels import FILE --split "
+                          "calibration) and run the model on it") from exc
     cands = [(item_id, c) for item_id, pred in zip(cal.ids, cal.predictions, strict=True)
              if pred is not None for c in kind.candidates(pred)]
     gold = dict(zip(cal.ids, cal.golds, strict=True))
@@ -162,7 +172,7 @@ def calibration_candidates(ws: Workspace, mv: ModelVersion, *, source: str = "au
 def optimise(ws: Workspace, *, target_precision: float, model: str | None = None,
              criterion: str = DEFAULT_CRITERION, review_threshold: float | None = None,
              write: bool = False, calibration: str = "auto", folds: int = 5, seed: int = 0,
-             tune_on: str = "calibration") -> dict[str, Any]:
+             tune_on: str = "calibration", web: bool = False) -> dict[str, Any]:
     """Pick accept thresholds per label on calibration data (``calibration``: "auto",
     "split" or "out-of-fold"), report what they reach on the frozen test split; with
     ``write`` save them in ``[policy]``. ``tune_on="test"`` is the old, optimistic way
@@ -175,10 +185,15 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
     a multi-label task, 0 otherwise), so no prediction that reaches a person under the
     defaults is dropped unless someone chooses it. ``result["collection"]["changes"]``
     counts the predictions whose action saving would change (``"review->reject"``: sent
-    to a person now, rejected then; "now" is :func:`.act.policy_now`)."""
+    to a person now, rejected then; "now" is :func:`.act.policy_now`).
+
+    ``web``: errors and warnings name the web app's pages (its Label, Run and Train
+    models pages), not commands: the Choose the policy page shows them."""
     if not 0.0 < target_precision <= 1.0:
         raise PolicyError(f"the target precision must be above 0 and at most 1, not "
-                          f"{target_precision:g}", hint="e.g. --target-precision 0.99")
+                          f"{target_precision:g}",
+                          hint="e.g. 0.99: 99 of 100 accepted items right" if web else
+                          "e.g. --target-precision 0.99")
     if review_threshold is not None and not 0.0 <= review_threshold <= 1.0:
         raise PolicyError(f"the review threshold must be between 0 and 1, not "
                           f"{review_threshold:g}")
@@ -188,30 +203,32 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
         from ..config import check_card_writable
 
         check_card_writable(ws.card_path)
-    current = load_policy(ws.card)
-    mv = resolve_model(ws, model, current)
+    current = load_policy(ws.card, web=web)
+    mv = resolve_model(ws, model, current, web=web)
     from ..registry.overlap import check_disjoint
 
-    check_disjoint(ws, mv, "act --optimise")
+    check_disjoint(ws, mv, "choosing the thresholds" if web else "act --optimise", web=web)
     gold = frozen_test_gold(ws)
     if not gold:
         raise PolicyError("there is no labelled test split to report the thresholds on",
-                          hint="label items and freeze a test split: glamlab labels split")
+                          hint=WEB_TEST_SPLIT if web else
+                          "label items and freeze a test split: glamlab labels split")
     if tune_on == "test":
         cands, info = frozen_test_candidates(ws, mv, gold)
         cal_gold = gold
         cal_info: dict[str, Any] = {"source": "test", "items": len(gold), "in_sample": True}
         if not cands:
             raise PolicyError(f"model {mv.spec} has no predictions on the {len(gold)} test "
-                              "items", hint=f"run it over the test items: glamlab run --model "
-                                            f"{mv.spec}")
+                              "items", hint=f"first {WEB_RUN}" if web else
+                              f"run it over the test items: glamlab run --model {mv.spec}")
     else:
         cands, cal_gold, cal_info = calibration_candidates(ws, mv, source=calibration,
-                                                           folds=folds, seed=seed)
+                                                           folds=folds, seed=seed, web=web)
         if not cands:
             raise PolicyError(f"model {mv.spec} has no predictions on the "
                               f"{cal_info.get('items', 0)} calibration items",
-                              hint="label a calibration split, or more training items")
+                              hint=WEB_CALIBRATION if web else
+                              "label a calibration split, or more training items")
     kind = task_kind(ws.card)
     from ..evaluation.calibration import group_keys
 
@@ -273,7 +290,7 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
 
     fp = test_data(ws, reader="act --optimise", freeze=False).fingerprint
     test_info["uses"] = record_test_use(ws, fp, f"act --optimise {mv.spec}")
-    over = budget_warning(test_info["uses"], test_budget(ws))
+    over = budget_warning(test_info["uses"], test_budget(ws), web=web)
     if over:
         test_info["warning"] = over
     results: list[dict[str, Any]] = []
@@ -316,8 +333,8 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
                 counts[1] += 1
     cal_ci = (list(grouped_wilson([(k, n) for k, n in cal_groups.values()], cal_rho)[:2])
               if cal_acc else None)
-    preview = plan(ws, model=mv.spec, dry_run=True, policy=new_policy,
-                   before=policy_now(ws, mv.spec)).to_dict()
+    preview = plan(ws, model=mv.spec, dry_run=True, policy=new_policy, web=web,
+                   before=policy_now(ws, mv.spec, web=web)).to_dict()
     out = {
         "model": mv.spec, "target_precision": target_precision, "criterion": criterion,
         "interval": ("95% Wilson score interval on the effective number of items (items of "

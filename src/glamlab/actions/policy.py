@@ -39,6 +39,11 @@ _POLICY_KEYS = {"field", "default_action", "model", "labels", "target_precision"
                 "optimised_with", "optimised_at", "criterion", "tuned_on", "proposed_by"}
 _LABEL_KEYS = {"accept", "review", "action"}
 _HINT = "edit [policy] in glamlab.toml (see docs/safety.md and glamlab act --help)"
+#: the fix in the web app's words: no page reads a policy it cannot parse (the Choose the
+#: policy page included), so the person who runs glamlab on the server corrects the card
+WEB_HINT = ("ask whoever runs glamlab on the server to correct the policy settings "
+            "([policy] in the project's glamlab.toml file; docs/safety.md describes them); "
+            "until then nothing can be accepted, reviewed or exported by the policy")
 
 
 def fmt(x: float) -> str:
@@ -229,6 +234,13 @@ def parse_policy(section: dict[str, Any], card: ProjectCard) -> Policy:
                   model=model, target_precision=target, extra=extra)
 
 
-def load_policy(card: ProjectCard) -> Policy:
-    """The workspace's policy (an empty ``[policy]`` sends everything to review)."""
-    return parse_policy(card.raw.get("policy", {}), card)
+def load_policy(card: ProjectCard, *, web: bool = False) -> Policy:
+    """The workspace's policy (an empty ``[policy]`` sends everything to review).
+    ``web``: an error's fix is said for the web app (:data:`WEB_HINT`), not as an edit of
+    the card and a command's help."""
+    try:
+        return parse_policy(card.raw.get("policy", {}), card)
+    except PolicyError as exc:
+        if not web:
+            raise
+        raise PolicyError(exc.message, hint=WEB_HINT, item=exc.item) from None

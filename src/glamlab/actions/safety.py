@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 
 SAFETY_ACTIONS = ("review", "suppress")
 _HINT = "edit [safety] in glamlab.toml (docs/safety.md describes it)"
+#: the fix in the web app's words: no page edits the safety rules
+WEB_HINT = ("ask whoever runs glamlab on the server to correct the safety rules ([safety] "
+            "in the project's glamlab.toml file; docs/safety.md describes them)")
 _SAFETY_KEYS = {"lexicon", "lexicon_file", "extra_terms", "ignore_terms", "lexicon_action",
                 "applies_to", "external_predictors", "rules"}
 _RULE_KEYS = {"name", "label", "labels", "when", "action", "reason"}
@@ -318,5 +321,12 @@ def parse_safety(section: Any, card: ProjectCard, root: Path | None = None) -> S
                   applies_to=applies_to, external_predictors=external)
 
 
-def load_safety(card: ProjectCard, root: Path | None = None) -> Safety:
-    return parse_safety(card.raw.get("safety", {}), card, root)
+def load_safety(card: ProjectCard, root: Path | None = None, *, web: bool = False) -> Safety:
+    """The workspace's safety rules. ``web``: an error's fix is said for the web app
+    (:data:`WEB_HINT`), not as an edit of the card."""
+    try:
+        return parse_safety(card.raw.get("safety", {}), card, root)
+    except PolicyError as exc:
+        if not web:
+            raise
+        raise PolicyError(exc.message, hint=WEB_HINT, item=exc.item) from None

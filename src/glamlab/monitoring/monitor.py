@@ -417,7 +417,8 @@ def _rate_result(name: str, k: int, n: int, expected: float, cfg: MonitorConfig,
 # -- the monitor ------------------------------------------------------------------------------
 def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = None,
             window: str | None = None, min_window: int | None = None,
-            since: datetime | None = None, store_alerts: bool = True) -> MonitorReport:
+            since: datetime | None = None, store_alerts: bool = True,
+            web: bool = False) -> MonitorReport:
     """Compare windows of ``model``'s production predictions (default: the project's model
     in use) with a reference, signal by signal; what ``glamlab monitor`` prints.
 
@@ -433,7 +434,8 @@ def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = 
 
     Returns a :class:`MonitorReport`: ``alerts``, ``summary()`` in words, ``table()`` (one
     flat row per window and signal) and ``to_dict()``. Raises :class:`GlamlabError` when the
-    model has no predictions, or too few on the test split for a reference."""
+    model has no predictions, or too few on the test split for a reference (``web``: its
+    fix in the web app's words, naming its pages, not commands)."""
     from ..registry.models import get_model
 
     cfg = MonitorConfig.from_card(ws.card.section("monitor"), reference=reference, window=window,
@@ -442,7 +444,8 @@ def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = 
     rows = _rows_for_model(ws, mv.id)
     if not rows:
         raise GlamlabError(f"model {mv.spec} has no predictions to monitor",
-                           hint=f"run it first: glamlab run --model {mv.spec}")
+                           hint="run it over the collection first on the Run page" if web
+                           else f"run it first: glamlab run --model {mv.spec}")
     signals = IMAGE_PRESET if ws.card.modality == "image" else TEXT_PRESET
     entities = ws.card.kind == "entities"
     if ws.card.modality == "image":
@@ -458,7 +461,11 @@ def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = 
             raise GlamlabError(
                 f"only {len(ref_rows)} predictions of {mv.spec} on test-split items, too few for "
                 f"a reference (need {2 * cfg.min_window})",
-                hint="run the model over the test split too, or use --reference first")
+                hint=("run the model over the test items too (the Run page runs it over every "
+                      "item without a prediction), or ask whoever runs glamlab on the server "
+                      "to compare with the first window of predictions instead ([monitor] "
+                      "reference = \"first\" in the project's glamlab.toml)") if web else
+                "run the model over the test split too, or use --reference first")
         windows = _windows(prod, cfg.window)
         ref_name = "test split"
     else:

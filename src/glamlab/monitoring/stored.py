@@ -85,9 +85,10 @@ def load(ws: Workspace, model: str | None = None) -> dict[str, Any] | None:
     return result
 
 
-def compute(ws: Workspace, model: str | None = None, *, store_alerts: bool = False
-            ) -> dict[str, Any]:
-    """Run the monitor now and store its report (or the reason it cannot run yet)."""
+def compute(ws: Workspace, model: str | None = None, *, store_alerts: bool = False,
+            web: bool = False) -> dict[str, Any]:
+    """Run the monitor now and store its report (or the reason it cannot run yet; with
+    ``web``, its fix in the web app's words: the stored report is what its pages show)."""
     from .monitor import monitor
 
     mv = _model(ws, model)
@@ -98,7 +99,7 @@ def compute(ws: Workspace, model: str | None = None, *, store_alerts: bool = Fal
         if ws.card.modality == "tabular":  # rows over time: drift causes, estimated F1
             from .tabular_project import monitor_project
 
-            rows = monitor_project(ws, model=mv.spec)
+            rows = monitor_project(ws, model=mv.spec, web=web)
             if store_alerts:
                 from .tabular_project import store_alerts as keep_alerts
 
@@ -106,7 +107,7 @@ def compute(ws: Workspace, model: str | None = None, *, store_alerts: bool = Fal
             result = {**rows.to_dict(), "tabular": True, "summary": rows.summary(),
                       "alert": bool(rows.flagged)}
         else:
-            report = monitor(ws, mv.spec, store_alerts=store_alerts)
+            report = monitor(ws, mv.spec, store_alerts=store_alerts, web=web)
             result = {**report.to_dict(), "summary": report.summary()}
     except GlamlabError as exc:
         result = {"model": mv.spec, "error": exc.message, "hint": exc.hint}

@@ -101,10 +101,11 @@ def window_starts(times: pd.Series, window: str) -> tuple[pd.Series, str]:
 
 def monitor_project(ws: Workspace, *, model: str | None = None, window: str = "auto",
                     since: str | None = None, until: str | None = None,
-                    frame: pd.DataFrame | None = None, **config: Any) -> TabularMonitorReport:
+                    frame: pd.DataFrame | None = None, web: bool = False,
+                    **config: Any) -> TabularMonitorReport:
     """Check every window of rows after the model's training period (or from ``since``
     to ``until``). ``config`` overrides ``[monitor]`` (reference, recent_days, alpha,
-    min_reference, ...)."""
+    min_reference, ...). ``web``: an error's fix in the web app's words."""
     import pandas as pd
 
     from ..tasks.count import count_task, slot_keys
@@ -154,7 +155,8 @@ def monitor_project(ws: Workspace, *, model: str | None = None, window: str = "a
     if not report.windows:
         raise GlamlabError(f"no window after {pd.Timestamp(since or cutoff).date()} has "
                            f"{MIN_ROWS} rows or more",
-                           hint="ingest the newer rows, or use longer windows: --window month")
+                           hint="bring the newer rows in on the Bring rows in page" if web
+                           else "ingest the newer rows, or use longer windows: --window month")
     return report
 
 

@@ -104,7 +104,7 @@ INFO: dict[str, Info] = {
                               ("record",), _LABELS, "instant", good_for=("baseline",),
                               multi_label=False),
     "crf-ner": Info("a CRF over OCR-robust token features: people, places, organisations "
-                    "and dates in text; --param context=e5 adds each word's "
+                    "and dates in text; its option context=e5 adds each word's "
                     "multilingual-e5-small vector (better on German, English and French "
                     "newspapers; about ten times slower)",
                     ("text",), "gold spans; the entities extra (context=e5: also a C "

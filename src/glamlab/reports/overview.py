@@ -233,9 +233,9 @@ def monitoring(ws: Workspace, schedule: Schedule | None = None) -> dict[str, Any
     report = monitor_store.load(ws)
     if report is None or not report["current"]:
         if schedule is None:
-            report = monitor_store.compute(ws)
+            report = monitor_store.compute(ws, web=True)
         else:
-            schedule("monitor", lambda: monitor_store.compute(ws))
+            schedule("monitor", lambda: monitor_store.compute(ws, web=True))
     if report is None:
         return {"pending": "Monitoring is being worked out in the background (it compares "
                            "every window with the reference); this page shows it when ready.",

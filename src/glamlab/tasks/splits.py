@@ -551,10 +551,16 @@ def test_budget(ws: Workspace) -> int:
     return int(value)
 
 
-def budget_warning(uses: int, budget: int) -> str | None:
-    """The warning once the test split has been used more than ``budget`` times."""
+def budget_warning(uses: int, budget: int, *, web: bool = False) -> str | None:
+    """The warning once the test split has been used more than ``budget`` times.
+    ``web``: in the web app's words (no command, no card setting)."""
     if uses <= budget:
         return None
+    if web:
+        return (f"the test set has been used {uses} times, past its budget of {budget}: "
+                "each look that chose or judged something makes its figures flatter those "
+                "choices. Before trusting small differences, ask whoever runs glamlab on "
+                "the server to set aside a fresh test set to label.")
     return (f"the test split has been used {uses} times, past its budget of {budget} "
             "([gate] test_budget): each look that chose or judged something makes its "
             "figures flatter those choices. Label a fresh test split (glamlab labels "

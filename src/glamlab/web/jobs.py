@@ -150,7 +150,7 @@ def _run(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
 def _monitor(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     from ..monitoring import stored
 
-    report = stored.compute(ws)
+    report = stored.compute(ws, web=True)
     return {"alert": bool(report.get("alert")), "error": report.get("error")}
 
 
@@ -193,7 +193,7 @@ def _optimise(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
                                 "calibration data")
     review = job["params"].get("review_threshold")  # None: the policy's, or the project's
     res = optimise(ws, target_precision=target, model=job["params"].get("model"),
-                   review_threshold=None if review is None else float(review))
+                   review_threshold=None if review is None else float(review), web=True)
     return dict(json.loads(json.dumps(res, default=str)))  # dates as text in the table
 
 

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from ... import review
-from ...auth import authenticate, record_login, sign
+from ...auth import authenticate, list_users, record_login, sign
 from ..pages import form_of, page_user, render, safe_next
 from ..sessions import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL_S
 
@@ -19,7 +19,9 @@ router = APIRouter(include_in_schema=False)
 def login_page(request: Request, next: str = "/") -> Response:
     state = request.app.state
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or sign(state.auth.key, "login", "-", 3600)
-    resp = render(request, "login.html", {"next": safe_next(next), "login_csrf": token})
+    # before the first account there is no admin to ask: it is made on the server
+    resp = render(request, "login.html", {"next": safe_next(next), "login_csrf": token,
+                                          "no_users": not list_users(state.ws)})
     resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
                     secure=state.secure_cookies, max_age=3600)
     return resp

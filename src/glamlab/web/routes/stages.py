@@ -409,7 +409,7 @@ def policy_page(request: Request, user: User = Depends(page_user)) -> Response:
 
     ws = request.app.state.ws
     job = _job_view(jobs.latest(ws, "optimise"))
-    policy = load_policy(ws.card)
+    policy = load_policy(ws.card, web=True)
     result = job["result"] if job and job["status"] == "done" else None
     # what "Work out the thresholds" sends to a person from, unless the admin chooses
     saved_review = sorted({lp.review for lp in policy.labels.values() if lp.review is not None}

@@ -1,0 +1,249 @@
+"""The web app speaks to curators who never open a terminal: no page shows a
+``glamlab ...`` command or a ``--flag``, in a classification, an entities and a tabular
+project, except where the words are deliberately for whoever runs glamlab on the server
+or for people who script (:data:`FOR_ADMINS`, each with its reason). Errors the pages
+show (a policy job that cannot start, a [policy] or [safety] that cannot be read,
+monitoring without a reference) name the web app's pages; a tabular project's labelling
+page speaks of rows."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from tests import bookings, ner_project
+from tests.actions.test_act import TEST_BLANK, TEST_CONTENT, _add_calibration
+from tests.actions.test_act import pages as pages  # noqa: F401  (the fixture)
+
+from .conftest import PASSWORD, csrf_of, login
+
+#: the pages a signed-in person reads: each stage, the queue, labelling, reports, admin
+PAGES = ("/", "/stages", "/stages/project", "/stages/items", "/stages/label",
+         "/stages/train", "/stages/evaluate", "/stages/run", "/stages/policy", "/stages/act",
+         "/stages/trends", "/stages/export", "/stages/monitoring", "/queue", "/label",
+         "/reports", "/admin", "/account/tokens", "/docs")
+
+#: words deliberately for whoever runs glamlab on the server, or for people who script:
+#: (page, words near the command, why a command is right there)
+FOR_ADMINS: list[tuple[str, str, str]] = [
+    ("/login", "The first admin is made on the server",
+     "before the first account exists there is no admin to add people on the Admin page: "
+     "only the person who runs glamlab can make one, on the server's command line"),
+    ("/docs", "",
+     "the JSON API's page is for people who script: it says which command each call "
+     "matches, and its example gets a token on the command line"),
+]
+
+
+def _pattern() -> re.Pattern[str]:
+    from glamlab.cli import COMMANDS
+
+    names = "|".join(sorted((re.escape(n) for n in COMMANDS), key=len, reverse=True))
+    return re.compile(rf"glamlab (?:{names})\b|(?<![\w-])--[a-z][\w-]*")
+
+
+def _visible(html: str) -> str:
+    """The page without its scripts, styles and comments (a CSS ``--var`` is no flag)."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    return re.sub(r"<!--.*?-->", " ", html, flags=re.S)
+
+
+def command_words(client: Any, pages: tuple[str, ...] = PAGES) -> list[str]:
+    """Each command or flag the pages show outside :data:`FOR_ADMINS`, with its page and
+    the words around it."""
+    found: list[str] = []
+    for path in pages:
+        r = client.get(path)
+        assert r.status_code < 500, (path, r.status_code, r.text[:500])
+        text = _visible(r.text)
+        for m in _pattern().finditer(text):
+            near = text[max(0, m.start() - 400):m.end() + 400]
+            if any(path == p and words in near for p, words, _why in FOR_ADMINS):
+                continue
+            around = " ".join(text[max(0, m.start() - 100):m.end() + 100].split())
+            found.append(f"{path}: {m.group(0)!r} in ...{around}...")
+    return found
+
+
+class _Signed:
+    """The web app on ``ws`` with an admin signed in; the background work stopped after."""
+
+    def __init__(self, ws: Any):
+        from fastapi.testclient import TestClient
+
+        from glamlab.auth import add_user, list_users
+        from glamlab.web import create_app
+
+        if not any(u["username"] == "ada1" for u in list_users(ws)):
+            add_user(ws, "ada1", PASSWORD, "admin")
+        self.app = create_app(ws)
+        self.client = TestClient(self.app)
+
+    def __enter__(self) -> _Signed:
+        self.client.__enter__()
+        assert login(self.client, "ada1").status_code == 303
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.__exit__(None, None, None)
+        self.app.state.jobs.stop()
+        self.app.state.refresher.wait(120)
+
+    def settled(self, path: str) -> str:
+        """The page once the reports it asked for are worked out in the background."""
+        self.client.get(path)
+        assert self.app.state.refresher.wait(300)
+        return str(self.client.get(path).text)
+
+    def sweep(self, pages: tuple[str, ...] = PAGES) -> list[str]:
+        command_words(self.client, pages)  # the first look asks for the reports
+        assert self.app.state.refresher.wait(300)
+        return command_words(self.client, pages)
+
+
+def _policy_job(s: _Signed) -> str:
+    """Work out the thresholds on the Choose the policy page; the page after."""
+    r = s.client.post("/stages/policy", data={"csrf": csrf_of(s.client),
+                                              "target_precision": "0.95"},
+                      follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert s.app.state.jobs.wait(300)
+    return str(s.client.get("/stages/policy").text)
+
+
+def _failed_policy_job(s: _Signed) -> str:
+    """Work out the thresholds on the Choose the policy page; the job's failure."""
+    page = _policy_job(s)
+    m = re.search(r'<p class="problem">Choosing the thresholds failed: (.*?)</p>', page, re.S)
+    assert m, page
+    return m.group(1)
+
+
+def test_a_classification_project_shows_no_commands(queued_ws: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    with _Signed(queued_ws) as s:
+        item = next(queued_ws.items()).item_id
+        _failed_policy_job(s)  # its error stays in the job box on the policy page
+        assert s.sweep((*PAGES, f"/items/{item}")) == []
+        with TestClient(s.app) as anonymous:  # the login page, before signing in
+            assert command_words(anonymous, ("/login",)) == []
+
+
+def test_an_entities_project_shows_no_commands(make_ws: Any, tmp_path: Path) -> None:
+    ws, _gold = ner_project.gold_and_new_texts(make_ws, tmp_path, 2)
+    try:
+        with _Signed(ws) as s:
+            _policy_job(s)
+            assert s.sweep() == []
+    finally:
+        ws.close()
+
+
+def _rows_ws(make_ws: Any, tmp_path: Path) -> Any:
+    """300 rows of the bookings sample, the last 20 without their outcome yet."""
+    from glamlab.tasks.tabular import ingest_table
+
+    ws = make_ws("rows", task="no-shows", modality="tabular", labels=["0", "1"])
+    raw = bookings.raw().sort_values("arrival_date").head(300).reset_index(drop=True)
+    raw["is_canceled"] = raw["is_canceled"].astype("Int64").astype(object)
+    raw.loc[raw.index[-20:], "is_canceled"] = None
+    raw.to_csv(tmp_path / "rows.csv", index=False)
+    ingest_table(ws, tmp_path / "rows.csv", time_column="arrival_date",
+                 label_column="is_canceled", id_column="id", group_columns=["hotel"],
+                 never_features=list(bookings.NEVER))
+    return ws
+
+
+def test_a_tabular_project_shows_no_commands_and_labels_rows(make_ws: Any,
+                                                              tmp_path: Path) -> None:
+    ws = _rows_ws(make_ws, tmp_path)
+    with _Signed(ws) as s:
+        assert s.sweep() == []
+        page = s.client.get("/label?split=train").text
+        m = re.search(r'<h2 id="item-h">(\w+) <a href="/items/([^"]+)"', page)
+        assert m, page
+        assert m.group(1) == "Row"
+        assert ws.item(m.group(2)).meta.get("is_canceled") in (None, "")  # no outcome yet
+        assert "Which rows" in page and "Which items" not in page
+        assert "random unlabelled rows" in page and "unlabelled items" not in page
+
+
+def test_the_policy_job_says_its_fix_in_the_web_apps_words(queued_ws: Any) -> None:
+    """No test split yet: the job box names the Label page, not `glamlab labels split`."""
+    with _Signed(queued_ws) as s:
+        error = _failed_policy_job(s)
+    assert "no labelled test split" in error
+    assert "on the Label page" in error and "glamlab" not in error, error
+
+
+def test_a_policy_or_safety_rule_that_cannot_be_read_is_said_for_the_web(
+        queued_ws: Any) -> None:
+    """The act section and the Choose the policy page say who corrects the card, not
+    "edit [policy] in glamlab.toml ... glamlab act --help"."""
+    ws = queued_ws
+    ws.card.raw["policy"] = {"labels": {"graphic": {"accept": 2}}}
+    ws.save_card()
+    with _Signed(ws) as s:
+        act = s.settled("/stages/act")
+        assert "must be between 0 and 1" in act, act
+        assert "ask whoever runs glamlab on the server to correct the policy" in act
+        policy = s.client.get("/stages/policy").text
+        assert "must be between 0 and 1" in policy
+        assert "ask whoever runs glamlab on the server to correct the policy" in policy
+        assert command_words(s.client, ("/stages/act", "/stages/policy", "/stages/export",
+                                        "/reports")) == []
+    del ws.card.raw["policy"]
+    ws.card.raw["safety"] = {"rules": "no photographs of people"}
+    ws.save_card()
+    with _Signed(ws) as s:
+        act = s.settled("/stages/act")
+        assert "[[safety.rules]]" in act, act
+        assert "ask whoever runs glamlab on the server to correct the safety rules" in act
+        assert command_words(s.client, ("/stages/act", "/stages/export", "/reports")) == []
+
+
+def test_the_login_page_says_who_makes_the_first_account(web_ws: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import list_users, remove_user
+    from glamlab.web import create_app
+
+    app = create_app(web_ws)
+    with TestClient(app) as c:
+        page = c.get("/login").text
+        assert "admins add people on the Admin page" in page and "first-admin" not in page
+        for u in list_users(web_ws):
+            remove_user(web_ws, u["username"])
+        page = c.get("/login").text
+        assert 'id="first-admin"' in page
+        assert "whoever runs glamlab" in page and "glamlab users add" in page
+    app.state.jobs.stop()
+
+
+def test_fresh_projects_show_no_commands(web_ws: Any, make_ws: Any) -> None:
+    """Before anything is labelled or run (a classification project with its images in,
+    a tabular project without its table)."""
+    with _Signed(web_ws) as s:
+        assert s.sweep() == []
+    rows = make_ws("empty-rows", task="no-shows", modality="tabular", labels=["0", "1"])
+    with _Signed(rows) as s:
+        assert s.sweep() == []
+
+
+def test_a_tuned_policy_shows_no_commands(pages: Any) -> None:  # noqa: F811
+    """Thresholds worked out on the policy page and saved, past the test set's budget (its
+    warning names no command), then what the policy would do and the export."""
+    _add_calibration(pages, TEST_BLANK, TEST_CONTENT)
+    pages.card.raw["gate"] = {"test_budget": 0}
+    pages.save_card()
+    with _Signed(pages) as s:
+        page = _policy_job(s)
+        assert "past its budget of 0" in page, page
+        r = s.client.post("/stages/policy/save", data={
+            "csrf": csrf_of(s.client), "job": re.search(r'name="job" value="(\d+)"',
+                                                       page).group(1)},  # type: ignore[union-attr]
+            follow_redirects=False)
+        assert r.status_code == 303, r.text
+        assert s.sweep() == []
