@@ -6,13 +6,14 @@ every decade with no word why).
 And it picks one only where it earns it: a method that corrects nothing is used only where
 its cross-validated MAE is lower than the best correction's by more than the standard
 error of the paired difference over the held-out cells; a tie goes to the correction
-(before: to cc, listed first)."""
+(before: to cc, listed first). ``settings["corrected"]`` says which it was."""
 
 from __future__ import annotations
 
 import json
 
 import numpy as np
+import pyarrow.parquet as pq
 
 import glamlab.trends.quantify as quantify
 from glamlab.cli import main
@@ -135,25 +136,31 @@ def test_trends_cli_and_page_do_not_call_an_uncorrected_share_corrected(make_ws,
     ws = _workspace(make_ws, "balanced", errors=True)
     res = trends(ws, by="year", label="a", n_boot=100)
     assert res.method.split("+")[0] == "cc", res.settings["choice"]
+    assert res.settings["corrected"] is False
     assert all(r.estimate == r.raw for r in res.rows)  # what the data scientist saw ...
     assert "cc is not a correction" in res.settings["choice"]["reason"]  # ... now said
 
     args = ["-w", str(ws.root), "trends", "--by", "year", "--label", "a"]
-    assert main([*args, "--html", str(tmp_path / "t.html")]) in (None, 0)
+    assert main([*args, "--html", str(tmp_path / "t.html"),
+                 "--parquet", str(tmp_path / "t.parquet")]) in (None, 0)
     head = capsys.readouterr().out.splitlines()[0]
     assert "not corrected (cc" in head and "corrected by" not in head, head
     page = (tmp_path / "t.html").read_text(encoding="utf-8")
     assert "removes the model&#39;s measured errors" not in page
     assert "not corrected here" in page
+    meta = json.loads(pq.read_schema(tmp_path / "t.parquet").metadata[b"glamlab.trends"])
+    assert meta["settings"]["corrected"] is False
     assert main([*args, "--json"]) in (None, 0)
     doc = json.loads(capsys.readouterr().out)
     assert "not a correction" in doc["settings"]["choice"]["reason"]
+    assert doc["settings"]["corrected"] is False
 
 
-def test_a_perfect_model_is_corrected_and_the_result_says_so(make_ws, capsys):
+def test_a_perfect_model_is_corrected_and_the_result_says_so(make_ws, tmp_path, capsys):
     ws = _workspace(make_ws, "exact", errors=False)
     res = trends(ws, by="year", label="a", n_boot=100)
-    assert res.method not in UNCORRECTED, res.settings["choice"]
+    assert res.method not in UNCORRECTED and res.settings["corrected"] is True, \
+        res.settings["choice"]
     assert res.settings["choice"]["corrected"] is True
     assert res.settings["choice"]["reason"].startswith(PREFERRED)
     # the page's plain words: as close as counting, and a correction
@@ -166,3 +173,13 @@ def test_a_perfect_model_is_corrected_and_the_result_says_so(make_ws, capsys):
     assert main(args) in (None, 0)
     head = capsys.readouterr().out.splitlines()[0]
     assert f"corrected by {res.method}" in head and "not corrected" not in head, head
+    assert main([*args, "--json"]) in (None, 0)
+    assert json.loads(capsys.readouterr().out)["settings"]["corrected"] is True
+    # a method given: corrected says what that method does
+    assert trends(ws, by="year", label="a", method="pcc", n_boot=50).settings[
+        "corrected"] is False
+    assert trends(ws, by="year", label="a", method="acc", n_boot=50).settings[
+        "corrected"] is True
+    assert main([*args, "--method", "cc", "--parquet", str(tmp_path / "t.parquet")]) in (None, 0)
+    meta = json.loads(pq.read_schema(tmp_path / "t.parquet").metadata[b"glamlab.trends"])
+    assert meta["settings"]["corrected"] is False
