@@ -125,6 +125,7 @@ def test_cli_chart_and_csv_for_an_entities_project(entities_ws: Any, tmp_path: P
     assert code in (0, None)
     doc = json.loads(capsys.readouterr().out)
     assert {r["label"] for r in doc["rows"]} == {"PER", "LOC", "ORG", "PROD", "TIME"}
+    assert doc["settings"]["corrected"] is True  # the gold/predicted ratio is a correction
 
 
 def test_settings_that_do_not_apply_are_refused(entities_ws: Any) -> None:

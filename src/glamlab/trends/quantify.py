@@ -100,6 +100,11 @@ DEFAULT_POOL = False  # partial pooling across a label's groups (see :func:`pool
 DEFAULT_STRATA = False  # error rates per group (see :meth:`ErrorRates.blend`)
 CPCC_SMOOTHING = 2.0  # pseudo-items per cell, distributed like the cell's own score
 MIN_CV_GROUPS = 3
+#: MAEs closer than this are equal (the estimates are rounded to 4 decimals)
+TIE = 1e-9
+#: how :func:`choose`'s reason starts where a correction is used although cc or pcc had an
+#: MAE as low or lower, within the cross-validation's noise
+PREFERRED = "correction preferred"
 STRATA_STRENGTH = 10.0
 BINS = 20
 MIN_ITEMS = 30  # fewer items in a group: the group is flagged "too few items"
@@ -644,10 +649,22 @@ class Choice:
     model_sd: dict[str, float]
     table: dict[str, dict[str, Any]]
     reason: str
+    #: where cc or pcc had the lowest MAE: how much lower than the best correction's, and the
+    #: standard error of that difference (:func:`_margin`); None otherwise
+    margin: dict[str, Any] | None = None
+
+    @property
+    def corrected(self) -> bool:
+        """Whether the method chosen corrects the classifier's errors (not cc or pcc)."""
+        return self.method not in UNCORRECTED
 
     def to_dict(self) -> dict[str, Any]:
-        return {"method": self.method, "model_sd": {k: round(v, 4) for k, v in self.model_sd.items()},
-                "cross_validation": self.table, "reason": self.reason}
+        return {"method": self.method, "corrected": self.corrected,
+                "model_sd": {k: round(v, 4) for k, v in self.model_sd.items()},
+                "cross_validation": self.table, "reason": self.reason,
+                "uncorrected_margin": None if self.margin is None else {
+                    k: round(v, 4) if isinstance(v, float) else v
+                    for k, v in self.margin.items()}}
 
 
 def _sum_rates(label: str, parts: list[ErrorRates], source: str) -> ErrorRates:
@@ -691,14 +708,22 @@ def choose(per_label: Mapping[str, Mapping[str | None, ErrorRates]], *,
     group's labelled items, e.g. ``labelled_rates(..., by=..., strength=0)``).
 
     The method with the lowest cross-validated mean absolute error among those that give an
-    estimate in every held-out group. Its residuals also measure what the bootstrap cannot
-    see, the method's own error from group to group (a classifier that errs differently in
-    one decade than on the labelled items): per label ``model_sd = tau * sqrt(p (1 - p))``,
-    ``p`` the label's labelled share, ``tau^2`` the mean of the squared standardised
-    residuals minus their bootstrap variance (method of moments, over every label's
-    groups); or the label's own such figure (unstandardised) where its residuals say it is
-    worse than the labels together. With fewer than ``min_groups`` usable groups (over all labels), nothing can be
-    measured: :data:`DEFAULT_METHOD` and no extra error, said in ``reason``."""
+    estimate in every held-out group, except that a method which corrects nothing (``cc``,
+    ``pcc``) must earn its place: it is used only where its MAE is lower than the best
+    correction's by more than the cross-validation's own noise, the standard error of the
+    paired difference of absolute errors over the held-out (label, group) cells
+    (:func:`_margin`, in ``margin``); otherwise, a tie included, the correction is used.
+    Counting is biased toward the labelled share wherever a group's share differs from it,
+    which is what the corrections remove; so the burden of proof is on counting, and a tie
+    on a few held-out groups is no proof. The chosen method's residuals also measure what
+    the bootstrap cannot see, the method's own error from group to group (a classifier
+    that errs differently in one decade than on the labelled items): per label
+    ``model_sd = tau * sqrt(p (1 - p))``, ``p`` the label's labelled share, ``tau^2`` the
+    mean of the squared standardised residuals minus their bootstrap variance (method of
+    moments, over every label's groups); or the label's own such figure (unstandardised)
+    where its residuals say it is worse than the labels together. With fewer than
+    ``min_groups`` usable groups (over all labels), nothing can be measured:
+    :data:`DEFAULT_METHOD` and no extra error, said in ``reason``."""
     rows: list[dict[str, Any]] = []
     scale: dict[str, float] = {}
     for label, groups in per_label.items():
@@ -738,6 +763,13 @@ def choose(per_label: Mapping[str, Mapping[str | None, ErrorRates]], *,
                 and table[m]["without_estimate"] == 0]
     best = min(eligible or [DEFAULT_METHOD], key=lambda m: table[m]["mae"] if m in table
                and table[m]["mae"] is not None else np.inf)
+    others = [m for m in eligible if m not in UNCORRECTED]
+    runner = min(others, key=lambda m: table[m]["mae"]) if others else None
+    margin: dict[str, Any] | None = None
+    if best in UNCORRECTED and runner is not None:
+        margin = _margin(rows, best, runner)
+        if margin["difference"] <= max(margin["standard_error"], TIE):
+            best, runner = runner, best  # not better by more than the noise: correct
     tau = float(table.get(best, {}).get("tau") or 0.0)
     sd: dict[str, float] = {}
     for lab in per_label:
@@ -749,16 +781,43 @@ def choose(per_label: Mapping[str, Mapping[str | None, ErrorRates]], *,
         sd[lab] = max(tau * scale.get(lab, 0.5), own)
     reason = (f"lowest cross-validated MAE (leave one of {len(held)} labelled "
               f"(label, group) cells out; methods giving an estimate in every one)")
-    if best in UNCORRECTED:
+    if margin is not None and best not in UNCORRECTED:
+        assert runner is not None
+        reason = (f"{PREFERRED}: {best} had the lowest cross-validated MAE of the corrections "
+                  f"({table[best]['mae']}; leave one of {len(held)} labelled (label, group) "
+                  f"cells out), and {runner} (MAE {table[runner]['mae']}), which is not a "
+                  f"correction, was not better by more than the cross-validation's noise (MAE "
+                  f"difference {margin['difference']:.4f}, standard error "
+                  f"{margin['standard_error']:.4f})")
+    elif best in UNCORRECTED:
         # a legitimate choice, but the "corrected" share then is the raw one: say so
-        others = [m for m in eligible if m not in UNCORRECTED]
-        runner = min(others, key=lambda m: table[m]["mae"]) if others else None
         reason += (f"; {best} is not a correction, so the corrected share is the model's own "
                    + ("share" if best == "cc" else "mean score")
                    + " in every group: "
-                   + (f"it came at least as close to the labelled groups' true shares (MAE "
-                      f"{table[best]['mae']}) as the best correction, {runner} (MAE "
-                      f"{table[runner]['mae']})" if runner else
+                   + (f"it came closer to the labelled groups' true shares (MAE "
+                      f"{table[best]['mae']}) than the best correction, {runner} (MAE "
+                      f"{table[runner]['mae']}), by more than the cross-validation's noise "
+                      f"(MAE difference {margin['difference']:.4f}, standard error "
+                      f"{margin['standard_error']:.4f})" if runner and margin else
                       "no correction gave an estimate in every held-out group")
                    + "; pass a method to correct anyway")
-    return Choice(best, sd, table, reason)
+    return Choice(best, sd, table, reason, margin)
+
+
+def _margin(rows: list[dict[str, Any]], uncorrected: str, correction: str) -> dict[str, Any]:
+    """How much better the uncorrected method did than the correction over the same held-out
+    (label, group) cells: the mean of the paired differences of absolute error (correction's
+    minus the uncorrected's, i.e. the difference of their MAEs) and its standard error
+    (their standard deviation over the square root of the number of cells; 0 with one cell).
+    :func:`choose` keeps the uncorrected method only where the difference exceeds its
+    standard error."""
+    def errors(m: str) -> dict[tuple[Any, Any], float]:
+        return {(r["label"], r["group"]): abs(r["estimate"] - r["truth"]) for r in rows
+                if r["method"] == m and r["estimate"] is not None}
+
+    mine, theirs = errors(uncorrected), errors(correction)
+    d = np.array([theirs[k] - mine[k] for k in mine if k in theirs])
+    se = float(np.std(d, ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0
+    return {"uncorrected": uncorrected, "correction": correction,
+            "difference": float(d.mean()) if len(d) else 0.0, "standard_error": se,
+            "cells": int(len(d))}

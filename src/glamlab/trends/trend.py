@@ -234,6 +234,8 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
     method's error between groups measured there; ``settings["choice"]`` says what was
     chosen and why (where it chose ``cc`` or ``pcc``, which correct nothing, the corrected
     share equals the raw share, or the mean score, in every group, and the reason says so).
+    ``settings["corrected"]`` is whether the method used, chosen or given, corrects the
+    classifier's errors (false for ``cc`` and ``pcc``; true on an entities project).
     ``rates`` (label -> :class:`ErrorRates`) gives the classifier's error
     rates explicitly (or label -> group -> rates, with the overall rates under ``"*"``;
     the method is then :data:`~glamlab.trends.quantify.DEFAULT_METHOD` unless given); by
@@ -345,7 +347,8 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
                        rates={lab: overall[lab].summary() for lab in labels
                               if overall[lab].n_pos + overall[lab].n_neg},
                        where=dict(where or {}), terms=term_rows,
-                       settings={"n_boot": n_boot, "seed": seed, "min_items": min_items,
+                       settings={"corrected": corrected,
+                                 "n_boot": n_boot, "seed": seed, "min_items": min_items,
                                  "pooled": pooled, "strata": by_group,
                                  "bins": bins, "interval": "95%, bootstrap over the group's "
                                  "items (with one pseudo-item of prior, so a group of a few "

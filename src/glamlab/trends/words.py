@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .quantify import UNCORRECTED, is_clipped
+from .quantify import PREFERRED, UNCORRECTED, is_clipped
 
 if TYPE_CHECKING:
     from .trend import TrendResult, TrendRow
@@ -52,6 +52,12 @@ def method_words(result: TrendResult) -> str:
         why = ("glamlab chose it: on the labelled items, grouped the same way, it came "
                "closest to the true share of a group it had not seen (each group held out "
                "in turn). Its measured error between groups is included in the intervals.")
+    elif reason.startswith(PREFERRED):
+        why = ("glamlab chose it: on the labelled items, grouped the same way, it came about "
+               "as close to the true share of a group it had not seen (each group held out in "
+               "turn) as counting the model's own predictions did, within what that test can "
+               "tell apart, and unlike counting it corrects the model's errors. Its measured "
+               "error between groups is included in the intervals.")
     elif reason.startswith("default"):
         why = ("glamlab used its default: there are too few labelled items in enough groups "
                "to test the methods against each other, so the intervals do not include how "
