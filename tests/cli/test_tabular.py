@@ -511,3 +511,45 @@ def test_a_corrected_date_never_moves_a_row_out_of_a_frozen_test_split(tmp_path,
     res = json.loads(_run(capsys, "-w", ws2, "ingest", str(f), "--json").out)
     assert res["kept_in_test"] == 0 and res["warnings"] == []
     assert split_of(Workspace.open(ws2), ["r35"]) == {"r35": "train"}
+
+
+def test_retrain_leaves_out_of_its_window_the_rows_the_champion_learned_from(tmp_path, capsys):
+    """A row the champion trained on whose date is corrected into the newest labelled
+    window stays in the train split, and retrain leaves it out of the window it judges
+    the champion on, saying so (before, the champion was scored on a row it learned
+    from, beside challengers that never saw it); a window that starts inside the
+    champion's training period leaves out its rows the same way, and one made only of
+    them is refused, naming the fix."""
+    ws = str(tmp_path / "ws")
+    w = ["-w", ws]
+    f = tmp_path / "rows.csv"
+    _small_table(f)
+    _run(capsys, "init", ws, "--task", "t", "--modality", "tabular", "--labels", "0,1")
+    _run(capsys, *w, "ingest", str(f), "--time-column", "day", "--label-column", "out",
+         "--id-column", "id")
+    _run(capsys, *w, "train", "tabular-share")
+    _small_table(f, moved="r0")  # 2020-12-20: in the newest 28 days
+    _run(capsys, *w, "ingest", str(f))
+    res = json.loads(_run(capsys, *w, "retrain", "--json").out)
+    assert res["window"] == ["2020-11-23", "2020-12-21"]
+    # r37, r38 and r39 (December 11 to 13); r0 is left out
+    assert res["window_rows"] == 3 and res["window_learned"] == 1
+    out = _run(capsys, *w, "retrain").out
+    assert "1 labelled row of this window is left out: the champion learned from it" in out
+    # a window inside the training period: the champion's rows are left out of it
+    res = json.loads(_run(capsys, *w, "retrain", "--window-start", "2020-09-01",
+                          "--json").out)
+    assert res["window_learned"] == 4  # r0, and r27 to r29 (September 1 to 3)
+    assert res["window_rows"] == 10  # the test rows r30 to r39
+    # a window of its rows only is refused
+    from glamlab.errors import EvaluationError
+    from glamlab.retraining.tabular import retrain_project
+    from glamlab.tasks.tabular import project_frame
+    from glamlab.workspace import Workspace
+
+    frame = project_frame(Workspace.open(ws))
+    with pytest.raises(EvaluationError) as exc:
+        retrain_project(Workspace.open(ws), window_start="2020-08-01",
+                        frame=frame[frame["day"] < "2020-10-01"])
+    assert "the champion learned from every labelled row" in exc.value.message
+    assert "--window-start" in (exc.value.hint or "")
