@@ -553,3 +553,33 @@ def test_retrain_leaves_out_of_its_window_the_rows_the_champion_learned_from(tmp
                         frame=frame[frame["day"] < "2020-10-01"])
     assert "the champion learned from every labelled row" in exc.value.message
     assert "--window-start" in (exc.value.hint or "")
+
+
+def test_backtest_says_which_rows_count_by_their_corrected_date(tmp_path, capsys):
+    """The backtest's folds go by date, unlike train and evaluate (by the stored split):
+    a frozen test row whose date is corrected to before the cutoff trains its folds, and
+    a row kept in train whose date is corrected to after it is scored in its month.
+    The backtest says so, naming the rows (before, nothing told the two apart)."""
+    ws = str(tmp_path / "ws")
+    w = ["-w", ws]
+    f = tmp_path / "rows.csv"
+    _small_table(f)
+    _run(capsys, "init", ws, "--task", "t", "--modality", "tabular", "--labels", "0,1")
+    _run(capsys, *w, "ingest", str(f), "--time-column", "day", "--label-column", "out",
+         "--id-column", "id")
+    back = ["backtest", "--model", "tabular-share", "--n-boot", "20"]
+    assert json.loads(_run(capsys, *w, *back, "--json").out)["notes"] == []
+    _run(capsys, *w, "train", "tabular-share")
+    _run(capsys, *w, "evaluate", "--n-boot", "20")  # the test split is frozen
+    _small_table(f, dates={"r0": "2020-12-20", "r35": "2020-03-15"})
+    _run(capsys, *w, "ingest", str(f))
+    res = json.loads(_run(capsys, *w, *back, "--json").out)
+    held, kept = res["notes"]
+    assert held.startswith("1 row ('r35') of the test split") and "before 2020-10-04" in held
+    assert "it trains the folds" in held and "evaluate still tests on it" in held
+    assert kept.startswith("1 row ('r0') of the train split") and "on or after 2020-10-04" in kept
+    assert "scored in the month of that date" in kept
+    # the December fold scores r0 by its date: r37 to r39 and r0
+    assert next(x for x in res["folds"] if x["origin"] == "2020-12-01")["test_rows"] == 4
+    out = _run(capsys, *w, *back).out
+    assert "Note: 1 row ('r35') of the test split" in out and "Note: 1 row ('r0')" in out
