@@ -583,3 +583,56 @@ def test_backtest_says_which_rows_count_by_their_corrected_date(tmp_path, capsys
     assert next(x for x in res["folds"] if x["origin"] == "2020-12-01")["test_rows"] == 4
     out = _run(capsys, *w, *back).out
     assert "Note: 1 row ('r35') of the test split" in out and "Note: 1 row ('r0')" in out
+
+
+def _old_retrained(ws, until):
+    """A tabular-share model saved as a retraining on rows before ``until`` was saved
+    before glamlab recorded a model's rows: its card's training period only."""
+    from glamlab.registry.models import save_model
+    from glamlab.registry.tabular import make_predictor
+    from glamlab.tasks.tabular import project_frame
+
+    frame = project_frame(ws)
+    learned = frame[(frame["day"] < until) & frame["out"].notna()]
+    return save_model(ws, make_predictor(ws, "tabular-share").fit_table(learned),
+                      name="old", card={"train_rows": len(learned), "split": "time",
+                                        "train_until": until})
+
+
+def test_a_model_saved_before_its_rows_were_recorded_counts_the_stored_test_split(
+        tmp_path, capsys):
+    """For a retrained model saved before its rows were recorded, the test rows it
+    learned from are the rows of the test split as stored dated before its training
+    period's end: a frozen test row whose date is corrected to before the cutoff counts
+    (before, a model whose only test row was that one passed as out-of-sample, and
+    evaluate scored it on the row), and a row kept in train whose date is corrected to
+    after the cutoff does not (before, it was counted as a test row)."""
+    from glamlab.registry.tabular import test_rows_learned
+    from glamlab.workspace import Workspace
+
+    ws = str(tmp_path / "ws")
+    w = ["-w", ws]
+    f = tmp_path / "rows.csv"
+    _small_table(f)
+    _run(capsys, "init", ws, "--task", "t", "--modality", "tabular", "--labels", "0,1")
+    _run(capsys, *w, "ingest", str(f), "--time-column", "day", "--label-column", "out",
+         "--id-column", "id")
+    _run(capsys, *w, "train", "tabular-share")
+    _run(capsys, *w, "evaluate", "--n-boot", "20")  # the test split is frozen
+    # it trained on the rows before October 5th: r30 (October 4th, a test row) among them
+    old = _old_retrained(Workspace.open(ws), "2020-10-05")
+    assert test_rows_learned(Workspace.open(ws), old)["rows"] == 1
+    _small_table(f, dates={"r30": "2020-03-15"})  # r30 stays in the frozen test split
+    _run(capsys, *w, "ingest", str(f))
+    learned = test_rows_learned(Workspace.open(ws), old)
+    assert learned is not None and learned["rows"] == 1
+    ev = json.loads(_run(capsys, *w, "evaluate", "--n-boot", "20", "--json").out)
+    assert all(r["candidate"] != old.spec for r in ev["leaderboard"])
+    assert any(f"{old.spec} is left out" in x for x in ev["warnings"])
+
+    # a kept row: r0 (trained on by tabular-share@1) corrected to December 20th stays
+    # in train; a model trained on the rows before December 21st learned 10 test rows
+    _small_table(f, dates={"r0": "2020-12-20"})
+    _run(capsys, *w, "ingest", str(f))
+    late = _old_retrained(Workspace.open(ws), "2020-12-21")
+    assert test_rows_learned(Workspace.open(ws), late)["rows"] == 10
