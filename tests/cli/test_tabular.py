@@ -636,3 +636,54 @@ def test_a_model_saved_before_its_rows_were_recorded_counts_the_stored_test_spli
     _run(capsys, *w, "ingest", str(f))
     late = _old_retrained(Workspace.open(ws), "2020-12-21")
     assert test_rows_learned(Workspace.open(ws), late)["rows"] == 10
+
+
+def _signal_table(path, dates=None):
+    """200 rows over 2020 whose outcome follows ``size`` (4 in 5 rows), so that a
+    boosted model learns it (the automatic cutoff: 2020-10-16)."""
+    dates = dates or {}
+    lines = ["id,day,size,out"]
+    for i in range(200):
+        day = dates.get(f"r{i}", f"2020-{1 + i * 12 // 200:02d}-{1 + i % 28:02d}")
+        lines.append(f"r{i},{day},{i % 7},{int((i % 7 >= 4) != (i % 5 == 0))}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_a_frozen_test_row_a_retraining_learns_from_is_recorded(tmp_path, capsys):
+    """retrain's challengers take the labelled rows before the newest window by date, so
+    a frozen test row whose date is corrected to before the cutoff is among them (as the
+    test rows of the period before the window are, by design): the promoted model
+    records it (role "retrain"), counts it among the test rows it learned from, and
+    evaluate leaves the model out; train, by the stored split, does not learn from it."""
+    from glamlab.registry import get_model
+    from glamlab.registry.overlap import model_item_ids
+    from glamlab.registry.tabular import test_rows_learned
+    from glamlab.tasks.splits import split_of
+    from glamlab.workspace import Workspace
+
+    ws = str(tmp_path / "ws")
+    w = ["-w", ws]
+    f = tmp_path / "rows.csv"
+    _signal_table(f)
+    _run(capsys, "init", ws, "--task", "t", "--modality", "tabular", "--labels", "0,1")
+    _run(capsys, *w, "ingest", str(f), "--time-column", "day", "--label-column", "out",
+         "--id-column", "id")
+    _run(capsys, *w, "train", "tabular-gbm")
+    _run(capsys, *w, "evaluate", "--n-boot", "20")  # the test split is frozen
+    _signal_table(f, dates={"r190": "2020-09-20"})
+    _run(capsys, *w, "ingest", str(f))
+    assert split_of(Workspace.open(ws), ["r190"]) == {"r190": "test"}
+    Workspace.open(ws).update_card({"gate": {"max_drop": 1.0}})  # the challenger wins
+    res = json.loads(_run(capsys, *w, "retrain", "--json").out)
+    assert res["saved"] == "tabular-gbm@2", res
+    wsp = Workspace.open(ws)
+    mv = get_model(wsp, "tabular-gbm@2")
+    learned = set(model_item_ids(wsp, mv.id, "retrain"))
+    assert "r190" in learned and len(learned) == res["train_rows"][res["chosen"]]
+    tests = {i for i, s in split_of(wsp).items() if s == "test"}
+    assert test_rows_learned(wsp, mv)["rows"] == len(learned & tests)
+    ev = json.loads(_run(capsys, *w, "evaluate", "--n-boot", "20", "--json").out)
+    assert any("tabular-gbm@2 is left out" in x for x in ev["warnings"])
+    res = json.loads(_run(capsys, *w, "train", "tabular-gbm", "--json").out)
+    trained = set(model_item_ids(wsp, get_model(wsp, res["model"]).id, "train"))
+    assert "r190" not in trained and not trained & tests
