@@ -511,3 +511,179 @@ def test_a_corrected_date_never_moves_a_row_out_of_a_frozen_test_split(tmp_path,
     res = json.loads(_run(capsys, "-w", ws2, "ingest", str(f), "--json").out)
     assert res["kept_in_test"] == 0 and res["warnings"] == []
     assert split_of(Workspace.open(ws2), ["r35"]) == {"r35": "train"}
+
+
+def test_retrain_leaves_out_of_its_window_the_rows_the_champion_learned_from(tmp_path, capsys):
+    """A row the champion trained on whose date is corrected into the newest labelled
+    window stays in the train split, and retrain leaves it out of the window it judges
+    the champion on, saying so (before, the champion was scored on a row it learned
+    from, beside challengers that never saw it); a window that starts inside the
+    champion's training period leaves out its rows the same way, and one made only of
+    them is refused, naming the fix."""
+    ws = str(tmp_path / "ws")
+    w = ["-w", ws]
+    f = tmp_path / "rows.csv"
+    _small_table(f)
+    _run(capsys, "init", ws, "--task", "t", "--modality", "tabular", "--labels", "0,1")
+    _run(capsys, *w, "ingest", str(f), "--time-column", "day", "--label-column", "out",
+         "--id-column", "id")
+    _run(capsys, *w, "train", "tabular-share")
+    _small_table(f, moved="r0")  # 2020-12-20: in the newest 28 days
+    _run(capsys, *w, "ingest", str(f))
+    res = json.loads(_run(capsys, *w, "retrain", "--json").out)
+    assert res["window"] == ["2020-11-23", "2020-12-21"]
+    # r37, r38 and r39 (December 11 to 13); r0 is left out
+    assert res["window_rows"] == 3 and res["window_learned"] == 1
+    out = _run(capsys, *w, "retrain").out
+    assert "1 labelled row of this window is left out: the champion learned from it" in out
+    # a window inside the training period: the champion's rows are left out of it
+    res = json.loads(_run(capsys, *w, "retrain", "--window-start", "2020-09-01",
+                          "--json").out)
+    assert res["window_learned"] == 4  # r0, and r27 to r29 (September 1 to 3)
+    assert res["window_rows"] == 10  # the test rows r30 to r39
+    # a window of its rows only is refused
+    from glamlab.errors import EvaluationError
+    from glamlab.retraining.tabular import retrain_project
+    from glamlab.tasks.tabular import project_frame
+    from glamlab.workspace import Workspace
+
+    frame = project_frame(Workspace.open(ws))
+    with pytest.raises(EvaluationError) as exc:
+        retrain_project(Workspace.open(ws), window_start="2020-08-01",
+                        frame=frame[frame["day"] < "2020-10-01"])
+    assert "the champion learned from every labelled row" in exc.value.message
+    assert "--window-start" in (exc.value.hint or "")
+
+
+def test_backtest_says_which_rows_count_by_their_corrected_date(tmp_path, capsys):
+    """The backtest's folds go by date, unlike train and evaluate (by the stored split):
+    a frozen test row whose date is corrected to before the cutoff trains its folds, and
+    a row kept in train whose date is corrected to after it is scored in its month.
+    The backtest says so, naming the rows (before, nothing told the two apart)."""
+    ws = str(tmp_path / "ws")
+    w = ["-w", ws]
+    f = tmp_path / "rows.csv"
+    _small_table(f)
+    _run(capsys, "init", ws, "--task", "t", "--modality", "tabular", "--labels", "0,1")
+    _run(capsys, *w, "ingest", str(f), "--time-column", "day", "--label-column", "out",
+         "--id-column", "id")
+    back = ["backtest", "--model", "tabular-share", "--n-boot", "20"]
+    assert json.loads(_run(capsys, *w, *back, "--json").out)["notes"] == []
+    _run(capsys, *w, "train", "tabular-share")
+    _run(capsys, *w, "evaluate", "--n-boot", "20")  # the test split is frozen
+    _small_table(f, dates={"r0": "2020-12-20", "r35": "2020-03-15"})
+    _run(capsys, *w, "ingest", str(f))
+    res = json.loads(_run(capsys, *w, *back, "--json").out)
+    held, kept = res["notes"]
+    assert held.startswith("1 row ('r35') of the test split") and "before 2020-10-04" in held
+    assert "it trains the folds" in held and "evaluate still tests on it" in held
+    assert kept.startswith("1 row ('r0') of the train split") and "on or after 2020-10-04" in kept
+    assert "scored in the month of that date" in kept
+    # the December fold scores r0 by its date: r37 to r39 and r0
+    assert next(x for x in res["folds"] if x["origin"] == "2020-12-01")["test_rows"] == 4
+    out = _run(capsys, *w, *back).out
+    assert "Note: 1 row ('r35') of the test split" in out and "Note: 1 row ('r0')" in out
+
+
+def _old_retrained(ws, until):
+    """A tabular-share model saved as a retraining on rows before ``until`` was saved
+    before glamlab recorded a model's rows: its card's training period only."""
+    from glamlab.registry.models import save_model
+    from glamlab.registry.tabular import make_predictor
+    from glamlab.tasks.tabular import project_frame
+
+    frame = project_frame(ws)
+    learned = frame[(frame["day"] < until) & frame["out"].notna()]
+    return save_model(ws, make_predictor(ws, "tabular-share").fit_table(learned),
+                      name="old", card={"train_rows": len(learned), "split": "time",
+                                        "train_until": until})
+
+
+def test_a_model_saved_before_its_rows_were_recorded_counts_the_stored_test_split(
+        tmp_path, capsys):
+    """For a retrained model saved before its rows were recorded, the test rows it
+    learned from are the rows of the test split as stored dated before its training
+    period's end: a frozen test row whose date is corrected to before the cutoff counts
+    (before, a model whose only test row was that one passed as out-of-sample, and
+    evaluate scored it on the row), and a row kept in train whose date is corrected to
+    after the cutoff does not (before, it was counted as a test row)."""
+    from glamlab.registry.tabular import test_rows_learned
+    from glamlab.workspace import Workspace
+
+    ws = str(tmp_path / "ws")
+    w = ["-w", ws]
+    f = tmp_path / "rows.csv"
+    _small_table(f)
+    _run(capsys, "init", ws, "--task", "t", "--modality", "tabular", "--labels", "0,1")
+    _run(capsys, *w, "ingest", str(f), "--time-column", "day", "--label-column", "out",
+         "--id-column", "id")
+    _run(capsys, *w, "train", "tabular-share")
+    _run(capsys, *w, "evaluate", "--n-boot", "20")  # the test split is frozen
+    # it trained on the rows before October 5th: r30 (October 4th, a test row) among them
+    old = _old_retrained(Workspace.open(ws), "2020-10-05")
+    assert test_rows_learned(Workspace.open(ws), old)["rows"] == 1
+    _small_table(f, dates={"r30": "2020-03-15"})  # r30 stays in the frozen test split
+    _run(capsys, *w, "ingest", str(f))
+    learned = test_rows_learned(Workspace.open(ws), old)
+    assert learned is not None and learned["rows"] == 1
+    ev = json.loads(_run(capsys, *w, "evaluate", "--n-boot", "20", "--json").out)
+    assert all(r["candidate"] != old.spec for r in ev["leaderboard"])
+    assert any(f"{old.spec} is left out" in x for x in ev["warnings"])
+
+    # a kept row: r0 (trained on by tabular-share@1) corrected to December 20th stays
+    # in train; a model trained on the rows before December 21st learned 10 test rows
+    _small_table(f, dates={"r0": "2020-12-20"})
+    _run(capsys, *w, "ingest", str(f))
+    late = _old_retrained(Workspace.open(ws), "2020-12-21")
+    assert test_rows_learned(Workspace.open(ws), late)["rows"] == 10
+
+
+def _signal_table(path, dates=None):
+    """200 rows over 2020 whose outcome follows ``size`` (4 in 5 rows), so that a
+    boosted model learns it (the automatic cutoff: 2020-10-16)."""
+    dates = dates or {}
+    lines = ["id,day,size,out"]
+    for i in range(200):
+        day = dates.get(f"r{i}", f"2020-{1 + i * 12 // 200:02d}-{1 + i % 28:02d}")
+        lines.append(f"r{i},{day},{i % 7},{int((i % 7 >= 4) != (i % 5 == 0))}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_a_frozen_test_row_a_retraining_learns_from_is_recorded(tmp_path, capsys):
+    """retrain's challengers take the labelled rows before the newest window by date, so
+    a frozen test row whose date is corrected to before the cutoff is among them (as the
+    test rows of the period before the window are, by design): the promoted model
+    records it (role "retrain"), counts it among the test rows it learned from, and
+    evaluate leaves the model out; train, by the stored split, does not learn from it."""
+    from glamlab.registry import get_model
+    from glamlab.registry.overlap import model_item_ids
+    from glamlab.registry.tabular import test_rows_learned
+    from glamlab.tasks.splits import split_of
+    from glamlab.workspace import Workspace
+
+    ws = str(tmp_path / "ws")
+    w = ["-w", ws]
+    f = tmp_path / "rows.csv"
+    _signal_table(f)
+    _run(capsys, "init", ws, "--task", "t", "--modality", "tabular", "--labels", "0,1")
+    _run(capsys, *w, "ingest", str(f), "--time-column", "day", "--label-column", "out",
+         "--id-column", "id")
+    _run(capsys, *w, "train", "tabular-gbm")
+    _run(capsys, *w, "evaluate", "--n-boot", "20")  # the test split is frozen
+    _signal_table(f, dates={"r190": "2020-09-20"})
+    _run(capsys, *w, "ingest", str(f))
+    assert split_of(Workspace.open(ws), ["r190"]) == {"r190": "test"}
+    Workspace.open(ws).update_card({"gate": {"max_drop": 1.0}})  # the challenger wins
+    res = json.loads(_run(capsys, *w, "retrain", "--json").out)
+    assert res["saved"] == "tabular-gbm@2", res
+    wsp = Workspace.open(ws)
+    mv = get_model(wsp, "tabular-gbm@2")
+    learned = set(model_item_ids(wsp, mv.id, "retrain"))
+    assert "r190" in learned and len(learned) == res["train_rows"][res["chosen"]]
+    tests = {i for i, s in split_of(wsp).items() if s == "test"}
+    assert test_rows_learned(wsp, mv)["rows"] == len(learned & tests)
+    ev = json.loads(_run(capsys, *w, "evaluate", "--n-boot", "20", "--json").out)
+    assert any("tabular-gbm@2 is left out" in x for x in ev["warnings"])
+    res = json.loads(_run(capsys, *w, "train", "tabular-gbm", "--json").out)
+    trained = set(model_item_ids(wsp, get_model(wsp, res["model"]).id, "train"))
+    assert "r190" not in trained and not trained & tests

@@ -187,6 +187,56 @@ def test_parquet_streamed_by_record_batch(make_ws, tmp_path, monkeypatch):
     assert report.failed == 1 and "Parquet" in report.problems[0]["reason"]
 
 
+def test_a_parquet_table_of_texts_comes_in_as_a_csv_does(make_ws, tmp_path):
+    """The bundled language texts saved as Parquet (id, text and metadata columns) come
+    into a text classification project as the same CSV does; a wrong --text-column and
+    a duplicate id with other content are one problem each; a text column that holds
+    numbers (typed in a Parquet file) refuses the file naming the column and the
+    columns of text to choose (before, each number became an item's "text")."""
+    import pandas as pd
+
+    from glamlab.demo import project
+
+    p = project("language")
+    rows = pd.read_csv(p.ingest[0]).head(40)
+    src = tmp_path / "texts.parquet"
+    rows.to_parquet(src, index=False)
+    ws = make_ws(modality="text")
+    report = ws.ingest([src])
+    assert (report.added, report.failed) == (40, 0)
+    first = ws.item(rows["id"][0])
+    assert first.text == rows["text"][0] and first.source_kind == "parquet"
+    assert first.meta["kind"] == rows["kind"][0]
+    assert ws.ingest([src]).unchanged == 40
+
+    wrong = make_ws("wrong", modality="text")
+    report = wrong.ingest([src], text_column="txt")
+    assert (report.added, report.failed) == (0, 1)
+    assert "the column 'txt' given with --text-column is not in texts.parquet" in (
+        report.problems[0]["reason"])
+
+    dup = tmp_path / "dup.parquet"
+    pd.concat([rows.head(3), rows.head(1).assign(text="Ein ganz anderer Satz.")]).to_parquet(
+        dup, index=False)
+    report = make_ws("dup", modality="text").ingest([dup])
+    assert (report.added, report.failed) == (3, 1)
+    assert f"duplicate id {rows['id'][0]!r}" in report.problems[0]["reason"]
+
+    numbers = tmp_path / "numbers.parquet"
+    rows.assign(text=range(len(rows))).to_parquet(numbers, index=False)
+    ws = make_ws("numbers", modality="text")
+    report = ws.ingest([numbers])
+    assert (report.added, report.failed) == (0, 1)
+    problem = report.problems[0]
+    assert "the text column 'text' of numbers.parquet holds numbers (int64)" in problem["reason"]
+    assert "nothing was ingested" in problem["reason"]
+    assert "--text-column" in problem["hint"] and "origin" in problem["hint"]
+    assert ws.count_items() == 0
+    # the table's own text column named: it comes in
+    report = ws.ingest([numbers], text_column="origin")
+    assert (report.added, report.failed) == (40, 0)
+
+
 def test_duplicate_ids_in_a_table(make_ws, tmp_path):
     ws = make_ws(modality="text")
     src = _csv(tmp_path / "d.csv", "id,text\nd1,one\nd1,one\nd1,other\nd2,two\n")

@@ -171,10 +171,13 @@ class BacktestReport:
     overall: dict[str, dict[str, dict[str, float]]]  # model -> metric -> value/low/high
     predictions: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     test_index: Any = field(default=None, repr=False)
+    #: what to know about the rows (e.g. rows whose stored split their date disagrees with)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"task": self.task, "metric": self.metric, "models": self.models,
-                "overall": self.overall, "folds": [f.to_dict() for f in self.folds]}
+                "overall": self.overall, "folds": [f.to_dict() for f in self.folds],
+                "notes": list(self.notes)}
 
     def summary(self) -> str:
         lines = [f"{'Time split' if len(self.folds) == 1 else 'Rolling-origin backtest'} "
@@ -183,7 +186,7 @@ class BacktestReport:
         for m in self.models:
             s = self.overall[m][self.metric]
             lines.append(f"  {m:24s} {s['value']:.3f} [{s['low']:.3f}, {s['high']:.3f}]")
-        return "\n".join(lines)
+        return "\n".join([*lines, *(f"Note: {n}" for n in self.notes)])
 
 
 

@@ -12,6 +12,8 @@ from ..tasks.tabular import project_frame, schema_of, split_frame
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    import pandas as pd
+
     from ..predictors.tabular import TabularPredictor
     from ..workspace import Workspace
     from .backtest import BacktestReport
@@ -59,10 +61,51 @@ def project_backtest(ws: Workspace, *, model: str = DEFAULT_MODEL,
 
     makers = {name: maker(name) for name in BASELINES}
     makers[model] = maker(model, params)
-    return backtest(frame, schema, makers, origins=origins,
-                    group_by=list(schema.group_columns) if count else None,
-                    count_freq=count_freq, count_metric=task.metric if task else "mae",
-                    n_boot=n_boot, seed=seed)
+    report = backtest(frame, schema, makers, origins=origins,
+                      group_by=list(schema.group_columns) if count else None,
+                      count_freq=count_freq, count_metric=task.metric if task else "mae",
+                      n_boot=n_boot, seed=seed)
+    report.notes.extend(split_by_date_notes(ws, frame, cutoff))
+    return report
 
 
-__all__ = ["project_backtest"]
+def split_by_date_notes(ws: Workspace, frame: pd.DataFrame, cutoff: str) -> list[str]:
+    """What to say about rows whose stored split their (corrected) date disagrees with:
+    the backtest's folds go by date, so there they count by their date, unlike in train
+    and evaluate (:func:`glamlab.tasks.tabular.split_frame`)."""
+    from ..tasks.splits import split_of
+
+    schema = schema_of(ws)
+    key = schema.id_column or "id"
+    if key not in frame.columns or not len(frame):
+        return []
+    ids = frame[key].astype(str)
+    stored = ids.map(split_of(ws, list(ids)))
+    after = frame[schema.time_column] >= cutoff
+    kept = sorted(ids[(stored == "train") & after])
+    held = sorted(ids[(stored == "test") & ~after])
+    notes = []
+    if held:
+        notes.append(f"{_rows(held)} of the test split (kept there: an evaluation read it) "
+                     f"{'has' if len(held) == 1 else 'have'} a corrected date before {cutoff}: "
+                     "the backtest goes by dates, so here "
+                     f"{'it trains' if len(held) == 1 else 'they train'} the folds after that "
+                     "date, while evaluate still tests on "
+                     f"{'it' if len(held) == 1 else 'them'}.")
+    if kept:
+        notes.append(f"{_rows(kept)} of the train split (kept there: a saved model learned "
+                     f"from {'it' if len(kept) == 1 else 'them'}) "
+                     f"{'has' if len(kept) == 1 else 'have'} a corrected date on or after "
+                     f"{cutoff}: the backtest goes by dates, so here "
+                     f"{'it is' if len(kept) == 1 else 'they are'} scored in the month of "
+                     "that date (by models trained afresh on the rows before it).")
+    return notes
+
+
+def _rows(ids: list[str]) -> str:
+    shown = ", ".join(repr(i) for i in ids[:5]) + (f" and {len(ids) - 5:,} more"
+                                                    if len(ids) > 5 else "")
+    return f"{len(ids):,} row{'' if len(ids) == 1 else 's'} ({shown})"
+
+
+__all__ = ["project_backtest", "split_by_date_notes"]

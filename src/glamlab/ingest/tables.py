@@ -13,6 +13,9 @@
   at ingest; a missing or unreadable image is a problem for that row only;
 * every other column is kept as metadata.
 
+A Parquet file types its columns: a text column of numbers, dates or lists refuses the
+file (naming the column and the columns that hold text), where a CSV's cells are all text.
+
 The modality is ``image`` for rows with an image, ``text`` for rows with a text column,
 ``record`` otherwise. Rows are read in a stream (CSV row by row, Parquet by record
 batch), so memory does not grow with the table. A row with bytes that are not UTF-8, an
@@ -513,7 +516,7 @@ def _read_parquet(path: Path, source: str, options: IngestOptions) -> Iterator[R
         cols = _Columns(path, source, list(pf.schema_arrow.names), options,
                         sample=lambda: next(pf.iter_batches(batch_size=SAMPLE_ROWS)).to_pylist()
                         if pf.metadata.num_rows else [])
-        bad = cols.problem()
+        bad = cols.problem() or _parquet_text_type(cols, pf.schema_arrow)
         if bad is not None:
             yield bad
             return
@@ -527,3 +530,41 @@ def _read_parquet(path: Path, source: str, options: IngestOptions) -> Iterator[R
                       "re-export the table")
     finally:
         pf.close()
+
+
+def _is_text_type(kind: Any) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind)
+                or getattr(pa.types, "is_string_view", lambda _k: False)(kind)
+                or pa.types.is_null(kind))  # all empty: each row says it has no text
+
+
+def _parquet_text_type(cols: _Columns, schema: Any) -> Problem | None:
+    """A Parquet table whose text column holds numbers, dates or lists (typed in the
+    file, unlike a CSV's cells) is refused as a whole, naming the column, its type and
+    the columns that do hold text: each number would become an item's "text"."""
+    if not cols.text_col or not (cols.needs_text or cols.options.text_column):
+        return None
+    kind = schema.field(cols.text_col).type
+    if _is_text_type(kind):
+        return None
+    import pyarrow as pa
+
+    plain = next((words for test, words in (
+        (pa.types.is_integer, "numbers"), (pa.types.is_floating, "numbers"),
+        (pa.types.is_decimal, "numbers"), (pa.types.is_boolean, "yes/no values"),
+        (pa.types.is_temporal, "dates or times"), (pa.types.is_list, "lists"),
+        (pa.types.is_large_list, "lists"), (pa.types.is_struct, "records"),
+        (pa.types.is_binary, "bytes"), (pa.types.is_large_binary, "bytes")) if test(kind)),
+        "values")
+    texts = [f.name for f in schema if _is_text_type(f.type)
+             and f.name not in (cols.id_col, cols.image_col, cols.text_col)]
+    return Problem(cols.source, str(cols.path),
+                   f"the text column {cols.text_col!r} of {cols.path.name} holds {plain} ({kind}), "
+                   "not text; nothing was ingested",
+                   "name the column that holds the text with --text-column NAME"
+                   + (f" (its text columns: {', '.join(texts)})" if texts else
+                      " (it has no column of text: save the text as a string column)"))

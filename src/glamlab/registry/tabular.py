@@ -74,8 +74,10 @@ def test_rows_learned(ws: Workspace, mv: ModelVersion) -> dict[str, Any] | None:
     not (or this is not a tabular project): a model retrained on outcomes
     (``glamlab retrain``) learned from rows up to its newest labelled window, and those
     after the project's time-split cutoff are test rows. Its rows are recorded (role
-    ``retrain``); for one saved before they were, the card's ``train_until`` against the
-    cutoff counts them. Returns ``spec``, ``train_until``, ``cutoff`` (where the test
+    ``retrain``); for one saved before they were (and trained past the cutoff), the rows
+    of the test split (as stored: corrected dates do not move rows out of it) dated
+    before the card's ``train_until`` count as learned (its own dates then are not
+    known, so a frozen test row dated before the cutoff now counts). Returns ``spec``, ``train_until``, ``cutoff`` (where the test
     split starts), ``rows`` (test rows it learned from), ``window`` (the window its
     retraining was judged on, if any), ``message`` (what that means, in words) and
     ``fair`` (where its fair comparison is, in words)."""
@@ -95,11 +97,15 @@ def test_rows_learned(ws: Workspace, mv: ModelVersion) -> dict[str, Any] | None:
     elif until <= cutoff or mv.card.get("split") != "time":
         return None
     else:  # saved before its rows were recorded: the test rows before its train_until
+        # the test split as stored, not the rows dated after the cutoff: a row kept in
+        # train though its corrected date is after the cutoff is not scored on the test
+        # split, and a frozen test row whose corrected date is before the cutoff is (the
+        # model may have learned it under its old date)
         schema = schema_of(ws)
-        frame = project_frame(ws, schema=schema)
-        t = frame[schema.time_column]
-        known = frame[schema.label_column].notna() if schema.label_column else t.notna()
-        rows = int(((t >= cutoff) & (t < until) & known).sum())
+        _, later, _ = split_frame(ws, project_frame(ws, schema=schema))
+        t = later[schema.time_column]
+        known = later[schema.label_column].notna() if schema.label_column else t.notna()
+        rows = int(((t < until) & known).sum())
     if rows == 0:
         return None
     window = mv.card.get("retrained_on_window")

@@ -3,8 +3,9 @@
 When the outcomes of a past window are known, two challengers are trained on the rows
 before that window (the newest labelled one): one on the recent period only (after a
 change, the old rows teach the old world) and one on all rows. Both are compared with
-the champion **on the newest labelled window**, which none of them was trained on; the
-better challenger goes through the same promotion gate as every retraining
+the champion **on the newest labelled window**, which none of them was trained on (a row
+of it the champion learned from, its date corrected after training say, is left out and
+counted); the better challenger goes through the same promotion gate as every retraining
 (:func:`glamlab.registry.gate.decide`), with a paired week-block bootstrap p-value.
 
 Library function on typed tables and predictors; saving the winner as a model version
@@ -43,6 +44,8 @@ class TabularRetrainReport:
     models: dict[str, Any] = field(default_factory=dict, repr=False)
     #: challenger -> the index (in ``frame``) of the rows it was trained on
     train_index: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: labelled rows of the window left out because the champion learned from them
+    window_learned: int = 0
 
     @property
     def promoted(self) -> bool:
@@ -55,7 +58,10 @@ class TabularRetrainReport:
                 "metric": self.metric, "scores": dict(self.scores),
                 "train_rows": self.train_rows, "chosen": self.chosen,
                 "p_value": round(self.p_value, 4), "gate": self.decision.to_dict(),
-                "promoted": self.promoted}
+                "promoted": self.promoted, "window_learned": self.window_learned}
+
+    def left_out(self) -> str | None:
+        return left_out_of_window(self.window_learned)
 
     def summary(self) -> str:
         s = self.scores
@@ -64,20 +70,36 @@ class TabularRetrainReport:
                 f"challenger on the recent period {s['recent']:.3f}, on all rows {s['all']:.3f}.")
         verdict = (f"Promote the {self.chosen} challenger." if self.promoted else
                    f"Keep the champion (best challenger: {self.chosen}).")
-        return "\n".join([head, *[f"  - {r}" for r in self.decision.reasons], verdict])
+        note = self.left_out()
+        return "\n".join([head, *([note] if note else []),
+                          *[f"  - {r}" for r in self.decision.reasons], verdict])
+
+
+def left_out_of_window(n: int) -> str | None:
+    """What to say about the window's rows the champion learned from (left out)."""
+    if not n:
+        return None
+    one = n == 1
+    return (f"{n:,} labelled row{'' if one else 's'} of this window {'is' if one else 'are'} "
+            f"left out: the champion learned from {'it' if one else 'them'} (a date corrected "
+            "after it was trained, or a window starting before its training period ended), "
+            f"and scored on {'it' if one else 'them'} it would be judged in-sample.")
 
 
 def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: TabularPredictor,
                         make: Callable[[], TabularPredictor], *, window_start: Any,
                         window_end: Any = None, recent_days: int = 90, metric: str = "auc",
                         gate: GateConfig | None = None, n_boot: int = 200, seed: int = 0,
-                        count_slot: str | None = None) -> TabularRetrainReport:
+                        count_slot: str | None = None,
+                        champion_learned: Any = None) -> TabularRetrainReport:
     """``frame``: typed rows with outcomes up to ``window_end``; the newest labelled
     window runs from ``window_start`` (the challengers train on the rows before it).
     ``metric``: ``auc`` (ROC AUC, the default: after a shift the outcome's rate moves and
     F1 at a fixed threshold can collapse to 0 for every model) or ``f1``; for a count
     task (``count_slot``: its slot), ``mae`` or ``rmse`` of the counts per slot and group
-    column (lower is better)."""
+    column (lower is better). ``champion_learned``: a boolean per row of ``frame``, true
+    for a row the champion learned from; such rows are left out of the window (every
+    model is judged on rows none of them saw), and counted in ``window_learned``."""
     import pandas as pd
 
     from ..evaluation.backtest import block_weights, weeks_of
@@ -93,6 +115,18 @@ def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: Tabu
     if window.empty:
         raise EvaluationError(f"no labelled rows between {start.date()} and {end.date()}",
                               hint="import the outcomes of that window first")
+    learned = 0
+    if champion_learned is not None:
+        seen = pd.Series(champion_learned, index=frame.index).reindex(window.index)
+        seen = seen.fillna(False).astype(bool)
+        learned = int(seen.sum())
+        window = window[~seen]
+        if window.empty:
+            raise EvaluationError(
+                f"the champion learned from every labelled row between {start.date()} and "
+                f"{end.date()}, so scored there it would be judged in-sample",
+                hint="retrain on a later window (--window-start DATE after the champion's "
+                     "training period), once its outcomes are in")
     if recent[schema.label_column].nunique() < 2:
         raise EvaluationError(f"the {recent_days} days before {start.date()} have too few "
                               "labelled rows to train on", hint="lengthen recent_days")
@@ -131,7 +165,7 @@ def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: Tabu
     return TabularRetrainReport((str(start.date()), str(end.date())), len(window), metric, scores,
                                 {"recent": len(recent), "all": len(before)}, chosen, decision,
                                 p_value, models,
-                                {"recent": recent.index, "all": before.index})
+                                {"recent": recent.index, "all": before.index}, learned)
 
 
 def retrain_project(ws: Workspace, *, window_start: str | None = None,
@@ -168,7 +202,8 @@ def retrain_project(ws: Workspace, *, window_start: str | None = None,
         frame, schema, champion, lambda: make_predictor(ws, mv.predictor, params),
         window_start=start, recent_days=recent_days, metric=metric,
         gate=GateConfig.from_card(ws.card.section("gate")),
-        count_slot=task.slot if task and metric in ("mae", "rmse") else None)
+        count_slot=task.slot if task and metric in ("mae", "rmse") else None,
+        champion_learned=_learned_rows(ws, mv, frame, schema))
     out = {**report.to_dict(), "champion": mv.spec, "saved": None}
     if report.promoted and promote_winner:
         # the rows it learned from, test rows of the project's time split among them by
@@ -187,6 +222,27 @@ def retrain_project(ws: Workspace, *, window_start: str | None = None,
         promote(ws, saved.spec, reason=f"retrained on outcomes ({report.chosen} period)")
         out["saved"] = saved.spec
     return out
+
+
+def _learned_rows(ws: Workspace, mv: Any, frame: pd.DataFrame, schema: TableSchema
+                  ) -> pd.Series:
+    """True for each row of ``frame`` the champion ``mv`` learned from: its recorded rows
+    (every role: a row trained on keeps the train split when its date is corrected to
+    after the cutoff, and so may fall in the newest window), or, for a model saved
+    before its rows were recorded, the rows dated before its card's ``train_until``."""
+    import pandas as pd
+
+    from ..registry.overlap import has_item_record, model_item_ids
+
+    key = schema.id_column or "id"
+    if has_item_record(ws, mv.id):
+        if key not in frame.columns:
+            return pd.Series(False, index=frame.index)
+        return frame[key].astype(str).isin(set(model_item_ids(ws, mv.id)))
+    until = mv.card.get("train_until")
+    if not until:
+        return pd.Series(False, index=frame.index)
+    return frame[schema.time_column] < pd.Timestamp(str(until))
 
 
 def _scorer(metric: str, y: np.ndarray, weeks: np.ndarray,
@@ -228,4 +284,5 @@ def _scorer(metric: str, y: np.ndarray, weeks: np.ndarray,
     return score
 
 
-__all__ = ["retrain_project", "TabularRetrainReport", "retrain_on_outcomes"]
+__all__ = ["retrain_project", "TabularRetrainReport", "left_out_of_window",
+           "retrain_on_outcomes"]
