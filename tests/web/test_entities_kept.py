@@ -14,9 +14,13 @@ from tests.web.test_entities_review import entities_ws as entities_ws  # the fix
 
 
 def _predict_again(ws: Any, item_id: str, extra: dict[str, Any]) -> dict[str, Any]:
-    """The model run again on ``item_id`` finds ``extra`` besides its spans, and act
-    queues it: returns its open review row."""
+    """The model run again on ``item_id`` finds ``extra`` besides its spans, and it is
+    queued: returns its open review row. Over imported gold act queues it; over words
+    a person saved act settles it instead (glamlab.tasks.spans.saved.settled_by_person),
+    so there the row is queued as an act from before that did (a row that stays open in
+    such a workspace: the refusal is what keeps the person's span)."""
     from glamlab.actions import act
+    from glamlab.store import now
 
     p = ws.store.t.predictions
     with ws.store.write() as conn:
@@ -25,11 +29,25 @@ def _predict_again(ws: Any, item_id: str, extra: dict[str, Any]) -> dict[str, An
         conn.execute(p.update().where(p.c.id == row.id).values(scores=scores))
     act(ws, model="gazetteer@1")
     q = ws.store.t.review_queue  # (a text with complete gold: queued, not shown)
-    with ws.store.read() as conn:
-        return next(dict(r._mapping) for r in conn.execute(q.select().where(
-            q.c.item_id == item_id, q.c.status == "open"))
-            if (r.value["start"], r.value["end"], r.label)
-            == (extra["start"], extra["end"], extra["label"]))
+
+    def found() -> dict[str, Any] | None:
+        with ws.store.read() as conn:
+            return next((dict(r._mapping) for r in conn.execute(q.select().where(
+                q.c.item_id == item_id, q.c.status == "open"))
+                if (r.value["start"], r.value["end"], r.label)
+                == (extra["start"], extra["end"], extra["label"])), None)
+
+    queued = found()
+    if queued is None:
+        with ws.store.write() as conn:
+            conn.execute(q.insert().values(
+                item_id=item_id, prediction_id=row.id, model_id=None, label=extra["label"],
+                value={k: extra[k] for k in ("start", "end", "text")}, score=extra["score"],
+                reason="threshold", kind="prediction", status="open", version=1,
+                created_at=now()))
+        queued = found()
+    assert queued is not None
+    return queued
 
 
 def test_a_later_prediction_does_not_replace_a_reviewer_s_span(entities_ws: Any,

@@ -229,7 +229,10 @@ class ActReport:
     #: candidates the policy sends to review whose label an active gold label of the item
     #: already gives (entities: every span of a text with complete gold spans): queued,
     #: but the queue does not show them (glamlab.store.queue), so no reviewer time is
-    #: counted for them either
+    #: counted for them either; and (entities) the spans over words a person saved as an
+    #: entity on a text whose gold is not complete (glamlab.tasks.spans.saved.
+    #: settled_by_person): settled as act applies the policy, not queued (an open row
+    #: asking about one is withdrawn)
     review_settled_by_gold: int = 0
     test: dict[str, Any] = dataclasses.field(default_factory=dict)
     expected_wrong_accepts: float | None = None
@@ -390,7 +393,10 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
             gold = gold_labels(conn, reviewed)
             # texts whose complete gold spans settle every predicted span of them
             span_gold = complete_span_gold_items(conn, reviewed)
-        decided, settled = _review_decided(kind, batch, people, gold, span_gold)
+            # the spans people saved on the other texts settle the predicted spans over
+            # the same words (glamlab.tasks.spans.saved): not queued
+            saved = _people_spans(ws, conn, kind, [i for i in reviewed if i not in span_gold])
+        decided, settled = _review_decided(kind, batch, people, gold, span_gold, saved)
         for label, n in decided.items():
             report.review_decided += n
             report.by_label[label]["review_already_decided"] += n
@@ -398,7 +404,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
             report.review_settled_by_gold += n
             report.by_label[label]["review_settled_by_gold"] += n
         if not dry_run:
-            _write_batch(ws, mv, policy, batch, report, people, current)
+            _write_batch(ws, mv, policy, batch, report, people, current, saved)
     report.items_with_predictions = seen_items
     if report.known_outcomes:
         report.notes = [*report.notes,
@@ -580,12 +586,29 @@ def act(ws: Workspace, *, model: str | None = None, actor: str = "glamlab act") 
     return plan(ws, model=model, dry_run=False, actor=actor)
 
 
+def _people_spans(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
+                  ids: list[str]) -> dict[str, list[Any]]:
+    """Entities: item -> the spans people saved on its text that settle the model's
+    spans over the same words (:func:`glamlab.tasks.spans.saved.people_spans`); none
+    for other kinds."""
+    if kind.name != "entities" or not ids:
+        return {}
+    from ..tasks.spans.saved import people_spans
+
+    return people_spans(ws, conn, ids)
+
+
 def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[Decision],
                  report: ActReport, people: dict[str, list[Any]],
-                 current: dict[str, int] | None = None) -> None:
+                 current: dict[str, int] | None = None,
+                 saved: dict[str, list[Any]] | None = None) -> None:
     """Write one batch; ``people``: the people's decisions on its items
     (:func:`.people.item_decisions`); ``current``: the batch's items and their
-    prediction's id (see :func:`_refresh_queue`)."""
+    prediction's id (see :func:`_refresh_queue`); ``saved``: the spans people saved on
+    its texts (:func:`_people_spans`): a span to review over their words is settled,
+    not queued, and an open row asking about it is withdrawn."""
+    from ..tasks.spans.saved import settled_by_person
+
     kind = task_kind(ws.card)
     t = ws.store.t
     mm, rq = t.machine_metadata, t.review_queue
@@ -611,11 +634,14 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
         def queued(item_id: str, label: str | None, value: Any) -> tuple[Any, ...]:
             return (item_id,) if one_value else (item_id, label, same(value))
 
-        open_rq = {queued(r.item_id, r.label, r.value)
-                   for i in range(0, len(queued_ids), 900) for r in conn.execute(
-                       sa.select(rq.c.item_id, rq.c.label, rq.c.value).where(
-                           rq.c.item_id.in_(queued_ids[i:i + 900]),
-                           rq.c.kind == "prediction", rq.c.status == "open"))}
+        open_ids: dict[tuple[Any, ...], list[int]] = {}
+        for i in range(0, len(queued_ids), 900):
+            for r in conn.execute(sa.select(rq.c.id, rq.c.item_id, rq.c.label, rq.c.value).where(
+                    rq.c.item_id.in_(queued_ids[i:i + 900]),
+                    rq.c.kind == "prediction", rq.c.status == "open")):
+                open_ids.setdefault(queued(r.item_id, r.label, r.value), []).append(int(r.id))
+        open_rq = set(open_ids)
+        settled_rows: list[int] = []
         new_mm: list[dict[str, Any]] = []
         new_rq: list[dict[str, Any]] = []
         for d in batch:
@@ -639,6 +665,12 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
                                "confirmed_at": person.created_at if person else None})
             elif d.action == "review":
                 key = (d.prediction_id, d.label, same(d.value))
+                if saved and settled_by_person(saved.get(d.item.item_id), d.label,
+                                               d.value) is not None:
+                    # a person saved an entity over these words: settled, not asked
+                    settled_rows.extend(open_ids.pop(queued(d.item.item_id, d.label,
+                                                            d.value), []))
+                    continue
                 if key in have_rq or queued(d.item.item_id, d.label, d.value) in open_rq:
                     report.already_written["review_queue"] += 1
                     continue
@@ -652,6 +684,11 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
                                "score": d.score, "reason": d.reason, "kind": "prediction",
                                "status": "open", "lease_owner": None, "lease_until": None,
                                "version": 1, "created_at": stamp})
+        for i in range(0, len(settled_rows), 900):
+            conn.execute(rq.update().where(rq.c.id.in_(settled_rows[i:i + 900]),
+                                           rq.c.status == "open")
+                         .values(status=SUPERSEDED, version=rq.c.version + 1,
+                                 lease_owner=None, lease_until=None))
         if new_mm:
             conn.execute(mm.insert(), new_mm)
         if new_rq:
@@ -710,13 +747,19 @@ def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
 
 def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
                     people: dict[str, list[Any]], gold: dict[str, set[str]] | None = None,
-                    span_gold: set[str] | None = None) -> tuple[Counter[str], Counter[str]]:
+                    span_gold: set[str] | None = None,
+                    saved: dict[str, list[Any]] | None = None
+                    ) -> tuple[Counter[str], Counter[str]]:
     """How many of the batch's candidates the policy sends to review a person has
     already decided, and how many of the rest an active gold label of the item settles
     (the queue does not show them: :mod:`glamlab.store.queue`), per label
     (``people``: :func:`.people.item_decisions` of the batch; ``gold``:
     :func:`glamlab.store.queue.gold_labels`; ``span_gold``: the items whose complete gold
-    spans settle every predicted span, :func:`glamlab.store.queue.complete_span_gold_items`)."""
+    spans settle every predicted span, :func:`glamlab.store.queue.complete_span_gold_items`;
+    ``saved``: the spans people saved on the other texts, which settle the predicted
+    spans over their words, :func:`_people_spans`)."""
+    from ..tasks.spans.saved import settled_by_person
+
     decided: Counter[str] = Counter()
     settled: Counter[str] = Counter()
     for d in batch:
@@ -726,7 +769,9 @@ def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
                            one_value=kind.one_value_per_item) is not None:
             decided[d.label] += 1
         elif (d.label in (gold or {}).get(d.item.item_id, ())
-              or d.item.item_id in (span_gold or ())):
+              or d.item.item_id in (span_gold or ())
+              or (saved and settled_by_person(saved.get(d.item.item_id), d.label,
+                                              d.value) is not None)):
             settled[d.label] += 1
     return decided, settled
 

@@ -283,6 +283,23 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
                         SPAN_REVIEW_SOURCE, SPAN_WITHDRAWN_SOURCE):
                     whole[r.item_id] = (r.annotator, r.created_at)
     spans = kind.read_gold(ws, sorted(whole), conn) if whole else None
+    # the other texts: a span over words a person saved as an entity is settled by it
+    # (glamlab act does not queue it: glamlab.tasks.spans.saved.settled_by_person), unless
+    # a review row still asks about it (queued before the person saved theirs, until the
+    # next act withdraws it): the export says what the queue does
+    people: dict[str, Any] = {}
+    asked: set[tuple[str, Any, str]] = set()
+    if kind.name == "entities":
+        from ..tasks.spans.saved import people_spans, settled_by_person
+
+        people = people_spans(ws, conn, [i for i in ids if i not in whole])
+        rq = st.review_queue
+        with_people = sorted(people)
+        for i in range(0, len(with_people), 900):
+            asked.update((r.item_id, r.label, _same(r.value)) for r in conn.execute(
+                sa.select(rq.c.item_id, rq.c.label, rq.c.value).where(
+                    rq.c.item_id.in_(with_people[i:i + 900]), rq.c.kind == "prediction",
+                    rq.c.status == "open")))
     out: dict[int, GoldVerdict] = {}
     for n in review:
         d = batch[n]
@@ -293,6 +310,11 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
             who, at = whole[d.item.item_id]
             out[n] = GoldVerdict(kind.is_correct(d.candidate, spans.get(d.item.item_id, [])),
                                  who, at, spans=True)
+        elif (people and (d.item.item_id, d.label, _same(d.value)) not in asked
+              and (by := settled_by_person(people.get(d.item.item_id), d.label,
+                                           d.value)) is not None):
+            out[n] = GoldVerdict(by.holds, str(by.saved.who), by.saved.at, spans=True,
+                                 why=by.reason())
     return out
 
 
@@ -305,8 +327,13 @@ class GoldVerdict:
     annotator: str
     at: Any
     spans: bool
+    #: the reason in words, where it is not one of the above (a span a person saved
+    #: over the same words: :class:`glamlab.tasks.spans.saved.PersonVerdict`)
+    why: str | None = None
 
     def reason(self) -> str:
+        if self.why is not None:
+            return self.why
         if not self.spans:
             return f"settled by a gold label: {self.annotator}'s label gives it"
         if self.holds:

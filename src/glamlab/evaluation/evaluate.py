@@ -255,6 +255,10 @@ class EvaluationResult:
     selection: dict[str, Any] = field(default_factory=dict)
     #: how many times this test split has been used, this evaluation included
     test_uses: int = 0
+    #: test items left out because their gold was given for content they no longer have
+    #: (entities: a text re-ingested with other words after its gold spans were made;
+    #: :func:`glamlab.tasks.splits.test_data`), by id
+    test_left_out: list[str] = field(default_factory=list)
 
     def item_stats(self, candidate: str) -> np.ndarray:
         """The per-item statistics matrix of a candidate (for slices, custom tests)."""
@@ -289,6 +293,8 @@ class EvaluationResult:
             "evaluation_ids": self.evaluation_ids, "currency": self.currency,
             "chosen": self.chosen,
             "selection": self.selection, "test_uses": self.test_uses,
+            "test_left_out": len(self.test_left_out),
+            "test_left_out_items": list(self.test_left_out),
         }
 
 
@@ -362,6 +368,12 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
         for s in dict.fromkeys(kind.strata(g)):
             label_counts[s] = label_counts.get(s, 0) + 1
     warnings: list[str] = list(kind.evaluation_warnings(golds, metric)) + left_out
+    if test.changed:
+        from ..tasks.splits import CHANGED_TEST_FIX, changed_test_sentence
+
+        warnings.append(f"{changed_test_sentence(test.changed)}. To score "
+                        f"{'them' if len(test.changed) != 1 else 'it'} again: "
+                        f"{CHANGED_TEST_FIX}.")
     if unrecorded:
         warnings.append(f"{', '.join(unrecorded)} {'was' if len(unrecorded) == 1 else 'were'} "
                         "saved before glamlab recorded which items a model trained on, so "
@@ -455,7 +467,7 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
         test_fingerprint=test.fingerprint, test_labels=label_counts, candidates=results,
         comparisons=comparisons, warnings=warnings, verdict=verdict, n_boot=n_boot,
         k=k, currency=card.currency, _S=S_all, task_kind=kind.name, selection=selection,
-        test_uses=uses)
+        test_uses=uses, test_left_out=list(test.changed))
     result.chosen = _chosen(results, comparisons, metric, chosen)
     if store:
         result.evaluation_ids = _store(ws, result)

@@ -414,11 +414,12 @@ def fingerprint(rows: Iterable[tuple[Any, ...]]) -> str:
 
 
 def _labelled_set(ws: Workspace, split: str, ids: Sequence[str] | None = None, *,
-                  complete_only: bool = False) -> LabelledSet:
+                  complete_only: bool = False, fitting_only: bool = False) -> LabelledSet:
     """The labelled items of ``split``; ``complete_only`` (training) leaves out, in
     ``changed``, those whose gold was given for content they no longer have
     (:meth:`TaskKind.changed_gold`), and in ``waiting``, those whose gold is only partly
-    given (:meth:`TaskKind.partial_gold`)."""
+    given (:meth:`TaskKind.partial_gold`); ``fitting_only`` (scoring) leaves out the
+    ``changed`` ones only."""
     kind = task_kind(ws.card)
     waiting: list[str] = []
     changed: list[str] = []
@@ -426,10 +427,11 @@ def _labelled_set(ws: Workspace, split: str, ids: Sequence[str] | None = None, *
         splits = split_of(ws, ids, conn=conn)
         wanted = sorted(i for i, s in splits.items() if s == split)
         gold = gold_labels(ws, wanted, conn=conn, kind=kind)
-        if complete_only and gold:
+        if (complete_only or fitting_only) and gold:
             changed = sorted(kind.changed_gold(ws, sorted(gold), conn))
             for item_id in changed:
                 del gold[item_id]
+        if complete_only and gold:
             waiting = sorted(kind.partial_gold(ws, sorted(gold), conn))
             for item_id in waiting:
                 del gold[item_id]
@@ -470,6 +472,25 @@ def changed_gold_sentence(ids: Sequence[str]) -> str:
             "of the model's spans (they are kept)")
 
 
+#: what to do about a test text whose gold spans were made on its earlier text (a test
+#: text is not marked checked, nor are entities added to it in the review queue)
+CHANGED_TEST_FIX = ("label the text again for its new words on the labelling page, or "
+                    "import its spans again for the new text with glamlab labels import "
+                    "FILE --replace")
+
+
+def changed_test_sentence(ids: Sequence[str]) -> str:
+    """The plain words for test texts left out of scoring because their gold spans were
+    made on their earlier text (:func:`test_data`)."""
+    n = len(ids)
+    shown = ", ".join(repr(i) for i in ids[:5]) + (f" and {n - 5:,} more" if n > 5 else "")
+    return (f"{n:,} test text{'s were' if n != 1 else ' was'} re-ingested with other words "
+            f"after {'their' if n != 1 else 'its'} gold spans were made ({shown}): those "
+            "spans point into the earlier text, so scoring the model on the new words "
+            f"against them would be wrong; {'they are' if n != 1 else 'it is'} left out of "
+            "the evaluation (the gold is kept)")
+
+
 def training_data(ws: Workspace, *, ids: Sequence[str] | None = None,
                   splits: Sequence[str] = ("train",)) -> LabelledSet:
     """The labelled items a predictor may learn from: the train split only.
@@ -508,8 +529,17 @@ def training_data(ws: Workspace, *, ids: Sequence[str] | None = None,
 
 
 def test_data(ws: Workspace, *, reader: str = "evaluate", freeze: bool = True) -> LabelledSet:
-    """The frozen test split. Reading it for an evaluation freezes it."""
-    data = _labelled_set(ws, "test")
+    """The frozen test split. Reading it for an evaluation freezes it.
+
+    A test item whose gold was given for content it no longer has (a text re-ingested
+    with other words after its gold spans were made: :meth:`TaskKind.changed_gold`) is
+    left out and named in ``changed``, as training leaves it out: its gold spans are
+    offsets into the earlier text, and scoring a prediction on the new text against them
+    would count right spans wrong and wrong ones right (:func:`changed_test_sentence`)."""
+    data = _labelled_set(ws, "test", fitting_only=True)
+    if not data.items and data.changed:
+        raise LabelError(changed_test_sentence(data.changed), item=data.changed[0],
+                         hint=CHANGED_TEST_FIX)
     if not data.items:
         raise LabelError("the test split is empty",
                          hint="run `glamlab labels split --test-size 0.3` or import labels with "

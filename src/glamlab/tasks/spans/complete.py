@@ -15,7 +15,8 @@ and goes into training, only when
   labelling page, or a text marked done): the set holds that gold too; or
 - every span of the model's current prediction for the text has a person's decision
   (accepted, corrected or rejected; :mod:`glamlab.tasks.people` says which decision
-  counts for which span, across predictions); or
+  counts for which span, across predictions), or lies over words a person saved as an
+  entity (settled by that gold: :func:`glamlab.tasks.spans.saved.settled_by_person`); or
 - a reviewer marked the whole text checked (:func:`mark_text_done`): what the gold set
   holds then are the text's entities, and any other word is not one.
 
@@ -135,14 +136,21 @@ def _current_candidates(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
 def _all_spans_decided(ws: Workspace, conn: sa.Connection, ids: Sequence[str]) -> set[str]:
     """Items where a person decided every span of the model's current prediction: the
     prediction of the item's latest queued review row (what reviewers were shown; a
-    re-run whose spans were all decided before queues nothing new)."""
+    re-run whose spans were all decided before queues nothing new). A span over words
+    a person saved as an entity counts as decided by that person
+    (:func:`glamlab.tasks.spans.saved.settled_by_person`: ``glamlab act`` settles it
+    without asking), so it never keeps the text waiting."""
     from ..people import item_decisions, person_decision
+    from .saved import people_spans, settled_by_person
 
     current = _current_candidates(ws, conn, ids)
     decisions = item_decisions(ws, conn, list(current))
+    saved = people_spans(ws, conn, list(current))
     return {item_id for item_id, (_, candidates) in current.items()
             if all(person_decision(decisions.get(item_id), c.label, c.value,
-                                   one_value=False) is not None for c in candidates)}
+                                   one_value=False) is not None
+                   or settled_by_person(saved.get(item_id), c.label, c.value) is not None
+                   for c in candidates)}
 
 
 def policy_accepted_spans(ws: Workspace, conn: sa.Connection, ids: Sequence[str]

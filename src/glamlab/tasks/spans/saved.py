@@ -13,6 +13,16 @@ saved span is over the same words.
 A span of a person's gold set that an import of the same text gave as it is (same
 words, same type) counts as the import's: the person's set holds it because each
 decision adds to the text's gold spans.
+
+Nor does ``glamlab act`` ask a reviewer about such a span (:func:`settled_by_person`):
+a model's span over words a person saved as an entity is *settled by gold* as act
+applies the policy, not queued: accepted where it is that very span (same words, same
+type), rejected otherwise (a person said what those words are). The text's
+completeness counts it as decided (:func:`glamlab.tasks.spans.complete.partial_gold`),
+and the exports say what the person's span says of it. Only gold made on the text the
+item has now counts (a text re-ingested with other words since: its spans point into
+the earlier text), and not in the test split (its gold is kept as it is, and accepting
+there is not refused).
 """
 
 from __future__ import annotations
@@ -38,10 +48,12 @@ PERSON_SOURCES = (*REVIEW_SOURCES, "web")
 
 @dataclass(frozen=True)
 class SavedSpan:
-    """A gold span of a text, with who saved it: a person's name, or None (imported)."""
+    """A gold span of a text, with who saved it: a person's name, or None (imported),
+    and when its gold set was saved."""
 
     span: Span
     who: str | None
+    at: Any = None
 
 
 def saved_spans(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
@@ -67,8 +79,74 @@ def saved_spans(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
     for item_id, row in latest.items():
         who = row.annotator if item_id in people else None
         out[item_id] = [SavedSpan(s, None if who is None or _key(s) in imported.get(
-            item_id, ()) else who) for s in spans[int(row.id)]]
+            item_id, ()) else who, row.created_at) for s in spans[int(row.id)]]
     return out
+
+
+def people_spans(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
+                 ) -> dict[str, list[SavedSpan]]:
+    """Item -> the gold spans a person saved on its text (:func:`saved_spans` whose
+    ``who`` is a person), for the items among ``ids`` that have any, leaving out texts
+    in the test split and texts whose gold was made on an earlier text of the item
+    (:func:`glamlab.store.queue.changed_span_gold`). What :func:`settled_by_person`
+    settles candidates by."""
+    from ...store.queue import changed_span_gold_items
+    from ..splits import split_of
+
+    latest = _active_sets(conn, ws, sorted(set(ids)))
+    people = sorted(i for i, r in latest.items() if r.source in PERSON_SOURCES)
+    if not people:
+        return {}
+    splits = split_of(ws, people, conn=conn)
+    people = [i for i in people if splits.get(i) != "test"]
+    changed = changed_span_gold_items(conn, people) if people else set()
+    people = [i for i in people if i not in changed]
+    out: dict[str, list[SavedSpan]] = {}
+    for item_id, saved in saved_spans(ws, conn, people).items():
+        mine = [s for s in saved if s.who is not None]
+        if mine:
+            out[item_id] = mine
+    return out
+
+
+@dataclass(frozen=True)
+class PersonVerdict:
+    """What a person's saved span says of a model's span over its words: ``holds`` (it
+    is that very span: accepted) or not (rejected), and the person's span."""
+
+    holds: bool
+    saved: SavedSpan
+
+    def reason(self) -> str:
+        s = self.saved.span
+        words = f"{s.text!r} " if s.text else ""
+        if self.holds:
+            return (f"settled by a gold label: {self.saved.who} saved it as an entity "
+                    f"({words}{s.start}-{s.end}, {s.label})")
+        return (f"settled by a gold label: {self.saved.who} saved an entity over the same "
+                f"words ({words}{s.start}-{s.end}, {s.label}), so this one is not")
+
+
+def settled_by_person(saved: Sequence[SavedSpan] | None, label: str | None,
+                      value: Any) -> PersonVerdict | None:
+    """What a person's span of the text (``saved``: the item's :func:`people_spans`)
+    says of the model's span ``label``/``value`` (``{"start", "end"[, "layer"]}``): None
+    where no span a person saved overlaps it (of its layer); else it holds where one is
+    that very span (same offsets and type), and not otherwise."""
+    if not saved or not isinstance(value, dict):
+        return None
+    try:
+        start, end = int(value["start"]), int(value["end"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    layer = value.get("layer") or MAIN_LAYER
+    over = [s for s in saved if s.who is not None and s.span.layer == layer
+            and s.span.start < end and start < s.span.end]
+    if not over:
+        return None
+    same = next((s for s in over if (s.span.start, s.span.end, s.span.label)
+                 == (start, end, label)), None)
+    return PersonVerdict(True, same) if same is not None else PersonVerdict(False, over[0])
 
 
 def _key(s: Span) -> tuple[Any, ...]:
@@ -86,4 +164,5 @@ def replaced_by(saved: Sequence[SavedSpan], start: int, end: int, label: str | N
             and (s.span.start, s.span.end, s.span.label) != (start, end, label)]
 
 
-__all__ = ["PERSON_SOURCES", "SavedSpan", "replaced_by", "saved_spans"]
+__all__ = ["PERSON_SOURCES", "PersonVerdict", "SavedSpan", "people_spans", "replaced_by",
+           "saved_spans", "settled_by_person"]

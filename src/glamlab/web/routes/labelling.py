@@ -20,7 +20,9 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/label", response_class=HTMLResponse)
 def label_page(request: Request, strategy: str = "random", split: str = "test",
-               user: User = Depends(page_user)) -> Response:
+               item: str | None = None, user: User = Depends(page_user)) -> Response:
+    """The next item to label, or ``item`` (the overview links a text whose entities
+    must be marked again for its new words), when it exists."""
     ws = request.app.state.ws
     if strategy not in sampling.STRATEGIES:
         strategy = "random"
@@ -33,11 +35,12 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
     allowed = sampling.strategies_for(split)
     if strategy not in allowed:
         strategy = "random"
-    item = sampling.next_to_label(ws, strategy=strategy,
-                                  exclude=request.app.state.skips.get(user.username),
-                                  rng=random.Random(), split=split)
+    chosen = next(iter(ws.items(ids=[item])), None) if item else None
+    shown = chosen or sampling.next_to_label(ws, strategy=strategy,
+                                             exclude=request.app.state.skips.get(user.username),
+                                             rng=random.Random(), split=split)
     return render(request, "label.html", {
-        "item": item, "strategy": strategy, "split": split, "frozen": frozen,
+        "item": shown, "strategy": strategy, "split": split, "frozen": frozen,
         "strategies": allowed, "counts": review.labelling_counts(ws),
         "labels": list(enumerate(ws.card.labels, start=1)),
         "done": request.query_params.get("done")})

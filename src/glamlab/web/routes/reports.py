@@ -98,7 +98,27 @@ def overview(request: Request, user: User = Depends(page_user)) -> Response:
     return render(request, "overview.html", {
         "stale": stale_predictions_sentence(stale, web=True) if stale else None,
         "status": status, "queue": queue, "next_url": next_url, "next_words": next_words,
-        "labelling": review.labelling_counts(ws)})
+        "labelling": review.labelling_counts(ws), "changed_gold": _changed_gold(ws)})
+
+
+#: how many texts whose gold no longer fits the overview links to, per split
+CHANGED_SHOWN = 10
+
+
+def _changed_gold(ws: Any) -> list[dict[str, Any]]:
+    """Entities: per split, the texts re-ingested with other words after their gold spans
+    were made (:func:`glamlab.tasks.spans.complete.changed_gold_texts`, what ``glamlab
+    status`` says), the first :data:`CHANGED_SHOWN` of them to link to; none otherwise."""
+    if ws.card.kind != "entities":
+        return []
+    from ...tasks.spans.complete import changed_gold_texts
+
+    out = []
+    for split in ("train", "test"):
+        ids = changed_gold_texts(ws, split)
+        if ids:
+            out.append({"split": split, "n": len(ids), "shown": ids[:CHANGED_SHOWN]})
+    return out
 
 
 @router.get("/reports", response_class=HTMLResponse)

@@ -129,7 +129,11 @@ def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
     (it cannot be marked checked: :func:`glamlab.review.mark_text_done` refuses it), and
     ``replaces``: the saved spans over the predicted span's words (the card's text does
     not highlight them), each with who saved it (None: imported), which accepting it
-    would replace (a person's is kept: :func:`glamlab.review.decide` refuses that)."""
+    would replace (a person's is kept: :func:`glamlab.review.decide` refuses that), and
+    ``gold_changed``: the text was ingested again with other words after its gold spans
+    were made, so they count for nothing until they are marked again
+    (:func:`glamlab.store.queue.changed_span_gold`)."""
+    from ...store.queue import changed_span_gold_items
     from ...tasks.spans import gold_spans
     from ...tasks.spans.complete import partial_gold, policy_accepted_spans
     from ...tasks.spans.saved import replaced_by, saved_spans
@@ -145,7 +149,9 @@ def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
         accepted = policy_accepted_spans(ws, conn, ids)
         splits = split_of(ws, ids, conn=conn)
         saved = saved_spans(ws, conn, ids)
+        changed = changed_span_gold_items(conn, ids)
     for r in rows:
+        r["gold_changed"] = r["item_id"] in changed
         r["saved"] = [{"label": s.label, "text": s.text} for s in gold.get(r["item_id"], [])]
         text = r["text"] = texts.get(r["item_id"]) or str(r.get("text") or "")
         r["segments"] = _segments(text, r.get("value"), gold.get(r["item_id"], []),

@@ -1,0 +1,148 @@
+"""``glamlab act`` settles a predicted span over words a person saved as an entity.
+
+Accepting such a span is refused (it would replace the person's entity:
+glamlab.review.decisions._keep_people_spans), yet act still queued it, on a text whose
+gold is not complete (a reviewer's decisions and added entities on some of its spans),
+costing a reviewer's look at a span they can only reject. Now act settles it "by gold"
+(accepted where it is that very span, rejected otherwise), counts it with
+``review_settled_by_gold``, withdraws an open row asking about it, the exports say what
+the person's span says of it, and the text's completeness counts it as decided."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.ner_project import gold_and_new_texts
+
+
+def _cli_json(capsys: Any, ws: Any, *args: str) -> dict[str, Any]:
+    from glamlab.cli import main
+
+    db = [] if ws.store.is_sqlite else ["--db", ws.store.url]
+    with pytest.raises(SystemExit) as exc:
+        main(["-w", str(ws.root), *db, *args, "--json"])
+        raise SystemExit(0)
+    out = capsys.readouterr()
+    assert (exc.value.code or 0) == 0, out.err
+    return dict(json.loads(out.out))
+
+
+def _predict_also(ws: Any, item_id: str, extra: list[dict[str, Any]]) -> None:
+    """The model's prediction of ``item_id`` finds ``extra`` besides its spans."""
+    p = ws.store.t.predictions
+    with ws.store.write() as conn:
+        row = conn.execute(p.select().where(p.c.item_id == item_id)).one()
+        conn.execute(p.update().where(p.c.id == row.id).values(
+            scores={**row.scores, "spans": [*extra, *row.scores["spans"]]}))
+
+
+def _open(ws: Any, item_id: str) -> list[Any]:
+    q = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        return list(conn.execute(q.select().where(q.c.item_id == item_id,
+                                                  q.c.status == "open")))
+
+
+def test_act_settles_spans_over_words_a_person_saved(make_ws: Any, tmp_path: Path,
+                                                      capsys: Any) -> None:
+    from glamlab.actions import act
+    from glamlab.actions.export import iter_rows
+    from glamlab.review import add_span, decide, lease_queue, queue_counts
+    from glamlab.store import now
+    from glamlab.tasks.spans.complete import partial_gold
+    from glamlab.tasks.splits import training_data
+
+    ws, _ = gold_and_new_texts(make_ws, tmp_path, 2)
+    try:
+        act(ws, model="gazetteer@1")
+        item = "new0"
+        rows = [r for r in lease_queue(ws, "ana", limit=500) if r["item_id"] == item]
+        assert len(rows) >= 3
+        text = ws.item(item).text
+        # a reviewer accepts one span and adds an entity the model missed: the text's
+        # gold is the reviewer's decisions, not complete (it waits)
+        decide(ws, "ana", rows[0]["id"], "accept", rows[0]["version"])
+        add_span(ws, "ana", item, 0, len("Nouvelle"), "PROD")
+        with ws.store.read() as conn:
+            assert partial_gold(ws, [item], conn) == {item}
+        # the model, run again, also finds a span over the added entity's words (another
+        # type, other boundaries), and one over the accepted span's words with another
+        # type; an open row asked about the second already
+        over_added = {"start": 0, "end": len("Nouvelle lettre"), "label": "ORG",
+                      "text": text[:len("Nouvelle lettre")], "score": 0.5}
+        a = rows[0]["value"]
+        over_accepted = {"start": a["start"], "end": a["end"],
+                         "label": "TIME" if rows[0]["label"] != "TIME" else "PER",
+                         "text": a["text"], "score": 0.5}
+        q = ws.store.t.review_queue
+        with ws.store.write() as conn:
+            conn.execute(q.insert().values(
+                item_id=item, prediction_id=rows[1]["prediction_id"], model_id=None,
+                label=over_accepted["label"], value={k: over_accepted[k] for k in
+                                                     ("start", "end", "text")},
+                score=0.5, reason="threshold", kind="prediction", status="open",
+                version=1, created_at=now()))
+        before = _cli_json(capsys, ws, "act", "--model", "gazetteer@1", "--dry-run")
+        _predict_also(ws, item, [over_added, over_accepted])
+        shown_before = queue_counts(ws)["open"]
+        dry = _cli_json(capsys, ws, "act", "--model", "gazetteer@1", "--dry-run")
+        report = _cli_json(capsys, ws, "act", "--model", "gazetteer@1")
+        was = {b["label"]: b for b in before["by_label"]}
+        for r in (dry, report):
+            by = {b["label"]: b for b in r["by_label"]}
+            assert r["review_settled_by_gold"] == before["review_settled_by_gold"] + 2
+            assert r["review_workload"] == before["review_workload"]
+            for label in {"ORG", over_accepted["label"]}:
+                assert (by[label]["review_settled_by_gold"]
+                        == was.get(label, {}).get("review_settled_by_gold", 0)
+                        + (label == "ORG") + (label == over_accepted["label"]))
+        # neither is asked: not queued, and the open row about one is withdrawn
+        spans = {(r.value["start"], r.value["end"], r.label) for r in _open(ws, item)}
+        assert (0, over_added["end"], "ORG") not in spans
+        assert (a["start"], a["end"], over_accepted["label"]) not in spans
+        assert queue_counts(ws)["open"] == shown_before - 1
+        # the exports say what the person's spans say of them: rejected, by ana
+        got = {(e.candidate.value["start"], e.candidate.value["end"], e.candidate.label):
+               e.row for e in iter_rows(ws) if e.item.item_id == item}
+        for key in ((0, over_added["end"], "ORG"),
+                    (a["start"], a["end"], over_accepted["label"])):
+            row = got[key]
+            assert (row["action"], row["decision"], row["confirmed_by"]) == (
+                "reject", "gold", "ana"), row
+            assert "ana saved an entity over the same words" in row["reason"]
+        # the other spans decided: the text is fully reviewed, the settled spans count
+        # as decided (nothing left for a person), and it trains
+        for r in _open(ws, item):
+            decide(ws, "ana", r.id, "reject", r.version)
+        with ws.store.read() as conn:
+            assert partial_gold(ws, [item], conn) == set()
+        assert item in training_data(ws).ids
+        sets = ws.store.t.span_sets
+        with ws.store.read() as conn:
+            latest = conn.execute(sa.select(sets.c.source).where(
+                sets.c.item_id == item, sets.c.kind == "gold", sets.c.active.is_(True))
+                .order_by(sets.c.id.desc())).first()
+        assert latest is not None and latest.source == "review"  # not marked checked
+    finally:
+        ws.close()
+
+
+def test_settled_by_person_accepts_the_very_span_and_rejects_others() -> None:
+    from glamlab.tasks.spans.model import Span
+    from glamlab.tasks.spans.saved import SavedSpan, settled_by_person
+
+    saved = [SavedSpan(Span(10, 20, "PER"), "ana"), SavedSpan(Span(30, 40, "LOC"), None)]
+    same = settled_by_person(saved, "PER", {"start": 10, "end": 20})
+    assert same is not None and same.holds and "ana saved it" in same.reason()
+    other = settled_by_person(saved, "LOC", {"start": 10, "end": 20})
+    assert other is not None and not other.holds
+    wider = settled_by_person(saved, "PER", {"start": 5, "end": 12})
+    assert wider is not None and not wider.holds
+    assert settled_by_person(saved, "PER", {"start": 20, "end": 25}) is None  # touching
+    assert settled_by_person(saved, "PER", {"start": 32, "end": 35}) is None  # imported
+    assert settled_by_person(saved, "PER", {"start": 10, "end": 20, "layer": "nested"}) is None
