@@ -234,6 +234,10 @@ class ActReport:
     #: settled_by_person): settled as act applies the policy, not queued (an open row
     #: asking about one is withdrawn)
     review_settled_by_gold: int = 0
+    #: of the candidates the policy sends to review, those a person accepted or an active
+    #: gold label of the item gives, per label: the export (and its filter list) counts
+    #: them accepted, so the filter's figures do too
+    review_accepted: dict[str, int] = dataclasses.field(default_factory=dict)
     test: dict[str, Any] = dataclasses.field(default_factory=dict)
     expected_wrong_accepts: float | None = None
     expected_wrong_range: list[float] | None = None
@@ -396,7 +400,9 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
             # the spans people saved on the other texts settle the predicted spans over
             # the same words (glamlab.tasks.spans.saved): not queued
             saved = _people_spans(ws, conn, kind, [i for i in reviewed if i not in span_gold])
-        decided, settled = _review_decided(kind, batch, people, gold, span_gold, saved)
+        decided, settled, kept = _review_decided(kind, batch, people, gold, span_gold, saved)
+        for label, n in kept.items():
+            report.review_accepted[label] = report.review_accepted.get(label, 0) + n
         for label, n in decided.items():
             report.review_decided += n
             report.by_label[label]["review_already_decided"] += n
@@ -749,7 +755,7 @@ def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
                     people: dict[str, list[Any]], gold: dict[str, set[str]] | None = None,
                     span_gold: set[str] | None = None,
                     saved: dict[str, list[Any]] | None = None
-                    ) -> tuple[Counter[str], Counter[str]]:
+                    ) -> tuple[Counter[str], Counter[str], Counter[str]]:
     """How many of the batch's candidates the policy sends to review a person has
     already decided, and how many of the rest an active gold label of the item settles
     (the queue does not show them: :mod:`glamlab.store.queue`), per label
@@ -757,23 +763,30 @@ def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
     :func:`glamlab.store.queue.gold_labels`; ``span_gold``: the items whose complete gold
     spans settle every predicted span, :func:`glamlab.store.queue.complete_span_gold_items`;
     ``saved``: the spans people saved on the other texts, which settle the predicted
-    spans over their words, :func:`_people_spans`)."""
+    spans over their words, :func:`_people_spans`); and, third, how many of them end
+    accepted as they are: a person accepted the candidate, or the item's gold label
+    gives it (what the export says, :mod:`.export`)."""
     from ..tasks.spans.saved import settled_by_person
 
     decided: Counter[str] = Counter()
     settled: Counter[str] = Counter()
+    kept: Counter[str] = Counter()
     for d in batch:
         if d.action != "review":
             continue
-        if person_decision(people.get(d.item.item_id), d.label, d.value,
-                           one_value=kind.one_value_per_item) is not None:
+        person = person_decision(people.get(d.item.item_id), d.label, d.value,
+                                 one_value=kind.one_value_per_item)
+        if person is not None:
             decided[d.label] += 1
-        elif (d.label in (gold or {}).get(d.item.item_id, ())
-              or d.item.item_id in (span_gold or ())
+            kept[d.label] += person.action == "accept"
+        elif d.label in (gold or {}).get(d.item.item_id, ()):
+            settled[d.label] += 1
+            kept[d.label] += 1
+        elif (d.item.item_id in (span_gold or ())
               or (saved and settled_by_person(saved.get(d.item.item_id), d.label,
                                               d.value) is not None)):
             settled[d.label] += 1
-    return decided, settled
+    return decided, settled, kept
 
 
 def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActReport, *,
@@ -862,16 +875,22 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
         }
     positive = card.positive_label
     if positive:
-        withheld = report.by_label.get(positive, {}).get("accept", 0)
+        by_policy = report.by_label.get(positive, {}).get("accept", 0)
+        # a review candidate a person accepted, or the item's gold label gives, is held
+        # back too: the filter list (glamlab export --format filter) leaves it out
+        by_people = report.review_accepted.get(positive, 0)
+        withheld = by_policy + by_people
         wrong = wrong_by_label.get(positive)
         report.filter = {
             "positive_label": positive,
             "accepted_as_positive": withheld,
+            "accepted_by_policy": by_policy,
+            "accepted_by_people_or_gold": by_people,
             "sent_on": report.items_total - withheld,
             "price_per_item": card.price_per_item,
             "currency": card.currency,
             "money_saved": round(withheld * card.price_per_item, 2),
-            "expected_wrongly_withheld": round(wrong[0], 2) if wrong else (0.0 if not withheld
+            "expected_wrongly_withheld": round(wrong[0], 2) if wrong else (0.0 if not by_policy
                                                                             else None),
             "expected_wrongly_withheld_ci95": [round(wrong[1], 2), round(wrong[2], 2)]
             if wrong else None,
@@ -967,8 +986,11 @@ def render(report: dict[str, Any]) -> str:
     if f and f["price_per_item"]:
         wrong = ("unknown" if f["expected_wrongly_withheld"] is None
                  else f"about {f['expected_wrongly_withheld']:g}")
+        people = (f" ({f['accepted_by_people_or_gold']} of them by a person or a gold label)"
+                  if f.get("accepted_by_people_or_gold") else "")
         lines.append(f"Filter: {f['accepted_as_positive']} items accepted as "
-                     f"{f['positive_label']!r} are held back and {f['sent_on']} sent on; money "
+                     f"{f['positive_label']!r}{people} are held back and {f['sent_on']} sent "
+                     "on; money "
                      f"saved {f['money_saved']:,.2f} {f['currency']}; items wrongly held back: "
                      f"{wrong}.")
     elif f:
