@@ -119,6 +119,8 @@ def test_a_spreadsheet_with_its_columns_mapped(blank_app: Any) -> None:
     assert rows[3]["id"] in page and "has no text" in page
     assert "&#39;xx&#39; is not one of this project" in page
     assert 'id="labels-imported"' in page
+    # the count of items labelled (not the dict's items method, "<built-in method ...>")
+    assert "Labels imported for <b>38</b> items" in page and "built-in" not in page
     from glamlab.tasks.splits import split_of
 
     splits = split_of(ws)
