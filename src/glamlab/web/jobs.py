@@ -212,6 +212,10 @@ def _ingest(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
         report = uploads.bring_in_rows(ws, path, updates=bool(params.get("updates")),
                                        **options)
         name = path.name
+    elif params.get("spans"):  # an entities project's gold-span file
+        path = uploads.find(ws, str(params.get("folder") or ""), str(params.get("file") or ""))
+        report = uploads.bring_in_spans(ws, path, actor=str(job["created_by"]))
+        name = path.name
     elif params.get("id_column"):  # a table, its columns mapped by a person
         path = uploads.find(ws, str(params.get("folder") or ""), str(params.get("file") or ""))
         report = uploads.bring_in_table(
