@@ -166,7 +166,14 @@ def act_page(request: Request, user: User = Depends(page_user)) -> Response:
     section = overview._section("What the policy would do",
                                 lambda w: overview.act_dry_run(w, request.app.state.refresher),
                                 ws)
-    return _page(request, "act", {"act": section, "policy": ws.card.section("policy")})
+    return _page(request, "act", {"act": section, "policy": ws.card.section("policy"),
+                                  "job": _job_view(jobs.latest(ws, "act"))})
+
+
+@router.post("/stages/act")
+def act_start(request: Request, form: FormData = Depends(form_of),
+              user: User = Depends(writer("admin", "apply the policy"))) -> Response:
+    return _start(request, "act", user, "act")
 
 
 # -- a tabular project's decision: extra places per slot ---------------------------------
