@@ -136,12 +136,13 @@ def evaluate_start(request: Request, form: FormData = Depends(form_of),
 @router.get("/stages/run", response_class=HTMLResponse)
 def run_page(request: Request, user: User = Depends(page_user)) -> Response:
     from ...errors import GlamlabError
-    from ...inference import champion_spec, list_runs
+    from ...inference import list_runs
+    from ...registry import champion as champion_of
     from ...workspace.status import stale_predictions, stale_predictions_sentence
 
     ws = request.app.state.ws
-    try:
-        champion: str | None = champion_spec(ws)
+    try:  # the version the run uses (crf-ner@1), not the alias's words (crf-ner@champion)
+        champion: str | None = champion_of(ws).spec
     except GlamlabError:
         champion = None
     runs = list_runs(ws, limit=5)
