@@ -119,6 +119,8 @@ def test_a_spreadsheet_with_its_columns_mapped(blank_app: Any) -> None:
     assert rows[3]["id"] in page and "has no text" in page
     assert "&#39;xx&#39; is not one of this project" in page
     assert 'id="labels-imported"' in page
+    # the count of items labelled (not the dict's items method, "<built-in method ...>")
+    assert "Labels imported for <b>38</b> items" in page and "built-in" not in page
     from glamlab.tasks.splits import split_of
 
     splits = split_of(ws)
@@ -303,3 +305,56 @@ def test_the_project_page_chooses_the_metric(blank_app: Any) -> None:
     ada = client("ada")
     assert _define(ada, metric="accuracy").status_code == 303
     assert ProjectCard.load(ws.root / "glamlab.toml").metric == "accuracy"
+
+
+def test_an_entities_project_takes_a_file_of_gold_entities(blank_app: Any) -> None:
+    """A curator's HIPE file (texts with the entities people marked) on the upload page
+    of an entities project: its texts come in with their gold spans and a test set is
+    set aside, a document's sentences together; before, the file went to the column
+    step as a spreadsheet and was refused there ("a quote ... is never closed")."""
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.splits import split_of
+
+    ws, app, client = blank_app
+    ada = client("ada")
+    assert _define(ada, kind="entities", labels="PER\nLOC\nORG\nPROD\nTIME",
+                   metric="").status_code == 303
+    assert 'id="span-upload"' in ada.get("/stages/items").text  # the page says it takes one
+    hipe = (Path(__file__).resolve().parents[1] / "data" / "ner" / "newseye-fr-gold.tsv")
+    r = _upload(ada, "marked.tsv", hipe.read_bytes())
+    assert r.status_code == 303 and r.headers["location"] == "/stages/items?started=ingest"
+    assert app.state.jobs.wait(300)
+    page = ada.get(r.headers["location"]).text
+    assert 'id="labels-imported"' in page and "Entities marked by people" in page
+    gold = gold_spans(ws)
+    assert f"imported for <b>{len(gold)}</b> texts" in page and "built-in" not in page
+    assert ws.count_items() == len(gold) > 0
+    assert sum(len(s) for s in gold.values()) > 0
+    splits = split_of(ws)
+    assert set(splits) == set(gold) and set(splits.values()) == {"train", "test"}
+    docs: dict[str, set[str]] = {}
+    for item_id, split in splits.items():
+        docs.setdefault(str(ws.item(item_id).meta["document_id"]), set()).add(split)
+    assert all(len(s) == 1 for s in docs.values())  # a document stays in one split
+    assert f"test {sum(v == 'test' for v in splits.values())}" in page
+
+
+def test_a_file_of_entities_typed_otherwise_says_so_in_one_sentence(blank_app: Any) -> None:
+    """The project's types in words (person, place, ...), the file's HIPE codes (PER,
+    LOC, ...): one sentence naming both and the fix (the project page, while nothing is
+    in), not a line per entity ("unknown label 'PER'" hundreds of times)."""
+    from glamlab.web import jobs
+
+    ws, app, client = blank_app
+    ada = client("ada")
+    assert _define(ada, kind="entities", labels="person\nplace\norganisation",
+                   metric="").status_code == 303
+    hipe = (Path(__file__).resolve().parents[1] / "data" / "ner" / "newseye-fr-gold.tsv")
+    r = _upload(ada, "marked.tsv", hipe.read_bytes())
+    assert app.state.jobs.wait(300)
+    job = jobs.latest(ws, "ingest")
+    assert job is not None and job["status"] == "failed"
+    assert job["error"].startswith("marked.tsv marks its entities as LOC, ORG, PER")
+    assert "on the project page give the file's types as the labels" in job["error"]
+    assert "unknown label" not in job["error"] and ws.count_items() == 0
+    assert "marks its entities as" in ada.get(r.headers["location"]).text

@@ -60,6 +60,10 @@ def test_a_project_through_the_stage_pages(lang_app: Any) -> None:
 
     spec = next(f"{m.name}@{m.version}" for m in list_models(ws) if m.name == "majority")
     _post(c, "/admin/alias", model=spec, alias="champion", confirmed="yes")
+    # the page names the version that will run, not the alias (majority@champion)
+    before = c.get("/stages/run").text
+    assert f"Champion: <b>{spec}</b>" in before and f"Run {spec} over the" in before
+    assert "@champion" not in before
     _post(c, "/stages/run")
     during = c.get("/stages/run").text  # queued or running: the page refreshes itself
     assert 'http-equiv="refresh"' in during or "The run finished" in during

@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import GlamlabError
+from ..errors import GlamlabError, LabelError
 from ..files import UploadError, extract_zip, inside, private_dir, save_upload
 
 if TYPE_CHECKING:
@@ -239,6 +239,68 @@ def _import_labels(ws: Workspace, path: Path, rows: list[tuple[int, dict[str, st
                          f"{exc.message}", "hint": exc.hint})
         return None, problems
     return out, problems
+
+
+def span_format(ws: Workspace, path: Path) -> str | None:
+    """``hipe`` or ``webanno`` for an entities project's .tsv upload whose first lines are
+    a gold-span file (HIPE TSV, WebAnno TSV 3.3 from INCEpTION); None for a spreadsheet."""
+    from .spans.gold import detect_format
+
+    if ws.card.kind != "entities" or path.suffix.lower() != ".tsv":
+        return None
+    try:
+        fmt = detect_format(path)
+    except GlamlabError:
+        return None
+    return fmt if fmt in ("hipe", "webanno") else None
+
+
+def bring_in_spans(ws: Workspace, path: Path, *, actor: str = "web") -> dict[str, Any]:
+    """An uploaded gold-span file, as ``glamlab labels import FILE``: the texts it carries
+    come in as items (those already there must have the same text), its entities as their
+    gold spans, all or nothing. A test split is set aside when the project has none yet
+    (30%, a document's sentences together where the file names documents); later
+    uploads go to training. The report has the shape of :func:`bring_in_table`'s."""
+    from .spans import import_spans
+    from .splits import split_labels
+
+    has_test = _has_test_split(ws)
+    try:
+        rep = import_spans(ws, path, format=span_format(ws, path),
+                           split="train" if has_test else None)
+    except LabelError as exc:
+        raise _other_types(ws, path, exc) or exc from None
+    split = rep.split
+    if not has_test:
+        try:
+            sp = split_labels(ws, test_size=TEST_SHARE, seed=0, group_by="document_id",
+                              actor=actor)
+        except GlamlabError:  # no document ids: the texts one by one
+            sp = split_labels(ws, test_size=TEST_SHARE, seed=0, actor=actor)
+        split = f"test {sp.test}, train {sp.train}"
+    return {"added": rep.created, "updated": 0, "unchanged": rep.items - rep.created,
+            "failed": 0, "problems": [], "label_problems": [], "warnings": [],
+            "rows": None, "spans": rep.spans,
+            "labels": {"items": rep.items, "labels": rep.labels, "split": split}}
+
+
+def _other_types(ws: Workspace, path: Path, exc: LabelError) -> LabelError | None:
+    """One sentence, with the fix, for a span file whose entity types are not the
+    project's (``PER`` where the project says ``person``): nothing else is wrong."""
+    unknown = [re.search(r"unknown label '([^']*)'", msg) for _n, msg in exc.rows]
+    if not unknown or not all(unknown):
+        return None
+    types = sorted({m.group(1) for m in unknown if m})
+    if ws.count_items():
+        hint = (f"the project's types are fixed once texts are in: in the file, give "
+                f"each entity one of {', '.join(ws.card.labels)}, and upload it again")
+    else:
+        hint = ("nothing is in the project yet, so its types can still change: on the "
+                "project page give the file's types as the labels, one a line, and "
+                "upload the file again")
+    return LabelError(f"{path.name} marks its entities as {', '.join(types)}, which are "
+                      f"not this project's types ({', '.join(ws.card.labels)}); nothing "
+                      "was imported", hint=hint, rows=exc.rows)
 
 
 def _has_test_split(ws: Workspace) -> bool:

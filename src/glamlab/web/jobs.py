@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 log = logging.getLogger(__name__)
-KINDS = ("evaluate", "run", "monitor", "train", "optimise", "ingest", "capacity")
+KINDS = ("evaluate", "run", "monitor", "train", "optimise", "ingest", "capacity", "act")
 #: kinds whose every submission is its own job (the others: one active job of a kind)
 QUEUED_KINDS = ("ingest",)
 ACTIVE = ("queued", "running")
@@ -147,6 +147,20 @@ def _run(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
             "done": report.done, "failed": report.failed}
 
 
+def _act(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
+    """The policy applied to the champion's latest predictions (``glamlab act``): the
+    accepted values written as metadata, the rest sent to the review queue."""
+    import json
+
+    from ..actions.act import act
+
+    _set(ws, job["id"], message="writing the accepted values and filling the review queue")
+    report = act(ws, actor=str(job["created_by"]))
+    res = {"model": report.model, "unit": report.unit, "counts": report.counts,
+           "written": report.written, "review_workload": report.review_workload}
+    return dict(json.loads(json.dumps(res, default=_plain)))
+
+
 def _monitor(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     from ..monitoring import stored
 
@@ -212,6 +226,10 @@ def _ingest(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
         report = uploads.bring_in_rows(ws, path, updates=bool(params.get("updates")),
                                        **options)
         name = path.name
+    elif params.get("spans"):  # an entities project's gold-span file
+        path = uploads.find(ws, str(params.get("folder") or ""), str(params.get("file") or ""))
+        report = uploads.bring_in_spans(ws, path, actor=str(job["created_by"]))
+        name = path.name
     elif params.get("id_column"):  # a table, its columns mapped by a person
         path = uploads.find(ws, str(params.get("folder") or ""), str(params.get("file") or ""))
         report = uploads.bring_in_table(
@@ -246,7 +264,7 @@ def _plain(value: Any) -> Any:
 
 WORK: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
     "evaluate": _evaluate, "run": _run, "monitor": _monitor, "train": _train,
-    "optimise": _optimise, "ingest": _ingest, "capacity": _capacity}
+    "optimise": _optimise, "ingest": _ingest, "capacity": _capacity, "act": _act}
 
 
 class JobWorker:

@@ -191,6 +191,9 @@ def items_upload(request: Request, _admin: User = Depends(admin_first),
             folder, path = uploads.save(ws, file.file, file.filename)
         finally:
             file.file.close()  # the spooled copy goes now, not at garbage collection
+        if uploads.span_format(ws, path):  # gold entities (HIPE, INCEpTION): no columns
+            return _ingest_job(request, user, {"folder": folder, "file": path.name,
+                                               "spans": True})
         if uploads.kind_of(path.name) == "table":
             return RedirectResponse("/stages/items?" + urlencode(
                 {"upload": folder, "file": path.name}), 303)

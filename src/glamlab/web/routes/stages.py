@@ -136,12 +136,13 @@ def evaluate_start(request: Request, form: FormData = Depends(form_of),
 @router.get("/stages/run", response_class=HTMLResponse)
 def run_page(request: Request, user: User = Depends(page_user)) -> Response:
     from ...errors import GlamlabError
-    from ...inference import champion_spec, list_runs
+    from ...inference import list_runs
+    from ...registry import champion as champion_of
     from ...workspace.status import stale_predictions, stale_predictions_sentence
 
     ws = request.app.state.ws
-    try:
-        champion: str | None = champion_spec(ws)
+    try:  # the version the run uses (crf-ner@1), not the alias's words (crf-ner@champion)
+        champion: str | None = champion_of(ws).spec
     except GlamlabError:
         champion = None
     runs = list_runs(ws, limit=5)
@@ -166,7 +167,14 @@ def act_page(request: Request, user: User = Depends(page_user)) -> Response:
     section = overview._section("What the policy would do",
                                 lambda w: overview.act_dry_run(w, request.app.state.refresher),
                                 ws)
-    return _page(request, "act", {"act": section, "policy": ws.card.section("policy")})
+    return _page(request, "act", {"act": section, "policy": ws.card.section("policy"),
+                                  "job": _job_view(jobs.latest(ws, "act"))})
+
+
+@router.post("/stages/act")
+def act_start(request: Request, form: FormData = Depends(form_of),
+              user: User = Depends(writer("admin", "apply the policy"))) -> Response:
+    return _start(request, "act", user, "act")
 
 
 # -- a tabular project's decision: extra places per slot ---------------------------------

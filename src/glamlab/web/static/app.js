@@ -53,6 +53,11 @@
         if (clickKey(key)) e.preventDefault();
         return;
       }
+      if (key === "e" && document.querySelector("#label-form [data-add-text]")) {
+        document.querySelector("#label-form [data-add-text]").focus(); e.preventDefault(); return;
+      }
+      // Enter on a focused button or link presses that one, not Save
+      if (key === "Enter" && here && /^(BUTTON|A|SUMMARY)$/.test(here.tagName)) return;
       if (key === "Enter" && document.querySelector('[data-key="Enter"]')) {
         clickKey("Enter"); e.preventDefault(); return;
       }
@@ -327,7 +332,7 @@
     return [a, b];
   }
   function addBox(el) {
-    var row = el.closest(".qitem");
+    var row = el.closest(".qitem, [data-span-scope]");
     return row ? row.querySelector('[data-span-add][data-for="' + el.dataset.for + '"]') : null;
   }
   function offsetIn(el, node, off) {
@@ -414,7 +419,7 @@
       return true;
     } else if (key === "Escape") {
       var row = el.closest(".qitem");
-      if (row) row.focus();
+      if (row) { row.focus(); } else { el.blur(); }
       return true;
     } else {
       return key.indexOf("Arrow") === 0;  // the page does not scroll under the words
@@ -458,8 +463,97 @@
     });
   }
 
+  // Labelling an entities text: "Add as entity" puts the chosen words and type in the
+  // list of the text's entities (the form's JSON, [data-span-list] names its textarea), an
+  // entity over the same words replacing the one there; each can be removed; the text
+  // shows them marked.
+  function spansOf(area) {
+    try {
+      var v = JSON.parse(area.value || "[]");
+      return Array.isArray(v) ? v : [];
+    } catch (err) { return null; }
+  }
+  function showSpans(box, area) {
+    var text = box.dataset.text || "", spans = spansOf(area);
+    var list = document.getElementById("span-list");
+    var el = document.querySelector('[data-add-text][data-for="' + box.dataset.for + '"]');
+    if (!list || spans === null) return;
+    spans = spans.filter(function (s) { return s && s.end > s.start; });
+    spans.sort(function (x, y) { return x.start - y.start; });
+    list.textContent = "";
+    spans.forEach(function (s, i) {
+      var words = text.slice(fromPoints(text, s.start), fromPoints(text, s.end));
+      var item = document.createElement("span");
+      item.className = "span-item";
+      var b = document.createElement("b");
+      b.textContent = words;
+      item.appendChild(b);
+      item.appendChild(document.createTextNode(" (" + s.label + ") "));
+      var rm = document.createElement("button");
+      rm.type = "button";
+      rm.textContent = "Remove";
+      rm.setAttribute("aria-label", "Remove " + words + " (" + s.label + ")");
+      rm.addEventListener("click", function () {
+        var now = spansOf(area) || [];
+        area.value = JSON.stringify(now.filter(function (x) {
+          return !(x.start === s.start && x.end === s.end && x.label === s.label);
+        }));
+        showSpans(box, area);
+      });
+      item.appendChild(rm);
+      list.appendChild(item);
+      if (i < spans.length - 1) list.appendChild(document.createTextNode(" "));
+    });
+    if (!spans.length) list.textContent = "none";
+    if (!el) return;
+    var shown = function (a, b) { return text.slice(a, b).replace(/\r\n?/g, "\n"); };
+    el.textContent = "";
+    var at = 0;
+    spans.forEach(function (s) {
+      var a = fromPoints(text, s.start), b = fromPoints(text, s.end);
+      if (a < at) return;
+      el.appendChild(document.createTextNode(shown(at, a)));
+      var m = document.createElement("mark");
+      m.className = "ent saved ent-" + s.label;
+      m.title = s.label;
+      m.textContent = shown(a, b);
+      el.appendChild(m);
+      at = b;
+    });
+    el.appendChild(document.createTextNode(shown(at, text.length)));
+    delete el.dataset.sel;
+  }
+  function setupSpanList(root) {
+    root.querySelectorAll("[data-span-list]").forEach(function (box) {
+      if (box.dataset.listReady) return;
+      box.dataset.listReady = "1";
+      var area = document.getElementById(box.dataset.spanList), id = box.dataset.for;
+      if (!area) return;
+      var start = box.querySelector("#add_start_" + id), end = box.querySelector("#add_end_" + id);
+      box.querySelector('button[name="add_span"]').addEventListener("click", function () {
+        if (start.value === "" || end.value === "") {
+          box.querySelector(".span-add-preview").textContent =
+            "(select the entity's words in the text first)";
+          return;
+        }
+        var a = parseInt(start.value, 10), b = parseInt(end.value, 10);
+        var label = box.querySelector("#add_label_" + id).value;
+        var now = (spansOf(area) || []).filter(function (x) { return x.end <= a || x.start >= b; });
+        now.push({start: a, end: b, label: label});
+        now.sort(function (x, y) { return x.start - y.start; });
+        area.value = JSON.stringify(now);
+        start.value = ""; end.value = "";
+        box.querySelector(".span-add-preview").textContent = "(no words selected)";
+        window.getSelection().removeAllRanges();
+        showSpans(box, area);
+      });
+      area.addEventListener("input", function () { showSpans(box, area); });
+      showSpans(box, area);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
-    setupSpanBounds(document); setupSpanAdd(document);
+    setupSpanBounds(document); setupSpanAdd(document); setupSpanList(document);
   });
   document.addEventListener("htmx:afterSettle", function () {
     setupSpanBounds(document); setupSpanAdd(document);

@@ -1,0 +1,72 @@
+"""Applying the policy from the web app ("What the policy would do", then "Apply the
+policy"): the step between a run and the review queue, which before only
+``glamlab act`` took, so a curator in the browser found the queue empty."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from .conftest import app_with_users, csrf_of
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "ner"
+
+
+@pytest.fixture
+def run_not_acted(make_ws: Any, tmp_path: Path) -> Any:
+    """Gold entities, a gazetteer trained on them, eight new texts run, no act yet."""
+    from glamlab.inference.runner import run
+    from glamlab.registry.training import train
+    from glamlab.tasks import split_labels
+    from glamlab.tasks.spans import gold_spans, import_spans
+    from glamlab.tasks.splits import split_of
+
+    ws = make_ws("ner-act", task="entities", kind="entities", modality="text",
+                 labels=["PER", "LOC", "ORG", "PROD", "TIME"], metric="strict_micro_f1")
+    import_spans(ws, DATA / "newseye-fr-gold.tsv")
+    split_labels(ws, test_size=0.3, seed=0, group_by="document_id")
+    train(ws, "gazetteer", name="gazetteer")
+    gold = gold_spans(ws)
+    train_ids = sorted(i for i, s in split_of(ws).items() if s == "train")
+    folder = tmp_path / "unread"
+    folder.mkdir()
+    for n, item_id in enumerate([i for i in train_ids if len(gold[i]) >= 2][:8]):
+        (folder / f"unread{n}.txt").write_text(
+            "Nouvelle lettre. " + (ws.item(item_id).text or ""), encoding="utf-8")
+    assert ws.ingest([folder]).added == 8
+    run(ws, "gazetteer@1", workers=1, handle_signals=False)
+    yield from app_with_users(ws)
+
+
+def _open_rows(ws: Any) -> int:
+    t = ws.store.t
+    with ws.store.read() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(t.review_queue)
+                                .where(t.review_queue.c.status == "open")).scalar() or 0)
+
+
+def test_an_admin_applies_the_policy_and_the_queue_fills(run_not_acted: Any) -> None:
+    ws, app, client = run_not_acted
+    ada, rey = client("ada"), client("rey")
+    assert _open_rows(ws) == 0
+    page = ada.get("/stages/act").text
+    assert 'id="start-act"' in page and "nothing is written until you apply it" in page
+    assert 'id="start-act"' not in rey.get("/stages/act").text  # an admin applies it
+    assert rey.post("/stages/act", data={"csrf": csrf_of(rey)},
+                    follow_redirects=False).status_code == 403
+    r = ada.post("/stages/act", data={"csrf": csrf_of(ada)}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/stages/act?started=act"
+    assert app.state.jobs.wait(300)
+    from glamlab.web import jobs
+
+    job = jobs.latest(ws, "act")
+    assert job is not None and job["status"] == "done", job
+    queued = _open_rows(ws)
+    assert queued > 0 and job["result"]["written"]["review_queue"] == queued
+    page = ada.get(r.headers["location"]).text
+    assert 'id="act-written"' in page and f"<b>{queued}</b> sent to the review queue" in page
+    assert 'href="/queue"' in page
+    assert "0 waiting" not in rey.get("/queue").text
