@@ -218,3 +218,27 @@ def test_items_kept_in_their_split_take_their_group_with_them() -> None:
     with pytest.raises(LabelError, match="reviewing a model's predictions") as exc:
         split_around(Y, ids, groups, {i: "train" for i in ids}, 0.3, 0)
     assert "labels sample --split test" in (exc.value.hint or "")
+
+
+def test_keep_together_fields_offer_what_labelled_items_share(make_ws, tmp_path):
+    """The fields a test set could keep whole: those several labelled items share (not
+    one value per item, nor one value for all), the kind's suggestion first (an entities
+    project's sentences: the document_id HIPE gives them)."""
+    import json
+
+    from glamlab.tasks.spans import import_spans
+    from glamlab.tasks.splits import keep_together_fields
+
+    ws = make_ws("ner-groups", task="entities", kind="entities", modality="text",
+                 labels=["PER", "LOC"], metric="strict_micro_f1")
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps({
+        "id": f"d{d}-s{s}", "text": f"Anna went to Paris {d} {s}.",
+        "entities": [{"start": 0, "end": 4, "label": "PER"}],
+        "document_id": f"doc{d}", "archive": "one", "line": f"{d}.{s}", "batch": 1900 + s,
+    }) + "\n" for d in range(4) for s in range(3)), encoding="utf-8")
+    import_spans(ws, gold)
+    fields = keep_together_fields(ws)
+    assert fields[0] == "document_id"  # the kind's suggestion, first
+    assert "batch" in fields  # shared by several sentences: offered too, after it
+    assert "archive" not in fields and "line" not in fields  # one value; unique values

@@ -340,6 +340,27 @@ def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
                        learned=len(learned - reviewed))
 
 
+def keep_together_fields(ws: Workspace, *, limit: int = 5000) -> list[str]:
+    """The metadata fields a split could keep whole (``group_by``): those whose values
+    several labelled items share (the pages of one document) and that still have two
+    values or more, the task kind's suggestions (:attr:`TaskKind.keep_together`) first,
+    the others in name order. Read from the first ``limit`` labelled items outside the
+    calibration split."""
+    kind = task_kind(ws.card)
+    ids = list(gold_labels(ws, kind=kind))
+    calibration = {i for i, s in split_of(ws, ids).items() if s == "calibration"}
+    ids = [i for i in ids if i not in calibration][:limit]
+    values: dict[str, list[str]] = {}
+    for item in ws.items(ids=ids):
+        for name in dict.fromkeys((*kind.keep_together, *map(str, item.meta))):
+            v = _group_value(item, name)
+            if isinstance(v, (str, int, float)) and not isinstance(v, bool):
+                values.setdefault(name, []).append(str(v))
+    shared = [name for name, vs in values.items() if 2 <= len(set(vs)) < len(vs)]
+    suggested = [name for name in kind.keep_together if name in shared]
+    return suggested + sorted(set(shared) - set(suggested))
+
+
 def _group_value(item: Item, field_name: str) -> Any:
     if field_name == "document":
         # pages ingested before items carried a document key: their manifest or folder

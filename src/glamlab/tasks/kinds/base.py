@@ -147,6 +147,10 @@ class TaskKind(Generic[G, P]):
     #: precision on test unmeasured, named as such in act's report). Entities: no, such a
     #: type goes to review (a few test documents often hold none of a type's sure spans)
     accepts_untested: ClassVar[bool] = True
+    #: metadata fields whose items belong together (the pages of one document), the
+    #: first the labelled items share being what setting a test set aside keeps whole
+    #: unless told otherwise (:func:`glamlab.tasks.splits.keep_together_fields`)
+    keep_together: ClassVar[tuple[str, ...]] = ("document",)
 
     def __init__(self, card: ProjectCard, **overrides: Any):
         self.labels: list[str] = list(card.labels)

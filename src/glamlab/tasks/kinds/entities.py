@@ -102,6 +102,8 @@ class Entities(TaskKind["Spans", "Spans"]):
     #: a type whose accept threshold no test span reaches (0 of 0 right on the test
     #: documents) is not written automatically: its spans go to review
     accepts_untested: ClassVar[bool] = False
+    # the sentences of one document (HIPE's document_id), or the pages of one
+    keep_together: ClassVar[tuple[str, ...]] = ("document_id", "document")
 
     # -- where gold lives -------------------------------------------------------------------
     def read_gold(self, ws: Workspace, ids: Sequence[str] | None,

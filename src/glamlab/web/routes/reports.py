@@ -54,9 +54,17 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
         return (f"{labels.get('count', 0):,} rows have an outcome, none after the time "
                 "split: the test rows are the later rows with their outcomes. Bring them in "
                 "(the same table, outcomes filled in).", "/stages/items", "Bring rows in")
+    if not labels.get("test") and labels.get("count"):
+        # labels brought in without a split (a spreadsheet, the terminal's import), or
+        # labelled for training: set some aside rather than label more
+        rough = (" With fewer than about 100 labelled items the test figures are rough: "
+                 "label more as well." if labels["count"] < 100 else "")
+        return (f"{labels['count']:,} items labelled, none set aside as a test set: set "
+                "some aside (about 30%), so that models are measured on items they never "
+                f"learned from.{rough}", "/label#test-set", "Set aside a test set")
     if not labels.get("test"):
-        return (f"{labels.get('count', 0):,} items labelled: label about 100 items for a test "
-                "set.", "/label", "Label items")
+        return ("No items labelled yet: label about 100 items for a test set.", "/label",
+                "Label items")
     models = by["models"]
     if not models.get("evaluations"):
         return ("Measure the baselines first: the simple rules any model must beat.",
