@@ -147,6 +147,9 @@ class TaskKind(Generic[G, P]):
     #: precision on test unmeasured, named as such in act's report). Entities: no, such a
     #: type goes to review (a few test documents often hold none of a type's sure spans)
     accepts_untested: ClassVar[bool] = True
+    #: the baselines (:meth:`baselines`) in a curator's words, for the web app's
+    #: evaluation page and verdict
+    baselines_in_words: ClassVar[str] = "always the most common label, the label mix"
 
     def __init__(self, card: ProjectCard, **overrides: Any):
         self.labels: list[str] = list(card.labels)
@@ -329,6 +332,15 @@ class TaskKind(Generic[G, P]):
         """The baseline predictors for this task: ``(catalogue name, parameters)``.
         ``rules`` is a rules file and ``threshold`` a statistic when configured."""
         return []
+
+    def score_in_words(self, metric: str, metrics: Mapping[str, Any]) -> str:
+        """One candidate's figure on ``metric`` in a curator's words, with its 95%
+        interval; ``metrics`` is the candidate's ``{name: {"value", "low", "high"}}``
+        (every headline metric it was measured on). Kinds whose metric says something
+        countable (how many entities found) say that first."""
+        m = metrics[metric]
+        return (f"{metric.replace('_', ' ')} {m['value']:.2f} (95% interval "
+                f"{m['low']:.2f} to {m['high']:.2f})")
 
     # -- actions, review, exports ----------------------------------------------------------
     def candidates(self, prediction: P) -> list[Candidate]:
