@@ -17,6 +17,7 @@ import pytest
 from tests import ner_project
 
 from .conftest import PASSWORD, login
+from .test_stages import _post
 
 
 def _text(page: str) -> str:
@@ -69,6 +70,42 @@ def test_the_evaluation_verdict_counts_entities_and_names_the_simple_methods(
     overview = c.get("/").text
     assert re.search(r'models chosen for use: <b data-count="models-champions">', overview)
     assert "champions:" not in overview
+
+
+def test_the_act_page_counts_texts_and_entities_apart(ner_app: Any) -> None:
+    from glamlab.reports.overview import compute_act
+
+    ws, _app, c = ner_app
+    report = compute_act(ws)["result"]["act"]
+    assert report["unit"] == "spans" and report["review_settled_by_gold"] > 0
+    words = _text(c.get("/stages/act").text)
+    n = report["items_with_predictions"]
+    m = re.search(rf"of {n} items with predictions, the model suggests (\d+) spans in all "
+                  r"\(one item may hold several\): (\d+) accepted automatically, (\d+) to a "
+                  r"person \((\d+) more settled by a gold label", words)
+    assert m, words
+    total, accepted, to_person, settled = map(int, m.groups())
+    rejected = int(re.search(r"not asked\), (\d+) rejected", words).group(1))  # type: ignore[union-attr]
+    assert total == accepted + to_person + settled + rejected
+    assert total > n  # spans outnumber texts: they are not counted as texts
+
+
+def test_the_policy_page_says_why_a_label_is_never_accepted(ner_app: Any) -> None:
+    ws, app, c = ner_app
+    _post(c, "/stages/policy", target_precision="0.95")
+    assert app.state.jobs.wait(300)
+    from glamlab.web import jobs
+
+    result = jobs.latest(ws, "optimise")["result"]  # type: ignore[index]
+    untested = [r for r in result["labels"] if r.get("why")]
+    assert untested, result["labels"]  # LOC: sure on calibration data, unmeasured on test
+    words = _text(c.get("/stages/policy").text)
+    for r in untested:
+        assert f"{r['label']} never: {r['why']}" in words, words
+    col = result["collection"]
+    shown = col["counts"]["accept"] + col["counts"]["review"] + col["counts"]["reject"]
+    assert (f"On the whole collection ({col['items_with_predictions']} items with "
+            f"predictions, {shown} spans suggested in them): ") in words, words
 
 
 def test_a_classification_verdict_says_the_model_is_better_in_words(make_ws: Any) -> None:
