@@ -108,6 +108,28 @@ def test_the_policy_page_says_why_a_label_is_never_accepted(ner_app: Any) -> Non
             f"predictions, {shown} spans suggested in them): ") in words, words
 
 
+def test_a_review_card_says_how_sure_the_model_is_once_in_words(ner_app: Any) -> None:
+    from glamlab.actions import act
+    from glamlab.web.routes.review import plain_reason
+
+    ws, _app, c = ner_app
+    act(ws, model="gazetteer@1")
+    page = c.get("/queue").text
+    cards = re.findall(r'<p class="span-why"[^>]*>.*?</p>', page, re.S)
+    assert cards, page
+    for card in cards:
+        start, end = re.search(r'title="characters (\d+) to (\d+) of the text"', card).groups()  # type: ignore[union-attr]
+        words = _text(card)
+        assert re.search(r"The model is \d+(\.\d)?% sure", words), words
+        assert words.count("% sure") == 1, words
+        assert "score" not in words and f"{start}-{end}" not in words, words
+    # a score just under 1 reads as it is, never rounded up to "100%"
+    row = {"kind": "prediction", "score": 0.999371, "label": "PER",
+           "reason": "score 0.999371; no accept threshold for this label, so every "
+                     "prediction of it goes to review"}
+    assert plain_reason(None, row).startswith("The model is 99.9% sure;")
+
+
 def test_a_classification_verdict_says_the_model_is_better_in_words(make_ws: Any) -> None:
     from fastapi.testclient import TestClient
 
