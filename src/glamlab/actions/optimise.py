@@ -367,6 +367,7 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
                        "review_workload": preview.get("review_workload"),
                        "expected_wrong_accepts": preview["expected_wrong_accepts"],
                        "filter": preview["filter"], "unit": preview["unit"],
+                       "items_with_predictions": preview.get("items_with_predictions"),
                        "changes": preview.get("changes") or {}},
         "policy": new_policy.to_toml(), "written": False,
     }

@@ -61,7 +61,56 @@ def leaderboard(ws: Workspace) -> dict[str, Any]:
         verdict = (f"Best so far: {best['candidate']} with {best['metric']} "
                    f"{best['value']:.3f} on the test set.")
     return {"board": board, "verdict": verdict, "warnings": shown.get("warnings") or [],
-            "spend": any(b["spend"] for b in board)}
+            "spend": any(b["spend"] for b in board), "plain": plain_verdict(ws)}
+
+
+def plain_verdict(ws: Workspace) -> str | None:
+    """The latest comparison with the baselines in a curator's words (the web app's
+    verdict): what the simple methods are, how well the best of them and the best model
+    do (the task kind's :meth:`~glamlab.tasks.kinds.TaskKind.score_in_words`), and
+    whether the model is better than every simple method beyond chance. None without
+    such a comparison (then the stored verdict is shown)."""
+    from ..evaluation.bootstrap import format_p
+    from ..tasks.kinds import task_kind
+    from .stored import latest_evaluation
+
+    result = latest_evaluation(ws, with_baselines=True)
+    if result is None:
+        return None
+    metric = result.metric
+    baselines = [c for c in result.candidates if c.kind == "baseline"]
+    models = [c for c in result.candidates if c.kind == "model"]
+    if not baselines:
+        return None
+    kind = task_kind(ws.card)
+
+    def words(c: Any) -> str:
+        return kind.score_in_words(metric, c.metrics)
+
+    top = max(baselines, key=lambda c: c.metrics[metric]["value"])
+    n = result.test_items
+    text = (f"Measured on the {n} {kind.noun_one if n == 1 else kind.noun} of the test set. "
+            f"The simple methods any model must beat are {kind.baselines_in_words}; the "
+            f"best of them, {top.name}, {words(top)}.")
+    if not models:
+        return text + (" No model has been trained yet: train one on the Train page to "
+                       "see whether machine learning does better.")
+    # the model the evaluation chose (compared with the other models), else the only one
+    names = {m.name for m in models}
+    chosen = next((c.b for c in result.comparisons if c.a in names and c.b in names), None)
+    best = next((m for m in models if m.name == chosen), None) or max(
+        models, key=lambda c: c.metrics[metric]["value"])
+    text += f" The best model, {best.spec or best.name}, {words(best)}"
+    base_names = {b.name for b in baselines}
+    vs = [c for c in result.comparisons if c.b == best.name and c.a in base_names]
+    if vs and all(c.significant and c.difference > 0 for c in vs):
+        worst = max(vs, key=lambda c: c.p_value)
+        return text + (": better than every simple method, and the difference is unlikely "
+                       f"to be chance ({format_p(worst.p_value, worst.n_boot)}).")
+    ahead = best.metrics[metric]["value"] > top.metrics[metric]["value"]
+    why = ("its lead over the simple methods could be chance" if ahead else
+           f"it does no better than {top.name}")
+    return text + f": {why}. Do not automate with machine learning yet."
 
 
 def evaluation_sections(ws: Workspace) -> list[Any]:

@@ -151,6 +151,9 @@ class TaskKind(Generic[G, P]):
     #: first the labelled items share being what setting a test set aside keeps whole
     #: unless told otherwise (:func:`glamlab.tasks.splits.keep_together_fields`)
     keep_together: ClassVar[tuple[str, ...]] = ("document",)
+    #: the baselines (:meth:`baselines`) in a curator's words, for the web app's
+    #: evaluation page and verdict
+    baselines_in_words: ClassVar[str] = "always the most common label, the label mix"
 
     def __init__(self, card: ProjectCard, **overrides: Any):
         self.labels: list[str] = list(card.labels)
@@ -333,6 +336,15 @@ class TaskKind(Generic[G, P]):
         """The baseline predictors for this task: ``(catalogue name, parameters)``.
         ``rules`` is a rules file and ``threshold`` a statistic when configured."""
         return []
+
+    def score_in_words(self, metric: str, metrics: Mapping[str, Any]) -> str:
+        """One candidate's figure on ``metric`` in a curator's words, with its 95%
+        interval; ``metrics`` is the candidate's ``{name: {"value", "low", "high"}}``
+        (every headline metric it was measured on). Kinds whose metric says something
+        countable (how many entities found) say that first."""
+        m = metrics[metric]
+        return (f"{metric.replace('_', ' ')} {m['value']:.2f} (95% interval "
+                f"{m['low']:.2f} to {m['high']:.2f})")
 
     # -- actions, review, exports ----------------------------------------------------------
     def candidates(self, prediction: P) -> list[Candidate]:

@@ -32,7 +32,7 @@ predicted type the test set never holds counts as spurious.)
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...errors import PredictorError
@@ -98,6 +98,9 @@ class Entities(TaskKind["Spans", "Spans"]):
     label_widget: ClassVar[str] = "widgets/entities_label.html"
     review_widget: ClassVar[str] = "widgets/entities_review.html"
     export_columns: ClassVar[tuple[str, ...]] = ("span_start", "span_end", "span_text")
+    baselines_in_words: ClassVar[str] = (
+        "a lookup list of the entity names marked in the training texts (gazetteer), and "
+        "simple patterns for dates and titles (entity rules)")
     candidates_word: ClassVar[str] = "spans"
     #: a type whose accept threshold no test span reaches (0 of 0 right on the test
     #: documents) is not written automatically: its spans go to review
@@ -290,9 +293,28 @@ class Entities(TaskKind["Spans", "Spans"]):
         if n < 100:
             out.append(f"the test split holds only {n} gold spans: intervals are wide")
         if missing:
-            out.append(f"no gold span of type {', '.join(missing)} in the test split: "
-                       "predictions of it can only count as spurious")
+            out.append(f"no text of the test set holds an entity of type "
+                       f"{', '.join(missing)}: every one the models mark counts as a "
+                       "mistake, so the figures for it say little")
         return out
+
+    def score_in_words(self, metric: str, metrics: Mapping[str, Any]) -> str:
+        """``finds 35 of every 100 entities exactly right, and 40 of every 100 it marks
+        are right (strict F1 0.35, 95% interval 0.28 to 0.41)``: recall and precision in
+        words (of the same regime, strict or fuzzy, as ``metric``), then the figure."""
+        regime = "fuzzy" if metric.startswith("fuzzy") else "strict"
+        m = metrics[metric]
+        word = f"{regime} {metric.split('_')[-1].replace('f1', 'F1')}"
+        figure = (f"{word} {m['value']:.2f}, 95% interval {m['low']:.2f} to "
+                  f"{m['high']:.2f}")
+        right = ("exactly right (same words, same type)" if regime == "strict" else
+                 "at least partly right (the right type, overlapping the right words)")
+        recall = metrics.get(f"{regime}_micro_recall")
+        precision = metrics.get(f"{regime}_micro_precision")
+        if not recall or not precision:
+            return figure
+        return (f"finds {100 * recall['value']:.0f} of every 100 entities {right}, and "
+                f"{100 * precision['value']:.0f} of every 100 it marks are right ({figure})")
 
     def baselines(self, *, rules: str | None, threshold: str | None,
                   seed: int) -> list[tuple[str, dict[str, Any]]]:

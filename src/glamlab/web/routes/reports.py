@@ -28,6 +28,10 @@ STAGE_WORDS = {
 }
 
 
+#: a stage's counts in a curator's words, where the stored name is jargon (the rest are
+#: shown with their underscores as spaces)
+FACT_WORDS = {"champions": "models chosen for use"}
+
 STAGE_PAGES = {"need": "/stages/project", "items": "/stages/items", "labels": "/label", "models": "/stages/evaluate", "runs": "/stages/run",
                "actions": "/stages/act", "monitoring": "/stages/monitoring"}
 
@@ -106,6 +110,7 @@ def overview(request: Request, user: User = Depends(page_user)) -> Response:
     return render(request, "overview.html", {
         "stale": stale_predictions_sentence(stale, web=True) if stale else None,
         "status": status, "queue": queue, "next_url": next_url, "next_words": next_words,
+        "fact_words": FACT_WORDS,
         "labelling": review.labelling_counts(ws), "changed_gold": _changed_gold(ws)})
 
 

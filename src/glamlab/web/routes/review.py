@@ -75,7 +75,11 @@ def plain_reason(policy: Any, row: dict[str, Any]) -> str:
     if accept is not None:
         sure, shown = _pcts(float(score), float(accept))
         return f"The model is {sure} sure; items at or above {shown} are accepted automatically."
-    return f"The model is {float(score):.0%} sure; this label is always checked by a person."
+    from ...actions.policy import threshold_pct
+
+    # floored, as thresholds are: 0.999371 is "99.9%", never "100%"
+    return (f"The model is {threshold_pct(float(score))} sure; this label is always checked "
+            "by a person.")
 
 
 @router.get("/queue", response_class=HTMLResponse)

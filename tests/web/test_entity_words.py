@@ -1,0 +1,160 @@
+"""An entities project's pages speak a curator's words: the evaluation verdict says how
+many entities the models find and what the simple methods (the baselines) are, not
+"strict_micro_f1 0.21" nor "the most common label"; the act and policy pages count
+texts and entities apart, so their sentences add up; a label the policy never accepts
+says why; a review card says how sure the model is once, in words, with the offsets
+in a tooltip only. A classification project's verdict says the same in its words."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import ner_project
+
+from .conftest import PASSWORD, login
+from .test_stages import _post
+
+
+def _text(page: str) -> str:
+    """The page's words, tags dropped and entities read, on one line."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+@pytest.fixture
+def ner_app(make_ws: Any, tmp_path: Path) -> Any:
+    """The shared entities project with a CRF trained on its few texts, evaluated
+    against its baselines (it does no better than them), with an admin signed in."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.evaluation import candidates_for, evaluate, fit_baselines
+    from glamlab.registry.training import train
+    from glamlab.web import create_app
+
+    ws, _ = ner_project.gold_and_new_texts(make_ws, tmp_path, 4)
+    train(ws, "crf-ner", name="crf-ner")  # (the gazetteer model is the baseline itself)
+    fit_baselines(ws)
+    evaluate(ws, candidates_for(ws), n_boot=200)
+    add_user(ws, "ada", PASSWORD, "admin")
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "ada").status_code == 303
+        yield ws, app, c
+    app.state.jobs.stop()
+
+
+def test_the_evaluation_verdict_counts_entities_and_names_the_simple_methods(
+        ner_app: Any) -> None:
+    ws, _app, c = ner_app
+    page = c.get("/stages/evaluate").text
+    verdict = _text(re.search(r'<p class="verdict">(.*?)</p>', page, re.S).group(1))  # type: ignore[union-attr]
+    assert re.search(r"the best of them, [\w-]+, finds \d+ of every 100 entities exactly "
+                     r"right \(same words, same type\), and \d+ of every 100 it marks are "
+                     r"right \(strict F1 \d\.\d\d, 95% interval \d\.\d\d to \d\.\d\d\)",
+                     verdict), verdict
+    assert re.search(r"The best model, [\w-]+@\d+, finds \d+ of every 100 entities", verdict)
+    assert "lookup list of the entity names marked in the training texts" in verdict
+    assert "Do not automate with machine learning yet" in verdict, verdict
+    for jargon in ("strict_micro_f1", "p = ", "baseline"):
+        assert jargon not in verdict, (jargon, verdict)
+    words = _text(page)
+    assert "most common label" not in words and "label mix" not in words
+    assert "simple patterns for dates and titles (entity rules)" in words
+    assert "spurious" not in words
+    # the overview names the chosen models in words
+    overview = c.get("/").text
+    assert re.search(r'models chosen for use: <b data-count="models-champions">', overview)
+    assert "champions:" not in overview
+
+
+def test_the_act_page_counts_texts_and_entities_apart(ner_app: Any) -> None:
+    from glamlab.reports.overview import compute_act
+
+    ws, _app, c = ner_app
+    report = compute_act(ws)["result"]["act"]
+    assert report["unit"] == "spans" and report["review_settled_by_gold"] > 0
+    words = _text(c.get("/stages/act").text)
+    n = report["items_with_predictions"]
+    m = re.search(rf"of {n} items with predictions, the model suggests (\d+) spans in all "
+                  r"\(one item may hold several\): (\d+) accepted automatically, (\d+) to a "
+                  r"person \((\d+) more settled by a gold label", words)
+    assert m, words
+    total, accepted, to_person, settled = map(int, m.groups())
+    rejected = int(re.search(r"not asked\), (\d+) rejected", words).group(1))  # type: ignore[union-attr]
+    assert total == accepted + to_person + settled + rejected
+    assert total > n  # spans outnumber texts: they are not counted as texts
+
+
+def test_the_policy_page_says_why_a_label_is_never_accepted(ner_app: Any) -> None:
+    ws, app, c = ner_app
+    _post(c, "/stages/policy", target_precision="0.95")
+    assert app.state.jobs.wait(300)
+    from glamlab.web import jobs
+
+    result = jobs.latest(ws, "optimise")["result"]  # type: ignore[index]
+    untested = [r for r in result["labels"] if r.get("why")]
+    assert untested, result["labels"]  # LOC: sure on calibration data, unmeasured on test
+    words = _text(c.get("/stages/policy").text)
+    for r in untested:
+        assert f"{r['label']} never: {r['why']}" in words, words
+    col = result["collection"]
+    shown = col["counts"]["accept"] + col["counts"]["review"] + col["counts"]["reject"]
+    assert (f"On the whole collection ({col['items_with_predictions']} items with "
+            f"predictions, {shown} spans suggested in them): ") in words, words
+
+
+def test_a_review_card_says_how_sure_the_model_is_once_in_words(ner_app: Any) -> None:
+    from glamlab.actions import act
+    from glamlab.web.routes.review import plain_reason
+
+    ws, _app, c = ner_app
+    act(ws, model="gazetteer@1")
+    page = c.get("/queue").text
+    cards = re.findall(r'<p class="span-why"[^>]*>.*?</p>', page, re.S)
+    assert cards, page
+    for card in cards:
+        start, end = re.search(r'title="characters (\d+) to (\d+) of the text"', card).groups()  # type: ignore[union-attr]
+        words = _text(card)
+        assert re.search(r"The model is \d+(\.\d)?% sure", words), words
+        assert words.count("% sure") == 1, words
+        assert "score" not in words and f"{start}-{end}" not in words, words
+    # a score just under 1 reads as it is, never rounded up to "100%"
+    row = {"kind": "prediction", "score": 0.999371, "label": "PER",
+           "reason": "score 0.999371; no accept threshold for this label, so every "
+                     "prediction of it goes to review"}
+    assert plain_reason(None, row).startswith("The model is 99.9% sure;")
+
+
+def test_a_classification_verdict_says_the_model_is_better_in_words(make_ws: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.evaluation import Candidate, evaluate, fit_baselines
+    from glamlab.registry import get_model
+    from glamlab.registry.models import load_model
+    from glamlab.web import create_app
+    from tests.retraining.test_retrain import _workspace
+
+    ws = _workspace(make_ws)
+    cands, _ = fit_baselines(ws)
+    cands = [c for c in cands if c.name != "threshold"]  # the very rule len@1 learned
+    model = get_model(ws, "len@1")
+    _, predictor = load_model(ws, model.spec)
+    result = evaluate(ws, [*cands, Candidate(model.spec, predictor, "model", model.id,
+                                             model.spec)], n_boot=200)
+    assert "better than every baseline" in result.verdict  # the stored, scripters' words
+    add_user(ws, "val", PASSWORD, "viewer")
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "val").status_code == 303
+        page = c.get("/stages/evaluate").text
+    app.state.jobs.stop()
+    verdict = _text(re.search(r'<p class="verdict">(.*?)</p>', page, re.S).group(1))  # type: ignore[union-attr]
+    assert "The simple methods any model must beat are always the most common label" in verdict
+    assert re.search(r"The best model, len@1, .*: better than every simple method, and the "
+                     r"difference is unlikely to be chance \(p [<=] 0\.\d+\)\.", verdict), verdict
