@@ -390,7 +390,8 @@ def test_a_reviewer_marks_a_partly_reviewed_text_checked(entities_ws: Any,
         assert "fresh" not in training_data(ws).waiting
         r = c.delete("/api/texts/fresh/checked", headers=headers)
         assert r.status_code == 200 and r.json() == {
-            "item_id": "fresh", "checked": False, "spans": 1, "split": None, "waits": True}
+            "item_id": "fresh", "checked": False, "spans": 1, "split": None, "waits": True,
+            "earlier_gold": None}
         r = c.delete("/api/texts/fresh/checked", headers=headers)
         assert r.status_code == 422 and "not marked as checked" in r.json()["error"]
         r = c.put("/api/texts/fresh/checked", headers=headers)
@@ -526,7 +527,8 @@ def test_a_reviewer_adds_an_entity_the_model_missed(entities_ws: Any, tmp_path: 
         assert r.status_code == 200, r.text
         assert r.json() | {"decision_id": 0} == {
             "item_id": "fresh", "start": 9, "end": 15, "label": "PROD", "text": "lettre",
-            "split": "train", "spans": 2, "waits": True, "decision_id": 0, "settled": []}
+            "split": "train", "spans": 2, "waits": True, "decision_id": 0, "settled": [],
+            "earlier_gold": None}
         r = c.post("/api/texts/fresh/spans", json={"start": 12, "end": 18, "label": "PER"},
                    headers=headers)
         assert r.status_code == 422 and "overlaps 'lettre'" in r.json()["error"]

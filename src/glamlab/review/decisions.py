@@ -87,15 +87,17 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
                 results.append({"queue_id": queue_id, "ok": False, "reason": exc.message,
                                 "current": exc.current})
                 continue
-            gold = None
+            gold = earlier = None
             if action in ("accept", "correct") and d["label"]:
                 chosen = Candidate(d["label"], float(r.score or 0.0), d["value"])
-                gold = _gold_label(ws, conn, kind, r.item_id, chosen, user, d["created_at"])
+                gold, earlier = _gold_label(ws, conn, kind, r.item_id, chosen, user,
+                                            d["created_at"])
                 _confirm_metadata(ws, conn, kind, r, chosen, user, d["created_at"])
             results.append({"queue_id": queue_id, "ok": True, "item_id": r.item_id,
                             "action": action, "label": d["label"], "value": d["value"],
                             "predicted": r.label, "version": r.version,
-                            "decision_id": d["id"], "gold_label": gold})
+                            "decision_id": d["id"], "gold_label": gold,
+                            "earlier_gold": earlier})
     if kind.name == "entities":
         _texts_reviewed(ws, user, sorted({r["item_id"] for r in results if r["ok"]}))
     return results
@@ -239,23 +241,29 @@ def _stale_reason(row: Any, user: str, seen: int, t: datetime) -> str:
 
 
 def _gold_label(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any], item_id: str,
-                chosen: Candidate, user: str, stamp: Any) -> str:
+                chosen: Candidate, user: str, stamp: Any) -> tuple[str, dict[str, int] | None]:
     """The item's gold label once a person accepted ``chosen``, as the task kind says
     (:meth:`TaskKind.accepted`): the reviewer's rows become the new gold (rows of it the
     reviewer does not hold yet are added), other rows not in it are retired; an item in
-    the test split keeps its gold."""
+    the test split keeps its gold. With it, for an entities text whose gold spans were
+    made on an earlier text of the item (ingested again with other words), how many of
+    them still fit the text and were carried over, and how many were dropped
+    (:func:`_entities_gold`); None otherwise."""
     st = ws.store.t
     split = conn.execute(sa.select(st.splits.c.split).where(st.splits.c.item_id == item_id)).scalar()
     if split == "test":
-        return "kept (item is in the frozen test split)"
+        return "kept (item is in the frozen test split)", None
     elsewhere = kind.read_gold(ws, [item_id], conn)  # a kind with its own store (entities)
     if elsewhere is not None:
-        kind.write_gold(ws, conn, item_id, kind.accepted(elsewhere.get(item_id), chosen),
+        current, earlier = elsewhere.get(item_id), None
+        if kind.name == "entities":
+            current, earlier = _entities_gold(ws, conn, item_id, current)
+        kind.write_gold(ws, conn, item_id, kind.accepted(current, chosen),
                         annotator=user, source="review")
         if split is None:
             conn.execute(st.splits.insert().values(item_id=item_id, split="train",
                                                    created_at=stamp))
-        return "train"
+        return "train", earlier
     active = conn.execute(sa.select(st.labels.c.id, st.labels.c.label, st.labels.c.value,
                                     st.labels.c.annotator)
                           .where(st.labels.c.item_id == item_id, st.labels.c.active.is_(True))
@@ -278,7 +286,24 @@ def _gold_label(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any], it
                                                    active=True, created_at=stamp))
     if split is None:
         conn.execute(st.splits.insert().values(item_id=item_id, split="train", created_at=stamp))
-    return "train"
+    return "train", None
+
+
+def _entities_gold(ws: Workspace, conn: sa.Connection, item_id: str,
+                   current: Any) -> tuple[Any, dict[str, int] | None]:
+    """The gold spans (main layer) a decision on ``item_id``'s text builds on: ``current``
+    (its latest gold set's), unless that set was made on an earlier text of the item (it
+    was ingested again with other words since): then only those of its spans still on
+    the same words of the text now (:func:`glamlab.tasks.spans.gold.gold_to_build_on`),
+    with how many were carried over and how many dropped (they stay in that set)."""
+    from ..tasks.spans.gold import gold_to_build_on, item_text
+    from ..tasks.spans.model import MAIN_LAYER
+
+    base = gold_to_build_on(conn, ws, item_id, item_text(conn, ws, item_id, "to decide on"))
+    if base is None or not base.changed:
+        return current, None
+    base = base.of_layer(MAIN_LAYER)
+    return base.spans, base.note()
 
 
 def _same(value: Any) -> str:

@@ -479,7 +479,9 @@ def labelled_split(ws: Workspace, split: str) -> LabelledSet:
 #: what to do about a text whose gold spans were made on its earlier text
 CHANGED_GOLD_FIX = ("label the text again for its new words (on the labelling page, or "
                     "import its spans again for the new text with glamlab labels import FILE --replace), or "
-                    "run the model on it, review its spans and mark the whole text checked")
+                    "run the model on it (glamlab run, then glamlab act), review its spans "
+                    "in the review queue and mark the whole text checked (its spans saved before that still cover "
+                    "the same words are kept, the others left out)")
 
 
 def changed_gold_sentence(ids: Sequence[str]) -> str:

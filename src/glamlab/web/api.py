@@ -90,6 +90,18 @@ class DecisionIn(BaseModel):
     label: str | None = Field(None, max_length=200, description="the right label (correct only)")
 
 
+class EarlierGoldOut(BaseModel):
+    carried_over: int = Field(description="gold spans made before the text was ingested "
+                                          "again with other words that still cover the same "
+                                          "words: kept in the new gold, at their new offsets")
+    dropped: int = Field(description="those that no longer do: left out of the new gold "
+                                     "(kept in the history)")
+
+
+_EARLIER = ("set only for a text ingested again with other words after its gold spans "
+            "were made: how many of them the new gold kept and dropped")
+
+
 class DecisionOut(BaseModel):
     queue_id: int
     ok: bool
@@ -100,6 +112,7 @@ class DecisionOut(BaseModel):
     version: int | None = None
     decision_id: int | None = None
     gold_label: str | None = None
+    earlier_gold: EarlierGoldOut | None = Field(None, description=_EARLIER)
 
 
 class DecisionRow(BaseModel):
@@ -132,6 +145,7 @@ class TextCheckedOut(BaseModel):
     spans: int | None = None
     split: str | None = None
     waits: bool | None = None
+    earlier_gold: EarlierGoldOut | None = Field(None, description=_EARLIER)
 
 
 class SpanIn(BaseModel):
@@ -164,6 +178,7 @@ class SpanAddedOut(BaseModel):
     settled: list[SpanSettledOut] = Field(
         default=[], description="the model's spans still open in the review queue that "
                                "the new one overlaps, decided with it as yours")
+    earlier_gold: EarlierGoldOut | None = Field(None, description=_EARLIER)
 
 
 class PredictIn(BaseModel):
@@ -363,7 +378,7 @@ def put_text_checked(request: Request, item_id: str,
     entities, and it goes into training (the review queue's "Whole text checked")."""
     done = review.mark_text_done(_ws(request), user.username, item_id)
     return {"item_id": item_id, "checked": True, "spans": done["spans"],
-            "split": done["split"], "waits": False}
+            "split": done["split"], "waits": False, "earlier_gold": done["earlier_gold"]}
 
 
 @router.delete("/texts/{item_id:path}/checked", response_model=TextCheckedOut,

@@ -52,7 +52,7 @@ from ...store.queue import (
     complete_span_gold_items,
 )
 from ..labels import _chunks
-from .gold import GOLD, _active_sets, _spans_of_sets, item_text, record_spans, text_hash
+from .gold import GOLD, GoldBase, _active_sets, gold_to_build_on, item_text, record_spans
 from .model import Span
 
 if TYPE_CHECKING:
@@ -182,33 +182,27 @@ def policy_accepted_spans(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
                     or person_decision(decisions.get(item_id), c.label, c.value,
                                        one_value=False) is not None):
                 continue
-            out.setdefault(item_id, []).append(Span(int(v["start"]), int(v["end"]), c.label,
-                                                    authority_id=v.get("authority_id")))
+            out.setdefault(item_id, []).append(Span(
+                int(v["start"]), int(v["end"]), c.label, authority_id=v.get("authority_id"),
+                text=v["text"] if isinstance(v.get("text"), str) else None))
     return out
 
 
 def _gold_to_add_to(conn: sa.Connection, ws: Workspace, item_id: str, text: str,
-                    refused: str, done_in_train: str, then: str) -> tuple[str | None, list[Span]]:
-    """The split of ``item_id`` and its gold spans now (its latest gold set's), for a
-    reviewer about to add to them (mark the text checked, add an entity). One
-    :class:`LabelError` naming the item when the text is in the test split (its gold spans
-    are kept as they are; ``refused`` ends that sentence, ``done_in_train`` says what is
-    done in the train split only) or its text changed since its spans were saved
-    (``then``: the last step of the fix)."""
+                    refused: str, done_in_train: str) -> tuple[str | None, GoldBase]:
+    """The split of ``item_id`` and its gold spans now (:func:`~.gold.gold_to_build_on`:
+    its latest gold set's; where that set was made on an earlier text of the item, those
+    of its spans still on the same words of the text now), for a reviewer about to add to
+    them (mark the text checked, add an entity). One :class:`LabelError` naming the item
+    when the text is in the test split (its gold spans are kept as they are; ``refused``
+    ends that sentence, ``done_in_train`` says what is done in the train split only)."""
     split = conn.execute(sa.select(ws.store.t.splits.c.split)
                          .where(ws.store.t.splits.c.item_id == item_id)).scalar()
     if split == "test":
         raise LabelError(f"{item_id} is in the test split: its gold spans are kept as "
                          f"they are{refused}", item=item_id,
                          hint=f"{done_in_train} in the train split only")
-    latest = _active_sets(conn, ws, [item_id]).get(item_id)
-    if latest is None:
-        return split, []
-    if latest.text_hash != text_hash(text):
-        raise LabelError(f"{item_id}: its text changed since its spans were saved",
-                         item=item_id, hint=f"run the model on it again, review its spans, "
-                                            f"then {then}")
-    return split, _spans_of_sets(conn, ws, [latest.id])[int(latest.id)]
+    return split, gold_to_build_on(conn, ws, item_id, text) or GoldBase([])
 
 
 def mark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
@@ -217,14 +211,20 @@ def mark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
     decided on: :func:`policy_accepted_spans`; none if none) are all its entities, and the text
     goes into training. Saved as the reviewer's gold set (source :data:`WHOLE_TEXT`);
     later decisions on the text's spans add to it. An item in the test split is refused
-    (its gold is kept as it is). Returns the item, its spans and its split."""
+    (its gold is kept as it is). On a text ingested again with other words since its
+    gold was made, the spans of that gold still on the same words are kept, the others
+    dropped (:func:`~.gold.gold_to_build_on`). Returns the item, its spans, its split and
+    ``earlier_gold`` (as :func:`add_span` gives it)."""
     st = ws.store.t
     with ws.store.write() as conn:
         text = item_text(conn, ws, item_id, "to mark as checked")
-        split, spans = _gold_to_add_to(conn, ws, item_id, text, "",
-                                       "texts are marked done", "mark it done")
-        # the spans the policy accepted and nobody decided on stay entities
+        split, base = _gold_to_add_to(conn, ws, item_id, text, "", "texts are marked done")
+        spans = base.spans
+        # the spans the policy accepted and nobody decided on stay entities (those of a
+        # prediction made on the words the text has now)
         for extra in policy_accepted_spans(ws, conn, [item_id]).get(item_id, []):
+            if extra.text is not None and text[extra.start:extra.end] != extra.text:
+                continue
             if not any(s.layer == extra.layer and s.start < extra.end and extra.start < s.end
                        for s in spans):
                 spans.append(extra)
@@ -243,9 +243,9 @@ def mark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
             conn.execute(st.splits.insert().values(item_id=item_id, split="train",
                                                    created_at=stamp))
         ws.store.audit(conn, user, "spans.text_done", item_id, set_id=set_id,
-                       spans=len(spans), replaced=replaced)
+                       spans=len(spans), replaced=replaced, earlier_gold=base.note())
     return {"item_id": item_id, "spans": len(spans), "split": split or "train",
-            "set_id": set_id}
+            "set_id": set_id, "earlier_gold": base.note()}
 
 
 def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
@@ -262,10 +262,12 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
 
     Refused, with one :class:`LabelError` naming the item and the fix, when the span is
     empty or outside the text, its type is not one of the project's labels, it overlaps
-    a gold span the text has, the text changed since its spans were saved, or the text
-    is in the test split (its gold spans are kept as they are, as
-    :func:`mark_text_done` keeps them). Returns the item, the span, its split and how
-    many gold spans the text has now.
+    a gold span the text has, or the text is in the test split (its gold spans are kept
+    as they are, as :func:`mark_text_done` keeps them). Returns the item, the span, its
+    split, how many gold spans the text has now, and ``earlier_gold``: None, or, where
+    its gold spans were made on an earlier text of the item (ingested again with other
+    words since), how many of them still fit the text and were carried over into the new
+    set, and how many were dropped (:class:`~.gold.GoldBase`; they stay in the history).
 
     ``settle(conn, span, text)``, when given, runs in the same transaction once the span
     is stored (:func:`glamlab.review.add_span` decides there the model's open queued
@@ -289,9 +291,10 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
             raise LabelError(problems[0][1], item=item_id,
                              hint=f"select words of the text (it has {len(text)} characters) "
                                   f"and one of the types {', '.join(ws.card.labels)}")
-        split, spans = _gold_to_add_to(conn, ws, item_id, text,
-                                       ", so no entity is added to it",
-                                       "entities are added to texts", "add the missing ones")
+        split, base = _gold_to_add_to(conn, ws, item_id, text,
+                                      ", so no entity is added to it",
+                                      "entities are added to texts")
+        spans = base.spans
         for s in spans:
             if s.layer == MAIN_LAYER and s.start < end and start < s.end:
                 raise LabelError(
@@ -315,11 +318,13 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
         settled = settle(conn, span, text) if settle is not None else []
         ws.store.audit(conn, user, "spans.add", item_id, set_id=set_id,
                        decision_id=decision_id, label=label, start=start, end=end,
-                       settled=[int(r["queue_id"]) for r in settled])
+                       settled=[int(r["queue_id"]) for r in settled],
+                       earlier_gold=base.note())
         waits = item_id in partial_gold(ws, [item_id], conn)
     return {"item_id": item_id, "start": start, "end": end, "label": label,
             "text": text[start:end], "split": split or "train", "spans": len(spans) + 1,
-            "waits": waits, "decision_id": decision_id, "settled": settled}
+            "waits": waits, "decision_id": decision_id, "settled": settled,
+            "earlier_gold": base.note()}
 
 
 def unmark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:

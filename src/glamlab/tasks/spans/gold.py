@@ -303,6 +303,126 @@ def record_spans(conn: sa.Connection, ws: Workspace, item_id: str, text: str,
     return set_id
 
 
+#: the longest texts whose earlier spans are re-anchored by aligning the two texts
+#: (:func:`carry_over`); a longer one keeps only the spans still at the same offsets
+ALIGN_MAX_CHARS = 20_000
+#: how far beyond the change in the text's length a re-anchored span may move
+_NEARBY = 32
+
+
+def carry_over(spans: Sequence[Span], old: str | None, text: str) -> list[Span]:
+    """The spans (made on the earlier text ``old`` of an item, None when the store no
+    longer has it) that still cover the same words in its text now, ``text``, at their
+    offsets there: each kept where its characters are the very same at the same offsets,
+    else re-anchored where an alignment of the two texts (:class:`difflib.SequenceMatcher`,
+    texts up to :data:`ALIGN_MAX_CHARS`) puts all of its characters, unchanged, nearby (no
+    further than the text's change in length, and a few characters). Any other span is
+    left out, and so is one that would overlap a span kept before it on its layer."""
+    return sort_spans(new for _, new in carried(spans, old, text))
+
+
+def carried(spans: Sequence[Span], old: str | None, text: str) -> list[tuple[Span, Span]]:
+    """:func:`carry_over`, each span kept with the one of ``spans`` it comes from."""
+    import dataclasses
+
+    opcodes: list[Any] | None = None
+    kept: list[tuple[Span, Span]] = []
+    for s in sort_spans(spans):
+        words = s.text if s.text is not None else (
+            old[s.start:s.end] if old is not None and s.end <= len(old) else None)
+        if not words or s.end - s.start != len(words):
+            continue
+        at: int | None = s.start if text[s.start:s.end] == words else None
+        if at is None and old is not None and old[s.start:s.end] == words \
+                and max(len(old), len(text)) <= ALIGN_MAX_CHARS:
+            if opcodes is None:
+                import difflib
+
+                opcodes = difflib.SequenceMatcher(None, old, text,
+                                                  autojunk=False).get_opcodes()
+            for tag, i1, i2, j1, _j2 in opcodes:
+                if tag == "equal" and i1 <= s.start and s.end <= i2:
+                    moved = j1 + s.start - i1
+                    if abs(moved - s.start) <= abs(len(text) - len(old)) + _NEARBY \
+                            and text[moved:moved + len(words)] == words:
+                        at = moved
+                    break
+        if at is None or any(k.layer == s.layer and k.start < at + len(words) and at < k.end
+                             for _, k in kept):
+            continue
+        kept.append((s, dataclasses.replace(s, start=at, end=at + len(words), text=words)))
+    return kept
+
+
+@dataclass
+class GoldBase:
+    """A text's gold spans a person's next gold set builds on (a review decision, an
+    added entity, the whole text marked checked; :func:`gold_to_build_on`): its latest
+    gold set's spans, or, where that set was made on an earlier text of the item (it was
+    ingested again with other words), those of its spans that still fit the text
+    (:func:`carry_over`: ``carried_over`` of them; ``dropped``, the others, stay in that
+    set, in the history)."""
+
+    spans: list[Span]
+    changed: bool = False
+    earlier: list[Span] = field(default_factory=list)  # the set's spans, on its text
+
+    @property
+    def carried_over(self) -> int:
+        return len(self.spans) if self.changed else 0
+
+    @property
+    def dropped(self) -> int:
+        return len(self.earlier) - len(self.spans) if self.changed else 0
+
+    def of_layer(self, layer: str) -> GoldBase:
+        """The same, for the spans of one layer only."""
+        return GoldBase([s for s in self.spans if s.layer == layer], self.changed,
+                        [s for s in self.earlier if s.layer == layer])
+
+    def note(self) -> dict[str, int] | None:
+        """What the answer says of it: None where the gold fitted the text; else how
+        many spans of the earlier text were carried over and how many dropped."""
+        if not self.changed:
+            return None
+        return {"carried_over": self.carried_over, "dropped": self.dropped}
+
+
+def earlier_text(conn: sa.Connection, ws: Workspace, row: Any) -> str | None:
+    """The text the gold set ``row`` was made on (its ``item_version``'s, or the item's
+    version whose text has its hash), None where the store no longer has it."""
+    t = ws.store.t.items
+    texts = conn.execute(sa.select(t.c.version, t.c.text).where(
+        t.c.item_id == row.item_id, t.c.text.is_not(None)).order_by(t.c.version.desc())).all()
+    for v, text in texts:
+        if row.item_version is not None and int(v) == int(row.item_version) \
+                and text_hash(text) == row.text_hash:
+            return str(text)
+    return next((str(text) for _, text in texts if text_hash(text) == row.text_hash), None)
+
+
+def fitting_spans(conn: sa.Connection, ws: Workspace, row: Any, spans: Sequence[Span],
+                  text: str) -> GoldBase:
+    """The spans of the gold set ``row`` as they index ``text``, the item's text now:
+    all of them where the set was made on that text, else those :func:`carry_over` keeps
+    (see :class:`GoldBase`)."""
+    if row.text_hash == text_hash(text):
+        return GoldBase(list(spans))
+    return GoldBase(carry_over(spans, earlier_text(conn, ws, row), text), changed=True,
+                    earlier=list(spans))
+
+
+def gold_to_build_on(conn: sa.Connection, ws: Workspace, item_id: str,
+                     text: str) -> GoldBase | None:
+    """The gold spans (every layer) of ``item_id`` a person's new gold set on its text
+    ``text`` (its current one) starts from (:class:`GoldBase`); None when it has none."""
+    latest = _active_sets(conn, ws, [item_id]).get(item_id)
+    if latest is None:
+        return None
+    return fitting_spans(conn, ws, latest, _spans_of_sets(conn, ws, [latest.id])[int(latest.id)],
+                         text)
+
+
 def _fail(name: str, problems: list[tuple[int, str]]) -> LabelError:
     problems = sorted(problems)
     shown_rows = "\n".join(f"  line {n}: {msg}" if n else f"  {msg}"
@@ -688,7 +808,8 @@ def span_counts(ws: Workspace) -> dict[str, Any]:
                        for k, v in sorted(counts.items())]}
 
 
-__all__ = ["FORMATS", "GOLD", "PREDICTION", "SpanData", "SpanImportReport", "detect_format",
-           "gold_span_sets", "gold_spans", "import_spans", "read_span_file", "record_spans",
+__all__ = ["FORMATS", "GOLD", "PREDICTION", "GoldBase", "SpanData", "SpanImportReport",
+           "carried", "carry_over", "detect_format", "earlier_text", "fitting_spans", "gold_span_sets",
+           "gold_spans", "gold_to_build_on", "import_spans", "read_span_file", "record_spans",
            "save_spans", "span_counts", "span_data", "split_spans", "store_person_spans",
            "text_hash"]

@@ -35,7 +35,15 @@ import sqlalchemy as sa
 
 from ..labels import _chunks
 from .complete import REVIEW_SOURCES
-from .gold import GOLD, _active_sets, _spans_of_sets
+from .gold import (
+    GOLD,
+    _active_sets,
+    _current_items,
+    _spans_of_sets,
+    carried,
+    earlier_text,
+    text_hash,
+)
 from .model import MAIN_LAYER, Span
 
 if TYPE_CHECKING:
@@ -59,7 +67,11 @@ class SavedSpan:
 def saved_spans(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
                 ) -> dict[str, list[SavedSpan]]:
     """Item -> its gold spans (its latest active gold set's, every layer), each with
-    the person who saved it, or None where it came from an import (see the module)."""
+    the person who saved it, or None where it came from an import (see the module).
+    Where that set was made on an earlier text of the item (ingested again with other
+    words since), only its spans still on the same words of the text now, at their
+    offsets there (:func:`glamlab.tasks.spans.gold.carried`): the others point at words
+    the text no longer has, and a decision on the text drops them."""
     latest = _active_sets(conn, ws, ids)
     spans = _spans_of_sets(conn, ws, [r.id for r in latest.values()])
     people = {i: r for i, r in latest.items() if r.source in PERSON_SOURCES}
@@ -75,11 +87,18 @@ def saved_spans(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
                     earlier[int(r.id)] = r.item_id
         for set_id, got in _spans_of_sets(conn, ws, sorted(earlier)).items():
             imported.setdefault(earlier[set_id], set()).update(_key(s) for s in got)
+    texts = _current_items(conn, ws, sorted(latest))
     out: dict[str, list[SavedSpan]] = {}
     for item_id, row in latest.items():
         who = row.annotator if item_id in people else None
-        out[item_id] = [SavedSpan(s, None if who is None or _key(s) in imported.get(
-            item_id, ()) else who, row.created_at) for s in spans[int(row.id)]]
+        pairs = [(s, s) for s in spans[int(row.id)]]
+        text = texts.get(item_id, (None, ""))[0]
+        if text is not None and row.text_hash != text_hash(text):
+            # made on an earlier text of the item: the spans still on the same words of
+            # the text now, at their offsets there (what a decision on it builds on)
+            pairs = carried(spans[int(row.id)], earlier_text(conn, ws, row), text)
+        out[item_id] = [SavedSpan(now, None if who is None or _key(s) in imported.get(
+            item_id, ()) else who, row.created_at) for s, now in pairs]
     return out
 
 

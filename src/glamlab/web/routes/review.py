@@ -120,7 +120,23 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
         "marked_text": request.query_params.get("text") or "",
         "conflicts": request.query_params.get("conflicts"),
         "settled": request.query_params.get("settled") or "",
-        "kept": request.query_params.get("kept") or "", **extra}, status=status)
+        "kept": request.query_params.get("kept") or "",
+        "carried": _count_param(request, "carried"),
+        "dropped": _count_param(request, "dropped"), **extra}, status=status)
+
+
+def _count_param(request: Request, name: str) -> int | None:
+    """A count the address carries back after a decision (``carried``/``dropped``: the
+    entities saved before the text was ingested again, kept and left out), else None."""
+    raw = request.query_params.get(name)
+    return int(raw) if raw is not None and raw.isdigit() else None
+
+
+def _earlier(result: dict[str, Any]) -> dict[str, int]:
+    """The address parameters that say what became of the gold spans made on the text
+    before it was ingested again with other words (``earlier_gold``), when it was."""
+    e = result.get("earlier_gold")
+    return {"carried": int(e["carried_over"]), "dropped": int(e["dropped"])} if e else {}
 
 
 def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
@@ -136,10 +152,13 @@ def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
     would replace (a person's is kept: :func:`glamlab.review.decide` refuses that), and
     ``gold_changed``: the text was ingested again with other words after its gold spans
     were made, so they count for nothing until they are marked again
-    (:func:`glamlab.store.queue.changed_span_gold`)."""
+    (:func:`glamlab.store.queue.changed_span_gold`); its ``saved`` spans and highlights
+    are then those of that gold still on the same words (what a decision on the text
+    keeps: :func:`glamlab.tasks.spans.saved.saved_spans`)."""
     from ...store.queue import changed_span_gold_items
     from ...tasks.spans import gold_spans
     from ...tasks.spans.complete import partial_gold, policy_accepted_spans
+    from ...tasks.spans.model import MAIN_LAYER
     from ...tasks.spans.saved import replaced_by, saved_spans
     from ...tasks.splits import split_of
 
@@ -154,6 +173,10 @@ def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
         splits = split_of(ws, ids, conn=conn)
         saved = saved_spans(ws, conn, ids)
         changed = changed_span_gold_items(conn, ids)
+    for item_id in changed:
+        # its gold made on the earlier text: the spans still on the same words, where
+        # they are now (what a decision keeps), not offsets into words it no longer has
+        gold[item_id] = [s.span for s in saved.get(item_id, []) if s.span.layer == MAIN_LAYER]
     for r in rows:
         r["gold_changed"] = r["item_id"] in changed
         r["saved"] = [{"label": s.label, "text": s.text} for s in gold.get(r["item_id"], [])]
@@ -287,7 +310,7 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
     except KeptSpan:  # over a person's saved entity: the card says which
         return _back_to_queue(form, kept=1)
     request.app.state.queue_counts.decided([result])
-    return _back_to_queue(form, done=action)
+    return _back_to_queue(form, done=action, **_earlier(result))
 
 
 @router.post("/queue/text-done")
@@ -298,8 +321,8 @@ def queue_text_done(request: Request, form: FormData = Depends(form_of),
     item_id = str(form.get("text_done") or "")
     if not item_id:
         raise HTTPException(422, "no text named: reload the queue")
-    review.mark_text_done(request.app.state.ws, user.username, item_id)
-    return _back_to_queue(form, done="text-done", text=item_id)
+    done = review.mark_text_done(request.app.state.ws, user.username, item_id)
+    return _back_to_queue(form, done="text-done", text=item_id, **_earlier(done))
 
 
 @router.post("/queue/add-span")
@@ -335,7 +358,7 @@ def queue_add_span(request: Request, form: FormData = Depends(form_of),
         return page
     request.app.state.queue_counts.decided(added["settled"])
     return _back_to_queue(form, done="added", text=item_id,
-                          settled=len(added["settled"]) or "")
+                          settled=len(added["settled"]) or "", **_earlier(added))
 
 
 @router.post("/queue/text-undone")
