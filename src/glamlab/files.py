@@ -179,8 +179,8 @@ def save_upload(src: IO[bytes], folder: Path, name: str, *, max_bytes: int,
         target.unlink(missing_ok=True)
         raise UploadError(f"{safe_filename(name)} is larger than the limit of "
                           f"{max_bytes / 1e6:.0f} MB", item=safe_filename(name),
-                          hint="split it into smaller files, or bring it in from the "
-                               "command line (glamlab ingest)")
+                          hint="split it into smaller files, or ask whoever runs glamlab on "
+                               "the server to bring it in there")
     return target
 
 

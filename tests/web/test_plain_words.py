@@ -247,3 +247,60 @@ def test_a_tuned_policy_shows_no_commands(pages: Any) -> None:  # noqa: F811
             follow_redirects=False)
         assert r.status_code == 303, r.text
         assert s.sweep() == []
+
+
+#: the project card's settings named on a page (``[policy.labels."ORG"]``, ``action =
+#: "review"``, "the card's [policy]"), and a page's own address shown as a count
+CONFIG_WORDS = re.compile(r"\[(?:policy|export|decision|leakage|labels|gate|safety)\b"
+                          r"|\baction = &#34;|\baction = \"|\bcard's\b|\bpage: /")
+
+
+def config_words(client: Any, pages: tuple[str, ...] = PAGES) -> list[str]:
+    """Each setting of the card, or raw page address, the pages show, with the words
+    around it."""
+    found = []
+    for path in pages:
+        r = client.get(path)
+        assert r.status_code < 500, (path, r.status_code, r.text[:500])
+        text = re.sub(r"<[^>]+>", "", _visible(r.text))
+        for m in CONFIG_WORDS.finditer(text):
+            around = " ".join(text[max(0, m.start() - 100):m.end() + 100].split())
+            found.append(f"{path}: {m.group(0)!r} in ...{around}...")
+    return found
+
+
+def test_pages_name_no_card_settings_nor_raw_addresses(pages: Any) -> None:  # noqa: F811
+    """The reports said what to do about a label far below its precision target as
+    ``([policy.labels."content"] action = "review")``; the act page said "thresholds per
+    label in the card's [policy]"; the overview's counts showed "page: /stages/items".
+    Now they say it in the web app's words (the Choose the policy page)."""
+    from tests.actions.test_act import KNOWN_POLICY, _set_policy
+
+    _set_policy(pages, {**KNOWN_POLICY, "target_precision": 0.95,
+                        "labels": {"blank": {"accept": 0.95, "review": 0.5},
+                                   "content": {"accept": 0.9, "review": 0.75}}})
+    with _Signed(pages) as s:
+        s.sweep()  # the reports worked out in the background
+        assert config_words(s.client) == []
+        reports = s.settled("/reports")
+        assert "content: only 1 of 2 test accepts right" in reports
+        assert "raise its accept threshold on the Choose the policy page" in reports
+        overview = s.client.get("/").text
+        assert 'data-count="items-page"' not in overview and "/stages/items</b>" not in overview
+
+
+def test_an_upload_too_big_says_who_brings_it_in_not_which_command(tmp_path: Path) -> None:
+    """The items page's error for an upload over the limit said "(glamlab ingest)"."""
+    import io
+
+    import pytest
+
+    from glamlab.errors import GlamlabError
+    from glamlab.files import save_upload
+
+    with pytest.raises(GlamlabError) as caught:
+        save_upload(io.BytesIO(b"x" * 100), tmp_path / "uploads", "big.csv",
+                    max_bytes=10)
+    words = f"{caught.value.message} {caught.value.hint}"
+    assert "larger than the limit" in words and "whoever runs glamlab on the server" in words
+    assert not _pattern().search(words)

@@ -198,7 +198,8 @@ def test_too_many_cells_to_work_out_in_a_request_are_refused_naming_the_fix(tate
     years = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date_text:year"})
     assert years.status_code == 400
     box = re.search(r'<div id="trends-error" role="alert">(.*?)</div>', years.text, re.S)
-    m = box and re.search(r"(\d+) labels in (\d+) groups of date_text:year are too many",
+    m = box and re.search(r"(\d+) labels in (\d+) groups \(by year of date_text\) are too "
+                          r"many",
                           box.group(1))
     assert m and int(m.group(1)) == len(tate.card.labels)
     assert int(m.group(1)) * int(m.group(2)) > MAX_CELLS
@@ -313,3 +314,41 @@ def test_bad_filters_and_words_are_one_message(tate: Any, extra: dict[str, str],
     assert r.status_code == 400
     box = re.search(r'<div id="trends-error" role="alert">(.*?)</div>', r.text, re.S)
     assert box and message in box.group(1).replace("&#39;", "'")
+
+
+def test_the_heading_says_the_grouping_in_words_and_only_useful_fields_are_offered(
+        make_ws: Any) -> None:
+    """The heading said "Trend by date:decade"; the list offered every field, ids and
+    fields with one value for all items included (dataset, document_id, lang, license,
+    segment, source of HIPE texts). Now: "Trend by decade of date"; a field is offered
+    when it splits the items into 2 or more groups (at most half as many as items) and
+    is not named as an identifier; dates first, then words, then numbers."""
+    import sqlalchemy as sa
+
+    from glamlab.web.routes.trends import field_choices
+
+    ws = subjects_ws(make_ws)
+    t = ws.store.t.items
+    with ws.store.write() as conn:
+        rows = conn.execute(sa.select(t.c.pk, t.c.meta).where(t.c.is_current.is_(True))
+                            .order_by(t.c.pk)).all()
+        for n, (pk, meta) in enumerate(rows):
+            conn.execute(t.update().where(t.c.pk == pk).values(meta={
+                **meta, "dataset": "newseye", "license": "CC BY 4.0", "lang": "fr",
+                "document_id": f"doc{n // 3}", "recordId": f"r{n // 3}",
+                "volume": str(n % 4), "paper": ["Le Temps", "La Presse"][n % 2],
+                "page_url": f"https://example.org/{n // 3}"}))
+    choices = [c["value"] for c in field_choices(ws)]
+    for hidden in ("dataset", "license", "lang", "document_id", "recordId", "page_url"):
+        assert hidden not in choices, hidden
+    dates = [i for i, c in enumerate(choices) if ":" in c]
+    assert dates and dates == list(range(len(dates)))  # dates first
+    assert choices.index("paper") < choices.index("volume")  # words, then numbers
+    c = _client(ws, "val")
+    by = next(v for v in choices if v.endswith(":decade"))
+    r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": by})
+    assert r.status_code == 200, r.text
+    field = by.partition(":")[0]
+    heading = re.search(r'<h2 id="trend-h">(.*?)</h2>', r.text)
+    assert heading and heading.group(1) == f"Trend by decade of {field}"
+    assert f"by {by}<" not in r.text

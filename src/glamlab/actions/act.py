@@ -848,9 +848,11 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
                 f"{label}: only {stats['correct']} of {stats['accepted']} test accepts right "
                 f"(precision to expect {to_expect:.0%}, 95% interval {lo_p:.0%} to "
                 f"{hi_p:.0%}), far below the {target:.0%} target, so about "
-                f"{wrong_by_label[label][0]:.0f} of its {n} accepts may be wrong. Send it to "
-                f"review ([policy.labels.\"{label}\"] action = \"review\") or raise its "
-                "accept threshold; label more calibration items for it.")
+                f"{wrong_by_label[label][0]:.0f} of its {n} accepts may be wrong. "
+                + ("Send it to review or raise its accept threshold on the Choose the "
+                   "policy page; label more calibration items for it." if web else
+                   f"Send it to review ([policy.labels.\"{label}\"] action = \"review\") "
+                   "or raise its accept threshold; label more calibration items for it."))
     measured = None
     if parts:
         # a joint 95% interval for the total, not the sum of the labels' own bounds; its

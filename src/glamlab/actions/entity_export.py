@@ -186,26 +186,38 @@ def write_spans_jsonl(rows: Iterable[Row], out: IO[str], *, include_text: bool =
 
 
 # -- CSV ------------------------------------------------------------------------------
+def _meta_columns(meta: Sequence[str]) -> list[tuple[str, str]]:
+    """(column, metadata field) of the item metadata fields ``meta`` added to the entity
+    CSV after :data:`ENTITY_COLUMNS`; a field named like one of them is given as
+    ``meta_FIELD`` (as in the classification export)."""
+    return [(f"meta_{m}" if m in ENTITY_COLUMNS else str(m), str(m)) for m in meta]
+
+
 def write_entities_csv(rows: Iterable[Row], out: IO[str], *, bom: bool = True,
                        layers: Sequence[str] | None = (MAIN_LAYER,),
-                       report: dict[str, Any] | None = None) -> int:
-    """One row per mention (:data:`ENTITY_COLUMNS`); returns the number of rows. Written
-    as the classification CSV is (:func:`glamlab.sheets.write_sheet`): a BOM unless
-    ``bom=False``, formula-safe text cells, the id columns (:data:`ENTITY_ID_COLUMNS`)
-    never altered. ``report`` gets ``risky_ids``: ids written as they are that a
-    spreadsheet would evaluate."""
+                       report: dict[str, Any] | None = None,
+                       meta: Sequence[str] = ()) -> int:
+    """One row per mention (:data:`ENTITY_COLUMNS`, then the item's metadata fields
+    ``meta``: the newspaper's title, the date... to join the rows with the catalogue);
+    returns the number of rows. Written as the classification CSV is
+    (:func:`glamlab.sheets.write_sheet`): a BOM unless ``bom=False``, formula-safe text
+    cells, the id columns (:data:`ENTITY_ID_COLUMNS`) never altered. ``report`` gets
+    ``risky_ids``: ids written as they are that a spreadsheet would evaluate."""
+    extra = _meta_columns(meta)
+
     def cells() -> Iterator[list[Any]]:
         for item, spans, prov in rows:
             text = item.text or ""
+            details = [item.meta.get(f) for _, f in extra]
             for s in _layer(spans, layers):
                 yield [item.item_id, s.label, text[s.start:s.end], s.start, s.end,
                        s.authority_id, _action(s),
                        None if s.score is None else round(s.score, 6),
                        prov.model, prov.model_version, prov.confirmed_by, s.layer,
-                       prov.created_iso]
+                       prov.created_iso, *details]
 
-    done = write_sheet(out, ENTITY_COLUMNS, cells(), id_columns=ENTITY_ID_COLUMNS, bom=bom,
-                       title="entities")
+    done = write_sheet(out, [*ENTITY_COLUMNS, *(c for c, _ in extra)], cells(),
+                       id_columns=ENTITY_ID_COLUMNS, bom=bom, title="entities")
     if report is not None:
         report["risky_ids"] = done.risky_ids
         report["number_like_ids"] = done.number_like_ids
@@ -692,12 +704,17 @@ def _prediction_row(group: Sequence[Any], item: Item,
 
 def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
                     model: str | None = None, where: Any = None, base: str | None = None,
-                    gold: bool = False, web: bool = False) -> dict[str, Any]:
+                    gold: bool = False, web: bool = False,
+                    meta: Sequence[str] | None = None) -> dict[str, Any]:
     """What ``glamlab export`` does for an entities project: the model's spans (or, with
     ``gold``, the gold spans) in ``fmt`` (``w3c`` is accepted for ``webanno``, the W3C
     Web Annotation collection; ``webanno``, its deprecated name, says so in ``warnings``:
     INCEpTION's WebAnno TSV is ``inception``). ``web``: the warnings say what to do in
-    the web app, not which commands to run."""
+    the web app, not which commands to run. ``meta``: item metadata fields the CSV adds
+    as columns (default: ``[export] meta`` in the card, as the classification export)."""
+    if meta is None:
+        asked = ws.card.section("export").get("meta") or []
+        meta = [asked] if isinstance(asked, str) else list(asked)
     warnings = []
     if fmt == "webanno":
         warnings.append("--format webanno is deprecated and will be removed in the next "
@@ -709,7 +726,7 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
     rows = iter_gold_rows(ws) if gold else iter_prediction_rows(ws, model=model, where=where,
                                                                 found=found)
     result = export_spans(rows, fmt, out, base=base,
-                          label=f"glamlab {ws.card.task} entities")
+                          label=f"glamlab {ws.card.task} entities", meta=meta)
     notes = [*warnings, *result.get("warnings", []), *stale_span_warnings(found, web=web)]
     if notes:
         result["warnings"] = notes
@@ -748,10 +765,11 @@ def stale_span_warnings(found: dict[str, list[str]], *, web: bool = False) -> li
 def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *,
                  base: str | None = None, label: str = "glamlab entities",
                  bom: bool | None = None,
-                 layers: Sequence[str] | None = (MAIN_LAYER,)) -> dict[str, Any]:
+                 layers: Sequence[str] | None = (MAIN_LAYER,),
+                 meta: Sequence[str] = ()) -> dict[str, Any]:
     """Write ``rows`` in format ``fmt`` (:data:`SPAN_FORMATS`) to the file ``out`` (a folder
     for ``inception``; stdout when None or "-"). What ``glamlab export`` calls for an
-    entities project. ``bom``: start a CSV with a byte-order mark (default: in a file, not
+    entities project. ``meta``: item metadata fields the CSV adds as columns. ``bom``: start a CSV with a byte-order mark (default: in a file, not
     on stdout, as the classification CSV). ``warnings`` in the result: ids a spreadsheet
     may evaluate."""
     import sys
@@ -782,7 +800,8 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
         elif fmt == "csv":
             sheet: dict[str, Any] = {}
             result["rows"] = write_entities_csv(rows, handle, layers=layers, report=sheet,
-                                                bom=path is not None if bom is None else bom)
+                                                bom=path is not None if bom is None else bom,
+                                                meta=meta)
             if sheet["risky_ids"] or sheet["number_like_ids"]:
                 result["warnings"] = [risky_ids_warning(
                     sheet["risky_ids"], "import the CSV with those columns as text "

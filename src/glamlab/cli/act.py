@@ -132,7 +132,8 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
               help="Base for annotation ids (default: [export] base_url in glamlab.toml).")
 @click.option("--meta", "meta", multiple=True,
               help="csv/xlsx/jsonl/parquet: add this metadata field as a column (repeatable; default: "
-                   "[export] meta in glamlab.toml). The title and text snippet always come.")
+                   "[export] meta in glamlab.toml). The title and text snippet always come. "
+                   "An entities project's csv adds the fields to each mention's row.")
 @json_option
 @click.pass_context
 def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], label: str | None,
@@ -168,7 +169,8 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
         if exports_spans(ws, fmt):
             from ..actions.entity_export import export_entities
 
-            res = export_entities(ws, fmt, out, model=model, where=where, base=base_url)
+            res = export_entities(ws, fmt, out, model=model, where=where, base=base_url,
+                                  meta=list(meta) or None)
             if not as_json and out != "-":
                 for warning in res.get("warnings", []):
                     click.echo(f"warning: {warning}", err=True)

@@ -105,7 +105,7 @@ def overview(request: Request, user: User = Depends(page_user)) -> Response:
         s["words"] = STAGE_WORDS.get(s["stage"], s["stage"])
         s["page"] = STAGE_PAGES.get(s["stage"])
         s["facts"] = {k: v for k, v in s.items()
-                      if k not in ("stage", "done", "words", "detail") and v is not None}
+                      if k not in ("stage", "done", "words", "detail", "page") and v is not None}
     stale = status.get("stale_predictions")
     return render(request, "overview.html", {
         "stale": stale_predictions_sentence(stale, web=True) if stale else None,

@@ -37,8 +37,12 @@ DATE_SHARE = 0.5
 #: at most this many (label, group) cells are worked out in a request: each takes a
 #: bootstrap of 1,000 draws (about 3 ms), so this is a few seconds
 MAX_CELLS = 1500
-#: a field with more distinct values than this (and than half its values) is not offered
-MAX_GROUPS = 60
+#: a field with more distinct values than this (or than half its values: most items have
+#: their own, as a title) is not offered to group by
+MAX_GROUPS = 200
+#: fields named as identifiers (``id``, ``document_id``, ``recordId``, ``uri``): each
+#: value names one record, not a group worth comparing
+_ID_NAME = re.compile(r"(^|_)(id|ids|uri|url|identifier)$|[a-z]Ids?$", re.I)
 #: words or phrases counted beside a trend (the n-gram baseline), and their length
 MAX_TERMS = 5
 MAX_TERM_CHARS = 80
@@ -53,8 +57,14 @@ def supported(ws: Any) -> bool:
 
 
 def field_choices(ws: Any) -> list[dict[str, str]]:
-    """The ways to group offered on the page: every metadata field the items have (label
-    columns left out), with decade/year/century options for fields holding dates."""
+    """The ways to group offered on the page: the metadata fields the items have that
+    split them into groups worth comparing. Fields holding dates come first, with
+    decade/year/century options; then fields of words (a newspaper title, a collection),
+    then fields of numbers, each in name order. A trend compares groups, so a field is
+    left out when it gives fewer than 2 groups (one dataset, one licence, one language
+    for every item) or too many (more than :data:`MAX_GROUPS`, or than half the items: a
+    title, a record number), and when it is named as an identifier (``document_id``,
+    ``uri``); label columns are left out too."""
     from ...trends import year_of
     from ...workspace.leakage import forbidden_fields
 
@@ -74,17 +84,25 @@ def field_choices(ws: Any) -> list[dict[str, str]]:
                 values.setdefault(str(key), set()).add(str(value))
     hidden = forbidden_fields(ws.card)
     dates: list[dict[str, str]] = []
-    others: list[dict[str, str]] = []
+    words: list[dict[str, str]] = []
+    numbers: list[dict[str, str]] = []
     for key in sorted(seen, key=lambda k: ("date" not in k.lower(), k)):
         n = seen[key][0]
-        if key in hidden or not n:
+        if key in hidden or not n or _ID_NAME.search(key):
             continue
         if seen[key][1] >= DATE_SHARE * n:
             dates.extend({"value": f"{key}:{b}", "text": f"{key}, {w}"}
                          for b, w in BUCKET_WORDS.items())
-        elif len(values[key]) <= max(MAX_GROUPS, n // 2):  # not an identifier or a title
-            others.append({"value": key, "text": f"{key}, each value"})
-    return dates + others
+        elif 2 <= len(values[key]) <= min(MAX_GROUPS, max(2, n // 2)):
+            numeric = all(re.fullmatch(r"-?\d+(\.\d+)?", v.strip()) for v in values[key])
+            (numbers if numeric else words).append({"value": key, "text": f"{key}, each value"})
+    return dates + words + numbers
+
+
+def by_words(by: str) -> str:
+    """A way to group in words: ``date:decade`` is "decade of date"."""
+    field, _, bucket = by.partition(":")
+    return f"{bucket} of {field}" if bucket else field
 
 
 def _default_by(choices: list[dict[str, str]]) -> str:
@@ -205,7 +223,8 @@ def _compute(request: Request, asked: dict[str, Any]) -> Any:
         if gb.bucket in coarser:
             fixes.append(coarser[gb.bucket])
         raise TrendsError(
-            f"{labels} label{'s' if labels > 1 else ''} in {groups} groups of {asked['by']} "
+            f"{labels} label{'s' if labels > 1 else ''} in {groups} groups (by "
+            f"{by_words(asked['by'])}) "
             "are too many to work out while you wait",
             hint=" or ".join(fixes + ["use glamlab trends in a terminal (no such limit)"]))
     return trends(ws, by=asked["by"], label=asked["label"], method=asked["method"],
@@ -271,7 +290,8 @@ def _view(result: Any) -> dict[str, Any]:
                       "estimate": r.estimate, "low": r.low, "high": r.high,
                       "clipped": r.clipped,
                       "flag": "" if r.status == "ok" else r.status} for r in rows]})
-    return {"by": result.by, "model": result.model, "method": result.method,
+    return {"by": result.by, "by_words": by_words(result.by), "model": result.model,
+            "method": result.method,
             "measure": result.settings.get("measure"),
             "method_words": method_words(result), "interval": result.settings.get("interval"),
             "labels": labels, "where": result.where,

@@ -1,0 +1,88 @@
+"""The entity CSV carries the item metadata fields asked for (the newspaper's title, the
+date...), so an OpenRefine user can join its rows with the catalogue, as the
+classification export does: ``meta=`` in Python, ``--meta FIELD`` on the command line,
+``[export] meta`` in the card by default (the web app's Export download too)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from tests.ner_project import gold_and_new_texts
+
+PAPERS = {"new0": ("Le Temps", "1890-01-04"), "new1": ("La Presse", "1901-06-12")}
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+
+
+def test_entity_csv_carries_the_metadata_fields_asked_for(make_ws: Any, tmp_path: Path) -> None:
+    from glamlab import Workspace
+    from glamlab.actions import act
+    from glamlab.actions.entity_export import ENTITY_COLUMNS, export_entities
+    from glamlab.cli import cli
+
+    ws, _gold = gold_and_new_texts(make_ws, tmp_path, 2)
+    items = ws.store.t.items
+    with ws.store.write() as conn:
+        for item_id, (paper, date) in PAPERS.items():
+            conn.execute(items.update().where(items.c.item_id == item_id).values(
+                meta={"newspaper": paper, "date": date, "type": "article"}))
+    act(ws, model="gazetteer@1")
+
+    out = tmp_path / "python.csv"
+    export_entities(ws, "csv", out, model="gazetteer@1", meta=["newspaper", "date", "type"])
+    rows = _rows(out)
+    assert list(rows[0]) == [*ENTITY_COLUMNS, "newspaper", "date", "meta_type"]
+    # every item's own metadata (the imported texts have a date, no newspaper)
+    meta = {i: ws.item(i).meta for i in {r["item_id"] for r in rows}}
+    assert set(PAPERS) <= set(meta)
+
+    def cell(item_id: str, field: str) -> str:
+        return str(meta[item_id].get(field) or "")
+
+    for r in rows:
+        assert (r["newspaper"], r["date"], r["meta_type"]) == (
+            cell(r["item_id"], "newspaper"), cell(r["item_id"], "date"),
+            cell(r["item_id"], "type"))
+    assert {(r["newspaper"], r["date"]) for r in rows if r["item_id"] in PAPERS} == set(
+        PAPERS.values())
+    # without meta (and none in the card): the columns as before
+    export_entities(ws, "csv", out, model="gazetteer@1")
+    assert list(_rows(out)[0]) == ENTITY_COLUMNS
+
+    root, db = ws.root, (None if ws.store.is_sqlite else ws.store.url)
+    base = ["-w", str(root)] + (["--db", db] if db else [])
+    ws.close()
+    out = tmp_path / "cli.csv"
+    res = CliRunner().invoke(cli, [*base, "export", "--format", "csv", "--meta", "date",
+                                   "--model", "gazetteer@1", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    rows = _rows(out)
+    assert list(rows[0]) == [*ENTITY_COLUMNS, "date"]
+    assert all(r["date"] == cell(r["item_id"], "date") for r in rows)
+
+    # [export] meta in the card: the default, so the web app's download carries it too
+    card = root / "glamlab.toml"
+    card.write_text(card.read_text(encoding="utf-8") + '\n[export]\nmeta = ["newspaper"]\n',
+                    encoding="utf-8")
+    ws = Workspace.open(root, db=db)
+    try:
+        from tests.web.conftest import app_with_users
+
+        gen = app_with_users(ws)
+        _ws, _app, client = next(gen)
+        r = client("rey").get("/stages/export/download?format=csv")
+        assert r.status_code == 200, r.text
+        rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+        assert list(rows[0]) == [*ENTITY_COLUMNS, "newspaper"]
+        assert set(PAPERS) <= {r["item_id"] for r in rows}
+        assert all(r["newspaper"] == cell(r["item_id"], "newspaper") for r in rows)
+        gen.close()
+    finally:
+        ws.close()
