@@ -11,6 +11,12 @@ _LOCK = threading.Lock()
 _LAST_LINE = [time.monotonic()]  # when a progress line (or a person's message) was last shown
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``word`` for a count of 1, else ``many`` (by default ``word`` with an s): "1 item",
+    "2 items", "1 entry", "2 entries"."""
+    return word if count == 1 else many or word + "s"
+
+
 def touch() -> None:
     """Say that a line was just shown (a :class:`Heartbeat` then waits before its next)."""
     _LAST_LINE[0] = time.monotonic()
@@ -26,6 +32,7 @@ class Progress:
         *,
         total: int | None = None,
         unit: str = "items",
+        unit_one: str | None = None,
         stream: IO[str] | None = None,
         interval: float = 5.0,
         enabled: bool = True,
@@ -33,6 +40,7 @@ class Progress:
         self.desc = desc
         self.total = total
         self.unit = unit
+        self.unit_one = unit_one or unit.removesuffix("s")  # the line for a count of 1
         self.stream = stream or sys.stderr
         self.interval = interval
         self.enabled = enabled
@@ -64,7 +72,7 @@ class Progress:
         msg = f"{self.desc}: {self.n:,}"
         if self.total:
             msg += f"/{self.total:,}"
-        msg += f" {self.unit}, {rate:,.0f}/s"
+        msg += f" {self.unit_one if self.n == 1 and not self.total else self.unit}, {rate:,.0f}/s"
         if self.total and rate > 0:
             msg += f", ETA {(self.total - self.n) / rate:,.0f} s"
         print(msg, file=self.stream, flush=True)

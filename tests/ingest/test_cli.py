@@ -31,7 +31,7 @@ def test_ingest_and_items_commands(make_ws, tmp_path):
     result = _run(ws, "ingest", str(src), "--id-column", "ark", "--text-column", "title")
     assert result.exit_code == 1
     assert "0 new items" in result.stdout and "3 unchanged" in result.stdout
-    assert "1 problems recorded" in result.stdout and "glamlab items --errors" in result.stdout
+    assert "1 problem recorded" in result.stdout and "glamlab items --errors" in result.stdout
 
     result = _run(ws, "items", "count", "--where", "collection=maps", "--json")
     assert json.loads(result.stdout) == {"count": 2}
@@ -78,7 +78,7 @@ def test_ingest_cli_folder_in_a_subprocess_prints_progress_and_summary(make_ws, 
     out = subprocess.run([sys.executable, "-m", "glamlab", "-w", str(ws.root), "ingest",
                           str(root)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 1, out.stderr  # bad.jpg failed, the rest was done
-    assert "3 new items" in out.stdout and "1 problems recorded" in out.stdout
+    assert "3 new items" in out.stdout and "1 problem recorded" in out.stdout
     assert "ingest: 4 items" in out.stderr  # a plain progress line, not a terminal bar
     out = subprocess.run([sys.executable, "-m", "glamlab", "-w", str(ws.root), "ingest",
                           str(root), "--json"], capture_output=True, text=True, timeout=120)

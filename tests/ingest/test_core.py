@@ -132,3 +132,24 @@ def test_report_to_dict(make_ws, tmp_path):
     data = ws.ingest([src]).to_dict()
     assert data["added"] == 1 and data["failed"] == 1
     assert data["problems"][0]["item"] == f"{src}:line 3"
+
+
+def test_counts_of_one_are_singular_in_the_progress_line_and_the_summary(make_ws, tmp_path,
+                                                                         capsys):
+    """A file refused as a whole is one problem: the progress line said "ingest: 1 items"
+    and the summary "1 problems recorded"."""
+    ws = make_ws(modality="text")
+    refused = tmp_path / "noid.csv"
+    refused.write_text("ark,title\nx1,Map\n", encoding="utf-8")
+    report = ws.ingest([refused], progress=True)
+    assert (report.added, report.failed) == (0, 1)
+    assert "ingest: 1 item, " in capsys.readouterr().err
+    summary = report.summary()
+    assert "1 problem recorded" in summary and "0 new items" in summary
+    one = tmp_path / "one.csv"
+    one.write_text("id,text\na1,hello\n", encoding="utf-8")
+    assert ws.ingest([one]).summary().startswith("1 new item, 0 new versions")
+    one.write_text("id,text\na1,hello again\nb1,and more\n", encoding="utf-8")
+    report = ws.ingest([one], progress=True)
+    assert "ingest: 2 items, " in capsys.readouterr().err
+    assert report.summary().startswith("1 new item, 1 new version of changed items")

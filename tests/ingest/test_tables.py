@@ -139,6 +139,39 @@ def test_jsonl_rows(make_ws, tmp_path):
     assert refs == ["line 2", "line 3", "line 4", "line 6"]
 
 
+def test_jsonl_text_that_is_not_a_string_is_a_problem_for_its_row(make_ws, tmp_path):
+    """A number, list or object as a row's text became the item's "text" through str():
+    one problem per such row, naming the line, the item, the type and the fix; the rest
+    of the file comes in."""
+    ws = make_ws(modality="text")
+    src = tmp_path / "rows.jsonl"
+    rows = [{"id": "a", "text": "real text"}, {"id": "b", "text": 1850},
+            {"id": "c", "text": ["one", "two"]}, {"id": "d", "text": {"fr": "x"}},
+            {"id": "e", "text": True}, {"id": "f", "text": "also text"}]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    report = ws.ingest([src])
+    assert (report.added, report.failed) == (2, 4)
+    assert [i.item_id for i in ws.items()] == ["a", "f"]
+    errors = sorted(ws.ingest_errors(), key=lambda e: e["item_ref"])
+    assert [e["item_ref"].rsplit(":", 1)[1] for e in errors] == [
+        "line 2", "line 3", "line 4", "line 5"]
+    reasons = [e["reason"] for e in errors]
+    assert reasons[0].startswith("line 2: item 'b' has a number (JSON number) in the text "
+                                 "field 'text' (1850), not text; it was skipped")
+    assert "a list (JSON array)" in reasons[1] and "'c'" in reasons[1]
+    assert "a record (JSON object)" in reasons[2] and "'d'" in reasons[2]
+    assert "a yes/no value (JSON true/false)" in reasons[3]
+    assert all("JSON string" in e["hint"] and "--text-column" in e["hint"] for e in errors)
+    # a text field named with --text-column is checked the same way
+    other = make_ws("other", modality="text")
+    src2 = tmp_path / "named.jsonl"
+    src2.write_text(json.dumps({"id": "x", "ocr": 12}) + "\n"
+                    + json.dumps({"id": "y", "ocr": "words"}) + "\n", encoding="utf-8")
+    report = other.ingest([src2], text_column="ocr")
+    assert (report.added, report.failed) == (1, 1)
+    assert "field 'ocr' (12)" in other.ingest_errors()[0]["reason"]
+
+
 def test_jsonl_lone_surrogate_escapes_are_problems_and_the_rest_is_stored(make_ws, tmp_path):
     """A \ud800 escape (half of a UTF-16 pair) is no character: it cannot be stored, and it
     failed the whole batch with a UnicodeEncodeError traceback. One problem for its line."""

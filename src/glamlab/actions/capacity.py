@@ -35,6 +35,7 @@ import numpy as np
 
 from ..errors import GlamlabError, PolicyError
 from ..ingest.columns import TableSchema
+from ..progress import plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -388,7 +389,3 @@ def calibration_before(frame: pd.DataFrame, schema: TableSchema, predictor: Any,
 __all__ = ["CapacityReplay", "SlotCalibration", "calibration_before", "calibration_from", "extra_places",
            "no_show_distribution", "plan", "project_capacity", "replay"]
 
-
-def plural(count: int, word: str) -> str:
-    """``word`` in the singular for 1, else with an s (slot, slots)."""
-    return word if count == 1 else word + "s"

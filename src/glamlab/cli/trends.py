@@ -105,10 +105,8 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
                    + r.status[r.status.index(CLIPPED):] for r in result.rows
                    if is_clipped(r.status)]
         chosen = result.settings.get("choice", {}).get("reason")
-        from ..trends.quantify import UNCORRECTED
-
-        how = (f"not corrected ({result.method})"
-               if result.method.split("+")[0] in UNCORRECTED else f"corrected by {result.method}")
+        how = (f"corrected by {result.method}" if result.corrected
+               else f"not corrected ({result.method})")
         out = [f"Trends by {result.by}, model {result.model}, {how}"
                + (f" ({chosen})" if chosen and chosen != "given" else "")
                + (f"; {measure} (n: texts; label: entity type)" if measure else "") + ":",

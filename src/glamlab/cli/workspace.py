@@ -95,8 +95,10 @@ def init(ctx: click.Context, directory: str | None, task: str, modality: str, la
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """Say in plain words where the workspace stands and what to do next."""
+    from ..tasks.splits import suggested_keep_together
+
     ws = open_ws(ctx)
-    s = ws.status()
+    s = ws.status(keep_together=lambda: suggested_keep_together(ws))
     if ws.card.kind == "entities":  # reviewed texts train only once fully reviewed
         from ..tasks.spans.complete import changed_gold_texts, review_gold_counts
 

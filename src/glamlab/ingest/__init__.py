@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import IngestError
-from ..progress import Progress
+from ..progress import Progress, plural
 from ..store import now
 from .base import (
     IngestOptions,
@@ -84,13 +84,14 @@ class IngestReport:
         }
 
     def summary(self) -> str:
-        text = (f"{self.added:,} new items, {self.updated:,} new versions of changed items, "
+        text = (f"{self.added:,} new {plural(self.added, 'item')}, {self.updated:,} new "
+                f"{plural(self.updated, 'version')} of changed items, "
                 f"{self.unchanged:,} unchanged")
         if self.kept_ids:
-            text += (f"; {self.kept_ids:,} items kept the ids an earlier glamlab version "
-                     "gave them (see docs/formats.md, item ids)")
+            text += (f"; {self.kept_ids:,} {plural(self.kept_ids, 'item')} kept the ids an "
+                     "earlier glamlab version gave them (see docs/formats.md, item ids)")
         if self.failed:
-            text += (f"; {self.failed:,} problems recorded (see them with "
+            text += (f"; {self.failed:,} {plural(self.failed, 'problem')} recorded (see them with "
                      f"`glamlab items --errors`)")
             for p in self.problems[:SHOWN_IN_SUMMARY]:
                 where = p["item"] or p["source"]

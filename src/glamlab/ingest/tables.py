@@ -15,6 +15,8 @@
 
 A Parquet file types its columns: a text column of numbers, dates or lists refuses the
 file (naming the column and the columns that hold text), where a CSV's cells are all text.
+A JSONL row types its own values: a row whose text is a number, a list or an object is a
+problem for that row (naming the line, the item and the type), the rest of the file comes in.
 
 The modality is ``image`` for rows with an image, ``text`` for rows with a text column,
 ``record`` otherwise. Rows are read in a stream (CSV row by row, Parquet by record
@@ -470,6 +472,40 @@ def _mapping_record(cols: _Columns, ref: str, row: dict[str, Any],
     return cols.record(ref, item_id, text, image, meta, digest)
 
 
+def _json_kind(value: Any) -> str:
+    """A JSON value's type in plain words, with its JSON name."""
+    if isinstance(value, bool):
+        return "a yes/no value (JSON true/false)"
+    if isinstance(value, int | float):
+        return "a number (JSON number)"
+    if isinstance(value, list):
+        return "a list (JSON array)"
+    if isinstance(value, dict):
+        return "a record (JSON object)"
+    return f"a {type(value).__name__}"
+
+
+def _text_type_problem(cols: _Columns, ref: str, row: dict[str, Any]) -> Problem | None:
+    """A JSONL row whose text field holds a number, a list or an object, not a string:
+    refused (it would become the item's "text" through ``str()``), the rest of the file
+    comes in. The row's JSON types are its own, unlike a Parquet column's (checked once
+    for the file by :func:`_parquet_text_type`, under the same condition: a text task, or
+    a text field named with --text-column)."""
+    if not cols.text_col or not (cols.needs_text or cols.options.text_column):
+        return None
+    value = row.get(cols.text_col)
+    if value is None or isinstance(value, str):
+        return None
+    raw_id = row.get(cols.id_col)
+    who = f"item {str(raw_id).strip()!r}" if raw_id not in (None, "") else "the row"
+    shown = _clip(json.dumps(value, ensure_ascii=False, default=str))
+    return Problem(cols.source, f"{cols.path}:{ref}",
+                   f"{ref}: {who} has {_json_kind(value)} in the text field "
+                   f"{cols.text_col!r} ({shown}), not text; it was skipped",
+                   'write the text as a JSON string in quotes ("' + cols.text_col + '": "..."), '
+                   "or name the field that holds the text with --text-column NAME")
+
+
 def _read_jsonl(path: Path, source: str, options: IngestOptions) -> Iterator[Record | Problem]:
     cols: _Columns | None = None
     with open(path, "rb") as fh:
@@ -499,7 +535,7 @@ def _read_jsonl(path: Path, source: str, options: IngestOptions) -> Iterator[Rec
                 if bad is not None:
                     yield bad
                     return
-            yield _mapping_record(cols, ref, row, line)
+            yield _text_type_problem(cols, ref, row) or _mapping_record(cols, ref, row, line)
 
 
 def _read_parquet(path: Path, source: str, options: IngestOptions) -> Iterator[Record | Problem]:

@@ -361,6 +361,14 @@ def keep_together_fields(ws: Workspace, *, limit: int = 5000) -> list[str]:
     return suggested + sorted(set(shared) - set(suggested))
 
 
+def suggested_keep_together(ws: Workspace) -> str | None:
+    """The field a test set should keep whole unless told otherwise: the first of
+    :func:`keep_together_fields` when the task kind suggests it (a ``document``), else
+    None (a field the labelled items merely share is offered, not suggested)."""
+    fields = keep_together_fields(ws)
+    return fields[0] if fields and fields[0] in task_kind(ws.card).keep_together else None
+
+
 def _group_value(item: Item, field_name: str) -> Any:
     if field_name == "document":
         # pages ingested before items carried a document key: their manifest or folder

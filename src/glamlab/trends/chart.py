@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..reports import Section, plots, render_page, table_html
-from .quantify import UNCORRECTED
 
 if TYPE_CHECKING:
     from .trend import TrendResult
@@ -57,7 +56,7 @@ def trend_page(result: TrendResult) -> str:
              "model's measured error rates can explain (clipped: the corrected share is not "
              "reliable there, and its band holds at least the uncorrected share's; hover "
              "for why).")
-    if result.method.split("+")[0] in UNCORRECTED:  # the "corrected" line is the raw one
+    if not result.corrected:  # the "corrected" line is the raw one
         from .words import method_words
 
         intro = intro.replace(f"the corrected share ({result.method}) removes the model's "

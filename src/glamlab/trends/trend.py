@@ -104,6 +104,13 @@ class TrendResult:
     terms: list[TermRow] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def corrected(self) -> bool:
+        """Whether the second share corrects the model's errors: ``settings["corrected"]``
+        (false for ``cc`` and ``pcc``, true on an entities project), the one definition
+        the command line, the chart and the words read."""
+        return bool(self.settings.get("corrected", True))
+
     def groups(self) -> list[str | None]:
         gb = GroupBy.parse(self.by)
         return sorted({r.group for r in self.rows} | {t.group for t in self.terms},

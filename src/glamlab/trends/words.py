@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .quantify import PREFERRED, UNCORRECTED, is_clipped
+from .quantify import PREFERRED, is_clipped
 
 if TYPE_CHECKING:
     from .trend import TrendResult, TrendRow
@@ -73,7 +73,7 @@ def method_words(result: TrendResult) -> str:
     if result.settings.get("measure"):
         return (f"Corrected mentions per 1,000 words: {what}. The same factor applies to "
                 "every group: the model is assumed to err alike in each.")
-    head = "Corrected share" if base not in UNCORRECTED else "Share"
+    head = "Corrected share" if result.corrected else "Share"
     return f"{head}: {what} (method {result.method}). {why}{extra}"
 
 
@@ -85,7 +85,7 @@ def label_summary(result: TrendResult, label: str) -> list[str]:
     ok = [r for r in rows if r.status == "ok" and r.estimate is not None]
     flagged = [r for r in rows if r.status != "ok"]
     total = sum(r.n for r in rows)
-    corrected = result.method.split("+")[0] not in UNCORRECTED
+    corrected = result.corrected
     rates = bool(result.settings.get("measure"))
     things = "texts" if rates else "items"
     out = [f"{label!r}: {total:,} {things} in {len(rows)} groups of {result.by}."]

@@ -377,11 +377,13 @@ class Workspace:
         return cached
 
     # -- status -----------------------------------------------------------------
-    def status(self) -> dict[str, Any]:
-        """Where the workspace stands, stage by stage, and the next step in plain words."""
+    def status(self, *, keep_together: Callable[[], str | None] | None = None) -> dict[str, Any]:
+        """Where the workspace stands, stage by stage, and the next step in plain words
+        (``keep_together``: the field a test set set aside should keep whole, asked only
+        when that is the next step)."""
         from .status import workspace_status
 
-        return workspace_status(self)
+        return workspace_status(self, keep_together=keep_together)
 
 
 _CLASSIFICATION_KINDS = ("", "single-label", "multi-label")

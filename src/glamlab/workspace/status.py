@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from ..ingest.columns import outcome_known
+from ..progress import plural
 from ..store import queue as queue_rows
 
 if TYPE_CHECKING:
@@ -17,7 +19,11 @@ def _count(conn: sa.Connection, table: sa.Table, *where: Any) -> int:
     return int(conn.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar() or 0)
 
 
-def workspace_status(ws: Workspace) -> dict[str, Any]:
+def workspace_status(ws: Workspace, *,
+                     keep_together: Callable[[], str | None] | None = None) -> dict[str, Any]:
+    """Where ``ws`` stands, stage by stage, and the next step in plain words.
+    ``keep_together`` gives the metadata field a test set should keep whole (the pages
+    of one document), asked only when the next step is to set a test set aside."""
     t = ws.store.t
     with ws.store.read() as conn:
         items = _count(conn, t.items, t.items.c.is_current.is_(True))
@@ -121,7 +127,7 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
                       _next_step(card.need, items, labelled, splits, evaluations, champions,
                                  runs, predictions, queue_open, machine, in_use, monitored,
                                  found["baselines"] if no_better and found else None,
-                                 stale, acted)),
+                                 stale, acted, keep_together)),
     }
 
 
@@ -243,22 +249,38 @@ def _tabular_next_step(items: int, champions: int,
             "`glamlab capacity`, and `glamlab retrain` once outcomes are in.")
 
 
+def set_aside_step(labelled: int, group_by: str | None = None) -> str:
+    """The next step when items are labelled but none is set aside as a test set
+    (labels imported without a split, or labelled for training): set some aside rather
+    than label more, keeping whole the items that share ``group_by``'s value."""
+    command = "glamlab labels split --test-size 0.3" + (f" --group-by {group_by}"
+                                                         if group_by else "")
+    whole = (f"; --group-by keeps the items that share a {group_by} on one side, so that "
+             "no model is tested on the pages of a document it learned from" if group_by
+             else "")
+    rough = (" With fewer than about 100 labelled items the test figures are rough: label "
+             "more as well (`glamlab serve`)." if labelled < 100 else "")
+    return (f"{labelled:,} {plural(labelled, 'item')} labelled, none set aside as a test "
+            "set: set some aside, so that models are measured on items they never learned "
+            f"from: `{command}` (it is frozen once evaluated{whole}).{rough}")
+
+
 def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], evaluations: int,
                champions: int, runs: int, predictions: int, queue_open: int, machine: int,
                in_use: str | None = None, monitored: int = 0,
                not_beaten: list[str] | None = None,
-               stale: dict[str, str] | None = None, acted: int = 0) -> str:
+               stale: dict[str, str] | None = None, acted: int = 0,
+               keep_together: Callable[[], str | None] | None = None) -> str:
     if not need:
         return ("State the need in words: edit [project] need in glamlab.toml "
                 "(e.g. 'stop paying the OCR service for blank pages').")
     if items == 0:
         return "Add your collection: glamlab ingest FOLDER_OR_MANIFEST_OR_CSV."
-    if labelled < 100 and not splits.get("test"):
-        return (f"{items:,} items, {labelled:,} labelled: label 100 items for a test set with "
-                "`glamlab serve` or `glamlab labels import`.")
+    if not labelled and not splits.get("test"):
+        return (f"{items:,} {plural(items, 'item')}, none labelled: label 100 items for a "
+                "test set with `glamlab serve` or `glamlab labels import`.")
     if not splits.get("test"):
-        return ("Set aside a test set: `glamlab labels split --test-size 0.3` "
-                "(it is frozen once evaluated).")
+        return set_aside_step(labelled, keep_together() if keep_together else None)
     if evaluations == 0:
         return "Measure the baselines first: `glamlab baseline`, then `glamlab evaluate`."
     if champions == 0:
