@@ -161,6 +161,7 @@ def test_a_tabular_project_shows_no_commands_and_labels_rows(make_ws: Any,
     ws = _rows_ws(make_ws, tmp_path)
     with _Signed(ws) as s:
         assert s.sweep() == []
+        assert config_words(s.client) == []  # the capacity page said "the card's [decision]"
         page = s.client.get("/label?split=train").text
         m = re.search(r'<h2 id="item-h">(\w+) <a href="/items/([^"]+)"', page)
         assert m, page
@@ -304,3 +305,86 @@ def test_an_upload_too_big_says_who_brings_it_in_not_which_command(tmp_path: Pat
     words = f"{caught.value.message} {caught.value.hint}"
     assert "larger than the limit" in words and "whoever runs glamlab on the server" in words
     assert not _pattern().search(words)
+
+
+def _upload(s: _Signed, name: str, body: bytes) -> Any:
+    return s.client.post("/stages/items", data={"csrf": csrf_of(s.client)},
+                         files={"file": (name, body, "text/csv")}, follow_redirects=False)
+
+
+def _posted(s: _Signed, path: str, data: dict[str, Any]) -> Any:
+    return s.client.post(path, data={"csrf": csrf_of(s.client), **data},
+                         follow_redirects=False)
+
+
+def form_errors(s: _Signed) -> list[str]:
+    """Post the main forms of a classification project with what makes them fail (a file
+    that cannot be read, a table's columns wrong, labels not of the project, a label for no
+    item, too few labels for a test set, training, evaluating and running with nothing to
+    learn from), and each command or flag on the page each shows after, with its form."""
+    found: list[str] = []
+
+    def look(what: str, r: Any, follow: str | None = None) -> None:
+        assert r.status_code < 500, (what, r.status_code, r.text[:500])
+        if follow:  # a job: its error shows in the job box of its page
+            assert r.status_code == 303, (what, r.text[:500])
+            assert s.app.state.jobs.wait(300)
+            r = s.client.get(follow)
+        elif r.status_code == 303:  # taken: the page it goes to
+            r = s.client.get(r.headers["location"])
+        text = _visible(r.text)
+        for m in _pattern().finditer(text):
+            around = " ".join(text[max(0, m.start() - 150):m.end() + 150].split())
+            found.append(f"{what}: {m.group(0)!r} in ...{around}...")
+
+    look("an empty table", _upload(s, "empty.csv", b""))
+    look("a file of no known kind", _upload(s, "notes.docx", b"PK not really"))
+    look("a broken manifest", _upload(s, "manifest.json", b"{not json"))
+    r = _upload(s, "labels.csv", b"id,text,label\na,hello,graphic\nb,world,nonsense\n")
+    assert r.status_code == 303, r.text[:500]
+    page = s.client.get(r.headers["location"])
+    m = re.search(r'name="upload" value="([^"]+)"', page.text)
+    assert m, page.text[:2000]
+    table = {"upload": m.group(1), "file": "labels.csv"}
+    look("a table mapped to a column it lacks",
+         _posted(s, "/stages/items/table", {**table, "id_column": "nope"}))
+    look("labels not of the project",
+         _posted(s, "/stages/items/table", {**table, "id_column": "id", "text_column": "text",
+                                            "label_column": "label"}), "/stages/items")
+    look("a label for no item", _posted(s, "/label", {"item_id": "no-such-item",
+                                                      "label": "graphic"}))
+    look("a label not of the project",
+         _posted(s, "/label", {"item_id": next(s.app.state.ws.items()).item_id,
+                               "label": "nonsense"}))
+    look("a test set with too few labels", _posted(s, "/label/test-set", {"share": "30"}))
+    look("a test set of no share", _posted(s, "/label/test-set", {"share": "lots"}))
+    look("training with no predictor", _posted(s, "/stages/train", {}))
+    from glamlab.predictors.catalogue import for_project
+
+    names = [r["name"] for r in for_project(s.app.state.ws.card)
+             if "baseline" not in r["good_for"] and "entities" not in r["good_for"]]
+    look("training with too few labels",
+         _posted(s, "/stages/train", {"predictor": names[:1]}), "/stages/train")
+    look("evaluating with nothing", _posted(s, "/stages/evaluate", {}), "/stages/evaluate")
+    look("running with no model", _posted(s, "/stages/run", {}), "/stages/run")
+    look("thresholds with no model", _posted(s, "/stages/policy",
+                                             {"target_precision": "0.95"}), "/stages/policy")
+    return found
+
+
+def test_the_forms_errors_show_no_commands(make_ws: Any) -> None:
+    """What a form says when it cannot do what was asked (an upload, a table's columns,
+    labels, a test set, training, evaluating, running) names no command nor flag: the
+    library's hints said e.g. ``glamlab labels split`` or ``--predictor``."""
+    ws = make_ws("forms", task="illustrations", modality="image",
+                 labels=["graphic", "no_graphic"])
+    with _Signed(ws) as s:
+        assert form_errors(s) == []
+
+
+def test_the_web_knows_the_command_lines_commands() -> None:
+    """The web layer's list of commands (it does not import the CLI) is the CLI's."""
+    from glamlab.cli import COMMANDS
+    from glamlab.web.words import COMMAND_NAMES
+
+    assert sorted(COMMAND_NAMES) == sorted(COMMANDS)

@@ -127,6 +127,9 @@ def test_the_capacity_page_plans_extra_places_and_replays_them(rows_ws: Any) -> 
             assert 'id="capacity-result"' in page, page[-2000:]
             assert "glamlab&#39;s plan" in page and "the model&#39;s word" in page
             assert "Checked against the outcomes of the latest 60 slots" in page
+            from tests.web.test_plain_words import config_words
+
+            assert config_words(c, ("/stages/act",)) == []  # no "[decision]", no "card's"
             assert "EUR" in page
             rows = list(csv.DictReader(io.StringIO(c.get("/stages/act/capacity.csv").text)))
             assert rows and {"period", "hotel", "bookings", "extra"} <= set(rows[0])

@@ -302,7 +302,8 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
              seed: int = 0, slice_fields: Sequence[str] | None = None, min_slice: int = 20,
              store: bool = True, progress: bool = False, threshold: float | None = None,
              test: LabelledSet | None = None, choose_on: str = "calibration",
-             calibration: str = "auto", folds: int = 5) -> EvaluationResult:
+             calibration: str = "auto", folds: int = 5, web: bool = False
+             ) -> EvaluationResult:
     """Evaluate every candidate on the test split (which this freezes). ``threshold``:
     for kinds that have one (multi-label), the score from which a label counts as
     predicted (default: ``[task] threshold``, 0.5).
@@ -440,7 +441,7 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
     from ..tasks.splits import budget_warning, record_test_use, test_budget
 
     uses = record_test_use(ws, test.fingerprint, "evaluate: " + ", ".join(names))
-    over = budget_warning(uses, test_budget(ws))
+    over = budget_warning(uses, test_budget(ws), web=web)
     if over:
         warnings.append(over)
     k = getattr(kind, "k", None)

@@ -127,14 +127,19 @@ def small_run_batch(remaining: int, workers: int, batch_size: int) -> int:
     return max(1, min(batch_size, share))
 
 
-def champion_spec(ws: Workspace) -> str:
+def champion_spec(ws: Workspace, *, web: bool = False) -> str:
     """The spec of the model marked ``champion`` (the most recently marked, if several
-    names have one): what ``glamlab run`` uses without ``--model``."""
+    names have one): what ``glamlab run`` uses without ``--model``. ``web``: none said in
+    the web app's words (its pages, no command)."""
     from ..registry import champion
 
     try:
         return f"{champion(ws).name}@champion"
     except ModelNotFound as exc:
+        if web:
+            raise ModelNotFound(f"{exc.message}, so there is no model to run",
+                                hint="train a model on the Train models page, then compare "
+                                     "the models on the Evaluate page") from exc
         raise ModelNotFound(f"{exc.message}, so glamlab run does not know which model to use",
                             hint="pass --model NAME (or NAME@alias), or compare models with "
                                  "glamlab evaluate and mark the best one champion") from exc

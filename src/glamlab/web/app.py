@@ -27,6 +27,7 @@ from .middleware import RejectNul, security_headers
 from .pages import error_status, exact_text, render, safe_next, utc_minutes
 from .sessions import Auth, LoginRequired
 from .state import QueueCounts, Refresher, SkipSets
+from .words import web_hint
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -129,7 +130,8 @@ async def _glamlab_error(request: Request, exc: GlamlabError) -> Response:
         body["current"] = exc.current
     if request.url.path.startswith("/api/"):
         return JSONResponse(body, status_code=status)
-    return render(request, "error.html", {"error": exc.message, "hint": exc.hint}, status=status)
+    hint = web_hint(exc.hint)  # a page: what to do there, not a command
+    return render(request, "error.html", {"error": exc.message, "hint": hint}, status=status)
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

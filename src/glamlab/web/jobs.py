@@ -43,6 +43,7 @@ import sqlalchemy as sa
 
 from ..errors import GlamlabError
 from ..store import now
+from .words import for_the_web, web_hint
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -125,14 +126,14 @@ def _evaluate(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     fit_baselines(ws)
     cands = candidates_for(ws)
     _set(ws, job["id"], message=f"comparing {len(cands)} candidates on the test set")
-    result = evaluate(ws, cands)
+    result = evaluate(ws, cands, web=True)
     return {"verdict": result.verdict, "leaderboard": result.leaderboard()}
 
 
 def _run(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     from ..inference import champion_spec, run
 
-    spec = job["params"].get("model") or champion_spec(ws)
+    spec = job["params"].get("model") or champion_spec(ws, web=True)
     _set(ws, job["id"], message=f"predicting with {spec}")
     # a job taken again after a stop resumes its run; the first try resumes one left
     # unfinished too, and else starts a new run (skipping what is predicted already)
@@ -181,7 +182,8 @@ def _train(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
         try:
             res = train(ws, name, reuse=True)
         except GlamlabError as exc:
-            failed.append({"predictor": name, "error": exc.message, "hint": exc.hint})
+            failed.append({"predictor": name, "error": exc.message,
+                           "hint": web_hint(exc.hint)})
             continue
         except Exception as exc:  # noqa: BLE001 - one predictor fails, the others carry on
             log.exception("training %s failed", name)
@@ -346,7 +348,8 @@ class JobWorker:
             result = WORK[job["kind"]](self.ws, job)
             _set(self.ws, job["id"], status="done", result=result, finished_at=now(),
                  message="finished")
-        except GlamlabError as exc:
+        except GlamlabError as error:
+            exc = for_the_web(error)  # its hint said on the pages, not as a command
             _set(self.ws, job["id"], status="failed", finished_at=now(),
                  error=exc.message + (f" ({exc.hint})" if exc.hint else ""), message="failed")
         except Exception as exc:  # noqa: BLE001 - recorded on the job; the server carries on

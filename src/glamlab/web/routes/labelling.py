@@ -153,6 +153,7 @@ def test_set_post(request: Request, form: FormData = Depends(form_of),
 def _in_web_words(ws: Any, exc: LabelError) -> LabelError:
     """split_labels' refusal, with what to do on these pages (its hints name commands)."""
     from ...tasks.splits import freeze_info
+    from ..words import has_command
 
     frozen = freeze_info(ws)
     if frozen:
@@ -163,7 +164,7 @@ def _in_web_words(ws: Any, exc: LabelError) -> LabelError:
             hint="new labels go to training on the Labelling page; the test set stays as "
                  "it is")
     hint = exc.hint
-    if not hint or "glamlab " in hint or "--" in hint:
+    if not hint or has_command(hint):
         hint = ("label items chosen at random on the Labelling page (labels go to the test "
                 "set), or bring a spreadsheet of labels in on the Bring items in page")
     return LabelError(exc.message, hint=hint)

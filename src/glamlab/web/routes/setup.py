@@ -17,6 +17,7 @@ from starlette.datastructures import FormData, UploadFile
 from ...auth import User
 from ...errors import GlamlabError
 from ..pages import form_of, page_user, render, writer
+from ..words import for_the_web
 from .stages import stage_names
 
 router = APIRouter(include_in_schema=False)
@@ -141,9 +142,10 @@ def _items_ctx(request: Request, **extra: Any) -> dict[str, Any]:
     return {"items_total": ws.count_items(), "errors_total": len(ws.ingest_errors(limit=1000)),
             "job": view, "refresh": bool(view and view["active"]), "report": report,
             "limits": {k: v // 1_000_000 for k, v in uploads.MAX_BYTES.items()},
-            "mapping": None, "rows_mapping": None, "error": None,
+            "mapping": None, "rows_mapping": None,
             "tabular": ws.card.modality == "tabular",
-            "created": request.query_params.get("created"), **extra}
+            "created": request.query_params.get("created"), **extra,
+            "error": for_the_web(extra["error"]) if extra.get("error") else None}
 
 
 @router.get("/stages/items", response_class=HTMLResponse)
@@ -163,7 +165,7 @@ def items_page(request: Request, user: User = Depends(page_user)) -> Response:
             else:
                 ctx["mapping"] = {**uploads.preview_table(ws, path), "upload": folder}
         except GlamlabError as exc:
-            ctx["error"] = exc
+            ctx["error"] = for_the_web(exc)
     return _stage(request, "stage_items.html", "items", ctx)
 
 

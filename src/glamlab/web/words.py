@@ -1,0 +1,69 @@
+"""The library's errors in the web app's words: a hint written for the command line
+(``glamlab labels split``, ``--model NAME``) becomes what to do on the web app's pages.
+
+The library says its fixes as commands, for the people who run glamlab in a terminal.
+A curator on the web app never opens one, so every error a page shows after a form is
+sent (the error page, an upload's error, a background job's failure) passes through
+:func:`for_the_web` once, here, rather than each template or route rewording its own."""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import GlamlabError
+
+#: the command line's commands (``glamlab.cli.COMMANDS``; a test keeps the two the same:
+#: the web layer does not import the CLI)
+COMMAND_NAMES = ("init", "status", "migrate", "db", "ingest", "items", "labels", "authority",
+                 "baseline", "predictors", "try-service", "train", "evaluate", "models",
+                 "retrain", "monitor", "trends", "serve", "users", "demo", "run", "runs",
+                 "backtest", "capacity", "link", "act", "export")
+
+_COMMAND = re.compile(
+    r"\bglamlab (?:" + "|".join(sorted(map(re.escape, COMMAND_NAMES), key=len, reverse=True))
+    + r")\b|(?<![\w-])--[a-z][\w-]*")
+
+#: (words in the command line's hint, what to do on the pages instead), the first that
+#: matches wins
+_ON_THE_PAGES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"glamlab labels|--split\b|--test-size\b"),
+     "label items on the Labelling page, where an admin also sets a test set aside, or "
+     "bring a spreadsheet of labels in on the Bring items in page"),
+    (re.compile(r"glamlab (?:models|evaluate)\b|--model\b"),
+     "train a model on the Train models page, then compare the models on the Evaluate "
+     "page"),
+    (re.compile(r"glamlab train\b|--predictor\b"), "train a model on the Train models page"),
+    (re.compile(r"glamlab ingest\b"), "bring the items in on the Bring items in page"),
+    (re.compile(r"glamlab run\b"), "run the champion model on the Run page"),
+)
+
+#: a command-line fix the pages offer no way to do
+ON_THE_SERVER = "ask whoever runs glamlab on the server: the fix is done there"
+
+
+def has_command(words: str | None) -> bool:
+    """Whether ``words`` name a ``glamlab`` command or a ``--flag``."""
+    return bool(words) and _COMMAND.search(words or "") is not None
+
+
+def web_hint(hint: str | None) -> str | None:
+    """``hint`` as it is where it names no command, else what to do on the pages."""
+    if not has_command(hint):
+        return hint
+    assert hint is not None
+    return next((words for pattern, words in _ON_THE_PAGES if pattern.search(hint)),
+                ON_THE_SERVER)
+
+
+def for_the_web(exc: GlamlabError) -> GlamlabError:
+    """``exc`` with its hint in the web app's words (the same error where it names no
+    command: its class and item kept)."""
+    hint = web_hint(exc.hint)
+    if hint == exc.hint:
+        return exc
+    new = type(exc).__new__(type(exc), *exc.args)  # its class: the same status code
+    new.__dict__.update({k: v for k, v in vars(exc).items() if k != "__notes__"})
+    new.hint = hint
+    if hint:
+        new.add_note(f"fix: {hint}")
+    return new
