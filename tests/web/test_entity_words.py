@@ -80,14 +80,18 @@ def test_the_act_page_counts_texts_and_entities_apart(ner_app: Any) -> None:
     assert report["unit"] == "spans" and report["review_settled_by_gold"] > 0
     words = _text(c.get("/stages/act").text)
     n = report["items_with_predictions"]
-    m = re.search(rf"of {n} items with predictions, the model suggests (\d+) spans in all "
-                  r"\(one item may hold several\): (\d+) accepted automatically, (\d+) to a "
+    m = re.search(rf"of {n} texts with predictions, the model suggests (\d+) spans in all "
+                  r"\(one text may hold several\): (\d+) accepted automatically, (\d+) to a "
                   r"person \((\d+) more settled by a gold label", words)
     assert m, words
     total, accepted, to_person, settled = map(int, m.groups())
     rejected = int(re.search(r"not asked\), (\d+) rejected", words).group(1))  # type: ignore[union-attr]
     assert total == accepted + to_person + settled + rejected
     assert total > n  # spans outnumber texts: they are not counted as texts
+    assert "Label more texts" in words and "Label more items" not in words
+    assert "2. Bring texts in 3. Label texts" in words and "6. Run over the texts" in words
+    assert "Spans sent to a person wait in the review queue" in words
+    assert "Items sent to a person" not in words
 
 
 def test_the_policy_page_says_why_a_label_is_never_accepted(ner_app: Any) -> None:
@@ -102,9 +106,11 @@ def test_the_policy_page_says_why_a_label_is_never_accepted(ner_app: Any) -> Non
     words = _text(c.get("/stages/policy").text)
     for r in untested:
         assert f"{r['label']} never: {r['why']}" in words, words
+    assert re.search(r"Checked once on the test set \(\d+ texts?\)", words), words
+    assert "worked out on labelled texts set aside" in words
     col = result["collection"]
     shown = col["counts"]["accept"] + col["counts"]["review"] + col["counts"]["reject"]
-    assert (f"On the whole collection ({col['items_with_predictions']} items with "
+    assert (f"On the whole collection ({col['items_with_predictions']} texts with "
             f"predictions, {shown} spans suggested in them): ") in words, words
 
 

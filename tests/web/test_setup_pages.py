@@ -358,3 +358,24 @@ def test_a_file_of_entities_typed_otherwise_says_so_in_one_sentence(blank_app: A
     assert "on the project page give the file's types as the labels" in job["error"]
     assert "unknown label" not in job["error"] and ws.count_items() == 0
     assert "marks its entities as" in ada.get(r.headers["location"]).text
+
+
+def test_the_project_page_says_entity_types_must_match_the_annotation_files(
+        blank_app: Any) -> None:
+    """Choosing "names in the text" said nothing about which labels to give: the entity
+    types must be those of the HIPE/WebAnno files uploaded later, or the upload is
+    refused; the page now names them, HIPE's by default (also after a refused form)."""
+    from glamlab.tasks.spans.hipe import HIPE_TYPES
+
+    _ws, _app, client = blank_app
+    ada = client("ada")
+    usual = ", ".join(dict.fromkeys(t for t in HIPE_TYPES.values() if t))
+    for page in (ada.get("/stages/project").text,
+                 _define(ada, kind="entities", labels="PER\nLOC", metric="accuracy").text):
+        hint = re.search(r'<p class="hint" id="entity-types-hint">(.*?)</p>', page, re.S)
+        assert hint, page
+        words = " ".join(re.sub(r"<[^>]+>", "", hint.group(1)).split())
+        assert "names in the text" in words and "HIPE or WebAnno" in words, words
+        assert "use the type names those files use" in words, words
+        assert f"as in HIPE files, are {usual}." in words, words
+    assert usual.startswith("PER, LOC, ORG")

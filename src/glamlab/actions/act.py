@@ -353,7 +353,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
         write_thresholds(ws, proposed)
     from ..workspace.verdict import not_better_than_baseline
 
-    warning = not_better_than_baseline(ws, mv.spec, web=web)  # a warning, not a refusal
+    warning = not_better_than_baseline(ws, mv.spec, web=web,  # a warning, not a refusal
+                                       noun=task_kind(ws.card).noun)
     notes = ([warning] if warning else []) + notes
     report = ActReport(model=mv.spec, field=policy.field, dry_run=dry_run,
                        policy=policy.describe(), policy_source=source, notes=notes)

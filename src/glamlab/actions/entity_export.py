@@ -7,8 +7,8 @@ how the spans were fetched is not their business. Each value carries its provena
 the model and version that found it (none for a person's), its score, when it was made,
 and who confirmed it.
 
-- ``jsonl``: one item a line, ``{"id", "text", "entities": [...], "provenance": {...}}``,
-  which :func:`glamlab.tasks.spans.import_spans` reads back.
+- ``jsonl``: one item a line, ``{"id", "text", "entities": [...], "provenance": {...}}``
+  (and ``"meta": {...}``, the item metadata fields asked for), which :func:`glamlab.tasks.spans.import_spans` reads back.
 - ``csv``: one row per mention (:data:`ENTITY_COLUMNS`; ``action`` says whether the span
   is written as metadata, a person's or held by its text's complete gold spans (then
   ``confirmed_by`` names who gave them), ``accept``, or waits for review, ``review``; a
@@ -158,10 +158,13 @@ def _by_item(rows: Iterable[Row]) -> Iterator[tuple[Item, list[tuple[Span, SpanP
 
 # -- JSONL --------------------------------------------------------------------------
 def write_spans_jsonl(rows: Iterable[Row], out: IO[str], *, include_text: bool = True,
-                      layers: Sequence[str] | None = (MAIN_LAYER,)) -> int:
+                      layers: Sequence[str] | None = (MAIN_LAYER,),
+                      meta: Sequence[str] = ()) -> int:
     """One JSON object per item (its rows merged); returns the number of items written.
     ``provenance`` is the item's model's (or its only row's); an entity confirmed by
-    someone else, or made by a person, carries its own ``provenance``."""
+    someone else, or made by a person, carries its own ``provenance``. ``meta``: item
+    metadata fields given in a ``meta`` object (null where the item has none), as the
+    CSV's columns; the JSONL import reads them back as the item's metadata."""
     n = 0
     for item, found in _by_item(rows):
         text = item.text or ""
@@ -180,6 +183,8 @@ def write_spans_jsonl(rows: Iterable[Row], out: IO[str], *, include_text: bool =
             entities.append(entity)
         obj["entities"] = entities
         obj["provenance"] = main.to_dict()
+        if meta:
+            obj["meta"] = {str(f): item.meta.get(str(f)) for f in meta}
         out.write(json.dumps(obj, ensure_ascii=False) + "\n")
         n += 1
     return n
@@ -711,7 +716,7 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
     Web Annotation collection; ``webanno``, its deprecated name, says so in ``warnings``:
     INCEpTION's WebAnno TSV is ``inception``). ``web``: the warnings say what to do in
     the web app, not which commands to run. ``meta``: item metadata fields the CSV adds
-    as columns (default: ``[export] meta`` in the card, as the classification export)."""
+    as columns and the JSONL as a ``meta`` object (default: ``[export] meta`` in the card, as the classification export)."""
     if meta is None:
         asked = ws.card.section("export").get("meta") or []
         meta = [asked] if isinstance(asked, str) else list(asked)
@@ -769,7 +774,8 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
                  meta: Sequence[str] = ()) -> dict[str, Any]:
     """Write ``rows`` in format ``fmt`` (:data:`SPAN_FORMATS`) to the file ``out`` (a folder
     for ``inception``; stdout when None or "-"). What ``glamlab export`` calls for an
-    entities project. ``meta``: item metadata fields the CSV adds as columns. ``bom``: start a CSV with a byte-order mark (default: in a file, not
+    entities project. ``meta``: item metadata fields the CSV adds as columns and the
+    JSONL as a ``meta`` object. ``bom``: start a CSV with a byte-order mark (default: in a file, not
     on stdout, as the classification CSV). ``warnings`` in the result: ids a spreadsheet
     may evaluate."""
     import sys
@@ -796,7 +802,7 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
         path, "w", encoding="utf-8", newline="")
     try:
         if fmt == "jsonl":
-            result["items"] = write_spans_jsonl(rows, handle, layers=layers)
+            result["items"] = write_spans_jsonl(rows, handle, layers=layers, meta=meta)
         elif fmt == "csv":
             sheet: dict[str, Any] = {}
             result["rows"] = write_entities_csv(rows, handle, layers=layers, report=sheet,

@@ -353,7 +353,8 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                      failed=final.failed, skipped=skipped, seconds=time.monotonic() - t0,
                      resumed=resumed, done_now=counts["done"], failed_now=counts["failed"],
                      changed_now=counts["changed"], withdrawn_now=counts["withdrawn"],
-                     failures=failures, warning=not_better_than_baseline(ws, mv.spec))
+                     failures=failures,
+                     warning=not_better_than_baseline(ws, mv.spec, noun=kind.noun))
 
 
 def _unfinished(ws: Workspace, model_id: int) -> bool:

@@ -58,11 +58,14 @@ def baseline_verdict(ws: Workspace) -> dict[str, Any] | None:
             "best_baseline": {"name": top, **figures[top]} if top else None}
 
 
-def not_better_than_baseline(ws: Workspace, spec: str, *, web: bool = False) -> str | None:
+def not_better_than_baseline(ws: Workspace, spec: str, *, web: bool = False,
+                             noun: str = "items") -> str | None:
     """One line of warning when the latest comparison with the baselines found the model
     ``spec`` (NAME@VERSION) no better than them, or found no model better and did not
     compare ``spec``; None otherwise (no comparison yet, or the model beat them).
-    ``web``: what to do is said as the web app does it, not as commands."""
+    ``web``: what to do is said as the web app does it, not as commands; ``noun``: the
+    project's word for its items (:attr:`~glamlab.tasks.kinds.base.TaskKind.noun`:
+    "texts" for entities, "rows" for a table)."""
     found = baseline_verdict(ws)
     if found is None or not found["models"]:
         return None
@@ -78,5 +81,5 @@ def not_better_than_baseline(ws: Workspace, spec: str, *, web: bool = False) -> 
              "with them: it is not shown to do better than a simple rule")
     others = ("an admin trains and evaluates them" if web else "glamlab evaluate")
     return (f"warning: in the latest comparison with the baselines {which}. Label more "
-            f"items, try other models ({others}), or use the baseline or a rule "
+            f"{noun}, try other models ({others}), or use the baseline or a rule "
             "instead.")

@@ -96,3 +96,24 @@ def test_python_init_refuses_a_metric_the_kind_cannot_judge_at_once(tmp_path) ->
             made.define(task="x", modality="text", labels=["a", "b"], metric="f1_samples")
     finally:
         made.close()
+
+
+def test_an_entities_project_calls_its_items_texts_and_its_stages_say_so(tmp_path) -> None:
+    """An entities project's items are texts: its pages said "Label items" and "12 items
+    with predictions" (only a table had its own word, rows)."""
+    from glamlab.tasks.kinds import task_kind
+    from glamlab.web.routes.stages import stage_names
+
+    ws = Workspace.init(tmp_path / "ner", task="ner", kind="entities", modality="text",
+                        labels=["PER", "LOC"])
+    lang = Workspace.init(tmp_path / "lang", task="lang", modality="text", labels=["a", "b"])
+    try:
+        kind = task_kind(ws.card)
+        assert (kind.noun_one, kind.noun) == ("text", "texts")
+        names = stage_names(kind)
+        assert (names["items"], names["label"], names["run"]) == (
+            "Bring texts in", "Label texts", "Run over the texts")
+        assert task_kind(lang.card).noun == "items"  # classifying texts: still items
+    finally:
+        ws.close()
+        lang.close()

@@ -102,6 +102,9 @@ class Entities(TaskKind["Spans", "Spans"]):
         "a lookup list of the entity names marked in the training texts (gazetteer), and "
         "simple patterns for dates and titles (entity rules)")
     candidates_word: ClassVar[str] = "spans"
+    #: an entities project's items are texts (a sentence, a page): its pages say
+    #: "Label texts", "12 texts with predictions"
+    nouns: ClassVar[dict[str, tuple[str, str]]] = {"text": ("text", "texts")}
     #: a type whose accept threshold no test span reaches (0 of 0 right on the test
     #: documents) is not written automatically: its spans go to review
     accepts_untested: ClassVar[bool] = False

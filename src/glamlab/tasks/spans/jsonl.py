@@ -3,7 +3,8 @@
 ``text`` may be left out when the item is already in the workspace. Each entity may also
 give ``text`` (checked against the offsets), ``authority_id``, ``score``, ``layer`` and
 ``attrs``; ``type`` is read as ``label``. Other keys of the object become the item's
-metadata when the import creates the item (``date``, ``document_id``, ``lang``...).
+metadata when the import creates the item (``date``, ``document_id``, ``lang``...), as
+do the fields of a ``meta`` object (what the export writes; a null one is left out).
 This is also what :func:`glamlab.actions.entity_export.write_spans_jsonl` writes, so an
 export imports back.
 """
@@ -78,6 +79,9 @@ def read_jsonl(path: str | Path, *,
                 if bad:
                     continue
                 meta = {k: v for k, v in obj.items() if k not in _RESERVED}
+                if isinstance(meta.get("meta"), dict):  # the export's "meta" object
+                    given = meta.pop("meta")
+                    meta = {**{str(k): v for k, v in given.items() if v is not None}, **meta}
                 yield SpanDoc(item_id=item_id, text=text, spans=spans, line=n,
                               span_lines=[n] * len(spans), meta=meta)
         except UnicodeDecodeError as exc:

@@ -29,6 +29,16 @@ MODALITIES = {"text": "texts (OCR, descriptions, transcriptions)",
 KINDS = {"single-label": "one label per item",
          "multi-label": "any number of labels per item",
          "entities": "names in the text (people, places, organisations)"}
+
+
+def hipe_types() -> list[str]:
+    """The entity types HIPE files mark (PER, LOC, ORG, PROD, TIME), the usual labels of
+    an entities project whose gold comes from such files: the project page says so."""
+    from ...tasks.spans.hipe import HIPE_TYPES
+
+    return list(dict.fromkeys(t for t in HIPE_TYPES.values() if t))
+
+
 #: how models are compared, in words (the task kind's default when none is chosen)
 METRIC_WORDS = {
     "f1_macro": "F1 averaged over labels (rare labels count as much as common ones)",
@@ -59,7 +69,7 @@ def project_page(request: Request, user: User = Depends(page_user)) -> Response:
     ws = request.app.state.ws
     return _stage(request, "stage_project.html", "project", {
         "holds": ws.holdings(), "modalities": MODALITIES, "kinds": KINDS,
-        "metrics": _metrics(), "form": {}, "error": None,
+        "metrics": _metrics(), "form": {}, "error": None, "entity_types": hipe_types(),
         "saved": request.query_params.get("saved")})
 
 
@@ -123,7 +133,8 @@ def project_save(request: Request, form: FormData = Depends(form_of),
     except GlamlabError as exc:
         return _stage(request, "stage_project.html", "project", {
             "holds": ws.holdings(), "modalities": MODALITIES, "kinds": KINDS,
-            "metrics": _metrics(), "form": values, "error": exc, "saved": None}, status=422)
+            "metrics": _metrics(), "form": values, "error": exc, "saved": None,
+            "entity_types": hipe_types()}, status=422)
     request.app.state.kind = task_kind(ws.card)  # its widgets draw the labelling controls
     request.app.state.models.clear()
     return RedirectResponse("/stages/items?" + urlencode({"created": "1"}), 303)
