@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
+from tests import ner_project
 from tests.web.conftest import PASSWORD, browser_login, csrf_of, login
-
-DATA = Path(__file__).resolve().parents[1] / "data" / "ner"
 
 
 @contextmanager
@@ -58,26 +57,10 @@ def entities_ws(make_ws: Any, tmp_path: Path) -> Any:
     from glamlab.actions import act
     from glamlab.auth import add_user
     from glamlab.inference.runner import run
-    from glamlab.registry.training import train
     from glamlab.store import now
-    from glamlab.tasks import split_labels
-    from glamlab.tasks.spans import gold_spans, import_spans
-    from glamlab.tasks.splits import split_of
 
-    ws = make_ws("ner", task="entities", kind="entities", modality="text",
-                 labels=["PER", "LOC", "ORG", "PROD", "TIME"], metric="strict_micro_f1")
-    import_spans(ws, DATA / "newseye-fr-gold.tsv")
-    split_labels(ws, test_size=0.3, seed=0, group_by="document_id")
-    train(ws, "gazetteer", name="gazetteer")
-    gold = gold_spans(ws)
-    train_ids = sorted(i for i, s in split_of(ws).items() if s == "train")
-    folder = tmp_path / "unread"
-    folder.mkdir()
-    for n, item_id in enumerate([i for i in train_ids if len(gold[i]) >= 2][:8]):
-        # a train sentence's words, so the gazetteer finds its entities again
-        (folder / f"unread{n}.txt").write_text(
-            "Nouvelle lettre. " + (ws.item(item_id).text or ""), encoding="utf-8")
-    assert ws.ingest([folder]).added == 8
+    ws = ner_project.gold_and_gazetteer(make_ws, task="entities")
+    ner_project.ingest_new_texts(ws, tmp_path, 8, stem="unread", entities=2)
     with ws.store.write() as conn:
         conn.execute(ws.store.t.splits.insert(), [
             {"item_id": f"unread{n}", "split": "train", "created_at": now()} for n in range(8)])
