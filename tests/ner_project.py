@@ -67,3 +67,16 @@ def gold_and_new_texts(make_ws: Any, tmp_path: Path, new: int) -> tuple[Any, set
     run(ws, "gazetteer@1", workers=0, handle_signals=False)
     return ws, gold
 
+
+def queued_by_new_text(ws: Any, least: int) -> dict[str, list[dict[str, Any]]]:
+    """The new texts' queued rows (leased by ana), by text, in the queue's order, for
+    the texts with ``least`` rows or more (two texts at least)."""
+    from glamlab.review import lease_queue
+
+    by_item: dict[str, list[dict[str, Any]]] = {}
+    for r in lease_queue(ws, "ana", limit=500):
+        if r["item_id"].startswith("new"):
+            by_item.setdefault(r["item_id"], []).append(r)
+    several = {i: rows for i, rows in by_item.items() if len(rows) >= least}
+    assert len(several) >= 2, by_item
+    return several
