@@ -227,6 +227,25 @@ class LiveServer:
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 
+def stage_page_worked_out(ws: Any, stage: str) -> str:
+    """The page ``/stages/<stage>`` of the web app on ``ws`` as val (added, a viewer) sees
+    it once what the page works out in the background is done; the app's jobs stopped."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+
+    add_user(ws, "val", PASSWORD, "viewer")
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "val").status_code == 303
+        c.get(f"/stages/{stage}")
+        assert app.state.refresher.wait(120)
+        page = c.get(f"/stages/{stage}").text
+    app.state.jobs.stop()
+    return str(page)
+
+
 def app_with_users(ws: Any) -> Any:
     """The web app on ``ws`` with ada (admin) and rey (reviewer), as a generator for a
     fixture: yields ``(ws, app, client)``, ``client(user)`` a logged-in test client; the
