@@ -31,17 +31,25 @@ def _ingest(ws, path, a_text):
     return ws.ingest([str(path)], id_column="id", text_column="text")
 
 
-def test_corrected_text_re_predicted_queue_withdrawn_decisions_kept(make_ws, tmp_path):
+def _acted(make_ws, src):
+    """An entities project whose items a ("M. Durand est à Paris et à Lyon.") and b come
+    from the CSV ``src``, a rules model finding Paris and Lyon (LOC) run over them and
+    act sending its spans to review: the workspace, the run's report and act's result."""
     ws = make_ws("ner", task="ner", kind="entities", modality="text", labels=LABELS,
                  prepare=prepare_card)
-    src = tmp_path / "pages.csv"
     _ingest(ws, src, "M. Durand est à Paris et à Lyon.")
     save_model(ws, EntityRulesPredictor(rules=RULES, preset=None).fit([], [], classes=LABELS),
                name="rules")
-    assert run(ws, "rules", workers=0).done == 2
+    ran = run(ws, "rules", workers=0)
     ws.card_path.write_text(ws.card_path.read_text() + '\n[policy]\nmodel = "rules@1"\n\n'
                             '[policy.labels.LOC]\nreview = 0.0\n')
-    assert act(ws).counts["review"] == 3
+    return ws, ran, act(ws)
+
+
+def test_corrected_text_re_predicted_queue_withdrawn_decisions_kept(make_ws, tmp_path):
+    src = tmp_path / "pages.csv"
+    ws, ran, acted = _acted(make_ws, src)
+    assert ran.done == 2 and acted.counts["review"] == 3
     queued = {(r["item_id"], r["value"]["text"]): r for r in lease_queue(ws, "ann")}
     paris = queued[("a", "Paris")]
     decide(ws, "ann", paris["id"], "accept", paris["version"])

@@ -399,6 +399,19 @@ def _small_table(path, moved=None, dates=None):
     path.write_text("\n".join(lines) + "\n")
 
 
+def _dated_project(capsys, tmp_path, write=_small_table, name="ws"):
+    """A tabular workspace ``name`` in ``tmp_path`` made from the table ``write`` writes
+    to rows.csv (dated by ``day``, outcome ``out``, ids ``id``): the workspace's folder,
+    its ``-w`` arguments and the table's path, to write corrected tables to."""
+    ws = str(tmp_path / name)
+    f = tmp_path / "rows.csv"
+    write(f)
+    _run(capsys, "init", ws, "--task", "t", "--modality", "tabular", "--labels", "0,1")
+    _run(capsys, "-w", ws, "ingest", str(f), "--time-column", "day", "--label-column", "out",
+         "--id-column", "id")
+    return ws, ["-w", ws], f
+
+
 def test_a_corrected_date_never_moves_a_trained_on_row_into_test(tmp_path, capsys):
     """A row a saved model trained on comes again with its date corrected to after the
     cutoff: ingest keeps it out of the test split and says so once (before, it moved the
@@ -406,13 +419,7 @@ def test_a_corrected_date_never_moves_a_trained_on_row_into_test(tmp_path, capsy
     --by-time. The correction itself is stored, and the row, in the train split, trains
     the models that come after (before, it was left out of both sets, and the warning
     came again with every ingest of the same table)."""
-    ws = str(tmp_path / "ws")
-    w = ["-w", ws]
-    f = tmp_path / "rows.csv"
-    _small_table(f)
-    _run(capsys, "init", ws, "--task", "t", "--modality", "tabular", "--labels", "0,1")
-    _run(capsys, *w, "ingest", str(f), "--time-column", "day", "--label-column", "out",
-         "--id-column", "id")
+    ws, w, f = _dated_project(capsys, tmp_path)
     _run(capsys, *w, "train", "tabular-share")
     splits = json.loads(_run(capsys, *w, "labels", "show", "--json").out)["splits"]
     assert (splits["train"], splits["test"]) == (30, 10)
@@ -464,13 +471,7 @@ def test_a_corrected_date_never_moves_a_row_out_of_a_frozen_test_split(tmp_path,
     the same test rows (before, it moved into train silently, changing the frozen test
     set under the saved comparison). labels split --force moves it; before any
     evaluation, the corrected row simply moves into train."""
-    ws = str(tmp_path / "ws")
-    w = ["-w", ws]
-    f = tmp_path / "rows.csv"
-    _small_table(f)
-    _run(capsys, "init", ws, "--task", "t", "--modality", "tabular", "--labels", "0,1")
-    _run(capsys, *w, "ingest", str(f), "--time-column", "day", "--label-column", "out",
-         "--id-column", "id")
+    ws, w, f = _dated_project(capsys, tmp_path)
     _run(capsys, *w, "train", "tabular-share")
     first = json.loads(_run(capsys, *w, "evaluate", "--n-boot", "20", "--json").out)
     assert first["test_items"] == 10
@@ -502,11 +503,7 @@ def test_a_corrected_date_never_moves_a_row_out_of_a_frozen_test_split(tmp_path,
     assert split_of(Workspace.open(ws), ["r35"]) == {"r35": "train"}
 
     # before any evaluation, a corrected test row moves into train, silently
-    ws2 = str(tmp_path / "ws2")
-    _small_table(f)
-    _run(capsys, "init", ws2, "--task", "t", "--modality", "tabular", "--labels", "0,1")
-    _run(capsys, "-w", ws2, "ingest", str(f), "--time-column", "day", "--label-column", "out",
-         "--id-column", "id")
+    ws2, _, f = _dated_project(capsys, tmp_path, name="ws2")
     _small_table(f, dates={"r35": "2020-03-15"})
     res = json.loads(_run(capsys, "-w", ws2, "ingest", str(f), "--json").out)
     assert res["kept_in_test"] == 0 and res["warnings"] == []
@@ -520,13 +517,7 @@ def test_retrain_leaves_out_of_its_window_the_rows_the_champion_learned_from(tmp
     from, beside challengers that never saw it); a window that starts inside the
     champion's training period leaves out its rows the same way, and one made only of
     them is refused, naming the fix."""
-    ws = str(tmp_path / "ws")
-    w = ["-w", ws]
-    f = tmp_path / "rows.csv"
-    _small_table(f)
-    _run(capsys, "init", ws, "--task", "t", "--modality", "tabular", "--labels", "0,1")
-    _run(capsys, *w, "ingest", str(f), "--time-column", "day", "--label-column", "out",
-         "--id-column", "id")
+    ws, w, f = _dated_project(capsys, tmp_path)
     _run(capsys, *w, "train", "tabular-share")
     _small_table(f, moved="r0")  # 2020-12-20: in the newest 28 days
     _run(capsys, *w, "ingest", str(f))
@@ -560,13 +551,7 @@ def test_backtest_says_which_rows_count_by_their_corrected_date(tmp_path, capsys
     a frozen test row whose date is corrected to before the cutoff trains its folds, and
     a row kept in train whose date is corrected to after it is scored in its month.
     The backtest says so, naming the rows (before, nothing told the two apart)."""
-    ws = str(tmp_path / "ws")
-    w = ["-w", ws]
-    f = tmp_path / "rows.csv"
-    _small_table(f)
-    _run(capsys, "init", ws, "--task", "t", "--modality", "tabular", "--labels", "0,1")
-    _run(capsys, *w, "ingest", str(f), "--time-column", "day", "--label-column", "out",
-         "--id-column", "id")
+    ws, w, f = _dated_project(capsys, tmp_path)
     back = ["backtest", "--model", "tabular-share", "--n-boot", "20"]
     assert json.loads(_run(capsys, *w, *back, "--json").out)["notes"] == []
     _run(capsys, *w, "train", "tabular-share")
@@ -610,13 +595,7 @@ def test_a_model_saved_before_its_rows_were_recorded_counts_the_stored_test_spli
     from glamlab.registry.tabular import test_rows_learned
     from glamlab.workspace import Workspace
 
-    ws = str(tmp_path / "ws")
-    w = ["-w", ws]
-    f = tmp_path / "rows.csv"
-    _small_table(f)
-    _run(capsys, "init", ws, "--task", "t", "--modality", "tabular", "--labels", "0,1")
-    _run(capsys, *w, "ingest", str(f), "--time-column", "day", "--label-column", "out",
-         "--id-column", "id")
+    ws, w, f = _dated_project(capsys, tmp_path)
     _run(capsys, *w, "train", "tabular-share")
     _run(capsys, *w, "evaluate", "--n-boot", "20")  # the test split is frozen
     # it trained on the rows before October 5th: r30 (October 4th, a test row) among them
@@ -661,13 +640,7 @@ def test_a_frozen_test_row_a_retraining_learns_from_is_recorded(tmp_path, capsys
     from glamlab.tasks.splits import split_of
     from glamlab.workspace import Workspace
 
-    ws = str(tmp_path / "ws")
-    w = ["-w", ws]
-    f = tmp_path / "rows.csv"
-    _signal_table(f)
-    _run(capsys, "init", ws, "--task", "t", "--modality", "tabular", "--labels", "0,1")
-    _run(capsys, *w, "ingest", str(f), "--time-column", "day", "--label-column", "out",
-         "--id-column", "id")
+    ws, w, f = _dated_project(capsys, tmp_path, _signal_table)
     _run(capsys, *w, "train", "tabular-gbm")
     _run(capsys, *w, "evaluate", "--n-boot", "20")  # the test split is frozen
     _signal_table(f, dates={"r190": "2020-09-20"})

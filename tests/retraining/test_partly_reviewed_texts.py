@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.ner_project import gold_and_new_texts
+from tests.ner_project import gold_and_new_texts, queued_by_new_text
 
 
 @pytest.fixture
@@ -21,16 +21,10 @@ def new_texts(make_ws: Any, tmp_path: Path) -> tuple[Any, dict[str, list[dict[st
     four new texts (no gold: only the model has read them) ingested, run and acted on,
     every span sent to review. Returns the workspace and the new texts' queued spans."""
     from glamlab.actions import act
-    from glamlab.review import lease_queue
 
     ws, _gold = gold_and_new_texts(make_ws, tmp_path, 4)
     act(ws, model="gazetteer@1")
-    by_item: dict[str, list[dict[str, Any]]] = {}
-    for r in lease_queue(ws, "ana", limit=500):
-        if r["item_id"].startswith("new"):
-            by_item.setdefault(r["item_id"], []).append(r)
-    several = {i: rows for i, rows in by_item.items() if len(rows) >= 2}
-    assert len(several) >= 2, by_item
+    several = queued_by_new_text(ws, 2)
     try:
         yield ws, several
     finally:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.ner_project import gold_and_new_texts
+from tests.ner_project import gold_and_new_texts, queued_by_new_text
 
 
 @pytest.fixture
@@ -23,16 +23,10 @@ def queued(make_ws: Any, tmp_path: Path) -> Any:
     acted on (every span to review). Returns the workspace, the gold texts and the new
     texts' queued rows (texts with three spans or more)."""
     from glamlab.actions import act
-    from glamlab.review import lease_queue
 
     ws, gold = gold_and_new_texts(make_ws, tmp_path, 4)
     act(ws, model="gazetteer@1")
-    by_item: dict[str, list[dict[str, Any]]] = {}
-    for r in lease_queue(ws, "ana", limit=500):
-        if r["item_id"].startswith("new"):
-            by_item.setdefault(r["item_id"], []).append(r)
-    several = {i: rows for i, rows in sorted(by_item.items()) if len(rows) >= 3}
-    assert len(several) >= 2, by_item
+    several = dict(sorted(queued_by_new_text(ws, 3).items()))
     try:
         yield ws, gold, several
     finally:

@@ -9,6 +9,8 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +227,54 @@ class LiveServer:
 
 
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+
+
+@contextmanager
+def chromium_page(ws: Any, path: str, *,
+                  csp: bool = False) -> Iterator[tuple[Any, Any, list[str]]]:
+    """The page ``path`` of the web app on ``ws`` in Chromium, signed in as rey:
+    ``(sync_api, page, errors)``, ``errors`` collecting the page's script errors (and,
+    with ``csp``, what its Content-Security-Policy blocks, said on the console). Skipped
+    without Debian's chromium outside CI; CI installs it (.ci/run), so there a missing
+    browser fails."""
+    from glamlab.web import create_app
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists() and not os.environ.get("CI"):
+        pytest.skip("needs Debian's chromium: apt-get install -y chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with LiveServer(create_app(ws)) as server, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True,
+                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        if csp:
+            page.on("console", lambda m: errors.append(m.text)
+                    if "Content Security Policy" in m.text or "Refused to" in m.text else None)
+        browser_login(page, server.url, "rey")
+        page.goto(server.url + path)
+        yield sync_api, page, errors
+        browser.close()
+
+
+def stage_page_worked_out(ws: Any, stage: str) -> str:
+    """The page ``/stages/<stage>`` of the web app on ``ws`` as val (added, a viewer) sees
+    it once what the page works out in the background is done; the app's jobs stopped."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+
+    add_user(ws, "val", PASSWORD, "viewer")
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "val").status_code == 303
+        c.get(f"/stages/{stage}")
+        assert app.state.refresher.wait(120)
+        page = c.get(f"/stages/{stage}").text
+    app.state.jobs.stop()
+    return str(page)
 
 
 def app_with_users(ws: Any) -> Any:

@@ -10,33 +10,18 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from .conftest import app_with_users, csrf_of
+from tests import ner_project
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "ner"
+from .conftest import app_with_users, csrf_of
 
 
 @pytest.fixture
 def run_not_acted(make_ws: Any, tmp_path: Path) -> Any:
     """Gold entities, a gazetteer trained on them, eight new texts run, no act yet."""
     from glamlab.inference.runner import run
-    from glamlab.registry.training import train
-    from glamlab.tasks import split_labels
-    from glamlab.tasks.spans import gold_spans, import_spans
-    from glamlab.tasks.splits import split_of
 
-    ws = make_ws("ner-act", task="entities", kind="entities", modality="text",
-                 labels=["PER", "LOC", "ORG", "PROD", "TIME"], metric="strict_micro_f1")
-    import_spans(ws, DATA / "newseye-fr-gold.tsv")
-    split_labels(ws, test_size=0.3, seed=0, group_by="document_id")
-    train(ws, "gazetteer", name="gazetteer")
-    gold = gold_spans(ws)
-    train_ids = sorted(i for i, s in split_of(ws).items() if s == "train")
-    folder = tmp_path / "unread"
-    folder.mkdir()
-    for n, item_id in enumerate([i for i in train_ids if len(gold[i]) >= 2][:8]):
-        (folder / f"unread{n}.txt").write_text(
-            "Nouvelle lettre. " + (ws.item(item_id).text or ""), encoding="utf-8")
-    assert ws.ingest([folder]).added == 8
+    ws = ner_project.gold_and_gazetteer(make_ws, "ner-act", task="entities")
+    ner_project.ingest_new_texts(ws, tmp_path, 8, stem="unread", entities=2)
     run(ws, "gazetteer@1", workers=1, handle_signals=False)
     yield from app_with_users(ws)
 

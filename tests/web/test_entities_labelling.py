@@ -4,14 +4,12 @@ text's list, the list saved with Enter; nobody types offsets or JSON."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.web.conftest import PASSWORD, LiveServer, browser_login
+from tests.web.conftest import PASSWORD, chromium_page
 
 TEXT = "Le président Doumergue est arrivé à Paris avec M. Briand."
 
@@ -40,23 +38,11 @@ def test_a_curator_labels_a_text_s_entities_with_the_mouse_and_the_keys(
     removed again; Enter saves the text's entities as its gold spans. The JSON stays
     folded away, the added words are marked in the text, and no script error."""
     from glamlab.tasks.spans import gold_spans
-    from glamlab.web import create_app
 
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists() and not os.environ.get("CI"):
-        pytest.skip("needs Debian's chromium: apt-get install -y chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    expect = sync_api.expect
     ws = fresh_texts
     item_id = next(iter(ws.items())).item_id
-    with LiveServer(create_app(ws)) as server, sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True,
-                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
-        page = browser.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        browser_login(page, server.url, "rey")
-        page.goto(server.url + "/label")
+    with chromium_page(ws, "/label") as (sync_api, page, errors):
+        expect = sync_api.expect
         text = page.locator("#label-form [data-add-text]")
         expect(text).to_have_text(TEXT)
         expect(page.locator("#spans-json")).to_be_hidden()  # no JSON to type
@@ -95,7 +81,6 @@ def test_a_curator_labels_a_text_s_entities_with_the_mouse_and_the_keys(
             page.keyboard.press("Enter")
         expect(page.locator("#label-status")).to_contain_text("Saved")
         assert not errors, errors
-        browser.close()
     got = {(s.start, s.end, s.label) for s in gold_spans(ws, [item_id])[item_id]}
     assert got == {(TEXT.index("président"), TEXT.index(" est"), "PER"),
                    (at, at + 5, "LOC")}

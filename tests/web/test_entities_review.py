@@ -5,48 +5,51 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.web.conftest import PASSWORD, browser_login, csrf_of, login
+from tests import ner_project
+from tests.web.conftest import PASSWORD, chromium_page, csrf_of, login
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "ner"
+
+def _queue_in_chromium(ws: Any, *, csp: bool = False
+                       ) -> AbstractContextManager[tuple[Any, Any, list[str]]]:
+    """The review queue of ``ws`` in Chromium, signed in as rey (conftest.chromium_page)."""
+    return chromium_page(ws, "/queue", csp=csp)
 
 
-@contextmanager
-def _queue_in_chromium(ws: Any, *, csp: bool = False) -> Iterator[tuple[Any, Any, list[str]]]:
-    """The review queue of ``ws`` in Chromium, signed in as rey: ``(sync_api, page,
-    errors)``, ``errors`` collecting the page's script errors (and, with ``csp``, what its
-    Content-Security-Policy blocks, said on the console). Skipped without Debian's
-    chromium outside CI; CI installs it (.ci/run), so there a missing browser fails."""
-    import os
-    import shutil
+#: in a queue card's text: ``[x, y]``, a point on character ``at`` of row ``id``'s text
+_POINT_ON_CHARACTER = """([id, at]) => {
+        const el = document.querySelector(`[data-add-text][data-for="${id}"]`);
+        const w = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        let n, left = at;
+        while ((n = w.nextNode())) { if (left < n.length) break; left -= n.length; }
+        const r = document.createRange(); r.setStart(n, left); r.setEnd(n, left + 1);
+        const b = r.getBoundingClientRect();
+        return [b.left + 1, b.top + b.height / 2]; }"""
 
-    from glamlab.web import create_app
 
-    from .conftest import LiveServer
+def _drag(page: Any, rid: str, start: int, end: int) -> None:
+    """The mouse pressed on character ``start`` of the row ``rid``'s card text, moved
+    and released on character ``end``."""
+    x1, y1 = page.evaluate(_POINT_ON_CHARACTER, [rid, start])
+    x2, y2 = page.evaluate(_POINT_ON_CHARACTER, [rid, end])
+    page.mouse.move(x1, y1)
+    page.mouse.down()
+    page.mouse.move(x2, y2, steps=8)
+    page.mouse.up()
 
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists() and not os.environ.get("CI"):
-        pytest.skip("needs Debian's chromium: apt-get install -y chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with LiveServer(create_app(ws)) as server, sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True,
-                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
-        page = browser.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        if csp:
-            page.on("console", lambda m: errors.append(m.text)
-                    if "Content Security Policy" in m.text or "Refused to" in m.text else None)
-        browser_login(page, server.url, "rey")
-        page.goto(server.url + "/queue")
-        yield sync_api, page, errors
-        browser.close()
+
+def _add_as(sync_api: Any, page: Any, rid: str, label: str) -> None:
+    """The words selected in the row ``rid``'s card added as an entity of type ``label``
+    ("Add as entity"), then the page reloaded."""
+    page.select_option(f"#add_label_{rid}", label)
+    page.locator(f'button[name="add_span"][value="{rid}"]').click()
+    sync_api.expect(page.locator("#queue-status")).to_contain_text("Entity added")
+    page.reload()
 
 
 @pytest.fixture
@@ -58,26 +61,10 @@ def entities_ws(make_ws: Any, tmp_path: Path) -> Any:
     from glamlab.actions import act
     from glamlab.auth import add_user
     from glamlab.inference.runner import run
-    from glamlab.registry.training import train
     from glamlab.store import now
-    from glamlab.tasks import split_labels
-    from glamlab.tasks.spans import gold_spans, import_spans
-    from glamlab.tasks.splits import split_of
 
-    ws = make_ws("ner", task="entities", kind="entities", modality="text",
-                 labels=["PER", "LOC", "ORG", "PROD", "TIME"], metric="strict_micro_f1")
-    import_spans(ws, DATA / "newseye-fr-gold.tsv")
-    split_labels(ws, test_size=0.3, seed=0, group_by="document_id")
-    train(ws, "gazetteer", name="gazetteer")
-    gold = gold_spans(ws)
-    train_ids = sorted(i for i, s in split_of(ws).items() if s == "train")
-    folder = tmp_path / "unread"
-    folder.mkdir()
-    for n, item_id in enumerate([i for i in train_ids if len(gold[i]) >= 2][:8]):
-        # a train sentence's words, so the gazetteer finds its entities again
-        (folder / f"unread{n}.txt").write_text(
-            "Nouvelle lettre. " + (ws.item(item_id).text or ""), encoding="utf-8")
-    assert ws.ingest([folder]).added == 8
+    ws = ner_project.gold_and_gazetteer(make_ws, task="entities")
+    ner_project.ingest_new_texts(ws, tmp_path, 8, stem="unread", entities=2)
     with ws.store.write() as conn:
         conn.execute(ws.store.t.splits.insert(), [
             {"item_id": f"unread{n}", "split": "train", "created_at": now()} for n in range(8)])
@@ -585,14 +572,6 @@ def test_a_reviewer_adds_entities_with_the_mouse_and_the_keys_in_a_real_browser(
     ws = entities_ws
     text, _rows = _fresh_text(ws, tmp_path)  # "Nouvelle lettre du comité. ..."
     labels = ws.card.labels
-    where = """([id, at]) => {  // a point on character ``at`` of the card's text
-        const el = document.querySelector(`[data-add-text][data-for="${id}"]`);
-        const w = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-        let n, left = at;
-        while ((n = w.nextNode())) { if (left < n.length) break; left -= n.length; }
-        const r = document.createRange(); r.setStart(n, left); r.setEnd(n, left + 1);
-        const b = r.getBoundingClientRect();
-        return [b.left + 1, b.top + b.height / 2]; }"""
     with _queue_in_chromium(ws, csp=True) as (sync_api, page, errors):
         card = page.locator("[data-add-text]").first
         rid = card.get_attribute("data-for")
@@ -601,20 +580,12 @@ def test_a_reviewer_adds_entities_with_the_mouse_and_the_keys_in_a_real_browser(
         assert card.evaluate("el => el.textContent") == text
         card.evaluate("el => { el.scrollTop = 0; }")
         # the mouse: from inside "Nouvelle" to inside "lettre"
-        x1, y1 = page.evaluate(where, [rid, 3])
-        x2, y2 = page.evaluate(where, [rid, 12])
-        page.mouse.move(x1, y1)
-        page.mouse.down()
-        page.mouse.move(x2, y2, steps=8)
-        page.mouse.up()
+        _drag(page, rid, 3, 12)
         assert page.input_value(f"#add_start_{rid}") == "0"
         assert page.input_value(f"#add_end_{rid}") == "15"
         box = page.locator(f'[data-span-add][data-for="{rid}"]')
         assert box.locator(".span-add-preview").inner_text() == "Nouvelle lettre"
-        page.select_option(f"#add_label_{rid}", "ORG")
-        page.locator(f'button[name="add_span"][value="{rid}"]').click()
-        sync_api.expect(page.locator("#queue-status")).to_contain_text("Entity added")
-        page.reload()
+        _add_as(sync_api, page, rid, "ORG")
         saved = page.locator(f'[data-add-text][data-for="{rid}"] mark.saved')
         sync_api.expect(saved).to_have_text("Nouvelle lettre")
         # the keyboard: e, then the third word, one more, the type by its number, Enter
@@ -732,14 +703,6 @@ def test_words_after_line_breaks_are_added_exactly_in_a_real_browser(
     _policy_accepts_the_rest(ws, keep=1)
     shown = _as_a_browser_reads(text)
     labels = ws.card.labels
-    where = """([id, at]) => {  // a point on character ``at`` of the card's text
-        const el = document.querySelector(`[data-add-text][data-for="${id}"]`);
-        const w = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-        let n, left = at;
-        while ((n = w.nextNode())) { if (left < n.length) break; left -= n.length; }
-        const r = document.createRange(); r.setStart(n, left); r.setEnd(n, left + 1);
-        const b = r.getBoundingClientRect();
-        return [b.left + 1, b.top + b.height / 2]; }"""
     comite, geneve = text.index("comité"), text.index("Genève")
     with _queue_in_chromium(ws, csp=True) as (sync_api, page, errors):
         card = page.locator("[data-add-text]").first
@@ -761,20 +724,12 @@ def test_words_after_line_breaks_are_added_exactly_in_a_real_browser(
         # the mouse: from inside "comité" to inside it (after a CR LF)
         card.evaluate("el => { el.scrollTop = 0; }")
         at = shown.index("comité")
-        x1, y1 = page.evaluate(where, [rid, at + 1])
-        x2, y2 = page.evaluate(where, [rid, at + 4])
-        page.mouse.move(x1, y1)
-        page.mouse.down()
-        page.mouse.move(x2, y2, steps=8)
-        page.mouse.up()
+        _drag(page, rid, at + 1, at + 4)
         assert page.input_value(f"#add_start_{rid}") == str(comite)
         assert page.input_value(f"#add_end_{rid}") == str(comite + 6)
         box = page.locator(f'[data-span-add][data-for="{rid}"]')
         assert box.locator(".span-add-preview").inner_text() == "comité"
-        page.select_option(f"#add_label_{rid}", "ORG")
-        page.locator(f'button[name="add_span"][value="{rid}"]').click()
-        sync_api.expect(page.locator("#queue-status")).to_contain_text("Entity added")
-        page.reload()
+        _add_as(sync_api, page, rid, "ORG")
         sync_api.expect(page.locator(f'[data-add-text][data-for="{rid}"] mark.saved')
                         ).to_have_text("comité")
         # the keys: e, then the sixth word ("Genève", after two lone CRs), its type, Enter

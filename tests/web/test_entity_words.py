@@ -18,6 +18,7 @@ from tests import ner_project
 
 from .conftest import PASSWORD, login
 from .test_stages import _post
+from .test_verdict_follow_through import _beaten
 
 
 def _text(page: str) -> str:
@@ -140,20 +141,9 @@ def test_a_classification_verdict_says_the_model_is_better_in_words(make_ws: Any
     from fastapi.testclient import TestClient
 
     from glamlab.auth import add_user
-    from glamlab.evaluation import Candidate, evaluate, fit_baselines
-    from glamlab.registry import get_model
-    from glamlab.registry.models import load_model
     from glamlab.web import create_app
-    from tests.retraining.test_retrain import _workspace
 
-    ws = _workspace(make_ws)
-    cands, _ = fit_baselines(ws)
-    cands = [c for c in cands if c.name != "threshold"]  # the very rule len@1 learned
-    model = get_model(ws, "len@1")
-    _, predictor = load_model(ws, model.spec)
-    result = evaluate(ws, [*cands, Candidate(model.spec, predictor, "model", model.id,
-                                             model.spec)], n_boot=200)
-    assert "better than every baseline" in result.verdict  # the stored, scripters' words
+    ws = _beaten(make_ws)
     add_user(ws, "val", PASSWORD, "viewer")
     app = create_app(ws)
     with TestClient(app) as c:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import PASSWORD, login
+from .conftest import PASSWORD, login, stage_page_worked_out
 
 IDS = ["=1+2", "0042", "1E5", "-1234", "plain"]
 
@@ -99,44 +99,21 @@ def test_the_export_page_shows_the_downloads_own_warnings(make_ws: Any, tmp_path
     says, worked out by the same function, in the web app's words (no commands)."""
     import re
 
-    from fastapi.testclient import TestClient
-
-    from glamlab.actions.act import act
     from glamlab.actions.entity_export import export_entities
-    from glamlab.auth import add_user
     from glamlab.inference import run
-    from glamlab.predictors.entities.baselines import EntityRulesPredictor
-    from glamlab.registry import save_model
     from glamlab.review.decisions import decide
     from glamlab.review.queue import lease_queue
-    from glamlab.tasks.kinds import prepare_card
-    from glamlab.web import create_app
-    from tests.actions.test_re_ingested_entities import LABELS, RULES, _ingest
+    from tests.actions.test_re_ingested_entities import _acted, _ingest
 
-    ws = make_ws("ner", task="ner", kind="entities", modality="text", labels=LABELS,
-                 prepare=prepare_card)
     src = tmp_path / "pages.csv"
-    _ingest(ws, src, "M. Durand est à Paris et à Lyon.")
-    save_model(ws, EntityRulesPredictor(rules=RULES, preset=None).fit([], [], classes=LABELS),
-               name="rules")
-    run(ws, "rules", workers=0)
-    ws.card_path.write_text(ws.card_path.read_text() + '\n[policy]\nmodel = "rules@1"\n\n'
-                            '[policy.labels.LOC]\nreview = 0.0\n')
-    act(ws)
+    ws, _, _ = _acted(make_ws, src)
     paris = next(r for r in lease_queue(ws, "ann") if r["value"]["text"] == "Paris")
     decide(ws, "ann", paris["id"], "accept", paris["version"])
     _ingest(ws, src, "M. Durand est arrivé à Paris et à Lyon.")  # a's text corrected
     run(ws, "rules", workers=0)  # predicted again: nothing stale, the decision stays
     cli = export_entities(ws, "csv", tmp_path / "cli.csv")["warnings"]
     assert any("no longer lie on the item's text" in w for w in cli), cli
-    add_user(ws, "val", PASSWORD, "viewer")
-    app = create_app(ws)
-    with TestClient(app) as c:
-        assert login(c, "val").status_code == 303
-        c.get("/stages/export")
-        assert app.state.refresher.wait(120)
-        page = c.get("/stages/export").text
-    app.state.jobs.stop()
+    page = stage_page_worked_out(ws, "export")
     box = page.split('<div id="export-check">', 1)[1].split("</div>", 1)[0]
     shown = re.findall(r'<p class="problem" role="status">([^<]*)</p>', box)
     assert len(shown) == 1 and "no longer lie on the item&#39;s text" in shown[0], box

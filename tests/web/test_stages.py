@@ -13,7 +13,7 @@ import pytest
 
 from glamlab.demo import demo_data
 
-from .conftest import PASSWORD, csrf_of, login
+from .conftest import PASSWORD, csrf_of, login, stage_page_worked_out
 
 
 @pytest.fixture
@@ -170,11 +170,7 @@ def test_a_new_champion_without_predictions_says_to_run_it(make_ws: Any) -> None
 def test_the_act_page_shows_acts_notes_as_plain_lines(make_ws: Any) -> None:
     """act's ``notes`` (e.g. thresholds tuned on another model) were never shown in the
     web app, only its warnings: the dry run on the act stage shows them, not as warnings."""
-    from fastapi.testclient import TestClient
-
-    from glamlab.auth import add_user
     from glamlab.inference import run
-    from glamlab.web import create_app
     from tests.retraining.test_retrain import _workspace
 
     ws = _workspace(make_ws)
@@ -182,14 +178,7 @@ def test_the_act_page_shows_acts_notes_as_plain_lines(make_ws: Any) -> None:
     ws.card.raw["policy"] = {"optimised_with": "len@9",
                              "labels": {"long": {"accept": 0.9}, "short": {"accept": 0.9}}}
     ws.save_card()
-    add_user(ws, "val", PASSWORD, "viewer")
-    app = create_app(ws)
-    with TestClient(app) as c:
-        assert login(c, "val").status_code == 303
-        c.get("/stages/act")
-        assert app.state.refresher.wait(120)
-        page = c.get("/stages/act").text
-    app.state.jobs.stop()
+    page = stage_page_worked_out(ws, "act")
     note = re.search(r'<p class="hint act-note">([^<]*)</p>', page)
     assert note, page
     assert note.group(1) == (
@@ -204,10 +193,6 @@ def test_the_act_page_says_how_to_fix_an_old_review_0_policy_in_the_web_app(make
     """The warning about review thresholds an earlier act saved (review = 0 for every label
     of a multi-label task) named the command and the glamlab.toml edit that fix it; on the
     web page it says what to do there instead (the Choose the policy page)."""
-    from fastapi.testclient import TestClient
-
-    from glamlab.auth import add_user
-    from glamlab.web import create_app
     from tests.actions.test_act import subjects_project
 
     ws = subjects_project(make_ws)
@@ -217,14 +202,7 @@ def test_the_act_page_says_how_to_fix_an_old_review_0_policy_in_the_web_app(make
         "labels": {"maps": {"accept": 0.9, "review": 0.0}, "people": {"review": 0.0},
                    "ships": {"accept": 0.96, "review": 0.0}}}
     ws.save_card()
-    add_user(ws, "val", PASSWORD, "viewer")
-    app = create_app(ws)
-    with TestClient(app) as c:
-        assert login(c, "val").status_code == 303
-        c.get("/stages/act")
-        assert app.state.refresher.wait(120)
-        page = c.get("/stages/act").text
-    app.state.jobs.stop()
+    page = stage_page_worked_out(ws, "act")
     warnings = re.findall(r'<p class="warning" role="note">Warning: ([^<]*)</p>', page)
     old = [w for w in warnings if "earlier version of glamlab" in w]
     assert len(old) == 1, warnings
