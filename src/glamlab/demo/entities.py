@@ -124,7 +124,7 @@ def stage_evaluate(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
         "from the review queue count) make it better.")
     say(f"In plain words: {result.verdict}")
     say(f"The full report (per-type scores, intervals) is {html}.")
-    return {"leaderboard": result.leaderboard(), "verdict": result.verdict,
+    return {"leaderboard": list(result.leaderboard), "verdict": result.verdict,
             "report": str(html), "warnings": result.warnings}
 
 

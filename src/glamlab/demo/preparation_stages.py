@@ -96,7 +96,7 @@ def stage_evaluate(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
             say("  " + line)
     say(f"In plain words: {result.verdict}")
     say(f"The full report (confusion matrices, per-label scores, slices) is {html}.")
-    return {"leaderboard": result.leaderboard(), "verdict": result.verdict,
+    return {"leaderboard": list(result.leaderboard), "verdict": result.verdict,
             "report": str(html), "warnings": result.warnings}
 
 

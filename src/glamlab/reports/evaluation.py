@@ -24,7 +24,7 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
 def leaderboard_text(result: EvaluationResult) -> str:
     """The leaderboard, slices flagged as worse, warnings and the verdict, as text."""
     rows = []
-    for r in result.leaderboard():
+    for r in result.leaderboard:
         rows.append({"candidate": r["candidate"] + (" (in-sample)" if r["in_sample"] else ""),
                      "kind": r["kind"],
                      result.metric: f"{r[result.metric]:.3f}",
@@ -37,7 +37,7 @@ def leaderboard_text(result: EvaluationResult) -> str:
                      else ""})
     cols = ["candidate", "kind", result.metric, "95% interval", "failed", "items/s",
             f"cost/1000 ({result.currency})"]
-    if any(r.get("service") for r in result.leaderboard()):  # an external service's spend
+    if any(r.get("service") for r in result.leaderboard):  # an external service's spend
         cols += ["calls", f"spent ({result.currency})"]
     lines = [f"{result.test_items:,} test items; metric {result.metric}.", _table(rows, cols)]
     for c in result.candidates:
@@ -59,7 +59,7 @@ def report_sections(result: EvaluationResult, *, title_prefix: str = "") -> list
     sections = [Section("Verdict", text=result.verdict, kind="verdict")]
     for w in result.warnings:
         sections.append(Section("Warning", text=w, kind="warning"))
-    board = result.leaderboard()
+    board = result.leaderboard
     for r in board:
         if r["in_sample"]:  # chosen on the test split: its figure is not one to expect
             r["candidate"] += " (in-sample: chosen on the test split)"

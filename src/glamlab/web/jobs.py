@@ -127,7 +127,7 @@ def _evaluate(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     cands = candidates_for(ws)
     _set(ws, job["id"], message=f"comparing {len(cands)} candidates on the test set")
     result = evaluate(ws, cands, web=True)
-    return {"verdict": result.verdict, "leaderboard": result.leaderboard()}
+    return {"verdict": result.verdict, "leaderboard": result.leaderboard}
 
 
 def _run(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
