@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from glamlab.demo import demo_data
+from glamlab.web.app import stop_background
 
 PASSWORD = "correct horse battery"
 CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
@@ -273,7 +274,7 @@ def stage_page_worked_out(ws: Any, stage: str) -> str:
         c.get(f"/stages/{stage}")
         assert app.state.refresher.wait(120)
         page = c.get(f"/stages/{stage}").text
-    app.state.jobs.stop()
+    stop_background(app)
     return str(page)
 
 
@@ -300,4 +301,4 @@ def app_with_users(ws: Any) -> Any:
     yield ws, app, client
     for c in clients:
         c.close()
-    app.state.jobs.stop()
+    stop_background(app)

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from glamlab.demo import demo_data
+from glamlab.web.app import stop_background
 
 from .conftest import PASSWORD, LiveServer, browser_login
 from .test_browser import ARGS, CHROMIUM, pytestmark  # noqa: F401  (browser marks, skip)
@@ -90,8 +91,7 @@ def test_from_labelled_items_to_a_downloaded_export(lang_ws: Any, tmp_path: Path
             assert not errors, errors
             browser.close()
     finally:
-        app.state.jobs.stop()
-        app.state.refresher.wait(120)  # the export check does not outlive the workspace
+        stop_background(app)
 
 
 def test_number_keys_decide_and_leaving_gives_the_items_back(queued_ws: Any) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from glamlab.demo import demo_data
+from glamlab.web.app import stop_background
 
 from .conftest import PASSWORD, LiveServer
 from .test_browser import ARGS, CHROMIUM, pytestmark  # noqa: F401  (browser marks, skip)
@@ -137,5 +138,5 @@ def test_a_whole_project_from_new_project_to_a_downloaded_export(fresh_ws: Any,
             assert not errors, errors
             browser.close()
     finally:
-        app.state.jobs.stop()
+        stop_background(app)
     print(f"whole project in the browser: {time.monotonic() - started:.0f} s")

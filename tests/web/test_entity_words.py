@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from glamlab.web.app import stop_background
 from tests import ner_project
 
 from .conftest import PASSWORD, login
@@ -46,7 +47,7 @@ def ner_app(make_ws: Any, tmp_path: Path) -> Any:
     with TestClient(app) as c:
         assert login(c, "ada").status_code == 303
         yield ws, app, c
-    app.state.jobs.stop()
+    stop_background(app)
 
 
 def test_the_evaluation_verdict_counts_entities_and_names_the_simple_methods(
@@ -149,7 +150,7 @@ def test_a_classification_verdict_says_the_model_is_better_in_words(make_ws: Any
     with TestClient(app) as c:
         assert login(c, "val").status_code == 303
         page = c.get("/stages/evaluate").text
-    app.state.jobs.stop()
+    stop_background(app)
     verdict = _text(re.search(r'<p class="verdict">(.*?)</p>', page, re.S).group(1))  # type: ignore[union-attr]
     assert "The simple methods any model must beat are always the most common label" in verdict
     assert re.search(r"The best model, len@1, .*: better than every simple method, and the "

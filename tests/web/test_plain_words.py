@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from glamlab.web.app import stop_background
 from tests import bookings, ner_project
 from tests.actions.test_act import TEST_BLANK, TEST_CONTENT, _add_calibration
 from tests.actions.test_act import pages as pages  # noqa: F401  (the fixture)
@@ -87,8 +88,7 @@ class _Signed:
 
     def __exit__(self, *exc: object) -> None:
         self.client.__exit__(None, None, None)
-        self.app.state.jobs.stop()
-        self.app.state.refresher.wait(120)
+        stop_background(self.app)
 
     def settled(self, path: str) -> str:
         """The page once the reports it asked for are worked out in the background."""
@@ -220,7 +220,7 @@ def test_the_login_page_says_who_makes_the_first_account(web_ws: Any) -> None:
         page = c.get("/login").text
         assert 'id="first-admin"' in page
         assert "whoever runs glamlab" in page and "glamlab users add" in page
-    app.state.jobs.stop()
+    stop_background(app)
 
 
 def test_fresh_projects_show_no_commands(web_ws: Any, make_ws: Any) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from glamlab.web.app import stop_background
 from tests.actions.helpers import add_items, add_predictions
 from tests.actions.test_act import TEST_BLANK, TEST_CONTENT, _add_calibration
 from tests.actions.test_act import pages as pages  # noqa: F401  (the fixture)
@@ -32,8 +33,7 @@ def policy_app(pages: Any) -> Any:  # noqa: F811
     with TestClient(app) as c:
         assert login(c, "ada").status_code == 303
         yield pages, app, c
-    app.state.jobs.stop()
-    app.state.refresher.wait(120)
+    stop_background(app)
 
 
 def _work_out(app: Any, c: Any, **data: str) -> str:

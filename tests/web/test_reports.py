@@ -13,6 +13,7 @@ import pytest
 
 from glamlab.demo import demo_data
 from glamlab.store import now
+from glamlab.web.app import stop_background
 
 from .conftest import PASSWORD, login
 
@@ -219,7 +220,7 @@ def test_stored_alerts_and_times_read_to_the_minute_in_utc(monitored_ws: Any) ->
             assert "Stored alerts" in page, url
             assert "<td>2026-12-05 08:53 UTC</td>" in page, url
             assert "08:53:28" not in page, url
-    app.state.jobs.stop()
+    stop_background(app)
     # an aware time is shown in UTC; ISO text is read; other text is left as it is
     paris = timezone(timedelta(hours=1))
     assert utc_minutes(datetime(2026, 12, 5, 9, 53, 59, tzinfo=paris)) == "2026-12-05 08:53 UTC"

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from glamlab.web.app import stop_background
 from tests.predictors.fake_vision import PRICE, SECRET, FakeVision, pages_workspace, serve
 
 from .conftest import PASSWORD, csrf_of, login
@@ -33,7 +34,7 @@ def app_with_service(make_ws: Any, tmp_path: Path, monkeypatch: Any) -> Any:
     with TestClient(app) as c:
         assert login(c, "ada").status_code == 303
         yield ws, app, c
-    app.state.jobs.stop()
+    stop_background(app)
     gen.close()
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from glamlab.demo import demo_data
+from glamlab.web.app import stop_background
 
 from .conftest import PASSWORD, csrf_of, login, stage_page_worked_out
 
@@ -37,8 +38,7 @@ def lang_app(make_ws: Any) -> Any:
     with TestClient(app) as c:
         assert login(c, "ada").status_code == 303
         yield ws, app, c
-    app.state.jobs.stop()
-    app.state.refresher.wait(120)  # no background work outlives the workspace
+    stop_background(app)
 
 
 def _post(c: Any, url: str, **data: str) -> Any:
@@ -162,7 +162,7 @@ def test_a_new_champion_without_predictions_says_to_run_it(make_ws: Any) -> None
         run(ws, handle_signals=False)  # what the Run stage starts
         assert "stored predictions" not in c.get("/").text
         assert "stored predictions" not in c.get("/stages/run").text
-    app.state.jobs.stop()
+    stop_background(app)
     r = CliRunner().invoke(cli, [*base, "status"])
     assert "stored predictions" not in r.output
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from glamlab.web.app import stop_background
 from tests import bookings
 from tests.web.conftest import PASSWORD, login
 
@@ -135,4 +136,4 @@ def test_the_capacity_page_plans_extra_places_and_replays_them(rows_ws: Any) -> 
             assert rows and {"period", "hotel", "bookings", "extra"} <= set(rows[0])
             assert all(int(r["extra"]) <= int(r["bookings"]) for r in rows)
     finally:
-        app.state.jobs.stop()
+        stop_background(app)

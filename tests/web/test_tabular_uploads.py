@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from glamlab.web.app import stop_background
 from tests import bookings
 
 from .conftest import PASSWORD, app_with_users, csrf_of, login
@@ -216,7 +217,7 @@ def test_a_curator_sets_up_a_tabular_project_in_the_browser(make_ws: Any) -> Non
             form = c.get(r.headers["location"]).text
             assert 'action="/stages/items/rows"' in form
     finally:
-        app.state.jobs.stop()
+        stop_background(app)
 
 
 def test_the_upload_page_of_a_tabular_project_speaks_of_rows(rows_app: Any,

@@ -31,7 +31,7 @@ def serve(ctx: click.Context, host: str, port: int, secure_cookies: bool) -> Non
     try:
         import uvicorn
 
-        from ..web.app import create_app
+        from ..web.app import create_app, stop_background
     except ImportError as exc:
         raise MissingDependency(exc.name or "fastapi", "web") from exc
     if not list_users(ws):
@@ -40,8 +40,10 @@ def serve(ctx: click.Context, host: str, port: int, secure_cookies: bool) -> Non
     click.echo(f"glamlab serving {ws.root} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
     app = create_app(ws, secure_cookies=secure_cookies)
     app.state.jobs.start()  # long work from the browser; a job a stopped server left resumes
-    uvicorn.run(app, host=host, port=port,
-                log_level="warning")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:  # no background work outlives the workspace's connections
+        stop_background(app, timeout=10)
 
 
 @click.group()

@@ -8,10 +8,13 @@ labelling, review, reports, admin) and :mod:`.api` (the JSON API, documented at
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -44,6 +47,7 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     from .routes import account, admin, auth, labelling, reports, review, setup, stages, trends
 
     app = FastAPI(
+        lifespan=_lifespan,
         docs_url=None,  # FastAPI's Swagger UI loads from a CDN: /docs is our own page
         redoc_url=None,
         title="glamlab",
@@ -89,6 +93,23 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     app.middleware("http")(_fresh_card)
     app.middleware("http")(security_headers)
     return app
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """At shutdown (a server stopping, a test client closed) the background work ends
+    before the workspace can be closed under it."""
+    yield
+    await anyio.to_thread.run_sync(stop_background, app, 30.0)
+
+
+def stop_background(app: FastAPI, timeout: float = 120.0) -> bool:
+    """Stop the app's job thread and wait for the refresher's background work (the
+    policy's dry run, monitoring) to end, so that none of it holds a database connection
+    when the workspace is closed. Call it before ``ws.close()``: a server stopping, a
+    test's teardown. False when the work did not end within ``timeout`` seconds."""
+    app.state.jobs.stop(timeout)
+    return bool(app.state.refresher.wait(timeout))
 
 
 async def _fresh_card(request: Request, call_next: Any) -> Response:
