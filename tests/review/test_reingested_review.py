@@ -65,11 +65,11 @@ def _gold(ws: Any) -> list[tuple[int, int, str, str | None]]:
 
 
 def _history_kept(ws: Any) -> None:
-    """The person's set made on the earlier text is still there, its two spans too."""
+    """The person's (first) set, made on the earlier text, is still there, its two spans too."""
     sets, spans = ws.store.t.span_sets, ws.store.t.spans
     with ws.store.read() as conn:
         old = conn.execute(sa.select(sets.c.id).where(
-            sets.c.item_id == "new0", sets.c.annotator == "rey")).scalar()
+            sets.c.item_id == "new0", sets.c.annotator == "rey").order_by(sets.c.id)).scalar()
         n = conn.execute(sa.select(sa.func.count()).select_from(spans).where(
             spans.c.set_id == old)).scalar()
     assert n == 2
@@ -238,3 +238,122 @@ def test_the_review_page_says_what_was_kept_of_the_earlier_entities(reingested: 
         words = " ".join(unescape(said.group(1)).split())
         assert ("1 of those entities still cover the same words and was kept; 1 no longer "
                 "does and was left out (kept in the history)") in words, words
+
+
+def _shown(ws: Any) -> int:
+    """How many of ``new0``'s predicted spans the review queue shows (not settled)."""
+    from glamlab.store.queue import shown
+
+    rq = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(rq).where(
+            *shown(rq, "prediction"), rq.c.item_id == "new0")).scalar() or 0)
+
+
+def test_a_mark_taken_back_on_a_reingested_text_brings_no_old_gold_back(
+        reingested: Any) -> None:
+    """The person who saved the text's entities on its earlier words marks the new text
+    checked, then takes the mark back (in Python, then on the queue page): their set made
+    on the earlier words is the text's gold again, as it was before the mark, and, as
+    then, it neither trains, settles the model's spans nor scores, and the page says so. It used to count as made on the new text (any span set made
+    on the new text, here the mark taken back, made every set of the item "fit"): the
+    text trained with the old offsets and every span of it left the queue, settled."""
+    from html import unescape
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.review import mark_text_done, queue_counts, unmark_text_done
+    from glamlab.tasks.spans.complete import changed_gold_texts
+    from glamlab.tasks.splits import training_data
+    from glamlab.web import create_app
+    from tests.web.conftest import PASSWORD, csrf_of, login
+
+    ws, person, queued = reingested
+    before = _gold(ws)
+    settled = queue_counts(ws)["settled_by_gold"]
+    assert _shown(ws) == len(queued)
+    done = mark_text_done(ws, "rey", "new0")
+    assert done["earlier_gold"] == {"carried_over": 1, "dropped": 1}, done
+    assert "new0" in training_data(ws).ids and _shown(ws) == 0
+    undone = unmark_text_done(ws, "rey", "new0")
+    assert undone["waits"] and undone["changed"], undone
+    assert undone["gold_spans"] == 1, undone  # what still fits the text: the person's span
+    # the queue page says so after the undo, and what to do
+    mark_text_done(ws, "rey", "new0")
+    add_user(ws, "rey", PASSWORD, "reviewer")
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        page = c.post("/queue/text-undone", data={"csrf": csrf_of(c), "text_done": "new0"},
+                      follow_redirects=True)
+        assert page.status_code == 200, page.text
+        words = " ".join(unescape(page.text).split())
+        assert ("Mark taken back: the entities the text had before it were marked on its "
+                "earlier words") in words, words
+        assert "waits until its entities are marked again for its new words" in words
+    # the gold as before the mark: the person's set on the earlier words, kept
+    assert _gold(ws) == before
+    _history_kept(ws)
+    # ... and, as before the mark, it does not count for the text it has now
+    assert changed_gold_texts(ws) == ["new0"]
+    data = training_data(ws)
+    assert "new0" not in data.ids and data.changed == ["new0"]
+    assert _shown(ws) == len(queued)
+    assert queue_counts(ws)["settled_by_gold"] == settled
+    # the person labels the new text again: it trains
+    mark_text_done(ws, "rey", "new0")
+    assert "new0" in training_data(ws).ids and changed_gold_texts(ws) == []
+    assert (person["start"], person["end"], person["label"], person["text"]) in _gold(ws)
+
+
+def test_a_mark_taken_back_keeps_the_spans_decided_on_the_new_text(reingested: Any) -> None:
+    """Spans a reviewer decided on the new text before marking it checked are its gold
+    again once the mark is taken back (on the new words, not the earlier set's), through
+    the API too: the text waits for its other spans, and is not named as changed."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.review import decide
+    from glamlab.tasks.spans.complete import changed_gold_texts
+    from glamlab.tasks.splits import training_data
+    from glamlab.web import create_app
+    from tests.web.conftest import PASSWORD, csrf_of, login
+
+    ws, person, queued = reingested
+    same = next(r for r in queued if (r["value"]["start"], r["value"]["end"], r["label"])
+                == (person["start"], person["end"], person["label"]))
+    assert decide(ws, "ana", same["id"], "accept", same["version"])["ok"]
+    decided = _gold(ws)
+    assert decided == [(person["start"], person["end"], person["label"], person["text"])]
+    add_user(ws, "ana", PASSWORD, "reviewer")
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "ana").status_code == 303
+        c.get("/")
+        headers = {"X-CSRF-Token": csrf_of(c)}
+        assert c.put("/api/texts/new0/checked", headers=headers).status_code == 200
+        assert "new0" in training_data(ws).ids
+        got = c.delete("/api/texts/new0/checked", headers=headers)
+        assert got.status_code == 200, got.text
+        assert got.json() == {"item_id": "new0", "checked": False, "spans": 1,
+                              "split": None, "waits": True, "earlier_gold": None}
+    assert _gold(ws) == decided and changed_gold_texts(ws) == []
+    data = training_data(ws)
+    assert "new0" not in data.ids and data.waiting == ["new0"]
+    assert _shown(ws) == len(queued) - 1
+    _history_kept(ws)
+
+
+def test_a_span_set_of_the_new_text_does_not_make_the_old_gold_fit(reingested: Any) -> None:
+    """Gold fits a text when made on its words: a span set of another kind made on the
+    new text (the one ``glamlab link`` writes for a model's linked spans) used to make
+    the person's gold on the earlier words fit too, and the text trained and settled."""
+    from glamlab.tasks.spans.complete import changed_gold_texts
+    from glamlab.tasks.spans.gold import PREDICTION, record_spans
+    from glamlab.tasks.splits import training_data
+
+    ws, _, queued = reingested
+    with ws.store.write() as conn:
+        record_spans(conn, ws, "new0", ws.item("new0").text, [], annotator="linker:test",
+                     source="glamlab link", kind=PREDICTION)
+    assert changed_gold_texts(ws) == ["new0"]
+    assert "new0" in training_data(ws).changed and _shown(ws) == len(queued)

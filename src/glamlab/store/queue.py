@@ -52,7 +52,12 @@ def span_gold_fits(g: Any) -> Any:
     """The clause: the gold span set ``g`` was made on the text its item has now (the item
     version it was made on, ``span_sets.item_version``, is the current one, or has the
     same text): its offsets index this text. A text re-ingested with other words (new
-    OCR) since makes its spans point into the earlier text."""
+    OCR) since makes its spans point into the earlier text.
+
+    The inner clause names ``g`` two queries down: it is correlated to it explicitly
+    (SQL Alchemy's automatic correlation reaches the enclosing query only, and left
+    ``g`` standing for every span set of the item there: one set made on the text now,
+    a "whole text checked" taken back among them, made all of the item's sets fit)."""
     cur = schema.items.alias("current_item")
     made = schema.items.alias("gold_item")
     return sa.exists().where(
@@ -60,7 +65,7 @@ def span_gold_fits(g: Any) -> Any:
         sa.or_(cur.c.version == g.c.item_version,
                sa.exists().where(made.c.item_id == g.c.item_id,
                                  made.c.version == g.c.item_version,
-                                 made.c.text == cur.c.text)))
+                                 made.c.text == cur.c.text).correlate_except(made)))
 
 
 def _latest_gold(g: Any, item_id: Any) -> list[Any]:

@@ -49,6 +49,7 @@ from ...store.queue import (
     SPAN_REVIEW_SOURCE,
     SPAN_WHOLE_TEXT_SOURCE,
     SPAN_WITHDRAWN_SOURCE,
+    changed_span_gold_items,
     complete_span_gold_items,
 )
 from ..labels import _chunks
@@ -333,7 +334,13 @@ def unmark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any
     and the spans decided before it are the text's gold again, so the text waits out of
     training until its other spans are decided. Refused, with the reason, when the text
     is not marked checked, or when spans were decided on top of the mark since (undoing
-    it would drop those decisions). Returns the item and what its gold is now."""
+    it would drop those decisions). Returns the item and what its gold is now: whether
+    the text ``waits`` out of training, ``changed`` (the gold restored was made on an
+    earlier text of the item, ingested again with other words since: as before the
+    mark, it neither trains nor settles until a person labels the new text;
+    :func:`glamlab.store.queue.changed_span_gold`), and ``gold_spans``, how many of its
+    gold spans are on the words of the text now (:func:`~.gold.gold_to_build_on`: what
+    a decision on it builds on)."""
     st = ws.store.t
     sets = st.span_sets
     with ws.store.write() as conn:
@@ -363,10 +370,12 @@ def unmark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any
             conn.execute(sets.update().where(sets.c.id.in_(restored)).values(active=True))
         ws.store.audit(conn, user, "spans.text_done.undo", item_id, set_id=int(latest.id),
                        restored=restored)
-        waiting = item_id in partial_gold(ws, [item_id], conn)
-        now_latest = _active_sets(conn, ws, [item_id]).get(item_id)
+        changed = bool(changed_span_gold_items(conn, [item_id]))
+        waiting = changed or item_id in partial_gold(ws, [item_id], conn)
+        base = gold_to_build_on(conn, ws, item_id, item_text(conn, ws, item_id, "to undo"))
     return {"item_id": item_id, "withdrawn": int(latest.id), "restored": restored,
-            "waits": waiting, "gold_spans": int(now_latest.spans) if now_latest else 0}
+            "waits": waiting, "changed": changed,
+            "gold_spans": len(base.spans) if base is not None else 0}
 
 
 def _replaced_by(conn: sa.Connection, ws: Workspace, mark: Any) -> list[int]:
@@ -404,7 +413,6 @@ def changed_gold_texts(ws: Workspace, split: str = "train") -> list[str]:
     """The texts of ``split`` whose gold spans were made on an earlier text of the item
     (re-ingested since with other words): left out of training, settling nothing, until
     a person labels them again (:func:`glamlab.tasks.splits.changed_gold_sentence`)."""
-    from ...store.queue import changed_span_gold_items
     from ..splits import split_of
 
     with ws.store.read() as conn:

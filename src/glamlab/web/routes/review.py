@@ -366,13 +366,16 @@ def queue_text_undone(request: Request, form: FormData = Depends(form_of),
                       user: User = Depends(writer("reviewer", "decide review items"))
                       ) -> Response:
     """Undo "Whole text checked" pressed by mistake: the text's spans decided before it
-    are its gold again, and it waits until its other spans are decided
-    (:func:`review.unmark_text_done`)."""
+    are its gold again, and it waits until its other spans are decided; where that gold
+    was made on the text's earlier words (ingested again since), until it is labelled
+    again (:func:`review.unmark_text_done`)."""
     item_id = str(form.get("text_done") or "")
     if not item_id:
         raise HTTPException(422, "no text named: reload the queue")
-    review.unmark_text_done(request.app.state.ws, user.username, item_id)
-    return _back_to_queue(form, done="text-undone")
+    undone = review.unmark_text_done(request.app.state.ws, user.username, item_id)
+    # gold made on the text's earlier words (ingested again since): its card says what to do
+    return _back_to_queue(form, done="text-undone-changed" if undone["changed"]
+                          else "text-undone")
 
 
 @router.post("/queue/bulk")
