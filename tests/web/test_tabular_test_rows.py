@@ -198,3 +198,27 @@ def test_the_backtest_notes_show_on_the_evaluate_page_and_in_the_report(
     written = report.read_text(encoding="utf-8")
     for note in said:
         assert html.escape(note) in written, note
+
+
+def test_a_backtest_with_nothing_to_learn_from_says_what_to_do_on_the_pages(
+        rows_app: Any) -> None:
+    """The test rows start in the first month of the table: no month of the backtest
+    has rows before it, and the failure says to choose a later date on the labelling
+    page (the command's fix, --since, is not on the pages)."""
+    from glamlab.tasks.tabular import set_time_split
+    from glamlab.web import jobs
+
+    ws, app, client, _path = rows_app
+    set_time_split(ws, "2015-07-15")
+    ada = client("ada")
+    r = ada.post("/stages/evaluate/backtest", data={"csrf": csrf_of(ada)},
+                 follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert app.state.jobs.wait(300)
+    job = jobs.latest(ws, "backtest")
+    assert job["status"] == "failed"
+    assert "no training rows before 2015-07-01" in job["error"]
+    assert "later first date of the test rows on the Labelling page" in job["error"]
+    assert "--since" not in job["error"]
+    page = _main(ada.get("/stages/evaluate").text)
+    assert "The backtest failed: no training rows before 2015-07-01" in page

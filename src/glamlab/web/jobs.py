@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ..errors import GlamlabError
+from ..errors import EvaluationError, GlamlabError
 from ..store import now
 from .words import for_the_web, web_hint
 
@@ -267,7 +267,14 @@ def _backtest(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
 
     _set(ws, job["id"], message="training the baselines and the model on the rows before "
                                 "each month, and predicting the month")
-    report = project_backtest(ws, n_boot=int(job["params"].get("n_boot") or 200))
+    try:
+        report = project_backtest(ws, n_boot=int(job["params"].get("n_boot") or 200))
+    except EvaluationError as exc:
+        if not exc.message.startswith("no training rows before"):
+            raise
+        raise EvaluationError(  # the command's fix is --since; on the pages, the date
+            exc.message + ": the backtest starts with the month the test rows start in",
+            hint="choose a later first date of the test rows on the Labelling page") from None
     return dict(_no_nan(report.to_dict()))
 
 
