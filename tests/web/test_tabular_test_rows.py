@@ -92,6 +92,14 @@ def test_an_admin_sets_the_test_rows_by_date(rows_app: Any) -> None:
     assert "test rows (<b>80</b>)" in said.group(0)
     assert 'value="2015-09-01"' in _section(done)
 
+    # a date after the last row: no test rows, and the evaluate page points to the form
+    r = ada.post("/label/test-set", data={"csrf": csrf_of(ada), "train_until": "2015-12-01"},
+                 follow_redirects=False)
+    assert r.status_code == 303 and _counts(ws) == {"train": 300}
+    evaluate = _main(ada.get("/stages/evaluate").text)
+    assert '<a href="/label#test-set" id="choose-test-rows">' in evaluate
+    assert "for the test set first" not in evaluate
+
     # an empty date: the command line's default again
     r = ada.post("/label/test-set", data={"csrf": csrf_of(ada), "train_until": ""},
                  follow_redirects=False)
