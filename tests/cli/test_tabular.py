@@ -550,7 +550,8 @@ def test_backtest_says_which_rows_count_by_their_corrected_date(tmp_path, capsys
     """The backtest's folds go by date, unlike train and evaluate (by the stored split):
     a frozen test row whose date is corrected to before the cutoff trains its folds, and
     a row kept in train whose date is corrected to after it is scored in its month.
-    The backtest says so, naming the rows (before, nothing told the two apart)."""
+    The backtest says so, naming the rows (before, nothing told the two apart), in its
+    text output and its HTML report."""
     ws, w, f = _dated_project(capsys, tmp_path)
     back = ["backtest", "--model", "tabular-share", "--n-boot", "20"]
     assert json.loads(_run(capsys, *w, *back, "--json").out)["notes"] == []
@@ -568,6 +569,13 @@ def test_backtest_says_which_rows_count_by_their_corrected_date(tmp_path, capsys
     assert next(x for x in res["folds"] if x["origin"] == "2020-12-01")["test_rows"] == 4
     out = _run(capsys, *w, *back).out
     assert "Note: 1 row ('r35') of the test split" in out and "Note: 1 row ('r0')" in out
+    # the HTML report says them too, word for word (before, only the text output did)
+    import html
+
+    page = tmp_path / "backtest.html"
+    _run(capsys, *w, *back, "--html", str(page))
+    written = page.read_text(encoding="utf-8")
+    assert all(html.escape(n) in written for n in (held, kept)), written
 
 
 def _old_retrained(ws, until):

@@ -51,15 +51,9 @@ def backtest(ctx: click.Context, model: str, params: tuple[str, ...], since: str
     report = project_backtest(ws, model=model, params=parse_params(params), since=since,
                               until=until, count=count, n_boot=n_boot, allow_leaky=allow_leaky)
     if html_path:
-        from ..reports.html import Section, table_html
-        from ..reports.plots import backtest_chart
+        from ..reports.tabular import backtest_sections
 
-        rows = [{"model": m, **{k: f"{v['value']:.3f} [{v['low']:.3f}, {v['high']:.3f}]"
-                                for k, v in report.overall[m].items()}} for m in report.models]
-        cols = ["model", *report.overall[report.models[0]].keys()]
-        _write_html(html_path, "Backtest", [
-            Section("Overall, with 95% intervals", html=table_html(rows, cols)),
-            Section(f"{report.metric} by month", html=backtest_chart(report))])
+        _write_html(html_path, "Backtest", backtest_sections(report))
     emit(report.to_dict(), as_json, lambda _d: report.summary() + (
         f"\nReport written to {html_path}." if html_path else ""))
 

@@ -1,6 +1,8 @@
 """The HTML page of a tabular project's monitor: one section per window, the drift
 causes in words, each column's z against the threshold, and the estimated performance
-with the realised value beside it; a chart of both over the windows."""
+with the realised value beside it; a chart of both over the windows. And the sections
+of a backtest's report: the overall table, its notes (what the text output says after
+it), the error by month."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from .html import Section, render_page, table_html
 from .plots import bar_chart, drift_chart, line_chart
 
 if TYPE_CHECKING:
+    from ..evaluation.backtest import BacktestReport
     from ..monitoring.tabular_project import TabularMonitorReport
 
 
@@ -109,4 +112,23 @@ def monitor_sections_html(data: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-__all__ = ["monitor_page", "monitor_sections", "monitor_sections_html"]
+def backtest_sections(report: BacktestReport) -> list[Section]:
+    """``glamlab backtest --html``'s page: every model's overall scores with their 95%
+    intervals, the report's notes (rows the backtest counts otherwise than train and
+    evaluate do), the error by month."""
+    from html import escape
+
+    from .plots import backtest_chart
+
+    rows = [{"model": m, **{k: f"{v['value']:.3f} [{v['low']:.3f}, {v['high']:.3f}]"
+                            for k, v in report.overall[m].items()}} for m in report.models]
+    cols = ["model", *report.overall[report.models[0]].keys()]
+    sections = [Section("Overall, with 95% intervals", html=table_html(rows, cols))]
+    if report.notes:
+        sections.append(Section("Notes", kind="warning", html="<ul class='notes'>" + "".join(
+            f"<li>{escape(n)}</li>" for n in report.notes) + "</ul>"))
+    sections.append(Section(f"{report.metric} by month", html=backtest_chart(report)))
+    return sections
+
+
+__all__ = ["backtest_sections", "monitor_page", "monitor_sections", "monitor_sections_html"]

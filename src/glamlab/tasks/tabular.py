@@ -495,7 +495,7 @@ def train_until(ws: Workspace) -> str | None:
 
 
 def set_time_split(ws: Workspace, cutoff: str | None = None, *,
-                   force: bool = False) -> dict[str, Any]:
+                   force: bool = False, actor: str = TABLE_ANNOTATOR) -> dict[str, Any]:
     """Rows before ``cutoff`` train, later ones test (default: the earliest 80% of the
     time range trains; a cutoff after the last row trains on every row, and the rows
     ingested later are the future). Returns the split's counts.
@@ -505,7 +505,8 @@ def set_time_split(ws: Workspace, cutoff: str | None = None, *,
     ``labels show``, ``status`` and ``evaluate`` read. A test split an evaluation has
     read (frozen) is moved only with ``force`` (logged), and never so that a saved
     model's training rows join it: moving the cutoff back over them is refused, and a
-    row whose own date puts it after the cutoff keeps its split (``kept_in_split``)."""
+    row whose own date puts it after the cutoff keeps its split (``kept_in_split``).
+    ``actor``: who the audit log names (the web app's admin; by default the table)."""
     import pandas as pd
 
     from .labels import trained_on
@@ -561,7 +562,7 @@ def set_time_split(ws: Workspace, cutoff: str | None = None, *,
                                     source=f"{schema.label_column} column",
                                     keep_test=bool(frozen) and not force)
         if before is None or moved or synced["split"].get("moved"):
-            ws.store.audit(conn, TABLE_ANNOTATOR, "split.create", None, by="time",
+            ws.store.audit(conn, actor, "split.create", None, by="time",
                            train_until=day, forced=bool(frozen) and force, **synced["split"])
     ws.update_card({"split": {"by": "time", "train_until": day}})
     kept, held = synced["split"]["kept"], synced["split"]["held"]

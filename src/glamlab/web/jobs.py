@@ -28,7 +28,9 @@ Job kinds:
   manifest or collection by its address (``params["url"]``): ``glamlab ingest``. Each
   upload is its own job (they queue), its report kept beside the upload;
 - ``capacity``: a tabular project's extra places per slot for ``params["risk"]``
-  (``glamlab capacity``; ``params["calibrate"]``), with the replay in money.
+  (``glamlab capacity``; ``params["calibrate"]``), with the replay in money;
+- ``backtest``: a tabular project's rolling-origin backtest, month by month from the
+  time split's cutoff, baselines first (``glamlab backtest``), with its notes.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ..errors import GlamlabError
+from ..errors import EvaluationError, GlamlabError
 from ..store import now
 from .words import for_the_web, web_hint
 
@@ -49,7 +51,8 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 log = logging.getLogger(__name__)
-KINDS = ("evaluate", "run", "monitor", "train", "optimise", "ingest", "capacity", "act")
+KINDS = ("evaluate", "run", "monitor", "train", "optimise", "ingest", "capacity", "act",
+         "backtest")
 #: kinds whose every submission is its own job (the others: one active job of a kind)
 QUEUED_KINDS = ("ingest",)
 ACTIVE = ("queued", "running")
@@ -259,6 +262,34 @@ def _capacity(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     return dict(json.loads(json.dumps(res, default=_plain)))
 
 
+def _backtest(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
+    from ..evaluation.tabular import project_backtest
+
+    _set(ws, job["id"], message="training the baselines and the model on the rows before "
+                                "each month, and predicting the month")
+    try:
+        report = project_backtest(ws, n_boot=int(job["params"].get("n_boot") or 200))
+    except EvaluationError as exc:
+        if not exc.message.startswith("no training rows before"):
+            raise
+        raise EvaluationError(  # the command's fix is --since; on the pages, the date
+            exc.message + ": the backtest starts with the month the test rows start in",
+            hint="choose a later first date of the test rows on the Labelling page") from None
+    return dict(_no_nan(report.to_dict()))
+
+
+def _no_nan(value: Any) -> Any:
+    """``value`` with every NaN (an AUC of a month with one outcome only) as None, which
+    the JSON column keeps on SQLite and PostgreSQL alike."""
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_no_nan(v) for v in value]
+    if isinstance(value, float) and value != value:
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
 def _plain(value: Any) -> Any:
     """numpy numbers as numbers, anything else (dates) as text, for the JSON column."""
     return value.item() if hasattr(value, "item") else str(value)
@@ -266,7 +297,8 @@ def _plain(value: Any) -> Any:
 
 WORK: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
     "evaluate": _evaluate, "run": _run, "monitor": _monitor, "train": _train,
-    "optimise": _optimise, "ingest": _ingest, "capacity": _capacity, "act": _act}
+    "optimise": _optimise, "ingest": _ingest, "capacity": _capacity, "act": _act,
+    "backtest": _backtest}
 
 
 class JobWorker:

@@ -1,7 +1,8 @@
 # ruff: noqa: B008  (FastAPI declares dependencies as Depends(...) defaults)
 """The labelling page: the next item (by the one sampler), save, skip, undo; and, for an
 admin, setting a test set aside from items labelled already (brought in with their
-labels, or labelled for training): the web's ``glamlab labels split``."""
+labels, or labelled for training): the web's ``glamlab labels split``; in a tabular
+project, the date the test rows start on: ``glamlab labels split --by-time --cutoff``."""
 
 from __future__ import annotations
 
@@ -51,8 +52,10 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
         "done": request.query_params.get("done"),
         "tabular": ws.card.modality == "tabular",
         "test_set": _test_set_form(request, user, counts, frozen),
+        "time_split": _time_split_form(request, user, counts),
         "set_aside": _numbers(request, ("test", "train", "groups"))
-        if request.query_params.get("done") == "test-set" else None})
+        if request.query_params.get("done") == "test-set" else None,
+        "set_by_time": _set_by_time(request)})
 
 
 def _numbers(request: Request, keys: tuple[str, ...]) -> dict[str, int] | None:
@@ -79,6 +82,41 @@ def _test_set_form(request: Request, user: User, counts: dict[str, Any],
     kind = request.app.state.kind
     return {"fields": fields,
             "default": fields[0] if fields and fields[0] in kind.keep_together else ""}
+
+
+def _time_split_form(request: Request, user: User,
+                     counts: dict[str, Any]) -> dict[str, Any] | None:
+    """What the "Test rows: the later rows" part of a tabular project's page shows: the
+    date the test rows start on now (the card's time split), and whether the form to move
+    it is offered (an admin's, as the other split controls). None outside a tabular
+    project or before any row has an outcome."""
+    from ...tasks.tabular import train_until
+
+    ws = request.app.state.ws
+    if ws.card.modality != "tabular" or not counts["labelled"]:
+        return None
+    return {"train_until": train_until(ws) or "", "admin": user.can("admin")}
+
+
+def _set_by_time(request: Request) -> dict[str, Any] | None:
+    """What a by-time split just did (the counts its form post reports back), with the
+    rows kept out of the test rows said as ``glamlab labels split --by-time`` says them."""
+    from datetime import date
+
+    from ...tasks.tabular import kept_in_split
+
+    if request.query_params.get("done") != "time-split":
+        return None
+    numbers = _numbers(request, ("train", "test", "kept"))
+    day = request.query_params.get("train_until") or ""
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        return None
+    if numbers is None:
+        return None
+    return {**numbers, "train_until": day,
+            "kept_words": kept_in_split(numbers["kept"], day) if numbers["kept"] else ""}
 
 
 def _back_to_label(form: FormData, done: str) -> RedirectResponse:
@@ -123,9 +161,7 @@ def test_set_post(request: Request, form: FormData = Depends(form_of),
 
     ws = request.app.state.ws
     if ws.card.modality == "tabular":
-        raise LabelError("a table's test rows are its later rows: they are set aside by "
-                         "date, not by share", hint="bring the later rows in with their "
-                         "outcomes on the Bring rows in page")
+        return _split_by_time(request, form, user)
     raw = str(form.get("share") or "30").strip().rstrip("%").strip()
     hint = "a percentage between 5 and 70, e.g. 30: 30 of every 100 labelled items"
     try:
@@ -148,6 +184,44 @@ def test_set_post(request: Request, form: FormData = Depends(form_of),
     return RedirectResponse("/label?" + urlencode(
         {"split": "train", "done": "test-set", "test": report.test, "train": report.train,
          "groups": report.groups if group_by else 0}) + "#test-set", 303)
+
+
+def _split_by_time(request: Request, form: FormData, user: User) -> Response:
+    """A tabular project's test rows: the rows from the date ``train_until`` on (empty:
+    after the earliest 80% of the time range), the rows before it train; the split
+    ``glamlab labels split --by-time --cutoff`` makes (:func:`set_time_split`). A date
+    that is not one, or that leaves no rows to train on, is refused in words; so is
+    moving the date of test rows models were measured on."""
+    from datetime import date
+
+    from ...tasks.splits import freeze_info
+    from ...tasks.tabular import set_time_split
+
+    ws = request.app.state.ws
+    raw = str(form.get("train_until") or "").strip()
+    if raw:
+        try:
+            date.fromisoformat(raw)
+        except ValueError:
+            raise LabelError(f"the first date of the test rows must be a date, not {raw!r}",
+                             hint="give it as year-month-day, e.g. 2017-01-01, or leave it "
+                                  "empty to test on the latest fifth of the time range"
+                             ) from None
+    try:
+        res = set_time_split(ws, raw or None, actor=user.username)
+    except LabelError:
+        frozen = freeze_info(ws)
+        if not frozen:
+            raise
+        raise LabelError(
+            "The test rows cannot be moved to another date: models were already measured "
+            f"on them (on {frozen['at']:%Y-%m-%d %H:%M} UTC), and other test rows would "
+            "make later results impossible to compare with earlier ones",
+            hint="keep the date; new rows with their outcomes join the test rows or "
+                 "training by their date") from None
+    return RedirectResponse("/label?" + urlencode(
+        {"done": "time-split", "train_until": res["train_until"], "train": res["train"],
+         "test": res["test"], "kept": res["kept_in_split"]}) + "#test-set", 303)
 
 
 def _in_web_words(ws: Any, exc: LabelError) -> LabelError:

@@ -5,6 +5,9 @@ leaderboard), run over the collection (a background job with a progress bar that
 a reload), what the policy would do (the dry run, with money and review hours), export
 (download), monitoring. Long work is a job (:mod:`glamlab.web.jobs`).
 
+A tabular project's evaluate page also backtests month by month (``glamlab backtest``)
+and shows its figures with the notes the command line prints after them.
+
 The evaluate page lists the card's external services (``[services.NAME]``) with their
 price and spend; each has a page that sends a small sample and shows the labels the
 service returns and how they map (``glamlab try-service``), and an admin adds a service
@@ -120,8 +123,10 @@ def evaluate_page(request: Request, user: User = Depends(page_user)) -> Response
     from ...predictors.services import describe
 
     ws = request.app.state.ws
+    tabular = ws.card.modality == "tabular"
     return _page(request, "evaluate", {
         "job": _job_view(jobs.latest(ws, "evaluate")),
+        "backtest": _job_view(jobs.latest(ws, "backtest")) if tabular else None,
         "board": overview._section("Leaderboard", overview.leaderboard, ws),
         "labelling": review.labelling_counts(ws), "services": describe(ws),
         "added": request.query_params.get("added")})
@@ -131,6 +136,16 @@ def evaluate_page(request: Request, user: User = Depends(page_user)) -> Response
 def evaluate_start(request: Request, form: FormData = Depends(form_of),
                    user: User = Depends(writer("admin", "evaluate models"))) -> Response:
     return _start(request, "evaluate", user, "evaluate")
+
+
+@router.post("/stages/evaluate/backtest")
+def backtest_start(request: Request, form: FormData = Depends(form_of),
+                   user: User = Depends(writer("admin", "backtest models"))) -> Response:
+    """A tabular project's backtest (``glamlab backtest``), shown with its notes on the
+    evaluate page."""
+    if request.app.state.ws.card.modality != "tabular":
+        raise HTTPException(404, "the backtest month by month is for tabular projects")
+    return _start(request, "backtest", user, "evaluate")
 
 
 @router.get("/stages/run", response_class=HTMLResponse)
