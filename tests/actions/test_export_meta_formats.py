@@ -50,6 +50,10 @@ def ws(make_ws):
     return ws
 
 
+def _cli_base(ws):
+    return ["-w", str(ws.root)] + ([] if ws.store.is_sqlite else ["--db", ws.store.url])
+
+
 def _own(ws, item_id, field):
     value = ws.item(item_id).meta.get(field)
     return [value] if isinstance(value, str) else value
@@ -115,10 +119,10 @@ def test_the_card_default_reaches_the_annotations_and_the_cli_option_too(ws, tmp
     annos = json.loads(out.read_text(encoding="utf-8"))["first"]["items"]
     assert sorted(a["target"]["metadata"][0]["value"] for a in annos) == sorted(
         s for s, _ in SHELF.values())
-    root = ws.root
+    base = _cli_base(ws)
     ws.close()
     cli_out = tmp_path / "cli"
-    res = CliRunner().invoke(cli, ["-w", str(root), "export", "--format", "iiif", "--meta",
+    res = CliRunner().invoke(cli, [*base, "export", "--format", "iiif", "--meta",
                                    "date", "--out", str(cli_out)])
     assert res.exit_code == 0, res.output
     [name] = [p.name for p in cli_out.iterdir()]
@@ -148,12 +152,20 @@ def test_the_annif_index_gives_the_metadata_a_column_each(ws, tmp_path):
 
 
 def test_the_filter_list_refuses_meta_in_one_message_and_ignores_the_card_default(
-        ws, tmp_path):
+        ws, tmp_path, capsys):
     out = tmp_path / "list.txt"
     with pytest.raises(PolicyError) as err:
         export(ws, "filter", out, meta=["shelfmark"])
     assert "no place for an item's metadata" in str(err.value)
     assert "--format csv" in str(err.value)
+    assert not out.exists()
+    from glamlab.cli import main
+
+    with pytest.raises(SystemExit) as code:
+        main([*_cli_base(ws), "export", "--format", "filter", "--meta", "shelfmark",
+              "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code.value.code != 0 and err.count("no place for an item's metadata") == 1, err
     assert not out.exists()
     # the card's [export] meta (for the other formats) does not stop the list
     ws.card.raw["export"] = {**ws.card.raw["export"], "meta": ["shelfmark"]}

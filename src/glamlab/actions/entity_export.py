@@ -756,9 +756,9 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
     the web app, not which commands to run. ``meta``: item metadata fields every format
     carries (:func:`export_spans`; default: ``[export] meta`` in the card, as the
     classification export)."""
-    if meta is None:
-        asked = ws.card.section("export").get("meta") or []
-        meta = [asked] if isinstance(asked, str) else list(asked)
+    from .export import asked_meta
+
+    meta = asked_meta(ws, meta)
     warnings = []
     if fmt == "webanno":
         warnings.append("--format webanno is deprecated and will be removed in the next "
