@@ -111,10 +111,15 @@ def test_parquet_carries_the_title_text_and_metadata_asked_for(ws, tmp_path):
     rows = table.to_pylist()
     assert [r["item_id"] for r in rows] == [r["item_id"] for r in jsonl]
     for got, want in zip(rows, jsonl, strict=True):
-        assert {k: got[k] for k in want} == want
+        # the times are timestamps in Parquet, ISO texts in JSON
+        assert {k: _iso_z(got[k]) if k.endswith("_at") else got[k] for k in want} == want
     by = {r["item_id"]: r for r in rows}
     assert by["p2"]["manifest"] == MANIFEST and by["p2"]["xywh"] == "10,20,300,400"
     assert by["p1"]["xywh"] is None
+
+
+def _iso_z(at):
+    return None if at is None else at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def test_filters_by_action_label_score_and_confirmation(ws, tmp_path):

@@ -206,3 +206,38 @@ def test_annif_short_text_corpus_as_labels(make_ws, tmp_path):
     report = import_labels(ws, corpus)  # no vocabulary: the labels are the URIs themselves
     assert report.items == 30
     assert gold_labels(ws)["documents:1"] == [f"{YSO}p2557"]
+
+
+def test_iiif_targets_carry_the_metadata_asked_for_in_v2_and_v3(iiif_ws, tmp_path):
+    """The IIIF export dropped the item metadata fields asked for (the CSV had them): a
+    v3 target canvas now carries them as ``metadata`` label/value pairs, a v2 annotation's
+    ``on`` resource as v2 pairs (its ``full`` stays the canvas id viewers match on); both
+    still pass the validators."""
+    t = iiif_ws.store.t.items
+    items = list(iiif_ws.items())
+    with iiif_ws.store.write() as conn:
+        for n, item in enumerate(items):
+            conn.execute(t.update().where(t.c.item_id == item.item_id).values(
+                meta={**item.meta, "shelfmark": f"MS {n + 1}", "year": 1890 + n}))
+    out = tmp_path / "iiif"
+    res = export(iiif_ws, "iiif", out, base_url="https://example.museum/annotations/",
+                 meta=["shelfmark", "year", "absent"])
+    pages = {p["presentation_api"]: p for p in res["pages"]}
+    v3 = json.loads((out / pages[3]["file"]).read_text(encoding="utf-8"))
+    v2 = json.loads((out / pages[2]["file"]).read_text(encoding="utf-8"))
+    assert validate.iiif_v3(v3) == [] and validate.iiif_v2(v2) == []
+    by_canvas = {}
+    for item in iiif_ws.items():
+        by_canvas[item.meta.get("canvas_id") or item.meta.get("canvas")] = item.meta
+    assert len(v3["items"]) + len(v2["resources"]) == len(items)
+    for a in v3["items"]:
+        source = a["target"]["source"]
+        own = by_canvas[source["id"]]
+        assert source["metadata"] == [
+            {"label": {"none": ["shelfmark"]}, "value": {"none": [own["shelfmark"]]}},
+            {"label": {"none": ["year"]}, "value": {"none": [str(own["year"])]}}]
+    for a in v2["resources"]:
+        own = by_canvas[a["on"]["full"]]
+        assert isinstance(a["on"]["full"], str)
+        assert a["on"]["metadata"] == [{"label": "shelfmark", "value": own["shelfmark"]},
+                                       {"label": "year", "value": str(own["year"])}]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 
 import pytest
@@ -152,3 +153,66 @@ def test_the_export_check_does_not_repeat_the_pages_own_id_warning(export_client
     assert 'id="export-id-warning"' in page
     box = page.split('<div id="export-check">', 1)[1].split("</div>", 1)[0]
     assert "problem" not in box and "ids look like numbers" not in box, box
+
+
+def test_the_export_page_lets_a_curator_choose_the_item_details_the_downloads_add(
+        make_ws: Any) -> None:
+    """``glamlab export --meta FIELD`` chooses the item metadata fields a file adds; the
+    Export page only ever gave the card's ``[export] meta``. It now lists the items'
+    metadata fields to tick (the card's ticked first), and its download links carry the
+    choice; ticking none gives none."""
+    import html
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions import act
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+    from tests.actions.helpers import add_items, add_model, add_predictions
+
+    ws = make_ws("meta", task="t", labels=["a", "b"])
+    add_items(ws, [{"item_id": f"i{n}", "uri": f"/s/{n}.jpg",
+                    "meta": {"shelfmark": f"MS {n}", "date": f"188{n}-01-02"}}
+                   for n in range(3)])
+    mid = add_model(ws, "m", 1)
+    add_predictions(ws, mid, {f"i{n}": {"a": 0.9, "b": 0.1} for n in range(3)})
+    act(ws)
+    ws.card.raw["export"] = {"meta": ["shelfmark"]}
+    ws.save_card()
+    add_user(ws, "ada", PASSWORD, "admin")
+    app = create_app(ws)
+
+    def links(page: str) -> dict[str, str]:
+        return {m.group(2): html.unescape(m.group(1)) for m in re.finditer(
+            r'<a href="([^"]+)" download data-format="(\w+)"', page)}
+
+    def csv_of(c: Any, url: str) -> list[dict[str, str]]:
+        r = c.get(url)
+        assert r.status_code == 200, r.text
+        return list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+
+    with TestClient(app) as c:
+        assert login(c, "ada").status_code == 303
+        page = c.get("/stages/export").text
+        form = page.split('id="export-meta"', 1)[1].split("</form>", 1)[0]
+        assert 'value="shelfmark" checked' in form and 'value="date">' in form
+        # the card's choice, as before
+        rows = csv_of(c, links(page)["csv"])
+        assert "shelfmark" in rows[0] and "date" not in rows[0]
+        # the date ticked instead: the links carry it, and so do the files
+        page = c.get("/stages/export?chosen=1&meta=date").text
+        assert 'value="date" checked' in page and 'value="shelfmark" checked' not in page
+        assert "The downloads add: date." in page
+        rows = csv_of(c, links(page)["csv"])
+        assert "date" in rows[0] and "shelfmark" not in rows[0]
+        assert all(r["date"] == ws.item(r["item_id"]).meta["date"] for r in rows)
+        r = c.get(links(page)["jsonl"])
+        assert all(json.loads(x)["date"] == ws.item(json.loads(x)["item_id"]).meta["date"]
+                   for x in r.text.splitlines())
+        # nothing ticked: no details beyond the title and text, whatever the card says
+        page = c.get("/stages/export?chosen=1").text
+        assert "The downloads add no other details of the items." in page
+        rows = csv_of(c, links(page)["csv"])
+        assert "shelfmark" not in rows[0] and "date" not in rows[0]
+    app.state.refresher.wait(120)

@@ -27,7 +27,12 @@ and who confirmed it.
   the item's canvas (``meta["canvas"]``/``canvas_id``) or else its image. Items without
   word boxes are counted as skipped.
 - ``inception``: a folder with one WebAnno TSV 3.3 file per item, which INCEpTION imports
-  (``Named Entity`` layer, ``value`` = type, ``identifier`` = authority id).
+  (``Named Entity`` layer, ``value`` = type, ``identifier`` = authority id); the item
+  metadata fields asked for are columns of its ``index.tsv`` (WebAnno TSV has no place
+  for a document's metadata).
+
+The W3C and IIIF annotations carry the item metadata fields asked for on their targets:
+``metadata`` label/value pairs (IIIF: on the target canvas).
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ from .export import (
     IIIF_CONTEXT,
     _slug,
     _target_source,
+    metadata_pairs,
+    w3c_metadata,
 )
 from .export import canvas_id as _canvas_id
 
@@ -271,18 +278,25 @@ def text_selectors(text: str, s: Span, context: int = QUOTE_CONTEXT) -> list[dic
             {"type": "TextPositionSelector", "start": s.start, "end": s.end}]
 
 
-def web_annotation(item: Item, s: Span, prov: SpanProvenance, base: str) -> dict[str, Any]:
+def web_annotation(item: Item, s: Span, prov: SpanProvenance, base: str,
+                   meta: Sequence[str] = ()) -> dict[str, Any]:
+    """One mention as a W3C annotation; ``meta``: the item metadata fields its target
+    carries as ``metadata`` {label, value} pairs (as the classification export's)."""
+    target: dict[str, Any] = {"source": _target_source(item),
+                              "selector": text_selectors(item.text or "", s)}
+    pairs = w3c_metadata(item, meta)
+    if pairs:
+        target["metadata"] = pairs
     return {"id": _anno_id(base, item, s), "type": "Annotation", "motivation": "tagging",
-            "body": _bodies(s),
-            "target": {"source": _target_source(item),
-                       "selector": text_selectors(item.text or "", s)},
-            **_provenance(s, prov)}
+            "body": _bodies(s), "target": target, **_provenance(s, prov)}
 
 
 def write_span_web_annotations(rows: Iterable[Row], out: IO[str], *, base: str,
                                label: str = "glamlab entities",
-                               layers: Sequence[str] | None = (MAIN_LAYER,)) -> int:
-    """A W3C ``AnnotationCollection`` whose first page holds every mention, streamed."""
+                               layers: Sequence[str] | None = (MAIN_LAYER,),
+                               meta: Sequence[str] = ()) -> int:
+    """A W3C ``AnnotationCollection`` whose first page holds every mention, streamed;
+    ``meta``: the item metadata fields each target carries (:func:`web_annotation`)."""
     head = {"@context": [ANNO_CONTEXT, _ENTITY_CONTEXT], "id": f"{base}collection",
             "type": "AnnotationCollection", "label": label}
     text = json.dumps(head, ensure_ascii=False)
@@ -292,7 +306,8 @@ def write_span_web_annotations(rows: Iterable[Row], out: IO[str], *, base: str,
     for item, spans, prov in rows:
         for s in _layer(spans, layers):
             out.write((",\n" if n else "\n")
-                      + json.dumps(web_annotation(item, s, prov, base), ensure_ascii=False))
+                      + json.dumps(web_annotation(item, s, prov, base, meta),
+                                   ensure_ascii=False))
             n += 1
     out.write(f"\n]}}, \"total\": {n}}}\n")
     return n
@@ -345,11 +360,27 @@ def span_regions(item: Item, s: Span,
 
 
 def iiif_span_annotation(item: Item, s: Span, prov: SpanProvenance, base: str,
-                         canvas: str) -> dict[str, Any] | None:
+                         canvas: str, meta: Sequence[str] = ()) -> dict[str, Any] | None:
+    """One mention on the page regions its words cover. ``meta``: item metadata fields
+    given as the target canvas's IIIF ``metadata`` label/value pairs; the target is then
+    a ``SpecificResource`` (the canvas, with its metadata, and a ``FragmentSelector``)
+    rather than the ``canvas#xywh=`` URI, which has no place for them."""
+    from .export_iiif import metadata_v3
+
     regions = span_regions(item, s)
     if not regions:
         return None
-    targets = [f"{canvas}#xywh={x},{y},{w},{h}" for x, y, w, h in regions]
+    pairs = metadata_pairs(item, meta)
+    targets: list[Any]
+    if pairs:
+        canvas_ref = {"id": canvas, "type": "Canvas", "metadata": metadata_v3(pairs)}
+        targets = [{"type": "SpecificResource", "source": canvas_ref,
+                    "selector": {"type": "FragmentSelector",
+                                 "conformsTo": "http://www.w3.org/TR/media-frags/",
+                                 "value": f"xywh={x},{y},{w},{h}"}}
+                   for x, y, w, h in regions]
+    else:
+        targets = [f"{canvas}#xywh={x},{y},{w},{h}" for x, y, w, h in regions]
     text = item.text or ""
     return {"id": _anno_id(base, item, s), "type": "Annotation", "motivation": "tagging",
             "label": {"none": [f"{s.label}: {text[s.start:s.end]}"]},
@@ -359,9 +390,12 @@ def iiif_span_annotation(item: Item, s: Span, prov: SpanProvenance, base: str,
 
 def write_span_iiif(rows: Iterable[Row], out: IO[str], *, base: str,
                     label: str = "glamlab entities",
-                    layers: Sequence[str] | None = (MAIN_LAYER,)) -> tuple[int, int]:
+                    layers: Sequence[str] | None = (MAIN_LAYER,),
+                    meta: Sequence[str] = ()) -> tuple[int, int]:
     """A IIIF Presentation 3 ``AnnotationPage`` of the mentions on their page regions,
-    streamed. Returns (annotations written, mentions skipped for want of word boxes)."""
+    streamed. Returns (annotations written, mentions skipped for want of word boxes).
+    ``meta``: the item metadata fields each target canvas carries
+    (:func:`iiif_span_annotation`)."""
     if not base.startswith(("http://", "https://")):
         raise PolicyError(f"IIIF annotation ids must be HTTP(S) URIs; the base {base!r} is not",
                           hint="give --base-url https://your.site/annotations/ or set "
@@ -374,7 +408,7 @@ def write_span_iiif(rows: Iterable[Row], out: IO[str], *, base: str,
     for item, spans, prov in rows:
         canvas = _canvas_id(item) or _target_source(item)
         for s in _layer(spans, layers):
-            anno = iiif_span_annotation(item, s, prov, base, canvas)
+            anno = iiif_span_annotation(item, s, prov, base, canvas, meta)
             if anno is None:
                 skipped += 1
                 continue
@@ -397,18 +431,22 @@ def _file_name(item_id: str, used: set[str]) -> str:
 
 
 def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
-                           layer: str = MAIN_LAYER) -> dict[str, Any]:
+                           layer: str = MAIN_LAYER,
+                           meta: Sequence[str] = ()) -> dict[str, Any]:
     """One WebAnno TSV 3.3 file per item in ``folder`` (the item's rows merged; names made
-    safe from the item ids, listed in ``index.tsv``), ready for INCEpTION's document import. Returns counts."""
+    safe from the item ids, listed in ``index.tsv``), ready for INCEpTION's document
+    import. Returns counts. ``meta``: item metadata fields ``index.tsv`` gives a column
+    each after the item id (WebAnno TSV has no place for a document's metadata)."""
     from ..tasks.spans.gold import EXPORT_INDEX_HEADER
     from ..tasks.spans.webanno import write_webanno
+    from .export_annif import index_cells, tsv_cell
 
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     used: set[str] = {"index.tsv"}
     files = entities = skipped = 0
     with open(root / "index.tsv", "w", encoding="utf-8", newline="") as index:
-        index.write(EXPORT_INDEX_HEADER + "\n")
+        index.write("\t".join([EXPORT_INDEX_HEADER, *(tsv_cell(f) for f in meta)]) + "\n")
         for item, found in _by_item(rows):  # one document per item, all its spans
             if not item.text:
                 skipped += 1
@@ -417,7 +455,7 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
             spans = sorted((s for s, _ in found), key=lambda s: (s.start, s.end))
             with open(root / name, "w", encoding="utf-8", newline="") as fh:
                 entities += write_webanno(fh, item.text, spans, layer=layer)
-            index.write(f"{name}\t{item.item_id}\n")
+            index.write("\t".join([name, item.item_id, *index_cells(item, meta)]) + "\n")
             files += 1
     return {"files": files, "entities": entities, "skipped_without_text": skipped,
             "out": str(root)}
@@ -715,11 +753,12 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
     ``gold``, the gold spans) in ``fmt`` (``w3c`` is accepted for ``webanno``, the W3C
     Web Annotation collection; ``webanno``, its deprecated name, says so in ``warnings``:
     INCEpTION's WebAnno TSV is ``inception``). ``web``: the warnings say what to do in
-    the web app, not which commands to run. ``meta``: item metadata fields the CSV adds
-    as columns and the JSONL as a ``meta`` object (default: ``[export] meta`` in the card, as the classification export)."""
-    if meta is None:
-        asked = ws.card.section("export").get("meta") or []
-        meta = [asked] if isinstance(asked, str) else list(asked)
+    the web app, not which commands to run. ``meta``: item metadata fields every format
+    carries (:func:`export_spans`; default: ``[export] meta`` in the card, as the
+    classification export)."""
+    from .export import asked_meta
+
+    meta = asked_meta(ws, meta)
     warnings = []
     if fmt == "webanno":
         warnings.append("--format webanno is deprecated and will be removed in the next "
@@ -774,9 +813,11 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
                  meta: Sequence[str] = ()) -> dict[str, Any]:
     """Write ``rows`` in format ``fmt`` (:data:`SPAN_FORMATS`) to the file ``out`` (a folder
     for ``inception``; stdout when None or "-"). What ``glamlab export`` calls for an
-    entities project. ``meta``: item metadata fields the CSV adds as columns and the
-    JSONL as a ``meta`` object. ``bom``: start a CSV with a byte-order mark (default: in a file, not
-    on stdout, as the classification CSV). ``warnings`` in the result: ids a spreadsheet
+    entities project. ``meta``: item metadata fields the CSV adds as columns, the JSONL
+    as a ``meta`` object, the W3C and IIIF annotations on their targets (``metadata``
+    label/value pairs) and the INCEpTION folder as columns of its ``index.tsv``. ``bom``:
+    start a CSV with a byte-order mark (default: in a file, not on stdout, as the
+    classification CSV). ``warnings`` in the result: ids a spreadsheet
     may evaluate."""
     import sys
 
@@ -789,7 +830,8 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
             raise PolicyError("the INCEpTION export is a folder of files: give it with "
                               "--out FOLDER")
         return {"format": fmt, **write_inception_folder(rows, Path(out),  # type: ignore[arg-type]
-                                                        layer=(layers or [MAIN_LAYER])[0])}
+                                                        layer=(layers or [MAIN_LAYER])[0],
+                                                        meta=meta)}
     if fmt in ("webanno", "iiif") and base is None:
         base = ("https://example.org/glamlab/entities/annotations/" if fmt == "iiif"
                 else "urn:glamlab:entities:annotation:")
@@ -816,11 +858,12 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
         elif fmt == "webanno":
             assert base is not None
             result["annotations"] = write_span_web_annotations(rows, handle, base=base,
-                                                               label=label, layers=layers)
+                                                               label=label, layers=layers,
+                                                               meta=meta)
         else:
             assert base is not None
             written, skipped = write_span_iiif(rows, handle, base=base, label=label,
-                                               layers=layers)
+                                               layers=layers, meta=meta)
             result["annotations"] = written
             result["skipped_without_word_boxes"] = skipped
     finally:

@@ -24,7 +24,9 @@ gold. Formats:
 - ``xlsx``: the same columns in an Excel workbook, every text cell typed as text (no
   escaping needed; needs openpyxl, the ``spreadsheets`` extra).
 - ``jsonl``: one JSON object per row.
-- ``parquet``: the same columns, written in row groups (pyarrow).
+- ``parquet``: the same columns, written in row groups (pyarrow); the times
+  (``predicted_at``, ``written_at``, ``confirmed_at``) are UTC timestamps, and so are
+  the metadata fields the project's table types as dates (``[tabular]``).
 - ``w3c``: a W3C Web Annotation ``AnnotationCollection`` (JSON-LD). Each annotation has a
   ``TextualBody`` (the label, purpose ``classifying``), a target (the item's own URL: its
   IIIF canvas, the record ``url`` in its metadata, ``[export] target_template`` filled
@@ -51,6 +53,7 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -114,6 +117,9 @@ EXTENSION_CONTEXT: dict[str, Any] = {
     "action": {"@id": "glamlab:action"},
     "field": {"@id": "glamlab:field"},
     "confirmedBy": {"@id": "glamlab:confirmedBy"},
+    # the item metadata fields asked for, on the target: a list of {label, value} pairs
+    # (rdfs:label and rdf:value in the Web Annotation context), as IIIF's metadata
+    "metadata": {"@id": "glamlab:metadata", "@container": "@list"},
 }
 _CANVAS_KEYS = ("canvas_id", "canvas", "iiif_canvas")
 _XYWH_RE = re.compile(r"^\d+,\d+,\d+,\d+$")
@@ -184,12 +190,61 @@ def detail_columns(ws: Workspace, meta: Sequence[str] | None = None) -> list[str
     """The detail columns of a spreadsheet export: title, text, then the metadata fields
     ``meta`` (default: ``[export] meta`` in the card); a field named like another column
     is given as ``meta_FIELD``."""
+    meta = asked_meta(ws, meta)
+    taken = {*COLUMNS, *task_kind(ws.card).export_columns, *DETAIL_COLUMNS}
+    return [*DETAIL_COLUMNS, *(f"meta_{m}" if m in taken else str(m) for m in meta)]
+
+
+def asked_meta(ws: Workspace, meta: Sequence[str] | None = None) -> list[str]:
+    """The item metadata fields an export carries: ``meta``, else ``[export] meta`` in
+    the card (none by default)."""
     if meta is None:
         meta = ws.card.section("export").get("meta") or []
         if isinstance(meta, str):
             meta = [meta]
-    taken = {*COLUMNS, *task_kind(ws.card).export_columns, *DETAIL_COLUMNS}
-    return [*DETAIL_COLUMNS, *(f"meta_{m}" if m in taken else str(m) for m in meta)]
+    return [str(m) for m in meta]
+
+
+def meta_text(value: Any) -> list[str]:
+    """An item metadata value as the texts a label/value pair gives: nothing for
+    None or an empty text, one per item of a list, JSON for anything not a text."""
+    if value is None or value == "" or value == []:
+        return []
+    if isinstance(value, list | tuple):
+        return [t for v in value for t in meta_text(v)]
+    if isinstance(value, str):
+        return [value]
+    return [json.dumps(value, ensure_ascii=False, default=str)]
+
+
+def metadata_pairs(item: Item, fields: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """The item's metadata fields ``fields`` that it has, in that order, each with its
+    values as texts (:func:`meta_text`): what the W3C and IIIF exports give as
+    label/value pairs (a field the item lacks is left out: those formats have no null)."""
+    out = []
+    for f in fields:
+        values = meta_text(item.meta.get(f))
+        if values:
+            out.append((f, values))
+    return out
+
+
+def w3c_metadata(item: Item, fields: Sequence[str]) -> list[dict[str, Any]]:
+    """The item's metadata fields as a W3C annotation target's ``metadata``: a list of
+    ``{"label": field, "value": text}`` (``value`` a list where the field has several)."""
+    return [{"label": f, "value": v[0] if len(v) == 1 else v}
+            for f, v in metadata_pairs(item, fields)]
+
+
+#: the formats with no place for an item's metadata: ``--meta`` is refused for them
+NO_META_FORMATS = ("filter",)
+
+
+def meta_refusal(fmt: str) -> str:
+    """Why ``--meta`` is refused for ``fmt`` (one of :data:`NO_META_FORMATS`)."""
+    return (f"--meta: the {fmt} export is one URI per line, with no place for an item's "
+            "metadata, so nothing was written. Leave out --meta, or export --format csv, "
+            "jsonl, parquet, xlsx, w3c or iiif, which carry the metadata fields asked for")
 
 
 def _meta_fields(cols: Sequence[str]) -> list[tuple[str, str]]:
@@ -498,34 +553,77 @@ def write_jsonl(rows: Iterator[Exported], out: IO[str]) -> int:
     return n
 
 
+#: the export's columns that say when something happened (UTC): Parquet timestamps
+TIME_COLUMNS = ("predicted_at", "written_at", "confirmed_at")
+
+
+def date_columns(ws: Workspace, details: Sequence[str]) -> list[str]:
+    """The detail columns (:func:`detail_columns`) whose metadata field the project's
+    table types as a date (``[tabular] time_column`` and ``date`` columns of
+    ``[tabular.columns]``): Parquet writes them as timestamps."""
+    section = ws.card.section("tabular")
+    dates = {str(c) for c, kind in dict(section.get("columns") or {}).items() if kind == "date"}
+    if section.get("time_column"):
+        dates.add(str(section["time_column"]))
+    return [c for c, f in _meta_fields(details) if f in dates]
+
+
+def _timestamp(value: Any, column: str, item_id: str) -> datetime | None:
+    """A time (``2026-03-01T10:00:00Z``, ``1887-03-02``) as a UTC datetime without a time
+    zone, for a Parquet timestamp; one PolicyError naming the item when it is not one."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        at = value
+    else:
+        try:
+            at = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise PolicyError(
+                f"item {item_id!r}: its {column} {value!r} is not a date, and the project's "
+                "table says that column is one, so the Parquet file was not written",
+                hint=f"correct {item_id}'s {column} (e.g. 1887-03-02), or export CSV or "
+                     "JSON lines, which keep it as text") from None
+    if at.tzinfo is not None:
+        at = at.astimezone(UTC).replace(tzinfo=None)
+    return at
+
+
 def write_parquet(rows: Iterator[Exported], path: Path | IO[bytes], group_size: int = 5000,
-                  extra: tuple[str, ...] = (), details: Sequence[str] = ()) -> int:
+                  extra: tuple[str, ...] = (), details: Sequence[str] = (),
+                  dates: Sequence[str] = ()) -> int:
     """The export as Parquet; ``extra`` columns (the task kind's) and ``details`` (the
     item's title, text snippet and metadata fields, :func:`detail_columns`) are text
-    (JSON for anything that is not)."""
+    (JSON for anything that is not), except the detail columns ``dates``
+    (:func:`date_columns`), timestamps as the times the export keeps
+    (:data:`TIME_COLUMNS`, in UTC)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    stamp = pa.timestamp("ms", tz="UTC")  # Parquet has no unit of seconds
     schema = pa.schema([
         ("item_id", pa.string()), ("uri", pa.string()), ("field", pa.string()),
         ("value", pa.string()), ("origin", pa.string()), ("action", pa.string()),
         ("score", pa.float64()), ("model", pa.string()), ("model_version", pa.int64()),
         ("run_id", pa.int64()), ("prediction_id", pa.int64()), ("reason", pa.string()),
-        ("safety", pa.string()), ("predicted_at", pa.string()), ("written_at", pa.string()),
-        ("confirmed_by", pa.string()), ("confirmed_at", pa.string()),
+        ("safety", pa.string()), ("predicted_at", stamp), ("written_at", stamp),
+        ("confirmed_by", pa.string()), ("confirmed_at", stamp),
         ("decision", pa.string()), ("predicted_value", pa.string()),
-        *[(c, pa.string()) for c in (*extra, *details)]])
+        *[(c, pa.timestamp("ms") if c in dates else pa.string()) for c in (*extra, *details)]])
     n = 0
     buf: list[dict[str, Any]] = []
     with pq.ParquetWriter(path if not isinstance(path, Path) else str(path), schema) as writer:
         for e in rows:
-            row = e.row
+            row = {**e.row, **{c: _timestamp(e.row.get(c), c, e.item.item_id)
+                               for c in TIME_COLUMNS}}
             if extra:
                 row = {**row, **{c: None if row.get(c) is None else
                                  row[c] if isinstance(row[c], str) else json.dumps(row[c])
                                  for c in extra}}
             if details:
-                row = {**row, **{c: _text_cell(e.details.get(c)) for c in details}}
+                row = {**row, **{c: _timestamp(e.details.get(c), c, e.item.item_id)
+                                 if c in dates else _text_cell(e.details.get(c))
+                                 for c in details}}
             buf.append(row)
             n += 1
             if len(buf) >= group_size:
@@ -605,9 +703,11 @@ def _slug(text: str) -> str:
 
 def web_annotation(row: dict[str, Any], item: Item, base: str,
                    template: str | None = None,
-                   selector: dict[str, Any] | None = None) -> dict[str, Any]:
+                   selector: dict[str, Any] | None = None,
+                   meta: Sequence[str] = ()) -> dict[str, Any]:
     """One W3C Web Annotation; ``selector`` (from the task kind: e.g. a span's
-    ``TextPositionSelector``) says which part of the item it is about."""
+    ``TextPositionSelector``) says which part of the item it is about; ``meta``: the
+    item metadata fields the target carries (:func:`w3c_metadata`)."""
     target: dict[str, Any] = {"source": _target_source(item, template)}
     region = xywh(item)
     if selector is not None:
@@ -616,6 +716,9 @@ def web_annotation(row: dict[str, Any], item: Item, base: str,
         target["selector"] = {"type": "FragmentSelector",
                               "conformsTo": "http://www.w3.org/TR/media-frags/",
                               "value": f"xywh={region}"}
+    pairs = w3c_metadata(item, meta)
+    if pairs:
+        target["metadata"] = pairs
     anno: dict[str, Any] = {
         "id": f"{base}{row['prediction_id']}-{_slug(row['value'])}",
         "type": "Annotation",
@@ -647,9 +750,10 @@ def _provenance(row: dict[str, Any]) -> dict[str, Any]:
 
 def write_w3c(rows: Iterator[Exported], out: IO[str], *,
               base: str, label: str, kind: TaskKind[Any, Any], template: str | None = None,
-              local: list[int] | None = None) -> int:
+              local: list[int] | None = None, meta: Sequence[str] = ()) -> int:
     """An AnnotationCollection whose first page holds every annotation, streamed.
-    ``local`` (a one-element list) counts the annotations whose target is a local file."""
+    ``local`` (a one-element list) counts the annotations whose target is a local file.
+    ``meta``: the item metadata fields each target carries (:func:`w3c_metadata`)."""
     head = {"@context": [ANNO_CONTEXT, EXTENSION_CONTEXT], "id": f"{base}collection",
             "type": "AnnotationCollection", "label": label}
     text = json.dumps(head, ensure_ascii=False)
@@ -658,7 +762,7 @@ def write_w3c(rows: Iterator[Exported], out: IO[str], *,
     n = 0
     for e in rows:
         anno = web_annotation(e.row, e.item, base, template,
-                              kind.annotation_selector(e.candidate))
+                              kind.annotation_selector(e.candidate), meta)
         if local is not None and anno["target"]["source"].startswith("file:"):
             local[0] += 1
         out.write((",\n" if n else "\n") + json.dumps(anno, ensure_ascii=False))
@@ -766,8 +870,14 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     command options).
 
     csv, xlsx, jsonl and parquet rows also carry the item's title and text snippet and
-    the metadata fields ``meta`` (default: ``[export] meta`` in the card). A CSV file starts
-    with a byte-order mark (Excel then reads it as UTF-8); on stdout it does not."""
+    the metadata fields ``meta`` (default: ``[export] meta`` in the card); the other
+    formats carry those fields where each format keeps an item's description: a W3C
+    annotation's target ``metadata`` ({label, value} pairs), a IIIF v3 annotation's
+    target canvas ``metadata`` (IIIF label/value pairs; v2: its ``on`` resource's), the
+    Annif corpus's ``index.tsv`` (a column per field, after a header). ``filter`` (one URI
+    a line) has no place for them: ``meta`` given with it is refused, the card's default
+    is not used. A CSV file starts with a byte-order mark (Excel then reads it as UTF-8);
+    on stdout it does not."""
     import sys
 
     warnings: list[str] = []
@@ -781,6 +891,10 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
         raise PolicyError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if fmt in SUBJECT_FORMATS and ws.card.kind == "entities":
         raise PolicyError(entities_refusal(fmt))
+    if meta and fmt in NO_META_FORMATS:
+        raise PolicyError(meta_refusal(fmt))
+    # the item metadata fields asked for (else the card's [export] meta)
+    fields = [] if fmt in NO_META_FORMATS else asked_meta(ws, meta)
     where = where or ExportFilter()
     if fmt == "annif" and not where.actions:
         where = ExportFilter(actions=("accept",), label=where.label, min_score=where.min_score,
@@ -827,7 +941,9 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
                 pages, skipped = write_iiif(rows, folder, base=base, label=label,
                                             canvas_of=canvas_id, region_of=xywh,
                                             annotation_row=_iiif_row,
-                                            annotation_id=_anno_id(base))
+                                            annotation_id=_anno_id(base),
+                                            metadata_of=lambda item: metadata_pairs(
+                                                item, fields))
                 if single:
                     if len(pages) > 1:
                         raise PolicyError(
@@ -851,27 +967,33 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
 
             uris = label_uris(ws.card, ws.root)
             result.update(write_annif(rows, path, uris,
-                                      text_of=lambda item: ws.item(item.item_id).text))
+                                      text_of=lambda item: ws.item(item.item_id).text,
+                                      meta=fields))
             if not uris:
                 warnings.append("no [labels] uris vocabulary in glamlab.toml: subject files "
                                 "hold plain labels, which Annif looks up in its vocabulary")
         result["warnings"] = warnings
         return result
-    details = detail_columns(ws, meta)
+    details = detail_columns(ws, fields)
     sheet: dict[str, Any] = {}
     if fmt in ("parquet", "xlsx"):
         assert path is not None
-        with open_private(path, "wb") as fh:
-            if fmt == "parquet":
-                result["rows"] = write_parquet(iter_rows(ws, model=model, where=where,
+        try:
+            with open_private(path, "wb") as fh:
+                if fmt == "parquet":
+                    result["rows"] = write_parquet(iter_rows(ws, model=model, where=where,
+                                                             details=details), fh,
+                                                   extra=task_kind(ws.card).export_columns,
+                                                   details=details,
+                                                   dates=date_columns(ws, details))
+                else:
+                    result["rows"] = write_csv(iter_rows(ws, model=model, where=where,
                                                          details=details), fh,
-                                               extra=task_kind(ws.card).export_columns,
-                                               details=details)
-            else:
-                result["rows"] = write_csv(iter_rows(ws, model=model, where=where,
-                                                     details=details), fh,
-                                           columns(task_kind(ws.card)), details=details,
-                                           fmt="xlsx")
+                                               columns(task_kind(ws.card)), details=details,
+                                               fmt="xlsx")
+        except PolicyError:  # a value the file cannot hold: no half-written file left
+            path.unlink(missing_ok=True)
+            raise
         result["warnings"] = warnings
         return result
     handle: IO[str]
@@ -897,7 +1019,7 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
             result["annotations"] = write_w3c(iter_rows(ws, model=model, where=where),
                                               handle, base=base, label=label,
                                               kind=task_kind(ws.card), template=template,
-                                              local=local)
+                                              local=local, meta=fields)
             if local[0]:
                 warnings.append(f"{local[0]} annotations target a local file (file://...): "
                                 "give the items a record url, or set [export] "

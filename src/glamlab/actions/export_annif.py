@@ -4,7 +4,9 @@
 with exported values, ``{name}.tsv`` with one subject per line, ``<uri>\\tlabel`` when the
 card's vocabulary gives the label a URI, else the plain label (Annif looks plain labels up
 in its vocabulary), and ``{name}.txt`` with the item's text when it has one; ``index.tsv``
-maps each file name to the item id. By default only accepted values are written (a
+maps each file name to the item id (with the item metadata fields asked for, ``--meta``,
+a column each after a ``file  item_id  FIELD...`` header: Annif's own files have no place
+for them, and Annif reads no ``index.tsv``). By default only accepted values are written (a
 subject file has no place for a policy action); ``--action`` chooses others.
 
 The vocabulary is ``[labels] uris`` in ``glamlab.toml``
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +25,19 @@ from ..files import open_private, private_dir
 
 if TYPE_CHECKING:
     from ..items import Item
+
+def tsv_cell(text: str) -> str:
+    """``text`` as one TSV cell: tabs and line breaks as spaces."""
+    return re.sub(r"[\t\r\n]+", " ", text)
+
+
+def index_cells(item: Item, meta: Sequence[str]) -> list[str]:
+    """The item's metadata fields ``meta`` as ``index.tsv`` cells: empty where it has
+    none, the values of a list joined by ``|``, anything else not a text as JSON."""
+    from .export import meta_text
+
+    return [tsv_cell("|".join(meta_text(item.meta.get(f)))) for f in meta]
+
 
 def _name(item_id: str, taken: set[str]) -> str:
     base = re.sub(r"[^A-Za-z0-9._-]+", "_", item_id).strip("._") or "item"
@@ -35,15 +50,19 @@ def _name(item_id: str, taken: set[str]) -> str:
 
 
 def write_annif(rows: Iterator[tuple[dict[str, Any], Item]], folder: Path,
-                uris: dict[str, str], text_of: Any = None) -> dict[str, Any]:
+                uris: dict[str, str], text_of: Any = None,
+                meta: Sequence[str] = ()) -> dict[str, Any]:
     """Write subject files (and texts) per item into ``folder``; rows come in item order.
-    ``text_of(item)`` gives an item's text when the rows' items do not carry it."""
+    ``text_of(item)`` gives an item's text when the rows' items do not carry it. ``meta``:
+    item metadata fields ``index.tsv`` gives a column each (:func:`index_cells`)."""
     private_dir(folder)
     taken: set[str] = set()
     items = subjects = with_uri = 0
     current: Item | None = None
     values: list[str] = []
     index = open_private(folder / "index.tsv", "w", encoding="utf-8", newline="")
+    if meta:
+        index.write("\t".join(["file", "item_id", *(tsv_cell(f) for f in meta)]) + "\n")
 
     def flush() -> None:
         nonlocal items, subjects, with_uri
@@ -61,7 +80,7 @@ def write_annif(rows: Iterator[tuple[dict[str, Any], Item]], folder: Path,
         if body:
             with open_private(folder / f"{name}.txt", "w", encoding="utf-8") as fh:
                 fh.write(body)
-        index.write(f"{name}\t{current.item_id}\n")
+        index.write("\t".join([name, current.item_id, *index_cells(current, meta)]) + "\n")
         items += 1
         subjects += len(lines)
 

@@ -13,7 +13,9 @@ glamlab's own fields ride where both validators keep them: the model is the W3C
 ``generator`` (v2: ``annotatedBy``), the time ``created`` (v2: ``annotatedAt``), the
 person who confirmed it the ``creator``, and the score, policy action, field, run and
 decision a second ``TextualBody`` with purpose ``describing`` (v2: a second
-``dctypes:Text``) whose value is a small JSON object.
+``dctypes:Text``) whose value is a small JSON object. The item metadata fields asked for
+(``--meta``) are the target canvas's ``metadata`` label/value pairs (v2: the ``on``
+resource's, whose ``full`` stays the canvas id).
 
 Each document is its own file ``{manifest slug}-{hash}.json`` in the output folder; its
 ``id`` is the configured base URL (``[export] base_url``) plus that name, so the files can
@@ -67,9 +69,28 @@ def _fragment(region: str | None) -> dict[str, Any] | None:
             "value": f"xywh={region}"}
 
 
+Metadata = list[tuple[str, list[str]]]
+
+
+def metadata_v3(pairs: Metadata) -> list[dict[str, Any]]:
+    """Item metadata as IIIF Presentation 3 ``metadata``: label/value pairs, each a
+    language map (``none``: the values are not in one language)."""
+    return [{"label": {"none": [label]}, "value": {"none": values}} for label, values in pairs]
+
+
+def metadata_v2(pairs: Metadata) -> list[dict[str, Any]]:
+    """Item metadata as IIIF Presentation 2 ``metadata``: ``{"label", "value"}`` pairs
+    (``value`` a list where a field has several)."""
+    return [{"label": label, "value": values[0] if len(values) == 1 else values}
+            for label, values in pairs]
+
+
 def annotation_v3(row: dict[str, Any], canvas: str, manifest: str | None,
-                  region: str | None, anno_id: str) -> dict[str, Any]:
+                  region: str | None, anno_id: str,
+                  metadata: Metadata | None = None) -> dict[str, Any]:
     source: dict[str, Any] = {"id": canvas, "type": "Canvas"}
+    if metadata:  # the item's description, on the canvas it is
+        source["metadata"] = metadata_v3(metadata)
     if manifest:
         source["partOf"] = [{"id": manifest, "type": "Manifest"}]
     target: dict[str, Any] = {"type": "SpecificResource", "source": source}
@@ -96,12 +117,16 @@ def annotation_v3(row: dict[str, Any], canvas: str, manifest: str | None,
 
 
 def annotation_v2(row: dict[str, Any], canvas: str, manifest: str | None,
-                  region: str | None, anno_id: str) -> dict[str, Any]:
+                  region: str | None, anno_id: str,
+                  metadata: Metadata | None = None) -> dict[str, Any]:
     on: dict[str, Any] = {"@type": "oa:SpecificResource", "full": canvas}
     if manifest:
         on["within"] = {"@id": manifest, "@type": "sc:Manifest"}
     if region:
         on["selector"] = {"@type": "oa:FragmentSelector", "value": f"xywh={region}"}
+    if metadata:  # the item's description, on the part of the canvas it is (``full``
+        # stays the canvas's id, which viewers match annotations on)
+        on["metadata"] = metadata_v2(metadata)
     gen = row["generator"]
     anno: dict[str, Any] = {
         "@id": anno_id,
@@ -188,9 +213,11 @@ class PageWriter:
 
 def write_iiif(rows: Iterator[tuple[dict[str, Any], Item]], folder: Path, *, base: str,
                label: str, canvas_of: Any, region_of: Any, annotation_row: Any,
-               annotation_id: Any) -> tuple[list[dict[str, Any]], int]:
+               annotation_id: Any, metadata_of: Any = None
+               ) -> tuple[list[dict[str, Any]], int]:
     """Write one annotation document per manifest into ``folder``. Returns (pages written,
-    items left out because they come from no IIIF canvas)."""
+    items left out because they come from no IIIF canvas). ``metadata_of(item)``: the
+    item's metadata label/value pairs each annotation's target carries (none: none)."""
     private_dir(folder)
     writer = PageWriter(folder, base, label)
     skipped = 0
@@ -206,12 +233,13 @@ def write_iiif(rows: Iterator[tuple[dict[str, Any], Item]], folder: Path, *, bas
             region = region_of(item)
             full = annotation_row(row)
             anno_id = annotation_id(row)
+            pairs = metadata_of(item) if metadata_of is not None else []
 
             def make(v: int, full: dict[str, Any] = full, canvas: str = canvas,
                      manifest: str | None = manifest, region: str | None = region,
-                     anno_id: str = anno_id) -> dict[str, Any]:
+                     anno_id: str = anno_id, pairs: Metadata = pairs) -> dict[str, Any]:
                 build = annotation_v2 if v == 2 else annotation_v3
-                return build(full, canvas, manifest, region, anno_id)
+                return build(full, canvas, manifest, region, anno_id, pairs)
 
             writer.add(manifest, version, make)
     finally:

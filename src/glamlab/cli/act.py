@@ -131,9 +131,12 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
 @click.option("--base-url", default=None,
               help="Base for annotation ids (default: [export] base_url in glamlab.toml).")
 @click.option("--meta", "meta", multiple=True,
-              help="csv/xlsx/jsonl/parquet: add this metadata field as a column (repeatable; default: "
-                   "[export] meta in glamlab.toml). The title and text snippet always come. "
-                   "An entities project's csv adds the fields to each mention's row.")
+              help="Add this item metadata field (repeatable; default: [export] meta in "
+                   "glamlab.toml). csv/xlsx/parquet: a column (the title and text snippet "
+                   "always come); jsonl: a key (entities: in a \"meta\" object); w3c: the "
+                   "target's metadata label/value pairs; iiif: the target canvas's "
+                   "metadata; annif and inception: a column of the folder's index.tsv. "
+                   "Refused with filter (one URI a line).")
 @json_option
 @click.pass_context
 def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], label: str | None,

@@ -94,6 +94,7 @@ def _files(path: Path) -> list[Path]:
 
 
 #: the first line of the ``index.tsv`` glamlab's INCEpTION export writes beside its files
+#: (then the item metadata fields asked for, a column each)
 EXPORT_INDEX_HEADER = "file\titem_id"
 
 
@@ -110,9 +111,10 @@ def _export_index(files: list[Path]) -> tuple[list[Path], dict[Path, str]]:
                     lines = fh.read().splitlines()
             except OSError:
                 lines = []
-            if lines and lines[0] == EXPORT_INDEX_HEADER:
+            # the item metadata columns an export may add after item_id are not read
+            if lines and lines[0].split("\t")[:2] == EXPORT_INDEX_HEADER.split("\t"):
                 for line in lines[1:]:
-                    name, _, item_id = line.partition("\t")
+                    name, item_id = [*line.split("\t"), ""][:2]
                     if name and item_id:
                         ids[f.parent / name] = item_id
                 continue

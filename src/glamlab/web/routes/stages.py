@@ -261,7 +261,15 @@ def capacity_csv(request: Request, user: User = Depends(page_user)) -> Response:
 
 @router.get("/stages/export", response_class=HTMLResponse)
 def export_page(request: Request, user: User = Depends(page_user)) -> Response:
-    from ...actions.export import WEB_ID_FIX, spreadsheet_id_warning, stale_predictions_warning
+    from urllib.parse import urlencode
+
+    from ...actions.export import (
+        WEB_ID_FIX,
+        asked_meta,
+        spreadsheet_id_warning,
+        stale_predictions_warning,
+    )
+    from ...trends.aggregate import metadata_fields
 
     ws = request.app.state.ws
     warning = spreadsheet_id_warning(ws, WEB_ID_FIX)
@@ -272,13 +280,36 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
                               lambda w: overview.export_check(w, request.app.state.refresher),
                               ws)
     check["warnings"] = [w for w in check.get("warnings") or [] if w not in (warning, stale)]
+    # the item metadata fields the downloads add (--meta on the command line): those
+    # ticked on this page, else [export] meta in glamlab.toml
+    chosen = _export_meta(request)
+    default = chosen is None
+    chosen = chosen if chosen is not None else asked_meta(ws)
+    fields = [f for f in metadata_fields(ws) if f not in EXPORT_HIDDEN_FIELDS]
+    fields += [f for f in chosen if f not in fields]
+    query = "" if default else urlencode([("chosen", "1"), *(("meta", f) for f in chosen)])
     return _page(request, "export", {"formats": EXPORT_FORMATS, "id_warning": warning,
-                                     "stale_warning": stale, "check": check})
+                                     "stale_warning": stale, "check": check,
+                                     "meta_fields": fields, "meta_chosen": chosen,
+                                     "meta_query": query})
+
+
+#: item metadata that is not the item's description: left off the Export page's choice
+EXPORT_HIDDEN_FIELDS = ("word_boxes",)
+
+
+def _export_meta(request: Request) -> list[str] | None:
+    """The metadata fields ticked on the Export page (``chosen=1&meta=F...``; none ticked:
+    none), or None where nothing was chosen there (then ``[export] meta`` in the card)."""
+    if not request.query_params.get("chosen"):
+        return None
+    return [f for f in request.query_params.getlist("meta") if f]
 
 
 @router.get("/stages/export/download")
 def export_download(request: Request, user: User = Depends(page_user)) -> Response:
-    """``?format=csv|jsonl|parquet`` (read from the query string: a parameter called
+    """``?format=csv|jsonl|parquet`` (and ``chosen=1&meta=FIELD...``: the item metadata
+    fields ticked on the page) (read from the query string: a parameter called
     ``format`` made FastAPI give pydantic an alias it warns about, now and then, when the
     API description is built)."""
     from ...actions.export import export
@@ -292,10 +323,11 @@ def export_download(request: Request, user: User = Depends(page_user)) -> Respon
     path = Path(folder) / f"{stem}-export.{format}"
     from ...actions.entity_export import export_entities, exports_spans
 
+    meta = _export_meta(request)  # None: [export] meta in the card
     if exports_spans(ws, format):  # an entities project: a row per span, with its link
-        export_entities(ws, format, path, web=True)
+        export_entities(ws, format, path, web=True, meta=meta)
     else:
-        export(ws, format, path, web=True)
+        export(ws, format, path, web=True, meta=meta)
     return FileResponse(path, media_type=EXPORT_FORMATS[format][0], filename=path.name,
                         background=BackgroundTask(_remove, Path(folder)))
 
