@@ -23,7 +23,8 @@ def _parse_where(where: tuple[str, ...]) -> dict[str, str]:
 @click.argument("action", type=click.Choice(["count", "list", "show"]), default="count")
 @click.argument("item_id", required=False)
 @click.option("--where", multiple=True, help="Filter on metadata: FIELD=VALUE (repeatable).")
-@click.option("--limit", type=int, default=20, show_default=True, help="Rows to list.")
+@click.option("--limit", type=int, default=20, show_default=True,
+              help="Rows to list (0: all of them).")
 @click.option("--errors", is_flag=True, help="List the problems found at ingest instead (those "
               "still current: ingesting a source again resolves its earlier problems).")
 @click.option("--resolved", is_flag=True,
@@ -42,21 +43,33 @@ def items(ctx: click.Context, action: str, item_id: str | None, where: tuple[str
       glamlab items --errors
     """
     ws = open_ws(ctx)
+    if limit < 0:
+        raise click.BadParameter("use a number of rows, or 0 for all of them",
+                                 param_hint="--limit")
     if errors:
-        rows = ws.ingest_errors(limit=limit, resolved=resolved)
-        emit(rows, as_json, _problems)
+        rows = ws.ingest_errors(limit=limit + 1 if limit else None, resolved=resolved)
+        more = bool(limit) and len(rows) > limit
+        rows = rows[:limit] if limit else rows
+        emit(rows, as_json, lambda r: _problems(r) + (
+            f"\n(the newest {limit} shown; --limit 0 lists them all)" if more else ""))
         return
     filt = _parse_where(where)
     if action == "count":
         n = ws.count_items(where=filt)
         emit({"count": n}, as_json, lambda d: f"{d['count']:,} items")
     elif action == "list":
-        rows = [i.to_dict() for i in ws.items(where=filt, limit=limit)]
+        rows = [i.to_dict() for i in ws.items(where=filt, limit=limit or None)]
+        if as_json:  # every value whole: a script reads the text it stored
+            emit(rows, True)
+            return
         for r in rows:
             if r["text"] and len(r["text"]) > 80:
                 r["text"] = r["text"][:77] + "..."
-        emit(rows, as_json, lambda r: table(r, ["id", "modality", "source_kind", "width",
-                                                "height", "text"]))
+        total = ws.count_items(where=filt) if limit and len(rows) == limit else len(rows)
+        emit(rows, False, lambda r: table(r, ["id", "modality", "source_kind", "width",
+                                              "height", "text"])
+             + (f"\n({len(r):,} of {total:,} items shown; --limit 0 lists them all)"
+                if total > len(r) else ""))
     else:
         if not item_id:
             raise click.UsageError("glamlab items show needs an ITEM_ID")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from ._common import emit, json_option, open_ws
 
@@ -31,22 +32,33 @@ from ._common import emit, json_option, open_ws
                    "(default) or rmse.")
 @click.option("--slot", default=None,
               help="A count task's slot: h (hour), D (day, the default), W (week), M (month).")
+@click.option("--db", "card_db", default=None, metavar="URL",
+              help="Database URL (postgresql://...) to create the workspace in and write into "
+                   "glamlab.toml ([database] url), so later commands need no --db. Keep a "
+                   "password out of the card: set GLAMLAB_DB instead (never written there).")
 @json_option
 @click.pass_context
 def init(ctx: click.Context, directory: str | None, task: str, modality: str, labels: str,
          multi_label: bool, kind: str | None, metric: str | None, need: str,
          positive_label: str | None, price_per_item: float, task_type: str | None,
-         slot: str | None, as_json: bool) -> None:
+         slot: str | None, card_db: str | None, as_json: bool) -> None:
     """Create a workspace in DIRECTORY (default: the --workspace folder).
 
-    Writes glamlab.toml (the project card) and creates the database: glamlab.db,
-    or the PostgreSQL database given by --db / GLAMLAB_DB.
+    Writes glamlab.toml (the project card) and creates the database: glamlab.db, or
+    the PostgreSQL database given by `glamlab init --db URL` or `glamlab --db URL init`
+    (written into the card), or by GLAMLAB_DB (used, never written into the card).
     """
     from ..tasks.count import COUNT_METRICS, CountTask, set_count_task
     from ..tasks.kinds import available, prepare_card
     from ..workspace import Workspace
 
-    obj = ctx.find_root().obj
+    root = ctx.find_root()
+    obj = root.obj
+    # the URL the card keeps: a --db given on the command line. GLAMLAB_DB is used, as
+    # by every command, and never written: the environment is where the docs tell a
+    # team to keep the database password, out of the card
+    db = card_db or (obj.get("db") if root.get_parameter_source("db")
+                     == ParameterSource.COMMANDLINE else None)
     if kind is None and task == "entities" and "entities" in available():
         kind = "entities"  # `--task entities` names the kind too (issue 21)
     count = None
@@ -72,7 +84,7 @@ def init(ctx: click.Context, directory: str | None, task: str, modality: str, la
                         labels=labels.split("|" if "|" in labels else ","),
                         multi_label=multi_label or kind == "multi-label", kind=kind,
                         metric=metric, need=need, positive_label=positive_label,
-                        price_per_item=price_per_item, db=obj.get("db"), prepare=prepare_card)
+                        price_per_item=price_per_item, db=db, prepare=prepare_card)
     if count is not None:
         set_count_task(ws, slot=count.slot, metric=count.metric)
     data = {"workspace": str(ws.root), "task": task, "kind": ws.card.kind,

@@ -58,6 +58,33 @@ def _context() -> Any:
     return mp.get_context("spawn")
 
 
+def _start_server(ctx: Any) -> None:
+    """Start the forkserver (when this context uses one) deaf to Ctrl-C and SIGTERM.
+
+    Ctrl-C reaches the whole process group. The forkserver only starts ignoring it once
+    it has imported :data:`PRELOAD` (seconds: numpy, scikit-learn), so a Ctrl-C in the
+    first seconds of a run killed it with a traceback, and the run, unable to start a
+    worker, was marked failed instead of stopped (and not resumable). Ignored while the
+    server is started, the two signals stay ignored in it (an ignored signal stays so
+    across exec) and in the workers it forks, which ignore them anyway: the parent alone
+    decides when to stop. Only the parent's own handlers are set aside, for the moment
+    it takes to start the server process (not for its imports)."""
+    import signal
+    import threading
+
+    if ctx.get_start_method() != "forkserver" or \
+            threading.current_thread() is not threading.main_thread():
+        return
+    from multiprocessing import forkserver
+
+    old = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        forkserver.ensure_running()
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
 PRELOAD = ["glamlab.inference.worker", "glamlab.predictors.base", "glamlab.registry",
            "glamlab.workspace", "numpy", "sqlalchemy", "sklearn.base", "PIL.Image"]
 
@@ -223,6 +250,7 @@ class LocalPool:
         self._exhausted = False
         self._next_id = 0
         self._should_stop = should_stop
+        _start_server(self.ctx)
         self.slots = [self._start() for _ in range(self.workers)]
         try:
             while True:

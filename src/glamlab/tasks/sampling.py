@@ -147,12 +147,25 @@ def sample_items(ws: Workspace, n: int, *, strategy: str = "random", seed: int |
         if strategy == "random":
             available = _count(conn, ws, where)
             if not available:
-                raise LabelError("every item is labelled already; nothing to sample")
+                raise _nothing_to_sample(conn, ws, skipped=bool(skip))
             ids = _random_ids(conn, ws, n, rng, where)
             return Sample(strategy, [{"id": i} for i in ids], pool=available)
         if strategy == "stratified":
-            return _stratified(conn, ws, n, rng, where, by)
-    return _uncertain(ws, n, rng, where, pool, scorer, model, model_id)
+            return _stratified(conn, ws, n, rng, where, by, skipped=bool(skip))
+    return _uncertain(ws, n, rng, where, pool, scorer, model, model_id, skipped=bool(skip))
+
+
+def _nothing_to_sample(conn: sa.Connection, ws: Workspace, *, skipped: bool) -> LabelError:
+    """Why no item is left to sample, in words: no items at all (none brought in yet),
+    or every item labelled (or skipped) already."""
+    ti = ws.store.t.items
+    if not _count(conn, ws, [ti.c.is_current.is_(True)]):
+        return LabelError("there are no items to sample from yet: the workspace is empty",
+                          hint="bring the collection in first: glamlab ingest SOURCE")
+    return LabelError("every item is labelled" + (" or skipped" if skipped else "")
+                      + " already; nothing to sample",
+                      hint="glamlab labels show counts the labels; bring more items in with "
+                           "glamlab ingest SOURCE")
 
 
 def _count(conn: sa.Connection, ws: Workspace, where: Sequence[Any]) -> int:
@@ -162,7 +175,7 @@ def _count(conn: sa.Connection, ws: Workspace, where: Sequence[Any]) -> int:
 
 
 def _stratified(conn: sa.Connection, ws: Workspace, n: int, rng: random.Random,
-                where: Sequence[Any], by: str) -> Sample:
+                where: Sequence[Any], by: str, *, skipped: bool = False) -> Sample:
     ti = ws.store.t.items
     key = _field(ws, by)
     sizes = {_key(k): int(c) for k, c in conn.execute(
@@ -170,7 +183,7 @@ def _stratified(conn: sa.Connection, ws: Workspace, n: int, rng: random.Random,
     free = {_key(k): int(c) for k, c in conn.execute(
         sa.select(key, sa.func.count()).where(*where).group_by(key))}
     if not free:
-        raise LabelError("every item is labelled already; nothing to sample")
+        raise _nothing_to_sample(conn, ws, skipped=skipped)
     labelled = {g: sizes.get(g, 0) - free.get(g, 0) for g in sizes}
     take = _shares(n=min(n, sum(free.values())), sizes=sizes, labelled=labelled, free=free)
     out: list[dict[str, Any]] = []
@@ -214,7 +227,8 @@ def _shares(n: int, sizes: dict[Any, int], labelled: dict[Any, int],
 
 
 def _uncertain(ws: Workspace, n: int, rng: random.Random, where: list[Any], pool: int,
-               scorer: Scorer | None, model: str | None, model_id: int | None) -> Sample:
+               scorer: Scorer | None, model: str | None, model_id: int | None, *,
+               skipped: bool = False) -> Sample:
     kind = task_kind(ws.card)
     p = ws.store.t.predictions
     ti = ws.store.t.items
@@ -223,12 +237,12 @@ def _uncertain(ws: Workspace, n: int, rng: random.Random, where: list[Any], pool
         join = ti.join(p, sa.and_(p.c.item_id == ti.c.item_id, p.c.model_id == model_id))
     with ws.store.read() as conn:
         ids = _random_ids(conn, ws, max(pool, n), rng, where, join)
+    if not ids and scorer is not None:
+        with ws.store.read() as conn:
+            raise _nothing_to_sample(conn, ws, skipped=skipped)
     if not ids:
-        raise LabelError("no unlabelled item has a prediction to be unsure about"
-                         if scorer is None else
-                         "every item is labelled already; nothing to sample",
-                         hint="run a model over the collection first: glamlab run"
-                         if scorer is None else None)
+        raise LabelError("no unlabelled item has a prediction to be unsure about",
+                         hint="run a model over the collection first: glamlab run")
     items = list(ws.items(ids=ids))
     failed: list[dict[str, str]] = []
     if scorer is not None:
