@@ -267,6 +267,10 @@ class ActReport:
     #: with ``plan(before=...)``: how many candidates change action, "review->reject"
     #: and so on (None: not compared)
     changes: dict[str, int] | None = None
+    #: the same, counted in items (a multi-label item may have several labels change
+    #: action; "review->reject": the items with at least one candidate that is sent to a
+    #: person under ``before`` and rejected under this policy)
+    changes_items: dict[str, int] | None = None
 
     @property
     def review_workload(self) -> int:
@@ -301,6 +305,8 @@ class ActReport:
             "policy_source": self.policy_source, "notes": self.notes, "unit": self.unit,
             "known_outcomes": self.known_outcomes,
             **({"changes": self.changes} if self.changes is not None else {}),
+            **({"changes_items": self.changes_items}
+               if self.changes_items is not None else {}),
         }
 
 
@@ -371,6 +377,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     seen_items = 0
     current: dict[str, int] = {}
     known: list[str] = []
+    changed_items: dict[str, set[str]] = {}
     if before is not None:
         report.changes = {}
         external = safety.is_external(mv.predictor, mv.card)
@@ -384,6 +391,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
                 if was != d.action:
                     key = f"{was}->{d.action}"
                     report.changes[key] = report.changes.get(key, 0) + 1
+                    changed_items.setdefault(key, set()).add(d.item.item_id)
             per = report.by_label.setdefault(d.label, {"accept": 0, "review": 0, "reject": 0,
                                                        "review_already_decided": 0,
                                                        "review_settled_by_gold": 0})
@@ -413,6 +421,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
         if not dry_run:
             _write_batch(ws, mv, policy, batch, report, people, current, saved)
     report.items_with_predictions = seen_items
+    if before is not None:
+        report.changes_items = {k: len(v) for k, v in changed_items.items()}
     if report.known_outcomes:
         report.notes = [*report.notes,
                         f"{report.known_outcomes:,} rows whose outcome is known already "
