@@ -264,6 +264,10 @@ class ActReport:
     #: open review rows about an earlier prediction of these items, withdrawn because
     #: the model that now runs no longer sends their candidate to review
     superseded: int = 0
+    #: of ``written["review_queue"]``, the rows an active gold label of the item already
+    #: settles (glamlab.store.queue): written, but nobody is asked about them; the rest
+    #: (``written_open``) wait for a person
+    written_settled_by_gold: int = 0
     #: with ``plan(before=...)``: how many candidates change action, "review->reject"
     #: and so on (None: not compared)
     changes: dict[str, int] | None = None
@@ -297,6 +301,8 @@ class ActReport:
                               for a in ("review", "suppress")},
             "written": self.written, "already_written": self.already_written,
             "superseded": self.superseded,
+            "written_settled_by_gold": self.written_settled_by_gold,
+            "written_open": self.written["review_queue"] - self.written_settled_by_gold,
             "decided_by_people": self.decided_by_people,
             "review_already_decided": self.review_decided,
             "review_settled_by_gold": self.review_settled_by_gold,
@@ -419,7 +425,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
             report.review_settled_by_gold += n
             report.by_label[label]["review_settled_by_gold"] += n
         if not dry_run:
-            _write_batch(ws, mv, policy, batch, report, people, current, saved)
+            _write_batch(ws, mv, policy, batch, report, people, current, saved,
+                         gold=gold, span_gold=span_gold)
     report.items_with_predictions = seen_items
     if before is not None:
         report.changes_items = {k: len(v) for k, v in changed_items.items()}
@@ -618,12 +625,16 @@ def _people_spans(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
 def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[Decision],
                  report: ActReport, people: dict[str, list[Any]],
                  current: dict[str, int] | None = None,
-                 saved: dict[str, list[Any]] | None = None) -> None:
+                 saved: dict[str, list[Any]] | None = None, *,
+                 gold: dict[str, set[str]] | None = None,
+                 span_gold: set[str] | None = None) -> None:
     """Write one batch; ``people``: the people's decisions on its items
     (:func:`.people.item_decisions`); ``current``: the batch's items and their
     prediction's id (see :func:`_refresh_queue`); ``saved``: the spans people saved on
     its texts (:func:`_people_spans`): a span to review over their words is settled,
-    not queued, and an open row asking about it is withdrawn."""
+    not queued, and an open row asking about it is withdrawn. ``gold``/``span_gold``
+    (as for :func:`_review_decided`): the rows written that a gold label settles are
+    counted in ``report.written_settled_by_gold`` (nobody is asked about them)."""
     from ..tasks.spans.saved import settled_by_person
 
     kind = task_kind(ws.card)
@@ -696,6 +707,9 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
                     report.decided_by_people += 1  # not queued for a second look
                     continue
                 have_rq.add(key)
+                if (d.label in (gold or {}).get(d.item.item_id, ())
+                        or d.item.item_id in (span_gold or ())):
+                    report.written_settled_by_gold += 1
                 new_rq.append({"item_id": d.item.item_id, "prediction_id": d.prediction_id,
                                "model_id": mv.id, "label": d.label, "value": d.value,
                                "score": d.score, "reason": d.reason, "kind": "prediction",
@@ -1034,9 +1048,13 @@ def render(report: dict[str, Any]) -> str:
         lines.append("Nothing was written (dry run). Run glamlab act to write it.")
     else:
         w, a = report["written"], report["already_written"]
+        gold = report.get("written_settled_by_gold", 0)
         lines.append(f"Written: {w['machine_metadata']} machine metadata values, "
-                     f"{w['review_queue']} review items ({a['machine_metadata']} and "
-                     f"{a['review_queue']} were there already).")
+                     f"{w['review_queue'] - gold} review items waiting for a person"
+                     + (f" (and {gold} settled by a gold label already: nobody is asked)"
+                        if gold else "")
+                     + f"; {a['machine_metadata']} and {a['review_queue']} were there "
+                     "already.")
         if report.get("decided_by_people"):
             lines.append(f"{report['decided_by_people']} candidates a person had already "
                          "decided were left as they decided (not queued again; a value they "
