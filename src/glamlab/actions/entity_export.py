@@ -766,6 +766,17 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
                         "For WebAnno TSV 3.3, which INCEpTION imports, use --format inception "
                         "--out FOLDER")
     fmt = {"w3c": "webanno"}.get(fmt, fmt)
+    if not gold:
+        # a [policy] or [safety] the export cannot read, or a model it cannot find, is
+        # said before anything is read, in the words of where it is shown: the web app
+        # names no command or flag (as export does)
+        from .act import resolve_model
+        from .policy import load_policy
+        from .safety import load_safety
+
+        policy = load_policy(ws.card, web=web)
+        load_safety(ws.card, ws.root, web=web)
+        resolve_model(ws, model, policy, web=web)
     found: dict[str, list[str]] = {}
     rows = iter_gold_rows(ws) if gold else iter_prediction_rows(ws, model=model, where=where,
                                                                 found=found)
