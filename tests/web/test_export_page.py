@@ -119,6 +119,7 @@ def test_the_export_page_shows_the_downloads_own_warnings(make_ws: Any, tmp_path
     shown = re.findall(r'<p class="problem" role="status">([^<]*)</p>', box)
     assert len(shown) == 1 and "no longer lie on the item&#39;s text" in shown[0], box
     assert "&#39;a&#39;" in shown[0] and "left out of this export" in shown[0]
+    assert shown[0].startswith("1 item has spans") and "Review that item again" in shown[0]
     assert "glamlab " not in box
 
 
@@ -133,6 +134,10 @@ def test_the_export_check_speaks_web_words_about_changed_texts(make_ws: Any,
 
     web = stale_span_warnings({"changed": ["a"]}, web=True)[0]
     assert "the Run stage" in web and "glamlab " not in web
+    # one item is said as one, several as several
+    assert web.startswith("1 item was re-ingested") and "predicted it ('a'): its spans" in web
+    two = stale_span_warnings({"changed": ["a", "b"]})[0]
+    assert two.startswith("2 items were re-ingested") and "predict them again" in two
     assert "glamlab run" in stale_span_warnings({"changed": ["a"]})[0]  # the CLI's words
     ws = make_ws("exp", task="t", labels=["a", "b"])
     add_items(ws, [{"item_id": i, "uri": "/s/x.jpg"} for i in ("=1+2", "0042")])
