@@ -269,7 +269,9 @@ class ActReport:
     #: (``written_open``) wait for a person
     written_settled_by_gold: int = 0
     #: with ``plan(before=...)``: how many candidates change action, "review->reject"
-    #: and so on (None: not compared)
+    #: and so on (None: not compared); "review->reject" counts only the candidates a
+    #: person is asked about under ``before`` (not those a person already decided, nor
+    #: those a gold label settles: they wait for nobody)
     changes: dict[str, int] | None = None
     #: the same, counted in items (a multi-label item may have several labels change
     #: action; "review->reject": the items with at least one candidate that is sent to a
@@ -390,11 +392,14 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     for batch in iter_decisions(ws, mv, policy, safety, problems=report.problems,
                                 current=current, known=known):
         seen_items += len({d.item.item_id for d in batch})
+        dropped: list[Decision] = []  # sent to a person under ``before``, rejected now
         for d in batch:
             report.counts[d.action] += 1
             if before is not None and report.changes is not None:
                 was = decide(before, safety, d.item, d.candidate, external=external)[0]
-                if was != d.action:
+                if was == "review" and d.action == "reject":
+                    dropped.append(d)  # counted below: is a person asked about it?
+                elif was != d.action:
                     key = f"{was}->{d.action}"
                     report.changes[key] = report.changes.get(key, 0) + 1
                     changed_items.setdefault(key, set()).add(d.item.item_id)
@@ -415,6 +420,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
             # the spans people saved on the other texts settle the predicted spans over
             # the same words (glamlab.tasks.spans.saved): not queued
             saved = _people_spans(ws, conn, kind, [i for i in reviewed if i not in span_gold])
+        if dropped and report.changes is not None:
+            _count_dropped(ws, kind, dropped, report.changes, changed_items)
         decided, settled, kept = _review_decided(kind, batch, people, gold, span_gold, saved)
         for label, n in kept.items():
             report.review_accepted[label] = report.review_accepted.get(label, 0) + n
@@ -774,6 +781,26 @@ def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
                      .values(status=SUPERSEDED, version=rq.c.version + 1, lease_owner=None,
                              lease_until=None))
     return len(withdrawn)
+
+
+def _count_dropped(ws: Workspace, kind: TaskKind[Any, Any], dropped: list[Decision],
+                   changes: dict[str, int], items: dict[str, set[str]]) -> None:
+    """Count in ``changes["review->reject"]`` (and its items) the candidates of
+    ``dropped`` (sent to a person under the policy compared with, rejected under this
+    one) that a person would really be asked about: not those a person already decided,
+    nor those a gold label settles (:func:`_review_decided`), which wait for nobody."""
+    ids = sorted({d.item.item_id for d in dropped})
+    with ws.store.read() as conn:
+        people = item_decisions(ws, conn, ids)
+        gold = gold_labels(conn, ids)
+        span_gold = complete_span_gold_items(conn, ids)
+        saved = _people_spans(ws, conn, kind, [i for i in ids if i not in span_gold])
+    for d in dropped:
+        decided, settled, _kept = _review_decided(
+            kind, [dataclasses.replace(d, action="review")], people, gold, span_gold, saved)
+        if not decided and not settled:
+            changes["review->reject"] = changes.get("review->reject", 0) + 1
+            items.setdefault("review->reject", set()).add(d.item.item_id)
 
 
 def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
