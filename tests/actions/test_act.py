@@ -286,6 +286,12 @@ def test_act_writes_provenance_and_is_idempotent(pages):
     assert row.confirmed_by is None and row.confirmed_at is None
     assert queued.label == "blank" and "review threshold" in queued.reason
     assert queued.status == "open" and queued.kind == "prediction"
+    # two of the four queued are settled by a test item's gold label: nobody is asked
+    # about them, and the report says so apart from the two a person is asked about
+    shown = first.to_dict()
+    assert (shown["written_open"], shown["written_settled_by_gold"]) == (2, 2)
+    assert ("2 review items waiting for a person (and 2 settled by a gold label already: "
+            "nobody is asked)") in render(shown)
     second = act(pages)
     assert second.written == {"machine_metadata": 0, "review_queue": 0}
     assert second.already_written == {"machine_metadata": 11, "review_queue": 4}

@@ -151,3 +151,22 @@ def test_cli_optimise_reviews_from_the_projects_own_score(pages, capsys):  # noq
     assert main(["act", "--help"]) in (None, 0)
     helptext = " ".join(capsys.readouterr().out.split())
     assert "the [task] threshold of a multi-label task, 0 otherwise" in helptext
+
+
+def test_multi_label_saving_counts_what_it_rejects_per_item(subjects):  # noqa: F811
+    """Before, a multi-label project with no policy saved yet read "Saving would reject
+    17 predictions sent to a person now": each suggested label was counted as a
+    prediction (one item loses two), and so was the test item whose gold label gives
+    'people' (settled by it: nobody is asked). Now what a person is asked about is
+    counted, in labels and in the items they are on, in the project's own words."""
+    add_items(subjects, [{"item_id": "c98", "modality": "text"}])
+    add_predictions(subjects, 1, {"c98": {"maps": 0.1, "people": 0.6, "ships": 0.6}},
+                    multi_label=True)
+    res = optimise(subjects, target_precision=0.95, review_threshold=0.65)
+    text = render_optimise(res)
+    assert "17 predictions" not in text
+    # people at 0.6 or 0.55 on 9 test items and 5 collection records, people and ships on
+    # c98; t09's gold label gives 'people', so it is not counted
+    assert "Saving would reject 16 suggested labels on 15 items sent to a person now" in text
+    assert res["collection"]["changes"]["review->reject"] == 16
+    assert res["collection"]["changes_items"]["review->reject"] == 15

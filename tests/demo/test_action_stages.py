@@ -44,6 +44,22 @@ def test_blank_page_demo_story(make_ws):
     assert out["optimise"]["labels"][0]["threshold"] == 0.95
     assert "pages to send on" in text and "EUR saved" in text and "Expected mistakes" in text
     assert out["act"]["written"]["machine_metadata"] == out["dry_run"]["counts"]["accept"]
+    # "added to the review queue": the pages a person is asked about; those a test page's
+    # gold label settles are said apart (nobody is asked)
+    import sqlalchemy as sa
+
+    from glamlab.store.queue import settled, shown
+
+    rq = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        asked = conn.execute(sa.select(sa.func.count()).select_from(rq).where(
+            *shown(rq))).scalar()
+        by_gold = conn.execute(sa.select(sa.func.count()).select_from(rq).where(
+            *settled(rq))).scalar()
+    assert by_gold, "the story has test pages a gold label settles"
+    acted = next(line for line in said if line.startswith("Then acted:"))
+    assert (f"{asked} pages added to the review queue ({by_gold} more settled by a gold "
+            "label already: nobody is asked)") in acted, acted
     res = stage_export(ws, said.append, "pages")
     assert (ws.root / "exports" / "predictions.csv").exists()
     doc = json.loads((ws.root / "exports" / "annotations.jsonld").read_text(encoding="utf-8"))

@@ -89,7 +89,13 @@ def test_an_empty_label_column_is_no_outcomes_yet():
     with pytest.raises(ColumnError) as exc:
         infer_schema(table, time_column="arrival_date", label_column="is_canceled")
     assert exc.value.column == "is_canceled" and "empty" in str(exc.value)
+    assert "none of the 40 rows has an outcome" in str(exc.value)
     assert "label column" in exc.value.hint
+    # a table of one row: said of that row, not "none of the 1 rows"
+    with pytest.raises(ColumnError) as one:
+        infer_schema(table.head(1), time_column="arrival_date", label_column="is_canceled")
+    assert "its one row has no outcome" in str(one.value)
+    assert "1 rows" not in str(one.value)
 
 
 def test_outcomes_read_as_floats_keep_their_positives():

@@ -64,3 +64,17 @@ def test_multi_label_agreement_is_per_label_alpha(make_ws, tmp_path) -> None:
     assert per["ships"] < 1.0
     assert per["ships"] == pytest.approx(
         krippendorff_alpha_nominal([[False, False], [True, False], [True, True], [False, False]]))
+
+
+def test_one_shared_item_is_said_as_one(make_ws, tmp_path) -> None:
+    """Two annotators who share a single item: "1 item labelled by several people", not
+    "1 items"."""
+    ws = make_ws(labels=["yes", "no"], modality="text")
+    add_items(ws, [{"id": "i0", "text": "x"}, {"id": "i1", "text": "y"}])
+    import_labels(ws, write_csv(tmp_path / "a.csv", ["id", "label"],
+                                [["i0", "yes"], ["i1", "no"]]), annotator="ann")
+    import_labels(ws, write_csv(tmp_path / "b.csv", ["id", "label"], [["i0", "yes"]]),
+                  annotator="bob")
+    r = agreement(ws)
+    assert r["shared_items"] == 1
+    assert r["summary"].startswith("1 item labelled by several people")

@@ -26,6 +26,12 @@ def test_a_half_filled_sheet_imports_the_filled_rows_and_reports_the_blank(ws, t
     assert r.blank == ["p1", "p3"]
     assert "2 rows have no label yet" in r.summary() and "p1, p3" in r.summary()
     assert gold_labels(ws) == {"p0": ["blank"], "p2": ["content"]}
+    # one blank row is said as one: not "1 rows have ... fill them in"
+    f.write_text("id;label\np4;blank\np5;\n", encoding="utf-8")
+    one = import_labels(ws, f).summary()
+    assert one.startswith("1 item labelled from 2 rows (1 label added, 0 items unchanged)")
+    assert ("1 row has no label yet and was left out (p5): fill it in and import the file "
+            "again") in one
     # a bad row still stops the whole import
     f.write_text("id;label\np4;maybe\np5;\n", encoding="utf-8")
     with pytest.raises(LabelError, match="unknown label"):
@@ -93,5 +99,6 @@ def test_a_sample_sheet_carries_text_title_link_and_comes_back_half_filled(
         write_sheet(fh, header, filled, fmt=suffix, id_columns=["id"])
     res = CliRunner().invoke(cli, ["-w", str(ws.root), "labels", "import", str(out)])
     assert res.exit_code == 0, res.output
-    assert "1 items labelled" in res.output and "2 rows have no label yet" in res.output
+    assert "1 item labelled" in res.output and "2 rows have no label yet" in res.output
+    assert "1 items" not in res.output
     assert gold_labels(ws) == {first["id"]: ["content"]}

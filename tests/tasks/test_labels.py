@@ -163,7 +163,7 @@ def test_long_format_rows_of_one_item_are_merged_and_counted(multi, tmp_path) ->
     r = import_labels(multi, f)
     assert gold_labels(multi)["r0"] == ["maps", "nature", "people"]
     assert r.merged == ["r0"]
-    assert "1 items had labels on several rows, merged" in r.summary()
+    assert "1 item had labels on several rows, merged into one set (r0)" in r.summary()
     assert r.to_dict()["merged"] == ["r0"]
 
 

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests import ner_project
+from tests.actions.test_act import pages as pages  # noqa: F401  (the fixture)
 
 from .conftest import app_with_users, csrf_of
 
@@ -52,6 +53,42 @@ def test_an_admin_applies_the_policy_and_the_queue_fills(run_not_acted: Any) -> 
     queued = _open_rows(ws)
     assert queued > 0 and job["result"]["written"]["review_queue"] == queued
     page = ada.get(r.headers["location"]).text
-    assert 'id="act-written"' in page and f"<b>{queued}</b> sent to the review queue" in page
+    # the rows a reviewer is shown, and apart those the gold texts' spans settle
+    from glamlab.store.queue import settled, shown
+
+    rq = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        asked = conn.execute(sa.select(sa.func.count()).select_from(rq).where(
+            *shown(rq))).scalar()
+        by_gold = conn.execute(sa.select(sa.func.count()).select_from(rq).where(
+            *settled(rq))).scalar()
+    assert asked + by_gold == queued and job["result"]["written_settled_by_gold"] == by_gold
+    assert 'id="act-written"' in page and f"<b>{asked}</b> sent to the review queue" in page
+    assert (f"<b>{by_gold}</b> settled by a gold label already" in page) == bool(by_gold)
     assert 'href="/queue"' in page
     assert "0 waiting" not in rey.get("/queue").text
+
+
+def test_the_act_page_counts_apart_what_a_gold_label_settles(pages: Any) -> None:  # noqa: F811
+    """Of the four predictions the policy sends to review, two are test items whose gold
+    label is the one predicted: written to the queue, but nobody is asked about them. The
+    page said "4 sent to the review queue"; it now says the two a person is asked about
+    and, apart, the two a gold label settles."""
+    from glamlab.web import jobs
+    from tests.actions.test_act import KNOWN_POLICY, _set_policy
+
+    ws = pages
+    _set_policy(ws, KNOWN_POLICY)
+    made = app_with_users(ws)
+    _ws, app, client = next(made)
+    ada = client("ada")
+    r = ada.post("/stages/act", data={"csrf": csrf_of(ada)}, follow_redirects=False)
+    assert r.status_code == 303
+    assert app.state.jobs.wait(300)
+    job = jobs.latest(ws, "act")
+    assert job is not None and job["status"] == "done", job
+    page = ada.get("/stages/act").text
+    next(made, None)
+    assert job["result"]["written"]["review_queue"] == 4
+    assert "<b>2</b> sent to the review queue" in page
+    assert "<b>2</b> settled by a gold label already (nobody is asked)" in page

@@ -59,6 +59,22 @@ def test_blank_pages_demo_and_the_reviewers_explanation(make_ws) -> None:
     send_on = (ws.root / "exports" / "send-on.txt").read_text().split()
     assert len(send_on) == f["sent_on"]
     assert out["explain"] and all(v["text"] for v in out["explain"].values())
+    # "put in the review queue" counts the pages a person is asked about, not those a
+    # curator's gold label settles (written, but nobody is asked): said apart
+    import sqlalchemy as sa
+
+    from glamlab.store.queue import settled, shown
+
+    rq = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        asked = conn.execute(sa.select(sa.func.count()).select_from(rq).where(
+            rq.c.status == "open", *shown(rq))).scalar()
+        by_gold = conn.execute(sa.select(sa.func.count()).select_from(rq).where(
+            *settled(rq))).scalar()
+    acted = next(line for line in said if line.startswith("Then acted:"))
+    assert f" {asked} {'page' if asked == 1 else 'pages'} put in the review queue" in acted
+    assert (f"{by_gold} more {'is' if by_gold == 1 else 'are'} settled by a curator's "
+            "label" in acted) == bool(by_gold), acted
 
     # a reviewer opens a page: the sentence and the boxes of the ink found
     add_user(ws, "rey", "correct horse battery", "reviewer")

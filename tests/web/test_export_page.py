@@ -119,6 +119,7 @@ def test_the_export_page_shows_the_downloads_own_warnings(make_ws: Any, tmp_path
     shown = re.findall(r'<p class="problem" role="status">([^<]*)</p>', box)
     assert len(shown) == 1 and "no longer lie on the item&#39;s text" in shown[0], box
     assert "&#39;a&#39;" in shown[0] and "left out of this export" in shown[0]
+    assert shown[0].startswith("1 item has spans") and "Review that item again" in shown[0]
     assert "glamlab " not in box
 
 
@@ -133,6 +134,10 @@ def test_the_export_check_speaks_web_words_about_changed_texts(make_ws: Any,
 
     web = stale_span_warnings({"changed": ["a"]}, web=True)[0]
     assert "the Run stage" in web and "glamlab " not in web
+    # one item is said as one, several as several
+    assert web.startswith("1 item was re-ingested") and "predicted it ('a'): its spans" in web
+    two = stale_span_warnings({"changed": ["a", "b"]})[0]
+    assert two.startswith("2 items were re-ingested") and "predict them again" in two
     assert "glamlab run" in stale_span_warnings({"changed": ["a"]})[0]  # the CLI's words
     ws = make_ws("exp", task="t", labels=["a", "b"])
     add_items(ws, [{"item_id": i, "uri": "/s/x.jpg"} for i in ("=1+2", "0042")])
@@ -216,3 +221,44 @@ def test_the_export_page_lets_a_curator_choose_the_item_details_the_downloads_ad
         rows = csv_of(c, links(page)["csv"])
         assert "shelfmark" not in rows[0] and "date" not in rows[0]
     app.state.refresher.wait(120)
+
+
+@pytest.mark.parametrize("section, bad", [
+    ("policy", {"labels": {"LOC": {"accept": 2}}}),
+    ("safety", {"denylist": 3}),
+])
+def test_an_entities_export_says_a_bad_policy_in_web_words(make_ws: Any, tmp_path: Any,
+                                                           section: str, bad: Any) -> None:
+    """An entities project whose [policy] (or [safety]) cannot be read: the Export page's
+    check said "edit [policy] in glamlab.toml (see docs/safety.md and glamlab act
+    --help)", a command, and the download's error page only "the fix is done there".
+    Both now say what the web app's own words for it say (as the other exports do)."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions import policy, safety
+    from glamlab.actions.entity_export import export_entities
+    from glamlab.errors import GlamlabError
+    from glamlab.web import create_app
+    from glamlab.web.words import has_command
+    from tests.actions.test_re_ingested_entities import _acted
+
+    ws, _, _ = _acted(make_ws, tmp_path / "pages.csv")
+    ws.card.raw[section] = bad
+    ws.save_card()
+    with pytest.raises(GlamlabError) as cli:  # the terminal's words stay its own
+        export_entities(ws, "csv", tmp_path / "cli.csv")
+    with pytest.raises(GlamlabError) as web:
+        export_entities(ws, "csv", tmp_path / "web.csv", web=True)
+    assert not has_command(web.value.hint)
+    assert web.value.hint != cli.value.hint
+    page = stage_page_worked_out(ws, "export")
+    box = page.split('<div id="export-check">', 1)[1].split("</div>", 1)[0]
+    assert f"[{section}" in box and "glamlab act" not in box and "--help" not in box, box
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "val").status_code == 303
+        got = c.get("/stages/export/download?format=csv")
+    assert got.status_code == 400 and f"[{section}" in got.text
+    assert "glamlab act" not in got.text and "--help" not in got.text
+    said = {"policy": policy.WEB_HINT, "safety": safety.WEB_HINT}[section]
+    assert web.value.hint == said
+    assert said in box.replace("&#39;", "'") and said in got.text.replace("&#39;", "'")

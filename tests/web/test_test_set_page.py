@@ -145,3 +145,20 @@ def test_a_frozen_test_set_is_refused_in_words(pages_app: Any) -> None:
     assert "cannot be set aside again" in text and "already measured on it" in text
     assert "glamlab labels" not in text and "--force" not in text
     assert split_of(ws) == before
+
+
+def test_one_labelled_item_is_said_as_one(make_ws: Any, tmp_path: Path) -> None:
+    """The overview's next step with a single labelled item: "1 item labelled", not
+    "1 items labelled"."""
+    from glamlab.tasks import import_labels
+    from tests.tasks.helpers import add_items, write_csv
+
+    ws = make_ws("one", modality="text", labels=["a", "b"])
+    add_items(ws, [{"id": "p1", "text": "a page"}, {"id": "p2", "text": "another page"}])
+    import_labels(ws, write_csv(tmp_path / "one.csv", ["id", "label"], [["p1", "a"]]))
+    made = app_with_users(ws)
+    _ws, _app, client = next(made)
+    page = _main(client("ada").get("/").text)
+    next(made, None)
+    assert "1 item labelled, none set aside as a test set" in page
+    assert "1 items" not in page

@@ -264,9 +264,19 @@ class ActReport:
     #: open review rows about an earlier prediction of these items, withdrawn because
     #: the model that now runs no longer sends their candidate to review
     superseded: int = 0
+    #: of ``written["review_queue"]``, the rows an active gold label of the item already
+    #: settles (glamlab.store.queue): written, but nobody is asked about them; the rest
+    #: (``written_open``) wait for a person
+    written_settled_by_gold: int = 0
     #: with ``plan(before=...)``: how many candidates change action, "review->reject"
-    #: and so on (None: not compared)
+    #: and so on (None: not compared); "review->reject" counts only the candidates a
+    #: person is asked about under ``before`` (not those a person already decided, nor
+    #: those a gold label settles: they wait for nobody)
     changes: dict[str, int] | None = None
+    #: the same, counted in items (a multi-label item may have several labels change
+    #: action; "review->reject": the items with at least one candidate that is sent to a
+    #: person under ``before`` and rejected under this policy)
+    changes_items: dict[str, int] | None = None
 
     @property
     def review_workload(self) -> int:
@@ -293,6 +303,8 @@ class ActReport:
                               for a in ("review", "suppress")},
             "written": self.written, "already_written": self.already_written,
             "superseded": self.superseded,
+            "written_settled_by_gold": self.written_settled_by_gold,
+            "written_open": self.written["review_queue"] - self.written_settled_by_gold,
             "decided_by_people": self.decided_by_people,
             "review_already_decided": self.review_decided,
             "review_settled_by_gold": self.review_settled_by_gold,
@@ -301,6 +313,8 @@ class ActReport:
             "policy_source": self.policy_source, "notes": self.notes, "unit": self.unit,
             "known_outcomes": self.known_outcomes,
             **({"changes": self.changes} if self.changes is not None else {}),
+            **({"changes_items": self.changes_items}
+               if self.changes_items is not None else {}),
         }
 
 
@@ -371,19 +385,24 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     seen_items = 0
     current: dict[str, int] = {}
     known: list[str] = []
+    changed_items: dict[str, set[str]] = {}
     if before is not None:
         report.changes = {}
         external = safety.is_external(mv.predictor, mv.card)
     for batch in iter_decisions(ws, mv, policy, safety, problems=report.problems,
                                 current=current, known=known):
         seen_items += len({d.item.item_id for d in batch})
+        dropped: list[Decision] = []  # sent to a person under ``before``, rejected now
         for d in batch:
             report.counts[d.action] += 1
             if before is not None and report.changes is not None:
                 was = decide(before, safety, d.item, d.candidate, external=external)[0]
-                if was != d.action:
+                if was == "review" and d.action == "reject":
+                    dropped.append(d)  # counted below: is a person asked about it?
+                elif was != d.action:
                     key = f"{was}->{d.action}"
                     report.changes[key] = report.changes.get(key, 0) + 1
+                    changed_items.setdefault(key, set()).add(d.item.item_id)
             per = report.by_label.setdefault(d.label, {"accept": 0, "review": 0, "reject": 0,
                                                        "review_already_decided": 0,
                                                        "review_settled_by_gold": 0})
@@ -401,6 +420,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
             # the spans people saved on the other texts settle the predicted spans over
             # the same words (glamlab.tasks.spans.saved): not queued
             saved = _people_spans(ws, conn, kind, [i for i in reviewed if i not in span_gold])
+        if dropped and report.changes is not None:
+            _count_dropped(ws, kind, dropped, report.changes, changed_items)
         decided, settled, kept = _review_decided(kind, batch, people, gold, span_gold, saved)
         for label, n in kept.items():
             report.review_accepted[label] = report.review_accepted.get(label, 0) + n
@@ -411,8 +432,11 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
             report.review_settled_by_gold += n
             report.by_label[label]["review_settled_by_gold"] += n
         if not dry_run:
-            _write_batch(ws, mv, policy, batch, report, people, current, saved)
+            _write_batch(ws, mv, policy, batch, report, people, current, saved,
+                         gold=gold, span_gold=span_gold)
     report.items_with_predictions = seen_items
+    if before is not None:
+        report.changes_items = {k: len(v) for k, v in changed_items.items()}
     if report.known_outcomes:
         report.notes = [*report.notes,
                         f"{report.known_outcomes:,} rows whose outcome is known already "
@@ -608,12 +632,16 @@ def _people_spans(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
 def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[Decision],
                  report: ActReport, people: dict[str, list[Any]],
                  current: dict[str, int] | None = None,
-                 saved: dict[str, list[Any]] | None = None) -> None:
+                 saved: dict[str, list[Any]] | None = None, *,
+                 gold: dict[str, set[str]] | None = None,
+                 span_gold: set[str] | None = None) -> None:
     """Write one batch; ``people``: the people's decisions on its items
     (:func:`.people.item_decisions`); ``current``: the batch's items and their
     prediction's id (see :func:`_refresh_queue`); ``saved``: the spans people saved on
     its texts (:func:`_people_spans`): a span to review over their words is settled,
-    not queued, and an open row asking about it is withdrawn."""
+    not queued, and an open row asking about it is withdrawn. ``gold``/``span_gold``
+    (as for :func:`_review_decided`): the rows written that a gold label settles are
+    counted in ``report.written_settled_by_gold`` (nobody is asked about them)."""
     from ..tasks.spans.saved import settled_by_person
 
     kind = task_kind(ws.card)
@@ -686,6 +714,9 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
                     report.decided_by_people += 1  # not queued for a second look
                     continue
                 have_rq.add(key)
+                if (d.label in (gold or {}).get(d.item.item_id, ())
+                        or d.item.item_id in (span_gold or ())):
+                    report.written_settled_by_gold += 1
                 new_rq.append({"item_id": d.item.item_id, "prediction_id": d.prediction_id,
                                "model_id": mv.id, "label": d.label, "value": d.value,
                                "score": d.score, "reason": d.reason, "kind": "prediction",
@@ -750,6 +781,26 @@ def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
                      .values(status=SUPERSEDED, version=rq.c.version + 1, lease_owner=None,
                              lease_until=None))
     return len(withdrawn)
+
+
+def _count_dropped(ws: Workspace, kind: TaskKind[Any, Any], dropped: list[Decision],
+                   changes: dict[str, int], items: dict[str, set[str]]) -> None:
+    """Count in ``changes["review->reject"]`` (and its items) the candidates of
+    ``dropped`` (sent to a person under the policy compared with, rejected under this
+    one) that a person would really be asked about: not those a person already decided,
+    nor those a gold label settles (:func:`_review_decided`), which wait for nobody."""
+    ids = sorted({d.item.item_id for d in dropped})
+    with ws.store.read() as conn:
+        people = item_decisions(ws, conn, ids)
+        gold = gold_labels(conn, ids)
+        span_gold = complete_span_gold_items(conn, ids)
+        saved = _people_spans(ws, conn, kind, [i for i in ids if i not in span_gold])
+    for d in dropped:
+        decided, settled, _kept = _review_decided(
+            kind, [dataclasses.replace(d, action="review")], people, gold, span_gold, saved)
+        if not decided and not settled:
+            changes["review->reject"] = changes.get("review->reject", 0) + 1
+            items.setdefault("review->reject", set()).add(d.item.item_id)
 
 
 def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
@@ -1024,9 +1075,13 @@ def render(report: dict[str, Any]) -> str:
         lines.append("Nothing was written (dry run). Run glamlab act to write it.")
     else:
         w, a = report["written"], report["already_written"]
+        gold = report.get("written_settled_by_gold", 0)
         lines.append(f"Written: {w['machine_metadata']} machine metadata values, "
-                     f"{w['review_queue']} review items ({a['machine_metadata']} and "
-                     f"{a['review_queue']} were there already).")
+                     f"{w['review_queue'] - gold} review items waiting for a person"
+                     + (f" (and {gold} settled by a gold label already: nobody is asked)"
+                        if gold else "")
+                     + f"; {a['machine_metadata']} and {a['review_queue']} were there "
+                     "already.")
         if report.get("decided_by_people"):
             lines.append(f"{report['decided_by_people']} candidates a person had already "
                          "decided were left as they decided (not queued again; a value they "

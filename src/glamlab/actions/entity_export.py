@@ -47,6 +47,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import PolicyError
 from ..files import open_private
+from ..progress import plural
 from ..sheets import risky_ids_warning, write_sheet
 from ..tasks.spans.model import MAIN_LAYER, NIL, Span
 from .export import (
@@ -766,6 +767,17 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
                         "For WebAnno TSV 3.3, which INCEpTION imports, use --format inception "
                         "--out FOLDER")
     fmt = {"w3c": "webanno"}.get(fmt, fmt)
+    if not gold:
+        # a [policy] or [safety] the export cannot read, or a model it cannot find, is
+        # said before anything is read, in the words of where it is shown: the web app
+        # names no command or flag (as export does)
+        from .act import resolve_model
+        from .policy import load_policy
+        from .safety import load_safety
+
+        policy = load_policy(ws.card, web=web)
+        load_safety(ws.card, ws.root, web=web)
+        resolve_model(ws, model, policy, web=web)
     found: dict[str, list[str]] = {}
     rows = iter_gold_rows(ws) if gold else iter_prediction_rows(ws, model=model, where=where,
                                                                 found=found)
@@ -790,19 +802,24 @@ def stale_span_warnings(found: dict[str, list[str]], *, web: bool = False) -> li
     out = []
     changed = sorted(set(found.get("changed", [])))
     if changed:
-        out.append(f"{len(changed):,} items were re-ingested with new text or a new image "
-                   f"after the model predicted them ({_named(changed)}): their spans were "
-                   "found in the earlier text, so their offsets may cut the wrong words. "
+        one = len(changed) == 1
+        out.append(f"{len(changed):,} {plural(len(changed), 'item was', 'items were')} "
+                   f"re-ingested with new text or a new image after the model predicted "
+                   f"{'it' if one else 'them'} ({_named(changed)}): "
+                   f"{'its' if one else 'their'} spans were found in the earlier text, so "
+                   "their offsets may cut the wrong words. "
                    + ("Run the model again (the Run stage), then download the export "
                       "again." if web else
-                      "Run glamlab run to predict them again, then glamlab act, and export "
-                      "again."))
+                      f"Run glamlab run to predict {'it' if one else 'them'} again, then "
+                      "glamlab act, and export again."))
     unfitting = sorted(set(found.get("unfitting", [])))
     if unfitting:
-        out.append(f"{len(unfitting):,} items have spans a reviewer settled on that no "
-                   f"longer lie on the item's text, re-ingested since ({_named(unfitting)}): "
-                   "they were left out of this export (the decisions are kept). Review "
-                   "those items again.")
+        one = len(unfitting) == 1
+        out.append(f"{len(unfitting):,} {plural(len(unfitting), 'item has', 'items have')} "
+                   "spans a reviewer settled on that no longer lie on the item's text, "
+                   f"re-ingested since ({_named(unfitting)}): they were left out of this "
+                   "export (the decisions are kept). Review "
+                   f"{'that item' if one else 'those items'} again.")
     return out
 
 

@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PolicyError
+from ..progress import plural
 from ..store import now
 from ..tasks.kinds import Candidate, task_kind
 from .act import ACTOR, WEB_RUN, default_review_threshold, plan, policy_now, resolve_model
@@ -368,7 +369,9 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
                        "expected_wrong_accepts": preview["expected_wrong_accepts"],
                        "filter": preview["filter"], "unit": preview["unit"],
                        "items_with_predictions": preview.get("items_with_predictions"),
-                       "changes": preview.get("changes") or {}},
+                       "changes": preview.get("changes") or {},
+                       "changes_items": preview.get("changes_items") or {},
+                       "nouns": [kind.noun_one, kind.noun]},
         "policy": new_policy.to_toml(), "written": False,
     }
     if write:
@@ -404,24 +407,40 @@ def review_sentence(res: dict[str, Any], *, web: bool = False) -> str:
         out = (f"Predictions scoring under {under} are rejected without review: "
                f"{rejected} of {total} ({why}).")
     changes = c.get("changes") or {}
-    dropped = changes.get("review->reject", 0)
-    lost = changes.get("accept->reject", 0)
+    items = c.get("changes_items") or {}
+    dropped = _counted(changes.get("review->reject", 0), items.get("review->reject"), c)
+    lost = _counted(changes.get("accept->reject", 0), items.get("accept->reject"), c)
     if res.get("written"):  # "now" was before it was saved
         if dropped or lost:
-            out += (f" Saved: {_predictions(dropped)} sent to a person before"
-                    + (f", and {_predictions(lost)} accepted before" if lost else "")
+            out += (f" Saved: {dropped or 'nothing'} sent to a person before"
+                    + (f", and {lost} accepted before" if lost else "")
                     + ", are rejected now.")
     elif dropped or lost:
-        out += (f" Saving would reject {_predictions(dropped)} sent to a person now"
-                + (f", and {_predictions(lost)} now accepted" if lost else "")
+        out += (f" Saving would reject {dropped or 'nothing'} sent to a person now"
+                + (f", and {lost} now accepted" if lost else "")
                 + ": nobody would see them.")
     else:
         out += " Saving rejects nothing that now goes to a person."
     return out
 
 
+def _counted(n: int, items: int | None, c: dict[str, Any]) -> str:
+    """``n`` candidates that change action, in words: "3 predictions" where each item
+    has one (single-label), "5 suggested labels on 3 items" where an item may have
+    several (multi-label, entities); "" for none."""
+    unit = c.get("unit") or "items"
+    if not n:
+        return ""
+    if unit == "items" or items is None:
+        return _predictions(n)
+    one, many = c.get("nouns") or ("item", "items")
+    word = unit if n != 1 else {"suggested labels": "suggested label"}.get(
+        unit, unit.removesuffix("s"))
+    return f"{n} {word} on {items} {plural(items, one, many)}"
+
+
 def _predictions(n: int) -> str:
-    return f"{n} prediction{'' if n == 1 else 's'}"
+    return f"{n} {plural(n, 'prediction')}"
 
 
 def untested_why(label: str, threshold: float, test_info: dict[str, Any], word: str) -> str:

@@ -22,6 +22,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from ..progress import plural
+
 if TYPE_CHECKING:
     from ..workspace import Workspace
     from .projects import DemoProject, Say
@@ -164,10 +166,12 @@ def stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     else:
         say(f"  Review workload: none{known}.")
     done = act(ws).to_dict()
+    queued, gold = done["written_open"], done["written_settled_by_gold"]
     say(f"Then acted: {done['written']['machine_metadata']} page types written as machine "
-        f"metadata (with the model, score and time), {done['written']['review_queue']} pages "
-        "put in the review queue, where the web app shows each page with the ink the model "
-        "found.")
+        f"metadata (with the model, score and time), {queued} {plural(queued, 'page')} put "
+        "in the review queue, where the web app shows each page with the ink the model "
+        "found" + (f"; {gold} more {plural(gold, 'is', 'are')} settled by a curator's label "
+                   "already, so nobody is asked" if gold else "") + ".")
     return {"policy": section, "dry_run": report, "money_saved": round(saved, 2),
             f"money_saved_per_{PER}": {"estimate": round(withheld / n * PER * PRICE, 2),
                                        "ci95": [round(lo * PER * PRICE, 2),

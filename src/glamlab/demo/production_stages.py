@@ -118,9 +118,12 @@ def stage_act(ws: Workspace, say: Say, noun: str = "items") -> dict[str, Any]:
     done = act(ws).to_dict()
     out["act"] = {"written": done["written"], "already_written": done["already_written"]}
     w = done["written"]
+    gold = done["written_settled_by_gold"]
     say(f"Then acted: {w['machine_metadata']} machine-made values written (each marked with the "
         f"model, its score and the time, unconfirmed until a person confirms), "
-        f"{w['review_queue']} {unit} added to the review queue.")
+        f"{done['written_open']} {unit} added to the review queue"
+        + (f" ({gold} more settled by a gold label already: nobody is asked)" if gold else "")
+        + ".")
     return out
 
 

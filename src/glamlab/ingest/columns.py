@@ -253,8 +253,9 @@ def infer_schema(frame: pd.DataFrame, *, time_column: str, label_column: str | N
         # a project's first table names its outcome column: empty throughout, it is most
         # likely the wrong column (later tables may leave it empty: no outcomes yet)
         raise ColumnError(
-            f"the label column {label_column!r} is empty: none of the {len(frame):,} rows "
-            "has an outcome", column=label_column,
+            f"the label column {label_column!r} is empty: "
+            + ("its one row has no outcome" if len(frame) == 1 else
+               f"none of the {len(frame):,} rows has an outcome"), column=label_column,
             hint="name the column that holds the outcomes (yes/no) as the label column, or "
                  "ingest a table with some outcomes known first")
     columns: dict[str, str] = {}

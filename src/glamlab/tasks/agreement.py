@@ -12,6 +12,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import LabelError
+from ..progress import plural
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -124,7 +125,8 @@ def agreement(ws: Workspace, *, annotators: Sequence[str] | None = None) -> dict
 
 def _summary(r: dict[str, Any]) -> str:
     alpha = r.get("krippendorff_alpha")
-    text = f"{r['shared_items']:,} items labelled by several people"
+    n = r["shared_items"]
+    text = f"{n:,} {plural(n, 'item')} labelled by several people"
     if r.get("cohen_kappa") is not None:
         text += f"; Cohen's kappa {r['cohen_kappa']:.2f}"
     if alpha is not None:

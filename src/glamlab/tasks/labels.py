@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import LabelError
+from ..progress import plural
 from ..store import now
 from ..store.gold import in_force
 from .kinds import LabelRow, task_kind
@@ -57,8 +58,9 @@ class ImportReport:
         return dict(vars(self))
 
     def summary(self) -> str:
-        text = (f"{self.items:,} items labelled from {self.rows:,} rows "
-                f"({self.added:,} labels added, {self.unchanged:,} items unchanged")
+        text = (f"{self.items:,} {plural(self.items, 'item')} labelled from {self.rows:,} "
+                f"{plural(self.rows, 'row')} ({self.added:,} {plural(self.added, 'label')} "
+                f"added, {self.unchanged:,} {plural(self.unchanged, 'item')} unchanged")
         if self.replaced:
             text += f", {self.replaced:,} replaced"
         text += ")"
@@ -66,12 +68,15 @@ class ImportReport:
             text += f"; put in the {self.split} split"
         if self.merged:
             shown = ", ".join(self.merged[:5]) + (", ..." if len(self.merged) > 5 else "")
-            text += (f"; {len(self.merged):,} items had labels on several rows, merged into "
-                     f"one set each ({shown})")
+            n = len(self.merged)
+            text += (f"; {n:,} {plural(n, 'item')} had labels on several rows, merged into "
+                     f"{'one set' if n == 1 else 'one set each'} ({shown})")
         if self.blank:
             shown = ", ".join(self.blank[:5]) + (", ..." if len(self.blank) > 5 else "")
-            text += (f"; {len(self.blank):,} rows have no label yet and were left out "
-                     f"({shown}): fill them in and import the file again")
+            n = len(self.blank)
+            text += (f"; {n:,} {plural(n, 'row has', 'rows have')} no label yet and "
+                     f"{plural(n, 'was', 'were')} left out ({shown}): fill "
+                     f"{plural(n, 'it', 'them')} in and import the file again")
         return text
 
 

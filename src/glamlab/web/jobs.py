@@ -161,7 +161,9 @@ def _act(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     _set(ws, job["id"], message="writing the accepted values and filling the review queue")
     report = act(ws, actor=str(job["created_by"]))
     res = {"model": report.model, "unit": report.unit, "counts": report.counts,
-           "written": report.written, "review_workload": report.review_workload}
+           "written": report.written, "review_workload": report.review_workload,
+           # of the rows written to the queue, those a gold label settles: nobody is asked
+           "written_settled_by_gold": report.written_settled_by_gold}
     return dict(json.loads(json.dumps(res, default=_plain)))
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ... import review
 from ...auth import User
+from ...progress import plural
 from ...reports.overview import evaluation_sections, gather
 from ...workspace.status import no_better_step, stale_predictions_sentence
 from ..pages import page_user, render
@@ -63,9 +64,9 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
         # labelled for training: set some aside rather than label more
         rough = (" With fewer than about 100 labelled items the test figures are rough: "
                  "label more as well." if labels["count"] < 100 else "")
-        return (f"{labels['count']:,} items labelled, none set aside as a test set: set "
-                "some aside (about 30%), so that models are measured on items they never "
-                f"learned from.{rough}", "/label#test-set", "Set aside a test set")
+        return (f"{labels['count']:,} {plural(labels['count'], 'item')} labelled, none set "
+                "aside as a test set: set some aside (about 30%), so that models are "
+                f"measured on items they never learned from.{rough}", "/label#test-set", "Set aside a test set")
     if not labels.get("test"):
         return ("No items labelled yet: label about 100 items for a test set.", "/label",
                 "Label items")
