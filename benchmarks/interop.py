@@ -10,8 +10,9 @@ Keys:
             come from a local HTTP server, never the network.
   export    {format: {valid, errors, ...}}: exports of predictions on items ingested from
             real manifests and an Annif corpus, checked by tests/interop_validate.py (the
-            IIIF presentation validator's v3 schema + iiif-prezi3; Presentation 2.1
-            structure; the W3C Web Annotation model; Annif's subject-file format).
+            IIIF presentation validator's v3 schema + an iiif-prezi3 round trip;
+            Presentation 2.1 structure and context terms; the W3C Web Annotation model;
+            Annif's subject-file format).
   mets_speed  ingest of the real 333-page GDZ METS (tests/data/interop/mets/
             gdz-PPN595930174-full.xml.gz) whose MAX image group and an added FULLTEXT
             group are pointed at generated local files (small JPEGs, a copy of a real ALTO
@@ -151,10 +152,10 @@ def exports(tmp: Path) -> dict[str, dict[str, Any]]:
             out[f"iiif_v{v}"] = {"valid": not errors, "errors": errors[:5],
                                  "annotations": page["annotations"],
                                  "checked_by": (("IIIF presentation validator v3 schema + "
-                                                 "iiif-prezi3") if validate.schema_path()
-                                                else "iiif-prezi3 (the validator's schema: set "
-                                                "GLAMLAB_IIIF_SCHEMA)") if v == 3 else
-                                 "Presentation 2.1 AnnotationList structure"}
+                                                 "iiif-prezi3 round trip") if validate.schema_path()
+                                                else "iiif-prezi3 round trip (the validator's "
+                                                "schema: set GLAMLAB_IIIF_SCHEMA)") if v == 3 else
+                                 "Presentation 2.1 AnnotationList structure and context terms"}
         export(ws, "w3c", tmp / "w3c.jsonld")
         errors = validate.w3c(json.loads((tmp / "w3c.jsonld").read_text(encoding="utf-8")))
         out["w3c"] = {"valid": not errors, "errors": errors[:5],

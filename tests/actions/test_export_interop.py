@@ -241,3 +241,83 @@ def test_iiif_targets_carry_the_metadata_asked_for_in_v2_and_v3(iiif_ws, tmp_pat
         assert isinstance(a["on"]["full"], str)
         assert a["on"]["metadata"] == [{"label": "shelfmark", "value": own["shelfmark"]},
                                        {"label": "year", "value": str(own["year"])}]
+
+
+def test_every_iiif_page_loads_in_iiif_prezi3_unchanged(iiif_ws, make_ws, tmp_path):
+    """Every IIIF page glamlab writes (classification v3 and v2 pages, an entities
+    project's page) loads in iiif-prezi3, and what it writes back holds the same
+    annotations, bodies, targets and target canvas metadata (validate.iiif_v3). The
+    entity page had an inline glamlab context, which iiif-prezi3 refused (a context must
+    be URIs, the IIIF one last), and glamlab's fields as keys IIIF has no place for."""
+    from glamlab.actions.entity_export import SpanProvenance, export_spans
+    from glamlab.cli.act import _entity_export_line
+    from glamlab.tasks.spans import Span
+
+    from .test_entity_export import ALTO, LABELS
+
+    # classification: a v3 page and a v2 list, their targets with item metadata
+    t = iiif_ws.store.t.items
+    with iiif_ws.store.write() as conn:
+        for n, item in enumerate(iiif_ws.items()):
+            conn.execute(t.update().where(t.c.item_id == item.item_id).values(
+                meta={**item.meta, "shelfmark": f"MS {n + 1}"}))
+    out = tmp_path / "iiif"
+    res = export(iiif_ws, "iiif", out, base_url="https://example.museum/annotations/",
+                 meta=["shelfmark"])
+    pages = {p["presentation_api"]: json.loads((out / p["file"]).read_text(encoding="utf-8"))
+             for p in res["pages"]}
+    assert sorted(pages) == [2, 3]
+    assert validate.iiif_v2(pages[2]) == []
+    assert validate.iiif_v3(pages[3]) == []
+    assert len(pages[3]["items"]) == 2 and all(
+        a["target"]["source"]["metadata"][0]["label"] == {"none": ["shelfmark"]}
+        for a in pages[3]["items"])
+
+    # entities: mentions on ALTO word boxes, on a page with a canvas and one without
+    ws = make_ws("ner", task="entities", kind="entities", modality="text", labels=LABELS)
+    folder = tmp_path / "ocr"
+    folder.mkdir()
+    (folder / "page1.xml").write_text(ALTO, encoding="utf-8")
+    (folder / "page2.xml").write_text(ALTO, encoding="utf-8")
+    ws.ingest([folder])
+    t = ws.store.t.items
+    with ws.store.write() as conn:
+        item = ws.item("page1")
+        conn.execute(t.update().where(t.c.item_id == "page1").values(
+            meta={**item.meta, "canvas": "https://iiif.example.org/c1",
+                  "newspaper": "Le Temps"}))
+    page1, page2 = ws.item("page1"), ws.item("page2")
+    text = page1.text or ""
+    ferry = Span(0, text.index("Ferry") + 5, "PER", score=0.91, attrs={"action": "accept"})
+    paris = Span(text.index("Paris"), text.index("Paris") + 5, "LOC", score=0.8,
+                 authority_id="Q90", attrs={"action": "review"})
+    model = SpanProvenance(model="ner", model_version=2, created="2026-01-02T03:04:05Z",
+                           confirmed_by="ana")
+    person = SpanProvenance(annotator="bob", created="2026-01-03T00:00:00Z")
+    for meta in (["newspaper"], []):
+        path = tmp_path / f"entities-{len(meta)}.json"
+        res = export_spans([(page1, [ferry, paris], model), (page1, [paris], person),
+                            (page2, [paris], model)], "iiif", path,
+                           base="https://example.museum/entities/", meta=meta)
+        page = json.loads(path.read_text(encoding="utf-8"))
+        assert validate.iiif_v3(page) == []
+        # the page without a canvas is a local file no IIIF viewer can open: left out
+        assert (res["annotations"], res["skipped_without_canvas"]) == (3, 1)
+        assert "1 mentions left out: their pages have no IIIF canvas nor a web address" \
+            in _entity_export_line("iiif", str(path), res)
+        assert len(page["items"]) == 3
+        first, second, third = page["items"]
+        # glamlab's own fields ride in a describing body
+        described = json.loads(first["body"][-1]["value"])
+        assert first["body"][-1]["purpose"] == "describing"
+        assert described == {"confidence": 0.91, "action": "accept", "confirmed_by": "ana",
+                             "model": "ner", "model_version": 2}
+        assert second["body"][1]["source"] == "http://www.wikidata.org/entity/Q90"
+        assert third["creator"] == {"type": "Person", "nickname": "bob"}
+        targets = first["target"]
+        assert isinstance(targets, list) and len(targets) == 2  # Ferry runs over two lines
+        if meta:
+            assert targets[0]["source"]["metadata"] == [
+                {"label": {"none": ["newspaper"]}, "value": {"none": ["Le Temps"]}}]
+        else:
+            assert targets[0].startswith("https://iiif.example.org/c1#xywh=")

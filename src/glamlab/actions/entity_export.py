@@ -22,10 +22,11 @@ and who confirmed it.
   body is its type (and, when linked, a ``SpecificResource`` with purpose ``identifying``
   pointing at the authority record), whose target is the item with a
   ``TextQuoteSelector`` (exact, prefix, suffix) and a ``TextPositionSelector``.
-- ``iiif``: a IIIF Presentation 3 ``AnnotationPage``: each mention on the region of the
-  page its words cover (ALTO word boxes, kept by ingest in ``meta["word_boxes"]``), on
-  the item's canvas (``meta["canvas"]``/``canvas_id``) or else its image. Items without
-  word boxes are counted as skipped.
+- ``iiif``: a IIIF Presentation 3 ``AnnotationPage`` (the IIIF context only; glamlab's
+  fields in a ``describing`` body): each mention on the region of the page its words
+  cover (ALTO word boxes, kept by ingest in ``meta["word_boxes"]``), on the item's canvas
+  (``meta["canvas"]``/``canvas_id``) or else its image when it is on the web. Mentions
+  without word boxes, or on a local file no IIIF viewer can open, are counted as skipped.
 - ``inception``: a folder with one WebAnno TSV 3.3 file per item, which INCEpTION imports
   (``Named Entity`` layer, ``value`` = type, ``identifier`` = authority id); the item
   metadata fields asked for are columns of its ``index.tsv`` (WebAnno TSV has no place
@@ -57,6 +58,7 @@ from .export import (
     IIIF_CONTEXT,
     _slug,
     _target_source,
+    iri,
     metadata_pairs,
     w3c_metadata,
 )
@@ -360,12 +362,41 @@ def span_regions(item: Item, s: Span,
     return out
 
 
+def _iiif_provenance(s: Span, prov: SpanProvenance) -> dict[str, Any]:
+    """glamlab's own fields of a mention (its score, the policy's action, who confirmed it,
+    the model and version) as IIIF keeps them: a ``TextualBody`` with purpose
+    ``describing`` whose value is a small JSON object, as the classification pages give
+    theirs (the IIIF context has no terms for them). Empty: nothing to say."""
+    fields = {"confidence": None if s.score is None else round(s.score, 6),
+              "action": _action(s), "confirmed_by": prov.confirmed_by or None,
+              "model": prov.model, "model_version": prov.model_version}
+    fields = {k: v for k, v in fields.items() if v is not None}
+    if not fields:
+        return {}
+    return {"type": "TextualBody", "value": json.dumps(fields, ensure_ascii=False),
+            "format": "application/json", "purpose": "describing"}
+
+
+def iiif_canvas(item: Item) -> str | None:
+    """What a mention's IIIF annotation targets: the item's canvas (``meta["canvas"]``,
+    ``canvas_id``...), else its page image when that is on the web (an HTTP(S) URI);
+    None for a local file, which a IIIF viewer cannot load (the mention is left out)."""
+    canvas = _canvas_id(item)
+    if canvas is None and item.uri and item.uri.startswith(("http://", "https://")):
+        canvas = item.uri
+    return iri(canvas) if canvas and canvas.startswith(("http://", "https://")) else None
+
+
 def iiif_span_annotation(item: Item, s: Span, prov: SpanProvenance, base: str,
                          canvas: str, meta: Sequence[str] = ()) -> dict[str, Any] | None:
-    """One mention on the page regions its words cover. ``meta``: item metadata fields
-    given as the target canvas's IIIF ``metadata`` label/value pairs; the target is then
-    a ``SpecificResource`` (the canvas, with its metadata, and a ``FragmentSelector``)
-    rather than the ``canvas#xywh=`` URI, which has no place for them."""
+    """One mention on the page regions its words cover, as IIIF Presentation 3 wants it:
+    ``motivation`` ``tagging``, the type (and the authority record, purpose
+    ``identifying``) as bodies, glamlab's fields a ``describing`` body
+    (:func:`_iiif_provenance`), the model the W3C ``generator`` (a person the
+    ``creator``). ``meta``: item metadata fields given as the target canvas's IIIF
+    ``metadata`` label/value pairs; the target is then a ``SpecificResource`` (the
+    canvas, with its metadata, and a ``FragmentSelector``) rather than the
+    ``canvas#xywh=`` URI, which has no place for them."""
     from .export_iiif import metadata_v3
 
     regions = span_regions(item, s)
@@ -383,39 +414,56 @@ def iiif_span_annotation(item: Item, s: Span, prov: SpanProvenance, base: str,
     else:
         targets = [f"{canvas}#xywh={x},{y},{w},{h}" for x, y, w, h in regions]
     text = item.text or ""
+    bodies = _bodies(s)
+    describing = _iiif_provenance(s, prov)
+    if describing:
+        bodies.append(describing)
+    who = {k: v for k, v in _provenance(s, prov).items()
+           if k in ("generator", "creator", "created")}
     return {"id": _anno_id(base, item, s), "type": "Annotation", "motivation": "tagging",
             "label": {"none": [f"{s.label}: {text[s.start:s.end]}"]},
-            "body": _bodies(s), "target": targets[0] if len(targets) == 1 else targets,
-            **_provenance(s, prov)}
+            "body": bodies, "target": targets[0] if len(targets) == 1 else targets, **who}
 
 
 def write_span_iiif(rows: Iterable[Row], out: IO[str], *, base: str,
                     label: str = "glamlab entities",
                     layers: Sequence[str] | None = (MAIN_LAYER,),
-                    meta: Sequence[str] = ()) -> tuple[int, int]:
+                    meta: Sequence[str] = (),
+                    report: dict[str, Any] | None = None) -> tuple[int, int]:
     """A IIIF Presentation 3 ``AnnotationPage`` of the mentions on their page regions,
     streamed. Returns (annotations written, mentions skipped for want of word boxes).
     ``meta``: the item metadata fields each target canvas carries
-    (:func:`iiif_span_annotation`)."""
+    (:func:`iiif_span_annotation`). ``report`` gets ``skipped_without_canvas``: mentions
+    placed on a page that has no IIIF canvas nor a web address (:func:`iiif_canvas`),
+    left out too."""
     if not base.startswith(("http://", "https://")):
         raise PolicyError(f"IIIF annotation ids must be HTTP(S) URIs; the base {base!r} is not",
                           hint="give --base-url https://your.site/annotations/ or set "
                                "[export] base_url in glamlab.toml")
-    head = {"@context": [_ENTITY_CONTEXT, IIIF_CONTEXT], "id": f"{base}page",
+    # the IIIF context only: glamlab's own fields ride in a describing body
+    # (:func:`_iiif_provenance`), so no extension context is needed (an inline one, as
+    # before, is refused by iiif-prezi3 and the validator: a context must be URIs)
+    head = {"@context": IIIF_CONTEXT, "id": f"{base}page",
             "type": "AnnotationPage", "label": {"en": [label]}}
     text = json.dumps(head, ensure_ascii=False)
     out.write(text[:-1] + ', "items": [')
-    n = skipped = 0
+    n = skipped = no_canvas = 0
     for item, spans, prov in rows:
-        canvas = _canvas_id(item) or _target_source(item)
+        canvas = iiif_canvas(item)
         for s in _layer(spans, layers):
-            anno = iiif_span_annotation(item, s, prov, base, canvas, meta)
+            anno = None if canvas is None else iiif_span_annotation(item, s, prov, base,
+                                                                    canvas, meta)
             if anno is None:
-                skipped += 1
+                if canvas is None and span_regions(item, s):
+                    no_canvas += 1
+                else:
+                    skipped += 1
                 continue
             out.write((",\n" if n else "\n") + json.dumps(anno, ensure_ascii=False))
             n += 1
     out.write("\n]}\n")
+    if report is not None:
+        report["skipped_without_canvas"] = no_canvas
     return n, skipped
 
 
@@ -879,10 +927,12 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
                                                                meta=meta)
         else:
             assert base is not None
+            placed: dict[str, Any] = {}
             written, skipped = write_span_iiif(rows, handle, base=base, label=label,
-                                               layers=layers, meta=meta)
+                                               layers=layers, meta=meta, report=placed)
             result["annotations"] = written
             result["skipped_without_word_boxes"] = skipped
+            result["skipped_without_canvas"] = placed["skipped_without_canvas"]
     finally:
         if path is not None:
             handle.close()
@@ -892,7 +942,8 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
 
 
 __all__ = ["ENTITY_COLUMNS", "ENTITY_EXPORT_FORMATS", "ENTITY_ID_COLUMNS", "SPAN_FORMATS", "exports_spans", "SpanProvenance", "authority_uri",
-           "export_entities", "export_spans", "iiif_span_annotation", "iter_gold_rows",
+           "export_entities", "export_spans", "iiif_canvas", "iiif_span_annotation",
+           "iter_gold_rows",
            "iter_prediction_rows", "span_regions",
            "text_selectors", "web_annotation", "word_boxes", "write_entities_csv",
            "write_inception_folder", "write_span_iiif", "write_span_web_annotations",

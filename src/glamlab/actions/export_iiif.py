@@ -10,10 +10,13 @@
   ``within`` = the manifest.
 
 glamlab's own fields ride where both validators keep them: the model is the W3C
-``generator`` (v2: ``annotatedBy``), the time ``created`` (v2: ``annotatedAt``), the
-person who confirmed it the ``creator``, and the score, policy action, field, run and
+``generator`` (v2: ``oa:annotatedBy``, a ``prov:SoftwareAgent``), the time ``created``
+(v2: ``oa:annotatedAt``), the person who confirmed it the ``creator`` (v2: a second
+``oa:annotatedBy``, a ``foaf:Person``), and the score, policy action, field, run and
 decision a second ``TextualBody`` with purpose ``describing`` (v2: a second
-``dctypes:Text``) whose value is a small JSON object. The item metadata fields asked for
+``dctypes:Text``) whose value is a small JSON object. Each page's ``@context`` is the
+IIIF context alone: nothing in it needs an extension context (v2's OA terms are written
+with the ``oa:`` prefix that the Presentation 2 context defines). The item metadata fields asked for
 (``--meta``) are the target canvas's ``metadata`` label/value pairs (v2: the ``on``
 resource's, whose ``full`` stays the canvas id).
 
@@ -40,6 +43,7 @@ if TYPE_CHECKING:
 
 PRESENTATION_3 = "http://iiif.io/api/presentation/3/context.json"
 PRESENTATION_2 = "http://iiif.io/api/presentation/2/context.json"
+PROV_SOFTWARE_AGENT = "http://www.w3.org/ns/prov#SoftwareAgent"
 MAX_OPEN = 64
 _XYWH_RE = re.compile(r"^\d+,\d+,\d+,\d+$")
 
@@ -128,6 +132,13 @@ def annotation_v2(row: dict[str, Any], canvas: str, manifest: str | None,
         # stays the canvas's id, which viewers match annotations on)
         on["metadata"] = metadata_v2(metadata)
     gen = row["generator"]
+    # who made it: the model (and the person who confirmed it) as OA's ``annotatedBy``,
+    # when as ``annotatedAt``; written as ``oa:`` terms, since the Presentation 2 context
+    # defines the ``oa`` prefix but not these terms (nor a ``prov`` prefix)
+    agents: list[dict[str, Any]] = [{"@id": gen["id"], "@type": PROV_SOFTWARE_AGENT,
+                                     "label": gen["name"]}]
+    if row.get("confirmed_by"):
+        agents.append({"@type": "foaf:Person", "label": row["confirmed_by"]})
     anno: dict[str, Any] = {
         "@id": anno_id,
         "@type": "oa:Annotation",
@@ -138,11 +149,9 @@ def annotation_v2(row: dict[str, Any], canvas: str, manifest: str | None,
              "format": "application/json"},
         ],
         "on": on,
-        "annotatedBy": {"@id": gen["id"], "@type": "prov:SoftwareAgent", "label": gen["name"]},
-        "annotatedAt": row["created"],
+        "oa:annotatedBy": agents[0] if len(agents) == 1 else agents,
+        "oa:annotatedAt": row["created"],
     }
-    if row.get("confirmed_by"):
-        anno["serializedBy"] = {"@type": "foaf:Person", "label": row["confirmed_by"]}
     return anno
 
 

@@ -89,7 +89,8 @@ def act(ctx: click.Context, dry_run: bool, optimise_: bool, calibration: str, fo
 
 def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
     """What an entities project's export wrote, in words: the mentions (or texts), the
-    files, and the mentions left out with why (IIIF: no word positions on a page)."""
+    files, and the mentions left out with why (IIIF: no word positions on a page, or a
+    page with no IIIF canvas nor web address)."""
     if fmt == "jsonl":
         return f"wrote {res['items']} texts with their entities to {out}"
     if fmt == "csv":
@@ -104,6 +105,11 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
         line += (f"; {skipped} mentions left out: their texts have no word positions on a "
                  "page image (ALTO word boxes). Ingest the pages with their ALTO XML to "
                  "place them, or export --format w3c (the text and offsets) instead")
+    no_canvas = res.get("skipped_without_canvas") or 0
+    if no_canvas:
+        line += (f"; {no_canvas} mentions left out: their pages have no IIIF canvas nor a "
+                 "web address (a IIIF viewer cannot open a file on this computer). Ingest "
+                 "the pages from their IIIF manifest, or export --format w3c instead")
     return line
 
 
