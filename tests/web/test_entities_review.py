@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from tests import ner_project
 from tests.web.conftest import PASSWORD, chromium_page, csrf_of, login
@@ -813,6 +814,126 @@ def test_an_added_entity_settles_the_model_s_spans_over_its_words(entities_ws: A
         assert "The model's span over the same words was decided with it" in page
     gold = {(s.start, s.end, s.label) for s in gold_spans(ws, ["fresh"])["fresh"]}
     assert gold == {(va["start"], va["end"], other), (vb["start"], vb["end"], b["label"])}
+
+
+def _another_candidate(ws: Any, row: dict[str, Any], label: str,
+                       value: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Queue, open, the model's other candidate for ``row``'s span (``label``, and the
+    span ``value``, ``row``'s by default): a second row over some of the same words."""
+    q = ws.store.t.review_queue
+    with ws.store.write() as conn:
+        r = conn.execute(sa.select(q).where(q.c.id == row["id"])).one()._mapping
+        new = {k: v for k, v in r.items() if k not in ("id", "lease_owner", "lease_until")}
+        new |= {"label": label, "value": value or row["value"], "status": "open",
+                "version": 1}
+        rid = int(conn.execute(q.insert().values(**new)).inserted_primary_key[0])
+    return {**row, "id": rid, "label": label, "value": new["value"], "version": 1}
+
+
+def test_accepting_or_correcting_a_span_settles_the_model_s_spans_over_its_words(
+        entities_ws: Any, tmp_path: Path) -> None:
+    """Before, accepting or correcting a model's span left its other open spans over the
+    same words in the queue until the next ``glamlab act``: a second reviewer was shown
+    words already decided, and saving one of them was refused only then. Now the
+    decision settles them in its transaction, as an added entity does: the very span
+    (same words, same type) accepted, any other rejected, each a decision of the
+    reviewer's that names the one that settled it. A row over those words another
+    reviewer holds refuses the decision (409, naming the row and who holds it; the form
+    says so at the top of the page), nothing stored. A bulk accept of two overlapping
+    spans says the second was decided with the first."""
+    from fastapi.testclient import TestClient
+
+    from glamlab import review
+    from glamlab.auth import add_user
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    add_user(ws, "rob", PASSWORD, "reviewer")
+    text, rows = _fresh_text(ws, tmp_path)
+    a, b = sorted(rows, key=lambda r: r["value"]["start"])[:2]
+    va, vb = a["value"], b["value"]
+    other = next(lab for lab in ws.card.labels if lab != a["label"])
+    a2 = _another_candidate(ws, a, other)  # a's words, another type
+    b_other = next(lab for lab in ws.card.labels if lab != b["label"])
+    b2 = _another_candidate(ws, b, b_other)  # b's words, another type
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        headers = {"X-CSRF-Token": csrf_of(c)}
+        before = c.get("/api/queue?limit=300").json()
+        assert {a["id"], a2["id"], b["id"], b2["id"]} <= {q["id"] for q in before}
+        # rey accepts a: a2, over the same words, is rejected with it, as rey's
+        r = c.post("/api/decisions", headers=headers, json={
+            "queue_id": a["id"], "action": "accept", "seen_version": a["version"]})
+        assert r.status_code == 200, r.text
+        got = r.json()
+        shown = {q["id"] for q in c.get("/api/queue?limit=300").json()}
+        assert a2["id"] not in shown and b2["id"] in shown
+        assert [(s["queue_id"], s["action"], s["predicted"], s["words"])
+                for s in got["settled"]] == [(a2["id"], "reject", other,
+                                              text[va["start"]:va["end"]])]
+        mine = {d["queue_id"]: d for d in review.list_decisions(ws, item_id="fresh")}
+        assert (mine[a2["id"]]["action"], mine[a2["id"]]["user"]) == ("reject", "rey")
+        with ws.store.read() as conn:
+            t = ws.store.t.audit_log
+            audited = [row.details for row in conn.execute(sa.select(t).where(
+                t.c.action == "review.reject", t.c.object == "fresh"))]
+        assert {"queue_id": a2["id"], "settled_by": got["decision_id"]}.items() <= \
+            audited[-1].items()
+        # a second reviewer deciding a2 now: refused as already decided
+        with pytest.raises(review.StaleDecision, match="already decided"):
+            review.decide(ws, "rob", a2["id"], "accept", a2["version"])
+        # rob holds b; rey's accepting b2 would reject b, and correcting b2 to b's type
+        # (b's very span) would accept it: both refused, naming the row and rob, nothing
+        # stored
+        review.release_leases(ws, "rey")  # (the queue rey loaded)
+        held = {q["id"] for q in review.lease_queue(ws, "rob", limit=300)}
+        assert {b["id"], b2["id"]} <= held
+        review.release_leases(ws, "rob", sorted(held - {b["id"]}))
+        gold = {(s.start, s.end, s.label) for s in gold_spans(ws, ["fresh"])["fresh"]}
+        r = c.post("/api/decisions", headers=headers, json={
+            "queue_id": b2["id"], "action": "accept", "seen_version": b2["version"]})
+        assert r.status_code == 409, r.text
+        error = r.json()["error"]
+        assert f"rob is reviewing review queue row {b['id']}, the model's span" in error
+        assert "your decision was not saved" in error, error
+        page = c.post("/queue/decide", data={
+            "csrf": csrf_of(c), "one": f"{b2['id']}:{b2['version']}:correct",
+            f"label_{b2['id']}": b["label"], f"predicted_{b2['id']}": b_other,
+            f"value_{b2['id']}": json.dumps({"start": vb["start"], "end": vb["end"]})},
+            follow_redirects=False)
+        assert page.status_code == 409, page.text
+        assert f"rob is reviewing review queue row {b['id']}, the model&#39;s span" \
+            in page.text
+        assert "What to do: decide it once rob has decided row" in page.text
+        assert {(s.start, s.end, s.label)
+                for s in gold_spans(ws, ["fresh"])["fresh"]} == gold
+        assert {b["id"], b2["id"]} <= {q["id"] for q in review.peek_queue(ws, limit=300)}
+        # once rob lets go: b (that very span, that type) is accepted with it
+        assert review.release_leases(ws, "rob") >= 1
+        page = c.post("/queue/decide", data={
+            "csrf": csrf_of(c), "one": f"{b2['id']}:{b2['version']}:correct",
+            f"label_{b2['id']}": b["label"], f"predicted_{b2['id']}": b_other,
+            f"value_{b2['id']}": json.dumps({"start": vb["start"], "end": vb["end"]})},
+            follow_redirects=False)
+        assert page.status_code == 303, page.text
+        assert "settled=1" in page.headers["location"]
+        assert "The model's other span over the same words was decided with it" in \
+            c.get(page.headers["location"]).text
+        mine = {d["queue_id"]: d for d in review.list_decisions(ws, item_id="fresh")}
+        assert (mine[b["id"]]["action"], mine[b["id"]]["user"]) == ("accept", "rey")
+        assert not {b["id"], b2["id"]} & {q["id"] for q in review.peek_queue(ws, limit=300)}
+    assert {(va["start"], va["end"], a["label"]), (vb["start"], vb["end"], b["label"])} <= {
+        (s.start, s.end, s.label) for s in gold_spans(ws, ["fresh"])["fresh"]}
+    # a bulk accept of two spans over the same words: the second is decided with the first
+    head = text.index("lettre")
+    x1 = _another_candidate(ws, a, other, {"start": head, "end": head + 6})
+    x2 = _another_candidate(ws, a, a["label"], {"start": head, "end": head + 9})
+    done = review.decide_many(ws, "rey", [(x1["id"], 1), (x2["id"], 1)], "accept")
+    assert [(d["queue_id"], d["ok"]) for d in done] == [(x1["id"], True), (x2["id"], False)]
+    assert [(s["queue_id"], s["action"]) for s in done[0]["settled"]] == [(x2["id"], "reject")]
+    assert done[1]["settled_with"] == x1["id"] and "accepted in the same go" in \
+        done[1]["reason"]
 
 
 def test_the_item_page_shows_a_text_s_gold_entities(entities_ws: Any) -> None:

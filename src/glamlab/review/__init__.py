@@ -23,7 +23,9 @@ the same checks:
   then the text waits (:mod:`glamlab.tasks.spans.complete`). An entity the model
   missed is added with :func:`add_span`: a gold span of the reviewer's; the model's
   open queued spans it overlaps are decided with it (the very span accepted, others
-  rejected), and it decides nothing about the model's other spans.
+  rejected), and it decides nothing about the model's other spans. Accepting or
+  correcting a span decides the model's other open spans over its words the same way
+  (``settled``); both are refused while another reviewer holds one of them.
 - **Labelling** (:mod:`.labelling`): save and undo a person's labels.
 """
 

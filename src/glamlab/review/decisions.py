@@ -46,6 +46,14 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
     ``value``) is what a correction settles on. A stale or foreign-leased entry is
     reported with ``"ok": False`` (or raised with ``raise_conflicts``) and the others
     still go through.
+
+    In an entities project, accepting or correcting a span saves it as the reviewer's
+    gold span, and the model's other open spans over any of its words are decided with
+    it in the same transaction, as an added entity decides them
+    (:func:`_settle_overlapping`): the very span with the same type accepted, the others
+    rejected (``settled`` in the answer). Refused (:class:`SpanHeld`, nothing written
+    for that entry) when another reviewer holds one of them. An entry of the same bulk
+    decision decided so is answered ``"ok": False`` with ``settled_with``.
     """
     from ..tasks.kinds import Candidate, task_kind
 
@@ -64,12 +72,27 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
     with ws.store.write() as conn:
         # rows are always locked in id order, so two overlapping bulk decisions on
         # PostgreSQL queue behind each other instead of deadlocking
+        # rows an earlier entry of these decided with its span (see below): id -> that entry
+        settled_with: dict[int, int] = {}
         for queue_id, version in sorted(seen):
+            if queue_id in settled_with:
+                results.append(_settled_with(conn, ws, queue_id, settled_with[queue_id]))
+                continue
+            final = None
             try:
                 if action in ("accept", "correct") and kind.name == "entities":
                     _keep_people_spans(ws, conn, queue_id, action, label, value)
+                    final = _span_decided(ws, conn, queue_id, action, label, value)
+                    if final is not None:  # refused before anything is written
+                        _open_over(ws, conn, user, *final, at or now(), queue_id=queue_id)
                 d, r = _compare_and_set(conn, ws, queue_id, user, action, label, value, version,
                                         at or now())
+            except SpanHeld as exc:
+                if raise_conflicts:
+                    raise
+                results.append({"queue_id": queue_id, "ok": False, "reason": exc.message,
+                                "hint": exc.hint, "current": exc.current})
+                continue
             except KeptSpan as exc:
                 if raise_conflicts:
                     raise
@@ -88,16 +111,23 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
                                 "current": exc.current})
                 continue
             gold = earlier = None
+            settled: list[dict[str, Any]] = []
             if action in ("accept", "correct") and d["label"]:
                 chosen = Candidate(d["label"], float(r.score or 0.0), d["value"])
                 gold, earlier = _gold_label(ws, conn, kind, r.item_id, chosen, user,
                                             d["created_at"])
                 _confirm_metadata(ws, conn, kind, r, chosen, user, d["created_at"])
+                if final is not None and gold == "train":
+                    # the model's other open spans over the words just saved: decided
+                    # with it, as an added entity decides them (one code path)
+                    settled = _settle_overlapping(ws, conn, user, *final, by=d["id"],
+                                                  queue_id=queue_id)
+                    settled_with.update((int(x["queue_id"]), queue_id) for x in settled)
             results.append({"queue_id": queue_id, "ok": True, "item_id": r.item_id,
                             "action": action, "label": d["label"], "value": d["value"],
                             "predicted": r.label, "version": r.version,
                             "decision_id": d["id"], "gold_label": gold,
-                            "earlier_gold": earlier})
+                            "earlier_gold": earlier, "settled": settled})
     if kind.name == "entities":
         _texts_reviewed(ws, user, sorted({r["item_id"] for r in results if r["ok"]}))
     return results
@@ -106,6 +136,53 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
 class KeptSpan(LabelError):
     """Deciding an entities queue row so would replace a span a person saved on its
     text (:func:`_keep_people_spans`); nothing was written."""
+
+
+class SpanHeld(StaleDecision):
+    """Accepting or correcting an entities queue row would decide with it another open
+    row over the same words (:func:`_settle_overlapping`), and another reviewer holds
+    that row: they are deciding it. Nothing was written."""
+
+
+def _span_decided(ws: Workspace, conn: sa.Connection, queue_id: int, action: str,
+                  label: str | None, value: Any) -> tuple[str, Any, str] | None:
+    """The item, the span (:class:`~glamlab.tasks.spans.model.Span`) and the text that
+    accepting the open entities row ``queue_id`` (or correcting it to ``label``/``value``)
+    saves as the reviewer's gold; None where it saves none (not an open prediction row,
+    no span on the text, a text in the test split, whose gold is kept)."""
+    from ..tasks.spans.gold import item_text
+    from ..tasks.spans.model import MAIN_LAYER, Span
+
+    q, st = ws.store.t.review_queue, ws.store.t
+    row = conn.execute(sa.select(q.c.item_id, q.c.label, q.c.value, q.c.kind, q.c.status)
+                       .where(q.c.id == queue_id)).first()
+    if row is None or row.status != "open" or row.kind != "prediction":
+        return None
+    final, v = (row.label, row.value) if action == "accept" else (label, value)
+    v = v if isinstance(v, dict) else {}
+    try:
+        start, end = int(v["start"]), int(v["end"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not final or conn.execute(sa.select(st.splits.c.split).where(
+            st.splits.c.item_id == row.item_id)).scalar() == "test":
+        return None
+    text = item_text(conn, ws, row.item_id, "to decide on")
+    if not 0 <= start < end <= len(text):
+        return None
+    return row.item_id, Span(start, end, final, layer=v.get("layer") or MAIN_LAYER), text
+
+
+def _settled_with(conn: sa.Connection, ws: Workspace, queue_id: int,
+                  by: int) -> dict[str, Any]:
+    """The answer for an entry of a bulk decision that an earlier entry of it decided
+    with its span (they overlap): not decided again."""
+    q = ws.store.t.review_queue
+    item_id = conn.execute(sa.select(q.c.item_id).where(q.c.id == queue_id)).scalar()
+    return {"queue_id": queue_id, "ok": False, "settled_with": by,
+            "reason": f"review queue row {queue_id} (item {item_id}) is over some of the "
+                      f"same words as row {by}, accepted in the same go: it was decided "
+                      "with it (accepted where it is that very span, else rejected)"}
 
 
 def _keep_people_spans(ws: Workspace, conn: sa.Connection, queue_id: int, action: str,
@@ -185,7 +262,8 @@ def _texts_reviewed(ws: Workspace, user: str, item_ids: Sequence[str]) -> None:
 
 def _compare_and_set(conn: sa.Connection, ws: Workspace, queue_id: int, user: str, action: str,
                      label: str | None, value: Any, seen_version: int,
-                     at: datetime) -> tuple[dict[str, Any], Any]:
+                     at: datetime, *, settled_by: int | None = None
+                     ) -> tuple[dict[str, Any], Any]:
     """The decision itself, a compare-and-set on the row's ``version``: the row changes
     only if it is still open, still at the version the reviewer saw, and not leased to
     another reviewer. Otherwise nothing is written and :class:`StaleDecision` says why,
@@ -220,9 +298,10 @@ def _compare_and_set(conn: sa.Connection, ws: Workspace, queue_id: int, user: st
         action=action, label=final, value=final_value, seen_version=seen_version,
         created_at=at))
     decision_id = int(ins.inserted_primary_key[0])  # type: ignore[index]
+    why = {} if settled_by is None else {"settled_by": settled_by}
     ws.store.audit(conn, user, f"review.{action}", row.item_id, queue_id=queue_id,
                    decision_id=decision_id, label=final, predicted=row.label,
-                   version=seen_version + 1)
+                   version=seen_version + 1, **why)
     return ({"id": decision_id, "label": final, "value": final_value, "created_at": at}, row)
 
 
@@ -387,28 +466,25 @@ def add_span(ws: Workspace, user: str, item_id: str, start: int, end: int,
         raise LabelError("adding a span is for entities projects", item=item_id,
                          hint="give the item its labels on the labelling page instead")
     return add(ws, item_id, start, end, label, user=user,
-               settle=lambda conn, span, text: _settle_overlapping(ws, conn, user, item_id,
-                                                                   span, text))
+               settle=lambda conn, span, text, by: _settle_overlapping(
+                   ws, conn, user, item_id, span, text, by=by))
 
 
-def _settle_overlapping(ws: Workspace, conn: sa.Connection, user: str, item_id: str,
-                        span: Any, text: str) -> list[dict[str, Any]]:
-    """Decide the open queue rows of ``item_id`` whose predicted span overlaps ``span``
-    (the reviewer's added one, of the main layer): accept the row of that very span and
-    type, reject the others; each is a decision of ``user`` (a compare-and-set, as
-    :func:`decide` makes it). One :class:`LabelError` naming the item and the span when
-    another reviewer holds such a row. Returns the rows decided, as :func:`decide_many`
-    gives them, each with ``words``: what its span covered."""
-    from ..tasks.kinds import Candidate, task_kind
+def _open_over(ws: Workspace, conn: sa.Connection, user: str, item_id: str, span: Any,
+               text: str, at: datetime, *, queue_id: int | None = None) -> list[Any]:
+    """The open queue rows of ``item_id`` (other than ``queue_id``, the row being
+    decided) whose predicted span overlaps ``span`` (of its layer), each with ``b`` and
+    ``e``, its offsets. Refused, nothing written, when another reviewer holds one of
+    them: one :class:`LabelError` naming the item, the row and who holds it (a
+    :class:`SpanHeld` when a decision on row ``queue_id`` is what would decide it)."""
     from ..tasks.spans.model import MAIN_LAYER, shown
 
     q = ws.store.t.review_queue
-    kind = task_kind(ws.card)
-    stamp = now()
-    out: list[dict[str, Any]] = []
-    for r in conn.execute(sa.select(q.c.id, q.c.version, q.c.label, q.c.value).where(
-            q.c.item_id == item_id, q.c.kind == "prediction", q.c.status == "open")
-            .order_by(q.c.id)).all():
+    out: list[Any] = []
+    for r in conn.execute(sa.select(q.c.id, q.c.version, q.c.label, q.c.value,
+                                    q.c.lease_owner, q.c.lease_until).where(
+            q.c.item_id == item_id, q.c.kind == "prediction", q.c.status == "open",
+            q.c.id != (queue_id if queue_id is not None else -1)).order_by(q.c.id)).all():
         v = r.value if isinstance(r.value, dict) else {}
         try:
             b, e = int(v["start"]), int(v["end"])
@@ -416,26 +492,78 @@ def _settle_overlapping(ws: Workspace, conn: sa.Connection, user: str, item_id: 
             continue  # no span: nothing it could replace
         if (v.get("layer") or MAIN_LAYER) != span.layer or not (b < span.end and span.start < e):
             continue
+        owner = r.lease_owner
+        if owner not in (None, user) and r.lease_until is not None and r.lease_until >= at:
+            raise _held(item_id, int(r.id), owner, f"{shown(text[b:e])} ({b}-{e}, {r.label})",
+                        _words(text, span, queue_id), queue_id)
+        out.append((r, b, e))
+    return out
+
+
+def _words(text: str, span: Any, queue_id: int | None) -> str:
+    """``span``'s words, as a refusal names them (with its offsets and type where it
+    is a decision's)."""
+    from ..tasks.spans.model import shown
+
+    words = shown(text[span.start:span.end])
+    return words if queue_id is None else f"{words} ({span.start}-{span.end}, {span.label})"
+
+
+def _held(item_id: str, row: int, who: str | None, theirs: str, mine: str,
+          queue_id: int | None) -> GlamlabError:
+    """The refusal: ``who`` (None: someone else decided it meanwhile) holds the open row
+    ``row`` over the words of the span being saved."""
+    doing = f"{who} is reviewing" if who else "someone else decided"
+    if queue_id is None:  # an added entity
+        return LabelError(
+            f"{item_id}: {doing} the model's span {theirs} (review queue row {row}), which "
+            f"the new entity {mine} overlaps; the entity was not added", item=item_id,
+            hint="add it once that span is decided (reload the queue), or select "
+                 "other words")
+    return SpanHeld(
+        f"review queue row {queue_id} (item {item_id}): {doing} review queue row {row}, "
+        f"the model's span {theirs}, over some of the same words as the span you are "
+        f"saving, {mine}; saving yours would decide row {row} too, so your decision was "
+        "not saved",
+        item=item_id, current={"queue_id": row, "lease_owner": who},
+        hint=f"decide it once {who or 'they'} {'has' if who else 'have'} decided row "
+             f"{row} (reload the queue), or fix its boundaries off those words")
+
+
+def _settle_overlapping(ws: Workspace, conn: sa.Connection, user: str, item_id: str,
+                        span: Any, text: str, *, by: int,
+                        queue_id: int | None = None) -> list[dict[str, Any]]:
+    """Decide the open queue rows of ``item_id`` whose predicted span overlaps ``span``,
+    the reviewer's gold span just saved: an entity added (:func:`add_span`), or the
+    span of row ``queue_id`` accepted or corrected (:func:`decide_many`). The row of that
+    very span and type is accepted, the others rejected; each is a decision of ``user``
+    (a compare-and-set, as :func:`decide` makes it), audited as settled by the decision
+    ``by`` that saved ``span``. One :class:`LabelError` (:func:`_open_over`) when another
+    reviewer holds such a row. Returns the rows decided, as :func:`decide_many` gives
+    them, each with ``words``: what its span covered."""
+    from ..tasks.kinds import Candidate, task_kind
+    from ..tasks.spans.model import shown
+
+    kind = task_kind(ws.card)
+    stamp = now()
+    out: list[dict[str, Any]] = []
+    for r, b, e in _open_over(ws, conn, user, item_id, span, text, stamp, queue_id=queue_id):
         action = "accept" if (b, e, r.label) == (span.start, span.end, span.label) else "reject"
         try:
             d, row = _compare_and_set(conn, ws, int(r.id), user, action, None, None,
-                                      int(r.version), stamp)
-        except StaleDecision as exc:
-            owner = (exc.current or {}).get("lease_owner")
-            who = f"{owner} is reviewing" if owner else "someone else decided"
-            raise LabelError(
-                f"{item_id}: {who} the model's span {shown(text[b:e])} ({b}-{e}, "
-                f"{r.label}), which the new entity {shown(text[span.start:span.end])} "
-                f"overlaps; the entity was not added", item=item_id,
-                hint="add it once that span is decided (reload the queue), or select "
-                     "other words") from exc
+                                      int(r.version), stamp, settled_by=by)
+        except StaleDecision as exc:  # taken meanwhile (PostgreSQL): all rolled back
+            raise _held(item_id, int(r.id), (exc.current or {}).get("lease_owner"),
+                        f"{shown(text[b:e])} ({b}-{e}, {r.label})",
+                        _words(text, span, queue_id), queue_id) from exc
         if action == "accept":
             _confirm_metadata(ws, conn, kind, row,
                               Candidate(row.label, float(row.score or 0.0), row.value),
                               user, stamp)
         out.append({"queue_id": int(r.id), "ok": True, "item_id": item_id, "action": action,
                     "label": d["label"], "value": d["value"], "predicted": row.label,
-                    "version": row.version, "decision_id": d["id"], "words": text[b:e]})
+                    "version": row.version, "decision_id": d["id"], "words": text[b:e],
+                    "settled_by": by})
     return out
 
 

@@ -102,6 +102,16 @@ _EARLIER = ("set only for a text ingested again with other words after its gold 
             "were made: how many of them the new gold kept and dropped")
 
 
+class SpanSettledOut(BaseModel):
+    queue_id: int
+    action: Literal["accept", "reject"] = Field(
+        description="accept: the model predicted this very span; reject: another span "
+                    "over some of the same words")
+    predicted: str = Field(description="the type the model gave it")
+    words: str = Field(description="the words the model's span covered")
+    decision_id: int
+
+
 class DecisionOut(BaseModel):
     queue_id: int
     ok: bool
@@ -113,6 +123,10 @@ class DecisionOut(BaseModel):
     decision_id: int | None = None
     gold_label: str | None = None
     earlier_gold: EarlierGoldOut | None = Field(None, description=_EARLIER)
+    settled: list[SpanSettledOut] = Field(
+        default=[], description="entities: the model's other spans still open in the "
+                               "review queue over some of the words you saved, decided "
+                               "with it as yours")
 
 
 class DecisionRow(BaseModel):
@@ -152,16 +166,6 @@ class SpanIn(BaseModel):
     start: int = Field(ge=0, le=2**62, description="the first character of the entity")
     end: int = Field(ge=1, le=2**62, description="the character after its last one")
     label: str = Field(min_length=1, max_length=200, description="its type")
-
-
-class SpanSettledOut(BaseModel):
-    queue_id: int
-    action: Literal["accept", "reject"] = Field(
-        description="accept: the model predicted this very span; reject: another span "
-                    "over some of the same words")
-    predicted: str = Field(description="the type the model gave it")
-    words: str = Field(description="the words the model's span covered")
-    decision_id: int
 
 
 class SpanAddedOut(BaseModel):
@@ -335,12 +339,15 @@ def release_leases(request: Request, body: LeasesIn,
 @router.post("/decisions", response_model=DecisionOut,
              responses={409: {"model": ErrorOut,
                               "description": "the item changed since you saw it, or someone "
-                                             "else holds its lease"},
+                                             "else holds its lease, or (entities) that of "
+                                             "another span over the same words"},
                         404: {"model": ErrorOut}})
 def post_decision(request: Request, body: DecisionIn,
                   user: User = Depends(api_writer("reviewer", "decide review items"))
                   ) -> dict[str, Any]:
-    """Accept, reject or correct one queue item; ``seen_version`` must be the version you saw."""
+    """Accept, reject or correct one queue item; ``seen_version`` must be the version you saw.
+    Entities: the model's other spans still open over some of the words you save are
+    decided with it (``settled``: the very span accepted, others rejected)."""
     result = review.decide(_ws(request), user.username, body.queue_id, body.action,
                            body.seen_version, label=body.label)
     request.app.state.queue_counts.decided([result])

@@ -71,7 +71,8 @@ class QueueCounts:
             self._gen += 1
             if not self._counts:
                 return
-            for r in results:
+            # with the rows an entities decision decided with it (``settled``)
+            for r in [*results, *(x for one in results for x in one.get("settled") or [])]:
                 if not r.get("ok"):
                     continue
                 self._counts["open"] -= 1

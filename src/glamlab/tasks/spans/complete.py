@@ -250,7 +250,7 @@ def mark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
 
 
 def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
-             user: str, settle: Callable[[sa.Connection, Span, str], list[dict[str, Any]]]
+             user: str, settle: Callable[[sa.Connection, Span, str, int], list[dict[str, Any]]]
              | None = None) -> dict[str, Any]:
     """A reviewer adds an entity the model missed: the words ``start``-``end`` (character
     offsets, end not included; spaces at either end are left out) of ``item_id``'s text
@@ -270,10 +270,11 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
     words since), how many of them still fit the text and were carried over into the new
     set, and how many were dropped (:class:`~.gold.GoldBase`; they stay in the history).
 
-    ``settle(conn, span, text)``, when given, runs in the same transaction once the span
-    is stored (:func:`glamlab.review.add_span` decides there the model's open queued
-    spans that overlap it); it returns the queue rows it decided (``settled``, each with
-    its ``queue_id``), and may refuse the whole addition by raising."""
+    ``settle(conn, span, text, decision_id)``, when given, runs in the same transaction
+    once the span is stored, ``decision_id`` being the addition's decision
+    (:func:`glamlab.review.add_span` decides there the model's open queued spans that
+    overlap it); it returns the queue rows it decided (``settled``, each with its
+    ``queue_id``), and may refuse the whole addition by raising."""
     from ..people import ADDED
     from .gold import store_person_spans
     from .model import MAIN_LAYER, check_spans, shown
@@ -316,7 +317,7 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
             queue_id=None, item_id=item_id, prediction_id=None, user=user, action=ADDED,
             label=label, value=value, seen_version=None, created_at=stamp))
         decision_id = int(ins.inserted_primary_key[0])  # type: ignore[index]
-        settled = settle(conn, span, text) if settle is not None else []
+        settled = settle(conn, span, text, decision_id) if settle is not None else []
         ws.store.audit(conn, user, "spans.add", item_id, set_id=set_id,
                        decision_id=decision_id, label=label, start=start, end=end,
                        settled=[int(r["queue_id"]) for r in settled],

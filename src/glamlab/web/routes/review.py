@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 from ... import review
 from ...auth import User
 from ...errors import GlamlabError
-from ...review.decisions import KeptSpan
+from ...review.decisions import KeptSpan, SpanHeld
 from ..images import DISPLAY_SIDE, THUMB_SIDE, iiif_service, image_file, known_item
 from ..pages import form_of, page_user, render, writer
 
@@ -304,13 +304,23 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
         result = review.decide(request.app.state.ws, user.username, queue_id, action, version,
                                label=label if correct else None,
                                value=value if correct else None)
+    except SpanHeld as exc:
+        # another reviewer holds a row over the same words, which saving this one would
+        # decide too: the queue page says which row and who, at its top
+        back = {"sort": str(form.get("sort") or "score"),
+                "label": str(form.get("label") or ""), "view": str(form.get("view") or "list")}
+        page = _queue(request, user, **back, kind="", status=409,
+                      decide_problem={"message": exc.message, "hint": exc.hint})
+        page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
+        return page
     except review.StaleDecision:
         # back to a page (never left on a POST URL): the queue says what happened
         return _back_to_queue(form, conflicts=1)
     except KeptSpan:  # over a person's saved entity: the card says which
         return _back_to_queue(form, kept=1)
     request.app.state.queue_counts.decided([result])
-    return _back_to_queue(form, done=action, **_earlier(result))
+    return _back_to_queue(form, done=action, settled=len(result.get("settled") or []) or "",
+                          **_earlier(result))
 
 
 @router.post("/queue/text-done")
@@ -394,8 +404,9 @@ def queue_bulk(request: Request, form: FormData = Depends(form_of),
     request.app.state.queue_counts.decided(results)
     bad = sum(1 for r in results if not r["ok"])
     kept = sum(1 for r in results if r.get("kept"))
+    with_other = sum(1 for r in results if r.get("settled_with"))  # decided with another
     return _back_to_queue(form, done=f"accepted-{len(results) - bad}",
-                          conflicts=bad - kept or "", kept=kept or "")
+                          conflicts=bad - kept - with_other or "", kept=kept or "")
 
 
 @router.get("/items/{item_id:path}", response_class=HTMLResponse)
