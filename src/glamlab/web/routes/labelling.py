@@ -146,6 +146,7 @@ def label_post(request: Request, form: FormData = Depends(form_of),
     review.save_label(request.app.state.ws, user.username, item_id, values,
                       str(form.get("split") or "test"),
                       strategy=str(form.get("strategy") or "random"))
+    request.app.state.queue_counts.invalidate()  # a gold label settles queue rows
     return _back_to_label(form, "label")
 
 
@@ -160,6 +161,7 @@ def label_skip(request: Request, form: FormData = Depends(form_of),
 def label_undo(request: Request, form: FormData = Depends(form_of),
                user: User = Depends(writer("reviewer", "label items"))) -> Response:
     undone = review.undo_label(request.app.state.ws, user.username)
+    request.app.state.queue_counts.invalidate()
     return _back_to_label(form, "undo" if undone else "nothing-to-undo")
 
 
