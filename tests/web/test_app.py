@@ -503,6 +503,40 @@ def test_queue_counts_follow_labels_and_jobs_at_once(client_for: Any, queued_ws:
         stop_background(c.app)
 
 
+def test_queue_counts_follow_an_ingest_job_at_once(client_for: Any, queued_ws: Any) -> None:
+    """The queue page's header right after an upload of gold labels, brought in by a
+    job, settles queued predictions (no queue row added): the store's counts, not those
+    of up to 10 seconds earlier."""
+    import re
+
+    from glamlab.web.app import stop_background
+
+    ws = queued_ws
+    c = client_for("ada")
+
+    def shown() -> int:
+        return int(re.search(r'id="open-count">(\d+)<', c.get("/queue").text).group(1))
+
+    total = review.queue_counts(ws)["open"]
+    assert shown() == total  # counted now, and kept for 10 seconds
+    rows = c.get("/api/queue?limit=3").json()
+    body = "id,label\n" + "".join(f"{r['item_id']},{r['label']}\n" for r in rows)
+    try:
+        r = c.post("/stages/items", data={"csrf": csrf_of(c)},
+                   files={"file": ("gold.csv", body.encode())}, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        q = dict(re.findall(r"(upload|file)=([^&]+)", r.headers["location"]))
+        r = c.post("/stages/items/table", data={"csrf": csrf_of(c), **q, "id_column": "id",
+                                                "label_column": "label"},
+                   follow_redirects=False)
+        assert r.status_code == 303 and "started=ingest" in r.headers["location"], r.text
+        assert c.app.state.jobs.wait(300)
+        assert review.queue_counts(ws)["open"] == total - 3
+        assert shown() == total - 3
+    finally:
+        stop_background(c.app)
+
+
 def test_iiif_items_use_their_image_service(client_for: Any, queued_ws: Any) -> None:
     from glamlab.store import now
 
