@@ -361,7 +361,8 @@ def get_decisions(request: Request, item_id: str | None = Query(None, max_length
 @router.post("/labels", response_model=LabelOut, responses={404: {"model": ErrorOut}})
 def post_label(request: Request, body: LabelIn,
                user: User = Depends(api_writer("reviewer", "label items"))) -> dict[str, Any]:
-    """Give an item gold labels (a new item goes into ``split``)."""
+    """Give an item gold labels (a new item goes into ``split``; in a tabular project a
+    new row joins the test rows or training by its date, and ``split`` is not used)."""
     ws = _ws(request)
     from .images import known_item
 
