@@ -464,6 +464,79 @@ def test_queue_counts_follow_decisions_and_new_rows(client_for: Any, queued_ws: 
     assert shown() == (total, 1)
 
 
+def test_queue_counts_follow_labels_and_jobs_at_once(client_for: Any, queued_ws: Any
+                                                    ) -> None:
+    """The queue page's header right after a label that settles queued predictions and
+    after "Apply the policy" (a job) that withdraws them, neither adding a queue row:
+    the counts of the store, not those of up to 10 seconds earlier (before, only
+    decisions adjusted them)."""
+    import re
+
+    from glamlab.inference.runner import run
+    from glamlab.web.app import stop_background
+
+    ws = queued_ws
+    c = client_for("ada")
+
+    def shown() -> int:
+        return int(re.search(r'id="open-count">(\d+)<', c.get("/queue").text).group(1))
+
+    total = review.queue_counts(ws)["open"]
+    assert shown() == total > 1  # counted now, and kept for 10 seconds
+    row = c.get("/api/queue?limit=1").json()[0]
+    r = c.post("/label", data={"csrf": csrf_of(c), "item_id": row["item_id"],
+                               "label": row["label"], "split": "train"},
+               follow_redirects=False)
+    assert r.status_code == 303
+    assert shown() == review.queue_counts(ws)["open"] == total - 1  # settled by the label
+    # new predictions, and a policy that accepts them all: applying it withdraws every
+    # queued row (their predictions are not the latest) and queues none
+    run(ws, "majority@1", workers=0, force=True, handle_signals=False)
+    ws.update_card({"policy": {"labels": {lab: {"accept": 0.0} for lab in ws.card.labels}}})
+    try:
+        r = c.post("/stages/act", data={"csrf": csrf_of(c)}, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        assert c.app.state.jobs.wait(300)
+        assert review.queue_counts(ws)["open"] == 0
+        assert shown() == 0
+    finally:
+        stop_background(c.app)
+
+
+def test_queue_counts_follow_an_ingest_job_at_once(client_for: Any, queued_ws: Any) -> None:
+    """The queue page's header right after an upload of gold labels, brought in by a
+    job, settles queued predictions (no queue row added): the store's counts, not those
+    of up to 10 seconds earlier."""
+    import re
+
+    from glamlab.web.app import stop_background
+
+    ws = queued_ws
+    c = client_for("ada")
+
+    def shown() -> int:
+        return int(re.search(r'id="open-count">(\d+)<', c.get("/queue").text).group(1))
+
+    total = review.queue_counts(ws)["open"]
+    assert shown() == total  # counted now, and kept for 10 seconds
+    rows = c.get("/api/queue?limit=3").json()
+    body = "id,label\n" + "".join(f"{r['item_id']},{r['label']}\n" for r in rows)
+    try:
+        r = c.post("/stages/items", data={"csrf": csrf_of(c)},
+                   files={"file": ("gold.csv", body.encode())}, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        q = dict(re.findall(r"(upload|file)=([^&]+)", r.headers["location"]))
+        r = c.post("/stages/items/table", data={"csrf": csrf_of(c), **q, "id_column": "id",
+                                                "label_column": "label"},
+                   follow_redirects=False)
+        assert r.status_code == 303 and "started=ingest" in r.headers["location"], r.text
+        assert c.app.state.jobs.wait(300)
+        assert review.queue_counts(ws)["open"] == total - 3
+        assert shown() == total - 3
+    finally:
+        stop_background(c.app)
+
+
 def test_iiif_items_use_their_image_service(client_for: Any, queued_ws: Any) -> None:
     from glamlab.store import now
 

@@ -1026,3 +1026,44 @@ def test_a_corrected_span_keeps_the_link_left_selected_and_names_no_model(
         others = [e for e in exported if e["item_id"] == d["item_id"] and e is not mine
                   and not e["confirmed_by"]]
         assert all(e["model"] == "gazetteer" for e in others)
+
+
+def _open_count(page: str) -> int:
+    """The queue page header's "N waiting for a person"."""
+    m = re.search(r'<b id="open-count">(\d+)</b>', page)
+    assert m, page
+    return int(m.group(1))
+
+
+def test_the_queue_counts_follow_whole_text_checked_at_once(entities_ws: Any) -> None:
+    """The queue page's header counts what waits right after "Whole text checked" (the
+    text's spans then settled by its complete gold, not asked) and after its undo, from
+    the page and through the API (before, the counts of up to 10 seconds earlier
+    showed: only decisions adjusted them)."""
+    from fastapi.testclient import TestClient
+
+    from glamlab import review
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        before = _open_count(c.get("/queue").text)
+        assert before == review.queue_counts(ws)["open"]
+        text = next(r["item_id"] for r in c.get("/api/queue?limit=300").json()
+                    if r["item_id"].startswith("unread"))
+        r = c.post("/queue/text-done", data={"csrf": csrf_of(c), "text_done": text},
+                   follow_redirects=True)
+        assert r.status_code == 200 and "Text marked checked" in r.text
+        after = review.queue_counts(ws)["open"]
+        assert after < before  # the text's spans are settled by its complete gold
+        assert _open_count(r.text) == after
+        r = c.post("/queue/text-undone", data={"csrf": csrf_of(c), "text_done": text},
+                   follow_redirects=True)
+        assert r.status_code == 200 and "Mark taken back" in r.text
+        assert _open_count(r.text) == before == review.queue_counts(ws)["open"]
+        headers = {"X-CSRF-Token": csrf_of(c)}
+        assert c.put(f"/api/texts/{text}/checked", headers=headers).status_code == 200
+        assert _open_count(c.get("/queue").text) == after
+        assert c.delete(f"/api/texts/{text}/checked", headers=headers).status_code == 200
+        assert _open_count(c.get("/queue").text) == before

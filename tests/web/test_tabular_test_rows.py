@@ -230,3 +230,48 @@ def test_a_backtest_with_nothing_to_learn_from_says_what_to_do_on_the_pages(
     assert "--since" not in job["error"]
     page = _main(ada.get("/stages/evaluate").text)
     assert "The backtest failed: no training rows before 2015-07-01" in page
+
+
+def test_a_labelled_row_joins_the_test_rows_or_training_by_its_date(
+        make_ws: Any, tmp_path: Path) -> None:
+    """A tabular project's labelling page offers no "Labels go to: the test set /
+    training" choice (a row joins them by its date) and says so; a row without its
+    outcome labelled with ``split=test`` posted anyway (a crafted form, or the API)
+    joins training when its date is before the test rows' first date, and a later row
+    posted with ``split=train`` joins the test rows (before, the posted split won)."""
+    from glamlab.tasks.splits import split_of
+    from glamlab.tasks.tabular import train_until
+
+    raw = bookings.raw().sort_values("arrival_date").head(300).reset_index(drop=True)
+    early, late = str(raw.loc[0, "id"]), str(raw.loc[299, "id"])
+    raw["is_canceled"] = raw["is_canceled"].astype("object")
+    raw.loc[[0, 299], "is_canceled"] = None  # outcomes still to come: no split yet
+    raw.to_csv(tmp_path / "bookings.csv", index=False)
+    ws = make_ws("rows", task="no-shows", modality="tabular", labels=["0", "1"])
+    _ingest(ws, tmp_path / "bookings.csv")
+    start = train_until(ws)
+    assert start and str(raw.loc[0, "arrival_date"]) < start <= str(raw.loc[299, "arrival_date"])
+    assert early not in split_of(ws) and late not in split_of(ws)
+    made = app_with_users(ws)
+    _ws, _app, client = next(made)
+    try:
+        rey = client("rey")
+        page = _main(rey.get("/label").text)
+        assert "Labels go to" not in page and 'name="split"' not in page
+        said = re.search(r'id="split-by-date".*?</p>', page, re.S)
+        assert said and "rows from that date on are test rows" in said.group(0)
+        assert f"<b>{start}</b>" in said.group(0)
+        for row, asked, joins in ((early, "test", "train"), (late, "train", "test")):
+            r = rey.post("/label", data={"csrf": csrf_of(rey), "item_id": row, "label": "1",
+                                         "split": asked}, follow_redirects=False)
+            assert r.status_code == 303, r.text
+            assert split_of(ws, [row]) == {row: joins}, (row, asked)
+        # the API's split goes the same way
+        rey.post("/label/undo", data={"csrf": csrf_of(rey)}, follow_redirects=False)
+        assert late not in split_of(ws)
+        r = rey.post("/api/labels", json={"item_id": late, "labels": ["0"], "split": "train"},
+                     headers={"X-CSRF-Token": csrf_of(rey)})
+        assert r.status_code == 200 and r.json()["split"] == "test", r.text
+        assert split_of(ws, [late]) == {late: "test"}
+    finally:
+        next(made, None)

@@ -45,12 +45,15 @@ def test_frozen(ws: Workspace) -> bool:
 def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
                split: str = "test", strategy: str | None = None) -> dict[str, Any]:
     """Give ``item_id`` a gold label from ``user`` (the values the task kind's labelling
-    widget submits, e.g. label names); a new item goes into ``split``. ``strategy``:
+    widget submits, e.g. label names); a new item goes into ``split``, except in a
+    tabular project, where a new row joins the test rows or training by its date
+    (:func:`glamlab.tasks.tabular.split_by_date`) and ``split`` is not used. ``strategy``:
     how the item was chosen; a model-ordered one cannot add to the test split."""
     from ..tasks.kinds import task_kind
     from ..tasks.sampling import check_strategy
 
-    if strategy is not None:
+    tabular = ws.card.modality == "tabular"
+    if strategy is not None and not tabular:
         check_strategy(strategy, split)
 
     kind = task_kind(ws.card)
@@ -61,13 +64,20 @@ def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
                          hint=f"choose from {', '.join(ws.card.labels)}") from exc
     if split not in ("train", "test"):
         raise LabelError(f"unknown split {split!r}", hint="use train or test")
-    if split == "test" and test_frozen(ws):
+    if split == "test" and not tabular and test_frozen(ws):
         raise LabelError("the test set is frozen: models have been evaluated against it",
                          hint="label for training instead (split=train)")
     st = ws.store.t
-    if not any(True for _ in ws.items(ids=[item_id])):
+    found = next(iter(ws.items(ids=[item_id])), None)
+    if found is None:
         raise NotFound(f"no item with id {item_id!r}", item=item_id,
                        hint="label items shown on the labelling page or listed by the API")
+    if tabular:  # the row's date decides, as for the rows of an ingested table
+        from ..tasks.tabular import split_by_date
+
+        split = split_by_date(ws, item_id, found.meta)
+        if strategy is not None:
+            check_strategy(strategy, split)
     stamp = now()
     with ws.store.write() as conn:
         if kind.write_gold(ws, conn, item_id, gold, annotator=user, source="web"):

@@ -494,6 +494,29 @@ def train_until(ws: Workspace) -> str | None:
     return str(value) if value else None
 
 
+def split_by_date(ws: Workspace, item_id: str, meta: Any) -> str:
+    """The split a row joins by its date (the row's metadata ``meta``): ``train`` before
+    the card's time split (:func:`train_until`), ``test`` from it on, as the rows of an
+    ingested table join them; a row labelled by a person goes by its date too, whatever
+    split was asked for. Refused in words for a row without a readable date, or before
+    the project has a time split."""
+    schema = schema_of(ws)
+    cutoff = train_until(ws)
+    if cutoff is None:
+        raise LabelError(f"row {item_id!r} cannot be labelled yet: the project has no date "
+                         "the test rows start on", item=item_id,
+                         hint="choose the first date of the test rows (the Labelling page's "
+                              "Test rows part) first")
+    before = _before_cutoff({item_id: dict(meta or {})}, schema, cutoff)
+    if item_id not in before:
+        raise LabelError(f"row {item_id!r} has no readable date in its column "
+                         f"{schema.time_column!r}, so it cannot join the test rows or "
+                         "training", item=item_id,
+                         hint=f"bring the row in again with its {schema.time_column} "
+                              "filled in")
+    return "train" if before[item_id] else "test"
+
+
 def set_time_split(ws: Workspace, cutoff: str | None = None, *,
                    force: bool = False, actor: str = TABLE_ANNOTATOR) -> dict[str, Any]:
     """Rows before ``cutoff`` train, later ones test (default: the earliest 80% of the

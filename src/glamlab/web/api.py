@@ -368,12 +368,15 @@ def get_decisions(request: Request, item_id: str | None = Query(None, max_length
 @router.post("/labels", response_model=LabelOut, responses={404: {"model": ErrorOut}})
 def post_label(request: Request, body: LabelIn,
                user: User = Depends(api_writer("reviewer", "label items"))) -> dict[str, Any]:
-    """Give an item gold labels (a new item goes into ``split``)."""
+    """Give an item gold labels (a new item goes into ``split``; in a tabular project a
+    new row joins the test rows or training by its date, and ``split`` is not used)."""
     ws = _ws(request)
     from .images import known_item
 
     known_item(ws, body.item_id)
-    return review.save_label(ws, user.username, body.item_id, body.labels, body.split)
+    saved = review.save_label(ws, user.username, body.item_id, body.labels, body.split)
+    request.app.state.queue_counts.invalidate()  # a gold label settles queue rows
+    return saved
 
 
 @router.put("/texts/{item_id:path}/checked", response_model=TextCheckedOut,
@@ -384,6 +387,7 @@ def put_text_checked(request: Request, item_id: str,
     """Entities: "I have checked this whole text": its spans decided so far are all its
     entities, and it goes into training (the review queue's "Whole text checked")."""
     done = review.mark_text_done(_ws(request), user.username, item_id)
+    request.app.state.queue_counts.invalidate()
     return {"item_id": item_id, "checked": True, "spans": done["spans"],
             "split": done["split"], "waits": False, "earlier_gold": done["earlier_gold"]}
 
@@ -396,6 +400,7 @@ def delete_text_checked(request: Request, item_id: str,
     """Take back a "whole text checked" made by mistake: the spans decided before it are
     the text's gold again, and it waits until its other spans are decided."""
     undone = review.unmark_text_done(_ws(request), user.username, item_id)
+    request.app.state.queue_counts.invalidate()
     return {"item_id": item_id, "checked": False, "spans": undone["gold_spans"],
             "waits": undone["waits"]}
 

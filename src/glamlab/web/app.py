@@ -76,7 +76,7 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     app.state.refresher = Refresher()
     # long work (evaluate, runs, monitoring) runs in one worker thread, started with the
     # app's first page that needs it (and at startup by glamlab serve)
-    app.state.jobs = JobWorker(ws, after=lambda _kind: app.state.models.clear())
+    app.state.jobs = JobWorker(ws, after=lambda _kind: _after_job(app))
     app.mount("/static", StaticFiles(directory=_package_dir("static")), name="static")
 
     @app.get("/favicon.ico", include_in_schema=False)
@@ -93,6 +93,13 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     app.middleware("http")(_fresh_card)
     app.middleware("http")(security_headers)
     return app
+
+
+def _after_job(app: FastAPI) -> None:
+    """After each job: drop the loaded models (a job may save new ones) and the queue
+    counts (applying the policy, an ingest, a run change the queue)."""
+    app.state.models.clear()
+    app.state.queue_counts.invalidate()
 
 
 @contextlib.asynccontextmanager

@@ -378,17 +378,23 @@ class JobWorker:
             self._do(job)
 
     def _do(self, job: dict[str, Any]) -> None:
+        ended: dict[str, Any]
         try:
             result = WORK[job["kind"]](self.ws, job)
-            _set(self.ws, job["id"], status="done", result=result, finished_at=now(),
-                 message="finished")
+            ended = {"status": "done", "result": result, "message": "finished"}
         except GlamlabError as error:
             exc = for_the_web(error)  # its hint said on the pages, not as a command
-            _set(self.ws, job["id"], status="failed", finished_at=now(),
-                 error=exc.message + (f" ({exc.hint})" if exc.hint else ""), message="failed")
+            ended = {"status": "failed", "message": "failed",
+                     "error": exc.message + (f" ({exc.hint})" if exc.hint else "")}
         except Exception as exc:  # noqa: BLE001 - recorded on the job; the server carries on
             log.exception("job %s (%s) failed", job["id"], job["kind"])
-            _set(self.ws, job["id"], status="failed", finished_at=now(),
-                 error=f"{type(exc).__name__}: {exc}", message="failed")
+            ended = {"status": "failed", "message": "failed",
+                     "error": f"{type(exc).__name__}: {exc}"}
+        # before the job shows finished: a page that sees it finished sees what it changed
+        # (the app's caches dropped), not what was cached before
         if self.after is not None:
-            self.after(job["kind"])
+            try:
+                self.after(job["kind"])
+            except Exception:  # noqa: BLE001 - the job is recorded all the same
+                log.exception("after job %s (%s)", job["id"], job["kind"])
+        _set(self.ws, job["id"], finished_at=now(), **ended)

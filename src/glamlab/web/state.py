@@ -40,7 +40,10 @@ class QueueCounts:
     Counting a million open rows takes longer than the whole page may. The full count runs
     again when new queue rows appear (:func:`glamlab.review.queue_version`, a cheap
     ``max(id)``) or every ``ttl_s`` seconds; between, decisions made through this app
-    adjust it in place. Decisions made by another process show within ``ttl_s`` seconds.
+    adjust it in place, and the other actions of this app that change the queue ("Whole
+    text checked" and its undo, labels, the jobs: applying the policy, an ingest) call
+    :meth:`invalidate`, so the next page counts again. Decisions made by another process
+    show within ``ttl_s`` seconds.
     """
 
     def __init__(self, ws: Workspace, ttl_s: float = 10.0):
@@ -65,6 +68,13 @@ class QueueCounts:
             else:  # a decision landed while counting: this count may predate it
                 self._key, self._at, self._counts = None, 0.0, {}
         return {**counts, "by_label": dict(counts["by_label"])}
+
+    def invalidate(self) -> None:
+        """Forget the counts: the next :meth:`get` counts again (a count under way when
+        this is called is not kept)."""
+        with self._lock:
+            self._gen += 1
+            self._key, self._at, self._counts = None, 0.0, {}
 
     def decided(self, results: list[dict[str, Any]]) -> None:
         with self._lock:

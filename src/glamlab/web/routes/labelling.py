@@ -34,7 +34,13 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
     if split not in ("train", "test"):
         split = "test"
     frozen = review.test_frozen(ws)
-    if frozen and split == "test":
+    tabular = ws.card.modality == "tabular"
+    if tabular:
+        # a row joins the test rows or training by its date (review.save_label), not by
+        # a choice here; a row may fall in the test period, so only the strategies that
+        # keep the test rows a fair sample choose it
+        split = "test"
+    elif frozen and split == "test":
         split = "train"
     # the test split stays a random sample: model-ordered sampling only for training
     allowed = sampling.strategies_for(split)
@@ -50,12 +56,19 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
         "strategies": allowed, "counts": counts,
         "labels": list(enumerate(ws.card.labels, start=1)),
         "done": request.query_params.get("done"),
-        "tabular": ws.card.modality == "tabular",
+        "tabular": tabular,
+        "train_until": _train_until(ws) if tabular else None,
         "test_set": _test_set_form(request, user, counts, frozen),
         "time_split": _time_split_form(request, user, counts),
         "set_aside": _numbers(request, ("test", "train", "groups"))
         if request.query_params.get("done") == "test-set" else None,
         "set_by_time": _set_by_time(request)})
+
+
+def _train_until(ws: Any) -> str | None:
+    from ...tasks.tabular import train_until
+
+    return train_until(ws)
 
 
 def _numbers(request: Request, keys: tuple[str, ...]) -> dict[str, int] | None:
@@ -133,6 +146,7 @@ def label_post(request: Request, form: FormData = Depends(form_of),
     review.save_label(request.app.state.ws, user.username, item_id, values,
                       str(form.get("split") or "test"),
                       strategy=str(form.get("strategy") or "random"))
+    request.app.state.queue_counts.invalidate()  # a gold label settles queue rows
     return _back_to_label(form, "label")
 
 
@@ -147,6 +161,7 @@ def label_skip(request: Request, form: FormData = Depends(form_of),
 def label_undo(request: Request, form: FormData = Depends(form_of),
                user: User = Depends(writer("reviewer", "label items"))) -> Response:
     undone = review.undo_label(request.app.state.ws, user.username)
+    request.app.state.queue_counts.invalidate()
     return _back_to_label(form, "undo" if undone else "nothing-to-undo")
 
 

@@ -332,6 +332,7 @@ def queue_text_done(request: Request, form: FormData = Depends(form_of),
     if not item_id:
         raise HTTPException(422, "no text named: reload the queue")
     done = review.mark_text_done(request.app.state.ws, user.username, item_id)
+    request.app.state.queue_counts.invalidate()
     return _back_to_queue(form, done="text-done", text=item_id, **_earlier(done))
 
 
@@ -383,6 +384,7 @@ def queue_text_undone(request: Request, form: FormData = Depends(form_of),
     if not item_id:
         raise HTTPException(422, "no text named: reload the queue")
     undone = review.unmark_text_done(request.app.state.ws, user.username, item_id)
+    request.app.state.queue_counts.invalidate()
     # gold made on the text's earlier words (ingested again since): its card says what to do
     return _back_to_queue(form, done="text-undone-changed" if undone["changed"]
                           else "text-undone")
