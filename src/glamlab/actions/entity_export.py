@@ -749,8 +749,9 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
                     model: str | None = None, where: Any = None, base: str | None = None,
                     gold: bool = False, web: bool = False,
                     meta: Sequence[str] | None = None) -> dict[str, Any]:
-    """What ``glamlab export`` does for an entities project: the model's spans (or, with
-    ``gold``, the gold spans) in ``fmt`` (``w3c`` is accepted for ``webanno``, the W3C
+    """What ``glamlab export`` does for an entities project: the spans of ``model``, else
+    of the model act uses (``[policy] model``, else the champion; ``notes`` says when, with
+    no champion, it is the latest run's model) (or, with ``gold``, the gold spans) in ``fmt`` (``w3c`` is accepted for ``webanno``, the W3C
     Web Annotation collection; ``webanno``, its deprecated name, says so in ``warnings``:
     INCEpTION's WebAnno TSV is ``inception``). ``web``: the warnings say what to do in
     the web app, not which commands to run. ``meta``: item metadata fields every format
@@ -766,6 +767,12 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
                         "For WebAnno TSV 3.3, which INCEpTION imports, use --format inception "
                         "--out FOLDER")
     fmt = {"w3c": "webanno"}.get(fmt, fmt)
+    fallback = None
+    if not gold:  # the model (as act chooses it), before any file is written
+        from .act import choose_model
+        from .policy import load_policy
+
+        fallback = choose_model(ws, model, load_policy(ws.card, web=web), web=web)[1]
     found: dict[str, list[str]] = {}
     rows = iter_gold_rows(ws) if gold else iter_prediction_rows(ws, model=model, where=where,
                                                                 found=found)
@@ -774,6 +781,7 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
     notes = [*warnings, *result.get("warnings", []), *stale_span_warnings(found, web=web)]
     if notes:
         result["warnings"] = notes
+    result["notes"] = [fallback] if fallback else []
     return result
 
 
