@@ -92,3 +92,62 @@ def test_the_act_page_counts_apart_what_a_gold_label_settles(pages: Any) -> None
     assert job["result"]["written"]["review_queue"] == 4
     assert "<b>2</b> sent to the review queue" in page
     assert "<b>2</b> settled by a gold label already (nobody is asked)" in page
+
+
+@pytest.fixture
+def champion_then_prior(make_ws: Any) -> Any:
+    """blanks@1, the champion, ran over the pages; then prior@1, a baseline, ran after
+    it (as ``glamlab run --model prior`` does, to look at it)."""
+    from glamlab.registry.models import set_alias
+    from tests.actions.helpers import add_items, add_model, add_predictions
+
+    ws = make_ws("pages", task="blank-pages", labels=["blank", "content"],
+                 positive_label="blank")
+    ids = [f"c{k:02d}" for k in range(6)]
+    add_items(ws, [{"item_id": i} for i in ids])
+    add_predictions(ws, add_model(ws, "blanks", 1), {
+        i: {"blank": 0.97, "content": 0.03} if k % 2 else {"blank": 0.03, "content": 0.97}
+        for k, i in enumerate(ids)})
+    set_alias(ws, "blanks@1", "champion")
+    add_predictions(ws, add_model(ws, "prior", 1, predictor="prior"),
+                    {i: {"blank": 0.05, "content": 0.95} for i in ids})
+    ws.card.raw["policy"] = {"field": "page_type", "default_action": "review",
+                             "labels": {"blank": {"accept": 0.9}, "content": {"accept": 0.9}}}
+    ws.save_card()
+    yield from app_with_users(ws)
+
+
+def test_the_pages_apply_the_policy_to_the_champion_not_the_latest_run(
+        champion_then_prior: Any) -> None:
+    from glamlab.registry.models import set_alias
+    from glamlab.reports.overview import compute_act
+    from glamlab.web import jobs
+    from tests.actions.helpers import add_model
+
+    ws, app, client = champion_then_prior
+    ada = client("ada")
+    compute_act(ws)  # what the page shows, worked out now rather than in the background
+    page = ada.get("/stages/act").text
+    assert "Model blanks@1" in page and "prior@1" not in page
+    r = ada.post("/stages/act", data={"csrf": csrf_of(ada)}, follow_redirects=False)
+    assert r.status_code == 303 and app.state.jobs.wait(300)
+    job = jobs.latest(ws, "act")
+    assert job is not None and job["status"] == "done", job
+    assert job["result"]["model"] == "blanks@1"
+    t = ws.store.t.machine_metadata
+    with ws.store.read() as conn:
+        assert set(conn.execute(sa.select(t.c.model)).scalars()) == {"blanks"}
+
+    # a new champion not run yet: the page says so, in its words, and names it
+    add_model(ws, "blanks", 2)
+    set_alias(ws, "blanks@2", "champion")
+    compute_act(ws)
+    page = " ".join(ada.get("/stages/act").text.split())
+    assert "the champion, blanks@2, has no predictions yet" in page
+    assert "on the Run page" in page and "glamlab run" not in page
+    # the Export page's check of its download says the same
+    from glamlab.reports.overview import compute_export_check
+
+    compute_export_check(ws)
+    page = " ".join(ada.get("/stages/export").text.split())
+    assert "the champion, blanks@2, has no predictions yet" in page

@@ -76,19 +76,52 @@ WEB_RUN = "run the model over the collection on the Run page"
 
 def resolve_model(ws: Workspace, spec: str | None = None,
                   policy: Policy | None = None, *, web: bool = False) -> ModelVersion:
-    """``spec``, else ``[policy] model``, else the model of the latest run with predictions.
+    """The model act, export and link use: ``spec``, else ``[policy] model``, else the
+    champion (the one ``glamlab run`` runs, :func:`glamlab.inference.champion_spec`),
+    else, when no model is marked champion, the model of the latest run with predictions
+    (:func:`choose_model` says so in a note). A champion with no predictions yet while
+    another model has some is refused (run it first, or name the other one): act never
+    writes the guesses of a model that was run only to be looked at (a baseline).
     ``web``: an error's fix names the web app's pages, not commands."""
-    from ..registry.models import get_model, get_model_by_id
+    return choose_model(ws, spec, policy, web=web)[0]
 
-    spec = spec or (policy.model if policy else None)
-    if spec:
-        try:
-            return get_model(ws, spec)
-        except ModelNotFound as exc:
-            if not web or not exc.hint or exc.hint.startswith("known models"):
-                raise  # the models it has: no command in it
-            raise ModelNotFound(exc.message, hint="train one first on the Train models "
-                                                  "page") from None
+
+def _champion(ws: Workspace) -> ModelVersion | None:
+    """The champion ``glamlab run`` uses; None when no model is marked champion. (A model
+    in use with no champion version, while others have one, is refused as run refuses.)"""
+    from ..registry.models import champion
+
+    try:
+        return champion(ws)
+    except ModelNotFound:
+        t = ws.store.t.model_aliases
+        with ws.store.read() as conn:
+            marked = conn.execute(sa.select(t.c.name).where(t.c.alias == "champion")
+                                  .limit(1)).first()
+        if marked is not None:
+            raise
+        return None
+
+
+def default_model_spec(ws: Workspace, policy: Policy | None = None) -> str | None:
+    """The spec (``NAME@N``) of the model act and export use without ``--model``:
+    ``[policy] model``, else the champion (run or not), else the latest run's model;
+    None when there is none of these."""
+    from ..registry.models import get_model
+
+    if policy is not None and policy.model:
+        return get_model(ws, policy.model).spec
+    champ = _champion(ws)
+    if champ is not None:
+        return champ.spec
+    latest = _latest_run_model(ws)
+    return latest.spec if latest is not None else None
+
+
+def _latest_run_model(ws: Workspace) -> ModelVersion | None:
+    """The model of the latest run with predictions (else of the latest prediction)."""
+    from ..registry.models import get_model_by_id
+
     t = ws.store.t
     with ws.store.read() as conn:
         model_id = conn.execute(
@@ -98,11 +131,53 @@ def resolve_model(ws: Workspace, spec: str | None = None,
         if model_id is None:
             model_id = conn.execute(sa.select(t.predictions.c.model_id)
                                     .order_by(t.predictions.c.id.desc()).limit(1)).scalar()
-    if model_id is None:
+    return None if model_id is None else get_model_by_id(ws, int(model_id))
+
+
+def _has_predictions(ws: Workspace, model_id: int) -> bool:
+    t = ws.store.t.predictions
+    with ws.store.read() as conn:
+        return conn.execute(sa.select(t.c.id).where(t.c.model_id == model_id)
+                            .limit(1)).first() is not None
+
+
+def choose_model(ws: Workspace, spec: str | None = None, policy: Policy | None = None, *,
+                 web: bool = False) -> tuple[ModelVersion, str | None]:
+    """:func:`resolve_model`, with a note to show the person when the model is the latest
+    run's because no model is marked champion (None otherwise)."""
+    from ..registry.models import get_model
+
+    spec = spec or (policy.model if policy else None)
+    if spec:
+        try:
+            return get_model(ws, spec), None
+        except ModelNotFound as exc:
+            if not web or not exc.hint or exc.hint.startswith("known models"):
+                raise  # the models it has: no command in it
+            raise ModelNotFound(exc.message, hint="train one first on the Train models "
+                                                  "page") from None
+    champ = _champion(ws)
+    latest = _latest_run_model(ws)
+    if latest is None:
         raise PolicyError("there are no predictions to act on yet",
                           hint=f"first {WEB_RUN}" if web else
                           "run a model over the collection first: glamlab run --model NAME")
-    return get_model_by_id(ws, int(model_id))
+    if champ is not None:
+        if _has_predictions(ws, champ.id):
+            return champ, None
+        raise PolicyError(
+            f"the champion, {champ.spec}, has no predictions yet (the latest ones are "
+            f"{latest.spec}'s): the policy is applied, and the exports made, with the "
+            "champion's predictions, not another model's",
+            hint="run the champion over the collection first on the Run page" if web else
+            f"run it first: glamlab run; or choose {latest.spec}'s predictions yourself: "
+            f"--model {latest.spec}")
+    note = (f"No model is marked champion, so these are the predictions of the latest run's "
+            f"model, {latest.spec}. "
+            + ("Compare the models on the Evaluate page to choose one." if web else
+               "Choose one: glamlab evaluate (or glamlab models promote NAME@N), or "
+               "--model NAME."))
+    return latest, note
 
 
 def _candidates(kind: TaskKind[Any, Any], row: Any) -> list[Candidate]:
@@ -322,7 +397,9 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
          actor: str = "glamlab act", policy: Policy | None = None,
          safety: Safety | None = None, web: bool = False,
          before: Policy | None = None) -> ActReport:
-    """Apply the policy to the model's predictions; write them unless ``dry_run``.
+    """Apply the policy to the predictions of ``model``, else of the model
+    :func:`resolve_model` chooses (``[policy] model``, else the champion: a champion not
+    run yet is refused, not replaced by another model); write them unless ``dry_run``.
 
     Without ``policy`` and with no thresholds in ``[policy]`` yet (nothing optimised, no
     ``default_action`` chosen), the thresholds are the ones ``glamlab act --optimise``
@@ -345,11 +422,13 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     if policy is None:
         policy, source, notes, proposed = _policy_for(ws, model, web=web)
     safety = safety or load_safety(ws.card, ws.root, web=web)
-    mv = resolve_model(ws, model, policy, web=web)
+    mv, fallback = choose_model(ws, model, policy, web=web)
+    if fallback:
+        notes = [*notes, fallback]
     save = False
     if proposed is not None and not dry_run:
         # saved for the model act and export use without --model only: [policy] is one
-        default = resolve_model(ws, None, load_policy(ws.card, web=web), web=web).spec
+        default = default_model_spec(ws, load_policy(ws.card, web=web))
         save = mv.spec == default
         if save:
             _check_card_writable(ws)  # before anything is written: all of it, or nothing
@@ -357,7 +436,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
                              "the next act apply these thresholds to this model."]
         else:
             notes = notes + [f"Not saved in [policy]: {mv.spec} is not the model act and "
-                             f"export use without --model ({default})."]
+                             f"export use without --model ({default or 'none yet'})."]
     from ..registry.overlap import check_disjoint
 
     check_disjoint(ws, mv, "act", web=web)
@@ -612,9 +691,12 @@ def _check_card_writable(ws: Workspace) -> None:
                  "without writing anything: glamlab act --dry-run")
 
 
-def act(ws: Workspace, *, model: str | None = None, actor: str = "glamlab act") -> ActReport:
-    """Write the policy's decisions (idempotent)."""
-    return plan(ws, model=model, dry_run=False, actor=actor)
+def act(ws: Workspace, *, model: str | None = None, actor: str = "glamlab act",
+        web: bool = False) -> ActReport:
+    """Write the policy's decisions (idempotent), with the predictions of ``model``, else
+    of the model :func:`resolve_model` chooses (``[policy] model``, else the champion).
+    ``web``: notes and errors in the web app's words."""
+    return plan(ws, model=model, dry_run=False, actor=actor, web=web)
 
 
 def _people_spans(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],

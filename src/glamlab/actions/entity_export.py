@@ -798,8 +798,9 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
                     model: str | None = None, where: Any = None, base: str | None = None,
                     gold: bool = False, web: bool = False,
                     meta: Sequence[str] | None = None) -> dict[str, Any]:
-    """What ``glamlab export`` does for an entities project: the model's spans (or, with
-    ``gold``, the gold spans) in ``fmt`` (``w3c`` is accepted for ``webanno``, the W3C
+    """What ``glamlab export`` does for an entities project: the spans of ``model``, else
+    of the model act uses (``[policy] model``, else the champion; ``notes`` says when, with
+    no champion, it is the latest run's model) (or, with ``gold``, the gold spans) in ``fmt`` (``w3c`` is accepted for ``webanno``, the W3C
     Web Annotation collection; ``webanno``, its deprecated name, says so in ``warnings``:
     INCEpTION's WebAnno TSV is ``inception``). ``web``: the warnings say what to do in
     the web app, not which commands to run. ``meta``: item metadata fields every format
@@ -815,17 +816,18 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
                         "For WebAnno TSV 3.3, which INCEpTION imports, use --format inception "
                         "--out FOLDER")
     fmt = {"w3c": "webanno"}.get(fmt, fmt)
+    fallback = None
     if not gold:
         # a [policy] or [safety] the export cannot read, or a model it cannot find, is
         # said before anything is read, in the words of where it is shown: the web app
-        # names no command or flag (as export does)
-        from .act import resolve_model
+        # names no command or flag (as export does); the model is chosen as act chooses it
+        from .act import choose_model
         from .policy import load_policy
         from .safety import load_safety
 
         policy = load_policy(ws.card, web=web)
         load_safety(ws.card, ws.root, web=web)
-        resolve_model(ws, model, policy, web=web)
+        fallback = choose_model(ws, model, policy, web=web)[1]
     found: dict[str, list[str]] = {}
     rows = iter_gold_rows(ws) if gold else iter_prediction_rows(ws, model=model, where=where,
                                                                 found=found)
@@ -834,6 +836,7 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
     notes = [*warnings, *result.get("warnings", []), *stale_span_warnings(found, web=web)]
     if notes:
         result["warnings"] = notes
+    result["notes"] = [fallback] if fallback else []
     return result
 
 

@@ -65,7 +65,7 @@ from ..files import open_private
 from ..ingest.base import control_characters
 from ..sheets import risky_ids_warning, write_sheet
 from ..tasks.kinds import Candidate, TaskKind, task_kind
-from .act import Decision, iter_decisions, resolve_model
+from .act import Decision, choose_model, iter_decisions, resolve_model
 from .people import PersonDecision, item_decisions, person_decision
 from .people import same_value as _same
 from .policy import ACTIONS, load_policy
@@ -514,7 +514,7 @@ def spreadsheet_id_warning(ws: Workspace, fix: str) -> str | None:
 
 
 def stale_predictions_warning(ws: Workspace) -> str | None:
-    """The export's model (the policy's, else the latest run's): how many current items
+    """The export's model (the policy's, else the champion): how many current items
     were re-ingested with new text or a new image after it predicted them, in words, or
     ``None`` when there are none (or no model). Their exported values (and, for entities,
     span offsets) are about the earlier version until the model runs again. What the web
@@ -863,7 +863,10 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
            where: ExportFilter | None = None, base_url: str | None = None,
            meta: Sequence[str] | None = None, web: bool = False) -> dict[str, Any]:
     """Write an export to ``out`` (a file path; a folder for ``iiif`` and ``annif``) or to
-    stdout when ``out`` is None or "-". ``result["warnings"]`` says what the person should
+    stdout when ``out`` is None or "-". The predictions are ``model``'s, else those of
+    the model act uses (:func:`.act.resolve_model`: ``[policy] model``, else the champion;
+    ``result["notes"]`` says so when, with no champion, they are the latest run's
+    model's). ``result["warnings"]`` says what the person should
     know (a deprecated format name, ids made from a placeholder base URL, annotations on
     local files, ids a spreadsheet would evaluate); the CLI prints them on stderr, the web
     app's Export page shows them (``web``: in its words, naming its downloads, not
@@ -915,8 +918,11 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     # a card the policy or safety rules cannot be read from: said before any file is written
     policy = load_policy(ws.card, web=web)
     load_safety(ws.card, ws.root, web=web)
+    # the model: --model, else [policy] model, else the champion (the latest run's only
+    # when no model is marked champion: said in the notes)
+    mv, fallback = choose_model(ws, model, policy, web=web)
     result: dict[str, Any] = {"format": fmt, "out": "-" if to_stdout else str(out),
-                              "model": resolve_model(ws, model, policy, web=web).spec}
+                              "model": mv.spec, "notes": [fallback] if fallback else []}
     path = None if to_stdout else Path(out)  # type: ignore[arg-type]
     template = ws.card.section("export").get("target_template")
     if template is not None and (not isinstance(template, str) or "{item_id}" not in template):

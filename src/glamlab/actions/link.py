@@ -191,23 +191,26 @@ def _batches(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
 
 def link_predictions(ws: Workspace, *, model: str | None = None, relink: bool = False,
                      batch: int = 200, user: str | None = None) -> LinkReport:
-    """Link the predicted spans of ``model`` (default: the policy's model, else the
-    latest run's) to the authority file; see the module docstring."""
+    """Link the predicted spans of ``model`` (default: the model act uses, the policy's
+    model, else the champion; the latest run's only when no model is marked champion,
+    said in the notes) to the authority file; see the module docstring."""
     from ..linking.authority import load_authority
     from ..tasks.kinds import task_kind
     from ..tasks.spans.gold import record_spans
     from ..tasks.spans.model import check_spans
     from ..workspace import current_user
-    from .act import resolve_model
+    from .act import choose_model
     from .entity_export import iter_prediction_rows
     from .policy import load_policy
 
     if task_kind(ws.card).name != "entities":
         raise PolicyError("glamlab link links entity spans; this is not an entities project",
                           hint="use it in a project made with --task entities")
-    mv = resolve_model(ws, model, load_policy(ws.card))
+    mv, fallback = choose_model(ws, model, load_policy(ws.card))
     linker, n_records, n_train = fitted_linker(ws)
     report = LinkReport(model=mv.spec, records=n_records, trained_on=n_train)
+    if fallback:
+        report.notes.append(fallback)
     if not n_train:
         report.notes.append("No gold span carries a link yet, so the linker used its default "
                             "weights and NIL threshold: link a few gold mentions (a HIPE file's "

@@ -37,7 +37,9 @@ from ._common import emit, json_option, open_ws
 @click.option("--write", is_flag=True, help="With --optimise: save the thresholds in [policy] "
               "(in a terminal, without --write, you are asked).")
 @click.option("--model", default=None, help="Model spec NAME, NAME@ALIAS or NAME@N "
-              "(default: [policy] model, else the latest run's model).")
+              "(default: [policy] model, else the champion, the model glamlab run runs; "
+              "refused while the champion has no predictions: run it first. Only when no "
+              "model is marked champion: the latest run's model, and the report says so).")
 @json_option
 @click.pass_context
 def act(ctx: click.Context, dry_run: bool, optimise_: bool, calibration: str, folds: int,
@@ -133,7 +135,10 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
 @click.option("--min-score", type=float, default=None, help="Keep only scores at least this.")
 @click.option("--confirmed", type=click.Choice(["yes", "no"]), default=None,
               help="Keep only values a person confirmed (yes) or not (no).")
-@click.option("--model", default=None, help="Model spec (default as for glamlab act).")
+@click.option("--model", default=None, help="Model spec (default as for glamlab act: "
+              "[policy] model, else the champion; refused while the champion has no "
+              "predictions: run it first. Only when no model is marked champion: the "
+              "latest run's model, said in a note).")
 @click.option("--base-url", default=None,
               help="Base for annotation ids (default: [export] base_url in glamlab.toml).")
 @click.option("--meta", "meta", multiple=True,
@@ -181,6 +186,8 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
             res = export_entities(ws, fmt, out, model=model, where=where, base=base_url,
                                   meta=list(meta) or None)
             if not as_json and out != "-":
+                for note in res.get("notes", []):
+                    click.echo(f"note: {note}", err=True)
                 for warning in res.get("warnings", []):
                     click.echo(f"warning: {warning}", err=True)
                 click.echo(_entity_export_line(fmt, out, res))
@@ -190,6 +197,8 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
                             meta=list(meta) or None)
     finally:
         ws.close()
+    for note in res.get("notes", []):
+        click.echo(f"note: {note}", err=True)
     for warning in res.get("warnings", []):
         click.echo(f"warning: {warning}", err=True)
     if as_json:

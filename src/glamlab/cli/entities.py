@@ -45,7 +45,8 @@ def import_(ctx: click.Context, file: str, type_map: tuple[str, ...], as_json: b
 
 @click.command()
 @click.option("--model", "model", default=None, metavar="NAME@VERSION",
-              help="Whose spans to link (default: the policy's model, else the latest run's).")
+              help="Whose spans to link (default as for glamlab act: the policy's model, else "
+                   "the champion).")
 @click.option("--relink", is_flag=True,
               help="Link again the items linked before (e.g. after a new authority import).")
 @json_option

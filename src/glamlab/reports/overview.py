@@ -218,7 +218,8 @@ def compute_export_check(ws: Workspace) -> dict[str, Any]:
     """Write the Export page's spreadsheet (CSV) download to a scratch file now, with the
     same function its download link calls, and store the warnings that export gives (in
     the web app's words): e.g. an entities project's spans a reviewer settled on that no
-    longer lie on the re-ingested text, which the file leaves out."""
+    longer lie on the re-ingested text, which the file leaves out; and its notes (whose
+    predictions they are, when no model is marked champion)."""
     import tempfile
     import time
     from pathlib import Path
@@ -234,7 +235,9 @@ def compute_export_check(ws: Workspace) -> dict[str, Any]:
             path = Path(folder) / "export.csv"
             res = (export_entities(ws, "csv", path, web=True) if exports_spans(ws, "csv")
                    else export(ws, "csv", path, web=True))
-        result: dict[str, Any] = {"warnings": list(res.get("warnings") or [])}
+        # and which model it is, when no model is marked champion (the latest run's)
+        result: dict[str, Any] = {"warnings": list(res.get("warnings") or []),
+                                  "notes": list(res.get("notes") or [])}
     except GlamlabError as exc:
         result = {"missing": exc.message, "hint": exc.hint}
     return put_result(ws.store, EXPORT_CHECK, key, result, time.perf_counter() - started)

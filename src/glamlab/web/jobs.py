@@ -159,7 +159,7 @@ def _act(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     from ..actions.act import act
 
     _set(ws, job["id"], message="writing the accepted values and filling the review queue")
-    report = act(ws, actor=str(job["created_by"]))
+    report = act(ws, actor=str(job["created_by"]), web=True)
     res = {"model": report.model, "unit": report.unit, "counts": report.counts,
            "written": report.written, "review_workload": report.review_workload,
            # of the rows written to the queue, those a gold label settles: nobody is asked
