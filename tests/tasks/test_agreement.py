@@ -78,3 +78,51 @@ def test_one_shared_item_is_said_as_one(make_ws, tmp_path) -> None:
     r = agreement(ws)
     assert r["shared_items"] == 1
     assert r["summary"].startswith("1 item labelled by several people")
+
+
+def test_one_shared_item_gets_no_verdict(make_ws, tmp_path) -> None:
+    """One item both people labelled alike gave "Krippendorff's alpha 1.00 - reliable".
+    A verdict needs the shared items Krippendorff's sample-size rule asks for (103 for two
+    labels); with fewer, the summary says how many are shared and how many are needed,
+    and the command line prints the same sentence."""
+    from click.testing import CliRunner
+
+    from glamlab.cli import cli
+
+    ws = make_ws(labels=["yes", "no"], modality="text")
+    add_items(ws, [{"id": "i0", "text": "x"}, {"id": "i1", "text": "y"}])
+    import_labels(ws, write_csv(tmp_path / "a.csv", ["id", "label"],
+                                [["i0", "yes"], ["i1", "no"]]), annotator="ann")
+    import_labels(ws, write_csv(tmp_path / "b.csv", ["id", "label"], [["i0", "yes"]]),
+                  annotator="bob")
+    r = agreement(ws)
+    assert r["krippendorff_alpha"] == 1.0 and "reliable" not in r["summary"], r["summary"]
+    from glamlab.tasks.agreement import items_needed
+
+    assert r["items_needed"] == items_needed(2) == 103 and not r["enough_items"]
+    assert "too few shared items to judge: 1 of the 103 needed" in r["summary"]
+    assert r["alpha_interval"] is None  # one item resampled says nothing
+    res = CliRunner().invoke(cli, ["-w", str(ws.root), "labels", "agreement"])
+    assert res.exit_code == 0, res.output
+    assert r["summary"] in " ".join(res.output.split())
+
+
+def test_enough_shared_items_get_a_verdict_and_an_interval(make_ws, tmp_path) -> None:
+    from glamlab.tasks.agreement import alpha_interval
+
+    n = 110
+    ws = make_ws(labels=["yes", "no"], modality="text")
+    add_items(ws, [{"id": f"i{k}", "text": "x"} for k in range(n)])
+    a = ["yes" if k % 2 else "no" for k in range(n)]
+    b = [v if k % 20 else ("no" if v == "yes" else "yes") for k, v in enumerate(a)]
+    for who, labels in (("ann", a), ("bob", b)):
+        import_labels(ws, write_csv(tmp_path / f"{who}.csv", ["id", "label"],
+                                    [[f"i{k}", v] for k, v in enumerate(labels)]),
+                      annotator=who)
+    r = agreement(ws)
+    alpha = r["krippendorff_alpha"]
+    assert r["enough_items"] and alpha == pytest.approx(
+        krippendorff_alpha_nominal(list(zip(a, b, strict=True))))
+    low, high = r["alpha_interval"]
+    assert low < alpha < high and (low, high) == alpha_interval([list(zip(a, b, strict=True))])
+    assert r["summary"].endswith(" - reliable") and f"{low:.2f} to {high:.2f}" in r["summary"]

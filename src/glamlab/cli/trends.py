@@ -33,7 +33,7 @@ def _short(status: str) -> str:
 @click.option("--by", "by", required=True,
               help="Metadata field to group by, optionally FIELD:year, FIELD:decade or "
                    "FIELD:century (years read from dates like 'c.1850' or '1850-1855').")
-@click.option("--model", default=None, help="Model spec (default: the model of the latest run).")
+@click.option("--model", default=None, help="Model spec (default: [policy] model, else the champion, as act and export use).")
 @click.option("--label", "labels", multiple=True, help="Label(s) to count (default: every label).")
 @click.option("--where", "where", multiple=True, help="Only items whose FIELD=VALUE (repeatable).")
 @click.option("--method", type=click.Choice(["cc", "pcc", "cpcc", "acc", "pacc", "emq"]), default=None,

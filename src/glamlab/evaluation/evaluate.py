@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import EvaluationError, GlamlabError
+from ..progress import plural
 from ..tasks.predict import predict_items
 from .bootstrap import (
     ALPHA,
@@ -381,8 +382,8 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
                         "whether its training items are in the test split cannot be checked: "
                         "retrain to be sure its figures are not optimistic.")
     if n < 30:
-        warnings.append(f"the test set has only {n} items: intervals are wide and small "
-                        "differences cannot be detected. Label more items for testing.")
+        warnings.append(f"the test set has only {n} {plural(n, 'item')}: intervals are wide "
+                        "and small differences cannot be detected. Label more items for testing.")
     results: list[CandidateResult] = []
     S_all: dict[str, np.ndarray] = {}
     correct: dict[str, np.ndarray] = {}

@@ -63,6 +63,7 @@ import numpy as np
 
 from ..errors import GlamlabError
 from ..ingest.columns import CATEGORY, DATE, TableSchema
+from ..progress import plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -612,7 +613,7 @@ class TabularDriftMonitor:
                                  hint="call fit(training rows) first")
         n = len(window)
         if n < 30:
-            raise GlamlabError(f"a window of {n} rows is too small to judge",
+            raise GlamlabError(f"a window of {n} {plural(n, 'row')} is too small to judge",
                                hint="give windows of at least 30 rows")
         schema = self.schema
         times = window[schema.time_column]

@@ -3,10 +3,17 @@
 - Cohen's kappa: two annotators, single-label.
 - Krippendorff's alpha (nominal): any number of annotators, missing values allowed;
   for multi-label tasks, computed per label on the binary "has this label" value.
+
+A verdict ("reliable", "tentative", "low") needs enough items labelled by several people:
+with fewer than :func:`items_needed`, the summary says how many are shared, how many are
+needed and that the figure cannot be judged yet, instead of a verdict. Alpha comes with a
+95% bootstrap interval over the shared items (:func:`alpha_interval`) once there are
+:data:`MIN_BOOTSTRAP_ITEMS` of them.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
@@ -38,10 +45,31 @@ def cohen_kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
     return float((po - pe) / (1 - pe))
 
 
-def krippendorff_alpha_nominal(units: Sequence[Sequence[Hashable | None]]) -> float:
-    """Krippendorff's alpha for nominal data. ``units`` holds, per unit (item), the
-    values the coders gave (None for a coder who gave none). Units with fewer than
-    two values are not pairable and are left out."""
+#: the smallest alpha taken as reliable (Krippendorff 2019, Content Analysis, 4th ed.,
+#: §12.4.4: "rely only on variables with reliabilities above alpha = .800")
+ALPHA_MIN = 0.8
+#: one-sided z for a 0.05 chance that the data's alpha is below :data:`ALPHA_MIN`
+Z_05 = 1.6449
+#: the fewest shared items a bootstrap interval is given for: with fewer, resampling a
+#: handful of items says little (one item gives "1.00 to 1.00")
+MIN_BOOTSTRAP_ITEMS = 10
+
+
+def items_needed(categories: int, *, alpha_min: float = ALPHA_MIN, z: float = Z_05) -> int:
+    """How many items two annotators must share before alpha can be judged against
+    ``alpha_min`` at the 0.05 level, for ``categories`` equally frequent values:
+    Krippendorff's sample-size rule (Krippendorff 2019, *Content Analysis*, 4th ed.,
+    §12.4.4, after Bloch & Kraemer 1989, eq. 3.7),
+    ``N = 2 z² ((1 + a)(3 - a) / (4 (1 - a) p (1 - p)) - a)`` with ``p = 1 / categories``
+    the share of the least frequent value: 103 items for two labels, 139 for four (his
+    table's figure). Rarer labels need more; this is the least."""
+    p = 1.0 / max(2, categories)
+    a = alpha_min
+    return math.ceil(2 * z * z * ((1 + a) * (3 - a) / (4 * (1 - a) * p * (1 - p)) - a))
+
+
+def _coincidences(units: Sequence[Sequence[Hashable | None]]) -> Any:
+    """Each pairable unit's coincidence matrix (units x values x values)."""
     import numpy as np
 
     values = [[v for v in u if v is not None] for u in units]
@@ -52,20 +80,49 @@ def krippendorff_alpha_nominal(units: Sequence[Sequence[Hashable | None]]) -> fl
     cats = sorted({v for u in values for v in u}, key=str)
     idx = {c: i for i, c in enumerate(cats)}
     k = len(cats)
-    o = np.zeros((k, k))
-    for u in values:
-        m_u = len(u)
+    out = np.zeros((len(values), k, k))
+    for j, u in enumerate(values):
         counts = np.zeros(k)
         for v in u:
             counts[idx[v]] += 1
-        o += (np.outer(counts, counts) - np.diag(counts)) / (m_u - 1)
-    n_c = o.sum(axis=1)
-    n = n_c.sum()
-    observed = o.sum() - np.trace(o)
-    expected = (n_c.sum() ** 2 - (n_c ** 2).sum()) / (n - 1)
-    if expected == 0:
-        return 1.0
-    return float(1.0 - observed / expected)
+        out[j] = (np.outer(counts, counts) - np.diag(counts)) / (len(u) - 1)
+    return out
+
+
+def _alpha(o: Any) -> Any:
+    """Alpha from summed coincidence matrices (``o``: ... x values x values)."""
+    import numpy as np
+
+    n_c = o.sum(axis=-1)
+    n = n_c.sum(axis=-1)
+    observed = o.sum(axis=(-2, -1)) - np.trace(o, axis1=-2, axis2=-1)
+    expected = (n ** 2 - (n_c ** 2).sum(axis=-1)) / (n - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(expected == 0, 1.0, 1.0 - observed / expected)
+
+
+def krippendorff_alpha_nominal(units: Sequence[Sequence[Hashable | None]]) -> float:
+    """Krippendorff's alpha for nominal data. ``units`` holds, per unit (item), the
+    values the coders gave (None for a coder who gave none). Units with fewer than
+    two values are not pairable and are left out."""
+    return float(_alpha(_coincidences(units).sum(axis=0)))
+
+
+def alpha_interval(unit_sets: Sequence[Sequence[Sequence[Hashable | None]]], *,
+                   n_boot: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """95% percentile bootstrap interval of alpha, resampling the shared items with
+    replacement (the same resample for every variable in ``unit_sets``, whose alphas are
+    averaged: one variable for a single-label task, one per label for a multi-label
+    one). Each set holds the same items in the same order."""
+    import numpy as np
+
+    mats = [_coincidences(units) for units in unit_sets]
+    n = len(mats[0])
+    weights = np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=n_boot)
+    draws = np.mean([_alpha((weights @ m.reshape(n, -1)).reshape(n_boot, *m.shape[1:]))
+                     for m in mats], axis=0)
+    low, high = np.percentile(draws, [2.5, 97.5])
+    return float(low), float(high)
 
 
 def agreement(ws: Workspace, *, annotators: Sequence[str] | None = None) -> dict[str, Any]:
@@ -89,9 +146,10 @@ def agreement(ws: Workspace, *, annotators: Sequence[str] | None = None) -> dict
             hint="import a second person's labels with `glamlab labels import FILE "
                  "--annotator NAME`")
     if not ws.card.multi_label:
-        units = [[per[a][0] if a in per else None for a in chosen]
-                 for per in shared.values()]
+        units: list[list[Hashable | None]] = [
+            [per[a][0] if a in per else None for a in chosen] for per in shared.values()]
         result["krippendorff_alpha"] = krippendorff_alpha_nominal(units)
+        variables: list[list[list[Hashable | None]]] = [units]
         pairs = []
         for a, b in combinations(chosen, 2):
             both = [per for per in shared.values() if a in per and b in per]
@@ -108,6 +166,7 @@ def agreement(ws: Workspace, *, annotators: Sequence[str] | None = None) -> dict
             result["cohen_kappa"] = pairs[0]["cohen_kappa"]
     else:
         per_label: list[dict[str, Any]] = []
+        variables = []
         for label in ws.card.labels:
             binary: list[list[Hashable | None]] = [
                 [(label in per[a]) if a in per else None for a in chosen]
@@ -116,14 +175,24 @@ def agreement(ws: Workspace, *, annotators: Sequence[str] | None = None) -> dict
                 continue
             per_label.append({"label": label, "krippendorff_alpha":
                               krippendorff_alpha_nominal(binary)})
+            variables.append(binary)
         result["per_label"] = per_label
         alphas = [float(p["krippendorff_alpha"]) for p in per_label]
         result["krippendorff_alpha"] = sum(alphas) / len(alphas) if alphas else None
+    # a multi-label task's alpha is per label, on two values (has it, has it not)
+    result["items_needed"] = items_needed(2 if ws.card.multi_label else len(ws.card.labels))
+    result["enough_items"] = len(shared) >= result["items_needed"]
+    result["alpha_interval"] = (
+        list(alpha_interval(variables)) if variables and len(shared) >= MIN_BOOTSTRAP_ITEMS
+        else None)
     result["summary"] = _summary(result)
     return result
 
 
 def _summary(r: dict[str, Any]) -> str:
+    """One sentence for the command line, the same words wherever agreement is shown: a
+    verdict only with :func:`items_needed` shared items; with fewer, how many there are,
+    how many are needed and that the figure cannot be judged yet."""
     alpha = r.get("krippendorff_alpha")
     n = r["shared_items"]
     text = f"{n:,} {plural(n, 'item')} labelled by several people"
@@ -133,7 +202,17 @@ def _summary(r: dict[str, Any]) -> str:
         text += f"; Krippendorff's alpha {alpha:.2f}"
         if r["multi_label"]:
             text += " (mean over labels)"
-        text += (" - reliable" if alpha >= 0.8 else
-                 " - tentative, discuss the guidelines" if alpha >= 0.667 else
-                 " - low: the labelling guidelines need work before the numbers mean much")
+        if r.get("alpha_interval"):
+            low, high = r["alpha_interval"]
+            text += f" (95% interval {low:.2f} to {high:.2f})"
+        needed = r["items_needed"]
+        if n < needed:
+            text += (f" - too few shared items to judge: {n:,} of the {needed:,} needed "
+                     f"before alpha can be trusted (Krippendorff's rule for alpha "
+                     f"{ALPHA_MIN:.2f}); have more items labelled by two people")
+        else:
+            text += (" - reliable" if alpha >= ALPHA_MIN else
+                     " - tentative, discuss the guidelines" if alpha >= 0.667 else
+                     " - low: the labelling guidelines need work before the numbers mean "
+                     "much")
     return text

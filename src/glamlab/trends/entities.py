@@ -137,8 +137,8 @@ def entity_trends(ws: Workspace, *, by: str, model: str | None = None,
                   where: dict[str, Any] | None = None, n_boot: int = 1000, seed: int = 0,
                   min_items: int = 30, min_words: int = MIN_WORDS) -> TrendResult:
     """Mentions per 1,000 words of each entity type (``label``: default every type) per
-    group of ``by``, from the stored predictions of ``model`` (default: the model of the
-    latest run), raw and corrected (see the module docstring). Returns a
+    group of ``by``, from the stored predictions of ``model`` (default: the one act and
+    export use, :func:`glamlab.trends.trend.resolve_model`), raw and corrected (see the module docstring). Returns a
     :class:`~glamlab.trends.trend.TrendResult` whose rows hold rates, not shares
     (``settings["measure"]``); groups with fewer than ``min_items`` items or
     ``min_words`` words are flagged, not hidden."""

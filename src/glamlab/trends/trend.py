@@ -213,17 +213,17 @@ class TrendResult:
 
 
 def resolve_model(ws: Workspace, model: str | None) -> ModelVersion:
-    """``model`` by spec, or the model of the most recent run."""
-    from ..registry import get_model
-    from ..registry.models import get_model_by_id
+    """The model whose predictions a trend counts: ``model`` by spec, else the one act,
+    export and link use (:func:`glamlab.actions.act.resolve_model`: ``[policy] model``,
+    else the champion, else the latest run's model), so that a baseline run only to be
+    looked at (``glamlab run --model prior``) does not change the trend's figures."""
+    from ..actions.act import resolve_model as act_model
+    from ..actions.policy import load_policy
 
-    if model:
-        return get_model(ws, model)
-    ids = models_with_predictions(ws)
-    if not ids:
+    if not model and not models_with_predictions(ws):
         raise TrendsError("no model has predictions in this workspace yet",
                           hint="run one over the collection first: glamlab run --model NAME")
-    return get_model_by_id(ws, ids[0])
+    return act_model(ws, model, load_policy(ws.card))
 
 
 def trends(ws: Workspace, *, by: str, model: str | None = None,

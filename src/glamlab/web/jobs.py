@@ -163,7 +163,10 @@ def _act(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     res = {"model": report.model, "unit": report.unit, "counts": report.counts,
            "written": report.written, "review_workload": report.review_workload,
            # of the rows written to the queue, those a gold label settles: nobody is asked
-           "written_settled_by_gold": report.written_settled_by_gold}
+           "written_settled_by_gold": report.written_settled_by_gold,
+           # what the dry run says about the model and the policy (e.g. no champion: the
+           # latest run's model was used), said again under what was written
+           "notes": list(report.notes)}
     return dict(json.loads(json.dumps(res, default=_plain)))
 
 
