@@ -335,13 +335,17 @@ def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: l
             report.unchanged += 1
             continue
         if old is not None and not allow_source_change and not _same_source(old[2], r.source):
+            hint = ("give the items of this source their own ids (another --id-column), or, "
+                    "if this source replaces the other one, ingest it with "
+                    "--allow-source-change to store a new version")
+            if r.modality == "record":  # a table row without text or image: most likely
+                hint = (f"if {Path(r.source).name} gives labels for the items already here, "
+                        f"import them with `glamlab labels import {Path(r.source).name}` "
+                        f"(nothing to ingest); otherwise {hint}")  # a sheet of labels
             moved.append(Problem(
                 r.source, r.item_id,
                 f"id {r.item_id!r} already belongs to an item from {old[2]}, with other "
-                "content; this one was not stored (the other is kept)",
-                "give the items of this source their own ids (another --id-column), or, if "
-                "this source replaces the other one, ingest it with --allow-source-change "
-                "to store a new version"))
+                "content; this one was not stored (the other is kept)", hint))
             continue
         version = 1
         if old is not None:

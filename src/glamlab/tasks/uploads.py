@@ -140,13 +140,33 @@ def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
                    actor: str = "web") -> dict[str, Any]:
     """Ingest an uploaded table with the columns the person chose, then import its label
     column (if any) as gold labels. Returns the ingest report (``problems``: one per bad
-    row) with ``labels`` (what was imported) and ``label_problems``."""
+    row) with ``labels`` (what was imported) and ``label_problems``.
+
+    A table of labels for items already in the project (an id and a label column, no
+    text: a curator's spreadsheet of labels for images brought in before) is not ingested
+    as items: its rows are labels (``labels_for_items_here``: how many were saved), and a
+    row whose id is not in the project, or whose cells do not fit the header, is one
+    problem naming its line and the fix."""
+    from .labels import existing_item_ids
+
+    read_problems: list[tuple[int, str]] = []
     header, rows = check_mapping(path, id_column=id_column, text_column=text_column,
-                                 label_column=label_column)
+                                 label_column=label_column, problems=read_problems)
     if label_column:
         from ..workspace.leakage import record_label_columns
 
         record_label_columns(ws, [label_column])  # never a feature of any model
+    ids = [(r.get(id_column) or "").strip() for _n, r in rows]
+    here = existing_item_ids(ws, [i for i in ids if i]) if label_column and not text_column \
+        else set()
+    if here:  # a table of labels for the items already here: nothing to ingest
+        out: dict[str, Any] = {"added": 0, "updated": 0, "unchanged": 0, "failed": 0,
+                               "problems": [], "warnings": [], "labels_only": True}
+        out["labels"], out["label_problems"] = _import_labels(
+            ws, path, rows, id_column, label_column or "", actor, here=here,
+            read_problems=read_problems)
+        out["labels_for_items_here"] = out["labels"]["items"] if out["labels"] else 0
+        return out
     source = path
     if path.suffix.lower() == ".xlsx":  # the table readers take CSV: the same cells
         source = path.with_name(path.stem + "-sheet.csv")
@@ -166,16 +186,18 @@ def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
 
 
 def check_mapping(path: Path, *, id_column: str, text_column: str | None = None,
-                  label_column: str | None = None, header_only: bool = False
+                  label_column: str | None = None, header_only: bool = False,
+                  problems: list[tuple[int, str]] | None = None
                   ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """The table's header and rows (none with ``header_only``: what the web app checks
     before a background job brings the table in), once the chosen columns are known to
     be there and distinct. A row with more cells than the header is not among the rows
-    (its labels are not imported): the ingest of the table records it as a problem."""
+    (its labels are not imported): the ingest of the table records it as a problem, or,
+    when the table is not ingested, ``problems`` gets ``(line, reason with the fix)``."""
     from ..sheets import read_sheet
 
     header, rows = read_sheet(path, error=UploadError, limit=0 if header_only else None,
-                              problems=[])
+                              problems=[] if problems is None else problems)
     for col, what in ((id_column, "id"), (text_column, "text"), (label_column, "label")):
         if col and col not in header:
             raise UploadError(f"{path.name} has no column {col!r}", item=path.name,
@@ -192,21 +214,48 @@ def check_mapping(path: Path, *, id_column: str, text_column: str | None = None,
 
 
 def _import_labels(ws: Workspace, path: Path, rows: list[tuple[int, dict[str, str]]],
-                   id_column: str, label_column: str, actor: str
+                   id_column: str, label_column: str, actor: str, *,
+                   here: set[str] | None = None,
+                   read_problems: list[tuple[int, str]] | None = None
                    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The label column as gold labels, for the rows whose item came in; a row with a
     label the project does not have is one problem. A test split is set aside when the
-    project has none yet (30%, stratified); later uploads' labels go to training."""
+    project has none yet (30%, stratified); later uploads' labels go to training.
+
+    ``here``: the table is only labels for the items already here (those of its ids that
+    are): then a row whose id is not in the project, a row without an id, a second row of
+    an id with another label (the first row's label is saved) and a row whose cells do not
+    fit the header (``read_problems``, from reading the sheet) are each one problem naming
+    the line; the other rows' labels are saved."""
     from .labels import existing_item_ids, import_labels
     from .splits import split_labels
 
     known = set(ws.card.labels)
+    labels_only = here is not None
     problems: list[dict[str, Any]] = []
+    for line, message in read_problems or []:
+        reason, _, fix = message.partition(": ")
+        problems.append({"item": f"line {line}", "reason": f"line {line}: {reason}; its "
+                         "label was not saved", "hint": f"{fix}, and upload the table again"})
     ids = [(r.get(id_column) or "").strip() for _n, r in rows]
-    present = existing_item_ids(ws, [i for i in ids if i])
+    present = here if here is not None else existing_item_ids(ws, [i for i in ids if i])
+    one_per_item = ws.card.kind != "multi-label"  # a multi-label sheet may list an item
+    first: dict[str, tuple[int, str]] = {}  # on several rows, one label each (merged)
     keep: list[tuple[str, str]] = []
     for (line, row), item_id in zip(rows, ids, strict=True):
         cell = (row.get(label_column) or "").strip()
+        if labels_only and cell and not item_id:
+            problems.append({"item": f"line {line}", "reason": f"line {line}: the label "
+                             f"{cell!r} has no id in the column {id_column!r}; it was not "
+                             "saved", "hint": "fill in the id of the item it labels, and "
+                                              "upload the table again"})
+            continue
+        if labels_only and cell and item_id not in present:
+            problems.append({"item": item_id, "reason": f"line {line}: no item in the project "
+                             f"has the id {item_id!r}; its label was not saved",
+                             "hint": "correct the id (as the items page shows it), or bring "
+                                     "the item in first, then upload the table again"})
+            continue
         if not item_id or not cell or item_id not in present:
             continue  # no label, or the item did not come in (its problem is listed)
         unknown = [p.strip() for p in cell.split("|") if p.strip() and p.strip() not in known]
@@ -217,6 +266,16 @@ def _import_labels(ws: Workspace, path: Path, rows: list[tuple[int, dict[str, st
                              "hint": "correct the cell, or label the item on the labelling "
                                      "page"})
             continue
+        if one_per_item and item_id in first:
+            was_line, was = first[item_id]
+            if labels_only and was != cell:  # (an ingested table: the ingest says so)
+                problems.append({"item": item_id, "reason": f"line {line}: {item_id!r} is on "
+                                 f"line {was_line} too, labelled {was!r} there and {cell!r} "
+                                 f"here; the label of line {was_line} was saved",
+                                 "hint": "keep one row per item: correct or delete one of "
+                                         "the two, and upload the table again"})
+            continue
+        first[item_id] = (line, cell)
         keep.append((item_id, cell))
     if not keep:
         return None, problems

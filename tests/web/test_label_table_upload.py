@@ -1,0 +1,116 @@
+"""A table of labels ("id,label") for items already in the project, uploaded in the web
+app (a curator bringing in labels from a spreadsheet): the labels are saved and the
+report says so; only rows really left out are listed, each with its line and the fix."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from typing import Any
+
+import pytest
+
+from glamlab.demo import demo_data
+
+from .conftest import app_with_users, csrf_of
+
+
+@pytest.fixture
+def image_app(make_ws: Any) -> Any:
+    ws = make_ws("labels", task="graphics", modality="image", labels=["graphic", "no_graphic"])
+    yield from app_with_users(ws)
+
+
+def _upload(c: Any, name: str, data: bytes) -> Any:
+    return c.post("/stages/items", data={"csrf": csrf_of(c)},
+                  files={"file": (name, data)}, follow_redirects=False)
+
+
+def _map(c: Any, r: Any, **cols: str) -> Any:
+    assert r.status_code == 303, r.text
+    q = dict(re.findall(r"(upload|file)=([^&]+)", r.headers["location"]))
+    return c.post("/stages/items/table", data={"csrf": csrf_of(c), **q, **cols},
+                  follow_redirects=False)
+
+
+def _images_in(ws: Any, app: Any, ada: Any, n: int) -> list[str]:
+    images = sorted((demo_data("illustrations") / "images").glob("*.jpg"))[:n]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for p in images:
+            z.write(p, f"scans/{p.name}")
+    r = _upload(ada, "scans.zip", buf.getvalue())
+    assert r.status_code == 303, r.text
+    assert app.state.jobs.wait(300)
+    ids = sorted(it.item_id for it in ws.items())
+    assert len(ids) == n
+    return ids
+
+
+def _report(page: str) -> str:
+    start = page.index('id="items-report"')
+    return page[start:page.index("</section>", start)]
+
+
+def _bring_in_labels(ws: Any, app: Any, ada: Any, body: str) -> str:
+    r = _upload(ada, "labels.csv", body.encode())
+    done = _map(ada, r, id_column="id", text_column="", label_column="label")
+    assert done.status_code == 303, done.text
+    assert app.state.jobs.wait(300)
+    return _report(ada.get(done.headers["location"]).text)
+
+
+def test_labels_for_items_already_here_are_said_to_be_saved(image_app: Any) -> None:
+    from glamlab.tasks.labels import gold_labels
+
+    ws, app, client = image_app
+    ada = client("ada")
+    ids = _images_in(ws, app, ada, 6)
+    wanted = {i: "graphic" if n % 2 else "no_graphic" for n, i in enumerate(ids)}
+    report = _bring_in_labels(ws, app, ada, "id,label\n" + "".join(
+        f"{i},{label}\n" for i, label in wanted.items()))
+    assert gold_labels(ws) == {i: [g] for i, g in wanted.items()}
+    assert ws.count_items() == 6 and {it.modality for it in ws.items()} == {"image"}
+    # no row is said to be left out: each label was saved
+    assert "already belongs" not in report and "left out" not in report
+    assert 'id="items-problems"' not in report
+    assert re.search(r'<b data-count="labels-here">6</b> labels saved for items already '
+                     r"here", report), report
+    # nothing new is said to have come in (the images were there before)
+    assert 'data-count="added"' not in report
+
+
+def test_each_bad_row_of_a_label_table_is_one_line_and_the_rest_is_saved(image_app: Any
+                                                                         ) -> None:
+    from glamlab.tasks.labels import gold_labels
+
+    ws, app, client = image_app
+    ada = client("ada")
+    ids = _images_in(ws, app, ada, 6)
+    body = ("id,label\n"
+            f"{ids[0]},graphic\n"          # line 2
+            f"{ids[1]},no_graphic,extra\n"  # line 3: a cell too many
+            f"{ids[2]},graphic\n"          # line 4
+            f"{ids[2]},no_graphic\n"       # line 5: the same id again, another label
+            "scans/not-here,graphic\n"     # line 6: no such item
+            f"{ids[3]},no_graphic\n")      # line 7
+    report = _bring_in_labels(ws, app, ada, body)
+    assert gold_labels(ws) == {ids[0]: ["graphic"], ids[2]: ["graphic"], ids[3]: ["no_graphic"]}
+    assert ws.count_items() == 6  # the unknown id did not become an item
+    assert "already belongs" not in report
+    assert re.search(r'data-count="labels-here">3</b> labels saved for items already here',
+                     report), report
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", report)
+    assert len(rows) == 3, rows  # one line each, nothing else
+    by_line = {re.search(r"line (\d+)", reason).group(1): (reason, fix)  # type: ignore[union-attr]
+               for _item, reason, fix in rows}
+    assert set(by_line) == {"3", "5", "6"}
+    reason, fix = by_line["3"]
+    assert "3 values where the header has 2 columns" in reason and fix
+    reason, fix = by_line["5"]
+    assert "line 4 too" in reason and "the label of line 4 was saved" in reason
+    assert "one row per item" in fix
+    reason, fix = by_line["6"]
+    assert "not-here" in reason and "no item in the project" in reason
+    assert "correct the id" in fix
