@@ -42,6 +42,11 @@ def ner_app(make_ws: Any, tmp_path: Path) -> Any:
     train(ws, "crf-ner", name="crf-ner")  # (the gazetteer model is the baseline itself)
     fit_baselines(ws)
     evaluate(ws, candidates_for(ws), n_boot=200)
+    # act and the policy use the champion's predictions (never another model's), so the
+    # champion the evaluation chose is run over the texts, as the Run page does
+    from glamlab.inference import run
+
+    run(ws, workers=0, handle_signals=False)
     add_user(ws, "ada", PASSWORD, "admin")
     app = create_app(ws)
     with TestClient(app) as c:
