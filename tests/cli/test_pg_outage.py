@@ -128,3 +128,45 @@ def test_server_lost_mid_run_is_one_message_and_resume_finishes_without_duplicat
     assert (n, distinct) == (60, 60)  # each item once: none lost, none twice
     assert runs == [(1, "done")]  # the same run carried on
 
+
+def test_web_app_says_the_database_is_not_answering_in_plain_words_and_recovers(
+        relay, tmp_path: Path):
+    """While the server is away every page and API call answers 503 (try again later)
+    with one plain sentence (no database address for whoever opens the page), and the
+    same session works again once it is back."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+    from tests.web.conftest import PASSWORD, login
+
+    proxy, direct = relay
+    ws = Workspace.init(tmp_path / "ws", task="t", modality="text", labels=["a", "b"],
+                        need="a test project", db=proxy.url(direct))
+    add_user(ws, "ada", PASSWORD, "reviewer")
+    app = create_app(ws)
+    try:
+        with TestClient(app) as c:
+            assert login(c, "ada").status_code == 303
+            assert c.get("/api/queue").status_code == 200
+            assert c.get("/").status_code == 200
+
+            proxy.cut()
+            for path in ("/api/queue", "/api/status", "/", "/queue", "/no-such-page", "/login"):
+                r = c.get(path)
+                assert r.status_code == 503, (path, r.status_code, r.text[:300])
+                assert r.headers.get("retry-after"), path
+                assert "The database is not answering" in r.text, path
+                for internal in ("postgresql", "127.0.0.1", str(proxy.port), "psycopg"):
+                    assert internal not in r.text, (path, internal)
+            r = c.post("/api/decisions", json={"queue_id": 1, "action": "accept",
+                                               "seen_version": 1})
+            assert r.status_code == 503 and r.json()["error"].startswith(
+                "The database is not answering")
+
+            proxy.restore()
+            assert c.get("/api/queue").status_code == 200
+            assert c.get("/").status_code == 200  # still signed in
+    finally:
+        app.state.refresher.wait(120)
+        ws.close()
