@@ -40,6 +40,7 @@ class CuttableProxy:
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
+        self._armed: int | None = None
         self.restore()
 
     def url(self, db_url: str) -> str:
@@ -88,13 +89,24 @@ class CuttableProxy:
             upstream = socket.create_connection(self._upstream)
             with self._lock:
                 self._conns += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+            for a, b, outbound in ((client, upstream, True), (upstream, client, False)):
+                threading.Thread(target=self._pump, args=(a, b, outbound), daemon=True).start()
 
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
+    def cut_at_row_sent(self, n: int) -> None:
+        """Cut when glamlab sends values for a statement (a Bind message: a row of a
+        batch being written, one at a time in psycopg's pipeline) for the ``n``-th time
+        from now, before the server gets it."""
+        self._armed = n
+
+    def _pump(self, src: socket.socket, dst: socket.socket, outbound: bool) -> None:
         try:
             while data := src.recv(65536):
+                if outbound and self._armed and data[:1] == b"B":
+                    self._armed -= 1
+                if outbound and self._armed == 0:
+                    self._armed = None
+                    self.cut()
+                    return
                 dst.sendall(data)
         except OSError:
             pass
