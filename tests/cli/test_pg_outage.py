@@ -8,6 +8,7 @@ refused."""
 from __future__ import annotations
 
 import csv
+import json
 import logging
 import os
 from collections.abc import Iterator
@@ -128,6 +129,10 @@ def test_server_lost_mid_run_is_one_message_and_resume_finishes_without_duplicat
         "kept" in said[0]
 
     proxy.restore()  # the server is back
+    # the run whose database went away is listed as stopped (resumable), not running
+    main(["-w", str(tmp_path / "ws"), "--db", url, "runs", "--json"])
+    listed = json.loads(capsys.readouterr().out)
+    assert [(r["run_id"], r["status"]) for r in listed] == [(1, "stopped")]
     try:
         main(["-w", str(tmp_path / "ws"), "--db", url, "run", "--model", "cut@1",
               "--workers", "0", "--resume"])

@@ -27,7 +27,7 @@ from ..progress import Progress
 from ..workspace.verdict import not_better_than_baseline
 from .plan import Plan, check_query_fields, parse_query
 from .worker import Failure, ItemRow, ModelRef, Row, class_path
-from .writer import LEASE_TIMEOUT_S, UNFINISHED, RunWriter
+from .writer import LEASE_TIMEOUT_S, UNFINISHED, RunWriter, holds_lease
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -456,9 +456,13 @@ def list_runs(ws: Workspace, *, limit: int | None = None) -> list[dict[str, Any]
         for r in conn.execute(q):
             end = r.finished_at or r.heartbeat_at or now()
             seconds = max((end - r.started_at).total_seconds(), 0.0)
+            # a run whose process is gone (killed, or its database went away) is shown
+            # as what the next run makes of it: stopped, resumable
+            status = "stopped" if r.status == "running" and not holds_lease(ws.store, r) \
+                else r.status
             out.append({
                 "run_id": r.id, "model": f"{r.name}@{r.version}" if r.name else None,
-                "model_id": r.model_id, "status": r.status, "engine": r.engine,
+                "model_id": r.model_id, "status": status, "engine": r.engine,
                 "workers": r.workers, "items": (r.query or {}).get("items", ""),
                 "planned": r.planned, "done": r.done, "failed": r.failed,
                 "remaining": max(r.planned - r.done - r.failed, 0),

@@ -75,6 +75,16 @@ def lease_is_live(row: Any, lease_timeout: float) -> bool:
     return age < timedelta(seconds=lease_timeout)
 
 
+def holds_lease(store: Store, row: Any, lease_timeout: float = LEASE_TIMEOUT_S) -> bool:
+    """Whether the run ``row`` is really running: 'running' in the database, its lease
+    live, and not given up by this process (see :meth:`RunWriter.abandon`)."""
+    if row.status != "running":
+        return False
+    if row.owner == this_owner() and (store.url, int(row.id)) in _ABANDONED:
+        return False
+    return lease_is_live(row, lease_timeout)
+
+
 class RunWriter:
     """Owns one run row; commits batches atomically with the run's progress."""
 
@@ -126,8 +136,7 @@ class RunWriter:
                 .order_by(t.runs.c.id.desc())
             ).fetchall()
             for r in rows:
-                given_up = r.owner == owner and (store.url, int(r.id)) in _ABANDONED
-                if r.status == "running" and not given_up and lease_is_live(r, lease_timeout):
+                if holds_lease(store, r, lease_timeout):
                     age = (now() - r.heartbeat_at).total_seconds() if r.heartbeat_at else 0.0
                     raise RunInProgress(
                         f"run {r.id} of model {spec} is already running (owner {r.owner}, "
