@@ -104,6 +104,22 @@ def test_unreachable_server_is_one_clear_error_without_the_password(tmp_path: Pa
     assert "fix: check that the PostgreSQL server is running" in out.stderr
 
 
+def test_a_password_given_as_a_url_parameter_is_not_printed_either(tmp_path: Path):
+    """libpq also takes the password as ``?password=``: a curator who writes it there (as
+    some hosting panels show it) must not see it in the error, the log or glamlab's output."""
+    url = f"postgresql://curator@127.0.0.1:{_free_port()}/glamlab?password=s3cret&sslmode=disable"
+    with pytest.raises(DatabaseUnavailable) as exc:
+        Store(url)
+    assert "s3cret" not in exc.value.message and "password=***" in exc.value.message
+    assert "sslmode=disable" in exc.value.message  # the rest of the URL stays, to check it
+
+    out = glamlab("--db", url, "init", str(tmp_path / "ws"), "--task", "t", "--modality",
+                  "text", "--labels", "a,b")
+    assert out.returncode == 2
+    assert out.stderr.startswith("error: cannot reach the database postgresql")
+    assert "s3cret" not in out.stderr + out.stdout
+
+
 @pytest.mark.postgres
 def test_missing_database_says_to_create_it(pg_server: str):
     url = pg_server.rsplit("/", 1)[0] + "/no_such_db_for_glamlab"

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ..errors import ModelNotFound, RunError, reason_for
+from ..errors import DatabaseUnavailable, ModelNotFound, RunError, reason_for
 from ..progress import Progress
 from ..workspace.verdict import not_better_than_baseline
 from .plan import Plan, check_query_fields, parse_query
 from .worker import Failure, ItemRow, ModelRef, Row, class_path
-from .writer import LEASE_TIMEOUT_S, UNFINISHED, RunWriter
+from .writer import LEASE_TIMEOUT_S, UNFINISHED, RunWriter, holds_lease
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -246,6 +246,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                                         lease_timeout=lease_timeout)
     t0 = time.monotonic()
     status = "failed"
+    ended: bool | None = None  # set where the run's end is recorded before ``finally``
     counts = {"done": 0, "failed": 0, "changed": 0, "withdrawn": 0}
     t = ws.store.t
     try:
@@ -338,8 +339,22 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     except KeyboardInterrupt:
         status = "stopped"
         raise
+    except DatabaseUnavailable as exc:
+        # The server stopped or the network failed mid-run: recording the run's end fails
+        # the same way, so it is said once, with what is kept and how to carry on. The
+        # run stays resumable: 'stopped' if its end can be written, else left 'running'
+        # by a process that is gone, which the next run takes over.
+        ended = _finish(writer, "stopped", quiet=True)
+        if not ended:
+            writer.abandon()
+        raise DatabaseUnavailable(
+            f"{exc.message}. Run {writer.run_id} of {mv.spec} stopped there; the "
+            f"{counts['done']:,} predictions it stored before that are kept",
+            hint=f"{exc.hint}; then glamlab run --model {mv.spec} --resume carries on where "
+                 "it stopped (nothing is predicted twice)" if exc.hint else None,
+            item=exc.item) from exc
     finally:
-        recorded = _finish(writer, status)
+        recorded = ended if ended is not None else _finish(writer, status)
     if not recorded:
         raise RunError(f"run {writer.run_id} could not be recorded as finished (see the log)",
                        hint="glamlab runs shows its state; a run left 'running' is taken over "
@@ -387,14 +402,18 @@ def list_predictions(ws: Workspace, *, item_id: str | None = None, model_id: int
         return [dict(r._mapping) for r in conn.execute(q)]
 
 
-def _finish(writer: RunWriter, status: str) -> bool:
+def _finish(writer: RunWriter, status: str, *, quiet: bool = False) -> bool:
     """Record the end of the run as ``status``. If that fails, the failure is logged and
     the run is marked ``failed`` instead (so it never stays "running"), without hiding an
-    error already on its way up. Returns whether the run's end is recorded."""
+    error already on its way up. Returns whether the run's end is recorded. ``quiet``:
+    the database is known to be unreachable (the error on its way up says so): failing
+    to reach it again is not logged, nor tried a second time."""
     try:
         writer.finish(status)
         return True
     except Exception as exc:  # noqa: BLE001 - logged; an error on its way up must not be lost
+        if quiet and isinstance(exc, DatabaseUnavailable):
+            return False
         log.error("run %s: recording it as %s failed: %s", writer.run_id, status,
                   reason_for(exc))
     try:
@@ -437,9 +456,13 @@ def list_runs(ws: Workspace, *, limit: int | None = None) -> list[dict[str, Any]
         for r in conn.execute(q):
             end = r.finished_at or r.heartbeat_at or now()
             seconds = max((end - r.started_at).total_seconds(), 0.0)
+            # a run whose process is gone (killed, or its database went away) is shown
+            # as what the next run makes of it: stopped, resumable
+            status = "stopped" if r.status == "running" and not holds_lease(ws.store, r) \
+                else r.status
             out.append({
                 "run_id": r.id, "model": f"{r.name}@{r.version}" if r.name else None,
-                "model_id": r.model_id, "status": r.status, "engine": r.engine,
+                "model_id": r.model_id, "status": status, "engine": r.engine,
                 "workers": r.workers, "items": (r.query or {}).get("items", ""),
                 "planned": r.planned, "done": r.done, "failed": r.failed,
                 "remaining": max(r.planned - r.done - r.failed, 0),

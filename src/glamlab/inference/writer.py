@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 LEASE_TIMEOUT_S = 60.0
 UNFINISHED = ("running", "stopped")
 _SQLITE_DT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite
+#: (database, run id) of the runs this process gave up without writing their end (the
+#: database could not be reached): not live, though their row names a live process (the
+#: web app, a notebook), so the next run here takes them over once the server is back
+_ABANDONED: set[tuple[str, int]] = set()
 
 
 def this_owner() -> str:
@@ -69,6 +73,16 @@ def lease_is_live(row: Any, lease_timeout: float) -> bool:
     if alive:
         return age < timedelta(days=1)
     return age < timedelta(seconds=lease_timeout)
+
+
+def holds_lease(store: Store, row: Any, lease_timeout: float = LEASE_TIMEOUT_S) -> bool:
+    """Whether the run ``row`` is really running: 'running' in the database, its lease
+    live, and not given up by this process (see :meth:`RunWriter.abandon`)."""
+    if row.status != "running":
+        return False
+    if row.owner == this_owner() and (store.url, int(row.id)) in _ABANDONED:
+        return False
+    return lease_is_live(row, lease_timeout)
 
 
 class RunWriter:
@@ -122,7 +136,7 @@ class RunWriter:
                 .order_by(t.runs.c.id.desc())
             ).fetchall()
             for r in rows:
-                if r.status == "running" and lease_is_live(r, lease_timeout):
+                if holds_lease(store, r, lease_timeout):
                     age = (now() - r.heartbeat_at).total_seconds() if r.heartbeat_at else 0.0
                     raise RunInProgress(
                         f"run {r.id} of model {spec} is already running (owner {r.owner}, "
@@ -156,7 +170,13 @@ class RunWriter:
                 assert key is not None
                 run_id = int(key[0])
                 store.audit(conn, "glamlab", "run.start", str(run_id), model=spec, **query)
+        _ABANDONED.discard((store.url, run_id))
         return cls(store, run_id, model_id, owner), resumed is not None
+
+    def abandon(self) -> None:
+        """Give the run up without writing its end (the database cannot be reached): the
+        next run in this process may take it over (elsewhere its owner is gone anyway)."""
+        _ABANDONED.add((self.store.url, self.run_id))
 
     # -- writing -------------------------------------------------------------------
     def set_planned(self, planned: int) -> None:

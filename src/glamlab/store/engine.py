@@ -62,10 +62,17 @@ def normalise_url(url: str) -> str:
     return url
 
 
+_SECRET_PARAMS = {"password", "sslpassword"}
+
+
 def redact(url: str) -> str:
-    """The URL without its password, for messages and logs."""
+    """The URL without its password, for messages and logs: the one after the user name
+    and one given as a parameter (``?password=...``, which libpq accepts too)."""
     try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
+        parsed = sa.engine.make_url(url)
+        secret = {k: "***" for k in parsed.query if k.lower() in _SECRET_PARAMS}
+        shown = parsed.update_query_dict(secret).render_as_string(hide_password=True)
+        return shown.replace("%2A%2A%2A", "***")
     except (sa.exc.ArgumentError, ValueError):  # not a URL SQLAlchemy can read
         return "<database>"
 

@@ -9,6 +9,7 @@ labelling, review, reports, admin) and :mod:`.api` (the JSON API, documented at
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..auth import secret
-from ..errors import GlamlabError
+from ..errors import DatabaseUnavailable, GlamlabError
 from ..registry import ModelCache
 from ..review import StaleDecision
 from ..tasks.kinds import task_kind
@@ -34,6 +35,15 @@ from .words import web_hint
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+#: what a page or API call says while the database server cannot be reached: plain words
+#: for whoever has the page open; the address and the driver's reason go to the log
+DATABASE_DOWN = ("The database is not answering just now, so nothing could be read or "
+                 "saved; what was saved before is safe.")
+DATABASE_DOWN_HINT = ("Try again in a minute. If it goes on, tell whoever looks after "
+                      "glamlab: the server's log says what is wrong.")
 
 
 def _package_dir(name: str) -> str:
@@ -152,6 +162,8 @@ async def _login_required(request: Request, exc: LoginRequired) -> Response:
 
 
 async def _glamlab_error(request: Request, exc: GlamlabError) -> Response:
+    if isinstance(exc, DatabaseUnavailable):
+        return _database_down(request, exc)
     status = error_status(exc)
     body: dict[str, Any] = {"error": exc.message, "hint": exc.hint, "item": exc.item}
     if isinstance(exc, StaleDecision):
@@ -162,9 +174,25 @@ async def _glamlab_error(request: Request, exc: GlamlabError) -> Response:
     return render(request, "error.html", {"error": exc.message, "hint": hint}, status=status)
 
 
+def _database_down(request: Request, exc: DatabaseUnavailable) -> Response:
+    """503 with Retry-After: the server or the network is down, not the request wrong."""
+    log.warning("%s %s: %s", request.method, request.url.path, exc.message)
+    request.state.glamlab_user = (None, "")  # the error page asks the database nothing
+    headers = {"Retry-After": "30"}
+    status = error_status(exc)
+    if request.url.path.startswith(("/api/", "/thumb/", "/image/")):
+        return JSONResponse({"error": DATABASE_DOWN, "hint": DATABASE_DOWN_HINT, "item": None},
+                            status_code=status, headers=headers)
+    return render(request, "error.html", {"error": DATABASE_DOWN, "hint": DATABASE_DOWN_HINT},
+                  status=status, headers=headers)
+
+
 async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     if request.url.path.startswith(("/api/", "/thumb/", "/image/")):
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
-    return render(request, "error.html", {"error": exc.detail, "hint": None},
-                  status=exc.status_code, headers=getattr(exc, "headers", None))
+    try:
+        return render(request, "error.html", {"error": exc.detail, "hint": None},
+                      status=exc.status_code, headers=getattr(exc, "headers", None))
+    except DatabaseUnavailable as down:  # who is signed in cannot be looked up just now
+        return _database_down(request, down)

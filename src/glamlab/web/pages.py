@@ -14,7 +14,14 @@ from markupsafe import Markup, escape
 from starlette.datastructures import FormData
 
 from ..auth import User
-from ..errors import GlamlabError, ItemError, LabelError, ModelNotFound, PermissionDenied
+from ..errors import (
+    DatabaseUnavailable,
+    GlamlabError,
+    ItemError,
+    LabelError,
+    ModelNotFound,
+    PermissionDenied,
+)
 from ..review import NotFound, StaleDecision
 from .sessions import LoginRequired
 
@@ -87,6 +94,8 @@ def writer(role: str, what: str) -> Any:
 
 
 def error_status(exc: GlamlabError) -> int:
+    if isinstance(exc, DatabaseUnavailable):
+        return 503  # the server or the network, not the request: try again later
     if isinstance(exc, StaleDecision):
         return 409
     if isinstance(exc, NotFound | ModelNotFound):
