@@ -44,3 +44,19 @@ def split():
     t = f["arrival_date"]
     return (f[t < "2017-01-01"].reset_index(drop=True),
             f[t >= "2017-01-01"].reset_index(drop=True))
+
+
+def rows_project(make_ws, tmp_path: Path, name: str = "rows"):
+    """A tabular project ``name``: 300 rows of the bookings sample, the last 20 without
+    their outcome yet."""
+    from glamlab.tasks.tabular import ingest_table
+
+    ws = make_ws(name, task="no-shows", modality="tabular", labels=["0", "1"])
+    table = raw().sort_values("arrival_date").head(300).reset_index(drop=True)
+    table["is_canceled"] = table["is_canceled"].astype("Int64").astype(object)
+    table.loc[table.index[-20:], "is_canceled"] = None
+    table.to_csv(tmp_path / f"{name}.csv", index=False)
+    ingest_table(ws, tmp_path / f"{name}.csv", time_column="arrival_date",
+                 label_column="is_canceled", id_column="id", group_columns=["hotel"],
+                 never_features=list(NEVER))
+    return ws

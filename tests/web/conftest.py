@@ -146,6 +146,49 @@ def queued_ws(_templates: Any, make_ws: Any, tmp_path: Path) -> Any:
     ws.close()
 
 
+def _kind_project(kind: str, make_ws: Any, tmp_path: Path) -> Any:
+    """An entities project (the NewsEye gold, a gazetteer and two new texts queued) or a
+    tabular one (300 bookings rows)."""
+    from tests import bookings, ner_project
+
+    if kind == "entities":
+        return ner_project.gold_and_new_texts(make_ws, tmp_path, 2)[0]
+    return bookings.rows_project(make_ws, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def _kind_store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return {"": tmp_path_factory.mktemp("kind-templates")}
+
+
+@pytest.fixture
+def kind_template(_kind_store: dict[str, Path], make_ws: Any, tmp_path: Path) -> Any:
+    """``kind_template("entities" | "rows")``: a project of that kind, built once per
+    session on SQLite (on first use) and copied for each test; PostgreSQL runs build it
+    afresh. The caller closes it."""
+    from glamlab import Workspace
+
+    def factory(kind: str) -> Any:
+        if os.environ.get("GLAMLAB_TEST_PG"):
+            return _kind_project(kind, make_ws, tmp_path)
+        if kind not in _kind_store:
+            root = _kind_store[""] / kind
+            root.mkdir()
+
+            def make(name: str = "ws", **kw: Any) -> Any:
+                kw.setdefault("need", "a test project")
+                return Workspace.init(root / "ws", **kw)
+
+            (root / "files").mkdir()
+            made = _kind_project(kind, make, root / "files")
+            made.close()
+            _kind_store[kind] = root / "ws"
+        shutil.copytree(_kind_store[kind], tmp_path / kind)
+        return Workspace.open(tmp_path / kind)
+
+    return factory
+
+
 def login(client: Any, username: str, password: str = PASSWORD) -> Any:
     client.get("/login")
     token = client.cookies.get("glamlab_login_csrf")

@@ -141,24 +141,9 @@ def test_an_entities_project_shows_no_commands(make_ws: Any, tmp_path: Path) -> 
         ws.close()
 
 
-def _rows_ws(make_ws: Any, tmp_path: Path) -> Any:
-    """300 rows of the bookings sample, the last 20 without their outcome yet."""
-    from glamlab.tasks.tabular import ingest_table
-
-    ws = make_ws("rows", task="no-shows", modality="tabular", labels=["0", "1"])
-    raw = bookings.raw().sort_values("arrival_date").head(300).reset_index(drop=True)
-    raw["is_canceled"] = raw["is_canceled"].astype("Int64").astype(object)
-    raw.loc[raw.index[-20:], "is_canceled"] = None
-    raw.to_csv(tmp_path / "rows.csv", index=False)
-    ingest_table(ws, tmp_path / "rows.csv", time_column="arrival_date",
-                 label_column="is_canceled", id_column="id", group_columns=["hotel"],
-                 never_features=list(bookings.NEVER))
-    return ws
-
-
 def test_a_tabular_project_shows_no_commands_and_labels_rows(make_ws: Any,
                                                               tmp_path: Path) -> None:
-    ws = _rows_ws(make_ws, tmp_path)
+    ws = bookings.rows_project(make_ws, tmp_path)
     with _Signed(ws) as s:
         assert s.sweep() == []
         assert config_words(s.client) == []  # the capacity page said "the card's [decision]"

@@ -204,6 +204,10 @@ def csrf_token(key: bytes, session_token: str) -> str:
                .get_signature(session_token).decode())
 
 
+#: the longest a script's token may last (a date much later cannot even be stored)
+MAX_TOKEN_DAYS = 3650
+
+
 def api_token(ws: Workspace, username: str, days: int = 90, *, note: str | None = None,
               actor: str = "cli") -> str:
     """A bearer token for scripts (``Authorization: Bearer ...``), valid ``days`` days;
@@ -211,6 +215,9 @@ def api_token(ws: Workspace, username: str, days: int = 90, *, note: str | None 
     if days < 1:
         raise UserError(f"a token must last at least one day, not {days}",
                         hint="pass --expires-days 1 or more")
+    if days > MAX_TOKEN_DAYS:
+        raise UserError(f"a token may last at most {MAX_TOKEN_DAYS} days (ten years), not "
+                        f"{days}", hint=f"pass --expires-days {MAX_TOKEN_DAYS} or fewer")
     if get_user(ws, username) is None:
         raise UserError(f"no user {username}", hint="add it with glamlab users add")
     with ws.store.write() as conn:

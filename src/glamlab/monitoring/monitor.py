@@ -440,7 +440,7 @@ def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = 
 
     cfg = MonitorConfig.from_card(ws.card.section("monitor"), reference=reference, window=window,
                                   min_window=min_window)
-    mv = get_model(ws, model or _default_model(ws))
+    mv = get_model(ws, model or _default_model(ws, web=web))
     rows = _rows_for_model(ws, mv.id)
     if not rows:
         raise GlamlabError(f"model {mv.spec} has no predictions to monitor",
@@ -555,9 +555,9 @@ def _expected_override(ws: Workspace, metrics: dict[str, Any]) -> float:
     return 0.1
 
 
-def _default_model(ws: Workspace) -> str:
+def _default_model(ws: Workspace, *, web: bool = False) -> str:
     """The project's champion (the model in use), else the model of the latest
-    prediction."""
+    prediction (``web``: the fix when there is none in the web app's words)."""
     from ..errors import ModelNotFound
     from ..registry import champion
 
@@ -573,7 +573,8 @@ def _default_model(ws: Workspace) -> str:
     if row:
         return f"{row[0]}@{row[1]}"
     raise GlamlabError("no model has predictions yet",
-                       hint="glamlab run --model NAME first, or pass --model")
+                       hint="run a model over the collection first on the Run page" if web
+                       else "glamlab run --model NAME first, or pass --model")
 
 
 def stored_alerts(ws: Workspace, *, limit: int = 20) -> list[dict[str, Any]]:

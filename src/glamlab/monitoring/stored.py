@@ -31,11 +31,11 @@ if TYPE_CHECKING:
 DECISIONS_GRACE = timedelta(minutes=5)
 
 
-def _model(ws: Workspace, model: str | None) -> ModelVersion:
+def _model(ws: Workspace, model: str | None, *, web: bool = False) -> ModelVersion:
     from ..registry.models import get_model
     from .monitor import _default_model
 
-    return get_model(ws, model or _default_model(ws))
+    return get_model(ws, model or _default_model(ws, web=web))
 
 
 def dependency_key(ws: Workspace, mv: ModelVersion) -> tuple[str, int]:
@@ -67,11 +67,13 @@ def _name(mv: ModelVersion) -> str:
     return f"monitor:{mv.name}@{mv.version}"
 
 
-def load(ws: Workspace, model: str | None = None) -> dict[str, Any] | None:
+def load(ws: Workspace, model: str | None = None, *,
+         web: bool = False) -> dict[str, Any] | None:
     """The stored monitoring report of ``model`` (default: the champion, else the newest
     model with predictions), with ``current`` (False when it should be recomputed) and
-    ``computed_at``; None when none was ever stored."""
-    mv = _model(ws, model)
+    ``computed_at``; None when none was ever stored (``web``: when no model has
+    predictions, its fix in the web app's words)."""
+    mv = _model(ws, model, web=web)
     row = get_result(ws.store, _name(mv))
     if row is None:
         return None
@@ -91,7 +93,7 @@ def compute(ws: Workspace, model: str | None = None, *, store_alerts: bool = Fal
     ``web``, its fix in the web app's words: the stored report is what its pages show)."""
     from .monitor import monitor
 
-    mv = _model(ws, model)
+    mv = _model(ws, model, web=web)
     key, decided = dependency_key(ws, mv)
     started = time.perf_counter()
     try:

@@ -282,7 +282,7 @@ def monitoring(ws: Workspace, schedule: Schedule | None = None) -> dict[str, Any
     stored = stored_alerts(ws, limit=20)
     rechecks = recheck_count(ws)
     extra = {"alerts": stored, "rechecks": rechecks}
-    report = monitor_store.load(ws)
+    report = monitor_store.load(ws, web=True)
     if report is None or not report["current"]:
         if schedule is None:
             report = monitor_store.compute(ws, web=True)

@@ -90,8 +90,12 @@ def find(ws: Workspace, folder: str, name: str) -> Path:
     if not _FOLDER.match(folder):
         raise UploadError("no such upload", hint="upload the file again")
     base = inside(uploads_dir(ws), folder)
-    path = inside(base, name)
-    if not path.is_file():
+    try:
+        path = inside(base, name)
+        found = path.is_file()
+    except OSError:  # a name no file system takes (too long, say): no such upload either
+        found = False
+    if not found:
         raise UploadError("no such upload (it may have been brought in already)",
                           hint="upload the file again")
     return path

@@ -4,6 +4,7 @@ response carries the security headers."""
 from __future__ import annotations
 
 import json
+from html import escape
 from typing import Any
 
 from fastapi import Request
@@ -37,18 +38,19 @@ class RejectNul:
             await self.app(scope, receive, send)
             return
         raw = scope.get("raw_path") or scope.get("path", "").encode()
+        page = not str(scope.get("path", "")).startswith(JSON_PATHS)  # a browser's page
         if any(m in raw or m in scope.get("query_string", b"") for m in self.MARKS[:2]):
-            await self._refuse(send)
+            await self._refuse(send, page=page)
             return
         if scope.get("method") == "POST" and scope.get("path") in self.UPLOAD_PATHS and \
                 _header(scope, b"content-type").startswith(b"multipart/form-data"):
             length = _header(scope, b"content-length")
             if not length.isdigit():
-                await self._refuse(send, 411, "an upload must say its length")
+                await self._refuse(send, 411, "an upload must say its length", page=page)
                 return
             if int(length) > self.MAX_UPLOAD:
                 await self._refuse(send, 413, "the upload is larger than the limit of "
-                                              f"{self.MAX_UPLOAD // 1_000_000} MB")
+                                              f"{self.MAX_UPLOAD // 1_000_000} MB", page=page)
                 return
             await self.app(scope, receive, send)
             return
@@ -61,11 +63,11 @@ class RejectNul:
             if message["type"] != "http.request" or not message.get("more_body"):
                 break
             if size > self.MAX_BODY:
-                await self._refuse(send, 413, "the request body is too large")
+                await self._refuse(send, 413, "the request body is too large", page=page)
                 return
         body = b"".join(m.get("body", b"") for m in messages)
         if any(m in body for m in self.MARKS):
-            await self._refuse(send)
+            await self._refuse(send, page=page)
             return
 
         async def replay() -> Any:
@@ -75,12 +77,46 @@ class RejectNul:
 
     @staticmethod
     async def _refuse(send: Any, status: int = 400,
-                      error: str = "NUL characters are not allowed in requests") -> None:
-        body = json.dumps({"error": error}).encode()
+                      error: str = "NUL characters are not allowed in requests", *,
+                      page: bool = False) -> None:
+        """The refusal: JSON for the API, one page for a browser's form or address."""
+        if page:
+            body = _problem_page(PAGE_WORDS.get(error, (error[:1].upper() + error[1:] + ".",
+                                                        None))).encode()
+            kind = b"text/html; charset=utf-8"
+        else:
+            body = json.dumps({"error": error}).encode()
+            kind = b"application/json"
         await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"),
+                    "headers": [(b"content-type", kind),
                                 (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
+
+
+#: addresses whose answers are JSON (as the app's own errors there), not pages
+JSON_PATHS = ("/api/", "/thumb/", "/image/")
+
+#: a refusal said on a page: (what happened, what to do)
+PAGE_WORDS: dict[str, tuple[str, str | None]] = {
+    "NUL characters are not allowed in requests": (
+        "What was sent holds a NUL character (an invisible control character, often pasted "
+        "in from another program), which glamlab cannot keep. Nothing was saved.",
+        "go back, type the text again instead of pasting it, and send the form again"),
+}
+
+
+def _problem_page(words: tuple[str, str | None]) -> str:
+    """A page as the app's error page says a problem (the middleware answers before the
+    app's templates can)."""
+    error, hint = words
+    what = f"<p>What to do: {escape(hint)}</p>" if hint else ""
+    return ('<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<title>Problem - glamlab</title>"
+            '<link rel="stylesheet" href="/static/app.css"></head>'
+            '<body><main id="main"><h1>Something needs your attention</h1>'
+            f'<p role="alert" class="problem">{escape(error)}</p>{what}'
+            '<p><a href="/">Back to the overview</a></p></main></body></html>\n')
 
 
 async def security_headers(request: Request, call_next: Any) -> Response:

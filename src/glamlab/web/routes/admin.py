@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from ...auth import ROLES, User, add_user, list_users, remove_user
-from ...registry import list_models, set_alias
+from ...auth import ROLES, User, UserError, add_user, list_users, remove_user
+from ...registry import get_model, list_models, set_alias
 from ..pages import form_of, page_user, render, writer
 
 router = APIRouter(include_in_schema=False)
@@ -47,6 +47,11 @@ CONFIRM = {
 }
 
 
+def _short(text: str, most: int = 60) -> str:
+    """``text`` quoted for an error, cut after ``most`` characters."""
+    return repr(text if len(text) <= most else text[:most] + "...")
+
+
 def _confirm_redirect(what: str, **fields: str) -> RedirectResponse:
     return RedirectResponse("/admin/confirm?" + urlencode({"what": what, **fields}), 303)
 
@@ -72,6 +77,10 @@ def admin_remove_user(request: Request, form: FormData = Depends(form_of),
     name = str(form.get("username") or "")
     if name == user.username:
         raise HTTPException(422, "you cannot remove yourself; ask another admin")
+    if name not in {u["username"] for u in list_users(request.app.state.ws)}:
+        # said now, before asking to confirm removing nobody
+        raise UserError(f"there is no user {_short(name)}",
+                        hint="choose one from the list of people on the Admin page")
     if form.get("confirmed") != "yes":
         return _confirm_redirect("remove", username=name)
     remove_user(request.app.state.ws, name, actor=user.username)
@@ -86,7 +95,10 @@ def admin_alias(request: Request, form: FormData = Depends(form_of),
     if alias not in ("champion", "challenger"):
         raise HTTPException(422, "alias must be champion or challenger")
     if alias == "champion" and form.get("confirmed") != "yes":
-        return _confirm_redirect("champion", model=str(form.get("model") or ""), alias=alias)
+        # a model that does not exist is said now, before asking to confirm it
+        model = str(form.get("model") or "")
+        get_model(request.app.state.ws, model)
+        return _confirm_redirect("champion", model=model, alias=alias)
     set_alias(request.app.state.ws, str(form.get("model") or ""), alias, actor=user.username)
     request.app.state.models.clear()
     return RedirectResponse("/admin?done=alias-set", 303)

@@ -133,8 +133,11 @@ def _set_by_time(request: Request) -> dict[str, Any] | None:
 
 
 def _back_to_label(form: FormData, done: str) -> RedirectResponse:
-    q = {"strategy": str(form.get("strategy") or "random"),
-         "split": str(form.get("split") or "test"), "done": done}
+    strategy, split = str(form.get("strategy") or ""), str(form.get("split") or "")
+    # only values the label page knows go back into its address (a form's own text, e.g.
+    # 100,000 characters, would make an address no server takes)
+    q = {"strategy": strategy if strategy in sampling.STRATEGIES else "random",
+         "split": split if split in ("train", "test") else "test", "done": done}
     return RedirectResponse("/label?" + urlencode(q), 303)
 
 

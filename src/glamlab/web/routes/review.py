@@ -231,9 +231,19 @@ def _segments(text: str, value: Any, saved: Sequence[Any],
     return out
 
 
-def _back_to_queue(form: FormData, **extra: Any) -> RedirectResponse:
-    q = {"sort": str(form.get("sort") or "score"), "label": str(form.get("label") or ""),
-         "view": str(form.get("view") or "list"), **extra}
+def _queue_view(form: FormData, labels: list[str]) -> dict[str, str]:
+    """The queue's sort, label filter and view as a form sends them back, each only when
+    the queue page knows it (a form's own text, e.g. 100,000 characters, would make an
+    address no server takes)."""
+    sort, label = str(form.get("sort") or ""), str(form.get("label") or "")
+    view = str(form.get("view") or "")
+    return {"sort": sort if sort in review.SORTS else "score",
+            "label": label if label in labels else "",
+            "view": view if view in ("list", "grid") else "list"}
+
+
+def _back_to_queue(request: Request, form: FormData, **extra: Any) -> RedirectResponse:
+    q = {**_queue_view(form, request.app.state.ws.card.labels), **extra}
     return RedirectResponse("/queue?" + urlencode(q), 303)
 
 
@@ -307,19 +317,18 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
     except SpanHeld as exc:
         # another reviewer holds a row over the same words, which saving this one would
         # decide too: the queue page says which row and who, at its top
-        back = {"sort": str(form.get("sort") or "score"),
-                "label": str(form.get("label") or ""), "view": str(form.get("view") or "list")}
+        back = _queue_view(form, request.app.state.ws.card.labels)
         page = _queue(request, user, **back, kind="", status=409,
                       decide_problem={"message": exc.message, "hint": exc.hint})
         page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
         return page
     except review.StaleDecision:
         # back to a page (never left on a POST URL): the queue says what happened
-        return _back_to_queue(form, conflicts=1)
+        return _back_to_queue(request, form, conflicts=1)
     except KeptSpan:  # over a person's saved entity: the card says which
-        return _back_to_queue(form, kept=1)
+        return _back_to_queue(request, form, kept=1)
     request.app.state.queue_counts.decided([result])
-    return _back_to_queue(form, done=action, settled=len(result.get("settled") or []) or "",
+    return _back_to_queue(request, form, done=action, settled=len(result.get("settled") or []) or "",
                           **_earlier(result))
 
 
@@ -333,7 +342,7 @@ def queue_text_done(request: Request, form: FormData = Depends(form_of),
         raise HTTPException(422, "no text named: reload the queue")
     done = review.mark_text_done(request.app.state.ws, user.username, item_id)
     request.app.state.queue_counts.invalidate()
-    return _back_to_queue(form, done="text-done", text=item_id, **_earlier(done))
+    return _back_to_queue(request, form, done="text-done", text=item_id, **_earlier(done))
 
 
 @router.post("/queue/add-span")
@@ -348,8 +357,7 @@ def queue_add_span(request: Request, form: FormData = Depends(form_of),
         raise HTTPException(422, "no text named: reload the queue")
     raw = [str(form.get(f"add_{side}_{row}") or "").strip() for side in ("start", "end")]
     label = str(form.get(f"add_label_{row}") or "")
-    back = {"sort": str(form.get("sort") or "score"), "label": str(form.get("label") or ""),
-            "view": str(form.get("view") or "list")}
+    back = _queue_view(form, request.app.state.ws.card.labels)
     start = end = None
     try:
         try:
@@ -368,7 +376,7 @@ def queue_add_span(request: Request, form: FormData = Depends(form_of),
         page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
         return page
     request.app.state.queue_counts.decided(added["settled"])
-    return _back_to_queue(form, done="added", text=item_id,
+    return _back_to_queue(request, form, done="added", text=item_id,
                           settled=len(added["settled"]) or "", **_earlier(added))
 
 
@@ -386,7 +394,7 @@ def queue_text_undone(request: Request, form: FormData = Depends(form_of),
     undone = review.unmark_text_done(request.app.state.ws, user.username, item_id)
     request.app.state.queue_counts.invalidate()
     # gold made on the text's earlier words (ingested again since): its card says what to do
-    return _back_to_queue(form, done="text-undone-changed" if undone["changed"]
+    return _back_to_queue(request, form, done="text-undone-changed" if undone["changed"]
                           else "text-undone")
 
 
@@ -401,13 +409,13 @@ def queue_bulk(request: Request, form: FormData = Depends(form_of),
         except ValueError as exc:
             raise HTTPException(422, "malformed selection: reload the queue") from exc
     if not seen:
-        return _back_to_queue(form, done="none-selected")
+        return _back_to_queue(request, form, done="none-selected")
     results = review.decide_many(request.app.state.ws, user.username, seen, "accept")
     request.app.state.queue_counts.decided(results)
     bad = sum(1 for r in results if not r["ok"])
     kept = sum(1 for r in results if r.get("kept"))
     with_other = sum(1 for r in results if r.get("settled_with"))  # decided with another
-    return _back_to_queue(form, done=f"accepted-{len(results) - bad}",
+    return _back_to_queue(request, form, done=f"accepted-{len(results) - bad}",
                           conflicts=bad - kept - with_other or "", kept=kept or "")
 
 
