@@ -100,8 +100,8 @@ def train(ctx: click.Context, predictor: str | None, name: str | None,
     """Fit PREDICTOR on the train split (never the test split) and save it as a new
     model version; the first version of a name becomes its champion.
 
-    Without PREDICTOR, lists the ones recommended for this task. `glamlab predictors`
-    says what every predictor is, needs and costs.
+    Without PREDICTOR, lists the ones recommended for this task (exit status 0; nothing
+    is trained). `glamlab predictors` says what every predictor is, needs and costs.
     """
     from ..registry.training import parse_params
     from ..registry.training import train as train_model
@@ -112,10 +112,7 @@ def train(ctx: click.Context, predictor: str | None, name: str | None,
 
         return train_rows(ws, predictor or "tabular-gbm", name=name, params=parse_params(params),
                           allow_leaky=allow_leaky, as_json=as_json)
-    if predictor is None:
-        import sys
-
-        from ..errors import EXIT_USAGE
+    if predictor is None:  # a listing, asked for: exit status 0 (like glamlab predictors)
         from ..predictors.catalogue import describe, recommended, task_family
         from ..predictors.services import describe as services
 
@@ -128,7 +125,7 @@ def train(ctx: click.Context, predictor: str | None, name: str | None,
             + [f"  glamlab train {p['name']:<18} an external service ({p['cost']})"
                for p in d["services"]]
             + ["All of them: glamlab predictors"]))
-        sys.exit(EXIT_USAGE)
+        return
     res = train_model(ws, predictor, name=name, params=parse_params(params),
                       progress=show_progress(as_json))
 
