@@ -201,10 +201,14 @@ def evaluate(ctx: click.Context, models: tuple[str, ...], slices: tuple[str, ...
 @json_option
 @click.pass_context
 def models(ctx: click.Context, as_json: bool) -> None:
-    """List saved models: versions, aliases, training data and test score."""
+    """List saved models: versions, aliases, training data and test score.
+
+    With --json, each model's aliases are a list, as train and models use give them (one
+    comma-separated string before this release)."""
     from ..registry import describe_models
 
     ws = open_ws(ctx)
-    emit(describe_models(ws), as_json, lambda r: table(r, ["model", "predictor", "aliases",
-                                                           "train_items", "metric", "score",
-                                                           "created_at"]))
+    rows = describe_models(ws)  # aliases: a list in the JSON, as train and models use give
+    emit(rows, as_json, lambda r: table(
+        [{**row, "aliases": ",".join(row["aliases"])} for row in r],
+        ["model", "predictor", "aliases", "train_items", "metric", "score", "created_at"]))
