@@ -14,7 +14,7 @@ import importlib
 import json
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +65,10 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
     # sources that gave neither an item nor a problem: {"source", "reason", "hint"}
     empty_sources: list[dict[str, str]] = field(default_factory=list)
+    # text columns glamlab chose itself (no --text-column): {"source", "column"}
+    text_columns: list[dict[str, str]] = field(default_factory=list)
+    # what was said to the person while reading (options.notify): also in the JSON
+    notes: list[str] = field(default_factory=list)
 
     @property
     def nothing(self) -> bool:
@@ -89,6 +93,8 @@ class IngestReport:
             "items_per_s": round(self.seen / self.seconds, 1) if self.seconds else None,
             "problems": self.problems,
             "empty_sources": self.empty_sources,
+            "text_columns": self.text_columns,
+            "notes": self.notes,
             "warnings": self.warnings,
         }
 
@@ -196,8 +202,21 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
     with other content, is a problem (two collections that happen to share ids must not
     overwrite each other), unless ``options.allow_source_change``: then the new content
     becomes a new version of the item (a table exported again under a new name, a folder
-    that moved)."""
+    that moved).
+
+    The report names the sources that gave nothing (``empty_sources``, and a warning
+    each), the text columns glamlab chose itself (``text_columns``) and everything said
+    through ``options.notify`` (``notes``), so a script reading the JSON sees it too."""
     t = store.t
+    notes: list[str] = []
+
+    def note(message: str) -> None:
+        notes.append(message)
+        if told is not None:
+            told(message)
+
+    told = options.notify
+    options = replace(options, notify=note, text_columns=[])
     with store.write() as conn:
         pk = conn.execute(
             t.ingests.insert().values(sources=sources, started_at=now())
@@ -246,6 +265,8 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
                 flush()
         flush()
     report.seconds = time.monotonic() - start
+    report.notes = notes
+    report.text_columns = options.text_columns
     for source in empty:
         reason, hint = why_empty(source)
         report.empty_sources.append({"source": source, "reason": reason, "hint": hint})
