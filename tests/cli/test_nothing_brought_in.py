@@ -81,3 +81,16 @@ def test_labels_import_of_an_empty_file_says_it_is_empty(make_ws, tmp_path, caps
     assert (code, out) == (2, "")
     assert err.splitlines()[0] == "error: labels.csv is empty: no header row and no labels"
     assert err.splitlines()[1].startswith("fix: write the sheet with a header row (id,label)")
+
+
+def test_labels_import_of_column_names_only_says_there_are_no_labels(make_ws, tmp_path,
+                                                                     capsys):
+    """A sheet with its header only was "0 items labelled from 0 rows", exit status 0."""
+    ws = make_ws("t", modality="text", labels=["fr", "de"])
+    sheet = tmp_path / "labels.csv"
+    sheet.write_text("id,label\n", encoding="utf-8")
+    code, out, err = _run(capsys, ws, "labels", "import", str(sheet))
+    assert (code, out) == (2, "")
+    assert err.splitlines()[0] == ("error: labels.csv has column names but no rows: there "
+                                   "are no labels in it")
+    assert err.splitlines()[1].startswith("fix: fill in the sheet")

@@ -316,6 +316,10 @@ def _read_csv(p: Path, kind: TaskKind[Any, Any], id_column: str, label_column: s
             continue
         wanted[item_id] = gold
         first_line[item_id] = line
+    if not rows and not problems:  # column names only: nothing to import is not success
+        raise LabelError(f"{p.name} has column names but no rows: there are no labels in it",
+                         hint="fill in the sheet (one row per labelled item), then import "
+                              "it again")
     return rows, wanted, first_line, problems
 
 
