@@ -45,6 +45,7 @@ class Progress:
         self.interval = interval
         self.enabled = enabled
         self.n = 0
+        self.problems = 0  # work that failed: counted apart, never as items done
         self._start = time.monotonic()
         self._last = self._start
         self._bar: Any = None
@@ -54,11 +55,17 @@ class Progress:
             self._bar = tqdm(total=total, desc=desc, unit=f" {unit}", file=self.stream,
                              dynamic_ncols=True, leave=True)
 
-    def update(self, n: int = 1) -> None:
+    def update(self, n: int = 1, *, problems: int = 0) -> None:
+        """``n`` more done; ``problems`` more that failed (shown apart: "3 items, 1
+        problem", never counted as items)."""
         self.n += n
+        self.problems += problems
         if not self.enabled:
             return
         if self._bar is not None:
+            if problems:
+                self._bar.set_postfix_str(f"{self.problems:,} "
+                                          f"{plural(self.problems, 'problem')}", refresh=False)
             self._bar.update(n)
             return
         t = time.monotonic()
@@ -72,7 +79,10 @@ class Progress:
         msg = f"{self.desc}: {self.n:,}"
         if self.total:
             msg += f"/{self.total:,}"
-        msg += f" {self.unit_one if self.n == 1 and not self.total else self.unit}, {rate:,.0f}/s"
+        msg += f" {self.unit_one if self.n == 1 and not self.total else self.unit}"
+        if self.problems:
+            msg += f", {self.problems:,} {plural(self.problems, 'problem')}"
+        msg += f", {rate:,.0f}/s"
         if self.total and rate > 0:
             msg += f", ETA {(self.total - self.n) / rate:,.0f} s"
         print(msg, file=self.stream, flush=True)
@@ -82,7 +92,7 @@ class Progress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-        elif self.enabled and self.n:
+        elif self.enabled and (self.n or self.problems):
             self._line()
 
     def __enter__(self) -> Progress:

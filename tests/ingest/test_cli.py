@@ -79,7 +79,8 @@ def test_ingest_cli_folder_in_a_subprocess_prints_progress_and_summary(make_ws, 
                           str(root)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 1, out.stderr  # bad.jpg failed, the rest was done
     assert "3 new items" in out.stdout and "1 problem recorded" in out.stdout
-    assert "ingest: 4 items" in out.stderr  # a plain progress line, not a terminal bar
+    # a plain progress line, not a terminal bar; bad.jpg is a problem, not an item
+    assert "ingest: 3 items, 1 problem, " in out.stderr
     out = subprocess.run([sys.executable, "-m", "glamlab", "-w", str(ws.root), "ingest",
                           str(root), "--json"], capture_output=True, text=True, timeout=120)
     data = json.loads(out.stdout)

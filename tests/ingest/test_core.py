@@ -137,13 +137,14 @@ def test_report_to_dict(make_ws, tmp_path):
 def test_counts_of_one_are_singular_in_the_progress_line_and_the_summary(make_ws, tmp_path,
                                                                          capsys):
     """A file refused as a whole is one problem: the progress line said "ingest: 1 items"
-    and the summary "1 problems recorded"."""
+    (then "ingest: 1 item": a problem is not an item) and the summary "1 problems
+    recorded"."""
     ws = make_ws(modality="text")
     refused = tmp_path / "noid.csv"
     refused.write_text("ark,title\nx1,Map\n", encoding="utf-8")
     report = ws.ingest([refused], progress=True)
     assert (report.added, report.failed) == (0, 1)
-    assert "ingest: 1 item, " in capsys.readouterr().err
+    assert "ingest: 0 items, 1 problem, " in capsys.readouterr().err
     summary = report.summary()
     assert "1 problem recorded" in summary and "0 new items" in summary
     one = tmp_path / "one.csv"

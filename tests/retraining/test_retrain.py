@@ -116,7 +116,7 @@ def test_models_use_never_swaps_the_version_and_in_use_follows_the_champion(make
     def in_use() -> list[str]:
         r = CliRunner().invoke(cli, [*base, "models", "--json"])
         assert r.exit_code == 0, r.output
-        return [m["model"] for m in json.loads(r.output) if "in-use" in m["aliases"].split(",")]
+        return [m["model"] for m in json.loads(r.output) if "in-use" in m["aliases"]]
 
     r = CliRunner().invoke(cli, [*base, "models", "use", "len"])
     assert r.exit_code == 0 and "now use len@1" in r.output, r.output

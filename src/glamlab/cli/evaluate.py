@@ -100,8 +100,8 @@ def train(ctx: click.Context, predictor: str | None, name: str | None,
     """Fit PREDICTOR on the train split (never the test split) and save it as a new
     model version; the first version of a name becomes its champion.
 
-    Without PREDICTOR, lists the ones recommended for this task. `glamlab predictors`
-    says what every predictor is, needs and costs.
+    Without PREDICTOR, lists the ones recommended for this task (exit status 0; nothing
+    is trained). `glamlab predictors` says what every predictor is, needs and costs.
     """
     from ..registry.training import parse_params
     from ..registry.training import train as train_model
@@ -112,10 +112,7 @@ def train(ctx: click.Context, predictor: str | None, name: str | None,
 
         return train_rows(ws, predictor or "tabular-gbm", name=name, params=parse_params(params),
                           allow_leaky=allow_leaky, as_json=as_json)
-    if predictor is None:
-        import sys
-
-        from ..errors import EXIT_USAGE
+    if predictor is None:  # a listing, asked for: exit status 0 (like glamlab predictors)
         from ..predictors.catalogue import describe, recommended, task_family
         from ..predictors.services import describe as services
 
@@ -128,7 +125,7 @@ def train(ctx: click.Context, predictor: str | None, name: str | None,
             + [f"  glamlab train {p['name']:<18} an external service ({p['cost']})"
                for p in d["services"]]
             + ["All of them: glamlab predictors"]))
-        sys.exit(EXIT_USAGE)
+        return
     res = train_model(ws, predictor, name=name, params=parse_params(params),
                       progress=show_progress(as_json))
 
@@ -204,10 +201,14 @@ def evaluate(ctx: click.Context, models: tuple[str, ...], slices: tuple[str, ...
 @json_option
 @click.pass_context
 def models(ctx: click.Context, as_json: bool) -> None:
-    """List saved models: versions, aliases, training data and test score."""
+    """List saved models: versions, aliases, training data and test score.
+
+    With --json, each model's aliases are a list, as train and models use give them (one
+    comma-separated string before this release)."""
     from ..registry import describe_models
 
     ws = open_ws(ctx)
-    emit(describe_models(ws), as_json, lambda r: table(r, ["model", "predictor", "aliases",
-                                                           "train_items", "metric", "score",
-                                                           "created_at"]))
+    rows = describe_models(ws)  # aliases: a list in the JSON, as train and models use give
+    emit(rows, as_json, lambda r: table(
+        [{**row, "aliases": ",".join(row["aliases"])} for row in r],
+        ["model", "predictor", "aliases", "train_items", "metric", "score", "created_at"]))

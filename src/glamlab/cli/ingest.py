@@ -57,6 +57,8 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], id_column: str | None,
 
     Idempotent: re-ingesting adds nothing, changed content becomes a new version.
     Bad input is recorded and skipped; see it with `glamlab items --errors`.
+    Sources that hold nothing (a table with a header only, a folder with no file
+    glamlab reads) are named; when nothing at all was brought in, the exit status is 2.
     The supported layouts are described in docs/formats.md.
     """
     ws = open_ws(ctx)
@@ -73,6 +75,15 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], id_column: str | None,
                        collection_depth=collection_depth, remote_ocr=not no_remote_ocr,
                        allow_source_change=allow_source_change,
                        notify=lambda message: click.echo(message, err=True))
+    if report.nothing:  # a script must be able to tell: the error and exit status 2
+        if as_json:
+            emit(report.to_dict(), as_json)
+        first = report.empty_sources[0] if report.empty_sources else None
+        reason = "; ".join(e["reason"] for e in report.empty_sources) or "no source gave an item"
+        click.echo(f"error: nothing was brought in: {reason}", err=True)
+        if first:
+            click.echo(f"fix: {first['hint']}", err=True)
+        sys.exit(EXIT_USAGE)
     emit(report.to_dict(), as_json, lambda _d: report.summary())
     if report.failed:
         sys.exit(EXIT_USAGE if not report.seen else EXIT_ITEMS_FAILED)

@@ -26,7 +26,9 @@ def _parse_where(where: tuple[str, ...]) -> dict[str, str]:
 @click.option("--limit", type=int, default=20, show_default=True,
               help="Rows to list (0: all of them).")
 @click.option("--errors", is_flag=True, help="List the problems found at ingest instead (those "
-              "still current: ingesting a source again resolves its earlier problems).")
+              "still current: ingesting a source again resolves its earlier problems). "
+              "JSON: the item is named under \"item\", as ingest --json does; "
+              "\"item_ref\" (the same) goes in the next release.")
 @click.option("--resolved", is_flag=True,
               help="With --errors: list the resolved problems too (history).")
 @json_option
@@ -90,7 +92,7 @@ def _problems(rows: list[dict[str, Any]]) -> str:
     lines = []
     for r in rows:
         done = f" [resolved {str(r['resolved_at'])[:16]}]" if r.get("resolved_at") else ""
-        lines.append(f"{r.get('item_ref') or r.get('source')}: {r['reason']}{done}")
+        lines.append(f"{r.get('item') or r.get('source')}: {r['reason']}{done}")
         if r.get("hint"):
             lines.append(f"  fix: {r['hint']}")
     return "\n".join(lines)

@@ -143,10 +143,15 @@ def sample(ctx: click.Context, n: int, strategy: str, model: str | None, by: str
         spec = mv.spec
     s = sample_items(ws, n, strategy=strategy, seed=seed, by=by, scorer=scorer, model=spec,
                      split="test" if split == "calibration" else split)
+    written: str | None = None
+    rows = 0
     if out:
+        from pathlib import Path
+
         from ..tasks.labels import write_label_sheet
 
-        write_label_sheet(ws, [row["id"] for row in s.items], out)
+        rows = write_label_sheet(ws, [row["id"] for row in s.items], out)
+        written = str(Path(out).resolve())
 
     def text(_: Any) -> str:
         cols = list(s.items[0]) if s.items else ["id"]
@@ -162,7 +167,10 @@ def sample(ctx: click.Context, n: int, strategy: str, model: str | None, by: str
                          (f" --split {into}`." if into else "`."))
         return "\n".join(lines)
 
-    emit(s.to_dict(), as_json, text)
+    data = s.to_dict()
+    data["out"] = written  # the sheet written (--out), as a full path; None without --out
+    data["out_rows"] = rows
+    emit(data, as_json, text)
 
 
 @labels.command("agreement")

@@ -44,6 +44,8 @@ def run(ctx: click.Context, model_spec: str | None, items_query: str | None,
     was re-ingested since (corrected OCR, a new scan) are predicted again. Items
     re-ingested with new metadata only keep their prediction until --force --items changed.
     Items that cannot be predicted are recorded with the reason and the run goes on.
+    With --json, warnings are a list under "warnings", as other commands give them; the
+    old "warning" string (starting "warning: ") goes in the next release.
 
     \b
     Examples:

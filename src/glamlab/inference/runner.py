@@ -63,7 +63,8 @@ class RunReport:
     #: open review questions about their earlier predictions, withdrawn (superseded)
     withdrawn_now: int = 0
     #: a warning when the latest comparison with the baselines found this model no
-    #: better than them (the run goes ahead)
+    #: better than them (the run goes ahead); :attr:`warnings` is the same as a list,
+    #: what ``to_dict()`` gives under "warnings" ("warning" there is deprecated)
     warning: str | None = None
 
     @property
@@ -80,8 +81,16 @@ class RunReport:
             "predicted_again_content_changed": self.changed_now,
             "review_questions_withdrawn": self.withdrawn_now,
             "seconds": round(self.seconds, 3), "items_per_s": round(self.items_per_s, 1),
-            "failures": self.failures, "warning": self.warning,
+            "failures": self.failures, "warnings": self.warnings,
+            # deprecated, removed in the next release: read "warnings" (a list, like the
+            # other commands' JSON; its entries do not start with "warning: ")
+            "warning": self.warning,
         }
+
+    @property
+    def warnings(self) -> list[str]:
+        """The warnings as a list, each without the "warning: " the text summary shows."""
+        return [self.warning.removeprefix("warning: ")] if self.warning else []
 
     def summary(self) -> str:
         verb = {"done": "finished", "stopped": "stopped (resumable)",

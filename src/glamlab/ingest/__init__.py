@@ -14,7 +14,7 @@ import importlib
 import json
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +63,18 @@ class IngestReport:
     seconds: float = 0.0
     problems: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # sources that gave neither an item nor a problem: {"source", "reason", "hint"}
+    empty_sources: list[dict[str, str]] = field(default_factory=list)
+    # text columns glamlab chose itself (no --text-column): {"source", "column"}
+    text_columns: list[dict[str, str]] = field(default_factory=list)
+    # what was said to the person while reading (options.notify): also in the JSON
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def nothing(self) -> bool:
+        """Nothing was brought in and nothing was wrong: every source was empty (a table
+        with a header only, a folder with no file glamlab reads)."""
+        return not self.seen and not self.failed
 
     @property
     def seen(self) -> int:
@@ -80,6 +92,9 @@ class IngestReport:
             "seconds": round(self.seconds, 3),
             "items_per_s": round(self.seen / self.seconds, 1) if self.seconds else None,
             "problems": self.problems,
+            "empty_sources": self.empty_sources,
+            "text_columns": self.text_columns,
+            "notes": self.notes,
             "warnings": self.warnings,
         }
 
@@ -115,19 +130,52 @@ def reader_for(source: str) -> SourceReader | None:
     return None
 
 
-def iter_records(sources: Iterable[str], options: IngestOptions) -> Iterator[Record | Problem]:
+TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".parquet", ".csv.gz", ".tsv.gz")
+
+
+def why_empty(source: str) -> tuple[str, str]:
+    """Why ``source`` gave no item and no problem, and the fix, in words for a person."""
+    path = Path(source)
+    name = path.name or source
+    if "://" not in source and path.is_dir():
+        return (f"the folder {name} holds no file glamlab reads (images, ALTO/PAGE/hOCR, "
+                "plain text, IIIF manifests, METS, CSV/JSONL/Parquet)",
+                "point glamlab ingest at the folder with the scans or OCR files; the "
+                "supported kinds are listed in glamlab ingest --help")
+    if "://" not in source and path.is_file() and path.stat().st_size == 0:
+        return (f"{name} is empty", "check the export that wrote it, then ingest it again")
+    if name.lower().endswith(TABLE_SUFFIXES):
+        return (f"{name} has no rows (column names only?)",
+                "check the export that wrote it, then ingest it again")
+    return (f"{name} holds no items", "check that it is the collection you meant, then "
+            "ingest it again")
+
+
+def iter_records(sources: Iterable[str], options: IngestOptions,
+                 empty: list[str] | None = None) -> Iterator[Record | Problem]:
+    """The records and problems of ``sources``, in order; a source that gives neither
+    is appended to ``empty`` when given."""
     for source in sources:
-        reader = reader_for(source)
-        if reader is None:
-            yield Problem(source, None, "no reader for this source (not a folder, image, "
-                          "IIIF manifest or collection, METS, ALTO/PAGE/hOCR, text, Annif "
-                          "corpus, CSV, JSONL or Parquet file, or it does not exist)",
-                          "check the path; supported kinds are listed in glamlab ingest --help")
-            continue
-        try:
-            yield from reader.read(source, options)
-        except IngestError as exc:
-            yield Problem(source, exc.item, exc.message, exc.hint)
+        count = 0
+        for rec in _source_records(source, options):
+            count += 1
+            yield rec
+        if not count and empty is not None:
+            empty.append(source)
+
+
+def _source_records(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
+    reader = reader_for(source)
+    if reader is None:
+        yield Problem(source, None, "no reader for this source (not a folder, image, "
+                      "IIIF manifest or collection, METS, ALTO/PAGE/hOCR, text, Annif "
+                      "corpus, CSV, JSONL or Parquet file, or it does not exist)",
+                      "check the path; supported kinds are listed in glamlab ingest --help")
+        return
+    try:
+        yield from reader.read(source, options)
+    except IngestError as exc:
+        yield Problem(source, exc.item, exc.message, exc.hint)
 
 
 def _same_source(a: str, b: str) -> bool:
@@ -154,8 +202,21 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
     with other content, is a problem (two collections that happen to share ids must not
     overwrite each other), unless ``options.allow_source_change``: then the new content
     becomes a new version of the item (a table exported again under a new name, a folder
-    that moved)."""
+    that moved).
+
+    The report names the sources that gave nothing (``empty_sources``, and a warning
+    each), the text columns glamlab chose itself (``text_columns``) and everything said
+    through ``options.notify`` (``notes``), so a script reading the JSON sees it too."""
     t = store.t
+    notes: list[str] = []
+
+    def note(message: str) -> None:
+        notes.append(message)
+        if told is not None:
+            told(message)
+
+    told = options.notify
+    options = replace(options, notify=note, text_columns=[])
     with store.write() as conn:
         pk = conn.execute(
             t.ingests.insert().values(sources=sources, started_at=now())
@@ -177,14 +238,17 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
             records.clear()
             problems.clear()
 
+    empty: list[str] = []
     with Progress("ingest", enabled=progress, interval=PROGRESS_INTERVAL) as bar:
-        for rec in iter_records(sources, options):
-            bar.update(1)
+        for rec in iter_records(sources, options, empty):
             if isinstance(rec, Problem):
                 problems.append(rec)
+                bar.update(0, problems=1)  # a problem is not an item read
             elif (bad := check_record(rec)) is not None:
                 problems.append(bad)
+                bar.update(0, problems=1)
             else:
+                bar.update(1)
                 previous = seen.get(rec.item_id)
                 if previous is not None:
                     if previous != hash(rec.content_hash):
@@ -201,6 +265,13 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
                 flush()
         flush()
     report.seconds = time.monotonic() - start
+    report.notes = notes
+    report.text_columns = options.text_columns
+    for source in empty:
+        reason, hint = why_empty(source)
+        report.empty_sources.append({"source": source, "reason": reason, "hint": hint})
+        report.warnings.append(f"nothing was brought in from {source}: {reason} "
+                               f"(fix: {hint})")
     with store.write() as conn:
         conn.execute(t.ingests.update().where(t.ingests.c.id == ingest_id).values(
             finished_at=now(), added=report.added, updated=report.updated,

@@ -68,6 +68,9 @@ class IngestOptions:
     # an id that belongs to an item from another source becomes a new version of it
     # (default: refused, the other item is kept)
     allow_source_change: bool = False
+    # the text columns chosen by glamlab (no --text-column, found from the values):
+    # {"source": the table, "column": the column}; the ingest report gives them
+    text_columns: list[dict[str, str]] = field(default_factory=list)
 
     def say(self, message: str) -> None:
         if self.notify is not None:

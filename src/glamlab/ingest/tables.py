@@ -137,6 +137,7 @@ class _Columns:
         chosen, self.candidates = find_text_column(self.names, rows,
                                                    exclude=(self.id_col, self.image_col))
         if chosen is not None:
+            self.options.text_columns.append({"source": str(self.path), "column": chosen})
             self.options.say(f"{self.path.name}: the item text is taken from the column "
                              f"{chosen!r} (found from its values; choose another with "
                              "--text-column NAME)")

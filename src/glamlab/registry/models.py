@@ -257,12 +257,16 @@ def list_models(ws: Workspace) -> list[ModelVersion]:
 
 def describe_models(ws: Workspace) -> list[dict[str, Any]]:
     """One row per saved model version: spec, predictor, aliases, training items, and the
-    test score it last got (what ``glamlab models`` lists)."""
+    test score it last got (what ``glamlab models`` lists).
+
+    ``aliases`` is a list (["champion", "in-use"]), as in :meth:`ModelVersion.to_dict`
+    (``glamlab train --json``, ``glamlab models use --json``); before this release it was
+    one comma-separated string ("champion,in-use")."""
     rows = []
     for mv in list_models(ws):
         test = (mv.metrics or {}).get("test") or {}
         rows.append({"model": mv.spec, "predictor": mv.predictor,
-                     "aliases": ",".join(mv.aliases), "train_items": mv.card.get("train_items"),
+                     "aliases": list(mv.aliases), "train_items": mv.card.get("train_items"),
                      "metric": test.get("metric"), "score": test.get("value"),
                      "created_at": mv.created_at, "id": mv.id,
                      "training_fingerprint": mv.training_fingerprint})

@@ -274,6 +274,11 @@ def _read_csv(p: Path, kind: TaskKind[Any, Any], id_column: str, label_column: s
         problems[:] = [(line, f"{msg}; several labels in one cell go between {sep!r}: "
                               f"{example}")
                        for line, msg in problems]
+    if not header:  # not a missing column: there is nothing in the file at all
+        raise LabelError(f"{p.name} is empty: no header row and no labels",
+                         hint=f"write the sheet with a header row ({id_column},"
+                              f"{label_column}) and one row per labelled item, then import "
+                              "it again")
     for col, opt in ((id_column, "--id-column"), (label_column, "--label-column")):
         if col not in header:
             hint = f"name the right column with {opt}"
@@ -311,6 +316,10 @@ def _read_csv(p: Path, kind: TaskKind[Any, Any], id_column: str, label_column: s
             continue
         wanted[item_id] = gold
         first_line[item_id] = line
+    if not rows and not problems:  # column names only: nothing to import is not success
+        raise LabelError(f"{p.name} has column names but no rows: there are no labels in it",
+                         hint="fill in the sheet (one row per labelled item), then import "
+                              "it again")
     return rows, wanted, first_line, problems
 
 

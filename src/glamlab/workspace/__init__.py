@@ -339,7 +339,11 @@ class Workspace:
                       resolved: bool = False) -> list[dict[str, Any]]:
         """The problems found at ingest, newest first: those still current (a later
         ingest of the same source resolves a source's earlier problems); ``resolved``:
-        the resolved ones too (``resolved_at`` says when)."""
+        the resolved ones too (``resolved_at`` says when).
+
+        Each row names the item (file, row, canvas) under ``item``, as the problems of
+        :meth:`ingest` do; ``item_ref``, the same value, is deprecated and goes in the
+        next release."""
         import sqlalchemy as sa
 
         t = self.store.t.ingest_errors
@@ -349,7 +353,7 @@ class Workspace:
         if limit:
             q = q.limit(limit)
         with self.store.read() as conn:
-            return [dict(r._mapping) for r in conn.execute(q)]
+            return [{**r._mapping, "item": r.item_ref} for r in conn.execute(q)]
 
     def _row_to_item(self, r: sa.Row[Any]) -> Item:
         return Item(
