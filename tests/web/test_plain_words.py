@@ -373,3 +373,18 @@ def test_the_web_knows_the_command_lines_commands() -> None:
     from glamlab.web.words import COMMAND_NAMES
 
     assert sorted(COMMAND_NAMES) == sorted(COMMANDS)
+
+
+def test_a_fix_that_asks_for_a_run_points_to_the_run_page() -> None:
+    """"Run the champion first: glamlab run; or --model X" (act, export and trends when the
+    champion has no predictions yet) said "train a model on the Train models page" on the
+    pages, because --model was matched before glamlab run."""
+    from glamlab.web.words import web_hint
+
+    for hint in ("run it first: glamlab run; or choose prior@1's predictions yourself: "
+                 "--model prior@1",
+                 "run one over the collection first: glamlab run --model NAME"):
+        assert web_hint(hint) == "run the champion model on the Run page", hint
+    assert web_hint("pass --model NAME, or compare models with glamlab evaluate") == (
+        "train a model on the Train models page, then compare the models on the Evaluate "
+        "page")
