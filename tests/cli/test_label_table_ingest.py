@@ -38,3 +38,46 @@ def test_a_table_of_labels_for_images_already_here(make_ws, tmp_path):
     assert res.exit_code == 0, res.output
     assert f"{len(ids)} items labelled" in res.output
     assert gold_labels(ws) == {i: [g] for i, g in wanted.items()}
+
+
+def test_a_table_with_no_images_and_no_text_makes_no_item_in_an_image_project(make_ws,
+                                                                              tmp_path):
+    """Ids that match no item (typos, the wrong spreadsheet): each row is refused in words
+    (its line, the fix), no item with nothing to read is created, and the other sources
+    of the same command come in. A table with an image column, or a text column, still
+    brings its items in."""
+    ws = make_ws("scans", modality="image", labels=["graphic", "no_graphic"])
+    scans = tmp_path / "images"
+    scans.mkdir()
+    jpgs = sorted((demo_data("illustrations") / "images").glob("*.jpg"))[:3]
+    for p in jpgs:
+        shutil.copy(p, scans / p.name)
+    sheet = tmp_path / "labels.csv"
+    sheet.write_text("id,label\nscan-001,graphic\nscan-002,no_graphic\nscan-003,graphic\n")
+    runner = CliRunner()
+    res = runner.invoke(cli, ["-w", str(ws.root), "ingest", str(sheet), str(scans)])
+    assert res.exit_code != 0, res.output
+    assert ws.count_items() == 3  # the images; no item per row of the table
+    assert {i.modality for i in ws.items()} == {"image"}
+    assert "scan-001" not in {i.item_id for i in ws.items()}
+    for line, item_id in ((2, "scan-001"), (3, "scan-002"), (4, "scan-003")):
+        assert f"line {line}: item {item_id!r} has no image and no text" in res.output
+    assert res.output.count("--image-column NAME") == 3
+    assert res.output.count("bring the images in first") == 3
+
+    # a table of images (paths beside it) and a table of texts still come in as before
+    table = tmp_path / "pages.csv"
+    table.write_text("id,path,label\n" + "".join(
+        f"page-{n},images/{p.name},graphic\n" for n, p in enumerate(jpgs)))
+    res = runner.invoke(cli, ["-w", str(ws.root), "ingest", str(table), "--image-column",
+                              "path"])
+    assert res.exit_code == 0, res.output
+    pages = list(ws.items(ids=[f"page-{n}" for n in range(3)]))
+    assert len(pages) == 3 and {i.modality for i in pages} == {"image"}
+    assert all(i.uri and i.width for i in pages)
+    texts = tmp_path / "captions.csv"
+    texts.write_text("id,text\ncap-1,A woodcut of a ship\ncap-2,A map of the coast\n")
+    res = runner.invoke(cli, ["-w", str(ws.root), "ingest", str(texts)])
+    assert res.exit_code == 0, res.output
+    assert {i.item_id: i.text for i in ws.items(ids=["cap-1", "cap-2"])} == {
+        "cap-1": "A woodcut of a ship", "cap-2": "A map of the coast"}

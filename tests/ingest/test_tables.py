@@ -41,10 +41,12 @@ def test_id_and_text_columns_by_name_and_record_modality(make_ws, tmp_path):
     assert report.added == 2
     x1 = ws.item("x1")
     assert (x1.text, x1.meta, x1.modality) == ("Map of Paris", {"subject": "maps"}, "text")
-    ws2 = make_ws("ws2", modality="image")  # not a text task: a table without text is records
-    ws2.ingest([src], id_column="ark")
-    assert ws2.item("x1").modality == "record"
-    assert ws2.item("x1").meta == {"title": "Map of Paris", "subject": "maps"}
+    ws2 = make_ws("ws2", modality="image")  # an image task: a row with neither image nor
+    report = ws2.ingest([src], id_column="ark")  # text would be an item with nothing to read
+    assert (report.added, report.failed, ws2.count_items()) == (0, 2, 0)
+    # with its text named, the same table comes in (text items, the rest metadata)
+    assert ws2.ingest([src], id_column="ark", text_column="title").added == 2
+    assert ws2.item("x1").meta == {"subject": "maps"}
 
 
 def test_csv_without_the_id_column_is_one_problem_listing_the_columns(make_ws, tmp_path):

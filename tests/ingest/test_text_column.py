@@ -67,10 +67,14 @@ def test_a_text_task_refuses_a_table_without_text_at_ingest(make_ws, tmp_path) -
     assert "'s2' has no text" in report.problems[0]["reason"]
 
 
-def test_an_image_task_keeps_a_table_without_text_as_records(make_ws, tmp_path) -> None:
+def test_an_image_task_makes_no_item_of_a_table_without_text_or_images(make_ws, tmp_path
+                                                                       ) -> None:
     ws = make_ws(modality="image")
     src = _write(tmp_path / "t.csv", ["id", "lang", "year"], [("s1", "en", "1900")])
-    assert ws.ingest([src]).added == 1 and ws.item("s1").modality == "record"
+    report = ws.ingest([src])
+    assert (report.added, report.failed, ws.count_items()) == (0, 1, 0)
+    assert "line 2: item 's1' has no image and no text" in report.problems[0]["reason"]
+    assert "--image-column" in report.problems[0]["hint"]
 
 
 def test_ingesting_again_with_another_text_column_makes_new_versions(make_ws, tmp_path) -> None:

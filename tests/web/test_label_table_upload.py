@@ -4,6 +4,7 @@ report says so; only rows really left out are listed, each with its line and the
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -112,5 +113,65 @@ def test_each_bad_row_of_a_label_table_is_one_line_and_the_rest_is_saved(image_a
     assert "line 4 too" in reason and "the label of line 4 was saved" in reason
     assert "one row per item" in fix
     reason, fix = by_line["6"]
-    assert "not-here" in reason and "no item in the project" in reason
-    assert "correct the id" in fix
+    assert "no item with id &#39;scans/not-here&#39; in the project" in reason
+    assert "check the id" in fix and "bring the images in first" in fix
+
+
+def test_a_label_table_whose_ids_are_not_here_creates_no_item(image_app: Any) -> None:
+    """The wrong spreadsheet (none of its ids is in the project): no item is created, the
+    report says none of the ids is here, and each id is listed once with the fix, the
+    rest in one line when there are many."""
+    from glamlab.tasks.labels import gold_labels
+    from glamlab.tasks.uploads import SHOWN_MISSING
+
+    ws, app, client = image_app
+    ada = client("ada")
+    ids = _images_in(ws, app, ada, 2)
+    wrong = [f"ms-{n:03d}" for n in range(SHOWN_MISSING + 5)]
+    body = "id,label\n" + "".join(f"{i},graphic\n" for i in wrong) + f"{wrong[0]},graphic\n"
+    report = _bring_in_labels(ws, app, ada, body)
+    assert sorted(it.item_id for it in ws.items()) == ids  # nothing new, nothing empty
+    assert {it.modality for it in ws.items()} == {"image"}
+    assert gold_labels(ws) == {}
+    assert 'data-count="added"' not in report
+    assert re.search(r'data-count="labels-here">0</b> labels saved', report), report
+    assert re.search(rf'data-count="failed">{len(wrong) + 1}</b> rows left out', report)
+    rows = [tuple(map(html.unescape, r)) for r in re.findall(
+        r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", report)]
+    assert f"none of the {len(wrong)} ids of labels.csv is an item of this project" \
+        in rows[0][1]
+    assert "right spreadsheet" in rows[0][2]
+    listed = [r for r in rows[1:] if r[1].startswith(("line", "lines"))]
+    assert [r[0] for r in listed] == wrong[:SHOWN_MISSING]  # each id once
+    assert listed[0][1].startswith(f"lines 2, {len(wrong) + 2}: no item with id 'ms-000'")
+    assert all("check the id" in r[2] and "bring the images in first" in r[2]
+               for r in listed)
+    assert len(rows) == 1 + SHOWN_MISSING + 1
+    assert rows[-1][0] == "5 more ids" and "'ms-020'" in rows[-1][1]
+
+
+def test_an_image_projects_table_with_neither_text_nor_label_is_refused_at_once(
+        image_app: Any) -> None:
+    ws, app, client = image_app
+    ada = client("ada")
+    r = _upload(ada, "ids.csv", b"id,note\nms-1,a\nms-2,b\n")
+    done = _map(ada, r, id_column="id", text_column="", label_column="")
+    assert done.status_code == 422
+    assert "ids.csv gives neither texts nor labels" in done.text
+    assert "choose the column that holds each image" in done.text
+    assert ws.count_items() == 0
+
+
+def test_a_table_with_a_text_column_still_brings_its_items_in(image_app: Any) -> None:
+    ws, app, client = image_app
+    ada = client("ada")
+    r = _upload(ada, "captions.csv",
+                b"id,text,label\ncap-1,A woodcut of a ship,graphic\n"
+                b"cap-2,A plain page of text,no_graphic\n")
+    done = _map(ada, r, id_column="id", text_column="text", label_column="label")
+    assert done.status_code == 303, done.text
+    assert app.state.jobs.wait(300)
+    report = _report(ada.get(done.headers["location"]).text)
+    assert re.search(r'data-count="added">2</b> new', report), report
+    assert {it.item_id: it.text for it in ws.items()} == {
+        "cap-1": "A woodcut of a ship", "cap-2": "A plain page of text"}

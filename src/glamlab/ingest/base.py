@@ -56,6 +56,10 @@ class IngestOptions:
     # a problem for that row
     needs_text: bool = False
     image_column: str | None = None  # CSV/JSONL/Parquet: a path (relative to the file) of an image
+    # the project's items are images: a table row with no image column and no text column
+    # would be an item with nothing to read (a label table, the wrong spreadsheet); each
+    # such row is a problem naming its line and the fix, nothing is created
+    needs_image: bool = False
     max_image_pixels: int = 178_956_970
     max_xml_bytes: int = DEFAULT_MAX_XML_BYTES  # [ingest] max_xml_bytes
     max_text_chars: int = DEFAULT_MAX_TEXT_CHARS  # [ingest] max_text_chars

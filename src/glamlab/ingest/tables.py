@@ -11,7 +11,10 @@
 * ``image_column`` gives an image path relative to the table file (or an absolute path,
   or an http(s) URL fetched lazily): the row becomes an image item, its header is read
   at ingest; a missing or unreadable image is a problem for that row only;
-* every other column is kept as metadata.
+* every other column is kept as metadata;
+* in an image project (``options.needs_image``), a table with no image column and no text
+  column gives no item: each row is a problem naming its line and the fix (an item with
+  nothing to read would be run, counted and exported; such a table is most often labels).
 
 A Parquet file types its columns: a text column of numbers, dates or lists refuses the
 file (naming the column and the columns that hold text), where a CSV's cells are all text.
@@ -126,6 +129,8 @@ class _Columns:
         self.source_kind = "csv" if self.kind == "tsv" else self.kind
         self.candidates: list[tuple[str, str]] = []  # (column, an example value)
         self.needs_text = options.needs_text and not self.image_col
+        # an image project's table with neither images nor text: no row can be an item
+        self.no_content = options.needs_image and not self.image_col
         if self.needs_text and self.text_col is None and self.id_col in names and sample:
             self.text_col = self._find_text(sample())
         # a column mapping other than the default is part of the content: ingesting the
@@ -177,6 +182,16 @@ class _Columns:
     def record(self, ref: str, item_id: str, text: str | None, image: Any,
                meta: dict[str, Any], digest: hashlib._Hash) -> Record | Problem:
         modality = "text" if self.text_col else "record"
+        if self.no_content and not self.text_col:
+            return Problem(self.source, f"{self.path}:{ref}",
+                           f"{ref}: item {item_id!r} has no image and no text: "
+                           f"{self.path.name} has no column of images or text, and this "
+                           "project's items are images; nothing was created for it",
+                           "name the column of image paths or web addresses with "
+                           "--image-column NAME; if the table gives labels for images "
+                           f"already here, import them with `glamlab labels import "
+                           f"{self.path.name}` (an id not in the project: check the id, or "
+                           "bring the images in first)")
         if self.needs_text and not (text or "").strip():
             return Problem(self.source, f"{self.path}:{ref}",
                            f"{ref}: item {item_id!r} has no text in the column "

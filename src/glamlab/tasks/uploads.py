@@ -150,12 +150,18 @@ def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
     text: a curator's spreadsheet of labels for images brought in before) is not ingested
     as items: its rows are labels (``labels_for_items_here``: how many were saved), and a
     row whose id is not in the project, or whose cells do not fit the header, is one
-    problem naming its line and the fix."""
+    problem naming its line and the fix.
+
+    In an image project a table with no text column is always such a table (this page
+    brings images in as a ZIP, a manifest or METS, never from a table's cells): it brings
+    in no item, even when none of its ids is in the project (a typo, the wrong
+    spreadsheet): each id not here is one problem, summarised when there are many."""
     from .labels import existing_item_ids
 
     read_problems: list[tuple[int, str]] = []
     header, rows = check_mapping(path, id_column=id_column, text_column=text_column,
-                                 label_column=label_column, problems=read_problems)
+                                 label_column=label_column, problems=read_problems,
+                                 needs_image=ws.card.modality == "image")
     if label_column:
         from ..workspace.leakage import record_label_columns
 
@@ -163,13 +169,15 @@ def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
     ids = [(r.get(id_column) or "").strip() for _n, r in rows]
     here = existing_item_ids(ws, [i for i in ids if i]) if label_column and not text_column \
         else set()
-    if here:  # a table of labels for the items already here: nothing to ingest
+    labels_only = bool(here) or (ws.card.modality == "image" and not text_column)
+    if labels_only:  # a table of labels for the items already here: nothing to ingest
         out: dict[str, Any] = {"added": 0, "updated": 0, "unchanged": 0, "failed": 0,
                                "problems": [], "warnings": [], "labels_only": True}
         out["labels"], out["label_problems"] = _import_labels(
             ws, path, rows, id_column, label_column or "", actor, here=here,
             read_problems=read_problems)
         out["labels_for_items_here"] = out["labels"]["items"] if out["labels"] else 0
+        out["rows_left_out"] = sum(int(p.get("rows", 1)) for p in out["label_problems"])
         return out
     source = path
     if path.suffix.lower() == ".xlsx":  # the table readers take CSV: the same cells
@@ -191,13 +199,15 @@ def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
 
 def check_mapping(path: Path, *, id_column: str, text_column: str | None = None,
                   label_column: str | None = None, header_only: bool = False,
-                  problems: list[tuple[int, str]] | None = None
+                  problems: list[tuple[int, str]] | None = None, needs_image: bool = False
                   ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """The table's header and rows (none with ``header_only``: what the web app checks
     before a background job brings the table in), once the chosen columns are known to
     be there and distinct. A row with more cells than the header is not among the rows
     (its labels are not imported): the ingest of the table records it as a problem, or,
-    when the table is not ingested, ``problems`` gets ``(line, reason with the fix)``."""
+    when the table is not ingested, ``problems`` gets ``(line, reason with the fix)``.
+    ``needs_image``: the project's items are images, so a table with neither a text nor a
+    label column has nothing to bring in (this page reads no images from a table)."""
     from ..sheets import read_sheet
 
     header, rows = read_sheet(path, error=UploadError, limit=0 if header_only else None,
@@ -210,11 +220,56 @@ def check_mapping(path: Path, *, id_column: str, text_column: str | None = None,
         raise UploadError("choose the column that holds each item's id", item=path.name,
                           hint="every row needs an id that stays the same (a shelfmark, "
                                "a record number)")
+    if needs_image and not text_column and not label_column:
+        raise UploadError(f"{path.name} gives neither texts nor labels: this project's items "
+                          "are images, and a table brings in their labels, not new items",
+                          item=path.name,
+                          hint="choose the column that holds each image's label; to bring "
+                               "images in, upload them as a .zip, a IIIF manifest or a "
+                               "METS file")
     chosen = [c for c in (id_column, text_column, label_column) if c]
     if len(set(chosen)) != len(chosen):
         raise UploadError("one column was chosen for two roles", item=path.name,
                           hint="the id, the text and the label must be different columns")
     return header, rows
+
+
+#: the ids not in the project listed one by one on the report; the others in one line
+SHOWN_MISSING = 20
+
+
+def _not_here(path: Path, missing: dict[str, list[int]], *, none_here: bool
+              ) -> list[dict[str, Any]]:
+    """The problems of a label table's ids that are not in the project: each id once
+    (with its lines), the first :data:`SHOWN_MISSING` of them, then one line for the rest;
+    when none of the table's ids is here, a first line says so (the wrong spreadsheet, or
+    the images not brought in yet). ``rows``: how many rows each problem stands for."""
+    if not missing:
+        return []
+    fix = "check the id (as the items page shows it), or bring the images in first, then " \
+          "upload the table again"
+    out: list[dict[str, Any]] = []
+    if none_here:
+        n = len(missing)
+        out.append({"item": path.name, "rows": 0, "reason": (
+            f"none of the {n} ids of {path.name} is an item of this project" if n > 1 else
+            f"the id of {path.name} is not an item of this project") + "; nothing was saved "
+            "and no item was created", "hint": "check that this is the right spreadsheet and "
+            "that its ids are the items' ids (as the items page shows them), or bring the "
+            "images in first, then upload the table again"})
+    for item_id, lines in list(missing.items())[:SHOWN_MISSING]:
+        where = f"line {lines[0]}" if len(lines) == 1 else \
+            f"lines {', '.join(map(str, lines[:5]))}{', …' if len(lines) > 5 else ''}"
+        out.append({"item": item_id, "rows": len(lines), "reason": f"{where}: no item with "
+                    f"id {item_id!r} in the project; its label was not saved", "hint": fix})
+    rest = list(missing.items())[SHOWN_MISSING:]
+    if rest:
+        shown = ", ".join(repr(i) for i, _l in rest[:3])
+        rows = sum(len(lines) for _i, lines in rest)
+        out.append({"item": f"{len(rest)} more ids", "rows": rows, "reason": (
+            f"{len(rest)} more ids ({shown}, …; {rows} rows) are not items of this project; "
+            "their labels were not saved"), "hint": fix})
+    return out
 
 
 def _import_labels(ws: Workspace, path: Path, rows: list[tuple[int, dict[str, str]]],
@@ -245,6 +300,7 @@ def _import_labels(ws: Workspace, path: Path, rows: list[tuple[int, dict[str, st
     present = here if here is not None else existing_item_ids(ws, [i for i in ids if i])
     one_per_item = ws.card.kind != "multi-label"  # a multi-label sheet may list an item
     first: dict[str, tuple[int, str]] = {}  # on several rows, one label each (merged)
+    missing: dict[str, list[int]] = {}  # an id not in the project: its lines
     keep: list[tuple[str, str]] = []
     for (line, row), item_id in zip(rows, ids, strict=True):
         cell = (row.get(label_column) or "").strip()
@@ -255,10 +311,7 @@ def _import_labels(ws: Workspace, path: Path, rows: list[tuple[int, dict[str, st
                                               "upload the table again"})
             continue
         if labels_only and cell and item_id not in present:
-            problems.append({"item": item_id, "reason": f"line {line}: no item in the project "
-                             f"has the id {item_id!r}; its label was not saved",
-                             "hint": "correct the id (as the items page shows it), or bring "
-                                     "the item in first, then upload the table again"})
+            missing.setdefault(item_id, []).append(line)  # said once per id, below
             continue
         if not item_id or not cell or item_id not in present:
             continue  # no label, or the item did not come in (its problem is listed)
@@ -281,6 +334,7 @@ def _import_labels(ws: Workspace, path: Path, rows: list[tuple[int, dict[str, st
             continue
         first[item_id] = (line, cell)
         keep.append((item_id, cell))
+    problems.extend(_not_here(path, missing, none_here=not present))
     if not keep:
         return None, problems
     sheet = path.with_name(path.stem + "-labels.csv")

@@ -241,6 +241,7 @@ class Workspace:
         options = IngestOptions(id_column=id_column, text_column=text_column,
                                 image_column=image_column,
                                 needs_text=self.card.modality == "text",
+                                needs_image=self.card.modality == "image",
                                 max_image_pixels=self.card.max_image_pixels,
                                 max_xml_bytes=ingest_limit(self.card, "max_xml_bytes",
                                                            DEFAULT_MAX_XML_BYTES),

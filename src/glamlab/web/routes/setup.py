@@ -259,7 +259,8 @@ def items_table(request: Request, form: FormData = Depends(form_of),
         path = uploads.find(ws, folder, name)
         uploads.check_mapping(path, id_column=cols["id_column"] or "",  # said now, not
                               text_column=cols["text_column"],      # in the job
-                              label_column=cols["label_column"], header_only=True)
+                              label_column=cols["label_column"], header_only=True,
+                              needs_image=ws.card.modality == "image")
     except GlamlabError as exc:
         ctx = _items_ctx(request, error=exc)
         try:
