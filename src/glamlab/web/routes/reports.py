@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from ... import review
 from ...auth import User
 from ...progress import plural
+from ...reports.agreement import agreement_section
 from ...reports.overview import evaluation_sections, gather
 from ...workspace.status import no_better_step, stale_predictions_sentence
 from ..pages import page_user, render
@@ -140,7 +141,8 @@ def reports_page(request: Request, user: User = Depends(page_user)) -> Response:
     state = request.app.state
     return render(request, "reports.html", {
         "reports": gather(state.ws, state.refresher),
-        "evaluation": evaluation_sections(state.ws)})
+        "evaluation": evaluation_sections(state.ws),
+        "agreement": agreement_section(state.ws, web=True)})
 
 
 @router.get("/docs", response_class=HTMLResponse)
