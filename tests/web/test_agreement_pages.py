@@ -122,3 +122,32 @@ def test_html_report_shows_the_agreement(make_ws: Any, tmp_path: Any) -> None:
     assert "too few shared items to judge" in text  # 20 of the 103 needed
     (pair,) = expected["pairs"]
     assert f"{pair['percent_agreement']:.3f}" in text
+
+
+def test_second_labeller_is_gold_and_undo_gives_the_first_back(web_ws: Any) -> None:
+    """The newest person's label is the gold label in force; the first person's stays
+    (for agreement) and is in force again when the second takes theirs back."""
+    from glamlab.tasks import gold_labels
+
+    (item,) = [i.item_id for i in web_ws.items(limit=1)]
+    app = create_app(web_ws)
+    clients = []
+    try:
+        for user, label in (("rey", "graphic"), ("rob", "no_graphic")):
+            c = TestClient(app)
+            clients.append(c)
+            assert login(c, user).status_code == 303
+            _label_as(c, {item: label})
+        first = gold_labels(web_ws)[item]
+        assert "no_graphic" in str(first)
+        assert agreement(web_ws)["shared_items"] == 1
+        r = clients[1].post("/label/undo", data={"csrf": csrf_of(clients[1]),
+                                                  "strategy": "random", "split": "train"},
+                            follow_redirects=False)
+        assert r.status_code == 303
+        assert "no_graphic" not in str(gold_labels(web_ws)[item])
+        assert "graphic" in str(gold_labels(web_ws)[item])
+    finally:
+        for c in clients:
+            c.close()
+        stop_background(app)
