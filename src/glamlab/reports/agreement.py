@@ -12,6 +12,7 @@ from ..errors import LabelError
 if TYPE_CHECKING:
     from ..workspace import Workspace
     from .html import Section
+    from .overview import Schedule
 
 TITLE = "Agreement between labellers"
 
@@ -68,10 +69,61 @@ def sentence(view: dict[str, Any]) -> str:
     return f"{TITLE}: {view['missing']}{hint}."
 
 
-def agreement_section(ws: Workspace, *, web: bool = False) -> Section:
-    """The HTML reports' section (``glamlab evaluate --html``, the Reports page)."""
+def agreement_section(ws: Workspace, *, web: bool = False,
+                      view: dict[str, Any] | None = None) -> Section:
+    """The HTML reports' section (``glamlab evaluate --html``, the Reports page), of
+    ``view`` when given (:func:`web_agreement`)."""
     from .html import Section
 
-    view = agreement_view(ws, web=web)
-    return Section(TITLE, text=sentence(view), html=agreement_html(view),
+    view = view if view is not None else agreement_view(ws, web=web)
+    if view.get("pending"):
+        return Section(TITLE, text=view["pending"], kind="agreement")
+    note = (f"Worked out at {view['computed_at']:%Y-%m-%d %H:%M} UTC; {view['stale']}."
+            if view.get("stale") else "")
+    return Section(TITLE, text=sentence(view), html=agreement_html(view), note=note,
                    kind="agreement")
+
+
+NAME = "agreement"
+
+
+def _key(ws: Workspace) -> str:
+    """Changes whenever a label is given, replaced or taken back (or the labels change)."""
+    import sqlalchemy as sa
+
+    from ..store.results import key_of
+
+    t = ws.store.t.labels
+    with ws.store.read() as conn:
+        row = conn.execute(sa.select(sa.func.count(), sa.func.max(t.c.id), sa.func.sum(t.c.id))
+                           .where(t.c.active.is_(True))).first()
+    card = ws.card
+    return key_of({"labels": list(row) if row else None, "names": list(card.labels),
+                   "multi": card.multi_label, "kind": card.kind})
+
+
+def compute_web_agreement(ws: Workspace) -> dict[str, Any]:
+    """Work the web app's agreement out now and store it (with the key of what it read)."""
+    import time
+
+    from ..store.results import put_result
+
+    key = _key(ws)
+    started = time.perf_counter()
+    view = agreement_view(ws, web=True)
+    return put_result(ws.store, NAME, key, view, time.perf_counter() - started)
+
+
+def web_agreement(ws: Workspace, schedule: Schedule | None = None) -> dict[str, Any]:
+    """:func:`agreement_view` for the web app's pages: the stored one while it is
+    current; otherwise worked out in the background (``schedule``, the web app's
+    refresher: the bootstrap over thousands of shared items takes a second, too long
+    for the Labelling page after every label), with a note saying so meanwhile."""
+    from ..store.results import get_result
+    from .overview import _stored_or_scheduled
+
+    row = get_result(ws.store, NAME)
+    current = row is not None and row["key"] == _key(ws)
+    out = _stored_or_scheduled(ws, NAME, current, row, lambda: compute_web_agreement(ws),
+                               schedule, "The agreement between labellers")
+    return out or {}
