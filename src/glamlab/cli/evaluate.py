@@ -23,7 +23,7 @@ def _write_html(ws: Any, result: EvaluationResult, html: str | None) -> str | No
         return None
     from ..reports.evaluation import write_report
 
-    return str(write_report(result, html, workspace=str(ws.root)))
+    return str(write_report(result, html, workspace=ws))
 
 
 @click.command()
@@ -66,7 +66,7 @@ def baseline(ctx: click.Context, rules_file: str | None, threshold: str | None, 
     if html:
         from ..reports.evaluation import rules_section, write_report
 
-        written = str(write_report(result, html, workspace=str(ws.root),
+        written = str(write_report(result, html, workspace=ws,
                                    extra=[rules_section(rules)] if rules else None))
     data = result.to_dict()
     data["rules_report"] = rules or None

@@ -110,7 +110,7 @@ def stage_evaluate(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     if any(m.name == CONTEXT_MODEL for m in list_models(ws)):  # trained unless skipped
         names.append(CONTEXT_MODEL)
     result = evaluate(ws, candidates_for(ws, names), min_slice=10)
-    html = write_report(result, ws.root / "report.html", workspace=str(ws.root))
+    html = write_report(result, ws.root / "report.html", workspace=ws)
     say("Evaluated the baselines and the CRFs on the test documents. Strict: a span counts "
         "when its boundaries and type are exactly right; fuzzy: when its type is right and it "
         "overlaps the right words (how the HIPE evaluation campaigns score it).")

@@ -89,7 +89,7 @@ def stage_evaluate(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     from ..reports.evaluation import leaderboard_text, write_report
 
     result = evaluate(ws, model_candidates(ws), min_slice=10)
-    html = write_report(result, ws.root / "report.html", workspace=str(ws.root))
+    html = write_report(result, ws.root / "report.html", workspace=ws)
     say("Evaluated every candidate on the frozen test split:")
     for line in leaderboard_text(result).splitlines():
         if not line.startswith("verdict:"):  # said once, in plain words, below

@@ -11,6 +11,7 @@ from .html import Section, table_html, write_page
 
 if TYPE_CHECKING:
     from ..evaluation.evaluate import EvaluationResult
+    from ..workspace import Workspace
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
@@ -143,13 +144,20 @@ def rules_section(rules: dict[str, Any]) -> Section:
              f"{rules['default']!r}). Coverage, overlaps and conflicts are shares of items.")
 
 
-def write_report(result: EvaluationResult, path: str | Path, *, workspace: str = "",
+def write_report(result: EvaluationResult, path: str | Path, *, workspace: str | Workspace = "",
                  extra: list[Section] | None = None) -> Path:
     """Write the report; ``extra`` sections (e.g. :func:`rules_section`) go after the
-    leaderboard's comparisons."""
+    leaderboard's comparisons. Given the ``workspace`` itself (not its path), the report
+    ends with the agreement between its labellers (:func:`~.agreement.agreement_section`,
+    what ``glamlab labels agreement`` says)."""
     sections = report_sections(result)
     if extra:
         sections = sections[:3] + list(extra) + sections[3:]
+    if not isinstance(workspace, str):
+        from .agreement import agreement_section
+
+        sections.append(agreement_section(workspace))
+        workspace = str(workspace.root)
     return write_page(path, "glamlab evaluation", sections,
                       subtitle=(f"{workspace} - " if workspace else "")
                       + f"{result.test_items:,} test items, metric {result.metric}")

@@ -91,8 +91,11 @@ def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
             ws.store.audit(conn, user, "label", item_id, labels=labels, label_ids=[],
                            split=existing or split, split_created=existing is None)
             return {"item_id": item_id, "labels": labels, "split": existing or split}
+        # only this person's earlier label is replaced: another person's stays (the
+        # newest is the gold label in force) for the agreement between labellers
         old = [r.id for r in conn.execute(sa.select(st.labels.c.id).where(
-            st.labels.c.item_id == item_id, st.labels.c.active.is_(True)))]
+            st.labels.c.item_id == item_id, st.labels.c.active.is_(True),
+            st.labels.c.annotator == user))]
         if old:
             conn.execute(st.labels.update().where(st.labels.c.id.in_(old)).values(active=False))
         ids = []

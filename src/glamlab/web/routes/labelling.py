@@ -17,6 +17,8 @@ from starlette.datastructures import FormData
 from ... import review
 from ...auth import User
 from ...errors import LabelError
+from ...reports.agreement import sentence as agreement_sentence
+from ...reports.agreement import web_agreement
 from ...tasks import sampling
 from ..pages import form_of, page_user, render, writer
 
@@ -51,7 +53,12 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
                                              exclude=request.app.state.skips.get(user.username),
                                              rng=random.Random(), split=split)
     counts = review.labelling_counts(ws)
+    # once two people labelled the same items, how far they agree (the Reports page
+    # says why not, before)
+    agreed = web_agreement(ws, request.app.state.refresher)
     return render(request, "label.html", {
+        "agreement": agreement_sentence(agreed) if agreed.get("summary") else None,
+        "agreement_stale": agreed.get("stale"),
         "item": shown, "strategy": strategy, "split": split, "frozen": frozen,
         "strategies": allowed, "counts": counts,
         "labels": list(enumerate(ws.card.labels, start=1)),

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from ... import review
 from ...auth import User
 from ...progress import plural
+from ...reports.agreement import agreement_section, web_agreement
 from ...reports.overview import evaluation_sections, gather
 from ...workspace.status import no_better_step, stale_predictions_sentence
 from ..pages import page_user, render
@@ -138,9 +139,12 @@ def _changed_gold(ws: Any) -> list[dict[str, Any]]:
 @router.get("/reports", response_class=HTMLResponse)
 def reports_page(request: Request, user: User = Depends(page_user)) -> Response:
     state = request.app.state
+    agreed = web_agreement(state.ws, state.refresher)
     return render(request, "reports.html", {
         "reports": gather(state.ws, state.refresher),
-        "evaluation": evaluation_sections(state.ws)})
+        "evaluation": evaluation_sections(state.ws),
+        "agreement": agreement_section(state.ws, view=agreed),
+        "agreement_refresh": bool(agreed.get("refresh"))})
 
 
 @router.get("/docs", response_class=HTMLResponse)

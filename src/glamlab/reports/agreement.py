@@ -1,0 +1,129 @@
+"""Agreement between labellers, as the web app and the HTML reports show it: the same
+sentence as ``glamlab labels agreement`` (:func:`glamlab.tasks.agreement.agreement`'s
+``summary``) and the same tables (per pair of labellers; per label for a multi-label
+task), built here once for every page that shows them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..errors import LabelError
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+    from .html import Section
+    from .overview import Schedule
+
+TITLE = "Agreement between labellers"
+
+#: the CLI's tables (``glamlab labels agreement``): columns, and their headers on a page
+PAIR_COLUMNS = ["a", "b", "items", "percent_agreement", "cohen_kappa"]
+PAIR_HEADERS = ["labeller", "labeller", "items both labelled", "share labelled alike",
+                "Cohen's kappa"]
+LABEL_COLUMNS = ["label", "krippendorff_alpha"]
+LABEL_HEADERS = ["label", "Krippendorff's alpha"]
+
+
+def agreement_view(ws: Workspace, *, web: bool = False) -> dict[str, Any]:
+    """``{"summary": the CLI's sentence, "pairs": [...], "per_label": [...]}``, or
+    ``{"missing": why not, "hint": what to do}`` when nothing can be measured (nobody
+    labelled an item someone else labelled, or an entities project, whose spans are not
+    compared). ``web``: the hint names the web app's pages instead of commands."""
+    from ..tasks.agreement import agreement
+
+    if ws.card.kind == "entities":
+        return {"missing": "agreement between labellers is not measured for an entities "
+                           "project: glamlab compares the labels people give to whole "
+                           "items, not the entities they mark in a text",
+                "hint": None}
+    try:
+        r = agreement(ws)
+    except LabelError as exc:
+        hint = ("have a second person, signed in as themselves, label some of the items "
+                "already labelled (the Labelling page opens one by its id: "
+                "/label?item=ITEM-ID)" if web else exc.hint)
+        return {"missing": exc.message, "hint": hint}
+    return {"summary": r["summary"], "pairs": r.get("pairs") or [],
+            "per_label": r.get("per_label") or []}
+
+
+def agreement_html(view: dict[str, Any]) -> str:
+    """The tables of :func:`agreement_view` (trusted markup)."""
+    from .html import table_html
+
+    html = ""
+    if view.get("pairs"):
+        html += table_html(view["pairs"], PAIR_COLUMNS, headers=PAIR_HEADERS,
+                           css_class="agreement-pairs")
+    if view.get("per_label"):
+        html += table_html(view["per_label"], LABEL_COLUMNS, headers=LABEL_HEADERS,
+                           css_class="agreement-labels")
+    return html
+
+
+def sentence(view: dict[str, Any]) -> str:
+    """The one line shown wherever agreement is: "Agreement between labellers: ..."."""
+    if view.get("summary"):
+        return f"{TITLE}: {view['summary']}."
+    hint = f": {view['hint']}" if view.get("hint") else ""
+    return f"{TITLE}: {view['missing']}{hint}."
+
+
+def agreement_section(ws: Workspace, *, web: bool = False,
+                      view: dict[str, Any] | None = None) -> Section:
+    """The HTML reports' section (``glamlab evaluate --html``, the Reports page), of
+    ``view`` when given (:func:`web_agreement`)."""
+    from .html import Section
+
+    view = view if view is not None else agreement_view(ws, web=web)
+    if view.get("pending"):
+        return Section(TITLE, text=view["pending"], kind="agreement")
+    note = (f"Worked out at {view['computed_at']:%Y-%m-%d %H:%M} UTC; {view['stale']}."
+            if view.get("stale") else "")
+    return Section(TITLE, text=sentence(view), html=agreement_html(view), note=note,
+                   kind="agreement")
+
+
+NAME = "agreement"
+
+
+def _key(ws: Workspace) -> str:
+    """Changes whenever a label is given, replaced or taken back (or the labels change)."""
+    import sqlalchemy as sa
+
+    from ..store.results import key_of
+
+    t = ws.store.t.labels
+    with ws.store.read() as conn:
+        row = conn.execute(sa.select(sa.func.count(), sa.func.max(t.c.id), sa.func.sum(t.c.id))
+                           .where(t.c.active.is_(True))).first()
+    card = ws.card
+    return key_of({"labels": list(row) if row else None, "names": list(card.labels),
+                   "multi": card.multi_label, "kind": card.kind})
+
+
+def compute_web_agreement(ws: Workspace) -> dict[str, Any]:
+    """Work the web app's agreement out now and store it (with the key of what it read)."""
+    import time
+
+    from ..store.results import put_result
+
+    key = _key(ws)
+    started = time.perf_counter()
+    view = agreement_view(ws, web=True)
+    return put_result(ws.store, NAME, key, view, time.perf_counter() - started)
+
+
+def web_agreement(ws: Workspace, schedule: Schedule | None = None) -> dict[str, Any]:
+    """:func:`agreement_view` for the web app's pages: the stored one while it is
+    current; otherwise worked out in the background (``schedule``, the web app's
+    refresher: the bootstrap over thousands of shared items takes a second, too long
+    for the Labelling page after every label), with a note saying so meanwhile."""
+    from ..store.results import get_result
+    from .overview import _stored_or_scheduled
+
+    row = get_result(ws.store, NAME)
+    current = row is not None and row["key"] == _key(ws)
+    out = _stored_or_scheduled(ws, NAME, current, row, lambda: compute_web_agreement(ws),
+                               schedule, "The agreement between labellers")
+    return out or {}
