@@ -157,3 +157,39 @@ def test_a_value_is_refused_in_a_classification_project(client_for: Any,
     assert r.status_code == 422 and "only for entities projects" in r.json()["error"]
     r = c.post("/api/decisions", json=body, headers=h)  # a label alone, as before
     assert r.status_code == 200 and r.json()["label"] == other, r.text
+
+
+def test_new_boundaries_follow_the_form_s_rules(entities_ws: Any, tmp_path: Path) -> None:
+    """A correction's new boundaries through the API settle the model's other open spans
+    over those words (decided with it, ``settled``) and are refused over an entity a
+    person saved (422, nothing stored), as the queue page's form."""
+    from fastapi.testclient import TestClient
+
+    from glamlab import review
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.web import create_app
+    from tests.web.test_entities_kept import _predict_again
+    from tests.web.test_entities_review import _fresh_text
+
+    ws = entities_ws
+    _text, rows = _fresh_text(ws, tmp_path)
+    a, b = sorted(rows, key=lambda r: r["value"]["start"])[:2]
+    review.add_span(ws, "rob", "fresh", 0, 15, "ORG")  # "Nouvelle lettre", rob's
+    new = _predict_again(ws, "fresh", {"start": 0, "end": 8, "label": "LOC",
+                                       "text": "Nouvelle", "score": a["score"]})
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        h = {"X-CSRF-Token": csrf_of(c)}
+        r = c.post("/api/decisions", headers=h, json={
+            "queue_id": new["id"], "action": "correct", "seen_version": new["version"],
+            "label": "PER", "value": {"start": 0, "end": 15}})
+        assert r.status_code == 422 and "saved as ORG by rob" in r.json()["error"], r.text
+        r = c.post("/api/decisions", headers=h, json={
+            "queue_id": a["id"], "action": "correct", "seen_version": a["version"],
+            "value": {"start": a["value"]["start"], "end": b["value"]["end"]}})
+        assert r.status_code == 200, r.text
+        assert [(s["queue_id"], s["action"]) for s in r.json()["settled"]] == [
+            (b["id"], "reject")]
+    spans = {(s.start, s.end, s.label) for s in gold_spans(ws, ["fresh"])["fresh"]}
+    assert (0, 15, "ORG") in spans and (0, 8, "LOC") not in spans
+    assert (a["value"]["start"], b["value"]["end"], a["label"]) in spans
