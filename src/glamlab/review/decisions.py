@@ -47,6 +47,14 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
     reported with ``"ok": False`` (or raised with ``raise_conflicts``) and the others
     still go through.
 
+    A row a gold label settles (:mod:`glamlab.store.queue`: a person's label already
+    gives its answer, so the queue does not list it) is still decided when named,
+    deliberately: the gold label is a person's, and so is the decision, which replaces
+    it as any later label does (a reviewer correcting an imported label or span through
+    the model's row; an item in the test split keeps its gold). Such a row is reached
+    only by naming it (a script, or a queue page loaded before the gold label came);
+    the answer says so with ``"settled_by_gold": True``.
+
     In an entities project, accepting or correcting a span saves it as the reviewer's
     gold span, and the model's other open spans over any of its words are decided with
     it in the same transaction, as an added entity decides them
@@ -79,6 +87,7 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
                 results.append(_settled_with(conn, ws, queue_id, settled_with[queue_id]))
                 continue
             final = None
+            by_gold = _settled_by_gold(ws, conn, queue_id)
             try:
                 if action in ("accept", "correct") and kind.name == "entities":
                     _keep_people_spans(ws, conn, queue_id, action, label, value)
@@ -127,7 +136,8 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
                             "action": action, "label": d["label"], "value": d["value"],
                             "predicted": r.label, "version": r.version,
                             "decision_id": d["id"], "gold_label": gold,
-                            "earlier_gold": earlier, "settled": settled})
+                            "earlier_gold": earlier, "settled": settled,
+                            "settled_by_gold": by_gold})
     if kind.name == "entities":
         _texts_reviewed(ws, user, sorted({r["item_id"] for r in results if r["ok"]}))
     return results
@@ -142,6 +152,18 @@ class SpanHeld(StaleDecision):
     """Accepting or correcting an entities queue row would decide with it another open
     row over the same words (:func:`_settle_overlapping`), and another reviewer holds
     that row: they are deciding it. Nothing was written."""
+
+
+def _settled_by_gold(ws: Workspace, conn: sa.Connection, queue_id: int) -> bool:
+    """Whether a gold label settles the open prediction row ``queue_id`` (the one
+    definition the queue hides it by: :func:`glamlab.store.queue.settled`), before the
+    decision on it is written. Such a row is still decided when named (see
+    :func:`decide_many`); the answer says it was one."""
+    from ..store.queue import settled
+
+    q = ws.store.t.review_queue
+    return conn.execute(sa.select(q.c.id).where(q.c.id == queue_id, *settled(q))
+                        ).first() is not None
 
 
 def _span_decided(ws: Workspace, conn: sa.Connection, queue_id: int, action: str,

@@ -5,7 +5,9 @@ An open ``prediction`` row whose predicted label the item's gold label in force 
 gives (:mod:`glamlab.store.gold`: the latest annotator's labels, the ones training and
 evaluation use) is not asked about: a person has said so. It is *settled by a gold
 label*, not lost: it stays open in the queue table, and shows again if that gold label
-is withdrawn. A prediction that disagrees with the gold labels shows (with them), and a
+is withdrawn, and a person who names the row (``POST /api/decisions``, a page loaded
+before the gold label came) still decides it: a person's decision replaces the gold label
+as a later label would (:func:`glamlab.review.decide_many`). A prediction that disagrees with the gold labels shows (with them), and a
 ``recheck`` row (about a gold label) always shows.
 
 In an entities project the gold of a text is its latest active gold span set

@@ -13,10 +13,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from .. import review
 from ..auth import User
+from ..errors import LabelError
 
 bearer = HTTPBearer(auto_error=False, description="a token from `glamlab users token NAME`")
 
@@ -83,11 +84,25 @@ class QueueOut(BaseModel):
     value: Any = None  # what the candidate is beyond its label (entities: the span offsets)
 
 
+class SpanValueIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: int = Field(ge=0, le=2**62, description="the first character of the entity")
+    end: int = Field(ge=1, le=2**62, description="the character after its last one")
+
+
 class DecisionIn(BaseModel):
     queue_id: int = Field(ge=1, le=2**62)
     action: Literal["accept", "reject", "correct"]
     seen_version: int = Field(ge=0, le=2**62, description="the queue item's version you saw")
-    label: str | None = Field(None, max_length=200, description="the right label (correct only)")
+    label: str | None = Field(None, max_length=200,
+                              description="the right label (correct only); entities: the "
+                                          "span's right type (default: the predicted one)")
+    value: SpanValueIn | None = Field(
+        None, description="entities, correct only: the span's right boundaries, characters "
+                          "``start`` to ``end`` (end not included; code points of the text "
+                          "as stored, each CR counted), as the queue page's \"Fix the "
+                          "boundaries\" (default: the predicted ones)")
 
 
 class EarlierGoldOut(BaseModel):
@@ -123,6 +138,11 @@ class DecisionOut(BaseModel):
     decision_id: int | None = None
     gold_label: str | None = None
     earlier_gold: EarlierGoldOut | None = Field(None, description=_EARLIER)
+    settled_by_gold: bool = Field(
+        False, description="a gold label settled the row (a person's label already gave "
+                           "the answer, so GET /api/queue did not list it); the decision "
+                           "was saved all the same, an accept or correction as the new "
+                           "gold (an item in the test split keeps its own)")
     settled: list[SpanSettledOut] = Field(
         default=[], description="entities: the model's other spans still open in the "
                                "review queue over some of the words you saved, decided "
@@ -308,7 +328,8 @@ def queue(request: Request,
           label: str | None = Query(None, max_length=200),
           limit: int = Query(25, ge=1, le=500),
           user: User = Depends(api_user)) -> list[dict[str, Any]]:
-    """Open review items. A reviewer's request leases the items returned (for two minutes;
+    """Open review items, without those a gold label settles (a person's label already
+    gives the answer: ``settled_by_gold`` in ``GET /api/status``). A reviewer's request leases the items returned (for two minutes;
     renew them with ``POST /api/leases/renew`` while you work, give them back with
     ``POST /api/leases/release``) so nobody else gets them; a viewer's request only reads."""
     ws = _ws(request)
@@ -346,12 +367,61 @@ def post_decision(request: Request, body: DecisionIn,
                   user: User = Depends(api_writer("reviewer", "decide review items"))
                   ) -> dict[str, Any]:
     """Accept, reject or correct one queue item; ``seen_version`` must be the version you saw.
-    Entities: the model's other spans still open over some of the words you save are
-    decided with it (``settled``: the very span accepted, others rejected)."""
-    result = review.decide(_ws(request), user.username, body.queue_id, body.action,
-                           body.seen_version, label=body.label)
+    Refused (409) when the item changed since or someone else holds it. A row a gold
+    label settles (not listed by ``GET /api/queue``: a person's label already gives the
+    answer) is still decided when named, as on a queue page loaded before that label
+    came: your decision replaces the gold label, as a later label would (an item in the
+    test split keeps its gold); the answer says so (``settled_by_gold``). Entities: a correction gives the span another type (``label``) or other
+    boundaries (``value``), as the queue page does; refused when they are not on the
+    text, or the span would replace an entity a person saved (422). The model's other
+    spans still open over some of the words you save are decided with it (``settled``:
+    the very span accepted, others rejected)."""
+    ws = _ws(request)
+    action: str = body.action
+    label, value = body.label, None
+    if body.value is not None or (action == "correct" and ws.card.kind == "entities"):
+        action, label, value = _span_correction(ws, body)
+    result = review.decide(ws, user.username, body.queue_id, action, body.seen_version,
+                           label=label, value=value)
     request.app.state.queue_counts.decided([result])
     return result
+
+
+def _span_correction(ws: Any, body: DecisionIn) -> tuple[str, str | None, Any]:
+    """An entities correction's action, type and span, checked as the queue page's form
+    checks them (``routes.review.queue_decide``): ``value`` only with ``correct`` in an
+    entities project, the boundaries on the row's text, start before end; the type and
+    boundaries default to the predicted ones, and a "correction" that changes neither is
+    an accept. :class:`LabelError` (422) naming the row and the fix otherwise."""
+    what = f"review queue row {body.queue_id}"
+    if ws.card.kind != "entities":
+        raise LabelError(f"{what}: a value (a span's start and end) is only for entities "
+                         "projects", hint="send the right label alone")
+    if body.action != "correct":
+        raise LabelError(f"{what}: new boundaries (value) are only for a correction",
+                         hint='send "action": "correct" with them, or leave value out')
+    row = review.queue_item(ws, body.queue_id)
+    old = row["value"] if isinstance(row.get("value"), dict) else {}
+    what = f"{what} (item {row['item_id']})"
+    if body.value is not None:
+        start, end = body.value.start, body.value.end
+    else:
+        try:
+            start, end = int(old["start"]), int(old["end"])
+        except (KeyError, TypeError, ValueError):
+            raise LabelError(f"{what} has no span to correct", item=row["item_id"],
+                             hint="send its start and end in value") from None
+    n = sum(len(i.text or "") for i in ws.items(ids=[row["item_id"]]))  # the current text
+    if not 0 <= start < end <= n:
+        raise LabelError(
+            f"{what}: the span {start}-{end} is not on the text, which has {n} characters; "
+            "nothing was saved", item=row["item_id"],
+            hint="give a start before the end, both within the text (characters, the "
+                 "end not included)")
+    label = body.label or row["label"]
+    if label == row["label"] and (start, end) == (old.get("start"), old.get("end")):
+        return "accept", None, None  # as on the page: the predicted span, accepted
+    return "correct", label, {"start": start, "end": end}
 
 
 @router.get("/decisions", response_model=list[DecisionRow])

@@ -1,0 +1,195 @@
+"""``POST /api/decisions`` follows the queue and the queue page: a row a gold label
+settles (the queue no longer lists it) is refused with one clear 409, and an entities
+correction can fix a span's type and boundaries (``label``, ``value``) as the page's
+form does, checked the same way."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from tests.web.conftest import csrf_of, login
+from tests.web.test_entities_review import _movable
+from tests.web.test_entities_review import entities_ws as entities_ws  # the fixture
+
+
+def _token(ws: Any, user: str) -> dict[str, str]:
+    from glamlab.auth import api_token
+
+    return {"Authorization": f"Bearer {api_token(ws, user)}"}
+
+
+def _decisions(ws: Any, item_id: str) -> int:
+    t = ws.store.t.decisions
+    with ws.store.read() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(t)
+                                .where(t.c.item_id == item_id)).scalar() or 0)
+
+
+def test_a_row_a_gold_label_settles_is_decided_when_named_and_says_so(
+        client_for: Any, queued_ws: Any) -> None:
+    """The queue stops listing a row once a person's gold label gives its answer, but a
+    script naming it can still decide it, deliberately (glamlab.review.decide_many: a
+    person's decision replaces the gold label as a later label would; the library's
+    tests correct imported labels so). Before, the answer did not say the row was one
+    the queue no longer asks about, so a script could not tell it overrode a person's
+    label. Now it says ``settled_by_gold``, and the queue page's form, from a page loaded
+    before the gold label came, decides it the same way."""
+    from glamlab import review
+    from glamlab.tasks import gold_labels
+
+    ws = queued_ws
+    c = client_for("rey")
+    h = _token(ws, "rey")
+    rows = c.get("/api/queue?limit=10", headers=h).json()
+    row, kept, other = (rows[0], *[r for r in rows[1:] if r["item_id"] != rows[0]["item_id"]][:2])
+    for r in (row, kept):
+        review.save_label(ws, "rob", r["item_id"], [r["label"]], "train")  # rob's gold
+    listed = {r["id"] for r in c.get("/api/queue?limit=500", headers=h).json()}
+    assert row["id"] not in listed and kept["id"] not in listed and other["id"] in listed
+    wrong = next(lab for lab in ws.card.labels if lab != row["label"])
+    r = c.post("/api/decisions", json={"queue_id": row["id"], "action": "correct",
+                                       "seen_version": row["version"], "label": wrong},
+               headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json()["settled_by_gold"] is True and r.json()["gold_label"] == "train"
+    assert gold_labels(ws)[row["item_id"]] == [wrong]  # rey's decision is the gold
+    schema = c.get("/openapi.json").json()["components"]["schemas"]["DecisionOut"]
+    assert "settled_by_gold" in schema["properties"]
+    # the form from a page loaded before: decided the same way
+    f = client_for("rey")
+    f.get("/queue")
+    r = f.post("/queue/decide", data={"csrf": csrf_of(f),
+                                      "one": f"{kept['id']}:{kept['version']}:accept"},
+               follow_redirects=False)
+    assert r.status_code == 303 and "done=accept" in r.headers["location"], r.text
+    assert review.queue_item(ws, kept["id"])["status"] == "decided"
+    # a row the queue lists: not one
+    r = c.post("/api/decisions", json={"queue_id": other["id"], "action": "accept",
+                                       "seen_version": other["version"]}, headers=h)
+    assert r.status_code == 200 and r.json()["settled_by_gold"] is False, r.text
+
+
+def _next_word_end(row: dict[str, Any]) -> int:
+    v, t = row["value"], row["text"]
+    return int(v["end"]) + len(re.match(r"\s+\S+", t[v["end"]:]).group(0))  # type: ignore[union-attr]
+
+
+def test_an_entities_correction_fixes_type_and_boundaries(entities_ws: Any,
+                                                          tmp_path: Path) -> None:
+    """Before, the API's correction took no ``value`` (and, without one, an entities
+    correction could not be saved at all): fixing a span's boundaries needed the queue
+    page. Now ``value`` (start, end) and ``label`` do it, checked as the form checks them
+    (on the text, start before end, one of the card's types, only for a correction),
+    and the form's rules hold (another reviewer's lease); the schema says so."""
+    from fastapi.testclient import TestClient
+
+    from glamlab import review
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.web import create_app
+
+    ws = entities_ws
+
+    def gold(item_id: str) -> set[tuple[int, int, str]]:
+        return {(s.start, s.end, s.label) for s in gold_spans(ws, [item_id]).get(item_id, [])}
+
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        h = {"X-CSRF-Token": csrf_of(c)}
+        rows = c.get("/api/queue?limit=200").json()
+        row = _movable(rows, ws)
+        v, item = row["value"], row["item_id"]
+        before = gold(item)
+        new_end = _next_word_end(row)
+        body = {"queue_id": row["id"], "action": "correct", "seen_version": row["version"]}
+        n = len(row["text"])
+        for bad, words in (
+                ({"value": {"start": v["start"], "end": n + 5}}, "is not on the text"),
+                ({"value": {"start": v["end"], "end": v["start"]}}, "is not on the text"),
+                ({"value": {"start": v["start"], "end": new_end}, "label": "NOPE"},
+                 "'NOPE' is not one of this project's labels"),
+                ({"value": {"start": v["start"], "end": new_end}, "action": "accept"},
+                 "only for a correction")):
+            r = c.post("/api/decisions", json={**body, **bad}, headers=h)
+            assert r.status_code == 422, (bad, r.text)
+            assert words in r.text, r.text
+        assert gold(item) == before and _decisions(ws, item) == 0
+        # another reviewer holds the row: refused as on the page
+        review.release_leases(ws, "rey")
+        assert row["id"] in {x["id"] for x in review.lease_queue(ws, "rob", limit=200)}
+        r = c.post("/api/decisions", json={**body, "value": {"start": v["start"],
+                                                             "end": new_end}}, headers=h)
+        assert r.status_code == 409 and "rob" in r.json()["error"], r.text
+        review.release_leases(ws, "rob")
+        # new boundaries, same type
+        r = c.post("/api/decisions", json={**body, "value": {"start": v["start"],
+                                                             "end": new_end}}, headers=h)
+        assert r.status_code == 200, r.text
+        assert (r.json()["action"], r.json()["label"]) == ("correct", row["label"])
+        assert (v["start"], new_end, row["label"]) in gold(item)
+        assert (v["start"], v["end"], row["label"]) not in gold(item)
+        # another type, the predicted boundaries (no value)
+        nxt = next(x for x in c.get("/api/queue?limit=200").json() if x["item_id"] != item)
+        other = next(lab for lab in ws.card.labels if lab != nxt["label"])
+        r = c.post("/api/decisions", json={"queue_id": nxt["id"], "action": "correct",
+                                           "seen_version": nxt["version"], "label": other},
+                   headers=h)
+        assert r.status_code == 200, r.text
+        vn = nxt["value"]
+        assert (vn["start"], vn["end"], other) in gold(nxt["item_id"])
+        schema = c.get("/openapi.json").json()["components"]["schemas"]
+        assert set(schema["SpanValueIn"]["properties"]) == {"start", "end"}
+        assert "value" in schema["DecisionIn"]["properties"]
+
+
+def test_a_value_is_refused_in_a_classification_project(client_for: Any,
+                                                        queued_ws: Any) -> None:
+    c = client_for("rey")
+    h = _token(queued_ws, "rey")
+    row = c.get("/api/queue?limit=1", headers=h).json()[0]
+    other = next(lab for lab in queued_ws.card.labels if lab != row["label"])
+    body = {"queue_id": row["id"], "action": "correct", "seen_version": row["version"],
+            "label": other}
+    r = c.post("/api/decisions", json={**body, "value": {"start": 0, "end": 3}}, headers=h)
+    assert r.status_code == 422 and "only for entities projects" in r.json()["error"]
+    r = c.post("/api/decisions", json=body, headers=h)  # a label alone, as before
+    assert r.status_code == 200 and r.json()["label"] == other, r.text
+
+
+def test_new_boundaries_follow_the_form_s_rules(entities_ws: Any, tmp_path: Path) -> None:
+    """A correction's new boundaries through the API settle the model's other open spans
+    over those words (decided with it, ``settled``) and are refused over an entity a
+    person saved (422, nothing stored), as the queue page's form."""
+    from fastapi.testclient import TestClient
+
+    from glamlab import review
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.web import create_app
+    from tests.web.test_entities_kept import _predict_again
+    from tests.web.test_entities_review import _fresh_text
+
+    ws = entities_ws
+    _text, rows = _fresh_text(ws, tmp_path)
+    a, b = sorted(rows, key=lambda r: r["value"]["start"])[:2]
+    review.add_span(ws, "rob", "fresh", 0, 15, "ORG")  # "Nouvelle lettre", rob's
+    new = _predict_again(ws, "fresh", {"start": 0, "end": 8, "label": "LOC",
+                                       "text": "Nouvelle", "score": a["score"]})
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        h = {"X-CSRF-Token": csrf_of(c)}
+        r = c.post("/api/decisions", headers=h, json={
+            "queue_id": new["id"], "action": "correct", "seen_version": new["version"],
+            "label": "PER", "value": {"start": 0, "end": 15}})
+        assert r.status_code == 422 and "saved as ORG by rob" in r.json()["error"], r.text
+        r = c.post("/api/decisions", headers=h, json={
+            "queue_id": a["id"], "action": "correct", "seen_version": a["version"],
+            "value": {"start": a["value"]["start"], "end": b["value"]["end"]}})
+        assert r.status_code == 200, r.text
+        assert [(s["queue_id"], s["action"]) for s in r.json()["settled"]] == [
+            (b["id"], "reject")]
+    spans = {(s.start, s.end, s.label) for s in gold_spans(ws, ["fresh"])["fresh"]}
+    assert (0, 15, "ORG") in spans and (0, 8, "LOC") not in spans
+    assert (a["value"]["start"], b["value"]["end"], a["label"]) in spans
