@@ -398,9 +398,20 @@ def has_predictions(ws: Workspace, model_id: int | None = None) -> bool:
 
 
 def list_predictions(ws: Workspace, *, item_id: str | None = None, model_id: int | None = None,
-                     after_id: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+                     after_id: int = 0, limit: int = 100,
+                     model: str | None = None) -> list[dict[str, Any]]:
     """Stored predictions in id order (page with ``after_id`` = the last id you got), of
-    one item and/or one model version."""
+    one item and/or one model version: ``model`` as a spec (``"blank@champion"``,
+    ``"blank@2"``, what every command takes), or ``model_id``, the registry's number;
+    ModelNotFound for a spec the registry does not know."""
+    if model is not None:
+        from ..registry import get_model
+
+        found = get_model(ws, model).id
+        if model_id is not None and model_id != found:
+            raise ModelNotFound(f"{model!r} is model id {found}, not {model_id}",
+                                hint="give model or model_id, not both")
+        model_id = found
     t = ws.store.t.predictions
     q = sa.select(t).where(t.c.id > after_id).order_by(t.c.id).limit(max(1, min(limit, 1000)))
     if item_id is not None:

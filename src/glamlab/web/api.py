@@ -314,12 +314,15 @@ def predictions(request: Request, item_id: str | None = Query(None, max_length=5
                 model_id: int | None = Query(None, ge=1, le=2**62),
                 limit: int = Query(100, ge=1, le=1000),
                 after_id: int = Query(0, ge=0, le=2**62),
+                model: str | None = Query(None, max_length=200,
+                                          description="a model spec: NAME@N or NAME@alias"),
                 user: User = Depends(api_user)) -> list[dict[str, Any]]:
-    """Predictions, newest model first for one item, or in id order (page with after_id)."""
+    """Predictions in id order (page with after_id), of one item and/or one model: by
+    its spec (``model=blanks@champion``) or its number (``model_id``)."""
     from ..inference import list_predictions
 
     return list_predictions(_ws(request), item_id=item_id, model_id=model_id,
-                            after_id=after_id, limit=limit)
+                            after_id=after_id, limit=limit, model=model)
 
 
 @router.get("/queue", response_model=list[QueueOut])
