@@ -44,12 +44,20 @@ def _drag(page: Any, rid: str, start: int, end: int) -> None:
     page.mouse.up()
 
 
+def _added(sync_api: Any, page: Any, submit: Any) -> None:
+    """``submit()`` (a click or Enter) adds an entity: wait until the page says so. The
+    status line is emptied first, since an earlier add left "Entity added" in it (the
+    wait passed at once, and the page was read before this add was saved)."""
+    page.evaluate("document.querySelector('#queue-status').textContent = ''")
+    submit()
+    sync_api.expect(page.locator("#queue-status")).to_contain_text("Entity added")
+
+
 def _add_as(sync_api: Any, page: Any, rid: str, label: str) -> None:
     """The words selected in the row ``rid``'s card added as an entity of type ``label``
     ("Add as entity"), then the page reloaded."""
     page.select_option(f"#add_label_{rid}", label)
-    page.locator(f'button[name="add_span"][value="{rid}"]').click()
-    sync_api.expect(page.locator("#queue-status")).to_contain_text("Entity added")
+    _added(sync_api, page, page.locator(f'button[name="add_span"][value="{rid}"]').click)
     page.reload()
 
 
@@ -598,8 +606,7 @@ def test_a_reviewer_adds_entities_with_the_mouse_and_the_keys_in_a_real_browser(
         assert box.locator(".span-add-preview").inner_text() == "du comité"
         page.keyboard.press(str(labels.index("PROD") + 1))
         assert page.input_value(f"#add_label_{rid}") == "PROD"
-        page.keyboard.press("Enter")
-        sync_api.expect(page.locator("#queue-status")).to_contain_text("Entity added")
+        _added(sync_api, page, lambda: page.keyboard.press("Enter"))
         page.reload()
         sync_api.expect(page.locator(f'[data-add-text][data-for="{rid}"] mark.saved')
                         ).to_have_text(["Nouvelle lettre", "du comité"])
@@ -742,8 +749,7 @@ def test_words_after_line_breaks_are_added_exactly_in_a_real_browser(
         assert box.locator(".span-add-preview").inner_text() == "Genève"
         assert page.input_value(f"#add_start_{rid}") == str(geneve)
         page.keyboard.press(str(labels.index("LOC") + 1))
-        page.keyboard.press("Enter")
-        sync_api.expect(page.locator("#queue-status")).to_contain_text("Entity added")
+        _added(sync_api, page, lambda: page.keyboard.press("Enter"))
         assert not errors, errors
     gold = {(s.start, s.end, s.label) for s in gold_spans(ws, ["crlf"])["crlf"]}
     assert gold == {(comite, comite + 6, "ORG"), (geneve, geneve + 6, "LOC")}
