@@ -7,17 +7,7 @@ from __future__ import annotations
 import csv
 import json
 
-import pytest
-
-from glamlab.cli import main
-
-
-def _run(capsys, ws, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(["-w", str(ws.root), *args])
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
+from tests.cli.test_nothing_brought_in import _run
 
 
 def _letters(path):

@@ -27,6 +27,17 @@ def run_not_acted(make_ws: Any, tmp_path: Path) -> Any:
     yield from app_with_users(ws)
 
 
+def applied(ws: Any, app: Any, admin: Any) -> tuple[Any, dict[str, Any]]:
+    """An admin presses "Apply the policy": the redirect, and the act job once done."""
+    from glamlab.web import jobs
+
+    r = admin.post("/stages/act", data={"csrf": csrf_of(admin)}, follow_redirects=False)
+    assert r.status_code == 303 and app.state.jobs.wait(300)
+    job = jobs.latest(ws, "act")
+    assert job is not None and job["status"] == "done", job
+    return r, job
+
+
 def _open_rows(ws: Any) -> int:
     t = ws.store.t
     with ws.store.read() as conn:
@@ -74,7 +85,6 @@ def test_the_act_page_counts_apart_what_a_gold_label_settles(pages: Any) -> None
     label is the one predicted: written to the queue, but nobody is asked about them. The
     page said "4 sent to the review queue"; it now says the two a person is asked about
     and, apart, the two a gold label settles."""
-    from glamlab.web import jobs
     from tests.actions.test_act import KNOWN_POLICY, _set_policy
 
     ws = pages
@@ -82,11 +92,7 @@ def test_the_act_page_counts_apart_what_a_gold_label_settles(pages: Any) -> None
     made = app_with_users(ws)
     _ws, app, client = next(made)
     ada = client("ada")
-    r = ada.post("/stages/act", data={"csrf": csrf_of(ada)}, follow_redirects=False)
-    assert r.status_code == 303
-    assert app.state.jobs.wait(300)
-    job = jobs.latest(ws, "act")
-    assert job is not None and job["status"] == "done", job
+    _r, job = applied(ws, app, ada)
     page = ada.get("/stages/act").text
     next(made, None)
     assert job["result"]["written"]["review_queue"] == 4
@@ -121,7 +127,6 @@ def test_the_pages_apply_the_policy_to_the_champion_not_the_latest_run(
         champion_then_prior: Any) -> None:
     from glamlab.registry.models import set_alias
     from glamlab.reports.overview import compute_act
-    from glamlab.web import jobs
     from tests.actions.helpers import add_model
 
     ws, app, client = champion_then_prior
@@ -129,10 +134,7 @@ def test_the_pages_apply_the_policy_to_the_champion_not_the_latest_run(
     compute_act(ws)  # what the page shows, worked out now rather than in the background
     page = ada.get("/stages/act").text
     assert "Model blanks@1" in page and "prior@1" not in page
-    r = ada.post("/stages/act", data={"csrf": csrf_of(ada)}, follow_redirects=False)
-    assert r.status_code == 303 and app.state.jobs.wait(300)
-    job = jobs.latest(ws, "act")
-    assert job is not None and job["status"] == "done", job
+    _r, job = applied(ws, app, ada)
     assert job["result"]["model"] == "blanks@1"
     t = ws.store.t.machine_metadata
     with ws.store.read() as conn:

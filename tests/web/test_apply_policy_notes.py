@@ -11,7 +11,8 @@ import pytest
 
 from tests.actions.helpers import add_items, add_model, add_predictions
 
-from .conftest import app_with_users, csrf_of
+from .conftest import app_with_users
+from .test_apply_policy import applied
 
 POLICY = {"field": "page_type", "labels": {"blank": {"accept": 0.85, "review": 0.5},
                                            "content": {"accept": 0.9, "review": 0.5}}}
@@ -32,15 +33,10 @@ def no_champion(make_ws: Any) -> Any:
 
 
 def test_the_written_line_says_the_notes_the_dry_run_says(no_champion: Any) -> None:
-    from glamlab.web import jobs
 
     ws, app, client = no_champion
     ada = client("ada")
-    r = ada.post("/stages/act", data={"csrf": csrf_of(ada)}, follow_redirects=False)
-    assert r.status_code == 303
-    assert app.state.jobs.wait(300)
-    job = jobs.latest(ws, "act")
-    assert job is not None and job["status"] == "done", job
+    r, job = applied(ws, app, ada)
     said = [n for n in job["result"]["notes"] if "No model is marked champion" in n]
     assert len(said) == 1 and "two@1" in said[0]
     page = ada.get(r.headers["location"]).text

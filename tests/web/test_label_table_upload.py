@@ -14,25 +14,14 @@ import pytest
 
 from glamlab.demo import demo_data
 
-from .conftest import app_with_users, csrf_of
+from .conftest import app_with_users
+from .test_setup_pages import _map, _upload
 
 
 @pytest.fixture
 def image_app(make_ws: Any) -> Any:
     ws = make_ws("labels", task="graphics", modality="image", labels=["graphic", "no_graphic"])
     yield from app_with_users(ws)
-
-
-def _upload(c: Any, name: str, data: bytes) -> Any:
-    return c.post("/stages/items", data={"csrf": csrf_of(c)},
-                  files={"file": (name, data)}, follow_redirects=False)
-
-
-def _map(c: Any, r: Any, **cols: str) -> Any:
-    assert r.status_code == 303, r.text
-    q = dict(re.findall(r"(upload|file)=([^&]+)", r.headers["location"]))
-    return c.post("/stages/items/table", data={"csrf": csrf_of(c), **q, **cols},
-                  follow_redirects=False)
 
 
 def _images_in(ws: Any, app: Any, ada: Any, n: int) -> list[str]:
