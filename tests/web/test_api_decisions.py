@@ -193,3 +193,155 @@ def test_new_boundaries_follow_the_form_s_rules(entities_ws: Any, tmp_path: Path
     spans = {(s.start, s.end, s.label) for s in gold_spans(ws, ["fresh"])["fresh"]}
     assert (0, 15, "ORG") in spans and (0, 8, "LOC") not in spans
     assert (a["value"]["start"], b["value"]["end"], a["label"]) in spans
+
+
+def _linked_ws(ws: Any, tmp_path: Path) -> None:
+    """An authority file made from the gold spans' links, and the model's spans linked to
+    it (``glamlab authority import``, ``glamlab link``)."""
+    import csv
+
+    from glamlab.actions.link import link_predictions, training_mentions
+    from glamlab.linking import authority_from_mentions, import_authority
+
+    names = tmp_path / "names.csv"
+    with names.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "label", "alt_labels", "type", "description"])
+        for r in authority_from_mentions(training_mentions(ws)):
+            w.writerow([r.record_id, r.label, "|".join(r.alt_labels), r.type,
+                        f"record of {r.label}"])
+    import_authority(ws, names)
+    assert link_predictions(ws, model="gazetteer@1").mentions > 0
+
+
+def test_an_entities_correction_chooses_the_authority_link(entities_ws: Any,
+                                                           tmp_path: Path) -> None:
+    """The queue page lets a reviewer choose a linked span's authority record (one of the
+    linker's candidates, or NIL); the API could only correct its type and boundaries
+    (``authority_id`` was refused as an unknown field, the queue rows showed no link) and
+    a type corrected through it lost the linker's link. Now ``GET /api/queue`` gives each
+    linked row its record and choices, and a correction's ``authority_id`` chooses the
+    link, checked as the page checks it (a record the authority file has, or NIL); the
+    decision, the gold span and the export carry it as the page's do."""
+    import csv
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions.entity_export import export_entities
+    from glamlab.actions.link import NIL
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.splits import split_of
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    _linked_ws(ws, tmp_path)
+    splits = split_of(ws)
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        h = {"X-CSRF-Token": csrf_of(c)}
+        rows = [r for r in c.get("/api/queue?limit=500").json()
+                if splits.get(r["item_id"]) != "test"]
+        linked = [r for r in rows if r["link"]]
+        by_item: dict[str, dict[str, Any]] = {}
+        for r in sorted(linked, key=lambda r: r["link"]["authority_id"] == NIL):
+            by_item.setdefault(r["item_id"], r)  # a row per text: none settles another
+        assert len(by_item) >= 3, "too few texts with a linked span waiting for review"
+        a, b, d = list(by_item.values())[:3]
+        assert a["link"]["authority_id"] != NIL  # a record: another is chosen below
+        ids = [x["id"] for x in a["link"]["choices"]]
+        assert ids[0] == a["link"]["authority_id"] and ids[-1] == NIL
+        assert a["link"]["record"]["label"] and a["link"]["choices"][0]["description"]
+
+        def post(row: dict[str, Any], **extra: Any) -> Any:
+            return c.post("/api/decisions", headers=h, json={
+                "queue_id": row["id"], "action": "correct",
+                "seen_version": row["version"], **extra})
+
+        # refused: an id the authority file does not have; another link with an accept
+        r = post(a, authority_id="Q-no-such")
+        assert r.status_code == 422 and "no authority record 'Q-no-such'" in r.text, r.text
+        assert "NIL when none fits" in r.json()["hint"]
+        r = post(a, authority_id=NIL, action="accept")
+        assert r.status_code == 422 and "only for a correction" in r.text, r.text
+        assert _decisions(ws, a["item_id"]) == 0
+        # the linker's own record: the span as it is, accepted
+        r = post(d, authority_id=d["link"]["authority_id"])
+        assert r.status_code == 200 and r.json()["action"] == "accept", r.text
+        # another record (NIL here): a correction with that link
+        r = post(a, authority_id=NIL)
+        assert r.status_code == 200 and r.json()["action"] == "correct", r.text
+        # another type, the link left out: the linker's link stays, as on the page
+        other = next(lab for lab in ws.card.labels if lab != b["label"])
+        r = post(b, label=other)
+        assert r.status_code == 200 and r.json()["action"] == "correct", r.text
+        schema = c.get("/openapi.json").json()["components"]["schemas"]
+        assert "authority_id" in schema["DecisionIn"]["properties"]
+        assert "link" in schema["QueueOut"]["properties"]
+    va, vb = a["value"], b["value"]
+    t = ws.store.t.decisions
+    with ws.store.read() as conn:
+        saved = conn.execute(sa.select(t.c.user, t.c.action, t.c.value)
+                             .where(t.c.queue_id == a["id"])).one()
+    assert (saved.user, saved.action, saved.value["authority_id"]) == ("rey", "correct", NIL)
+    gold_a = {(s.start, s.end, s.authority_id) for s in gold_spans(ws, [a["item_id"]])[a["item_id"]]}
+    assert (va["start"], va["end"], NIL) in gold_a
+    gold_b = {(s.start, s.end, s.label, s.authority_id)
+              for s in gold_spans(ws, [b["item_id"]])[b["item_id"]]}
+    assert (vb["start"], vb["end"], other, b["link"]["authority_id"]) in gold_b
+    out = tmp_path / "e.csv"
+    export_entities(ws, "csv", out, model="gazetteer@1")
+    exported = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+
+    def row_of(r: dict[str, Any]) -> dict[str, str]:
+        return next(e for e in exported if e["item_id"] == r["item_id"] and
+                    (int(e["start"]), int(e["end"])) == (r["value"]["start"],
+                                                         r["value"]["end"]))
+    assert (row_of(a)["authority_id"], row_of(a)["confirmed_by"], row_of(a)["model"]) == (
+        NIL, "rey", "")
+    assert (row_of(b)["type"], row_of(b)["authority_id"], row_of(b)["confirmed_by"]) == (
+        other, b["link"]["authority_id"], "rey")
+    assert (row_of(d)["authority_id"], row_of(d)["confirmed_by"]) == (
+        d["link"]["authority_id"], "rey")
+
+
+def test_a_type_corrected_through_the_api_keeps_the_linker_s_link(entities_ws: Any,
+                                                                   tmp_path: Path) -> None:
+    """A linked span given another type on the queue page keeps its link; given it
+    through the API, the gold span and the export lost it (an empty authority_id)."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions.link import link_choices
+    from glamlab.review import peek_queue
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.splits import split_of
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    _linked_ws(ws, tmp_path)
+    splits = split_of(ws)
+    rows = [r for r in peek_queue(ws, limit=500) if splits.get(r["item_id"]) != "test"]
+    link_choices(ws, rows)  # the library's view of each row's link, as the page's
+    row = next(r for r in rows if r.get("link"))
+    other = next(lab for lab in ws.card.labels if lab != row["label"])
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        r = c.post("/api/decisions", headers={"X-CSRF-Token": csrf_of(c)}, json={
+            "queue_id": row["id"], "action": "correct", "seen_version": row["version"],
+            "label": other})
+        assert r.status_code == 200 and r.json()["action"] == "correct", r.text
+    v = row["value"]
+    assert (v["start"], v["end"], other, row["link"]["authority_id"]) in {
+        (s.start, s.end, s.label, s.authority_id)
+        for s in gold_spans(ws, [row["item_id"]])[row["item_id"]]}
+
+
+def test_an_authority_link_is_refused_in_a_classification_project(
+        client_for: Any, queued_ws: Any) -> None:
+    c = client_for("rey")
+    h = _token(queued_ws, "rey")
+    row = c.get("/api/queue?limit=1", headers=h).json()[0]
+    r = c.post("/api/decisions", headers=h, json={
+        "queue_id": row["id"], "action": "correct", "seen_version": row["version"],
+        "label": row["label"], "authority_id": "NIL"})
+    assert r.status_code == 422 and "only for entities projects" in r.json()["error"], r.text
+    assert row["link"] is None

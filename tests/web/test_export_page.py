@@ -262,3 +262,71 @@ def test_an_entities_export_says_a_bad_policy_in_web_words(make_ws: Any, tmp_pat
     said = {"policy": policy.WEB_HINT, "safety": safety.WEB_HINT}[section]
     assert web.value.hint == said
     assert said in box.replace("&#39;", "'") and said in got.text.replace("&#39;", "'")
+
+
+def test_the_export_page_says_how_many_mentions_the_iiif_download_leaves_out(
+        make_ws: Any, tmp_path: Any) -> None:
+    """``glamlab export --format iiif`` says how many entity mentions it left out (no ALTO
+    word boxes to place them on the page, or a page with no IIIF canvas nor web address)
+    and what to do; the web app's Export page offered no IIIF download and said nothing.
+    Now an entities project's page offers it, and its check says, from the export itself,
+    how many mentions the download leaves out, why, and what to do on the Items page."""
+    import html
+    import re
+
+    import sqlalchemy as sa
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions.entity_export import export_entities
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+    from tests.actions.test_re_ingested_entities import _acted
+    from tests.web.conftest import stop_background
+
+    ws, _, _ = _acted(make_ws, tmp_path / "pages.csv")
+    # b ("Rien à Lyon.") has word boxes, as an ALTO page gives, but no canvas nor web
+    # address; a has none: its two mentions have nowhere to go on a page
+    items = ws.store.t.items
+    with ws.store.write() as conn:
+        meta = conn.execute(sa.select(items.c.meta).where(
+            items.c.item_id == "b", items.c.is_current.is_(True))).scalar() or {}
+        conn.execute(items.update().where(items.c.item_id == "b",
+                                          items.c.is_current.is_(True))
+                     .values(meta={**meta, "word_boxes": [0, 4, 10, 10, 40, 12,
+                                                          7, 11, 60, 10, 40, 12]}))
+    cli = export_entities(ws, "iiif", tmp_path / "cli.json")
+    boxes, canvas = cli["skipped_without_word_boxes"], cli["skipped_without_canvas"]
+    assert (boxes, canvas, cli["annotations"]) == (2, 1, 0), cli
+    page = stage_page_worked_out(ws, "export")
+    box = page.split('<div id="export-check">', 1)[1].split("</div>", 1)[0]
+    said = [html.unescape(p) for p in
+            re.findall(r'<p class="problem" role="status" data-for="iiif">([^<]*)</p>', box)]
+    assert len(said) == 2, box
+    assert said[0].startswith(f"The IIIF annotations download leaves out {boxes} of the "
+                              f"{boxes + canvas} entity mentions")
+    assert "no word positions on a page image (ALTO word boxes)" in said[0]
+    assert "ALTO XML file beside its image (Items page)" in said[0]
+    assert said[1].startswith(f"The IIIF annotations download leaves out {canvas} of the "
+                              f"{boxes + canvas} entity mentions: its page has no IIIF canvas")
+    assert "from their IIIF manifest (Items page)" in said[1]
+    assert "glamlab " not in box and "--format" not in box
+    # the download itself: the same annotations as the command's
+    add_user(ws, "ada", PASSWORD, "admin")
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "ada").status_code == 303
+        assert 'data-format="iiif"' in c.get("/stages/export").text
+        got = c.get("/stages/export/download?format=iiif")
+        assert got.status_code == 200, got.text
+        assert got.headers["content-disposition"].endswith('.iiif.json"')
+        doc = json.loads(got.content)
+        assert doc["type"] == "AnnotationPage" and len(doc["items"]) == cli["annotations"]
+    stop_background(app)
+
+
+def test_a_classification_project_offers_no_iiif_download_on_the_export_page(
+        export_client: Any) -> None:
+    """The IIIF annotations download is an entities project's (a row per mention)."""
+    _, c = export_client
+    assert 'data-format="iiif"' not in c.get("/stages/export").text
+    assert c.get("/stages/export/download?format=iiif").status_code == 404

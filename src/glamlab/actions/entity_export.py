@@ -467,6 +467,34 @@ def write_span_iiif(rows: Iterable[Row], out: IO[str], *, base: str,
     return n, skipped
 
 
+def iiif_left_out_web(res: dict[str, Any]) -> list[str]:
+    """What the IIIF annotations download (``export_entities(ws, "iiif", ...)``'s result
+    ``res``) left out, in the web app's words: how many mentions, why (no word positions
+    on a page image; a page with no IIIF canvas nor web address) and what to do there
+    (no commands). Empty when every mention was placed."""
+    total = int(res.get("annotations") or 0)
+    boxes = int(res.get("skipped_without_word_boxes") or 0)
+    canvas = int(res.get("skipped_without_canvas") or 0)
+    total += boxes + canvas
+    out = []
+    if boxes:
+        out.append(
+            f"The IIIF annotations download leaves out {boxes:,} of the {total:,} entity "
+            f"{plural(total, 'mention')}: {plural(boxes, 'its text has', 'their texts have')} "
+            "no word positions on a page image (ALTO word boxes), so a IIIF viewer has "
+            "nowhere to draw them. To place them, upload the page images again as a .zip "
+            "with each page's ALTO XML file beside its image (Items page). The spreadsheet "
+            "(CSV) and JSON lines downloads have every mention, with its place in the text.")
+    if canvas:
+        out.append(
+            f"The IIIF annotations download leaves out {canvas:,} of the {total:,} entity "
+            f"{plural(total, 'mention')}: {plural(canvas, 'its page has', 'their pages have')} "
+            "no IIIF canvas nor a web address (a IIIF viewer cannot open a file on this "
+            "computer). To place them, bring the pages in from their IIIF manifest (Items "
+            "page). The spreadsheet (CSV) and JSON lines downloads have every mention.")
+    return out
+
+
 # -- WebAnno TSV (INCEpTION) -----------------------------------------------------------
 def _file_name(item_id: str, used: set[str]) -> str:
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", item_id).strip("._") or "item"
@@ -945,7 +973,7 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
 
 
 __all__ = ["ENTITY_COLUMNS", "ENTITY_EXPORT_FORMATS", "ENTITY_ID_COLUMNS", "SPAN_FORMATS", "exports_spans", "SpanProvenance", "authority_uri",
-           "export_entities", "export_spans", "iiif_canvas", "iiif_span_annotation",
+           "export_entities", "export_spans", "iiif_canvas", "iiif_left_out_web", "iiif_span_annotation",
            "iter_gold_rows",
            "iter_prediction_rows", "span_regions",
            "text_selectors", "web_annotation", "word_boxes", "write_entities_csv",

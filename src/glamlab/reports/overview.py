@@ -219,25 +219,34 @@ def compute_export_check(ws: Workspace) -> dict[str, Any]:
     same function its download link calls, and store the warnings that export gives (in
     the web app's words): e.g. an entities project's spans a reviewer settled on that no
     longer lie on the re-ingested text, which the file leaves out; and its notes (whose
-    predictions they are, when no model is marked champion)."""
+    predictions they are, when no model is marked champion). An entities project's IIIF
+    annotations download is written too: ``iiif_left_out`` says how many mentions it
+    leaves out, why and what to do (:func:`~glamlab.actions.entity_export.iiif_left_out_web`)."""
     import tempfile
     import time
     from pathlib import Path
 
-    from ..actions.entity_export import export_entities, exports_spans
+    from ..actions.entity_export import export_entities, exports_spans, iiif_left_out_web
     from ..actions.export import export
     from ..store.results import put_result
 
     key = _export_key(ws)
     started = time.perf_counter()
     try:
+        iiif: list[str] = []
         with tempfile.TemporaryDirectory(prefix="glamlab-export-check-") as folder:
             path = Path(folder) / "export.csv"
             res = (export_entities(ws, "csv", path, web=True) if exports_spans(ws, "csv")
                    else export(ws, "csv", path, web=True))
+            if exports_spans(ws, "iiif"):
+                # the IIIF annotations download too: the mentions it cannot place on a
+                # page (no word boxes, no canvas), counted by the export itself
+                iiif = iiif_left_out_web(export_entities(
+                    ws, "iiif", Path(folder) / "export.iiif.json", web=True))
         # and which model it is, when no model is marked champion (the latest run's)
         result: dict[str, Any] = {"warnings": list(res.get("warnings") or []),
-                                  "notes": list(res.get("notes") or [])}
+                                  "notes": list(res.get("notes") or []),
+                                  "iiif_left_out": iiif}
     except GlamlabError as exc:
         result = {"missing": exc.message, "hint": exc.hint}
     return put_result(ws.store, EXPORT_CHECK, key, result, time.perf_counter() - started)

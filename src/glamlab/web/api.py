@@ -68,6 +68,25 @@ class PredictionOut(BaseModel):
     created_at: UTCDatetime
 
 
+class LinkChoiceOut(BaseModel):
+    id: str = Field(description="an authority record's id, or NIL (no record fits)")
+    label: str | None = Field(None, description="the record's name (none for NIL or an id "
+                                                "the authority file no longer has)")
+    description: str | None = None
+    uri: str | None = None
+
+
+class LinkOut(BaseModel):
+    authority_id: str = Field(description="the record `glamlab link` linked the span to, "
+                                          "or NIL")
+    score: float | None = Field(None, description="the link's score")
+    record: LinkChoiceOut | None = Field(None, description="that record")
+    choices: list[LinkChoiceOut] = Field(
+        description="what a reviewer may choose, as the queue page offers it: the linked "
+                    "record, the linker's next candidates, NIL; send one as "
+                    "``authority_id`` with a correction (POST /api/decisions)")
+
+
 class QueueOut(BaseModel):
     id: int
     item_id: str
@@ -82,6 +101,9 @@ class QueueOut(BaseModel):
     modality: str | None = None
     text: str | None = None
     value: Any = None  # what the candidate is beyond its label (entities: the span offsets)
+    link: LinkOut | None = Field(None, description="entities: the authority record "
+                                                   "`glamlab link` linked the span to, and "
+                                                   "the choices (none when not linked)")
 
 
 class SpanValueIn(BaseModel):
@@ -103,6 +125,15 @@ class DecisionIn(BaseModel):
                           "``start`` to ``end`` (end not included; code points of the text "
                           "as stored, each CR counted), as the queue page's \"Fix the "
                           "boundaries\" (default: the predicted ones)")
+    authority_id: str | None = Field(
+        None, min_length=1, max_length=500,
+        description="entities, correct only: the authority record the span links to, as "
+                    "the queue page's choice of link: the id of a record in the project's "
+                    "authority file (one of the row's ``link.choices`` in GET /api/queue, "
+                    "or another record the file has), or ``NIL`` when none fits; saved with "
+                    "the span as your decision, which the gold span and the exports carry. "
+                    "Left out: the link stays as ``glamlab link`` made it (also when you "
+                    "correct the span's type or boundaries)")
 
 
 class EarlierGoldOut(BaseModel):
@@ -337,8 +368,35 @@ def queue(request: Request,
     ``POST /api/leases/release``) so nobody else gets them; a viewer's request only reads."""
     ws = _ws(request)
     if user.can("reviewer"):
-        return review.lease_queue(ws, user.username, sort=sort, label=label, limit=limit)
-    return review.peek_queue(ws, sort=sort, label=label, limit=limit)
+        rows = review.lease_queue(ws, user.username, sort=sort, label=label, limit=limit)
+    else:
+        rows = review.peek_queue(ws, sort=sort, label=label, limit=limit)
+    if ws.card.kind == "entities":  # each linked span's record and choices, as the page
+        _with_links(ws, rows)
+    return rows
+
+
+def _record_out(record_id: str, record: Any) -> dict[str, Any]:
+    if record is None:
+        return {"id": record_id}
+    return {"id": record_id, "label": record.label, "description": record.description,
+            "uri": record.uri}
+
+
+def _with_links(ws: Any, rows: list[dict[str, Any]]) -> None:
+    """Each entities row ``glamlab link`` linked gets ``link``: the record, the link's
+    score and the choices the queue page offers (:func:`glamlab.actions.link.link_choices`)."""
+    from ..actions.link import link_choices
+
+    link_choices(ws, rows)
+    for r in rows:
+        k = r.get("link")
+        if k is not None:
+            r["link"] = {"authority_id": k["authority_id"], "score": k["score"],
+                         "record": None if k["record"] is None
+                         else _record_out(k["authority_id"], k["record"]),
+                         "choices": [_record_out(c["id"], c["record"])
+                                     for c in k["choices"]]}
 
 
 @router.post("/leases/renew", response_model=LeasesOut)
@@ -376,13 +434,17 @@ def post_decision(request: Request, body: DecisionIn,
     came: your decision replaces the gold label, as a later label would (an item in the
     test split keeps its gold); the answer says so (``settled_by_gold``). Entities: a correction gives the span another type (``label``) or other
     boundaries (``value``), as the queue page does; refused when they are not on the
-    text, or the span would replace an entity a person saved (422). The model's other
+    text, or the span would replace an entity a person saved (422). A correction may
+    also choose the span's authority link (``authority_id``: a record of the project's
+    authority file, or ``NIL``), as the queue page does; refused (422) for an id the file
+    does not have. The model's other
     spans still open over some of the words you save are decided with it (``settled``:
     the very span accepted, others rejected)."""
     ws = _ws(request)
     action: str = body.action
     label, value = body.label, None
-    if body.value is not None or (action == "correct" and ws.card.kind == "entities"):
+    if body.value is not None or body.authority_id is not None or (
+            action == "correct" and ws.card.kind == "entities"):
         action, label, value = _span_correction(ws, body)
     result = review.decide(ws, user.username, body.queue_id, action, body.seen_version,
                            label=label, value=value)
@@ -398,9 +460,17 @@ def _span_correction(ws: Any, body: DecisionIn) -> tuple[str, str | None, Any]:
     an accept. :class:`LabelError` (422) naming the row and the fix otherwise."""
     what = f"review queue row {body.queue_id}"
     if ws.card.kind != "entities":
+        if body.value is None:
+            raise LabelError(f"{what}: an authority link (authority_id) is only for "
+                             "entities projects", hint="send the right label alone")
         raise LabelError(f"{what}: a value (a span's start and end) is only for entities "
                          "projects", hint="send the right label alone")
     if body.action != "correct":
+        if body.value is None:
+            raise LabelError(f"{what}: another authority link (authority_id) is only for "
+                             "a correction",
+                             hint='send "action": "correct" with it, or leave authority_id '
+                                  "out to keep the link as it is")
         raise LabelError(f"{what}: new boundaries (value) are only for a correction",
                          hint='send "action": "correct" with them, or leave value out')
     row = review.queue_item(ws, body.queue_id)
@@ -421,10 +491,49 @@ def _span_correction(ws: Any, body: DecisionIn) -> tuple[str, str | None, Any]:
             "nothing was saved", item=row["item_id"],
             hint="give a start before the end, both within the text (characters, the "
                  "end not included)")
+    linked = _linked(ws, row)
+    link = None if body.authority_id is None else _chosen_link(ws, body.authority_id, what,
+                                                               row["item_id"])
+    if link == linked:
+        link = None  # the linker's own record: the link is kept, not corrected
     label = body.label or row["label"]
-    if label == row["label"] and (start, end) == (old.get("start"), old.get("end")):
+    if label == row["label"] and (start, end) == (old.get("start"), old.get("end")) \
+            and link is None:
         return "accept", None, None  # as on the page: the predicted span, accepted
-    return "correct", label, {"start": start, "end": end}
+    value: dict[str, Any] = {"start": start, "end": end}
+    # the record chosen, else (another type or boundaries) the linker's link kept, as the
+    # page saves it: the export looks the linker's up by the predicted span
+    if (link or linked) is not None:
+        value["authority_id"] = link or linked
+    return "correct", label, value
+
+
+def _linked(ws: Any, row: dict[str, Any]) -> str | None:
+    """The record (or NIL) ``glamlab link`` linked the queue row's span to; None when
+    it is not linked."""
+    from ..actions.link import link_choices
+
+    found = [dict(row)]
+    link_choices(ws, found)
+    k = found[0].get("link")
+    return None if k is None else str(k["authority_id"])
+
+
+def _chosen_link(ws: Any, chosen: str, what: str, item_id: str) -> str:
+    """A correction's ``authority_id``, checked as the queue page checks its choice:
+    ``NIL`` or the id of a record the project's authority file has; :class:`LabelError`
+    (422) naming the row and the fix otherwise."""
+    from ..actions.link import NIL
+    from ..linking.authority import authority_records
+
+    chosen = chosen.strip()
+    if chosen != NIL and (not chosen or not authority_records(ws, [chosen])):
+        raise LabelError(
+            f"{what}: no authority record {chosen!r} in this project's authority file; "
+            "nothing was saved", item=item_id,
+            hint="send one of the row's link choices (GET /api/queue), another record the "
+                 "authority file has (glamlab authority import), or NIL when none fits")
+    return chosen
 
 
 @router.get("/decisions", response_model=list[DecisionRow])

@@ -63,6 +63,18 @@ def stage_names(kind: TaskKind) -> dict[str, str]:
 EXPORT_FORMATS = {"csv": ("text/csv", "a spreadsheet (CSV)"),
                   "jsonl": ("application/x-ndjson", "JSON lines, one item a line"),
                   "parquet": ("application/vnd.apache.parquet", "Parquet, for data tools")}
+#: the downloads an entities project adds: its mentions as IIIF annotations on the page
+#: images (one AnnotationPage; mentions it cannot place are counted on the page)
+ENTITY_EXPORT_FORMATS = {"iiif": ("application/ld+json",
+                                  "IIIF annotations on the page images (JSON)")}
+
+
+def _export_formats(ws: Any) -> dict[str, tuple[str, str]]:
+    """The Export page's downloads for this project: format -> (media type, words)."""
+    from ...actions.entity_export import exports_spans
+
+    extra = {f: v for f, v in ENTITY_EXPORT_FORMATS.items() if exports_spans(ws, f)}
+    return {**EXPORT_FORMATS, **extra}
 
 
 def _form_number(form: FormData, key: str, what: str, low: float, high: float, *,
@@ -288,7 +300,7 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
     fields = [f for f in metadata_fields(ws) if f not in EXPORT_HIDDEN_FIELDS]
     fields += [f for f in chosen if f not in fields]
     query = "" if default else urlencode([("chosen", "1"), *(("meta", f) for f in chosen)])
-    return _page(request, "export", {"formats": EXPORT_FORMATS, "id_warning": warning,
+    return _page(request, "export", {"formats": _export_formats(ws), "id_warning": warning,
                                      "stale_warning": stale, "check": check,
                                      "meta_fields": fields, "meta_chosen": chosen,
                                      "meta_query": query})
@@ -308,19 +320,21 @@ def _export_meta(request: Request) -> list[str] | None:
 
 @router.get("/stages/export/download")
 def export_download(request: Request, user: User = Depends(page_user)) -> Response:
-    """``?format=csv|jsonl|parquet`` (and ``chosen=1&meta=FIELD...``: the item metadata
+    """``?format=csv|jsonl|parquet`` (an entities project: also ``iiif``, its mentions
+    as IIIF annotations on the page images) (and ``chosen=1&meta=FIELD...``: the item metadata
     fields ticked on the page) (read from the query string: a parameter called
     ``format`` made FastAPI give pydantic an alias it warns about, now and then, when the
     API description is built)."""
     from ...actions.export import export
 
     format = request.query_params.get("format", "csv")
-    if format not in EXPORT_FORMATS:
-        raise HTTPException(404, f"no export format {format!r}")
     ws = request.app.state.ws
+    formats = _export_formats(ws)
+    if format not in formats:
+        raise HTTPException(404, f"no export format {format!r}")
     folder = tempfile.mkdtemp(prefix="glamlab-export-")
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", ws.card.name or "glamlab").strip("-.") or "glamlab"
-    path = Path(folder) / f"{stem}-export.{format}"
+    path = Path(folder) / f"{stem}-export.{'iiif.json' if format == 'iiif' else format}"
     from ...actions.entity_export import export_entities, exports_spans
 
     meta = _export_meta(request)  # None: [export] meta in the card
@@ -328,7 +342,7 @@ def export_download(request: Request, user: User = Depends(page_user)) -> Respon
         export_entities(ws, format, path, web=True, meta=meta)
     else:
         export(ws, format, path, web=True, meta=meta)
-    return FileResponse(path, media_type=EXPORT_FORMATS[format][0], filename=path.name,
+    return FileResponse(path, media_type=formats[format][0], filename=path.name,
                         background=BackgroundTask(_remove, Path(folder)))
 
 
