@@ -279,3 +279,47 @@ def test_an_item_with_spans_of_several_people_is_one_jsonl_line_and_one_inceptio
     [doc] = read_webanno(tmp_path / "inc" / "doc_1.tsv")
     assert [(s.start, s.end, s.label) for s in doc.spans] == [
         (0, 11, "PER"), (18, 23, "LOC"), (29, 35, "PER")]
+
+
+def test_annotation_ids_use_the_cards_base_url_as_the_classification_export_does(
+        gold_ws, tmp_path):
+    """The entity export ignored ``[export] base_url``: its W3C ids were always
+    ``urn:glamlab:entities:...`` and its IIIF ids example.org, with no warning, while the
+    classification export reads the card. Now the card's base is used, and without one
+    the placeholder comes with the same warning."""
+    from glamlab.actions.entity_export import export_entities
+    from glamlab.workspace import Workspace
+
+    res = export_entities(gold_ws, "w3c", tmp_path / "before.jsonld", gold=True)
+    assert any("no [export] base_url" in w for w in res["warnings"])
+    root, db = gold_ws.root, (None if gold_ws.store.is_sqlite else gold_ws.store.url)
+    card = gold_ws.card_path
+    card.write_text(card.read_text(encoding="utf-8")
+                    + '\n[export]\nbase_url = "https://example.museum/anno"\n',
+                    encoding="utf-8")
+    gold_ws.close()
+    ws = Workspace.open(root, db=db)
+    try:
+        for fmt, name in (("w3c", "a.jsonld"), ("iiif", "a.iiif.json")):
+            res = export_entities(ws, fmt, tmp_path / name, gold=True)
+            assert not any("base_url" in w for w in res.get("warnings", [])), res
+            doc = json.loads((tmp_path / name).read_text(encoding="utf-8"))
+            # the collection's or page's own id, and every annotation's (the sample
+            # has no word boxes, so the IIIF page has none)
+            ids = [doc["id"], *(a["id"] for a in _annotations(doc))]
+            assert all(i.startswith("https://example.museum/anno/") for i in ids), ids
+            assert fmt == "iiif" or len(ids) > 1
+    finally:
+        ws.close()
+
+
+def _annotations(doc):
+    """Every object with type Annotation in a JSON-LD document."""
+    if isinstance(doc, dict):
+        if doc.get("type") == "Annotation":
+            yield doc
+        for v in doc.values():
+            yield from _annotations(v)
+    elif isinstance(doc, list):
+        for v in doc:
+            yield from _annotations(v)

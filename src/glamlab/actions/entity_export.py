@@ -844,6 +844,10 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
                         "For WebAnno TSV 3.3, which INCEpTION imports, use --format inception "
                         "--out FOLDER")
     fmt = {"w3c": "webanno"}.get(fmt, fmt)
+    if fmt in ("webanno", "iiif"):
+        base, unset = _annotation_base(ws, fmt, base)
+        if unset:
+            warnings.append(unset)
     fallback = None
     if not gold:
         # a [policy] or [safety] the export cannot read, or a model it cannot find, is
@@ -866,6 +870,22 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
         result["warnings"] = notes
     result["notes"] = [fallback] if fallback else []
     return result
+
+
+def _annotation_base(ws: Workspace, fmt: str, base: str | None) -> tuple[str, str | None]:
+    """The base of the annotation ids: ``base`` (``--base-url``), else ``[export]
+    base_url`` in the card, as the classification export reads it, else a placeholder,
+    with the warning that says so (None when a base was given)."""
+    from .export import BASE_WARNING, configured_base
+
+    if base:
+        return (base if base.endswith(("/", "#", ":")) else base + "/"), None
+    base = configured_base(ws)
+    if base:
+        return base, None
+    base = ("https://example.org/glamlab/entities/annotations/" if fmt == "iiif"
+            else "urn:glamlab:entities:annotation:")
+    return base, BASE_WARNING.format(base=base)
 
 
 def _named(ids: Sequence[str], shown: int = 5) -> str:
