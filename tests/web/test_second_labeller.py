@@ -260,3 +260,42 @@ def test_overview_gives_a_verdict_once_enough_items_are_labelled_twice(
         c.close()
         stop_background(app)
         ws.close()
+
+
+def test_multi_label_second_labelling_is_sized_by_the_rarest_label(make_ws: Any,
+                                                                   tmp_path: Any) -> None:
+    """A multi-label project's sample: as many items as its most uneven label asks for
+    (here one label on 10% of the items: more than the 103 of a label on half of them),
+    on the second labeller's page and on the overview."""
+    from glamlab.auth import add_user
+    from glamlab.tasks import import_labels
+    from glamlab.tasks.agreement import sample_size
+    from tests.tasks.helpers import add_items, write_csv
+
+    from .conftest import PASSWORD
+
+    ws = make_ws("multi", modality="text", labels=["maps", "ships", "text"],
+                 multi_label=True)
+    add_items(ws, [{"id": f"i{k}", "text": f"text {k}"} for k in range(20)])
+    import_labels(ws, write_csv(tmp_path / "a.csv", ["id", "label"], [
+        [f"i{k}", ("maps" if k % 2 else "text") + ("|ships" if k % 10 == 0 else "")]
+        for k in range(20)]), annotator="ann")
+    add_user(ws, "rob", PASSWORD, "reviewer")
+    needed = items_needed(2, smallest_share=0.1)
+    assert sample_size(ws)["items_needed"] == needed > items_needed(2)
+    app = create_app(ws)
+    c = TestClient(app)
+    try:
+        assert login(c, "rob").status_code == 303
+        text = _text(c.get("/label?mode=second").text)
+        assert (f"Items labelled by two or more people: 0 of the {needed} needed to judge "
+                "the agreement (as many as the most uneven label, ships, asks for): "
+                f"{needed} to go.") in text
+        c.get("/")
+        assert app.state.refresher.wait(120)
+        text = _text(c.get("/").text)
+        assert f"not measured yet: ask a second person to label {needed} items again" in text
+    finally:
+        c.close()
+        stop_background(app)
+        ws.close()
