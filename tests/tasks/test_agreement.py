@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
@@ -126,3 +128,29 @@ def test_enough_shared_items_get_a_verdict_and_an_interval(make_ws, tmp_path) ->
     low, high = r["alpha_interval"]
     assert low < alpha < high and (low, high) == alpha_interval([list(zip(a, b, strict=True))])
     assert r["summary"].endswith(" - reliable") and f"{low:.2f} to {high:.2f}" in r["summary"]
+
+
+def test_multi_label_sample_size_follows_the_rarest_label(make_ws, tmp_path) -> None:
+    """A multi-label task's alpha is per label, on two values (has it, has it not); the
+    sample-size rule asked for 103 shared items, as if each label were on half the items.
+    A label on 10% of them needs more: the rule with p = 0.1, and the summary names it."""
+    ws = make_ws(labels=["maps", "ships", "text"], modality="text", multi_label=True)
+    n = 40
+    add_items(ws, [{"id": f"i{k}", "text": "x"} for k in range(n)])
+    # maps on half the items, text on the other half, ships on one in ten
+    rows = [[f"i{k}", ("maps" if k % 2 == 0 else "text") + ("|ships" if k % 10 == 0 else "")]
+            for k in range(n)]
+    for who in ("a", "b"):
+        import_labels(ws, write_csv(tmp_path / f"{who}.csv", ["id", "label"], rows),
+                      annotator=who)
+    ships = sum(1 for r in rows if "ships" in r[1]) / n
+    assert ships == 0.1
+    a, z = 0.8, 1.6449
+    expected = math.ceil(2 * z * z * ((1 + a) * (3 - a) / (4 * (1 - a) * ships * (1 - ships))
+                                      - a))
+    r = agreement(ws)
+    assert r["items_needed"] == expected > 103
+    assert (r["rarest_label"], r["rarest_share"]) == ("ships", ships)
+    assert (f"too few shared items to judge: {n} of the {expected} needed before alpha can "
+            "be trusted (Krippendorff's rule for alpha 0.80, for the most uneven label, "
+            "ships, given to 10% of the items labelled)") in r["summary"]

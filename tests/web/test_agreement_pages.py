@@ -26,7 +26,11 @@ def _text(html: str) -> str:
 
 
 def _label_as(client: Any, labels: dict[str, str]) -> None:
-    csrf = csrf_of(client)
+    # the token from the queue page: the overview (csrf_of's page) works the agreement
+    # out too, and the first test below sees it worked out on the Reports page first
+    m = re.search(r'data-csrf="([^"]+)"', client.get("/queue").text)
+    assert m
+    csrf = m.group(1)
     for item_id, label in labels.items():
         r = client.post("/label", data={"csrf": csrf, "item_id": item_id, "label": label,
                                         "split": "train", "strategy": "random"},

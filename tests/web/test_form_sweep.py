@@ -24,9 +24,9 @@ from .conftest import PASSWORD, csrf_of, login
 FIELDS: dict[str, tuple[str, ...]] = {
     "/login": ("username", "password", "next"),
     "/logout": (),
-    "/label": ("item_id", "label", "split", "strategy"),
-    "/label/skip": ("item_id", "split", "strategy"),
-    "/label/undo": ("split", "strategy"),
+    "/label": ("item_id", "label", "split", "strategy", "mode"),
+    "/label/skip": ("item_id", "split", "strategy", "mode"),
+    "/label/undo": ("split", "strategy", "mode"),
     "/label/test-set": ("share", "keep_together"),
     "/queue/decide": ("one", "value_{q}", "label_{q}", "start_{q}", "end_{q}",
                       "authority_{q}", "linked_{q}", "predicted_{q}", "sort", "view"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import LabelError
+from ..progress import plural
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -29,7 +30,7 @@ def agreement_view(ws: Workspace, *, web: bool = False) -> dict[str, Any]:
     ``{"missing": why not, "hint": what to do}`` when nothing can be measured (nobody
     labelled an item someone else labelled, or an entities project, whose spans are not
     compared). ``web``: the hint names the web app's pages instead of commands."""
-    from ..tasks.agreement import agreement
+    from ..tasks.agreement import agreement, sample_size
 
     if ws.card.kind == "entities":
         return {"missing": "agreement between labellers is not measured for an entities "
@@ -39,12 +40,61 @@ def agreement_view(ws: Workspace, *, web: bool = False) -> dict[str, Any]:
     try:
         r = agreement(ws)
     except LabelError as exc:
-        hint = ("have a second person, signed in as themselves, label some of the items "
-                "already labelled (the Labelling page opens one by its id: "
-                "/label?item=ITEM-ID)" if web else exc.hint)
-        return {"missing": exc.message, "hint": hint}
+        needed = sample_size(ws)["items_needed"]
+        hint = (f"have a second person, signed in as themselves, label {needed:,} of the "
+                "items already labelled again (the Labelling page's \"Label a sample "
+                "again as a second labeller\")" if web else exc.hint)
+        return {"missing": exc.message, "hint": hint, "items_needed": needed}
     return {"summary": r["summary"], "pairs": r.get("pairs") or [],
-            "per_label": r.get("per_label") or []}
+            "per_label": r.get("per_label") or [], "alpha": r.get("krippendorff_alpha"),
+            "interval": r.get("alpha_interval"), "shared_items": r["shared_items"],
+            "items_needed": r["items_needed"], "multi_label": r["multi_label"],
+            "rarest_label": r.get("rarest_label"), "rarest_share": r.get("rarest_share")}
+
+
+def at_a_glance(view: dict[str, Any]) -> dict[str, Any]:
+    """What the overview shows of :func:`agreement_view` (or :func:`web_agreement`):
+    ``verdict``, a plain-language answer to "can the labels be trusted?", and, once
+    measured, ``alpha``, ``interval``, ``shared_items``, ``items_needed`` and ``left``
+    (the shared items still missing); ``second``: whether asking a second person to
+    label items again helps. A view stored by an earlier glamlab (no figures) gives
+    only its sentence."""
+    from ..tasks.agreement import ALPHA_MIN
+
+    if view.get("pending"):
+        return {"verdict": view["pending"], "pending": True}
+    if view.get("missing"):
+        needed = view.get("items_needed")
+        if needed is None:  # an entities project: not measured at all
+            return {"verdict": f"not measured: {view['missing']}"}
+        return {"verdict": f"not measured yet: ask a second person to label {needed:,} "
+                           f"{plural(needed, 'item')} again, without seeing the first "
+                           "label", "second": True, "items_needed": needed}
+    if "shared_items" not in view:
+        return {"verdict": sentence(view)}
+    out = {k: view.get(k) for k in ("alpha", "interval", "shared_items", "items_needed",
+                                    "multi_label", "rarest_label", "rarest_share")}
+    n, needed, alpha = view["shared_items"], view["items_needed"], view.get("alpha")
+    out["left"] = max(0, needed - n)
+    if alpha is None:
+        out["verdict"] = ("not measured yet: no label was given differently on any item "
+                          "two people labelled")
+    elif n < needed:
+        out["verdict"] = (f"too early to say: {n:,} of the {needed:,} items needed are "
+                          "labelled by two people; ask a second person to label "
+                          f"{needed - n:,} more {plural(needed - n, 'item')} again, "
+                          "without seeing the first label")
+        out["second"] = True
+    elif alpha >= ALPHA_MIN:
+        out["verdict"] = ("yes: people who label the same items agree, so the labels can be "
+                          "trusted")
+    elif alpha >= 0.667:
+        out["verdict"] = ("with care: people agree only partly; talk the labelling "
+                          "guidelines through together before relying on the figures")
+    else:
+        out["verdict"] = ("not yet: people often give the same items different labels; "
+                          "the labelling guidelines need work before the figures mean much")
+    return out
 
 
 def agreement_html(view: dict[str, Any]) -> str:
@@ -98,8 +148,9 @@ def _key(ws: Workspace) -> str:
         row = conn.execute(sa.select(sa.func.count(), sa.func.max(t.c.id), sa.func.sum(t.c.id))
                            .where(t.c.active.is_(True))).first()
     card = ws.card
+    # "view": what a stored view holds (2: the figures the overview shows, too)
     return key_of({"labels": list(row) if row else None, "names": list(card.labels),
-                   "multi": card.multi_label, "kind": card.kind})
+                   "multi": card.multi_label, "kind": card.kind, "view": 2})
 
 
 def compute_web_agreement(ws: Workspace) -> dict[str, Any]:

@@ -39,7 +39,13 @@ from .decisions import (
     unmark_text_done,
 )
 from .history import item_history
-from .labelling import labelling_counts, save_label, test_frozen, undo_label
+from .labelling import (
+    labelling_counts,
+    save_label,
+    second_labelling,
+    test_frozen,
+    undo_label,
+)
 from .queue import (
     DEFAULT_LEASE_S,
     LEASE_HEARTBEAT_S,
@@ -83,6 +89,7 @@ __all__ = [
     "release_leases",
     "renew_leases",
     "save_label",
+    "second_labelling",
     "test_frozen",
     "undo_label",
     "unmark_text_done",

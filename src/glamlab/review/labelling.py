@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -43,17 +43,19 @@ def test_frozen(ws: Workspace) -> bool:
 
 
 def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
-               split: str = "test", strategy: str | None = None) -> dict[str, Any]:
+               split: str | None = "test", strategy: str | None = None) -> dict[str, Any]:
     """Give ``item_id`` a gold label from ``user`` (the values the task kind's labelling
     widget submits, e.g. label names); a new item goes into ``split``, except in a
     tabular project, where a new row joins the test rows or training by its date
     (:func:`glamlab.tasks.tabular.split_by_date`) and ``split`` is not used. ``strategy``:
-    how the item was chosen; a model-ordered one cannot add to the test split."""
+    how the item was chosen; a model-ordered one cannot add to the test split.
+    ``split=None``: the item stays where it is, in no split if it is in none (a second
+    labeller's label, :func:`second_labelling`)."""
     from ..tasks.kinds import task_kind
     from ..tasks.sampling import check_strategy
 
     tabular = ws.card.modality == "tabular"
-    if strategy is not None and not tabular:
+    if strategy is not None and not tabular and split is not None:
         check_strategy(strategy, split)
 
     kind = task_kind(ws.card)
@@ -62,7 +64,7 @@ def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
     except ValueError as exc:
         raise LabelError(f"{item_id}: {exc}", item=item_id,
                          hint=f"choose from {', '.join(ws.card.labels)}") from exc
-    if split not in ("train", "test"):
+    if split not in ("train", "test", None):
         raise LabelError(f"unknown split {split!r}", hint="use train or test")
     if split == "test" and not tabular and test_frozen(ws):
         raise LabelError("the test set is frozen: models have been evaluated against it",
@@ -76,7 +78,7 @@ def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
         from ..tasks.tabular import split_by_date
 
         split = split_by_date(ws, item_id, found.meta)
-        if strategy is not None:
+        if strategy is not None and split is not None:
             check_strategy(strategy, split)
     stamp = now()
     with ws.store.write() as conn:
@@ -84,12 +86,13 @@ def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
             # the kind keeps its gold elsewhere (entities: the span store)
             existing = conn.execute(sa.select(st.splits.c.split)
                                     .where(st.splits.c.item_id == item_id)).scalar()
-            if existing is None:
+            if existing is None and split is not None:
                 conn.execute(st.splits.insert().values(item_id=item_id, split=split,
                                                        created_at=stamp))
             labels = kind.strata(gold)
             ws.store.audit(conn, user, "label", item_id, labels=labels, label_ids=[],
-                           split=existing or split, split_created=existing is None)
+                           split=existing or split,
+                           split_created=existing is None and split is not None)
             return {"item_id": item_id, "labels": labels, "split": existing or split}
         # only this person's earlier label is replaced: another person's stays (the
         # newest is the gold label in force) for the agreement between labellers
@@ -108,12 +111,13 @@ def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
         labels = [r.label for r in rows]
         existing = conn.execute(sa.select(st.splits.c.split)
                                 .where(st.splits.c.item_id == item_id)).scalar()
-        if existing is None:
+        if existing is None and split is not None:
             if split == "test":
                 refuse_into_test(conn, ws, [item_id])
             conn.execute(st.splits.insert().values(item_id=item_id, split=split, created_at=stamp))
         ws.store.audit(conn, user, "label", item_id, labels=labels, label_ids=ids,
-                       replaced=old, split=existing or split, split_created=existing is None)
+                       replaced=old, split=existing or split,
+                       split_created=existing is None and split is not None)
     return {"item_id": item_id, "labels": labels, "split": existing or split}
 
 
@@ -141,3 +145,42 @@ def undo_label(ws: Workspace, user: str) -> dict[str, Any] | None:
     return None
 
 
+
+
+def second_labelling(ws: Workspace, user: str, *,
+                     exclude: Collection[str] = ()) -> dict[str, Any] | None:
+    """Blind double labelling: the next item for ``user`` to label again, among the items
+    someone else labelled and ``user`` did not (their label is not shown), in an order
+    of its own for each person (a random sample, the same on every page; ``exclude``:
+    the items they skipped), until the items labelled by two or more people reach what
+    Krippendorff's sample-size rule asks for (:func:`glamlab.tasks.agreement.sample_size`).
+    ``{"item", "needed", "shared", "left", "mine", "candidates", ...}``; None in an
+    entities project (agreement is not measured there)."""
+    import hashlib
+
+    from ..tasks.agreement import sample_size
+    from ..tasks.labels import annotator_labels
+
+    if ws.card.kind == "entities":
+        return None
+    ann = annotator_labels(ws)
+    size = sample_size(ws, ann)
+    shared = sum(1 for per in ann.values() if len(per) >= 2)
+    mine = sum(1 for per in ann.values() if user in per and len(per) >= 2)
+    candidates = [i for i, per in ann.items() if user not in per]
+    left = max(0, size["items_needed"] - shared)
+
+    def order(item_id: str) -> bytes:
+        return hashlib.blake2b(f"{user}\0{item_id}".encode(), digest_size=8).digest()
+
+    item = None
+    if left:
+        ahead = sorted((i for i in candidates if i not in exclude), key=order)
+        for start in range(0, len(ahead), 100):  # an item taken out of the collection
+            found = list(ws.items(ids=ahead[start:start + 100]))  # keeps its labels
+            if found:
+                by_id = {f.item_id: f for f in found}
+                item = next(by_id[i] for i in ahead[start:start + 100] if i in by_id)
+                break
+    return {**size, "item": item, "needed": size["items_needed"], "shared": shared,
+            "left": left, "mine": mine, "candidates": len(candidates)}

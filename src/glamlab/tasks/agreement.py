@@ -14,7 +14,7 @@ needed and that the figure cannot be judged yet, instead of a verdict. Alpha com
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Collection, Hashable, Sequence
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
@@ -55,17 +55,62 @@ Z_05 = 1.6449
 MIN_BOOTSTRAP_ITEMS = 10
 
 
-def items_needed(categories: int, *, alpha_min: float = ALPHA_MIN, z: float = Z_05) -> int:
+def items_needed(categories: int, *, alpha_min: float = ALPHA_MIN, z: float = Z_05,
+                 smallest_share: float | None = None) -> int:
     """How many items two annotators must share before alpha can be judged against
-    ``alpha_min`` at the 0.05 level, for ``categories`` equally frequent values:
-    Krippendorff's sample-size rule (Krippendorff 2019, *Content Analysis*, 4th ed.,
-    §12.4.4, after Bloch & Kraemer 1989, eq. 3.7),
-    ``N = 2 z² ((1 + a)(3 - a) / (4 (1 - a) p (1 - p)) - a)`` with ``p = 1 / categories``
-    the share of the least frequent value: 103 items for two labels, 139 for four (his
-    table's figure). Rarer labels need more; this is the least."""
-    p = 1.0 / max(2, categories)
+    ``alpha_min`` at the 0.05 level: Krippendorff's sample-size rule (Krippendorff 2019,
+    *Content Analysis*, 4th ed., §12.4.4, after Bloch & Kraemer 1989, eq. 3.7),
+    ``N = 2 z² ((1 + a)(3 - a) / (4 (1 - a) p (1 - p)) - a)``, ``p`` the share of the
+    least frequent value: ``smallest_share`` when given (a multi-label task's rarest
+    label, :func:`rarest_label`), else ``1 / categories``, for equally frequent values:
+    103 items for two labels, 139 for four (his table's figure). Rarer values need more."""
+    p = smallest_share if smallest_share is not None else 1.0 / max(2, categories)
+    p = min(max(p, 1e-9), 0.5)
     a = alpha_min
     return math.ceil(2 * z * z * ((1 + a) * (3 - a) / (4 * (1 - a) * p * (1 - p)) - a))
+
+
+def rarest_label(label_sets: Sequence[Collection[str]],
+                 labels: Sequence[str]) -> tuple[str, float] | None:
+    """A multi-label task's alpha is per label, on two values (has it, has it not): the
+    label whose two values are the most uneven in ``label_sets`` (the labels people gave,
+    one set per item and person), and the share of the sets it is in. None when no label
+    is in some sets and not in others (nothing observed yet to size the sample by)."""
+    n = len(label_sets)
+    best: tuple[str, float] | None = None
+    for label in labels:
+        k = sum(1 for s in label_sets if label in s)
+        if not 0 < k < n:
+            continue
+        if best is None or min(k, n - k) / n < min(best[1], 1 - best[1]):
+            best = (label, k / n)
+    return best
+
+
+def sample_size(ws: Workspace, ann: dict[str, dict[str, list[str]]] | None = None,
+                annotators: Sequence[str] | None = None) -> dict[str, Any]:
+    """``{"items_needed": N, "rarest_label": name or None, "rarest_share": the share of
+    the items labelled it is given to, or None}``:
+    the shared items :func:`items_needed` asks for in this project. A single-label task:
+    for its labels equally frequent (the least). A multi-label task: for the share of its
+    rarest label among the labels given so far (``ann``: :func:`annotator_labels`; only
+    ``annotators``' when given), or for a label on half the items before any is given
+    (the least: rarer labels need more)."""
+    card = ws.card
+    if not card.multi_label:
+        return {"items_needed": items_needed(len(card.labels)), "rarest_label": None,
+                "rarest_share": None}
+    if ann is None:
+        from .labels import annotator_labels
+
+        ann = annotator_labels(ws)
+    sets = [set(labels) for per in ann.values() for a, labels in per.items()
+            if annotators is None or a in annotators]
+    rare = rarest_label(sets, card.labels)
+    if rare is None:
+        return {"items_needed": items_needed(2), "rarest_label": None, "rarest_share": None}
+    return {"items_needed": items_needed(2, smallest_share=min(rare[1], 1 - rare[1])),
+            "rarest_label": rare[0], "rarest_share": rare[1]}
 
 
 def _coincidences(units: Sequence[Sequence[Hashable | None]]) -> Any:
@@ -179,8 +224,9 @@ def agreement(ws: Workspace, *, annotators: Sequence[str] | None = None) -> dict
         result["per_label"] = per_label
         alphas = [float(p["krippendorff_alpha"]) for p in per_label]
         result["krippendorff_alpha"] = sum(alphas) / len(alphas) if alphas else None
-    # a multi-label task's alpha is per label, on two values (has it, has it not)
-    result["items_needed"] = items_needed(2 if ws.card.multi_label else len(ws.card.labels))
+    # a multi-label task's alpha is per label, on two values (has it, has it not): sized
+    # by the rarest label's share
+    result.update(sample_size(ws, ann, chosen))
     result["enough_items"] = len(shared) >= result["items_needed"]
     result["alpha_interval"] = (
         list(alpha_interval(variables)) if variables and len(shared) >= MIN_BOOTSTRAP_ITEMS
@@ -209,10 +255,22 @@ def _summary(r: dict[str, Any]) -> str:
         if n < needed:
             text += (f" - too few shared items to judge: {n:,} of the {needed:,} needed "
                      f"before alpha can be trusted (Krippendorff's rule for alpha "
-                     f"{ALPHA_MIN:.2f}); have more items labelled by two people")
+                     f"{ALPHA_MIN:.2f}{_rarest_words(r)}); have more items labelled by two "
+                     "people")
         else:
             text += (" - reliable" if alpha >= ALPHA_MIN else
                      " - tentative, discuss the guidelines" if alpha >= 0.667 else
                      " - low: the labelling guidelines need work before the numbers mean "
                      "much")
     return text
+
+
+def _rarest_words(r: dict[str, Any]) -> str:
+    """Which label sized a multi-label task's sample (its rarer value's share)."""
+    if not r.get("rarest_label"):
+        return (", the least: labels given to far fewer or far more than half the items "
+                "need more" if r.get("multi_label") else "")
+    share = r["rarest_share"]
+    said = ("under 1%" if share < 0.01 else "over 99%" if share > 0.99 else f"{share:.0%}")
+    return (f", for the most uneven label, {r['rarest_label']}, given to {said} of the "
+            "items labelled")

@@ -27,10 +27,14 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/label", response_class=HTMLResponse)
 def label_page(request: Request, strategy: str = "random", split: str = "test",
-               item: str | None = None, user: User = Depends(page_user)) -> Response:
+               item: str | None = None, mode: str = "",
+               user: User = Depends(page_user)) -> Response:
     """The next item to label, or ``item`` (the overview links a text whose entities
-    must be marked again for its new words), when it exists."""
+    must be marked again for its new words), when it exists. ``mode=second``: label a
+    sample again as a second labeller (:func:`second_page`)."""
     ws = request.app.state.ws
+    if mode == SECOND and ws.card.kind != "entities":
+        return second_page(request, user)
     if strategy not in sampling.STRATEGIES:
         strategy = "random"
     if split not in ("train", "test"):
@@ -60,6 +64,7 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
         "agreement": agreement_sentence(agreed) if agreed.get("summary") else None,
         "agreement_stale": agreed.get("stale"),
         "item": shown, "strategy": strategy, "split": split, "frozen": frozen,
+        "second_offered": ws.card.kind != "entities" and counts["labelled"] > 0,
         "strategies": allowed, "counts": counts,
         "labels": list(enumerate(ws.card.labels, start=1)),
         "done": request.query_params.get("done"),
@@ -70,6 +75,32 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
         "set_aside": _numbers(request, ("test", "train", "groups"))
         if request.query_params.get("done") == "test-set" else None,
         "set_by_time": _set_by_time(request)})
+
+
+#: the Labelling page's ``mode`` for blind double labelling
+SECOND = "second"
+
+
+def second_page(request: Request, user: User) -> Response:
+    """Blind double labelling: the next item someone else labelled and this person did
+    not, their label hidden (:func:`glamlab.review.second_labelling`), until the items
+    labelled by two people reach what Krippendorff's sample-size rule asks for. The
+    label is saved as this person's own, next to the first person's, and the agreement
+    between labellers is worked out again."""
+    ws = request.app.state.ws
+    queue = review.second_labelling(ws, user.username,
+                                    exclude=request.app.state.skips.get(user.username))
+    agreed = web_agreement(ws, request.app.state.refresher)
+    return render(request, "label.html", {
+        "second": queue, "mode": SECOND,
+        "agreement": agreement_sentence(agreed) if agreed.get("summary") else None,
+        "agreement_stale": agreed.get("stale"),
+        "item": queue["item"] if queue else None, "strategy": "random", "split": "",
+        "frozen": False, "strategies": {}, "counts": review.labelling_counts(ws),
+        "labels": list(enumerate(ws.card.labels, start=1)),
+        "done": request.query_params.get("done"),
+        "tabular": ws.card.modality == "tabular", "train_until": None,
+        "test_set": None, "time_split": None, "set_aside": None, "set_by_time": None})
 
 
 def _train_until(ws: Any) -> str | None:
@@ -145,6 +176,8 @@ def _back_to_label(form: FormData, done: str) -> RedirectResponse:
     # 100,000 characters, would make an address no server takes)
     q = {"strategy": strategy if strategy in sampling.STRATEGIES else "random",
          "split": split if split in ("train", "test") else "test", "done": done}
+    if form.get("mode") == SECOND:
+        q = {"mode": SECOND, "done": done}
     return RedirectResponse("/label?" + urlencode(q), 303)
 
 
@@ -153,9 +186,12 @@ def label_post(request: Request, form: FormData = Depends(form_of),
                user: User = Depends(writer("reviewer", "label items"))) -> Response:
     item_id = str(form.get("item_id") or "")
     values = [str(v) for v in form.getlist("label")]
-    review.save_label(request.app.state.ws, user.username, item_id, values,
-                      str(form.get("split") or "test"),
-                      strategy=str(form.get("strategy") or "random"))
+    if form.get("mode") == SECOND:  # a second label: the item stays in its split
+        review.save_label(request.app.state.ws, user.username, item_id, values, None)
+    else:
+        review.save_label(request.app.state.ws, user.username, item_id, values,
+                          str(form.get("split") or "test"),
+                          strategy=str(form.get("strategy") or "random"))
     request.app.state.queue_counts.invalidate()  # a gold label settles queue rows
     return _back_to_label(form, "label")
 

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from ... import review
 from ...auth import User
 from ...progress import plural
-from ...reports.agreement import agreement_section, web_agreement
+from ...reports.agreement import agreement_section, at_a_glance, web_agreement
 from ...reports.overview import evaluation_sections, gather
 from ...workspace.status import no_better_step, stale_predictions_sentence
 from ..pages import page_user, render
@@ -113,7 +113,9 @@ def overview(request: Request, user: User = Depends(page_user)) -> Response:
         "stale": stale_predictions_sentence(stale, web=True) if stale else None,
         "status": status, "queue": queue, "next_url": next_url, "next_words": next_words,
         "fact_words": FACT_WORDS,
-        "labelling": review.labelling_counts(ws), "changed_gold": _changed_gold(ws)})
+        "labelling": review.labelling_counts(ws), "changed_gold": _changed_gold(ws),
+        # can the labels be trusted? (the agreement between labellers, at a glance)
+        "agreement": at_a_glance(web_agreement(ws, request.app.state.refresher))})
 
 
 #: how many texts whose gold no longer fits the overview links to, per split

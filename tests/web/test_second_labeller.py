@@ -1,0 +1,301 @@
+"""Blind double labelling in the web app, and the agreement between labellers on the
+overview. A second person, signed in as themselves, opens "Label a sample again as a
+second labeller" on the Labelling page: they are given the items someone else labelled
+and they did not, without the first label, as many as Krippendorff's sample-size rule
+asks for; their labels are saved as their own (the first person's stay), the items stay
+in their split, and the overview says whether the labels can be trusted."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from glamlab.tasks import agreement
+from glamlab.tasks.agreement import items_needed
+from glamlab.web import create_app
+from glamlab.web.app import stop_background
+
+from .conftest import csrf_of, login
+
+
+def _text(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def _shown(html: str) -> str | None:
+    m = re.search(r'name="item_id" value="([^"]+)"', html)
+    return m.group(1) if m else None
+
+
+def _label(client: Any, item_id: str, label: str, **extra: str) -> Any:
+    return client.post("/label", data={"csrf": csrf_of(client), "item_id": item_id,
+                                       "label": label, **extra}, follow_redirects=False)
+
+
+def _rows(ws: Any, table: Any) -> list[tuple[Any, ...]]:
+    with ws.store.read() as conn:
+        return sorted(tuple(r) for r in conn.execute(sa.select(table)).all())
+
+
+def test_second_labeller_labels_the_first_persons_items_blind(web_ws: Any) -> None:
+    ws = web_ws
+    ids = [i.item_id for i in ws.items(limit=6)]
+    first = {i: ("graphic" if k % 2 else "no_graphic") for k, i in enumerate(ids)}
+    app = create_app(ws)
+    rey, rob = TestClient(app), TestClient(app)
+    try:
+        for c, user in ((rey, "rey"), (rob, "rob")):
+            assert login(c, user).status_code == 303
+        for i, label in first.items():
+            assert _label(rey, i, label, split="test", strategy="random").status_code == 303
+        splits = _rows(ws, ws.store.t.splits)
+        page = rob.get("/label")
+        assert 'href="/label?mode=second"' in page.text
+        assert "Label a sample again as a second labeller" in _text(page.text)
+        seen: list[str] = []
+        for n in range(len(ids)):
+            page = rob.get("/label?mode=second")
+            assert page.status_code == 200
+            text = _text(page.text)
+            needed = items_needed(2)
+            assert (f"Items labelled by two or more people: {n} of the {needed} needed to "
+                    f"judge the agreement: {needed - n} to go. You labelled {n} of them."
+                    ) in text
+            shown = _shown(page.text)
+            assert shown in first and shown not in seen
+            # blind: no link to the item's page (it shows the label in force)
+            assert f'href="/items/{shown}"' not in page.text
+            assert 'name="mode" value="second"' in page.text
+            # rob disagrees on the first item
+            label = first[shown] if n else ("graphic" if first[shown] == "no_graphic"
+                                             else "no_graphic")
+            r = _label(rob, shown, label, mode="second")
+            assert r.status_code == 303
+            assert r.headers["location"] == "/label?mode=second&done=label"
+            seen.append(shown)
+        text = _text(rob.get("/label?mode=second").text)
+        assert "No item is left that someone else labelled and you did not" in text
+        assert _shown(rob.get("/label?mode=second").text) is None
+        t = ws.store.t.labels
+        with ws.store.read() as conn:
+            kept = {(r.item_id, r.annotator): r.label for r in conn.execute(
+                sa.select(t).where(t.c.active.is_(True)))}
+        for i in ids:  # each person's own label, side by side
+            assert kept[(i, "rey")] == first[i] and (i, "rob") in kept
+        assert _rows(ws, ws.store.t.splits) == splits  # the items stay in their split
+        r = agreement(ws)
+        assert r["shared_items"] == len(ids) and r["annotators"] == ["rey", "rob"]
+        (pair,) = r["pairs"]
+        assert pair["percent_agreement"] == (len(ids) - 1) / len(ids)
+        # rey has nothing to label again: rob labelled only rey's items
+        assert _shown(rey.get("/label?mode=second").text) is None
+    finally:
+        rey.close()
+        rob.close()
+        stop_background(app)
+
+
+def test_skip_and_undo_stay_in_second_labelling(web_ws: Any) -> None:
+    ws = web_ws
+    ids = [i.item_id for i in ws.items(limit=3)]
+    app = create_app(ws)
+    rey, rob = TestClient(app), TestClient(app)
+    try:
+        for c, user in ((rey, "rey"), (rob, "rob")):
+            assert login(c, user).status_code == 303
+        for i in ids:
+            _label(rey, i, "graphic", split="train", strategy="random")
+        shown = _shown(rob.get("/label?mode=second").text)
+        assert shown is not None
+        r = rob.post("/label/skip", data={"csrf": csrf_of(rob), "item_id": shown,
+                                          "mode": "second"}, follow_redirects=False)
+        assert r.headers["location"] == "/label?mode=second&done=skip"
+        after = _shown(rob.get("/label?mode=second").text)
+        assert after not in (None, shown)
+        assert _label(rob, after, "no_graphic", mode="second").status_code == 303
+        r = rob.post("/label/undo", data={"csrf": csrf_of(rob), "mode": "second"},
+                     follow_redirects=False)
+        assert r.headers["location"] == "/label?mode=second&done=undo"
+        t = ws.store.t.labels
+        with ws.store.read() as conn:
+            assert not conn.execute(sa.select(t.c.id).where(
+                t.c.annotator == "rob", t.c.active.is_(True))).all()
+            assert len(conn.execute(sa.select(t.c.id).where(
+                t.c.annotator == "rey", t.c.active.is_(True))).all()) == 3
+    finally:
+        rey.close()
+        rob.close()
+        stop_background(app)
+
+
+def test_a_second_label_on_an_item_in_no_split_leaves_it_in_none(make_ws: Any,
+                                                                   tmp_path: Any) -> None:
+    """Labels brought in from a spreadsheet have no split until one is set aside: a
+    second person's label adds theirs and puts the item in no split (the labelling page
+    would otherwise have put it in the test set, outside the random sample)."""
+    from glamlab.auth import add_user
+    from glamlab.tasks import import_labels
+    from tests.tasks.helpers import add_items, write_csv
+
+    from .conftest import PASSWORD
+
+    ws = make_ws("imported", modality="text", labels=["yes", "no"])
+    add_items(ws, [{"id": f"i{k}", "text": f"text {k}"} for k in range(4)])
+    import_labels(ws, write_csv(tmp_path / "a.csv", ["id", "label"],
+                                [[f"i{k}", "yes"] for k in range(4)]), annotator="ann")
+    add_user(ws, "rob", PASSWORD, "reviewer")
+    assert _rows(ws, ws.store.t.splits) == []
+    app = create_app(ws)
+    c = TestClient(app)
+    try:
+        assert login(c, "rob").status_code == 303
+        shown = _shown(c.get("/label?mode=second").text)
+        assert shown in {f"i{k}" for k in range(4)}
+        assert _label(c, shown, "no", mode="second").status_code == 303
+        assert _rows(ws, ws.store.t.splits) == []
+        assert agreement(ws)["shared_items"] == 1
+    finally:
+        c.close()
+        stop_background(app)
+        ws.close()
+
+
+def test_a_bad_second_label_is_refused_in_words(web_ws: Any) -> None:
+    ws = web_ws
+    app = create_app(ws)
+    c = TestClient(app, raise_server_exceptions=False)
+    first = next(iter(ws.items(limit=1))).item_id
+    try:
+        assert login(c, "rob").status_code == 303
+        before = _rows(ws, ws.store.t.labels)
+        for item_id, label, words in (
+                ("no-such-item", "graphic", "no item with id 'no-such-item'"),
+                (first, "maps", "not among this project's labels")):
+            r = _label(c, item_id, label, mode="second")
+            assert 400 <= r.status_code < 500 and words in _text(r.text), r.text[:500]
+        assert _rows(ws, ws.store.t.labels) == before
+    finally:
+        c.close()
+        stop_background(app)
+
+
+def test_overview_says_whether_the_labels_can_be_trusted(web_ws: Any) -> None:
+    ws = web_ws
+    ids = [i.item_id for i in ws.items(limit=12)]
+    app = create_app(ws)
+    rey, rob = TestClient(app), TestClient(app)
+    try:
+        for c, user in ((rey, "rey"), (rob, "rob")):
+            assert login(c, user).status_code == 303
+        rey.get("/")
+        assert app.state.refresher.wait(120)
+        text = _text(rey.get("/").text)
+        needed = items_needed(2)
+        assert ("Can the labels be trusted? Agreement between labellers: not measured yet: "
+                f"ask a second person to label {needed} items again, without seeing the "
+                "first label. Label a sample again as a second labeller") in text
+        for k, i in enumerate(ids):
+            _label(rey, i, "graphic" if k % 2 else "no_graphic", split="test",
+                   strategy="random")
+        for k, i in enumerate(ids):
+            _label(rob, i, ("graphic" if k % 2 else "no_graphic") if k else "graphic",
+                   mode="second")
+        rob.get("/")
+        assert app.state.refresher.wait(120)
+        page = rob.get("/")
+        text = _text(page.text)
+        r = agreement(ws)
+        low, high = r["alpha_interval"]
+        assert (f"Agreement between labellers: too early to say: 12 of the {needed} items "
+                "needed are labelled by two people; ask a second person to label "
+                f"{needed - 12} more items again, without seeing the first label.") in text
+        assert f"Krippendorff's alpha: {r['krippendorff_alpha']:.2f}" in text
+        assert f"95% interval {low:.2f} to {high:.2f}" in text
+        assert f"Items labelled by two or more people: 12 of the {needed} needed" in text
+        assert 'href="/label?mode=second" id="agreement-second"' in page.text
+    finally:
+        rey.close()
+        rob.close()
+        stop_background(app)
+
+
+def test_overview_gives_a_verdict_once_enough_items_are_labelled_twice(
+        make_ws: Any, tmp_path: Any) -> None:
+    from glamlab.auth import add_user
+    from glamlab.tasks import import_labels
+    from tests.tasks.helpers import add_items, write_csv
+
+    from .conftest import PASSWORD
+
+    n = 110
+    ws = make_ws("agreed", modality="text", labels=["yes", "no"])
+    add_items(ws, [{"id": f"i{k}", "text": f"text {k}"} for k in range(n)])
+    a = ["yes" if k % 2 else "no" for k in range(n)]
+    b = [v if k % 20 else ("no" if v == "yes" else "yes") for k, v in enumerate(a)]
+    for who, labels in (("ann", a), ("bob", b)):
+        import_labels(ws, write_csv(tmp_path / f"{who}.csv", ["id", "label"],
+                                    [[f"i{k}", v] for k, v in enumerate(labels)]),
+                      annotator=who)
+    add_user(ws, "rob", PASSWORD, "reviewer")
+    app = create_app(ws)
+    c = TestClient(app)
+    try:
+        assert login(c, "rob").status_code == 303
+        c.get("/")
+        assert app.state.refresher.wait(120)
+        text = _text(c.get("/").text)
+        r = agreement(ws)
+        assert r["enough_items"] and r["krippendorff_alpha"] >= 0.8
+        assert ("Agreement between labellers: yes: people who label the same items agree, "
+                "so the labels can be trusted.") in text
+        assert f"Items labelled by two or more people: {n} of the 103 needed" in text
+        # enough items labelled twice: the second labeller's page says so
+        text = _text(c.get("/label?mode=second").text)
+        assert "Enough items are labelled by two people to judge the agreement" in text
+    finally:
+        c.close()
+        stop_background(app)
+        ws.close()
+
+
+def test_multi_label_second_labelling_is_sized_by_the_rarest_label(make_ws: Any,
+                                                                   tmp_path: Any) -> None:
+    """A multi-label project's sample: as many items as its most uneven label asks for
+    (here one label on 10% of the items: more than the 103 of a label on half of them),
+    on the second labeller's page and on the overview."""
+    from glamlab.auth import add_user
+    from glamlab.tasks import import_labels
+    from glamlab.tasks.agreement import sample_size
+    from tests.tasks.helpers import add_items, write_csv
+
+    from .conftest import PASSWORD
+
+    ws = make_ws("multi", modality="text", labels=["maps", "ships", "text"],
+                 multi_label=True)
+    add_items(ws, [{"id": f"i{k}", "text": f"text {k}"} for k in range(20)])
+    import_labels(ws, write_csv(tmp_path / "a.csv", ["id", "label"], [
+        [f"i{k}", ("maps" if k % 2 else "text") + ("|ships" if k % 10 == 0 else "")]
+        for k in range(20)]), annotator="ann")
+    add_user(ws, "rob", PASSWORD, "reviewer")
+    needed = items_needed(2, smallest_share=0.1)
+    assert sample_size(ws)["items_needed"] == needed > items_needed(2)
+    app = create_app(ws)
+    c = TestClient(app)
+    try:
+        assert login(c, "rob").status_code == 303
+        text = _text(c.get("/label?mode=second").text)
+        assert (f"Items labelled by two or more people: 0 of the {needed} needed to judge "
+                "the agreement (as many as the most uneven label, ships, asks for): "
+                f"{needed} to go.") in text
+        c.get("/")
+        assert app.state.refresher.wait(120)
+        text = _text(c.get("/").text)
+        assert f"not measured yet: ask a second person to label {needed} items again" in text
+    finally:
+        c.close()
+        stop_background(app)
+        ws.close()
