@@ -39,7 +39,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "/admin/users/remove": ("username", "confirmed"),
     "/admin/alias": ("model", "alias", "confirmed"),
     "/stages/evaluate": ("model",),
-    "/stages/evaluate/backtest": (),
+    "/stages/evaluate/backtest": ("model", "since", "until", "n_boot"),
     "/stages/run": ("model",),
     "/stages/act": (),
     "/stages/act/capacity": ("risk", "calibrate"),

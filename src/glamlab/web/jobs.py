@@ -30,7 +30,9 @@ Job kinds:
 - ``capacity``: a tabular project's extra places per slot for ``params["risk"]``
   (``glamlab capacity``; ``params["calibrate"]``), with the replay in money;
 - ``backtest``: a tabular project's rolling-origin backtest, month by month from the
-  time split's cutoff, baselines first (``glamlab backtest``), with its notes.
+  time split's cutoff (or ``params["since"]``, to ``params["until"]``), baselines first,
+  then ``params["model"]`` (a predictor or a saved model's spec; default tabular-gbm),
+  with ``params["n_boot"]`` resamples (``glamlab backtest``), with its notes.
 """
 
 from __future__ import annotations
@@ -269,17 +271,29 @@ def _capacity(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
 
 def _backtest(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     from ..evaluation.tabular import project_backtest
+    from ..registry.tabular import DEFAULT_MODEL
 
+    params = job["params"]
     _set(ws, job["id"], message="training the baselines and the model on the rows before "
                                 "each month, and predicting the month")
     try:
-        report = project_backtest(ws, n_boot=int(job["params"].get("n_boot") or 200))
+        report = project_backtest(ws, model=str(params.get("model") or DEFAULT_MODEL),
+                                  since=params.get("since") or None,
+                                  until=params.get("until") or None,
+                                  n_boot=int(params.get("n_boot") or 200))
     except EvaluationError as exc:
         if not exc.message.startswith("no training rows before"):
             raise
-        raise EvaluationError(  # the command's fix is --since; on the pages, the date
+        if params.get("since"):  # the command's fix is --since; on the pages, the field
+            raise EvaluationError(
+                exc.message + f": the backtest starts with the month of {params['since']}",
+                hint="choose a later first month for the backtest on the evaluate page "
+                     "(or leave it empty to start with the month the test rows start in)"
+                ) from None
+        raise EvaluationError(
             exc.message + ": the backtest starts with the month the test rows start in",
-            hint="choose a later first date of the test rows on the Labelling page") from None
+            hint="choose a later first date of the test rows on the Labelling page, or a "
+                 "later first month for the backtest on the evaluate page") from None
     return dict(_no_nan(report.to_dict()))
 
 
