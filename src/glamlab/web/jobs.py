@@ -22,8 +22,8 @@ Job kinds:
   the result waits on the policy page until a person saves it (:func:`save_policy`);
 - ``ingest``: bring in an uploaded ZIP of images, IIIF manifest or METS file
   (``params["folder"]``/``params["file"]`` in the workspace's uploads), an uploaded table
-  with its columns mapped (``params["id_column"]``, ``text_column``, ``label_column``:
-  the items, then its label column as gold labels; in a tabular project
+  with its columns mapped (``params["id_column"]``, ``text_column``, ``label_column``,
+  in an image project ``image_column``: the items, then its label column as gold labels; in a tabular project
   ``params["rows"]``: its rows, as ``glamlab ingest`` brings them in), or a IIIF
   manifest or collection by its address (``params["url"]``): ``glamlab ingest``. Each
   upload is its own job (they queue), its report kept beside the upload;
@@ -247,7 +247,8 @@ def _ingest(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
         report = uploads.bring_in_table(
             ws, path, id_column=str(params["id_column"]),
             text_column=params.get("text_column") or None,
-            label_column=params.get("label_column") or None, actor=str(job["created_by"]))
+            label_column=params.get("label_column") or None,
+            image_column=params.get("image_column") or None, actor=str(job["created_by"]))
         name = path.name
     else:
         path = uploads.find(ws, str(params.get("folder") or ""), str(params.get("file") or ""))
