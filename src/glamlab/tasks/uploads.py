@@ -10,7 +10,10 @@ the workspace's ``uploads/`` folder (owner-only, safe names, size limits:
   may change them, then :func:`bring_in_table` ingests it and imports the label column
   as gold labels (only the rows whose item came in; a row with a label the project does
   not have is one problem, the rest carries on), setting a test split aside when there
-  is none yet;
+  is none yet; in an image project the person may choose a column of images (their web
+  addresses, as ``glamlab ingest --image-column`` takes them; a local path must be a
+  file inside the upload's folder: a path elsewhere on the server is one problem for
+  its row);
 - a ZIP of images: unpacked (no member outside its folder, no links, size limits; one
   problem per member left out), then ingested as a folder;
 - a IIIF manifest (``.json``) or a METS file (``.xml``): ingested from the uploaded
@@ -144,18 +147,21 @@ def preview_table(ws: Workspace, path: Path) -> dict[str, Any]:
 #: column names that say "this is the image" (compared lower-case, letters and digits)
 IMAGE_NAMES = ("image", "imageurl", "imageuri", "img", "url", "uri", "path", "file",
                "filename", "imagepath", "scan", "thumbnail", "iiif")
-_IMAGE_VALUE = re.compile(r"^(https?://\S+|\S+\.(jpe?g|png|tiff?|jp2|webp|gif|bmp))$", re.I)
+_IMAGE_VALUE = re.compile(r"^https?://\S+$", re.I)
 
 
 def _image_column(header: list[str], sample: list[dict[str, str]],
                   exclude: tuple[str | None, ...] = ()) -> str | None:
     """The column of a table that gives each row's image, for the mapping step of an
-    image project: one named as an image column whose values look like web addresses or
-    image files, else the only column whose values all do (None when none or several)."""
+    image project: of the columns whose values are mostly web addresses, the one named as an
+    image column, else the only one (None when none or several). A column of file names
+    is never guessed: an uploaded table brings no image files with it, and such a table
+    is most often labels for images already here."""
     def looks(name: str) -> bool:
         values = [str(r.get(name) or "").strip() for r in sample]
         filled = [v for v in values if v]
-        return bool(filled) and all(_IMAGE_VALUE.match(v) for v in filled)
+        return bool(filled) and sum(1 for v in filled if _IMAGE_VALUE.match(v)) * 2 >= len(
+            filled)
 
     def norm(name: str) -> str:
         return "".join(ch for ch in name.lower() if ch.isalnum())
