@@ -508,3 +508,26 @@ def test_a_stray_quote_inside_a_cell_is_read_as_text_as_before(make_ws, tmp_path
     assert (report.added, report.failed) == (2, 0)
     assert ws.item("1").text == "Moby Dick by Melville"
     assert ws.item("1").meta["year"] == "1851"
+
+
+def test_image_root_takes_local_images_inside_it_only(make_ws, tmp_path):
+    """``image_root`` (a table uploaded in the web app): an image inside the folder comes
+    in; one reached by ``..``, an absolute path or a link out of it is a problem for its
+    row, even where the file is a readable image; without it (the command line) the
+    same paths come in."""
+    write_jpeg(tmp_path / "upload" / "p1.jpg", (64, 48))
+    write_jpeg(tmp_path / "elsewhere" / "p2.jpg", (32, 32))
+    (tmp_path / "upload" / "link.jpg").symlink_to(tmp_path / "elsewhere" / "p2.jpg")
+    rows = ("id,path\n" "p1,p1.jpg\n" "p2,../elsewhere/p2.jpg\n"
+            f"p3,{tmp_path / 'elsewhere' / 'p2.jpg'}\n" "p4,link.jpg\n")
+    src = _csv(tmp_path / "upload" / "pages.csv", rows)
+    ws = make_ws()
+    report = ws.ingest([src], image_column="path", image_root=tmp_path / "upload")
+    assert (report.added, report.failed) == (1, 3)
+    assert ws.item("p1").width == 64
+    reasons = {e["item_ref"].rsplit(":", 1)[1]: e["reason"] for e in ws.ingest_errors()}
+    for line, item in (("line 3", "p2"), ("line 4", "p3"), ("line 5", "p4")):
+        assert f"of item {item!r} is a path on the server outside the upload" in \
+            reasons[line], reasons
+    cli = make_ws(name="cli")
+    assert cli.ingest([src], image_column="path").added == 4

@@ -23,7 +23,8 @@ def _write_html(path: str, title: str, sections: list[Any]) -> None:
 
 @click.command()
 @click.option("--model", default="tabular-gbm", show_default=True,
-              help="The predictor to backtest after the baselines.")
+              help="The predictor to backtest after the baselines, or a saved model "
+                   "(NAME@VERSION) retrained each month with its settings.")
 @click.option("--param", "params", multiple=True, help="Predictor parameter KEY=VALUE.")
 @click.option("--since", default=None, help="First month (default: the time split's cutoff).")
 @click.option("--until", default=None, help="Last date (default: the last row).")

@@ -28,7 +28,12 @@ def project_backtest(ws: Workspace, *, model: str = DEFAULT_MODEL,
     row): train every predictor on all rows before the month, score the month. ``count``
     scores the number of "yes" per slot (``count_freq`` × the card's group columns) by
     MAE (or the ``[count]`` metric) instead of each row by F1; by default a count task
-    (``[count]`` in the card) is scored by its counts, any other by its rows."""
+    (``[count]`` in the card) is scored by its counts, any other by its rows.
+
+    ``model`` is a predictor (``tabular-gbm``) or a saved model of the project by its
+    spec (``gbm-deep@2``, ``tabular-gbm@champion``): then its predictor is trained
+    afresh each month with the parameters that model was trained with (``params``
+    override them), and the report names it by that spec."""
     import pandas as pd
 
     from ..tasks.count import count_task
@@ -60,13 +65,29 @@ def project_backtest(ws: Workspace, *, model: str = DEFAULT_MODEL,
         return lambda: make_predictor(ws, name, p)
 
     makers = {name: maker(name) for name in BASELINES}
-    makers[model] = maker(model, params)
+    predictor, params = saved_or_predictor(ws, model, params)
+    makers[model] = maker(predictor, params)
     report = backtest(frame, schema, makers, origins=origins,
                       group_by=list(schema.group_columns) if count else None,
                       count_freq=count_freq, count_metric=task.metric if task else "mae",
                       n_boot=n_boot, seed=seed)
     report.notes.extend(split_by_date_notes(ws, frame, cutoff))
     return report
+
+
+def saved_or_predictor(ws: Workspace, model: str, params: dict[str, Any] | None = None
+                       ) -> tuple[str, dict[str, Any] | None]:
+    """(the predictor, its parameters) to backtest for ``model``: a predictor name as it
+    is; a saved model's spec (``NAME@VERSION`` or ``NAME@ALIAS``) as its predictor with
+    the parameters it was trained with (not its table schema: the project's current one),
+    ``params`` on top."""
+    if "@" not in model:
+        return model, params
+    from ..registry.models import get_model
+
+    saved = get_model(ws, model)
+    kept = {k: v for k, v in (saved.params or {}).items() if k != "schema"}
+    return saved.predictor, {**kept, **(params or {})}
 
 
 def split_by_date_notes(ws: Workspace, frame: pd.DataFrame, cutoff: str) -> list[str]:

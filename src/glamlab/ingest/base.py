@@ -56,6 +56,11 @@ class IngestOptions:
     # a problem for that row
     needs_text: bool = False
     image_column: str | None = None  # CSV/JSONL/Parquet: a path (relative to the file) of an image
+    # a local image path of an image column must lie in this folder once resolved (links
+    # followed), as a IIIF manifest's or a METS file's must lie in its own folder: a
+    # table uploaded in the web app names no file of the server outside its upload
+    # (absolute paths, ``..``); None: any path the person running glamlab may read
+    image_root: str | None = None
     # the project's items are images: a table row with no image column and no text column
     # would be an item with nothing to read (a label table, the wrong spreadsheet); each
     # such row is a problem naming its line and the fix, nothing is created

@@ -10,7 +10,10 @@
   German), tab or ``|``;
 * ``image_column`` gives an image path relative to the table file (or an absolute path,
   or an http(s) URL fetched lazily): the row becomes an image item, its header is read
-  at ingest; a missing or unreadable image is a problem for that row only;
+  at ingest; a missing or unreadable image is a problem for that row only; with
+  ``options.image_root`` (a table uploaded in the web app) a local path must be a file
+  inside that folder (no absolute path, no ``..``, no link out of it), else it is a
+  problem for that row;
 * every other column is kept as metadata;
 * in an image project (``options.needs_image``), a table with no image column and no text
   column gives no item: each row is a problem naming its line and the fix (an item with
@@ -179,6 +182,33 @@ class _Columns:
                            "name the column that holds the text with --text-column NAME")
         return None
 
+    def _outside_root(self, img: Path, ref: str, item_id: str, value: str) -> Problem | None:
+        """With ``options.image_root`` (a table uploaded in the web app), a local image
+        that is not a file inside that folder (an absolute path, ``..``, a link out of
+        it, or no such file there) is a problem for its row, named without the server's
+        folders; the images' web addresses are what such a table gives."""
+        if self.options.image_root is None:
+            return None
+        root = Path(self.options.image_root).resolve()
+        try:
+            target = img.resolve()
+            outside = not target.is_relative_to(root)
+            if not outside and target.is_file():
+                return None
+        except (OSError, ValueError, RuntimeError):  # a name no file system takes, a loop
+            outside = True
+        fix = ("give each image's web address (starting with http:// or https://), or "
+               "upload the images as a .zip and then this table for their labels")
+        if "://" in value:
+            why = "is not a web address starting with http:// or https://"
+        elif outside:
+            why = "is a path on the server outside the upload, which this page does not read"
+        else:
+            why = "is not a web address, and no such file came with the table"
+        return Problem(self.source, f"{self.path}:{ref}",
+                       f"{ref}: the image {_clip(value, 80)!r} of item {item_id!r} {why}; "
+                       "the row was left out", fix)
+
     def record(self, ref: str, item_id: str, text: str | None, image: Any,
                meta: dict[str, Any], digest: hashlib._Hash) -> Record | Problem:
         modality = "text" if self.text_col else "record"
@@ -213,6 +243,9 @@ class _Columns:
                 img = Path(value)
                 if not img.is_absolute():
                     img = self.base / img
+                outside = self._outside_root(img, ref, item_id, value)
+                if outside is not None:
+                    return outside
                 if not img.is_file():
                     return Problem(self.source, f"{self.path}:{ref}",
                                    f"{ref}: the image {value!r} of item {item_id!r} does not "

@@ -10,7 +10,10 @@ the workspace's ``uploads/`` folder (owner-only, safe names, size limits:
   may change them, then :func:`bring_in_table` ingests it and imports the label column
   as gold labels (only the rows whose item came in; a row with a label the project does
   not have is one problem, the rest carries on), setting a test split aside when there
-  is none yet;
+  is none yet; in an image project the person may choose a column of images (their web
+  addresses, as ``glamlab ingest --image-column`` takes them; a local path must be a
+  file inside the upload's folder: a path elsewhere on the server is one problem for
+  its row);
 - a ZIP of images: unpacked (no member outside its folder, no links, size limits; one
   problem per member left out), then ingested as a folder;
 - a IIIF manifest (``.json``) or a METS file (``.xml``): ingested from the uploaded
@@ -123,8 +126,10 @@ def preview_table(ws: Workspace, path: Path) -> dict[str, Any]:
     candidates: list[tuple[str, str]] = []
     if text_col is None and ws.card.modality == "text":
         text_col, candidates = find_text_column(header, sample, exclude=(id_col,))
+    images = ws.card.modality == "image"
+    image_col = _image_column(header, sample, exclude=(id_col, text_col)) if images else None
     label_col = "label" if "label" in header else next(
-        (h for h in header if h not in (id_col, text_col)
+        (h for h in header if h not in (id_col, text_col, image_col)
          and _looks_like_labels([r.get(h) for r in sample], set(ws.card.labels))), None)
     if ws.card.kind == "entities":
         label_col = None  # entity gold comes as spans (glamlab labels import --format)
@@ -134,14 +139,43 @@ def preview_table(ws: Workspace, path: Path) -> dict[str, Any]:
                      "|": "vertical bar"}[sniff_delimiter(path)]
     return {"file": path.name, "columns": [h for h in header if h], "rows": len(rows),
             "first_rows": sample[:PREVIEW_ROWS], "delimiter": delimiter,
-            "guess": {"id": id_col, "text": text_col, "label": label_col},
+            "guess": {"id": id_col, "text": text_col, "label": label_col, "image": image_col},
             "text_candidates": candidates, "needs_text": ws.card.modality == "text",
-            "takes_labels": ws.card.kind != "entities"}
+            "takes_labels": ws.card.kind != "entities", "takes_images": images}
+
+
+#: column names that say "this is the image" (compared lower-case, letters and digits)
+IMAGE_NAMES = ("image", "imageurl", "imageuri", "img", "url", "uri", "path", "file",
+               "filename", "imagepath", "scan", "thumbnail", "iiif")
+_IMAGE_VALUE = re.compile(r"^https?://\S+$", re.I)
+
+
+def _image_column(header: list[str], sample: list[dict[str, str]],
+                  exclude: tuple[str | None, ...] = ()) -> str | None:
+    """The column of a table that gives each row's image, for the mapping step of an
+    image project: of the columns whose values are mostly web addresses, the one named as an
+    image column, else the only one (None when none or several). A column of file names
+    is never guessed: an uploaded table brings no image files with it, and such a table
+    is most often labels for images already here."""
+    def looks(name: str) -> bool:
+        values = [str(r.get(name) or "").strip() for r in sample]
+        filled = [v for v in values if v]
+        return bool(filled) and sum(1 for v in filled if _IMAGE_VALUE.match(v)) * 2 >= len(
+            filled)
+
+    def norm(name: str) -> str:
+        return "".join(ch for ch in name.lower() if ch.isalnum())
+
+    fitting = [h for h in header if h and h not in exclude and looks(h)]
+    named = [h for h in fitting if norm(h) in IMAGE_NAMES]
+    if len(named) == 1:
+        return named[0]
+    return fitting[0] if len(fitting) == 1 else None
 
 
 def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
                    text_column: str | None = None, label_column: str | None = None,
-                   actor: str = "web") -> dict[str, Any]:
+                   image_column: str | None = None, actor: str = "web") -> dict[str, Any]:
     """Ingest an uploaded table with the columns the person chose, then import its label
     column (if any) as gold labels. Returns the ingest report (``problems``: one per bad
     row) with ``labels`` (what was imported) and ``label_problems``.
@@ -152,24 +186,31 @@ def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
     row whose id is not in the project, or whose cells do not fit the header, is one
     problem naming its line and the fix.
 
-    In an image project a table with no text column is always such a table (this page
-    brings images in as a ZIP, a manifest or METS, never from a table's cells): it brings
-    in no item, even when none of its ids is in the project (a typo, the wrong
-    spreadsheet): each id not here is one problem, summarised when there are many."""
+    In an image project a table with no text column and no image column is always such a
+    table: it brings in no item, even when none of its ids is in the project (a typo, the
+    wrong spreadsheet): each id not here is one problem, summarised when there are many.
+
+    ``image_column`` (an image project): each row is an image item, its image the
+    column's web address (``glamlab ingest --image-column``; nothing is fetched now, the
+    image is read when a model or a page first needs it) or a file inside the upload's
+    own folder; a path elsewhere on the server (absolute, ``..``, a link out), a missing
+    file or an empty cell is one problem for that row, and the rest comes in."""
     from .labels import existing_item_ids
 
     read_problems: list[tuple[int, str]] = []
     header, rows = check_mapping(path, id_column=id_column, text_column=text_column,
                                  label_column=label_column, problems=read_problems,
-                                 needs_image=ws.card.modality == "image")
+                                 needs_image=ws.card.modality == "image",
+                                 image_column=image_column)
     if label_column:
         from ..workspace.leakage import record_label_columns
 
         record_label_columns(ws, [label_column])  # never a feature of any model
     ids = [(r.get(id_column) or "").strip() for _n, r in rows]
-    here = existing_item_ids(ws, [i for i in ids if i]) if label_column and not text_column \
-        else set()
-    labels_only = bool(here) or (ws.card.modality == "image" and not text_column)
+    here = existing_item_ids(ws, [i for i in ids if i]) \
+        if label_column and not text_column and not image_column else set()
+    labels_only = bool(here) or (ws.card.modality == "image" and not text_column
+                                 and not image_column)
     if labels_only:  # a table of labels for the items already here: nothing to ingest
         out: dict[str, Any] = {"added": 0, "updated": 0, "unchanged": 0, "failed": 0,
                                "problems": [], "warnings": [], "labels_only": True}
@@ -187,6 +228,7 @@ def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
             w.writerow(header)
             w.writerows([[r.get(h, "") for h in header] for _n, r in rows])
     report = ws.ingest([str(source)], id_column=id_column, text_column=text_column or None,
+                       image_column=image_column or None, image_root=path.parent,
                        collection_depth=0, remote_ocr=False)
     out = report.to_dict()
     out["labels"] = None
@@ -199,20 +241,23 @@ def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
 
 def check_mapping(path: Path, *, id_column: str, text_column: str | None = None,
                   label_column: str | None = None, header_only: bool = False,
-                  problems: list[tuple[int, str]] | None = None, needs_image: bool = False
+                  problems: list[tuple[int, str]] | None = None, needs_image: bool = False,
+                  image_column: str | None = None
                   ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """The table's header and rows (none with ``header_only``: what the web app checks
     before a background job brings the table in), once the chosen columns are known to
     be there and distinct. A row with more cells than the header is not among the rows
     (its labels are not imported): the ingest of the table records it as a problem, or,
     when the table is not ingested, ``problems`` gets ``(line, reason with the fix)``.
-    ``needs_image``: the project's items are images, so a table with neither a text nor a
-    label column has nothing to bring in (this page reads no images from a table)."""
+    ``needs_image``: the project's items are images, so a table with neither an image, a
+    text nor a label column has nothing to bring in; ``image_column`` (an image project
+    only): each row's image, a web address (or a file inside the upload's folder)."""
     from ..sheets import read_sheet
 
     header, rows = read_sheet(path, error=UploadError, limit=0 if header_only else None,
                               problems=[] if problems is None else problems)
-    for col, what in ((id_column, "id"), (text_column, "text"), (label_column, "label")):
+    for col, what in ((id_column, "id"), (text_column, "text"), (label_column, "label"),
+                      (image_column, "image")):
         if col and col not in header:
             raise UploadError(f"{path.name} has no column {col!r}", item=path.name,
                               hint=f"choose the {what} column from: {', '.join(header)}")
@@ -220,17 +265,24 @@ def check_mapping(path: Path, *, id_column: str, text_column: str | None = None,
         raise UploadError("choose the column that holds each item's id", item=path.name,
                           hint="every row needs an id that stays the same (a shelfmark, "
                                "a record number)")
-    if needs_image and not text_column and not label_column:
-        raise UploadError(f"{path.name} gives neither texts nor labels: this project's items "
-                          "are images, and a table brings in their labels, not new items",
-                          item=path.name,
-                          hint="choose the column that holds each image's label; to bring "
-                               "images in, upload them as a .zip, a IIIF manifest or a "
-                               "METS file")
-    chosen = [c for c in (id_column, text_column, label_column) if c]
+    if image_column and not needs_image:
+        raise UploadError(f"{path.name}: this project's items are not images, so it takes "
+                          "no column of images", item=path.name,
+                          hint="choose no image column (the column is kept as information "
+                               "about each item)")
+    if needs_image and not text_column and not label_column and not image_column:
+        raise UploadError(f"{path.name} gives neither texts nor labels, and no column of "
+                          "images was chosen: this project's items are images, so the "
+                          "table brings in nothing", item=path.name,
+                          hint="choose the column that holds each image's web address to "
+                               "bring the images in, or the column that holds each "
+                               "image's label for images already here; image files come "
+                               "in as a .zip, a IIIF manifest or a METS file")
+    chosen = [c for c in (id_column, text_column, label_column, image_column) if c]
     if len(set(chosen)) != len(chosen):
         raise UploadError("one column was chosen for two roles", item=path.name,
-                          hint="the id, the text and the label must be different columns")
+                          hint="the id, the text, the label and the image must be "
+                               "different columns")
     return header, rows
 
 

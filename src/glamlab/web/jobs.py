@@ -22,15 +22,17 @@ Job kinds:
   the result waits on the policy page until a person saves it (:func:`save_policy`);
 - ``ingest``: bring in an uploaded ZIP of images, IIIF manifest or METS file
   (``params["folder"]``/``params["file"]`` in the workspace's uploads), an uploaded table
-  with its columns mapped (``params["id_column"]``, ``text_column``, ``label_column``:
-  the items, then its label column as gold labels; in a tabular project
+  with its columns mapped (``params["id_column"]``, ``text_column``, ``label_column``,
+  in an image project ``image_column``: the items, then its label column as gold labels; in a tabular project
   ``params["rows"]``: its rows, as ``glamlab ingest`` brings them in), or a IIIF
   manifest or collection by its address (``params["url"]``): ``glamlab ingest``. Each
   upload is its own job (they queue), its report kept beside the upload;
 - ``capacity``: a tabular project's extra places per slot for ``params["risk"]``
   (``glamlab capacity``; ``params["calibrate"]``), with the replay in money;
 - ``backtest``: a tabular project's rolling-origin backtest, month by month from the
-  time split's cutoff, baselines first (``glamlab backtest``), with its notes.
+  time split's cutoff (or ``params["since"]``, to ``params["until"]``), baselines first,
+  then ``params["model"]`` (a predictor or a saved model's spec; default tabular-gbm),
+  with ``params["n_boot"]`` resamples (``glamlab backtest``), with its notes.
 """
 
 from __future__ import annotations
@@ -245,7 +247,8 @@ def _ingest(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
         report = uploads.bring_in_table(
             ws, path, id_column=str(params["id_column"]),
             text_column=params.get("text_column") or None,
-            label_column=params.get("label_column") or None, actor=str(job["created_by"]))
+            label_column=params.get("label_column") or None,
+            image_column=params.get("image_column") or None, actor=str(job["created_by"]))
         name = path.name
     else:
         path = uploads.find(ws, str(params.get("folder") or ""), str(params.get("file") or ""))
@@ -269,17 +272,29 @@ def _capacity(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
 
 def _backtest(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     from ..evaluation.tabular import project_backtest
+    from ..registry.tabular import DEFAULT_MODEL
 
+    params = job["params"]
     _set(ws, job["id"], message="training the baselines and the model on the rows before "
                                 "each month, and predicting the month")
     try:
-        report = project_backtest(ws, n_boot=int(job["params"].get("n_boot") or 200))
+        report = project_backtest(ws, model=str(params.get("model") or DEFAULT_MODEL),
+                                  since=params.get("since") or None,
+                                  until=params.get("until") or None,
+                                  n_boot=int(params.get("n_boot") or 200))
     except EvaluationError as exc:
         if not exc.message.startswith("no training rows before"):
             raise
-        raise EvaluationError(  # the command's fix is --since; on the pages, the date
+        if params.get("since"):  # the command's fix is --since; on the pages, the field
+            raise EvaluationError(
+                exc.message + f": the backtest starts with the month of {params['since']}",
+                hint="choose a later first month for the backtest on the evaluate page "
+                     "(or leave it empty to start with the month the test rows start in)"
+                ) from None
+        raise EvaluationError(
             exc.message + ": the backtest starts with the month the test rows start in",
-            hint="choose a later first date of the test rows on the Labelling page") from None
+            hint="choose a later first date of the test rows on the Labelling page, or a "
+                 "later first month for the backtest on the evaluate page") from None
     return dict(_no_nan(report.to_dict()))
 
 

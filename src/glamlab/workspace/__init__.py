@@ -229,17 +229,20 @@ class Workspace:
     # -- ingest ---------------------------------------------------------------
     def ingest(self, sources: Sequence[str | os.PathLike[str]], *, id_column: str | None = None,
                text_column: str | None = None, image_column: str | None = None,
-               progress: bool = False, collection_depth: int = 3, remote_ocr: bool = True,
+               image_root: str | os.PathLike[str] | None = None, progress: bool = False,
+               collection_depth: int = 3, remote_ocr: bool = True,
                allow_source_change: bool = False,
                notify: Callable[[str], None] | None = None) -> IngestReport:
         """Read sources into items; idempotent and incremental. Bad input is recorded.
-        See :func:`glamlab.ingest.ingest` for the options."""
+        See :func:`glamlab.ingest.ingest` for the options; ``image_root``: a table's local
+        image paths must lie in this folder (the web app's upload of the table)."""
         from ..config import ingest_limit
         from ..ingest import IngestOptions, ingest
         from ..ingest.base import DEFAULT_MAX_TEXT_CHARS, DEFAULT_MAX_XML_BYTES
 
         options = IngestOptions(id_column=id_column, text_column=text_column,
                                 image_column=image_column,
+                                image_root=None if image_root is None else str(image_root),
                                 needs_text=self.card.modality == "text",
                                 needs_image=self.card.modality == "image",
                                 max_image_pixels=self.card.max_image_pixels,

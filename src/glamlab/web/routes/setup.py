@@ -254,13 +254,15 @@ def items_table(request: Request, form: FormData = Depends(form_of),
     folder, name = str(form.get("upload") or ""), str(form.get("file") or "")
     cols = {"id_column": str(form.get("id_column") or ""),
             "text_column": str(form.get("text_column") or "") or None,
-            "label_column": str(form.get("label_column") or "") or None}
+            "label_column": str(form.get("label_column") or "") or None,
+            "image_column": str(form.get("image_column") or "") or None}
     try:
         path = uploads.find(ws, folder, name)
         uploads.check_mapping(path, id_column=cols["id_column"] or "",  # said now, not
                               text_column=cols["text_column"],      # in the job
                               label_column=cols["label_column"], header_only=True,
-                              needs_image=ws.card.modality == "image")
+                              needs_image=ws.card.modality == "image",
+                              image_column=cols["image_column"])
     except GlamlabError as exc:
         ctx = _items_ctx(request, error=exc)
         try:

@@ -139,6 +139,7 @@ def evaluate_page(request: Request, user: User = Depends(page_user)) -> Response
     return _page(request, "evaluate", {
         "job": _job_view(jobs.latest(ws, "evaluate")),
         "backtest": _job_view(jobs.latest(ws, "backtest")) if tabular else None,
+        "backtest_form": _backtest_form(ws) if tabular else None,
         "board": overview._section("Leaderboard", overview.leaderboard, ws),
         "labelling": review.labelling_counts(ws), "services": describe(ws),
         "added": request.query_params.get("added")})
@@ -150,14 +151,117 @@ def evaluate_start(request: Request, form: FormData = Depends(form_of),
     return _start(request, "evaluate", user, "evaluate")
 
 
+#: the bootstrap resamples of a backtest's 95% intervals: ``glamlab backtest --n-boot``'s
+#: default, and the most the page takes (each resample scores every month again)
+BACKTEST_RESAMPLES = 200
+BACKTEST_RESAMPLES_MAX = 2000
+
+
+def backtest_models(ws: Any) -> list[tuple[str, str]]:
+    """What a tabular project's backtest can try after the baselines, as (the form's
+    value, its words): the catalogue's table predictors (the baselines always come
+    first, so not offered), then each saved model of the project by its version,
+    retrained each month with the parameters it was trained with."""
+    from ...predictors.catalogue import for_project, get
+    from ...predictors.tabular import TabularPredictor
+    from ...registry import list_models
+
+    out = []
+    for entry in for_project(ws.card):
+        if "baseline" in entry["good_for"]:
+            continue
+        try:
+            tabular = issubclass(get(entry["name"]), TabularPredictor)
+        except Exception:  # noqa: BLE001 - a service or a plug-in that does not load
+            tabular = False
+        if tabular:
+            out.append((entry["name"], f"{entry['name']}: {entry['summary']}"))
+    for m in list_models(ws):
+        aliases = f", the {' and '.join(m.aliases)}" if m.aliases else ""
+        out.append((m.spec, f"{m.spec} (saved model: {m.predictor} with its "
+                            f"settings{aliases})"))
+    return out
+
+
+def _backtest_form(ws: Any) -> dict[str, Any]:
+    from ...registry.tabular import DEFAULT_MODEL
+    from ...tasks.tabular import train_until
+
+    return {"models": backtest_models(ws), "default": DEFAULT_MODEL,
+            "cutoff": (train_until(ws) or "")[:7], "n_boot": BACKTEST_RESAMPLES,
+            "n_boot_max": BACKTEST_RESAMPLES_MAX}
+
+
+def _backtest_params(ws: Any, form: FormData) -> dict[str, Any]:
+    """The backtest's choices from the evaluate page's form, as ``glamlab backtest``
+    takes them (an empty field: the command's default), or one EvaluationError naming
+    the field and what to give."""
+    from datetime import date
+
+    from ...errors import EvaluationError
+    from ...registry.tabular import DEFAULT_MODEL
+
+    model = str(form.get("model") or "").strip() or DEFAULT_MODEL
+    offered = [value for value, _words in backtest_models(ws)]
+    if model not in offered:
+        raise EvaluationError(f"the model to backtest must be one of the list, not "
+                              f"{model[:80]!r}",
+                              hint="choose it from the list on the evaluate page: "
+                                   + ", ".join(offered))
+
+    def day(key: str, what: str, example: str, empty: str, *, month: bool) -> str | None:
+        raw = str(form.get(key) or "").strip()
+        if not raw:
+            return None
+        shape = r"\d{4}-\d{2}(-\d{2})?" if month else r"\d{4}-\d{2}-\d{2}"
+        try:
+            if not re.fullmatch(shape, raw):
+                raise ValueError(raw)
+            date.fromisoformat(raw if len(raw) == 10 else raw + "-01")
+        except ValueError:
+            raise EvaluationError(f"{what} must be a {'month' if month else 'date'}, not "
+                                  f"{raw[:80]!r}", hint=f"give it as {example}, or leave it "
+                                                        f"empty {empty}") from None
+        return raw
+
+    since = day("since", "the first month of the backtest", "year-month, e.g. 2016-01",
+                "to start with the month the test rows start in", month=True)
+    until = day("until", "the last date of the backtest", "year-month-day, e.g. 2016-12-31",
+                "to go on to the last row", month=False)
+    if since and until and until < since:
+        raise EvaluationError(f"the last date of the backtest ({until}) is before its first "
+                              f"month ({since})",
+                              hint="choose a last date after the first month, or leave it "
+                                   "empty to go on to the last row")
+    raw = str(form.get("n_boot") or "").strip()
+    n_boot = BACKTEST_RESAMPLES
+    if raw:
+        if not re.fullmatch(r"\d{1,6}", raw) or not 10 <= int(raw) <= BACKTEST_RESAMPLES_MAX:
+            raise EvaluationError(
+                f"the resamples for the 95% intervals must be a whole number from 10 to "
+                f"{BACKTEST_RESAMPLES_MAX}, not {raw[:80]!r}",
+                hint=f"e.g. {BACKTEST_RESAMPLES} (more: steadier intervals, a slower "
+                     "backtest), or leave it empty for "
+                     f"{BACKTEST_RESAMPLES}")
+        n_boot = int(raw)
+    return {"model": model, "since": since, "until": until, "n_boot": n_boot}
+
+
 @router.post("/stages/evaluate/backtest")
 def backtest_start(request: Request, form: FormData = Depends(form_of),
                    user: User = Depends(writer("admin", "backtest models"))) -> Response:
     """A tabular project's backtest (``glamlab backtest``), shown with its notes on the
-    evaluate page."""
-    if request.app.state.ws.card.modality != "tabular":
+    evaluate page: the model (a table predictor of the catalogue or a saved model), the
+    first month and the last date (empty: from the test rows' first month to the last
+    row) and the resamples of the intervals, as the command takes them."""
+    ws = request.app.state.ws
+    if ws.card.modality != "tabular":
         raise HTTPException(404, "the backtest month by month is for tabular projects")
-    return _start(request, "backtest", user, "evaluate")
+    params = _backtest_params(ws, form)
+    jobs.submit(ws, "backtest", user.username, params)
+    request.app.state.jobs.start()
+    request.app.state.jobs.wake()
+    return RedirectResponse("/stages/evaluate?started=backtest", 303)
 
 
 @router.get("/stages/run", response_class=HTMLResponse)
