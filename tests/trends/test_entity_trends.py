@@ -213,3 +213,18 @@ def test_the_test_counts_come_from_the_run_where_it_stored_them(entities_ws: Any
                             predictions=[None] * len(items)))
     G4, P4, n4 = test_counts(ws, mv, labels)
     assert n4 == n - 1 and (G4 == G[1:]).all() and (P4 == P[1:]).all()  # left out, not 0
+
+
+def test_an_entity_trend_says_when_no_model_is_marked_champion(entities_ws: Any) -> None:
+    """As a trend of labels does (tests/trends/test_trends_model_note.py): with no model
+    marked champion, the spans counted are the latest run's model's, and it says so."""
+    from glamlab.trends import trends
+
+    assert trends(entities_ws, by="date:decade", n_boot=50).notes == []
+    t = entities_ws.store.t.model_aliases
+    with entities_ws.store.write() as conn:
+        conn.execute(t.delete())
+    result = trends(entities_ws, by="date:decade", n_boot=50)
+    assert result.model == "gazetteer@1"
+    assert len(result.notes) == 1 and "No model is marked champion" in result.notes[0]
+    assert "gazetteer@1" in result.notes[0]

@@ -3,6 +3,7 @@ another type by a reviewer in the web app; the answer becomes gold in the span s
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from contextlib import AbstractContextManager
@@ -1073,3 +1074,52 @@ def test_the_queue_counts_follow_whole_text_checked_at_once(entities_ws: Any) ->
         assert _open_count(c.get("/queue").text) == after
         assert c.delete(f"/api/texts/{text}/checked", headers=headers).status_code == 200
         assert _open_count(c.get("/queue").text) == before
+
+
+def test_a_bulk_accept_names_the_rows_another_reviewer_holds(entities_ws: Any,
+                                                             tmp_path: Path) -> None:
+    """Before, a span a bulk accept could not save because another reviewer holds a row
+    over the same words (what a single accept refuses with 409, naming the row and who)
+    was counted under "changed or was taken by someone else", with no row and no name.
+    Now the page names the row, the item and who holds it, with what to do; the other
+    selected spans are saved, and nothing is said to have changed."""
+    from fastapi.testclient import TestClient
+
+    from glamlab import review
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    add_user(ws, "rob", PASSWORD, "reviewer")
+    _text, rows = _fresh_text(ws, tmp_path)
+    a, b = sorted(rows, key=lambda r: r["value"]["start"])[:2]
+    b_other = next(lab for lab in ws.card.labels if lab != b["label"])
+    b2 = _another_candidate(ws, b, b_other)  # b's words, another type
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        c.get("/queue")  # the page rey loaded
+        review.release_leases(ws, "rey")
+        held = {q["id"] for q in review.lease_queue(ws, "rob", limit=300)}
+        assert b["id"] in held
+        review.release_leases(ws, "rob", sorted(held - {b["id"]}))  # rob keeps b
+        page = c.post("/queue/bulk", data={"csrf": csrf_of(c), "sel": [
+            f"{a['id']}:{a['version']}", f"{b2['id']}:{b2['version']}"]},
+            follow_redirects=False)
+        assert page.status_code == 200, page.text
+        said = re.search(r'<span class="problem" role="alert" id="bulk-held">(.*?)</span>'
+                         r'</span>', page.text, re.S)
+        assert said, page.text
+        words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", said.group(1))).split())
+        assert words.startswith("One selected span was not saved: another reviewer is "
+                                "deciding a span over some of the same words"), words
+        assert f"review queue row {b2['id']} (item fresh): rob is reviewing review queue " \
+            f"row {b['id']}, the model's span" in words, words
+        assert f"What to do: decide it once rob has decided row {b['id']}" in words
+        assert "changed or was taken" not in page.text
+        assert "Accepted 1 selected items." in page.text
+        assert page.headers["HX-Replace-Url"].startswith("/queue?")
+    mine = {d["queue_id"]: d["action"] for d in review.list_decisions(ws, item_id="fresh")}
+    assert mine.get(a["id"]) == "accept" and b2["id"] not in mine and b["id"] not in mine
+    # the Python function's answer names who holds it too
+    done = review.decide_many(ws, "rey", [(b2["id"], b2["version"])], "accept")
+    assert [(d["ok"], d.get("held"), d.get("held_by")) for d in done] == [(False, True, "rob")]

@@ -89,3 +89,20 @@ def test_an_admin_chooses_the_review_score_and_sees_what_it_drops(policy_app: An
     r = c.post("/stages/policy", data={"csrf": "forged", "target_precision": "0.9",
                                        "review_percent": "10"}, follow_redirects=False)
     assert r.status_code in (400, 403)
+
+
+def test_the_policy_page_says_when_no_model_is_marked_champion(policy_app: Any) -> None:
+    """Before, the worked-out thresholds were shown for the latest run's model with no
+    word that no model is marked champion (the dry run on the act page said it)."""
+    import html
+
+    from glamlab.registry.models import set_alias
+
+    ws, app, c = policy_app
+    page = _work_out(app, c)
+    notes = [html.unescape(n) for n in re.findall(
+        r'<p class="hint policy-note" role="note">(.*?)</p>', page, re.S)]
+    assert len(notes) == 1 and "No model is marked champion" in notes[0], notes
+    assert "blanks@1" in notes[0] and "Evaluate page" in notes[0]
+    set_alias(ws, "blanks@1", "champion")
+    assert "policy-note" not in _work_out(app, c)

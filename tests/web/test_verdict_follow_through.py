@@ -82,11 +82,77 @@ def test_status_next_step_and_run_and_act_follow_the_verdict(make_ws: Any) -> No
     assert report.done > 0 and report.warning and "no better than the baselines" in report.warning
     assert report.warning in report.summary()
     acted = plan(ws, model="len@1", dry_run=True)
-    assert any("no better than the baselines" in n for n in acted.notes), acted.notes
+    assert any("no better than the baselines" in w for w in acted.warnings), acted.warnings
 
 
 def test_no_warning_for_a_model_that_beat_the_baselines(make_ws: Any) -> None:
     ws = _beaten(make_ws)
     assert not ws.status()["next_step"].startswith("The last comparison")
     assert run(ws, "len@1").warning is None
-    assert not any("baselines" in n for n in plan(ws, model="len@1", dry_run=True).notes)
+    acted = plan(ws, model="len@1", dry_run=True)
+    assert not any("baselines" in n for n in acted.notes + acted.warnings)
+
+
+def test_act_gives_the_baseline_warning_as_a_warning_not_a_note(make_ws: Any,
+                                                                 capsys: Any) -> None:
+    """Before, act's "no better than the baselines" was one of its ``notes``, starting
+    "warning: ", where the other commands (and act's own other warnings) give a list
+    under ``warnings``: a script reading ``warnings`` missed it, and the web app showed it
+    as a hint. Now it is under ``warnings`` (without the prefix): marked WARNING in the
+    text, and shown as a warning on the web app's act page and under what was written."""
+    import html
+    import json
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions.act import render
+    from glamlab.auth import add_user
+    from glamlab.cli import main
+    from glamlab.web import create_app
+    from glamlab.web.app import stop_background
+
+    from .test_apply_policy import applied
+
+    ws = _not_beaten(make_ws)
+    assert run(ws, "len@1").done > 0  # (with its own warning)
+    acted = plan(ws, model="len@1", dry_run=True)
+    said = [w for w in acted.warnings if "no better than the baselines" in w]
+    assert len(said) == 1 and not said[0].lower().startswith("warning"), acted.warnings
+    assert not any("baselines" in n for n in acted.notes), acted.notes
+    report = acted.to_dict()
+    assert report["warnings"] == acted.warnings
+    assert f"WARNING: {said[0]}" in render(report)
+    # the command line: --json's "warnings", and WARNING in its text
+    assert main(["-w", str(ws.root), "act", "--dry-run", "--model", "len@1",
+                 "--json"]) in (0, None)
+    out = json.loads(capsys.readouterr().out)
+    assert [w for w in out["warnings"] if "baselines" in w] == said and not any("baselines" in n for n in out["notes"])
+    assert main(["-w", str(ws.root), "act", "--dry-run", "--model", "len@1"]) in (0, None)
+    assert f"WARNING: {said[0]}" in capsys.readouterr().out
+    # the web app: the dry run, and the line under what was written, say it as a warning
+    web = [w for w in plan(ws, model="len@1", dry_run=True, web=True).warnings
+           if "baselines" in w]
+    assert web and "glamlab" not in web[0]  # in the web app's words
+    add_user(ws, "ada", PASSWORD, "admin")
+    app = create_app(ws)
+    try:
+        with TestClient(app) as c:
+            assert login(c, "ada").status_code == 303
+
+            def warned(page: str, css: str) -> list[str]:
+                return [" ".join(html.unescape(w).split()) for w in re.findall(
+                    rf'<p class="warning{css}" role="note">Warning: (.*?)</p>', page, re.S)]
+
+            c.get("/stages/act")  # the dry run is worked out in the background
+            assert app.state.refresher.wait(120)
+            page = c.get("/stages/act").text
+            assert [w for w in warned(page, "") if "baselines" in w] == web, page
+            assert "warning: in the latest comparison" not in page
+            r, job = applied(ws, app, c)
+            assert [w for w in job["result"]["warnings"] if "baselines" in w] == web
+            assert not any("baselines" in n for n in job["result"]["notes"])
+            page = c.get(r.headers["location"]).text
+            assert [w for w in warned(page, " act-written-warning") if "baselines" in w] == web
+    finally:
+        stop_background(app)

@@ -320,9 +320,10 @@ class ActReport:
     #: the rest, those labels, why, and a range that takes their precision as anywhere
     #: from 0 to 1 (``expected_wrong_accepts`` is then None: the total is not known)
     expected_wrong_partial: dict[str, Any] | None = None
-    #: labels whose precision on test falls far short of the target, and review
-    #: thresholds an earlier act saved that no longer fit (see _old_review_default), in
-    #: plain words
+    #: the latest comparison with the baselines found this model no better than them
+    #: (act goes ahead), labels whose precision on test falls far short of the target, and
+    #: review thresholds an earlier act saved that no longer fit (see
+    #: _old_review_default), in plain words
     warnings: list[str] = dataclasses.field(default_factory=list)
     review_hours: float = 0.0
     filter: dict[str, Any] | None = None
@@ -448,9 +449,10 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
 
     warning = not_better_than_baseline(ws, mv.spec, web=web,  # a warning, not a refusal
                                        noun=task_kind(ws.card).noun)
-    notes = ([warning] if warning else []) + notes
     report = ActReport(model=mv.spec, field=policy.field, dry_run=dry_run,
                        policy=policy.describe(), policy_source=source, notes=notes)
+    if warning:  # with the other warnings, without the "warning: " the text adds itself
+        report.warnings.append(warning.removeprefix("warning: "))
     old_default = _old_review_default(ws, policy, web=web) if source == "card" else None
     if old_default:
         report.warnings.append(old_default)

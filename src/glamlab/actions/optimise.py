@@ -39,7 +39,7 @@ from ..errors import PolicyError
 from ..progress import plural
 from ..store import now
 from ..tasks.kinds import Candidate, task_kind
-from .act import ACTOR, WEB_RUN, default_review_threshold, plan, policy_now, resolve_model
+from .act import ACTOR, WEB_RUN, choose_model, default_review_threshold, plan, policy_now
 from .intervals import (
     design_effect_from_sums,
     expected_precision,
@@ -188,6 +188,10 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
     counts the predictions whose action saving would change (``"review->reject"``: sent
     to a person now, rejected then; "now" is :func:`.act.policy_now`).
 
+    ``result["notes"]``: what to tell the person about the model, as ``act``'s report
+    says it (:func:`.act.choose_model`): with no model marked champion, the thresholds
+    are worked out on the latest run's model, and the note names it.
+
     ``web``: errors and warnings name the web app's pages (its Label, Run and Train
     models pages), not commands: the Choose the policy page shows them."""
     if not 0.0 < target_precision <= 1.0:
@@ -205,7 +209,8 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
 
         check_card_writable(ws.card_path)
     current = load_policy(ws.card, web=web)
-    mv = resolve_model(ws, model, current, web=web)
+    # with no model marked champion, the latest run's model, said in the notes as act says it
+    mv, fallback = choose_model(ws, model, current, web=web)
     from ..registry.overlap import check_disjoint
 
     check_disjoint(ws, mv, "choosing the thresholds" if web else "act --optimise", web=web)
@@ -373,6 +378,9 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
                        "changes_items": preview.get("changes_items") or {},
                        "nouns": [kind.noun_one, kind.noun]},
         "policy": new_policy.to_toml(), "written": False,
+        # what to tell the person about the model: e.g. no model is marked champion, so
+        # these are the latest run's model's predictions (as act's report says it)
+        "notes": [fallback] if fallback else [],
     }
     if write:
         write_thresholds(ws, out)
@@ -482,6 +490,7 @@ def render_optimise(res: dict[str, Any]) -> str:
              f"{_source_words(cal)}, model {res['model']}, criterion {res['criterion']}; "
              f"then scored once on the frozen test split ({res['test']['test_items']} items). "
              f"Intervals: {res['interval']}."]
+    lines.extend(res.get("notes", []))
     if res["overall"]["in_sample"]:
         lines.append("WARNING: these thresholds were chosen on the test split, so the test "
                      "figures below are in-sample (optimistic), not what to expect.")

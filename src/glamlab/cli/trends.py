@@ -33,7 +33,9 @@ def _short(status: str) -> str:
 @click.option("--by", "by", required=True,
               help="Metadata field to group by, optionally FIELD:year, FIELD:decade or "
                    "FIELD:century (years read from dates like 'c.1850' or '1850-1855').")
-@click.option("--model", default=None, help="Model spec (default: [policy] model, else the champion, as act and export use).")
+@click.option("--model", default=None, help="Model spec (default: [policy] model, else the "
+              "champion, as act and export use; only when no model is marked champion: the "
+              "latest run's model, and the output says so).")
 @click.option("--label", "labels", multiple=True, help="Label(s) to count (default: every label).")
 @click.option("--where", "where", multiple=True, help="Only items whose FIELD=VALUE (repeatable).")
 @click.option("--method", type=click.Choice(["cc", "pcc", "cpcc", "acc", "pacc", "emq"]), default=None,
@@ -110,6 +112,7 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
         out = [f"Trends by {result.by}, model {result.model}, {how}"
                + (f" ({chosen})" if chosen and chosen != "given" else "")
                + (f"; {measure} (n: texts; label: entity type)" if measure else "") + ":",
+               *result.notes,  # e.g. no champion: the latest run's model, which one
                table(rows, ["group", "label", "n", "raw", corrected, "95% low", "95% high",
                             "note"])]
         if clipped:

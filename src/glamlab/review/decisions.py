@@ -60,8 +60,10 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
     it in the same transaction, as an added entity decides them
     (:func:`_settle_overlapping`): the very span with the same type accepted, the others
     rejected (``settled`` in the answer). Refused (:class:`SpanHeld`, nothing written
-    for that entry) when another reviewer holds one of them. An entry of the same bulk
-    decision decided so is answered ``"ok": False`` with ``settled_with``.
+    for that entry; answered ``"ok": False`` with ``"held": True``, ``held_by`` who holds
+    it and ``reason`` the refusal naming the rows) when another reviewer holds one of
+    them. An entry of the same bulk decision decided so is answered ``"ok": False`` with
+    ``settled_with``.
     """
     from ..tasks.kinds import Candidate, task_kind
 
@@ -99,8 +101,11 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
             except SpanHeld as exc:
                 if raise_conflicts:
                     raise
+                # ``held_by``: who holds the row over the same words (None: decided by
+                # someone else meanwhile); ``reason`` names the row, the item and them
                 results.append({"queue_id": queue_id, "ok": False, "reason": exc.message,
-                                "hint": exc.hint, "current": exc.current})
+                                "hint": exc.hint, "current": exc.current, "held": True,
+                                "held_by": (exc.current or {}).get("lease_owner")})
                 continue
             except KeptSpan as exc:
                 if raise_conflicts:

@@ -71,6 +71,8 @@ def trend_page(result: TrendResult) -> str:
                  "spread and that factor's uncertainty. "
                  "Hollow points: groups too small to say much, or types the test split cannot "
                  "correct (hover for why).")
+    if result.notes:  # e.g. no champion: the latest run's model's predictions, which one
+        intro = " ".join([intro, *result.notes])
     sections = [Section("What this shows", text=intro, html=toggles(result))]
     for label in result.labels:
         sections.append(Section(f"{'Type' if measure else 'Label'}: {label}",

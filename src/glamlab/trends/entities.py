@@ -135,20 +135,22 @@ def test_counts(ws: Workspace, model: ModelVersion, labels: Sequence[str]) -> tu
 def entity_trends(ws: Workspace, *, by: str, model: str | None = None,
                   label: str | Sequence[str] | None = None,
                   where: dict[str, Any] | None = None, n_boot: int = 1000, seed: int = 0,
-                  min_items: int = 30, min_words: int = MIN_WORDS) -> TrendResult:
+                  min_items: int = 30, min_words: int = MIN_WORDS, web: bool = False
+                  ) -> TrendResult:
     """Mentions per 1,000 words of each entity type (``label``: default every type) per
     group of ``by``, from the stored predictions of ``model`` (default: the one act and
     export use, :func:`glamlab.trends.trend.resolve_model`), raw and corrected (see the module docstring). Returns a
     :class:`~glamlab.trends.trend.TrendResult` whose rows hold rates, not shares
     (``settings["measure"]``); groups with fewer than ``min_items`` items or
-    ``min_words`` words are flagged, not hidden."""
+    ``min_words`` words are flagged, not hidden. ``notes`` says when, with no model marked
+    champion, they are the latest run's model's spans (``web``: in the web app's words)."""
     from ..evaluation.bootstrap import Resamples
     from .aggregate import labels_of
     from .ngrams import group_words
-    from .trend import TrendResult, TrendRow, resolve_model
+    from .trend import TrendResult, TrendRow, choose_model
 
     gb = GroupBy.parse(by)
-    mv = resolve_model(ws, model)
+    mv, fallback = choose_model(ws, model, web=web)
     labels = labels_of(ws, [label] if isinstance(label, str) else label)
     stats = mention_stats(ws, model_id=mv.id, by=gb, where=where)
     # the texts the model read: an item added after the run (or left out of it) would add
@@ -210,6 +212,7 @@ def entity_trends(ws: Workspace, *, by: str, model: str | None = None,
                                  {"raw": m * per, METHOD: m * ratio * per}))
     return TrendResult(by=str(gb), model=mv.spec, method=METHOD, labels=labels, rows=rows,
                        rates=rates, where=dict(where or {}),
+                       notes=[fallback] if fallback else [],
                        settings={"corrected": True, "measure": MEASURE, "model_id": mv.id,
                                  "n_boot": n_boot,
                                  "seed": seed,

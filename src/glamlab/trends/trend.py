@@ -103,6 +103,10 @@ class TrendResult:
     where: dict[str, Any] = field(default_factory=dict)
     terms: list[TermRow] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
+    #: what to tell the person about the figures: with no model marked champion (and none
+    #: named), that they count the latest run's model's predictions, and which (as
+    #: ``glamlab act`` says it, :func:`glamlab.actions.act.choose_model`)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def corrected(self) -> bool:
@@ -123,7 +127,7 @@ class TrendResult:
         more release (:data:`OLD_JSON_KEYS`)."""
         return {"by": self.by, "model": self.model, "method": self.method,
                 "labels": self.labels, "where": self.where, "settings": self.settings,
-                "rates": self.rates,
+                "rates": self.rates, "notes": self.notes,
                 "rows": [{**self._label_row(r), **{k: v for k, v in r.to_dict().items()
                                                    if k in OLD_JSON_KEYS}}
                          for r in self.rows],
@@ -217,13 +221,21 @@ def resolve_model(ws: Workspace, model: str | None) -> ModelVersion:
     export and link use (:func:`glamlab.actions.act.resolve_model`: ``[policy] model``,
     else the champion, else the latest run's model), so that a baseline run only to be
     looked at (``glamlab run --model prior``) does not change the trend's figures."""
-    from ..actions.act import resolve_model as act_model
+    return choose_model(ws, model)[0]
+
+
+def choose_model(ws: Workspace, model: str | None, *, web: bool = False
+                 ) -> tuple[ModelVersion, str | None]:
+    """:func:`resolve_model`, with the note :func:`glamlab.actions.act.choose_model` gives
+    when the model is the latest run's because no model is marked champion (None
+    otherwise). ``web``: the note names the web app's pages, not commands."""
+    from ..actions.act import choose_model as act_model
     from ..actions.policy import load_policy
 
     if not model and not models_with_predictions(ws):
         raise TrendsError("no model has predictions in this workspace yet",
                           hint="run one over the collection first: glamlab run --model NAME")
-    return act_model(ws, model, load_policy(ws.card))
+    return act_model(ws, model, load_policy(ws.card, web=web), web=web)
 
 
 def trends(ws: Workspace, *, by: str, model: str | None = None,
@@ -231,7 +243,7 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
            method: str | None = None, rates: Mapping[str, ErrorRates] | None = None,
            terms: Sequence[str] = (), n_boot: int = 1000, seed: int = 0,
            min_items: int = MIN_ITEMS, bins: int = BINS, pooled: bool | None = None,
-           strata: bool | None = None) -> TrendResult:
+           strata: bool | None = None, web: bool = False) -> TrendResult:
     """Shares of ``label`` (default: every label) per group of ``by`` for the stored
     predictions of ``model``, raw and corrected by ``method``, each with a 95% interval.
 
@@ -257,7 +269,11 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
 
     ``min_items`` (at least 1): groups with fewer items are flagged; without ``method`` it
     is also the fewest labelled items a group needs to be held out in the cross-validation
-    that picks the method."""
+    that picks the method.
+
+    Without ``model``, the model act and export use (:func:`resolve_model`); when no model
+    is marked champion that is the latest run's, and ``notes`` says so and names it
+    (``web``: the note names the web app's pages, not commands)."""
     if (isinstance(min_items, bool) or not isinstance(min_items, numbers.Integral)
             or min_items < 1):
         raise TrendsError(f"min_items is {min_items!r}; it must be a whole number of at least 1",
@@ -275,7 +291,7 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
             check_fields(ws, GroupBy.parse(by), where)
             check_groupable(ws, GroupBy.parse(by), where=where)
         result = entity_trends(ws, by=by, model=model, label=label, where=where,
-                               n_boot=n_boot, seed=seed, min_items=min_items)
+                               n_boot=n_boot, seed=seed, min_items=min_items, web=web)
         if terms:
             from .ngrams import term_frequencies
 
@@ -292,7 +308,7 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
     if method is not None and method not in METHODS:
         raise TrendsError(f"unknown method {method!r}", hint=f"choose one of {', '.join(METHODS)}")
     gb = GroupBy.parse(by)
-    mv = resolve_model(ws, model)
+    mv, fallback = choose_model(ws, model, web=web)
     check_fields(ws, gb, where)
     check_groupable(ws, gb, where=where)
     labels = labels_of(ws, [label] if isinstance(label, str) else label)
@@ -354,6 +370,7 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
                        rates={lab: overall[lab].summary() for lab in labels
                               if overall[lab].n_pos + overall[lab].n_neg},
                        where=dict(where or {}), terms=term_rows,
+                       notes=[fallback] if fallback else [],
                        settings={"corrected": corrected,
                                  "n_boot": n_boot, "seed": seed, "min_items": min_items,
                                  "pooled": pooled, "strata": by_group,

@@ -168,7 +168,9 @@ def _act(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
            "written_settled_by_gold": report.written_settled_by_gold,
            # what the dry run says about the model and the policy (e.g. no champion: the
            # latest run's model was used), said again under what was written
-           "notes": list(report.notes)}
+           "notes": list(report.notes),
+           # and its warnings (e.g. the model was no better than the baselines)
+           "warnings": list(report.warnings)}
     return dict(json.loads(json.dumps(res, default=_plain)))
 
 

@@ -415,8 +415,19 @@ def queue_bulk(request: Request, form: FormData = Depends(form_of),
     bad = sum(1 for r in results if not r["ok"])
     kept = sum(1 for r in results if r.get("kept"))
     with_other = sum(1 for r in results if r.get("settled_with"))  # decided with another
-    return _back_to_queue(request, form, done=f"accepted-{len(results) - bad}",
-                          conflicts=bad - kept - with_other or "", kept=kept or "")
+    # refused because another reviewer holds a row over the same words (SpanHeld): each
+    # named, with who holds it, at the top of the queue page, as a single decision's is
+    held = [{"message": r["reason"], "hint": r.get("hint"), "queue_id": r["queue_id"],
+             "held_by": r.get("held_by")} for r in results if r.get("held")]
+    said = {"done": f"accepted-{len(results) - bad}",
+            "conflicts": bad - kept - with_other - len(held) or "", "kept": kept or ""}
+    if not held:
+        return _back_to_queue(request, form, **said)
+    back = _queue_view(form, request.app.state.ws.card.labels)
+    page = _queue(request, user, **back, kind="", status=200 if bad < len(results) else 409,
+                  bulk_held=held, **{k: str(v) for k, v in said.items()})
+    page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
+    return page
 
 
 @router.get("/items/{item_id:path}", response_class=HTMLResponse)

@@ -228,7 +228,7 @@ def _compute(request: Request, asked: dict[str, Any]) -> Any:
             "are too many to work out while you wait",
             hint=" or ".join(fixes + ["use glamlab trends in a terminal (no such limit)"]))
     return trends(ws, by=asked["by"], label=asked["label"], method=asked["method"],
-                  where=asked["where"] or None, terms=asked["terms"])
+                  where=asked["where"] or None, terms=asked["terms"], web=True)
 
 
 @router.post("/stages/trends", response_class=HTMLResponse)
@@ -291,7 +291,7 @@ def _view(result: Any) -> dict[str, Any]:
                       "clipped": r.clipped,
                       "flag": "" if r.status == "ok" else r.status} for r in rows]})
     return {"by": result.by, "by_words": by_words(result.by), "model": result.model,
-            "method": result.method,
+            "method": result.method, "notes": list(result.notes),
             "measure": result.settings.get("measure"),
             "method_words": method_words(result), "interval": result.settings.get("interval"),
             "labels": labels, "where": result.where,
