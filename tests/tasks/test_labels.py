@@ -74,6 +74,30 @@ def test_another_annotator_does_not_conflict_and_latest_annotator_is_gold(ws, tm
     assert gold_labels(ws) == {"p0": ["content"]}
 
 
+def test_a_second_labellers_label_is_gold_only_where_it_is_the_only_label(ws, tmp_path) -> None:
+    """A blind second label (the Labelling page's "label a sample again") is kept for the
+    agreement, but the gold label stays another person's; a label given on purpose, even
+    by the second labeller, settles it."""
+    from glamlab.review import save_label, second_disagreements
+    from glamlab.tasks.labels import annotator_labels
+
+    import_labels(ws, write_csv(tmp_path / "a.csv", ["id", "label"],
+                                [["p0", "blank"], ["p1", "blank"]]))
+    save_label(ws, "rob", "p0", ["content"], None, second=True)
+    save_label(ws, "rob", "p1", ["blank"], None, second=True)
+    save_label(ws, "rob", "p2", ["content"], None, second=True)  # no other label: gold
+    assert gold_labels(ws) == {"p0": ["blank"], "p1": ["blank"], "p2": ["content"]}
+    assert annotator_labels(ws)["p0"] == {"import": ["blank"], "rob": ["content"]}
+    found = second_disagreements(ws)
+    assert found["total"] == 1
+    (d,) = found["listed"]
+    assert (d["item_id"], d["by"], d["gold"], d["second"]) == (
+        "p0", "import", "blank", [("rob", "content")])
+    save_label(ws, "rob", "p0", ["content"], None)  # settled on purpose
+    assert gold_labels(ws)["p0"] == ["content"]
+    assert second_disagreements(ws)["total"] == 0
+
+
 def test_several_labels_on_a_single_label_task_is_an_error(ws, tmp_path) -> None:
     f = write_csv(tmp_path / "l.csv", ["id", "label"], [["p0", "blank|content"]])
     with pytest.raises(LabelError) as info:

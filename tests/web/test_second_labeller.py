@@ -299,3 +299,57 @@ def test_multi_label_second_labelling_is_sized_by_the_rarest_label(make_ws: Any,
         c.close()
         stop_background(app)
         ws.close()
+
+
+def test_a_second_label_leaves_the_gold_label_of_a_frozen_test_item(web_ws: Any) -> None:
+    """A second labeller's blind label is kept for the agreement, but does not replace
+    the first person's gold label: models were measured against the frozen test set.
+    Where the two disagree, the Labelling page lists the item to settle; a label given
+    on the item's ordinary labelling page settles it and becomes the gold label."""
+    from glamlab.tasks import gold_labels
+    from glamlab.tasks.splits import is_frozen, test_data
+
+    ws = web_ws
+    ids = [i.item_id for i in ws.items(limit=4)]
+    first = {i: ("graphic" if k % 2 else "no_graphic") for k, i in enumerate(ids)}
+    other = {"graphic": "no_graphic", "no_graphic": "graphic"}
+    app = create_app(ws)
+    rey, rob = TestClient(app), TestClient(app)
+    try:
+        for c, user in ((rey, "rey"), (rob, "rob")):
+            assert login(c, user).status_code == 303
+        for i, label in first.items():
+            assert _label(rey, i, label, split="test", strategy="random").status_code == 303
+        test_data(ws, reader="evaluate")  # a model was measured on the test set
+        assert is_frozen(ws)
+        gold = gold_labels(ws)
+        assert gold == {i: [v] for i, v in first.items()}
+        # rob disagrees on the first item, agrees on the second
+        disputed, agreed = ids[0], ids[1]
+        assert _label(rob, disputed, other[first[disputed]], mode="second").status_code == 303
+        assert _label(rob, agreed, first[agreed], mode="second").status_code == 303
+        assert gold_labels(ws) == gold
+        r = agreement(ws)  # both of rob's labels count, as his own
+        assert r["shared_items"] == 2 and r["annotators"] == ["rey", "rob"]
+        (pair,) = r["pairs"]
+        assert pair["percent_agreement"] == 0.5
+        # the disagreement is listed to settle, on the ordinary Labelling page
+        page = rey.get("/label")
+        part = page.text.split('id="to-settle"', 1)[1].split("</section>", 1)[0]
+        text = _text(part)
+        assert (f"{disputed} rey: {first[disputed]} (the label in force); rob: "
+                f"{other[first[disputed]]} (second labeller)") in text
+        assert "in the frozen test set" in text
+        assert f'href="/label?item={disputed}"' in part and agreed not in part
+        # not on the blind page: another second labeller would see both labels
+        assert 'id="to-settle"' not in rey.get("/label?mode=second").text
+        # settled on purpose: rey takes rob's label on the item's labelling page
+        assert _shown(rey.get(f"/label?item={disputed}").text) == disputed
+        assert _label(rey, disputed, other[first[disputed]], split="train",
+                      strategy="random").status_code == 303
+        assert gold_labels(ws)[disputed] == [other[first[disputed]]]
+        assert 'id="to-settle"' not in rey.get("/label").text
+    finally:
+        rey.close()
+        rob.close()
+        stop_background(app)

@@ -42,6 +42,7 @@ from .history import item_history
 from .labelling import (
     labelling_counts,
     save_label,
+    second_disagreements,
     second_labelling,
     test_frozen,
     undo_label,
@@ -89,6 +90,7 @@ __all__ = [
     "release_leases",
     "renew_leases",
     "save_label",
+    "second_disagreements",
     "second_labelling",
     "test_frozen",
     "undo_label",

@@ -43,14 +43,18 @@ def test_frozen(ws: Workspace) -> bool:
 
 
 def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
-               split: str | None = "test", strategy: str | None = None) -> dict[str, Any]:
+               split: str | None = "test", strategy: str | None = None, *,
+               second: bool = False) -> dict[str, Any]:
     """Give ``item_id`` a gold label from ``user`` (the values the task kind's labelling
     widget submits, e.g. label names); a new item goes into ``split``, except in a
     tabular project, where a new row joins the test rows or training by its date
     (:func:`glamlab.tasks.tabular.split_by_date`) and ``split`` is not used. ``strategy``:
     how the item was chosen; a model-ordered one cannot add to the test split.
     ``split=None``: the item stays where it is, in no split if it is in none (a second
-    labeller's label, :func:`second_labelling`)."""
+    labeller's label, :func:`second_labelling`). ``second``: a blind second label, kept
+    for the agreement; it does not replace another person's gold label
+    (:data:`glamlab.store.gold.SECOND`, :func:`second_disagreements`)."""
+    from ..store.gold import SECOND
     from ..tasks.kinds import task_kind
     from ..tasks.sampling import check_strategy
 
@@ -95,7 +99,8 @@ def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
                            split_created=existing is None and split is not None)
             return {"item_id": item_id, "labels": labels, "split": existing or split}
         # only this person's earlier label is replaced: another person's stays (the
-        # newest is the gold label in force) for the agreement between labellers
+        # newest is the gold label in force, a second labeller's only where it is the
+        # one label) for the agreement between labellers
         old = [r.id for r in conn.execute(sa.select(st.labels.c.id).where(
             st.labels.c.item_id == item_id, st.labels.c.active.is_(True),
             st.labels.c.annotator == user))]
@@ -105,8 +110,8 @@ def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
         rows = kind.gold_rows(gold)
         for r in rows:
             res = conn.execute(st.labels.insert().values(
-                item_id=item_id, label=r.label, value=r.value, annotator=user, source="web",
-                active=True, created_at=stamp))
+                item_id=item_id, label=r.label, value=r.value, annotator=user,
+                source=SECOND if second else "web", active=True, created_at=stamp))
             ids.append(res.inserted_primary_key[0] if res.inserted_primary_key else None)
         labels = [r.label for r in rows]
         existing = conn.execute(sa.select(st.splits.c.split)
@@ -117,7 +122,8 @@ def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
             conn.execute(st.splits.insert().values(item_id=item_id, split=split, created_at=stamp))
         ws.store.audit(conn, user, "label", item_id, labels=labels, label_ids=ids,
                        replaced=old, split=existing or split,
-                       split_created=existing is None and split is not None)
+                       split_created=existing is None and split is not None,
+                       **({"second": True} if second else {}))
     return {"item_id": item_id, "labels": labels, "split": existing or split}
 
 
@@ -184,3 +190,58 @@ def second_labelling(ws: Workspace, user: str, *,
                 break
     return {**size, "item": item, "needed": size["items_needed"], "shared": shared,
             "left": left, "mine": mine, "candidates": len(candidates)}
+
+
+def second_disagreements(ws: Workspace, limit: int = 50) -> dict[str, Any]:
+    """The items where a second labeller's blind label (:data:`glamlab.store.gold.SECOND`)
+    differs from the gold label in force, and no one has labelled the item since: to be
+    settled on purpose, on the item's labelling page (a label given there is in force).
+    ``{"total", "listed": [{"item_id", "split", "gold", "by", "second": [(who, label)]}]}``,
+    the first ``limit`` items, in the order the second labels were given."""
+    from ..store.gold import SECOND, in_force
+    from ..tasks.kinds import LabelRow, task_kind
+    from ..tasks.splits import split_of
+
+    kind = task_kind(ws.card)
+    t = ws.store.t.labels
+    with ws.store.read() as conn:
+        seconds = conn.execute(sa.select(t.c.id, t.c.item_id, t.c.annotator, t.c.label,
+                                         t.c.value)
+                               .where(t.c.active.is_(True), t.c.source == SECOND)
+                               .order_by(t.c.id)).all()
+        ids = list(dict.fromkeys(r.item_id for r in seconds))
+        gold_rows: list[Any] = []
+        for start in range(0, len(ids), 900):
+            gold_rows.extend(conn.execute(
+                sa.select(t.c.id, t.c.item_id, t.c.annotator, t.c.label, t.c.value)
+                .where(in_force(t), t.c.item_id.in_(ids[start:start + 900]))
+                .order_by(t.c.id)))
+        splits = split_of(ws, ids, conn=conn) if ids else {}
+
+    def grouped(rows: Any) -> dict[tuple[str, str], list[Any]]:
+        out: dict[tuple[str, str], list[Any]] = {}
+        for r in rows:
+            out.setdefault((r.item_id, r.annotator), []).append(r)
+        return out
+
+    def said(rows: list[Any]) -> Any:
+        return kind.gold_from_rows([LabelRow(r.label, r.value) for r in rows])
+
+    def words(gold_value: Any) -> str:
+        return ", ".join(kind.strata(gold_value)) if gold_value is not None else ""
+
+    gold = {i: (who, rows) for (i, who), rows in grouped(gold_rows).items()}
+    found: dict[str, dict[str, Any]] = {}
+    for (item_id, who), rows in grouped(seconds).items():
+        if item_id not in gold or gold[item_id][0] == who:
+            continue  # the only label: in force itself
+        by, in_force_rows = gold[item_id]
+        if max(r.id for r in in_force_rows) > max(r.id for r in rows):
+            continue  # labelled again after the second label: settled
+        if said(rows) == said(in_force_rows):
+            continue
+        entry = found.setdefault(item_id, {
+            "item_id": item_id, "split": splits.get(item_id), "by": by,
+            "gold": words(said(in_force_rows)), "second": []})
+        entry["second"].append((who, words(said(rows))))
+    return {"total": len(found), "listed": list(found.values())[:limit]}

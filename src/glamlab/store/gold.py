@@ -4,6 +4,11 @@ An item may carry active ``labels`` rows from several annotators (an import, the
 reviewer's correction; two curators). The label *in force* is the active rows of the
 annotator who labelled the item last (the one with the item's newest active row); the
 other annotators' rows stay for agreement statistics but give no gold label.
+
+A second labeller's blind label (source :data:`SECOND`, the Labelling page's "label a
+sample again") is kept for the agreement only: it is in force only where no other
+person's label is active, so checking the agreement never changes the gold label (of a
+frozen test set above all). A disagreement is settled by a label given on purpose.
 """
 
 from __future__ import annotations
@@ -15,15 +20,20 @@ import sqlalchemy as sa
 
 from . import schema
 
+#: ``labels.source`` of a label given blind, as a second labeller (agreement only)
+SECOND = "second labeller"
+
 
 def in_force(labels: sa.Table | None = None) -> Any:
     """The clause: this ``labels`` row is active and given by the annotator of its item's
-    newest active row (``labels`` may be an alias of the table)."""
+    newest active row, a second labeller's rows (:data:`SECOND`) counting only where the
+    item has no other active row (``labels`` may be an alias of the table)."""
     t = schema.labels if labels is None else labels
     newer = schema.labels.alias("newest_label")
+    second_last = sa.case((newer.c.source == SECOND, 1), else_=0)
     latest = (sa.select(newer.c.annotator)
               .where(newer.c.item_id == t.c.item_id, newer.c.active.is_(True))
-              .order_by(newer.c.id.desc()).limit(1).scalar_subquery())
+              .order_by(second_last, newer.c.id.desc()).limit(1).scalar_subquery())
     return sa.and_(t.c.active.is_(True), t.c.annotator == latest)
 
 

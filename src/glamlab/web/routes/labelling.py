@@ -65,6 +65,9 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
         "agreement_stale": agreed.get("stale"),
         "item": shown, "strategy": strategy, "split": split, "frozen": frozen,
         "second_offered": ws.card.kind != "entities" and counts["labelled"] > 0,
+        # a second labeller's label that differs from the gold label: to settle on purpose
+        # (not on the blind page, where another second labeller would see both labels)
+        "to_settle": review.second_disagreements(ws) if ws.card.kind != "entities" else None,
         "strategies": allowed, "counts": counts,
         "labels": list(enumerate(ws.card.labels, start=1)),
         "done": request.query_params.get("done"),
@@ -92,7 +95,7 @@ def second_page(request: Request, user: User) -> Response:
                                     exclude=request.app.state.skips.get(user.username))
     agreed = web_agreement(ws, request.app.state.refresher)
     return render(request, "label.html", {
-        "second": queue, "mode": SECOND,
+        "second": queue, "mode": SECOND, "to_settle": None,
         "agreement": agreement_sentence(agreed) if agreed.get("summary") else None,
         "agreement_stale": agreed.get("stale"),
         "item": queue["item"] if queue else None, "strategy": "random", "split": "",
@@ -186,8 +189,10 @@ def label_post(request: Request, form: FormData = Depends(form_of),
                user: User = Depends(writer("reviewer", "label items"))) -> Response:
     item_id = str(form.get("item_id") or "")
     values = [str(v) for v in form.getlist("label")]
-    if form.get("mode") == SECOND:  # a second label: the item stays in its split
-        review.save_label(request.app.state.ws, user.username, item_id, values, None)
+    if form.get("mode") == SECOND:  # a second label: the item stays in its split, and
+        # the gold label in force stays another person's (the agreement counts both)
+        review.save_label(request.app.state.ws, user.username, item_id, values, None,
+                          second=True)
     else:
         review.save_label(request.app.state.ws, user.username, item_id, values,
                           str(form.get("split") or "test"),
