@@ -406,9 +406,12 @@ def earlier_text(conn: sa.Connection, ws: Workspace, row: Any) -> str | None:
 def fitting_spans(conn: sa.Connection, ws: Workspace, row: Any, spans: Sequence[Span],
                   text: str) -> GoldBase:
     """The spans of the gold set ``row`` as they index ``text``, the item's text now:
-    all of them where the set was made on that text, else those :func:`carry_over` keeps
-    (see :class:`GoldBase`)."""
-    if row.text_hash == text_hash(text):
+    all of them where the set was made on that text (the one definition the queue and
+    training use: :func:`glamlab.store.queue.span_gold_fits`), else those
+    :func:`carry_over` keeps (see :class:`GoldBase`)."""
+    from ...store.queue import fitting_span_sets
+
+    if int(row.id) in fitting_span_sets(conn, [row.id]):
         return GoldBase(list(spans))
     return GoldBase(carry_over(spans, earlier_text(conn, ws, row), text), changed=True,
                     earlier=list(spans))
@@ -720,15 +723,18 @@ def span_data(ws: Workspace, split: str = "train") -> SpanData:
 
     if split not in SPLITS:
         raise LabelError(f"unknown split {split!r}", hint="use train or test")
+    from ...store.queue import fitting_span_sets
+
     with ws.store.read() as conn:
         splits = split_of(ws, conn=conn)
         wanted = sorted(i for i, s in splits.items() if s == split)
         sets = _active_sets(conn, ws, wanted)
         spans = _spans_of_sets(conn, ws, [r.id for r in sets.values()])
+        fits = fitting_span_sets(conn, [r.id for r in sets.values()])
     items, out, stale = [], [], []
     for item in ws.items(ids=list(sets)):
         row = sets[item.item_id]
-        if item.text is None or text_hash(item.text) != row.text_hash:
+        if item.text is None or int(row.id) not in fits:
             stale.append(item.item_id)
             continue
         items.append(item)
