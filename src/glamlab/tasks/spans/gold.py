@@ -30,6 +30,7 @@ import sqlalchemy as sa
 
 from ...errors import LabelError
 from ...store import now
+from ...store.queue import fitting_span_sets
 from ..labels import MAX_ROWS_IN_MESSAGE, SPLITS, _chunks, _set_splits
 from .model import MAIN_LAYER, Span, SpanDoc, check_spans, shown, sort_spans
 from .normalise import normalise
@@ -409,8 +410,6 @@ def fitting_spans(conn: sa.Connection, ws: Workspace, row: Any, spans: Sequence[
     all of them where the set was made on that text (the one definition the queue and
     training use: :func:`glamlab.store.queue.span_gold_fits`), else those
     :func:`carry_over` keeps (see :class:`GoldBase`)."""
-    from ...store.queue import fitting_span_sets
-
     if int(row.id) in fitting_span_sets(conn, [row.id]):
         return GoldBase(list(spans))
     return GoldBase(carry_over(spans, earlier_text(conn, ws, row), text), changed=True,
@@ -589,11 +588,13 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
             report.created = write_records(ws.store, conn, list(records.values()),
                                            sources=[str(root)]).added
         t = ws.store.t.span_sets
+        # the earlier sets made on the words the text has now (the one definition)
+        fits = fitting_span_sets(conn, [r.id for r in before.values()])
         for key, (f, doc) in wanted.items():
             item_id, who = key
             row = before.get(key)
             if row is not None and _comparable(old_spans[int(row.id)]) == \
-                    _comparable(doc.spans) and row.text_hash == text_hash(texts[item_id]):
+                    _comparable(doc.spans) and int(row.id) in fits:
                 report.unchanged += 1
                 continue
             if row is not None:
@@ -723,8 +724,6 @@ def span_data(ws: Workspace, split: str = "train") -> SpanData:
 
     if split not in SPLITS:
         raise LabelError(f"unknown split {split!r}", hint="use train or test")
-    from ...store.queue import fitting_span_sets
-
     with ws.store.read() as conn:
         splits = split_of(ws, conn=conn)
         wanted = sorted(i for i, s in splits.items() if s == split)
