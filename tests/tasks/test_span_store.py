@@ -313,3 +313,75 @@ def test_a_person_s_span_with_nul_is_refused_naming_it(make_ws, tmp_path):
         save_spans(ws, "a", [Span(0, 5, "LOC", authority_id="Q\x0090")], annotator="maria")
     assert "authority id holds NUL characters" in str(err.value)
     assert gold_spans(ws)["a"] == []
+
+
+def test_gold_fits_the_text_by_one_definition_everywhere(make_ws, tmp_path):
+    """Whether a text's gold spans were made on its words now is one definition, the
+    SQL clause the queue and training use (glamlab.store.queue.span_gold_fits); what a
+    person's next gold set builds on (gold_to_build_on), the spans people saved
+    (saved_spans) and span_data ask it (fitting_span_sets) rather than comparing text
+    hashes of their own. Each case a text's gold goes through, and every reader of it
+    says the same: unchanged, re-ingested with other words, ingested again with its
+    earlier words, its "whole text checked" on the new words taken back, a linking
+    result (a span set of another kind) made on the new words, and the same words
+    ingested again (no new version)."""
+    from glamlab.store.queue import changed_span_gold_items, fitting_span_sets
+    from glamlab.tasks.spans.complete import mark_text_done, unmark_text_done
+    from glamlab.tasks.spans.gold import (
+        PREDICTION,
+        _active_sets,
+        gold_to_build_on,
+        record_spans,
+    )
+    from glamlab.tasks.spans.saved import saved_spans
+    from glamlab.tasks.splits import training_data
+
+    ws = make_ws("ws", task="entities", kind="entities", modality="text", labels=LABELS,
+                 metric="strict_micro_f1")
+    folder = tmp_path / "t"
+    folder.mkdir()
+    before, after = "Vive Paris et Lyon.", "Vive Parme et Lyon!"  # Paris gone, Lyon moved
+    cases = ("unchanged", "other_words", "words_back", "withdrawn", "linked", "same_again")
+    for name in cases:
+        (folder / f"{name}.txt").write_text(before, encoding="utf-8")
+    ws.ingest([folder])
+    import_spans(ws, write_jsonl(tmp_path / "s.jsonl", [
+        {"id": name, "entities": [{"start": 5, "end": 10, "label": "LOC"},
+                                  {"start": 14, "end": 18, "label": "LOC"}]}
+        for name in cases]), split="train")
+    for name in ("other_words", "words_back", "withdrawn", "linked"):
+        (folder / f"{name}.txt").write_text(after, encoding="utf-8")
+    ws.ingest([folder])
+    assert mark_text_done(ws, "withdrawn", user="rey")["earlier_gold"] is not None
+    unmark_text_done(ws, "withdrawn", user="rey")
+    with ws.store.write() as conn:
+        record_spans(conn, ws, "linked", after, [Span(13, 17, "LOC")],
+                     annotator="linker:test", source="glamlab link", kind=PREDICTION)
+    (folder / "words_back.txt").write_text(before, encoding="utf-8")
+    ws.ingest([folder])  # a third version, with the first one's words
+    assert ws.ingest([folder]).unchanged == len(cases)  # same words: no new version
+    assert len(ws.item_versions("words_back")) == 3 and len(ws.item_versions("same_again")) == 1
+    expected = {"unchanged": True, "other_words": False, "words_back": True,
+                "withdrawn": False, "linked": False, "same_again": True}
+    data = span_data(ws, "train")
+    with ws.store.read() as conn:
+        latest = _active_sets(conn, ws, list(cases))
+        fits = fitting_span_sets(conn, [r.id for r in latest.values()])
+        changed = changed_span_gold_items(conn, list(cases))
+        built = {name: gold_to_build_on(conn, ws, name, ws.item(name).text) for name in cases}
+        saved = saved_spans(ws, conn, list(cases))
+    train = training_data(ws)
+    for name in cases:
+        says = {
+            "fitting_span_sets": int(latest[name].id) in fits,
+            "changed_span_gold": name not in changed,
+            "gold_to_build_on": not built[name].changed,
+            "span_data": name not in data.stale,
+            "training_data": name not in train.changed,
+        }
+        assert set(says.values()) == {expected[name]}, (name, says)
+        text = ws.item(name).text
+        # what builds on the gold, and what people saved, lie on the words of the text now
+        assert all(text[s.start:s.end] == s.text for s in built[name].spans), name
+        assert all(text[s.span.start:s.span.end] in ("Paris", "Lyon") for s in saved[name])
+        assert len(built[name].spans) == (2 if expected[name] else 1), name

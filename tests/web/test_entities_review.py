@@ -1123,3 +1123,71 @@ def test_a_bulk_accept_names_the_rows_another_reviewer_holds(entities_ws: Any,
     # the Python function's answer names who holds it too
     done = review.decide_many(ws, "rey", [(b2["id"], b2["version"])], "accept")
     assert [(d["ok"], d.get("held"), d.get("held_by")) for d in done] == [(False, True, "rob")]
+
+
+def test_a_decision_on_a_test_text_settles_the_model_s_spans_over_its_words(
+        entities_ws: Any, tmp_path: Path) -> None:
+    """Before, accepting or correcting a span on a text in the test split left the
+    model's other open spans over the same words in the queue (they were settled only
+    where the decision wrote gold, in the train split): the next reviewer was asked
+    again about words a reviewer had just decided, and could contradict them. Now they
+    are decided with it there too, as the reviewer's (the very span accepted, any other
+    rejected). The test split stays honest: the text's gold spans are kept as they are
+    (the decision writes no gold, so nothing trains on it, and the text stays in the
+    test split), and the reviewer's decision itself is kept (list_decisions, the
+    export's reviewer's span)."""
+    from fastapi.testclient import TestClient
+
+    from glamlab import review
+    from glamlab.store import now
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.splits import split_of, training_data
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    text, rows = _fresh_text(ws, tmp_path)
+    sp = ws.store.t.splits
+    with ws.store.write() as conn:
+        conn.execute(sp.delete().where(sp.c.item_id == "fresh"))
+        conn.execute(sp.insert().values(item_id="fresh", split="test", created_at=now()))
+    gold_before = gold_spans(ws, ["fresh"]).get("fresh")
+    a, b = sorted(rows, key=lambda r: r["value"]["start"])[:2]
+    va, vb = a["value"], b["value"]
+    other = next(lab for lab in ws.card.labels if lab != a["label"])
+    a2 = _another_candidate(ws, a, other)  # a's words, another type
+    b_other = next(lab for lab in ws.card.labels if lab != b["label"])
+    b2 = _another_candidate(ws, b, b_other)  # b's words, the type b is corrected to
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        headers = {"X-CSRF-Token": csrf_of(c)}
+        before = {q["id"] for q in c.get("/api/queue?limit=300").json()}
+        assert {a["id"], a2["id"], b["id"], b2["id"]} <= before
+        # rey accepts a: a2, over the same words, is rejected with it, as rey's
+        r = c.post("/api/decisions", headers=headers, json={
+            "queue_id": a["id"], "action": "accept", "seen_version": a["version"]})
+        assert r.status_code == 200, r.text
+        got = r.json()
+        assert got["gold_label"].startswith("kept"), got
+        assert [(s["queue_id"], s["action"], s["words"]) for s in got["settled"]] == [
+            (a2["id"], "reject", text[va["start"]:va["end"]])]
+        # rey corrects b to b2's type: b2, that very span, is accepted with it
+        r = c.post("/api/decisions", headers=headers, json={
+            "queue_id": b["id"], "action": "correct", "seen_version": b["version"],
+            "label": b_other})
+        assert r.status_code == 200, r.text
+        assert [(s["queue_id"], s["action"]) for s in r.json()["settled"]] == [
+            (b2["id"], "accept")]
+        shown = {q["id"] for q in c.get("/api/queue?limit=300").json()}
+        assert not {a["id"], a2["id"], b["id"], b2["id"]} & shown
+    with pytest.raises(review.StaleDecision, match="already decided"):
+        review.decide(ws, "rob", a2["id"], "accept", a2["version"])
+    mine = {d["queue_id"]: d for d in review.list_decisions(ws, item_id="fresh")}
+    assert (mine[a["id"]]["action"], mine[a["id"]]["label"]) == ("accept", a["label"])
+    assert (mine[b["id"]]["action"], mine[b["id"]]["label"]) == ("correct", b_other)
+    assert (mine[a2["id"]]["action"], mine[a2["id"]]["user"]) == ("reject", "rey")
+    assert (mine[b2["id"]]["action"], mine[b2["id"]]["user"]) == ("accept", "rey")
+    # the test split stays honest: no gold written, still a test text, never trained on
+    assert gold_spans(ws, ["fresh"]).get("fresh") == gold_before
+    assert split_of(ws, ["fresh"]) == {"fresh": "test"}
+    assert "fresh" not in {i.item_id for i in training_data(ws).items}
+    assert (vb["start"], vb["end"]) == (b2["value"]["start"], b2["value"]["end"])

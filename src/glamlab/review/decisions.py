@@ -59,11 +59,15 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
     gold span, and the model's other open spans over any of its words are decided with
     it in the same transaction, as an added entity decides them
     (:func:`_settle_overlapping`): the very span with the same type accepted, the others
-    rejected (``settled`` in the answer). Refused (:class:`SpanHeld`, nothing written
-    for that entry; answered ``"ok": False`` with ``"held": True``, ``held_by`` who holds
-    it and ``reason`` the refusal naming the rows) when another reviewer holds one of
-    them. An entry of the same bulk decision decided so is answered ``"ok": False`` with
-    ``settled_with``.
+    rejected (``settled`` in the answer). On a text in the test split the gold spans
+    are kept as they are (review picks spans by what the model predicted: folded into
+    the test gold they would lean it towards the model, and nothing may train on it),
+    but the decision is the reviewer's and settles the spans over its words there too:
+    nobody is asked again about words a reviewer decided. Refused (:class:`SpanHeld`,
+    nothing written for that entry; answered ``"ok": False`` with ``"held": True``,
+    ``held_by`` who holds it and ``reason`` the refusal naming the rows) when another
+    reviewer holds one of them. An entry of the same bulk decision decided so is
+    answered ``"ok": False`` with ``settled_with``.
     """
     from ..tasks.kinds import Candidate, task_kind
 
@@ -131,9 +135,11 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
                 gold, earlier = _gold_label(ws, conn, kind, r.item_id, chosen, user,
                                             d["created_at"])
                 _confirm_metadata(ws, conn, kind, r, chosen, user, d["created_at"])
-                if final is not None and gold == "train":
-                    # the model's other open spans over the words just saved: decided
-                    # with it, as an added entity decides them (one code path)
+                if final is not None:
+                    # the model's other open spans over the words just decided: decided
+                    # with it, as an added entity decides them (one code path); in the
+                    # test split too, where the text's gold is kept (the reviewer has
+                    # said what those words are all the same)
                     settled = _settle_overlapping(ws, conn, user, *final, by=d["id"],
                                                   queue_id=queue_id)
                     settled_with.update((int(x["queue_id"]), queue_id) for x in settled)
@@ -175,12 +181,14 @@ def _span_decided(ws: Workspace, conn: sa.Connection, queue_id: int, action: str
                   label: str | None, value: Any) -> tuple[str, Any, str] | None:
     """The item, the span (:class:`~glamlab.tasks.spans.model.Span`) and the text that
     accepting the open entities row ``queue_id`` (or correcting it to ``label``/``value``)
-    saves as the reviewer's gold; None where it saves none (not an open prediction row,
-    no span on the text, a text in the test split, whose gold is kept)."""
+    decides: the reviewer's gold span in the train split; in the test split the text's
+    gold is kept (:func:`_gold_label`), the decision stays the reviewer's all the same
+    and settles the model's other spans over its words. None where it decides no span
+    (not an open prediction row, no span on the text)."""
     from ..tasks.spans.gold import item_text
     from ..tasks.spans.model import MAIN_LAYER, Span
 
-    q, st = ws.store.t.review_queue, ws.store.t
+    q = ws.store.t.review_queue
     row = conn.execute(sa.select(q.c.item_id, q.c.label, q.c.value, q.c.kind, q.c.status)
                        .where(q.c.id == queue_id)).first()
     if row is None or row.status != "open" or row.kind != "prediction":
@@ -191,8 +199,7 @@ def _span_decided(ws: Workspace, conn: sa.Connection, queue_id: int, action: str
         start, end = int(v["start"]), int(v["end"])
     except (KeyError, TypeError, ValueError):
         return None
-    if not final or conn.execute(sa.select(st.splits.c.split).where(
-            st.splits.c.item_id == row.item_id)).scalar() == "test":
+    if not final:
         return None
     text = item_text(conn, ws, row.item_id, "to decide on")
     if not 0 <= start < end <= len(text):

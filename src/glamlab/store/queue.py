@@ -162,3 +162,18 @@ def changed_span_gold_items(conn: sa.Connection, item_ids: Iterable[str]) -> set
     """The items among ``item_ids`` whose gold spans were made on an earlier text of the
     item (:func:`changed_span_gold`)."""
     return _span_gold_items(conn, item_ids, changed_span_gold)
+
+
+def fitting_span_sets(conn: sa.Connection, set_ids: Iterable[int]) -> set[int]:
+    """The span sets among ``set_ids`` made on the text their item has now
+    (:func:`span_gold_fits`, the one definition): what Python code that holds a set
+    asks (:func:`glamlab.tasks.spans.gold.fitting_spans`, the spans people saved, the
+    spans of a split), one query per 900 sets, so that it never decides otherwise than
+    the queue and training do."""
+    g = schema.span_sets.alias("gold_set")
+    ids = sorted({int(i) for i in set_ids})
+    out: set[int] = set()
+    for i in range(0, len(ids), 900):
+        out.update(int(x) for x in conn.execute(sa.select(g.c.id).where(
+            g.c.id.in_(ids[i:i + 900]), span_gold_fits(g))).scalars())
+    return out

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 
 from ...errors import LabelError
 from ...store import now
+from ...store.queue import fitting_span_sets
 from ..labels import MAX_ROWS_IN_MESSAGE, SPLITS, _chunks, _set_splits
 from .model import MAIN_LAYER, Span, SpanDoc, check_spans, shown, sort_spans
 from .normalise import normalise
@@ -406,9 +407,10 @@ def earlier_text(conn: sa.Connection, ws: Workspace, row: Any) -> str | None:
 def fitting_spans(conn: sa.Connection, ws: Workspace, row: Any, spans: Sequence[Span],
                   text: str) -> GoldBase:
     """The spans of the gold set ``row`` as they index ``text``, the item's text now:
-    all of them where the set was made on that text, else those :func:`carry_over` keeps
-    (see :class:`GoldBase`)."""
-    if row.text_hash == text_hash(text):
+    all of them where the set was made on that text (the one definition the queue and
+    training use: :func:`glamlab.store.queue.span_gold_fits`), else those
+    :func:`carry_over` keeps (see :class:`GoldBase`)."""
+    if int(row.id) in fitting_span_sets(conn, [row.id]):
         return GoldBase(list(spans))
     return GoldBase(carry_over(spans, earlier_text(conn, ws, row), text), changed=True,
                     earlier=list(spans))
@@ -586,11 +588,13 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
             report.created = write_records(ws.store, conn, list(records.values()),
                                            sources=[str(root)]).added
         t = ws.store.t.span_sets
+        # the earlier sets made on the words the text has now (the one definition)
+        fits = fitting_span_sets(conn, [r.id for r in before.values()])
         for key, (f, doc) in wanted.items():
             item_id, who = key
             row = before.get(key)
             if row is not None and _comparable(old_spans[int(row.id)]) == \
-                    _comparable(doc.spans) and row.text_hash == text_hash(texts[item_id]):
+                    _comparable(doc.spans) and int(row.id) in fits:
                 report.unchanged += 1
                 continue
             if row is not None:
@@ -725,10 +729,11 @@ def span_data(ws: Workspace, split: str = "train") -> SpanData:
         wanted = sorted(i for i, s in splits.items() if s == split)
         sets = _active_sets(conn, ws, wanted)
         spans = _spans_of_sets(conn, ws, [r.id for r in sets.values()])
+        fits = fitting_span_sets(conn, [r.id for r in sets.values()])
     items, out, stale = [], [], []
     for item in ws.items(ids=list(sets)):
         row = sets[item.item_id]
-        if item.text is None or text_hash(item.text) != row.text_hash:
+        if item.text is None or int(row.id) not in fits:
             stale.append(item.item_id)
             continue
         items.append(item)

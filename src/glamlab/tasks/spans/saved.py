@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from ...store.queue import fitting_span_sets
 from ..labels import _chunks
 from .complete import REVIEW_SOURCES
 from .gold import (
@@ -42,7 +43,6 @@ from .gold import (
     _spans_of_sets,
     carried,
     earlier_text,
-    text_hash,
 )
 from .model import MAIN_LAYER, Span
 
@@ -88,12 +88,13 @@ def saved_spans(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
         for set_id, got in _spans_of_sets(conn, ws, sorted(earlier)).items():
             imported.setdefault(earlier[set_id], set()).update(_key(s) for s in got)
     texts = _current_items(conn, ws, sorted(latest))
+    fits = fitting_span_sets(conn, [r.id for r in latest.values()])
     out: dict[str, list[SavedSpan]] = {}
     for item_id, row in latest.items():
         who = row.annotator if item_id in people else None
         pairs = [(s, s) for s in spans[int(row.id)]]
         text = texts.get(item_id, (None, ""))[0]
-        if text is not None and row.text_hash != text_hash(text):
+        if text is not None and int(row.id) not in fits:
             # made on an earlier text of the item: the spans still on the same words of
             # the text now, at their offsets there (what a decision on it builds on)
             pairs = carried(spans[int(row.id)], earlier_text(conn, ws, row), text)
