@@ -146,3 +146,72 @@ def test_settled_by_person_accepts_the_very_span_and_rejects_others() -> None:
     assert settled_by_person(saved, "PER", {"start": 20, "end": 25}) is None  # touching
     assert settled_by_person(saved, "PER", {"start": 32, "end": 35}) is None  # imported
     assert settled_by_person(saved, "PER", {"start": 10, "end": 20, "layer": "nested"}) is None
+
+
+def test_act_settles_a_new_model_s_spans_over_words_decided_on_a_test_text(
+        make_ws: Any, tmp_path: Path) -> None:
+    """Before, a decision on a text in the test split settled the model's open spans
+    over its words there and then (it writes no gold: the test split stays honest), but
+    act left test texts out of the spans that settle a later run's spans: a second model
+    that found other spans over those words had them queued, asking a reviewer again
+    about words a reviewer had decided (and inviting a contradiction). Now act settles
+    them by the reviewer's decision as by a person's saved span (the very span
+    accepted, the others rejected, not queued), and still writes no test gold."""
+    from glamlab.actions import act
+    from glamlab.actions.people import item_decisions
+    from glamlab.inference.runner import run
+    from glamlab.registry.training import train
+    from glamlab.review import decide, lease_queue
+    from glamlab.store import now
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.spans.saved import decided_on_test_texts
+    from glamlab.tasks.splits import split_of, training_data
+
+    ws, _ = gold_and_new_texts(make_ws, tmp_path, 1)
+    try:
+        item = "new0"
+        sp = ws.store.t.splits
+        with ws.store.write() as conn:
+            conn.execute(sp.delete().where(sp.c.item_id == item))
+            conn.execute(sp.insert().values(item_id=item, split="test", created_at=now()))
+        act(ws, model="gazetteer@1")
+        gold_before = gold_spans(ws, [item]).get(item)
+        text = ws.item(item).text or ""
+        rows = [r for r in lease_queue(ws, "ana", limit=500) if r["item_id"] == item]
+        a = next(r for r in rows if " " not in r["value"]["text"]
+                 and r["value"]["end"] < len(text) - 1)
+        va = a["value"]
+        # ana accepts the model's span: no gold is written on the test text
+        done = decide(ws, "ana", a["id"], "accept", a["version"])
+        assert done["gold_label"].startswith("kept"), done
+        # a second model finds another span over those words: them and the next word,
+        # as another type (never queued before, so no decision of ana's names it)
+        other = next(t for t in ("PER", "LOC", "ORG", "PROD", "TIME") if t != a["label"])
+        end = text.find(" ", va["end"] + 1)
+        end = len(text) if end < 0 else end
+        longer = text[va["start"]:end]
+        assert longer.strip() != va["text"] and " " in longer
+        train(ws, "gazetteer", name="second", params={
+            "from_training": False, "entries": [{"text": longer, "type": other}]})
+        assert run(ws, "second@1", workers=0, handle_signals=False).done >= 1
+        with ws.store.read() as conn:
+            settling = decided_on_test_texts(ws, conn, [item])[item]
+        assert [(s.span.start, s.span.end, s.span.label, s.who) for s in settling] == [
+            (va["start"], va["end"], a["label"], "ana")]
+        act(ws, model="second@1")
+        # nobody is asked again about the words ana decided
+        q = ws.store.t.review_queue
+        with ws.store.read() as conn:
+            still = [(r.label, r.value) for r in conn.execute(
+                q.select().where(q.c.item_id == item, q.c.status == "open"))]
+        over = [(label, v) for label, v in still
+                if v["start"] < va["end"] and va["start"] < v["end"]]
+        assert over == [], over
+        # the test split stays honest: no gold written, still a test text, not trained on
+        assert gold_spans(ws, [item]).get(item) == gold_before
+        assert split_of(ws, [item]) == {item: "test"}
+        assert item not in training_data(ws).ids
+        with ws.store.read() as conn:
+            assert [d.action for d in item_decisions(ws, conn, [item])[item]] == ["accept"]
+    finally:
+        ws.close()

@@ -704,13 +704,15 @@ def act(ws: Workspace, *, model: str | None = None, actor: str = "glamlab act",
 def _people_spans(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
                   ids: list[str]) -> dict[str, list[Any]]:
     """Entities: item -> the spans people saved on its text that settle the model's
-    spans over the same words (:func:`glamlab.tasks.spans.saved.people_spans`); none
-    for other kinds."""
+    spans over the same words (:func:`glamlab.tasks.spans.saved.people_spans`), and on
+    a text in the test split the spans reviewers decided there (no gold is written
+    there: :func:`glamlab.tasks.spans.saved.decided_on_test_texts`); none for other
+    kinds."""
     if kind.name != "entities" or not ids:
         return {}
-    from ..tasks.spans.saved import people_spans
+    from ..tasks.spans.saved import decided_on_test_texts, people_spans
 
-    return people_spans(ws, conn, ids)
+    return {**decided_on_test_texts(ws, conn, ids), **people_spans(ws, conn, ids)}
 
 
 def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[Decision],

@@ -23,6 +23,13 @@ and the exports say what the person's span says of it. Only gold made on the tex
 item has now counts (a text re-ingested with other words since: its spans point into
 the earlier text), and not in the test split (its gold is kept as it is, and accepting
 there is not refused).
+
+On a text in the test split a reviewer's decision writes no gold, yet it says what
+those words are all the same (:func:`glamlab.review.decide` settles the model's other
+open spans over them): :func:`decided_on_test_texts` gives the spans reviewers decided
+there, and ``glamlab act`` settles a later run's spans over those words by them as it
+does by a person's saved span, so nobody is asked again about words a reviewer decided
+(the test gold stays as it is, and the text never trains).
 """
 
 from __future__ import annotations
@@ -129,6 +136,68 @@ def people_spans(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
     return out
 
 
+def decided_on_test_texts(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
+                       ) -> dict[str, list[SavedSpan]]:
+    """Item -> the spans reviewers decided on its text (accepted or corrected queue
+    rows of the model's predictions), for the items among ``ids`` in the test split that
+    have any: there a decision writes no gold (the split stays honest), but it settles
+    the model's spans over its words (:func:`settled_by_person`) as a person's saved
+    span does on the other texts. Oldest first, a later decision over some of the same
+    words (of its layer) replaces an earlier one, as a gold set would. Only decisions
+    on the words the text has now count (a span whose words were replaced since, by an
+    ingest of other words, says nothing of them)."""
+    from ..people import item_decisions
+    from ..splits import split_of
+
+    splits = split_of(ws, sorted(set(ids)), conn=conn)
+    test = sorted(i for i, s in splits.items() if s == "test")
+    if not test:
+        return {}
+    texts = _current_items(conn, ws, test)
+    out: dict[str, list[SavedSpan]] = {}
+    for item_id, rows in item_decisions(ws, conn, test).items():
+        text = texts.get(item_id, (None, ""))[0]
+        if text is None:
+            continue
+        kept: list[SavedSpan] = []
+        for r in rows:
+            if r.action == "reject" or not r.label:
+                continue
+            span = _decided_span(text, r.label, r.value, r.queued_value)
+            if span is None:
+                continue
+            kept = [k for k in kept if k.span.layer != span.layer
+                    or not (k.span.start < span.end and span.start < k.span.end)]
+            kept.append(SavedSpan(span, r.user, r.created_at))
+        if kept:
+            out[item_id] = kept
+    return out
+
+
+def _decided_span(text: str, label: str, value: Any, queued: Any) -> Span | None:
+    """The span a decision settled on (``label``/``value``), on ``text``; None where it
+    is no span of it, or the text has other words there now than the decision's value
+    or its queued row's said."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        start, end = int(value["start"]), int(value["end"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not 0 <= start < end <= len(text):
+        return None
+    for v in (value, queued):
+        if isinstance(v, dict) and v.get("text") is not None:
+            try:
+                b, e = int(v["start"]), int(v["end"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            if text[b:e] != v["text"]:
+                return None  # the text changed since the decision
+    return Span(start, end, label, layer=value.get("layer") or MAIN_LAYER,
+                text=text[start:end])
+
+
 @dataclass(frozen=True)
 class PersonVerdict:
     """What a person's saved span says of a model's span over its words: ``holds`` (it
@@ -184,5 +253,5 @@ def replaced_by(saved: Sequence[SavedSpan], start: int, end: int, label: str | N
             and (s.span.start, s.span.end, s.span.label) != (start, end, label)]
 
 
-__all__ = ["PERSON_SOURCES", "PersonVerdict", "SavedSpan", "people_spans", "replaced_by",
-           "saved_spans", "settled_by_person"]
+__all__ = ["PERSON_SOURCES", "PersonVerdict", "SavedSpan", "decided_on_test_texts",
+           "people_spans", "replaced_by", "saved_spans", "settled_by_person"]
