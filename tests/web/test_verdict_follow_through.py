@@ -122,7 +122,10 @@ def test_act_gives_the_baseline_warning_as_a_warning_not_a_note(make_ws: Any,
     assert not any("baselines" in n for n in acted.notes), acted.notes
     report = acted.to_dict()
     assert report["warnings"] == acted.warnings
-    assert f"WARNING: {said[0]}" in render(report)
+    text = render(report)
+    # said first, before the counts of what the policy would do
+    assert f"WARNING: {said[0]}" in text
+    assert text.index(f"WARNING: {said[0]}") < text.index("The policy would")
     # the command line: --json's "warnings", and WARNING in its text
     assert main(["-w", str(ws.root), "act", "--dry-run", "--model", "len@1",
                  "--json"]) in (0, None)

@@ -1059,6 +1059,8 @@ def render(report: dict[str, Any]) -> str:
     lines.append(f"Model {report['model']}: {report['items_with_predictions']} of "
                  f"{report['items_total']} items have predictions.")
     lines.extend(report.get("notes", []))
+    # first, before the counts: a model no better than the baselines should not be acted on
+    lines.extend(f"WARNING: {warning}" for warning in report.get("warnings", []))
     lines.append(f"The policy {verb}: accept {c['accept']} (written to field "
                  f"{report['field']!r} as machine metadata), send {c['review']} to review, "
                  f"reject {c['reject']}.")
@@ -1086,8 +1088,6 @@ def render(report: dict[str, Any]) -> str:
                      f"review {row['review'] - done - gold}"
                      + (f" ({', '.join(more)})" if more else "")
                      + f", reject {row['reject']}{extra}")
-    for warning in report.get("warnings", []):
-        lines.append(f"WARNING: {warning}")
     how = ("from the test-split precision at these thresholds, shrunk for how few test "
            "items each label rests on (1 of 1 right counts as 75%): a joint interval over "
            "the labels")
