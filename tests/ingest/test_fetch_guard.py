@@ -193,3 +193,31 @@ def test_a_run_in_worker_processes_follows_the_card(make_ws, tmp_path, http_serv
         assert (report.done, report.failed) == (1, 2) and set(failures) == {"loop", "named"}
         assert f"{http_server.url}/secret.jpg was refused" in failures["loop"]
         assert http_server.requests == []
+
+
+def test_through_a_proxy_the_public_address_is_fetched(monkeypatch, tmp_path, redirector):
+    """An outbound proxy on the institution's network (HTTP_PROXY) answers for a public
+    address: the address that answered is the proxy's, and is not held against it."""
+    from glamlab.config import FetchPolicy
+    from glamlab.ingest.iiif import fetch
+
+    server, handler = redirector
+    seen: list[str] = []
+
+    def proxy_get(self: http.server.BaseHTTPRequestHandler) -> None:
+        seen.append(self.path)
+        body = b"an image"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    monkeypatch.setattr(handler, "do_GET", proxy_get)
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTPS_PROXY",
+                 "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{server.server_address[1]}")
+    url = "http://93.184.216.34/x.jpg"
+    assert fetch(url, timeout=10, max_bytes=100, policy=FetchPolicy()) == b"an image"
+    assert seen == [url]

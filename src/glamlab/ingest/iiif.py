@@ -141,12 +141,28 @@ def _check_peer(resp: Any, url: str, policy: FetchPolicy) -> None:
     if not peer:
         return
     host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if _proxied(url, host):
+        return  # the answer came from the proxy (HTTP_PROXY and the like), not the host
     try:
         ip = ipaddress.ip_address(str(peer[0]).split("%")[0])
     except ValueError:
         return
     if not _allowed(policy, host, ip):
         raise _refused(url, host, ip)
+
+
+def _proxied(url: str, host: str) -> bool:
+    """Whether the environment sends ``url`` through a proxy (as httpx does)."""
+    from urllib.request import getproxies, proxy_bypass
+
+    proxies = getproxies()
+    scheme = urlsplit(url).scheme
+    if not (proxies.get(scheme) or proxies.get("all")):
+        return False
+    try:
+        return not proxy_bypass(host)
+    except OSError:
+        return True
 
 
 def fetch(url: str, *, timeout: float, max_bytes: int, transport: Any = None,
