@@ -96,6 +96,7 @@ class ProjectCard:
             )
         if self.max_image_pixels <= 0:
             raise ConfigError("max_image_pixels must be positive", hint=f"edit [ingest] in {CONFIG_NAME}")
+        fetch_policy(self)  # [fetch]: refused here, not at the first image
 
     # -- (de)serialisation ----------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -217,6 +218,41 @@ def ingest_limit(card: ProjectCard, key: str, default: int) -> int:
                           hint=f"set it to a number such as {key} = {default} (the default), "
                                "or remove it")
     return value
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Which image addresses the server may fetch (``[fetch]`` in the card). By default
+    only addresses on the public internet: a host that resolves to a loopback, private,
+    link-local, multicast, reserved or unspecified address (the server itself, the cloud's
+    metadata service, the institution's internal network) is refused.
+    ``allow_private = true`` lifts that for every host; ``allow_hosts`` for the hosts (an
+    exact name, such as an intranet IIIF server) or address ranges (``10.2.0.0/16``) it
+    lists."""
+
+    allow_private: bool = False
+    allow_hosts: tuple[str, ...] = ()
+
+
+def fetch_policy(card: ProjectCard) -> FetchPolicy:
+    """The card's ``[fetch]`` section as a :class:`FetchPolicy`; a value of the wrong kind
+    is one :class:`ConfigError` with the fix."""
+    section = card.section("fetch")
+    allow_private = section.get("allow_private", False)
+    if not isinstance(allow_private, bool):
+        raise ConfigError(f"[fetch] allow_private in {CONFIG_NAME} must be true or false, "
+                          f"not {allow_private!r}",
+                          hint="write allow_private = true (no quotes), or remove it")
+    hosts = section.get("allow_hosts", [])
+    if isinstance(hosts, str):
+        hosts = [hosts]
+    if not isinstance(hosts, list) or not all(isinstance(h, str) and h.strip() for h in hosts):
+        raise ConfigError(f"[fetch] allow_hosts in {CONFIG_NAME} must be a list of host "
+                          f"names or address ranges, not {hosts!r}",
+                          hint='write e.g. allow_hosts = ["iiif.intranet.example", '
+                               '"10.2.0.0/16"]')
+    return FetchPolicy(allow_private=allow_private,
+                       allow_hosts=tuple(h.strip().lower().rstrip(".") for h in hosts))
 
 
 def _section(data: dict[str, Any], name: str) -> dict[str, Any]:

@@ -91,7 +91,7 @@ def test_items_travel_as_tuples_and_arrive_as_the_workspace_items(text_ws):
     assert [len(b) for b in batches] == [7] * 8 + [4]
     rows = [row for batch in batches for row in batch]
     assert all(type(row) is tuple for row in rows)  # cheap to pickle: no objects
-    items = to_items(rows, text_ws.cache_dir_text)
+    items = to_items(rows, text_ws.cache_dir_text, text_ws.fetch_policy)
     assert items == list(text_ws.items())
     assert items[1].meta["shelf"] == {"room": 3, "tags": ["x"]} and items[2].meta == {}
     assert items[3].meta is not items[4].meta

@@ -66,6 +66,9 @@ def manifest_v2(base: str) -> dict:
     }
 
 
+LOCAL_SERVER = {"fetch": {"allow_hosts": ["127.0.0.1"]}}
+
+
 def test_v3_manifest_over_http_and_lazy_cached_images(make_ws, http_server):
     www = http_server.root
     base = http_server.url
@@ -74,6 +77,7 @@ def test_v3_manifest_over_http_and_lazy_cached_images(make_ws, http_server):
     write_jpeg(www / "iiif3" / "img1" / "full" / "max" / "0" / "default.jpg", (60, 80), "red")
     write_jpeg(www / "iiif3" / "img2" / "full" / "max" / "0" / "default.jpg", (60, 80))
     ws = make_ws()
+    ws.update_card(LOCAL_SERVER)  # the test server is on 127.0.0.1
     report = ws.ingest([f"{base}/book/manifest.json"])
     assert (report.added, report.failed) == (2, 0)
     assert http_server.requests == ["/book/manifest.json"]  # no image fetched at ingest
@@ -103,6 +107,7 @@ def test_v2_manifest_from_a_file_with_full_full_image_url(make_ws, tmp_path, htt
     write_jpeg(http_server.root / "iiif2" / "plate1" / "full" / "full" / "0" / "default.jpg",
                (100, 70))
     ws = make_ws()
+    ws.update_card(LOCAL_SERVER)  # the test server is on 127.0.0.1
     report = ws.ingest([src])
     assert (report.added, report.failed) == (1, 1)
     assert "canvas 2 has no image" in report.problems[0]["reason"]
@@ -119,6 +124,7 @@ def test_unreachable_image_is_an_item_error_naming_the_item(make_ws, http_server
     base = http_server.url
     (http_server.root / "m.json").write_text(json.dumps(manifest_v3(base, n=1)))
     ws = make_ws()
+    ws.update_card(LOCAL_SERVER)  # the test server is on 127.0.0.1
     ws.ingest([f"{base}/m.json"])
     item = ws.item(f"{base}/book/canvas/p1")
     with pytest.raises(ItemError) as err:

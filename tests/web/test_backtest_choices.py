@@ -123,3 +123,40 @@ def test_a_bad_choice_is_one_message_naming_the_field(rows_app: Any) -> None:  #
         assert words in text, (field, bad, text[:600])
         assert not re.search(r"(?<![\w-])--[a-z]", text), text[:600]  # no command flag
         assert jobs.latest(ws, "backtest") is None, (field, bad)
+
+
+def test_a_first_month_with_too_little_to_learn_from_is_one_plain_message(
+        months_app: Any) -> None:
+    """From August 2015 the model has July's rows to learn from, in which one number
+    column (company) is never filled: scikit-learn's own "window shape cannot be larger
+    than input array shape" (before, as-is on the page) becomes one message naming the
+    month, the training rows and the fix, from the Python API and on the evaluate page."""
+    from glamlab.errors import EvaluationError
+    from glamlab.evaluation.tabular import project_backtest
+    from glamlab.web import jobs
+
+    ws, app, client = months_app
+    from glamlab.tasks.tabular import project_frame
+
+    frame = project_frame(ws)
+    july = frame[frame["arrival_date"] < "2015-08-01"]
+    before = len(july)
+    assert before and july["company"].isna().all() and frame["company"].notna().any()
+    with pytest.raises(EvaluationError) as err:
+        project_backtest(ws, since="2015-08", n_boot=20)
+    words = (f"the backtest cannot train tabular-gbm for the month 2015-08: only {before} "
+             "training rows come before it; the column 'company' has no value in any of them")
+    assert err.value.message == words
+    assert "choose a later first month for the backtest (after 2015-08)" in err.value.hint
+    ada = client("ada")
+    r = ada.post("/stages/evaluate/backtest", data={
+        "csrf": csrf_of(ada), "model": "tabular-gbm", "since": "2015-08", "until": "",
+        "n_boot": "20"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert app.state.jobs.wait(300)
+    job = jobs.latest(ws, "backtest")
+    assert job["status"] == "failed" and job["error"].startswith(words), job
+    page = html.unescape(_main(ada.get("/stages/evaluate").text))
+    assert f"The backtest failed: {words}" in page
+    assert "choose a later first month for the backtest (after 2015-08)" in page
+    assert "window shape" not in page and "ValueError" not in page

@@ -221,7 +221,10 @@ def backtest(frame: pd.DataFrame, schema: TableSchema, models: Mapping[str, Fact
             continue
         scores: dict[str, dict[str, float]] = {}
         for name, make in models.items():
-            p = make().fit_table(train).predict_table(test)
+            try:
+                p = make().fit_table(train).predict_table(test)
+            except ValueError as exc:  # scikit-learn on too few rows: say it plainly
+                raise _few_rows(name, start, train, schema) from exc
             preds[name].append(p)
             scores[name] = _fold_scores(test, schema, p, group_by, count_freq)
         index.append(test.index.to_numpy())
@@ -243,6 +246,22 @@ def backtest(frame: pd.DataFrame, schema: TableSchema, models: Mapping[str, Fact
                                   freq=count_freq)
             overall[name] = count_scores(counts, n_boot=n_boot, seed=seed)
     return BacktestReport(task, metric, list(models), folds, overall, joined, test_index)
+
+
+def _few_rows(name: str, start: pd.Timestamp, train: pd.DataFrame,
+              schema: TableSchema) -> EvaluationError:
+    """The fold of ``start`` could not be trained: one message naming the month, how
+    many training rows it had (and any number column none of them fills), and the fix."""
+    empty = [c for c in schema.features if schema.columns.get(c) == "number"
+             and c in train.columns and train[c].isna().all()]
+    why = (f"; the column{'s' if len(empty) > 1 else ''} "
+           f"{', '.join(repr(c) for c in empty)} {'have' if len(empty) > 1 else 'has'} "
+           "no value in any of them" if empty else "")
+    return EvaluationError(
+        f"the backtest cannot train {name} for the month {start:%Y-%m}: only "
+        f"{len(train)} training row{'s' if len(train) != 1 else ''} come before it{why}",
+        hint=f"choose a later first month for the backtest (after {start:%Y-%m}), so that "
+             "more rows come before it")
 
 
 def _fold_scores(test: pd.DataFrame, schema: TableSchema, p: np.ndarray,

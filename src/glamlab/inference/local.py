@@ -170,7 +170,7 @@ def run_inline(predictor: Predictor, ref: ModelRef, batches: Iterator[list[ItemR
     (:class:`InlineStopped`); the run stays resumable."""
     with _Watchdog(timeout, should_stop) as dog:
         for batch in batches:
-            items = to_items(batch, ref.cache_dir)
+            items = to_items(batch, ref.cache_dir, ref.fetch_policy)
             limit = timeout * len(items) if timeout else None
             try:
                 rows, failures = dog.predict(predictor, items, ref.kind, limit)

@@ -45,7 +45,7 @@ class RayPredictActor:
         import pyarrow as pa
 
         items = to_items([pickle.loads(b) for b in batch.column("item").to_pylist()],  # noqa: S301
-                         self.ref.cache_dir)
+                         self.ref.cache_dir, self.ref.fetch_policy)
         rows, failures = predict_batch(self.predictor, items, self.ref.kind)
         n = len(rows) + len(failures)
         return pa.table({

@@ -275,7 +275,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         writer.set_planned(row.done + row.failed + remaining)
         ref = ModelRef(model_id=mv.id, spec=mv.spec, cls=class_path(predictor),
                        folder=str(ws.root / (mv.path or "")), kind=kind,
-                       cache_dir=ws.cache_dir_text,
+                       cache_dir=ws.cache_dir_text, fetch_policy=ws.fetch_policy,
                        features_db=ws.store.url if engine == "local" else None)
         if batch_size is None:  # a small run is split across every worker, in batches
             bs = small_run_batch(remaining, workers, bs)  # small enough to show progress

@@ -28,6 +28,7 @@ from ..tasks.predict import predict_items
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
+    from ..config import FetchPolicy
     from ..items import Item
     from ..predictors.base import Predictor
     from ..tasks.kinds.base import TaskKind
@@ -53,6 +54,7 @@ class ModelRef:
     folder: str
     kind: TaskKind[Any, Any]  # the project's task kind: predicts and makes the rows
     cache_dir: str | None = None  # the workspace's cache of remote images, for the items
+    fetch_policy: FetchPolicy | None = None  # which image addresses the items may fetch
     # the workspace's store: its cached features (computed by train and evaluate) are
     # read by local workers, never written there (None: no shared cache, e.g. on Ray)
     features_db: str | None = None
@@ -70,14 +72,15 @@ def class_path(predictor: object) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
-def to_items(rows: Sequence[ItemRow], cache_dir: str | None) -> list[Item]:
+def to_items(rows: Sequence[ItemRow], cache_dir: str | None,
+             fetch_policy: FetchPolicy | None = None) -> list[Item]:
     """The items of a batch of :data:`ItemRow` tuples."""
     from ..items import Item
 
     loads = json.loads
     return [Item(item_id, modality, source_kind, source, uri, page, content_hash, text, width,
                  height, (loads(meta) or {}) if meta and meta != "{}" else {}, version,
-                 cache_dir)
+                 cache_dir, fetch_policy)
             for (item_id, modality, source_kind, source, uri, page, content_hash, text, width,
                  height, meta, version) in rows]
 
@@ -144,7 +147,7 @@ def worker_main(ref: ModelRef, conn: Connection, threads: int | None = None) -> 
             break
         task_id, batch = task
         with feature_store(cache):
-            rows, failures = predict_batch(predictor, to_items(batch, ref.cache_dir), ref.kind)
+            rows, failures = predict_batch(predictor, to_items(batch, ref.cache_dir, ref.fetch_policy), ref.kind)
         try:
             conn.send(("result", task_id, rows, failures))
         except (BrokenPipeError, OSError):

@@ -18,12 +18,16 @@ or serve files from a local HTTP server.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from ..config import FetchPolicy
 from ..files import loads_json
 from .base import IngestOptions, Problem, Record, is_lfs_pointer, lfs_problem, sha256_json
 
@@ -62,51 +66,172 @@ def looks_like_iiif(path: Path) -> bool:
 
 
 # -- fetching -------------------------------------------------------------------
+MAX_REDIRECTS = 10
+_REDIRECTS = (301, 302, 303, 307, 308)
+
+
+class RefusedAddress(FetchError):
+    """An address on the server's own or internal network, which the card does not allow
+    (:class:`glamlab.config.FetchPolicy`)."""
+
+    def __init__(self, message: str, host: str):
+        super().__init__(message)
+        self.host = host
+
+
+def _internal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Loopback, private, link-local, multicast, reserved, unspecified, or anything else
+    that is not the public internet."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return (ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_multicast
+            or ip.is_reserved or ip.is_unspecified or not ip.is_global)
+
+
+def _allowed(policy: FetchPolicy, host: str,
+             ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if policy.allow_private or host in policy.allow_hosts:
+        return True
+    for entry in policy.allow_hosts:
+        try:
+            if ip in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue  # a host name
+    return not _internal(ip)
+
+
+def _refused(url: str, host: str, ip: object) -> RefusedAddress:
+    return RefusedAddress(f"{url} was refused: its host {host} is at {ip}, an address on "
+                          "the server's own or internal network", host)
+
+
+def check_address(url: str, policy: FetchPolicy) -> None:
+    """Refuse (:class:`RefusedAddress`) a URL whose host resolves to an address on the
+    server's own or internal network, unless ``policy`` allows it; every address the
+    host resolves to is checked."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise FetchError(f"{url} is not a usable address: {exc}") from exc
+    if parts.scheme not in ("http", "https"):
+        raise FetchError(f"{url} is not an http(s) address")
+    host = (parts.hostname or "").lower().rstrip(".")
+    if not host:
+        raise FetchError(f"{url} names no host")
+    if policy.allow_private or host in policy.allow_hosts:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port or (443 if parts.scheme == "https" else 80),
+                                   type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"cannot fetch {url}: the host {host} is not found ({exc})") from exc
+    for info in infos:
+        ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not _allowed(policy, host, ip):
+            raise _refused(url, host, ip)
+
+
+def _check_peer(resp: Any, url: str, policy: FetchPolicy) -> None:
+    """The address the answer came from, checked again (a host name that resolved to a
+    public address when checked and to an internal one when connected)."""
+    stream = resp.extensions.get("network_stream")
+    peer = stream.get_extra_info("server_addr") if stream is not None else None
+    if not peer:
+        return
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if _proxied(url, host):
+        return  # the answer came from the proxy (HTTP_PROXY and the like), not the host
+    try:
+        ip = ipaddress.ip_address(str(peer[0]).split("%")[0])
+    except ValueError:
+        return
+    if not _allowed(policy, host, ip):
+        raise _refused(url, host, ip)
+
+
+def _proxied(url: str, host: str) -> bool:
+    """Whether the environment sends ``url`` through a proxy (as httpx does)."""
+    from urllib.request import getproxies, proxy_bypass
+
+    proxies = getproxies()
+    scheme = urlsplit(url).scheme
+    if not (proxies.get(scheme) or proxies.get("all")):
+        return False
+    try:
+        return not proxy_bypass(host)
+    except OSError:
+        return True
+
+
 def fetch(url: str, *, timeout: float, max_bytes: int, transport: Any = None,
-          dest: Path | None = None) -> bytes:
-    """GET ``url`` with a timeout and a size cap; the body, or written to ``dest``."""
+          dest: Path | None = None, policy: FetchPolicy | None = None) -> bytes:
+    """GET ``url`` with a timeout and a size cap; the body, or written to ``dest``.
+
+    With a ``policy`` (images), an address on the server's own or internal network is
+    refused (:class:`RefusedAddress`) unless the policy allows it: before the request,
+    at every redirect (followed one at a time) and by the address that answered."""
     import httpx
 
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=True, transport=transport,
-                          headers={"User-Agent": "glamlab"}) as client:
-            with client.stream("GET", url) as resp:
-                if resp.status_code >= 400:
-                    raise FetchError(f"HTTP {resp.status_code} from {url}")
-                declared = resp.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > max_bytes:
-                    raise FetchError(f"{url} is {int(declared):,} bytes, over the "
-                                     f"{max_bytes:,}-byte limit")
-                chunks: list[bytes] = []
-                size = 0
-                fh = None
-                tmp = None
-                if dest is not None:
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part")
-                    fh = os.fdopen(fd, "wb")
+        with httpx.Client(timeout=timeout, follow_redirects=policy is None,
+                          transport=transport, headers={"User-Agent": "glamlab"}) as client:
+            request = client.build_request("GET", url)
+            for _ in range(MAX_REDIRECTS + 1):
+                here = str(request.url)
+                if policy is not None:
+                    check_address(here, policy)
+                resp = client.send(request, stream=True)
                 try:
-                    for chunk in resp.iter_bytes():
-                        size += len(chunk)
-                        if size > max_bytes:
-                            raise FetchError(f"{url} is over the {max_bytes:,}-byte limit")
-                        if fh is not None:
-                            fh.write(chunk)
-                        else:
-                            chunks.append(chunk)
-                    if fh is not None and tmp is not None and dest is not None:
-                        fh.close()
-                        fh = None
-                        os.replace(tmp, dest)
-                        tmp = None
+                    if policy is not None:
+                        _check_peer(resp, here, policy)
+                    if resp.status_code in _REDIRECTS and resp.next_request is not None:
+                        request = resp.next_request
+                        continue
+                    return _read(resp, url, max_bytes, dest)
                 finally:
-                    if fh is not None:
-                        fh.close()
-                    if tmp is not None and os.path.exists(tmp):
-                        os.unlink(tmp)
-                return b"".join(chunks)
+                    resp.close()
+            raise FetchError(f"{url} redirects more than {MAX_REDIRECTS} times")
     except httpx.HTTPError as exc:
         raise FetchError(f"cannot fetch {url}: {type(exc).__name__}: {exc}") from exc
+
+
+def _read(resp: Any, url: str, max_bytes: int, dest: Path | None) -> bytes:
+    if resp.status_code >= 400:
+        raise FetchError(f"HTTP {resp.status_code} from {url}")
+    declared = resp.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError(f"{url} is {int(declared):,} bytes, over the "
+                         f"{max_bytes:,}-byte limit")
+    chunks: list[bytes] = []
+    size = 0
+    fh = None
+    tmp = None
+    if dest is not None:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part")
+        fh = os.fdopen(fd, "wb")
+    try:
+        for chunk in resp.iter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise FetchError(f"{url} is over the {max_bytes:,}-byte limit")
+            if fh is not None:
+                fh.write(chunk)
+            else:
+                chunks.append(chunk)
+        if fh is not None and tmp is not None and dest is not None:
+            fh.close()
+            fh = None
+            os.replace(tmp, dest)
+            tmp = None
+    finally:
+        if fh is not None:
+            fh.close()
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+    return b"".join(chunks)
 
 
 def _load(source: str, options: IngestOptions) -> bytes:

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from PIL import Image
 
+    from ..config import FetchPolicy
+
 
 @dataclass
 class Item:
@@ -31,6 +33,9 @@ class Item:
     meta: dict[str, Any] = field(default_factory=dict)
     version: int = 1
     cache_dir: str | None = None  # where remote images (IIIF) are cached
+    #: which image addresses may be fetched (the card's ``[fetch]``); None: the public
+    #: internet only
+    fetch_policy: FetchPolicy | None = None
 
     @property
     def path(self) -> Path | None:

@@ -101,21 +101,34 @@ def cached_image(item: Item, *, timeout: float | None = None, transport: Any = N
                  max_bytes: int | None = None) -> Path:
     """The local copy of a remote (IIIF) image, fetched on first use and cached.
 
-    Raises :class:`glamlab.errors.ItemError` naming the item when no URL answers."""
-    from ..ingest.iiif import IMAGE_TIMEOUT, MAX_IMAGE_BYTES, FetchError, fetch
+    An address on the server's own or internal network is refused unless the card allows
+    it (``[fetch]``, :attr:`Item.fetch_policy`). Raises :class:`glamlab.errors.ItemError`
+    naming the item when no URL answers."""
+    from ..config import FetchPolicy
+    from ..ingest.iiif import IMAGE_TIMEOUT, MAX_IMAGE_BYTES, FetchError, RefusedAddress, fetch
 
     path = cache_path(item)
     if path.is_file():
         return path
     errors = []
+    refused: list[str] = []
     for url in image_urls(item):
         try:
             fetch(url, timeout=timeout or IMAGE_TIMEOUT, max_bytes=max_bytes or MAX_IMAGE_BYTES,
-                  transport=transport, dest=path)
+                  transport=transport, dest=path, policy=item.fetch_policy or FetchPolicy())
             return path
+        except RefusedAddress as exc:
+            errors.append(str(exc))
+            refused.append(exc.host)
         except FetchError as exc:
             errors.append(str(exc))
+    if refused:
+        hosts = ", ".join(f'"{h}"' for h in dict.fromkeys(refused))
+        hint = ("images are fetched only from the public internet; if this is your "
+                "institution's own image server, allow it in glamlab.toml with [fetch] "
+                f"allow_hosts = [{hosts}] (or allow_private = true), otherwise correct the "
+                "address")
+    else:
+        hint = "check that the image server is reachable; the image is fetched again next time"
     raise ItemError(f"{item.item_id}: cannot fetch the image: {'; '.join(errors) or 'no URL'}",
-                    item=item.item_id,
-                    hint="check that the image server is reachable; the image is fetched "
-                         "again next time")
+                    item=item.item_id, hint=hint)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import plugins
-from ..config import CONFIG_NAME, DB_NAME, ProjectCard, card_stamp
+from ..config import CONFIG_NAME, DB_NAME, FetchPolicy, ProjectCard, card_stamp, fetch_policy
 from ..errors import GlamlabError, WorkspaceError
 from ..items import Item
 
@@ -374,6 +374,7 @@ class Workspace:
             height=r.height,
             meta=r.meta or {},
             cache_dir=self.cache_dir_text,
+            fetch_policy=self.fetch_policy,
         )
 
     @property
@@ -383,6 +384,18 @@ class Workspace:
         if cached is None:
             cached = self.__dict__["_cache_dir_cached"] = str(self.root / ".glamlab" / "cache")
         return cached
+
+    @property
+    def fetch_policy(self) -> FetchPolicy:
+        """Which image addresses may be fetched: the card's ``[fetch]``
+        (:class:`glamlab.config.FetchPolicy`), read again when the card changes."""
+        card = self.card
+        section = card.raw.get("fetch")  # update_card changes it in place
+        cached = self.__dict__.get("_fetch_policy_cached")
+        if cached is None or cached[0] is not card or cached[1] != section:
+            cached = self.__dict__["_fetch_policy_cached"] = (
+                card, copy.deepcopy(section), fetch_policy(card))
+        return cached[2]
 
     # -- status -----------------------------------------------------------------
     def status(self, *, keep_together: Callable[[], str | None] | None = None) -> dict[str, Any]:
