@@ -64,7 +64,11 @@ def test_ingest_exit_status_says_whether_anything_failed(make_ws, tmp_path):
     good.write_text("id,text\na,one\nb,two\n")
     assert _run(ws, "ingest", str(good)).exit_code == 0
     missing = _run(ws, "ingest", str(tmp_path / "nowhere.csv"))
-    assert missing.exit_code == 2 and "no reader for this source" in missing.stdout
+    assert missing.exit_code == 2
+    # the source is missing, not of a kind glamlab cannot read: the message says so
+    assert "nowhere.csv does not exist" in missing.stdout
+    assert str(tmp_path / "nowhere.csv") in missing.stdout
+    assert "no reader for this source" not in missing.stdout
     both = _run(ws, "ingest", str(good), str(tmp_path / "nowhere.csv"))
     assert both.exit_code == 1
 
@@ -85,3 +89,25 @@ def test_ingest_cli_folder_in_a_subprocess_prints_progress_and_summary(make_ws, 
                           str(root), "--json"], capture_output=True, text=True, timeout=120)
     data = json.loads(out.stdout)
     assert (data["added"], data["unchanged"], data["failed"]) == (0, 3, 1)
+
+
+def test_ingest_from_python_names_a_missing_relative_path_and_where_it_looked(
+        make_ws, tmp_path, monkeypatch):
+    """A notebook's ``ws.ingest(["texts.csv"])`` reads the path from the current folder,
+    not the workspace's: a file that is not there is said to be missing, with the folder
+    it was looked for in (it used to say 'no reader for this source', as for a file of a
+    kind glamlab cannot read)."""
+    ws = make_ws(modality="text")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    report = ws.ingest(["texts.csv"])
+    assert report.added == 0 and len(report.problems) == 1
+    problem = report.problems[0]
+    text = f"{problem['reason']} {problem['hint']}"
+    assert "texts.csv does not exist" in text
+    assert str(elsewhere / "texts.csv") in text and "current folder" in text
+    unreadable = elsewhere / "notes.xyz"
+    unreadable.write_text("something", encoding="utf-8")
+    other = ws.ingest([str(unreadable)]).problems
+    assert len(other) == 1 and "no reader for this source" in other[0]["reason"]

@@ -638,3 +638,13 @@ def test_nul_characters_are_refused_cleanly(client_for: Any) -> None:
     assert c.get("/api/items/%00").status_code == 400
     assert c.get("/api/items?q=a%00b").status_code == 400
     assert c.get("/").status_code == 200
+
+
+def test_api_items_name_the_id_item_id_and_keep_id(client_for: Any, queued_ws: Any) -> None:
+    """GET /api/items answers ``item_id`` as /api/predictions does (``id`` kept a release)."""
+    c = client_for()
+    h = _token(queued_ws, "val")
+    items = c.get("/api/items?limit=3", headers=h).json()
+    assert items and all(i["item_id"] == i["id"] for i in items)
+    one = c.get(f"/api/items/{items[0]['item_id']}", headers=h).json()
+    assert one["item_id"] == one["id"] == items[0]["item_id"]

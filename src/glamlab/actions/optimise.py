@@ -31,6 +31,7 @@ not 100%.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -77,6 +78,24 @@ WEB_TEST_SPLIT = ("label items for the test set on the Label page (Labels go to:
                   "set)")
 
 
+#: scores that differ by less than this are the same score: one text scored twice (a
+#: duplicate in the collection, a model refitted on the same folds) can differ in the last
+#: bits of a float, and a threshold that sat exactly on such a score sent its duplicates
+#: to accept or to review by chance (``glamlab act --dry-run`` then ``glamlab act``
+#: disagreed about them). A threshold is a score floored to this step.
+THRESHOLD_STEPS = 10**9  # per unit of score: a step of 1e-9
+
+
+def threshold_floor(score: float) -> float:
+    """``score`` floored to a step of 1/:data:`THRESHOLD_STEPS` (0.85 stays 0.85;
+    0.48364571866942396 and 0.4836457186694241, the same text scored twice, are both
+    0.483645718)."""
+    steps = math.floor(score * THRESHOLD_STEPS + 1e-6)
+    if steps / THRESHOLD_STEPS > score:  # a hair below a step (1 - 19/100): the one before
+        steps -= 1
+    return steps / THRESHOLD_STEPS
+
+
 def pick_threshold(scored: Sequence[tuple[float, bool] | tuple[float, bool, str]],
                    target: float, criterion: str = DEFAULT_CRITERION,
                    rho: float | None = None) -> dict[str, Any]:
@@ -100,8 +119,9 @@ def pick_threshold(scored: Sequence[tuple[float, bool] | tuple[float, bool, str]
     s_nn = s_kn = s_kk = 0
     i = 0
     while i < len(ordered):
-        s = ordered[i][0]
-        while i < len(ordered) and ordered[i][0] == s:  # ties enter together
+        s = threshold_floor(ordered[i][0])
+        # ties enter together (scores within one step of THRESHOLD_STEPS are one score)
+        while i < len(ordered) and ordered[i][0] >= s:
             ok = int(ordered[i][1])
             g = ordered[i][2] if len(ordered[i]) > 2 else i  # type: ignore[misc]
             kg, ng = per_group.get(g, (0, 0))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+import textwrap
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -31,6 +32,17 @@ def emit(data: Any, as_json: bool, text: Callable[[Any], str] | None = None) -> 
         click.echo(text(data))
     else:
         click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+def emit_json_rows(rows: Iterable[Any]) -> None:
+    """Print ``rows`` as one JSON array, as :func:`emit` does (the same text), one row at a
+    time: a listing of a whole collection never holds all of it in memory."""
+    first = True
+    for row in rows:
+        body = json.dumps(row, indent=2, default=str, ensure_ascii=False)
+        sys.stdout.write(("[\n" if first else ",\n") + textwrap.indent(body, "  "))
+        first = False
+    sys.stdout.write("[]\n" if first else "\n]\n")
 
 
 def show_progress(as_json: bool) -> bool:

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from ._common import emit, json_option, open_ws, table
+from ._common import emit, emit_json_rows, json_option, open_ws, table
 
 
 def _parse_where(where: tuple[str, ...]) -> dict[str, str]:
@@ -60,10 +60,10 @@ def items(ctx: click.Context, action: str, item_id: str | None, where: tuple[str
         n = ws.count_items(where=filt)
         emit({"count": n}, as_json, lambda d: f"{d['count']:,} items")
     elif action == "list":
-        rows = [i.to_dict() for i in ws.items(where=filt, limit=limit or None)]
-        if as_json:  # every value whole: a script reads the text it stored
-            emit(rows, True)
+        if as_json:  # every value whole: a script reads the text it stored; streamed
+            emit_json_rows(i.to_dict() for i in ws.items(where=filt, limit=limit or None))
             return
+        rows = [i.to_dict() for i in ws.items(where=filt, limit=limit or None)]
         for r in rows:
             if r["text"] and len(r["text"]) > 80:
                 r["text"] = r["text"][:77] + "..."

@@ -166,6 +166,14 @@ def iter_records(sources: Iterable[str], options: IngestOptions,
 
 def _source_records(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
     reader = reader_for(source)
+    if reader is None and "://" not in source and not Path(source).exists():
+        where = Path(source).absolute()
+        relative = "" if Path(source).is_absolute() else (
+            f"; a relative path is read from the current folder, {Path.cwd()}, not from the "
+            "workspace's")
+        yield Problem(source, None, f"{source} does not exist (looked for {where}{relative})",
+                      "check the path (a typing mistake? the file moved?) and ingest it again")
+        return
     if reader is None:
         yield Problem(source, None, "no reader for this source (not a folder, image, "
                       "IIIF manifest or collection, METS, ALTO/PAGE/hOCR, text, Annif "

@@ -68,7 +68,11 @@ class Item:
         return open_image(self, max_side=max_side, mode=mode)
 
     def to_dict(self) -> dict[str, Any]:
+        """The item as plain data. Its id is ``item_id``, as everywhere else (predictions,
+        labels, exports); ``id``, the same value under its old name, is kept for this
+        release only and will be dropped in the next one."""
         return {
+            "item_id": self.item_id,
             "id": self.item_id,
             "version": self.version,
             "modality": self.modality,

@@ -42,7 +42,8 @@ class ErrorOut(BaseModel):
 
 
 class ItemOut(BaseModel):
-    id: str
+    item_id: str
+    id: str = Field(description="the same as item_id: its old name, kept for this release only")
     version: int
     modality: str
     source_kind: str
