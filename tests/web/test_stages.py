@@ -94,6 +94,27 @@ def test_a_project_through_the_stage_pages(lang_app: Any) -> None:
                              c.get(url).text), url
 
 
+def test_the_admin_pages_champion_is_the_model_runs_use(lang_app: Any) -> None:
+    """The Admin page asks "Make M the champion? Runs, acting and the web app's
+    predictions will use M from now on"; confirmed, the Run stage still ran the model the
+    evaluate verdict had chosen (M was only its own name's champion)."""
+    from glamlab.evaluation.evaluate import fit_baselines
+    from glamlab.registry import champion, set_alias, use_model
+
+    ws, app, c = lang_app
+    fit_baselines(ws)
+    set_alias(ws, "prior@1", "champion")
+    use_model(ws, "prior")  # as the verdict marks the model it finds best
+    r = c.post("/admin/alias", data={"model": "majority@1", "alias": "champion",
+                                     "csrf": csrf_of(c)}, follow_redirects=False)
+    question = c.get(r.headers["location"]).text
+    assert "will use majority@1 from now on" in question
+    _post(c, "/admin/alias", model="majority@1", alias="champion", confirmed="yes")
+    assert champion(ws).spec == "majority@1"
+    page = c.get("/stages/run").text
+    assert "Champion: <b>majority@1</b>" in page and "Run majority@1 over the" in page
+
+
 def test_viewers_see_stage_pages_without_start_buttons(lang_app: Any) -> None:
     from fastapi.testclient import TestClient
 
