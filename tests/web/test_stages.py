@@ -268,3 +268,32 @@ def test_the_monitoring_section_of_a_tabular_project_without_a_model_names_no_co
     assert section["missing"] == "no model yet"
     assert section["hint"].startswith("train one first (Train models page)"), section
     assert "glamlab " not in section["hint"]
+
+
+def test_the_run_page_names_the_items_a_run_could_not_predict(make_ws: Any) -> None:
+    """The Run stage said "2 failed of 60" and nothing else: which items, why and what to
+    do were only in ``glamlab runs --failures``, a command the curator never opens."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.inference import run
+    from glamlab.web import create_app
+    from tests.inference.conftest import add_text_items, save_hash_model
+
+    ws = make_ws("runs", modality="text", labels=["a", "b", "c"])
+    ids = add_text_items(ws, 12)
+    bad = (ids[3], ids[7])
+    save_hash_model(ws, fail_on=bad)
+    report = run(ws, "hash", workers=0)
+    assert (report.done, report.failed) == (10, 2)
+    add_user(ws, "ada", PASSWORD, "admin")
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "ada").status_code == 303
+        page = c.get("/stages/run").text
+    stop_background(app)
+    section = page[page.index('id="run-failures"'):]
+    for item_id in bad:
+        assert f'href="/items/{item_id}">{item_id}</a>' in section
+    assert "cannot read this item" in section and "replace the file" in section
+    assert not re.search(r"glamlab runs\b|--failures", page)
