@@ -80,8 +80,12 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
                 "Choose the champion")
     verdict = status.get("baseline_verdict") or {}
     if verdict.get("model_no_better"):
-        return (no_better_step(verdict["baselines"], queue_open, web=True), "/reports",
-                "See the comparison")
+        in_use, better = verdict.get("in_use"), verdict.get("better", [])
+        words = no_better_step(verdict["baselines"], queue_open, web=True, in_use=in_use,
+                               better=better)
+        if in_use and any(spec != in_use for spec in better):  # another model did beat
+            return words, "/admin", "Choose the champion"    # them: make it the one in use
+        return words, "/reports", "See the comparison"
     if not by["runs"]["done"] or not by["runs"].get("predictions"):
         return ("Run the champion over the collection.", "/stages/run", "Run it")
     stale = status.get("stale_predictions")
