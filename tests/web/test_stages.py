@@ -297,3 +297,29 @@ def test_the_run_page_names_the_items_a_run_could_not_predict(make_ws: Any) -> N
         assert f'href="/items/{item_id}">{item_id}</a>' in section
     assert "cannot read this item" in section and "replace the file" in section
     assert not re.search(r"glamlab runs\b|--failures", page)
+
+
+def test_the_overview_points_to_the_ingest_problems_without_a_command(make_ws: Any,
+                                                                      tmp_path: Any) -> None:
+    """The overview's first line said "2 ingest problems (see glamlab items --errors)":
+    a command, on the page of people who never open a terminal."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+
+    ws = make_ws("texts", modality="text", labels=["a", "b"])
+    table = tmp_path / "texts.csv"
+    table.write_text("id,text\nt1,some words\nt2,\nt3,more words\n", encoding="utf-8")
+    ws.ingest([str(table)], id_column="id", text_column="text")
+    assert "1 ingest problem" in ws.status()["summary"]
+    add_user(ws, "ada", PASSWORD, "admin")
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "ada").status_code == 303
+        page = c.get("/").text
+    stop_background(app)
+    summary = page[page.index('id="summary"'):]
+    summary = summary[:summary.index("</p>")]
+    assert "1 ingest problem (see the Bring items in page)" in summary
+    assert "glamlab" not in summary

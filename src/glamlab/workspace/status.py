@@ -182,6 +182,10 @@ def stale_predictions(ws: Workspace) -> dict[str, str] | None:
         return _stale_predictions(conn, t, name) if name else None
 
 
+#: where the summary sends the reader for the ingest problems (the web app says its page)
+SEE_ERRORS = "(see glamlab items --errors)"
+
+
 def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], models: int,
              evaluations: int, runs: int, predictions: int, queue_open: int,
              settled: int = 0, *, labelled_word: str = "labelled") -> str:
@@ -190,7 +194,7 @@ def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], mod
 
     parts = [n(items, "item")]
     if errors:
-        parts.append(f"{n(errors, 'ingest problem')} (see glamlab items --errors)")
+        parts.append(f"{n(errors, 'ingest problem')} {SEE_ERRORS}")
     parts.append(f"{labelled:,} {labelled_word}" + (
         f" ({splits.get('train', 0):,} train, {splits.get('test', 0):,} test)" if splits else ""))
     if models or evaluations:

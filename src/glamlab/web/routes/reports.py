@@ -14,7 +14,7 @@ from ...auth import User
 from ...progress import plural
 from ...reports.agreement import agreement_section, at_a_glance, web_agreement
 from ...reports.overview import evaluation_sections, gather
-from ...workspace.status import no_better_step, stale_predictions_sentence
+from ...workspace.status import SEE_ERRORS, no_better_step, stale_predictions_sentence
 from ..pages import page_user, render
 
 router = APIRouter(include_in_schema=False)
@@ -107,6 +107,9 @@ def overview(request: Request, user: User = Depends(page_user)) -> Response:
     status = ws.status()
     queue = request.app.state.queue_counts.get()
     status["next_step"], next_url, next_words = web_next_step(status, queue["open"])
+    # the summary's pointer to the ingest problems names a command: the page that has them
+    status["summary"] = status["summary"].replace(SEE_ERRORS,
+                                                  "(see the Bring items in page)")
     for s in status["stages"]:
         s["words"] = STAGE_WORDS.get(s["stage"], s["stage"])
         s["page"] = STAGE_PAGES.get(s["stage"])
