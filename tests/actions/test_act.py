@@ -783,6 +783,20 @@ def test_expected_wrong_uses_the_precision_to_expect_and_warns_far_below_target(
            "expect 88%)" in text
 
 
+def test_the_web_warning_far_below_target_asks_for_labels_the_web_can_give(pages):
+    """In the web app the warning said "label more calibration items for it": the
+    Labelling page has no calibration set (only the test set and training, which the web's
+    thresholds are worked out on), so a curator could not do it."""
+    _set_policy(pages, {**KNOWN_POLICY, "target_precision": 0.95,
+                        "labels": {"blank": {"accept": 0.95, "review": 0.5},
+                                   "content": {"accept": 0.9, "review": 0.75}}})
+    web = [w for w in plan(pages, dry_run=True, web=True).warnings if "far below" in w]
+    assert web and "calibration" not in web[0]
+    assert "label more items for training on the Labelling page" in web[0]
+    cli = [w for w in plan(pages, dry_run=True).warnings if "far below" in w]
+    assert "label more calibration items for it" in cli[0]  # the CLI can import them
+
+
 def test_export_says_what_the_gold_label_that_settles_a_review_row_says(pages):
     """The two review rows a test item's gold label settles (the queue does not show
     them) were exported as action=review; they say the gold's answer now, and who gave it."""

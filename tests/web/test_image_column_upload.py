@@ -75,6 +75,25 @@ def test_a_table_of_image_addresses_comes_in_and_paths_on_the_server_do_not(
     assert "is a path on the server outside the upload" in shown
 
 
+def test_a_left_out_row_names_the_uploaded_file_not_the_servers_folder(
+        image_app: Any) -> None:  # noqa: F811
+    """The table of what was left out named each row "/srv/.../uploads/20261205-.../
+    scans.csv:line 3": the server's upload folder, which means nothing to the curator
+    (the reason itself already named no folder)."""
+    ws, app, client = image_app
+    ada = client("ada")
+    table = "id,image\nu1,https://example.org/u1.jpg\nb1,ftp://example.org/b1.jpg\n"
+    r = _upload(ada, "scans.csv", table.encode())
+    assert _map(ada, r, id_column="id", text_column="", label_column="",
+                image_column="image").status_code == 303
+    assert app.state.jobs.wait(300)
+    shown = ada.get("/stages/items").text
+    rows = shown[shown.index('id="items-problems"'):]
+    rows = rows[:rows.index("</table>")]
+    assert "<td>scans.csv:line 3</td>" in rows
+    assert str(ws.root) not in rows and "uploads" not in rows
+
+
 def test_the_image_column_is_checked_before_the_job(image_app: Any) -> None:  # noqa: F811
     from glamlab.web import jobs
 

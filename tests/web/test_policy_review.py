@@ -106,3 +106,29 @@ def test_the_policy_page_says_when_no_model_is_marked_champion(policy_app: Any) 
     assert "blanks@1" in notes[0] and "Evaluate page" in notes[0]
     set_alias(ws, "blanks@1", "champion")
     assert "policy-note" not in _work_out(app, c)
+
+
+def test_a_test_figure_below_the_target_is_not_called_somewhat_fewer(
+        pages: Any) -> None:  # noqa: F811
+    """Thresholds chosen on calibration items the model never got wrong, checked on test
+    items it often did: the page said "the low end of the range is below the target:
+    expect somewhat fewer right" for a test figure itself far below the 99% asked for."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+
+    right = [(0.6, True), (0.7, True), (0.8, True), (0.9, True), (0.95, True)]
+    _add_calibration(pages, right, right)
+    add_user(pages, "ada", PASSWORD, "admin")
+    app = create_app(pages)
+    with TestClient(app) as c:
+        assert login(c, "ada").status_code == 303
+        page = _work_out(app, c, target_precision="0.99")
+    stop_background(app)
+    honest = re.search(r'<p id="policy-honest">(.*?)</p>', page, re.S)
+    assert honest, page
+    m = re.search(r"(\d+) of (\d+) right, ([\d.]+)%", honest.group(1))
+    assert m and float(m.group(3)) < 99, honest.group(1)  # the test figure: below target
+    assert "somewhat fewer" not in honest.group(1)
+    assert "below the 99.0% asked for" in honest.group(1)

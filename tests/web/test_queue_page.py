@@ -157,3 +157,42 @@ def test_the_dry_run_section_names_unmeasured_labels_and_warns(queued_ws: Any) -
     assert "About 1 of the 4 automatic values the test set can judge may be wrong" in html
     assert "for ships (1 values) no test item scores as high" in html
     assert "Warning: maps: only 1 of 2 test accepts right" in html
+
+
+def test_a_test_set_item_in_the_queue_does_not_promise_to_replace_its_label(
+        client_for: Any, queued_ws: Any) -> None:
+    """A prediction that disagrees with a person's label said "Accepting replaces the
+    existing label" also for an item in the test set, whose gold label a decision keeps:
+    the reviewer believed they had changed it."""
+    rows = review.peek_queue(queued_ws, sort="oldest", limit=500)
+    in_test, in_train = rows[0], rows[1]
+    t = queued_ws.store.t
+    with queued_ws.store.write() as conn:
+        for r, split in ((in_test, "test"), (in_train, "train")):
+            other = next(lab for lab in queued_ws.card.labels if lab != r["label"])
+            conn.execute(t.labels.insert().values(item_id=r["item_id"], label=other,
+                                                  annotator="ada", source="web",
+                                                  active=True, created_at=now()))
+            conn.execute(t.splits.delete().where(t.splits.c.item_id == r["item_id"]))
+            conn.execute(t.splits.insert().values(item_id=r["item_id"], split=split,
+                                                  created_at=now()))
+    c = client_for("rey")
+    review_page = c.get("/queue?sort=oldest").text
+
+    def card(item_id: str) -> str:
+        start = review_page.index(f'aria-label="{item_id}:')
+        return review_page[start:review_page.index("</li>", start)]
+
+    assert "replaces the existing label" in card(in_train["item_id"])
+    test_card = card(in_test["item_id"])
+    assert "replaces the existing label" not in test_card
+    assert "in the test set" in test_card and "keeps the person" in test_card
+    # and that is what a decision does: the test item's label stays the person's
+    with queued_ws.store.read() as conn:
+        version = conn.execute(sa.select(t.review_queue.c.version).where(
+            t.review_queue.c.id == in_test["id"])).scalar()
+    review.decide(queued_ws, "rey", in_test["id"], "accept", version)
+    with queued_ws.store.read() as conn:
+        labels = [r.label for r in conn.execute(sa.select(t.labels.c.label).where(
+            t.labels.c.item_id == in_test["item_id"], t.labels.c.active.is_(True)))]
+    assert labels and in_test["label"] not in labels

@@ -94,6 +94,27 @@ def test_a_project_through_the_stage_pages(lang_app: Any) -> None:
                              c.get(url).text), url
 
 
+def test_the_admin_pages_champion_is_the_model_runs_use(lang_app: Any) -> None:
+    """The Admin page asks "Make M the champion? Runs, acting and the web app's
+    predictions will use M from now on"; confirmed, the Run stage still ran the model the
+    evaluate verdict had chosen (M was only its own name's champion)."""
+    from glamlab.evaluation.evaluate import fit_baselines
+    from glamlab.registry import champion, set_alias, use_model
+
+    ws, app, c = lang_app
+    fit_baselines(ws)
+    set_alias(ws, "prior@1", "champion")
+    use_model(ws, "prior")  # as the verdict marks the model it finds best
+    r = c.post("/admin/alias", data={"model": "majority@1", "alias": "champion",
+                                     "csrf": csrf_of(c)}, follow_redirects=False)
+    question = c.get(r.headers["location"]).text
+    assert "will use majority@1 from now on" in question
+    _post(c, "/admin/alias", model="majority@1", alias="champion", confirmed="yes")
+    assert champion(ws).spec == "majority@1"
+    page = c.get("/stages/run").text
+    assert "Champion: <b>majority@1</b>" in page and "Run majority@1 over the" in page
+
+
 def test_viewers_see_stage_pages_without_start_buttons(lang_app: Any) -> None:
     from fastapi.testclient import TestClient
 
@@ -247,3 +268,58 @@ def test_the_monitoring_section_of_a_tabular_project_without_a_model_names_no_co
     assert section["missing"] == "no model yet"
     assert section["hint"].startswith("train one first (Train models page)"), section
     assert "glamlab " not in section["hint"]
+
+
+def test_the_run_page_names_the_items_a_run_could_not_predict(make_ws: Any) -> None:
+    """The Run stage said "2 failed of 60" and nothing else: which items, why and what to
+    do were only in ``glamlab runs --failures``, a command the curator never opens."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.inference import run
+    from glamlab.web import create_app
+    from tests.inference.conftest import add_text_items, save_hash_model
+
+    ws = make_ws("runs", modality="text", labels=["a", "b", "c"])
+    ids = add_text_items(ws, 12)
+    bad = (ids[3], ids[7])
+    save_hash_model(ws, fail_on=bad)
+    report = run(ws, "hash", workers=0)
+    assert (report.done, report.failed) == (10, 2)
+    add_user(ws, "ada", PASSWORD, "admin")
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "ada").status_code == 303
+        page = c.get("/stages/run").text
+    stop_background(app)
+    section = page[page.index('id="run-failures"'):]
+    for item_id in bad:
+        assert f'href="/items/{item_id}">{item_id}</a>' in section
+    assert "cannot read this item" in section and "replace the file" in section
+    assert not re.search(r"glamlab runs\b|--failures", page)
+
+
+def test_the_overview_points_to_the_ingest_problems_without_a_command(make_ws: Any,
+                                                                      tmp_path: Any) -> None:
+    """The overview's first line said "2 ingest problems (see glamlab items --errors)":
+    a command, on the page of people who never open a terminal."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+
+    ws = make_ws("texts", modality="text", labels=["a", "b"])
+    table = tmp_path / "texts.csv"
+    table.write_text("id,text\nt1,some words\nt2,\nt3,more words\n", encoding="utf-8")
+    ws.ingest([str(table)], id_column="id", text_column="text")
+    assert "1 ingest problem" in ws.status()["summary"]
+    add_user(ws, "ada", PASSWORD, "admin")
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "ada").status_code == 303
+        page = c.get("/").text
+    stop_background(app)
+    summary = page[page.index('id="summary"'):]
+    summary = summary[:summary.index("</p>")]
+    assert "1 ingest problem (see the Bring items in page)" in summary
+    assert "glamlab" not in summary

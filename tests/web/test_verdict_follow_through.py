@@ -159,3 +159,40 @@ def test_act_gives_the_baseline_warning_as_a_warning_not_a_note(make_ws: Any,
             assert [w for w in warned(page, " act-written-warning") if "baselines" in w] == web
     finally:
         stop_background(app)
+
+
+def test_the_next_step_names_the_model_that_beat_the_baselines(make_ws: Any) -> None:
+    """The admin made a model champion that the last comparison found no better than the
+    baselines, while another one was better: the next step said "The last comparison
+    found no model better than the baseline ... do not automate with machine learning
+    yet", which is not what the comparison found. It names both, and the way back."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.registry import set_alias, use_model
+    from glamlab.registry.models import load_model
+    from glamlab.web import create_app
+
+    ws = _workspace(make_ws)
+    cands, _ = fit_baselines(ws)
+    cands = [c for c in cands if c.name != "threshold"]  # the very rule len@1 learned
+    model = get_model(ws, "len@1")
+    _, predictor = load_model(ws, model.spec)
+    worse = get_model(ws, "prior@1")  # a saved model that predicts as a baseline does
+    _, worse_predictor = load_model(ws, worse.spec)
+    evaluate(ws, [*[c for c in cands if c.name != "prior"],
+                  Candidate(model.spec, predictor, "model", model.id, model.spec),
+                  Candidate(worse.spec, worse_predictor, "model", worse.id, worse.spec)],
+             n_boot=200)
+    set_alias(ws, worse.spec, "champion")
+    use_model(ws, "prior")  # the admin's choice: the model that did not beat them
+    step = ws.status()["next_step"]
+    assert "found no model better" not in step
+    assert "prior@1" in step and "len@1" in step and "glamlab models use len" in step
+    add_user(ws, "ada", PASSWORD, "admin")
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "ada").status_code == 303
+        page = c.get("/").text
+    assert "found no model better" not in page
+    assert "The model in use, prior@1, was no better" in page and "len@1" in page
+    assert 'href="/admin"' in page[page.index("The model in use"):]

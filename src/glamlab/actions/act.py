@@ -988,7 +988,8 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
                 f"{hi_p:.0%}), far below the {target:.0%} target, so about "
                 f"{wrong_by_label[label][0]:.0f} of its {n} accepts may be wrong. "
                 + ("Send it to review or raise its accept threshold on the Choose the "
-                   "policy page; label more calibration items for it." if web else
+                   "policy page; label more items for training on the Labelling page (the "
+                   "thresholds are worked out on them)." if web else
                    f"Send it to review ([policy.labels.\"{label}\"] action = \"review\") "
                    "or raise its accept threshold; label more calibration items for it."))
     measured = None

@@ -263,8 +263,14 @@ def _with_items(ws: Workspace, rows: list[dict[str, Any]]) -> list[dict[str, Any
         for item_id, lab in conn.execute(sa.select(tl.c.item_id, tl.c.label).where(
                 tl.c.item_id.in_(ids), in_force(tl)).order_by(tl.c.id)):
             gold.setdefault(item_id, []).append(lab)
+        ts = ws.store.t.splits
+        in_test = {r.item_id for r in conn.execute(sa.select(ts.c.item_id).where(
+            ts.c.item_id.in_(ids), ts.c.split == "test"))}
     for r in rows:
         r["gold"] = gold.get(r["item_id"], [])  # a person's labels of this item, if any
+        # a decision keeps a test item's gold label (decisions._gold_label): the queue
+        # page must not say that accepting replaces it
+        r["gold_in_test"] = r["item_id"] in in_test
         it = items.get(r["item_id"])
         r["modality"] = it.modality if it else None
         text = (it.text or "") if it else ""

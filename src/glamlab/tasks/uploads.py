@@ -231,6 +231,13 @@ def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
                        image_column=image_column or None, image_root=path.parent,
                        collection_depth=0, remote_ocr=False)
     out = report.to_dict()
+    # a row's problem names the file as the person uploaded it ("catalogue.xlsx:line 3"),
+    # not the server's upload folder nor the CSV copy made of a sheet
+    for p in out["problems"]:
+        for key in ("item", "source"):
+            value = p.get(key)
+            if isinstance(value, str) and value.startswith(str(source)):
+                p[key] = path.name + value[len(str(source)):]
     out["labels"] = None
     out["label_problems"] = []
     if label_column:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -89,7 +89,11 @@ def workspace_status(ws: Workspace, *,
     no_better = bool(found and found["models"] and (
         not_better_than_baseline(ws, in_use_spec) if in_use_spec else not found["beaten"]))
     verdict = ({"verdict": found["verdict"], "baselines": found["baselines"],
-                "beaten": found["beaten"], "model_no_better": no_better}
+                "beaten": found["beaten"], "model_no_better": no_better,
+                # the model in use, and the models that did beat the baselines: "no model
+                # was better" is not the thing to say while one of them was
+                "in_use": in_use_spec,
+                "better": [spec for spec, ok in found["models"].items() if ok]}
                if found else None)
     card = ws.card
     stages = [
@@ -127,7 +131,9 @@ def workspace_status(ws: Workspace, *,
                       _next_step(card.need, items, labelled, splits, evaluations, champions,
                                  runs, predictions, queue_open, machine, in_use, monitored,
                                  found["baselines"] if no_better and found else None,
-                                 stale, acted, keep_together)),
+                                 stale, acted, keep_together,
+                                 better=verdict["better"] if verdict else [],
+                                 in_use_spec=in_use_spec)),
     }
 
 
@@ -176,6 +182,10 @@ def stale_predictions(ws: Workspace) -> dict[str, str] | None:
         return _stale_predictions(conn, t, name) if name else None
 
 
+#: where the summary sends the reader for the ingest problems (the web app says its page)
+SEE_ERRORS = "(see glamlab items --errors)"
+
+
 def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], models: int,
              evaluations: int, runs: int, predictions: int, queue_open: int,
              settled: int = 0, *, labelled_word: str = "labelled") -> str:
@@ -184,7 +194,7 @@ def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], mod
 
     parts = [n(items, "item")]
     if errors:
-        parts.append(f"{n(errors, 'ingest problem')} (see glamlab items --errors)")
+        parts.append(f"{n(errors, 'ingest problem')} {SEE_ERRORS}")
     parts.append(f"{labelled:,} {labelled_word}" + (
         f" ({splits.get('train', 0):,} train, {splits.get('test', 0):,} test)" if splits else ""))
     if models or evaluations:
@@ -199,10 +209,22 @@ def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], mod
     return ", ".join(parts)
 
 
-def no_better_step(baselines: list[str], queue_open: int = 0, *, web: bool = False) -> str:
+def no_better_step(baselines: list[str], queue_open: int = 0, *, web: bool = False,
+                   in_use: str | None = None, better: Sequence[str] = ()) -> str:
     """The next step when the latest comparison found no model better than the
-    baselines: do not put the model to work; what to do instead."""
+    baselines, or not the model in use (``in_use``) while others (``better``) were: do
+    not put the model in use to work; what to do instead."""
     base = ", ".join(baselines)
+    others_better = [spec for spec in better if spec != in_use]
+    if in_use and others_better:
+        best = others_better[0]
+        use = ("an admin makes it the champion on the Admin page" if web else
+               f"`glamlab models use {best.split('@')[0]}`")
+        return (f"The model in use, {in_use}, was no better than the baselines ({base}) in "
+                f"the last comparison, but {', '.join(others_better)} "
+                f"{'was' if len(others_better) == 1 else 'were'}: do not automate with "
+                f"{in_use}. Make {best} the model in use ({use}), then run it over the "
+                "collection.")
     label = ("label more items (the Label page" if web else
              "label more items (`glamlab serve`")
     if queue_open:
@@ -270,7 +292,8 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
                in_use: str | None = None, monitored: int = 0,
                not_beaten: list[str] | None = None,
                stale: dict[str, str] | None = None, acted: int = 0,
-               keep_together: Callable[[], str | None] | None = None) -> str:
+               keep_together: Callable[[], str | None] | None = None, *,
+               better: Sequence[str] = (), in_use_spec: str | None = None) -> str:
     if not need:
         return ("State the need in words: edit [project] need in glamlab.toml "
                 "(e.g. 'stop paying the OCR service for blank pages').")
@@ -288,7 +311,7 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
                 "those for this task; `glamlab train NAME`, then `glamlab evaluate` (its "
                 "verdict chooses the model that run, act and export use).")
     if not_beaten:
-        return no_better_step(not_beaten, queue_open)
+        return no_better_step(not_beaten, queue_open, in_use=in_use_spec, better=better)
     if runs == 0 or predictions == 0:
         model = f"{in_use}@champion" if in_use else "NAME@champion"
         return (f"Run the model over the collection: `glamlab run --model {model}` "

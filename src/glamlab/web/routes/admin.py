@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from ...auth import ROLES, User, UserError, add_user, list_users, remove_user
-from ...registry import get_model, list_models, set_alias
+from ...registry import get_model, list_models, set_alias, use_model
 from ..pages import form_of, page_user, render, writer
 
 router = APIRouter(include_in_schema=False)
@@ -99,6 +99,11 @@ def admin_alias(request: Request, form: FormData = Depends(form_of),
         model = str(form.get("model") or "")
         get_model(request.app.state.ws, model)
         return _confirm_redirect("champion", model=model, alias=alias)
-    set_alias(request.app.state.ws, str(form.get("model") or ""), alias, actor=user.username)
+    mv = set_alias(request.app.state.ws, str(form.get("model") or ""), alias,
+                   actor=user.username)
+    if alias == "champion":  # what the question promised: runs, acting and the web app
+        # use it from now on (the project's model in use, as glamlab models promote does)
+        use_model(request.app.state.ws, mv.spec, actor=user.username,
+                  reason="made champion on the Admin page")
     request.app.state.models.clear()
     return RedirectResponse("/admin?done=alias-set", 303)

@@ -14,7 +14,7 @@ from ...auth import User
 from ...progress import plural
 from ...reports.agreement import agreement_section, at_a_glance, web_agreement
 from ...reports.overview import evaluation_sections, gather
-from ...workspace.status import no_better_step, stale_predictions_sentence
+from ...workspace.status import SEE_ERRORS, no_better_step, stale_predictions_sentence
 from ..pages import page_user, render
 
 router = APIRouter(include_in_schema=False)
@@ -80,8 +80,12 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
                 "Choose the champion")
     verdict = status.get("baseline_verdict") or {}
     if verdict.get("model_no_better"):
-        return (no_better_step(verdict["baselines"], queue_open, web=True), "/reports",
-                "See the comparison")
+        in_use, better = verdict.get("in_use"), verdict.get("better", [])
+        words = no_better_step(verdict["baselines"], queue_open, web=True, in_use=in_use,
+                               better=better)
+        if in_use and any(spec != in_use for spec in better):  # another model did beat
+            return words, "/admin", "Choose the champion"    # them: make it the one in use
+        return words, "/reports", "See the comparison"
     if not by["runs"]["done"] or not by["runs"].get("predictions"):
         return ("Run the champion over the collection.", "/stages/run", "Run it")
     stale = status.get("stale_predictions")
@@ -103,6 +107,9 @@ def overview(request: Request, user: User = Depends(page_user)) -> Response:
     status = ws.status()
     queue = request.app.state.queue_counts.get()
     status["next_step"], next_url, next_words = web_next_step(status, queue["open"])
+    # the summary's pointer to the ingest problems names a command: the page that has them
+    status["summary"] = status["summary"].replace(SEE_ERRORS,
+                                                  "(see the Bring items in page)")
     for s in status["stages"]:
         s["words"] = STAGE_WORDS.get(s["stage"], s["stage"])
         s["page"] = STAGE_PAGES.get(s["stage"])

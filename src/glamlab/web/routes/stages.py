@@ -29,6 +29,7 @@ from ...auth import User
 from ...reports import overview
 from .. import jobs
 from ..pages import form_of, page_user, render, writer
+from ..words import web_hint
 
 if TYPE_CHECKING:
     from ...tasks.kinds.base import TaskKind
@@ -279,9 +280,33 @@ def run_page(request: Request, user: User = Depends(page_user)) -> Response:
     runs = list_runs(ws, limit=5)
     stale = stale_predictions(ws) if champion else None
     return _page(request, "run", {
+        # the items the latest run could not predict, each with its reason (the page
+        # only counted them: glamlab runs --failures was the one place that named them)
+        "failures": _run_failures(ws, runs[0]) if runs else [],
         "stale": stale_predictions_sentence(stale, web=True) if stale else None,
         "job": _job_view(jobs.latest(ws, "run")), "champion": champion, "runs": runs,
         "items_total": ws.count_items()})
+
+
+#: the failed items the Run page lists (the rest are counted)
+FAILURES_SHOWN = 50
+
+
+def _run_failures(ws: Any, latest: dict[str, Any]) -> list[dict[str, str]]:
+    """The latest run's failed items, each with its reason and what to do in the web
+    app's words (the reason's ``(fix: ...)`` passed through :func:`web_hint`)."""
+    from ...inference import run_failures
+
+    if not latest.get("failed"):
+        return []
+    out = []
+    for f in run_failures(ws, latest["run_id"], limit=FAILURES_SHOWN):
+        reason, _, fix = str(f["reason"]).partition(" (fix: ")
+        prefix = f"{f['item_id']}: "
+        out.append({"item_id": f["item_id"],
+                    "reason": reason[len(prefix):] if reason.startswith(prefix) else reason,
+                    "fix": web_hint(fix[:-1] if fix.endswith(")") else fix) or ""})
+    return out
 
 
 @router.post("/stages/run")
