@@ -59,7 +59,8 @@ def test_an_uploaded_table_with_a_long_row_brings_the_rest_in(make_ws, tmp_path)
     assert preview["rows"] == 2
     out = uploads.bring_in_table(ws, f, id_column="id", text_column="text",
                                  label_column="label")
-    assert [p["item"] for p in out["problems"]] == [f"{f}:line 3"]
+    # named by the uploaded file, not the server's folder it was saved in
+    assert [p["item"] for p in out["problems"]] == [f"{f.name}:line 3"]
     assert "4 values where the header has 3 columns" in out["problems"][0]["reason"]
     gold = gold_labels(ws)
     assert gold == {"u1": ["maps"], "u3": ["nature"]}  # u2 not labelled "people" alone
