@@ -172,7 +172,8 @@ def _source_records(source: str, options: IngestOptions) -> Iterator[Record | Pr
             f"; a relative path is read from the current folder, {Path.cwd()}, not from the "
             "workspace's")
         yield Problem(source, None, f"{source} does not exist (looked for {where}{relative})",
-                      "check the path (a typing mistake? the file moved?) and ingest it again")
+                      "check the path (a typing mistake? the file moved?) and ingest it again",
+                      recorded=False)
         return
     if reader is None:
         yield Problem(source, None, "no reader for this source (not a folder, image, "
@@ -509,11 +510,14 @@ def _write_problems(store: Store, conn: sa.Connection, ingest_id: int,
     if not problems:
         return
     stamp = now()
-    clean = [Problem(*(strip_nul(v)[0] for v in (p.source, p.item_ref, p.reason, p.hint)))
+    clean = [replace(p, source=strip_nul(p.source)[0], item_ref=strip_nul(p.item_ref)[0],
+                     reason=strip_nul(p.reason)[0], hint=strip_nul(p.hint)[0])
              for p in problems]
-    conn.execute(store.t.ingest_errors.insert(), [
-        {"ingest_id": ingest_id, "source": p.source, "item_ref": p.item_ref,
-         "reason": p.reason, "hint": p.hint, "created_at": stamp} for p in clean])
+    stored = [{"ingest_id": ingest_id, "source": p.source, "item_ref": p.item_ref,
+               "reason": p.reason, "hint": p.hint, "created_at": stamp}
+              for p in clean if p.recorded]
+    if stored:
+        conn.execute(store.t.ingest_errors.insert(), stored)
     report.failed += len(clean)
     for p in clean:
         if len(report.problems) < MAX_PROBLEMS_IN_REPORT:
