@@ -123,6 +123,7 @@ def test_a_missing_path_is_a_usage_error_not_a_lasting_ingest_problem(make_ws, t
     missing = _run(ws, "ingest", "nosuch.csv")
     assert missing.exit_code == 2
     assert "nosuch.csv does not exist" in missing.stdout
+    assert "recorded" not in missing.stdout and "items --errors" not in missing.stdout
     assert ws.ingest_errors() == []
     assert "ingest problem" not in _run(ws, "status").stdout
     ws.ingest(["nosuch.csv"])  # from Python too
