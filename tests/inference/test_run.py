@@ -275,6 +275,21 @@ def test_ctrl_c_in_python_raises_after_storing_and_resume_finishes(text_ws, tmp_
     assert sorted(r["item_id"] for r in _predictions(text_ws)) == ids
 
 
+def test_a_keyboard_interrupt_at_once_also_says_how_to_resume(text_ws, tmp_path):
+    """A KeyboardInterrupt raised in the middle of a batch (a second Ctrl-C) used to
+    come out bare, with no word of the run: now the same RunInterrupted, after the run
+    is recorded stopped with the whole batches before it."""
+    ids = sorted(text_ws.ids)
+    save_hash_model(text_ws, sigint_on=(ids[22],), raise_interrupt=True,
+                    sigint_mark=str(tmp_path / "raised"))
+    with pytest.raises(RunInterrupted) as stopped:
+        run(text_ws, "hash", workers=0, batch_size=5)
+    assert stopped.value.report.done == 20 == len(_predictions(text_ws))
+    assert "resume=True" in str(stopped.value)
+    assert list_runs(text_ws)[0]["status"] == "stopped"
+    assert run(text_ws, "hash", workers=0, resume=True).done == 60
+
+
 def test_multi_label_predictions(make_ws):
     ws = make_ws("multi", modality="text", labels=["p", "q", "r"], multi_label=True)
     add_text_items(ws, 12)

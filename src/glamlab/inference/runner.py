@@ -284,6 +284,8 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     t = ws.store.t
     stop = _StopFlag(handle_signals)
     hard: KeyboardInterrupt | None = None  # a second Ctrl-C, raised at once
+    skipped = 0
+    shown: list[dict[str, Any]] = []
     try:
         with ws.store.read() as conn:
             row = conn.execute(sa.select(t.runs).where(t.runs.c.id == writer.run_id)).one()
@@ -306,7 +308,6 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         if batch_size is None:  # a small run is split across every worker, in batches
             bs = small_run_batch(remaining, workers, bs)  # small enough to show progress
         last_write = [time.monotonic()]
-        shown: list[dict[str, Any]] = []
         bar = Progress(f"run {writer.run_id} ({mv.spec})", total=remaining, enabled=progress)
         # the items in flight: the version each was read at, and those whose content
         # changed since this model version predicted them (their prediction is replaced)
