@@ -67,7 +67,7 @@ def test_a_missing_file_is_not_counted_as_an_item(make_ws, tmp_path, capsys):
     ws = make_ws("t", modality="text", labels=["fr", "de"])
     code, out, err = _run(capsys, ws, "ingest", str(tmp_path / "missing.csv"))
     assert code == 2
-    assert "1 problem recorded" in out
+    assert "; 1 problem\n" in out and "recorded" not in out  # said, not stored
     assert "ingest: 1 item" not in err
     assert [line for line in err.splitlines() if line.startswith("ingest: ")][0].startswith(
         "ingest: 0 items, 1 problem, ")

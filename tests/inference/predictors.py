@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import time
 import zlib
 
@@ -36,7 +37,11 @@ class HashPredictor(Predictor):
     rounds of pure-Python arithmetic per item (CPU-bound); items in ``fail_on`` raise
     an ItemError, in ``sleep_on`` sleep ``sleep_s`` seconds, in ``crash_on`` kill their
     process, in ``backtrack_on`` run a regular expression that backtracks for ever (as a
-    careless rule does); ``sleep_each`` sleeps per item (slow model)."""
+    careless rule does); ``sleep_each`` sleeps per item (slow model). On ``sigint_on``
+    items it sends Ctrl-C (SIGINT) to the process ``sigint_to`` (this one if 0), once:
+    only while the file ``sigint_mark`` does not exist yet (it is created); with
+    ``raise_interrupt`` it raises KeyboardInterrupt itself instead (as a second Ctrl-C
+    does, at once)."""
 
     name = "test_hash"
     needs_fit = False
@@ -44,7 +49,8 @@ class HashPredictor(Predictor):
     def __init__(self, work: int = 0, fail_on: tuple[str, ...] = (),
                  sleep_on: tuple[str, ...] = (), sleep_s: float = 0.0,
                  crash_on: tuple[str, ...] = (), sleep_each: float = 0.0,
-                 backtrack_on: tuple[str, ...] = ()):
+                 backtrack_on: tuple[str, ...] = (), sigint_on: tuple[str, ...] = (),
+                 sigint_to: int = 0, sigint_mark: str = "", raise_interrupt: bool = False):
         self.work = work
         self.fail_on = fail_on
         self.sleep_on = sleep_on
@@ -52,6 +58,10 @@ class HashPredictor(Predictor):
         self.crash_on = crash_on
         self.sleep_each = sleep_each
         self.backtrack_on = backtrack_on
+        self.sigint_on = sigint_on
+        self.sigint_to = sigint_to
+        self.sigint_mark = sigint_mark
+        self.raise_interrupt = raise_interrupt
 
     def _predict_batch(self, items):
         k = len(self.classes_)
@@ -64,6 +74,11 @@ class HashPredictor(Predictor):
                 os._exit(9)
             if item.item_id in self.backtrack_on:
                 re.match(r"(a+)+$", "a" * 60 + "b")  # 2**60 steps: never ends
+            if item.item_id in self.sigint_on and not os.path.exists(self.sigint_mark):
+                open(self.sigint_mark, "w").close()
+                if self.raise_interrupt:
+                    raise KeyboardInterrupt
+                os.kill(self.sigint_to or os.getpid(), signal.SIGINT)
             if item.item_id in self.sleep_on:
                 time.sleep(self.sleep_s)
             if self.sleep_each:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
-import threading
 
 import pytest
 import sqlalchemy as sa
 
 from glamlab.errors import ModelNotFound, RunError, RunInProgress
-from glamlab.inference import list_runs, run, run_failures
+from glamlab.inference import RunInterrupted, list_runs, run, run_failures
 from glamlab.store import now
 from tests.inference.conftest import add_text_items, save_hash_model
 
@@ -233,24 +231,63 @@ def test_stale_leases_are_taken_over(text_ws):
     assert resumed.resumed and resumed.run_id == dead and resumed.done == 60
 
 
-def test_ctrl_c_stops_after_the_current_batch_and_resume_finishes(text_ws):
-    save_hash_model(text_ws, sleep_each=0.03)
-    timer = threading.Timer(0.8, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    try:
-        first = run(text_ws, "hash", workers=1, batch_size=5)
-    finally:
-        timer.cancel()
+def test_ctrl_c_stops_after_the_current_batch_and_resume_finishes(text_ws, tmp_path):
+    # Ctrl-C while the worker predicts the 23rd item (not after a delay: a loaded machine
+    # may not have started the worker by then)
+    save_hash_model(text_ws, sigint_on=(sorted(text_ws.ids)[22],), sigint_to=os.getpid(),
+                    sigint_mark=str(tmp_path / "sent"))
+    with pytest.raises(RunInterrupted) as stopped:  # from Python: the script stops
+        run(text_ws, "hash", workers=1, batch_size=5)
+    first = stopped.value.report
     assert first.status == "stopped"
     assert 0 < first.done < 60 and first.done % 5 == 0
     assert len(_predictions(text_ws)) == first.done
-    assert "glamlab run --resume" in first.summary()
+    assert "run(ws, 'hash@1', resume=True)" in str(stopped.value)
     second = run(text_ws, "hash", workers=2, batch_size=5, resume=True)
     assert second.run_id == first.run_id and second.resumed
     assert (second.status, second.planned, second.done) == ("done", 60, 60)
     assert second.skipped == 0  # its own earlier batches are not "skipped"
     rows = _predictions(text_ws)
     assert len(rows) == 60 and len({r["item_id"] for r in rows}) == 60
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_ctrl_c_in_python_raises_after_storing_and_resume_finishes(text_ws, tmp_path, workers):
+    """From Python (a script, a notebook cell), Ctrl-C during run used to return a
+    'stopped' report as if all was well: the next line (plan, act) went on over a partial
+    run, and the report said to continue with a command. Now the predictions made are
+    stored, the run is marked stopped, and a KeyboardInterrupt says how to finish it."""
+    ids = sorted(text_ws.ids)
+    save_hash_model(text_ws, sigint_on=(ids[22],), sigint_to=os.getpid(),
+                    sigint_mark=str(tmp_path / "sent"))
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        run(text_ws, "hash", workers=workers, batch_size=5)
+    assert isinstance(stopped.value, RunInterrupted)
+    assert "run(ws, 'hash@1', resume=True)" in str(stopped.value)
+    [row] = list_runs(text_ws)
+    assert row["status"] == "stopped"
+    stored = _predictions(text_ws)
+    assert 0 < len(stored) == row["done"] < 60 and stopped.value.report.done == len(stored)
+    if workers == 0:  # the batch in flight is dropped, whole batches only
+        assert len(stored) == 20
+    finished = run(text_ws, "hash", workers=workers, batch_size=5, resume=True)
+    assert (finished.status, finished.run_id, finished.done) == ("done", row["run_id"], 60)
+    assert sorted(r["item_id"] for r in _predictions(text_ws)) == ids
+
+
+def test_a_keyboard_interrupt_at_once_also_says_how_to_resume(text_ws, tmp_path):
+    """A KeyboardInterrupt raised in the middle of a batch (a second Ctrl-C) used to
+    come out bare, with no word of the run: now the same RunInterrupted, after the run
+    is recorded stopped with the whole batches before it."""
+    ids = sorted(text_ws.ids)
+    save_hash_model(text_ws, sigint_on=(ids[22],), raise_interrupt=True,
+                    sigint_mark=str(tmp_path / "raised"))
+    with pytest.raises(RunInterrupted) as stopped:
+        run(text_ws, "hash", workers=0, batch_size=5)
+    assert stopped.value.report.done == 20 == len(_predictions(text_ws))
+    assert "resume=True" in str(stopped.value)
+    assert list_runs(text_ws)[0]["status"] == "stopped"
+    assert run(text_ws, "hash", workers=0, resume=True).done == 60
 
 
 def test_multi_label_predictions(make_ws):

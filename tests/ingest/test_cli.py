@@ -111,3 +111,25 @@ def test_ingest_from_python_names_a_missing_relative_path_and_where_it_looked(
     unreadable.write_text("something", encoding="utf-8")
     other = ws.ingest([str(unreadable)]).problems
     assert len(other) == 1 and "no reader for this source" in other[0]["reason"]
+
+
+def test_a_missing_path_is_a_usage_error_not_a_lasting_ingest_problem(make_ws, tmp_path,
+                                                                        monkeypatch):
+    """`glamlab ingest nosuch.csv` (a typing mistake) used to be stored as an ingest
+    problem that no later ingest cleared: `glamlab status` said "1 ingest problem"
+    for ever. It is said at once, exit 2, and not stored; a real problem still is."""
+    ws = make_ws(modality="text")
+    monkeypatch.chdir(tmp_path)
+    missing = _run(ws, "ingest", "nosuch.csv")
+    assert missing.exit_code == 2
+    assert "nosuch.csv does not exist" in missing.stdout
+    assert "recorded" not in missing.stdout and "items --errors" not in missing.stdout
+    assert ws.ingest_errors() == []
+    assert "ingest problem" not in _run(ws, "status").stdout
+    ws.ingest(["nosuch.csv"])  # from Python too
+    assert ws.ingest_errors() == []
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,text\na,one\na,other\n")
+    _run(ws, "ingest", str(bad), "--id-column", "id", "--text-column", "text")
+    assert len(ws.ingest_errors()) == 1
+    assert "1 ingest problem" in _run(ws, "status").stdout

@@ -180,6 +180,24 @@ def choose_model(ws: Workspace, spec: str | None = None, policy: Policy | None =
     return latest, note
 
 
+def _stopped_run(ws: Workspace, mv: ModelVersion, *, web: bool = False) -> str | None:
+    """A warning when the latest run of ``mv`` stopped part way (Ctrl-C, a crash): the
+    items it did not reach have no prediction of this model, so the policy passes them by
+    without a word. None when its latest run finished (or it has none)."""
+    t = ws.store.t.runs
+    with ws.store.read() as conn:
+        row = conn.execute(sa.select(t.c.status, t.c.planned, t.c.done, t.c.failed)
+                           .where(t.c.model_id == mv.id)
+                           .order_by(t.c.id.desc()).limit(1)).first()
+    if row is None or row.status != "stopped" or \
+            (row.planned or 0) <= (row.done or 0) + (row.failed or 0):
+        return None
+    return (f"the run of {mv.spec} stopped after {row.done:,} of {row.planned:,} items; the "
+            "rest have no predictions and are not acted on: resume it first"
+            + (" (run the model again on the Run page: it carries on where it stopped)"
+               if web else f" (glamlab run --model {mv.spec} --resume)"))
+
+
 def _candidates(kind: TaskKind[Any, Any], row: Any) -> list[Candidate]:
     """What the policy acts on in one stored prediction. Raises ValueError (TypeError,
     AttributeError) for a malformed one."""
@@ -453,6 +471,9 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
                        policy=policy.describe(), policy_source=source, notes=notes)
     if warning:  # with the other warnings, without the "warning: " the text adds itself
         report.warnings.append(warning.removeprefix("warning: "))
+    partial = _stopped_run(ws, mv, web=web)
+    if partial:
+        report.warnings.append(partial)
     old_default = _old_review_default(ws, policy, web=web) if source == "card" else None
     if old_default:
         report.warnings.append(old_default)

@@ -12,6 +12,7 @@ Ctrl-C and never store two predictions for the same item and model version.
 
 from .plan import Query, parse_query
 from .runner import (
+    RunInterrupted,
     RunReport,
     champion_spec,
     has_predictions,
@@ -22,6 +23,6 @@ from .runner import (
 )
 from .score import model_scorer
 
-__all__ = ["Query", "RunReport", "champion_spec", "has_predictions", "list_predictions",
+__all__ = ["Query", "RunInterrupted", "RunReport", "champion_spec", "has_predictions", "list_predictions",
            "list_runs", "model_scorer", "parse_query",
            "run", "run_failures"]

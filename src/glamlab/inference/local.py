@@ -93,9 +93,10 @@ class _Interrupted(BaseException):
     """Raised inside the inline prediction by the watchdog's alarm (a BaseException, so
     the predictor's own ``except Exception`` cannot swallow it)."""
 
-    def __init__(self, why: str):
+    def __init__(self, why: str, signum: int | None = None):
         super().__init__(why)
         self.why = why
+        self.signum = signum
 
 
 class _Watchdog:
@@ -138,7 +139,7 @@ class _Watchdog:
             raise _Interrupted("timeout")
 
     def _on_stop(self, signum: int, frame: Any) -> None:
-        raise _Interrupted("stop")
+        raise _Interrupted("stop", signum)
 
     def predict(self, predictor: Predictor, items: list[Any], kind: Any,
                 limit: float | None) -> tuple[list[Row], list[Failure]]:
@@ -156,7 +157,12 @@ class _Watchdog:
 
 
 class InlineStopped(Exception):
-    """A stop signal arrived while predicting in this process; the batch was dropped."""
+    """A stop signal arrived while predicting in this process; the batch was dropped.
+    ``signum``: the signal (SIGINT for Ctrl-C, SIGTERM)."""
+
+    def __init__(self, why: str, signum: int | None = None):
+        super().__init__(why)
+        self.signum = signum
 
 
 def run_inline(predictor: Predictor, ref: ModelRef, batches: Iterator[list[ItemRow]],
@@ -176,7 +182,7 @@ def run_inline(predictor: Predictor, ref: ModelRef, batches: Iterator[list[ItemR
                 rows, failures = dog.predict(predictor, items, ref.kind, limit)
             except _Interrupted as exc:
                 if exc.why == "stop":
-                    raise InlineStopped("stopped by a signal") from None
+                    raise InlineStopped("stopped by a signal", exc.signum) from None
                 rows, failures = [], []
                 for item in items:  # find the slow item(s)
                     try:
@@ -185,7 +191,8 @@ def run_inline(predictor: Predictor, ref: ModelRef, batches: Iterator[list[ItemR
                         if inner.why == "stop":
                             if rows or failures:
                                 on_result(rows, failures)
-                            raise InlineStopped("stopped by a signal") from None
+                            raise InlineStopped("stopped by a signal",
+                                                inner.signum) from None
                         r, f = [], [(item.item_id, f"the predictor took longer than "
                                                    f"{timeout:g} s on this item (timed out)")]
                     rows.extend(r)

@@ -154,12 +154,28 @@ def champion_spec(ws: Workspace, *, web: bool = False) -> str:
                                  "glamlab evaluate and mark the best one champion") from exc
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped :func:`run` called from Python: the predictions made before it are
+    stored and the run is ``stopped``, resumable. A KeyboardInterrupt, so a script or a
+    notebook cell stops there instead of carrying on over a partial run; ``report`` is
+    the run's :class:`RunReport`."""
+
+    def __init__(self, report: RunReport):
+        self.report = report
+        super().__init__(
+            f"run {report.run_id} of {report.model} stopped (Ctrl-C) after "
+            f"{report.done:,} of {report.planned:,} items; their predictions are stored. "
+            f"Finish it with run(ws, {report.model!r}, resume=True)")
+
+
 class _StopFlag:
     """Ctrl-C / SIGTERM: the first asks to stop after the current batches; a second
-    Ctrl-C interrupts at once (the run stays resumable)."""
+    Ctrl-C interrupts at once (the run stays resumable). ``signum``: the signal that
+    asked."""
 
     def __init__(self, enabled: bool):
         self.requested = False
+        self.signum: int | None = None
         self._old: dict[int, Any] = {}
         self.enabled = enabled and threading.current_thread() is threading.main_thread()
 
@@ -167,6 +183,7 @@ class _StopFlag:
         if self.requested and signum == signal.SIGINT:
             raise KeyboardInterrupt
         self.requested = True
+        self.signum = signum
 
     def __enter__(self) -> _StopFlag:
         if self.enabled:
@@ -184,7 +201,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         address: str | None = None, resume: bool = False, force: bool = False,
         timeout: float | None = DEFAULT_TIMEOUT_S, threshold: float | None = None,
         progress: bool = False, lease_timeout: float = LEASE_TIMEOUT_S,
-        handle_signals: bool = True) -> RunReport:
+        handle_signals: bool = True, raise_on_interrupt: bool = True) -> RunReport:
     """Predict with one model version over the collection (or the items matching the
     query ``items``) and store one prediction per item.
 
@@ -196,6 +213,13 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     it, only those whose text or image changed since: :func:`.plan.content_changed`).
     ``threshold``: for kinds that have one (multi-label), the score from which a label
     counts as predicted in the stored ``labels`` (default: ``[task] threshold``, 0.5).
+
+    Ctrl-C (SIGINT) stops the run after the batches in flight (a second one at once):
+    what was predicted is stored, the run is marked ``stopped`` and
+    :class:`RunInterrupted` (a KeyboardInterrupt, with the report) is raised, so the
+    script stops there; ``run(ws, model, resume=True)`` finishes the run. With
+    ``raise_on_interrupt=False`` (the command line) the report is returned instead, its
+    status ``stopped``. SIGTERM stops the run the same way and returns its report.
     """
     from ..registry import get_model, load_model
     from ..tasks.kinds import task_kind
@@ -258,6 +282,10 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     ended: bool | None = None  # set where the run's end is recorded before ``finally``
     counts = {"done": 0, "failed": 0, "changed": 0, "withdrawn": 0}
     t = ws.store.t
+    stop = _StopFlag(handle_signals)
+    hard: KeyboardInterrupt | None = None  # a second Ctrl-C, raised at once
+    skipped = 0
+    shown: list[dict[str, Any]] = []
     try:
         with ws.store.read() as conn:
             row = conn.execute(sa.select(t.runs).where(t.runs.c.id == writer.run_id)).one()
@@ -280,7 +308,6 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         if batch_size is None:  # a small run is split across every worker, in batches
             bs = small_run_batch(remaining, workers, bs)  # small enough to show progress
         last_write = [time.monotonic()]
-        shown: list[dict[str, Any]] = []
         bar = Progress(f"run {writer.run_id} ({mv.spec})", total=remaining, enabled=progress)
         # the items in flight: the version each was read at, and those whose content
         # changed since this model version predicted them (their prediction is replaced)
@@ -314,7 +341,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                 writer.heartbeat()
                 last_write[0] = time.monotonic()
 
-        with _StopFlag(handle_signals) as stop, bar:
+        with stop, bar:
             if remaining:
                 batches = planned_batches()
                 if engine == "ray":
@@ -330,8 +357,9 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                         with feature_store(ws):  # features train and evaluate cached
                             run_inline(predictor, ref, batches, on_result,
                                        lambda: stop.requested, tick, timeout=timeout)
-                    except InlineStopped:
+                    except InlineStopped as exc:
                         stop.requested = True
+                        stop.signum = exc.signum
                 else:
                     from .local import LocalPool
 
@@ -345,9 +373,11 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                                       .where(t.runs.c.id == writer.run_id)).one()
             if totals.failed and not totals.done:
                 status = "failed"  # every item failed: nothing was predicted
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         status = "stopped"
-        raise
+        if not raise_on_interrupt:
+            raise
+        hard = exc  # raised below, once the run is recorded, with the report
     except DatabaseUnavailable as exc:
         # The server stopped or the network failed mid-run: recording the run's end fails
         # the same way, so it is said once, with what is kept and how to carry on. The
@@ -365,6 +395,8 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     finally:
         recorded = ended if ended is not None else _finish(writer, status)
     if not recorded:
+        if hard is not None:
+            raise hard
         raise RunError(f"run {writer.run_id} could not be recorded as finished (see the log)",
                        hint="glamlab runs shows its state; a run left 'running' is taken over "
                             "by the next glamlab run --resume")
@@ -372,13 +404,16 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         final = conn.execute(sa.select(t.runs).where(t.runs.c.id == writer.run_id)).one()
     failures = shown if len(shown) >= FAILURES_SHOWN or not final.failed else \
         run_failures(ws, writer.run_id, limit=FAILURES_SHOWN)
-    return RunReport(run_id=writer.run_id, model=mv.spec, model_id=mv.id, status=final.status,
-                     engine=engine, workers=workers, planned=final.planned, done=final.done,
-                     failed=final.failed, skipped=skipped, seconds=time.monotonic() - t0,
-                     resumed=resumed, done_now=counts["done"], failed_now=counts["failed"],
-                     changed_now=counts["changed"], withdrawn_now=counts["withdrawn"],
-                     failures=failures,
-                     warning=not_better_than_baseline(ws, mv.spec, noun=kind.noun))
+    report = RunReport(run_id=writer.run_id, model=mv.spec, model_id=mv.id, status=final.status,
+                       engine=engine, workers=workers, planned=final.planned, done=final.done,
+                       failed=final.failed, skipped=skipped, seconds=time.monotonic() - t0,
+                       resumed=resumed, done_now=counts["done"], failed_now=counts["failed"],
+                       changed_now=counts["changed"], withdrawn_now=counts["withdrawn"],
+                       failures=failures,
+                       warning=not_better_than_baseline(ws, mv.spec, noun=kind.noun))
+    if raise_on_interrupt and (hard is not None or stop.signum == signal.SIGINT):
+        raise RunInterrupted(report) from hard
+    return report
 
 
 def _unfinished(ws: Workspace, model_id: int) -> bool:

@@ -59,6 +59,9 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     failed: int = 0
+    # of ``failed``, the mistakes in what was asked (a path that does not exist): said,
+    # not stored as ingest problems
+    not_recorded: int = 0
     kept_ids: int = 0  # items that kept the id an earlier glamlab gave them
     seconds: float = 0.0
     problems: list[dict[str, Any]] = field(default_factory=list)
@@ -105,9 +108,15 @@ class IngestReport:
         if self.kept_ids:
             text += (f"; {self.kept_ids:,} {plural(self.kept_ids, 'item')} kept the ids an "
                      "earlier glamlab version gave them (see docs/formats.md, item ids)")
-        if self.failed:
+        recorded = self.failed - self.not_recorded
+        if self.failed and recorded == self.failed:
             text += (f"; {self.failed:,} {plural(self.failed, 'problem')} recorded (see them with "
                      f"`glamlab items --errors`)")
+        elif self.failed:
+            text += f"; {self.failed:,} {plural(self.failed, 'problem')}" + (
+                f", {recorded:,} recorded (see them with `glamlab items --errors`)"
+                if recorded else "")
+        if self.failed:
             for p in self.problems[:SHOWN_IN_SUMMARY]:
                 where = p["item"] or p["source"]
                 text += f"\n  {where}: {p['reason']}" + (f" (fix: {p['hint']})"
@@ -172,7 +181,8 @@ def _source_records(source: str, options: IngestOptions) -> Iterator[Record | Pr
             f"; a relative path is read from the current folder, {Path.cwd()}, not from the "
             "workspace's")
         yield Problem(source, None, f"{source} does not exist (looked for {where}{relative})",
-                      "check the path (a typing mistake? the file moved?) and ingest it again")
+                      "check the path (a typing mistake? the file moved?) and ingest it again",
+                      recorded=False)
         return
     if reader is None:
         yield Problem(source, None, "no reader for this source (not a folder, image, "
@@ -509,12 +519,16 @@ def _write_problems(store: Store, conn: sa.Connection, ingest_id: int,
     if not problems:
         return
     stamp = now()
-    clean = [Problem(*(strip_nul(v)[0] for v in (p.source, p.item_ref, p.reason, p.hint)))
+    clean = [replace(p, source=strip_nul(p.source)[0], item_ref=strip_nul(p.item_ref)[0],
+                     reason=strip_nul(p.reason)[0], hint=strip_nul(p.hint)[0])
              for p in problems]
-    conn.execute(store.t.ingest_errors.insert(), [
-        {"ingest_id": ingest_id, "source": p.source, "item_ref": p.item_ref,
-         "reason": p.reason, "hint": p.hint, "created_at": stamp} for p in clean])
+    stored = [{"ingest_id": ingest_id, "source": p.source, "item_ref": p.item_ref,
+               "reason": p.reason, "hint": p.hint, "created_at": stamp}
+              for p in clean if p.recorded]
+    if stored:
+        conn.execute(store.t.ingest_errors.insert(), stored)
     report.failed += len(clean)
+    report.not_recorded += len(clean) - len(stored)
     for p in clean:
         if len(report.problems) < MAX_PROBLEMS_IN_REPORT:
             report.problems.append({"source": p.source, "item": p.item_ref,

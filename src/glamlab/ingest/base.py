@@ -31,12 +31,15 @@ class Record:
 
 @dataclass
 class Problem:
-    """Bad input: recorded in the store with the reason and the fix; the batch goes on."""
+    """Bad input: recorded in the store with the reason and the fix; the batch goes on.
+    ``recorded``: False for a mistake in what was asked (a path that does not exist),
+    which is reported but not stored as an ingest problem (nothing would ever clear it)."""
 
     source: str
     item_ref: str | None
     reason: str
     hint: str | None = None
+    recorded: bool = True
 
 
 #: the defaults of ``[ingest] max_xml_bytes`` and ``max_text_chars`` in glamlab.toml: one
