@@ -38,6 +38,10 @@ def frame(ws: Workspace, tmp: Path) -> int:
     return len(glamlab.predictions_frame(ws))
 
 
+def lean(ws: Workspace, tmp: Path) -> int:
+    return len(glamlab.predictions_frame(ws, columns=["item_id", "label", "score"]))
+
+
 def paged(ws: Workspace, tmp: Path) -> int:
     rows, after = [], 0
     while page := list_predictions(ws, model=SPEC, after_id=after, limit=1000):
@@ -52,7 +56,8 @@ def parquet(ws: Workspace, tmp: Path) -> int:
     return len(pd.read_parquet(out))
 
 
-WAYS = {"predictions_frame": frame, "list_predictions_pages": paged,
+WAYS = {"predictions_frame": frame, "predictions_frame_3_columns": lean,
+        "list_predictions_pages": paged,
         "parquet_export_read": parquet}
 
 
