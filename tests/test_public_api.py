@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import glamlab
 
-PUBLIC = ["GlamlabError", "Item", "ProjectCard", "Workspace", "__version__"]
+PUBLIC = ["GlamlabError", "Item", "ProjectCard", "Workspace", "__version__",
+          "predictions_frame"]
 
 
 def test_exported_members_are_pinned():

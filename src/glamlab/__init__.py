@@ -6,6 +6,7 @@ The public API (pinned by ``tests/test_public_api.py``)::
     ws = glamlab.Workspace.open("my-project")
     ws.ingest(["scans/"])
     for item in ws.items(limit=10): ...
+    df = glamlab.predictions_frame(ws)   # the champion's predictions (needs pandas)
 """
 
 from __future__ import annotations
@@ -22,15 +23,18 @@ _LAZY = {
     "Item": "glamlab.items",
     "ProjectCard": "glamlab.config",
     "GlamlabError": "glamlab.errors",
+    "predictions_frame": "glamlab.actions.frame",
 }
 
-__all__ = ["GlamlabError", "Item", "ProjectCard", "Workspace", "__version__"]
+__all__ = ["GlamlabError", "Item", "ProjectCard", "Workspace", "__version__",
+           "predictions_frame"]
 
 # The hooks lower layers call in higher ones (glamlab.plugins.HOOKS): registered here,
 # before any glamlab module runs, and imported only when called.
 _plugins.HOOKS.setdefault("prepare_card", "glamlab.tasks.kinds:prepare_card")
 
 if TYPE_CHECKING:
+    from .actions.frame import predictions_frame
     from .config import ProjectCard
     from .errors import GlamlabError
     from .items import Item

@@ -24,7 +24,8 @@ gold. Formats:
 - ``xlsx``: the same columns in an Excel workbook, every text cell typed as text (no
   escaping needed; needs openpyxl, the ``spreadsheets`` extra).
 - ``jsonl``: one JSON object per row.
-- ``parquet``: the same columns, written in row groups (pyarrow); the times
+- ``parquet``: the same columns, written in row groups (pyarrow), the score at full
+  precision (the text formats round it to 6 decimals, for a person's eyes); the times
   (``predicted_at``, ``written_at``, ``confirmed_at``) are UTC timestamps, and so are
   the metadata fields the project's table types as dates (``[tabular]``).
 - ``w3c``: a W3C Web Annotation ``AnnotationCollection`` (JSON-LD). Each annotation has a
@@ -160,6 +161,9 @@ class Exported:
     candidate: Candidate
     # the item's title, text snippet and chosen metadata (csv, xlsx, jsonl)
     details: dict[str, Any] = dataclasses.field(default_factory=dict)
+    #: ``row["score"]`` at full precision (the row's is rounded to 6 decimals, for a
+    #: spreadsheet's eyes): what Parquet, a file for data tools, holds
+    exact_score: float | None = None
 
 
 def columns(kind: TaskKind[Any, Any]) -> list[str]:
@@ -292,7 +296,8 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                         text = text[: SNIPPET - 1] + "…"
                     extra = {"title": d.item.title, "text": text,
                              **{c: d.item.meta.get(f) for c, f in fields}}
-                yield Exported(row, d.item, final, extra)
+                yield Exported(row, d.item, final, extra,
+                               None if row["score"] is None else float(d.score))
 
 
 def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
@@ -616,6 +621,8 @@ def write_parquet(rows: Iterator[Exported], path: Path | IO[bytes], group_size: 
         for e in rows:
             row = {**e.row, **{c: _timestamp(e.row.get(c), c, e.item.item_id)
                                for c in TIME_COLUMNS}}
+            if e.exact_score is not None:  # full precision: the file is for data tools
+                row["score"] = e.exact_score
             if extra:
                 row = {**row, **{c: None if row.get(c) is None else
                                  row[c] if isinstance(row[c], str) else json.dumps(row[c])
