@@ -257,8 +257,8 @@ def cpu_ms(pid: int | None) -> float | None:
 def page_latency(c: httpx.Client, path: str, n: int = PAGE_VIEWS,
                  pid: int | None = None) -> dict[str, Any]:
     """One page: its first view (which may ask the refresher for its sections), the time
-    until the refresher has stored them (the page no longer says so), then ``n`` views
-    (``server_cpu_ms_per_view``: the server's CPU time over them, per view)."""
+    until the refresher has stored them (the page no longer says so), then, once the server
+    is idle, ``n`` views (``server_cpu_ms_per_view``: the server's CPU time over them, per view)."""
     t0 = time.perf_counter()
     first = c.get(path)
     first_ms = (time.perf_counter() - t0) * 1000
@@ -272,6 +272,13 @@ def page_latency(c: httpx.Client, path: str, n: int = PAGE_VIEWS,
         if time.perf_counter() - t0 > 600:
             break  # still pending after 10 minutes: ready_s stays None
         time.sleep(0.5)
+    # and until the server is idle (a refresher another page asked for may still be busy)
+    while pid is not None and time.perf_counter() - t0 < 600:
+        before = cpu_ms(pid)
+        time.sleep(1)
+        after = cpu_ms(pid)
+        if before is None or after is None or after - before < 50:
+            break
     ms = []
     cpu0 = cpu_ms(pid)
     for _ in range(n):
