@@ -11,8 +11,18 @@ request timed from send to the last byte. Bounded: ``REQUESTS`` queue pages and
 Beside the HTTP numbers, the same work as direct library calls in this process
 (``review.lease_queue``, ``review.decide``) shows what the HTTP layer and templates add.
 
+Pages on every visit (``pages``): the overview (``/``), the Labelling page (``/label``)
+and the Export page (``/stages/export``), each timed on its first view (which asks the
+web app's refresher to work its sections out) and, once the refresher has stored them,
+as the median of ``PAGE_VIEWS`` views; with ``gold_read``, the library's
+``gold_labels(ws)`` over every labelled item. For these, ``--labelled`` items carry gold
+labels: every tenth also a second curator's (two annotators), every twentieth also a blind
+second labeller's row (``labels.source`` "second labeller", the Labelling page's "label a
+sample again"; an older glamlab reads it as a second annotator). ``--pages-only`` skips
+the review-queue rounds (to compare two versions of glamlab side by side quickly).
+
     python benchmarks/web.py [--items 1000000] [--dir PATH (reuse a built workspace)]
-                             [--per-reviewer 500]
+                             [--per-reviewer 500] [--labelled 100000] [--pages-only]
 """
 
 from __future__ import annotations
@@ -49,9 +59,13 @@ CHUNK = 50_000
 TEST_ITEMS = 2_000
 LABELS = ["blank", "content"]
 PASSWORD = "benchmark password"
+PAGE_VIEWS = 7
+GOLD_READS = 5
+#: ``labels.source`` of a blind second label (``glamlab.store.gold.SECOND``)
+SECOND_SOURCE = "second labeller"
 
 
-def build(root: Path, n: int) -> Workspace:
+def build(root: Path, n: int, labelled: int = 0) -> Workspace:
     if (root / "glamlab.toml").exists():
         return Workspace.open(root)
     ws = Workspace.init(root, task="blank-pages", modality="text", labels=LABELS,
@@ -101,11 +115,37 @@ def build(root: Path, n: int) -> Workspace:
                 conn.execute(t.splits.insert(), splits)
             if queue:
                 conn.execute(t.review_queue.insert(), queue)
+    add_labels(ws, min(n, labelled), stamp)
     for k in range(CLIENTS):
         add_user(ws, f"rev{k}", PASSWORD, "reviewer")
     with ws.store.write() as conn:
         conn.exec_driver_sql("ANALYZE") if ws.store.is_sqlite else None
     return ws
+
+
+def add_labels(ws: Workspace, labelled: int, stamp: Any) -> None:
+    """Gold labels on the items after the test split up to ``labelled``: an import's
+    label; every tenth item a second curator's too (given later, so in force), every
+    twentieth a blind second labeller's (in force only on an older glamlab)."""
+    t = ws.store.t
+    rng = random.Random(1)
+    for start in range(TEST_ITEMS, labelled, CHUNK):
+        rows = []
+        for i in range(start, min(labelled, start + CHUNK)):
+            item_id = f"page-{i:08d}"
+            label = LABELS[i % 2]
+            rows.append({"item_id": item_id, "label": label, "annotator": "import",
+                         "source": "bench.csv", "active": True, "created_at": stamp})
+            if i % 10 == 1:
+                other = label if rng.random() < 0.8 else LABELS[(i + 1) % 2]
+                rows.append({"item_id": item_id, "label": other, "annotator": "curator2",
+                             "source": "web", "active": True, "created_at": stamp})
+            if i % 20 == 3:
+                other = label if rng.random() < 0.8 else LABELS[(i + 1) % 2]
+                rows.append({"item_id": item_id, "label": other, "annotator": "rev1",
+                             "source": SECOND_SOURCE, "active": True, "created_at": stamp})
+        with ws.store.write() as conn:
+            conn.execute(t.labels.insert(), rows)
 
 
 def free_port() -> int:
@@ -204,6 +244,83 @@ def reports_latency(base: str, n: int = 30) -> dict[str, Any]:
             "shows_dry_run": "accepted automatically" in page}
 
 
+def cpu_ms(pid: int | None) -> float | None:
+    """The CPU time the server process has used (user + system; Linux's /proc only):
+    steadier than wall-clock time on a shared machine."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def page_latency(c: httpx.Client, path: str, n: int = PAGE_VIEWS,
+                 pid: int | None = None) -> dict[str, Any]:
+    """One page: its first view (which may ask the refresher for its sections), the time
+    until the refresher has stored them (the page no longer says so), then, once the server
+    is idle, ``n`` views (``server_cpu_ms_per_view``: the server's CPU time over them, per view)."""
+    t0 = time.perf_counter()
+    first = c.get(path)
+    first_ms = (time.perf_counter() - t0) * 1000
+    ready_s: float | None = None
+    while True:
+        text = c.get(path).text
+        if ("being worked out in the background" not in text
+                and "an update is on its way" not in text):
+            ready_s = round(time.perf_counter() - t0, 1)
+            break
+        if time.perf_counter() - t0 > 600:
+            break  # still pending after 10 minutes: ready_s stays None
+        time.sleep(0.5)
+    # and until the server is idle (a refresher another page asked for may still be busy)
+    while pid is not None and time.perf_counter() - t0 < 600:
+        before = cpu_ms(pid)
+        time.sleep(1)
+        after = cpu_ms(pid)
+        if before is None or after is None or after - before < 50:
+            break
+    ms = []
+    cpu0 = cpu_ms(pid)
+    for _ in range(n):
+        t1 = time.perf_counter()
+        r = c.get(path)
+        ms.append((time.perf_counter() - t1) * 1000)
+        r.raise_for_status()
+    cpu1 = cpu_ms(pid)
+    return {"first_view_ms": round(first_ms, 1), "first_view_status": first.status_code,
+            "background_ready_s": ready_s, "median_ms": round(statistics.median(ms), 1),
+            "p95_ms": round(p95(ms), 1), "views": n,
+            "server_cpu_ms_per_view": (round((cpu1 - cpu0) / n, 1)
+                                       if cpu0 is not None and cpu1 is not None else None)}
+
+
+def pages(base: str, pid: int | None = None) -> dict[str, Any]:
+    """The overview, the Labelling page and the Export page (:func:`page_latency`)."""
+    c = login(base, "rev0")
+    out = {name: page_latency(c, path, pid=pid) for name, path in
+           (("overview", "/"), ("label", "/label"), ("export", "/stages/export"))}
+    c.close()
+    return out
+
+
+def gold_read(ws: Workspace, n: int = GOLD_READS) -> dict[str, Any]:
+    """``gold_labels(ws)`` over every labelled item, ``n`` times in this process."""
+    from glamlab.tasks.labels import gold_labels
+
+    ms = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        gold = gold_labels(ws)
+        ms.append((time.perf_counter() - t0) * 1000)
+    t = ws.store.t.labels
+    with ws.store.read() as conn:
+        rows = conn.execute(sa.select(sa.func.count()).select_from(t)).scalar()
+        second = conn.execute(sa.select(sa.func.count()).select_from(t)
+                              .where(t.c.source == SECOND_SOURCE)).scalar()
+    return {"median_ms": round(statistics.median(ms), 1), "reads": n,
+            "gold_items": len(gold), "label_rows": rows, "second_labeller_rows": second}
+
+
 def two_reviewers(base: str, ws: Workspace, tokens: list[str], per: int = 500) -> dict[str, Any]:
     """Two reviewers at once, each deciding ``per`` items through the JSON API the way the
     page does: lease a page (25 rows), decide each row naming the version seen, lease
@@ -282,6 +399,10 @@ def main() -> None:
     ap.add_argument("--dir", default=None, help="workspace folder to build or reuse")
     ap.add_argument("--per-reviewer", type=int, default=500,
                     help="decisions each of two simultaneous reviewers makes")
+    ap.add_argument("--labelled", type=int, default=100_000,
+                    help="items with gold labels (some by two people; built once)")
+    ap.add_argument("--pages-only", action="store_true",
+                    help="time only the overview, Labelling and Export pages and gold reads")
     args = ap.parse_args()
     tmp = None
     if args.dir:
@@ -290,7 +411,7 @@ def main() -> None:
         tmp = tempfile.TemporaryDirectory(prefix="glamlab-web-bench-")
         root = Path(tmp.name) / "ws"
     t0 = time.perf_counter()
-    ws = build(root, args.items)
+    ws = build(root, args.items, args.labelled)
     build_s = time.perf_counter() - t0
     t = ws.store.t
     with ws.store.read() as conn:
@@ -317,7 +438,26 @@ def main() -> None:
                 raise RuntimeError("the server did not start: "
                                    + (server.stderr.read().decode() if server.stderr else ""))
             time.sleep(0.2)
-        login(base, "rev0").get("/queue")  # warm up: imports, templates, first count
+        login(base, "rev0").get("/login")  # warm up: imports
+        page_views = pages(base, server.pid)  # first: nothing worked out in the background yet
+        if args.pages_only:
+            server.terminate()
+            server.wait(10)
+            out = {"benchmark": "web", "database": "sqlite", "items": n_items,
+                   "build_s": round(build_s, 1), "pages": page_views,
+                   "gold_read": gold_read(ws),
+                   "load_average_1min": round(os.getloadavg()[0], 1),
+                   "cpus": os.cpu_count(),
+                   "note": ("pages: first view (asks the refresher), seconds until the "
+                            "refresher stored its sections, then the median of "
+                            f"{PAGE_VIEWS} views; gold_read: gold_labels(ws), median of "
+                            f"{GOLD_READS}")}
+            ws.close()
+            print(json.dumps(out, indent=2))
+            if tmp is not None:
+                tmp.cleanup()
+            return
+        login(base, "rev0").get("/queue")  # warm up: templates, first count
         reports = reports_latency(base)
         rounds = {c: [round_http(base, tokens, c) for _ in range(ROUNDS)] for c in (1, CLIENTS)}
         pair = two_reviewers(base, ws, tokens, per=args.per_reviewer)
@@ -346,6 +486,8 @@ def main() -> None:
         "queue_p95_ms": concurrent["queue_p95_ms"],
         "decision_p95_ms": concurrent["decision_p95_ms"],
         "reports": reports,
+        "pages": page_views,
+        "gold_read": gold_read(ws),
         "two_reviewers": pair,
         f"concurrent_{CLIENTS}_reviewers": concurrent,
         "sequential_1_reviewer": sequential,

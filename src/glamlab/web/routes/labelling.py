@@ -17,8 +17,8 @@ from starlette.datastructures import FormData
 from ... import review
 from ...auth import User
 from ...errors import LabelError
+from ...reports.agreement import labels_key, web_agreement
 from ...reports.agreement import sentence as agreement_sentence
-from ...reports.agreement import web_agreement
 from ...tasks import sampling
 from ..pages import form_of, page_user, render, writer
 
@@ -67,7 +67,7 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
         "second_offered": ws.card.kind != "entities" and counts["labelled"] > 0,
         # a second labeller's label that differs from the gold label: to settle on purpose
         # (not on the blind page, where another second labeller would see both labels)
-        "to_settle": review.second_disagreements(ws) if ws.card.kind != "entities" else None,
+        "to_settle": _to_settle(request) if ws.card.kind != "entities" else None,
         "strategies": allowed, "counts": counts,
         "labels": list(enumerate(ws.card.labels, start=1)),
         "done": request.query_params.get("done"),
@@ -78,6 +78,26 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
         "set_aside": _numbers(request, ("test", "train", "groups"))
         if request.query_params.get("done") == "test-set" else None,
         "set_by_time": _set_by_time(request)})
+
+
+def _to_settle(request: Request) -> dict[str, Any]:
+    """:func:`glamlab.review.second_disagreements`, worked out again only when a label was
+    given, replaced or taken back since the last view (the agreement's key, one count
+    over the labels, instead of looking up every second label and the label in force of
+    its item on each view); the splits of the items listed are read on each view (a new
+    test set changes them, not the labels)."""
+    from ...tasks.splits import split_of
+
+    ws = request.app.state.ws
+    key = labels_key(ws)
+    memo = getattr(request.app.state, "to_settle", None)
+    if memo is None or memo[0] != key:
+        memo = (key, review.second_disagreements(ws))
+        request.app.state.to_settle = memo
+    found = memo[1]
+    listed = found["listed"]
+    splits = split_of(ws, [d["item_id"] for d in listed]) if listed else {}
+    return {**found, "listed": [{**d, "split": splits.get(d["item_id"])} for d in listed]}
 
 
 #: the Labelling page's ``mode`` for blind double labelling
