@@ -388,3 +388,34 @@ def test_a_fix_that_asks_for_a_run_points_to_the_run_page() -> None:
     assert web_hint("pass --model NAME, or compare models with glamlab evaluate") == (
         "train a model on the Train models page, then compare the models on the Evaluate "
         "page")
+
+
+def _agreement_verdict(page: str) -> str:
+    m = re.search(r'<p id="agreement-verdict">(.*?)</p>', page, re.S)
+    assert m, page
+    return " ".join(re.sub(r"<[^>]+>", "", m.group(1)).split())
+
+
+def test_the_agreement_of_an_empty_project_says_nothing_is_labelled(make_ws: Any) -> None:
+    """A project with no items said "...(it reads every prediction once)...ready..": a
+    double full stop, and no prediction is read to compare labels. Now it says nothing is
+    labelled yet; while labels are compared in the background, it says so, with one
+    full stop."""
+    ws = make_ws("empty", task="illustrations", modality="image",
+                 labels=["graphic", "no_graphic"])
+    with _Signed(ws) as s:
+        verdict = _agreement_verdict(s.client.get("/").text)
+        assert "nothing is labelled yet" in verdict, verdict
+        assert ".." not in verdict and "prediction" not in verdict, verdict
+
+
+def test_the_agreement_being_worked_out_names_labels_not_predictions(web_ws: Any) -> None:
+    from glamlab.review.labelling import save_label
+
+    save_label(web_ws, "ada", next(web_ws.items()).item_id, ["graphic"])
+    with _Signed(web_ws) as s:
+        verdict = _agreement_verdict(s.client.get("/").text)
+        assert "worked out in the background" in verdict, verdict  # the first look asks
+        assert ".." not in verdict and "prediction" not in verdict, verdict
+        assert "compares the labels people gave" in verdict, verdict
+        assert s.app.state.refresher.wait(300)
