@@ -176,14 +176,14 @@ def web_agreement(ws: Workspace, schedule: Schedule | None = None) -> dict[str, 
     from .overview import _stored_or_scheduled
 
     if ws.card.kind != "entities":
-        labels = ws.store.t.labels
+        items = ws.store.t.items
         with ws.store.read() as conn:
-            labelled = conn.execute(sa.select(labels.c.id).where(labels.c.active.is_(True))
-                                    .limit(1)).first()
-        if labelled is None:  # nothing to measure, nor to work out in the background
-            return {"missing": "nothing is labelled yet; once items are labelled, a second "
-                               "person labels some of them again, and the agreement is "
-                               "measured", "hint": None}
+            empty = conn.execute(sa.select(items.c.item_id).where(items.c.is_current.is_(True))
+                                 .limit(1)).first() is None
+        if empty:  # nothing to measure, nor to work out in the background
+            return {"missing": "nothing is labelled yet; once items are brought in and "
+                               "labelled, a second person labels some of them again, and "
+                               "the agreement is measured", "hint": None}
     row = get_result(ws.store, NAME)
     current = row is not None and row["key"] == _key(ws)
     out = _stored_or_scheduled(ws, NAME, current, row, lambda: compute_web_agreement(ws),
