@@ -196,3 +196,37 @@ def test_a_test_set_item_in_the_queue_does_not_promise_to_replace_its_label(
         labels = [r.label for r in conn.execute(sa.select(t.labels.c.label).where(
             t.labels.c.item_id == in_test["item_id"], t.labels.c.active.is_(True)))]
     assert labels and in_test["label"] not in labels
+
+
+def _empty_next(html: str) -> str:
+    m = re.search(r'<span id="queue-empty-next">(.*?)</span>', html, re.S)
+    assert m, html
+    return m.group(1)
+
+
+def test_an_empty_queue_says_what_to_do_next(web_ws: Any, queued_ws: Any) -> None:
+    """"Nothing waiting for you." was a dead end: before the policy is applied it points
+    to the page that applies it; once everything sent to people is decided, to the
+    export."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.web import create_app
+    from glamlab.web.app import stop_background
+
+    from .conftest import login
+
+    t = queued_ws.store.t
+    with queued_ws.store.write() as conn:  # the policy applied, every row decided
+        conn.execute(t.review_queue.update().values(status="decided"))
+        conn.execute(t.audit_log.insert().values(at=now(), actor="ada", action="act",
+                                                 object="", details={}))
+    for ws, words, link in ((web_ws, "The queue fills when the policy is applied",
+                             'href="/stages/act"'),
+                            (queued_ws, "Everything sent to people is reviewed",
+                             'href="/stages/export"')):
+        app = create_app(ws)
+        with TestClient(app) as c:
+            assert login(c, "rey").status_code == 303
+            said = _empty_next(c.get("/queue").text)
+            assert words in said and link in said, said
+        stop_background(app)

@@ -112,7 +112,7 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
         link_choices(ws, rows)
         _text_state(ws, rows)
     return render(request, "queue.html", {
-        "rows": rows, "sort": sort, "label": label_filter or "", "view": view,
+        "acted": False if rows else _acted(ws), "rows": rows, "sort": sort, "label": label_filter or "", "view": view,
         "kind_filter": kind_filter or "", "can_decide": user.can("reviewer"),
         "lease_s": int(review.DEFAULT_LEASE_S), "heartbeat_s": review.LEASE_HEARTBEAT_S,
         "sorts": review.SORTS, "counts": request.app.state.queue_counts.get(),
@@ -123,6 +123,17 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
         "kept": request.query_params.get("kept") or "",
         "carried": _count_param(request, "carried"),
         "dropped": _count_param(request, "dropped"), **extra}, status=status)
+
+
+def _acted(ws: Any) -> bool:
+    """Whether the policy was ever applied (not a dry run): an empty queue then means
+    everything sent to people is decided, else that nothing was sent yet."""
+    import sqlalchemy as sa
+
+    log = ws.store.t.audit_log
+    with ws.store.read() as conn:
+        return conn.execute(sa.select(log.c.id).where(log.c.action == "act").limit(1)
+                            ).first() is not None
 
 
 def _count_param(request: Request, name: str) -> int | None:
