@@ -455,9 +455,41 @@ def item_page(request: Request, item_id: str, user: User = Depends(page_user)) -
                      for g in gold_span_sets(ws, item_id)]
     return render(request, "item.html", {
         "item": item, "history": review.item_history(ws, item_id), "span_sets": span_sets,
-        "iiif": iiif_service(item), "meta_json": json.dumps(item.meta, indent=2,
-                                                            ensure_ascii=False, default=str),
+        "iiif": iiif_service(item), "source": source_words(item.source_kind, item.source),
+        "meta": [(k, _meta_value(v)) for k, v in (item.meta or {}).items()],
         "explanation": _explanation(ws, item_id)})
+
+
+#: where an item came from, in a curator's words (by its ``source_kind``)
+SOURCE_WORDS = {"csv": "the spreadsheet", "xlsx": "the spreadsheet", "xls": "the spreadsheet",
+                "jsonl": "the table", "parquet": "the table", "table": "the table",
+                "folder": "the images", "iiif": "the IIIF manifest", "mets": "the METS file",
+                "text": "the text file", "annif": "the Annif corpus", "xml": "the XML file"}
+
+
+def source_words(kind: str | None, source: str | None) -> str:
+    """"the spreadsheet labels.csv": the file an item came from, by its name only (the
+    server's folders, e.g. where uploads are kept, are nobody's business on the page); an
+    address on the web is shown whole."""
+    what = SOURCE_WORDS.get(kind or "", "the file")
+    if not source:
+        return what
+    if "://" in source:
+        return f"{what} {source}"
+    return f"{what} {source.replace(chr(92), '/').rstrip('/').rsplit('/', 1)[-1]}"
+
+
+def _meta_value(value: Any) -> str:
+    """A metadata value as a table cell: text as it is, lists joined, the rest as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, (int, float, bool)):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _explanation(ws: Any, item_id: str) -> dict[str, Any] | None:
