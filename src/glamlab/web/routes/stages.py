@@ -567,8 +567,10 @@ def train_page(request: Request, user: User = Depends(page_user)) -> Response:
     ws = request.app.state.ws
     entities = ws.card.kind == "entities"
     # baselines are fitted by evaluate; entity recognisers only for an entities project
-    rows = [r for r in for_project(ws.card) if "baseline" not in r["good_for"]
-            and ("entities" in r["good_for"]) == entities]
+    from ..words import needs_words
+
+    rows = [{**r, "needs": needs_words(str(r["needs"]))} for r in for_project(ws.card)
+            if "baseline" not in r["good_for"] and ("entities" in r["good_for"]) == entities]
     return _page(request, "train", {
         "job": _job_view(jobs.latest(ws, "train")), "predictors": rows,
         "models": [m for m in list_models(ws)], "labelling": review.labelling_counts(ws)},
