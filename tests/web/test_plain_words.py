@@ -425,7 +425,7 @@ def test_the_agreement_being_worked_out_names_labels_not_predictions(web_ws: Any
 #: words a curator met on the pages and could not read: a Python package's "extra", a
 #: metric's stored name, a bare p-value, a card field, "0.0 hours", label-kind and
 #: averaging jargon
-JARGON = re.compile(r"\bthe images extra\b|\bf1_macro\b|\bf1_micro\b|\bp [=<] 0?\.\d"
+JARGON = re.compile(r"\bthe images extra\b|\bf1[_ ]macro\b|\bf1[_ ]micro\b|\bp [=<] 0?\.\d"
                     r"|\bwriting field\b|\babout 0\.0 hours\b|\bsingle-label\b"
                     r"|\bmulti-label\b|\bstrict micro\b")
 

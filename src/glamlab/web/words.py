@@ -96,7 +96,10 @@ METRIC_NAMES = {
     "fuzzy_micro_precision": "precision (overlapping names)",
     "fuzzy_micro_recall": "recall (overlapping names)",
 }
-_METRIC = re.compile(r"\b(" + "|".join(sorted(METRIC_NAMES, key=len, reverse=True)) + r")\b")
+#: each stored name, and as the reports say it with spaces ("f1 macro")
+_SPOKEN = {**METRIC_NAMES, **{k.replace("_", " "): v for k, v in METRIC_NAMES.items()}}
+_METRIC = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _SPOKEN), key=len, reverse=True))
+                     + r")\b")
 #: "p = 0.011", "p < 0.001": a bootstrap's p-value in a verdict
 _P_VALUE = re.compile(r"\bp ([=<]) (\d*\.\d+)")
 
@@ -112,12 +115,14 @@ def _percent(p: float) -> str:
 
 def _plain_text(text: str) -> str:
     def p_value(m: re.Match[str]) -> str:
-        p = float(m.group(2))
-        if m.group(1) == "<":
-            return f"chance this difference is luck: under {_percent(p)} (p-value under {p:g})"
-        return f"chance this difference is luck: {_percent(p)} (p-value {m.group(2)})"
+        p, under = float(m.group(2)), m.group(1) == "<"
+        chance = f"{'under ' if under else ''}{_percent(p)}"
+        number = f"p-value {'under ' if under else ''}{m.group(2)}"
+        if text[:m.start()].endswith("chance ("):  # "unlikely to be chance (p < 0.005)"
+            return f"{chance}; {number}"
+        return f"chance this difference is luck: {chance} ({number})"
 
-    return _METRIC.sub(lambda m: METRIC_NAMES[m.group(1)], _P_VALUE.sub(p_value, text))
+    return _METRIC.sub(lambda m: _SPOKEN[m.group(1)], _P_VALUE.sub(p_value, text))
 
 
 def plain_stats(text: str | None) -> str:
