@@ -409,6 +409,7 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
         asked_meta,
         spreadsheet_id_warning,
         stale_predictions_warning,
+        unpredicted_warning,
     )
     from ...trends.aggregate import metadata_fields
 
@@ -431,6 +432,7 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
     query = "" if default else urlencode([("chosen", "1"), *(("meta", f) for f in chosen)])
     return _page(request, "export", {"formats": _export_formats(ws), "id_warning": warning,
                                      "stale_warning": stale, "check": check,
+                                     "unpredicted_warning": unpredicted_warning(ws, web=True),
                                      "meta_fields": fields, "meta_chosen": chosen,
                                      "meta_query": query})
 
