@@ -67,6 +67,10 @@ def test_two_people_labelling_the_same_items_see_their_agreement(web_ws: Any) ->
         assert f"{pair['cohen_kappa']:.3f}" in text and "Cohen's kappa" in text
         label = _text(clients[1].get("/label").text)
         assert sentence in label
+        # the names of the measures are kept, and said in plain words where they show
+        explained = ("say how often people give an item the same label, beyond what "
+                     "chance alone would give: 1 is full agreement, 0 no more than chance")
+        assert explained in text and explained in label, label
         # one more label: the stored figure is shown, said to be out of date, until the
         # background work catches up
         # (the first page asked for asks for the update: one change per page checked)

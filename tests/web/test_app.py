@@ -648,3 +648,34 @@ def test_api_items_name_the_id_item_id_and_keep_id(client_for: Any, queued_ws: A
     assert items and all(i["item_id"] == i["id"] for i in items)
     one = c.get(f"/api/items/{items[0]['item_id']}", headers=h).json()
     assert one["item_id"] == one["id"] == items[0]["item_id"]
+
+
+def test_the_item_page_names_the_uploaded_file_and_shows_metadata_as_a_table(
+        make_ws: Any) -> None:
+    """The item page showed "text from csv /tmp/.../uploads/.../shelf.csv" (a folder on
+    the server) and the metadata as raw JSON: now the file's name only, and a table of
+    field and value."""
+    import re
+
+    from .test_plain_words import _posted, _Signed, _upload
+
+    ws = make_ws("uploaded", task="lang", modality="text", labels=["en", "fr"])
+    with _Signed(ws) as s:
+        r = _upload(s, "shelf.csv", b"id,text,shelf,year\nx1,hello there,A 12,1888\n")
+        assert r.status_code == 303, r.text[:500]
+        m = re.search(r'name="upload" value="([^"]+)"', s.client.get(r.headers["location"]).text)
+        assert m
+        r = _posted(s, "/stages/items/table", {"upload": m.group(1), "file": "shelf.csv",
+                                               "id_column": "id", "text_column": "text"})
+        assert r.status_code == 303, r.text[:500]
+        assert s.app.state.jobs.wait(300)
+        source = ws.item("x1").source
+        assert "uploads" in source and source.endswith("shelf.csv"), source
+        page = s.client.get("/items/x1").text
+        folder = source.rsplit("/", 1)[0]
+        assert folder not in page and "uploads" not in page, page
+        said = re.search(r'<p id="item-source">(.*?)</p>', page, re.S)
+        assert said and "the spreadsheet shelf.csv" in said.group(1), page
+        table = page.split('<table id="item-meta">', 1)[1].split("</table>", 1)[0]
+        assert re.search(r'<th scope="row">shelf</th><td>A 12</td>', table), table
+        assert "<pre>" not in page and "&#34;shelf&#34;" not in page

@@ -159,4 +159,6 @@ def test_a_classification_verdict_says_the_model_is_better_in_words(make_ws: Any
     verdict = _text(re.search(r'<p class="verdict">(.*?)</p>', page, re.S).group(1))  # type: ignore[union-attr]
     assert "The simple methods any model must beat are always the most common label" in verdict
     assert re.search(r"The best model, len@1, .*: better than every simple method, and the "
-                     r"difference is unlikely to be chance \(p [<=] 0\.\d+\)\.", verdict), verdict
+                     r"difference is unlikely to be chance \((under )?\d+(\.\d)?%; p-value "
+                     r"(under )?0\.\d+\)\.", verdict), verdict
+    assert "F1 (macro average) 0." in verdict and "f1 macro" not in verdict, verdict

@@ -18,6 +18,7 @@ from tests.actions.test_act import TEST_BLANK, TEST_CONTENT, _add_calibration
 from tests.actions.test_act import pages as pages  # noqa: F401  (the fixture)
 
 from .conftest import PASSWORD, csrf_of, login
+from .test_stages import lang_app as lang_app  # noqa: F401  (the fixture)
 
 #: the pages a signed-in person reads: each stage, the queue, labelling, reports, admin
 PAGES = ("/", "/stages", "/stages/project", "/stages/items", "/stages/label",
@@ -388,3 +389,109 @@ def test_a_fix_that_asks_for_a_run_points_to_the_run_page() -> None:
     assert web_hint("pass --model NAME, or compare models with glamlab evaluate") == (
         "train a model on the Train models page, then compare the models on the Evaluate "
         "page")
+
+
+def _agreement_verdict(page: str) -> str:
+    m = re.search(r'<p id="agreement-verdict">(.*?)</p>', page, re.S)
+    assert m, page
+    return " ".join(re.sub(r"<[^>]+>", "", m.group(1)).split())
+
+
+def test_the_agreement_of_an_empty_project_says_nothing_is_labelled(make_ws: Any) -> None:
+    """A project with no items said "...(it reads every prediction once)...ready..": a
+    double full stop, and no prediction is read to compare labels. Now it says nothing is
+    labelled yet; while labels are compared in the background, it says so, with one
+    full stop."""
+    ws = make_ws("empty", task="illustrations", modality="image",
+                 labels=["graphic", "no_graphic"])
+    with _Signed(ws) as s:
+        verdict = _agreement_verdict(s.client.get("/").text)
+        assert "nothing is labelled yet" in verdict, verdict
+        assert ".." not in verdict and "prediction" not in verdict, verdict
+
+
+def test_the_agreement_being_worked_out_names_labels_not_predictions(web_ws: Any) -> None:
+    from glamlab.review.labelling import save_label
+
+    save_label(web_ws, "ada", next(web_ws.items()).item_id, ["graphic"])
+    with _Signed(web_ws) as s:
+        verdict = _agreement_verdict(s.client.get("/").text)
+        assert "worked out in the background" in verdict, verdict  # the first look asks
+        assert ".." not in verdict and "prediction" not in verdict, verdict
+        assert "compares the labels people gave" in verdict, verdict
+        assert s.app.state.refresher.wait(300)
+
+
+#: words a curator met on the pages and could not read: a Python package's "extra", a
+#: metric's stored name, a bare p-value, a card field, "0.0 hours", label-kind and
+#: averaging jargon
+JARGON = re.compile(r"\bthe images extra\b|\bf1[_ ]macro\b|\bf1[_ ]micro\b|\bp [=<] 0?\.\d"
+                    r"|\bwriting field\b|\babout 0\.0 hours\b|\bsingle-label\b"
+                    r"|\bmulti-label\b|\bstrict micro\b")
+
+
+def jargon_words(client: Any, pages: tuple[str, ...] = PAGES) -> list[str]:
+    """Each of :data:`JARGON` the pages show (tooltips left out), with the words around."""
+    found = []
+    for path in pages:
+        r = client.get(path)
+        assert r.status_code < 500, (path, r.status_code, r.text[:500])
+        text = re.sub(r"<[^>]+>", " ", _visible(r.text))
+        for m in JARGON.finditer(text):
+            around = " ".join(text[max(0, m.start() - 100):m.end() + 100].split())
+            found.append(f"{path}: {m.group(0)!r} in ...{around}...")
+    return found
+
+
+def test_the_pages_of_a_tuned_project_speak_plainly(pages: Any) -> None:  # noqa: F811
+    """The Train page said "the images extra"; what the policy would do said "writing
+    field blank-pages"; the project page said "single-label" and "f1_macro"; Choose the
+    policy said "about 0.0 hours of review" for a few items."""
+    _add_calibration(pages, TEST_BLANK, TEST_CONTENT)
+    with _Signed(pages) as s:
+        policy = _policy_job(s)
+        m = re.search(r"sent to a person \(([^)]*) of review\)", policy)
+        assert m and re.fullmatch(r"under a minute|about \d+ minutes?", m.group(1)), policy
+        s.sweep()
+        found = jargon_words(s.client, (*PAGES, "/stages/policy"))
+        assert found == [], "\n".join(found)
+        act = s.client.get("/stages/act").text
+        assert "writing the result to each item's <b>blank-pages</b> field" in act
+
+
+def test_the_pages_of_an_evaluated_project_speak_plainly(lang_app: Any) -> None:
+    """Evaluate and Reports said "f1_macro" and "p = 0.011": now "F1 (macro average)"
+    (its stored name in a tooltip) and the chance the difference is luck, its number
+    kept."""
+    from glamlab.registry import list_models
+
+    ws, app, c = lang_app
+    posted = {"csrf": csrf_of(c)}
+    assert c.post("/stages/evaluate", data=posted, follow_redirects=False).status_code == 303
+    assert app.state.jobs.wait(300)
+    spec = next(f"{m.name}@{m.version}" for m in list_models(ws) if m.name == "majority")
+    assert c.post("/admin/alias", data={**posted, "model": spec, "alias": "champion",
+                                        "confirmed": "yes"},
+                  follow_redirects=False).status_code == 303
+    assert c.post("/stages/run", data=posted, follow_redirects=False).status_code == 303
+    assert app.state.jobs.wait(300)
+    assert c.post("/stages/policy", data={**posted, "target_precision": "0.9"},
+                  follow_redirects=False).status_code == 303
+    assert app.state.jobs.wait(300)
+    command_words(c)  # the first look asks for the reports
+    assert app.state.refresher.wait(300)
+    found = jargon_words(c, (*PAGES, "/stages/policy"))
+    assert found == [], "\n".join(found)
+    reports = c.get("/reports").text
+    assert re.search(r"chance this difference is luck: (under )?\d+(\.\d)?% \(p-value "
+                     r"(under )?0?\.\d+\)", reports), reports
+    assert '<abbr title="f1_macro">F1 (macro average)</abbr>' in c.get("/stages/evaluate").text
+
+
+def test_review_time_is_said_as_a_person_says_it() -> None:
+    """A few items to review read "about 0.0 hours of review"."""
+    from glamlab.web.words import review_time
+
+    assert [review_time(h) for h in (0.0, 0.004, 1 / 60, 0.2, 0.999, 3.46)] == [
+        "under a minute", "under a minute", "about 1 minute", "about 12 minutes",
+        "about 1.0 hours", "about 3.5 hours"]

@@ -196,3 +196,45 @@ def test_a_test_set_item_in_the_queue_does_not_promise_to_replace_its_label(
         labels = [r.label for r in conn.execute(sa.select(t.labels.c.label).where(
             t.labels.c.item_id == in_test["item_id"], t.labels.c.active.is_(True)))]
     assert labels and in_test["label"] not in labels
+
+
+def _empty_next(html: str) -> str:
+    m = re.search(r'<span id="queue-empty-next">(.*?)</span>', html, re.S)
+    assert m, html
+    return m.group(1)
+
+
+def _said_on_an_empty_queue(ws: Any) -> str:
+    from fastapi.testclient import TestClient
+
+    from glamlab.web import create_app
+    from glamlab.web.app import stop_background
+
+    from .conftest import login
+
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "rey").status_code == 303
+        said = _empty_next(c.get("/queue").text)
+    stop_background(app)
+    return said
+
+
+def test_an_empty_queue_before_the_policy_says_to_apply_it(web_ws: Any) -> None:
+    """"Nothing waiting for you." was a dead end: before the policy is applied it points
+    to the page that applies it."""
+    said = _said_on_an_empty_queue(web_ws)
+    assert "The queue fills when the policy is applied" in said, said
+    assert 'href="/stages/act"' in said, said
+
+
+def test_an_empty_queue_after_review_says_to_export(queued_ws: Any) -> None:
+    """Once everything sent to people is decided, it points to the export."""
+    t = queued_ws.store.t
+    with queued_ws.store.write() as conn:  # the policy applied, every row decided
+        conn.execute(t.review_queue.update().values(status="decided"))
+        conn.execute(t.audit_log.insert().values(at=now(), actor="ada", action="act",
+                                                 object="", details={}))
+    said = _said_on_an_empty_queue(queued_ws)
+    assert "Everything sent to people is reviewed" in said, said
+    assert 'href="/stages/export"' in said, said

@@ -340,6 +340,11 @@ def test_a_second_label_leaves_the_gold_label_of_a_frozen_test_item(web_ws: Any)
         assert (f"{disputed} rey: {first[disputed]} (the label in force); rob: "
                 f"{other[first[disputed]]} (second labeller)") in text
         assert "in the frozen test set" in text
+        # what to do about it, not only that a new label changes the test set
+        assert ("Open it and look again: if the first label was right, give it again; if "
+                "not, give the right label, then evaluate the models again on the Evaluate "
+                "page") in text, text
+        assert 'href="/stages/evaluate"' in part
         assert f'href="/label?item={disputed}"' in part and agreed not in part
         # not on the blind page: another second labeller would see both labels
         assert 'id="to-settle"' not in rey.get("/label?mode=second").text

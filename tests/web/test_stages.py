@@ -323,3 +323,54 @@ def test_the_overview_points_to_the_ingest_problems_without_a_command(make_ws: A
     summary = summary[:summary.index("</p>")]
     assert "1 ingest problem (see the Bring items in page)" in summary
     assert "glamlab" not in summary
+
+
+def test_a_model_in_use_that_never_predicted_some_items_says_to_run_it(make_ws: Any) -> None:
+    """The champion switched back to an older model, run before 3 items came in: the
+    overview said "Keep watching" (or "See what the policy would do") while 3 items had no
+    prediction of the model in use, and the export left them out without a word. The next
+    step is to run the model in use on the Run page; after the run it is not."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions.act import act
+    from glamlab.auth import add_user
+    from glamlab.evaluation import candidates_for, evaluate, fit_baselines
+    from glamlab.inference import run
+    from glamlab.store import now
+    from glamlab.web import create_app
+    from tests.retraining.test_retrain import _workspace
+
+    ws = _workspace(make_ws)
+    fit_baselines(ws)
+    evaluate(ws, candidates_for(ws), n_boot=200)
+    run(ws, "len@champion", handle_signals=False, workers=0)
+    act(ws)
+    t = ws.store.t
+    with ws.store.write() as conn:  # 3 items in after the run
+        conn.execute(t.items.insert(), [
+            dict(item_id=f"new{i}", version=1, is_current=True, modality="text",
+                 source_kind="test", source="t", content_hash=f"new{i}", text="x" * 70,
+                 meta={}, created_at=now()) for i in range(3)])
+    assert ws.status()["next_step"] == (  # glamlab status
+        "The model in use, len@1, has no prediction for 3 of the 243 items: the policy and "
+        "the exports leave them out. First `glamlab run`.")
+    add_user(ws, "val", PASSWORD, "viewer")
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "val").status_code == 303
+        overview = c.get("/").text
+        step = overview.split('id="next-step"', 1)[1].split("</p>", 1)[0]
+        assert "Keep watching" not in step and "What the policy would do" not in step, step
+        assert "3 of the 243 items" in step and "len@1" in step, step
+        assert "run the model in use on the Run page" in step, step
+        assert 'href="/stages/run"' in step, step
+        # the Export page says the downloads have no row for them, before downloading
+        export = c.get("/stages/export").text
+        assert ("len@1 has no prediction for 3 items: the downloads have no row for them. "
+                "To include them, run the model in use on the Run page") in export, export
+        run(ws, handle_signals=False, workers=0)  # what the Run stage starts
+        step = c.get("/").text.split('id="next-step"', 1)[1].split("</p>", 1)[0]
+        assert "Run page" not in step and "/stages/run" not in step, step
+        assert 'id="export-unpredicted-warning"' not in c.get("/stages/export").text
+    stop_background(app)
+    assert "no prediction" not in ws.status()["next_step"]

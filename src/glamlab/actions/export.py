@@ -546,6 +546,35 @@ def stale_predictions_warning(ws: Workspace) -> str | None:
             "before downloading.")
 
 
+def unpredicted_warning(ws: Workspace, *, web: bool = False) -> str | None:
+    """The export's model (the policy's, else the champion) has predictions, but none for
+    some current items (an older model chosen again, or items brought in after its run):
+    the export has no row for them. In words, or ``None`` when it predicted every item (or
+    nothing, or there is no model). ``web``: the fix names the Run page."""
+    from ..errors import GlamlabError
+    from .act import resolve_model
+    from .policy import load_policy
+
+    try:
+        mv = resolve_model(ws, None, load_policy(ws.card))
+    except GlamlabError:
+        return None
+    t = ws.store.t
+    p = t.predictions.c
+    with ws.store.read() as conn:
+        if conn.execute(sa.select(p.id).where(p.model_id == mv.id).limit(1)).first() is None:
+            return None
+        predicted = sa.exists().where(p.item_id == t.items.c.item_id, p.model_id == mv.id)
+        n = int(conn.execute(sa.select(sa.func.count()).select_from(t.items).where(
+            t.items.c.is_current.is_(True), ~predicted)).scalar() or 0)
+    if not n:
+        return None
+    how = "run the model in use on the Run page" if web else "run it first: `glamlab run`"
+    return (f"{mv.spec} has no prediction for {n:,} item{'s' if n != 1 else ''}: the "
+            f"downloads have no row for {'them' if n != 1 else 'it'}. To include "
+            f"{'them' if n != 1 else 'it'}, {how} before downloading.")
+
+
 def _cell(value: Any) -> Any:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
 

@@ -61,8 +61,8 @@ def at_a_glance(view: dict[str, Any]) -> dict[str, Any]:
     only its sentence."""
     from ..tasks.agreement import ALPHA_MIN
 
-    if view.get("pending"):
-        return {"verdict": view["pending"], "pending": True}
+    if view.get("pending"):  # the overview ends the verdict with its own full stop
+        return {"verdict": view["pending"].rstrip("."), "pending": True}
     if view.get("missing"):
         needed = view.get("items_needed")
         if needed is None:  # an entities project: not measured at all
@@ -176,11 +176,23 @@ def web_agreement(ws: Workspace, schedule: Schedule | None = None) -> dict[str, 
     current; otherwise worked out in the background (``schedule``, the web app's
     refresher: the bootstrap over thousands of shared items takes a second, too long
     for the Labelling page after every label), with a note saying so meanwhile."""
+    import sqlalchemy as sa
+
     from ..store.results import get_result
     from .overview import _stored_or_scheduled
 
+    if ws.card.kind != "entities":
+        items = ws.store.t.items
+        with ws.store.read() as conn:
+            empty = conn.execute(sa.select(items.c.item_id).where(items.c.is_current.is_(True))
+                                 .limit(1)).first() is None
+        if empty:  # nothing to measure, nor to work out in the background
+            return {"missing": "nothing is labelled yet; once items are brought in and "
+                               "labelled, a second person labels some of them again, and "
+                               "the agreement is measured", "hint": None}
     row = get_result(ws.store, NAME)
     current = row is not None and row["key"] == _key(ws)
     out = _stored_or_scheduled(ws, NAME, current, row, lambda: compute_web_agreement(ws),
-                               schedule, "The agreement between labellers")
+                               schedule, "The agreement between labellers",
+                               "it compares the labels people gave to the same items")
     return out or {}

@@ -172,8 +172,10 @@ def compute_act(ws: Workspace) -> dict[str, Any]:
 
 def _stored_or_scheduled(ws: Workspace, name: str, current: bool, row: dict[str, Any] | None,
                          fn: Callable[[], Any], schedule: Schedule | None,
-                         what: str) -> dict[str, Any] | None:
-    """The stored result (with a note when out of date), after asking for a fresh one."""
+                         what: str, reads: str = "it reads every prediction once"
+                         ) -> dict[str, Any] | None:
+    """The stored result (with a note when out of date), after asking for a fresh one;
+    ``reads``: why it takes a while, in the note shown meanwhile."""
     if row is not None and current:
         return {**row["result"], "computed_at": row["computed_at"]}
     if schedule is None:
@@ -181,8 +183,8 @@ def _stored_or_scheduled(ws: Workspace, name: str, current: bool, row: dict[str,
         return {**fresh["result"], "computed_at": fresh["computed_at"]} if fresh else None
     schedule(name, fn)
     if row is None:
-        return {"pending": f"{what} is being worked out in the background (it reads every "
-                           "prediction once); this page shows it when it is ready.",
+        return {"pending": f"{what} is being worked out in the background ({reads}); "
+                           "this page shows it when it is ready.",
                 "refresh": True}
     return {**row["result"], "computed_at": row["computed_at"],
             "stale": "new results since this was worked out: an update is on its way"}

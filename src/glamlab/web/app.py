@@ -75,6 +75,15 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     templates.env.filters["threshold_pct"] = threshold_pct
     templates.env.filters["utc_minutes"] = utc_minutes  # stored times: 2026-12-05 08:53 UTC
     templates.env.filters["exact_text"] = exact_text  # a text a script reads back exactly
+    # a report's measures and p-values in words: "F1 (macro average)", "chance ... luck: 1%"
+    from .words import metric_name, plain_stats, review_time
+
+    templates.env.filters["plain_stats"] = plain_stats
+    templates.env.filters["metric_name"] = metric_name
+    templates.env.filters["review_time"] = review_time  # "under a minute", not "0.0 hours"
+    from .words import AGREEMENT_EXPLAINED
+
+    templates.env.globals["agreement_explained"] = AGREEMENT_EXPLAINED
     app.state.ws = ws
     app.state.kind = task_kind(ws.card)  # its widgets draw labelling and review controls
     app.state.auth = Auth(ws, secret(ws))

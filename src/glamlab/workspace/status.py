@@ -79,6 +79,8 @@ def workspace_status(ws: Workspace, *,
             .where(aliases.name == in_use, aliases.alias == "champion").limit(1)
         ).scalar() if in_use else None
         stale = _stale_predictions(conn, t, in_use) if in_use else None
+        unpredicted = (_unpredicted(conn, t, in_use, items)
+                       if in_use and not stale and items else None)
 
     from .verdict import baseline_verdict, not_better_than_baseline
 
@@ -125,6 +127,7 @@ def workspace_status(ws: Workspace, *,
                             labelled_word="with an outcome" if outcome else "labelled"),
         "model_in_use": f"{in_use}@champion" if in_use else None,
         "stale_predictions": stale,
+        "unpredicted": unpredicted,
         "baseline_verdict": verdict,
         "count_task": _count_words(ws) if card.modality == "tabular" else None,
         "next_step": (_tabular_next_step(items, champions, stale) if card.modality == "tabular" else
@@ -133,7 +136,7 @@ def workspace_status(ws: Workspace, *,
                                  found["baselines"] if no_better and found else None,
                                  stale, acted, keep_together,
                                  better=verdict["better"] if verdict else [],
-                                 in_use_spec=in_use_spec)),
+                                 in_use_spec=in_use_spec, unpredicted=unpredicted)),
     }
 
 
@@ -158,6 +161,37 @@ def _stale_predictions(conn: sa.Connection, t: Any, name: str) -> dict[str, str]
         return None
     return {"predictions_from": f"{latest.name}@{latest.version}",
             "champion": f"{champ.name}@{champ.version}"}
+
+
+def _unpredicted(conn: sa.Connection, t: Any, name: str,
+                 items: int) -> dict[str, Any] | None:
+    """``{"model": "X@1", "missing": 3, "items": 243}`` when the champion ``name`` has
+    stored predictions but none for some of the collection's current items (an older
+    model chosen again, or items brought in after its run): act and exports read only its
+    predictions, so those items are left out until it runs again. None when it has
+    predicted every item, or nothing at all (:func:`_stale_predictions`, or no run yet)."""
+    m, aliases, p = t.models.c, t.model_aliases.c, t.predictions.c
+    champ = conn.execute(
+        sa.select(m.id, m.name, m.version).join(t.model_aliases, aliases.model_id == m.id)
+        .where(aliases.name == name, aliases.alias == "champion").limit(1)).first()
+    if champ is None or not conn.execute(
+            sa.select(p.id).where(p.model_id == champ.id).limit(1)).first():
+        return None
+    predicted = sa.exists().where(p.item_id == t.items.c.item_id, p.model_id == champ.id)
+    missing = _count(conn, t.items, t.items.c.is_current.is_(True), ~predicted)
+    if not missing:
+        return None
+    return {"model": f"{champ.name}@{champ.version}", "missing": missing, "items": items}
+
+
+def unpredicted_step(unpredicted: dict[str, Any], *, web: bool = False) -> str:
+    """The next step while the model in use never predicted some items
+    (:func:`_unpredicted`)."""
+    n, total = unpredicted["missing"], unpredicted["items"]
+    how = "run the model in use on the Run page" if web else "`glamlab run`"
+    return (f"The model in use, {unpredicted['model']}, has no prediction for {n:,} of the "
+            f"{total:,} {plural(total, 'item')}: the policy and the exports leave "
+            f"{'it' if n == 1 else 'them'} out. First {how}.")
 
 
 def stale_predictions_sentence(stale: dict[str, str], *, web: bool = False) -> str:
@@ -293,7 +327,8 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
                not_beaten: list[str] | None = None,
                stale: dict[str, str] | None = None, acted: int = 0,
                keep_together: Callable[[], str | None] | None = None, *,
-               better: Sequence[str] = (), in_use_spec: str | None = None) -> str:
+               better: Sequence[str] = (), in_use_spec: str | None = None,
+               unpredicted: dict[str, Any] | None = None) -> str:
     if not need:
         return ("State the need in words: edit [project] need in glamlab.toml "
                 "(e.g. 'stop paying the OCR service for blank pages').")
@@ -319,6 +354,8 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
                    "(evaluate first: its verdict chooses the model)."))
     if stale:
         return run_champion_step(stale)
+    if unpredicted:
+        return unpredicted_step(unpredicted)
     if machine == 0 and queue_open == 0 and not acted:
         return ("Turn predictions into actions: `glamlab act --dry-run` shows what the policy "
                 "would do; `glamlab act --optimise --target-precision 0.95 --write` sets the "

@@ -14,7 +14,12 @@ from ...auth import User
 from ...progress import plural
 from ...reports.agreement import agreement_section, at_a_glance, web_agreement
 from ...reports.overview import evaluation_sections, gather
-from ...workspace.status import SEE_ERRORS, no_better_step, stale_predictions_sentence
+from ...workspace.status import (
+    SEE_ERRORS,
+    no_better_step,
+    stale_predictions_sentence,
+    unpredicted_step,
+)
 from ..pages import page_user, render
 
 router = APIRouter(include_in_schema=False)
@@ -92,6 +97,8 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
     if stale:
         return (f"Run the champion {stale['champion']} over the collection.", "/stages/run",
                 "Run it")
+    if status.get("unpredicted"):
+        return (unpredicted_step(status["unpredicted"], web=True), "/stages/run", "Run it")
     if queue_open:
         return (f"{queue_open:,} predictions wait for a person.", "/queue", "Review them")
     if not by["actions"]["done"]:

@@ -112,7 +112,7 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
         link_choices(ws, rows)
         _text_state(ws, rows)
     return render(request, "queue.html", {
-        "rows": rows, "sort": sort, "label": label_filter or "", "view": view,
+        "acted": False if rows else _acted(ws), "rows": rows, "sort": sort, "label": label_filter or "", "view": view,
         "kind_filter": kind_filter or "", "can_decide": user.can("reviewer"),
         "lease_s": int(review.DEFAULT_LEASE_S), "heartbeat_s": review.LEASE_HEARTBEAT_S,
         "sorts": review.SORTS, "counts": request.app.state.queue_counts.get(),
@@ -123,6 +123,17 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
         "kept": request.query_params.get("kept") or "",
         "carried": _count_param(request, "carried"),
         "dropped": _count_param(request, "dropped"), **extra}, status=status)
+
+
+def _acted(ws: Any) -> bool:
+    """Whether the policy was ever applied (not a dry run): an empty queue then means
+    everything sent to people is decided, else that nothing was sent yet."""
+    import sqlalchemy as sa
+
+    log = ws.store.t.audit_log
+    with ws.store.read() as conn:
+        return conn.execute(sa.select(log.c.id).where(log.c.action == "act").limit(1)
+                            ).first() is not None
 
 
 def _count_param(request: Request, name: str) -> int | None:
@@ -444,9 +455,41 @@ def item_page(request: Request, item_id: str, user: User = Depends(page_user)) -
                      for g in gold_span_sets(ws, item_id)]
     return render(request, "item.html", {
         "item": item, "history": review.item_history(ws, item_id), "span_sets": span_sets,
-        "iiif": iiif_service(item), "meta_json": json.dumps(item.meta, indent=2,
-                                                            ensure_ascii=False, default=str),
+        "iiif": iiif_service(item), "source": source_words(item.source_kind, item.source),
+        "meta": [(k, _meta_value(v)) for k, v in (item.meta or {}).items()],
         "explanation": _explanation(ws, item_id)})
+
+
+#: where an item came from, in a curator's words (by its ``source_kind``)
+SOURCE_WORDS = {"csv": "the spreadsheet", "xlsx": "the spreadsheet", "xls": "the spreadsheet",
+                "jsonl": "the table", "parquet": "the table", "table": "the table",
+                "folder": "the images", "iiif": "the IIIF manifest", "mets": "the METS file",
+                "text": "the text file", "annif": "the Annif corpus", "xml": "the XML file"}
+
+
+def source_words(kind: str | None, source: str | None) -> str:
+    """"the spreadsheet labels.csv": the file an item came from, by its name only (the
+    server's folders, e.g. where uploads are kept, are nobody's business on the page); an
+    address on the web is shown whole."""
+    what = SOURCE_WORDS.get(kind or "", "the file")
+    if not source:
+        return what
+    if "://" in source:
+        return f"{what} {source}"
+    return f"{what} {source.replace(chr(92), '/').rstrip('/').rsplit('/', 1)[-1]}"
+
+
+def _meta_value(value: Any) -> str:
+    """A metadata value as a table cell: text as it is, lists joined, the rest as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, (int, float, bool)):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _explanation(ws: Any, item_id: str) -> dict[str, Any] | None:

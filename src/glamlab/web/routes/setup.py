@@ -51,7 +51,32 @@ METRIC_WORDS = {
     "ndcg_at_k": "ranking quality of the suggestions (several labels per item)",
     "strict_micro_f1": "entities: F1 with exact boundaries and type (HIPE strict)",
     "fuzzy_micro_f1": "entities: F1 with the type right and the words overlapping (HIPE fuzzy)",
+    "strict_micro_precision": "entities: share of the names found that are right, exact "
+                              "boundaries and type (HIPE strict precision)",
+    "strict_micro_recall": "entities: share of the names there that are found, exact "
+                           "boundaries and type (HIPE strict recall)",
+    "fuzzy_micro_precision": "entities: share of the names found that are right, the words "
+                             "overlapping (HIPE fuzzy precision)",
+    "fuzzy_micro_recall": "entities: share of the names there that are found, the words "
+                          "overlapping (HIPE fuzzy recall)",
 }
+
+#: a measure offered for several kinds, in the words of the kind it is listed under (each
+#: choice of the list reads differently)
+KIND_METRIC_WORDS = {
+    ("multi-label", "f1_micro"): "F1 over every label given to every item (common labels "
+                                 "dominate; several labels per item)",
+    ("multi-label", "f1_macro"): "F1 of each label, averaged (rare labels count as much as "
+                                 "common ones; several labels per item)",
+}
+
+
+def metric_words(metric: str | None, kind: str | None = None) -> str:
+    """How models are compared, in words (the stored name of the measure otherwise)."""
+    if not metric:
+        return "the usual measure for what is predicted"
+    return KIND_METRIC_WORDS.get((kind or "", metric)) or METRIC_WORDS.get(
+        metric, metric.replace("_", " "))
 
 
 def _stage(request: Request, template: str, stage: str, ctx: dict[str, Any],
@@ -69,6 +94,7 @@ def project_page(request: Request, user: User = Depends(page_user)) -> Response:
     ws = request.app.state.ws
     return _stage(request, "stage_project.html", "project", {
         "holds": ws.holdings(), "modalities": MODALITIES, "kinds": KINDS,
+        "metric_words": metric_words(ws.card.metric, ws.card.kind),
         "metrics": _metrics(), "form": {}, "error": None, "entity_types": hipe_types(),
         "saved": request.query_params.get("saved")})
 
@@ -81,7 +107,7 @@ def _metrics() -> dict[str, list[tuple[str, str]]]:
     for k in KINDS:
         kind = get(k)
         names = [kind.default_metric, *(m for m in kind.metrics if m != kind.default_metric)]
-        out[k] = [(m, METRIC_WORDS.get(m, m.replace("_", " "))) for m in names]
+        out[k] = [(m, metric_words(m, k)) for m in dict.fromkeys(names)]
     return out
 
 
@@ -133,6 +159,7 @@ def project_save(request: Request, form: FormData = Depends(form_of),
     except GlamlabError as exc:
         return _stage(request, "stage_project.html", "project", {
             "holds": ws.holdings(), "modalities": MODALITIES, "kinds": KINDS,
+            "metric_words": metric_words(ws.card.metric, ws.card.kind),
             "metrics": _metrics(), "form": values, "error": exc, "saved": None,
             "entity_types": hipe_types()}, status=422)
     request.app.state.kind = task_kind(ws.card)  # its widgets draw the labelling controls

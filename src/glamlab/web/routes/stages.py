@@ -409,6 +409,7 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
         asked_meta,
         spreadsheet_id_warning,
         stale_predictions_warning,
+        unpredicted_warning,
     )
     from ...trends.aggregate import metadata_fields
 
@@ -431,6 +432,7 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
     query = "" if default else urlencode([("chosen", "1"), *(("meta", f) for f in chosen)])
     return _page(request, "export", {"formats": _export_formats(ws), "id_warning": warning,
                                      "stale_warning": stale, "check": check,
+                                     "unpredicted_warning": unpredicted_warning(ws, web=True),
                                      "meta_fields": fields, "meta_chosen": chosen,
                                      "meta_query": query})
 
@@ -567,8 +569,10 @@ def train_page(request: Request, user: User = Depends(page_user)) -> Response:
     ws = request.app.state.ws
     entities = ws.card.kind == "entities"
     # baselines are fitted by evaluate; entity recognisers only for an entities project
-    rows = [r for r in for_project(ws.card) if "baseline" not in r["good_for"]
-            and ("entities" in r["good_for"]) == entities]
+    from ..words import needs_words
+
+    rows = [{**r, "needs": needs_words(str(r["needs"]))} for r in for_project(ws.card)
+            if "baseline" not in r["good_for"] and ("entities" in r["good_for"]) == entities]
     return _page(request, "train", {
         "job": _job_view(jobs.latest(ws, "train")), "predictors": rows,
         "models": [m for m in list_models(ws)], "labelling": review.labelling_counts(ws)},
