@@ -374,3 +374,34 @@ def test_a_model_in_use_that_never_predicted_some_items_says_to_run_it(make_ws: 
         assert 'id="export-unpredicted-warning"' not in c.get("/stages/export").text
     stop_background(app)
     assert "no prediction" not in ws.status()["next_step"]
+
+
+def test_an_item_the_model_in_use_could_not_predict_does_not_ask_for_another_run(
+        make_ws: Any) -> None:
+    """An item a run of the model in use failed on (here: a text item with no text) has
+    no prediction, yet running the model again fails again: the next step must not say
+    "run the model in use" for ever. The Run page names such items and why."""
+    from glamlab.actions.act import act
+    from glamlab.evaluation import candidates_for, evaluate, fit_baselines
+    from glamlab.inference import run
+    from glamlab.store import now
+    from tests.retraining.test_retrain import _workspace
+
+    ws = _workspace(make_ws)
+    fit_baselines(ws)
+    evaluate(ws, candidates_for(ws), n_boot=200)
+    t = ws.store.t
+    with ws.store.write() as conn:  # an item the model cannot read
+        conn.execute(t.items.insert(), [
+            dict(item_id="empty", version=1, is_current=True, modality="text",
+                 source_kind="test", source="t", content_hash="empty", text=None,
+                 meta={}, created_at=now())])
+    report = run(ws, "len@champion", handle_signals=False, workers=0)
+    assert report.failed == 1, report
+    act(ws)
+    status = ws.status()
+    assert status["unpredicted"] is None, status["unpredicted"]
+    assert "has no prediction for" not in status["next_step"], status["next_step"]
+    from glamlab.actions.export import unpredicted_warning
+
+    assert unpredicted_warning(ws) is None  # nor does the Export page ask for a run

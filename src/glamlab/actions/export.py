@@ -549,9 +549,11 @@ def stale_predictions_warning(ws: Workspace) -> str | None:
 def unpredicted_warning(ws: Workspace, *, web: bool = False) -> str | None:
     """The export's model (the policy's, else the champion) has predictions, but none for
     some current items (an older model chosen again, or items brought in after its run):
-    the export has no row for them. In words, or ``None`` when it predicted every item (or
-    nothing, or there is no model). ``web``: the fix names the Run page."""
+    the export has no row for them (items a run of it could not predict are not counted:
+    :func:`glamlab.workspace.status.count_unpredicted`). In words, or ``None`` when it
+    predicted every item (or nothing, or there is no model). ``web``: the fix names the Run page."""
     from ..errors import GlamlabError
+    from ..workspace.status import count_unpredicted
     from .act import resolve_model
     from .policy import load_policy
 
@@ -564,9 +566,7 @@ def unpredicted_warning(ws: Workspace, *, web: bool = False) -> str | None:
     with ws.store.read() as conn:
         if conn.execute(sa.select(p.id).where(p.model_id == mv.id).limit(1)).first() is None:
             return None
-        predicted = sa.exists().where(p.item_id == t.items.c.item_id, p.model_id == mv.id)
-        n = int(conn.execute(sa.select(sa.func.count()).select_from(t.items).where(
-            t.items.c.is_current.is_(True), ~predicted)).scalar() or 0)
+        n = count_unpredicted(conn, t, mv.id)
     if not n:
         return None
     how = "run the model in use on the Run page" if web else "run it first: `glamlab run`"

@@ -168,8 +168,10 @@ def _unpredicted(conn: sa.Connection, t: Any, name: str,
     """``{"model": "X@1", "missing": 3, "items": 243}`` when the champion ``name`` has
     stored predictions but none for some of the collection's current items (an older
     model chosen again, or items brought in after its run): act and exports read only its
-    predictions, so those items are left out until it runs again. None when it has
-    predicted every item, or nothing at all (:func:`_stale_predictions`, or no run yet)."""
+    predictions, so those items are left out until it runs again. Items a run of it
+    could not predict are not counted (running it again does not help them). None when
+    it has predicted every item, or nothing at all (:func:`_stale_predictions`, or no
+    run yet)."""
     m, aliases, p = t.models.c, t.model_aliases.c, t.predictions.c
     champ = conn.execute(
         sa.select(m.id, m.name, m.version).join(t.model_aliases, aliases.model_id == m.id)
@@ -177,11 +179,20 @@ def _unpredicted(conn: sa.Connection, t: Any, name: str,
     if champ is None or not conn.execute(
             sa.select(p.id).where(p.model_id == champ.id).limit(1)).first():
         return None
-    predicted = sa.exists().where(p.item_id == t.items.c.item_id, p.model_id == champ.id)
-    missing = _count(conn, t.items, t.items.c.is_current.is_(True), ~predicted)
+    missing = count_unpredicted(conn, t, champ.id)
     if not missing:
         return None
     return {"model": f"{champ.name}@{champ.version}", "missing": missing, "items": items}
+
+
+def count_unpredicted(conn: sa.Connection, t: Any, model_id: int) -> int:
+    """How many current items the model ``model_id`` has no prediction for, leaving out
+    the items a run of it could not predict (a corrupt image: running it again fails
+    again; the Run page names them and why), in one query."""
+    items, p, f = t.items.c, t.predictions.c, t.run_failures.c
+    predicted = sa.exists().where(p.item_id == items.item_id, p.model_id == model_id)
+    failed = sa.exists().where(f.item_id == items.item_id, f.model_id == model_id)
+    return _count(conn, t.items, items.is_current.is_(True), ~predicted, ~failed)
 
 
 def unpredicted_step(unpredicted: dict[str, Any], *, web: bool = False) -> str:
