@@ -46,8 +46,10 @@ def _pattern() -> re.Pattern[str]:
 
 
 def _visible(html: str) -> str:
-    """The page without its scripts, styles and comments (a CSS ``--var`` is no flag)."""
+    """The page without its scripts, styles and comments (a CSS ``--var`` is no flag),
+    nor its CSRF token (random URL-safe text, which can start with ``--`` and a letter)."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    html = re.sub(r'(data-csrf=|name="csrf" value=)"[^"]*"', r'\1""', html)
     return re.sub(r"<!--.*?-->", " ", html, flags=re.S)
 
 
@@ -495,3 +497,11 @@ def test_review_time_is_said_as_a_person_says_it() -> None:
     assert [review_time(h) for h in (0.0, 0.004, 1 / 60, 0.2, 0.999, 3.46)] == [
         "under a minute", "under a minute", "about 1 minute", "about 12 minutes",
         "about 1.0 hours", "about 3.5 hours"]
+
+
+def test_a_csrf_token_that_starts_like_a_flag_is_not_a_command() -> None:
+    """The CSRF token is random URL-safe text: one that began with ``--s`` failed the
+    sweep of fresh projects once (CI-like run), as if the page named a flag."""
+    page = ('<body data-csrf="--sAz9n9o6"><form><input type="hidden" name="csrf" '
+            'value="--sAz9n9o6"></form><p>Run it with --model x</p></body>')
+    assert _pattern().findall(_visible(page)) == ["--model"]
