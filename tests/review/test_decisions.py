@@ -68,3 +68,28 @@ def test_the_champions_prediction_is_judged_by_the_policy(make_ws) -> None:
     assert sorted(out.labels) == ["p", "q"] and out.model == "hash@1"
     # a fixed 0.5 would have decided otherwise for a label scored below it
     assert any(d["score"] < 0.5 for d in out.decisions if d["action"] != "reject")
+
+
+def test_a_reviewers_accept_builds_on_the_gold_label_not_on_a_blind_second_label(
+        make_ws, tmp_path) -> None:
+    """A blind second label (the Labelling page's second labeller) is never gold beside
+    another person's label. Accepting a prediction built the new gold on the item's
+    newest annotator, the second labeller: in a multi-label project {z} + w became gold
+    and the first person's x and y were switched off. Now the gold in force is built on,
+    and the second label stays for the agreement."""
+    from glamlab.review import save_label
+
+    ws = make_ws(labels=["x", "y", "z", "w"], modality="text", multi_label=True)
+    add_items(ws, [{"item_id": "r1", "modality": "text"}])
+    import_labels(ws, write_csv(tmp_path / "l.csv", ["id", "label"], [["r1", "x|y"]]))
+    save_label(ws, "bea", "r1", ["z"], None, second=True)
+    assert gold_labels(ws)["r1"] == ["x", "y"]
+    _queue(ws, "r1", "w", 0.7)
+    row = lease_queue(ws, "rey", limit=1)[0]
+    decide(ws, "rey", row["id"], "accept", row["version"])
+    assert gold_labels(ws)["r1"] == ["w", "x", "y"]
+    with ws.store.read() as conn:
+        t = ws.store.t.labels
+        bea = conn.execute(t.select().where(t.c.active.is_(True),
+                                            t.c.annotator == "bea")).all()
+    assert [r.label for r in bea] == ["z"]  # kept for the agreement

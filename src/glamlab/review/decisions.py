@@ -377,16 +377,24 @@ def _gold_label(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any], it
             conn.execute(st.splits.insert().values(item_id=item_id, split="train",
                                                    created_at=stamp))
         return "train", earlier
+    from ..store.gold import SECOND
+
     active = conn.execute(sa.select(st.labels.c.id, st.labels.c.label, st.labels.c.value,
-                                    st.labels.c.annotator)
+                                    st.labels.c.annotator, st.labels.c.source)
                           .where(st.labels.c.item_id == item_id, st.labels.c.active.is_(True))
                           .order_by(st.labels.c.id)).all()
-    latest = active[-1].annotator if active else None  # whose labels are the gold (labels.py)
-    current = kind.gold_from_rows([LabelRow(r.label, r.value) for r in active
+    # whose labels are the gold: the latest person's, a blind second labeller's only
+    # where no one else's is active (the one rule, glamlab.store.gold.in_force)
+    ranked = [r for r in active if r.source != SECOND] or list(active)
+    latest = ranked[-1].annotator if active else None
+    current = kind.gold_from_rows([LabelRow(r.label, r.value) for r in ranked
                                    if r.annotator == latest]) if active else None
     wanted = kind.gold_rows(kind.accepted(current, chosen))
     keys = {(r.label, _same(r.value)) for r in wanted}
-    retire = [r.id for r in active if (r.label, _same(r.value)) not in keys]
+    # a blind second label stays, for the agreement between labellers (it is never gold
+    # beside another person's label)
+    retire = [r.id for r in active
+              if (r.label, _same(r.value)) not in keys and r.source != SECOND]
     if retire:
         conn.execute(st.labels.update().where(st.labels.c.id.in_(retire)).values(active=False))
     # the reviewer holds the whole new gold (the latest annotator's rows are the gold)
