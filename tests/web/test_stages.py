@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from glamlab.demo import demo_data
 from glamlab.web.app import stop_background
@@ -405,3 +406,13 @@ def test_an_item_the_model_in_use_could_not_predict_does_not_ask_for_another_run
     from glamlab.actions.export import unpredicted_warning
 
     assert unpredicted_warning(ws) is None  # nor does the Export page ask for a run
+    # a failure of an earlier run counts as waiting: the next run tries the item again
+    # (a server that was down, a file fixed since); only the latest run's failures don't
+    t = ws.store.t
+    with ws.store.write() as conn:
+        model_id = conn.execute(sa.select(t.runs.c.model_id)).scalar()
+        conn.execute(t.runs.insert().values(model_id=model_id, status="done", engine="local",
+                                            workers=1, query={}, planned=0, done=0,
+                                            failed=0, started_at=now(), finished_at=now()))
+    assert ws.status()["unpredicted"]["missing"] == 1
+    assert unpredicted_warning(ws) is not None

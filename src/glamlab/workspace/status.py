@@ -187,12 +187,20 @@ def _unpredicted(conn: sa.Connection, t: Any, name: str,
 
 def count_unpredicted(conn: sa.Connection, t: Any, model_id: int) -> int:
     """How many current items the model ``model_id`` has no prediction for, leaving out
-    the items a run of it could not predict (a corrupt image: running it again fails
-    again; the Run page names them and why), in one query."""
+    the items its latest run could not predict (a corrupt image: running it again fails
+    again; the Run page names them and why). Failures of earlier runs count as waiting:
+    the next run tries those items again (a server that was down, a file fixed since).
+    One query; the failures are read once (``NOT IN``; ``run_failures`` has no index by
+    item, so a correlated lookup would read it once per item)."""
     items, p, f = t.items.c, t.predictions.c, t.run_failures.c
+    latest = conn.execute(sa.select(sa.func.max(t.runs.c.id))
+                          .where(t.runs.c.model_id == model_id)).scalar()
     predicted = sa.exists().where(p.item_id == items.item_id, p.model_id == model_id)
-    failed = sa.exists().where(f.item_id == items.item_id, f.model_id == model_id)
-    return _count(conn, t.items, items.is_current.is_(True), ~predicted, ~failed)
+    where = [items.is_current.is_(True), ~predicted]
+    if latest is not None:
+        where.append(items.item_id.not_in(
+            sa.select(f.item_id).where(f.run_id == latest, f.model_id == model_id)))
+    return _count(conn, t.items, *where)
 
 
 def unpredicted_step(unpredicted: dict[str, Any], *, web: bool = False) -> str:
