@@ -83,9 +83,14 @@ def test_a_second_labellers_label_is_gold_only_where_it_is_the_only_label(ws, tm
 
     import_labels(ws, write_csv(tmp_path / "a.csv", ["id", "label"],
                                 [["p0", "blank"], ["p1", "blank"]]))
+    from glamlab.review import undo_label
+
+    save_label(ws, "ana", "p2", ["blank"], "train")
     save_label(ws, "rob", "p0", ["content"], None, second=True)
     save_label(ws, "rob", "p1", ["blank"], None, second=True)
-    save_label(ws, "rob", "p2", ["content"], None, second=True)  # no other label: gold
+    save_label(ws, "rob", "p2", ["content"], None, second=True)
+    assert gold_labels(ws) == {"p0": ["blank"], "p1": ["blank"], "p2": ["blank"]}
+    undo_label(ws, "ana")  # the first label taken back: the second is the only label
     assert gold_labels(ws) == {"p0": ["blank"], "p1": ["blank"], "p2": ["content"]}
     assert annotator_labels(ws)["p0"] == {"import": ["blank"], "rob": ["content"]}
     found = second_disagreements(ws)

@@ -430,3 +430,29 @@ def test_labels_to_settle_are_looked_up_again_only_when_a_label_changes(
         rey.close()
         rob.close()
         stop_background(app)
+
+
+def test_a_second_label_is_refused_on_an_item_no_one_else_labelled_or_the_user_did(
+        make_ws: Any) -> None:
+    """The second-labeller page offers only items someone else labelled, but a crafted
+    post named any item: a "second" label on the user's own item replaced their label,
+    and on an unlabelled item it was the only label, so the label in force (a frozen
+    test item's too). Both are refused now, and nothing is written."""
+    import pytest
+
+    from glamlab.errors import LabelError
+    from glamlab.review import save_label
+    from glamlab.tasks import gold_labels
+    from tests.actions.helpers import add_items
+
+    ws = make_ws(labels=["a", "b"], modality="text")
+    add_items(ws, [{"item_id": i, "modality": "text"} for i in ("mine", "none")])
+    save_label(ws, "ana", "mine", ["a"], "train")
+    before = gold_labels(ws)
+    with pytest.raises(LabelError, match="you labelled this item already"):
+        save_label(ws, "ana", "mine", ["b"], None, second=True)
+    with pytest.raises(LabelError, match="nobody else has labelled this item"):
+        save_label(ws, "ana", "none", ["b"], None, second=True)
+    assert gold_labels(ws) == before
+    save_label(ws, "bea", "mine", ["b"], None, second=True)  # the flow it is for
+    assert gold_labels(ws) == before

@@ -86,6 +86,8 @@ def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
             check_strategy(strategy, split)
     stamp = now()
     with ws.store.write() as conn:
+        if second:
+            _check_second(conn, ws, user, item_id)
         if kind.write_gold(ws, conn, item_id, gold, annotator=user, source="web"):
             # the kind keeps its gold elsewhere (entities: the span store)
             existing = conn.execute(sa.select(st.splits.c.split)
@@ -151,6 +153,28 @@ def undo_label(ws: Workspace, user: str) -> dict[str, Any] | None:
     return None
 
 
+
+
+def _check_second(conn: sa.Connection, ws: Workspace, user: str, item_id: str) -> None:
+    """A blind second label is for an item someone else labelled and ``user`` did not:
+    else it would replace ``user``'s own label, or be the item's only one, and so the
+    label in force (a frozen test item's too), which a second label never is."""
+    from ..store.gold import SECOND
+
+    t = ws.store.t.labels
+    rows = conn.execute(sa.select(t.c.annotator, t.c.source).where(
+        t.c.item_id == item_id, t.c.active.is_(True))).all()
+    if any(r.annotator == user and r.source != SECOND for r in rows):
+        raise LabelError(f"{item_id}: you labelled this item already, so your label cannot "
+                         "be a blind second label", item=item_id,
+                         hint="a second labeller labels items someone else labelled; "
+                              "to change your own label, open the item on the Labelling "
+                              "page")
+    if not any(r.annotator != user for r in rows):
+        raise LabelError(f"{item_id}: nobody else has labelled this item, so there is "
+                         "nothing to compare a second label with", item=item_id,
+                         hint="label it on the Labelling page (a first label), or take the "
+                              "next item the second-labeller page offers")
 
 
 def second_labelling(ws: Workspace, user: str, *,
