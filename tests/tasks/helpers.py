@@ -59,3 +59,19 @@ def write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
         w.writerow(header)
         w.writerows(rows)
     return path
+
+
+def label_twice(ws: Any, folder: Path, n: int = 110) -> tuple[list[str], list[str]]:
+    """``n`` text items ``i0``... labelled "yes"/"no" by two people, ann and bob, who
+    disagree on one item in twenty (a labelled-twice sample the agreement judges);
+    their labels, in item order."""
+    from glamlab.tasks import import_labels
+
+    add_items(ws, [{"id": f"i{k}", "text": f"text {k}"} for k in range(n)])
+    a = ["yes" if k % 2 else "no" for k in range(n)]
+    b = [v if k % 20 else ("no" if v == "yes" else "yes") for k, v in enumerate(a)]
+    for who, labels in (("ann", a), ("bob", b)):
+        import_labels(ws, write_csv(folder / f"{who}.csv", ["id", "label"],
+                                    [[f"i{k}", v] for k, v in enumerate(labels)]),
+                      annotator=who)
+    return a, b

@@ -9,7 +9,7 @@ from sklearn.metrics import cohen_kappa_score
 
 from glamlab.errors import LabelError
 from glamlab.tasks import agreement, cohen_kappa, import_labels, krippendorff_alpha_nominal
-from tests.tasks.helpers import add_items, write_csv
+from tests.tasks.helpers import add_items, label_twice, write_csv
 
 
 def test_cohen_kappa_matches_sklearn() -> None:
@@ -112,15 +112,8 @@ def test_one_shared_item_gets_no_verdict(make_ws, tmp_path) -> None:
 def test_enough_shared_items_get_a_verdict_and_an_interval(make_ws, tmp_path) -> None:
     from glamlab.tasks.agreement import alpha_interval
 
-    n = 110
     ws = make_ws(labels=["yes", "no"], modality="text")
-    add_items(ws, [{"id": f"i{k}", "text": "x"} for k in range(n)])
-    a = ["yes" if k % 2 else "no" for k in range(n)]
-    b = [v if k % 20 else ("no" if v == "yes" else "yes") for k, v in enumerate(a)]
-    for who, labels in (("ann", a), ("bob", b)):
-        import_labels(ws, write_csv(tmp_path / f"{who}.csv", ["id", "label"],
-                                    [[f"i{k}", v] for k, v in enumerate(labels)]),
-                      annotator=who)
+    a, b = label_twice(ws, tmp_path, 110)
     r = agreement(ws)
     alpha = r["krippendorff_alpha"]
     assert r["enough_items"] and alpha == pytest.approx(

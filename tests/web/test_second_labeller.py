@@ -8,6 +8,8 @@ in their split, and the overview says whether the labels can be trusted."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html import unescape
 from typing import Any
 
@@ -41,15 +43,27 @@ def _rows(ws: Any, table: Any) -> list[tuple[Any, ...]]:
         return sorted(tuple(r) for r in conn.execute(sa.select(table)).all())
 
 
-def test_second_labeller_labels_the_first_persons_items_blind(web_ws: Any) -> None:
-    ws = web_ws
-    ids = [i.item_id for i in ws.items(limit=6)]
-    first = {i: ("graphic" if k % 2 else "no_graphic") for k, i in enumerate(ids)}
+@contextmanager
+def _rey_and_rob(ws: Any) -> Iterator[tuple[Any, TestClient, TestClient]]:
+    """The web app with rey (the first labeller) and rob (the second) signed in, each in
+    a client of their own; closed, and the app's background work stopped, after."""
     app = create_app(ws)
     rey, rob = TestClient(app), TestClient(app)
     try:
         for c, user in ((rey, "rey"), (rob, "rob")):
             assert login(c, user).status_code == 303
+        yield app, rey, rob
+    finally:
+        rey.close()
+        rob.close()
+        stop_background(app)
+
+
+def test_second_labeller_labels_the_first_persons_items_blind(web_ws: Any) -> None:
+    ws = web_ws
+    ids = [i.item_id for i in ws.items(limit=6)]
+    first = {i: ("graphic" if k % 2 else "no_graphic") for k, i in enumerate(ids)}
+    with _rey_and_rob(ws) as (app, rey, rob):
         for i, label in first.items():
             assert _label(rey, i, label, split="test", strategy="random").status_code == 303
         splits = _rows(ws, ws.store.t.splits)
@@ -93,20 +107,12 @@ def test_second_labeller_labels_the_first_persons_items_blind(web_ws: Any) -> No
         assert pair["percent_agreement"] == (len(ids) - 1) / len(ids)
         # rey has nothing to label again: rob labelled only rey's items
         assert _shown(rey.get("/label?mode=second").text) is None
-    finally:
-        rey.close()
-        rob.close()
-        stop_background(app)
 
 
 def test_skip_and_undo_stay_in_second_labelling(web_ws: Any) -> None:
     ws = web_ws
     ids = [i.item_id for i in ws.items(limit=3)]
-    app = create_app(ws)
-    rey, rob = TestClient(app), TestClient(app)
-    try:
-        for c, user in ((rey, "rey"), (rob, "rob")):
-            assert login(c, user).status_code == 303
+    with _rey_and_rob(ws) as (app, rey, rob):
         for i in ids:
             _label(rey, i, "graphic", split="train", strategy="random")
         shown = _shown(rob.get("/label?mode=second").text)
@@ -126,10 +132,6 @@ def test_skip_and_undo_stay_in_second_labelling(web_ws: Any) -> None:
                 t.c.annotator == "rob", t.c.active.is_(True))).all()
             assert len(conn.execute(sa.select(t.c.id).where(
                 t.c.annotator == "rey", t.c.active.is_(True))).all()) == 3
-    finally:
-        rey.close()
-        rob.close()
-        stop_background(app)
 
 
 def test_a_second_label_on_an_item_in_no_split_leaves_it_in_none(make_ws: Any,
@@ -186,11 +188,7 @@ def test_a_bad_second_label_is_refused_in_words(web_ws: Any) -> None:
 def test_overview_says_whether_the_labels_can_be_trusted(web_ws: Any) -> None:
     ws = web_ws
     ids = [i.item_id for i in ws.items(limit=12)]
-    app = create_app(ws)
-    rey, rob = TestClient(app), TestClient(app)
-    try:
-        for c, user in ((rey, "rey"), (rob, "rob")):
-            assert login(c, user).status_code == 303
+    with _rey_and_rob(ws) as (app, rey, rob):
         rey.get("/")
         assert app.state.refresher.wait(120)
         text = _text(rey.get("/").text)
@@ -217,29 +215,18 @@ def test_overview_says_whether_the_labels_can_be_trusted(web_ws: Any) -> None:
         assert f"95% interval {low:.2f} to {high:.2f}" in text
         assert f"Items labelled by two or more people: 12 of the {needed} needed" in text
         assert 'href="/label?mode=second" id="agreement-second"' in page.text
-    finally:
-        rey.close()
-        rob.close()
-        stop_background(app)
 
 
 def test_overview_gives_a_verdict_once_enough_items_are_labelled_twice(
         make_ws: Any, tmp_path: Any) -> None:
     from glamlab.auth import add_user
-    from glamlab.tasks import import_labels
-    from tests.tasks.helpers import add_items, write_csv
+    from tests.tasks.helpers import label_twice
 
     from .conftest import PASSWORD
 
     n = 110
     ws = make_ws("agreed", modality="text", labels=["yes", "no"])
-    add_items(ws, [{"id": f"i{k}", "text": f"text {k}"} for k in range(n)])
-    a = ["yes" if k % 2 else "no" for k in range(n)]
-    b = [v if k % 20 else ("no" if v == "yes" else "yes") for k, v in enumerate(a)]
-    for who, labels in (("ann", a), ("bob", b)):
-        import_labels(ws, write_csv(tmp_path / f"{who}.csv", ["id", "label"],
-                                    [[f"i{k}", v] for k, v in enumerate(labels)]),
-                      annotator=who)
+    label_twice(ws, tmp_path, n)
     add_user(ws, "rob", PASSWORD, "reviewer")
     app = create_app(ws)
     c = TestClient(app)
@@ -313,11 +300,7 @@ def test_a_second_label_leaves_the_gold_label_of_a_frozen_test_item(web_ws: Any)
     ids = [i.item_id for i in ws.items(limit=4)]
     first = {i: ("graphic" if k % 2 else "no_graphic") for k, i in enumerate(ids)}
     other = {"graphic": "no_graphic", "no_graphic": "graphic"}
-    app = create_app(ws)
-    rey, rob = TestClient(app), TestClient(app)
-    try:
-        for c, user in ((rey, "rey"), (rob, "rob")):
-            assert login(c, user).status_code == 303
+    with _rey_and_rob(ws) as (app, rey, rob):
         for i, label in first.items():
             assert _label(rey, i, label, split="test", strategy="random").status_code == 303
         test_data(ws, reader="evaluate")  # a model was measured on the test set
@@ -354,10 +337,6 @@ def test_a_second_label_leaves_the_gold_label_of_a_frozen_test_item(web_ws: Any)
                       strategy="random").status_code == 303
         assert gold_labels(ws)[disputed] == [other[first[disputed]]]
         assert 'id="to-settle"' not in rey.get("/label").text
-    finally:
-        rey.close()
-        rob.close()
-        stop_background(app)
 
 
 def test_labels_to_settle_are_looked_up_again_only_when_a_label_changes(
@@ -381,55 +360,49 @@ def test_labels_to_settle_are_looked_up_again_only_when_a_label_changes(
         if SECOND in values:
             searches.append(statement)
 
-    app = create_app(ws)
-    rey, rob = TestClient(app), TestClient(app)
     sa.event.listen(ws.store.engine, "before_cursor_execute", count)
     try:
-        for c, user in ((rey, "rey"), (rob, "rob")):
-            assert login(c, user).status_code == 303
-        for i, label in first.items():
-            assert _label(rey, i, label, split="test", strategy="random").status_code == 303
-        assert _label(rob, ids[0], other[first[ids[0]]], mode="second").status_code == 303
+        with _rey_and_rob(ws) as (app, rey, rob):
+            for i, label in first.items():
+                assert _label(rey, i, label, split="test", strategy="random").status_code == 303
+            assert _label(rob, ids[0], other[first[ids[0]]], mode="second").status_code == 303
 
-        def listed() -> str:
-            page = rey.get("/label")
-            assert page.status_code == 200
-            if 'id="to-settle"' not in page.text:
-                return ""
-            return _text(page.text.split('id="to-settle"', 1)[1].split("</section>", 1)[0])
+            def listed() -> str:
+                page = rey.get("/label")
+                assert page.status_code == 200
+                if 'id="to-settle"' not in page.text:
+                    return ""
+                return _text(page.text.split('id="to-settle"', 1)[1].split("</section>", 1)[0])
 
-        before = len(searches)
-        shown = listed()
-        assert f"{ids[0]} rey: {first[ids[0]]} (the label in force)" in shown
-        assert ids[1] not in shown and "in the frozen test set" not in shown
-        looked_up = len(searches)
-        assert looked_up > before
-        assert listed() == shown  # nothing changed: the same list, not searched again
-        assert len(searches) == looked_up
-        # a label given outside the web app (the command line, the API) is seen
-        save_label(ws, "rob", ids[1], [other[first[ids[1]]]], None, second=True)
-        shown = listed()
-        assert ids[0] in shown and f"{ids[1]} rey: {first[ids[1]]}" in shown
-        assert len(searches) > looked_up
-        # the splits are read on each view: once the test set is frozen, its hint shows;
-        # an item moved out of the test set loses it
-        test_data(ws, reader="evaluate")
-        assert "in the frozen test set" in listed()
-        t = ws.store.t.splits
-        with ws.store.write() as conn:
-            conn.execute(t.update().where(t.c.item_id.in_(ids[:2])).values(split="train"))
-        assert "in the frozen test set" not in listed()
-        # settled on purpose: gone from the list
-        assert _label(rey, ids[0], other[first[ids[0]]], split="train",
-                      strategy="random").status_code == 303
-        assert _label(rey, ids[1], other[first[ids[1]]], split="train",
-                      strategy="random").status_code == 303
-        assert listed() == ""
+            before = len(searches)
+            shown = listed()
+            assert f"{ids[0]} rey: {first[ids[0]]} (the label in force)" in shown
+            assert ids[1] not in shown and "in the frozen test set" not in shown
+            looked_up = len(searches)
+            assert looked_up > before
+            assert listed() == shown  # nothing changed: the same list, not searched again
+            assert len(searches) == looked_up
+            # a label given outside the web app (the command line, the API) is seen
+            save_label(ws, "rob", ids[1], [other[first[ids[1]]]], None, second=True)
+            shown = listed()
+            assert ids[0] in shown and f"{ids[1]} rey: {first[ids[1]]}" in shown
+            assert len(searches) > looked_up
+            # the splits are read on each view: once the test set is frozen, its hint shows;
+            # an item moved out of the test set loses it
+            test_data(ws, reader="evaluate")
+            assert "in the frozen test set" in listed()
+            t = ws.store.t.splits
+            with ws.store.write() as conn:
+                conn.execute(t.update().where(t.c.item_id.in_(ids[:2])).values(split="train"))
+            assert "in the frozen test set" not in listed()
+            # settled on purpose: gone from the list
+            assert _label(rey, ids[0], other[first[ids[0]]], split="train",
+                          strategy="random").status_code == 303
+            assert _label(rey, ids[1], other[first[ids[1]]], split="train",
+                          strategy="random").status_code == 303
+            assert listed() == ""
     finally:
         sa.event.remove(ws.store.engine, "before_cursor_execute", count)
-        rey.close()
-        rob.close()
-        stop_background(app)
 
 
 def test_a_second_label_is_refused_on_an_item_no_one_else_labelled_or_the_user_did(
