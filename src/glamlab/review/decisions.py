@@ -377,18 +377,18 @@ def _gold_label(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any], it
             conn.execute(st.splits.insert().values(item_id=item_id, split="train",
                                                    created_at=stamp))
         return "train", earlier
-    from ..store.gold import SECOND
+    from ..store.gold import SECOND, in_force
 
     active = conn.execute(sa.select(st.labels.c.id, st.labels.c.label, st.labels.c.value,
                                     st.labels.c.annotator, st.labels.c.source)
                           .where(st.labels.c.item_id == item_id, st.labels.c.active.is_(True))
                           .order_by(st.labels.c.id)).all()
-    # whose labels are the gold: the latest person's, a blind second labeller's only
-    # where no one else's is active (the one rule, glamlab.store.gold.in_force)
-    ranked = [r for r in active if r.source != SECOND] or list(active)
-    latest = ranked[-1].annotator if active else None
-    current = kind.gold_from_rows([LabelRow(r.label, r.value) for r in ranked
-                                   if r.annotator == latest]) if active else None
+    # the gold the decision builds on: the rows in force (one rule, in_force: the latest
+    # person's, a blind second labeller's only where no one else's is active)
+    gold_ids = set(conn.execute(sa.select(st.labels.c.id).where(
+        st.labels.c.item_id == item_id, in_force(st.labels))).scalars())
+    current = kind.gold_from_rows([LabelRow(r.label, r.value) for r in active
+                                   if r.id in gold_ids]) if active else None
     wanted = kind.gold_rows(kind.accepted(current, chosen))
     keys = {(r.label, _same(r.value)) for r in wanted}
     # a blind second label stays, for the agreement between labellers (it is never gold
@@ -399,7 +399,7 @@ def _gold_label(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any], it
         conn.execute(st.labels.update().where(st.labels.c.id.in_(retire)).values(active=False))
     # the reviewer holds the whole new gold (the latest annotator's rows are the gold)
     have = {(r.label, _same(r.value)) for r in active
-            if r.id not in retire and r.annotator == user}
+            if r.id not in retire and r.annotator == user and r.source != SECOND}
     for r in wanted:
         if (r.label, _same(r.value)) not in have:
             conn.execute(st.labels.insert().values(item_id=item_id, label=r.label, value=r.value,
