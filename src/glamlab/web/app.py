@@ -27,7 +27,7 @@ from ..errors import DatabaseUnavailable, GlamlabError
 from ..registry import ModelCache
 from ..review import StaleDecision
 from ..tasks.kinds import task_kind
-from .middleware import RejectNul, security_headers
+from .middleware import RejectNul, SecurityHeaders
 from .pages import error_status, exact_text, render, safe_next, utc_minutes
 from .sessions import Auth, LoginRequired
 from .state import QueueCounts, Refresher, SkipSets
@@ -108,9 +108,11 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]
     app.add_exception_handler(GlamlabError, _glamlab_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    # plain ASGI middleware (no app.middleware("http"): see SecurityHeaders); the last
+    # added runs first: headers on every answer, then the card, then NUL refusals
     app.add_middleware(RejectNul)
-    app.middleware("http")(_fresh_card)
-    app.middleware("http")(security_headers)
+    app.add_middleware(FreshCard)
+    app.add_middleware(SecurityHeaders)
     return app
 
 
@@ -138,12 +140,25 @@ def stop_background(app: FastAPI, timeout: float = 120.0) -> bool:
     return bool(app.state.refresher.wait(timeout))
 
 
-async def _fresh_card(request: Request, call_next: Any) -> Response:
+class FreshCard:
     """Every request sees glamlab.toml as it is now: a card another command (``glamlab
     act`` saving thresholds) or a person changed since is read again (a ``stat`` per
     request tells). A changed card that cannot be read is one clear page with the fix
     (the card in memory stays, and nothing is done until it is fixed), not an error 500."""
-    if not request.url.path.startswith("/static/"):
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not str(scope.get("path", "")).startswith("/static/"):
+            refusal = self._refusal(Request(scope, receive))
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _refusal(request: Request) -> Response | None:
         state = request.app.state
         try:
             card = state.ws.changed_card()
@@ -162,8 +177,7 @@ async def _fresh_card(request: Request, call_next: Any) -> Response:
                                     status_code=503)
             return render(request, "error.html", {"error": message, "hint": hint},
                           status=503)
-    response: Response = await call_next(request)
-    return response
+        return None
 
 
 async def _login_required(request: Request, exc: LoginRequired) -> Response:

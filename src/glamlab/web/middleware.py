@@ -7,9 +7,6 @@ import json
 from html import escape
 from typing import Any
 
-from fastapi import Request
-from fastapi.responses import Response
-
 
 def _header(scope: Any, wanted: bytes) -> bytes:
     for name, value in scope.get("headers") or ():
@@ -119,14 +116,41 @@ def _problem_page(words: tuple[str, str | None]) -> str:
             '<p><a href="/">Back to the overview</a></p></main></body></html>\n')
 
 
-async def security_headers(request: Request, call_next: Any) -> Response:
-    response: Response = await call_next(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+#: the headers every response carries (a response that sets one itself keeps its own)
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
     # Images may come from IIIF image services; scripts and styles only from here.
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' https: http: data:; style-src 'self'; "
-        "script-src 'self'; frame-ancestors 'none'")
-    return response
+    (b"content-security-policy",
+     b"default-src 'self'; img-src 'self' https: http: data:; style-src 'self'; "
+     b"script-src 'self'; frame-ancestors 'none'"),
+)
+
+
+class SecurityHeaders:
+    """Every response carries :data:`SECURITY_HEADERS`.
+
+    Plain ASGI, as every middleware of the app: Starlette's ``BaseHTTPMiddleware``
+    (``app.middleware("http")``) answers a browser that goes away before the page is
+    ready with "RuntimeError: No response returned." and a traceback in the server's log
+    (a race in ``call_next``; encode/starlette#2516), and it runs each response through an
+    extra task and stream."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or ())
+                present = {bytes(name).lower() for name, _value in headers}
+                headers += [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
