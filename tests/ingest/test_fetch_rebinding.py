@@ -299,6 +299,27 @@ def test_a_mets_file_s_ocr_the_server_fetches_is_checked(make_ws, tmp_path, http
     assert all(ws.item(i.item_id).text is None for i in ws.items())
 
 
+def test_a_collection_from_the_web_names_no_local_file(make_ws, tmp_path, http_server):
+    """A collection fetched by address listing a path on the server (a IIIF manifest
+    kept there, ``/etc/...``): the member is refused, the file is not read (before, it
+    was read and its canvases came in as items)."""
+    from glamlab.tasks.uploads import bring_in_url
+
+    local = tmp_path / "private" / "manifest.json"
+    local.parent.mkdir()
+    local.write_text(json.dumps(_manifest("https://example.org")))
+    (http_server.root / "collection.json").write_text(json.dumps({
+        "@context": "http://iiif.io/api/presentation/3/context.json",
+        "id": f"{http_server.url}/collection.json", "type": "Collection",
+        "label": {"en": ["All"]}, "items": [{"id": str(local), "type": "Manifest"}]}))
+    ws = make_ws()
+    ws.update_card({"fetch": {"allow_hosts": ["127.0.0.1"]}})
+    report = bring_in_url(ws, f"{http_server.url}/collection.json")
+    assert (report["added"], report["failed"]) == (0, 1)
+    assert f"{str(local)!r} is not an http(s) URL" in report["problems"][0]["reason"]
+    assert "http(s) manifests" in report["problems"][0]["hint"]
+
+
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a cert")
 def test_https_keeps_the_host_s_name_for_sni_and_the_certificate(monkeypatch, tmp_path):
     """Connected to the address that was checked, the TLS handshake still names the

@@ -636,7 +636,16 @@ def _read_doc(doc: dict[str, Any], source: str, options: IngestOptions, *, depth
         seen.add(mid)
         embedded = ("items" in m and not _is_collection(m)) or "sequences" in m or (
             _is_collection(m) and any(k in m for k in ("items", "manifests", "collections")))
-        child: dict[str, Any] | Problem = m if embedded else _document(mid, options)
+        remote = (origin or source).startswith(("http://", "https://"))
+        child: dict[str, Any] | Problem
+        if embedded:
+            child = m
+        elif remote and not mid.startswith(("http://", "https://")):
+            # a collection from the web naming a path would make glamlab read a local file
+            child = Problem(source, mid, f"the member {mid!r} is not an http(s) URL",
+                            "a collection from the web may only list http(s) manifests")
+        else:
+            child = _document(mid, options)
         if isinstance(child, Problem):
             child.source, child.item_ref = source, child.item_ref or mid
             child.reason = f"{child.reason} (listed in the collection {cid})"
