@@ -256,7 +256,9 @@ def test_uploads_refused_with_one_clear_error(blank_app: Any,
 
 def test_a_iiif_manifest_by_its_address(blank_app: Any) -> None:
     """A manifest on a (local) web server, brought in by a background job; an address
-    that is not http(s) is refused at once."""
+    that is not http(s) is refused at once. The server fetches only from the public
+    internet unless the card allows the host ([fetch]): the manifest on 127.0.0.1 is
+    refused, naming the fix, before any request reaches it (it was fetched before)."""
     import http.server
     import threading
 
@@ -264,9 +266,11 @@ def test_a_iiif_manifest_by_its_address(blank_app: Any) -> None:
     ada = client("ada")
     assert _define(ada, modality="image", labels="graphic\nno_graphic").status_code == 303
     body = (INTEROP / "iiif" / "bodleian-v2.json").read_bytes()
+    asked: list[str] = []
 
     class Manifest(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
+            asked.append(self.path)
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -285,6 +289,15 @@ def test_a_iiif_manifest_by_its_address(blank_app: Any) -> None:
         assert r.status_code == 303, r.text
         assert app.state.jobs.wait(300)
         page = ada.get("/stages/items").text
+        assert ws.count_items() == 0 and asked == []
+        assert "internal network" in page and "allow_hosts" in page, page
+        ws.update_card({"fetch": {"allow_hosts": ["127.0.0.1"]}})
+        r = ada.post("/stages/items/url", data={"csrf": csrf_of(ada), "url": url},
+                     follow_redirects=False)
+        assert r.status_code == 303, r.text
+        assert app.state.jobs.wait(300)
+        page = ada.get("/stages/items").text
+        assert asked == ["/manifest.json"]
         assert ws.count_items() > 0 and "is in</h2>" in page
         bad = ada.post("/stages/items/url", data={"csrf": csrf_of(ada),
                                                   "url": "file:///etc/passwd"},

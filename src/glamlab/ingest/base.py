@@ -6,7 +6,10 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from ..config import FetchPolicy
 
 
 @dataclass
@@ -74,6 +77,10 @@ class IngestOptions:
     cache_dir: str | None = None
     http_timeout: float = 30.0
     http_transport: Any = None  # an httpx transport (tests); None: the network
+    # manifests, collections and OCR files by address are fetched only where this allows
+    # (the card's [fetch], as images are): the web app, a server, sets it; None: not
+    # checked (glamlab ingest URL, given by the person running it, may be on localhost)
+    fetch_policy: FetchPolicy | None = None
     collection_depth: int = 3  # IIIF: how many levels of nested Collections are followed
     remote_ocr: bool = True  # METS: fetch OCR files given as http(s) URLs (and cache them)
     notify: Callable[[str], None] | None = None  # a message for the person (stderr), not data

@@ -74,36 +74,98 @@ class RefusedAddress(FetchError):
     """An address on the server's own or internal network, which the card does not allow
     (:class:`glamlab.config.FetchPolicy`)."""
 
-    def __init__(self, message: str, host: str):
+    def __init__(self, message: str, host: str, ip: object = None):
         super().__init__(message)
         self.host = host
+        self.ip = ip
 
 
-def _internal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """Loopback, private, link-local, multicast, reserved, unspecified, or anything else
-    that is not the public internet."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+IP = ipaddress.IPv4Address | ipaddress.IPv6Address
+#: NAT64's well-known prefix (RFC 6052): the last 32 bits are an IPv4 address
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded_ipv4(ip: IP) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries and reaches: IPv4-mapped
+    (``::ffff:127.0.0.1``), 6to4 (``2002::/16``), NAT64 (``64:ff9b::/96``) and Teredo
+    (``2001::/32``: its server and its client); none for the others."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return []
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    if ip in _NAT64:
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    return []
+
+
+def _not_public(ip: IP) -> bool:
     return (ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_multicast
             or ip.is_reserved or ip.is_unspecified or not ip.is_global)
 
 
-def _allowed(policy: FetchPolicy, host: str,
-             ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+def _internal(ip: IP) -> bool:
+    """Loopback, private, link-local, multicast, reserved, unspecified, or anything else
+    that is not the public internet; an IPv6 address that carries an IPv4 address
+    (:func:`_embedded_ipv4`) is judged by the IPv4 address it reaches."""
+    inner = _embedded_ipv4(ip)
+    if inner:
+        return any(_not_public(v4) for v4 in inner)
+    return _not_public(ip)
+
+
+def _named(policy: FetchPolicy, host: str) -> bool:
+    """Whether the card allows ``host`` by its name (as written or as IDNA)."""
     if policy.allow_private or host in policy.allow_hosts:
         return True
+    try:
+        other = host.encode("idna").decode("ascii") if not host.isascii() else \
+            host.encode("ascii").decode("idna")
+    except UnicodeError:
+        return False
+    return other.lower() in policy.allow_hosts
+
+
+def _allowed(policy: FetchPolicy, host: str, ip: IP) -> bool:
+    if _named(policy, host):
+        return True
+    networks = []
     for entry in policy.allow_hosts:
         try:
-            if ip in ipaddress.ip_network(entry, strict=False):
-                return True
+            networks.append(ipaddress.ip_network(entry, strict=False))
         except ValueError:
             continue  # a host name
-    return not _internal(ip)
+    if any(ip in net for net in networks):
+        return True
+    inner = _embedded_ipv4(ip)
+    if inner:  # the IPv4 address it reaches, by the same rule
+        return all(any(v4 in net for net in networks) or not _not_public(v4)
+                   for v4 in inner)
+    return not _not_public(ip)
+
+
+def refused_hint(exc: RefusedAddress) -> str:
+    """The fix for a refused address, in words for the person."""
+    return ("the server fetches only from the public internet; if this is your "
+            "institution's own server, allow it in glamlab.toml with [fetch] "
+            f'allow_hosts = ["{exc.host}"] (or allow_private = true), otherwise correct '
+            "the address")
 
 
 def _refused(url: str, host: str, ip: object) -> RefusedAddress:
     return RefusedAddress(f"{url} was refused: its host {host} is at {ip}, an address on "
-                          "the server's own or internal network", host)
+                          "the server's own or internal network", host, ip)
+
+
+def _host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower().rstrip(".")
+
+
+def _ip(text: object) -> IP:
+    return ipaddress.ip_address(str(text).split("%")[0])
 
 
 def check_address(url: str, policy: FetchPolicy) -> None:
@@ -120,7 +182,7 @@ def check_address(url: str, policy: FetchPolicy) -> None:
     host = (parts.hostname or "").lower().rstrip(".")
     if not host:
         raise FetchError(f"{url} names no host")
-    if policy.allow_private or host in policy.allow_hosts:
+    if _named(policy, host):
         return
     try:
         infos = socket.getaddrinfo(host, port or (443 if parts.scheme == "https" else 80),
@@ -128,7 +190,7 @@ def check_address(url: str, policy: FetchPolicy) -> None:
     except (socket.gaierror, UnicodeError) as exc:
         raise FetchError(f"cannot fetch {url}: the host {host} is not found ({exc})") from exc
     for info in infos:
-        ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        ip = _ip(info[4][0])
         if not _allowed(policy, host, ip):
             raise _refused(url, host, ip)
 
@@ -140,11 +202,11 @@ def _check_peer(resp: Any, url: str, policy: FetchPolicy) -> None:
     peer = stream.get_extra_info("server_addr") if stream is not None else None
     if not peer:
         return
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    host = _host_of(url)
     if _proxied(url, host):
         return  # the answer came from the proxy (HTTP_PROXY and the like), not the host
     try:
-        ip = ipaddress.ip_address(str(peer[0]).split("%")[0])
+        ip = _ip(peer[0])
     except ValueError:
         return
     if not _allowed(policy, host, ip):
@@ -165,34 +227,114 @@ def _proxied(url: str, host: str) -> bool:
         return True
 
 
+def _checked_transport(policy: FetchPolicy) -> Any:
+    """An httpx transport that connects only to an address it has checked: the host is
+    resolved once, when connecting, every address it resolves to is checked against
+    ``policy``, and the connection is made to a checked address (so a name that resolves
+    to a public address for the check and to an internal one for the connection, DNS
+    rebinding, cannot reach the internal one). The request keeps its host name: the
+    ``Host`` header, and for https the name sent (SNI) and the certificate checked."""
+    import httpcore
+    import httpx
+
+    class CheckedBackend(httpcore.SyncBackend):
+        def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                        local_address: str | None = None,
+                        socket_options: Any = None) -> httpcore.NetworkStream:
+            name = host.lower().rstrip(".")
+            try:
+                infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except (socket.gaierror, UnicodeError) as exc:
+                raise httpcore.ConnectError(f"the host {host} is not found ({exc})") from exc
+            addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+            for address in addresses:
+                if not _allowed(policy, name, _ip(address)):
+                    raise _refused(f"{host}:{port}", name, _ip(address))
+            error: Exception = httpcore.ConnectError(f"the host {host} has no address")
+            for address in addresses:  # in the resolver's order, as create_connection
+                try:
+                    return super().connect_tcp(address, port, timeout, local_address,
+                                               socket_options)
+                except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                    error = exc
+            raise error
+
+    transport = httpx.HTTPTransport()
+    # httpx takes no network backend of its own; its pool is httpcore's, which does
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(), network_backend=CheckedBackend(),
+        max_connections=10, max_keepalive_connections=5)
+    return transport
+
+
 def fetch(url: str, *, timeout: float, max_bytes: int, transport: Any = None,
           dest: Path | None = None, policy: FetchPolicy | None = None) -> bytes:
     """GET ``url`` with a timeout and a size cap; the body, or written to ``dest``.
 
-    With a ``policy`` (images), an address on the server's own or internal network is
-    refused (:class:`RefusedAddress`) unless the policy allows it: before the request,
-    at every redirect (followed one at a time) and by the address that answered."""
+    With a ``policy`` (images, and what the web app fetches), an address on the server's
+    own or internal network is refused (:class:`RefusedAddress`) unless the policy allows
+    it: before the request, at every redirect (followed one at a time), by the address
+    connected to (:func:`_checked_transport`: the one checked) and by the address that
+    answered."""
+    import httpx
+
+    if policy is None:
+        return _fetch_plain(url, timeout=timeout, max_bytes=max_bytes,
+                            transport=transport, dest=dest)
+    clients: dict[bool, httpx.Client] = {}
+
+    def client_for(here: str) -> httpx.Client:
+        # through an outbound proxy (HTTP_PROXY, ...) the proxy connects; otherwise the
+        # connection is made by the checked transport, which leaves the environment's
+        # proxies out (so a request is never sent without one or the other)
+        proxied = transport is None and _proxied(here, _host_of(here))
+        if proxied not in clients:
+            chosen = transport if transport is not None else (
+                None if proxied else _checked_transport(policy))
+            clients[proxied] = httpx.Client(timeout=timeout, follow_redirects=False,
+                                            transport=chosen,
+                                            headers={"User-Agent": "glamlab"})
+        return clients[proxied]
+
+    here = url
+    try:
+        request: httpx.Request | None = None
+        for _ in range(MAX_REDIRECTS + 1):
+            check_address(here, policy)
+            client = client_for(here)
+            request = client.build_request("GET", here) if request is None else request
+            try:
+                resp = client.send(request, stream=True)
+            except RefusedAddress as exc:
+                raise _refused(here, exc.host, exc.ip) from None
+            try:
+                _check_peer(resp, here, policy)
+                if resp.status_code in _REDIRECTS and resp.next_request is not None:
+                    request = resp.next_request
+                    here = str(request.url)
+                    continue
+                return _read(resp, url, max_bytes, dest)
+            finally:
+                resp.close()
+        raise FetchError(f"{url} redirects more than {MAX_REDIRECTS} times")
+    except httpx.HTTPError as exc:
+        raise FetchError(f"cannot fetch {url}: {type(exc).__name__}: {exc}") from exc
+    finally:
+        for c in clients.values():
+            c.close()
+
+
+def _fetch_plain(url: str, *, timeout: float, max_bytes: int, transport: Any,
+                 dest: Path | None) -> bytes:
+    """GET ``url`` unchecked (a manifest given to ``glamlab ingest`` by the person running
+    it), redirects followed by httpx."""
     import httpx
 
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=policy is None,
-                          transport=transport, headers={"User-Agent": "glamlab"}) as client:
-            request = client.build_request("GET", url)
-            for _ in range(MAX_REDIRECTS + 1):
-                here = str(request.url)
-                if policy is not None:
-                    check_address(here, policy)
-                resp = client.send(request, stream=True)
-                try:
-                    if policy is not None:
-                        _check_peer(resp, here, policy)
-                    if resp.status_code in _REDIRECTS and resp.next_request is not None:
-                        request = resp.next_request
-                        continue
-                    return _read(resp, url, max_bytes, dest)
-                finally:
-                    resp.close()
-            raise FetchError(f"{url} redirects more than {MAX_REDIRECTS} times")
+        with httpx.Client(timeout=timeout, follow_redirects=True, transport=transport,
+                          headers={"User-Agent": "glamlab"}) as client:
+            with client.stream("GET", url) as resp:
+                return _read(resp, url, max_bytes, dest)
     except httpx.HTTPError as exc:
         raise FetchError(f"cannot fetch {url}: {type(exc).__name__}: {exc}") from exc
 
@@ -237,7 +379,7 @@ def _read(resp: Any, url: str, max_bytes: int, dest: Path | None) -> bytes:
 def _load(source: str, options: IngestOptions) -> bytes:
     if source.startswith(("http://", "https://")):
         return fetch(source, timeout=options.http_timeout, max_bytes=MAX_MANIFEST_BYTES,
-                     transport=options.http_transport)
+                     transport=options.http_transport, policy=options.fetch_policy)
     path = Path(source)
     size = path.stat().st_size
     if size > MAX_MANIFEST_BYTES:
@@ -399,6 +541,8 @@ def _document(source: str, options: IngestOptions) -> dict[str, Any] | Problem:
         if not source.startswith(("http://", "https://")) and is_lfs_pointer(source):
             return lfs_problem(source, source)
         data = _load(source, options)
+    except RefusedAddress as exc:
+        return Problem(source, None, f"cannot read the manifest: {exc}", refused_hint(exc))
     except (FetchError, OSError) as exc:
         return Problem(source, None, f"cannot read the manifest: {exc}",
                        "check the URL or path, and that the server answers")
@@ -492,7 +636,16 @@ def _read_doc(doc: dict[str, Any], source: str, options: IngestOptions, *, depth
         seen.add(mid)
         embedded = ("items" in m and not _is_collection(m)) or "sequences" in m or (
             _is_collection(m) and any(k in m for k in ("items", "manifests", "collections")))
-        child: dict[str, Any] | Problem = m if embedded else _document(mid, options)
+        remote = (origin or source).startswith(("http://", "https://"))
+        child: dict[str, Any] | Problem
+        if embedded:
+            child = m
+        elif remote and not mid.startswith(("http://", "https://")):
+            # a collection from the web naming a path would make glamlab read a local file
+            child = Problem(source, mid, f"the member {mid!r} is not an http(s) URL",
+                            "a collection from the web may only list http(s) manifests")
+        else:
+            child = _document(mid, options)
         if isinstance(child, Problem):
             child.source, child.item_ref = source, child.item_ref or mid
             child.reason = f"{child.reason} (listed in the collection {cid})"

@@ -187,7 +187,7 @@ def fetch_ocr(url: str, options: IngestOptions) -> bytes:
     path = ocr_cache_path(url, options)
     if not path.is_file():
         fetch(url, timeout=options.http_timeout, max_bytes=options.max_xml_bytes,
-              transport=options.http_transport, dest=path)
+              transport=options.http_transport, dest=path, policy=options.fetch_policy)
     size = path.stat().st_size  # cached under a higher limit
     if size > options.max_xml_bytes:
         raise too_big(size, options.max_xml_bytes)
@@ -265,7 +265,7 @@ def read_mets(path: Path, root: Path, source: str, options: IngestOptions,
                     page = None
                     meta["ocr_url"] = href
                 else:
-                    from .iiif import FetchError
+                    from .iiif import FetchError, RefusedAddress, refused_hint
 
                     meta["ocr_url"] = href
                     try:
@@ -279,6 +279,7 @@ def read_mets(path: Path, root: Path, source: str, options: IngestOptions,
                             source, f"{document}#p{n}",
                             f"page {order}: cannot fetch its OCR ({exc}); the page was stored "
                             "without text",
+                            refused_hint(exc) if isinstance(exc, RefusedAddress) else
                             "ingest the METS again when the server answers (fetched OCR is "
                             "cached in .glamlab/cache/ocr)"))
                 if page is not None:

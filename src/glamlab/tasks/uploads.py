@@ -229,7 +229,7 @@ def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
             w.writerows([[r.get(h, "") for h in header] for _n, r in rows])
     report = ws.ingest([str(source)], id_column=id_column, text_column=text_column or None,
                        image_column=image_column or None, image_root=path.parent,
-                       collection_depth=0, remote_ocr=False)
+                       collection_depth=0, remote_ocr=False, check_addresses=True)
     out = report.to_dict()
     # a row's problem names the file as the person uploaded it ("catalogue.xlsx:line 3"),
     # not the server's upload folder nor the CSV copy made of a sheet
@@ -720,7 +720,8 @@ def bring_in_files(ws: Workspace, path: Path) -> dict[str, Any]:
         source = folder
     else:  # a manifest or METS file (check_files refused the rest)
         source = path
-    report = ws.ingest([str(source)], collection_depth=0, remote_ocr=False)
+    report = ws.ingest([str(source)], collection_depth=0, remote_ocr=False,
+                       check_addresses=True)
     out = report.to_dict()
     out["problems"] = [*({"source": path.name, **p} for p in left_out), *out["problems"]]
     out["failed"] += len(left_out)
@@ -733,7 +734,8 @@ def bring_in_files(ws: Workspace, path: Path) -> dict[str, Any]:
 def bring_in_url(ws: Workspace, url: str) -> dict[str, Any]:
     """Ingest a IIIF manifest or collection by its address (what ``glamlab ingest URL``
     does: the manifest is fetched with a timeout and a size cap; images are read when a
-    model needs them). Only http(s) addresses."""
+    model needs them). Only http(s) addresses, and, the web app being a server, only
+    those the card's ``[fetch]`` allows (the public internet by default), as images."""
     from urllib.parse import urlparse
 
     parsed = urlparse(url.strip())
@@ -741,7 +743,7 @@ def bring_in_url(ws: Workspace, url: str) -> dict[str, Any]:
         raise UploadError(f"{url!r} is not the web address of a IIIF manifest", item=url,
                           hint="give an address starting with https:// (or upload the "
                                "manifest's JSON file)")
-    report = ws.ingest([url.strip()])
+    report = ws.ingest([url.strip()], check_addresses=True)
     out = report.to_dict()
     out["labels"] = None
     out["label_problems"] = []

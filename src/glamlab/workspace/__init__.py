@@ -232,10 +232,14 @@ class Workspace:
                image_root: str | os.PathLike[str] | None = None, progress: bool = False,
                collection_depth: int = 3, remote_ocr: bool = True,
                allow_source_change: bool = False,
-               notify: Callable[[str], None] | None = None) -> IngestReport:
+               notify: Callable[[str], None] | None = None,
+               check_addresses: bool = False) -> IngestReport:
         """Read sources into items; idempotent and incremental. Bad input is recorded.
         See :func:`glamlab.ingest.ingest` for the options; ``image_root``: a table's local
-        image paths must lie in this folder (the web app's upload of the table)."""
+        image paths must lie in this folder (the web app's upload of the table);
+        ``check_addresses``: manifests, collections and OCR files by address are fetched
+        only where the card's ``[fetch]`` allows, as images are (the web app, a server;
+        ``glamlab ingest URL`` is not checked: its address is the person's own)."""
         from ..config import ingest_limit
         from ..ingest import IngestOptions, ingest
         from ..ingest.base import DEFAULT_MAX_TEXT_CHARS, DEFAULT_MAX_XML_BYTES
@@ -252,7 +256,8 @@ class Workspace:
                                                             DEFAULT_MAX_TEXT_CHARS),
                                 cache_dir=str(self.cache_dir),
                                 collection_depth=collection_depth, remote_ocr=remote_ocr,
-                                allow_source_change=allow_source_change, notify=notify)
+                                allow_source_change=allow_source_change, notify=notify,
+                                fetch_policy=self.fetch_policy if check_addresses else None)
         report = ingest(self.store, [str(s) for s in sources], options, progress=progress)
         from .leakage import warn_on_ingest
 
