@@ -19,6 +19,7 @@ or serve files from a local HTTP server.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import socket
 import tempfile
@@ -30,6 +31,8 @@ from urllib.parse import urlsplit
 from ..config import FetchPolicy
 from ..files import loads_json
 from .base import IngestOptions, Problem, Record, is_lfs_pointer, lfs_problem, sha256_json
+
+log = logging.getLogger(__name__)
 
 KIND = "iiif"
 JSON_SUFFIXES = {".json", ".jsonld"}
@@ -261,6 +264,12 @@ def _checked_transport(policy: FetchPolicy) -> Any:
 
     transport = httpx.HTTPTransport()
     # httpx takes no network backend of its own; its pool is httpcore's, which does
+    if not isinstance(getattr(transport, "_pool", None), httpcore.ConnectionPool):
+        # an httpx that keeps its pool elsewhere: the address that answered is still
+        # checked (_check_peer) before anything is read, but the request has been sent
+        log.warning("this httpx version cannot connect through checked addresses only; "
+                    "answers from internal addresses are still refused")
+        return transport
     transport._pool = httpcore.ConnectionPool(
         ssl_context=httpx.create_ssl_context(), network_backend=CheckedBackend(),
         max_connections=10, max_keepalive_connections=5)
