@@ -93,7 +93,10 @@ class RunReport:
         """The warnings as a list, each without the "warning: " the text summary shows."""
         return [self.warning.removeprefix("warning: ")] if self.warning else []
 
-    def summary(self) -> str:
+    def summary(self, *, cli: bool = False) -> str:
+        """The report in words. What to do next is said as a Python call (``run(ws,
+        ...)``, ``run_failures(ws, ...)``), or with ``cli`` as a command (``glamlab run
+        --resume``): the command line's summary."""
         verb = {"done": "finished", "stopped": "stopped (resumable)",
                 "failed": "failed"}.get(self.status, self.status)
         lines = [f"Run {self.run_id} of {self.model} {verb}: {self.done:,} of {self.planned:,} "
@@ -107,21 +110,26 @@ class RunReport:
                          "text or image changed (re-ingested) since this model version "
                          "predicted them"
                          + (f"; {self.withdrawn_now:,} open review questions about their "
-                            "earlier predictions were withdrawn (glamlab act queues what "
-                            "the new predictions need reviewed; decisions already made are "
-                            "kept)" if self.withdrawn_now else "") + ".")
+                            "earlier predictions were withdrawn ("
+                            + ("glamlab act" if cli else "act(ws)")
+                            + " queues what the new predictions need reviewed; decisions "
+                            "already made are kept)" if self.withdrawn_now else "") + ".")
         if self.failures:
             lines.append("Items that could not be predicted (recorded, the run went on):")
             for f in self.failures[:5]:
                 lines.append(f"  {f['item_id']}: {f['reason']}")
             if self.failed > 5:
                 lines.append(f"  ... and {self.failed - 5:,} more")
-            lines.append(f"See them all with: glamlab runs --failures {self.run_id}")
+            lines.append(f"See them all with: glamlab runs --failures {self.run_id}" if cli
+                         else f"See them all with: run_failures(ws, {self.run_id}) (from "
+                              "glamlab.inference)")
         if self.warning:
             lines.append(self.warning)
         if self.status == "stopped":
             lines.append("Continue with: glamlab run --resume"
-                         + (f" --model {self.model}" if self.model else ""))
+                         + (f" --model {self.model}" if self.model else "") if cli else
+                         f"Continue with: run(ws, {self.model!r}, resume=True) (from "
+                         "glamlab.inference)")
         return "\n".join(lines)
 
 
