@@ -1,6 +1,8 @@
 """act and its dry run on a model whose latest run stopped part way (Ctrl-C): the items
 the run did not reach have no prediction, and the policy passed them by without a word
-(only "20 of 60 items have predictions"). Now a warning says so and to resume first."""
+(only "20 of 60 items have predictions"). Now a warning says so and to resume first: in
+Python as the call to make (it used to name the command even there, as the stopped
+run's summary did), on the command line as the command, in the web app its page."""
 
 from __future__ import annotations
 
@@ -27,20 +29,29 @@ def test_act_on_a_stopped_run_warns_to_resume_it_first(make_ws: Any, tmp_path: A
     ws.save_card()
     save_hash_model(ws, sigint_on=(ids[22],), sigint_to=os.getpid(),
                     sigint_mark=str(tmp_path / "sent"))
-    with pytest.raises(RunInterrupted):  # Ctrl-C in the 5th batch: 4 batches of 5 stored
+    with pytest.raises(RunInterrupted) as stopped:  # Ctrl-C in the 5th batch: 4 of 5 stored
         run(ws, "hash", workers=0, batch_size=5)
+    summary = stopped.value.report.summary()
+    assert "Continue with: run(ws, 'hash@1', resume=True)" in summary
+    assert "glamlab run" not in summary and "--" not in summary, summary
+    assert "Continue with: glamlab run --resume --model hash@1" in \
+        stopped.value.report.summary(cli=True)
 
     dry = plan(ws, model="hash@1")
     assert dry.items_with_predictions == 20
-    assert any(w.startswith(WARNING) and "glamlab run --model hash@1 --resume" in w
+    assert any(w.startswith(WARNING) and "run(ws, 'hash@1', resume=True)" in w
                for w in dry.warnings), dry.warnings
+    assert not any("glamlab run" in w or "--resume" in w for w in dry.warnings), dry.warnings
     done = act(ws, model="hash@1")
-    assert any(w.startswith(WARNING) for w in done.warnings), done.warnings
+    assert any(w.startswith(WARNING) and "run(ws, 'hash@1', resume=True)" in w
+               for w in done.warnings), done.warnings
     web = plan(ws, model="hash@1", web=True)
     assert any(w.startswith(WARNING) and "Run page" in w for w in web.warnings)
     out = CliRunner().invoke(cli, ["-w", str(ws.root), "act", "--dry-run", "--model",
                                     "hash@1"])
-    assert "WARNING: " + WARNING in " ".join(out.output.split()), out.output
+    said = " ".join(out.output.split())
+    assert "WARNING: " + WARNING in said and "(glamlab run --model hash@1 --resume)" in said
+    assert "run(ws" not in said, out.output
 
     run(ws, "hash", workers=0, batch_size=5, resume=True)
     assert not any("stopped after" in w for w in plan(ws, model="hash@1").warnings)

@@ -66,8 +66,11 @@ def test_an_empty_source_beside_good_ones_is_a_warning(make_ws, tmp_path, capsys
 def test_a_missing_file_is_not_counted_as_an_item(make_ws, tmp_path, capsys):
     ws = make_ws("t", modality="text", labels=["fr", "de"])
     code, out, err = _run(capsys, ws, "ingest", str(tmp_path / "missing.csv"))
-    assert code == 2
-    assert "; 1 problem\n" in out and "recorded" not in out  # said, not stored
+    assert code == 2 and out == ""  # a usage error, said before anything is read
+    assert err.startswith(f"error: {tmp_path / 'missing.csv'} does not exist")
+    assert "ingest: " not in err and "recorded" not in err
+    ws.ingest([str(tmp_path / "missing.csv")], progress=True)  # from Python: read, said
+    err = capsys.readouterr().err
     assert "ingest: 1 item" not in err
     assert [line for line in err.splitlines() if line.startswith("ingest: ")][0].startswith(
         "ingest: 0 items, 1 problem, ")

@@ -41,7 +41,9 @@ class HashPredictor(Predictor):
     items it sends Ctrl-C (SIGINT) to the process ``sigint_to`` (this one if 0), once:
     only while the file ``sigint_mark`` does not exist yet (it is created); with
     ``raise_interrupt`` it raises KeyboardInterrupt itself instead (as a second Ctrl-C
-    does, at once)."""
+    does, at once). On ``gate_on`` items it creates ``gate + ".reached"``, once, then waits
+    (at most two minutes) until the file ``gate + ".go"`` exists: a test sends a signal
+    while the run is known to be in the middle of a batch."""
 
     name = "test_hash"
     needs_fit = False
@@ -50,7 +52,8 @@ class HashPredictor(Predictor):
                  sleep_on: tuple[str, ...] = (), sleep_s: float = 0.0,
                  crash_on: tuple[str, ...] = (), sleep_each: float = 0.0,
                  backtrack_on: tuple[str, ...] = (), sigint_on: tuple[str, ...] = (),
-                 sigint_to: int = 0, sigint_mark: str = "", raise_interrupt: bool = False):
+                 sigint_to: int = 0, sigint_mark: str = "", raise_interrupt: bool = False,
+                 gate_on: tuple[str, ...] = (), gate: str = ""):
         self.work = work
         self.fail_on = fail_on
         self.sleep_on = sleep_on
@@ -62,6 +65,8 @@ class HashPredictor(Predictor):
         self.sigint_to = sigint_to
         self.sigint_mark = sigint_mark
         self.raise_interrupt = raise_interrupt
+        self.gate_on = gate_on
+        self.gate = gate
 
     def _predict_batch(self, items):
         k = len(self.classes_)
@@ -79,6 +84,11 @@ class HashPredictor(Predictor):
                 if self.raise_interrupt:
                     raise KeyboardInterrupt
                 os.kill(self.sigint_to or os.getpid(), signal.SIGINT)
+            if item.item_id in self.gate_on and not os.path.exists(self.gate + ".reached"):
+                open(self.gate + ".reached", "w").close()
+                deadline = time.monotonic() + 120
+                while not os.path.exists(self.gate + ".go") and time.monotonic() < deadline:
+                    time.sleep(0.02)
             if item.item_id in self.sleep_on:
                 time.sleep(self.sleep_s)
             if self.sleep_each:

@@ -112,7 +112,10 @@ def test_bad_items_are_recorded_and_the_run_goes_on(text_ws):
     assert sorted(f["item_id"] for f in fails) == sorted(bad)
     assert all("cannot read this item" in f["reason"] and "fix: replace the file" in f["reason"]
                for f in fails)
-    assert f"glamlab runs --failures {report.run_id}" in report.summary()
+    # in Python's words from Python, the command's on the command line
+    assert f"run_failures(ws, {report.run_id})" in report.summary()
+    assert "glamlab runs" not in report.summary()
+    assert f"glamlab runs --failures {report.run_id}" in report.summary(cli=True)
     assert {p["item_id"] for p in _predictions(text_ws)} == set(text_ws.ids) - set(bad)
     # a new run tries the failed items again (they may have been fixed), and fails again
     again = run(text_ws, "hash", workers=0)

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from glamlab.cli import cli
@@ -65,12 +66,40 @@ def test_ingest_exit_status_says_whether_anything_failed(make_ws, tmp_path):
     assert _run(ws, "ingest", str(good)).exit_code == 0
     missing = _run(ws, "ingest", str(tmp_path / "nowhere.csv"))
     assert missing.exit_code == 2
-    # the source is missing, not of a kind glamlab cannot read: the message says so
-    assert "nowhere.csv does not exist" in missing.stdout
-    assert str(tmp_path / "nowhere.csv") in missing.stdout
-    assert "no reader for this source" not in missing.stdout
-    both = _run(ws, "ingest", str(good), str(tmp_path / "nowhere.csv"))
-    assert both.exit_code == 1
+    # the source is missing, not of a kind glamlab cannot read: the error says so
+    assert "nowhere.csv does not exist" in missing.stderr
+    assert str(tmp_path / "nowhere.csv") in missing.stderr
+    assert "no reader for this source" not in missing.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,text\nc,three\n,no id\n")
+    assert _run(ws, "ingest", str(bad)).exit_code == 1  # an item failed, the rest is done
+
+
+def test_a_missing_path_among_good_ones_is_a_usage_error_and_nothing_is_ingested(
+        make_ws, tmp_path):
+    """`glamlab ingest good.csv nosuch.csv` used to ingest good.csv and exit 1 ("some items
+    failed"), while `glamlab ingest nosuch.csv` alone exits 2: a path that does not exist
+    is a mistake in the command, not a bad item. Now it is refused before any source is
+    read: exit 2, the missing paths named with the fix, nothing ingested."""
+    ws = make_ws(modality="text")
+    good = tmp_path / "good.csv"
+    good.write_text("id,text\na,one\nb,two\n")
+    for args in ([str(good), str(tmp_path / "nosuch.csv")],
+                 [str(tmp_path / "nosuch.csv"), str(good), "--json"],
+                 [str(tmp_path / "nosuch.csv"), str(good), str(tmp_path / "gone")]):
+        mixed = _run(ws, "ingest", *args)
+        assert mixed.exit_code == 2, mixed.output
+        assert f"error: {tmp_path / 'nosuch.csv'} does not exist" in mixed.stderr
+        assert "Nothing was ingested, not even the other sources" in mixed.stderr
+        assert "fix: check the path" in mixed.stderr
+        assert mixed.stdout == ""  # no report, not even with --json: nothing was done
+        assert ws.count_items() == 0
+        with ws.store.read() as conn:
+            assert conn.execute(sa.select(sa.func.count())
+                                .select_from(ws.store.t.ingests)).scalar() == 0
+    assert f"{tmp_path / 'gone'} does not exist" in mixed.stderr  # every missing one named
+    assert _run(ws, "ingest", str(good)).exit_code == 0
+    assert ws.count_items() == 2
 
 
 def test_ingest_cli_folder_in_a_subprocess_prints_progress_and_summary(make_ws, tmp_path):
@@ -122,8 +151,8 @@ def test_a_missing_path_is_a_usage_error_not_a_lasting_ingest_problem(make_ws, t
     monkeypatch.chdir(tmp_path)
     missing = _run(ws, "ingest", "nosuch.csv")
     assert missing.exit_code == 2
-    assert "nosuch.csv does not exist" in missing.stdout
-    assert "recorded" not in missing.stdout and "items --errors" not in missing.stdout
+    assert "nosuch.csv does not exist" in missing.stderr
+    assert "recorded" not in missing.output and "items --errors" not in missing.output
     assert ws.ingest_errors() == []
     assert "ingest problem" not in _run(ws, "status").stdout
     ws.ingest(["nosuch.csv"])  # from Python too

@@ -180,10 +180,13 @@ def choose_model(ws: Workspace, spec: str | None = None, policy: Policy | None =
     return latest, note
 
 
-def _stopped_run(ws: Workspace, mv: ModelVersion, *, web: bool = False) -> str | None:
+def _stopped_run(ws: Workspace, mv: ModelVersion, *, web: bool = False,
+                 cli: bool = False) -> str | None:
     """A warning when the latest run of ``mv`` stopped part way (Ctrl-C, a crash): the
     items it did not reach have no prediction of this model, so the policy passes them by
-    without a word. None when its latest run finished (or it has none)."""
+    without a word. None when its latest run finished (or it has none). How to resume it
+    is said on the web app's Run page (``web``), as a command (``cli``), else as the
+    Python call."""
     t = ws.store.t.runs
     with ws.store.read() as conn:
         row = conn.execute(sa.select(t.c.status, t.c.planned, t.c.done, t.c.failed)
@@ -195,7 +198,8 @@ def _stopped_run(ws: Workspace, mv: ModelVersion, *, web: bool = False) -> str |
     return (f"the run of {mv.spec} stopped after {row.done:,} of {row.planned:,} items; the "
             "rest have no predictions and are not acted on: resume it first"
             + (" (run the model again on the Run page: it carries on where it stopped)"
-               if web else f" (glamlab run --model {mv.spec} --resume)"))
+               if web else f" (glamlab run --model {mv.spec} --resume)" if cli else
+               f" (run(ws, {mv.spec!r}, resume=True), from glamlab.inference)"))
 
 
 def _candidates(kind: TaskKind[Any, Any], row: Any) -> list[Candidate]:
@@ -415,7 +419,7 @@ class ActReport:
 def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
          actor: str = "glamlab act", policy: Policy | None = None,
          safety: Safety | None = None, web: bool = False,
-         before: Policy | None = None) -> ActReport:
+         before: Policy | None = None, cli: bool = False) -> ActReport:
     """Apply the policy to the predictions of ``model``, else of the model
     :func:`resolve_model` chooses (``[policy] model``, else the champion: a champion not
     run yet is refused, not replaced by another model); write them unless ``dry_run``.
@@ -432,7 +436,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     the exports, the web app and the next ``act`` then apply the thresholds that wrote
     the metadata, instead of proposing new ones from labels that changed since.
     ``web``: the notes and errors name the web app's pages instead of commands (a dry
-    run there). ``before``: a policy to compare with (e.g. :func:`policy_now`); the
+    run there). ``cli``: a stopped run of the model is said to be resumed with the
+    command (``glamlab act``'s words), not the Python call. ``before``: a policy to compare with (e.g. :func:`policy_now`); the
     report's ``changes`` count the candidates whose action differs under it
     ("review->reject": sent to a person under ``before``, rejected under this one)."""
     source = "card"
@@ -471,7 +476,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
                        policy=policy.describe(), policy_source=source, notes=notes)
     if warning:  # with the other warnings, without the "warning: " the text adds itself
         report.warnings.append(warning.removeprefix("warning: "))
-    partial = _stopped_run(ws, mv, web=web)
+    partial = _stopped_run(ws, mv, web=web, cli=cli)
     if partial:
         report.warnings.append(partial)
     old_default = _old_review_default(ws, policy, web=web) if source == "card" else None
@@ -715,11 +720,11 @@ def _check_card_writable(ws: Workspace) -> None:
 
 
 def act(ws: Workspace, *, model: str | None = None, actor: str = "glamlab act",
-        web: bool = False) -> ActReport:
+        web: bool = False, cli: bool = False) -> ActReport:
     """Write the policy's decisions (idempotent), with the predictions of ``model``, else
     of the model :func:`resolve_model` chooses (``[policy] model``, else the champion).
-    ``web``: notes and errors in the web app's words."""
-    return plan(ws, model=model, dry_run=False, actor=actor, web=web)
+    ``web``: notes and errors in the web app's words; ``cli``: as :func:`plan`."""
+    return plan(ws, model=model, dry_run=False, actor=actor, web=web, cli=cli)
 
 
 def _people_spans(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],

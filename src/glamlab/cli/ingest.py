@@ -59,8 +59,20 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], id_column: str | None,
     Bad input is recorded and skipped; see it with `glamlab items --errors`.
     Sources that hold nothing (a table with a header only, a folder with no file
     glamlab reads) are named; when nothing at all was brought in, the exit status is 2.
+    A path that does not exist is a usage error (exit 2), found before any source is
+    read: nothing is ingested until every path is right.
     The supported layouts are described in docs/formats.md.
     """
+    from ..ingest import missing_path
+
+    missing = [why for why in map(missing_path, sources) if why is not None]
+    if missing:  # a typing mistake: said before anything is read, so nothing half done
+        reason = "; ".join(why for why, _fix in missing)
+        click.echo(f"error: {reason}. Nothing was ingested"
+                   + (", not even the other sources" if len(missing) < len(sources) else ""),
+                   err=True)
+        click.echo(f"fix: {missing[0][1]}", err=True)
+        sys.exit(EXIT_USAGE)
     ws = open_ws(ctx)
     if ws.card.modality == "tabular":  # rows of a table: typed, then the leakage check
         from .tabular import ingest as ingest_rows

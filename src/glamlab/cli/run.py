@@ -66,7 +66,7 @@ def run(ctx: click.Context, model_spec: str | None, items_query: str | None,
                            raise_on_interrupt=False)
     finally:
         ws.close()
-    emit(report.to_dict(), as_json, lambda d: report.summary())
+    emit(report.to_dict(), as_json, lambda d: report.summary(cli=True))
     if report.status == "stopped":
         sys.exit(EXIT_STOPPED)
     if report.status == "failed" or report.failed_now:

@@ -6,7 +6,8 @@
 Plan (what this model version has not predicted yet) -> batches -> an engine (worker
 processes, inline, or Ray) -> the single writer, which commits every batch with the
 run's progress. Ctrl-C (or SIGTERM) stops after the batches in flight, leaving the run
-``stopped`` and resumable; ``resume=True`` or simply running again finishes it.
+``stopped`` and resumable (from Python, :class:`RunInterrupted` is raised then);
+``resume=True`` or simply running again finishes it.
 """
 
 from __future__ import annotations
@@ -92,7 +93,10 @@ class RunReport:
         """The warnings as a list, each without the "warning: " the text summary shows."""
         return [self.warning.removeprefix("warning: ")] if self.warning else []
 
-    def summary(self) -> str:
+    def summary(self, *, cli: bool = False) -> str:
+        """The report in words. What to do next is said as a Python call (``run(ws,
+        ...)``, ``run_failures(ws, ...)``), or with ``cli`` as a command (``glamlab run
+        --resume``): the command line's summary."""
         verb = {"done": "finished", "stopped": "stopped (resumable)",
                 "failed": "failed"}.get(self.status, self.status)
         lines = [f"Run {self.run_id} of {self.model} {verb}: {self.done:,} of {self.planned:,} "
@@ -106,21 +110,26 @@ class RunReport:
                          "text or image changed (re-ingested) since this model version "
                          "predicted them"
                          + (f"; {self.withdrawn_now:,} open review questions about their "
-                            "earlier predictions were withdrawn (glamlab act queues what "
-                            "the new predictions need reviewed; decisions already made are "
-                            "kept)" if self.withdrawn_now else "") + ".")
+                            "earlier predictions were withdrawn ("
+                            + ("glamlab act" if cli else "act(ws)")
+                            + " queues what the new predictions need reviewed; decisions "
+                            "already made are kept)" if self.withdrawn_now else "") + ".")
         if self.failures:
             lines.append("Items that could not be predicted (recorded, the run went on):")
             for f in self.failures[:5]:
                 lines.append(f"  {f['item_id']}: {f['reason']}")
             if self.failed > 5:
                 lines.append(f"  ... and {self.failed - 5:,} more")
-            lines.append(f"See them all with: glamlab runs --failures {self.run_id}")
+            lines.append(f"See them all with: glamlab runs --failures {self.run_id}" if cli
+                         else f"See them all with: run_failures(ws, {self.run_id}) (from "
+                              "glamlab.inference)")
         if self.warning:
             lines.append(self.warning)
         if self.status == "stopped":
             lines.append("Continue with: glamlab run --resume"
-                         + (f" --model {self.model}" if self.model else ""))
+                         + (f" --model {self.model}" if self.model else "") if cli else
+                         f"Continue with: run(ws, {self.model!r}, resume=True) (from "
+                         "glamlab.inference)")
         return "\n".join(lines)
 
 
@@ -155,15 +164,18 @@ def champion_spec(ws: Workspace, *, web: bool = False) -> str:
 
 
 class RunInterrupted(KeyboardInterrupt):
-    """Ctrl-C stopped :func:`run` called from Python: the predictions made before it are
+    """Ctrl-C or SIGTERM (what a batch scheduler such as SLURM sends before it kills a
+    job) stopped :func:`run` called from Python: the predictions made before it are
     stored and the run is ``stopped``, resumable. A KeyboardInterrupt, so a script or a
     notebook cell stops there instead of carrying on over a partial run; ``report`` is
-    the run's :class:`RunReport`."""
+    the run's :class:`RunReport`, ``signum`` the signal that stopped it."""
 
-    def __init__(self, report: RunReport):
+    def __init__(self, report: RunReport, signum: int = signal.SIGINT):
         self.report = report
+        self.signum = signum
+        why = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
         super().__init__(
-            f"run {report.run_id} of {report.model} stopped (Ctrl-C) after "
+            f"run {report.run_id} of {report.model} stopped ({why}) after "
             f"{report.done:,} of {report.planned:,} items; their predictions are stored. "
             f"Finish it with run(ws, {report.model!r}, resume=True)")
 
@@ -217,9 +229,10 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     Ctrl-C (SIGINT) stops the run after the batches in flight (a second one at once):
     what was predicted is stored, the run is marked ``stopped`` and
     :class:`RunInterrupted` (a KeyboardInterrupt, with the report) is raised, so the
-    script stops there; ``run(ws, model, resume=True)`` finishes the run. With
+    script stops there; ``run(ws, model, resume=True)`` finishes the run. SIGTERM (a
+    batch scheduler's notice before it kills the job) does the same. With
     ``raise_on_interrupt=False`` (the command line) the report is returned instead, its
-    status ``stopped``. SIGTERM stops the run the same way and returns its report.
+    status ``stopped``.
     """
     from ..registry import get_model, load_model
     from ..tasks.kinds import task_kind
@@ -411,8 +424,9 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                        changed_now=counts["changed"], withdrawn_now=counts["withdrawn"],
                        failures=failures,
                        warning=not_better_than_baseline(ws, mv.spec, noun=kind.noun))
-    if raise_on_interrupt and (hard is not None or stop.signum == signal.SIGINT):
-        raise RunInterrupted(report) from hard
+    if raise_on_interrupt and (hard is not None or stop.requested):
+        raise RunInterrupted(report, signal.SIGINT if hard is not None
+                             else stop.signum or signal.SIGINT) from hard
     return report
 
 

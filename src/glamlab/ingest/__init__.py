@@ -173,16 +173,26 @@ def iter_records(sources: Iterable[str], options: IngestOptions,
             empty.append(source)
 
 
+def missing_path(source: str) -> tuple[str, str] | None:
+    """Why ``source`` cannot be read when it is a local path that does not exist (a typing
+    mistake, a file moved), with where it was looked for, and the fix; None when it is
+    there, or is a web address. ``glamlab ingest`` refuses such a source before reading
+    any (exit 2, nothing ingested); :func:`ingest` reports it as a problem not stored."""
+    if "://" in source or Path(source).exists():
+        return None
+    where = Path(source).absolute()
+    relative = "" if Path(source).is_absolute() else (
+        f"; a relative path is read from the current folder, {Path.cwd()}, not from the "
+        "workspace's")
+    return (f"{source} does not exist (looked for {where}{relative})",
+            "check the path (a typing mistake? the file moved?) and ingest it again")
+
+
 def _source_records(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
     reader = reader_for(source)
-    if reader is None and "://" not in source and not Path(source).exists():
-        where = Path(source).absolute()
-        relative = "" if Path(source).is_absolute() else (
-            f"; a relative path is read from the current folder, {Path.cwd()}, not from the "
-            "workspace's")
-        yield Problem(source, None, f"{source} does not exist (looked for {where}{relative})",
-                      "check the path (a typing mistake? the file moved?) and ingest it again",
-                      recorded=False)
+    missing = missing_path(source) if reader is None else None
+    if missing is not None:
+        yield Problem(source, None, *missing, recorded=False)
         return
     if reader is None:
         yield Problem(source, None, "no reader for this source (not a folder, image, "
