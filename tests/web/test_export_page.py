@@ -330,3 +330,37 @@ def test_a_classification_project_offers_no_iiif_download_on_the_export_page(
     _, c = export_client
     assert 'data-format="iiif"' not in c.get("/stages/export").text
     assert c.get("/stages/export/download?format=iiif").status_code == 404
+
+
+def test_a_failing_download_leaves_no_temporary_folder_behind(
+        export_client: Any, tmp_path: Any, monkeypatch: Any) -> None:
+    """The download is written into a temporary folder that only the sent response's
+    background task removed: a refused export (here a [policy] that cannot be read) left
+    its empty ``glamlab-export-*`` folder behind for good, one per try, on the server.
+    Now it goes at once, and the page says the reason and the fix; a server whose
+    temporary folder cannot be written says so in one clear page, not an error 500's
+    traceback."""
+    import tempfile
+
+    ws, c = export_client
+    scratch = tmp_path / "server-tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+
+    def left() -> list[str]:
+        return sorted(p.name for p in scratch.iterdir() if p.name.startswith("glamlab-export-"))
+
+    ok = c.get("/stages/export/download?format=csv")  # the file goes once it is sent
+    assert ok.status_code == 200 and ok.content and left() == []
+    ws.card.raw["policy"] = {"labels": {"a": {"accept": 2}}}
+    ws.save_card()
+    for fmt in ("csv", "parquet", "jsonl"):
+        got = c.get(f"/stages/export/download?format={fmt}")
+        assert got.status_code == 400 and "[policy" in got.text, got.text
+        assert left() == [], fmt
+    # the temporary folder itself cannot be written: one page with the reason and the fix
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch / "gone"))
+    got = c.get("/stages/export/download?format=csv")
+    assert got.status_code == 500, got.text
+    assert "could not be written on the server" in got.text and "temporary folder" in got.text
+    assert "Traceback" not in got.text
