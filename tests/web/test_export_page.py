@@ -364,3 +364,25 @@ def test_a_failing_download_leaves_no_temporary_folder_behind(
     assert got.status_code == 500, got.text
     assert "could not be written on the server" in got.text and "temporary folder" in got.text
     assert "Traceback" not in got.text
+
+
+def test_a_ticked_field_named_like_a_column_downloads_as_meta_field(export_client: Any) -> None:
+    """A ticked field ``Title`` came as a second ``title`` column but for case, which
+    Excel and OpenRefine do not tell apart: it downloads as ``meta_Title``, and the page
+    says so beside the fields it adds."""
+    ws, c = export_client
+    items = ws.store.t.items
+    with ws.store.write() as conn:
+        conn.execute(items.update().where(items.c.item_id == "plain").values(
+            meta={"Title": "Letter to Zola", "shelfmark": "MS 12"}))
+    page = c.get("/stages/export?chosen=1&meta=Title&meta=shelfmark").text
+    hint = page.split('id="export-meta-chosen">', 1)[1].split("</p>", 1)[0]
+    assert "The downloads add: Title, shelfmark." in hint
+    assert "Title comes as the column meta_Title" in hint and "shelfmark comes" not in hint
+    got = c.get("/stages/export/download?format=csv&chosen=1&meta=Title&meta=shelfmark")
+    rows = list(csv.DictReader(io.StringIO(got.content.decode("utf-8-sig"))))
+    head = list(rows[0])
+    assert head[-4:] == ["title", "text", "meta_Title", "shelfmark"]
+    assert len({h.casefold() for h in head}) == len(head)
+    mine = next(r for r in rows if r["item_id"] == "plain")
+    assert (mine["meta_Title"], mine["shelfmark"]) == ("Letter to Zola", "MS 12")

@@ -20,7 +20,8 @@ gold. Formats:
   such as ``-1234``) get a leading ``'``, except the id columns, which are never altered
   (a warning counts the ids a spreadsheet might evaluate) - see :mod:`glamlab.sheets`.
   After the provenance columns: the item's ``title``, the start of its ``text``, and the
-  metadata fields asked for (``--meta FIELD`` or ``[export] meta = [...]``).
+  metadata fields asked for (``--meta FIELD`` or ``[export] meta = [...]``; one named like
+  a column before it, ignoring case, as ``meta_FIELD``: :func:`meta_columns`).
 - ``xlsx``: the same columns in an Excel workbook, every text cell typed as text (no
   escaping needed; needs openpyxl, the ``spreadsheets`` extra).
 - ``jsonl``: one JSON object per row.
@@ -52,7 +53,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -177,10 +178,11 @@ def _iso(value: Any) -> str | None:
 
 def iter_rows(ws: Workspace, *, model: str | None = None,
               where: ExportFilter | None = None,
-              details: Sequence[str] | None = None) -> Iterator[Exported]:
+              details: Sequence[tuple[str, str]] | None = None) -> Iterator[Exported]:
     """Export rows (with the item and the candidate they are about), in item order,
-    filtered. ``details``: metadata fields to add to each row's ``details`` with the
-    item's title and text snippet (None: no details)."""
+    filtered. ``details``: the (column, metadata field) pairs (:func:`detail_meta`) to
+    add to each row's ``details`` with the item's title and text snippet (None: no
+    details)."""
     where = where or ExportFilter()
     where.validate()
     policy = load_policy(ws.card)
@@ -190,23 +192,49 @@ def iter_rows(ws: Workspace, *, model: str | None = None,
                      details)
 
 
+def meta_columns(fields: Sequence[str], taken: Iterable[str]) -> list[tuple[str, str]]:
+    """(column, metadata field) of the item metadata fields ``fields`` an export adds as
+    columns after its own (``taken``): the field's name, or ``meta_FIELD`` where a
+    column before it has that name, ignoring case (a field ``Title`` beside the export's
+    ``title``: Excel, OpenRefine and SQL do not tell them apart), ``meta_`` once more
+    until the name is free. Every format that makes columns of the fields (CSV, xlsx,
+    JSON lines, Parquet, the ``index.tsv`` of the Annif and INCEpTION folders, the
+    DataFrame of :func:`glamlab.predictions_frame`) names them so."""
+    used = {str(c).casefold() for c in taken}
+    out: list[tuple[str, str]] = []
+    for field in dict.fromkeys(str(f) for f in fields):
+        column = field
+        while column.casefold() in used:
+            column = f"meta_{column}"
+        used.add(column.casefold())
+        out.append((column, field))
+    return out
+
+
+def detail_meta(ws: Workspace, meta: Sequence[str] | None = None) -> list[tuple[str, str]]:
+    """(column, metadata field) of the metadata fields ``meta`` (default: ``[export]
+    meta`` in the card) that a spreadsheet export adds after title and text
+    (:func:`meta_columns`: a field named like another column, ignoring case, is given
+    as ``meta_FIELD``)."""
+    taken = [*COLUMNS, *task_kind(ws.card).export_columns, *DETAIL_COLUMNS]
+    return meta_columns(asked_meta(ws, meta), taken)
+
+
 def detail_columns(ws: Workspace, meta: Sequence[str] | None = None) -> list[str]:
     """The detail columns of a spreadsheet export: title, text, then the metadata fields
-    ``meta`` (default: ``[export] meta`` in the card); a field named like another column
-    is given as ``meta_FIELD``."""
-    meta = asked_meta(ws, meta)
-    taken = {*COLUMNS, *task_kind(ws.card).export_columns, *DETAIL_COLUMNS}
-    return [*DETAIL_COLUMNS, *(f"meta_{m}" if m in taken else str(m) for m in meta)]
+    ``meta`` (default: ``[export] meta`` in the card); a field named like another column,
+    ignoring case, is given as ``meta_FIELD`` (:func:`detail_meta`)."""
+    return [*DETAIL_COLUMNS, *(c for c, _ in detail_meta(ws, meta))]
 
 
 def asked_meta(ws: Workspace, meta: Sequence[str] | None = None) -> list[str]:
     """The item metadata fields an export carries: ``meta``, else ``[export] meta`` in
-    the card (none by default)."""
+    the card (none by default); a field asked twice, once."""
     if meta is None:
         meta = ws.card.section("export").get("meta") or []
         if isinstance(meta, str):
             meta = [meta]
-    return [str(m) for m in meta]
+    return list(dict.fromkeys(str(m) for m in meta))
 
 
 def meta_text(value: Any) -> list[str]:
@@ -251,16 +279,12 @@ def meta_refusal(fmt: str) -> str:
             "jsonl, parquet, xlsx, w3c or iiif, which carry the metadata fields asked for")
 
 
-def _meta_fields(cols: Sequence[str]) -> list[tuple[str, str]]:
-    """(column, metadata field) of the detail columns after title and text."""
-    return [(c, c[5:] if c.startswith("meta_") else c) for c in cols[len(DETAIL_COLUMNS):]]
-
-
 def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[Decision]],
-          where: ExportFilter, details: Sequence[str] | None = None) -> Iterator[Exported]:
+          where: ExportFilter, details: Sequence[tuple[str, str]] | None = None
+          ) -> Iterator[Exported]:
     kind = task_kind(ws.card)
     mm, it = ws.store.t.machine_metadata, ws.store.t.items
-    fields = _meta_fields(details) if details is not None else []
+    fields = list(details or ())
     for batch in batches:
         pids = sorted({d.prediction_id for d in batch})
         with ws.store.read() as conn:
@@ -591,15 +615,16 @@ def write_jsonl(rows: Iterator[Exported], out: IO[str]) -> int:
 TIME_COLUMNS = ("predicted_at", "written_at", "confirmed_at")
 
 
-def date_columns(ws: Workspace, details: Sequence[str]) -> list[str]:
-    """The detail columns (:func:`detail_columns`) whose metadata field the project's
+def date_columns(ws: Workspace, details: Sequence[tuple[str, str]]) -> list[str]:
+    """The detail columns (``details``: (column, metadata field) pairs,
+    :func:`detail_meta`) whose metadata field the project's
     table types as a date (``[tabular] time_column`` and ``date`` columns of
     ``[tabular.columns]``): Parquet writes them as timestamps."""
     section = ws.card.section("tabular")
     dates = {str(c) for c, kind in dict(section.get("columns") or {}).items() if kind == "date"}
     if section.get("time_column"):
         dates.add(str(section["time_column"]))
-    return [c for c, f in _meta_fields(details) if f in dates]
+    return [c for c, f in details if f in dates]
 
 
 def _timestamp(value: Any, column: str, item_id: str) -> datetime | None:
@@ -1016,7 +1041,8 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
                                 "hold plain labels, which Annif looks up in its vocabulary")
         result["warnings"] = warnings
         return result
-    details = detail_columns(ws, fields)
+    pairs = detail_meta(ws, fields)  # (column, field): meta_FIELD where a column has its name
+    details = [*DETAIL_COLUMNS, *(c for c, _ in pairs)]
     sheet: dict[str, Any] = {}
     if fmt in ("parquet", "xlsx"):
         assert path is not None
@@ -1024,13 +1050,13 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
             with open_private(path, "wb") as fh:
                 if fmt == "parquet":
                     result["rows"] = write_parquet(iter_rows(ws, model=model, where=where,
-                                                             details=details), fh,
+                                                             details=pairs), fh,
                                                    extra=task_kind(ws.card).export_columns,
                                                    details=details,
-                                                   dates=date_columns(ws, details))
+                                                   dates=date_columns(ws, pairs))
                 else:
                     result["rows"] = write_csv(iter_rows(ws, model=model, where=where,
-                                                         details=details), fh,
+                                                         details=pairs), fh,
                                                columns(task_kind(ws.card)), details=details,
                                                fmt="xlsx")
         except PolicyError:  # a value the file cannot hold: no half-written file left
@@ -1045,7 +1071,7 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     try:
         label = f"glamlab {ws.card.task} predictions"
         if fmt == "csv":
-            result["rows"] = write_csv(iter_rows(ws, model=model, where=where, details=details),
+            result["rows"] = write_csv(iter_rows(ws, model=model, where=where, details=pairs),
                                        handle, columns(task_kind(ws.card)), details=details,
                                        bom=path is not None, report=sheet)
             if sheet.get("risky_ids") or sheet.get("number_like_ids"):
@@ -1055,7 +1081,7 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
                     number_like=sheet["number_like_ids"]))
         elif fmt == "jsonl":
             result["rows"] = write_jsonl(iter_rows(ws, model=model, where=where,
-                                                   details=details), handle)
+                                                   details=pairs), handle)
         elif fmt == "w3c":
             local = [0]
             result["annotations"] = write_w3c(iter_rows(ws, model=model, where=where),

@@ -407,6 +407,7 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
     from ...actions.export import (
         WEB_ID_FIX,
         asked_meta,
+        detail_meta,
         spreadsheet_id_warning,
         stale_predictions_warning,
         unpredicted_warning,
@@ -430,11 +431,19 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
     fields = [f for f in metadata_fields(ws) if f not in EXPORT_HIDDEN_FIELDS]
     fields += [f for f in chosen if f not in fields]
     query = "" if default else urlencode([("chosen", "1"), *(("meta", f) for f in chosen)])
+    # a field named like one of the file's own columns (ignoring case) comes as meta_FIELD
+    if ws.card.kind == "entities":
+        from ...actions.entity_export import csv_meta_columns
+
+        columns = csv_meta_columns(chosen)
+    else:
+        columns = detail_meta(ws, chosen)
+    renamed = [(f, c) for c, f in columns if c != f]
     return _page(request, "export", {"formats": _export_formats(ws), "id_warning": warning,
                                      "stale_warning": stale, "check": check,
                                      "unpredicted_warning": unpredicted_warning(ws, web=True),
                                      "meta_fields": fields, "meta_chosen": chosen,
-                                     "meta_query": query})
+                                     "meta_query": query, "meta_renamed": renamed})
 
 
 #: item metadata that is not the item's description: left off the Export page's choice
