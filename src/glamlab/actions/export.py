@@ -12,7 +12,11 @@ review queue does not ask about it: :mod:`glamlab.store.queue`) exports what the
 says: ``action=accept`` where the item's gold label gives it (or its text's complete gold
 spans hold the span), ``action=reject`` where complete gold spans do not hold the span
 (not an entity), with ``decision=gold``, the reason, and ``confirmed_by`` who gave the
-gold. Formats:
+gold. On a text in the test split, where a reviewer's decision writes no gold, a span
+over words a reviewer decided there is settled by that decision as act settles it:
+``decision`` is theirs (``accept``, ``correct``, ``add``), ``confirmed_by`` and
+``confirmed_at`` who and when, the reason says so, and ``action`` what it makes of this
+span (``reject`` unless it is the very span). Formats:
 
 - ``csv``: UTF-8 with a byte-order mark (Excel reads it as UTF-8) and a header, one row
   per item and field value (OpenRefine reads it as is); text cells a spreadsheet would
@@ -368,15 +372,23 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
                     whole[r.item_id] = (r.annotator, r.created_at)
     spans = kind.read_gold(ws, sorted(whole), conn) if whole else None
     # the other texts: a span over words a person saved as an entity is settled by it
-    # (glamlab act does not queue it: glamlab.tasks.spans.saved.settled_by_person), unless
-    # a review row still asks about it (queued before the person saved theirs, until the
-    # next act withdraws it): the export says what the queue does
+    # (glamlab act does not queue it: glamlab.tasks.spans.saved.settled_by_person), and
+    # on a text in the test split, where a decision writes no gold, by the span a
+    # reviewer decided there (decided_on_test_texts), as act settles it; unless a review
+    # row still asks about it (queued before the person saved theirs, until the next act
+    # withdraws it): the export says what the queue does
     people: dict[str, Any] = {}
     asked: set[tuple[str, Any, str]] = set()
     if kind.name == "entities":
-        from ..tasks.spans.saved import people_spans, settled_by_person
+        from ..tasks.spans.saved import (
+            decided_on_test_texts,
+            people_spans,
+            settled_by_person,
+        )
 
-        people = people_spans(ws, conn, [i for i in ids if i not in whole])
+        others = [i for i in ids if i not in whole]
+        people = {**decided_on_test_texts(ws, conn, others),
+                  **people_spans(ws, conn, others)}
         rq = st.review_queue
         with_people = sorted(people)
         for i in range(0, len(with_people), 900):
@@ -398,7 +410,7 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
               and (by := settled_by_person(people.get(d.item.item_id), d.label,
                                            d.value)) is not None):
             out[n] = GoldVerdict(by.holds, str(by.saved.who), by.saved.at, spans=True,
-                                 why=by.reason())
+                                 why=by.reason(), decision=by.saved.decision or "gold")
     return out
 
 
@@ -414,6 +426,10 @@ class GoldVerdict:
     #: the reason in words, where it is not one of the above (a span a person saved
     #: over the same words: :class:`glamlab.tasks.spans.saved.PersonVerdict`)
     why: str | None = None
+    #: the row's ``decision``: ``gold``, or on a text in the test split (no gold written
+    #: there) the action of the reviewer's decision over the same words that settles it
+    #: (``accept``, ``correct``, ``add``): ``annotator`` is that reviewer, ``at`` its time
+    decision: str = "gold"
 
     def reason(self) -> str:
         if self.why is not None:
@@ -467,7 +483,7 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
                 reason = f"corrected by reviewer {person.user} from {d.label!r}"
     elif gold is not None and action == "review":
         action = "accept" if gold.holds else "reject"
-        decision, reason = "gold", gold.reason()
+        decision, reason = gold.decision, gold.reason()
         confirmed_by, confirmed_at = gold.annotator, gold.at
     written = stored.get((d.prediction_id, kind.metadata_value(final)))
     if person is None and written is not None:
