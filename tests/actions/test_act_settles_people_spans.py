@@ -215,3 +215,81 @@ def test_act_settles_a_new_model_s_spans_over_words_decided_on_a_test_text(
             assert [d.action for d in item_decisions(ws, conn, [item])[item]] == ["accept"]
     finally:
         ws.close()
+
+
+def test_a_span_settled_by_a_decision_on_a_test_text_exports_the_reviewer_s_decision(
+        make_ws: Any, tmp_path: Path) -> None:
+    """On a text in the test split a reviewer's decision writes no gold, yet act settles
+    a later model's span over the same words by it (not queued). The export still said
+    that span waited for review (``action=review``, no decision, nobody named) where on
+    any other text it says what the person's span makes of it, and act counted it as
+    ``review_settled_by_gold``, when no gold label settles anything there. Now its row
+    says the reviewer's decision (``decision``, ``confirmed_by``, ``confirmed_at``, the
+    reason), the entity CSV no longer lists it as waiting, and act counts it as already
+    decided by a reviewer."""
+    import csv
+    import io
+
+    from glamlab.actions import act, plan
+    from glamlab.actions.entity_export import export_entities
+    from glamlab.actions.export import iter_rows
+    from glamlab.actions.people import item_decisions
+    from glamlab.inference.runner import run
+    from glamlab.registry.training import train
+    from glamlab.review import decide, lease_queue
+    from glamlab.store import now
+
+    ws, _ = gold_and_new_texts(make_ws, tmp_path, 1)
+    try:
+        item = "new0"
+        sp = ws.store.t.splits
+        with ws.store.write() as conn:
+            conn.execute(sp.delete().where(sp.c.item_id == item))
+            conn.execute(sp.insert().values(item_id=item, split="test", created_at=now()))
+        act(ws, model="gazetteer@1")
+        text = ws.item(item).text or ""
+        rows = [r for r in lease_queue(ws, "ana", limit=500) if r["item_id"] == item]
+        a = next(r for r in rows if " " not in r["value"]["text"]
+                 and r["value"]["end"] < len(text) - 1)
+        va = a["value"]
+        decide(ws, "ana", a["id"], "accept", a["version"])
+        with ws.store.read() as conn:
+            said = item_decisions(ws, conn, [item])[item][-1]
+        other = next(t for t in ("PER", "LOC", "ORG", "PROD", "TIME") if t != a["label"])
+        end = text.find(" ", va["end"] + 1)
+        longer = text[va["start"]:len(text) if end < 0 else end]
+        train(ws, "gazetteer", name="second", params={
+            "from_training": False, "entries": [{"text": longer, "type": other}]})
+        assert run(ws, "second@1", workers=0, handle_signals=False).done >= 1
+
+        def over(r: dict[str, Any]) -> bool:
+            return (r["item_id"] == item and int(r["span_start"]) < va["end"]
+                    and va["start"] < int(r["span_end"]))
+
+        exported = [e.row for e in iter_rows(ws, model="second@1")]
+        mine = [r for r in exported if over(r)]
+        assert mine, exported
+        for r in mine:  # what ana's decision makes of it, as on any other text
+            assert (r["action"], r["decision"], r["confirmed_by"]) == (
+                "reject", "accept", "ana"), r
+            assert r["confirmed_at"] == said.created_at.isoformat(timespec="seconds") + "Z"
+            assert "ana's decision on this test text" in r["reason"], r["reason"]
+            assert "gold" not in r["reason"], r["reason"]
+        # act counts them as decided by a reviewer, not settled by a gold label
+        report = plan(ws, model="second@1", dry_run=True)
+        assert report.review_settled_by_gold == sum(r["decision"] == "gold"
+                                                    for r in exported)
+        assert report.review_decided == sum(
+            r["decision"] not in (None, "gold") for r in exported), exported
+        assert report.review_decided >= len(mine)
+        # the entity CSV does not list them as waiting for review: over those words it
+        # has ana's span, as she accepted it
+        out = tmp_path / "entities.csv"
+        export_entities(ws, "csv", out, model="second@1")
+        lines = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+        assert [(int(r["start"]), int(r["end"]), r["type"], r["action"], r["confirmed_by"])
+                for r in lines if r["item_id"] == item and int(r["start"]) < va["end"]
+                and va["start"] < int(r["end"])] == [
+            (va["start"], va["end"], a["label"], "accept", "ana")], lines
+    finally:
+        ws.close()

@@ -330,3 +330,59 @@ def test_a_classification_project_offers_no_iiif_download_on_the_export_page(
     _, c = export_client
     assert 'data-format="iiif"' not in c.get("/stages/export").text
     assert c.get("/stages/export/download?format=iiif").status_code == 404
+
+
+def test_a_failing_download_leaves_no_temporary_folder_behind(
+        export_client: Any, tmp_path: Any, monkeypatch: Any) -> None:
+    """The download is written into a temporary folder that only the sent response's
+    background task removed: a refused export (here a [policy] that cannot be read) left
+    its empty ``glamlab-export-*`` folder behind for good, one per try, on the server.
+    Now it goes at once, and the page says the reason and the fix; a server whose
+    temporary folder cannot be written says so in one clear page, not an error 500's
+    traceback."""
+    import tempfile
+
+    ws, c = export_client
+    scratch = tmp_path / "server-tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+
+    def left() -> list[str]:
+        return sorted(p.name for p in scratch.iterdir() if p.name.startswith("glamlab-export-"))
+
+    ok = c.get("/stages/export/download?format=csv")  # the file goes once it is sent
+    assert ok.status_code == 200 and ok.content and left() == []
+    ws.card.raw["policy"] = {"labels": {"a": {"accept": 2}}}
+    ws.save_card()
+    for fmt in ("csv", "parquet", "jsonl"):
+        got = c.get(f"/stages/export/download?format={fmt}")
+        assert got.status_code == 400 and "[policy" in got.text, got.text
+        assert left() == [], fmt
+    # the temporary folder itself cannot be written: one page with the reason and the fix
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch / "gone"))
+    got = c.get("/stages/export/download?format=csv")
+    assert got.status_code == 500, got.text
+    assert "could not be written on the server" in got.text and "temporary folder" in got.text
+    assert "Traceback" not in got.text
+
+
+def test_a_ticked_field_named_like_a_column_downloads_as_meta_field(export_client: Any) -> None:
+    """A ticked field ``Title`` came as a second ``title`` column but for case, which
+    Excel and OpenRefine do not tell apart: it downloads as ``meta_Title``, and the page
+    says so beside the fields it adds."""
+    ws, c = export_client
+    items = ws.store.t.items
+    with ws.store.write() as conn:
+        conn.execute(items.update().where(items.c.item_id == "plain").values(
+            meta={"Title": "Letter to Zola", "shelfmark": "MS 12"}))
+    page = c.get("/stages/export?chosen=1&meta=Title&meta=shelfmark").text
+    hint = page.split('id="export-meta-chosen">', 1)[1].split("</p>", 1)[0]
+    assert "The downloads add: Title, shelfmark." in hint
+    assert "Title comes as the column meta_Title" in hint and "shelfmark comes" not in hint
+    got = c.get("/stages/export/download?format=csv&chosen=1&meta=Title&meta=shelfmark")
+    rows = list(csv.DictReader(io.StringIO(got.content.decode("utf-8-sig"))))
+    head = list(rows[0])
+    assert head[-4:] == ["title", "text", "meta_Title", "shelfmark"]
+    assert len({h.casefold() for h in head}) == len(head)
+    mine = next(r for r in rows if r["item_id"] == "plain")
+    assert (mine["meta_Title"], mine["shelfmark"]) == ("Letter to Zola", "MS 12")

@@ -321,7 +321,9 @@ class ActReport:
     #: not queued again, and not written when the person turned them down
     decided_by_people: int = 0
     #: candidates the policy sends to review that a person already decided (on this
-    #: prediction or an earlier one): no reviewer time is counted for them
+    #: prediction or an earlier one; entities, on a text in the test split: a span over
+    #: words a reviewer decided there, glamlab.tasks.spans.saved.decided_on_test_texts):
+    #: no reviewer time is counted for them
     review_decided: int = 0
     #: candidates the policy sends to review whose label an active gold label of the item
     #: already gives (entities: every span of a text with complete gold spans): queued,
@@ -329,7 +331,10 @@ class ActReport:
     #: counted for them either; and (entities) the spans over words a person saved as an
     #: entity on a text whose gold is not complete (glamlab.tasks.spans.saved.
     #: settled_by_person): settled as act applies the policy, not queued (an open row
-    #: asking about one is withdrawn)
+    #: asking about one is withdrawn). On a text in the test split, where a decision
+    #: writes no gold, a span over words a reviewer decided there is settled the same way
+    #: by that decision, and counted with ``review_decided`` (by a reviewer, not a gold
+    #: label)
     review_settled_by_gold: int = 0
     #: of the candidates the policy sends to review, those a person accepted or an active
     #: gold label of the item gives, per label: the export (and its filter list) counts
@@ -927,7 +932,9 @@ def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
     :func:`glamlab.store.queue.gold_labels`; ``span_gold``: the items whose complete gold
     spans settle every predicted span, :func:`glamlab.store.queue.complete_span_gold_items`;
     ``saved``: the spans people saved on the other texts, which settle the predicted
-    spans over their words, :func:`_people_spans`); and, third, how many of them end
+    spans over their words, :func:`_people_spans`: on a text in the test split, the
+    spans reviewers decided there, which count as decided by a reviewer, not settled by
+    gold, since no gold is written there); and, third, how many of them end
     accepted as they are: a person accepted the candidate, or the item's gold label
     gives it (what the export says, :mod:`.export`)."""
     from ..tasks.spans.saved import settled_by_person
@@ -946,10 +953,15 @@ def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
         elif d.label in (gold or {}).get(d.item.item_id, ()):
             settled[d.label] += 1
             kept[d.label] += 1
-        elif (d.item.item_id in (span_gold or ())
-              or (saved and settled_by_person(saved.get(d.item.item_id), d.label,
-                                              d.value) is not None)):
+        elif d.item.item_id in (span_gold or ()):
             settled[d.label] += 1
+        elif saved and (by := settled_by_person(saved.get(d.item.item_id), d.label,
+                                                d.value)) is not None:
+            if by.by_decision:  # a reviewer's decision on a test text: no gold there
+                decided[d.label] += 1
+                kept[d.label] += by.holds
+            else:
+                settled[d.label] += 1
     return decided, settled, kept
 
 

@@ -201,11 +201,13 @@ def write_spans_jsonl(rows: Iterable[Row], out: IO[str], *, include_text: bool =
 
 
 # -- CSV ------------------------------------------------------------------------------
-def _meta_columns(meta: Sequence[str]) -> list[tuple[str, str]]:
+def csv_meta_columns(meta: Sequence[str]) -> list[tuple[str, str]]:
     """(column, metadata field) of the item metadata fields ``meta`` added to the entity
-    CSV after :data:`ENTITY_COLUMNS`; a field named like one of them is given as
-    ``meta_FIELD`` (as in the classification export)."""
-    return [(f"meta_{m}" if m in ENTITY_COLUMNS else str(m), str(m)) for m in meta]
+    CSV after :data:`ENTITY_COLUMNS`; a field named like one of them, ignoring case, is
+    given as ``meta_FIELD`` (as in the classification export: :func:`.export.meta_columns`)."""
+    from .export import meta_columns
+
+    return meta_columns(meta, ENTITY_COLUMNS)
 
 
 def write_entities_csv(rows: Iterable[Row], out: IO[str], *, bom: bool = True,
@@ -218,7 +220,7 @@ def write_entities_csv(rows: Iterable[Row], out: IO[str], *, bom: bool = True,
     (:func:`glamlab.sheets.write_sheet`): a BOM unless ``bom=False``, formula-safe text
     cells, the id columns (:data:`ENTITY_ID_COLUMNS`) never altered. ``report`` gets
     ``risky_ids``: ids written as they are that a spreadsheet would evaluate."""
-    extra = _meta_columns(meta)
+    extra = csv_meta_columns(meta)
 
     def cells() -> Iterator[list[Any]]:
         for item, spans, prov in rows:
@@ -514,16 +516,19 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
     safe from the item ids, listed in ``index.tsv``), ready for INCEpTION's document
     import. Returns counts. ``meta``: item metadata fields ``index.tsv`` gives a column
     each after the item id (WebAnno TSV has no place for a document's metadata)."""
-    from ..tasks.spans.gold import EXPORT_INDEX_HEADER
     from ..tasks.spans.webanno import write_webanno
-    from .export_annif import index_cells, tsv_cell
+    from .export_annif import index_cells, index_header
+
+    # file, item_id (what glamlab.tasks.spans.gold.EXPORT_INDEX_HEADER reads back), then
+    # the fields: meta_FIELD where one is named like those, ignoring case
+    header, meta = index_header(meta)
 
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     used: set[str] = {"index.tsv"}
     files = entities = skipped = 0
     with open(root / "index.tsv", "w", encoding="utf-8", newline="") as index:
-        index.write("\t".join([EXPORT_INDEX_HEADER, *(tsv_cell(f) for f in meta)]) + "\n")
+        index.write("\t".join(header) + "\n")
         for item, found in _by_item(rows):  # one document per item, all its spans
             if not item.text:
                 skipped += 1

@@ -12,7 +12,11 @@ review queue does not ask about it: :mod:`glamlab.store.queue`) exports what the
 says: ``action=accept`` where the item's gold label gives it (or its text's complete gold
 spans hold the span), ``action=reject`` where complete gold spans do not hold the span
 (not an entity), with ``decision=gold``, the reason, and ``confirmed_by`` who gave the
-gold. Formats:
+gold. On a text in the test split, where a reviewer's decision writes no gold, a span
+over words a reviewer decided there is settled by that decision as act settles it:
+``decision`` is theirs (``accept``, ``correct``, ``add``), ``confirmed_by`` and
+``confirmed_at`` who and when, the reason says so, and ``action`` what it makes of this
+span (``reject`` unless it is the very span). Formats:
 
 - ``csv``: UTF-8 with a byte-order mark (Excel reads it as UTF-8) and a header, one row
   per item and field value (OpenRefine reads it as is); text cells a spreadsheet would
@@ -20,7 +24,8 @@ gold. Formats:
   such as ``-1234``) get a leading ``'``, except the id columns, which are never altered
   (a warning counts the ids a spreadsheet might evaluate) - see :mod:`glamlab.sheets`.
   After the provenance columns: the item's ``title``, the start of its ``text``, and the
-  metadata fields asked for (``--meta FIELD`` or ``[export] meta = [...]``).
+  metadata fields asked for (``--meta FIELD`` or ``[export] meta = [...]``; one named like
+  a column before it, ignoring case, as ``meta_FIELD``: :func:`meta_columns`).
 - ``xlsx``: the same columns in an Excel workbook, every text cell typed as text (no
   escaping needed; needs openpyxl, the ``spreadsheets`` extra).
 - ``jsonl``: one JSON object per row.
@@ -52,7 +57,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -177,10 +182,11 @@ def _iso(value: Any) -> str | None:
 
 def iter_rows(ws: Workspace, *, model: str | None = None,
               where: ExportFilter | None = None,
-              details: Sequence[str] | None = None) -> Iterator[Exported]:
+              details: Sequence[tuple[str, str]] | None = None) -> Iterator[Exported]:
     """Export rows (with the item and the candidate they are about), in item order,
-    filtered. ``details``: metadata fields to add to each row's ``details`` with the
-    item's title and text snippet (None: no details)."""
+    filtered. ``details``: the (column, metadata field) pairs (:func:`detail_meta`) to
+    add to each row's ``details`` with the item's title and text snippet (None: no
+    details)."""
     where = where or ExportFilter()
     where.validate()
     policy = load_policy(ws.card)
@@ -190,23 +196,49 @@ def iter_rows(ws: Workspace, *, model: str | None = None,
                      details)
 
 
+def meta_columns(fields: Sequence[str], taken: Iterable[str]) -> list[tuple[str, str]]:
+    """(column, metadata field) of the item metadata fields ``fields`` an export adds as
+    columns after its own (``taken``): the field's name, or ``meta_FIELD`` where a
+    column before it has that name, ignoring case (a field ``Title`` beside the export's
+    ``title``: Excel, OpenRefine and SQL do not tell them apart), ``meta_`` once more
+    until the name is free. Every format that makes columns of the fields (CSV, xlsx,
+    JSON lines, Parquet, the ``index.tsv`` of the Annif and INCEpTION folders, the
+    DataFrame of :func:`glamlab.predictions_frame`) names them so."""
+    used = {str(c).casefold() for c in taken}
+    out: list[tuple[str, str]] = []
+    for field in dict.fromkeys(str(f) for f in fields):
+        column = field
+        while column.casefold() in used:
+            column = f"meta_{column}"
+        used.add(column.casefold())
+        out.append((column, field))
+    return out
+
+
+def detail_meta(ws: Workspace, meta: Sequence[str] | None = None) -> list[tuple[str, str]]:
+    """(column, metadata field) of the metadata fields ``meta`` (default: ``[export]
+    meta`` in the card) that a spreadsheet export adds after title and text
+    (:func:`meta_columns`: a field named like another column, ignoring case, is given
+    as ``meta_FIELD``)."""
+    taken = [*COLUMNS, *task_kind(ws.card).export_columns, *DETAIL_COLUMNS]
+    return meta_columns(asked_meta(ws, meta), taken)
+
+
 def detail_columns(ws: Workspace, meta: Sequence[str] | None = None) -> list[str]:
     """The detail columns of a spreadsheet export: title, text, then the metadata fields
-    ``meta`` (default: ``[export] meta`` in the card); a field named like another column
-    is given as ``meta_FIELD``."""
-    meta = asked_meta(ws, meta)
-    taken = {*COLUMNS, *task_kind(ws.card).export_columns, *DETAIL_COLUMNS}
-    return [*DETAIL_COLUMNS, *(f"meta_{m}" if m in taken else str(m) for m in meta)]
+    ``meta`` (default: ``[export] meta`` in the card); a field named like another column,
+    ignoring case, is given as ``meta_FIELD`` (:func:`detail_meta`)."""
+    return [*DETAIL_COLUMNS, *(c for c, _ in detail_meta(ws, meta))]
 
 
 def asked_meta(ws: Workspace, meta: Sequence[str] | None = None) -> list[str]:
     """The item metadata fields an export carries: ``meta``, else ``[export] meta`` in
-    the card (none by default)."""
+    the card (none by default); a field asked twice, once."""
     if meta is None:
         meta = ws.card.section("export").get("meta") or []
         if isinstance(meta, str):
             meta = [meta]
-    return [str(m) for m in meta]
+    return list(dict.fromkeys(str(m) for m in meta))
 
 
 def meta_text(value: Any) -> list[str]:
@@ -251,16 +283,12 @@ def meta_refusal(fmt: str) -> str:
             "jsonl, parquet, xlsx, w3c or iiif, which carry the metadata fields asked for")
 
 
-def _meta_fields(cols: Sequence[str]) -> list[tuple[str, str]]:
-    """(column, metadata field) of the detail columns after title and text."""
-    return [(c, c[5:] if c.startswith("meta_") else c) for c in cols[len(DETAIL_COLUMNS):]]
-
-
 def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[Decision]],
-          where: ExportFilter, details: Sequence[str] | None = None) -> Iterator[Exported]:
+          where: ExportFilter, details: Sequence[tuple[str, str]] | None = None
+          ) -> Iterator[Exported]:
     kind = task_kind(ws.card)
     mm, it = ws.store.t.machine_metadata, ws.store.t.items
-    fields = _meta_fields(details) if details is not None else []
+    fields = list(details or ())
     for batch in batches:
         pids = sorted({d.prediction_id for d in batch})
         with ws.store.read() as conn:
@@ -344,15 +372,23 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
                     whole[r.item_id] = (r.annotator, r.created_at)
     spans = kind.read_gold(ws, sorted(whole), conn) if whole else None
     # the other texts: a span over words a person saved as an entity is settled by it
-    # (glamlab act does not queue it: glamlab.tasks.spans.saved.settled_by_person), unless
-    # a review row still asks about it (queued before the person saved theirs, until the
-    # next act withdraws it): the export says what the queue does
+    # (glamlab act does not queue it: glamlab.tasks.spans.saved.settled_by_person), and
+    # on a text in the test split, where a decision writes no gold, by the span a
+    # reviewer decided there (decided_on_test_texts), as act settles it; unless a review
+    # row still asks about it (queued before the person saved theirs, until the next act
+    # withdraws it): the export says what the queue does
     people: dict[str, Any] = {}
     asked: set[tuple[str, Any, str]] = set()
     if kind.name == "entities":
-        from ..tasks.spans.saved import people_spans, settled_by_person
+        from ..tasks.spans.saved import (
+            decided_on_test_texts,
+            people_spans,
+            settled_by_person,
+        )
 
-        people = people_spans(ws, conn, [i for i in ids if i not in whole])
+        others = [i for i in ids if i not in whole]
+        people = {**decided_on_test_texts(ws, conn, others),
+                  **people_spans(ws, conn, others)}
         rq = st.review_queue
         with_people = sorted(people)
         for i in range(0, len(with_people), 900):
@@ -374,7 +410,7 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
               and (by := settled_by_person(people.get(d.item.item_id), d.label,
                                            d.value)) is not None):
             out[n] = GoldVerdict(by.holds, str(by.saved.who), by.saved.at, spans=True,
-                                 why=by.reason())
+                                 why=by.reason(), decision=by.saved.decision or "gold")
     return out
 
 
@@ -390,6 +426,10 @@ class GoldVerdict:
     #: the reason in words, where it is not one of the above (a span a person saved
     #: over the same words: :class:`glamlab.tasks.spans.saved.PersonVerdict`)
     why: str | None = None
+    #: the row's ``decision``: ``gold``, or on a text in the test split (no gold written
+    #: there) the action of the reviewer's decision over the same words that settles it
+    #: (``accept``, ``correct``, ``add``): ``annotator`` is that reviewer, ``at`` its time
+    decision: str = "gold"
 
     def reason(self) -> str:
         if self.why is not None:
@@ -443,7 +483,7 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
                 reason = f"corrected by reviewer {person.user} from {d.label!r}"
     elif gold is not None and action == "review":
         action = "accept" if gold.holds else "reject"
-        decision, reason = "gold", gold.reason()
+        decision, reason = gold.decision, gold.reason()
         confirmed_by, confirmed_at = gold.annotator, gold.at
     written = stored.get((d.prediction_id, kind.metadata_value(final)))
     if person is None and written is not None:
@@ -591,15 +631,16 @@ def write_jsonl(rows: Iterator[Exported], out: IO[str]) -> int:
 TIME_COLUMNS = ("predicted_at", "written_at", "confirmed_at")
 
 
-def date_columns(ws: Workspace, details: Sequence[str]) -> list[str]:
-    """The detail columns (:func:`detail_columns`) whose metadata field the project's
+def date_columns(ws: Workspace, details: Sequence[tuple[str, str]]) -> list[str]:
+    """The detail columns (``details``: (column, metadata field) pairs,
+    :func:`detail_meta`) whose metadata field the project's
     table types as a date (``[tabular] time_column`` and ``date`` columns of
     ``[tabular.columns]``): Parquet writes them as timestamps."""
     section = ws.card.section("tabular")
     dates = {str(c) for c, kind in dict(section.get("columns") or {}).items() if kind == "date"}
     if section.get("time_column"):
         dates.add(str(section["time_column"]))
-    return [c for c, f in _meta_fields(details) if f in dates]
+    return [c for c, f in details if f in dates]
 
 
 def _timestamp(value: Any, column: str, item_id: str) -> datetime | None:
@@ -1016,7 +1057,8 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
                                 "hold plain labels, which Annif looks up in its vocabulary")
         result["warnings"] = warnings
         return result
-    details = detail_columns(ws, fields)
+    pairs = detail_meta(ws, fields)  # (column, field): meta_FIELD where a column has its name
+    details = [*DETAIL_COLUMNS, *(c for c, _ in pairs)]
     sheet: dict[str, Any] = {}
     if fmt in ("parquet", "xlsx"):
         assert path is not None
@@ -1024,13 +1066,13 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
             with open_private(path, "wb") as fh:
                 if fmt == "parquet":
                     result["rows"] = write_parquet(iter_rows(ws, model=model, where=where,
-                                                             details=details), fh,
+                                                             details=pairs), fh,
                                                    extra=task_kind(ws.card).export_columns,
                                                    details=details,
-                                                   dates=date_columns(ws, details))
+                                                   dates=date_columns(ws, pairs))
                 else:
                     result["rows"] = write_csv(iter_rows(ws, model=model, where=where,
-                                                         details=details), fh,
+                                                         details=pairs), fh,
                                                columns(task_kind(ws.card)), details=details,
                                                fmt="xlsx")
         except PolicyError:  # a value the file cannot hold: no half-written file left
@@ -1045,7 +1087,7 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     try:
         label = f"glamlab {ws.card.task} predictions"
         if fmt == "csv":
-            result["rows"] = write_csv(iter_rows(ws, model=model, where=where, details=details),
+            result["rows"] = write_csv(iter_rows(ws, model=model, where=where, details=pairs),
                                        handle, columns(task_kind(ws.card)), details=details,
                                        bom=path is not None, report=sheet)
             if sheet.get("risky_ids") or sheet.get("number_like_ids"):
@@ -1055,7 +1097,7 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
                     number_like=sheet["number_like_ids"]))
         elif fmt == "jsonl":
             result["rows"] = write_jsonl(iter_rows(ws, model=model, where=where,
-                                                   details=details), handle)
+                                                   details=pairs), handle)
         elif fmt == "w3c":
             local = [0]
             result["annotations"] = write_w3c(iter_rows(ws, model=model, where=where),

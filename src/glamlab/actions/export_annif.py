@@ -31,6 +31,22 @@ def tsv_cell(text: str) -> str:
     return re.sub(r"[\t\r\n]+", " ", text)
 
 
+#: the ``index.tsv`` columns before the item metadata fields asked for (the Annif and
+#: INCEpTION folders)
+INDEX_COLUMNS = ("file", "item_id")
+
+
+def index_header(meta: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The ``index.tsv`` header (:data:`INDEX_COLUMNS`, then a column per item metadata
+    field ``meta``: ``meta_FIELD`` where it is named like a column before it, ignoring
+    case, :func:`glamlab.actions.export.meta_columns`) and the fields its cells give, in
+    that order."""
+    from .export import meta_columns
+
+    pairs = meta_columns(meta, INDEX_COLUMNS)
+    return ([*INDEX_COLUMNS, *(tsv_cell(c) for c, _ in pairs)], [f for _, f in pairs])
+
+
 def index_cells(item: Item, meta: Sequence[str]) -> list[str]:
     """The item's metadata fields ``meta`` as ``index.tsv`` cells: empty where it has
     none, the values of a list joined by ``|``, anything else not a text as JSON."""
@@ -61,8 +77,9 @@ def write_annif(rows: Iterator[tuple[dict[str, Any], Item]], folder: Path,
     current: Item | None = None
     values: list[str] = []
     index = open_private(folder / "index.tsv", "w", encoding="utf-8", newline="")
+    header, meta = index_header(meta)
     if meta:
-        index.write("\t".join(["file", "item_id", *(tsv_cell(f) for f in meta)]) + "\n")
+        index.write("\t".join(header) + "\n")
 
     def flush() -> None:
         nonlocal items, subjects, with_uri

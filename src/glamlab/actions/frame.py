@@ -46,7 +46,7 @@ def predictions_frame(ws: Workspace, model: str | None = None, *,
     their JSON). ``label``: only the predictions whose top label is this one;
     ``min_score``: only those whose top score is at least this. ``meta``: item metadata
     fields to add as columns (of the item's current version; ``meta_FIELD`` where a field
-    is named like a column). Read from the database ``chunksize`` rows at a time."""
+    is named like a column, ignoring case, as the exports name it). Read from the database ``chunksize`` rows at a time."""
     try:
         import pandas as pd
     except ImportError:
@@ -68,8 +68,12 @@ def predictions_frame(ws: Workspace, model: str | None = None, *,
         q = q.where(p.c.label == label)
     if min_score is not None:
         q = q.where(p.c.score >= min_score)
-    names = [str(m) for m in meta]
-    meta_cols = [f"meta_{m}" if m in PREDICTION_COLUMNS else m for m in names]
+    from .export import meta_columns
+
+    # a field named like a prediction column, ignoring case, is given as meta_FIELD
+    pairs = meta_columns(meta, PREDICTION_COLUMNS)
+    names = [f for _, f in pairs]
+    meta_cols = [c for c, _ in pairs]
     parts: list[pd.DataFrame] = []
     with ws.store.read() as conn:
         streamed = conn.execution_options(stream_results=True, max_row_buffer=chunksize)

@@ -147,6 +147,8 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
                    "always come); jsonl: a key (entities: in a \"meta\" object); w3c: the "
                    "target's metadata label/value pairs; iiif: the target canvas's "
                    "metadata; annif and inception: a column of the folder's index.tsv. "
+                   "A field named like one of the file's own columns, ignoring case, "
+                   "comes as the column meta_FIELD (Title: meta_Title). "
                    "Refused with filter (one URI a line).")
 @json_option
 @click.pass_context

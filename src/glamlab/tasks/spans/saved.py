@@ -69,6 +69,10 @@ class SavedSpan:
     span: Span
     who: str | None
     at: Any = None
+    #: on a text in the test split (:func:`decided_on_test_texts`): the reviewer's
+    #: decision that settled on this span (``accept``, ``correct``, or ``add`` for an
+    #: entity they added), which wrote no gold; None for a span of the text's gold
+    decision: str | None = None
 
 
 def saved_spans(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
@@ -168,7 +172,7 @@ def decided_on_test_texts(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
                 continue
             kept = [k for k in kept if k.span.layer != span.layer
                     or not (k.span.start < span.end and span.start < k.span.end)]
-            kept.append(SavedSpan(span, r.user, r.created_at))
+            kept.append(SavedSpan(span, r.user, r.created_at, decision=str(r.action)))
         if kept:
             out[item_id] = kept
     return out
@@ -206,9 +210,22 @@ class PersonVerdict:
     holds: bool
     saved: SavedSpan
 
+    @property
+    def by_decision(self) -> bool:
+        """Settled by a reviewer's decision on a text in the test split (which wrote no
+        gold: :func:`decided_on_test_texts`), not by a gold span a person saved."""
+        return self.saved.decision is not None
+
     def reason(self) -> str:
         s = self.saved.span
         words = f"{s.text!r} " if s.text else ""
+        if self.by_decision:
+            did = {"correct": "corrected a span to", "add": "added the entity"}.get(
+                str(self.saved.decision), "accepted")
+            said = (f"settled by reviewer {self.saved.who}'s decision on this test text: "
+                    f"they {did} {words}({s.start}-{s.end}, {s.label})")
+            return said + (" (this very span)" if self.holds
+                           else " over the same words, so this one is not")
         if self.holds:
             return (f"settled by a gold label: {self.saved.who} saved it as an entity "
                     f"({words}{s.start}-{s.end}, {s.label})")

@@ -407,6 +407,7 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
     from ...actions.export import (
         WEB_ID_FIX,
         asked_meta,
+        detail_meta,
         spreadsheet_id_warning,
         stale_predictions_warning,
         unpredicted_warning,
@@ -430,11 +431,19 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
     fields = [f for f in metadata_fields(ws) if f not in EXPORT_HIDDEN_FIELDS]
     fields += [f for f in chosen if f not in fields]
     query = "" if default else urlencode([("chosen", "1"), *(("meta", f) for f in chosen)])
+    # a field named like one of the file's own columns (ignoring case) comes as meta_FIELD
+    if ws.card.kind == "entities":
+        from ...actions.entity_export import csv_meta_columns
+
+        columns = csv_meta_columns(chosen)
+    else:
+        columns = detail_meta(ws, chosen)
+    renamed = [(f, c) for c, f in columns if c != f]
     return _page(request, "export", {"formats": _export_formats(ws), "id_warning": warning,
                                      "stale_warning": stale, "check": check,
                                      "unpredicted_warning": unpredicted_warning(ws, web=True),
                                      "meta_fields": fields, "meta_chosen": chosen,
-                                     "meta_query": query})
+                                     "meta_query": query, "meta_renamed": renamed})
 
 
 #: item metadata that is not the item's description: left off the Export page's choice
@@ -463,18 +472,33 @@ def export_download(request: Request, user: User = Depends(page_user)) -> Respon
     formats = _export_formats(ws)
     if format not in formats:
         raise HTTPException(404, f"no export format {format!r}")
-    folder = tempfile.mkdtemp(prefix="glamlab-export-")
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", ws.card.name or "glamlab").strip("-.") or "glamlab"
-    path = Path(folder) / f"{stem}-export.{'iiif.json' if format == 'iiif' else format}"
     from ...actions.entity_export import export_entities, exports_spans
 
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", ws.card.name or "glamlab").strip("-.") or "glamlab"
     meta = _export_meta(request)  # None: [export] meta in the card
-    if exports_spans(ws, format):  # an entities project: a row per span, with its link
-        export_entities(ws, format, path, web=True, meta=meta)
-    else:
-        export(ws, format, path, web=True, meta=meta)
+    folder: Path | None = None
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="glamlab-export-"))
+        path = folder / f"{stem}-export.{'iiif.json' if format == 'iiif' else format}"
+        if exports_spans(ws, format):  # an entities project: a row per span, with its link
+            export_entities(ws, format, path, web=True, meta=meta)
+        else:
+            export(ws, format, path, web=True, meta=meta)
+    except OSError as exc:  # the server's temporary folder: full, missing, not writable
+        if folder is not None:
+            _remove(folder)
+        return render(request, "error.html", {
+            "error": f"The export, {formats[format][1]}, could not be written on the server "
+                     f"({exc.strerror or exc}), so nothing was downloaded.",
+            "hint": "ask the person who runs glamlab to free space in (or fix) the "
+                    "server's temporary folder, then download again"}, status=500)
+    except BaseException:  # a refused export (its error page says why): nothing left behind
+        if folder is not None:
+            _remove(folder)
+        raise
+    # the file goes once it is sent
     return FileResponse(path, media_type=formats[format][0], filename=path.name,
-                        background=BackgroundTask(_remove, Path(folder)))
+                        background=BackgroundTask(_remove, folder))
 
 
 def _remove(folder: Path) -> None:
