@@ -323,3 +323,23 @@ def _annotations(doc):
     elif isinstance(doc, list):
         for v in doc:
             yield from _annotations(v)
+
+
+def test_annotation_ids_are_unique_for_item_ids_beyond_ascii():
+    """An annotation's id named its item by the id's ASCII letters and digits alone, so
+    items whose ids differ in other characters (Cyrillic or Greek ids, ``é``, a ``/``
+    or a space) gave two annotations one id in the W3C and IIIF exports: an annotation
+    server keeps one of them. Each id now names its item exactly (percent-encoded, as
+    an IRI holds it); an id of plain ASCII letters, digits and ``-._~`` is as before."""
+    text = "Anna in Paris"
+    items = [Item(item_id=i, modality="text", text=text)
+             for i in ["письмо 1", "открытка 1", "émile/1", "mile-1", "mile_1"]]
+    spans = [Span(0, 4, "PER"), Span(8, 13, "LOC")]
+    rows = [(it, spans, SpanProvenance()) for it in items]
+    buf = io.StringIO()
+    write_span_web_annotations(rows, buf, base="https://example.org/anno/")
+    ids = [a["id"] for a in json.loads(buf.getvalue())["first"]["items"]]
+    assert len(ids) == len(set(ids)) == 10
+    assert "https://example.org/anno/mile_1-0-4-PER" in ids  # a plain id, as before
+    assert "https://example.org/anno/%C3%A9mile%2F1-0-4-PER" in ids
+    assert all(" " not in i for i in ids)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -293,7 +294,7 @@ def test_webanno_round_trip_of_hipe_documents_with_links(tmp_path):
         [back] = read_webanno(out)
         assert [(s.start, s.end, s.label, s.authority_id) for s in back.spans] == [
             (s.start, s.end, s.label, s.authority_id) for s in main]
-        assert back.text.split() == doc.text.split()
+        assert back.text == doc.text
 
 
 def test_webanno_utf16_offsets_and_escaping(tmp_path):
@@ -397,3 +398,54 @@ def test_glamlab_s_inception_export_folder_imports_back(make_ws, tmp_path):
 
     assert spans(two) == spans(one)
     assert two.item("lettre/1 été").text == "Anna went to Paris."
+
+
+def test_the_inception_export_keeps_the_text_s_line_breaks_and_spaces(make_ws, tmp_path):
+    """WebAnno TSV rebuilds a text from its #Text= lines, a line break after each
+    sentence and spaces up to the next one. The writer trimmed every line, so a blank
+    line (a paragraph break) came back as a space, spaces before a line break moved after
+    it, a CR was lost, and a text ending with a line break came back without it: imported
+    into a new project the texts were not the same, and imported back into the project
+    it came from (the round trip through INCEpTION) such a text was refused ("the text
+    does not match the item's text"). Now each sentence's #Text= lines carry the blank
+    lines and spaces after it, and the texts come back as they were."""
+    from glamlab.actions.entity_export import export_spans, iter_gold_rows
+    from glamlab.tasks.spans import gold_spans, import_spans
+
+    texts = {
+        "paragraphs": "Anna 😀 went to Paris.\n\nMax stayed in Straße.\n\n\nThe end.",
+        "spaces": "Anna went  \nto Paris.   \n  Max stayed.",
+        "crlf": "Anna went\r\nto Paris.\r\n",
+        "ends": "Max lives in Rome.\n",
+        "lead": "  Émile\n\nin Rome.\n\n",
+    }
+    labels = ["PER", "LOC"]
+    rows = []
+    for item_id, text in texts.items():
+        ents = [{"start": m.start(), "end": m.end(), "label": lab}
+                for word, lab in (("Anna", "PER"), ("Max", "PER"), ("Émile", "PER"),
+                                  ("Paris", "LOC"), ("Rome", "LOC"), ("Straße", "LOC"))
+                for m in re.finditer(word, text)]
+        rows.append({"id": item_id, "text": text, "entities": ents})
+    src = tmp_path / "gold.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                   encoding="utf-8")
+    one = make_ws("one", task="entities", kind="entities", modality="text", labels=labels,
+                  metric="strict_micro_f1")
+    import_spans(one, src)
+    folder = tmp_path / "inception"
+    export_spans(iter_gold_rows(one), "inception", folder)
+
+    def spans(ws):
+        return {i: [(s.start, s.end, s.label) for s in found]
+                for i, found in gold_spans(ws).items()}
+
+    two = make_ws("two", task="entities", kind="entities", modality="text", labels=labels,
+                  metric="strict_micro_f1")
+    import_spans(two, folder)
+    assert {i: two.item(i).text for i in texts} == texts
+    assert spans(two) == spans(one)
+    # back into the project it came from (as from INCEpTION): the same texts, unchanged
+    report = import_spans(one, folder)
+    assert report.unchanged == len(texts)
+    assert spans(one) == spans(two)

@@ -345,3 +345,49 @@ def test_an_authority_link_is_refused_in_a_classification_project(
         "label": row["label"], "authority_id": "NIL"})
     assert r.status_code == 422 and "only for entities projects" in r.json()["error"], r.text
     assert row["link"] is None
+
+
+def test_a_decision_keeps_the_text_s_spans_of_other_layers(entities_ws: Any,
+                                                           tmp_path: Path) -> None:
+    """A text's gold may hold spans of other layers than the main one (HIPE's nested
+    and metonymic entities, a JSONL file's ``layer``). A decision through the API (or
+    the queue page) rebuilt the text's gold from its main-layer spans alone, so the
+    other layers were dropped from the gold and from every export of it, while adding
+    an entity or marking the text checked kept them. Now a decision keeps them too."""
+    import json
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions.entity_export import export_spans, iter_gold_rows
+    from glamlab.tasks.spans import gold_spans, import_spans
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        h = {"X-CSRF-Token": csrf_of(c)}
+        row = _movable(c.get("/api/queue?limit=200").json(), ws)
+        item, v = row["item_id"], row["value"]
+        text = row["text"]
+        # a nested entity in the first word ("Nouvelle"), off the queued span
+        assert v["start"] > 8
+        src = tmp_path / "nested.jsonl"
+        src.write_text(json.dumps({"id": item, "entities": [
+            {"start": 0, "end": 8, "label": row["label"], "layer": "nested"}]}) + "\n",
+            encoding="utf-8")
+        import_spans(ws, src)
+        other = next(lab for lab in ws.card.labels if lab != row["label"])
+        r = c.post("/api/decisions", json={"queue_id": row["id"], "action": "correct",
+                                           "seen_version": row["version"], "label": other},
+                   headers=h)
+        assert r.status_code == 200, r.text
+    spans = {(s.layer, s.start, s.end, s.label)
+             for s in gold_spans(ws, [item], layer=None)[item]}
+    assert ("entity", v["start"], v["end"], other) in spans
+    assert ("nested", 0, 8, row["label"]) in spans, spans
+    out = tmp_path / "gold.jsonl"
+    export_spans(iter_gold_rows(ws, ids=[item]), "jsonl", out, layers=None)
+    [line] = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert {"start": 0, "end": 8, "label": row["label"], "layer": "nested"}.items() <= \
+        next(e for e in line["entities"] if e.get("layer") == "nested").items()
+    assert text[0:8] == "Nouvelle"

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from ..errors import PolicyError
 from ..files import open_private
@@ -271,7 +272,12 @@ def _provenance(s: Span, prov: SpanProvenance) -> dict[str, Any]:
 
 
 def _anno_id(base: str, item: Item, s: Span) -> str:
-    return f"{base}{_slug(item.item_id)}-{s.start}-{s.end}-{_slug(s.label)}"
+    """The annotation's id: the item id, the offsets and the type (and a layer other than
+    the main one), each exactly, percent-encoded as an IRI holds them (an id of ASCII
+    letters, digits and ``-._~`` as it is): no two mentions share one."""
+    layer = "" if s.layer == MAIN_LAYER else f"-{quote(s.layer, safe='')}"
+    return (f"{base}{quote(item.item_id, safe='')}-{s.start}-{s.end}-"
+            f"{quote(s.label, safe='')}{layer}")
 
 
 def text_selectors(text: str, s: Span, context: int = QUOTE_CONTEXT) -> list[dict[str, Any]]:

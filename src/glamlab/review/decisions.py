@@ -370,7 +370,7 @@ def _gold_label(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any], it
     if elsewhere is not None:
         current, earlier = elsewhere.get(item_id), None
         if kind.name == "entities":
-            current, earlier = _entities_gold(ws, conn, item_id, current)
+            current, earlier = _entities_gold(ws, conn, item_id)
         kind.write_gold(ws, conn, item_id, kind.accepted(current, chosen),
                         annotator=user, source="review")
         if split is None:
@@ -410,20 +410,20 @@ def _gold_label(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any], it
     return "train", None
 
 
-def _entities_gold(ws: Workspace, conn: sa.Connection, item_id: str,
-                   current: Any) -> tuple[Any, dict[str, int] | None]:
-    """The gold spans (main layer) a decision on ``item_id``'s text builds on: ``current``
-    (its latest gold set's), unless that set was made on an earlier text of the item (it
-    was ingested again with other words since): then only those of its spans still on
-    the same words of the text now (:func:`glamlab.tasks.spans.gold.gold_to_build_on`),
-    with how many were carried over and how many dropped (they stay in that set)."""
+def _entities_gold(ws: Workspace, conn: sa.Connection,
+                   item_id: str) -> tuple[Any, dict[str, int] | None]:
+    """The gold spans (every layer: a text's nested or metonymic entities stay with it,
+    as adding an entity or marking the text checked keeps them) a decision on
+    ``item_id``'s text builds on: its latest gold set's, unless that set was made on an
+    earlier text of the item (it was ingested again with other words since): then only
+    those of its spans still on the same words of the text now
+    (:func:`glamlab.tasks.spans.gold.gold_to_build_on`), with how many were carried over
+    and how many dropped (they stay in that set)."""
     from ..tasks.spans.gold import gold_to_build_on, item_text
-    from ..tasks.spans.model import MAIN_LAYER
 
     base = gold_to_build_on(conn, ws, item_id, item_text(conn, ws, item_id, "to decide on"))
-    if base is None or not base.changed:
-        return current, None
-    base = base.of_layer(MAIN_LAYER)
+    if base is None:
+        return None, None
     return base.spans, base.note()
 
 

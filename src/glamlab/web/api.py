@@ -502,6 +502,8 @@ def _span_correction(ws: Any, body: DecisionIn) -> tuple[str, str | None, Any]:
             and link is None:
         return "accept", None, None  # as on the page: the predicted span, accepted
     value: dict[str, Any] = {"start": start, "end": end}
+    if old.get("layer"):  # a span of another layer (a nested entity) stays of it
+        value["layer"] = old["layer"]
     # the record chosen, else (another type or boundaries) the linker's link kept, as the
     # page saves it: the export looks the linker's up by the predicted span
     if (link or linked) is not None:

@@ -73,6 +73,8 @@ def _read_spans(value: Any, *, where: str = "") -> list[Span]:
 
 
 def _span_json(s: Span) -> dict[str, Any]:
+    from ..spans.model import MAIN_LAYER
+
     d: dict[str, Any] = {"start": s.start, "end": s.end, "label": s.label}
     if s.score is not None:
         d["score"] = float(s.score)
@@ -80,6 +82,8 @@ def _span_json(s: Span) -> dict[str, Any]:
         d["text"] = s.text
     if s.authority_id is not None:
         d["authority_id"] = s.authority_id
+    if s.layer != MAIN_LAYER:
+        d["layer"] = s.layer  # a nested entity, say: stored, queued and reviewed as one
     return d
 
 
@@ -328,6 +332,8 @@ class Entities(TaskKind["Spans", "Spans"]):
 
     # -- actions, review, exports -------------------------------------------------------------
     def candidates(self, prediction: Spans) -> list[Candidate]:
+        from ..spans.model import MAIN_LAYER
+
         out = []
         for s in prediction:
             score = 1.0 if s.score is None else float(s.score)
@@ -339,6 +345,8 @@ class Entities(TaskKind["Spans", "Spans"]):
                 value["text"] = s.text
             if s.authority_id is not None:
                 value["authority_id"] = s.authority_id
+            if s.layer != MAIN_LAYER:  # a nested entity, say: reviewed as one
+                value["layer"] = s.layer
             out.append(Candidate(s.label, score, value))
         return out
 

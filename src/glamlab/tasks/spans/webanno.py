@@ -15,7 +15,8 @@ The format (INCEpTION's user guide, "WebAnno TSV 3.3 File format"):
   (a character above U+FFFF counts twice), glamlab's offsets count characters;
 - INCEpTION rebuilds the document text from the ``#Text=`` lines: each sentence is
   followed by a line break, and the space up to the next sentence's first token is
-  filled with spaces.
+  filled with spaces (so the writer puts the blank lines and spaces after a sentence's
+  last word into its ``#Text=`` lines, and the text comes back as it was).
 
 Entities are the named-entity layer ``de.tudarmstadt.ukp.dkpro.core.api.ner.type.NamedEntity``
 with its features ``value`` (the type: a span's label) and ``identifier`` (the linked
@@ -395,6 +396,20 @@ def _sentences(text: str, spans: list[Span]) -> list[tuple[int, int]]:
     return trimmed
 
 
+def _text_end(text: str, sentences: list[tuple[int, int]], k: int) -> int:
+    """Where the #Text= lines of sentence ``k`` end: with the whitespace after its last
+    word up to the line break a reader puts back after it (the last one of the space
+    before the next sentence, whose spaces a reader fills in again), so that blank
+    lines, spaces before a line break, a CR and the text's own last line breaks come
+    back as they were; the last sentence takes the rest of the text (a reader drops the
+    line break it adds after it). Only what follows that line break and is not a plain
+    space (a tab starting a line, say) comes back as spaces."""
+    if k == len(sentences) - 1:
+        return len(text)
+    b, following = sentences[k][1], sentences[k + 1][0]
+    return b + text[b:following].rindex("\n")
+
+
 def _tokens(text: str, start: int, end: int, cuts: set[int]) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     i = start
@@ -459,7 +474,8 @@ def write_webanno(out: IO[str], text: str, spans: Iterable[Span], *,
         u16.append(u16[-1] + (2 if ord(ch) > 0xFFFF else 1))
     out.write(f"{HEADER}\n#T_SP={NAMED_ENTITY}|identifier|value\n\n")
     for k, toks in rows:
-        a, b = sentences[k]
+        a = sentences[k][0]
+        b = _text_end(text, sentences, k)
         out.write("\n")
         for part in text[a:b].split("\n"):
             out.write("#Text=" + escape_text(part) + "\n")

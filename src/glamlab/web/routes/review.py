@@ -278,16 +278,18 @@ def _chosen_link(ws: Any, form: FormData, queue_id: int) -> str | None:
     return chosen
 
 
-def _moved_span(form: FormData, queue_id: int, value: Any) -> dict[str, int] | None:
+def _moved_span(form: FormData, queue_id: int, value: Any) -> dict[str, Any] | None:
     """The span's new offsets when the reviewer changed its start or end (the entity
     widget's ``start_ID``/``end_ID`` fields), else None. ValueError when not numbers."""
     start, end = form.get(f"start_{queue_id}"), form.get(f"end_{queue_id}")
     if start in (None, "") or end in (None, ""):
         return None
-    new = {"start": int(str(start)), "end": int(str(end))}
+    new: dict[str, Any] = {"start": int(str(start)), "end": int(str(end))}
     old = value if isinstance(value, dict) else {}
     if (old.get("start"), old.get("end")) == (new["start"], new["end"]):
         return None
+    if old.get("layer"):  # a span of another layer (a nested entity) stays of it
+        new["layer"] = old["layer"]
     return new
 
 
