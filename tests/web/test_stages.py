@@ -403,6 +403,11 @@ def test_a_new_model_in_use_not_acted_on_says_to_apply_the_policy(make_ws: Any) 
     status = ws.status()
     assert status["policy_applied"] == {"model": "len@2", "done": False, "last": "len@1"}
     assert "glamlab act" in status["next_step"] and "len@2" in status["next_step"], status
+    ws.card.raw["policy"] = {"model": "len@1"}  # act uses len@1, whose it applied
+    ws.save_card()
+    assert ws.status()["policy_applied"] == {"model": "len@1", "done": True, "last": "len@1"}
+    del ws.card.raw["policy"]
+    ws.save_card()
     fixture = app_with_users(ws)
     ws, app, client = next(fixture)
     ada = client("ada")

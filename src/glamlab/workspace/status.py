@@ -150,24 +150,36 @@ def _policy_applied(ws: Workspace, in_use_spec: str | None) -> dict[str, Any]:
     ``last`` the model of the latest act (None when act never ran). Review decisions and
     metadata an act with an earlier model wrote are no application to this model's
     predictions: its suggestions are not in the queue."""
-    from ..errors import GlamlabError
-    from ..registry.models import get_model
-
-    model = in_use_spec
+    t = ws.store.t
+    log = t.audit_log.c
     pinned = ws.card.section("policy").get("model")
-    if isinstance(pinned, str) and pinned:
-        try:
-            model = get_model(ws, pinned).spec
-        except GlamlabError:  # act says why (the model named is not there)
-            model = None
-    log = ws.store.t.audit_log.c
     with ws.store.read() as conn:
+        model = (_spec_of(conn, t, pinned) if isinstance(pinned, str) and pinned
+                 else in_use_spec)
         last = conn.execute(sa.select(log.object).where(log.action == "act")
                             .order_by(log.id.desc()).limit(1)).scalar()
-        done = bool(model and conn.execute(
+        done = bool(model and last is not None and conn.execute(
             sa.select(log.id).where(log.action == "act", log.object == model).limit(1)
-        ).first()) if last is not None else False
+        ).first())
     return {"model": model, "done": done if model else last is not None, "last": last}
+
+
+def _spec_of(conn: sa.Connection, t: Any, spec: str) -> str | None:
+    """``NAME@N`` of the model ``spec`` names (``NAME``: its newest version; ``NAME@N``;
+    ``NAME@ALIAS``), as :func:`glamlab.registry.get_model` finds it; None when there is
+    none (act says why)."""
+    m, aliases = t.models.c, t.model_aliases.c
+    name, _, tag = spec.partition("@")
+    q = sa.select(m.name, m.version)
+    if not tag:
+        q = q.where(m.name == name).order_by(m.version.desc())
+    elif tag.isdigit():
+        q = q.where(m.name == name, m.version == int(tag))
+    else:
+        q = q.join(t.model_aliases, aliases.model_id == m.id).where(
+            aliases.name == name, aliases.alias == tag)
+    row = conn.execute(q.limit(1)).first()
+    return f"{row.name}@{row.version}" if row is not None else None
 
 
 def _stale_predictions(conn: sa.Connection, t: Any, name: str) -> dict[str, str] | None:
