@@ -57,7 +57,7 @@ def leaderboard_text(result: EvaluationResult) -> str:
 
 def report_sections(result: EvaluationResult, *, title_prefix: str = "") -> list[Section]:
     metric = result.metric
-    word = METRIC_WORDS.get(metric, metric)
+    word = METRIC_WORDS.get(metric) or metric_name(metric)  # a measure in words
     sections = [Section("Verdict", text=result.verdict, kind="verdict")]
     for w in result.warnings:
         sections.append(Section("Warning", text=w, kind="warning"))
