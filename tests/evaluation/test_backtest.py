@@ -52,6 +52,35 @@ def test_rolling_origin_backtest():
     assert "f1" in report.summary()
 
 
+def test_a_first_month_whose_training_rows_have_one_outcome_names_the_month():
+    """Every booking before 2015-10 kept: the predictor's own "every training row has
+    the same outcome" (fix: "train on a period with both outcomes") named neither the
+    month nor where to start. The backtest says both (the Python API, no project)."""
+    schema, frame = bookings.schema(), bookings.frame()
+    frame = frame[frame["arrival_date"] < "2016-01-01"].copy()
+    before = frame["arrival_date"] < "2015-10-01"
+    frame.loc[before, "is_canceled"] = 0
+    first_cancelled = frame.loc[frame["is_canceled"] == 1, "arrival_date"].min()
+    suggested = (first_cancelled.to_period("M") + 1).start_time
+    card = schema.to_card()
+    with pytest.raises(EvaluationError) as exc:
+        backtest(frame, schema, {"gbm": lambda: TabularGBM(card, max_iter=20, threads=1)},
+                 origins=["2015-10-01", "2015-11-01"], n_boot=20)
+    assert exc.value.message == (
+        f"the backtest cannot train gbm for the month 2015-10: all {before.sum():,} "
+        "training rows before it have the same outcome (is_canceled = 0), and a model "
+        "needs rows of both outcomes to learn from")
+    assert exc.value.hint == (f"choose a later first month for the backtest: "
+                              f"{suggested:%Y-%m} or after, the first month with rows of "
+                              "both outcomes before it")
+    frame["is_canceled"] = 0  # no row of the table was cancelled: bring some in
+    with pytest.raises(EvaluationError) as exc:
+        backtest(frame, schema, {"gbm": lambda: TabularGBM(card, max_iter=20, threads=1)},
+                 origins=["2015-10-01"], n_boot=20)
+    assert exc.value.hint == ("every row of the table has is_canceled = 0: bring in rows "
+                              "with the other outcome too")
+
+
 def test_count_task():
     schema, frame = bookings.schema(), bookings.frame()
     card = schema.to_card()

@@ -160,3 +160,64 @@ def test_a_first_month_with_too_little_to_learn_from_is_one_plain_message(
     assert f"The backtest failed: {words}" in page
     assert "choose a later first month for the backtest (after 2015-08)" in page
     assert "window shape" not in page and "ValueError" not in page
+
+
+@pytest.fixture
+def one_outcome_app(make_ws: Any, tmp_path: Any) -> Any:
+    """As :func:`months_app`, every July booking kept (none cancelled), and the company
+    column filled in July (so that July's rows are only short of a second outcome)."""
+    from glamlab.tasks.tabular import set_time_split
+
+    ws = make_ws("rows", task="no-shows", modality="tabular", labels=["0", "1"])
+    raw = bookings.raw().sort_values("arrival_date").head(550).reset_index(drop=True)
+    july = raw["arrival_date"].astype(str) < "2015-08-01"
+    raw.loc[july, "is_canceled"] = "0"
+    raw.loc[july, "company"] = "40"
+    raw.to_csv(tmp_path / "bookings.csv", index=False)
+    _ingest(ws, tmp_path / "bookings.csv")
+    set_time_split(ws, "2015-09-01")
+    made = app_with_users(ws)
+    yield next(made)
+    next(made, None)
+
+
+def test_a_first_month_whose_rows_before_have_one_outcome_names_the_month(
+        one_outcome_app: Any) -> None:
+    """Every booking before August 2015 was kept: backtesting from August said the
+    predictor's own "tabular-gbm: every training row has the same outcome" (fix: "train
+    on a period with both outcomes"), naming neither the month nor which month to start
+    from. Now one message names the month and the outcome, and the fix the first month
+    with both outcomes before it, from the Python API and on the evaluate page."""
+    from glamlab.errors import EvaluationError
+    from glamlab.evaluation.tabular import project_backtest
+    from glamlab.tasks.tabular import project_frame
+    from glamlab.web import jobs
+
+    ws, app, client = one_outcome_app
+    frame = project_frame(ws)
+    july = frame[frame["arrival_date"] < "2015-08-01"]
+    cancelled = frame[frame["is_canceled"] == 1]["arrival_date"].min()
+    assert len(july) and (july["is_canceled"] == 0).all() and cancelled >= july[
+        "arrival_date"].max()
+    after = (cancelled.to_period("M") + 1).start_time
+    with pytest.raises(EvaluationError) as err:
+        project_backtest(ws, since="2015-08", n_boot=20)
+    words = (f"the backtest cannot train tabular-gbm for the month 2015-08: all {len(july)} "
+             "training rows before it have the same outcome (is_canceled = 0)")
+    assert err.value.message.startswith(words), err.value.message
+    fix = (f"choose a later first month for the backtest: {after:%Y-%m} or after, the "
+           "first month with rows of both outcomes before it")
+    assert err.value.hint == fix
+    # from the suggested month on, it trains
+    assert project_backtest(ws, since=f"{after:%Y-%m}", n_boot=20).folds
+    ada = client("ada")
+    r = ada.post("/stages/evaluate/backtest", data={
+        "csrf": csrf_of(ada), "model": "tabular-gbm", "since": "2015-08", "until": "",
+        "n_boot": "20"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert app.state.jobs.wait(300)
+    job = jobs.latest(ws, "backtest")
+    assert job["status"] == "failed" and job["error"].startswith(words), job
+    page = html.unescape(_main(ada.get("/stages/evaluate").text))
+    assert f"The backtest failed: {words}" in page and fix in page, page
+    assert "every training row has the same outcome" not in page

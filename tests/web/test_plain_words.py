@@ -9,6 +9,7 @@ page speaks of rows."""
 from __future__ import annotations
 
 import re
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -425,11 +426,21 @@ def test_the_agreement_being_worked_out_names_labels_not_predictions(web_ws: Any
 
 
 #: words a curator met on the pages and could not read: a Python package's "extra", a
-#: metric's stored name, a bare p-value, a card field, "0.0 hours", label-kind and
-#: averaging jargon
+#: metric's stored name, a bare p-value, a test's name as a column's header, a card
+#: field, "0.0 hours", label-kind and averaging jargon
 JARGON = re.compile(r"\bthe images extra\b|\bf1[_ ]macro\b|\bf1[_ ]micro\b|\bp [=<] 0?\.\d"
+                    r"|\bbootstrap p\b|\bMcNemar p\b|\bp_value\b"
                     r"|\bwriting field\b|\babout 0\.0 hours\b|\bsingle-label\b"
                     r"|\bmulti-label\b|\bstrict micro\b")
+
+
+def jargon_in(html: str, where: str) -> list[str]:
+    """Each of :data:`JARGON` in ``html`` as it reads (tooltips left out; "p &lt; 0.005"
+    reads "p < 0.005"), with the words around."""
+    text = unescape(re.sub(r"<[^>]+>", " ", _visible(html)))
+    return [f"{where}: {m.group(0)!r} in ..."
+            + " ".join(text[max(0, m.start() - 100):m.end() + 100].split()) + "..."
+            for m in JARGON.finditer(text)]
 
 
 def jargon_words(client: Any, pages: tuple[str, ...] = PAGES) -> list[str]:
@@ -438,10 +449,7 @@ def jargon_words(client: Any, pages: tuple[str, ...] = PAGES) -> list[str]:
     for path in pages:
         r = client.get(path)
         assert r.status_code < 500, (path, r.status_code, r.text[:500])
-        text = re.sub(r"<[^>]+>", " ", _visible(r.text))
-        for m in JARGON.finditer(text):
-            around = " ".join(text[max(0, m.start() - 100):m.end() + 100].split())
-            found.append(f"{path}: {m.group(0)!r} in ...{around}...")
+        found += jargon_in(r.text, path)
     return found
 
 
@@ -488,6 +496,42 @@ def test_the_pages_of_an_evaluated_project_speak_plainly(lang_app: Any) -> None:
     assert re.search(r"chance this difference is luck: (under )?\d+(\.\d)?% \(p-value "
                      r"(under )?0?\.\d+\)", reports), reports
     assert '<abbr title="f1_macro">F1 (macro average)</abbr>' in c.get("/stages/evaluate").text
+
+
+def test_the_command_line_s_html_report_speaks_as_the_pages_do(lang_app: Any,
+                                                                tmp_path: Path) -> None:
+    """The report ``glamlab evaluate --html`` (and ``glamlab baseline --html``) writes
+    said "f1_macro" in its tables and heading, "p < 0.00498" in its verdict and
+    comparisons, and "bootstrap p", "McNemar p" and "p_value" as column headers, as the
+    Reports page's headers did. Both say them in words now; each measure's and test's
+    exact name stays in a tooltip, for the data scientist."""
+    from click.testing import CliRunner
+
+    from glamlab.cli import cli
+
+    ws, _app, c = lang_app
+    base = ["-w", str(ws.root)] + ([] if ws.store.is_sqlite else ["--db", ws.store.url])
+    runner = CliRunner()
+    for args in (["baseline", "--html", str(tmp_path / "baseline.html")],
+                 ["train", "text-tfidf"],
+                 ["evaluate", "--n-boot", "200", "--html", str(tmp_path / "evaluate.html")]):
+        r = runner.invoke(cli, [*base, *args])
+        assert r.exit_code == 0, r.output
+    for name in ("baseline.html", "evaluate.html"):
+        report = (tmp_path / name).read_text(encoding="utf-8")
+        assert jargon_in(report, name) == [], "\n".join(jargon_in(report, name))
+        assert '<abbr title="f1_macro">F1 (macro average)</abbr>' in report, name
+    report = (tmp_path / "evaluate.html").read_text(encoding="utf-8")
+    assert '<abbr title="paired bootstrap p-value">chance the difference is luck' in report
+    assert '<abbr title="McNemar p-value">chance the difference is luck' in report
+    assert re.search(r"chance this difference is luck: (under )?\d+(\.\d)?% \(p-value "
+                     r"(under )?0?\.\d+\)", unescape(report)), report
+    # the Reports page's table of the same comparisons says them the same way
+    c.get("/reports")
+    assert c.app.state.refresher.wait(300)
+    page = c.get("/reports").text
+    assert jargon_in(page, "/reports") == [], "\n".join(jargon_in(page, "/reports"))
+    assert '<abbr title="McNemar p-value">chance the difference is luck' in page
 
 
 def test_review_time_is_said_as_a_person_says_it() -> None:

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from html import unescape
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
@@ -189,16 +190,16 @@ def test_overview_says_whether_the_labels_can_be_trusted(web_ws: Any) -> None:
     ws = web_ws
     ids = [i.item_id for i in ws.items(limit=12)]
     with _rey_and_rob(ws) as (app, rey, rob):
-        rey.get("/")
-        assert app.state.refresher.wait(120)
-        text = _text(rey.get("/").text)
         needed = items_needed(2)
-        assert ("Can the labels be trusted? Agreement between labellers: not measured yet: "
-                f"ask a second person to label {needed} items again, without seeing the "
-                "first label. Label a sample again as a second labeller") in text
         for k, i in enumerate(ids):
             _label(rey, i, "graphic" if k % 2 else "no_graphic", split="test",
                    strategy="random")
+        rey.get("/")
+        assert app.state.refresher.wait(120)
+        text = _text(rey.get("/").text)
+        assert ("Can the labels be trusted? Agreement between labellers: not measured yet: "
+                f"ask a second person to label {needed} items again, without seeing the "
+                "first label. Label a sample again as a second labeller") in text
         for k, i in enumerate(ids):
             _label(rob, i, ("graphic" if k % 2 else "no_graphic") if k else "graphic",
                    mode="second")
@@ -286,6 +287,35 @@ def test_multi_label_second_labelling_is_sized_by_the_rarest_label(make_ws: Any,
         c.close()
         stop_background(app)
         ws.close()
+
+
+def test_a_project_with_no_labels_says_to_label_items_first(web_ws: Any) -> None:
+    """Items brought in, none labelled: the overview said "ask a second person to label
+    103 items again", with a link to label a sample again, though there was nothing to
+    label again. It says to label items first (no such link), as the Reports page and
+    ``glamlab labels agreement`` do."""
+    from glamlab.errors import LabelError
+
+    ws = web_ws
+    assert ws.status()["stages"][2]["count"] == 0 and ws.status()["stages"][1]["count"] > 0
+    with _rey_and_rob(ws) as (app, rey, _rob):
+        rey.get("/")
+        rey.get("/reports")
+        assert app.state.refresher.wait(120)
+        overview = rey.get("/").text
+        text = _text(overview)
+        assert ("Can the labels be trusted? Agreement between labellers: not measured yet: "
+                "nothing is labelled yet; label items first (the Labelling page)") in text
+        assert "again, without seeing" not in text and "label 0" not in text
+        assert 'id="agreement-second"' not in overview
+        reports = _text(rey.get("/reports").text)
+        assert ("Agreement between labellers: nothing is labelled yet: label items first "
+                "(the Labelling page)") in reports
+        assert "two or more of: nobody" not in reports
+    with pytest.raises(LabelError) as exc:  # what `glamlab labels agreement` says
+        agreement(ws)
+    assert exc.value.message == "nothing is labelled yet", exc.value.message
+    assert "label items first (`glamlab serve`" in str(exc.value.hint)
 
 
 def test_a_second_label_leaves_the_gold_label_of_a_frozen_test_item(web_ws: Any) -> None:

@@ -377,6 +377,56 @@ def test_a_model_in_use_that_never_predicted_some_items_says_to_run_it(make_ws: 
     assert "no prediction" not in ws.status()["next_step"]
 
 
+def test_a_new_model_in_use_not_acted_on_says_to_apply_the_policy(make_ws: Any) -> None:
+    """The policy was applied to len@1's predictions; then len@2 was made the champion and
+    run over the collection, and act never ran with it. The overview said "Keep watching:
+    check monitoring after each run" (the actions stage counted len@1's act), though none
+    of len@2's suggestions were in the queue or the metadata. The next step is to apply
+    the policy (the Act page); once an admin has applied it, it is to keep watching."""
+    from glamlab.actions.act import act
+    from glamlab.evaluation import candidates_for, evaluate, fit_baselines
+    from glamlab.inference import run
+    from glamlab.registry.models import set_alias
+    from glamlab.registry.training import train
+    from tests.retraining.test_retrain import _workspace
+
+    from .conftest import app_with_users
+
+    ws = _workspace(make_ws)
+    fit_baselines(ws)
+    evaluate(ws, candidates_for(ws), n_boot=200)
+    run(ws, "len@champion", handle_signals=False, workers=0)
+    act(ws)
+    train(ws, "threshold", name="len", params={"statistic": "text_length"})
+    set_alias(ws, "len@2", "champion")
+    run(ws, handle_signals=False, workers=0)  # the model in use, len@2, runs; no act
+    status = ws.status()
+    assert status["policy_applied"] == {"model": "len@2", "done": False, "last": "len@1"}
+    assert "glamlab act" in status["next_step"] and "len@2" in status["next_step"], status
+    ws.card.raw["policy"] = {"model": "len@1"}  # act uses len@1, whose it applied
+    ws.save_card()
+    assert ws.status()["policy_applied"] == {"model": "len@1", "done": True, "last": "len@1"}
+    del ws.card.raw["policy"]
+    ws.save_card()
+    fixture = app_with_users(ws)
+    ws, app, client = next(fixture)
+    ada = client("ada")
+
+    def step() -> str:
+        return ada.get("/").text.split('id="next-step"', 1)[1].split("</p>", 1)[0]
+
+    before = step()
+    assert "Keep watching" not in before, before
+    assert "applied to the predictions of len@1, not yet to those of len@2" in before, before
+    assert 'href="/stages/act"' in before and "Apply the policy" in before, before
+    _post(ada, "/stages/act")  # the Act page's "Apply the policy"
+    assert app.state.jobs.wait(300)
+    assert ws.status()["policy_applied"]["done"]
+    after = step()
+    assert "/stages/act" not in after and "len@1" not in after, after
+    next(fixture, None)  # the clients closed, the background stopped
+
+
 def test_an_item_the_model_in_use_could_not_predict_does_not_ask_for_another_run(
         make_ws: Any) -> None:
     """An item a run of the model in use failed on (here: a text item with no text) has

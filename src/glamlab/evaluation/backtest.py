@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import EvaluationError
+from ..errors import EvaluationError, PredictorError
 from ..ingest.columns import TableSchema
 
 if TYPE_CHECKING:
@@ -223,8 +223,13 @@ def backtest(frame: pd.DataFrame, schema: TableSchema, models: Mapping[str, Fact
         for name, make in models.items():
             try:
                 p = make().fit_table(train).predict_table(test)
-            except ValueError as exc:  # scikit-learn on too few rows: say it plainly
-                raise _few_rows(name, start, train, schema) from exc
+            except (ValueError, PredictorError) as exc:  # say it plainly, with the month
+                one = one_outcome(name, start, frame, train, schema)
+                if one is not None:  # every row before the month has the same outcome
+                    raise one from exc
+                if isinstance(exc, PredictorError):
+                    raise
+                raise _few_rows(name, start, train, schema) from exc  # scikit-learn's
             preds[name].append(p)
             scores[name] = _fold_scores(test, schema, p, group_by, count_freq)
         index.append(test.index.to_numpy())
@@ -262,6 +267,37 @@ def _few_rows(name: str, start: pd.Timestamp, train: pd.DataFrame,
         f"{len(train)} training row{'s' if len(train) != 1 else ''} come before it{why}",
         hint=f"choose a later first month for the backtest (after {start:%Y-%m}), so that "
              "more rows come before it")
+
+
+def one_outcome(name: str, start: pd.Timestamp, frame: pd.DataFrame, train: pd.DataFrame,
+                 schema: TableSchema) -> EvaluationError | None:
+    """The fold of ``start`` could not be trained because every row before it has the
+    same outcome (a model learns nothing from one outcome): one message naming the month,
+    the outcome, and the first month that has both outcomes before it (None when the
+    rows before it have both)."""
+    import pandas as pd
+
+    label, when = schema.label_column, schema.time_column
+    assert label is not None
+    known = train[label].dropna()
+    if known.nunique() != 1:
+        return None
+    only = known.iloc[0]
+    said = int(only) if isinstance(only, float) and only.is_integer() else only
+    rows = frame[frame[label].notna()]
+    other = rows[rows[label] != only]
+    where = f"the month {start:%Y-%m}"
+    message = (f"the backtest cannot train {name} for {where}: all {len(known):,} training "
+               f"row{'s' if len(known) != 1 else ''} before it have the same outcome "
+               f"({label} = {said}), and a model needs rows of both outcomes to learn from")
+    if other.empty:
+        return EvaluationError(message, hint=f"every row of the table has {label} = {said}: "
+                               "bring in rows with the other outcome too")
+    both = max(rows[when][rows[label] == only].min(), other[when].min())
+    first = (pd.Timestamp(both).to_period("M") + 1).start_time
+    return EvaluationError(message, hint=f"choose a later first month for the backtest: "
+                           f"{first:%Y-%m} or after, the first month with rows of both "
+                           "outcomes before it")
 
 
 def _fold_scores(test: pd.DataFrame, schema: TableSchema, p: np.ndarray,

@@ -37,7 +37,7 @@ def project_backtest(ws: Workspace, *, model: str = DEFAULT_MODEL,
     import pandas as pd
 
     from ..tasks.count import count_task
-    from .backtest import backtest
+    from .backtest import backtest, one_outcome
 
     task = count_task(ws)
     if count is None:
@@ -57,6 +57,11 @@ def project_backtest(ws: Workspace, *, model: str = DEFAULT_MODEL,
     if not origins or t.min() >= start:
         raise EvaluationError(f"no training rows before {start.date()}",
                               hint="backtest from a later date: --since YYYY-MM-DD")
+    # every row before the first month has one outcome: nothing to learn (nor to check
+    # for leakage) from; say so with the month, before the leakage check's own words
+    one = one_outcome(model, start, frame, frame[t < start], schema)
+    if one is not None:
+        raise one
     if not allow_leaky:  # a leaky column would make every fold look perfect, as in train
         from ..tasks.tabular import require_no_leakage
 

@@ -30,7 +30,7 @@ def agreement_view(ws: Workspace, *, web: bool = False) -> dict[str, Any]:
     ``{"missing": why not, "hint": what to do}`` when nothing can be measured (nobody
     labelled an item someone else labelled, or an entities project, whose spans are not
     compared). ``web``: the hint names the web app's pages instead of commands."""
-    from ..tasks.agreement import agreement, sample_size
+    from ..tasks.agreement import NOTHING_LABELLED, agreement, sample_size
 
     if ws.card.kind == "entities":
         return {"missing": "agreement between labellers is not measured for an entities "
@@ -40,6 +40,11 @@ def agreement_view(ws: Workspace, *, web: bool = False) -> dict[str, Any]:
     try:
         r = agreement(ws)
     except LabelError as exc:
+        if exc.message == NOTHING_LABELLED:  # label first: there is nothing to label again
+            return {"missing": exc.message, "nothing_labelled": True,
+                    "hint": ("label items first (the Labelling page); once a second person "
+                             "has labelled some of them again, the agreement is measured"
+                             if web else exc.hint)}
         needed = sample_size(ws)["items_needed"]
         hint = (f"have a second person, signed in as themselves, label {needed:,} of the "
                 "items already labelled again (the Labelling page's \"Label a sample "
@@ -63,6 +68,8 @@ def at_a_glance(view: dict[str, Any]) -> dict[str, Any]:
 
     if view.get("pending"):  # the overview ends the verdict with its own full stop
         return {"verdict": view["pending"].rstrip("."), "pending": True}
+    if view.get("nothing_labelled"):  # no one to ask to label "again" yet
+        return {"verdict": f"not measured yet: {view['missing']}; {view['hint']}"}
     if view.get("missing"):
         needed = view.get("items_needed")
         if needed is None:  # an entities project: not measured at all
@@ -148,9 +155,10 @@ def _key(ws: Workspace) -> str:
         row = conn.execute(sa.select(sa.func.count(), sa.func.max(t.c.id), sa.func.sum(t.c.id))
                            .where(t.c.active.is_(True))).first()
     card = ws.card
-    # "view": what a stored view holds (2: the figures the overview shows, too)
+    # "view": what a stored view holds (2: the figures the overview shows, too; 3: says
+    # when nothing is labelled yet)
     return key_of({"labels": list(row) if row else None, "names": list(card.labels),
-                   "multi": card.multi_label, "kind": card.kind, "view": 2})
+                   "multi": card.multi_label, "kind": card.kind, "view": 3})
 
 
 def labels_key(ws: Workspace) -> str:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ..evaluation.evaluate import METRIC_WORDS
 from . import plots
 from .html import Section, table_html, write_page
+from .words import CHANCE_HEADER, chance, metric_name, plain_html, plain_stats
 
 if TYPE_CHECKING:
     from ..evaluation.evaluate import EvaluationResult
@@ -56,7 +57,7 @@ def leaderboard_text(result: EvaluationResult) -> str:
 
 def report_sections(result: EvaluationResult, *, title_prefix: str = "") -> list[Section]:
     metric = result.metric
-    word = METRIC_WORDS.get(metric, metric)
+    word = METRIC_WORDS.get(metric) or metric_name(metric)  # a measure in words
     sections = [Section("Verdict", text=result.verdict, kind="verdict")]
     for w in result.warnings:
         sections.append(Section("Warning", text=w, kind="warning"))
@@ -76,7 +77,7 @@ def report_sections(result: EvaluationResult, *, title_prefix: str = "") -> list
                         headers=["candidate", "kind", word, "95% interval", "failed items",
                                  "items/s", "cost per 1,000 items",
                                  *(["spent in this evaluation"] if spend else [])],
-                        css_class="leaderboard")
+                        titles=[None, None, metric], css_class="leaderboard")
         + plots.bar_chart([r["candidate"] for r in board], [r[metric] for r in board],
                           low=[r["low"] for r in board], high=[r["high"] for r in board],
                           title=f"{word} on the test split, with 95% bootstrap intervals",
@@ -85,18 +86,25 @@ def report_sections(result: EvaluationResult, *, title_prefix: str = "") -> list
              f"{result.test_fingerprint[:12]}); intervals from {result.n_boot:,} bootstrap "
              "resamples over items."))
     if result.comparisons:
+        # the p-values in words (the chance the difference is luck), each test's name in
+        # its header's tooltip
         rows = [{"comparison": f"{c.b} vs {c.a}", "difference": c.difference,
-                 "interval": f"{c.low:+.3f} \u2013 {c.high:+.3f}", "p": c.p_value,
-                 "mcnemar_p": (c.mcnemar or {}).get("p_value"), "verdict": c.verdict}
+                 "interval": f"{c.low:+.3f} \u2013 {c.high:+.3f}",
+                 "p": chance(c.p_value, c.n_boot),
+                 "mcnemar_p": chance((c.mcnemar or {}).get("p_value")), "verdict": c.verdict}
                 for c in result.comparisons]
         sections.append(Section("Paired comparisons", html=table_html(
             rows, ["comparison", "difference", "interval", "p", "mcnemar_p", "verdict"],
-            headers=["comparison", f"{word} difference", "95% interval", "bootstrap p",
-                     "McNemar p", "in words"])))
+            headers=["comparison", f"{word} difference", "95% interval",
+                     f"{CHANCE_HEADER} (resampling the test items)",
+                     f"{CHANCE_HEADER} (the items only one of them gets right)", "in words"],
+            titles=[None, metric, None, "paired bootstrap p-value", "McNemar p-value"])))
     headline = sorted(result.candidates[0].metrics)
     rows = [{"candidate": c.name, **{m: c.metrics[m]["value"] for m in headline}}
             for c in result.candidates]
-    sections.append(Section("All metrics", html=table_html(rows, ["candidate", *headline])))
+    sections.append(Section("All metrics", html=table_html(
+        rows, ["candidate", *headline], headers=["candidate", *map(metric_name, headline)],
+        titles=[None, *headline])))
     for c in sorted(result.candidates, key=lambda c: -c.metrics[metric]["value"]):
         parts = [plots.bar_chart([p["label"] for p in c.per_label], [p["f1"] for p in c.per_label],
                                  low=[p["f1_low"] for p in c.per_label],
@@ -108,7 +116,10 @@ def report_sections(result: EvaluationResult, *, title_prefix: str = "") -> list
                                        col_title="prediction"))
         html = '<div class="plots">' + "".join(parts) + "</div>"
         html += table_html(c.per_label, ["label", "precision", "recall", "f1", "f1_low",
-                                         "f1_high", "support"])
+                                         "f1_high", "support"],
+                           headers=["label", "precision", "recall", "F1",
+                                    "F1, 95% interval from", "to", "test items"],
+                           titles=[None, None, None, "f1", "f1_low", "f1_high", "support"])
         note = (f"{c.items_per_s:,.1f} items/s" if c.items_per_s else "") + (
             f"; {len(c.failures)} items failed" if c.failures else "")
         if c.failures:
@@ -122,8 +133,13 @@ def report_sections(result: EvaluationResult, *, title_prefix: str = "") -> list
                                     reference=c.metrics[metric]["value"],
                                     reference_label="whole test set",
                                     title=f"{word} by {field_name} ({c.name})")
-            table = table_html(rows_, ["value", "items", metric, "low", "high", "difference",
-                                       "p_value", "worse"], flag="worse")
+            shown = [{**r, "p_value": chance(r.get("p_value"))} for r in rows_]
+            table = table_html(shown, ["value", "items", metric, "low", "high", "difference",
+                                       "p_value", "worse"], flag="worse",
+                               headers=["value", "items", word, "95% interval from", "to",
+                                        "difference", CHANCE_HEADER, "worse"],
+                               titles=[None, None, metric, None, None, None,
+                                       "permutation test p-value (Holm-adjusted)"])
             note = (f"{len(flagged)} slice(s) significantly worse than the whole: "
                     + ", ".join(str(r["value"]) for r in flagged)) if flagged else (
                 "no slice is significantly worse than the whole (permutation test: random "
@@ -158,6 +174,12 @@ def write_report(result: EvaluationResult, path: str | Path, *, workspace: str |
 
         sections.append(agreement_section(workspace))
         workspace = str(workspace.root)
+    # in a curator's words, as the web app's Reports page says them: each measure's
+    # stored name in a tooltip, each p-value as the chance the difference is luck
+    sections = [Section(plain_stats(s.title), text=plain_stats(s.text),
+                        html=plain_html(s.html), note=plain_stats(s.note), kind=s.kind,
+                        anchor=s.anchor) for s in sections]
     return write_page(path, "glamlab evaluation", sections,
                       subtitle=(f"{workspace} - " if workspace else "")
-                      + f"{result.test_items:,} test items, metric {result.metric}")
+                      + f"{result.test_items:,} test items, measured by "
+                        f"{metric_name(result.metric)}")

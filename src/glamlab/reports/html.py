@@ -133,9 +133,15 @@ def _cell(v: Any) -> tuple[str, bool]:
 
 def table_html(rows: Sequence[dict[str, Any]], columns: Sequence[str], *,
                headers: Sequence[str] | None = None, css_class: str = "",
-               flag: str | None = None) -> str:
-    """An escaped HTML table; rows whose ``flag`` key is truthy are highlighted."""
-    head = "".join(f"<th>{escape(h)}</th>" for h in (headers or columns))
+               flag: str | None = None, titles: Sequence[str | None] | None = None) -> str:
+    """An escaped HTML table; rows whose ``flag`` key is truthy are highlighted.
+    ``titles``: for each header, the exact name it says in words (a measure's stored
+    name, a test's), shown as its tooltip; None for none."""
+    shown = list(headers or columns)
+    tips = [*(titles or []), *([None] * len(shown))]
+    head = "".join(
+        f'<th><abbr title="{escape(tip)}">{escape(h)}</abbr></th>' if tip
+        else f"<th>{escape(h)}</th>" for h, tip in zip(shown, tips, strict=False))
     body = []
     for r in rows:
         cells = []

@@ -170,11 +170,19 @@ def alpha_interval(unit_sets: Sequence[Sequence[Sequence[Hashable | None]]], *,
     return float(low), float(high)
 
 
+#: why agreement is not measured in a project whose items nobody has labelled yet
+NOTHING_LABELLED = "nothing is labelled yet"
+
+
 def agreement(ws: Workspace, *, annotators: Sequence[str] | None = None) -> dict[str, Any]:
     """Agreement statistics over the items that several annotators labelled."""
     from .labels import annotator_labels
 
     ann = annotator_labels(ws)
+    if not ann:  # not "no item labelled by two people": no item is labelled by anyone
+        raise LabelError(NOTHING_LABELLED, hint="label items first (`glamlab serve`, or "
+                         "`glamlab labels import FILE`); once a second person has labelled "
+                         "some of them again, the agreement is measured")
     everyone = sorted({a for per in ann.values() for a in per})
     chosen = list(annotators) if annotators else everyone
     unknown = [a for a in chosen if a not in everyone]

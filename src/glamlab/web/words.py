@@ -12,6 +12,13 @@ import re
 
 from ..errors import GlamlabError
 
+# a measure's name and a p-value in words, as the HTML reports the command line writes
+# say them too (the templates' filters)
+from ..reports.words import METRIC_NAMES as METRIC_NAMES
+from ..reports.words import metric_name as metric_name
+from ..reports.words import plain_html as plain_html
+from ..reports.words import plain_stats as plain_stats
+
 #: the command line's commands (``glamlab.cli.COMMANDS``; a test keeps the two the same:
 #: the web layer does not import the CLI)
 COMMAND_NAMES = ("init", "status", "migrate", "db", "ingest", "items", "labels", "authority",
@@ -81,59 +88,6 @@ def needs_words(needs: str) -> str:
     on the server"."""
     return _EXTRA.sub(lambda m: f"the {_EXTRA_WORDS.get(m.group(1), m.group(1))} tools "
                                 "installed on the server", needs)
-
-
-#: the stored names of the measures, as a curator reads them
-METRIC_NAMES = {
-    "f1_macro": "F1 (macro average)", "f1_micro": "F1 (micro average)",
-    "f1_weighted": "F1 (weighted average)", "f1_samples": "F1 (per item, averaged)",
-    "precision_at_k": "precision of the top suggestions",
-    "recall_at_k": "recall of the top suggestions",
-    "ndcg_at_k": "ranking quality of the suggestions",
-    "strict_micro_f1": "F1 (exact names and types)", "fuzzy_micro_f1": "F1 (overlapping names)",
-    "strict_micro_precision": "precision (exact names and types)",
-    "strict_micro_recall": "recall (exact names and types)",
-    "fuzzy_micro_precision": "precision (overlapping names)",
-    "fuzzy_micro_recall": "recall (overlapping names)",
-}
-#: each stored name, and as the reports say it with spaces ("f1 macro")
-_SPOKEN = {**METRIC_NAMES, **{k.replace("_", " "): v for k, v in METRIC_NAMES.items()}}
-_METRIC = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _SPOKEN), key=len, reverse=True))
-                     + r")\b")
-#: "p = 0.011", "p < 0.001": a bootstrap's p-value in a verdict
-_P_VALUE = re.compile(r"\bp ([=<]) (\d*\.\d+)")
-
-
-def metric_name(metric: str | None) -> str:
-    """A measure's stored name (``f1_macro``) in words (``F1 (macro average)``)."""
-    return METRIC_NAMES.get(metric or "", (metric or "").replace("_", " "))
-
-
-def _percent(p: float) -> str:
-    return f"{p * 100:.0f}%" if p >= 0.01 else f"{p * 100:.1f}%"
-
-
-def _plain_text(text: str) -> str:
-    def p_value(m: re.Match[str]) -> str:
-        p, under = float(m.group(2)), m.group(1) == "<"
-        chance = f"{'under ' if under else ''}{_percent(p)}"
-        number = f"p-value {'under ' if under else ''}{m.group(2)}"
-        if text[:m.start()].endswith("chance ("):  # "unlikely to be chance (p < 0.005)"
-            return f"{chance}; {number}"
-        return f"chance this difference is luck: {chance} ({number})"
-
-    return _METRIC.sub(lambda m: _SPOKEN[m.group(1)], _P_VALUE.sub(p_value, text))
-
-
-def plain_stats(text: str | None) -> str:
-    """A report's words (or its HTML, tags left as they are) with each measure's stored name
-    in words and each p-value said as the chance the difference is luck, its number kept:
-    "on f1_macro (..., p = 0.011)" becomes "on F1 (macro average) (..., chance this
-    difference is luck: 1% (p-value 0.011))"."""
-    if not text:
-        return text or ""
-    parts = re.split(r"(<[^>]*>)", str(text))
-    return "".join(part if part.startswith("<") else _plain_text(part) for part in parts)
 
 
 def review_time(hours: float | None) -> str:

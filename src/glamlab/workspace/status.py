@@ -98,6 +98,7 @@ def workspace_status(ws: Workspace, *,
                 "better": [spec for spec, ok in found["models"].items() if ok]}
                if found else None)
     card = ws.card
+    applied = _policy_applied(ws, in_use_spec)
     stages = [
         {"stage": "need", "done": bool(card.need), "detail": card.need or "not stated yet"},
         {"stage": "items", "done": items > 0, "count": items, "errors": errors},
@@ -128,6 +129,7 @@ def workspace_status(ws: Workspace, *,
         "model_in_use": f"{in_use}@champion" if in_use else None,
         "stale_predictions": stale,
         "unpredicted": unpredicted,
+        "policy_applied": applied,
         "baseline_verdict": verdict,
         "count_task": _count_words(ws) if card.modality == "tabular" else None,
         "next_step": (_tabular_next_step(items, champions, stale) if card.modality == "tabular" else
@@ -136,8 +138,48 @@ def workspace_status(ws: Workspace, *,
                                  found["baselines"] if no_better and found else None,
                                  stale, acted, keep_together,
                                  better=verdict["better"] if verdict else [],
-                                 in_use_spec=in_use_spec, unpredicted=unpredicted)),
+                                 in_use_spec=in_use_spec, unpredicted=unpredicted,
+                                 applied=applied)),
     }
+
+
+def _policy_applied(ws: Workspace, in_use_spec: str | None) -> dict[str, Any]:
+    """Whether ``glamlab act`` (or the web app's "Apply the policy") has applied the
+    policy to the predictions of the model it uses without ``--model`` (``[policy]
+    model``, else the model in use): ``{"model": "X@2", "done": bool, "last": "X@1"}``,
+    ``last`` the model of the latest act (None when act never ran). Review decisions and
+    metadata an act with an earlier model wrote are no application to this model's
+    predictions: its suggestions are not in the queue."""
+    t = ws.store.t
+    log = t.audit_log.c
+    pinned = ws.card.section("policy").get("model")
+    with ws.store.read() as conn:
+        model = (_spec_of(conn, t, pinned) if isinstance(pinned, str) and pinned
+                 else in_use_spec)
+        last = conn.execute(sa.select(log.object).where(log.action == "act")
+                            .order_by(log.id.desc()).limit(1)).scalar()
+        done = bool(model and last is not None and conn.execute(
+            sa.select(log.id).where(log.action == "act", log.object == model).limit(1)
+        ).first())
+    return {"model": model, "done": done if model else last is not None, "last": last}
+
+
+def _spec_of(conn: sa.Connection, t: Any, spec: str) -> str | None:
+    """``NAME@N`` of the model ``spec`` names (``NAME``: its newest version; ``NAME@N``;
+    ``NAME@ALIAS``), as :func:`glamlab.registry.get_model` finds it; None when there is
+    none (act says why)."""
+    m, aliases = t.models.c, t.model_aliases.c
+    name, _, tag = spec.partition("@")
+    q = sa.select(m.name, m.version)
+    if not tag:
+        q = q.where(m.name == name).order_by(m.version.desc())
+    elif tag.isdigit():
+        q = q.where(m.name == name, m.version == int(tag))
+    else:
+        q = q.join(t.model_aliases, aliases.model_id == m.id).where(
+            aliases.name == name, aliases.alias == tag)
+    row = conn.execute(q.limit(1)).first()
+    return f"{row.name}@{row.version}" if row is not None else None
 
 
 def _stale_predictions(conn: sa.Connection, t: Any, name: str) -> dict[str, str] | None:
@@ -324,6 +366,16 @@ def _tabular_next_step(items: int, champions: int,
             "`glamlab capacity`, and `glamlab retrain` once outcomes are in.")
 
 
+def not_applied_words(applied: dict[str, Any] | None) -> str:
+    """Why the policy is to be applied again, when it was applied to another model's
+    predictions than those of the model act uses now ('' otherwise)."""
+    if not applied or not applied.get("last") or not applied.get("model") or (
+            applied["last"] == applied["model"]):
+        return ""
+    return (f"The policy was applied to the predictions of {applied['last']}, not yet to "
+            f"those of {applied['model']}, the model in use. ")
+
+
 def set_aside_step(labelled: int, group_by: str | None = None) -> str:
     """The next step when items are labelled but none is set aside as a test set
     (labels imported without a split, or labelled for training): set some aside rather
@@ -347,7 +399,8 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
                stale: dict[str, str] | None = None, acted: int = 0,
                keep_together: Callable[[], str | None] | None = None, *,
                better: Sequence[str] = (), in_use_spec: str | None = None,
-               unpredicted: dict[str, Any] | None = None) -> str:
+               unpredicted: dict[str, Any] | None = None,
+               applied: dict[str, Any] | None = None) -> str:
     if not need:
         return ("State the need in words: edit [project] need in glamlab.toml "
                 "(e.g. 'stop paying the OCR service for blank pages').")
@@ -375,8 +428,9 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
         return run_champion_step(stale)
     if unpredicted:
         return unpredicted_step(unpredicted)
-    if machine == 0 and queue_open == 0 and not acted:
-        return ("Turn predictions into actions: `glamlab act --dry-run` shows what the policy "
+    if queue_open == 0 and not (applied["done"] if applied else machine or acted):
+        return (not_applied_words(applied) +
+                "Turn predictions into actions: `glamlab act --dry-run` shows what the policy "
                 "would do; `glamlab act --optimise --target-precision 0.95 --write` sets the "
                 "accept thresholds from the labelled data; then `glamlab act`, and "
                 "`glamlab export --format csv --out decisions.csv`.")

@@ -17,6 +17,7 @@ from ...reports.overview import evaluation_sections, gather
 from ...workspace.status import (
     SEE_ERRORS,
     no_better_step,
+    not_applied_words,
     stale_predictions_sentence,
     unpredicted_step,
 )
@@ -101,9 +102,18 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
         return (unpredicted_step(status["unpredicted"], web=True), "/stages/run", "Run it")
     if queue_open:
         return (f"{queue_open:,} predictions wait for a person.", "/queue", "Review them")
-    if not by["actions"]["done"]:
-        return ("See what the policy would do with the predictions.", "/stages/act",
-                "What the policy would do")
+    if status.get("modality") == "tabular":  # its Act page plans the extra places
+        if not by["actions"]["done"]:
+            return ("See what the policy would do with the predictions.", "/stages/act",
+                    "What the policy would do")
+        return ("Keep watching: check monitoring after each run.", "/stages/monitoring",
+                "Monitoring")
+    applied = status.get("policy_applied") or {}
+    if not by["actions"]["done"] or not applied.get("done", True):
+        # never applied, or applied to another model's predictions (an earlier champion):
+        # the model in use's suggestions are not in the review queue yet
+        return (not_applied_words(applied) + "Apply the policy to the predictions: see "
+                "what it would do, then apply it.", "/stages/act", "Apply the policy")
     return ("Keep watching: check monitoring after each run.", "/stages/monitoring",
             "Monitoring")
 

@@ -1,0 +1,119 @@
+"""A report's statistics in a curator's words, for the web app's pages and the HTML
+reports the command line writes (``glamlab evaluate --html``) alike: each measure's
+stored name (``f1_macro``) in words (``F1 (macro average)``), and each p-value said as
+the chance the difference is luck, its number kept for the data scientist. In HTML the
+measure's stored name stays in a tooltip (``<abbr title="f1_macro">``)."""
+
+from __future__ import annotations
+
+import re
+from html import escape, unescape
+
+#: the stored names of the measures, as a curator reads them
+METRIC_NAMES = {
+    "f1_macro": "F1 (macro average)", "f1_micro": "F1 (micro average)",
+    "f1_weighted": "F1 (weighted average)", "f1_samples": "F1 (per item, averaged)",
+    "precision_at_k": "precision of the top suggestions",
+    "recall_at_k": "recall of the top suggestions",
+    "ndcg_at_k": "ranking quality of the suggestions",
+    "strict_micro_f1": "F1 (exact names and types)", "fuzzy_micro_f1": "F1 (overlapping names)",
+    "strict_micro_precision": "precision (exact names and types)",
+    "strict_micro_recall": "recall (exact names and types)",
+    "fuzzy_micro_precision": "precision (overlapping names)",
+    "fuzzy_micro_recall": "recall (overlapping names)",
+}
+#: each stored name, and as the reports say it with spaces ("f1 macro")
+_SPOKEN = {**METRIC_NAMES, **{k.replace("_", " "): v for k, v in METRIC_NAMES.items()}}
+_METRIC = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _SPOKEN), key=len, reverse=True))
+                     + r")\b")
+#: "p = 0.011", "p < 0.001": a bootstrap's p-value in a verdict
+_P_VALUE = re.compile(r"\bp ([=<]) (\d*\.\d+)")
+
+#: a comparison table's p-values, as their column headers say them (the test's name in
+#: the header's tooltip)
+CHANCE_HEADER = "chance the difference is luck"
+
+
+def metric_name(metric: str | None) -> str:
+    """A measure's stored name (``f1_macro``) in words (``F1 (macro average)``)."""
+    return METRIC_NAMES.get(metric or "", (metric or "").replace("_", " "))
+
+
+def _percent(p: float) -> str:
+    return f"{p * 100:.0f}%" if p >= 0.01 else f"{p * 100:.1f}%"
+
+
+def chance(p: float | None, n_boot: int | None = None) -> str:
+    """A p-value in a table's cell, as :func:`plain_stats` says one: "1% (p-value
+    0.011)"; the smallest a bootstrap of ``n_boot`` resamples can tell (or under 0.001)
+    is "under 0.5% (p-value under 0.00498)", as
+    :func:`~glamlab.evaluation.bootstrap.format_p` writes it. '' for None."""
+    if p is None or p != p:
+        return ""
+    floor = 1.0 / (n_boot + 1) if n_boot else 0.001
+    if p < 0.001 or (n_boot and p <= floor):
+        under = max(0.001, floor)
+        return f"under {_percent(under)} (p-value under {under:.3g})"
+    return f"{_percent(p)} (p-value {p:.3f})"
+
+
+def _plain_p(text: str) -> str:
+    """The p-values of ``text`` said as the chance the difference is luck."""
+    def p_value(m: re.Match[str]) -> str:
+        p, under = float(m.group(2)), m.group(1) == "<"
+        said = f"{'under ' if under else ''}{_percent(p)}"
+        number = f"p-value {'under ' if under else ''}{m.group(2)}"
+        if text[:m.start()].endswith("chance ("):  # "unlikely to be chance (p < 0.005)"
+            return f"{said}; {number}"
+        return f"chance this difference is luck: {said} ({number})"
+
+    return _P_VALUE.sub(p_value, text)
+
+
+def _plain_text(text: str) -> str:
+    return _METRIC.sub(lambda m: _SPOKEN[m.group(1)], _plain_p(text))
+
+
+def plain_stats(text: str | None) -> str:
+    """A report's words (or its HTML, tags left as they are) with each measure's stored name
+    in words and each p-value said as the chance the difference is luck, its number kept:
+    "on f1_macro (..., p = 0.011)" becomes "on F1 (macro average) (..., chance this
+    difference is luck: 1% (p-value 0.011))"."""
+    if not text:
+        return text or ""
+    parts = re.split(r"(<[^>]*>)", str(text))
+    return "".join(part if part.startswith("<") else _plain_text(part) for part in parts)
+
+
+def plain_html(html: str | None) -> str:
+    """Trusted HTML (a report's tables) in a curator's words, as :func:`plain_stats`
+    says them, reading the escaped text as it shows ("p &lt; 0.005" is "p < 0.005"); a
+    measure's stored name stays in a tooltip: ``<abbr title="f1_macro">F1 (macro
+    average)</abbr>``. Markup already in plain words is left as it is."""
+    if not html:
+        return html or ""
+
+    def text(part: str, in_svg: bool) -> str:
+        said = _plain_p(unescape(part))
+        if in_svg:  # a plot's words: no HTML in SVG
+            return escape(_METRIC.sub(lambda m: _SPOKEN[m.group(1)], said), quote=False)
+        out, at = [], 0
+        for m in _METRIC.finditer(said):
+            out.append(escape(said[at:m.start()], quote=False))
+            name = m.group(1).replace(" ", "_")
+            out.append(f'<abbr title="{escape(name)}">{escape(_SPOKEN[m.group(1)])}</abbr>')
+            at = m.end()
+        out.append(escape(said[at:], quote=False))
+        return "".join(out)
+
+    out, svg = [], 0
+    for part in re.split(r"(<[^>]*>)", str(html)):
+        if part.startswith("<"):
+            svg += 1 if _SVG_OPEN.match(part) else -1 if part.lower() == "</svg>" else 0
+            out.append(part)
+        else:
+            out.append(text(part, svg > 0))
+    return "".join(out)
+
+
+_SVG_OPEN = re.compile(r"<svg\b(?![^>]*/>)", re.I)
