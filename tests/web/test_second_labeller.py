@@ -384,69 +384,74 @@ def test_a_second_label_leaves_the_gold_label_of_a_frozen_test_item(web_ws: Any)
 
 
 def test_labels_to_settle_are_looked_up_again_only_when_a_label_changes(
-        web_ws: Any) -> None:
+        web_ws: Any, monkeypatch: Any) -> None:
     """The Labelling page's "Labels to settle" list is the same on every view, but its
     search (every second label and the label in force of its item) runs again only after
-    a label was given, replaced or taken back, by the web app or not; the split of an item
-    listed is read on each view (the frozen test set's hint)."""
+    a label of an item a second labeller labelled was given, replaced or taken back, by
+    the web app or not (not after a label on another item: the page's next item); the
+    split of an item listed is read on each view (the frozen test set's hint)."""
+    from glamlab import review
     from glamlab.review import save_label
-    from glamlab.store.gold import SECOND
     from glamlab.tasks.splits import test_data
 
     ws = web_ws
-    ids = [i.item_id for i in ws.items(limit=3)]
+    ids = [i.item_id for i in ws.items(limit=4)]
+    later = ids.pop()
     first = {i: ("graphic" if k % 2 else "no_graphic") for k, i in enumerate(ids)}
     other = {"graphic": "no_graphic", "no_graphic": "graphic"}
     searches: list[str] = []
 
-    def count(conn: Any, cursor: Any, statement: str, params: Any, *args: Any) -> None:
-        values = params.values() if isinstance(params, dict) else (params or ())
-        if SECOND in values:
-            searches.append(statement)
+    search = review.second_disagreements
 
-    sa.event.listen(ws.store.engine, "before_cursor_execute", count)
-    try:
-        with _rey_and_rob(ws) as (app, rey, rob):
-            for i, label in first.items():
-                assert _label(rey, i, label, split="test", strategy="random").status_code == 303
-            assert _label(rob, ids[0], other[first[ids[0]]], mode="second").status_code == 303
+    def counted(*args: Any, **kw: Any) -> Any:
+        searches.append("search")
+        return search(*args, **kw)
 
-            def listed() -> str:
-                page = rey.get("/label")
-                assert page.status_code == 200
-                if 'id="to-settle"' not in page.text:
-                    return ""
-                return _text(page.text.split('id="to-settle"', 1)[1].split("</section>", 1)[0])
+    monkeypatch.setattr(review, "second_disagreements", counted)
+    with _rey_and_rob(ws) as (app, rey, rob):
+        for i, label in first.items():
+            assert _label(rey, i, label, split="test", strategy="random").status_code == 303
+        assert _label(rob, ids[0], other[first[ids[0]]], mode="second").status_code == 303
 
-            before = len(searches)
-            shown = listed()
-            assert f"{ids[0]} rey: {first[ids[0]]} (the label in force)" in shown
-            assert ids[1] not in shown and "in the frozen test set" not in shown
-            looked_up = len(searches)
-            assert looked_up > before
-            assert listed() == shown  # nothing changed: the same list, not searched again
-            assert len(searches) == looked_up
-            # a label given outside the web app (the command line, the API) is seen
-            save_label(ws, "rob", ids[1], [other[first[ids[1]]]], None, second=True)
-            shown = listed()
-            assert ids[0] in shown and f"{ids[1]} rey: {first[ids[1]]}" in shown
-            assert len(searches) > looked_up
-            # the splits are read on each view: once the test set is frozen, its hint shows;
-            # an item moved out of the test set loses it
-            test_data(ws, reader="evaluate")
-            assert "in the frozen test set" in listed()
-            t = ws.store.t.splits
-            with ws.store.write() as conn:
-                conn.execute(t.update().where(t.c.item_id.in_(ids[:2])).values(split="train"))
-            assert "in the frozen test set" not in listed()
-            # settled on purpose: gone from the list
-            assert _label(rey, ids[0], other[first[ids[0]]], split="train",
-                          strategy="random").status_code == 303
-            assert _label(rey, ids[1], other[first[ids[1]]], split="train",
-                          strategy="random").status_code == 303
-            assert listed() == ""
-    finally:
-        sa.event.remove(ws.store.engine, "before_cursor_execute", count)
+        def listed() -> str:
+            page = rey.get("/label")
+            assert page.status_code == 200
+            if 'id="to-settle"' not in page.text:
+                return ""
+            return _text(page.text.split('id="to-settle"', 1)[1].split("</section>", 1)[0])
+
+        before = len(searches)
+        shown = listed()
+        assert f"{ids[0]} rey: {first[ids[0]]} (the label in force)" in shown
+        assert ids[1] not in shown and "in the frozen test set" not in shown
+        looked_up = len(searches)
+        assert looked_up > before
+        assert listed() == shown  # nothing changed: the same list, not searched again
+        assert len(searches) == looked_up
+        # a label on an item no second labeller labelled changes nothing listed
+        assert _label(rey, later, "graphic", split="test", strategy="random"
+                      ).status_code == 303
+        assert listed() == shown
+        assert len(searches) == looked_up
+        # a label given outside the web app (the command line, the API) is seen
+        save_label(ws, "rob", ids[1], [other[first[ids[1]]]], None, second=True)
+        shown = listed()
+        assert ids[0] in shown and f"{ids[1]} rey: {first[ids[1]]}" in shown
+        assert len(searches) > looked_up
+        # the splits are read on each view: once the test set is frozen, its hint shows;
+        # an item moved out of the test set loses it
+        test_data(ws, reader="evaluate")
+        assert "in the frozen test set" in listed()
+        t = ws.store.t.splits
+        with ws.store.write() as conn:
+            conn.execute(t.update().where(t.c.item_id.in_(ids[:2])).values(split="train"))
+        assert "in the frozen test set" not in listed()
+        # settled on purpose: gone from the list
+        assert _label(rey, ids[0], other[first[ids[0]]], split="train",
+                      strategy="random").status_code == 303
+        assert _label(rey, ids[1], other[first[ids[1]]], split="train",
+                      strategy="random").status_code == 303
+        assert listed() == ""
 
 
 def test_a_second_label_is_refused_on_an_item_no_one_else_labelled_or_the_user_did(
