@@ -408,7 +408,7 @@ def test_the_agreement_of_an_empty_project_says_nothing_is_labelled(make_ws: Any
     ws = make_ws("empty", task="illustrations", modality="image",
                  labels=["graphic", "no_graphic"])
     with _Signed(ws) as s:
-        verdict = _agreement_verdict(s.client.get("/").text)
+        verdict = _agreement_verdict(s.client.get("/overview/agreement").text)
         assert "nothing is labelled yet" in verdict, verdict
         assert ".." not in verdict and "prediction" not in verdict, verdict
 
@@ -418,7 +418,7 @@ def test_the_agreement_being_worked_out_names_labels_not_predictions(web_ws: Any
 
     save_label(web_ws, "ada", next(web_ws.items()).item_id, ["graphic"])
     with _Signed(web_ws) as s:
-        verdict = _agreement_verdict(s.client.get("/").text)
+        verdict = _agreement_verdict(s.client.get("/overview/agreement").text)
         assert "worked out in the background" in verdict, verdict  # the first look asks
         assert ".." not in verdict and "prediction" not in verdict, verdict
         assert "compares the labels people gave" in verdict, verdict

@@ -161,12 +161,6 @@ def _key(ws: Workspace) -> str:
                    "multi": card.multi_label, "kind": card.kind, "view": 3})
 
 
-def labels_key(ws: Workspace) -> str:
-    """What the web app's agreement is stored under: changes whenever a label is given,
-    replaced or taken back, or the card's labels change (one count over the labels)."""
-    return _key(ws)
-
-
 def compute_web_agreement(ws: Workspace) -> dict[str, Any]:
     """Work the web app's agreement out now and store it (with the key of what it read)."""
     import time

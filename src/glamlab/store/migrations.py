@@ -236,6 +236,17 @@ def _span_set_item_version(conn: sa.Connection) -> None:
     span_set_versions(conn)
 
 
+@migration(14, "label_source_and_audit_action_indexes")
+def _label_source_and_audit_action_indexes(conn: sa.Connection) -> None:
+    """Indexes for the web pages a large collection made slow: the labels of one source
+    (the second labeller's, which the Labelling page's "Labels to settle" reads after
+    every label) and the audit log by action (whether the policy was ever applied, which
+    the empty review queue's page asks). Without them each view scans the whole table."""
+    for table, name in (("labels", "ix_labels_source"),
+                        ("audit_log", "ix_audit_log_action")):
+        index = next(ix for ix in schema.metadata.tables[table].indexes if ix.name == name)
+        index.create(conn, checkfirst=True)
+
 
 # Import-time registration of later migrations goes here, e.g.
 # @migration(2, "add_runs_note")

@@ -107,6 +107,9 @@ labels = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 sa.Index("ix_labels_item", labels.c.item_id, labels.c.annotator)
+# the labels of one source: a second labeller's (the Labelling page's "Labels to settle"),
+# those from review (migration 14)
+sa.Index("ix_labels_source", labels.c.source, labels.c.item_id)
 
 # The split of each labelled item; the test split is frozen once evaluated.
 splits = sa.Table(
@@ -310,6 +313,9 @@ audit_log = sa.Table(
     sa.Column("details", JSON, nullable=False, default=dict),
 )
 sa.Index("ix_audit_log_actor", audit_log.c.actor, audit_log.c.action)  # undo (migration 2)
+# the newest entry of one action (has the policy been applied? the test split's freeze),
+# without reading the whole log (migration 14)
+sa.Index("ix_audit_log_action", audit_log.c.action, audit_log.c.id)
 
 users = sa.Table(
     "users",

@@ -17,8 +17,8 @@ from starlette.datastructures import FormData
 from ... import review
 from ...auth import User
 from ...errors import LabelError
-from ...reports.agreement import labels_key, web_agreement
 from ...reports.agreement import sentence as agreement_sentence
+from ...reports.agreement import web_agreement
 from ...tasks import sampling
 from ..pages import form_of, page_user, render, writer
 
@@ -80,16 +80,36 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
         "set_by_time": _set_by_time(request)})
 
 
+def _settle_key(ws: Any) -> Any:
+    """What :func:`glamlab.review.second_disagreements` reads: the active labels of the
+    items a second labeller labelled (the label in force of an item is worked out from its
+    own active labels alone), and the card's labels. Changes whenever one of those labels
+    is given, replaced or taken back, but not with a label on any other item (the
+    Labelling page's next item, most often): one count through the labels' index by
+    source, instead of looking every second label and the label in force of its item up
+    again."""
+    import sqlalchemy as sa
+
+    from ...store.gold import SECOND
+
+    t = ws.store.t.labels
+    seconds = sa.select(t.c.item_id).where(t.c.source == SECOND)
+    with ws.store.read() as conn:
+        row = conn.execute(sa.select(sa.func.count(), sa.func.max(t.c.id), sa.func.sum(t.c.id))
+                           .where(t.c.active.is_(True), t.c.item_id.in_(seconds))).first()
+    card = ws.card
+    return (tuple(row) if row else None, tuple(card.labels), card.multi_label, card.kind)
+
+
 def _to_settle(request: Request) -> dict[str, Any]:
-    """:func:`glamlab.review.second_disagreements`, worked out again only when a label was
-    given, replaced or taken back since the last view (the agreement's key, one count
-    over the labels, instead of looking up every second label and the label in force of
-    its item on each view); the splits of the items listed are read on each view (a new
-    test set changes them, not the labels)."""
+    """:func:`glamlab.review.second_disagreements`, worked out again only when a label of
+    an item a second labeller labelled was given, replaced or taken back since the last
+    view (:func:`_settle_key`); the splits of the items listed are read on each view (a
+    new test set changes them, not the labels)."""
     from ...tasks.splits import split_of
 
     ws = request.app.state.ws
-    key = labels_key(ws)
+    key = _settle_key(ws)
     memo = getattr(request.app.state, "to_settle", None)
     if memo is None or memo[0] != key:
         memo = (key, review.second_disagreements(ws))

@@ -137,9 +137,18 @@ def overview(request: Request, user: User = Depends(page_user)) -> Response:
         "stale": stale_predictions_sentence(stale, web=True) if stale else None,
         "status": status, "queue": queue, "next_url": next_url, "next_words": next_words,
         "fact_words": FACT_WORDS,
-        "labelling": review.labelling_counts(ws), "changed_gold": _changed_gold(ws),
-        # can the labels be trusted? (the agreement between labellers, at a glance)
-        "agreement": at_a_glance(web_agreement(ws, request.app.state.refresher))})
+        "labelling": review.labelling_counts(ws), "changed_gold": _changed_gold(ws)})
+
+
+@router.get("/overview/agreement", response_class=HTMLResponse)
+def overview_agreement(request: Request, user: User = Depends(page_user)) -> Response:
+    """The overview's "Can the labels be trusted?" (the agreement between labellers, at
+    a glance), which the overview loads on its own once shown: its bootstrap over the
+    items labelled twice takes seconds on a large collection, worked out in the
+    background (:func:`web_agreement`), and the rest of the overview does not wait for
+    it. While it is worked out, the section asks again every few seconds."""
+    agreed = at_a_glance(web_agreement(request.app.state.ws, request.app.state.refresher))
+    return render(request, "overview_agreement.html", {"agreement": agreed})
 
 
 #: how many texts whose gold no longer fits the overview links to, per split
