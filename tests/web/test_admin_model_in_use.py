@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from glamlab.actions.act import default_model_spec
+from glamlab.actions.policy import load_policy
 from glamlab.predictors.catalogue import get
 from glamlab.registry import champion, save_model
 
@@ -41,6 +42,15 @@ def test_the_admin_page_names_one_model_in_use_as_run_and_act_find_it(
     roles = _roles(html)
     assert roles == {"majority@1": "in use, champion",
                      "prior@1": "champion of prior (not in use)"}
+    # [policy] model names another model: the page says acting and the exports use it
+    ws.card.raw.setdefault("policy", {})["model"] = "prior@1"
+    ws.save_card()
+    html = ada.get("/admin").text
+    assert _in_use(html) == "majority@1"
+    assert default_model_spec(ws, load_policy(ws.card)) == "prior@1"
+    assert "acting and the exports use <strong>prior@1</strong> instead" in html
+    del ws.card.raw["policy"]["model"]
+    ws.save_card()
     # made champion on the page: it is the one in use, for every reader
     r = ada.post("/admin/alias", data={"model": "prior@1", "alias": "champion",
                                        "confirmed": "yes", "csrf": csrf_of(ada)},
