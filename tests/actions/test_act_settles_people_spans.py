@@ -160,6 +160,7 @@ def test_act_settles_a_new_model_s_spans_over_words_decided_on_a_test_text(
     from glamlab.actions import act
     from glamlab.actions.people import item_decisions
     from glamlab.inference.runner import run
+    from glamlab.registry import use_model
     from glamlab.registry.training import train
     from glamlab.review import decide, lease_queue
     from glamlab.store import now
@@ -198,6 +199,7 @@ def test_act_settles_a_new_model_s_spans_over_words_decided_on_a_test_text(
             settling = decided_on_test_texts(ws, conn, [item])[item]
         assert [(s.span.start, s.span.end, s.span.label, s.who) for s in settling] == [
             (va["start"], va["end"], a["label"], "ana")]
+        use_model(ws, "second")  # chosen: the model in use, whose queue it takes over
         act(ws, model="second@1")
         # nobody is asked again about the words ana decided
         q = ws.store.t.review_queue

@@ -124,7 +124,7 @@ def test_decisions_outlive_the_prediction_they_were_made_on(queued_ws: Any,
     from glamlab.actions import act
     from glamlab.inference import run
     from glamlab.predictors.catalogue import get
-    from glamlab.registry import save_model
+    from glamlab.registry import save_model, use_model
 
     (corrected, right), accepted, rejected = (decided["corrected"], decided["accepted"],
                                               decided["rejected"])
@@ -137,7 +137,8 @@ def test_decisions_outlive_the_prediction_they_were_made_on(queued_ws: Any,
         pred = get("majority")().fit(items, [rejected["label"]] * 2,
                                      classes=queued_ws.card.labels)
         model = save_model(queued_ws, pred, name="retrained", aliases=["champion"]).spec
-        report = run(queued_ws, model, workers=0)
+        use_model(queued_ws, model)  # chosen as the model in use (a new name's champion
+        report = run(queued_ws, model, workers=0)  # is not put to work on its own)
     assert report.done == queued_ws.count_items()
     acted = act(queued_ws, model=model)
     assert acted.decided_by_people >= 2

@@ -469,6 +469,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     from ..registry.overlap import check_disjoint
 
     check_disjoint(ws, mv, "act", web=web)
+    if not dry_run:
+        _check_queue_kept(ws, mv, web=web)
     if save and proposed is not None:
         from .optimise import write_thresholds
 
@@ -705,6 +707,47 @@ def default_review_threshold(kind: TaskKind[Any, Any]) -> float:
         return float(threshold)
     return 0.0
 
+
+
+def _check_queue_kept(ws: Workspace, mv: ModelVersion, *, web: bool = False) -> None:
+    """Refuse, before anything is written, to act with a model that is not the one act
+    uses without ``--model`` while reviewers have open review items from another model:
+    acting would withdraw those items or move them to this model's predictions
+    (:func:`_refresh_queue`), so the queue of the model in use would be lost to a model
+    that was only being tried. A dry run says what it would do and touches nothing."""
+    from ..registry.models import get_model_by_id
+
+    default = default_model_spec(ws, load_policy(ws.card, web=web))
+    if default is None or default == mv.spec:
+        return
+    rq = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        owners = conn.execute(
+            sa.select(rq.c.model_id, sa.func.count()).where(
+                rq.c.kind == "prediction", rq.c.status == "open", rq.c.model_id != mv.id)
+            .group_by(rq.c.model_id)).all()
+    if not owners:
+        return
+    n = sum(int(c) for _m, c in owners)
+    specs = sorted(get_model_by_id(ws, int(m)).spec for m, _c in owners)
+    whose = specs[0] if len(specs) == 1 else ", ".join(specs)
+    items = f"{n:,} open review item{'s' if n != 1 else ''}"
+    policy_model = load_policy(ws.card, web=web).model
+    if web:
+        fix = (f"choose {mv.spec} on the Admin page (make it the champion) before acting "
+               "with it")
+    elif policy_model:
+        fix = (f'name it in [policy] of glamlab.toml (model = "{mv.spec}") before acting '
+               f"with it; or see what it would do, writing nothing: glamlab act --model "
+               f"{mv.spec} --dry-run")
+    else:
+        fix = (f"make it the model in use first (glamlab models promote {mv.spec}), then "
+               f"glamlab act; or see what it would do, writing nothing: glamlab act --model "
+               f"{mv.spec} --dry-run")
+    raise PolicyError(
+        f"{mv.spec} is not the model in use ({default} is), and reviewers have {items} "
+        f"from {whose}: acting with {mv.spec} would withdraw them or move them to "
+        f"{mv.spec}'s predictions; nothing was written", hint=fix)
 
 
 def _check_card_writable(ws: Workspace) -> None:

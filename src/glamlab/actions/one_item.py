@@ -37,8 +37,8 @@ class ItemDecision:
 
 def decide_item(ws: Workspace, item: Item, *, model: str | None = None,
                 models: Any = None) -> ItemDecision:
-    """Predict one item with the champion (of ``model``, a model name, or the most
-    recently crowned) and apply the policy and safety checks to it, writing nothing.
+    """Predict one item with the champion (of ``model``, a model name, or the model in
+    use) and apply the policy and safety checks to it, writing nothing.
     ``models``: a :class:`glamlab.registry.ModelCache` to load each model once. An item
     that cannot be predicted raises :class:`~glamlab.errors.ItemError` with the reason."""
     from ..errors import ItemError

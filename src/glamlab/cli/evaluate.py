@@ -98,7 +98,9 @@ def baseline(ctx: click.Context, rules_file: str | None, threshold: str | None, 
 def train(ctx: click.Context, predictor: str | None, name: str | None,
           params: tuple[str, ...], allow_leaky: bool, as_json: bool) -> None:
     """Fit PREDICTOR on the train split (never the test split) and save it as a new
-    model version; the first version of a name becomes its champion.
+    model version; the first version of a name becomes its champion. The project's first
+    champion is the model in use (what run, act and export use); a later name's champion
+    is used only once chosen (glamlab evaluate, glamlab models promote or use).
 
     Without PREDICTOR, lists the ones recommended for this task (exit status 0; nothing
     is trained). `glamlab predictors` says what every predictor is, needs and costs.
@@ -136,8 +138,13 @@ def train(ctx: click.Context, predictor: str | None, name: str | None,
         else:
             lines = [f"Trained {res.model.spec} ({predictor}) on {res.train_items:,} "
                      "training items."]
-        if res.champion:
-            lines.append(f"It is the champion of {res.model.name} (the first version).")
+        if res.champion and "in-use" in res.model.aliases:
+            lines.append(f"It is the champion of {res.model.name} (the first version), and "
+                         "the model glamlab run, act and export use.")
+        elif res.champion:
+            lines.append(f"It is the champion of {res.model.name} (the first version); the "
+                         f"model in use stays {_in_use_spec(ws)}: to use this one instead, "
+                         f"glamlab models promote {res.model.spec}.")
         lines.extend(res.notes)
         lines.append(f"Compare it with the baselines: glamlab evaluate {res.model.spec}")
         return "\n".join(lines)
@@ -212,3 +219,14 @@ def models(ctx: click.Context, as_json: bool) -> None:
     emit(rows, as_json, lambda r: table(
         [{**row, "aliases": ",".join(row["aliases"])} for row in r],
         ["model", "predictor", "aliases", "train_items", "metric", "score", "created_at"]))
+
+
+def _in_use_spec(ws: Any) -> str:
+    """The model in use (the champion run, act and export use), for a sentence."""
+    from ..errors import ModelNotFound
+    from ..registry import champion
+
+    try:
+        return champion(ws).spec
+    except ModelNotFound:
+        return "none"

@@ -75,8 +75,8 @@ def rollback(ctx: click.Context, name: str, as_json: bool) -> None:
 
 
 @click.command()
-@click.option("--model", default=None, help="Whose champion to challenge (default: the latest "
-              "champion).")
+@click.option("--model", default=None, help="Whose champion to challenge (default: the model in "
+              "use).")
 @click.option("--n-boot", type=int, default=1000, show_default=True)
 @click.option("--window-start", default=None, help="Tabular: the first date of the newest "
               "labelled window (default: its last 28 days).")

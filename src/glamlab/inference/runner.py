@@ -146,8 +146,9 @@ def small_run_batch(remaining: int, workers: int, batch_size: int) -> int:
 
 
 def champion_spec(ws: Workspace, *, web: bool = False) -> str:
-    """The spec of the model marked ``champion`` (the most recently marked, if several
-    names have one): what ``glamlab run`` uses without ``--model``. ``web``: none said in
+    """The spec of the model in use (the champion of the name chosen by the evaluate
+    verdict or a person, else of the project's first champion: one, however many names
+    have a champion): what ``glamlab run`` uses without ``--model``. ``web``: none said in
     the web app's words (its pages, no command)."""
     from ..registry import champion
 

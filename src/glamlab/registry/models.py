@@ -115,6 +115,13 @@ def _set_alias(conn: sa.Connection, name: str, alias: str, model_id: int) -> Non
         conn.execute(s.model_aliases.update().where(
             s.model_aliases.c.name == name, s.model_aliases.c.alias == IN_USE
         ).values(model_id=model_id))
+        # the project's first champion is its model in use; the champion of another name
+        # (its first version, trained later) is not put to work until a person or the
+        # evaluate verdict chooses it (use_model)
+        if conn.execute(sa.select(s.model_aliases.c.name).where(
+                s.model_aliases.c.alias == IN_USE).limit(1)).first() is None:
+            conn.execute(s.model_aliases.insert().values(name=name, alias=IN_USE,
+                                                         model_id=model_id, updated_at=now()))
 
 
 def set_alias(ws: Workspace, spec: str, alias: str, *, actor: str = "glamlab") -> ModelVersion:
@@ -173,7 +180,8 @@ def get_model(ws: Workspace, spec: str) -> ModelVersion:
 
 
 # the alias that marks the project's model in use (on one model name at a time): the
-# champion of that name is what `glamlab run`, `act` and `export` use without --model
+# champion of that name is what `glamlab run`, `act` and `export` use without --model.
+# Set with the project's first champion, moved only by use_model.
 IN_USE = "in-use"
 
 
@@ -214,9 +222,12 @@ def in_use(ws: Workspace) -> str | None:
 
 def champion(ws: Workspace, name: str | None = None) -> ModelVersion:
     """The champion of ``name`` (a model name; ``NAME@...`` is read as NAME), or, without
-    a name, of the project's model in use (:func:`use_model`: the evaluate verdict's best
-    model, or the person's choice), else of the model whose champion was marked most
-    recently."""
+    a name, of the project's model in use: one per project, the name :func:`use_model`
+    chose (the evaluate verdict's best model, or the person's choice: ``glamlab models
+    promote``/``use``, the Admin page), else the first name that got a champion. Each
+    name keeps its own champion (retrain and rollback work on one name); a later name's
+    champion is not the model in use until it is chosen. (Without an ``in-use`` marker,
+    which only a store not migrated yet lacks: the champion marked most recently.)"""
     t = ws.store.t
     q = sa.select(t.model_aliases.c.name).where(t.model_aliases.c.alias == "champion")
     if name:

@@ -248,6 +248,25 @@ def _label_source_and_audit_action_indexes(conn: sa.Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+@migration(15, "model_in_use_marker")
+def _model_in_use_marker(conn: sa.Connection) -> None:
+    """Mark the model in use in a project that has champions but no ``in-use`` marker
+    (none chosen by the evaluate verdict or a person yet): the champion marked most
+    recently, the one glamlab run, act and export used. From now on a later name's first
+    champion no longer takes over (:func:`glamlab.registry.models.champion`). Safe to
+    run again: a marker that exists is left as it is."""
+    a = schema.model_aliases
+    if conn.execute(sa.select(a.c.name).where(a.c.alias == "in-use").limit(1)).first():
+        return
+    latest = conn.execute(sa.select(a.c.name, a.c.model_id).where(a.c.alias == "champion")
+                          .order_by(a.c.updated_at.desc(), a.c.name).limit(1)).first()
+    if latest is not None:
+        from .engine import now
+
+        conn.execute(a.insert().values(name=latest.name, alias="in-use",
+                                       model_id=latest.model_id, updated_at=now()))
+
+
 # Import-time registration of later migrations goes here, e.g.
 # @migration(2, "add_runs_note")
 # def _add_runs_note(conn): add_column_if_missing(conn, "runs", sa.Column("note", sa.Text))

@@ -241,7 +241,7 @@ class PredictIn(BaseModel):
     item_id: str = Field(min_length=1, max_length=500)
     model: str | None = Field(None, max_length=200,
                               description="model name; its champion is used (default: the "
-                                          "most recently crowned champion)")
+                                          "model in use)")
 
 
 class PolicyDecisionOut(BaseModel):

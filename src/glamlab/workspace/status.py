@@ -70,7 +70,7 @@ def workspace_status(ws: Workspace, *,
         aliases = t.model_aliases.c
         in_use = conn.execute(sa.select(aliases.name).where(aliases.alias == "in-use")
                               .limit(1)).scalar()
-        if in_use is None:  # as glamlab run chooses: the champion marked most recently
+        if in_use is None:  # (a store not migrated yet) as champion() reads it then
             in_use = conn.execute(sa.select(aliases.name).where(aliases.alias == "champion")
                                   .order_by(aliases.updated_at.desc()).limit(1)).scalar()
         in_use_version = conn.execute(
@@ -265,7 +265,7 @@ def stale_predictions_sentence(stale: dict[str, str], *, web: bool = False) -> s
 
 def stale_predictions(ws: Workspace) -> dict[str, str] | None:
     """:func:`_stale_predictions` for the champion ``glamlab run`` uses (the ``in-use``
-    name, else the champion marked most recently); None when there is none."""
+    name, set with the project's first champion); None when there is none."""
     t = ws.store.t
     aliases = t.model_aliases.c
     with ws.store.read() as conn:

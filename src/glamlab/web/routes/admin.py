@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -10,8 +11,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from ...auth import ROLES, User, UserError, add_user, list_users, remove_user
-from ...registry import get_model, list_models, set_alias, use_model
+from ...errors import ModelNotFound
+from ...registry import champion, get_model, list_models, set_alias, use_model
 from ..pages import form_of, page_user, render, writer
+
+if TYPE_CHECKING:
+    from ...workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,10 +25,46 @@ router = APIRouter(include_in_schema=False)
 def admin_page(request: Request, user: User = Depends(page_user)) -> Response:
     user.require("admin", "manage users and models")
     ws = request.app.state.ws
+    in_use, acted = model_in_use(ws)
+    models = [{**m.to_dict(), "role": _role(m.name, m.spec, m.aliases, in_use)}
+              for m in list_models(ws)]
     return render(request, "admin.html", {
-        "users": list_users(ws), "roles": ROLES,
-        "models": [m.to_dict() for m in list_models(ws)],
-        "done": request.query_params.get("done")})
+        "users": list_users(ws), "roles": ROLES, "models": models, "in_use": in_use,
+        "acted": acted, "done": request.query_params.get("done")})
+
+
+def model_in_use(ws: Workspace) -> tuple[str | None, str | None]:
+    """(the model in use, the model acting and the exports use when it is another one):
+    the first is the champion runs use (one per project, however many model names have a
+    champion of their own), as :func:`glamlab.registry.champion` finds it; the second,
+    as :func:`glamlab.actions.act.default_model_spec` finds it, is None unless it differs
+    (``[policy] model`` names another model, or no model is champion yet and it is the
+    latest run's)."""
+    from ...actions.act import default_model_spec
+    from ...actions.policy import load_policy
+    from ...errors import GlamlabError
+
+    try:
+        in_use: str | None = champion(ws).spec
+    except ModelNotFound:
+        in_use = None
+    try:
+        acted = default_model_spec(ws, load_policy(ws.card, web=True))
+    except GlamlabError:  # a [policy] the Policy page reports: not this page's to say
+        acted = None
+    return in_use, (acted if acted and acted != in_use else None)
+
+
+def _role(name: str, spec: str, aliases: list[str], in_use: str | None) -> str:
+    """The Aliases cell: "in use" on the one model in use, and a champion that is not
+    in use said to be only its name's."""
+    words = ["in use"] if spec == in_use else []
+    for alias in aliases:
+        if alias == "champion":
+            words.append("champion" if spec == in_use else f"champion of {name} (not in use)")
+        elif alias != "in-use":
+            words.append(alias)
+    return ", ".join(words)
 
 
 @router.post("/admin/users")
@@ -43,7 +84,7 @@ CONFIRM = {
                "once. Their past labels and decisions stay.", "Yes, remove {username}"),
     "champion": ("/admin/alias", "Make {model} the champion?",
                  "Runs, acting and the web app's predictions will use {model} from now on, "
-                 "instead of the current champion.", "Yes, {model} becomes champion"),
+                 "instead of the model in use now.", "Yes, {model} becomes champion"),
 }
 
 

@@ -1,0 +1,74 @@
+"""``act --model X`` with a model that is not the one in use is refused while reviewers
+have open review items from another model. Before, it took the queue over: the rows of
+the model in use whose candidate X also sends to review were moved to X's predictions,
+and the rest were withdrawn (a reviewer's open item refused as stale), though X was only
+being tried and act, export and the web app go on using the model in use."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from glamlab.actions import act, plan
+from glamlab.errors import PolicyError
+from glamlab.registry import set_alias, use_model
+
+from .helpers import add_model, add_predictions
+from .test_act import KNOWN_POLICY, _scores, _set_policy, pages  # noqa: F401
+
+
+def _open(ws) -> dict[int, tuple[str, int, int, int]]:
+    rq = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        return {r.id: (r.item_id, r.model_id, r.prediction_id, r.version)
+                for r in conn.execute(sa.select(rq).where(rq.c.status == "open"))}
+
+
+@pytest.fixture
+def tried(pages):  # noqa: F811
+    """blanks@1 in use, its queue written; next@1 run too (a model being tried)."""
+    _set_policy(pages, KNOWN_POLICY)
+    set_alias(pages, "blanks@1", "champion")  # the project's first champion: in use
+    act(pages)
+    nxt = add_model(pages, "next", 1)
+    add_predictions(pages, nxt, {"c02": _scores("blank", 0.62),
+                                 "t06": _scores("blank", 0.95),
+                                 "t07": _scores("content", 0.8)})
+    return pages
+
+
+def test_act_with_a_model_not_in_use_leaves_the_open_queue_as_it_was(tried, capsys):
+    before = _open(tried)
+    assert len(before) == 4 and {m for _i, m, _p, _v in before.values()} == {1}
+    with pytest.raises(PolicyError, match="next@1 is not the model in use") as exc:
+        act(tried, model="next@1")
+    assert "blanks@1" in exc.value.message and "4 open review items" in exc.value.message
+    assert "nothing was written" in exc.value.message
+    assert "glamlab models promote next@1" in (exc.value.hint or "")
+    assert _open(tried) == before
+    # the dry run still says what it would do, and touches nothing
+    assert plan(tried, model="next@1").dry_run
+    assert _open(tried) == before
+    # the command line: one error line, the fix, nothing written
+    from glamlab.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["-w", str(tried.root), "act", "--model", "next@1"])
+    assert stop.value.code != 0
+    err = capsys.readouterr().err
+    assert err.startswith("error: next@1 is not the model in use") and "fix:" in err
+    assert _open(tried) == before
+    # acting with the model in use named is what act does anyway
+    assert act(tried, model="blanks@1").superseded == 0 and _open(tried) == before
+
+
+def test_once_chosen_the_model_takes_the_queue_over(tried):
+    before = _open(tried)
+    set_alias(tried, "next@1", "champion")
+    use_model(tried, "next")  # what glamlab models promote next@1 does
+    report = act(tried, model="next@1")
+    assert report.superseded == 2  # t06 now accepted, t07 the other label; t10 kept
+    after = _open(tried)
+    assert {after[k][0] for k in after} == {"c02", "t07", "t10"}
+    c02 = next(k for k, v in before.items() if v[0] == "c02")
+    assert after[c02][1] != before[c02][1]  # the same row, now asking about next@1

@@ -1,0 +1,77 @@
+"""One model in use per project. Each model name keeps its own champion (retrain and
+rollback work on one name), but only one of them is put to work: the one the evaluate
+verdict or a person chose, else the project's first champion. Before, without a choice,
+the champion marked most recently was the model in use, so training a second predictor
+(its first version becomes its name's champion) silently made it the model glamlab run,
+act and export use, before anyone had evaluated it."""
+
+from __future__ import annotations
+
+from glamlab import Workspace
+from glamlab.actions.act import default_model_spec
+from glamlab.inference import champion_spec
+from glamlab.registry import champion, describe_models, in_use, set_alias, use_model
+from glamlab.registry.training import train
+from glamlab.workspace.status import workspace_status
+from tests.actions.helpers import add_gold, add_items
+
+
+def _labelled(make_ws):
+    ws = make_ws(labels=["a", "b"])
+    add_items(ws, [{"item_id": f"i{k}"} for k in range(8)])
+    add_gold(ws, {f"i{k}": "ab"[k % 3 == 0] for k in range(8)}, split="train")
+    return ws
+
+
+def _in_use_rows(ws) -> list[str]:
+    return [r["model"] for r in describe_models(ws) if "in-use" in r["aliases"]]
+
+
+def test_a_predictor_trained_later_does_not_become_the_model_in_use(make_ws):
+    ws = _labelled(make_ws)
+    first = train(ws, "majority")
+    assert first.champion and champion(ws).spec == "majority@1"
+    later = train(ws, "prior")
+    # the first version of a name becomes that name's champion (as glamlab train says) ...
+    assert later.champion and "champion" in later.model.aliases
+    assert champion(ws, "prior").spec == "prior@1"
+    # ... but the model in use stays the one that was in use: every reader says so
+    assert champion(ws).spec == "majority@1"
+    assert champion_spec(ws) == "majority@champion"
+    assert default_model_spec(ws) == "majority@1"
+    assert in_use(ws) == "majority"
+    assert workspace_status(ws)["model_in_use"] == "majority@champion"
+    assert _in_use_rows(ws) == ["majority@1"]
+    assert "in-use" not in later.model.aliases
+    # a person's choice moves it
+    use_model(ws, "prior")
+    assert champion(ws).spec == "prior@1" and _in_use_rows(ws) == ["prior@1"]
+    # a new champion of a name that is not in use does not take over either
+    train(ws, "majority", params={})  # majority@2: not champion (majority has one)
+    set_alias(ws, "majority@2", "champion")
+    assert champion(ws).spec == "prior@1" and _in_use_rows(ws) == ["prior@1"]
+
+
+def test_a_store_without_an_in_use_marker_keeps_the_most_recently_crowned(make_ws):
+    """A project from before the marker was set with the first champion: the migration
+    marks the champion that was in use then (the most recently crowned)."""
+    from glamlab.store import schema as s
+
+    ws = _labelled(make_ws)
+    train(ws, "majority")
+    train(ws, "prior")
+    a = ws.store.t.model_aliases
+    with ws.store.write() as conn:
+        conn.execute(a.delete().where(a.c.alias == "in-use"))
+        conn.execute(s.schema_migrations.delete().where(s.schema_migrations.c.version >= 15))
+    assert champion(ws).spec == "prior@1"  # as glamlab run chose before the migration
+    root, url = ws.root, (ws.store.url if not ws.store.is_sqlite else None)
+    ws.close()
+    again = Workspace.open(root, db=url)
+    try:
+        assert in_use(again) == "prior" and champion(again).spec == "prior@1"
+        assert workspace_status(again)["model_in_use"] == "prior@champion"
+        train(again, "majority", name="third")  # a third name: not in use
+        assert champion(again).spec == "prior@1"
+    finally:
+        again.close()

@@ -1,0 +1,62 @@
+"""The Admin page names the one model in use. Each model name keeps a champion of its
+own, so before, a project with two names showed "champion" on two rows and a curator
+could not tell which one runs, acting and the exports use (and, with no choice made,
+the later name's champion, trained and never evaluated, had silently become it)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from glamlab.actions.act import default_model_spec
+from glamlab.actions.policy import load_policy
+from glamlab.predictors.catalogue import get
+from glamlab.registry import champion, save_model
+
+from .conftest import csrf_of
+
+
+def _roles(html: str) -> dict[str, str]:
+    rows = re.findall(r"<tr><td>([^<]+@\d+)</td><td>[^<]*</td><td>([^<]*)</td></tr>", html)
+    return dict(rows)
+
+
+def _in_use(html: str) -> str:
+    m = re.search(r'<p id="model-in-use">In use: <strong>([^<]+)</strong>', html)
+    assert m, "the Admin page does not say which model is in use"
+    return m.group(1)
+
+
+def test_the_admin_page_names_one_model_in_use_as_run_and_act_find_it(
+        queued_ws: Any, client_for: Any) -> None:
+    ws = queued_ws
+    items = list(ws.items(limit=6))
+    labels = ws.card.labels
+    later = get("prior")().fit(items, [[labels[i % 2]] for i in range(len(items))],
+                               classes=labels, multi_label=False)
+    # a second predictor's first version: the champion of its own name, as train makes it
+    save_model(ws, later, name="prior", aliases=["champion"])
+    ada = client_for("ada")
+    html = ada.get("/admin").text
+    assert _in_use(html) == champion(ws).spec == default_model_spec(ws) == "majority@1"
+    roles = _roles(html)
+    assert roles == {"majority@1": "in use, champion",
+                     "prior@1": "champion of prior (not in use)"}
+    # [policy] model names another model: the page says acting and the exports use it
+    ws.card.raw.setdefault("policy", {})["model"] = "prior@1"
+    ws.save_card()
+    html = ada.get("/admin").text
+    assert _in_use(html) == "majority@1"
+    assert default_model_spec(ws, load_policy(ws.card)) == "prior@1"
+    assert "acting and the exports use <strong>prior@1</strong> instead" in html
+    del ws.card.raw["policy"]["model"]
+    ws.save_card()
+    # made champion on the page: it is the one in use, for every reader
+    r = ada.post("/admin/alias", data={"model": "prior@1", "alias": "champion",
+                                       "confirmed": "yes", "csrf": csrf_of(ada)},
+                 follow_redirects=False)
+    assert r.status_code == 303
+    html = ada.get("/admin").text
+    assert _in_use(html) == champion(ws).spec == default_model_spec(ws) == "prior@1"
+    assert _roles(html) == {"majority@1": "champion of majority (not in use)",
+                            "prior@1": "in use, champion"}
