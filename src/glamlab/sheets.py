@@ -112,6 +112,27 @@ def write_sheet(out: IO[Any], header: Sequence[str], rows: Iterable[Sequence[Any
     return report
 
 
+def write_csv_file(path: str | os.PathLike[str], header: Sequence[str],
+                   rows: Iterable[Sequence[Any]], *, id_columns: Iterable[str] = ()
+                   ) -> SheetReport:
+    """A CSV people open, written to ``path`` (owner-only) as every glamlab CSV is: UTF-8
+    with a byte-order mark (Excel then shows ``é`` as ``é``), formula-safe cells."""
+    from .files import open_private
+
+    with open_private(path, "w", newline="", encoding="utf-8") as fh:
+        return write_sheet(fh, header, rows, id_columns=id_columns)
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], *,
+              id_columns: Iterable[str] = ()) -> bytes:
+    """The same CSV as :func:`write_csv_file`, as the bytes of a download."""
+    import io
+
+    buf = io.StringIO(newline="")
+    write_sheet(buf, header, rows, id_columns=id_columns)
+    return buf.getvalue().encode("utf-8")
+
+
 def _write_xlsx(out: IO[bytes], header: Sequence[str], rows: Iterable[Sequence[Any]],
                 ids: set[int], report: SheetReport, title: str) -> SheetReport:
     try:

@@ -88,7 +88,9 @@ def test_a_tabular_project_end_to_end(tmp_path, capsys, table):
                "--json", "--csv", str(tmp_path / "plans" / "plan.csv"))
     cap = json.loads(out.out)
     assert cap["replay"]["slots"] == cap["slots"] > 0
-    assert (tmp_path / "plans" / "plan.csv").read_text().startswith("period,hotel")
+    # UTF-8 with a byte-order mark, as every CSV glamlab writes (Excel shows the accents)
+    assert (tmp_path / "plans" / "plan.csv").read_bytes().startswith(
+        "\ufeffperiod,hotel".encode())
     # a path that cannot be written: one error naming it, not a traceback
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")

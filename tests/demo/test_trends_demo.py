@@ -24,7 +24,7 @@ def test_demo_trends_trains_runs_and_says_what_the_trend_shows(tmp_path: Path) -
     t = r["trends"]
     assert t["by"] == BY and t["labels"] == list(SUBJECTS)
     # the CSV holds the numbers the words quote
-    with open(t["csv"], newline="", encoding="utf-8") as fh:
+    with open(t["csv"], newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert {row["name"] for row in rows} == set(SUBJECTS) and len(rows) == t["rows"]
     people = {row["group"]: row for row in rows if row["name"] == "people"}
@@ -45,7 +45,7 @@ def test_demo_trends_trains_runs_and_says_what_the_trend_shows(tmp_path: Path) -
 
     # the newspapers: places and people per 1,000 words by decade, in a project of their own
     news = r["newspapers"]
-    with open(news["csv"], newline="", encoding="utf-8") as fh:
+    with open(news["csv"], newline="", encoding="utf-8-sig") as fh:
         mentions = [row for row in csv.DictReader(fh) if row["name"] == "LOC"]
     ok = [row for row in mentions if row["group"] and row["status"] == "ok"]
     assert ok, "no decade large enough: the demo would show nothing readable"

@@ -379,3 +379,48 @@ def test_https_keeps_the_host_s_name_for_sni_and_the_certificate(monkeypatch, tm
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def test_ocr_cached_by_an_unchecked_ingest_is_checked_before_the_server_uses_it(
+        make_ws, tmp_path, monkeypatch, http_server):
+    """The OCR cache is keyed by the address alone: OCR that ``glamlab ingest`` (no check)
+    fetched from a server on the internal network is not served from the cache to the
+    web app's ingest (checked) of another METS naming the same addresses; the address is
+    checked first, so the pages are refused as a fetch would be. Allowed by the card,
+    the cached file is used (nothing fetched again)."""
+    from tests.ingest.test_interop import _gdz
+
+    _resolve(monkeypatch, {"ocr.example": lambda: "127.0.0.1"})  # the internal network
+    port = http_server.url.rsplit(":", 1)[1]
+    mets = _gdz(tmp_path, http_server).read_text(encoding="utf-8").replace(
+        f"{http_server.url}/gdzocr", f"http://ocr.example:{port}/gdzocr")
+    assert f"http://ocr.example:{port}/gdzocr" in mets
+
+    def copy(record: str) -> Any:
+        folder = tmp_path / record
+        folder.mkdir()
+        path = folder / f"{record}.xml"
+        path.write_text(mets.replace(">PPN595930174</mods:recordIdentifier>",
+                                     f">{record}</mods:recordIdentifier>"), encoding="utf-8")
+        return path
+
+    ws = make_ws()
+    cli = ws.ingest([copy("PPNcli")])  # as the command line ingests: unchecked
+    assert (cli.added, cli.failed) == (3, 1)  # page 3's OCR is missing on the server
+    assert ws.item("PPNcli#p1").text
+    asked = [r for r in http_server.requests if "gdzocr" in r]
+    assert len(asked) == 3
+
+    web = ws.ingest([copy("PPNweb")], check_addresses=True)  # as the web app ingests
+    assert web.added == 3 and web.failed == 3, web.problems
+    assert all("was refused" in p["reason"] and "allow_hosts" in p["hint"]
+               for p in web.problems)
+    assert all(ws.item(f"PPNweb#p{n}").text is None for n in (1, 2, 3))
+    assert [r for r in http_server.requests if "gdzocr" in r] == asked  # nothing asked
+
+    ws.update_card({"fetch": {"allow_hosts": ["ocr.example"]}})
+    allowed = ws.ingest([copy("PPNok")], check_addresses=True)
+    assert (allowed.added, allowed.failed) == (3, 1), allowed.problems
+    assert ws.item("PPNok#p1").text == ws.item("PPNcli#p1").text
+    # pages 1 and 2 from the cache; page 3 (not cached: missing) asked for again
+    assert len([r for r in http_server.requests if "gdzocr" in r]) == len(asked) + 1

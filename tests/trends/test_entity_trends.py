@@ -116,7 +116,8 @@ def test_cli_chart_and_csv_for_an_entities_project(entities_ws: Any, tmp_path: P
     page = html.read_text(encoding="utf-8")
     assert "LOC mentions per 1,000 words" in page and "<svg" in page
     assert "http" not in page.replace("http://www.w3.org/2000/svg", "")  # offline
-    with open(out_csv, newline="", encoding="utf-8") as fh:
+    assert out_csv.read_bytes().startswith("\ufeffgroup,".encode())  # Excel reads it as UTF-8
+    with open(out_csv, newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert {r["series"] for r in rows} == {"label", "term"}
     assert "corrected_per_1000_words" in rows[0]

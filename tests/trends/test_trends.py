@@ -69,7 +69,8 @@ def test_trends_end_to_end_with_exports_and_cli(tate_ws, tmp_path, capsys):
     result.to_csv(tmp_path / "t.csv")
     result.to_parquet(tmp_path / "t.parquet")
     page = result.to_html(tmp_path / "t.html")
-    with open(tmp_path / "t.csv", newline="", encoding="utf-8") as fh:
+    assert (tmp_path / "t.csv").read_bytes().startswith("\ufeffgroup,".encode())  # as Excel
+    with open(tmp_path / "t.csv", newline="", encoding="utf-8-sig") as fh:
         table = list(csv.DictReader(fh))
     assert len(table) == len(result.rows) + len(result.terms)
     assert pq.read_table(tmp_path / "t.parquet").num_rows == len(table)
@@ -173,7 +174,7 @@ def test_the_group_without_a_value_is_named_alike_in_tables_and_csv(make_ws, tmp
     res = trends(ws, by="year", label="a", method="acc", rates=rates, terms=["portrait"],
                  n_boot=100)
     assert {r.group for r in res.rows} == {"1850", None}
-    with open(res.to_csv(tmp_path / "t.csv"), newline="", encoding="utf-8") as fh:
+    with open(res.to_csv(tmp_path / "t.csv"), newline="", encoding="utf-8-sig") as fh:
         table = list(csv.DictReader(fh))
     assert sorted((r["series"], r["group"]) for r in table) == [
         ("label", "(no value)"), ("label", "1850"), ("term", "(no value)"), ("term", "1850")]
@@ -182,7 +183,7 @@ def test_the_group_without_a_value_is_named_alike_in_tables_and_csv(make_ws, tmp
     out = capsys.readouterr().out
     labels, terms = out.split("Words per 1,000:")
     assert "(no value)  a " in labels and "(no value)  portrait" in terms
-    with open(tmp_path / "c.csv", newline="", encoding="utf-8") as fh:
+    with open(tmp_path / "c.csv", newline="", encoding="utf-8-sig") as fh:
         assert [r["group"] for r in csv.DictReader(fh)].count("(no value)") == 2
 
 
@@ -200,7 +201,7 @@ def test_exports_to_a_new_folder_are_written_and_an_unwritable_path_is_one_error
                  "--parquet", str(new / "t.parquet")]) in (None, 0)
     assert "<svg" in (new / "t.html").read_text(encoding="utf-8")
     assert pq.read_table(new / "t.parquet").num_rows == 2
-    with open(new / "t.csv", newline="", encoding="utf-8") as fh:
+    with open(new / "t.csv", newline="", encoding="utf-8-sig") as fh:
         assert {r["name"] for r in csv.DictReader(fh)} == {"a", "b"}
     capsys.readouterr()
     blocker = tmp_path / "a-file"
@@ -342,7 +343,7 @@ def test_a_clipped_group_is_flagged_in_every_output(make_ws, tmp_path, capsys):
     rows = {r["group"]: r for r in json.loads(capsys.readouterr().out)["rows"]}
     assert "clipped at 0%" in rows["1850"]["status"] and rows["1850"]["high"] > 0.1
     assert "clipped at 100%" in rows["1851"]["status"] and rows["1851"]["low"] < 0.9
-    with open(tmp_path / "t.csv", newline="", encoding="utf-8") as fh:
+    with open(tmp_path / "t.csv", newline="", encoding="utf-8-sig") as fh:
         table = {r["group"]: r for r in csv.DictReader(fh)}
     assert "clipped at 0%" in table["1850"]["status"] and float(table["1850"]["high"]) > 0.1
     page = (tmp_path / "t.html").read_text(encoding="utf-8")
@@ -370,7 +371,7 @@ def test_the_clipped_field_in_json_csv_and_parquet(make_ws, tmp_path, capsys):
     assert {r["group"]: r["clipped"] for r in data["rows"]} == want
     assert main([*args, "--csv", str(tmp_path / "t.csv"), "--parquet",
                  str(tmp_path / "t.parquet")]) in (None, 0)
-    with open(tmp_path / "t.csv", newline="", encoding="utf-8") as fh:
+    with open(tmp_path / "t.csv", newline="", encoding="utf-8-sig") as fh:
         table = list(csv.DictReader(fh))
     assert {r["group"]: r["clipped"] == "True" for r in table if r["series"] == "label"} == want
     assert all(r["clipped"] == "" for r in table if r["series"] == "term")
@@ -390,7 +391,7 @@ def test_json_rows_use_the_csv_names_and_keep_the_old_ones(make_ws, tmp_path, ca
     assert main([*args, "--json"]) in (None, 0)
     data = json.loads(capsys.readouterr().out)
     assert main([*args, "--csv", str(tmp_path / "t.csv")]) in (None, 0)
-    with open(tmp_path / "t.csv", newline="", encoding="utf-8") as fh:
+    with open(tmp_path / "t.csv", newline="", encoding="utf-8-sig") as fh:
         table = list(csv.DictReader(fh))
     labels = [r for r in table if r["series"] == "label"]
     assert len(labels) == len(data["rows"]) == 5

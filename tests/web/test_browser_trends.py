@@ -55,7 +55,7 @@ def test_a_viewer_draws_a_trend_and_downloads_its_numbers(make_ws: Any, tmp_path
             page.click("#trends-csv")
         saved = tmp_path / "trend.csv"
         info.value.save_as(saved)
-        with open(saved, newline="", encoding="utf-8") as fh:
+        with open(saved, newline="", encoding="utf-8-sig") as fh:
             rows = list(csv.DictReader(fh))
         assert {r["name"] for r in rows} == {"people"} and "1970s" in {r["group"] for r in rows}
         # a field the items lack (a stale form) is one message on the page, with the fix

@@ -523,7 +523,8 @@ def test_a_reviewer_adds_an_entity_the_model_missed(entities_ws: Any, tmp_path: 
                    headers=headers)
         assert r.status_code == 200, r.text
         assert r.json() | {"decision_id": 0} == {
-            "item_id": "fresh", "start": 9, "end": 15, "label": "PROD", "text": "lettre",
+            "item_id": "fresh", "start": 9, "end": 15, "label": "PROD", "layer": "entity",
+            "text": "lettre",
             "split": "train", "spans": 2, "waits": True, "decision_id": 0, "settled": [],
             "earlier_gold": None}
         r = c.post("/api/texts/fresh/spans", json={"start": 12, "end": 18, "label": "PER"},
@@ -544,6 +545,63 @@ def test_a_reviewer_adds_an_entity_the_model_missed(entities_ws: Any, tmp_path: 
                 if r["item_id"] == "fresh" and int(r["start"]) < 26]
     assert {(int(r["start"]), int(r["end"]), r["type"], r["confirmed_by"])
             for r in exported} == {(0, 8, "ORG", "rey"), (9, 15, "PROD", "rey")}
+
+
+def test_the_api_adds_a_nested_or_metonymic_entity(entities_ws: Any, tmp_path: Path) -> None:
+    """``layer`` on ``POST /api/texts/ID/spans``: a nested entity inside a saved one and a
+    metonymic one on the same words are added (each overlapping only spans of other
+    layers), stored with their layer, and the export keeps it; an overlap on the same
+    layer, and a layer the project does not know, are refused with one clear error,
+    nothing stored."""
+    import json
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions.entity_export import export_spans, iter_gold_rows
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    text, _rows = _fresh_text(ws, tmp_path, head="Comité de Genève. ")
+    assert text.startswith("Comité de Genève. ")
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        headers = {"X-CSRF-Token": csrf_of(c)}
+
+        def add(start: int, end: int, label: str, **layer: str) -> Any:
+            return c.post("/api/texts/fresh/spans", headers=headers,
+                          json={"start": start, "end": end, "label": label, **layer})
+
+        r = add(0, 16, "ORG")  # "Comité de Genève", the main layer
+        assert r.status_code == 200 and r.json()["layer"] == "entity", r.text
+        r = add(10, 16, "LOC", layer="nested")  # "Genève", inside it
+        assert r.status_code == 200, r.text
+        assert (r.json()["layer"], r.json()["text"], r.json()["spans"]) == (
+            "nested", "Genève", 2)
+        r = add(0, 16, "LOC", layer="metonymic")
+        assert r.status_code == 200 and r.json()["layer"] == "metonymic", r.text
+        before = gold_spans(ws, ["fresh"], layer=None)["fresh"]
+        r = add(12, 16, "PER", layer="nested")  # over the nested span: refused
+        assert r.status_code == 422 and "overlaps 'Genève'" in r.json()["error"], r.text
+        assert "(layer nested)" in r.json()["error"]
+        r = add(0, 6, "ORG", layer="nestde")
+        assert r.status_code == 422, r.text
+        assert "unknown span layer 'nestde'" in r.json()["error"]
+        assert "entity, metonymic, nested" in r.json()["hint"]
+        assert gold_spans(ws, ["fresh"], layer=None)["fresh"] == before
+        assert "layer" in c.get("/openapi.json").json()["components"]["schemas"]["SpanIn"][
+            "properties"]
+    got = {(s.start, s.end, s.label, s.layer) for s in gold_spans(ws, ["fresh"], layer=None)[
+        "fresh"]}
+    assert {(0, 16, "ORG", "entity"), (10, 16, "LOC", "nested"),
+            (0, 16, "LOC", "metonymic")} <= got
+    assert gold_spans(ws, ["fresh"])["fresh"][0].layer == "entity"  # the main layer alone
+    out = tmp_path / "gold.jsonl"
+    export_spans(iter_gold_rows(ws, ids=["fresh"]), "jsonl", out, layers=None)
+    (doc,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    exported = {(e["start"], e["end"], e["label"], e.get("layer", "entity"))
+                for e in doc["entities"]}
+    assert {(10, 16, "LOC", "nested"), (0, 16, "LOC", "metonymic")} <= exported
 
 
 def test_no_entity_is_added_to_a_text_in_the_test_split(entities_ws: Any) -> None:

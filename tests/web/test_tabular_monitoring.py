@@ -132,7 +132,9 @@ def test_the_capacity_page_plans_extra_places_and_replays_them(rows_ws: Any) -> 
 
             assert config_words(c, ("/stages/act",)) == []  # no "[decision]", no "card's"
             assert "EUR" in page
-            rows = list(csv.DictReader(io.StringIO(c.get("/stages/act/capacity.csv").text)))
+            got = c.get("/stages/act/capacity.csv").content
+            assert got.startswith("\ufeffperiod,".encode())  # Excel reads it as UTF-8
+            rows = list(csv.DictReader(io.StringIO(got.decode("utf-8-sig"))))
             assert rows and {"period", "hotel", "bookings", "extra"} <= set(rows[0])
             assert all(int(r["extra"]) <= int(r["bookings"]) for r in rows)
     finally:

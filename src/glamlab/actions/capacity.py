@@ -27,6 +27,7 @@ predictions for the period just before (a copy of the model trained without it).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,27 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..workspace import Workspace
+
+
+def _plan_sheet(plan: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    cols = list(plan[0]) if plan else []
+    return cols, [[row.get(c) for c in cols] for row in plan]
+
+
+def write_plan_csv(path: str | os.PathLike[str], plan: Sequence[dict[str, Any]]) -> None:
+    """The plan, a row per slot, as a CSV people open: as every glamlab CSV, UTF-8 with a
+    byte-order mark (Excel shows the accents of a group name) and formula-safe (the group
+    names and the column names come from the table)."""
+    from ..sheets import write_csv_file
+
+    write_csv_file(path, *_plan_sheet(plan))
+
+
+def plan_csv(plan: Sequence[dict[str, Any]]) -> bytes:
+    """The CSV of :func:`write_plan_csv`, as the bytes of a download."""
+    from ..sheets import csv_bytes
+
+    return csv_bytes(*_plan_sheet(plan))
 
 
 def no_show_distribution(p: np.ndarray) -> np.ndarray:

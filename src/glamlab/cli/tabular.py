@@ -99,17 +99,9 @@ def capacity(ctx: click.Context, risk: float | None, slot: str | None, price: fl
                            since=since, until=until, model=model, calibrate=calibrate,
                            window=window, lead=lead)
     if csv_path:
-        import csv
+        from ..actions.capacity import write_plan_csv
 
-        from ..files import open_private
-        from ..sheets import formula_safe
-
-        with open_private(csv_path, "w", newline="", encoding="utf-8") as fh:
-            cols = list(out["plan"][0]) if out["plan"] else []
-            w = csv.writer(fh)
-            w.writerow([formula_safe(c) for c in cols])  # group names come from the table
-            for row in out["plan"]:
-                w.writerow(["" if row[c] is None else formula_safe(row[c]) for c in cols])
+        write_plan_csv(csv_path, out["plan"])
 
     def text(_: Any) -> str:
         lines = [f"{out['extra']:,} extra {plural(out['extra'], 'place')} over {out['slots']:,} "

@@ -180,11 +180,18 @@ def ocr_cache_path(url: str, options: IngestOptions) -> Path:
 def fetch_ocr(url: str, options: IngestOptions) -> bytes:
     """The OCR file at ``url``, from the workspace cache or fetched into it. Raises
     :class:`glamlab.ingest.iiif.FetchError`, or :class:`glamlab.ingest.xml.BadXml` for a
-    file over ``options.max_xml_bytes``."""
-    from .iiif import fetch
+    file over ``options.max_xml_bytes``.
+
+    The cache is keyed by the URL alone, and a file in it may have been fetched without
+    the address check (by the command line, from a server on the internal network): with
+    ``options.fetch_policy`` set (the web app) the URL is checked before a cached file is
+    used, so what the check refuses is never served from the cache either."""
+    from .iiif import check_address, fetch
     from .xml import too_big
 
     path = ocr_cache_path(url, options)
+    if options.fetch_policy is not None and path.is_file():
+        check_address(url, options.fetch_policy)
     if not path.is_file():
         fetch(url, timeout=options.http_timeout, max_bytes=options.max_xml_bytes,
               transport=options.http_transport, dest=path, policy=options.fetch_policy)

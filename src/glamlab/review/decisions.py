@@ -488,9 +488,10 @@ def unmark_text_done(ws: Workspace, user: str, item_id: str) -> dict[str, Any]:
 
 
 def add_span(ws: Workspace, user: str, item_id: str, start: int, end: int,
-             label: str) -> dict[str, Any]:
+             label: str, *, layer: str | None = None) -> dict[str, Any]:
     """An entities reviewer adds an entity the model missed: the words ``start``-``end``
-    of the text are a ``label``. It becomes the reviewer's gold span on the text, as a
+    of the text are a ``label`` (of span ``layer``: the main one by default, else a
+    layer the project knows, such as HIPE's ``nested`` or ``metonymic``). It becomes the reviewer's gold span on the text, as a
     decision on a predicted span does (:func:`glamlab.tasks.spans.complete.add_span`,
     which says what is refused).
 
@@ -507,7 +508,7 @@ def add_span(ws: Workspace, user: str, item_id: str, start: int, end: int,
     if task_kind(ws.card).name != "entities":
         raise LabelError("adding a span is for entities projects", item=item_id,
                          hint="give the item its labels on the labelling page instead")
-    return add(ws, item_id, start, end, label, user=user,
+    return add(ws, item_id, start, end, label, user=user, layer=layer,
                settle=lambda conn, span, text, by: _settle_overlapping(
                    ws, conn, user, item_id, span, text, by=by))
 

@@ -13,7 +13,6 @@ the n-gram baseline (:mod:`.ngrams`) for the same groups.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import numbers
@@ -178,18 +177,15 @@ class TrendResult:
         """Every number behind the chart, one row per (group, series). The group of the
         items without a value in the grouping field is written ``(no value)``, as the
         tables and the chart show it (Parquet and JSON keep it as null); other empty cells
-        are numbers that do not apply to the row."""
-        from ..sheets import formula_safe
+        are numbers that do not apply to the row. UTF-8 with a byte-order mark, as every
+        glamlab CSV (Excel then shows the accents of a group name), formula-safe."""
+        from ..sheets import write_csv_file
 
         rows = self.table()
         path = Path(path)
-        with open_private(path, "w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            if rows:
-                w.writerow(list(rows[0]))
-                for row in rows:
-                    row = {**row, "group": NO_VALUE if row["group"] is None else row["group"]}
-                    w.writerow(["" if v is None else formula_safe(v) for v in row.values()])
+        write_csv_file(path, list(rows[0]) if rows else [],
+                       ([NO_VALUE if k == "group" and v is None else v for k, v in row.items()]
+                        for row in rows))
         return path
 
     def to_parquet(self, path: str | Path) -> Path:

@@ -218,6 +218,12 @@ class SpanIn(BaseModel):
     start: int = Field(ge=0, le=2**62, description="the first character of the entity")
     end: int = Field(ge=1, le=2**62, description="the character after its last one")
     label: str = Field(min_length=1, max_length=200, description="its type")
+    layer: str | None = Field(
+        None, min_length=1, max_length=50,
+        description="its span layer: left out, the main one (entity); else one the "
+                    "project knows, such as HIPE's nested (an entity inside another) or "
+                    "metonymic (what a name stands for); an unknown layer is refused, "
+                    "naming the layers there are")
 
 
 class SpanAddedOut(BaseModel):
@@ -225,6 +231,7 @@ class SpanAddedOut(BaseModel):
     start: int
     end: int
     label: str
+    layer: str = Field(description="its span layer (entity: the main one)")
     text: str = Field(description="the words the span covers")
     split: str
     spans: int = Field(description="the text's gold spans now")
@@ -599,10 +606,14 @@ def post_text_span(request: Request, item_id: str, body: SpanIn,
     included; code points of the text as stored, each CR counted) of the text, as your
     gold span (the review queue's "Add as entity"). The model's spans still open in the
     queue that overlap it are decided with it (``settled``): the very span accepted,
-    others rejected. Refused when it overlaps a gold span of the text, lies outside it,
-    the text is in the test split, or another reviewer holds an overlapping span."""
+    others rejected. Refused when it overlaps a gold span of its layer on the text, lies
+    outside it, the text is in the test split, or another reviewer holds an overlapping
+    span.
+    ``layer`` adds a nested or metonymic entity (HIPE's layers, or another the project's
+    spans have): it may overlap the spans of other layers, and the exports keep its
+    layer; an unknown layer is refused (422) with the layers there are."""
     added = review.add_span(_ws(request), user.username, item_id, body.start, body.end,
-                            body.label)
+                            body.label, layer=body.layer)
     request.app.state.queue_counts.decided(added["settled"])
     return added
 

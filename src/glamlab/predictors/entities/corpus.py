@@ -45,7 +45,7 @@ def read_sentences(path: str | Path) -> list[Sentence]:
     if not p.exists():
         raise LabelError(f"{p} does not exist", hint="give a folder holding labels.csv")
     out: list[Sentence] = []
-    with open(p, newline="", encoding="utf-8") as fh:
+    with open(p, newline="", encoding="utf-8-sig") as fh:  # a BOM'd CSV from Excel too
         for n, row in enumerate(csv.DictReader(fh), start=2):
             text = row.get("path_or_text") or ""
             try:

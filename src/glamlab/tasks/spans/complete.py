@@ -249,12 +249,26 @@ def mark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
             "set_id": set_id, "earlier_gold": base.note()}
 
 
+def known_layers(ws: Workspace, conn: sa.Connection) -> list[str]:
+    """The span layers this project knows: the main one, HIPE's metonymic and nested
+    ones (:data:`glamlab.tasks.spans.hipe.LAYERS`), and any other its stored spans have
+    (imported from a JSONL file, say); the main layer first, then in name order."""
+    from .hipe import LAYERS
+    from .model import MAIN_LAYER
+
+    t = ws.store.t.spans
+    have = {str(r[0]) for r in conn.execute(sa.select(t.c.layer).distinct()).all() if r[0]}
+    others = ({layer for _tag, layer, _link, _fine in LAYERS} | have) - {MAIN_LAYER}
+    return [MAIN_LAYER, *sorted(others)]
+
+
 def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
              user: str, settle: Callable[[sa.Connection, Span, str, int], list[dict[str, Any]]]
-             | None = None) -> dict[str, Any]:
+             | None = None, layer: str | None = None) -> dict[str, Any]:
     """A reviewer adds an entity the model missed: the words ``start``-``end`` (character
     offsets, end not included; spaces at either end are left out) of ``item_id``'s text
-    are a ``label``. Saved as a review decision does it: the text's gold spans with this
+    are a ``label``, of span ``layer`` (default the main one; a nested or metonymic
+    entity, HIPE's layers, is one of :func:`known_layers`). Saved as a review decision does it: the text's gold spans with this
     one added become the reviewer's gold set (source :data:`REVIEW`), so it trains the
     model once the text is fully reviewed. It says nothing about the model's other spans:
     a partly reviewed text still waits (:func:`partial_gold`) until they are decided or
@@ -262,8 +276,8 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
     :data:`glamlab.tasks.people.ADDED`, no queue row), so the exports give the span as the reviewer's.
 
     Refused, with one :class:`LabelError` naming the item and the fix, when the span is
-    empty or outside the text, its type is not one of the project's labels, it overlaps
-    a gold span the text has, or the text is in the test split (its gold spans are kept
+    empty or outside the text, its type is not one of the project's labels, its layer is
+    not one the project knows, it overlaps a gold span of its layer the text has, or the text is in the test split (its gold spans are kept
     as they are, as :func:`mark_text_done` keeps them). Returns the item, the span, its
     split, how many gold spans the text has now, and ``earlier_gold``: None, or, where
     its gold spans were made on an earlier text of the item (ingested again with other
@@ -280,14 +294,21 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
     from .model import MAIN_LAYER, check_spans, shown
 
     st = ws.store.t
+    layer = layer or MAIN_LAYER
     with ws.store.write() as conn:
         text = item_text(conn, ws, item_id, "to add an entity to")
+        layers = known_layers(ws, conn)
+        if layer not in layers:
+            raise LabelError(f"{item_id}: unknown span layer {layer!r}, so no entity was "
+                             "added", item=item_id,
+                             hint=f"give one of the layers {', '.join(layers)} (or leave "
+                                  f"the layer out for the main one, {MAIN_LAYER})")
         if 0 <= start < end <= len(text):  # the words, without the spaces around them
             while start < end and text[start].isspace():
                 start += 1
             while end > start and text[end - 1].isspace():
                 end -= 1
-        span = Span(start, end, label)
+        span = Span(start, end, label, layer=layer)
         problems = check_spans(text, [span], labels=ws.card.labels, item_id=item_id)
         if problems:
             raise LabelError(problems[0][1], item=item_id,
@@ -298,11 +319,12 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
                                       "entities are added to texts")
         spans = base.spans
         for s in spans:
-            if s.layer == MAIN_LAYER and s.start < end and start < s.end:
+            if s.layer == layer and s.start < end and start < s.end:
+                of = "" if layer == MAIN_LAYER else f" (layer {layer})"
                 raise LabelError(
                     f"{item_id}: {shown(text[start:end])} ({start}-{end}) overlaps "
                     f"{shown(text[s.start:s.end])}, already saved as {s.label} "
-                    f"({s.start}-{s.end})", item=item_id,
+                    f"({s.start}-{s.end}){of}", item=item_id,
                     hint="select words no saved entity covers; to change a saved one, "
                          "correct it in the review queue")
             s.score = None
@@ -312,7 +334,9 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
         if split is None:
             conn.execute(st.splits.insert().values(item_id=item_id, split="train",
                                                    created_at=stamp))
-        value = {"start": start, "end": end, "text": text[start:end]}
+        value: dict[str, Any] = {"start": start, "end": end, "text": text[start:end]}
+        if layer != MAIN_LAYER:  # as a correction of a nested span keeps it
+            value["layer"] = layer
         ins = conn.execute(st.decisions.insert().values(
             queue_id=None, item_id=item_id, prediction_id=None, user=user, action=ADDED,
             label=label, value=value, seen_version=None, created_at=stamp))
@@ -320,11 +344,12 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
         settled = settle(conn, span, text, decision_id) if settle is not None else []
         ws.store.audit(conn, user, "spans.add", item_id, set_id=set_id,
                        decision_id=decision_id, label=label, start=start, end=end,
+                       layer=layer,
                        settled=[int(r["queue_id"]) for r in settled],
                        earlier_gold=base.note())
         waits = item_id in partial_gold(ws, [item_id], conn)
     return {"item_id": item_id, "start": start, "end": end, "label": label,
-            "text": text[start:end], "split": split or "train", "spans": len(spans) + 1,
+            "layer": layer, "text": text[start:end], "split": split or "train", "spans": len(spans) + 1,
             "waits": waits, "decision_id": decision_id, "settled": settled,
             "earlier_gold": base.note()}
 

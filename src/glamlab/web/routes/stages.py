@@ -381,23 +381,14 @@ def capacity_start(request: Request, form: FormData = Depends(form_of),
 
 @router.get("/stages/act/capacity.csv")
 def capacity_csv(request: Request, user: User = Depends(page_user)) -> Response:
-    import csv
-    import io
-
-    from ...sheets import formula_safe
+    from ...actions.capacity import plan_csv
 
     job = jobs.latest(request.app.state.ws, "capacity")
     if not job or job["status"] != "done":
         raise HTTPException(404, "no plan yet: work one out on this page first")
-    plan = job["result"].get("plan") or []
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    cols = list(plan[0]) if plan else []
-    w.writerow([formula_safe(c) for c in cols])  # group names come from the table
-    for row in plan:
-        w.writerow(["" if row.get(c) is None else formula_safe(row[c]) for c in cols])
-    return Response(buf.getvalue(), media_type="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="capacity-plan.csv"'})
+    return Response(plan_csv(job["result"].get("plan") or []),
+                    media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="capacity-plan.csv"'})
 
 
 @router.get("/stages/export", response_class=HTMLResponse)
