@@ -91,7 +91,7 @@ def test_a_champion_with_no_predictions_is_refused_naming_it(champion_then_prior
         with pytest.raises(PolicyError) as exc:
             do()
         err = exc.value
-        assert "the champion, blanks@2, has no predictions yet" in err.message
+        assert "the model in use, blanks@2, has no predictions yet" in err.message
         assert "prior@1" in err.message  # whose they are
         assert "glamlab run" in (err.hint or "") and "--model prior@1" in (err.hint or "")
     assert not (tmp_path / "never.csv").exists() and _written_models(ws) == set()
@@ -162,7 +162,7 @@ def test_cli_refuses_a_champion_not_run_yet(champion_then_prior: Any, tmp_path: 
         code, out, err = _cli(capsys, ws, *args)
         assert code != 0, out
         text = " ".join(err.split())
-        assert "the champion, blanks@2, has no predictions yet" in text, err
+        assert "the model in use, blanks@2, has no predictions yet" in text, err
         assert "glamlab run" in text and "--model prior@1" in text
     assert not (tmp_path / "x.csv").exists()
     code, out, err = _cli(capsys, ws, "act", "--dry-run", "--model", "prior@1", "--json")

@@ -75,3 +75,32 @@ def test_a_store_without_an_in_use_marker_keeps_the_most_recently_crowned(make_w
         assert champion(again).spec == "prior@1"
     finally:
         again.close()
+
+
+def test_promote_from_python_makes_the_model_in_use_as_the_command_line_does(make_ws):
+    """``glamlab.retraining.promote`` moved a name's champion but left the model in use
+    where it was, while ``glamlab models promote`` and the Admin page made it the model
+    in use: a data scientist promoting from a notebook saw run keep the old model."""
+    from click.testing import CliRunner
+
+    from glamlab.cli import cli
+    from glamlab.retraining import promote
+
+    ws = _labelled(make_ws)
+    train(ws, "majority")
+    train(ws, "prior")
+    train(ws, "prior", params={})  # prior@2: not champion (prior has one)
+    assert champion(ws).spec == "majority@1"
+    mv = promote(ws, "prior@2", reason="from a notebook")
+    assert mv.spec == "prior@2" and {"champion", "in-use"} <= set(mv.aliases)
+    assert champion(ws, "prior").spec == "prior@2"
+    # every reader now says prior@2, as after glamlab models promote
+    assert in_use(ws) == "prior" and champion(ws).spec == "prior@2"
+    assert default_model_spec(ws) == "prior@2" and _in_use_rows(ws) == ["prior@2"]
+    # the command line does the same through the same function: back to majority@1
+    base = ["-w", str(ws.root)] + ([] if ws.store.is_sqlite else ["--db", ws.store.url])
+    r = CliRunner().invoke(cli, [*base, "models", "promote", "majority@1"])
+    assert r.exit_code == 0, r.output
+    assert in_use(ws) == "majority" and champion(ws).spec == "majority@1"
+    assert _in_use_rows(ws) == ["majority@1"]
+    assert champion(ws, "prior").spec == "prior@2"  # prior keeps its own champion

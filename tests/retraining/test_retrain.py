@@ -245,3 +245,22 @@ def test_a_correction_another_annotator_labelled_over_is_not_counted_as_one(make
                                               source="web", active=True, created_at=now())
                                          for i in again])
     assert _corrections(ws, ids) == fixed - 3
+
+
+def test_the_gate_crowns_a_challenger_without_moving_the_model_in_use(make_ws):
+    """promote() makes the model in use (as glamlab models promote); the gate's own
+    crowning of a name's challenger does not: retraining a name that is not in use
+    leaves the project's model in use where a person or the verdict put it."""
+    from glamlab.registry import champion, in_use, use_model
+    from glamlab.retraining import promote
+
+    ws = _workspace(make_ws)
+    train(ws, "majority", name="maj")
+    use_model(ws, "maj")
+    _correct(ws)
+    assert retrain(ws, "len", n_boot=200).promoted
+    assert champion(ws, "len").version == 2
+    assert in_use(ws) == "maj" and champion(ws).spec == "maj@1"
+    assert promote(ws, "len@1").spec == "len@1"  # a person's promotion: now in use
+    assert in_use(ws) == "len" and champion(ws).spec == "len@1"
+    assert get_model(ws, "len@previous").version == 2

@@ -60,3 +60,27 @@ def test_the_admin_page_names_one_model_in_use_as_run_and_act_find_it(
     assert _in_use(html) == champion(ws).spec == default_model_spec(ws) == "prior@1"
     assert _roles(html) == {"majority@1": "champion of majority (not in use)",
                             "prior@1": "in use, champion"}
+
+
+def test_the_run_page_names_the_model_in_use_in_the_admin_pages_words(
+        queued_ws: Any, client_for: Any) -> None:
+    """The Run page said "Champion: majority@1" while the Admin page said "In use:
+    majority@1", with another name's champion listed beside it: a curator could not tell
+    the two pages meant the same model. Both now say the model in use, and name it."""
+    ws = queued_ws
+    items = list(ws.items(limit=6))
+    labels = ws.card.labels
+    later = get("prior")().fit(items, [[labels[i % 2]] for i in range(len(items))],
+                               classes=labels, multi_label=False)
+    save_model(ws, later, name="prior", aliases=["champion"])  # champion of prior only
+    ada = client_for("ada")
+    for expected in ("majority@1", "prior@1"):
+        run_page = ada.get("/stages/run").text
+        m = re.search(r'<p id="model-in-use">Model in use: <b>([^<]+)</b>', run_page)
+        assert m, "the Run page does not say which model is in use"
+        assert m.group(1) == _in_use(ada.get("/admin").text) == champion(ws).spec == expected
+        assert f"Run {expected} over the" in run_page
+        assert "Champion:" not in run_page and "champion model" not in run_page
+        # made champion on the Admin page: the model in use on both pages
+        ada.post("/admin/alias", data={"model": "prior@1", "alias": "champion",
+                                       "confirmed": "yes", "csrf": csrf_of(ada)})

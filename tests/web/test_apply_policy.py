@@ -145,11 +145,11 @@ def test_the_pages_apply_the_policy_to_the_champion_not_the_latest_run(
     set_alias(ws, "blanks@2", "champion")
     compute_act(ws)
     page = " ".join(ada.get("/stages/act").text.split())
-    assert "the champion, blanks@2, has no predictions yet" in page
+    assert "the model in use, blanks@2, has no predictions yet" in page
     assert "on the Run page" in page and "glamlab run" not in page
     # the Export page's check of its download says the same
     from glamlab.reports.overview import compute_export_check
 
     compute_export_check(ws)
     page = " ".join(ada.get("/stages/export").text.split())
-    assert "the champion, blanks@2, has no predictions yet" in page
+    assert "the model in use, blanks@2, has no predictions yet" in page

@@ -63,7 +63,7 @@ def test_a_project_through_the_stage_pages(lang_app: Any) -> None:
     _post(c, "/admin/alias", model=spec, alias="champion", confirmed="yes")
     # the page names the version that will run, not the alias (majority@champion)
     before = c.get("/stages/run").text
-    assert f"Champion: <b>{spec}</b>" in before and f"Run {spec} over the" in before
+    assert f"Model in use: <b>{spec}</b>" in before and f"Run {spec} over the" in before
     assert "@champion" not in before
     _post(c, "/stages/run")
     during = c.get("/stages/run").text  # queued or running: the page refreshes itself
@@ -113,7 +113,7 @@ def test_the_admin_pages_champion_is_the_model_runs_use(lang_app: Any) -> None:
     _post(c, "/admin/alias", model="majority@1", alias="champion", confirmed="yes")
     assert champion(ws).spec == "majority@1"
     page = c.get("/stages/run").text
-    assert "Champion: <b>majority@1</b>" in page and "Run majority@1 over the" in page
+    assert "Model in use: <b>majority@1</b>" in page and "Run majority@1 over the" in page
 
 
 def test_viewers_see_stage_pages_without_start_buttons(lang_app: Any) -> None:
@@ -167,12 +167,12 @@ def test_a_new_champion_without_predictions_says_to_run_it(make_ws: Any) -> None
     assert before.exit_code == 0 and "stored predictions" not in before.output
     _correct(ws)
     assert retrain(ws, "len", n_boot=200).promoted
-    sentence = ("The stored predictions are from len@1; the champion is now len@2: run it "
+    sentence = ("The stored predictions are from len@1; the model in use is now len@2: run it "
                 "({how}) so act and exports use it.")
     r = CliRunner().invoke(cli, [*base, "status"])
     assert r.exit_code == 0, r.output
     assert sentence.format(how="`glamlab run`") in r.output
-    assert "Next: Run the champion len@2 over the collection: `glamlab run`." in r.output
+    assert "Next: Run the model in use, len@2, over the collection: `glamlab run`." in r.output
     add_user(ws, "val", PASSWORD, "viewer")
     app = create_app(ws)
     with TestClient(app) as c:

@@ -166,10 +166,10 @@ def choose_model(ws: Workspace, spec: str | None = None, policy: Policy | None =
         if _has_predictions(ws, champ.id):
             return champ, None
         raise PolicyError(
-            f"the champion, {champ.spec}, has no predictions yet (the latest ones are "
+            f"the model in use, {champ.spec}, has no predictions yet (the latest ones are "
             f"{latest.spec}'s): the policy is applied, and the exports made, with the "
-            "champion's predictions, not another model's",
-            hint="run the champion over the collection first on the Run page" if web else
+            "predictions of the model in use, not another model's",
+            hint="run the model in use over the collection first on the Run page" if web else
             f"run it first: glamlab run; or choose {latest.spec}'s predictions yourself: "
             f"--model {latest.spec}")
     note = (f"No model is marked champion, so these are the predictions of the latest run's "

@@ -33,12 +33,11 @@ def models(ctx: click.Context, as_json: bool) -> None:
 def promote(ctx: click.Context, spec: str, as_json: bool) -> None:
     """Make SPEC (NAME@N or NAME@challenger) the champion, bypassing the gate (audited),
     and NAME the project's model in use (what run, act and export use without --model)."""
-    from ..registry import use_model
     from ..retraining.retrain import promote as do_promote
 
     ws = open_ws(ctx)
+    # the Python API's promote: the champion of its name and the model in use, both
     mv = do_promote(ws, spec, actor=_actor(), reason="promoted by hand")
-    use_model(ws, mv.spec, actor=_actor(), reason="promoted by hand")
     emit(mv.to_dict(), as_json, lambda d: f"{mv.spec} is now the champion of {mv.name}, and "
                                           "the model glamlab run, act and export use.")
 

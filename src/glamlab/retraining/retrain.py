@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import ModelNotFound
-from ..registry.models import ModelVersion, champion, get_model, list_models, set_alias
+from ..registry.models import ModelVersion, champion, get_model, list_models, set_alias, use_model
 from ..store import now
 from .gate import GateConfig, GateDecision, decide
 
@@ -148,7 +148,7 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
             + (f"; {len(data.waiting):,} partly reviewed texts wait until every span in "
                "them is decided" if data.waiting else ""))
     if decision.promote:
-        promote(ws, chall.spec, actor=actor, reason="; ".join(decision.reasons))
+        _make_champion(ws, chall.spec, actor=actor, reason="; ".join(decision.reasons))
     else:
         with ws.store.write() as conn:
             ws.store.audit(conn, actor, "model.gate_refused", chall.spec,
@@ -174,7 +174,21 @@ def _record_metrics(ws: Workspace, values: dict[int, float], metric: str, fp: st
 
 
 def promote(ws: Workspace, spec: str, *, actor: str = "glamlab", reason: str = "") -> ModelVersion:
-    """Make ``spec`` the champion of its name; the old champion becomes ``previous``."""
+    """Make ``spec`` (``NAME@N``, ``NAME@challenger``) the champion of its name, bypassing
+    the gate (audited; the old champion becomes ``previous``, for :func:`rollback`), and
+    NAME the project's model in use (:func:`glamlab.registry.use_model`): what ``glamlab
+    run``, ``act`` and ``export`` use without ``--model``. The same as ``glamlab models
+    promote``, which calls this. Returns the new champion, with its aliases."""
+    mv = _make_champion(ws, spec, actor=actor, reason=reason)  # NAME@challenger: now NAME@N
+    return use_model(ws, mv.spec, actor=actor, reason=reason)
+
+
+def _make_champion(ws: Workspace, spec: str, *, actor: str = "glamlab",
+                   reason: str = "") -> ModelVersion:
+    """Make ``spec`` the champion of its name; the old champion becomes ``previous``. The
+    model in use is left as it is: the gate (:func:`retrain`, tabular retraining) crowns a
+    challenger of the name it was asked about, which is the model in use only if that
+    name already was."""
     mv = get_model(ws, spec)
     try:
         old = get_model(ws, f"{mv.name}@champion")

@@ -183,7 +183,7 @@ def retrain_project(ws: Workspace, *, window_start: str | None = None,
     from ..registry.tabular import champion_predictor, make_predictor
     from ..tasks.count import count_task
     from ..tasks.tabular import project_frame, schema_of
-    from .retrain import promote
+    from .retrain import _make_champion
 
     task = count_task(ws)
     metric = metric or (task.metric if task else "auc")
@@ -219,7 +219,7 @@ def retrain_project(ws: Workspace, *, window_start: str | None = None,
                                  "split": "time", "train_until": report.window[0],
                                  "trained_on": report.chosen,
                                  "retrained_on_window": list(report.window)})
-        promote(ws, saved.spec, reason=f"retrained on outcomes ({report.chosen} period)")
+        _make_champion(ws, saved.spec, reason=f"retrained on outcomes ({report.chosen} period)")
         out["saved"] = saved.spec
     return out
 

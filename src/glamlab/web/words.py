@@ -37,7 +37,7 @@ _ON_THE_PAGES: tuple[tuple[re.Pattern[str], str], ...] = (
      "label items on the Labelling page, where an admin also sets a test set aside, or "
      "bring a spreadsheet of labels in on the Bring items in page"),
     # before --model: "run it first: glamlab run --model NAME" asks for a run, not a model
-    (re.compile(r"glamlab run\b"), "run the champion model on the Run page"),
+    (re.compile(r"glamlab run\b"), "run the model in use on the Run page"),
     (re.compile(r"glamlab (?:models|evaluate)\b|--model\b"),
      "train a model on the Train models page, then compare the models on the Evaluate "
      "page"),

@@ -259,8 +259,8 @@ def stale_predictions_sentence(stale: dict[str, str], *, web: bool = False) -> s
     """The plain sentence for :func:`_stale_predictions`' finding (the web names the Run
     stage, the command line ``glamlab run``)."""
     how = "the Run stage" if web else "`glamlab run`"
-    return (f"The stored predictions are from {stale['predictions_from']}; the champion is "
-            f"now {stale['champion']}: run it ({how}) so act and exports use it.")
+    return (f"The stored predictions are from {stale['predictions_from']}; the model in use "
+            f"is now {stale['champion']}: run it ({how}) so act and exports use it.")
 
 
 def stale_predictions(ws: Workspace) -> dict[str, str] | None:
@@ -348,7 +348,7 @@ def _count_words(ws: Workspace) -> str | None:
 def run_champion_step(stale: dict[str, str]) -> str:
     """The next step while the champion has no stored predictions but an earlier model has
     (:func:`stale_predictions_sentence` says why)."""
-    return f"Run the champion {stale['champion']} over the collection: `glamlab run`."
+    return f"Run the model in use, {stale['champion']}, over the collection: `glamlab run`."
 
 
 def _tabular_next_step(items: int, champions: int,

@@ -82,21 +82,21 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
         return ("Measure the baselines first: the simple rules any model must beat.",
                 "/stages/evaluate", "Fit the baselines and evaluate")
     if not models["done"]:
-        return ("Baselines measured: an admin chooses the champion model.", "/admin",
-                "Choose the champion")
+        return ("Baselines measured: an admin chooses the model in use.", "/admin",
+                "Choose the model in use")
     verdict = status.get("baseline_verdict") or {}
     if verdict.get("model_no_better"):
         in_use, better = verdict.get("in_use"), verdict.get("better", [])
         words = no_better_step(verdict["baselines"], queue_open, web=True, in_use=in_use,
                                better=better)
         if in_use and any(spec != in_use for spec in better):  # another model did beat
-            return words, "/admin", "Choose the champion"    # them: make it the one in use
+            return words, "/admin", "Choose the model in use"  # them: make it the one in use
         return words, "/reports", "See the comparison"
     if not by["runs"]["done"] or not by["runs"].get("predictions"):
-        return ("Run the champion over the collection.", "/stages/run", "Run it")
+        return ("Run the model in use over the collection.", "/stages/run", "Run it")
     stale = status.get("stale_predictions")
     if stale:
-        return (f"Run the champion {stale['champion']} over the collection.", "/stages/run",
+        return (f"Run the model in use, {stale['champion']}, over the collection.", "/stages/run",
                 "Run it")
     if status.get("unpredicted"):
         return (unpredicted_step(status["unpredicted"], web=True), "/stages/run", "Run it")
