@@ -11,7 +11,7 @@ from typing import Any
 from glamlab.actions.act import default_model_spec
 from glamlab.actions.policy import load_policy
 from glamlab.predictors.catalogue import get
-from glamlab.registry import champion, save_model
+from glamlab.registry import champion, get_model, save_model
 
 from .conftest import csrf_of
 
@@ -84,3 +84,29 @@ def test_the_run_page_names_the_model_in_use_in_the_admin_pages_words(
         # made champion on the Admin page: the model in use on both pages
         ada.post("/admin/alias", data={"model": "prior@1", "alias": "champion",
                                        "confirmed": "yes", "csrf": csrf_of(ada)})
+
+
+def test_a_champion_made_on_the_admin_page_can_be_rolled_back(
+        queued_ws: Any, client_for: Any) -> None:
+    """The Admin page made a champion by setting the alias alone: the old champion was not
+    kept as the name's ``previous`` (nor a challenger cleared), so ``glamlab models
+    rollback`` after a change made there had nothing to go back to. It now promotes as
+    ``glamlab models promote`` does."""
+    from glamlab.retraining import rollback
+
+    ws = queued_ws
+    items = list(ws.items(limit=6))
+    labels = ws.card.labels
+    before = champion(ws)
+    newer = get(before.name)().fit(items, [[labels[i % 2]] for i in range(len(items))],
+                                   classes=labels, multi_label=False)
+    second = save_model(ws, newer, name=before.name, aliases=["challenger"])
+    ada = client_for("ada")
+    r = ada.post("/admin/alias", data={"model": second.spec, "alias": "champion",
+                                       "confirmed": "yes", "csrf": csrf_of(ada)},
+                 follow_redirects=False)
+    assert r.status_code == 303
+    assert champion(ws).spec == second.spec == default_model_spec(ws)
+    assert "challenger" not in get_model(ws, second.spec).aliases
+    back = rollback(ws, before.name, actor="ada")
+    assert back.spec == before.spec == champion(ws).spec

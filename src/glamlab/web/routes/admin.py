@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 
 from ...auth import ROLES, User, UserError, add_user, list_users, remove_user
 from ...errors import ModelNotFound
-from ...registry import champion, get_model, list_models, set_alias, use_model
+from ...registry import champion, get_model, list_models, set_alias
 from ..pages import form_of, page_user, render, writer
 
 if TYPE_CHECKING:
@@ -140,11 +140,14 @@ def admin_alias(request: Request, form: FormData = Depends(form_of),
         model = str(form.get("model") or "")
         get_model(request.app.state.ws, model)
         return _confirm_redirect("champion", model=model, alias=alias)
-    mv = set_alias(request.app.state.ws, str(form.get("model") or ""), alias,
-                   actor=user.username)
+    ws, model = request.app.state.ws, str(form.get("model") or "")
     if alias == "champion":  # what the question promised: runs, acting and the web app
-        # use it from now on (the project's model in use, as glamlab models promote does)
-        use_model(request.app.state.ws, mv.spec, actor=user.username,
-                  reason="made champion on the Admin page")
+        # use it from now on: glamlab models promote's own function (the old champion
+        # becomes the name's previous, for a rollback; the model in use is this one)
+        from ...retraining import promote
+
+        promote(ws, model, actor=user.username, reason="made champion on the Admin page")
+    else:
+        set_alias(ws, model, alias, actor=user.username)
     request.app.state.models.clear()
     return RedirectResponse("/admin?done=alias-set", 303)
