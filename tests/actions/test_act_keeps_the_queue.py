@@ -72,3 +72,20 @@ def test_once_chosen_the_model_takes_the_queue_over(tried):
     assert {after[k][0] for k in after} == {"c02", "t07", "t10"}
     c02 = next(k for k, v in before.items() if v[0] == "c02")
     assert after[c02][1] != before[c02][1]  # the same row, now asking about next@1
+
+
+def test_a_policy_model_that_names_no_model_does_not_stop_act_with_model(tried):
+    """``[policy] model`` naming a version that is not there (an alias that moved on, a
+    typing mistake) stops ``glamlab act`` without ``--model``, as before; but naming the
+    model with ``--model`` works around it, as it did before the queue check: the check
+    judges by the model in use (the champion) then, and still keeps its queue."""
+    from glamlab.errors import ModelNotFound
+
+    _set_policy(tried, {**KNOWN_POLICY, "model": "blanks@challenger"})
+    before = _open(tried)
+    with pytest.raises(ModelNotFound, match="blanks@challenger"):
+        act(tried)  # the card's own model: said, as it always was
+    assert act(tried, model="blanks@1").superseded == 0 and _open(tried) == before
+    with pytest.raises(PolicyError, match="next@1 is not the model in use"):
+        act(tried, model="next@1")  # the queue of the model in use is still kept
+    assert _open(tried) == before

@@ -142,3 +142,22 @@ def test_the_entity_csv_and_inception_index_name_such_a_field_meta_field(
                     meta=["File", "Type"])
     head = (tmp_path / "inc" / "index.tsv").read_text("utf-8").splitlines()[0]
     assert head.split("\t") == ["file", "item_id", "meta_File", "Type"]
+
+
+def test_iter_rows_takes_the_metadata_fields_by_name(ws: Any) -> None:
+    """``glamlab.actions.iter_rows(ws, details=[...])``, public, takes the metadata fields
+    to add, as its documentation always said. It came to take (column, field) pairs
+    instead: a list of names raised "too many values to unpack", and a two-letter name
+    (``id``) was read as the column ``i`` of the field ``d``, without a word."""
+    from glamlab.actions import iter_rows
+
+    rows = list(iter_rows(ws, details=ASKED))
+    assert rows and all(set(WANT.values()) <= set(e.details) for e in rows)
+    for e in rows:
+        own = META[e.item.item_id]
+        assert {c: e.details[c] for f, c in WANT.items()} == {
+            c: own.get(f) for f, c in WANT.items()}
+        assert e.details["title"] == e.item.title  # with the title and text, as before
+    shelf = list(iter_rows(ws, details=["shelfmark", "id"]))
+    assert {e.item.item_id: (e.details["shelfmark"], e.details["id"]) for e in shelf} == {
+        i: (m["shelfmark"], None) for i, m in META.items()}

@@ -7,6 +7,10 @@ act and export use, before anyone had evaluated it."""
 
 from __future__ import annotations
 
+import os
+
+import pytest
+
 from glamlab import Workspace
 from glamlab.actions.act import default_model_spec
 from glamlab.inference import champion_spec
@@ -104,3 +108,46 @@ def test_promote_from_python_makes_the_model_in_use_as_the_command_line_does(mak
     assert in_use(ws) == "majority" and champion(ws).spec == "majority@1"
     assert _in_use_rows(ws) == ["majority@1"]
     assert champion(ws, "prior").spec == "prior@2"  # prior keeps its own champion
+
+
+@pytest.mark.skipif(not os.environ.get("GLAMLAB_TEST_PG"),
+                    reason="PostgreSQL runs write transactions side by side (SQLite: in turn)")
+def test_two_first_champions_at_once_leave_one_model_in_use(make_ws):
+    """Two names get their first champion at the same time (two `glamlab train` of a new
+    project, or the web app's and the command line's): on PostgreSQL each transaction
+    saw no model in use and marked its own, leaving two ``in-use`` rows, and run, act and
+    export picked either at random. The second now waits for the first, and sees it."""
+    import threading
+    import time
+
+    import sqlalchemy as sa
+
+    from glamlab.registry.models import _set_alias
+    from tests.actions.helpers import add_model
+
+    ws = make_ws(labels=["a", "b"])
+    alpha, _beta = add_model(ws, "alpha", 1), add_model(ws, "beta", 1)
+    errors: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            set_alias(ws, "beta@1", "champion")
+        except BaseException as exc:  # said by the assertion below
+            errors.append(exc)
+
+    def waits_on_a_lock() -> bool:
+        with ws.store.read() as conn:
+            return bool(conn.execute(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()")).scalar())
+
+    worker = threading.Thread(target=second)
+    with ws.store.write() as conn:
+        _set_alias(conn, "alpha", "champion", alpha)  # not committed yet
+        worker.start()
+        while worker.is_alive() and not waits_on_a_lock():  # done, or waiting for us
+            time.sleep(0.01)
+    worker.join()
+    assert not errors
+    assert _in_use_rows(ws) == ["alpha@1"] and champion(ws).spec == "alpha@1"
+    assert champion(ws, "beta").spec == "beta@1"

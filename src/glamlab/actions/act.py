@@ -717,7 +717,13 @@ def _check_queue_kept(ws: Workspace, mv: ModelVersion, *, web: bool = False) -> 
     that was only being tried. A dry run says what it would do and touches nothing."""
     from ..registry.models import get_model_by_id
 
-    default = default_model_spec(ws, load_policy(ws.card, web=web))
+    policy = load_policy(ws.card, web=web)
+    policy_model = policy.model
+    try:
+        default = default_model_spec(ws, policy)
+    except ModelNotFound:  # [policy] model names no model: act with --model still works,
+        # as before this check; the queue kept is then the champion's (the model in use)
+        policy_model, default = None, default_model_spec(ws)
     if default is None or default == mv.spec:
         return
     rq = ws.store.t.review_queue
@@ -732,7 +738,6 @@ def _check_queue_kept(ws: Workspace, mv: ModelVersion, *, web: bool = False) -> 
     specs = sorted(get_model_by_id(ws, int(m)).spec for m, _c in owners)
     whose = specs[0] if len(specs) == 1 else ", ".join(specs)
     items = f"{n:,} open review item{'s' if n != 1 else ''}"
-    policy_model = load_policy(ws.card, web=web).model
     if web:
         fix = (f"choose {mv.spec} on the Admin page (make it the champion) before acting "
                "with it")

@@ -182,18 +182,25 @@ def _iso(value: Any) -> str | None:
 
 def iter_rows(ws: Workspace, *, model: str | None = None,
               where: ExportFilter | None = None,
-              details: Sequence[tuple[str, str]] | None = None) -> Iterator[Exported]:
+              details: Sequence[str] | Sequence[tuple[str, str]] | None = None
+              ) -> Iterator[Exported]:
     """Export rows (with the item and the candidate they are about), in item order,
-    filtered. ``details``: the (column, metadata field) pairs (:func:`detail_meta`) to
-    add to each row's ``details`` with the item's title and text snippet (None: no
-    details)."""
+    filtered. ``details``: the metadata fields to add to each row's ``details`` with the
+    item's title and text snippet (None: no details), by name (each under its name, or
+    ``meta_FIELD`` where a column has it: :func:`detail_meta`), or as the (column,
+    metadata field) pairs :func:`detail_meta` gives."""
+    pairs: list[tuple[str, str]] | None = None
+    if details is not None:
+        names = [d for d in details if isinstance(d, str)]
+        pairs = (detail_meta(ws, names) if names
+                 else [(str(d[0]), str(d[1])) for d in details])
     where = where or ExportFilter()
     where.validate()
     policy = load_policy(ws.card)
     safety = load_safety(ws.card, ws.root)
     mv = resolve_model(ws, model, policy)
     yield from _rows(ws, mv, policy.field, iter_decisions(ws, mv, policy, safety), where,
-                     details)
+                     pairs)
 
 
 def meta_columns(fields: Sequence[str], taken: Iterable[str]) -> list[tuple[str, str]]:

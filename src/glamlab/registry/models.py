@@ -107,6 +107,8 @@ def save_model(ws: Workspace, predictor: Predictor, *, name: str,
 def _set_alias(conn: sa.Connection, name: str, alias: str, model_id: int) -> None:
     from ..store import schema as s
 
+    if alias in ("champion", IN_USE):  # before any row of the marker is touched
+        _lock_in_use(conn)
     conn.execute(s.model_aliases.delete().where(s.model_aliases.c.name == name,
                                                  s.model_aliases.c.alias == alias))
     conn.execute(s.model_aliases.insert().values(name=name, alias=alias, model_id=model_id,
@@ -122,6 +124,20 @@ def _set_alias(conn: sa.Connection, name: str, alias: str, model_id: int) -> Non
                 s.model_aliases.c.alias == IN_USE).limit(1)).first() is None:
             conn.execute(s.model_aliases.insert().values(name=name, alias=IN_USE,
                                                          model_id=model_id, updated_at=now()))
+
+
+#: pg_advisory_xact_lock key of the ``in-use`` marker ("inuse" in ASCII)
+_IN_USE_LOCK_KEY = 0x696E757365
+
+
+def _lock_in_use(conn: sa.Connection) -> None:
+    """Writers of the ``in-use`` marker take turns until their transaction ends. On
+    PostgreSQL transactions run side by side: two that each saw no marker (two names
+    getting their first champion at once) would each mark their own, or two choices at
+    once would each delete the marker and insert theirs, leaving two. (SQLite's writers
+    take turns already.)"""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_IN_USE_LOCK_KEY)))
 
 
 def set_alias(ws: Workspace, spec: str, alias: str, *, actor: str = "glamlab") -> ModelVersion:
@@ -207,6 +223,7 @@ def use_model(ws: Workspace, spec: str, *, actor: str = "glamlab",
     with ws.store.write() as conn:
         from ..store import schema as s
 
+        _lock_in_use(conn)
         conn.execute(s.model_aliases.delete().where(s.model_aliases.c.alias == IN_USE))
         _set_alias(conn, mv.name, IN_USE, mv.id)
         ws.store.audit(conn, actor, "model.use", mv.name, reason=reason)
