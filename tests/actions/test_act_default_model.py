@@ -115,7 +115,7 @@ def test_with_no_champion_the_latest_run_is_used_and_said(make_ws: Any,
     ws.save_card()
     report = plan(ws)
     assert report.model == "two@1"
-    said = [n for n in report.notes if "No model is marked champion" in n]
+    said = [n for n in report.notes if "No model is in use yet" in n]
     assert len(said) == 1 and "two@1" in said[0]
     res = export(ws, "csv", tmp_path / "out.csv")
     assert res["model"] == "two@1" and len(res["notes"]) == 1 and "two@1" in res["notes"][0]
@@ -147,7 +147,7 @@ def test_cli_act_and_export_default_to_the_champion(champion_then_prior: Any, tm
     # the help says the same as the README: the champion
     for command in ("act", "export"):
         code, out, _ = _cli(capsys, ws, command, "--help")
-        assert "the champion" in " ".join(out.split())
+        assert "else the model in use" in " ".join(out.split())
         assert "latest run's model" in " ".join(out.split())  # only with no champion
 
 

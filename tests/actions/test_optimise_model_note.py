@@ -17,7 +17,7 @@ from glamlab.registry.models import set_alias
 from .test_act import TEST_BLANK, TEST_CONTENT, _add_calibration
 from .test_act import pages as pages  # noqa: F401  (the fixture)
 
-NOTE = "No model is marked champion"
+NOTE = "No model is in use yet"
 
 
 def _cli(capsys: Any, ws: Any, *args: str) -> tuple[int, str, str]:

@@ -18,7 +18,7 @@ def test_run_stage_is_in_the_demo_before_act_and_status():
 def test_run_stage_skips_plainly_without_a_champion(text_ws):
     said: list[str] = []
     assert stage_run(text_ws, said.append) == {"skipped": "no champion model"}
-    assert "No model is marked champion yet" in said[0]
+    assert "No model is in use yet" in said[0] and "champion" not in said[0]
 
 
 def test_run_stage_runs_the_champion_and_says_what_happened(text_ws):
@@ -28,6 +28,7 @@ def test_run_stage_runs_the_champion_and_says_what_happened(text_ws):
     result = stage_run(text_ws, said.append)
     assert (result["status"], result["done"], result["failed"]) == ("done", 59, 1)
     text = "\n".join(said)
+    assert "Running the model in use (hash@champion)" in text
     assert "hash@champion" in text and "59 of 60 items have a prediction from hash@1" in text
     assert f"glamlab runs --failures {result['run_id']}" in text
     assert "What the model says across the collection:" in text

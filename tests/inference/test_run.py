@@ -188,8 +188,10 @@ def test_unknown_model_and_missing_champion_are_clear_errors(text_ws):
     assert "hash" in (exc.value.hint or "")
     with pytest.raises(ModelNotFound, match="no model 'hash@champion'"):
         run(text_ws, "hash@champion", workers=0)
-    with pytest.raises(ModelNotFound, match="no model is marked champion"):
+    with pytest.raises(ModelNotFound, match="no model is in use yet") as exc:
         run(text_ws, None, workers=0)
+    assert "glamlab models use NAME" in (exc.value.hint or "")
+    assert "champion" not in exc.value.message + (exc.value.hint or "")
     from glamlab.registry import set_alias
 
     set_alias(text_ws, "hash", "champion")

@@ -227,5 +227,5 @@ def test_an_entity_trend_says_when_no_model_is_marked_champion(entities_ws: Any)
         conn.execute(t.delete())
     result = trends(entities_ws, by="date:decade", n_boot=50)
     assert result.model == "gazetteer@1"
-    assert len(result.notes) == 1 and "No model is marked champion" in result.notes[0]
+    assert len(result.notes) == 1 and "No model is in use yet" in result.notes[0]
     assert "gazetteer@1" in result.notes[0]

@@ -20,7 +20,7 @@ from tests.tasks.helpers import add_items
 from tests.trends.helpers import add_model_with_predictions
 from tests.web.conftest import PASSWORD, csrf_of, login
 
-NOTE = "No model is marked champion"
+NOTE = "No model is in use yet"
 
 
 @pytest.fixture

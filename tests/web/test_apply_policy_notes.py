@@ -37,7 +37,7 @@ def test_the_written_line_says_the_notes_the_dry_run_says(no_champion: Any) -> N
     ws, app, client = no_champion
     ada = client("ada")
     r, job = applied(ws, app, ada)
-    said = [n for n in job["result"]["notes"] if "No model is marked champion" in n]
+    said = [n for n in job["result"]["notes"] if "No model is in use yet" in n]
     assert len(said) == 1 and "two@1" in said[0]
     page = ada.get(r.headers["location"]).text
     written = page[page.index('id="act-written"'):page.index('id="start-act"')]

@@ -102,7 +102,7 @@ def test_the_policy_page_says_when_no_model_is_marked_champion(policy_app: Any) 
     page = _work_out(app, c)
     notes = [html.unescape(n) for n in re.findall(
         r'<p class="hint policy-note" role="note">(.*?)</p>', page, re.S)]
-    assert len(notes) == 1 and "No model is marked champion" in notes[0], notes
+    assert len(notes) == 1 and "No model is in use yet" in notes[0], notes
     assert "blanks@1" in notes[0] and "Evaluate page" in notes[0]
     set_alias(ws, "blanks@1", "champion")
     assert "policy-note" not in _work_out(app, c)

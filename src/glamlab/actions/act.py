@@ -172,10 +172,10 @@ def choose_model(ws: Workspace, spec: str | None = None, policy: Policy | None =
             hint="run the model in use over the collection first on the Run page" if web else
             f"run it first: glamlab run; or choose {latest.spec}'s predictions yourself: "
             f"--model {latest.spec}")
-    note = (f"No model is marked champion, so these are the predictions of the latest run's "
+    note = (f"No model is in use yet, so these are the predictions of the latest run's "
             f"model, {latest.spec}. "
             + ("Compare the models on the Evaluate page to choose one." if web else
-               "Choose one: glamlab evaluate (or glamlab models promote NAME@N), or "
+               "Choose one: glamlab evaluate (or glamlab models use NAME), or "
                "--model NAME."))
     return latest, note
 
@@ -739,7 +739,7 @@ def _check_queue_kept(ws: Workspace, mv: ModelVersion, *, web: bool = False) -> 
     whose = specs[0] if len(specs) == 1 else ", ".join(specs)
     items = f"{n:,} open review item{'s' if n != 1 else ''}"
     if web:
-        fix = (f"choose {mv.spec} on the Admin page (make it the champion) before acting "
+        fix = (f"choose {mv.spec} on the Admin page (make it the model in use) before acting "
                "with it")
     elif policy_model:
         fix = (f'name it in [policy] of glamlab.toml (model = "{mv.spec}") before acting '

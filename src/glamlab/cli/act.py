@@ -37,9 +37,9 @@ from ._common import emit, json_option, open_ws
 @click.option("--write", is_flag=True, help="With --optimise: save the thresholds in [policy] "
               "(in a terminal, without --write, you are asked).")
 @click.option("--model", default=None, help="Model spec NAME, NAME@ALIAS or NAME@N "
-              "(default: [policy] model, else the champion, the model glamlab run runs; "
-              "refused while the champion has no predictions: run it first. Only when no "
-              "model is marked champion: the latest run's model, and the report says so).")
+              "(default: [policy] model, else the model in use, the one glamlab run runs; "
+              "refused while it has no predictions: run it first. Only when no model is "
+              "in use yet: the latest run's model, and the report says so).")
 @json_option
 @click.pass_context
 def act(ctx: click.Context, dry_run: bool, optimise_: bool, calibration: str, folds: int,
@@ -136,8 +136,8 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
 @click.option("--confirmed", type=click.Choice(["yes", "no"]), default=None,
               help="Keep only values a person confirmed (yes) or not (no).")
 @click.option("--model", default=None, help="Model spec (default as for glamlab act: "
-              "[policy] model, else the champion; refused while the champion has no "
-              "predictions: run it first. Only when no model is marked champion: the "
+              "[policy] model, else the model in use; refused while it has no "
+              "predictions: run it first. Only when no model is in use yet: the "
               "latest run's model, said in a note).")
 @click.option("--base-url", default=None,
               help="Base for annotation ids (default: [export] base_url in glamlab.toml).")

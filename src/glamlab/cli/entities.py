@@ -46,7 +46,7 @@ def import_(ctx: click.Context, file: str, type_map: tuple[str, ...], as_json: b
 @click.command()
 @click.option("--model", "model", default=None, metavar="NAME@VERSION",
               help="Whose spans to link (default as for glamlab act: the policy's model, else "
-                   "the champion).")
+                   "the model in use).")
 @click.option("--relink", is_flag=True,
               help="Link again the items linked before (e.g. after a new authority import).")
 @json_option

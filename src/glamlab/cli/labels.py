@@ -222,7 +222,7 @@ def show(ctx: click.Context, as_json: bool) -> None:
 
 @labels.command("issues")
 @click.option("--predictor", default=None,
-              help="Predictor to cross-validate (default: the champion's predictor).")
+              help="Predictor to cross-validate (default: the predictor of the model in use).")
 @click.option("--param", "param_pairs", multiple=True, help="Predictor parameter KEY=VALUE.")
 @click.option("--folds", type=int, default=5, show_default=True)
 @click.option("--queue/--no-queue", default=True, show_default=True,

@@ -11,7 +11,7 @@ from ._common import emit, json_option, open_ws, show_progress
 
 
 @click.command()
-@click.option("--model", default=None, help="Model spec (default: the champion).")
+@click.option("--model", default=None, help="Model spec (default: the model in use).")
 @click.option("--reference", type=click.Choice(["test", "first"]), default=None,
               help="Compare with the test-split predictions or the first production window.")
 @click.option("--window", type=click.Choice(["run", "day", "week", "month", "auto"]),

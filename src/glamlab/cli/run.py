@@ -13,7 +13,7 @@ from ._common import emit, json_option, open_ws, show_progress, table
 
 @click.command()
 @click.option("--model", "model_spec", metavar="NAME[@alias]",
-              help="Model version: NAME (latest), NAME@alias or NAME@N. Default: the champion.")
+              help="Model version: NAME (latest), NAME@alias or NAME@N. Default: the model in use.")
 @click.option("--items", "items_query", metavar="QUERY",
               help="Only items matching QUERY, e.g. 'collection=maps', 'label=graphic', "
                    "'split=test', 'unlabelled', 'pred.blank@champion=content', 'changed' "

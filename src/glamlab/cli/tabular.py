@@ -70,7 +70,7 @@ def backtest(ctx: click.Context, model: str, params: tuple[str, ...], since: str
               help="What a person over capacity costs.")
 @click.option("--since", default=None, help="First date (default: after the training period).")
 @click.option("--until", default=None, help="End date (exclusive).")
-@click.option("--model", default=None, help="Model spec (default: the champion).")
+@click.option("--model", default=None, help="Model spec (default: the model in use).")
 @click.option("--calibrated/--uncalibrated", "calibrate", default=None,
               help="Plan from the outcomes of recent slots (default, [decision] calibrate) or "
                    "take the model's probabilities at their word.")

@@ -34,7 +34,7 @@ def _short(status: str) -> str:
               help="Metadata field to group by, optionally FIELD:year, FIELD:decade or "
                    "FIELD:century (years read from dates like 'c.1850' or '1850-1855').")
 @click.option("--model", default=None, help="Model spec (default: [policy] model, else the "
-              "champion, as act and export use; only when no model is marked champion: the "
+              "model in use, as act and export use; only when no model is in use yet: the "
               "latest run's model, and the output says so).")
 @click.option("--label", "labels", multiple=True, help="Label(s) to count (default: every label).")
 @click.option("--where", "where", multiple=True, help="Only items whose FIELD=VALUE (repeatable).")

@@ -89,8 +89,8 @@ def stage_train(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     for predictor, name in (("blank-ink", "blank-pages"), ("page-stats-logreg", "page-stats")):
         res = train(ws, predictor, name=name, reuse=True, set_champion=predictor == "blank-ink")
         say(f"Trained {predictor} on the {res.train_items} training pages and saved it as "
-            f"{res.model.spec}" + (" (the champion: the model runs will use)." if res.champion
-                                   else "."))
+            f"{res.model.spec}" + (" (the model in use: runs, act and exports use it)."
+                                   if "in-use" in res.model.aliases else "."))
         for note in res.notes:
             say(f"  Note: {note}")
         out[predictor] = res.model.spec
@@ -119,11 +119,11 @@ def stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     try:
         spec = champion_spec(ws)
     except Exception as exc:  # noqa: BLE001 - narrated, the demo goes on
-        say(f"No champion to act on ({exc}); skipping this stage.")
+        say(f"No model in use to act on ({exc}); skipping this stage.")
         return {"skipped": str(exc)}
     mv, model = load_model(ws, spec)
     if not hasattr(model, "policy"):
-        say(f"The champion {spec} has no policy of its own; skipping this stage.")
+        say(f"The model in use, {spec}, has no policy of its own; skipping this stage.")
         return {"skipped": "no policy"}
     section = {"field": "page_type", "default_action": "review", "model": spec,
                "labels": model.policy()}

@@ -138,7 +138,7 @@ def stage_train(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     res = train_tabular(ws, "tabular-gbm")
     say(f"Trained {res['model']} on {res['train_rows']:,} bookings before {res['train_until']} "
         "(gradient-boosted trees; probabilities calibrated on the latest fifth of them). "
-        "It is the champion.")
+        "It is the model in use.")
     return res
 
 

@@ -96,7 +96,7 @@ def stage_train(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
         out["context_model"] = ctx.model.spec
         say(f"Trained the same CRF reading, for each word, what a multilingual language model "
             f"(multilingual-e5-small, shipped on PyPI) makes of it in its sentence: saved as "
-            f"{ctx.model.spec}. It is slower, so crf-ner stays the champion that runs over "
+            f"{ctx.model.spec}. It is slower, so crf-ner stays the model in use that runs over "
             "the collection; the evaluation says whether the vectors are worth it.")
     return out
 

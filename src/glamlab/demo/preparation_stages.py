@@ -116,8 +116,8 @@ def stage_train(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
             continue
         mv = result.model
         say(f"Trained {predictor} on the {result.train_items:,} training items and saved it as "
-            f"{mv.spec}" + (" (the champion: the model runs will use)." if result.champion
-                             else "."))
+            f"{mv.spec}" + (" (the model in use: runs, act and exports use it)."
+                             if "in-use" in mv.aliases else "."))
         for note in result.notes:
             say(f"  Note: {note}")
         return {"model": mv.spec, "predictor": predictor, "champion": result.champion}

@@ -1,4 +1,4 @@
-"""The demo's production stages: run the champion, act on its predictions, export them,
+"""The demo's production stages: run the model in use, act on its predictions, export them,
 watch for drift, and say where the project stands."""
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ def stage_run(ws: Workspace, say: Say) -> dict[str, Any]:
     try:
         spec = champion_spec(ws)
     except ModelNotFound:
-        say("No model is marked champion yet, so there is nothing to run over the collection; "
-            "skipping this stage. (Compare models with glamlab evaluate and mark the best one "
-            "champion first.)")
+        say("No model is in use yet, so there is nothing to run over the collection; "
+            "skipping this stage. (Compare models with glamlab evaluate and choose the model "
+            "in use first: glamlab models use NAME.)")
         return {"skipped": "no champion model"}
-    say(f"Running the champion model ({spec}) over every item of the collection. Items it "
+    say(f"Running the model in use ({spec}) over every item of the collection. Items it "
         "has already predicted are skipped, so this is safe to repeat.")
     report = run(ws, spec, workers=min(2, os.cpu_count() or 1), progress=True)
     say(f"Run {report.run_id} {report.status}: {report.done:,} of {report.planned:,} items "

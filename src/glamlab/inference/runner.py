@@ -150,18 +150,22 @@ def champion_spec(ws: Workspace, *, web: bool = False) -> str:
     verdict or a person, else of the project's first champion: one, however many names
     have a champion): what ``glamlab run`` uses without ``--model``. ``web``: none said in
     the web app's words (its pages, no command)."""
-    from ..registry import champion
+    from ..registry import champion, in_use
 
     try:
         return f"{champion(ws).name}@champion"
     except ModelNotFound as exc:
+        # no name chosen and no champion at all: "no model is in use yet" (the registry's
+        # words, "no model is marked champion", are a name's champion's)
+        what = "no model is in use yet" if in_use(ws) is None else exc.message
         if web:
-            raise ModelNotFound(f"{exc.message}, so there is no model to run",
+            raise ModelNotFound(f"{what}, so there is no model to run",
                                 hint="train a model on the Train models page, then compare "
                                      "the models on the Evaluate page") from exc
-        raise ModelNotFound(f"{exc.message}, so glamlab run does not know which model to use",
+        raise ModelNotFound(f"{what}, so glamlab run does not know which model to use",
                             hint="pass --model NAME (or NAME@alias), or compare models with "
-                                 "glamlab evaluate and mark the best one champion") from exc
+                                 "glamlab evaluate and choose the model in use: glamlab "
+                                 "models use NAME") from exc
 
 
 class RunInterrupted(KeyboardInterrupt):

@@ -313,7 +313,7 @@ def no_better_step(baselines: list[str], queue_open: int = 0, *, web: bool = Fal
     others_better = [spec for spec in better if spec != in_use]
     if in_use and others_better:
         best = others_better[0]
-        use = ("an admin makes it the champion on the Admin page" if web else
+        use = ("an admin makes it the model in use on the Admin page" if web else
                f"`glamlab models use {best.split('@')[0]}`")
         return (f"The model in use, {in_use}, was no better than the baselines ({base}) in "
                 f"the last comparison, but {', '.join(others_better)} "
