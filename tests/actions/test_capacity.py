@@ -153,3 +153,24 @@ def test_a_longer_lead_waits_for_the_outcomes():
     assert c1["extra"].tolist() != c2["extra"].tolist()
     with pytest.raises(PolicyError, match="lead"):
         calibration_from(history, schema, p[:len(history)], risk=0.1, lead=0)
+
+
+def test_the_plan_csv_has_one_column_order_whatever_the_order_of_its_keys() -> None:
+    """The web app's capacity download is written from the job's stored result: on
+    PostgreSQL a JSONB document, whose keys come back in its own order (``extra`` first),
+    so the CSV's columns followed it and differed from SQLite's and the command line's."""
+    import csv
+    import io
+
+    from glamlab.actions.capacity import plan_csv
+
+    as_written = {"period": "2017-01-01", "hotel": "City Hotel", "bookings": 3,
+                  "expected_no_shows": 0.5, "extra": 1, "no_shows": 0}
+    as_jsonb = {k: as_written[k] for k in ("extra", "hotel", "period", "bookings",
+                                           "no_shows", "expected_no_shows")}
+    for rows_in in ([as_written], [as_jsonb]):
+        got = plan_csv(rows_in)
+        assert got.startswith("\ufeffperiod,hotel,bookings,expected_no_shows,extra,no_shows"
+                              .encode()), got[:80]
+        rows = list(csv.DictReader(io.StringIO(got.decode("utf-8-sig"))))
+        assert rows == [{k: str(v) for k, v in as_written.items()}]

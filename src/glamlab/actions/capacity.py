@@ -44,8 +44,18 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 
+#: the plan's own columns, after the slot's period and groups, in this order
+PLAN_COLUMNS = ("bookings", "expected_no_shows", "extra", "no_shows")
+
+
 def _plan_sheet(plan: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
-    cols = list(plan[0]) if plan else []
+    """The plan's columns in one order: ``period``, the groups, then
+    :data:`PLAN_COLUMNS` (a plan read back from a web job's result in PostgreSQL, a JSONB
+    document, has its keys in another order)."""
+    keys = list(plan[0]) if plan else []
+    groups = [c for c in keys if c != "period" and c not in PLAN_COLUMNS]
+    cols = (["period"] if "period" in keys else []) + groups + \
+        [c for c in PLAN_COLUMNS if c in keys]
     return cols, [[row.get(c) for c in cols] for row in plan]
 
 
