@@ -172,20 +172,11 @@ def _row(conn: sa.Connection, row: Any) -> ModelVersion:
 
 def get_model(ws: Workspace, spec: str) -> ModelVersion:
     """Find a model version by ``NAME``, ``NAME@ALIAS`` or ``NAME@N``, or by numeric id."""
+    from ..store.models import select_model
+
     t = ws.store.t
-    name, _, tag = spec.partition("@")
     with ws.store.read() as conn:
-        if not tag:
-            q = sa.select(t.models).where(t.models.c.name == name).order_by(
-                t.models.c.version.desc()).limit(1)
-        elif tag.isdigit():
-            q = sa.select(t.models).where(t.models.c.name == name,
-                                          t.models.c.version == int(tag))
-        else:
-            q = sa.select(t.models).join(
-                t.model_aliases, t.model_aliases.c.model_id == t.models.c.id
-            ).where(t.model_aliases.c.name == name, t.model_aliases.c.alias == tag)
-        row = conn.execute(q).first()
+        row = conn.execute(select_model(t, spec)).first()
         if row is None:
             known = [r[0] for r in conn.execute(sa.select(t.models.c.name).distinct())]
             raise ModelNotFound(

@@ -165,20 +165,12 @@ def _policy_applied(ws: Workspace, in_use_spec: str | None) -> dict[str, Any]:
 
 
 def _spec_of(conn: sa.Connection, t: Any, spec: str) -> str | None:
-    """``NAME@N`` of the model ``spec`` names (``NAME``: its newest version; ``NAME@N``;
-    ``NAME@ALIAS``), as :func:`glamlab.registry.get_model` finds it; None when there is
-    none (act says why)."""
-    m, aliases = t.models.c, t.model_aliases.c
-    name, _, tag = spec.partition("@")
-    q = sa.select(m.name, m.version)
-    if not tag:
-        q = q.where(m.name == name).order_by(m.version.desc())
-    elif tag.isdigit():
-        q = q.where(m.name == name, m.version == int(tag))
-    else:
-        q = q.join(t.model_aliases, aliases.model_id == m.id).where(
-            aliases.name == name, aliases.alias == tag)
-    row = conn.execute(q.limit(1)).first()
+    """``NAME@N`` of the model ``spec`` names, as :func:`glamlab.registry.get_model`
+    finds it (:func:`glamlab.store.models.select_model`); None when there is none (act
+    says why)."""
+    from ..store.models import select_model
+
+    row = conn.execute(select_model(t, spec)).first()
     return f"{row.name}@{row.version}" if row is not None else None
 
 
