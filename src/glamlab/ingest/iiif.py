@@ -106,18 +106,11 @@ def _embedded_ipv4(ip: IP) -> list[ipaddress.IPv4Address]:
 
 
 def _not_public(ip: IP) -> bool:
+    """Loopback, private, link-local, multicast, reserved, unspecified, or anything else
+    that is not the public internet (an IPv6 address that carries an IPv4 address is
+    judged by that address: :func:`_allowed`)."""
     return (ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_multicast
             or ip.is_reserved or ip.is_unspecified or not ip.is_global)
-
-
-def _internal(ip: IP) -> bool:
-    """Loopback, private, link-local, multicast, reserved, unspecified, or anything else
-    that is not the public internet; an IPv6 address that carries an IPv4 address
-    (:func:`_embedded_ipv4`) is judged by the IPv4 address it reaches."""
-    inner = _embedded_ipv4(ip)
-    if inner:
-        return any(_not_public(v4) for v4 in inner)
-    return _not_public(ip)
 
 
 def _named(policy: FetchPolicy, host: str) -> bool:
