@@ -181,3 +181,18 @@ def test_blank_pages_benchmark_scores_decisions_and_tunes_the_ocr_peer_on_traini
     n = bp.tune_letters(letters, y)
     assert 4 <= n <= 12 and bp.f1_recall(y, letters < n) == (1.0, 1.0)
     assert bp._count(0.5 ** 7) == 7 and bp._count(0.0) == float("inf")
+
+
+def test_the_entities_selection_reports_each_candidates_f1_and_speed(monkeypatch):
+    """glamlab's entry is chosen on training documents, and the selection says what each
+    candidate costs beside what it scores (the price of context="e5" is a speed)."""
+    ent = _bench("entities")
+    from glamlab.predictors.entities.corpus import read_sentences
+
+    rows = read_sentences(ROOT / "tests" / "data" / "ner" / "newseye-sample.csv")
+    monkeypatch.setattr(ent, "LANG_CANDIDATES", {"fr": ["crf", "crf-lex"]})
+    choice, table = ent.select(rows, lambda msg: None)
+    assert set(table["strict_micro_f1_by_language"]["fr"]) == {"crf", "crf-lex"}
+    speed = table["sentences_per_s_by_candidate"]
+    assert set(speed) == {"crf", "crf-lex"} and all(v > 0 for v in speed.values())
+    assert choice["fr"] in {"crf", "crf-lex"}
