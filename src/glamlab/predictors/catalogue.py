@@ -106,14 +106,15 @@ INFO: dict[str, Info] = {
     "crf-ner": Info("a CRF over OCR-robust token features: people, places, organisations "
                     "and dates in text; its option context=e5 adds each word's "
                     "multilingual-e5-small vector (better on German, English and French "
-                    "newspapers; about ten times slower)",
+                    "newspapers; about forty times slower)",
                     ("text",), "gold spans; the entities extra (context=e5: also a C "
                     "compiler, once)",
-                    "~50-200 sentences/s; ~15-25 with context=e5", good_for=("entities",),
+                    "~500-2,400 sentences/s; ~15-60 with context=e5", good_for=("entities",),
                     multi_label=False),
     "entities-by-language": Info("one entity recogniser per language, chosen on the "
                                  "training documents", ("text",),
-                                 "gold spans; the entities extra", "~50-200 sentences/s",
+                                 "gold spans; the entities extra", "as its recognisers: crf-ner "
+                                 "~500-2,400 sentences/s, ~15-60 with context=e5",
                                  good_for=("entities",), multi_label=False),
     "spacy-pretrained": Info("spaCy's French news pipeline as it is; no training",
                              ("text",), "the entities extra", "~20-40 sentences/s",

@@ -22,7 +22,8 @@ multilingual-e5-small (:mod:`.contextual`, about 100 languages, weights from PyP
 ``context_dims`` standardised numbers, as real-valued features. It is what lifts German
 and English, where no pretrained pipeline ships. The first 6 layers served words better
 than all 12 (the last ones were trained for sentence vectors) on HIPE train -> dev, and
-cost half as much: still only about 15-25 sentences/s on 2 cores instead of 50-200.
+cost half as much: still only about 15-60 sentences/s on 2 cores instead of 500-2,400
+(``benchmarks/entities.py``, HIPE held-out documents, busy and idle machine).
 
 A span's score is the mean marginal probability of its tokens' tags.
 """
@@ -134,8 +135,8 @@ class CRFTagger(SpanPredictor):
     saved_defaults: ClassVar[dict[str, Any]] = {"lexicon_folds": 0}
     intended_use = "entity spans in OCR text, trained on a few thousand labelled sentences"
     limitations = ("names unlike any in training, and long organisation names, are often "
-                   "missed or cut (less so with context='e5', which is about ten times "
-                   "slower); newspaper German of the NewsEye kind stays hard")
+                   "missed or cut (less so with context='e5', which is about forty "
+                   "times slower); newspaper German of the NewsEye kind stays hard")
 
     def __init__(self, features: str = "ocr", c1: float = 0.05, c2: float = 0.05,
                  max_iterations: int = 100, per_language: bool = False, lexicon: bool = False,
