@@ -521,8 +521,11 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
     """One WebAnno TSV 3.3 file per item in ``folder`` (the item's rows merged; names made
     safe from the item ids, listed in ``index.tsv``), ready for INCEpTION's document
     import. Returns counts. ``meta``: item metadata fields ``index.tsv`` gives a column
-    each after the item id (WebAnno TSV has no place for a document's metadata)."""
-    from ..tasks.spans.webanno import write_webanno
+    each after the item id (WebAnno TSV has no place for a document's metadata).
+    ``warnings`` in the result: one naming the items whose text starts with line breaks
+    or tabs, which the format cannot carry (they come back as spaces:
+    :func:`glamlab.tasks.spans.webanno.lost_lead`)."""
+    from ..tasks.spans.webanno import lost_lead, write_webanno
     from .export_annif import index_cells, index_header
 
     # file, item_id (what glamlab.tasks.spans.gold.EXPORT_INDEX_HEADER reads back), then
@@ -533,6 +536,7 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
     root.mkdir(parents=True, exist_ok=True)
     used: set[str] = {"index.tsv"}
     files = entities = skipped = 0
+    leading: list[str] = []
     with open(root / "index.tsv", "w", encoding="utf-8", newline="") as index:
         index.write("\t".join(header) + "\n")
         for item, found in _by_item(rows):  # one document per item, all its spans
@@ -543,10 +547,21 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
             spans = sorted((s for s, _ in found), key=lambda s: (s.start, s.end))
             with open(root / name, "w", encoding="utf-8", newline="") as fh:
                 entities += write_webanno(fh, item.text, spans, layer=layer)
+            if lost_lead(item.text):
+                leading.append(item.item_id)
             index.write("\t".join([name, item.item_id, *index_cells(item, meta)]) + "\n")
             files += 1
-    return {"files": files, "entities": entities, "skipped_without_text": skipped,
-            "out": str(root)}
+    result: dict[str, Any] = {"files": files, "entities": entities,
+                              "skipped_without_text": skipped, "out": str(root)}
+    if leading:
+        n = len(leading)
+        result["warnings"] = [
+            f"{n:,} {plural(n, 'text starts', 'texts start')} with line breaks or tabs before "
+            f"{plural(n, 'its', 'their')} first word ({_named(leading)}): WebAnno TSV cannot "
+            "carry them, so INCEpTION (and glamlab, reading the folder back) gets spaces "
+            "there, as many as there were characters. The entities keep their places, and "
+            "the folder imports back into this project; a new project gets the spaces."]
+    return result
 
 
 # -- rows from the store -----------------------------------------------------------------
