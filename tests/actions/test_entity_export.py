@@ -171,6 +171,13 @@ def test_alto_word_boxes_and_iiif_annotations(make_ws, tmp_path):
     assert page["items"][1]["body"][1]["source"] == "http://www.wikidata.org/entity/Q90"
     with pytest.raises(PolicyError, match="HTTP"):
         write_span_iiif([], io.StringIO(), base="urn:x:")
+    # a span of another layer (a nested entity, asked for) says so in its describing body
+    nested = Span(paris.start, paris.end, "LOC", layer="nested")
+    buf = io.StringIO()
+    write_span_iiif([(big, [paris, nested], SpanProvenance(model="m"))], buf,
+                    base="https://example.org/anno/", layers=None)
+    described = [json.loads(a["body"][-1]["value"]) for a in json.loads(buf.getvalue())["items"]]
+    assert [d.get("layer") for d in described] == [None, "nested"]
 
 
 def test_inception_folder_round_trip(gold_ws, tmp_path):

@@ -449,3 +449,51 @@ def test_the_inception_export_keeps_the_text_s_line_breaks_and_spaces(make_ws, t
     report = import_spans(one, folder)
     assert report.unchanged == len(texts)
     assert spans(one) == spans(two)
+
+
+def test_webanno_round_trip_keeps_tabs_and_blank_lines_starting_a_line(make_ws, tmp_path):
+    """A sentence's #Text= lines stopped at the last line break before the next sentence,
+    and a reader fills the rest with spaces: a tab (or a tab and spaces) starting a line
+    came back as spaces, so the text changed. Now they carry all the whitespace up to the
+    next sentence, and the text comes back exactly. Line breaks or tabs before the
+    text's first word the format cannot carry (a reader places the first sentence at
+    its first token): they come back as spaces of the same length, the offsets stay
+    right, and the export says so in one warning naming the item."""
+    from glamlab.actions.entity_export import export_spans, iter_gold_rows
+    from glamlab.tasks.spans import import_spans
+
+    inner = {"tab": "Anna went\n\tto Paris.\n\t\tMax stayed.",
+             "tab-blank": "Anna went\n\n\t \nto Paris.\n \tMax stayed.\n",
+             "form-feed": "Anna went\n\x0c\tto Paris."}
+    for item_id, text in inner.items():
+        spans = [Span(m.start(), m.end(), lab) for word, lab in (("Anna", "PER"),
+                 ("Paris", "LOC"), ("Max", "PER")) for m in re.finditer(word, text)]
+        buf = io.StringIO()
+        write_webanno(buf, text, spans)
+        path = tmp_path / f"{item_id}.tsv"
+        path.write_text(buf.getvalue(), encoding="utf-8")
+        problems: list[tuple[int, str]] = []
+        [back] = read_webanno(path, problems=problems)
+        assert problems == []
+        assert back.text == text, item_id
+        assert [(s.start, s.end, s.label) for s in back.spans] == [
+            (s.start, s.end, s.label) for s in spans]
+
+    # before the first word: spaces of the same length, entities in place, one warning
+    lead = "\n\n\tAnna went to Paris."
+    rows = [{"id": "lead", "text": lead, "entities": [
+        {"start": lead.index("Anna"), "end": lead.index("Anna") + 4, "label": "PER"}]},
+        {"id": "plain", "text": "  Max in Rome.", "entities": []}]
+    src = tmp_path / "gold.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    one = make_ws("one", task="entities", kind="entities", modality="text",
+                  labels=["PER", "LOC"], metric="strict_micro_f1")
+    import_spans(one, src)
+    folder = tmp_path / "inception"
+    res = export_spans(iter_gold_rows(one), "inception", folder)
+    [warning] = res["warnings"]
+    assert "'lead'" in warning and "'plain'" not in warning and "spaces" in warning
+    [back] = read_webanno(folder / "lead.tsv")
+    assert back.text == "   Anna went to Paris." and len(back.text) == len(lead)
+    assert [(s.start, s.end) for s in back.spans] == [(3, 7)]
+    assert import_spans(one, folder).unchanged == 2  # back into its project: the same

@@ -86,7 +86,9 @@ ENTITY_ID_COLUMNS = (*(c for c in ID_COLUMNS if c in ENTITY_COLUMNS), "authority
 QUOTE_CONTEXT = 32  # characters of prefix and suffix in a TextQuoteSelector
 _QID_RE = re.compile(r"^Q[1-9]\d*$")
 _ENTITY_CONTEXT: dict[str, Any] = {**EXTENSION_CONTEXT,
-                                   "identifiedBy": {"@id": "glamlab:identifiedBy"}}
+                                   "identifiedBy": {"@id": "glamlab:identifiedBy"},
+                                   # a span's layer other than the main one (nested...)
+                                   "layer": {"@id": "glamlab:layer"}}
 
 
 @dataclass
@@ -292,14 +294,18 @@ def text_selectors(text: str, s: Span, context: int = QUOTE_CONTEXT) -> list[dic
 def web_annotation(item: Item, s: Span, prov: SpanProvenance, base: str,
                    meta: Sequence[str] = ()) -> dict[str, Any]:
     """One mention as a W3C annotation; ``meta``: the item metadata fields its target
-    carries as ``metadata`` {label, value} pairs (as the classification export's)."""
+    carries as ``metadata`` {label, value} pairs (as the classification export's). A
+    span of another layer than the main one says so in ``layer``."""
     target: dict[str, Any] = {"source": _target_source(item),
                               "selector": text_selectors(item.text or "", s)}
     pairs = w3c_metadata(item, meta)
     if pairs:
         target["metadata"] = pairs
-    return {"id": _anno_id(base, item, s), "type": "Annotation", "motivation": "tagging",
+    anno = {"id": _anno_id(base, item, s), "type": "Annotation", "motivation": "tagging",
             "body": _bodies(s), "target": target, **_provenance(s, prov)}
+    if s.layer != MAIN_LAYER:  # a nested or metonymic entity, say
+        anno["layer"] = s.layer
+    return anno
 
 
 def write_span_web_annotations(rows: Iterable[Row], out: IO[str], *, base: str,
@@ -372,12 +378,13 @@ def span_regions(item: Item, s: Span,
 
 def _iiif_provenance(s: Span, prov: SpanProvenance) -> dict[str, Any]:
     """glamlab's own fields of a mention (its score, the policy's action, who confirmed it,
-    the model and version) as IIIF keeps them: a ``TextualBody`` with purpose
+    the model and version, its span layer other than the main one) as IIIF keeps them: a ``TextualBody`` with purpose
     ``describing`` whose value is a small JSON object, as the classification pages give
     theirs (the IIIF context has no terms for them). Empty: nothing to say."""
     fields = {"confidence": None if s.score is None else round(s.score, 6),
               "action": _action(s), "confirmed_by": prov.confirmed_by or None,
-              "model": prov.model, "model_version": prov.model_version}
+              "model": prov.model, "model_version": prov.model_version,
+              "layer": None if s.layer == MAIN_LAYER else s.layer}
     fields = {k: v for k, v in fields.items() if v is not None}
     if not fields:
         return {}
@@ -521,8 +528,11 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
     """One WebAnno TSV 3.3 file per item in ``folder`` (the item's rows merged; names made
     safe from the item ids, listed in ``index.tsv``), ready for INCEpTION's document
     import. Returns counts. ``meta``: item metadata fields ``index.tsv`` gives a column
-    each after the item id (WebAnno TSV has no place for a document's metadata)."""
-    from ..tasks.spans.webanno import write_webanno
+    each after the item id (WebAnno TSV has no place for a document's metadata).
+    ``warnings`` in the result: one naming the items whose text starts with line breaks
+    or tabs, which the format cannot carry (they come back as spaces:
+    :func:`glamlab.tasks.spans.webanno.lost_lead`)."""
+    from ..tasks.spans.webanno import lost_lead, write_webanno
     from .export_annif import index_cells, index_header
 
     # file, item_id (what glamlab.tasks.spans.gold.EXPORT_INDEX_HEADER reads back), then
@@ -533,6 +543,7 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
     root.mkdir(parents=True, exist_ok=True)
     used: set[str] = {"index.tsv"}
     files = entities = skipped = 0
+    leading: list[str] = []
     with open(root / "index.tsv", "w", encoding="utf-8", newline="") as index:
         index.write("\t".join(header) + "\n")
         for item, found in _by_item(rows):  # one document per item, all its spans
@@ -543,10 +554,21 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
             spans = sorted((s for s, _ in found), key=lambda s: (s.start, s.end))
             with open(root / name, "w", encoding="utf-8", newline="") as fh:
                 entities += write_webanno(fh, item.text, spans, layer=layer)
+            if lost_lead(item.text):
+                leading.append(item.item_id)
             index.write("\t".join([name, item.item_id, *index_cells(item, meta)]) + "\n")
             files += 1
-    return {"files": files, "entities": entities, "skipped_without_text": skipped,
-            "out": str(root)}
+    result: dict[str, Any] = {"files": files, "entities": entities,
+                              "skipped_without_text": skipped, "out": str(root)}
+    if leading:
+        n = len(leading)
+        result["warnings"] = [
+            f"{n:,} {plural(n, 'text starts', 'texts start')} with line breaks or tabs before "
+            f"{plural(n, 'its', 'their')} first word ({_named(leading)}): WebAnno TSV cannot "
+            "carry them, so INCEpTION (and glamlab, reading the folder back) gets spaces "
+            "there, as many as there were characters. The entities keep their places, and "
+            "the folder imports back into this project; a new project gets the spaces."]
+    return result
 
 
 # -- rows from the store -----------------------------------------------------------------
@@ -639,7 +661,8 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
                 v = e.candidate.value if isinstance(e.candidate.value, dict) else {}
                 if "start" in v and "end" in v:
                     have.setdefault(item.item_id, []).append(
-                        Span(int(v["start"]), int(v["end"]), e.candidate.label))
+                        Span(int(v["start"]), int(v["end"]), e.candidate.label,
+                             layer=str(v.get("layer") or MAIN_LAYER)))
         rows = [_prediction_row([e for e in g if where is None or where.keep(e.row)],
                                 order[g[0].item.item_id], links) for g in groups]
         yield from _with_people(list(order.values()), [r for r in rows if r is not None],
@@ -816,8 +839,9 @@ def _prediction_row(group: Sequence[Any], item: Item,
             attrs: dict[str, Any] = {"action": e.row["action"]}
             if own is not None:
                 attrs["link_score"] = own
+            # a span of another layer (a nested entity) keeps it: the queue's value says
             spans.append(Span(start, end, label, score=e.row["score"], authority_id=chosen,
-                              attrs=attrs))
+                              attrs=attrs, layer=str(v.get("layer") or MAIN_LAYER)))
     if first.row.get("origin") == "person":
         # spans a reviewer corrected (another type, new boundaries): the person's, as
         # SpanProvenance says, not the model's (it found a different span)
@@ -836,7 +860,8 @@ def _prediction_row(group: Sequence[Any], item: Item,
 def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
                     model: str | None = None, where: Any = None, base: str | None = None,
                     gold: bool = False, web: bool = False,
-                    meta: Sequence[str] | None = None) -> dict[str, Any]:
+                    meta: Sequence[str] | None = None, layers: Sequence[str] | None = None,
+                    all_layers: bool = False) -> dict[str, Any]:
     """What ``glamlab export`` does for an entities project: the spans of ``model``, else
     of the model act uses (``[policy] model``, else the champion; ``notes`` says when, with
     no champion, it is the latest run's model) (or, with ``gold``, the gold spans) in ``fmt`` (``w3c`` is accepted for ``webanno``, the W3C
@@ -844,10 +869,15 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
     INCEpTION's WebAnno TSV is ``inception``). ``web``: the warnings say what to do in
     the web app, not which commands to run. ``meta``: item metadata fields every format
     carries (:func:`export_spans`; default: ``[export] meta`` in the card, as the
-    classification export)."""
+    classification export). ``layers``: the span layers to write (default: the main
+    one), each of :func:`glamlab.tasks.spans.complete.known_layers`; ``all_layers``:
+    every layer. Each span says its layer where the format has a place for it
+    (:func:`export_layers`); ``inception`` writes one layer, on INCEpTION's Named
+    Entity layer, and refuses several."""
     from .export import asked_meta
 
     meta = asked_meta(ws, meta)
+    chosen = export_layers(ws, fmt, layers, all_layers=all_layers, web=web)
     warnings = []
     if fmt == "webanno":
         warnings.append("--format webanno is deprecated and will be removed in the next "
@@ -875,12 +905,59 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
     rows = iter_gold_rows(ws) if gold else iter_prediction_rows(ws, model=model, where=where,
                                                                 found=found)
     result = export_spans(rows, fmt, out, base=base,
-                          label=f"glamlab {ws.card.task} entities", meta=meta)
+                          label=f"glamlab {ws.card.task} entities", meta=meta,
+                          layers=chosen)
+    result["layers"] = "all" if chosen is None else list(chosen)
     notes = [*warnings, *result.get("warnings", []), *stale_span_warnings(found, web=web)]
     if notes:
         result["warnings"] = notes
     result["notes"] = [fallback] if fallback else []
     return result
+
+
+def export_layers(ws: Workspace, fmt: str, layers: Sequence[str] | None = None, *,
+                  all_layers: bool = False, web: bool = False) -> list[str] | None:
+    """The span layers an export of ``fmt`` writes: ``layers`` (default: the main one,
+    :data:`~glamlab.tasks.spans.model.MAIN_LAYER`), or None for every layer
+    (``all_layers``). Where the format has a place for it, each span names its layer:
+    the CSV's ``layer`` column, a JSONL entity's ``layer`` (left out for the main one,
+    as the JSONL import reads it), a W3C annotation's ``layer`` (glamlab's context), a
+    IIIF annotation's ``describing`` body. The INCEpTION folder (WebAnno TSV) writes one
+    layer's spans on INCEpTION's Named Entity layer, which has no place for the layer
+    and would stack another layer's overlapping spans on the main ones, so it takes the
+    main layer only.
+
+    Refused with one :class:`~glamlab.errors.PolicyError`: a layer the project does not
+    know (naming the ones it knows), or another layer than the main one for
+    ``inception``. ``web``: the fix is said in the web app's words."""
+    from ..tasks.spans.complete import known_layers
+
+    if not layers and not all_layers:
+        return [MAIN_LAYER]
+    with ws.store.read() as conn:
+        known = known_layers(ws, conn)
+    asked = list(dict.fromkeys(layers or ()))
+    unknown = [name for name in asked if name not in known]
+    if unknown:
+        one = len(unknown) == 1
+        raise PolicyError(
+            f"unknown span {plural(len(unknown), 'layer')} "
+            f"{', '.join(repr(u) for u in unknown)}: this project's span layers are "
+            f"{', '.join(known)}, so nothing was exported",
+            hint=(f"choose {'one' if one else 'them'} among {', '.join(known)}" if web else
+                  f"give one of {', '.join(known)} with --layer (repeatable), or "
+                  "--all-layers for every one"))
+    if fmt == "inception" and (all_layers or asked != [MAIN_LAYER]):
+        others = [x for x in (known if all_layers else asked) if x != MAIN_LAYER]
+        raise PolicyError(
+            f"the INCEpTION folder (WebAnno TSV) carries the main span layer, {MAIN_LAYER}, "
+            f"only: INCEpTION's Named Entity layer has no place to say a span is of the "
+            f"layer {', '.join(others)}, and would stack its overlapping spans on the "
+            "main ones, so nothing was exported",
+            hint=("download the spreadsheet (CSV) or JSON lines with every layer instead"
+                  if web else f"leave --layer out for {MAIN_LAYER}, or export the other "
+                  "layers as csv, jsonl, w3c or iiif, which name each span's layer"))
+    return None if all_layers else asked
 
 
 def _annotation_base(ws: Workspace, fmt: str, base: str | None) -> tuple[str, str | None]:
@@ -956,9 +1033,14 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
         if to_stdout:
             raise PolicyError("the INCEpTION export is a folder of files: give it with "
                               "--out FOLDER")
+        if layers is None or len(layers) != 1:
+            asked = "every layer" if layers is None else ", ".join(layers) or "no layer"
+            raise PolicyError("the INCEpTION folder (WebAnno TSV) carries the spans of one "
+                              f"layer, and {asked} was asked for",
+                              hint="export each layer to its own folder, or the layers "
+                                   "together as csv or jsonl")
         return {"format": fmt, **write_inception_folder(rows, Path(out),  # type: ignore[arg-type]
-                                                        layer=(layers or [MAIN_LAYER])[0],
-                                                        meta=meta)}
+                                                        layer=layers[0], meta=meta)}
     if fmt in ("webanno", "iiif") and base is None:
         base = ("https://example.org/glamlab/entities/annotations/" if fmt == "iiif"
                 else "urn:glamlab:entities:annotation:")
@@ -1004,7 +1086,7 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
 
 
 __all__ = ["ENTITY_COLUMNS", "ENTITY_EXPORT_FORMATS", "ENTITY_ID_COLUMNS", "SPAN_FORMATS", "exports_spans", "SpanProvenance", "authority_uri",
-           "export_entities", "export_spans", "iiif_canvas", "iiif_left_out_web", "iiif_span_annotation",
+           "export_entities", "export_layers", "export_spans", "iiif_canvas", "iiif_left_out_web", "iiif_span_annotation",
            "iter_gold_rows",
            "iter_prediction_rows", "span_regions",
            "text_selectors", "web_annotation", "word_boxes", "write_entities_csv",

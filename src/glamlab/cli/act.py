@@ -150,11 +150,22 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
                    "A field named like one of the file's own columns, ignoring case, "
                    "comes as the column meta_FIELD (Title: meta_Title). "
                    "Refused with filter (one URI a line).")
+@click.option("--layer", "layers", multiple=True, metavar="NAME",
+              help="Entities projects: export the spans of this span layer (repeatable; "
+                   "default: the main layer, entity), e.g. nested or metonymic; an "
+                   "unknown name is refused with the project's layers. csv: the layer "
+                   "column; jsonl, w3c, iiif: each span of another layer says so. "
+                   "inception: the main layer only (WebAnno's Named Entity layer has no "
+                   "place for the layer).")
+@click.option("--all-layers", is_flag=True,
+              help="Entities projects: export the spans of every span layer (as --layer "
+                   "for each); not with inception.")
 @json_option
 @click.pass_context
 def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], label: str | None,
            min_score: float | None, confirmed: str | None, model: str | None,
-           base_url: str | None, meta: tuple[str, ...], as_json: bool) -> None:
+           base_url: str | None, meta: tuple[str, ...], layers: tuple[str, ...],
+           all_layers: bool, as_json: bool) -> None:
     """Export predictions with their policy action and provenance.
 
     Every row says it is machine-made (model, version, score, run, time, confirmed_by).
@@ -176,17 +187,26 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
     if as_json and out == "-":
         raise click.UsageError("--json prints a summary on stdout; give the export a file "
                                "with --out")
+    if layers and all_layers:
+        raise click.UsageError("give --layer NAME (repeatable) or --all-layers, not both")
     ws = open_ws(ctx)
     try:
         where = ExportFilter(actions=actions, label=label, min_score=min_score,
                              confirmed=None if confirmed is None else confirmed == "yes")
         from ..actions.entity_export import exports_spans
 
+        if (layers or all_layers) and not exports_spans(ws, fmt):
+            raise click.UsageError(
+                f"--layer and --all-layers choose the span layers of an entities project's "
+                f"csv, jsonl, w3c, iiif or inception export; this export ({fmt}"
+                f"{'' if ws.card.kind == 'entities' else f', a {ws.card.kind} project'}) "
+                "has no span layers: leave them out")
         if exports_spans(ws, fmt):
             from ..actions.entity_export import export_entities
 
             res = export_entities(ws, fmt, out, model=model, where=where, base=base_url,
-                                  meta=list(meta) or None)
+                                  meta=list(meta) or None, layers=list(layers) or None,
+                                  all_layers=all_layers)
             if not as_json and out != "-":
                 for note in res.get("notes", []):
                     click.echo(f"note: {note}", err=True)

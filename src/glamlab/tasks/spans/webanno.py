@@ -14,9 +14,12 @@ The format (INCEpTION's user guide, "WebAnno TSV 3.3 File format"):
 - reserved characters in values are escaped with ``\\``; offsets count UTF-16 code units
   (a character above U+FFFF counts twice), glamlab's offsets count characters;
 - INCEpTION rebuilds the document text from the ``#Text=`` lines: each sentence is
-  followed by a line break, and the space up to the next sentence's first token is
-  filled with spaces (so the writer puts the blank lines and spaces after a sentence's
-  last word into its ``#Text=`` lines, and the text comes back as it was).
+  placed at its first token and followed by a line break (dropped when the next sentence
+  starts right there), and the space up to the next sentence's first token is filled
+  with spaces (so the writer puts all the whitespace after a sentence's last word, blank
+  lines, tabs starting a line, into its ``#Text=`` lines, and the text comes back as it
+  was). Only whitespace before the text's first word cannot be carried: it comes back as
+  spaces of the same length (:func:`lost_lead`; the offsets stay right).
 
 Entities are the named-entity layer ``de.tudarmstadt.ukp.dkpro.core.api.ner.type.NamedEntity``
 with its features ``value`` (the type: a span's label) and ``identifier`` (the linked
@@ -397,17 +400,32 @@ def _sentences(text: str, spans: list[Span]) -> list[tuple[int, int]]:
 
 
 def _text_end(text: str, sentences: list[tuple[int, int]], k: int) -> int:
-    """Where the #Text= lines of sentence ``k`` end: with the whitespace after its last
-    word up to the line break a reader puts back after it (the last one of the space
-    before the next sentence, whose spaces a reader fills in again), so that blank
-    lines, spaces before a line break, a CR and the text's own last line breaks come
-    back as they were; the last sentence takes the rest of the text (a reader drops the
-    line break it adds after it). Only what follows that line break and is not a plain
-    space (a tab starting a line, say) comes back as spaces."""
+    """Where the #Text= lines of sentence ``k`` end: with all the whitespace after its last
+    word, up to the next sentence's first word, so that blank lines, spaces before a line
+    break, a CR, a tab or spaces starting the next line and the text's own last line
+    breaks come back as they were (a reader, INCEpTION's too, places each sentence at its
+    first token, and drops the line break it adds after a sentence when the next one
+    starts right there); the last sentence takes the rest of the text (a reader drops the
+    line break it adds after it).
+
+    What comes before the text's first word cannot be carried: a reader places the first
+    sentence at its first token and fills what is before it with spaces, and a sentence
+    needs a token. See :func:`lost_lead`."""
     if k == len(sentences) - 1:
         return len(text)
-    b, following = sentences[k][1], sentences[k + 1][0]
-    return b + text[b:following].rindex("\n")
+    return sentences[k + 1][0]
+
+
+def lost_lead(text: str) -> str:
+    """The whitespace before ``text``'s first word that WebAnno TSV 3.3 cannot carry:
+    INCEpTION (and :func:`read_webanno`) rebuild the text from the #Text= lines, each
+    sentence placed at its first token and the room before the first one filled with
+    spaces, so leading line breaks or tabs come back as spaces of the same length (the
+    offsets stay right; a text imported back into its project is still the same text,
+    but a new project gets the spaces). Empty when nothing is lost (no leading
+    whitespace, or only spaces)."""
+    lead = text[:len(text) - len(text.lstrip())]
+    return "" if lead.strip(" ") == "" or lead == text else lead
 
 
 def _tokens(text: str, start: int, end: int, cuts: set[int]) -> list[tuple[int, int]]:
@@ -430,8 +448,11 @@ def write_webanno(out: IO[str], text: str, spans: Iterable[Span], *,
     """Write ``text`` and its spans of ``layer`` as one WebAnno TSV 3.3 document.
 
     Spans are trimmed of surrounding whitespace (the format cannot start or end an
-    annotation between tokens); overlapping spans are written stacked. Returns the
-    number of entities written."""
+    annotation between tokens); overlapping spans are written stacked. The text comes
+    back from :func:`read_webanno` (and INCEpTION) as it is, but for line breaks or
+    tabs before its first word, which come back as spaces (:func:`lost_lead`: the
+    format cannot carry them; :func:`glamlab.actions.entity_export.write_inception_folder`
+    warns of them). Returns the number of entities written."""
     chosen = [s for s in spans if s.layer == layer]
     for s in chosen:
         if not 0 <= s.start < s.end <= len(text):
@@ -496,5 +517,5 @@ def write_webanno(out: IO[str], text: str, spans: Iterable[Span], *,
 
 
 __all__ = ["FORMAT", "HEADER", "NAMED_ENTITY", "annotator_for", "escape_text", "escape_value",
-           "item_id_for", "read_webanno", "sniff", "unescape_text", "unescape_value",
+           "item_id_for", "lost_lead", "read_webanno", "sniff", "unescape_text", "unescape_value",
            "utf16_len", "write_webanno"]

@@ -430,7 +430,12 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
     else:
         columns = detail_meta(ws, chosen)
     renamed = [(f, c) for c, f in columns if c != f]
+    from ...actions.entity_export import exports_spans
+
+    # an entities project's span downloads again with every span layer (nested...)
+    layered = [f for f in _export_formats(ws) if exports_spans(ws, f)]
     return _page(request, "export", {"formats": _export_formats(ws), "id_warning": warning,
+                                     "layered_formats": layered,
                                      "stale_warning": stale, "check": check,
                                      "unpredicted_warning": unpredicted_warning(ws, web=True),
                                      "meta_fields": fields, "meta_chosen": chosen,
@@ -452,7 +457,9 @@ def _export_meta(request: Request) -> list[str] | None:
 @router.get("/stages/export/download")
 def export_download(request: Request, user: User = Depends(page_user)) -> Response:
     """``?format=csv|jsonl|parquet`` (an entities project: also ``iiif``, its mentions
-    as IIIF annotations on the page images) (and ``chosen=1&meta=FIELD...``: the item metadata
+    as IIIF annotations on the page images; and ``layer=NAME...`` or ``all_layers=1``:
+    the span layers of csv, jsonl and iiif, default the main one, as ``glamlab export
+    --layer/--all-layers``) (and ``chosen=1&meta=FIELD...``: the item metadata
     fields ticked on the page) (read from the query string: a parameter called
     ``format`` made FastAPI give pydantic an alias it warns about, now and then, when the
     API description is built)."""
@@ -467,12 +474,16 @@ def export_download(request: Request, user: User = Depends(page_user)) -> Respon
 
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", ws.card.name or "glamlab").strip("-.") or "glamlab"
     meta = _export_meta(request)  # None: [export] meta in the card
+    # the span layers (an entities project): layer=NAME..., or all_layers=1; else the main
+    layers = [x for x in request.query_params.getlist("layer") if x] or None
+    all_layers = bool(request.query_params.get("all_layers"))
     folder: Path | None = None
     try:
         folder = Path(tempfile.mkdtemp(prefix="glamlab-export-"))
         path = folder / f"{stem}-export.{'iiif.json' if format == 'iiif' else format}"
         if exports_spans(ws, format):  # an entities project: a row per span, with its link
-            export_entities(ws, format, path, web=True, meta=meta)
+            export_entities(ws, format, path, web=True, meta=meta, layers=layers,
+                            all_layers=all_layers)
         else:
             export(ws, format, path, web=True, meta=meta)
     except OSError as exc:  # the server's temporary folder: full, missing, not writable
