@@ -427,7 +427,8 @@ def _new_card(*, task: str, modality: str, labels: Sequence[str], multi_label: b
         labels=[s.strip() for s in labels if s.strip()],
         need=need,
         multi_label=multi_label,
-        kind=kind or "",
+        # `task="entities"` names the kind too, as `glamlab init --task entities` does
+        kind=kind or ("entities" if task == "entities" and not multi_label else ""),
         metric=metric or "",
         positive_label=positive_label,
         price_per_item=price_per_item,
