@@ -21,7 +21,7 @@ def test_python_export_of_an_entities_project_is_the_span_export(make_ws, tmp_pa
         mine, cli = tmp_path / f"py-{name}", tmp_path / f"cli-{name}"
         got = export(ws, fmt, mine)
         want = export_entities(ws, fmt, cli)
-        assert got == {**want, "out": str(mine)}
+        assert got == {**want, "out": str(mine)} and got["format"] == fmt  # not "webanno"
         assert mine.read_bytes() == cli.read_bytes()
     with (tmp_path / "py-spans.csv").open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
