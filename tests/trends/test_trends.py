@@ -430,3 +430,30 @@ def test_min_items_help_says_it_also_steers_the_method_choice(capsys):
     assert "cross-validation that picks the method" in helptext
     assert "raw = raw_share, estimate = share" in helptext  # --json's old names
     assert "clipped is true" in helptext
+
+
+def test_parquet_columns_keep_their_types_when_empty_in_every_row(make_ws, tmp_path):
+    """A trend with no --term wrote `words`, `hits` and `per_1000_words` as pyarrow's type
+    "null" (no value in any row), which pandas reads back as columns of objects; each
+    column now has its type whatever this file's rows hold, the same with terms or without."""
+    import pandas as pd
+    import pyarrow as pa
+
+    ws = _walkthrough_ws(make_ws)
+    plain = trends(ws, by="year", label="a", method="acc", n_boot=50)
+    plain.to_parquet(tmp_path / "plain.parquet")
+    with_terms = trends(ws, by="year", label="a", method="acc", n_boot=50, terms=["x"])
+    with_terms.to_parquet(tmp_path / "terms.parquet")
+    schemas = [pq.read_schema(tmp_path / f"{n}.parquet") for n in ("plain", "terms")]
+    for schema in schemas:
+        assert not [f.name for f in schema if pa.types.is_null(f.type)]
+        assert schema.field("words").type == pa.int64() == schema.field("hits").type
+        assert schema.field("per_1000_words").type == pa.float64()
+        assert schema.field("clipped").type == pa.bool_()
+    assert schemas[0].remove_metadata() == schemas[1].remove_metadata()
+    df = pd.read_parquet(tmp_path / "plain.parquet")
+    assert df["per_1000_words"].dtype == "float64" and df["clipped"].dtype == bool
+    assert df["n"].tolist() == [r.n for r in plain.rows]
+    back = pd.read_parquet(tmp_path / "terms.parquet")
+    assert back.loc[back["series"] == "term", "words"].tolist() == [
+        t.words for t in with_terms.terms]

@@ -912,6 +912,8 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
     if notes:
         result["warnings"] = notes
     result["notes"] = [fallback] if fallback else []
+    if result.get("format") == "webanno":  # the W3C collection, by its name (as export's)
+        result["format"] = "w3c"
     return result
 
 

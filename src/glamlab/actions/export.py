@@ -967,6 +967,15 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     on stdout it does not."""
     import sys
 
+    from .entity_export import exports_spans
+
+    if exports_spans(ws, fmt):
+        # an entities project: one row per span, with its link, as `glamlab export` and
+        # the web app's Export page write it (not one row per prediction)
+        from .entity_export import export_entities
+
+        return export_entities(ws, fmt, out, model=model, where=where, base=base_url,
+                               web=web, meta=meta)
     warnings: list[str] = []
     if fmt in DEPRECATED_FORMATS:
         new = DEPRECATED_FORMATS[fmt]

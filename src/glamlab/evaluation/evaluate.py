@@ -5,8 +5,9 @@ The task kind (:mod:`glamlab.tasks.kinds`) gives the per-item statistics and the
 they reduce to, the baselines, and warnings about its test set; everything here is the
 same for every kind.
 
->>> from glamlab.evaluation import evaluate, baseline_candidates, model_candidates
->>> result = evaluate(ws, baseline_candidates(ws) + model_candidates(ws, ["effnet-logreg"]))
+>>> from glamlab.evaluation import evaluate, fit_baselines, model_candidates
+>>> baselines, _rules_report = fit_baselines(ws)
+>>> result = evaluate(ws, baselines + model_candidates(ws, ["effnet-logreg"]))
 >>> print(result.verdict)
 """
 

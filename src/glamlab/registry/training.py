@@ -83,6 +83,11 @@ def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
     from ..progress import Heartbeat
     from .models import get_model, list_models, save_model, set_alias
 
+    if ws.card.modality == "tabular" and predictor is None and data is None and set_champion:
+        # a table's rows train on the time split with the leakage check, as `glamlab
+        # train` does for them (the predictor needs the table's schema from the card);
+        # each call saves a new version (``reuse`` does not apply)
+        return _train_rows(ws, predictor_name, name=name, params=params)
     # a service's models are named after its block: `train service:tagger` -> tagger@1
     name = name or services.service_of(predictor_name, ws.card.raw) or predictor_name
     if predictor is None:
@@ -121,6 +126,19 @@ def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
         champion = True
     return TrainResult(model=get_model(ws, mv.spec), train_items=len(data), champion=champion,
                        notes=notes)
+
+
+def _train_rows(ws: Workspace, predictor_name: str, *, name: str | None,
+                params: dict[str, Any] | None) -> TrainResult:
+    """:func:`train` in a tabular project: :func:`glamlab.registry.tabular.train_tabular`."""
+    from .models import get_model
+    from .tabular import train_tabular
+
+    res = train_tabular(ws, predictor_name, params=params, name=name)
+    notes = ([f"left out as never-features, since each gives the outcome away: "
+              f"{', '.join(res['leakage_flagged'])}"] if res["leakage_flagged"] else [])
+    return TrainResult(model=get_model(ws, res["model"]), train_items=res["train_rows"],
+                       champion=res["champion"], notes=notes)
 
 
 def _jsonable(value: Any) -> Any:

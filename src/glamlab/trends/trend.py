@@ -194,7 +194,15 @@ class TrendResult:
 
         rows = self.table()
         path = Path(path)
-        table = pa.Table.from_pylist(rows) if rows else pa.table({})
+        # each column's type by what it holds, not by the values this file happens to
+        # have: a column empty in every row (the term columns of a trend with no --term,
+        # a method no group could use) is still numbers, not pyarrow's type "null"
+        # (which pandas reads back as a column of objects)
+        types = {"group": pa.string(), "series": pa.string(), "name": pa.string(),
+                 "method": pa.string(), "status": pa.string(), "n": pa.int64(),
+                 "words": pa.int64(), "hits": pa.int64(), "clipped": pa.bool_()}
+        schema = pa.schema([(k, types.get(k, pa.float64())) for k in rows[0]]) if rows else None
+        table = pa.Table.from_pylist(rows, schema=schema) if rows else pa.table({})
         meta = {b"glamlab.trends": json.dumps({k: v for k, v in self.to_dict().items()
                                                if k not in ("rows", "terms")},
                                               default=str).encode()}

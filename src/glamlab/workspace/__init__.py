@@ -56,8 +56,9 @@ class Workspace:
         kind: str | None = None,
         prepare: Callable[[ProjectCard], None] | None = None,
     ) -> Workspace:
-        """Create a workspace. ``kind`` is the task kind (default: single- or multi-label
-        as ``multi_label`` says). ``prepare`` completes and checks the new card before
+        """Create a workspace. ``kind`` is the task kind (default: ``entities`` for
+        ``task="entities"``, as ``glamlab init --task entities``; else single- or
+        multi-label as ``multi_label`` says). ``prepare`` completes and checks the new card before
         anything is written; by default the task kinds'
         :func:`glamlab.tasks.kinds.prepare_card` (what ``glamlab init`` does, registered
         as the ``prepare_card`` hook in :data:`glamlab.plugins.HOOKS`), which fills the
@@ -427,7 +428,8 @@ def _new_card(*, task: str, modality: str, labels: Sequence[str], multi_label: b
         labels=[s.strip() for s in labels if s.strip()],
         need=need,
         multi_label=multi_label,
-        kind=kind or "",
+        # `task="entities"` names the kind too, as `glamlab init --task entities` does
+        kind=kind or ("entities" if task == "entities" and not multi_label else ""),
         metric=metric or "",
         positive_label=positive_label,
         price_per_item=price_per_item,

@@ -117,3 +117,31 @@ def test_an_entities_project_calls_its_items_texts_and_its_stages_say_so(tmp_pat
     finally:
         ws.close()
         lang.close()
+
+
+def test_python_init_task_entities_names_the_kind_as_glamlab_init_does(tmp_path) -> None:
+    """`glamlab init --task entities` makes an entities project; Workspace.init(task=
+    "entities") made a single-label one (labels PER, LOC, ... as classes, metric
+    f1_macro), which then took span imports and evaluated them as classification."""
+    ws = Workspace.init(tmp_path / "ner", task="entities", modality="text",
+                        labels=["PER", "LOC", "ORG"])
+    try:
+        assert ws.card.kind == "entities" and ws.card.metric == "strict_micro_f1"
+        defined = ws.define(task="entities", modality="text", labels=["PER", "LOC"])
+        assert defined.kind == "entities"
+    finally:
+        ws.close()
+    res = _init(tmp_path, "--labels", "PER,LOC")  # the CLI's --task t: the default kind
+    assert res.exit_code == 0, res.output
+    cli_ws = tmp_path / "cli"
+    res = CliRunner().invoke(cli, ["init", str(cli_ws), "--task", "entities", "--modality",
+                                   "text", "--labels", "PER,LOC"])
+    assert res.exit_code == 0, res.output
+    assert tomllib.loads((cli_ws / "glamlab.toml").read_text(encoding="utf-8"))[
+        "task"]["kind"] == "entities"
+    plain = Workspace.init(tmp_path / "plain", task="subjects", modality="text",
+                           labels=["a", "b"])
+    try:
+        assert plain.card.kind == "single-label"
+    finally:
+        plain.close()
