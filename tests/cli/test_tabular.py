@@ -149,7 +149,7 @@ def test_a_count_task_is_judged_by_its_counts(tmp_path, capsys, table):
         again = json.loads(_run(capsys, *w, "retrain", "--window-start", "2017-08-01",
                                 "--json").out)
         assert not again["promoted"] and again["saved"] is None
-        assert "exactly as the champion" in " ".join(again["gate"]["reasons"])
+        assert "exactly as the current model" in " ".join(again["gate"]["reasons"])
     out = _run(capsys, *w, "capacity", "--since", "2017-06-01", "--json")
     cap = json.loads(out.out)
     assert cap["slot"] == "D" and cap["calibration"]["window"] == 60
@@ -528,7 +528,7 @@ def test_retrain_leaves_out_of_its_window_the_rows_the_champion_learned_from(tmp
     # r37, r38 and r39 (December 11 to 13); r0 is left out
     assert res["window_rows"] == 3 and res["window_learned"] == 1
     out = _run(capsys, *w, "retrain").out
-    assert "1 labelled row of this window is left out: the champion learned from it" in out
+    assert "1 labelled row of this window is left out: the current model learned from it" in out
     # a window inside the training period: the champion's rows are left out of it
     res = json.loads(_run(capsys, *w, "retrain", "--window-start", "2020-09-01",
                           "--json").out)
@@ -544,7 +544,7 @@ def test_retrain_leaves_out_of_its_window_the_rows_the_champion_learned_from(tmp
     with pytest.raises(EvaluationError) as exc:
         retrain_project(Workspace.open(ws), window_start="2020-08-01",
                         frame=frame[frame["day"] < "2020-10-01"])
-    assert "the champion learned from every labelled row" in exc.value.message
+    assert "the current model learned from every labelled row" in exc.value.message
     assert "--window-start" in (exc.value.hint or "")
 
 

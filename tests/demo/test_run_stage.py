@@ -17,7 +17,7 @@ def test_run_stage_is_in_the_demo_before_act_and_status():
 
 def test_run_stage_skips_plainly_without_a_champion(text_ws):
     said: list[str] = []
-    assert stage_run(text_ws, said.append) == {"skipped": "no champion model"}
+    assert stage_run(text_ws, said.append) == {"skipped": "no model in use"}
     assert "No model is in use yet" in said[0] and "champion" not in said[0]
 
 

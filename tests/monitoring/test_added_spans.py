@@ -59,7 +59,7 @@ def test_added_spans_per_reviewed_text_are_monitored_in_words(make_ws, tmp_path:
 
     from glamlab.reports.monitoring import render
 
-    assert "<h2>added_span_rate</h2>" in render(report)
+    assert "<h2>added span rate</h2>" in render(report)  # its name in words
 
     # the same through the command line's JSON
     args = ["-w", str(ws.root)] + ([] if ws.store.is_sqlite else ["--db", ws.store.url])

@@ -18,7 +18,7 @@ def _save(ws, name):
 def test_champion_of_a_name_or_the_model_in_use(make_ws):
     ws = make_ws(modality="text", labels=["a", "b"])
     add_text_items(ws, 4)
-    with pytest.raises(ModelNotFound, match="no model is marked champion") as exc:
+    with pytest.raises(ModelNotFound, match="no model is in use yet") as exc:
         champion(ws)
     assert exc.value.hint
     first, second = _save(ws, "one"), _save(ws, "two")
@@ -30,5 +30,5 @@ def test_champion_of_a_name_or_the_model_in_use(make_ws):
     use_model(ws, "two")  # until it is chosen
     assert champion(ws).spec == "two@1"
     assert champion(ws, "one").spec == champion(ws, "one@champion").spec == "one@1"
-    with pytest.raises(ModelNotFound, match="among the versions of 'three'"):
+    with pytest.raises(ModelNotFound, match="no version of 'three' is chosen for use yet"):
         champion(ws, "three")

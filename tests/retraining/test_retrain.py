@@ -102,7 +102,7 @@ def test_cli_retrain_and_models(make_ws):
     r = CliRunner().invoke(cli, [*base, "models", "rollback", "len"])
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(cli, [*base, "models", "promote", "len@2"])
-    assert r.exit_code == 0 and "now the champion" in r.output
+    assert r.exit_code == 0 and "now the model in use" in r.output
 
 
 def test_models_use_never_swaps_the_version_and_in_use_follows_the_champion(make_ws):
@@ -128,7 +128,7 @@ def test_models_use_never_swaps_the_version_and_in_use_follows_the_champion(make
     # NAME@N of a version that is not the champion is refused with the fix, nothing changed
     r = CliRunner().invoke(cli, [*base, "models", "use", "len@1"])
     assert isinstance(r.exception, ModelNotFound), r.output  # glamlab's main: exit status 2
-    assert "len@1 is not the champion of len (len@2 is)" in str(r.exception)
+    assert "len@1 is not the chosen version of len (len@2 is)" in str(r.exception)
     assert "glamlab models promote len@1" in (r.exception.hint or "")
     assert "now use" not in r.output
     assert champion(ws).spec == "len@2" and in_use() == ["len@2"]
@@ -188,10 +188,10 @@ def test_retrain_words_the_difference_one_way_challenger_minus_champion(make_ws)
     assert diff < 0 and not report.promoted
     assert diff == pytest.approx(report.comparison["challenger"] - report.comparison["champion"])
     verdict = report.comparison["verdict"]
-    assert "champion len@1" in verdict and "challenger len@2" in verdict, verdict
-    assert f"challenger minus champion: {diff:+.3f}" in verdict, verdict
+    assert "current model len@1" in verdict and "challenger len@2" in verdict, verdict
+    assert f"challenger minus current model: {diff:+.3f}" in verdict, verdict
     gate = " ".join(report.decision.reasons)
-    assert f"{diff:+.3f} (challenger minus champion)" in gate, gate
+    assert f"{diff:+.3f} (challenger minus current model)" in gate, gate
     assert "+" + f"{abs(diff):.3f}" not in report.summary(), report.summary()
 
 

@@ -57,7 +57,7 @@ def test_a_champion_that_holds_is_kept():
     report = retrain_on_outcomes(frame, schema, champion, make, window_start="2017-06-01",
                                  gate=GateConfig(max_drop=0.01, min_gain=0.05))
     assert not report.promoted
-    assert "Keep the champion" in report.summary()
+    assert "Keep the current model" in report.summary()
 
 
 def test_no_outcomes_in_the_window():
@@ -88,5 +88,5 @@ def test_the_summary_and_the_gate_give_a_score_the_same_digits(monkeypatch, caps
         **report.to_dict(), "champion": "m@1", "saved": None})
     retrain(None, model=None, window_start=None, recent_days=90, as_json=False)
     out = capsys.readouterr().out
-    assert "champion 0.702, challenger on the recent period 0.761, on all rows 0.800." in out
+    assert "current model 0.702, challenger on the recent period 0.761, on all rows 0.800." in out
     assert "0.702 → 0.800" in out

@@ -40,8 +40,8 @@ def test_the_admin_page_names_one_model_in_use_as_run_and_act_find_it(
     html = ada.get("/admin").text
     assert _in_use(html) == champion(ws).spec == default_model_spec(ws) == "majority@1"
     roles = _roles(html)
-    assert roles == {"majority@1": "in use, champion",
-                     "prior@1": "champion of prior (not in use)"}
+    assert roles == {"majority@1": "in use",
+                     "prior@1": "chosen version of prior (not in use)"}
     # [policy] model names another model: the page says acting and the exports use it
     ws.card.raw.setdefault("policy", {})["model"] = "prior@1"
     ws.save_card()
@@ -58,8 +58,8 @@ def test_the_admin_page_names_one_model_in_use_as_run_and_act_find_it(
     assert r.status_code == 303
     html = ada.get("/admin").text
     assert _in_use(html) == champion(ws).spec == default_model_spec(ws) == "prior@1"
-    assert _roles(html) == {"majority@1": "champion of majority (not in use)",
-                            "prior@1": "in use, champion"}
+    assert _roles(html) == {"majority@1": "chosen version of majority (not in use)",
+                            "prior@1": "in use"}
 
 
 def test_the_run_page_names_the_model_in_use_in_the_admin_pages_words(

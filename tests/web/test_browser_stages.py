@@ -63,7 +63,7 @@ def test_from_labelled_items_to_a_downloaded_export(lang_ws: Any, tmp_path: Path
                 if o.startswith("majority@")))
             page.select_option("#alias-name", "champion")
             page.click("form[aria-label='Promote a model'] button[type=submit]")
-            expect(page.locator("h1")).to_contain_text("the champion?")
+            expect(page.locator("h1")).to_contain_text("the model in use?")
             page.click("#confirm-yes")
             # the confirmation's POST lands before the next page is asked for (going on at
             # once would cancel it, and the run page would have no champion to run)

@@ -134,7 +134,7 @@ def test_destructive_admin_actions_ask_first(client_for: Any, queued_ws: Any) ->
     r = ada.post("/admin/alias", data={"model": model, "alias": "champion",
                                        "csrf": csrf_of(ada)}, follow_redirects=False)
     assert r.headers["location"].startswith("/admin/confirm")
-    assert "becomes champion" in ada.get(r.headers["location"]).text
+    assert "becomes the model in use" in ada.get(r.headers["location"]).text
     r = ada.post("/admin/alias", data={"model": model, "alias": "challenger",
                                        "csrf": csrf_of(ada)}, follow_redirects=False)
     assert r.headers["location"] == "/admin?done=alias-set"  # not destructive: no question

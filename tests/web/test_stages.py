@@ -96,7 +96,7 @@ def test_a_project_through_the_stage_pages(lang_app: Any) -> None:
 
 
 def test_the_admin_pages_champion_is_the_model_runs_use(lang_app: Any) -> None:
-    """The Admin page asks "Make M the champion? Runs, acting and the web app's
+    """The Admin page asks "Make M the model in use? Runs, acting and the web app's
     predictions will use M from now on"; confirmed, the Run stage still ran the model the
     evaluate verdict had chosen (M was only its own name's champion)."""
     from glamlab.evaluation.evaluate import fit_baselines

@@ -78,7 +78,7 @@ def resolve_model(ws: Workspace, spec: str | None = None,
                   policy: Policy | None = None, *, web: bool = False) -> ModelVersion:
     """The model act, export and link use: ``spec``, else ``[policy] model``, else the
     champion (the one ``glamlab run`` runs, :func:`glamlab.inference.champion_spec`),
-    else, when no model is marked champion, the model of the latest run with predictions
+    else, when no model is in use yet, the model of the latest run with predictions
     (:func:`choose_model` says so in a note). A champion with no predictions yet while
     another model has some is refused (run it first, or name the other one): act never
     writes the guesses of a model that was run only to be looked at (a baseline).
@@ -87,7 +87,7 @@ def resolve_model(ws: Workspace, spec: str | None = None,
 
 
 def _champion(ws: Workspace) -> ModelVersion | None:
-    """The champion ``glamlab run`` uses; None when no model is marked champion. (A model
+    """The champion ``glamlab run`` uses; None when no model is in use yet. (A model
     in use with no champion version, while others have one, is refused as run refuses.)"""
     from ..registry.models import champion
 
@@ -144,7 +144,7 @@ def _has_predictions(ws: Workspace, model_id: int) -> bool:
 def choose_model(ws: Workspace, spec: str | None = None, policy: Policy | None = None, *,
                  web: bool = False) -> tuple[ModelVersion, str | None]:
     """:func:`resolve_model`, with a note to show the person when the model is the latest
-    run's because no model is marked champion (None otherwise)."""
+    run's because no model is in use yet (None otherwise)."""
     from ..registry.models import get_model
 
     spec = spec or (policy.model if policy else None)

@@ -1012,7 +1012,7 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     policy = load_policy(ws.card, web=web)
     load_safety(ws.card, ws.root, web=web)
     # the model: --model, else [policy] model, else the champion (the latest run's only
-    # when no model is marked champion: said in the notes)
+    # when no model is in use yet: said in the notes)
     mv, fallback = choose_model(ws, model, policy, web=web)
     result: dict[str, Any] = {"format": fmt, "out": "-" if to_stdout else str(out),
                               "model": mv.spec, "notes": [fallback] if fallback else []}

@@ -5,8 +5,8 @@ through (one per item the model predicted: the ``predictions`` table's columns, 
 order), read from the database in chunks by one SQL query, with the scores at full
 precision, optionally filtered (top label, least score) and joined with item metadata
 fields. The model is chosen as ``glamlab act`` and ``glamlab export`` choose it: the one
-named, else ``[policy] model``, else the champion (the latest run's when no model is
-marked champion). Needs pandas (``pip install 'glamlab[tabular]'``).
+named, else ``[policy] model``, else the model in use (the latest run's when no model is
+in use yet). Needs pandas (``pip install 'glamlab[tabular]'``).
 """
 
 from __future__ import annotations

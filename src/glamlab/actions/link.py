@@ -192,7 +192,7 @@ def _batches(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
 def link_predictions(ws: Workspace, *, model: str | None = None, relink: bool = False,
                      batch: int = 200, user: str | None = None) -> LinkReport:
     """Link the predicted spans of ``model`` (default: the model act uses, the policy's
-    model, else the champion; the latest run's only when no model is marked champion,
+    model, else the champion; the latest run's only when no model is in use yet,
     said in the notes) to the authority file; see the module docstring."""
     from ..linking.authority import load_authority
     from ..tasks.kinds import task_kind

@@ -1,4 +1,4 @@
-"""What the champion predicts for one item, and what the policy and the safety checks
+"""What the model in use predicts for one item, and what the policy and the safety checks
 would do with it, writing nothing (the web app's ``/api/predict``)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class ItemDecision:
-    """What the champion predicts for one item and what the policy would do with it."""
+    """What the model in use predicts for one item and what the policy would do with it."""
 
     item_id: str
     model: str

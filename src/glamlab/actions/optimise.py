@@ -209,7 +209,7 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
     to a person now, rejected then; "now" is :func:`.act.policy_now`).
 
     ``result["notes"]``: what to tell the person about the model, as ``act``'s report
-    says it (:func:`.act.choose_model`): with no model marked champion, the thresholds
+    says it (:func:`.act.choose_model`): with no model in use yet, the thresholds
     are worked out on the latest run's model, and the note names it.
 
     ``web``: errors and warnings name the web app's pages (its Label, Run and Train
@@ -229,7 +229,7 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
 
         check_card_writable(ws.card_path)
     current = load_policy(ws.card, web=web)
-    # with no model marked champion, the latest run's model, said in the notes as act says it
+    # with no model in use yet, the latest run's model, said in the notes as act says it
     mv, fallback = choose_model(ws, model, current, web=web)
     from ..registry.overlap import check_disjoint
 
@@ -398,7 +398,7 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
                        "changes_items": preview.get("changes_items") or {},
                        "nouns": [kind.noun_one, kind.noun]},
         "policy": new_policy.to_toml(), "written": False,
-        # what to tell the person about the model: e.g. no model is marked champion, so
+        # what to tell the person about the model: e.g. no model is in use yet, so
         # these are the latest run's model's predictions (as act's report says it)
         "notes": [fallback] if fallback else [],
     }

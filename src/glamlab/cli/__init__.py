@@ -29,7 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("glamlab.cli.evaluate:train", "Fit a predictor on the train split and save it as a model."),
     "evaluate": ("glamlab.cli.evaluate:evaluate", "Leaderboard, intervals, comparisons and a verdict on the test split."),
     "models": ("glamlab.cli.models:models", "List saved models with aliases and test scores; promote, rollback."),
-    "retrain": ("glamlab.cli.models:retrain", "Challenger from labels + corrections vs champion, through the gate."),
+    "retrain": ("glamlab.cli.models:retrain", "Retrain on labels + corrections; the gate decides if it replaces the model in use."),
     "monitor": ("glamlab.cli.monitor:monitor", "Watch for drift; exit status 3 when an alert fires."),
     "trends": ("glamlab.cli.trends:trends", "Shares of labels per year/decade/field, corrected, with 95% intervals."),
     "serve": ("glamlab.cli.serve:serve", "Start the web app: labelling, review queue, reports, JSON API."),

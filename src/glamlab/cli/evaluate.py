@@ -139,10 +139,10 @@ def train(ctx: click.Context, predictor: str | None, name: str | None,
             lines = [f"Trained {res.model.spec} ({predictor}) on {res.train_items:,} "
                      "training items."]
         if res.champion and "in-use" in res.model.aliases:
-            lines.append(f"It is the champion of {res.model.name} (the first version), and "
-                         "the model glamlab run, act and export use.")
+            lines.append(f"It is the chosen version of {res.model.name} (the first one), "
+                         "and the model in use: glamlab run, act and export use it.")
         elif res.champion:
-            lines.append(f"It is the champion of {res.model.name} (the first version); the "
+            lines.append(f"It is the chosen version of {res.model.name} (the first one); the "
                          f"model in use stays {_in_use_spec(ws)}: to use this one instead, "
                          f"glamlab models promote {res.model.spec}.")
         lines.extend(res.notes)

@@ -11,14 +11,15 @@ from ._common import emit, json_option, open_ws
 @json_option
 @click.pass_context
 def models(ctx: click.Context, as_json: bool) -> None:
-    """List saved models (versions, aliases, metrics); promote or roll back a champion.
+    """List saved models (versions, aliases, metrics); choose the model in use or go back.
 
     \b
       glamlab models                       list them
-      glamlab models promote NAME@N        make version N the champion (and NAME the model in use)
-      glamlab models use NAME              run, act and export use NAME's champion
-                                           (NAME@N only if N is the champion)
-      glamlab models rollback NAME         give the title back to the previous champion
+      glamlab models promote NAME@N        make version N the model in use (NAME's
+                                           chosen version: NAME@champion)
+      glamlab models use NAME              run, act and export use NAME's chosen version
+                                           (NAME@N only if N is the chosen one)
+      glamlab models rollback NAME         go back to NAME's previously chosen version
     """
     if ctx.invoked_subcommand is None:
         from .evaluate import models as list_models
@@ -31,15 +32,15 @@ def models(ctx: click.Context, as_json: bool) -> None:
 @json_option
 @click.pass_context
 def promote(ctx: click.Context, spec: str, as_json: bool) -> None:
-    """Make SPEC (NAME@N or NAME@challenger) the champion, bypassing the gate (audited),
-    and NAME the project's model in use (what run, act and export use without --model)."""
+    """Make SPEC (NAME@N or NAME@challenger) the chosen version of NAME (its champion
+    alias), bypassing the gate (audited), and NAME the project's model in use (what run, act and export use without --model)."""
     from ..retraining.retrain import promote as do_promote
 
     ws = open_ws(ctx)
     # the Python API's promote: the champion of its name and the model in use, both
     mv = do_promote(ws, spec, actor=_actor(), reason="promoted by hand")
-    emit(mv.to_dict(), as_json, lambda d: f"{mv.spec} is now the champion of {mv.name}, and "
-                                          "the model glamlab run, act and export use.")
+    emit(mv.to_dict(), as_json, lambda d: f"{mv.spec} is now the model in use: the one "
+                                          "glamlab run, act and export use.")
 
 
 @models.command("use")
@@ -47,17 +48,18 @@ def promote(ctx: click.Context, spec: str, as_json: bool) -> None:
 @json_option
 @click.pass_context
 def use(ctx: click.Context, name: str, as_json: bool) -> None:
-    """Make NAME's champion the model that run, act and export use without --model (the
-    evaluate verdict sets it to the model it finds best; this is the person's choice).
-    A later champion of NAME (retrain, promote) takes over. NAME@N is accepted only when
-    version N is the champion: promote it first (glamlab models promote NAME@N)."""
+    """Make NAME's chosen version the model in use: the one run, act and export use
+    without --model (the evaluate verdict sets it to the model it finds best; this is the
+    person's choice). A version of NAME chosen later (retrain, promote) takes over. NAME@N
+    is accepted only when version N is the chosen one: promote it first (glamlab models
+    promote NAME@N)."""
     from ..registry import use_model
 
     ws = open_ws(ctx)
     mv = use_model(ws, name, actor=_actor(), reason="chosen by hand")
     emit(mv.to_dict(), as_json,
          lambda d: f"glamlab run (then act and export, on what it predicts) will now use "
-                   f"{mv.spec} (the champion of {mv.name}).")
+                   f"{mv.spec} (the chosen version of {mv.name}): it is the model in use.")
 
 
 @models.command("rollback")
@@ -65,17 +67,19 @@ def use(ctx: click.Context, name: str, as_json: bool) -> None:
 @json_option
 @click.pass_context
 def rollback(ctx: click.Context, name: str, as_json: bool) -> None:
-    """Give NAME's champion title back to the model that held it before."""
+    """Go back to NAME's previously chosen version (the one in use before the last
+    promotion)."""
     from ..retraining.retrain import rollback as do_rollback
 
     ws = open_ws(ctx)
     mv = do_rollback(ws, name, actor=_actor())
-    emit(mv.to_dict(), as_json, lambda d: f"Rolled back: {mv.spec} is the champion again.")
+    emit(mv.to_dict(), as_json, lambda d: f"Rolled back: {mv.spec} is the chosen version of {mv.name} "
+                                          "again.")
 
 
 @click.command()
-@click.option("--model", default=None, help="Whose champion to challenge (default: the model in "
-              "use).")
+@click.option("--model", default=None, help="Which model's chosen version to challenge (default: "
+              "the model in use).")
 @click.option("--n-boot", type=int, default=1000, show_default=True)
 @click.option("--window-start", default=None, help="Tabular: the first date of the newest "
               "labelled window (default: its last 28 days).")

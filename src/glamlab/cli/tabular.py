@@ -166,12 +166,15 @@ def split_by_time(ws: Workspace, cutoff: str | None, as_json: bool, *,
 
 def train(ws: Workspace, predictor: str, *, name: str | None, params: dict[str, Any],
           allow_leaky: bool, as_json: bool) -> None:
+    from ..registry import in_use
     from ..registry.tabular import train_tabular
 
     res = train_tabular(ws, predictor, params=params, name=name, allow_leaky=allow_leaky)
+    used = in_use(ws) == res["model"].split("@")[0]
     emit(res, as_json, lambda d: (
         f"Trained {d['model']} on {d['train_rows']:,} rows before {d['train_until']}"
-        + (" (the champion)." if d["champion"] else ".")
+        + (" (the model in use)." if d["champion"] and used else
+           " (the chosen version of its name)." if d["champion"] else ".")
         + "\nNext: glamlab backtest, then glamlab monitor as new rows arrive."))
 
 
@@ -203,8 +206,8 @@ def retrain(ws: Workspace, *, model: str | None, window_start: str | None, recen
     note = left_out_of_window(res["window_learned"])
     emit(res, as_json, lambda _d: "\n".join([
         f"On the newest labelled window ({res['window'][0]} to {res['window'][1]}, "
-        f"{res['window_rows']:,} rows), {res['metric']}: champion {s['champion']:.3f}, "
+        f"{res['window_rows']:,} rows), {res['metric']}: current model {s['champion']:.3f}, "
         f"challenger on the recent period {s['recent']:.3f}, on all rows {s['all']:.3f}.",
         *([note] if note else []),
         *[f"  - {r}" for r in res["gate"]["reasons"]],
-        f"Promoted {res['saved']}." if res["saved"] else "Kept the champion."]))
+        f"Promoted {res['saved']}." if res["saved"] else "Kept the current model."]))

@@ -24,7 +24,7 @@ def stage_run(ws: Workspace, say: Say) -> dict[str, Any]:
         say("No model is in use yet, so there is nothing to run over the collection; "
             "skipping this stage. (Compare models with glamlab evaluate and choose the model "
             "in use first: glamlab models use NAME.)")
-        return {"skipped": "no champion model"}
+        return {"skipped": "no model in use"}
     say(f"Running the model in use ({spec}) over every item of the collection. Items it "
         "has already predicted are skipped, so this is safe to repeat.")
     report = run(ws, spec, workers=min(2, os.cpu_count() or 1), progress=True)

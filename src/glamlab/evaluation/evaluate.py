@@ -551,8 +551,8 @@ def _use(ws: Workspace, result: EvaluationResult) -> None:
     assert result.chosen is not None
     mv = get_model(ws, result.chosen)
     if "champion" not in mv.aliases:
-        result.verdict += (f" {mv.spec} is not the champion of {mv.name}: `glamlab models "
-                           f"promote {mv.spec}` to use it.")
+        result.verdict += (f" {mv.spec} is not the chosen version of {mv.name}: `glamlab "
+                           f"models promote {mv.spec}` to make it the model in use.")
         result.chosen = None
         return
     use_model(ws, mv.spec, actor="glamlab evaluate", reason=result.verdict)

@@ -155,8 +155,8 @@ def champion_spec(ws: Workspace, *, web: bool = False) -> str:
     try:
         return f"{champion(ws).name}@champion"
     except ModelNotFound as exc:
-        # no name chosen and no champion at all: "no model is in use yet" (the registry's
-        # words, "no model is marked champion", are a name's champion's)
+        # no name chosen and no champion at all: "no model is in use yet" (as the
+        # registry says it too); else the registry's words on the name in use
         what = "no model is in use yet" if in_use(ws) is None else exc.message
         if web:
             raise ModelNotFound(f"{what}, so there is no model to run",

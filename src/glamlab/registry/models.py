@@ -205,10 +205,10 @@ def use_model(ws: Workspace, spec: str, *, actor: str = "glamlab",
     mv = champion(ws, given.name)
     if "@" in spec and given.id != mv.id:
         raise ModelNotFound(
-            f"{given.spec} is not the champion of {given.name} ({mv.spec} is): glamlab run, "
-            f"act and export use the champion of the model in use, so {given.spec} cannot "
-            "be made the model in use as it is",
-            hint=f"make it the champion first: glamlab models promote {given.spec} (it is "
+            f"{given.spec} is not the chosen version of {given.name} ({mv.spec} is): "
+            f"glamlab run, act and export use the chosen version of the model in use, so "
+            f"{given.spec} cannot be made the model in use as it is",
+            hint=f"choose that version first: glamlab models promote {given.spec} (it is "
                  f"then the model in use too); or run it once as it is: glamlab run "
                  f"--model {given.spec}")
     with ws.store.write() as conn:
@@ -229,8 +229,9 @@ def in_use(ws: Workspace) -> str | None:
 
 
 def champion(ws: Workspace, name: str | None = None) -> ModelVersion:
-    """The champion of ``name`` (a model name; ``NAME@...`` is read as NAME), or, without
-    a name, of the project's model in use: one per project, the name :func:`use_model`
+    """The champion of ``name`` (a model name; ``NAME@...`` is read as NAME): the version
+    of that name chosen for use (its ``champion`` alias). Without a name, the champion of
+    the project's model in use, the model ``glamlab run``, act and export use: one per project, the name :func:`use_model`
     chose (the evaluate verdict's best model, or the person's choice: ``glamlab models
     promote``/``use``, the Admin page), else the first name that got a champion. Each
     name keeps its own champion (retrain and rollback work on one name); a later name's
@@ -248,13 +249,14 @@ def champion(ws: Workspace, name: str | None = None) -> ModelVersion:
         found = conn.execute(q.order_by(t.model_aliases.c.updated_at.desc()).limit(1)).scalar()
     if found is None and not name and in_use(ws) is not None:
         raise ModelNotFound(
-            f"the model in use, {in_use(ws)!r}, has no champion version",
+            f"the model in use, {in_use(ws)!r}, has no chosen version",
             hint=f"promote one: glamlab models promote {in_use(ws)}@N")
     if found is None:
         raise ModelNotFound(
-            "no model is marked champion" + (f" among the versions of {name!r}" if name else ""),
-            hint="train one (glamlab train PREDICTOR: the first version of a name becomes its "
-                 "champion), or promote one: glamlab models promote NAME@N")
+            f"no version of {name!r} is chosen for use yet" if name else
+            "no model is in use yet",
+            hint="train one (glamlab train PREDICTOR: the first version of a name is the one "
+                 "chosen for use), or promote one: glamlab models promote NAME@N")
     return get_model(ws, f"{found}@champion")
 
 

@@ -61,7 +61,8 @@ def report_sections(result: EvaluationResult, *, title_prefix: str = "") -> list
     sections = [Section("Verdict", text=result.verdict, kind="verdict")]
     for w in result.warnings:
         sections.append(Section("Warning", text=w, kind="warning"))
-    board = result.leaderboard
+    # copies: the result's own rows stay as they are, so a second call says the same
+    board = [dict(r) for r in result.leaderboard]
     for r in board:
         if r["in_sample"]:  # chosen on the test split: its figure is not one to expect
             r["candidate"] += " (in-sample: chosen on the test split)"

@@ -7,6 +7,32 @@ from typing import Any
 
 from ..monitoring.monitor import MonitorReport
 
+#: what a signal's value means, by the statistic its description names: the term stays
+#: for the data scientist, the sentence is for the curator (first match wins)
+VALUE_WORDS = (
+    (("Kolmogorov", "KS D"), "The value is the largest gap between this window's values and "
+     "the reference's (Kolmogorov–Smirnov distance): 0 means the same spread of values, 1 "
+     "that they do not overlap at all."),
+    (("Jensen", "(JS)"), "The value says how different this window's mix is from the "
+     "reference's (Jensen–Shannon distance): 0 means the same mix, 1 nothing in common."),
+    (("AUC",), "The value says how easily a model can tell this window's items from the "
+     "reference's (AUC): 0.5 means it cannot, so nothing changed; 1 means always."),
+)
+#: the other statistics a description may name, said as context only
+CONTEXT_WORDS = {"chi-square": "chi-square: a test of the same difference",
+                 "Wasserstein": "Wasserstein: how far the values moved, in their own units"}
+
+
+def value_words(description: str) -> str:
+    """What the value of the signal ``description`` describes means, in words (a
+    rate's description says it itself: '')."""
+    said = next((words for terms, words in VALUE_WORDS
+                 if any(t in description for t in terms)), "")
+    context = [w for t, w in CONTEXT_WORDS.items() if t in description]
+    if said and context:
+        said += " For context: " + "; ".join(context) + "."
+    return said
+
 
 def _svg_series(name: str, points: list[tuple[str, float | None, float | None, str]]) -> str:
     """Inline SVG: the signal value per window (dots), its alert threshold (dashed)."""
@@ -70,11 +96,15 @@ def signal_sections(data: dict[str, Any]) -> str:
             f"<tr><td>{html.escape(k)}</td><td>{'' if v is None else f'{v:.4f}'}</td>"
             f"<td>{'' if t is None else f'{t:.4f}'}</td><td class='{s.replace(' ', '-')}'>"
             f"{html.escape(s)}</td></tr>" for k, v, t, s in points)
+        words = value_words(descriptions[name])
         sections.append(
-            f"<section><h2>{html.escape(name)}</h2><p>{html.escape(descriptions[name])}</p>"
-            f"{_svg_series(name, points)}<table><thead><tr><th>window</th><th>value</th>"
-            f"<th>threshold</th><th>status</th></tr></thead><tbody>{rows}</tbody></table>"
-            "</section>")
+            f"<section><h2>{html.escape(name.replace('_', ' '))}</h2>"
+            f"<p>{html.escape(descriptions[name])}</p>"
+            + (f"<p class='note'>{html.escape(words)}</p>" if words else "")
+            + f"{_svg_series(name, points)}<table><thead><tr><th>window</th>"
+            "<th><abbr title='how different the window is from the reference'>value</abbr></th>"
+            "<th><abbr title='above it, the window raises an alert'>alert threshold</abbr></th>"
+            f"<th>status</th></tr></thead><tbody>{rows}</tbody></table></section>")
     return "".join(sections)
 
 
@@ -93,8 +123,11 @@ table{{border-collapse:collapse;margin:.5em 0 1.5em}} td,th{{border:1px solid #c
 </style></head><body>
 <h1>Monitoring report: {html.escape(report.model)}</h1>
 <p class="verdict">{html.escape(verdict)}</p>
-<p>Reference: {html.escape(report.reference)} ({report.reference_size:,} items). Thresholds are
-calibrated on chunks of the reference (mean + {report.config.sigma:g} sd of the chunk statistics);
+<p>Reference: {html.escape(report.reference)} ({report.reference_size:,} items): what the
+collection looked like when the model was checked. Each window (a run, a day or a week of new
+items) is compared with it. Thresholds are set on chunks of the reference itself: the usual
+value plus {report.config.sigma:g} standard deviations (sd, its usual variation) of the same
+measure between chunks, so a value above it is more change than the reference shows on its own;
 windows under {report.config.min_window} items are not judged. Dashed red line: the alert
 threshold.</p>
 {''.join(sections)}

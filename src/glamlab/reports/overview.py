@@ -30,7 +30,7 @@ def _section(title: str, fn: Callable[[Workspace], dict[str, Any]], ws: Workspac
 
 def leaderboard(ws: Workspace) -> dict[str, Any]:
     """The newest evaluation of each candidate, best first, and the latest verdict on
-    the baselines (a retrain's champion-against-challenger evaluation is not one)."""
+    the baselines (a retrain's comparison of the model in use with its challenger is not one)."""
     from ..evaluation import history
     from ..workspace.verdict import baseline_verdict
 
@@ -221,7 +221,7 @@ def compute_export_check(ws: Workspace) -> dict[str, Any]:
     same function its download link calls, and store the warnings that export gives (in
     the web app's words): e.g. an entities project's spans a reviewer settled on that no
     longer lie on the re-ingested text, which the file leaves out; and its notes (whose
-    predictions they are, when no model is marked champion). An entities project's IIIF
+    predictions they are, when no model is in use yet). An entities project's IIIF
     annotations download is written too: ``iiif_left_out`` says how many mentions it
     leaves out, why and what to do (:func:`~glamlab.actions.entity_export.iiif_left_out_web`)."""
     import tempfile
@@ -245,7 +245,7 @@ def compute_export_check(ws: Workspace) -> dict[str, Any]:
                 # page (no word boxes, no canvas), counted by the export itself
                 iiif = iiif_left_out_web(export_entities(
                     ws, "iiif", Path(folder) / "export.iiif.json", web=True))
-        # and which model it is, when no model is marked champion (the latest run's)
+        # and which model it is, when no model is in use yet (the latest run's)
         result: dict[str, Any] = {"warnings": list(res.get("warnings") or []),
                                   "notes": list(res.get("notes") or []),
                                   "iiif_left_out": iiif}

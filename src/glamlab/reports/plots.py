@@ -313,7 +313,10 @@ def backtest_chart(report: BacktestReport) -> str:
     series: dict[str, Sequence[tuple[float, float]]] = {
         m: [(float(i), f.scores[m][report.metric]) for i, f in enumerate(report.folds)]
         for m in report.models}
-    return line_chart(series, title=f"{report.metric} by month", y_label=report.metric,
+    from .words import measure_words
+
+    said = measure_words(report.metric)  # the measure in words, as the page's table says it
+    return line_chart(series, title=f"{said} by month", y_label=said,
                       x_labels=[f.origin[:7] for f in report.folds])
 
 

@@ -20,8 +20,8 @@ def latest_evaluation(ws: Workspace, *, with_baselines: bool = False
                       ) -> EvaluationResult | None:
     """The newest ``glamlab evaluate`` (every candidate it compared), or None. With
     ``with_baselines``, the newest that compared models with the baselines (its verdict
-    says whether to automate; a retrain's champion-against-challenger evaluation does
-    not), when there is one."""
+    says whether to automate; a retrain's comparison of the model in use with its challenger
+    does not), when there is one."""
     from types import SimpleNamespace
 
     from ..evaluation import CandidateResult, EvaluationResult

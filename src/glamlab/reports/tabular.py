@@ -12,6 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from .html import Section, render_page, table_html
 from .plots import bar_chart, drift_chart, line_chart
+from .words import measure_sentence, measure_words, measures_note
+
+#: what an estimate is, beside it: a curator does not read "calibrated" or "CBPE"
+ESTIMATE_WORDS = ("Estimated: what the model's own probabilities (adjusted on rows whose "
+                  "outcome is known) say its {m} is, before the window's outcomes are known, "
+                  "with a 95% interval [from, to]; trusted: whether that estimate can be "
+                  "relied on. Realised: the {m} measured once the outcomes are imported.")
+#: what a column's bar in a drift chart is
+Z_WORDS = ("Each bar is how far a column moved from its usual values, in multiples of its "
+           "usual variation (z); above the dashed line it is flagged.")
 
 if TYPE_CHECKING:
     from ..evaluation.backtest import BacktestReport
@@ -20,8 +30,8 @@ if TYPE_CHECKING:
 
 def monitor_sections(report: TabularMonitorReport) -> list[Section]:
     ws = report.windows
-    m = (ws[0].estimate.metric if ws else "f1")
-    m = "F1" if m == "f1" else f"count {m.upper()}"
+    metric = (ws[0].estimate.metric if ws else "f1")
+    m = "F1" if metric == "f1" else f"count {measure_words(metric)}"
     series: dict[str, Sequence[tuple[float, float]]] = {
         f"estimated {m}": [(float(i), w.estimate.value) for i, w in enumerate(ws)]}
     realised = [(float(i), w.estimate.realised) for i, w in enumerate(ws)
@@ -35,9 +45,14 @@ def monitor_sections(report: TabularMonitorReport) -> list[Section]:
              "trusted": "yes" if w.estimate.trusted else "no",
              f"realised {m}": "" if w.estimate.realised is None else f"{w.estimate.realised:.3f}"}
             for w in ws]
+    cols = list(rows[0]) if rows else []
+    said = ["window", "rows", "drift flagged", "most likely cause",
+            f"estimated {m} [95% interval]", "estimate trusted", f"realised {m}"]
     sections = [
         Section("Windows", text=report.summary().splitlines()[0],
-                html=table_html(rows, list(rows[0]) if rows else [])),
+                html=table_html(rows, cols, headers=said[:len(cols)],
+                                titles=[None, None, None, None, metric, None, metric]),
+                note=" ".join([ESTIMATE_WORDS.format(m=m), measure_sentence(metric)]).strip()),
         Section("Estimated and realised performance",
                 html=line_chart(series, title=f"{m} by window", y_label=m,
                                 x_labels=[w.drift.start for w in ws])),
@@ -45,7 +60,7 @@ def monitor_sections(report: TabularMonitorReport) -> list[Section]:
     for w in ws:
         sections.append(Section(
             f"{w.drift.start} to {w.drift.end}" + (" — drift" if w.drift.flagged else ""),
-            text=w.summary(), html=drift_chart(w.drift),
+            text=w.summary(), html=drift_chart(w.drift), note=Z_WORDS,
             kind="warning" if w.drift.flagged else ""))
     if report.skipped:
         sections.append(Section("Windows not checked", text=" ".join(
@@ -76,16 +91,18 @@ def monitor_sections_html(data: dict[str, Any]) -> str:
            if w.get("estimate", {}).get("estimate") is not None]
     real = [(float(i), float(w["estimate"]["realised"])) for i, w in enumerate(wins)
             if w.get("estimate", {}).get("realised") is not None]
-    metric = str(next((w["estimate"].get("metric") for w in wins if w.get("estimate")),
-                      "F1")).upper()
+    stored = str(next((w["estimate"].get("metric") for w in wins if w.get("estimate")),
+                      "f1"))
+    metric = "F1" if stored.lower() == "f1" else measure_words(stored)
     if est:
         series: dict[str, Sequence[tuple[float, float]]] = {f"estimated {metric}": est}
         if real:
             series[f"realised {metric}"] = real
         parts.append(f"<section><h3>Estimated and realised {_html.escape(str(metric))}</h3>"
-                     "<p>Before the outcomes of a window are known, the model's calibrated "
-                     "probabilities estimate how well it does; once they are imported, the "
-                     "realised value is drawn beside it.</p>"
+                     "<p>Before the outcomes of a window are known, the model's own "
+                     "probabilities (adjusted on rows whose outcome is known) estimate how "
+                     "well it does; once they are imported, the realised value is drawn "
+                     "beside it. " + _html.escape(measure_sentence(stored)) + "</p>"
                      + line_chart(series, title=f"{metric} by window", y_label=str(metric),
                                   x_labels=[str(w.get("start")) for w in wins]) + "</section>")
     for w in wins:
@@ -103,7 +120,9 @@ def monitor_sections_html(data: dict[str, Any]) -> str:
                      f"{_html.escape(str(w.get('end')))}: drift</h3>"
                      + (f"<p>Most likely cause: <b>{_html.escape(str(cause))}</b>.</p>"
                         if cause else "")
-                     + f"<ul>{items}</ul>{chart}</section>")
+                     + f"<ul>{items}</ul>{chart}"
+                     + (f"<p class='note'>{_html.escape(Z_WORDS)}</p>" if chart else "")
+                     + "</section>")
     for w in data.get("skipped") or []:
         parts.append(f"<section class='warning'><h3>{_html.escape(str(w.get('start')))} to "
                      f"{_html.escape(str(w.get('end')))}: not checked</h3>"
@@ -122,12 +141,19 @@ def backtest_sections(report: BacktestReport) -> list[Section]:
 
     rows = [{"model": m, **{k: f"{v['value']:.3f} [{v['low']:.3f}, {v['high']:.3f}]"
                             for k, v in report.overall[m].items()}} for m in report.models]
-    cols = ["model", *report.overall[report.models[0]].keys()]
-    sections = [Section("Overall, with 95% intervals", html=table_html(rows, cols))]
+    names = list(report.overall[report.models[0]].keys())
+    # each measure in words, its stored name in the header's tooltip and what it means
+    # in the note (a curator reading the page, or its table pasted into Excel)
+    sections = [Section("Overall, with 95% intervals", html=table_html(
+        rows, ["model", *names], headers=["model", *map(measure_words, names)],
+        titles=[None, *names]),
+        note="Each figure is followed by its 95% interval [from, to]: the range the true "
+             "figure most likely lies in. " + measures_note(names))]
     if report.notes:
         sections.append(Section("Notes", kind="warning", html="<ul class='notes'>" + "".join(
             f"<li>{escape(n)}</li>" for n in report.notes) + "</ul>"))
-    sections.append(Section(f"{report.metric} by month", html=backtest_chart(report)))
+    sections.append(Section(f"{measure_words(report.metric)} by month",
+                            html=backtest_chart(report), note=measure_sentence(report.metric)))
     return sections
 
 

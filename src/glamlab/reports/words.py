@@ -117,3 +117,40 @@ def plain_html(html: str | None) -> str:
 
 
 _SVG_OPEN = re.compile(r"<svg\b(?![^>]*/>)", re.I)
+
+
+#: the measures of a tabular project's backtest and monitor, by their stored names: the
+#: words a curator reads (the term kept in brackets for the data scientist), and a
+#: sentence saying what the figure means
+MEASURE_WORDS = {
+    "f1": ("F1", "how well the yes/no predictions match what happened, missed cases and "
+                 "false alarms alike: 1 is perfect, 0 is none right"),
+    "auc": ("ranking (AUC)", "how often the model gives a row that turned out yes a higher "
+                             "probability than one that did not: 0.5 is a coin toss, 1 is "
+                             "always"),
+    "brier": ("probability error (Brier score)", "the average squared gap between the "
+              "predicted probability and what happened (1 or 0): 0 is perfect, lower is "
+              "better"),
+    "mae": ("average miss (MAE)", "mean absolute error: how far the predicted count is from "
+                                  "the real count, on average; lower is better"),
+    "rmse": ("average miss, large misses weighing more (RMSE)", "root mean squared error: as "
+             "the average miss, but a large miss counts more; lower is better"),
+}
+
+
+def measure_words(name: str) -> str:
+    """A backtest's or monitor's measure (``brier``) in a curator's words
+    (``probability error (Brier score)``); an unknown one as it is."""
+    return MEASURE_WORDS.get(name.lower(), (name, ""))[0]
+
+
+def measure_sentence(name: str) -> str:
+    """What the measure means, in a sentence ("probability error (Brier score): the
+    average squared gap ..."); '' for an unknown one."""
+    words, means = MEASURE_WORDS.get(name.lower(), (name, ""))
+    return f"{words}: {means}." if means else ""
+
+
+def measures_note(names: list[str] | tuple[str, ...]) -> str:
+    """The sentences of ``names``' measures, for a report's note."""
+    return " ".join(s for s in (measure_sentence(n) for n in dict.fromkeys(names)) if s)

@@ -79,7 +79,8 @@ def decide(metric: str, champion: float, challenger: float, *, config: GateConfi
                        f"more than the allowed {config.max_drop:.3f}")
     if gain < config.min_gain:
         ok = False
-        minus = "champion minus challenger" if lower_is_better else "challenger minus champion"
+        minus = ("current model minus challenger" if lower_is_better
+                 else "challenger minus current model")
         reasons.append(f"{metric} {'improves' if lower_is_better else 'gains'} {gain:+.3f} "
                        f"({minus}), less than the required {config.min_gain:.3f}")
     for name, (ch_value, n) in sorted((challenger_slices or {}).items()):

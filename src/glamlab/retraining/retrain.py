@@ -52,7 +52,7 @@ class RetrainReport:
                     f"({self.corrections:,} of them from reviewers' corrections).")
         verdict = self.comparison.get("verdict", "")
         if self.promoted:
-            tail = (f"Promoted: {self.challenger} is now the champion; {self.champion} is kept "
+            tail = (f"Promoted: {self.challenger} now replaces {self.champion}, which is kept "
                     "as 'previous' (glamlab models rollback undoes this).")
         else:
             tail = f"Not promoted: {self.challenger} stays 'challenger'."
@@ -120,7 +120,7 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
     if cmp.b != chall.spec:
         cmp = cmp.flipped()
     comparison = {"champion": a, "challenger": b, "difference": cmp.difference,
-                  "p_value": cmp.p_value, "verdict": cmp.describe("champion", "challenger"),
+                  "p_value": cmp.p_value, "verdict": cmp.describe("current model", "challenger"),
                   "mcnemar": cmp.mcnemar}
 
     cfg = GateConfig.from_card(ws.card.section("gate"))
@@ -210,13 +210,14 @@ def _make_champion(ws: Workspace, spec: str, *, actor: str = "glamlab",
 
 
 def rollback(ws: Workspace, name: str, *, actor: str = "glamlab") -> ModelVersion:
-    """Give the champion title back to the model that held it before."""
+    """Go back to the version of ``name`` chosen before the last promotion (its
+    ``previous`` alias becomes ``champion`` again)."""
     name = name.split("@")[0]
     try:
         prev = get_model(ws, f"{name}@previous")
     except ModelNotFound:
         versions = [m for m in list_models(ws) if m.name == name]
-        raise ModelNotFound(f"{name} has no previous champion to roll back to",
+        raise ModelNotFound(f"{name} has no previously chosen version to roll back to",
                             hint="versions: " + ", ".join(m.spec for m in versions)
                             + "; promote one with glamlab models promote NAME@N") from None
     current = get_model(ws, f"{name}@champion")

@@ -66,22 +66,23 @@ class TabularRetrainReport:
     def summary(self) -> str:
         s = self.scores
         head = (f"On the newest labelled window ({self.window[0]} to {self.window[1]}, "
-                f"{self.window_rows:,} rows), {self.metric}: champion {s['champion']:.3f}, "
+                f"{self.window_rows:,} rows), {self.metric}: current model {s['champion']:.3f}, "
                 f"challenger on the recent period {s['recent']:.3f}, on all rows {s['all']:.3f}.")
         verdict = (f"Promote the {self.chosen} challenger." if self.promoted else
-                   f"Keep the champion (best challenger: {self.chosen}).")
+                   f"Keep the current model (best challenger: {self.chosen}).")
         note = self.left_out()
         return "\n".join([head, *([note] if note else []),
                           *[f"  - {r}" for r in self.decision.reasons], verdict])
 
 
 def left_out_of_window(n: int) -> str | None:
-    """What to say about the window's rows the champion learned from (left out)."""
+    """What to say about the window's rows the current model learned from (left out)."""
     if not n:
         return None
     one = n == 1
     return (f"{n:,} labelled row{'' if one else 's'} of this window {'is' if one else 'are'} "
-            f"left out: the champion learned from {'it' if one else 'them'} (a date corrected "
+            f"left out: the current model learned from {'it' if one else 'them'} (a date "
+            "corrected "
             "after it was trained, or a window starting before its training period ended), "
             f"and scored on {'it' if one else 'them'} it would be judged in-sample.")
 
@@ -123,9 +124,9 @@ def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: Tabu
         window = window[~seen]
         if window.empty:
             raise EvaluationError(
-                f"the champion learned from every labelled row between {start.date()} and "
+                f"the current model learned from every labelled row between {start.date()} and "
                 f"{end.date()}, so scored there it would be judged in-sample",
-                hint="retrain on a later window (--window-start DATE after the champion's "
+                hint="retrain on a later window (--window-start DATE after the current model's "
                      "training period), once its outcomes are in")
     if recent[schema.label_column].nunique() < 2:
         raise EvaluationError(f"the {recent_days} days before {start.date()} have too few "
@@ -160,7 +161,8 @@ def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: Tabu
         # version would be the champion again under another number
         decision = GateDecision(False, [f"{metric} {scores['champion']:.3f} → "
                                         f"{scores[chosen]:.3f}: the challenger does exactly as "
-                                        "the champion on this window, so the champion is kept"],
+                                        "the current model on this window, so the current "
+                                        "model is kept"],
                                 decision.champion, decision.challenger)
     return TabularRetrainReport((str(start.date()), str(end.date())), len(window), metric, scores,
                                 {"recent": len(recent), "all": len(before)}, chosen, decision,

@@ -45,6 +45,8 @@ def _label(group: str | None) -> str:
 
 
 def trend_page(result: TrendResult) -> str:
+    from .words import method_words
+
     groups = result.groups()
     measure = result.settings.get("measure")
     intro = (f"Share of items with each label per {result.by}, from the predictions of "
@@ -57,8 +59,6 @@ def trend_page(result: TrendResult) -> str:
              "reliable there, and its band holds at least the uncorrected share's; hover "
              "for why).")
     if not result.corrected:  # the "corrected" line is the raw one
-        from .words import method_words
-
         intro = intro.replace(f"the corrected share ({result.method}) removes the model's "
                               "measured errors", "the second line is not corrected here ("
                               + method_words(result) + ")")
@@ -71,7 +71,10 @@ def trend_page(result: TrendResult) -> str:
                  "spread and that factor's uncertainty. "
                  "Hollow points: groups too small to say much, or types the test split cannot "
                  "correct (hover for why).")
-    if result.notes:  # e.g. no champion: the latest run's model's predictions, which one
+    if result.corrected and not measure:
+        # the method's name (cpcc, acc, emq...) is for the data scientist: in words too
+        intro = " ".join([intro, method_words(result)])
+    if result.notes:  # e.g. no model in use: the latest run's model's predictions, which one
         intro = " ".join([intro, *result.notes])
     sections = [Section("What this shows", text=intro, html=toggles(result))]
     for label in result.labels:
@@ -84,10 +87,18 @@ def trend_page(result: TrendResult) -> str:
     table = [{**r, "group": _label(r["group"])} for r in result.table()]
     cols = ["group", "series", "name", "n", *result.value_columns(), "low", "high", "status",
             "per_1000_words"]
-    sections.append(Section("Every number", html=table_html(table, cols),
-                            note="The same table as --csv / --parquet / --json."))
+    raw, corrected = result.value_columns()
+    said = ["group", "series", "name", "items", raw.replace("_", " "),
+            corrected.replace("_", " "), "95% interval from", "to", "status",
+            "per 1,000 words"]
+    sections.append(Section("Every number", html=table_html(
+        table, cols, headers=said, titles=[None, None, None, "n", raw, corrected, "low",
+                                           "high", None, "per_1000_words"]),
+        note="The same table as --csv / --parquet / --json (their column names in each "
+             "header's tooltip)."))
     return render_page(f"Trends by {result.by}", sections,
-                       subtitle=f"model {result.model}, method {result.method}", script=SCRIPT)
+                       subtitle=f"model {result.model}, correction method {result.method}",
+                       script=SCRIPT)
 
 
 def terms_chart(result: TrendResult, groups: list[str | None] | None = None) -> str:

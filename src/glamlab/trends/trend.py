@@ -102,7 +102,7 @@ class TrendResult:
     where: dict[str, Any] = field(default_factory=dict)
     terms: list[TermRow] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
-    #: what to tell the person about the figures: with no model marked champion (and none
+    #: what to tell the person about the figures: with no model in use yet (and none
     #: named), that they count the latest run's model's predictions, and which (as
     #: ``glamlab act`` says it, :func:`glamlab.actions.act.choose_model`)
     notes: list[str] = field(default_factory=list)
@@ -231,7 +231,7 @@ def resolve_model(ws: Workspace, model: str | None) -> ModelVersion:
 def choose_model(ws: Workspace, model: str | None, *, web: bool = False
                  ) -> tuple[ModelVersion, str | None]:
     """:func:`resolve_model`, with the note :func:`glamlab.actions.act.choose_model` gives
-    when the model is the latest run's because no model is marked champion (None
+    when the model is the latest run's because no model is in use yet (None
     otherwise). ``web``: the note names the web app's pages, not commands."""
     from ..actions.act import choose_model as act_model
     from ..actions.policy import load_policy
@@ -276,7 +276,7 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
     that picks the method.
 
     Without ``model``, the model act and export use (:func:`resolve_model`); when no model
-    is marked champion that is the latest run's, and ``notes`` says so and names it
+    is in use yet that is the latest run's, and ``notes`` says so and names it
     (``web``: the note names the web app's pages, not commands)."""
     if (isinstance(min_items, bool) or not isinstance(min_items, numbers.Integral)
             or min_items < 1):

@@ -247,8 +247,8 @@ class SpanAddedOut(BaseModel):
 class PredictIn(BaseModel):
     item_id: str = Field(min_length=1, max_length=500)
     model: str | None = Field(None, max_length=200,
-                              description="model name; its champion is used (default: the "
-                                          "model in use)")
+                              description="model name; its chosen version (NAME@champion) "
+                                          "is used (default: the model in use)")
 
 
 class PolicyDecisionOut(BaseModel):
@@ -619,10 +619,10 @@ def post_text_span(request: Request, item_id: str, body: SpanIn,
 
 
 @router.post("/predict", response_model=PredictOut,
-             responses={404: {"model": ErrorOut, "description": "no such item, or no champion"}})
+             responses={404: {"model": ErrorOut, "description": "no such item, or no model in use"}})
 def predict(request: Request, body: PredictIn,
             user: User = Depends(api_writer("viewer", "predict"))) -> dict[str, Any]:
-    """Predict one item with the champion model, and say what the policy would do with
+    """Predict one item with the model in use, and say what the policy would do with
     each label (nothing is written)."""
     from ..actions import decide_item
     from .images import known_item

@@ -1,5 +1,5 @@
 # ruff: noqa: B008  (FastAPI declares dependencies as Depends(...) defaults)
-"""Admin pages: users and roles, and which model version is champion or challenger."""
+"""Admin pages: users and roles, and which model version is in use (its name's champion) or challenger."""
 
 from __future__ import annotations
 
@@ -56,12 +56,13 @@ def model_in_use(ws: Workspace) -> tuple[str | None, str | None]:
 
 
 def _role(name: str, spec: str, aliases: list[str], in_use: str | None) -> str:
-    """The Aliases cell: "in use" on the one model in use, and a champion that is not
-    in use said to be only its name's."""
+    """The Aliases cell: "in use" on the one model in use, and a champion (a name's
+    chosen version) that is not in use said to be only its name's."""
     words = ["in use"] if spec == in_use else []
     for alias in aliases:
         if alias == "champion":
-            words.append("champion" if spec == in_use else f"champion of {name} (not in use)")
+            if spec != in_use:
+                words.append(f"chosen version of {name} (not in use)")
         elif alias != "in-use":
             words.append(alias)
     return ", ".join(words)
@@ -82,9 +83,9 @@ CONFIRM = {
     "remove": ("/admin/users/remove", "Remove {username}?",
                "They can no longer sign in, and their sessions and API tokens stop working at "
                "once. Their past labels and decisions stay.", "Yes, remove {username}"),
-    "champion": ("/admin/alias", "Make {model} the champion?",
+    "champion": ("/admin/alias", "Make {model} the model in use?",
                  "Runs, acting and the web app's predictions will use {model} from now on, "
-                 "instead of the model in use now.", "Yes, {model} becomes champion"),
+                 "instead of the model in use now.", "Yes, {model} becomes the model in use"),
 }
 
 
@@ -134,7 +135,8 @@ def admin_alias(request: Request, form: FormData = Depends(form_of),
                 user: User = Depends(writer("admin", "change models"))) -> Response:
     alias = str(form.get("alias") or "champion")
     if alias not in ("champion", "challenger"):
-        raise HTTPException(422, "alias must be champion or challenger")
+        raise HTTPException(422, "alias must be 'champion' (the model in use) or "
+                                 "'challenger'")
     if alias == "champion" and form.get("confirmed") != "yes":
         # a model that does not exist is said now, before asking to confirm it
         model = str(form.get("model") or "")
@@ -146,7 +148,7 @@ def admin_alias(request: Request, form: FormData = Depends(form_of),
         # becomes the name's previous, for a rollback; the model in use is this one)
         from ...retraining import promote
 
-        promote(ws, model, actor=user.username, reason="made champion on the Admin page")
+        promote(ws, model, actor=user.username, reason="made the model in use on the Admin page")
     else:
         set_alias(ws, model, alias, actor=user.username)
     request.app.state.models.clear()

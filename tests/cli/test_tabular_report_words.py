@@ -1,0 +1,48 @@
+"""``glamlab backtest --html`` and ``glamlab monitor --html`` of a tabular project say
+their measures in words (the Brier score as a probability error, AUC as ranking, what an
+estimate and z are), the term kept beside it for the data scientist, on the bundled
+real bookings."""
+
+from __future__ import annotations
+
+import pytest
+
+from glamlab.cli import main
+from tests import bookings
+from tests.cli.test_tabular import NEVER, _run, table  # noqa: F401
+from tests.helpers_page_words import read_page
+
+
+@pytest.mark.slow
+def test_backtest_and_monitor_pages_say_their_measures_in_words(tmp_path, capsys,
+                                                                table) -> None:  # noqa: F811
+    assert bookings.SAMPLE
+    ws = str(tmp_path / "ws")
+    _run(capsys, "init", ws, "--task", "no-shows", "--modality", "tabular", "--labels", "0,1")
+    w = ["-w", ws]
+    _run(capsys, *w, "ingest", str(table / "history.csv"), "--time-column", "arrival_date",
+         "--label-column", "is_canceled", "--id-column", "id", "--group-column", "hotel",
+         *[f"--never-feature={c}" for c in NEVER], "--never-feature", "reservation_status")
+    _run(capsys, *w, "labels", "split", "--by-time", "--cutoff", "2017-01-01")
+    _run(capsys, *w, "train", "tabular-gbm")
+    _run(capsys, *w, "backtest", "--since", "2016-10-01", "--n-boot", "20", "--html",
+         str(tmp_path / "bt.html"))
+    text, headers = read_page((tmp_path / "bt.html").read_text(encoding="utf-8"))
+    assert "probability error (Brier score)" in headers and "ranking (AUC)" in headers
+    assert not {"brier", "auc"} & set(headers)
+    assert "the average squared gap between the predicted probability and what happened" \
+        in text
+    assert "0.5 is a coin toss" in text and "95% interval [from, to]" in text
+
+    _run(capsys, *w, "ingest", str(table / "2017.csv"))
+    card = tmp_path / "ws" / "glamlab.toml"
+    card.write_text(card.read_text() + "\n[monitor]\nmin_reference = 50\n")
+    with pytest.raises(SystemExit):
+        main([*w, "monitor", "--window", "month", "--html", str(tmp_path / "mon.html")])
+    capsys.readouterr()
+    text, headers = read_page((tmp_path / "mon.html").read_text(encoding="utf-8"))
+    assert "estimate trusted" in headers and "drift flagged" in headers
+    assert "trusted" not in headers and "cause" not in headers
+    assert "Estimated: what the model's own probabilities" in text
+    assert "in multiples of its usual variation (z)" in text
+    assert "F1: how well the yes/no predictions match what happened" in text
