@@ -464,16 +464,17 @@ def test_act_saves_the_thresholds_it_proposed_so_exports_say_what_it_wrote(pages
     kept = plan(pages, dry_run=True)
     assert kept.policy_source == "card"
     assert "were tuned on someone-else@1" in render(kept.to_dict())
-    # acting on a model that is not the one act and export use by default: proposed and
-    # applied, not saved ([policy] is one, for the default model)
+    # acting on a model that is not the one act and export use by default is refused
+    # (the exports would not show what it wrote), and nothing is saved in [policy]
     pages.card.raw["policy"] = {"target_precision": 0.8}
     pages.save_card()
     other = add_model(pages, "other", 1)
     add_predictions(pages, other, {"c00": _scores("blank", 0.9)})
-    side = plan(pages, model=done.model, dry_run=False)
-    assert side.policy_source == "default" and side.model == done.model
-    assert "Not saved in [policy]" in render(side.to_dict())
+    with pytest.raises(PolicyError, match=f"{done.model} is not the model in use"):
+        plan(pages, model=done.model, dry_run=False)
     assert "labels" not in pages.reload_card().raw["policy"]
+    side = plan(pages, model=done.model, dry_run=True)  # what it would do: proposed
+    assert side.policy_source == "default" and side.model == done.model
 
 
 def test_rejected_values_are_pointed_to_a_list(pages, tmp_path):

@@ -470,7 +470,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
 
     check_disjoint(ws, mv, "act", web=web)
     if not dry_run:
-        _check_queue_kept(ws, mv, web=web)
+        _check_model_in_use(ws, mv, web=web)
     if save and proposed is not None:
         from .optimise import write_thresholds
 
@@ -709,10 +709,13 @@ def default_review_threshold(kind: TaskKind[Any, Any]) -> float:
 
 
 
-def _check_queue_kept(ws: Workspace, mv: ModelVersion, *, web: bool = False) -> None:
+def _check_model_in_use(ws: Workspace, mv: ModelVersion, *, web: bool = False) -> None:
     """Refuse, before anything is written, to act with a model that is not the one act
-    uses without ``--model`` while reviewers have open review items from another model:
-    acting would withdraw those items or move them to this model's predictions
+    uses without ``--model`` (the model in use): the exports and the web app show what
+    act wrote with the model in use, so the values accepted from another model would be
+    written where nothing shows them (and mixed with the model in use's in the stored
+    metadata); and while reviewers have open review items from another model, acting
+    would withdraw those items or move them to this model's predictions
     (:func:`_refresh_queue`), so the queue of the model in use would be lost to a model
     that was only being tried. A dry run says what it would do and touches nothing."""
     from ..registry.models import get_model_by_id
@@ -722,7 +725,7 @@ def _check_queue_kept(ws: Workspace, mv: ModelVersion, *, web: bool = False) -> 
     try:
         default = default_model_spec(ws, policy)
     except ModelNotFound:  # [policy] model names no model: act with --model still works,
-        # as before this check; the queue kept is then the champion's (the model in use)
+        # as before this check; the model kept is then the champion (the model in use)
         policy_model, default = None, default_model_spec(ws)
     if default is None or default == mv.spec:
         return
@@ -732,12 +735,6 @@ def _check_queue_kept(ws: Workspace, mv: ModelVersion, *, web: bool = False) -> 
             sa.select(rq.c.model_id, sa.func.count()).where(
                 rq.c.kind == "prediction", rq.c.status == "open", rq.c.model_id != mv.id)
             .group_by(rq.c.model_id)).all()
-    if not owners:
-        return
-    n = sum(int(c) for _m, c in owners)
-    specs = sorted(get_model_by_id(ws, int(m)).spec for m, _c in owners)
-    whose = specs[0] if len(specs) == 1 else ", ".join(specs)
-    items = f"{n:,} open review item{'s' if n != 1 else ''}"
     if web:
         fix = (f"choose {mv.spec} on the Admin page (make it the model in use) before acting "
                "with it")
@@ -749,6 +746,16 @@ def _check_queue_kept(ws: Workspace, mv: ModelVersion, *, web: bool = False) -> 
         fix = (f"make it the model in use first (glamlab models promote {mv.spec}), then "
                f"glamlab act; or see what it would do, writing nothing: glamlab act --model "
                f"{mv.spec} --dry-run")
+    if not owners:
+        shown = "the web app" if web else "the exports and the web app"
+        raise PolicyError(
+            f"{mv.spec} is not the model in use ({default} is): {shown} show the values "
+            f"act writes with {default}, so {mv.spec}'s would be written where nothing "
+            "shows them; nothing was written", hint=fix)
+    n = sum(int(c) for _m, c in owners)
+    specs = sorted(get_model_by_id(ws, int(m)).spec for m, _c in owners)
+    whose = specs[0] if len(specs) == 1 else ", ".join(specs)
+    items = f"{n:,} open review item{'s' if n != 1 else ''}"
     raise PolicyError(
         f"{mv.spec} is not the model in use ({default} is), and reviewers have {items} "
         f"from {whose}: acting with {mv.spec} would withdraw them or move them to "
