@@ -413,7 +413,9 @@ def test_before_any_thresholds_the_default_policy_accepts_where_the_data_says(pa
     # tuned on the test split, every prediction goes to review, nobody's item is lost
     r = plan(pages, dry_run=True).to_dict()
     assert r["policy_source"] == "review-all" and r["counts"]["reject"] == 0
-    assert r["counts"]["accept"] == 0 and "act --optimise" in render(r)
+    assert r["counts"]["accept"] == 0 and "optimise(ws, target_precision=0.95, write=True)" \
+        in render(r)  # called from Python: the Python call; the command line's words below
+    assert "glamlab act --optimise" in render(plan(pages, dry_run=True, cli=True).to_dict())
     # with calibration data, the thresholds act --optimise proposes there, the rest to review
     _add_calibration(pages, TEST_BLANK, TEST_CONTENT)
     r = plan(pages, dry_run=True).to_dict()
@@ -422,7 +424,9 @@ def test_before_any_thresholds_the_default_policy_accepts_where_the_data_says(pa
     assert by["blank"]["accept"] == 0.85 and by["content"]["accept"] == 0.95
     assert r["counts"]["accept"] > 0 and r["counts"]["reject"] == 0  # nobody's item is lost
     text = render(r)
-    assert "No thresholds in [policy] for " in text and "act --optimise" in text
+    assert "No thresholds in [policy] for " in text and "optimise(ws, target_precision=0.8, " \
+        "write=True)" in text and "glamlab act --" not in text and "glamlab models" not in text
+    assert "Choose one: use_model(ws, NAME) (from glamlab.registry), or model=NAME." in text
     assert "labels" not in pages.reload_card().raw.get("policy", {})  # nothing written
     # a chosen default_action is the person's policy, used as it is
     pages.card.raw["policy"] = {"default_action": "review"}

@@ -64,7 +64,7 @@ def run(ctx: click.Context, model_spec: str | None, items_query: str | None,
         report = run_model(ws, model_spec, items_query, workers=workers, batch_size=batch_size,
                            engine=engine, address=address, resume=resume, force=force,
                            timeout=timeout, progress=show_progress(as_json),
-                           raise_on_interrupt=False)
+                           raise_on_interrupt=False, cli=True)
     finally:
         ws.close()
     emit(report.to_dict(), as_json, lambda d: report.summary(cli=True))

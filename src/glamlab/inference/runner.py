@@ -254,7 +254,8 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         address: str | None = None, resume: bool = False, force: bool = False,
         timeout: float | None = DEFAULT_TIMEOUT_S, threshold: float | None = None,
         progress: bool = False, lease_timeout: float = LEASE_TIMEOUT_S,
-        handle_signals: bool = True, raise_on_interrupt: bool = True) -> RunReport:
+        handle_signals: bool = True, raise_on_interrupt: bool = True,
+        cli: bool = False) -> RunReport:
     """Predict with one model version over the collection (or the items matching the
     query ``items``) and store one prediction per item.
 
@@ -274,7 +275,8 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     batch scheduler's notice before it kills the job) does the same; a script that does
     not catch it ends with status 143 (130 after Ctrl-C), as the scheduler expects. With
     ``raise_on_interrupt=False`` (the command line) the report is returned instead, its
-    status ``stopped``.
+    status ``stopped``. ``cli``: errors say what to do next as commands (``glamlab
+    run``'s words), not as Python calls.
     """
     from ..registry import get_model, load_model
     from ..tasks.kinds import task_kind
@@ -444,8 +446,11 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         raise DatabaseUnavailable(
             f"{exc.message}. Run {writer.run_id} of {mv.spec} stopped there; the "
             f"{counts['done']:,} predictions it stored before that are kept",
-            hint=f"{exc.hint}; then glamlab run --model {mv.spec} --resume carries on where "
-                 "it stopped (nothing is predicted twice)" if exc.hint else None,
+            hint=f"{exc.hint}; then "
+                 + (f"glamlab run --model {mv.spec} --resume" if cli else
+                    f"run(ws, {mv.spec!r}, resume=True)")
+                 + " carries on where it stopped (nothing is predicted twice)"
+                 if exc.hint else None,
             item=exc.item) from exc
     finally:
         recorded = ended if ended is not None else _finish(writer, status)
@@ -454,7 +459,9 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
             raise hard
         raise RunError(f"run {writer.run_id} could not be recorded as finished (see the log)",
                        hint="glamlab runs shows its state; a run left 'running' is taken over "
-                            "by the next glamlab run --resume")
+                            "by the next glamlab run --resume" if cli else
+                            "list_runs(ws) shows its state; a run left 'running' is taken "
+                            f"over by the next run(ws, {mv.spec!r}, resume=True)")
     with ws.store.read() as conn:
         final = conn.execute(sa.select(t.runs).where(t.runs.c.id == writer.run_id)).one()
     failures = shown if len(shown) >= FAILURES_SHOWN or not final.failed else \
