@@ -264,6 +264,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = ap.parse_args(argv)
     if bool(args.test) == (args.dev_holdout is not None):
         ap.error("give exactly one of --test and --dev-holdout")
+    if args.n_boot < 1:  # before any predictor is trained
+        ap.error(f"--n-boot {args.n_boot}: the bootstrap resamples behind each interval "
+                 "must be 1 or more (1 gives the figures with no real interval)")
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)

@@ -39,7 +39,8 @@ EXIT_OK = 0  # all good
 EXIT_ITEMS_FAILED = 1  # some items failed (recorded with their reasons); the rest is done
 EXIT_USAGE = 2  # a usage or input error: nothing (more) was done; the message says the fix
 EXIT_ALERT = 3  # glamlab monitor: an alert fired
-EXIT_STOPPED = 130  # stopped by Ctrl-C or SIGTERM; a run is resumable
+EXIT_STOPPED = 130  # stopped by Ctrl-C; a run is resumable
+EXIT_TERMINATED = 143  # stopped by SIGTERM (128 + 15, as the shell says); a run is resumable
 
 
 class GlamlabError(Exception):

@@ -413,7 +413,9 @@ def test_before_any_thresholds_the_default_policy_accepts_where_the_data_says(pa
     # tuned on the test split, every prediction goes to review, nobody's item is lost
     r = plan(pages, dry_run=True).to_dict()
     assert r["policy_source"] == "review-all" and r["counts"]["reject"] == 0
-    assert r["counts"]["accept"] == 0 and "act --optimise" in render(r)
+    assert r["counts"]["accept"] == 0 and "optimise(ws, target_precision=0.95, write=True)" \
+        in render(r)  # called from Python: the Python call; the command line's words below
+    assert "glamlab act --optimise" in render(plan(pages, dry_run=True, cli=True).to_dict())
     # with calibration data, the thresholds act --optimise proposes there, the rest to review
     _add_calibration(pages, TEST_BLANK, TEST_CONTENT)
     r = plan(pages, dry_run=True).to_dict()
@@ -422,7 +424,9 @@ def test_before_any_thresholds_the_default_policy_accepts_where_the_data_says(pa
     assert by["blank"]["accept"] == 0.85 and by["content"]["accept"] == 0.95
     assert r["counts"]["accept"] > 0 and r["counts"]["reject"] == 0  # nobody's item is lost
     text = render(r)
-    assert "No thresholds in [policy] for " in text and "act --optimise" in text
+    assert "No thresholds in [policy] for " in text and "optimise(ws, target_precision=0.8, " \
+        "write=True)" in text and "glamlab act --" not in text and "glamlab models" not in text
+    assert "Choose one: use_model(ws, NAME) (from glamlab.registry), or model=NAME." in text
     assert "labels" not in pages.reload_card().raw.get("policy", {})  # nothing written
     # a chosen default_action is the person's policy, used as it is
     pages.card.raw["policy"] = {"default_action": "review"}
@@ -464,16 +468,17 @@ def test_act_saves_the_thresholds_it_proposed_so_exports_say_what_it_wrote(pages
     kept = plan(pages, dry_run=True)
     assert kept.policy_source == "card"
     assert "were tuned on someone-else@1" in render(kept.to_dict())
-    # acting on a model that is not the one act and export use by default: proposed and
-    # applied, not saved ([policy] is one, for the default model)
+    # acting on a model that is not the one act and export use by default is refused
+    # (the exports would not show what it wrote), and nothing is saved in [policy]
     pages.card.raw["policy"] = {"target_precision": 0.8}
     pages.save_card()
     other = add_model(pages, "other", 1)
     add_predictions(pages, other, {"c00": _scores("blank", 0.9)})
-    side = plan(pages, model=done.model, dry_run=False)
-    assert side.policy_source == "default" and side.model == done.model
-    assert "Not saved in [policy]" in render(side.to_dict())
+    with pytest.raises(PolicyError, match=f"{done.model} is not the model in use"):
+        plan(pages, model=done.model, dry_run=False)
     assert "labels" not in pages.reload_card().raw["policy"]
+    side = plan(pages, model=done.model, dry_run=True)  # what it would do: proposed
+    assert side.policy_source == "default" and side.model == done.model
 
 
 def test_rejected_values_are_pointed_to_a_list(pages, tmp_path):

@@ -89,3 +89,45 @@ def test_a_policy_model_that_names_no_model_does_not_stop_act_with_model(tried):
     with pytest.raises(PolicyError, match="next@1 is not the model in use"):
         act(tried, model="next@1")  # the queue of the model in use is still kept
     assert _open(tried) == before
+
+
+def _written(ws) -> tuple[int, int]:
+    t = ws.store.t
+    with ws.store.read() as conn:
+        return tuple(conn.execute(sa.select(sa.func.count()).select_from(tab)).scalar()
+                     for tab in (t.machine_metadata, t.review_queue))
+
+
+def test_act_with_a_model_not_in_use_writes_nothing_with_an_empty_queue(pages, capsys):  # noqa: F811
+    """With no open review item, ``act --model X`` (X not in use) used to write X's
+    accepted values as machine metadata, which the exports of the model in use never
+    read (nor the web app): refused the same way, nothing written."""
+    _set_policy(pages, KNOWN_POLICY)
+    set_alias(pages, "blanks@1", "champion")  # in use; act not run yet: the queue is empty
+    nxt = add_model(pages, "next", 1)
+    add_predictions(pages, nxt, {"c00": _scores("blank", 0.99),
+                                 "c03": _scores("content", 0.97)})
+    assert _written(pages) == (0, 0)
+    with pytest.raises(PolicyError, match=r"next@1 is not the model in use \(blanks@1 is\)") \
+            as exc:
+        act(pages, model="next@1")
+    assert "nothing was written" in exc.value.message
+    assert "glamlab models promote next@1" in (exc.value.hint or "")
+    assert "--dry-run" in (exc.value.hint or "")
+    assert _written(pages) == (0, 0)
+    assert plan(pages, model="next@1").counts["accept"] == 2  # the dry run still works
+    from glamlab.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["-w", str(pages.root), "act", "--model", "next@1"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: next@1 is not the model in use (blanks@1 is)")
+    assert "fix: make it the model in use first" in err
+    assert _written(pages) == (0, 0)
+    report = act(pages)  # the model in use acts
+    assert report.model == "blanks@1" and report.written["machine_metadata"] > 0
+    # once chosen, next@1 acts
+    set_alias(pages, "next@1", "champion")
+    use_model(pages, "next")
+    assert act(pages, model="next@1").written["machine_metadata"] == 2

@@ -319,3 +319,23 @@ def test_the_verdict_chooses_the_model_on_calibration_and_reports_it_on_test(lan
     assert on_test.selection == {"chosen": "peeker", "chosen_on": "test", "in_sample": True}
     assert [r["in_sample"] for r in on_test.leaderboard() if r["candidate"] == "peeker"] == [True]
     assert "in-sample" in on_test.verdict
+
+
+def test_no_bootstrap_resamples_is_refused_before_the_split_is_frozen(lang_ws, capsys) -> None:
+    """``evaluate --n-boot 0`` crashed with an IndexError (an empty percentile) after
+    freezing the test split: one clear error now, and nothing done."""
+    cands, _ = fit_baselines(lang_ws)
+    from glamlab.errors import EvaluationError
+
+    assert not is_frozen(lang_ws)
+    with pytest.raises(EvaluationError, match="must be 1 or more"):
+        evaluate(lang_ws, cands, n_boot=0)
+    assert not is_frozen(lang_ws)
+    from glamlab.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["-w", str(lang_ws.root), "evaluate", "--n-boot", "0"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: n_boot") and "must be 1 or more" in err and "fix:" in err
+    assert not is_frozen(lang_ws)

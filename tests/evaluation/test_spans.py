@@ -120,3 +120,36 @@ def test_verdict_says_when_a_lookup_list_is_as_good() -> None:
     assert not same.significant and "no detectable difference" in same.verdict
     better = compare_spans(gold, pred, gold, names=("gazetteer", "model"), n_boot=200)
     assert better.significant and better.verdict.startswith("model is better than gazetteer")
+
+
+def test_no_bootstrap_resamples_is_refused_with_the_fix_not_an_index_error(capsys):
+    """``n_boot=0`` crashed with an IndexError from an empty percentile; it is refused
+    with one clear error, as the classification evaluation's bootstrap now refuses it,
+    and the entity benchmark refuses ``--n-boot 0`` before it trains anything."""
+    import importlib.util
+
+    from glamlab.errors import EvaluationError
+    from glamlab.evaluation.bootstrap import bootstrap_ci
+
+    gold = [[[Span(0, 5, "PER")]], [[Span(2, 8, "LOC")]]]
+    pred = [[[Span(0, 5, "PER")]], [[Span(2, 8, "PER")]]]
+    for bad in (0, -3):
+        with pytest.raises(EvaluationError, match=f"n_boot .* is {bad}; it must be 1 or more"):
+            evaluate_spans(gold, pred, n_boot=bad)
+        with pytest.raises(EvaluationError, match="must be 1 or more"):
+            bootstrap_ci(np.ones((4, 2)), lambda s, n: {"a": s[..., 0] / n}, ["a"], n_boot=bad)
+    one = evaluate_spans(gold, pred, n_boot=1)  # the figures, no real interval
+    assert one["strict_micro_f1"]["value"] == 0.5
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("_bench_entities_nboot",
+                                                  root / "benchmarks" / "entities.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    with pytest.raises(SystemExit) as stop:
+        bench.main(["--train", str(DATA / "newseye-sample.csv"), "--dev-holdout", "0.5",
+                    "--n-boot", "0"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "--n-boot 0" in err and "must be 1 or more" in err and "Traceback" not in err

@@ -541,3 +541,37 @@ def test_predictions_from_before_migration_11_know_the_version_they_were_made_fr
         assert sum(r["run_id"] == first.run_id for r in rows.values()) == 59
     finally:
         ws.close()
+
+
+def test_a_database_outage_mid_run_says_how_to_carry_on_in_the_caller_s_words(
+        text_ws, monkeypatch, capsys):
+    """The hint of a run the database outage stopped named the command (glamlab run
+    --resume) even from Python: now the Python call there, the command on the command
+    line."""
+    from glamlab.errors import DatabaseUnavailable
+    from glamlab.inference.writer import RunWriter
+
+    save_hash_model(text_ws)
+    real = RunWriter.commit
+    calls = {"n": 0}
+
+    def commit(self, *args, **kwargs):  # the server goes away after the first batch
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise DatabaseUnavailable("cannot reach the database",
+                                      hint="start the database server")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(RunWriter, "commit", commit)
+    with pytest.raises(DatabaseUnavailable) as exc:
+        run(text_ws, "hash", workers=0, batch_size=10)
+    assert "run(ws, 'hash@1', resume=True) carries on where it stopped" in exc.value.hint
+    assert "glamlab" not in exc.value.hint
+    from glamlab.cli import main
+
+    calls["n"] = 0
+    with pytest.raises(SystemExit):
+        main(["-w", str(text_ws.root), "run", "--model", "hash", "--workers", "0",
+              "--batch-size", "10", "--resume"])
+    err = capsys.readouterr().err
+    assert "fix: start the database server; then glamlab run --model hash@1 --resume" in err

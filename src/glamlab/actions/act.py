@@ -142,9 +142,10 @@ def _has_predictions(ws: Workspace, model_id: int) -> bool:
 
 
 def choose_model(ws: Workspace, spec: str | None = None, policy: Policy | None = None, *,
-                 web: bool = False) -> tuple[ModelVersion, str | None]:
+                 web: bool = False, cli: bool = True) -> tuple[ModelVersion, str | None]:
     """:func:`resolve_model`, with a note to show the person when the model is the latest
-    run's because no model is in use yet (None otherwise)."""
+    run's because no model is in use yet (None otherwise): in the web app's words
+    (``web``), the command line's (``cli``), else as Python calls."""
     from ..registry.models import get_model
 
     spec = spec or (policy.model if policy else None)
@@ -176,7 +177,8 @@ def choose_model(ws: Workspace, spec: str | None = None, policy: Policy | None =
             f"model, {latest.spec}. "
             + ("Compare the models on the Evaluate page to choose one." if web else
                "Choose one: glamlab evaluate (or glamlab models use NAME), or "
-               "--model NAME."))
+               "--model NAME." if cli else
+               "Choose one: use_model(ws, NAME) (from glamlab.registry), or model=NAME."))
     return latest, note
 
 
@@ -441,17 +443,17 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     the exports, the web app and the next ``act`` then apply the thresholds that wrote
     the metadata, instead of proposing new ones from labels that changed since.
     ``web``: the notes and errors name the web app's pages instead of commands (a dry
-    run there). ``cli``: a stopped run of the model is said to be resumed with the
-    command (``glamlab act``'s words), not the Python call. ``before``: a policy to compare with (e.g. :func:`policy_now`); the
+    run there). ``cli``: the notes and warnings say what to do next as commands
+    (``glamlab act``'s words); without it, as Python calls. ``before``: a policy to compare with (e.g. :func:`policy_now`); the
     report's ``changes`` count the candidates whose action differs under it
     ("review->reject": sent to a person under ``before``, rejected under this one)."""
     source = "card"
     notes: list[str] = []
     proposed = None
     if policy is None:
-        policy, source, notes, proposed = _policy_for(ws, model, web=web)
+        policy, source, notes, proposed = _policy_for(ws, model, web=web, cli=cli)
     safety = safety or load_safety(ws.card, ws.root, web=web)
-    mv, fallback = choose_model(ws, model, policy, web=web)
+    mv, fallback = choose_model(ws, model, policy, web=web, cli=cli)
     if fallback:
         notes = [*notes, fallback]
     save = False
@@ -465,12 +467,13 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
                              "the next act apply these thresholds to this model."]
         else:
             notes = notes + [f"Not saved in [policy]: {mv.spec} is not the model act and "
-                             f"export use without --model ({default or 'none yet'})."]
+                             f"export use without {'--model' if cli or web else 'model='} "
+                             f"({default or 'none yet'})."]
     from ..registry.overlap import check_disjoint
 
     check_disjoint(ws, mv, "act", web=web)
     if not dry_run:
-        _check_queue_kept(ws, mv, web=web)
+        _check_model_in_use(ws, mv, web=web)
     if save and proposed is not None:
         from .optimise import write_thresholds
 
@@ -557,7 +560,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
                         f"({len(known):,} with predictions) are left out: act decides about "
                         "the rows still to come (their outcomes are the labels evaluate and "
                         "the thresholds use)."]
-    _expectations(ws, mv, policy, report, web=web)
+    _expectations(ws, mv, policy, report, web=web, cli=cli)
     if not dry_run:
         with ws.store.write() as conn:
             ws.store.audit(conn, actor, "act", mv.spec, counts=report.counts,
@@ -574,7 +577,7 @@ WEB_OPTIMISE = ("on the Choose the policy page (Work out the thresholds, then sa
                 "them)")
 
 
-def _policy_for(ws: Workspace, model: str | None, *, web: bool = False
+def _policy_for(ws: Workspace, model: str | None, *, web: bool = False, cli: bool = True
                 ) -> tuple[Policy, str, list[str], dict[str, Any] | None]:
     """The policy act uses, where it comes from, what to tell the person, and the
     :func:`.optimise.optimise` result that proposed it (None: the card's own).
@@ -582,7 +585,8 @@ def _policy_for(ws: Workspace, model: str | None, *, web: bool = False
     Thresholds act proposed and saved itself (``proposed_by``) stand for the model they
     were proposed for; a new model gets new ones. Thresholds a person kept (``act
     --optimise --write``, or written by hand) always stand, with a note when they were
-    tuned on another model. ``web``: the notes name the web app's pages, not commands."""
+    tuned on another model. ``web``: the notes name the web app's pages, ``cli`` commands,
+    neither the Python call (:func:`.optimise.optimise`)."""
     policy = load_policy(ws.card, web=web)
     tuned_on = policy.extra.get("optimised_with")
     if _card_applies(ws, model, policy, web=web):
@@ -590,7 +594,9 @@ def _policy_for(ws: Workspace, model: str | None, *, web: bool = False
         notes = [] if tuned_on in (None, spec) else [
             f"The thresholds in [policy] were tuned on {tuned_on}; this is {spec}. Tune "
             + (f"them for it {WEB_OPTIMISE}." if web else
-               "them for it: glamlab act --optimise --target-precision P --write.")]
+               "them for it: glamlab act --optimise --target-precision P --write." if cli
+               else "them for it: optimise(ws, target_precision=P, write=True), from "
+                    "glamlab.actions.")]
         return policy, "card", notes, None
     from .optimise import optimise
 
@@ -608,7 +614,9 @@ def _policy_for(ws: Workspace, model: str | None, *, web: bool = False
             f"No thresholds in [policy] yet, and none could be proposed ({exc.message}): "
             "every prediction goes to review. Once there is a labelled test split, "
             + (f"set them {WEB_OPTIMISE}." if web else
-               "`glamlab act --optimise --target-precision 0.95 --write` sets them.")], None
+               "`glamlab act --optimise --target-precision 0.95 --write` sets them." if cli
+               else "optimise(ws, target_precision=0.95, write=True), from glamlab.actions, "
+                    "sets them.")], None
     proposed["policy"]["proposed_by"] = ACTOR
     chosen = parse_policy(proposed["policy"], ws.card)
     texts = thresholds_text(r.get("threshold") for r in proposed["labels"])
@@ -633,8 +641,10 @@ def _policy_for(ws: Workspace, model: str | None, *, web: bool = False
         + (f"To keep them for every model, save them {WEB_OPTIMISE}, or choose another "
            "target there." if web else
            "Acting (not a dry run) saves them in [policy]; keep them for every model with "
-           f"glamlab act --optimise --target-precision {target:g} --write (or choose "
-           "another target).")
+           + (f"glamlab act --optimise --target-precision {target:g} --write (or choose "
+              "another target)." if cli else
+              f"optimise(ws, target_precision={target:g}, write=True) (from glamlab.actions; "
+              "or choose another target)."))
     ], proposed
 
 
@@ -709,10 +719,13 @@ def default_review_threshold(kind: TaskKind[Any, Any]) -> float:
 
 
 
-def _check_queue_kept(ws: Workspace, mv: ModelVersion, *, web: bool = False) -> None:
+def _check_model_in_use(ws: Workspace, mv: ModelVersion, *, web: bool = False) -> None:
     """Refuse, before anything is written, to act with a model that is not the one act
-    uses without ``--model`` while reviewers have open review items from another model:
-    acting would withdraw those items or move them to this model's predictions
+    uses without ``--model`` (the model in use): the exports and the web app show what
+    act wrote with the model in use, so the values accepted from another model would be
+    written where nothing shows them (and mixed with the model in use's in the stored
+    metadata); and while reviewers have open review items from another model, acting
+    would withdraw those items or move them to this model's predictions
     (:func:`_refresh_queue`), so the queue of the model in use would be lost to a model
     that was only being tried. A dry run says what it would do and touches nothing."""
     from ..registry.models import get_model_by_id
@@ -722,7 +735,7 @@ def _check_queue_kept(ws: Workspace, mv: ModelVersion, *, web: bool = False) -> 
     try:
         default = default_model_spec(ws, policy)
     except ModelNotFound:  # [policy] model names no model: act with --model still works,
-        # as before this check; the queue kept is then the champion's (the model in use)
+        # as before this check; the model kept is then the champion (the model in use)
         policy_model, default = None, default_model_spec(ws)
     if default is None or default == mv.spec:
         return
@@ -732,12 +745,6 @@ def _check_queue_kept(ws: Workspace, mv: ModelVersion, *, web: bool = False) -> 
             sa.select(rq.c.model_id, sa.func.count()).where(
                 rq.c.kind == "prediction", rq.c.status == "open", rq.c.model_id != mv.id)
             .group_by(rq.c.model_id)).all()
-    if not owners:
-        return
-    n = sum(int(c) for _m, c in owners)
-    specs = sorted(get_model_by_id(ws, int(m)).spec for m, _c in owners)
-    whose = specs[0] if len(specs) == 1 else ", ".join(specs)
-    items = f"{n:,} open review item{'s' if n != 1 else ''}"
     if web:
         fix = (f"choose {mv.spec} on the Admin page (make it the model in use) before acting "
                "with it")
@@ -749,6 +756,16 @@ def _check_queue_kept(ws: Workspace, mv: ModelVersion, *, web: bool = False) -> 
         fix = (f"make it the model in use first (glamlab models promote {mv.spec}), then "
                f"glamlab act; or see what it would do, writing nothing: glamlab act --model "
                f"{mv.spec} --dry-run")
+    if not owners:
+        shown = "the web app" if web else "the exports and the web app"
+        raise PolicyError(
+            f"{mv.spec} is not the model in use ({default} is): {shown} show the values "
+            f"act writes with {default}, so {mv.spec}'s would be written where nothing "
+            "shows them; nothing was written", hint=fix)
+    n = sum(int(c) for _m, c in owners)
+    specs = sorted(get_model_by_id(ws, int(m)).spec for m, _c in owners)
+    whose = specs[0] if len(specs) == 1 else ", ".join(specs)
+    items = f"{n:,} open review item{'s' if n != 1 else ''}"
     raise PolicyError(
         f"{mv.spec} is not the model in use ({default} is), and reviewers have {items} "
         f"from {whose}: acting with {mv.spec} would withdraw them or move them to "
@@ -1014,7 +1031,7 @@ def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
 
 
 def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActReport, *,
-                  web: bool = False) -> None:
+                  web: bool = False, cli: bool = True) -> None:
     card = ws.card
     report.review_hours = report.review_workload * card.review_seconds_per_item / 3600.0
     per, info = frozen_test_precision(ws, mv, policy)
@@ -1026,7 +1043,9 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
                                                     and "tuned_on" not in extra)
     why = ("the test split itself chose these thresholds, so expect more wrong accepts. "
            + (f"Re-tune them on calibration data {WEB_OPTIMISE}" if web else
-              "Re-tune on calibration data: glamlab act --optimise --write"))
+              "Re-tune on calibration data: glamlab act --optimise --write" if cli else
+              "Re-tune on calibration data: optimise(ws, target_precision=P, write=True), "
+              "from glamlab.actions"))
     from ..registry.tabular import test_rows_learned
 
     learned = test_rows_learned(ws, mv)  # a model retrained on rows of the test split
@@ -1093,7 +1112,7 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
         lo, hi = measured[1] if measured else [0.0, 0.0]
         report.expected_wrong_partial = {
             "unmeasured": unmeasured, "unmeasured_accepts": extra_n,
-            "why": _unmeasured_why(info, [u["label"] for u in unmeasured]),
+            "why": _unmeasured_why(info, [u["label"] for u in unmeasured], cli=cli or web),
             "measured_accepts": report.counts["accept"] - extra_n,
             "expected_wrong_measured": measured[0] if measured else 0.0,
             "expected_wrong_measured_ci95": [lo, hi],
@@ -1124,15 +1143,19 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
         }
 
 
-def _unmeasured_why(info: dict[str, Any], labels: list[str]) -> str:
-    """Why the test split says nothing about these accepted labels, in plain words."""
+def _unmeasured_why(info: dict[str, Any], labels: list[str], *, cli: bool = True) -> str:
+    """Why the test split says nothing about these accepted labels, in plain words: what
+    to do as commands (``cli``), else as Python calls."""
     names = ", ".join(repr(x) for x in labels)
     if not info.get("test_items"):
         return (f"there is no labelled test split to measure {names} on; label a test "
-                "split (glamlab labels split) and run the model on it")
+                "split (" + ("glamlab labels split" if cli else
+                             "split_labels(ws), from glamlab.tasks")
+                + ") and run the model on it")
     if not info.get("stored") and not info.get("predicted_now"):
         return (f"the model has no predictions on the {info['test_items']} test items, so "
-                f"{names} are unmeasured; run the model on them (glamlab run)")
+                f"{names} are unmeasured; run the model on them ("
+                + ("glamlab run" if cli else "run(ws), from glamlab.inference") + ")")
     return (f"no test item (of {info['test_items']}) scores at or above the accept "
             f"threshold of {names}, so their precision is unmeasured; label more test items "
             "these labels apply to, or review them instead")

@@ -83,7 +83,8 @@ def cli(ctx: click.Context, workspace: str, db: str | None) -> None:
       1    some items failed (each recorded with its reason); the rest was done
       2    a usage or input error: the message on stderr says the fix
       3    glamlab monitor: an alert fired
-      130  stopped by Ctrl-C or SIGTERM (glamlab run --resume finishes a run)
+      130  stopped by Ctrl-C (glamlab run --resume finishes a run)
+      143  glamlab run stopped by SIGTERM (a scheduler's notice; --resume finishes it)
     """
     ctx.ensure_object(dict)
     ctx.obj["workspace"] = workspace

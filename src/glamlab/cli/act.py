@@ -39,7 +39,9 @@ from ._common import emit, json_option, open_ws
 @click.option("--model", default=None, help="Model spec NAME, NAME@ALIAS or NAME@N "
               "(default: [policy] model, else the model in use, the one glamlab run runs; "
               "refused while it has no predictions: run it first. Only when no model is "
-              "in use yet: the latest run's model, and the report says so).")
+              "in use yet: the latest run's model, and the report says so). Another "
+              "model than that is for --dry-run and --optimise: acting with it is refused, "
+              "since the exports show what act writes with the model in use.")
 @json_option
 @click.pass_context
 def act(ctx: click.Context, dry_run: bool, optimise_: bool, calibration: str, folds: int,

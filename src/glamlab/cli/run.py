@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Any
 
 import click
 
-from ..errors import EXIT_ITEMS_FAILED, EXIT_STOPPED
+from ..errors import EXIT_ITEMS_FAILED, EXIT_STOPPED, EXIT_TERMINATED
 from ._common import emit, json_option, open_ws, show_progress, table
 
 
@@ -63,12 +64,12 @@ def run(ctx: click.Context, model_spec: str | None, items_query: str | None,
         report = run_model(ws, model_spec, items_query, workers=workers, batch_size=batch_size,
                            engine=engine, address=address, resume=resume, force=force,
                            timeout=timeout, progress=show_progress(as_json),
-                           raise_on_interrupt=False)
+                           raise_on_interrupt=False, cli=True)
     finally:
         ws.close()
     emit(report.to_dict(), as_json, lambda d: report.summary(cli=True))
-    if report.status == "stopped":
-        sys.exit(EXIT_STOPPED)
+    if report.status == "stopped":  # 143 for SIGTERM, what a batch scheduler reads
+        sys.exit(EXIT_TERMINATED if report.signum == signal.SIGTERM else EXIT_STOPPED)
     if report.status == "failed" or report.failed_now:
         sys.exit(EXIT_ITEMS_FAILED)
 

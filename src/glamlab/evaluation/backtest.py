@@ -69,6 +69,9 @@ def weeks_of(times: pd.Series) -> np.ndarray:
 
 def block_weights(groups: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
     """(n_boot, n_groups) counts: how often each block is drawn in each resample."""
+    from .bootstrap import check_n_boot
+
+    n_boot = check_n_boot(n_boot)
     k = int(groups.max()) + 1 if len(groups) else 0
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, k, size=(n_boot, k))
@@ -200,6 +203,9 @@ def backtest(frame: pd.DataFrame, schema: TableSchema, models: Mapping[str, Fact
     ``count_metric`` (mae or rmse) per ``count_freq`` period and group."""
     import pandas as pd
 
+    from .bootstrap import check_n_boot
+
+    check_n_boot(n_boot)  # before any model is trained
     if not origins:
         raise EvaluationError("no backtest origins", hint="give at least one origin date")
     if not schema.label_column or schema.label_column not in frame.columns:

@@ -19,6 +19,20 @@ Reducer = Callable[[np.ndarray, Any], dict[str, np.ndarray]]
 ALPHA = 0.05
 
 
+def check_n_boot(n_boot: int) -> int:
+    """``n_boot`` as an int, or EvaluationError when it is below 1: an interval needs
+    at least one resample (1 gives the point estimate with a bare interval)."""
+    from ..errors import EvaluationError
+
+    if int(n_boot) < 1:
+        raise EvaluationError(
+            f"n_boot (the bootstrap resamples behind each interval) is {n_boot}; it must "
+            "be 1 or more, so nothing was evaluated",
+            hint="use the default, 1000 resamples (--n-boot 1000; n_boot=1000 in "
+                 "Python); 1 is fastest and gives the figures with no real interval")
+    return int(n_boot)
+
+
 class Resamples:
     """``n_boot`` bootstrap resamples of ``n`` items as rows of item counts, made in
     chunks of at most ``max_cells`` counts (kept when they fit in one chunk). The same
@@ -27,7 +41,7 @@ class Resamples:
     def __init__(self, n: int, n_boot: int = 1000, seed: int = 0,
                  max_cells: int = 10_000_000):
         self.n = int(n)
-        self.n_boot = int(n_boot)
+        self.n_boot = check_n_boot(n_boot)
         self.seed = seed
         self.chunk = max(1, min(self.n_boot, max_cells // max(1, self.n)))
         self._cached: np.ndarray | None = None

@@ -28,6 +28,7 @@ from .bootstrap import (
     Resamples,
     bootstrap_ci,
     bootstrap_counts,
+    check_n_boot,
     format_p,
     mcnemar,
     paired_bootstrap,
@@ -326,6 +327,7 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
 
     if not candidates:
         raise EvaluationError("nothing to evaluate", hint="run glamlab baseline first")
+    check_n_boot(n_boot)  # before the test split is frozen or a model predicts
     # the same saved model given twice (fit_baselines(ws) + model_candidates(ws) both
     # hold the baselines) is evaluated once
     seen_ids: set[int] = set()

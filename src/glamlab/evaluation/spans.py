@@ -55,6 +55,7 @@ from .bootstrap import (
     Comparison,
     Resamples,
     bootstrap_counts,
+    check_n_boot,
     interval,
     paired_bootstrap,
     resample_metrics,
@@ -71,6 +72,8 @@ def evaluate_spans(gold: Sequence[Document], pred: Sequence[Document], *,
     """Every HIPE figure with a percentile interval from resampling documents:
     ``{"documents", "types", metric: {"value", "low", "high"}, "per_type": {type: {...}}}``.
     The same ``seed`` (or ``W``) gives paired resamples across predictors."""
+    if W is None:
+        check_n_boot(n_boot)
     S, types = span_stats(gold, pred, types)
     reducer = partial(span_reducer, n_types=len(types))
     point = reducer(S.sum(axis=0), float(len(S)))

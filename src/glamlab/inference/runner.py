@@ -67,6 +67,9 @@ class RunReport:
     #: better than them (the run goes ahead); :attr:`warnings` is the same as a list,
     #: what ``to_dict()`` gives under "warnings" ("warning" there is deprecated)
     warning: str | None = None
+    #: the signal that stopped the run (``signal.SIGINT`` for Ctrl-C, ``SIGTERM``); None
+    #: unless its status is ``stopped`` by one
+    signum: int | None = None
 
     @property
     def items_per_s(self) -> float:
@@ -185,6 +188,39 @@ class RunInterrupted(KeyboardInterrupt):
             f"Finish it with run(ws, {report.model!r}, resume=True)")
 
 
+#: the ``sys.excepthook`` :func:`_exit_as_stopped` calls first; None until it is installed
+_previous_hook: Any = None
+
+
+def _exit_as_stopped(exc_type: type[BaseException], exc: BaseException,
+                     tb: Any) -> None:
+    """``sys.excepthook`` (chained to the one before it) once a :class:`RunInterrupted`
+    may go uncaught: a script it stops ends, after its traceback and the usual clean-up
+    (``finally`` blocks, ``atexit``), with the signal's exit status, 128 + the signal:
+    143 for SIGTERM, 130 for Ctrl-C, what a shell gives a process the signal ended, so
+    a batch scheduler (Slurm, Kubernetes) reads the job as stopped by its SIGTERM. As a
+    KeyboardInterrupt subclass it ended with status 1 (Python ends by SIGINT only for
+    KeyboardInterrupt itself). The interactive interpreter carries on."""
+    import sys
+
+    (_previous_hook or sys.__excepthook__)(exc_type, exc, tb)
+    if isinstance(exc, RunInterrupted) and not (sys.flags.interactive
+                                                or hasattr(sys, "ps1")):
+        raise SystemExit(128 + int(exc.signum))  # Python exits with it, cleaned up
+
+
+def _end_with_the_signal_s_status() -> None:
+    """Install :func:`_exit_as_stopped` as ``sys.excepthook``, once per process (a hook
+    set later, which may call it in turn, is left alone); the hook it replaces is called
+    first."""
+    import sys
+
+    global _previous_hook
+    if _previous_hook is None:
+        _previous_hook = sys.excepthook
+        sys.excepthook = _exit_as_stopped
+
+
 class _StopFlag:
     """Ctrl-C / SIGTERM: the first asks to stop after the current batches; a second
     Ctrl-C interrupts at once (the run stays resumable). ``signum``: the signal that
@@ -218,7 +254,8 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         address: str | None = None, resume: bool = False, force: bool = False,
         timeout: float | None = DEFAULT_TIMEOUT_S, threshold: float | None = None,
         progress: bool = False, lease_timeout: float = LEASE_TIMEOUT_S,
-        handle_signals: bool = True, raise_on_interrupt: bool = True) -> RunReport:
+        handle_signals: bool = True, raise_on_interrupt: bool = True,
+        cli: bool = False) -> RunReport:
     """Predict with one model version over the collection (or the items matching the
     query ``items``) and store one prediction per item.
 
@@ -235,9 +272,11 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     what was predicted is stored, the run is marked ``stopped`` and
     :class:`RunInterrupted` (a KeyboardInterrupt, with the report) is raised, so the
     script stops there; ``run(ws, model, resume=True)`` finishes the run. SIGTERM (a
-    batch scheduler's notice before it kills the job) does the same. With
+    batch scheduler's notice before it kills the job) does the same; a script that does
+    not catch it ends with status 143 (130 after Ctrl-C), as the scheduler expects. With
     ``raise_on_interrupt=False`` (the command line) the report is returned instead, its
-    status ``stopped``.
+    status ``stopped``. ``cli``: errors say what to do next as commands (``glamlab
+    run``'s words), not as Python calls.
     """
     from ..registry import get_model, load_model
     from ..tasks.kinds import task_kind
@@ -407,8 +446,11 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         raise DatabaseUnavailable(
             f"{exc.message}. Run {writer.run_id} of {mv.spec} stopped there; the "
             f"{counts['done']:,} predictions it stored before that are kept",
-            hint=f"{exc.hint}; then glamlab run --model {mv.spec} --resume carries on where "
-                 "it stopped (nothing is predicted twice)" if exc.hint else None,
+            hint=f"{exc.hint}; then "
+                 + (f"glamlab run --model {mv.spec} --resume" if cli else
+                    f"run(ws, {mv.spec!r}, resume=True)")
+                 + " carries on where it stopped (nothing is predicted twice)"
+                 if exc.hint else None,
             item=exc.item) from exc
     finally:
         recorded = ended if ended is not None else _finish(writer, status)
@@ -417,7 +459,9 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
             raise hard
         raise RunError(f"run {writer.run_id} could not be recorded as finished (see the log)",
                        hint="glamlab runs shows its state; a run left 'running' is taken over "
-                            "by the next glamlab run --resume")
+                            "by the next glamlab run --resume" if cli else
+                            "list_runs(ws) shows its state; a run left 'running' is taken "
+                            f"over by the next run(ws, {mv.spec!r}, resume=True)")
     with ws.store.read() as conn:
         final = conn.execute(sa.select(t.runs).where(t.runs.c.id == writer.run_id)).one()
     failures = shown if len(shown) >= FAILURES_SHOWN or not final.failed else \
@@ -428,10 +472,12 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                        resumed=resumed, done_now=counts["done"], failed_now=counts["failed"],
                        changed_now=counts["changed"], withdrawn_now=counts["withdrawn"],
                        failures=failures,
-                       warning=not_better_than_baseline(ws, mv.spec, noun=kind.noun))
-    if raise_on_interrupt and (hard is not None or stop.requested):
-        raise RunInterrupted(report, signal.SIGINT if hard is not None
-                             else stop.signum or signal.SIGINT) from hard
+                       warning=not_better_than_baseline(ws, mv.spec, noun=kind.noun),
+                       signum=(signal.SIGINT if hard is not None else
+                               stop.signum or signal.SIGINT if stop.requested else None))
+    if raise_on_interrupt and report.signum is not None:
+        _end_with_the_signal_s_status()  # when nothing catches it
+        raise RunInterrupted(report, report.signum) from hard
     return report
 
 
