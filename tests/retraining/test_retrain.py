@@ -264,3 +264,21 @@ def test_the_gate_crowns_a_challenger_without_moving_the_model_in_use(make_ws):
     assert promote(ws, "len@1").spec == "len@1"  # a person's promotion: now in use
     assert in_use(ws) == "len" and champion(ws).spec == "len@1"
     assert get_model(ws, "len@previous").version == 2
+
+
+def test_retrain_gives_the_interval_of_the_difference_on_the_test_split(make_ws):
+    """A retrained model "0.027 lower" than its champion says little on its own: on a
+    small test split that is often within the noise. The report gives the 95% interval of
+    challenger minus champion (the same sign as the difference), in the JSON and in the
+    summary, with how many test items it rests on."""
+    ws = _workspace(make_ws)
+    _correct(ws, shortest=5, longest=50)  # wrong "corrections": the challenger is worse
+    report = retrain(ws, "len", n_boot=200)
+    c = report.comparison
+    assert c["difference"] < 0
+    assert c["low"] <= c["difference"] <= c["high"] and c["low"] < c["high"], c
+    assert c["test_items"] == 60
+    assert report.to_dict()["comparison"]["low"] == c["low"]
+    summary = report.summary()
+    assert (f"95% interval of the difference {c['low']:+.3f} to {c['high']:+.3f} over its "
+            "60 items") in summary, summary

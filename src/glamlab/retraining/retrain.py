@@ -51,6 +51,11 @@ class RetrainReport:
             head = (f"Challenger {self.challenger} trained on {self.train_items:,} items "
                     f"({self.corrections:,} of them from reviewers' corrections).")
         verdict = self.comparison.get("verdict", "")
+        if "low" in self.comparison and "high" in self.comparison:
+            n = self.comparison.get("test_items")
+            verdict += (f"; 95% interval of the difference {self.comparison['low']:+.3f} to "
+                        f"{self.comparison['high']:+.3f}"
+                        + (f" over its {n:,} {'texts' if self.spans else 'items'}" if n else ""))
         if self.promoted:
             tail = (f"Promoted: {self.challenger} now replaces {self.champion}, which is kept "
                     "as 'previous' (glamlab models rollback undoes this).")
@@ -119,7 +124,10 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
     # the paired difference always read (and worded) as challenger minus champion
     if cmp.b != chall.spec:
         cmp = cmp.flipped()
+    # with its 95% interval: on a small test split a difference of a few hundredths is
+    # often within it (one retrain after a few corrections moves it that much)
     comparison = {"champion": a, "challenger": b, "difference": cmp.difference,
+                  "low": cmp.low, "high": cmp.high, "test_items": len(test.items),
                   "p_value": cmp.p_value, "verdict": cmp.describe("current model", "challenger"),
                   "mcnemar": cmp.mcnemar}
 
