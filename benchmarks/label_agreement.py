@@ -12,6 +12,8 @@ line the page loads on its own).
 ``agreement``: :func:`glamlab.tasks.agreement.agreement` over the whole workspace, median
 of ``--repeats``, with the share its bootstrap interval (``alpha_interval``) took, and
 the interval's figures (the same seed gives the same figures before and after).
+``--interval-only``: ``alpha_interval`` alone, ``--repeats`` times (steadier than the
+whole agreement on a shared machine).
 
 Run it against another checkout's source with ``PYTHONPATH=/path/to/src`` (it only falls
 back on this checkout's ``src``), e.g. to compare with main:
@@ -99,6 +101,25 @@ def agreement_timing(ws: Any, repeats: int) -> dict[str, Any]:
             "alpha_interval": r["alpha_interval"]}
 
 
+def interval_timing(ws: Any, repeats: int) -> dict[str, Any]:
+    """``alpha_interval`` alone over the workspace's shared items (one variable, as
+    :func:`agreement` builds it for a single-label task), median of ``repeats``."""
+    from glamlab.tasks.labels import annotator_labels
+
+    ann = annotator_labels(ws)
+    everyone = sorted({a for per in ann.values() for a in per})
+    units = [[per[a][0] if a in per else None for a in everyone]
+             for per in ann.values() if len(per) >= 2]
+    seconds = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        got = agreement_module.alpha_interval([units])
+        seconds.append(time.perf_counter() - t0)
+    return {"median_s": round(statistics.median(seconds), 2),
+            "each_s": [round(x, 2) for x in seconds], "shared_items": len(units),
+            "interval": list(got)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--items", type=int, default=200_000)
@@ -106,8 +127,17 @@ def main() -> None:
     ap.add_argument("--dir", required=True, help="workspace folder to build or reuse")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--interval-only", action="store_true",
+                    help="time only the bootstrap interval (alpha_interval), --repeats times")
     args = ap.parse_args()
     ws = build(Path(args.dir), args.items, args.labelled)
+    if args.interval_only:
+        out = {"benchmark": "label_agreement", "alpha_interval": interval_timing(
+            ws, args.repeats), "glamlab_src": str(Path(glamlab.__file__).resolve().parent),
+            "load_average_1min": round(os.getloadavg()[0], 1)}
+        ws.close()
+        print(json.dumps(out, indent=2))
+        return
     with ws.store.read() as conn:
         n_items = conn.execute(sa.select(sa.func.count()).select_from(ws.store.t.items)).scalar()
     page = [first_view(ws, "/label") for _ in range(args.rounds)]
