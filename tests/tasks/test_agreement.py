@@ -147,3 +147,72 @@ def test_multi_label_sample_size_follows_the_rarest_label(make_ws, tmp_path) -> 
     assert (f"too few shared items to judge: {n} of the {expected} needed before alpha can "
             "be trusted (Krippendorff's rule for alpha 0.80, for the most uneven label, "
             "ships, given to 10% of the items labelled)") in r["summary"]
+
+
+def _resampled_alpha_by_definition(unit_sets, n_boot, seed):
+    """The bootstrap interval straight from its definition: one multinomial draw of
+    counts per resample (the seed's stream), each item's coincidence matrix weighted by
+    its count and summed, alpha of the sum, averaged over the variables."""
+    import numpy as np
+
+    mats = []
+    for units in unit_sets:
+        values = [[v for v in u if v is not None] for u in units]
+        values = [u for u in values if len(u) >= 2]
+        cats = sorted({v for u in values for v in u}, key=str)
+        m = np.zeros((len(values), len(cats), len(cats)))
+        for j, u in enumerate(values):
+            counts = np.array([float(u.count(c)) for c in cats])
+            m[j] = (np.outer(counts, counts) - np.diag(counts)) / (len(u) - 1)
+        mats.append(m)
+    n = len(mats[0])
+    weights = np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=n_boot)
+    alphas = []
+    for m in mats:
+        o = np.einsum("bn,nij->bij", weights.astype(float), m)
+        n_c = o.sum(axis=-1)
+        total = n_c.sum(axis=-1)
+        observed = o.sum(axis=(-2, -1)) - np.trace(o, axis1=-2, axis2=-1)
+        expected = (total ** 2 - (n_c ** 2).sum(axis=-1)) / (total - 1)
+        alphas.append(np.where(expected == 0, 1.0, 1.0 - observed / expected))
+    low, high = np.percentile(np.mean(alphas, axis=0), [2.5, 97.5])
+    return float(low), float(high)
+
+
+@pytest.mark.parametrize("coders", [2, 3, 4])
+def test_the_bootstrap_interval_keeps_its_figures(coders: int, monkeypatch) -> None:
+    """The interval is the same for a given seed however the resamples are summed (per
+    kind of item, a block of resamples at a time): two or three labels per item give the
+    very same figures, four (sums of thirds) the same to rounding; a multi-label task's
+    variables share the resamples."""
+    import random
+    import sys
+
+    from glamlab.tasks.agreement import alpha_interval
+
+    # blocks of 7 resamples (an older glamlab drew them all at once); the module, as
+    # glamlab.tasks exports a function of its name
+    monkeypatch.setattr(sys.modules["glamlab.tasks.agreement"], "_BOOT_CELLS", 7 * 301,
+                        raising=False)
+    rng = random.Random(coders)
+    names = ["a", "b", "c"]
+    units = []
+    for k in range(301):
+        first = names[k % 3]
+        given = [first] + [first if rng.random() < 0.7 else rng.choice(names)
+                           for _ in range(coders - 1)]
+        if k % 5 == 0:  # someone did not label this one
+            given[rng.randrange(1, coders)] = None
+        units.append(given)
+    per_label = [[[None if v is None else v == name for v in u] for u in units]
+                 for name in names]
+    for sets in ([units], per_label):
+        for seed in (0, 7):
+            got = alpha_interval(sets, n_boot=200, seed=seed)
+            want = _resampled_alpha_by_definition(sets, 200, seed)
+            if coders <= 3:
+                assert got == want
+            else:
+                assert got == pytest.approx(want, abs=1e-12)
+    assert alpha_interval([units], n_boot=200, seed=0) != alpha_interval([units], n_boot=200,
+                                                                         seed=1)

@@ -17,8 +17,12 @@ from glamlab.cli import cli
 from glamlab.tasks import agreement
 from glamlab.web import create_app
 from glamlab.web.app import stop_background
+from glamlab.web.words import AGREEMENT_EXPLAINED
 
 from .conftest import csrf_of, login
+
+#: where the Labelling page loads its line on the agreement from
+LABEL_AGREEMENT = "/label/agreement"
 
 
 def _text(html: str) -> str:
@@ -65,7 +69,8 @@ def test_two_people_labelling_the_same_items_see_their_agreement(web_ws: Any) ->
         assert sentence in text
         (pair,) = expected["pairs"]
         assert f"{pair['cohen_kappa']:.3f}" in text and "Cohen's kappa" in text
-        label = _text(clients[1].get("/label").text)
+        # the Labelling page loads its line from /label/agreement (LABEL_AGREEMENT)
+        label = _text(clients[1].get(LABEL_AGREEMENT).text)
         assert sentence in label
         # the names of the measures are kept, and said in plain words where they show
         explained = ("say how often people give an item the same label, beyond what "
@@ -74,7 +79,7 @@ def test_two_people_labelling_the_same_items_see_their_agreement(web_ws: Any) ->
         # one more label: the stored figure is shown, said to be out of date, until the
         # background work catches up
         # (the first page asked for asks for the update: one change per page checked)
-        for k, page in ((2, "/reports"), (3, "/label")):
+        for k, page in ((2, "/reports"), (3, LABEL_AGREEMENT)):
             _label_as(clients[1], {ids[k]: "graphic" if rey[ids[k]] == "no_graphic"
                                    else "no_graphic"})
             stale = _text(clients[1].get(page).text)
@@ -84,6 +89,50 @@ def test_two_people_labelling_the_same_items_see_their_agreement(web_ws: Any) ->
             assert now != sentence
             assert now in _text(clients[1].get(page).text)
             sentence = now
+    finally:
+        for c in clients:
+            c.close()
+        stop_background(app)
+
+
+def test_the_labelling_page_does_not_wait_for_the_agreement(web_ws: Any) -> None:
+    """The agreement's bootstrap over the items labelled twice takes seconds on a large
+    collection, and even asking for it in the background slowed the Labelling page's
+    first view down: the page neither works it out nor asks for it, but holds a line
+    that loads itself from /label/agreement, which asks for it (in the background),
+    asks again every few seconds meanwhile, and then shows the sentence the page showed."""
+    from glamlab.reports.agreement import NAME
+    from glamlab.store.results import get_result
+
+    ids = [i.item_id for i in web_ws.items(limit=6)]
+    app = create_app(web_ws)
+    clients = []
+    try:
+        for user, label in (("rey", "graphic"), ("rob", "no_graphic")):
+            c = TestClient(app)
+            clients.append(c)
+            assert login(c, user).status_code == 303
+            _label_as(c, {i: label if k % 3 else "graphic" for k, i in enumerate(ids)})
+        page = clients[0].get("/label")
+        assert page.status_code == 200
+        assert app.state.refresher.wait(120)
+        assert get_result(web_ws.store, NAME) is None  # the page did not ask for it
+        assert "Agreement between labellers" not in _text(page.text)
+        assert re.search(r'<p id="agreement" hx-get="/label/agreement" hx-trigger="load"',
+                         page.text), page.text
+        # labelling again, as a second labeller: the same
+        assert 'hx-get="/label/agreement"' in clients[0].get("/label?mode=second").text
+        assert get_result(web_ws.store, NAME) is None
+        first = clients[0].get(LABEL_AGREEMENT)
+        assert first.status_code == 200
+        assert 'hx-trigger="load delay:3s"' in first.text  # asked for: it asks again
+        assert app.state.refresher.wait(120)
+        assert get_result(web_ws.store, NAME) is not None
+        shown = clients[0].get(LABEL_AGREEMENT)
+        assert _text(shown.text) == (f"Agreement between labellers: "
+                                     f"{agreement(web_ws)['summary']}. "
+                                     f"({AGREEMENT_EXPLAINED}) Details")
+        assert "hx-trigger" not in shown.text  # shown: nothing more to ask
     finally:
         for c in clients:
             c.close()
@@ -102,6 +151,7 @@ def test_one_labeller_is_told_how_to_measure_agreement(web_ws: Any) -> None:
         assert "Agreement between labellers: no item was labelled by two or more of: rey" in text
         assert "glamlab labels import" not in text  # the web app's words, not a command
         assert "Agreement between labellers" not in _text(c.get("/label").text)
+        assert "Agreement between labellers" not in _text(c.get(LABEL_AGREEMENT).text)
     finally:
         c.close()
         stop_background(app)

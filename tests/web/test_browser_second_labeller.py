@@ -76,5 +76,10 @@ def test_second_labeller_labels_blind_by_keyboard(web_ws: Any) -> None:
         expect(page.locator("#agreement-shared")).to_have_text(str(len(first)))
         expect(page.locator("#agreement-verdict")).to_contain_text(
             f"too early to say: {len(first)} of the {needed} items needed")
+        # the Labelling page loads its line on the agreement on its own (/label/agreement)
+        page.goto(server.url + "/label")
+        expect(page.locator("#agreement")).to_contain_text(
+            f"Agreement between labellers: {r['summary']}.")
+        expect(page.locator("#agreement")).to_be_visible()
         browser.close()
     assert errors == []

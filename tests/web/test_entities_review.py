@@ -604,6 +604,67 @@ def test_the_api_adds_a_nested_or_metonymic_entity(entities_ws: Any, tmp_path: P
     assert {(10, 16, "LOC", "nested"), (0, 16, "LOC", "metonymic")} <= exported
 
 
+def test_adding_an_entity_does_not_read_every_spans_layer(entities_ws: Any,
+                                                          tmp_path: Path) -> None:
+    """Adding one entity (``POST /api/texts/ID/spans``) checks its layer without reading
+    the layer of every stored span (a ``SELECT DISTINCT`` over the spans table: a full
+    scan per entity added at millions of spans): the main and HIPE's layers need no
+    query, another layer the project's spans have is found by one of them. The layers
+    accepted and refused are the ones the project knows, as before; a refusal still
+    names them all."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.store import now
+    from glamlab.tasks.spans import Span
+    from glamlab.tasks.spans.complete import known_layers
+    from glamlab.tasks.spans.gold import record_spans
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    text, _rows = _fresh_text(ws, tmp_path, head="Comité de Genève. ")
+    # another text's spans bring a layer of their own (as an imported file may)
+    other = next(i for i in ws.items(limit=5) if i.item_id != "fresh" and i.text)
+    with ws.store.write() as conn:
+        record_spans(conn, ws, other.item_id, other.text or "",
+                     [Span(0, 1, "ORG", layer="quoted")], annotator="import",
+                     source="quoted.jsonl", stamp=now())
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(ws.store.engine, "before_cursor_execute", seen)
+    try:
+        with TestClient(create_app(ws)) as c:
+            assert login(c, "rey").status_code == 303
+            headers = {"X-CSRF-Token": csrf_of(c)}
+
+            def add(start: int, end: int, label: str, **layer: str) -> Any:
+                return c.post("/api/texts/fresh/spans", headers=headers,
+                              json={"start": start, "end": end, "label": label, **layer})
+
+            statements.clear()
+            for layer in ({}, {"layer": "nested"}, {"layer": "quoted"}):
+                r = add(0, 16, "ORG", **layer)
+                assert r.status_code == 200, r.text
+                assert r.json()["layer"] == layer.get("layer", "entity")
+            scans = [s for s in statements if re.search(r"DISTINCT\s+spans\.layer", s)]
+            assert scans == [], scans
+            r = add(0, 6, "ORG", layer="quote")
+            assert r.status_code == 422, r.text
+            assert "unknown span layer 'quote'" in r.json()["error"]
+            assert "entity, metonymic, nested, quoted" in r.json()["hint"]
+    finally:
+        sa.event.remove(ws.store.engine, "before_cursor_execute", seen)
+    from glamlab.tasks.spans.complete import layer_known
+
+    with ws.store.read() as conn:
+        known = known_layers(ws, conn)
+        assert known == ["entity", "metonymic", "nested", "quoted"]
+        for layer in (*known, "quote", "Entity", ""):
+            assert layer_known(ws, conn, layer) == (layer in known), layer
+
+
 def test_no_entity_is_added_to_a_text_in_the_test_split(entities_ws: Any) -> None:
     """A text in the test split keeps its gold spans as they are (as "Whole text
     checked" keeps them): adding an entity to it is refused with the reason."""

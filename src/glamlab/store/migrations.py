@@ -267,6 +267,16 @@ def _model_in_use_marker(conn: sa.Connection) -> None:
                                        model_id=latest.model_id, updated_at=now()))
 
 
+@migration(16, "spans_layer_index")
+def _spans_layer_index(conn: sa.Connection) -> None:
+    """An index on the spans' layer: adding an entity of a layer other than the main and
+    HIPE's ones (one an imported file brought) checks that the project's spans have it
+    (:func:`glamlab.tasks.spans.complete.layer_known`); without the index that reads the
+    whole spans table, millions of rows in a large collection, for each entity added."""
+    index = next(ix for ix in schema.spans.indexes if ix.name == "ix_spans_layer")
+    index.create(conn, checkfirst=True)
+
+
 # Import-time registration of later migrations goes here, e.g.
 # @migration(2, "add_runs_note")
 # def _add_runs_note(conn): add_column_if_missing(conn, "runs", sa.Column("note", sa.Text))

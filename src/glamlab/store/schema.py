@@ -449,6 +449,9 @@ spans = sa.Table(
 sa.Index("ix_spans_set", spans.c.set_id)
 sa.Index("ix_spans_authority", spans.c.authority_id)
 sa.Index("ix_spans_norm", spans.c.norm)
+# a span layer's spans (migration 16): whether the project knows a layer, asked each time
+# an entity is added, is answered by one index lookup instead of reading every span
+sa.Index("ix_spans_layer", spans.c.layer)
 
 # Authority records entities are linked to: an institution's name authority, or an
 # extract of Wikidata or GeoNames. ``record_id`` is unique in the workspace.

@@ -114,7 +114,9 @@ def sample_size(ws: Workspace, ann: dict[str, dict[str, list[str]]] | None = Non
 
 
 def _coincidences(units: Sequence[Sequence[Hashable | None]]) -> Any:
-    """Each pairable unit's coincidence matrix (units x values x values)."""
+    """Each pairable unit's coincidence matrix (units x values x values): the counts of
+    each value in the unit, ``(outer(counts, counts) - diag(counts)) / (m - 1)`` for a
+    unit of ``m`` values, worked out for all units at once."""
     import numpy as np
 
     values = [[v for v in u if v is not None] for u in units]
@@ -125,13 +127,16 @@ def _coincidences(units: Sequence[Sequence[Hashable | None]]) -> Any:
     cats = sorted({v for u in values for v in u}, key=str)
     idx = {c: i for i, c in enumerate(cats)}
     k = len(cats)
-    out = np.zeros((len(values), k, k))
-    for j, u in enumerate(values):
-        counts = np.zeros(k)
-        for v in u:
-            counts[idx[v]] += 1
-        out[j] = (np.outer(counts, counts) - np.diag(counts)) / (len(u) - 1)
-    return out
+    sizes = np.fromiter((len(u) for u in values), dtype=np.int64, count=len(values))
+    rows = np.repeat(np.arange(len(values)), sizes)
+    cols = np.fromiter((idx[v] for u in values for v in u), dtype=np.int64,
+                       count=int(sizes.sum()))
+    counts = np.bincount(rows * k + cols, minlength=len(values) * k).reshape(
+        len(values), k).astype(float)
+    diag = np.zeros((len(values), k, k))
+    diag[:, np.arange(k), np.arange(k)] = counts
+    return ((counts[:, :, None] * counts[:, None, :] - diag)
+            / (sizes - 1).astype(float)[:, None, None])
 
 
 def _alpha(o: Any) -> Any:
@@ -153,20 +158,50 @@ def krippendorff_alpha_nominal(units: Sequence[Sequence[Hashable | None]]) -> fl
     return float(_alpha(_coincidences(units).sum(axis=0)))
 
 
+#: how many resampling weights :func:`alpha_interval` holds at once (rows x items)
+_BOOT_CELLS = 4_000_000
+
+
 def alpha_interval(unit_sets: Sequence[Sequence[Sequence[Hashable | None]]], *,
                    n_boot: int = 1000, seed: int = 0) -> tuple[float, float]:
     """95% percentile bootstrap interval of alpha, resampling the shared items with
     replacement (the same resample for every variable in ``unit_sets``, whose alphas are
     averaged: one variable for a single-label task, one per label for a multi-label
-    one). Each set holds the same items in the same order."""
+    one). Each set holds the same items in the same order.
+
+    Each resample is the items' counts drawn from one multinomial (``seed``'s stream,
+    row after row). Items come in few kinds (the same coincidence matrix: two people
+    giving "a" and "b", say), so a resample's summed matrix is its counts summed per kind
+    times that kind's matrix: a few numbers per resample instead of one product per item
+    and cell, and the weights are drawn a block of resamples at a time instead of all
+    at once."""
     import numpy as np
 
-    mats = [_coincidences(units) for units in unit_sets]
-    n = len(mats[0])
-    weights = np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=n_boot)
-    draws = np.mean([_alpha((weights @ m.reshape(n, -1)).reshape(n_boot, *m.shape[1:]))
-                     for m in mats], axis=0)
-    low, high = np.percentile(draws, [2.5, 97.5])
+    kinds = []
+    for units in unit_sets:
+        m = _coincidences(units)
+        shapes = m.shape[1:]
+        distinct, kind = np.unique(m.reshape(len(m), -1), axis=0, return_inverse=True)
+        kinds.append((distinct, kind.reshape(-1), shapes))
+    n = len(kinds[0][1])
+    rng = np.random.default_rng(seed)
+    p = np.full(n, 1.0 / n)
+    # per variable, the items of each kind (one column per kind)
+    members = []
+    for distinct, kind, _shape in kinds:
+        one_hot = np.zeros((n, len(distinct)))
+        one_hot[np.arange(n), kind] = 1.0
+        members.append(one_hot)
+    draws = np.empty((len(kinds), n_boot))
+    block = max(1, _BOOT_CELLS // n)
+    for start in range(0, n_boot, block):
+        rows = min(block, n_boot - start)
+        weights = rng.multinomial(n, p, size=rows).astype(float)
+        for v, ((distinct, _kind, shape), one_hot) in enumerate(
+                zip(kinds, members, strict=True)):
+            per_kind = weights @ one_hot  # whole counts: exact in floating point
+            draws[v, start:start + rows] = _alpha((per_kind @ distinct).reshape(rows, *shape))
+    low, high = np.percentile(draws.mean(axis=0), [2.5, 97.5])
     return float(low), float(high)
 
 

@@ -262,6 +262,20 @@ def known_layers(ws: Workspace, conn: sa.Connection) -> list[str]:
     return [MAIN_LAYER, *sorted(others)]
 
 
+def layer_known(ws: Workspace, conn: sa.Connection, layer: str) -> bool:
+    """Whether ``layer`` is one of :func:`known_layers`, without reading every stored
+    span's layer: the main and HIPE's layers are known without a query; any other, by
+    whether one stored span has it (the first one found ends the search)."""
+    from .hipe import LAYERS
+    from .model import MAIN_LAYER
+
+    if layer == MAIN_LAYER or any(layer == known for _tag, known, _link, _fine in LAYERS):
+        return True
+    t = ws.store.t.spans
+    return conn.execute(sa.select(sa.literal(1)).where(sa.exists().where(
+        t.c.layer == layer))).first() is not None
+
+
 def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
              user: str, settle: Callable[[sa.Connection, Span, str, int], list[dict[str, Any]]]
              | None = None, layer: str | None = None) -> dict[str, Any]:
@@ -297,8 +311,8 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
     layer = layer or MAIN_LAYER
     with ws.store.write() as conn:
         text = item_text(conn, ws, item_id, "to add an entity to")
-        layers = known_layers(ws, conn)
-        if layer not in layers:
+        if not layer_known(ws, conn, layer):
+            layers = known_layers(ws, conn)  # read only to name them
             raise LabelError(f"{item_id}: unknown span layer {layer!r}, so no entity was "
                              "added", item=item_id,
                              hint=f"give one of the layers {', '.join(layers)} (or leave "

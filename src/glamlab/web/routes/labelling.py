@@ -57,12 +57,9 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
                                              exclude=request.app.state.skips.get(user.username),
                                              rng=random.Random(), split=split)
     counts = review.labelling_counts(ws)
-    # once two people labelled the same items, how far they agree (the Reports page
-    # says why not, before)
-    agreed = web_agreement(ws, request.app.state.refresher)
+    # once two people labelled the same items, how far they agree: loaded by the page
+    # from /label/agreement (label_agreement), so that the page does not wait for it
     return render(request, "label.html", {
-        "agreement": agreement_sentence(agreed) if agreed.get("summary") else None,
-        "agreement_stale": agreed.get("stale"),
         "item": shown, "strategy": strategy, "split": split, "frozen": frozen,
         "second_offered": ws.card.kind != "entities" and counts["labelled"] > 0,
         # a second labeller's label that differs from the gold label: to settle on purpose
@@ -78,6 +75,21 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
         "set_aside": _numbers(request, ("test", "train", "groups"))
         if request.query_params.get("done") == "test-set" else None,
         "set_by_time": _set_by_time(request)})
+
+
+@router.get("/label/agreement", response_class=HTMLResponse)
+def label_agreement(request: Request, user: User = Depends(page_user)) -> Response:
+    """The Labelling page's line on the agreement between labellers, which the page loads
+    on its own once shown (as the overview loads its section from /overview/agreement):
+    it is asked for in the background (:func:`web_agreement`: on a large collection its
+    bootstrap takes seconds, and even asking for it slowed the page down), and the page
+    does not wait for it. Shown once two people labelled the same items (the Reports page
+    says why not, before); while it is worked out, the line asks again every few seconds."""
+    agreed = web_agreement(request.app.state.ws, request.app.state.refresher)
+    return render(request, "label_agreement.html", {
+        "agreement": agreement_sentence(agreed) if agreed.get("summary") else None,
+        "agreement_stale": agreed.get("stale"),
+        "agreement_pending": bool(agreed.get("pending"))})
 
 
 def _settle_key(ws: Any) -> Any:
@@ -133,11 +145,8 @@ def second_page(request: Request, user: User) -> Response:
     ws = request.app.state.ws
     queue = review.second_labelling(ws, user.username,
                                     exclude=request.app.state.skips.get(user.username))
-    agreed = web_agreement(ws, request.app.state.refresher)
     return render(request, "label.html", {
         "second": queue, "mode": SECOND, "to_settle": None,
-        "agreement": agreement_sentence(agreed) if agreed.get("summary") else None,
-        "agreement_stale": agreed.get("stale"),
         "item": queue["item"] if queue else None, "strategy": "random", "split": "",
         "frozen": False, "strategies": {}, "counts": review.labelling_counts(ws),
         "labels": list(enumerate(ws.card.labels, start=1)),
