@@ -136,3 +136,47 @@ def test_imported_gold_is_still_corrected_by_accepting(entities_ws: Any) -> None
     assert review.decide(ws, "rob", new["id"], "accept", new["version"])["ok"]
     spans = {(s.start, s.end, s.label) for s in gold_spans(ws, [item_id])[item_id]}
     assert (g.start, g.end, label) in spans and (g.start, g.end, g.label) not in spans
+
+
+def test_a_refused_correction_keeps_the_type_and_boundaries_chosen(entities_ws: Any,
+                                                                   tmp_path: Path) -> None:
+    """A correction refused because its words overlap a person's saved entity came back
+    with the card as the model had it: the type and the boundaries the reviewer had
+    chosen were lost, to be chosen again after fixing the other entity. Now the queue
+    says why, and the card keeps the chosen type and boundaries (and shows their
+    words); nothing is stored."""
+    import html
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from glamlab import review
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    text, rows = _fresh_text(ws, tmp_path)
+    review.add_span(ws, "rey", "fresh", 0, 15, "ORG")  # "Nouvelle lettre"
+    new = _predict_again(ws, "fresh", {"start": 0, "end": 8, "label": "LOC",
+                                       "text": "Nouvelle", "score": rows[0]["score"]})
+    q = new["id"]
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        c.get("/queue?limit=300")
+        r = c.post("/queue/decide", data={
+            "csrf": csrf_of(c), "one": f"{q}:{new['version']}:correct", f"label_{q}": "PER",
+            f"value_{q}": '{"start": 0, "end": 8}', f"start_{q}": "0", f"end_{q}": "15"})
+        page = r.text
+    assert "That span was not saved: accepting would replace an entity a person" in page
+    card = re.search(rf'<li class="qitem"[^>]*data-queue-id="{q}".*?</li>', page, re.S)
+    assert card, "the refused span's card is not shown again"
+    card_html = card.group(0)
+    assert re.search(rf'id="end_{q}"[^>]*value="15"', card_html), card_html
+    assert re.search(rf'id="start_{q}"[^>]*value="0"', card_html)
+    chosen = re.search(rf'<select id="label_{q}".*?</select>', card_html, re.S)
+    assert chosen and re.search(r"<option selected>PER</option>", chosen.group(0))
+    preview = re.search(r'<output class="span-preview"[^>]*>([^<]*)</output>', card_html)
+    assert preview and html.unescape(preview.group(1)) == text[0:15]
+    assert r.status_code == 422, r.status_code  # refused, shown again (not redirected)
+    assert {(s.start, s.end, s.label) for s in gold_spans(ws, ["fresh"])["fresh"]} \
+        == {(0, 15, "ORG")}
