@@ -125,6 +125,41 @@ def test_a_bad_choice_is_one_message_naming_the_field(rows_app: Any) -> None:  #
         assert jobs.latest(ws, "backtest") is None, (field, bad)
 
 
+def test_a_refused_choice_comes_back_beside_the_form_as_it_was_filled_in(
+        rows_app: Any) -> None:  # noqa: F811
+    """Before, a bad choice (a last date before the first month) led to the error page,
+    with a link back to the overview: the curator went back to the evaluate page and
+    typed the model, the months and the resamples again. Now the evaluate page comes back
+    with the message beside the backtest form, which keeps what was sent."""
+    from glamlab.registry.tabular import train_tabular
+    from glamlab.web import jobs
+
+    ws, _app, client, _path = rows_app
+    train_tabular(ws, "tabular-gbm", params={"max_iter": 20}, name="gbm-small")
+    ada = client("ada")
+    r = ada.post("/stages/evaluate/backtest", data={
+        "csrf": csrf_of(ada), "model": "gbm-small@1", "since": "2015-08",
+        "until": "2015-07-15", "n_boot": "50"})
+    assert r.status_code == 400, r.status_code
+    assert jobs.latest(ws, "backtest") is None
+    form = _form(r.text)
+    assert re.search(r'<option value="gbm-small@1" selected>', form), form
+    assert not re.search(r'<option value="tabular-gbm" selected>', form)
+    assert re.search(r'id="backtest-since"[^>]*value="2015-08"', form), form
+    assert re.search(r'id="backtest-until"[^>]*value="2015-07-15"', form), form
+    assert re.search(r'id="backtest-n-boot"[^>]*value="50"', form), form
+    section = re.search(r'<section aria-labelledby="backtest-h".*?</section>', r.text, re.S)
+    assert section, "no backtest section"
+    said = html.unescape(section.group(0))
+    assert ("Not started: the last date of the backtest (2015-07-15) is before its first "
+            "month (2015-08)") in said
+    assert "What to do: choose a last date after the first month" in said
+    # the page as it is on a visit again: the command's defaults, no message
+    again = ada.get("/stages/evaluate").text
+    assert 'id="backtest-problem"' not in again
+    assert re.search(r'<option value="tabular-gbm" selected>', _form(again))
+
+
 def test_a_first_month_with_too_little_to_learn_from_is_one_plain_message(
         months_app: Any) -> None:
     """From August 2015 the model has July's rows to learn from, in which one number

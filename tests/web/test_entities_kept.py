@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from glamlab.web.app import stop_background
 from tests.web.conftest import csrf_of, login
 from tests.web.test_entities_review import _fresh_text
 from tests.web.test_entities_review import entities_ws as entities_ws  # the fixture
@@ -136,3 +137,106 @@ def test_imported_gold_is_still_corrected_by_accepting(entities_ws: Any) -> None
     assert review.decide(ws, "rob", new["id"], "accept", new["version"])["ok"]
     spans = {(s.start, s.end, s.label) for s in gold_spans(ws, [item_id])[item_id]}
     assert (g.start, g.end, label) in spans and (g.start, g.end, g.label) not in spans
+
+
+def test_a_refused_correction_keeps_the_type_and_boundaries_chosen(entities_ws: Any,
+                                                                   tmp_path: Path) -> None:
+    """A correction refused because its words overlap a person's saved entity came back
+    with the card as the model had it: the type and the boundaries the reviewer had
+    chosen were lost, to be chosen again after fixing the other entity. Now the queue
+    says why, and the card keeps the chosen type and boundaries (and shows their
+    words); nothing is stored."""
+    import html
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from glamlab import review
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    text, rows = _fresh_text(ws, tmp_path)
+    review.add_span(ws, "rey", "fresh", 0, 15, "ORG")  # "Nouvelle lettre"
+    new = _predict_again(ws, "fresh", {"start": 0, "end": 8, "label": "LOC",
+                                       "text": "Nouvelle", "score": rows[0]["score"]})
+    q = new["id"]
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        c.get("/queue?limit=300")
+        r = c.post("/queue/decide", data={
+            "csrf": csrf_of(c), "one": f"{q}:{new['version']}:correct", f"label_{q}": "PER",
+            f"value_{q}": '{"start": 0, "end": 8}', f"start_{q}": "0", f"end_{q}": "15"})
+        page = r.text
+    assert "That span was not saved: accepting would replace an entity a person" in page
+    card = re.search(rf'<li class="qitem"[^>]*data-queue-id="{q}".*?</li>', page, re.S)
+    assert card, "the refused span's card is not shown again"
+    card_html = card.group(0)
+    assert re.search(rf'id="end_{q}"[^>]*value="15"', card_html), card_html
+    assert re.search(rf'id="start_{q}"[^>]*value="0"', card_html)
+    chosen = re.search(rf'<select id="label_{q}".*?</select>', card_html, re.S)
+    assert chosen and re.search(r"<option selected>PER</option>", chosen.group(0))
+    preview = re.search(r'<output class="span-preview"[^>]*>([^<]*)</output>', card_html)
+    assert preview and html.unescape(preview.group(1)) == text[0:15]
+    assert r.status_code == 422, r.status_code  # refused, shown again (not redirected)
+    assert {(s.start, s.end, s.label) for s in gold_spans(ws, ["fresh"])["fresh"]} \
+        == {(0, 15, "ORG")}
+
+
+def _export_said(c: Any, app: Any) -> int:
+    """The number of entity mentions the Export page says the downloads hold (its IIIF
+    line: "leaves out N of the M entity mentions"), once worked out."""
+    import re
+
+    c.get("/stages/export")
+    assert app.state.refresher.wait(120)
+    page = c.get("/stages/export").text
+    m = re.search(r"leaves out [\d,]+ of the ([\d,]+) entity mentions?", page)
+    assert m, "the Export page does not count the mentions"
+    return int(m.group(1).replace(",", ""))
+
+
+def test_the_export_page_counts_again_after_a_text_is_marked_checked(
+        entities_ws: Any, tmp_path: Path) -> None:
+    """"Whole text checked" settles the text's open spans (they leave the export) without
+    a decision row, so the Export page's own check, stored with the key of what it read,
+    kept the count from before the mark (one mention more than the CSV download held,
+    found walking the entities demo). Now the mark, and its undo, move the key: the page
+    counts what the CSV download holds."""
+    import csv
+    import io
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    _text, rows = _fresh_text(ws, tmp_path)
+    assert len(rows) >= 2, rows
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "rey").status_code == 303
+
+        def downloaded() -> int:
+            got = c.get("/stages/export/download?format=csv")
+            assert got.status_code == 200
+            return len(list(csv.DictReader(io.StringIO(got.content.decode("utf-8-sig")))))
+
+        before = _export_said(c, app)
+        assert before == downloaded()
+        c.get("/queue?limit=300")
+        first = rows[0]
+        r = c.post("/queue/decide", data={"csrf": csrf_of(c),
+                                          "one": f"{first['id']}:{first['version']}:accept"})
+        assert r.status_code == 200
+        accepted = downloaded()
+        assert _export_said(c, app) == accepted  # a decision moved the key before, too
+        r = c.post("/queue/text-done", data={"csrf": csrf_of(c), "text_done": "fresh"})
+        assert r.status_code == 200 and "Text marked checked" in r.text
+        after = downloaded()
+        assert after < accepted  # the open spans of the text left the export
+        assert _export_said(c, app) == after
+        r = c.post("/queue/text-undone", data={"csrf": csrf_of(c), "text_done": "fresh"})
+        assert r.status_code == 200 and "Mark taken back" in r.text
+        assert _export_said(c, app) == downloaded()
+    stop_background(app)

@@ -1310,3 +1310,32 @@ def test_a_decision_on_a_test_text_settles_the_model_s_spans_over_its_words(
     assert split_of(ws, ["fresh"]) == {"fresh": "test"}
     assert "fresh" not in {i.item_id for i in training_data(ws).items}
     assert (vb["start"], vb["end"]) == (b2["value"]["start"], b2["value"]["end"])
+
+
+def test_a_viewer_sees_the_spans_without_controls_that_would_be_refused(
+        entities_ws: Any) -> None:
+    """Before, an entities queue showed a viewer Accept, Reject, the type list, "Save type
+    and boundaries" and the boundary fields of each card (the classification widget
+    hides them): each press ended on a refusal page. Now a viewer reads the cards - the
+    span in its text, the model's reason - with no control, and a reviewer still gets
+    every one."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+
+    add_user(entities_ws, "val", PASSWORD, "viewer")
+    with TestClient(create_app(entities_ws)) as c:
+        assert login(c, "val").status_code == 303
+        page = c.get("/queue").text
+        assert re.search(r'<mark class="ent ent-\w+"', page), "no span shown to the viewer"
+        assert "look but not decide" in page
+        for control in ('formaction="/queue/decide"', 'data-act="c"', "data-span-bounds",
+                        'name="start_', 'formaction="/queue/add-span"', 'data-act="d"'):
+            assert control not in page, control
+    with TestClient(create_app(entities_ws)) as c:
+        assert login(c, "rey").status_code == 303
+        page = c.get("/queue").text
+        for control in ('formaction="/queue/decide"', 'data-act="c"', "data-span-bounds",
+                        'name="start_'):
+            assert control in page, control

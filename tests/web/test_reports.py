@@ -6,6 +6,7 @@ shrinks a monitoring window until its alert disappears (issue 18, items 2 and 4)
 from __future__ import annotations
 
 import csv
+import re
 from typing import Any
 
 import numpy as np
@@ -17,10 +18,15 @@ from glamlab.web.app import stop_background
 
 from .conftest import PASSWORD, login
 
+#: (item prefix, items, share of label a, mean score) of each run of :func:`_monitored`
+MONITORED_RUNS = (("ref", 300, 0.3, 0.85), ("w0", 200, 0.3, 0.85), ("w1", 200, 0.8, 0.6))
 
-def _monitored(ws: Any, seed: int = 0) -> None:
+
+def _monitored(ws: Any, seed: int = 0, runs: tuple[tuple[str, int, float, float], ...]
+               = MONITORED_RUNS) -> None:
     """Model m@1: 300 test-split predictions (the reference) and two production runs, the
-    second with a different label mix and lower scores (an alert)."""
+    second with a different label mix and lower scores (an alert); or ``runs``, the
+    first of them the reference."""
     rng = np.random.default_rng(seed)
     t = ws.store.t
     with ws.store.write() as conn:
@@ -28,8 +34,7 @@ def _monitored(ws: Any, seed: int = 0) -> None:
             name="m", version=1, predictor="majority", params={}, artifacts={},
             metrics={"accuracy": 0.9}, card={}, created_at=now())).inserted_primary_key[0]
         items, preds, splits = [], [], []
-        for prefix, n, p_a, mu in (("ref", 300, 0.3, 0.85), ("w0", 200, 0.3, 0.85),
-                                   ("w1", 200, 0.8, 0.6)):
+        for prefix, n, p_a, mu in runs:
             run = conn.execute(t.runs.insert().values(
                 model_id=mid, status="done", started_at=now(), done=n, failed=0)
             ).inserted_primary_key[0]
@@ -192,6 +197,45 @@ def test_reports_show_the_latest_evaluation_with_plots(make_ws: Any) -> None:
     assert page.count('data-plot="heatmap"') == len(result.candidates)
     for row in result.candidates[0].per_label:
         assert f"<td>{row['label']}</td>" in page
+
+
+def test_a_window_too_small_to_judge_is_not_called_ok(make_ws: Any) -> None:
+    """A run of 5 items under a reference of 300: every signal has too few values to be
+    judged, yet its window read "ok" in the Production windows table (and in ``glamlab
+    monitor``), under the line "windows under 30 items are not judged". Now it reads
+    "not enough data", on the Monitoring and Reports pages and in the summary; a
+    200-item window is still "ok"."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.monitoring.monitor import monitor
+    from glamlab.web import create_app
+
+    ws = make_ws("small", modality="text", labels=["a", "b"])
+    _monitored(ws, runs=(("ref", 300, 0.3, 0.85), ("w0", 200, 0.3, 0.85),
+                         ("w1", 5, 0.3, 0.85)))
+    add_user(ws, "rey", PASSWORD, "reviewer")
+    report = monitor(ws, "m@1", store_alerts=False)
+    big, tiny = report.windows
+    assert not any(r.status == "ok" for r in tiny.results)
+    assert any(r.status == "ok" for r in big.results)
+    summary = report.summary()
+    assert f"  -      {tiny.key} (5 items): not enough data (fewer than 30)" in summary
+    assert f"  ok     {tiny.key}" not in summary and f"  ok     {big.key} (200" in summary
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "rey").status_code == 303
+        for url in ("/stages/monitoring", "/reports"):
+            c.get(url)
+            assert app.state.refresher.wait(120)
+            page = c.get(url).text
+            table = re.search(r"<caption>Production windows</caption>.*?</table>", page, re.S)
+            assert table, url
+            cells = dict(re.findall(r"<tr[^>]*><td>([^<]+)</td><td>\d+</td><td>([^<]*)</td>",
+                                    table.group(0)))
+            assert cells == {big.key: "ok", tiny.key: "not enough data (fewer than 30 items: "
+                                                      "not judged)"}, (url, cells)
+    stop_background(app)
 
 
 def test_stored_alerts_and_times_read_to_the_minute_in_utc(monitored_ws: Any) -> None:

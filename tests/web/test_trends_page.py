@@ -114,6 +114,30 @@ def test_a_viewer_sees_the_trend_chart_table_and_method_in_words(tate: Any) -> N
     assert "The largest group, 1970s (77 items)" in html
 
 
+def test_the_corrections_are_offered_in_words_not_only_their_short_names(tate: Any) -> None:
+    """Before, the Correction list offered "cc", "pcc", "cpcc", "acc", "pacc" and "emq":
+    names a curator cannot choose between. Each now says what it does (the words the
+    page uses for the method of the trend shown), its short name after it, and keeps
+    what was asked."""
+    import html as htmllib
+
+    from glamlab.trends import METHODS
+    from glamlab.trends.words import METHOD_WORDS
+
+    c = _client(tate, "val")
+    r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date_text:decade",
+                                       "label": "people", "method": "pacc"})
+    assert r.status_code == 200, r.text
+    select = re.search(r'<select id="trends-method".*?</select>', r.text, re.S)
+    assert select, "no Correction list"
+    options = dict(re.findall(r'<option value="(\w*)"[^>]*>([^<]+)</option>', select.group(0)))
+    assert set(options) == {"", *METHODS}
+    for m in METHODS:
+        words = htmllib.unescape(options[m])
+        assert words.lower() == f"{METHOD_WORDS[m]} ({m})".lower(), words
+    assert re.search(r'<option value="pacc" selected>', select.group(0))
+
+
 def test_the_csv_holds_every_number_and_runs_no_formula(tate: Any) -> None:
     from glamlab.trends import trends
 

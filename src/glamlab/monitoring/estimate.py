@@ -153,9 +153,11 @@ class RangeCheck:
                        key=lambda kv: -kv[1])
         if not worst:
             return []
-        detail = ", ".join(f"{c} {s:.0%}" for c, s in worst[:3])
-        return [f"{bad.mean():.0%} of the rows have inputs outside the training range, "
-                f"more than {self.max_share:.0%} in {detail}"]
+        # "agent (14%)": the column, then the share of the window's rows outside its range
+        detail = ", ".join(f"{c} ({s:.0%})" for c, s in worst[:3])
+        return [f"{bad.mean():.0%} of the rows have inputs outside the training range; "
+                f"the column{'s' if len(worst[:3]) > 1 else ''} with more than "
+                f"{self.max_share:.0%} of the rows outside it: {detail}"]
 
 
 def estimate(p: np.ndarray, window: pd.DataFrame, check: RangeCheck | None = None, *,

@@ -137,10 +137,10 @@ class MonitorReport:
             bad = ", ".join(_added_alert(r) if r.signal == ADDED_SPAN_RATE else
                             f"{r.signal} changed (drift statistic {r.value:.3f}, alert above "
                             f"{r.threshold:.3f})" for r in w.alerts)
-            thin = [r.signal for r in w.results if r.status == "not enough data"]
             if bad:
                 lines.append(f"  ALERT  {w.key} ({len(w.rows):,} items): {bad}")
-            elif thin and len(thin) == len(w.results):
+            elif not any(r.status == "ok" for r in w.results):
+                # no signal judged (too few values, or none: "no data"), so not "ok"
                 lines.append(f"  -      {w.key} ({len(w.rows):,} items): not enough data "
                              f"(fewer than {self.config.min_window})")
             else:

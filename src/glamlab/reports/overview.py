@@ -145,9 +145,14 @@ def _act_key(ws: Workspace) -> str:
         items = [conn.execute(sa.select(sa.func.max(t.items.c.pk))).scalar()]
         # a reviewer's decision changes what still needs a person (act.review_decided)
         decided = conn.execute(sa.select(sa.func.max(t.decisions.c.id))).scalar()
+        # so does gold given without a decision row: a label, an entities text marked
+        # "whole text checked" (its open spans settled) or that mark undone; each is
+        # audited (before, the Export page's counts stayed those from before the mark)
+        audited = conn.execute(sa.select(sa.func.max(t.audit_log.c.id))).scalar()
     card = ws.card
     return key_of({"preds": list(preds), "models": models, "aliases": aliases, "evals": evals,
-                   "items": list(items), "decisions": decided, "policy": card.section("policy"),
+                   "items": list(items), "decisions": decided, "audited": audited,
+                   "policy": card.section("policy"),
                    "safety": card.section("safety"), "costs": card.section("costs")})
 
 

@@ -339,7 +339,17 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
         # back to a page (never left on a POST URL): the queue says what happened
         return _back_to_queue(request, form, conflicts=1)
     except KeptSpan:  # over a person's saved entity: the card says which
-        return _back_to_queue(request, form, kept=1)
+        if not correct:
+            return _back_to_queue(request, form, kept=1)
+        # a correction: the queue again, its card keeping the type and boundaries chosen
+        # (before: back to the model's, to be chosen again)
+        back = _queue_view(form, request.app.state.ws.card.labels)
+        span: dict[str, Any] = value if isinstance(value, dict) else {}
+        page = _queue(request, user, **back, kind="", status=422, kept="1",
+                      decide_asked={"row": str(queue_id), "label": label,
+                                    "start": span.get("start"), "end": span.get("end")})
+        page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
+        return page
     request.app.state.queue_counts.decided([result])
     return _back_to_queue(request, form, done=action, settled=len(result.get("settled") or []) or "",
                           **_earlier(result))

@@ -103,14 +103,14 @@ def _job_view(job: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _page(request: Request, stage: str, ctx: dict[str, Any], *,
-          template: str = "stage.html") -> Response:
+          template: str = "stage.html", status: int = 200) -> Response:
     refresh = any(isinstance(v, dict) and v.get("active") for v in ctx.values())
     if refresh:
         request.app.state.jobs.start()  # a job left by a stopped server carries on
     return render(request, template, {
         "stage": stage, "stages": stage_names(request.app.state.kind),
         "refresh": refresh,
-        "project_modality": request.app.state.ws.card.modality, **ctx})
+        "project_modality": request.app.state.ws.card.modality, **ctx}, status=status)
 
 
 def _start(request: Request, kind: str, user: User, stage: str) -> Response:
@@ -132,6 +132,13 @@ def label_stage(request: Request, user: User = Depends(page_user)) -> Response:
 
 @router.get("/stages/evaluate", response_class=HTMLResponse)
 def evaluate_page(request: Request, user: User = Depends(page_user)) -> Response:
+    return _evaluate(request)
+
+
+def _evaluate(request: Request, *, asked: FormData | None = None,
+              problem: dict[str, str] | None = None) -> Response:
+    """The evaluate page; after a refused backtest form, with its ``problem`` beside the
+    form and the form as it was sent (``asked``), status 400."""
     from ... import review
     from ...predictors.services import describe
 
@@ -140,10 +147,11 @@ def evaluate_page(request: Request, user: User = Depends(page_user)) -> Response
     return _page(request, "evaluate", {
         "job": _job_view(jobs.latest(ws, "evaluate")),
         "backtest": _job_view(jobs.latest(ws, "backtest")) if tabular else None,
-        "backtest_form": _backtest_form(ws) if tabular else None,
+        "backtest_form": _backtest_form(ws, asked) if tabular else None,
+        "backtest_problem": problem,
         "board": overview._section("Leaderboard", overview.leaderboard, ws),
         "labelling": review.labelling_counts(ws), "services": describe(ws),
-        "added": request.query_params.get("added")})
+        "added": request.query_params.get("added")}, status=400 if problem else 200)
 
 
 @router.post("/stages/evaluate")
@@ -184,12 +192,22 @@ def backtest_models(ws: Any) -> list[tuple[str, str]]:
     return out
 
 
-def _backtest_form(ws: Any) -> dict[str, Any]:
+def _backtest_form(ws: Any, asked: FormData | None = None) -> dict[str, Any]:
+    """The backtest form's choices and values: the command's defaults, or what the
+    person sent (``asked``) when the form comes back with a problem, so nothing typed is
+    lost."""
     from ...registry.tabular import DEFAULT_MODEL
     from ...tasks.tabular import train_until
 
-    return {"models": backtest_models(ws), "default": DEFAULT_MODEL,
-            "cutoff": (train_until(ws) or "")[:7], "n_boot": BACKTEST_RESAMPLES,
+    def sent(key: str) -> str:
+        return str(asked.get(key) or "").strip()[:80] if asked is not None else ""
+
+    models = backtest_models(ws)
+    model = sent("model")
+    return {"models": models,
+            "default": model if model in {v for v, _w in models} else DEFAULT_MODEL,
+            "cutoff": (train_until(ws) or "")[:7], "since": sent("since"),
+            "until": sent("until"), "n_boot": sent("n_boot") or BACKTEST_RESAMPLES,
             "n_boot_max": BACKTEST_RESAMPLES_MAX}
 
 
@@ -254,11 +272,20 @@ def backtest_start(request: Request, form: FormData = Depends(form_of),
     """A tabular project's backtest (``glamlab backtest``), shown with its notes on the
     evaluate page: the model (a table predictor of the catalogue or a saved model), the
     first month and the last date (empty: from the test rows' first month to the last
-    row) and the resamples of the intervals, as the command takes them."""
+    row) and the resamples of the intervals, as the command takes them. A bad value
+    comes back on the evaluate page, beside the form as it was filled in."""
+    from ...errors import EvaluationError
+
     ws = request.app.state.ws
     if ws.card.modality != "tabular":
         raise HTTPException(404, "the backtest month by month is for tabular projects")
-    params = _backtest_params(ws, form)
+    try:
+        params = _backtest_params(ws, form)
+    except EvaluationError as exc:  # on the page, beside the form as it was filled in
+        page = _evaluate(request, asked=form,
+                         problem={"message": exc.message, "hint": web_hint(exc.hint) or ""})
+        page.headers["HX-Replace-Url"] = "/stages/evaluate"
+        return page
     jobs.submit(ws, "backtest", user.username, params)
     request.app.state.jobs.start()
     request.app.state.jobs.wake()

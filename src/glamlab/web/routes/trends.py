@@ -175,11 +175,14 @@ def _has_predictions(ws: Any) -> bool:
 
 def _context(request: Request, **extra: Any) -> dict[str, Any]:
     from ...trends import METHODS
+    from ...trends.words import METHOD_WORDS
 
     ws = request.app.state.ws
     ok = supported(ws)
     choices = field_choices(ws) if ok else []
-    return {"supported": ok, "choices": choices, "methods": METHODS,
+    # each correction in words, its short name after it (the CSV's share_cc... columns)
+    methods = [(m, METHOD_WORDS.get(m, m)) for m in METHODS]
+    return {"supported": ok, "choices": choices, "methods": methods,
             "entities": ws.card.kind == "entities",
             "labels": list(ws.card.labels), "has_predictions": ok and _has_predictions(ws),
             "filter_fields": sorted({c["value"].partition(":")[0] for c in choices}),
