@@ -1339,3 +1339,23 @@ def test_a_viewer_sees_the_spans_without_controls_that_would_be_refused(
         for control in ('formaction="/queue/decide"', 'data-act="c"', "data-span-bounds",
                         'name="start_'):
             assert control in page, control
+
+
+def test_the_boundaries_are_said_in_plain_words(entities_ws: Any) -> None:
+    """The review card's "Fix the boundaries" and the labelling page's JSON said
+    "character offsets": they now say where an entity starts and ends, counted in
+    characters, and keep their start and end fields."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.web import create_app
+    from tests.helpers_page_words import read_page
+
+    with TestClient(create_app(entities_ws)) as c:
+        assert login(c, "rey").status_code == 303
+        queue = c.get("/queue?limit=50").text
+        label = c.get("/label?item=unread0").text
+    for html_page, field in ((queue, 'name="start_'), (label, 'id="spans-json"')):
+        words, _ = read_page(html_page)
+        assert "offset" not in words.lower(), words
+        assert "counted in characters from the start of the text" in words
+        assert field in html_page
