@@ -174,3 +174,64 @@ def test_the_plan_csv_has_one_column_order_whatever_the_order_of_its_keys() -> N
                               .encode()), got[:80]
         rows = list(csv.DictReader(io.StringIO(got.decode("utf-8-sig"))))
         assert rows == [{k: str(v) for k, v in as_written.items()}]
+
+
+def _replayed(extra: list[int], no_shows: list[int]) -> dict:
+    """A replay's dict, from slots planned with ``extra`` places and those no-shows."""
+    import pandas as pd
+
+    slots = pd.DataFrame({"period": pd.date_range("2017-08-01", periods=len(extra)),
+                          "bookings": [5] * len(extra), "expected_no_shows": [1.0] * len(extra),
+                          "extra": extra, "no_shows": no_shows})
+    return replay(slots, risk=0.05, price=20, over_cost=60).to_dict()
+
+
+def test_the_demo_and_the_command_line_count_one_person_in_the_singular() -> None:
+    """The bookings demo and ``glamlab capacity`` said "over capacity by 1 people" (and
+    "1 days", "extra place(s)"): each count now takes the word it needs."""
+    from glamlab.cli.tabular import replay_line
+    from glamlab.demo.bookings import decision_words, month_words
+
+    one = _replayed([1], [0])  # one slot, one place sold, one person over
+    assert (one["slots"], one["extra_sold"], one["people_over"]) == (1, 1, 1)
+    cap = {"risk": 0.05, "calibration": {"window": 60}, "currency": "EUR", "replay": one}
+    said = decision_words(cap)
+    assert "by 1 person," in said and "1 extra ticket over 1 day " in said
+    assert "; 1 day (100.0%)" in said and "people" not in said
+    said = month_words("August", "tabular-gbm@1", 0.4, one, "EUR")
+    assert "the 1 extra place it allowed" in said and "1 of 1 day over capacity" in said
+    assert "(by 1 person)" in said and "place(s)" not in said
+    said = replay_line("Replayed on the known outcomes", one, "EUR")
+    assert "1 extra place earned" in said and "by 1 person, cost 60" in said
+
+    many = _replayed([3, 2, 0], [0, 2, 1])  # 3 over on the first slot only
+    assert (many["people_over"], many["over_capacity_slots"]) == (3, 1)
+    cap["replay"] = many
+    said = decision_words(cap)
+    assert "5 extra tickets over 3 days" in said and "by 3 people," in said
+    said = month_words("August", "tabular-gbm@1", 1.2, many, "EUR")
+    assert "the 5 extra places" in said and "1 of 3 days" in said and "(by 3 people)" in said
+    assert "by 3 people, cost 180" in replay_line("Replayed", many, "EUR")
+
+
+def test_the_plan_csv_rounds_the_expected_no_shows_for_people(tmp_path) -> None:
+    """The plan's CSV (the web app's download and ``glamlab capacity --csv``) wrote the
+    expected no-shows with every digit of a float ("3.1839264217419503" people); it now
+    rounds them to 2 decimals, and the plan itself (the JSON) keeps every digit."""
+    import csv
+    import io
+
+    from glamlab.actions.capacity import plan_csv, write_plan_csv
+
+    frame, schema, _p = _biased_bookings(6, seed=4)
+    p = np.random.default_rng(4).random(len(frame)) * 0.3  # no two days alike
+    records = plan(frame, schema, p, risk=0.1).to_dict("records")
+    full = [r["expected_no_shows"] for r in records]
+    assert any(round(x, 2) != x for x in full)  # the plan keeps every digit
+    write_plan_csv(tmp_path / "plan.csv", records)
+    for got in (plan_csv(records), (tmp_path / "plan.csv").read_bytes()):
+        rows = list(csv.DictReader(io.StringIO(got.decode("utf-8-sig"))))
+        cells = [r["expected_no_shows"] for r in rows]
+        assert all(len(c.partition(".")[2]) <= 2 for c in cells), cells
+        assert [float(c) for c in cells] == [round(x, 2) for x in full]
+        assert [int(r["extra"]) for r in rows] == [r["extra"] for r in records]

@@ -1339,3 +1339,77 @@ def test_a_viewer_sees_the_spans_without_controls_that_would_be_refused(
         for control in ('formaction="/queue/decide"', 'data-act="c"', "data-span-bounds",
                         'name="start_'):
             assert control in page, control
+
+
+def test_the_boundaries_are_said_in_plain_words(entities_ws: Any) -> None:
+    """The review card's "Fix the boundaries" and the labelling page's JSON said
+    "character offsets": they now say where an entity starts and ends, counted in
+    characters, and keep their start and end fields."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.web import create_app
+    from tests.helpers_page_words import read_page
+
+    with TestClient(create_app(entities_ws)) as c:
+        assert login(c, "rey").status_code == 303
+        queue = c.get("/queue?limit=50").text
+        label = c.get("/label?item=unread0").text
+    for html_page, field in ((queue, 'name="start_'), (label, 'id="spans-json"')):
+        words, _ = read_page(html_page)
+        assert "offset" not in words.lower(), words
+        assert "counted in characters from the start of the text" in words
+        assert field in html_page
+
+
+def test_the_label_page_shows_the_entities_a_text_already_has(entities_ws: Any,
+                                                              tmp_path: Path) -> None:
+    """/label?item=ID of a text with gold entities said "Entities in this text so far:
+    none" with "[]" in its form, so that pressing Save wiped them. It now lists them and
+    saving keeps them; a text ingested again with other words since says how many it
+    had, to mark again."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.review import save_label
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    text = ws.item("unread0").text or ""
+    first = re.search(r"\w+", text)
+    second = re.search(r"\w+", text[first.end():])  # type: ignore[union-attr]
+    assert first and second
+    marked = [{"start": first.start(), "end": first.end(), "label": "LOC"},
+              {"start": first.end() + second.start(), "end": first.end() + second.end(),
+               "label": "PER"}]
+    save_label(ws, "rey", "unread0", [json.dumps(marked)], split="train")
+    before = [(s.start, s.end, s.label) for s in gold_spans(ws, ["unread0"])["unread0"]]
+    assert before == [(m["start"], m["end"], m["label"]) for m in marked]
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        page = c.get("/label?item=unread0").text
+        shown = re.search(r'<span id="span-list"[^>]*>(.*?)</span></p>', page, re.S)
+        assert shown, page
+        for m in marked:
+            assert f"<b>{html.escape(text[m['start']:m['end']])}</b> ({m['label']})" \
+                in shown.group(1)
+        area = re.search(r'<textarea id="spans-json" name="label"[^>]*>(.*?)</textarea>',
+                         page, re.S)
+        assert area and json.loads(html.unescape(area.group(1))) == marked
+        # saving the form as it is keeps the entities
+        r = c.post("/label", data={"csrf": csrf_of(c), "item_id": "unread0",
+                                   "split": "train", "label": html.unescape(area.group(1))},
+                   follow_redirects=False)
+        assert r.status_code == 303, r.text
+    after = [(s.start, s.end, s.label) for s in gold_spans(ws, ["unread0"])["unread0"]]
+    assert after == before
+    # the text comes again with other words: its entities are not offered as they were
+    path = tmp_path / "unread" / "unread0.txt"
+    path.write_text("Autre " + path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert ws.ingest([tmp_path / "unread"]).updated == 1
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        page = c.get("/label?item=unread0").text
+    note = re.search(r'<p class="problem gold-changed" id="had-changed">(.*?)</p>', page, re.S)
+    assert note and "This text had 2 entities" in note.group(1), page
+    assert "mark its entities again here" in note.group(1)
+    assert '<textarea id="spans-json" name="label" rows="4" cols="60">[]</textarea>' in page

@@ -56,7 +56,19 @@ def _plan_sheet(plan: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[An
     groups = [c for c in keys if c != "period" and c not in PLAN_COLUMNS]
     cols = (["period"] if "period" in keys else []) + groups + \
         [c for c in PLAN_COLUMNS if c in keys]
-    return cols, [[row.get(c) for c in cols] for row in plan]
+    return cols, [[_for_people(c, row.get(c)) for c in cols] for row in plan]
+
+
+#: the plan's columns of estimated people, and the decimals a CSV for people shows
+#: (the JSON keeps every digit: ``1.3`` no-shows, not ``1.2999999999999998``)
+CSV_DECIMALS = {"expected_no_shows": 2}
+
+
+def _for_people(column: str, value: Any) -> Any:
+    """A plan's cell as the CSV shows it: an estimate of people rounded."""
+    if column in CSV_DECIMALS and isinstance(value, float):
+        return round(value, CSV_DECIMALS[column])
+    return value
 
 
 def write_plan_csv(path: str | os.PathLike[str], plan: Sequence[dict[str, Any]]) -> None:
@@ -73,6 +85,11 @@ def plan_csv(plan: Sequence[dict[str, Any]]) -> bytes:
     from ..sheets import csv_bytes
 
     return csv_bytes(*_plan_sheet(plan))
+
+
+def people(count: int) -> str:
+    """A count of people in words: "1 person", "3 people", "1,200 people"."""
+    return f"{count:,} {plural(count, 'person', 'people')}"
 
 
 def no_show_distribution(p: np.ndarray) -> np.ndarray:
@@ -184,7 +201,7 @@ class CapacityReplay:
                 f"{self.slots:,} {plural(self.slots, 'slot')} (risk {self.risk:.0%}) would have "
                 f"earned {self.earned:,.0f} {currency}; {over:,} {plural(over, 'slot')} "
                 f"({over / max(1, self.slots):.1%}) would have been over capacity by "
-                f"{self.people_over:,} {'person' if self.people_over == 1 else 'people'} in "
+                f"{people(self.people_over)} in "
                 f"all, costing {self.cost:,.0f} {currency}: net {self.net:,.0f} {currency}.")
 
 
@@ -419,5 +436,5 @@ def calibration_before(frame: pd.DataFrame, schema: TableSchema, predictor: Any,
 
 
 __all__ = ["CapacityReplay", "SlotCalibration", "calibration_before", "calibration_from", "extra_places",
-           "no_show_distribution", "plan", "project_capacity", "replay"]
+           "no_show_distribution", "people", "plan", "project_capacity", "replay"]
 

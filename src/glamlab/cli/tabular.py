@@ -120,20 +120,25 @@ def capacity(ctx: click.Context, risk: float | None, slot: str | None, price: fl
                          "--over-cost (or price and over_cost in the card's [decision]).")
         for key, what in (("replay", "Replayed on the known outcomes"),
                           ("replay_uncalibrated", "Taking the model at its word instead")):
-            r = out[key]
-            if r:
-                lines.append(f"{what}: {r['extra_sold']:,} extra "
-                             f"{plural(r['extra_sold'], 'place')} earned "
-                             f"{r['earned']:,.0f} {cur}, {r['over_capacity_slots']} "
-                             f"{plural(r['over_capacity_slots'], 'slot')} "
-                             f"({r['over_capacity_rate']:.1%}) over capacity by "
-                             f"{r['people_over']} people, cost {r['cost']:,.0f}: net "
-                             f"{r['net']:,.0f} {cur}.")
+            if out[key]:
+                lines.append(replay_line(what, out[key], cur))
         if csv_path:
             lines.append(f"Plan written to {csv_path}.")
         return "\n".join(lines)
 
     emit(out, as_json, text)
+
+
+def replay_line(what: str, r: dict[str, Any], currency: str) -> str:
+    """A replayed plan (``r``: :meth:`glamlab.actions.capacity.CapacityReplay.to_dict`)
+    as ``glamlab capacity`` says it, each count in the singular or plural it needs."""
+    from ..actions.capacity import people, plural
+
+    return (f"{what}: {r['extra_sold']:,} extra {plural(r['extra_sold'], 'place')} earned "
+            f"{r['earned']:,.0f} {currency}, {r['over_capacity_slots']:,} "
+            f"{plural(r['over_capacity_slots'], 'slot')} ({r['over_capacity_rate']:.1%}) "
+            f"over capacity by {people(r['people_over'])}, cost {r['cost']:,.0f}: net "
+            f"{r['net']:,.0f} {currency}.")
 
 
 # -- the tabular paths of the common commands ------------------------------------------------

@@ -28,6 +28,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..progress import plural
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -181,18 +183,12 @@ def _replay(ws: Workspace, months: list[tuple[str, pd.DataFrame]], say: Say,
         from ..actions.capacity import project_capacity
 
         cap = project_capacity(ws)
-        r, raw = cap["replay"], cap["replay_uncalibrated"]
-        say(f"The decision, replayed: selling the extra places glamlab allowed for a "
-            f"{cap['risk']:.0%} risk per day and hotel (calibrated day by day on the outcomes "
-            f"of the latest {cap['calibration']['window']} days and hotels), "
-            f"{r['extra_sold']:,} extra tickets over {r['slots']:,} days would have earned "
-            f"{r['earned']:,.0f} {cap['currency']}; {r['over_capacity_slots']} days "
-            f"({r['over_capacity_rate']:.1%}) would have been over capacity, by "
-            f"{r['people_over']} people, costing {r['cost']:,.0f}: net {r['net']:,.0f} "
-            f"{cap['currency']}.")
+        raw = cap["replay_uncalibrated"]
+        say(decision_words(cap))
         if raw:
             say(f"Taking the model's probabilities at their word instead: {raw['extra_sold']:,} "
-                f"extra tickets, {raw['over_capacity_rate']:.1%} of days over capacity, net "
+                f"extra {plural(raw['extra_sold'], 'ticket')}, "
+                f"{raw['over_capacity_rate']:.1%} of days over capacity, net "
                 f"{raw['net']:,.0f} {cap['currency']}.")
         out["capacity"] = {k: v for k, v in cap.items() if k != "plan"}
     return out
@@ -298,6 +294,36 @@ def stage_shift(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     return out
 
 
+def decision_words(cap: dict[str, Any]) -> str:
+    """The replayed decision of :func:`glamlab.actions.capacity.project_capacity` (with
+    its replay) in a sentence, counts in the singular or plural they need."""
+    from ..actions.capacity import people
+
+    r, cur = cap["replay"], cap["currency"]
+    return (f"The decision, replayed: selling the extra places glamlab allowed for a "
+            f"{cap['risk']:.0%} risk per day and hotel (calibrated day by day on the outcomes "
+            f"of the latest {cap['calibration']['window']} days and hotels), "
+            f"{r['extra_sold']:,} extra {plural(r['extra_sold'], 'ticket')} over "
+            f"{r['slots']:,} {plural(r['slots'], 'day')} would have earned "
+            f"{r['earned']:,.0f} {cur}; {r['over_capacity_slots']:,} "
+            f"{plural(r['over_capacity_slots'], 'day')} "
+            f"({r['over_capacity_rate']:.1%}) would have been over capacity, by "
+            f"{people(r['people_over'])}, costing {r['cost']:,.0f}: net {r['net']:,.0f} "
+            f"{cur}.")
+
+
+def month_words(month: str, spec: str, expected: float, r: dict[str, Any],
+                currency: str) -> str:
+    """A month's plan by model ``spec`` replayed (``r``: a replay's dict), in a sentence."""
+    from ..actions.capacity import people
+
+    return (f"{month} with {spec}: it expected {expected:.0f} no-shows, {r['no_shows']:,} "
+            f"happened; selling the {r['extra_sold']:,} extra "
+            f"{plural(r['extra_sold'], 'place')} it allowed would have put "
+            f"{r['over_capacity_slots']:,} of {r['slots']:,} {plural(r['slots'], 'day')} "
+            f"over capacity (by {people(r['people_over'])}): net {r['net']:,.0f} {currency}.")
+
+
 def _recovery(ws: Workspace, res: dict[str, Any], say: Say) -> dict[str, Any]:
     """The decision in August under the old champion and the retrained one (August is
     the month the gate judged them on: not an independent test)."""
@@ -311,10 +337,7 @@ def _recovery(ws: Workspace, res: dict[str, Any], say: Say) -> dict[str, Any]:
         expected = sum(r["expected_no_shows"] for r in cap["plan"])
         r = cap["replay"]
         out[who] = {"model": spec, "expected_no_shows": round(expected, 1), **r}
-        say(f"August with {spec}: it expected {expected:.0f} no-shows, {r['no_shows']} happened; "
-            f"selling the {r['extra_sold']} extra place(s) it allowed would have put {r['over_capacity_slots']} "
-            f"of {r['slots']} days over capacity (by {r['people_over']} people): net "
-            f"{r['net']:,.0f} {cap['currency']}.")
+        say(month_words("August", spec, expected, r, cap["currency"]))
     if "after" in out:
         b, a = out["before"], out["after"]
         gap_b = abs(b["expected_no_shows"] - b["no_shows"])

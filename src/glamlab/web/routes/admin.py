@@ -1,5 +1,6 @@
 # ruff: noqa: B008  (FastAPI declares dependencies as Depends(...) defaults)
-"""Admin pages: users and roles, and which model version is in use (its name's champion) or challenger."""
+"""Admin pages: users and roles, and which model version is in use (its name's champion) or
+being compared (a challenger)."""
 
 from __future__ import annotations
 
@@ -63,9 +64,16 @@ def _role(name: str, spec: str, aliases: list[str], in_use: str | None) -> str:
         if alias == "champion":
             if spec != in_use:
                 words.append(f"chosen version of {name} (not in use)")
+        elif alias in ALIAS_WORDS:
+            words.append(ALIAS_WORDS[alias].format(name=name))
         elif alias != "in-use":
             words.append(alias)
     return ", ".join(words)
+
+
+#: the other aliases glamlab sets, in a curator's words (the stored names stay)
+ALIAS_WORDS = {"challenger": "new version being compared (not in use)",
+               "previous": "previous chosen version of {name} (kept to go back to)"}
 
 
 @router.post("/admin/users")
@@ -135,8 +143,8 @@ def admin_alias(request: Request, form: FormData = Depends(form_of),
                 user: User = Depends(writer("admin", "change models"))) -> Response:
     alias = str(form.get("alias") or "champion")
     if alias not in ("champion", "challenger"):
-        raise HTTPException(422, "alias must be 'champion' (the model in use) or "
-                                 "'challenger'")
+        raise HTTPException(422, "choose whether the model becomes the model in use or a "
+                                 "new version being compared")
     if alias == "champion" and form.get("confirmed") != "yes":
         # a model that does not exist is said now, before asking to confirm it
         model = str(form.get("model") or "")

@@ -74,7 +74,35 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
         "time_split": _time_split_form(request, user, counts),
         "set_aside": _numbers(request, ("test", "train", "groups"))
         if request.query_params.get("done") == "test-set" else None,
-        "set_by_time": _set_by_time(request)})
+        "set_by_time": _set_by_time(request),
+        "had": _entities_had(request, shown) if ws.card.kind == "entities" else None})
+
+
+def _entities_had(request: Request, item: Any) -> dict[str, Any] | None:
+    """An entities text that already has gold spans: ``spans`` (its spans with their
+    words, and ``json``, the label form's value, so that saving keeps them unless
+    changed) or, when it was ingested again with other words since, ``changed``: how many
+    it had (their characters point at the earlier words: they are marked again)."""
+    import json
+
+    from ...tasks.spans import gold_spans
+    from ...tasks.spans.model import MAIN_LAYER
+
+    if item is None:
+        return None
+    ws, kind = request.app.state.ws, request.app.state.kind
+    with ws.store.read() as conn:
+        gold = gold_spans(ws, [item.item_id], layer=None, conn=conn).get(item.item_id)
+        if not gold:
+            return None
+        if item.item_id in kind.changed_gold(ws, [item.item_id], conn):
+            return {"changed": len(gold), "spans": [], "json": "[]"}
+    text = item.text or ""
+    rows = [{"start": s.start, "end": s.end, "label": s.label,
+             **({"authority_id": s.authority_id} if s.authority_id else {}),
+             **({"layer": s.layer} if s.layer != MAIN_LAYER else {})} for s in gold]
+    return {"changed": 0, "json": json.dumps(rows, ensure_ascii=False),
+            "spans": [{"words": text[s.start:s.end], "label": s.label} for s in gold]}
 
 
 @router.get("/label/agreement", response_class=HTMLResponse)
