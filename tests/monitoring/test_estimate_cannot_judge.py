@@ -46,7 +46,8 @@ def test_an_estimate_from_probabilities_of_only_0_and_1_is_not_shown_as_certain(
     ws.update_card({"gate": {"max_drop": 1.0}, "monitor": {"min_reference": 50}})
     ingest_table(ws, tmp_path / "history.csv", **TABLE)  # as the demo ingests it
     set_time_split(ws, cutoff=CUTOFF)
-    train_tabular(ws, "tabular-gbm")
+    # isotonic calibration, as the demo's models had it (tabular-gbm@2 inherits it)
+    train_tabular(ws, "tabular-gbm", params={"calibration": "isotonic"})
     ingest_table(ws, tmp_path / "2017.csv", allow_source_change=True)
     res = retrain_project(ws, window_start=WINDOW, recent_days=90)
     assert res["saved"] == "tabular-gbm@2", res
