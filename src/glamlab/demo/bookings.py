@@ -170,8 +170,10 @@ def _replay(ws: Workspace, months: list[tuple[str, pd.DataFrame]], say: Say,
         line = (f"{month}: {drift.n} bookings; "
                 + (f"DRIFT: {drift.causes[0].words}" if drift.root_cause else
                    "nothing unusual")
-                + f". Estimated F1 {e.value:.2f} [{e.low:.2f}, {e.high:.2f}]"
-                + ("" if e.trusted else " (not to be trusted: inputs outside the training range)")
+                + (f". Estimated F1: cannot be judged ({e.cannot_judge})" if e.cannot_judge
+                   else f". Estimated F1 {e.value:.2f} [{e.low:.2f}, {e.high:.2f}]")
+                + (" (not to be trusted: inputs outside the training range)" if e.reasons
+                   else "")
                 + f"; realised, once the outcomes came: {realised:.2f}.")
         say(line)
         windows.append({"month": month, "flagged": drift.flagged, "root_cause": drift.root_cause,

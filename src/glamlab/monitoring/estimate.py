@@ -14,6 +14,13 @@ second cannot be checked before the outcomes arrive, but a window whose inputs f
 outside what the model was trained on (values beyond the training range, categories
 never seen) is one where the model extrapolates: :class:`RangeCheck` says so, and the
 estimate is then marked as not to be trusted.
+
+An interval needs rows whose outcome is uncertain: a window where every probability is
+exactly 0 or 1 (a model sure of every row, typically one calibrated on too few outcomes,
+where isotonic calibration maps every score to 0 or 1) gives the same outcomes in every
+draw, hence a zero-width interval that would read as certainty. Such an estimate is not
+judged: :attr:`PerformanceEstimate.cannot_judge` says why in words, and the figures are
+not shown as an estimate.
 """
 
 from __future__ import annotations
@@ -39,20 +46,41 @@ class PerformanceEstimate:
     trusted: bool = True
     reasons: list[str] = field(default_factory=list)
     realised: float | None = None
+    #: why the window's estimate cannot be judged (every probability 0 or 1: the draws
+    #: cannot vary, so its interval has no width); None when it can
+    cannot_judge: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"metric": self.metric, "estimate": _r(self.value), "low": _r(self.low),
                 "high": _r(self.high), "n": self.n, "trusted": self.trusted,
-                "reasons": self.reasons, "realised": _r(self.realised)}
+                "reasons": self.reasons, "realised": _r(self.realised),
+                "cannot_judge": self.cannot_judge}
 
     def summary(self) -> str:
-        s = (f"estimated {self.metric} {self.value:.3f} [{self.low:.3f}, {self.high:.3f}] on "
-             f"{self.n:,} rows before their outcomes are known")
+        if self.cannot_judge:
+            s = (f"estimated {self.metric}: cannot be judged on {self.n:,} rows: "
+                 f"{self.cannot_judge}")
+        else:
+            s = (f"estimated {self.metric} {self.value:.3f} [{self.low:.3f}, {self.high:.3f}] "
+                 f"on {self.n:,} rows before their outcomes are known")
         if self.realised is not None:
             s += f"; realised {self.realised:.3f}"
-        if not self.trusted:
+        if self.reasons:
             s += ". Not to be trusted: " + "; ".join(self.reasons)
         return s
+
+
+def why_not_judged(p: np.ndarray) -> str | None:
+    """Why an estimate from these probabilities cannot be judged, in words; None when it
+    can. Every probability exactly 0 or 1 leaves no row uncertain: the estimate repeats
+    the model's own decisions and its interval has no width."""
+    p = np.asarray(p, dtype=float)
+    if len(p) and bool(np.all((p <= 0) | (p >= 1))):
+        return ("the model gives every row a probability of exactly 0 or 1, so the estimate "
+                "only repeats its own decisions and its range has no width; such "
+                "probabilities usually come from a calibration on too few known outcomes: "
+                "train on a longer period, or wait for this window's outcomes")
+    return None
 
 
 def _r(v: float | None) -> float | None:
@@ -174,6 +202,7 @@ def estimate(p: np.ndarray, window: pd.DataFrame, check: RangeCheck | None = Non
     else:
         raise ValueError(f"no estimate for {metric!r}; use f1, mae or rmse")
     reasons = check.reasons(window) if check is not None else []
+    unjudged = why_not_judged(p)
     realised = None
     label = check.schema.label_column if check is not None else None
     if label and label in window.columns and window[label].notna().all():
@@ -185,8 +214,9 @@ def estimate(p: np.ndarray, window: pd.DataFrame, check: RangeCheck | None = Non
             _, g = np.unique(groups, return_inverse=True)
             d = np.bincount(g, weights=y) - np.bincount(g, weights=p)
             realised = float(np.sqrt((d**2).mean()) if metric == "rmse" else np.abs(d).mean())
-    return PerformanceEstimate(metric, value, lo, hi, len(p), not reasons, reasons, realised)
+    return PerformanceEstimate(metric, value, lo, hi, len(p), not reasons and not unjudged,
+                               reasons, realised, unjudged)
 
 
 __all__ = ["PerformanceEstimate", "RangeCheck", "estimate", "estimate_count_mae",
-           "estimate_f1", "realised_f1"]
+           "estimate_f1", "realised_f1", "why_not_judged"]

@@ -33,15 +33,18 @@ def monitor_sections(report: TabularMonitorReport) -> list[Section]:
     metric = (ws[0].estimate.metric if ws else "f1")
     m = "F1" if metric == "f1" else f"count {measure_words(metric)}"
     series: dict[str, Sequence[tuple[float, float]]] = {
-        f"estimated {m}": [(float(i), w.estimate.value) for i, w in enumerate(ws)]}
+        f"estimated {m}": [(float(i), w.estimate.value) for i, w in enumerate(ws)
+                           if not w.estimate.cannot_judge]}
     realised = [(float(i), w.estimate.realised) for i, w in enumerate(ws)
                 if w.estimate.realised is not None]
     if realised:
         series[f"realised {m}"] = [(x, float(y)) for x, y in realised if y is not None]
     rows = [{"window": f"{w.drift.start} to {w.drift.end}", "rows": w.drift.n,
              "flagged": "yes" if w.drift.flagged else "", "cause": w.drift.root_cause or "",
-             f"estimated {m}": f"{w.estimate.value:.3f} [{w.estimate.low:.3f}, "
-                               f"{w.estimate.high:.3f}]",
+             f"estimated {m}": (f"cannot be judged: {w.estimate.cannot_judge}"
+                               if w.estimate.cannot_judge else
+                               f"{w.estimate.value:.3f} [{w.estimate.low:.3f}, "
+                               f"{w.estimate.high:.3f}]"),
              "trusted": "yes" if w.estimate.trusted else "no",
              f"realised {m}": "" if w.estimate.realised is None else f"{w.estimate.realised:.3f}"}
             for w in ws]
@@ -88,7 +91,8 @@ def monitor_sections_html(data: dict[str, Any]) -> str:
     wins = data.get("windows") or []
     parts = []
     est = [(float(i), float(w["estimate"]["estimate"])) for i, w in enumerate(wins)
-           if w.get("estimate", {}).get("estimate") is not None]
+           if w.get("estimate", {}).get("estimate") is not None
+           and not w["estimate"].get("cannot_judge")]
     real = [(float(i), float(w["estimate"]["realised"])) for i, w in enumerate(wins)
             if w.get("estimate", {}).get("realised") is not None]
     stored = str(next((w["estimate"].get("metric") for w in wins if w.get("estimate")),
