@@ -99,3 +99,39 @@ def test_save_and_load(data, tmp_path):
     q = Predictor.load(tmp_path / "m")
     assert isinstance(q, TabularGBM)
     np.testing.assert_allclose(q.predict_table(test), p.predict_table(test))
+
+
+def test_few_outcomes_to_calibrate_on_do_not_give_probabilities_of_only_0_and_1():
+    """The bookings demo's retraining "with the app": 325 bookings of the 90 days before
+    August 2017, calibrated on the latest 65 of them (4 "yes"). Isotonic regression mapped
+    every score to exactly 0 or 1, and the monitor estimated August's F1 as 1.000
+    [1.000, 1.000] (realised 0.600). By default the calibration is now Platt's sigmoid
+    when there are fewer than MIN_ISOTONIC rows of an outcome to calibrate on."""
+    import pandas as pd
+
+    from glamlab.demo.bookings import staged
+    from glamlab.ingest.columns import prepare
+    from glamlab.monitoring.estimate import estimate_f1, realised_f1
+
+    schema = bookings.schema()
+    frame = prepare(staged(bookings.raw()), schema)
+    t = frame["arrival_date"]
+    recent = frame[(t >= pd.Timestamp("2017-08-01") - pd.Timedelta(days=90))
+                   & (t < "2017-08-01")].reset_index(drop=True)
+    august = frame[t >= "2017-08-01"].reset_index(drop=True)
+    model = TabularGBM(schema.to_card(), threads=1).fit_table(recent)
+    p = model.predict_table(august)
+    assert ((p > 0) & (p < 1)).all(), np.unique(p)  # before: only 0 and 1
+    value, low, high = estimate_f1(p)
+    assert low < high  # before: 1.000 [1.000, 1.000]
+    assert low <= realised_f1(august["is_canceled"].to_numpy(dtype=float), p) <= high
+
+    from glamlab.predictors.tabular import MIN_ISOTONIC
+
+    cal_y = model.reference_["y"]
+    assert 0 < min(cal_y.sum(), len(cal_y) - cal_y.sum()) < MIN_ISOTONIC
+    assert model.calibrated_with_ == "sigmoid"
+    assert "sigmoid" in model.card()["calibrated_on"]
+    # isotonic, when named, is still isotonic
+    iso = TabularGBM(schema.to_card(), threads=1, calibration="isotonic").fit_table(recent)
+    assert iso.calibrated_with_ == "isotonic"

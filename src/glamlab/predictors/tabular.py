@@ -5,7 +5,10 @@ cancelled or not taken up), with the baselines a forecaster would try first.
   HistGradientBoosting, or LightGBM with ``engine="lightgbm"``), categories handled
   natively, the time column entering only as its season (month, week, weekday: never
   the year, which a model cannot extrapolate), and calibrated on the **latest** part of
-  the training period (isotonic by default), so that its probabilities can be summed
+  the training period (``auto`` by default: isotonic when those rows hold at least
+  :data:`MIN_ISOTONIC` of each outcome, else Platt's sigmoid, since isotonic regression
+  on a few outcomes maps every score to exactly 0 or 1), so that its probabilities can be
+  summed
   into counts, turned into decisions and used to estimate performance before the
   outcomes are known (:mod:`glamlab.monitoring.estimate`);
 - ``tabular-share``: the training share of "yes" for every row;
@@ -178,6 +181,19 @@ class _Encoder:
         return pd.DataFrame(cols, index=frame.index)
 
 
+#: fewer rows of either outcome than this among the calibration rows: ``auto`` calibrates
+#: with Platt's sigmoid, not isotonic regression (which, on 65 rows with 4 "yes",
+#: mapped every score to exactly 0 or 1: a model claiming to be sure of every row)
+MIN_ISOTONIC = 20
+
+
+def _calibration_method(method: str, y: np.ndarray) -> str:
+    if method != "auto":
+        return method
+    rarer = int(min(np.sum(y == 1), np.sum(y != 1)))
+    return "isotonic" if rarer >= MIN_ISOTONIC else "sigmoid"
+
+
 def _calibrator(method: str, scores: np.ndarray, y: np.ndarray) -> Any:
     if method == "isotonic":
         from sklearn.isotonic import IsotonicRegression
@@ -186,8 +202,17 @@ def _calibrator(method: str, scores: np.ndarray, y: np.ndarray) -> Any:
     if method == "sigmoid":
         from sklearn.linear_model import LogisticRegression
 
-        return LogisticRegression(C=1e6).fit(_logit(scores)[:, None], y)
-    raise PredictorError(f"unknown calibration {method!r}", hint="use isotonic, sigmoid or none")
+        # Platt's targets: (yes + 1) / (yes + 2) and 1 / (no + 2), not 1 and 0, so that
+        # a few perfectly separated rows do not give probabilities of 0 and 1; each row
+        # enters twice, as "yes" and as "no", weighted by its target
+        pos = int(np.sum(y == 1))
+        target = np.where(y == 1, (pos + 1) / (pos + 2), 1 / (len(y) - pos + 2))
+        x = _logit(scores)[:, None]
+        return LogisticRegression(C=1e6).fit(
+            np.vstack([x, x]), np.r_[np.ones(len(y)), np.zeros(len(y))],
+            sample_weight=np.r_[target, 1 - target])
+    raise PredictorError(f"unknown calibration {method!r}",
+                         hint="use auto, isotonic, sigmoid or none")
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -213,7 +238,7 @@ class TabularGBM(TabularPredictor):
                    "can make it wrong; monitor it and retrain when outcomes arrive")
 
     def __init__(self, schema: dict[str, Any] | None = None, engine: str = "hgb",
-                 calibration: str = "isotonic", calibration_fraction: float = 0.2,
+                 calibration: str = "auto", calibration_fraction: float = 0.2,
                  max_iter: int = 300, learning_rate: float = 0.05, max_leaf_nodes: int = 31,
                  seed: int = 0, threads: int | None = None):
         self.schema = schema
@@ -263,11 +288,13 @@ class TabularGBM(TabularPredictor):
             model.fit(X.iloc[fit_rows], y[fit_rows])
         self.model_ = model
         self.calibrator_ = None
+        self.calibrated_with_: str | None = None
         self.reference_: dict[str, Any] = {}
         if n_cal:
             with self._threads():
                 raw = model.predict_proba(X.iloc[-n_cal:])[:, 1]
-            self.calibrator_ = _calibrator(self.calibration, raw, y[-n_cal:])
+            self.calibrated_with_ = _calibration_method(self.calibration, y[-n_cal:])
+            self.calibrator_ = _calibrator(self.calibrated_with_, raw, y[-n_cal:])
             self.reference_ = {
                 "time": frame[schema.time_column].iloc[-n_cal:].to_numpy(),
                 "proba": _apply(self.calibrator_, raw), "y": y[-n_cal:]}
@@ -294,6 +321,11 @@ class TabularGBM(TabularPredictor):
         out = super().card()
         out["calibrated_on"] = (f"the latest {self.calibration_fraction:.0%} of the training rows"
                                 if self.calibration != "none" else "not calibrated")
+        used = getattr(self, "calibrated_with_", None)
+        if used and self.calibration != "none":
+            out["calibrated_on"] += (" (sigmoid: too few of one outcome there for isotonic)"
+                                     if used != self.calibration and used == "sigmoid"
+                                     else f" ({used})")
         return out
 
 
