@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests import ner_project
 from tests.web.conftest import PASSWORD, csrf_of, login
@@ -55,3 +58,48 @@ def test_saving_a_pre_filled_text_unchanged_keeps_its_spans(make_ws: Any) -> Non
                                    "strategy": "random"}, follow_redirects=False)
         assert r.status_code == 303, r.text
     assert spans(item_id) == before
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_adding_an_entity_keeps_a_pre_filled_span_of_another_layer(make_ws: Any,
+                                                                    tmp_path: Path) -> None:
+    """A text whose gold has a nested entity (another layer) inside the words of a new
+    main entity: adding the main one kept only the spans outside its words, whatever
+    their layer, so the nested entity the form was filled with was dropped without a
+    word and saving lost it. Now an added entity replaces the overlapping ones of its
+    own (the main) layer only."""
+    from glamlab.auth import add_user
+    from glamlab.tasks.spans import Span, gold_spans, save_spans
+    from tests.web.conftest import chromium_page
+
+    text = "Le président de l'Université de Paris est arrivé."
+    ws = make_ws("ner-nested", task="entities", kind="entities", modality="text",
+                 labels=ner_project.LABELS, metric="strict_micro_f1")
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "lettre.txt").write_text(text, encoding="utf-8")
+    assert ws.ingest([folder]).added == 1
+    add_user(ws, "rey", PASSWORD, "reviewer")
+    item_id = next(iter(ws.items())).item_id
+    paris = text.index("Paris")
+    save_spans(ws, item_id, [Span(paris, paris + 5, "LOC", layer="nested")],
+               annotator="importer", source="import")
+    org = (text.index("Université"), paris + 5)
+    with chromium_page(ws, f"/label?item={item_id}") as (sync_api, page, errors):
+        expect = sync_api.expect
+        expect(page.locator("#span-list")).to_contain_text("Paris (LOC)")
+        page.evaluate("""([a, b]) => {
+            document.getElementById('add_start_label').value = a;
+            document.getElementById('add_end_label').value = b; }""", list(org))
+        page.select_option("#label-form select", "ORG")
+        page.get_by_role("button", name="Add as entity").click()
+        expect(page.locator("#span-list")).to_contain_text("(ORG)")
+        expect(page.locator("#span-list")).to_contain_text("Paris (LOC)")
+        page.keyboard.press("Escape")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save").click()
+        assert errors == []
+    got = gold_spans(ws, [item_id], layer=None)[item_id]
+    assert sorted((s.start, s.end, s.label, s.layer) for s in got) == [
+        (org[0], org[1], "ORG", "entity"), (paris, paris + 5, "LOC", "nested")]
