@@ -6,6 +6,8 @@ being tried and act, export and the web app go on using the model in use."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -131,3 +133,32 @@ def test_act_with_a_model_not_in_use_writes_nothing_with_an_empty_queue(pages, c
     set_alias(pages, "next@1", "champion")
     use_model(pages, "next")
     assert act(pages, model="next@1").written["machine_metadata"] == 2
+
+
+def test_the_fix_for_an_unrun_model_in_use_is_not_refused_in_turn(pages):  # noqa: F811
+    """The model in use has no predictions yet while another model has: act is refused,
+    and its fix must not be one act refuses in turn. It offered ``--model OTHER``, which
+    the check on the model in use then refused (OTHER is not the model in use); the fix
+    now is to promote OTHER (or a dry run with it), and export still takes --model."""
+    _set_policy(pages, KNOWN_POLICY)
+    add_model(pages, "later", 1)  # not run
+    nxt = add_model(pages, "next", 1)
+    add_predictions(pages, nxt, {"c02": _scores("blank", 0.62)})
+    set_alias(pages, "later@1", "champion")
+    use_model(pages, "later")
+    with pytest.raises(PolicyError, match="has no predictions yet") as first:
+        act(pages)
+    hint = first.value.hint or ""
+    assert "glamlab models promote next@1" in hint
+    # --model next@1 only for a dry run: acting with it is refused (not the model in use)
+    assert not re.search(r"--model next@1(?! --dry-run)", hint), hint
+    assert plan(pages, model="next@1").dry_run  # the dry run it offers works
+    # the export's own refusal still offers --model, which export takes
+    from glamlab.actions import export
+
+    with pytest.raises(PolicyError, match="has no predictions yet") as second:
+        export(pages, "csv", pages.root / "out.csv")
+    assert "--model next@1" in (second.value.hint or "")
+    set_alias(pages, "next@1", "champion")
+    use_model(pages, "next")  # what glamlab models promote next@1 does
+    assert act(pages).model == "next@1"

@@ -142,10 +142,14 @@ def _has_predictions(ws: Workspace, model_id: int) -> bool:
 
 
 def choose_model(ws: Workspace, spec: str | None = None, policy: Policy | None = None, *,
-                 web: bool = False, cli: bool = True) -> tuple[ModelVersion, str | None]:
+                 web: bool = False, cli: bool = True,
+                 acting: bool = False) -> tuple[ModelVersion, str | None]:
     """:func:`resolve_model`, with a note to show the person when the model is the latest
     run's because no model is in use yet (None otherwise): in the web app's words
-    (``web``), the command line's (``cli``), else as Python calls."""
+    (``web``), the command line's (``cli``), else as Python calls. ``acting``: for act
+    (not a dry run), which refuses another model than the one in use
+    (:func:`_check_model_in_use`), so the fix for a model in use with no predictions
+    is to run it or promote the other, not ``--model``."""
     from ..registry.models import get_model
 
     spec = spec or (policy.model if policy else None)
@@ -171,8 +175,11 @@ def choose_model(ws: Workspace, spec: str | None = None, policy: Policy | None =
             f"{latest.spec}'s): the policy is applied, and the exports made, with the "
             "predictions of the model in use, not another model's",
             hint="run the model in use over the collection first on the Run page" if web else
-            f"run it first: glamlab run; or choose {latest.spec}'s predictions yourself: "
-            f"--model {latest.spec}")
+            (f"run it first: glamlab run; or make {latest.spec} the model in use: glamlab "
+             f"models promote {latest.spec} (glamlab act --model {latest.spec} --dry-run "
+             "shows what it would do)" if acting else
+             f"run it first: glamlab run; or choose {latest.spec}'s predictions yourself: "
+             f"--model {latest.spec}"))
     note = (f"No model is in use yet, so these are the predictions of the latest run's "
             f"model, {latest.spec}. "
             + ("Compare the models on the Evaluate page to choose one." if web else
@@ -453,7 +460,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     if policy is None:
         policy, source, notes, proposed = _policy_for(ws, model, web=web, cli=cli)
     safety = safety or load_safety(ws.card, ws.root, web=web)
-    mv, fallback = choose_model(ws, model, policy, web=web, cli=cli)
+    mv, fallback = choose_model(ws, model, policy, web=web, cli=cli, acting=not dry_run)
     if fallback:
         notes = [*notes, fallback]
     save = False

@@ -100,7 +100,9 @@ def _entities_had(request: Request, item: Any) -> dict[str, Any] | None:
     text = item.text or ""
     rows = [{"start": s.start, "end": s.end, "label": s.label,
              **({"authority_id": s.authority_id} if s.authority_id else {}),
-             **({"layer": s.layer} if s.layer != MAIN_LAYER else {})} for s in gold]
+             **({"layer": s.layer} if s.layer != MAIN_LAYER else {}),
+             # its attributes (HIPE's fine-grained type...): saved again as they were
+             **({"attrs": s.attrs} if s.attrs else {})} for s in gold]
     return {"changed": 0, "json": json.dumps(rows, ensure_ascii=False),
             "spans": [{"words": text[s.start:s.end], "label": s.label} for s in gold]}
 

@@ -496,7 +496,8 @@
       rm.addEventListener("click", function () {
         var now = spansOf(area) || [];
         area.value = JSON.stringify(now.filter(function (x) {
-          return !(x.start === s.start && x.end === s.end && x.label === s.label);
+          return !(x.start === s.start && x.end === s.end && x.label === s.label
+                   && (x.layer || "entity") === (s.layer || "entity"));
         }));
         showSpans(box, area);
       });
@@ -538,7 +539,11 @@
         }
         var a = parseInt(start.value, 10), b = parseInt(end.value, 10);
         var label = box.querySelector("#add_label_" + id).value;
-        var now = (spansOf(area) || []).filter(function (x) { return x.end <= a || x.start >= b; });
+        // an added entity (the main layer) replaces the ones of that layer over its words;
+        // a pre-filled span of another layer (a nested entity) inside them stays
+        var now = (spansOf(area) || []).filter(function (x) {
+          return x.end <= a || x.start >= b || (x.layer && x.layer !== "entity");
+        });
         now.push({start: a, end: b, label: label});
         now.sort(function (x, y) { return x.start - y.start; });
         area.value = JSON.stringify(now);
