@@ -162,3 +162,20 @@ def test_the_fix_for_an_unrun_model_in_use_is_not_refused_in_turn(pages):  # noq
     set_alias(pages, "next@1", "champion")
     use_model(pages, "next")  # what glamlab models promote next@1 does
     assert act(pages).model == "next@1"
+
+
+def test_with_no_model_in_use_the_refusal_does_not_call_the_latest_one_in_use(pages):  # noqa: F811
+    """No model is in use yet (no chosen version, no [policy] model): act and the exports
+    follow the latest run's model, and acting with an older one is refused; the refusal
+    said the latest one "is" the model in use, which it is not."""
+    _set_policy(pages, KNOWN_POLICY)
+    old = add_model(pages, "old", 1)
+    add_predictions(pages, old, {"c00": _scores("blank", 0.99)})
+    new = add_model(pages, "new", 1)
+    add_predictions(pages, new, {"c00": _scores("blank", 0.98)})
+    with pytest.raises(PolicyError) as exc:
+        act(pages, model="old@1")
+    assert "(new@1 is)" not in exc.value.message
+    assert ("old@1 is not the model in use (none is yet, so act and the exports follow "
+            "the latest run's model, new@1)") in exc.value.message
+    assert _written(pages) == (0, 0)

@@ -763,10 +763,14 @@ def _check_model_in_use(ws: Workspace, mv: ModelVersion, *, web: bool = False) -
         fix = (f"make it the model in use first (glamlab models promote {mv.spec}), then "
                f"glamlab act; or see what it would do, writing nothing: glamlab act --model "
                f"{mv.spec} --dry-run")
+    # who act and the exports follow: the model in use, or with none yet (no policy
+    # model, no chosen version) the latest run's model, which is not "in use"
+    who = (f"{default} is" if policy_model or _champion(ws) is not None else
+           f"none is yet, so act and the exports follow the latest run's model, {default}")
     if not owners:
         shown = "the web app" if web else "the exports and the web app"
         raise PolicyError(
-            f"{mv.spec} is not the model in use ({default} is): {shown} show the values "
+            f"{mv.spec} is not the model in use ({who}): {shown} show the values "
             f"act writes with {default}, so {mv.spec}'s would be written where nothing "
             "shows them; nothing was written", hint=fix)
     n = sum(int(c) for _m, c in owners)
@@ -774,7 +778,7 @@ def _check_model_in_use(ws: Workspace, mv: ModelVersion, *, web: bool = False) -
     whose = specs[0] if len(specs) == 1 else ", ".join(specs)
     items = f"{n:,} open review item{'s' if n != 1 else ''}"
     raise PolicyError(
-        f"{mv.spec} is not the model in use ({default} is), and reviewers have {items} "
+        f"{mv.spec} is not the model in use ({who}), and reviewers have {items} "
         f"from {whose}: acting with {mv.spec} would withdraw them or move them to "
         f"{mv.spec}'s predictions; nothing was written", hint=fix)
 
