@@ -820,7 +820,7 @@ def _people_rows(ws: Workspace, seen: set[str], where: Any,
 
 
 def _prediction_row(group: Sequence[Any], item: Item,
-                    links: dict[tuple[str, int, int, str], Span] | None = None
+                    links: dict[tuple[str, int, int, str, str], Span] | None = None
                     ) -> Row | None:
     """The row of one group of export rows (one item, one reviewer); None when empty."""
     if not group:
@@ -831,7 +831,10 @@ def _prediction_row(group: Sequence[Any], item: Item,
         v = e.candidate.value if isinstance(e.candidate.value, dict) else {}
         if "start" in v and "end" in v:
             start, end, label = int(v["start"]), int(v["end"]), e.candidate.label
-            link = (links or {}).get((item.item_id, start, end, label))
+            # a span of another layer (a nested entity) keeps it: the queue's value says
+            layer = str(v.get("layer") or MAIN_LAYER)
+            # its own link only: a nested span where a main one is linked has none
+            link = (links or {}).get((item.item_id, start, end, label, layer))
             # a link the reviewer confirmed or chose wins over the linker's current one
             chosen = v.get("authority_id") or (link.authority_id if link else None)
             # the link's score is the linker's, for the linker's record only
@@ -839,9 +842,8 @@ def _prediction_row(group: Sequence[Any], item: Item,
             attrs: dict[str, Any] = {"action": e.row["action"]}
             if own is not None:
                 attrs["link_score"] = own
-            # a span of another layer (a nested entity) keeps it: the queue's value says
             spans.append(Span(start, end, label, score=e.row["score"], authority_id=chosen,
-                              attrs=attrs, layer=str(v.get("layer") or MAIN_LAYER)))
+                              attrs=attrs, layer=layer))
     if first.row.get("origin") == "person":
         # spans a reviewer corrected (another type, new boundaries): the person's, as
         # SpanProvenance says, not the model's (it found a different span)
