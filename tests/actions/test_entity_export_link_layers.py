@@ -1,9 +1,13 @@
-"""A span's authority link belongs to that span, layer included.
+"""A span's authority link belongs to that span, layer included, and every table export
+of an entities project carries it.
 
 - The link store keeps ``glamlab link``'s links as spans with their layer, but the exports
   (and the review page's link choices) looked a link up by item, offsets and type only:
   a nested span where a main-layer span of the same type lies (Paris, LOC, on both)
   got the main span's link, though ``glamlab link`` links the main layer only.
+- ``glamlab export --format parquet`` and ``xlsx`` of an entities project wrote one row
+  per prediction (the classification export's columns), with no ``authority_id`` nor
+  ``layer``: now the CSV's rows and columns (:data:`ENTITY_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 
 from click.testing import CliRunner
 
+from glamlab.actions.entity_export import ENTITY_COLUMNS
 from glamlab.cli import cli
 from tests.cli.test_export_layers import _export, _project
 
@@ -82,3 +87,57 @@ def test_a_nested_span_does_not_get_the_main_span_s_link(make_ws: Any, tmp_path:
     assert by_layer[("a", "entity")].get("link"), by_layer[("a", "entity")]
     assert "link" not in by_layer[("a", "nested")]
 
+
+def test_parquet_and_xlsx_carry_the_csv_s_span_columns(make_ws: Any, tmp_path: Path,
+                                                      monkeypatch: Any) -> None:
+    import openpyxl
+    import pyarrow.parquet as pq
+
+    ws = _linked_project(make_ws, tmp_path, monkeypatch)
+    _export(ws, "--format", "csv", "--all-layers", "--out", str(tmp_path / "all.csv"))
+    with open(tmp_path / "all.csv", encoding="utf-8-sig", newline="") as fh:
+        expected = _links(list(csv.DictReader(fh)))
+    _check(expected)
+
+    _export(ws, "--format", "parquet", "--all-layers", "--out", str(tmp_path / "all.parquet"))
+    table = pq.read_table(tmp_path / "all.parquet")
+    assert table.column_names == ENTITY_COLUMNS
+    rows = table.to_pylist()
+    assert _links(rows) == expected
+    assert {(r["start"], r["end"]) for r in rows if r["text"] == "Paris"} == {(16, 21)}
+
+    _export(ws, "--format", "xlsx", "--all-layers", "--out", str(tmp_path / "all.xlsx"))
+    sheet = openpyxl.load_workbook(tmp_path / "all.xlsx", read_only=True).active
+    header, *cells = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert header == ENTITY_COLUMNS
+    assert _links([dict(zip(header, r, strict=True)) for r in cells]) == expected
+
+    # the main layer by default, as the CSV; a binary format needs a file
+    _export(ws, "--format", "parquet", "--out", str(tmp_path / "main.parquet"))
+    assert set(pq.read_table(tmp_path / "main.parquet").column("layer").to_pylist()) == {
+        "entity"}
+    out = _export(ws, "--format", "xlsx", code=1)
+    assert "binary" in out and "--out" in out
+
+
+def test_the_export_page_s_parquet_download_has_the_span_columns(make_ws: Any,
+                                                                 tmp_path: Path,
+                                                                 monkeypatch: Any) -> None:
+    import io
+
+    import pyarrow.parquet as pq
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+    from tests.web.conftest import PASSWORD, login
+
+    ws = _linked_project(make_ws, tmp_path, monkeypatch)
+    add_user(ws, "ada", PASSWORD, "admin")
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "ada").status_code == 303
+        res = c.get("/stages/export/download?format=parquet&all_layers=1")
+        assert res.status_code == 200
+    table = pq.read_table(io.BytesIO(res.content))
+    assert table.column_names == ENTITY_COLUMNS
+    _check(_links(table.to_pylist()))
