@@ -195,7 +195,9 @@ def test_inception_folder_round_trip(gold_ws, tmp_path):
 
 def test_export_spans_refuses_bad_requests(tmp_path):
     with pytest.raises(PolicyError, match="unknown entity export format"):
-        export_spans([], "xlsx", tmp_path / "x")
+        export_spans([], "annif", tmp_path / "x")
+    with pytest.raises(PolicyError, match="binary"):
+        export_spans([], "xlsx", None)
     with pytest.raises(PolicyError, match="folder"):
         export_spans([], "inception", None)
     item = Item(item_id="../../etc/passwd", modality="text", text="Paris")

@@ -560,6 +560,6 @@ def test_subject_formats_are_refused_naming_the_entity_formats(project: list[str
     assert res.exit_code != 0, res.output
     message = str(res.exception) + res.output
     assert "entities project" in message and "not subjects" in message, message
-    assert "--format csv, jsonl, w3c, iiif or inception" in message, message
+    assert "--format csv, xlsx, parquet, jsonl, w3c, iiif or inception" in message, message
     assert "webanno" not in message
     assert not out.exists()

@@ -18,6 +18,9 @@ and who confirmed it.
   mark for Excel (none on stdout), text cells starting with ``= + - @``, a tab or a
   carriage return get a leading ``'``, but the ids (:data:`ENTITY_ID_COLUMNS`: item,
   model version, authority record) are never altered, so they keep joining.
+- ``xlsx`` and ``parquet``: the CSV's columns and rows, in an Excel workbook (every text
+  cell typed as text) and a Parquet file (offsets and versions as integers, the score at
+  full precision, ``created`` a UTC timestamp); both need a file.
 - ``webanno``: a W3C ``AnnotationCollection``; each mention a ``tagging`` annotation whose
   body is its type (and, when linked, a ``SpecificResource`` with purpose ``identifying``
   pointing at the authority record), whose target is the item with a
@@ -69,9 +72,10 @@ if TYPE_CHECKING:
     from ..items import Item
     from ..workspace import Workspace
 
-SPAN_FORMATS = ("jsonl", "csv", "webanno", "iiif", "inception")
+SPAN_FORMATS = ("jsonl", "csv", "xlsx", "parquet", "webanno", "iiif", "inception")
 #: the ``glamlab export`` formats an entities project writes one row/record per span in
-ENTITY_EXPORT_FORMATS = ("csv", "jsonl", "w3c", "webanno", "iiif", "inception")
+ENTITY_EXPORT_FORMATS = ("csv", "xlsx", "parquet", "jsonl", "w3c", "webanno", "iiif",
+                         "inception")
 
 
 def exports_spans(ws: Workspace, fmt: str) -> bool:
@@ -213,35 +217,83 @@ def csv_meta_columns(meta: Sequence[str]) -> list[tuple[str, str]]:
     return meta_columns(meta, ENTITY_COLUMNS)
 
 
-def write_entities_csv(rows: Iterable[Row], out: IO[str], *, bom: bool = True,
+def _entity_cells(rows: Iterable[Row], layers: Sequence[str] | None,
+                  extra: Sequence[tuple[str, str]]) -> Iterator[list[Any]]:
+    """One list of cells per mention: :data:`ENTITY_COLUMNS`, then the metadata fields of
+    ``extra`` (the rows of the CSV, the xlsx and the Parquet file alike)."""
+    for item, spans, prov in rows:
+        text = item.text or ""
+        details = [item.meta.get(f) for _, f in extra]
+        for s in _layer(spans, layers):
+            yield [item.item_id, s.label, text[s.start:s.end], s.start, s.end,
+                   s.authority_id, _action(s), s.score,
+                   prov.model, prov.model_version, prov.confirmed_by, s.layer,
+                   prov.created_iso, *details]
+
+
+_SCORE = ENTITY_COLUMNS.index("score")
+
+
+def write_entities_csv(rows: Iterable[Row], out: IO[Any], *, bom: bool = True,
                        layers: Sequence[str] | None = (MAIN_LAYER,),
                        report: dict[str, Any] | None = None,
-                       meta: Sequence[str] = ()) -> int:
+                       meta: Sequence[str] = (), fmt: str = "csv") -> int:
     """One row per mention (:data:`ENTITY_COLUMNS`, then the item's metadata fields
     ``meta``: the newspaper's title, the date... to join the rows with the catalogue);
     returns the number of rows. Written as the classification CSV is
     (:func:`glamlab.sheets.write_sheet`): a BOM unless ``bom=False``, formula-safe text
-    cells, the id columns (:data:`ENTITY_ID_COLUMNS`) never altered. ``report`` gets
-    ``risky_ids``: ids written as they are that a spreadsheet would evaluate."""
+    cells, the id columns (:data:`ENTITY_ID_COLUMNS`) never altered. ``fmt="xlsx"``:
+    the same columns in an Excel workbook (``out`` a binary handle), every text cell
+    typed as text. ``report`` gets ``risky_ids``: ids written as they are that a
+    spreadsheet would evaluate."""
     extra = csv_meta_columns(meta)
 
     def cells() -> Iterator[list[Any]]:
-        for item, spans, prov in rows:
-            text = item.text or ""
-            details = [item.meta.get(f) for _, f in extra]
-            for s in _layer(spans, layers):
-                yield [item.item_id, s.label, text[s.start:s.end], s.start, s.end,
-                       s.authority_id, _action(s),
-                       None if s.score is None else round(s.score, 6),
-                       prov.model, prov.model_version, prov.confirmed_by, s.layer,
-                       prov.created_iso, *details]
+        for row in _entity_cells(rows, layers, extra):
+            score = row[_SCORE]
+            row[_SCORE] = None if score is None else round(score, 6)
+            yield row
 
-    done = write_sheet(out, [*ENTITY_COLUMNS, *(c for c, _ in extra)], cells(),
+    done = write_sheet(out, [*ENTITY_COLUMNS, *(c for c, _ in extra)], cells(), fmt=fmt,
                        id_columns=ENTITY_ID_COLUMNS, bom=bom, title="entities")
     if report is not None:
         report["risky_ids"] = done.risky_ids
         report["number_like_ids"] = done.number_like_ids
     return done.rows
+
+
+def write_entities_parquet(rows: Iterable[Row], out: IO[bytes] | Path, *,
+                           layers: Sequence[str] | None = (MAIN_LAYER,),
+                           meta: Sequence[str] = (), group_size: int = 5000) -> int:
+    """The CSV's rows (:data:`ENTITY_COLUMNS`, then the metadata fields ``meta`` as text)
+    as Parquet, for data tools: offsets and model version as integers, the score at full
+    precision, ``created`` a UTC timestamp; returns the number of rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .export import _text_cell, _timestamp
+
+    extra = csv_meta_columns(meta)
+    types = {"start": pa.int64(), "end": pa.int64(), "score": pa.float64(),
+             "model_version": pa.int64(), "created": pa.timestamp("ms", tz="UTC")}
+    names = [*ENTITY_COLUMNS, *(c for c, _ in extra)]
+    schema = pa.schema([(c, types.get(c, pa.string())) for c in names])
+    n = 0
+    buf: list[dict[str, Any]] = []
+    with pq.ParquetWriter(str(out) if isinstance(out, Path) else out, schema) as writer:
+        for cells in _entity_cells(rows, layers, extra):
+            row = dict(zip(names, cells, strict=True))
+            row["created"] = _timestamp(row["created"], "created", str(row["item_id"]))
+            for c, _ in extra:
+                row[c] = _text_cell(row[c])
+            buf.append(row)
+            n += 1
+            if len(buf) >= group_size:
+                writer.write_table(pa.Table.from_pylist(buf, schema=schema))
+                buf = []
+        if buf or n == 0:
+            writer.write_table(pa.Table.from_pylist(buf, schema=schema))
+    return n
 
 
 # -- W3C Web Annotations ----------------------------------------------------------------
@@ -820,7 +872,7 @@ def _people_rows(ws: Workspace, seen: set[str], where: Any,
 
 
 def _prediction_row(group: Sequence[Any], item: Item,
-                    links: dict[tuple[str, int, int, str], Span] | None = None
+                    links: dict[tuple[str, int, int, str, str], Span] | None = None
                     ) -> Row | None:
     """The row of one group of export rows (one item, one reviewer); None when empty."""
     if not group:
@@ -831,7 +883,10 @@ def _prediction_row(group: Sequence[Any], item: Item,
         v = e.candidate.value if isinstance(e.candidate.value, dict) else {}
         if "start" in v and "end" in v:
             start, end, label = int(v["start"]), int(v["end"]), e.candidate.label
-            link = (links or {}).get((item.item_id, start, end, label))
+            # a span of another layer (a nested entity) keeps it: the queue's value says
+            layer = str(v.get("layer") or MAIN_LAYER)
+            # its own link only: a nested span where a main one is linked has none
+            link = (links or {}).get((item.item_id, start, end, label, layer))
             # a link the reviewer confirmed or chose wins over the linker's current one
             chosen = v.get("authority_id") or (link.authority_id if link else None)
             # the link's score is the linker's, for the linker's record only
@@ -839,9 +894,8 @@ def _prediction_row(group: Sequence[Any], item: Item,
             attrs: dict[str, Any] = {"action": e.row["action"]}
             if own is not None:
                 attrs["link_score"] = own
-            # a span of another layer (a nested entity) keeps it: the queue's value says
             spans.append(Span(start, end, label, score=e.row["score"], authority_id=chosen,
-                              attrs=attrs, layer=str(v.get("layer") or MAIN_LAYER)))
+                              attrs=attrs, layer=layer))
     if first.row.get("origin") == "person":
         # spans a reviewer corrected (another type, new boundaries): the person's, as
         # SpanProvenance says, not the model's (it found a different span)
@@ -1048,6 +1102,21 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
                 else "urn:glamlab:entities:annotation:")
     result: dict[str, Any] = {"format": fmt, "out": "-" if to_stdout else str(out)}
     path = None if to_stdout else Path(out)  # type: ignore[arg-type]
+    if fmt in ("xlsx", "parquet"):
+        if path is None:
+            raise PolicyError(f"{fmt.capitalize()} is binary: give a file with "
+                              f"--out PATH.{fmt}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open_private(path, "wb") as fh:
+                result["rows"] = (
+                    write_entities_parquet(rows, fh, layers=layers, meta=meta)
+                    if fmt == "parquet" else
+                    write_entities_csv(rows, fh, layers=layers, meta=meta, fmt="xlsx"))
+        except PolicyError:  # a value the file cannot hold: no half-written file left
+            path.unlink(missing_ok=True)
+            raise
+        return result
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     # an export holds unpublished catalogue data and reviewers' names: owner-only (0600)
@@ -1092,5 +1161,6 @@ __all__ = ["ENTITY_COLUMNS", "ENTITY_EXPORT_FORMATS", "ENTITY_ID_COLUMNS", "SPAN
            "iter_gold_rows",
            "iter_prediction_rows", "span_regions",
            "text_selectors", "web_annotation", "word_boxes", "write_entities_csv",
+           "write_entities_parquet",
            "write_inception_folder", "write_span_iiif", "write_span_web_annotations",
            "write_spans_jsonl"]

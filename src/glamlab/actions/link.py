@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 LINKER_PREFIX = "linker:"
 #: how many of the next-best candidates a linked span keeps (for review and exports)
 KEEP_CANDIDATES = 3
+#: a linked span's key: (item, start, end, label, layer)
+LinkKey = tuple[str, int, int, str, str]
 
 
 @dataclass
@@ -154,16 +156,19 @@ def _per_item(rows: Iterator[Any]) -> Iterator[Any]:
 
 def prediction_links(ws: Workspace, model_id: int, item_ids: Sequence[str],
                      conn: sa.Connection | None = None
-                     ) -> dict[tuple[str, int, int, str], Span]:
-    """(item, start, end, label) -> the linked span of the items' current link sets for
-    that model (what exports attach to a predicted span)."""
+                     ) -> dict[LinkKey, Span]:
+    """(item, start, end, label, layer) -> the linked span of the items' current link
+    sets for that model (what exports attach to a predicted span). The layer is part of
+    the key: a nested span at the same place, with the same type, as a main-layer span
+    is another mention, and ``glamlab link`` links the main layer's only, so it has no
+    link of its own and never gets the main span's."""
     if conn is None:
         with ws.store.read() as c:
             return prediction_links(ws, model_id, item_ids, c)
     from ..tasks.spans.gold import _spans_of_sets
 
     t = ws.store.t.span_sets
-    out: dict[tuple[str, int, int, str], Span] = {}
+    out: dict[LinkKey, Span] = {}
     for i in range(0, len(item_ids), 900):
         chunk = list(item_ids[i:i + 900])
         sets = {r.item_id: int(r.id) for r in conn.execute(
@@ -174,7 +179,7 @@ def prediction_links(ws: Workspace, model_id: int, item_ids: Sequence[str],
         spans = _spans_of_sets(conn, ws, list(sets.values()))
         for item_id, set_id in sets.items():
             for s in spans[set_id]:
-                out[(item_id, s.start, s.end, s.label)] = s
+                out[(item_id, s.start, s.end, s.label, s.layer)] = s
     return out
 
 
@@ -257,7 +262,8 @@ def link_predictions(ws: Workspace, *, model: str | None = None, relink: bool = 
                              "candidates": [[rid, round(float(sc), 6)]
                                             for rid, sc in res.candidates[:KEEP_CANDIDATES]]}
                     linked.append(Span(s.start, s.end, s.label, score=s.score,
-                                       authority_id=res.authority_id, attrs=attrs))
+                                       authority_id=res.authority_id, attrs=attrs,
+                                       layer=s.layer))
                     report.mentions += 1
                     if res.is_nil:
                         report.nil += 1
@@ -296,7 +302,8 @@ def link_choices(ws: Workspace, rows: Sequence[dict[str, Any]]) -> None:
     for model_id, group in by_model.items():
         links = prediction_links(ws, model_id, sorted({r["item_id"] for r in group}))
         for r in group:
-            s = links.get((r["item_id"], r["value"]["start"], r["value"]["end"], r["label"]))
+            s = links.get((r["item_id"], r["value"]["start"], r["value"]["end"], r["label"],
+                           str(r["value"].get("layer") or MAIN_LAYER)))
             if s is not None and s.authority_id:
                 found[id(r)] = s
     ids = {str(s.authority_id) for s in found.values()}

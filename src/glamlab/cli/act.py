@@ -97,7 +97,7 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
     page with no IIIF canvas nor web address)."""
     if fmt == "jsonl":
         return f"wrote {res['items']} texts with their entities to {out}"
-    if fmt == "csv":
+    if fmt in ("csv", "xlsx", "parquet"):
         return f"wrote {res['rows']} mentions (one row each) to {out}"
     if fmt == "inception":
         return (f"wrote {res['entities']} mentions in {res['files']} WebAnno TSV files "
@@ -126,8 +126,9 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
                    "Annotation JSON-LD), iiif (a folder: one IIIF AnnotationPage per v3 "
                    "manifest, one AnnotationList per v2 manifest), annif (a folder of Annif "
                    "subject files), filter (one URI per line). webanno: deprecated name of "
-                   "w3c. Entities projects: csv (one row per mention), jsonl, w3c, iiif "
-                   "(regions from ALTO word boxes), inception (a folder of WebAnno TSV 3.3).")
+                   "w3c. Entities projects: csv, xlsx and parquet (one row per mention, "
+                   "the same columns), jsonl, w3c, iiif (regions from ALTO word boxes), "
+                   "inception (a folder of WebAnno TSV 3.3).")
 @click.option("--out", default="-", show_default=True,
               help="File to write (a folder for iiif and annif); - for stdout.")
 @click.option("--action", "actions", multiple=True,
@@ -155,8 +156,8 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
 @click.option("--layer", "layers", multiple=True, metavar="NAME",
               help="Entities projects: export the spans of this span layer (repeatable; "
                    "default: the main layer, entity), e.g. nested or metonymic; an "
-                   "unknown name is refused with the project's layers. csv: the layer "
-                   "column; jsonl, w3c, iiif: each span of another layer says so. "
+                   "unknown name is refused with the project's layers. csv, xlsx, parquet: "
+                   "the layer column; jsonl, w3c, iiif: each span of another layer says so. "
                    "inception: the main layer only (WebAnno's Named Entity layer has no "
                    "place for the layer).")
 @click.option("--all-layers", is_flag=True,
@@ -200,7 +201,7 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
         if (layers or all_layers) and not exports_spans(ws, fmt):
             raise click.UsageError(
                 f"--layer and --all-layers choose the span layers of an entities project's "
-                f"csv, jsonl, w3c, iiif or inception export; this export ({fmt}"
+                f"csv, xlsx, parquet, jsonl, w3c, iiif or inception export; this export ({fmt}"
                 f"{'' if ws.card.kind == 'entities' else f', a {ws.card.kind} project'}) "
                 "has no span layers: leave them out")
         if exports_spans(ws, fmt):
