@@ -107,8 +107,11 @@ def test_parquet_and_xlsx_carry_the_csv_s_span_columns(make_ws: Any, tmp_path: P
     assert {(r["start"], r["end"]) for r in rows if r["text"] == "Paris"} == {(16, 21)}
 
     _export(ws, "--format", "xlsx", "--all-layers", "--out", str(tmp_path / "all.xlsx"))
-    sheet = openpyxl.load_workbook(tmp_path / "all.xlsx", read_only=True).active
-    header, *cells = [list(r) for r in sheet.iter_rows(values_only=True)]
+    book = openpyxl.load_workbook(tmp_path / "all.xlsx", read_only=True)
+    try:  # a read-only workbook keeps its file open until closed
+        header, *cells = [list(r) for r in book.active.iter_rows(values_only=True)]
+    finally:
+        book.close()
     assert header == ENTITY_COLUMNS
     assert _links([dict(zip(header, r, strict=True)) for r in cells]) == expected
 
