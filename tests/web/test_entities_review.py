@@ -1562,3 +1562,43 @@ def test_taking_back_an_entity_keeps_a_checked_text_checked(entities_ws: Any,
     train = span_data(ws, "train")
     assert not any(s.start == 0 for s in train.spans[[i.item_id for i in train.items]
                                                      .index("fresh")])
+
+
+@pytest.mark.browser
+def test_a_reviewer_removes_an_added_entity_with_the_keys_in_a_real_browser(
+        entities_ws: Any, tmp_path: Path) -> None:
+    """In Chromium: an entity added with the keys, its "Remove" button on the card
+    reached with Shift+Tab and pressed with Enter: it is no longer saved, the other added
+    entity is. No script error, nothing the Content-Security-Policy blocks."""
+    from glamlab.tasks.spans import gold_spans
+
+    ws = entities_ws
+    _text, _rows = _fresh_text(ws, tmp_path)  # "Nouvelle lettre du comité. ..."
+    labels = ws.card.labels
+    with _queue_in_chromium(ws, csp=True) as (sync_api, page, errors):
+        card = page.locator("[data-add-text]").first
+        rid = card.get_attribute("data-for")
+        _drag(page, rid, 9, 14)  # "lettre"
+        _add_as(sync_api, page, rid, "PROD")
+        item = page.locator(f'[data-add-text][data-for="{rid}"]').locator(
+            "xpath=ancestor::li[contains(@class,'qitem')]")
+        item.focus()
+        page.keyboard.press("e")
+        page.keyboard.press("ArrowRight")  # "Nouvelle"
+        page.keyboard.press(str(labels.index("PER") + 1))
+        _added(sync_api, page, lambda: page.keyboard.press("Enter"))
+        page.reload()
+        remove = item.locator('button[name="remove_span"]', has_text="Remove")
+        sync_api.expect(remove).to_have_count(2)
+        # Shift+Tab from the next button (the other added entity's) to it, then Enter
+        item.get_by_role("button", name="Remove lettre (PROD)").focus()
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate("document.activeElement.getAttribute('aria-label')").startswith(
+            "Remove Nouvelle (PER)")
+        page.keyboard.press("Enter")
+        sync_api.expect(page.locator("#queue-status")).to_contain_text("Entity removed")
+        sync_api.expect(page.locator(f'[data-add-text][data-for="{rid}"] mark.saved')
+                        ).to_have_text(["lettre"])
+        assert not errors, errors
+    assert [(s.start, s.end, s.label) for s in gold_spans(ws, ["fresh"])["fresh"]] == [
+        (9, 15, "PROD")]
