@@ -1413,3 +1413,192 @@ def test_the_label_page_shows_the_entities_a_text_already_has(entities_ws: Any,
     assert note and "This text had 2 entities" in note.group(1), page
     assert "mark its entities again here" in note.group(1)
     assert '<textarea id="spans-json" name="label" rows="4" cols="60">[]</textarea>' in page
+
+
+def _removes(page: str) -> dict[str, str]:
+    """The card's "Remove" buttons: the words they take back -> the decision posted."""
+    return {html.unescape(m.group(2)): m.group(1) for m in re.finditer(
+        r'name="remove_span" value="(\d+)"[^>]*aria-label="Remove ([^"]*), the entity', page)}
+
+
+def test_a_reviewer_takes_back_an_entity_they_added(entities_ws: Any, tmp_path: Path) -> None:
+    """An entity added with the wrong type is taken back from the queue card ("Remove"
+    next to it, or "Undo: remove it" right after adding): it leaves the text's gold
+    spans, the training data and the export; the text's other spans (its other added
+    entity, a nested one) stay as they were, the decision stays in the history, the
+    audit log says who took it back. Refused, nothing changed: a viewer, a post without
+    the form's CSRF token, another reviewer, a second removal."""
+    import csv
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.tasks.spans import gold_spans, span_data
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    add_user(ws, "vic", PASSWORD, "viewer")
+    add_user(ws, "finn", PASSWORD, "reviewer")
+    _text, rows = _fresh_text(ws, tmp_path)
+    row = rows[0]
+    rid = str(row["id"])
+
+    def all_gold() -> list[tuple[int, int, str, str]]:
+        return sorted((s.start, s.end, s.label, s.layer)
+                      for s in gold_spans(ws, ["fresh"], layer=None)["fresh"])
+
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+
+        def add(start: int, end: int, label: str) -> Any:
+            return c.post("/queue/add-span", data={
+                "csrf": csrf_of(c), "add_span": rid, f"add_item_{rid}": "fresh",
+                f"add_start_{rid}": str(start), f"add_end_{rid}": str(end),
+                f"add_label_{rid}": label}, follow_redirects=False)
+
+        assert add(9, 15, "PROD").status_code == 303  # "lettre", right
+        r = c.post("/api/texts/fresh/spans", headers={"X-CSRF-Token": csrf_of(c)},
+                   json={"start": 0, "end": 8, "label": "LOC", "layer": "nested"})
+        assert r.status_code == 200, r.text
+        r = add(0, 8, "PER")  # "Nouvelle": the wrong type
+        assert r.status_code == 303
+        page = c.get(r.headers["location"]).text
+        assert "Entity added to fresh" in page and "Undo: remove it" in page
+        undo = re.search(r'name="remove_span" value="(\d+)"><input type="hidden" name="sort"',
+                         page)
+        assert undo is not None
+        removes = _removes(page)
+        assert removes.keys() == {"Nouvelle (PER)", "lettre (PROD)"}
+        assert removes["Nouvelle (PER)"] == undo.group(1)
+        before = all_gold()
+        assert before == [(0, 8, "LOC", "nested"), (0, 8, "PER", "entity"),
+                          (9, 15, "PROD", "entity")]
+        wrong = int(removes["Nouvelle (PER)"])
+        # refused, nothing changed: no CSRF token
+        r = c.post("/queue/remove-span", data={"remove_span": str(wrong)},
+                   follow_redirects=False)
+        assert r.status_code == 403 and all_gold() == before
+
+    with TestClient(create_app(ws)) as c:  # a viewer: no button, and a post is refused
+        assert login(c, "vic").status_code == 303
+        assert 'name="remove_span"' not in c.get("/queue?limit=300").text
+        r = c.post("/queue/remove-span", data={"csrf": csrf_of(c), "remove_span": str(wrong)},
+                   follow_redirects=False)
+        assert r.status_code == 403 and all_gold() == before
+
+    with TestClient(create_app(ws)) as c:  # another reviewer: no button, refused
+        assert login(c, "finn").status_code == 303
+        assert 'name="remove_span"' not in c.get("/queue?limit=300").text
+        r = c.post("/queue/remove-span", data={"csrf": csrf_of(c), "remove_span": str(wrong)},
+                   follow_redirects=False)
+        assert r.status_code == 422
+        assert ("The entity was not removed: fresh: the entity &#39;Nouvelle&#39; (PER, 0-8) "
+                "was added by rey, not by finn") in r.text
+        assert all_gold() == before
+
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        r = c.post("/queue/remove-span", data={"csrf": csrf_of(c), "remove_span": str(wrong)},
+                   follow_redirects=False)
+        assert r.status_code == 303 and "done=removed" in r.headers["location"], r.text
+        page = c.get(r.headers["location"]).text
+        assert "Entity removed from fresh" in page
+        assert _removes(page).keys() == {"lettre (PROD)"}
+        assert all_gold() == [(0, 8, "LOC", "nested"), (9, 15, "PROD", "entity")]
+        again = c.post("/queue/remove-span",
+                       data={"csrf": csrf_of(c), "remove_span": str(wrong)},
+                       follow_redirects=False)
+        assert again.status_code == 422 and "was already removed" in again.text
+        assert "added, then removed, PER" in c.get("/items/fresh").text
+        r = c.put("/api/texts/fresh/checked", headers={"X-CSRF-Token": csrf_of(c)})
+        assert r.status_code == 200
+        got = c.get("/stages/export/download?format=csv")
+        assert got.status_code == 200
+    train = span_data(ws, "train")
+    spans = train.spans[[i.item_id for i in train.items].index("fresh")]
+    assert (9, 15, "PROD") in {(s.start, s.end, s.label) for s in spans}
+    assert not any(s.start < 8 for s in spans)
+    exported = [r for r in csv.DictReader(got.content.decode("utf-8-sig").splitlines())
+                if r["item_id"] == "fresh" and int(r["start"]) < 26]
+    # (the export of people's decisions gives the nested LOC as of the main layer: a
+    # limit of the export, not of the removal)
+    assert {(int(r["start"]), int(r["end"]), r["type"]) for r in exported} == {
+        (0, 8, "LOC"), (9, 15, "PROD")}
+    log = ws.store.t.audit_log
+    with ws.store.read() as conn:
+        undone = conn.execute(sa.select(log.c.actor, log.c.details).where(
+            log.c.action == "spans.add.undo", log.c.object == "fresh")).all()
+    assert [(u, d["decision_id"], d["label"]) for u, d in undone] == [("rey", wrong, "PER")]
+
+
+def test_taking_back_an_entity_keeps_a_checked_text_checked(entities_ws: Any,
+                                                           tmp_path: Path) -> None:
+    """An entity removed from a text marked checked: the text still trains, without it;
+    an addition that also decided the model's span over its words is not taken back
+    (that decision would stay), with the reason, nothing changed."""
+    from glamlab import review
+    from glamlab.errors import LabelError
+    from glamlab.tasks.spans import gold_spans, span_data
+    from glamlab.tasks.splits import training_data
+
+    ws = entities_ws
+    _text, rows = _fresh_text(ws, tmp_path)
+    added = review.add_span(ws, "rey", "fresh", 0, 8, "PER")
+    review.mark_text_done(ws, "rey", "fresh")
+    v = rows[0]["value"]
+    over = review.add_span(ws, "rey", "fresh", v["start"], v["end"], rows[0]["label"])
+    assert [r["queue_id"] for r in over["settled"]] == [rows[0]["id"]]
+    before = gold_spans(ws, ["fresh"], layer=None)["fresh"]
+    assert (0, 8, "PER") in {(s.start, s.end, s.label) for s in before}
+    with pytest.raises(LabelError, match="also decided the model's span over the same words"):
+        review.remove_added_span(ws, "rey", over["decision_id"])
+    assert gold_spans(ws, ["fresh"], layer=None)["fresh"] == before
+    review.remove_added_span(ws, "rey", added["decision_id"])
+    after = gold_spans(ws, ["fresh"], layer=None)["fresh"]
+    assert [(s.start, s.end, s.label) for s in after] == [
+        (s.start, s.end, s.label) for s in before if s.start != 0]
+    data = training_data(ws)
+    assert "fresh" in data.ids and "fresh" not in data.waiting
+    train = span_data(ws, "train")
+    assert not any(s.start == 0 for s in train.spans[[i.item_id for i in train.items]
+                                                     .index("fresh")])
+
+
+@pytest.mark.browser
+def test_a_reviewer_removes_an_added_entity_with_the_keys_in_a_real_browser(
+        entities_ws: Any, tmp_path: Path) -> None:
+    """In Chromium: an entity added with the keys, its "Remove" button on the card
+    reached with Shift+Tab and pressed with Enter: it is no longer saved, the other added
+    entity is. No script error, nothing the Content-Security-Policy blocks."""
+    from glamlab.tasks.spans import gold_spans
+
+    ws = entities_ws
+    _text, _rows = _fresh_text(ws, tmp_path)  # "Nouvelle lettre du comité. ..."
+    labels = ws.card.labels
+    with _queue_in_chromium(ws, csp=True) as (sync_api, page, errors):
+        card = page.locator("[data-add-text]").first
+        rid = card.get_attribute("data-for")
+        _drag(page, rid, 9, 14)  # "lettre"
+        _add_as(sync_api, page, rid, "PROD")
+        item = page.locator(f'[data-add-text][data-for="{rid}"]').locator(
+            "xpath=ancestor::li[contains(@class,'qitem')]")
+        item.focus()
+        page.keyboard.press("e")
+        page.keyboard.press("ArrowRight")  # "Nouvelle"
+        page.keyboard.press(str(labels.index("PER") + 1))
+        _added(sync_api, page, lambda: page.keyboard.press("Enter"))
+        page.reload()
+        remove = item.locator('button[name="remove_span"]', has_text="Remove")
+        sync_api.expect(remove).to_have_count(2)
+        # Shift+Tab from the next button (the other added entity's) to it, then Enter
+        item.get_by_role("button", name="Remove lettre (PROD)").focus()
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate("document.activeElement.getAttribute('aria-label')").startswith(
+            "Remove Nouvelle (PER)")
+        page.keyboard.press("Enter")
+        sync_api.expect(page.locator("#queue-status")).to_contain_text("Entity removed")
+        sync_api.expect(page.locator(f'[data-add-text][data-for="{rid}"] mark.saved')
+                        ).to_have_text(["lettre"])
+        assert not errors, errors
+    assert [(s.start, s.end, s.label) for s in gold_spans(ws, ["fresh"])["fresh"]] == [
+        (9, 15, "PROD")]

@@ -34,6 +34,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "/queue/add-span": ("add_span", "add_item_{r}", "add_start_{r}", "add_end_{r}",
                         "add_label_{r}", "sort", "view"),
     "/queue/text-undone": ("text_done",),
+    "/queue/remove-span": ("remove_span", "sort", "view"),
     "/queue/bulk": ("sel", "sort", "label"),
     "/admin/users": ("username", "password", "role", "replace"),
     "/admin/users/remove": ("username", "confirmed"),

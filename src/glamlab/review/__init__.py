@@ -23,7 +23,8 @@ the same checks:
   then the text waits (:mod:`glamlab.tasks.spans.complete`). An entity the model
   missed is added with :func:`add_span`: a gold span of the reviewer's; the model's
   open queued spans it overlaps are decided with it (the very span accepted, others
-  rejected), and it decides nothing about the model's other spans. Accepting or
+  rejected), and it decides nothing about the model's other spans;
+  :func:`remove_added_span` takes one back. Accepting or
   correcting a span decides the model's other open spans over its words the same way
   (``settled``); both are refused while another reviewer holds one of them.
 - **Labelling** (:mod:`.labelling`): save and undo a person's labels.
@@ -36,6 +37,7 @@ from .decisions import (
     decide_many,
     list_decisions,
     mark_text_done,
+    remove_added_span,
     unmark_text_done,
 )
 from .history import item_history
@@ -88,6 +90,7 @@ __all__ = [
     "queue_version",
     "recheck_count",
     "release_leases",
+    "remove_added_span",
     "renew_leases",
     "save_label",
     "second_disagreements",

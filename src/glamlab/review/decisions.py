@@ -513,6 +513,21 @@ def add_span(ws: Workspace, user: str, item_id: str, start: int, end: int,
                    ws, conn, user, item_id, span, text, by=by))
 
 
+def remove_added_span(ws: Workspace, user: str, decision_id: int) -> dict[str, Any]:
+    """Undo :func:`add_span` (the wrong words, or the wrong type): the entity added by
+    decision ``decision_id`` leaves the text's gold spans, and nothing else changes; the
+    decision stays in the history as taken back. Refused for another reviewer's entity,
+    or one whose addition decided the model's spans over the same words
+    (:func:`glamlab.tasks.spans.complete.remove_added_span`, which says what is refused)."""
+    from ..tasks.kinds import task_kind
+    from ..tasks.spans.complete import remove_added_span as remove
+
+    if task_kind(ws.card).name != "entities":
+        raise LabelError("removing an added span is for entities projects",
+                         hint="give the item its labels on the labelling page instead")
+    return remove(ws, decision_id, user=user)
+
+
 def _open_over(ws: Workspace, conn: sa.Connection, user: str, item_id: str, span: Any,
                text: str, at: datetime, *, queue_id: int | None = None) -> list[Any]:
     """The open queue rows of ``item_id`` (other than ``queue_id``, the row being

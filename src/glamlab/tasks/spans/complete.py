@@ -368,6 +368,97 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
             "earlier_gold": base.note()}
 
 
+#: ``decisions.action`` an added span's decision (:data:`glamlab.tasks.people.ADDED`)
+#: gets when its reviewer takes it back (:func:`remove_added_span`): kept in the
+#: history, counted by nothing (exports, training and the queue read :data:`ADDED` only)
+ADD_WITHDRAWN = "add-withdrawn"
+
+
+def remove_added_span(ws: Workspace, decision_id: int, *, user: str) -> dict[str, Any]:
+    """Undo :func:`add_span` (a reviewer added the wrong words, or gave the wrong type):
+    the span added by decision ``decision_id`` leaves the text's gold spans, and nothing
+    else does. The text's gold spans as they are now, without that one, become the
+    reviewer's gold set (source :data:`REVIEW`, as any later decision on the text makes
+    it: a text whose gold was complete stays complete); the decision is kept in the
+    history with action :data:`ADD_WITHDRAWN`, so the exports no longer give the span.
+
+    Refused, with one :class:`LabelError` naming the item and the fix, when there is no
+    such added span, it was already taken back, another reviewer added it, the addition
+    also decided the model's spans over the same words (taking it back would leave them
+    decided), or the span is no longer among the text's gold spans (corrected since).
+    Returns the item, the span's words, type and offsets, and how many gold spans the
+    text has now."""
+    from ..people import ADDED
+    from .gold import store_person_spans
+    from .model import MAIN_LAYER, shown
+
+    st = ws.store.t
+    dec = st.decisions
+    with ws.store.write() as conn:
+        d = conn.execute(sa.select(dec).where(dec.c.id == decision_id)).first()
+        if d is None or d.queue_id is not None or d.action not in (ADDED, ADD_WITHDRAWN):
+            raise LabelError(f"no entity was added with number {decision_id}: nothing was "
+                             "removed", hint="reload the review queue and press Remove next "
+                             "to the entity there")
+        item_id = str(d.item_id)
+        v = d.value if isinstance(d.value, dict) else {}
+        start, end, label = int(v.get("start", -1)), int(v.get("end", -1)), str(d.label)
+        layer = str(v.get("layer") or MAIN_LAYER)
+        words = f"{shown(str(v.get('text') or ''))} ({label}, {start}-{end})"
+        if d.action == ADD_WITHDRAWN:
+            raise LabelError(f"{item_id}: the entity {words} was already removed",
+                             item=item_id, hint="reload the review queue")
+        if d.user != user:
+            raise LabelError(f"{item_id}: the entity {words} was added by {d.user}, not by "
+                             f"{user}, so it was not removed", item=item_id,
+                             hint=f"ask {d.user} to remove it, or correct the text's "
+                                  "entities on the labelling page")
+        settled = _settled_by_addition(conn, ws, item_id, decision_id)
+        if settled:
+            raise LabelError(
+                f"{item_id}: adding the entity {words} also decided the model's "
+                f"span{'s' if len(settled) > 1 else ''} over the same words (review queue "
+                f"row{'s' if len(settled) > 1 else ''} {', '.join(map(str, settled))}), so "
+                "it cannot be taken back here without leaving "
+                f"{'those' if len(settled) > 1 else 'that'} decided", item=item_id,
+                hint="correct the text's entities on the labelling page instead")
+        text = item_text(conn, ws, item_id, "to remove an entity from")
+        _split, base = _gold_to_add_to(conn, ws, item_id, text,
+                                       ", so no entity is removed from it",
+                                       "entities are removed from texts")
+        key = (start, end, label, layer)
+        kept = [s for s in base.spans if (s.start, s.end, s.label, s.layer) != key]
+        if len(kept) == len(base.spans):
+            raise LabelError(f"{item_id}: the entity {words} is no longer among the text's "
+                             "saved entities (it was corrected since), so nothing was "
+                             "removed", item=item_id,
+                             hint="reload the review queue to see the text's entities now")
+        for s in kept:
+            s.score = None
+        set_id = store_person_spans(conn, ws, item_id, kept, annotator=user, source=REVIEW)
+        conn.execute(dec.update().where(dec.c.id == decision_id, dec.c.action == ADDED)
+                     .values(action=ADD_WITHDRAWN))
+        ws.store.audit(conn, user, "spans.add.undo", item_id, set_id=set_id,
+                       decision_id=decision_id, label=label, start=start, end=end,
+                       layer=layer)
+    return {"item_id": item_id, "start": start, "end": end, "label": label, "layer": layer,
+            "text": text[start:end], "spans": len(kept), "decision_id": decision_id}
+
+
+def _settled_by_addition(conn: sa.Connection, ws: Workspace, item_id: str,
+                         decision_id: int) -> list[int]:
+    """The queue rows the addition ``decision_id`` decided with it (its audit entry's
+    ``settled``): the model's spans over the same words."""
+    audit = ws.store.t.audit_log
+    for row in conn.execute(sa.select(audit.c.details).where(
+            audit.c.action == "spans.add", audit.c.object == item_id)
+            .order_by(audit.c.id.desc())):
+        details = row.details or {}
+        if details.get("decision_id") == decision_id:
+            return [int(i) for i in details.get("settled") or []]
+    return []
+
+
 def unmark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
     """Undo :func:`mark_text_done` (a reviewer pressed "Whole text checked" by mistake):
     the text's "whole text checked" gold set is withdrawn (kept in the history, inactive)
@@ -474,7 +565,7 @@ def waiting_sentence(fully: int, partly: int) -> str:
             "reviewer marks the text done)")
 
 
-__all__ = ["REVIEW", "REVIEW_SOURCES", "WHOLE_TEXT", "WITHDRAWN", "add_span", "changed_gold_texts",
+__all__ = ["ADD_WITHDRAWN", "REVIEW", "REVIEW_SOURCES", "WHOLE_TEXT", "WITHDRAWN", "add_span", "changed_gold_texts",
            "mark_text_done", "partial_gold",
-           "policy_accepted_spans", "review_gold_counts", "reviewed_texts",
+           "policy_accepted_spans", "remove_added_span", "review_gold_counts", "reviewed_texts",
            "unmark_text_done", "waiting_sentence"]

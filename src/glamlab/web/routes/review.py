@@ -110,7 +110,7 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
         from ...actions.link import link_choices
 
         link_choices(ws, rows)
-        _text_state(ws, rows)
+        _text_state(ws, rows, user.username if user.can("reviewer") else None)
     return render(request, "queue.html", {
         "acted": False if rows else _acted(ws), "rows": rows, "sort": sort, "label": label_filter or "", "view": view,
         "kind_filter": kind_filter or "", "can_decide": user.can("reviewer"),
@@ -118,6 +118,7 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
         "sorts": review.SORTS, "counts": request.app.state.queue_counts.get(),
         "labels": ws.card.labels, "done": request.query_params.get("done"),
         "marked_text": request.query_params.get("text") or "",
+        "added_id": request.query_params.get("added") or "",
         "conflicts": request.query_params.get("conflicts"),
         "settled": request.query_params.get("settled") or "",
         "kept": request.query_params.get("kept") or "",
@@ -150,7 +151,7 @@ def _earlier(result: dict[str, Any]) -> dict[str, int]:
     return {"carried": int(e["carried_over"]), "dropped": int(e["dropped"])} if e else {}
 
 
-def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
+def _text_state(ws: Any, rows: list[dict[str, Any]], user: str | None = None) -> None:
     """For the card of each entity row: its whole ``text``, in ``segments`` with the
     predicted span and the spans saved so far (:func:`_segments`); for its "whole text
     checked" control, the spans saved for its text so far (``saved``: type and words),
@@ -165,7 +166,9 @@ def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
     were made, so they count for nothing until they are marked again
     (:func:`glamlab.store.queue.changed_span_gold`); its ``saved`` spans and highlights
     are then those of that gold still on the same words (what a decision on the text
-    keeps: :func:`glamlab.tasks.spans.saved.saved_spans`)."""
+    keeps: :func:`glamlab.tasks.spans.saved.saved_spans`). Each of ``saved`` has
+    ``added``: the decision that added it, when ``user`` (a reviewer) added it in the
+    queue, which they can take back there (:func:`review.remove_added_span`)."""
     from ...store.queue import changed_span_gold_items
     from ...tasks.spans import gold_spans
     from ...tasks.spans.complete import partial_gold, policy_accepted_spans
@@ -184,13 +187,16 @@ def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
         splits = split_of(ws, ids, conn=conn)
         saved = saved_spans(ws, conn, ids)
         changed = changed_span_gold_items(conn, ids)
+        added = _added_by(ws, conn, ids, user) if user else {}
     for item_id in changed:
         # its gold made on the earlier text: the spans still on the same words, where
         # they are now (what a decision keeps), not offsets into words it no longer has
         gold[item_id] = [s.span for s in saved.get(item_id, []) if s.span.layer == MAIN_LAYER]
     for r in rows:
         r["gold_changed"] = r["item_id"] in changed
-        r["saved"] = [{"label": s.label, "text": s.text} for s in gold.get(r["item_id"], [])]
+        r["saved"] = [{"label": s.label, "text": s.text,
+                       "added": added.get((r["item_id"], s.start, s.end, s.label))}
+                      for s in gold.get(r["item_id"], [])]
         text = r["text"] = texts.get(r["item_id"]) or str(r.get("text") or "")
         r["segments"] = _segments(text, r.get("value"), gold.get(r["item_id"], []),
                                   accepted.get(r["item_id"], []))
@@ -208,6 +214,28 @@ def _text_state(ws: Any, rows: list[dict[str, Any]]) -> None:
              "start": s.span.start, "end": s.span.end, "who": s.who}
             for s in replaced_by(saved.get(r["item_id"], []), b, e, r.get("label"),
                                  v.get("layer"))]
+
+
+def _added_by(ws: Any, conn: Any, ids: Sequence[str], user: str
+              ) -> dict[tuple[str, int, int, str], int]:
+    """(item, start, end, type) -> the decision by which ``user`` added that entity (of
+    the main layer, the card's) to the item in the queue, not taken back since."""
+    import sqlalchemy as sa
+
+    from ...tasks.people import ADDED
+
+    dec = ws.store.t.decisions
+    out: dict[tuple[str, int, int, str], int] = {}
+    for k in range(0, len(ids), 900):
+        for r in conn.execute(sa.select(dec.c.id, dec.c.item_id, dec.c.label, dec.c.value)
+                              .where(dec.c.item_id.in_(ids[k:k + 900]), dec.c.user == user,
+                                     dec.c.action == ADDED, dec.c.queue_id.is_(None))
+                              .order_by(dec.c.id)):
+            v = r.value if isinstance(r.value, dict) else {}
+            if v.get("layer") or "start" not in v or "end" not in v:
+                continue
+            out[(str(r.item_id), int(v["start"]), int(v["end"]), str(r.label))] = int(r.id)
+    return out
 
 
 def _segments(text: str, value: Any, saved: Sequence[Any],
@@ -400,7 +428,32 @@ def queue_add_span(request: Request, form: FormData = Depends(form_of),
         return page
     request.app.state.queue_counts.decided(added["settled"])
     return _back_to_queue(request, form, done="added", text=item_id,
-                          settled=len(added["settled"]) or "", **_earlier(added))
+                          settled=len(added["settled"]) or "",
+                          added=added["decision_id"] if not added["settled"] else "",
+                          **_earlier(added))
+
+
+@router.post("/queue/remove-span")
+def queue_remove_span(request: Request, form: FormData = Depends(form_of),
+                      user: User = Depends(writer("reviewer", "decide review items"))
+                      ) -> Response:
+    """Take back an entity the reviewer added in the queue (the wrong words, or the wrong
+    type): it leaves the text's gold spans, nothing else changes
+    (:func:`review.remove_added_span`). Refused with the reason at the top of the queue
+    page."""
+    raw = str(form.get("remove_span") or "")
+    if not raw.isdigit():
+        raise HTTPException(422, "no entity named: reload the queue")
+    back = _queue_view(form, request.app.state.ws.card.labels)
+    try:
+        removed = review.remove_added_span(request.app.state.ws, user.username, int(raw))
+    except GlamlabError as exc:
+        page = _queue(request, user, **back, kind="", status=422,
+                      remove_problem={"message": exc.message, "hint": exc.hint})
+        page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
+        return page
+    request.app.state.queue_counts.invalidate()
+    return _back_to_queue(request, form, done="removed", text=removed["item_id"])
 
 
 @router.post("/queue/text-undone")
