@@ -180,6 +180,7 @@ def train(ws: Workspace, predictor: str, *, name: str | None, params: dict[str, 
         f"Trained {d['model']} on {d['train_rows']:,} rows before {d['train_until']}"
         + (" (the model in use)." if d["champion"] and used else
            " (the chosen version of its name)." if d["champion"] else ".")
+        + (f"\nProbabilities: {d['calibrated_on']}." if d.get("calibrated_on") else "")
         + "\nNext: glamlab backtest, then glamlab monitor as new rows arrive."))
 
 

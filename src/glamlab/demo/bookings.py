@@ -139,7 +139,7 @@ def stage_train(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
 
     res = train_tabular(ws, "tabular-gbm")
     say(f"Trained {res['model']} on {res['train_rows']:,} bookings before {res['train_until']} "
-        "(gradient-boosted trees; probabilities calibrated on the latest fifth of them). "
+        f"(gradient-boosted trees; probabilities: {res['calibrated_on']}). "
         "It is the model in use.")
     return res
 
