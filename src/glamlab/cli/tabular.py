@@ -205,7 +205,7 @@ def monitor(ws: Workspace, *, model: str | None, window: str | None, since: str 
 
 def retrain(ws: Workspace, *, model: str | None, window_start: str | None, recent_days: int,
             as_json: bool) -> None:
-    from ..retraining.tabular import left_out_of_window, retrain_project
+    from ..retraining.tabular import NEW_VERSIONS, left_out_of_window, retrain_project
 
     res = retrain_project(ws, model=model, window_start=window_start, recent_days=recent_days)
     s = res["scores"]
@@ -213,7 +213,7 @@ def retrain(ws: Workspace, *, model: str | None, window_start: str | None, recen
     emit(res, as_json, lambda _d: "\n".join([
         f"On the newest labelled window ({res['window'][0]} to {res['window'][1]}, "
         f"{res['window_rows']:,} rows), {res['metric']}: current model {s['champion']:.3f}, "
-        f"challenger on the recent period {s['recent']:.3f}, on all rows {s['all']:.3f}.",
+        f"{NEW_VERSIONS.format(recent=s['recent'], all=s['all'])}.",
         *([note] if note else []),
         *[f"  - {r}" for r in res["gate"]["reasons"]],
         f"Promoted {res['saved']}." if res["saved"] else "Kept the current model."]))
