@@ -55,8 +55,11 @@ def backtest(ctx: click.Context, model: str, params: tuple[str, ...], since: str
         from ..reports.tabular import backtest_sections
 
         _write_html(html_path, "Backtest", backtest_sections(report))
+    from ..reports.tabular import backtest_text_note
+
     emit(report.to_dict(), as_json, lambda _d: report.summary() + (
-        f"\nReport written to {html_path}." if html_path else ""))
+        f"\nReport written to {html_path}." if html_path else "")
+        + "\n" + backtest_text_note(report))
 
 
 @click.command()
@@ -197,8 +200,12 @@ def monitor(ws: Workspace, *, model: str | None, window: str | None, since: str 
         from ..reports.tabular import monitor_page
 
         monitor_page(report, html_path)
+    from ..reports.tabular import monitor_text_note
+
+    note = monitor_text_note(report)
     emit(report.to_dict(), as_json, lambda _d: report.summary() + (
-        f"\nReport written to {html_path}." if html_path else ""))
+        f"\nReport written to {html_path}." if html_path else "")
+        + (f"\n{note}" if note else ""))
     if report.flagged:
         sys.exit(ALERT_EXIT_CODE)
 
