@@ -29,3 +29,11 @@ def test_the_bookings_demo_tells_the_whole_story(tmp_path):
     assert set(shift["retrain"]["scores"]) == {"champion", "recent", "all"}
     text = "\n".join(lines)
     assert "most likely cause: lead_time" in text
+    # people read what calibration was done (from the model's card), and plain words for
+    # the retrained versions, never 'challenger'
+    trained = next(line for line in lines if line.startswith("Trained "))
+    assert "probabilities: isotonic regression on the latest 20% of the training rows: " \
+        in trained, trained
+    assert "calibrated on the latest fifth" not in text
+    assert "challenger" not in text.lower()
+    assert "a new version trained on the last 90 days" in text

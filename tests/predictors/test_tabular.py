@@ -131,7 +131,69 @@ def test_few_outcomes_to_calibrate_on_do_not_give_probabilities_of_only_0_and_1(
     cal_y = model.reference_["y"]
     assert 0 < min(cal_y.sum(), len(cal_y) - cal_y.sum()) < MIN_ISOTONIC
     assert model.calibrated_with_ == "sigmoid"
-    assert "sigmoid" in model.card()["calibrated_on"]
+    words = model.card()["calibrated_on"]
+    assert words.startswith("Platt's sigmoid on the latest 20% of the training rows: "
+                            f"{len(cal_y)} rows ({int(cal_y.sum())} with the outcome")
+    assert "too few for isotonic regression" in words
     # isotonic, when named, is still isotonic
     iso = TabularGBM(schema.to_card(), threads=1, calibration="isotonic").fit_table(recent)
     assert iso.calibrated_with_ == "isotonic"
+
+
+def _old_save(model, directory):
+    """Save ``model`` as a version before ``calibrated_with_`` and ``calibration_rows_``
+    saved it (and before calibration 'auto': its default was isotonic)."""
+    import json
+    import pickle
+
+    model.save(directory)
+    state = pickle.loads((directory / "state.pkl").read_bytes())
+    for key in ("calibrated_with_", "calibration_rows_"):
+        state.pop(key)
+    (directory / "state.pkl").write_bytes(pickle.dumps(state))
+    params = json.loads((directory / "params.json").read_text())
+    params["params"]["calibration"] = "isotonic"
+    (directory / "params.json").write_text(json.dumps(params))
+    return Predictor.load(directory)
+
+
+def test_the_card_says_what_calibration_was_done(data, tmp_path):
+    """The card said 'the latest 20% of the training rows' whether or not the model
+    was calibrated there; it says the method, the rows and their outcomes, or why not."""
+    card, train, _ = data
+    train = train.sort_values("arrival_date", kind="stable").reset_index(drop=True)
+    done = TabularGBM(card, max_iter=20, threads=1).fit_table(train)
+    cal_y = done.reference_["y"]
+    yes, no = int(cal_y.sum()), int(len(cal_y) - cal_y.sum())
+    assert min(yes, no) >= 20 and done.calibrated_with_ == "isotonic"
+    words = done.card()["calibrated_on"]
+    assert words.startswith("isotonic regression on the latest 20% of the training rows")
+    assert f"{len(cal_y):,} rows ({yes:,} with the outcome, {no:,} without)" in words
+    assert done.card()["calibration"]["method"] == "isotonic"
+
+    # 200 rows: 40 to calibrate on, under the 50 needed: the trees' own scores
+    few = TabularGBM(card, max_iter=20, threads=1).fit_table(train.tail(200))
+    assert few.calibrator_ is None
+    words = few.card()["calibrated_on"]
+    assert words.startswith("not calibrated: the latest 20% of the training rows were 40 rows")
+    assert "fewer than the 50" in words and "isotonic" not in words
+    assert few.card()["calibration"] == {**few.card()["calibration"], "method": None,
+                                         "rows": 40, "skipped": "fewer than 50 rows"}
+
+    # the latest rows all of one outcome
+    y = train["is_canceled"].to_numpy(dtype=float).copy()
+    y[-int(len(y) * 0.2):] = 0
+    one = TabularGBM(card, max_iter=20, threads=1).fit_table(train, y)
+    assert one.calibrator_ is None
+    assert "all had the same outcome" in one.card()["calibrated_on"]
+    assert one.card()["calibrated_on"].startswith("not calibrated")
+
+    none = TabularGBM(card, max_iter=20, threads=1, calibration="none").fit_table(train)
+    assert none.card()["calibrated_on"].startswith("not calibrated (calibration=none)")
+
+    # models saved before calibrated_with_: what their calibrator shows
+    old = _old_save(done, tmp_path / "old")
+    assert not hasattr(old, "calibrated_with_") and old.calibration == "isotonic"
+    assert old.card()["calibrated_on"] == done.card()["calibrated_on"]
+    old_few = _old_save(few, tmp_path / "old-few")
+    assert old_few.card()["calibrated_on"] == few.card()["calibrated_on"]

@@ -188,10 +188,18 @@ def test_retrain_words_the_difference_one_way_challenger_minus_champion(make_ws)
     assert diff < 0 and not report.promoted
     assert diff == pytest.approx(report.comparison["challenger"] - report.comparison["champion"])
     verdict = report.comparison["verdict"]
-    assert "current model len@1" in verdict and "challenger len@2" in verdict, verdict
-    assert f"challenger minus current model: {diff:+.3f}" in verdict, verdict
+    assert "current model len@1" in verdict and "new version len@2" in verdict, verdict
+    assert f"new version minus current model: {diff:+.3f}" in verdict, verdict
     gate = " ".join(report.decision.reasons)
-    assert f"{diff:+.3f} (challenger minus current model)" in gate, gate
+    assert f"{diff:+.3f} (new version minus current model)" in gate, gate
+    # people read 'new version' and 'current model', never 'challenger' (the JSON keeps
+    # its keys)
+    summary = report.summary()
+    assert "challenger" not in summary.lower(), summary
+    assert summary.startswith("New version len@2 trained on "), summary
+    assert ("Not promoted: len@2 stays a new version being compared (not in use); len@1 "
+            "stays the current model.") in summary, summary
+    assert {"champion", "challenger"} <= set(report.to_dict())
     assert "+" + f"{abs(diff):.3f}" not in report.summary(), report.summary()
 
 

@@ -88,5 +88,8 @@ def test_the_summary_and_the_gate_give_a_score_the_same_digits(monkeypatch, caps
         **report.to_dict(), "champion": "m@1", "saved": None})
     retrain(None, model=None, window_start=None, recent_days=90, as_json=False)
     out = capsys.readouterr().out
-    assert "current model 0.702, challenger on the recent period 0.761, on all rows 0.800." in out
+    assert ("current model 0.702, a new version trained on the recent period 0.761, one "
+            "trained on all rows 0.800.") in out
+    assert "Promote the new version trained on all rows." in report.summary()
+    assert "challenger" not in out.lower() and "challenger" not in report.summary().lower()
     assert "0.702 → 0.800" in out

@@ -229,3 +229,40 @@ def test_an_entity_trend_says_when_no_model_is_marked_champion(entities_ws: Any)
     assert result.model == "gazetteer@1"
     assert len(result.notes) == 1 and "No model is in use yet" in result.notes[0]
     assert "gazetteer@1" in result.notes[0]
+
+
+def test_the_csv_rounds_the_rates_for_people_json_and_parquet_keep_every_digit(
+        entities_ws: Any, tmp_path: Path) -> None:
+    """The CSV wrote the intervals of mentions per 1,000 words with 16 digits
+    (``raw_low`` 3.417164179104477); it rounds every rate to RATE_DECIMALS, and JSON and
+    Parquet keep them whole."""
+    import pyarrow.parquet as pq
+
+    from glamlab.trends import trends
+    from glamlab.trends.trend import RATE_COLUMNS, RATE_DECIMALS
+
+    result = trends(entities_ws, by="date:decade", terms=["paris"], n_boot=200)
+    with open(result.to_csv(tmp_path / "t.csv"), newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    full = result.table()
+    assert len(rows) == len(full)
+    checked = 0
+    for row, whole in zip(rows, full, strict=True):
+        for col in RATE_COLUMNS:
+            if whole[col] is None:
+                assert row[col] == ""
+                continue
+            # the written digits are the rate rounded, no more
+            assert row[col] == str(round(whole[col], RATE_DECIMALS)), (col, row[col])
+            assert len(row[col].partition(".")[2]) <= RATE_DECIMALS, (col, row[col])
+            checked += 1
+    intervals = [w[c] for w in full for c in ("raw_low", "raw_high", "low", "high")
+                 if w[c] is not None]
+    # the interval ends are not round numbers to begin with (so the test shows rounding)
+    assert any(v != round(v, RATE_DECIMALS) for v in intervals)
+    assert checked > len(intervals)
+    # JSON and Parquet keep every digit
+    doc = json.loads(json.dumps(result.to_dict()))
+    assert [r["raw_low"] for r in doc["rows"]] == [r.raw_low for r in result.rows]
+    table = pq.read_table(result.to_parquet(tmp_path / "t.parquet")).to_pylist()
+    assert [r["high"] for r in table] == [w["high"] for w in full]

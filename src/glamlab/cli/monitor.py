@@ -58,7 +58,11 @@ def monitor(ctx: click.Context, model: str | None, reference: str | None, window
 
         with open_private(html_path, "w", encoding="utf-8") as fh:
             fh.write(render(report))
+    from ..reports.monitoring import text_note
+
+    note = text_note(report)
     emit(report.to_dict(), as_json, lambda _d: report.summary() + (
-        f"\nReport written to {html_path}." if html_path else ""))
+        f"\nReport written to {html_path}." if html_path else "")
+        + (f"\n{note}" if note else ""))
     if report.alerts:
         sys.exit(ALERT_EXIT_CODE)

@@ -55,8 +55,11 @@ def backtest(ctx: click.Context, model: str, params: tuple[str, ...], since: str
         from ..reports.tabular import backtest_sections
 
         _write_html(html_path, "Backtest", backtest_sections(report))
+    from ..reports.tabular import backtest_text_note
+
     emit(report.to_dict(), as_json, lambda _d: report.summary() + (
-        f"\nReport written to {html_path}." if html_path else ""))
+        f"\nReport written to {html_path}." if html_path else "")
+        + "\n" + backtest_text_note(report))
 
 
 @click.command()
@@ -180,6 +183,7 @@ def train(ws: Workspace, predictor: str, *, name: str | None, params: dict[str, 
         f"Trained {d['model']} on {d['train_rows']:,} rows before {d['train_until']}"
         + (" (the model in use)." if d["champion"] and used else
            " (the chosen version of its name)." if d["champion"] else ".")
+        + (f"\nProbabilities: {d['calibrated_on']}." if d.get("calibrated_on") else "")
         + "\nNext: glamlab backtest, then glamlab monitor as new rows arrive."))
 
 
@@ -196,15 +200,19 @@ def monitor(ws: Workspace, *, model: str | None, window: str | None, since: str 
         from ..reports.tabular import monitor_page
 
         monitor_page(report, html_path)
+    from ..reports.tabular import monitor_text_note
+
+    note = monitor_text_note(report)
     emit(report.to_dict(), as_json, lambda _d: report.summary() + (
-        f"\nReport written to {html_path}." if html_path else ""))
+        f"\nReport written to {html_path}." if html_path else "")
+        + (f"\n{note}" if note else ""))
     if report.flagged:
         sys.exit(ALERT_EXIT_CODE)
 
 
 def retrain(ws: Workspace, *, model: str | None, window_start: str | None, recent_days: int,
             as_json: bool) -> None:
-    from ..retraining.tabular import left_out_of_window, retrain_project
+    from ..retraining.tabular import NEW_VERSIONS, left_out_of_window, retrain_project
 
     res = retrain_project(ws, model=model, window_start=window_start, recent_days=recent_days)
     s = res["scores"]
@@ -212,7 +220,7 @@ def retrain(ws: Workspace, *, model: str | None, window_start: str | None, recen
     emit(res, as_json, lambda _d: "\n".join([
         f"On the newest labelled window ({res['window'][0]} to {res['window'][1]}, "
         f"{res['window_rows']:,} rows), {res['metric']}: current model {s['champion']:.3f}, "
-        f"challenger on the recent period {s['recent']:.3f}, on all rows {s['all']:.3f}.",
+        f"{NEW_VERSIONS.format(recent=s['recent'], all=s['all'])}.",
         *([note] if note else []),
         *[f"  - {r}" for r in res["gate"]["reasons"]],
         f"Promoted {res['saved']}." if res["saved"] else "Kept the current model."]))

@@ -139,7 +139,7 @@ def stage_train(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
 
     res = train_tabular(ws, "tabular-gbm")
     say(f"Trained {res['model']} on {res['train_rows']:,} bookings before {res['train_until']} "
-        "(gradient-boosted trees; probabilities calibrated on the latest fifth of them). "
+        f"(gradient-boosted trees; probabilities: {res['calibrated_on']}). "
         "It is the model in use.")
     return res
 
@@ -281,8 +281,8 @@ def stage_shift(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
         res = retrain_project(shifted, window_start="2017-08-01", recent_days=90)
         s = res["scores"]
         say(f"On August (the newest labelled month, {res['window_rows']} bookings), ROC AUC: "
-            f"the model in use {s['champion']:.3f}, challenger on the last 90 days {s['recent']:.3f}, "
-            f"on all rows {s['all']:.3f}.")
+            f"the model in use {s['champion']:.3f}, a new version trained on the last 90 days "
+            f"{s['recent']:.3f}, one trained on all rows {s['all']:.3f}.")
         for reason in res["gate"]["reasons"]:
             say(f"  - {reason}")
         say(f"Promoted {res['saved']}: it is the model in use now." if res["saved"] else

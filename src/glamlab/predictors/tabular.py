@@ -186,6 +186,9 @@ class _Encoder:
 #: mapped every score to exactly 0 or 1: a model claiming to be sure of every row)
 MIN_ISOTONIC = 20
 
+#: fewer calibration rows than this (or rows of one outcome only): not calibrated
+MIN_CALIBRATION_ROWS = 50
+
 
 def _calibration_method(method: str, y: np.ndarray) -> str:
     if method != "auto":
@@ -278,7 +281,11 @@ class TabularGBM(TabularPredictor):
         order = np.argsort(frame[schema.time_column].to_numpy(), kind="stable")
         frame, y = frame.iloc[order].reset_index(drop=True), y[order]
         n_cal = int(len(frame) * self.calibration_fraction) if self.calibration != "none" else 0
-        if n_cal and (n_cal < 50 or len(np.unique(y[-n_cal:])) < 2):
+        tail = y[-n_cal:] if n_cal else y[:0]
+        # the rows set aside to calibrate on, and their outcomes (the card says them)
+        self.calibration_rows_ = {"rows": n_cal, "yes": int(np.sum(tail == 1)),
+                                  "no": int(np.sum(tail != 1))}
+        if n_cal and (n_cal < MIN_CALIBRATION_ROWS or len(np.unique(tail)) < 2):
             n_cal = 0  # too few rows to calibrate on: the model's own scores
         fit_rows = slice(0, len(frame) - n_cal)
         self.encoder_ = _Encoder(schema, frame)
@@ -319,14 +326,64 @@ class TabularGBM(TabularPredictor):
 
     def card(self) -> dict[str, Any]:
         out = super().card()
-        out["calibrated_on"] = (f"the latest {self.calibration_fraction:.0%} of the training rows"
-                                if self.calibration != "none" else "not calibrated")
-        used = getattr(self, "calibrated_with_", None)
-        if used and self.calibration != "none":
-            out["calibrated_on"] += (" (sigmoid: too few of one outcome there for isotonic)"
-                                     if used != self.calibration and used == "sigmoid"
-                                     else f" ({used})")
+        out["calibration"] = self._calibration_done()
+        out["calibrated_on"] = _calibration_words(out["calibration"])
         return out
+
+    def _calibration_done(self) -> dict[str, Any]:
+        """What calibration was done: ``method`` (isotonic, sigmoid or None), the
+        ``rows`` set aside for it with their ``yes`` and ``no``, the ``fraction`` of the
+        training rows they were, and ``skipped`` (why not) where none was. Models saved
+        before ``calibrated_with_`` and ``calibration_rows_`` existed: what their
+        calibrator and reference rows show."""
+        fraction = float(self.calibration_fraction)
+        rows = getattr(self, "calibration_rows_", None)
+        calibrator = getattr(self, "calibrator_", None)
+        if rows is None:  # saved before the rows were kept
+            ref = getattr(self, "reference_", None) or {}
+            if calibrator is not None and len(ref.get("y", ())):
+                cal_y = np.asarray(ref["y"])
+                rows = {"rows": int(len(cal_y)), "yes": int(np.sum(cal_y == 1)),
+                        "no": int(np.sum(cal_y != 1))}
+            else:
+                n = (int(getattr(self, "n_train_", 0) * fraction)
+                     if self.calibration != "none" else 0)
+                rows = {"rows": n, "yes": None, "no": None}
+        method = getattr(self, "calibrated_with_", None)
+        if method is None and calibrator is not None:  # saved before calibrated_with_
+            method = ("sigmoid" if hasattr(calibrator, "predict_proba") else "isotonic")
+        out: dict[str, Any] = {"method": method, "requested": self.calibration,
+                               "fraction": fraction, **rows, "skipped": None}
+        if method is None:
+            if self.calibration == "none":
+                out["skipped"] = "calibration=none"
+            elif rows["rows"] < MIN_CALIBRATION_ROWS:
+                out["skipped"] = f"fewer than {MIN_CALIBRATION_ROWS} rows"
+            else:
+                out["skipped"] = "one outcome only"
+        return out
+
+
+def _calibration_words(c: dict[str, Any]) -> str:
+    """The card's sentence on calibration, from :meth:`TabularGBM._calibration_done`."""
+    share = f"the latest {c['fraction']:.0%} of the training rows"
+    rows = f"{c['rows']:,} row{'s' if c['rows'] != 1 else ''}"
+    counts = (f" ({c['yes']:,} with the outcome, {c['no']:,} without)"
+              if c.get("yes") is not None else "")
+    own = "the probabilities are the trees' own scores"
+    if c["method"] is None:
+        if c["skipped"] == "calibration=none":
+            return f"not calibrated (calibration=none): {own}"
+        if c["skipped"] == f"fewer than {MIN_CALIBRATION_ROWS} rows":
+            return (f"not calibrated: {share} were {rows}, fewer than the "
+                    f"{MIN_CALIBRATION_ROWS} needed to calibrate on; {own}")
+        return f"not calibrated: {share} ({rows}) all had the same outcome; {own}"
+    name = ("isotonic regression" if c["method"] == "isotonic" else
+            "Platt's sigmoid" if c["method"] == "sigmoid" else str(c["method"]))
+    why = (f"; chosen because fewer than {MIN_ISOTONIC} of one outcome there are too few "
+           "for isotonic regression" if c["requested"] == "auto" and c["method"] == "sigmoid"
+           else "")
+    return f"{name} on {share}: {rows}{counts}{why}"
 
 
 # -- baselines -----------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def train_tabular(ws: Workspace, predictor_name: str = DEFAULT_MODEL, *,
         mv = set_alias(ws, mv.spec, "champion")
     mv = get_model(ws, mv.spec)
     return {"model": mv.spec, "champion": "champion" in mv.aliases, "train_rows": len(train),
-            "train_until": cutoff,
+            "train_until": cutoff, "calibrated_on": mv.card.get("calibrated_on"),
             "leakage_flagged": [f.column for f in leakage.flagged] if leakage else []}
 
 

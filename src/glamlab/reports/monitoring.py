@@ -34,6 +34,31 @@ def value_words(description: str) -> str:
     return said
 
 
+def text_note(report: MonitorReport) -> str:
+    """What ``glamlab monitor``'s text output means, said once after it (as the HTML
+    report says it beside each signal): what each alerting signal's drift statistic
+    measures, and how its alert threshold is set; '' without an alert (the text then
+    gives no figure)."""
+    descriptions = {s.name: s.description for s in report.signals}
+    descriptions.update(dict(report.rates))
+    names = list(dict.fromkeys(r.signal for _w, r in report.alerts))
+    lines = []
+    for name in names:
+        words = value_words(descriptions.get(name, ""))
+        if words:
+            lines.append(f"{name} ({descriptions[name]}): "
+                         + words.replace("The value ", "its drift statistic ", 1))
+        elif name in descriptions:  # a rate: its description says it
+            lines.append(f"{name}: {descriptions[name]}.")
+    if not names:
+        return ""
+    lines.append(f"alert above: the threshold, set on chunks of the reference itself: the "
+                 f"usual value plus {report.config.sigma:g} standard deviations (its usual "
+                 "variation) of the same measure between chunks, so a value above it is more "
+                 "change than the reference shows on its own.")
+    return "\n".join(["What the figures mean:", *(f"  - {line}" for line in lines)])
+
+
 def _svg_series(name: str, points: list[tuple[str, float | None, float | None, str]]) -> str:
     """Inline SVG: the signal value per window (dots), its alert threshold (dashed)."""
     w, h, pad = 640, 180, 36

@@ -161,4 +161,52 @@ def backtest_sections(report: BacktestReport) -> list[Section]:
     return sections
 
 
-__all__ = ["backtest_sections", "monitor_page", "monitor_sections", "monitor_sections_html"]
+#: the backtest's baselines, in words (the text output names them)
+BASELINE_WORDS = ("simple rules any model must beat: every row gets the share of 'yes' seen "
+                  "before it (tabular-share: over the whole training period; "
+                  "tabular-last-period: in its last weeks; tabular-last-year: in the same "
+                  "weeks a year earlier)")
+INTERVAL_WORDS = ("[from, to]: the 95% interval, the range the true figure most likely lies "
+                  "in")
+
+
+def _explained(lines: list[str]) -> str:
+    """The closing note of a text output: what its terms mean, once."""
+    return "\n".join(["What the figures mean:", *(f"  - {line}" for line in lines if line)])
+
+
+def backtest_text_note(report: BacktestReport) -> str:
+    """What ``glamlab backtest``'s text output means, in words, said once after it (as the
+    HTML report says it beside its table): the measure, the interval, the baselines."""
+    from ..predictors.tabular import BASELINES
+
+    baselines = [m for m in report.models if m in BASELINES]
+    return _explained([
+        measure_sentence(report.metric),
+        INTERVAL_WORDS + " (whole weeks of rows resampled).",
+        f"{', '.join(baselines)}: the baselines, {BASELINE_WORDS}." if baselines else ""])
+
+
+def monitor_text_note(report: TabularMonitorReport) -> str:
+    """What ``glamlab monitor``'s text output of a tabular project means, in words, said
+    once after it: the estimate and its interval, the measure, the flagged columns."""
+    ws = report.windows
+    if not ws:
+        return ""
+    metric = ws[0].estimate.metric
+    m = "F1" if metric == "f1" else measure_words(metric)
+    lines = [f"estimated {metric} [from, to]: " + ESTIMATE_WORDS.format(m=m).removeprefix(
+                 "Estimated: ").replace("; trusted: whether that estimate can be relied on",
+                                        "; 'not to be trusted' says why it cannot be relied "
+                                        "on"),
+             measure_sentence(metric)]
+    if report.flagged:
+        lines.append("'N times its usual spread; flagged above T': how far a column moved "
+                     "from its values in the reference (the rows before the window), in "
+                     "multiples of its usual variation; above T it is flagged, and the "
+                     "column that moved furthest is the most likely cause.")
+    return _explained(lines)
+
+
+__all__ = ["backtest_sections", "backtest_text_note", "monitor_page", "monitor_sections",
+           "monitor_sections_html", "monitor_text_note"]

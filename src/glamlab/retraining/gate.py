@@ -79,8 +79,8 @@ def decide(metric: str, champion: float, challenger: float, *, config: GateConfi
                        f"more than the allowed {config.max_drop:.3f}")
     if gain < config.min_gain:
         ok = False
-        minus = ("current model minus challenger" if lower_is_better
-                 else "challenger minus current model")
+        minus = ("current model minus new version" if lower_is_better
+                 else "new version minus current model")
         reasons.append(f"{metric} {'improves' if lower_is_better else 'gains'} {gain:+.3f} "
                        f"({minus}), less than the required {config.min_gain:.3f}")
     for name, (ch_value, n) in sorted((challenger_slices or {}).items()):
@@ -106,7 +106,7 @@ def decide(metric: str, champion: float, challenger: float, *, config: GateConfi
                        "overall or on any slice)")
         if paired_p is not None and paired_p >= 0.05 and gain > 0:
             reasons.append(f"The gain is within the noise of this test split (p = "
-                           f"{paired_p:.2g}): the challenger is promoted because it is no worse "
+                           f"{paired_p:.2g}): the new version is promoted because it is no worse "
                            "and learned from more labels, not because it is shown to be "
                            "better. Set [gate] max_p = 0.05 to promote only significant gains.")
     return GateDecision(ok, reasons, champion, challenger)

@@ -45,10 +45,10 @@ class RetrainReport:
         if self.spans:
             from ..tasks.spans.complete import waiting_sentence
 
-            head = (f"Challenger {self.challenger} trained on {self.train_items:,} texts: "
+            head = (f"New version {self.challenger} trained on {self.train_items:,} texts: "
                     f"{waiting_sentence(self.corrections, self.waiting)}.")
         else:
-            head = (f"Challenger {self.challenger} trained on {self.train_items:,} items "
+            head = (f"New version {self.challenger} trained on {self.train_items:,} items "
                     f"({self.corrections:,} of them from reviewers' corrections).")
         verdict = self.comparison.get("verdict", "")
         if "low" in self.comparison and "high" in self.comparison:
@@ -60,9 +60,10 @@ class RetrainReport:
             tail = (f"Promoted: {self.challenger} now replaces {self.champion}, which is kept "
                     "as 'previous' (glamlab models rollback undoes this).")
         else:
-            tail = f"Not promoted: {self.challenger} stays 'challenger'."
+            tail = (f"Not promoted: {self.challenger} stays a new version being compared "
+                    f"(not in use); {self.champion} stays the current model.")
         uses = (f"The test split has now judged {self.test_uses} time(s) (budget "
-                f"{self.test_budget}); this challenger was compared on it once.")
+                f"{self.test_budget}); this new version was compared on it once.")
         return "\n".join([head, f"On the frozen test split: {verdict}.",
                           *[f"  - {r}" for r in self.decision.reasons], tail, uses,
                           *[f"warning: {n}" for n in self.notes]])
@@ -121,14 +122,15 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
     by = {c.name: c for c in ev.candidates}
     a, b = by[champ.spec].metrics[metric]["value"], by[chall.spec].metrics[metric]["value"]
     cmp = next(c for c in ev.comparisons if {c.a, c.b} == {champ.spec, chall.spec})
-    # the paired difference always read (and worded) as challenger minus champion
+    # the paired difference always read (and worded) as challenger minus champion (in
+    # words: the new version minus the current model)
     if cmp.b != chall.spec:
         cmp = cmp.flipped()
     # with its 95% interval: on a small test split a difference of a few hundredths is
     # often within it (one retrain after a few corrections moves it that much)
     comparison = {"champion": a, "challenger": b, "difference": cmp.difference,
                   "low": cmp.low, "high": cmp.high, "test_items": len(test.items),
-                  "p_value": cmp.p_value, "verdict": cmp.describe("current model", "challenger"),
+                  "p_value": cmp.p_value, "verdict": cmp.describe("current model", "new version"),
                   "mcnemar": cmp.mcnemar}
 
     cfg = GateConfig.from_card(ws.card.section("gate"))

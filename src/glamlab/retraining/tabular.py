@@ -31,6 +31,12 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 
+#: the two new versions a tabular retrain compares with the current model, in words
+TRAINED_ON = {"recent": "the recent period", "all": "all rows"}
+NEW_VERSIONS = ("a new version trained on the recent period {recent:.3f}, one trained on all "
+                "rows {all:.3f}")
+
+
 @dataclass
 class TabularRetrainReport:
     window: tuple[str, str]
@@ -67,9 +73,11 @@ class TabularRetrainReport:
         s = self.scores
         head = (f"On the newest labelled window ({self.window[0]} to {self.window[1]}, "
                 f"{self.window_rows:,} rows), {self.metric}: current model {s['champion']:.3f}, "
-                f"challenger on the recent period {s['recent']:.3f}, on all rows {s['all']:.3f}.")
-        verdict = (f"Promote the {self.chosen} challenger." if self.promoted else
-                   f"Keep the current model (best challenger: {self.chosen}).")
+                f"{NEW_VERSIONS.format(recent=s['recent'], all=s['all'])}.")
+        verdict = (f"Promote the new version trained on {TRAINED_ON[self.chosen]}."
+                   if self.promoted else
+                   f"Keep the current model (the better new version: trained on "
+                   f"{TRAINED_ON[self.chosen]}).")
         note = self.left_out()
         return "\n".join([head, *([note] if note else []),
                           *[f"  - {r}" for r in self.decision.reasons], verdict])
@@ -160,7 +168,7 @@ def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: Tabu
         # the same score to the last digit (e.g. retraining on the same rows): a new
         # version would be the champion again under another number
         decision = GateDecision(False, [f"{metric} {scores['champion']:.3f} → "
-                                        f"{scores[chosen]:.3f}: the challenger does exactly as "
+                                        f"{scores[chosen]:.3f}: the new version does exactly as "
                                         "the current model on this window, so the current "
                                         "model is kept"],
                                 decision.champion, decision.challenger)

@@ -60,6 +60,21 @@ NO_VALUE = "(no value)"
 OLD_JSON_KEYS = ("label", "raw", "estimate", "methods")
 
 
+#: an entity trend's columns of mentions per 1,000 words, and the decimals its CSV (for
+#: people) shows them with: ``3.4172``, not ``3.417164179104477`` (JSON and Parquet keep
+#: every digit; the n-gram terms' ``per_1000_words`` is already rounded to as many)
+RATE_COLUMNS = ("raw_per_1000_words", "corrected_per_1000_words", "raw_low", "raw_high",
+                "low", "high", "per_1000_words")
+RATE_DECIMALS = 4
+
+
+def _for_people(column: str, value: Any) -> Any:
+    """A cell of an entity trend's CSV as people read it: a rate rounded."""
+    if column in RATE_COLUMNS and isinstance(value, float):
+        return round(value, RATE_DECIMALS)
+    return value
+
+
 @dataclass
 class TrendRow:
     group: str | None
@@ -178,13 +193,17 @@ class TrendResult:
         items without a value in the grouping field is written ``(no value)``, as the
         tables and the chart show it (Parquet and JSON keep it as null); other empty cells
         are numbers that do not apply to the row. UTF-8 with a byte-order mark, as every
-        glamlab CSV (Excel then shows the accents of a group name), formula-safe."""
+        glamlab CSV (Excel then shows the accents of a group name), formula-safe. An entity
+        trend's mentions per 1,000 words are rounded to :data:`RATE_DECIMALS` decimals (JSON
+        and Parquet keep every digit)."""
         from ..sheets import write_csv_file
 
         rows = self.table()
         path = Path(path)
+        rates = bool(self.settings.get("measure"))
         write_csv_file(path, list(rows[0]) if rows else [],
-                       ([NO_VALUE if k == "group" and v is None else v for k, v in row.items()]
+                       ([NO_VALUE if k == "group" and v is None else
+                         _for_people(k, v) if rates else v for k, v in row.items()]
                         for row in rows))
         return path
 
