@@ -269,31 +269,24 @@ def write_entities_parquet(rows: Iterable[Row], out: IO[bytes] | Path, *,
     as Parquet, for data tools: offsets and model version as integers, the score at full
     precision, ``created`` a UTC timestamp; returns the number of rows."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    from .export import _text_cell, _timestamp
+    from .export import _text_cell, _timestamp, write_parquet_rows
 
     extra = csv_meta_columns(meta)
     types = {"start": pa.int64(), "end": pa.int64(), "score": pa.float64(),
              "model_version": pa.int64(), "created": pa.timestamp("ms", tz="UTC")}
     names = [*ENTITY_COLUMNS, *(c for c, _ in extra)]
     schema = pa.schema([(c, types.get(c, pa.string())) for c in names])
-    n = 0
-    buf: list[dict[str, Any]] = []
-    with pq.ParquetWriter(str(out) if isinstance(out, Path) else out, schema) as writer:
+
+    def table_rows() -> Iterator[dict[str, Any]]:
         for cells in _entity_cells(rows, layers, extra):
             row = dict(zip(names, cells, strict=True))
             row["created"] = _timestamp(row["created"], "created", str(row["item_id"]))
             for c, _ in extra:
                 row[c] = _text_cell(row[c])
-            buf.append(row)
-            n += 1
-            if len(buf) >= group_size:
-                writer.write_table(pa.Table.from_pylist(buf, schema=schema))
-                buf = []
-        if buf or n == 0:
-            writer.write_table(pa.Table.from_pylist(buf, schema=schema))
-    return n
+            yield row
+
+    return write_parquet_rows(table_rows(), out, schema, group_size)
 
 
 # -- W3C Web Annotations ----------------------------------------------------------------

@@ -680,7 +680,6 @@ def write_parquet(rows: Iterator[Exported], path: Path | IO[bytes], group_size: 
     (:func:`date_columns`), timestamps as the times the export keeps
     (:data:`TIME_COLUMNS`, in UTC)."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     stamp = pa.timestamp("ms", tz="UTC")  # Parquet has no unit of seconds
     schema = pa.schema([
@@ -692,9 +691,7 @@ def write_parquet(rows: Iterator[Exported], path: Path | IO[bytes], group_size: 
         ("confirmed_by", pa.string()), ("confirmed_at", stamp),
         ("decision", pa.string()), ("predicted_value", pa.string()),
         *[(c, pa.timestamp("ms") if c in dates else pa.string()) for c in (*extra, *details)]])
-    n = 0
-    buf: list[dict[str, Any]] = []
-    with pq.ParquetWriter(path if not isinstance(path, Path) else str(path), schema) as writer:
+    def table_rows() -> Iterator[dict[str, Any]]:
         for e in rows:
             row = {**e.row, **{c: _timestamp(e.row.get(c), c, e.item.item_id)
                                for c in TIME_COLUMNS}}
@@ -708,6 +705,23 @@ def write_parquet(rows: Iterator[Exported], path: Path | IO[bytes], group_size: 
                 row = {**row, **{c: _timestamp(e.details.get(c), c, e.item.item_id)
                                  if c in dates else _text_cell(e.details.get(c))
                                  for c in details}}
+            yield row
+
+    return write_parquet_rows(table_rows(), path, schema, group_size)
+
+
+def write_parquet_rows(rows: Iterable[dict[str, Any]], path: Path | IO[bytes], schema: Any,
+                       group_size: int = 5000) -> int:
+    """``rows`` (dicts of ``schema``'s columns) as one Parquet file, ``group_size`` rows
+    to a row group (so memory stays bounded); an empty file still has the columns.
+    Returns the number of rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = 0
+    buf: list[dict[str, Any]] = []
+    with pq.ParquetWriter(path if not isinstance(path, Path) else str(path), schema) as writer:
+        for row in rows:
             buf.append(row)
             n += 1
             if len(buf) >= group_size:
