@@ -56,8 +56,9 @@ def test_an_estimate_from_probabilities_of_only_0_and_1_is_not_shown_as_certain(
     frame = project_frame(ws)
     august = frame[frame["arrival_date"] >= WINDOW]
     p = champion_predictor(ws, "tabular-gbm@2")[1].predict_table(august)
-    if not np.all((p == 0) | (p == 1)):
-        pytest.skip("the retrained model's probabilities are not all 0 or 1 here")
+    # the set-up is fixed (data, seed, isotonic): a failure here means the situation
+    # this test is about no longer arises, not that the estimate is wrong
+    assert np.all((p == 0) | (p == 1)), "the retrained model's probabilities are not all 0 or 1"
 
     report = monitor_project(ws, model="tabular-gbm@2", window="month")
     (w,) = report.windows
