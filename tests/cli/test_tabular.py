@@ -38,6 +38,19 @@ def table(tmp_path_factory):
     return d
 
 
+def split_project(capsys, tmp_path, table) -> list[str]:
+    """A tabular project of the bundled bookings before 2017 (``table``), ingested and
+    split by time at 2017-01-01; returns its ``-w WS`` arguments."""
+    ws = str(tmp_path / "ws")
+    _run(capsys, "init", ws, "--task", "no-shows", "--modality", "tabular", "--labels", "0,1")
+    w = ["-w", ws]
+    _run(capsys, *w, "ingest", str(table / "history.csv"), "--time-column", "arrival_date",
+         "--label-column", "is_canceled", "--id-column", "id", "--group-column", "hotel",
+         *[f"--never-feature={c}" for c in NEVER], "--never-feature", "reservation_status")
+    _run(capsys, *w, "labels", "split", "--by-time", "--cutoff", "2017-01-01")
+    return w
+
+
 def test_a_tabular_project_end_to_end(tmp_path, capsys, table):
     ws = str(tmp_path / "ws")
     _run(capsys, "init", ws, "--task", "no-shows", "--modality", "tabular", "--labels", "0,1")

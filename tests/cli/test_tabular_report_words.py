@@ -9,7 +9,7 @@ import pytest
 
 from glamlab.cli import main
 from tests import bookings
-from tests.cli.test_tabular import NEVER, _run, table  # noqa: F401
+from tests.cli.test_tabular import _run, split_project, table  # noqa: F401
 from tests.helpers_page_words import read_page
 
 
@@ -17,13 +17,7 @@ from tests.helpers_page_words import read_page
 def test_backtest_and_monitor_pages_say_their_measures_in_words(tmp_path, capsys,
                                                                 table) -> None:  # noqa: F811
     assert bookings.SAMPLE
-    ws = str(tmp_path / "ws")
-    _run(capsys, "init", ws, "--task", "no-shows", "--modality", "tabular", "--labels", "0,1")
-    w = ["-w", ws]
-    _run(capsys, *w, "ingest", str(table / "history.csv"), "--time-column", "arrival_date",
-         "--label-column", "is_canceled", "--id-column", "id", "--group-column", "hotel",
-         *[f"--never-feature={c}" for c in NEVER], "--never-feature", "reservation_status")
-    _run(capsys, *w, "labels", "split", "--by-time", "--cutoff", "2017-01-01")
+    w = split_project(capsys, tmp_path, table)
     _run(capsys, *w, "train", "tabular-gbm")
     _run(capsys, *w, "backtest", "--since", "2016-10-01", "--n-boot", "20", "--html",
          str(tmp_path / "bt.html"))

@@ -12,26 +12,20 @@ import pytest
 from glamlab.reports.words import measure_sentence
 from glamlab.workspace import Workspace
 from tests import bookings
-from tests.cli.test_tabular import NEVER, _run, table  # noqa: F401
+from tests.cli.test_tabular import _run, split_project, table  # noqa: F401
 
 
 @pytest.mark.slow
 def test_train_backtest_and_monitor_text_say_their_terms_in_words(tmp_path, capsys,
                                                                  table) -> None:  # noqa: F811
     assert bookings.SAMPLE
-    ws = str(tmp_path / "ws")
-    _run(capsys, "init", ws, "--task", "no-shows", "--modality", "tabular", "--labels", "0,1")
-    w = ["-w", ws]
-    _run(capsys, *w, "ingest", str(table / "history.csv"), "--time-column", "arrival_date",
-         "--label-column", "is_canceled", "--id-column", "id", "--group-column", "hotel",
-         *[f"--never-feature={c}" for c in NEVER], "--never-feature", "reservation_status")
-    _run(capsys, *w, "labels", "split", "--by-time", "--cutoff", "2017-01-01")
+    w = split_project(capsys, tmp_path, table)
 
     # train: what calibration was done, as the model's stored card says it
     out = _run(capsys, *w, "train", "tabular-gbm").out
     from glamlab.registry import get_model
 
-    card = get_model(Workspace.open(ws), "tabular-gbm@1").card
+    card = get_model(Workspace.open(w[1]), "tabular-gbm@1").card
     assert card["calibration"]["method"] in ("isotonic", "sigmoid")
     assert f"Probabilities: {card['calibrated_on']}." in out, out
     assert f"{card['calibration']['rows']:,} rows" in out
