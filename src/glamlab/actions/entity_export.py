@@ -738,19 +738,21 @@ def _people_spans(ws: Workspace, item_ids: Sequence[str]
     """Item -> the spans people settled on (accepted, corrected to, or added where the
     model found nothing), with who and when, as their decisions on any prediction of
     the item left them: a later rejection
-    or correction of a span takes it out, and a later span over the same words replaces
-    it."""
+    or correction of a span takes it out, and a later span over the same words of its
+    layer replaces it. Each span keeps its layer (a nested entity stays nested, and a
+    decision on the main layer leaves the nested spans over the same words alone)."""
     from .people import item_decisions
 
     out: dict[str, list[tuple[Span, str, Any]]] = {}
     with ws.store.read() as conn:
         decisions = item_decisions(ws, conn, item_ids)
     for item_id, rows in decisions.items():
-        settled: dict[tuple[str, int, int], tuple[Span, str, Any]] = {}
+        settled: dict[tuple[str, str, int, int], tuple[Span, str, Any]] = {}
         for r in rows:
             queued = r.queued_value if isinstance(r.queued_value, dict) else {}
             if "start" in queued and "end" in queued:
-                settled.pop((r.queued, int(queued["start"]), int(queued["end"])), None)
+                settled.pop((str(queued.get("layer") or MAIN_LAYER), r.queued,
+                             int(queued["start"]), int(queued["end"])), None)
             if r.action == "reject":
                 continue
             label = r.label or r.queued
@@ -759,11 +761,12 @@ def _people_spans(ws: Workspace, item_ids: Sequence[str]
                 continue
             span = Span(int(value["start"]), int(value["end"]), label,
                         authority_id=value.get("authority_id"),
-                        text=value.get("text"))
-            for k in [k for k, (o, _, _) in settled.items()
-                      if o.start < span.end and span.start < o.end]:
-                del settled[k]  # the later decision on this stretch of text stands
-            settled[(label, span.start, span.end)] = (span, r.user, r.created_at)
+                        text=value.get("text"), layer=str(value.get("layer") or MAIN_LAYER))
+            for k in [k for k, (o, _, _) in settled.items() if o.layer == span.layer
+                      and o.start < span.end and span.start < o.end]:
+                del settled[k]  # the later decision on this stretch of its layer stands
+            settled[(span.layer, label, span.start, span.end)] = (span, r.user,
+                                                                  r.created_at)
         if settled:
             out[item_id] = list(settled.values())
     return out
@@ -787,7 +790,7 @@ def _person_row(item: Item, spans: list[tuple[Span, str, Any]], where: Any
         by_user.setdefault(user, []).append((span, at))
     for user, found in sorted(by_user.items()):
         yield item, [Span(s.start, s.end, s.label, authority_id=s.authority_id,
-                          attrs={"action": "accept"})
+                          attrs={"action": "accept"}, layer=s.layer)
                      for s, _ in sorted(found, key=lambda f: (f[0].start, f[0].end))], \
             SpanProvenance(created=max(at for _, at in found), confirmed_by=user,
                            annotator=user)
@@ -818,9 +821,9 @@ def _with_people(items: list[Item], rows: list[Row],
         mine[who] = (item, spans, prov)
     for item in items:
         item_id, now = item.item_id, have.get(item.item_id, [])
-        keys = {(s.label, s.start, s.end) for s in now}
+        keys = {(s.layer, s.label, s.start, s.end) for s in now}
         extra = [(p, u, t) for p, u, t in people.get(item_id, [])
-                 if (p.label, p.start, p.end) not in keys]
+                 if (p.layer, p.label, p.start, p.end) not in keys]
         if any(not _fits(item, p) for p, _, _ in extra):
             if unfitting is not None:
                 unfitting.append(item_id)
