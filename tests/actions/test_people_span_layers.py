@@ -112,3 +112,60 @@ def test_people_s_spans_on_an_earlier_prediction_keep_their_layer(
     assert [r for r in rows if r[4] == "ada"] == ADA
     assert sorted(r[:4] for r in rows if r[4] != "ada") == [
         ("a", "Paris", "LOC", "entity"), ("b", "Lyon", "LOC", "entity")]
+
+
+def test_the_inception_folder_refuses_another_layer_from_python_too(tmp_path: Path) -> None:
+    """``write_inception_folder(layer=...)`` and ``export_spans(..., "inception",
+    layers=[...])`` wrote a nested layer's spans onto INCEpTION's Named Entity layer,
+    where they read back as main-layer entities; ``glamlab export`` and the Export page
+    refuse it. Now the same refusal, nothing written; its fix names every format that
+    says a span's layer (xlsx and parquet included: their ``layer`` column)."""
+    import pytest
+
+    from glamlab.actions.entity_export import (
+        SpanProvenance,
+        export_spans,
+        write_entities_csv,
+        write_inception_folder,
+    )
+    from glamlab.errors import PolicyError
+    from glamlab.items import Item
+    from glamlab.tasks.spans import Span
+
+    item = Item(item_id="a", modality="text", text="M. Durand est à Paris.")
+    rows = [(item, [Span(16, 21, "LOC"), Span(16, 21, "LOC", layer="nested")],
+             SpanProvenance())]
+    for write in (lambda: write_inception_folder(rows, tmp_path / "inc", layer="nested"),
+                  lambda: export_spans(rows, "inception", tmp_path / "inc",
+                                       layers=["nested"]),
+                  lambda: export_spans(rows, "inception", tmp_path / "inc", layers=None),
+                  lambda: export_spans(rows, "inception", tmp_path / "inc",
+                                       layers=["entity", "nested"])):
+        with pytest.raises(PolicyError, match="carries the main span layer, entity, only") \
+                as err:
+            write()
+        assert "Named Entity layer" in str(err.value) and not (tmp_path / "inc").exists()
+        assert "csv, jsonl, xlsx, parquet" in (err.value.hint or "")
+    # the main layer, as before; and the formats the fix names do carry the layer
+    assert write_inception_folder(rows, tmp_path / "inc")["entities"] == 1
+    import io
+
+    buf = io.StringIO()
+    write_entities_csv(rows, buf, layers=None)
+    assert sorted(line.split(",")[11] for line in buf.getvalue().splitlines()[1:]) == [
+        "entity", "nested"]
+
+
+def test_the_export_refusals_of_inception_name_xlsx_and_parquet(
+        make_ws: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    ws = _project(make_ws, tmp_path, monkeypatch)
+    out = _export(ws, "--format", "inception", "--layer", "nested", "--out",
+                  str(tmp_path / "inc"), code=1)
+    assert "Named Entity layer" in out and "csv, jsonl, xlsx, parquet, w3c or iiif" in out
+    for fmt in ("xlsx", "parquet"):  # they do say each span's layer
+        _export(ws, "--format", fmt, "--layer", "nested", "--out",
+                str(tmp_path / f"n.{fmt}"))
+    import pandas as pd
+
+    assert set(pd.read_excel(tmp_path / "n.xlsx")["layer"]) == {"nested"}
+    assert set(pd.read_parquet(tmp_path / "n.parquet")["layer"]) == {"nested"}

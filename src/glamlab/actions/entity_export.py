@@ -576,9 +576,14 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
     each after the item id (WebAnno TSV has no place for a document's metadata).
     ``warnings`` in the result: one naming the items whose text starts with line breaks
     or tabs, which the format cannot carry (they come back as spaces:
-    :func:`glamlab.tasks.spans.webanno.lost_lead`)."""
+    :func:`glamlab.tasks.spans.webanno.lost_lead`). The spans written are the main
+    layer's, on INCEpTION's Named Entity layer: another ``layer`` is refused, nothing
+    written (:func:`_inception_layer_refusal`)."""
     from ..tasks.spans.webanno import lost_lead, write_webanno
     from .export_annif import index_cells, index_header
+
+    if layer != MAIN_LAYER:
+        raise _inception_layer_refusal([layer])
 
     # file, item_id (what glamlab.tasks.spans.gold.EXPORT_INDEX_HEADER reads back), then
     # the fields: meta_FIELD where one is named like those, ignoring case
@@ -1000,16 +1005,36 @@ def export_layers(ws: Workspace, fmt: str, layers: Sequence[str] | None = None, 
                   f"give one of {', '.join(known)} with --layer (repeatable), or "
                   "--all-layers for every one"))
     if fmt == "inception" and (all_layers or asked != [MAIN_LAYER]):
-        others = [x for x in (known if all_layers else asked) if x != MAIN_LAYER]
-        raise PolicyError(
-            f"the INCEpTION folder (WebAnno TSV) carries the main span layer, {MAIN_LAYER}, "
-            f"only: INCEpTION's Named Entity layer has no place to say a span is of the "
-            f"layer {', '.join(others)}, and would stack its overlapping spans on the "
-            "main ones, so nothing was exported",
-            hint=("download the spreadsheet (CSV) or JSON lines with every layer instead"
-                  if web else f"leave --layer out for {MAIN_LAYER}, or export the other "
-                  "layers as csv, jsonl, w3c or iiif, which name each span's layer"))
+        raise _inception_layer_refusal(
+            [x for x in (known if all_layers else asked) if x != MAIN_LAYER],
+            words="web" if web else "cli")
     return None if all_layers else asked
+
+
+def _inception_layer_refusal(others: Sequence[str], *, words: str = "python") -> PolicyError:
+    """The one refusal of an INCEpTION folder (WebAnno TSV) of span layers ``others``
+    than the main one: INCEpTION's Named Entity layer has no place to say a span's layer
+    and would stack a nested span on the main one over the same words. ``words``: the
+    fix in the words of where it is shown, ``cli`` (``glamlab export``), ``web`` (the
+    Export page) or ``python`` (:func:`export_spans`, :func:`write_inception_folder`).
+    Every other format names each span's layer: csv, xlsx and parquet in their
+    ``layer`` column, jsonl, w3c (``webanno`` in Python) and iiif in each annotation."""
+    of = f"the layer {', '.join(others)}" if others else "another layer"
+    if words == "web":
+        hint = ("download the spreadsheet (CSV), Parquet or JSON lines with every layer "
+                "instead")
+    elif words == "cli":
+        hint = (f"leave --layer out for {MAIN_LAYER}, or export the other layers as csv, "
+                "jsonl, xlsx, parquet, w3c or iiif, which name each span's layer")
+    else:
+        hint = (f"write the main layer (layer {MAIN_LAYER!r}, the default), or the other "
+                "layers with export_spans(rows, FORMAT, out, layers=[...]) as csv, jsonl, "
+                "xlsx, parquet, webanno (W3C) or iiif, which name each span's layer")
+    return PolicyError(
+        f"the INCEpTION folder (WebAnno TSV) carries the main span layer, {MAIN_LAYER}, "
+        f"only: INCEpTION's Named Entity layer has no place to say a span is of {of}, "
+        "and would stack its overlapping spans on the main ones, so nothing was exported",
+        hint=hint)
 
 
 def _annotation_base(ws: Workspace, fmt: str, base: str | None) -> tuple[str, str | None]:
@@ -1085,14 +1110,10 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
         if to_stdout:
             raise PolicyError("the INCEpTION export is a folder of files: give it with "
                               "--out FOLDER")
-        if layers is None or len(layers) != 1:
-            asked = "every layer" if layers is None else ", ".join(layers) or "no layer"
-            raise PolicyError("the INCEpTION folder (WebAnno TSV) carries the spans of one "
-                              f"layer, and {asked} was asked for",
-                              hint="export each layer to its own folder, or the layers "
-                                   "together as csv or jsonl")
+        if layers is None or list(layers) != [MAIN_LAYER]:
+            raise _inception_layer_refusal([x for x in layers or () if x != MAIN_LAYER])
         return {"format": fmt, **write_inception_folder(rows, Path(out),  # type: ignore[arg-type]
-                                                        layer=layers[0], meta=meta)}
+                                                        meta=meta)}
     if fmt in ("webanno", "iiif") and base is None:
         base = ("https://example.org/glamlab/entities/annotations/" if fmt == "iiif"
                 else "urn:glamlab:entities:annotation:")
