@@ -576,9 +576,14 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
     each after the item id (WebAnno TSV has no place for a document's metadata).
     ``warnings`` in the result: one naming the items whose text starts with line breaks
     or tabs, which the format cannot carry (they come back as spaces:
-    :func:`glamlab.tasks.spans.webanno.lost_lead`)."""
+    :func:`glamlab.tasks.spans.webanno.lost_lead`). The spans written are the main
+    layer's, on INCEpTION's Named Entity layer: another ``layer`` is refused, nothing
+    written (:func:`_inception_layer_refusal`)."""
     from ..tasks.spans.webanno import lost_lead, write_webanno
     from .export_annif import index_cells, index_header
+
+    if layer != MAIN_LAYER:
+        raise _inception_layer_refusal([layer])
 
     # file, item_id (what glamlab.tasks.spans.gold.EXPORT_INDEX_HEADER reads back), then
     # the fields: meta_FIELD where one is named like those, ignoring case
@@ -738,19 +743,21 @@ def _people_spans(ws: Workspace, item_ids: Sequence[str]
     """Item -> the spans people settled on (accepted, corrected to, or added where the
     model found nothing), with who and when, as their decisions on any prediction of
     the item left them: a later rejection
-    or correction of a span takes it out, and a later span over the same words replaces
-    it."""
+    or correction of a span takes it out, and a later span over the same words of its
+    layer replaces it. Each span keeps its layer (a nested entity stays nested, and a
+    decision on the main layer leaves the nested spans over the same words alone)."""
     from .people import item_decisions
 
     out: dict[str, list[tuple[Span, str, Any]]] = {}
     with ws.store.read() as conn:
         decisions = item_decisions(ws, conn, item_ids)
     for item_id, rows in decisions.items():
-        settled: dict[tuple[str, int, int], tuple[Span, str, Any]] = {}
+        settled: dict[tuple[str, str, int, int], tuple[Span, str, Any]] = {}
         for r in rows:
             queued = r.queued_value if isinstance(r.queued_value, dict) else {}
             if "start" in queued and "end" in queued:
-                settled.pop((r.queued, int(queued["start"]), int(queued["end"])), None)
+                settled.pop((str(queued.get("layer") or MAIN_LAYER), r.queued,
+                             int(queued["start"]), int(queued["end"])), None)
             if r.action == "reject":
                 continue
             label = r.label or r.queued
@@ -759,11 +766,12 @@ def _people_spans(ws: Workspace, item_ids: Sequence[str]
                 continue
             span = Span(int(value["start"]), int(value["end"]), label,
                         authority_id=value.get("authority_id"),
-                        text=value.get("text"))
-            for k in [k for k, (o, _, _) in settled.items()
-                      if o.start < span.end and span.start < o.end]:
-                del settled[k]  # the later decision on this stretch of text stands
-            settled[(label, span.start, span.end)] = (span, r.user, r.created_at)
+                        text=value.get("text"), layer=str(value.get("layer") or MAIN_LAYER))
+            for k in [k for k, (o, _, _) in settled.items() if o.layer == span.layer
+                      and o.start < span.end and span.start < o.end]:
+                del settled[k]  # the later decision on this stretch of its layer stands
+            settled[(span.layer, label, span.start, span.end)] = (span, r.user,
+                                                                  r.created_at)
         if settled:
             out[item_id] = list(settled.values())
     return out
@@ -787,7 +795,7 @@ def _person_row(item: Item, spans: list[tuple[Span, str, Any]], where: Any
         by_user.setdefault(user, []).append((span, at))
     for user, found in sorted(by_user.items()):
         yield item, [Span(s.start, s.end, s.label, authority_id=s.authority_id,
-                          attrs={"action": "accept"})
+                          attrs={"action": "accept"}, layer=s.layer)
                      for s, _ in sorted(found, key=lambda f: (f[0].start, f[0].end))], \
             SpanProvenance(created=max(at for _, at in found), confirmed_by=user,
                            annotator=user)
@@ -818,9 +826,9 @@ def _with_people(items: list[Item], rows: list[Row],
         mine[who] = (item, spans, prov)
     for item in items:
         item_id, now = item.item_id, have.get(item.item_id, [])
-        keys = {(s.label, s.start, s.end) for s in now}
+        keys = {(s.layer, s.label, s.start, s.end) for s in now}
         extra = [(p, u, t) for p, u, t in people.get(item_id, [])
-                 if (p.label, p.start, p.end) not in keys]
+                 if (p.layer, p.label, p.start, p.end) not in keys]
         if any(not _fits(item, p) for p, _, _ in extra):
             if unfitting is not None:
                 unfitting.append(item_id)
@@ -997,16 +1005,36 @@ def export_layers(ws: Workspace, fmt: str, layers: Sequence[str] | None = None, 
                   f"give one of {', '.join(known)} with --layer (repeatable), or "
                   "--all-layers for every one"))
     if fmt == "inception" and (all_layers or asked != [MAIN_LAYER]):
-        others = [x for x in (known if all_layers else asked) if x != MAIN_LAYER]
-        raise PolicyError(
-            f"the INCEpTION folder (WebAnno TSV) carries the main span layer, {MAIN_LAYER}, "
-            f"only: INCEpTION's Named Entity layer has no place to say a span is of the "
-            f"layer {', '.join(others)}, and would stack its overlapping spans on the "
-            "main ones, so nothing was exported",
-            hint=("download the spreadsheet (CSV) or JSON lines with every layer instead"
-                  if web else f"leave --layer out for {MAIN_LAYER}, or export the other "
-                  "layers as csv, jsonl, w3c or iiif, which name each span's layer"))
+        raise _inception_layer_refusal(
+            [x for x in (known if all_layers else asked) if x != MAIN_LAYER],
+            words="web" if web else "cli")
     return None if all_layers else asked
+
+
+def _inception_layer_refusal(others: Sequence[str], *, words: str = "python") -> PolicyError:
+    """The one refusal of an INCEpTION folder (WebAnno TSV) of span layers ``others``
+    than the main one: INCEpTION's Named Entity layer has no place to say a span's layer
+    and would stack a nested span on the main one over the same words. ``words``: the
+    fix in the words of where it is shown, ``cli`` (``glamlab export``), ``web`` (the
+    Export page) or ``python`` (:func:`export_spans`, :func:`write_inception_folder`).
+    Every other format names each span's layer: csv, xlsx and parquet in their
+    ``layer`` column, jsonl, w3c (``webanno`` in Python) and iiif in each annotation."""
+    of = f"the layer {', '.join(others)}" if others else "another layer"
+    if words == "web":
+        hint = ("download the spreadsheet (CSV), Parquet or JSON lines with every layer "
+                "instead")
+    elif words == "cli":
+        hint = (f"leave --layer out for {MAIN_LAYER}, or export the other layers as csv, "
+                "jsonl, xlsx, parquet, w3c or iiif, which name each span's layer")
+    else:
+        hint = (f"write the main layer (layer {MAIN_LAYER!r}, the default), or the other "
+                "layers with export_spans(rows, FORMAT, out, layers=[...]) as csv, jsonl, "
+                "xlsx, parquet, webanno (W3C) or iiif, which name each span's layer")
+    return PolicyError(
+        f"the INCEpTION folder (WebAnno TSV) carries the main span layer, {MAIN_LAYER}, "
+        f"only: INCEpTION's Named Entity layer has no place to say a span is of {of}, "
+        "and would stack its overlapping spans on the main ones, so nothing was exported",
+        hint=hint)
 
 
 def _annotation_base(ws: Workspace, fmt: str, base: str | None) -> tuple[str, str | None]:
@@ -1082,14 +1110,10 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
         if to_stdout:
             raise PolicyError("the INCEpTION export is a folder of files: give it with "
                               "--out FOLDER")
-        if layers is None or len(layers) != 1:
-            asked = "every layer" if layers is None else ", ".join(layers) or "no layer"
-            raise PolicyError("the INCEpTION folder (WebAnno TSV) carries the spans of one "
-                              f"layer, and {asked} was asked for",
-                              hint="export each layer to its own folder, or the layers "
-                                   "together as csv or jsonl")
+        if layers is None or list(layers) != [MAIN_LAYER]:
+            raise _inception_layer_refusal([x for x in layers or () if x != MAIN_LAYER])
         return {"format": fmt, **write_inception_folder(rows, Path(out),  # type: ignore[arg-type]
-                                                        layer=layers[0], meta=meta)}
+                                                        meta=meta)}
     if fmt in ("webanno", "iiif") and base is None:
         base = ("https://example.org/glamlab/entities/annotations/" if fmt == "iiif"
                 else "urn:glamlab:entities:annotation:")
