@@ -118,3 +118,15 @@ def test_cli_optimise_write_with_another_model_says_so_and_saves_nothing(
     assert code == 0, err
     assert "Not saved" not in out
     assert load_policy(ws.reload_card()).labels["blank"].accept == 0.85
+
+
+def test_with_no_model_in_use_yet_the_latest_run_s_model_is_named(pages: Any) -> None:  # noqa: F811
+    """No champion, no [policy] model: act follows the latest run's model, and the note
+    says so rather than calling it the model in use."""
+    _add_calibration(pages, TEST_BLANK, TEST_CONTENT)
+    other = add_model(pages, "other", 1)
+    add_predictions(pages, other, {"c00": _scores("blank", 0.9)})  # the latest run
+    res = optimise(pages, target_precision=0.8, model="blanks@1", write=True)
+    assert not res["written"] and "labels" not in _saved(pages)
+    assert "act and export use other@1 (no model is in use yet" in res["not_saved"]
+    assert "glamlab models promote blanks@1" in res["not_saved"]

@@ -447,8 +447,12 @@ def _not_in_use(ws: Workspace, spec: str, *, web: bool = False) -> tuple[str, st
         policy_model, in_use = None, default_model_spec(ws)
     if in_use is None or in_use == spec:
         return None
-    why = (f"these thresholds were tuned on {spec}, but the model in use is {in_use}, and "
-           f"the policy is applied to the model in use, not to {spec}")
+    from .act import _champion
+
+    who = (f"the model in use is {in_use}" if policy_model or _champion(ws) is not None else
+           f"act and export use {in_use} (no model is in use yet: the latest run's model)")
+    why = (f"these thresholds were tuned on {spec}, but {who}, and the policy is applied to "
+           f"that model, not to {spec}")
     if web:
         return why, (f"choose {spec} on the Admin page (make it the model in use), then "
                      "work out the thresholds again")
