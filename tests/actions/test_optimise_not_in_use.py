@@ -130,3 +130,38 @@ def test_with_no_model_in_use_yet_the_latest_run_s_model_is_named(pages: Any) ->
     assert not res["written"] and "labels" not in _saved(pages)
     assert "act and export use other@1 (no model is in use yet" in res["not_saved"]
     assert "glamlab models promote blanks@1" in res["not_saved"]
+
+
+def test_the_web_app_refuses_to_save_thresholds_of_a_model_no_longer_in_use(
+        two_models: Any) -> None:
+    """The Choose the policy page: thresholds worked out while blanks@1 was in use, then
+    other@1 chosen on the Admin page; Save is refused, naming both, and nothing is saved."""
+    import re
+
+    from glamlab.web import jobs
+    from tests.web.conftest import app_with_users, csrf_of
+
+    made = app_with_users(two_models)
+    ws, app, client = next(made)
+    try:
+        ada = client("ada")
+        r = ada.post("/stages/policy", data={"csrf": csrf_of(ada), "target_precision": "0.8"},
+                     follow_redirects=False)
+        assert r.status_code == 303, r.text
+        app.state.jobs.start()
+        assert app.state.jobs.wait(300)
+        job = jobs.latest(ws, "optimise")
+        assert job["status"] == "done" and job["result"]["model"] == "blanks@1", job
+        page = ada.get("/stages/policy").text
+        assert 'id="save-policy"' in page  # the model in use's: it can be saved
+        set_alias(ws, "other@1", "champion")
+        use_model(ws, "other")
+        r = ada.post("/stages/policy/save", data={"csrf": csrf_of(ada), "job": str(job["id"])},
+                     follow_redirects=False)
+        assert r.status_code >= 400
+        text = re.sub(r"\s+", " ", r.text.replace("&#39;", "'"))
+        assert "tuned on blanks@1" in text and "the model in use is other@1" in text, text
+        assert "Admin page" in text
+        assert "labels" not in _saved(ws)
+    finally:
+        next(made, None)
