@@ -365,6 +365,12 @@ def test_labels_status_evaluate_and_act_read_the_outcomes_and_the_time_split(
     assert set(scores) == {"tabular-gbm@1", "tabular-share", "tabular-last-period",
                            "tabular-last-year"}
     assert scores["tabular-gbm@1"] > scores["tabular-share"]
+    # the text says f1_macro is the average over the outcomes, not the F1 of one outcome
+    # (what backtest and monitor report: the same baseline reads 0.000 there)
+    text = _run(capsys, *w, "evaluate", "--n-boot", "20").out
+    assert ("f1_macro: the F1 of each outcome ('0', '1'), averaged over the outcomes; not "
+            "the F1 of one outcome alone, which backtest and monitor report as 'F1 for "
+            "...'.") in text, text
     # the evaluated test split is frozen; even with --force the cutoff cannot move back
     # over the rows the model trained on
     out = _run(capsys, *w, "labels", "split", "--by-time", "--cutoff", "2016-01-01", code=2)

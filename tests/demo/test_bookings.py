@@ -29,6 +29,9 @@ def test_the_bookings_demo_tells_the_whole_story(tmp_path):
     assert set(shift["retrain"]["scores"]) == {"champion", "recent", "all"}
     text = "\n".join(lines)
     assert "most likely cause: lead_time" in text
+    # the F1 of the positive outcome, named so (evaluate's f1_macro averages over both)
+    assert "the model finds F1 for 'is_canceled = 1' 0." in text, text
+    assert "Estimated F1 for 'is_canceled = 1' 0." in text
     # people read what calibration was done (from the model's card), and plain words for
     # the retrained versions, never 'challenger'
     trained = next(line for line in lines if line.startswith("Trained "))

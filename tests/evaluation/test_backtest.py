@@ -49,7 +49,11 @@ def test_rolling_origin_backtest():
     d = report.to_dict()
     assert d["task"] == "binary" and len(d["folds"]) == 4
     assert 'data-plot="line"' in backtest_chart(report)
-    assert "f1" in report.summary()
+    # the F1 of the positive outcome, named after it: evaluate's f1_macro is the average
+    # over the outcomes, where the share baseline does not read 0.000
+    assert report.positive == "is_canceled = 1"
+    assert "F1 for 'is_canceled = 1' with 95% intervals" in report.summary()
+    assert set(d["overall"]["gbm"]) == {"f1", "auc", "brier"}  # the JSON keys as they were
 
 
 def test_a_first_month_whose_training_rows_have_one_outcome_names_the_month():

@@ -339,3 +339,23 @@ def test_no_bootstrap_resamples_is_refused_before_the_split_is_frozen(lang_ws, c
     err = capsys.readouterr().err
     assert err.startswith("error: n_boot") and "must be 1 or more" in err and "fix:" in err
     assert not is_frozen(lang_ws)
+
+
+def test_the_text_and_report_say_f1_macro_is_the_average_over_the_labels(lang_ws,
+                                                                        tmp_path) -> None:
+    """f1_macro is the F1 of each label averaged; the text and the HTML report say so
+    (a tabular project's backtest and monitor report the F1 of one outcome, and the same
+    baseline read 0.000 there and 0.38 here, with nothing saying why)."""
+    from glamlab.reports.evaluation import leaderboard_text
+
+    result = evaluate(lang_ws, fit_baselines(lang_ws, save=False)[0], n_boot=50, store=False)
+    shown = ", ".join(f"'{c}'" for c in result.classes[:6])
+    said = (f"f1_macro: the F1 of each label ({shown}"
+            + (", ..." if len(result.classes) > 6 else "")
+            + "), averaged over the labels; not the F1 of one label alone.")
+    assert said in leaderboard_text(result).splitlines()
+    # a table's outcomes: and where the F1 of one outcome is reported
+    assert ("averaged over the outcomes; not the F1 of one outcome alone, which backtest "
+            "and monitor report as 'F1 for ...'.") in leaderboard_text(result, noun="outcome")
+    html = write_report(result, tmp_path / "r.html").read_text()
+    assert "the F1 of each label" in html and "averaged over the labels" in html

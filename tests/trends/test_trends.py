@@ -457,3 +457,37 @@ def test_parquet_columns_keep_their_types_when_empty_in_every_row(make_ws, tmp_p
     back = pd.read_parquet(tmp_path / "terms.parquet")
     assert back.loc[back["series"] == "term", "words"].tolist() == [
         t.words for t in with_terms.terms]
+
+
+
+def test_the_csv_shows_the_shares_with_at_most_four_decimals_as_json_and_parquet(
+        make_ws, tmp_path):
+    """A classification trend's shares, their intervals and each method's share_METHOD
+    are rounded to 4 decimals where they are worked out (:mod:`glamlab.trends.quantify`),
+    so its CSV shows them as an entity trend's CSV shows its rates (RATE_DECIMALS), and
+    JSON and Parquet hold the same figures: nothing is cut short in one export only."""
+    from glamlab.trends.trend import RATE_DECIMALS
+
+    ws = _walkthrough_ws(make_ws)
+    res = trends(ws, by="year", label="a", n_boot=300)
+    with open(res.to_csv(tmp_path / "t.csv"), newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    full = res.table()
+    assert len(rows) == len(full)
+    cols = ["raw_share", "raw_low", "raw_high", "share", "low", "high",
+            *(k for k in full[0] if k.startswith("share_"))]
+    assert any(k.startswith("share_") for k in cols)  # each method's share is there too
+    checked = 0
+    for row, whole in zip(rows, full, strict=True):
+        for col in cols:
+            if whole[col] is None:
+                assert row[col] == ""
+                continue
+            assert len(row[col].partition(".")[2]) <= RATE_DECIMALS, (col, row[col])
+            assert float(row[col]) == whole[col], (col, row[col])  # the same figure
+            checked += 1
+    assert checked
+    doc = json.loads(json.dumps(res.to_dict()))
+    assert [r["share"] for r in doc["rows"]] == [r.estimate for r in res.rows]
+    table = pq.read_table(res.to_parquet(tmp_path / "t.parquet")).to_pylist()
+    assert [r["high"] for r in table] == [w["high"] for w in full]

@@ -92,6 +92,10 @@ def test_a_saved_model_is_backtested_over_the_months_chosen(months_app: Any) -> 
     assert got["folds"][0]["scores"]["gbm-small@1"] == same["folds"][0]["scores"]["tabular-gbm"]
     page = _main(ada.get("/stages/evaluate").text)
     assert "<td>gbm-small@1</td>" in page
+    # the F1 of the positive outcome, named so (the leaderboard's f1_macro averages over
+    # the outcomes: the same baseline reads 0.000 here and 0.38 there)
+    assert '<th scope="col"><abbr title="f1">F1 for &#39;is_canceled = 1&#39;</abbr></th>' in page
+    assert "Month by month (F1 for &#39;is_canceled = 1&#39;)" in page
 
 
 def test_a_bad_choice_is_one_message_naming_the_field(rows_app: Any) -> None:  # noqa: F811

@@ -71,6 +71,11 @@ def test_the_monitoring_page_shows_drift_causes_and_estimates(rows_ws: Any) -> N
         assert "Most likely cause: <b>lead_time</b>" in page
         assert "lead_time: median" in page  # the cause in words
         assert "Estimated" in page and 'data-plot="line"' in page
+        # the F1 of the positive outcome, named so (evaluate's f1_macro averages over
+        # the outcomes): the table's header and the chart's heading
+        assert "<th scope=\"col\">Estimated F1 for &#39;is_canceled = 1&#39; (95% range)" in page
+        assert "Estimated and realised F1 for &#x27;is_canceled = 1&#x27;</h3>" in page
+        assert "not the F1 averaged over the outcomes (f1_macro)" in page
         assert "Realised" in page
         reports = c.get("/reports").text
         assert "lead_time" in reports

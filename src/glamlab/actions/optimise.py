@@ -40,7 +40,15 @@ from ..errors import PolicyError
 from ..progress import plural
 from ..store import now
 from ..tasks.kinds import Candidate, task_kind
-from .act import ACTOR, WEB_RUN, choose_model, default_review_threshold, plan, policy_now
+from .act import (
+    ACTOR,
+    WEB_RUN,
+    choose_model,
+    default_model_spec,
+    default_review_threshold,
+    plan,
+    policy_now,
+)
 from .intervals import (
     design_effect_from_sums,
     expected_precision,
@@ -224,13 +232,15 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
                           f"{review_threshold:g}")
     if tune_on not in TUNE_ON:
         raise PolicyError(f"tune_on must be one of {', '.join(TUNE_ON)}, not {tune_on!r}")
-    if write:  # refused before the work, not after it
-        from ..config import check_card_writable
-
-        check_card_writable(ws.card_path)
     current = load_policy(ws.card, web=web)
     # with no model in use yet, the latest run's model, said in the notes as act says it
     mv, fallback = choose_model(ws, model, current, web=web)
+    # [policy] is applied to the model in use: thresholds tuned on another are shown only
+    not_saved = not_in_use_note(ws, mv.spec, web=web)
+    if write and not not_saved:  # refused before the work, not after it
+        from ..config import check_card_writable
+
+        check_card_writable(ws.card_path)
     from ..registry.overlap import check_disjoint
 
     check_disjoint(ws, mv, "choosing the thresholds" if web else "act --optimise", web=web)
@@ -401,10 +411,62 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
         # what to tell the person about the model: e.g. no model is in use yet, so
         # these are the latest run's model's predictions (as act's report says it)
         "notes": [fallback] if fallback else [],
+        # why these thresholds cannot be saved in [policy] (None: they can)
+        "not_saved": not_saved,
     }
-    if write:
+    if not_saved:
+        out["notes"].append(not_saved)
+    elif write:
         write_thresholds(ws, out)
     return out
+
+
+def not_in_use_note(ws: Workspace, spec: str, *, web: bool = False) -> str | None:
+    """Why thresholds tuned on the model ``spec`` are not saved in ``[policy]``, in plain
+    words with the fix: it is not the model act and export use without ``--model`` (the
+    model in use), and ``[policy]`` is applied to that model, so the thresholds would be
+    applied to a model they were not tuned for. None when ``spec`` is the model in use.
+    The fix, choosing ``spec`` first, names the web app's pages (``web``), else commands."""
+    found = _not_in_use(ws, spec, web=web)
+    if found is None:
+        return None
+    why, fix = found
+    return f"Not saved in [policy]: {why}. To use thresholds tuned on {spec}, {fix}."
+
+
+def _not_in_use(ws: Workspace, spec: str, *, web: bool = False) -> tuple[str, str] | None:
+    """(what is wrong, the fix) for :func:`not_in_use_note`; None when nothing is."""
+    from ..errors import ModelNotFound
+    from ..registry.models import champion, get_model
+
+    policy = load_policy(ws.card, web=web)
+    policy_model = policy.model
+    try:
+        in_use = default_model_spec(ws, policy)
+    except ModelNotFound:  # [policy] model names no model: the model in use, as act does
+        policy_model, in_use = None, default_model_spec(ws)
+    if in_use is None or in_use == spec:
+        return None
+    from .act import _champion
+
+    who = (f"the model in use is {in_use}" if policy_model or _champion(ws) is not None else
+           f"act and export use {in_use} (no model is in use yet: the latest run's model)")
+    why = (f"these thresholds were tuned on {spec}, but {who}, and the policy is applied to "
+           f"that model, not to {spec}")
+    if web:
+        return why, (f"choose {spec} on the Admin page (make it the model in use), then "
+                     "work out the thresholds again")
+    if policy_model:
+        how = f'name it in [policy] of glamlab.toml: model = "{spec}"'
+    else:
+        mv = get_model(ws, spec)
+        try:
+            chosen = champion(ws, mv.name).id == mv.id
+        except ModelNotFound:
+            chosen = False
+        how = f"glamlab models use {mv.name}" if chosen else f"glamlab models promote {spec}"
+    return why, (f"choose {spec} first ({how}), then glamlab act --optimise "
+                 "--target-precision P --write")
 
 
 def review_sentence(res: dict[str, Any], *, web: bool = False) -> str:
@@ -484,8 +546,14 @@ def untested_why(label: str, threshold: float, test_info: dict[str, Any], word: 
             f"{label} to automate it")
 
 
-def write_thresholds(ws: Workspace, result: dict[str, Any]) -> None:
-    """Save an :func:`optimise` result's policy in ``[policy]`` of glamlab.toml."""
+def write_thresholds(ws: Workspace, result: dict[str, Any], *, web: bool = False) -> None:
+    """Save an :func:`optimise` result's policy in ``[policy]`` of glamlab.toml; refused
+    when its model is not the model in use (now: it may have changed since), since
+    ``[policy]`` is applied to the model in use. ``web``: the fix names the web app's
+    pages."""
+    found = _not_in_use(ws, result["model"], web=web)
+    if found is not None:
+        raise PolicyError(f"{found[0]}; nothing was saved in [policy]", hint=found[1])
     ws.update_card({"policy": result["policy"]})
     with ws.store.write() as conn:
         ws.store.audit(conn, "glamlab act", "policy.optimise", result["model"],

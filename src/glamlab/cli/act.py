@@ -74,7 +74,8 @@ def act(ctx: click.Context, dry_run: bool, optimise_: bool, calibration: str, fo
             res = optimise(ws, target_precision=target_precision or 0.99, model=model,
                            criterion=criterion, review_threshold=review_threshold, write=write,
                            calibration=calibration, folds=folds)
-            if not write and not as_json and sys.stdin.isatty() and sys.stdout.isatty():
+            if (not write and not as_json and not res["not_saved"] and sys.stdin.isatty()
+                    and sys.stdout.isatty()):
                 click.echo(render_optimise(res))
                 if click.confirm("Write these thresholds to [policy] in glamlab.toml?"):
                     write_thresholds(ws, res)

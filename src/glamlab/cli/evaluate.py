@@ -12,10 +12,12 @@ if TYPE_CHECKING:
     from ..evaluation import EvaluationResult
 
 
-def _leaderboard(result: EvaluationResult) -> str:
+def _leaderboard(result: EvaluationResult, ws: Any) -> str:
     from ..reports.evaluation import leaderboard_text
 
-    return leaderboard_text(result)
+    # a table's classes are its outcomes: f1_macro is said to be the average over them
+    return leaderboard_text(result, noun="outcome" if ws.card.modality == "tabular"
+                            else "label")
 
 
 def _write_html(ws: Any, result: EvaluationResult, html: str | None) -> str | None:
@@ -73,7 +75,7 @@ def baseline(ctx: click.Context, rules_file: str | None, threshold: str | None, 
     data["html"] = written
 
     def text(_: Any) -> str:
-        lines = [_leaderboard(result)]
+        lines = [_leaderboard(result, ws)]
         if rules:
             lines.append(f"\nRules on the {rules['labelled']:,} labelled training items "
                          f"(any rule fires on {rules['coverage']:.0%}):")
@@ -200,7 +202,7 @@ def evaluate(ctx: click.Context, models: tuple[str, ...], slices: tuple[str, ...
     written = _write_html(ws, result, html)
     data = result.to_dict()
     data["html"] = written
-    emit(data, as_json, lambda _: _leaderboard(result) + (f"\nReport: {written}"
+    emit(data, as_json, lambda _: _leaderboard(result, ws) + (f"\nReport: {written}"
                                                                if written else ""))
 
 

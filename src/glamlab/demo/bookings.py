@@ -130,7 +130,10 @@ def stage_backtest(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     gbm = report.overall["tabular-gbm"]
     say(f"The baselines give (almost) every booking the same chance, below one half, so at "
         f"the 0.5 threshold they (almost) never say 'will not come'; the model finds "
-        f"{gbm['f1']['value']:.2f} F1 and ROC AUC {gbm['auc']['value']:.2f}.")
+        f"{report.metric_words} {gbm['f1']['value']:.2f} and ROC AUC "
+        f"{gbm['auc']['value']:.2f}. ({report.metric_words} is the F1 of that outcome alone; "
+        "glamlab evaluate reports f1_macro, the F1 averaged over both outcomes, where a "
+        "baseline does not read 0.)")
     return report.to_dict()
 
 
@@ -170,8 +173,9 @@ def _replay(ws: Workspace, months: list[tuple[str, pd.DataFrame]], say: Say,
         line = (f"{month}: {drift.n} bookings; "
                 + (f"DRIFT: {drift.causes[0].words}" if drift.root_cause else
                    "nothing unusual")
-                + (f". Estimated F1: cannot be judged ({e.cannot_judge})" if e.cannot_judge
-                   else f". Estimated F1 {e.value:.2f} [{e.low:.2f}, {e.high:.2f}]")
+                + (f". Estimated {e.said or 'F1'}: cannot be judged ({e.cannot_judge})"
+                   if e.cannot_judge else
+                   f". Estimated {e.said or 'F1'} {e.value:.2f} [{e.low:.2f}, {e.high:.2f}]")
                 + (" (not to be trusted: inputs outside the training range)" if e.reasons
                    else "")
                 + f"; realised, once the outcomes came: {realised:.2f}.")

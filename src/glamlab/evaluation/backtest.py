@@ -176,6 +176,17 @@ class BacktestReport:
     test_index: Any = field(default=None, repr=False)
     #: what to know about the rows (e.g. rows whose stored split their date disagrees with)
     notes: list[str] = field(default_factory=list)
+    #: the outcome a yes/no task's F1 is measured for, in words (``is_canceled = 1``:
+    #: ``TableSchema.positive_outcome``); the text and pages name the F1 after it
+    positive: str | None = None
+
+    @property
+    def metric_words(self) -> str:
+        """The headline measure as people read it: ``F1 for 'is_canceled = 1'`` (the F1
+        of that outcome alone, not evaluate's average over outcomes), else its name."""
+        from ..ingest.columns import f1_for
+
+        return f1_for(self.positive) if self.metric == "f1" and self.positive else self.metric
 
     def to_dict(self) -> dict[str, Any]:
         return {"task": self.task, "metric": self.metric, "models": self.models,
@@ -185,7 +196,7 @@ class BacktestReport:
     def summary(self) -> str:
         lines = [f"{'Time split' if len(self.folds) == 1 else 'Rolling-origin backtest'} "
                  f"({len(self.folds)} fold{'s' if len(self.folds) != 1 else ''}), "
-                 f"{self.metric} with 95% intervals (weeks resampled):"]
+                 f"{self.metric_words} with 95% intervals (weeks resampled):"]
         for m in self.models:
             s = self.overall[m][self.metric]
             lines.append(f"  {m:24s} {s['value']:.3f} [{s['low']:.3f}, {s['high']:.3f}]")
@@ -256,7 +267,8 @@ def backtest(frame: pd.DataFrame, schema: TableSchema, models: Mapping[str, Fact
             counts = group_counts(pooled, schema, joined[name], group_by=group_by or (),
                                   freq=count_freq)
             overall[name] = count_scores(counts, n_boot=n_boot, seed=seed)
-    return BacktestReport(task, metric, list(models), folds, overall, joined, test_index)
+    return BacktestReport(task, metric, list(models), folds, overall, joined, test_index,
+                          positive=schema.positive_outcome if task == "binary" else None)
 
 
 def _few_rows(name: str, start: pd.Timestamp, train: pd.DataFrame,

@@ -59,6 +59,16 @@ def pandas() -> Any:
     return pd
 
 
+#: positive values that say nothing alone: the outcome is named with its column
+CODED_VALUES = ("0", "1", "true", "false", "yes", "no", "y", "n", "t", "f")
+
+
+def f1_for(outcome: str) -> str:
+    """The F1 of one outcome, named as backtest and monitor show it: ``F1 for
+    'no-show'`` (not the F1 averaged over the outcomes that evaluate reports)."""
+    return f"F1 for '{outcome}'"
+
+
 @dataclass
 class TableSchema:
     """The roles and types of a table's columns."""
@@ -71,6 +81,16 @@ class TableSchema:
     never_features: list[str] = field(default_factory=list)
     group_columns: list[str] = field(default_factory=list)
     units: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def positive_outcome(self) -> str:
+        """The outcome a yes/no table's F1 (backtest, monitor) is measured for, as a
+        curator reads it: the positive value where it is a word (``no-show``), else the
+        column with it (``is_canceled = 1``: a bare ``1`` says nothing)."""
+        value = str(self.positive)
+        if self.label_column and value.strip().lower() in CODED_VALUES:
+            return f"{self.label_column} = {value}"
+        return value
 
     @property
     def features(self) -> list[str]:

@@ -49,6 +49,9 @@ class PerformanceEstimate:
     #: why the window's estimate cannot be judged (every probability 0 or 1: the draws
     #: cannot vary, so its interval has no width); None when it can
     cannot_judge: str | None = None
+    #: the measure as the text names it (``F1 for 'is_canceled = 1'``: the F1 of the
+    #: positive outcome); None: its stored name. Not in :meth:`to_dict`
+    said: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"metric": self.metric, "estimate": _r(self.value), "low": _r(self.low),
@@ -58,10 +61,10 @@ class PerformanceEstimate:
 
     def summary(self) -> str:
         if self.cannot_judge:
-            s = (f"estimated {self.metric}: cannot be judged on {self.n:,} rows: "
+            s = (f"estimated {self.said or self.metric}: cannot be judged on {self.n:,} rows: "
                  f"{self.cannot_judge}")
         else:
-            s = (f"estimated {self.metric} {self.value:.3f} [{self.low:.3f}, {self.high:.3f}] "
+            s = (f"estimated {self.said or self.metric} {self.value:.3f} [{self.low:.3f}, {self.high:.3f}] "
                  f"on {self.n:,} rows before their outcomes are known")
         if self.realised is not None:
             s += f"; realised {self.realised:.3f}"

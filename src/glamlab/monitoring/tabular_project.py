@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import GlamlabError
+from ..ingest.columns import f1_for
 from ..registry.tabular import champion_predictor
 from ..tasks.tabular import project_frame, schema_of, split_frame
 from .estimate import PerformanceEstimate, RangeCheck, estimate
@@ -65,6 +66,9 @@ class TabularMonitorReport:
     window: str
     windows: list[WindowReport] = field(default_factory=list)
     skipped: list[SkippedWindow] = field(default_factory=list)
+    #: the outcome a yes/no table's F1 is measured for, in words (``is_canceled = 1``:
+    #: ``TableSchema.positive_outcome``), which names it; None for a count task
+    positive: str | None = None
 
     @property
     def flagged(self) -> list[WindowReport]:
@@ -131,7 +135,8 @@ def monitor_project(ws: Workspace, *, model: str | None = None, window: str = "a
         keep &= t < until
     later = frame[keep]
     starts, unit = window_starts(later[schema.time_column], window)
-    report = TabularMonitorReport(mv.spec, cutoff, unit)
+    report = TabularMonitorReport(mv.spec, cutoff, unit,
+                                  positive=None if task else schema.positive_outcome)
     for _start, rows in later.groupby(starts, sort=True):
         if len(rows) < MIN_ROWS:
             continue
@@ -148,6 +153,8 @@ def monitor_project(ws: Workspace, *, model: str | None = None, window: str = "a
         est = (estimate(p, rows, check, metric=task.metric, seed=cfg.seed,
                         groups=slot_keys(rows, schema, task.slot)) if task else
                estimate(p, rows, check, metric="f1", seed=cfg.seed))
+        if report.positive:  # the F1 of the positive outcome, not evaluate's f1_macro
+            est.said = f1_for(report.positive)
         report.windows.append(WindowReport(drift, est))
     if not report.windows and report.skipped:
         first = report.skipped[0]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ..evaluation.evaluate import METRIC_WORDS
 from . import plots
 from .html import Section, table_html, write_page
-from .words import CHANCE_HEADER, chance, metric_name, plain_html, plain_stats
+from .words import CHANCE_HEADER, chance, macro_sentence, metric_name, plain_html, plain_stats
 
 if TYPE_CHECKING:
     from ..evaluation.evaluate import EvaluationResult
@@ -23,8 +23,10 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
-def leaderboard_text(result: EvaluationResult) -> str:
-    """The leaderboard, slices flagged as worse, warnings and the verdict, as text."""
+def leaderboard_text(result: EvaluationResult, *, noun: str = "label") -> str:
+    """The leaderboard, slices flagged as worse, warnings and the verdict, as text.
+    ``noun``: what the classes are ("outcome" for a table's yes/no outcomes), for the
+    sentence saying that f1_macro is the average over them."""
     rows = []
     for r in result.leaderboard:
         rows.append({"candidate": r["candidate"] + (" (in-sample)" if r["in_sample"] else ""),
@@ -41,7 +43,9 @@ def leaderboard_text(result: EvaluationResult) -> str:
             f"cost/1000 ({result.currency})"]
     if any(r.get("service") for r in result.leaderboard):  # an external service's spend
         cols += ["calls", f"spent ({result.currency})"]
-    lines = [f"{result.test_items:,} test items; metric {result.metric}.", _table(rows, cols)]
+    macro = macro_sentence(result.metric, result.classes, noun)
+    lines = [f"{result.test_items:,} test items; metric {result.metric}.",
+             *([f"{macro}."] if macro else []), _table(rows, cols)]
     for c in result.candidates:
         for field_name, slices in c.slices.items():
             worse = [s for s in slices if s.get("worse")]
@@ -55,7 +59,8 @@ def leaderboard_text(result: EvaluationResult) -> str:
     return "\n".join(lines)
 
 
-def report_sections(result: EvaluationResult, *, title_prefix: str = "") -> list[Section]:
+def report_sections(result: EvaluationResult, *, title_prefix: str = "",
+                    noun: str = "label") -> list[Section]:
     metric = result.metric
     word = METRIC_WORDS.get(metric) or metric_name(metric)  # a measure in words
     sections = [Section("Verdict", text=result.verdict, kind="verdict")]
@@ -85,7 +90,8 @@ def report_sections(result: EvaluationResult, *, title_prefix: str = "") -> list
                           max_value=1.0),
         note=f"{result.test_items:,} test items (test split fingerprint "
              f"{result.test_fingerprint[:12]}); intervals from {result.n_boot:,} bootstrap "
-             "resamples over items."))
+             "resamples over items."
+             + (f" {macro}." if (macro := macro_sentence(metric, result.classes, noun)) else "")))
     if result.comparisons:
         # the p-values in words (the chance the difference is luck), each test's name in
         # its header's tooltip
@@ -167,7 +173,8 @@ def write_report(result: EvaluationResult, path: str | Path, *, workspace: str |
     leaderboard's comparisons. Given the ``workspace`` itself (not its path), the report
     ends with the agreement between its labellers (:func:`~.agreement.agreement_section`,
     what ``glamlab labels agreement`` says)."""
-    sections = report_sections(result)
+    tabular = not isinstance(workspace, str) and workspace.card.modality == "tabular"
+    sections = report_sections(result, noun="outcome" if tabular else "label")
     if extra:
         sections = sections[:3] + list(extra) + sections[3:]
     if not isinstance(workspace, str):

@@ -276,6 +276,19 @@ def export_check(ws: Workspace, schedule: Schedule | None = None) -> dict[str, A
     return out or {}
 
 
+def _positive_outcome(ws: Workspace) -> str | None:
+    """The outcome a yes/no table's F1 is measured for, in words (``is_canceled = 1``);
+    None for a count task or a table without a schema yet."""
+    from ..errors import GlamlabError
+    from ..tasks.count import count_task
+    from ..tasks.tabular import schema_of
+
+    try:
+        return None if count_task(ws) else schema_of(ws).positive_outcome
+    except GlamlabError:
+        return None
+
+
 def monitoring(ws: Workspace, schedule: Schedule | None = None) -> dict[str, Any]:
     """The monitor's verdict (stored, recomputed when what it reads changed), its plots,
     the alerts ``glamlab monitor`` stored, and how many gold labels wait to be
@@ -314,10 +327,16 @@ def monitoring(ws: Workspace, schedule: Schedule | None = None) -> dict[str, Any
 
     if report.get("tabular"):
         from .tabular import monitor_sections_html
+        from .words import measure_words
 
+        positive = _positive_outcome(ws)
+        stored_metric = next((w["estimate"].get("metric") for w in report.get("windows") or []
+                              if w.get("estimate")), "f1")
         out = {"rows_monitor": report, "alert": bool(report.get("alert")),
-               "plots": monitor_sections_html(report), "computed_at": report.get("computed_at"),
-               **extra}
+               "plots": monitor_sections_html(report, positive),
+               # the estimate's measure in words: "F1 for 'is_canceled = 1'"
+               "measure": measure_words(str(stored_metric), positive),
+               "computed_at": report.get("computed_at"), **extra}
     else:
         out = {"monitor": report, "alert": bool(report.get("alert")),
                "plots": signal_sections(report), "computed_at": report.get("computed_at"),

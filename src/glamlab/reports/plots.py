@@ -315,7 +315,8 @@ def backtest_chart(report: BacktestReport) -> str:
         for m in report.models}
     from .words import measure_words
 
-    said = measure_words(report.metric)  # the measure in words, as the page's table says it
+    # the measure in words, as the page's table says it
+    said = measure_words(report.metric, report.positive)
     return line_chart(series, title=f"{said} by month", y_label=said,
                       x_labels=[f.origin[:7] for f in report.folds])
 

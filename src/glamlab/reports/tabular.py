@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 def monitor_sections(report: TabularMonitorReport) -> list[Section]:
     ws = report.windows
     metric = (ws[0].estimate.metric if ws else "f1")
-    m = "F1" if metric == "f1" else f"count {measure_words(metric)}"
+    # F1 of the positive outcome: "F1 for 'is_canceled = 1'", not evaluate's f1_macro
+    m = (measure_words(metric, report.positive) if metric == "f1"
+         else f"count {measure_words(metric)}")
     series: dict[str, Sequence[tuple[float, float]]] = {
         f"estimated {m}": [(float(i), w.estimate.value) for i, w in enumerate(ws)
                            if not w.estimate.cannot_judge]}
@@ -55,7 +57,8 @@ def monitor_sections(report: TabularMonitorReport) -> list[Section]:
         Section("Windows", text=report.summary().splitlines()[0],
                 html=table_html(rows, cols, headers=said[:len(cols)],
                                 titles=[None, None, None, None, metric, None, metric]),
-                note=" ".join([ESTIMATE_WORDS.format(m=m), measure_sentence(metric)]).strip()),
+                note=" ".join([ESTIMATE_WORDS.format(m=m),
+                               measure_sentence(metric, report.positive)]).strip()),
         Section("Estimated and realised performance",
                 html=line_chart(series, title=f"{m} by window", y_label=m,
                                 x_labels=[w.drift.start for w in ws])),
@@ -81,11 +84,12 @@ def monitor_page(report: TabularMonitorReport, path: str | Path) -> Path:
     return p
 
 
-def monitor_sections_html(data: dict[str, Any]) -> str:
+def monitor_sections_html(data: dict[str, Any], positive: str | None = None) -> str:
     """The web app's view of a stored tabular monitoring report (``to_dict()`` of
     :class:`~glamlab.monitoring.tabular_project.TabularMonitorReport`): estimated and
     realised performance over the windows, then each flagged window's causes in words
-    with the chart of how unusual each column is."""
+    with the chart of how unusual each column is. ``positive``: the outcome the F1 is
+    measured for (``TableSchema.positive_outcome``), which names it."""
     import html as _html
 
     wins = data.get("windows") or []
@@ -97,7 +101,7 @@ def monitor_sections_html(data: dict[str, Any]) -> str:
             if w.get("estimate", {}).get("realised") is not None]
     stored = str(next((w["estimate"].get("metric") for w in wins if w.get("estimate")),
                       "f1"))
-    metric = "F1" if stored.lower() == "f1" else measure_words(stored)
+    metric = measure_words(stored, positive) if stored.lower() == "f1" else measure_words(stored)
     if est:
         series: dict[str, Sequence[tuple[float, float]]] = {f"estimated {metric}": est}
         if real:
@@ -106,7 +110,7 @@ def monitor_sections_html(data: dict[str, Any]) -> str:
                      "<p>Before the outcomes of a window are known, the model's own "
                      "probabilities (adjusted on rows whose outcome is known) estimate how "
                      "well it does; once they are imported, the realised value is drawn "
-                     "beside it. " + _html.escape(measure_sentence(stored)) + "</p>"
+                     "beside it. " + _html.escape(measure_sentence(stored, positive)) + "</p>"
                      + line_chart(series, title=f"{metric} by window", y_label=str(metric),
                                   x_labels=[str(w.get("start")) for w in wins]) + "</section>")
     for w in wins:
@@ -149,15 +153,17 @@ def backtest_sections(report: BacktestReport) -> list[Section]:
     # each measure in words, its stored name in the header's tooltip and what it means
     # in the note (a curator reading the page, or its table pasted into Excel)
     sections = [Section("Overall, with 95% intervals", html=table_html(
-        rows, ["model", *names], headers=["model", *map(measure_words, names)],
+        rows, ["model", *names],
+        headers=["model", *(measure_words(n, report.positive) for n in names)],
         titles=[None, *names]),
         note="Each figure is followed by its 95% interval [from, to]: the range the true "
-             "figure most likely lies in. " + measures_note(names))]
+             "figure most likely lies in. " + measures_note(names, report.positive))]
     if report.notes:
         sections.append(Section("Notes", kind="warning", html="<ul class='notes'>" + "".join(
             f"<li>{escape(n)}</li>" for n in report.notes) + "</ul>"))
-    sections.append(Section(f"{measure_words(report.metric)} by month",
-                            html=backtest_chart(report), note=measure_sentence(report.metric)))
+    sections.append(Section(f"{measure_words(report.metric, report.positive)} by month",
+                            html=backtest_chart(report),
+                            note=measure_sentence(report.metric, report.positive)))
     return sections
 
 
@@ -182,7 +188,7 @@ def backtest_text_note(report: BacktestReport) -> str:
 
     baselines = [m for m in report.models if m in BASELINES]
     return _explained([
-        measure_sentence(report.metric),
+        measure_sentence(report.metric, report.positive),
         INTERVAL_WORDS + " (whole weeks of rows resampled).",
         f"{', '.join(baselines)}: the baselines, {BASELINE_WORDS}." if baselines else ""])
 
@@ -194,12 +200,12 @@ def monitor_text_note(report: TabularMonitorReport) -> str:
     if not ws:
         return ""
     metric = ws[0].estimate.metric
-    m = "F1" if metric == "f1" else measure_words(metric)
-    lines = [f"estimated {metric} [from, to]: " + ESTIMATE_WORDS.format(m=m).removeprefix(
+    m = measure_words(metric, report.positive)
+    lines = [f"estimated {m} [from, to]: " + ESTIMATE_WORDS.format(m=m).removeprefix(
                  "Estimated: ").replace("; trusted: whether that estimate can be relied on",
                                         "; 'not to be trusted' says why it cannot be relied "
                                         "on"),
-             measure_sentence(metric)]
+             measure_sentence(metric, report.positive)]
     if report.flagged:
         lines.append("'N times its usual spread; flagged above T': how far a column moved "
                      "from its values in the reference (the rows before the window), in "

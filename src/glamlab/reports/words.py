@@ -138,19 +138,51 @@ MEASURE_WORDS = {
 }
 
 
-def measure_words(name: str) -> str:
+def measure_words(name: str, positive: str | None = None) -> str:
     """A backtest's or monitor's measure (``brier``) in a curator's words
-    (``probability error (Brier score)``); an unknown one as it is."""
+    (``probability error (Brier score)``); an unknown one as it is. ``positive``: the
+    outcome F1 is measured for (``TableSchema.positive_outcome``): ``F1 for 'no-show'``, the F1
+    of that outcome alone, not the average over outcomes evaluate reports."""
+    if name.lower() == "f1" and positive:
+        from ..ingest.columns import f1_for
+
+        return f1_for(positive)
     return MEASURE_WORDS.get(name.lower(), (name, ""))[0]
 
 
-def measure_sentence(name: str) -> str:
+def measure_sentence(name: str, positive: str | None = None) -> str:
     """What the measure means, in a sentence ("probability error (Brier score): the
-    average squared gap ..."); '' for an unknown one."""
+    average squared gap ..."); '' for an unknown one. F1 with ``positive`` says whose F1
+    it is, and that it is not the average over outcomes (``f1_macro``) that glamlab
+    evaluate and the model card show."""
+    if name.lower() == "f1" and positive:
+        from ..ingest.columns import f1_for
+
+        return (f"{f1_for(positive)}: how well the yes/no predictions find the rows whose "
+                f"outcome is '{positive}', missed ones and false alarms alike: 1 is "
+                "perfect, 0 is none found. It is the F1 of that one outcome, not the F1 "
+                "averaged over the outcomes (f1_macro) that glamlab evaluate and the model "
+                "card show, so the two differ for the same model.")
     words, means = MEASURE_WORDS.get(name.lower(), (name, ""))
     return f"{words}: {means}." if means else ""
 
 
-def measures_note(names: list[str] | tuple[str, ...]) -> str:
+def measures_note(names: list[str] | tuple[str, ...], positive: str | None = None) -> str:
     """The sentences of ``names``' measures, for a report's note."""
-    return " ".join(s for s in (measure_sentence(n) for n in dict.fromkeys(names)) if s)
+    return " ".join(s for s in (measure_sentence(n, positive) for n in dict.fromkeys(names))
+                    if s)
+
+
+def macro_sentence(metric: str, classes: list[str] | tuple[str, ...],
+                   noun: str = "label") -> str:
+    """What an average over labels means, in words, for the measures that are one
+    (``f1_macro``): "f1_macro: the F1 of each outcome ('0', '1'), averaged over the
+    outcomes; not the F1 of one outcome alone, which backtest and monitor report as 'F1
+    for ...'". '' for other measures. ``noun``: "outcome" for a table's yes/no outcomes."""
+    if metric != "f1_macro":
+        return ""
+    shown = ", ".join(f"'{c}'" for c in classes[:6]) + (", ..." if len(classes) > 6 else "")
+    return (f"f1_macro: the F1 of each {noun}{f' ({shown})' if shown else ''}, averaged "
+            f"over the {noun}s; not the F1 of one {noun} alone"
+            + (", which backtest and monitor report as 'F1 for ...'"
+               if noun == "outcome" else ""))

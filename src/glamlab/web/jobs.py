@@ -109,7 +109,7 @@ def save_policy(ws: Workspace, job_id: int, user: str) -> dict[str, Any]:
         raise GlamlabError("there are no chosen thresholds to save",
                            hint="choose them first (Work out the thresholds)")
     result = dict(job["result"])
-    write_thresholds(ws, result)
+    write_thresholds(ws, result, web=True)
     with ws.store.write() as conn:
         ws.store.audit(conn, user, "policy.save", result["model"], job=job_id,
                        target_precision=result["target_precision"])

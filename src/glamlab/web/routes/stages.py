@@ -149,6 +149,9 @@ def _evaluate(request: Request, *, asked: FormData | None = None,
         "backtest": _job_view(jobs.latest(ws, "backtest")) if tabular else None,
         "backtest_form": _backtest_form(ws, asked) if tabular else None,
         "backtest_problem": problem,
+        # each backtest measure in words: "F1 for 'is_canceled = 1'" (the F1 of that
+        # outcome alone, not the leaderboard's F1 averaged over the outcomes)
+        "backtest_words": _backtest_words(ws) if tabular else {},
         "board": overview._section("Leaderboard", overview.leaderboard, ws),
         "labelling": review.labelling_counts(ws), "services": describe(ws),
         "added": request.query_params.get("added")}, status=400 if problem else 200)
@@ -158,6 +161,15 @@ def _evaluate(request: Request, *, asked: FormData | None = None,
 def evaluate_start(request: Request, form: FormData = Depends(form_of),
                    user: User = Depends(writer("admin", "evaluate models"))) -> Response:
     return _start(request, "evaluate", user, "evaluate")
+
+
+def _backtest_words(ws: Any) -> dict[str, str]:
+    """A backtest's measures (f1, auc, brier, mae, rmse) as its table on the evaluate page
+    names them, the F1 after the outcome it is measured for."""
+    from ...reports.words import MEASURE_WORDS, measure_words
+
+    positive = overview._positive_outcome(ws)
+    return {k: measure_words(k, positive) for k in MEASURE_WORDS}
 
 
 #: the bootstrap resamples of a backtest's 95% intervals: ``glamlab backtest --n-boot``'s
