@@ -8,7 +8,7 @@ same type was written as the main one's value, so
 - accepting the nested "Paris" made the export say the main "Paris" was confirmed by
   the reviewer, although nobody had decided on it;
 - ``glamlab act`` took the second of the two for one already written, and wrote one row
-  for both (the nested span was never written).
+  for both (the nested span was never written, nor kept when the text was marked done).
 
 A span of another layer now names it in its value; a main-layer span's value is what it
 always was, so the values stored before still match their spans."""
@@ -97,3 +97,16 @@ def test_act_writes_each_layer_s_span_once(make_ws: Any, tmp_path: Path,
     assert {r[4] for r in rows} == {"accept"} and len(rows) == 5
     assert sorted(r[3] for r in rows) == [MAIN_LAYER] * 3 + ["nested"] * 2
 
+
+def test_marking_a_text_done_keeps_the_nested_spans_the_policy_accepted(
+        make_ws: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.spans.complete import mark_text_done
+
+    ws = _accepting(make_ws, tmp_path, monkeypatch)
+    mark_text_done(ws, "a", user="ada")
+    text = ws.item("a").text or ""
+    spans = sorted((text[s.start:s.end], s.label, s.layer)
+                   for s in gold_spans(ws, ["a"], layer=None)["a"])
+    assert spans == [("Durand", "PER", "entity"), ("Paris", "LOC", "entity"),
+                     ("Paris", "LOC", "nested")]
