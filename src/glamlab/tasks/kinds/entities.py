@@ -379,10 +379,17 @@ class Entities(TaskKind["Spans", "Spans"]):
 
     def metadata_value(self, candidate: Candidate) -> str:
         """``TYPE: text [start-end]``, e.g. ``LOC: Genève [27-33]``, and ``-> ID`` when
-        the span is linked to an authority record."""
+        the span is linked to an authority record. A span of another layer than the main
+        one names it, ``LOC: Genève [27-33, layer nested]``, so that it is never taken
+        for the main-layer span over the same words; a main-layer span's value is what it
+        was before layers were written (the values stored then still match)."""
+        from ..spans.model import MAIN_LAYER
+
         v = candidate.value if isinstance(candidate.value, dict) else {}
         text = v.get("text")
-        where = f"[{v.get('start')}-{v.get('end')}]"
+        layer = v.get("layer") or MAIN_LAYER
+        on = "" if layer == MAIN_LAYER else f", layer {layer}"
+        where = f"[{v.get('start')}-{v.get('end')}{on}]"
         link = f" -> {v['authority_id']}" if v.get("authority_id") else ""
         return (f"{candidate.label}: {text} {where}" if text
                 else f"{candidate.label} {where}") + link

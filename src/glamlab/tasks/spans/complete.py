@@ -54,7 +54,7 @@ from ...store.queue import (
 )
 from ..labels import _chunks
 from .gold import GOLD, GoldBase, _active_sets, gold_to_build_on, item_text, record_spans
-from .model import Span
+from .model import MAIN_LAYER, Span
 
 if TYPE_CHECKING:
     from ...workspace import Workspace
@@ -185,7 +185,8 @@ def policy_accepted_spans(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
                 continue
             out.setdefault(item_id, []).append(Span(
                 int(v["start"]), int(v["end"]), c.label, authority_id=v.get("authority_id"),
-                text=v["text"] if isinstance(v.get("text"), str) else None))
+                text=v["text"] if isinstance(v.get("text"), str) else None,
+                layer=str(v.get("layer") or MAIN_LAYER)))  # a nested span stays nested
     return out
 
 
