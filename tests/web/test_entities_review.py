@@ -316,7 +316,7 @@ def test_a_reviewer_sees_the_link_keeps_it_or_chooses_another(entities_ws: Any,
     # the export a curator downloads from the web app: a row per span, with the link
     with TestClient(create_app(ws)) as c:
         login(c, "rey")
-        got = c.get("/stages/export/download?format=csv")
+        got = c.get("/stages/export/download?format=csv&all_layers=1")
         assert got.status_code == 200
     assert got.content.startswith(b"\xef\xbb\xbfitem_id,")  # the CLI's CSV: a BOM for Excel
     exported = list(csv.DictReader(got.content.decode("utf-8-sig").splitlines()))
@@ -532,7 +532,7 @@ def test_a_reviewer_adds_an_entity_the_model_missed(entities_ws: Any, tmp_path: 
         assert r.status_code == 422 and "overlaps 'lettre'" in r.json()["error"]
         r = c.put("/api/texts/fresh/checked", headers=headers)
         assert r.status_code == 200
-        got = c.get("/stages/export/download?format=csv")
+        got = c.get("/stages/export/download?format=csv&all_layers=1")
         assert got.status_code == 200
     # checked: the text trains, with the spans added
     data = training_data(ws)
@@ -1512,7 +1512,7 @@ def test_a_reviewer_takes_back_an_entity_they_added(entities_ws: Any, tmp_path: 
         assert "added, then removed, PER" in c.get("/items/fresh").text
         r = c.put("/api/texts/fresh/checked", headers={"X-CSRF-Token": csrf_of(c)})
         assert r.status_code == 200
-        got = c.get("/stages/export/download?format=csv")
+        got = c.get("/stages/export/download?format=csv&all_layers=1")
         assert got.status_code == 200
     train = span_data(ws, "train")
     spans = train.spans[[i.item_id for i in train.items].index("fresh")]
@@ -1520,10 +1520,9 @@ def test_a_reviewer_takes_back_an_entity_they_added(entities_ws: Any, tmp_path: 
     assert not any(s.start < 8 for s in spans)
     exported = [r for r in csv.DictReader(got.content.decode("utf-8-sig").splitlines())
                 if r["item_id"] == "fresh" and int(r["start"]) < 26]
-    # (the export of people's decisions gives the nested LOC as of the main layer: a
-    # limit of the export, not of the removal)
-    assert {(int(r["start"]), int(r["end"]), r["type"]) for r in exported} == {
-        (0, 8, "LOC"), (9, 15, "PROD")}
+    # every layer: the nested LOC stays, on its layer; the removed PER is gone
+    assert {(int(r["start"]), int(r["end"]), r["type"], r["layer"]) for r in exported} == {
+        (0, 8, "LOC", "nested"), (9, 15, "PROD", "entity")}
     log = ws.store.t.audit_log
     with ws.store.read() as conn:
         undone = conn.execute(sa.select(log.c.actor, log.c.details).where(
