@@ -145,3 +145,41 @@ def test_the_card_names_the_layer_of_each_span_the_policy_accepted(
     # before: "Paris (LOC), Paris (LOC)"
     assert ("Accepted by the policy, kept as entities: Paris (LOC), Paris (LOC, nested)."
             in _plain(card))
+
+
+def _both_accepted(make_ws: Any, tmp_path: Path, monkeypatch: Any) -> Any:
+    """The two-layer project, ada having accepted Paris on both layers."""
+    from glamlab.review import decide
+
+    ws = _project(make_ws, tmp_path, monkeypatch)
+    q = ws.store.t.review_queue
+    for row in _paris_rows(ws).values():
+        with ws.store.read() as conn:
+            version = conn.execute(sa.select(q.c.version).where(q.c.id == row)).scalar_one()
+        decide(ws, "ada", row, "accept", version)
+    return ws
+
+
+def test_the_item_page_names_each_span_s_layer(
+        make_ws: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+
+    ws = _both_accepted(make_ws, tmp_path, monkeypatch)
+    add_user(ws, "ada", PASSWORD, "reviewer")
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "ada").status_code == 303
+        item = c.get("/items/a").text
+        gold = re.search(r'<p id="gold-set-1">.*?</ul>', item, re.S)
+        assert gold
+        spans = sorted(_plain(li) for li in re.findall(r"<li>.*?</li>", gold.group(0), re.S))
+        assert spans == ["Paris LOC (characters 16–21)",
+                         "Paris LOC, nested (characters 16–21)"]
+        # and its history: which of ada's two decisions was on the nested Paris
+        decided = re.search(r'<h2 id="dec-h">Decisions</h2>.*?</ul>', item, re.S)
+        assert decided
+        said = sorted(re.sub(r" \(\d{4}-.*", "", _plain(li))
+                      for li in re.findall(r"<li>.*?</li>", decided.group(0), re.S))
+        assert said == ["ada accepted LOC", "ada accepted LOC (nested)"]

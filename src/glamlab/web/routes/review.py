@@ -530,10 +530,18 @@ def item_page(request: Request, item_id: str, user: User = Depends(page_user)) -
 
         text = item.text or ""
         span_sets = [{**g, "spans": [{"label": s.label, "text": text[s.start:s.end],
+                                      "layer": _layer_word(s.layer),
                                       "start": s.start, "end": s.end} for s in g["spans"]]}
                      for g in gold_span_sets(ws, item_id)]
+    history = review.item_history(ws, item_id)
+    if ws.card.kind == "entities":  # a decision on a span of another layer says which
+        from ...tasks.spans.model import MAIN_LAYER
+
+        history["decisions"] = [{**d, "layer": _layer_word(str(
+            d["value"].get("layer") or MAIN_LAYER)) if isinstance(d.get("value"), dict)
+            else None} for d in history.get("decisions") or []]
     return render(request, "item.html", {
-        "item": item, "history": review.item_history(ws, item_id), "span_sets": span_sets,
+        "item": item, "history": history, "span_sets": span_sets,
         "iiif": iiif_service(item), "source": source_words(item.source_kind, item.source),
         "meta": [(k, _meta_value(v)) for k, v in (item.meta or {}).items()],
         "explanation": _explanation(ws, item_id)})
