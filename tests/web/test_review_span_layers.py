@@ -18,10 +18,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from tests.cli.test_export_layers import _project
-from tests.web.conftest import PASSWORD, csrf_of, login
+from tests.web.conftest import PASSWORD, chromium_page, csrf_of, login
 
 
 def _plain(fragment: str) -> str:
@@ -183,3 +184,54 @@ def test_the_item_page_names_each_span_s_layer(
         said = sorted(re.sub(r" \(\d{4}-.*", "", _plain(li))
                       for li in re.findall(r"<li>.*?</li>", decided.group(0), re.S))
         assert said == ["ada accepted LOC", "ada accepted LOC (nested)"]
+
+
+def test_the_labelling_page_names_each_span_s_layer(
+        make_ws: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+
+    ws = _both_accepted(make_ws, tmp_path, monkeypatch)
+    add_user(ws, "ada", PASSWORD, "reviewer")
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "ada").status_code == 303
+        label = c.get("/label?item=a").text
+        listed = re.search(r'<span id="span-list"[^>]*>(.*?)</span></p>', label, re.S)
+        assert listed
+        assert _plain(listed.group(1)) == "Paris (LOC) Paris (LOC, nested)"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_labelling_page_s_list_names_each_span_s_layer_in_chromium(
+        make_ws: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    """The Labelling page's script writes the text's list of entities again as it loads:
+    each of the two Paris says its layer there too, and "Remove" on the nested one
+    removes that one, the main one saved."""
+    import json
+
+    from glamlab.auth import add_user
+    from glamlab.tasks.spans import gold_spans
+
+    ws = _both_accepted(make_ws, tmp_path, monkeypatch)
+    add_user(ws, "rey", PASSWORD, "reviewer")
+    with chromium_page(ws, "/label?item=a") as (sync_api, page, errors):
+        expect = sync_api.expect
+        listed = page.locator("#span-list")
+        expect(listed).to_contain_text("Paris (LOC, nested)")
+        assert listed.inner_text().replace("Remove", "").split() == [
+            "Paris", "(LOC)", "Paris", "(LOC,", "nested)"]
+        expect(page.locator("#span-text mark")).to_have_attribute("title", "LOC")
+        page.get_by_role("button", name="Remove Paris (LOC, nested)").click()
+        expect(listed).not_to_contain_text("nested")
+        assert [s.get("layer", "entity") for s in json.loads(
+            page.locator("#spans-json").input_value())] == ["entity"]
+        with page.expect_navigation():
+            page.locator("#label-form button[type=submit][data-key=Enter]").click()
+        expect(page.locator("#label-status")).to_contain_text("Saved")
+        assert not errors, errors
+    text = ws.item("a").text or ""
+    assert [(text[s.start:s.end], s.layer) for s in gold_spans(ws, ["a"], layer=None)["a"]
+            ] == [("Paris", "entity")]
