@@ -1468,7 +1468,8 @@ def test_a_reviewer_takes_back_an_entity_they_added(entities_ws: Any, tmp_path: 
                          page)
         assert undo is not None
         removes = _removes(page)
-        assert removes.keys() == {"Nouvelle (PER)", "lettre (PROD)"}
+        # the nested one is listed too, with its layer, taken back on its own
+        assert removes.keys() == {"Nouvelle (PER)", "Nouvelle (LOC, nested)", "lettre (PROD)"}
         assert removes["Nouvelle (PER)"] == undo.group(1)
         before = all_gold()
         assert before == [(0, 8, "LOC", "nested"), (0, 8, "PER", "entity"),
@@ -1503,7 +1504,7 @@ def test_a_reviewer_takes_back_an_entity_they_added(entities_ws: Any, tmp_path: 
         assert r.status_code == 303 and "done=removed" in r.headers["location"], r.text
         page = c.get(r.headers["location"]).text
         assert "Entity removed from fresh" in page
-        assert _removes(page).keys() == {"lettre (PROD)"}
+        assert _removes(page).keys() == {"Nouvelle (LOC, nested)", "lettre (PROD)"}
         assert all_gold() == [(0, 8, "LOC", "nested"), (9, 15, "PROD", "entity")]
         again = c.post("/queue/remove-span",
                        data={"csrf": csrf_of(c), "remove_span": str(wrong)},

@@ -88,14 +88,14 @@ def test_adding_an_entity_keeps_a_pre_filled_span_of_another_layer(make_ws: Any,
     org = (text.index("Université"), paris + 5)
     with chromium_page(ws, f"/label?item={item_id}") as (sync_api, page, errors):
         expect = sync_api.expect
-        expect(page.locator("#span-list")).to_contain_text("Paris (LOC)")
+        expect(page.locator("#span-list")).to_contain_text("Paris (LOC, nested)")
         page.evaluate("""([a, b]) => {
             document.getElementById('add_start_label').value = a;
             document.getElementById('add_end_label').value = b; }""", list(org))
         page.select_option("#label-form select", "ORG")
         page.get_by_role("button", name="Add as entity").click()
         expect(page.locator("#span-list")).to_contain_text("(ORG)")
-        expect(page.locator("#span-list")).to_contain_text("Paris (LOC)")
+        expect(page.locator("#span-list")).to_contain_text("Paris (LOC, nested)")
         page.keyboard.press("Escape")
         with page.expect_navigation():
             page.get_by_role("button", name="Save").click()

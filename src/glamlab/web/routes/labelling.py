@@ -104,7 +104,9 @@ def _entities_had(request: Request, item: Any) -> dict[str, Any] | None:
              # its attributes (HIPE's fine-grained type...): saved again as they were
              **({"attrs": s.attrs} if s.attrs else {})} for s in gold]
     return {"changed": 0, "json": json.dumps(rows, ensure_ascii=False),
-            "spans": [{"words": text[s.start:s.end], "label": s.label} for s in gold]}
+            # each named with its layer where it is not the main one ("LOC, nested")
+            "spans": [{"words": text[s.start:s.end], "label": s.label,
+                       "layer": None if s.layer == MAIN_LAYER else s.layer} for s in gold]}
 
 
 @router.get("/label/agreement", response_class=HTMLResponse)

@@ -180,7 +180,7 @@ def _text_state(ws: Any, rows: list[dict[str, Any]], user: str | None = None) ->
     # the whole text (the queue gives the first 600 characters): the card shows it with
     # its spans, wherever they are, and the words of an entity to add are chosen in it
     texts = {i.item_id: i.text for i in ws.items(ids=ids)}
-    gold = gold_spans(ws, ids)
+    gold = gold_spans(ws, ids, layer=None)  # every layer's: each named on the card
     with ws.store.read() as conn:
         waiting = partial_gold(ws, ids, conn)
         accepted = policy_accepted_spans(ws, conn, ids)
@@ -191,16 +191,17 @@ def _text_state(ws: Any, rows: list[dict[str, Any]], user: str | None = None) ->
     for item_id in changed:
         # its gold made on the earlier text: the spans still on the same words, where
         # they are now (what a decision keeps), not offsets into words it no longer has
-        gold[item_id] = [s.span for s in saved.get(item_id, []) if s.span.layer == MAIN_LAYER]
+        gold[item_id] = [s.span for s in saved.get(item_id, [])]
     for r in rows:
         r["gold_changed"] = r["item_id"] in changed
-        r["saved"] = [{"label": s.label, "text": s.text,
-                       "added": added.get((r["item_id"], s.start, s.end, s.label))}
+        r["saved"] = [{"label": s.label, "text": s.text, "layer": _layer_word(s.layer),
+                       "added": added.get((r["item_id"], s.start, s.end, s.label, s.layer))}
                       for s in gold.get(r["item_id"], [])]
         text = r["text"] = texts.get(r["item_id"]) or str(r.get("text") or "")
         r["segments"] = _segments(text, r.get("value"), gold.get(r["item_id"], []),
                                   accepted.get(r["item_id"], []))
-        r["accepted"] = [{"label": s.label, "text": text[s.start:s.end]}
+        r["accepted"] = [{"label": s.label, "text": text[s.start:s.end],
+                          "layer": _layer_word(s.layer)}
                          for s in accepted.get(r["item_id"], [])]
         r["text_waits"] = r["item_id"] in waiting
         r["in_test"] = splits.get(r["item_id"]) == "test"
@@ -209,32 +210,45 @@ def _text_state(ws: Any, rows: list[dict[str, Any]], user: str | None = None) ->
             b, e = int(v["start"]), int(v["end"])
         except (KeyError, TypeError, ValueError):
             b = e = -1
+        # the layer of the row's own span, where it is not the main one ("nested")
+        r["layer"] = _layer_word(str(v.get("layer") or MAIN_LAYER))
         r["replaces"] = [] if r["in_test"] else [
             {"label": s.span.label, "text": text[s.span.start:s.span.end],
-             "start": s.span.start, "end": s.span.end, "who": s.who}
+             "layer": _layer_word(s.span.layer), "start": s.span.start, "end": s.span.end, "who": s.who}
             for s in replaced_by(saved.get(r["item_id"], []), b, e, r.get("label"),
                                  v.get("layer"))]
 
 
+def _layer_word(layer: str) -> str | None:
+    """A span's layer as the pages name it beside its type ("LOC, nested"): None for the
+    main layer's spans, which read as they always did."""
+    from ...tasks.spans.model import MAIN_LAYER
+
+    return None if layer == MAIN_LAYER else layer
+
+
 def _added_by(ws: Any, conn: Any, ids: Sequence[str], user: str
-              ) -> dict[tuple[str, int, int, str], int]:
-    """(item, start, end, type) -> the decision by which ``user`` added that entity (of
-    the main layer, the card's) to the item in the queue, not taken back since."""
+              ) -> dict[tuple[str, int, int, str, str], int]:
+    """(item, start, end, type, layer) -> the decision by which ``user`` added that
+    entity to the item in the queue, not taken back since (keyed by its layer: the same
+    words of another layer are another entity)."""
     import sqlalchemy as sa
 
     from ...tasks.people import ADDED
+    from ...tasks.spans.model import MAIN_LAYER
 
     dec = ws.store.t.decisions
-    out: dict[tuple[str, int, int, str], int] = {}
+    out: dict[tuple[str, int, int, str, str], int] = {}
     for k in range(0, len(ids), 900):
         for r in conn.execute(sa.select(dec.c.id, dec.c.item_id, dec.c.label, dec.c.value)
                               .where(dec.c.item_id.in_(ids[k:k + 900]), dec.c.user == user,
                                      dec.c.action == ADDED, dec.c.queue_id.is_(None))
                               .order_by(dec.c.id)):
             v = r.value if isinstance(r.value, dict) else {}
-            if v.get("layer") or "start" not in v or "end" not in v:
+            if "start" not in v or "end" not in v:
                 continue
-            out[(str(r.item_id), int(v["start"]), int(v["end"]), str(r.label))] = int(r.id)
+            out[(str(r.item_id), int(v["start"]), int(v["end"]), str(r.label),
+                 str(v.get("layer") or MAIN_LAYER))] = int(r.id)
     return out
 
 
@@ -252,18 +266,18 @@ def _segments(text: str, value: Any, saved: Sequence[Any],
         return None
     if not 0 <= start < end <= len(text):
         return None
-    marks = [(start, end, "pred", "")]
+    marks: list[tuple[int, int, str, str, str | None]] = [(start, end, "pred", "", None)]
     for what, spans in (("saved", saved), ("accepted", accepted)):
         for s in sorted(spans, key=lambda s: (s.start, s.end)):
             if 0 <= s.start < s.end <= len(text) and not any(
-                    s.start < e and b < s.end for b, e, _, _ in marks):
-                marks.append((s.start, s.end, what, s.label))
+                    s.start < e and b < s.end for b, e, *_ in marks):
+                marks.append((s.start, s.end, what, s.label, _layer_word(s.layer)))
     out: list[dict[str, Any]] = []
     at = 0
-    for b, e, kind, label in sorted(marks):
+    for b, e, kind, label, layer in sorted(marks, key=lambda m: m[:4]):
         if at < b:
             out.append({"text": text[at:b], "kind": None})
-        out.append({"text": text[b:e], "kind": kind, "label": label})
+        out.append({"text": text[b:e], "kind": kind, "label": label, "layer": layer})
         at = e
     if at < len(text):
         out.append({"text": text[at:], "kind": None})
@@ -516,10 +530,18 @@ def item_page(request: Request, item_id: str, user: User = Depends(page_user)) -
 
         text = item.text or ""
         span_sets = [{**g, "spans": [{"label": s.label, "text": text[s.start:s.end],
+                                      "layer": _layer_word(s.layer),
                                       "start": s.start, "end": s.end} for s in g["spans"]]}
                      for g in gold_span_sets(ws, item_id)]
+    history = review.item_history(ws, item_id)
+    if ws.card.kind == "entities":  # a decision on a span of another layer says which
+        from ...tasks.spans.model import MAIN_LAYER
+
+        history["decisions"] = [{**d, "layer": _layer_word(str(
+            d["value"].get("layer") or MAIN_LAYER)) if isinstance(d.get("value"), dict)
+            else None} for d in history.get("decisions") or []]
     return render(request, "item.html", {
-        "item": item, "history": review.item_history(ws, item_id), "span_sets": span_sets,
+        "item": item, "history": history, "span_sets": span_sets,
         "iiif": iiif_service(item), "source": source_words(item.source_kind, item.source),
         "meta": [(k, _meta_value(v)) for k, v in (item.meta or {}).items()],
         "explanation": _explanation(ws, item_id)})

@@ -473,6 +473,10 @@
       return Array.isArray(v) ? v : [];
     } catch (err) { return null; }
   }
+  // a span's type, and its layer beside it where it is not the main one ("LOC, nested")
+  function named(s) {
+    return s.label + (s.layer && s.layer !== "entity" ? ", " + s.layer : "");
+  }
   function showSpans(box, area) {
     var text = box.dataset.text || "", spans = spansOf(area);
     var list = document.getElementById("span-list");
@@ -488,11 +492,11 @@
       var b = document.createElement("b");
       b.textContent = words;
       item.appendChild(b);
-      item.appendChild(document.createTextNode(" (" + s.label + ") "));
+      item.appendChild(document.createTextNode(" (" + named(s) + ") "));
       var rm = document.createElement("button");
       rm.type = "button";
       rm.textContent = "Remove";
-      rm.setAttribute("aria-label", "Remove " + words + " (" + s.label + ")");
+      rm.setAttribute("aria-label", "Remove " + words + " (" + named(s) + ")");
       rm.addEventListener("click", function () {
         var now = spansOf(area) || [];
         area.value = JSON.stringify(now.filter(function (x) {
@@ -516,7 +520,7 @@
       el.appendChild(document.createTextNode(shown(at, a)));
       var m = document.createElement("mark");
       m.className = "ent saved ent-" + s.label;
-      m.title = s.label;
+      m.title = named(s);
       m.textContent = shown(a, b);
       el.appendChild(m);
       at = b;
