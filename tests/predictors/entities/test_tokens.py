@@ -27,3 +27,33 @@ def test_one_span_type_for_gold_and_predictions() -> None:
 
     assert Span is GoldSpan
     assert Span(0, 2, "PER", 0.5).score == 0.5 and Span(0, 2, "PER").score is None
+
+
+def test_words_glued_by_a_lost_line_break_are_cut_where_case_shows_it() -> None:
+    # real glued words from NewsEye's OCR (../shared/data/ner/dev): an entity starts or
+    # ends inside each, so a tagger of whole tokens could never find it
+    text = "sprang nachWien, Genossen KrapkaWien. Au Studio 28Le Film de l'Œil deParis"
+    toks = [text[a:b] for a, b in tokenize(text)]
+    assert toks == ["sprang", "nach", "Wien", ",", "Genossen", "Krapka", "Wien", ".", "Au",
+                    "Studio", "28", "Le", "Film", "de", "l", "'", "Œil", "de", "Paris"]
+    text = "Cours du HavreLE HAVRE, 14 janvier. ParisM. Dupont, 386Autriche"
+    toks = [text[a:b] for a, b in tokenize(text)]
+    assert toks == ["Cours", "du", "Havre", "LE", "HAVRE", ",", "14", "janvier", ".",
+                    "Paris", "M", ".", "Dupont", ",", "386", "Autriche"]
+
+
+def test_a_capital_inside_a_word_is_not_always_two_words() -> None:
+    # one capital inside a word is an OCR error (HIPE's NZZ: "deS", "ConseU"); Mc/Mac
+    # names, all-capital words, numbers with a unit and ordinary words stay whole
+    for word in ["deS", "ConseU", "McDonald", "MacArthur", "GENÈVE", "1911A", "2nd",
+                 "Genève", "l"]:
+        assert [word[a:b] for a, b in tokenize(word)] == [word], word
+
+
+def test_a_span_inside_a_glued_word_round_trips_through_bio() -> None:
+    text = "Verbrechen nachWien gebracht"
+    toks = tokenize(text)
+    spans = [Span(15, 19, "LOC", 1.0)]  # "Wien"
+    tags = spans_to_bio(toks, spans)
+    assert tags == ["O", "O", "B-LOC", "O"]
+    assert bio_to_spans(toks, tags) == spans

@@ -5,6 +5,15 @@ regular expression here does the same on raw text, so a span made of whole token
 span the HIPE scorer can see. ``¬`` (end-of-line hyphenation in OCR) is a token of its
 own, as in the HIPE files.
 
+OCR text often loses its line breaks: the last word of one line and the first of the
+next come out glued (``nachWien``, ``deParis``, ``386Autriche``, ``HavreLE``), and an
+entity that starts or ends inside such a glued word cannot be found by a predictor that
+tags whole tokens. A word is therefore also cut where a lower-case letter (or a digit)
+is followed by a capital that starts a word of at least two letters, or a capital before
+a full stop (``ParisM.``). A single capital inside a word is an OCR error, not two words
+(``deS``, ``ConseU``: not cut), and ``Mc``/``Mac`` names stay whole (``McDonald``).
+Words glued the other way (``Deutschlandvon``) are not cut: case does not show where.
+
 :class:`Span` is :class:`glamlab.tasks.spans.model.Span` (one span type for gold and
 predictions), re-exported here; predicted spans always carry a ``score``.
 """
@@ -19,9 +28,51 @@ from ...tasks.spans.model import Span
 TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 
 
+_NAME_PREFIXES = ("mc", "mac")
+
+
 def tokenize(text: str) -> list[tuple[int, int]]:
-    """Character offsets ``(start, end)`` of the tokens of ``text``."""
-    return [m.span() for m in TOKEN_RE.finditer(text)]
+    """Character offsets ``(start, end)`` of the tokens of ``text``; words glued by a
+    lost line break are cut where case shows it (see the module's note)."""
+    out: list[tuple[int, int]] = []
+    for m in TOKEN_RE.finditer(text):
+        a, b = m.span()
+        word = m.group()
+        if b - a < 3 or word[1:].islower() or word.isupper() or not word[1:].isalnum():
+            out.append((a, b))
+            continue
+        cuts = _glued_at(word, text[b:b + 1])
+        if not cuts:
+            out.append((a, b))
+            continue
+        edges = [0, *cuts, len(word)]
+        out.extend((a + edges[k], a + edges[k + 1]) for k in range(len(edges) - 1))
+    return out
+
+
+def _glued_at(word: str, after: str) -> list[int]:
+    """Where ``word`` (one ``\\w+`` run) is two or more words glued together: before a
+    capital that follows a lower-case letter or a digit and starts a word of two letters
+    or more (or is one capital ending the word before a full stop)."""
+    cuts: list[int] = []
+    last = 0
+    for i in range(1, len(word)):
+        before, here = word[i - 1], word[i]
+        if not here.isupper():
+            continue
+        if not (before.islower() or (before.isdigit() and word[i + 1:i + 2].isalpha())):
+            continue
+        if word[last:i].lower() in _NAME_PREFIXES:
+            continue
+        j = i + 1
+        while j < len(word) and word[j].isalpha() and not (word[j].isupper()
+                                                           and word[j - 1].islower()):
+            j += 1
+        if j - i == 1 and not (j == len(word) and after == "."):
+            continue  # one capital inside a word: an OCR error ("deS"), not two words
+        cuts.append(i)
+        last = i
+    return cuts
 
 
 def spans_to_bio(tokens: Sequence[tuple[int, int]], spans: Sequence[Span]) -> list[str]:
