@@ -149,6 +149,10 @@ def test_a_count_task_is_judged_by_its_counts(tmp_path, capsys, table):
     wins = json.loads(out.out)["windows"]
     est = wins[0]["estimate"]
     assert est["metric"] == "mae" and est["realised"] is not None and est["estimate"] > 0
+    text = _run(capsys, *w, "monitor", "--window", "month", code=3).out
+    # the note after the figures names the measure as the figures print it, then in words
+    assert "estimated mae " in text and "estimated mae [from, to]: " in text
+    assert "average miss (MAE): " in text
     out = _run(capsys, *w, "status", "--json")
     mon_stage = next(x for x in json.loads(out.out)["stages"] if x["stage"] == "monitoring")
     assert mon_stage["alerts"] >= 1 and mon_stage["done"]  # the flagged window is stored

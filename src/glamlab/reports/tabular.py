@@ -201,7 +201,9 @@ def monitor_text_note(report: TabularMonitorReport) -> str:
         return ""
     metric = ws[0].estimate.metric
     m = measure_words(metric, report.positive)
-    lines = [f"estimated {m} [from, to]: " + ESTIMATE_WORDS.format(m=m).removeprefix(
+    # the label as the figures above print it ("estimated mae", "estimated F1 for ...")
+    shown = ws[0].estimate.said or metric
+    lines = [f"estimated {shown} [from, to]: " + ESTIMATE_WORDS.format(m=m).removeprefix(
                  "Estimated: ").replace("; trusted: whether that estimate can be relied on",
                                         "; 'not to be trusted' says why it cannot be relied "
                                         "on"),
