@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import entities as B  # noqa: E402
 from _figures import dev_flag  # noqa: E402
 
-from glamlab.predictors.entities import crf, tokens  # noqa: E402
+from glamlab.predictors.entities import baselines, crf, spacy_ner, tokens  # noqa: E402
 from glamlab.predictors.entities.corpus import Sentence, read_many  # noqa: E402
 
 _WORD = re.compile(r"\w+|[^\w\s]")
@@ -52,8 +52,10 @@ def before(text: str) -> list[tuple[int, int]]:
 
 
 def use(tokenize: Callable[[str], list[tuple[int, int]]]) -> None:
+    """Every span predictor tokenises with ``tokenize`` (each imported it by name)."""
     tokens.tokenize = tokenize
-    crf.tokenize = tokenize  # type: ignore[attr-defined]
+    for module in (crf, baselines, spacy_ner):
+        module.tokenize = tokenize  # type: ignore[attr-defined]
 
 
 def reachable(sentences: Sequence[Sentence]) -> tuple[dict[str, Any], dict[str, Any]]:

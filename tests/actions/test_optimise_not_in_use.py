@@ -87,6 +87,13 @@ def test_a_result_saved_after_the_model_in_use_changed_is_refused(two_models: An
     assert exc.value.hint is not None and "Admin page" in exc.value.hint
     assert "glamlab" not in exc.value.hint
     assert "labels" not in _saved(ws)
+    # with [policy] model naming the model in use, the Admin page's choice would change
+    # nothing: the fix names the card's line
+    ws.card.raw["policy"] = {"model": "other@1"}
+    ws.save_card()
+    with pytest.raises(PolicyError, match="tuned on blanks@1") as exc:
+        write_thresholds(ws, res, web=True)
+    assert exc.value.hint is not None and 'model = "blanks@1"' in exc.value.hint
 
 
 def test_cli_optimise_write_with_another_model_says_so_and_saves_nothing(

@@ -453,6 +453,10 @@ def _not_in_use(ws: Workspace, spec: str, *, web: bool = False) -> tuple[str, st
            f"act and export use {in_use} (no model is in use yet: the latest run's model)")
     why = (f"these thresholds were tuned on {spec}, but {who}, and the policy is applied to "
            f"that model, not to {spec}")
+    if web and policy_model:  # the Admin page's choice does not override [policy] model
+        return why, (f'name {spec} in [policy] of the project\'s glamlab.toml (model = '
+                     f'"{spec}"), or take that line out and choose {spec} on the Admin page, '
+                     "then work out the thresholds again")
     if web:
         return why, (f"choose {spec} on the Admin page (make it the model in use), then "
                      "work out the thresholds again")
