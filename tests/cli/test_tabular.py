@@ -693,3 +693,27 @@ def test_a_frozen_test_row_a_retraining_learns_from_is_recorded(tmp_path, capsys
     res = json.loads(_run(capsys, *w, "train", "tabular-gbm", "--json").out)
     trained = set(model_item_ids(wsp, get_model(wsp, res["model"]).id, "train"))
     assert "r190" not in trained and not trained & tests
+
+
+def test_the_web_report_of_a_tabular_evaluation_says_outcomes(tmp_path, capsys, table):
+    """The Evaluate page's report (the stored evaluation's sections) names a table's
+    classes as the CLI's report does: f1_macro is averaged over the outcomes."""
+    from glamlab.reports.overview import evaluation_sections
+    from glamlab.workspace import Workspace
+
+    ws_dir = str(tmp_path / "ws")
+    _run(capsys, "init", ws_dir, "--task", "no-shows", "--modality", "tabular", "--labels",
+         "0,1")
+    w = ["-w", ws_dir]
+    _run(capsys, *w, "ingest", str(table / "history.csv"), "--time-column", "arrival_date",
+         "--label-column", "is_canceled", "--id-column", "id", "--group-column", "hotel",
+         *[f"--never-feature={c}" for c in NEVER], "--never-feature", "reservation_status")
+    _run(capsys, *w, "labels", "split", "--by-time", "--cutoff", "2016-09-01")
+    _run(capsys, *w, "train", "tabular-gbm")
+    _run(capsys, *w, "evaluate", "--json")
+    ws = Workspace.open(w[1])
+    try:
+        said = " ".join(str(s) for s in evaluation_sections(ws))
+    finally:
+        ws.close()
+    assert "averaged over the outcomes" in said and "averaged over the labels" not in said

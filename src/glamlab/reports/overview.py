@@ -120,7 +120,11 @@ def evaluation_sections(ws: Workspace) -> list[Any]:
     from .stored import latest_evaluation
 
     result = latest_evaluation(ws, with_baselines=True)
-    return report_sections(result) if result is not None else []
+    if result is None:
+        return []
+    # a table's classes are its outcomes, as the CLI's report names them
+    return report_sections(result, noun="outcome" if ws.card.modality == "tabular"
+                           else "label")
 
 
 # A page never computes a slow stage result while a person waits: ``schedule(name, fn)``
