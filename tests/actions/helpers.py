@@ -63,3 +63,16 @@ def add_predictions(ws: Any, model_id: int, preds: dict[str, dict[str, float]],
                          "created_at": now()})
         conn.execute(t.predictions.insert(), rows)
     return run_id
+
+
+def run_cli(capsys: Any, ws: Any, *args: str) -> tuple[int, str, str]:
+    """``glamlab --workspace WS ARGS...`` in-process: (exit code, stdout, stderr)."""
+    import pytest
+
+    from glamlab.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--workspace", str(ws.root), *args])
+        raise SystemExit(0)
+    out = capsys.readouterr()
+    return int(exc.value.code or 0), out.out, out.err

@@ -15,11 +15,10 @@ import pytest
 import sqlalchemy as sa
 
 from glamlab.actions import act, export, plan
-from glamlab.cli import main
 from glamlab.errors import PolicyError
 from glamlab.registry.models import set_alias
 
-from .helpers import add_gold, add_items, add_model, add_predictions
+from .helpers import add_gold, add_items, add_model, add_predictions, run_cli
 
 POLICY = {"field": "page_type", "labels": {"blank": {"accept": 0.85, "review": 0.5},
                                            "content": {"accept": 0.9, "review": 0.5}}}
@@ -121,12 +120,7 @@ def test_with_no_champion_the_latest_run_is_used_and_said(make_ws: Any,
     assert res["model"] == "two@1" and len(res["notes"]) == 1 and "two@1" in res["notes"][0]
 
 
-def _cli(capsys: Any, ws: Any, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(["--workspace", str(ws.root), *args])
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
+_cli = run_cli
 
 
 def test_cli_act_and_export_default_to_the_champion(champion_then_prior: Any, tmp_path: Path,

@@ -8,24 +8,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from glamlab.actions import optimise, render_optimise
-from glamlab.cli import main
 from glamlab.registry.models import set_alias
 
+from .helpers import run_cli
 from .test_act import TEST_BLANK, TEST_CONTENT, _add_calibration
 from .test_act import pages as pages  # noqa: F401  (the fixture)
 
 NOTE = "No model is in use yet"
 
 
-def _cli(capsys: Any, ws: Any, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(["--workspace", str(ws.root), *args])
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
+_cli = run_cli
 
 
 def test_optimise_says_when_it_used_the_latest_run_s_model(pages: Any,  # noqa: F811

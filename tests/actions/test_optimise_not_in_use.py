@@ -14,12 +14,11 @@ import pytest
 from glamlab.actions import optimise, render_optimise
 from glamlab.actions.optimise import write_thresholds
 from glamlab.actions.policy import load_policy
-from glamlab.cli import main
 from glamlab.errors import PolicyError
 from glamlab.registry import use_model
 from glamlab.registry.models import set_alias
 
-from .helpers import add_model, add_predictions
+from .helpers import add_model, add_predictions, run_cli
 from .test_act import TEST_BLANK, TEST_CONTENT, _add_calibration, _scores
 from .test_act import pages as pages  # noqa: F401  (the fixture)
 
@@ -40,12 +39,7 @@ def two_models(pages: Any) -> Any:  # noqa: F811
     return pages
 
 
-def _cli(capsys: Any, ws: Any, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(["--workspace", str(ws.root), *args])
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
+_cli = run_cli
 
 
 def _saved(ws: Any) -> dict[str, Any]:

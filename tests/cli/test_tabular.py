@@ -38,16 +38,16 @@ def table(tmp_path_factory):
     return d
 
 
-def split_project(capsys, tmp_path, table) -> list[str]:
+def split_project(capsys, tmp_path, table, cutoff: str = "2017-01-01") -> list[str]:
     """A tabular project of the bundled bookings before 2017 (``table``), ingested and
-    split by time at 2017-01-01; returns its ``-w WS`` arguments."""
+    split by time at ``cutoff``; returns its ``-w WS`` arguments."""
     ws = str(tmp_path / "ws")
     _run(capsys, "init", ws, "--task", "no-shows", "--modality", "tabular", "--labels", "0,1")
     w = ["-w", ws]
     _run(capsys, *w, "ingest", str(table / "history.csv"), "--time-column", "arrival_date",
          "--label-column", "is_canceled", "--id-column", "id", "--group-column", "hotel",
          *[f"--never-feature={c}" for c in NEVER], "--never-feature", "reservation_status")
-    _run(capsys, *w, "labels", "split", "--by-time", "--cutoff", "2017-01-01")
+    _run(capsys, *w, "labels", "split", "--by-time", "--cutoff", cutoff)
     return w
 
 
@@ -701,14 +701,7 @@ def test_the_web_report_of_a_tabular_evaluation_says_outcomes(tmp_path, capsys, 
     from glamlab.reports.overview import evaluation_sections
     from glamlab.workspace import Workspace
 
-    ws_dir = str(tmp_path / "ws")
-    _run(capsys, "init", ws_dir, "--task", "no-shows", "--modality", "tabular", "--labels",
-         "0,1")
-    w = ["-w", ws_dir]
-    _run(capsys, *w, "ingest", str(table / "history.csv"), "--time-column", "arrival_date",
-         "--label-column", "is_canceled", "--id-column", "id", "--group-column", "hotel",
-         *[f"--never-feature={c}" for c in NEVER], "--never-feature", "reservation_status")
-    _run(capsys, *w, "labels", "split", "--by-time", "--cutoff", "2016-09-01")
+    w = split_project(capsys, tmp_path, table, cutoff="2016-09-01")  # rows on both sides
     _run(capsys, *w, "train", "tabular-gbm")
     _run(capsys, *w, "evaluate", "--json")
     ws = Workspace.open(w[1])
