@@ -87,8 +87,8 @@ def test_the_act_page_counts_texts_and_entities_apart(ner_app: Any) -> None:
     assert report["unit"] == "spans" and report["review_settled_by_gold"] > 0
     words = _text(c.get("/stages/act").text)
     n = report["items_with_predictions"]
-    m = re.search(rf"of {n} texts with predictions, the model suggests (\d+) spans in all "
-                  r"\(one text may hold several\): (\d+) accepted automatically, (\d+) to a "
+    m = re.search(rf"the model suggests (\d+) spans, found in {n} texts \(one text may hold "
+                  r"several; the others hold none\): (\d+) accepted automatically, (\d+) to a "
                   r"person \((\d+) more settled by a gold label", words)
     assert m, words
     total, accepted, to_person, settled = map(int, m.groups())
@@ -99,6 +99,31 @@ def test_the_act_page_counts_texts_and_entities_apart(ner_app: Any) -> None:
     assert "2. Bring texts in 3. Label texts" in words and "6. Run over the texts" in words
     assert "Spans sent to a person wait in the review queue" in words
     assert "Items sent to a person" not in words
+
+
+def test_texts_the_model_found_no_entity_in_are_not_called_unpredicted(ner_app: Any) -> None:
+    """Run, overview and act agree: every text was predicted; the act page and glamlab
+    act count the texts the model found spans in, and say so (before: "of 3 texts with
+    predictions" and "3 of 6 items have predictions" right after a run that predicted
+    all 6, as the overview says)."""
+    import sqlalchemy as sa
+
+    from glamlab.actions.act import plan, render
+    from glamlab.reports.overview import compute_act
+
+    ws, _app, c = ner_app
+    t = ws.store.t.predictions
+    with ws.store.read() as conn:
+        predicted = conn.execute(sa.select(sa.func.count(sa.distinct(t.c.item_id)))).scalar()
+    report = compute_act(ws)["result"]["act"]
+    n = report["items_with_predictions"]
+    assert predicted == ws.count_items() > n > 0  # some predicted texts hold no span
+    for page in (_text(c.get("/stages/act").text), _text(c.get("/reports").text)):
+        assert f"found in {n} texts (one text may hold several; the others hold none)" in page
+        assert "with predictions" not in page
+    cli = render(plan(ws, dry_run=True).to_dict())
+    assert f"found spans in {n} of {report['items_total']} items." in cli
+    assert "have predictions" not in cli
 
 
 def test_the_policy_page_says_why_a_label_is_never_accepted(ner_app: Any) -> None:
@@ -117,8 +142,8 @@ def test_the_policy_page_says_why_a_label_is_never_accepted(ner_app: Any) -> Non
     assert "worked out on labelled texts set aside" in words
     col = result["collection"]
     shown = col["counts"]["accept"] + col["counts"]["review"] + col["counts"]["reject"]
-    assert (f"On the whole collection ({col['items_with_predictions']} texts with "
-            f"predictions, {shown} spans suggested in them): ") in words, words
+    assert (f"On the whole collection ({shown} spans suggested, found in "
+            f"{col['items_with_predictions']} texts; the others hold none): ") in words, words
 
 
 def test_a_review_card_says_how_sure_the_model_is_once_in_words(ner_app: Any) -> None:

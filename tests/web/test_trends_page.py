@@ -383,3 +383,26 @@ def test_the_heading_says_the_grouping_in_words_and_only_useful_fields_are_offer
     heading = re.search(r'<h2 id="trend-h">(.*?)</h2>', r.text)
     assert heading and heading.group(1) == f"Trend by decade of {field}"
     assert f"by {by}<" not in r.text
+
+
+def test_an_entity_trend_does_not_call_its_mention_count_classify_and_count(
+        make_ws: Any, tmp_path: Any) -> None:
+    """An entity trend counts mentions per 1,000 words: its raw line is the mentions the
+    model found, not "classify and count" (the share of items a classifier tags), in
+    the page's legend and checkbox and in the chart file glamlab trends --html writes."""
+    from glamlab.auth import add_user
+    from glamlab.cli import main
+    from tests.trends.helpers import entities_workspace
+
+    ws = entities_workspace(make_ws)
+    add_user(ws, "val", PASSWORD, "viewer")
+    c = _client(ws, "val")
+    r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date:decade", "label": "LOC"})
+    assert r.status_code == 200, r.text
+    html = tmp_path / "t.html"
+    assert main(["-w", str(ws.root), "trends", "--by", "date:decade", "--label", "LOC",
+                 "--html", str(html)]) in (0, None)
+    for page in (r.text, html.read_text(encoding="utf-8")):
+        assert "classify and count" not in page
+        assert 'data-toggle="raw" checked> raw (mentions found)' in page
+        assert page.count(">raw (mentions found)<") >= 1  # the chart's legend

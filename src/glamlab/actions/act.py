@@ -1177,8 +1177,13 @@ def render(report: dict[str, Any]) -> str:
     lines: list[str] = []
     verb = "would" if report["dry_run"] else "did"
     c = report["counts"]
-    lines.append(f"Model {report['model']}: {report['items_with_predictions']} of "
-                 f"{report['items_total']} items have predictions.")
+    unit = report.get("unit") or "items"
+    if unit == "items":
+        lines.append(f"Model {report['model']}: {report['items_with_predictions']} of "
+                     f"{report['items_total']} items have predictions.")
+    else:  # the items the model found something in (a text it found no entity in: none)
+        lines.append(f"Model {report['model']} found {unit} in "
+                     f"{report['items_with_predictions']} of {report['items_total']} items.")
     lines.extend(report.get("notes", []))
     # first, before the counts: a model no better than the baselines should not be acted on
     lines.extend(f"WARNING: {warning}" for warning in report.get("warnings", []))

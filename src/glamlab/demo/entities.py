@@ -105,6 +105,7 @@ def stage_evaluate(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     from ..evaluation import candidates_for, evaluate
     from ..registry.models import list_models
     from ..reports.evaluation import leaderboard_text, write_report
+    from ..reports.overview import plain_verdict
 
     names = ["crf-ner"]
     if any(m.name == CONTEXT_MODEL for m in list_models(ws)):  # trained unless skipped
@@ -115,14 +116,25 @@ def stage_evaluate(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
         "when its boundaries and type are exactly right; fuzzy: when its type is right and it "
         "overlaps the right words (how the HIPE evaluation campaigns score it).")
     for line in leaderboard_text(result).splitlines():
-        say("  " + line)
-    best = max(result.candidates, key=lambda c: c.metrics["strict_micro_f1"]["value"])
+        if not line.startswith("verdict:"):  # said once, in plain words, below
+            say("  " + line)
+    models = [c for c in result.candidates if c.kind == "model"]
+    top = max(models, key=lambda c: c.metrics["strict_micro_f1"]["value"])
+    # the model the evaluation chose (the one now in use), which the verdict names: not
+    # always the one with the highest test score (models are chosen on calibration data)
+    best = next((c for c in models if c.name == result.chosen), top)
     fz = best.metrics["fuzzy_micro_f1"]
-    say(f"{best.name} finds the right stretch of text with the right type for "
-        f"{fz['value']:.0%} (fuzzy F1, 95% interval {fz['low']:.0%}-{fz['high']:.0%}) of "
-        "the entities. A few hundred annotated sentences are little: more labels (corrections "
-        "from the review queue count) make it better.")
-    say(f"In plain words: {result.verdict}")
+    say(f"{best.name}, the model in use, finds the right stretch of text with the right "
+        f"type for {fz['value']:.0%} (fuzzy F1, 95% interval {fz['low']:.0%}-"
+        f"{fz['high']:.0%}) of the entities. A few hundred annotated sentences are little: "
+        "more labels (corrections from the review queue count) make it better.")
+    if top is not best:
+        say(f"{top.name} scores higher on this test split, but the model in use is chosen "
+            "on calibration data (the training documents, predicted by models that did not "
+            "see them), where it did better: choosing by the test score would make that "
+            f"score look better than it is. To use {top.name} anyway: glamlab models use "
+            f"{top.name}.")
+    say(f"In plain words: {plain_verdict(ws) or result.verdict}")
     say(f"The full report (per-type scores, intervals) is {html}.")
     return {"leaderboard": list(result.leaderboard), "verdict": result.verdict,
             "report": str(html), "warnings": result.warnings}

@@ -133,6 +133,11 @@ def evaluation_sections(ws: Workspace) -> list[Any]:
 Schedule = Callable[[str, Callable[[], Any]], None]
 
 
+#: audit actions that change no prediction, gold label or decision (``LIKE`` patterns):
+#: signing in (and failed or limited attempts), people's accounts and API tokens
+_NOT_GOLD_AUDIT = ("login%", "user.%", "token.%")
+
+
 def _act_key(ws: Workspace) -> str:
     import sqlalchemy as sa
 
@@ -152,7 +157,12 @@ def _act_key(ws: Workspace) -> str:
         # so does gold given without a decision row: a label, an entities text marked
         # "whole text checked" (its open spans settled) or that mark undone; each is
         # audited (before, the Export page's counts stayed those from before the mark)
-        audited = conn.execute(sa.select(sa.func.max(t.audit_log.c.id))).scalar()
+        # (not a sign-in or an account change: they change no prediction, and counting
+        # them made every login mark both results out of date and work them out again)
+        a = t.audit_log
+        audited = conn.execute(
+            sa.select(a.c.id).where(*(a.c.action.not_like(p) for p in _NOT_GOLD_AUDIT))
+            .order_by(a.c.id.desc()).limit(1)).scalar()
     card = ws.card
     return key_of({"preds": list(preds), "models": models, "aliases": aliases, "evals": evals,
                    "items": list(items), "decisions": decided, "audited": audited,

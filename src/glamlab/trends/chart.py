@@ -23,6 +23,9 @@ document.querySelectorAll('input[data-toggle]').forEach(function (box) {
 });
 """
 
+#: an entity trend's raw line, in words: it counts mentions, it classifies no item
+RAW_MENTIONS = "mentions found"  # short: a chart legend keeps 24 characters
+
 TOGGLES = """<p class="note">Show:
 <label><input type="checkbox" data-toggle="corrected" checked> corrected share (95% band)</label>
 <label><input type="checkbox" data-toggle="raw" checked> raw share (classify and count)</label>
@@ -33,8 +36,9 @@ def toggles(result: TrendResult) -> str:
     """The checkboxes that show or hide the series (a constant, no user text in it): rates
     instead of shares for an entity trend, no words checkbox without words."""
     html = TOGGLES
-    if result.settings.get("measure"):
-        html = html.replace("corrected share", "corrected").replace("raw share", "raw")
+    if result.settings.get("measure"):  # mentions counted, not items classified
+        html = html.replace("corrected share", "corrected").replace(
+            "raw share (classify and count)", f"raw ({RAW_MENTIONS})")
     if not result.terms:
         html = html.rsplit("<label>", 1)[0] + "</p>"
     return html
@@ -134,7 +138,8 @@ def label_chart(result: TrendResult, label: str,
     series: list[dict[str, Any]] = [
         {"name": f"corrected ({result.method})", "key": "corrected", "values": col("estimate"),
          "low": col("low"), "high": col("high"), "flags": flags, "color": plots.PALETTE[0]},
-        {"name": "raw (classify and count)", "key": "raw", "values": col("raw"),
+        {"name": f"raw ({RAW_MENTIONS})" if result.settings.get("measure")
+         else "raw (classify and count)", "key": "raw", "values": col("raw"),
          "dashed": True, "flags": flags, "color": plots.PALETTE[1]},
     ]
     top = max([v for s in series for k in ("values", "high")
