@@ -77,9 +77,9 @@ def test_a_case_blind_gazetteer_saved_before_keeps_its_splitter_and_says_retrain
     # as before (and not 'Wien' inside 'nachWien', as before)
     assert _found(old) == [("Jean LeBlanc", "PER"), ("Saint-Denis", "LOC")]
     assert [r.getMessage() for r in caplog.records] == [
-        f"model {tmp_path / 'old'} (gazetteer) was trained with an older word splitter (one "
-        "that did not cut words glued by OCR, such as 'nachWien'); retrain it (glamlab "
-        "retrain, or glamlab train) for the best results"]
+        f"the gazetteer model saved in {tmp_path / 'old'} was trained with an older word "
+        "splitter (one that did not cut words glued by OCR, such as 'nachWien'); retrain it "
+        "(glamlab retrain, or glamlab train) for the best results"]
     # retrained, it finds the glued name too
     old.fit([], [], classes=TYPES)
     assert _found(old) == _found(g)
@@ -107,7 +107,7 @@ def test_a_crf_saved_before_says_retrain_once(tmp_path: Path,
         Predictor.load(tmp_path / "old")
     assert len(caplog.records) == 1
     message = caplog.records[0].getMessage()
-    assert str(tmp_path / "old") in message and "(crf-ner)" in message
+    assert f"the crf-ner model saved in {tmp_path / 'old'} was" in message
     assert "older word splitter" in message and "glamlab retrain" in message
     # it still predicts (with today's splitter)
     assert isinstance(old, CRFTagger)

@@ -234,9 +234,9 @@ class SpanPredictor(Predictor):
 
 def older_splitter_note(predictor: str, model: str) -> str:
     """The plain sentence for a model trained with an older word splitter."""
-    return (f"model {model} ({predictor}) was trained with an older word splitter (one that "
-            "did not cut words glued by OCR, such as 'nachWien'); retrain it (glamlab retrain, "
-            "or glamlab train) for the best results")
+    return (f"the {predictor} model saved in {model} was trained with an older word splitter "
+            "(one that did not cut words glued by OCR, such as 'nachWien'); retrain it "
+            "(glamlab retrain, or glamlab train) for the best results")
 
 
 def older_splitter(card: dict[str, Any]) -> bool:
