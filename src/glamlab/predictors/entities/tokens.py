@@ -16,8 +16,8 @@ Words glued the other way (``Deutschlandvon``) are not cut: case does not show w
 
 :data:`TOKENISER_VERSION` numbers these rules: a span model whose learned state is made
 of tokens (the gazetteer's table, the CRF) records the version it was trained with
-(``tokeniser_``; a model saved before versions were recorded was trained with version 1,
-:func:`tokenize_v1`, which did not cut glued words).
+(``tokeniser_``; a model saved before versions were recorded was trained with version 1:
+:data:`TOKEN_RE`'s words and punctuation, glued words left whole).
 
 :class:`Span` is :class:`glamlab.tasks.spans.model.Span` (one span type for gold and
 predictions), re-exported here; predicted spans always carry a ``score``.
@@ -26,7 +26,7 @@ predictions), re-exported here; predicted spans always carry a ``score``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from ...tasks.spans.model import Span
 
@@ -56,16 +56,6 @@ def tokenize(text: str) -> list[tuple[int, int]]:
         edges = [0, *cuts, len(word)]
         out.extend((a + edges[k], a + edges[k + 1]) for k in range(len(edges) - 1))
     return out
-
-
-def tokenize_v1(text: str) -> list[tuple[int, int]]:
-    """The tokens of version 1: words and punctuation, glued words left whole. Span models trained with it that cannot be brought up to date keep it."""
-    return [m.span() for m in TOKEN_RE.finditer(text)]
-
-
-def tokenizer(version: int) -> Callable[[str], list[tuple[int, int]]]:
-    """The :func:`tokenize` of ``version`` (1 or :data:`TOKENISER_VERSION`)."""
-    return tokenize_v1 if version < 2 else tokenize
 
 
 def _glued_at(word: str, after: str) -> list[int]:
