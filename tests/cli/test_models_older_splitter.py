@@ -77,3 +77,36 @@ def test_models_and_evaluate_say_to_retrain_a_model_of_the_older_splitter(
     said = [r.getMessage() for r in caplog.records if "older word splitter" in r.getMessage()]
     assert len(said) == 1 and "retrain" in said[0]
     assert f"the crf-ner model saved in {ws_dir / 'models' / 'crf-ner' / '1'} " in said[0]
+
+
+def test_training_again_does_not_reuse_a_model_of_the_older_splitter(
+        tmp_path: Path, db_url: str | None) -> None:
+    """train(reuse=True) (the web app's Train, evaluate's baselines) returns an identical
+    earlier version instead of saving a copy. A CRF whose training texts hold no glued
+    word learns the same weights with either splitter: the version saved before must not
+    be returned, or the listing would go on saying to retrain it."""
+    from glamlab import Workspace
+    from glamlab.registry.training import train
+
+    ws_dir = tmp_path / "ner"
+    base = ["-w", str(ws_dir)] + (["--db", db_url] if db_url else [])
+    _cli([*base, "init", "--task", "entities", "--modality", "text", "--labels",
+          "PER,LOC,ORG,PROD,TIME", "--json"])
+    _cli([*base, "labels", "import", str(DATA / "newseye-fr-gold.tsv"), "--json"])
+    _cli([*base, "labels", "split", "--group-by", "document_id", "--json"])
+    ws = Workspace.open(ws_dir, db=db_url)
+    try:
+        first = train(ws, "crf-ner", reuse=True, params={"max_iterations": 5})
+        assert train(ws, "crf-ner", reuse=True, params={"max_iterations": 5}).reused
+    finally:
+        ws.close()
+    _as_saved_before(ws_dir, db_url, first.model.spec)
+    ws = Workspace.open(ws_dir, db=db_url)
+    try:
+        again = train(ws, "crf-ner", reuse=True, params={"max_iterations": 5})
+    finally:
+        ws.close()
+    assert not again.reused and again.model.spec == "crf-ner@2"
+    rows = {r["model"]: r["note"] for r in json.loads(_cli([*base, "models", "--json"]))}
+    assert rows == {"crf-ner@1": rows["crf-ner@1"], "crf-ner@2": None}
+    assert rows["crf-ner@1"] is not None

@@ -129,3 +129,6 @@ def test_cards_tell_models_trained_with_an_older_splitter() -> None:
     assert older_splitter(card_before)
     assert older_splitter({"predictor": "entities-by-language", "models": {"*": card_before}})
     assert not older_splitter({"predictor": "entity-rules"})
+    # a gazetteer's table is re-keyed on load: nothing to retrain, unless it is case-blind
+    assert not older_splitter({"predictor": "gazetteer", "params": {"case_sensitive": True}})
+    assert older_splitter({"predictor": "gazetteer", "params": {"case_sensitive": False}})

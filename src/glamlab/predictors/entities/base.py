@@ -212,6 +212,12 @@ class SpanPredictor(Predictor):
         default) if it cannot be: it is used as it is, and a warning says to retrain it."""
         return False
 
+    @classmethod
+    def upgrades_tokeniser(cls, params: dict[str, Any]) -> bool:
+        """Whether a model saved with these ``params`` and an older word splitter is
+        brought up to date on load (:meth:`_upgrade_tokeniser` returns True for it)."""
+        return False
+
     # -- helpers -------------------------------------------------------------------
     def _langs(self, langs: Langs, n: int) -> list[str | None]:
         if langs is None:
@@ -240,8 +246,9 @@ def older_splitter_note(predictor: str, model: str) -> str:
 
 
 def older_splitter(card: dict[str, Any]) -> bool:
-    """Whether a saved model's card (``predictor``, ``tokeniser``, and ``models`` for the
-    models inside it) shows a model trained with an older word splitter."""
+    """Whether a saved model's card (``predictor``, ``params``, ``tokeniser``, and
+    ``models`` for the models inside it) shows a model trained with an older word splitter
+    that loading does not bring up to date: one to retrain."""
     from ..catalogue import available, get
 
     name = card.get("predictor")
@@ -249,7 +256,8 @@ def older_splitter(card: dict[str, Any]) -> bool:
     if isinstance(name, str) and available().get(name, "").startswith(__package__ + "."):
         cls = get(name)
         if (isinstance(cls, type) and issubclass(cls, SpanPredictor) and cls.uses_tokeniser
-                and int(card.get("tokeniser") or 1) < TOKENISER_VERSION):
+                and int(card.get("tokeniser") or 1) < TOKENISER_VERSION
+                and not cls.upgrades_tokeniser(card.get("params") or {})):
             return True
     subs = card.get("models")
     return isinstance(subs, dict) and any(isinstance(c, dict) and older_splitter(c)

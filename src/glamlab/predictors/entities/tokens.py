@@ -32,7 +32,7 @@ from ...tasks.spans.model import Span
 
 TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 
-#: 1: words and punctuation (:func:`tokenize_v1`); 2: glued words are cut as well
+#: 1: words and punctuation (:data:`TOKEN_RE` alone); 2: glued words are cut as well
 TOKENISER_VERSION = 2
 
 
