@@ -289,8 +289,10 @@ def describe_models(ws: Workspace) -> list[dict[str, Any]]:
     rows = []
     for mv in list_models(ws):
         test = (mv.metrics or {}).get("test") or {}
-        note = ("trained with an older word splitter: retrain it (glamlab retrain, or glamlab "
-                "train) for the best results" if older_splitter(mv.card or {}) else None)
+        note = (f"trained with an older word splitter (words glued by OCR were not cut): its "
+                f"score may have changed (glamlab evaluate {mv.spec} measures it now); retrain "
+                "it to train it with today's (glamlab retrain, or glamlab train)"
+                if older_splitter(mv.card or {}) else None)
         rows.append({"model": mv.spec, "predictor": mv.predictor,
                      "aliases": list(mv.aliases), "train_items": mv.card.get("train_items"),
                      "metric": test.get("metric"), "score": test.get("value"),
