@@ -255,11 +255,14 @@ def older_splitter(card: dict[str, Any]) -> bool:
     """Whether a saved model's card (``predictor``, ``params``, ``tokeniser``, and
     ``models`` for the models inside it) shows a model trained with an older word splitter
     that loading does not bring up to date: one to retrain."""
-    from ..catalogue import available, get
+    from ... import plugins
+    from ..catalogue import BUILTIN, ENTRY_POINT_GROUP, get
 
     name = card.get("predictor")
-    # only span predictors' modules are imported (not an image model's, to list models)
-    if isinstance(name, str) and available().get(name, "").startswith(__package__ + "."):
+    # only span predictors' modules are imported (not an image model's, to list models);
+    # a built-in is found without reading every package's entry points
+    where = plugins.find(name, BUILTIN, ENTRY_POINT_GROUP) if isinstance(name, str) else None
+    if isinstance(name, str) and (where or "").startswith(__package__ + "."):
         cls = get(name)
         if (isinstance(cls, type) and issubclass(cls, SpanPredictor) and cls.uses_tokeniser
                 and int(card.get("tokeniser") or 1) < TOKENISER_VERSION
