@@ -830,3 +830,22 @@ def test_the_filter_figures_count_what_the_filter_list_leaves_out(pages, tmp_pat
     export(pages, "filter", out)
     assert len(out.read_text().split()) == f["sent_on"] == 17 - f["accepted_as_positive"]
     assert f["accepted_by_people_or_gold"] >= 1
+
+
+def test_act_saves_proposed_thresholds_when_policy_model_names_no_model(pages):
+    """[policy] model naming a model that does not exist: act --model with the model in
+    use still acts (as it does with thresholds in [policy]) and saves the thresholds it
+    proposed. Before, working out whether to save them looked the missing model up
+    again and stopped with "no model" after the thresholds had been proposed."""
+    _add_calibration(pages, TEST_BLANK, TEST_CONTENT)
+    pages.card.raw["policy"] = {"target_precision": 0.8, "model": "gone@1"}
+    pages.save_card()
+    in_use = plan(pages, model="blanks@1", dry_run=True)
+    assert in_use.policy_source == "default"
+    done = plan(pages, model="blanks@1", dry_run=False)
+    assert done.policy_source == "default" and done.counts["accept"] > 0
+    assert "Saved in [policy]" in render(done.to_dict())
+    saved = pages.reload_card().raw["policy"]
+    assert saved["proposed_by"] == "glamlab act" and saved["optimised_with"] == "blanks@1"
+    assert {k: v["accept"] for k, v in saved["labels"].items()} == {
+        p["label"]: p["accept"] for p in done.policy}

@@ -2,7 +2,8 @@
 not the model in use: ``[policy]`` is applied to the model in use, so thresholds tuned on X
 are shown but not saved, and the person is told which model was tuned, which is in use,
 and how to choose X first. Before, they were saved, and act then applied them to the model
-in use. Tuning the model in use saves as before."""
+in use. Tuning the model in use saves as before. On the command line, --write that saved
+nothing exits with status 2 (it exited 0: a script could not tell)."""
 
 from __future__ import annotations
 
@@ -90,34 +91,45 @@ def test_a_result_saved_after_the_model_in_use_changed_is_refused(two_models: An
     assert exc.value.hint is not None and 'model = "blanks@1"' in exc.value.hint
 
 
-def test_cli_optimise_write_with_another_model_says_so_and_saves_nothing(
+def test_cli_optimise_write_with_another_model_says_so_saves_nothing_and_exits_2(
         two_models: Any, capsys: Any) -> None:
     ws = two_models
     ws.close()
     code, out, err = _cli(capsys, ws, "act", "--optimise", "--target-precision", "0.8",
                           "--model", "other@1", "--write")
-    assert code == 0, err
+    # --write asked, nothing written: a script can tell (exit status 2, the reason and
+    # the fix on stderr); the thresholds are still shown
+    assert code == 2, err
     assert "Not saved in [policy]" in out and "tuned on other@1" in out
     assert "the model in use is blanks@1" in out and "glamlab models promote other@1" in out
+    note = out[out.index("Not saved in [policy]"):].splitlines()[0]
+    assert err == f"error: {note}\n"
     assert "labels" not in _saved(ws)
     code, out, err = _cli(capsys, ws, "act", "--optimise", "--target-precision", "0.8",
                           "--model", "other@1", "--write", "--json")
-    assert code == 0, err
+    assert code == 2, err
     res = json.loads(out)
     assert not res["written"] and "tuned on other@1" in res["not_saved"]
+    assert err == f"error: {res['not_saved']}\n"
     assert "labels" not in _saved(ws)
+    # without --write, shown and not saved is what was asked
+    code, out, err = _cli(capsys, ws, "act", "--optimise", "--target-precision", "0.8",
+                          "--model", "other@1", "--json")
+    assert code == 0, err
+    assert not json.loads(out)["written"] and "labels" not in _saved(ws)
     # with [policy] model naming the model in use, the fix is to name X there
     ws.card.raw["policy"] = {"model": "blanks@1"}
     ws.save_card()
     code, out, err = _cli(capsys, ws, "act", "--optimise", "--target-precision", "0.8",
                           "--model", "other@1", "--write")
-    assert code == 0, err
-    assert 'model = "other@1"' in out and "labels" not in _saved(ws)
+    assert code == 2, err
+    assert 'model = "other@1"' in out and 'model = "other@1"' in err
+    assert "labels" not in _saved(ws)
     # the model in use: saved, as before
     code, out, err = _cli(capsys, ws, "act", "--optimise", "--target-precision", "0.8",
                           "--write")
     assert code == 0, err
-    assert "Not saved" not in out
+    assert "Not saved" not in out and not err
     assert load_policy(ws.reload_card()).labels["blank"].accept == 0.85
 
 

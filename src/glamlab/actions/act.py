@@ -463,24 +463,19 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     mv, fallback = choose_model(ws, model, policy, web=web, cli=cli, acting=not dry_run)
     if fallback:
         notes = [*notes, fallback]
-    save = False
-    if proposed is not None and not dry_run:
-        # saved for the model act and export use without --model only: [policy] is one
-        default = default_model_spec(ws, load_policy(ws.card, web=web))
-        save = mv.spec == default
-        if save:
-            _check_card_writable(ws)  # before anything is written: all of it, or nothing
-            notes = notes + ["Saved in [policy] of glamlab.toml: the exports, the web app and "
-                             "the next act apply these thresholds to this model."]
-        else:
-            notes = notes + [f"Not saved in [policy]: {mv.spec} is not the model act and "
-                             f"export use without {'--model' if cli or web else 'model='} "
-                             f"({default or 'none yet'})."]
     from ..registry.overlap import check_disjoint
 
     check_disjoint(ws, mv, "act", web=web)
     if not dry_run:
         _check_model_in_use(ws, mv, web=web)
+    # acting (not a dry run) with another model than the one act and export use without
+    # --model is refused just above, so thresholds act proposed and applies are always
+    # for that model: saved in [policy] (one [policy], for that model)
+    save = proposed is not None and not dry_run
+    if save:
+        _check_card_writable(ws)  # before anything is written: all of it, or nothing
+        notes = notes + ["Saved in [policy] of glamlab.toml: the exports, the web app and "
+                         "the next act apply these thresholds to this model."]
     if save and proposed is not None:
         from .optimise import write_thresholds
 

@@ -35,7 +35,9 @@ from ._common import emit, json_option, open_ws
                    "[task] threshold of a multi-label task, 0 otherwise (every prediction "
                    "below accept goes to a person).")
 @click.option("--write", is_flag=True, help="With --optimise: save the thresholds in [policy] "
-              "(in a terminal, without --write, you are asked).")
+              "(in a terminal, without --write, you are asked). When they cannot be saved "
+              "(the model is not the model in use) they are shown, the reason goes to "
+              "stderr and the exit status is 2.")
 @click.option("--model", default=None, help="Model spec NAME, NAME@ALIAS or NAME@N "
               "(default: [policy] model, else the model in use, the one glamlab run runs; "
               "refused while it has no predictions: run it first. Only when no model is "
@@ -82,6 +84,12 @@ def act(ctx: click.Context, dry_run: bool, optimise_: bool, calibration: str, fo
                     click.echo("Written to [policy] in glamlab.toml.")
                 return
             emit(res, as_json, render_optimise)
+            if write and not res["written"]:
+                # shown, not saved (the model is not the one in use): a script must tell
+                from ..errors import PolicyError
+
+                raise PolicyError(res["not_saved"] or "the thresholds were not saved in "
+                                  "[policy]")
             return
         if target_precision is not None or write or review_threshold is not None:
             raise click.UsageError("--target-precision, --review-threshold and --write go "

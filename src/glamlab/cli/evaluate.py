@@ -218,9 +218,10 @@ def models(ctx: click.Context, as_json: bool) -> None:
 
     ws = open_ws(ctx)
     rows = describe_models(ws)  # aliases: a list in the JSON, as train and models use give
-    emit(rows, as_json, lambda r: table(
+    emit(rows, as_json, lambda r: "\n".join([table(
         [{**row, "aliases": ",".join(row["aliases"])} for row in r],
-        ["model", "predictor", "aliases", "train_items", "metric", "score", "created_at"]))
+        ["model", "predictor", "aliases", "train_items", "metric", "score", "created_at"]),
+        *(f"{row['model']}: {row['note']}" for row in r if row.get("note"))]))
 
 
 def _in_use_spec(ws: Any) -> str:

@@ -277,20 +277,27 @@ def list_models(ws: Workspace) -> list[ModelVersion]:
 
 
 def describe_models(ws: Workspace) -> list[dict[str, Any]]:
-    """One row per saved model version: spec, predictor, aliases, training items, and the
-    test score it last got (what ``glamlab models`` lists).
+    """One row per saved model version: spec, predictor, aliases, training items, the
+    test score it last got, and a ``note`` (None, or what to do about it, e.g. a span
+    model trained with an older word splitter) (what ``glamlab models`` lists).
 
     ``aliases`` is a list (["champion", "in-use"]), as in :meth:`ModelVersion.to_dict`
     (``glamlab train --json``, ``glamlab models use --json``); before this release it was
     one comma-separated string ("champion,in-use")."""
+    from ..predictors.entities.base import older_splitter
+
     rows = []
     for mv in list_models(ws):
         test = (mv.metrics or {}).get("test") or {}
+        note = (f"trained with an older word splitter (words glued by OCR were not cut): its "
+                f"score may have changed (glamlab evaluate {mv.spec} measures it now); retrain "
+                "it to train it with today's (glamlab retrain, or glamlab train)"
+                if older_splitter(mv.card or {}) else None)
         rows.append({"model": mv.spec, "predictor": mv.predictor,
                      "aliases": list(mv.aliases), "train_items": mv.card.get("train_items"),
                      "metric": test.get("metric"), "score": test.get("value"),
                      "created_at": mv.created_at, "id": mv.id,
-                     "training_fingerprint": mv.training_fingerprint})
+                     "training_fingerprint": mv.training_fingerprint, "note": note})
     return rows
 
 

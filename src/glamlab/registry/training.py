@@ -98,11 +98,15 @@ def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
         data = fit_on_train(ws, predictor, data)
     params_now = _jsonable(predictor.get_params())
     if reuse:
+        from ..predictors.entities.base import older_splitter
+
         state = predictor.state_digest()
         for mv in reversed(list_models(ws)):
             if (mv.name == name and mv.predictor == predictor.name
                     and mv.training_fingerprint == data.fingerprint and mv.params == params_now
-                    and mv.card.get("state_digest", mv.artifacts.get(STATE_FILE)) == state):
+                    and mv.card.get("state_digest", mv.artifacts.get(STATE_FILE)) == state
+                    # the same weights, but the listing says to retrain it: a new version
+                    and not older_splitter(mv.card)):
                 return TrainResult(model=mv, train_items=len(data), champion="champion" in
                                    mv.aliases, reused=True)
     has_champion = any(m.name == name and "champion" in m.aliases for m in list_models(ws))

@@ -29,9 +29,10 @@ from typing import Any, ClassVar
 
 from ...errors import PredictorError
 from .base import SpanPredictor, as_span, resolve_overlaps
-from .tokens import Span, tokenize
+from .tokens import TOKENISER_VERSION, Span, tokenize
 
 MAX_TOKENS = 10
+TOKEN_PUNCT = re.compile(r"[^\w\s]")
 
 
 def _norm(token: str, case_sensitive: bool) -> str:
@@ -73,6 +74,9 @@ class GazetteerPredictor(SpanPredictor):
     """The longest listed name at each token (user list and/or training strings)."""
 
     name: ClassVar[str] = "gazetteer"
+    uses_tokeniser: ClassVar[bool] = True
+    #: (normalised tokens of a name) -> (type, score)
+    table_: dict[tuple[str, ...], tuple[str, float]]
     intended_use = "the 'is a lookup list enough?' baseline for entity spans"
     limitations = ("finds only listed names, as spelt (OCR errors defeat it); "
                    "cannot tell Paris the city from Paris the person")
@@ -92,6 +96,34 @@ class GazetteerPredictor(SpanPredictor):
 
     def _key(self, text: str) -> tuple[str, ...]:
         return tuple(_norm(text[a:b], self.case_sensitive) for a, b in tokenize(text))
+
+    @classmethod
+    def upgrades_tokeniser(cls, params: dict[str, Any]) -> bool:
+        return params.get("case_sensitive", True) is not False
+
+    def _upgrade_tokeniser(self) -> bool:
+        """Re-key a table saved with an older word splitter, so that 'LeBlanc' (once one
+        token, now 'Le' 'Blanc') is found as before. A key's tokens, rejoined (a space
+        between words, none before punctuation), cut again give what the current
+        splitter makes of the listed name: it cuts only inside a word, where case shows
+        it. A case-blind table has lost the capitals that show where: its names that
+        were one glued token ('leblanc') are not found until it is retrained (the caller
+        says so). It is read with today's splitter all the same: on the HIPE/NewsEye
+        held-out documents that finds more (names inside glued words) than the old one
+        would keep (strict F1 NewsEye German 0.21 against 0.18, retrained 0.21)."""
+        if not self.upgrades_tokeniser(self.get_params()):
+            return False
+        table: dict[tuple[str, ...], tuple[str, float]] = {}
+        for old, (label, score) in self.table_.items():
+            joined = "".join(t if k == 0 or TOKEN_PUNCT.fullmatch(t) else " " + t
+                             for k, t in enumerate(old))
+            key = tuple(joined[a:b] for a, b in tokenize(joined))
+            if key not in table or score > table[key][1]:  # two names now alike: the surer
+                table[key] = (label, score)
+        self.table_ = table
+        self.lengths_ = sorted({len(k) for k in table}, reverse=True)
+        self.tokeniser_ = TOKENISER_VERSION
+        return True
 
     def _fit_spans(self, texts: list[str], spans: list[list[Span]],
                    langs: list[str | None]) -> None:

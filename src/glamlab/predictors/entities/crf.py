@@ -128,6 +128,7 @@ class CRFTagger(SpanPredictor):
     """Linear-chain CRF on BIO tags (sklearn-crfsuite)."""
 
     name: ClassVar[str] = "crf-ner"
+    uses_tokeniser: ClassVar[bool] = True
     #: learned with context="e5": (mean, PCA components, scale) of the training words
     context_pca_: tuple[Any, Any, Any] | None
     # models saved before lexicon_folds existed built their training features from the

@@ -14,6 +14,11 @@ a full stop (``ParisM.``). A single capital inside a word is an OCR error, not t
 (``deS``, ``ConseU``: not cut), and ``Mc``/``Mac`` names stay whole (``McDonald``).
 Words glued the other way (``Deutschlandvon``) are not cut: case does not show where.
 
+:data:`TOKENISER_VERSION` numbers these rules: a span model whose learned state is made
+of tokens (the gazetteer's table, the CRF) records the version it was trained with
+(``tokeniser_``; a model saved before versions were recorded was trained with version 1:
+:data:`TOKEN_RE`'s words and punctuation, glued words left whole).
+
 :class:`Span` is :class:`glamlab.tasks.spans.model.Span` (one span type for gold and
 predictions), re-exported here; predicted spans always carry a ``score``.
 """
@@ -26,6 +31,9 @@ from collections.abc import Sequence
 from ...tasks.spans.model import Span
 
 TOKEN_RE = re.compile(r"\w+|[^\w\s]")
+
+#: 1: words and punctuation (:data:`TOKEN_RE` alone); 2: glued words are cut as well
+TOKENISER_VERSION = 2
 
 
 _NAME_PREFIXES = ("mc", "mac")
