@@ -69,3 +69,40 @@ def test_demo_trends_is_a_choice_of_glamlab_demo() -> None:
     from glamlab.demo import project
 
     assert set(SUBJECTS) <= set(project("trends").init["labels"])
+
+
+def test_demo_newspapers_counts_the_dated_documents_and_explains_the_undated(
+        tmp_path: Path) -> None:
+    """The newspapers stage said "16 dated documents" while 5 of them have no date (their
+    50 texts came out under "(no value)" without a word): the count says what it counts,
+    and the undated group is explained."""
+    from glamlab.demo import demo_data, project
+    from glamlab.demo.entities import SAMPLE
+    from glamlab.demo.trends import stage_newspapers
+    from glamlab.workspace import Workspace
+
+    # the documents and their dates as the bundled file has them, read apart from the store
+    dates = re.findall(r"^# hipe2022:date = (.*)$",
+                       (demo_data("entities") / SAMPLE).read_text(encoding="utf-8"), re.M)
+    documents, dated = len(dates), sum(1 for d in dates if d.strip() != "NA")
+    assert 0 < dated < documents
+
+    p = project("trends")
+    ws = Workspace.init(tmp_path / "demo", **p.init)
+    said: list[str] = []
+    try:
+        news = stage_newspapers(ws, p, said.append)
+    finally:
+        ws.close()
+    text = "\n".join(said)
+    assert (f"{documents} French newspaper documents of the NewsEye set, {dated} of them "
+            "dated") in text
+    assert f"{documents} dated" not in text
+    assert news["documents"] == documents and news["dated"] == dated
+    with open(news["csv"], newline="", encoding="utf-8-sig") as fh:
+        undated = [row for row in csv.DictReader(fh)
+                   if row["name"] == "LOC" and row["group"] == "(no value)"]
+    assert len(undated) == 1
+    assert (f"The group '(no value)' is the {int(undated[0]['n'])} texts of the "
+            f"{documents - dated} documents the NewsEye set gives no date") in text
+    assert f"Only {dated} dated documents make small groups" in text

@@ -491,3 +491,40 @@ def test_the_csv_shows_the_shares_with_at_most_four_decimals_as_json_and_parquet
     assert [r["share"] for r in doc["rows"]] == [r.estimate for r in res.rows]
     table = pq.read_table(res.to_parquet(tmp_path / "t.parquet")).to_pylist()
     assert [r["high"] for r in table] == [w["high"] for w in full]
+
+
+def test_the_csv_keeps_the_term_columns_and_the_docs_say_when_they_are_empty(
+        make_ws, tmp_path):
+    """A trend with no --term writes `words`, `hits` and `per_1000_words` empty in every
+    row; the columns stay (the same columns in every trend file, for scripts), and
+    docs/trends.md's column table now names them and says when they are empty (it named
+    every other column of the CSV, not these)."""
+    import re
+    from pathlib import Path
+
+    ws = _walkthrough_ws(make_ws)
+    headers, tables = [], []
+    for terms in ([], ["x"]):
+        path = trends(ws, by="year", label="a", method="acc", n_boot=50,
+                      terms=terms).to_csv(tmp_path / f"t{len(terms)}.csv")
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            tables.append(list(reader))
+            headers.append(list(reader.fieldnames or []))
+    assert headers[0] == headers[1]  # a stable schema
+    term_columns = ["words", "hits", "per_1000_words"]
+    assert set(term_columns) <= set(headers[0])
+    assert all(row[c] == "" for row in tables[0] for c in term_columns)
+    assert all(row[c] for row in tables[1] if row["series"] == "term" for c in term_columns)
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "trends.md").read_text(
+        encoding="utf-8")
+    table = docs.split("| column | meaning |", 1)[1].split("\n\n", 1)[0]
+    named = {name for line in table.splitlines() if line.startswith("| `")
+             for name in re.findall(r"`([a-z_0-9]+)`", line.split(" | ", 1)[0])}
+    prefixed = "`share_cc`, `share_pcc`, ..." in table
+    missing = [c for c in headers[0]
+               if c not in named and not (prefixed and c.startswith("share_"))]
+    assert not missing, f"docs/trends.md's column table does not name {missing}"
+    row = next(line for line in table.splitlines() if "`per_1000_words`" in line)
+    assert "--term" in row and "empty" in row.lower()

@@ -9,7 +9,8 @@ and who confirmed it.
 
 - ``jsonl``: one item a line, ``{"id", "text", "entities": [...], "provenance": {...}}``
   (and ``"meta": {...}``, the item metadata fields asked for), which :func:`glamlab.tasks.spans.import_spans` reads back.
-- ``csv``: one row per mention (:data:`ENTITY_COLUMNS`; ``action`` says whether the span
+- ``csv``: one row per mention (:data:`ENTITY_COLUMNS`, ending with the item's ``title``
+  where it has one and the mention's ``context``, the words either side of it; ``action`` says whether the span
   is written as metadata, a person's or held by its text's complete gold spans (then
   ``confirmed_by`` names who gave them), ``accept``, or waits for review, ``review``; a
   span complete gold does not hold is not an entity, and left out as a rejected one is;
@@ -83,7 +84,10 @@ def exports_spans(ws: Workspace, fmt: str) -> bool:
     (:func:`export_entities`) rather than one row per prediction."""
     return ws.card.kind == "entities" and fmt in ENTITY_EXPORT_FORMATS
 ENTITY_COLUMNS = ["item_id", "type", "text", "start", "end", "authority_id", "action", "score",
-                  "model", "model_version", "confirmed_by", "layer", "created"]
+                  "model", "model_version", "confirmed_by", "layer", "created", "title",
+                  "context"]
+#: characters of the item's text either side of a mention in the ``context`` column
+CONTEXT_CHARS = 60
 #: never altered in the CSV (they must keep joining): the classification export's id
 #: columns that an entity row has, and the authority record's id
 ENTITY_ID_COLUMNS = (*(c for c in ID_COLUMNS if c in ENTITY_COLUMNS), "authority_id")
@@ -217,18 +221,31 @@ def csv_meta_columns(meta: Sequence[str]) -> list[tuple[str, str]]:
     return meta_columns(meta, ENTITY_COLUMNS)
 
 
+def mention_context(text: str, start: int, end: int, width: int = CONTEXT_CHARS) -> str:
+    """The mention ``text[start:end]`` in brackets with up to ``width`` characters of the
+    text either side (``…`` where the text goes on), white space run together: what a
+    person reads to tell which Paris or which Dupont a row means."""
+    a, b = max(0, start - width), min(len(text), end + width)
+    words = (("…" if a > 0 else "") + text[a:start] + "[" + text[start:end] + "]"
+             + text[end:b] + ("…" if b < len(text) else ""))
+    return " ".join(words.split())
+
+
 def _entity_cells(rows: Iterable[Row], layers: Sequence[str] | None,
                   extra: Sequence[tuple[str, str]]) -> Iterator[list[Any]]:
-    """One list of cells per mention: :data:`ENTITY_COLUMNS`, then the metadata fields of
+    """One list of cells per mention: :data:`ENTITY_COLUMNS` (the item's title, where it
+    has one, and the words around the mention last), then the metadata fields of
     ``extra`` (the rows of the CSV, the xlsx and the Parquet file alike)."""
     for item, spans, prov in rows:
         text = item.text or ""
+        title = item.title
         details = [item.meta.get(f) for _, f in extra]
         for s in _layer(spans, layers):
             yield [item.item_id, s.label, text[s.start:s.end], s.start, s.end,
                    s.authority_id, _action(s), s.score,
                    prov.model, prov.model_version, prov.confirmed_by, s.layer,
-                   prov.created_iso, *details]
+                   prov.created_iso, title, mention_context(text, s.start, s.end),
+                   *details]
 
 
 _SCORE = ENTITY_COLUMNS.index("score")

@@ -136,7 +136,7 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
                    "manifest, one AnnotationList per v2 manifest), annif (a folder of Annif "
                    "subject files), filter (one URI per line). webanno: deprecated name of "
                    "w3c. Entities projects: csv, xlsx and parquet (one row per mention, "
-                   "the same columns), jsonl, w3c, iiif (regions from ALTO word boxes), "
+                   "with the item's title and the words around it, the same columns), jsonl, w3c, iiif (regions from ALTO word boxes), "
                    "inception (a folder of WebAnno TSV 3.3).")
 @click.option("--out", default="-", show_default=True,
               help="File to write (a folder for iiif and annif); - for stdout.")

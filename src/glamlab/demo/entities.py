@@ -196,7 +196,8 @@ def stage_export(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
            "inception": export_entities(ws, "inception", folder / "inception")}
     say(f"Exported {res['csv']['rows']} mentions to {folder / 'entities.csv'} (one row per "
         "mention: item, type, text, offsets, whether it is written as metadata (accept) or "
-        "waits for a person (review), score, model, who confirmed it; opens in OpenRefine),")
+        "waits for a person (review), score, model, who confirmed it, the item's title and "
+        "the words around the mention; opens in OpenRefine),")
     say(f"{res['w3c']['annotations']} W3C Web Annotations (the quoted text and its position) "
         f"to {folder / 'entities.jsonld'}, and {res['inception']['files']} files for "
         f"INCEpTION in {folder / 'inception'}.")

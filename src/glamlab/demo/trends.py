@@ -5,10 +5,11 @@ corrected for its errors, with how sure the numbers are.
 The subjects demo's project (the same records, labels and test split) with a shorter
 lifecycle: ingest, labels, one quick model (TF-IDF), a run over the collection, then the
 trend by ``date_text:decade`` for two subjects, written as an HTML chart and a CSV. Then
-the newspapers: the entities demo's NewsEye sample (French newspaper OCR, CC BY 4.0, dated
-documents) in a project of its own (``newspapers/`` in the workspace folder), a CRF tagger
+the newspapers: the entities demo's NewsEye sample (French newspaper OCR, CC BY 4.0; most
+documents dated, a few not) in a project of its own (``newspapers/`` in the workspace folder), a CRF tagger
 trained on its training documents and run over every sentence, and the mentions of places
-and people per 1,000 words by decade of the document's date."""
+and people per 1,000 words by decade of the document's date (the texts of the documents the
+dataset gives no date are counted in the group "(no value)", and the demo says so)."""
 
 from __future__ import annotations
 
@@ -75,6 +76,7 @@ def stage_newspapers(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     from ..tasks import split_labels, split_of
     from ..tasks.spans import import_spans
     from ..trends import trends
+    from ..trends.trend import NO_VALUE
     from ..trends.words import label_summary, method_words
     from ..workspace import Workspace as Ws
     from .entities import SAMPLE
@@ -92,10 +94,13 @@ def stage_newspapers(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
             split_labels(news, test_size=0.3, seed=0, group_by="document_id")
         model = train(news, "crf-ner", name="crf-ner", reuse=True).model.spec
         run_model(news, model, workers=0)
-        say(f"Newspapers: 16 dated French newspaper documents of the NewsEye set (OCR as "
-            f"printed, CC BY 4.0), in their own project ({folder}). A CRF tagger ({model}) "
-            "trained on the training documents tagged the places and people in every "
-            "sentence.")
+        docs = documents(news)
+        dated = sum(1 for d in docs.values() if d["date"])
+        undated = [d for d in docs.values() if not d["date"]]
+        say(f"Newspapers: {len(docs)} French newspaper documents of the NewsEye set, {dated} "
+            f"of them dated (OCR as printed, CC BY 4.0), in their own project ({folder}). A "
+            f"CRF tagger ({model}) trained on the training documents tagged the places and "
+            "people in every sentence.")
         result = trends(news, by="date:decade", label=["LOC", "PER"])
         html, csv = folder / "entities-by-decade.html", folder / "entities-by-decade.csv"
         result.to_html(html)
@@ -104,11 +109,30 @@ def stage_newspapers(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
         for label in ("LOC", "PER"):
             for line in label_summary(result, label):
                 say("  " + line)
-        say("Sixteen documents make small groups: most decades are flagged and their intervals "
-            "are wide, which is the honest answer. A real run over a newspaper archive gives "
-            "each decade thousands of pages.")
+        if undated:
+            texts = sum(d["texts"] for d in undated)
+            say(f"The group '{NO_VALUE}' is the {texts:,} texts of the {len(undated)} "
+                "documents the NewsEye set gives no date (its file says NA): their mentions "
+                "are counted, but they belong to no decade, so the chart and the CSV show "
+                "them as a group of their own, after the decades.")
+        say(f"Only {dated} dated documents make small groups: most decades are flagged and "
+            "their intervals are wide, which is the honest answer. A real run over a "
+            "newspaper archive gives each decade thousands of pages.")
         say(f"The chart is {html}; every number is in {csv}.")
         return {"model": model, "html": str(html), "csv": str(csv),
+                "documents": len(docs), "dated": dated,
                 "rows": result.to_dict()["rows"], "rates": result.rates}
     finally:
         news.close()
+
+
+def documents(ws: Workspace) -> dict[str, dict[str, Any]]:
+    """The newspaper documents of the workspace (its items are their sentences), each with
+    its date (None where the dataset gives none) and how many texts it has."""
+    out: dict[str, dict[str, Any]] = {}
+    for item in ws.items():
+        doc = out.setdefault(str(item.meta.get("document_id") or item.item_id),
+                             {"date": None, "texts": 0})
+        doc["texts"] += 1
+        doc["date"] = doc["date"] or item.meta.get("date") or None
+    return out

@@ -177,11 +177,29 @@ class Comparison:
         return d
 
 
+def p_bound(p: float, n_boot: int | None = None) -> float | None:
+    """The bound a p-value is said to be under, where it is at the resolution of a
+    bootstrap of ``n_boot`` resamples (``1 / (n_boot + 1)``) or under 0.001 (the larger of
+    the two); None where the p-value is said as it is."""
+    floor = 1.0 / (n_boot + 1) if n_boot else 0.001
+    if p < 0.001 or (n_boot and p <= floor):
+        return max(0.001, floor)
+    return None
+
+
 def format_p(p: float, n_boot: int | None = None) -> str:
-    """``p = 0.003`` or ``p < 0.001`` (the resolution of 1,000 resamples)."""
-    if p < 0.001 or (n_boot is not None and p <= 1.0 / (n_boot + 1)):
-        return f"p < {max(0.001, 1.0 / (n_boot + 1) if n_boot else 0.001):.3g}"
-    return f"p = {p:.3f}"
+    """``p = 0.003`` or ``p < 0.001`` (the resolution of 1,000 resamples): how every
+    report, the command line's and the web app's, writes a p-value."""
+    under = p_bound(p, n_boot)
+    return f"p = {p:.3f}" if under is None else f"p < {under:.3g}"
+
+
+def weakest_p(comparisons: Sequence[Comparison]) -> str:
+    """The p-value of the least sure of ``comparisons`` (the largest), as :func:`format_p`
+    writes it: what "better than every baseline" quotes, in ``glamlab evaluate``'s
+    verdict and the web app's alike."""
+    worst = max(comparisons, key=lambda c: c.p_value)
+    return format_p(worst.p_value, worst.n_boot)
 
 
 def paired_bootstrap(S_a: np.ndarray, S_b: np.ndarray, reducer: Reducer, metric: str, *,

@@ -29,11 +29,11 @@ from .bootstrap import (
     bootstrap_ci,
     bootstrap_counts,
     check_n_boot,
-    format_p,
     mcnemar,
     paired_bootstrap,
     per_label_ci,
     slice_metrics,
+    weakest_p,
 )
 
 if TYPE_CHECKING:
@@ -708,9 +708,7 @@ def _verdict(results: list[CandidateResult], comparisons: list[Comparison], metr
                            "optimistic)"}.get(how or "", "")
     model_text = f"best model {best.name}{chosen_text}: {describe(best, metric, k, word=False)}"
     if vs and len(beaten) == len(vs):
-        worst_p = max(c.p_value for c in vs)
-        p_text = "p < 0.01" if worst_p < 0.01 else format_p(worst_p, vs[0].n_boot)
-        return f"{base_text}; {model_text}, better than every baseline ({p_text})."
+        return f"{base_text}; {model_text}, better than every baseline ({weakest_p(vs)})."
     against_top = next((c for c in vs if c.a == top_base.name), None)
     detail = ""
     if against_top is not None:

@@ -70,7 +70,7 @@ def plain_verdict(ws: Workspace) -> str | None:
     do (the task kind's :meth:`~glamlab.tasks.kinds.TaskKind.score_in_words`), and
     whether the model is better than every simple method beyond chance. None without
     such a comparison (then the stored verdict is shown)."""
-    from ..evaluation.bootstrap import format_p
+    from ..evaluation.bootstrap import weakest_p
     from ..tasks.kinds import task_kind
     from .stored import latest_evaluation
 
@@ -104,9 +104,8 @@ def plain_verdict(ws: Workspace) -> str | None:
     base_names = {b.name for b in baselines}
     vs = [c for c in result.comparisons if c.b == best.name and c.a in base_names]
     if vs and all(c.significant and c.difference > 0 for c in vs):
-        worst = max(vs, key=lambda c: c.p_value)
         return text + (": better than every simple method, and the difference is unlikely "
-                       f"to be chance ({format_p(worst.p_value, worst.n_boot)}).")
+                       f"to be chance ({weakest_p(vs)}).")
     ahead = best.metrics[metric]["value"] > top.metrics[metric]["value"]
     why = ("its lead over the simple methods could be chance" if ahead else
            f"it does no better than {top.name}")

@@ -48,11 +48,12 @@ def chance(p: float | None, n_boot: int | None = None) -> str:
     0.011)"; the smallest a bootstrap of ``n_boot`` resamples can tell (or under 0.001)
     is "under 0.5% (p-value under 0.00498)", as
     :func:`~glamlab.evaluation.bootstrap.format_p` writes it. '' for None."""
+    from ..evaluation.bootstrap import p_bound
+
     if p is None or p != p:
         return ""
-    floor = 1.0 / (n_boot + 1) if n_boot else 0.001
-    if p < 0.001 or (n_boot and p <= floor):
-        under = max(0.001, floor)
+    under = p_bound(p, n_boot)
+    if under is not None:
         return f"under {_percent(under)} (p-value under {under:.3g})"
     return f"{_percent(p)} (p-value {p:.3f})"
 

@@ -430,8 +430,23 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
         return (f"{queue_open:,} predictions wait for a person: review them with "
                 "`glamlab serve`; `glamlab export --format csv --out decisions.csv` writes "
                 "what is decided so far.")
+    return settled_step(monitored)
+
+
+def settled_step(monitored: int, *, web: bool = False) -> str:
+    """The next step once the policy is applied and nothing waits for a person: export
+    the decisions for the catalogue, then watch each run; once monitoring has run, keep
+    watching (``glamlab status`` and the web app's overview alike: ``web`` names the
+    pages, not the commands; the overview links the Export page, then Monitoring)."""
     if not monitored:
+        if web:
+            return ("Export the decisions: download them for the catalogue on the Export "
+                    "page (a spreadsheet, CSV); then keep watching: check monitoring after "
+                    "each run.")
         return ("Export the decisions: `glamlab export --format csv --out decisions.csv` "
                 "(or --format xlsx); then keep watching: `glamlab monitor` after each run.")
+    if web:
+        return ("Keep watching: check monitoring after each run; download the decisions "
+                "again on the Export page for the catalogue as more are settled.")
     return ("Keep watching: `glamlab monitor` after each run; `glamlab retrain` when "
             "corrections pile up; `glamlab export` for the catalogue.")

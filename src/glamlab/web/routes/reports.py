@@ -18,6 +18,7 @@ from ...workspace.status import (
     SEE_ERRORS,
     no_better_step,
     not_applied_words,
+    settled_step,
     stale_predictions_sentence,
     unpredicted_step,
 )
@@ -114,8 +115,11 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
         # the model in use's suggestions are not in the review queue yet
         return (not_applied_words(applied) + "Apply the policy to the predictions: see "
                 "what it would do, then apply it.", "/stages/act", "Apply the policy")
-    return ("Keep watching: check monitoring after each run.", "/stages/monitoring",
-            "Monitoring")
+    # the same step as glamlab status's: export first, then monitoring
+    monitored = by["monitoring"].get("checks", 0)
+    if monitored:
+        return settled_step(monitored, web=True), "/stages/monitoring", "Monitoring"
+    return settled_step(monitored, web=True), "/stages/export", "Export the decisions"
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -475,6 +475,7 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
     layered = [f for f in _export_formats(ws) if exports_spans(ws, f)]
     return _page(request, "export", {"formats": _export_formats(ws), "id_warning": warning,
                                      "layered_formats": layered,
+                                     "entity_export": ws.card.kind == "entities",
                                      "stale_warning": stale, "check": check,
                                      "unpredicted_warning": unpredicted_warning(ws, web=True),
                                      "meta_fields": fields, "meta_chosen": chosen,
