@@ -202,6 +202,9 @@ def stage_export(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     say(f"Exported {res['csv']['rows']} mentions to {folder / 'entities.csv'} (one row per "
         "mention: item, type, text, offsets, whether it is written as metadata (accept) or "
         "waits for a person (review), score, model, who confirmed it; opens in OpenRefine),")
+    say(f"{res['w3c']['annotations']} W3C Web Annotations (the quoted text and its position) "
+        f"to {folder / 'entities.jsonld'}, and {res['inception']['files']} files for "
+        f"INCEpTION in {folder / 'inception'}.")
     found, missed = _gold_rows(folder / "entities.csv")
     res["gold_spans"] = {"found": found, "missed": missed}
     if found or missed:
@@ -210,9 +213,6 @@ def stage_export(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
             f"({found} the model found too, {missed} it missed); the model's spans the gold "
             "does not hold are left out. So these counts are the gold's, not the model's "
             "spans that act counted as settled or written.")
-    say(f"{res['w3c']['annotations']} W3C Web Annotations (the quoted text and its position) "
-        f"to {folder / 'entities.jsonld'}, and {res['inception']['files']} files for "
-        f"INCEpTION in {folder / 'inception'}.")
     return res
 
 
