@@ -47,12 +47,28 @@ def test_demo_entities_runs_the_lifecycle(tmp_path: Path) -> None:
     assert r["act"]["act"]["review_settled_by_gold"] == acted["review"]
     rows = list(csv.DictReader((out / "exports" / "entities.csv").read_text(
         encoding="utf-8-sig").splitlines()))
-    # the export says what that gold says: a span it holds is accepted, confirmed by the
-    # import; one it does not hold is not an entity, left out (none waits for review)
-    held = sum(r["action"] == "accept" and r["confirmed_by"] == "import" for r in rows)
-    assert 0 < held <= acted["review"]
-    assert {r["action"] for r in rows} == {"accept"}
-    assert len(rows) == acted["accept"] + held
+    # the export says what that gold says, of the spans the policy accepted too: a span
+    # it holds is accepted, confirmed by the import; one it does not hold is not an
+    # entity, left out (none waits for review); the gold spans the model missed are there
+    assert r["act"]["act"]["accept_settled_by_gold"] == acted["accept"]
+    held = sum(r["action"] == "accept" and r["confirmed_by"] == "import" and r["model"] != ""
+               for r in rows)
+    assert 0 < held <= acted["review"] + acted["accept"]
+    assert {(r["action"], r["confirmed_by"]) for r in rows} == {("accept", "import")}
+    from glamlab import Workspace
+    from glamlab.tasks.spans import gold_spans
+
+    ws = Workspace.open(out)
+    try:
+        gold = {(i, s.start, s.end, s.label) for i, spans in gold_spans(ws).items()
+                for s in spans}
+    finally:
+        ws.close()
+    assert sorted((r["item_id"], int(r["start"]), int(r["end"]), r["type"]) for r in rows
+                  ) == sorted(gold)
+    assert len(rows) > held
+    # what the words say of them: the gold's spans, not the model's act counted
+    assert r["export"]["gold_spans"] == {"found": held, "missed": len(rows) - held}
     assert r["status"]["summary"].startswith("223 items, 223 labelled")
     assert 0.0 <= board["crf-ner@1"]["low"] <= board["crf-ner@1"]["strict_micro_f1"] <= 1.0
     # the demo runs again on its workspace without importing twice

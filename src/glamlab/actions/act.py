@@ -345,6 +345,12 @@ class ActReport:
     #: by that decision, and counted with ``review_decided`` (by a reviewer, not a gold
     #: label)
     review_settled_by_gold: int = 0
+    #: of ``counts["accept"]`` (entities), the spans the policy accepts on a text with
+    #: complete gold spans (a person's annotation of the whole text): the gold wins over
+    #: them in every export (:mod:`.export`): one it holds is confirmed by who gave the
+    #: gold, one it does not is not an entity, and the text's exported spans are its gold
+    #: spans, those the model missed too
+    accept_settled_by_gold: int = 0
     #: of the candidates the policy sends to review, those a person accepted or an active
     #: gold label of the item gives, per label: the export (and its filter list) counts
     #: them accepted, so the filter's figures do too
@@ -420,6 +426,7 @@ class ActReport:
             "decided_by_people": self.decided_by_people,
             "review_already_decided": self.review_decided,
             "review_settled_by_gold": self.review_settled_by_gold,
+            "accept_settled_by_gold": self.accept_settled_by_gold,
             "review_workload": self.review_workload,
             "test": self.test, "policy": self.policy, "problems": self.problems,
             "policy_source": self.policy_source, "notes": self.notes, "unit": self.unit,
@@ -539,6 +546,11 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
             # the spans people saved on the other texts settle the predicted spans over
             # the same words (glamlab.tasks.spans.saved): not queued
             saved = _people_spans(ws, conn, kind, [i for i in reviewed if i not in span_gold])
+            if kind.name == "entities":
+                accepted_gold = complete_span_gold_items(
+                    conn, sorted({d.item.item_id for d in batch if d.action == "accept"}))
+                report.accept_settled_by_gold += sum(
+                    d.action == "accept" and d.item.item_id in accepted_gold for d in batch)
         if dropped and report.changes is not None:
             _count_dropped(ws, kind, dropped, report.changes, changed_items)
         decided, settled, kept = _review_decided(kind, batch, people, gold, span_gold, saved)
@@ -1185,6 +1197,12 @@ def render(report: dict[str, Any]) -> str:
     lines.append(f"The policy {verb}: accept {c['accept']} (written to field "
                  f"{report['field']!r} as machine metadata), send {c['review']} to review, "
                  f"reject {c['reject']}.")
+    on_gold = report.get("accept_settled_by_gold", 0)
+    if on_gold:
+        lines.append(f"{on_gold} of the accepted {unit} lie on texts whose gold spans a "
+                     "person gave for the whole text: the gold wins over them in every "
+                     "export (a span it holds is confirmed by who gave it, the others are "
+                     "not exported as accepted), and those texts export their gold spans.")
     if c["reject"]:
         lines.append(f"The {c['reject']} rejected values are not written to field "
                      f"{report['field']!r} and not sent to review; the predictions stay "

@@ -13,8 +13,9 @@ and who confirmed it.
   where it has one and the mention's ``context``, the words either side of it; ``action`` says whether the span
   is written as metadata, a person's or held by its text's complete gold spans (then
   ``confirmed_by`` names who gave them), ``accept``, or waits for review, ``review``; a
-  span complete gold does not hold is not an entity, and left out as a rejected one is;
-  the JSONL entities and W3C annotations carry it too), OpenRefine-ready, written as the
+  span complete gold does not hold is not an entity, and left out as a rejected one is,
+  whether the policy sent it to review or accepted it: on such a text the spans are the
+  gold spans, those the model missed too, confirmed by who gave them; the JSONL entities and W3C annotations carry it too), OpenRefine-ready, written as the
   classification CSV is (:func:`glamlab.sheets.write_sheet`): UTF-8 with a byte-order
   mark for Excel (none on stdout), text cells starting with ``= + - @``, a tab or a
   carriage return get a leading ``'``, but the ids (:data:`ENTITY_ID_COLUMNS`: item,
@@ -671,7 +672,8 @@ def iter_gold_rows(ws: Workspace, *, ids: Sequence[str] | None = None,
 
 def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
                          where: Any = None, batch: int = 500,
-                         found: dict[str, list[str]] | None = None) -> Iterator[Row]:
+                         found: dict[str, list[str]] | None = None,
+                         with_gold: bool = True) -> Iterator[Row]:
     """``(item, spans, provenance)`` of a model's predicted spans as the policy and the
     reviewers left them (:func:`glamlab.actions.export.iter_rows`: rejected spans left
     out, corrected ones as corrected, ``confirmed_by`` the reviewer who accepted or
@@ -686,7 +688,13 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
     ``found`` collects the items to warn about: ``"changed"``, those whose text or image
     was re-ingested after this model predicted them (their spans index the earlier text
     until ``glamlab run`` predicts them again); ``"unfitting"``, those with a span a
-    person settled on that no longer lies on the item's text (not exported)."""
+    person settled on that no longer lies on the item's text (not exported).
+
+    On a text with complete gold spans (a person's annotation of the whole text) the
+    spans are its gold spans: a predicted span they hold is confirmed by who gave them,
+    one they do not hold is left out (:func:`glamlab.actions.export.iter_rows`), and the
+    gold spans the model missed are added as that person's (:func:`_with_gold`); not
+    with ``with_gold=False`` (``glamlab link``, which links the model's spans only)."""
     from ..inference.plan import changed_since_predicted
     from .export import iter_rows
 
@@ -717,6 +725,8 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
         full = {i.item_id: i for i in ws.items(ids=ids)}
         links = prediction_links(ws, model_id, ids)
         people = _people_spans(ws, ids)
+        if with_gold:
+            people = _with_gold(ws, ids, people)
         changed.extend(changed_since_predicted(ws, model_id, ids))
         # what the model says now, whatever the filter keeps: people's spans are added
         # (and machine spans they overlap left out) against all of it
@@ -752,7 +762,7 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
         groups.append(group)
     if groups:
         yield from with_texts(groups)
-    yield from _people_rows(ws, seen, where, unfitting)
+    yield from _people_rows(ws, seen, where, unfitting, model_id if with_gold else None)
 
 
 def _people_spans(ws: Workspace, item_ids: Sequence[str]
@@ -791,6 +801,33 @@ def _people_spans(ws: Workspace, item_ids: Sequence[str]
                                                                   r.created_at)
         if settled:
             out[item_id] = list(settled.values())
+    return out
+
+
+def _with_gold(ws: Workspace, item_ids: Sequence[str],
+               people: dict[str, list[tuple[Span, str, Any]]]
+               ) -> dict[str, list[tuple[Span, str, Any]]]:
+    """``people`` (:func:`_people_spans`), and on each text with complete gold spans
+    (:func:`glamlab.actions.export.complete_gold`: a person's annotation of the whole
+    text) its gold spans, as given by whoever gave them (with when), except where a
+    person's span of the same layer overlaps one (the person's decision stands). Added as
+    people's spans are (:func:`_with_people`), a gold span replaces the machine spans of
+    its layer it overlaps: on such a text the exported spans are the gold spans."""
+    from .export import complete_gold
+
+    with ws.store.read() as conn:
+        gold = complete_gold(ws, conn, item_ids)
+    if not gold:
+        return people
+    out = dict(people)
+    for item_id, (who, at, spans) in gold.items():
+        mine = people.get(item_id, [])
+        extra = [(Span(g.start, g.end, g.label, layer=g.layer, authority_id=g.authority_id,
+                       text=g.text), who, at)
+                 for g in spans if not any(p.layer == g.layer and p.start < g.end
+                                           and g.start < p.end for p, _, _ in mine)]
+        if extra:
+            out[item_id] = [*mine, *extra]
     return out
 
 
@@ -865,23 +902,35 @@ def _with_people(items: list[Item], rows: list[Row],
 
 
 def _people_rows(ws: Workspace, seen: set[str], where: Any,
-                 unfitting: list[str]) -> Iterator[Row]:
-    """People's spans on items the model found nothing in now (not in ``seen``); an item
-    with one that no longer lies on its text is added to ``unfitting``."""
+                 unfitting: list[str], model_id: int | None = None) -> Iterator[Row]:
+    """People's spans on items the model found nothing in now (not in ``seen``), and
+    the gold spans of the texts with complete gold the model (``model_id``) predicted and
+    found nothing in (:func:`_with_gold`); an item with one that no longer lies on its
+    text is added to ``unfitting``."""
     import sqlalchemy as sa
 
     from .people import ADDED
 
     rq, dec = ws.store.t.review_queue, ws.store.t.decisions
+    p, sets = ws.store.t.predictions, ws.store.t.span_sets
     with ws.store.read() as conn:  # decisions on predicted spans, and spans people added
-        ids = sorted(set(conn.execute(
+        found = set(conn.execute(
             sa.select(dec.c.item_id).select_from(dec.outerjoin(rq, dec.c.queue_id == rq.c.id))
             .where(sa.or_(sa.and_(rq.c.kind == "prediction", dec.c.action != "reject"),
                           sa.and_(dec.c.queue_id.is_(None), dec.c.action == ADDED)))
-            .distinct()).scalars()) - seen)
+            .distinct()).scalars())
+        if model_id is not None:  # texts with gold the model predicted
+            found.update(conn.execute(
+                sa.select(p.c.item_id).where(p.c.model_id == model_id, p.c.item_id.in_(
+                    sa.select(sets.c.item_id).where(sets.c.kind == "gold",
+                                                    sets.c.active.is_(True))))
+                .distinct()).scalars())
+    ids = sorted(found - seen)
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         people = _people_spans(ws, chunk)
+        if model_id is not None:
+            people = _with_gold(ws, chunk, people)
         for item in ws.items(ids=[k for k in chunk if k in people]):
             fit = [p for p in people[item.item_id] if _fits(item, p[0])]
             if len(fit) < len(people[item.item_id]):

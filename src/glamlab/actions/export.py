@@ -12,7 +12,8 @@ review queue does not ask about it: :mod:`glamlab.store.queue`) exports what the
 says: ``action=accept`` where the item's gold label gives it (or its text's complete gold
 spans hold the span), ``action=reject`` where complete gold spans do not hold the span
 (not an entity), with ``decision=gold``, the reason, and ``confirmed_by`` who gave the
-gold. On a text in the test split, where a reviewer's decision writes no gold, a span
+gold. A span the policy accepts on a text with complete gold spans is settled the same
+way: a person's annotation of the whole text wins over the machine's spans of it. On a text in the test split, where a reviewer's decision writes no gold, a span
 over words a reviewer decided there is settled by that decision as act settles it:
 ``decision`` is theirs (``accept``, ``correct``, ``add``), ``confirmed_by`` and
 ``confirmed_at`` who and when, the reason says so, and ``action`` what it makes of this
@@ -335,49 +336,85 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                                None if row["score"] is None else float(d.score))
 
 
-def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
-                   batch: list[Decision]) -> dict[int, GoldVerdict]:
-    """Index in ``batch`` -> what the gold says of that candidate, for those the policy
-    sends to review that a gold label settles (the review queue's definition,
-    :func:`glamlab.store.queue.settled_by_gold`): the item's gold labels in force give
-    its label, or its text has complete gold spans (:func:`glamlab.store.queue.complete_span_gold`),
-    which hold the span or say it is not an entity."""
-    from ..store.gold import in_force
+def complete_gold(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
+                  ) -> dict[str, tuple[str, Any, list[Any]]]:
+    """Item -> (who gave it, when, its spans) for the items among ``ids`` whose text has
+    complete gold spans (:func:`glamlab.store.queue.complete_span_gold`: an import, the
+    labelling page's, a text marked checked, reviewers' decisions on top): a person's
+    annotation of the whole text, which wins over the machine's spans of it. Who gave it
+    is the set for the whole text, not a reviewer's decisions added to it later (theirs
+    are people's decisions, which the export gives first). Empty outside an entities
+    project."""
     from ..store.queue import (
         SPAN_REVIEW_SOURCE,
         SPAN_WITHDRAWN_SOURCE,
         complete_span_gold_items,
     )
 
+    kind = task_kind(ws.card)
+    if kind.name != "entities" or not ids:
+        return {}
+    sets = ws.store.t.span_sets
+    whole: dict[str, tuple[str, Any]] = {}
+    ids = sorted(set(ids))
+    for i in range(0, len(ids), 900):
+        complete = sorted(complete_span_gold_items(conn, ids[i:i + 900]))
+        if not complete:
+            continue
+        found = conn.execute(sa.select(sets.c.id, sets.c.item_id, sets.c.annotator,
+                                       sets.c.created_at, sets.c.source, sets.c.active)
+                             .where(sets.c.item_id.in_(complete), sets.c.kind == "gold")
+                             .order_by(sets.c.id)).all()
+        latest = {r.item_id: r.id for r in found if r.active}
+        for r in found:
+            if r.id <= latest.get(r.item_id, -1) and r.source not in (
+                    SPAN_REVIEW_SOURCE, SPAN_WITHDRAWN_SOURCE):
+                whole[r.item_id] = (r.annotator, r.created_at)
+    from ..tasks.spans.gold import gold_spans
+
+    # every layer (a nested gold span holds a nested machine span: :func:`_gold_holds`)
+    spans = gold_spans(ws, sorted(whole), layer=None, conn=conn) if whole else {}
+    return {i: (who, at, list(spans.get(i, []))) for i, (who, at) in whole.items()}
+
+
+def _gold_holds(kind: TaskKind[Any, Any], c: Candidate, spans: list[Any]) -> bool:
+    """Whether a text's complete gold spans hold the candidate span: the same span of the
+    same layer (a nested gold span says nothing of a main-layer span over its words)."""
+    from ..tasks.spans.model import MAIN_LAYER
+
+    v = c.value if isinstance(c.value, dict) else {}
+    layer = str(v.get("layer") or MAIN_LAYER)
+    return kind.is_correct(c, [g for g in spans if g.layer == layer])
+
+
+def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
+                   batch: list[Decision]) -> dict[int, GoldVerdict]:
+    """Index in ``batch`` -> what the gold says of that candidate, for those the policy
+    sends to review that a gold label settles (the review queue's definition,
+    :func:`glamlab.store.queue.settled_by_gold`): the item's gold labels in force give
+    its label, or its text has complete gold spans (:func:`glamlab.store.queue.complete_span_gold`),
+    which hold the span or say it is not an entity. A span the policy accepts on a text
+    with complete gold spans is settled by them too: a person's annotation of the text
+    wins over the machine's (held: confirmed by who gave the gold; else not an entity)."""
+    from ..store.gold import in_force
+
     review = [n for n, d in enumerate(batch) if d.action == "review"]
-    if not review:
+    accepted = ([n for n, d in enumerate(batch) if d.action == "accept"]
+                if kind.name == "entities" else [])
+    if not review and not accepted:
         return {}
     ids = sorted({batch[n].item.item_id for n in review})
     st = ws.store.t
-    labels, sets = st.labels, st.span_sets
+    labels = st.labels
     given: dict[tuple[str, str], tuple[str, Any]] = {}
-    whole: dict[str, tuple[str, Any]] = {}
     for i in range(0, len(ids), 900):
         chunk = ids[i:i + 900]
         for r in conn.execute(sa.select(labels.c.item_id, labels.c.label, labels.c.annotator,
                                         labels.c.created_at)
                               .where(labels.c.item_id.in_(chunk), in_force(labels))):
             given[(r.item_id, r.label)] = (r.annotator, r.created_at)
-        complete = sorted(complete_span_gold_items(conn, chunk))
-        if complete:
-            # who gave the complete gold: its set for the whole text (an import, the
-            # labelling page's, a text marked checked), not a reviewer's decisions added
-            # to it later (theirs are people's decisions, which the export gives first)
-            found = conn.execute(sa.select(sets.c.id, sets.c.item_id, sets.c.annotator,
-                                           sets.c.created_at, sets.c.source, sets.c.active)
-                                 .where(sets.c.item_id.in_(complete), sets.c.kind == "gold")
-                                 .order_by(sets.c.id)).all()
-            latest = {r.item_id: r.id for r in found if r.active}
-            for r in found:
-                if r.id <= latest.get(r.item_id, -1) and r.source not in (
-                        SPAN_REVIEW_SOURCE, SPAN_WITHDRAWN_SOURCE):
-                    whole[r.item_id] = (r.annotator, r.created_at)
-    spans = kind.read_gold(ws, sorted(whole), conn) if whole else None
+    whole = complete_gold(ws, conn, sorted({batch[n].item.item_id
+                                            for n in (*review, *accepted)}))
     # the other texts: a span over words a person saved as an entity is settled by it
     # (glamlab act does not queue it: glamlab.tasks.spans.saved.settled_by_person), and
     # on a text in the test split, where a decision writes no gold, by the span a
@@ -404,15 +441,19 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
                     rq.c.item_id.in_(with_people[i:i + 900]), rq.c.kind == "prediction",
                     rq.c.status == "open")))
     out: dict[int, GoldVerdict] = {}
+    for n in accepted:
+        d = batch[n]
+        if d.item.item_id in whole:
+            who, at, spans = whole[d.item.item_id]
+            out[n] = GoldVerdict(_gold_holds(kind, d.candidate, spans), who, at, spans=True)
     for n in review:
         d = batch[n]
         if (d.item.item_id, d.label) in given:
             who, at = given[(d.item.item_id, d.label)]
             out[n] = GoldVerdict(True, who, at, spans=False)
-        elif d.item.item_id in whole and spans is not None:
-            who, at = whole[d.item.item_id]
-            out[n] = GoldVerdict(kind.is_correct(d.candidate, spans.get(d.item.item_id, [])),
-                                 who, at, spans=True)
+        elif d.item.item_id in whole:
+            who, at, spans = whole[d.item.item_id]
+            out[n] = GoldVerdict(_gold_holds(kind, d.candidate, spans), who, at, spans=True)
         elif (people and (d.item.item_id, d.label, _same(d.value)) not in asked
               and (by := settled_by_person(people.get(d.item.item_id), d.label,
                                            d.value)) is not None):
@@ -457,7 +498,8 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
     """One export row, and the candidate it says: the policy's decision, overridden by
     the latest decision of a person that counts for it (:mod:`.people`: made on this
     prediction or an earlier one of the item), else, for a candidate the policy sends to
-    review, by the gold label that settles it (``gold``: :func:`_gold_verdicts`).
+    review (or, on a text with complete gold spans, accepts), by the gold label that
+    settles it (``gold``: :func:`_gold_verdicts`).
     ``candidates``: the item's other
     candidates, where an item has several values (multi-label): a correction of this
     candidate to one of them is a rejection of this one (the other's row says the
@@ -488,12 +530,13 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
                 decision = "correct"  # also where the person accepted it on another prediction
                 final = Candidate(person.label, d.score, person.value)
                 reason = f"corrected by reviewer {person.user} from {d.label!r}"
-    elif gold is not None and action == "review":
+    elif gold is not None and action in ("review", "accept"):
+        # (an accepted span gold settles: on a text with complete gold spans, which win)
         action = "accept" if gold.holds else "reject"
         decision, reason = gold.decision, gold.reason()
         confirmed_by, confirmed_at = gold.annotator, gold.at
     written = stored.get((d.prediction_id, kind.metadata_value(final)))
-    if person is None and written is not None:
+    if person is None and written is not None and (gold is None or written.confirmed_by):
         confirmed_by, confirmed_at = written.confirmed_by, written.confirmed_at
     return {
         "item_id": d.item.item_id, "uri": d.item.uri, "field": field, "value": value,

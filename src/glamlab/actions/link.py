@@ -224,7 +224,8 @@ def link_predictions(ws: Workspace, *, model: str | None = None, relink: bool = 
     counts: dict[str, int] = {}
     who = f"{LINKER_PREFIX}{linker.name}"
     user = user or current_user()
-    for rows in _batches(_per_item(iter_prediction_rows(ws, model=mv.spec)), batch):
+    rows_of = iter_prediction_rows(ws, model=mv.spec, with_gold=False)  # the model's spans
+    for rows in _batches(_per_item(rows_of), batch):
         todo = []
         for item, spans, prov in rows:
             spans = sorted((s for s in spans if s.layer == MAIN_LAYER),

@@ -176,10 +176,15 @@ def stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     out["act"] = report
     c = report["counts"]
     settled = report.get("review_settled_by_gold", 0)
+    on_gold = report.get("accept_settled_by_gold", 0)
     known = (f" ({settled} more are settled by the gold spans these sentences already "
-             "have, so nobody is asked about them)" if settled else "")
+             "have, which hold some of them and say the others are no entity, so nobody is "
+             "asked about them)" if settled else "")
+    gold_wins = (f"; {on_gold} of them lie on sentences with gold spans, where the gold "
+                 "wins: the export confirms those it holds and leaves out the others"
+                 if on_gold else "")
     say(f"Acted on the predicted spans: {c['accept']} written as metadata (each with the "
-        f"model, its version and score, unconfirmed until a person confirms), "
+        f"model, its version and score, unconfirmed until a person confirms{gold_wins}), "
         f"{report['review_workload']} "
         f"sent to the review queue (about {report['review_hours']:.1f} reviewer hours)"
         f"{known}, {c['reject']} dropped. In the review queue a person accepts a span, changes its "
@@ -201,7 +206,31 @@ def stage_export(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     say(f"{res['w3c']['annotations']} W3C Web Annotations (the quoted text and its position) "
         f"to {folder / 'entities.jsonld'}, and {res['inception']['files']} files for "
         f"INCEpTION in {folder / 'inception'}.")
+    found, missed = _gold_rows(folder / "entities.csv")
+    res["gold_spans"] = {"found": found, "missed": missed}
+    if found or missed:
+        say(f"On the sentences with gold spans a person's annotation wins over the model's: "
+            f"they export their {found + missed} gold spans, confirmed by who gave them "
+            f"({found} the model found too, {missed} it missed); the model's spans the gold "
+            "does not hold are left out. So these counts are the gold's, not the model's "
+            "spans that act counted as settled or written.")
     return res
+
+
+def _gold_rows(path: Any) -> tuple[int, int]:
+    """Of the entity CSV's rows, the gold spans the demo imported (confirmed by the
+    import): (those the model found too, those it missed)."""
+    import csv
+
+    found = missed = 0
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["action"] == "accept" and row["confirmed_by"] == "import":
+                if row["model"]:
+                    found += 1
+                else:
+                    missed += 1
+    return found, missed
 
 
 __all__ = ["project", "stages"]

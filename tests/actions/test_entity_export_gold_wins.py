@@ -1,0 +1,138 @@
+"""On a text whose gold is complete (a person's annotation of the whole text: an import,
+a text marked checked), the spans the policy accepts automatically were exported as the
+machine's, unconfirmed, even where the gold says otherwise (the demo exported a machine
+span "FRANÇAISESSaint-Pierre-Miquelon" over words its gold annotates differently): the
+gold was only asked about spans going to review. A person's annotation wins over the
+machine everywhere it is exported: on such a text the exported spans are its gold spans,
+confirmed by who gave them, those the model missed too; a machine span the gold holds
+(the same span, in the same layer) is confirmed by the gold, one it does not hold is
+not exported as an accepted value. The per-prediction export says ``decision=gold``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from tests.ner_project import LABELS, gold_and_gazetteer
+
+
+def _accepting_everything(make_ws: Any) -> Any:
+    """The NewsEye gold project, its card's policy accepting every span automatically,
+    the gazetteer run over its (gold) texts."""
+    from glamlab import Workspace
+    from glamlab.inference.runner import run
+
+    ws = gold_and_gazetteer(make_ws)
+    card = ws.root / "glamlab.toml"
+    card.write_text(card.read_text(encoding="utf-8") + '\n[policy]\ndefault_action = "accept"\n'
+                    + "".join(f'\n[policy.labels.{t}]\naction = "accept"\n' for t in LABELS),
+                    encoding="utf-8")
+    db = ws.store.url if not ws.store.is_sqlite else None
+    root = ws.root
+    ws.close()
+    ws = Workspace.open(root, db=db)
+    run(ws, "gazetteer@1", workers=0, handle_signals=False)
+    return ws
+
+
+def test_accepted_spans_on_texts_with_complete_gold_export_the_gold(make_ws: Any,
+                                                                     tmp_path: Path) -> None:
+    from glamlab.actions import act
+    from glamlab.actions.act import render
+    from glamlab.actions.entity_export import export_entities
+    from glamlab.actions.export import iter_rows
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.spans.model import MAIN_LAYER
+    from glamlab.tasks.spans.webanno import read_webanno
+
+    ws = _accepting_everything(make_ws)
+    try:
+        report = act(ws, model="gazetteer@1")
+        assert report.counts["accept"] > 0 and report.counts["review"] == 0
+        # act says the gold wins over the spans it accepts on those texts
+        assert report.accept_settled_by_gold == report.counts["accept"]
+        assert (f"{report.counts['accept']} of the accepted spans lie on texts whose gold "
+                "spans a person gave" in render(report.to_dict()))
+        gold = gold_spans(ws)
+        rows = [e.row | {"span": (e.candidate.value["start"], e.candidate.value["end"],
+                                  e.candidate.label,
+                                  e.candidate.value.get("layer") or MAIN_LAYER)}
+                for e in iter_rows(ws)]
+        assert rows and {r["item_id"] for r in rows} <= set(gold)
+        # a machine span the gold does not hold, in the main layer: the gold's
+        # nested layer gets a span over the very same words, as the same type
+        wrong = next(r for r in rows if (r["span"][0], r["span"][1], r["span"][2])
+                     not in {(s.start, s.end, s.label) for s in gold[r["item_id"]]})
+        sets, sp = ws.store.t.span_sets, ws.store.t.spans
+        text = ws.item(wrong["item_id"]).text or ""
+        start, end, label, _ = wrong["span"]
+        with ws.store.write() as conn:
+            set_id = conn.execute(sa.select(sets.c.id).where(
+                sets.c.item_id == wrong["item_id"], sets.c.kind == "gold",
+                sets.c.active.is_(True)).order_by(sets.c.id.desc())).scalar_one()
+            conn.execute(sp.insert().values(
+                set_id=set_id, item_id=wrong["item_id"], layer="nested", char_start=start,
+                char_end=end, label=label, text=text[start:end], norm=text[start:end].lower(),
+                authority_id=None, score=None, attrs={}))
+        gold = gold_spans(ws, layer=None)
+        truth = {i: {(s.start, s.end, s.label, s.layer) for s in spans}
+                 for i, spans in gold.items()}
+        assert any(s[3] != MAIN_LAYER for s in truth[wrong["item_id"]])
+
+        # the per-prediction export: every accepted span says what the gold says of it
+        rows = [e.row | {"span": (e.candidate.value["start"], e.candidate.value["end"],
+                                  e.candidate.label,
+                                  e.candidate.value.get("layer") or MAIN_LAYER)}
+                for e in iter_rows(ws)]
+        for r in rows:
+            held = r["span"] in truth[r["item_id"]]
+            assert (r["action"], r["decision"], r["confirmed_by"]) == (
+                "accept" if held else "reject", "gold", "import"), r
+            assert r["reason"].startswith("settled by a gold label"), r
+        assert next(r for r in rows if r["prediction_id"] == wrong["prediction_id"]
+                    and r["span"] == wrong["span"])["action"] == "reject"
+        held = sum(r["action"] == "accept" for r in rows)
+        assert 0 < held < len(rows)
+
+        # the entity exports: the gold spans, each once, confirmed by who gave them
+        every = {(i, *s) for i, t in truth.items() for s in t}
+        out = tmp_path / "entities.csv"
+        export_entities(ws, "csv", out, model="gazetteer@1", all_layers=True)
+        lines = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+        got = [(r["item_id"], int(r["start"]), int(r["end"]), r["type"], r["layer"])
+               for r in lines]
+        assert len(got) == len(set(got)) and set(got) == every
+        assert held < len(got)  # those the model missed too
+        assert {(r["action"], r["confirmed_by"]) for r in lines} == {("accept", "import")}
+
+        out = tmp_path / "entities.jsonl"
+        export_entities(ws, "jsonl", out, model="gazetteer@1", all_layers=True)
+        docs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        got_jsonl = {(d["id"], e["start"], e["end"], e["label"], e.get("layer", MAIN_LAYER))
+                     for d in docs for e in d["entities"]}
+        assert got_jsonl == every
+        assert {e["action"] for d in docs for e in d["entities"]} == {"accept"}
+
+        out = tmp_path / "entities.json"
+        export_entities(ws, "w3c", out, model="gazetteer@1", all_layers=True)
+        annos = json.loads(out.read_text(encoding="utf-8"))["first"]["items"]
+        assert len(annos) == len(every)
+        assert {(a["action"], a.get("confirmedBy")) for a in annos} == {("accept", "import")}
+
+        out = tmp_path / "inception"
+        export_entities(ws, "inception", out, model="gazetteer@1")
+        index = (out / "index.tsv").read_text(encoding="utf-8").splitlines()[1:]
+        assert {line.split("\t")[1] for line in index} == {
+            i for i, t in truth.items() if any(x[3] == MAIN_LAYER for x in t)}
+        for line in index:  # (the entity layer: the one INCEpTION's Named Entity holds)
+            name, item_id = line.split("\t")[:2]
+            [doc] = read_webanno(out / name)
+            assert sorted((s.start, s.end, s.label) for s in doc.spans) == sorted(
+                (s[0], s[1], s[2]) for s in truth[item_id] if s[3] == MAIN_LAYER)
+    finally:
+        ws.close()
