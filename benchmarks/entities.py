@@ -59,6 +59,10 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "crf-lex": {"predictor": "crf-ner", "params": {"features": "ocr", "lexicon": True}},
     # the CRF with each word's multilingual-e5-small state (PCA to 64) as features
     "crf-e5": {"predictor": "crf-ner", "params": {"features": "ocr", "context": "e5"}},
+    # each word's state on its own, kept per word (faster, less accurate: for --choice;
+    # benchmarks/entity_context.py compares it)
+    "crf-e5-words": {"predictor": "crf-ner",
+                     "params": {"features": "ocr", "context": "e5-words"}},
     "spacy-fr": {"predictor": "spacy-ner",
                  "params": {"base": "fr_core_news_md", "train_langs": ["fr"]}},
     "spacy-de": {"predictor": "spacy-ner", "params": {"base": "blank:de", "train_langs": ["de"]}},

@@ -86,6 +86,8 @@ def test_an_unknown_context_is_refused() -> None:
 
     with pytest.raises(PredictorError, match="unknown context"):
         CRFTagger(context="bert").fit(["Paris"], [[]], classes=TYPES)
+    with pytest.raises(PredictorError, match="e5-words"):
+        CRFTagger(context="words").fit(["Paris"], [[]], classes=TYPES)
 
 
 def _f1(test: list[Sentence], pred: list[list[Span]]) -> float:
@@ -155,3 +157,47 @@ def test_a_library_others_may_write_to_is_not_loaded(tmp_path: Path,
 
     with pytest.raises(PredictorError, match="others may write"):
         contextual.build(lib)
+
+
+def test_word_states_are_each_word_on_its_own_and_are_not_kept() -> None:
+    contextual.clear_cache()
+    got = contextual.word_states(["Paris", "Wien", "Paris"], layers=6)
+    assert got.shape == (3, 384)
+    np.testing.assert_array_equal(got[0], got[2])
+    alone = contextual.token_states([["Wien"]], layers=6, remember=False)[0][0]
+    np.testing.assert_allclose(got[1], alone, atol=1e-5)
+    assert not contextual._CACHE  # a word table is the caller's to keep
+    assert contextual.word_states([]).shape == (0, 384)
+
+
+def test_a_crf_with_word_vectors_saves_its_table_and_encodes_new_words_once(
+        tmp_path: Path) -> None:
+    """context="e5-words": the training words' vectors are a table saved with the model;
+    a word first seen in a new text is encoded on its own, once, and gets the same row
+    wherever it stands (what it means without its neighbours)."""
+    sents = read_sentences(SAMPLE)
+    train, test = sents[:50], sents[50:]
+    p = CRFTagger(context="e5-words", context_dims=8, max_iterations=30)
+    p.fit([s.text for s in train], [list(s.spans) for s in train],
+          langs=[s.lang for s in train], classes=TYPES)
+    train_words = {w for s in train for w in _words(s.text)}
+    assert set(p.context_words_) == train_words
+    assert p.context_table_.shape == (len(train_words), 8)
+    # a word of the table: its row, whatever its neighbours
+    w = next(iter(sorted(train_words)))
+    a, b = p._context([[w, "und", "Wien"], ["Die", "Stadt", w]])
+    np.testing.assert_array_equal(a[0], b[2])
+    # a new word: its own state, reduced by the same PCA
+    new = "Zwirnsfaden"
+    assert new not in train_words
+    row = p._context([[new]])[0][0]
+    want = p._reduce(contextual.word_states([new], layers=p.context_layers))[0]
+    np.testing.assert_allclose(row, want.astype(np.float16).astype(np.float32).round(3),
+                               atol=1e-3)
+    assert new in p._new_words  # kept: not encoded again
+    got = p.predict_spans([s.text for s in test], langs=[s.lang for s in test])
+    p.save(tmp_path / "m")
+    q = Predictor.load(tmp_path / "m")
+    assert isinstance(q, CRFTagger) and q.context == "e5-words"
+    assert q.predict_spans([s.text for s in test], langs=[s.lang for s in test]) == got
+    assert q.state_digest() == p.state_digest()

@@ -57,14 +57,23 @@ _LOCK = threading.Lock()
 _ENGINE: _Engine | None = None
 _CACHE: OrderedDict[tuple[int, tuple[str, ...]], Any] = OrderedDict()
 _CACHED_BYTES = 0
+_GENERATION = 0
 
 
 def clear_cache() -> None:
-    """Forget the states of the sentences seen so far."""
-    global _CACHED_BYTES
+    """Forget the states of the sentences seen so far, and tell models that keep the
+    words they encoded (``crf-ner`` with ``context="e5-words"``) to forget them too."""
+    global _CACHED_BYTES, _GENERATION
     with _LOCK:
         _CACHE.clear()
         _CACHED_BYTES = 0
+        _GENERATION += 1
+
+
+def generation() -> int:
+    """How many times :func:`clear_cache` was called: a model keeping encoded words of its
+    own forgets them when this changes."""
+    return _GENERATION
 
 
 def _remember(key: tuple[int, tuple[str, ...]], states: Any) -> None:
@@ -250,10 +259,11 @@ def engine(cache_dir: str | None = None) -> _Engine:
 
 
 def token_states(sentences: Sequence[Sequence[str]], *, layers: int = 0,
-                 batch_pieces: int = 2048) -> list[Any]:
+                 batch_pieces: int = 2048, remember: bool = True) -> list[Any]:
     """One ``(len(words), 384)`` float32 array per sentence (a list of words): each
     word's vector is the mean of its pieces' hidden states after ``layers`` layers (all
-    12 when 0). A word with no piece (e.g. a control character) gets zeros."""
+    12 when 0). A word with no piece (e.g. a control character) gets zeros.
+    ``remember=False``: the states are not kept for the next call."""
     import numpy as np
 
     eng = engine()
@@ -304,5 +314,19 @@ def token_states(sentences: Sequence[Sequence[str]], *, layers: int = 0,
     for si in todo:
         seen = counts[si] > 0
         out[si][seen] /= counts[si][seen, None]
-        _remember(keys[si], out[si].copy())
+        if remember:
+            _remember(keys[si], out[si].copy())
     return out
+
+
+def word_states(words: Sequence[str], *, layers: int = 0) -> Any:
+    """A ``(len(words), 384)`` float32 array: each word encoded on its own, as a sentence
+    of one word (what the word means without the words around it), after ``layers``
+    layers. Not kept: the caller keeps what it needs (a word-type table is far smaller
+    than a sentence's states)."""
+    import numpy as np
+
+    if not words:
+        return np.zeros((0, DIM), dtype=np.float32)
+    return np.stack([s[0] for s in token_states([[w] for w in words], layers=layers,
+                                                remember=False)])
