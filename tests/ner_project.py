@@ -51,21 +51,27 @@ def ingest_new_texts(ws: Any, tmp_path: Path, new: int, *, stem: str = "new",
 def gold_and_new_texts(make_ws: Any, tmp_path: Path, new: int) -> tuple[Any, set[str]]:
     """The project above, opened again after its card was edited; returns the workspace
     and the ids of the gold texts (the new ones are ``new0``, ``new1``, ...)."""
+    ws = gold_and_gazetteer(make_ws)
+    gold = ingest_new_texts(ws, tmp_path, new)
+    return policy_and_run(ws, "review"), gold
+
+
+def policy_and_run(ws: Any, action: str) -> Any:
+    """``ws`` opened again after its card's policy was set to ``action`` for every type,
+    with the gazetteer run over all its texts."""
     from glamlab import Workspace
     from glamlab.inference.runner import run
 
-    ws = gold_and_gazetteer(make_ws)
-    gold = ingest_new_texts(ws, tmp_path, new)
     card = ws.root / "glamlab.toml"
-    card.write_text(card.read_text(encoding="utf-8") + '\n[policy]\ndefault_action = "review"\n'
-                    + "".join(f'\n[policy.labels.{t}]\naction = "review"\n' for t in LABELS),
+    card.write_text(card.read_text(encoding="utf-8") + f'\n[policy]\ndefault_action = "{action}"\n'
+                    + "".join(f'\n[policy.labels.{t}]\naction = "{action}"\n' for t in LABELS),
                     encoding="utf-8")
     db = ws.store.url if not ws.store.is_sqlite else None
     root = ws.root
     ws.close()
     ws = Workspace.open(root, db=db)
     run(ws, "gazetteer@1", workers=0, handle_signals=False)
-    return ws, gold
+    return ws
 
 
 def queued_by_new_text(ws: Any, least: int) -> dict[str, list[dict[str, Any]]]:

@@ -18,26 +18,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tests.ner_project import LABELS, gold_and_gazetteer
+from tests.ner_project import gold_and_gazetteer, policy_and_run
 
 
 def _accepting_everything(make_ws: Any) -> Any:
     """The NewsEye gold project, its card's policy accepting every span automatically,
     the gazetteer run over its (gold) texts."""
-    from glamlab import Workspace
-    from glamlab.inference.runner import run
-
-    ws = gold_and_gazetteer(make_ws)
-    card = ws.root / "glamlab.toml"
-    card.write_text(card.read_text(encoding="utf-8") + '\n[policy]\ndefault_action = "accept"\n'
-                    + "".join(f'\n[policy.labels.{t}]\naction = "accept"\n' for t in LABELS),
-                    encoding="utf-8")
-    db = ws.store.url if not ws.store.is_sqlite else None
-    root = ws.root
-    ws.close()
-    ws = Workspace.open(root, db=db)
-    run(ws, "gazetteer@1", workers=0, handle_signals=False)
-    return ws
+    return policy_and_run(gold_and_gazetteer(make_ws), "accept")
 
 
 def test_accepted_spans_on_texts_with_complete_gold_export_the_gold(make_ws: Any,
