@@ -84,6 +84,21 @@ BASELINES: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
+def add_train_option(ap: argparse.ArgumentParser) -> None:
+    """``--train`` (repeatable) of the scripts that compare span models on ../shared's
+    NER folders by default (glued_words.py, older_splitter.py, entity_context.py)."""
+    ap.add_argument("--train", action="append",
+                    help="training folders (default ../shared/data/ner/train and dev)")
+
+
+def train_folders(given: Sequence[str] | None) -> list[str]:
+    """The ``--train`` folders, else ../shared/data/ner's train and dev
+    (``$GLAMLAB_SHARED_DATA`` where set)."""
+    data = Path(os.environ.get("GLAMLAB_SHARED_DATA",
+                               Path(__file__).resolve().parents[2] / "shared" / "data")) / "ner"
+    return list(given or [str(data / "train"), str(data / "dev")])
+
+
 def split_documents(sentences: Sequence[Sentence], share: float, seed: int
                     ) -> tuple[list[Sentence], list[Sentence]]:
     """(kept, held out): ``share`` of the documents of each dataset-language held out."""

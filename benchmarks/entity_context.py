@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
@@ -60,16 +59,13 @@ def _words(sentences: Sequence[Any]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    data = Path(os.environ.get("GLAMLAB_SHARED_DATA",
-                               Path(__file__).resolve().parents[2] / "shared" / "data")) / "ner"
-    ap.add_argument("--train", action="append",
-                    help="training folders (default ../shared/data/ner/train and dev)")
+    B.add_train_option(ap)
     ap.add_argument("--test", help="test folder (default: documents held out of --train)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--only", default="", help="comma-separated candidates (default all)")
     args = ap.parse_args(argv)
-    folders = args.train or [str(data / "train"), str(data / "dev")]
+    folders = B.train_folders(args.train)
     if args.test:
         train, test = read_many(folders), read_many([args.test])
     else:

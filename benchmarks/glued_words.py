@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import sys
@@ -84,15 +83,12 @@ def f1(spec: dict[str, Any], train: Sequence[Sentence], test: Sequence[Sentence]
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    data = Path(os.environ.get("GLAMLAB_SHARED_DATA",
-                               Path(__file__).resolve().parents[2] / "shared" / "data")) / "ner"
-    ap.add_argument("--train", action="append",
-                    help="training folders (default ../shared/data/ner/train and dev)")
+    B.add_train_option(ap)
     ap.add_argument("--candidate", default="crf", choices=sorted(B.CANDIDATES))
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--perturb", type=int, default=0)
     args = ap.parse_args(argv)
-    folders = args.train or [str(data / "train"), str(data / "dev")]
+    folders = B.train_folders(args.train)
     sentences = read_many(folders)
     train, test = B.split_documents(sentences, 0.3, seed=args.seed)
     spec = B.CANDIDATES[args.candidate]

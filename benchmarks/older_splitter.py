@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import pickle
 import sys
 import tempfile
@@ -86,15 +85,12 @@ def measure(spec: dict[str, Any], train: Sequence[Sentence], test: Sequence[Sent
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    data = Path(os.environ.get("GLAMLAB_SHARED_DATA",
-                               Path(__file__).resolve().parents[2] / "shared" / "data")) / "ner"
-    ap.add_argument("--train", action="append",
-                    help="training folders (default ../shared/data/ner/train and dev)")
+    B.add_train_option(ap)
     ap.add_argument("--candidate", action="append", choices=sorted(CANDIDATES),
                     help="repeatable (default: both gazetteers)")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args(argv)
-    folders = args.train or [str(data / "train"), str(data / "dev")]
+    folders = B.train_folders(args.train)
     train, test = B.split_documents(read_many(folders), 0.3, seed=args.seed)
     out: dict[str, Any] = {**dev_flag(None), "seed": args.seed}
     for name in args.candidate or ["gazetteer", "gazetteer-case-blind"]:
