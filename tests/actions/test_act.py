@@ -264,7 +264,9 @@ def test_dry_run_known_numbers(pages):
     assert f["money_saved"] == pytest.approx(0.8)
     # the 8 accepts on test items: the gold gives 6 of them, and another label for 2
     assert (r["accept_settled_by_gold"], r["accept_overruled_by_gold"]) == (8, 2)
-    assert f["expected_wrongly_withheld"] == pytest.approx(blank_wrong, abs=0.01)
+    # of the 8 blanks the policy accepts, 5 are test items whose gold label gives blank
+    # (right) and 1 one whose gold label is content (sent on): the 2 others may be wrong
+    assert f["expected_wrongly_withheld"] == pytest.approx(blank_wrong * 2 / 8, abs=0.01)
     with pages.store.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(
             pages.store.t.machine_metadata)).scalar() == 0

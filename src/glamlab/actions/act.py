@@ -363,6 +363,9 @@ class ActReport:
     #: gold does not give (the item's label is another): not exported as accepted, so
     #: the filter's figures leave them out too
     accept_overruled: dict[str, int] = dataclasses.field(default_factory=dict)
+    #: and per label the ones the gold gives (confirmed by who gave it): none of them is
+    #: a wrong accept, so the filter's figure of items wrongly held back leaves them out
+    accept_confirmed: dict[str, int] = dataclasses.field(default_factory=dict)
     #: of the candidates the policy sends to review, those a person accepted or an active
     #: gold label of the item gives, per label: the export (and its filter list) counts
     #: them accepted, so the filter's figures do too
@@ -1035,6 +1038,7 @@ def _count_accepts_on_gold(kind: TaskKind[Any, Any], batch: list[Decision],
             continue
         if d.label in g.labels:
             report.accept_settled_by_gold += 1
+            report.accept_confirmed[d.label] = report.accept_confirmed.get(d.label, 0) + 1
         elif g.whole(multi):
             report.accept_settled_by_gold += 1
             report.accept_overruled[d.label] = report.accept_overruled.get(d.label, 0) + 1
@@ -1185,6 +1189,14 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
         by_people = report.review_accepted.get(positive, 0)
         withheld = by_policy + by_people
         wrong = wrong_by_label.get(positive)
+        # the policy's accepts a person's gold label settles are none of them wrongly
+        # held back (those it gives are right, the others are sent on): the figure is
+        # for the rest, the label's expected wrong accepts in proportion
+        accepts = report.by_label.get(positive, {}).get("accept", 0)
+        unsettled = by_policy - report.accept_confirmed.get(positive, 0)
+        if wrong and accepts:
+            wrong = (wrong[0] * unsettled / accepts, wrong[1] * unsettled / accepts,
+                     wrong[2] * unsettled / accepts)
         report.filter = {
             "positive_label": positive,
             "accepted_as_positive": withheld,
@@ -1195,7 +1207,7 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
             "price_per_item": card.price_per_item,
             "currency": card.currency,
             "money_saved": round(withheld * card.price_per_item, 2),
-            "expected_wrongly_withheld": round(wrong[0], 2) if wrong else (0.0 if not by_policy
+            "expected_wrongly_withheld": round(wrong[0], 2) if wrong else (0.0 if not unsettled
                                                                             else None),
             "expected_wrongly_withheld_ci95": [round(wrong[1], 2), round(wrong[2], 2)]
             if wrong else None,
