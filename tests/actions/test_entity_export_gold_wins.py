@@ -123,3 +123,76 @@ def test_accepted_spans_on_texts_with_complete_gold_export_the_gold(make_ws: Any
                 (s[0], s[1], s[2]) for s in truth[item_id] if s[3] == MAIN_LAYER)
     finally:
         ws.close()
+
+
+def test_a_machine_span_the_gold_holds_exports_the_gold_s_link(make_ws: Any,
+                                                                tmp_path: Path) -> None:
+    """A machine span the gold holds was exported with the linker's authority id, even
+    where the person's gold span carries another: the gold's link wins, and the
+    linker's stays only where the gold span has none."""
+    from click.testing import CliRunner
+
+    from glamlab.actions.entity_export import export_entities
+    from glamlab.actions.export import iter_rows
+    from glamlab.actions.link import prediction_links
+    from glamlab.cli import cli
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.spans.model import MAIN_LAYER
+
+    ws = _accepting_everything(make_ws)
+    try:
+        held = sorted({(e.item.item_id, int(e.candidate.value["start"]),
+                        int(e.candidate.value["end"]), e.candidate.label)
+                       for e in iter_rows(ws) if e.row["action"] == "accept"
+                       and (e.candidate.value.get("layer") or MAIN_LAYER) == MAIN_LAYER})
+        assert len(held) >= 4
+        words = {(i, s, e, t): (ws.item(i).text or "")[s:e] for i, s, e, t in held}
+        # an authority file naming every held span's words: the linker links them
+        names = tmp_path / "names.csv"
+        records = {(w, k[3]): f"L{n}" for n, (k, w) in enumerate(sorted(words.items()))}
+        with names.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows([["id", "label", "alt_labels", "type"],
+                                      *[[rid, w, "", t] for (w, t), rid in records.items()]])
+        for args in (["authority", "import", str(names)], ["link", "--json"]):
+            res = CliRunner().invoke(cli, ["-w", str(ws.root), *args])
+            assert res.exit_code == 0, res.output
+
+        def exported() -> dict[tuple[str, int, int, str], str]:
+            out = tmp_path / "entities.csv"
+            export_entities(ws, "csv", out, model="gazetteer@1")
+            lines = csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")))
+            return {(r["item_id"], int(r["start"]), int(r["end"]), r["type"]):
+                    r["authority_id"] for r in lines}
+
+        # what the linker linked each held span to, and the gold's own ids (the NewsEye
+        # gold links many of its entities to Wikidata)
+        model_id = next(iter_rows(ws)).row["prediction_id"]
+        with ws.store.read() as conn:
+            model_id = conn.execute(sa.select(ws.store.t.predictions.c.model_id).where(
+                ws.store.t.predictions.c.id == model_id)).scalar_one()
+        links = prediction_links(ws, model_id, sorted({k[0] for k in held}))
+        linker = {k: links[(k[0], k[1], k[2], k[3], MAIN_LAYER)].authority_id
+                  for k in held if (k[0], k[1], k[2], k[3], MAIN_LAYER) in links}
+        gold = {(i, g.start, g.end, g.label): g.authority_id
+                for i, spans in gold_spans(ws).items() for g in spans}
+        ours = [k for k in held if gold.get(k) and (linker.get(k) or "").startswith("L")]
+        assert len(ours) >= 2, (linker, gold)
+        # the gold spans of every other one of them carry no authority id
+        theirs, ours = ours[1::2], ours[::2]
+        sets, sp = ws.store.t.span_sets, ws.store.t.spans
+        with ws.store.write() as conn:
+            for item_id, start, end, label in theirs:
+                done = conn.execute(sp.update().where(
+                    sp.c.set_id.in_(sa.select(sets.c.id).where(
+                        sets.c.item_id == item_id, sets.c.kind == "gold",
+                        sets.c.active.is_(True))),
+                    sp.c.char_start == start, sp.c.char_end == end, sp.c.label == label,
+                    sp.c.layer == MAIN_LAYER).values(authority_id=None))
+                assert done.rowcount >= 1
+        got = exported()
+        for k in ours:  # the person's link wins over the linker's
+            assert got[k] == gold[k] != linker[k], (k, got[k], linker[k])
+        for k in theirs:  # the gold span has none: the linker's stays
+            assert got[k] == linker[k], (k, got[k])
+    finally:
+        ws.close()

@@ -29,7 +29,7 @@ from ..errors import CardNotWritable, ModelNotFound, PolicyError
 from ..items import Item
 from ..store import QUEUE_SUPERSEDED as SUPERSEDED
 from ..store import now
-from ..store.queue import complete_span_gold_items, gold_labels
+from ..store.queue import ItemGold, complete_span_gold_items, gold_labels, item_gold
 from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .intervals import expected_precision, wrong_total_interval
 from .people import item_decisions, person_decision, same_value
@@ -42,6 +42,10 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 BATCH = 1000
+#: the task kinds whose gold is the item's labels: a label the policy accepts that the
+#: item's gold label in force does not give is settled by it, as the exports say
+#: (:func:`.export._gold_verdicts`, :func:`_count_accepts_on_gold`)
+CLASSIFICATION_KINDS = ("single-label", "multi-label")
 MAX_HITS_IN_TEXT = 30
 
 
@@ -349,8 +353,19 @@ class ActReport:
     #: complete gold spans (a person's annotation of the whole text): the gold wins over
     #: them in every export (:mod:`.export`): one it holds is confirmed by who gave the
     #: gold, one it does not is not an entity, and the text's exported spans are its gold
-    #: spans, those the model missed too
+    #: spans, those the model missed too; (classification) the labels the policy accepts
+    #: on items with a person's gold label in force that a person did not decide on
+    #: (:func:`_count_accepts_on_gold`): one the gold gives is confirmed by who gave it,
+    #: another is not exported as accepted (``accept_overruled``)
     accept_settled_by_gold: int = 0
+    #: of those (classification: the labels the policy accepts on items with a person's
+    #: gold label in force, :func:`_count_accepts_on_gold`), per label, the ones the
+    #: gold does not give (the item's label is another): not exported as accepted, so
+    #: the filter's figures leave them out too
+    accept_overruled: dict[str, int] = dataclasses.field(default_factory=dict)
+    #: and per label the ones the gold gives (confirmed by who gave it): none of them is
+    #: a wrong accept, so the filter's figure of items wrongly held back leaves them out
+    accept_confirmed: dict[str, int] = dataclasses.field(default_factory=dict)
     #: of the candidates the policy sends to review, those a person accepted or an active
     #: gold label of the item gives, per label: the export (and its filter list) counts
     #: them accepted, so the filter's figures do too
@@ -427,6 +442,7 @@ class ActReport:
             "review_already_decided": self.review_decided,
             "review_settled_by_gold": self.review_settled_by_gold,
             "accept_settled_by_gold": self.accept_settled_by_gold,
+            "accept_overruled_by_gold": sum(self.accept_overruled.values()),
             "review_workload": self.review_workload,
             "test": self.test, "policy": self.policy, "problems": self.problems,
             "policy_source": self.policy_source, "notes": self.notes, "unit": self.unit,
@@ -551,6 +567,9 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
                     conn, sorted({d.item.item_id for d in batch if d.action == "accept"}))
                 report.accept_settled_by_gold += sum(
                     d.action == "accept" and d.item.item_id in accepted_gold for d in batch)
+            elif kind.name in CLASSIFICATION_KINDS:
+                _count_accepts_on_gold(kind, batch, people, item_gold(
+                    conn, {d.item.item_id for d in batch if d.action == "accept"}), report)
         if dropped and report.changes is not None:
             _count_dropped(ws, kind, dropped, report.changes, changed_items)
         decided, settled, kept = _review_decided(kind, batch, people, gold, span_gold, saved)
@@ -1003,6 +1022,28 @@ def _count_dropped(ws: Workspace, kind: TaskKind[Any, Any], dropped: list[Decisi
             items.setdefault("review->reject", set()).add(d.item.item_id)
 
 
+def _count_accepts_on_gold(kind: TaskKind[Any, Any], batch: list[Decision],
+                           people: dict[str, list[Any]], gold: dict[str, ItemGold],
+                           report: ActReport) -> None:
+    """Count the labels the policy accepts on items a person's gold label in force
+    settles (``gold``: :func:`glamlab.store.queue.item_gold`; not those a person decided
+    on, whose decision the export gives first): in ``report.accept_settled_by_gold``,
+    and in ``report.accept_overruled`` (per label) those the gold does not give, which
+    no export gives as accepted (:func:`.export._gold_verdicts`)."""
+    multi = not kind.one_value_per_item
+    for d in batch:
+        g = gold.get(d.item.item_id) if d.action == "accept" else None
+        if g is None or person_decision(people.get(d.item.item_id), d.label, d.value,
+                                        one_value=kind.one_value_per_item) is not None:
+            continue
+        if d.label in g.labels:
+            report.accept_settled_by_gold += 1
+            report.accept_confirmed[d.label] = report.accept_confirmed.get(d.label, 0) + 1
+        elif g.whole(multi):
+            report.accept_settled_by_gold += 1
+            report.accept_overruled[d.label] = report.accept_overruled.get(d.label, 0) + 1
+
+
 def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
                     people: dict[str, list[Any]], gold: dict[str, set[str]] | None = None,
                     span_gold: set[str] | None = None,
@@ -1139,22 +1180,34 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
         }
     positive = card.positive_label
     if positive:
-        by_policy = report.by_label.get(positive, {}).get("accept", 0)
+        # an accept the item's gold label overrules (another label) is not held back:
+        # the export rejects it, so the filter list sends the item on
+        overruled = report.accept_overruled.get(positive, 0)
+        by_policy = report.by_label.get(positive, {}).get("accept", 0) - overruled
         # a review candidate a person accepted, or the item's gold label gives, is held
         # back too: the filter list (glamlab export --format filter) leaves it out
         by_people = report.review_accepted.get(positive, 0)
         withheld = by_policy + by_people
         wrong = wrong_by_label.get(positive)
+        # the policy's accepts a person's gold label settles are none of them wrongly
+        # held back (those it gives are right, the others are sent on): the figure is
+        # for the rest, the label's expected wrong accepts in proportion
+        accepts = report.by_label.get(positive, {}).get("accept", 0)
+        unsettled = by_policy - report.accept_confirmed.get(positive, 0)
+        if wrong and accepts:
+            wrong = (wrong[0] * unsettled / accepts, wrong[1] * unsettled / accepts,
+                     wrong[2] * unsettled / accepts)
         report.filter = {
             "positive_label": positive,
             "accepted_as_positive": withheld,
             "accepted_by_policy": by_policy,
             "accepted_by_people_or_gold": by_people,
+            "overruled_by_gold": overruled,
             "sent_on": report.items_total - withheld,
             "price_per_item": card.price_per_item,
             "currency": card.currency,
             "money_saved": round(withheld * card.price_per_item, 2),
-            "expected_wrongly_withheld": round(wrong[0], 2) if wrong else (0.0 if not by_policy
+            "expected_wrongly_withheld": round(wrong[0], 2) if wrong else (0.0 if not unsettled
                                                                             else None),
             "expected_wrongly_withheld_ci95": [round(wrong[1], 2), round(wrong[2], 2)]
             if wrong else None,
@@ -1198,7 +1251,15 @@ def render(report: dict[str, Any]) -> str:
                  f"{report['field']!r} as machine metadata), send {c['review']} to review, "
                  f"reject {c['reject']}.")
     on_gold = report.get("accept_settled_by_gold", 0)
-    if on_gold:
+    overruled = report.get("accept_overruled_by_gold", 0)
+    if on_gold and unit != "spans":  # classification: the items' gold labels
+        lines.append(f"{on_gold} of the accepted labels are on items a person already "
+                     "labelled: the person's label wins over the model's in every export "
+                     f"({on_gold - overruled} it gives are confirmed by who gave it"
+                     + (f"; {overruled} it does not give are not exported as accepted: "
+                        "the person's label is another" if overruled else "")
+                     + ").")
+    elif on_gold:
         lines.append(f"{on_gold} of the accepted {unit} lie on texts whose gold spans a "
                      "person gave for the whole text: the gold wins over them in every "
                      "export (a span it holds is confirmed by who gave it, the others are "
@@ -1267,14 +1328,20 @@ def render(report: dict[str, Any]) -> str:
                  else f"about {f['expected_wrongly_withheld']:g}")
         people = (f" ({f['accepted_by_people_or_gold']} of them by a person or a gold label)"
                   if f.get("accepted_by_people_or_gold") else "")
+        over = f.get("overruled_by_gold", 0)
+        sent = (f" ({over} of them accepted as {f['positive_label']!r} by the model but "
+                "labelled otherwise by a person)" if over else "")
         lines.append(f"Filter: {f['accepted_as_positive']} items accepted as "
                      f"{f['positive_label']!r}{people} are held back and {f['sent_on']} sent "
-                     "on; money "
+                     f"on{sent}; money "
                      f"saved {f['money_saved']:,.2f} {f['currency']}; items wrongly held back: "
                      f"{wrong}.")
     elif f:
+        over = f.get("overruled_by_gold", 0)
         lines.append(f"Accepted as {f['positive_label']!r}: {f['accepted_as_positive']} items; "
-                     f"the other {f['sent_on']} are listed by glamlab export --format filter.")
+                     f"the other {f['sent_on']} are listed by glamlab export --format filter"
+                     + (f" ({over} of them accepted as {f['positive_label']!r} by the model "
+                        "but labelled otherwise by a person)" if over else "") + ".")
     if report.get("superseded"):
         lines.append(f"{report['superseded']} open review {report.get('unit', 'items')} "
                      "asked about an earlier prediction of these items and were withdrawn: "

@@ -15,7 +15,8 @@ and who confirmed it.
   ``confirmed_by`` names who gave them), ``accept``, or waits for review, ``review``; a
   span complete gold does not hold is not an entity, and left out as a rejected one is,
   whether the policy sent it to review or accepted it: on such a text the spans are the
-  gold spans, those the model missed too, confirmed by who gave them; the JSONL entities and W3C annotations carry it too), OpenRefine-ready, written as the
+  gold spans, those the model missed too, confirmed by who gave them, with the gold
+  span's authority id where it has one (the linker's only where it has none); the JSONL entities and W3C annotations carry it too), OpenRefine-ready, written as the
   classification CSV is (:func:`glamlab.sheets.write_sheet`): UTF-8 with a byte-order
   mark for Excel (none on stdout), text cells starting with ``= + - @``, a tab or a
   carriage return get a leading ``'``, but the ids (:data:`ENTITY_ID_COLUMNS`: item,
@@ -725,8 +726,11 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
         full = {i.item_id: i for i in ws.items(ids=ids)}
         links = prediction_links(ws, model_id, ids)
         people = _people_spans(ws, ids)
+        # the gold's links of the spans it holds: a gold span's authority id wins over
+        # the linker's on the machine span it confirms
+        gold_links: dict[tuple[str, str, str, int, int], str] = {}
         if with_gold:
-            people = _with_gold(ws, ids, people)
+            people = _with_gold(ws, ids, people, gold_links)
         changed.extend(changed_since_predicted(ws, model_id, ids))
         # what the model says now, whatever the filter keeps: people's spans are added
         # (and machine spans they overlap left out) against all of it
@@ -741,7 +745,8 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
                         Span(int(v["start"]), int(v["end"]), e.candidate.label,
                              layer=str(v.get("layer") or MAIN_LAYER)))
         rows = [_prediction_row([e for e in g if where is None or where.keep(e.row)],
-                                order[g[0].item.item_id], links) for g in groups]
+                                order[g[0].item.item_id], links, gold_links)
+                for g in groups]
         yield from _with_people(list(order.values()), [r for r in rows if r is not None],
                                 people, where, have, unfitting)
 
@@ -805,14 +810,17 @@ def _people_spans(ws: Workspace, item_ids: Sequence[str]
 
 
 def _with_gold(ws: Workspace, item_ids: Sequence[str],
-               people: dict[str, list[tuple[Span, str, Any]]]
+               people: dict[str, list[tuple[Span, str, Any]]],
+               links: dict[tuple[str, str, str, int, int], str] | None = None
                ) -> dict[str, list[tuple[Span, str, Any]]]:
     """``people`` (:func:`_people_spans`), and on each text with complete gold spans
     (:func:`glamlab.actions.export.complete_gold`: a person's annotation of the whole
     text) its gold spans, as given by whoever gave them (with when), except where a
     person's span of the same layer overlaps one (the person's decision stands). Added as
     people's spans are (:func:`_with_people`), a gold span replaces the machine spans of
-    its layer it overlaps: on such a text the exported spans are the gold spans."""
+    its layer it overlaps: on such a text the exported spans are the gold spans.
+    ``links`` gets the authority id of each gold span that has one, by (item, layer,
+    type, start, end): the link a machine span the gold holds is exported with."""
     from .export import complete_gold
 
     with ws.store.read() as conn:
@@ -821,6 +829,9 @@ def _with_gold(ws: Workspace, item_ids: Sequence[str],
         return people
     out = dict(people)
     for item_id, (who, at, spans) in gold.items():
+        if links is not None:
+            links.update(((item_id, g.layer, g.label, g.start, g.end), g.authority_id)
+                         for g in spans if g.authority_id)
         mine = people.get(item_id, [])
         extra = [(Span(g.start, g.end, g.label, layer=g.layer, authority_id=g.authority_id,
                        text=g.text), who, at)
@@ -939,9 +950,13 @@ def _people_rows(ws: Workspace, seen: set[str], where: Any,
 
 
 def _prediction_row(group: Sequence[Any], item: Item,
-                    links: dict[tuple[str, int, int, str, str], Span] | None = None
+                    links: dict[tuple[str, int, int, str, str], Span] | None = None,
+                    gold_links: dict[tuple[str, str, str, int, int], str] | None = None
                     ) -> Row | None:
-    """The row of one group of export rows (one item, one reviewer); None when empty."""
+    """The row of one group of export rows (one item, one reviewer); None when empty.
+    ``gold_links``: the authority ids of the gold spans of texts with complete gold
+    (:func:`_with_gold`): a span the gold holds (``decision`` gold) is exported with
+    the gold's link where its gold span has one, else with its own or the linker's."""
     if not group:
         return None
     first = group[0]
@@ -954,8 +969,12 @@ def _prediction_row(group: Sequence[Any], item: Item,
             layer = str(v.get("layer") or MAIN_LAYER)
             # its own link only: a nested span where a main one is linked has none
             link = (links or {}).get((item.item_id, start, end, label, layer))
-            # a link the reviewer confirmed or chose wins over the linker's current one
-            chosen = v.get("authority_id") or (link.authority_id if link else None)
+            # a link the reviewer confirmed or chose wins over the linker's current one;
+            # on a span the gold holds, the gold span's link (a person's) wins
+            held = ((gold_links or {}).get((item.item_id, layer, label, start, end))
+                    if e.row.get("decision") == "gold" and e.row["action"] == "accept"
+                    else None)
+            chosen = held or v.get("authority_id") or (link.authority_id if link else None)
             # the link's score is the linker's, for the linker's record only
             own = link.attrs.get("link_score") if link and chosen == link.authority_id else None
             attrs: dict[str, Any] = {"action": e.row["action"]}

@@ -13,7 +13,14 @@ says: ``action=accept`` where the item's gold label gives it (or its text's comp
 spans hold the span), ``action=reject`` where complete gold spans do not hold the span
 (not an entity), with ``decision=gold``, the reason, and ``confirmed_by`` who gave the
 gold. A span the policy accepts on a text with complete gold spans is settled the same
-way: a person's annotation of the whole text wins over the machine's spans of it. On a text in the test split, where a reviewer's decision writes no gold, a span
+way: a person's annotation of the whole text wins over the machine's spans of it. So is a
+label the policy accepts on an item with a gold label in force (classification): the
+person's label wins, ``action=accept`` where it gives the label (confirmed by who gave
+it), ``action=reject`` where it is another (the reason names it), so the filter list
+sends on a page a person labelled content that the model accepted as blank; in a
+multi-label project the gold labels are the item's set, unless a reviewer's decision on
+one suggestion wrote them (it says nothing of the other labels: such an accept stands).
+On a text in the test split, where a reviewer's decision writes no gold, a span
 over words a reviewer decided there is settled by that decision as act settles it:
 ``decision`` is theirs (``accept``, ``correct``, ``add``), ``confirmed_by`` and
 ``confirmed_at`` who and when, the reason says so, and ``action`` what it makes of this
@@ -72,7 +79,7 @@ from ..files import open_private
 from ..ingest.base import control_characters
 from ..sheets import risky_ids_warning, write_sheet
 from ..tasks.kinds import Candidate, TaskKind, task_kind
-from .act import Decision, choose_model, iter_decisions, resolve_model
+from .act import CLASSIFICATION_KINDS, Decision, choose_model, iter_decisions, resolve_model
 from .people import PersonDecision, item_decisions, person_decision
 from .people import same_value as _same
 from .policy import ACTIONS, load_policy
@@ -395,26 +402,29 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
     its label, or its text has complete gold spans (:func:`glamlab.store.queue.complete_span_gold`),
     which hold the span or say it is not an entity. A span the policy accepts on a text
     with complete gold spans is settled by them too: a person's annotation of the text
-    wins over the machine's (held: confirmed by who gave the gold; else not an entity)."""
-    from ..store.gold import in_force
+    wins over the machine's (held: confirmed by who gave the gold; else not an entity).
+    So is a label the policy accepts on an item with gold labels in force
+    (classification, :func:`glamlab.store.queue.item_gold`): given by them, confirmed by
+    who gave them; another label, where they are the item's whole set
+    (:meth:`~glamlab.store.queue.ItemGold.whole`), not accepted (the person's wins)."""
+    from ..store.queue import item_gold
 
     review = [n for n, d in enumerate(batch) if d.action == "review"]
+    classify = kind.name in CLASSIFICATION_KINDS
     accepted = ([n for n, d in enumerate(batch) if d.action == "accept"]
-                if kind.name == "entities" else [])
+                if kind.name == "entities" or classify else [])
     if not review and not accepted:
         return {}
     ids = sorted({batch[n].item.item_id for n in review})
     st = ws.store.t
-    labels = st.labels
-    given: dict[tuple[str, str], tuple[str, Any]] = {}
-    for i in range(0, len(ids), 900):
-        chunk = ids[i:i + 900]
-        for r in conn.execute(sa.select(labels.c.item_id, labels.c.label, labels.c.annotator,
-                                        labels.c.created_at)
-                              .where(labels.c.item_id.in_(chunk), in_force(labels))):
-            given[(r.item_id, r.label)] = (r.annotator, r.created_at)
-    whole = complete_gold(ws, conn, sorted({batch[n].item.item_id
-                                            for n in (*review, *accepted)}))
+    # the items' gold labels in force: those the policy sends to review, and in a
+    # classification project those it accepts (a person's label wins over them)
+    labelled = item_gold(conn, {batch[n].item.item_id
+                                for n in (*review, *(accepted if classify else ()))})
+    given = {(i, label): by for i, g in labelled.items() for label, by in g.labels.items()}
+    whole = (complete_gold(ws, conn, sorted({batch[n].item.item_id
+                                             for n in (*review, *accepted)}))
+             if kind.name == "entities" else {})
     # the other texts: a span over words a person saved as an entity is settled by it
     # (glamlab act does not queue it: glamlab.tasks.spans.saved.settled_by_person), and
     # on a text in the test split, where a decision writes no gold, by the span a
@@ -441,9 +451,17 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
                     rq.c.item_id.in_(with_people[i:i + 900]), rq.c.kind == "prediction",
                     rq.c.status == "open")))
     out: dict[int, GoldVerdict] = {}
+    multi = not kind.one_value_per_item
     for n in accepted:
         d = batch[n]
-        if d.item.item_id in whole:
+        if classify and (g := labelled.get(d.item.item_id)) is not None:
+            if d.label in g.labels:  # the person's label gives it: confirmed by them
+                who, at = g.labels[d.label]
+                out[n] = GoldVerdict(True, who, at, spans=False)
+            elif g.whole(multi):  # the person's label says otherwise: theirs wins
+                out[n] = GoldVerdict(False, g.annotator, g.at, spans=False,
+                                     labels=tuple(sorted(g.labels)))
+        elif d.item.item_id in whole:
             who, at, spans = whole[d.item.item_id]
             out[n] = GoldVerdict(_gold_holds(kind, d.candidate, spans), who, at, spans=True)
     for n in review:
@@ -478,10 +496,19 @@ class GoldVerdict:
     #: there) the action of the reviewer's decision over the same words that settles it
     #: (``accept``, ``correct``, ``add``): ``annotator`` is that reviewer, ``at`` its time
     decision: str = "gold"
+    #: the item's gold labels, where they do not give the candidate's label (a
+    #: classification project: the person's label wins over the one the policy accepted)
+    labels: tuple[str, ...] = ()
 
     def reason(self) -> str:
         if self.why is not None:
             return self.why
+        if not self.spans and not self.holds:
+            given = ", ".join(repr(x) for x in self.labels)
+            return (f"settled by a gold label: {self.annotator}'s "
+                    + (f"label is {given}" if len(self.labels) == 1
+                       else f"labels are {given}")
+                    + ", not this one (a person's label wins over the model's)")
         if not self.spans:
             return f"settled by a gold label: {self.annotator}'s label gives it"
         if self.holds:
@@ -498,8 +525,8 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
     """One export row, and the candidate it says: the policy's decision, overridden by
     the latest decision of a person that counts for it (:mod:`.people`: made on this
     prediction or an earlier one of the item), else, for a candidate the policy sends to
-    review (or, on a text with complete gold spans, accepts), by the gold label that
-    settles it (``gold``: :func:`_gold_verdicts`).
+    review (or accepts, on a text with complete gold spans or an item with a gold label),
+    by the gold label that settles it (``gold``: :func:`_gold_verdicts`).
     ``candidates``: the item's other
     candidates, where an item has several values (multi-label): a correction of this
     candidate to one of them is a rejection of this one (the other's row says the
@@ -531,7 +558,7 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
                 final = Candidate(person.label, d.score, person.value)
                 reason = f"corrected by reviewer {person.user} from {d.label!r}"
     elif gold is not None and action in ("review", "accept"):
-        # (an accepted span gold settles: on a text with complete gold spans, which win)
+        # (an accepted span or label gold settles: a person's annotation wins)
         action = "accept" if gold.holds else "reject"
         decision, reason = gold.decision, gold.reason()
         confirmed_by, confirmed_at = gold.annotator, gold.at

@@ -183,6 +183,9 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
     Every row says it is machine-made (model, version, score, run, time, confirmed_by).
     The filter format with no --action/--label lists the items NOT accepted as the
     project's positive_label (e.g. the pages to send to OCR when it is "blank").
+    A person's label wins over the model's: a value accepted on an item a person
+    labelled is confirmed by them where their label gives it, rejected where it is
+    another (a page labelled "content" is sent to OCR even if the model said "blank").
 
     \b
     [export] base_url = "https://your.site/annotations/"   ids of w3c/iiif annotations

@@ -24,6 +24,7 @@ new OCR: :func:`span_gold_fits`): its offsets point into that text.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -137,6 +138,53 @@ def gold_labels(conn: sa.Connection, item_ids: Iterable[str]) -> dict[str, set[s
                 labels.c.item_id.in_(ids[i:i + 900]), in_force(labels))):
             out.setdefault(item_id, set()).add(label)
     return out
+
+
+@dataclass(frozen=True)
+class ItemGold:
+    """An item's gold labels in force (:func:`glamlab.store.gold.in_force`): each label
+    with who gave it and when, and whether a reviewer's decision wrote them."""
+
+    labels: dict[str, tuple[str, Any]]
+    #: a reviewer's decision on one suggestion wrote them (``labels.source`` "review"):
+    #: in a multi-label project such gold is that decision, not the item's whole set
+    by_review: bool
+
+    def whole(self, multi_label: bool) -> bool:
+        """Whether the labels are the item's whole set, so a label not among them is one
+        the person said does not apply: always in a single-label project (an item has
+        one label), in a multi-label one unless a reviewer's decision wrote them (a
+        reviewer decides one suggestion, not the item's other labels)."""
+        return not (multi_label and self.by_review)
+
+    @property
+    def annotator(self) -> str:
+        """Who gave the gold (the latest annotator's rows are the gold)."""
+        return max(self.labels.values(), key=lambda w: (w[1] is not None, w[1]))[0]
+
+    @property
+    def at(self) -> Any:
+        """When the gold was given: its latest label's time."""
+        return max(self.labels.values(), key=lambda w: (w[1] is not None, w[1]))[1]
+
+
+def item_gold(conn: sa.Connection, item_ids: Iterable[str]) -> dict[str, ItemGold]:
+    """Item id -> its gold labels in force, who gave each and when (:class:`ItemGold`),
+    for the items among ``item_ids`` that have any: what a classification export and
+    ``glamlab act`` compare the labels the policy accepts with (a person's label wins)."""
+    labels = schema.labels
+    ids = sorted(set(item_ids))
+    found: dict[str, dict[str, tuple[str, Any]]] = {}
+    reviewed: set[str] = set()
+    for i in range(0, len(ids), 900):
+        for r in conn.execute(sa.select(labels.c.item_id, labels.c.label, labels.c.annotator,
+                                        labels.c.created_at, labels.c.source)
+                              .where(labels.c.item_id.in_(ids[i:i + 900]), in_force(labels))
+                              .order_by(labels.c.id)):
+            found.setdefault(r.item_id, {})[r.label] = (r.annotator, r.created_at)
+            if r.source == "review":
+                reviewed.add(r.item_id)
+    return {i: ItemGold(given, i in reviewed) for i, given in found.items()}
 
 
 def _span_gold_items(conn: sa.Connection, item_ids: Iterable[str],

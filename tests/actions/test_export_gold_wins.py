@@ -1,0 +1,147 @@
+"""In a classification project a label the policy accepted automatically on an item
+that already had a person's gold label was exported as the machine's, unconfirmed, even
+where the person's label was another: only the candidates going to review asked the
+gold. So a page a person labelled "content" that the model accepted as "blank" was left
+out of the filter list of pages to send to OCR. A person's label wins in every export
+and in act's report: an accepted label the gold gives is confirmed by who gave it
+(``decision=gold``), one it does not give is not exported as accepted (``reject``,
+the reason naming the person's label). In a multi-label project the gold labels are
+the item's set (a label not among them is rejected), unless a reviewer's decision on
+one suggestion wrote them: that says nothing of the item's other labels."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from .helpers import add_gold, add_items, add_model, add_predictions, run_cli
+
+BLANK_POLICY = {"field": "page_type", "labels": {"blank": {"accept": 0.9, "review": 0.5},
+                                                 "content": {"accept": 0.9, "review": 0.5}}}
+
+
+def _pages(make_ws: Any) -> Any:
+    """p1: a person labelled it content, the model accepts blank; p2: a person labelled
+    it blank, the model accepts blank; p3: no gold, blank accepted; p4: no gold,
+    content accepted."""
+    ws = make_ws("pages", task="blank-pages", labels=["blank", "content"],
+                 positive_label="blank", price_per_item=0.1)
+    add_items(ws, [{"item_id": i, "uri": f"https://example.org/scans/{i}.jpg"}
+                   for i in ("p1", "p2", "p3", "p4")])
+    add_gold(ws, {"p1": "content", "p2": "blank"}, split="train")
+    mid = add_model(ws, "blanks", 1)
+    add_predictions(ws, mid, {"p1": {"blank": 0.99, "content": 0.01},
+                              "p2": {"blank": 0.97, "content": 0.03},
+                              "p3": {"blank": 0.98, "content": 0.02},
+                              "p4": {"content": 0.96, "blank": 0.04}})
+    ws.card.raw["policy"] = BLANK_POLICY
+    ws.save_card()
+    return ws
+
+
+def test_a_page_a_person_labelled_content_is_never_in_the_skip_list(
+        make_ws: Any, tmp_path: Path, capsys: Any) -> None:
+    from glamlab.actions import act, export, render
+    from glamlab.actions.export import iter_rows
+
+    ws = _pages(make_ws)
+    report = act(ws)
+    assert report.counts["accept"] == 4
+    # the filter list (the pages to send to OCR): p1 is on it, as the unlabelled content
+    # page p4 is; the blank pages p2 and p3 are held back
+    out = tmp_path / "send-on.txt"
+    export(ws, "filter", out)
+    sent = out.read_text(encoding="utf-8").split()
+    assert sent == ["https://example.org/scans/p1.jpg", "https://example.org/scans/p4.jpg"]
+    # the same with glamlab export
+    code, stdout, _ = run_cli(capsys, ws, "export", "--format", "filter")
+    assert code == 0 and stdout.split() == sent
+    # act writes the accepted labels as it always did; the exports say what the gold says
+    rows = {e.row["item_id"]: e.row for e in iter_rows(ws)}
+    p1, p2 = rows["p1"], rows["p2"]
+    assert (p1["value"], p1["action"], p1["decision"], p1["confirmed_by"]) == (
+        "blank", "reject", "gold", "curator")
+    assert p1["reason"].startswith("settled by a gold label: curator's label is 'content'")
+    assert (p2["value"], p2["action"], p2["decision"], p2["confirmed_by"]) == (
+        "blank", "accept", "gold", "curator")
+    assert (rows["p3"]["action"], rows["p3"]["decision"], rows["p3"]["confirmed_by"]) == (
+        "accept", None, None)
+
+    # act's filter figures agree with the list, and its words say the person's label wins
+    shown = report.to_dict()
+    f = shown["filter"]
+    assert (f["accepted_as_positive"], f["sent_on"], f["overruled_by_gold"]) == (2, 2, 1)
+    assert f["sent_on"] == len(sent)
+    assert (shown["accept_settled_by_gold"], shown["accept_overruled_by_gold"]) == (2, 1)
+    words = render(shown)
+    assert ("2 of the accepted labels are on items a person already labelled: the "
+            "person's label wins over the model's in every export (1 it gives are confirmed "
+            "by who gave it; 1 it does not give are not exported as accepted") in words
+    assert "(1 of them accepted as 'blank' by the model but labelled otherwise" in words
+
+    # the other exports: p1's blank is never given as accepted
+    out = tmp_path / "export.csv"
+    export(ws, "csv", out)
+    table = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert {(r["item_id"], r["action"], r["confirmed_by"]) for r in table} == {
+        ("p1", "reject", "curator"), ("p2", "accept", "curator"), ("p3", "accept", ""),
+        ("p4", "accept", "")}
+    out = tmp_path / "export.jsonl"
+    export(ws, "jsonl", out)
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert next(x for x in lines if x["item_id"] == "p1")["action"] == "reject"
+    out = tmp_path / "annif"
+    export(ws, "annif", out)  # accepted values only
+    subjects = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()
+                if p.suffix in (".tsv", ".key") and p.name != "index.tsv"}
+    assert subjects and not any(name.startswith("p1") for name in subjects)
+    out = tmp_path / "export.json"
+    export(ws, "w3c", out)
+    annos = json.loads(out.read_text(encoding="utf-8"))["first"]["items"]
+    on_p1 = [a for a in annos if a["target"]["source"].endswith("/p1.jpg")]
+    assert [(a["action"], a.get("confirmedBy")) for a in on_p1] == [("reject", "curator")]
+
+
+def test_multi_label_the_persons_set_wins_over_accepted_labels(make_ws: Any) -> None:
+    from glamlab.actions import act, render
+    from glamlab.actions.export import iter_rows
+
+    ws = make_ws("ml", task="subjects", labels=["a", "b", "c"], multi_label=True)
+    add_items(ws, [{"item_id": i} for i in ("m1", "m2", "m3")])
+    # m1: a person gave {a, b}; m2: a reviewer's decision on one suggestion gave {a}
+    add_gold(ws, {"m1": ["a", "b"], "m2": "a"}, split="train")
+    t = ws.store.t
+    with ws.store.write() as conn:
+        conn.execute(t.labels.update().where(t.labels.c.item_id == "m2")
+                     .values(source="review"))
+    mid = add_model(ws, "subj", 1)
+    scores = {"a": 0.95, "b": 0.1, "c": 0.97}
+    add_predictions(ws, mid, {"m1": scores, "m2": scores, "m3": scores}, multi_label=True)
+    ws.card.raw["policy"] = {"field": "subject",
+                             "labels": {x: {"accept": 0.9, "review": 0.5} for x in "abc"}}
+    ws.save_card()
+    report = act(ws)
+    rows = {(e.row["item_id"], e.row["value"]): e.row for e in iter_rows(ws)
+            if e.row["value"] != "b"}  # (b: below the review threshold, rejected)
+    got = {k: (r["action"], r["decision"], r["confirmed_by"]) for k, r in rows.items()}
+    assert got == {
+        # the person's set gives a, not c
+        ("m1", "a"): ("accept", "gold", "curator"), ("m1", "c"): ("reject", "gold", "curator"),
+        # a reviewer accepting a says nothing of c
+        ("m2", "a"): ("accept", "gold", "curator"), ("m2", "c"): ("accept", None, None),
+        ("m3", "a"): ("accept", None, None), ("m3", "c"): ("accept", None, None)}
+    assert rows[("m1", "c")]["reason"] == (
+        "settled by a gold label: curator's labels are 'a', 'b', not this one (a person's "
+        "label wins over the model's)")
+    assert (report.accept_settled_by_gold, report.accept_overruled) == (3, {"c": 1})
+    assert "3 of the accepted labels are on items a person already labelled" in render(
+        report.to_dict())
+    # (act still writes what the policy accepted: the store keeps the machine's values)
+    with ws.store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(
+            t.machine_metadata)).scalar() == 6
