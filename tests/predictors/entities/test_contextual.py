@@ -201,3 +201,23 @@ def test_a_crf_with_word_vectors_saves_its_table_and_encodes_new_words_once(
     assert isinstance(q, CRFTagger) and q.context == "e5-words"
     assert q.predict_spans([s.text for s in test], langs=[s.lang for s in test]) == got
     assert q.state_digest() == p.state_digest()
+
+
+def test_a_full_word_cache_keeps_the_words_the_batch_still_needs(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """context="e5-words": when the words a model kept would pass WORD_CACHE, the cache
+    is emptied; the batch's words it had kept (not encoded again) must still be found."""
+    import glamlab.predictors.entities.crf as crf
+
+    sents = read_sentences(SAMPLE)[:20]
+    p = CRFTagger(context="e5-words", context_dims=8, max_iterations=5)
+    p.fit([s.text for s in sents], [list(s.spans) for s in sents],
+          langs=[s.lang for s in sents], classes=TYPES)
+    monkeypatch.setattr(crf, "WORD_CACHE", 3)
+    p._context([["Zwirnsfaden", "Quastenflosser"]])  # two new words kept
+    # two more new words pass the limit: the cache is emptied, "Zwirnsfaden" is wanted
+    out = p._context([["Zwirnsfaden", "Bandwurmsatz", "Schneckenpost"]])
+    alone = p._context([["Zwirnsfaden"]])[0][0]
+    np.testing.assert_array_equal(out[0][0], alone)
+    # emptied, then the batch's words kept: within the limit
+    assert set(p._new_words) == {"Zwirnsfaden", "Bandwurmsatz", "Schneckenpost"}

@@ -235,18 +235,25 @@ class CRFTagger(SpanPredictor):
         if self.__dict__.get("_words_generation") != generation():  # clear_cache() called
             extra.clear()
             self._words_generation = generation()
-        missing = sorted({w for s in sentences for w in s} - index.keys() - extra.keys())
+        needed = {w for s in sentences for w in s} - index.keys()
+        # this batch's kept words, taken before the cache may be emptied below (or by
+        # another thread predicting with the same model)
+        have = {w: v for w in needed if (v := extra.get(w)) is not None}
+        missing = sorted(needed - have.keys())
         if missing:
-            if len(extra) + len(missing) > WORD_CACHE:
-                extra.clear()
             rows = self._reduce(word_states(missing, layers=self.context_layers))
-            extra.update(zip(missing, rows.astype(np.float16), strict=True))
+            new = dict(zip(missing, rows.astype(np.float16), strict=True))
+            if len(extra) + len(new) > WORD_CACHE:
+                extra.clear()
+                extra.update(have)
+            extra.update(new)
+            have.update(new)
         out: list[Any] = []
         for s in sentences:
             if not s:
                 out.append(None)
                 continue
-            out.append(np.stack([table[index[w]] if w in index else extra[w] for w in s])
+            out.append(np.stack([table[index[w]] if w in index else have[w] for w in s])
                        .astype(np.float32).round(3))
         return out
 
