@@ -58,6 +58,7 @@ span (``reject`` unless it is the very span). Formats:
   (:mod:`glamlab.actions.export_annif`), accepted values only unless ``--action`` says.
 - ``filter``: one URI per line. With no ``--action``/``--label`` and a ``positive_label``
   (e.g. ``blank``), the items NOT accepted as that label: the pages to send on (e.g. to OCR).
+  A page a person's gold label gives that label is held back whatever the model said of it.
 """
 
 from __future__ import annotations
