@@ -257,11 +257,18 @@ def test_dry_run_known_numbers(pages):
     # one of the review blanks is a test item whose gold label is blank: the export (and
     # its filter list) counts it accepted, so the filter holds it back too; one of the 8
     # blanks the policy accepts is a test item whose gold label is content: the person's
-    # label wins, so it is sent on
-    assert (f["accepted_by_policy"], f["accepted_by_people_or_gold"]) == (7, 1)
+    # label wins, so it is sent on; and one content page the policy accepts is a test
+    # item whose gold label is blank: held back too (the person's label wins)
+    assert (f["accepted_by_policy"], f["accepted_by_people_or_gold"]) == (7, 2)
     assert f["overruled_by_gold"] == 1
-    assert f["accepted_as_positive"] == 8 and f["sent_on"] == 17 - 8
-    assert f["money_saved"] == pytest.approx(0.8)
+    assert f["accepted_as_positive"] == 9 and f["sent_on"] == 17 - 9
+    assert f["money_saved"] == pytest.approx(0.9)
+    # the filter list (glamlab export --format filter) says the same
+    from glamlab.actions import export
+
+    listed = pages.root / "send-on.txt"
+    export(pages, "filter", listed)
+    assert len(listed.read_text(encoding="utf-8").split()) == f["sent_on"]
     # the 8 accepts on test items: the gold gives 6 of them, and another label for 2
     assert (r["accept_settled_by_gold"], r["accept_overruled_by_gold"]) == (8, 2)
     # of the 8 blanks the policy accepts, 5 are test items whose gold label gives blank
@@ -337,9 +344,9 @@ def test_cli_dry_run_plain_words_and_json(pages, capsys):
     _set_policy(pages, KNOWN_POLICY)
     main(["-w", str(pages.root), "act", "--dry-run"])
     out = capsys.readouterr().out
-    assert "accept 11" in out and "money saved 0.80 EUR" in out and "Nothing was written" in out
-    assert "8 items accepted as 'blank' (1 of them by a person or a gold label)" in out
-    assert ("are held back and 9 sent on (1 of them accepted as 'blank' by the model but "
+    assert "accept 11" in out and "money saved 0.90 EUR" in out and "Nothing was written" in out
+    assert "9 items accepted as 'blank' (2 of them by a person or a gold label)" in out
+    assert ("are held back and 8 sent on (1 of them accepted as 'blank' by the model but "
             "labelled otherwise by a person)") in out
     main(["-w", str(pages.root), "act", "--dry-run", "--json"])
     data = json.loads(capsys.readouterr().out)

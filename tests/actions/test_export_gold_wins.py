@@ -145,3 +145,99 @@ def test_multi_label_the_persons_set_wins_over_accepted_labels(make_ws: Any) -> 
     with ws.store.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(
             t.machine_metadata)).scalar() == 6
+
+
+def _more_pages(make_ws: Any) -> Any:
+    """q1: a person labelled it blank, the model's blank is below the thresholds
+    (rejected); q2: labelled blank, the model accepts content; q3: labelled blank, the
+    model sends content to review; q4: no gold, content accepted; q5: labelled content,
+    the model's content is rejected; q6: no gold, blank accepted."""
+    ws = make_ws("more-pages", task="blank-pages", labels=["blank", "content"],
+                 positive_label="blank", price_per_item=0.1)
+    add_items(ws, [{"item_id": i, "uri": f"https://example.org/scans/{i}.jpg"}
+                   for i in ("q1", "q2", "q3", "q4", "q5", "q6")])
+    add_gold(ws, {"q1": "blank", "q2": "blank", "q3": "blank", "q5": "content"},
+             split="train")
+    mid = add_model(ws, "blanks", 1)
+    add_predictions(ws, mid, {"q1": {"blank": 0.45, "content": 0.40},
+                              "q2": {"content": 0.96, "blank": 0.04},
+                              "q3": {"content": 0.7, "blank": 0.3},
+                              "q4": {"content": 0.96, "blank": 0.04},
+                              "q5": {"content": 0.3, "blank": 0.25},
+                              "q6": {"blank": 0.98, "content": 0.02}})
+    ws.card.raw["policy"] = BLANK_POLICY
+    ws.save_card()
+    return ws
+
+
+def test_a_rejected_label_the_persons_label_gives_is_exported_accepted(
+        make_ws: Any, tmp_path: Path) -> None:
+    """A label below the thresholds that the item's gold label gives: the person said it
+    is right, so every export accepts it, confirmed by them."""
+    from glamlab.actions import act, export, render
+    from glamlab.actions.export import iter_rows
+
+    ws = _more_pages(make_ws)
+    report = act(ws)
+    rows = {e.row["item_id"]: e.row for e in iter_rows(ws)}
+    for item_id, label in (("q1", "blank"), ("q5", "content")):
+        r = rows[item_id]
+        assert (r["value"], r["action"], r["decision"], r["confirmed_by"]) == (
+            label, "accept", "gold", "curator")
+        assert r["reason"] == "settled by a gold label: curator's label gives it"
+    out = tmp_path / "export.csv"
+    export(ws, "csv", out)
+    table = {r["item_id"]: r for r in csv.DictReader(
+        io.StringIO(out.read_text(encoding="utf-8-sig")))}
+    assert (table["q1"]["action"], table["q1"]["confirmed_by"]) == ("accept", "curator")
+    assert (report.counts["reject"], report.reject_given_by_gold) == (
+        2, {"blank": 1, "content": 1})
+    assert "2 of the rejected labels are given by a person's label on the item" in render(
+        report.to_dict())
+
+
+def test_multi_label_a_rejected_label_in_the_persons_set_is_accepted(make_ws: Any) -> None:
+    from glamlab.actions import act
+    from glamlab.actions.export import iter_rows
+
+    ws = make_ws("ml2", task="subjects", labels=["a", "b", "c"], multi_label=True)
+    add_items(ws, [{"item_id": i} for i in ("m1", "m2")])
+    add_gold(ws, {"m1": ["a", "b"]}, split="train")
+    mid = add_model(ws, "subj", 1)
+    scores = {"a": 0.95, "b": 0.1, "c": 0.2}
+    add_predictions(ws, mid, {"m1": scores, "m2": scores}, multi_label=True)
+    ws.card.raw["policy"] = {"field": "subject",
+                             "labels": {x: {"accept": 0.9, "review": 0.5} for x in "abc"}}
+    ws.save_card()
+    report = act(ws)
+    got = {(e.row["item_id"], e.row["value"]): (e.row["action"], e.row["decision"],
+                                                e.row["confirmed_by"]) for e in iter_rows(ws)}
+    assert got == {
+        ("m1", "a"): ("accept", "gold", "curator"), ("m1", "b"): ("accept", "gold", "curator"),
+        ("m1", "c"): ("reject", None, None),  # (rejected by the policy and the person)
+        ("m2", "a"): ("accept", None, None), ("m2", "b"): ("reject", None, None),
+        ("m2", "c"): ("reject", None, None)}
+    assert report.reject_given_by_gold == {"b": 1}
+
+
+def test_a_page_a_person_labelled_blank_is_held_back_from_ocr(
+        make_ws: Any, tmp_path: Path, capsys: Any) -> None:
+    """The filter list (the pages to send to OCR) holds back a page a person labelled
+    blank, whatever the model said of it (content accepted or sent to review, blank
+    rejected), and act's filter figures count it."""
+    from glamlab.actions import act, export
+
+    ws = _more_pages(make_ws)
+    report = act(ws)
+    out = tmp_path / "send-on.txt"
+    export(ws, "filter", out)
+    sent = out.read_text(encoding="utf-8").split()
+    assert sent == ["https://example.org/scans/q4.jpg", "https://example.org/scans/q5.jpg"]
+    code, stdout, _ = run_cli(capsys, ws, "export", "--format", "filter")
+    assert code == 0 and stdout.split() == sent
+    f = report.to_dict()["filter"]
+    # held back: q6 by the policy; q1 (its blank rejected), q2 and q3 by the person's label
+    assert (f["accepted_as_positive"], f["accepted_by_policy"],
+            f["accepted_by_people_or_gold"], f["sent_on"], f["money_saved"]) == (
+        4, 1, 3, 2, 0.4)
+    assert f["sent_on"] == len(sent)

@@ -366,6 +366,14 @@ class ActReport:
     #: and per label the ones the gold gives (confirmed by who gave it): none of them is
     #: a wrong accept, so the filter's figure of items wrongly held back leaves them out
     accept_confirmed: dict[str, int] = dataclasses.field(default_factory=dict)
+    #: (classification) per label, the labels the policy rejects that the item's gold
+    #: label in force gives, no person having decided on them: the export accepts them,
+    #: confirmed by who gave the gold (:func:`_count_kept_by_gold`)
+    reject_given_by_gold: dict[str, int] = dataclasses.field(default_factory=dict)
+    #: (a filter project) the items a person's gold label gives the ``positive_label``
+    #: that the model suggested no candidate of (it said another label): the filter list
+    #: holds them back (the person's label wins)
+    held_by_gold: int = 0
     #: of the candidates the policy sends to review, those a person accepted or an active
     #: gold label of the item gives, per label: the export (and its filter list) counts
     #: them accepted, so the filter's figures do too
@@ -443,6 +451,7 @@ class ActReport:
             "review_settled_by_gold": self.review_settled_by_gold,
             "accept_settled_by_gold": self.accept_settled_by_gold,
             "accept_overruled_by_gold": sum(self.accept_overruled.values()),
+            "reject_given_by_gold": sum(self.reject_given_by_gold.values()),
             "review_workload": self.review_workload,
             "test": self.test, "policy": self.policy, "problems": self.problems,
             "policy_source": self.policy_source, "notes": self.notes, "unit": self.unit,
@@ -570,6 +579,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
             elif kind.name in CLASSIFICATION_KINDS:
                 _count_accepts_on_gold(kind, batch, people, item_gold(
                     conn, {d.item.item_id for d in batch if d.action == "accept"}), report)
+                _count_kept_by_gold(ws, conn, kind, batch, report)
         if dropped and report.changes is not None:
             _count_dropped(ws, kind, dropped, report.changes, changed_items)
         decided, settled, kept = _review_decided(kind, batch, people, gold, span_gold, saved)
@@ -1044,6 +1054,50 @@ def _count_accepts_on_gold(kind: TaskKind[Any, Any], batch: list[Decision],
             report.accept_overruled[d.label] = report.accept_overruled.get(d.label, 0) + 1
 
 
+def rejected_on_gold(kind: TaskKind[Any, Any], d: Decision) -> bool:
+    """Whether the item's gold label is asked of ``d``, a label the policy rejects in a
+    classification project (below its thresholds): where the gold gives it, the person's
+    label wins and it is exported accepted (:func:`.export._gold_verdicts`). Not one a
+    safety check suppressed: that is kept from every export whatever its label."""
+    return d.action == "reject" and d.safety is None and kind.name in CLASSIFICATION_KINDS
+
+
+def _count_kept_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
+                        batch: list[Decision], report: ActReport) -> None:
+    """Count, where no person decided on them, the labels the policy rejects that the
+    item's gold label in force gives (``report.reject_given_by_gold``, per label: the
+    export accepts them, confirmed by who gave the gold); and, in a filter project, the
+    items whose gold label gives the ``positive_label`` that the model suggested no
+    candidate of (``report.held_by_gold``: the filter list holds them back,
+    :func:`.export._held`)."""
+    rejected = [d for d in batch if rejected_on_gold(kind, d)]
+    positive = ws.card.positive_label
+    ids = {d.item.item_id for d in (batch if positive else rejected)}
+    gold = item_gold(conn, ids) if ids else {}
+    if not gold:
+        return
+    people = item_decisions(ws, conn, sorted(gold))
+    one = kind.one_value_per_item
+
+    def decided(d: Decision) -> bool:
+        return person_decision(people.get(d.item.item_id), d.label, d.value,
+                               one_value=one) is not None
+
+    for d in rejected:
+        g = gold.get(d.item.item_id)
+        if g is not None and d.label in g.labels and not decided(d):
+            report.reject_given_by_gold[d.label] = report.reject_given_by_gold.get(d.label, 0) + 1
+    if positive:
+        on_item: dict[str, list[Decision]] = {}
+        for d in batch:
+            on_item.setdefault(d.item.item_id, []).append(d)
+        for item_id, ds in on_item.items():
+            g = gold.get(item_id)
+            if (g is not None and positive in g.labels
+                    and not any(d.label == positive or decided(d) for d in ds)):
+                report.held_by_gold += 1
+
+
 def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
                     people: dict[str, list[Any]], gold: dict[str, set[str]] | None = None,
                     span_gold: set[str] | None = None,
@@ -1186,7 +1240,10 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
         by_policy = report.by_label.get(positive, {}).get("accept", 0) - overruled
         # a review candidate a person accepted, or the item's gold label gives, is held
         # back too: the filter list (glamlab export --format filter) leaves it out
-        by_people = report.review_accepted.get(positive, 0)
+        # and so is a rejected one the gold gives, and an item whose gold label gives it
+        # where the model said another label (the person's label wins)
+        by_people = (report.review_accepted.get(positive, 0)
+                     + report.reject_given_by_gold.get(positive, 0) + report.held_by_gold)
         withheld = by_policy + by_people
         wrong = wrong_by_label.get(positive)
         # the policy's accepts a person's gold label settles are none of them wrongly
@@ -1264,6 +1321,10 @@ def render(report: dict[str, Any]) -> str:
                      "person gave for the whole text: the gold wins over them in every "
                      "export (a span it holds is confirmed by who gave it, the others are "
                      "not exported as accepted), and those texts export their gold spans.")
+    if report.get("reject_given_by_gold"):
+        lines.append(f"{report['reject_given_by_gold']} of the rejected labels are given by "
+                     "a person's label on the item: every export accepts them, confirmed by "
+                     "who gave it (the person's label wins over the model's).")
     if c["reject"]:
         lines.append(f"The {c['reject']} rejected values are not written to field "
                      f"{report['field']!r} and not sent to review; the predictions stay "

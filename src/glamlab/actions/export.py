@@ -58,6 +58,7 @@ span (``reject`` unless it is the very span). Formats:
   (:mod:`glamlab.actions.export_annif`), accepted values only unless ``--action`` says.
 - ``filter``: one URI per line. With no ``--action``/``--label`` and a ``positive_label``
   (e.g. ``blank``), the items NOT accepted as that label: the pages to send on (e.g. to OCR).
+  A page a person's gold label gives that label is held back whatever the model said of it.
 """
 
 from __future__ import annotations
@@ -79,7 +80,14 @@ from ..files import open_private
 from ..ingest.base import control_characters
 from ..sheets import risky_ids_warning, write_sheet
 from ..tasks.kinds import Candidate, TaskKind, task_kind
-from .act import CLASSIFICATION_KINDS, Decision, choose_model, iter_decisions, resolve_model
+from .act import (
+    CLASSIFICATION_KINDS,
+    Decision,
+    choose_model,
+    iter_decisions,
+    rejected_on_gold,
+    resolve_model,
+)
 from .people import PersonDecision, item_decisions, person_decision
 from .people import same_value as _same
 from .policy import ACTIONS, load_policy
@@ -406,21 +414,26 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
     So is a label the policy accepts on an item with gold labels in force
     (classification, :func:`glamlab.store.queue.item_gold`): given by them, confirmed by
     who gave them; another label, where they are the item's whole set
-    (:meth:`~glamlab.store.queue.ItemGold.whole`), not accepted (the person's wins)."""
+    (:meth:`~glamlab.store.queue.ItemGold.whole`), not accepted (the person's wins). And
+    a label the policy rejects that they give (:func:`rejected_on_gold`): accepted,
+    confirmed by who gave them (the person said it is right)."""
     from ..store.queue import item_gold
 
     review = [n for n, d in enumerate(batch) if d.action == "review"]
     classify = kind.name in CLASSIFICATION_KINDS
     accepted = ([n for n, d in enumerate(batch) if d.action == "accept"]
                 if kind.name == "entities" or classify else [])
-    if not review and not accepted:
+    # (classification) a label the policy rejects that the item's gold label gives: the
+    # person said it is right (not one a safety check suppressed: :func:`rejected_on_gold`)
+    rejected = [n for n, d in enumerate(batch) if rejected_on_gold(kind, d)]
+    if not review and not accepted and not rejected:
         return {}
     ids = sorted({batch[n].item.item_id for n in review})
     st = ws.store.t
     # the items' gold labels in force: those the policy sends to review, and in a
     # classification project those it accepts (a person's label wins over them)
     labelled = item_gold(conn, {batch[n].item.item_id
-                                for n in (*review, *(accepted if classify else ()))})
+                                for n in (*review, *(accepted if classify else ()), *rejected)})
     given = {(i, label): by for i, g in labelled.items() for label, by in g.labels.items()}
     whole = (complete_gold(ws, conn, sorted({batch[n].item.item_id
                                              for n in (*review, *accepted)}))
@@ -464,6 +477,11 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
         elif d.item.item_id in whole:
             who, at, spans = whole[d.item.item_id]
             out[n] = GoldVerdict(_gold_holds(kind, d.candidate, spans), who, at, spans=True)
+    for n in rejected:
+        d = batch[n]
+        if (d.item.item_id, d.label) in given:  # the person's label gives it
+            who, at = given[(d.item.item_id, d.label)]
+            out[n] = GoldVerdict(True, who, at, spans=False)
     for n in review:
         d = batch[n]
         if (d.item.item_id, d.label) in given:
@@ -525,7 +543,8 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
     """One export row, and the candidate it says: the policy's decision, overridden by
     the latest decision of a person that counts for it (:mod:`.people`: made on this
     prediction or an earlier one of the item), else, for a candidate the policy sends to
-    review (or accepts, on a text with complete gold spans or an item with a gold label),
+    review (or accepts, on a text with complete gold spans or an item with a gold label;
+    or, classification, rejects with a label the item's gold label gives),
     by the gold label that settles it (``gold``: :func:`_gold_verdicts`).
     ``candidates``: the item's other
     candidates, where an item has several values (multi-label): a correction of this
@@ -557,8 +576,9 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
                 decision = "correct"  # also where the person accepted it on another prediction
                 final = Candidate(person.label, d.score, person.value)
                 reason = f"corrected by reviewer {person.user} from {d.label!r}"
-    elif gold is not None and action in ("review", "accept"):
-        # (an accepted span or label gold settles: a person's annotation wins)
+    elif gold is not None:
+        # (an accepted span or label gold settles, or a rejected label it gives: a
+        # person's annotation wins)
         action = "accept" if gold.holds else "reject"
         decision, reason = gold.decision, gold.reason()
         confirmed_by, confirmed_at = gold.annotator, gold.at
@@ -993,8 +1013,29 @@ def write_filter(ws: Workspace, out: IO[str], *, model: str | None,
                 last = item.item_id
         return n, "items with a matching prediction"
     # items NOT accepted as the positive label: merge the items with the accepted ones
-    accepted = (e.item.item_id for e in iter_rows(
-        ws, model=model, where=ExportFilter(actions=("accept",), label=positive)))
+    from ..store.queue import items_labelled
+
+    labelled: set[str] = set()
+    if task_kind(ws.card).name in CLASSIFICATION_KINDS:  # (the items' gold is their labels)
+        with ws.store.read() as conn:
+            labelled = items_labelled(conn, positive)
+
+    def held_back() -> Iterator[str]:
+        """The items the export accepts as the positive label, in item order, and those
+        with a prediction a person's gold label in force gives it (the person's label
+        wins over the model's other label), unless a person decided on the item: their
+        decision is the row's."""
+        rows: list[dict[str, Any]] = []
+        for e in iter_rows(ws, model=model):
+            if rows and rows[0]["item_id"] != e.row["item_id"]:
+                if _held(rows, positive, labelled):
+                    yield rows[0]["item_id"]
+                rows = []
+            rows.append(e.row)
+        if rows and _held(rows, positive, labelled):
+            yield rows[0]["item_id"]
+
+    accepted = held_back()
     nxt = next(accepted, None)
     n = 0
     for item in ws.items():
@@ -1004,6 +1045,16 @@ def write_filter(ws: Workspace, out: IO[str], *, model: str | None,
             continue
         n += line(item)
     return n, f"items not accepted as {positive!r} (to send on)"
+
+
+def _held(rows: list[dict[str, Any]], positive: str, labelled: set[str]) -> bool:
+    """Whether the filter list holds back an item, from its export rows: one accepts the
+    positive label, or a person's gold label gives it (``labelled``) and no person
+    decided on the item (a decision of theirs is what its row says)."""
+    if any(r["action"] == "accept" and r["value"] == positive for r in rows):
+        return True
+    return rows[0]["item_id"] in labelled and not any(
+        r["decision"] not in (None, "gold") for r in rows)
 
 
 BASE_WARNING = ("no [export] base_url in glamlab.toml: annotation ids use the placeholder "

@@ -185,7 +185,9 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
     project's positive_label (e.g. the pages to send to OCR when it is "blank").
     A person's label wins over the model's: a value accepted on an item a person
     labelled is confirmed by them where their label gives it, rejected where it is
-    another (a page labelled "content" is sent to OCR even if the model said "blank").
+    another (a page labelled "content" is sent to OCR even if the model said "blank"),
+    and a value the policy rejected that the person's label gives is accepted (a page
+    labelled "blank" is held back whatever the model said).
 
     \b
     [export] base_url = "https://your.site/annotations/"   ids of w3c/iiif annotations

@@ -187,6 +187,15 @@ def item_gold(conn: sa.Connection, item_ids: Iterable[str]) -> dict[str, ItemGol
     return {i: ItemGold(given, i in reviewed) for i, given in found.items()}
 
 
+def items_labelled(conn: sa.Connection, label: str) -> set[str]:
+    """The items whose gold labels in force (:func:`glamlab.store.gold.in_force`) give
+    ``label``: a person said it applies (the filter list holds them back where it is the
+    project's ``positive_label``)."""
+    labels = schema.labels
+    return {r[0] for r in conn.execute(sa.select(labels.c.item_id).where(
+        labels.c.label == label, in_force(labels)))}
+
+
 def _span_gold_items(conn: sa.Connection, item_ids: Iterable[str],
                      clause: Any) -> set[str]:
     sets = schema.span_sets
