@@ -241,3 +241,41 @@ def test_a_page_a_person_labelled_blank_is_held_back_from_ocr(
             f["accepted_by_people_or_gold"], f["sent_on"], f["money_saved"]) == (
         4, 1, 3, 2, 0.4)
     assert f["sent_on"] == len(sent)
+
+
+def test_a_page_labelled_blank_whose_blank_a_safety_rule_suppressed_counts_as_held_back(
+        make_ws: Any, tmp_path: Path) -> None:
+    """A safety rule suppresses the model's blank on a page a person labelled blank: the
+    export keeps the model's blank out (rejected, the safety column says why), and the
+    filter list holds the page back all the same (the person's label wins, whatever the
+    model said). act's filter figures counted the page as sent on: its money saved and
+    pages sent on disagreed with the list."""
+    from glamlab.actions import act, export
+    from glamlab.actions.export import iter_rows
+
+    ws = make_ws("safe-pages", task="blank-pages", labels=["blank", "content"],
+                 positive_label="blank", price_per_item=0.1)
+    add_items(ws, [{"item_id": i, "uri": f"https://example.org/scans/{i}.jpg",
+                    "meta": {"collection": "Manuscripts"}} for i in ("s1", "s2", "s3")])
+    add_gold(ws, {"s1": "blank"}, split="train")
+    mid = add_model(ws, "blanks", 1)
+    add_predictions(ws, mid, {"s1": {"blank": 0.99, "content": 0.01},
+                              "s2": {"blank": 0.99, "content": 0.01},
+                              "s3": {"content": 0.99, "blank": 0.01}})
+    ws.card.raw["policy"] = BLANK_POLICY
+    ws.card.raw["safety"] = {"rules": [{
+        "name": "never skip a manuscript page unseen", "labels": ["blank"],
+        "when": {"collection": "Manuscripts"}, "action": "suppress"}]}
+    ws.save_card()
+    report = act(ws)
+    rows = {(e.row["item_id"], e.row["value"]): e.row for e in iter_rows(ws)}
+    assert rows[("s1", "blank")]["action"] == "reject"
+    assert rows[("s1", "blank")]["safety"]
+    out = tmp_path / "send-on.txt"
+    export(ws, "filter", out)
+    sent = out.read_text(encoding="utf-8").split()
+    # s1 is held back by the person's label; s2's blank was suppressed, so it is sent on
+    assert sent == ["https://example.org/scans/s2.jpg", "https://example.org/scans/s3.jpg"]
+    f = report.to_dict()["filter"]
+    assert (f["accepted_as_positive"], f["sent_on"], f["money_saved"]) == (1, 2, 0.1)
+    assert f["sent_on"] == len(sent)

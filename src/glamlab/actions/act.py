@@ -371,7 +371,8 @@ class ActReport:
     #: confirmed by who gave the gold (:func:`_count_kept_by_gold`)
     reject_given_by_gold: dict[str, int] = dataclasses.field(default_factory=dict)
     #: (a filter project) the items a person's gold label gives the ``positive_label``
-    #: that the model suggested no candidate of (it said another label): the filter list
+    #: that the model suggested no candidate of (it said another label), or only one a
+    #: safety check suppressed: the filter list
     #: holds them back (the person's label wins)
     held_by_gold: int = 0
     #: of the candidates the policy sends to review, those a person accepted or an active
@@ -1093,9 +1094,17 @@ def _count_kept_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, 
             on_item.setdefault(d.item.item_id, []).append(d)
         for item_id, ds in on_item.items():
             g = gold.get(item_id)
+            # a positive a safety check suppressed is counted nowhere else: the filter
+            # list holds the page back by the person's label all the same
             if (g is not None and positive in g.labels
-                    and not any(d.label == positive or decided(d) for d in ds)):
+                    and not any((d.label == positive and not _suppressed(d)) or decided(d)
+                                for d in ds)):
                 report.held_by_gold += 1
+
+
+def _suppressed(d: Decision) -> bool:
+    """Whether a safety check suppressed ``d`` (rejected whatever its score)."""
+    return d.action == "reject" and d.safety is not None
 
 
 def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
