@@ -279,3 +279,42 @@ def test_a_page_labelled_blank_whose_blank_a_safety_rule_suppressed_counts_as_he
     f = report.to_dict()["filter"]
     assert (f["accepted_as_positive"], f["sent_on"], f["money_saved"]) == (1, 2, 0.1)
     assert f["sent_on"] == len(sent)
+
+
+def test_a_page_a_reviewer_corrected_to_blank_counts_as_held_back(
+        make_ws: Any, tmp_path: Path) -> None:
+    """A reviewer corrects the model's "content" (sent to review) to "blank": every
+    export accepts blank, so the filter list holds the page back. act's filter figures
+    counted it as sent on (only a reviewer's accept of a blank counted): its money saved
+    and pages sent on disagreed with the list."""
+    import sqlalchemy as sa
+
+    from glamlab.actions import act, export
+    from glamlab.actions.act import plan
+    from glamlab.actions.export import iter_rows
+    from glamlab.review.decisions import decide
+
+    ws = make_ws("fixed-pages", task="blank-pages", labels=["blank", "content"],
+                 positive_label="blank", price_per_item=0.1)
+    add_items(ws, [{"item_id": i, "uri": f"https://example.org/scans/{i}.jpg"}
+                   for i in ("r1", "r2", "r3")])
+    mid = add_model(ws, "blanks", 1)
+    add_predictions(ws, mid, {"r1": {"content": 0.7, "blank": 0.3},
+                              "r2": {"content": 0.96, "blank": 0.04},
+                              "r3": {"blank": 0.98, "content": 0.02}})
+    ws.card.raw["policy"] = BLANK_POLICY
+    ws.save_card()
+    act(ws)
+    q = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        row = conn.execute(sa.select(q).where(q.c.item_id == "r1")).one()
+    decide(ws, "rey", row.id, "correct", row.version, label="blank")
+    r1 = [e.row for e in iter_rows(ws) if e.row["item_id"] == "r1"]
+    assert [(r["value"], r["action"], r["decision"]) for r in r1] == [
+        ("blank", "accept", "correct")]
+    out = tmp_path / "send-on.txt"
+    export(ws, "filter", out)
+    sent = out.read_text(encoding="utf-8").split()
+    assert sent == ["https://example.org/scans/r2.jpg"]
+    f = plan(ws).to_dict()["filter"]
+    assert (f["accepted_as_positive"], f["sent_on"], f["money_saved"]) == (2, 1, 0.2)

@@ -1123,12 +1123,14 @@ def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
     spans reviewers decided there, which count as decided by a reviewer, not settled by
     gold, since no gold is written there); and, third, how many of them end
     accepted as they are: a person accepted the candidate, or the item's gold label
-    gives it (what the export says, :mod:`.export`)."""
+    gives it (what the export says, :mod:`.export`); a candidate a person corrected to
+    another label counts as that label's (the export accepts it on the row)."""
     from ..tasks.spans.saved import settled_by_person
 
     decided: Counter[str] = Counter()
     settled: Counter[str] = Counter()
     kept: Counter[str] = Counter()
+    candidates: set[tuple[str, str, str]] | None = None  # (multi-label) the batch's
     for d in batch:
         if d.action != "review":
             continue
@@ -1136,7 +1138,17 @@ def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
                                  one_value=kind.one_value_per_item)
         if person is not None:
             decided[d.label] += 1
-            kept[d.label] += person.action == "accept"
+            if person.action == "correct" and person.label and person.label != d.label:
+                # corrected to another label: the export accepts the person's label on
+                # this row, unless the model also suggested it (multi-label: that row
+                # says it, and counts as that candidate's)
+                if candidates is None:
+                    candidates = {(o.item.item_id, o.label, same_value(o.value)) for o in batch}
+                if kind.one_value_per_item or (d.item.item_id, person.label,
+                                               same_value(person.value)) not in candidates:
+                    kept[person.label] += 1
+            else:
+                kept[d.label] += person.action in ("accept", "correct")
         elif d.label in (gold or {}).get(d.item.item_id, ()):
             settled[d.label] += 1
             kept[d.label] += 1
