@@ -318,3 +318,51 @@ def test_a_page_a_reviewer_corrected_to_blank_counts_as_held_back(
     assert sent == ["https://example.org/scans/r2.jpg"]
     f = plan(ws).to_dict()["filter"]
     assert (f["accepted_as_positive"], f["sent_on"], f["money_saved"]) == (2, 1, 0.2)
+
+
+def test_a_reviewers_decision_on_an_earlier_prediction_counts_in_the_filter_figures(
+        make_ws: Any, tmp_path: Path) -> None:
+    """A reviewer decided on the first model's blank; the second model's blank is
+    accepted (a1 and a4, which the reviewer turned down) or rejected (a2, which the
+    reviewer accepted) by the policy. The export says the reviewer's decision, so the filter list
+    sends a1 on and holds a2 back; act's filter figures counted the policy's decisions."""
+    import sqlalchemy as sa
+
+    from glamlab.actions import act, export
+    from glamlab.actions.act import plan
+    from glamlab.actions.export import iter_rows
+    from glamlab.review.decisions import decide
+
+    ws = make_ws("again-pages", task="blank-pages", labels=["blank", "content"],
+                 positive_label="blank", price_per_item=0.1)
+    add_items(ws, [{"item_id": i, "uri": f"https://example.org/scans/{i}.jpg"}
+                   for i in ("a1", "a2", "a3", "a4")])
+    mid = add_model(ws, "blanks", 1)
+    add_predictions(ws, mid, {"a1": {"blank": 0.7, "content": 0.3},
+                              "a4": {"blank": 0.7, "content": 0.3},
+                              "a2": {"blank": 0.7, "content": 0.3},
+                              "a3": {"content": 0.96, "blank": 0.04}})
+    ws.card.raw["policy"] = BLANK_POLICY
+    ws.save_card()
+    act(ws)
+    q = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        queued = {r.item_id: r for r in conn.execute(sa.select(q))}
+    decide(ws, "rey", queued["a1"].id, "reject", queued["a1"].version)
+    decide(ws, "rey", queued["a2"].id, "accept", queued["a2"].version)
+    decide(ws, "rey", queued["a4"].id, "reject", queued["a4"].version)
+    mid2 = add_model(ws, "blanks", 2)
+    add_predictions(ws, mid2, {"a1": {"blank": 0.98, "content": 0.02},
+                               "a4": {"blank": 0.98, "content": 0.02},
+                               "a2": {"blank": 0.3, "content": 0.25},
+                               "a3": {"content": 0.96, "blank": 0.04}})
+    rows = {e.row["item_id"]: e.row for e in iter_rows(ws, model="blanks@2")}
+    assert (rows["a1"]["action"], rows["a1"]["decision"]) == ("reject", "reject")
+    assert (rows["a2"]["action"], rows["a2"]["decision"]) == ("accept", "accept")
+    out = tmp_path / "send-on.txt"
+    export(ws, "filter", out, model="blanks@2")
+    sent = out.read_text(encoding="utf-8").split()
+    assert sent == ["https://example.org/scans/a1.jpg", "https://example.org/scans/a3.jpg",
+                    "https://example.org/scans/a4.jpg"]
+    f = plan(ws, model="blanks@2").to_dict()["filter"]
+    assert (f["accepted_as_positive"], f["sent_on"], f["money_saved"]) == (1, 3, 0.1)
