@@ -241,3 +241,128 @@ def test_a_page_a_person_labelled_blank_is_held_back_from_ocr(
             f["accepted_by_people_or_gold"], f["sent_on"], f["money_saved"]) == (
         4, 1, 3, 2, 0.4)
     assert f["sent_on"] == len(sent)
+
+
+def test_a_page_labelled_blank_whose_blank_a_safety_rule_suppressed_counts_as_held_back(
+        make_ws: Any, tmp_path: Path) -> None:
+    """A safety rule suppresses the model's blank on a page a person labelled blank: the
+    export keeps the model's blank out (rejected, the safety column says why), and the
+    filter list holds the page back all the same (the person's label wins, whatever the
+    model said). act's filter figures counted the page as sent on: its money saved and
+    pages sent on disagreed with the list."""
+    from glamlab.actions import act, export
+    from glamlab.actions.export import iter_rows
+
+    ws = make_ws("safe-pages", task="blank-pages", labels=["blank", "content"],
+                 positive_label="blank", price_per_item=0.1)
+    add_items(ws, [{"item_id": i, "uri": f"https://example.org/scans/{i}.jpg",
+                    "meta": {"collection": "Manuscripts"}} for i in ("s1", "s2", "s3")])
+    add_gold(ws, {"s1": "blank"}, split="train")
+    mid = add_model(ws, "blanks", 1)
+    add_predictions(ws, mid, {"s1": {"blank": 0.99, "content": 0.01},
+                              "s2": {"blank": 0.99, "content": 0.01},
+                              "s3": {"content": 0.99, "blank": 0.01}})
+    ws.card.raw["policy"] = BLANK_POLICY
+    ws.card.raw["safety"] = {"rules": [{
+        "name": "never skip a manuscript page unseen", "labels": ["blank"],
+        "when": {"collection": "Manuscripts"}, "action": "suppress"}]}
+    ws.save_card()
+    report = act(ws)
+    rows = {(e.row["item_id"], e.row["value"]): e.row for e in iter_rows(ws)}
+    assert rows[("s1", "blank")]["action"] == "reject"
+    assert rows[("s1", "blank")]["safety"]
+    out = tmp_path / "send-on.txt"
+    export(ws, "filter", out)
+    sent = out.read_text(encoding="utf-8").split()
+    # s1 is held back by the person's label; s2's blank was suppressed, so it is sent on
+    assert sent == ["https://example.org/scans/s2.jpg", "https://example.org/scans/s3.jpg"]
+    f = report.to_dict()["filter"]
+    assert (f["accepted_as_positive"], f["sent_on"], f["money_saved"]) == (1, 2, 0.1)
+    assert f["sent_on"] == len(sent)
+
+
+def test_a_page_a_reviewer_corrected_to_blank_counts_as_held_back(
+        make_ws: Any, tmp_path: Path) -> None:
+    """A reviewer corrects the model's "content" (sent to review) to "blank": every
+    export accepts blank, so the filter list holds the page back. act's filter figures
+    counted it as sent on (only a reviewer's accept of a blank counted): its money saved
+    and pages sent on disagreed with the list."""
+    import sqlalchemy as sa
+
+    from glamlab.actions import act, export
+    from glamlab.actions.act import plan
+    from glamlab.actions.export import iter_rows
+    from glamlab.review.decisions import decide
+
+    ws = make_ws("fixed-pages", task="blank-pages", labels=["blank", "content"],
+                 positive_label="blank", price_per_item=0.1)
+    add_items(ws, [{"item_id": i, "uri": f"https://example.org/scans/{i}.jpg"}
+                   for i in ("r1", "r2", "r3")])
+    mid = add_model(ws, "blanks", 1)
+    add_predictions(ws, mid, {"r1": {"content": 0.7, "blank": 0.3},
+                              "r2": {"content": 0.96, "blank": 0.04},
+                              "r3": {"blank": 0.98, "content": 0.02}})
+    ws.card.raw["policy"] = BLANK_POLICY
+    ws.save_card()
+    act(ws)
+    q = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        row = conn.execute(sa.select(q).where(q.c.item_id == "r1")).one()
+    decide(ws, "rey", row.id, "correct", row.version, label="blank")
+    r1 = [e.row for e in iter_rows(ws) if e.row["item_id"] == "r1"]
+    assert [(r["value"], r["action"], r["decision"]) for r in r1] == [
+        ("blank", "accept", "correct")]
+    out = tmp_path / "send-on.txt"
+    export(ws, "filter", out)
+    sent = out.read_text(encoding="utf-8").split()
+    assert sent == ["https://example.org/scans/r2.jpg"]
+    f = plan(ws).to_dict()["filter"]
+    assert (f["accepted_as_positive"], f["sent_on"], f["money_saved"]) == (2, 1, 0.2)
+
+
+def test_a_reviewers_decision_on_an_earlier_prediction_counts_in_the_filter_figures(
+        make_ws: Any, tmp_path: Path) -> None:
+    """A reviewer decided on the first model's blank; the second model's blank is
+    accepted (a1 and a4, which the reviewer turned down) or rejected (a2, which the
+    reviewer accepted) by the policy. The export says the reviewer's decision, so the filter list
+    sends a1 on and holds a2 back; act's filter figures counted the policy's decisions."""
+    import sqlalchemy as sa
+
+    from glamlab.actions import act, export
+    from glamlab.actions.act import plan
+    from glamlab.actions.export import iter_rows
+    from glamlab.review.decisions import decide
+
+    ws = make_ws("again-pages", task="blank-pages", labels=["blank", "content"],
+                 positive_label="blank", price_per_item=0.1)
+    add_items(ws, [{"item_id": i, "uri": f"https://example.org/scans/{i}.jpg"}
+                   for i in ("a1", "a2", "a3", "a4")])
+    mid = add_model(ws, "blanks", 1)
+    add_predictions(ws, mid, {"a1": {"blank": 0.7, "content": 0.3},
+                              "a4": {"blank": 0.7, "content": 0.3},
+                              "a2": {"blank": 0.7, "content": 0.3},
+                              "a3": {"content": 0.96, "blank": 0.04}})
+    ws.card.raw["policy"] = BLANK_POLICY
+    ws.save_card()
+    act(ws)
+    q = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        queued = {r.item_id: r for r in conn.execute(sa.select(q))}
+    decide(ws, "rey", queued["a1"].id, "reject", queued["a1"].version)
+    decide(ws, "rey", queued["a2"].id, "accept", queued["a2"].version)
+    decide(ws, "rey", queued["a4"].id, "reject", queued["a4"].version)
+    mid2 = add_model(ws, "blanks", 2)
+    add_predictions(ws, mid2, {"a1": {"blank": 0.98, "content": 0.02},
+                               "a4": {"blank": 0.98, "content": 0.02},
+                               "a2": {"blank": 0.3, "content": 0.25},
+                               "a3": {"content": 0.96, "blank": 0.04}})
+    rows = {e.row["item_id"]: e.row for e in iter_rows(ws, model="blanks@2")}
+    assert (rows["a1"]["action"], rows["a1"]["decision"]) == ("reject", "reject")
+    assert (rows["a2"]["action"], rows["a2"]["decision"]) == ("accept", "accept")
+    out = tmp_path / "send-on.txt"
+    export(ws, "filter", out, model="blanks@2")
+    sent = out.read_text(encoding="utf-8").split()
+    assert sent == ["https://example.org/scans/a1.jpg", "https://example.org/scans/a3.jpg",
+                    "https://example.org/scans/a4.jpg"]
+    f = plan(ws, model="blanks@2").to_dict()["filter"]
+    assert (f["accepted_as_positive"], f["sent_on"], f["money_saved"]) == (1, 3, 0.1)

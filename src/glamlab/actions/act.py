@@ -371,9 +371,17 @@ class ActReport:
     #: confirmed by who gave the gold (:func:`_count_kept_by_gold`)
     reject_given_by_gold: dict[str, int] = dataclasses.field(default_factory=dict)
     #: (a filter project) the items a person's gold label gives the ``positive_label``
-    #: that the model suggested no candidate of (it said another label): the filter list
+    #: that the model suggested no candidate of (it said another label), or only one a
+    #: safety check suppressed: the filter list
     #: holds them back (the person's label wins)
     held_by_gold: int = 0
+    #: (classification) per label, the labels the policy accepts that a person turned
+    #: down or corrected to another label (``people_dropped``), and the labels a
+    #: person's decision gives on candidates the policy accepts or rejects
+    #: (``people_added``): the export says the person's decision, so the filter's
+    #: figures do too (:func:`_count_people_on_policy`)
+    people_dropped: dict[str, int] = dataclasses.field(default_factory=dict)
+    people_added: dict[str, int] = dataclasses.field(default_factory=dict)
     #: of the candidates the policy sends to review, those a person accepted or an active
     #: gold label of the item gives, per label: the export (and its filter list) counts
     #: them accepted, so the filter's figures do too
@@ -580,6 +588,10 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
                 _count_accepts_on_gold(kind, batch, people, item_gold(
                     conn, {d.item.item_id for d in batch if d.action == "accept"}), report)
                 _count_kept_by_gold(ws, conn, kind, batch, report)
+                rejected_only = sorted({d.item.item_id for d in batch} - set(people))
+                _count_people_on_policy(kind, batch, {
+                    **people, **(item_decisions(ws, conn, rejected_only)
+                                 if rejected_only else {})}, report)
         if dropped and report.changes is not None:
             _count_dropped(ws, kind, dropped, report.changes, changed_items)
         decided, settled, kept = _review_decided(kind, batch, people, gold, span_gold, saved)
@@ -1054,6 +1066,36 @@ def _count_accepts_on_gold(kind: TaskKind[Any, Any], batch: list[Decision],
             report.accept_overruled[d.label] = report.accept_overruled.get(d.label, 0) + 1
 
 
+def _count_people_on_policy(kind: TaskKind[Any, Any], batch: list[Decision],
+                            people: dict[str, list[Any]], report: ActReport) -> None:
+    """Count, per label, the candidates the policy accepts or rejects that a person
+    decided on (their decision is the export's row, :func:`.export._row`): an accepted
+    one they rejected or corrected to another label in ``report.people_dropped``, and
+    the label their decision gives in ``report.people_added`` (a correction to a label
+    the model also suggested, multi-label, is that candidate's row)."""
+    one = kind.one_value_per_item
+    candidates = {(d.item.item_id, d.label, same_value(d.value)) for d in batch}
+    for d in batch:
+        if d.action == "review":
+            continue  # (:func:`_review_decided`)
+        person = person_decision(people.get(d.item.item_id), d.label, d.value,
+                                 one_value=one)
+        if person is None:
+            continue
+        given: str | None = d.label
+        if person.action == "reject":
+            given = None
+        elif person.action == "correct" and person.label and person.label != d.label:
+            given = person.label if one or (d.item.item_id, person.label, same_value(
+                person.value)) not in candidates else None
+        if d.action == "accept" and given == d.label:
+            continue  # accepted as it was: counted as the policy's
+        if d.action == "accept":
+            report.people_dropped[d.label] = report.people_dropped.get(d.label, 0) + 1
+        if given is not None:
+            report.people_added[given] = report.people_added.get(given, 0) + 1
+
+
 def rejected_on_gold(kind: TaskKind[Any, Any], d: Decision) -> bool:
     """Whether the item's gold label is asked of ``d``, a label the policy rejects in a
     classification project (below its thresholds): where the gold gives it, the person's
@@ -1093,9 +1135,17 @@ def _count_kept_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, 
             on_item.setdefault(d.item.item_id, []).append(d)
         for item_id, ds in on_item.items():
             g = gold.get(item_id)
+            # a positive a safety check suppressed is counted nowhere else: the filter
+            # list holds the page back by the person's label all the same
             if (g is not None and positive in g.labels
-                    and not any(d.label == positive or decided(d) for d in ds)):
+                    and not any((d.label == positive and not _suppressed(d)) or decided(d)
+                                for d in ds)):
                 report.held_by_gold += 1
+
+
+def _suppressed(d: Decision) -> bool:
+    """Whether a safety check suppressed ``d`` (rejected whatever its score)."""
+    return d.action == "reject" and d.safety is not None
 
 
 def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
@@ -1114,12 +1164,14 @@ def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
     spans reviewers decided there, which count as decided by a reviewer, not settled by
     gold, since no gold is written there); and, third, how many of them end
     accepted as they are: a person accepted the candidate, or the item's gold label
-    gives it (what the export says, :mod:`.export`)."""
+    gives it (what the export says, :mod:`.export`); a candidate a person corrected to
+    another label counts as that label's (the export accepts it on the row)."""
     from ..tasks.spans.saved import settled_by_person
 
     decided: Counter[str] = Counter()
     settled: Counter[str] = Counter()
     kept: Counter[str] = Counter()
+    candidates: set[tuple[str, str, str]] | None = None  # (multi-label) the batch's
     for d in batch:
         if d.action != "review":
             continue
@@ -1127,7 +1179,17 @@ def _review_decided(kind: TaskKind[Any, Any], batch: list[Decision],
                                  one_value=kind.one_value_per_item)
         if person is not None:
             decided[d.label] += 1
-            kept[d.label] += person.action == "accept"
+            if person.action == "correct" and person.label and person.label != d.label:
+                # corrected to another label: the export accepts the person's label on
+                # this row, unless the model also suggested it (multi-label: that row
+                # says it, and counts as that candidate's)
+                if candidates is None:
+                    candidates = {(o.item.item_id, o.label, same_value(o.value)) for o in batch}
+                if kind.one_value_per_item or (d.item.item_id, person.label,
+                                               same_value(person.value)) not in candidates:
+                    kept[person.label] += 1
+            else:
+                kept[d.label] += person.action in ("accept", "correct")
         elif d.label in (gold or {}).get(d.item.item_id, ()):
             settled[d.label] += 1
             kept[d.label] += 1
@@ -1237,13 +1299,16 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
         # an accept the item's gold label overrules (another label) is not held back:
         # the export rejects it, so the filter list sends the item on
         overruled = report.accept_overruled.get(positive, 0)
-        by_policy = report.by_label.get(positive, {}).get("accept", 0) - overruled
+        # and so is one a person turned down or corrected to another label
+        by_policy = (report.by_label.get(positive, {}).get("accept", 0) - overruled
+                     - report.people_dropped.get(positive, 0))
         # a review candidate a person accepted, or the item's gold label gives, is held
         # back too: the filter list (glamlab export --format filter) leaves it out
         # and so is a rejected one the gold gives, and an item whose gold label gives it
         # where the model said another label (the person's label wins)
         by_people = (report.review_accepted.get(positive, 0)
-                     + report.reject_given_by_gold.get(positive, 0) + report.held_by_gold)
+                     + report.reject_given_by_gold.get(positive, 0) + report.held_by_gold
+                     + report.people_added.get(positive, 0))
         withheld = by_policy + by_people
         wrong = wrong_by_label.get(positive)
         # the policy's accepts a person's gold label settles are none of them wrongly
