@@ -99,12 +99,22 @@ class CuttableProxy:
         self._armed = n
 
     def _pump(self, src: socket.socket, dst: socket.socket, outbound: bool) -> None:
+        # every message glamlab sends is read, however the stream is cut into chunks:
+        # under load several (a batch's Binds) come in one chunk, and one may start
+        # inside a chunk (counting chunks that start with "B" missed them: no cut)
+        messages = _FrontendMessages() if outbound else None
         try:
             while data := src.recv(65536):
-                if outbound and self._armed and data[:1] == b"B":
-                    self._armed -= 1
-                if outbound and self._armed == 0:
-                    self._armed = None
+                binds = messages.binds(data) if messages is not None else 0
+                with self._lock:
+                    if binds and self._armed:
+                        self._armed -= binds
+                        fire = self._armed <= 0
+                        if fire:
+                            self._armed = None
+                    else:
+                        fire = False
+                if fire:  # this chunk holds the n-th Bind: the server never gets it
                     self.cut()
                     return
                 dst.sendall(data)
@@ -121,3 +131,39 @@ class CuttableProxy:
 
     def __exit__(self, *exc: object) -> None:
         self.cut()
+
+
+class _FrontendMessages:
+    """Counts the Bind messages in what a client sends to a PostgreSQL server, read as the
+    protocol frames them (a start-up message with no type byte, then a type byte and a
+    4-byte length per message), across chunks however they are cut."""
+
+    #: SSLRequest and GSSENCRequest: another message without a type byte follows
+    _NEGOTIATE = (80877103, 80877104)
+
+    def __init__(self) -> None:
+        self._buf = b""
+        self._skip = 0  # bytes of the current message still to pass
+        self._untyped = True
+
+    def binds(self, data: bytes) -> int:
+        """How many Bind messages start in ``data``."""
+        buf, n = self._buf + data, 0
+        while True:
+            if self._skip:
+                take = min(self._skip, len(buf))
+                buf, self._skip = buf[take:], self._skip - take
+                if self._skip:
+                    break
+            if self._untyped:
+                if len(buf) < 8:
+                    break
+                self._untyped = int.from_bytes(buf[4:8], "big") in self._NEGOTIATE
+                self._skip = int.from_bytes(buf[:4], "big")
+                continue
+            if len(buf) < 5:
+                break
+            n += buf[:1] == b"B"
+            self._skip = 1 + int.from_bytes(buf[1:5], "big")
+        self._buf = buf
+        return n
