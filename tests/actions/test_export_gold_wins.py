@@ -25,23 +25,32 @@ BLANK_POLICY = {"field": "page_type", "labels": {"blank": {"accept": 0.9, "revie
                                                  "content": {"accept": 0.9, "review": 0.5}}}
 
 
+def _blank_pages(make_ws: Any, name: str, scores: dict[str, dict[str, float]],
+                 gold: dict[str, str] | None = None, meta: dict[str, Any] | None = None) -> Any:
+    """A blank-pages project ``name`` (a page costs 0.1 to OCR), one item per page of
+    ``scores`` (with ``meta``), the gold labels ``gold`` (train split), model blanks@1
+    predicting ``scores``, and the blank policy."""
+    ws = make_ws(name, task="blank-pages", labels=["blank", "content"],
+                 positive_label="blank", price_per_item=0.1)
+    add_items(ws, [{"item_id": i, "uri": f"https://example.org/scans/{i}.jpg",
+                    **({"meta": meta} if meta else {})} for i in scores])
+    if gold:
+        add_gold(ws, gold, split="train")
+    add_predictions(ws, add_model(ws, "blanks", 1), scores)
+    ws.card.raw["policy"] = BLANK_POLICY
+    ws.save_card()
+    return ws
+
+
 def _pages(make_ws: Any) -> Any:
     """p1: a person labelled it content, the model accepts blank; p2: a person labelled
     it blank, the model accepts blank; p3: no gold, blank accepted; p4: no gold,
     content accepted."""
-    ws = make_ws("pages", task="blank-pages", labels=["blank", "content"],
-                 positive_label="blank", price_per_item=0.1)
-    add_items(ws, [{"item_id": i, "uri": f"https://example.org/scans/{i}.jpg"}
-                   for i in ("p1", "p2", "p3", "p4")])
-    add_gold(ws, {"p1": "content", "p2": "blank"}, split="train")
-    mid = add_model(ws, "blanks", 1)
-    add_predictions(ws, mid, {"p1": {"blank": 0.99, "content": 0.01},
-                              "p2": {"blank": 0.97, "content": 0.03},
-                              "p3": {"blank": 0.98, "content": 0.02},
-                              "p4": {"content": 0.96, "blank": 0.04}})
-    ws.card.raw["policy"] = BLANK_POLICY
-    ws.save_card()
-    return ws
+    return _blank_pages(make_ws, "pages", {"p1": {"blank": 0.99, "content": 0.01},
+                                           "p2": {"blank": 0.97, "content": 0.03},
+                                           "p3": {"blank": 0.98, "content": 0.02},
+                                           "p4": {"content": 0.96, "blank": 0.04}},
+                        gold={"p1": "content", "p2": "blank"})
 
 
 def test_a_page_a_person_labelled_content_is_never_in_the_skip_list(
@@ -152,22 +161,13 @@ def _more_pages(make_ws: Any) -> Any:
     (rejected); q2: labelled blank, the model accepts content; q3: labelled blank, the
     model sends content to review; q4: no gold, content accepted; q5: labelled content,
     the model's content is rejected; q6: no gold, blank accepted."""
-    ws = make_ws("more-pages", task="blank-pages", labels=["blank", "content"],
-                 positive_label="blank", price_per_item=0.1)
-    add_items(ws, [{"item_id": i, "uri": f"https://example.org/scans/{i}.jpg"}
-                   for i in ("q1", "q2", "q3", "q4", "q5", "q6")])
-    add_gold(ws, {"q1": "blank", "q2": "blank", "q3": "blank", "q5": "content"},
-             split="train")
-    mid = add_model(ws, "blanks", 1)
-    add_predictions(ws, mid, {"q1": {"blank": 0.45, "content": 0.40},
-                              "q2": {"content": 0.96, "blank": 0.04},
-                              "q3": {"content": 0.7, "blank": 0.3},
-                              "q4": {"content": 0.96, "blank": 0.04},
-                              "q5": {"content": 0.3, "blank": 0.25},
-                              "q6": {"blank": 0.98, "content": 0.02}})
-    ws.card.raw["policy"] = BLANK_POLICY
-    ws.save_card()
-    return ws
+    return _blank_pages(make_ws, "more-pages", {"q1": {"blank": 0.45, "content": 0.40},
+                                                "q2": {"content": 0.96, "blank": 0.04},
+                                                "q3": {"content": 0.7, "blank": 0.3},
+                                                "q4": {"content": 0.96, "blank": 0.04},
+                                                "q5": {"content": 0.3, "blank": 0.25},
+                                                "q6": {"blank": 0.98, "content": 0.02}},
+                        gold={"q1": "blank", "q2": "blank", "q3": "blank", "q5": "content"})
 
 
 def test_a_rejected_label_the_persons_label_gives_is_exported_accepted(
@@ -253,16 +253,10 @@ def test_a_page_labelled_blank_whose_blank_a_safety_rule_suppressed_counts_as_he
     from glamlab.actions import act, export
     from glamlab.actions.export import iter_rows
 
-    ws = make_ws("safe-pages", task="blank-pages", labels=["blank", "content"],
-                 positive_label="blank", price_per_item=0.1)
-    add_items(ws, [{"item_id": i, "uri": f"https://example.org/scans/{i}.jpg",
-                    "meta": {"collection": "Manuscripts"}} for i in ("s1", "s2", "s3")])
-    add_gold(ws, {"s1": "blank"}, split="train")
-    mid = add_model(ws, "blanks", 1)
-    add_predictions(ws, mid, {"s1": {"blank": 0.99, "content": 0.01},
-                              "s2": {"blank": 0.99, "content": 0.01},
-                              "s3": {"content": 0.99, "blank": 0.01}})
-    ws.card.raw["policy"] = BLANK_POLICY
+    ws = _blank_pages(make_ws, "safe-pages", {"s1": {"blank": 0.99, "content": 0.01},
+                                              "s2": {"blank": 0.99, "content": 0.01},
+                                              "s3": {"content": 0.99, "blank": 0.01}},
+                      gold={"s1": "blank"}, meta={"collection": "Manuscripts"})
     ws.card.raw["safety"] = {"rules": [{
         "name": "never skip a manuscript page unseen", "labels": ["blank"],
         "when": {"collection": "Manuscripts"}, "action": "suppress"}]}
@@ -294,16 +288,9 @@ def test_a_page_a_reviewer_corrected_to_blank_counts_as_held_back(
     from glamlab.actions.export import iter_rows
     from glamlab.review.decisions import decide
 
-    ws = make_ws("fixed-pages", task="blank-pages", labels=["blank", "content"],
-                 positive_label="blank", price_per_item=0.1)
-    add_items(ws, [{"item_id": i, "uri": f"https://example.org/scans/{i}.jpg"}
-                   for i in ("r1", "r2", "r3")])
-    mid = add_model(ws, "blanks", 1)
-    add_predictions(ws, mid, {"r1": {"content": 0.7, "blank": 0.3},
-                              "r2": {"content": 0.96, "blank": 0.04},
-                              "r3": {"blank": 0.98, "content": 0.02}})
-    ws.card.raw["policy"] = BLANK_POLICY
-    ws.save_card()
+    ws = _blank_pages(make_ws, "fixed-pages", {"r1": {"content": 0.7, "blank": 0.3},
+                                               "r2": {"content": 0.96, "blank": 0.04},
+                                               "r3": {"blank": 0.98, "content": 0.02}})
     act(ws)
     q = ws.store.t.review_queue
     with ws.store.read() as conn:
@@ -333,17 +320,10 @@ def test_a_reviewers_decision_on_an_earlier_prediction_counts_in_the_filter_figu
     from glamlab.actions.export import iter_rows
     from glamlab.review.decisions import decide
 
-    ws = make_ws("again-pages", task="blank-pages", labels=["blank", "content"],
-                 positive_label="blank", price_per_item=0.1)
-    add_items(ws, [{"item_id": i, "uri": f"https://example.org/scans/{i}.jpg"}
-                   for i in ("a1", "a2", "a3", "a4")])
-    mid = add_model(ws, "blanks", 1)
-    add_predictions(ws, mid, {"a1": {"blank": 0.7, "content": 0.3},
-                              "a4": {"blank": 0.7, "content": 0.3},
-                              "a2": {"blank": 0.7, "content": 0.3},
-                              "a3": {"content": 0.96, "blank": 0.04}})
-    ws.card.raw["policy"] = BLANK_POLICY
-    ws.save_card()
+    ws = _blank_pages(make_ws, "again-pages", {"a1": {"blank": 0.7, "content": 0.3},
+                                               "a2": {"blank": 0.7, "content": 0.3},
+                                               "a3": {"content": 0.96, "blank": 0.04},
+                                               "a4": {"blank": 0.7, "content": 0.3}})
     act(ws)
     q = ws.store.t.review_queue
     with ws.store.read() as conn:
