@@ -52,14 +52,21 @@ def _as_saved_before(ws_dir: Path, db: str | None, spec: str) -> None:
         ws.close()
 
 
-def test_models_and_evaluate_name_a_model_of_the_older_splitter(
-        tmp_path: Path, db_url: str | None, caplog: pytest.LogCaptureFixture) -> None:
+def _project(tmp_path: Path, db_url: str | None) -> tuple[Path, list[str]]:
+    """An entities project of the NewsEye gold, split by document, made with the command
+    line: its folder and the options that reach it."""
     ws_dir = tmp_path / "ner"
     base = ["-w", str(ws_dir)] + (["--db", db_url] if db_url else [])
     _cli([*base, "init", "--task", "entities", "--modality", "text", "--labels",
           "PER,LOC,ORG,PROD,TIME", "--json"])
     _cli([*base, "labels", "import", str(DATA / "newseye-fr-gold.tsv"), "--json"])
     _cli([*base, "labels", "split", "--group-by", "document_id", "--json"])
+    return ws_dir, base
+
+
+def test_models_and_evaluate_name_a_model_of_the_older_splitter(
+        tmp_path: Path, db_url: str | None, caplog: pytest.LogCaptureFixture) -> None:
+    ws_dir, base = _project(tmp_path, db_url)
     _cli([*base, "train", "crf-ner", "--param", "max_iterations=5", "--json"])
     _cli([*base, "train", "crf-ner", "--param", "max_iterations=6", "--json"])
     rows = json.loads(_cli([*base, "models", "--json"]))
@@ -90,12 +97,7 @@ def test_training_again_does_not_reuse_a_model_of_the_older_splitter(
     from glamlab import Workspace
     from glamlab.registry.training import train
 
-    ws_dir = tmp_path / "ner"
-    base = ["-w", str(ws_dir)] + (["--db", db_url] if db_url else [])
-    _cli([*base, "init", "--task", "entities", "--modality", "text", "--labels",
-          "PER,LOC,ORG,PROD,TIME", "--json"])
-    _cli([*base, "labels", "import", str(DATA / "newseye-fr-gold.tsv"), "--json"])
-    _cli([*base, "labels", "split", "--group-by", "document_id", "--json"])
+    ws_dir, base = _project(tmp_path, db_url)
     ws = Workspace.open(ws_dir, db=db_url)
     try:
         first = train(ws, "crf-ner", reuse=True, params={"max_iterations": 5})

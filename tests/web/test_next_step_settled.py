@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.web.pages import next_step
+
 
 def test_the_overview_and_status_give_the_same_step_after_the_policy(make_ws: Any) -> None:
     from glamlab.actions.act import act
@@ -35,7 +37,7 @@ def test_the_overview_and_status_give_the_same_step_after_the_policy(make_ws: An
     ada = client("ada")
 
     def step() -> str:
-        return ada.get("/").text.split('id="next-step"', 1)[1].split("</p>", 1)[0]
+        return next_step(ada.get("/").text)
 
     before = step()
     assert before.split(">", 1)[1].startswith("Export the decisions"), before

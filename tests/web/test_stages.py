@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from glamlab.demo import demo_data
 from glamlab.web.app import stop_background
+from tests.web.pages import next_step
 
 from .conftest import PASSWORD, csrf_of, login, stage_page_worked_out
 
@@ -360,7 +361,7 @@ def test_a_model_in_use_that_never_predicted_some_items_says_to_run_it(make_ws: 
     with TestClient(app) as c:
         assert login(c, "val").status_code == 303
         overview = c.get("/").text
-        step = overview.split('id="next-step"', 1)[1].split("</p>", 1)[0]
+        step = next_step(overview)
         assert "Keep watching" not in step and "What the policy would do" not in step, step
         assert "3 of the 243 items" in step and "len@1" in step, step
         assert "run the model in use on the Run page" in step, step
@@ -370,7 +371,7 @@ def test_a_model_in_use_that_never_predicted_some_items_says_to_run_it(make_ws: 
         assert ("len@1 has no prediction for 3 items: the downloads have no row for them. "
                 "To include them, run the model in use on the Run page") in export, export
         run(ws, handle_signals=False, workers=0)  # what the Run stage starts
-        step = c.get("/").text.split('id="next-step"', 1)[1].split("</p>", 1)[0]
+        step = next_step(c.get("/").text)
         assert "Run page" not in step and "/stages/run" not in step, step
         assert 'id="export-unpredicted-warning"' not in c.get("/stages/export").text
     stop_background(app)
@@ -413,7 +414,7 @@ def test_a_new_model_in_use_not_acted_on_says_to_apply_the_policy(make_ws: Any) 
     ada = client("ada")
 
     def step() -> str:
-        return ada.get("/").text.split('id="next-step"', 1)[1].split("</p>", 1)[0]
+        return next_step(ada.get("/").text)
 
     before = step()
     assert "Keep watching" not in before, before
