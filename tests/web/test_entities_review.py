@@ -1602,3 +1602,60 @@ def test_a_reviewer_removes_an_added_entity_with_the_keys_in_a_real_browser(
         assert not errors, errors
     assert [(s.start, s.end, s.label) for s in gold_spans(ws, ["fresh"])["fresh"]] == [
         (9, 15, "PROD")]
+
+
+def test_a_reviewer_adds_a_nested_entity_on_the_card(entities_ws: Any, tmp_path: Path) -> None:
+    """The card's "Add an entity the model missed" offers the layers the project's spans
+    have (the main one first): a nested entity inside a saved one is added from the
+    card with its layer, stored and listed with it; a refusal keeps the layer chosen.
+    Where the spans have the main layer only, no layer is offered."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.store import now
+    from glamlab.tasks.spans import Span, gold_spans
+    from glamlab.tasks.spans.complete import layers_in_use
+    from glamlab.tasks.spans.gold import record_spans
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    _text, rows = _fresh_text(ws, tmp_path, head="Comité de Genève. ")
+    rid = str(rows[0]["id"])
+    with ws.store.read() as conn:
+        only_main = layers_in_use(ws, conn) == ["entity"]
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        page = c.get("/queue?limit=50").text
+        if only_main:  # the sample's gold has no nested span: no layer to choose
+            assert f'name="add_layer_{rid}"' not in page
+            other = next(i for i in ws.items(limit=5) if i.item_id != "fresh" and i.text)
+            with ws.store.write() as conn:
+                record_spans(conn, ws, other.item_id, other.text or "",
+                             [Span(0, 1, "ORG", layer="nested")], annotator="import",
+                             source="nested.jsonl", stamp=now())
+            page = c.get("/queue?limit=50").text
+        options = re.search(rf'<select id="add_layer_{rid}" name="add_layer_{rid}"[^>]*>(.*?)'
+                            r"</select>", page)
+        assert options is not None, "no layer offered"
+        assert re.findall(r'<option value="([^"]*)"', options.group(1))[:1] == [""]
+        assert 'value="nested"' in options.group(1)
+
+        def add(start: int, end: int, label: str, layer: str) -> Any:
+            return c.post("/queue/add-span", data={
+                "csrf": csrf_of(c), "add_span": rid, f"add_item_{rid}": "fresh",
+                f"add_start_{rid}": str(start), f"add_end_{rid}": str(end),
+                f"add_label_{rid}": label, f"add_layer_{rid}": layer},
+                follow_redirects=False)
+
+        assert add(0, 16, "ORG", "").status_code == 303  # "Comité de Genève", main
+        r = add(10, 16, "LOC", "nested")  # "Genève", inside it
+        assert r.status_code == 303, r.text
+        page = c.get(r.headers["location"]).text
+        assert "<b>Genève</b> (LOC, nested)" in page
+        bad = add(12, 16, "PER", "nested")  # over the nested one: refused, layer kept
+        assert bad.status_code == 422
+        assert "overlaps" in bad.text
+        assert re.search(rf'name="add_layer_{rid}"[^>]*>.*?<option value="nested" selected',
+                         bad.text, re.S)
+    got = {(s.start, s.end, s.label, s.layer)
+           for s in gold_spans(ws, ["fresh"], layer=None)["fresh"]}
+    assert got == {(0, 16, "ORG", "entity"), (10, 16, "LOC", "nested")}

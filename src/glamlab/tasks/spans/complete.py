@@ -257,10 +257,32 @@ def known_layers(ws: Workspace, conn: sa.Connection) -> list[str]:
     from .hipe import LAYERS
     from .model import MAIN_LAYER
 
-    t = ws.store.t.spans
-    have = {str(r[0]) for r in conn.execute(sa.select(t.c.layer).distinct()).all() if r[0]}
-    others = ({layer for _tag, layer, _link, _fine in LAYERS} | have) - {MAIN_LAYER}
+    others = ({layer for _tag, layer, _link, _fine in LAYERS}
+              | set(layers_in_use(ws, conn))) - {MAIN_LAYER}
     return [MAIN_LAYER, *sorted(others)]
+
+
+def layers_in_use(ws: Workspace, conn: sa.Connection) -> list[str]:
+    """The span layers the project's stored spans have (gold of any source), the main
+    one always and first, then in name order: the layers a reviewer may add an entity
+    in. Read one layer at a time along the spans' layer index (the next name after the
+    last one found), so a few small queries, not a scan of every span, at any size."""
+    from .model import MAIN_LAYER
+
+    t = ws.store.t.spans
+    found: list[str] = []
+    last: str | None = None
+    while True:
+        query = sa.select(sa.func.min(t.c.layer))
+        if last is not None:
+            query = query.where(t.c.layer > last)
+        nxt = conn.execute(query).scalar()
+        if nxt is None:
+            break
+        last = str(nxt)
+        if last:
+            found.append(last)
+    return [MAIN_LAYER, *sorted(set(found) - {MAIN_LAYER})]
 
 
 def layer_known(ws: Workspace, conn: sa.Connection, layer: str) -> bool:

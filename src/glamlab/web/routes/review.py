@@ -108,9 +108,12 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
         r["plain_reason"] = plain_reason(policy, r)
     if ws.card.kind == "entities":  # the authority record each linked span points to
         from ...actions.link import link_choices
+        from ...tasks.spans.complete import layers_in_use
 
         link_choices(ws, rows)
         _text_state(ws, rows, user.username if user.can("reviewer") else None)
+        with ws.store.read() as conn:  # the card's "Add" offers a layer where there are more
+            extra.setdefault("span_layers", layers_in_use(ws, conn))
     return render(request, "queue.html", {
         "acted": False if rows else _acted(ws), "rows": rows, "sort": sort, "label": label_filter or "", "view": view,
         "kind_filter": kind_filter or "", "can_decide": user.can("reviewer"),
@@ -422,6 +425,7 @@ def queue_add_span(request: Request, form: FormData = Depends(form_of),
         raise HTTPException(422, "no text named: reload the queue")
     raw = [str(form.get(f"add_{side}_{row}") or "").strip() for side in ("start", "end")]
     label = str(form.get(f"add_label_{row}") or "")
+    layer = str(form.get(f"add_layer_{row}") or "") or None  # none: the main layer
     back = _queue_view(form, request.app.state.ws.card.labels)
     start = end = None
     try:
@@ -432,11 +436,12 @@ def queue_add_span(request: Request, form: FormData = Depends(form_of),
                                hint="select the words of the entity in the text first (or "
                                     "type its start and end)") from None
         added = review.add_span(request.app.state.ws, user.username, item_id, start, end,
-                                label)
+                                label, layer=layer)
     except GlamlabError as exc:
         page = _queue(request, user, **back, kind="", status=422,
                       add_problem={"row": row, "message": exc.message, "hint": exc.hint,
-                                   "start": start, "end": end, "label": label})
+                                   "start": start, "end": end, "label": label,
+                                   "layer": layer})
         # the address stays the queue's (a reload shows the queue, not this POST)
         page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
         return page
