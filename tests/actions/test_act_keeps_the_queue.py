@@ -179,3 +179,42 @@ def test_with_no_model_in_use_the_refusal_does_not_call_the_latest_one_in_use(pa
     assert ("old@1 is not the model in use (none is yet, so act and the exports follow "
             "the latest run's model, new@1)") in exc.value.message
     assert _written(pages) == (0, 0)
+
+
+def test_a_policy_that_now_accepts_withdraws_the_open_rows_it_settles(pages, capsys):  # noqa: F811
+    """Thresholds lowered after act queued candidates: the next act accepts them
+    (writes them as machine metadata) and withdraws their open review rows, saying so;
+    before, the rows stayed open, and reviewers were asked about values already
+    written. Rows whose candidate the policy still sends to review stay open, as they
+    were; a decision on a withdrawn row is refused."""
+    from glamlab.review import StaleDecision, decide
+
+    _set_policy(pages, KNOWN_POLICY)
+    set_alias(pages, "blanks@1", "champion")
+    act(pages)
+    before = _open(pages)
+    assert len(before) == 4
+    rq = pages.store.t.review_queue
+    with pages.store.read() as conn:
+        scores = {r.id: r.score for r in conn.execute(sa.select(rq.c.id, rq.c.score))}
+    # blank accepted from 0.65 on: the blank rows scored 0.7 and 0.8 are now accepted
+    _set_policy(pages, {"field": "page_type",
+                        "labels": {"blank": {"accept": 0.65, "review": 0.5},
+                                   "content": {"accept": 0.9, "review": 0.75}}})
+    report = act(pages)
+    settled = {i for i, s in scores.items() if s >= 0.65 and before[i][0] != "t10"}
+    assert settled and report.withdrawn_by_policy == len(settled)
+    assert report.superseded == 0
+    after = _open(pages)
+    assert after == {i: v for i, v in before.items() if i not in settled}
+    with pages.store.read() as conn:
+        mm = pages.store.t.machine_metadata
+        written = {r.item_id for r in conn.execute(sa.select(mm.c.item_id))}
+    assert {before[i][0] for i in settled} <= written
+    gone = min(settled)
+    with pytest.raises(StaleDecision):
+        decide(pages, "rey", gone, "accept", before[gone][3])
+    from glamlab.actions.act import render
+
+    text = render(report.to_dict())
+    assert f"{len(settled)} open review items were withdrawn from the queue" in text

@@ -153,3 +153,29 @@ def test_the_pages_apply_the_policy_to_the_champion_not_the_latest_run(
     compute_export_check(ws)
     page = " ".join(ada.get("/stages/export").text.split())
     assert "the model in use, blanks@2, has no predictions yet" in page
+
+
+def test_the_act_page_says_what_a_changed_policy_took_out_of_the_queue(
+        pages: Any) -> None:  # noqa: F811
+    """Applying the policy again after its thresholds were lowered accepts candidates
+    the queue was asking about: the page says how many open review items were withdrawn
+    and why (before, they stayed open and nothing said so)."""
+    from tests.actions.test_act import KNOWN_POLICY, _set_policy
+
+    ws = pages
+    _set_policy(ws, KNOWN_POLICY)
+    made = app_with_users(ws)
+    _ws, app, client = next(made)
+    ada = client("ada")
+    applied(ws, app, ada)
+    first = _open_rows(ws)
+    _set_policy(ws, {"field": "page_type",
+                     "labels": {"blank": {"accept": 0.65, "review": 0.5},
+                                "content": {"accept": 0.9, "review": 0.75}}})
+    _r, job = applied(ws, app, ada)
+    page = ada.get("/stages/act").text
+    next(made, None)
+    gone = first - _open_rows(ws)
+    assert gone > 0 and job["result"]["withdrawn_by_policy"] == gone
+    assert (f"<b>{gone}</b> open review items were withdrawn from the queue: the policy "
+            "now accepts or rejects them") in page

@@ -413,6 +413,9 @@ class ActReport:
     #: open review rows about an earlier prediction of these items, withdrawn because
     #: the model that now runs no longer sends their candidate to review
     superseded: int = 0
+    #: open review rows about the very prediction act decides, withdrawn because the
+    #: policy now accepts or rejects their candidate (its thresholds changed since)
+    withdrawn_by_policy: int = 0
     #: of ``written["review_queue"]``, the rows an active gold label of the item already
     #: settles (glamlab.store.queue): written, but nobody is asked about them; the rest
     #: (``written_open``) wait for a person
@@ -452,6 +455,7 @@ class ActReport:
                               for a in ("review", "suppress")},
             "written": self.written, "already_written": self.already_written,
             "superseded": self.superseded,
+            "withdrawn_by_policy": self.withdrawn_by_policy,
             "written_settled_by_gold": self.written_settled_by_gold,
             "written_open": self.written["review_queue"] - self.written_settled_by_gold,
             "decided_by_people": self.decided_by_people,
@@ -894,8 +898,10 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
     same = same_value
 
     with ws.store.write() as conn:
-        report.superseded += _refresh_queue(conn, ws, mv, batch, current or {
+        earlier, by_policy = _refresh_queue(conn, ws, mv, batch, current or {
             d.item.item_id: d.prediction_id for d in batch})
+        report.superseded += earlier
+        report.withdrawn_by_policy += by_policy
         have_mm = {(r.prediction_id, r.value) for r in conn.execute(
             sa.select(mm.c.prediction_id, mm.c.value).where(
                 mm.c.prediction_id.in_(pids), mm.c.field == policy.field))}
@@ -977,27 +983,30 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
 
 
 def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
-                   batch: list[Decision], current: dict[str, int]) -> int:
-    """Open review rows of these items that ask about an earlier prediction (another
-    model's, or this model's before ``run --force``): a row whose candidate this
-    prediction sends to review again follows the prediction (its id, score and reason;
-    its ``version`` stays, so a reviewer who has it open can still decide on the same
-    candidate); every other such row is withdrawn (``status = "superseded"``, version
-    +1, so a decision on it is refused with the reason): the model that now runs
-    accepts, rejects or no longer proposes its candidate. Returns how many were
-    withdrawn. Rechecks and decided rows are left as they are."""
+                   batch: list[Decision], current: dict[str, int]) -> tuple[int, int]:
+    """The open review rows of these items, against what the policy does now with their
+    prediction: a row whose candidate this prediction sends to review again follows the
+    prediction (its id, score and reason; its ``version`` stays, so a reviewer who has
+    it open can still decide on the same candidate); every other row is withdrawn
+    (``status = "superseded"``, version +1, so a decision on it is refused with the
+    reason). A row about an earlier prediction (another model's, or this model's before
+    ``run --force``) is withdrawn where the model that now runs accepts, rejects or no
+    longer proposes its candidate; a row about the very prediction decided here, where
+    the policy now accepts or rejects its candidate (its thresholds changed since the
+    row was written: act writes the accepted value, and nobody should be asked about
+    it). Returns how many were withdrawn of each. Rechecks and decided rows are left as
+    they are."""
     if not current:
-        return 0
+        return 0, 0
     kind = task_kind(ws.card)
     rq = ws.store.t.review_queue
     ids = sorted(current)
     stale = [r for i in range(0, len(ids), 900) for r in conn.execute(
         sa.select(rq.c.id, rq.c.item_id, rq.c.prediction_id, rq.c.label, rq.c.value)
         .where(rq.c.item_id.in_(ids[i:i + 900]), rq.c.kind == "prediction",
-               rq.c.status == "open"))
-        if r.prediction_id != current.get(r.item_id)]
+               rq.c.status == "open"))]
     if not stale:
-        return 0
+        return 0, 0
     one_value = kind.one_value_per_item
     review: dict[tuple[Any, ...], Decision] = {}
     for d in batch:
@@ -1006,6 +1015,7 @@ def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
                                                        same_value(d.value))
             review.setdefault(key, d)
     withdrawn = []
+    by_policy = 0
     for r in stale:
         key = (r.item_id,) if one_value else (r.item_id, r.label, same_value(r.value))
         hit = review.pop(key, None)  # one row per candidate follows it
@@ -1013,15 +1023,16 @@ def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
                 and same_value(hit.value) == same_value(r.value)):
             conn.execute(rq.update().where(rq.c.id == r.id, rq.c.status == "open").values(
                 prediction_id=hit.prediction_id, model_id=mv.id, score=hit.score,
-                reason=hit.reason))
+                reason=hit.reason))  # the reason says today's thresholds
         else:
             withdrawn.append(r.id)
+            by_policy += r.prediction_id == current.get(r.item_id)
     for i in range(0, len(withdrawn), 900):
         conn.execute(rq.update().where(rq.c.id.in_(withdrawn[i:i + 900]),
                                        rq.c.status == "open")
                      .values(status=SUPERSEDED, version=rq.c.version + 1, lease_owner=None,
                              lease_until=None))
-    return len(withdrawn)
+    return len(withdrawn) - by_policy, by_policy
 
 
 def _count_dropped(ws: Workspace, kind: TaskKind[Any, Any], dropped: list[Decision],
@@ -1472,6 +1483,11 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"{report['superseded']} open review {report.get('unit', 'items')} "
                      "asked about an earlier prediction of these items and were withdrawn: "
                      "this model's candidates replace them.")
+    if report.get("withdrawn_by_policy"):
+        lines.append(f"{report['withdrawn_by_policy']} open review {report.get('unit', 'items')} "
+                     "were withdrawn from the queue: the policy now accepts or rejects their "
+                     "candidate (its thresholds changed since they were queued), so nobody "
+                     "is asked about them.")
     hits = report["safety_hits"]
     if hits:
         lines.append(f"Safety checks fired {len(hits)} time(s) "

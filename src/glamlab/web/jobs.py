@@ -166,6 +166,9 @@ def _act(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
            "written": report.written, "review_workload": report.review_workload,
            # of the rows written to the queue, those a gold label settles: nobody is asked
            "written_settled_by_gold": report.written_settled_by_gold,
+           # open review rows withdrawn: about an earlier prediction the model that now
+           # runs decides otherwise, or whose candidate the policy now accepts or rejects
+           "superseded": report.superseded, "withdrawn_by_policy": report.withdrawn_by_policy,
            # what the dry run says about the model and the policy (e.g. no champion: the
            # latest run's model was used), said again under what was written
            "notes": list(report.notes),
