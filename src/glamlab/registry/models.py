@@ -331,7 +331,7 @@ def load_model(ws: Workspace, spec: str) -> tuple[ModelVersion, Predictor]:
                                  " (sha256 mismatch)",
                                  hint="restore the original file, or retrain the model")
     # a service predictor is bound to this workspace: its cache, budget and current price
-    return mv, attach(Predictor.load(folder), ws)
+    return mv, attach(Predictor.load(folder, spec=mv.spec), ws)
 
 
 class ModelCache:
