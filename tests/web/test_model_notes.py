@@ -51,6 +51,7 @@ def test_train_and_admin_pages_say_what_glamlab_models_says(kind_template: Any) 
         assert listed[old.spec] == model_note(mv) and "glamlab evaluate" in listed[old.spec]
         said = model_note(mv, web=True)
         assert said and "older word splitter" in said and "glamlab" not in said
+        assert "the Baselines and evaluation page" in said and "the Train models page" in said
         assert [m for m, note in listed.items() if note] == [old.spec]
         for page in ("/stages/train", "/admin"):
             text = _text(ada.get(page).text)

@@ -305,7 +305,8 @@ def model_note(mv: ModelVersion, *, web: bool = False) -> str | None:
 
     if not older_splitter(mv.card or {}):
         return None
-    measure, retrain = (("the Evaluate page", "retrain it on the Train page") if web else
+    measure, retrain = (("the Baselines and evaluation page",
+                         "retrain it on the Train models page") if web else
                         (f"glamlab evaluate {mv.spec}", "retrain it"))
     return (f"trained with an older word splitter (words glued by OCR were not cut): its "
             f"score may have changed ({measure} measures it now); {retrain} to train it "
