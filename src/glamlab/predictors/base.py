@@ -16,6 +16,7 @@ import inspect
 import json
 import pickle
 from collections.abc import Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from ..items import Item
 
 Labels = Sequence[str] | Sequence[Sequence[str]]
+#: the model being loaded, as the registry names it (``NAME@N``) and its folder, while
+#: :meth:`Predictor.load` runs with ``spec`` (the models inside it, too)
+_LOADING: ContextVar[tuple[str, Path] | None] = ContextVar("glamlab_loading", default=None)
 STATE_FILE = "state.pkl"
 PARAMS_FILE = "params.json"
 # Modules that were split into packages: a model saved before names its classes (and the
@@ -52,6 +56,12 @@ def find_class(module: str, name: str) -> Any:
         if found is not None:
             return found
     return getattr(importlib.import_module(module), name)
+
+
+def loading_as() -> tuple[str, Path] | None:
+    """(``NAME@N``, its folder) of the registry's model being loaded, or None (a folder
+    loaded by itself): for :meth:`Predictor._load_extra`'s messages."""
+    return _LOADING.get()
 
 
 class _Unpickler(pickle.Unpickler):
@@ -225,10 +235,18 @@ class Predictor:
         return []
 
     @classmethod
-    def load(cls, directory: str | Path) -> Predictor:
+    def load(cls, directory: str | Path, *, spec: str | None = None) -> Predictor:
         """Load what :meth:`save` wrote. Only load artifacts you trust (they are pickles);
-        the model registry checks their sha256 first."""
+        the model registry checks their sha256 first. ``spec``: the model as the registry
+        names it (``NAME@N``), which messages about it while loading use
+        (:func:`loading_as`) instead of its folder."""
         d = Path(directory)
+        if spec is not None and _LOADING.get() is None:
+            token = _LOADING.set((spec, d))
+            try:
+                return cls.load(d)
+            finally:
+                _LOADING.reset(token)
         try:
             params = json.loads((d / PARAMS_FILE).read_text())
         except FileNotFoundError as exc:

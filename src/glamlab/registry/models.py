@@ -284,21 +284,33 @@ def describe_models(ws: Workspace) -> list[dict[str, Any]]:
     ``aliases`` is a list (["champion", "in-use"]), as in :meth:`ModelVersion.to_dict`
     (``glamlab train --json``, ``glamlab models use --json``); before this release it was
     one comma-separated string ("champion,in-use")."""
-    from ..predictors.entities.base import older_splitter
-
     rows = []
     for mv in list_models(ws):
         test = (mv.metrics or {}).get("test") or {}
-        note = (f"trained with an older word splitter (words glued by OCR were not cut): its "
-                f"score may have changed (glamlab evaluate {mv.spec} measures it now); retrain "
-                "it to train it with today's (glamlab retrain, or glamlab train)"
-                if older_splitter(mv.card or {}) else None)
+        note = model_note(mv)
         rows.append({"model": mv.spec, "predictor": mv.predictor,
                      "aliases": list(mv.aliases), "train_items": mv.card.get("train_items"),
                      "metric": test.get("metric"), "score": test.get("value"),
                      "created_at": mv.created_at, "id": mv.id,
                      "training_fingerprint": mv.training_fingerprint, "note": note})
     return rows
+
+
+def model_note(mv: ModelVersion, *, web: bool = False) -> str | None:
+    """What to do about a saved model, in words, or None: a span model trained with an
+    older word splitter (that loading does not bring up to date) may score differently
+    now. The one text ``glamlab models`` lists and the web app's Train and Admin pages
+    show; ``web``: the fix names the web app's pages instead of commands."""
+    from ..predictors.entities.base import older_splitter
+
+    if not older_splitter(mv.card or {}):
+        return None
+    measure, retrain = (("the Baselines and evaluation page",
+                         "retrain it on the Train models page") if web else
+                        (f"glamlab evaluate {mv.spec}", "retrain it"))
+    return (f"trained with an older word splitter (words glued by OCR were not cut): its "
+            f"score may have changed ({measure} measures it now); {retrain} to train it "
+            "with today's" + ("" if web else " (glamlab retrain, or glamlab train)"))
 
 
 def load_model(ws: Workspace, spec: str) -> tuple[ModelVersion, Predictor]:
@@ -320,7 +332,7 @@ def load_model(ws: Workspace, spec: str) -> tuple[ModelVersion, Predictor]:
                                  " (sha256 mismatch)",
                                  hint="restore the original file, or retrain the model")
     # a service predictor is bound to this workspace: its cache, budget and current price
-    return mv, attach(Predictor.load(folder), ws)
+    return mv, attach(Predictor.load(folder, spec=mv.spec), ws)
 
 
 class ModelCache:

@@ -9,6 +9,7 @@ sent (the error page, an upload's error, a background job's failure) passes thro
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..errors import GlamlabError
 
@@ -106,3 +107,11 @@ AGREEMENT_EXPLAINED = (
     "Cohen's kappa (two people) and Krippendorff's alpha (any number of people) say how "
     "often people give an item the same label, beyond what chance alone would give: 1 is "
     "full agreement, 0 no more than chance; 0.80 or more means the labels can be trusted.")
+
+
+def model_notes(models: list[Any]) -> list[tuple[str, str]]:
+    """(model, what to do about it) for the saved models that have a note (the words of
+    ``glamlab models``, naming the web app's pages), for the Train and Admin pages."""
+    from ..registry.models import model_note
+
+    return [(m.spec, note) for m in models if (note := model_note(m, web=True))]

@@ -99,6 +99,8 @@ def workspace_status(ws: Workspace, *,
                if found else None)
     card = ws.card
     applied = _policy_applied(ws, in_use_spec)
+    # the policy has been applied: something written, queued, decided, or act has run
+    acted_on = machine > 0 or queue_open > 0 or decisions > 0 or acted > 0
     stages = [
         {"stage": "need", "done": bool(card.need), "detail": card.need or "not stated yet"},
         {"stage": "items", "done": items > 0, "count": items, "errors": errors},
@@ -107,7 +109,7 @@ def workspace_status(ws: Workspace, *,
         {"stage": "models", "done": champions > 0, "count": models, "champions": champions,
          "evaluations": evaluations},
         {"stage": "runs", "done": runs > 0, "count": runs, "predictions": predictions},
-        {"stage": "actions", "done": machine > 0 or queue_open > 0 or decisions > 0 or acted > 0,
+        {"stage": "actions", "done": acted_on,
          "acted": acted, "machine_metadata": machine, "review_open": queue_open,
          "settled_by_gold": settled, "decisions": decisions},
         {"stage": "monitoring", "done": monitored > 0, "alerts": alerts,
@@ -132,7 +134,11 @@ def workspace_status(ws: Workspace, *,
         "policy_applied": applied,
         "baseline_verdict": verdict,
         "count_task": _count_words(ws) if card.modality == "tabular" else None,
-        "next_step": (_tabular_next_step(items, champions, stale) if card.modality == "tabular" else
+        "next_step": (tabular_next_step(items, labelled, splits.get("test", 0), champions,
+                                        predictions, stale=stale, unpredicted=unpredicted,
+                                        queue_open=queue_open,
+                                        acted=acted_on)[1]
+                      if card.modality == "tabular" else
                       _next_step(card.need, items, labelled, splits, evaluations, champions,
                                  runs, predictions, queue_open, machine, in_use, monitored,
                                  found["baselines"] if no_better and found else None,
@@ -343,19 +349,56 @@ def run_champion_step(stale: dict[str, str]) -> str:
     return f"Run the model in use, {stale['champion']}, over the collection: `glamlab run`."
 
 
-def _tabular_next_step(items: int, champions: int,
-                       stale: dict[str, str] | None = None) -> str:
-    """A tabular project's outcomes come in its rows (no labelling, a split by time)."""
+def tabular_next_step(items: int, labelled: int, test: int, champions: int,
+                      predictions: int, *, stale: dict[str, str] | None = None,
+                      unpredicted: dict[str, Any] | None = None, queue_open: int = 0,
+                      acted: bool = False, web: bool = False) -> tuple[str, str]:
+    """A tabular project's next step, as ``(stage, words)``: its outcomes come in its rows
+    (no labelling, a split by time), its baselines are backtested month by month. The one
+    sequence ``glamlab status`` and the web app's overview follow (``web``: the words
+    name the pages, not the commands; the overview links ``stage``'s page): bring the
+    rows in, then the later rows' outcomes, backtest and train, run the model in use,
+    see what the policy would do, then keep up as new rows arrive. ``stage`` is one of
+    ``items``, ``train``, ``run``, ``queue``, ``act`` and ``monitoring``."""
     if items == 0:
-        return ("Add the table: glamlab ingest FILE.csv --time-column COL --label-column COL "
-                "--id-column COL.")
+        return "items", ("Bring the table in: a spreadsheet of bookings, visits or loans, one "
+                         "row each, with the date of each row and its outcome." if web else
+                         "Add the table: glamlab ingest FILE.csv --time-column COL "
+                         "--label-column COL --id-column COL.")
+    if not test:
+        return "items", (f"{labelled:,} {plural(labelled, 'row')} {'has' if labelled == 1 else 'have'} "
+                         "an outcome, none after the time split: the test rows are the "
+                         "later rows with their outcomes. Bring them in "
+                         + ("(the same table, outcomes filled in)." if web else
+                            "(the same table, outcomes filled in): `glamlab ingest FILE.csv`."))
     if champions == 0:
-        return ("Backtest the baselines and the model (`glamlab backtest`), then train: "
-                "`glamlab train tabular-gbm`.")
+        return "train", ("Backtest the baselines and the model on the Baselines and "
+                         "evaluation page (month by month, on the rows with an outcome), "
+                         "then train the model on the Train models page." if web else
+                         "Backtest the baselines and the model (`glamlab backtest`), then "
+                         "train: `glamlab train tabular-gbm`.")
+    if not predictions:
+        return "run", ("Run the model in use over the rows." if web else
+                       "Run the model in use over the rows: `glamlab run`.")
     if stale:
-        return run_champion_step(stale)
-    return ("As new rows (and later their outcomes) arrive: `glamlab ingest`, `glamlab monitor`, "
-            "`glamlab capacity`, and `glamlab retrain` once outcomes are in.")
+        return "run", (f"Run the model in use, {stale['champion']}, over the collection."
+                       if web else run_champion_step(stale))
+    if unpredicted:
+        return "run", unpredicted_step(unpredicted, web=web)
+    if queue_open:
+        return "queue", (f"{queue_open:,} predictions wait for a person"
+                         + ("." if web else ": review them with `glamlab serve`."))
+    if not acted:
+        return "act", ("See what the policy would do with the predictions." if web else
+                       "See what the policy would do with the predictions: `glamlab act "
+                       "--dry-run`, then `glamlab act`.")
+    return "monitoring", ("As new rows (and later their outcomes) arrive: bring them in on "
+                          "the Bring rows in page, check monitoring after each run, and "
+                          "train the model again on the Train models page once outcomes are in."
+                          if web else
+                          "As new rows (and later their outcomes) arrive: `glamlab ingest`, "
+                          "`glamlab monitor`, `glamlab capacity`, and `glamlab retrain` once "
+                          "outcomes are in.")
 
 
 def not_applied_words(applied: dict[str, Any] | None) -> str:

@@ -221,3 +221,29 @@ def test_a_full_word_cache_keeps_the_words_the_batch_still_needs(
     np.testing.assert_array_equal(out[0][0], alone)
     # emptied, then the batch's words kept: within the limit
     assert set(p._new_words) == {"Zwirnsfaden", "Bandwurmsatz", "Schneckenpost"}
+
+
+def test_one_batch_of_more_new_words_than_the_cache_holds_stays_within_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """context="e5-words": the cache was emptied only when full at the start of a call,
+    so one batch with more new words than WORD_CACHE kept them all (200,000 at a time
+    and over, until the next call). It now keeps no more than WORD_CACHE, and every
+    word of the batch still gets its own row."""
+    import glamlab.predictors.entities.crf as crf
+
+    sents = read_sentences(SAMPLE)[:20]
+    p = CRFTagger(context="e5-words", context_dims=8, max_iterations=5)
+    p.fit([s.text for s in sents], [list(s.spans) for s in sents],
+          langs=[s.lang for s in sents], classes=TYPES)
+    monkeypatch.setattr(crf, "WORD_CACHE", 3)
+    words = ["Zwirnsfaden", "Quastenflosser", "Bandwurmsatz", "Schneckenpost", "Ohrwurm"]
+    assert not set(words) & set(p.context_words_)
+    out = p._context([words])[0]
+    assert 0 < len(p._new_words) <= 3 and set(p._new_words) <= set(words)
+    p._new_words.clear()  # each word encoded alone: the same row
+    for i, w in enumerate(words):
+        np.testing.assert_array_equal(out[i], p._context([[w]])[0][0])
+    # a second batch that passes the limit again: still within it
+    p._context([words[:2]])
+    p._context([[w + "e" for w in words]])
+    assert len(p._new_words) <= 3

@@ -25,7 +25,8 @@ A predictor whose learned state is made of :func:`~.tokens.tokenize`'s tokens
 Loaded with a newer word splitter, it is brought up to date by
 :meth:`SpanPredictor._upgrade_tokeniser` where it can be (the gazetteer re-keys its
 table); otherwise it reads texts with today's splitter and a warning, once per model
-folder, says that its figures may have changed and how to retrain it;
+(named ``NAME@N`` when the registry loads it, else by its folder), says that its
+figures may have changed and how to retrain it;
 :func:`older_splitter` tells such a model's saved card apart (``glamlab models``).
 """
 
@@ -38,7 +39,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...errors import ItemError, NotFittedError, PredictorError
-from ..base import Predictor
+from ..base import Predictor, loading_as
 from .tokens import TOKENISER_VERSION, Span
 
 if TYPE_CHECKING:
@@ -203,10 +204,13 @@ class SpanPredictor(Predictor):
         if not hasattr(self, "tokeniser_"):
             self.tokeniser_ = 1  # saved before the version was recorded
         if self.tokeniser_ < TOKENISER_VERSION and not self._upgrade_tokeniser():
-            where = str(directory)
-            if where not in _warned:
-                _warned.add(where)
-                log.warning("%s", older_splitter_note(self.name, where))
+            # a registry model: named as users know it (NAME@N), once (not once per
+            # model inside it); a folder loaded by itself: by its folder
+            loading = loading_as()
+            spec, where = loading if loading else (None, directory)
+            if str(where) not in _warned:
+                _warned.add(str(where))
+                log.warning("%s", older_splitter_note(self.name, str(where), spec=spec))
 
     def _upgrade_tokeniser(self) -> bool:
         """Bring a model trained with an older word splitter up to date; False (the
@@ -239,15 +243,19 @@ class SpanPredictor(Predictor):
         return out
 
 
-def older_splitter_note(predictor: str, model: str) -> str:
-    """The plain sentence for a model trained with an older word splitter. It does not
-    promise better results from retraining: on the HIPE/NewsEye held-out documents an old
-    CRF reading today's tokens scored as well as one retrained (within 0.012 strict F1,
-    ``benchmarks/older_splitter.py``), but not as it did when it was evaluated."""
-    return (f"the {predictor} model saved in {model} was trained with an older word splitter "
+def older_splitter_note(predictor: str, model: str, *, spec: str | None = None) -> str:
+    """The plain sentence for a model trained with an older word splitter: the model
+    ``spec`` (``NAME@N``, as the registry and the command line name it), else the one
+    saved in the folder ``model``. It does not promise better results from retraining: on
+    the HIPE/NewsEye held-out documents an old CRF reading today's tokens scored as well
+    as one retrained (within 0.012 strict F1, ``benchmarks/older_splitter.py``), but not
+    as it did when it was evaluated."""
+    which = spec if spec else f"saved in {model}"
+    evaluate = f"glamlab evaluate {spec}" if spec else "glamlab evaluate"
+    return (f"the {predictor} model {which} was trained with an older word splitter "
             "(one that did not cut words glued by OCR, such as 'nachWien') and now reads "
-            "texts with today's: its figures may have changed since it was evaluated "
-            "(glamlab evaluate measures them now); retrain it (glamlab retrain, or glamlab "
+            f"texts with today's: its figures may have changed since it was evaluated "
+            f"({evaluate} measures them now); retrain it (glamlab retrain, or glamlab "
             "train) to train it with today's")
 
 

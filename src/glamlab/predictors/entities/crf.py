@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from itertools import chain, islice
 from typing import Any, ClassVar
 
 from ...errors import MissingDependency, PredictorError
@@ -222,7 +223,7 @@ class CRFTagger(SpanPredictor):
     def _word_context(self, sentences: list[list[str]]) -> list[Any]:
         """``context="e5-words"``: each word's row of the table (the training words', saved
         with the model; a word seen first here is encoded once and kept in this process, up
-        to ``WORD_CACHE`` words)."""
+        to ``WORD_CACHE`` words, however many new words one call brings)."""
         import numpy as np
 
         from .contextual import generation, word_states
@@ -244,9 +245,13 @@ class CRFTagger(SpanPredictor):
             rows = self._reduce(word_states(missing, layers=self.context_layers))
             new = dict(zip(missing, rows.astype(np.float16), strict=True))
             if len(extra) + len(new) > WORD_CACHE:
+                # emptied, then this batch's words kept, up to the limit: a batch with
+                # more new words than that keeps only the first (it reads them all
+                # from ``have``), so the cache never holds more than WORD_CACHE words
                 extra.clear()
-                extra.update(have)
-            extra.update(new)
+                extra.update(islice(chain(have.items(), new.items()), WORD_CACHE))
+            else:
+                extra.update(new)
             have.update(new)
         out: list[Any] = []
         for s in sentences:

@@ -15,6 +15,7 @@ from ...auth import ROLES, User, UserError, add_user, list_users, remove_user
 from ...errors import ModelNotFound
 from ...registry import champion, get_model, list_models, set_alias
 from ..pages import form_of, page_user, render, writer
+from ..words import model_notes
 
 if TYPE_CHECKING:
     from ...workspace import Workspace
@@ -27,10 +28,12 @@ def admin_page(request: Request, user: User = Depends(page_user)) -> Response:
     user.require("admin", "manage users and models")
     ws = request.app.state.ws
     in_use, acted = model_in_use(ws)
+    saved = list_models(ws)
     models = [{**m.to_dict(), "role": _role(m.name, m.spec, m.aliases, in_use)}
-              for m in list_models(ws)]
+              for m in saved]
     return render(request, "admin.html", {
         "users": list_users(ws), "roles": ROLES, "models": models, "in_use": in_use,
+        "model_notes": model_notes(saved),
         "acted": acted, "done": request.query_params.get("done")})
 
 

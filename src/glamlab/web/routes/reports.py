@@ -20,6 +20,7 @@ from ...workspace.status import (
     not_applied_words,
     settled_step,
     stale_predictions_sentence,
+    tabular_next_step,
     unpredicted_step,
 )
 from ..pages import page_user, render
@@ -55,18 +56,12 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
                     "Set up the project")
         return ("State the need in words: ask whoever set the project up to fill in "
                 "[project] need in glamlab.toml.", None, "")
+    if status.get("modality") == "tabular":  # the same steps as glamlab status's
+        return _tabular_web_step(status, by, queue_open)
     if not by["items"]["done"]:
-        if status.get("modality") == "tabular":
-            return ("Bring the table in: a spreadsheet of bookings, visits or loans, one "
-                    "row each, with the date of each row and its outcome.", "/stages/items",
-                    "Bring rows in")
         return ("Bring your collection in: a spreadsheet, a ZIP of images, a IIIF manifest "
                 "or a METS file.", "/stages/items", "Bring items in")
     labels = by["labels"]
-    if not labels.get("test") and status.get("modality") == "tabular":
-        return (f"{labels.get('count', 0):,} rows have an outcome, none after the time "
-                "split: the test rows are the later rows with their outcomes. Bring them in "
-                "(the same table, outcomes filled in).", "/stages/items", "Bring rows in")
     if not labels.get("test") and labels.get("count"):
         # labels brought in without a split (a spreadsheet, the terminal's import), or
         # labelled for training: set some aside rather than label more
@@ -103,12 +98,6 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
         return (unpredicted_step(status["unpredicted"], web=True), "/stages/run", "Run it")
     if queue_open:
         return (f"{queue_open:,} predictions wait for a person.", "/queue", "Review them")
-    if status.get("modality") == "tabular":  # its Act page plans the extra places
-        if not by["actions"]["done"]:
-            return ("See what the policy would do with the predictions.", "/stages/act",
-                    "What the policy would do")
-        return ("Keep watching: check monitoring after each run.", "/stages/monitoring",
-                "Monitoring")
     applied = status.get("policy_applied") or {}
     if not by["actions"]["done"] or not applied.get("done", True):
         # never applied, or applied to another model's predictions (an earlier champion):
@@ -120,6 +109,28 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
     if monitored:
         return settled_step(monitored, web=True), "/stages/monitoring", "Monitoring"
     return settled_step(monitored, web=True), "/stages/export", "Export the decisions"
+
+
+#: the page (and the link's words) of each stage of :func:`tabular_next_step`
+TABULAR_STEP_PAGES = {"items": ("/stages/items", "Bring rows in"),
+                      "train": ("/stages/evaluate", "Backtest the baselines"),
+                      "run": ("/stages/run", "Run it"), "queue": ("/queue", "Review them"),
+                      "act": ("/stages/act", "What the policy would do"),
+                      "monitoring": ("/stages/monitoring", "Monitoring")}
+
+
+def _tabular_web_step(status: dict[str, Any], by: dict[str, Any],
+                      queue_open: int) -> tuple[str, str | None, str]:
+    """A tabular project's next step: :func:`tabular_next_step`, as ``glamlab status``
+    says it, in the web app's words, with the page that does it."""
+    labels, runs = by["labels"], by["runs"]
+    stage, words = tabular_next_step(
+        by["items"].get("count", 0), labels.get("count", 0), labels.get("test", 0),
+        by["models"].get("champions", 0), runs.get("predictions", 0),
+        stale=status.get("stale_predictions"), unpredicted=status.get("unpredicted"),
+        queue_open=queue_open, acted=bool(by["actions"]["done"]), web=True)
+    url, link = TABULAR_STEP_PAGES[stage]
+    return words, url, link
 
 
 @router.get("/", response_class=HTMLResponse)

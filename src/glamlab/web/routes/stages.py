@@ -29,7 +29,7 @@ from ...auth import User
 from ...reports import overview
 from .. import jobs
 from ..pages import form_of, page_user, render, writer
-from ..words import web_hint
+from ..words import model_notes, web_hint
 
 if TYPE_CHECKING:
     from ...tasks.kinds.base import TaskKind
@@ -639,9 +639,11 @@ def train_page(request: Request, user: User = Depends(page_user)) -> Response:
 
     rows = [{**r, "needs": needs_words(str(r["needs"]))} for r in for_project(ws.card)
             if "baseline" not in r["good_for"] and ("entities" in r["good_for"]) == entities]
+    models = list_models(ws)
     return _page(request, "train", {
         "job": _job_view(jobs.latest(ws, "train")), "predictors": rows,
-        "models": [m for m in list_models(ws)], "labelling": review.labelling_counts(ws)},
+        "models": models, "model_notes": model_notes(models),
+        "labelling": review.labelling_counts(ws)},
         template="stage_train.html")
 
 
