@@ -284,7 +284,10 @@ def test_dry_run_known_numbers(pages):
 def test_act_writes_provenance_and_is_idempotent(pages):
     _set_policy(pages, KNOWN_POLICY)
     first = act(pages)
-    assert first.written == {"machine_metadata": 11, "review_queue": 4}
+    # 11 accepted: 2 of them on test items whose gold label is another (the person's
+    # label wins), so not written as machine metadata
+    assert first.written == {"machine_metadata": 9, "review_queue": 4}
+    assert first.not_written_overruled == 2
     t = pages.store.t
     with pages.store.read() as conn:
         row = conn.execute(sa.select(t.machine_metadata).where(
@@ -308,10 +311,11 @@ def test_act_writes_provenance_and_is_idempotent(pages):
             "nobody is asked)") in render(shown)
     second = act(pages)
     assert second.written == {"machine_metadata": 0, "review_queue": 0}
-    assert second.already_written == {"machine_metadata": 11, "review_queue": 4}
+    assert second.already_written == {"machine_metadata": 9, "review_queue": 4}
+    assert second.not_written_overruled == 2
     with pages.store.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(
-            t.machine_metadata)).scalar() == 11
+            t.machine_metadata)).scalar() == 9
         assert conn.execute(sa.select(sa.func.count()).select_from(t.review_queue)).scalar() == 4
 
 
@@ -471,7 +475,10 @@ def test_act_saves_the_thresholds_it_proposed_so_exports_say_what_it_wrote(pages
     # (a review row a gold label settles exports the gold's answer: decision "gold"; so
     # does an accepted label on an item with a person's gold label, which wins)
     written = [r for r in rows if r["action"] == "accept" and r["decision"] != "gold"]
-    assert done.counts["accept"] == done.written["machine_metadata"]
+    # (an accepted label a person's gold label overrules is not written)
+    assert done.counts["accept"] == (done.written["machine_metadata"]
+                                     + done.not_written_overruled)
+    assert done.not_written_overruled == sum(done.accept_overruled.values()) > 0
     assert len(written) == done.counts["accept"] - done.accept_settled_by_gold
     assert sum(r["decision"] == "gold" for r in rows) == (done.review_settled_by_gold
                                                           + done.accept_settled_by_gold)

@@ -70,7 +70,7 @@ def test_a_page_a_person_labelled_content_is_never_in_the_skip_list(
     # the same with glamlab export
     code, stdout, _ = run_cli(capsys, ws, "export", "--format", "filter")
     assert code == 0 and stdout.split() == sent
-    # act writes the accepted labels as it always did; the exports say what the gold says
+    # the exports say what the gold says
     rows = {e.row["item_id"]: e.row for e in iter_rows(ws)}
     p1, p2 = rows["p1"], rows["p2"]
     assert (p1["value"], p1["action"], p1["decision"], p1["confirmed_by"]) == (
@@ -150,10 +150,12 @@ def test_multi_label_the_persons_set_wins_over_accepted_labels(make_ws: Any) -> 
     assert (report.accept_settled_by_gold, report.accept_overruled) == (3, {"c": 1})
     assert "3 of the accepted labels are on items a person already labelled" in render(
         report.to_dict())
-    # (act still writes what the policy accepted: the store keeps the machine's values)
+    # act writes what the policy accepted, except m1's c, which the person's set
+    # overrules (not kept as automatic metadata)
     with ws.store.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(
-            t.machine_metadata)).scalar() == 6
+            t.machine_metadata)).scalar() == 5
+    assert report.not_written_overruled == 1
 
 
 def _more_pages(make_ws: Any) -> Any:

@@ -8,7 +8,8 @@ the policy decides accept / review / reject per candidate.
 auto-accepts from the frozen test split (each label's precision to expect there: the
 Jeffreys posterior mean, 1 of 1 right is 0.75; labels no test item reaches are named), the reviewer hours and, for a filter task, the
 money saved. :func:`act` writes it: ``accept`` -> ``machine_metadata`` rows with
-provenance, ``review`` -> ``review_queue`` rows with the reason, ``reject`` -> counted.
+provenance (not one a person's gold overrules: every export says the person's, so it is
+counted, not written), ``review`` -> ``review_queue`` rows with the reason, ``reject`` -> counted.
 Acting twice writes nothing new. What people already decided about an item, on this
 prediction or an earlier one (:mod:`.people`), stands: such a
 candidate is not queued again, and a value they turned down is not written. Predictions are streamed in batches (constant memory).
@@ -413,6 +414,13 @@ class ActReport:
     #: open review rows about an earlier prediction of these items, withdrawn because
     #: the model that now runs no longer sends their candidate to review
     superseded: int = 0
+    #: labels (spans) the policy accepts that a person's gold overrules, no person having
+    #: decided on them: a label the item's gold labels in force do not give, where they
+    #: are its whole set (classification), a span a text's complete gold spans do not hold
+    #: (entities). Not written as machine metadata: every export says the person's
+    #: (:func:`.export._gold_verdicts`), so the store does not keep a contradicted value
+    #: as automatic metadata
+    not_written_overruled: int = 0
     #: of ``written["review_queue"]``, the rows an active gold label of the item already
     #: settles (glamlab.store.queue): written, but nobody is asked about them; the rest
     #: (``written_open``) wait for a person
@@ -453,6 +461,7 @@ class ActReport:
             "written": self.written, "already_written": self.already_written,
             "superseded": self.superseded,
             "written_settled_by_gold": self.written_settled_by_gold,
+            "not_written_overruled_by_gold": self.not_written_overruled,
             "written_open": self.written["review_queue"] - self.written_settled_by_gold,
             "decided_by_people": self.decided_by_people,
             "review_already_decided": self.review_decided,
@@ -917,6 +926,7 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
                     rq.c.kind == "prediction", rq.c.status == "open")):
                 open_ids.setdefault(queued(r.item_id, r.label, r.value), []).append(int(r.id))
         open_rq = set(open_ids)
+        overruled = _overruled_by_gold(ws, conn, kind, batch, people)
         settled_rows: list[int] = []
         new_mm: list[dict[str, Any]] = []
         new_rq: list[dict[str, Any]] = []
@@ -930,6 +940,9 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
                                          one_value=one_value)
                 if person is not None and person.action != "accept":
                     report.decided_by_people += 1  # a person turned this value down
+                    continue
+                if id(d) in overruled:  # a person's gold says otherwise: theirs wins
+                    report.not_written_overruled += 1
                     continue
                 have_mm.add((d.prediction_id, value))
                 new_mm.append({"item_id": d.item.item_id, "field": policy.field,
@@ -974,6 +987,36 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
             conn.execute(rq.insert(), new_rq)
     report.written["machine_metadata"] += len(new_mm)
     report.written["review_queue"] += len(new_rq)
+
+
+def _overruled_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
+                       batch: list[Decision], people: dict[str, list[Any]]) -> set[int]:
+    """The ``id()`` of the batch's accepted candidates a person's gold overrules, no
+    person having decided on them (their decision comes first, as in the export): in a
+    classification project a label the item's gold labels in force do not give, where
+    they are its whole set (:meth:`~glamlab.store.queue.ItemGold.whole`); in an entities
+    project a span its text's complete gold spans do not hold
+    (:func:`.export.complete_gold`). Every export says the person's value for them
+    (:func:`.export._gold_verdicts`), so :func:`_write_batch` does not write them as
+    machine metadata."""
+    accepted = [d for d in batch if d.action == "accept" and person_decision(
+        people.get(d.item.item_id), d.label, d.value,
+        one_value=kind.one_value_per_item) is None]
+    if not accepted:
+        return set()
+    ids = {d.item.item_id for d in accepted}
+    if kind.name in CLASSIFICATION_KINDS:
+        gold = item_gold(conn, ids)
+        multi = not kind.one_value_per_item
+        return {id(d) for d in accepted if (g := gold.get(d.item.item_id)) is not None
+                and d.label not in g.labels and g.whole(multi)}
+    if kind.name == "entities":
+        from .export import _gold_holds, complete_gold
+
+        whole = complete_gold(ws, conn, sorted(ids))
+        return {id(d) for d in accepted if d.item.item_id in whole
+                and not _gold_holds(kind, d.candidate, whole[d.item.item_id][2])}
+    return set()
 
 
 def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
@@ -1500,6 +1543,12 @@ def render(report: dict[str, Any]) -> str:
                         if gold else "")
                      + f"; {a['machine_metadata']} and {a['review_queue']} were there "
                      "already.")
+        skipped = report.get("not_written_overruled_by_gold", 0)
+        if skipped:
+            what = "spans" if unit == "spans" else "labels"
+            lines.append(f"{skipped} accepted {what} were not written as machine metadata: "
+                         "a person's gold on the item says otherwise, and the person's "
+                         "wins.")
         if report.get("decided_by_people"):
             lines.append(f"{report['decided_by_people']} candidates a person had already "
                          "decided were left as they decided (not queued again; a value they "
