@@ -364,6 +364,10 @@ class ActReport:
     #: gold does not give (the item's label is another): not exported as accepted, so
     #: the filter's figures leave them out too
     accept_overruled: dict[str, int] = dataclasses.field(default_factory=dict)
+    #: (single-label) the candidates the policy accepts or rejects whose item's gold label
+    #: is another, no person having decided on them: every export carries the person's
+    #: label in their row, in place of the model's (:func:`gold_label_in_place`)
+    gold_label_in_place: int = 0
     #: and per label the ones the gold gives (confirmed by who gave it): none of them is
     #: a wrong accept, so the filter's figure of items wrongly held back leaves them out
     accept_confirmed: dict[str, int] = dataclasses.field(default_factory=dict)
@@ -469,6 +473,7 @@ class ActReport:
             "accept_settled_by_gold": self.accept_settled_by_gold,
             "accept_overruled_by_gold": sum(self.accept_overruled.values()),
             "reject_given_by_gold": sum(self.reject_given_by_gold.values()),
+            "gold_label_in_place": self.gold_label_in_place,
             "review_workload": self.review_workload,
             "test": self.test, "policy": self.policy, "problems": self.problems,
             "policy_source": self.policy_source, "notes": self.notes, "unit": self.unit,
@@ -1107,6 +1112,8 @@ def _count_accepts_on_gold(kind: TaskKind[Any, Any], batch: list[Decision],
         elif g.whole(multi):
             report.accept_settled_by_gold += 1
             report.accept_overruled[d.label] = report.accept_overruled.get(d.label, 0) + 1
+            if gold_label_in_place(kind, d, g) is not None:
+                report.gold_label_in_place += 1
 
 
 def _count_people_on_policy(kind: TaskKind[Any, Any], batch: list[Decision],
@@ -1147,6 +1154,21 @@ def rejected_on_gold(kind: TaskKind[Any, Any], d: Decision) -> bool:
     return d.action == "reject" and d.safety is None and kind.name in CLASSIFICATION_KINDS
 
 
+def gold_label_in_place(kind: TaskKind[Any, Any], d: Decision,
+                        gold: ItemGold | None) -> str | None:
+    """(single-label) The person's label an export carries in place of ``d``'s, where the
+    item's gold label in force is another: the policy accepted or rejected the model's
+    label, but the person's label is the item's (:func:`.export._gold_verdicts`). The row
+    is shaped as a reviewer's correction is (the person's value, ``origin=person``,
+    ``predicted_value`` the model's), so an item gets one value in every export. None
+    where the gold gives ``d``'s label, is not one label, the project is not
+    single-label, or a safety check suppressed ``d`` (kept from every export)."""
+    if (gold is None or kind.name != "single-label" or d.action not in ("accept", "reject")
+            or _suppressed(d) or d.label in gold.labels or len(gold.labels) != 1):
+        return None
+    return next(iter(gold.labels))
+
+
 def _count_kept_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
                         batch: list[Decision], report: ActReport) -> None:
     """Count, where no person decided on them, the labels the policy rejects that the
@@ -1172,6 +1194,8 @@ def _count_kept_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, 
         g = gold.get(d.item.item_id)
         if g is not None and d.label in g.labels and not decided(d):
             report.reject_given_by_gold[d.label] = report.reject_given_by_gold.get(d.label, 0) + 1
+        elif not decided(d) and gold_label_in_place(kind, d, g) is not None:
+            report.gold_label_in_place += 1
     if positive:
         on_item: dict[str, list[Decision]] = {}
         for d in batch:
@@ -1429,6 +1453,11 @@ def render(report: dict[str, Any]) -> str:
                      "person gave for the whole text: the gold wins over them in every "
                      "export (a span it holds is confirmed by who gave it, the others are "
                      "not exported as accepted), and those texts export their gold spans.")
+    if report.get("gold_label_in_place"):
+        n = report["gold_label_in_place"]
+        lines.append(f"{n} {'item' if n == 1 else 'items'} a person labelled with another "
+                     "label than the model's export the person's label in place of the "
+                     "model's (decision gold, confirmed by who gave it).")
     if report.get("reject_given_by_gold"):
         lines.append(f"{report['reject_given_by_gold']} of the rejected labels are given by "
                      "a person's label on the item: every export accepts them, confirmed by "

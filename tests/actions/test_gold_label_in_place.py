@@ -1,0 +1,96 @@
+"""In a single-label project, an item whose gold label the model never suggested (its
+prediction's one label is another) had no accepted value in any export: the model's
+label was rejected there (the person's wins), and the person's label was nowhere, so an
+Annif corpus, a W3C collection or a CSV lost a page a person had labelled. The row now
+carries the person's label in place of the model's, shaped as a reviewer's correction
+is (``value`` the person's, ``origin=person``, ``predicted_value`` the model's), with
+``decision=gold`` and ``confirmed_by`` who gave it: every export gives each item one
+value, the person's."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from .test_export_gold_wins import _blank_pages
+
+URI = "https://example.org/scans/{}.jpg"
+
+
+def _labelled_otherwise(make_ws: Any) -> Any:
+    """g1: labelled content, the model accepts blank; g2: labelled content, the model's
+    blank is rejected (below both thresholds); g3: labelled blank, the model accepts
+    content; g4: no gold, content accepted."""
+    return _blank_pages(make_ws, "otherwise", {"g1": {"blank": 0.99, "content": 0.01},
+                                               "g2": {"blank": 0.45, "content": 0.40},
+                                               "g3": {"content": 0.96, "blank": 0.04},
+                                               "g4": {"content": 0.97, "blank": 0.03}},
+                        gold={"g1": "content", "g2": "content", "g3": "blank"})
+
+
+PERSON = {"g1": ("content", "blank"), "g2": ("content", "blank"), "g3": ("blank", "content")}
+
+
+def test_the_persons_label_reaches_every_export_once_per_item(make_ws: Any,
+                                                                tmp_path: Path) -> None:
+    from glamlab.actions import act, export, render
+    from glamlab.actions.export import iter_rows
+
+    ws = _labelled_otherwise(make_ws)
+    report = act(ws)
+    rows = [e.row for e in iter_rows(ws)]
+    assert len(rows) == 4
+    for r in rows:
+        if r["item_id"] in PERSON:
+            assert (r["value"], r["predicted_value"]) == PERSON[r["item_id"]], r
+            assert (r["action"], r["origin"], r["decision"], r["confirmed_by"],
+                    r["score"], r["written_at"]) == (
+                "accept", "person", "gold", "curator", None, None), r
+            assert r["reason"] == (
+                f"settled by a gold label: curator's label is {r['value']!r}, not the "
+                f"model's {r['predicted_value']!r} (a person's label wins over the model's)")
+    assert report.gold_label_in_place == 3
+    assert ("3 items a person labelled with another label than the model's export the "
+            "person's label in place of the model's") in render(report.to_dict())
+    want = {"g1": "content", "g2": "content", "g3": "blank", "g4": "content"}
+
+    out = tmp_path / "export.csv"
+    export(ws, "csv", out)
+    table = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    accepted = [(r["item_id"], r["value"]) for r in table if r["action"] == "accept"]
+    assert sorted(accepted) == sorted(want.items())
+    assert {r["item_id"]: r["confirmed_by"] for r in table} == {
+        "g1": "curator", "g2": "curator", "g3": "curator", "g4": ""}
+
+    out = tmp_path / "export.jsonl"
+    export(ws, "jsonl", out)
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted((x["item_id"], x["value"]) for x in lines if x["action"] == "accept") == \
+        sorted(want.items())
+
+    out = tmp_path / "annif"
+    export(ws, "annif", out)  # accepted values only: one subject file per item
+    index = (out / "index.tsv").read_text(encoding="utf-8").splitlines()  # (no header)
+    subjects = {line.split("\t")[1]: (out / f"{line.split(chr(9))[0]}.tsv").read_text(
+        encoding="utf-8").split() for line in index}
+    assert subjects == {i: [v] for i, v in want.items()}
+
+    out = tmp_path / "export.json"
+    export(ws, "w3c", out)
+    annos = json.loads(out.read_text(encoding="utf-8"))["first"]["items"]
+    got = sorted((a["target"]["source"], a["body"]["value"], a.get("confirmedBy"))
+                 for a in annos if a["action"] == "accept")
+    assert got == sorted((URI.format(i), v, "curator" if i in PERSON else None)
+                         for i, v in want.items())
+
+    # the filter list: the pages to send to OCR are those not blank, by the person's
+    # label where there is one; act's figures agree
+    out = tmp_path / "send-on.txt"
+    export(ws, "filter", out)
+    sent = out.read_text(encoding="utf-8").split()
+    assert sent == [URI.format(i) for i in ("g1", "g2", "g4")]
+    f = report.to_dict()["filter"]
+    assert (f["accepted_as_positive"], f["sent_on"]) == (1, len(sent))
