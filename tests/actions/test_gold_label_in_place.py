@@ -94,3 +94,33 @@ def test_the_persons_label_reaches_every_export_once_per_item(make_ws: Any,
     assert sent == [URI.format(i) for i in ("g1", "g2", "g4")]
     f = report.to_dict()["filter"]
     assert (f["accepted_as_positive"], f["sent_on"]) == (1, len(sent))
+
+
+def test_a_page_a_person_labelled_blank_that_has_no_prediction_is_held_back(
+        make_ws: Any, tmp_path: Path, capsys: Any) -> None:
+    """A page a person labelled blank that the model has no prediction of (brought in
+    after the run, or left out of it) was sent on to OCR by the filter list: only the
+    pages with export rows were asked about. It is held back, and act's filter figures
+    count it, so they agree with the list."""
+    from glamlab.actions import act, export
+    from glamlab.actions.act import plan
+
+    from .helpers import add_gold, add_items, run_cli
+
+    ws = _blank_pages(make_ws, "unpredicted", {"u1": {"blank": 0.98, "content": 0.02},
+                                               "u3": {"content": 0.97, "blank": 0.03}})
+    # u0 and u2: labelled blank, u4: labelled content, u5: nobody labelled it; none of
+    # them predicted
+    add_items(ws, [{"item_id": i, "uri": URI.format(i)} for i in ("u0", "u2", "u4", "u5")])
+    add_gold(ws, {"u0": "blank", "u2": "blank", "u4": "content"}, split="train")
+    report = act(ws)
+    out = tmp_path / "send-on.txt"
+    export(ws, "filter", out)
+    sent = out.read_text(encoding="utf-8").split()
+    assert sent == [URI.format(i) for i in ("u3", "u4", "u5")]
+    code, stdout, _ = run_cli(capsys, ws, "export", "--format", "filter")
+    assert code == 0 and stdout.split() == sent
+    for f in (report.to_dict()["filter"], plan(ws).to_dict()["filter"]):
+        assert (f["accepted_as_positive"], f["accepted_by_policy"],
+                f["accepted_by_people_or_gold"], f["sent_on"], f["money_saved"]) == (
+            3, 1, 2, len(sent), 0.3)

@@ -30,7 +30,13 @@ from ..errors import CardNotWritable, ModelNotFound, PolicyError
 from ..items import Item
 from ..store import QUEUE_SUPERSEDED as SUPERSEDED
 from ..store import now
-from ..store.queue import ItemGold, complete_span_gold_items, gold_labels, item_gold
+from ..store.queue import (
+    ItemGold,
+    complete_span_gold_items,
+    gold_labels,
+    item_gold,
+    items_labelled,
+)
 from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .intervals import expected_precision, wrong_total_interval
 from .people import item_decisions, person_decision, same_value
@@ -377,7 +383,7 @@ class ActReport:
     reject_given_by_gold: dict[str, int] = dataclasses.field(default_factory=dict)
     #: (a filter project) the items a person's gold label gives the ``positive_label``
     #: that the model suggested no candidate of (it said another label), or only one a
-    #: safety check suppressed: the filter list
+    #: safety check suppressed, or that it has no prediction of at all: the filter list
     #: holds them back (the person's label wins)
     held_by_gold: int = 0
     #: (classification) per label, the labels the policy accepts that a person turned
@@ -556,6 +562,14 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     kind = task_kind(ws.card)
     report.unit = kind.candidates_word
     seen_items = 0
+    # (a filter project) the items a person labelled with the positive label, and those
+    # of them the model predicted: the others are held back by the filter list too
+    positive = ws.card.positive_label if kind.name in CLASSIFICATION_KINDS else None
+    labelled_positive: set[str] = set()
+    if positive:
+        with ws.store.read() as conn:
+            labelled_positive = items_labelled(conn, positive)
+    predicted_positive: set[str] = set()
     current: dict[str, int] = {}
     known: list[str] = []
     changed_items: dict[str, set[str]] = {}
@@ -565,6 +579,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     for batch in iter_decisions(ws, mv, policy, safety, problems=report.problems,
                                 current=current, known=known):
         seen_items += len({d.item.item_id for d in batch})
+        predicted_positive.update(d.item.item_id for d in batch
+                                  if d.item.item_id in labelled_positive)
         dropped: list[Decision] = []  # sent to a person under ``before``, rejected now
         for d in batch:
             report.counts[d.action] += 1
@@ -621,6 +637,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
             _write_batch(ws, mv, policy, batch, report, people, current, saved,
                          gold=gold, span_gold=span_gold)
     report.items_with_predictions = seen_items
+    if labelled_positive - predicted_positive:
+        report.held_by_gold += _current(ws, labelled_positive - predicted_positive)
     if before is not None:
         report.changes_items = {k: len(v) for k, v in changed_items.items()}
     if report.known_outcomes:
@@ -1208,6 +1226,18 @@ def _count_kept_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, 
                     and not any((d.label == positive and not _suppressed(d)) or decided(d)
                                 for d in ds)):
                 report.held_by_gold += 1
+
+
+def _current(ws: Workspace, ids: set[str]) -> int:
+    """How many of ``ids`` are current items."""
+    it = ws.store.t.items
+    wanted = sorted(ids)
+    n = 0
+    with ws.store.read() as conn:
+        for i in range(0, len(wanted), 900):
+            n += int(conn.execute(sa.select(sa.func.count()).select_from(it).where(
+                it.c.item_id.in_(wanted[i:i + 900]), it.c.is_current.is_(True))).scalar() or 0)
+    return n
 
 
 def _suppressed(d: Decision) -> bool:

@@ -62,7 +62,8 @@ span (``reject`` unless it is the very span). Formats:
   (:mod:`glamlab.actions.export_annif`), accepted values only unless ``--action`` says.
 - ``filter``: one URI per line. With no ``--action``/``--label`` and a ``positive_label``
   (e.g. ``blank``), the items NOT accepted as that label: the pages to send on (e.g. to OCR).
-  A page a person's gold label gives that label is held back whatever the model said of it.
+  A page a person's gold label gives that label is held back whatever the model said of it
+  (or where the model has no prediction of it).
 """
 
 from __future__ import annotations
@@ -1041,6 +1042,8 @@ def write_filter(ws: Workspace, out: IO[str], *, model: str | None,
         with ws.store.read() as conn:
             labelled = items_labelled(conn, positive)
 
+    predicted: set[str] = set()  # the items of ``labelled`` with export rows
+
     def held_back() -> Iterator[str]:
         """The items the export accepts as the positive label, in item order, and those
         with a prediction a person's gold label in force gives it (the person's label
@@ -1048,6 +1051,8 @@ def write_filter(ws: Workspace, out: IO[str], *, model: str | None,
         decision is the row's."""
         rows: list[dict[str, Any]] = []
         for e in iter_rows(ws, model=model):
+            if e.row["item_id"] in labelled:
+                predicted.add(e.row["item_id"])
             if rows and rows[0]["item_id"] != e.row["item_id"]:
                 if _held(rows, positive, labelled):
                     yield rows[0]["item_id"]
@@ -1063,6 +1068,10 @@ def write_filter(ws: Workspace, out: IO[str], *, model: str | None,
         while nxt is not None and nxt < item.item_id:
             nxt = next(accepted, None)
         if nxt == item.item_id:
+            continue
+        # (the rows of the items before ``nxt`` are read by now) an item a person's gold
+        # label gives the positive label that the model has no prediction of: held back
+        if item.item_id in labelled and item.item_id not in predicted:
             continue
         n += line(item)
     return n, f"items not accepted as {positive!r} (to send on)"
