@@ -480,8 +480,11 @@ def test_act_saves_the_thresholds_it_proposed_so_exports_say_what_it_wrote(pages
                                      + done.not_written_overruled)
     assert done.not_written_overruled == sum(done.accept_overruled.values()) > 0
     assert len(written) == done.counts["accept"] - done.accept_settled_by_gold
+    # (and a review row on an item a person labelled otherwise: the person's label wins)
+    assert done.review_overruled > 0
     assert sum(r["decision"] == "gold" for r in rows) == (done.review_settled_by_gold
-                                                          + done.accept_settled_by_gold)
+                                                          + done.accept_settled_by_gold
+                                                          + done.review_overruled)
     again = plan(pages, dry_run=True)
     assert again.policy_source == "card" and again.counts == done.counts
     # thresholds act proposed for another model are proposed again for this one
@@ -837,7 +840,8 @@ def test_export_says_what_the_gold_label_that_settles_a_review_row_says(pages):
     from glamlab.actions.export import iter_rows
 
     _set_policy(pages, KNOWN_POLICY)
-    assert plan(pages, dry_run=True).review_settled_by_gold == 2
+    planned = plan(pages, dry_run=True)
+    assert (planned.review_settled_by_gold, planned.review_overruled) == (2, 1)
     rows = [e.row for e in iter_rows(pages)]
     # (the rows the policy sends to review: under the accept threshold)
     accept = {k: v["accept"] for k, v in KNOWN_POLICY["labels"].items()}
@@ -847,7 +851,8 @@ def test_export_says_what_the_gold_label_that_settles_a_review_row_says(pages):
     assert len(settled) == 2
     assert all(r["action"] == "accept" and r["confirmed_by"] and
                r["reason"].startswith("settled by a gold label") for r in settled)
-    assert sum(r["action"] == "review" for r in rows) == 4 - 2
+    # (and the one on a test item labelled otherwise exports the person's label)
+    assert sum(r["action"] == "review" for r in rows) == 4 - 2 - 1
 
 
 def test_the_filter_figures_count_what_the_filter_list_leaves_out(pages, tmp_path):

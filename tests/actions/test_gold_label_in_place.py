@@ -124,3 +124,62 @@ def test_a_page_a_person_labelled_blank_that_has_no_prediction_is_held_back(
         assert (f["accepted_as_positive"], f["accepted_by_policy"],
                 f["accepted_by_people_or_gold"], f["sent_on"], f["money_saved"]) == (
             3, 1, 2, len(sent), 0.3)
+
+
+def test_a_review_candidate_a_persons_label_contradicts_is_not_exported_for_review(
+        make_ws: Any, tmp_path: Path) -> None:
+    """A label the policy sends to review on an item a person labelled otherwise was
+    exported as ``review``, as if nobody had said anything of the item, while an accepted
+    one was already settled by the person's label. Single-label: the row carries the
+    person's label (accepted, decision gold), so the item has its one value; multi-label
+    (the person's labels being the item's set): the label is rejected, the reason
+    naming the person's labels. A review row the gold gives stays settled as before."""
+    from glamlab.actions import act, export, render
+    from glamlab.actions.export import iter_rows
+
+    from .helpers import add_gold, add_items, add_model, add_predictions
+
+    ws = _blank_pages(make_ws, "asked", {"v1": {"blank": 0.7, "content": 0.3},
+                                         "v2": {"content": 0.7, "blank": 0.3},
+                                         "v3": {"content": 0.7, "blank": 0.3}},
+                      gold={"v1": "content", "v2": "blank"})
+    report = act(ws)
+    assert report.counts["review"] == 3
+    rows = {e.row["item_id"]: e.row for e in iter_rows(ws)}
+    got = {i: (r["value"], r["predicted_value"], r["action"], r["decision"],
+               r["confirmed_by"]) for i, r in rows.items()}
+    assert got == {"v1": ("content", "blank", "accept", "gold", "curator"),
+                   "v2": ("blank", "content", "accept", "gold", "curator"),
+                   "v3": ("content", "content", "review", None, None)}
+    assert rows["v1"]["reason"].startswith(
+        "settled by a gold label: curator's label is 'content', not the model's 'blank'")
+    assert (report.review_overruled, report.gold_label_in_place) == (2, 2)
+    assert "2 of the labels sent to review are on items a person labelled otherwise" in \
+        render(report.to_dict())
+    out = tmp_path / "send-on.txt"
+    export(ws, "filter", out)
+    sent = out.read_text(encoding="utf-8").split()
+    assert sent == [URI.format(i) for i in ("v1", "v3")]
+    assert report.to_dict()["filter"]["sent_on"] == len(sent)
+
+    ml = make_ws("asked-ml", task="subjects", labels=["a", "b", "c"], multi_label=True)
+    add_items(ml, [{"item_id": i} for i in ("m1", "m2")])
+    add_gold(ml, {"m1": ["a", "b"]}, split="train")
+    add_predictions(ml, add_model(ml, "subj", 1), {
+        "m1": {"a": 0.95, "b": 0.7, "c": 0.7}, "m2": {"a": 0.95, "b": 0.7, "c": 0.7}},
+        multi_label=True)
+    ml.card.raw["policy"] = {"field": "subject",
+                             "labels": {x: {"accept": 0.9, "review": 0.5} for x in "abc"}}
+    ml.save_card()
+    report = act(ml)
+    got = {(e.row["item_id"], e.row["value"]): (e.row["action"], e.row["decision"])
+           for e in iter_rows(ml)}
+    assert got == {("m1", "a"): ("accept", "gold"), ("m1", "b"): ("accept", "gold"),
+                   ("m1", "c"): ("reject", "gold"),
+                   ("m2", "a"): ("accept", None), ("m2", "b"): ("review", None),
+                   ("m2", "c"): ("review", None)}
+    c = next(e.row for e in iter_rows(ml) if e.row["item_id"] == "m1"
+             and e.row["value"] == "c")
+    assert c["reason"] == ("settled by a gold label: curator's labels are 'a', 'b', not "
+                           "this one (a person's label wins over the model's)")
+    assert (report.review_overruled, report.gold_label_in_place) == (1, 0)

@@ -370,7 +370,13 @@ class ActReport:
     #: gold does not give (the item's label is another): not exported as accepted, so
     #: the filter's figures leave them out too
     accept_overruled: dict[str, int] = dataclasses.field(default_factory=dict)
-    #: (single-label) the candidates the policy accepts or rejects whose item's gold label
+    #: (classification) the candidates the policy sends to review whose item's gold
+    #: labels in force, its whole set, do not give their label, no person having decided
+    #: on them: every export says the person's label (single-label: in their row, in
+    #: place of the model's; multi-label: rejected, the reason naming it). The queue
+    #: still shows them to a reviewer, with the gold labels (:mod:`glamlab.store.queue`)
+    review_overruled: int = 0
+    #: (single-label) the candidates the policy accepts, rejects or sends to review whose item's gold label
     #: is another, no person having decided on them: every export carries the person's
     #: label in their row, in place of the model's (:func:`gold_label_in_place`)
     gold_label_in_place: int = 0
@@ -480,6 +486,7 @@ class ActReport:
             "accept_overruled_by_gold": sum(self.accept_overruled.values()),
             "reject_given_by_gold": sum(self.reject_given_by_gold.values()),
             "gold_label_in_place": self.gold_label_in_place,
+            "review_overruled_by_gold": self.review_overruled,
             "review_workload": self.review_workload,
             "test": self.test, "policy": self.policy, "problems": self.problems,
             "policy_source": self.policy_source, "notes": self.notes, "unit": self.unit,
@@ -616,7 +623,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
                     d.action == "accept" and d.item.item_id in accepted_gold for d in batch)
             elif kind.name in CLASSIFICATION_KINDS:
                 _count_accepts_on_gold(kind, batch, people, item_gold(
-                    conn, {d.item.item_id for d in batch if d.action == "accept"}), report)
+                    conn, {d.item.item_id for d in batch
+                           if d.action in ("accept", "review")}), report)
                 _count_kept_by_gold(ws, conn, kind, batch, report)
                 rejected_only = sorted({d.item.item_id for d in batch} - set(people))
                 _count_people_on_policy(kind, batch, {
@@ -1117,12 +1125,20 @@ def _count_accepts_on_gold(kind: TaskKind[Any, Any], batch: list[Decision],
     settles (``gold``: :func:`glamlab.store.queue.item_gold`; not those a person decided
     on, whose decision the export gives first): in ``report.accept_settled_by_gold``,
     and in ``report.accept_overruled`` (per label) those the gold does not give, which
-    no export gives as accepted (:func:`.export._gold_verdicts`)."""
+    no export gives as accepted (:func:`.export._gold_verdicts`); and the labels the
+    policy sends to review whose item's gold labels, its whole set, are others
+    (``report.review_overruled``): every export says the person's label for them."""
     multi = not kind.one_value_per_item
     for d in batch:
-        g = gold.get(d.item.item_id) if d.action == "accept" else None
+        g = gold.get(d.item.item_id) if d.action in ("accept", "review") else None
         if g is None or person_decision(people.get(d.item.item_id), d.label, d.value,
                                         one_value=kind.one_value_per_item) is not None:
+            continue
+        if d.action == "review":
+            if d.label not in g.labels and g.whole(multi):
+                report.review_overruled += 1
+                if gold_label_in_place(kind, d, g) is not None:
+                    report.gold_label_in_place += 1
             continue
         if d.label in g.labels:
             report.accept_settled_by_gold += 1
@@ -1175,14 +1191,14 @@ def rejected_on_gold(kind: TaskKind[Any, Any], d: Decision) -> bool:
 def gold_label_in_place(kind: TaskKind[Any, Any], d: Decision,
                         gold: ItemGold | None) -> str | None:
     """(single-label) The person's label an export carries in place of ``d``'s, where the
-    item's gold label in force is another: the policy accepted or rejected the model's
-    label, but the person's label is the item's (:func:`.export._gold_verdicts`). The row
+    item's gold label in force is another: the policy accepted, rejected or sent to
+    review the model's label, but the person's label is the item's
+    (:func:`.export._gold_verdicts`). The row
     is shaped as a reviewer's correction is (the person's value, ``origin=person``,
     ``predicted_value`` the model's), so an item gets one value in every export. None
     where the gold gives ``d``'s label, is not one label, the project is not
     single-label, or a safety check suppressed ``d`` (kept from every export)."""
-    if (gold is None or kind.name != "single-label" or d.action not in ("accept", "reject")
-            or _suppressed(d) or d.label in gold.labels or len(gold.labels) != 1):
+    if (gold is None or kind.name != "single-label" or _suppressed(d) or d.label in gold.labels or len(gold.labels) != 1):
         return None
     return next(iter(gold.labels))
 
@@ -1488,6 +1504,11 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"{n} {'item' if n == 1 else 'items'} a person labelled with another "
                      "label than the model's export the person's label in place of the "
                      "model's (decision gold, confirmed by who gave it).")
+    if report.get("review_overruled_by_gold"):
+        n = report["review_overruled_by_gold"]
+        lines.append(f"{n} of the labels sent to review are on items a person labelled "
+                     "otherwise: every export gives the person's label, not the model's, "
+                     "until a reviewer decides (the queue shows them with it).")
     if report.get("reject_given_by_gold"):
         lines.append(f"{report['reject_given_by_gold']} of the rejected labels are given by "
                      "a person's label on the item: every export accepts them, confirmed by "

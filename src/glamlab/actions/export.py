@@ -499,6 +499,12 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
         if (d.item.item_id, d.label) in given:
             who, at = given[(d.item.item_id, d.label)]
             out[n] = GoldVerdict(True, who, at, spans=False)
+        elif classify and (g := labelled.get(d.item.item_id)) is not None and g.whole(multi):
+            # the person's label is another: theirs wins, as over an accepted label
+            # (single-label: the row carries it), until a reviewer decides
+            out[n] = GoldVerdict(False, g.annotator, g.at, spans=False,
+                                 labels=tuple(sorted(g.labels)),
+                                 label=gold_label_in_place(kind, d, g))
         elif d.item.item_id in whole:
             who, at, spans = whole[d.item.item_id]
             out[n] = GoldVerdict(_gold_holds(kind, d.candidate, spans), who, at, spans=True)
