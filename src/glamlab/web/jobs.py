@@ -166,6 +166,8 @@ def _act(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
            "written": report.written, "review_workload": report.review_workload,
            # of the rows written to the queue, those a gold label settles: nobody is asked
            "written_settled_by_gold": report.written_settled_by_gold,
+           # accepted values a person's gold overrules: not written (the person's wins)
+           "not_written_overruled_by_gold": report.not_written_overruled,
            # what the dry run says about the model and the policy (e.g. no champion: the
            # latest run's model was used), said again under what was written
            "notes": list(report.notes),
