@@ -284,7 +284,10 @@ def test_dry_run_known_numbers(pages):
 def test_act_writes_provenance_and_is_idempotent(pages):
     _set_policy(pages, KNOWN_POLICY)
     first = act(pages)
-    assert first.written == {"machine_metadata": 11, "review_queue": 4}
+    # 11 accepted: 2 of them on test items whose gold label is another (the person's
+    # label wins), so not written as machine metadata
+    assert first.written == {"machine_metadata": 9, "review_queue": 4}
+    assert first.not_written_overruled == 2
     t = pages.store.t
     with pages.store.read() as conn:
         row = conn.execute(sa.select(t.machine_metadata).where(
@@ -308,10 +311,11 @@ def test_act_writes_provenance_and_is_idempotent(pages):
             "nobody is asked)") in render(shown)
     second = act(pages)
     assert second.written == {"machine_metadata": 0, "review_queue": 0}
-    assert second.already_written == {"machine_metadata": 11, "review_queue": 4}
+    assert second.already_written == {"machine_metadata": 9, "review_queue": 4}
+    assert second.not_written_overruled == 2
     with pages.store.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(
-            t.machine_metadata)).scalar() == 11
+            t.machine_metadata)).scalar() == 9
         assert conn.execute(sa.select(sa.func.count()).select_from(t.review_queue)).scalar() == 4
 
 
@@ -471,10 +475,16 @@ def test_act_saves_the_thresholds_it_proposed_so_exports_say_what_it_wrote(pages
     # (a review row a gold label settles exports the gold's answer: decision "gold"; so
     # does an accepted label on an item with a person's gold label, which wins)
     written = [r for r in rows if r["action"] == "accept" and r["decision"] != "gold"]
-    assert done.counts["accept"] == done.written["machine_metadata"]
+    # (an accepted label a person's gold label overrules is not written)
+    assert done.counts["accept"] == (done.written["machine_metadata"]
+                                     + done.not_written_overruled)
+    assert done.not_written_overruled == sum(done.accept_overruled.values()) > 0
     assert len(written) == done.counts["accept"] - done.accept_settled_by_gold
+    # (and a review row on an item a person labelled otherwise: the person's label wins)
+    assert done.review_overruled > 0
     assert sum(r["decision"] == "gold" for r in rows) == (done.review_settled_by_gold
-                                                          + done.accept_settled_by_gold)
+                                                          + done.accept_settled_by_gold
+                                                          + done.review_overruled)
     again = plan(pages, dry_run=True)
     assert again.policy_source == "card" and again.counts == done.counts
     # thresholds act proposed for another model are proposed again for this one
@@ -520,9 +530,9 @@ def test_rejected_values_are_pointed_to_a_list(pages, tmp_path):
     with out.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     assert {r["action"] for r in rows} == {"reject"}
-    # the 2 the policy rejects, and the 2 accepted labels a test item's gold label
-    # gives otherwise (a person's label wins: decision "gold")
-    assert sorted(r["decision"] for r in rows) == ["", "", "gold", "gold"]
+    # the 2 the policy rejects (the 2 accepted labels a test item's gold label gives
+    # otherwise export the person's label, accepted: a person's label wins)
+    assert sorted(r["decision"] for r in rows) == ["", ""]
     assert "95% range 0 to" in text and "items" in text
 
 
@@ -830,15 +840,19 @@ def test_export_says_what_the_gold_label_that_settles_a_review_row_says(pages):
     from glamlab.actions.export import iter_rows
 
     _set_policy(pages, KNOWN_POLICY)
-    assert plan(pages, dry_run=True).review_settled_by_gold == 2
+    planned = plan(pages, dry_run=True)
+    assert (planned.review_settled_by_gold, planned.review_overruled) == (2, 1)
     rows = [e.row for e in iter_rows(pages)]
     # (the rows the policy sends to review: under the accept threshold)
     accept = {k: v["accept"] for k, v in KNOWN_POLICY["labels"].items()}
-    settled = [r for r in rows if r["decision"] == "gold" and r["score"] < accept[r["value"]]]
+    # (a row carrying a person's label in place of the model's has no score)
+    settled = [r for r in rows if r["decision"] == "gold" and r["origin"] == "machine"
+               and r["score"] < accept[r["value"]]]
     assert len(settled) == 2
     assert all(r["action"] == "accept" and r["confirmed_by"] and
                r["reason"].startswith("settled by a gold label") for r in settled)
-    assert sum(r["action"] == "review" for r in rows) == 4 - 2
+    # (and the one on a test item labelled otherwise exports the person's label)
+    assert sum(r["action"] == "review" for r in rows) == 4 - 2 - 1
 
 
 def test_the_filter_figures_count_what_the_filter_list_leaves_out(pages, tmp_path):

@@ -196,3 +196,29 @@ def test_a_machine_span_the_gold_holds_exports_the_gold_s_link(make_ws: Any,
             assert got[k] == linker[k], (k, got[k])
     finally:
         ws.close()
+
+
+def test_imported_gold_is_confirmed_by_import_in_every_entity_export(make_ws: Any,
+                                                                     tmp_path: Path) -> None:
+    """The per-prediction exports name who gave a text's complete gold (``import`` for
+    an imported file's) as the ``confirmed_by`` of its spans; the gold-only export left
+    it empty for an import, so the same gold span read as confirmed in one file and as
+    an unconfirmed value in the other. Both say ``import`` now."""
+    from glamlab.actions.entity_export import export_entities
+
+    ws = gold_and_gazetteer(make_ws)
+    try:
+        out = tmp_path / "gold.csv"
+        export_entities(ws, "csv", out, gold=True, all_layers=True)
+        rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+        assert rows and {r["confirmed_by"] for r in rows} == {"import"}
+        out = tmp_path / "gold.json"
+        export_entities(ws, "w3c", out, gold=True)
+        annos = json.loads(out.read_text(encoding="utf-8"))["first"]["items"]
+        assert annos and {a.get("confirmedBy") for a in annos} == {"import"}
+        out = tmp_path / "gold.jsonl"
+        export_entities(ws, "jsonl", out, gold=True)
+        docs = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+        assert {d["provenance"]["confirmed_by"] for d in docs if d["entities"]} == {"import"}
+    finally:
+        ws.close()

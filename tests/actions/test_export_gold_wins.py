@@ -70,11 +70,13 @@ def test_a_page_a_person_labelled_content_is_never_in_the_skip_list(
     # the same with glamlab export
     code, stdout, _ = run_cli(capsys, ws, "export", "--format", "filter")
     assert code == 0 and stdout.split() == sent
-    # act writes the accepted labels as it always did; the exports say what the gold says
+    # the exports say what the gold says
     rows = {e.row["item_id"]: e.row for e in iter_rows(ws)}
     p1, p2 = rows["p1"], rows["p2"]
-    assert (p1["value"], p1["action"], p1["decision"], p1["confirmed_by"]) == (
-        "blank", "reject", "gold", "curator")
+    # (p1's row carries the person's label in place of the model's blank, as a
+    # reviewer's correction does: test_gold_label_in_place)
+    assert (p1["value"], p1["predicted_value"], p1["action"], p1["decision"],
+            p1["confirmed_by"]) == ("content", "blank", "accept", "gold", "curator")
     assert p1["reason"].startswith("settled by a gold label: curator's label is 'content'")
     assert (p2["value"], p2["action"], p2["decision"], p2["confirmed_by"]) == (
         "blank", "accept", "gold", "curator")
@@ -93,27 +95,30 @@ def test_a_page_a_person_labelled_content_is_never_in_the_skip_list(
             "by who gave it; 1 it does not give are not exported as accepted") in words
     assert "(1 of them accepted as 'blank' by the model but labelled otherwise" in words
 
-    # the other exports: p1's blank is never given as accepted
+    # the other exports: p1's blank is never given as accepted, the person's content is
     out = tmp_path / "export.csv"
     export(ws, "csv", out)
     table = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert {(r["item_id"], r["action"], r["confirmed_by"]) for r in table} == {
-        ("p1", "reject", "curator"), ("p2", "accept", "curator"), ("p3", "accept", ""),
+        ("p1", "accept", "curator"), ("p2", "accept", "curator"), ("p3", "accept", ""),
         ("p4", "accept", "")}
     out = tmp_path / "export.jsonl"
     export(ws, "jsonl", out)
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
-    assert next(x for x in lines if x["item_id"] == "p1")["action"] == "reject"
+    assert [(x["value"], x["action"]) for x in lines if x["item_id"] == "p1"] == [
+        ("content", "accept")]
     out = tmp_path / "annif"
     export(ws, "annif", out)  # accepted values only
     subjects = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()
                 if p.suffix in (".tsv", ".key") and p.name != "index.tsv"}
-    assert subjects and not any(name.startswith("p1") for name in subjects)
+    assert subjects and not any(name.startswith("p1") and "blank" in text
+                                for name, text in subjects.items())
     out = tmp_path / "export.json"
     export(ws, "w3c", out)
     annos = json.loads(out.read_text(encoding="utf-8"))["first"]["items"]
     on_p1 = [a for a in annos if a["target"]["source"].endswith("/p1.jpg")]
-    assert [(a["action"], a.get("confirmedBy")) for a in on_p1] == [("reject", "curator")]
+    assert [(a["body"]["value"], a["action"], a.get("confirmedBy")) for a in on_p1] == [
+        ("content", "accept", "curator")]
 
 
 def test_multi_label_the_persons_set_wins_over_accepted_labels(make_ws: Any) -> None:
@@ -150,10 +155,12 @@ def test_multi_label_the_persons_set_wins_over_accepted_labels(make_ws: Any) -> 
     assert (report.accept_settled_by_gold, report.accept_overruled) == (3, {"c": 1})
     assert "3 of the accepted labels are on items a person already labelled" in render(
         report.to_dict())
-    # (act still writes what the policy accepted: the store keeps the machine's values)
+    # act writes what the policy accepted, except m1's c, which the person's set
+    # overrules (not kept as automatic metadata)
     with ws.store.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(
-            t.machine_metadata)).scalar() == 6
+            t.machine_metadata)).scalar() == 5
+    assert report.not_written_overruled == 1
 
 
 def _more_pages(make_ws: Any) -> Any:

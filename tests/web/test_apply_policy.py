@@ -98,6 +98,10 @@ def test_the_act_page_counts_apart_what_a_gold_label_settles(pages: Any) -> None
     assert job["result"]["written"]["review_queue"] == 4
     assert "<b>2</b> sent to the review queue" in page
     assert "<b>2</b> settled by a gold label already (nobody is asked)" in page
+    # two accepted blanks are on test items a person labelled content: not written
+    assert job["result"]["not_written_overruled_by_gold"] == 2
+    assert ("<b>2</b> accepted values were not written as metadata: a person's label on "
+            "the item says otherwise, and the person's wins.") in page
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ the policy decides accept / review / reject per candidate.
 auto-accepts from the frozen test split (each label's precision to expect there: the
 Jeffreys posterior mean, 1 of 1 right is 0.75; labels no test item reaches are named), the reviewer hours and, for a filter task, the
 money saved. :func:`act` writes it: ``accept`` -> ``machine_metadata`` rows with
-provenance, ``review`` -> ``review_queue`` rows with the reason, ``reject`` -> counted.
+provenance (not one a person's gold overrules: every export says the person's, so it is
+counted, not written), ``review`` -> ``review_queue`` rows with the reason, ``reject`` -> counted.
 Acting twice writes nothing new. What people already decided about an item, on this
 prediction or an earlier one (:mod:`.people`), stands: such a
 candidate is not queued again, and a value they turned down is not written. Predictions are streamed in batches (constant memory).
@@ -29,7 +30,13 @@ from ..errors import CardNotWritable, ModelNotFound, PolicyError
 from ..items import Item
 from ..store import QUEUE_SUPERSEDED as SUPERSEDED
 from ..store import now
-from ..store.queue import ItemGold, complete_span_gold_items, gold_labels, item_gold
+from ..store.queue import (
+    ItemGold,
+    complete_span_gold_items,
+    gold_labels,
+    item_gold,
+    items_labelled,
+)
 from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .intervals import expected_precision, wrong_total_interval
 from .people import item_decisions, person_decision, same_value
@@ -363,6 +370,16 @@ class ActReport:
     #: gold does not give (the item's label is another): not exported as accepted, so
     #: the filter's figures leave them out too
     accept_overruled: dict[str, int] = dataclasses.field(default_factory=dict)
+    #: (classification) the candidates the policy sends to review whose item's gold
+    #: labels in force, its whole set, do not give their label, no person having decided
+    #: on them: every export says the person's label (single-label: in their row, in
+    #: place of the model's; multi-label: rejected, the reason naming it). The queue
+    #: still shows them to a reviewer, with the gold labels (:mod:`glamlab.store.queue`)
+    review_overruled: int = 0
+    #: (single-label) the candidates the policy accepts, rejects or sends to review whose item's gold label
+    #: is another, no person having decided on them: every export carries the person's
+    #: label in their row, in place of the model's (:func:`gold_label_in_place`)
+    gold_label_in_place: int = 0
     #: and per label the ones the gold gives (confirmed by who gave it): none of them is
     #: a wrong accept, so the filter's figure of items wrongly held back leaves them out
     accept_confirmed: dict[str, int] = dataclasses.field(default_factory=dict)
@@ -372,7 +389,7 @@ class ActReport:
     reject_given_by_gold: dict[str, int] = dataclasses.field(default_factory=dict)
     #: (a filter project) the items a person's gold label gives the ``positive_label``
     #: that the model suggested no candidate of (it said another label), or only one a
-    #: safety check suppressed: the filter list
+    #: safety check suppressed, or that it has no prediction of at all: the filter list
     #: holds them back (the person's label wins)
     held_by_gold: int = 0
     #: (classification) per label, the labels the policy accepts that a person turned
@@ -416,6 +433,13 @@ class ActReport:
     #: open review rows about the very prediction act decides, withdrawn because the
     #: policy now accepts or rejects their candidate (its thresholds changed since)
     withdrawn_by_policy: int = 0
+    #: labels (spans) the policy accepts that a person's gold overrules, no person having
+    #: decided on them: a label the item's gold labels in force do not give, where they
+    #: are its whole set (classification), a span a text's complete gold spans do not hold
+    #: (entities). Not written as machine metadata: every export says the person's
+    #: (:func:`.export._gold_verdicts`), so the store does not keep a contradicted value
+    #: as automatic metadata
+    not_written_overruled: int = 0
     #: of ``written["review_queue"]``, the rows an active gold label of the item already
     #: settles (glamlab.store.queue): written, but nobody is asked about them; the rest
     #: (``written_open``) wait for a person
@@ -457,6 +481,7 @@ class ActReport:
             "superseded": self.superseded,
             "withdrawn_by_policy": self.withdrawn_by_policy,
             "written_settled_by_gold": self.written_settled_by_gold,
+            "not_written_overruled_by_gold": self.not_written_overruled,
             "written_open": self.written["review_queue"] - self.written_settled_by_gold,
             "decided_by_people": self.decided_by_people,
             "review_already_decided": self.review_decided,
@@ -464,6 +489,8 @@ class ActReport:
             "accept_settled_by_gold": self.accept_settled_by_gold,
             "accept_overruled_by_gold": sum(self.accept_overruled.values()),
             "reject_given_by_gold": sum(self.reject_given_by_gold.values()),
+            "gold_label_in_place": self.gold_label_in_place,
+            "review_overruled_by_gold": self.review_overruled,
             "review_workload": self.review_workload,
             "test": self.test, "policy": self.policy, "problems": self.problems,
             "policy_source": self.policy_source, "notes": self.notes, "unit": self.unit,
@@ -546,6 +573,14 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     kind = task_kind(ws.card)
     report.unit = kind.candidates_word
     seen_items = 0
+    # (a filter project) the items a person labelled with the positive label, and those
+    # of them the model predicted: the others are held back by the filter list too
+    positive = ws.card.positive_label if kind.name in CLASSIFICATION_KINDS else None
+    labelled_positive: set[str] = set()
+    if positive:
+        with ws.store.read() as conn:
+            labelled_positive = items_labelled(conn, positive)
+    predicted_positive: set[str] = set()
     current: dict[str, int] = {}
     known: list[str] = []
     changed_items: dict[str, set[str]] = {}
@@ -555,6 +590,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     for batch in iter_decisions(ws, mv, policy, safety, problems=report.problems,
                                 current=current, known=known):
         seen_items += len({d.item.item_id for d in batch})
+        predicted_positive.update(d.item.item_id for d in batch
+                                  if d.item.item_id in labelled_positive)
         dropped: list[Decision] = []  # sent to a person under ``before``, rejected now
         for d in batch:
             report.counts[d.action] += 1
@@ -590,7 +627,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
                     d.action == "accept" and d.item.item_id in accepted_gold for d in batch)
             elif kind.name in CLASSIFICATION_KINDS:
                 _count_accepts_on_gold(kind, batch, people, item_gold(
-                    conn, {d.item.item_id for d in batch if d.action == "accept"}), report)
+                    conn, {d.item.item_id for d in batch
+                           if d.action in ("accept", "review")}), report)
                 _count_kept_by_gold(ws, conn, kind, batch, report)
                 rejected_only = sorted({d.item.item_id for d in batch} - set(people))
                 _count_people_on_policy(kind, batch, {
@@ -611,6 +649,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
             _write_batch(ws, mv, policy, batch, report, people, current, saved,
                          gold=gold, span_gold=span_gold)
     report.items_with_predictions = seen_items
+    if labelled_positive - predicted_positive:
+        report.held_by_gold += _current(ws, labelled_positive - predicted_positive)
     if before is not None:
         report.changes_items = {k: len(v) for k, v in changed_items.items()}
     if report.known_outcomes:
@@ -923,6 +963,7 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
                     rq.c.kind == "prediction", rq.c.status == "open")):
                 open_ids.setdefault(queued(r.item_id, r.label, r.value), []).append(int(r.id))
         open_rq = set(open_ids)
+        overruled = _overruled_by_gold(ws, conn, kind, batch, people)
         settled_rows: list[int] = []
         new_mm: list[dict[str, Any]] = []
         new_rq: list[dict[str, Any]] = []
@@ -936,6 +977,9 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
                                          one_value=one_value)
                 if person is not None and person.action != "accept":
                     report.decided_by_people += 1  # a person turned this value down
+                    continue
+                if id(d) in overruled:  # a person's gold says otherwise: theirs wins
+                    report.not_written_overruled += 1
                     continue
                 have_mm.add((d.prediction_id, value))
                 new_mm.append({"item_id": d.item.item_id, "field": policy.field,
@@ -980,6 +1024,36 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
             conn.execute(rq.insert(), new_rq)
     report.written["machine_metadata"] += len(new_mm)
     report.written["review_queue"] += len(new_rq)
+
+
+def _overruled_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
+                       batch: list[Decision], people: dict[str, list[Any]]) -> set[int]:
+    """The ``id()`` of the batch's accepted candidates a person's gold overrules, no
+    person having decided on them (their decision comes first, as in the export): in a
+    classification project a label the item's gold labels in force do not give, where
+    they are its whole set (:meth:`~glamlab.store.queue.ItemGold.whole`); in an entities
+    project a span its text's complete gold spans do not hold
+    (:func:`.export.complete_gold`). Every export says the person's value for them
+    (:func:`.export._gold_verdicts`), so :func:`_write_batch` does not write them as
+    machine metadata."""
+    accepted = [d for d in batch if d.action == "accept" and person_decision(
+        people.get(d.item.item_id), d.label, d.value,
+        one_value=kind.one_value_per_item) is None]
+    if not accepted:
+        return set()
+    ids = {d.item.item_id for d in accepted}
+    if kind.name in CLASSIFICATION_KINDS:
+        gold = item_gold(conn, ids)
+        multi = not kind.one_value_per_item
+        return {id(d) for d in accepted if (g := gold.get(d.item.item_id)) is not None
+                and d.label not in g.labels and g.whole(multi)}
+    if kind.name == "entities":
+        from .export import _gold_holds, complete_gold
+
+        whole = complete_gold(ws, conn, sorted(ids))
+        return {id(d) for d in accepted if d.item.item_id in whole
+                and not _gold_holds(kind, d.candidate, whole[d.item.item_id][2])}
+    return set()
 
 
 def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
@@ -1062,12 +1136,20 @@ def _count_accepts_on_gold(kind: TaskKind[Any, Any], batch: list[Decision],
     settles (``gold``: :func:`glamlab.store.queue.item_gold`; not those a person decided
     on, whose decision the export gives first): in ``report.accept_settled_by_gold``,
     and in ``report.accept_overruled`` (per label) those the gold does not give, which
-    no export gives as accepted (:func:`.export._gold_verdicts`)."""
+    no export gives as accepted (:func:`.export._gold_verdicts`); and the labels the
+    policy sends to review whose item's gold labels, its whole set, are others
+    (``report.review_overruled``): every export says the person's label for them."""
     multi = not kind.one_value_per_item
     for d in batch:
-        g = gold.get(d.item.item_id) if d.action == "accept" else None
+        g = gold.get(d.item.item_id) if d.action in ("accept", "review") else None
         if g is None or person_decision(people.get(d.item.item_id), d.label, d.value,
                                         one_value=kind.one_value_per_item) is not None:
+            continue
+        if d.action == "review":
+            if d.label not in g.labels and g.whole(multi):
+                report.review_overruled += 1
+                if gold_label_in_place(kind, d, g) is not None:
+                    report.gold_label_in_place += 1
             continue
         if d.label in g.labels:
             report.accept_settled_by_gold += 1
@@ -1075,6 +1157,8 @@ def _count_accepts_on_gold(kind: TaskKind[Any, Any], batch: list[Decision],
         elif g.whole(multi):
             report.accept_settled_by_gold += 1
             report.accept_overruled[d.label] = report.accept_overruled.get(d.label, 0) + 1
+            if gold_label_in_place(kind, d, g) is not None:
+                report.gold_label_in_place += 1
 
 
 def _count_people_on_policy(kind: TaskKind[Any, Any], batch: list[Decision],
@@ -1115,6 +1199,21 @@ def rejected_on_gold(kind: TaskKind[Any, Any], d: Decision) -> bool:
     return d.action == "reject" and d.safety is None and kind.name in CLASSIFICATION_KINDS
 
 
+def gold_label_in_place(kind: TaskKind[Any, Any], d: Decision,
+                        gold: ItemGold | None) -> str | None:
+    """(single-label) The person's label an export carries in place of ``d``'s, where the
+    item's gold label in force is another: the policy accepted, rejected or sent to
+    review the model's label, but the person's label is the item's
+    (:func:`.export._gold_verdicts`). The row
+    is shaped as a reviewer's correction is (the person's value, ``origin=person``,
+    ``predicted_value`` the model's), so an item gets one value in every export. None
+    where the gold gives ``d``'s label, is not one label, the project is not
+    single-label, or a safety check suppressed ``d`` (kept from every export)."""
+    if (gold is None or kind.name != "single-label" or _suppressed(d) or d.label in gold.labels or len(gold.labels) != 1):
+        return None
+    return next(iter(gold.labels))
+
+
 def _count_kept_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
                         batch: list[Decision], report: ActReport) -> None:
     """Count, where no person decided on them, the labels the policy rejects that the
@@ -1140,6 +1239,8 @@ def _count_kept_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, 
         g = gold.get(d.item.item_id)
         if g is not None and d.label in g.labels and not decided(d):
             report.reject_given_by_gold[d.label] = report.reject_given_by_gold.get(d.label, 0) + 1
+        elif not decided(d) and gold_label_in_place(kind, d, g) is not None:
+            report.gold_label_in_place += 1
     if positive:
         on_item: dict[str, list[Decision]] = {}
         for d in batch:
@@ -1152,6 +1253,18 @@ def _count_kept_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, 
                     and not any((d.label == positive and not _suppressed(d)) or decided(d)
                                 for d in ds)):
                 report.held_by_gold += 1
+
+
+def _current(ws: Workspace, ids: set[str]) -> int:
+    """How many of ``ids`` are current items."""
+    it = ws.store.t.items
+    wanted = sorted(ids)
+    n = 0
+    with ws.store.read() as conn:
+        for i in range(0, len(wanted), 900):
+            n += int(conn.execute(sa.select(sa.func.count()).select_from(it).where(
+                it.c.item_id.in_(wanted[i:i + 900]), it.c.is_current.is_(True))).scalar() or 0)
+    return n
 
 
 def _suppressed(d: Decision) -> bool:
@@ -1397,6 +1510,16 @@ def render(report: dict[str, Any]) -> str:
                      "person gave for the whole text: the gold wins over them in every "
                      "export (a span it holds is confirmed by who gave it, the others are "
                      "not exported as accepted), and those texts export their gold spans.")
+    if report.get("gold_label_in_place"):
+        n = report["gold_label_in_place"]
+        lines.append(f"{n} {'item' if n == 1 else 'items'} a person labelled with another "
+                     "label than the model's export the person's label in place of the "
+                     "model's (decision gold, confirmed by who gave it).")
+    if report.get("review_overruled_by_gold"):
+        n = report["review_overruled_by_gold"]
+        lines.append(f"{n} of the labels sent to review are on items a person labelled "
+                     "otherwise: every export gives the person's label, not the model's, "
+                     "until a reviewer decides (the queue shows them with it).")
     if report.get("reject_given_by_gold"):
         lines.append(f"{report['reject_given_by_gold']} of the rejected labels are given by "
                      "a person's label on the item: every export accepts them, confirmed by "
@@ -1516,6 +1639,12 @@ def render(report: dict[str, Any]) -> str:
                         if gold else "")
                      + f"; {a['machine_metadata']} and {a['review_queue']} were there "
                      "already.")
+        skipped = report.get("not_written_overruled_by_gold", 0)
+        if skipped:
+            what = "spans" if unit == "spans" else "labels"
+            lines.append(f"{skipped} accepted {what} were not written as machine metadata: "
+                         "a person's gold on the item says otherwise, and the person's "
+                         "wins.")
         if report.get("decided_by_people"):
             lines.append(f"{report['decided_by_people']} candidates a person had already "
                          "decided were left as they decided (not queued again; a value they "

@@ -644,7 +644,10 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
 def iter_gold_rows(ws: Workspace, *, ids: Sequence[str] | None = None,
                    split: str | None = None, batch: int = 500) -> Iterator[Row]:
     """``(item, spans, provenance)`` of the items' gold spans (all layers), in item id
-    order; the annotator who gave them is their ``confirmed_by``."""
+    order; the annotator who gave them is their ``confirmed_by``, ``import`` for an
+    imported file's, as the per-prediction exports name who gave a text's complete gold
+    (:func:`glamlab.actions.export.complete_gold`): a gold span is never shown as an
+    unconfirmed machine value."""
     import sqlalchemy as sa
 
     from ..tasks.spans.gold import GOLD, _spans_of_sets
@@ -665,9 +668,8 @@ def iter_gold_rows(ws: Workspace, *, ids: Sequence[str] | None = None,
             spans = _spans_of_sets(conn, ws, [latest[i].id for i in chunk])
         for item in ws.items(ids=chunk):
             r = latest[item.item_id]
-            who = None if r.annotator == "import" else r.annotator
             yield item, spans[int(r.id)], SpanProvenance(created=r.created_at,
-                                                         confirmed_by=who,
+                                                         confirmed_by=r.annotator,
                                                          annotator=r.annotator)
 
 

@@ -18,7 +18,11 @@ label the policy accepts on an item with a gold label in force (classification):
 person's label wins, ``action=accept`` where it gives the label (confirmed by who gave
 it), ``action=reject`` where it is another (the reason names it), so the filter list
 sends on a page a person labelled content that the model accepted as blank; in a
-multi-label project the gold labels are the item's set, unless a reviewer's decision on
+single-label project such a row (and a rejected one whose item's gold label is another)
+carries the person's label in place of the model's, shaped as a correction is
+(``origin=person``, ``predicted_value`` the model's, ``action=accept``, ``decision=gold``,
+``confirmed_by`` who gave it), so the person's label reaches every export once per item;
+in a multi-label project the gold labels are the item's set, unless a reviewer's decision on
 one suggestion wrote them (it says nothing of the other labels: such an accept stands).
 On a text in the test split, where a reviewer's decision writes no gold, a span
 over words a reviewer decided there is settled by that decision as act settles it:
@@ -58,7 +62,8 @@ span (``reject`` unless it is the very span). Formats:
   (:mod:`glamlab.actions.export_annif`), accepted values only unless ``--action`` says.
 - ``filter``: one URI per line. With no ``--action``/``--label`` and a ``positive_label``
   (e.g. ``blank``), the items NOT accepted as that label: the pages to send on (e.g. to OCR).
-  A page a person's gold label gives that label is held back whatever the model said of it.
+  A page a person's gold label gives that label is held back whatever the model said of it
+  (or where the model has no prediction of it).
 """
 
 from __future__ import annotations
@@ -84,6 +89,7 @@ from .act import (
     CLASSIFICATION_KINDS,
     Decision,
     choose_model,
+    gold_label_in_place,
     iter_decisions,
     rejected_on_gold,
     resolve_model,
@@ -473,7 +479,8 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
                 out[n] = GoldVerdict(True, who, at, spans=False)
             elif g.whole(multi):  # the person's label says otherwise: theirs wins
                 out[n] = GoldVerdict(False, g.annotator, g.at, spans=False,
-                                     labels=tuple(sorted(g.labels)))
+                                     labels=tuple(sorted(g.labels)),
+                                     label=gold_label_in_place(kind, d, g))
         elif d.item.item_id in whole:
             who, at, spans = whole[d.item.item_id]
             out[n] = GoldVerdict(_gold_holds(kind, d.candidate, spans), who, at, spans=True)
@@ -482,11 +489,22 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
         if (d.item.item_id, d.label) in given:  # the person's label gives it
             who, at = given[(d.item.item_id, d.label)]
             out[n] = GoldVerdict(True, who, at, spans=False)
+        elif (g := labelled.get(d.item.item_id)) is not None and (
+                person := gold_label_in_place(kind, d, g)) is not None:
+            # (single-label) the person's label is another: the row carries theirs
+            out[n] = GoldVerdict(False, g.annotator, g.at, spans=False,
+                                 labels=tuple(sorted(g.labels)), label=person)
     for n in review:
         d = batch[n]
         if (d.item.item_id, d.label) in given:
             who, at = given[(d.item.item_id, d.label)]
             out[n] = GoldVerdict(True, who, at, spans=False)
+        elif classify and (g := labelled.get(d.item.item_id)) is not None and g.whole(multi):
+            # the person's label is another: theirs wins, as over an accepted label
+            # (single-label: the row carries it), until a reviewer decides
+            out[n] = GoldVerdict(False, g.annotator, g.at, spans=False,
+                                 labels=tuple(sorted(g.labels)),
+                                 label=gold_label_in_place(kind, d, g))
         elif d.item.item_id in whole:
             who, at, spans = whole[d.item.item_id]
             out[n] = GoldVerdict(_gold_holds(kind, d.candidate, spans), who, at, spans=True)
@@ -517,10 +535,17 @@ class GoldVerdict:
     #: the item's gold labels, where they do not give the candidate's label (a
     #: classification project: the person's label wins over the one the policy accepted)
     labels: tuple[str, ...] = ()
+    #: (single-label) the person's label the row carries in place of the model's
+    #: (:func:`.act.gold_label_in_place`): exported accepted, as a correction is
+    label: str | None = None
 
-    def reason(self) -> str:
+    def reason(self, model: str | None = None) -> str:
         if self.why is not None:
             return self.why
+        if self.label is not None:
+            return (f"settled by a gold label: {self.annotator}'s label is {self.label!r}"
+                    + (f", not the model's {model!r}" if model is not None else "")
+                    + " (a person's label wins over the model's)")
         if not self.spans and not self.holds:
             given = ", ".join(repr(x) for x in self.labels)
             return (f"settled by a gold label: {self.annotator}'s "
@@ -580,8 +605,11 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
         # (an accepted span or label gold settles, or a rejected label it gives: a
         # person's annotation wins)
         action = "accept" if gold.holds else "reject"
-        decision, reason = gold.decision, gold.reason()
+        decision, reason = gold.decision, gold.reason(d.label)
         confirmed_by, confirmed_at = gold.annotator, gold.at
+        if gold.label is not None:  # (single-label) the person's label, as a correction
+            value, origin, score, action = gold.label, "person", None, "accept"
+            final = Candidate(gold.label, d.score, None)
     written = stored.get((d.prediction_id, kind.metadata_value(final)))
     if person is None and written is not None and (gold is None or written.confirmed_by):
         confirmed_by, confirmed_at = written.confirmed_by, written.confirmed_at
@@ -1020,6 +1048,8 @@ def write_filter(ws: Workspace, out: IO[str], *, model: str | None,
         with ws.store.read() as conn:
             labelled = items_labelled(conn, positive)
 
+    predicted: set[str] = set()  # the items of ``labelled`` with export rows
+
     def held_back() -> Iterator[str]:
         """The items the export accepts as the positive label, in item order, and those
         with a prediction a person's gold label in force gives it (the person's label
@@ -1027,6 +1057,8 @@ def write_filter(ws: Workspace, out: IO[str], *, model: str | None,
         decision is the row's."""
         rows: list[dict[str, Any]] = []
         for e in iter_rows(ws, model=model):
+            if e.row["item_id"] in labelled:
+                predicted.add(e.row["item_id"])
             if rows and rows[0]["item_id"] != e.row["item_id"]:
                 if _held(rows, positive, labelled):
                     yield rows[0]["item_id"]
@@ -1042,6 +1074,10 @@ def write_filter(ws: Workspace, out: IO[str], *, model: str | None,
         while nxt is not None and nxt < item.item_id:
             nxt = next(accepted, None)
         if nxt == item.item_id:
+            continue
+        # (the rows of the items before ``nxt`` are read by now) an item a person's gold
+        # label gives the positive label that the model has no prediction of: held back
+        if item.item_id in labelled and item.item_id not in predicted:
             continue
         n += line(item)
     return n, f"items not accepted as {positive!r} (to send on)"

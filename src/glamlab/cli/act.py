@@ -187,7 +187,9 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
     labelled is confirmed by them where their label gives it, rejected where it is
     another (a page labelled "content" is sent to OCR even if the model said "blank"),
     and a value the policy rejected that the person's label gives is accepted (a page
-    labelled "blank" is held back whatever the model said).
+    labelled "blank" is held back whatever the model said, or with no prediction).
+    In a single-label project an item labelled otherwise than the model said exports
+    the person's label in place of the model's (origin person, decision gold).
 
     \b
     [export] base_url = "https://your.site/annotations/"   ids of w3c/iiif annotations

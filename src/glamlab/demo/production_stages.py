@@ -124,6 +124,10 @@ def stage_act(ws: Workspace, say: Say, noun: str = "items") -> dict[str, Any]:
         f"{done['written_open']} {unit} added to the review queue"
         + (f" ({gold} more settled by a gold label already: nobody is asked)" if gold else "")
         + ".")
+    overruled = done.get("not_written_overruled_by_gold", 0)
+    if overruled:
+        say(f"  {overruled} accepted values were not written: a person's label says "
+            "otherwise, and the person's wins.")
     return out
 
 

@@ -169,6 +169,8 @@ def _act(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
            # open review rows withdrawn: about an earlier prediction the model that now
            # runs decides otherwise, or whose candidate the policy now accepts or rejects
            "superseded": report.superseded, "withdrawn_by_policy": report.withdrawn_by_policy,
+           # accepted values a person's gold overrules: not written (the person's wins)
+           "not_written_overruled_by_gold": report.not_written_overruled,
            # what the dry run says about the model and the policy (e.g. no champion: the
            # latest run's model was used), said again under what was written
            "notes": list(report.notes),
