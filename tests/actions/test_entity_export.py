@@ -73,6 +73,19 @@ def test_jsonl_export_imports_back_the_same_spans(gold_ws, make_ws, tmp_path):
         for k, v in gold_spans(gold_ws).items()}
 
 
+def test_a_gold_text_without_entities_keeps_who_checked_it(gold_ws, tmp_path):
+    """A text a person's gold says has no entity exports with that gold's provenance
+    (who gave it, when), as the texts with entities do; it was exported with an empty
+    provenance, as if nobody had looked at it."""
+    empty = next(k for k, v in gold_spans(gold_ws).items() if not v)
+    out = tmp_path / "spans.jsonl"
+    export_spans(iter_gold_rows(gold_ws, ids=[empty]), "jsonl", out)
+    (doc,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert doc["id"] == empty and doc["entities"] == []
+    assert doc["provenance"]["annotator"] == "import"
+    assert doc["provenance"]["confirmed_by"] == "import" and doc["provenance"]["created"]
+
+
 def test_csv_one_row_per_mention_formula_safe_with_bom():
     item = Item(item_id="p1", modality="text", text="=cmd| Paris et -Genève @home")
     spans = [Span(0, 4, "PER", score=0.91234567), Span(6, 11, "LOC", authority_id="Q90"),

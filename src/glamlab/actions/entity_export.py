@@ -163,20 +163,24 @@ def authority_uri(authority_id: str) -> str:
     return f"urn:glamlab:authority:{authority_id}"
 
 
-def _by_item(rows: Iterable[Row]) -> Iterator[tuple[Item, list[tuple[Span, SpanProvenance]]]]:
+def _by_item(rows: Iterable[Row]) -> Iterator[tuple[Item, list[tuple[Span, SpanProvenance]],
+                                                     list[SpanProvenance]]]:
     """Consecutive rows of one item (an item's rows come together: one per reviewer who
     confirmed some of its spans, and one of the spans nobody confirmed) as one group:
-    the item and each span with its row's provenance."""
+    the item, each span with its row's provenance, and every row's provenance (a row
+    may have no span: a text a person checked and found none in)."""
     item: Item | None = None
     spans: list[tuple[Span, SpanProvenance]] = []
+    provs: list[SpanProvenance] = []
     for it, found, prov in rows:
         if item is not None and it.item_id != item.item_id:
-            yield item, spans
-            spans = []
+            yield item, spans, provs
+            spans, provs = [], []
         item = it
         spans.extend((s, prov) for s in found)
+        provs.append(prov)
     if item is not None:
-        yield item, spans
+        yield item, spans, provs
 
 
 # -- JSONL --------------------------------------------------------------------------
@@ -189,9 +193,11 @@ def write_spans_jsonl(rows: Iterable[Row], out: IO[str], *, include_text: bool =
     metadata fields given in a ``meta`` object (null where the item has none), as the
     CSV's columns; the JSONL import reads them back as the item's metadata."""
     n = 0
-    for item, found in _by_item(rows):
+    for item, found, rows_provs in _by_item(rows):
         text = item.text or ""
-        provs = [p for _, p in found] or [SpanProvenance()]
+        # its spans' provenances; an item without spans, its rows' (who checked a gold
+        # text and found no entity in it)
+        provs = [p for _, p in found] or rows_provs or [SpanProvenance()]
         main = next((p for p in provs if p.model and not p.confirmed_by), provs[0])
         obj: dict[str, Any] = {"id": item.item_id}
         if include_text:
@@ -615,7 +621,7 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
     leading: list[str] = []
     with open(root / "index.tsv", "w", encoding="utf-8", newline="") as index:
         index.write("\t".join(header) + "\n")
-        for item, found in _by_item(rows):  # one document per item, all its spans
+        for item, found, _provs in _by_item(rows):  # one document per item, all its spans
             if not item.text:
                 skipped += 1
                 continue
