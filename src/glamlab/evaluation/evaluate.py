@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..config import COUNT_METRICS
 from ..errors import EvaluationError, GlamlabError
 from ..progress import plural
 from ..tasks.predict import predict_items
@@ -38,6 +39,7 @@ from .bootstrap import (
 
 if TYPE_CHECKING:
     from ..predictors.base import Predictor
+    from ..registry.models import ModelVersion
     from ..tasks.kinds import TaskKind
     from ..tasks.splits import LabelledSet
     from ..workspace import Workspace
@@ -59,6 +61,9 @@ class Candidate:
     #: named by the user (a model that cannot be scored fairly is refused); False for
     #: the ones taken by default (such a model is left out, with a warning)
     named: bool = True
+    #: the spec of the newer version left out because it learned from the test split,
+    #: which this one is evaluated in place of (its figures say nothing against it)
+    stands_in_for: str | None = None
 
 
 def _is_baseline(predictor_name: str) -> bool:
@@ -477,7 +482,8 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
     if store:
         result.evaluation_ids = _store(ws, result)
         if result.chosen is not None:
-            _use(ws, result)
+            _use(ws, result, {c.spec: c.stands_in_for for c in candidates
+                              if c.spec and c.stands_in_for})
     return result
 
 
@@ -521,7 +527,8 @@ def _leave_out_in_sample(ws: Workspace, candidates: Sequence[Candidate]
         if fair is not None and fair.id not in taken:
             _, predictor = load_model(ws, fair.spec)
             label = fair.name if cand.kind == "baseline" else fair.spec
-            kept.append(Candidate(label, predictor, cand.kind, fair.id, fair.spec, named=False))
+            kept.append(Candidate(label, predictor, cand.kind, fair.id, fair.spec, named=False,
+                                  stands_in_for=mv.spec))
             taken.add(fair.id)
             text += (f" {fair.spec}, the newest version of {mv.name} that did not learn from "
                      "the test split, is evaluated in its place.")
@@ -545,13 +552,22 @@ def _chosen(results: list[CandidateResult], comparisons: list[Comparison],
     return None
 
 
-def _use(ws: Workspace, result: EvaluationResult) -> None:
+def _use(ws: Workspace, result: EvaluationResult,
+         stands_in: dict[str, str] | None = None) -> None:
     """Make the verdict's model the project's model in use, when it is its name's
-    champion (a newer version becomes champion through retrain's gate or by hand)."""
+    champion (a newer version becomes champion through retrain's gate or by hand).
+    ``stands_in``: a chosen version evaluated in place of a newer one left out (it
+    learned from the test split) is not offered to replace it: this evaluation did not
+    score the newer one, and the evidence that promoted it is said instead."""
     from ..registry import get_model, use_model
 
     assert result.chosen is not None
     mv = get_model(ws, result.chosen)
+    newer = (stands_in or {}).get(mv.spec)
+    if "champion" not in mv.aliases and newer is not None:
+        result.verdict += " " + _kept_newer(get_model(ws, newer), mv.spec)
+        result.chosen = None
+        return
     if "champion" not in mv.aliases:
         result.verdict += (f" {mv.spec} is not the chosen version of {mv.name}: `glamlab "
                            f"models promote {mv.spec}` to make it the model in use.")
@@ -560,6 +576,26 @@ def _use(ws: Workspace, result: EvaluationResult) -> None:
     use_model(ws, mv.spec, actor="glamlab evaluate", reason=result.verdict)
     result.verdict += (f" glamlab run (then act and export, on what it predicts) will now "
                        f"use {mv.spec} (choose another: glamlab models use NAME).")
+
+
+def _kept_newer(newer: ModelVersion, older: str) -> str:
+    """Why ``newer`` (left out: it learned from the test split) stays in use though
+    ``older`` was chosen here in its place: on what evidence it was promoted."""
+    window = newer.card.get("retrained_on_window")
+    over = newer.card.get("promoted_over") or {}
+    evidence = ""
+    if window:
+        evidence = (f": glamlab retrain promoted it on the outcomes from {window[0]} to "
+                    f"{window[1]}, which neither version learned from")
+        if over.get("metric") and over.get("model"):
+            lower = over["metric"] in COUNT_METRICS
+            evidence += (f" ({over['metric']} {over['chosen']:.3f} against "
+                         f"{over['model']}'s {over['champion']:.3f}, "
+                         f"{'lower' if lower else 'higher'} is better)")
+    return (f"{newer.spec} stays the model in use{evidence}. {older} is scored here only in "
+            f"its place ({newer.spec} learned from test rows), so these figures say nothing "
+            f"against {newer.spec}: glamlab retrain compares them again on the next "
+            "outcomes, which neither learned from.")
 
 
 def _best(results: Sequence[CandidateResult], metric: str,
