@@ -710,3 +710,27 @@ def test_the_web_report_of_a_tabular_evaluation_says_outcomes(tmp_path, capsys, 
     finally:
         ws.close()
     assert "averaged over the outcomes" in said and "averaged over the labels" not in said
+
+
+def test_a_cutoff_after_the_last_row_is_told_with_the_real_fixes(tmp_path, capsys, table):
+    """The 2015-16 table with the docs' cutoff (2017-01-01, after its last row): backtest
+    names --since with a month inside the rows, and evaluate's empty test split the time
+    split's cutoff (a table's --test-size split is refused)."""
+    w = split_project(capsys, tmp_path, table)
+    err = _run(capsys, *w, "backtest", code=2).err
+    assert "after the last row (2016-12-31)" in err
+    assert "--since 2016-" in err and "labels split --by-time --cutoff" in err
+    err = _run(capsys, *w, "evaluate", code=2).err
+    assert "--test-size" not in err
+    assert "2017-01-01" in err and "labels split --by-time --cutoff" in err
+
+
+def test_monitor_by_weeks_does_not_suggest_weeks(tmp_path, capsys, table):
+    """Weekly windows too small to replay in the training period: the fix names the card
+    settings and a longer history, not `--window week`, the flag already given."""
+    w = split_project(capsys, tmp_path, table)
+    _run(capsys, *w, "ingest", str(table / "2017.csv"))
+    _run(capsys, *w, "train", "tabular-gbm")
+    err = _run(capsys, *w, "monitor", "--window", "week", code=2).err
+    assert "could be replayed" in err and "min_reference" in err
+    assert "--window week" not in err and "longer history" in err
