@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..config import COUNT_METRICS
+from ..config import COUNT_METRICS, SLOT_WORDS
 from ..errors import EvaluationError, GlamlabError
 from ..progress import plural
 from ..tasks.predict import predict_items
@@ -267,6 +267,9 @@ class EvaluationResult:
     #: (entities: a text re-ingested with other words after its gold spans were made;
     #: :func:`glamlab.tasks.splits.test_data`), by id
     test_left_out: list[str] = field(default_factory=list)
+    #: a count task's measure (``[count] metric``), which its verdict and the model in
+    #: use go by; each candidate's ``metrics`` holds it beside the rows' figures
+    count_metric: str | None = None
 
     def item_stats(self, candidate: str) -> np.ndarray:
         """The per-item statistics matrix of a candidate (for slices, custom tests)."""
@@ -278,10 +281,20 @@ class EvaluationResult:
         interval, failures, speed and cost. A list, so ``pandas.DataFrame(res.leaderboard)``
         reads it; calling it (``res.leaderboard()``, the older form) gives the same list."""
         rows = Leaderboard()
-        for c in sorted(self.candidates, key=lambda c: -c.metrics[self.metric]["value"]):
+        cm = self.count_metric
+        counted = cm is not None and all(cm in c.metrics for c in self.candidates)
+
+        def rank(c: CandidateResult) -> float:  # a count error: lower is better
+            return (c.metrics[cm]["value"] if counted and cm else
+                    -c.metrics[self.metric]["value"])
+
+        for c in sorted(self.candidates, key=rank):
             m = c.metrics[self.metric]
+            count = ({cm: c.metrics[cm]["value"], f"{cm}_low": c.metrics[cm]["low"],
+                      f"{cm}_high": c.metrics[cm]["high"]} if counted and cm else {})
             rows.append({"candidate": c.name, "kind": c.kind, self.metric: m["value"],
-                         "low": m["low"], "high": m["high"], "failed": len(c.failures),
+                         "low": m["low"], "high": m["high"], **count,
+                         "failed": len(c.failures),
                          "in_sample": c.in_sample,
                          "items_per_s": c.items_per_s, "cost_per_1000": c.cost_per_1000,
                          "service": c.service, "calls": c.calls, "cached": c.cached,
@@ -301,7 +314,7 @@ class EvaluationResult:
             "evaluation_ids": self.evaluation_ids, "currency": self.currency,
             "chosen": self.chosen,
             "selection": self.selection, "test_uses": self.test_uses,
-            "test_left_out": len(self.test_left_out),
+            "test_left_out": len(self.test_left_out), "count_metric": self.count_metric,
             "test_left_out_items": list(self.test_left_out),
         }
 
@@ -395,6 +408,11 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
     results: list[CandidateResult] = []
     S_all: dict[str, np.ndarray] = {}
     correct: dict[str, np.ndarray] = {}
+    # a count task is judged by its count error per slot, as backtest, monitor and
+    # retrain judge it: the verdict and the model in use go by that measure
+    counted = _count_measure(ws, test.items, golds, kind)
+    S_count: dict[str, np.ndarray] = {}
+    W_slots = counted.resamples(n_boot, seed) if counted is not None else W
     for cand in candidates:
         p = cand.predictor
         try:
@@ -419,6 +437,10 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
             correct[cand.name] = stats.correct
         S_all[cand.name] = S
         cis = bootstrap_ci(S, reduce, headline, W=W)
+        if counted is not None:
+            S_count[cand.name] = counted.stats(pr.predictions)
+            cis.update(bootstrap_ci(S_count[cand.name], counted.reduce, [counted.metric],
+                                    W=W_slots))
         per_label: list[dict[str, Any]] = []
         if classes:
             point, lo, hi = per_label_ci(S, reduce, "f1", W)
@@ -462,6 +484,9 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
         if earlier is not None:
             earlier["same_split"] = earlier["test_fingerprint"] == test.fingerprint
     verdict = _verdict(results, comparisons, metric, k, chosen, selection, earlier)
+    count_chosen: str | None = None
+    if counted is not None:
+        count_chosen, verdict = counted.verdict(results, S_count, W_slots, chosen, verdict)
     for c in results:
         if c.service is not None:
             verdict += (f" {c.name} asked the service {c.service} {c.calls} time"
@@ -478,13 +503,110 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
         comparisons=comparisons, warnings=warnings, verdict=verdict, n_boot=n_boot,
         k=k, currency=card.currency, _S=S_all, task_kind=kind.name, selection=selection,
         test_uses=uses, test_left_out=list(test.changed))
-    result.chosen = _chosen(results, comparisons, metric, chosen)
+    result.chosen = (_chosen(results, comparisons, metric, chosen) if counted is None
+                     else count_chosen)
+    if counted is not None:
+        result.count_metric = counted.metric
     if store:
         result.evaluation_ids = _store(ws, result)
         if result.chosen is not None:
             _use(ws, result, {c.spec: c.stands_in_for for c in candidates
                               if c.spec and c.stands_in_for})
     return result
+
+
+@dataclass
+class _CountMeasure:
+    """A count task's measure on the test rows (:mod:`.count_measure`)."""
+
+    metric: str
+    words: str
+    y: np.ndarray
+    slots: np.ndarray
+    k: int
+    labels: list[str]
+    positive: str
+
+    @property
+    def reduce(self) -> Any:
+        from .count_measure import count_reducer
+
+        return count_reducer(self.metric)
+
+    def resamples(self, n_boot: int, seed: int) -> Resamples:
+        """The slots' resamples (the same for every candidate: paired)."""
+        return bootstrap_counts(self.k, n_boot, seed)
+
+    def stats(self, predictions: Sequence[Any]) -> np.ndarray:
+        """The rows' count statistics from their predictions (a failed row: 0 expected)."""
+        from .count_measure import count_stats
+
+        p = np.zeros(len(self.y))
+        for i, pred in enumerate(predictions):
+            if pred is not None:
+                p[i] = float(dict(zip(pred.classes, pred.values, strict=True)).get(
+                    self.positive, 0.0))
+        return count_stats(self.y, p, self.slots, self.k)
+
+    def verdict(self, results: list[CandidateResult], S: dict[str, np.ndarray],
+                W: Resamples, chosen: CandidateResult | None, rows_verdict: str
+                ) -> tuple[str | None, str]:
+        """(the model to use, or None; the verdict): the model with the lowest count error
+        (the one chosen on calibration data, when there was a choice) against every
+        baseline, on the project's measure; the rows' figures follow as a note."""
+        from .bootstrap import paired_bootstrap
+
+        m = self.metric
+
+        def value(c: CandidateResult) -> float:
+            return float(c.metrics[m]["value"])
+
+        def said(c: CandidateResult) -> str:
+            v = c.metrics[m]
+            return f"{value(c):.3f} [{v['low']:.3f}–{v['high']:.3f}]"
+
+        baselines = [c for c in results if c.kind == "baseline"]
+        models = [c for c in results if c.kind == "model"]
+        head = f"judged by {self.words} (lower is better)"
+        rows = f" On the rows one by one: {rows_verdict}"
+        if not models or not baselines:
+            best = min(results, key=value)
+            return None, f"{head}: best {best.name} {said(best)}.{rows}"
+        top = min(baselines, key=value)
+        best = chosen if chosen is not None and chosen.kind == "model" else min(models, key=value)
+        vs = [paired_bootstrap(S[b.name], S[best.name], self.reduce, m, W=W,
+                               names=(b.name, best.name)) for b in baselines]
+        beaten = all(c.significant and c.difference < 0 for c in vs)
+        text = f"{head}: best baseline {top.name} {said(top)}; best model {best.name} {said(best)}"
+        if beaten:
+            return best.spec, f"{text}, better than every baseline ({weakest_p(vs)}).{rows}"
+        return None, (f"{text}. No model beats every baseline on this measure: do not "
+                      f"automate with machine learning yet.{rows}")
+
+
+def _count_measure(ws: Workspace, items: Sequence[Any], golds: Sequence[Any],
+                   kind: Any) -> _CountMeasure | None:
+    """The count measure of a count task's test rows, or None for any other project."""
+    from ..tasks.count import count_task
+    from ..tasks.tabular import is_tabular, schema_of
+    from .count_measure import test_slots
+
+    if not is_tabular(ws):
+        return None
+    task = count_task(ws)
+    found = test_slots(ws, items)
+    if task is None or found is None:
+        return None
+    slots, k = found
+    schema = schema_of(ws)
+    positive = str(schema.positive)
+    y = np.array([1.0 if positive in kind.strata(g) else 0.0 for g in golds])
+    groups = "".join(f" and {c}" for c in schema.group_columns)
+    per = SLOT_WORDS.get(task.slot, f"{task.slot} period")
+    judged = {"mae": "mean absolute error", "rmse": "root mean squared error"}[task.metric]
+    words = (f"the project's measure, the {judged} ({task.metric}) of the number of "
+             f"{schema.positive_outcome} per {per}{groups}")
+    return _CountMeasure(task.metric, words, y, slots, k, list(kind.labels), positive)
 
 
 def _leave_out_in_sample(ws: Workspace, candidates: Sequence[Candidate]

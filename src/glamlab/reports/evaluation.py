@@ -28,9 +28,15 @@ def leaderboard_text(result: EvaluationResult, *, noun: str = "label") -> str:
     ``noun``: what the classes are ("outcome" for a table's yes/no outcomes), for the
     sentence saying that f1_macro is the average over them."""
     rows = []
+    cm = result.count_metric if any(result.count_metric in r for r in result.leaderboard) \
+        else None
+    rows_metric = f"{result.metric} (rows)" if cm else result.metric
     for r in result.leaderboard:
         rows.append({"candidate": r["candidate"] + (" (in-sample)" if r["in_sample"] else ""),
                      "kind": r["kind"],
+                     **({cm: f"{r[cm]:.3f}",
+                         f"{cm} 95% interval": f"{r[f'{cm}_low']:.3f}-{r[f'{cm}_high']:.3f}",
+                         rows_metric: f"{r[result.metric]:.3f}"} if cm else {}),
                      result.metric: f"{r[result.metric]:.3f}",
                      "95% interval": f"{r['low']:.3f}-{r['high']:.3f}",
                      "failed": r["failed"],
@@ -39,12 +45,17 @@ def leaderboard_text(result: EvaluationResult, *, noun: str = "label") -> str:
                      "calls": r["calls"] if r.get("service") else "",
                      f"spent ({result.currency})": f"{r['spent']:.2f}" if r.get("service")
                      else ""})
-    cols = ["candidate", "kind", result.metric, "95% interval", "failed", "items/s",
-            f"cost/1000 ({result.currency})"]
+    cols = ["candidate", "kind",
+            *([cm, f"{cm} 95% interval", rows_metric] if cm else
+              [result.metric, "95% interval"]),
+            "failed", "items/s", f"cost/1000 ({result.currency})"]
     if any(r.get("service") for r in result.leaderboard):  # an external service's spend
         cols += ["calls", f"spent ({result.currency})"]
     macro = macro_sentence(result.metric, result.classes, noun)
-    lines = [f"{result.test_items:,} test items; metric {result.metric}.",
+    head = (f"{result.test_items:,} test items; judged by {cm}, the count error per slot "
+            f"(lower is better); {result.metric} scores the rows one by one." if cm else
+            f"{result.test_items:,} test items; metric {result.metric}.")
+    lines = [head,
              *([f"{macro}."] if macro else []), _table(rows, cols)]
     for c in result.candidates:
         for field_name, slices in c.slices.items():

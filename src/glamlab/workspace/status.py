@@ -121,6 +121,8 @@ def workspace_status(ws: Workspace, *,
         "multi_label": card.multi_label,
         "kind": card.kind,
         "metric": card.metric,
+        # what the project is judged by: a count task's count error, else the metric
+        "measure": _measure(ws),
         "database": "postgresql" if not ws.store.is_sqlite else "sqlite",
         "stages": stages,
         "summary": _summary(items, errors, labelled, splits, models, evaluations, runs,
@@ -322,6 +324,15 @@ def no_better_step(baselines: list[str], queue_open: int = 0, *, web: bool = Fal
     return (f"The last comparison found no model better than the baseline ({base}): do "
             "not automate with machine learning yet. Instead, " + label + "), " + others
             + ", or use the baseline or a simple rule.")
+
+
+def _measure(ws: Workspace) -> str:
+    """The measure the project is judged by everywhere (evaluate's verdict, backtest,
+    monitor, retrain): a count task's ``[count] metric``, else ``[project] metric``."""
+    from ..config import count_section
+
+    task = count_section(ws.card) if ws.card.modality == "tabular" else None
+    return task.metric if task is not None else ws.card.metric
 
 
 def _count_words(ws: Workspace) -> str | None:
