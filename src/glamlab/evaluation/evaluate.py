@@ -270,6 +270,9 @@ class EvaluationResult:
     #: a count task's measure (``[count] metric``), which its verdict and the model in
     #: use go by; each candidate's ``metrics`` holds it beside the rows' figures
     count_metric: str | None = None
+    #: on that measure: the best model, the best baseline, whether the model beats every
+    #: baseline and the weakest p-value, in words (the web app's verdict reads it)
+    count_summary: dict[str, Any] | None = None
 
     def item_stats(self, candidate: str) -> np.ndarray:
         """The per-item statistics matrix of a candidate (for slices, custom tests)."""
@@ -485,8 +488,10 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
             earlier["same_split"] = earlier["test_fingerprint"] == test.fingerprint
     verdict = _verdict(results, comparisons, metric, k, chosen, selection, earlier)
     count_chosen: str | None = None
+    count_summary: dict[str, Any] = {}
     if counted is not None:
-        count_chosen, verdict = counted.verdict(results, S_count, W_slots, chosen, verdict)
+        count_chosen, verdict = counted.verdict(results, S_count, W_slots, chosen, verdict,
+                                                count_summary)
     for c in results:
         if c.service is not None:
             verdict += (f" {c.name} asked the service {c.service} {c.calls} time"
@@ -507,6 +512,7 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
                      else count_chosen)
     if counted is not None:
         result.count_metric = counted.metric
+        result.count_summary = count_summary
     if store:
         result.evaluation_ids = _store(ws, result)
         if result.chosen is not None:
@@ -549,8 +555,8 @@ class _CountMeasure:
         return count_stats(self.y, p, self.slots, self.k)
 
     def verdict(self, results: list[CandidateResult], S: dict[str, np.ndarray],
-                W: Resamples, chosen: CandidateResult | None, rows_verdict: str
-                ) -> tuple[str | None, str]:
+                W: Resamples, chosen: CandidateResult | None, rows_verdict: str,
+                summary: dict[str, Any]) -> tuple[str | None, str]:
         """(the model to use, or None; the verdict): the model with the lowest count error
         (the one chosen on calibration data, when there was a choice) against every
         baseline, on the project's measure; the rows' figures follow as a note."""
@@ -577,6 +583,8 @@ class _CountMeasure:
         vs = [paired_bootstrap(S[b.name], S[best.name], self.reduce, m, W=W,
                                names=(b.name, best.name)) for b in baselines]
         beaten = all(c.significant and c.difference < 0 for c in vs)
+        summary.update(words=self.words, best=best.name, baseline=top.name, beaten=beaten,
+                       p=weakest_p(vs))
         text = f"{head}: best baseline {top.name} {said(top)}; best model {best.name} {said(best)}"
         if beaten:
             return best.spec, f"{text}, better than every baseline ({weakest_p(vs)}).{rows}"
@@ -885,7 +893,8 @@ def _store(ws: Workspace, result: EvaluationResult) -> list[int]:
     t = ws.store.t
     ids = []
     shared = {"test_items": result.test_items, "n_boot": result.n_boot, "k": result.k,
-              "verdict": result.verdict, "warnings": result.warnings}
+              "verdict": result.verdict, "warnings": result.warnings,
+              "count_metric": result.count_metric, "count_summary": result.count_summary}
     with ws.store.write() as conn:
         stamp = now()
         for c in result.candidates:
@@ -932,6 +941,8 @@ def history(ws: Workspace, *, limit: int = 50) -> list[dict[str, Any]]:
         res = r.results or {}
         m = (res.get("metrics") or {}).get(r.metric, {})
         out.append({"id": r.id, "candidate": r.candidate, "model_id": r.model_id,
+                    "metrics": dict(res.get("metrics") or {}),
+                    "count_metric": res.get("count_metric"),
                     "metric": r.metric, "value": m.get("value"), "low": m.get("low"),
                     "high": m.get("high"), "test_fingerprint": r.test_fingerprint,
                     "created_at": r.created_at, "verdict": res.get("verdict"),

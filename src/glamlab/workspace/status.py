@@ -122,7 +122,7 @@ def workspace_status(ws: Workspace, *,
         "kind": card.kind,
         "metric": card.metric,
         # what the project is judged by: a count task's count error, else the metric
-        "measure": _measure(ws),
+        "measure": measure_of(card),
         "database": "postgresql" if not ws.store.is_sqlite else "sqlite",
         "stages": stages,
         "summary": _summary(items, errors, labelled, splits, models, evaluations, runs,
@@ -326,13 +326,11 @@ def no_better_step(baselines: list[str], queue_open: int = 0, *, web: bool = Fal
             + ", or use the baseline or a simple rule.")
 
 
-def _measure(ws: Workspace) -> str:
-    """The measure the project is judged by everywhere (evaluate's verdict, backtest,
-    monitor, retrain): a count task's ``[count] metric``, else ``[project] metric``."""
-    from ..config import count_section
+def measure_of(card: Any) -> str:
+    """:func:`glamlab.config.measure_of` (what the project is judged by)."""
+    from ..config import measure_of as measure
 
-    task = count_section(ws.card) if ws.card.modality == "tabular" else None
-    return task.metric if task is not None else ws.card.metric
+    return measure(card)
 
 
 def _count_words(ws: Workspace) -> str | None:
