@@ -52,8 +52,9 @@ def leaderboard_text(result: EvaluationResult, *, noun: str = "label") -> str:
     if any(r.get("service") for r in result.leaderboard):  # an external service's spend
         cols += ["calls", f"spent ({result.currency})"]
     macro = macro_sentence(result.metric, result.classes, noun)
-    head = (f"{result.test_items:,} test items; judged by {cm}, the count error per slot "
-            f"(lower is better); {result.metric} scores the rows one by one." if cm else
+    words = (result.count_summary or {}).get("words") or f"{cm}, the count error per slot"
+    head = (f"{result.test_items:,} test items; judged by {words} (lower is better); "
+            f"{result.metric} scores the rows one by one." if cm else
             f"{result.test_items:,} test items; metric {result.metric}.")
     lines = [head,
              *([f"{macro}."] if macro else []), _table(rows, cols)]
