@@ -4,7 +4,8 @@ A fenced block right after a ``<!-- runnable -->`` line is run: ``python`` block
 ``exec`` (the blocks of one file share their names, in order), ``console`` blocks line by
 line (``$ glamlab ...`` through the command line in this process, ``$ cd DIR``; other
 lines are output and are skipped; a ``cd`` lasts until the block ends). Each file runs in a fresh folder holding ``texts.csv``
-(the bundled language sample) and ``my-project``, an empty workspace for it.
+(the bundled language sample), ``bookings-sample.csv.gz`` (the bundled bookings, which
+docs/tabular.md copies from the clone) and ``my-project``, an empty workspace for it.
 
 Every predictor a README or docs example trains (``glamlab train NAME``, ``train(ws,
 "NAME")``, ``glamlab predictors``' names) must be in the catalogue, runnable or not.
@@ -53,6 +54,9 @@ def _sandbox(folder: Path) -> None:
 
     shutil.copy(ROOT / "src" / "glamlab" / "demo_data" / "language" / "texts.csv",
                 folder / "texts.csv")
+    # docs/tabular.md copies it from the clone, as its reader does
+    shutil.copy(ROOT / "src" / "glamlab" / "demo_data" / "bookings" / "bookings-sample.csv.gz",
+                folder / "bookings-sample.csv.gz")
     init = project("language").init
     Workspace.init(folder / "my-project", **init).close()
 

@@ -501,6 +501,14 @@ def check_slot(slot: str) -> str:
     return slot
 
 
+def measure_of(card: ProjectCard) -> str:
+    """The measure the project is judged by, everywhere (evaluate's verdict and choice,
+    backtest, monitor, retrain, status, the web app's pages): a count task's ``[count]
+    metric``, else ``[project] metric``."""
+    task = count_section(card) if card.modality == "tabular" else None
+    return task.metric if task is not None else card.metric
+
+
 def count_section(card: ProjectCard) -> CountTask | None:
     """The card's count task (``[count]``), or None when it predicts one outcome per row."""
     section = card.raw.get("count")

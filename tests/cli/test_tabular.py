@@ -710,3 +710,78 @@ def test_the_web_report_of_a_tabular_evaluation_says_outcomes(tmp_path, capsys, 
     finally:
         ws.close()
     assert "averaged over the outcomes" in said and "averaged over the labels" not in said
+
+
+def test_a_cutoff_after_the_last_row_is_told_with_the_real_fixes(tmp_path, capsys, table):
+    """The 2015-16 table with the docs' cutoff (2017-01-01, after its last row): backtest
+    names --since with a month inside the rows, and evaluate's empty test split the time
+    split's cutoff (a table's --test-size split is refused)."""
+    w = split_project(capsys, tmp_path, table)
+    err = _run(capsys, *w, "backtest", code=2).err
+    assert "after the last row (2016-12-31)" in err
+    assert "--since 2016-" in err and "labels split --by-time --cutoff" in err
+    err = _run(capsys, *w, "evaluate", code=2).err
+    assert "--test-size" not in err
+    assert "2017-01-01" in err and "labels split --by-time --cutoff" in err
+
+
+def test_monitor_by_weeks_does_not_suggest_weeks(tmp_path, capsys, table):
+    """Weekly windows too small to replay in the training period: the fix names the card
+    settings and a longer history, not `--window week`, the flag already given."""
+    w = split_project(capsys, tmp_path, table)
+    _run(capsys, *w, "ingest", str(table / "2017.csv"))
+    _run(capsys, *w, "train", "tabular-gbm")
+    err = _run(capsys, *w, "monitor", "--window", "week", code=2).err
+    assert "could be replayed" in err and "min_reference" in err
+    assert "--window week" not in err and "longer history" in err
+
+
+def test_a_count_task_is_judged_by_one_measure_everywhere(tmp_path, capsys, table):
+    """init says mean absolute error per day and hotel; status, and evaluate's leaderboard,
+    verdict and choice of the model in use go by that measure too (they said f1_macro,
+    the rows' measure), with the rows' F1 beside it."""
+    import numpy as np
+
+    from glamlab import Workspace
+    from glamlab.registry import load_model
+    from glamlab.tasks.tabular import project_frame
+
+    ws = str(tmp_path / "ws")
+    _run(capsys, "init", ws, "--task", "no-shows", "--modality", "tabular", "--labels", "0,1",
+         "--task-type", "count", "--slot", "D", "--metric", "mae")
+    w = ["-w", ws]
+    _run(capsys, *w, "ingest", str(table / "history.csv"), "--time-column", "arrival_date",
+         "--label-column", "is_canceled", "--id-column", "id", "--group-column", "hotel",
+         *[f"--never-feature={c}" for c in bookings.NEVER])
+    _run(capsys, *w, "ingest", str(table / "2017.csv"))
+    _run(capsys, *w, "labels", "split", "--by-time", "--cutoff", "2017-01-01")
+    _run(capsys, *w, "train", "tabular-gbm")
+    status = _run(capsys, *w, "status").out
+    assert "judged by mae" in status and "f1_macro" not in status
+    res = json.loads(_run(capsys, *w, "evaluate", "--n-boot", "100", "--json").out)
+    assert res["count_metric"] == "mae"
+    board = {r["candidate"]: r for r in res["leaderboard"]}
+    # the model's count error, worked out here from its predictions, per day and hotel
+    space = Workspace.open(ws)
+    try:
+        frame = project_frame(space)
+        _, model = load_model(space, "tabular-gbm@1")
+    finally:
+        space.close()
+    test = frame[(frame["arrival_date"] >= "2017-01-01") & frame["is_canceled"].notna()]
+    p = model.predict_table(test)
+    slots = test.assign(p=p, y=test["is_canceled"].astype(float)) \
+        .groupby([test["arrival_date"].dt.normalize(), "hotel"])[["p", "y"]].sum()
+    mae = float(np.abs(slots["p"] - slots["y"]).mean())
+    gbm = board["tabular-gbm@1"]
+    assert abs(gbm["mae"] - mae) < 1e-6
+    assert gbm["mae_low"] <= gbm["mae"] <= gbm["mae_high"]
+    # best first, lower is better; the verdict leads with that measure
+    values = [r["mae"] for r in res["leaderboard"]]
+    assert values == sorted(values)
+    assert res["verdict"].startswith("judged by the project's measure, the mean absolute "
+                                     "error (mae) of the number of ")
+    assert "per day and hotel (lower is better)" in res["verdict"]
+    assert f"tabular-gbm@1 {gbm['mae']:.3f}" in res["verdict"]
+    text = _run(capsys, *w, "evaluate", "--n-boot", "100").out
+    assert "judged by the project's measure" in text and "f1_macro (rows)" in text

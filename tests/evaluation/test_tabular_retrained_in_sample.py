@@ -157,3 +157,28 @@ def test_a_retrained_model_saved_before_its_rows_were_recorded_is_left_out_too(
     n = int((frame["is_canceled"].notna() & (t_ >= CUTOFF) & (t_ < WINDOW)).sum())
     assert n > 0 and isinstance(t_.iloc[0], pd.Timestamp)
     assert f"{n:,} of them in the test split" in warning
+
+
+@pytest.mark.slow
+def test_evaluate_does_not_advise_undoing_the_retrain(retrained: Any) -> None:
+    """The version evaluated in place of the retrained champion wins the evaluation, but
+    the verdict does not advise promoting it back (that would undo the retrain on no
+    evidence against the retrained one): it says the retrained one stays in use, and on
+    what evidence retrain promoted it (its window and the gate's scores)."""
+    from glamlab.evaluation import candidates_for, evaluate
+    from glamlab.registry import get_model
+    from glamlab.registry.models import in_use
+
+    ws, res = retrained
+    before = in_use(ws)
+    result = evaluate(ws, candidates_for(ws), n_boot=50)
+    assert "promote tabular-gbm@1" not in result.verdict
+    assert "tabular-gbm@2 stays the model in use" in result.verdict
+    window = res["window"]
+    assert f"from {window[0]} to {window[1]}" in result.verdict
+    scores = res["scores"]
+    assert (f"{res['metric']} {scores[res['chosen']]:.3f} against tabular-gbm@1's "
+            f"{scores['champion']:.3f}") in result.verdict
+    assert result.chosen is None
+    assert in_use(ws) == before
+    assert "champion" in get_model(ws, "tabular-gbm@2").aliases

@@ -249,22 +249,47 @@ def detail_meta(ws: Workspace, meta: Sequence[str] | None = None) -> list[tuple[
     meta`` in the card) that a spreadsheet export adds after title and text
     (:func:`meta_columns`: a field named like another column, ignoring case, is given
     as ``meta_FIELD``)."""
-    taken = [*COLUMNS, *task_kind(ws.card).export_columns, *DETAIL_COLUMNS]
+    chance = chance_column(ws)
+    taken = [*COLUMNS, *task_kind(ws.card).export_columns, *DETAIL_COLUMNS,
+             *([chance[0]] if chance else [])]
     return meta_columns(asked_meta(ws, meta), taken)
+
+
+def chance_column(ws: Workspace) -> tuple[str, str] | None:
+    """(the column, the outcome) of a table's export that gives each row's chance of the
+    positive outcome (``chance_is_canceled_1``: the chance that ``is_canceled`` is ``1``),
+    beside ``score``, which is the chance of the row's ``value`` (the outcome predicted);
+    None outside a tabular project."""
+    section = ws.card.section("tabular")
+    label = section.get("label_column")
+    if ws.card.modality != "tabular" or not label:
+        return None
+    positive = str(section.get("positive") or "1")
+    return f"chance_{label}_{positive}", positive
 
 
 def detail_columns(ws: Workspace, meta: Sequence[str] | None = None) -> list[str]:
     """The detail columns of a spreadsheet export: title, text, then the metadata fields
     ``meta`` (default: ``[export] meta`` in the card); a field named like another column,
     ignoring case, is given as ``meta_FIELD`` (:func:`detail_meta`)."""
-    return [*DETAIL_COLUMNS, *(c for c, _ in detail_meta(ws, meta))]
+    chance = chance_column(ws)
+    return [*DETAIL_COLUMNS, *([chance[0]] if chance else []),
+            *(c for c, _ in detail_meta(ws, meta))]
 
 
 def asked_meta(ws: Workspace, meta: Sequence[str] | None = None) -> list[str]:
     """The item metadata fields an export carries: ``meta``, else ``[export] meta`` in
-    the card (none by default); a field asked twice, once."""
+    the card (none by default; in a tabular project, the row's date and the columns
+    that split the slots, ``[tabular] time_column`` and ``group_columns``: what tells a
+    curator which booking a row is); a field asked twice, once."""
     if meta is None:
-        meta = ws.card.section("export").get("meta") or []
+        section = ws.card.section("export")
+        meta = section.get("meta")
+        if meta is None and ws.card.modality == "tabular":
+            tabular = ws.card.section("tabular")
+            meta = [c for c in (tabular.get("time_column"),
+                                *(tabular.get("group_columns") or [])) if c]
+        meta = meta or []
         if isinstance(meta, str):
             meta = [meta]
     return list(dict.fromkeys(str(m) for m in meta))
@@ -318,6 +343,7 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
     kind = task_kind(ws.card)
     mm, it = ws.store.t.machine_metadata, ws.store.t.items
     fields = list(details or ())
+    chance = chance_column(ws) if details is not None else None
     for batch in batches:
         pids = sorted({d.prediction_id for d in batch})
         with ws.store.read() as conn:
@@ -351,8 +377,12 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                     text = snippets.get(d.item.item_id)
                     if text and len(text) > SNIPPET:
                         text = text[: SNIPPET - 1] + "…"
-                    extra = {"title": d.item.title, "text": text,
-                             **{c: d.item.meta.get(f) for c, f in fields}}
+                    extra = {"title": d.item.title, "text": text}
+                    if chance is not None:  # score is the chance of value, either outcome
+                        p = None if d.score is None else float(d.score)
+                        extra[chance[0]] = (None if p is None else
+                                            round(p if d.label == chance[1] else 1 - p, 6))
+                    extra.update((c, d.item.meta.get(f)) for c, f in fields)
                 yield Exported(row, d.item, final, extra,
                                None if row["score"] is None else float(d.score))
 
@@ -1114,6 +1144,34 @@ def default_base(ws: Workspace, fmt: str) -> str:
     return f"urn:glamlab:{_slug(ws.card.task)}:annotation:"
 
 
+def _say_known_outcomes(ws: Workspace, result: dict[str, Any], warnings: list[str], *,
+                        web: bool = False) -> None:
+    """In a tabular project, the rows whose outcome is known are not exported (nothing is
+    left to decide about them, as in act): say how many, in the notes, and, when that
+    leaves the file without a row, why it is empty and what to do, in the warnings."""
+    from ..tasks.tabular import count_known_outcomes, outcome_column
+
+    if outcome_column(ws) is None:
+        return
+    known = count_known_outcomes(ws)
+    result["known_outcomes"] = known
+    if not known:
+        return
+    what = (f"{known:,} row{'' if known == 1 else 's'} whose outcome is known already "
+            f"{'is' if known == 1 else 'are'} left out: the export holds the rows still to "
+            "come, the ones a decision is still to be made about (the known outcomes are "
+            "in your table)")
+    if result.get("rows", result.get("annotations", result.get("uris"))):
+        result["notes"].append(what + ".")
+        return
+    todo = ("bring the rows still to come in (without their outcomes) on the Bring items in "
+            "page, run the model on the Run page, then download again" if web else
+            "ingest the rows still to come (without their outcomes), `glamlab run`, then "
+            "export again")
+    warnings.append(f"the export has no row: every predicted row's outcome is known. {what}. "
+                    f"To export the rows still to come: {todo}.")
+
+
 def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str | None = None,
            where: ExportFilter | None = None, base_url: str | None = None,
            meta: Sequence[str] | None = None, web: bool = False) -> dict[str, Any]:
@@ -1245,7 +1303,8 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
         result["warnings"] = warnings
         return result
     pairs = detail_meta(ws, fields)  # (column, field): meta_FIELD where a column has its name
-    details = [*DETAIL_COLUMNS, *(c for c, _ in pairs)]
+    chance = chance_column(ws)
+    details = [*DETAIL_COLUMNS, *([chance[0]] if chance else []), *(c for c, _ in pairs)]
     sheet: dict[str, Any] = {}
     if fmt in ("parquet", "xlsx"):
         assert path is not None
@@ -1265,6 +1324,7 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
         except PolicyError:  # a value the file cannot hold: no half-written file left
             path.unlink(missing_ok=True)
             raise
+        _say_known_outcomes(ws, result, warnings, web=web)
         result["warnings"] = warnings
         return result
     handle: IO[str]
@@ -1306,5 +1366,6 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
             handle.close()
         else:
             handle.flush()
+    _say_known_outcomes(ws, result, warnings, web=web)
     result["warnings"] = warnings
     return result

@@ -120,8 +120,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
 
 def _status_text(s: dict[str, Any]) -> str:
-    metric = (f"rows judged by {s['metric']}" if s.get("count_task")
-              else f"metric {s['metric']}")
+    metric = (f"judged by {s.get('measure') or s['metric']}, the count per slot"
+              if s.get("count_task") else f"metric {s['metric']}")
     lines = [f"Project {s['task']!r} ({s['modality']}, labels: {', '.join(s['labels'])}; "
              f"{metric}; {s['database']})", s["summary"] + "."]
     if s.get("count_task"):

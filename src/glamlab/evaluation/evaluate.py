@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..config import COUNT_METRICS, SLOT_WORDS
 from ..errors import EvaluationError, GlamlabError
 from ..progress import plural
 from ..tasks.predict import predict_items
@@ -38,6 +39,7 @@ from .bootstrap import (
 
 if TYPE_CHECKING:
     from ..predictors.base import Predictor
+    from ..registry.models import ModelVersion
     from ..tasks.kinds import TaskKind
     from ..tasks.splits import LabelledSet
     from ..workspace import Workspace
@@ -59,6 +61,9 @@ class Candidate:
     #: named by the user (a model that cannot be scored fairly is refused); False for
     #: the ones taken by default (such a model is left out, with a warning)
     named: bool = True
+    #: the spec of the newer version left out because it learned from the test split,
+    #: which this one is evaluated in place of (its figures say nothing against it)
+    stands_in_for: str | None = None
 
 
 def _is_baseline(predictor_name: str) -> bool:
@@ -262,6 +267,12 @@ class EvaluationResult:
     #: (entities: a text re-ingested with other words after its gold spans were made;
     #: :func:`glamlab.tasks.splits.test_data`), by id
     test_left_out: list[str] = field(default_factory=list)
+    #: a count task's measure (``[count] metric``), which its verdict and the model in
+    #: use go by; each candidate's ``metrics`` holds it beside the rows' figures
+    count_metric: str | None = None
+    #: on that measure: the best model, the best baseline, whether the model beats every
+    #: baseline and the weakest p-value, in words (the web app's verdict reads it)
+    count_summary: dict[str, Any] | None = None
 
     def item_stats(self, candidate: str) -> np.ndarray:
         """The per-item statistics matrix of a candidate (for slices, custom tests)."""
@@ -273,10 +284,20 @@ class EvaluationResult:
         interval, failures, speed and cost. A list, so ``pandas.DataFrame(res.leaderboard)``
         reads it; calling it (``res.leaderboard()``, the older form) gives the same list."""
         rows = Leaderboard()
-        for c in sorted(self.candidates, key=lambda c: -c.metrics[self.metric]["value"]):
+        cm = self.count_metric
+        counted = cm is not None and all(cm in c.metrics for c in self.candidates)
+
+        def rank(c: CandidateResult) -> float:  # a count error: lower is better
+            return (c.metrics[cm]["value"] if counted and cm else
+                    -c.metrics[self.metric]["value"])
+
+        for c in sorted(self.candidates, key=rank):
             m = c.metrics[self.metric]
+            count = ({cm: c.metrics[cm]["value"], f"{cm}_low": c.metrics[cm]["low"],
+                      f"{cm}_high": c.metrics[cm]["high"]} if counted and cm else {})
             rows.append({"candidate": c.name, "kind": c.kind, self.metric: m["value"],
-                         "low": m["low"], "high": m["high"], "failed": len(c.failures),
+                         "low": m["low"], "high": m["high"], **count,
+                         "failed": len(c.failures),
                          "in_sample": c.in_sample,
                          "items_per_s": c.items_per_s, "cost_per_1000": c.cost_per_1000,
                          "service": c.service, "calls": c.calls, "cached": c.cached,
@@ -296,7 +317,7 @@ class EvaluationResult:
             "evaluation_ids": self.evaluation_ids, "currency": self.currency,
             "chosen": self.chosen,
             "selection": self.selection, "test_uses": self.test_uses,
-            "test_left_out": len(self.test_left_out),
+            "test_left_out": len(self.test_left_out), "count_metric": self.count_metric,
             "test_left_out_items": list(self.test_left_out),
         }
 
@@ -390,6 +411,11 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
     results: list[CandidateResult] = []
     S_all: dict[str, np.ndarray] = {}
     correct: dict[str, np.ndarray] = {}
+    # a count task is judged by its count error per slot, as backtest, monitor and
+    # retrain judge it: the verdict and the model in use go by that measure
+    counted = _count_measure(ws, test.items, golds, kind)
+    S_count: dict[str, np.ndarray] = {}
+    W_slots = counted.resamples(n_boot, seed) if counted is not None else W
     for cand in candidates:
         p = cand.predictor
         try:
@@ -414,6 +440,10 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
             correct[cand.name] = stats.correct
         S_all[cand.name] = S
         cis = bootstrap_ci(S, reduce, headline, W=W)
+        if counted is not None:
+            S_count[cand.name] = counted.stats(pr.predictions)
+            cis.update(bootstrap_ci(S_count[cand.name], counted.reduce, [counted.metric],
+                                    W=W_slots))
         per_label: list[dict[str, Any]] = []
         if classes:
             point, lo, hi = per_label_ci(S, reduce, "f1", W)
@@ -457,6 +487,11 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
         if earlier is not None:
             earlier["same_split"] = earlier["test_fingerprint"] == test.fingerprint
     verdict = _verdict(results, comparisons, metric, k, chosen, selection, earlier)
+    count_chosen: str | None = None
+    count_summary: dict[str, Any] = {}
+    if counted is not None:
+        count_chosen, verdict = counted.verdict(results, S_count, W_slots, chosen, verdict,
+                                                count_summary)
     for c in results:
         if c.service is not None:
             verdict += (f" {c.name} asked the service {c.service} {c.calls} time"
@@ -473,12 +508,113 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
         comparisons=comparisons, warnings=warnings, verdict=verdict, n_boot=n_boot,
         k=k, currency=card.currency, _S=S_all, task_kind=kind.name, selection=selection,
         test_uses=uses, test_left_out=list(test.changed))
-    result.chosen = _chosen(results, comparisons, metric, chosen)
+    result.chosen = (_chosen(results, comparisons, metric, chosen) if counted is None
+                     else count_chosen)
+    if counted is not None:
+        result.count_metric = counted.metric
+        result.count_summary = count_summary
     if store:
         result.evaluation_ids = _store(ws, result)
         if result.chosen is not None:
-            _use(ws, result)
+            _use(ws, result, {c.spec: c.stands_in_for for c in candidates
+                              if c.spec and c.stands_in_for})
     return result
+
+
+@dataclass
+class _CountMeasure:
+    """A count task's measure on the test rows (:mod:`.count_measure`)."""
+
+    metric: str
+    words: str
+    y: np.ndarray
+    slots: np.ndarray
+    k: int
+    labels: list[str]
+    positive: str
+
+    @property
+    def reduce(self) -> Any:
+        from .count_measure import count_reducer
+
+        return count_reducer(self.metric)
+
+    def resamples(self, n_boot: int, seed: int) -> Resamples:
+        """The slots' resamples (the same for every candidate: paired)."""
+        return bootstrap_counts(self.k, n_boot, seed)
+
+    def stats(self, predictions: Sequence[Any]) -> np.ndarray:
+        """The rows' count statistics from their predictions (a failed row: 0 expected)."""
+        from .count_measure import count_stats
+
+        p = np.zeros(len(self.y))
+        for i, pred in enumerate(predictions):
+            if pred is not None:
+                p[i] = float(dict(zip(pred.classes, pred.values, strict=True)).get(
+                    self.positive, 0.0))
+        return count_stats(self.y, p, self.slots, self.k)
+
+    def verdict(self, results: list[CandidateResult], S: dict[str, np.ndarray],
+                W: Resamples, chosen: CandidateResult | None, rows_verdict: str,
+                summary: dict[str, Any]) -> tuple[str | None, str]:
+        """(the model to use, or None; the verdict): the model with the lowest count error
+        (the one chosen on calibration data, when there was a choice) against every
+        baseline, on the project's measure; the rows' figures follow as a note."""
+        from .bootstrap import paired_bootstrap
+
+        m = self.metric
+
+        def value(c: CandidateResult) -> float:
+            return float(c.metrics[m]["value"])
+
+        def said(c: CandidateResult) -> str:
+            v = c.metrics[m]
+            return f"{value(c):.3f} [{v['low']:.3f}–{v['high']:.3f}]"
+
+        baselines = [c for c in results if c.kind == "baseline"]
+        models = [c for c in results if c.kind == "model"]
+        head = f"judged by {self.words} (lower is better)"
+        rows = f" On the rows one by one: {rows_verdict}"
+        if not models or not baselines:
+            best = min(results, key=value)
+            return None, f"{head}: best {best.name} {said(best)}.{rows}"
+        top = min(baselines, key=value)
+        best = chosen if chosen is not None and chosen.kind == "model" else min(models, key=value)
+        vs = [paired_bootstrap(S[b.name], S[best.name], self.reduce, m, W=W,
+                               names=(b.name, best.name)) for b in baselines]
+        beaten = all(c.significant and c.difference < 0 for c in vs)
+        summary.update(words=self.words, best=best.name, baseline=top.name, beaten=beaten,
+                       p=weakest_p(vs))
+        text = f"{head}: best baseline {top.name} {said(top)}; best model {best.name} {said(best)}"
+        if beaten:
+            return best.spec, f"{text}, better than every baseline ({weakest_p(vs)}).{rows}"
+        return None, (f"{text}. No model beats every baseline on this measure: do not "
+                      f"automate with machine learning yet.{rows}")
+
+
+def _count_measure(ws: Workspace, items: Sequence[Any], golds: Sequence[Any],
+                   kind: Any) -> _CountMeasure | None:
+    """The count measure of a count task's test rows, or None for any other project."""
+    from ..tasks.count import count_task
+    from ..tasks.tabular import is_tabular, schema_of
+    from .count_measure import test_slots
+
+    if not is_tabular(ws):
+        return None
+    task = count_task(ws)
+    found = test_slots(ws, items)
+    if task is None or found is None:
+        return None
+    slots, k = found
+    schema = schema_of(ws)
+    positive = str(schema.positive)
+    y = np.array([1.0 if positive in kind.strata(g) else 0.0 for g in golds])
+    groups = "".join(f" and {c}" for c in schema.group_columns)
+    per = SLOT_WORDS.get(task.slot, f"{task.slot} period")
+    judged = {"mae": "mean absolute error", "rmse": "root mean squared error"}[task.metric]
+    words = (f"the project's measure, the {judged} ({task.metric}) of the number of "
+             f"{schema.positive_outcome} per {per}{groups}")
+    return _CountMeasure(task.metric, words, y, slots, k, list(kind.labels), positive)
 
 
 def _leave_out_in_sample(ws: Workspace, candidates: Sequence[Candidate]
@@ -521,7 +657,8 @@ def _leave_out_in_sample(ws: Workspace, candidates: Sequence[Candidate]
         if fair is not None and fair.id not in taken:
             _, predictor = load_model(ws, fair.spec)
             label = fair.name if cand.kind == "baseline" else fair.spec
-            kept.append(Candidate(label, predictor, cand.kind, fair.id, fair.spec, named=False))
+            kept.append(Candidate(label, predictor, cand.kind, fair.id, fair.spec, named=False,
+                                  stands_in_for=mv.spec))
             taken.add(fair.id)
             text += (f" {fair.spec}, the newest version of {mv.name} that did not learn from "
                      "the test split, is evaluated in its place.")
@@ -545,13 +682,22 @@ def _chosen(results: list[CandidateResult], comparisons: list[Comparison],
     return None
 
 
-def _use(ws: Workspace, result: EvaluationResult) -> None:
+def _use(ws: Workspace, result: EvaluationResult,
+         stands_in: dict[str, str] | None = None) -> None:
     """Make the verdict's model the project's model in use, when it is its name's
-    champion (a newer version becomes champion through retrain's gate or by hand)."""
+    champion (a newer version becomes champion through retrain's gate or by hand).
+    ``stands_in``: a chosen version evaluated in place of a newer one left out (it
+    learned from the test split) is not offered to replace it: this evaluation did not
+    score the newer one, and the evidence that promoted it is said instead."""
     from ..registry import get_model, use_model
 
     assert result.chosen is not None
     mv = get_model(ws, result.chosen)
+    newer = (stands_in or {}).get(mv.spec)
+    if "champion" not in mv.aliases and newer is not None:
+        result.verdict += " " + _kept_newer(get_model(ws, newer), mv.spec)
+        result.chosen = None
+        return
     if "champion" not in mv.aliases:
         result.verdict += (f" {mv.spec} is not the chosen version of {mv.name}: `glamlab "
                            f"models promote {mv.spec}` to make it the model in use.")
@@ -560,6 +706,26 @@ def _use(ws: Workspace, result: EvaluationResult) -> None:
     use_model(ws, mv.spec, actor="glamlab evaluate", reason=result.verdict)
     result.verdict += (f" glamlab run (then act and export, on what it predicts) will now "
                        f"use {mv.spec} (choose another: glamlab models use NAME).")
+
+
+def _kept_newer(newer: ModelVersion, older: str) -> str:
+    """Why ``newer`` (left out: it learned from the test split) stays in use though
+    ``older`` was chosen here in its place: on what evidence it was promoted."""
+    window = newer.card.get("retrained_on_window")
+    over = newer.card.get("promoted_over") or {}
+    evidence = ""
+    if window:
+        evidence = (f": glamlab retrain promoted it on the outcomes from {window[0]} to "
+                    f"{window[1]}, which neither version learned from")
+        if over.get("metric") and over.get("model"):
+            lower = over["metric"] in COUNT_METRICS
+            evidence += (f" ({over['metric']} {over['chosen']:.3f} against "
+                         f"{over['model']}'s {over['champion']:.3f}, "
+                         f"{'lower' if lower else 'higher'} is better)")
+    return (f"{newer.spec} stays the model in use{evidence}. {older} is scored here only in "
+            f"its place ({newer.spec} learned from test rows), so these figures say nothing "
+            f"against {newer.spec}: glamlab retrain compares them again on the next "
+            "outcomes, which neither learned from.")
 
 
 def _best(results: Sequence[CandidateResult], metric: str,
@@ -727,7 +893,8 @@ def _store(ws: Workspace, result: EvaluationResult) -> list[int]:
     t = ws.store.t
     ids = []
     shared = {"test_items": result.test_items, "n_boot": result.n_boot, "k": result.k,
-              "verdict": result.verdict, "warnings": result.warnings}
+              "verdict": result.verdict, "warnings": result.warnings,
+              "count_metric": result.count_metric, "count_summary": result.count_summary}
     with ws.store.write() as conn:
         stamp = now()
         for c in result.candidates:
@@ -774,6 +941,8 @@ def history(ws: Workspace, *, limit: int = 50) -> list[dict[str, Any]]:
         res = r.results or {}
         m = (res.get("metrics") or {}).get(r.metric, {})
         out.append({"id": r.id, "candidate": r.candidate, "model_id": r.model_id,
+                    "metrics": dict(res.get("metrics") or {}),
+                    "count_metric": res.get("count_metric"),
                     "metric": r.metric, "value": m.get("value"), "low": m.get("low"),
                     "high": m.get("high"), "test_fingerprint": r.test_fingerprint,
                     "created_at": r.created_at, "verdict": res.get("verdict"),

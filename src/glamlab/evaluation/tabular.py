@@ -54,6 +54,15 @@ def project_backtest(ws: Workspace, *, model: str = DEFAULT_MODEL,
     origins = list(pd.date_range(start, end, freq="MS"))
     if start not in origins:
         origins.insert(0, start)
+    if len(t) and start > t.max():  # e.g. the cutoff after the last row: no month to test
+        first = t.quantile(0.8).to_period("M").start_time
+        raise EvaluationError(
+            f"the backtest would start in {start:%B %Y}"
+            + ("" if since else f" (the month of the time split's cutoff, {cutoff})")
+            + f", after the last row ({t.max().date()}): there is no month to test",
+            hint=f"start it inside the rows' time range: --since {first.date()}"
+                 + ("" if since else "; or move the cutoff: glamlab labels split --by-time "
+                                     "--cutoff YYYY-MM-DD"))
     if not origins or t.min() >= start:
         raise EvaluationError(f"no training rows before {start.date()}",
                               hint="backtest from a later date: --since YYYY-MM-DD")

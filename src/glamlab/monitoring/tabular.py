@@ -259,6 +259,9 @@ class TabularDriftMonitor:
     def __init__(self, schema: TableSchema, config: DriftConfig | None = None):
         self.schema = schema
         self.config = config or DriftConfig()
+        #: the windows checked ("week", "month"), when a caller says: the hints then
+        #: suggest shorter windows only where there are any
+        self.window_unit: str | None = None
 
     # -- fitting ----------------------------------------------------------------------------
     def fit(self, reference: pd.DataFrame, scores: np.ndarray | None = None
@@ -565,8 +568,11 @@ class TabularDriftMonitor:
                           if self._replayable(n, alt) >= MIN_REPLAYED), None)
             if found and len(fixes) < 2:
                 fixes.append(found)
-        longer = (f"monitor shorter windows (these hold {n} rows; glamlab monitor --window "
-                  f"week), or ingest a longer history ({self.n_ref_} training rows)")
+        history = f"ingest a longer history ({self.n_ref_:,} training rows)"
+        # weeks are the shortest windows: with them already, only the history can grow
+        longer = (history if self.window_unit == "week" else
+                  f"monitor shorter windows (these hold {n} rows; glamlab monitor --window "
+                  f"week), or {history}")
         if not fixes:
             return longer
         return ("set in the card's [monitor] section (glamlab.toml): "

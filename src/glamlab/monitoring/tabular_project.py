@@ -135,6 +135,7 @@ def monitor_project(ws: Workspace, *, model: str | None = None, window: str = "a
         keep &= t < until
     later = frame[keep]
     starts, unit = window_starts(later[schema.time_column], window)
+    monitor.window_unit = unit  # its hints know which windows were asked for
     report = TabularMonitorReport(mv.spec, cutoff, unit,
                                   positive=None if task else schema.positive_outcome)
     for _start, rows in later.groupby(starts, sort=True):

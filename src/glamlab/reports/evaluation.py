@@ -28,9 +28,15 @@ def leaderboard_text(result: EvaluationResult, *, noun: str = "label") -> str:
     ``noun``: what the classes are ("outcome" for a table's yes/no outcomes), for the
     sentence saying that f1_macro is the average over them."""
     rows = []
+    cm = result.count_metric if any(result.count_metric in r for r in result.leaderboard) \
+        else None
+    rows_metric = f"{result.metric} (rows)" if cm else result.metric
     for r in result.leaderboard:
         rows.append({"candidate": r["candidate"] + (" (in-sample)" if r["in_sample"] else ""),
                      "kind": r["kind"],
+                     **({cm: f"{r[cm]:.3f}",
+                         f"{cm} 95% interval": f"{r[f'{cm}_low']:.3f}-{r[f'{cm}_high']:.3f}",
+                         rows_metric: f"{r[result.metric]:.3f}"} if cm else {}),
                      result.metric: f"{r[result.metric]:.3f}",
                      "95% interval": f"{r['low']:.3f}-{r['high']:.3f}",
                      "failed": r["failed"],
@@ -39,12 +45,18 @@ def leaderboard_text(result: EvaluationResult, *, noun: str = "label") -> str:
                      "calls": r["calls"] if r.get("service") else "",
                      f"spent ({result.currency})": f"{r['spent']:.2f}" if r.get("service")
                      else ""})
-    cols = ["candidate", "kind", result.metric, "95% interval", "failed", "items/s",
-            f"cost/1000 ({result.currency})"]
+    cols = ["candidate", "kind",
+            *([cm, f"{cm} 95% interval", rows_metric] if cm else
+              [result.metric, "95% interval"]),
+            "failed", "items/s", f"cost/1000 ({result.currency})"]
     if any(r.get("service") for r in result.leaderboard):  # an external service's spend
         cols += ["calls", f"spent ({result.currency})"]
     macro = macro_sentence(result.metric, result.classes, noun)
-    lines = [f"{result.test_items:,} test items; metric {result.metric}.",
+    words = (result.count_summary or {}).get("words") or f"{cm}, the count error per slot"
+    head = (f"{result.test_items:,} test items; judged by {words} (lower is better); "
+            f"{result.metric} scores the rows one by one." if cm else
+            f"{result.test_items:,} test items; metric {result.metric}.")
+    lines = [head,
              *([f"{macro}."] if macro else []), _table(rows, cols)]
     for c in result.candidates:
         for field_name, slices in c.slices.items():
@@ -76,18 +88,36 @@ def report_sections(result: EvaluationResult, *, title_prefix: str = "",
         r["spend"] = (f"{r['calls']} calls, {r['spent']:.2f} {result.currency} "
                       f"({r['cached']} from the cache)" if r.get("service") else "")
     spend = any(r.get("service") for r in board)
+    # a count task: its count error per slot first (what it is judged by), the rows' after
+    cm = result.count_metric if board and all(result.count_metric in r for r in board) \
+        else None
+    lead: list[str] = []
+    lead_headers: list[str] = []
+    chart = plots.bar_chart([r["candidate"] for r in board], [r[metric] for r in board],
+                            low=[r["low"] for r in board], high=[r["high"] for r in board],
+                            title=f"{word} on the test split, with 95% bootstrap intervals",
+                            max_value=1.0)
+    if cm:
+        for r in board:
+            r["count_interval"] = f"{r[f'{cm}_low']:.3f} \u2013 {r[f'{cm}_high']:.3f}"
+        lead, lead_headers = [cm, "count_interval"], [f"{metric_name(cm)} per slot",
+                                                      "95% interval (slots resampled)"]
+        chart = plots.bar_chart([r["candidate"] for r in board], [r[cm] for r in board],
+                                low=[r[f"{cm}_low"] for r in board],
+                                high=[r[f"{cm}_high"] for r in board],
+                                title=f"{metric_name(cm)} per slot on the test split (lower is "
+                                      "better), with 95% bootstrap intervals")
+        word = f"{word} (the rows one by one)"
     sections.append(Section(
         "Leaderboard",
-        html=table_html(board, ["candidate", "kind", metric, "interval", "failed", "items_per_s",
-                                "cost", *(["spend"] if spend else [])],
-                        headers=["candidate", "kind", word, "95% interval", "failed items",
-                                 "items/s", "cost per 1,000 items",
+        html=table_html(board, ["candidate", "kind", *lead, metric, "interval", "failed",
+                                "items_per_s", "cost", *(["spend"] if spend else [])],
+                        headers=["candidate", "kind", *lead_headers, word, "95% interval",
+                                 "failed items", "items/s", "cost per 1,000 items",
                                  *(["spent in this evaluation"] if spend else [])],
-                        titles=[None, None, metric], css_class="leaderboard")
-        + plots.bar_chart([r["candidate"] for r in board], [r[metric] for r in board],
-                          low=[r["low"] for r in board], high=[r["high"] for r in board],
-                          title=f"{word} on the test split, with 95% bootstrap intervals",
-                          max_value=1.0),
+                        titles=[None, None, *([cm, None] if cm else []), metric],
+                        css_class="leaderboard")
+        + chart,
         note=f"{result.test_items:,} test items (test split fingerprint "
              f"{result.test_fingerprint[:12]}); intervals from {result.n_boot:,} bootstrap "
              "resamples over items."

@@ -42,7 +42,13 @@ def leaderboard(ws: Workspace) -> dict[str, Any]:
     for r in rows:  # newest first: keep each candidate's newest evaluation
         latest.setdefault(r["candidate"], r)
     board = []
+    # a count task's evaluations lead with its count error (lower is better)
+    counted = all(r.get("count_metric") in (r.get("metrics") or {}) for r in latest.values())
     for cand, r in latest.items():
+        if counted:
+            m = r["metrics"][r["count_metric"]]
+            r = {**r, "metric": r["count_metric"], "value": m.get("value"),
+                 "low": m.get("low"), "high": m.get("high")}
         value = r["value"]
         ci = [r["low"], r["high"]] if r["low"] is not None and r["high"] is not None else None
         spend = (f"{r['calls']} calls, {r['spent']:.2f} {ws.card.currency} "
@@ -50,7 +56,8 @@ def leaderboard(ws: Workspace) -> dict[str, Any]:
         board.append({"candidate": cand, "metric": r["metric"],
                       "value": value if isinstance(value, int | float) else None,
                       "ci95": ci, "at": r["created_at"], "spend": spend})
-    board.sort(key=lambda b: (b["value"] is None, -(b["value"] or 0)))
+    board.sort(key=lambda b: (b["value"] is None,
+                              (b["value"] or 0) if counted else -(b["value"] or 0)))
     found = baseline_verdict(ws)
     verdict = found["verdict"] if found else rows[0].get("verdict")
     # the warnings of the evaluation whose verdict is shown (e.g. a model left out)
@@ -82,6 +89,8 @@ def plain_verdict(ws: Workspace) -> str | None:
     models = [c for c in result.candidates if c.kind == "model"]
     if not baselines:
         return None
+    if result.count_summary and result.count_metric:
+        return _count_verdict(result, ws)
     kind = task_kind(ws.card)
 
     def words(c: Any) -> str:
@@ -110,6 +119,30 @@ def plain_verdict(ws: Workspace) -> str | None:
     why = ("its lead over the simple methods could be chance" if ahead else
            f"it does no better than {top.name}")
     return text + f": {why}. Do not automate with machine learning yet."
+
+
+def _count_verdict(result: Any, ws: Workspace) -> str:
+    """A count task's verdict in words: judged by its count error per slot, as backtest,
+    monitor and retrain judge it."""
+    s, m = result.count_summary, result.count_metric
+    by = {c.name: c for c in result.candidates}
+
+    def miss(name: str) -> str:
+        v = by[name].metrics[m]
+        return f"{v['value']:.2f} (95% interval {v['low']:.2f} to {v['high']:.2f})"
+
+    text = (f"Measured on the {result.test_items:,} rows of the test set by {s['words']}: how "
+            "far the predicted number is from the real one, on average (lower is better). "
+            f"The best simple method, {s['baseline']}, misses by {miss(s['baseline'])}")
+    best = by.get(s["best"])
+    if best is None or best.kind != "model":
+        return text + "."
+    text += f"; the best model, {best.spec or best.name}, by {miss(s['best'])}"
+    if s["beaten"]:
+        return text + (": better than every simple method, and the difference is unlikely to "
+                       f"be chance ({s['p']}).")
+    return text + ": its lead over the simple methods could be chance. Do not automate with " \
+        "machine learning yet."
 
 
 def evaluation_sections(ws: Workspace) -> list[Any]:

@@ -78,4 +78,5 @@ def latest_evaluation(ws: Workspace, *, with_baselines: bool = False
         test_items=int(first.get("test_items") or 0), test_fingerprint=newest.test_fingerprint,
         test_labels={}, candidates=candidates, comparisons=comparisons,
         warnings=list(first.get("warnings") or []), verdict=str(first.get("verdict") or ""),
+        count_metric=first.get("count_metric"), count_summary=first.get("count_summary"),
         n_boot=int(first.get("n_boot") or 0), k=first.get("k"), currency=ws.card.currency)

@@ -12,6 +12,7 @@ from html import escape, unescape
 #: the stored names of the measures, as a curator reads them
 METRIC_NAMES = {
     "f1_macro": "F1 (macro average)", "f1_micro": "F1 (micro average)",
+    "mae": "average miss of the count (MAE)", "rmse": "root mean squared miss of the count",
     "f1_weighted": "F1 (weighted average)", "f1_samples": "F1 (per item, averaged)",
     "precision_at_k": "precision of the top suggestions",
     "recall_at_k": "recall of the top suggestions",

@@ -228,7 +228,13 @@ def retrain_project(ws: Workspace, *, window_start: str | None = None,
                            card={"train_rows": report.train_rows[report.chosen],
                                  "split": "time", "train_until": report.window[0],
                                  "trained_on": report.chosen,
-                                 "retrained_on_window": list(report.window)})
+                                 "retrained_on_window": list(report.window),
+                                 # the evidence that promoted it, for whoever asks later
+                                 # why it is in use (evaluate cannot score it fairly)
+                                 "promoted_over": {"model": mv.spec,
+                                                   "metric": report.metric,
+                                                   "champion": report.scores["champion"],
+                                                   "chosen": report.scores[report.chosen]}})
         _make_champion(ws, saved.spec, reason=f"retrained on outcomes ({report.chosen} period)")
         out["saved"] = saved.spec
     return out

@@ -571,6 +571,15 @@ def test_data(ws: Workspace, *, reader: str = "evaluate", freeze: bool = True) -
     if not data.items and data.changed:
         raise LabelError(changed_test_sentence(data.changed), item=data.changed[0],
                          hint=CHANGED_TEST_FIX)
+    if not data.items and ws.card.modality == "tabular":
+        # a table splits by time: the random split's --test-size is refused there
+        cutoff = ws.card.section("split").get("train_until")
+        raise LabelError("the test split is empty: no row with an outcome is dated on or after "
+                         f"the time split's cutoff{f' ({cutoff})' if cutoff else ''}",
+                         hint="move the cutoff inside the rows' time range: `glamlab labels "
+                              "split --by-time --cutoff YYYY-MM-DD` (the rows from that date "
+                              "on are the test split), or ingest the later rows with their "
+                              "outcomes")
     if not data.items:
         raise LabelError("the test split is empty",
                          hint="run `glamlab labels split --test-size 0.3` or import labels with "

@@ -123,6 +123,8 @@ def workspace_status(ws: Workspace, *,
         "multi_label": card.multi_label,
         "kind": card.kind,
         "metric": card.metric,
+        # what the project is judged by: a count task's count error, else the metric
+        "measure": measure_of(card),
         "database": "postgresql" if not ws.store.is_sqlite else "sqlite",
         "stages": stages,
         "summary": _summary(items, errors, labelled, splits, models, evaluations, runs,
@@ -328,6 +330,13 @@ def no_better_step(baselines: list[str], queue_open: int = 0, *, web: bool = Fal
     return (f"The last comparison found no model better than the baseline ({base}): do "
             "not automate with machine learning yet. Instead, " + label + "), " + others
             + ", or use the baseline or a simple rule.")
+
+
+def measure_of(card: Any) -> str:
+    """:func:`glamlab.config.measure_of` (what the project is judged by)."""
+    from ..config import measure_of as measure
+
+    return measure(card)
 
 
 def _count_words(ws: Workspace) -> str | None:

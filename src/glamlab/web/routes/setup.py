@@ -16,6 +16,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from ...auth import User
 from ...errors import GlamlabError
+from ...tasks.count import project_measure
 from ..pages import form_of, page_user, render, writer
 from ..words import for_the_web
 from .stages import stage_names
@@ -59,6 +60,10 @@ METRIC_WORDS = {
                              "overlapping (HIPE fuzzy precision)",
     "fuzzy_micro_recall": "entities: share of the names there that are found, the words "
                           "overlapping (HIPE fuzzy recall)",
+    "mae": "how far the predicted number per slot is from the real one, on average (mean "
+           "absolute error; lower is better)",
+    "rmse": "how far the predicted number per slot is from the real one, large misses "
+            "counting more (root mean squared error; lower is better)",
 }
 
 #: a measure offered for several kinds, in the words of the kind it is listed under (each
@@ -94,7 +99,7 @@ def project_page(request: Request, user: User = Depends(page_user)) -> Response:
     ws = request.app.state.ws
     return _stage(request, "stage_project.html", "project", {
         "holds": ws.holdings(), "modalities": MODALITIES, "kinds": KINDS,
-        "metric_words": metric_words(ws.card.metric, ws.card.kind),
+        "metric_words": metric_words(project_measure(ws), ws.card.kind),
         "metrics": _metrics(), "form": {}, "error": None, "entity_types": hipe_types(),
         "saved": request.query_params.get("saved")})
 
@@ -159,7 +164,7 @@ def project_save(request: Request, form: FormData = Depends(form_of),
     except GlamlabError as exc:
         return _stage(request, "stage_project.html", "project", {
             "holds": ws.holdings(), "modalities": MODALITIES, "kinds": KINDS,
-            "metric_words": metric_words(ws.card.metric, ws.card.kind),
+            "metric_words": metric_words(project_measure(ws), ws.card.kind),
             "metrics": _metrics(), "form": values, "error": exc, "saved": None,
             "entity_types": hipe_types()}, status=422)
     request.app.state.kind = task_kind(ws.card)  # its widgets draw the labelling controls
