@@ -206,6 +206,12 @@ def monitor(ws: Workspace, *, model: str | None, window: str | None, since: str 
     emit(report.to_dict(), as_json, lambda _d: report.summary() + (
         f"\nReport written to {html_path}." if html_path else "")
         + (f"\n{note}" if note else ""))
+    if not report.windows:  # every window named above, none could be checked
+        from ..errors import GlamlabError
+
+        first = report.skipped[0]
+        raise GlamlabError(f"no {report.window} could be checked ({first.reason})",
+                           hint=first.hint)
     if report.flagged:
         sys.exit(ALERT_EXIT_CODE)
 
