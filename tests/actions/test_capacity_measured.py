@@ -107,3 +107,19 @@ def test_the_capacity_page_says_a_past_plan_is_past_and_a_month_is_within_chance
     assert "To plan the days ahead, bring their bookings in (without outcomes)" in page
     assert 'id="capacity-chance"' in page and "on target: at a 5% risk" in page
     assert "More slots went over capacity than the chosen risk" not in page
+
+
+@pytest.mark.slow
+def test_the_demo_counts_slots_not_days(year):
+    """The demo said "20 days (5.3%) ... over 378 days" for 8 months (243 days): a slot
+    is a day for one hotel."""
+    from glamlab.actions.capacity import project_capacity
+    from glamlab.demo.bookings import decision_words
+
+    cap = project_capacity(year)
+    said, r = decision_words(cap), cap["replay"]
+    days = len({row["period"] for row in cap["plan"]})
+    assert days < r["slots"]
+    assert f"over {r['slots']} slots ({days} days from 2017-01-01 to " in said
+    assert f"{r['over_capacity_slots']} slots ({r['over_capacity_rate']:.1%})" in said
+    assert "a slot: a day for one hotel" in said and " days would" not in said
