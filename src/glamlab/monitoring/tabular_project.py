@@ -205,8 +205,7 @@ def monitor_project(ws: Workspace, *, model: str | None = None, window: str = "a
                 reason = (f"only {exc.found:,} {plural(exc.found, 'row')} arrived in "
                           f"{exc.label} it, and each {unit} is compared with at least "
                           f"{exc.needed:,} rows that came before it")
-                hint = ("it is checked once enough rows before it are in; or whoever runs "
-                        "glamlab can set min_reference"
+                hint = ("whoever runs glamlab can set min_reference"
                         + (f" = {exc.found} (if {exc.found} rows are enough to compare "
                            "with)" if exc.found >= 20 else "")
                         + ' or reference = "all" (compare with the whole training period) '
