@@ -51,6 +51,11 @@ def test_calendar_positions_are_found_on_the_bookings():
     from glamlab.monitoring.tabular import calendar_positions
 
     table = bookings.raw()
+    # a price set per date that rises through the year moves with the date too, but
+    # it is no position in the calendar: a change in it is still judged
+    day = table["arrival_date"].astype("datetime64[ns]").dt.day_of_year
+    table["day_price"] = 80 + day * 0.5
+    table["day_rank"] = (day // 10).astype(int) + 60  # whole numbers, but above 53
     schema = infer_schema(table, time_column="arrival_date", label_column="is_canceled",
                           id_column="id", never_features=WALK_NEVER, group_columns=["hotel"])
     found = calendar_positions(prepare(table, schema), schema)

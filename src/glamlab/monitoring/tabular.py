@@ -723,8 +723,9 @@ def calendar_positions(frame: pd.DataFrame, schema: TableSchema) -> dict[str, st
     year, month, week of the year, day of the month...), each with that position in
     words: they move on with the date by themselves, so their change is no sign of
     drift. A column counts when it equals a position read off the time column on
-    (almost) every row, or when it is the same on every row of a date and rises with
-    the day of the year (a week number counted in a way of its own)."""
+    (almost) every row, or when it holds whole numbers from 0 to 53, the same on every
+    row of a date, that rise with the day of the year (a week number counted in a way
+    of its own)."""
     import pandas as pd
 
     times = frame[schema.time_column]
@@ -746,12 +747,17 @@ def calendar_positions(frame: pd.DataFrame, schema: TableSchema) -> dict[str, st
         if numbers.notna().mean() > 0.99:
             found = next((words for words, read in _CALENDAR
                           if (numbers == read(t)).mean() >= 0.99), None)
+            # a week number counted in a way of its own (the hotel bookings' is not the
+            # ISO week): whole numbers from 0 to 53, the same on every row of a date,
+            # rising with the day of the year (a price that rises with the date is not one)
             per_date = v[shared[known]].groupby(t[shared[known]]).nunique()
-            if found is None and len(per_date) >= 20 and int(per_date.max()) == 1:
+            weekly = bool(numbers.min() >= 0 and numbers.max() <= 53
+                          and (numbers.dropna() % 1 == 0).all())
+            if found is None and weekly and len(per_date) >= 20 and int(per_date.max()) == 1:
                 m = numbers.notna().to_numpy()
                 r = numbers.rank().to_numpy(float)[m]
-                if abs(float(np.corrcoef(r, doy[known.to_numpy()][m])[0, 1])) >= 0.95:
-                    found = "week of the year" if numbers.max() <= 53 else "day of the year"
+                if float(np.corrcoef(r, doy[known.to_numpy()][m])[0, 1]) >= 0.95:
+                    found = "week of the year"
         else:
             text = v.astype(str).str.strip().str.lower()
             found = next((words for words, read in _CALENDAR_NAMES
