@@ -188,7 +188,8 @@ def _replayed(extra: list[int], no_shows: list[int]) -> dict:
 
 def test_the_demo_and_the_command_line_count_one_person_in_the_singular() -> None:
     """The bookings demo and ``glamlab capacity`` said "over capacity by 1 people" (and
-    "1 days", "extra place(s)"): each count now takes the word it needs."""
+    "1 days", "extra place(s)"): each count now takes the word it needs, and a slot (a day
+    for one hotel) is counted as a slot, not as a day."""
     from glamlab.cli.tabular import replay_line
     from glamlab.demo.bookings import decision_words, month_words
 
@@ -196,10 +197,11 @@ def test_the_demo_and_the_command_line_count_one_person_in_the_singular() -> Non
     assert (one["slots"], one["extra_sold"], one["people_over"]) == (1, 1, 1)
     cap = {"risk": 0.05, "calibration": {"window": 60}, "currency": "EUR", "replay": one}
     said = decision_words(cap)
-    assert "by 1 person," in said and "1 extra ticket over 1 day " in said
-    assert "; 1 day (100.0%)" in said and "people" not in said
+    assert "by 1 person," in said and "1 extra ticket over 1 slot " in said
+    assert "; 1 slot (100.0%)" in said and "people" not in said
+    assert "(a slot: a day for one hotel;" in said
     said = month_words("August", "tabular-gbm@1", 0.4, one, "EUR")
-    assert "the 1 extra place it allowed" in said and "1 of 1 day over capacity" in said
+    assert "the 1 extra place it allowed" in said and "1 of 1 slot (a day for one hotel) over capacity" in said
     assert "(by 1 person)" in said and "place(s)" not in said
     said = replay_line("Replayed on the known outcomes", one, "EUR")
     assert "1 extra place earned" in said and "by 1 person, cost 60" in said
@@ -208,9 +210,9 @@ def test_the_demo_and_the_command_line_count_one_person_in_the_singular() -> Non
     assert (many["people_over"], many["over_capacity_slots"]) == (3, 1)
     cap["replay"] = many
     said = decision_words(cap)
-    assert "5 extra tickets over 3 days" in said and "by 3 people," in said
+    assert "5 extra tickets over 3 slots" in said and "by 3 people," in said
     said = month_words("August", "tabular-gbm@1", 1.2, many, "EUR")
-    assert "the 5 extra places" in said and "1 of 3 days" in said and "(by 3 people)" in said
+    assert "the 5 extra places" in said and "1 of 3 slots" in said and "(by 3 people)" in said
     assert "by 3 people, cost 180" in replay_line("Replayed", many, "EUR")
 
 

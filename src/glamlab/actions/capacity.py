@@ -189,11 +189,15 @@ class CapacityReplay:
         return self.earned - self.cost
 
     def to_dict(self) -> dict[str, Any]:
+        low, high = chance_range(self.slots, self.risk)
         return {"risk": self.risk, "slots": self.slots, "extra_sold": self.extra_sold,
                 "no_shows": self.no_shows, "over_capacity_slots": self.over_capacity_slots,
                 "over_capacity_rate": round(self.over_capacity_slots / max(1, self.slots), 4),
                 "people_over": self.people_over, "earned": round(self.earned, 2),
-                "cost": round(self.cost, 2), "net": round(self.net, 2)}
+                "cost": round(self.cost, 2), "net": round(self.net, 2),
+                "chance_low": low, "chance_high": high,
+                "chance": ("above" if self.over_capacity_slots > high else
+                           "below" if self.over_capacity_slots < low else "within")}
 
     def summary(self, currency: str = "EUR") -> str:
         over = self.over_capacity_slots
@@ -203,6 +207,40 @@ class CapacityReplay:
                 f"({over / max(1, self.slots):.1%}) would have been over capacity by "
                 f"{people(self.people_over)} in "
                 f"all, costing {self.cost:,.0f} {currency}: net {self.net:,.0f} {currency}.")
+
+
+def chance_range(slots: int, risk: float) -> tuple[int, int]:
+    """How many of ``slots`` slots a plan that keeps each slot's chance of going over
+    capacity at ``risk`` puts over capacity by chance alone (95% of the time: the
+    binomial's 2.5% and 97.5% quantiles). On 51 slots at 5%, 0 to 6: a month of slots
+    is too few to tell a 5% plan from a 10% one; on 378, 11 to 28."""
+    from scipy.stats import binom
+
+    if slots <= 0:
+        return 0, 0
+    return (int(binom.ppf(0.025, slots, risk)), int(binom.ppf(0.975, slots, risk)))
+
+
+def chance_words(r: dict[str, Any]) -> str:
+    """Whether a replay (:meth:`CapacityReplay.to_dict`) kept to its risk, in words:
+    its slots over capacity against what the risk gives by chance on that many slots."""
+    low, high, n = r["chance_low"], r["chance_high"], r["slots"]
+    said = (f"at a {r['risk']:.0%} risk, chance alone puts {low:,} to {high:,} of "
+            f"{n:,} {plural(n, 'slot')} over capacity")
+    if r["chance"] == "above":
+        return (f"more than the risk allows: {said}; the recent slots the plan was "
+                "checked against were not like the ones that followed")
+    if r["chance"] == "below":
+        return f"fewer than the risk allows: {said}; the plan was more careful than needed"
+    return f"on target: {said}"
+
+
+def slot_unit(slot: str, group_by: Sequence[str]) -> str:
+    """What one slot of a plan is, in words: "a day for one hotel"."""
+    from ..config import SLOT_WORDS
+
+    period = SLOT_WORDS.get(slot, f"{slot} period")
+    return f"a {period}" + (f" for one {' and '.join(group_by)}" if group_by else "")
 
 
 def _slots(frame: pd.DataFrame, schema: TableSchema, p: np.ndarray,
@@ -342,16 +380,22 @@ def project_capacity(ws: Workspace, *, risk: float | None = None, price: float |
                         risk=risk, group_by=group_by, freq=freq, window=window,
                         step=float(card.get("step", 0.01)), lead=lead) if calibrate else None)
     slots = plan(rows, schema, p, risk=risk, group_by=group_by, freq=freq, calibration=cal)
+    known = slots["no_shows"].notna() if "no_shows" in slots.columns else None
     out: dict[str, Any] = {
         "model": mv.spec, "risk": risk, "slot": freq, "group_by": group_by,
+        "slot_unit": slot_unit(freq, group_by),
         "slots": len(slots), "extra": int(slots["extra"].sum()),
+        "first": str(slots["period"].min().date()), "last": str(slots["period"].max().date()),
+        # every slot's outcome is in: a replay of the past, nothing left to sell
+        "past_only": bool(known is not None and known.all()),
         "calibration": cal.to_dict() if cal else None,
         "plan": [{k: (str(v.date()) if k == "period" else
                       None if k == "no_shows" and v != v else v) for k, v in r.items()}
                  for r in slots.to_dict("records")],
         "replay": None, "replay_uncalibrated": None}
     if "no_shows" in slots.columns and slots["no_shows"].notna().any():
-        out["replay"] = replay(slots, risk=risk, price=price, over_cost=over_cost).to_dict()
+        done = replay(slots, risk=risk, price=price, over_cost=over_cost).to_dict()
+        out["replay"] = {**done, "chance_words": chance_words(done)}
         if cal:
             raw = plan(rows, schema, p, risk=risk, group_by=group_by, freq=freq)
             out["replay_uncalibrated"] = replay(raw, risk=risk, price=price,
@@ -435,6 +479,7 @@ def calibration_before(frame: pd.DataFrame, schema: TableSchema, predictor: Any,
     return cal
 
 
-__all__ = ["CapacityReplay", "SlotCalibration", "calibration_before", "calibration_from", "extra_places",
+__all__ = ["CapacityReplay", "SlotCalibration", "calibration_before", "calibration_from",
+           "chance_range", "chance_words", "extra_places", "slot_unit",
            "no_show_distribution", "people", "plan", "project_capacity", "replay"]
 

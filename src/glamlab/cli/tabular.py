@@ -96,6 +96,7 @@ def capacity(ctx: click.Context, risk: float | None, slot: str | None, price: fl
     slots; with the outcomes known, what that would have earned and cost (and what taking
     the model at its word would have)."""
     from ..actions.capacity import plural, project_capacity
+    from ..config import SLOT_WORDS
 
     ws = open_ws(ctx)
     out = project_capacity(ws, risk=risk, price=price, over_cost=over_cost, freq=slot,
@@ -108,13 +109,19 @@ def capacity(ctx: click.Context, risk: float | None, slot: str | None, price: fl
 
     def text(_: Any) -> str:
         lines = [f"{out['extra']:,} extra {plural(out['extra'], 'place')} over {out['slots']:,} "
-                 f"{plural(out['slots'], 'slot')} "
-                 f"(slot {out['slot']}, by {', '.join(out['group_by']) or 'nothing'}), "
-                 f"risk {out['risk']:.0%} per slot ({out['model']})."]
+                 f"{plural(out['slots'], 'slot')} (a slot: {out['slot_unit']}) from "
+                 f"{out['first']} to {out['last']}, risk {out['risk']:.0%} per slot "
+                 f"({out['model']})."]
+        if out["past_only"]:
+            lines.append(f"Every slot of this plan is past (its outcomes are in): it replays "
+                         "what the plan would have done, with nothing left to sell. To plan "
+                         f"the {SLOT_WORDS.get(out['slot'], 'period')}s ahead: ingest their "
+                         "bookings (without outcomes), then run glamlab capacity again.")
         cal = out["calibration"]
         if cal:
+            later = ("the next slot" if cal["lead"] == 1 else f"{cal['lead']} slots later")
             lines.append(f"Calibrated on the outcomes of the latest {cal['window']} slots as they "
-                         f"come in ({cal['lead']} slot(s) after each slot); started on "
+                         f"come in (a slot's outcome is used from {later}); started on "
                          f"{cal['source']}.")
         cur = out.get("currency", "")
         r0 = out["replay"]
@@ -125,6 +132,8 @@ def capacity(ctx: click.Context, risk: float | None, slot: str | None, price: fl
                           ("replay_uncalibrated", "Taking the model at its word instead")):
             if out[key]:
                 lines.append(replay_line(what, out[key], cur))
+                if key == "replay":
+                    lines.append(f"  That is {out[key]['chance_words']}.")
         if csv_path:
             lines.append(f"Plan written to {csv_path}.")
         return "\n".join(lines)
@@ -206,6 +215,12 @@ def monitor(ws: Workspace, *, model: str | None, window: str | None, since: str 
     emit(report.to_dict(), as_json, lambda _d: report.summary() + (
         f"\nReport written to {html_path}." if html_path else "")
         + (f"\n{note}" if note else ""))
+    if not report.windows:  # every window named above, none could be checked
+        from ..errors import GlamlabError
+
+        first = report.skipped[0]
+        raise GlamlabError(f"no {report.window} could be checked ({first.reason})",
+                           hint=first.hint)
     if report.flagged:
         sys.exit(ALERT_EXIT_CODE)
 

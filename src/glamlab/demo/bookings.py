@@ -194,7 +194,7 @@ def _replay(ws: Workspace, months: list[tuple[str, pd.DataFrame]], say: Say,
         if raw:
             say(f"Taking the model's probabilities at their word instead: {raw['extra_sold']:,} "
                 f"extra {plural(raw['extra_sold'], 'ticket')}, "
-                f"{raw['over_capacity_rate']:.1%} of days over capacity, net "
+                f"{raw['over_capacity_rate']:.1%} of the slots over capacity, net "
                 f"{raw['net']:,.0f} {cap['currency']}.")
         out["capacity"] = {k: v for k, v in cap.items() if k != "plan"}
     return out
@@ -303,19 +303,24 @@ def stage_shift(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
 def decision_words(cap: dict[str, Any]) -> str:
     """The replayed decision of :func:`glamlab.actions.capacity.project_capacity` (with
     its replay) in a sentence, counts in the singular or plural they need."""
-    from ..actions.capacity import people
+    from ..actions.capacity import chance_words, people, slot_unit
 
     r, cur = cap["replay"], cap["currency"]
+    days = len({row["period"] for row in cap.get("plan") or []})
+    span = (f" ({days:,} {plural(days, 'day')} from {cap['first']} to {cap['last']})"
+            if days else "")
+    unit = cap.get("slot_unit") or slot_unit(str(cap.get("slot", "D")),
+                                             cap.get("group_by") or ["hotel"])
     return (f"The decision, replayed: selling the extra places glamlab allowed for a "
-            f"{cap['risk']:.0%} risk per day and hotel (calibrated day by day on the outcomes "
-            f"of the latest {cap['calibration']['window']} days and hotels), "
+            f"{cap['risk']:.0%} risk per slot (a slot: {unit}; calibrated slot by "
+            f"slot on the outcomes of the latest {cap['calibration']['window']} slots), "
             f"{r['extra_sold']:,} extra {plural(r['extra_sold'], 'ticket')} over "
-            f"{r['slots']:,} {plural(r['slots'], 'day')} would have earned "
+            f"{r['slots']:,} {plural(r['slots'], 'slot')}{span} would have earned "
             f"{r['earned']:,.0f} {cur}; {r['over_capacity_slots']:,} "
-            f"{plural(r['over_capacity_slots'], 'day')} "
+            f"{plural(r['over_capacity_slots'], 'slot')} "
             f"({r['over_capacity_rate']:.1%}) would have been over capacity, by "
             f"{people(r['people_over'])}, costing {r['cost']:,.0f}: net {r['net']:,.0f} "
-            f"{cur}.")
+            f"{cur}; {chance_words(r)}.")
 
 
 def month_words(month: str, spec: str, expected: float, r: dict[str, Any],
@@ -326,8 +331,9 @@ def month_words(month: str, spec: str, expected: float, r: dict[str, Any],
     return (f"{month} with {spec}: it expected {expected:.0f} no-shows, {r['no_shows']:,} "
             f"happened; selling the {r['extra_sold']:,} extra "
             f"{plural(r['extra_sold'], 'place')} it allowed would have put "
-            f"{r['over_capacity_slots']:,} of {r['slots']:,} {plural(r['slots'], 'day')} "
-            f"over capacity (by {people(r['people_over'])}): net {r['net']:,.0f} {currency}.")
+            f"{r['over_capacity_slots']:,} of {r['slots']:,} {plural(r['slots'], 'slot')} "
+            f"(a day for one hotel) over capacity (by {people(r['people_over'])}): net "
+            f"{r['net']:,.0f} {currency}.")
 
 
 def _recovery(ws: Workspace, res: dict[str, Any], say: Say) -> dict[str, Any]:
@@ -349,7 +355,7 @@ def _recovery(ws: Workspace, res: dict[str, Any], say: Say) -> dict[str, Any]:
         gap_b = abs(b["expected_no_shows"] - b["no_shows"])
         gap_a = abs(a["expected_no_shows"] - a["no_shows"])
         say(f"Expected vs actual no-shows in August: off by {gap_b:.0f} before retraining, by "
-            f"{gap_a:.0f} after; days over capacity {b['over_capacity_slots']} before, "
+            f"{gap_a:.0f} after; slots over capacity {b['over_capacity_slots']} before, "
             f"{a['over_capacity_slots']} after (judged on August, the month the gate compared "
             "the models on, so not an independent test).")
         out["expected_gap"] = {"before": round(gap_b, 1), "after": round(gap_a, 1)}

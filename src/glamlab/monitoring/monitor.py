@@ -583,7 +583,22 @@ def stored_alerts(ws: Workspace, *, limit: int = 20) -> list[dict[str, Any]]:
     with ws.store.read() as conn:
         rows = conn.execute(sa.select(t).order_by(t.c.id.desc()).limit(limit)).all()
     return [{"at": r.created_at, "signal": r.signal, "window": r.window, "value": r.value,
-             "threshold": r.threshold} for r in rows]
+             "threshold": r.threshold, **_alert_words(r.signal, r.value, r.threshold)}
+            for r in rows]
+
+
+def _alert_words(signal: str, value: float | None, threshold: float | None
+                 ) -> dict[str, str]:
+    """What a stored alert's value and threshold measure, in words: a tabular drift
+    alert (``drift: lead_time``) stores how far the column moved, in multiples of its
+    usual variation between windows of the training period ({} for other signals)."""
+    if not signal.startswith("drift: ") or value is None:
+        return {}
+    column = signal.removeprefix("drift: ")
+    what = ("the model's predictions" if column == "prediction" else column)
+    return {"value_words": f"{what} moved {value:.1f} times its usual spread",
+            "threshold_words": ("" if threshold is None else
+                                f"an alert above {threshold:.1f} times its usual spread")}
 
 
 def _store_alerts(ws: Workspace, report: MonitorReport) -> None:

@@ -75,7 +75,13 @@ UNSEEN = "(unseen)"
 
 
 class TooFewReferenceRows(GlamlabError):
-    """A window has fewer rows to compare it with than ``[monitor] min_reference``."""
+    """A window has fewer rows to compare it with than ``[monitor] min_reference``
+    (``found``: how many it has, ``needed``: how many are needed, ``label``: which rows
+    they are, "the 28 days before")."""
+
+    found: int = 0
+    needed: int = 0
+    label: str = ""
 
 
 @dataclass
@@ -280,8 +286,11 @@ class TabularDriftMonitor:
         self.columns_: list[tuple[str, str]] = []
         self.values_: dict[str, np.ndarray] = {}
         self.categories_: dict[str, list[str]] = {}
+        # a position in the calendar (the week of the year) moves on with the date by
+        # itself: its change says nothing about the rows, so it is not judged
+        self.calendar_: dict[str, str] = calendar_positions(ref, schema)
         for c in schema.features:
-            if c not in ref.columns:
+            if c not in ref.columns or c in self.calendar_:
                 continue
             kind = schema.columns[c]
             if kind == CATEGORY:
@@ -645,12 +654,14 @@ class TabularDriftMonitor:
             elif n_ref >= 20:
                 fixes.insert(0, f"min_reference = {n_ref} (if {n_ref} rows are enough to "
                                 "compare a window with)")
-            raise TooFewReferenceRows(
+            exc = TooFewReferenceRows(
                 f"only {n_ref} reference rows for the window starting {times.min().date()} "
                 f"({label}; at least {self.config.min_reference} are needed)",
                 hint="set in the card's [monitor] section (glamlab.toml): " + "; or ".join(fixes)
                 if before is not None or self.config.reference != "recent" else
                 "; or ".join(fixes))
+            exc.found, exc.needed, exc.label = n_ref, self.config.min_reference, label
+            raise exc
         seasonal = self._seasonal_rows(times.to_numpy(), own) if self.season_ else None
         stat = self._adjusted(ref, values, seasonal)
         ref, values = self._distinct(ref), self._distinct(values)
@@ -694,6 +705,74 @@ class TabularDriftMonitor:
                 f"{_fmt(r.mean(), year)} → {_fmt(w.mean(), year)})" + tail)
 
 
+#: positions in the calendar a column may hold, each with how to read it off a date
+_CALENDAR: tuple[tuple[str, Any], ...] = (
+    ("year", lambda t: t.dt.year),
+    ("month", lambda t: t.dt.month),
+    ("quarter", lambda t: t.dt.quarter),
+    ("day of the month", lambda t: t.dt.day),
+    ("day of the week", lambda t: t.dt.day_of_week),
+    ("day of the week", lambda t: t.dt.day_of_week + 1),
+    ("day of the year", lambda t: t.dt.day_of_year),
+    ("week of the year", lambda t: t.dt.isocalendar().week.astype("int64")),
+)
+_CALENDAR_NAMES: tuple[tuple[str, Any], ...] = (
+    ("month", lambda t: t.dt.month_name()),
+    ("month", lambda t: t.dt.month_name().str[:3]),
+    ("day of the week", lambda t: t.dt.day_name()),
+    ("day of the week", lambda t: t.dt.day_name().str[:3]),
+)
+
+
+def calendar_positions(frame: pd.DataFrame, schema: TableSchema) -> dict[str, str]:
+    """Input columns that only say where the row's date lies in the calendar (its
+    year, month, week of the year, day of the month...), each with that position in
+    words: they move on with the date by themselves, so their change is no sign of
+    drift. A column counts when it equals a position read off the time column on
+    (almost) every row, or when it holds whole numbers from 0 to 53, the same on every
+    row of a date, that rise with the day of the year (a week number counted in a way
+    of its own)."""
+    import pandas as pd
+
+    times = frame[schema.time_column]
+    out: dict[str, str] = {}
+    if times.isna().all():
+        return out
+    shared = times.duplicated(keep=False)  # dates with more than one row
+    doy = times.dt.day_of_year.rank().to_numpy(float)
+    for c in schema.features:
+        if c not in frame.columns or c == schema.time_column:
+            continue
+        values = frame[c]
+        known = values.notna() & times.notna()
+        if known.sum() < 30 or values[known].nunique() < 2:
+            continue
+        v, t = values[known], times[known]
+        numbers = pd.to_numeric(v, errors="coerce")
+        found = None
+        if numbers.notna().mean() > 0.99:
+            found = next((words for words, read in _CALENDAR
+                          if (numbers == read(t)).mean() >= 0.99), None)
+            # a week number counted in a way of its own (the hotel bookings' is not the
+            # ISO week): whole numbers from 0 to 53, the same on every row of a date,
+            # rising with the day of the year (a price that rises with the date is not one)
+            per_date = v[shared[known]].groupby(t[shared[known]]).nunique()
+            weekly = bool(numbers.min() >= 0 and numbers.max() <= 53
+                          and (numbers.dropna() % 1 == 0).all())
+            if found is None and weekly and len(per_date) >= 20 and int(per_date.max()) == 1:
+                m = numbers.notna().to_numpy()
+                r = numbers.rank().to_numpy(float)[m]
+                if float(np.corrcoef(r, doy[known.to_numpy()][m])[0, 1]) >= 0.95:
+                    found = "week of the year"
+        else:
+            text = v.astype(str).str.strip().str.lower()
+            found = next((words for words, read in _CALENDAR_NAMES
+                          if (text == read(t).str.lower()).mean() >= 0.99), None)
+        if found:
+            out[c] = f"the {found} of {schema.time_column}"
+    return out
+
+
 def pd_days(n: int) -> Any:
     import pandas as pd
 
@@ -725,6 +804,7 @@ def _circular_span(doy: np.ndarray) -> tuple[float, float]:
     return float((start + width / 2) % 365), float(width / 2)
 
 
-__all__ = ["ColumnDrift", "DriftConfig", "TabularDriftMonitor", "WindowDrift", "js_distance",
+__all__ = ["ColumnDrift", "DriftConfig", "TabularDriftMonitor", "WindowDrift",
+           "calendar_positions", "js_distance",
            "gumbel_quantile", "ks_distance", "location_shift", "rank",
            "signed_location_shift"]

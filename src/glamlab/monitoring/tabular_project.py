@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import GlamlabError
 from ..ingest.columns import f1_for
+from ..progress import plural
 from ..registry.tabular import champion_predictor
 from ..tasks.tabular import project_frame, schema_of, split_frame
 from .estimate import PerformanceEstimate, RangeCheck, estimate
@@ -69,6 +70,13 @@ class TabularMonitorReport:
     #: the outcome a yes/no table's F1 is measured for, in words (``is_canceled = 1``:
     #: ``TableSchema.positive_outcome``), which names it; None for a count task
     positive: str | None = None
+    #: input columns not judged for drift, each with the position in the calendar it
+    #: holds (``arrival_date_week_number``: "the week of the year of arrival_date")
+    calendar: dict[str, str] = field(default_factory=dict)
+    #: windows with fewer than :data:`MIN_ROWS` rows: too few to judge, not checked
+    small: list[tuple[str, str, int]] = field(default_factory=list)
+    #: what would let the small windows be checked, in the CLI's or the web app's words
+    small_hint: str = ""
 
     @property
     def flagged(self) -> list[WindowReport]:
@@ -79,15 +87,58 @@ class TabularMonitorReport:
                 "window": self.window, "flagged": len(self.flagged),
                 "first_flagged": self.flagged[0].drift.start if self.flagged else None,
                 "windows": [w.to_dict() for w in self.windows],
-                "skipped": [w.to_dict() for w in self.skipped]}
+                "skipped": [w.to_dict() for w in self.skipped],
+                "too_small": [{"start": a, "end": b, "n": n} for a, b, n in self.small],
+                "too_small_hint": self.small_hint, "min_rows": MIN_ROWS,
+                "calendar": dict(self.calendar), "calendar_words": self.calendar_words(),
+                "headline": self.headline(), "counts": self.counts(),
+                "too_small_words": self.small_words()}
+
+    def headline(self) -> str:
+        """The model, then :meth:`counts`."""
+        return (f"Model {self.model} (trained on rows before {self.trained_until}); "
+                + self.counts())
+
+    def counts(self) -> str:
+        """How many windows there were, how many were checked and why the others were not."""
+        total = len(self.windows) + len(self.skipped) + len(self.small)
+        parts = [f"{len(self.windows)} checked, {len(self.flagged)} flagged"]
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} not checked (too few rows before "
+                         f"{'it' if len(self.skipped) == 1 else 'them'} to compare with)")
+        if self.small:
+            parts.append(f"{len(self.small)} not checked (fewer than {MIN_ROWS} rows: too "
+                         "few to judge)")
+        return (f"{total} {plural(total, self.window)} with rows after it: "
+                + "; ".join(parts) + ".")
+
+    def calendar_words(self) -> str:
+        """The columns not judged for drift, and why; '' when there are none."""
+        if not self.calendar:
+            return ""
+        named = ", ".join(f"{c} ({w})" for c, w in self.calendar.items())
+        one = len(self.calendar) == 1
+        return (f"Not judged for drift: {named}. {'It is a position' if one else 'Each is a position'} "
+                f"in the calendar, which moves on with the date by itself: "
+                f"{'its' if one else 'their'} change between windows is expected and says "
+                "nothing about the rows.")
+
+    def small_words(self) -> str:
+        """The windows too small to judge, each named with its rows; '' when none."""
+        if not self.small:
+            return ""
+        named = ", ".join(f"{a} to {b} ({n} {plural(n, 'row')})" for a, b, n in self.small)
+        return (f"Not checked, fewer than {MIN_ROWS} rows (too few to judge): {named}."
+                + (f" To check them: {self.small_hint}." if self.small_hint else ""))
 
     def summary(self) -> str:
-        lines = [f"Model {self.model} (trained on rows before {self.trained_until}); "
-                 f"{len(self.windows)} window(s) of a {self.window} after it, "
-                 f"{len(self.flagged)} flagged"
-                 + (f"; {len(self.skipped)} not checked" if self.skipped else "") + "."]
+        lines = [self.headline()]
+        if self.calendar:
+            lines.append(self.calendar_words())
         lines += [w.summary() for w in self.windows]
         lines += [w.summary() for w in self.skipped]
+        if self.small:
+            lines.append(self.small_words())
         return "\n".join(lines)
 
 
@@ -137,9 +188,12 @@ def monitor_project(ws: Workspace, *, model: str | None = None, window: str = "a
     starts, unit = window_starts(later[schema.time_column], window)
     monitor.window_unit = unit  # its hints know which windows were asked for
     report = TabularMonitorReport(mv.spec, cutoff, unit,
-                                  positive=None if task else schema.positive_outcome)
+                                  positive=None if task else schema.positive_outcome,
+                                  calendar=dict(monitor.calendar_))
     for _start, rows in later.groupby(starts, sort=True):
         if len(rows) < MIN_ROWS:
+            times = rows[schema.time_column]
+            report.small.append((str(times.min().date()), str(times.max().date()), len(rows)))
             continue
         p = p_all[rows.index.to_numpy()]
         try:
@@ -147,9 +201,19 @@ def monitor_project(ws: Workspace, *, model: str | None = None, window: str = "a
                                   before_scores=p_all)
         except TooFewReferenceRows as exc:  # e.g. after a closure: the others are checked
             times = rows[schema.time_column]
+            reason, hint = exc.message, exc.hint or ""
+            if web:  # the page's words: what is missing, and who can change what
+                reason = (f"only {exc.found:,} {plural(exc.found, 'row')} arrived in "
+                          f"{exc.label} it, and each {unit} is compared with at least "
+                          f"{exc.needed:,} rows that came before it")
+                hint = ("whoever runs glamlab can set min_reference"
+                        + (f" = {exc.found} (if {exc.found} rows are enough to compare "
+                           "with)" if exc.found >= 20 else "")
+                        + ' or reference = "all" (compare with the whole training period) '
+                        "in the [monitor] section of the project's glamlab.toml")
             report.skipped.append(SkippedWindow(str(times.min().date()),
                                                 str(times.max().date()), len(rows),
-                                                exc.message, exc.hint or ""))
+                                                reason, hint))
             continue
         est = (estimate(p, rows, check, metric=task.metric, seed=cfg.seed,
                         groups=slot_keys(rows, schema, task.slot)) if task else
@@ -157,10 +221,11 @@ def monitor_project(ws: Workspace, *, model: str | None = None, window: str = "a
         if report.positive:  # the F1 of the positive outcome, not evaluate's f1_macro
             est.said = f1_for(report.positive)
         report.windows.append(WindowReport(drift, est))
-    if not report.windows and report.skipped:
-        first = report.skipped[0]
-        raise TooFewReferenceRows(first.reason, hint=first.hint)
-    if not report.windows:
+    if report.small:
+        report.small_hint = ("use longer windows: glamlab monitor --window month"
+                             if unit == "week" and not web else
+                             f"a {unit} is judged once it holds at least {MIN_ROWS} rows")
+    if not report.windows and not report.skipped:
         raise GlamlabError(f"no window after {pd.Timestamp(since or cutoff).date()} has "
                            f"{MIN_ROWS} rows or more",
                            hint="bring the newer rows in on the Bring rows in page" if web

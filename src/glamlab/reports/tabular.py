@@ -71,6 +71,12 @@ def monitor_sections(report: TabularMonitorReport) -> list[Section]:
     if report.skipped:
         sections.append(Section("Windows not checked", text=" ".join(
             w.summary().replace("\n  ", " ") for w in report.skipped), kind="warning"))
+    if report.small:
+        sections.append(Section("Windows too small to check", text=report.small_words(),
+                                kind="warning"))
+    if report.calendar:
+        sections.append(Section("Columns not judged for drift",
+                                text=report.calendar_words()))
     return sections
 
 
@@ -136,6 +142,10 @@ def monitor_sections_html(data: dict[str, Any], positive: str | None = None) -> 
                      f"{_html.escape(str(w.get('end')))}: not checked</h3>"
                      f"<p>{_html.escape(str(w.get('reason')))}. To check it: "
                      f"{_html.escape(str(w.get('hint')))}.</p></section>")
+    if data.get("too_small_words"):
+        parts.append(f"<section class='warning'><h3>{len(data.get('too_small') or [])} "
+                     f"{_html.escape(str(data.get('window')))}(s) too small to check</h3>"
+                     f"<p>{_html.escape(str(data['too_small_words']))}</p></section>")
     return "".join(parts)
 
 
