@@ -289,5 +289,5 @@ def test_a_table_too_small_to_replay_is_told_a_setting_that_works():
     # nothing on the card helps windows this long: only shorter windows or more history
     with pytest.raises(GlamlabError) as exc:
         small.calibrate(400)
-    assert exc.value.hint.startswith("monitor shorter windows") and "1980 training rows" in (
+    assert exc.value.hint.startswith("monitor shorter windows") and "1,980 training rows" in (
         exc.value.hint)
