@@ -187,6 +187,7 @@ def test_a_policy_that_now_accepts_withdraws_the_open_rows_it_settles(pages, cap
     before, the rows stayed open, and reviewers were asked about values already
     written. Rows whose candidate the policy still sends to review stay open, as they
     were; a decision on a withdrawn row is refused."""
+    from glamlab.actions.act import render
     from glamlab.review import StaleDecision, decide
 
     _set_policy(pages, KNOWN_POLICY)
@@ -201,8 +202,13 @@ def test_a_policy_that_now_accepts_withdraws_the_open_rows_it_settles(pages, cap
     _set_policy(pages, {"field": "page_type",
                         "labels": {"blank": {"accept": 0.65, "review": 0.5},
                                    "content": {"accept": 0.9, "review": 0.75}}})
+    preview = plan(pages)  # the dry run says it, and withdraws nothing
+    assert _open(pages) == before
     report = act(pages)
     settled = {i for i, s in scores.items() if s >= 0.65 and before[i][0] != "t10"}
+    assert preview.withdrawn_by_policy == len(settled)
+    assert "open review items would be withdrawn from the queue" in render(
+        preview.to_dict())
     assert settled and report.withdrawn_by_policy == len(settled)
     assert report.superseded == 0
     after = _open(pages)
@@ -217,7 +223,26 @@ def test_a_policy_that_now_accepts_withdraws_the_open_rows_it_settles(pages, cap
     gone = min(settled)
     with pytest.raises(StaleDecision):
         decide(pages, "rey", gone, "accept", before[gone][3])
-    from glamlab.actions.act import render
-
     text = render(report.to_dict())
     assert f"{len(settled)} open review items were withdrawn from the queue" in text
+
+
+def test_a_candidate_the_policy_sends_back_to_review_is_queued_again(pages):  # noqa: F811
+    """Thresholds raised so that act rejects what the queue asked about (its rows
+    withdrawn), then set back: the candidates go back to review and are queued again.
+    Before, the withdrawn rows counted as "already in the queue": nothing was written,
+    the export said ``review``, and nobody was ever asked."""
+    _set_policy(pages, KNOWN_POLICY)
+    set_alias(pages, "blanks@1", "champion")
+    act(pages)
+    first = _open(pages)
+    assert len(first) == 4
+    _set_policy(pages, {"field": "page_type",
+                        "labels": {"blank": {"accept": 0.99, "review": 0.98},
+                                   "content": {"accept": 0.99, "review": 0.98}}})
+    assert act(pages).withdrawn_by_policy == 4 and _open(pages) == {}
+    _set_policy(pages, KNOWN_POLICY)
+    again = act(pages)
+    assert again.written["review_queue"] == 4
+    assert sorted((i, m, p) for i, m, p, _v in _open(pages).values()) == sorted(
+        (i, m, p) for i, m, p, _v in first.values())

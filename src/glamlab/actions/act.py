@@ -648,6 +648,12 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
         if not dry_run:
             _write_batch(ws, mv, policy, batch, report, people, current, saved,
                          gold=gold, span_gold=span_gold)
+        else:  # the open review rows applying it would withdraw
+            with ws.store.read() as conn:
+                earlier, by_policy = _refresh_queue(conn, ws, mv, batch, current or {
+                    d.item.item_id: d.prediction_id for d in batch}, dry_run=True)
+            report.superseded += earlier
+            report.withdrawn_by_policy += by_policy
     report.items_with_predictions = seen_items
     if labelled_positive - predicted_positive:
         report.held_by_gold += _current(ws, labelled_positive - predicted_positive)
@@ -945,9 +951,12 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
         have_mm = {(r.prediction_id, r.value) for r in conn.execute(
             sa.select(mm.c.prediction_id, mm.c.value).where(
                 mm.c.prediction_id.in_(pids), mm.c.field == policy.field))}
+        # (not the withdrawn rows: a candidate the policy sends back to review after a
+        # change that withdrew its row is queued again)
         have_rq = {(r.prediction_id, r.label, same(r.value)) for r in conn.execute(
             sa.select(rq.c.prediction_id, rq.c.label, rq.c.value).where(
-                rq.c.prediction_id.in_(pids), rq.c.kind == "prediction"))}
+                rq.c.prediction_id.in_(pids), rq.c.kind == "prediction",
+                rq.c.status != SUPERSEDED))}
         # a candidate still open in the queue from an earlier prediction is not queued
         # twice (single-label: the item is there already, whatever its label)
         queued_ids = sorted({d.item.item_id for d in batch if d.action == "review"})
@@ -1057,7 +1066,8 @@ def _overruled_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, A
 
 
 def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
-                   batch: list[Decision], current: dict[str, int]) -> tuple[int, int]:
+                   batch: list[Decision], current: dict[str, int], *,
+                   dry_run: bool = False) -> tuple[int, int]:
     """The open review rows of these items, against what the policy does now with their
     prediction: a row whose candidate this prediction sends to review again follows the
     prediction (its id, score and reason; its ``version`` stays, so a reviewer who has
@@ -1068,8 +1078,8 @@ def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
     longer proposes its candidate; a row about the very prediction decided here, where
     the policy now accepts or rejects its candidate (its thresholds changed since the
     row was written: act writes the accepted value, and nobody should be asked about
-    it). Returns how many were withdrawn of each. Rechecks and decided rows are left as
-    they are."""
+    it). Returns how many were withdrawn of each (``dry_run``: would be; nothing is
+    changed). Rechecks and decided rows are left as they are."""
     if not current:
         return 0, 0
     kind = task_kind(ws.card)
@@ -1095,13 +1105,15 @@ def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
         hit = review.pop(key, None)  # one row per candidate follows it
         if (hit is not None and hit.label == r.label
                 and same_value(hit.value) == same_value(r.value)):
+            if dry_run:
+                continue
             conn.execute(rq.update().where(rq.c.id == r.id, rq.c.status == "open").values(
                 prediction_id=hit.prediction_id, model_id=mv.id, score=hit.score,
                 reason=hit.reason))  # the reason says today's thresholds
         else:
             withdrawn.append(r.id)
             by_policy += r.prediction_id == current.get(r.item_id)
-    for i in range(0, len(withdrawn), 900):
+    for i in range(0, len(withdrawn) if not dry_run else 0, 900):
         conn.execute(rq.update().where(rq.c.id.in_(withdrawn[i:i + 900]),
                                        rq.c.status == "open")
                      .values(status=SUPERSEDED, version=rq.c.version + 1, lease_owner=None,
@@ -1602,15 +1614,16 @@ def render(report: dict[str, Any]) -> str:
                      f"the other {f['sent_on']} are listed by glamlab export --format filter"
                      + (f" ({over} of them accepted as {f['positive_label']!r} by the model "
                         "but labelled otherwise by a person)" if over else "") + ".")
+    were = "would be" if report.get("dry_run") else "were"
     if report.get("superseded"):
         lines.append(f"{report['superseded']} open review {report.get('unit', 'items')} "
-                     "asked about an earlier prediction of these items and were withdrawn: "
-                     "this model's candidates replace them.")
+                     f"asked about an earlier prediction of these items and {were} "
+                     "withdrawn: this model's candidates replace them.")
     if report.get("withdrawn_by_policy"):
         lines.append(f"{report['withdrawn_by_policy']} open review {report.get('unit', 'items')} "
-                     "were withdrawn from the queue: the policy now accepts or rejects their "
-                     "candidate (its thresholds changed since they were queued), so nobody "
-                     "is asked about them.")
+                     f"{were} withdrawn from the queue: the policy now accepts or rejects "
+                     "their candidate (its thresholds changed since they were queued), so "
+                     "nobody is asked about them.")
     hits = report["safety_hits"]
     if hits:
         lines.append(f"Safety checks fired {len(hits)} time(s) "
