@@ -183,3 +183,37 @@ def test_a_review_candidate_a_persons_label_contradicts_is_not_exported_for_revi
     assert c["reason"] == ("settled by a gold label: curator's labels are 'a', 'b', not "
                            "this one (a person's label wins over the model's)")
     assert (report.review_overruled, report.gold_label_in_place) == (1, 0)
+
+
+def test_a_reviewer_who_turns_the_models_label_down_keeps_the_persons_label(
+        make_ws: Any, tmp_path: Path) -> None:
+    """A reviewer rejects the model's label on an item whose gold label is another (they
+    agree with the person): the row carried the model's label rejected, and the person's
+    label, still in force, was in no export any more (a page labelled blank whose model
+    label ``content`` a reviewer turned down was sent on to OCR). The row carries the
+    person's label, as before the decision; act's filter figures agree with the list."""
+    from glamlab.actions import act, export
+    from glamlab.actions.export import iter_rows
+    from glamlab.review import decide, peek_queue
+
+    ws = _blank_pages(make_ws, "turned", {"v1": {"blank": 0.7, "content": 0.3},
+                                          "v2": {"content": 0.7, "blank": 0.3},
+                                          "v3": {"content": 0.7, "blank": 0.3}},
+                      gold={"v1": "content", "v2": "blank"})
+    act(ws)
+    rows = {r["item_id"]: r for r in peek_queue(ws, limit=50)}
+    for i in ("v1", "v2"):
+        decide(ws, "rey", rows[i]["id"], "reject", rows[i]["version"])
+    got = {e.row["item_id"]: (e.row["value"], e.row["action"], e.row["origin"],
+                              e.row["confirmed_by"]) for e in iter_rows(ws)}
+    assert got == {"v1": ("content", "accept", "person", "curator"),
+                   "v2": ("blank", "accept", "person", "curator"),
+                   "v3": ("content", "review", "machine", None)}
+    v1 = next(e.row for e in iter_rows(ws) if e.row["item_id"] == "v1")
+    assert v1["reason"].startswith("rejected by reviewer rey; settled by a gold label: "
+                                   "curator's label is 'content'")
+    out = tmp_path / "send-on.txt"
+    export(ws, "filter", out)
+    sent = out.read_text(encoding="utf-8").split()
+    assert sent == [URI.format(i) for i in ("v1", "v3")]
+    assert act(ws).to_dict()["filter"]["sent_on"] == len(sent)

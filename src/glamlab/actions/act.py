@@ -1247,6 +1247,13 @@ def _count_kept_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, 
         return person_decision(people.get(d.item.item_id), d.label, d.value,
                                one_value=one) is not None
 
+    def turned_down_for_gold(d: Decision, g: ItemGold) -> bool:
+        """A reviewer rejected ``d``'s label, which the gold label, another, replaces in
+        the export row (:func:`.export._row`)."""
+        p = person_decision(people.get(d.item.item_id), d.label, d.value, one_value=one)
+        return (p is not None and p.action == "reject"
+                and gold_label_in_place(kind, d, g) is not None)
+
     for d in rejected:
         g = gold.get(d.item.item_id)
         if g is not None and d.label in g.labels and not decided(d):
@@ -1262,7 +1269,8 @@ def _count_kept_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, 
             # a positive a safety check suppressed is counted nowhere else: the filter
             # list holds the page back by the person's label all the same
             if (g is not None and positive in g.labels
-                    and not any((d.label == positive and not _suppressed(d)) or decided(d)
+                    and not any((d.label == positive and not _suppressed(d))
+                                or (decided(d) and not turned_down_for_gold(d, g))
                                 for d in ds)):
                 report.held_by_gold += 1
 

@@ -612,7 +612,14 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
     confirmed_by = confirmed_at = decision = None
     if person is not None:
         decision, confirmed_by, confirmed_at = person.recorded, person.user, person.created_at
-        if person.action == "reject":
+        if person.action == "reject" and gold is not None and gold.label is not None:
+            # (single-label) the reviewer turned the model's label down, agreeing with
+            # the item's gold label, which is another: the row carries the person's label
+            value, origin, score, action = gold.label, "person", None, "accept"
+            final = Candidate(gold.label, d.score, None)
+            decision, confirmed_by, confirmed_at = gold.decision, gold.annotator, gold.at
+            reason = f"rejected by reviewer {person.user}; {gold.reason(d.label)}"
+        elif person.action == "reject":
             action = "reject"
             reason = f"rejected by reviewer {person.user}"
         elif (person.action == "correct" and person.label and candidates
