@@ -144,3 +144,41 @@ def test_another_model_exports_the_items_it_has_no_prediction_of(make_ws: Any) -
     # u2's row is the model's (the person's label in its place); u4 has no prediction
     assert [(r["item_id"], r["value"], r["predicted_value"], r["model"]) for r in rows] == [
         ("u2", "content", "blank", "blanks"), ("u4", "blank", None, None)]
+
+
+def test_multi_label_a_gold_label_the_model_never_suggested_has_a_row(
+        make_ws: Any, tmp_path: Path) -> None:
+    from glamlab.actions import act, export
+    from glamlab.actions.export import ExportFilter, iter_rows
+
+    ws = make_ws("ml-gold", task="subjects", labels=["a", "b", "c", "d"], multi_label=True)
+    add_items(ws, [{"item_id": i} for i in ("m1", "m2", "m3")])
+    # m1: a person gave {a, d}; the model suggests a, b, c only. m3: {d}, no prediction
+    add_gold(ws, {"m1": ["a", "d"], "m3": "d"}, split="train")
+    scores = {"a": 0.95, "b": 0.1, "c": 0.97}
+    add_predictions(ws, add_model(ws, "subj", 1), {"m1": scores, "m2": scores},
+                    multi_label=True)
+    ws.card.raw["policy"] = {"field": "subject",
+                             "labels": {x: {"accept": 0.9, "review": 0.5} for x in "abcd"}}
+    ws.save_card()
+    act(ws)
+    rows = [e.row for e in iter_rows(ws)]
+    got = [(r["item_id"], r["value"], r["action"], r["decision"]) for r in rows]
+    # (the model's rows by score, then the person's label it never suggested)
+    assert got == [("m1", "c", "reject", "gold"), ("m1", "a", "accept", "gold"),
+                   ("m1", "b", "reject", None), ("m1", "d", "accept", "gold"),
+                   ("m2", "c", "accept", None), ("m2", "a", "accept", None),
+                   ("m2", "b", "reject", None), ("m3", "d", "accept", "gold")]
+    d1 = next(r for r in rows if (r["item_id"], r["value"]) == ("m1", "d"))
+    assert _shape(d1) == GOLD_ONLY
+    assert d1["reason"] == "a person's gold label: curator gave it; the model did not suggest it"
+    assert [(e.row["item_id"], e.row["value"]) for e in iter_rows(
+        ws, where=ExportFilter(label="d"))] == [("m1", "d"), ("m3", "d")]
+
+    out = tmp_path / "annif"
+    res = export(ws, "annif", out)
+    assert res["from_gold"] == 2
+    index = (out / "index.tsv").read_text(encoding="utf-8").splitlines()
+    subjects = {line.split("\t")[1]: sorted((out / f"{line.split(chr(9))[0]}.tsv").read_text(
+        encoding="utf-8").split()) for line in index}
+    assert subjects == {"m1": ["a", "d"], "m2": ["a", "c"], "m3": ["d"]}

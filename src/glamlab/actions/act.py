@@ -1214,6 +1214,23 @@ def gold_label_in_place(kind: TaskKind[Any, Any], d: Decision,
     return next(iter(gold.labels))
 
 
+def unsuggested_gold(kind: TaskKind[Any, Any], ds: list[Decision], people: list[Any] | None,
+                     gold: ItemGold | None) -> list[str]:
+    """(multi-label) The item's gold labels in force that none of its export rows gives:
+    not among the labels of its decisions ``ds`` (the model did not suggest them), nor a
+    correction of a person's to one of them (``people``: the item's decisions,
+    :func:`.people.item_decisions`). Every export adds a row of the person's label for
+    each (:func:`.export._gold_row`),."""
+    if gold is None or kind.name != "multi-label":
+        return []
+    values = {d.label for d in ds}
+    for d in ds:
+        person = person_decision(people, d.label, d.value, one_value=False)
+        if person is not None and person.action == "correct" and person.label:
+            values.add(person.label)  # (the row of ``d`` or another suggestion gives it)
+    return sorted(set(gold.labels) - values)
+
+
 def _count_kept_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
                         batch: list[Decision], report: ActReport) -> None:
     """Count, where no person decided on them, the labels the policy rejects that the

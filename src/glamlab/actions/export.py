@@ -33,8 +33,10 @@ gold label in force that the model has no prediction of (not run on it yet, or i
 failed) gets a row per gold label all the same, in item order with the others and
 filtered as they are: the person's label, ``origin=person``, ``action=accept``,
 ``decision=gold``, ``confirmed_by`` who gave it, no score, model or ``predicted_value``
-(a W3C or IIIF annotation's ``creator`` is the person; it has no ``generator``); the
-CLI's summary counts these rows. Formats:
+(a W3C or IIIF annotation's ``creator`` is the person; it has no ``generator``); so,
+in a multi-label project, does a gold label the model did not suggest for the item (not
+among its prediction's labels), beside the model's rows. The CLI's summary counts these
+rows. Formats:
 
 - ``csv``: UTF-8 with a byte-order mark (Excel reads it as UTF-8) and a header, one row
   per item and field value (OpenRefine reads it as is); text cells a spreadsheet would
@@ -100,6 +102,7 @@ from .act import (
     iter_decisions,
     rejected_on_gold,
     resolve_model,
+    unsuggested_gold,
 )
 from .people import PersonDecision, item_decisions, person_decision
 from .people import same_value as _same
@@ -221,7 +224,8 @@ def iter_rows(ws: Workspace, *, model: str | None = None,
 
     In a classification project a person's gold label in force reaches the export even
     where the model never gave it (:func:`_gold_row`): an item the model has no
-    prediction of gets a row per gold label. ``counts["from_gold"]``
+    prediction of gets a row per gold label, and (multi-label) a gold label not among
+    the item's suggestions gets one beside the model's rows. ``counts["from_gold"]``
     (where ``counts`` is given) counts those rows, once filtered."""
     pairs: list[tuple[str, str]] | None = None
     if details is not None:
@@ -335,10 +339,14 @@ def meta_refusal(fmt: str) -> str:
 def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[Decision]],
           where: ExportFilter, details: Sequence[tuple[str, str]] | None = None,
           counts: dict[str, int] | None = None) -> Iterator[Exported]:
+    from ..store.queue import item_gold
+
     kind = task_kind(ws.card)
     mm = ws.store.t.machine_metadata
     fields = list(details or ())
     counts = counts if counts is not None else {}
+    # (multi-label) the item's gold labels the model did not suggest get rows of their own
+    unsuggested = kind.name in CLASSIFICATION_KINDS and not kind.one_value_per_item
     for batch in batches:
         pids = sorted({d.prediction_id for d in batch})
         with ws.store.read() as conn:
@@ -348,6 +356,8 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                 .where(mm.c.prediction_id.in_(pids), mm.c.field == field))}
             people = item_decisions(ws, conn, [d.item.item_id for d in batch])
             gold = _gold_verdicts(ws, conn, kind, batch)
+            labelled = (item_gold(conn, {d.item.item_id for d in batch}) if unsuggested
+                        else {})
             snippets = (_snippets(ws, conn, {d.item.item_id for d in batch})
                         if details is not None else {})
         # each item's candidates: a correction to a label the model also suggested
@@ -355,6 +365,7 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
         candidates: dict[str, set[tuple[str, str]]] = {}
         for d in batch:
             candidates.setdefault(d.item.item_id, set()).add((d.label, _same(d.value)))
+        start = 0  # where the item's decisions start in the batch
         for n, d in enumerate(batch):
             person = person_decision(people.get(d.item.item_id), d.label, d.value,
                                      one_value=kind.one_value_per_item)
@@ -365,6 +376,22 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                 yield Exported(row, d.item, final,
                                _details(d.item, snippets, fields, details is not None),
                                None if row["score"] is None else float(d.score))
+            if n + 1 < len(batch) and batch[n + 1].item.item_id == d.item.item_id:
+                continue
+            ds, start = batch[start:n + 1], n + 1  # the item's decisions
+            if (g := labelled.get(d.item.item_id)) is not None:
+                # the person's labels no row of the item gives (the model never
+                # suggested them): a row each, as an item with no prediction gets
+                for label in unsuggested_gold(kind, ds, people.get(d.item.item_id), g):
+                    who, at = g.labels[label]
+                    row = _gold_row(kind, d.item, field, label, who, at,
+                                    f"a person's gold label: {who} gave it; the model did "
+                                    "not suggest it")
+                    if where.keep(row):
+                        counts["from_gold"] = counts.get("from_gold", 0) + 1
+                        yield Exported(row, d.item, Candidate(label, 1.0),
+                                       _details(d.item, snippets, fields,
+                                                details is not None))
 
 
 def _snippets(ws: Workspace, conn: sa.Connection, ids: Iterable[str]) -> dict[str, str | None]:
@@ -410,6 +437,18 @@ def _gold_row(kind: TaskKind[Any, Any], item: Item, field: str, label: str, who:
 GOLD_BATCH = 500
 
 
+def _gold_only_clauses(ws: Workspace, mv: ModelVersion) -> list[Any]:
+    """The clauses on ``labels``: a gold label in force of a current item that ``mv`` has
+    no prediction of."""
+    from ..store.gold import in_force
+
+    t = ws.store.t
+    lab, p, it = t.labels, t.predictions, t.items
+    return [in_force(lab),
+            ~sa.exists().where(p.c.item_id == lab.c.item_id, p.c.model_id == mv.id),
+            sa.exists().where(it.c.item_id == lab.c.item_id, it.c.is_current.is_(True))]
+
+
 def _gold_only(ws: Workspace, mv: ModelVersion, field: str, where: ExportFilter,
                details: Sequence[tuple[str, str]] | None, counts: dict[str, int]
                ) -> Iterator[Exported]:
@@ -417,20 +456,14 @@ def _gold_only(ws: Workspace, mv: ModelVersion, field: str, where: ExportFilter,
     ``mv`` has no prediction of (not run on them yet, or their image failed), in item id
     order, :data:`GOLD_BATCH` items at a time: a row per gold label (:func:`_gold_row`),
     filtered by ``where``."""
-    from ..store.gold import in_force
     from ..store.queue import item_gold
 
     kind = task_kind(ws.card)
-    t = ws.store.t
-    lab, p, it = t.labels, t.predictions, t.items
+    lab = ws.store.t.labels
     fields = list(details or ())
     last: str | None = None
     while True:
-        q = (sa.select(lab.c.item_id).distinct()
-             .where(in_force(lab),
-                    ~sa.exists().where(p.c.item_id == lab.c.item_id, p.c.model_id == mv.id),
-                    sa.exists().where(it.c.item_id == lab.c.item_id,
-                                      it.c.is_current.is_(True)))
+        q = (sa.select(lab.c.item_id).distinct().where(*_gold_only_clauses(ws, mv))
              .order_by(lab.c.item_id).limit(GOLD_BATCH))
         if last is not None:
             q = q.where(lab.c.item_id > last)
