@@ -182,3 +182,36 @@ def test_multi_label_a_gold_label_the_model_never_suggested_has_a_row(
     subjects = {line.split("\t")[1]: sorted((out / f"{line.split(chr(9))[0]}.tsv").read_text(
         encoding="utf-8").split()) for line in index}
     assert subjects == {"m1": ["a", "d"], "m2": ["a", "c"], "m3": ["d"]}
+
+
+def test_act_counts_the_labels_every_export_gives_from_people_alone(
+        make_ws: Any, tmp_path: Path) -> None:
+    """act says how many of people's labels the model gave no value for reach every
+    export in a row of their own: the figure is the export's, unfiltered."""
+    from glamlab.actions import act, export, render
+
+    ws = _unrun_pages(make_ws)
+    report = act(ws)
+    res = export(ws, "jsonl", tmp_path / "pages.jsonl")
+    assert (report.gold_unpredicted, report.gold_not_suggested) == (2, 0)
+    assert res["from_gold"] == 2
+    assert ("2 labels a person gave have no value of the model (2 on items the model has "
+            "no prediction of): every export gives them in a row of their own, the "
+            "person's label (decision gold, confirmed by who gave it).") in render(
+        report.to_dict())
+
+    ws = make_ws("ml-count", task="subjects", labels=["a", "b", "c", "d"], multi_label=True)
+    add_items(ws, [{"item_id": i} for i in ("m1", "m2", "m3")])
+    add_gold(ws, {"m1": ["a", "d"], "m2": ["b", "c", "d"], "m3": "d"}, split="train")
+    add_predictions(ws, add_model(ws, "subj", 1), {
+        "m1": {"a": 0.95, "b": 0.1}, "m2": {"a": 0.95}}, multi_label=True)
+    ws.card.raw["policy"] = {"field": "subject",
+                             "labels": {x: {"accept": 0.9, "review": 0.5} for x in "abcd"}}
+    ws.save_card()
+    report = act(ws)
+    res = export(ws, "csv", tmp_path / "ml.csv")
+    # m1's d, m2's b, c and d; m3's d (no prediction)
+    assert (report.gold_not_suggested, report.gold_unpredicted) == (4, 1)
+    assert res["from_gold"] == 5
+    assert ("5 labels a person gave have no value of the model (1 on an item the model "
+            "has no prediction of; 4 it did not suggest)") in render(report.to_dict())

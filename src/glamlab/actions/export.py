@@ -449,6 +449,15 @@ def _gold_only_clauses(ws: Workspace, mv: ModelVersion) -> list[Any]:
             sa.exists().where(it.c.item_id == lab.c.item_id, it.c.is_current.is_(True))]
 
 
+def count_gold_only(ws: Workspace, mv: ModelVersion) -> int:
+    """(classification) How many gold labels in force are on current items ``mv`` has no
+    prediction of: the rows :func:`_gold_only` exports, unfiltered (what act says)."""
+    lab = ws.store.t.labels
+    with ws.store.read() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(lab)
+                                .where(*_gold_only_clauses(ws, mv))).scalar() or 0)
+
+
 def _gold_only(ws: Workspace, mv: ModelVersion, field: str, where: ExportFilter,
                details: Sequence[tuple[str, str]] | None, counts: dict[str, int]
                ) -> Iterator[Exported]:
