@@ -201,6 +201,10 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
     labelled "blank" is held back whatever the model said, or with no prediction).
     In a single-label project an item labelled otherwise than the model said exports
     the person's label in place of the model's (origin person, decision gold).
+    An item a person labelled that the model has no prediction of (not run yet, or its
+    image failed) still exports their label, in a row of its own with no score or model
+    value (multi-label: so does a label of theirs the model did not suggest); the
+    summary says how many rows came from people's labels alone.
 
     \b
     [export] base_url = "https://your.site/annotations/"   ids of w3c/iiif annotations
