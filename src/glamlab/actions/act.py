@@ -380,6 +380,12 @@ class ActReport:
     #: is another, no person having decided on them: every export carries the person's
     #: label in their row, in place of the model's (:func:`gold_label_in_place`)
     gold_label_in_place: int = 0
+    #: (classification) people's gold labels the model gave no value for, which every
+    #: export gives as the person's label in a row of its own (:func:`.export._gold_row`):
+    #: those on current items the model has no prediction of, and (multi-label) those
+    #: not among the item's suggestions (:func:`unsuggested_gold`)
+    gold_unpredicted: int = 0
+    gold_not_suggested: int = 0
     #: and per label the ones the gold gives (confirmed by who gave it): none of them is
     #: a wrong accept, so the filter's figure of items wrongly held back leaves them out
     accept_confirmed: dict[str, int] = dataclasses.field(default_factory=dict)
@@ -490,6 +496,8 @@ class ActReport:
             "accept_overruled_by_gold": sum(self.accept_overruled.values()),
             "reject_given_by_gold": sum(self.reject_given_by_gold.values()),
             "gold_label_in_place": self.gold_label_in_place,
+            "gold_unpredicted": self.gold_unpredicted,
+            "gold_not_suggested": self.gold_not_suggested,
             "review_overruled_by_gold": self.review_overruled,
             "review_workload": self.review_workload,
             "test": self.test, "policy": self.policy, "problems": self.problems,
@@ -631,9 +639,12 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
                            if d.action in ("accept", "review")}), report)
                 _count_kept_by_gold(ws, conn, kind, batch, report)
                 rejected_only = sorted({d.item.item_id for d in batch} - set(people))
-                _count_people_on_policy(kind, batch, {
-                    **people, **(item_decisions(ws, conn, rejected_only)
-                                 if rejected_only else {})}, report)
+                everyone = {**people, **(item_decisions(ws, conn, rejected_only)
+                                         if rejected_only else {})}
+                _count_people_on_policy(kind, batch, everyone, report)
+                if kind.name == "multi-label":
+                    _count_unsuggested(kind, batch, everyone, item_gold(
+                        conn, {d.item.item_id for d in batch}), report)
         if dropped and report.changes is not None:
             _count_dropped(ws, kind, dropped, report.changes, changed_items)
         decided, settled, kept = _review_decided(kind, batch, people, gold, span_gold, saved)
@@ -655,6 +666,10 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
             report.superseded += earlier
             report.withdrawn_by_policy += by_policy
     report.items_with_predictions = seen_items
+    if kind.name in CLASSIFICATION_KINDS:
+        from .export import count_gold_only
+
+        report.gold_unpredicted = count_gold_only(ws, mv)
     if labelled_positive - predicted_positive:
         report.held_by_gold += _current(ws, labelled_positive - predicted_positive)
     if before is not None:
@@ -1226,6 +1241,36 @@ def gold_label_in_place(kind: TaskKind[Any, Any], d: Decision,
     return next(iter(gold.labels))
 
 
+def unsuggested_gold(kind: TaskKind[Any, Any], ds: list[Decision], people: list[Any] | None,
+                     gold: ItemGold | None) -> list[str]:
+    """(multi-label) The item's gold labels in force that none of its export rows gives:
+    not among the labels of its decisions ``ds`` (the model did not suggest them), nor a
+    correction of a person's to one of them (``people``: the item's decisions,
+    :func:`.people.item_decisions`). Every export adds a row of the person's label for
+    each (:func:`.export._gold_row`), and act counts them (``gold_not_suggested``)."""
+    if gold is None or kind.name != "multi-label":
+        return []
+    values = {d.label for d in ds}
+    for d in ds:
+        person = person_decision(people, d.label, d.value, one_value=False)
+        if person is not None and person.action == "correct" and person.label:
+            values.add(person.label)  # (the row of ``d`` or another suggestion gives it)
+    return sorted(set(gold.labels) - values)
+
+
+def _count_unsuggested(kind: TaskKind[Any, Any], batch: list[Decision],
+                       people: dict[str, list[Any]], gold: dict[str, ItemGold],
+                       report: ActReport) -> None:
+    """(multi-label) Count the items' gold labels the model did not suggest
+    (``report.gold_not_suggested``, :func:`unsuggested_gold`)."""
+    on_item: dict[str, list[Decision]] = {}
+    for d in batch:
+        on_item.setdefault(d.item.item_id, []).append(d)
+    for item_id, ds in on_item.items():
+        report.gold_not_suggested += len(unsuggested_gold(kind, ds, people.get(item_id),
+                                                          gold.get(item_id)))
+
+
 def _count_kept_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
                         batch: list[Decision], report: ActReport) -> None:
     """Count, where no person decided on them, the labels the policy rejects that the
@@ -1535,6 +1580,17 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"{n} {'item' if n == 1 else 'items'} a person labelled with another "
                      "label than the model's export the person's label in place of the "
                      "model's (decision gold, confirmed by who gave it).")
+    alone = report.get("gold_unpredicted", 0) + report.get("gold_not_suggested", 0)
+    if alone:
+        why = [f"{n} on {'an item' if n == 1 else 'items'} the model has no prediction of"
+               if k == "gold_unpredicted" else f"{n} it did not suggest"
+               for k in ("gold_unpredicted", "gold_not_suggested") if (n := report.get(k))]
+        lines.append(f"{alone} {'label' if alone == 1 else 'labels'} a person gave "
+                     f"{'has' if alone == 1 else 'have'} no value of the model "
+                     f"({'; '.join(why)}): every export gives "
+                     f"{'it' if alone == 1 else 'them'} in a row of "
+                     f"{'its' if alone == 1 else 'their'} own, the person's label "
+                     "(decision gold, confirmed by who gave it).")
     if report.get("review_overruled_by_gold"):
         n = report["review_overruled_by_gold"]
         lines.append(f"{n} of the labels sent to review are on items a person labelled "

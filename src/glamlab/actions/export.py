@@ -28,7 +28,15 @@ On a text in the test split, where a reviewer's decision writes no gold, a span
 over words a reviewer decided there is settled by that decision as act settles it:
 ``decision`` is theirs (``accept``, ``correct``, ``add``), ``confirmed_by`` and
 ``confirmed_at`` who and when, the reason says so, and ``action`` what it makes of this
-span (``reject`` unless it is the very span). Formats:
+span (``reject`` unless it is the very span). In a classification project an item with a
+gold label in force that the model has no prediction of (not run on it yet, or its image
+failed) gets a row per gold label all the same, in item order with the others and
+filtered as they are: the person's label, ``origin=person``, ``action=accept``,
+``decision=gold``, ``confirmed_by`` who gave it, no score, model or ``predicted_value``
+(a W3C or IIIF annotation's ``creator`` is the person; it has no ``generator``); so,
+in a multi-label project, does a gold label the model did not suggest for the item (not
+among its prediction's labels), beside the model's rows. The CLI's summary counts these
+rows. Formats:
 
 - ``csv``: UTF-8 with a byte-order mark (Excel reads it as UTF-8) and a header, one row
   per item and field value (OpenRefine reads it as is); text cells a spreadsheet would
@@ -69,6 +77,7 @@ span (``reject`` unless it is the very span). Formats:
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -93,6 +102,7 @@ from .act import (
     iter_decisions,
     rejected_on_gold,
     resolve_model,
+    unsuggested_gold,
 )
 from .people import PersonDecision, item_decisions, person_decision
 from .people import same_value as _same
@@ -204,13 +214,19 @@ def _iso(value: Any) -> str | None:
 
 def iter_rows(ws: Workspace, *, model: str | None = None,
               where: ExportFilter | None = None,
-              details: Sequence[str] | Sequence[tuple[str, str]] | None = None
-              ) -> Iterator[Exported]:
+              details: Sequence[str] | Sequence[tuple[str, str]] | None = None,
+              counts: dict[str, int] | None = None) -> Iterator[Exported]:
     """Export rows (with the item and the candidate they are about), in item order,
     filtered. ``details``: the metadata fields to add to each row's ``details`` with the
     item's title and text snippet (None: no details), by name (each under its name, or
     ``meta_FIELD`` where a column has it: :func:`detail_meta`), or as the (column,
-    metadata field) pairs :func:`detail_meta` gives."""
+    metadata field) pairs :func:`detail_meta` gives.
+
+    In a classification project a person's gold label in force reaches the export even
+    where the model never gave it (:func:`_gold_row`): an item the model has no
+    prediction of gets a row per gold label, and (multi-label) a gold label not among
+    the item's suggestions gets one beside the model's rows. ``counts["from_gold"]``
+    (where ``counts`` is given) counts those rows, once filtered."""
     pairs: list[tuple[str, str]] | None = None
     if details is not None:
         names = [d for d in details if isinstance(d, str)]
@@ -221,8 +237,16 @@ def iter_rows(ws: Workspace, *, model: str | None = None,
     policy = load_policy(ws.card)
     safety = load_safety(ws.card, ws.root)
     mv = resolve_model(ws, model, policy)
-    yield from _rows(ws, mv, policy.field, iter_decisions(ws, mv, policy, safety), where,
-                     pairs)
+    counts = counts if counts is not None else {}
+    counts.setdefault("from_gold", 0)
+    rows = _rows(ws, mv, policy.field, iter_decisions(ws, mv, policy, safety), where,
+                 pairs, counts)
+    if task_kind(ws.card).name in CLASSIFICATION_KINDS:
+        # the items a person labelled that the model has no prediction of, in item order
+        # with the others (both streams are in item id order)
+        rows = heapq.merge(rows, _gold_only(ws, mv, policy.field, where, pairs, counts),
+                           key=lambda e: e.item.item_id)
+    yield from rows
 
 
 def meta_columns(fields: Sequence[str], taken: Iterable[str]) -> list[tuple[str, str]]:
@@ -338,12 +362,17 @@ def meta_refusal(fmt: str) -> str:
 
 
 def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[Decision]],
-          where: ExportFilter, details: Sequence[tuple[str, str]] | None = None
-          ) -> Iterator[Exported]:
+          where: ExportFilter, details: Sequence[tuple[str, str]] | None = None,
+          counts: dict[str, int] | None = None) -> Iterator[Exported]:
+    from ..store.queue import item_gold
+
     kind = task_kind(ws.card)
-    mm, it = ws.store.t.machine_metadata, ws.store.t.items
+    mm = ws.store.t.machine_metadata
     fields = list(details or ())
     chance = chance_column(ws) if details is not None else None
+    counts = counts if counts is not None else {}
+    # (multi-label) the item's gold labels the model did not suggest get rows of their own
+    unsuggested = kind.name in CLASSIFICATION_KINDS and not kind.one_value_per_item
     for batch in batches:
         pids = sorted({d.prediction_id for d in batch})
         with ws.store.read() as conn:
@@ -353,18 +382,16 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                 .where(mm.c.prediction_id.in_(pids), mm.c.field == field))}
             people = item_decisions(ws, conn, [d.item.item_id for d in batch])
             gold = _gold_verdicts(ws, conn, kind, batch)
-            snippets: dict[str, str | None] = {}
-            if details is not None:
-                ids = sorted({d.item.item_id for d in batch})
-                for i in range(0, len(ids), 900):
-                    snippets.update((r[0], r[1]) for r in conn.execute(
-                        sa.select(it.c.item_id, sa.func.substr(it.c.text, 1, SNIPPET + 1))
-                        .where(it.c.is_current.is_(True), it.c.item_id.in_(ids[i : i + 900]))))
+            labelled = (item_gold(conn, {d.item.item_id for d in batch}) if unsuggested
+                        else {})
+            snippets = (_snippets(ws, conn, {d.item.item_id for d in batch})
+                        if details is not None else {})
         # each item's candidates: a correction to a label the model also suggested
         # (multi-label) is said once, on that label's row
         candidates: dict[str, set[tuple[str, str]]] = {}
         for d in batch:
             candidates.setdefault(d.item.item_id, set()).add((d.label, _same(d.value)))
+        start = 0  # where the item's decisions start in the batch
         for n, d in enumerate(batch):
             person = person_decision(people.get(d.item.item_id), d.label, d.value,
                                      one_value=kind.one_value_per_item)
@@ -372,19 +399,134 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                               None if kind.one_value_per_item
                               else candidates.get(d.item.item_id), gold.get(n))
             if where.keep(row):
-                extra: dict[str, Any] = {}
-                if details is not None:
-                    text = snippets.get(d.item.item_id)
-                    if text and len(text) > SNIPPET:
-                        text = text[: SNIPPET - 1] + "…"
-                    extra = {"title": d.item.title, "text": text}
-                    if chance is not None:  # score is the chance of value, either outcome
-                        p = None if d.score is None else float(d.score)
-                        extra[chance[0]] = (None if p is None else
-                                            round(p if d.label == chance[1] else 1 - p, 6))
-                    extra.update((c, d.item.meta.get(f)) for c, f in fields)
+                extra = _details(d.item, snippets, fields, details is not None)
+                if extra and chance is not None:  # score is the chance of value, either outcome
+                    p = None if d.score is None else float(d.score)
+                    extra[chance[0]] = (None if p is None else
+                                        round(p if d.label == chance[1] else 1 - p, 6))
                 yield Exported(row, d.item, final, extra,
                                None if row["score"] is None else float(d.score))
+            if n + 1 < len(batch) and batch[n + 1].item.item_id == d.item.item_id:
+                continue
+            ds, start = batch[start:n + 1], n + 1  # the item's decisions
+            if (g := labelled.get(d.item.item_id)) is not None:
+                # the person's labels no row of the item gives (the model never
+                # suggested them): a row each, as an item with no prediction gets
+                for label in unsuggested_gold(kind, ds, people.get(d.item.item_id), g):
+                    who, at = g.labels[label]
+                    row = _gold_row(kind, d.item, field, label, who, at,
+                                    f"a person's gold label: {who} gave it; the model did "
+                                    "not suggest it")
+                    if where.keep(row):
+                        counts["from_gold"] = counts.get("from_gold", 0) + 1
+                        yield Exported(row, d.item, Candidate(label, 1.0),
+                                       _details(d.item, snippets, fields,
+                                                details is not None))
+
+
+def _snippets(ws: Workspace, conn: sa.Connection, ids: Iterable[str]) -> dict[str, str | None]:
+    """Item id -> the start of its text (a character more than :data:`SNIPPET`)."""
+    it = ws.store.t.items
+    out: dict[str, str | None] = {}
+    wanted = sorted(set(ids))
+    for i in range(0, len(wanted), 900):
+        out.update((r[0], r[1]) for r in conn.execute(
+            sa.select(it.c.item_id, sa.func.substr(it.c.text, 1, SNIPPET + 1))
+            .where(it.c.is_current.is_(True), it.c.item_id.in_(wanted[i : i + 900]))))
+    return out
+
+
+def _details(item: Item, snippets: dict[str, str | None], fields: Sequence[tuple[str, str]],
+             asked: bool) -> dict[str, Any]:
+    """A row's details: the item's title, text snippet and metadata fields ``fields``
+    ((column, field) pairs), where they were ``asked`` for."""
+    if not asked:
+        return {}
+    text = snippets.get(item.item_id)
+    if text and len(text) > SNIPPET:
+        text = text[: SNIPPET - 1] + "…"
+    return {"title": item.title, "text": text, **{c: item.meta.get(f) for c, f in fields}}
+
+
+def _gold_row(kind: TaskKind[Any, Any], item: Item, field: str, label: str, who: str,
+              at: Any, reason: str) -> dict[str, Any]:
+    """The export row of a person's gold label the model gave no value for: the
+    person's label, ``origin=person``, ``action=accept``, ``decision=gold``,
+    ``confirmed_by`` who gave it; no score, model, prediction or model's value."""
+    return {
+        "item_id": item.item_id, "uri": item.uri, "field": field, "value": label,
+        "origin": "person", "action": "accept", "score": None, "model": None,
+        "model_version": None, "run_id": None, "prediction_id": None, "reason": reason,
+        "safety": None, "predicted_at": None, "written_at": None, "confirmed_by": who,
+        "confirmed_at": _iso(at), "decision": "gold", "predicted_value": None,
+        **kind.export_values(Candidate(label, 1.0)),
+    }
+
+
+#: how many items with gold labels (and no prediction) :func:`_gold_only` reads at a time
+GOLD_BATCH = 500
+
+
+def _gold_only_clauses(ws: Workspace, mv: ModelVersion) -> list[Any]:
+    """The clauses on ``labels``: a gold label in force of a current item that ``mv`` has
+    no prediction of."""
+    from ..store.gold import in_force
+
+    t = ws.store.t
+    lab, p, it = t.labels, t.predictions, t.items
+    return [in_force(lab),
+            ~sa.exists().where(p.c.item_id == lab.c.item_id, p.c.model_id == mv.id),
+            sa.exists().where(it.c.item_id == lab.c.item_id, it.c.is_current.is_(True))]
+
+
+def count_gold_only(ws: Workspace, mv: ModelVersion) -> int:
+    """(classification) How many gold labels in force are on current items ``mv`` has no
+    prediction of: the rows :func:`_gold_only` exports, unfiltered (what act says)."""
+    lab = ws.store.t.labels
+    with ws.store.read() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(lab)
+                                .where(*_gold_only_clauses(ws, mv))).scalar() or 0)
+
+
+def _gold_only(ws: Workspace, mv: ModelVersion, field: str, where: ExportFilter,
+               details: Sequence[tuple[str, str]] | None, counts: dict[str, int]
+               ) -> Iterator[Exported]:
+    """(classification) The rows of the current items with gold labels in force that
+    ``mv`` has no prediction of (not run on them yet, or their image failed), in item id
+    order, :data:`GOLD_BATCH` items at a time: a row per gold label (:func:`_gold_row`),
+    filtered by ``where``."""
+    from ..store.queue import item_gold
+
+    kind = task_kind(ws.card)
+    lab = ws.store.t.labels
+    fields = list(details or ())
+    last: str | None = None
+    while True:
+        q = (sa.select(lab.c.item_id).distinct().where(*_gold_only_clauses(ws, mv))
+             .order_by(lab.c.item_id).limit(GOLD_BATCH))
+        if last is not None:
+            q = q.where(lab.c.item_id > last)
+        with ws.store.read() as conn:
+            ids = list(conn.execute(q).scalars())
+            if not ids:
+                return
+            gold = item_gold(conn, ids)
+            snippets = _snippets(ws, conn, ids) if details is not None else {}
+        last = ids[-1]
+        items = {item.item_id: item for item in ws.items(ids=ids)}
+        for item_id in ids:
+            item, g = items.get(item_id), gold.get(item_id)
+            if item is None or g is None:
+                continue
+            for label in sorted(g.labels):
+                who, at = g.labels[label]
+                row = _gold_row(kind, item, field, label, who, at,
+                                f"a person's gold label: {who} gave it; {mv.spec} has "
+                                "no prediction of this item")
+                if where.keep(row):
+                    counts["from_gold"] = counts.get("from_gold", 0) + 1
+                    yield Exported(row, item, Candidate(label, 1.0),
+                                   _details(item, snippets, fields, details is not None))
 
 
 def complete_gold(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
@@ -973,7 +1115,7 @@ def web_annotation(row: dict[str, Any], item: Item, base: str,
     if pairs:
         target["metadata"] = pairs
     anno: dict[str, Any] = {
-        "id": f"{base}{row['prediction_id']}-{_slug(row['value'])}",
+        "id": annotation_id(base, row),
         "type": "Annotation",
         "motivation": "classifying",
         "body": {"type": "TextualBody", "value": row["value"], "purpose": "classifying",
@@ -984,18 +1126,32 @@ def web_annotation(row: dict[str, Any], item: Item, base: str,
     return anno
 
 
+def annotation_id(base: str, row: dict[str, Any]) -> str:
+    """An exported annotation's id: its prediction and value; a person's gold label the
+    model gave no value for (no prediction: :func:`_gold_row`), its item and value."""
+    if row["prediction_id"] is None:
+        return f"{base}gold-{_slug(row['item_id'])}-{_slug(row['value'])}"
+    return f"{base}{row['prediction_id']}-{_slug(row['value'])}"
+
+
 def _provenance(row: dict[str, Any]) -> dict[str, Any]:
     """What every exported annotation says about where it came from: the model and
-    version that made it, when, how sure it was, what the policy did, and who confirmed it."""
-    out: dict[str, Any] = {
-        "generator": {"id": f"urn:glamlab:model:{_slug(row['model'])}@{row['model_version']}",
-                      "type": "Software",
-                      "name": f"glamlab model {row['model']}@{row['model_version']}"},
-        "created": row["written_at"] or row["predicted_at"],
+    version that made it, when, how sure it was, what the policy did, and who confirmed it.
+    A person's gold label the model gave no value for (:func:`_gold_row`) has no model:
+    its ``creator`` is the person, ``created`` when they gave it."""
+    out: dict[str, Any] = {}
+    if row["model"] is not None:
+        out["generator"] = {
+            "id": f"urn:glamlab:model:{_slug(row['model'])}@{row['model_version']}",
+            "type": "Software", "name": f"glamlab model {row['model']}@{row['model_version']}"}
+    else:
+        out["creator"] = {"type": "Person", "name": row["confirmed_by"]}
+    out.update({
+        "created": row["written_at"] or row["predicted_at"] or row["confirmed_at"],
         "confidence": row["score"],
         "action": row["action"],
         "field": row["field"],
-    }
+    })
     if row["confirmed_by"]:
         out["confirmedBy"] = row["confirmed_by"]
     return out
@@ -1033,12 +1189,12 @@ def _check_iiif_base(base: str) -> None:
 
 def _iiif_row(row: dict[str, Any]) -> dict[str, Any]:
     prov = _provenance(row)
-    return {**row, "generator": prov["generator"], "created": prov["created"],
+    return {**row, "generator": prov.get("generator"), "created": prov["created"],
             "confidence": row["score"]}
 
 
 def _anno_id(base: str) -> Any:
-    return lambda row: f"{base}{row['prediction_id']}-{_slug(row['value'])}"
+    return lambda row: annotation_id(base, row)
 
 
 def _uri(item: Item) -> str:
@@ -1252,6 +1408,8 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     mv, fallback = choose_model(ws, model, policy, web=web)
     result: dict[str, Any] = {"format": fmt, "out": "-" if to_stdout else str(out),
                               "model": mv.spec, "notes": [fallback] if fallback else []}
+    # rows of people's gold labels the model gave no value for (``from_gold``)
+    counts: dict[str, int] = {"from_gold": 0}
     path = None if to_stdout else Path(out)  # type: ignore[arg-type]
     template = ws.card.section("export").get("target_template")
     if template is not None and (not isinstance(template, str) or "{item_id}" not in template):
@@ -1260,7 +1418,8 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
                           hint='e.g. target_template = "https://example.org/record/{item_id}"')
     if fmt in FOLDER_FORMATS:
         assert path is not None
-        rows = ((e.row, e.item) for e in iter_rows(ws, model=model, where=where))
+        rows = ((e.row, e.item) for e in iter_rows(ws, model=model, where=where,
+                                                   counts=counts))
         if fmt == "iiif":
             import shutil
             import tempfile
@@ -1308,6 +1467,7 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
                 warnings.append("no [labels] uris vocabulary in glamlab.toml: subject files "
                                 "hold plain labels, which Annif looks up in its vocabulary")
         result["warnings"] = warnings
+        result["from_gold"] = counts["from_gold"]
         return result
     pairs = detail_meta(ws, fields)  # (column, field): meta_FIELD where a column has its name
     chance = chance_column(ws)
@@ -1319,12 +1479,14 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
             with open_private(path, "wb") as fh:
                 if fmt == "parquet":
                     result["rows"] = write_parquet(iter_rows(ws, model=model, where=where,
+                                                             counts=counts,
                                                              details=pairs), fh,
                                                    extra=task_kind(ws.card).export_columns,
                                                    details=details,
                                                    dates=date_columns(ws, pairs))
                 else:
                     result["rows"] = write_csv(iter_rows(ws, model=model, where=where,
+                                                         counts=counts,
                                                          details=pairs), fh,
                                                columns(task_kind(ws.card)), details=details,
                                                fmt="xlsx")
@@ -1333,6 +1495,7 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
             raise
         _say_known_outcomes(ws, result, warnings, web=web)
         result["warnings"] = warnings
+        result["from_gold"] = counts["from_gold"]
         return result
     handle: IO[str]
     # an export holds unpublished catalogue data and reviewers' names: owner-only (0600)
@@ -1341,7 +1504,8 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     try:
         label = f"glamlab {ws.card.task} predictions"
         if fmt == "csv":
-            result["rows"] = write_csv(iter_rows(ws, model=model, where=where, details=pairs),
+            result["rows"] = write_csv(iter_rows(ws, model=model, where=where,
+                                                 counts=counts, details=pairs),
                                        handle, columns(task_kind(ws.card)), details=details,
                                        bom=path is not None, report=sheet)
             if sheet.get("risky_ids") or sheet.get("number_like_ids"):
@@ -1351,10 +1515,12 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
                     number_like=sheet["number_like_ids"]))
         elif fmt == "jsonl":
             result["rows"] = write_jsonl(iter_rows(ws, model=model, where=where,
+                                                   counts=counts,
                                                    details=pairs), handle)
         elif fmt == "w3c":
             local = [0]
-            result["annotations"] = write_w3c(iter_rows(ws, model=model, where=where),
+            result["annotations"] = write_w3c(iter_rows(ws, model=model, where=where,
+                                                        counts=counts),
                                               handle, base=base, label=label,
                                               kind=task_kind(ws.card), template=template,
                                               local=local, meta=fields)
@@ -1375,4 +1541,6 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
             handle.flush()
     _say_known_outcomes(ws, result, warnings, web=web)
     result["warnings"] = warnings
+    if fmt != "filter":
+        result["from_gold"] = counts["from_gold"]
     return result

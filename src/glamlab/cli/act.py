@@ -100,6 +100,17 @@ def act(ctx: click.Context, dry_run: bool, optimise_: bool, calibration: str, fo
         ws.close()
 
 
+def _from_gold(res: dict[str, Any], noun: str) -> str:
+    """The export summary's words on the rows that came from people's labels alone
+    (a gold label the model gave no value for: no prediction of the item, or, multi-label,
+    not among its suggestions), or nothing where there are none."""
+    n = res.get("from_gold") or 0
+    if not n:
+        return ""
+    return (f"; {n} {noun}{'' if n == 1 else 's'} from people's labels alone (the model "
+            "gave no value for them: the person's label, confirmed by who gave it)")
+
+
 def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
     """What an entities project's export wrote, in words: the mentions (or texts), the
     files, and the mentions left out with why (IIIF: no word positions on a page, or a
@@ -190,6 +201,10 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
     labelled "blank" is held back whatever the model said, or with no prediction).
     In a single-label project an item labelled otherwise than the model said exports
     the person's label in place of the model's (origin person, decision gold).
+    An item a person labelled that the model has no prediction of (not run yet, or its
+    image failed) still exports their label, in a row of its own with no score or model
+    value (multi-label: so does a label of theirs the model did not suggest); the
+    summary says how many rows came from people's labels alone.
 
     \b
     [export] base_url = "https://your.site/annotations/"   ids of w3c/iiif annotations
@@ -246,7 +261,7 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
         emit(res, True)
     elif fmt == "annif":
         click.echo(f"wrote subject files for {res['items']} items ({res['subjects']} subjects, "
-                   f"{res['subjects_with_uri']} with a URI) to {out}")
+                   f"{res['subjects_with_uri']} with a URI) to {out}" + _from_gold(res, "subject"))
     elif out != "-":
         n = res.get("rows", res.get("annotations", res.get("uris", 0)))
         click.echo(f"wrote {n} {'URIs' if fmt == 'filter' else 'rows' if 'rows' in res else 'annotations'}"
@@ -254,7 +269,8 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
                    + (f" in {len(res['pages'])} files" if "pages" in res else "")
                    + (f"; {res['skipped_not_iiif']} non-IIIF items left out"
                       if res.get("skipped_not_iiif") else "")
-                   + f" (model {res['model']})")
+                   + f" (model {res['model']})"
+                   + _from_gold(res, "row" if "rows" in res else "annotation"))
     else:
         sys.stdout.flush()
     for r in res.get("refused", []):
