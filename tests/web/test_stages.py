@@ -366,10 +366,11 @@ def test_a_model_in_use_that_never_predicted_some_items_says_to_run_it(make_ws: 
         assert "3 of the 243 items" in step and "len@1" in step, step
         assert "run the model in use on the Run page" in step, step
         assert 'href="/stages/run"' in step, step
-        # the Export page says the downloads have no row for them, before downloading
+        # the Export page says the downloads have no model value for them, before downloading
         export = c.get("/stages/export").text
-        assert ("len@1 has no prediction for 3 items: the downloads have no row for them. "
-                "To include them, run the model in use on the Run page") in export, export
+        assert ("len@1 has no prediction for 3 items: the downloads have no model value "
+                "for them (only a label a person gave, where one did). To include them, run "
+                "the model in use on the Run page") in export, export
         run(ws, handle_signals=False, workers=0)  # what the Run stage starts
         step = next_step(c.get("/").text)
         assert "Run page" not in step and "/stages/run" not in step, step

@@ -914,9 +914,14 @@ def unpredicted_warning(ws: Workspace, *, web: bool = False) -> str | None:
     if not n:
         return None
     how = "run the model in use on the Run page" if web else "run it first: `glamlab run`"
+    them = "them" if n != 1 else "it"
+    # (classification) an item a person labelled is exported with their label all the
+    # same (:func:`_gold_only`)
+    labelled = (" (only a label a person gave, where one did)"
+                if task_kind(ws.card).name in CLASSIFICATION_KINDS else "")
     return (f"{mv.spec} has no prediction for {n:,} item{'s' if n != 1 else ''}: the "
-            f"downloads have no row for {'them' if n != 1 else 'it'}. To include "
-            f"{'them' if n != 1 else 'it'}, {how} before downloading.")
+            f"downloads have no model value for {them}{labelled}. To include {them}, "
+            f"{how} before downloading.")
 
 
 def _cell(value: Any) -> Any:
