@@ -161,7 +161,8 @@ def choose_model(ws: Workspace, spec: str | None = None, policy: Policy | None =
         try:
             return get_model(ws, spec), None
         except ModelNotFound as exc:
-            if not web or not exc.hint or exc.hint.startswith("known models"):
+            if not web or not exc.hint or exc.hint.startswith(("the models there are",
+                                                               "the versions of")):
                 raise  # the models it has: no command in it
             raise ModelNotFound(exc.message, hint="train one first on the Train models "
                                                   "page") from None
