@@ -252,6 +252,10 @@ def test_ctrl_c_stops_after_the_current_batch_and_resume_finishes(text_ws, tmp_p
     assert second.run_id == first.run_id and second.resumed
     assert (second.status, second.planned, second.done) == ("done", 60, 60)
     assert second.skipped == 0  # its own earlier batches are not "skipped"
+    # the summary says it resumed, and how much was done before
+    assert (f"Resumed: {first.done:,} items done before, "
+            f"{60 - first.done:,} now.") in second.summary()
+    assert "Resumed" not in first.summary()
     rows = _predictions(text_ws)
     assert len(rows) == 60 and len({r["item_id"] for r in rows}) == 60
 

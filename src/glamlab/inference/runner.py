@@ -108,6 +108,10 @@ class RunReport:
                     "predicted them" if self.skipped else "")
                  + f" ({self.done_now + self.failed_now:,} items in {self.seconds:,.1f} s, "
                    f"{self.items_per_s:,.0f}/s)."]
+        if self.resumed:
+            before = self.done + self.failed - self.done_now - self.failed_now
+            lines.append(f"Resumed: {before:,} items done before, "
+                         f"{self.done_now + self.failed_now:,} now.")
         if self.changed_now:
             lines.append(f"{self.changed_now:,} of them were predicted again because their "
                          "text or image changed (re-ingested) since this model version "
