@@ -17,6 +17,7 @@ candidate is not queued again, and a value they turned down is not written. Pred
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from collections import Counter
 from collections.abc import Iterator
@@ -36,6 +37,9 @@ from .people import item_decisions, person_decision, same_value
 from .policy import LabelPolicy, Policy, load_policy, parse_policy, thresholds_text
 from .safety import Safety, SafetyHit, load_safety
 from .test_split import frozen_test_precision
+
+#: under the package logger ("glamlab"): a notebook shows its warnings without setup
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from ..registry.models import ModelVersion
@@ -533,6 +537,10 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
                        policy=policy.describe(), policy_source=source, notes=notes)
     if warning:  # with the other warnings, without the "warning: " the text adds itself
         report.warnings.append(warning.removeprefix("warning: "))
+        if not dry_run and not web and not cli:
+            # written from Python: said where a notebook shows it, not only in .summary()
+            # (the command line and the web app show the report's warnings themselves)
+            log.warning("act writes with %s: %s", mv.spec, warning.removeprefix("warning: "))
     partial = _stopped_run(ws, mv, web=web, cli=cli)
     if partial:
         report.warnings.append(partial)
