@@ -173,9 +173,15 @@ class PermissionDenied(GlamlabError):
 
 def reason_for(exc: BaseException) -> str:
     """One line saying why something failed, with the fix when known (what a batch
-    records for an item that failed, and goes on)."""
+    records for an item that failed, and goes on, beside the item's id: a message that
+    starts with the item's id does not repeat it)."""
     if isinstance(exc, GlamlabError):
         text = exc.message
+        if exc.item:  # the item is recorded beside the reason: not named twice
+            for prefix in (f"{exc.item}: ", f"item {exc.item}: "):
+                if text.startswith(prefix) and len(text) > len(prefix):
+                    text = text[len(prefix):]
+                    break
         if exc.hint:
             text += f" (fix: {exc.hint})"
         return text

@@ -110,8 +110,13 @@ def test_the_annif_index_and_the_dataframe_name_such_a_field_meta_field(
             for line in index[1:]]
     assert [(r["item_id"], r["meta_File"], r["shelfmark"]) for r in rows] == [
         (i, META[i]["File"], META[i]["shelfmark"]) for i in sorted(META)]
+    items = ws.store.t.items  # fields named like the frame's columns id and label
+    with ws.store.write() as conn:
+        conn.execute(items.update().where(items.c.item_id == "p2").values(
+            meta={**META["p2"], "ID": "x2", "Label": "verso"}))
     df = predictions_frame(ws, meta=["ID", "Label", "shelfmark"])
     assert list(df.columns)[-3:] == ["meta_ID", "meta_Label", "shelfmark"]
+    assert df["meta_Label"].iloc[1] == "verso" and df["meta_Label"].isna().iloc[0]
     _unique_ignoring_case(list(df.columns))
 
 

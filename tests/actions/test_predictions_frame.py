@@ -71,7 +71,7 @@ def test_columns_filters_and_metadata(ws):
     assert df["score"].tolist() == [r["score"] for r in want]
     assert df["shelf"].tolist() == [f"S{r['item_id'][1:]}" for r in want]
     assert df["meta_id"].tolist() == [f"x{r['item_id'][1:]}" for r in want]
-    empty = glamlab.predictions_frame(ws, label="nothing", meta=["shelf"])
+    empty = glamlab.predictions_frame(ws, label="blank", min_score=0.999, meta=["shelf"])
     assert len(empty) == 0 and "shelf" in empty.columns
 
 

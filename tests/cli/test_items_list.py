@@ -78,5 +78,5 @@ def test_items_list_json_streams_rows_as_it_reads_them(make_ws, tmp_path, monkey
     assert written_before == sorted(written_before) and written_before[-1] > written_before[0]
 
     empty = CliRunner().invoke(cli, ["-w", str(ws.root), "items", "list", "--where",
-                                     "text=nothing-like-this", "--json"])
+                                     "source_kind=nothing-like-this", "--json"])
     assert empty.exit_code == 0 and json.loads(empty.stdout) == []

@@ -61,7 +61,7 @@ def test_unknown_model_is_one_clear_error(text_ws, capsys):
     code, out, err = _cli(capsys, "-w", str(text_ws.root), "run", "--model", "hsah@champion")
     assert code == 2 and out == ""  # a usage or input error
     assert err.splitlines()[0] == "error: no model 'hsah@champion'"
-    assert "Traceback" not in err and "known models: hash" in err
+    assert "Traceback" not in err and "the models there are: hash" in err
 
 
 def _spawn(ws, *args):

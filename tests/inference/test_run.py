@@ -110,8 +110,12 @@ def test_bad_items_are_recorded_and_the_run_goes_on(text_ws):
     assert (report.done, report.failed, report.status) == (58, 2, "done")
     fails = run_failures(text_ws, report.run_id)
     assert sorted(f["item_id"] for f in fails) == sorted(bad)
-    assert all("cannot read this item" in f["reason"] and "fix: replace the file" in f["reason"]
-               for f in fails)
+    assert all(f["reason"].startswith("cannot read this item")
+               and "fix: replace the file" in f["reason"] for f in fails)
+    # the summary names each failed item once
+    for item_id in bad:
+        assert f"  {item_id}: cannot read this item" in report.summary()
+        assert report.summary().count(item_id) == 1
     # in Python's words from Python, the command's on the command line
     assert f"run_failures(ws, {report.run_id})" in report.summary()
     assert "glamlab runs" not in report.summary()
@@ -252,6 +256,10 @@ def test_ctrl_c_stops_after_the_current_batch_and_resume_finishes(text_ws, tmp_p
     assert second.run_id == first.run_id and second.resumed
     assert (second.status, second.planned, second.done) == ("done", 60, 60)
     assert second.skipped == 0  # its own earlier batches are not "skipped"
+    # the summary says it resumed, and how much was done before
+    assert (f"Resumed: {first.done:,} items done before, "
+            f"{60 - first.done:,} now.") in second.summary()
+    assert "Resumed" not in first.summary()
     rows = _predictions(text_ws)
     assert len(rows) == 60 and len({r["item_id"] for r in rows}) == 60
 

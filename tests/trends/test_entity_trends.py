@@ -137,6 +137,9 @@ def test_settings_that_do_not_apply_are_refused(entities_ws: Any) -> None:
     assert "--method" in (info.value.hint or "")
     with pytest.raises(TrendsError, match="no label 'PERSON'"):
         trends(entities_ws, by="date:decade", label="PERSON")
+    with pytest.raises(TrendsError, match="no label 'per'") as info:
+        trends(entities_ws, by="date:decade", label="per")
+    assert "did you mean 'PER'?" in (info.value.hint or "")
 
 
 def test_a_type_the_test_cannot_correct_is_said_so(entities_ws: Any) -> None:

@@ -18,6 +18,7 @@ candidate is not queued again, and a value they turned down is not written. Pred
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from collections import Counter
 from collections.abc import Iterator
@@ -43,6 +44,9 @@ from .people import item_decisions, person_decision, same_value
 from .policy import LabelPolicy, Policy, load_policy, parse_policy, thresholds_text
 from .safety import Safety, SafetyHit, load_safety
 from .test_split import frozen_test_precision
+
+#: under the package logger ("glamlab"): a notebook shows its warnings without setup
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from ..registry.models import ModelVersion
@@ -168,7 +172,8 @@ def choose_model(ws: Workspace, spec: str | None = None, policy: Policy | None =
         try:
             return get_model(ws, spec), None
         except ModelNotFound as exc:
-            if not web or not exc.hint or exc.hint.startswith("known models"):
+            if not web or not exc.hint or exc.hint.startswith(("the models there are",
+                                                               "the versions of")):
                 raise  # the models it has: no command in it
             raise ModelNotFound(exc.message, hint="train one first on the Train models "
                                                   "page") from None
@@ -567,6 +572,10 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
                        policy=policy.describe(), policy_source=source, notes=notes)
     if warning:  # with the other warnings, without the "warning: " the text adds itself
         report.warnings.append(warning.removeprefix("warning: "))
+        if not dry_run and not web and not cli:
+            # written from Python: said where a notebook shows it, not only in .summary()
+            # (the command line and the web app show the report's warnings themselves)
+            log.warning("act writes with %s: %s", mv.spec, warning.removeprefix("warning: "))
     partial = _stopped_run(ws, mv, web=web, cli=cli)
     if partial:
         report.warnings.append(partial)

@@ -237,6 +237,7 @@ def iter_rows(ws: Workspace, *, model: str | None = None,
     policy = load_policy(ws.card)
     safety = load_safety(ws.card, ws.root)
     mv = resolve_model(ws, model, policy)
+    check_label(ws, mv, where.label)
     counts = counts if counts is not None else {}
     counts.setdefault("from_gold", 0)
     rows = _rows(ws, mv, policy.field, iter_decisions(ws, mv, policy, safety), where,
@@ -247,6 +248,29 @@ def iter_rows(ws: Workspace, *, model: str | None = None,
         rows = heapq.merge(rows, _gold_only(ws, mv, policy.field, where, pairs, counts),
                            key=lambda e: e.item.item_id)
     yield from rows
+
+
+def check_label(ws: Workspace, mv: ModelVersion, label: str | None) -> None:
+    """Refuse a ``label`` to filter on that is not one of the task's labels and that no
+    prediction of ``mv`` has (a misspelling would otherwise keep nothing, silently), with
+    the closest label. Costs nothing for one of the task's labels; else one look-up that
+    stops at the first prediction with it (a label such as ``und`` that a model gives
+    besides the task's labels is kept)."""
+    from ..tasks.kinds.classification import close_label
+
+    labels = list(ws.card.labels)
+    if label is None or label in labels:
+        return
+    p = ws.store.t.predictions
+    with ws.store.read() as conn:
+        if conn.execute(sa.select(p.c.id).where(p.c.model_id == mv.id, p.c.label == label)
+                        .limit(1)).first() is not None:
+            return
+    close = close_label(label, labels)
+    raise PolicyError(f"no label {label!r}: it is not one of the task's labels, and no "
+                      f"prediction of {mv.spec} has it",
+                      hint=(f"did you mean {close!r}? " if close else "")
+                      + f"the task's labels: {', '.join(labels)}")
 
 
 def meta_columns(fields: Sequence[str], taken: Iterable[str]) -> list[tuple[str, str]]:
@@ -1411,6 +1435,7 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     # the model: --model, else [policy] model, else the champion (the latest run's only
     # when no model is in use yet: said in the notes)
     mv, fallback = choose_model(ws, model, policy, web=web)
+    check_label(ws, mv, where.label)
     result: dict[str, Any] = {"format": fmt, "out": "-" if to_stdout else str(out),
                               "model": mv.spec, "notes": [fallback] if fallback else []}
     # rows of people's gold labels the model gave no value for (``from_gold``)

@@ -61,6 +61,9 @@ def predictions_frame(ws: Workspace, model: str | None = None, *,
     if min_score is not None and not 0.0 <= min_score <= 1.0:
         raise GlamlabError(f"min_score must be between 0 and 1, not {min_score:g}")
     mv, _note = choose_model(ws, model, load_policy(ws.card))
+    from .export import check_label, meta_columns
+
+    check_label(ws, mv, label)
     p = ws.store.t.predictions
     need = cols if not meta or "item_id" in cols else [*cols, "item_id"]
     q = sa.select(*(p.c[c] for c in need)).where(p.c.model_id == mv.id).order_by(p.c.id)
@@ -68,13 +71,12 @@ def predictions_frame(ws: Workspace, model: str | None = None, *,
         q = q.where(p.c.label == label)
     if min_score is not None:
         q = q.where(p.c.score >= min_score)
-    from .export import meta_columns
-
     # a field named like a prediction column, ignoring case, is given as meta_FIELD
     pairs = meta_columns(meta, PREDICTION_COLUMNS)
     names = [f for _, f in pairs]
     meta_cols = [c for c, _ in pairs]
     parts: list[pd.DataFrame] = []
+    missing = set(names)  # the fields no row has had a value of yet
     with ws.store.read() as conn:
         streamed = conn.execution_options(stream_results=True, max_row_buffer=chunksize)
         for part in pd.read_sql(q, streamed, chunksize=chunksize, coerce_float=False):
@@ -82,9 +84,13 @@ def predictions_frame(ws: Workspace, model: str | None = None, *,
                 values = _item_meta(ws, conn, part["item_id"].tolist())
                 for col, name in zip(meta_cols, names, strict=True):
                     part[col] = [values.get(i, {}).get(name) for i in part["item_id"]]
+                    if name in missing and part[col].notna().any():
+                        missing.discard(name)
                 if need is not cols:
                     part = part.drop(columns="item_id")
             parts.append(part)
+    if missing:  # a field no predicted item has: is it one any item has (a misspelling)?
+        ws.check_fields([n for n in names if n in missing], role="to add as a column")
     if not parts:
         return pd.DataFrame(columns=[*cols, *meta_cols])
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -85,7 +86,8 @@ class RunReport:
             "predicted_again_content_changed": self.changed_now,
             "review_questions_withdrawn": self.withdrawn_now,
             "seconds": round(self.seconds, 3), "items_per_s": round(self.items_per_s, 1),
-            "failures": self.failures, "warnings": self.warnings,
+            "failures": [{k: _iso(v) for k, v in f.items()} for f in self.failures],
+            "warnings": self.warnings,
             # deprecated, removed in the next release: read "warnings" (a list, like the
             # other commands' JSON; its entries do not start with "warning: ")
             "warning": self.warning,
@@ -108,6 +110,10 @@ class RunReport:
                     "predicted them" if self.skipped else "")
                  + f" ({self.done_now + self.failed_now:,} items in {self.seconds:,.1f} s, "
                    f"{self.items_per_s:,.0f}/s)."]
+        if self.resumed:
+            before = self.done + self.failed - self.done_now - self.failed_now
+            lines.append(f"Resumed: {before:,} items done before, "
+                         f"{self.done_now + self.failed_now:,} now.")
         if self.changed_now:
             lines.append(f"{self.changed_now:,} of them were predicted again because their "
                          "text or image changed (re-ingested) since this model version "
@@ -134,6 +140,13 @@ class RunReport:
                          f"Continue with: run(ws, {self.model!r}, resume=True) (from "
                          "glamlab.inference)")
         return "\n".join(lines)
+
+
+def _iso(value: Any) -> Any:
+    """A stored time (naive UTC) as an ISO 8601 text ending in Z; other values as they are."""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds") + "Z"
+    return value
 
 
 BATCHES_PER_WORKER = 4  # a small run gives each worker at least this many batches

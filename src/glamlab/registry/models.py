@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -178,12 +178,27 @@ def get_model(ws: Workspace, spec: str) -> ModelVersion:
     with ws.store.read() as conn:
         row = conn.execute(select_model(t, spec)).first()
         if row is None:
-            known = [r[0] for r in conn.execute(sa.select(t.models.c.name).distinct())]
+            name = spec.split("@")[0]
+            versions = [f"{name}@{v}" for (v,) in conn.execute(
+                sa.select(t.models.c.version).where(t.models.c.name == name)
+                .order_by(t.models.c.version.desc()))]
+            if versions:
+                raise ModelNotFound(f"no model {spec!r}",
+                                    hint=f"the versions of {name}: " + few(versions))
+            known = [r[0] for r in conn.execute(
+                sa.select(t.models.c.name).distinct().order_by(t.models.c.name))]
             raise ModelNotFound(
                 f"no model {spec!r}",
-                hint=("known models: " + ", ".join(sorted(known))) if known
+                hint=("the models there are: " + few(known)) if known
                 else "train one first with glamlab train PREDICTOR")
         return _row(conn, row)
+
+
+def few(names: Sequence[str], shown: int = 5) -> str:
+    """``names`` for a message: the first ``shown``, then "and N more"."""
+    head = ", ".join(names[:shown])
+    rest = len(names) - shown
+    return f"{head} and {rest} more" if rest > 0 else head
 
 
 # the alias that marks the project's model in use (on one model name at a time): the

@@ -312,6 +312,8 @@ def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
                 groups.append(("item", item_id))
             else:
                 groups.append(("group", str(v)))
+        if len(ids) > 1 and len(set(groups)) == 1:
+            raise _one_group(ws, ids, group_by, str(next(iter(meta.values()))))
     # items labelled in review stay where they are, items a saved model learned from stay
     # in training (with their groups)
     with ws.store.read() as conn:
@@ -338,6 +340,32 @@ def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
                        forced=bool(frozen), labels=per_label, ungrouped=ungrouped,
                        kept=len(reviewed), kept_with=kept_with,
                        learned=len(learned - reviewed))
+
+
+def _one_group(ws: Workspace, ids: Sequence[str], group_by: str, value: str) -> LabelError:
+    """The error when every labelled item has the same value of ``group_by``: kept
+    whole, that one group cannot be split. Says where the value came from and the fix
+    (more labels would not help)."""
+    first = next(iter(ws.items(ids=ids[:1])))
+    if group_by == "document" and "document" not in first.meta:
+        origin = ("glamlab took each item's document from the folder its file is in, "
+                  "as the items have no document field")
+    elif group_by == "document" and first.source_kind == "folder":
+        origin = ("ingesting a folder of images sets each image's document to the "
+                  "folder it is in")
+    else:
+        origin = f"it is the items' metadata field {group_by!r} as ingested"
+    return LabelError(
+        f"every labelled item ({len(ids):,}) has the same {group_by}, {value!r} "
+        f"({origin}): kept whole, that one group cannot be split into train and test",
+        hint=(f"give each item its real {group_by}: ingest a table (CSV) with the same "
+              f"ids and a {group_by} column (such as the labels CSV that names each "
+              f"page's document) as a new version of each item (ws.ingest([...], "
+              f"allow_source_change=True); glamlab ingest --allow-source-change)"
+              + (", or put each document's images in a folder of its own and ingest "
+                 "again" if group_by == "document" else "")
+              + f", then split again; or split without group_by (--group-by on the command line) if the items "
+                f"are not parts of a few {group_by}s"))
 
 
 def keep_together_fields(ws: Workspace, *, limit: int = 5000) -> list[str]:

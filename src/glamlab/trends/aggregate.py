@@ -297,6 +297,10 @@ def labels_of(ws: Workspace, wanted: Sequence[str] | None) -> list[str]:
         return known
     bad = [w for w in wanted if w not in known]
     if bad:
+        from ..tasks.kinds.classification import close_label
+
+        close = close_label(bad[0], known)
         raise TrendsError(f"no label {bad[0]!r} in this workspace",
-                          hint=f"choose among: {', '.join(known)}")
+                          hint=(f"did you mean {close!r}? " if close else "")
+                          + f"choose among: {', '.join(known)}")
     return list(wanted)

@@ -280,6 +280,39 @@ class Workspace:
             clauses.append(t.c.item_id.in_(list(ids)))
         return clauses
 
+    #: item columns a ``where`` may name besides the metadata fields
+    ITEM_COLUMNS = ("modality", "source_kind", "source")
+
+    def check_fields(self, names: Sequence[str], *, role: str = "to filter on") -> None:
+        """Raise one :class:`~glamlab.errors.ItemError` naming the first of ``names`` that
+        is a metadata field no current item has (a misspelling would otherwise match no
+        item, or give a column of nothing), with the closest field and the fields the
+        newest items have. One look-up per name that stops at the first item with it."""
+        import sqlalchemy as sa
+
+        from ..errors import ItemError
+        from ..ingest.columns import closest_name
+
+        t = self.store.t.items
+        for name in names:
+            if name in self.ITEM_COLUMNS:
+                continue
+            q = sa.select(t.c.pk).where(t.c.is_current.is_(True),
+                                        t.c.meta[name].as_string().is_not(None)).limit(1)
+            with self.store.read() as conn:
+                if conn.execute(q).first() is not None:
+                    continue
+                newest = conn.execute(sa.select(t.c.meta).where(t.c.is_current.is_(True))
+                                      .order_by(t.c.pk.desc()).limit(1000))
+                fields = sorted({str(k) for (meta,) in newest for k in (meta or {})})
+            close = closest_name(name, fields)
+            raise ItemError(
+                f"no item has the metadata field {name!r} {role}",
+                hint=(f"did you mean {close!r}? " if close else "")
+                + ("the items' fields: " + ", ".join(fields) if fields
+                   else "the items have no metadata fields")
+                + (f"; also {', '.join(self.ITEM_COLUMNS)}" if role == "to filter on" else ""))
+
     def items(self, *, where: dict[str, Any] | None = None, ids: Sequence[str] | None = None,
               limit: int | None = None, offset: int = 0, batch_size: int = 2000,
               after: str | None = None) -> Iterator[Item]:
@@ -290,6 +323,7 @@ class Workspace:
         t = self.store.t.items
         if ids is not None:
             wanted = list(dict.fromkeys(ids))
+            seen = False
             for i in range(0, len(wanted), 900):
                 chunk = wanted[i : i + 900]
                 q = sa.select(t).where(*self.item_clauses(where, chunk))
@@ -298,6 +332,9 @@ class Workspace:
                 for item_id in chunk:
                     if item_id in found:
                         yield found[item_id]
+                        seen = True
+            if where and not seen:
+                self.check_fields(list(where))
             return
         last: str | None = after or None
         skipped = 0
@@ -310,6 +347,8 @@ class Workspace:
             with self.store.read() as conn:
                 rows = conn.execute(q).fetchall()
             if not rows:
+                if where and last is None:  # nothing at all: a misspelt field?
+                    self.check_fields(list(where))
                 return
             for r in rows:
                 last = r.item_id
@@ -341,9 +380,12 @@ class Workspace:
 
         t = self.store.t.items
         with self.store.read() as conn:
-            return int(conn.execute(
+            n = int(conn.execute(
                 sa.select(sa.func.count()).select_from(t).where(*self.item_clauses(where, None))
             ).scalar() or 0)
+        if where and not n:
+            self.check_fields(list(where))
+        return n
 
     def ingest_errors(self, limit: int | None = None, *,
                       resolved: bool = False) -> list[dict[str, Any]]:
