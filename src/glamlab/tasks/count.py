@@ -35,7 +35,6 @@ from ..config import (
     CountTask,
     check_slot,
     count_section,
-    measure_of,
 )
 from ..errors import ConfigError
 
@@ -51,13 +50,6 @@ if TYPE_CHECKING:
 def count_task(ws: Workspace) -> CountTask | None:
     """The project's count task, or None when it predicts one outcome per row."""
     return count_section(ws.card)
-
-
-def project_measure(ws: Workspace) -> str:
-    """The measure the project is judged by, everywhere (evaluate's verdict and choice,
-    backtest, monitor, retrain, status, the web app's pages): a count task's ``[count]
-    metric``, else ``[project] metric``."""
-    return measure_of(ws.card)
 
 
 def set_count_task(ws: Workspace, *, slot: str = "D", metric: str = "mae") -> CountTask:
@@ -107,4 +99,4 @@ def count_error(y: np.ndarray, p: np.ndarray, slots: np.ndarray, metric: str = "
 
 
 __all__ = ["COUNT_METRICS", "SLOT_WORDS", "CountTask", "check_slot", "count_error",
-           "count_task", "project_measure", "set_count_task", "slot_keys"]
+           "count_task", "set_count_task", "slot_keys"]
