@@ -28,6 +28,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import GlamlabError
 from ..progress import plural
 
 if TYPE_CHECKING:
@@ -163,7 +164,12 @@ def _replay(ws: Workspace, months: list[tuple[str, pd.DataFrame]], say: Say,
     for month, rows in months:
         ingest_table(ws, _write(rows, incoming / f"{month}.csv", outcomes=False),
                      check_leaks=False)
-        w = monitor_project(ws, window="month", since=f"{month}-01").windows[0]
+        report = monitor_project(ws, window="month", since=f"{month}-01")
+        if not report.windows:  # the month was skipped: too few rows before it
+            skipped = report.skipped[0]
+            raise GlamlabError(f"the bookings of {month} could not be checked for drift: "
+                               f"{skipped.reason}", hint=skipped.hint or None)
+        w = report.windows[0]
         # the same file, now with the outcomes filled in: new versions of the same rows
         ingest_table(ws, _write(rows, incoming / f"{month}.csv"), check_leaks=False)
         frame = project_frame(ws)

@@ -20,31 +20,25 @@ if TYPE_CHECKING:
 Reducer = Callable[[np.ndarray, Any], dict[str, np.ndarray]]
 
 
-def count_stats(y: np.ndarray, p: np.ndarray, slots: np.ndarray, k: int) -> np.ndarray:
-    """Slots x 2: each slot's absolute and squared count error (the rows' ``p`` summed
-    against their ``y`` summed)."""
-    err = (np.bincount(slots, weights=np.asarray(p, float), minlength=k)
-           - np.bincount(slots, weights=np.asarray(y, float), minlength=k))
-    return np.column_stack([np.abs(err), err**2])
-
-
 def count_reducer(metric: str) -> Reducer:
-    """The count error of summed :func:`count_stats` over ``n`` slots (one sum, or one per
-    resample of the slots)."""
+    """The count error (:func:`glamlab.tasks.count.reduce_count_error`) of summed
+    :func:`glamlab.tasks.count.slot_errors` over ``n`` slots, as the bootstrap reduces."""
+    from ..tasks.count import reduce_count_error
+
+    reduce_count_error(np.zeros(2), 1, metric)  # an unknown metric is refused here
+
     def reduce(sums: np.ndarray, n: Any) -> dict[str, np.ndarray]:
-        n = np.maximum(np.asarray(n, float), 1.0)
-        if metric == "rmse":
-            return {metric: np.sqrt(sums[..., 1] / n)}
-        return {metric: sums[..., 0] / n}
+        return {metric: reduce_count_error(sums, n, metric)}
     return reduce
 
 
 def test_slots(ws: Workspace, items: Sequence[Item]) -> tuple[np.ndarray, int] | None:
-    """Each test row's slot (its period and group columns) and the number of slots, for a
-    count task (None otherwise, or when a row has no date)."""
+    """Each test row's slot (:func:`glamlab.tasks.count.slot_keys`, as backtest, monitor
+    and retrain number them) and the number of slots, for a count task (None otherwise,
+    or when a row has no date)."""
     import pandas as pd
 
-    from ..tasks.count import count_task
+    from ..tasks.count import count_task, slot_keys
     from ..tasks.tabular import schema_of
 
     task = count_task(ws)
@@ -55,11 +49,11 @@ def test_slots(ws: Workspace, items: Sequence[Item]) -> tuple[np.ndarray, int] |
                            errors="coerce")
     if times.isna().any():
         return None
-    keys = [times.dt.to_period(task.slot).dt.start_time.astype("int64")]
-    keys += [pd.Series([str(i.meta.get(c)) for i in items]) for c in schema.group_columns]
-    index = pd.MultiIndex.from_arrays(keys) if len(keys) > 1 else pd.Index(keys[0])
-    codes, uniques = pd.factorize(index)
-    return np.asarray(codes), len(uniques)
+    frame = pd.DataFrame({c: [i.meta.get(c) for i in items] for c in schema.group_columns},
+                         index=times.index, dtype=object)
+    frame[schema.time_column] = times
+    codes = slot_keys(frame, schema, task.slot)
+    return codes, int(codes.max()) + 1
 
 
-__all__ = ["count_reducer", "count_stats", "test_slots"]
+__all__ = ["count_reducer", "test_slots"]

@@ -545,14 +545,14 @@ class _CountMeasure:
 
     def stats(self, predictions: Sequence[Any]) -> np.ndarray:
         """The rows' count statistics from their predictions (a failed row: 0 expected)."""
-        from .count_measure import count_stats
+        from ..tasks.count import slot_errors
 
         p = np.zeros(len(self.y))
         for i, pred in enumerate(predictions):
             if pred is not None:
                 p[i] = float(dict(zip(pred.classes, pred.values, strict=True)).get(
                     self.positive, 0.0))
-        return count_stats(self.y, p, self.slots, self.k)
+        return slot_errors(self.y, p, self.slots, self.k)
 
     def verdict(self, results: list[CandidateResult], S: dict[str, np.ndarray],
                 W: Resamples, chosen: CandidateResult | None, rows_verdict: str,

@@ -370,7 +370,7 @@ def prepare(frame: pd.DataFrame, schema: TableSchema, *, require_label: bool = T
         elif kind == DATE:
             out[name] = _parse_dates(col, name, role="date column")
         else:
-            out[name] = _categories(col)
+            out[name] = category_text(col)
     if schema.label_column and schema.label_column in frame.columns:
         out[schema.label_column] = _label(frame[schema.label_column], schema)
     return out.sort_values(schema.time_column, kind="stable").reset_index(drop=True)
@@ -393,7 +393,9 @@ def _numbers(col: pd.Series, name: str) -> pd.Series:
     return values.astype(float)
 
 
-def _categories(col: pd.Series) -> pd.Series:
+def category_text(col: pd.Series) -> pd.Series:
+    """A category column as the table's text: stripped, whole numbers as the file wrote
+    them, and an empty, None, NaN or NA cell as ``(missing)``."""
     pd = pandas()
     text = col.astype(object).where(col.notna(), MISSING).astype(str).str.strip()
     # numbers read from a float column print as "9.0": keep them as the file wrote them
@@ -545,5 +547,5 @@ def frame_from_items(items: Iterable[_Row], schema: TableSchema) -> pd.DataFrame
     return prepare(frame, schema, require_label=has_label)
 
 
-__all__ = ["CATEGORY", "DATE", "NUMBER", "TableSchema", "check_outcomes", "frame_from_items",
-           "infer_schema", "outcome_text", "prepare", "read_table"]
+__all__ = ["CATEGORY", "DATE", "NUMBER", "TableSchema", "category_text", "check_outcomes",
+           "frame_from_items", "infer_schema", "outcome_text", "prepare", "read_table"]

@@ -25,7 +25,7 @@ CountTask(slot='D', metric='mae')
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,7 +35,6 @@ from ..config import (
     CountTask,
     check_slot,
     count_section,
-    measure_of,
 )
 from ..errors import ConfigError
 
@@ -53,13 +52,6 @@ def count_task(ws: Workspace) -> CountTask | None:
     return count_section(ws.card)
 
 
-def project_measure(ws: Workspace) -> str:
-    """The measure the project is judged by, everywhere (evaluate's verdict and choice,
-    backtest, monitor, retrain, status, the web app's pages): a count task's ``[count]
-    metric``, else ``[project] metric``."""
-    return measure_of(ws.card)
-
-
 def set_count_task(ws: Workspace, *, slot: str = "D", metric: str = "mae") -> CountTask:
     """Make a tabular project a count task (writes ``[count]`` to the card; the
     capacity decision's ``[decision] slot`` follows unless it is set)."""
@@ -75,14 +67,40 @@ def set_count_task(ws: Workspace, *, slot: str = "D", metric: str = "mae") -> Co
 
 def slot_keys(frame: pd.DataFrame, schema: TableSchema, slot: str,
               group_by: Sequence[str] | None = None) -> np.ndarray:
-    """A slot number per row (its period and group columns)."""
+    """A slot number per row (its period and group columns), numbered from 0 in order of
+    first appearance. A group value is compared as the table's text of it
+    (:func:`glamlab.ingest.columns.category_text`): a missing one (empty, None, NaN) is
+    the group ``(missing)``, the same slot whether the rows come from the project's
+    table (backtest, monitor, retrain) or from items' metadata (evaluate)."""
     import pandas as pd
 
+    from ..ingest.columns import category_text
+
     cols = [frame[schema.time_column].dt.to_period(slot).dt.start_time.astype("int64")]
-    cols += [frame[c].astype(str) for c in (schema.group_columns if group_by is None
-                                            else group_by)]
+    cols += [category_text(frame[c]) for c in (schema.group_columns if group_by is None
+                                               else group_by)]
     keys = pd.MultiIndex.from_arrays(cols) if len(cols) > 1 else pd.Index(cols[0])
     return np.asarray(pd.factorize(keys)[0])
+
+
+def slot_errors(y: np.ndarray, p: np.ndarray, slots: np.ndarray, k: int) -> np.ndarray:
+    """Slots x 2: each of the ``k`` slots' absolute and squared count error (the rows'
+    ``p`` summed against their ``y`` summed)."""
+    err = (np.bincount(slots, weights=np.asarray(p, float), minlength=k)
+           - np.bincount(slots, weights=np.asarray(y, float), minlength=k))
+    return np.column_stack([np.abs(err), err**2])
+
+
+def reduce_count_error(sums: np.ndarray, n: Any, metric: str) -> np.ndarray:
+    """The count error (``metric``, mae or rmse) from summed :func:`slot_errors` over
+    ``n`` slots (one sum, or one per resample of the slots)."""
+    if metric not in COUNT_METRICS:
+        raise ConfigError(f"no count metric {metric!r}",
+                          hint=f"use {' or '.join(COUNT_METRICS)}")
+    n = np.maximum(np.asarray(n, float), 1.0)
+    if metric == "rmse":
+        return np.asarray(np.sqrt(sums[..., 1] / n))
+    return np.asarray(sums[..., 0] / n)
 
 
 def count_error(y: np.ndarray, p: np.ndarray, slots: np.ndarray, metric: str = "mae",
@@ -92,19 +110,14 @@ def count_error(y: np.ndarray, p: np.ndarray, slots: np.ndarray, metric: str = "
     k = int(slots.max()) + 1 if len(slots) else 0
     if k == 0:
         return float("nan")
-    err = np.bincount(slots, weights=np.asarray(p, float), minlength=k) - np.bincount(
-        slots, weights=np.asarray(y, float), minlength=k)
     w = np.ones(k) if weights is None else np.asarray(weights, float)
-    present = np.bincount(slots, minlength=k) > 0
-    w = w * present
+    w = w * (np.bincount(slots, minlength=k) > 0)
     if w.sum() <= 0:
         return float("nan")
-    if metric == "mae":
-        return float((w * np.abs(err)).sum() / w.sum())
-    if metric == "rmse":
-        return float(np.sqrt((w * err**2).sum() / w.sum()))
-    raise ConfigError(f"no count metric {metric!r}", hint=f"use {' or '.join(COUNT_METRICS)}")
+    stats = slot_errors(y, p, slots, k)
+    sums = np.array([(w * stats[:, j]).sum() for j in range(stats.shape[1])])
+    return float(reduce_count_error(sums, w.sum(), metric))
 
 
 __all__ = ["COUNT_METRICS", "SLOT_WORDS", "CountTask", "check_slot", "count_error",
-           "count_task", "project_measure", "set_count_task", "slot_keys"]
+           "count_task", "reduce_count_error", "set_count_task", "slot_errors", "slot_keys"]

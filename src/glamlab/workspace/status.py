@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from ..config import measure_of
 from ..ingest.columns import outcome_known
 from ..progress import plural
 from ..store import queue as queue_rows
@@ -330,13 +331,6 @@ def no_better_step(baselines: list[str], queue_open: int = 0, *, web: bool = Fal
     return (f"The last comparison found no model better than the baseline ({base}): do "
             "not automate with machine learning yet. Instead, " + label + "), " + others
             + ", or use the baseline or a simple rule.")
-
-
-def measure_of(card: Any) -> str:
-    """:func:`glamlab.config.measure_of` (what the project is judged by)."""
-    from ..config import measure_of as measure
-
-    return measure(card)
 
 
 def _count_words(ws: Workspace) -> str | None:

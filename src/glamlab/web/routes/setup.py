@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from ...auth import User
+from ...config import measure_of
 from ...errors import GlamlabError
-from ...tasks.count import project_measure
 from ..pages import form_of, page_user, render, writer
 from ..words import for_the_web
 from .stages import stage_names
@@ -99,7 +99,7 @@ def project_page(request: Request, user: User = Depends(page_user)) -> Response:
     ws = request.app.state.ws
     return _stage(request, "stage_project.html", "project", {
         "holds": ws.holdings(), "modalities": MODALITIES, "kinds": KINDS,
-        "metric_words": metric_words(project_measure(ws), ws.card.kind),
+        "metric_words": metric_words(measure_of(ws.card), ws.card.kind),
         "metrics": _metrics(), "form": {}, "error": None, "entity_types": hipe_types(),
         "saved": request.query_params.get("saved")})
 
@@ -164,7 +164,7 @@ def project_save(request: Request, form: FormData = Depends(form_of),
     except GlamlabError as exc:
         return _stage(request, "stage_project.html", "project", {
             "holds": ws.holdings(), "modalities": MODALITIES, "kinds": KINDS,
-            "metric_words": metric_words(project_measure(ws), ws.card.kind),
+            "metric_words": metric_words(measure_of(ws.card), ws.card.kind),
             "metrics": _metrics(), "form": values, "error": exc, "saved": None,
             "entity_types": hipe_types()}, status=422)
     request.app.state.kind = task_kind(ws.card)  # its widgets draw the labelling controls
