@@ -105,18 +105,12 @@ def check_query_fields(ws: Workspace, query: Query, *, sample: int = 1000) -> No
     is one look-up that stops at the first item with the field."""
     from ..ingest.columns import closest_name
 
-    t = ws.store.t.items
     for name in query.meta:
         if name in ITEM_FIELDS:
             continue
-        q = sa.select(t.c.pk).where(t.c.is_current.is_(True),
-                                    t.c.meta[name].as_string().is_not(None)).limit(1)
-        with ws.store.read() as conn:
-            if conn.execute(q).first() is not None:
-                continue
-            newest = conn.execute(sa.select(t.c.meta).where(t.c.is_current.is_(True))
-                                  .order_by(t.c.pk.desc()).limit(sample))
-            fields = sorted({str(k) for (meta,) in newest for k in (meta or {})})
+        fields = ws.missing_field(name, sample=sample)
+        if fields is None:
+            continue
         close = closest_name(name, fields)
         raise RunError(
             f"no item has the metadata field {name!r} (item query {query.text!r}): the run "

@@ -288,23 +288,15 @@ class Workspace:
         is a metadata field no current item has (a misspelling would otherwise match no
         item, or give a column of nothing), with the closest field and the fields the
         newest items have. One look-up per name that stops at the first item with it."""
-        import sqlalchemy as sa
-
         from ..errors import ItemError
         from ..ingest.columns import closest_name
 
-        t = self.store.t.items
         for name in names:
             if name in self.ITEM_COLUMNS:
                 continue
-            q = sa.select(t.c.pk).where(t.c.is_current.is_(True),
-                                        t.c.meta[name].as_string().is_not(None)).limit(1)
-            with self.store.read() as conn:
-                if conn.execute(q).first() is not None:
-                    continue
-                newest = conn.execute(sa.select(t.c.meta).where(t.c.is_current.is_(True))
-                                      .order_by(t.c.pk.desc()).limit(1000))
-                fields = sorted({str(k) for (meta,) in newest for k in (meta or {})})
+            fields = self.missing_field(name)
+            if fields is None:
+                continue
             close = closest_name(name, fields)
             raise ItemError(
                 f"no item has the metadata field {name!r} {role}",
@@ -312,6 +304,22 @@ class Workspace:
                 + ("the items' fields: " + ", ".join(fields) if fields
                    else "the items have no metadata fields")
                 + (f"; also {', '.join(self.ITEM_COLUMNS)}" if role == "to filter on" else ""))
+
+    def missing_field(self, name: str, *, sample: int = 1000) -> list[str] | None:
+        """None when a current item has the metadata field ``name``; else the fields the
+        ``sample`` newest items have, sorted (to name them, and the closest, in the
+        error). One look-up that stops at the first item with the field."""
+        import sqlalchemy as sa
+
+        t = self.store.t.items
+        q = sa.select(t.c.pk).where(t.c.is_current.is_(True),
+                                    t.c.meta[name].as_string().is_not(None)).limit(1)
+        with self.store.read() as conn:
+            if conn.execute(q).first() is not None:
+                return None
+            newest = conn.execute(sa.select(t.c.meta).where(t.c.is_current.is_(True))
+                                  .order_by(t.c.pk.desc()).limit(sample))
+            return sorted({str(k) for (meta,) in newest for k in (meta or {})})
 
     def items(self, *, where: dict[str, Any] | None = None, ids: Sequence[str] | None = None,
               limit: int | None = None, offset: int = 0, batch_size: int = 2000,
