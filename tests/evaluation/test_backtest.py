@@ -118,3 +118,21 @@ def test_backtest_without_outcomes_is_refused():
     with pytest.raises(EvaluationError, match="outcomes"):
         backtest(frame.drop(columns=["is_canceled"]), schema,
                  {"share": lambda: TrainingShare(schema.to_card())}, origins=["2017-01-01"])
+
+
+def test_counts_keep_the_rows_whose_number_group_is_blank():
+    """A number column that splits the slots (a floor, say) with blank cells: backtest's
+    counts per period and group dropped those rows (pandas leaves NaN keys out of a
+    group-by), while evaluate, monitor and retrain count them; the capacity plan did
+    too. Every row is counted, the blank ones in a slot of their own."""
+    from glamlab.actions.capacity import _slots
+
+    schema, frame = bookings.schema(), bookings.frame()
+    frame = frame.assign(floor=[float("nan") if i % 7 == 0 else float(i % 3)
+                                for i in range(len(frame))])
+    p = np.full(len(frame), 0.1)
+    counts = group_counts(frame, schema, p, group_by=["floor"], freq="D")
+    assert counts["rows"].sum() == len(frame)
+    assert counts["floor"].isna().any()
+    planned = _slots(frame, schema, p, ["floor"], "D")
+    assert sum(len(q) for _key, q, _y in planned) == len(frame)

@@ -255,7 +255,7 @@ def _slots(frame: pd.DataFrame, schema: TableSchema, p: np.ndarray,
     if has_y:
         data["y"] = frame[schema.label_column].astype(float)
     out = []
-    for key, g in data.groupby(keys, observed=True, sort=True):
+    for key, g in data.groupby(keys, observed=True, sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         known = has_y and bool(g["y"].notna().all())
         out.append((dict(zip(["period", *group_by], key, strict=True)), g["p"].to_numpy(),
@@ -449,7 +449,7 @@ def calibration_before(frame: pd.DataFrame, schema: TableSchema, predictor: Any,
         cal.source = "no earlier outcomes: nothing is sold until slots' outcomes come in"
         return cal
     periods = labelled[time].dt.to_period(freq).dt.start_time
-    groups = max(1, len(labelled.groupby(group_by, observed=True)) if group_by else 1)
+    groups = max(1, len(labelled.groupby(group_by, observed=True, dropna=False)) if group_by else 1)
     distinct = np.sort(periods.unique())
     first = pd.Timestamp(distinct[max(0, len(distinct) - int(np.ceil(window / groups)))])
     recent = labelled[periods >= first]

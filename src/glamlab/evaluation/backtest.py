@@ -128,7 +128,7 @@ def group_counts(frame: pd.DataFrame, schema: TableSchema, p: np.ndarray, *,
                         index=frame.index)
     if schema.label_column and schema.label_column in frame.columns:
         data["realised"] = frame[schema.label_column].astype(float)
-    return data.groupby(keys, observed=True).sum().reset_index()
+    return data.groupby(keys, observed=True, dropna=False).sum().reset_index()
 
 
 def count_scores(counts: pd.DataFrame, *, n_boot: int = 400, seed: int = 0
