@@ -215,15 +215,22 @@ def _outcomes(capsys, w):
     return next(s for s in stages if s["stage"] == "labels")["count"]
 
 
-def _old_rows(capsys, tmp_path, later_rows):
-    d, n_old, _n_new = later_rows
-    ws = str(tmp_path / "museum")
+def _count_project(capsys, ws: str, table, never) -> list[str]:
+    """A count project (no-shows per day and hotel, judged by MAE) at ``ws`` with the
+    bookings ``table`` ingested, the columns ``never`` never features; its ``-w`` args."""
     _run(capsys, "init", ws, "--task", "no-shows", "--modality", "tabular", "--labels", "0,1",
          "--task-type", "count", "--slot", "D", "--metric", "mae")
     w = ["-w", ws]
-    _run(capsys, *w, "ingest", str(d / "b-old.csv"), "--time-column", "arrival_date",
+    _run(capsys, *w, "ingest", str(table), "--time-column", "arrival_date",
          "--label-column", "is_canceled", "--id-column", "id", "--group-column", "hotel",
-         "--never-feature", "reservation_status", "--never-feature", "reservation_status_date")
+         *[f"--never-feature={c}" for c in never])
+    return w
+
+
+def _old_rows(capsys, tmp_path, later_rows):
+    d, n_old, _n_new = later_rows
+    w = _count_project(capsys, str(tmp_path / "museum"), d / "b-old.csv",
+                       ["reservation_status", "reservation_status_date"])
     assert _outcomes(capsys, w) == n_old
     return w
 
@@ -747,12 +754,7 @@ def test_a_count_task_is_judged_by_one_measure_everywhere(tmp_path, capsys, tabl
     from glamlab.tasks.tabular import project_frame
 
     ws = str(tmp_path / "ws")
-    _run(capsys, "init", ws, "--task", "no-shows", "--modality", "tabular", "--labels", "0,1",
-         "--task-type", "count", "--slot", "D", "--metric", "mae")
-    w = ["-w", ws]
-    _run(capsys, *w, "ingest", str(table / "history.csv"), "--time-column", "arrival_date",
-         "--label-column", "is_canceled", "--id-column", "id", "--group-column", "hotel",
-         *[f"--never-feature={c}" for c in bookings.NEVER])
+    w = _count_project(capsys, ws, table / "history.csv", bookings.NEVER)
     _run(capsys, *w, "ingest", str(table / "2017.csv"))
     _run(capsys, *w, "labels", "split", "--by-time", "--cutoff", "2017-01-01")
     _run(capsys, *w, "train", "tabular-gbm")
