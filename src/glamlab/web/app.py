@@ -76,12 +76,13 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     templates.env.filters["utc_minutes"] = utc_minutes  # stored times: 2026-12-05 08:53 UTC
     templates.env.filters["exact_text"] = exact_text  # a text a script reads back exactly
     # a report's measures and p-values in words: "F1 (macro average)", "chance ... luck: 1%"
-    from .words import metric_name, plain_html, plain_stats, review_time
+    from .words import metric_name, money, plain_html, plain_stats, review_time
 
     templates.env.filters["plain_stats"] = plain_stats
     templates.env.filters["plain_html"] = plain_html  # a report's tables: names in tooltips
     templates.env.filters["metric_name"] = metric_name
     templates.env.filters["review_time"] = review_time  # "under a minute", not "0.0 hours"
+    templates.env.filters["money"] = money  # 1,234.50, as glamlab act prints money saved
     from .words import AGREEMENT_EXPLAINED
 
     templates.env.globals["agreement_explained"] = AGREEMENT_EXPLAINED

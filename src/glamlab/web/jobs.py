@@ -175,7 +175,9 @@ def _act(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
            # latest run's model was used), said again under what was written
            "notes": list(report.notes),
            # and its warnings (e.g. the model was no better than the baselines)
-           "warnings": list(report.warnings)}
+           "warnings": list(report.warnings),
+           # a filter project's figures: held back, sent on, money saved (as the CLI says)
+           "filter": report.filter}
     return dict(json.loads(json.dumps(res, default=_plain)))
 
 

@@ -115,3 +115,8 @@ def model_notes(models: list[Any]) -> list[tuple[str, str]]:
     from ..registry.models import model_note
 
     return [(m.spec, note) for m in models if (note := model_note(m, web=True))]
+
+
+def money(amount: float | int | None) -> str:
+    """An amount of money as ``glamlab act`` prints it: 1,234.50 (two decimals)."""
+    return "" if amount is None else f"{float(amount):,.2f}"

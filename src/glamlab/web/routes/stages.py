@@ -68,6 +68,10 @@ EXPORT_FORMATS = {"csv": ("text/csv", "a spreadsheet (CSV)"),
 #: images (one AnnotationPage; mentions it cannot place are counted on the page)
 ENTITY_EXPORT_FORMATS = {"iiif": ("application/ld+json",
                                   "IIIF annotations on the page images (JSON)")}
+#: the download a filter project (one with a ``positive_label``) adds: the send-on list
+#: of ``glamlab export --format filter``, one address a line (plain text)
+FILTER_EXPORT_FORMATS = {"filter": ("text/plain; charset=utf-8",
+                                    "the send-on list (plain text, one address a line)")}
 
 
 def _export_formats(ws: Any) -> dict[str, tuple[str, str]]:
@@ -75,6 +79,8 @@ def _export_formats(ws: Any) -> dict[str, tuple[str, str]]:
     from ...actions.entity_export import exports_spans
 
     extra = {f: v for f, v in ENTITY_EXPORT_FORMATS.items() if exports_spans(ws, f)}
+    if ws.card.positive_label and ws.card.kind != "entities":  # (entities: refused)
+        extra.update(FILTER_EXPORT_FORMATS)
     return {**EXPORT_FORMATS, **extra}
 
 
@@ -475,6 +481,7 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
     layered = [f for f in _export_formats(ws) if exports_spans(ws, f)]
     return _page(request, "export", {"formats": _export_formats(ws), "id_warning": warning,
                                      "layered_formats": layered,
+                                     "positive_label": ws.card.positive_label,
                                      "entity_export": ws.card.kind == "entities",
                                      "stale_warning": stale, "check": check,
                                      "unpredicted_warning": unpredicted_warning(ws, web=True),
@@ -520,8 +527,12 @@ def export_download(request: Request, user: User = Depends(page_user)) -> Respon
     folder: Path | None = None
     try:
         folder = Path(tempfile.mkdtemp(prefix="glamlab-export-"))
-        path = folder / f"{stem}-export.{'iiif.json' if format == 'iiif' else format}"
-        if exports_spans(ws, format):  # an entities project: a row per span, with its link
+        path = folder / {"iiif": f"{stem}-export.iiif.json",
+                         "filter": f"{stem}-send-on.txt"}.get(format,
+                                                             f"{stem}-export.{format}")
+        if format == "filter":  # one address a line: no item details (refused with it)
+            export(ws, format, path, web=True)
+        elif exports_spans(ws, format):  # an entities project: a row per span, with its link
             export_entities(ws, format, path, web=True, meta=meta, layers=layers,
                             all_layers=all_layers)
         else:

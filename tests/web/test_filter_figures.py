@@ -1,0 +1,113 @@
+"""A filter project (``positive_label``) in the web app: the Act page says what the
+filter does (held back, sent on, money saved, wrongly held back) from the same report
+figures ``glamlab act`` prints, before and after applying the policy; the Export page
+offers the send-on list (``glamlab export --format filter``) as a plain-text download.
+Before, the Act page showed only "accepted automatically" per label, which a manager
+read as the number held back, and the Export page had no send-on list at all."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from glamlab.demo import project
+
+from .conftest import PASSWORD, app_with_users, csrf_of, login, stop_background
+
+
+@pytest.fixture
+def blank_pages(make_ws: Any) -> Any:
+    """The blank-pages demo's lifecycle, run (its act stage applies the policy)."""
+    p = project("blank-pages")
+    ws = make_ws("blank", **p.init)
+    for _, stage in p.stages:
+        stage(ws, p, lambda _: None)
+    yield from app_with_users(ws)
+
+
+def _figures(page: str, box: str) -> dict[str, str]:
+    """The figures (``data-figure``) of the paragraph ``id=box`` of a page."""
+    assert f'id="{box}"' in page, page
+    part = page.split(f'id="{box}"', 1)[1].split("</p>", 1)[0]
+    return {k: html.unescape(v) for k, v in re.findall(r'data-figure="([^"]+)">([^<]*)<', part)}
+
+
+def test_the_act_page_says_what_the_filter_does(
+        blank_pages: Any, tmp_path: Path) -> None:
+    from glamlab.actions import export, plan
+
+    ws, app, client = blank_pages
+    ada, rey = client("ada"), client("rey")
+    report = plan(ws, dry_run=True).to_dict()["filter"]
+    cli = export(ws, "filter", tmp_path / "send-on.txt")
+    listed = (tmp_path / "send-on.txt").read_text(encoding="utf-8")
+    sent_on = len(listed.splitlines())
+    assert sent_on == cli["uris"] > 0 and report["accepted_as_positive"] > 0
+
+    # the dry run on the Act page (worked out in the background)
+    rey.get("/stages/act")
+    assert app.state.refresher.wait(120)
+    page = rey.get("/stages/act").text
+    shown = _figures(page, "act-filter")
+    assert int(shown["sent-on"]) == sent_on
+    assert int(shown["held-back"]) == ws.count_items() - sent_on
+    assert shown["money-saved"] == f"{report['money_saved']:,.2f} {report['currency']}"
+    assert float(shown["wrongly-held-back"]) == pytest.approx(
+        report["expected_wrongly_withheld"])
+    assert "sent on to OCR" in page and 'href="/stages/export"' in page
+
+    # applying it again: the result says the same figures
+    r = ada.post("/stages/act", data={"csrf": csrf_of(ada)}, follow_redirects=False)
+    assert r.status_code == 303 and app.state.jobs.wait(300)
+    written = _figures(ada.get(r.headers["location"]).text, "act-written-filter")
+    assert (int(written["sent-on"]), written["money-saved"]) == (
+        sent_on, f"{report['money_saved']:,.2f} {report['currency']}")
+
+
+
+def test_the_export_page_offers_the_send_on_list(blank_pages: Any, tmp_path: Path) -> None:
+    from glamlab.actions import export
+
+    ws, app, client = blank_pages
+    rey = client("rey")
+    export(ws, "filter", tmp_path / "send-on.txt")
+    listed = (tmp_path / "send-on.txt").read_text(encoding="utf-8")
+    assert listed
+    # the Export page: the send-on list, said what it is, the same as the CLI's file
+    page = rey.get("/stages/export").text
+    link = re.search(r'<li><a href="(/stages/export/download\?format=filter)"[^>]*>'
+                     r"([^<]*)</a>([^<]*)</li>", page)
+    assert link, page
+    assert "not held back as 'blank': send these to OCR" in html.unescape(link.group(3))
+    got = rey.get(html.unescape(link.group(1)))
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/plain")
+    assert f'filename="{ws.card.name}-send-on.txt"' in got.headers["content-disposition"]
+    assert got.text == listed
+    # the item details ticked on the page are not added to a list of addresses
+    assert rey.get("/stages/export/download?format=filter&chosen=1&meta=kind").text == listed
+
+
+def test_the_send_on_list_needs_a_login_and_a_filter_project(blank_pages: Any,
+                                                             make_ws: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+
+    ws, app, client = blank_pages
+    with TestClient(app) as anon:
+        r = anon.get("/stages/export/download?format=filter", follow_redirects=False)
+        assert r.status_code in (303, 401) and "blank-pages" not in r.text
+    # a project without a positive label offers no send-on list
+    other = make_ws("plain", task="t", labels=["a", "b"])
+    add_user(other, "ada", PASSWORD, "admin")
+    plain = create_app(other)
+    with TestClient(plain) as c:
+        assert login(c, "ada").status_code == 303
+        assert "format=filter" not in c.get("/stages/export").text
+        assert c.get("/stages/export/download?format=filter").status_code == 404
+    stop_background(plain)
