@@ -35,6 +35,24 @@ def _page_text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
+def test_monitoring_says_the_test_split_is_too_small(demo: Any) -> None:
+    """Every test page has a prediction: the advice is more test items, not running the
+    model over them."""
+    from glamlab.errors import GlamlabError
+    from glamlab.monitoring.monitor import monitor
+    from glamlab.tasks import split_of
+
+    ws, _, _ = demo
+    tests = sum(1 for s in split_of(ws).values() if s == "test")
+    for web in (False, True):
+        with pytest.raises(GlamlabError) as caught:
+            monitor(ws, web=web)
+        said = f"{caught.value.message} {caught.value.hint}"
+        assert f"the test split holds only {tests} items" in said
+        assert "run the model over the test" not in said
+        assert "label more items" in said and "larger test" in said
+
+
 def test_the_accept_threshold_reads_the_same_in_the_demo_and_on_the_policy_page(
         demo: Any) -> None:
     from glamlab.actions.policy import load_policy, threshold_pct
