@@ -35,6 +35,23 @@ def _page_text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
+def test_the_agreement_sample_never_asks_for_more_items_than_are_labelled(demo: Any) -> None:
+    """Krippendorff's rule asks for 103 items labelled twice; with fewer labelled, a second
+    person is asked to label those there are, and told why more labels are needed too."""
+    from glamlab.reports.agreement import agreement_view, at_a_glance
+    from glamlab.tasks.labels import annotator_labels
+
+    ws, _, _ = demo
+    labelled = len(annotator_labels(ws))
+    view = agreement_view(ws, web=True)
+    assert view["items_needed"] > labelled, "the demo labels fewer than the rule asks for"
+    for said in (at_a_glance(view)["verdict"], view["hint"]):
+        asked = re.search(r"label (?:all )?([\d,]+) (?:items|item)", said)
+        assert asked, said
+        assert int(asked.group(1).replace(",", "")) == labelled, said
+        assert f"asks for {view['items_needed']}" in said and "label more items" in said
+
+
 def test_monitoring_says_the_test_split_is_too_small(demo: Any) -> None:
     """Every test page has a prediction: the advice is more test items, not running the
     model over them."""
