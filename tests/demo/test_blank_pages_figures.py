@@ -35,6 +35,42 @@ def _page_text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
+def test_expected_wrong_accepts_leave_out_what_a_persons_label_settles(demo: Any) -> None:
+    """An accepted value a person's gold label confirms is right, one it overrules is not
+    exported as accepted: neither may be a wrong accept. The Act page's figure and the
+    filter's expected wrongly withheld are the same count, and say what they count."""
+    from glamlab.actions import plan
+    from glamlab.actions.act import render
+    from glamlab.web import create_app
+
+    ws, said, _ = demo
+    report = plan(ws, dry_run=True).to_dict()
+    accepts = report["counts"]["accept"]
+    settled = report["accept_settled_by_gold"]
+    assert settled > 0, "the demo's curators labelled every page"
+    may_be_wrong = accepts - settled  # nobody decided on them in the untouched demo
+    low, high = report["expected_wrong_accepts_ci95"]
+    assert 0 <= low <= report["expected_wrong_accepts"] <= high <= may_be_wrong
+    assert report["accept_unsettled"] == may_be_wrong
+    # the filter's figure is the positive label's share of that same count
+    f = report["filter"]
+    blank = next(row for row in report["by_label"] if row["label"] == f["positive_label"])
+    assert f["expected_wrongly_withheld"] == pytest.approx(blank.get("expected_wrong", 0.0))
+    assert f["expected_wrongly_withheld"] <= report["expected_wrong_accepts"]
+    # the demo, the act report and the Act page say the same figure
+    figure = round(report["expected_wrong_accepts"])
+    demo_line = next(line for line in said if "expected among those withheld" in line)
+    assert re.search(rf"about {round(f['expected_wrongly_withheld'])}\b", demo_line)
+    text = render(report)
+    assert f"Expected wrong auto-accepts: about {figure} " in text
+    counted = (f"counting the {may_be_wrong} of the {accepts} accepted values" if may_be_wrong
+               else f"none of the {accepts} accepted values can be wrong")
+    assert counted in text and "settles" in text
+    env = create_app(ws).state.templates.env
+    page = _page_text(env.get_template("report_section.html").render(r={"act": report}))
+    assert f"About {figure} automatic values may be wrong ({counted}" in page
+
+
 def test_the_agreement_sample_never_asks_for_more_items_than_are_labelled(demo: Any) -> None:
     """Krippendorff's rule asks for 103 items labelled twice; with fewer labelled, a second
     person is asked to label those there are, and told why more labels are needed too."""
