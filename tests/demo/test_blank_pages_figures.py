@@ -118,3 +118,69 @@ def test_the_accept_threshold_reads_the_same_in_the_demo_and_on_the_policy_page(
     assert f"at least {shown} sure it is blank" in line
     trained = next(line for line in said if "withholds a page only when" in line)
     assert f"at least {shown} sure" in trained
+
+
+def _relabelled_copy(ws0: Any, folder: Path) -> Any:
+    """A copy of the demo in which a curator relabelled one page the model accepted,
+    before the policy was applied to it."""
+    import shutil
+
+    import sqlalchemy as sa
+
+    from glamlab import Workspace
+    from glamlab.tasks import import_labels
+
+    shutil.copytree(ws0.root, folder)
+    ws = Workspace.open(folder)
+    t = ws.store.t
+    with ws.store.read() as conn:
+        item_id, value = conn.execute(
+            sa.select(t.machine_metadata.c.item_id, t.machine_metadata.c.value)
+            .order_by(t.machine_metadata.c.item_id).limit(1)).one()
+    other = next(label for label in ws.card.labels if label != value)
+    (folder / "one.csv").write_text(f"id,label\n{item_id},{other}\n")
+    import_labels(ws, folder / "one.csv", replace=True)
+    with ws.store.write() as conn:
+        conn.execute(t.machine_metadata.delete().where(t.machine_metadata.c.item_id == item_id))
+    return ws
+
+
+def test_one_overruled_value_is_said_in_the_singular(demo: Any, tmp_path: Path) -> None:
+    """A curator relabels one page the model accepted, before the policy is applied: the
+    act report says "1 accepted label was not written" and "1 item ... exports the
+    person's label", the Act page "1 accepted value was not written" (they said "1
+    accepted values were not written", "1 item ... export")."""
+    from glamlab.actions import act
+    from glamlab.actions.act import render
+    from glamlab.web import jobs
+    from tests.web.conftest import app_with_users, csrf_of
+
+    ws0, _, _ = demo
+    ws = _relabelled_copy(ws0, tmp_path / "cli")
+    try:
+        report = act(ws).to_dict()
+    finally:
+        ws.close()
+    assert report["not_written_overruled_by_gold"] == report["gold_label_in_place"] == 1
+    text = render(report)
+    assert "1 accepted label was not written as machine metadata" in text
+    assert ("1 item a person labelled with another label than the model's exports the "
+            "person's label") in text
+    assert "1 it does not give is not exported as accepted" in text
+
+    ws = _relabelled_copy(ws0, tmp_path / "web")
+    made = app_with_users(ws)
+    try:
+        _ws, app, client = next(made)
+        ada = client("ada")
+        r = ada.post("/stages/act", data={"csrf": csrf_of(ada)}, follow_redirects=False)
+        assert r.status_code == 303 and app.state.jobs.wait(300)
+        job = jobs.latest(ws, "act")
+        assert job is not None and job["status"] == "done", job
+        assert job["result"]["not_written_overruled_by_gold"] == 1
+        page = _page_text(ada.get("/stages/act").text)
+        assert ("1 accepted value was not written as metadata: a person's label on the "
+                "item says otherwise") in page
+    finally:
+        next(made, None)
+        ws.close()

@@ -1616,9 +1616,11 @@ def render(report: dict[str, Any]) -> str:
     if on_gold and unit != "spans":  # classification: the items' gold labels
         lines.append(f"{on_gold} of the accepted labels are on items a person already "
                      "labelled: the person's label wins over the model's in every export "
-                     f"({on_gold - overruled} it gives are confirmed by who gave it"
-                     + (f"; {overruled} it does not give are not exported as accepted: "
-                        "the person's label is another" if overruled else "")
+                     f"({on_gold - overruled} it gives "
+                     f"{plural(on_gold - overruled, 'is', 'are')} confirmed by who gave it"
+                     + (f"; {overruled} it does not give {plural(overruled, 'is', 'are')} "
+                        "not exported as accepted: the person's label is another"
+                        if overruled else "")
                      + ").")
     elif on_gold:
         lines.append(f"{on_gold} of the accepted {unit} lie on texts whose gold spans a "
@@ -1627,9 +1629,9 @@ def render(report: dict[str, Any]) -> str:
                      "not exported as accepted), and those texts export their gold spans.")
     if report.get("gold_label_in_place"):
         n = report["gold_label_in_place"]
-        lines.append(f"{n} {'item' if n == 1 else 'items'} a person labelled with another "
-                     "label than the model's export the person's label in place of the "
-                     "model's (decision gold, confirmed by who gave it).")
+        lines.append(f"{n} {plural(n, 'item')} a person labelled with another label than "
+                     f"the model's {plural(n, 'exports', 'export')} the person's label in "
+                     "place of the model's (decision gold, confirmed by who gave it).")
     alone = report.get("gold_unpredicted", 0) + report.get("gold_not_suggested", 0)
     if alone:
         why = [f"{n} on {'an item' if n == 1 else 'items'} the model has no prediction of"
@@ -1733,16 +1735,24 @@ def render(report: dict[str, Any]) -> str:
                      f"the other {f['sent_on']} are listed by glamlab export --format filter"
                      + (f" ({over} of them accepted as {f['positive_label']!r} by the model "
                         "but labelled otherwise by a person)" if over else "") + ".")
-    were = "would be" if report.get("dry_run") else "were"
+    units = report.get("unit", "items")
+
+    def were(n: int) -> str:
+        return "would be" if report.get("dry_run") else plural(n, "was", "were")
+
+    def review_units(n: int) -> str:
+        return f"{n} open review {plural(n, units.removesuffix('s'), units)}"
     if report.get("superseded"):
-        lines.append(f"{report['superseded']} open review {report.get('unit', 'items')} "
-                     f"asked about an earlier prediction of these items and {were} "
-                     "withdrawn: this model's candidates replace them.")
+        n = report["superseded"]
+        lines.append(f"{review_units(n)} asked about an earlier prediction of these items "
+                     f"and {were(n)} withdrawn: this model's candidates replace "
+                     f"{plural(n, 'it', 'them')}.")
     if report.get("withdrawn_by_policy"):
-        lines.append(f"{report['withdrawn_by_policy']} open review {report.get('unit', 'items')} "
-                     f"{were} withdrawn from the queue: the policy now accepts or rejects "
-                     "their candidate (its thresholds changed since they were queued), so "
-                     "nobody is asked about them.")
+        n = report["withdrawn_by_policy"]
+        lines.append(f"{review_units(n)} {were(n)} withdrawn from the queue: the policy now "
+                     f"accepts or rejects {plural(n, 'its', 'their')} candidate (its "
+                     f"thresholds changed since {plural(n, 'it was', 'they were')} queued), "
+                     f"so nobody is asked about {plural(n, 'it', 'them')}.")
     hits = report["safety_hits"]
     if hits:
         lines.append(f"Safety checks fired {len(hits)} time(s) "
@@ -1773,10 +1783,10 @@ def render(report: dict[str, Any]) -> str:
                      "already.")
         skipped = report.get("not_written_overruled_by_gold", 0)
         if skipped:
-            what = "spans" if unit == "spans" else "labels"
-            lines.append(f"{skipped} accepted {what} were not written as machine metadata: "
-                         "a person's gold on the item says otherwise, and the person's "
-                         "wins.")
+            what = plural(skipped, "span" if unit == "spans" else "label")
+            lines.append(f"{skipped} accepted {what} {plural(skipped, 'was', 'were')} not "
+                         "written as machine metadata: a person's gold on the item says "
+                         "otherwise, and the person's wins.")
         if report.get("decided_by_people"):
             lines.append(f"{report['decided_by_people']} candidates a person had already "
                          "decided were left as they decided (not queued again; a value they "
