@@ -241,14 +241,18 @@ def test_dry_run_known_numbers(pages):
     assert r["counts"] == {"accept": 11, "review": 4, "reject": 2}
     # test precision at these thresholds: blank 5/6, content 1/2; the precision to expect
     # from so few test items is the Jeffreys posterior mean (5.5/7, 1.5/3), as the README
-    # promises ("1 of 1 right is 0.75, not 100%"), not the raw 5/6 and 1/2
-    blank_wrong, content_wrong = 8 * (1 - 5.5 / 7), 3 * (1 - 1.5 / 3)
+    # promises ("1 of 1 right is 0.75, not 100%"), not the raw 5/6 and 1/2; counted over
+    # the accepts no person's gold label settles: of the 8 blanks, 5 are test items whose
+    # gold gives blank (right) and 1 one whose gold is content (not exported as
+    # accepted), so 2 may be wrong; of the 3 contents, 1 the gold gives, 1 it overrules
+    blank_wrong, content_wrong = 2 * (1 - 5.5 / 7), 1 * (1 - 1.5 / 3)
     assert by["blank"]["expected_wrong"] == pytest.approx(blank_wrong, abs=0.01)
     assert by["blank"]["expected_precision"] == pytest.approx(5.5 / 7, abs=1e-4)
     assert (by["blank"]["test_correct"], by["blank"]["test_accepted"]) == (5, 6)
     assert r["expected_wrong_accepts"] == pytest.approx(blank_wrong + content_wrong, abs=0.01)
     lo, hi = r["expected_wrong_accepts_ci95"]
-    assert 0 <= lo < blank_wrong + content_wrong < hi <= 11
+    assert 0 <= lo < blank_wrong + content_wrong < hi <= 3
+    assert r["accept_unsettled"] == 3
     # two of the four are test items whose gold label is the predicted one: the queue
     # does not show them (settled by a gold label), so no reviewer time is counted
     assert (r["review_workload"], r["review_settled_by_gold"]) == (2, 2)
@@ -272,8 +276,10 @@ def test_dry_run_known_numbers(pages):
     # the 8 accepts on test items: the gold gives 6 of them, and another label for 2
     assert (r["accept_settled_by_gold"], r["accept_overruled_by_gold"]) == (8, 2)
     # of the 8 blanks the policy accepts, 5 are test items whose gold label gives blank
-    # (right) and 1 one whose gold label is content (sent on): the 2 others may be wrong
-    assert f["expected_wrongly_withheld"] == pytest.approx(blank_wrong * 2 / 8, abs=0.01)
+    # (right) and 1 one whose gold label is content (sent on): the 2 others may be wrong,
+    # the same count as the label's expected wrong accepts
+    assert f["expected_wrongly_withheld"] == pytest.approx(blank_wrong, abs=0.01)
+    assert f["expected_wrongly_withheld"] == by["blank"]["expected_wrong"]
     with pages.store.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(
             pages.store.t.machine_metadata)).scalar() == 0
@@ -786,16 +792,23 @@ def test_unmeasured_labels_are_named_and_the_rest_still_counted(subjects):
     r = plan(subjects, dry_run=True).to_dict()
     assert r["expected_wrong_accepts"] is None  # the total is not known
     part = r["expected_wrong_partial"]
-    assert part["unmeasured"] == [{"label": "ships", "accepts": 13}]
-    # maps: 9 of 10 right on test, expect (9 + 1/2) / 11 of its 33 accepts right
-    maps_wrong = 33 * (1 - 9.5 / 11)
+    by = {row["label"]: row for row in r["by_label"]}
+    # the accepts no person's label settles (those on test items the gold settles are
+    # right or not exported as accepted): only they may be wrong
+    ships, maps = part["unmeasured"][0]["accepts"], by["maps"]["accept_unsettled"]
+    assert [u["label"] for u in part["unmeasured"]] == ["ships"]
+    assert ships < by["ships"]["accept"] == 13 and maps < by["maps"]["accept"] == 33
+    assert ships + maps == r["accept_unsettled"] == 46 - r["accept_settled_by_gold"]
+    assert part["measured_accepts"] == maps and part["unmeasured_accepts"] == ships
+    # maps: 9 of 10 right on test, expect (9 + 1/2) / 11 of those accepts right
+    maps_wrong = maps * (1 - 9.5 / 11)
     assert part["expected_wrong_measured"] == pytest.approx(maps_wrong, abs=0.01)
     lo, hi = part["expected_wrong_measured_ci95"]
-    assert part["expected_wrong_range"] == [lo, pytest.approx(hi + 13)]
+    assert part["expected_wrong_range"] == [lo, pytest.approx(hi + ships)]
     text = render(r)
     assert "no test item (of 10) scores at or above the accept threshold of 'ships'" in text
     assert "label a test split and run the model on it" not in text
-    assert f"For the other 33 accepts about {round(maps_wrong)}" in text
+    assert f"For the other {maps} accepts about {round(maps_wrong)}" in text
     assert "ships: accept 13, review 0, reject 22, wrong accepts unknown" in text
 
 
@@ -807,17 +820,18 @@ def test_expected_wrong_uses_the_precision_to_expect_and_warns_far_below_target(
                                    "content": {"accept": 0.9, "review": 0.75}}})
     r = plan(pages, dry_run=True).to_dict()
     by = {row["label"]: row for row in r["by_label"]}
-    # blank >= 0.95: 3 of 3 right on test, so 3.5 / 4 of its 4 accepts to expect right
+    # blank >= 0.95: 3 of 3 right on test, so 3.5 / 4 to expect right; of its 4 accepts
+    # those 3 are the test items, whose gold label confirms them: 1 may be wrong
     assert (by["blank"]["test_correct"], by["blank"]["test_accepted"]) == (3, 3)
-    assert by["blank"]["accept"] == 4
-    assert by["blank"]["expected_wrong"] == pytest.approx(4 * (1 - 3.5 / 4), abs=0.01)
+    assert by["blank"]["accept"] == 4 and by["blank"]["accept_unsettled"] == 1
+    assert by["blank"]["expected_wrong"] == pytest.approx(1 * (1 - 3.5 / 4), abs=0.01)
     # content >= 0.9: 1 of 2 right on test (95% interval up to 0.91): far below 0.95
     assert by["content"].get("below_target") and not by["blank"].get("below_target")
     text = render(r)
     assert "WARNING: content: only 1 of 2 test accepts right" in text
     assert "far below the 95% target" in text
-    assert "about 0.5 of the accepts expected wrong (3 of 3 right on test: precision to " \
-           "expect 88%)" in text
+    assert "about 0.12 of the 1 accept no person's label settles expected wrong (3 of 3 " \
+           "right on test: precision to expect 88%)" in text
 
 
 def test_the_web_warning_far_below_target_asks_for_labels_the_web_can_give(pages):

@@ -41,7 +41,7 @@ def test_act_does_not_write_a_label_a_persons_gold_overrules(make_ws: Any,
     # acting again writes nothing and still leaves it out
     code, out, _ = run_cli(capsys, ws, "act")
     assert code == 0
-    assert ("1 accepted labels were not written as machine metadata: a person's gold on "
+    assert ("1 accepted label was not written as machine metadata: a person's gold on "
             "the item says otherwise, and the person's wins.") in out
     assert "Written: 0 machine metadata values" in out
     assert _written(ws) == {("p2", "blank"), ("p3", "blank"), ("p4", "content")}
@@ -64,7 +64,8 @@ def test_act_does_not_write_a_span_the_complete_gold_does_not_hold(make_ws: Any)
         assert not any(r["written_at"] for r in not_held)
         assert report.not_written_overruled == len(not_held)
         assert report.written["machine_metadata"] == len(held)
-        assert (f"{len(not_held)} accepted spans were not written as machine metadata"
-                in render(report.to_dict()))
+        n = len(not_held)
+        assert (f"{n} accepted {'span was' if n == 1 else 'spans were'} not written as "
+                "machine metadata" in render(report.to_dict()))
     finally:
         ws.close()

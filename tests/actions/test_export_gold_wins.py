@@ -91,8 +91,8 @@ def test_a_page_a_person_labelled_content_is_never_in_the_skip_list(
     assert (shown["accept_settled_by_gold"], shown["accept_overruled_by_gold"]) == (2, 1)
     words = render(shown)
     assert ("2 of the accepted labels are on items a person already labelled: the "
-            "person's label wins over the model's in every export (1 it gives are confirmed "
-            "by who gave it; 1 it does not give are not exported as accepted") in words
+            "person's label wins over the model's in every export (1 it gives is confirmed "
+            "by who gave it; 1 it does not give is not exported as accepted") in words
     assert "(1 of them accepted as 'blank' by the model but labelled otherwise" in words
 
     # the other exports: p1's blank is never given as accepted, the person's content is

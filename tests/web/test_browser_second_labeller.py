@@ -39,7 +39,8 @@ def test_second_labeller_labels_blind_by_keyboard(web_ws: Any) -> None:
         assert app.state.refresher.wait(120)
         page.reload()
         expect(page.locator("#agreement-verdict")).to_contain_text(
-            f"not measured yet: ask a second person to label {needed} items again")
+            f"not measured yet: ask a second person to label all {len(first)} items "
+            "labelled so far again")
         page.goto(server.url + "/label")
         page.get_by_role("link", name="Label a sample again as a second labeller").click()
         expect(page.locator("#second-h")).to_have_text("Labelling again, as a second labeller")

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 
 from ..errors import CardNotWritable, ModelNotFound, PolicyError
 from ..items import Item
+from ..progress import plural
 from ..store import QUEUE_SUPERSEDED as SUPERSEDED
 from ..store import now
 from ..store.queue import (
@@ -483,6 +484,9 @@ class ActReport:
             "expected_wrong_accepts": self.expected_wrong_accepts,
             "expected_wrong_accepts_ci95": self.expected_wrong_range,
             "expected_wrong_partial": self.expected_wrong_partial,
+            # what the expected wrong accepts count: the accepted values no person's label
+            # settles (:func:`_accepts_unsettled`)
+            "accept_unsettled": sum(_accepts_unsettled(self, k) for k in self.by_label),
             "warnings": self.warnings,
             "review_hours": self.review_hours, "filter": self.filter,
             "safety_hits": self.safety_hits,
@@ -1436,8 +1440,14 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
     parts: list[tuple[float, float, float]] = []
     wrong_by_label: dict[str, tuple[float, float, float]] = {}
     unmeasured: list[dict[str, Any]] = []
+    measured_n = 0  # the accepts no person's label settles, of the labels test measures
     for label, counts in sorted(report.by_label.items()):
-        n = counts["accept"]
+        if counts["accept"] == 0:
+            continue
+        # the accepted values that may be wrong: not those a person's gold label confirms
+        # (right by who gave it), nor those it overrules or a person turned down or
+        # corrected (no export gives them as accepted): the rest, no person settles
+        n = _accepts_unsettled(report, label)
         if n == 0:
             continue
         stats = per.get(label)
@@ -1454,7 +1464,9 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
         expected += wrong_by_label[label][0]
         seen += n * (1 - stats["precision"])
         parts.append((n, stats["precision"] * n_eff, n_eff))
+        measured_n += n
         counts.update({"expected_wrong": round(wrong_by_label[label][0], 2),
+                       "accept_unsettled": n,
                        "test_accepted": stats["accepted"], "test_correct": stats["correct"],
                        "expected_precision": round(to_expect, 4)})
         if target is not None and hi_p < target:
@@ -1464,7 +1476,9 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
                 f"{label}: only {stats['correct']} of {stats['accepted']} test accepts right "
                 f"(precision to expect {to_expect:.0%}, 95% interval {lo_p:.0%} to "
                 f"{hi_p:.0%}), far below the {target:.0%} target, so about "
-                f"{wrong_by_label[label][0]:.0f} of its {n} accepts may be wrong. "
+                f"{wrong_by_label[label][0]:.0f} of its {n} accepts "
+                + ("" if n == counts["accept"] else "no person's label settles ")
+                + "may be wrong. "
                 + ("Send it to review or raise its accept threshold on the Choose the "
                    "policy page; label more items for training on the Labelling page (the "
                    "thresholds are worked out on them)." if web else
@@ -1486,7 +1500,9 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
         report.expected_wrong_partial = {
             "unmeasured": unmeasured, "unmeasured_accepts": extra_n,
             "why": _unmeasured_why(info, [u["label"] for u in unmeasured], cli=cli or web),
-            "measured_accepts": report.counts["accept"] - extra_n,
+            # the accepts the figure is for: of the measured labels, those no person's
+            # label settles (the unmeasured labels' likewise: ``unmeasured_accepts``)
+            "measured_accepts": measured_n,
             "expected_wrong_measured": measured[0] if measured else 0.0,
             "expected_wrong_measured_ci95": [lo, hi],
             # the unmeasured labels' precision anywhere from 0 to 1
@@ -1508,15 +1524,12 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
                      + report.reject_given_by_gold.get(positive, 0) + report.held_by_gold
                      + report.people_added.get(positive, 0))
         withheld = by_policy + by_people
-        wrong = wrong_by_label.get(positive)
         # the policy's accepts a person's gold label settles are none of them wrongly
         # held back (those it gives are right, the others are sent on): the figure is
-        # for the rest, the label's expected wrong accepts in proportion
-        accepts = report.by_label.get(positive, {}).get("accept", 0)
-        unsettled = by_policy - report.accept_confirmed.get(positive, 0)
-        if wrong and accepts:
-            wrong = (wrong[0] * unsettled / accepts, wrong[1] * unsettled / accepts,
-                     wrong[2] * unsettled / accepts)
+        # the label's expected wrong accepts, which count only the rest
+        # (:func:`_accepts_unsettled`), so the two figures agree
+        wrong = wrong_by_label.get(positive)
+        unsettled = _accepts_unsettled(report, positive)
         report.filter = {
             "positive_label": positive,
             "accepted_as_positive": withheld,
@@ -1532,6 +1545,17 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
             "expected_wrongly_withheld_ci95": [round(wrong[1], 2), round(wrong[2], 2)]
             if wrong else None,
         }
+
+
+def _accepts_unsettled(report: ActReport, label: str) -> int:
+    """Of the values of ``label`` the policy accepts, those no person settles: not
+    confirmed by the item's gold label (``accept_confirmed``), not overruled by it
+    (``accept_overruled``), not turned down or corrected by a person
+    (``people_dropped``). Only these may be wrong accepts in the exports."""
+    accepts = report.by_label.get(label, {}).get("accept", 0)
+    return max(accepts - report.accept_confirmed.get(label, 0)
+               - report.accept_overruled.get(label, 0)
+               - report.people_dropped.get(label, 0), 0)
 
 
 def _unmeasured_why(info: dict[str, Any], labels: list[str], *, cli: bool = True) -> str:
@@ -1550,6 +1574,23 @@ def _unmeasured_why(info: dict[str, Any], labels: list[str], *, cli: bool = True
     return (f"no test item (of {info['test_items']}) scores at or above the accept "
             f"threshold of {names}, so their precision is unmeasured; label more test items "
             "these labels apply to, or review them instead")
+
+
+def unsettled_words(report: dict[str, Any]) -> str:
+    """What the expected wrong accepts count, in words: the accepted values no person's
+    label settles (a gold label confirming one makes it right, one overruling it or a
+    person turning it down keeps it from the exports' accepted values)."""
+    accepts = report["counts"]["accept"]
+    unsettled = report.get("accept_unsettled", accepts)
+    if unsettled == accepts:
+        return f"counting all {accepts:,} accepted {plural(accepts, 'value')}"
+    why = ("those a person's label confirms are right, those it overrules or a person "
+           "turned down are not exported as accepted")
+    if unsettled == 0:
+        return (f"none of the {accepts:,} accepted {plural(accepts, 'value')} can be wrong: "
+                f"a person's label settles each ({why})")
+    return (f"counting the {unsettled:,} of the {accepts:,} accepted "
+            f"{plural(accepts, 'value')} that no person's label settles ({why})")
 
 
 def render(report: dict[str, Any]) -> str:
@@ -1575,9 +1616,11 @@ def render(report: dict[str, Any]) -> str:
     if on_gold and unit != "spans":  # classification: the items' gold labels
         lines.append(f"{on_gold} of the accepted labels are on items a person already "
                      "labelled: the person's label wins over the model's in every export "
-                     f"({on_gold - overruled} it gives are confirmed by who gave it"
-                     + (f"; {overruled} it does not give are not exported as accepted: "
-                        "the person's label is another" if overruled else "")
+                     f"({on_gold - overruled} it gives "
+                     f"{plural(on_gold - overruled, 'is', 'are')} confirmed by who gave it"
+                     + (f"; {overruled} it does not give {plural(overruled, 'is', 'are')} "
+                        "not exported as accepted: the person's label is another"
+                        if overruled else "")
                      + ").")
     elif on_gold:
         lines.append(f"{on_gold} of the accepted {unit} lie on texts whose gold spans a "
@@ -1586,9 +1629,9 @@ def render(report: dict[str, Any]) -> str:
                      "not exported as accepted), and those texts export their gold spans.")
     if report.get("gold_label_in_place"):
         n = report["gold_label_in_place"]
-        lines.append(f"{n} {'item' if n == 1 else 'items'} a person labelled with another "
-                     "label than the model's export the person's label in place of the "
-                     "model's (decision gold, confirmed by who gave it).")
+        lines.append(f"{n} {plural(n, 'item')} a person labelled with another label than "
+                     f"the model's {plural(n, 'exports', 'export')} the person's label in "
+                     "place of the model's (decision gold, confirmed by who gave it).")
     alone = report.get("gold_unpredicted", 0) + report.get("gold_not_suggested", 0)
     if alone:
         why = [f"{n} on {'an item' if n == 1 else 'items'} the model has no prediction of"
@@ -1620,7 +1663,10 @@ def render(report: dict[str, Any]) -> str:
     for row in report["by_label"]:
         extra = ""
         if "expected_wrong" in row:
-            extra = (f", about {row['expected_wrong']:g} of the accepts expected wrong "
+            unsettled = row.get("accept_unsettled", row["accept"])
+            of = ("the accepts" if unsettled == row["accept"] else
+                  f"the {unsettled} {plural(unsettled, 'accept')} no person's label settles")
+            extra = (f", about {row['expected_wrong']:g} of {of} expected wrong "
                      f"({row['test_correct']} of {row['test_accepted']} right on test: "
                      f"precision to expect {row['expected_precision']:.0%})")
         elif row["label"] in unmeasured:
@@ -1640,7 +1686,8 @@ def render(report: dict[str, Any]) -> str:
         lo, hi = report["expected_wrong_accepts_ci95"]
         lines.append(f"Expected wrong auto-accepts: about "
                      f"{round(report['expected_wrong_accepts'])} (95% range "
-                     f"{math.floor(lo)} to {math.ceil(hi)} items, {how}).")
+                     f"{math.floor(lo)} to {math.ceil(hi)} items, {how}), "
+                     + unsettled_words(report) + ".")
     elif partial:
         lo, hi = partial["expected_wrong_measured_ci95"]
         names = ", ".join(u["label"] for u in partial["unmeasured"])
@@ -1650,7 +1697,8 @@ def render(report: dict[str, Any]) -> str:
                      f"{math.floor(lo)} to {math.ceil(hi)}, {how}); counting the "
                      f"{partial['unmeasured_accepts']} accepts of {names} as anywhere from all "
                      f"right to all wrong, {math.floor(partial['expected_wrong_range'][0])} to "
-                     f"{math.ceil(partial['expected_wrong_range'][1])} in all.")
+                     f"{math.ceil(partial['expected_wrong_range'][1])} in all, "
+                     + unsettled_words(report) + ".")
     if (report["expected_wrong_accepts"] is not None or partial) and \
             report.get("test", {}).get("in_sample"):
         lines.append("  These are in-sample figures: "
@@ -1687,16 +1735,24 @@ def render(report: dict[str, Any]) -> str:
                      f"the other {f['sent_on']} are listed by glamlab export --format filter"
                      + (f" ({over} of them accepted as {f['positive_label']!r} by the model "
                         "but labelled otherwise by a person)" if over else "") + ".")
-    were = "would be" if report.get("dry_run") else "were"
+    units = report.get("unit", "items")
+
+    def were(n: int) -> str:
+        return "would be" if report.get("dry_run") else plural(n, "was", "were")
+
+    def review_units(n: int) -> str:
+        return f"{n} open review {plural(n, units.removesuffix('s'), units)}"
     if report.get("superseded"):
-        lines.append(f"{report['superseded']} open review {report.get('unit', 'items')} "
-                     f"asked about an earlier prediction of these items and {were} "
-                     "withdrawn: this model's candidates replace them.")
+        n = report["superseded"]
+        lines.append(f"{review_units(n)} asked about an earlier prediction of these items "
+                     f"and {were(n)} withdrawn: this model's candidates replace "
+                     f"{plural(n, 'it', 'them')}.")
     if report.get("withdrawn_by_policy"):
-        lines.append(f"{report['withdrawn_by_policy']} open review {report.get('unit', 'items')} "
-                     f"{were} withdrawn from the queue: the policy now accepts or rejects "
-                     "their candidate (its thresholds changed since they were queued), so "
-                     "nobody is asked about them.")
+        n = report["withdrawn_by_policy"]
+        lines.append(f"{review_units(n)} {were(n)} withdrawn from the queue: the policy now "
+                     f"accepts or rejects {plural(n, 'its', 'their')} candidate (its "
+                     f"thresholds changed since {plural(n, 'it was', 'they were')} queued), "
+                     f"so nobody is asked about {plural(n, 'it', 'them')}.")
     hits = report["safety_hits"]
     if hits:
         lines.append(f"Safety checks fired {len(hits)} time(s) "
@@ -1727,10 +1783,10 @@ def render(report: dict[str, Any]) -> str:
                      "already.")
         skipped = report.get("not_written_overruled_by_gold", 0)
         if skipped:
-            what = "spans" if unit == "spans" else "labels"
-            lines.append(f"{skipped} accepted {what} were not written as machine metadata: "
-                         "a person's gold on the item says otherwise, and the person's "
-                         "wins.")
+            what = plural(skipped, "span" if unit == "spans" else "label")
+            lines.append(f"{skipped} accepted {what} {plural(skipped, 'was', 'were')} not "
+                         "written as machine metadata: a person's gold on the item says "
+                         "otherwise, and the person's wins.")
         if report.get("decided_by_people"):
             lines.append(f"{report['decided_by_people']} candidates a person had already "
                          "decided were left as they decided (not queued again; a value they "

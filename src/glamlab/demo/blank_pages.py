@@ -82,6 +82,7 @@ def stage_labels(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
 
 
 def stage_train(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
+    from ..actions.policy import threshold_pct
     from ..registry import load_model
     from ..registry.training import train
 
@@ -97,7 +98,7 @@ def stage_train(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     _, champion = load_model(ws, out["blank-ink"])
     t = getattr(champion, "training_", {})
     if "threshold" in t:
-        say(f"  blank-ink withholds a page only when it is at least {t['threshold']:.0%} sure it "
+        say(f"  blank-ink withholds a page only when it is at least {threshold_pct(t['threshold'])} sure it "
             "is blank. That threshold was chosen on the training pages alone: well above the "
             f"most blank-looking page with content among them ({t['most_blank_looking_content']:.0%}"
             " in out-of-fold predictions). Pages that only look blank go to a person.")
@@ -112,7 +113,7 @@ def _wilson(k: int, n: int) -> tuple[float, float]:
 
 def stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     from ..actions import act, plan
-    from ..actions.policy import parse_policy
+    from ..actions.policy import parse_policy, threshold_pct
     from ..inference.runner import champion_spec
     from ..registry import load_model
 
@@ -131,7 +132,7 @@ def stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     ws.update_card({"policy": section})
     t = section["labels"]["blank"]["accept"]
     say(f"The policy (written to glamlab.toml): a page is withheld from OCR when the model is at "
-        f"least {t:.1%} sure it is blank; from 50% to that, a person decides; every other page "
+        f"least {threshold_pct(t)} sure it is blank; from 50% to that, a person decides; every other page "
         "is sent to OCR. These thresholds come from the training pages, not the test pages.")
     report = plan(ws, dry_run=True).to_dict()
     f = report["filter"]

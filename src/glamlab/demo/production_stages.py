@@ -7,6 +7,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from ..errors import GlamlabError, ModelNotFound
+from ..progress import plural
 from .projects import DemoProject, Say
 
 if TYPE_CHECKING:
@@ -126,7 +127,8 @@ def stage_act(ws: Workspace, say: Say, noun: str = "items") -> dict[str, Any]:
         + ".")
     overruled = done.get("not_written_overruled_by_gold", 0)
     if overruled:
-        say(f"  {overruled} accepted values were not written: a person's label says "
+        say(f"  {overruled} accepted {plural(overruled, 'value')} "
+            f"{plural(overruled, 'was', 'were')} not written: a person's label says "
             "otherwise, and the person's wins.")
     return out
 

@@ -19,6 +19,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from ..errors import GlamlabError
+from ..progress import plural
 from ..store import now
 from .signals import IMAGE_PRESET, TEXT_PRESET, Signal
 
@@ -415,6 +416,37 @@ def _rate_result(name: str, k: int, n: int, expected: float, cfg: MonitorConfig,
 
 
 # -- the monitor ------------------------------------------------------------------------------
+def _small_test_split(ws: Workspace, spec: str, n: int, need: int, *,
+                      web: bool) -> GlamlabError:
+    """The error when every test item has a prediction but there are too few of them for
+    a reference: the fix is more labelled test items (a frozen test split takes none: a
+    larger one is set aside anew), or the first window of predictions as reference."""
+    from ..tasks.splits import is_frozen
+
+    more = f"label at least {need - n:,} more {plural(need - n, 'item')}"
+    frozen = is_frozen(ws)
+    if frozen:  # an evaluation read it: it takes no new items
+        grow = ("label more items, then ask whoever runs glamlab on the server to set a "
+                f"larger test set aside, of {need} items or more (the models are then "
+                "evaluated again on it), and run the model over it on the Run page" if web else
+                f"label more items, set a larger test split aside, of {need} items or more "
+                "(glamlab labels split --force: logged; then evaluate the models again on "
+                "it), and run the model over it (glamlab run)")
+    else:
+        grow = (f"{more} into the test set on the Labelling page and run the model over "
+                "them on the Run page" if web else
+                f"{more} into the test split (glamlab labels import FILE --split test) and "
+                "run the model over them (glamlab run)")
+    other = ("ask whoever runs glamlab on the server to compare with the first window of "
+             "predictions instead ([monitor] reference = \"first\" in the project's "
+             "glamlab.toml)" if web else "use --reference first")
+    return GlamlabError(
+        f"the test split holds only {n:,} {plural(n, 'item')}, all of them predicted by "
+        f"{spec}" + (" (the test split is frozen: an evaluation measured models on it)"
+                     if frozen else "") + ": too few for a reference (monitoring needs predictions on {need} test "
+        "items)", hint=f"{grow}; or {other}")
+
+
 def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = None,
             window: str | None = None, min_window: int | None = None,
             since: datetime | None = None, store_alerts: bool = True,
@@ -457,6 +489,9 @@ def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = 
     if cfg.reference == "test":
         ref_rows = [r for r in rows if r["item_id"] in test_ids]
         prod = rows_prod
+        if len(ref_rows) < 2 * cfg.min_window and test_ids <= {r["item_id"] for r in ref_rows}:
+            # every test item has a prediction: the test split itself is too small
+            raise _small_test_split(ws, mv.spec, len(test_ids), 2 * cfg.min_window, web=web)
         if len(ref_rows) < 2 * cfg.min_window:
             raise GlamlabError(
                 f"only {len(ref_rows)} predictions of {mv.spec} on test-split items, too few for "

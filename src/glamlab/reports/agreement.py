@@ -46,15 +46,44 @@ def agreement_view(ws: Workspace, *, web: bool = False) -> dict[str, Any]:
                              "has labelled some of them again, the agreement is measured"
                              if web else exc.hint)}
         needed = sample_size(ws)["items_needed"]
-        hint = (f"have a second person, signed in as themselves, label {needed:,} of the "
-                "items already labelled again (the Labelling page's \"Label a sample "
-                "again as a second labeller\")" if web else exc.hint)
-        return {"missing": exc.message, "hint": hint, "items_needed": needed}
+        labelled = _items_labelled(ws)
+        what, why = _ask_words(needed, labelled, 0)
+        hint = (f"have a second person, signed in as themselves, label {what} again (the "
+                "Labelling page's \"Label a sample again as a second labeller\")" + why
+                if web else exc.hint)
+        return {"missing": exc.message, "hint": hint, "items_needed": needed,
+                "items_labelled": labelled}
     return {"summary": r["summary"], "pairs": r.get("pairs") or [],
+            "items_labelled": _items_labelled(ws),
             "per_label": r.get("per_label") or [], "alpha": r.get("krippendorff_alpha"),
             "interval": r.get("alpha_interval"), "shared_items": r["shared_items"],
             "items_needed": r["items_needed"], "multi_label": r["multi_label"],
             "rarest_label": r.get("rarest_label"), "rarest_share": r.get("rarest_share")}
+
+
+def _items_labelled(ws: Workspace) -> int:
+    """How many items someone labelled: a second person can label no more than these
+    again."""
+    from ..tasks.labels import annotator_labels
+
+    return len(annotator_labels(ws))
+
+
+def _ask_words(needed: int, labelled: int | None, shared: int) -> tuple[str, str]:
+    """What to ask a second person to label again, ``shared`` items being labelled by
+    two people already, and why that many: the items Krippendorff's rule still asks for
+    (``needed``), but never more than the labelled items nobody labelled twice yet
+    (``labelled``: the items labelled; None: not known, from a view stored by an earlier
+    glamlab), and then that more items need labelling too."""
+    more = max(0, needed - shared)
+    left = more if labelled is None else min(more, max(0, labelled - shared))
+    if left >= more:
+        return f"{more:,} {'more ' if shared else ''}{plural(more, 'item')}", ""
+    what = (f"{'all ' if left > 1 else ''}{left:,} {'other ' if shared else ''}"
+            f"{plural(left, 'item')} labelled so far")
+    return what, (f"; Krippendorff's rule asks for {needed:,} items labelled by two people "
+                  f"before the agreement can be judged, and only {labelled:,} "
+                  f"{plural(labelled or 0, 'is', 'are')} labelled: label more items too")
 
 
 def at_a_glance(view: dict[str, Any]) -> dict[str, Any]:
@@ -74,9 +103,10 @@ def at_a_glance(view: dict[str, Any]) -> dict[str, Any]:
         needed = view.get("items_needed")
         if needed is None:  # an entities project: not measured at all
             return {"verdict": f"not measured: {view['missing']}"}
-        return {"verdict": f"not measured yet: ask a second person to label {needed:,} "
-                           f"{plural(needed, 'item')} again, without seeing the first "
-                           "label", "second": True, "items_needed": needed}
+        what, why = _ask_words(needed, view.get("items_labelled"), 0)
+        return {"verdict": f"not measured yet: ask a second person to label {what} "
+                           f"again, without seeing the first label{why}", "second": True,
+                "items_needed": needed}
     if "shared_items" not in view:
         return {"verdict": sentence(view)}
     out = {k: view.get(k) for k in ("alpha", "interval", "shared_items", "items_needed",
@@ -87,11 +117,19 @@ def at_a_glance(view: dict[str, Any]) -> dict[str, Any]:
         out["verdict"] = ("not measured yet: no label was given differently on any item "
                           "two people labelled")
     elif n < needed:
-        out["verdict"] = (f"too early to say: {n:,} of the {needed:,} items needed are "
-                          "labelled by two people; ask a second person to label "
-                          f"{needed - n:,} more {plural(needed - n, 'item')} again, "
-                          "without seeing the first label")
-        out["second"] = True
+        labelled = view.get("items_labelled")
+        if labelled is not None and labelled <= n:  # nothing left to label again
+            out["verdict"] = (f"too early to say: {n:,} of the {needed:,} items needed are "
+                              "labelled by two people, every item labelled so far; label "
+                              f"{needed - n:,} more {plural(needed - n, 'item')}, then ask "
+                              "a second person to label them again, without seeing the "
+                              "first label")
+        else:
+            what, why = _ask_words(needed, labelled, n)
+            out["verdict"] = (f"too early to say: {n:,} of the {needed:,} items needed are "
+                              f"labelled by two people; ask a second person to label {what} "
+                              f"again, without seeing the first label{why}")
+            out["second"] = True
     elif alpha >= ALPHA_MIN:
         out["verdict"] = ("yes: people who label the same items agree, so the labels can be "
                           "trusted")
@@ -156,9 +194,9 @@ def _key(ws: Workspace) -> str:
                            .where(t.c.active.is_(True))).first()
     card = ws.card
     # "view": what a stored view holds (2: the figures the overview shows, too; 3: says
-    # when nothing is labelled yet)
+    # when nothing is labelled yet; 4: how many items are labelled)
     return key_of({"labels": list(row) if row else None, "names": list(card.labels),
-                   "multi": card.multi_label, "kind": card.kind, "view": 3})
+                   "multi": card.multi_label, "kind": card.kind, "view": 4})
 
 
 def compute_web_agreement(ws: Workspace) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..auth import secret
 from ..errors import DatabaseUnavailable, GlamlabError
+from ..progress import plural
 from ..registry import ModelCache
 from ..review import StaleDecision
 from ..tasks.kinds import task_kind
@@ -73,6 +74,8 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     from ..actions.policy import threshold_pct
 
     templates.env.filters["threshold_pct"] = threshold_pct
+    # "1 value", "2 values": {{ n }} {{ n|plural('value') }}; {{ n|plural('was', 'were') }}
+    templates.env.filters["plural"] = plural
     templates.env.filters["utc_minutes"] = utc_minutes  # stored times: 2026-12-05 08:53 UTC
     templates.env.filters["exact_text"] = exact_text  # a text a script reads back exactly
     # a report's measures and p-values in words: "F1 (macro average)", "chance ... luck: 1%"
