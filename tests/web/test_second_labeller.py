@@ -77,9 +77,10 @@ def test_second_labeller_labels_the_first_persons_items_blind(web_ws: Any) -> No
             assert page.status_code == 200
             text = _text(page.text)
             needed = items_needed(2)
+            # (only the 6 items labelled: fewer than needed, so label more too)
             assert (f"Items labelled by two or more people: {n} of the {needed} needed to "
-                    f"judge the agreement: {needed - n} to go. You labelled {n} of them."
-                    ) in text
+                    f"judge the agreement: {needed - n} to go (more than the 6 labelled so "
+                    f"far: label more items too). You labelled {n} of them.") in text
             shown = _shown(page.text)
             assert shown in first and shown not in seen
             # blind: no link to the item's page (it shows the label in force)
@@ -328,7 +329,8 @@ def test_multi_label_second_labelling_is_sized_by_the_rarest_label(make_ws: Any,
         text = _text(c.get("/label?mode=second").text)
         assert (f"Items labelled by two or more people: 0 of the {needed} needed to judge "
                 "the agreement (as many as the most uneven label, ships, asks for): "
-                f"{needed} to go.") in text
+                f"{needed} to go (more than the 20 labelled so far: label more items "
+                "too).") in text
         c.get(OVERVIEW_AGREEMENT)
         assert app.state.refresher.wait(120)
         text = _text(c.get(OVERVIEW_AGREEMENT).text)

@@ -184,7 +184,8 @@ def second_labelling(ws: Workspace, user: str, *,
     of its own for each person (a random sample, the same on every page; ``exclude``:
     the items they skipped), until the items labelled by two or more people reach what
     Krippendorff's sample-size rule asks for (:func:`glamlab.tasks.agreement.sample_size`).
-    ``{"item", "needed", "shared", "left", "mine", "candidates", ...}``; None in an
+    ``{"item", "needed", "shared", "left", "mine", "candidates", "labelled", ...}``
+    (``labelled``: the items anyone labelled, which may be fewer than ``needed``); None in an
     entities project (agreement is not measured there)."""
     import hashlib
 
@@ -213,7 +214,8 @@ def second_labelling(ws: Workspace, user: str, *,
                 item = next(by_id[i] for i in ahead[start:start + 100] if i in by_id)
                 break
     return {**size, "item": item, "needed": size["items_needed"], "shared": shared,
-            "left": left, "mine": mine, "candidates": len(candidates)}
+            "left": left, "mine": mine, "candidates": len(candidates),
+            "labelled": len(ann)}
 
 
 def second_disagreements(ws: Workspace, limit: int = 50) -> dict[str, Any]:
