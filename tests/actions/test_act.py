@@ -901,3 +901,21 @@ def test_act_saves_proposed_thresholds_when_policy_model_names_no_model(pages):
     assert saved["proposed_by"] == "glamlab act" and saved["optimised_with"] == "blanks@1"
     assert {k: v["accept"] for k, v in saved["labels"].items()} == {
         p["label"]: p["accept"] for p in done.policy}
+
+
+def test_one_rejected_value_and_one_decided_candidate_are_said_in_the_singular(pages):
+    """act's words for one rejected value and one candidate a person had decided read
+    "The 1 rejected value is not written", "1 candidate a person had already decided
+    was left" (they said "The 1 rejected values are", "1 candidates ... were")."""
+    from glamlab.actions.act import render
+
+    _set_policy(pages, KNOWN_POLICY)
+    report = act(pages).to_dict()
+    for n, want in ((1, ("The 1 rejected value is not written",
+                         "1 candidate a person had already decided was left")),
+                    (2, ("The 2 rejected values are not written",
+                         "2 candidates a person had already decided were left"))):
+        report["counts"]["reject"] = report["decided_by_people"] = n
+        text = render(report)
+        for words in want:
+            assert words in text, (words, text)

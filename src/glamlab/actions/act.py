@@ -1653,8 +1653,9 @@ def render(report: dict[str, Any]) -> str:
                      "a person's label on the item: every export accepts them, confirmed by "
                      "who gave it (the person's label wins over the model's).")
     if c["reject"]:
-        lines.append(f"The {c['reject']} rejected values are not written to field "
-                     f"{report['field']!r} and not sent to review; the predictions stay "
+        n = c["reject"]
+        lines.append(f"The {n} rejected {plural(n, 'value is', 'values are')} not written "
+                     f"to field {report['field']!r} and not sent to review; the predictions stay "
                      "stored, so a curator can list them: glamlab export --format csv "
                      "--action reject --out rejected.csv (in the web app, the Export "
                      "page's download: the rows whose action is reject).")
@@ -1788,7 +1789,8 @@ def render(report: dict[str, Any]) -> str:
                          "written as machine metadata: a person's gold on the item says "
                          "otherwise, and the person's wins.")
         if report.get("decided_by_people"):
-            lines.append(f"{report['decided_by_people']} candidates a person had already "
-                         "decided were left as they decided (not queued again; a value they "
-                         "turned down not written).")
+            n = report["decided_by_people"]
+            lines.append(f"{n} {plural(n, 'candidate')} a person had already decided "
+                         f"{plural(n, 'was', 'were')} left as they decided (not queued again; "
+                         "a value they turned down not written).")
     return "\n".join(lines)
