@@ -1141,11 +1141,12 @@ def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
         else:
             withdrawn.append(r.id)
             by_policy += r.prediction_id == current.get(r.item_id)
-    for i in range(0, len(withdrawn) if not dry_run else 0, 900):
-        conn.execute(rq.update().where(rq.c.id.in_(withdrawn[i:i + 900]),
-                                       rq.c.status == "open")
-                     .values(status=SUPERSEDED, version=rq.c.version + 1, lease_owner=None,
-                             lease_until=None))
+    if not dry_run:
+        for i in range(0, len(withdrawn), 900):
+            conn.execute(rq.update().where(rq.c.id.in_(withdrawn[i:i + 900]),
+                                           rq.c.status == "open")
+                         .values(status=SUPERSEDED, version=rq.c.version + 1,
+                                 lease_owner=None, lease_until=None))
     return len(withdrawn) - by_policy, by_policy
 
 
