@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import RunError
+from ..workspace import Workspace as _Workspace
 from .worker import ITEM_COLUMNS
 
 if TYPE_CHECKING:
@@ -94,8 +95,9 @@ def parse_query(text: str | None) -> Query:
     return q
 
 
-#: item columns a query term may name besides the metadata fields
-ITEM_FIELDS = ("modality", "source_kind", "source")
+#: item columns a query term may name besides the metadata fields (those a ``where``
+#: of the Python API may name)
+ITEM_FIELDS = _Workspace.ITEM_COLUMNS
 
 
 def check_query_fields(ws: Workspace, query: Query, *, sample: int = 1000) -> None:
