@@ -354,8 +354,9 @@ def test_a_model_in_use_that_never_predicted_some_items_says_to_run_it(make_ws: 
                  source_kind="test", source="t", content_hash=f"new{i}", text="x" * 70,
                  meta={}, created_at=now()) for i in range(3)])
     assert ws.status()["next_step"] == (  # glamlab status
-        "The model in use, len@1, has no prediction for 3 of the 243 items: the policy and "
-        "the exports leave them out. First `glamlab run`.")
+        "The model in use, len@1, has no prediction for 3 of the 243 items: the policy "
+        "decides nothing for them, and the exports carry only the labels people gave. "
+        "First `glamlab run`.")
     add_user(ws, "val", PASSWORD, "viewer")
     app = create_app(ws)
     with TestClient(app) as c:

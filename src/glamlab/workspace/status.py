@@ -252,8 +252,9 @@ def unpredicted_step(unpredicted: dict[str, Any], *, web: bool = False) -> str:
     n, total = unpredicted["missing"], unpredicted["items"]
     how = "run the model in use on the Run page" if web else "`glamlab run`"
     return (f"The model in use, {unpredicted['model']}, has no prediction for {n:,} of the "
-            f"{total:,} {plural(total, 'item')}: the policy and the exports leave "
-            f"{'it' if n == 1 else 'them'} out. First {how}.")
+            f"{total:,} {plural(total, 'item')}: the policy decides nothing for "
+            f"{'it' if n == 1 else 'them'}, and the exports carry only the labels people "
+            f"gave. First {how}.")
 
 
 def stale_predictions_sentence(stale: dict[str, str], *, web: bool = False) -> str:
