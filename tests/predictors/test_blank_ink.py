@@ -211,3 +211,14 @@ def test_a_blank_page_with_only_a_page_number_is_never_withheld(model: BlankInk,
     assert unguarded.predict(numbered).count("blank") >= 1  # what the guard prevents
     exp = model.explain(numbered[0])
     assert exp["glyph_rows"] and "page number" in exp["text"]
+
+
+def test_the_explanation_never_shows_a_page_under_the_margin_at_the_margin():
+    from glamlab.predictors.image.blank import _sentence
+
+    regions = {"edges": False, "faint_regions": 0, "marks_total": 0, "level": 0.1,
+               "glyph_rows": []}
+    text = _sentence("review", 0.99496, 0.99504, regions)
+    assert "probability 0.99496) but not by the margin of 0.99504" in text
+    text = _sentence("withhold", 0.9981, 0.9952, regions)
+    assert text.startswith("Blank (probability 0.998, at least 0.995 needed)")

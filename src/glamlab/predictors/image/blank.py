@@ -348,6 +348,17 @@ def _where(box: list[float]) -> str:
     return "centre" if (row, col) == ("middle", "centre") else f"{row} {col}"
 
 
+def _two_figures(p: float, threshold: float) -> tuple[str, str]:
+    """``p`` and ``threshold`` with three decimals, or as many more (up to six) as it
+    takes for the two figures to show which is larger: a page under the margin never
+    reads "probability 0.995 but not by the margin of 0.995"."""
+    for digits in range(3, 7):
+        ps, ts = f"{p:.{digits}f}", f"{threshold:.{digits}f}"
+        if (p < threshold) == (float(ps) < float(ts)):
+            break
+    return ps, ts
+
+
 def _sentence(action: str, p: float, threshold: float, r: dict[str, Any],
               guarded: bool = False) -> str:
     edges = " Page edges and scan background were ignored." if r["edges"] else ""
@@ -365,12 +376,12 @@ def _sentence(action: str, p: float, threshold: float, r: dict[str, Any],
                 "foxing, dust)." if action == "withhold" else ".")
     else:
         ink = f"No ink found at {r['level']:.0%} or more darker than the paper."
+    ps, ts = _two_figures(p, threshold)
     verdict = {
-        "withhold": f"Blank (probability {p:.3f}, at least {threshold:.3f} needed): not sent "
-                    "to OCR.",
-        "review": f"Looks blank (probability {p:.3f}) but not by the margin of "
-                  f"{threshold:.3f}: a person should check before it is withheld.",
-        "send": f"Content (probability of blank {p:.3f}): sent to OCR.",
+        "withhold": f"Blank (probability {ps}, at least {ts} needed): not sent to OCR.",
+        "review": f"Looks blank (probability {ps}) but not by the margin of "
+                  f"{ts}: a person should check before it is withheld.",
+        "send": f"Content (probability of blank {ps}): sent to OCR.",
     }[action]
     rows = ""
     if r["glyph_rows"]:
