@@ -215,3 +215,63 @@ def test_act_counts_the_labels_every_export_gives_from_people_alone(
     assert res["from_gold"] == 5
     assert ("5 labels a person gave have no value of the model (1 on an item the model "
             "has no prediction of; 4 it did not suggest)") in render(report.to_dict())
+
+
+def _no_candidate(ws: Any, model_id: int, item_ids: list[str], multi_label: bool) -> None:
+    """A prediction of each of ``item_ids`` that gives no label at all (no scores)."""
+    from glamlab.store import now
+
+    t = ws.store.t
+    with ws.store.write() as conn:
+        run_id = int(conn.execute(t.runs.insert().values(
+            model_id=model_id, status="done", engine="local", workers=1, query={},
+            planned=len(item_ids), done=len(item_ids), failed=0, started_at=now(),
+            finished_at=now())).inserted_primary_key[0])
+        conn.execute(t.predictions.insert(), [{
+            "run_id": run_id, "model_id": model_id, "item_id": i, "label": None,
+            "labels": [], "scores": {}, "score": None, "created_at": now()}
+            for i in item_ids])
+
+
+def test_an_item_the_model_predicted_no_label_for_exports_the_persons_labels(
+        make_ws: Any, tmp_path: Path) -> None:
+    """An item the model predicted but gave no label at all (no candidate) had no row in
+    any export, and no row from the person's labels either (it has a prediction): the
+    labels a person gave it were lost. Each gets its row, as a label the model did not
+    suggest, in item order; act counts them."""
+    from glamlab.actions import act, export
+    from glamlab.actions.export import iter_rows
+
+    ws = make_ws("ml-none", task="subjects", labels=["a", "b", "c", "d"], multi_label=True)
+    add_items(ws, [{"item_id": i} for i in ("m1", "m2", "m3")])
+    add_gold(ws, {"m1": "a", "m2": ["b", "d"]}, split="train")
+    mid = add_model(ws, "subj", 1)
+    add_predictions(ws, mid, {"m1": {"a": 0.95}, "m3": {"c": 0.95}}, multi_label=True)
+    _no_candidate(ws, mid, ["m2"], multi_label=True)
+    ws.card.raw["policy"] = {"field": "subject",
+                             "labels": {x: {"accept": 0.9, "review": 0.5} for x in "abcd"}}
+    ws.save_card()
+    report = act(ws)
+    rows = [e.row for e in iter_rows(ws)]
+    assert [(r["item_id"], r["value"], r["decision"]) for r in rows] == [
+        ("m1", "a", "gold"), ("m2", "b", "gold"), ("m2", "d", "gold"), ("m3", "c", None)]
+    for r in rows[1:3]:
+        assert _shape(r) == GOLD_ONLY, r
+        assert r["reason"] == ("a person's gold label: curator gave it; the model did "
+                               "not suggest it")
+    assert report.gold_not_suggested == 2
+    res = export(ws, "jsonl", tmp_path / "none.jsonl")
+    assert res["from_gold"] == 2
+
+    one = make_ws("sl-none", task="pages", labels=["blank", "content"])
+    add_items(one, [{"item_id": i} for i in ("s1", "s2")])
+    add_gold(one, {"s1": "blank"}, split="train")
+    mid = add_model(one, "pages", 1)
+    add_predictions(one, mid, {"s2": {"content": 0.97, "blank": 0.03}})
+    _no_candidate(one, mid, ["s1"], multi_label=False)
+    one.card.raw["policy"] = POLICY
+    one.save_card()
+    report = act(one)
+    assert [(e.row["item_id"], e.row["value"], e.row["origin"]) for e in iter_rows(one)] == [
+        ("s1", "blank", "person"), ("s2", "content", "machine")]
+    assert report.gold_not_suggested == 1

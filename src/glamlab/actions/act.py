@@ -258,7 +258,8 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
                    batch_size: int | None = None,
                    problems: list[dict[str, Any]] | None = None,
                    current: dict[str, int] | None = None,
-                   known: list[str] | None = None) -> Iterator[list[Decision]]:
+                   known: list[str] | None = None,
+                   empty: list[Item] | None = None) -> Iterator[list[Decision]]:
     """The model's predictions, in item order, as batches of decisions.
 
     A malformed prediction is skipped (added to ``problems`` with its item and the fix);
@@ -266,7 +267,9 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
     prediction's id as the batch is yielded (items with no candidates too: a model that
     now finds nothing in a text). In a tabular project a row whose outcome is known
     already (its label, in the outcome column) is left out (its id added to ``known``):
-    there is nothing left to decide about it, only the rows still to come are acted on."""
+    there is nothing left to decide about it, only the rows still to come are acted on.
+    ``empty``, when given, holds each batch's items whose prediction gives no candidate
+    at all (the model found no label), in item order: no decision is about them."""
     from ..tasks.tabular import has_outcome, outcome_column
 
     outcome = outcome_column(ws)
@@ -311,6 +314,8 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
             # (0 is no prediction's id, so its open review rows are withdrawn)
             current.update((item_id, 0) for item_id in settled)
         batch: list[Decision] = []
+        if empty is not None:
+            empty.clear()
         for row, item in rows:
             try:
                 candidates = _candidates(kind, row)
@@ -321,6 +326,8 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
                         "reason": f"prediction {row.id} of item {row.item_id}: {exc}",
                         "fix": f"re-run the model on this item: glamlab run --model {mv.spec}"})
                 continue
+            if not candidates and empty is not None:
+                empty.append(item)
             for c in candidates:
                 action, reason, hit = decide(policy, safety, item, c, external=external)
                 batch.append(Decision(row.id, row.run_id, item, c.label, c.score, action, reason,
@@ -389,7 +396,8 @@ class ActReport:
     #: (classification) people's gold labels the model gave no value for, which every
     #: export gives as the person's label in a row of its own (:func:`.export._gold_row`):
     #: those on current items the model has no prediction of, and (multi-label) those
-    #: not among the item's suggestions (:func:`unsuggested_gold`)
+    #: not among the item's suggestions (:func:`unsuggested_gold`), or, either kind, on
+    #: an item its prediction gives no label at all (``gold_not_suggested``)
     gold_unpredicted: int = 0
     gold_not_suggested: int = 0
     #: and per label the ones the gold gives (confirmed by who gave it): none of them is
@@ -608,8 +616,9 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     if before is not None:
         report.changes = {}
         external = safety.is_external(mv.predictor, mv.card)
+    empty: list[Item] = []  # each batch's items the model predicted no label for
     for batch in iter_decisions(ws, mv, policy, safety, problems=report.problems,
-                                current=current, known=known):
+                                current=current, known=known, empty=empty):
         seen_items += len({d.item.item_id for d in batch})
         predicted_positive.update(d.item.item_id for d in batch
                                   if d.item.item_id in labelled_positive)
@@ -658,6 +667,9 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
                 if kind.name == "multi-label":
                     _count_unsuggested(kind, batch, everyone, item_gold(
                         conn, {d.item.item_id for d in batch}), report)
+                if empty:  # every export gives their gold labels in rows of their own
+                    report.gold_not_suggested += sum(len(g.labels) for g in item_gold(
+                        conn, {item.item_id for item in empty}).values())
         if dropped and report.changes is not None:
             _count_dropped(ws, kind, dropped, report.changes, changed_items)
         decided, settled, kept = _review_decided(kind, batch, people, gold, span_gold, saved)

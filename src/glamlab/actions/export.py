@@ -35,7 +35,8 @@ filtered as they are: the person's label, ``origin=person``, ``action=accept``,
 ``decision=gold``, ``confirmed_by`` who gave it, no score, model or ``predicted_value``
 (a W3C or IIIF annotation's ``creator`` is the person; it has no ``generator``); so,
 in a multi-label project, does a gold label the model did not suggest for the item (not
-among its prediction's labels), beside the model's rows. The CLI's summary counts these
+among its prediction's labels), beside the model's rows, and, either kind, each gold
+label of an item the model predicted no label for at all. The CLI's summary counts these
 rows. Formats:
 
 - ``csv``: UTF-8 with a byte-order mark (Excel reads it as UTF-8) and a header, one row
@@ -240,8 +241,10 @@ def iter_rows(ws: Workspace, *, model: str | None = None,
     check_label(ws, mv, where.label)
     counts = counts if counts is not None else {}
     counts.setdefault("from_gold", 0)
-    rows = _rows(ws, mv, policy.field, iter_decisions(ws, mv, policy, safety), where,
-                 pairs, counts)
+    # the items the model predicted no label for at all: no decision is about them
+    empty: list[Item] = []
+    rows = _rows(ws, mv, policy.field, iter_decisions(ws, mv, policy, safety, empty=empty),
+                 where, pairs, counts, empty)
     if task_kind(ws.card).name in CLASSIFICATION_KINDS:
         # the items a person labelled that the model has no prediction of, in item order
         # with the others (both streams are in item id order)
@@ -387,7 +390,12 @@ def meta_refusal(fmt: str) -> str:
 
 def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[Decision]],
           where: ExportFilter, details: Sequence[tuple[str, str]] | None = None,
-          counts: dict[str, int] | None = None) -> Iterator[Exported]:
+          counts: dict[str, int] | None = None,
+          empty: list[Item] | None = None) -> Iterator[Exported]:
+    """The export rows of ``batches``' decisions, in item order; in a classification
+    project with the rows of the person's labels no decision gives beside them
+    (:func:`.act.unsuggested_gold`), and of those of the items of ``empty`` (each
+    batch's items whose prediction gives no label at all: :func:`.act.iter_decisions`)."""
     from ..store.queue import item_gold
 
     kind = task_kind(ws.card)
@@ -397,9 +405,15 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
     counts = counts if counts is not None else {}
     # (multi-label) the item's gold labels the model did not suggest get rows of their own
     unsuggested = kind.name in CLASSIFICATION_KINDS and not kind.one_value_per_item
+    classify = kind.name in CLASSIFICATION_KINDS
     for batch in batches:
         pids = sorted({d.prediction_id for d in batch})
+        # (classification) the items predicted with no label: their gold labels' rows
+        bare = sorted(empty or [], key=lambda item: item.item_id) if classify else []
         with ws.store.read() as conn:
+            bare_gold = item_gold(conn, {item.item_id for item in bare}) if bare else {}
+            bare_snippets = (_snippets(ws, conn, bare_gold)
+                             if bare_gold and details is not None else {})
             stored = {(r.prediction_id, r.value): r for r in conn.execute(
                 sa.select(mm.c.prediction_id, mm.c.value, mm.c.created_at, mm.c.confirmed_by,
                           mm.c.confirmed_at)
@@ -410,6 +424,7 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                         else {})
             snippets = (_snippets(ws, conn, {d.item.item_id for d in batch})
                         if details is not None else {})
+        bare = [item for item in bare if item.item_id in bare_gold]
         # each item's candidates: a correction to a label the model also suggested
         # (multi-label) is said once, on that label's row
         candidates: dict[str, set[tuple[str, str]]] = {}
@@ -417,6 +432,9 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
             candidates.setdefault(d.item.item_id, set()).add((d.label, _same(d.value)))
         start = 0  # where the item's decisions start in the batch
         for n, d in enumerate(batch):
+            if bare:
+                yield from _bare_rows(kind, bare, bare_gold, d.item.item_id, field, where,
+                                      counts, bare_snippets, fields, details is not None)
             person = person_decision(people.get(d.item.item_id), d.label, d.value,
                                      one_value=kind.one_value_per_item)
             row, final = _row(kind, d, mv, field, person, stored,
@@ -446,6 +464,29 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                         yield Exported(row, d.item, Candidate(label, 1.0),
                                        _details(d.item, snippets, fields,
                                                 details is not None))
+        yield from _bare_rows(kind, bare, bare_gold, None, field, where, counts,
+                              bare_snippets, fields, details is not None)
+
+
+def _bare_rows(kind: TaskKind[Any, Any], bare: list[Item], gold: dict[str, Any],
+               before: str | None, field: str, where: ExportFilter, counts: dict[str, int],
+               snippets: dict[str, str | None], fields: Sequence[tuple[str, str]],
+               asked: bool) -> Iterator[Exported]:
+    """The rows of the person's gold labels (``gold``) of the items of ``bare`` (in item
+    order: predicted with no label at all) before item id ``before`` (None: all of them),
+    taken off ``bare``: a row each (:func:`_gold_row`), filtered by ``where``."""
+    while bare and (before is None or bare[0].item_id < before):
+        item = bare.pop(0)
+        g = gold[item.item_id]
+        for label in sorted(g.labels):
+            who, at = g.labels[label]
+            row = _gold_row(kind, item, field, label, who, at,
+                            f"a person's gold label: {who} gave it; the model did not "
+                            "suggest it")
+            if where.keep(row):
+                counts["from_gold"] = counts.get("from_gold", 0) + 1
+                yield Exported(row, item, Candidate(label, 1.0),
+                               _details(item, snippets, fields, asked))
 
 
 def _snippets(ws: Workspace, conn: sa.Connection, ids: Iterable[str]) -> dict[str, str | None]:
