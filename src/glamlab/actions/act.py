@@ -1248,7 +1248,8 @@ def rejected_on_gold(kind: TaskKind[Any, Any], d: Decision) -> bool:
     """Whether the item's gold label is asked of ``d``, a label the policy rejects in a
     classification project (below its thresholds): where the gold gives it, the person's
     label wins and it is exported accepted (:func:`.export._gold_verdicts`). Not one a
-    safety check suppressed: that is kept from every export whatever its label."""
+    safety check suppressed: that is kept from every export whatever its label (where the
+    item's gold label is another, the row carries the person's: :func:`gold_label_in_place`)."""
     return d.action == "reject" and d.safety is None and kind.name in CLASSIFICATION_KINDS
 
 
@@ -1256,13 +1257,14 @@ def gold_label_in_place(kind: TaskKind[Any, Any], d: Decision,
                         gold: ItemGold | None) -> str | None:
     """(single-label) The person's label an export carries in place of ``d``'s, where the
     item's gold label in force is another: the policy accepted, rejected or sent to
-    review the model's label, but the person's label is the item's
-    (:func:`.export._gold_verdicts`). The row
+    review the model's label, or a safety check suppressed it, but the person's label is
+    the item's (:func:`.export._gold_verdicts`). The row
     is shaped as a reviewer's correction is (the person's value, ``origin=person``,
-    ``predicted_value`` the model's), so an item gets one value in every export. None
-    where the gold gives ``d``'s label, is not one label, the project is not
-    single-label, or a safety check suppressed ``d`` (kept from every export)."""
-    if (gold is None or kind.name != "single-label" or _suppressed(d) or d.label in gold.labels or len(gold.labels) != 1):
+    ``predicted_value`` the model's; a suppressed label's ``safety`` column says so), so
+    an item gets one value in every export. None where the gold gives ``d``'s label, is
+    not one label, or the project is not single-label."""
+    if (gold is None or kind.name != "single-label" or d.label in gold.labels
+            or len(gold.labels) != 1):
         return None
     return next(iter(gold.labels))
 
@@ -1305,7 +1307,9 @@ def _count_kept_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, 
     items whose gold label gives the ``positive_label`` that the model suggested no
     candidate of (``report.held_by_gold``: the filter list holds them back,
     :func:`.export._held`)."""
-    rejected = [d for d in batch if rejected_on_gold(kind, d)]
+    # (and those a safety check suppressed, whose row carries the person's label where
+    # the item's gold label is another: :func:`gold_label_in_place`)
+    rejected = [d for d in batch if rejected_on_gold(kind, d) or _suppressed(d)]
     positive = ws.card.positive_label
     ids = {d.item.item_id for d in (batch if positive else rejected)}
     gold = item_gold(conn, ids) if ids else {}
@@ -1327,7 +1331,8 @@ def _count_kept_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, 
 
     for d in rejected:
         g = gold.get(d.item.item_id)
-        if g is not None and d.label in g.labels and not decided(d):
+        if (g is not None and d.label in g.labels and not decided(d)
+                and rejected_on_gold(kind, d)):
             report.reject_given_by_gold[d.label] = report.reject_given_by_gold.get(d.label, 0) + 1
         elif not decided(d) and gold_label_in_place(kind, d, g) is not None:
             report.gold_label_in_place += 1

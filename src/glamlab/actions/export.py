@@ -18,7 +18,8 @@ label the policy accepts on an item with a gold label in force (classification):
 person's label wins, ``action=accept`` where it gives the label (confirmed by who gave
 it), ``action=reject`` where it is another (the reason names it), so the filter list
 sends on a page a person labelled content that the model accepted as blank; in a
-single-label project such a row (and a rejected one whose item's gold label is another)
+single-label project such a row (and a rejected one, or one a safety check suppressed,
+whose item's gold label is another)
 carries the person's label in place of the model's, shaped as a correction is
 (``origin=person``, ``predicted_value`` the model's, ``action=accept``, ``decision=gold``,
 ``confirmed_by`` who gave it), so the person's label reaches every export once per item;
@@ -669,14 +670,19 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
     # (classification) a label the policy rejects that the item's gold label gives: the
     # person said it is right (not one a safety check suppressed: :func:`rejected_on_gold`)
     rejected = [n for n, d in enumerate(batch) if rejected_on_gold(kind, d)]
-    if not review and not accepted and not rejected:
+    # (single-label) a label a safety check suppressed on an item whose gold label is
+    # another: the row carries the person's label (:func:`gold_label_in_place`)
+    suppressed = ([n for n, d in enumerate(batch) if d.suppressed]
+                  if kind.name == "single-label" else [])
+    if not review and not accepted and not rejected and not suppressed:
         return {}
     ids = sorted({batch[n].item.item_id for n in review})
     st = ws.store.t
     # the items' gold labels in force: those the policy sends to review, and in a
     # classification project those it accepts (a person's label wins over them)
     labelled = item_gold(conn, {batch[n].item.item_id
-                                for n in (*review, *(accepted if classify else ()), *rejected)})
+                                for n in (*review, *(accepted if classify else ()), *rejected,
+                                          *suppressed)})
     given = {(i, label): by for i, g in labelled.items() for label, by in g.labels.items()}
     whole = (complete_gold(ws, conn, sorted({batch[n].item.item_id
                                              for n in (*review, *accepted)}))
@@ -721,6 +727,12 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
         elif d.item.item_id in whole:
             who, at, spans = whole[d.item.item_id]
             out[n] = GoldVerdict(_gold_holds(kind, d.candidate, spans), who, at, spans=True)
+    for n in suppressed:
+        d = batch[n]
+        if (g := labelled.get(d.item.item_id)) is not None and (
+                person := gold_label_in_place(kind, d, g)) is not None:
+            out[n] = GoldVerdict(False, g.annotator, g.at, spans=False,
+                                 labels=tuple(sorted(g.labels)), label=person)
     for n in rejected:
         d = batch[n]
         if (d.item.item_id, d.label) in given:  # the person's label gives it
