@@ -60,7 +60,8 @@ rows. Formats:
   IIIF canvas, the record ``url`` in its metadata, ``[export] target_template`` filled
   with the item id, or its http(s) image; a local file only when there is nothing else,
   with a warning), with a ``FragmentSelector`` ``xywh=`` where the item is a region,
-  ``generator`` (the model, name@version), ``created``, and ``glamlab:confidence`` (the
+  ``generator`` (the model, name@version; a person's label, ``origin=person``, has the
+  person as ``creator`` instead), ``created``, and ``glamlab:confidence`` (the
   model's score, a number from 0 to 1; defined in the ``@context``). ``webanno`` is the
   old name of this format, kept for one release with a deprecation warning ("WebAnno" is
   the TSV format INCEpTION reads, which this is not).
@@ -1219,17 +1220,21 @@ def annotation_id(base: str, row: dict[str, Any]) -> str:
 def _provenance(row: dict[str, Any]) -> dict[str, Any]:
     """What every exported annotation says about where it came from: the model and
     version that made it, when, how sure it was, what the policy did, and who confirmed it.
-    A person's gold label the model gave no value for (:func:`_gold_row`) has no model:
-    its ``creator`` is the person, ``created`` when they gave it."""
+    A person's label (``origin=person``: a gold label the model gave no value for,
+    :func:`_gold_row`; one in place of the model's; a reviewer's correction) is the
+    person's: its ``creator`` is who gave it, with no model ``generator`` (the CSV's model
+    columns say whose ``predicted_value`` it replaced), ``created`` when they gave it."""
     out: dict[str, Any] = {}
-    if row["model"] is not None:
+    person = row["origin"] == "person"
+    if row["model"] is not None and not person:
         out["generator"] = {
             "id": f"urn:glamlab:model:{_slug(row['model'])}@{row['model_version']}",
             "type": "Software", "name": f"glamlab model {row['model']}@{row['model_version']}"}
     else:
         out["creator"] = {"type": "Person", "name": row["confirmed_by"]}
     out.update({
-        "created": row["written_at"] or row["predicted_at"] or row["confirmed_at"],
+        "created": ((row["confirmed_at"] if person else None) or row["written_at"]
+                    or row["predicted_at"] or row["confirmed_at"]),
         "confidence": row["score"],
         "action": row["action"],
         "field": row["field"],
