@@ -460,6 +460,15 @@ class ActReport:
     #: (:func:`.export._gold_verdicts`), so the store does not keep a contradicted value
     #: as automatic metadata
     not_written_overruled: int = 0
+    #: (classification) values act wrote as machine metadata earlier that a person's gold
+    #: label in force now overrules (given since, no person having decided on the value):
+    #: marked overruled (``machine_metadata.overruled_by``/``overruled_at``), kept, no
+    #: longer counted as written metadata; a dry run counts those it would mark
+    #: (:func:`_mark_overruled`)
+    written_overruled: int = 0
+    #: marked overruled earlier, no person's label overrules them now (the gold was
+    #: withdrawn or changed back): the mark is taken off, the value is written again
+    overruled_restored: int = 0
     #: of ``written["review_queue"]``, the rows an active gold label of the item already
     #: settles (glamlab.store.queue): written, but nobody is asked about them; the rest
     #: (``written_open``) wait for a person
@@ -505,6 +514,8 @@ class ActReport:
             "withdrawn_by_policy": self.withdrawn_by_policy,
             "written_settled_by_gold": self.written_settled_by_gold,
             "not_written_overruled_by_gold": self.not_written_overruled,
+            "written_overruled_by_gold": self.written_overruled,
+            "overruled_restored": self.overruled_restored,
             "written_open": self.written["review_queue"] - self.written_settled_by_gold,
             "decided_by_people": self.decided_by_people,
             "review_already_decided": self.review_decided,
@@ -695,6 +706,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
         from .export import count_gold_only
 
         report.gold_unpredicted = count_gold_only(ws, mv)
+        _mark_overruled(ws, kind, policy.field, report, dry_run=dry_run)
     if labelled_positive - predicted_positive:
         report.held_by_gold += _current(ws, labelled_positive - predicted_positive)
     if before is not None:
@@ -1020,7 +1032,8 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
             if d.action == "accept":
                 value = kind.metadata_value(d.candidate)
                 if (d.prediction_id, value) in have_mm:
-                    report.already_written["machine_metadata"] += 1
+                    if id(d) not in overruled:  # (else marked: :func:`_mark_overruled`)
+                        report.already_written["machine_metadata"] += 1
                     continue
                 person = person_decision(people.get(d.item.item_id), d.label, d.value,
                                          one_value=one_value)
@@ -1073,6 +1086,70 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
             conn.execute(rq.insert(), new_rq)
     report.written["machine_metadata"] += len(new_mm)
     report.written["review_queue"] += len(new_rq)
+
+
+#: how many machine metadata rows :func:`_mark_overruled` reads at a time
+MARK_BATCH = 900
+
+
+def _mark_overruled(ws: Workspace, kind: TaskKind[Any, Any], field: str,
+                    report: ActReport, *, dry_run: bool) -> None:
+    """(classification) Mark the values of ``field`` act wrote as machine metadata that a
+    person's gold label in force overrules (given after act wrote them): a label the
+    item's gold labels do not give, where they are its whole set
+    (:meth:`~glamlab.store.queue.ItemGold.whole`), that no person confirmed or decided
+    on (their decision comes first, as in the export). The row is kept (history is never
+    deleted) with ``overruled_by`` who gave the gold and ``overruled_at`` now, and
+    counted in ``report.written_overruled``; a row marked earlier that no gold overrules
+    any more has its mark taken off (``report.overruled_restored``). A dry run counts,
+    marks nothing."""
+    from ..store.gold import in_force
+
+    mm, lab = ws.store.t.machine_metadata, ws.store.t.labels
+    multi = not kind.one_value_per_item
+    one = kind.one_value_per_item
+    gold_on_item = sa.exists().where(lab.c.item_id == mm.c.item_id, in_force(lab))
+    # the values to look at: unmarked and unconfirmed ones of items with gold in force,
+    # and the marked ones (is their mark still right?)
+    wanted = sa.or_(sa.and_(mm.c.overruled_at.is_(None), mm.c.confirmed_by.is_(None),
+                            gold_on_item),
+                    mm.c.overruled_at.is_not(None))
+    last = 0
+    stamp = now()
+    while True:
+        with ws.store.read() as conn:
+            rows = conn.execute(sa.select(mm.c.id, mm.c.item_id, mm.c.value, mm.c.overruled_at)
+                                .where(mm.c.field == field, mm.c.id > last, wanted)
+                                .order_by(mm.c.id).limit(MARK_BATCH)).all()
+            if not rows:
+                return
+            ids = {r.item_id for r in rows}
+            gold = item_gold(conn, ids)
+            people = item_decisions(ws, conn, sorted(ids))
+        last = rows[-1].id
+        mark: dict[str, list[int]] = {}
+        restore: list[int] = []
+        for r in rows:
+            g = gold.get(r.item_id)
+            over = (g is not None and r.value not in g.labels and g.whole(multi)
+                    and person_decision(people.get(r.item_id), r.value, None,
+                                        one_value=one) is None)
+            if over and r.overruled_at is None and g is not None:
+                mark.setdefault(g.annotator, []).append(int(r.id))
+            elif not over and r.overruled_at is not None:
+                restore.append(int(r.id))
+        report.written_overruled += sum(len(v) for v in mark.values())
+        report.overruled_restored += len(restore)
+        if dry_run or not (mark or restore):
+            continue
+        with ws.store.write() as conn:
+            for who, marked in mark.items():
+                conn.execute(mm.update().where(mm.c.id.in_(marked),
+                                               mm.c.overruled_at.is_(None))
+                             .values(overruled_by=who, overruled_at=stamp))
+            if restore:
+                conn.execute(mm.update().where(mm.c.id.in_(restore))
+                             .values(overruled_by=None, overruled_at=None))
 
 
 def _overruled_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
@@ -1806,9 +1883,25 @@ def render(report: dict[str, Any]) -> str:
             lines.append(f"{skipped} accepted {what} {plural(skipped, 'was', 'were')} not "
                          "written as machine metadata: a person's gold on the item says "
                          "otherwise, and the person's wins.")
-        if report.get("decided_by_people"):
-            n = report["decided_by_people"]
-            lines.append(f"{n} {plural(n, 'candidate')} a person had already decided "
-                         f"{plural(n, 'was', 'were')} left as they decided (not queued again; "
-                         "a value they turned down not written).")
+    if not report["dry_run"] and report.get("decided_by_people"):
+        n = report["decided_by_people"]
+        lines.append(f"{n} {plural(n, 'candidate')} a person had already decided "
+                     f"{plural(n, 'was', 'were')} left as they decided (not queued again; "
+                     "a value they turned down not written).")
+    dry = bool(report["dry_run"])
+    over = report.get("written_overruled_by_gold", 0)
+    if over:  # (kept in machine_metadata, marked: never deleted)
+        lines.append(f"{over} machine metadata {plural(over, 'value')} act wrote earlier "
+                     + ("would be marked overruled: a person's label given since says "
+                        "otherwise (kept, with who gave the label; no longer the item's "
+                        "value)." if dry else
+                        f"{plural(over, 'is', 'are')} overruled by a person's label given "
+                        "since: marked overruled in machine_metadata (kept, with who gave "
+                        "the label and when), no longer the item's value."))
+    back = report.get("overruled_restored", 0)
+    if back:
+        lines.append(f"{back} machine metadata {plural(back, 'value')} marked overruled "
+                     + ("would be" if dry else plural(back, "is", "are"))
+                     + " no longer overruled (the person's label that said otherwise was "
+                     "withdrawn): the mark " + ("would be" if dry else "is") + " taken off.")
     return "\n".join(lines)
