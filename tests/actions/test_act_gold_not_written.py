@@ -69,3 +69,88 @@ def test_act_does_not_write_a_span_the_complete_gold_does_not_hold(make_ws: Any)
                 "machine metadata" in render(report.to_dict()))
     finally:
         ws.close()
+
+
+def test_a_value_act_wrote_before_a_person_labelled_the_item_otherwise_is_marked(
+        make_ws: Any, capsys: Any) -> None:
+    """A value act wrote as machine metadata before a person labelled the item otherwise
+    stayed there as if it were the item's value (act only leaves out the values a person
+    said otherwise of before it writes them). The next act marks it overruled (who gave
+    the gold, when act marked it): kept, never deleted, but no longer counted as written
+    metadata; a dry run says how many it would mark; a second act marks nothing more."""
+    from glamlab.actions import act, render
+    from glamlab.actions.act import plan
+    from glamlab.review.history import item_history
+    from glamlab.workspace.status import workspace_status
+
+    from .helpers import add_gold
+    from .test_export_gold_wins import _blank_pages
+
+    ws = _blank_pages(make_ws, "later", {"p1": {"blank": 0.99, "content": 0.01},
+                                         "p2": {"blank": 0.98, "content": 0.02},
+                                         "p3": {"content": 0.97, "blank": 0.03}})
+    assert act(ws).written["machine_metadata"] == 3
+    add_gold(ws, {"p1": "content", "p2": "blank"}, split="train")
+    dry = plan(ws)
+    assert dry.written_overruled == 1
+    assert ("1 machine metadata value act wrote earlier would be marked overruled") in \
+        render(dry.to_dict())
+    mm = ws.store.t.machine_metadata
+
+    def marks() -> dict[tuple[str, str], tuple[Any, Any]]:
+        with ws.store.read() as conn:
+            return {(r.item_id, r.value): (r.overruled_by, r.overruled_at is not None)
+                    for r in conn.execute(sa.select(mm))}
+
+    assert marks() == {("p1", "blank"): (None, False), ("p2", "blank"): (None, False),
+                       ("p3", "content"): (None, False)}
+    code, out, _ = run_cli(capsys, ws, "act", "--json")
+    assert code == 0 and json.loads(out)["written_overruled_by_gold"] == 1
+    # kept, marked: who gave the label that overrules it, and when act marked it
+    assert marks() == {("p1", "blank"): ("curator", True), ("p2", "blank"): (None, False),
+                       ("p3", "content"): (None, False)}
+    actions = next(s for s in workspace_status(ws)["stages"] if s["stage"] == "actions")
+    assert actions["machine_metadata"] == 2  # the values in force
+    history = item_history(ws, "p1")["machine_metadata"]
+    assert [(h["value"], h["overruled_by"]) for h in history] == [("blank", "curator")]
+    code, out, _ = run_cli(capsys, ws, "act")
+    assert code == 0 and "marked overruled" not in out
+    assert act(ws).written_overruled == 0
+    # the person's label withdrawn: the mark is taken off, the value is the item's again
+    lab = ws.store.t.labels
+    with ws.store.write() as conn:
+        conn.execute(lab.update().where(lab.c.item_id == "p1").values(active=False))
+    report = act(ws)
+    assert (report.written_overruled, report.overruled_restored) == (0, 1)
+    assert "no longer overruled" in render(report.to_dict())
+    assert marks()[("p1", "blank")] == (None, False)
+
+
+def test_a_workspace_from_before_the_overruled_mark_opens(make_ws: Any) -> None:
+    """A store made before ``machine_metadata`` had ``overruled_by``/``overruled_at``
+    (migration 17) opens: the columns are added, empty, and act marks its values."""
+    from glamlab.actions import act
+    from glamlab.store import schema as s
+    from glamlab.workspace import Workspace
+
+    from .helpers import add_gold
+    from .test_export_gold_wins import _blank_pages
+
+    ws = _blank_pages(make_ws, "old-store", {"p1": {"blank": 0.99, "content": 0.01}})
+    act(ws)
+    with ws.store.write() as conn:
+        for column in ("overruled_by", "overruled_at"):
+            conn.exec_driver_sql(f"ALTER TABLE machine_metadata DROP COLUMN {column}")
+        conn.execute(s.schema_migrations.delete().where(s.schema_migrations.c.version >= 17))
+    root, url = ws.root, (ws.store.url if not ws.store.is_sqlite else None)
+    ws.close()
+    again = Workspace.open(root, db=url)
+    try:
+        add_gold(again, {"p1": "content"}, split="train")
+        assert act(again).written_overruled == 1
+        mm = again.store.t.machine_metadata
+        with again.store.read() as conn:
+            assert conn.execute(sa.select(mm.c.value, mm.c.overruled_by)).all() == [
+                ("blank", "curator")]
+    finally:
+        again.close()

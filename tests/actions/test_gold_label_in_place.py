@@ -217,3 +217,44 @@ def test_a_reviewer_who_turns_the_models_label_down_keeps_the_persons_label(
     sent = out.read_text(encoding="utf-8").split()
     assert sent == [URI.format(i) for i in ("v1", "v3")]
     assert act(ws).to_dict()["filter"]["sent_on"] == len(sent)
+
+
+def test_a_label_a_safety_rule_suppressed_on_an_item_labelled_otherwise_carries_the_persons(
+        make_ws: Any, tmp_path: Path) -> None:
+    """A safety rule suppresses the model's label of a page a person gave another label:
+    the row kept the model's label, rejected, and the person's label was in no export
+    (where an accepted, rejected or sent-to-review label of the model carries the
+    person's). It carries the person's label as those do; the safety column still says
+    what happened to the model's; act counts it, and its filter figures agree."""
+    from glamlab.actions import act, export
+    from glamlab.actions.export import iter_rows
+
+    ws = _blank_pages(make_ws, "suppressed", {"f1": {"blank": 0.99, "content": 0.01},
+                                              "f2": {"content": 0.99, "blank": 0.01},
+                                              "f3": {"content": 0.99, "blank": 0.01}},
+                      gold={"f1": "content", "f2": "blank"}, meta={"collection": "MSS"})
+    ws.card.raw["safety"] = {"rules": [{
+        "name": "manuscripts are seen", "labels": ["blank", "content"],
+        "when": {"collection": "MSS"}, "action": "suppress"}]}
+    ws.save_card()
+    report = act(ws)
+    rows = {e.row["item_id"]: e.row for e in iter_rows(ws)}
+    got = {i: (r["value"], r["predicted_value"], r["action"], r["origin"], r["decision"],
+               r["confirmed_by"]) for i, r in rows.items()}
+    assert got == {"f1": ("content", "blank", "accept", "person", "gold", "curator"),
+                   "f2": ("blank", "content", "accept", "person", "gold", "curator"),
+                   "f3": ("content", "content", "reject", "machine", None, None)}
+    assert rows["f1"]["safety"] and rows["f3"]["safety"]
+    assert rows["f1"]["reason"].startswith(
+        "settled by a gold label: curator's label is 'content', not the model's 'blank'")
+    assert report.gold_label_in_place == 2
+    out = tmp_path / "annif"
+    export(ws, "annif", out)
+    index = (out / "index.tsv").read_text(encoding="utf-8").splitlines()
+    assert sorted(line.split("\t")[1] for line in index) == ["f1", "f2"]
+    out = tmp_path / "send-on.txt"
+    export(ws, "filter", out)
+    sent = out.read_text(encoding="utf-8").split()
+    assert sent == [URI.format(i) for i in ("f1", "f3")]
+    f = report.to_dict()["filter"]
+    assert f["sent_on"] == len(sent)

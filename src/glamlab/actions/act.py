@@ -258,7 +258,8 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
                    batch_size: int | None = None,
                    problems: list[dict[str, Any]] | None = None,
                    current: dict[str, int] | None = None,
-                   known: list[str] | None = None) -> Iterator[list[Decision]]:
+                   known: list[str] | None = None,
+                   empty: list[Item] | None = None) -> Iterator[list[Decision]]:
     """The model's predictions, in item order, as batches of decisions.
 
     A malformed prediction is skipped (added to ``problems`` with its item and the fix);
@@ -266,7 +267,9 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
     prediction's id as the batch is yielded (items with no candidates too: a model that
     now finds nothing in a text). In a tabular project a row whose outcome is known
     already (its label, in the outcome column) is left out (its id added to ``known``):
-    there is nothing left to decide about it, only the rows still to come are acted on."""
+    there is nothing left to decide about it, only the rows still to come are acted on.
+    ``empty``, when given, holds each batch's items whose prediction gives no candidate
+    at all (the model found no label), in item order: no decision is about them."""
     from ..tasks.tabular import has_outcome, outcome_column
 
     outcome = outcome_column(ws)
@@ -311,6 +314,8 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
             # (0 is no prediction's id, so its open review rows are withdrawn)
             current.update((item_id, 0) for item_id in settled)
         batch: list[Decision] = []
+        if empty is not None:
+            empty.clear()
         for row, item in rows:
             try:
                 candidates = _candidates(kind, row)
@@ -321,6 +326,8 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
                         "reason": f"prediction {row.id} of item {row.item_id}: {exc}",
                         "fix": f"re-run the model on this item: glamlab run --model {mv.spec}"})
                 continue
+            if not candidates and empty is not None:
+                empty.append(item)
             for c in candidates:
                 action, reason, hit = decide(policy, safety, item, c, external=external)
                 batch.append(Decision(row.id, row.run_id, item, c.label, c.score, action, reason,
@@ -389,7 +396,8 @@ class ActReport:
     #: (classification) people's gold labels the model gave no value for, which every
     #: export gives as the person's label in a row of its own (:func:`.export._gold_row`):
     #: those on current items the model has no prediction of, and (multi-label) those
-    #: not among the item's suggestions (:func:`unsuggested_gold`)
+    #: not among the item's suggestions (:func:`unsuggested_gold`), or, either kind, on
+    #: an item its prediction gives no label at all (``gold_not_suggested``)
     gold_unpredicted: int = 0
     gold_not_suggested: int = 0
     #: and per label the ones the gold gives (confirmed by who gave it): none of them is
@@ -452,6 +460,15 @@ class ActReport:
     #: (:func:`.export._gold_verdicts`), so the store does not keep a contradicted value
     #: as automatic metadata
     not_written_overruled: int = 0
+    #: (classification) values act wrote as machine metadata earlier that a person's gold
+    #: label in force now overrules (given since, no person having decided on the value):
+    #: marked overruled (``machine_metadata.overruled_by``/``overruled_at``), kept, no
+    #: longer counted as written metadata; a dry run counts those it would mark
+    #: (:func:`_mark_overruled`)
+    written_overruled: int = 0
+    #: marked overruled earlier, no person's label overrules them now (the gold was
+    #: withdrawn or changed back): the mark is taken off, the value is written again
+    overruled_restored: int = 0
     #: of ``written["review_queue"]``, the rows an active gold label of the item already
     #: settles (glamlab.store.queue): written, but nobody is asked about them; the rest
     #: (``written_open``) wait for a person
@@ -497,6 +514,8 @@ class ActReport:
             "withdrawn_by_policy": self.withdrawn_by_policy,
             "written_settled_by_gold": self.written_settled_by_gold,
             "not_written_overruled_by_gold": self.not_written_overruled,
+            "written_overruled_by_gold": self.written_overruled,
+            "overruled_restored": self.overruled_restored,
             "written_open": self.written["review_queue"] - self.written_settled_by_gold,
             "decided_by_people": self.decided_by_people,
             "review_already_decided": self.review_decided,
@@ -608,8 +627,9 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     if before is not None:
         report.changes = {}
         external = safety.is_external(mv.predictor, mv.card)
+    empty: list[Item] = []  # each batch's items the model predicted no label for
     for batch in iter_decisions(ws, mv, policy, safety, problems=report.problems,
-                                current=current, known=known):
+                                current=current, known=known, empty=empty):
         seen_items += len({d.item.item_id for d in batch})
         predicted_positive.update(d.item.item_id for d in batch
                                   if d.item.item_id in labelled_positive)
@@ -658,6 +678,9 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
                 if kind.name == "multi-label":
                     _count_unsuggested(kind, batch, everyone, item_gold(
                         conn, {d.item.item_id for d in batch}), report)
+                if empty:  # every export gives their gold labels in rows of their own
+                    report.gold_not_suggested += sum(len(g.labels) for g in item_gold(
+                        conn, {item.item_id for item in empty}).values())
         if dropped and report.changes is not None:
             _count_dropped(ws, kind, dropped, report.changes, changed_items)
         decided, settled, kept = _review_decided(kind, batch, people, gold, span_gold, saved)
@@ -683,6 +706,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
         from .export import count_gold_only
 
         report.gold_unpredicted = count_gold_only(ws, mv)
+        _mark_overruled(ws, kind, policy.field, report, dry_run=dry_run)
     if labelled_positive - predicted_positive:
         report.held_by_gold += _current(ws, labelled_positive - predicted_positive)
     if before is not None:
@@ -1008,7 +1032,8 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
             if d.action == "accept":
                 value = kind.metadata_value(d.candidate)
                 if (d.prediction_id, value) in have_mm:
-                    report.already_written["machine_metadata"] += 1
+                    if id(d) not in overruled:  # (else marked: :func:`_mark_overruled`)
+                        report.already_written["machine_metadata"] += 1
                     continue
                 person = person_decision(people.get(d.item.item_id), d.label, d.value,
                                          one_value=one_value)
@@ -1061,6 +1086,70 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
             conn.execute(rq.insert(), new_rq)
     report.written["machine_metadata"] += len(new_mm)
     report.written["review_queue"] += len(new_rq)
+
+
+#: how many machine metadata rows :func:`_mark_overruled` reads at a time
+MARK_BATCH = 900
+
+
+def _mark_overruled(ws: Workspace, kind: TaskKind[Any, Any], field: str,
+                    report: ActReport, *, dry_run: bool) -> None:
+    """(classification) Mark the values of ``field`` act wrote as machine metadata that a
+    person's gold label in force overrules (given after act wrote them): a label the
+    item's gold labels do not give, where they are its whole set
+    (:meth:`~glamlab.store.queue.ItemGold.whole`), that no person confirmed or decided
+    on (their decision comes first, as in the export). The row is kept (history is never
+    deleted) with ``overruled_by`` who gave the gold and ``overruled_at`` now, and
+    counted in ``report.written_overruled``; a row marked earlier that no gold overrules
+    any more has its mark taken off (``report.overruled_restored``). A dry run counts,
+    marks nothing."""
+    from ..store.gold import in_force
+
+    mm, lab = ws.store.t.machine_metadata, ws.store.t.labels
+    multi = not kind.one_value_per_item
+    one = kind.one_value_per_item
+    gold_on_item = sa.exists().where(lab.c.item_id == mm.c.item_id, in_force(lab))
+    # the values to look at: unmarked and unconfirmed ones of items with gold in force,
+    # and the marked ones (is their mark still right?)
+    wanted = sa.or_(sa.and_(mm.c.overruled_at.is_(None), mm.c.confirmed_by.is_(None),
+                            gold_on_item),
+                    mm.c.overruled_at.is_not(None))
+    last = 0
+    stamp = now()
+    while True:
+        with ws.store.read() as conn:
+            rows = conn.execute(sa.select(mm.c.id, mm.c.item_id, mm.c.value, mm.c.overruled_at)
+                                .where(mm.c.field == field, mm.c.id > last, wanted)
+                                .order_by(mm.c.id).limit(MARK_BATCH)).all()
+            if not rows:
+                return
+            ids = {r.item_id for r in rows}
+            gold = item_gold(conn, ids)
+            people = item_decisions(ws, conn, sorted(ids))
+        last = rows[-1].id
+        mark: dict[str, list[int]] = {}
+        restore: list[int] = []
+        for r in rows:
+            g = gold.get(r.item_id)
+            over = (g is not None and r.value not in g.labels and g.whole(multi)
+                    and person_decision(people.get(r.item_id), r.value, None,
+                                        one_value=one) is None)
+            if over and r.overruled_at is None and g is not None:
+                mark.setdefault(g.annotator, []).append(int(r.id))
+            elif not over and r.overruled_at is not None:
+                restore.append(int(r.id))
+        report.written_overruled += sum(len(v) for v in mark.values())
+        report.overruled_restored += len(restore)
+        if dry_run or not (mark or restore):
+            continue
+        with ws.store.write() as conn:
+            for who, marked in mark.items():
+                conn.execute(mm.update().where(mm.c.id.in_(marked),
+                                               mm.c.overruled_at.is_(None))
+                             .values(overruled_by=who, overruled_at=stamp))
+            if restore:
+                conn.execute(mm.update().where(mm.c.id.in_(restore))
+                             .values(overruled_by=None, overruled_at=None))
 
 
 def _overruled_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
@@ -1236,7 +1325,8 @@ def rejected_on_gold(kind: TaskKind[Any, Any], d: Decision) -> bool:
     """Whether the item's gold label is asked of ``d``, a label the policy rejects in a
     classification project (below its thresholds): where the gold gives it, the person's
     label wins and it is exported accepted (:func:`.export._gold_verdicts`). Not one a
-    safety check suppressed: that is kept from every export whatever its label."""
+    safety check suppressed: that is kept from every export whatever its label (where the
+    item's gold label is another, the row carries the person's: :func:`gold_label_in_place`)."""
     return d.action == "reject" and d.safety is None and kind.name in CLASSIFICATION_KINDS
 
 
@@ -1244,13 +1334,14 @@ def gold_label_in_place(kind: TaskKind[Any, Any], d: Decision,
                         gold: ItemGold | None) -> str | None:
     """(single-label) The person's label an export carries in place of ``d``'s, where the
     item's gold label in force is another: the policy accepted, rejected or sent to
-    review the model's label, but the person's label is the item's
-    (:func:`.export._gold_verdicts`). The row
+    review the model's label, or a safety check suppressed it, but the person's label is
+    the item's (:func:`.export._gold_verdicts`). The row
     is shaped as a reviewer's correction is (the person's value, ``origin=person``,
-    ``predicted_value`` the model's), so an item gets one value in every export. None
-    where the gold gives ``d``'s label, is not one label, the project is not
-    single-label, or a safety check suppressed ``d`` (kept from every export)."""
-    if (gold is None or kind.name != "single-label" or _suppressed(d) or d.label in gold.labels or len(gold.labels) != 1):
+    ``predicted_value`` the model's; a suppressed label's ``safety`` column says so), so
+    an item gets one value in every export. None where the gold gives ``d``'s label, is
+    not one label, or the project is not single-label."""
+    if (gold is None or kind.name != "single-label" or d.label in gold.labels
+            or len(gold.labels) != 1):
         return None
     return next(iter(gold.labels))
 
@@ -1293,7 +1384,9 @@ def _count_kept_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, 
     items whose gold label gives the ``positive_label`` that the model suggested no
     candidate of (``report.held_by_gold``: the filter list holds them back,
     :func:`.export._held`)."""
-    rejected = [d for d in batch if rejected_on_gold(kind, d)]
+    # (and those a safety check suppressed, whose row carries the person's label where
+    # the item's gold label is another: :func:`gold_label_in_place`)
+    rejected = [d for d in batch if rejected_on_gold(kind, d) or _suppressed(d)]
     positive = ws.card.positive_label
     ids = {d.item.item_id for d in (batch if positive else rejected)}
     gold = item_gold(conn, ids) if ids else {}
@@ -1315,7 +1408,8 @@ def _count_kept_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, 
 
     for d in rejected:
         g = gold.get(d.item.item_id)
-        if g is not None and d.label in g.labels and not decided(d):
+        if (g is not None and d.label in g.labels and not decided(d)
+                and rejected_on_gold(kind, d)):
             report.reject_given_by_gold[d.label] = report.reject_given_by_gold.get(d.label, 0) + 1
         elif not decided(d) and gold_label_in_place(kind, d, g) is not None:
             report.gold_label_in_place += 1
@@ -1789,9 +1883,25 @@ def render(report: dict[str, Any]) -> str:
             lines.append(f"{skipped} accepted {what} {plural(skipped, 'was', 'were')} not "
                          "written as machine metadata: a person's gold on the item says "
                          "otherwise, and the person's wins.")
-        if report.get("decided_by_people"):
-            n = report["decided_by_people"]
-            lines.append(f"{n} {plural(n, 'candidate')} a person had already decided "
-                         f"{plural(n, 'was', 'were')} left as they decided (not queued again; "
-                         "a value they turned down not written).")
+    if not report["dry_run"] and report.get("decided_by_people"):
+        n = report["decided_by_people"]
+        lines.append(f"{n} {plural(n, 'candidate')} a person had already decided "
+                     f"{plural(n, 'was', 'were')} left as they decided (not queued again; "
+                     "a value they turned down not written).")
+    dry = bool(report["dry_run"])
+    over = report.get("written_overruled_by_gold", 0)
+    if over:  # (kept in machine_metadata, marked: never deleted)
+        lines.append(f"{over} machine metadata {plural(over, 'value')} act wrote earlier "
+                     + ("would be marked overruled: a person's label given since says "
+                        "otherwise (kept, with who gave the label; no longer the item's "
+                        "value)." if dry else
+                        f"{plural(over, 'is', 'are')} overruled by a person's label given "
+                        "since: marked overruled in machine_metadata (kept, with who gave "
+                        "the label and when), no longer the item's value."))
+    back = report.get("overruled_restored", 0)
+    if back:
+        lines.append(f"{back} machine metadata {plural(back, 'value')} marked overruled "
+                     + ("would be" if dry else plural(back, "is", "are"))
+                     + " no longer overruled (the person's label that said otherwise was "
+                     "withdrawn): the mark " + ("would be" if dry else "is") + " taken off.")
     return "\n".join(lines)

@@ -18,7 +18,8 @@ label the policy accepts on an item with a gold label in force (classification):
 person's label wins, ``action=accept`` where it gives the label (confirmed by who gave
 it), ``action=reject`` where it is another (the reason names it), so the filter list
 sends on a page a person labelled content that the model accepted as blank; in a
-single-label project such a row (and a rejected one whose item's gold label is another)
+single-label project such a row (and a rejected one, or one a safety check suppressed,
+whose item's gold label is another)
 carries the person's label in place of the model's, shaped as a correction is
 (``origin=person``, ``predicted_value`` the model's, ``action=accept``, ``decision=gold``,
 ``confirmed_by`` who gave it), so the person's label reaches every export once per item;
@@ -35,7 +36,8 @@ filtered as they are: the person's label, ``origin=person``, ``action=accept``,
 ``decision=gold``, ``confirmed_by`` who gave it, no score, model or ``predicted_value``
 (a W3C or IIIF annotation's ``creator`` is the person; it has no ``generator``); so,
 in a multi-label project, does a gold label the model did not suggest for the item (not
-among its prediction's labels), beside the model's rows. The CLI's summary counts these
+among its prediction's labels), beside the model's rows, and, either kind, each gold
+label of an item the model predicted no label for at all. The CLI's summary counts these
 rows. Formats:
 
 - ``csv``: UTF-8 with a byte-order mark (Excel reads it as UTF-8) and a header, one row
@@ -58,7 +60,8 @@ rows. Formats:
   IIIF canvas, the record ``url`` in its metadata, ``[export] target_template`` filled
   with the item id, or its http(s) image; a local file only when there is nothing else,
   with a warning), with a ``FragmentSelector`` ``xywh=`` where the item is a region,
-  ``generator`` (the model, name@version), ``created``, and ``glamlab:confidence`` (the
+  ``generator`` (the model, name@version; a person's label, ``origin=person``, has the
+  person as ``creator`` instead), ``created``, and ``glamlab:confidence`` (the
   model's score, a number from 0 to 1; defined in the ``@context``). ``webanno`` is the
   old name of this format, kept for one release with a deprecation warning ("WebAnno" is
   the TSV format INCEpTION reads, which this is not).
@@ -240,8 +243,10 @@ def iter_rows(ws: Workspace, *, model: str | None = None,
     check_label(ws, mv, where.label)
     counts = counts if counts is not None else {}
     counts.setdefault("from_gold", 0)
-    rows = _rows(ws, mv, policy.field, iter_decisions(ws, mv, policy, safety), where,
-                 pairs, counts)
+    # the items the model predicted no label for at all: no decision is about them
+    empty: list[Item] = []
+    rows = _rows(ws, mv, policy.field, iter_decisions(ws, mv, policy, safety, empty=empty),
+                 where, pairs, counts, empty)
     if task_kind(ws.card).name in CLASSIFICATION_KINDS:
         # the items a person labelled that the model has no prediction of, in item order
         # with the others (both streams are in item id order)
@@ -387,7 +392,12 @@ def meta_refusal(fmt: str) -> str:
 
 def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[Decision]],
           where: ExportFilter, details: Sequence[tuple[str, str]] | None = None,
-          counts: dict[str, int] | None = None) -> Iterator[Exported]:
+          counts: dict[str, int] | None = None,
+          empty: list[Item] | None = None) -> Iterator[Exported]:
+    """The export rows of ``batches``' decisions, in item order; in a classification
+    project with the rows of the person's labels no decision gives beside them
+    (:func:`.act.unsuggested_gold`), and of those of the items of ``empty`` (each
+    batch's items whose prediction gives no label at all: :func:`.act.iter_decisions`)."""
     from ..store.queue import item_gold
 
     kind = task_kind(ws.card)
@@ -397,9 +407,15 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
     counts = counts if counts is not None else {}
     # (multi-label) the item's gold labels the model did not suggest get rows of their own
     unsuggested = kind.name in CLASSIFICATION_KINDS and not kind.one_value_per_item
+    classify = kind.name in CLASSIFICATION_KINDS
     for batch in batches:
         pids = sorted({d.prediction_id for d in batch})
+        # (classification) the items predicted with no label: their gold labels' rows
+        bare = sorted(empty or [], key=lambda item: item.item_id) if classify else []
         with ws.store.read() as conn:
+            bare_gold = item_gold(conn, {item.item_id for item in bare}) if bare else {}
+            bare_snippets = (_snippets(ws, conn, bare_gold)
+                             if bare_gold and details is not None else {})
             stored = {(r.prediction_id, r.value): r for r in conn.execute(
                 sa.select(mm.c.prediction_id, mm.c.value, mm.c.created_at, mm.c.confirmed_by,
                           mm.c.confirmed_at)
@@ -410,6 +426,7 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                         else {})
             snippets = (_snippets(ws, conn, {d.item.item_id for d in batch})
                         if details is not None else {})
+        bare = [item for item in bare if item.item_id in bare_gold]
         # each item's candidates: a correction to a label the model also suggested
         # (multi-label) is said once, on that label's row
         candidates: dict[str, set[tuple[str, str]]] = {}
@@ -417,6 +434,9 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
             candidates.setdefault(d.item.item_id, set()).add((d.label, _same(d.value)))
         start = 0  # where the item's decisions start in the batch
         for n, d in enumerate(batch):
+            if bare:
+                yield from _bare_rows(kind, bare, bare_gold, d.item.item_id, field, where,
+                                      counts, bare_snippets, fields, details is not None)
             person = person_decision(people.get(d.item.item_id), d.label, d.value,
                                      one_value=kind.one_value_per_item)
             row, final = _row(kind, d, mv, field, person, stored,
@@ -446,6 +466,29 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                         yield Exported(row, d.item, Candidate(label, 1.0),
                                        _details(d.item, snippets, fields,
                                                 details is not None))
+        yield from _bare_rows(kind, bare, bare_gold, None, field, where, counts,
+                              bare_snippets, fields, details is not None)
+
+
+def _bare_rows(kind: TaskKind[Any, Any], bare: list[Item], gold: dict[str, Any],
+               before: str | None, field: str, where: ExportFilter, counts: dict[str, int],
+               snippets: dict[str, str | None], fields: Sequence[tuple[str, str]],
+               asked: bool) -> Iterator[Exported]:
+    """The rows of the person's gold labels (``gold``) of the items of ``bare`` (in item
+    order: predicted with no label at all) before item id ``before`` (None: all of them),
+    taken off ``bare``: a row each (:func:`_gold_row`), filtered by ``where``."""
+    while bare and (before is None or bare[0].item_id < before):
+        item = bare.pop(0)
+        g = gold[item.item_id]
+        for label in sorted(g.labels):
+            who, at = g.labels[label]
+            row = _gold_row(kind, item, field, label, who, at,
+                            f"a person's gold label: {who} gave it; the model did not "
+                            "suggest it")
+            if where.keep(row):
+                counts["from_gold"] = counts.get("from_gold", 0) + 1
+                yield Exported(row, item, Candidate(label, 1.0),
+                               _details(item, snippets, fields, asked))
 
 
 def _snippets(ws: Workspace, conn: sa.Connection, ids: Iterable[str]) -> dict[str, str | None]:
@@ -628,14 +671,19 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
     # (classification) a label the policy rejects that the item's gold label gives: the
     # person said it is right (not one a safety check suppressed: :func:`rejected_on_gold`)
     rejected = [n for n, d in enumerate(batch) if rejected_on_gold(kind, d)]
-    if not review and not accepted and not rejected:
+    # (single-label) a label a safety check suppressed on an item whose gold label is
+    # another: the row carries the person's label (:func:`gold_label_in_place`)
+    suppressed = ([n for n, d in enumerate(batch) if d.suppressed]
+                  if kind.name == "single-label" else [])
+    if not review and not accepted and not rejected and not suppressed:
         return {}
     ids = sorted({batch[n].item.item_id for n in review})
     st = ws.store.t
     # the items' gold labels in force: those the policy sends to review, and in a
     # classification project those it accepts (a person's label wins over them)
     labelled = item_gold(conn, {batch[n].item.item_id
-                                for n in (*review, *(accepted if classify else ()), *rejected)})
+                                for n in (*review, *(accepted if classify else ()), *rejected,
+                                          *suppressed)})
     given = {(i, label): by for i, g in labelled.items() for label, by in g.labels.items()}
     whole = (complete_gold(ws, conn, sorted({batch[n].item.item_id
                                              for n in (*review, *accepted)}))
@@ -680,6 +728,12 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
         elif d.item.item_id in whole:
             who, at, spans = whole[d.item.item_id]
             out[n] = GoldVerdict(_gold_holds(kind, d.candidate, spans), who, at, spans=True)
+    for n in suppressed:
+        d = batch[n]
+        if (g := labelled.get(d.item.item_id)) is not None and (
+                person := gold_label_in_place(kind, d, g)) is not None:
+            out[n] = GoldVerdict(False, g.annotator, g.at, spans=False,
+                                 labels=tuple(sorted(g.labels)), label=person)
     for n in rejected:
         d = batch[n]
         if (d.item.item_id, d.label) in given:  # the person's label gives it
@@ -1166,17 +1220,21 @@ def annotation_id(base: str, row: dict[str, Any]) -> str:
 def _provenance(row: dict[str, Any]) -> dict[str, Any]:
     """What every exported annotation says about where it came from: the model and
     version that made it, when, how sure it was, what the policy did, and who confirmed it.
-    A person's gold label the model gave no value for (:func:`_gold_row`) has no model:
-    its ``creator`` is the person, ``created`` when they gave it."""
+    A person's label (``origin=person``: a gold label the model gave no value for,
+    :func:`_gold_row`; one in place of the model's; a reviewer's correction) is the
+    person's: its ``creator`` is who gave it, with no model ``generator`` (the CSV's model
+    columns say whose ``predicted_value`` it replaced), ``created`` when they gave it."""
     out: dict[str, Any] = {}
-    if row["model"] is not None:
+    person = row["origin"] == "person"
+    if row["model"] is not None and not person:
         out["generator"] = {
             "id": f"urn:glamlab:model:{_slug(row['model'])}@{row['model_version']}",
             "type": "Software", "name": f"glamlab model {row['model']}@{row['model_version']}"}
     else:
         out["creator"] = {"type": "Person", "name": row["confirmed_by"]}
     out.update({
-        "created": row["written_at"] or row["predicted_at"] or row["confirmed_at"],
+        "created": ((row["confirmed_at"] if person else None) or row["written_at"]
+                    or row["predicted_at"] or row["confirmed_at"]),
         "confidence": row["score"],
         "action": row["action"],
         "field": row["field"],

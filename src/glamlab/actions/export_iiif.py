@@ -106,7 +106,7 @@ def annotation_v3(row: dict[str, Any], canvas: str, manifest: str | None,
         "type": "Annotation",
         "motivation": "classifying",
         "created": row["created"],
-        # (none for a person's gold label the model gave no value for)
+        # (none for a person's label, origin person: its creator is the person)
         **({"generator": row["generator"]} if row.get("generator") else {}),
         "body": [
             {"type": "TextualBody", "value": row["value"], "format": "text/plain",
@@ -132,7 +132,7 @@ def annotation_v2(row: dict[str, Any], canvas: str, manifest: str | None,
     if metadata:  # the item's description, on the part of the canvas it is (``full``
         # stays the canvas's id, which viewers match annotations on)
         on["metadata"] = metadata_v2(metadata)
-    gen = row.get("generator")  # (none for a person's gold label with no model value)
+    gen = row.get("generator")  # (none for a person's label, origin person)
     # who made it: the model (and the person who confirmed it) as OA's ``annotatedBy``,
     # when as ``annotatedAt``; written as ``oa:`` terms, since the Presentation 2 context
     # defines the ``oa`` prefix but not these terms (nor a ``prov`` prefix)

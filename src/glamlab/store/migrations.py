@@ -277,6 +277,18 @@ def _spans_layer_index(conn: sa.Connection) -> None:
     index.create(conn, checkfirst=True)
 
 
+@migration(17, "machine_metadata_overruled")
+def _machine_metadata_overruled(conn: sa.Connection) -> None:
+    """``machine_metadata.overruled_by`` and ``overruled_at``: a value act wrote that a
+    person's gold label given since overrules is marked, not deleted (the next
+    ``glamlab act`` marks it). Empty in the rows already there: the next act marks
+    those a person's label overrules."""
+    for name in ("overruled_by", "overruled_at"):
+        column = schema.machine_metadata.c[name]
+        add_column_if_missing(conn, "machine_metadata",
+                              sa.Column(name, column.type, nullable=True))
+
+
 # Import-time registration of later migrations goes here, e.g.
 # @migration(2, "add_runs_note")
 # def _add_runs_note(conn): add_column_if_missing(conn, "runs", sa.Column("note", sa.Text))

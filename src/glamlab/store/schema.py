@@ -246,6 +246,11 @@ machine_metadata = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("confirmed_by", Str(200)),
     sa.Column("confirmed_at", sa.DateTime),
+    # a value act wrote that a person's gold label given since overrules: kept (people's
+    # and the machine's history is never deleted), marked by the next act with who gave
+    # the gold and when it marked it; no longer the item's value (migration 17)
+    sa.Column("overruled_by", Str(200)),
+    sa.Column("overruled_at", sa.DateTime),
 )
 sa.Index("ix_machine_metadata_item", machine_metadata.c.item_id)
 # What act already wrote for a batch of predictions (migration 9).

@@ -57,7 +57,8 @@ def workspace_status(ws: Workspace, *,
         evaluations = _count(conn, t.evaluations)
         runs = _count(conn, t.runs)
         predictions = _count(conn, t.predictions)
-        machine = _count(conn, t.machine_metadata)
+        # (not the values a person's label given since overrules: kept, marked by act)
+        machine = _count(conn, t.machine_metadata, t.machine_metadata.c.overruled_at.is_(None))
         # what a reviewer is shown (the queue page's own count), and the open predictions
         # a gold label already settles (kept, not asked about)
         queue_open = _count(conn, t.review_queue, *queue_rows.shown(t.review_queue))
