@@ -123,10 +123,10 @@ def decide(metric: str, champion: float, challenger: float, *, config: GateConfi
                        f"significant ({why}; [gate] max_p = {config.max_p:g})")
         name = short
     if ok:
-        p = (f" ({luck}: {paired_p:.3g}, the paired test's p-value)"
+        p = (f"; {luck}: {paired_p:.3g}, the paired test's p-value"
              if paired_p is not None else "")
         reasons.append(f"{name} {champion:.3f} → {challenger:.3f} (current model → new "
-                       f"version){p}: passes the gate (gain ≥ {config.min_gain:.3f}, "
+                       f"version{p}): passes the gate (gain ≥ {config.min_gain:.3f}, "
                        f"no drop over {config.max_drop:.3f} overall or on any slice)")
         if paired_p is not None and paired_p >= 0.05 and gain > 0:
             reasons.append(f"The gain is within the noise of this test split ({luck}: "
