@@ -242,8 +242,36 @@ def test_a_uri_with_a_newline_never_adds_a_line_to_the_filter_list(ws, tmp_path,
         main(["-w", str(ws.root), "export", "--format", "filter", "--out",
               str(tmp_path / "f.txt")])
     assert exc.value.code == 1  # the rest of the list was written
-    assert "left out 'p6'" in capsys.readouterr().err
+    said = capsys.readouterr()
+    assert "warning: left out 'p6'" in said.err and "What to do: rename the file" in said.err
     assert len((tmp_path / "f.txt").read_text().splitlines()) == len(lines)
+    # the summary counts the item left out beside the addresses written
+    assert f"wrote {len(lines)} URIs" in said.out
+    assert "1 item left out of the list: its address holds control characters" in said.out
+    assert res["left_out"] == 1
+
+
+def test_the_web_send_on_list_names_an_item_it_leaves_out(ws):
+    """The Export page's send-on list left an item whose address holds a control
+    character out silently: the download was the rest of the list, and nothing said so.
+    It names the item and the fix first, then offers the rest of the list."""
+    from ..web.conftest import app_with_users
+
+    add_items(ws, [{"item_id": "p6", "uri": "/scans/new\nhttps://evil.example/x.jpg"}])
+    gen = app_with_users(ws)
+    _, _app, client = next(gen)
+    try:
+        rey = client("rey")
+        got = rey.get("/stages/export/download?format=filter")
+        assert got.status_code == 200 and got.headers["content-type"].startswith("text/html")
+        page = got.text
+        assert "1 item left out of the list" in page and "<b>p6</b>" in page
+        assert "What to do: rename the file" in page and "The other 4 addresses" in page
+        rest = rey.get("/stages/export/download?format=filter&left_out=ok")
+        assert rest.headers["content-type"].startswith("text/plain")
+        assert len(rest.text.splitlines()) == 4 and "evil" not in rest.text
+    finally:
+        next(gen, None)
 
 
 def test_annotation_targets_are_percent_encoded(ws, tmp_path):

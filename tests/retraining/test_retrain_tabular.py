@@ -93,3 +93,24 @@ def test_the_summary_and_the_gate_give_a_score_the_same_digits(monkeypatch, caps
     assert "Promote the new version trained on all rows." in report.summary()
     assert "challenger" not in out.lower() and "challenger" not in report.summary().lower()
     assert "0.702 → 0.800" in out
+
+
+def test_the_gate_says_its_measure_and_its_chance_in_words():
+    """A curator read "auc drops by 0.064", "auc gains -0.064" and "paired p = 0.44" in
+    the retrain report: the measure is named in words (its short name once, in
+    parentheses) and the p-value is the chance that the difference is luck."""
+    from glamlab.retraining.gate import decide
+
+    worse = " ".join(decide("auc", 0.710, 0.646, config=GateConfig()).reasons)
+    assert "auc " not in worse and "gains" not in worse, worse
+    assert worse.count("ROC AUC (how well the chances rank the outcomes)") == 1, worse
+    assert "is worse with the new version by 0.064 (0.710 → 0.646" in worse, worse
+    assert "the new version's gain is -0.064 (new version minus current model)" in worse
+    noisy = " ".join(decide("f1_macro", 0.80, 0.804, config=GateConfig(),
+                            paired_p=0.44).reasons)
+    assert "paired p" not in noisy and "(p = " not in noisy, noisy
+    assert "the chance that the difference is luck: 0.44" in noisy, noisy
+    count = " ".join(decide("mae", 3.0, 2.5, config=GateConfig(), paired_p=0.01,
+                            lower_is_better=True).reasons)
+    assert count.startswith("the count's average miss (MAE) 3.000 → 2.500"), count
+

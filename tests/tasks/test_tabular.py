@@ -227,6 +227,36 @@ def test_a_column_that_only_follows_the_year_is_pointed_out(make_ws):
     assert res.to_dict()["follow_the_year"] == ["arrival_date_year"]
 
 
+def test_ingest_names_every_calendar_column_monitoring_leaves_out_of_drift(make_ws, tmp_path):
+    """Ingest warned only about arrival_date_year (a column that follows the year), while
+    monitoring also leaves the week number, the day of the month and the month's name out
+    of drift: each is named at ingest, by the monitor's own rule (a week number under a
+    name of its own counts too)."""
+    from glamlab.monitoring.tabular import calendar_positions as monitor_rule
+    from glamlab.tasks.calendar import calendar_positions
+
+    assert monitor_rule is calendar_positions  # one rule for ingest and the monitor
+    ws = _ws(make_ws)
+    table = bookings.raw()
+    table["wk"] = table["arrival_date_week_number"]
+    table.to_csv(tmp_path / "rows.csv", index=False)
+    never = [c for c in NEVER if c not in ("arrival_date_month", "arrival_date_week_number",
+                                           "arrival_date_day_of_month")]
+    res = tb.ingest_table(ws, tmp_path / "rows.csv", time_column="arrival_date",
+                          label_column="is_canceled", id_column="id", never_features=never,
+                          types={"agent": "category", "company": "category"})
+    assert res.calendar == {
+        "arrival_date_month": "the month of arrival_date",
+        "arrival_date_week_number": "the week of the year of arrival_date",
+        "arrival_date_day_of_month": "the day of the month of arrival_date",
+        "wk": "the week of the year of arrival_date"}
+    said = res.summary()
+    assert ("Left out of drift monitoring: arrival_date_month (the month of arrival_date), "
+            "arrival_date_week_number (the week of the year of arrival_date)") in said
+    assert "wk (the week of the year of arrival_date)" in said
+    assert res.to_dict()["calendar"] == res.calendar
+
+
 def test_known_outcomes_are_labels_in_the_split_of_their_time(make_ws, tmp_path):
     """Each row with an outcome is a label given by the table (its source naming the
     outcome column) in the train or test split by its time, as training and the backtest

@@ -447,6 +447,9 @@ class ActReport:
     notes: list[str] = dataclasses.field(default_factory=list)
     #: what the counts count, in words: "items", or "spans" for entities
     unit: str = "items"
+    #: the project's items in words: "items", or "rows" for a tabular project (whose
+    #: values are outcomes written to rows, not metadata of a catalogue)
+    noun: str = "items"
     #: open review rows about an earlier prediction of these items, withdrawn because
     #: the model that now runs no longer sends their candidate to review
     superseded: int = 0
@@ -530,6 +533,7 @@ class ActReport:
             "review_workload": self.review_workload,
             "test": self.test, "policy": self.policy, "problems": self.problems,
             "policy_source": self.policy_source, "notes": self.notes, "unit": self.unit,
+            "noun": self.noun,
             "known_outcomes": self.known_outcomes,
             **({"changes": self.changes} if self.changes is not None else {}),
             **({"changes_items": self.changes_items}
@@ -612,6 +616,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     report.items_total = ws.count_items() - report.known_outcomes
     kind = task_kind(ws.card)
     report.unit = kind.candidates_word
+    report.noun = kind.noun
     seen_items = 0
     # (a filter project) the items a person labelled with the positive label, and those
     # of them the model predicted: the others are held back by the filter list too
@@ -1694,18 +1699,26 @@ def render(report: dict[str, Any]) -> str:
     verb = "would" if report["dry_run"] else "did"
     c = report["counts"]
     unit = report.get("unit") or "items"
+    rows = report.get("noun") == "rows"  # a tabular project: outcomes of rows, no catalogue
     if unit == "items":
         lines.append(f"Model {report['model']}: {report['items_with_predictions']} of "
-                     f"{report['items_total']} items have predictions.")
+                     f"{report['items_total']} {'rows' if rows else 'items'} have "
+                     "predictions.")
     else:  # the items the model found something in (a text it found no entity in: none)
         lines.append(f"Model {report['model']} found {unit} in "
                      f"{report['items_with_predictions']} of {report['items_total']} items.")
     lines.extend(report.get("notes", []))
     # first, before the counts: a model no better than the baselines should not be acted on
     lines.extend(f"WARNING: {warning}" for warning in report.get("warnings", []))
-    lines.append(f"The policy {verb}: accept {c['accept']} (written to field "
-                 f"{report['field']!r} as machine metadata), send {c['review']} to review, "
-                 f"reject {c['reject']}.")
+    if rows:
+        lines.append(f"The policy {verb}: accept {c['accept']} (the predicted outcome "
+                     f"written to the row's {report['field']!r} field, marked as the "
+                     f"model's), send {c['review']} to a person to check, reject "
+                     f"{c['reject']}.")
+    else:
+        lines.append(f"The policy {verb}: accept {c['accept']} (written to field "
+                     f"{report['field']!r} as machine metadata), send {c['review']} to "
+                     f"review, reject {c['reject']}.")
     on_gold = report.get("accept_settled_by_gold", 0)
     overruled = report.get("accept_overruled_by_gold", 0)
     if on_gold and unit != "spans":  # classification: the items' gold labels
@@ -1776,13 +1789,15 @@ def render(report: dict[str, Any]) -> str:
                      + (f" ({', '.join(more)})" if more else "")
                      + f", reject {row['reject']}{extra}")
     how = ("from the test-split precision at these thresholds, shrunk for how few test "
-           "items each label rests on (1 of 1 right counts as 75%): a joint interval over "
-           "the labels")
+           f"{'rows each outcome' if rows else 'items each label'} rests on (1 of 1 right "
+           "counts as 75%): a joint interval over the "
+           f"{'outcomes' if rows else 'labels'}")
     if report["expected_wrong_accepts"] is not None:
         lo, hi = report["expected_wrong_accepts_ci95"]
-        lines.append(f"Expected wrong auto-accepts: about "
-                     f"{round(report['expected_wrong_accepts'])} (95% range "
-                     f"{math.floor(lo)} to {math.ceil(hi)} items, {how}), "
+        lines.append(f"Expected wrong {'automatic outcomes' if rows else 'auto-accepts'}: "
+                     f"about {round(report['expected_wrong_accepts'])} (95% range "
+                     f"{math.floor(lo)} to {math.ceil(hi)} {'rows' if rows else 'items'}, "
+                     f"{how}), "
                      + unsettled_words(report) + ".")
     elif partial:
         lo, hi = partial["expected_wrong_measured_ci95"]
@@ -1808,7 +1823,8 @@ def render(report: dict[str, Any]) -> str:
     not_asked = ([f"{decided} more already decided by a reviewer"] if decided else []) + (
         [f"{gold} more settled by a gold label, which a person already gave them"]
         if gold else [])
-    lines.append(f"Review workload: {workload} {report.get('unit', 'items')}, about "
+    lines.append(f"Review workload: {workload} "
+                 f"{'rows' if rows and unit == 'items' else report.get('unit', 'items')}, about "
                  f"{report['review_hours']:.1f} reviewer hours"
                  + (f" ({'; '.join(not_asked)}: not asked again)." if not_asked else "."))
     f = report.get("filter")
@@ -1871,8 +1887,12 @@ def render(report: dict[str, Any]) -> str:
     else:
         w, a = report["written"], report["already_written"]
         gold = report.get("written_settled_by_gold", 0)
-        lines.append(f"Written: {w['machine_metadata']} machine metadata values, "
-                     f"{w['review_queue'] - gold} review items waiting for a person"
+        lines.append(f"Written: {w['machine_metadata']} "
+                     + ("predicted outcomes (marked as the model's)" if rows
+                        else "machine metadata values")
+                     + ", "
+                     f"{w['review_queue'] - gold} "
+                     f"{'rows waiting for a person to check' if rows else 'review items waiting for a person'}"
                      + (f" (and {gold} settled by a gold label already: nobody is asked)"
                         if gold else "")
                      + f"; {a['machine_metadata']} and {a['review_queue']} were there "

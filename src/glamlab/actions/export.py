@@ -1288,6 +1288,22 @@ def _uri(item: Item) -> str:
     return canvas_id(item) or item.uri or item.item_id
 
 
+def _shown(text: str) -> str:
+    """``text`` quoted for a message, control characters escaped, at most 80 characters."""
+    shown = repr(text)
+    return shown if len(shown) <= 80 else shown[:77] + "..."
+
+
+def left_out_words(refused: Sequence[dict[str, Any]]) -> str:
+    """The summary's count of the items a filter list left out, in words ('' for none)."""
+    if not refused:
+        return ""
+    one = len(refused) == 1
+    return (f"{len(refused):,} item{'' if one else 's'} left out of the list: "
+            f"{'its address holds' if one else 'their addresses hold'} control characters "
+            f"({'named below' if one else 'each named below'} with the fix)")
+
+
 def write_filter(ws: Workspace, out: IO[str], *, model: str | None,
                  where: ExportFilter,
                  refused: list[dict[str, Any]] | None = None) -> tuple[int, str]:
@@ -1303,8 +1319,11 @@ def write_filter(ws: Workspace, out: IO[str], *, model: str | None,
         bad = control_characters(uri)
         if bad:
             refused.append({"item_id": item.item_id, "uri": uri,
-                            "reason": f"its URI holds control characters ({', '.join(bad)})",
-                            "fix": "rename the file (or fix the id/URL) and ingest it again"})
+                            "reason": f"its address {_shown(uri)} holds control characters "
+                                      f"({', '.join(bad)}), which would break the list's "
+                                      "one address a line",
+                            "fix": "rename the file (or fix its path or URL in the table) "
+                                   "and ingest it again, then export the list again"})
             return False
         out.write(uri + "\n")
         return True
@@ -1620,6 +1639,7 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
             refused: list[dict[str, Any]] = []
             result["uris"], result["list"] = write_filter(ws, handle, model=model, where=where,
                                                           refused=refused)
+            result["left_out"] = len(refused)
             if refused:
                 result["refused"] = refused
     finally:

@@ -216,6 +216,7 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
 
     from ..actions import ExportFilter
     from ..actions import export as do_export
+    from ..actions.export import left_out_words
     from ..errors import EXIT_ITEMS_FAILED
 
     if as_json and out == "-":
@@ -270,10 +271,14 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
                    + (f"; {res['skipped_not_iiif']} non-IIIF items left out"
                       if res.get("skipped_not_iiif") else "")
                    + f" (model {res['model']})"
-                   + _from_gold(res, "row" if "rows" in res else "annotation"))
+                   + _from_gold(res, "row" if "rows" in res else "annotation")
+                   + (f"; {left_out_words(res['refused'])}" if res.get("refused") else ""))
     else:
         sys.stdout.flush()
+    if res.get("refused") and (as_json or out == "-"):  # (the summary line counts them)
+        click.echo(f"warning: {left_out_words(res['refused'])}", err=True)
     for r in res.get("refused", []):
-        click.echo(f"left out {r['item_id']!r}: {r['reason']} (fix: {r['fix']})", err=True)
+        click.echo(f"warning: left out {r['item_id']!r}: {r['reason']}. What to do: "
+                   f"{r['fix']}", err=True)
     if res.get("refused"):
         sys.exit(EXIT_ITEMS_FAILED)

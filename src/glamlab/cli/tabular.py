@@ -227,6 +227,7 @@ def monitor(ws: Workspace, *, model: str | None, window: str | None, since: str 
 
 def retrain(ws: Workspace, *, model: str | None, window_start: str | None, recent_days: int,
             as_json: bool) -> None:
+    from ..retraining.gate import measure_words
     from ..retraining.tabular import NEW_VERSIONS, left_out_of_window, retrain_project
 
     res = retrain_project(ws, model=model, window_start=window_start, recent_days=recent_days)
@@ -234,7 +235,8 @@ def retrain(ws: Workspace, *, model: str | None, window_start: str | None, recen
     note = left_out_of_window(res["window_learned"])
     emit(res, as_json, lambda _d: "\n".join([
         f"On the newest labelled window ({res['window'][0]} to {res['window'][1]}, "
-        f"{res['window_rows']:,} rows), {res['metric']}: current model {s['champion']:.3f}, "
+        f"{res['window_rows']:,} rows), {measure_words(res['metric'])}: current model "
+        f"{s['champion']:.3f}, "
         f"{NEW_VERSIONS.format(recent=s['recent'], all=s['all'])}.",
         *([note] if note else []),
         *[f"  - {r}" for r in res["gate"]["reasons"]],

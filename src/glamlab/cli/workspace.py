@@ -119,6 +119,13 @@ def status(ctx: click.Context, as_json: bool) -> None:
     emit(s, as_json, _status_text)
 
 
+#: the stage figures of ``glamlab status`` as a curator reads them (the JSON keeps its
+#: keys: ``champions`` is the models in use, ``machine_metadata`` the values written)
+STAGE_WORDS = {"champions": "in use", "machine_metadata": "values written by the model",
+               "review_open": "waiting for a person", "settled_by_gold":
+               "settled by a person's label", "acted": "acted on", "checks": "checks run"}
+
+
 def _status_text(s: dict[str, Any]) -> str:
     metric = (f"judged by {s.get('measure') or s['metric']}, the count per slot"
               if s.get("count_task") else f"metric {s['metric']}")
@@ -128,7 +135,8 @@ def _status_text(s: dict[str, Any]) -> str:
         lines.insert(1, f"It predicts {s['count_task']}.")
     for stage in s["stages"]:
         mark = "x" if stage["done"] else " "
-        detail = ", ".join(f"{k} {v}" for k, v in stage.items() if k not in ("stage", "done"))
+        detail = ", ".join(f"{STAGE_WORDS.get(k, k)} {v}" for k, v in stage.items()
+                           if k not in ("stage", "done"))
         lines.append(f"  [{mark}] {stage['stage']:<11} {detail}")
     reviewed = s.get("reviewed_texts")
     if reviewed and (reviewed["fully_reviewed"] or reviewed["partly_reviewed"]):

@@ -193,6 +193,9 @@ def stage_export(ws: Workspace, say: Say, noun: str = "items") -> dict[str, Any]
         res["filter"] = export(ws, "filter", folder / "send-on.txt")
         say(f"The {res['filter']['uris']} {noun} to send on are listed in "
             f"{folder / 'send-on.txt'}.")
+        for r in res["filter"].get("refused", []):
+            say(f"Left out of that list: item {r['item_id']!r}: {r['reason']}. What to do: "
+                f"{r['fix']}.")
     return res
 
 

@@ -612,14 +612,64 @@ def _default_model(ws: Workspace, *, web: bool = False) -> str:
                        else "glamlab run --model NAME first, or pass --model")
 
 
-def stored_alerts(ws: Workspace, *, limit: int = 20) -> list[dict[str, Any]]:
-    """Alerts that ``glamlab monitor`` stored, newest first."""
+def stored_alerts(ws: Workspace, *, limit: int = 20,
+                  calendar: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Alerts that ``glamlab monitor`` stored, newest first. A tabular drift alert that
+    blames a column monitoring no longer watches (``calendar``: the monitor's positions in
+    the calendar, column -> words, found on the project's rows when not given; or a column
+    no model may read now) carries ``unwatched``, in words: it is from before, not a
+    current cause."""
     t = ws.store.t.alerts
     with ws.store.read() as conn:
         rows = conn.execute(sa.select(t).order_by(t.c.id.desc()).limit(limit)).all()
+    watched = _watched_columns(ws)
+    blamed = {r.signal.removeprefix("drift: ") for r in rows if r.signal.startswith("drift: ")}
+    if calendar is None and watched and blamed & watched:
+        # (no monitor report says which columns it leaves out: the same rule on the rows)
+        from ..tasks.calendar import calendar_positions
+        from ..tasks.tabular import project_frame, schema_of
+
+        try:
+            schema = schema_of(ws)
+            calendar = calendar_positions(project_frame(ws, schema=schema), schema)
+        except GlamlabError:
+            calendar = {}
     return [{"at": r.created_at, "signal": r.signal, "window": r.window, "value": r.value,
-             "threshold": r.threshold, **_alert_words(r.signal, r.value, r.threshold)}
+             "threshold": r.threshold, **_alert_words(r.signal, r.value, r.threshold),
+             **_unwatched(r.signal, watched, calendar or {})}
             for r in rows]
+
+
+def _watched_columns(ws: Workspace) -> set[str] | None:
+    """The input columns a tabular project's monitor may judge for drift (its features);
+    None for another project, or when the card has no table schema."""
+    if ws.card.modality != "tabular":
+        return None
+    from ..tasks.tabular import schema_of
+
+    try:
+        return set(schema_of(ws).features)
+    except GlamlabError:
+        return None
+
+
+def _unwatched(signal: str, watched: set[str] | None, calendar: dict[str, str]
+               ) -> dict[str, str]:
+    """``{"unwatched": words}`` for a drift alert on a column monitoring leaves out now."""
+    if not signal.startswith("drift: ") or watched is None:
+        return {}
+    column = signal.removeprefix("drift: ")
+    if column == "prediction":
+        return {}
+    if column in calendar:
+        why = (f"it only says where the date lies in the calendar ({calendar[column]}), "
+               "which moves on with the date by itself")
+    elif column not in watched:
+        why = "no model may read it now (it is among the card's never_features)"
+    else:
+        return {}
+    return {"unwatched": f"No longer watched for drift: {why}. This alert is from before "
+                         "that, not a current cause."}
 
 
 def _alert_words(signal: str, value: float | None, threshold: float | None

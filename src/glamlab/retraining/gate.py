@@ -63,6 +63,22 @@ class GateDecision:
                 "challenger": self.challenger}
 
 
+#: the measures a gate compares on, as a curator reads them ("auc gains" meant nothing to
+#: one); the stored name in parentheses where it helps a data scientist
+MEASURE_WORDS = {"auc": "ROC AUC (how well the chances rank the outcomes)",
+                 "roc_auc": "ROC AUC (how well the chances rank the outcomes)",
+                 "mae": "the count's average miss (MAE)",
+                 "rmse": "the count's root mean squared miss (RMSE)",
+                 "f1_macro": "F1 (macro average)", "f1_micro": "F1 (micro average)",
+                 "f1_weighted": "F1 (weighted average)", "f1_samples": "F1 (per item)",
+                 "accuracy": "accuracy"}
+
+
+def measure_words(metric: str) -> str:
+    """A measure's stored name (``auc``) in words."""
+    return MEASURE_WORDS.get(metric, metric.replace("_", " "))
+
+
 def decide(metric: str, champion: float, challenger: float, *, config: GateConfig,
            champion_slices: dict[str, tuple[float, int]] | None = None,
            challenger_slices: dict[str, tuple[float, int]] | None = None,
@@ -71,42 +87,51 @@ def decide(metric: str, champion: float, challenger: float, *, config: GateConfi
     ``lower_is_better`` (an error such as a count's MAE) a gain is a fall of the metric."""
     reasons: list[str] = []
     gain = (champion - challenger) if lower_is_better else (challenger - champion)
+    name = measure_words(metric)
+    short = name.split(" (", 1)[0]  # the parentheses said once
     ok = True
     if gain < -config.max_drop:
         ok = False
-        worse = "rises" if lower_is_better else "drops"
-        reasons.append(f"{metric} {worse} by {-gain:.3f} ({champion:.3f} → {challenger:.3f}), "
+        reasons.append(f"{name} is worse with the new version by {-gain:.3f} "
+                       f"({champion:.3f} → {challenger:.3f}: current model → new version), "
                        f"more than the allowed {config.max_drop:.3f}")
+        name = short
     if gain < config.min_gain:
         ok = False
         minus = ("current model minus new version" if lower_is_better
                  else "new version minus current model")
-        reasons.append(f"{metric} {'improves' if lower_is_better else 'gains'} {gain:+.3f} "
-                       f"({minus}), less than the required {config.min_gain:.3f}")
-    for name, (ch_value, n) in sorted((challenger_slices or {}).items()):
-        base = (champion_slices or {}).get(name)
+        reasons.append(f"{name}: the new version's gain is {gain:+.3f} ({minus}), less than "
+                       f"the required {config.min_gain:.3f}")
+        name = short
+    for slice_name, (ch_value, n) in sorted((challenger_slices or {}).items()):
+        base = (champion_slices or {}).get(slice_name)
         if base is None or n < config.min_slice_size:
             continue
         if (ch_value > base[0] + config.max_drop if lower_is_better
                 else ch_value < base[0] - config.max_drop):
             ok = False
-            reasons.append(f"slice {config.slice_field or ''}={name!r} ({n} items): {metric} "
-                           f"{'rises' if lower_is_better else 'drops'} from {base[0]:.3f} to {ch_value:.3f}")
+            reasons.append(f"slice {config.slice_field or ''}={slice_name!r} ({n} items): "
+                           f"{name} {'rises' if lower_is_better else 'drops'} from "
+                           f"{base[0]:.3f} to {ch_value:.3f}")
+            name = short
+    luck = "the chance that the difference is luck"
     if ok and config.max_p is not None and (paired_p is None or paired_p >= config.max_p):
         ok = False
         why = ("no paired test could be made" if paired_p is None
-               else f"paired p = {paired_p:.3g}")
-        reasons.append(f"{metric} {'improves' if lower_is_better else 'gains'} {gain:+.3f}, "
-                       f"but the gain is not significant ({why}; "
-                       f"[gate] max_p = {config.max_p:g})")
+               else f"{luck} is {paired_p:.3g}, the paired test's p-value")
+        reasons.append(f"{name}: the new version's gain is {gain:+.3f}, but the gain is not "
+                       f"significant ({why}; [gate] max_p = {config.max_p:g})")
+        name = short
     if ok:
-        p = f" (paired p = {paired_p:.3g})" if paired_p is not None else ""
-        reasons.append(f"{metric} {champion:.3f} → {challenger:.3f}{p}: passes the gate "
-                       f"(gain ≥ {config.min_gain:.3f}, no drop over {config.max_drop:.3f} "
-                       "overall or on any slice)")
+        p = (f"; {luck}: {paired_p:.3g}, the paired test's p-value"
+             if paired_p is not None else "")
+        reasons.append(f"{name} {champion:.3f} → {challenger:.3f} (current model → new "
+                       f"version{p}): passes the gate (gain ≥ {config.min_gain:.3f}, "
+                       f"no drop over {config.max_drop:.3f} overall or on any slice)")
         if paired_p is not None and paired_p >= 0.05 and gain > 0:
-            reasons.append(f"The gain is within the noise of this test split (p = "
-                           f"{paired_p:.2g}): the new version is promoted because it is no worse "
-                           "and learned from more labels, not because it is shown to be "
-                           "better. Set [gate] max_p = 0.05 to promote only significant gains.")
+            reasons.append(f"The gain is within the noise of this test split ({luck}: "
+                           f"{paired_p:.2g}): the new version is promoted because it is no "
+                           "worse and learned from more labels, not because it is shown to "
+                           "be better. Set [gate] max_p = 0.05 to promote only gains that "
+                           "are unlikely to be luck.")
     return GateDecision(ok, reasons, champion, challenger)

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import EvaluationError
 from ..ingest.columns import TableSchema
-from .gate import GateConfig, GateDecision, decide
+from .gate import GateConfig, GateDecision, decide, measure_words
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,7 +72,8 @@ class TabularRetrainReport:
     def summary(self) -> str:
         s = self.scores
         head = (f"On the newest labelled window ({self.window[0]} to {self.window[1]}, "
-                f"{self.window_rows:,} rows), {self.metric}: current model {s['champion']:.3f}, "
+                f"{self.window_rows:,} rows), {measure_words(self.metric)}: current model "
+                f"{s['champion']:.3f}, "
                 f"{NEW_VERSIONS.format(recent=s['recent'], all=s['all'])}.")
         verdict = (f"Promote the new version trained on {TRAINED_ON[self.chosen]}."
                    if self.promoted else
@@ -167,7 +168,7 @@ def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: Tabu
     if decision.promote and abs(scores[chosen] - scores["champion"]) < 1e-12:
         # the same score to the last digit (e.g. retraining on the same rows): a new
         # version would be the champion again under another number
-        decision = GateDecision(False, [f"{metric} {scores['champion']:.3f} → "
+        decision = GateDecision(False, [f"{measure_words(metric)} {scores['champion']:.3f} → "
                                         f"{scores[chosen]:.3f}: the new version does exactly as "
                                         "the current model on this window, so the current "
                                         "model is kept"],

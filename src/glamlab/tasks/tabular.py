@@ -117,12 +117,28 @@ class TableIngest:
     #: rows of the frozen test split kept there though their corrected date now puts
     #: them in the training period, by this ingest (said once, naming them)
     kept_in_test: int = 0
+    #: input columns that only say where the date lies in the calendar, each with that
+    #: position in words: monitoring leaves them out of drift (the monitor's own rule,
+    #: :func:`glamlab.tasks.calendar.calendar_positions`)
+    calendar: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.report.to_dict(), "schema": self.schema.to_card(),
                 "leakage": self.leakage.to_dict() if self.leakage else None,
                 "train_until": self.train_until, "follow_the_year": self.yearly,
-                "kept_in_split": self.kept_in_split, "kept_in_test": self.kept_in_test}
+                "kept_in_split": self.kept_in_split, "kept_in_test": self.kept_in_test,
+                "calendar": dict(self.calendar), "calendar_words": self.calendar_words()}
+
+    def calendar_words(self) -> str:
+        """The columns monitoring leaves out of drift, each named, and why; '' for none."""
+        if not self.calendar:
+            return ""
+        one = len(self.calendar) == 1
+        named = ", ".join(f"{c} ({w})" for c, w in self.calendar.items())
+        return (f"Left out of drift monitoring: {named}. {'It only says' if one else 'Each only says'} "
+                "where the date lies in the calendar, which moves on with the date by itself, "
+                f"so {'its' if one else 'their'} change between weeks is no sign that the "
+                f"rows changed (models still read {'it' if one else 'them'}).")
 
     def summary(self) -> str:
         lines = [self.report.summary()]
@@ -134,6 +150,8 @@ class TableIngest:
                          "every new window unusual. Keep "
                          f"{'it' if len(self.yearly) == 1 else 'them'} out: "
                          + " ".join(f"--never-feature {c}" for c in self.yearly) + ".")
+        if self.calendar:
+            lines.append(self.calendar_words())
         if self.train_until:
             lines.append(f"Time split: rows before {self.train_until} train, later rows test "
                          "(change it with glamlab labels split --by-time --cutoff DATE).")
@@ -296,8 +314,12 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
 
         leakage = check_leakage(typed, schema)
     year_bound = follow_the_year(typed, schema)
+    from .calendar import calendar_positions
+
+    calendar = calendar_positions(typed, schema)
     report.seconds = time.monotonic() - start  # reading, checking, storing, the leak check
-    return TableIngest(report, schema, leakage, cutoff, year_bound, len(kept), len(held))
+    return TableIngest(report, schema, leakage, cutoff, year_bound, len(kept), len(held),
+                       calendar)
 
 
 def kept_in_split(n: int, cutoff: str) -> str:

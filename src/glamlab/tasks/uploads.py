@@ -637,7 +637,8 @@ def bring_in_rows(ws: Workspace, path: Path, *, updates: bool = False,
     leakage check; ``updates`` is ``--allow-source-change``). Rows first brought in from
     another file are refused as a whole unless ``updates``, in the upload page's words.
     Returns the ingest report with ``rows``: the schema's columns, the time split, the
-    columns that give the outcome away and those that only follow the year."""
+    columns that give the outcome away, those that only follow the year and those
+    monitoring leaves out of drift (positions in the calendar)."""
     from ..errors import ColumnError, IngestError
     from .tabular import ingest_table
 
@@ -666,7 +667,8 @@ def bring_in_rows(ws: Workspace, path: Path, *, updates: bool = False,
         "id_column": res.schema.id_column or "id", "train_until": res.train_until,
         "leaks": [f.to_dict() for f in leak.flagged if not f.excluded] if leak else [],
         "kept_out": [f.column for f in leak.flagged if f.excluded] if leak else [],
-        "leak_checked": leak is not None, "follow_the_year": res.yearly}
+        "leak_checked": leak is not None, "follow_the_year": res.yearly,
+        "calendar_words": res.calendar_words()}
     out["labels"] = None
     out["label_problems"] = []
     return out

@@ -531,7 +531,16 @@ def export_download(request: Request, user: User = Depends(page_user)) -> Respon
                          "filter": f"{stem}-send-on.txt"}.get(format,
                                                              f"{stem}-export.{format}")
         if format == "filter":  # one address a line: no item details (refused with it)
-            export(ws, format, path, web=True)
+            res = export(ws, format, path, web=True)
+            if res.get("refused") and request.query_params.get("left_out") != "ok":
+                # an item the list cannot hold is never left out silently: named, with
+                # the fix, before the rest of the list is downloaded
+                from ...actions.export import left_out_words
+
+                _remove(folder)
+                return render(request, "export_left_out.html", {
+                    "refused": res["refused"][:100], "written": res["uris"],
+                    "summary": left_out_words(res["refused"])})
         elif exports_spans(ws, format):  # an entities project: a row per span, with its link
             export_entities(ws, format, path, web=True, meta=meta, layers=layers,
                             all_layers=all_layers)
