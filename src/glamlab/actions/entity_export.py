@@ -44,6 +44,7 @@ The W3C and IIIF annotations carry the item metadata fields asked for on their t
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -604,6 +605,7 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
     :func:`glamlab.tasks.spans.webanno.lost_lead`). The spans written are the main
     layer's, on INCEpTION's Named Entity layer: another ``layer`` is refused, nothing
     written (:func:`_inception_layer_refusal`)."""
+    from ..tasks.spans.gold import EXPORT_DIGEST_COLUMN
     from ..tasks.spans.webanno import lost_lead, write_webanno
     from .export_annif import index_cells, index_header
 
@@ -613,6 +615,9 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
     # file, item_id (what glamlab.tasks.spans.gold.EXPORT_INDEX_HEADER reads back), then
     # the fields: meta_FIELD where one is named like those, ignoring case
     header, meta = index_header(meta)
+    # each file's sha256 as written: a file imported back unchanged adds nothing
+    # (:func:`glamlab.tasks.spans.gold.import_spans`)
+    header.append(EXPORT_DIGEST_COLUMN)
 
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
@@ -631,7 +636,9 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
                 entities += write_webanno(fh, item.text, spans, layer=layer)
             if lost_lead(item.text):
                 leading.append(item.item_id)
-            index.write("\t".join([name, item.item_id, *index_cells(item, meta)]) + "\n")
+            digest = hashlib.sha256((root / name).read_bytes()).hexdigest()
+            index.write("\t".join([name, item.item_id, *index_cells(item, meta), digest])
+                        + "\n")
             files += 1
     result: dict[str, Any] = {"files": files, "entities": entities,
                               "skipped_without_text": skipped, "out": str(root)}
