@@ -284,15 +284,16 @@ def test_the_export_page_says_how_many_mentions_the_iiif_download_leaves_out(
     from tests.web.conftest import stop_background
 
     ws, _, _ = _acted(make_ws, tmp_path / "pages.csv")
-    # b ("Rien à Lyon.") has word boxes, as an ALTO page gives, but no canvas nor web
-    # address; a has none: its two mentions have nowhere to go on a page
+    # b ("Rien à Lyon.") is a page image with word boxes, as an ALTO page gives, but no
+    # canvas nor web address; a has none: its two mentions have nowhere to go on a page
     items = ws.store.t.items
     with ws.store.write() as conn:
         meta = conn.execute(sa.select(items.c.meta).where(
             items.c.item_id == "b", items.c.is_current.is_(True))).scalar() or {}
         conn.execute(items.update().where(items.c.item_id == "b",
                                           items.c.is_current.is_(True))
-                     .values(meta={**meta, "word_boxes": [0, 4, 10, 10, 40, 12,
+                     .values(modality="image",
+                             meta={**meta, "word_boxes": [0, 4, 10, 10, 40, 12,
                                                           7, 11, 60, 10, 40, 12]}))
     cli = export_entities(ws, "iiif", tmp_path / "cli.json")
     boxes, canvas = cli["skipped_without_word_boxes"], cli["skipped_without_canvas"]
@@ -308,7 +309,7 @@ def test_the_export_page_says_how_many_mentions_the_iiif_download_leaves_out(
     assert "ALTO XML file beside its image (Items page)" in said[0]
     assert said[1].startswith(f"The IIIF annotations download leaves out {canvas} of the "
                               f"{boxes + canvas} entity mentions: its page has no IIIF canvas")
-    assert "from their IIIF manifest (Items page)" in said[1]
+    assert "the address the annotations will be published at" in said[1]
     assert "glamlab " not in box and "--format" not in box
     # the download itself: the same annotations as the command's
     add_user(ws, "ada", PASSWORD, "admin")
