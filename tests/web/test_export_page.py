@@ -387,3 +387,53 @@ def test_a_ticked_field_named_like_a_column_downloads_as_meta_field(export_clien
     assert len({h.casefold() for h in head}) == len(head)
     mine = next(r for r in rows if r["item_id"] == "plain")
     assert (mine["meta_Title"], mine["shelfmark"]) == ("Letter to Zola", "MS 12")
+
+
+def test_an_entities_project_s_export_page_offers_the_inception_files(
+        make_ws: Any, tmp_path: Any) -> None:
+    """``glamlab export --format inception`` writes a folder of WebAnno TSV files for
+    INCEpTION; the Export page offered no such download. Now it offers the same files,
+    zipped (main layer only: no "with the nested ones" link), to a signed-in user only,
+    and they import back into the project adding nothing."""
+    import zipfile
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions.entity_export import export_entities
+    from glamlab.auth import add_user
+    from glamlab.tasks.spans import import_spans
+    from glamlab.web import create_app
+    from tests.actions.test_re_ingested_entities import _acted
+    from tests.web.conftest import stop_background
+
+    ws, _, _ = _acted(make_ws, tmp_path / "pages.csv")
+    cli = export_entities(ws, "inception", tmp_path / "cli")
+    add_user(ws, "val", PASSWORD, "viewer")
+    app = create_app(ws)
+    with TestClient(app) as c:
+        anonymous = c.get("/stages/export/download?format=inception",
+                          follow_redirects=False)
+        assert anonymous.status_code in (303, 401), anonymous.status_code
+        assert login(c, "val").status_code == 303
+        page = c.get("/stages/export").text
+        assert 'data-format="inception"' in page and 'data-all-layers="inception"' not in page
+        got = c.get("/stages/export/download?format=inception")
+        assert got.status_code == 200, got.text
+        assert got.headers["content-type"] == "application/zip"
+        assert got.headers["content-disposition"].endswith('-inception.zip"')
+        refused = c.get("/stages/export/download?format=inception&all_layers=1")
+        assert refused.status_code == 400 and "main span layer" in refused.text
+    stop_background(app)
+    zipped = tmp_path / "web.zip"
+    zipped.write_bytes(got.content)
+    with zipfile.ZipFile(zipped) as zf:
+        names = zf.namelist()
+        folder = names[0].split("/")[0]
+        assert {n.split("/", 1)[1] for n in names} == {
+            p.name for p in (tmp_path / "cli").iterdir()}
+        for p in (tmp_path / "cli").iterdir():
+            assert zf.read(f"{folder}/{p.name}") == p.read_bytes()
+        zf.extractall(tmp_path / "unzipped")
+    assert cli["files"] >= 1
+    back = import_spans(ws, tmp_path / "unzipped" / folder, format="webanno")
+    assert (back.added, back.unchanged) == (0, cli["files"])
