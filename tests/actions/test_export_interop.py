@@ -369,6 +369,8 @@ def test_iiif_mentions_on_a_local_alto_page_image_get_a_canvas_and_a_manifest(
     assert target.startswith("https://lib.example/ner/canvas/p0017#xywh=")
     manifest = json.loads(Path(res["manifest"]).read_text(encoding="utf-8"))
     assert Path(res["manifest"]).name == "entities.manifest.json"
+    prezi3 = pytest.importorskip("iiif_prezi3")
+    assert len(prezi3.Manifest(**manifest).items) == 1
     canvas = manifest["items"][0]
     assert canvas["id"] == "https://lib.example/ner/canvas/p0017"
     assert (canvas["width"], canvas["height"]) == (page.width, page.height)
