@@ -181,9 +181,9 @@ def test_entity_w3c_targets_and_the_inception_index_carry_the_metadata_asked_for
                           meta=["newspaper", "date"])
     lines = [x.split("\t") for x in (folder / "index.tsv").read_text(
         encoding="utf-8").splitlines()]
-    assert lines[0] == ["file", "item_id", "newspaper", "date"]
+    assert lines[0] == ["file", "item_id", "newspaper", "date", "glamlab_sha256"]
     assert len(lines) - 1 == res["files"]
-    for name, item_id, paper, date in lines[1:]:
+    for name, item_id, paper, date, _digest in lines[1:]:
         own = ws.item(item_id).meta
         assert (paper, date) == (own.get("newspaper") or "", own.get("date") or "")
         assert (folder / name).is_file()

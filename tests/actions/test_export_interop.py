@@ -301,10 +301,10 @@ def test_every_iiif_page_loads_in_iiif_prezi3_unchanged(iiif_ws, make_ws, tmp_pa
                            base="https://example.museum/entities/", meta=meta)
         page = json.loads(path.read_text(encoding="utf-8"))
         assert validate.iiif_v3(page) == []
-        # the page without a canvas is a local file no IIIF viewer can open: left out
-        assert (res["annotations"], res["skipped_without_canvas"]) == (3, 1)
-        assert "1 mentions left out: their pages have no IIIF canvas nor a web address" \
-            in _entity_export_line("iiif", str(path), res)
+        # the page without a canvas is ALTO read without its image: left out
+        assert (res["annotations"], res["skipped_without_image"]) == (3, 1)
+        assert "1 mentions left out: they are in ALTO files ingested without their page " \
+            "image" in _entity_export_line("iiif", str(path), res)
         assert len(page["items"]) == 3
         first, second, third = page["items"]
         # glamlab's own fields ride in a describing body
@@ -321,3 +321,61 @@ def test_every_iiif_page_loads_in_iiif_prezi3_unchanged(iiif_ws, make_ws, tmp_pa
                 {"label": {"none": ["newspaper"]}, "value": {"none": ["Le Temps"]}}]
         else:
             assert targets[0].startswith("https://iiif.example.org/c1#xywh=")
+
+
+def test_iiif_mentions_on_a_local_alto_page_image_get_a_canvas_and_a_manifest(
+        make_ws, tmp_path):
+    """A page image ingested with its ALTO file beside it has word boxes but no IIIF
+    canvas (it is a file on this computer): with a published base URL its mentions are
+    placed on a canvas minted under it, in a manifest written beside the annotations;
+    without one nothing is placed, and the export says so and what works."""
+    from glamlab.actions.entity_export import (
+        SpanProvenance,
+        export_spans,
+        iiif_nothing_placed,
+    )
+    from glamlab.cli.act import _entity_export_line
+    from glamlab.tasks.spans import Span
+
+    kant = Path(__file__).resolve().parents[1] / "data" / "interop" / "ocrd" / \
+        "kant_aufklaerung_1784"
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    shutil.copy(kant / "OCR-D-IMG" / "INPUT_0017.tif", folder / "p0017.tif")
+    shutil.copy(kant / "OCR-D-GT-ALTO" / "PAGE_0017_ALTO.xml", folder / "p0017.xml")
+    ws = make_ws("ner", task="entities", kind="entities", modality="text", labels=["PER", "LOC", "ORG", "PROD"])
+    ws.ingest([folder])
+    page = ws.item("p0017")
+    assert page.modality == "image" and page.meta.get("word_boxes")
+    text = page.text or ""
+    word = text.split()[0]
+    span = Span(text.index(word), text.index(word) + len(word), "PROD", score=0.5,
+                attrs={"action": "review"})
+    rows = [(page, [span], SpanProvenance(model="ner", model_version=1))]
+    # no published base: nothing placed, said with a fix that works
+    res = export_spans(rows, "iiif", tmp_path / "none.json")
+    assert (res["annotations"], res["skipped_without_canvas"]) == (0, 1)
+    warning = iiif_nothing_placed(res)
+    assert res["empty"] and warning and "--base-url" in warning
+    assert "have no IIIF canvas" in warning
+    # a published base: the page gets a canvas there, in a manifest beside
+    out = tmp_path / "entities.json"
+    res = export_spans(rows, "iiif", out, base="https://lib.example/ner/", mint=True)
+    assert (res["annotations"], res["skipped_without_canvas"]) == (1, 0)
+    assert iiif_nothing_placed(res) is None
+    annotations = json.loads(out.read_text(encoding="utf-8"))
+    assert validate.iiif_v3(annotations) == []
+    target = annotations["items"][0]["target"]
+    assert target.startswith("https://lib.example/ner/canvas/p0017#xywh=")
+    manifest = json.loads(Path(res["manifest"]).read_text(encoding="utf-8"))
+    assert Path(res["manifest"]).name == "entities.manifest.json"
+    prezi3 = pytest.importorskip("iiif_prezi3")
+    assert len(prezi3.Manifest(**manifest).items) == 1
+    canvas = manifest["items"][0]
+    assert canvas["id"] == "https://lib.example/ner/canvas/p0017"
+    assert (canvas["width"], canvas["height"]) == (page.width, page.height)
+    image = canvas["items"][0]["items"][0]["body"]
+    assert image["id"] == "https://lib.example/ner/images/p0017.tif"
+    assert canvas["annotations"][0]["id"] == "https://lib.example/ner/page"
+    assert "1 pages on this computer got canvases" in _entity_export_line("iiif", str(out),
+                                                                          res)

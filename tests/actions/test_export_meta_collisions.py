@@ -146,7 +146,8 @@ def test_the_entity_csv_and_inception_index_name_such_a_field_meta_field(
     export_entities(ws, "inception", tmp_path / "inc", model="gazetteer@1",
                     meta=["File", "Type"])
     head = (tmp_path / "inc" / "index.tsv").read_text("utf-8").splitlines()[0]
-    assert head.split("\t") == ["file", "item_id", "meta_File", "Type"]
+    assert head.split("\t") == ["file", "item_id", "meta_File", "Type",
+                               "glamlab_sha256"]
 
 
 def test_iter_rows_takes_the_metadata_fields_by_name(ws: Any) -> None:

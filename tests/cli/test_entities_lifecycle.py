@@ -485,7 +485,9 @@ def test_the_export_says_what_it_wrote_and_what_it_left_out(project: list[str],
 
     res = CliRunner().invoke(cli, [*base, "export", "--format", "iiif",
                                    "--out", str(tmp_path / "iiif.json")])
-    assert res.exit_code == 0, res.output
+    # nothing placed at all: said, with what works, and exit status 1
+    assert res.exit_code == 1, res.output
+    assert "the IIIF annotations hold no mention" in res.output
     assert f"wrote 0 mentions as IIIF annotations to {tmp_path / 'iiif.json'}; " \
            f"{mentions} mentions left out" in res.output
     assert "ALTO" in res.output and "--format w3c" in res.output

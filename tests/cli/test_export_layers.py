@@ -139,3 +139,19 @@ def test_the_export_page_downloads_every_span_layer(make_ws: Any, tmp_path: Path
         assert bad.status_code >= 400
         assert "nestd" in bad.text and "entity, metonymic, nested" in bad.text
         assert "--layer" not in bad.text  # the web app's words, no flags
+
+
+def test_a_iiif_export_that_places_no_mention_says_why_and_exits_1(make_ws, tmp_path,
+                                                                   monkeypatch):
+    """``glamlab export --format iiif`` of texts with no page image wrote an empty
+    AnnotationPage and exited 0. It still writes the page, but says that no mention was
+    placed, why, and what works, and exits 1."""
+    ws = _project(make_ws, tmp_path, monkeypatch)
+    out = tmp_path / "a.iiif.json"
+    base = ["-w", str(ws.root)] + ([] if ws.store.is_sqlite else ["--db", ws.store.url])
+    res = CliRunner().invoke(cli, [*base, "export", "--format", "iiif", "--out", str(out)])
+    assert res.exit_code == 1, res.output
+    assert "wrote 0 mentions as IIIF annotations" in res.stdout
+    assert "the IIIF annotations hold no mention" in res.stderr
+    assert "export --format w3c, which needs no page image" in res.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["items"] == []

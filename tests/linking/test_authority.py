@@ -55,9 +55,9 @@ def test_bad_authority_rows_import_nothing(make_ws, tmp_path):
     rows = dict(err.value.rows)
     assert sorted(rows) == [3, 4, 5, 6, 7]
     assert "no id" in rows[3] and "no label" in rows[4]
-    assert "type 'human' is not one of the project's labels" in rows[5]
+    assert "type 'human' (1 record, line 5) is not one of the project's labels" in rows[5]
     # the fix names the command's option, which a person running the CLI types
-    assert "--type-map human=LABEL" in rows[5]
+    assert "--type-map human=PER" in rows[5] and "type_map in Python" not in rows[5]
     assert "not an ISO date" in rows[6] and "out of range" in rows[7]
     assert load_authority(ws) == []
     # a type map makes the file usable
@@ -130,3 +130,40 @@ def test_extra_cells_and_a_huge_cell_are_named_with_their_line(make_ws, tmp_path
         import_authority(ws, huge)
     assert "close the quote" in err.value.hint
     assert load_authority(ws) == []
+
+
+def test_unmapped_types_are_one_line_each_with_their_count_and_the_fix(make_ws, tmp_path):
+    """An authority file whose types are not the project's labels (Place, Person...) gave
+    one near-identical error line per record, 1,476 of them: now one line per type, with
+    how many records have it, and the --type-map that maps it, in one command."""
+    from click.testing import CliRunner
+
+    from glamlab.cli import cli
+
+    ws = make_ws(task="entities", modality="text", labels=LABELS)
+    src = tmp_path / "authority.csv"
+    rows = ["id,label,alt_labels,type"]
+    for n in range(300):
+        kind = ("Place", "Person", "Work")[n % 3]
+        rows.append(f"Q{n + 1},Name {n},Alt {n}|Other {n},{kind}")
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(LabelError) as err:
+        import_authority(ws, src)
+    lines = [msg for _, msg in err.value.rows]
+    assert len(lines) == 3
+    assert lines[0].startswith("type 'Place' (100 records, lines 2, 5, 8 and 97 more)")
+    assert "--type-map Place=LOC" in lines[0] and "--type-map Person=PER" in lines[1]
+    assert "--type-map Work=LABEL (LABEL one of those)" in lines[2]
+    assert err.value.hint.endswith(
+        "--type-map Place=LOC --type-map Person=PER --type-map Work=LABEL")
+    db = [] if ws.store.is_sqlite else ["--db", ws.store.url]
+    result = CliRunner().invoke(cli, ["-w", str(ws.root), *db, "authority", "import",
+                                      str(src)])
+    said = str(result.exception)
+    assert said.count("type 'Place'") == 1 and said.count("\n") == 3
+    # the fix works, and the |-separated alternative labels come in one by one
+    report = import_authority(ws, src, type_map={"Place": "LOC", "Person": "PER",
+                                                 "Work": None})
+    assert report.added == 300
+    first = {r.record_id: r for r in load_authority(ws)}["Q1"]
+    assert (first.type, first.alt_labels) == ("LOC", ["Alt 0", "Other 0"])

@@ -385,3 +385,67 @@ def test_gold_fits_the_text_by_one_definition_everywhere(make_ws, tmp_path):
         assert all(text[s.start:s.end] == s.text for s in built[name].spans), name
         assert all(text[s.span.start:s.span.end] in ("Paris", "Lyon") for s in saved[name])
         assert len(built[name].spans) == (2 if expected[name] else 1), name
+
+
+def _inception_round_trip_folder(ws, folder):
+    from glamlab.actions.entity_export import iter_gold_rows, write_inception_folder
+
+    write_inception_folder(iter_gold_rows(ws), folder)
+    return folder
+
+
+def test_an_inception_folder_imports_back_unchanged_and_edits_update_it(make_ws, tmp_path):
+    ws = entities_ws(make_ws)
+    import_spans(ws, write_jsonl(tmp_path / "gold.jsonl", [
+        {"id": "a", "text": "Le maire de Paris à Lyon.", "entities": [
+            {"start": 0, "end": 17, "label": "PER"},
+            {"start": 12, "end": 17, "label": "LOC", "layer": "nested"},
+            {"start": 20, "end": 24, "label": "LOC", "authority_id": "Q456"}]},
+        {"id": "b", "text": "Rien ici.", "entities": []}]))
+    import_spans(ws, NEWSEYE)
+    all_layers = gold_spans(ws, layer=None)
+    assert any(s.layer != "entity" for spans in all_layers.values() for s in spans)
+    folder = _inception_round_trip_folder(ws, tmp_path / "incep")
+    before = counts(ws)
+    # as written, and (INCEpTION's own export, no index.tsv) read back by its content
+    again = import_spans(ws, folder, format="webanno")
+    assert (again.added, again.unchanged, again.updates) == (0, again.items, [])
+    bare = tmp_path / "bare"
+    shutil.copytree(folder, bare)
+    (bare / "index.tsv").unlink()
+    again = import_spans(ws, bare, format="webanno")
+    assert (again.added, again.unchanged, again.spans) == (0, again.items, 0)
+    assert counts(ws) == before
+    # one span's type edited in INCEpTION: that item is updated, its nested spans kept
+    item_id, spans = "a", gold_spans(ws)["a"]
+    loc = next(s for s in spans if s.label == "LOC")
+    path = folder / f"{item_id}.tsv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = next(i for i, line in enumerate(lines)
+              if line.split("\t")[1:2] and line.split("\t")[1].startswith(f"{loc.start}-"))
+    cells = lines[at].split("\t")
+    cells[4] = cells[4].replace("LOC", "ORG")
+    lines[at] = "\t".join(cells)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    edited = import_spans(ws, folder, format="webanno")
+    assert edited.updates == [{"item_id": item_id, "changed": 1, "added": 0, "removed": 0}]
+    assert edited.unchanged == edited.items - 1
+    assert "1 item updated (1 changed, 0 added, 0 removed spans)" in edited.summary()
+    now = gold_spans(ws, layer=None)[item_id]
+    assert sorted((s.start, s.end, s.label, s.layer) for s in now) == sorted(
+        (s.start, s.end, "ORG" if s.key == loc.key else s.label, s.layer)
+        for s in all_layers[item_id])
+    assert import_spans(ws, folder, format="webanno").updates == []
+
+
+def test_a_reviewer_s_spans_imported_back_are_not_added_again(make_ws, tmp_path):
+    ws = entities_ws(make_ws)
+    doc = write_jsonl(tmp_path / "one.jsonl", [
+        {"id": "a", "text": "M. Thiers à Paris.", "entities": []}])
+    import_spans(ws, doc)
+    save_spans(ws, "a", [Span(3, 9, "PER")], annotator="bob")
+    folder = _inception_round_trip_folder(ws, tmp_path / "incep")
+    before = counts(ws)
+    one = import_spans(ws, folder / "a.tsv", format="webanno")
+    assert (one.added, one.unchanged) == (0, 1)
+    assert counts(ws) == before

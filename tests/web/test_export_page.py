@@ -284,15 +284,16 @@ def test_the_export_page_says_how_many_mentions_the_iiif_download_leaves_out(
     from tests.web.conftest import stop_background
 
     ws, _, _ = _acted(make_ws, tmp_path / "pages.csv")
-    # b ("Rien à Lyon.") has word boxes, as an ALTO page gives, but no canvas nor web
-    # address; a has none: its two mentions have nowhere to go on a page
+    # b ("Rien à Lyon.") is a page image with word boxes, as an ALTO page gives, but no
+    # canvas nor web address; a has none: its two mentions have nowhere to go on a page
     items = ws.store.t.items
     with ws.store.write() as conn:
         meta = conn.execute(sa.select(items.c.meta).where(
             items.c.item_id == "b", items.c.is_current.is_(True))).scalar() or {}
         conn.execute(items.update().where(items.c.item_id == "b",
                                           items.c.is_current.is_(True))
-                     .values(meta={**meta, "word_boxes": [0, 4, 10, 10, 40, 12,
+                     .values(modality="image",
+                             meta={**meta, "word_boxes": [0, 4, 10, 10, 40, 12,
                                                           7, 11, 60, 10, 40, 12]}))
     cli = export_entities(ws, "iiif", tmp_path / "cli.json")
     boxes, canvas = cli["skipped_without_word_boxes"], cli["skipped_without_canvas"]
@@ -308,7 +309,7 @@ def test_the_export_page_says_how_many_mentions_the_iiif_download_leaves_out(
     assert "ALTO XML file beside its image (Items page)" in said[0]
     assert said[1].startswith(f"The IIIF annotations download leaves out {canvas} of the "
                               f"{boxes + canvas} entity mentions: its page has no IIIF canvas")
-    assert "from their IIIF manifest (Items page)" in said[1]
+    assert "the address the annotations will be published at" in said[1]
     assert "glamlab " not in box and "--format" not in box
     # the download itself: the same annotations as the command's
     add_user(ws, "ada", PASSWORD, "admin")
@@ -386,3 +387,53 @@ def test_a_ticked_field_named_like_a_column_downloads_as_meta_field(export_clien
     assert len({h.casefold() for h in head}) == len(head)
     mine = next(r for r in rows if r["item_id"] == "plain")
     assert (mine["meta_Title"], mine["shelfmark"]) == ("Letter to Zola", "MS 12")
+
+
+def test_an_entities_project_s_export_page_offers_the_inception_files(
+        make_ws: Any, tmp_path: Any) -> None:
+    """``glamlab export --format inception`` writes a folder of WebAnno TSV files for
+    INCEpTION; the Export page offered no such download. Now it offers the same files,
+    zipped (main layer only: no "with the nested ones" link), to a signed-in user only,
+    and they import back into the project adding nothing."""
+    import zipfile
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions.entity_export import export_entities
+    from glamlab.auth import add_user
+    from glamlab.tasks.spans import import_spans
+    from glamlab.web import create_app
+    from tests.actions.test_re_ingested_entities import _acted
+    from tests.web.conftest import stop_background
+
+    ws, _, _ = _acted(make_ws, tmp_path / "pages.csv")
+    cli = export_entities(ws, "inception", tmp_path / "cli")
+    add_user(ws, "val", PASSWORD, "viewer")
+    app = create_app(ws)
+    with TestClient(app) as c:
+        anonymous = c.get("/stages/export/download?format=inception",
+                          follow_redirects=False)
+        assert anonymous.status_code in (303, 401), anonymous.status_code
+        assert login(c, "val").status_code == 303
+        page = c.get("/stages/export").text
+        assert 'data-format="inception"' in page and 'data-all-layers="inception"' not in page
+        got = c.get("/stages/export/download?format=inception")
+        assert got.status_code == 200, got.text
+        assert got.headers["content-type"] == "application/zip"
+        assert got.headers["content-disposition"].endswith('-inception.zip"')
+        refused = c.get("/stages/export/download?format=inception&all_layers=1")
+        assert refused.status_code == 400 and "main span layer" in refused.text
+    stop_background(app)
+    zipped = tmp_path / "web.zip"
+    zipped.write_bytes(got.content)
+    with zipfile.ZipFile(zipped) as zf:
+        names = zf.namelist()
+        folder = names[0].split("/")[0]
+        assert {n.split("/", 1)[1] for n in names} == {
+            p.name for p in (tmp_path / "cli").iterdir()}
+        for p in (tmp_path / "cli").iterdir():
+            assert zf.read(f"{folder}/{p.name}") == p.read_bytes()
+        zf.extractall(tmp_path / "unzipped")
+    assert cli["files"] >= 1
+    back = import_spans(ws, tmp_path / "unzipped" / folder, format="webanno")
+    assert (back.added, back.unchanged) == (0, cli["files"])

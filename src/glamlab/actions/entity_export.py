@@ -44,6 +44,7 @@ The W3C and IIIF annotations carry the item metadata fields asked for on their t
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -462,14 +463,55 @@ def _iiif_provenance(s: Span, prov: SpanProvenance) -> dict[str, Any]:
             "format": "application/json", "purpose": "describing"}
 
 
-def iiif_canvas(item: Item) -> str | None:
+def iiif_canvas(item: Item, mint: str | None = None) -> str | None:
     """What a mention's IIIF annotation targets: the item's canvas (``meta["canvas"]``,
-    ``canvas_id``...), else its page image when that is on the web (an HTTP(S) URI);
-    None for a local file, which a IIIF viewer cannot load (the mention is left out)."""
+    ``canvas_id``...), else its page image when that is on the web (an HTTP(S) URI).
+    A page image on this computer (an ALTO page ingested beside its image) has no canvas
+    of its own: with ``mint`` (an HTTP(S) base the annotations are published under) it
+    gets ``{mint}canvas/{item id}``, a canvas of the manifest written beside the
+    annotations (:func:`local_page_manifest`); without, None (the mention is left out)."""
     canvas = _canvas_id(item)
     if canvas is None and item.uri and item.uri.startswith(("http://", "https://")):
         canvas = item.uri
-    return iri(canvas) if canvas and canvas.startswith(("http://", "https://")) else None
+    if canvas and canvas.startswith(("http://", "https://")):
+        return iri(canvas)
+    if canvas is None and mint and item.uri and item.modality == "image":
+        return minted_canvas(item, mint)
+    return None
+
+
+def minted_canvas(item: Item, base: str) -> str:
+    """The canvas id a local page image gets under ``base`` (:func:`iiif_canvas`)."""
+    return f"{base}canvas/{quote(item.item_id, safe='')}"
+
+
+_IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+                ".tif": "image/tiff", ".tiff": "image/tiff", ".jp2": "image/jp2",
+                ".webp": "image/webp", ".gif": "image/gif"}
+
+
+def local_page_manifest(items: Sequence[Item], base: str, label: str,
+                        annotations: str) -> dict[str, Any]:
+    """A IIIF Presentation 3 manifest of local page images (:func:`minted_canvas`): one
+    canvas each, painted with the image at ``{base}images/{file name}`` (publish the
+    page images there, as JPEG or PNG for a browser, or give each canvas your image
+    server's address), and the entity annotations page ``annotations`` attached."""
+    canvases = []
+    for item in items:
+        canvas = minted_canvas(item, base)
+        name = Path(item.uri or item.item_id).name
+        size = {"width": int(item.width or 0), "height": int(item.height or 0)}
+        canvases.append({
+            "id": canvas, "type": "Canvas", "label": {"none": [item.item_id]}, **size,
+            "items": [{"id": f"{canvas}/paint", "type": "AnnotationPage", "items": [{
+                "id": f"{canvas}/paint/image", "type": "Annotation",
+                "motivation": "painting", "target": canvas,
+                "body": {"id": f"{base}images/{quote(name)}", "type": "Image",
+                         "format": _IMAGE_TYPES.get(Path(name).suffix.lower(),
+                                                    "image/jpeg"), **size}}]}],
+            "annotations": [{"id": annotations, "type": "AnnotationPage"}]})
+    return {"@context": IIIF_CONTEXT, "id": f"{base}manifest", "type": "Manifest",
+            "label": {"none": [label]}, "items": canvases}
 
 
 def iiif_span_annotation(item: Item, s: Span, prov: SpanProvenance, base: str,
@@ -514,13 +556,16 @@ def write_span_iiif(rows: Iterable[Row], out: IO[str], *, base: str,
                     label: str = "glamlab entities",
                     layers: Sequence[str] | None = (MAIN_LAYER,),
                     meta: Sequence[str] = (),
-                    report: dict[str, Any] | None = None) -> tuple[int, int]:
+                    report: dict[str, Any] | None = None,
+                    mint: bool = False) -> tuple[int, int]:
     """A IIIF Presentation 3 ``AnnotationPage`` of the mentions on their page regions,
     streamed. Returns (annotations written, mentions skipped for want of word boxes).
     ``meta``: the item metadata fields each target canvas carries
     (:func:`iiif_span_annotation`). ``report`` gets ``skipped_without_canvas``: mentions
     placed on a page that has no IIIF canvas nor a web address (:func:`iiif_canvas`),
-    left out too."""
+    left out too. ``mint``: local page images get canvases under ``base``
+    (:func:`iiif_canvas`); ``report["minted"]`` lists their items, for the manifest
+    (:func:`local_page_manifest`)."""
     if not base.startswith(("http://", "https://")):
         raise PolicyError(f"IIIF annotation ids must be HTTP(S) URIs; the base {base!r} is not",
                           hint="give --base-url https://your.site/annotations/ or set "
@@ -532,24 +577,73 @@ def write_span_iiif(rows: Iterable[Row], out: IO[str], *, base: str,
             "type": "AnnotationPage", "label": {"en": [label]}}
     text = json.dumps(head, ensure_ascii=False)
     out.write(text[:-1] + ', "items": [')
-    n = skipped = no_canvas = 0
+    n = skipped = no_canvas = no_image = 0
+    minted: dict[str, Item] = {}
     for item, spans, prov in rows:
-        canvas = iiif_canvas(item)
+        canvas = iiif_canvas(item, base if mint else None)
+        placed = False
         for s in _layer(spans, layers):
             anno = None if canvas is None else iiif_span_annotation(item, s, prov, base,
                                                                     canvas, meta)
             if anno is None:
                 if canvas is None and span_regions(item, s):
-                    no_canvas += 1
+                    if item.modality == "image":
+                        no_canvas += 1
+                    else:  # ALTO read without its page image: nothing to draw on
+                        no_image += 1
                 else:
                     skipped += 1
                 continue
             out.write((",\n" if n else "\n") + json.dumps(anno, ensure_ascii=False))
             n += 1
+            placed = True
+        if placed and canvas is not None and _canvas_id(item) is None and \
+                not (item.uri or "").startswith(("http://", "https://")):
+            minted.setdefault(item.item_id, item)
     out.write("\n]}\n")
     if report is not None:
         report["skipped_without_canvas"] = no_canvas
+        report["skipped_without_image"] = no_image
+        report["minted"] = list(minted.values())
     return n, skipped
+
+
+def iiif_nothing_placed(res: dict[str, Any], *, web: bool = False) -> str | None:
+    """The warning of a IIIF export that placed no mention at all on a page (None when
+    it placed some, or there were none): why, and what works (in the web app's words
+    with ``web``). ``res["empty"]`` is set."""
+    boxes = int(res.get("skipped_without_word_boxes") or 0)
+    canvas = int(res.get("skipped_without_canvas") or 0)
+    image = int(res.get("skipped_without_image") or 0)
+    if res.get("annotations") or not (boxes or canvas or image):
+        return None
+    res["empty"] = True
+    why, fixes = [], []
+    if canvas:
+        why.append(f"{canvas:,} {plural(canvas, 'mention is', 'mentions are')} on page images "
+                   "on this computer, which have no IIIF canvas")
+        fixes.append(
+            "ask the person who set up this project to set the address the annotations "
+            "will be published at (the export base_url): the pages then get canvases "
+            "there, in a manifest beside the annotations" if web else
+            "give --base-url https://YOUR.SITE/PATH/ (or set [export] base_url): pages on "
+            "this computer then get canvases under it, in a manifest written beside the "
+            "annotations (OUT.manifest.json; publish the page images at BASE/images/)")
+    if image:
+        why.append(f"{image:,} {plural(image, 'mention is', 'mentions are')} in ALTO files "
+                   "read without their page image")
+    if boxes:
+        why.append(f"{boxes:,} {plural(boxes, 'mention is', 'mentions are')} in texts with no "
+                   "word positions on a page image (plain text, or OCR without ALTO word "
+                   "boxes)")
+    if image or boxes:
+        fixes.append("upload the page images as a .zip with each page's ALTO XML file beside "
+                     "its image (Items page)" if web else
+                     "ingest each page image with its ALTO XML file beside it")
+    fixes.append("the spreadsheet (CSV) and JSON lines downloads have every mention" if web
+                 else "or export --format w3c, which needs no page image")
+    return ("the IIIF annotations hold no mention: " + "; ".join(why) + ". To place them, "
+            + "; ".join(fixes) + ".")
 
 
 def iiif_left_out_web(res: dict[str, Any]) -> list[str]:
@@ -560,8 +654,16 @@ def iiif_left_out_web(res: dict[str, Any]) -> list[str]:
     total = int(res.get("annotations") or 0)
     boxes = int(res.get("skipped_without_word_boxes") or 0)
     canvas = int(res.get("skipped_without_canvas") or 0)
-    total += boxes + canvas
+    image = int(res.get("skipped_without_image") or 0)
+    total += boxes + canvas + image
     out = []
+    if image:
+        out.append(
+            f"The IIIF annotations download leaves out {image:,} of the {total:,} entity "
+            f"{plural(total, 'mention')}: {plural(image, 'its ALTO file was', 'their ALTO files were')} "
+            "brought in without the page image, so there is nothing to draw on. To place "
+            "them, upload the page images as a .zip with each page's ALTO XML file beside "
+            "its image (Items page).")
     if boxes:
         out.append(
             f"The IIIF annotations download leaves out {boxes:,} of the {total:,} entity "
@@ -575,8 +677,10 @@ def iiif_left_out_web(res: dict[str, Any]) -> list[str]:
             f"The IIIF annotations download leaves out {canvas:,} of the {total:,} entity "
             f"{plural(total, 'mention')}: {plural(canvas, 'its page has', 'their pages have')} "
             "no IIIF canvas nor a web address (a IIIF viewer cannot open a file on this "
-            "computer). To place them, bring the pages in from their IIIF manifest (Items "
-            "page). The spreadsheet (CSV) and JSON lines downloads have every mention.")
+            "computer). To place them, ask the person who set up this project to set the "
+            "address the annotations will be published at (the export base_url): the "
+            "pages then get canvases there, in a manifest beside the annotations. The "
+            "spreadsheet (CSV) and JSON lines downloads have every mention.")
     return out
 
 
@@ -604,6 +708,7 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
     :func:`glamlab.tasks.spans.webanno.lost_lead`). The spans written are the main
     layer's, on INCEpTION's Named Entity layer: another ``layer`` is refused, nothing
     written (:func:`_inception_layer_refusal`)."""
+    from ..tasks.spans.gold import EXPORT_DIGEST_COLUMN
     from ..tasks.spans.webanno import lost_lead, write_webanno
     from .export_annif import index_cells, index_header
 
@@ -613,6 +718,9 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
     # file, item_id (what glamlab.tasks.spans.gold.EXPORT_INDEX_HEADER reads back), then
     # the fields: meta_FIELD where one is named like those, ignoring case
     header, meta = index_header(meta)
+    # each file's sha256 as written: a file imported back unchanged adds nothing
+    # (:func:`glamlab.tasks.spans.gold.import_spans`)
+    header.append(EXPORT_DIGEST_COLUMN)
 
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
@@ -631,7 +739,9 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
                 entities += write_webanno(fh, item.text, spans, layer=layer)
             if lost_lead(item.text):
                 leading.append(item.item_id)
-            index.write("\t".join([name, item.item_id, *index_cells(item, meta)]) + "\n")
+            digest = hashlib.sha256((root / name).read_bytes()).hexdigest()
+            index.write("\t".join([name, item.item_id, *index_cells(item, meta), digest])
+                        + "\n")
             files += 1
     result: dict[str, Any] = {"files": files, "entities": entities,
                               "skipped_without_text": skipped, "out": str(root)}
@@ -1033,6 +1143,7 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
                         "For WebAnno TSV 3.3, which INCEpTION imports, use --format inception "
                         "--out FOLDER")
     fmt = {"w3c": "webanno"}.get(fmt, fmt)
+    unset = None
     if fmt in ("webanno", "iiif"):
         base, unset = _annotation_base(ws, fmt, base)
         if unset:
@@ -1052,9 +1163,15 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
     found: dict[str, list[str]] = {}
     rows = iter_gold_rows(ws) if gold else iter_prediction_rows(ws, model=model, where=where,
                                                                 found=found)
+    # local page images get canvases under a base the annotations are published at
+    # (--base-url, [export] base_url), never under the placeholder
     result = export_spans(rows, fmt, out, base=base,
                           label=f"glamlab {ws.card.task} entities", meta=meta,
-                          layers=chosen)
+                          layers=chosen, mint=fmt == "iiif" and unset is None)
+    if fmt == "iiif":
+        empty = iiif_nothing_placed(result, web=web)
+        if empty:
+            warnings.append(empty)
     result["layers"] = "all" if chosen is None else list(chosen)
     notes = [*warnings, *result.get("warnings", []), *stale_span_warnings(found, web=web)]
     if notes:
@@ -1184,7 +1301,7 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
                  base: str | None = None, label: str = "glamlab entities",
                  bom: bool | None = None,
                  layers: Sequence[str] | None = (MAIN_LAYER,),
-                 meta: Sequence[str] = ()) -> dict[str, Any]:
+                 meta: Sequence[str] = (), mint: bool = False) -> dict[str, Any]:
     """Write ``rows`` in format ``fmt`` (:data:`SPAN_FORMATS`) to the file ``out`` (a folder
     for ``inception``; stdout when None or "-"). What ``glamlab export`` calls for an
     entities project. ``meta``: item metadata fields the CSV adds as columns, the JSONL
@@ -1254,10 +1371,20 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
             assert base is not None
             placed: dict[str, Any] = {}
             written, skipped = write_span_iiif(rows, handle, base=base, label=label,
-                                               layers=layers, meta=meta, report=placed)
+                                               layers=layers, meta=meta, report=placed,
+                                               mint=mint and path is not None)
             result["annotations"] = written
             result["skipped_without_word_boxes"] = skipped
             result["skipped_without_canvas"] = placed["skipped_without_canvas"]
+            result["skipped_without_image"] = placed["skipped_without_image"]
+            if placed["minted"] and path is not None:
+                # the local page images' canvases, in a manifest beside the annotations
+                where = path.with_name(path.stem + ".manifest.json")
+                with open_private(where, "w", encoding="utf-8") as fh:
+                    json.dump(local_page_manifest(placed["minted"], base, label,
+                                                  f"{base}page"), fh, ensure_ascii=False)
+                result["manifest"] = str(where)
+                result["minted_canvases"] = len(placed["minted"])
     finally:
         if path is not None:
             handle.close()
@@ -1267,7 +1394,8 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
 
 
 __all__ = ["ENTITY_COLUMNS", "ENTITY_EXPORT_FORMATS", "ENTITY_ID_COLUMNS", "SPAN_FORMATS", "exports_spans", "SpanProvenance", "authority_uri",
-           "export_entities", "export_layers", "export_spans", "iiif_canvas", "iiif_left_out_web", "iiif_span_annotation",
+           "export_entities", "export_layers", "export_spans", "iiif_canvas", "iiif_left_out_web",
+           "iiif_nothing_placed", "local_page_manifest", "minted_canvas", "iiif_span_annotation",
            "iter_gold_rows",
            "iter_prediction_rows", "span_regions",
            "text_selectors", "web_annotation", "word_boxes", "write_entities_csv",

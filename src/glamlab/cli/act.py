@@ -132,8 +132,17 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
     no_canvas = res.get("skipped_without_canvas") or 0
     if no_canvas:
         line += (f"; {no_canvas} mentions left out: their pages have no IIIF canvas nor a "
-                 "web address (a IIIF viewer cannot open a file on this computer). Ingest "
-                 "the pages from their IIIF manifest, or export --format w3c instead")
+                 "web address (a IIIF viewer cannot open a file on this computer). Give "
+                 "--base-url https://YOUR.SITE/PATH/ (or set [export] base_url) to give "
+                 "them canvases there, or export --format w3c instead")
+    no_image = res.get("skipped_without_image") or 0
+    if no_image:
+        line += (f"; {no_image} mentions left out: they are in ALTO files ingested without "
+                 "their page image. Ingest each page image with its ALTO file beside it")
+    if res.get("manifest"):
+        line += (f"; {res['minted_canvases']} pages on this computer got canvases under the "
+                 f"base URL, in {res['manifest']} (publish the page images under "
+                 "BASE/images/ as that manifest names them)")
     return line
 
 
@@ -248,6 +257,8 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
                 for warning in res.get("warnings", []):
                     click.echo(f"warning: {warning}", err=True)
                 click.echo(_entity_export_line(fmt, out, res))
+                if res.get("empty"):  # a IIIF page with no mention on it: said above
+                    sys.exit(EXIT_ITEMS_FAILED)
                 return
         else:
             res = do_export(ws, fmt, out, model=model, where=where, base_url=base_url,

@@ -23,13 +23,21 @@ def authority() -> None:
 @click.argument("file", type=click.Path())
 @click.option("--type-map", "type_map", multiple=True, metavar="TYPE=LABEL",
               help="Map a record type of the file to a project label (repeatable; "
-                   "TYPE= drops the records of that type).")
+                   "TYPE= imports the records of that type without a type).")
 @json_option
 @click.pass_context
 def import_(ctx: click.Context, file: str, type_map: tuple[str, ...], as_json: bool) -> None:
     """Import an authority list (CSV or JSONL: id, preferred label, alternative labels,
     type, optional dates and coordinates), all or nothing: a bad row is reported with its
-    line and nothing is imported. Records whose id is already there are replaced."""
+    line and nothing is imported. Records whose id is already there are replaced.
+
+    \b
+    Several alternative labels go in one alt_labels cell separated by |:
+      id,label,alt_labels,type
+      Q142,Frankreich,Frankreichs|Frankr.|France,LOC
+    (JSONL: a list, ["Frankreichs", "Frankr."], or the same |-separated text.)
+    A type that is none of the project's labels is named once, with how many records
+    have it and the --type-map that maps it."""
     from ..linking import import_authority
 
     mapping: dict[str, str | None] = {}

@@ -5,7 +5,9 @@ An authority file is a CSV (with a header) or JSONL file, one record a row:
 =============  ==============================================================
 ``id``         the record's identifier (a QID, a GND or VIAF number, a local id)
 ``label``      the preferred label
-``alt_labels`` other names: ``|``-separated in CSV, a list (or the same string) in JSONL
+``alt_labels`` other names: several in one CSV cell separated by ``|``
+               (``Frankreich|Frankr.|France``; no space needed around it), a list
+               (or the same ``|``-separated string) in JSONL
 ``type``       the entity type, one of the project's labels (``PER``, ``LOC`` ...) or empty
 ``start_date`` optional: birth or foundation, ISO (``1854`` or ``1854-06-12``)
 ``end_date``   optional: death or dissolution
@@ -25,6 +27,7 @@ import csv
 import json
 import os
 import re
+import shlex
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +116,56 @@ def _pick(row: Mapping[str, Any], key: str) -> Any:
     return None
 
 
+class _UnmappedType(ValueError):
+    """A record whose type is none of the project's labels (and no type map maps it)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+#: the project label a common authority type most likely means, for the suggested fix
+_TYPE_GUESSES = {
+    "PER": ("person", "persons", "people", "human", "q5", "personne", "personen"),
+    "LOC": ("place", "places", "location", "locations", "loc", "city", "country",
+            "settlement", "geographic", "ort", "lieu", "q515", "q6256"),
+    "ORG": ("organisation", "organization", "organisations", "organizations", "org",
+            "company", "institution", "corporate body", "körperschaft"),
+}
+
+
+def _guess_label(kind: str, labels: Iterable[str]) -> str | None:
+    have = set(labels)
+    for label, names in _TYPE_GUESSES.items():
+        if kind.strip().lower() in names and label in have:
+            return label
+    return None
+
+
+def _unmapped_problems(unmapped: Mapping[str, list[int]],
+                       labels: Sequence[str]) -> list[tuple[int, str]]:
+    """One problem per record type none of the project's labels is, however many records
+    have it: how many, the first lines, and the ``--type-map`` that maps it."""
+    out = []
+    for kind, lines in sorted(unmapped.items(), key=lambda kv: kv[1][0]):
+        guess = _guess_label(kind, labels)
+        shown = ", ".join(str(n) for n in lines[:3]) + (
+            f" and {len(lines) - 3:,} more" if len(lines) > 3 else "")
+        out.append((lines[0], f"type {kind!r} ({len(lines):,} record"
+                              f"{'s' if len(lines) != 1 else ''}, line"
+                              f"{'s' if len(lines) != 1 else ''} {shown}) is not one of the "
+                              f"project's labels ({', '.join(sorted(labels))}): map it with "
+                              f"--type-map {_quoted_pair(kind, guess or 'LABEL')}"
+                              + ("" if guess else " (LABEL one of those)")
+                              + f", or --type-map {_quoted_pair(kind, '')} to import those "
+                                "records without a type"))
+    return out
+
+
+def _quoted_pair(kind: str, label: str) -> str:
+    return shlex.quote(f"{kind}={label}")
+
+
 def _record(row: Mapping[str, Any], types: Mapping[str, str | None] | None,
             allowed: set[str] | None) -> AuthorityRecord:
     """One record from a row; raises ValueError with what is wrong."""
@@ -133,9 +186,9 @@ def _record(row: Mapping[str, Any], types: Mapping[str, str | None] | None,
     if kind is not None and types is not None and kind in types:
         kind = types[kind]
     if kind and allowed is not None and kind not in allowed:
-        raise ValueError(f"{rid}: type {kind!r} is not one of the project's labels "
-                         f"({', '.join(sorted(allowed))}): map it to one with --type-map "
-                         f"{kind}=LABEL (type_map in Python), or leave the type empty")
+        raise _UnmappedType(kind, f"{rid}: type {kind!r} is not one of the project's labels "
+                                  f"({', '.join(sorted(allowed))}): map it to one with "
+                                  f"--type-map {kind}=LABEL, or leave the type empty")
     dates = {}
     for key in ("start_date", "end_date"):
         v = _pick(row, key)
@@ -178,7 +231,11 @@ def read_authority(path: str | os.PathLike[str], *,
 
 def _read(path: str | os.PathLike[str], *, type_map: Mapping[str, str | None] | None,
           labels: Iterable[str] | None,
-          problems: list[tuple[int, str]] | None) -> Iterator[tuple[int, AuthorityRecord]]:
+          problems: list[tuple[int, str]] | None,
+          unmapped: dict[str, list[int]] | None = None
+          ) -> Iterator[tuple[int, AuthorityRecord]]:
+    """The records with their lines; a row's problem goes to ``problems``, a record
+    whose type is none of ``labels`` to ``unmapped`` (type -> lines) when given."""
     p = Path(path)
     problems = problems if problems is not None else []
     allowed = set(labels) if labels is not None else None
@@ -201,6 +258,11 @@ def _read(path: str | os.PathLike[str], *, type_map: Mapping[str, str | None] | 
                         yield n, _record(obj, type_map, allowed)
                     except json.JSONDecodeError as exc:
                         problems.append((n, f"not valid JSON ({exc.msg})"))
+                    except _UnmappedType as exc:
+                        if unmapped is None:
+                            problems.append((n, str(exc)))
+                        else:
+                            unmapped.setdefault(exc.kind, []).append(n)
                     except ValueError as exc:
                         problems.append((n, str(exc)))
                 return
@@ -221,6 +283,11 @@ def _read(path: str | os.PathLike[str], *, type_map: Mapping[str, str | None] | 
                     continue
                 try:
                     yield reader.line_num, _record(row, type_map, allowed)
+                except _UnmappedType as exc:
+                    if unmapped is None:
+                        problems.append((reader.line_num, str(exc)))
+                    else:
+                        unmapped.setdefault(exc.kind, []).append(reader.line_num)
                 except ValueError as exc:
                     problems.append((reader.line_num, str(exc)))
         except csv.Error as exc:
@@ -265,8 +332,9 @@ def import_authority(ws: Workspace, path: str | os.PathLike[str], *,
     records: dict[str, AuthorityRecord] = {}
     lines: dict[str, int] = {}
     report = AuthorityImportReport(path=str(p))
+    unmapped: dict[str, list[int]] = {}
     for line, rec in _read(p, type_map=type_map, labels=ws.card.labels if check_types else None,
-                           problems=problems):
+                           problems=problems, unmapped=unmapped):
         report.rows += 1
         if rec.record_id in records and records[rec.record_id] != rec:
             problems.append((line, f"{rec.record_id}: a second, different record with this "
@@ -274,14 +342,21 @@ def import_authority(ws: Workspace, path: str | os.PathLike[str], *,
             continue
         records[rec.record_id] = rec
         lines.setdefault(rec.record_id, line)
+    problems.extend(_unmapped_problems(unmapped, list(ws.card.labels)))
     if problems:
         problems.sort()
         shown = "\n".join(f"  line {n}: {m}" for n, m in problems[:MAX_ROWS_IN_MESSAGE])
         if len(problems) > MAX_ROWS_IN_MESSAGE:
             shown += f"\n  ... and {len(problems) - MAX_ROWS_IN_MESSAGE} more"
+        hint = "fix these rows and import the file again"
+        if unmapped:
+            pairs = " ".join(f"--type-map {_quoted_pair(k, _guess_label(k, ws.card.labels) or 'LABEL')}"
+                             for k in sorted(unmapped, key=lambda k: unmapped[k][0]))
+            hint = (f"glamlab authority import {shlex.quote(str(p))} {pairs}"
+                    + ("" if len(unmapped) == len(problems) else
+                       " (and fix the other rows)"))
         raise LabelError(f"{p.name}: {len(problems)} problem{'s' if len(problems) != 1 else ''}"
-                         f", nothing imported:\n{shown}",
-                         hint="fix these rows and import the file again", rows=problems)
+                         f", nothing imported:\n{shown}", hint=hint, rows=problems)
     t = ws.store.t.authorities
     stamp = now()
     with ws.store.write() as conn:

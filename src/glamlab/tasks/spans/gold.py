@@ -65,6 +65,10 @@ class SpanImportReport:
     annotator: str = "import"
     labels: dict[str, int] = field(default_factory=dict)
     nul_cleaned: int = 0  # items whose text had NUL characters, removed (offsets moved)
+    #: items whose stored gold spans the file changed (a glamlab INCEpTION folder edited
+    #: and imported back, or ``replace``): one ``{item_id, added, removed, changed}`` each,
+    #: the spans against the item's gold before (of the layers the file carries)
+    updates: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -78,6 +82,15 @@ class SpanImportReport:
         if self.replaced:
             text += f", {self.replaced:,} replaced"
         text += ")"
+        if self.updates:
+            n = len(self.updates)
+            parts = [f"{sum(u[k] for u in self.updates):,} {what}"
+                     for k, what in (("changed", "changed"), ("added", "added"),
+                                     ("removed", "removed"))]
+            text += (f"; {n:,} item{'s' if n != 1 else ''} updated "
+                     f"({', '.join(parts)} spans): "
+                     + ", ".join(u["item_id"] for u in self.updates[:5])
+                     + (f" and {n - 5:,} more" if n > 5 else ""))
         if self.split:
             text += f"; put in the {self.split} split"
         if self.nul_cleaned:
@@ -97,14 +110,19 @@ def _files(path: Path) -> list[Path]:
 #: the first line of the ``index.tsv`` glamlab's INCEpTION export writes beside its files
 #: (then the item metadata fields asked for, a column each)
 EXPORT_INDEX_HEADER = "file\titem_id"
+#: the last column of that ``index.tsv``: the sha256 of each file as glamlab wrote it
+EXPORT_DIGEST_COLUMN = "glamlab_sha256"
 
 
-def _export_index(files: list[Path]) -> tuple[list[Path], dict[Path, str]]:
+def _export_index(files: list[Path]) -> tuple[list[Path], dict[Path, str], dict[Path, str]]:
     """The span files without the ``index.tsv`` of a glamlab INCEpTION export
-    (:func:`glamlab.actions.entity_export.write_inception_folder`), and the item id each
-    file of that folder is about (its file name is the id made safe for a file system)."""
+    (:func:`glamlab.actions.entity_export.write_inception_folder`), the item id each
+    file of that folder is about (its file name is the id made safe for a file system),
+    and the sha256 each file had when it was written (folders written since the column
+    came)."""
     kept: list[Path] = []
     ids: dict[Path, str] = {}
+    digests: dict[Path, str] = {}
     for f in files:
         if f.name == "index.tsv":
             try:
@@ -114,13 +132,25 @@ def _export_index(files: list[Path]) -> tuple[list[Path], dict[Path, str]]:
                 lines = []
             # the item metadata columns an export may add after item_id are not read
             if lines and lines[0].split("\t")[:2] == EXPORT_INDEX_HEADER.split("\t"):
+                head = lines[0].split("\t")
+                at = head.index(EXPORT_DIGEST_COLUMN) if EXPORT_DIGEST_COLUMN in head else None
                 for line in lines[1:]:
-                    name, item_id = [*line.split("\t"), ""][:2]
+                    cells = line.split("\t")
+                    name, item_id = [*cells, ""][:2]
                     if name and item_id:
                         ids[f.parent / name] = item_id
+                        if at is not None and at < len(cells) and cells[at]:
+                            digests[f.parent / name] = cells[at]
                 continue
         kept.append(f)
-    return kept, ids
+    return kept, ids, digests
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def detect_format(path: Path) -> str:
@@ -271,6 +301,21 @@ def _spans_of_sets(conn: sa.Connection, ws: Workspace,
 
 def _comparable(spans: Iterable[Span]) -> set[tuple[Any, ...]]:
     return {(*s.key, s.authority_id) for s in spans}
+
+
+def _span_changes(old: Iterable[Span], new: Iterable[Span]) -> dict[str, int]:
+    """How ``new`` differs from ``old``: spans ``changed`` (the same words of the same
+    layer, another type or authority id), ``added`` and ``removed``."""
+    o, n = _comparable(old), _comparable(new)
+    gone, came = o - n, n - o
+    where_gone = {(x[0], x[1], x[3]) for x in gone}
+    changed = sum(1 for x in came if (x[0], x[1], x[3]) in where_gone)
+    return {"changed": changed, "added": len(came) - changed, "removed": len(gone) - changed}
+
+
+def _change_words(c: dict[str, int]) -> str:
+    return ", ".join(f"{c[k]} {k}" for k in ("changed", "added", "removed") if c[k]) \
+        or "no change"
 
 
 def record_spans(conn: sa.Connection, ws: Workspace, item_id: str, text: str,
@@ -470,16 +515,24 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
         raise LabelError(f"unknown split {split!r}", hint="use --split train or --split test")
     if not root.exists():
         raise LabelError(f"{root} does not exist", hint="check the path")
-    files, exported_ids = _export_index(_files(root))
+    files, exported_ids, digests = _export_index(_files(root))
     if not files:
         raise LabelError(f"{root} holds no .tsv, .jsonl or .json file",
                          hint="give a span file, or a folder of them")
+    # the files of glamlab's INCEpTION export no one changed since: nothing to import
+    # into the project they came from (their items are there)
+    untouched = {f for f in files if f in digests and _sha256(f) == digests[f]}
     problems: list[tuple[int, str]] = []
     docs: list[tuple[Path, SpanDoc]] = []
     formats: set[str] = set()
+    #: files that carry the main layer only (WebAnno TSV: INCEpTION's Named Entity
+    #: layer): the item's other layers (nested, metonymic) are kept as they are
+    main_only: set[Path] = set()
     for f in files:
         fmt = format or detect_format(f)
         formats.add(fmt)
+        if fmt == "webanno":
+            main_only.add(f)
         local: list[tuple[int, str]] = []
         for doc in read_span_file(f, format=fmt, segment=segment, label_map=label_map,
                                   problems=local):
@@ -510,6 +563,11 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
     texts: dict[str, str] = {}
     with ws.store.read() as conn:
         current = _current_items(conn, ws, ids)
+    as_exported = {key for key, (f, _) in wanted.items()
+                   if f in untouched and key[0] in current}
+    for key in as_exported:
+        del wanted[key]
+    ids = sorted({item_id for item_id, _ in wanted})
     for (item_id, _who), (f, doc) in wanted.items():
         have = current.get(item_id)
         if have is None:
@@ -556,8 +614,9 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
             item_id=item_id))
 
     fmt_name = formats.pop() if len(formats) == 1 else "mixed"
-    report = SpanImportReport(path=str(root), format=fmt_name, files=len(files), split=split,
-                              annotator=annotator or "import")
+    report = SpanImportReport(path=str(root), format=fmt_name, files=len(files),
+                              split=split, annotator=annotator or "import",
+                              unchanged=len(as_exported))
     name = root.name
     with ws.store.write() as conn:
         keys = list(wanted)
@@ -566,14 +625,51 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
             for item_id, row in _active_sets(conn, ws, [i for i, w in keys if w == who],
                                              annotator=who).items():
                 before[(item_id, who)] = row
-        old_spans = _spans_of_sets(conn, ws, [r.id for r in before.values()])
+        # the item's gold now, whoever gave it (a reviewer's correction, an import): a
+        # file that says the same adds nothing (an INCEpTION folder exported and imported
+        # back unchanged, a reviewer's entity that came back through it)
+        latest = _active_sets(conn, ws, ids)
+        old_spans = _spans_of_sets(conn, ws, [r.id for r in [*before.values(),
+                                                             *latest.values()]])
+        fits = fitting_span_sets(conn, [r.id for r in [*before.values(), *latest.values()]])
+
+        def view(f: Path, spans: Iterable[Span]) -> list[Span]:
+            return [s for s in spans if f not in main_only or s.layer == MAIN_LAYER]
+
+        base: dict[tuple[str, str], list[Span]] = {}  # the gold the file is compared with
+        full: dict[tuple[str, str], list[Span]] = {}  # the spans to store
+        same: set[tuple[str, str]] = set()
         for key, (f, doc) in wanted.items():
             row = before.get(key)
-            if row is not None and not replace and \
-                    _comparable(old_spans[int(row.id)]) != _comparable(doc.spans):
+            # (an annotator named by the call or the file gives their own annotation,
+            # kept for agreement even where it says what another's says)
+            anonymous = annotator is None and doc.annotator is None
+            now_row = latest.get(key[0]) if anonymous or f in exported_ids else None
+            if now_row is not None and int(now_row.id) in fits and \
+                    _comparable(view(f, old_spans[int(now_row.id)])) == \
+                    _comparable(view(f, doc.spans)):
+                same.add(key)
+                continue
+            # what the file's spans replace: the annotator's own earlier gold, else the
+            # item's gold now (a file of the main layer keeps the other layers of it)
+            was = row if row is not None and int(row.id) in fits else (
+                now_row if now_row is not None and int(now_row.id) in fits else None)
+            kept = [] if was is None or f not in main_only else [
+                s for s in old_spans[int(was.id)] if s.layer != MAIN_LAYER]
+            full[key] = [*doc.spans, *kept]
+            if was is not None:
+                base[key] = view(f, old_spans[int(was.id)])
+            # a file of glamlab's own INCEpTION export, edited and imported back, updates
+            # the spans it was exported with; any other file must not silently replace
+            # what its annotator gave before
+            if row is not None and not replace and f not in exported_ids and \
+                    _comparable(view(f, old_spans[int(row.id)])) != \
+                    _comparable(view(f, doc.spans)):
+                change = _change_words(_span_changes(view(f, old_spans[int(row.id)]),
+                                                     view(f, doc.spans)))
                 problems.append((doc.line, named(
                     f, f"{key[0]}: conflicts with the {row.spans} spans {key[1]!r} gave before "
-                       f"({len(doc.spans)} here)")))
+                       f"({len(doc.spans)} here: {change})")))
         if split is not None and is_frozen(ws, conn=conn):
             now_split = split_of(ws, ids, conn=conn)
             for key, (f, doc) in wanted.items():
@@ -588,13 +684,11 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
             report.created = write_records(ws.store, conn, list(records.values()),
                                            sources=[str(root)]).added
         t = ws.store.t.span_sets
-        # the earlier sets made on the words the text has now (the one definition)
-        fits = fitting_span_sets(conn, [r.id for r in before.values()])
         for key, (f, doc) in wanted.items():
             item_id, who = key
             row = before.get(key)
-            if row is not None and _comparable(old_spans[int(row.id)]) == \
-                    _comparable(doc.spans) and int(row.id) in fits:
+            if key in same or (row is not None and int(row.id) in fits and
+                               _comparable(old_spans[int(row.id)]) == _comparable(full[key])):
                 report.unchanged += 1
                 continue
             if row is not None:
@@ -602,7 +696,10 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
                                               t.c.kind == GOLD, t.c.active.is_(True))
                              .values(active=False))
                 report.replaced += 1
-            record_spans(conn, ws, item_id, texts[item_id], sort_spans(doc.spans),
+            if key in base:
+                report.updates.append({"item_id": item_id,
+                                       **_span_changes(base[key], view(f, doc.spans))})
+            record_spans(conn, ws, item_id, texts[item_id], sort_spans(full[key]),
                          annotator=who, source=f.name, stamp=stamp)
             report.added += 1
             report.spans += len(doc.spans)
@@ -611,8 +708,8 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
                 if s.layer == MAIN_LAYER:
                     report.labels[s.label] = report.labels.get(s.label, 0) + 1
         if split is not None:
-            _set_splits(conn, ws, {i: split for i in ids})
-        report.items = len(ids)
+            _set_splits(conn, ws, {i: split for i in [*ids, *(k[0] for k in as_exported)]})
+        report.items = len(ids) + len(as_exported)
         report.nul_cleaned = sum(1 for _, doc in wanted.values() if doc.nul_removed)
         ws.store.audit(conn, annotator or "import", "spans.import", name, files=len(files),
                        format=fmt_name, items=len(ids), sets=report.added,

@@ -67,7 +67,11 @@ EXPORT_FORMATS = {"csv": ("text/csv", "a spreadsheet (CSV)"),
 #: the downloads an entities project adds: its mentions as IIIF annotations on the page
 #: images (one AnnotationPage; mentions it cannot place are counted on the page)
 ENTITY_EXPORT_FORMATS = {"iiif": ("application/ld+json",
-                                  "IIIF annotations on the page images (JSON)")}
+                                  "IIIF annotations on the page images (JSON)"),
+                         # what ``glamlab export --format inception`` writes, zipped
+                         "inception": ("application/zip",
+                                       "the texts for INCEpTION (a .zip of WebAnno TSV "
+                                       "files, one per text, and index.tsv)")}
 #: the download a filter project (one with a ``positive_label``) adds: the send-on list
 #: of ``glamlab export --format filter``, one address a line (plain text)
 FILTER_EXPORT_FORMATS = {"filter": ("text/plain; charset=utf-8",
@@ -478,7 +482,8 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
     from ...actions.entity_export import exports_spans
 
     # an entities project's span downloads again with every span layer (nested...)
-    layered = [f for f in _export_formats(ws) if exports_spans(ws, f)]
+    # (not the INCEpTION files: WebAnno TSV carries the main layer only)
+    layered = [f for f in _export_formats(ws) if exports_spans(ws, f) and f != "inception"]
     return _page(request, "export", {"formats": _export_formats(ws), "id_warning": warning,
                                      "layered_formats": layered,
                                      "positive_label": ws.card.positive_label,
@@ -504,7 +509,8 @@ def _export_meta(request: Request) -> list[str] | None:
 @router.get("/stages/export/download")
 def export_download(request: Request, user: User = Depends(page_user)) -> Response:
     """``?format=csv|jsonl|parquet`` (an entities project: also ``iiif``, its mentions
-    as IIIF annotations on the page images; and ``layer=NAME...`` or ``all_layers=1``:
+    as IIIF annotations on the page images, and ``inception``, a .zip of the folder of
+    WebAnno TSV files ``glamlab export --format inception`` writes; and ``layer=NAME...`` or ``all_layers=1``:
     the span layers of csv, jsonl and iiif, default the main one, as ``glamlab export
     --layer/--all-layers``) (and ``chosen=1&meta=FIELD...``: the item metadata
     fields ticked on the page) (read from the query string: a parameter called
@@ -528,8 +534,9 @@ def export_download(request: Request, user: User = Depends(page_user)) -> Respon
     try:
         folder = Path(tempfile.mkdtemp(prefix="glamlab-export-"))
         path = folder / {"iiif": f"{stem}-export.iiif.json",
-                         "filter": f"{stem}-send-on.txt"}.get(format,
-                                                             f"{stem}-export.{format}")
+                         "filter": f"{stem}-send-on.txt",
+                         "inception": f"{stem}-inception.zip"}.get(format,
+                                                                   f"{stem}-export.{format}")
         if format == "filter":  # one address a line: no item details (refused with it)
             res = export(ws, format, path, web=True)
             if res.get("refused") and request.query_params.get("left_out") != "ok":
@@ -541,6 +548,9 @@ def export_download(request: Request, user: User = Depends(page_user)) -> Respon
                 return render(request, "export_left_out.html", {
                     "refused": res["refused"][:100], "written": res["uris"],
                     "summary": left_out_words(res["refused"])})
+        elif format == "inception":  # the command's folder of WebAnno TSV files, zipped
+            _zip_folder(folder / f"{stem}-inception", path, lambda out: export_entities(
+                ws, format, out, web=True, meta=meta, layers=layers, all_layers=all_layers))
         elif exports_spans(ws, format):  # an entities project: a row per span, with its link
             export_entities(ws, format, path, web=True, meta=meta, layers=layers,
                             all_layers=all_layers)
@@ -561,6 +571,18 @@ def export_download(request: Request, user: User = Depends(page_user)) -> Respon
     # the file goes once it is sent
     return FileResponse(path, media_type=formats[format][0], filename=path.name,
                         background=BackgroundTask(_remove, folder))
+
+
+def _zip_folder(folder: Path, path: Path, write: Any) -> None:
+    """``write(folder)`` fills ``folder``; its files go into the .zip ``path``, under
+    the folder's name (one folder when unzipped, as ``glamlab export --out`` writes it)."""
+    import zipfile
+
+    write(folder)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(folder.rglob("*")):
+            if f.is_file():
+                zf.write(f, f"{folder.name}/{f.relative_to(folder).as_posix()}")
 
 
 def _remove(folder: Path) -> None:
