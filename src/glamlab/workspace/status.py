@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..config import measure_of
+from ..errors import GlamlabError
 from ..ingest.columns import outcome_known
 from ..progress import plural
 from ..store import queue as queue_rows
@@ -107,8 +108,10 @@ def workspace_status(ws: Workspace, *,
         {"stage": "items", "done": items > 0, "count": items, "errors": errors},
         {"stage": "labels", "done": splits.get("test", 0) > 0, "count": labelled,
          "train": splits.get("train", 0), "test": splits.get("test", 0)},
+        # champions: the model names with a version chosen (one each); in_use: the one
+        # model act, export and the web app use (a project may have several champions)
         {"stage": "models", "done": champions > 0, "count": models, "champions": champions,
-         "evaluations": evaluations},
+         **({"in_use": in_use_spec} if in_use_spec else {}), "evaluations": evaluations},
         {"stage": "runs", "done": runs > 0, "count": runs, "predictions": predictions},
         {"stage": "actions", "done": acted_on,
          "acted": acted, "machine_metadata": machine, "review_open": queue_open,
@@ -148,8 +151,19 @@ def workspace_status(ws: Workspace, *,
                                  stale, acted, keep_together,
                                  better=verdict["better"] if verdict else [],
                                  in_use_spec=in_use_spec, unpredicted=unpredicted,
-                                 applied=applied)),
+                                 applied=applied,
+                                 need_example=_need_example(card))),
     }
+
+
+def _need_example(card: Any) -> str:
+    """The example need the next step gives: one of the project's task kind."""
+    from ..tasks.kinds import task_kind
+
+    try:
+        return task_kind(card).need_example
+    except GlamlabError:  # a card whose task cannot be read: the classic example
+        return "stop paying the OCR service for blank pages"
 
 
 def _policy_applied(ws: Workspace, in_use_spec: str | None) -> dict[str, Any]:
@@ -439,10 +453,11 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
                keep_together: Callable[[], str | None] | None = None, *,
                better: Sequence[str] = (), in_use_spec: str | None = None,
                unpredicted: dict[str, Any] | None = None,
-               applied: dict[str, Any] | None = None) -> str:
-    if not need:
+               applied: dict[str, Any] | None = None,
+               need_example: str = "stop paying the OCR service for blank pages") -> str:
+    if not need:  # the example of the project's task kind (an entities project's texts)
         return ("State the need in words: edit [project] need in glamlab.toml "
-                "(e.g. 'stop paying the OCR service for blank pages').")
+                f"(e.g. '{need_example}').")
     if items == 0:
         return "Add your collection: glamlab ingest FOLDER_OR_MANIFEST_OR_CSV."
     if not labelled and not splits.get("test"):
