@@ -131,6 +131,7 @@ def test_acts_figures_say_their_unit_and_add_up(acted: Any, capsys: Any) -> None
     said = render(dict(before.to_dict(), by_label=[row]))
     assert "about 97 of the accepts expected wrong (214 of 227" in said, said
     assert "96.51" not in said
+    assert "(95% range 0 to 0 spans, from the test-split" in words, words
     done = act(ws, model="gazetteer@1").to_dict()
     assert (f"Written: 0 of the 0 accepted spans as machine metadata values, "
             f"{sent - settled} review spans waiting for a person (and {settled} settled by "

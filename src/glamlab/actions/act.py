@@ -1709,7 +1709,7 @@ def render(report: dict[str, Any]) -> str:
         lo, hi = report["expected_wrong_accepts_ci95"]
         lines.append(f"Expected wrong auto-accepts: about "
                      f"{round(report['expected_wrong_accepts'])} (95% range "
-                     f"{math.floor(lo)} to {math.ceil(hi)} items, {how}), "
+                     f"{math.floor(lo)} to {math.ceil(hi)} {unit}, {how}), "
                      + unsettled_words(report) + ".")
     elif partial:
         lo, hi = partial["expected_wrong_measured_ci95"]
