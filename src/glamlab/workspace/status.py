@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..config import measure_of
-from ..errors import GlamlabError
 from ..ingest.columns import outcome_known
 from ..progress import plural
 from ..store import queue as queue_rows
@@ -156,14 +155,19 @@ def workspace_status(ws: Workspace, *,
     }
 
 
+#: a need of each task kind (``[task] kind``), in words: the example the next step gives
+#: while the card states none (the blank-pages one for any other kind)
+NEED_EXAMPLES = {
+    "entities": ("index the people, places and organisations the newspaper texts name, "
+                 "for the catalogue"),
+    "multi-label": "give each item the subjects a cataloguer would search by",
+}
+
+
 def _need_example(card: Any) -> str:
     """The example need the next step gives: one of the project's task kind."""
-    from ..tasks.kinds import task_kind
-
-    try:
-        return task_kind(card).need_example
-    except GlamlabError:  # a card whose task cannot be read: the classic example
-        return "stop paying the OCR service for blank pages"
+    return NEED_EXAMPLES.get(str(card.kind or ""),
+                             "stop paying the OCR service for blank pages")
 
 
 def _policy_applied(ws: Workspace, in_use_spec: str | None) -> dict[str, Any]:

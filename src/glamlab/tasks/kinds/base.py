@@ -139,9 +139,6 @@ class TaskKind(Generic[G, P]):
     #: what review-queue rows are about, in words ("items"; "suggested labels" for
     #: multi-label, "spans" for entities)
     candidates_word: ClassVar[str] = "items"
-    #: a need of this kind of project, in words: the example ``glamlab status`` gives
-    #: while the card states none
-    need_example: ClassVar[str] = "stop paying the OCR service for blank pages"
     #: what a project's items are called on its pages, by modality (one, several): a
     #: tabular project's items are the rows of its table; any other's are "items"
     nouns: ClassVar[dict[str, tuple[str, str]]] = {"tabular": ("row", "rows")}

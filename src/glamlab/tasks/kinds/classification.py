@@ -388,7 +388,6 @@ class MultiLabel(Classification):
     options: ClassVar[dict[str, Any]] = {"threshold": 0.5, "k": 5}
     #: each review row is one label suggested for one item
     candidates_word: ClassVar[str] = "suggested labels"
-    need_example: ClassVar[str] = "give each item the subjects a cataloguer would search by"
 
     def _card_options(self, card: ProjectCard) -> dict[str, Any]:
         k = card.section("evaluation").get("k")  # where cards kept it before [task]

@@ -106,8 +106,6 @@ class Entities(TaskKind["Spans", "Spans"]):
         "a lookup list of the entity names marked in the training texts (gazetteer), and "
         "simple patterns for dates and titles (entity rules)")
     candidates_word: ClassVar[str] = "spans"
-    need_example: ClassVar[str] = ("index the people, places and organisations the "
-                                   "newspaper texts name, for the catalogue")
     #: an entities project's items are texts (a sentence, a page): its pages say
     #: "Label texts", "12 texts with predictions"
     nouns: ClassVar[dict[str, tuple[str, str]]] = {"text": ("text", "texts")}
