@@ -830,7 +830,7 @@ def test_expected_wrong_uses_the_precision_to_expect_and_warns_far_below_target(
     text = render(r)
     assert "WARNING: content: only 1 of 2 test accepts right" in text
     assert "far below the 95% target" in text
-    assert "about 0.12 of the 1 accept no person's label settles expected wrong (3 of 3 " \
+    assert "under 1 of the 1 accept no person's label settles expected wrong (3 of 3 " \
            "right on test: precision to expect 88%)" in text
 
 

@@ -43,7 +43,7 @@ def test_act_does_not_write_a_label_a_persons_gold_overrules(make_ws: Any,
     assert code == 0
     assert ("1 accepted label was not written as machine metadata: a person's gold on "
             "the item says otherwise, and the person's wins.") in out
-    assert "Written: 0 machine metadata values" in out
+    assert "Written: 0 of the 4 accepted items as machine metadata values" in out
     assert _written(ws) == {("p2", "blank"), ("p3", "blank"), ("p4", "content")}
 
 

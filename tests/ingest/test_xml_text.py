@@ -278,3 +278,25 @@ def test_ocr_naming_an_image_outside_the_folder_links_none(make_ws, tmp_path):
     assert ws.item("b").modality == "text"
     assert ws.item("c").width == 70
     assert not any("private" in (i.uri or "") for i in ws.items())
+
+
+def test_an_alto_page_whose_image_is_missing_comes_in_with_a_problem_naming_it(
+        make_ws, tmp_path):
+    """An ALTO file naming its page image (``./0002.tif``) that is not beside it: the
+    ingest said "No ingest problems". Its text comes in; the missing image is a problem
+    naming the OCR file and the image, stored (``glamlab items --errors``), counted as
+    come in, not as left out."""
+    root = tmp_path / "upload"
+    root.mkdir()
+    (root / "page2.xml").write_text(alto(4, image="./0002.tif"))
+    ws = make_ws(modality="text")
+    report = ws.ingest([root])
+    assert report.added == 1 and ws.item("page2").text == ALTO_TEXT
+    assert (report.failed, report.came_in) == (1, 1)
+    [p] = report.problems
+    assert "page2.xml" in p["reason"] and "'./0002.tif'" in p["reason"], p
+    assert "stored as text only" in p["reason"] and not p["left_out"]
+    assert "put the page image beside the OCR file" in p["hint"]
+    [stored] = ws.ingest_errors()
+    assert "./0002.tif" in stored["reason"]
+    assert "1 problem recorded" in report.summary()

@@ -101,3 +101,38 @@ def test_partly_reviewed_gold_settles_nothing_a_text_marked_checked_does(acted: 
     again = plan(ws, model="gazetteer@1", dry_run=True)
     assert again.review_workload == counts["open"]
     assert part in {r["item_id"] for r in lease_queue(ws, "ana", limit=500)}
+
+
+def test_acts_figures_say_their_unit_and_add_up(acted: Any, capsys: Any) -> None:
+    """glamlab act on an entities project said "send 2645 to review" and then "Review
+    workload: 32 spans" (2613 settled by a gold label), "about 96.51 of the accepts
+    expected wrong", "Written: 1775 machine metadata values" of 1790 accepts: every
+    count now names its unit, the workload says which of the spans sent to review it
+    leaves out, an expected count is rounded, what was written is said out of the
+    accepts; and going through the predictions shows progress as glamlab run does."""
+    from glamlab.actions.act import act, plan, render
+
+    ws, _new_ids = acted
+    before = plan(ws, model="gazetteer@1", dry_run=True, progress=True)
+    sent, settled = before.counts["review"], before.review_settled_by_gold
+    assert settled and before.review_workload == sent - settled
+    words = render(before.to_dict())
+    assert (f"The policy would: accept 0 spans (written to field {before.field!r} "
+            f"as machine metadata), send {sent} spans to review, reject 0 spans.") in words, words
+    assert (f"Review workload: {sent - settled} spans, about") in words, words
+    assert (f"(of the {sent} sent to review: {settled} more settled by a gold label"
+            in words), words
+    # the items gone through, on stderr (a line in a log; a bar in a terminal)
+    err = capsys.readouterr().err
+    assert (f"act (gazetteer@1, dry run): {before.items_with_predictions:,} items with "
+            "spans" in err), err
+    row = dict(before.to_dict()["by_label"][0], expected_wrong=96.51, test_correct=214,
+               test_accepted=227, expected_precision=0.94)
+    said = render(dict(before.to_dict(), by_label=[row]))
+    assert "about 97 of the accepts expected wrong (214 of 227" in said, said
+    assert "96.51" not in said
+    assert "(95% range 0 to 0 spans, from the test-split" in words, words
+    done = act(ws, model="gazetteer@1").to_dict()
+    assert (f"Written: 0 of the 0 accepted spans as machine metadata values, "
+            f"{sent - settled} review spans waiting for a person (and {settled} settled by "
+            "a gold label already") in render(done), render(done)

@@ -1659,3 +1659,72 @@ def test_a_reviewer_adds_a_nested_entity_on_the_card(entities_ws: Any, tmp_path:
     got = {(s.start, s.end, s.label, s.layer)
            for s in gold_spans(ws, ["fresh"], layer=None)["fresh"]}
     assert got == {(0, 16, "ORG", "entity"), (10, 16, "LOC", "nested")}
+
+
+@pytest.mark.browser
+def test_each_card_shows_its_own_span_in_view_on_a_long_text_in_a_real_browser(
+        entities_ws: Any, tmp_path: Path) -> None:
+    """In Chromium, on a long text whose first spans the policy accepted (highlighted
+    before the spans still asked about, far below them): each card's text box is
+    scrolled so that the span under review is in its visible area, not to the first
+    highlight of the text (every card the same place); a card reached with the keyboard
+    brings its span back into view after the text was scrolled away."""
+    from glamlab.actions import act
+    from glamlab.inference.runner import run
+    from glamlab.store import now
+    from glamlab.tasks.kinds import task_kind
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.spans.complete import _current_candidates
+    from glamlab.tasks.splits import split_of
+
+    ws = entities_ws
+    gold = gold_spans(ws)
+    source = next(i for i, s in sorted(split_of(ws).items())
+                  if s == "train" and len(gold[i]) >= 3)
+    words = ws.item(source).text or ""
+    filler = "".join(f"Zeile {n} ohne Namen.\n" for n in range(120))
+    text = words + "\n" + filler + words
+    folder = tmp_path / "long"
+    folder.mkdir()
+    (folder / "long.txt").write_bytes(text.encode("utf-8"))
+    assert ws.ingest([folder]).added == 1
+    run(ws, "gazetteer@1", workers=0, handle_signals=False)
+    act(ws, model="gazetteer@1")
+    kind = task_kind(ws.card)
+    t = ws.store.t
+    with ws.store.write() as conn:
+        # the spans of the text's first copy accepted by the policy (written as machine
+        # metadata, as act does), the others' rows decided: the page asks the second copy's
+        conn.execute(t.review_queue.update().where(t.review_queue.c.item_id != "long")
+                     .values(status="decided"))
+        pid, candidates = _current_candidates(ws, conn, ["long"])["long"]
+        first = [c for c in candidates if c.value["end"] <= len(words)]
+        assert first
+        conn.execute(t.machine_metadata.insert(), [
+            {"item_id": "long", "field": "entities", "value": kind.metadata_value(c),
+             "model": "gazetteer", "model_version": 1, "prediction_id": pid,
+             "created_at": now()} for c in first])
+        for r in conn.execute(sa.select(t.review_queue.c.id, t.review_queue.c.value).where(
+                t.review_queue.c.item_id == "long")).all():
+            if isinstance(r.value, dict) and r.value.get("end", 0) <= len(words):
+                conn.execute(t.review_queue.update().where(t.review_queue.c.id == r.id)
+                             .values(status="decided"))
+    in_view = """el => {
+        const m = el.querySelector('mark:not(.saved):not(.accepted)');
+        const b = el.getBoundingClientRect(), a = m.getBoundingClientRect();
+        return [el.scrollHeight > el.clientHeight * 2, a.top >= b.top && a.top + 4 < b.bottom,
+                el.querySelectorAll('mark.accepted').length]; }"""
+    with _queue_in_chromium(ws) as (sync_api, page, errors):
+        cards = page.locator("[data-add-text]")
+        assert cards.count() >= 2
+        for n in range(cards.count()):
+            long_box, seen, accepted = cards.nth(n).evaluate(in_view)
+            assert long_box and accepted, "the text is not long, or shows no accepted span"
+            assert seen, f"card {n}: the span under review is out of its text box's view"
+        # scrolled away, then the row reached with the keyboard: its span in view again
+        cards.nth(1).evaluate("el => { el.scrollTop = 0; }")
+        assert not cards.nth(1).evaluate(in_view)[1]
+        page.locator(".qitem").first.focus()
+        page.keyboard.press("j")
+        assert cards.nth(1).evaluate(in_view)[1]
+        assert not errors, errors

@@ -75,7 +75,9 @@ def test_the_evaluation_verdict_counts_entities_and_names_the_simple_methods(
     assert "spurious" not in words
     # the overview names the chosen models in words
     overview = c.get("/").text
-    assert re.search(r'models chosen for use: <b data-count="models-champions">', overview)
+    assert re.search(r'models with a version chosen: <b data-count="models-champions">',
+                     overview)
+    assert re.search(r'model in use: <b data-count="models-in_use">[\w-]+@\d+</b>', overview)
     assert "champions:" not in overview
 
 
@@ -187,3 +189,64 @@ def test_a_classification_verdict_says_the_model_is_better_in_words(make_ws: Any
                      r"difference is unlikely to be chance \((under )?\d+(\.\d)?%; p-value "
                      r"(under )?0\.\d+\)\.", verdict), verdict
     assert "F1 (macro average) 0." in verdict and "f1 macro" not in verdict, verdict
+
+
+def test_an_entities_walk_reads_plainly(ner_app: Any, tmp_path: Path) -> None:
+    """What a new curator of an entities project met: the item page dumped an ALTO
+    page's word boxes as thousands of numbers (now: how many there are); the Export
+    page offered ingest's own fields (boxes_size, ocr_schema, image_missing) to add to
+    the downloads; an ALTO file uploaded whose image is missing said no problem and
+    "Next: label items" where the texts are labelled and a model is trained (now: the
+    missing image named, and the project's own next step)."""
+    import html
+
+    from tests.ingest.samples import alto
+
+    from .conftest import csrf_of
+
+    ws, app, c = ner_app
+    item = next(iter(ws.items()))
+    boxes = [0, 4, 10, 10, 40, 12, 5, 9, 60, 10, 44, 12]
+    with ws.store.write() as conn:
+        t = ws.store.t.items
+        conn.execute(t.update().where(t.c.item_id == item.item_id, t.c.is_current.is_(True))
+                     .values(meta={**(item.meta or {}), "word_boxes": boxes,
+                                   "boxes_size": [800, 1200], "ocr_schema": "x",
+                                   "image_missing": "./0002.tif"}))
+    page = html.unescape(c.get(f"/items/{item.item_id}").text)
+    assert "2 word boxes from the ALTO file" in page
+    assert "0, 4, 10, 10, 40, 12" not in page
+    form = c.get("/stages/export").text.split('id="export-meta"', 1)[1].split("</form>")[0]
+    for internal in ("word_boxes", "boxes_size", "ocr_schema", "image_missing"):
+        assert f'value="{internal}"' not in form, (internal, form)
+    # an ALTO page whose image is not there, uploaded
+    r = c.post("/stages/items", data={"csrf": csrf_of(c)},
+               files={"file": ("page2.xml", alto(4, image="./0002.tif").encode(),
+                               "application/xml")}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert app.state.jobs.wait(300)
+    page = c.get("/stages/items").text
+    report = page[page.index('id="items-report"'):]
+    report = html.unescape(report[:report.index("</section>")])
+    assert "'./0002.tif'" in report and "stored as text only" in report, report
+    assert 'data-count="came-in-with-problem">1</b> came in with a problem' in report
+    assert "left out" not in report
+    assert "label items</a>" not in report, report
+    assert 'id="items-next"' in report
+
+
+def test_status_gives_an_entities_need_example_and_the_model_in_use(make_ws: Any,
+                                                                    capsys: Any) -> None:
+    """glamlab status in an entities project with no need stated gave the blank-pages
+    example; its models stage counted 2 "chosen" models (a champion per model name)
+    where one model is in use: it names that one."""
+    from tests.actions.helpers import run_cli
+
+    ws = ner_project.gold_and_gazetteer(make_ws)
+    ws.card.need = ""
+    ws.save_card()
+    code, out, _ = run_cli(capsys, ws, "status")
+    assert code == 0
+    assert "blank pages" not in out, out
+    assert "people, places and organisations" in out, out
+    assert "in_use gazetteer@1" in out, out

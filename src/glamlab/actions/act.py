@@ -544,7 +544,8 @@ class ActReport:
 def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
          actor: str = "glamlab act", policy: Policy | None = None,
          safety: Safety | None = None, web: bool = False,
-         before: Policy | None = None, cli: bool = False) -> ActReport:
+         before: Policy | None = None, cli: bool = False,
+         progress: bool = False) -> ActReport:
     """Apply the policy to the predictions of ``model``, else of the model
     :func:`resolve_model` chooses (``[policy] model``, else the champion: a champion not
     run yet is refused, not replaced by another model); write them unless ``dry_run``.
@@ -564,7 +565,9 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     run there). ``cli``: the notes and warnings say what to do next as commands
     (``glamlab act``'s words); without it, as Python calls. ``before``: a policy to compare with (e.g. :func:`policy_now`); the
     report's ``changes`` count the candidates whose action differs under it
-    ("review->reject": sent to a person under ``before``, rejected under this one)."""
+    ("review->reject": sent to a person under ``before``, rejected under this one).
+    ``progress``: the items gone through so far on stderr, as ``glamlab run`` shows them
+    (a bar in a terminal, a line every few seconds in a log)."""
     source = "card"
     notes: list[str] = []
     proposed = None
@@ -633,9 +636,15 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
         report.changes = {}
         external = safety.is_external(mv.predictor, mv.card)
     empty: list[Item] = []  # each batch's items the model predicted no label for
+    from ..progress import Progress
+
+    # no total: the items the model found nothing in are not gone through
+    bar = Progress(f"act ({mv.spec}{', dry run' if dry_run else ''})",
+                   unit=f"items with {kind.candidates_word}", enabled=progress)
     for batch in iter_decisions(ws, mv, policy, safety, problems=report.problems,
                                 current=current, known=known, empty=empty):
         seen_items += len({d.item.item_id for d in batch})
+        bar.update(len({d.item.item_id for d in batch}))
         predicted_positive.update(d.item.item_id for d in batch
                                   if d.item.item_id in labelled_positive)
         dropped: list[Decision] = []  # sent to a person under ``before``, rejected now
@@ -706,6 +715,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
                     d.item.item_id: d.prediction_id for d in batch}, dry_run=True)
             report.superseded += earlier
             report.withdrawn_by_policy += by_policy
+    bar.close()
     report.items_with_predictions = seen_items
     if kind.name in CLASSIFICATION_KINDS:
         from .export import count_gold_only
@@ -956,11 +966,13 @@ def _check_card_writable(ws: Workspace) -> None:
 
 
 def act(ws: Workspace, *, model: str | None = None, actor: str = "glamlab act",
-        web: bool = False, cli: bool = False) -> ActReport:
+        web: bool = False, cli: bool = False, progress: bool = False) -> ActReport:
     """Write the policy's decisions (idempotent), with the predictions of ``model``, else
     of the model :func:`resolve_model` chooses (``[policy] model``, else the champion).
-    ``web``: notes and errors in the web app's words; ``cli``: as :func:`plan`."""
-    return plan(ws, model=model, dry_run=False, actor=actor, web=web, cli=cli)
+    ``web``: notes and errors in the web app's words; ``cli``, ``progress``: as
+    :func:`plan`."""
+    return plan(ws, model=model, dry_run=False, actor=actor, web=web, cli=cli,
+                progress=progress)
 
 
 def _people_spans(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
@@ -1693,6 +1705,12 @@ def unsettled_words(report: dict[str, Any]) -> str:
             f"{plural(accepts, 'value')} that no person's label settles ({why})")
 
 
+def _about(n: float) -> str:
+    """An expected count in words, rounded as the totals are: "about 97", "under 1"
+    (never "about 96.51" of whole spans or items)."""
+    return "under 1" if 0 < n < 0.5 else f"about {round(n)}"
+
+
 def render(report: dict[str, Any]) -> str:
     """The act report in plain words."""
     lines: list[str] = []
@@ -1716,9 +1734,12 @@ def render(report: dict[str, Any]) -> str:
                      f"model's), send {c['review']} to a person to check, reject "
                      f"{c['reject']}.")
     else:
-        lines.append(f"The policy {verb}: accept {c['accept']} (written to field "
-                     f"{report['field']!r} as machine metadata), send {c['review']} to "
-                     f"review, reject {c['reject']}.")
+        # each count says what it counts (spans, items, suggested labels): the review
+        # count is every candidate the policy sends to review, of which the workload below
+        # is what a person is asked about (the rest decided already or settled by gold)
+        lines.append(f"The policy {verb}: accept {c['accept']} {unit} (written to field "
+                     f"{report['field']!r} as machine metadata), send {c['review']} {unit} "
+                     f"to review, reject {c['reject']} {unit}.")
     on_gold = report.get("accept_settled_by_gold", 0)
     overruled = report.get("accept_overruled_by_gold", 0)
     if on_gold and unit != "spans":  # classification: the items' gold labels
@@ -1775,7 +1796,7 @@ def render(report: dict[str, Any]) -> str:
             unsettled = row.get("accept_unsettled", row["accept"])
             of = ("the accepts" if unsettled == row["accept"] else
                   f"the {unsettled} {plural(unsettled, 'accept')} no person's label settles")
-            extra = (f", about {row['expected_wrong']:g} of {of} expected wrong "
+            extra = (f", {_about(row['expected_wrong'])} of {of} expected wrong "
                      f"({row['test_correct']} of {row['test_accepted']} right on test: "
                      f"precision to expect {row['expected_precision']:.0%})")
         elif row["label"] in unmeasured:
@@ -1796,7 +1817,7 @@ def render(report: dict[str, Any]) -> str:
         lo, hi = report["expected_wrong_accepts_ci95"]
         lines.append(f"Expected wrong {'automatic outcomes' if rows else 'auto-accepts'}: "
                      f"about {round(report['expected_wrong_accepts'])} (95% range "
-                     f"{math.floor(lo)} to {math.ceil(hi)} {'rows' if rows else 'items'}, "
+                     f"{math.floor(lo)} to {math.ceil(hi)} {'rows' if rows else unit}, "
                      f"{how}), "
                      + unsettled_words(report) + ".")
     elif partial:
@@ -1826,7 +1847,8 @@ def render(report: dict[str, Any]) -> str:
     lines.append(f"Review workload: {workload} "
                  f"{'rows' if rows and unit == 'items' else report.get('unit', 'items')}, about "
                  f"{report['review_hours']:.1f} reviewer hours"
-                 + (f" ({'; '.join(not_asked)}: not asked again)." if not_asked else "."))
+                 + (f" (of the {c['review']} sent to review: {'; '.join(not_asked)}: not "
+                    "asked again)." if not_asked else "."))
     f = report.get("filter")
     if f and f["price_per_item"]:
         wrong = ("unknown" if f["expected_wrongly_withheld"] is None
@@ -1887,16 +1909,20 @@ def render(report: dict[str, Any]) -> str:
     else:
         w, a = report["written"], report["already_written"]
         gold = report.get("written_settled_by_gold", 0)
-        lines.append(f"Written: {w['machine_metadata']} "
-                     + ("predicted outcomes (marked as the model's)" if rows
-                        else "machine metadata values")
-                     + ", "
-                     f"{w['review_queue'] - gold} "
-                     f"{'rows waiting for a person to check' if rows else 'review items waiting for a person'}"
-                     + (f" (and {gold} settled by a gold label already: nobody is asked)"
-                        if gold else "")
-                     + f"; {a['machine_metadata']} and {a['review_queue']} were there "
-                     "already.")
+        if rows:
+            head = (f"Written: {w['machine_metadata']} predicted outcomes (marked as the "
+                    f"model's), {w['review_queue'] - gold} rows waiting for a person to check")
+            tail = f"; {a['machine_metadata']} and {a['review_queue']} were there already."
+        else:
+            # in the unit of the counts above (a span, an item, a suggested label): the
+            # accepted ones written, there already, and (below) not written add up to them
+            head = (f"Written: {w['machine_metadata']} of the {c['accept']} accepted "
+                    f"{unit} as machine metadata values, "
+                    f"{w['review_queue'] - gold} review {unit} waiting for a person")
+            tail = (f"; {a['machine_metadata']} accepted {unit} and "
+                    f"{a['review_queue']} review {unit} were there already.")
+        lines.append(head + (f" (and {gold} settled by a gold label already: nobody is "
+                             "asked)" if gold else "") + tail)
         skipped = report.get("not_written_overruled_by_gold", 0)
         if skipped:
             what = plural(skipped, "span" if unit == "spans" else "label")

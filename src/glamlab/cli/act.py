@@ -94,7 +94,8 @@ def act(ctx: click.Context, dry_run: bool, optimise_: bool, calibration: str, fo
         if target_precision is not None or write or review_threshold is not None:
             raise click.UsageError("--target-precision, --review-threshold and --write go "
                                    "with --optimise")
-        report = plan(ws, model=model, dry_run=dry_run, cli=True).to_dict()
+        report = plan(ws, model=model, dry_run=dry_run, cli=True,
+                      progress=not as_json).to_dict()
         emit(report, as_json, render)
     finally:
         ws.close()

@@ -32,7 +32,8 @@ def _write_html(ws: Any, result: EvaluationResult, html: str | None) -> str | No
 @click.option("--rules", "rules_file", type=click.Path(dir_okay=False), default=None,
               help="A TOML rules file (regexes and conditions -> labels).")
 @click.option("--threshold", "threshold", default=None,
-              help="Statistic for the threshold baseline (dark_ratio, mean_darkness, contrast, "
+              help="Classification: statistic for the threshold baseline (dark_ratio, "
+                   "mean_darkness, contrast, "
                    "text_length, digit_ratio, alpha_ratio, upper_ratio).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--html", type=click.Path(dir_okay=False), default=None,
@@ -41,12 +42,15 @@ def _write_html(ws: Any, result: EvaluationResult, html: str | None) -> str | No
 @click.pass_context
 def baseline(ctx: click.Context, rules_file: str | None, threshold: str | None, seed: int,
              html: str | None, as_json: bool) -> None:
-    """Fit and evaluate the baselines: prior, majority, and rules / threshold when
+    """Fit and evaluate the baselines of the project's task kind; measure these before
+    any model. A classification project's: prior, majority, and rules / threshold when
     configured ([baseline] in glamlab.toml, a rules.toml in the workspace, or the
-    options). Measure these before any model.
+    options). An entities project's: a lookup list of the entity names marked in the
+    training texts (gazetteer), and patterns for dates and titles (entity-rules; --rules
+    gives a file of your own); --threshold is for classification only.
 
     \b
-    A rules file:
+    A classification rules file:
       default = "no_graphic"
       [[rule]]
       name = "plate"
@@ -137,6 +141,9 @@ def train(ctx: click.Context, predictor: str | None, name: str | None,
         if res.model.predictor.startswith("service:"):
             lines = [f"Saved {res.model.spec} ({res.model.predictor}): a service needs no "
                      "training, and nothing was sent to it."]
+        elif not res.trained:  # pretrained, used as shipped: it learned nothing here
+            lines = [f"Saved {res.model.spec} ({predictor}) as shipped: a pretrained model, "
+                     f"not trained on this project's {res.train_items:,} training items."]
         else:
             lines = [f"Trained {res.model.spec} ({predictor}) on {res.train_items:,} "
                      "training items."]

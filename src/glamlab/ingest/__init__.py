@@ -62,6 +62,8 @@ class IngestReport:
     # of ``failed``, the mistakes in what was asked (a path that does not exist): said,
     # not stored as ingest problems
     not_recorded: int = 0
+    # of ``failed``, the problems whose item came in all the same (Problem.left_out False)
+    came_in: int = 0
     kept_ids: int = 0  # items that kept the id an earlier glamlab gave them
     seconds: float = 0.0
     problems: list[dict[str, Any]] = field(default_factory=list)
@@ -91,6 +93,7 @@ class IngestReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "failed": self.failed,
+            "came_in_with_problem": self.came_in,
             "kept_earlier_ids": self.kept_ids,
             "seconds": round(self.seconds, 3),
             "items_per_s": round(self.seen / self.seconds, 1) if self.seconds else None,
@@ -539,10 +542,12 @@ def _write_problems(store: Store, conn: sa.Connection, ingest_id: int,
         conn.execute(store.t.ingest_errors.insert(), stored)
     report.failed += len(clean)
     report.not_recorded += len(clean) - len(stored)
+    report.came_in += sum(not p.left_out for p in clean)
     for p in clean:
         if len(report.problems) < MAX_PROBLEMS_IN_REPORT:
             report.problems.append({"source": p.source, "item": p.item_ref,
-                                    "reason": p.reason, "hint": p.hint})
+                                    "reason": p.reason, "hint": p.hint,
+                                    "left_out": p.left_out})
 
 
 __all__ = ["IngestOptions", "IngestReport", "Problem", "Record", "ingest", "iter_records",

@@ -43,6 +43,9 @@ class Problem:
     reason: str
     hint: str | None = None
     recorded: bool = True
+    #: False where the item came in all the same (an OCR page whose image is missing:
+    #: its text is in): counted among the problems, not among what was left out
+    left_out: bool = True
 
 
 #: the defaults of ``[ingest] max_xml_bytes`` and ``max_text_chars`` in glamlab.toml: one

@@ -836,7 +836,15 @@ def ocr_records(path: Path, page: OcrPage, link: tuple[Path, Path] | None, root:
                               f"outside the folder ingested ({root.resolve()}) and was not "
                               "read; the page was stored as text only",
                               "put the page images in the folder you ingest (or below it), "
-                              "name them relative to the OCR file, and ingest the folder")
+                              "name them relative to the OCR file, and ingest the folder",
+                              left_out=False)
+            else:  # its text is in; the page has no image to show, zoom or crop
+                yield Problem(source, str(path), f"{path.name}: the page image it names, "
+                              f"{page.image_ref!r}, is not there (looked for beside "
+                              f"{path.name}); the page was stored as text only",
+                              "put the page image beside the OCR file under that name and "
+                              "ingest the folder again (nothing to do if the text is all "
+                              "you need)", left_out=False)
         meta["document"] = document_for(path.parent, root)
         yield Record(item_id=item_id_for(path, root), modality="text", source_kind=page.format,
                      source=source, content_hash=page.digest, uri=str(path.resolve()),

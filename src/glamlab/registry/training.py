@@ -62,11 +62,14 @@ class TrainResult:
     champion: bool
     reused: bool = False
     notes: list[str] = field(default_factory=list)
+    #: False for a pretrained predictor used as shipped (``needs_fit`` False): it learned
+    #: nothing from the project's training items
+    trained: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {"model": self.model.to_dict(), "spec": self.model.spec,
                 "train_items": self.train_items, "champion": self.champion,
-                "reused": self.reused, "notes": self.notes}
+                "reused": self.reused, "notes": self.notes, "trained": self.trained}
 
 
 def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
@@ -129,7 +132,7 @@ def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
         mv = set_alias(ws, mv.spec, "champion")
         champion = True
     return TrainResult(model=get_model(ws, mv.spec), train_items=len(data), champion=champion,
-                       notes=notes)
+                       notes=notes, trained=bool(getattr(predictor, "needs_fit", True)))
 
 
 def _train_rows(ws: Workspace, predictor_name: str, *, name: str | None,

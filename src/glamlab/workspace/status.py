@@ -108,8 +108,10 @@ def workspace_status(ws: Workspace, *,
         {"stage": "items", "done": items > 0, "count": items, "errors": errors},
         {"stage": "labels", "done": splits.get("test", 0) > 0, "count": labelled,
          "train": splits.get("train", 0), "test": splits.get("test", 0)},
+        # champions: the model names with a version chosen (one each); in_use: the one
+        # model act, export and the web app use (a project may have several champions)
         {"stage": "models", "done": champions > 0, "count": models, "champions": champions,
-         "evaluations": evaluations},
+         **({"in_use": in_use_spec} if in_use_spec else {}), "evaluations": evaluations},
         {"stage": "runs", "done": runs > 0, "count": runs, "predictions": predictions},
         {"stage": "actions", "done": acted_on,
          "acted": acted, "machine_metadata": machine, "review_open": queue_open,
@@ -149,8 +151,24 @@ def workspace_status(ws: Workspace, *,
                                  stale, acted, keep_together,
                                  better=verdict["better"] if verdict else [],
                                  in_use_spec=in_use_spec, unpredicted=unpredicted,
-                                 applied=applied)),
+                                 applied=applied,
+                                 need_example=_need_example(card))),
     }
+
+
+#: a need of each task kind (``[task] kind``), in words: the example the next step gives
+#: while the card states none (the blank-pages one for any other kind)
+NEED_EXAMPLES = {
+    "entities": ("index the people, places and organisations the newspaper texts name, "
+                 "for the catalogue"),
+    "multi-label": "give each item the subjects a cataloguer would search by",
+}
+
+
+def _need_example(card: Any) -> str:
+    """The example need the next step gives: one of the project's task kind."""
+    return NEED_EXAMPLES.get(str(card.kind or ""),
+                             "stop paying the OCR service for blank pages")
 
 
 def _policy_applied(ws: Workspace, in_use_spec: str | None) -> dict[str, Any]:
@@ -440,10 +458,11 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
                keep_together: Callable[[], str | None] | None = None, *,
                better: Sequence[str] = (), in_use_spec: str | None = None,
                unpredicted: dict[str, Any] | None = None,
-               applied: dict[str, Any] | None = None) -> str:
-    if not need:
+               applied: dict[str, Any] | None = None,
+               need_example: str = "stop paying the OCR service for blank pages") -> str:
+    if not need:  # the example of the project's task kind (an entities project's texts)
         return ("State the need in words: edit [project] need in glamlab.toml "
-                "(e.g. 'stop paying the OCR service for blank pages').")
+                f"(e.g. '{need_example}').")
     if items == 0:
         return "Add your collection: glamlab ingest FOLDER_OR_MANIFEST_OR_CSV."
     if not labelled and not splits.get("test"):

@@ -18,6 +18,8 @@ and HIPE's agree on boundaries. Pipelines run with the entity recogniser alone.
 from __future__ import annotations
 
 import random
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -72,6 +74,32 @@ def _doc_spans(text: str, doc: Any, mapping: dict[str, str | None], classes: set
     return out
 
 
+#: the languages spaCy's pipelines are named by (their name's first part), in words
+LANGUAGE_WORDS = {"fr": "French", "de": "German", "en": "English", "nl": "Dutch",
+                  "it": "Italian", "es": "Spanish", "pt": "Portuguese", "da": "Danish",
+                  "sv": "Swedish", "nb": "Norwegian", "fi": "Finnish", "pl": "Polish",
+                  "lb": "Luxembourgish"}
+
+
+def language_notes(pipeline: str, langs: Sequence[str | None]) -> list[str]:
+    """A warning when the training texts' language (their ``lang``, where known) is not
+    the one the pipeline ``pipeline`` (e.g. ``fr_core_news_sm``) reads; none for a
+    multilingual (``xx_``) pipeline or texts of no known language."""
+    reads = pipeline.split("_", 1)[0].lower() if "_" in pipeline else ""
+    known = [str(x).lower().split("-", 1)[0] for x in langs if x]
+    if not reads or reads == "xx" or not known:
+        return []
+    other = [x for x in known if x != reads]
+    if len(other) * 2 <= len(known):  # most of the texts are in its language
+        return []
+    top, n = Counter(other).most_common(1)[0]
+    return [f"{pipeline} reads {LANGUAGE_WORDS.get(reads, reads)} ({reads}), but "
+            f"{len(other):,} of the {len(known):,} training texts with a known language are "
+            f"in another (most of them {LANGUAGE_WORDS.get(top, top)}, {top}: {n:,}): expect "
+            "it to miss most of their entities. A model trained on the project's texts "
+            "(glamlab train crf-ner) reads their language."]
+
+
 class SpacyPretrained(SpanPredictor):
     """A spaCy pipeline from PyPI, zero-shot, with a declared label mapping."""
 
@@ -98,6 +126,7 @@ class SpacyPretrained(SpanPredictor):
         if not self.classes_:
             self.classes_ = sorted({v for v in self.mapping().values() if v})
         self.pipeline_ = self.model
+        self.fit_notes_ = language_notes(self.model, langs)
 
     def learned_state(self) -> dict[str, Any]:
         return {k: v for k, v in super().learned_state().items() if k != "nlp_"}

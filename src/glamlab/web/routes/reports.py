@@ -40,7 +40,7 @@ STAGE_WORDS = {
 
 #: a stage's counts in a curator's words, where the stored name is jargon (the rest are
 #: shown with their underscores as spaces)
-FACT_WORDS = {"champions": "models chosen for use"}
+FACT_WORDS = {"champions": "models with a version chosen", "in_use": "model in use"}
 
 STAGE_PAGES = {"need": "/stages/project", "items": "/stages/items", "labels": "/label", "models": "/stages/evaluate", "runs": "/stages/run",
                "actions": "/stages/act", "monitoring": "/stages/monitoring"}

@@ -548,7 +548,7 @@ def item_page(request: Request, item_id: str, user: User = Depends(page_user)) -
     return render(request, "item.html", {
         "item": item, "history": history, "span_sets": span_sets,
         "iiif": iiif_service(item), "source": source_words(item.source_kind, item.source),
-        "meta": [(k, _meta_value(v)) for k, v in (item.meta or {}).items()],
+        "meta": [(k, _meta_cell(k, v)) for k, v in (item.meta or {}).items()],
         "explanation": _explanation(ws, item_id)})
 
 
@@ -569,6 +569,15 @@ def source_words(kind: str | None, source: str | None) -> str:
     if "://" in source:
         return f"{what} {source}"
     return f"{what} {source.replace(chr(92), '/').rstrip('/').rsplit('/', 1)[-1]}"
+
+
+def _meta_cell(key: str, value: Any) -> str:
+    """A metadata field of the item page: ingest's word boxes (six numbers a word, which
+    only the exports read) summed up in a few words, the rest as :func:`_meta_value`."""
+    if key == "word_boxes" and isinstance(value, list):
+        n = len(value) // 6
+        return f"{n:,} word {'box' if n == 1 else 'boxes'} from the ALTO file (where each word lies on the page)"
+    return _meta_value(value)
 
 
 def _meta_value(value: Any) -> str:

@@ -182,13 +182,28 @@ def _items_ctx(request: Request, **extra: Any) -> dict[str, Any]:
     job = jobs.latest(ws, "ingest")
     view = {**job, "active": job["status"] in jobs.ACTIVE} if job else None
     report = job["result"] if job and job["status"] == "done" else None
-    return {"items_total": ws.count_items(), "errors_total": len(ws.ingest_errors(limit=1000)),
+    after = _after_ingest(request) if report and ws.card.modality != "tabular" else None
+    return {"after": after,"items_total": ws.count_items(), "errors_total": len(ws.ingest_errors(limit=1000)),
             "job": view, "refresh": bool(view and view["active"]), "report": report,
             "limits": {k: v // 1_000_000 for k, v in uploads.MAX_BYTES.items()},
             "mapping": None, "rows_mapping": None,
             "tabular": ws.card.modality == "tabular",
             "created": request.query_params.get("created"), **extra,
             "error": for_the_web(extra["error"]) if extra.get("error") else None}
+
+
+def _after_ingest(request: Request) -> dict[str, Any] | None:
+    """What to do next once items came in: the overview's next step for the project as
+    it stands now (an entities project whose texts came with their entities, a model
+    trained already: run it, not "label items"), with the page that does it."""
+    from .reports import web_next_step
+
+    try:
+        words, url, link = web_next_step(request.app.state.ws.status(),
+                                         request.app.state.queue_counts.get()["open"])
+    except GlamlabError:
+        return None
+    return {"words": words, "url": url, "link": link}
 
 
 @router.get("/stages/items", response_class=HTMLResponse)

@@ -494,8 +494,11 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
                                      "meta_query": query, "meta_renamed": renamed})
 
 
-#: item metadata that is not the item's description: left off the Export page's choice
-EXPORT_HIDDEN_FIELDS = ("word_boxes",)
+#: item metadata that is not the item's description but ingest's own bookkeeping (ALTO
+#: word and region boxes, the XML schema, the image a page names but lacks): left off
+#: the Export page's choice
+EXPORT_HIDDEN_FIELDS = ("word_boxes", "boxes", "boxes_size", "ocr_schema", "image_missing",
+                        "hyphenated_words_joined", "measurement_unit")
 
 
 def _export_meta(request: Request) -> list[str] | None:

@@ -427,13 +427,31 @@
     if (w) choose(el, w[0], w[1]);
     return true;
   }
+  // the predicted span of a card's text box (p.span-pred) in view within the box: a
+  // third of the way down, unless it is in view already (or ``force``)
+  function showPred(el, force) {
+    var m = el.querySelector("mark[data-pred]") || el.querySelector("mark:not(.saved):not(.accepted)");
+    if (!m || el.scrollHeight <= el.clientHeight) return;
+    var box = el.getBoundingClientRect(), at = m.getBoundingClientRect();
+    var top = at.top - box.top - el.clientTop;  // from the box's visible top
+    if (!force && top >= 0 && top + Math.min(at.height, el.clientHeight / 2) <= el.clientHeight) return;
+    el.scrollTop = Math.max(0, el.scrollTop + top - el.clientHeight / 3);
+  }
+  // a row reached with the keyboard (j/k, Tab) shows its span, wherever its text was scrolled
+  document.addEventListener("focusin", function (e) {
+    var row = e.target && e.target.closest ? e.target.closest(".qitem") : null;
+    var el = row && e.target === row ? row.querySelector(".span-pred") : null;
+    if (el) showPred(el);
+  });
+  // the page's images in: the cards' text boxes may have reflowed, their spans moved
+  window.addEventListener("load", function () {
+    document.querySelectorAll(".span-pred").forEach(function (el) { showPred(el); });
+  });
   function setupSpanAdd(root) {
-    // a long text scrolls within its card: to the span the row asks about
+    // a long text scrolls within its card: to the span the row asks about (its mark is
+    // data-pred; the text's saved spans and those the policy accepted come before it)
     root.querySelectorAll(".span-pred").forEach(function (el) {
-      var m = el.querySelector("mark:not(.saved)");
-      if (m && !el.dataset.scrolled && el.scrollHeight > el.clientHeight) {
-        el.scrollTop = Math.max(0, m.offsetTop - el.clientHeight / 3);
-      }
+      if (!el.dataset.scrolled) showPred(el);
       el.dataset.scrolled = "1";
     });
     root.querySelectorAll("[data-add-text]").forEach(function (el) {
