@@ -34,7 +34,7 @@ def test_act_speaks_of_rows_and_outcomes_in_a_tabular_project(make_ws):
         _report("rows", False).to_dict())
     # a collection's items keep their words
     items = render(_report("items", False).to_dict())
-    assert "as machine metadata" in items and "Written: 40 machine metadata values" in items
+    assert "as machine metadata" in items and "Written: 40 of the 40 accepted items as machine metadata values" in items
 
 
 def test_status_names_its_figures_in_words():
