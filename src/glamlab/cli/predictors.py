@@ -53,7 +53,8 @@ def render(data: dict[str, Any]) -> str:
         return "No predictor fits (try without --task)."
     lines = []
     if data.get("task"):
-        lines.append(f"Predictors for a {data['task']} task"
+        task = str(data["task"])
+        lines.append(f"Predictors for {'an' if task[:1] in 'aeiou' else 'a'} {task} task"
                      + (f" ({data['modality']})" if data.get("modality") else "")
                      + "; the recommended ones first:")
     for r in rows:

@@ -75,6 +75,8 @@ def run(ctx: click.Context, model_spec: str | None, items_query: str | None,
 
 
 def _runs_text(rows: list[dict[str, Any]]) -> str:
+    # the status as words: "done, 2 failed" for a run that finished with failures
+    rows = [{**r, "status": r.get("status_words", r["status"])} for r in rows]
     return table(rows, ["run_id", "model", "status", "planned", "done", "failed", "remaining",
                         "items_per_s", "engine", "workers", "items", "started_at"])
 

@@ -574,6 +574,14 @@ def run_failures(ws: Workspace, run_id: int, *, limit: int | None = None) -> lis
                 for r in conn.execute(q)]
 
 
+def status_words(status: str, failed: int) -> str:
+    """A run's status as a person reads it: a run that finished with failed items says
+    how many ("done, 2 failed"), not a bare "done"."""
+    if status == "done" and failed:
+        return f"done, {failed:,} failed"
+    return status
+
+
 def list_runs(ws: Workspace, *, limit: int | None = None) -> list[dict[str, Any]]:
     """Runs, newest first, with status, counts, throughput and model version."""
     from ..store import now
@@ -598,6 +606,7 @@ def list_runs(ws: Workspace, *, limit: int | None = None) -> list[dict[str, Any]
                 "model_id": r.model_id, "status": status, "engine": r.engine,
                 "workers": r.workers, "items": (r.query or {}).get("items", ""),
                 "planned": r.planned, "done": r.done, "failed": r.failed,
+                "status_words": status_words(status, r.failed),
                 "remaining": max(r.planned - r.done - r.failed, 0),
                 "items_per_s": round((r.done + r.failed) / seconds, 1) if seconds else None,
                 "owner": r.owner, "heartbeat_at": r.heartbeat_at,

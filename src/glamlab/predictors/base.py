@@ -190,12 +190,29 @@ class Predictor:
                     for row in proba]
         return [self.classes_[int(i)] for i in proba.argmax(axis=1)] if len(proba) else []
 
+    def reads(self, item: Item) -> bool:
+        """Whether this predictor can read ``item``: one of its modalities, or, for a
+        predictor that reads text, any item that carries text (a page image with its OCR
+        text, say, is read by its text)."""
+        return item.modality in self.modalities or (
+            "text" in self.modalities and isinstance(item.text, str))
+
     def _check_modalities(self, items: Sequence[Item]) -> None:
-        for item in items[:1]:
-            if item.modality not in self.modalities:
+        """Every item, not only the first: which items fail must not depend on how they
+        were batched. The first unreadable one is named (a run then predicts the batch
+        item by item, so only the unreadable ones fail)."""
+        for item in items:
+            if self.reads(item):
+                continue
+            if "text" in self.modalities:
                 raise PredictorError(
-                    f"{self.name} reads {', '.join(self.modalities)} items, not {item.modality}",
-                    item=item.item_id, hint="choose a predictor for this modality")
+                    f"{item.item_id}: {_a(item.modality)} item without text: {self.name} "
+                    f"reads text", item=item.item_id,
+                    hint="ingest the item's OCR text (an ALTO, PAGE or hOCR file beside "
+                         "its image)")
+            raise PredictorError(
+                f"{self.name} reads {', '.join(self.modalities)} items, not {item.modality}",
+                item=item.item_id, hint="choose a predictor for this modality")
 
     # -- persistence -------------------------------------------------------------------
     def learned_state(self) -> dict[str, Any]:
@@ -296,6 +313,10 @@ def require_label(predictor: Predictor, param: str) -> int:
             f"{predictor.name}: the task's labels {predictor.classes_} do not include {label!r}",
             hint=f"train with --param {param}=<one of {', '.join(predictor.classes_)}>")
     return list(predictor.classes_).index(label)
+
+
+def _a(word: str) -> str:
+    return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
 
 
 def _jsonable(value: Any) -> Any:

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import plugins
-from ..errors import UnknownPredictor
+from ..errors import PredictorError, UnknownPredictor
 
 if TYPE_CHECKING:
     from .base import Predictor
@@ -237,6 +237,50 @@ def task_family(card: Any) -> str:
     return "image"
 
 
+ENTITIES = "entities"
+CLASSIFICATION = "classification"
+
+
+def predictor_task(name: str) -> str:
+    """What a predictor gives: ``entities`` (spans in text: a span predictor) or
+    ``classification`` (labels per item). A built-in is told by its module, without
+    importing it; a plug-in by its class's ``task``."""
+    if name.startswith("service:"):
+        return CLASSIFICATION
+    spec = plugins.find(name, BUILTIN, ENTRY_POINT_GROUP)
+    if spec is None:
+        return CLASSIFICATION
+    if spec.startswith("glamlab."):
+        return ENTITIES if spec.startswith("glamlab.predictors.entities.") else CLASSIFICATION
+    return ENTITIES if getattr(plugins.load(spec), "task", "") == ENTITIES else CLASSIFICATION
+
+
+def project_task(card: Any) -> str:
+    """What a project's predictors must give: ``entities`` or ``classification``."""
+    return ENTITIES if getattr(card, "kind", None) == ENTITIES else CLASSIFICATION
+
+
+def check_serves(card: Any, predictor: Any) -> None:
+    """Refuse, before any training, a predictor that gives the wrong kind of answer for
+    the project (a label classifier in an entities project, a span finder in a
+    classification one), with the fix."""
+    name = getattr(predictor, "name", "") or type(predictor).__name__
+    gives = ENTITIES if getattr(type(predictor), "task", "") == ENTITIES else CLASSIFICATION
+    want = project_task(card)
+    if gives == want:
+        return
+    fits = ", ".join(recommended(card)) or "glamlab predictors lists them"
+    if want == ENTITIES:
+        raise PredictorError(
+            f"{name} gives a label per item; this project's task is entities (spans in "
+            "text), which it cannot learn",
+            hint=f"train an entity predictor: {fits} (glamlab predictors lists them all)")
+    raise PredictorError(
+        f"{name} finds entity spans in text; this project's task is {card.kind} (a label "
+        "per item), which it cannot learn",
+        hint=f"train a predictor for this task: {fits} (glamlab predictors lists them all)")
+
+
 def recommended(card: Any) -> list[str]:
     """The predictors to try first for this project, best bet first."""
     family = task_family(card)
@@ -262,7 +306,8 @@ def describe(name: str) -> dict[str, Any]:
 
 def for_project(card: Any | None = None, *, modality: str | None = None,
                 family: str | None = None, ws: Any = None) -> list[dict[str, Any]]:
-    """Every predictor that fits ``modality`` (default: the project's) and, with
+    """Every predictor that fits ``modality`` (default: the project's) and the project's
+    task (entity spans or labels per item: :func:`predictor_task`) and, with
     ``family``, that task family; each with ``recommended`` (an int rank, or None) for
     the project. The card's external services come last (with ``ws``, with what each has
     cost so far)."""
@@ -272,10 +317,17 @@ def for_project(card: Any | None = None, *, modality: str | None = None,
     picks = recommended(card) if card is not None else []
     if family is not None:
         picks = [n for n in RECOMMENDED.get(family, ()) if n in BUILTIN]
+    # only the predictors that give what the project's task needs (entity spans, or
+    # labels per item): the others would fail to train
+    task = project_task(card) if card is not None else (ENTITIES if family == ENTITIES
+                                                          else None)
     out = []
     for name in available():
         entry = describe(name)
         if modality and modality not in entry["modalities"]:
+            continue
+        entry["task"] = predictor_task(name)
+        if task is not None and entry["task"] != task:
             continue
         if family and family not in entry["good_for"] and family != "baseline" \
                 and "baseline" not in entry["good_for"]:
@@ -288,7 +340,8 @@ def for_project(card: Any | None = None, *, modality: str | None = None,
         out.append(entry)
     out.sort(key=lambda e: (e["recommended"] is None, e["recommended"] or 0,
                             "baseline" in e["good_for"], e["name"]))
-    if card is not None and (family is None or family == "service"):
+    if card is not None and (family is None or family == "service") \
+            and project_task(card) == CLASSIFICATION:  # services give labels per item
         from . import services
 
         for entry in services.describe(ws if ws is not None else card.raw):

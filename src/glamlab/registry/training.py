@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 def fit_on_train(ws: Workspace, predictor: Predictor, data: LabelledSet | None = None
                  ) -> LabelledSet:
     """Fit ``predictor`` on the train split; returns the data it saw."""
+    from ..predictors.catalogue import check_serves
+
+    check_serves(ws.card, predictor)  # a wrong-kind predictor: said before reading data
     if data is None:
         data = training_data(ws)
     elif data.split != "train":
