@@ -44,7 +44,7 @@ def test_a_clipped_group_is_flagged_and_keeps_the_uncorrected_share_sampling_int
     assert is_clipped(e.status) and e.clipped, e.status
     assert f"clipped at {edge}%" in e.status and "not reliable" in e.status
     if n < 30:
-        assert e.status.startswith("too few items (n < 30); clipped at")
+        assert e.status.startswith(f"too few items: n={n} (fewer than 30); clipped at")
     else:
         assert e.status.startswith("clipped at")
     width = e.high - e.low

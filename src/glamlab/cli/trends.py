@@ -18,15 +18,34 @@ def _where(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def _short(status: str) -> str:
-    """A row's note in the table: a clipped group's explanation is printed below it."""
-    from ..trends.quantify import CLIPPED, is_clipped
+    """A row's note in the table, short enough not to be cut: ``too few items: n=8`` first
+    where it applies, then a word for each other note (a clipped or uncorrectable group's
+    explanation is printed below the table, :func:`_long`)."""
+    from ..trends.quantify import CLIPPED, is_too_few
 
     if status == "ok":
         return ""
-    if not is_clipped(status):
-        return status
-    at = status.index(CLIPPED)
-    return status[:at] + status[at:].split(":", 1)[0] + " (not reliable)"
+    parts = []
+    for part in status.split("; "):
+        if is_too_few(part):
+            parts.append(part.split(" (", 1)[0])
+        elif part.startswith(CLIPPED):
+            parts.append(part.split(":", 1)[0] + " (not reliable)")
+        elif part.startswith("cannot correct"):
+            parts.append("cannot correct (below)")
+        elif part.startswith("every item labelled"):
+            parts.append("all labelled (exact)")
+        else:
+            parts.append(part)
+    return "; ".join(parts)
+
+
+def _long(status: str) -> str:
+    """The notes of a row that :func:`_short` abbreviates: printed in full below the table."""
+    from ..trends.quantify import CLIPPED
+
+    return "; ".join(p for p in status.split("; ")
+                     if p.startswith(CLIPPED) or p.startswith("cannot correct"))
 
 
 @click.command()
@@ -46,6 +65,11 @@ def _short(status: str) -> str:
 @click.option("--strata/--no-strata", "strata", default=None,
               help="Measure error rates per group from the labelled items of that group "
                    "(off by default: one set of error rates for every group).")
+@click.option("--known-labels/--no-known-labels", "known_labels", default=True,
+              show_default=True,
+              help="Count the items people labelled with their labels and estimate only "
+                   "the rest (--no-known-labels: count every item as the model predicted it, "
+                   "to see what the correction alone does).")
 @click.option("--term", "terms", multiple=True,
               help="A word or phrase to count per 1,000 words beside the trend (repeatable).")
 @click.option("--min-items", type=click.IntRange(min=1), default=30, show_default=True,
@@ -70,7 +94,7 @@ def _short(status: str) -> str:
 @click.pass_context
 def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ...],
            where: tuple[str, ...], method: str | None, pooled: bool | None, strata: bool | None,
-           terms: tuple[str, ...], min_items: int,
+           terms: tuple[str, ...], min_items: int, known_labels: bool,
            html_path: str | None, csv_path: str | None, parquet_path: str | None,
            as_json: bool) -> None:
     """Shares of labels per year, decade or any metadata field: raw ("classify and count")
@@ -81,12 +105,12 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
     the test split's ratio of gold to predicted mentions.
     """
     from ..trends import trends as run_trends
-    from ..trends.quantify import CLIPPED, is_clipped
 
     ws = open_ws(ctx)
     result = run_trends(ws, by=by, model=model, label=list(labels) or None,
                         where=_where(where) or None, method=method, terms=terms,
-                        min_items=min_items, pooled=pooled, strata=strata)
+                        min_items=min_items, pooled=pooled, strata=strata,
+                        known_labels=known_labels)
     written = []
     if html_path:
         result.to_html(html_path)
@@ -103,28 +127,36 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
                  "n": r.n, "raw": r.raw, corrected: r.estimate,
                  "95% low": r.low, "95% high": r.high, "note": _short(r.status)}
                 for r in result.rows]
-        clipped = [f"  {'(no value)' if r.group is None else r.group}, {r.label}: "
-                   + r.status[r.status.index(CLIPPED):] for r in result.rows
-                   if is_clipped(r.status)]
+        said: dict[tuple[str, str], list[str]] = {}  # one line per (label, reason)
+        for r in result.rows:
+            if _long(r.status):
+                said.setdefault((r.label, _long(r.status)), []).append(
+                    "(no value)" if r.group is None else str(r.group))
+        clipped = [f"  {', '.join(groups)}, {label}: {why}"
+                   for (label, why), groups in said.items()]
         chosen = result.settings.get("choice", {}).get("reason")
         how = (f"corrected by {result.method}" if result.corrected
                else f"not corrected ({result.method})")
         out = [f"Trends by {result.by}, model {result.model}, {how}"
                + (f" ({chosen})" if chosen and chosen != "given" else "")
                + (f"; {measure} (n: texts; label: entity type)" if measure else "") + ":",
+               *(f"WARNING: {w}" for w in result.warnings),  # before any figure
                *result.notes,  # e.g. no champion: the latest run's model, which one
                table(rows, ["group", "label", "n", "raw", corrected, "95% low", "95% high",
                             "note"])]
         if clipped:
-            out.append("Clipped (the corrected share is not reliable there; the interval holds "
-                       "at least the uncorrected share's):")
+            out.append("Not reliable or not corrected (a clipped share's interval holds at "
+                       "least the uncorrected share's):")
             out.extend(clipped)
         if result.terms:
             out.append("Words per 1,000:")
             out.append(table([{"group": "(no value)" if t.group is None else t.group,
                                "term": t.term, "words": t.words, "hits": t.hits,
-                               "per 1,000": t.per_1000_words} for t in result.terms],
-                             ["group", "term", "words", "hits", "per 1,000"]))
+                               "per 1,000": t.per_1000_words, "95% low": t.low,
+                               "95% high": t.high, "note": _short(t.status)}
+                              for t in result.terms],
+                             ["group", "term", "words", "hits", "per 1,000", "95% low",
+                              "95% high", "note"]))
         out.extend(f"Written: {w}" for w in written)
         return "\n".join(out)
 

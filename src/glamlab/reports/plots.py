@@ -221,13 +221,19 @@ def band_chart(x_labels: Sequence[str], series: Sequence[dict], *, title: str = 
 
     Each series is a dict: ``name``, ``values`` (one per x label; None leaves a gap),
     optional ``low``/``high`` (the band), ``dashed``, ``flags`` (one per x: a note such as
-    "too few items"; flagged points are drawn hollow and say why on hover) and ``key`` (a
+    "too few items"; flagged points are drawn hollow and say why on hover), ``faint`` (one
+    bool per x: a point too weak to be part of the line, e.g. a group of one item: drawn
+    grey and hollow, outside the line and the band, its note on hover) and ``key`` (a
     class name, so a page script can show or hide the series). Every point carries a
     ``<title>`` with its value and interval."""
     n = len(x_labels)
     out = _open("band", width, height, title or "trend chart")
-    vals = [v for s in series for k in ("values", "low", "high") for v in (s.get(k) or [])
-            if v is not None and v == v]
+    # the scale holds every point, and the bands of those not faint (a one-item group's
+    # interval would flatten the rest)
+    vals = [v for s in series for k in ("values", "low", "high")
+            for i, v in enumerate(s.get(k) or [])
+            if v is not None and v == v and (k == "values" or not (s.get("faint") or
+                                                                  [False] * (i + 1))[i])]
     if not n or not vals:
         out.append('<text x="10" y="20">no data</text></svg>')
         return "".join(out)
@@ -264,12 +270,14 @@ def band_chart(x_labels: Sequence[str], series: Sequence[dict], *, title: str = 
         values = list(s.get("values") or [])
         low, high = s.get("low"), s.get("high")
         flags = s.get("flags") or [""] * n
+        faint = s.get("faint") or [False] * n
         out.append(f'<g class="series {cls}" data-series="{cls}">')
         if low is not None and high is not None:
             # one polygon per run of points that have an interval
             run: list[int] = []
             for i in [*range(n), None]:
-                ok = i is not None and low[i] is not None and high[i] is not None
+                ok = (i is not None and low[i] is not None and high[i] is not None
+                      and not faint[i])
                 if ok:
                     run.append(i)  # type: ignore[arg-type]
                     continue
@@ -281,7 +289,7 @@ def band_chart(x_labels: Sequence[str], series: Sequence[dict], *, title: str = 
                     run = []
         pts: list[str] = []
         for i in [*range(n), None]:
-            if i is not None and values[i] is not None:
+            if i is not None and values[i] is not None and not faint[i]:
                 pts.append(f"{X(i):.1f},{Y(values[i]):.1f}")
                 continue
             if len(pts) > 1:
@@ -297,9 +305,11 @@ def band_chart(x_labels: Sequence[str], series: Sequence[dict], *, title: str = 
                 tip += f" (95%: {_fmt(low[i])} to {_fmt(high[i])})"
             if flags[i]:
                 tip += f"; {flags[i]}"
-            fill = "#fff" if flags[i] else color
-            out.append(f'<circle class="point{" flagged" if flags[i] else ""}" cx="{X(i):.1f}" '
-                       f'cy="{Y(values[i]):.1f}" r="3.5" fill="{fill}" stroke="{color}" '
+            fill = "#fff" if flags[i] or faint[i] else color
+            kind = " flagged faint" if faint[i] else " flagged" if flags[i] else ""
+            out.append(f'<circle class="point{kind}" cx="{X(i):.1f}" '
+                       f'cy="{Y(values[i]):.1f}" r="3.5" fill="{fill}" '
+                       f'stroke="{"#a0aec0" if faint[i] else color}" '
                        f'stroke-width="1.5"><title>{escape(tip)}</title></circle>')
         out.append("</g>")
         out.append(f'<text class="legend {cls}" x="{width - right + 8}" y="{top + 12 + 15 * k}" '

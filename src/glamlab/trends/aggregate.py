@@ -304,3 +304,73 @@ def labels_of(ws: Workspace, wanted: Sequence[str] | None) -> list[str]:
                           hint=(f"did you mean {close!r}? " if close else "")
                           + f"choose among: {', '.join(known)}")
     return list(wanted)
+
+
+def labelled_in_groups(ws: Workspace, *, model_id: int, labels: Sequence[str], by: GroupBy,
+                       where: dict[str, Any] | None = None, multi_label: bool | None = None,
+                       bins: int = BINS, threshold: float = THRESHOLD
+                       ) -> dict[str, dict[str | None, tuple[int, int, GroupStats]]]:
+    """Label -> group -> (labelled items, how many of them have the label, the cells of
+    those the model predicted): the items whose labels a person gave, among the current
+    items matching ``where``. Their labels are facts, not estimates: a trend counts them as
+    they are and estimates only the rest (:func:`glamlab.trends.quantify.with_known`); the
+    cells are what :func:`group_stats` counted for them, to be taken out of the group's
+    cells. A labelled item the model has not predicted yet still counts (its label is
+    known). Reads the labelled items only (a few thousand, not the collection)."""
+    import numpy as np
+
+    from ..tasks.labels import gold_labels
+    from .quantify import cell_of
+
+    gold = gold_labels(ws)
+    out: dict[str, dict[str | None, tuple[int, int, GroupStats]]] = {lab: {} for lab in labels}
+    if not gold:
+        return out
+    multi = ws.card.multi_label if multi_label is None else multi_label
+    t = ws.store.t
+    value = _meta_value(t, by.field).label("g")
+    ids = list(gold)
+    groups: dict[str, str | None] = {}
+    preds: dict[str, Any] = {}
+    with ws.store.read() as conn:
+        for i in range(0, len(ids), 900):
+            chunk = ids[i:i + 900]
+            for item_id, raw in conn.execute(sa.select(t.items.c.item_id, value)
+                                             .where(*ws.item_clauses(where, chunk))):
+                groups[item_id] = by.key(raw)
+            for row in conn.execute(sa.select(t.predictions.c.item_id, t.predictions.c.label,
+                                            t.predictions.c.scores)
+                                  .where(t.predictions.c.model_id == model_id,
+                                         t.predictions.c.item_id.in_(chunk))):
+                preds[row.item_id] = row
+    for lab in labels:
+        mine: dict[str | None, list[Any]] = {}
+        for item_id, g in groups.items():
+            cell = mine.setdefault(g, [0, 0, np.zeros(2 * bins), np.zeros(2 * bins)])
+            cell[0] += 1
+            cell[1] += int(lab in (gold[item_id] or ()))
+            r: Any = preds.get(item_id)
+            if r is not None:
+                s = float((r.scores or {}).get(lab, 0.0))
+                predicted = s >= threshold if multi else r.label == lab
+                c = int(cell_of([s], [predicted], bins)[0])
+                cell[2][c] += 1
+                cell[3][c] += float(np.clip(s, 0.0, 1.0))
+        out[lab] = {g: (k, pos, GroupStats(c, sm)) for g, (k, pos, c, sm) in mine.items()}
+    return out
+
+
+def matched_items(ws: Workspace, by: GroupBy, where: dict[str, Any] | None = None
+                  ) -> dict[str | None, int]:
+    """Group -> how many current items match ``where`` (predicted or not): one GROUP BY over
+    the items, to tell a trend that counts only the items a model predicted so far."""
+    t = ws.store.t
+    value = _meta_value(t, by.field).label("g")
+    q = (sa.select(value, sa.func.count()).where(*ws.item_clauses(where, None))
+         .group_by(value))
+    out: dict[str | None, int] = {}
+    with ws.store.read() as conn:
+        for raw, n in conn.execute(q):
+            k = by.key(raw)
+            out[k] = out.get(k, 0) + int(n)
+    return out

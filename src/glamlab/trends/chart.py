@@ -5,9 +5,11 @@ that show or hide the raw, corrected and n-gram series); no network, no fonts.""
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from ..reports import Section, plots, render_page, table_html
+from .quantify import is_too_few
 
 if TYPE_CHECKING:
     from .trend import TrendResult
@@ -80,7 +82,13 @@ def trend_page(result: TrendResult) -> str:
         intro = " ".join([intro, method_words(result)])
     if result.notes:  # e.g. no model in use: the latest run's model's predictions, which one
         intro = " ".join([intro, *result.notes])
+    intro += (" Grey points, off the line: groups of too few items to read on their own "
+              "(hover for how many).")
     sections = [Section("What this shows", text=intro, html=toggles(result))]
+    if result.warnings:  # before any figure, in a box that is not read past
+        sections.insert(0, Section("Read this first", html="".join(
+            f"<p><strong>Warning:</strong> {escape(w)}</p>" for w in result.warnings),
+            kind="warning"))
     for label in result.labels:
         sections.append(Section(f"{'Type' if measure else 'Label'}: {label}",
                                 html=label_chart(result, label, groups),
@@ -90,14 +98,15 @@ def trend_page(result: TrendResult) -> str:
                                 html=terms_chart(result, groups)))
     table = [{**r, "group": _label(r["group"])} for r in result.table()]
     cols = ["group", "series", "name", "n", *result.value_columns(), "low", "high", "status",
-            "per_1000_words"]
+            "per_1000_words", "per_1000_low", "per_1000_high"]
     raw, corrected = result.value_columns()
     said = ["group", "series", "name", "items", raw.replace("_", " "),
             corrected.replace("_", " "), "95% interval from", "to", "status",
-            "per 1,000 words"]
+            "per 1,000 words", "95% from", "to"]
     sections.append(Section("Every number", html=table_html(
         table, cols, headers=said, titles=[None, None, None, "n", raw, corrected, "low",
-                                           "high", None, "per_1000_words"]),
+                                           "high", None, "per_1000_words", "per_1000_low",
+                                           "per_1000_high"]),
         note="The same table as --csv / --parquet / --json (their column names in each "
              "header's tooltip)."))
     return render_page(f"Trends by {result.by}", sections,
@@ -114,9 +123,14 @@ def terms_chart(result: TrendResult, groups: list[str | None] | None = None) -> 
     series: list[dict[str, Any]] = []
     for k, term in enumerate(terms):
         per_group = {t.group: t for t in result.terms if t.term == term}
+        rows = [per_group.get(g) for g in groups]
         series.append({"name": f"\u201c{term}\u201d", "key": "ngram",
-                       "values": [per_group[g].per_1000_words if g in per_group else None
-                                  for g in groups],
+                       "values": [r.per_1000_words if r else None for r in rows],
+                       "low": [r.low if r else None for r in rows],
+                       "high": [r.high if r else None for r in rows],
+                       "flags": ["" if r is None or r.status == "ok" else r.status
+                                 for r in rows],
+                       "faint": [r is not None and is_too_few(r.status) for r in rows],
                        "color": plots.PALETTE[(k + 2) % len(plots.PALETTE)]})
     return plots.band_chart(xs, series, title="occurrences per 1,000 words",
                             y_label="per 1,000 words")
@@ -135,15 +149,19 @@ def label_chart(result: TrendResult, label: str,
         return [getattr(r, attr) if r is not None else None for r in rows]
 
     flags = [("" if r is None or r.status == "ok" else r.status) for r in rows]
+    # a group of too few items is no point of the line: grey, outside the line and band
+    faint = [r is not None and is_too_few(r.status) for r in rows]
     series: list[dict[str, Any]] = [
         {"name": f"corrected ({result.method})", "key": "corrected", "values": col("estimate"),
-         "low": col("low"), "high": col("high"), "flags": flags, "color": plots.PALETTE[0]},
+         "low": col("low"), "high": col("high"), "flags": flags, "faint": faint,
+         "color": plots.PALETTE[0]},
         {"name": f"raw ({RAW_MENTIONS})" if result.settings.get("measure")
          else "raw (classify and count)", "key": "raw", "values": col("raw"),
-         "dashed": True, "flags": flags, "color": plots.PALETTE[1]},
+         "dashed": True, "flags": flags, "faint": faint, "color": plots.PALETTE[1]},
     ]
     top = max([v for s in series for k in ("values", "high")
-               for v in (s.get(k) or []) if v is not None] + [0.05]) * 1.1
+               for i, v in enumerate(s.get(k) or [])
+               if v is not None and (k == "values" or not faint[i])] + [0.05]) * 1.1
     if result.settings.get("measure"):
         return plots.band_chart(xs, series, title=f"{label} mentions per 1,000 words",
                                 y_label="per 1,000 words", y_max=top)

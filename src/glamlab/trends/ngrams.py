@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from ..errors import TrendsError
 from .aggregate import _meta_value
 from .buckets import GroupBy
+from .quantify import MIN_ITEMS, too_few
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -40,10 +41,28 @@ def count_phrase(tokens: list[str], phrase: tuple[str, ...]) -> int:
                if w == first and tuple(tokens[i:i + k]) == phrase)
 
 
+def per_1000_interval(hits: int, words: int) -> tuple[float | None, float | None]:
+    """The 95% interval of ``hits`` per 1,000 of ``words`` words: Jeffreys' interval of the
+    binomial share ``hits / words`` (``Beta(hits + 1/2, words - hits + 1/2)``), times 1,000,
+    with the lower limit 0 for no hit. One hit in 10 words is 100 per 1,000, and anything
+    from about 11 to 390: a figure from a few words says little."""
+    if words <= 0:
+        return None, None
+    from scipy.stats import beta
+
+    h = min(hits, words)
+    low = 0.0 if h == 0 else float(beta.ppf(0.025, h + 0.5, words - h + 0.5))
+    high = 1.0 if h == words else float(beta.ppf(0.975, h + 0.5, words - h + 0.5))
+    return round(1000.0 * low, 4), round(1000.0 * high, 4)
+
+
 def term_frequencies(ws: Workspace, terms: Sequence[str], *, by: GroupBy | str,
                      where: dict[str, Any] | None = None, batch: int = 2000,
-                     model_id: int | None = None) -> list[TermRow]:
-    """Per group and term: words in the group's texts, hits, and hits per 1,000 words
+                     model_id: int | None = None, min_items: int = MIN_ITEMS
+                     ) -> list[TermRow]:
+    """Per group and term: words in the group's texts, hits, hits per 1,000 words with a
+    95% interval (:func:`per_1000_interval`), and a status: ``too few items: n=1 (fewer
+    than 30)`` for a group of fewer than ``min_items`` texts, as the label rows say it
     (with ``model_id``: only the texts that model has a prediction for)."""
     from .trend import TermRow
 
@@ -53,13 +72,15 @@ def term_frequencies(ws: Workspace, terms: Sequence[str], *, by: GroupBy | str,
     if empty:
         raise TrendsError(f"the term {empty[0]!r} has no words to count",
                           hint="give words or phrases, e.g. --term railway --term 'steam engine'")
-    totals, _, hits = _scan(ws, gb, where, phrases, batch, model_id)
+    totals, items, hits = _scan(ws, gb, where, phrases, batch, model_id)
     out = []
     for g in sorted(totals, key=gb.sort_key):
         for term, _ in phrases:
             h = hits.get((g, term), 0)
             out.append(TermRow(g, term, totals[g], h,
-                               round(1000.0 * h / totals[g], 4) if totals[g] else None))
+                               round(1000.0 * h / totals[g], 4) if totals[g] else None,
+                               *per_1000_interval(h, totals[g]), items=items[g],
+                               status=too_few(items[g], min_items) or "ok"))
     return out
 
 

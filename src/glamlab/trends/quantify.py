@@ -426,6 +426,8 @@ def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METH
                                              e0 if m == "emq" else p0, np.asarray(m1),
                                              np.asarray(m0), bins))) for m in METHODS}
     if status.startswith("cannot correct"):
+        # a small group stays flagged as small, whatever else is wrong with it
+        out.status = _join(too_few(n, min_items), status)
         return out
     noise = rng.normal(0.0, model_sd, size=n_boot) if model_sd > 0 else 0.0
     if method == "cpcc":
@@ -529,7 +531,9 @@ def _clipped_note(method: str, unclipped: float, observed: float, neg: float,
 
 
 def _join(status: str, note: str) -> str:
-    return note if status == "ok" else f"{status}; {note}"
+    if note in ("", "ok"):
+        return status or "ok"
+    return note if status in ("", "ok") else f"{status}; {note}"
 
 
 def is_clipped(status: str) -> bool:
@@ -593,8 +597,62 @@ def _finish(out: Estimate, point: float, draws: np.ndarray, n: int, min_items: i
     out.estimate = _r(point)
     out.low, out.high = _interval(draws, point)
     out.draws = draws
-    if n < min_items:
-        out.status = f"too few items (n < {min_items})"
+    few = too_few(n, min_items)
+    if few:
+        out.status = _join(few, out.status)
+    return out
+
+
+#: what a small group's status starts with (:func:`too_few`)
+TOO_FEW = "too few items"
+
+
+def too_few(n: int, min_items: int = MIN_ITEMS) -> str:
+    """The status of a group of ``n`` items when that is fewer than ``min_items`` (else ""):
+    ``too few items: n=1 (fewer than 30)``, the count itself, so that a one-item group's
+    interval is read for what it is."""
+    return f"{TOO_FEW}: n={n} (fewer than {min_items})" if n < min_items else ""
+
+
+def is_too_few(status: str) -> bool:
+    """Whether a row's status flags its group as too small to say much."""
+    return status.startswith(TOO_FEW)
+
+
+def with_known(e: Estimate, known: int, positives: int, *, total: int | None = None,
+               min_items: int = MIN_ITEMS) -> Estimate:
+    """``e`` (the estimate over a group's items nobody labelled) for the whole group, whose
+    ``known`` labelled items are facts: ``positives`` of them have the label. The group's
+    share is ``(positives + share x unlabelled) / items``, and so are its interval, its
+    draws and every method's share (a finite population: only the unlabelled items are in
+    doubt). A group whose items are all labelled has its exact share and no spread; one
+    with none is ``e`` unchanged. ``total``: the group's items (default: ``e.n + known``).
+    The raw share (the model's own count) is the caller's to set."""
+    n_u = e.n
+    n = n_u + known if total is None else total
+    if known <= 0 or n <= 0:
+        return e
+
+    def mix(x: float | None) -> float | None:
+        return None if x is None else _r((positives + x * n_u) / n)
+
+    exact = _r(positives / n)
+    if n_u == 0:
+        out = Estimate(n, e.raw, e.raw_low, e.raw_high, exact, exact, exact, e.method,
+                       status=f"every item labelled: the share is exact ({positives} of {n})",
+                       methods={m: exact for m in METHODS},
+                       draws=np.full(len(e.draws) if e.draws is not None else 1,
+                                     positives / n))
+    else:
+        status = e.status
+        if is_too_few(status):  # the unlabelled part's size; the group's is said below
+            status = status.split("; ", 1)[1] if "; " in status else "ok"
+        out = Estimate(n, e.raw, e.raw_low, e.raw_high, mix(e.estimate), mix(e.low),
+                       mix(e.high), e.method, status,
+                       {m: mix(v) for m, v in e.methods.items()}, e.pooled,
+                       None if e.draws is None else (positives + e.draws * n_u) / n,
+                       e.clipped)
+    out.status = _join(too_few(n, min_items), out.status)
     return out
 
 

@@ -21,13 +21,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..errors import TrendsError
 from ..files import open_private
 from .aggregate import (
     check_fields,
     check_groupable,
     group_stats,
+    labelled_in_groups,
     labels_of,
+    matched_items,
     models_with_predictions,
 )
 from .buckets import GroupBy
@@ -42,9 +46,11 @@ from .quantify import (
     UNCORRECTED,
     Choice,
     ErrorRates,
+    GroupStats,
     choose,
     estimate,
     pool,
+    with_known,
 )
 
 if TYPE_CHECKING:
@@ -92,6 +98,9 @@ class TrendRow:
     #: the corrected share was clipped at 0 or 1 by more than noise, so it is not reliable
     #: (the status says why; :func:`glamlab.trends.quantify.is_clipped`)
     clipped: bool = False
+    #: how many of the group's ``n`` items carry a person's labels: counted as they are
+    #: (:func:`glamlab.trends.quantify.with_known`), only the rest is estimated
+    labelled: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -104,6 +113,13 @@ class TermRow:
     words: int
     hits: int
     per_1000_words: float | None
+    #: the 95% interval of ``per_1000_words`` (:func:`glamlab.trends.ngrams.per_1000_interval`)
+    low: float | None = None
+    high: float | None = None
+    #: the texts counted, and ``too few items: n=...`` where they are fewer than the trend's
+    #: ``min_items`` (as a label row says it)
+    items: int | None = None
+    status: str = "ok"
 
 
 @dataclass
@@ -121,6 +137,10 @@ class TrendResult:
     #: named), that they count the latest run's model's predictions, and which (as
     #: ``glamlab act`` says it, :func:`glamlab.actions.act.choose_model`)
     notes: list[str] = field(default_factory=list)
+    #: what the person must know before reading the figures, said before them in every
+    #: output: the intervals leave out the method's error between groups (it could not be
+    #: measured), the model has predicted only some of the items so far
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def corrected(self) -> bool:
@@ -141,7 +161,7 @@ class TrendResult:
         more release (:data:`OLD_JSON_KEYS`)."""
         return {"by": self.by, "model": self.model, "method": self.method,
                 "labels": self.labels, "where": self.where, "settings": self.settings,
-                "rates": self.rates, "notes": self.notes,
+                "rates": self.rates, "notes": self.notes, "warnings": self.warnings,
                 "rows": [{**self._label_row(r), **{k: v for k, v in r.to_dict().items()
                                                    if k in OLD_JSON_KEYS}}
                          for r in self.rows],
@@ -153,13 +173,15 @@ class TrendResult:
                 raw_key: r.raw, "raw_low": r.raw_low, "raw_high": r.raw_high,
                 est_key: r.estimate, "low": r.low, "high": r.high,
                 "method": r.method, "status": r.status, "clipped": r.clipped,
+                "labelled_items": r.labelled,
                 **{f"share_{m}": r.methods.get(m) for m in METHODS
                    if r.methods and raw_key == "raw_share"}}
 
     @staticmethod
     def _term_row(t: TermRow) -> dict[str, Any]:
         return {"group": t.group, "series": "term", "name": t.term, "words": t.words,
-                "hits": t.hits, "per_1000_words": t.per_1000_words}
+                "hits": t.hits, "per_1000_words": t.per_1000_words,
+                "per_1000_low": t.low, "per_1000_high": t.high, "status": t.status}
 
     # -- exports: every number behind the chart ------------------------------------------
     def table(self) -> list[dict[str, Any]]:
@@ -169,13 +191,15 @@ class TrendResult:
         for r in self.rows:  # "clipped" last: the columns before it keep their places
             row = self._label_row(r)
             clipped = row.pop("clipped")
+            labelled = row.pop("labelled_items")
             out.append({**row, "words": None, "hits": None, "per_1000_words": None,
-                        "clipped": clipped})
+                        "clipped": clipped, "per_1000_low": None, "per_1000_high": None,
+                        "labelled_items": labelled})
         for t in self.terms:
-            out.append({"group": t.group, "series": "term", "name": t.term, "n": None,
+            out.append({"group": t.group, "series": "term", "name": t.term, "n": t.items,
                         raw_key: None, "raw_low": None, "raw_high": None, est_key: None,
-                        "low": None, "high": None, "method": "ngram", "status": "ok",
-                        **self._term_row(t), "clipped": None})
+                        "low": None, "high": None, "method": "ngram",
+                        **self._term_row(t), "clipped": None, "labelled_items": None})
         keys: list[str] = []
         for row in out:
             keys.extend(k for k in row if k not in keys)
@@ -219,7 +243,8 @@ class TrendResult:
         # (which pandas reads back as a column of objects)
         types = {"group": pa.string(), "series": pa.string(), "name": pa.string(),
                  "method": pa.string(), "status": pa.string(), "n": pa.int64(),
-                 "words": pa.int64(), "hits": pa.int64(), "clipped": pa.bool_()}
+                 "words": pa.int64(), "hits": pa.int64(), "clipped": pa.bool_(),
+                 "labelled_items": pa.int64()}
         schema = pa.schema([(k, types.get(k, pa.float64())) for k in rows[0]]) if rows else None
         table = pa.Table.from_pylist(rows, schema=schema) if rows else pa.table({})
         meta = {b"glamlab.trends": json.dumps({k: v for k, v in self.to_dict().items()
@@ -266,7 +291,8 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
            method: str | None = None, rates: Mapping[str, ErrorRates] | None = None,
            terms: Sequence[str] = (), n_boot: int = 1000, seed: int = 0,
            min_items: int = MIN_ITEMS, bins: int = BINS, pooled: bool | None = None,
-           strata: bool | None = None, web: bool = False) -> TrendResult:
+           strata: bool | None = None, web: bool = False,
+           known_labels: bool = True) -> TrendResult:
     """Shares of ``label`` (default: every label) per group of ``by`` for the stored
     predictions of ``model``, raw and corrected by ``method``, each with a 95% interval.
 
@@ -294,6 +320,12 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
     is also the fewest labelled items a group needs to be held out in the cross-validation
     that picks the method.
 
+    ``known_labels`` (default): an item a person labelled counts with its label, not the
+    model's prediction, and only the other items are estimated
+    (:func:`glamlab.trends.quantify.with_known`; ``TrendRow.labelled`` says how many);
+    false counts every item as the model predicted it (to see what the correction alone
+    does, e.g. on a collection labelled throughout).
+
     Without ``model``, the model act and export use (:func:`resolve_model`); when no model
     is in use yet that is the latest run's, and ``notes`` says so and names it
     (``web``: the note names the web app's pages, not commands)."""
@@ -319,6 +351,7 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
             from .ngrams import term_frequencies
 
             result.terms = term_frequencies(ws, terms, by=GroupBy.parse(by), where=where,
+                                            min_items=min_items,
                                             model_id=result.settings["model_id"])
         return result
     if ws.card.kind not in ("single-label", "multi-label"):
@@ -360,41 +393,74 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
                           hint="pass rates for every label asked for")
     rows: list[TrendRow] = []
     overall: dict[str, ErrorRates] = {}
+    known = (labelled_in_groups(ws, model_id=mv.id, labels=labels, by=gb, where=where,
+                                bins=bins) if known_labels else {})
+    predicted = 0
     for k, lab in enumerate(labels):
         given: Any = rates[lab]
         overall[lab] = given["*"] if isinstance(given, dict) else given
         stats = group_stats(ws, model_id=mv.id, label=lab, by=gb, where=where, bins=bins)
-        groups = sorted(stats, key=gb.sort_key)
+        predicted = sum(st.n for st in stats.values())
+        mine = known.get(lab, {})
+        groups = sorted(set(stats) | set(mine), key=gb.sort_key)
         shared: dict[Any, Any] = {}  # the label's rate draws, made once for all its groups
-        ests = [estimate(stats[g], given.get(g, overall[lab]) if isinstance(given, dict)
-                         else given, method=method, n_boot=n_boot, seed=seed + i,
-                         rates_seed=seed + 7919 * (k + 1), min_items=min_items, all_methods=True,
+        ests = []
+        for i, g in enumerate(groups):
+            full = stats.get(g) or GroupStats.empty(bins)
+            n_known, positives, cells = mine.get(g) or (0, 0, GroupStats.empty(bins))
+            group_rates = given.get(g, overall[lab]) if isinstance(given, dict) else given
+            # the labelled items' labels are facts: only the other items are estimated
+            rest = GroupStats(np.maximum(full.counts - cells.counts, 0.0),
+                              np.maximum(full.sums - cells.sums, 0.0))
+            e = estimate(rest, group_rates, method=method, n_boot=n_boot, seed=seed + i,
+                         rates_seed=seed + 7919 * (k + 1), min_items=min_items,
+                         all_methods=True,
                          model_sd=choice.model_sd.get(lab, 0.0) if choice else 0.0,
                          draw_cache=None if isinstance(given, dict) else shared)
-                for i, g in enumerate(groups)]
+            if n_known:
+                e = with_known(e, n_known, positives, min_items=min_items)
+                # the raw share stays the model's own count over every item it predicted
+                raw = (estimate(full, group_rates, method="cc", n_boot=n_boot, seed=seed + i,
+                                min_items=min_items) if full.n else None)
+                e.raw, e.raw_low, e.raw_high = ((raw.raw, raw.raw_low, raw.raw_high)
+                                                if raw else (None, None, None))
+            ests.append((e, n_known))
+        pooled_ests = [e for e, _ in ests]
         if pooled and method not in UNCORRECTED:
-            ests = pool(ests)
-        for g, e in zip(groups, ests, strict=True):
+            pooled_ests = pool(pooled_ests)
+        for g, e, (_e, n_known) in zip(groups, pooled_ests, ests, strict=True):
             rows.append(TrendRow(g, lab, e.n, e.raw, e.raw_low, e.raw_high, e.estimate,
                                  e.low, e.high, method + ("+strata" if isinstance(given, dict)
                                                           and method not in UNCORRECTED
                                                           else "") + ("+pool" if e.pooled else ""),
-                                 e.status, e.methods, clipped=e.clipped))
+                                 e.status, e.methods, clipped=e.clipped, labelled=n_known))
     term_rows: list[TermRow] = []
     if terms:
         from .ngrams import term_frequencies
 
-        term_rows = term_frequencies(ws, terms, by=gb, where=where)
+        term_rows = term_frequencies(ws, terms, by=gb, where=where, min_items=min_items)
     by_group = any(isinstance(rates[lab], dict) for lab in labels)
     corrected = method not in UNCORRECTED
+    between = bool(choice and any(choice.model_sd.values()))
+    warnings = []
+    if not between:
+        warnings.append(NO_BETWEEN_GROUP_ERROR)
+    matched = sum(matched_items(ws, gb, where).values())
+    if labels and predicted < matched:
+        warnings.append(f"{predicted:,} of {matched:,} items predicted so far by {mv.spec}: "
+                        "the figures count only those (and the labelled items), not the "
+                        "whole collection; run the model over the rest (glamlab run) or "
+                        "wait for the run in progress to finish.")
     shown = (method + ("+strata" if by_group and corrected else "")
              + ("+pool" if pooled and corrected else ""))
     return TrendResult(by=str(gb), model=mv.spec, method=shown, labels=labels, rows=rows,
                        rates={lab: overall[lab].summary() for lab in labels
                               if overall[lab].n_pos + overall[lab].n_neg},
                        where=dict(where or {}), terms=term_rows,
-                       notes=[fallback] if fallback else [],
-                       settings={"corrected": corrected,
+                       notes=[fallback] if fallback else [], warnings=warnings,
+                       settings={"corrected": corrected, "between_group_error": between,
+                                 "known_labels": known_labels,
+                                 "items_predicted": predicted, "items_matched": matched,
                                  "n_boot": n_boot, "seed": seed, "min_items": min_items,
                                  "pooled": pooled, "strata": by_group,
                                  "bins": bins, "interval": "95%, bootstrap over the group's "
@@ -406,6 +472,16 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
                                      else ""),
                                  "choice": choice.to_dict() if choice else
                                  {"method": method, "reason": reason}})
+
+
+#: the warning of a trend whose intervals leave out the method's error between groups
+NO_BETWEEN_GROUP_ERROR = (
+    "The intervals are too narrow: they cover only the sampling of each group's items and "
+    "the doubt about the model's error rates, NOT how much the method errs from one group "
+    "to another, which could not be measured (fewer than 3 groups with enough labelled "
+    "items). A group's true share can lie outside its interval, and overlapping intervals "
+    "do not show that nothing changed. Label more items spread over the groups (e.g. 30 in "
+    "each of 3 or more groups) to measure it.")
 
 
 def _no_rates(label: str, bins: int) -> ErrorRates:

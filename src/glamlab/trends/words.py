@@ -118,7 +118,9 @@ def label_summary(result: TrendResult, label: str) -> list[str]:
     dated = [r for r in ok if r.group is not None]
     over_time = str(result.by).rsplit(":", 1)[-1] in ("year", "decade", "century")
     if over_time and len(dated) >= 2:  # first and last in time; other fields have no order
-        out.append(_change_words(dated[0], dated[-1], corrected, rates=rates))
+        out.append(_change_words(dated[0], dated[-1], corrected, rates=rates,
+                                 complete=bool(result.settings.get("between_group_error",
+                                                                   True))))
     return out
 
 
@@ -142,7 +144,11 @@ def _row_words(r: TrendRow, corrected: bool, *, prefix: str, rates: bool = False
 
 
 def _change_words(a: TrendRow, b: TrendRow, corrected: bool = True, *,
-                  rates: bool = False) -> str:
+                  rates: bool = False, complete: bool = True) -> str:
+    """From the first group to the last, and whether the intervals tell a change. Where they
+    leave out the method's error between groups (``complete`` false: it could not be
+    measured), overlapping intervals are no evidence that nothing changed, and separate
+    ones no proof that something did: nothing is concluded."""
     fmt = per_1000 if rates else pct
     text = (f"From {group_name(a.group)} to {group_name(b.group)} the "
             f"{'corrected ' if corrected else ''}{'rate' if rates else 'share'} goes "
@@ -162,6 +168,10 @@ def _change_words(a: TrendRow, b: TrendRow, corrected: bool = True, *,
     if rates:
         return text + (": the mentions the model found do not differ by more than their "
                        "uncertainty, so these numbers do not show a clear change.")
+    if not complete:
+        return text + (": the intervals leave out how much the method errs from group to "
+                       "group (too few labelled groups to measure it), so they cannot tell "
+                       "whether the share changed; label more items across the groups.")
     if a_high < b_low or b_high < a_low:
         return text + ": the intervals do not overlap, so this change is larger than the uncertainty."
     return (text + ": the intervals overlap, so these numbers do not show a clear change "

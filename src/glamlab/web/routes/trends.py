@@ -295,10 +295,13 @@ def _view(result: Any) -> dict[str, Any]:
                       "flag": "" if r.status == "ok" else r.status} for r in rows]})
     return {"by": result.by, "by_words": by_words(result.by), "model": result.model,
             "method": result.method, "notes": list(result.notes),
+            "warnings": list(result.warnings),
             "measure": result.settings.get("measure"),
             "method_words": method_words(result), "interval": result.settings.get("interval"),
             "labels": labels, "where": result.where,
             "toggles": toggles(result),
             "terms_chart": terms_chart(result, groups) if result.terms else None,
             "terms": [{"group": group_name(t.group), "term": t.term, "words": t.words,
-                       "hits": t.hits, "per_1000": t.per_1000_words} for t in result.terms]}
+                       "hits": t.hits, "per_1000": t.per_1000_words, "low": t.low,
+                       "high": t.high, "flag": "" if t.status == "ok" else t.status}
+                      for t in result.terms]}

@@ -1,0 +1,167 @@
+"""What a trend says about the items it knows and the groups it cannot read: labelled items
+counted as the facts they are, small groups flagged as small whatever else is wrong with
+them, a run not finished said, intervals that leave out the method's error between groups
+said loudly, and the n-gram line with an interval and the same flag (a historian's walk
+over the Tate records)."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+
+from glamlab.cli import main
+from glamlab.trends import ErrorRates, GroupStats, trends
+from glamlab.trends.quantify import estimate
+from glamlab.trends.words import label_summary
+from tests.tasks.helpers import add_items, write_csv
+from tests.trends.helpers import add_model_with_predictions
+
+
+def _known_ws(make_ws):
+    """1850: 40 items, all predicted 'a', 20 of them labelled 'b' by a person; 1851: one
+    item, labelled 'a' (the model says 'b'); 1852: 5 items predicted 'a'."""
+    from glamlab.tasks.labels import import_labels
+
+    ws = make_ws("known", modality="text", labels=["a", "b"])
+    items = ([{"id": f"x{i}", "text": "x", "meta": {"year": "1850"}} for i in range(40)]
+             + [{"id": "y0", "text": "y", "meta": {"year": "1851"}}]
+             + [{"id": f"z{i}", "text": "z", "meta": {"year": "1852"}} for i in range(5)])
+    add_items(ws, items)
+    add_model_with_predictions(ws, {it["id"]: ({"a": 0.2, "b": 0.8} if it["id"] == "y0"
+                                               else {"a": 0.9, "b": 0.1}) for it in items})
+    write_csv(ws.root / "train.csv", ["id", "label"],
+              [[f"x{i}", "b"] for i in range(20)] + [["y0", "a"]])
+    import_labels(ws, ws.root / "train.csv", split="train")
+    return ws
+
+
+def test_labelled_items_count_as_what_people_said_not_as_predicted(make_ws):
+    ws = _known_ws(make_ws)
+    res = trends(ws, by="year", label="a", method="cc", n_boot=200)
+    by = {r.group: r for r in res.rows}
+    # 20 labelled 'b' are 'b'; only the other 20 are estimated (all predicted 'a')
+    assert by["1850"].n == 40 and by["1850"].labelled == 20
+    assert by["1850"].estimate == 0.5 and by["1850"].high <= 0.5 + 1e-9
+    assert by["1850"].low >= 0.25  # at most the unlabelled half is in doubt
+    assert by["1850"].raw == 1.0  # the raw share is still the model's own count
+    assert by["1850"].status == "ok"  # 40 items: not too few (though only 20 unlabelled)
+    # a one-item group whose item is labelled: its share is exact, flagged as tiny
+    assert by["1851"].estimate == by["1851"].low == by["1851"].high == 1.0
+    assert by["1851"].status.startswith("too few items: n=1")
+    assert "every item labelled: the share is exact (1 of 1)" in by["1851"].status
+    assert by["1852"].labelled == 0 and by["1852"].estimate == 1.0
+
+
+def test_a_small_group_stays_flagged_when_it_cannot_be_corrected():
+    from glamlab.trends.quantify import too_few
+
+    rates = ErrorRates.from_predictions("a", [0] * 50, [0.1] * 50, [0] * 50)  # no positives
+    e = estimate(GroupStats.from_scores([0.9] * 8, [1] * 8), rates, method="acc",
+                 n_boot=50, min_items=30)
+    assert e.status.startswith("too few items: n=8 (fewer than 30)")
+    assert "cannot correct" in e.status
+    assert too_few(30, 30) == ""
+
+
+def test_the_table_keeps_the_small_group_flag_and_prints_the_reason_whole(make_ws, capsys):
+    ws = make_ws("cc", modality="text", labels=["a", "emigration and exile"])
+    add_items(ws, [{"id": f"i{i}", "text": "x", "meta": {"year": "1970"}} for i in range(8)])
+    add_model_with_predictions(ws, {f"i{i}": {"a": 0.9, "emigration and exile": 0.1}
+                                    for i in range(8)})
+    write_csv(ws.root / "test.csv", ["id", "label"], [[f"i{i}", "a"] for i in range(3)])
+    from glamlab.tasks.labels import import_labels
+
+    import_labels(ws, ws.root / "test.csv", split="test")
+    rc = main(["-w", str(ws.root), "trends", "--by", "year", "--label",
+               "emigration and exile", "--method", "acc"])
+    out = capsys.readouterr().out
+    assert rc in (0, None)
+    line = next(x for x in out.splitlines() if x.startswith("1970"))
+    assert "too few items: n=8" in line and "..." not in line
+    assert "no labelled items with the label 'emigration and exile'" in out  # whole, below
+
+
+def test_one_item_groups_are_grey_and_off_the_line_in_the_chart_and_said_in_the_csv(
+        make_ws, tmp_path):
+    ws = _known_ws(make_ws)
+    res = trends(ws, by="year", label="a", method="cc", n_boot=100)
+    page = res.to_html()
+    assert page.count('class="point flagged faint"') >= 2  # 1851 (n=1), 1852 (n=5): both lines
+    res.to_csv(tmp_path / "t.csv")
+    with open(tmp_path / "t.csv", newline="", encoding="utf-8-sig") as fh:
+        rows = {r["group"]: r for r in csv.DictReader(fh)}
+    assert rows["1851"]["status"].startswith("too few items: n=1")
+    assert rows["1850"]["labelled_items"] == "20"
+
+
+def test_a_trend_before_the_run_has_finished_says_how_many_items_it_counts(make_ws, capsys):
+    ws = make_ws("part", modality="text", labels=["a", "b"])
+    add_items(ws, [{"id": f"i{i}", "text": "x", "meta": {"year": "1790"}} for i in range(163)])
+    add_model_with_predictions(ws, {f"i{i}": {"a": 0.9, "b": 0.1} for i in range(55)})
+    res = trends(ws, by="year", label="a", method="cc", n_boot=50)
+    assert any("55 of 163 items predicted so far" in w for w in res.warnings)
+    assert res.settings["items_predicted"] == 55 and res.settings["items_matched"] == 163
+    assert "55 of 163 items predicted so far" in res.to_html()
+    main(["-w", str(ws.root), "trends", "--by", "year", "--label", "a", "--method", "cc"])
+    assert "WARNING: 55 of 163 items predicted so far" in capsys.readouterr().out
+    full = make_ws("full", modality="text", labels=["a", "b"])
+    add_items(full, [{"id": f"i{i}", "text": "x", "meta": {"year": "1790"}} for i in range(9)])
+    add_model_with_predictions(full, {f"i{i}": {"a": 0.9, "b": 0.1} for i in range(9)})
+    assert not any("predicted so far" in w for w in trends(
+        full, by="year", label="a", method="cc", n_boot=50).warnings)
+
+
+def test_intervals_without_the_between_group_error_are_said_loudly_and_prove_no_stability(
+        make_ws):
+    ws = make_ws("flat", modality="text", labels=["a", "b"])
+    items = [{"id": f"{y}-{i}", "text": "x", "meta": {"year": y}}
+             for y in ("1850", "1860") for i in range(40)]
+    add_items(ws, items)
+    add_model_with_predictions(ws, {it["id"]: ({"a": 0.9, "b": 0.1} if int(
+        it["id"].split("-")[1]) % 2 else {"a": 0.1, "b": 0.9}) for it in items})
+    rates = {lab: ErrorRates.from_predictions(lab, [1] * 50 + [0] * 50,
+                                              [0.9] * 45 + [0.1] * 5 + [0.1] * 45 + [0.9] * 5,
+                                              [1] * 45 + [0] * 5 + [0] * 45 + [1] * 5)
+             for lab in ("a", "b")}
+    res = trends(ws, by="year", label="a", rates=rates, n_boot=200)
+    assert res.settings["between_group_error"] is False
+    assert any("NOT how much the method errs" in w for w in res.warnings)
+    said = " ".join(label_summary(res, "a"))
+    assert "From 1850 to 1860" in said and "no clear change" not in said
+    assert "cannot tell whether the share changed" in said
+    assert "Read this first" in res.to_html()
+
+
+def test_the_word_count_line_has_an_interval_and_flags_tiny_groups(make_ws, tmp_path):
+    ws = make_ws("words", modality="text", labels=["a", "b"])
+    add_items(ws, [{"id": "old", "text": "one two three four five six seven eight nine emigrant",
+                    "meta": {"year": "1680"}}]
+              + [{"id": f"n{i}", "text": "emigrant ship " * 50, "meta": {"year": "1850"}}
+                 for i in range(40)])
+    add_model_with_predictions(ws, {i: {"a": 0.9, "b": 0.1}
+                                    for i in ["old"] + [f"n{i}" for i in range(40)]})
+    res = trends(ws, by="year", label="a", method="cc", n_boot=50, terms=["emigrant"])
+    by = {t.group: t for t in res.terms}
+    old = by["1680"]
+    assert old.per_1000_words == 100.0 and old.items == 1
+    assert old.low < 20 and old.high > 300  # one hit in ten words says little
+    assert old.status.startswith("too few items: n=1")
+    assert by["1850"].status == "ok" and by["1850"].low < 500 < by["1850"].high
+    res.to_csv(tmp_path / "t.csv")
+    with open(tmp_path / "t.csv", newline="", encoding="utf-8-sig") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["series"] == "term"]
+    assert {r["group"]: r["status"] for r in rows}["1680"].startswith("too few items: n=1")
+    assert all(r["per_1000_low"] and r["per_1000_high"] for r in rows)
+    assert 'class="point flagged faint"' in res.to_html()
+
+
+def test_the_word_count_interval_is_jeffreys():
+    from scipy.stats import beta
+
+    from glamlab.trends.ngrams import per_1000_interval
+
+    low, high = per_1000_interval(1, 10)
+    assert np.isclose(low, 1000 * beta.ppf(0.025, 1.5, 9.5), atol=1e-3)
+    assert np.isclose(high, 1000 * beta.ppf(0.975, 1.5, 9.5), atol=1e-3)
+    assert per_1000_interval(0, 10)[0] == 0.0 and per_1000_interval(0, 0) == (None, None)
