@@ -209,6 +209,11 @@ def query_vector(texts: Sequence[str], *, encoder: str = "minilm") -> np.ndarray
     return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
 
 
+def has_index(ws: Workspace, encoder: str = "minilm") -> bool:
+    """Whether :func:`build_index` has built the ``encoder`` passage index here."""
+    return (ws.data_dir / "concepts" / f"{encoder}.hnsw").exists()
+
+
 def search(ws: Workspace, concept: str | Sequence[str], *, k: int = 50,
            encoder: str = "minilm") -> list[Hit]:
     """The ``k`` passages nearest to ``concept`` (a phrase or example passages)."""
@@ -228,7 +233,8 @@ def to_label(ws: Workspace, concept: str | Sequence[str], n: int = 40, *, seed: 
              encoder: str = "minilm", pool: int = 2000) -> list[dict[str, Any]]:
     """Items to label first for a new concept: half the nearest passages, a quarter from
     further down the ranking, a quarter at random (negatives matter as much as positives).
-    Each row says why it was picked."""
+    Each row says why it was picked, and holds the start of the passage's text (300
+    characters) to read it by."""
     import numpy as np
 
     hits = search(ws, concept, k=pool, encoder=encoder)
@@ -241,9 +247,12 @@ def to_label(ws: Workspace, concept: str | Sequence[str], n: int = 40, *, seed: 
     rest = [it.item_id for it in ws.items() if it.item_id not in taken]
     k = min(n - len(near) - len(middle), len(rest))
     rand = [rest[i] for i in sorted(rng.choice(len(rest), size=k, replace=False))] if k else []
-    return ([{"id": h.item_id, "why": "nearest", "similarity": h.similarity} for h in near]
-            + [{"id": h.item_id, "why": "further down", "similarity": h.similarity} for h in middle]
-            + [{"id": i, "why": "random"} for i in rand])
+    texts = {it.item_id: (it.text or "")[:300] for it in ws.items(ids=rand)} if rand else {}
+    return ([{"id": h.item_id, "why": "nearest", "similarity": h.similarity, "text": h.text}
+             for h in near]
+            + [{"id": h.item_id, "why": "further down", "similarity": h.similarity,
+                "text": h.text} for h in middle]
+            + [{"id": i, "why": "random", "text": texts.get(i, "")} for i in rand])
 
 
 def concept_workspace(source: Workspace, path: str | Path, concept: str, *,
