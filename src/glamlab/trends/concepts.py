@@ -23,10 +23,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from ..errors import ItemError, MissingDependency, TrendsError
-from ..features.base import Extractor
+from ..errors import MissingDependency, TrendsError
+from ..predictors.text.embed import TextEmbedding
 
 if TYPE_CHECKING:
     import numpy as np
@@ -36,33 +36,6 @@ if TYPE_CHECKING:
 
 ENCODERS = ("minilm", "e5")
 DIM = 384
-
-
-class TextEmbedding(Extractor):
-    """A text item's sentence embedding (384 unit-length numbers)."""
-
-    name: ClassVar[str] = "text-embed"
-    version: ClassVar[int] = 1
-    batch_size: ClassVar[int] = 256
-    dim = DIM
-
-    def __init__(self, encoder: str = "minilm"):
-        if encoder not in ENCODERS:
-            raise TrendsError(f"unknown encoder {encoder!r}", hint=f"choose one of {', '.join(ENCODERS)}")
-        self.encoder = encoder
-
-    @property
-    def key(self) -> str:
-        return f"{self.name}-{self.encoder}@{self.version}"
-
-    def extract_batch(self, items: list[Item]) -> np.ndarray:
-        from ..predictors.text.embed import encoder
-
-        for it in items:
-            if not (it.text or "").strip():
-                raise ItemError(f"{it.item_id}: no text to embed", item=it.item_id,
-                                hint="concept search reads text items; ingest OCR text first")
-        return encoder(self.encoder).encode([it.text or "" for it in items])
 
 
 @dataclass
@@ -157,6 +130,8 @@ def build_index(ws: Workspace, *, encoder: str = "minilm", where: dict[str, Any]
     from ..progress import Progress
 
     t0 = time.perf_counter()
+    if encoder not in ENCODERS:
+        raise TrendsError(f"unknown encoder {encoder!r}", hint=f"choose one of {', '.join(ENCODERS)}")
     extractor = TextEmbedding(encoder)
     index = VectorIndex()
     skipped = embedded = reused = 0
@@ -255,11 +230,35 @@ def to_label(ws: Workspace, concept: str | Sequence[str], n: int = 40, *, seed: 
             + [{"id": i, "why": "random", "text": texts.get(i, "")} for i in rand])
 
 
+def copy_embeddings(source: Workspace, ws: Workspace, ids: Sequence[str]) -> int:
+    """Copy the passage embeddings ``source`` holds for ``ids`` (its concept index's, its
+    models') into ``ws``'s feature cache: a concept project over the same items trains,
+    evaluates and runs without embedding them again. Returns the rows copied."""
+    import sqlalchemy as sa
+
+    src, dst = source.store.t.features, ws.store.t.features
+    cols = [src.c.item_id, src.c.extractor, src.c.content_hash, src.c.value, src.c.created_at]
+    copied = 0
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start:start + 500])
+        with source.store.read() as conn:
+            found = [dict(r) for r in conn.execute(sa.select(*cols).where(
+                src.c.extractor.like(f"{TextEmbedding.name}-%"),
+                src.c.item_id.in_(chunk))).mappings()]
+        if found:
+            with ws.store.write() as conn:
+                conn.execute(sa.insert(dst), found)
+            copied += len(found)
+    return copied
+
+
 def concept_workspace(source: Workspace, path: str | Path, concept: str, *,
                       where: dict[str, Any] | None = None, db: str | None = None,
                       batch: int = 2000) -> Workspace:
     """A new two-label workspace (``concept`` / ``other``) over the text items of
-    ``source`` (copied with their metadata, so trends can group them)."""
+    ``source`` (copied with their metadata, so trends can group them, and with the
+    passage embeddings ``source`` holds, so that nothing is embedded again:
+    :func:`copy_embeddings`)."""
     from ..store import now
     from ..workspace import Workspace
 
@@ -272,6 +271,7 @@ def concept_workspace(source: Workspace, path: str | Path, concept: str, *,
     def flush() -> None:
         with ws.store.write() as conn:
             conn.execute(t.items.insert(), rows)
+        copy_embeddings(source, ws, [r["item_id"] for r in rows])
         rows.clear()
 
     stamp = now()
