@@ -133,14 +133,18 @@ def encoder(name: str) -> _Memo:
 
 def embedding_text(item: Any) -> str | None:
     """The text of ``item`` that is embedded: what the text heads read (the item's text,
-    cleaned and cut at :data:`~.normalize.DEFAULT_MAX_CHARS`), or None when there is
-    nothing to read."""
+    cleaned and cut at :data:`~.normalize.DEFAULT_MAX_CHARS`); where the heads read
+    nothing (a text without letters, "53/540"), the item's own text, so that the concept
+    index still holds it; None when there is no text at all."""
     from .normalize import DEFAULT_MAX_CHARS, item_text, prepare
 
-    check = prepare(item_text(item, max_chars=DEFAULT_MAX_CHARS), ocr=False,
-                    max_chars=DEFAULT_MAX_CHARS, min_letters=1, min_letter_share=0.0,
-                    min_script_share=0.0)
-    return check.text if check.abstain is None and check.text else None
+    raw = item_text(item, max_chars=DEFAULT_MAX_CHARS)
+    check = prepare(raw, ocr=False, max_chars=DEFAULT_MAX_CHARS, min_letters=1,
+                    min_letter_share=0.0, min_script_share=0.0)
+    if check.abstain is None and check.text:
+        return check.text
+    text = getattr(item, "text", None) or ""
+    return text[:DEFAULT_MAX_CHARS] if text.strip() else None
 
 
 class TextEmbedding(Extractor):
