@@ -44,6 +44,15 @@ def test_a_label_missing_from_the_test_split_is_warned_about_and_fixable(
     assert "the test split holds no item labelled 'emigration'" in said, said
     assert "cannot be measured (its F1 is undefined, not 1.00)" in said
     assert "glamlab labels split --force" in said
+    # the web's Evaluate page says it too
+    from tests.web.conftest import app_with_users
+
+    made = app_with_users(ws)
+    _ws, _app, client = next(made)
+    page = " ".join(client("ada").get("/stages/evaluate").text.split())
+    next(made, None)
+    assert "the test split holds no item labelled &#39;emigration&#39;" in page, page
+    assert "its F1 is undefined, not 1.00" in page
     # the positives cannot join the frozen test split: the refusal names the way out
     positives = write_csv(tmp_path / "pos.csv", ["id", "label"],
                           [[f"e{i:02d}", "emigration"] for i in range(5, 10)])
