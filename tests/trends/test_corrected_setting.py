@@ -37,7 +37,8 @@ def test_the_command_line_reads_the_setting(monkeypatch, make_ws, capsys):
     import glamlab.trends as trends_module
 
     ws = make_ws(modality="text")
-    for corrected, said in ((False, "not corrected (acc)"), (True, "corrected by acc")):
+    for corrected, said in ((False, "not corrected (acc)"),
+                            (True, "corrected with the model's error rates (acc)")):
         monkeypatch.setattr(trends_module, "trends",
                             lambda *_a, _c=corrected, **_k: _result("acc", _c))
         with pytest.raises(SystemExit) as exc:

@@ -15,6 +15,6 @@ def test_the_trend_page_says_the_method_in_words(make_ws, tmp_path) -> None:
     res = trends(ws, by="year", label="a", method="acc", n_boot=100)
     text, headers = read_page(res.to_html(tmp_path / "t.html"))
     assert METHOD_WORDS["acc"] in text  # "the share the model predicts, corrected with ..."
-    assert "correction method acc" in text
+    assert "corrected with the model's error rates (acc)" in text
     assert "95% interval from" in headers and "items" in headers
     assert not {"n", "low", "high", "per_1000_words"} & set(headers)

@@ -144,7 +144,7 @@ def test_trends_cli_and_page_do_not_call_an_uncorrected_share_corrected(make_ws,
     assert main([*args, "--html", str(tmp_path / "t.html"),
                  "--parquet", str(tmp_path / "t.parquet")]) in (None, 0)
     head = capsys.readouterr().out.splitlines()[0]
-    assert "not corrected (cc" in head and "corrected by" not in head, head
+    assert "not corrected (cc" in head and "corrected with" not in head, head
     page = (tmp_path / "t.html").read_text(encoding="utf-8")
     assert "removes the model&#39;s measured errors" not in page
     assert "not corrected here" in page
@@ -172,7 +172,8 @@ def test_a_perfect_model_is_corrected_and_the_result_says_so(make_ws, tmp_path, 
     args = ["-w", str(ws.root), "trends", "--by", "year", "--label", "a"]
     assert main(args) in (None, 0)
     head = capsys.readouterr().out.splitlines()[0]
-    assert f"corrected by {res.method}" in head and "not corrected" not in head, head
+    assert f"({res.method})" in head and "corrected with" in head, head
+    assert "not corrected" not in head
     assert main([*args, "--json"]) in (None, 0)
     assert json.loads(capsys.readouterr().out)["settings"]["corrected"] is True
     # a method given: corrected says what that method does

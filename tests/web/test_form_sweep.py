@@ -28,6 +28,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "/label/skip": ("item_id", "split", "strategy", "mode"),
     "/label/undo": ("split", "strategy", "mode"),
     "/label/test-set": ("share", "keep_together"),
+    "/label/concept": ("concept",),
     "/queue/decide": ("one", "value_{q}", "label_{q}", "start_{q}", "end_{q}",
                       "authority_{q}", "linked_{q}", "predicted_{q}", "sort", "view"),
     "/queue/text-done": ("text_done", "sort", "view"),

@@ -76,7 +76,8 @@ def _long(status: str) -> str:
               help="Groups with fewer items are flagged 'too few items' (still "
                    "shown). Without --method it also sets which groups of labelled items the "
                    "cross-validation that picks the method holds out (those with at least this "
-                   "many labelled items; fewer than 3 such groups: the default, cpcc), so "
+                   "many labelled items; fewer than 3 such groups: the default, re-calibrated "
+                   "scores (cpcc)), so "
                    "changing it can change the method chosen and the intervals. On an entities "
                    "project: texts per group.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None,
@@ -105,6 +106,7 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
     the test split's ratio of gold to predicted mentions.
     """
     from ..trends import trends as run_trends
+    from ..trends.words import method_name, method_words
 
     ws = open_ws(ctx)
     result = run_trends(ws, by=by, model=model, label=list(labels) or None,
@@ -122,7 +124,7 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
 
     def text(_d: object) -> str:
         measure = result.settings.get("measure")
-        corrected = "corrected" if measure else result.method
+        corrected = "corrected"
         rows = [{"group": "(no value)" if r.group is None else r.group, "label": r.label,
                  "n": r.n, "raw": r.raw, corrected: r.estimate,
                  "95% low": r.low, "95% high": r.high, "note": _short(r.status)}
@@ -135,12 +137,14 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
         clipped = [f"  {', '.join(groups)}, {label}: {why}"
                    for (label, why), groups in said.items()]
         chosen = result.settings.get("choice", {}).get("reason")
-        how = (f"corrected by {result.method}" if result.corrected
+        how = (f"corrected with {method_name(result.method)}" if result.corrected
                else f"not corrected ({result.method})")
         out = [f"Trends by {result.by}, model {result.model}, {how}"
-               + (f" ({chosen})" if chosen and chosen != "given" else "")
                + (f"; {measure} (n: texts; label: entity type)" if measure else "") + ":",
                *(f"WARNING: {w}" for w in result.warnings),  # before any figure
+               # why this method, in words (the short reason stays in --json)
+               *([method_words(result)] if chosen and chosen != "given" and not measure
+                 else []),
                *result.notes,  # e.g. no champion: the latest run's model, which one
                table(rows, ["group", "label", "n", "raw", corrected, "95% low", "95% high",
                             "note"])]

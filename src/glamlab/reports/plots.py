@@ -259,7 +259,12 @@ def band_chart(x_labels: Sequence[str], series: Sequence[dict], *, title: str = 
                    f'<line x1="{left}" y1="{Y(v):.1f}" x2="{width - right}" y2="{Y(v):.1f}" '
                    'stroke="#edf2f7"/>')
     every = max(1, n // 10)
-    for i in range(0, n, every):
+    ticks = list(range(0, n, every))
+    if ticks[-1] != n - 1:  # the last place is named too (e.g. "(no value)", set apart)
+        if n - 1 - ticks[-1] < max(2, every // 2 + 1):
+            ticks.pop()
+        ticks.append(n - 1)
+    for i in ticks:
         out.append(f'<text x="{X(i):.1f}" y="{height - 14}" text-anchor="middle">'
                    f"{escape(_short(x_labels[i], 12))}</text>")
     if y_label:

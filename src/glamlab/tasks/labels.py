@@ -164,9 +164,11 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
                 problems.append((first_line[item_id],
                                  f"{item_id}: conflicts with the labels {key(old)} that "
                                  f"{annotator!r} gave before ({key(gold)} here)"))
+        frozen_moves = 0
         if split is not None and is_frozen(ws, conn=conn):
             current = split_of(ws, ids, conn=conn)
             moving = [i for i in ids if (current.get(i) == "test") != (split == "test")]
+            frozen_moves = len(moving)
             for item_id in moving:
                 problems.append((first_line[item_id],
                                  f"{item_id}: would {'join' if split == 'test' else 'leave'} the "
@@ -177,11 +179,20 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
             more = len(problems) - MAX_ROWS_IN_MESSAGE
             if more > 0:
                 shown += f"\n  ... and {more} more"
+            hint = "fix these rows (or add the items/labels first) and import the file again"
+            if frozen_moves:  # the way out, not only the refusal (a rare label's test items)
+                hint = ("the test split is frozen (an evaluation read it). To keep it as it "
+                        "is, import these labels with --split train. If the test split "
+                        "must change (e.g. it holds no item of a rare label, so that label "
+                        "cannot be measured), import them without --split, then re-split all "
+                        "the labelled items with `glamlab labels split --force` (logged in the "
+                        "audit log) and evaluate the models again: results measured before "
+                        "cannot be compared with later ones")
+                if len(problems) > frozen_moves:
+                    hint = "fix the other rows too; " + hint
             raise LabelError(
                 f"{p.name}: {len(problems)} problem{'s' if len(problems) != 1 else ''}, "
-                f"nothing imported:\n{shown}",
-                hint="fix these rows (or add the items/labels first) and import the file again",
-                rows=problems)
+                f"nothing imported:\n{shown}", hint=hint, rows=problems)
         t = ws.store.t
         stamp = now()
         new_rows = []

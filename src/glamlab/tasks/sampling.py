@@ -72,6 +72,20 @@ def _unlabelled(ws: Workspace) -> list[Any]:
     return [ti.c.is_current.is_(True), ~labelled, ~spans]
 
 
+def unlabelled_of(ws: Workspace, ids: Sequence[str]) -> list[str]:
+    """Those of ``ids`` that are current items with no gold label, in the order given
+    (the web's labelling by nearness to a phrase: its ranking, less what is labelled)."""
+    if not ids:
+        return []
+    ti = ws.store.t.items
+    found: set[str] = set()
+    with ws.store.read() as conn:
+        for start in range(0, len(ids), 500):
+            found.update(conn.execute(sa.select(ti.c.item_id).where(
+                ti.c.item_id.in_(list(ids[start:start + 500])), *_unlabelled(ws))).scalars())
+    return [i for i in ids if i in found]
+
+
 def _field(ws: Workspace, by: str) -> Any:
     ti = ws.store.t.items
     return ti.c[by] if by in ITEM_COLUMNS else ti.c.meta[by].as_string()

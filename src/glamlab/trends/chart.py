@@ -46,18 +46,51 @@ def toggles(result: TrendResult) -> str:
     return html
 
 
-def _label(group: str | None) -> str:
-    return "(no value)" if group is None else group
+def _label(group: Any) -> str:
+    if group is _APART:
+        return ""
+    return "(no value)" if group is None else str(group)
+
+
+#: the empty place on a chart's axis between the dated groups and "(no value)": the line
+#: stops there, so that "(no value)" is not read as the next step in time
+_APART = object()
+#: at most this many places on a time axis (missing years included); longer: groups only
+MAX_SLOTS = 600
+
+
+def axis(result: TrendResult, groups: list[str | None]) -> list[Any]:
+    """The places on a chart's x axis: grouped by year, decade or century, every step
+    between the first group and the last, those with no item empty (so a missing decade
+    shows as a gap and the line breaks over it, instead of 1590s-1610s looking like one
+    step); "(no value)" set apart after an empty place, never joined to the line."""
+    from .buckets import GroupBy, year_of
+
+    gb = GroupBy.parse(result.by)
+    dated = [g for g in groups if g is not None]
+    out: list[Any] = list(dated)
+    step = {"year": 1, "decade": 10, "century": 100}.get(gb.bucket or "")
+    years = [year_of(g) for g in dated]
+    if step and dated and None not in years:
+        first, last = min(years), max(years)  # type: ignore[type-var]
+        assert first is not None and last is not None
+        if (last - first) // step + 1 <= MAX_SLOTS:
+            slots = [gb.key(y) for y in range(first, last + 1, step)]
+            if set(dated) <= set(slots):
+                out = slots
+    if None in groups:
+        out += ([_APART] if out else []) + [None]
+    return out
 
 
 def trend_page(result: TrendResult) -> str:
-    from .words import method_words
+    from .words import method_name, method_words
 
     groups = result.groups()
     measure = result.settings.get("measure")
     intro = (f"Share of items with each label per {result.by}, from the predictions of "
              f"{result.model}. The raw share counts the model's predictions (classify and "
-             f"count); the corrected share ({result.method}) removes the model's measured "
+             f"count); the corrected share removes the model's measured "
              "errors, and its band is a 95% interval that includes both the group's size and "
              "the uncertainty of those error rates. Hollow points: groups too small to say "
              "much, that could not be corrected, or whose count lies outside what the "
@@ -65,7 +98,7 @@ def trend_page(result: TrendResult) -> str:
              "reliable there, and its band holds at least the uncorrected share's; hover "
              "for why).")
     if not result.corrected:  # the "corrected" line is the raw one
-        intro = intro.replace(f"the corrected share ({result.method}) removes the model's "
+        intro = intro.replace("the corrected share removes the model's "
                               "measured errors", "the second line is not corrected here ("
                               + method_words(result) + ")")
     if measure:
@@ -110,14 +143,16 @@ def trend_page(result: TrendResult) -> str:
         note="The same table as --csv / --parquet / --json (their column names in each "
              "header's tooltip)."))
     return render_page(f"Trends by {result.by}", sections,
-                       subtitle=f"model {result.model}, correction method {result.method}",
+                       subtitle=f"model {result.model}, " + (
+                           f"corrected with {method_name(result.method)}" if result.corrected
+                           else f"not corrected ({result.method})"),
                        script=SCRIPT)
 
 
 def terms_chart(result: TrendResult, groups: list[str | None] | None = None) -> str:
     """The inline SVG of the n-gram baseline: each word or phrase per 1,000 words, in the
     groups of the trend (the trends page and the web app's Trends page)."""
-    groups = result.groups() if groups is None else groups
+    groups = axis(result, result.groups() if groups is None else groups)
     xs = [_label(g) for g in groups]
     terms = list(dict.fromkeys(t.term for t in result.terms))
     series: list[dict[str, Any]] = []
@@ -140,7 +175,7 @@ def label_chart(result: TrendResult, label: str,
                 groups: list[str | None] | None = None) -> str:
     """The inline SVG of one label: the corrected share with its 95% band, the raw share
     dashed (the trends page and the web app's Trends page)."""
-    groups = result.groups() if groups is None else groups
+    groups = axis(result, result.groups() if groups is None else groups)
     xs = [_label(g) for g in groups]
     by_group = {r.group: r for r in result.rows if r.label == label}
     rows = [by_group.get(g) for g in groups]
@@ -152,9 +187,10 @@ def label_chart(result: TrendResult, label: str,
     # a group of too few items is no point of the line: grey, outside the line and band
     faint = [r is not None and is_too_few(r.status) for r in rows]
     series: list[dict[str, Any]] = [
-        {"name": f"corrected ({result.method})", "key": "corrected", "values": col("estimate"),
-         "low": col("low"), "high": col("high"), "flags": flags, "faint": faint,
-         "color": plots.PALETTE[0]},
+        {"name": "corrected" if result.settings.get("measure") else
+         "corrected share" if result.corrected else "not corrected", "key": "corrected",
+         "values": col("estimate"), "low": col("low"), "high": col("high"), "flags": flags,
+         "faint": faint, "color": plots.PALETTE[0]},
         {"name": f"raw ({RAW_MENTIONS})" if result.settings.get("measure")
          else "raw (classify and count)", "key": "raw", "values": col("raw"),
          "dashed": True, "flags": flags, "faint": faint, "color": plots.PALETTE[1]},
@@ -179,6 +215,12 @@ def _rates_note(result: TrendResult, label: str) -> str:
                 f"marked by people, {r['test_predicted_mentions']} found by the model"
                 + (f"; so its count is multiplied by {r['ratio']:.2f}."
                    if r["ratio"] is not None else "; no correction is possible."))
-    return (f"Error rates measured on {r['source']}: {r['labelled_positives']} with the label, "
-            f"{r['labelled_negatives']} without; true-positive rate {r['tpr']:.2f}, "
-            f"false-positive rate {r['fpr']:.2f}.")
+    head = (f"Error rates measured on {r['source']}: {r['labelled_positives']} with the "
+            f"label, {r['labelled_negatives']} without")
+    found = (f"the model finds {r['tpr']:.0%} of those with it (true-positive rate)"
+             if r["labelled_positives"] else "how many of those with it the model finds "
+             "cannot be measured (none is labelled)")
+    wrong = (f"it wrongly puts it on {r['fpr']:.0%} of those without (false-positive rate)"
+             if r["labelled_negatives"] else "how often it puts it on items without it "
+             "cannot be measured (none is labelled)")
+    return f"{head}; {found}; {wrong}."

@@ -23,10 +23,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from ..errors import ItemError, MissingDependency, TrendsError
-from ..features.base import Extractor
+from ..errors import MissingDependency, TrendsError
+from ..predictors.text.embed import TextEmbedding
 
 if TYPE_CHECKING:
     import numpy as np
@@ -36,33 +36,6 @@ if TYPE_CHECKING:
 
 ENCODERS = ("minilm", "e5")
 DIM = 384
-
-
-class TextEmbedding(Extractor):
-    """A text item's sentence embedding (384 unit-length numbers)."""
-
-    name: ClassVar[str] = "text-embed"
-    version: ClassVar[int] = 1
-    batch_size: ClassVar[int] = 256
-    dim = DIM
-
-    def __init__(self, encoder: str = "minilm"):
-        if encoder not in ENCODERS:
-            raise TrendsError(f"unknown encoder {encoder!r}", hint=f"choose one of {', '.join(ENCODERS)}")
-        self.encoder = encoder
-
-    @property
-    def key(self) -> str:
-        return f"{self.name}-{self.encoder}@{self.version}"
-
-    def extract_batch(self, items: list[Item]) -> np.ndarray:
-        from ..predictors.text.embed import encoder
-
-        for it in items:
-            if not (it.text or "").strip():
-                raise ItemError(f"{it.item_id}: no text to embed", item=it.item_id,
-                                hint="concept search reads text items; ingest OCR text first")
-        return encoder(self.encoder).encode([it.text or "" for it in items])
 
 
 @dataclass
@@ -157,6 +130,8 @@ def build_index(ws: Workspace, *, encoder: str = "minilm", where: dict[str, Any]
     from ..progress import Progress
 
     t0 = time.perf_counter()
+    if encoder not in ENCODERS:
+        raise TrendsError(f"unknown encoder {encoder!r}", hint=f"choose one of {', '.join(ENCODERS)}")
     extractor = TextEmbedding(encoder)
     index = VectorIndex()
     skipped = embedded = reused = 0
@@ -209,6 +184,11 @@ def query_vector(texts: Sequence[str], *, encoder: str = "minilm") -> np.ndarray
     return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
 
 
+def has_index(ws: Workspace, encoder: str = "minilm") -> bool:
+    """Whether :func:`build_index` has built the ``encoder`` passage index here."""
+    return (ws.data_dir / "concepts" / f"{encoder}.hnsw").exists()
+
+
 def search(ws: Workspace, concept: str | Sequence[str], *, k: int = 50,
            encoder: str = "minilm") -> list[Hit]:
     """The ``k`` passages nearest to ``concept`` (a phrase or example passages)."""
@@ -228,7 +208,8 @@ def to_label(ws: Workspace, concept: str | Sequence[str], n: int = 40, *, seed: 
              encoder: str = "minilm", pool: int = 2000) -> list[dict[str, Any]]:
     """Items to label first for a new concept: half the nearest passages, a quarter from
     further down the ranking, a quarter at random (negatives matter as much as positives).
-    Each row says why it was picked."""
+    Each row says why it was picked, and holds the start of the passage's text (300
+    characters) to read it by."""
     import numpy as np
 
     hits = search(ws, concept, k=pool, encoder=encoder)
@@ -241,16 +222,43 @@ def to_label(ws: Workspace, concept: str | Sequence[str], n: int = 40, *, seed: 
     rest = [it.item_id for it in ws.items() if it.item_id not in taken]
     k = min(n - len(near) - len(middle), len(rest))
     rand = [rest[i] for i in sorted(rng.choice(len(rest), size=k, replace=False))] if k else []
-    return ([{"id": h.item_id, "why": "nearest", "similarity": h.similarity} for h in near]
-            + [{"id": h.item_id, "why": "further down", "similarity": h.similarity} for h in middle]
-            + [{"id": i, "why": "random"} for i in rand])
+    texts = {it.item_id: (it.text or "")[:300] for it in ws.items(ids=rand)} if rand else {}
+    return ([{"id": h.item_id, "why": "nearest", "similarity": h.similarity, "text": h.text}
+             for h in near]
+            + [{"id": h.item_id, "why": "further down", "similarity": h.similarity,
+                "text": h.text} for h in middle]
+            + [{"id": i, "why": "random", "text": texts.get(i, "")} for i in rand])
+
+
+def copy_embeddings(source: Workspace, ws: Workspace, ids: Sequence[str]) -> int:
+    """Copy the passage embeddings ``source`` holds for ``ids`` (its concept index's, its
+    models') into ``ws``'s feature cache: a concept project over the same items trains,
+    evaluates and runs without embedding them again. Returns the rows copied."""
+    import sqlalchemy as sa
+
+    src, dst = source.store.t.features, ws.store.t.features
+    cols = [src.c.item_id, src.c.extractor, src.c.content_hash, src.c.value, src.c.created_at]
+    copied = 0
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start:start + 500])
+        with source.store.read() as conn:
+            found = [dict(r) for r in conn.execute(sa.select(*cols).where(
+                src.c.extractor.like(f"{TextEmbedding.name}-%"),
+                src.c.item_id.in_(chunk))).mappings()]
+        if found:
+            with ws.store.write() as conn:
+                conn.execute(sa.insert(dst), found)
+            copied += len(found)
+    return copied
 
 
 def concept_workspace(source: Workspace, path: str | Path, concept: str, *,
                       where: dict[str, Any] | None = None, db: str | None = None,
                       batch: int = 2000) -> Workspace:
     """A new two-label workspace (``concept`` / ``other``) over the text items of
-    ``source`` (copied with their metadata, so trends can group them)."""
+    ``source`` (copied with their metadata, so trends can group them, and with the
+    passage embeddings ``source`` holds, so that nothing is embedded again:
+    :func:`copy_embeddings`)."""
     from ..store import now
     from ..workspace import Workspace
 
@@ -263,6 +271,7 @@ def concept_workspace(source: Workspace, path: str | Path, concept: str, *,
     def flush() -> None:
         with ws.store.write() as conn:
             conn.execute(t.items.insert(), rows)
+        copy_embeddings(source, ws, [r["item_id"] for r in rows])
         rows.clear()
 
     stamp = now()

@@ -797,9 +797,11 @@ def choose(per_label: Mapping[str, Mapping[str | None, ErrorRates]], *,
     held = {(r["label"], r["group"]) for r in rows}
     if len(held) < min_groups:
         return Choice(DEFAULT_METHOD, {lab: 0.0 for lab in per_label}, {},
-                      f"default {DEFAULT_METHOD}: fewer than {min_groups} groups with at least "
-                      f"{min_items} labelled items to cross-validate on; the intervals do not "
-                      "include the method's error between groups")
+                      f"default, re-calibrated scores ({DEFAULT_METHOD}): fewer than "
+                      f"{min_groups} groups have {min_items} or more labelled items, too few "
+                      "to test the methods against each other on a group they have not "
+                      "seen (cross-validation); the intervals do not include how much the "
+                      "method itself errs from group to group")
     table: dict[str, dict[str, Any]] = {}
     for m in methods:
         mine = [r for r in rows if r["method"] == m]

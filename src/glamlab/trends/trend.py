@@ -369,8 +369,8 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
     check_groupable(ws, gb, where=where)
     labels = labels_of(ws, [label] if isinstance(label, str) else label)
     choice: Choice | None = None
-    reason = "given" if method else ("default: error rates given explicitly, no labelled "
-                                     "groups to cross-validate on")
+    reason = "given" if method else ("default: the error rates were given, so there were "
+                                     "no labelled groups to test the methods on")
     if rates is None and method in UNCORRECTED:
         rates = {lab: _no_rates(lab, bins) for lab in labels}
     elif rates is None:
@@ -463,10 +463,12 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
                                  "items_predicted": predicted, "items_matched": matched,
                                  "n_boot": n_boot, "seed": seed, "min_items": min_items,
                                  "pooled": pooled, "strata": by_group,
-                                 "bins": bins, "interval": "95%, bootstrap over the group's "
-                                 "items (with one pseudo-item of prior, so a group of a few "
-                                 "items gets a wide interval) and the labelled items' error "
-                                 "rates" + (
+                                 "bins": bins, "interval": "95%: the range the share most "
+                                 "likely lies in, from drawing the group's items again and "
+                                 "again (a bootstrap), with one imaginary item added to each "
+                                 "group, half with the label and half without, so that a "
+                                 "group of a few items gets a wide interval, and the same "
+                                 "for the labelled items' error rates" + (
                                      ", plus the method's cross-validated error between "
                                      "groups" if choice and any(choice.model_sd.values())
                                      else ""),

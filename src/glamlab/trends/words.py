@@ -4,7 +4,7 @@ counted, how, why that way, and how sure the numbers are (the web app's Trends p
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .quantify import PREFERRED, is_clipped
 
@@ -26,6 +26,30 @@ METHOD_WORDS = {
              "marked for each one the model found on the labelled test texts (so if it found "
              "half as many as people marked, its count is doubled)",
 }
+
+
+#: each method in a few words (a chart's subtitle, the command line's first line), its
+#: short name after them in parentheses: plain words first, the technical term once
+METHOD_SHORT = {
+    "cc": "counting the model's predictions",
+    "pcc": "averaging the model's scores",
+    "cpcc": "re-calibrated scores",
+    "acc": "the model's error rates",
+    "pacc": "the average scores of labelled items",
+    "emq": "an iterative correction",
+    "ratio": "people's mentions per mention found",
+}
+
+
+def method_name(method: str) -> str:
+    """A method in a few plain words, its short name in parentheses: "re-calibrated scores,
+    error rates per group (cpcc+strata)"."""
+    words = METHOD_SHORT.get(method.split("+")[0], method.split("+")[0])
+    if "+strata" in method:
+        words += ", error rates per group"
+    if "+pool" in method:
+        words += ", small groups helped by the others"
+    return f"{words} ({method})"
 
 
 def pct(x: float | None) -> str:
@@ -97,6 +121,11 @@ def label_summary(result: TrendResult, label: str) -> list[str]:
                    + ", so this count cannot be corrected: the chart shows what the model "
                      "found, uncorrected. Label a few texts that mention it to correct it.")
         return out
+    cannot = [r for r in flagged if r.status.startswith("cannot correct")]
+    if cannot and len(cannot) == len(rows) and not rates:
+        # one reason for every group: the labelled items, not the groups' sizes
+        out.append(_cannot_words(label, measured, cannot[0].status))
+        return out
     if flagged:
         few = sum(1 for r in flagged if r.status.startswith("too few"))
         clipped = sum(1 for r in flagged if is_clipped(r.status))
@@ -105,12 +134,20 @@ def label_summary(result: TrendResult, label: str) -> list[str]:
         if clipped:
             why.append(f"{clipped} whose count the model's measured error rates cannot "
                        "explain, so their corrected share is not reliable")
-        out.append(f"{len(flagged)} groups are flagged"
-                   + (f" ({'; '.join(why)})" if why else "")
-                   + "; they are drawn hollow and their intervals are wide.")
+        if cannot:
+            why.append(f"{len(cannot)} that cannot be corrected, so only the raw share is "
+                       "shown")
+        out.append(f"{len(flagged)} {'group is' if len(flagged) == 1 else 'groups are'} "
+                   "flagged" + (f" ({'; '.join(why)})" if why else "")
+                   + "; they are drawn hollow"
+                   + ("; the intervals of small groups are wide." if few or clipped else "."))
     if not ok:
-        out.append("No group is large enough to read on its own: read the chart as a rough "
-                   "picture, or group more coarsely (e.g. by century).")
+        if flagged and all(r.status.startswith("too few") for r in flagged):
+            out.append("No group is large enough to read on its own: read the chart as a "
+                       "rough picture, or group more coarsely (e.g. by century).")
+        else:
+            out.append("No group has a corrected share to read: read the chart's raw share "
+                       "as a rough picture.")
         return out
     named = [r for r in ok if r.group is not None] or ok  # "(no value)" last, if at all
     big = max(named, key=lambda r: r.n)
@@ -122,6 +159,18 @@ def label_summary(result: TrendResult, label: str) -> list[str]:
                                  complete=bool(result.settings.get("between_group_error",
                                                                    True))))
     return out
+
+
+def _cannot_words(label: str, measured: dict[str, Any], status: str) -> str:
+    """Why no group's share of ``label`` can be corrected, and what to do, in words."""
+    if "no labelled items" in status:
+        which = "without" if "without the label" in status else "with"
+        return (f"No share can be corrected: the labelled items hold no item {which} the "
+                f"label {label!r}, so how often the model misses it, or puts it on items "
+                "without it, cannot be measured. The chart shows the model's raw share, "
+                f"uncorrected. Label items {which} {label!r} for the test set to correct it.")
+    return (f"No share can be corrected ({status.removeprefix('cannot correct: ')}): the "
+            "chart shows the model's raw share, uncorrected.")
 
 
 def _row_words(r: TrendRow, corrected: bool, *, prefix: str, rates: bool = False) -> str:

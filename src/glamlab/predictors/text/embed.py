@@ -9,18 +9,26 @@
   descriptions as ``query:``.
 
 Nothing downloads. Encoders are loaded once per process and shared.
+
+:class:`TextEmbedding` is an item's embedding as a cached feature (the workspace's
+``features`` table): the concept index (:func:`glamlab.trends.concepts.build_index`) and the
+text heads (training, evaluation, runs) read and write the same values, so a passage is
+embedded once per workspace, whichever needs it first.
 """
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from ...errors import MissingDependency, PredictorError
+from ...errors import ItemError, MissingDependency, PredictorError
+from ...features.base import Extractor
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from ...items import Item
 
 ASSETS = Path(__file__).parent.parent / "assets"
 MINILM_TOKENIZER = ASSETS / "minilm" / "tokenizer.json"
@@ -121,3 +129,50 @@ def encoder(name: str) -> _Memo:
             model = MiniLMEncoder() if name == "minilm" else E5Encoder()
             _LOADED[name] = _Memo(model.encode)
         return _LOADED[name]  # type: ignore[no-any-return]
+
+
+def embedding_text(item: Any) -> str | None:
+    """The text of ``item`` that is embedded: what the text heads read (the item's text,
+    cleaned and cut at :data:`~.normalize.DEFAULT_MAX_CHARS`); where the heads read
+    nothing (a text without letters, "53/540"), the item's own text, so that the concept
+    index still holds it; None when there is no text at all."""
+    from .normalize import DEFAULT_MAX_CHARS, item_text, prepare
+
+    raw = item_text(item, max_chars=DEFAULT_MAX_CHARS)
+    check = prepare(raw, ocr=False, max_chars=DEFAULT_MAX_CHARS, min_letters=1,
+                    min_letter_share=0.0, min_script_share=0.0)
+    if check.abstain is None and check.text:
+        return check.text
+    text = getattr(item, "text", None) or ""
+    return text[:DEFAULT_MAX_CHARS] if text.strip() else None
+
+
+class TextEmbedding(Extractor):
+    """A text item's sentence embedding (384 unit-length numbers) as a cached feature:
+    the vectors of :func:`embedding_text`, shared by the concept index and the text
+    heads."""
+
+    name: ClassVar[str] = "text-embed"
+    version: ClassVar[int] = 2  # 2: the heads' cleaned text (1: the raw text)
+    batch_size: ClassVar[int] = 256
+    dim = 384
+
+    def __init__(self, encoder: str = "minilm"):
+        if encoder not in ENCODERS:
+            raise PredictorError(f"unknown text encoder {encoder!r}",
+                                 hint=f"choose one of {', '.join(ENCODERS)}")
+        self.encoder = encoder
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}-{self.encoder}@{self.version}"
+
+    def extract_batch(self, items: list[Item]) -> np.ndarray:
+        texts = []
+        for it in items:
+            text = embedding_text(it)
+            if text is None:
+                raise ItemError(f"{it.item_id}: no text to embed", item=it.item_id,
+                                hint="concept search reads text items; ingest OCR text first")
+            texts.append(text)
+        return encoder(self.encoder).encode(texts)

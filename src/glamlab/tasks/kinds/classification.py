@@ -71,6 +71,23 @@ class Scores:
         return self.classes[best], self.values[best]
 
 
+def missing_labels_warning(missing: Sequence[str]) -> str:
+    """What evaluating on a test split with no item of ``missing`` means: how well those
+    labels are found cannot be measured, and the figures averaged over labels (F1) leave
+    them out, so a model that never gives them looks perfect."""
+    names = ", ".join(repr(m) for m in missing)
+    one = len(missing) == 1
+    return (f"the test split holds no item labelled {names}: how well a model finds "
+            f"{'it' if one else 'them'} cannot be measured (its F1 is undefined, not 1.00), "
+            f"and the F1 averaged over labels leaves {'it' if one else 'them'} out, so a "
+            f"model that never gives {names} (the majority baseline) scores as if perfect. "
+            "Do not trust these figures: add items with "
+            f"{'that label' if one else 'those labels'} to the test split (label items "
+            "chosen at random for the test set; once a test split is frozen, only "
+            "re-splitting the labelled items adds them: glamlab labels split --force, "
+            "logged) and evaluate again.")
+
+
 class Classification(TaskKind[Labels, Scores]):
     """What single- and multi-label classification share. A yes/no outcome per row of a
     table (``tabular``) is a single-label task with the labels "0" and "1"."""
@@ -286,12 +303,17 @@ class Classification(TaskKind[Labels, Scores]):
 
     def evaluation_warnings(self, golds: Sequence[Labels], metric: str) -> list[str]:
         counts = [sum(1 for g in golds if label in g) for label in self.labels]
+        out: list[str] = []
+        missing = [label for label, c in zip(self.labels, counts, strict=True) if not c]
+        if missing and golds:
+            out.append(missing_labels_warning(missing))
         ratio = M.imbalance_ratio(counts)
         if metric == "accuracy" and ratio > 3:
-            return [f"the test labels are imbalanced ({ratio:.1f}:1 between the commonest and "
-                    "rarest label): accuracy rewards always answering the commonest label. Use "
-                    "F1 instead (set metric = \"f1_macro\" in [project] of glamlab.toml)."]
-        return []
+            out.append(f"the test labels are imbalanced ({ratio:.1f}:1 between the commonest "
+                       "and rarest label): accuracy rewards always answering the commonest "
+                       "label. Use F1 instead (set metric = \"f1_macro\" in [project] of "
+                       "glamlab.toml).")
+        return out
 
     def baselines(self, *, rules: str | None, threshold: str | None,
                   seed: int) -> list[tuple[str, dict[str, Any]]]:

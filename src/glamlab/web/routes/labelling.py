@@ -35,13 +35,16 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
     ws = request.app.state.ws
     if mode == SECOND and ws.card.kind != "entities":
         return second_page(request, user)
-    if strategy not in sampling.STRATEGIES:
+    near = strategy == NEAREST and ws.card.modality == "text"
+    if strategy not in sampling.STRATEGIES and not near:
         strategy = "random"
     if split not in ("train", "test"):
         split = "test"
     frozen = review.test_frozen(ws)
     tabular = ws.card.modality == "tabular"
-    if tabular:
+    if near:  # chosen by their meaning: training labels only, as the model-ordered ones
+        split = "train"
+    elif tabular:
         # a row joins the test rows or training by its date (review.save_label), not by
         # a choice here; a row may fall in the test period, so only the strategies that
         # keep the test rows a fair sample choose it
@@ -50,12 +53,17 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
         split = "train"
     # the test split stays a random sample: model-ordered sampling only for training
     allowed = sampling.strategies_for(split)
-    if strategy not in allowed:
+    if strategy not in allowed and not near:
         strategy = "random"
     chosen = next(iter(ws.items(ids=[item])), None) if item else None
-    shown = chosen or sampling.next_to_label(ws, strategy=strategy,
-                                             exclude=request.app.state.skips.get(user.username),
-                                             rng=random.Random(), split=split)
+    concept = _concept(request, user) if near else None
+    if near:
+        shown = chosen or (next(iter(ws.items(ids=concept["next"][:1])), None)
+                           if concept else None)
+    else:
+        shown = chosen or sampling.next_to_label(
+            ws, strategy=strategy, exclude=request.app.state.skips.get(user.username),
+            rng=random.Random(), split=split)
     counts = review.labelling_counts(ws)
     # once two people labelled the same items, how far they agree: loaded by the page
     # from /label/agreement (label_agreement), so that the page does not wait for it
@@ -66,6 +74,9 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
         # (not on the blind page, where another second labeller would see both labels)
         "to_settle": _to_settle(request) if ws.card.kind != "entities" else None,
         "strategies": allowed, "counts": counts,
+        "concept": concept, "concept_offered": _concept_offered(ws, tabular),
+        "no_model_yet": strategy == "uncertainty"
+        and sampling.latest_predicting_model(ws) is None,
         "labels": list(enumerate(ws.card.labels, start=1)),
         "done": request.query_params.get("done"),
         "tabular": tabular,
@@ -76,6 +87,42 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
         if request.query_params.get("done") == "test-set" else None,
         "set_by_time": _set_by_time(request),
         "had": _entities_had(request, shown) if ws.card.kind == "entities" else None})
+
+
+#: the Labelling page's ``strategy`` for the passages nearest to a phrase or to example
+#: passages (:func:`glamlab.trends.concepts.search`), once a person asked for them
+NEAREST = "nearest"
+#: how many nearest passages one search ranks (labelled ones are passed over)
+NEAREST_POOL = 300
+#: how many of the next nearest passages the page lists, with their text
+NEAREST_SHOWN = 10
+
+
+def _concept_offered(ws: Any, tabular: bool) -> dict[str, Any] | None:
+    """Whether the "Passages nearest to a phrase" form is offered: text projects only;
+    ``index``: whether the passage index it searches is built."""
+    from ...trends.concepts import has_index
+
+    if tabular or ws.card.modality != "text" or ws.card.kind == "entities":
+        return None
+    return {"index": has_index(ws)}
+
+
+def _concept(request: Request, user: User) -> dict[str, Any] | None:
+    """This person's last concept search (the phrase or passages, and the nearest items
+    it found), less the items labelled or skipped since: ``next``, their ids in order,
+    and ``listed``, the first :data:`NEAREST_SHOWN` with their text and similarity."""
+    found = getattr(request.app.state, "concepts", {}).get(user.username)
+    if not found:
+        return None
+    ws = request.app.state.ws
+    skipped = set(request.app.state.skips.get(user.username))
+    left = sampling.unlabelled_of(ws, [i for i, _ in found["hits"] if i not in skipped])
+    sims = dict(found["hits"])
+    texts = {it.item_id: it.text or "" for it in ws.items(ids=left[:NEAREST_SHOWN])}
+    return {"concept": found["concept"], "next": left, "ranked": len(found["hits"]),
+            "listed": [{"item_id": i, "similarity": sims[i], "text": texts.get(i, "")[:300]}
+                       for i in left[:NEAREST_SHOWN]]}
 
 
 def _entities_had(request: Request, item: Any) -> dict[str, Any] | None:
@@ -181,6 +228,7 @@ def second_page(request: Request, user: User) -> Response:
         "second": queue, "mode": SECOND, "to_settle": None,
         "item": queue["item"] if queue else None, "strategy": "random", "split": "",
         "frozen": False, "strategies": {}, "counts": review.labelling_counts(ws),
+        "concept": None, "concept_offered": None, "no_model_yet": False,
         "labels": list(enumerate(ws.card.labels, start=1)),
         "done": request.query_params.get("done"),
         "tabular": ws.card.modality == "tabular", "train_until": None,
@@ -258,7 +306,8 @@ def _back_to_label(form: FormData, done: str) -> RedirectResponse:
     strategy, split = str(form.get("strategy") or ""), str(form.get("split") or "")
     # only values the label page knows go back into its address (a form's own text, e.g.
     # 100,000 characters, would make an address no server takes)
-    q = {"strategy": strategy if strategy in sampling.STRATEGIES else "random",
+    known = strategy in sampling.STRATEGIES or strategy == NEAREST
+    q = {"strategy": strategy if known else "random",
          "split": split if split in ("train", "test") else "test", "done": done}
     if form.get("mode") == SECOND:
         q = {"mode": SECOND, "done": done}
@@ -280,6 +329,49 @@ def label_post(request: Request, form: FormData = Depends(form_of),
                           strategy=str(form.get("strategy") or "random"))
     request.app.state.queue_counts.invalidate()  # a gold label settles queue rows
     return _back_to_label(form, "label")
+
+
+@router.post("/label/concept")
+def concept_post(request: Request, form: FormData = Depends(form_of),
+                 user: User = Depends(writer("reviewer", "label items"))) -> Response:
+    """Label the passages nearest to a phrase, or to example passages (one per paragraph),
+    first: the passage index is searched (:func:`glamlab.trends.concepts.search`), and
+    the Labelling page shows the nearest unlabelled passages in order, their labels going
+    to training (a test set chosen by meaning would not be a fair sample)."""
+    import re
+
+    from ...trends.concepts import has_index, search
+
+    ws = request.app.state.ws
+    text = str(form.get("concept") or "").strip()
+    hint = ("type a few words (e.g. emigration to America), or paste one or more example "
+            "passages, separated by an empty line")
+    if not text:
+        raise LabelError("say what to look for: a phrase or example passages", hint=hint)
+    if len(text) > 20_000:
+        raise LabelError(f"the phrase or passages are too long ({len(text):,} characters; "
+                         "20,000 at most)", hint="paste a few typical passages, not a text")
+    if _concept_offered(ws, ws.card.modality == "tabular") is None:
+        raise LabelError("passages nearest to a phrase are found in text projects only",
+                         hint="choose another way of picking items on the Labelling page")
+    if not has_index(ws):
+        raise LabelError("the passages of this project are not indexed yet, so none can be "
+                         "found by their meaning", hint=INDEX_HINT)
+    passages = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    hits = search(ws, passages[0] if len(passages) == 1 else passages, k=NEAREST_POOL)
+    if not hasattr(request.app.state, "concepts"):
+        request.app.state.concepts = {}
+    request.app.state.concepts[user.username] = {
+        "concept": text[:200] + ("…" if len(text) > 200 else ""),
+        "hits": [(h.item_id, h.similarity) for h in hits]}
+    return RedirectResponse("/label?" + urlencode({"strategy": NEAREST, "split": "train"})
+                            + "#concept", 303)
+
+
+#: what to do when no passage index is built yet (once, by whoever runs the project)
+INDEX_HINT = ("whoever runs the project builds the index once, on the server (Python: "
+              "glamlab.trends.concepts.build_index(workspace); see the Concept search part "
+              "of docs/trends.md); on a few thousand passages it takes minutes")
 
 
 @router.post("/label/skip")
