@@ -479,16 +479,25 @@ def _bare_rows(kind: TaskKind[Any, Any], bare: list[Item], gold: dict[str, Any],
     taken off ``bare``: a row each (:func:`_gold_row`), filtered by ``where``."""
     while bare and (before is None or bare[0].item_id < before):
         item = bare.pop(0)
-        g = gold[item.item_id]
-        for label in sorted(g.labels):
-            who, at = g.labels[label]
-            row = _gold_row(kind, item, field, label, who, at,
-                            f"a person's gold label: {who} gave it; the model did not "
-                            "suggest it")
-            if where.keep(row):
-                counts["from_gold"] = counts.get("from_gold", 0) + 1
-                yield Exported(row, item, Candidate(label, 1.0),
-                               _details(item, snippets, fields, asked))
+        yield from _person_rows(kind, item, gold[item.item_id], field, "the model did not "
+                                "suggest it", where, counts, snippets, fields, asked)
+
+
+def _person_rows(kind: TaskKind[Any, Any], item: Item, g: Any, field: str, why: str,
+                 where: ExportFilter, counts: dict[str, int],
+                 snippets: dict[str, str | None], fields: Sequence[tuple[str, str]],
+                 asked: bool) -> Iterator[Exported]:
+    """A row of its own for each of ``item``'s gold labels ``g`` (:func:`_gold_row`; the
+    reason: who gave it, then ``why`` no model's row carries it), filtered by ``where``
+    and counted in ``counts["from_gold"]``."""
+    for label in sorted(g.labels):
+        who, at = g.labels[label]
+        row = _gold_row(kind, item, field, label, who, at,
+                        f"a person's gold label: {who} gave it; {why}")
+        if where.keep(row):
+            counts["from_gold"] = counts.get("from_gold", 0) + 1
+            yield Exported(row, item, Candidate(label, 1.0),
+                           _details(item, snippets, fields, asked))
 
 
 def _snippets(ws: Workspace, conn: sa.Connection, ids: Iterable[str]) -> dict[str, str | None]:
@@ -585,15 +594,9 @@ def _gold_only(ws: Workspace, mv: ModelVersion, field: str, where: ExportFilter,
             item, g = items.get(item_id), gold.get(item_id)
             if item is None or g is None:
                 continue
-            for label in sorted(g.labels):
-                who, at = g.labels[label]
-                row = _gold_row(kind, item, field, label, who, at,
-                                f"a person's gold label: {who} gave it; {mv.spec} has "
-                                "no prediction of this item")
-                if where.keep(row):
-                    counts["from_gold"] = counts.get("from_gold", 0) + 1
-                    yield Exported(row, item, Candidate(label, 1.0),
-                                   _details(item, snippets, fields, details is not None))
+            yield from _person_rows(kind, item, g, field,
+                                    f"{mv.spec} has no prediction of this item", where,
+                                    counts, snippets, fields, details is not None)
 
 
 def complete_gold(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
