@@ -9,7 +9,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from ..reports import Section, plots, render_page, table_html
-from .quantify import is_too_few
+from .quantify import is_flagged, is_too_few
 
 if TYPE_CHECKING:
     from .trend import TrendResult
@@ -163,7 +163,7 @@ def terms_chart(result: TrendResult, groups: list[str | None] | None = None) -> 
                        "values": [r.per_1000_words if r else None for r in rows],
                        "low": [r.low if r else None for r in rows],
                        "high": [r.high if r else None for r in rows],
-                       "flags": ["" if r is None or r.status == "ok" else r.status
+                       "flags": ["" if r is None or not is_flagged(r.status) else r.status
                                  for r in rows],
                        "faint": [r is not None and is_too_few(r.status) for r in rows],
                        "color": plots.PALETTE[(k + 2) % len(plots.PALETTE)]})
@@ -183,7 +183,7 @@ def label_chart(result: TrendResult, label: str,
     def col(attr: str) -> list[float | None]:
         return [getattr(r, attr) if r is not None else None for r in rows]
 
-    flags = [("" if r is None or r.status == "ok" else r.status) for r in rows]
+    flags = [("" if r is None or not is_flagged(r.status) else r.status) for r in rows]
     # a group of too few items is no point of the line: grey, outside the line and band
     faint = [r is not None and is_too_few(r.status) for r in rows]
     series: list[dict[str, Any]] = [

@@ -619,6 +619,17 @@ def is_too_few(status: str) -> bool:
     return status.startswith(TOO_FEW)
 
 
+#: what a fully labelled group's status starts with (:func:`with_known`): its share is
+#: exact, so it is no flag
+EXACT = "every item labelled"
+
+
+def is_flagged(status: str) -> bool:
+    """Whether a row's status flags it (drawn hollow, read with care): anything but ``ok``
+    and a fully labelled group's exact share (:data:`EXACT`)."""
+    return status != "ok" and not status.startswith(EXACT)
+
+
 def with_known(e: Estimate, known: int, positives: int, *, total: int | None = None,
                min_items: int = MIN_ITEMS) -> Estimate:
     """``e`` (the estimate over a group's items nobody labelled) for the whole group, whose
@@ -639,7 +650,7 @@ def with_known(e: Estimate, known: int, positives: int, *, total: int | None = N
     exact = _r(positives / n)
     if n_u == 0:
         out = Estimate(n, e.raw, e.raw_low, e.raw_high, exact, exact, exact, e.method,
-                       status=f"every item labelled: the share is exact ({positives} of {n})",
+                       status=f"{EXACT}: the share is exact ({positives} of {n})",
                        methods={m: exact for m in METHODS},
                        draws=np.full(len(e.draws) if e.draws is not None else 1,
                                      positives / n))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .quantify import PREFERRED, is_clipped
+from .quantify import EXACT, PREFERRED, is_clipped, is_flagged
 
 if TYPE_CHECKING:
     from .trend import TrendResult, TrendRow
@@ -106,8 +106,8 @@ def label_summary(result: TrendResult, label: str) -> list[str]:
     rows = [r for r in result.rows if r.label == label]
     if not rows:
         return [f"No item has a prediction for {label!r} in any group."]
-    ok = [r for r in rows if r.status == "ok" and r.estimate is not None]
-    flagged = [r for r in rows if r.status != "ok"]
+    ok = [r for r in rows if not is_flagged(r.status) and r.estimate is not None]
+    flagged = [r for r in rows if is_flagged(r.status)]
     total = sum(r.n for r in rows)
     corrected = result.corrected
     rates = bool(result.settings.get("measure"))
@@ -122,7 +122,8 @@ def label_summary(result: TrendResult, label: str) -> list[str]:
                      "found, uncorrected. Label a few texts that mention it to correct it.")
         return out
     cannot = [r for r in flagged if r.status.startswith("cannot correct")]
-    if cannot and len(cannot) == len(rows) and not rates:
+    estimated = [r for r in rows if not r.status.startswith(EXACT)]  # not fully labelled
+    if cannot and len(cannot) == len(estimated) and not rates:
         # one reason for every group: the labelled items, not the groups' sizes
         out.append(_cannot_words(label, measured, cannot[0].status))
         return out
