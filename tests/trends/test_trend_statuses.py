@@ -165,3 +165,29 @@ def test_the_word_count_interval_is_jeffreys():
     assert np.isclose(low, 1000 * beta.ppf(0.025, 1.5, 9.5), atol=1e-3)
     assert np.isclose(high, 1000 * beta.ppf(0.975, 1.5, 9.5), atol=1e-3)
     assert per_1000_interval(0, 10)[0] == 0.0 and per_1000_interval(0, 0) == (None, None)
+
+
+def test_a_reviewers_decision_on_one_label_says_nothing_of_the_others(make_ws):
+    """Multi-label: a reviewer who accepts 'a' on an item decides 'a', not the item's
+    other labels. 'b' stays estimated on those items (all predicted 'b'), not a known no."""
+    from glamlab.tasks.labels import import_labels
+
+    ws = make_ws("review", modality="text", labels=["a", "b"], multi_label=True)
+    add_items(ws, [{"id": f"x{i}", "text": "x", "meta": {"year": "1850"}} for i in range(40)])
+    add_model_with_predictions(ws, {f"x{i}": {"a": 0.9, "b": 0.9} for i in range(40)})
+    write_csv(ws.root / "train.csv", ["id", "label"], [[f"x{i}", "a"] for i in range(20)])
+    import_labels(ws, ws.root / "train.csv", split="train")
+    t = ws.store.t
+    with ws.store.write() as conn:  # the reviewer's decisions on the suggestion 'a'
+        conn.execute(t.labels.update().values(source="review"))
+    res = trends(ws, by="year", label=["a", "b"], method="cc", n_boot=200)
+    by = {(r.group, r.label): r for r in res.rows}
+    assert by[("1850", "a")].labelled == 20 and by[("1850", "a")].estimate == 1.0
+    assert by[("1850", "b")].labelled == 0  # nobody said anything about 'b'
+    assert by[("1850", "b")].estimate == 1.0  # was 0.50: 20 reviewed items read as 'no'
+    # a person's whole set still says 'b' does not apply on their items
+    with ws.store.write() as conn:
+        conn.execute(t.labels.update().values(source="import"))
+    res = trends(ws, by="year", label=["a", "b"], method="cc", n_boot=200)
+    by = {(r.group, r.label): r for r in res.rows}
+    assert by[("1850", "b")].labelled == 20 and by[("1850", "b")].estimate == 0.5
