@@ -195,3 +195,26 @@ def test_ensemble_refuses_unknown_scorers_and_does_single_label():
         items, single)
     p = m.predict_proba(items)
     assert np.allclose(p.sum(axis=1), 1)
+
+
+def test_embedding_cache_key_names_the_cleaning_and_the_encoder_version(monkeypatch):
+    """A new clean-up or new encoder weights must not reuse the cached vectors: the
+    feature key changes with either."""
+    import importlib.metadata
+
+    from glamlab.predictors.text import normalize
+    from glamlab.predictors.text.embed import TextEmbedding
+
+    real = importlib.metadata.version
+    for name in ("minilm", "e5"):
+        before = TextEmbedding(name).key
+        assert TextEmbedding(name).key == before  # stable while nothing changes
+        with monkeypatch.context() as m:
+            m.setattr(normalize, "CLEANING_VERSION",
+                      getattr(normalize, "CLEANING_VERSION", 1) + 1, raising=False)
+            assert TextEmbedding(name).key != before
+        with monkeypatch.context() as m:
+            m.setattr(importlib.metadata, "version", lambda d: real(d) + ".post1")
+            assert TextEmbedding(name).key != before
+        assert TextEmbedding(name).key == before
+        assert len(before) <= 100  # the features table's extractor column

@@ -165,3 +165,85 @@ def test_the_word_count_interval_is_jeffreys():
     assert np.isclose(low, 1000 * beta.ppf(0.025, 1.5, 9.5), atol=1e-3)
     assert np.isclose(high, 1000 * beta.ppf(0.975, 1.5, 9.5), atol=1e-3)
     assert per_1000_interval(0, 10)[0] == 0.0 and per_1000_interval(0, 0) == (None, None)
+
+
+def test_a_reviewers_decision_on_one_label_says_nothing_of_the_others(make_ws):
+    """Multi-label: a reviewer who accepts 'a' on an item decides 'a', not the item's
+    other labels. 'b' stays estimated on those items (all predicted 'b'), not a known no."""
+    from glamlab.tasks.labels import import_labels
+
+    ws = make_ws("review", modality="text", labels=["a", "b"], multi_label=True)
+    add_items(ws, [{"id": f"x{i}", "text": "x", "meta": {"year": "1850"}} for i in range(40)])
+    add_model_with_predictions(ws, {f"x{i}": {"a": 0.9, "b": 0.9} for i in range(40)})
+    write_csv(ws.root / "train.csv", ["id", "label"], [[f"x{i}", "a"] for i in range(20)])
+    import_labels(ws, ws.root / "train.csv", split="train")
+    t = ws.store.t
+    with ws.store.write() as conn:  # the reviewer's decisions on the suggestion 'a'
+        conn.execute(t.labels.update().values(source="review"))
+    res = trends(ws, by="year", label=["a", "b"], method="cc", n_boot=200)
+    by = {(r.group, r.label): r for r in res.rows}
+    assert by[("1850", "a")].labelled == 20 and by[("1850", "a")].estimate == 1.0
+    assert by[("1850", "b")].labelled == 0  # nobody said anything about 'b'
+    assert by[("1850", "b")].estimate == 1.0  # was 0.50: 20 reviewed items read as 'no'
+    # a person's whole set still says 'b' does not apply on their items
+    with ws.store.write() as conn:
+        conn.execute(t.labels.update().values(source="import"))
+    res = trends(ws, by="year", label=["a", "b"], method="cc", n_boot=200)
+    by = {(r.group, r.label): r for r in res.rows}
+    assert by[("1850", "b")].labelled == 20 and by[("1850", "b")].estimate == 0.5
+
+
+def test_pooling_leaves_a_fully_labelled_group_exact_and_the_known_part_as_it_is(make_ws):
+    """--pool with a fully labelled group: its exact share has as many draws as the others
+    (it used to have one, and pooling crashed), keeps its value and no spread; a partly
+    labelled group's labelled items stay what people said (only the rest is pooled)."""
+    from glamlab.tasks.labels import import_labels
+
+    ws = make_ws("pool", modality="text", labels=["a", "b"])
+    items, preds, test = [], {}, []
+    for y in range(1900, 1904):
+        for i in range(40):
+            iid = f"{y}-{i}"
+            items.append({"id": iid, "text": "x", "meta": {"year": str(y)}})
+            a = 0.9 if i % 3 else 0.2
+            preds[iid] = {"a": a, "b": 1.0 - a}
+            if y == 1903:  # every item labelled: 10 of 40 'a'
+                test.append([iid, "a" if i < 10 else "b"])
+            elif i < 12:  # a few labelled, mostly as predicted
+                test.append([iid, ("a" if a > 0.5 else "b") if i % 5 else "b"])
+    add_items(ws, items)
+    add_model_with_predictions(ws, preds)
+    write_csv(ws.root / "test.csv", ["id", "label"], test)
+    import_labels(ws, ws.root / "test.csv", split="test")
+    res = trends(ws, by="year", label="a", method="acc", pooled=True, n_boot=200,
+                 strata=False)
+    by = {r.group: r for r in res.rows}
+    assert by["1903"].labelled == 40
+    assert by["1903"].estimate == by["1903"].low == by["1903"].high == 0.25
+    for y in ("1900", "1901", "1902"):
+        r = by[y]
+        assert r.labelled == 12 and r.method.endswith("+pool")
+        pos = sum(1 for iid, lab in test if iid.startswith(y) and lab == "a")
+        # the labelled items are facts: the share is between all-no and all-yes of the rest
+        assert pos / 40 - 1e-9 <= r.low <= r.estimate <= r.high <= (pos + 28) / 40 + 1e-9
+
+
+def test_pool_does_not_move_an_exact_group_nor_the_known_part():
+    from glamlab.trends.quantify import EXACT, Estimate, pool
+
+    rng = np.random.default_rng(0)
+    ests = [Estimate(100, 0.5, 0.4, 0.6, th, th - 0.1, th + 0.1, "acc",
+                     draws=np.clip(th + rng.normal(0, 0.05, 300), 0, 1))
+            for th in (0.5, 0.52, 0.48)]
+    # a partly labelled group: 50 labelled (all 'no'), 50 estimated at 0.5 -> 0.25
+    ests.append(Estimate(100, 0.5, 0.4, 0.6, 0.25, 0.2, 0.3, "acc",
+                         draws=(0 + np.clip(0.5 + rng.normal(0, 0.05, 300), 0, 1) * 50) / 100))
+    exact = Estimate(40, 0.9, 0.8, 1.0, 0.1, 0.1, 0.1, "acc",
+                     status=f"{EXACT}: the share is exact (4 of 40)", draws=np.full(300, 0.1))
+    ests.append(exact)
+    out = pool(ests, known=[(0, 0)] * 3 + [(50, 0), (40, 4)])
+    assert out[4] is exact and not out[4].pooled
+    # the unlabelled half sits with the others (about 0.5): the share stays about 0.25,
+    # not pulled toward 0.5 as if the labelled 'no's were in doubt
+    assert out[3].pooled and abs(out[3].estimate - 0.25) < 0.02
+    assert out[3].high <= 0.5 + 1e-9

@@ -316,9 +316,18 @@ def labelled_in_groups(ws: Workspace, *, model_id: int, labels: Sequence[str], b
     they are and estimates only the rest (:func:`glamlab.trends.quantify.with_known`); the
     cells are what :func:`group_stats` counted for them, to be taken out of the group's
     cells. A labelled item the model has not predicted yet still counts (its label is
-    known). Reads the labelled items only (a few thousand, not the collection)."""
+    known). Reads the labelled items only (a few thousand, not the collection).
+
+    In a multi-label project an item is labelled for a label only where its gold says
+    so: gold that is the item's whole set (:meth:`glamlab.store.queue.ItemGold.whole`)
+    is known for every label (a label it does not give is a known "no"); a reviewer's
+    decision on one suggestion is known only for the labels it gives (a known "yes").
+    For the other labels that item stays among the estimated ones: the reviewer said
+    nothing about them, and counting them as "no" would bias every other label's share
+    down by the reviewed items' weight."""
     import numpy as np
 
+    from ..store.queue import item_gold
     from ..tasks.labels import gold_labels
     from .quantify import cell_of
 
@@ -327,6 +336,10 @@ def labelled_in_groups(ws: Workspace, *, model_id: int, labels: Sequence[str], b
     if not gold:
         return out
     multi = ws.card.multi_label if multi_label is None else multi_label
+    partial: set[str] = set()  # items whose gold is a reviewer's decision, not a whole set
+    if multi:
+        with ws.store.read() as conn:
+            partial = {i for i, g in item_gold(conn, gold).items() if not g.whole(multi)}
     t = ws.store.t
     value = _meta_value(t, by.field).label("g")
     ids = list(gold)
@@ -346,9 +359,12 @@ def labelled_in_groups(ws: Workspace, *, model_id: int, labels: Sequence[str], b
     for lab in labels:
         mine: dict[str | None, list[Any]] = {}
         for item_id, g in groups.items():
+            has = lab in (gold[item_id] or ())
+            if item_id in partial and not has:
+                continue  # the reviewer decided another label: this one is not known
             cell = mine.setdefault(g, [0, 0, np.zeros(2 * bins), np.zeros(2 * bins)])
             cell[0] += 1
-            cell[1] += int(lab in (gold[item_id] or ()))
+            cell[1] += int(has)
             r: Any = preds.get(item_id)
             if r is not None:
                 s = float((r.scores or {}).get(lab, 0.0))

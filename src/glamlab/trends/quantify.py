@@ -631,14 +631,16 @@ def is_flagged(status: str) -> bool:
 
 
 def with_known(e: Estimate, known: int, positives: int, *, total: int | None = None,
-               min_items: int = MIN_ITEMS) -> Estimate:
+               min_items: int = MIN_ITEMS, n_boot: int | None = None) -> Estimate:
     """``e`` (the estimate over a group's items nobody labelled) for the whole group, whose
     ``known`` labelled items are facts: ``positives`` of them have the label. The group's
     share is ``(positives + share x unlabelled) / items``, and so are its interval, its
     draws and every method's share (a finite population: only the unlabelled items are in
     doubt). A group whose items are all labelled has its exact share and no spread; one
     with none is ``e`` unchanged. ``total``: the group's items (default: ``e.n + known``).
-    The raw share (the model's own count) is the caller's to set."""
+    ``n_boot``: how many draws a fully labelled group's exact share repeats (default: as
+    many as ``e`` has, else one), so that it lines up draw by draw with its label's other
+    groups (:func:`pool`). The raw share (the model's own count) is the caller's to set."""
     n_u = e.n
     n = n_u + known if total is None else total
     if known <= 0 or n <= 0:
@@ -652,7 +654,8 @@ def with_known(e: Estimate, known: int, positives: int, *, total: int | None = N
         out = Estimate(n, e.raw, e.raw_low, e.raw_high, exact, exact, exact, e.method,
                        status=f"{EXACT}: the share is exact ({positives} of {n})",
                        methods={m: exact for m in METHODS},
-                       draws=np.full(len(e.draws) if e.draws is not None else 1,
+                       draws=np.full(n_boot if n_boot is not None else
+                                     len(e.draws) if e.draws is not None else 1,
                                      positives / n))
     else:
         status = e.status
@@ -667,7 +670,8 @@ def with_known(e: Estimate, known: int, positives: int, *, total: int | None = N
     return out
 
 
-def pool(estimates: list[Estimate]) -> list[Estimate]:
+def pool(estimates: list[Estimate], known: Sequence[tuple[int, int]] | None = None
+         ) -> list[Estimate]:
     """Partial pooling of one label's groups (empirical Bayes, as in small-area
     estimation): each group's corrected share moves toward the collection's share by
     ``B = tau^2 / (tau^2 + s_g^2)``, where ``s_g^2`` is the group's own sampling variance and
@@ -677,13 +681,32 @@ def pool(estimates: list[Estimate]) -> list[Estimate]:
     same bootstrap draws, shrunk draw by draw, with the normal-normal posterior's variance
     ``B s_g^2`` (the estimates must share ``rates_seed``).
 
-    Groups without draws (not corrected, no items) are returned unchanged."""
-    usable = [i for i, e in enumerate(estimates) if e.draws is not None and e.estimate is not None]
+    Groups without draws (not corrected, no items) are returned unchanged.
+
+    ``known``: each group's labelled items and how many of them have the label (what
+    :func:`with_known` mixed in). Their labels are facts, not estimates: only the share of
+    the unlabelled items is pooled (toward the collection's share of unlabelled items,
+    weighted by their number) and the known part is added back as it is. A fully labelled
+    group (its share exact) is returned unchanged and takes no part in the pooling."""
+    known = list(known) if known is not None else [(0, 0)] * len(estimates)
+    if len(known) != len(estimates):
+        raise ValueError("pool: one (labelled, positives) pair per estimate")
+    n_all = np.array([float(e.n) for e in estimates])
+    k_all = np.array([float(k) for k, _ in known])
+    pos_all = np.array([float(p) for _, p in known])
+    usable = [i for i, e in enumerate(estimates)
+              if e.draws is not None and e.estimate is not None and n_all[i] > k_all[i]
+              and EXACT not in e.status]
     if len(usable) < 3:
         return estimates
-    n = np.array([estimates[i].n for i in usable], dtype=float)
-    theta = np.array([estimates[i].estimate for i in usable], dtype=float)
-    D = np.stack([np.asarray(estimates[i].draws) for i in usable])  # (groups, draws)
+    full_n = n_all[usable]
+    pos = pos_all[usable]
+    n = full_n - k_all[usable]  # the unlabelled items: what is in doubt
+    # the unlabelled part's share, and its draws (with_known gave (pos + share x n) / full)
+    theta = (full_n * np.array([estimates[i].estimate for i in usable], dtype=float)
+             - pos) / n
+    D = np.stack([(full_n[k] * np.asarray(estimates[i].draws, dtype=float) - pos[k]) / n[k]
+                  for k, i in enumerate(usable)])  # (groups, draws)
     mu_d = (n[:, None] * D).sum(axis=0) / n.sum()  # the collection's share, draw by draw
     mu = float((n * theta).sum() / n.sum())
     s2 = np.var(D - mu_d[None, :], axis=1)  # each group's own noise (shared rates cancel)
@@ -698,6 +721,9 @@ def pool(estimates: list[Estimate]) -> list[Estimate]:
         extra = rng.normal(0.0, np.sqrt(B[k] * (1.0 - B[k]) * s2[k]), size=D.shape[1])
         shrunk = np.clip(mu_d + B[k] * (D[k] - mu_d) + extra, 0.0, 1.0)
         point = float(np.clip(mu + B[k] * (theta[k] - mu), 0.0, 1.0))
+        # the labelled items' labels back in, as they are
+        shrunk = (pos[k] + shrunk * n[k]) / full_n[k]
+        point = float((pos[k] + point * n[k]) / full_n[k])
         out[i] = Estimate(e.n, e.raw, e.raw_low, e.raw_high, _r(point),
                           *_interval(shrunk, point), e.method, e.status, e.methods,
                           pooled=True, draws=shrunk, clipped=e.clipped)

