@@ -154,3 +154,35 @@ def test_a_workspace_from_before_the_overruled_mark_opens(make_ws: Any) -> None:
                 ("blank", "curator")]
     finally:
         again.close()
+
+
+def test_the_written_line_adds_up_after_a_value_is_marked_overruled(
+        make_ws: Any, capsys: Any) -> None:
+    """After a person's gold overruled a value act wrote, the next act counted that
+    accepted candidate nowhere ("Written: 0 of the 3 accepted ...; 2 ... were there
+    already", no word of the third). Every accepted candidate is counted once: written,
+    there already, or not written because the person's gold wins."""
+    from .helpers import add_gold
+    from .test_export_gold_wins import _blank_pages
+
+    ws = _blank_pages(make_ws, "adds-up", {"p1": {"blank": 0.99, "content": 0.01},
+                                           "p2": {"blank": 0.98, "content": 0.02},
+                                           "p3": {"content": 0.97, "blank": 0.03}})
+    code, out, _ = run_cli(capsys, ws, "act", "--json")
+    assert code == 0 and json.loads(out)["written"]["machine_metadata"] == 3
+    add_gold(ws, {"p1": "content"}, split="train")
+    for _ in range(2):  # the act that marks it, and the one after (nothing more to mark)
+        code, out, _ = run_cli(capsys, ws, "act", "--json")
+        assert code == 0
+        shown = json.loads(out)
+        assert (shown["counts"]["accept"], shown["written"]["machine_metadata"],
+                shown["already_written"]["machine_metadata"],
+                shown["not_written_overruled_by_gold"]) == (3, 0, 2, 1)
+        assert shown["overruled_kept"] == 1
+        code, out, _ = run_cli(capsys, ws, "act")
+        assert code == 0
+        assert "Written: 0 of the 3 accepted items as machine metadata values" in out
+        assert "; 2 accepted items and 0 review items were there already." in out
+        assert ("1 accepted label was not written as machine metadata: a person's gold on "
+                "the item says otherwise, and the person's wins (1 of them act wrote "
+                "earlier: kept, overruled by the person's label).") in out

@@ -183,3 +183,39 @@ def test_the_act_page_says_what_a_changed_policy_took_out_of_the_queue(
     assert gone > 0 and job["result"]["withdrawn_by_policy"] == gone
     assert (f"<b>{gone}</b> open review items were withdrawn from the queue: the policy "
             "now accepts or rejects them") in page
+
+
+def test_the_act_page_says_a_written_value_a_persons_label_overrules(make_ws: Any) -> None:
+    """act marks a value it wrote earlier that a person's label given since overrules,
+    and says so; the Act page's template had the sentence, but the job's result never
+    carried the count, so the page never said it (nor when the mark is taken off)."""
+    from tests.actions.helpers import add_gold
+    from tests.actions.test_export_gold_wins import _blank_pages
+
+    ws = _blank_pages(make_ws, "web-overruled", {"p1": {"blank": 0.99, "content": 0.01},
+                                                 "p2": {"blank": 0.98, "content": 0.02},
+                                                 "p3": {"content": 0.97, "blank": 0.03}})
+    made = app_with_users(ws)
+    _ws, app, client = next(made)
+    try:
+        ada = client("ada")
+        _r, job = applied(ws, app, ada)
+        assert job["result"]["written"]["machine_metadata"] == 3
+        add_gold(ws, {"p1": "content"}, split="train")  # a person labels p1 otherwise
+        _r, job = applied(ws, app, ada)
+        page = ada.get("/stages/act").text
+        assert ("<b>1</b> value written earlier is overruled by a person's label given "
+                "since: marked overruled (kept), no longer the item's value.") in page
+        assert job["result"]["written_overruled_by_gold"] == 1
+        assert ("<b>1</b> accepted value was not written as metadata: a person's label on "
+                "the item says otherwise, and the person's wins (1 of them written "
+                "earlier: kept, overruled by the person's label).") in page
+        lab = ws.store.t.labels  # the person's label withdrawn: the mark is taken off
+        with ws.store.write() as conn:
+            conn.execute(lab.update().where(lab.c.item_id == "p1").values(active=False))
+        _r, job = applied(ws, app, ada)
+        assert ("<b>1</b> value marked overruled is no longer overruled"
+                in ada.get("/stages/act").text)
+        assert job["result"]["overruled_restored"] == 1
+    finally:
+        next(made, None)

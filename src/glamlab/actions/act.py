@@ -463,6 +463,11 @@ class ActReport:
     #: (:func:`.export._gold_verdicts`), so the store does not keep a contradicted value
     #: as automatic metadata
     not_written_overruled: int = 0
+    #: of ``not_written_overruled``: values act wrote earlier, before the person's gold
+    #: was given, kept in ``machine_metadata`` marked overruled (:func:`_mark_overruled`)
+    #: rather than counted as there already, so every accepted candidate is counted once
+    #: (written, there already, or not written because the person's gold wins)
+    overruled_kept: int = 0
     #: (classification) values act wrote as machine metadata earlier that a person's gold
     #: label in force now overrules (given since, no person having decided on the value):
     #: marked overruled (``machine_metadata.overruled_by``/``overruled_at``), kept, no
@@ -517,6 +522,7 @@ class ActReport:
             "withdrawn_by_policy": self.withdrawn_by_policy,
             "written_settled_by_gold": self.written_settled_by_gold,
             "not_written_overruled_by_gold": self.not_written_overruled,
+            "overruled_kept": self.overruled_kept,
             "written_overruled_by_gold": self.written_overruled,
             "overruled_restored": self.overruled_restored,
             "written_open": self.written["review_queue"] - self.written_settled_by_gold,
@@ -1049,7 +1055,13 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
             if d.action == "accept":
                 value = kind.metadata_value(d.candidate)
                 if (d.prediction_id, value) in have_mm:
-                    if id(d) not in overruled:  # (else marked: :func:`_mark_overruled`)
+                    if id(d) in overruled:
+                        # written earlier, a person's gold given since says otherwise:
+                        # kept, marked overruled (:func:`_mark_overruled`), so not the
+                        # item's value; counted with those not written (theirs wins)
+                        report.not_written_overruled += 1
+                        report.overruled_kept += 1
+                    else:
                         report.already_written["machine_metadata"] += 1
                     continue
                 person = person_decision(people.get(d.item.item_id), d.label, d.value,
@@ -1928,7 +1940,10 @@ def render(report: dict[str, Any]) -> str:
             what = plural(skipped, "span" if unit == "spans" else "label")
             lines.append(f"{skipped} accepted {what} {plural(skipped, 'was', 'were')} not "
                          "written as machine metadata: a person's gold on the item says "
-                         "otherwise, and the person's wins.")
+                         "otherwise, and the person's wins"
+                         + (f" ({kept} of them act wrote earlier: kept, overruled by "
+                            "the person's label)."
+                            if (kept := report.get("overruled_kept", 0)) else "."))
     if not report["dry_run"] and report.get("decided_by_people"):
         n = report["decided_by_people"]
         lines.append(f"{n} {plural(n, 'candidate')} a person had already decided "

@@ -171,6 +171,12 @@ def _act(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
            "superseded": report.superseded, "withdrawn_by_policy": report.withdrawn_by_policy,
            # accepted values a person's gold overrules: not written (the person's wins)
            "not_written_overruled_by_gold": report.not_written_overruled,
+           # of those, the ones act wrote earlier (kept, marked overruled)
+           "overruled_kept": report.overruled_kept,
+           # values act wrote earlier that a person's label given since overrules: marked
+           # overruled now; and marks taken off (the person's label was withdrawn)
+           "written_overruled_by_gold": report.written_overruled,
+           "overruled_restored": report.overruled_restored,
            # what the dry run says about the model and the policy (e.g. no champion: the
            # latest run's model was used), said again under what was written
            "notes": list(report.notes),
