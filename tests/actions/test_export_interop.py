@@ -379,3 +379,45 @@ def test_iiif_mentions_on_a_local_alto_page_image_get_a_canvas_and_a_manifest(
     assert canvas["annotations"][0]["id"] == "https://lib.example/ner/page"
     assert "1 pages on this computer got canvases" in _entity_export_line("iiif", str(out),
                                                                           res)
+
+
+def test_the_manifest_paints_each_local_page_with_its_own_image(make_ws, tmp_path):
+    """Local page images were painted with ``BASE/images/FILE NAME``: ``vol1/0001.jpg``
+    and ``vol2/0001.jpg`` got one image, and every page of a multi-page TIFF the same.
+    Each page now has its own path: the item id with the file's extension (a page of a
+    multi-page file ``FILE#pN``, percent-encoded in the URL)."""
+    from PIL import Image
+
+    from glamlab.actions.entity_export import local_page_manifest, published_image
+    from glamlab.errors import PolicyError
+    from glamlab.items import Item
+    from tests.ingest.conftest import write_jpeg
+
+    root = tmp_path / "scans"
+    for vol in ("vol1", "vol2"):
+        (root / vol).mkdir(parents=True)
+        write_jpeg(root / vol / "0001.jpg")
+    frames = [Image.new("RGB", (30, 20), c) for c in ("red", "blue")]
+    frames[0].save(root / "vol1" / "book.tif", save_all=True, append_images=frames[1:])
+    ws = make_ws("pages", modality="image")
+    ws.ingest([root])
+    items = sorted(ws.items(), key=lambda i: i.item_id)
+    assert [i.item_id for i in items] == ["vol1/0001", "vol1/book#p1", "vol1/book#p2",
+                                          "vol2/0001"]
+    base = "https://lib.example/ner/"
+    manifest = local_page_manifest(items, base, "pages", f"{base}page")
+    bodies = [c["items"][0]["items"][0]["body"] for c in manifest["items"]]
+    assert [b["id"] for b in bodies] == [
+        f"{base}images/vol1/0001.jpg", f"{base}images/vol1/book%23p1.tif",
+        f"{base}images/vol1/book%23p2.tif", f"{base}images/vol2/0001.jpg"]
+    assert [b["format"] for b in bodies] == ["image/jpeg", "image/tiff", "image/tiff",
+                                             "image/jpeg"]
+    assert published_image(items[2]) == "vol1/book#p2.tif"
+    # an id cannot walk out of images/; two pages on one path are refused, named
+    odd = Item(item_id="../x", modality="image", uri="/elsewhere/x.png", width=1, height=1)
+    assert local_page_manifest([odd], base, "x", f"{base}page")["items"][0]["items"][0][
+        "items"][0]["body"]["id"] == f"{base}images/%2E%2E/x.png"
+    twins = [Item(item_id="p", modality="image", uri="/a/p.jpg"),
+             Item(item_id="p.jpg", modality="image", uri="/a/blob")]
+    with pytest.raises(PolicyError, match="would both be published as images/p.jpg"):
+        local_page_manifest(twins, base, "x", f"{base}page")

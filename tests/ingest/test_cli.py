@@ -162,3 +162,20 @@ def test_a_missing_path_is_a_usage_error_not_a_lasting_ingest_problem(make_ws, t
     _run(ws, "ingest", str(bad), "--id-column", "id", "--text-column", "text")
     assert len(ws.ingest_errors()) == 1
     assert "1 ingest problem" in _run(ws, "status").stdout
+
+
+def test_an_alto_only_ingest_exits_0_with_a_warning_for_the_missing_page_image(make_ws):
+    """An ALTO file without its page image (the NDNP Chronicling America excerpt) came in
+    as text with exit status 0; a missing page image must not make the ingest fail."""
+    from pathlib import Path
+
+    alto = (Path(__file__).resolve().parents[1] / "data" / "interop" / "alto"
+            / "ndnp-chronam-excerpt.xml")
+    ws = make_ws(modality="text")
+    result = _run(ws, "ingest", str(alto))
+    assert result.exit_code == 0, result.output
+    assert "problem" not in result.stdout
+    assert "warning: 1 OCR page names a page image that is not there" in result.stdout
+    assert "ndnp-chronam-excerpt.xml" in result.stdout and "0002.tif" in result.stdout
+    errors = json.loads(_run(ws, "items", "--errors", "--json").stdout)
+    assert len(errors) == 1 and "0002.tif" in errors[0]["reason"]

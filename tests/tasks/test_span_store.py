@@ -449,3 +449,32 @@ def test_a_reviewer_s_spans_imported_back_are_not_added_again(make_ws, tmp_path)
     one = import_spans(ws, folder / "a.tsv", format="webanno")
     assert (one.added, one.unchanged) == (0, 1)
     assert counts(ws) == before
+
+
+def test_an_unchanged_inception_folder_never_moves_a_frozen_test_split(make_ws, tmp_path):
+    """Importing glamlab's own INCEpTION export back unchanged (with ``split``) leaves
+    every item's split as it was: a frozen test split keeps all its items."""
+    from glamlab.tasks.splits import split_of, test_data  # noqa: F401 - the freeze reader
+
+    ws = entities_ws(make_ws)
+    import_spans(ws, NEWSEYE)
+    split_spans(ws, test_size=0.34, seed=1)
+    test_ids = [i.item_id for i in span_data(ws, "test").items]
+    assert test_ids
+    with ws.store.write() as conn:
+        ws.store.audit(conn, "glamlab", "split.freeze", "fp", reader="evaluate")
+    ids = [i.item_id for i in ws.items()]
+    before = split_of(ws, ids)
+    folder = _inception_round_trip_folder(ws, tmp_path / "incep")
+    again = import_spans(ws, folder, split="train")
+    assert again.added == 0 and again.kept_split == again.items
+    assert "no item was put in the train split" in again.summary()
+    assert split_of(ws, ids) == before
+    assert [i.item_id for i in span_data(ws, "test").items] == test_ids
+    # a file edited since (an item of the test split) still may not leave it
+    edited = folder / f"{test_ids[0]}.tsv"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("\tPER", "\tLOC", 1)
+                      .replace("\tLOC", "\tORG", 1), encoding="utf-8")
+    with pytest.raises(LabelError, match="would leave the frozen test split"):
+        import_spans(ws, folder, split="train")
+    assert split_of(ws, ids) == before

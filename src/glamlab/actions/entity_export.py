@@ -490,23 +490,59 @@ _IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"
                 ".webp": "image/webp", ".gif": "image/gif"}
 
 
+def published_image(item: Item) -> str:
+    """Where a local page image is to be published under ``{base}images/``
+    (:func:`local_page_manifest`): the item id with the file's extension. For a file
+    ingested from a folder the id is its path relative to that folder, without the
+    extension, so ``vol1/0001.jpg`` and ``vol2/0001.jpg`` stay apart; a page of a
+    multi-page file (TIFF, PDF) has ``#pN`` (N from 1) after the file's path
+    (``vol1/scan#p2.tif``: that page alone, as its own image)."""
+    name = item.item_id
+    pages = (item.meta or {}).get("pages")
+    if item.page is not None and isinstance(pages, int) and pages > 1 and \
+            not name.endswith(f"#p{item.page + 1}"):
+        name += f"#p{item.page + 1}"
+    return name + (Path(item.uri).suffix if item.uri else "")
+
+
+def _url_path(path: str) -> str:
+    """``path`` in a URL: each part percent-encoded (``#`` is ``%23``), ``.``/``..``
+    kept from walking up."""
+    return "/".join(part.replace(".", "%2E") if part in (".", "..") else quote(part, safe="")
+                    for part in path.split("/"))
+
+
 def local_page_manifest(items: Sequence[Item], base: str, label: str,
                         annotations: str) -> dict[str, Any]:
     """A IIIF Presentation 3 manifest of local page images (:func:`minted_canvas`): one
-    canvas each, painted with the image at ``{base}images/{file name}`` (publish the
-    page images there, as JPEG or PNG for a browser, or give each canvas your image
-    server's address), and the entity annotations page ``annotations`` attached."""
+    canvas each, painted with the image at ``{base}images/{path}``, ``path`` the item id
+    with the file's extension (:func:`published_image`; publish the page images there,
+    as JPEG or PNG for a browser, or give each canvas your image server's address), and
+    the entity annotations page ``annotations`` attached.
+
+    Raises :class:`~glamlab.errors.PolicyError` when two pages would be published
+    under one path (ids that differ only by an extension)."""
     canvases = []
+    seen: dict[str, str] = {}
     for item in items:
         canvas = minted_canvas(item, base)
-        name = Path(item.uri or item.item_id).name
+        name = published_image(item)
+        if name in seen:
+            raise PolicyError(
+                f"items {seen[name]!r} and {item.item_id!r} would both be published as "
+                f"images/{name}; the manifest would show one image for both",
+                item=item.item_id,
+                hint="give the page images ids that differ by more than an extension "
+                     "(ingest them from a folder), or give each canvas your image "
+                     "server's address")
+        seen[name] = item.item_id
         size = {"width": int(item.width or 0), "height": int(item.height or 0)}
         canvases.append({
             "id": canvas, "type": "Canvas", "label": {"none": [item.item_id]}, **size,
             "items": [{"id": f"{canvas}/paint", "type": "AnnotationPage", "items": [{
                 "id": f"{canvas}/paint/image", "type": "Annotation",
                 "motivation": "painting", "target": canvas,
-                "body": {"id": f"{base}images/{quote(name)}", "type": "Image",
+                "body": {"id": f"{base}images/{_url_path(name)}", "type": "Image",
                          "format": _IMAGE_TYPES.get(Path(name).suffix.lower(),
                                                     "image/jpeg"), **size}}]}],
             "annotations": [{"id": annotations, "type": "AnnotationPage"}]})
@@ -1395,7 +1431,7 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
 
 __all__ = ["ENTITY_COLUMNS", "ENTITY_EXPORT_FORMATS", "ENTITY_ID_COLUMNS", "SPAN_FORMATS", "exports_spans", "SpanProvenance", "authority_uri",
            "export_entities", "export_layers", "export_spans", "iiif_canvas", "iiif_left_out_web",
-           "iiif_nothing_placed", "local_page_manifest", "minted_canvas", "iiif_span_annotation",
+           "iiif_nothing_placed", "local_page_manifest", "minted_canvas", "published_image", "iiif_span_annotation",
            "iter_gold_rows",
            "iter_prediction_rows", "span_regions",
            "text_selectors", "web_annotation", "word_boxes", "write_entities_csv",

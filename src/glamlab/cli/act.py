@@ -142,8 +142,10 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
                  "their page image. Ingest each page image with its ALTO file beside it")
     if res.get("manifest"):
         line += (f"; {res['minted_canvases']} pages on this computer got canvases under the "
-                 f"base URL, in {res['manifest']} (publish the page images under "
-                 "BASE/images/ as that manifest names them)")
+                 f"base URL, in {res['manifest']} (publish each page image at "
+                 "BASE/images/ITEM_ID.EXT, as that manifest names it: its path in the "
+                 "folder ingested; a page of a multi-page file alone, as ITEM_ID#pN.EXT; "
+                 "see docs/formats.md)")
     return line
 
 

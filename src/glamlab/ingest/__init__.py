@@ -68,6 +68,10 @@ class IngestReport:
     seconds: float = 0.0
     problems: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # OCR pages whose named page image is not there (Problem.warning): stored, said in
+    # one warning line, not counted in ``failed``; the first kept as the example
+    no_image: int = 0
+    no_image_example: dict[str, Any] | None = None
     # sources that gave neither an item nor a problem: {"source", "reason", "hint"}
     empty_sources: list[dict[str, str]] = field(default_factory=list)
     # text columns glamlab chose itself (no --text-column): {"source", "column"}
@@ -101,8 +105,26 @@ class IngestReport:
             "empty_sources": self.empty_sources,
             "text_columns": self.text_columns,
             "notes": self.notes,
-            "warnings": self.warnings,
+            "pages_without_image": self.no_image,
+            "warnings": self.all_warnings(),
         }
+
+    def all_warnings(self) -> list[str]:
+        """The warnings, the pages without their image said in one line first."""
+        return [*([self.image_warning()] if self.no_image else []), *self.warnings]
+
+    def image_warning(self) -> str:
+        """One line for every OCR page whose named image is not there, the first named."""
+        n, first = self.no_image, self.no_image_example or {}
+        text = (f"{n:,} OCR {plural(n, 'page')} {'name' if n != 1 else 'names'} a page "
+                "image that is not there; "
+                f"{'their' if n != 1 else 'its'} text came in, stored as text only "
+                f"(no image to show, zoom or crop)")
+        if first:
+            text += f", e.g. {first['reason'].split('; the page was stored')[0]}"
+        return (text + "; listed with `glamlab items --errors`. Nothing to do if the text "
+                "is all you need; otherwise put each image beside its OCR file under the "
+                "name it gives and ingest the folder again")
 
     def summary(self) -> str:
         text = (f"{self.added:,} new {plural(self.added, 'item')}, {self.updated:,} new "
@@ -126,7 +148,7 @@ class IngestReport:
                                                          if p["hint"] else "")
             if self.failed > SHOWN_IN_SUMMARY:
                 text += f"\n  ... and {self.failed - SHOWN_IN_SUMMARY:,} more"
-        for w in self.warnings:
+        for w in self.all_warnings():
             text += f"\nwarning: {w}"
         return text
 
@@ -274,7 +296,8 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
         for rec in iter_records(sources, options, empty):
             if isinstance(rec, Problem):
                 problems.append(rec)
-                bar.update(0, problems=1)  # a problem is not an item read
+                # a problem is not an item read; a warning's item comes in (counted then)
+                bar.update(0, problems=0 if rec.warning else 1)
             elif (bad := check_record(rec)) is not None:
                 problems.append(bad)
                 bar.update(0, problems=1)
@@ -540,6 +563,12 @@ def _write_problems(store: Store, conn: sa.Connection, ingest_id: int,
               for p in clean if p.recorded]
     if stored:
         conn.execute(store.t.ingest_errors.insert(), stored)
+    warned = [p for p in clean if p.warning]
+    report.no_image += len(warned)
+    if warned and report.no_image_example is None:
+        report.no_image_example = {"source": warned[0].source, "item": warned[0].item_ref,
+                                   "reason": warned[0].reason, "hint": warned[0].hint}
+    clean = [p for p in clean if not p.warning]
     report.failed += len(clean)
     report.not_recorded += len(clean) - len(stored)
     report.came_in += sum(not p.left_out for p in clean)

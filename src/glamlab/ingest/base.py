@@ -46,6 +46,11 @@ class Problem:
     #: False where the item came in all the same (an OCR page whose image is missing:
     #: its text is in): counted among the problems, not among what was left out
     left_out: bool = True
+    #: a warning, not a failure (an OCR page whose named image is not there: its text is
+    #: in, and the text may be all that is wanted): stored with the ingest's problems
+    #: (``glamlab items --errors``) and said in one summary line per ingest, but not
+    #: counted as failed, so the ingest's exit status does not change
+    warning: bool = False
 
 
 #: the defaults of ``[ingest] max_xml_bytes`` and ``max_text_chars`` in glamlab.toml: one

@@ -844,7 +844,7 @@ def ocr_records(path: Path, page: OcrPage, link: tuple[Path, Path] | None, root:
                               f"{path.name}); the page was stored as text only",
                               "put the page image beside the OCR file under that name and "
                               "ingest the folder again (nothing to do if the text is all "
-                              "you need)", left_out=False)
+                              "you need)", left_out=False, warning=True)
         meta["document"] = document_for(path.parent, root)
         yield Record(item_id=item_id_for(path, root), modality="text", source_kind=page.format,
                      source=source, content_hash=page.digest, uri=str(path.resolve()),

@@ -65,6 +65,10 @@ class SpanImportReport:
     annotator: str = "import"
     labels: dict[str, int] = field(default_factory=dict)
     nul_cleaned: int = 0  # items whose text had NUL characters, removed (offsets moved)
+    #: items only in files of glamlab's INCEpTION export no one changed: they keep their
+    #: split whatever ``split`` says
+    kept_split: int = 0
+    split_items: int = 0  # items put in ``split``
     #: items whose stored gold spans the file changed (a glamlab INCEpTION folder edited
     #: and imported back, or ``replace``): one ``{item_id, added, removed, changed}`` each,
     #: the spans against the item's gold before (of the layers the file carries)
@@ -92,7 +96,15 @@ class SpanImportReport:
                      + ", ".join(u["item_id"] for u in self.updates[:5])
                      + (f" and {n - 5:,} more" if n > 5 else ""))
         if self.split:
-            text += f"; put in the {self.split} split"
+            moved = self.split_items
+            if not self.kept_split:
+                text += f"; put in the {self.split} split"
+            elif moved:
+                text += (f"; {moved:,} put in the {self.split} split (the {self.kept_split:,} "
+                         "in files unchanged since the export keep their split)")
+            else:
+                text += (f"; every file is unchanged since the export, so no item was put "
+                         f"in the {self.split} split")
         if self.nul_cleaned:
             text += (f"; NUL characters (\\x00) removed from the text of {self.nul_cleaned:,} "
                      f"item{'s' if self.nul_cleaned != 1 else ''}, their entities kept on the "
@@ -616,7 +628,8 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
     fmt_name = formats.pop() if len(formats) == 1 else "mixed"
     report = SpanImportReport(path=str(root), format=fmt_name, files=len(files),
                               split=split, annotator=annotator or "import",
-                              unchanged=len(as_exported))
+                              unchanged=len(as_exported),
+                              kept_split=len({k[0] for k in as_exported} - set(ids)))
     name = root.name
     with ws.store.write() as conn:
         keys = list(wanted)
@@ -707,8 +720,12 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
             for s in doc.spans:
                 if s.layer == MAIN_LAYER:
                     report.labels[s.label] = report.labels.get(s.label, 0) + 1
-        if split is not None:
-            _set_splits(conn, ws, {i: split for i in [*ids, *(k[0] for k in as_exported)]})
+        # the items of files unchanged since glamlab exported them keep their split: an
+        # export imported back as it was is no decision to move them (and must never
+        # move an item across a frozen test split, which is checked for ``wanted`` only)
+        if split is not None and ids:
+            _set_splits(conn, ws, {i: split for i in ids})
+            report.split_items = len(ids)
         report.items = len(ids) + len(as_exported)
         report.nul_cleaned = sum(1 for _, doc in wanted.values() if doc.nul_removed)
         ws.store.audit(conn, annotator or "import", "spans.import", name, files=len(files),
