@@ -34,7 +34,9 @@ def test_a_viewer_draws_a_trend_and_downloads_its_numbers(make_ws: Any, tmp_path
         page.select_option("#trends-label", "people")
         page.click("#trends-show")
         trend = page.locator("#trend")
-        expect(trend.locator("h3")).to_have_text(["Label: people"])
+        # (the trend is computed on the click: bootstrap intervals, cross-validation;
+        # on a loaded 2-core machine that can take longer than expect's 5 s default)
+        expect(trend.locator("h3")).to_have_text(["Label: people"], timeout=60_000)
         expect(trend.locator("svg")).to_have_count(1)
         expect(trend.locator("svg").first).to_be_visible()
         expect(page.locator("#trend-method")).to_contain_text("Corrected share:")
