@@ -9,16 +9,10 @@ import json
 
 import pytest
 
-from glamlab.cli import main
 from glamlab.errors import PredictorError
+from tests.cli_run import run_cli
 
-
-def _cli(capsys, ws, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(["-w", str(ws.root), *args])
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
+_cli = run_cli
 
 
 @pytest.fixture

@@ -12,20 +12,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from tests.cli_run import run_cli
 from tests.ner_project import gold_and_new_texts
 
-
-def _cli(capsys: Any, ws: Any, *args: str) -> tuple[int, str, str]:
-    from glamlab.cli import main
-
-    db = [] if ws.store.is_sqlite else ["--db", ws.store.url]
-    with pytest.raises(SystemExit) as exc:
-        main(["-w", str(ws.root), *db, *args])
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), str(out.out), str(out.err)
+_cli = run_cli
 
 
 def test_a_re_ingested_test_text_is_left_out_of_the_evaluation_and_named(

@@ -6,19 +6,11 @@ and the refusal names ``glamlab labels split --force``, which works."""
 
 from __future__ import annotations
 
-import pytest
-
-from glamlab.cli import main
 from glamlab.tasks import import_labels, is_frozen
+from tests.cli_run import run_cli
 from tests.tasks.helpers import add_items, write_csv
 
-
-def _cli(capsys, ws, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(["-w", str(ws.root), *args])
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
+_cli = run_cli
 
 
 def test_a_label_missing_from_the_test_split_is_warned_about_and_fixable(
