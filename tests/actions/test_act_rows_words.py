@@ -48,3 +48,10 @@ def test_status_names_its_figures_in_words():
     text = _status_text(s)
     assert "champions" not in text and "machine_metadata" not in text, text
     assert "count 1, in use 1" in text and "values written by the model 0" in text
+
+
+def test_an_expected_count_is_said_as_a_whole_number():
+    from glamlab.actions.act import about_count
+
+    assert [about_count(n) for n in (0.0, 0.2, 0.5, 1.05, 96.51)] == [
+        "about 0", "under 1", "about 1", "about 1", "about 97"]

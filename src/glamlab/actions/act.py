@@ -1717,10 +1717,10 @@ def unsettled_words(report: dict[str, Any]) -> str:
             f"{plural(accepts, 'value')} that no person's label settles ({why})")
 
 
-def _about(n: float) -> str:
+def about_count(n: float) -> str:
     """An expected count in words, rounded as the totals are: "about 97", "under 1"
     (never "about 96.51" of whole spans or items)."""
-    return "under 1" if 0 < n < 0.5 else f"about {round(n)}"
+    return "under 1" if 0 < n < 0.5 else f"about {math.floor(n + 0.5)}"  # (0.5 -> 1)
 
 
 def render(report: dict[str, Any]) -> str:
@@ -1808,7 +1808,7 @@ def render(report: dict[str, Any]) -> str:
             unsettled = row.get("accept_unsettled", row["accept"])
             of = ("the accepts" if unsettled == row["accept"] else
                   f"the {unsettled} {plural(unsettled, 'accept')} no person's label settles")
-            extra = (f", {_about(row['expected_wrong'])} of {of} expected wrong "
+            extra = (f", {about_count(row['expected_wrong'])} of {of} expected wrong "
                      f"({row['test_correct']} of {row['test_accepted']} right on test: "
                      f"precision to expect {row['expected_precision']:.0%})")
         elif row["label"] in unmeasured:
@@ -1864,7 +1864,7 @@ def render(report: dict[str, Any]) -> str:
     f = report.get("filter")
     if f and f["price_per_item"]:
         wrong = ("unknown" if f["expected_wrongly_withheld"] is None
-                 else f"about {f['expected_wrongly_withheld']:g}")
+                 else about_count(f["expected_wrongly_withheld"]))
         people = (f" ({f['accepted_by_people_or_gold']} of them by a person or a gold label)"
                   if f.get("accepted_by_people_or_gold") else "")
         over = f.get("overruled_by_gold", 0)

@@ -89,8 +89,10 @@ def stage_act(ws: Workspace, say: Say, noun: str = "items") -> dict[str, Any]:
         say(f"  {f['sent_on']} {noun} to send on, {f['accepted_as_positive']} held back as "
             f"{f['positive_label']!r}: {f['money_saved']:,.2f} {f['currency']} saved.")
         if f["expected_wrongly_withheld"] is not None:
-            say(f"  Expected mistakes: about {f['expected_wrongly_withheld']:g} {noun} held "
-                "back that should have been sent.")
+            from ..actions.act import about_count
+
+            say(f"  Expected mistakes: {about_count(f['expected_wrongly_withheld'])} {noun} "
+                "held back that should have been sent.")
     else:
         for row in report["by_label"]:
             say(f"  {row['accept']} {noun} tagged {row['label']!r} automatically, "
