@@ -45,7 +45,7 @@ def add_model(ws: Any, name: str = "m", version: int = 1, predictor: str = "dumm
 
 def add_predictions(ws: Any, model_id: int, preds: dict[str, dict[str, float]],
                     multi_label: bool = False) -> int:
-    """preds: item_id -> label scores. Returns the run id."""
+    """preds: item_id -> label scores ({}: no label at all). Returns the run id."""
     t = ws.store.t
     with ws.store.write() as conn:
         run_id = int(conn.execute(t.runs.insert().values(
@@ -54,6 +54,11 @@ def add_predictions(ws: Any, model_id: int, preds: dict[str, dict[str, float]],
             finished_at=now())).inserted_primary_key[0])
         rows = []
         for item_id, scores in preds.items():
+            if not scores:  # a prediction that gives no label at all
+                rows.append({"run_id": run_id, "model_id": model_id, "item_id": item_id,
+                             "label": None, "labels": [], "scores": {}, "score": None,
+                             "created_at": now()})
+                continue
             top, score = max(scores.items(), key=lambda kv: kv[1])
             rows.append({"run_id": run_id, "model_id": model_id, "item_id": item_id,
                          "label": None if multi_label else top,
@@ -71,8 +76,9 @@ def run_cli(capsys: Any, ws: Any, *args: str) -> tuple[int, str, str]:
 
     from glamlab.cli import main
 
+    db = [] if ws.store.is_sqlite else ["--db", ws.store.url]  # (PostgreSQL: its URL)
     with pytest.raises(SystemExit) as exc:
-        main(["--workspace", str(ws.root), *args])
+        main(["--workspace", str(ws.root), *db, *args])
         raise SystemExit(0)
     out = capsys.readouterr()
     return int(exc.value.code or 0), out.out, out.err

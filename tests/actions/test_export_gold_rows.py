@@ -219,18 +219,7 @@ def test_act_counts_the_labels_every_export_gives_from_people_alone(
 
 def _no_candidate(ws: Any, model_id: int, item_ids: list[str], multi_label: bool) -> None:
     """A prediction of each of ``item_ids`` that gives no label at all (no scores)."""
-    from glamlab.store import now
-
-    t = ws.store.t
-    with ws.store.write() as conn:
-        run_id = int(conn.execute(t.runs.insert().values(
-            model_id=model_id, status="done", engine="local", workers=1, query={},
-            planned=len(item_ids), done=len(item_ids), failed=0, started_at=now(),
-            finished_at=now())).inserted_primary_key[0])
-        conn.execute(t.predictions.insert(), [{
-            "run_id": run_id, "model_id": model_id, "item_id": i, "label": None,
-            "labels": [], "scores": {}, "score": None, "created_at": now()}
-            for i in item_ids])
+    add_predictions(ws, model_id, {i: {} for i in item_ids}, multi_label)
 
 
 def test_an_item_the_model_predicted_no_label_for_exports_the_persons_labels(

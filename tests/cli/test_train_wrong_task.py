@@ -10,7 +10,7 @@ import json
 import pytest
 
 from glamlab.errors import PredictorError
-from tests.cli_run import run_cli
+from tests.actions.helpers import run_cli
 
 _cli = run_cli
 

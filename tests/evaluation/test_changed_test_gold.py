@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.cli_run import run_cli
+from tests.actions.helpers import run_cli
 from tests.ner_project import gold_and_new_texts
 
 _cli = run_cli

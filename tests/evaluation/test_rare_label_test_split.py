@@ -7,7 +7,7 @@ and the refusal names ``glamlab labels split --force``, which works."""
 from __future__ import annotations
 
 from glamlab.tasks import import_labels, is_frozen
-from tests.cli_run import run_cli
+from tests.actions.helpers import run_cli
 from tests.tasks.helpers import add_items, write_csv
 
 _cli = run_cli
