@@ -11,6 +11,11 @@ _LOCK = threading.Lock()
 _LAST_LINE = [time.monotonic()]  # when a progress line (or a person's message) was last shown
 
 
+def with_article(word: str) -> str:
+    """``word`` with its indefinite article: "a single-label", "an image"."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
 def plural(count: int, word: str, many: str | None = None) -> str:
     """``word`` for a count of 1, else ``many`` (by default ``word`` with an s): "1 item",
     "2 items", "1 entry", "2 entries"."""

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import NotFittedError, PredictorError
+from ..progress import with_article as _a
 
 if TYPE_CHECKING:
     import numpy as np
@@ -313,10 +314,6 @@ def require_label(predictor: Predictor, param: str) -> int:
             f"{predictor.name}: the task's labels {predictor.classes_} do not include {label!r}",
             hint=f"train with --param {param}=<one of {', '.join(predictor.classes_)}>")
     return list(predictor.classes_).index(label)
-
-
-def _a(word: str) -> str:
-    return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
 
 
 def _jsonable(value: Any) -> Any:

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from ...errors import ConfigError
+from ...progress import with_article as _a
 
 if TYPE_CHECKING:
     import numpy as np
@@ -389,11 +390,6 @@ class TaskKind(Generic[G, P]):
         """A W3C Web Annotation selector for the part of the item a candidate is about
         (e.g. a ``TextPositionSelector`` for a span), or None for the whole item."""
         return None
-
-
-def _a(word: str) -> str:
-    """``word`` with its indefinite article: "a single-label", "an entities"."""
-    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
 def coerce_options(settings: Mapping[str, Any], name: str, kind: type, where: str) -> Any:
