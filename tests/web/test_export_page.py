@@ -311,12 +311,30 @@ def test_the_export_page_says_how_many_mentions_the_iiif_download_leaves_out(
                               f"{boxes + canvas} entity mentions: its page has no IIIF canvas")
     assert "the address the annotations will be published at" in said[1]
     assert "glamlab " not in box and "--format" not in box
-    # the download itself: the same annotations as the command's
+    # the download itself: annotations that place no mention are no file (an empty
+    # AnnotationPage, sent as if it held them), but the reason and what to do
     add_user(ws, "ada", PASSWORD, "admin")
     app = create_app(ws)
     with TestClient(app) as c:
         assert login(c, "ada").status_code == 303
         assert 'data-format="iiif"' in c.get("/stages/export").text
+        got = c.get("/stages/export/download?format=iiif")
+        assert got.status_code == 409, got.text
+        assert "content-disposition" not in got.headers
+        text = html.unescape(got.text)
+        assert "The IIIF annotations hold no mention: 1 mention is on page images" in text
+        assert "Nothing was downloaded." in text
+        assert "What to do: ask the person who set up this project" in text
+        assert "glamlab " not in text.split("<main", 1)[-1] and "--base-url" not in text
+        # once a mention can be placed (the page has a IIIF canvas), the same download
+        # is the annotations the command writes
+        with ws.store.write() as conn:
+            meta = conn.execute(sa.select(items.c.meta).where(
+                items.c.item_id == "b", items.c.is_current.is_(True))).scalar() or {}
+            conn.execute(items.update().where(items.c.item_id == "b",
+                                              items.c.is_current.is_(True))
+                         .values(meta={**meta, "canvas": "https://example.org/canvas/b"}))
+        cli = export_entities(ws, "iiif", tmp_path / "cli2.json")
         got = c.get("/stages/export/download?format=iiif")
         assert got.status_code == 200, got.text
         assert got.headers["content-disposition"].endswith('.iiif.json"')

@@ -555,8 +555,17 @@ def export_download(request: Request, user: User = Depends(page_user)) -> Respon
             _zip_folder(folder / f"{stem}-inception", path, lambda out: export_entities(
                 ws, format, out, web=True, meta=meta, layers=layers, all_layers=all_layers))
         elif exports_spans(ws, format):  # an entities project: a row per span, with its link
-            export_entities(ws, format, path, web=True, meta=meta, layers=layers,
-                            all_layers=all_layers)
+            res = export_entities(ws, format, path, web=True, meta=meta, layers=layers,
+                                  all_layers=all_layers)
+            if res.get("empty"):  # IIIF annotations that place no mention: why, not a file
+                from ...actions.entity_export import iiif_nothing_placed
+
+                _remove(folder)
+                said = iiif_nothing_placed(res, web=True) or ""
+                why, _, fix = said.partition(". To place them, ")
+                return render(request, "error.html", {
+                    "error": f"{why[:1].upper()}{why[1:]}. Nothing was downloaded.",
+                    "hint": fix.rstrip(".") or None}, status=409)
         else:
             export(ws, format, path, web=True, meta=meta)
     except OSError as exc:  # the server's temporary folder: full, missing, not writable
