@@ -56,8 +56,11 @@ def test_the_act_page_says_what_the_filter_does(
     assert int(shown["sent-on"]) == sent_on
     assert int(shown["held-back"]) == ws.count_items() - sent_on
     assert shown["money-saved"] == f"{report['money_saved']:,.2f} {report['currency']}"
-    assert float(shown["wrongly-held-back"]) == pytest.approx(
-        report["expected_wrongly_withheld"])
+    # an expected count of pages is said as act says it: whole pages, never "1.05263"
+    from glamlab.actions.act import about_count
+
+    assert shown["wrongly-held-back"] == about_count(report["expected_wrongly_withheld"])
+    assert re.fullmatch(r"about \d+|under 1", shown["wrongly-held-back"])
     assert "sent on to OCR" in page and 'href="/stages/export"' in page
 
     # applying it again: the result says the same figures
@@ -111,3 +114,28 @@ def test_the_send_on_list_needs_a_login_and_a_filter_project(blank_pages: Any,
         assert "format=filter" not in c.get("/stages/export").text
         assert c.get("/stages/export/download?format=filter").status_code == 404
     stop_background(plain)
+
+
+def test_the_filter_figures_say_expected_mistakes_in_whole_items() -> None:
+    """The Act page's 'wrongly held back' figure and its interval are expected counts of
+    pages: said as act says them ('about 1', 'under 1', an interval of whole pages), not
+    '1.05263 (95% interval 0.21 to 3.4)'."""
+    from jinja2 import Environment, FileSystemLoader
+
+    from glamlab.actions.act import about_count
+    from glamlab.web.app import _package_dir
+    from glamlab.web.words import money
+
+    env = Environment(loader=FileSystemLoader(_package_dir("templates")), autoescape=True)
+    env.filters.update(about_count=about_count, money=money)
+    macro = env.from_string('{% from "filter_figures.html" import filter_figures %}'
+                            '{{ filter_figures(f, "x", "pages", "page") }}')
+    f = {"positive_label": "blank", "accepted_as_positive": 40, "sent_on": 60,
+         "price_per_item": 0.01, "money_saved": 0.4, "currency": "EUR",
+         "expected_wrongly_withheld": 1.05263, "expected_wrongly_withheld_ci95": [0.21, 3.4]}
+    said = html.unescape(re.sub(r"<[^>]+>", "", macro.render(f=f)))
+    assert "Wrongly held back (not 'blank' after all): about 1 (95% interval 0 to 4 pages)" \
+        in said, said
+    f.update(expected_wrongly_withheld=0.3, expected_wrongly_withheld_ci95=[0.0, 0.9])
+    said = html.unescape(re.sub(r"<[^>]+>", "", macro.render(f=f)))
+    assert "after all): under 1 (95% interval 0 to 1 page)" in said, said

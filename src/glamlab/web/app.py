@@ -86,6 +86,10 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     templates.env.filters["metric_name"] = metric_name
     templates.env.filters["review_time"] = review_time  # "under a minute", not "0.0 hours"
     templates.env.filters["money"] = money  # 1,234.50, as glamlab act prints money saved
+    # an expected count of items as act says it: "about 1", "under 1" (never "1.05263")
+    from ..actions.act import about_count
+
+    templates.env.filters["about_count"] = about_count
     from .words import AGREEMENT_EXPLAINED
 
     templates.env.globals["agreement_explained"] = AGREEMENT_EXPLAINED
