@@ -152,11 +152,14 @@ def stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
         f"{hi * PER * PRICE:,.0f}: the share withheld here is {withheld} of {n}, Wilson "
         "interval).")
     if f["expected_wrongly_withheld"] is not None:
+        from ..actions.act import about_count  # "about 1", "under 1", as act says it
+
         ci = f["expected_wrongly_withheld_ci95"]
         rng = (f" (95% range {math.floor(ci[0])} to {math.ceil(ci[1])} pages)"  # whole pages
                if ci else "")
         say(f"  Pages with content expected among those withheld: "
-            f"about {round(f['expected_wrongly_withheld'])}{rng}, judging by the frozen test split.")
+            f"{about_count(f['expected_wrongly_withheld'])}{rng}, judging by the frozen test "
+            "split.")
     minutes = review * ws.card.review_seconds_per_item / 60
     settled = report.get("review_settled_by_gold", 0)
     known = (f" ({settled} more {'is' if settled == 1 else 'are'} settled by a curator's "
