@@ -38,20 +38,20 @@ def login(request: Request, form: FormData = Depends(form_of)) -> Response:
     if not cookie or cookie != str(form.get("csrf") or ""):
         raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
     client = request.client.host if request.client else "?"
-    wait = max(auth.per_user.retry_after(username), auth.per_client.retry_after(client))
-    if wait:
+    # counted before the password is checked (a failure unless it succeeds), so that
+    # attempts sent at the same moment cannot all pass the limit before any has failed
+    stamps = auth.begin_login(username, client)
+    if isinstance(stamps, int):
         record_login(ws, username, "login.limited", client)
-        raise HTTPException(429, f"too many failed logins: try again in {wait} seconds",
-                            headers={"Retry-After": str(wait)})
+        raise HTTPException(429, f"too many failed logins: try again in {stamps} seconds",
+                            headers={"Retry-After": str(stamps)})
     user = authenticate(ws, username, password)
     if user is None:
-        auth.per_user.fail(username)
-        auth.per_client.fail(client)
         record_login(ws, username, "login.failed", client)
         return render(request, "login.html", {
             "next": next_url, "login_csrf": cookie,
             "failed": "Wrong user name or password."}, status=401)
-    auth.per_user.reset(username)
+    auth.login_succeeded(username, client, stamps)
     record_login(ws, user.username, "login", client)
     resp = RedirectResponse(next_url, 303)
     resp.set_cookie(SESSION_COOKIE, auth.start_session(user.username),
