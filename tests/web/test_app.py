@@ -40,6 +40,27 @@ def test_pages_need_login_and_wrong_password_is_refused(client_for: Any) -> None
     assert c.get("/").status_code == 200
 
 
+def test_cookies_are_secure_when_the_app_is_reached_over_https(queued_ws: Any) -> None:
+    """Without --secure-cookies, a request that came over https (directly, or through a
+    trusted proxy's X-Forwarded-Proto) gets Secure cookies; plain http does not."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+
+    add_user(queued_ws, "sec", PASSWORD, "viewer")
+    app = create_app(queued_ws)
+    for base, secure in (("https://testserver", True), ("http://testserver", False)):
+        with TestClient(app, base_url=base) as c:
+            assert ("Secure" in c.get("/login").headers["set-cookie"]) is secure
+            r = login(c, "sec")
+            assert r.status_code == 303
+            session = next(v for v in r.headers.get_list("set-cookie")
+                           if v.startswith("glamlab_session="))
+            assert ("Secure" in session) is secure, session
+    app.state.refresher.wait(120)
+
+
 def test_the_icon_is_served_without_login(client_for: Any) -> None:
     c = client_for()
     r = c.get("/favicon.ico")
