@@ -75,3 +75,23 @@ def test_glamlab_reads_back_the_csv_it_writes(make_ws: Any, tmp_path: Path) -> N
                    [["s1", f"Le {PLACE}.", json.dumps([{"start": 3, "end": 20, "type": "ORG"}])]])
     (sentence,) = read_sentences(corpus)
     assert sentence.id == "s1" and sentence.text[3:20] == PLACE
+
+
+def test_a_carriage_return_inside_a_cell_is_quoted_so_no_row_starts_after_it() -> None:
+    """A lone CR left unquoted ends the row in a spreadsheet: what follows it in the cell
+    (here a formula) became the first cell of a new row, unseen by formula_safe. The
+    cell is quoted, rows still end in LF, and a strict reader gets the cell back whole."""
+    from glamlab.sheets import csv_bytes
+
+    raw = csv_bytes(["item_id", "title"], [["a", "x\r=HYPERLINK(\"http://evil/\")"],
+                                            ["b", "\r=1+1"], ["c", "plain"]])
+    text = raw.decode("utf-8-sig")
+    assert "\r" not in text.replace('"x\r=', "").replace("\"'\r=1+1\"", "")
+    assert text.endswith("c,plain\n") and "\r\n" not in text
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows == [["item_id", "title"], ["a", "x\r=HYPERLINK(\"http://evil/\")"],
+                    ["b", "'\r=1+1"], ["c", "plain"]]
+    # every line a spreadsheet sees (CR, LF or CRLF ending a line outside quotes) starts
+    # a row: none starts with a formula
+    for line in csv.reader(io.StringIO(text.replace("\r", "\n"))):
+        assert not line or not line[0].startswith("="), line

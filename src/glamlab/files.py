@@ -29,8 +29,14 @@ def loads_json(data: str | bytes) -> Any:
     escape that is half of a UTF-16 pair (a lone surrogate) decodes to a "character" that
     cannot be written as UTF-8, so storing it fails later, far from the line that holds
     it (a traceback that loses the whole batch). Raises ``ValueError`` (as ``json.loads``
-    does for bad JSON) saying what is wrong."""
-    obj = json.loads(data)
+    does for bad JSON) saying what is wrong; also for arrays or objects nested too deeply
+    for Python's parser (a RecursionError, which stopped a whole ingest, a hostile IIIF
+    manifest among a collection's, instead of being that file's one problem)."""
+    try:
+        obj = json.loads(data)
+    except RecursionError:
+        raise ValueError("its arrays or objects are nested too deeply to read (thousands "
+                         "of levels: no manifest or record needs that many)") from None
     escaped = b"\\ud" in data.lower() if isinstance(data, bytes) else "\\ud" in data.lower()
     if escaped:
         try:

@@ -89,7 +89,7 @@ def write_sheet(out: IO[Any], header: Sequence[str], rows: Iterable[Sequence[Any
         return _write_xlsx(out, header, rows, ids, report, title)
     if bom:
         out.write("\ufeff")
-    w = csv.writer(out, lineterminator="\n")
+    w = _LfWriter(out)
     w.writerow([formula_safe(h) for h in header])
     risky: set[Any] = set()  # distinct ids: an item has a row per label in some exports
     number_like: set[Any] = set()
@@ -110,6 +110,29 @@ def write_sheet(out: IO[Any], header: Sequence[str], rows: Iterable[Sequence[Any
         report.rows += 1
         report.risky_ids, report.number_like_ids = len(risky), len(number_like)
     return report
+
+
+class _LfWriter:
+    """A CSV writer whose rows end in ``\n`` and whose cells holding a carriage return
+    are quoted as those holding a line feed are. Python's writer with
+    ``lineterminator="\n"`` leaves a lone CR unquoted, and a spreadsheet reads it as the
+    end of the row: the rest of the cell becomes the first cell of a new row, where
+    ``=HYPERLINK(...)`` after the CR is a formula that :func:`formula_safe` (which looks
+    at the start of the cell) never saw. Each row is written with ``\r\n`` (so both are
+    quoted) and its ending made ``\n``."""
+
+    def __init__(self, out: IO[Any]):
+        import io
+
+        self._out = out
+        self._buf = io.StringIO(newline="")
+        self._w = csv.writer(self._buf, lineterminator="\r\n")
+
+    def writerow(self, cells: Sequence[Any]) -> None:
+        self._buf.seek(0)
+        self._buf.truncate()
+        self._w.writerow(cells)
+        self._out.write(self._buf.getvalue()[:-2] + "\n")
 
 
 def write_csv_file(path: str | os.PathLike[str], header: Sequence[str],

@@ -230,3 +230,23 @@ def test_an_unknown_presentation_context_is_refused(make_ws, tmp_path):
     report = ws.ingest([str(tmp_path / "m.json")])
     assert report.added == 0 and "unknown IIIF Presentation context" in \
         report.problems[0]["reason"]
+
+
+def test_a_manifest_nested_too_deeply_is_its_own_problem_the_rest_comes_in(make_ws,
+                                                                           tmp_path):
+    """JSON nested deeper than Python's parser goes raised a RecursionError that stopped
+    the whole ingest (in the web app: the job failed with it); now it is that file's one
+    problem, named with the fix, and the good manifest beside it comes in."""
+    book = tmp_path / "book"
+    write_jpeg(book / "img" / "p1.jpg")
+    (book / "good.json").write_text(json.dumps(
+        _local_image_manifest("https://example.org", "img/p1.jpg")))
+    (book / "deep.json").write_text('{"@context": "http://iiif.io/api/presentation/3/'
+                                    'context.json", "x": ' + "[" * 100_000
+                                    + "]" * 100_000 + "}")
+    ws = make_ws()
+    report = ws.ingest([str(book / "deep.json"), str(book / "good.json")])
+    assert (report.added, report.failed) == (1, 1)
+    (problem,) = report.problems
+    assert problem["source"].endswith("deep.json")
+    assert "nested too deeply" in problem["reason"] and problem["hint"]

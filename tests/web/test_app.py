@@ -40,6 +40,27 @@ def test_pages_need_login_and_wrong_password_is_refused(client_for: Any) -> None
     assert c.get("/").status_code == 200
 
 
+def test_cookies_are_secure_when_the_app_is_reached_over_https(queued_ws: Any) -> None:
+    """Without --secure-cookies, a request that came over https (directly, or through a
+    trusted proxy's X-Forwarded-Proto) gets Secure cookies; plain http does not."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+
+    add_user(queued_ws, "sec", PASSWORD, "viewer")
+    app = create_app(queued_ws)
+    for base, secure in (("https://testserver", True), ("http://testserver", False)):
+        with TestClient(app, base_url=base) as c:
+            assert ("Secure" in c.get("/login").headers["set-cookie"]) is secure
+            r = login(c, "sec")
+            assert r.status_code == 303
+            session = next(v for v in r.headers.get_list("set-cookie")
+                           if v.startswith("glamlab_session="))
+            assert ("Secure" in session) is secure, session
+    app.state.refresher.wait(120)
+
+
 def test_the_icon_is_served_without_login(client_for: Any) -> None:
     c = client_for()
     r = c.get("/favicon.ico")
@@ -57,6 +78,45 @@ def test_login_is_rate_limited(client_for: Any) -> None:
     r = login(c, "val")  # even the right password waits now
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
     assert login(c, "rey").status_code == 303  # another user is not locked out
+
+
+def test_logins_sent_at_once_get_no_more_tries_than_one_after_another(
+        client_for: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The limit is counted before the password is checked: twelve wrong passwords sent
+    at the same moment (a slow check, as argon2 is) used to all pass the check made before
+    any of them had failed."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from glamlab.web.routes import auth as auth_routes
+
+    real = auth_routes.authenticate
+    arrived = threading.Barrier(6, timeout=2)
+
+    def slow(ws: Any, username: str, password: str) -> Any:
+        try:
+            arrived.wait()  # the first six are all past the limit's check at once
+        except threading.BrokenBarrierError:
+            pass
+        time.sleep(0.2)
+        return real(ws, username, password)
+
+    monkeypatch.setattr(auth_routes, "authenticate", slow)
+    clients = [client_for() for _ in range(12)]
+    with ThreadPoolExecutor(12) as pool:
+        codes = list(pool.map(lambda c: login(c, "val", "nope nope").status_code, clients))
+    assert sorted(codes) == [401] * 5 + [429] * 7, codes
+    assert login(clients[0], "val").status_code == 429  # the right password waits too
+    assert login(clients[0], "rey").status_code == 303  # another user is not locked out
+
+
+def test_a_right_password_does_not_count_against_the_address(client_for: Any) -> None:
+    """Signing in (here 25 times from one address, over its limit of 20 failures) is not
+    a failure of that address."""
+    c = client_for()
+    for _ in range(25):
+        assert login(c, "rey").status_code == 303
 
 
 def test_login_needs_its_csrf_token(client_for: Any) -> None:

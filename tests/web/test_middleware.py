@@ -49,6 +49,22 @@ def test_every_answer_carries_the_security_headers(client_for: Any, queued_ws: A
     _has_headers(broken)
 
 
+def test_pages_api_answers_and_downloads_are_not_kept_in_the_browser_cache(
+        client_for: Any) -> None:
+    """A shared computer's browser cache kept the page that shows a new API token once,
+    exports and every page after the person signed out: they say no-store. The app's
+    own files are cached, and an answer that sets its own Cache-Control keeps it."""
+    c = client_for("ada")
+    csrf = c.get("/account/tokens").text.split('name="csrf" value="')[1].split('"')[0]
+    c.post("/account/tokens", data={"csrf": csrf, "days": "7"})
+    for path in ("/account/tokens", "/", "/api/items", "/stages/export/download?format=csv",
+                 "/no-such-page"):
+        assert c.get(path).headers.get_list("cache-control") == ["no-store"], path
+    assert client_for().get("/login").headers.get("cache-control") == "no-store"
+    for path in ("/static/app.css", "/favicon.ico"):
+        assert "cache-control" not in c.get(path).headers, path
+
+
 def test_no_middleware_is_basehttpmiddleware(queued_ws: Any) -> None:
     """``app.middleware("http")`` wraps a function in BaseHTTPMiddleware: the app's
     middleware is plain ASGI instead (see glamlab.web.middleware.SecurityHeaders)."""

@@ -211,6 +211,39 @@ def test_a_iiif_manifest_and_a_mets_file(blank_app: Any) -> None:
     assert bad.status_code == 422 and "not a IIIF manifest" in bad.text
 
 
+def test_what_an_upload_left_out_names_no_folder_of_the_server(blank_app: Any) -> None:
+    """A manifest whose images point elsewhere on the server, and an XML file with entity
+    declarations: each is one problem naming the file as uploaded. The page, which every
+    signed-in person sees, used to give the workspace's path on the server with it."""
+    import json
+
+    ws, app, client = blank_app
+    ada = client("ada")
+    assert _define(ada, modality="image", labels="graphic\nno_graphic").status_code == 303
+    canvases = [{"@id": f"http://x/c{i}", "@type": "sc:Canvas", "width": 9, "height": 9,
+                 "images": [{"@type": "oa:Annotation", "motivation": "sc:painting",
+                             "on": f"http://x/c{i}", "resource": {
+                                 "@id": src, "@type": "dctypes:Image"}}]}
+                for i, src in enumerate(["/etc/passwd", "../../glamlab.db"])]
+    manifest = {"@context": "http://iiif.io/api/presentation/2/context.json",
+                "@id": "http://x/m", "@type": "sc:Manifest", "label": "m",
+                "sequences": [{"@type": "sc:Sequence", "canvases": canvases}]}
+    assert _upload(ada, "m.json", json.dumps(manifest).encode()).status_code == 303
+    assert app.state.jobs.wait(300)
+    xxe = (b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+           b'<mets:mets xmlns:mets="http://www.loc.gov/METS/"><t>&x;</t></mets:mets>')
+    assert _upload(ada, "pages.xml", xxe).status_code == 303
+    assert app.state.jobs.wait(300)
+    from glamlab.web import jobs
+
+    done = jobs.list_jobs(ws, kind="ingest")
+    said = json.dumps([j["result"] for j in done])
+    assert "'/etc/passwd' is outside" in said and "pages.xml" in said
+    assert str(ws.root.resolve()) not in said and str(ws.root) not in said
+    page = client("rey").get("/stages/items").text
+    assert "declares entities" in page and str(ws.root.resolve()) not in page
+
+
 def test_uploads_refused_with_one_clear_error(blank_app: Any,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from glamlab.tasks import uploads

@@ -62,6 +62,8 @@ def _skos(path: Path, fmt: str) -> dict[str, str]:
     except ImportError as exc:  # pragma: no cover - the extra is installed in CI
         raise ConfigError("reading a SKOS vocabulary needs rdflib",
                           hint="pip install 'glamlab[interop]'") from exc
+    if fmt == "xml":  # RDF/XML: no entity declarations, as every XML glamlab reads
+        _refuse_entities(path)
     graph = rdflib.Graph()
     try:
         graph.parse(str(path), format=fmt)
@@ -73,6 +75,39 @@ def _skos(path: Path, fmt: str) -> dict[str, str]:
         for concept, _, label in sorted(graph.triples((None, prop, None))):
             out.setdefault(str(label), str(concept))
     return out
+
+
+class _Prolog(Exception):
+    """The prolog of an XML file is read (its first element starts)."""
+
+
+def _refuse_entities(path: Path) -> None:
+    """A :class:`ConfigError` naming the file when its DOCTYPE declares entities, read
+    before rdflib parses it: its XML parser expanded them (a "billion laughs" file of a
+    few hundred bytes held it for minutes, growing in memory). Only the prolog is read
+    (entities are declared before the first element), however large the vocabulary."""
+    import xml.parsers.expat
+
+    def declared(name: str, *_rest: object) -> None:
+        raise ConfigError(f"cannot read the vocabulary {path.name}: it declares the XML "
+                          f"entity {name!r}; entity expansion and external entities are "
+                          "never processed", item=path.name,
+                          hint="remove its <!DOCTYPE>/<!ENTITY> declarations (SKOS needs "
+                               "none), or save it as Turtle (.ttl)")
+
+    def first_element(*_args: object) -> None:
+        raise _Prolog
+
+    parser = xml.parsers.expat.ParserCreate()
+    parser.EntityDeclHandler = declared
+    parser.StartElementHandler = first_element
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 16):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except (_Prolog, xml.parsers.expat.ExpatError):
+        return  # a file that is not well-formed is said by rdflib, with its line
 
 
 def label_uris(card: ProjectCard, root: Path) -> dict[str, str]:

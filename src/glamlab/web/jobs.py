@@ -38,9 +38,11 @@ Job kinds:
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -269,8 +271,30 @@ def _ingest(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
         path = uploads.find(ws, str(params.get("folder") or ""), str(params.get("file") or ""))
         report = uploads.bring_in_files(ws, path)
         name = path.name
+    if not params.get("url"):
+        _as_uploaded(report, path.parent)
     report["file"] = name
     return report
+
+
+def _as_uploaded(report: dict[str, Any], folder: Path) -> None:
+    """What the Items page shows of an upload names its files as the person uploaded them
+    (``m.json``, ``scans/p1.jpg``), not the server's upload folder: its problems, warnings
+    and sources, seen by everyone signed in, gave the workspace's path on the server."""
+    places = sorted({str(folder), str(folder.resolve())}, key=len, reverse=True)
+
+    def said(value: Any) -> Any:
+        if isinstance(value, str):
+            for place in places:
+                value = value.replace(place + os.sep, "").replace(place, "the upload's folder")
+            return value
+        if isinstance(value, list):
+            return [said(v) for v in value]
+        if isinstance(value, dict):
+            return {k: said(v) for k, v in value.items()}
+        return value
+
+    report.update(said(report))
 
 
 def _capacity(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:

@@ -128,8 +128,17 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
+#: what pages, API answers and downloads carry unless they say otherwise: none is kept in
+#: the browser's cache (a reading room's shared computer keeps no API token shown once,
+#: no export, no page of the project after the person signs out); the app's own
+#: JavaScript, styles and icon are cached as usual
+NO_STORE = (b"cache-control", b"no-store")
+CACHED_PATHS = ("/static/", "/favicon.ico")
+
+
 class SecurityHeaders:
-    """Every response carries :data:`SECURITY_HEADERS`.
+    """Every response carries :data:`SECURITY_HEADERS`, and :data:`NO_STORE` outside
+    :data:`CACHED_PATHS`.
 
     Plain ASGI, as every middleware of the app: Starlette's ``BaseHTTPMiddleware``
     (``app.middleware("http")``) answers a browser that goes away before the page is
@@ -145,11 +154,15 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        extra = SECURITY_HEADERS
+        if not str(scope.get("path", "")).startswith(CACHED_PATHS):
+            extra = (*extra, NO_STORE)
+
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers") or ())
                 present = {bytes(name).lower() for name, _value in headers}
-                headers += [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+                headers += [(n, v) for n, v in extra if n not in present]
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -63,6 +63,26 @@ class RateLimiter:
         with self._lock:
             self._recent(key, time.monotonic()).append(time.monotonic())
 
+    def reserve(self, key: str) -> float | None:
+        """Count one attempt for ``key`` now, before it is checked; None (nothing
+        counted) when ``key`` has no attempt left. Checking and counting in one step
+        keeps attempts sent at the same moment from all passing a check made before any
+        of them failed. A stamp :meth:`cancel` takes back (the attempt succeeded)."""
+        with self._lock:
+            stamp = time.monotonic()
+            q = self._recent(key, stamp)
+            if len(q) >= self.limit:
+                return None
+            q.append(stamp)
+            return stamp
+
+    def cancel(self, key: str, stamp: float) -> None:
+        """Take back an attempt :meth:`reserve` counted (it was not a failure)."""
+        with self._lock:
+            q = self._hits.get(key)
+            if q is not None and stamp in q:
+                q.remove(stamp)
+
     def reset(self, key: str) -> None:
         with self._lock:
             self._hits.pop(key, None)
@@ -76,6 +96,26 @@ class Auth:
         self.key = key
         self.per_user = RateLimiter(5, 300)
         self.per_client = RateLimiter(20, 300)
+
+    def begin_login(self, username: str, client: str) -> tuple[float, float] | int:
+        """Count a login attempt against ``username`` and ``client`` before the password
+        is checked: (the two stamps, for :meth:`login_succeeded`), or the seconds to
+        wait when either has no attempt left (then nothing is counted)."""
+        by_user = self.per_user.reserve(username)
+        by_client = self.per_client.reserve(client) if by_user is not None else None
+        if by_user is None or by_client is None:
+            if by_user is not None:
+                self.per_user.cancel(username, by_user)
+            return max(1, self.per_user.retry_after(username),
+                       self.per_client.retry_after(client))
+        return by_user, by_client
+
+    def login_succeeded(self, username: str, client: str, stamps: tuple[float, float]
+                        ) -> None:
+        """A right password: the user's failures are forgotten and this attempt is not
+        counted against the client address."""
+        self.per_user.reset(username)
+        self.per_client.cancel(client, stamps[1])
 
     def forget(self, username: str) -> None:
         """Kept for callers of the old per-user cache: every request now reads its token's

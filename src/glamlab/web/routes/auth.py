@@ -15,6 +15,14 @@ from ..sessions import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL_S
 router = APIRouter(include_in_schema=False)
 
 
+def secure(request: Request) -> bool:
+    """Whether the cookies are marked Secure: with ``--secure-cookies``, and whenever the
+    request came over https (also through a proxy whose X-Forwarded-Proto uvicorn trusts,
+    ``FORWARDED_ALLOW_IPS``): a site served over https without the option sent its
+    session cookie without Secure, so a browser sent it over plain http too."""
+    return bool(request.app.state.secure_cookies) or request.url.scheme == "https"
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/") -> Response:
     state = request.app.state
@@ -23,7 +31,7 @@ def login_page(request: Request, next: str = "/") -> Response:
     resp = render(request, "login.html", {"next": safe_next(next), "login_csrf": token,
                                           "no_users": not list_users(state.ws)})
     resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                    secure=state.secure_cookies, max_age=3600)
+                    secure=secure(request), max_age=3600)
     return resp
 
 
@@ -38,24 +46,24 @@ def login(request: Request, form: FormData = Depends(form_of)) -> Response:
     if not cookie or cookie != str(form.get("csrf") or ""):
         raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
     client = request.client.host if request.client else "?"
-    wait = max(auth.per_user.retry_after(username), auth.per_client.retry_after(client))
-    if wait:
+    # counted before the password is checked (a failure unless it succeeds), so that
+    # attempts sent at the same moment cannot all pass the limit before any has failed
+    stamps = auth.begin_login(username, client)
+    if isinstance(stamps, int):
         record_login(ws, username, "login.limited", client)
-        raise HTTPException(429, f"too many failed logins: try again in {wait} seconds",
-                            headers={"Retry-After": str(wait)})
+        raise HTTPException(429, f"too many failed logins: try again in {stamps} seconds",
+                            headers={"Retry-After": str(stamps)})
     user = authenticate(ws, username, password)
     if user is None:
-        auth.per_user.fail(username)
-        auth.per_client.fail(client)
         record_login(ws, username, "login.failed", client)
         return render(request, "login.html", {
             "next": next_url, "login_csrf": cookie,
             "failed": "Wrong user name or password."}, status=401)
-    auth.per_user.reset(username)
+    auth.login_succeeded(username, client, stamps)
     record_login(ws, user.username, "login", client)
     resp = RedirectResponse(next_url, 303)
     resp.set_cookie(SESSION_COOKIE, auth.start_session(user.username),
-                    httponly=True, samesite="lax", secure=state.secure_cookies,
+                    httponly=True, samesite="lax", secure=secure(request),
                     max_age=SESSION_TTL_S)
     resp.delete_cookie(LOGIN_CSRF_COOKIE)
     return resp

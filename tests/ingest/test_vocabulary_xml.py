@@ -1,0 +1,50 @@
+"""A SKOS vocabulary in RDF/XML ([labels] uris) is read as every XML glamlab reads: a file
+that declares entities is refused with one error naming it and the fix, before rdflib's
+parser expands anything (a "billion laughs" file of a few hundred bytes held it for more
+than a minute, growing in memory); a plain RDF/XML vocabulary reads as before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from glamlab.errors import ConfigError
+from glamlab.ingest.vocabulary import load_vocabulary
+
+pytest.importorskip("rdflib")
+
+HEAD = ('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns:skos="http://www.w3.org/2004/02/skos/core#">')
+
+
+def _rdf(path: Path, label: str, doctype: str = "") -> Path:
+    path.write_text(f'<?xml version="1.0"?>{doctype}{HEAD}<skos:Concept '
+                    f'rdf:about="http://example.org/c1"><skos:prefLabel>{label}'
+                    "</skos:prefLabel></skos:Concept></rdf:RDF>", encoding="utf-8")
+    return path
+
+
+def test_a_plain_rdf_xml_vocabulary_is_read(tmp_path: Path) -> None:
+    assert load_vocabulary(_rdf(tmp_path / "v.rdf", "maps")) == {
+        "maps": "http://example.org/c1"}
+
+
+@pytest.mark.parametrize("doctype", [
+    '<!DOCTYPE rdf:RDF [<!ENTITY a "maps">]>',
+    '<!DOCTYPE rdf:RDF [<!ENTITY a SYSTEM "file:///etc/hostname">]>',
+    '<!DOCTYPE rdf:RDF [<!ENTITY % p "x"><!ENTITY a "maps">]>',
+])
+def test_a_vocabulary_declaring_entities_is_refused_naming_it(tmp_path: Path,
+                                                              doctype: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_vocabulary(_rdf(tmp_path / "evil.rdf", "&a;", doctype))
+    assert "evil.rdf" in err.value.message and "entit" in err.value.message
+    assert err.value.item == "evil.rdf" and "Turtle" in (err.value.hint or "")
+
+
+def test_a_billion_laughs_vocabulary_is_refused_at_once(tmp_path: Path) -> None:
+    ents = '<!ENTITY l0 "lol">' + "".join(
+        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    with pytest.raises(ConfigError, match="declares the XML entity"):
+        load_vocabulary(_rdf(tmp_path / "laughs.xml", "&l9;", f"<!DOCTYPE rdf:RDF [{ents}]>"))
