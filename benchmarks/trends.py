@@ -2,7 +2,7 @@
 share of a subject, and do their 95% intervals hold it?
 
     python benchmarks/trends.py --train DIR --test DIR        # acceptance (other artists)
-    python benchmarks/trends.py --splits 3                     # development: dev split by artist
+    python benchmarks/trends.py                                # development: dev split by artist, 3 seeds
 
 Subject-indexing layout (``labels.csv``: ``id``, ``path_or_text``, ``label`` = pipe-separated
 subjects, ``artist``, ``date_text``...). glamlab's subject model (``--config``, default the
@@ -268,7 +268,9 @@ def main() -> None:
     ap.add_argument("--train", type=Path)
     ap.add_argument("--test", type=Path)
     ap.add_argument("--data", type=Path, default=DEFAULT)
-    ap.add_argument("--splits", type=int, default=1)
+    # one split by artist is one draw of which artists are held out: the ratio moved from
+    # 0.73 to 1.00 between seeds 0 and 1, so a development figure is a median of three
+    ap.add_argument("--splits", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--test-size", type=float, default=0.3)
     ap.add_argument("--config", default="ensemble", choices=sorted(CONFIGS))
