@@ -35,3 +35,4 @@ def test_status_counts_a_value_once_after_the_model_ran_again(make_ws: Any) -> N
     accepted = [e.row for e in iter_rows(ws) if e.row["action"] == "accept"]
     assert len(accepted) == 2
     assert stage["machine_metadata"] == 2
+

@@ -646,7 +646,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
 
     # no total: the items the model found nothing in are not gone through
     bar = Progress(f"act ({mv.spec}{', dry run' if dry_run else ''})",
-                   unit=f"items with {kind.candidates_word}", enabled=progress)
+                   unit=("items" if kind.candidates_word == "items"  # not "items with items"
+                         else f"items with {kind.candidates_word}"), enabled=progress)
     for batch in iter_decisions(ws, mv, policy, safety, problems=report.problems,
                                 current=current, known=known, empty=empty):
         seen_items += len({d.item.item_id for d in batch})

@@ -1,0 +1,20 @@
+"""The words of act's progress line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .test_export_gold_wins import _blank_pages
+from .test_status_values_once import SCORES
+
+
+def test_act_progress_line_of_a_single_label_project(make_ws: Any, capsys: Any) -> None:
+    """The progress line read "act (blanks@1): 2 items with items" in a single-label
+    project (the kind's word for a candidate is "items")."""
+    from glamlab.actions import act
+
+    ws = _blank_pages(make_ws, "pages", SCORES)
+    capsys.readouterr()
+    act(ws, progress=True)
+    err = capsys.readouterr().err
+    assert "act (blanks@1): 2 items" in err and "items with items" not in err, err
