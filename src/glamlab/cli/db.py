@@ -128,8 +128,9 @@ def import_(ctx: click.Context, file: str, replace: bool, batch_size: int, as_js
         + (f" (new workspace {d['workspace']})" if d["created_workspace"] else "") + "."
         + (f"\nThe file holds no model files: {len(missing)} saved model version"
            f"{'' if len(missing) == 1 else 's'} ({', '.join(missing[:3])}"
-           f"{', ...' if len(missing) > 3 else ''}) cannot run, act or evaluate here until the"
-           f" models/ folder of the workspace it came from is copied into {d['workspace']}"
+           f"{', ...' if len(missing) > 3 else ''}) need theirs to predict (glamlab run,"
+           f" evaluate): copy the models/ folder of the workspace it came from into"
+           f" {d['workspace']}."
            if missing else "")))
 
 
