@@ -1,4 +1,4 @@
-"""The words of act's progress line."""
+"""The words of act's progress line and summary."""
 
 from __future__ import annotations
 
@@ -18,3 +18,13 @@ def test_act_progress_line_of_a_single_label_project(make_ws: Any, capsys: Any) 
     act(ws, progress=True)
     err = capsys.readouterr().err
     assert "act (blanks@1): 2 items" in err and "items with items" not in err, err
+
+
+def test_a_small_review_workload_is_said_in_minutes(make_ws: Any) -> None:
+    """Seven pages at 20 seconds each read "about 0.0 reviewer hours"."""
+    from glamlab.actions import plan, render
+
+    unsure = {f"p{i}": {"blank": 0.7, "content": 0.3} for i in range(7)}
+    words = render(plan(_blank_pages(make_ws, "pages", unsure), dry_run=True).to_dict())
+    assert "Review workload: 7 items, about 2 reviewer minutes" in words, words
+    assert "0.0 reviewer hours" not in words
