@@ -280,7 +280,7 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
     start = time.monotonic()
     # item_id -> hash() of its content hash, within this ingest (an int, not the 64-char
     # hex string: a million-row table then needs ~80 MB less)
-    seen: dict[str, tuple[int, str]] = {}  # item id -> (content hash, source)
+    seen: dict[str, tuple[int, str]] = {}  # item id -> (content hash, where it came from)
     records: list[Record] = []
     problems: list[Problem] = []
 
@@ -307,8 +307,8 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
                     if previous[0] != hash(rec.content_hash):
                         # the one kept is named: two files of one stem (page.jpg, page.png)
                         # or two rows of one table, the person must know which one came in
-                        kept = ("an earlier row of the same table" if previous[1] == rec.source
-                                else previous[1])
+                        kept = ("an earlier row of the same table"
+                                if previous[1] == (rec.uri or rec.source) else previous[1])
                         problems.append(Problem(
                             rec.source, rec.item_id,
                             f"duplicate id {rec.item_id!r} with different content; the first "
@@ -320,7 +320,8 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
                         bar.update(1)
                     continue
                 bar.update(1)
-                seen[rec.item_id] = (hash(rec.content_hash), rec.source)
+                # the file (a folder's image), else the source (a table's row)
+                seen[rec.item_id] = (hash(rec.content_hash), rec.uri or rec.source)
                 records.append(rec)
             if len(records) + len(problems) >= BATCH:
                 flush()
