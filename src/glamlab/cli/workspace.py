@@ -125,7 +125,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
 STAGE_WORDS = {"champions": "chosen versions", "in_use": "in use",
                "machine_metadata": "values written by the model",
                "review_open": "waiting for a person", "settled_by_gold":
-               "settled by a person's label", "acted": "acted on", "checks": "checks run"}
+               "settled by a person's label", "acted": "times acted", "checks": "checks run"}
 
 
 def _status_text(s: dict[str, Any]) -> str:
