@@ -104,6 +104,45 @@ def test_duplicate_ids_across_sources(make_ws, tmp_path):
     assert ws.item("page").text == "one"
     assert "duplicate id 'page'" in report.problems[0]["reason"]
     assert report.problems[0]["source"] == str(tmp_path / "b" / "page.txt")
+    # the reason names the one kept: a person who has page.jpg and page.png must know which
+    assert str(tmp_path / "a" / "page.txt") in report.problems[0]["reason"]
+
+
+def test_duplicate_id_in_one_folder_names_the_file_kept(make_ws, tmp_path):
+    """page.jpg and page.png in one folder: the problem names the file that came in (the
+    source is the folder for both, so naming it said nothing)."""
+    from PIL import Image
+
+    ws = make_ws()
+    folder = tmp_path / "scans"
+    write_jpeg(folder / "page.jpg", color="white")
+    Image.new("RGB", (40, 30), "black").save(folder / "page.png")
+    report = ws.ingest([folder])
+    assert (report.added, report.failed) == (1, 1)
+    kept = ws.item("page").uri
+    reason = report.problems[0]["reason"]
+    assert kept in reason and "row of the same table" not in reason, reason
+
+
+def test_duplicate_id_in_one_table_says_an_earlier_row(make_ws, tmp_path):
+    ws = make_ws(modality="text")
+    src = tmp_path / "t.csv"
+    src.write_text("id,text\nd1,one\nd1,two\n")
+    report = ws.ingest([src])
+    assert "an earlier row of the same table" in report.problems[0]["reason"]
+
+
+def test_duplicate_id_counts_as_a_problem_in_the_progress_line(make_ws, tmp_path, capsys):
+    """The closing progress line counts what the summary counts: a duplicate id with
+    other content is a problem, not an item brought in."""
+    ws = make_ws(modality="text")
+    for name, text in (("a", "one"), ("b", "two")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "page.txt").write_text(text)
+    report = ws.ingest([tmp_path / "a" / "page.txt", tmp_path / "b" / "page.txt"], progress=True)
+    assert (report.added, report.failed) == (1, 1)
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("ingest: ")]
+    assert lines[-1].startswith("ingest: 1 item, 1 problem"), lines[-1]
 
 
 def test_progress_lines_in_a_non_terminal(make_ws, tmp_path, monkeypatch, capsys):

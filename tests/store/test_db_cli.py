@@ -73,6 +73,39 @@ def test_export_then_import_into_a_new_workspace(make_ws, db_url, tmp_path: Path
     assert res.exit_code != 0 and "not empty" in str(res.exception)
 
 
+def test_import_names_the_models_whose_files_stay_behind(make_ws, db_url, tmp_path: Path):
+    """db export carries the database, not models/: the import says which saved models
+    cannot run in the new workspace until that folder is copied, before a run fails."""
+    ws = make_ws("src", labels=["blank", "content"])
+    folder = ws.root / "models" / "gbm" / "1"
+    folder.mkdir(parents=True)
+    (folder / "state.pkl").write_bytes(b"x")
+    with ws.store.write() as conn:
+        conn.execute(s.models.insert().values(
+            name="gbm", version=1, predictor="page-stats-gbm", params={},
+            path="models/gbm/1", artifacts={"state.pkl": "0" * 64}, created_at=now()))
+    dump = tmp_path / "ws.zip"
+    runner = CliRunner()
+    src_db = [] if ws.store.is_sqlite else ["--db", ws.store.url]
+    res = runner.invoke(cli, ["-w", str(ws.root), *src_db, "db", "export", str(dump)])
+    assert res.exit_code == 0, res.output
+
+    target_db = ["--db", db_url] if db_url else []
+    new_root = tmp_path / "moved"
+    res = runner.invoke(cli, ["-w", str(new_root), *target_db, "db", "import", str(dump)])
+    assert res.exit_code == 0, res.output
+    assert "gbm@1" in res.output and "models/ folder" in res.output, res.output
+
+    # with the folder copied along, nothing is said
+    import shutil
+
+    shutil.copytree(ws.root / "models", new_root / "models")
+    res = runner.invoke(cli, ["-w", str(new_root), *target_db, "db", "import", str(dump),
+                              "--replace", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["models_without_files"] == []
+
+
 def test_db_status_reports_schema_and_pending(make_ws):
     ws = make_ws()
     db = [] if ws.store.is_sqlite else ["--db", ws.store.url]

@@ -251,4 +251,4 @@ def test_status_gives_an_entities_need_example_and_the_model_in_use(make_ws: Any
     assert code == 0
     assert "blank pages" not in out, out
     assert "people, places and organisations" in out, out
-    assert "in_use gazetteer@1" in out, out
+    assert "in use gazetteer@1" in out, out

@@ -646,7 +646,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
 
     # no total: the items the model found nothing in are not gone through
     bar = Progress(f"act ({mv.spec}{', dry run' if dry_run else ''})",
-                   unit=f"items with {kind.candidates_word}", enabled=progress)
+                   unit=("items" if kind.candidates_word == "items"  # not "items with items"
+                         else f"items with {kind.candidates_word}"), enabled=progress)
     for batch in iter_decisions(ws, mv, policy, safety, problems=report.problems,
                                 current=current, known=known, empty=empty):
         seen_items += len({d.item.item_id for d in batch})
@@ -1723,6 +1724,15 @@ def about_count(n: float) -> str:
     return "under 1" if 0 < n < 0.5 else f"about {math.floor(n + 0.5)}"  # (0.5 -> 1)
 
 
+def _reviewer_time(hours: float) -> str:
+    """Reviewer time in words: "2 reviewer minutes" under an hour (7 items at 20 s read
+    "0.0 reviewer hours"), else hours to one decimal."""
+    if 0 < hours < 1:
+        minutes = max(1, round(hours * 60))
+        return f"{minutes} {plural(minutes, 'reviewer minute')}"
+    return f"{hours:.1f} reviewer hours"
+
+
 def render(report: dict[str, Any]) -> str:
     """The act report in plain words."""
     lines: list[str] = []
@@ -1858,7 +1868,7 @@ def render(report: dict[str, Any]) -> str:
         if gold else [])
     lines.append(f"Review workload: {workload} "
                  f"{'rows' if rows and unit == 'items' else report.get('unit', 'items')}, about "
-                 f"{report['review_hours']:.1f} reviewer hours"
+                 f"{_reviewer_time(report['review_hours'])}"
                  + (f" (of the {c['review']} sent to review: {'; '.join(not_asked)}: not "
                     "asked again)." if not_asked else "."))
     f = report.get("filter")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ._common import emit, json_option
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
 
 
 @click.group()
@@ -114,13 +117,36 @@ def import_(ctx: click.Context, file: str, replace: bool, batch_size: int, as_js
         with Progress("importing", unit="rows", enabled=not as_json) as bar:
             result = import_store(ws.store, file, replace=replace, batch_size=batch_size,
                                   progress=lambda _t, n: bar.update(n))
+        missing = _models_without_files(ws)
     finally:
         ws.close()
     data = {"file": str(Path(file).resolve()), "workspace": str(root),
-            "database": ws.store.describe(), "created_workspace": created, **result}
+            "database": ws.store.describe(), "created_workspace": created, **result,
+            "models_without_files": missing}
     emit(data, as_json, lambda d: (
         f"Imported {d['rows']:,} rows in {len(d['tables'])} tables into {d['database']}"
-        + (f" (new workspace {d['workspace']})" if d["created_workspace"] else "") + "."))
+        + (f" (new workspace {d['workspace']})" if d["created_workspace"] else "") + "."
+        + (f"\nThe file holds no model files: {len(missing)} saved model version"
+           f"{'' if len(missing) == 1 else 's'} ({', '.join(missing[:3])}"
+           f"{', ...' if len(missing) > 3 else ''}) need theirs to predict (glamlab run,"
+           f" evaluate): copy the models/ folder of the workspace it came from into"
+           f" {d['workspace']}."
+           if missing else "")))
+
+
+def _models_without_files(ws: Workspace) -> list[str]:
+    """The saved model versions (``name@version``) whose artifact files are not under the
+    workspace folder: ``db export`` carries the database only, not ``models/``."""
+    import sqlalchemy as sa
+
+    from ..store import schema as s
+
+    root = Path(ws.root)
+    with ws.store.read() as conn:
+        rows = conn.execute(sa.select(s.models.c.name, s.models.c.version, s.models.c.path,
+                                      s.models.c.artifacts).order_by(s.models.c.id)).all()
+    return [f"{name}@{version}" for name, version, path, artifacts in rows
+            if path and any(not (root / path / f).is_file() for f in (artifacts or {}))]
 
 
 @db.command("status")

@@ -120,10 +120,12 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
 
 #: the stage figures of ``glamlab status`` as a curator reads them (the JSON keeps its
-#: keys: ``champions`` is the models in use, ``machine_metadata`` the values written)
-STAGE_WORDS = {"champions": "in use", "machine_metadata": "values written by the model",
+#: keys: ``champions`` counts each model's chosen version, ``in_use`` is the one model
+#: run, act and export use, ``machine_metadata`` the values written)
+STAGE_WORDS = {"champions": "chosen versions", "in_use": "in use",
+               "machine_metadata": "values written by the model",
                "review_open": "waiting for a person", "settled_by_gold":
-               "settled by a person's label", "acted": "acted on", "checks": "checks run"}
+               "settled by a person's label", "acted": "times acted", "checks": "checks run"}
 
 
 def _status_text(s: dict[str, Any]) -> str:

@@ -280,7 +280,7 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
     start = time.monotonic()
     # item_id -> hash() of its content hash, within this ingest (an int, not the 64-char
     # hex string: a million-row table then needs ~80 MB less)
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, str]] = {}  # item id -> (content hash, where it came from)
     records: list[Record] = []
     problems: list[Problem] = []
 
@@ -302,18 +302,26 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
                 problems.append(bad)
                 bar.update(0, problems=1)
             else:
-                bar.update(1)
                 previous = seen.get(rec.item_id)
                 if previous is not None:
-                    if previous != hash(rec.content_hash):
+                    if previous[0] != hash(rec.content_hash):
+                        # the one kept is named: two files of one stem (page.jpg, page.png)
+                        # or two rows of one table, the person must know which one came in
+                        kept = ("an earlier row of the same table"
+                                if previous[1] == (rec.uri or rec.source) else previous[1])
                         problems.append(Problem(
                             rec.source, rec.item_id,
                             f"duplicate id {rec.item_id!r} with different content; the first "
-                            "one was kept",
+                            f"one was kept ({kept}), this one was left out",
                             "give every item a unique id (choose another --id-column, or rename "
                             "the file)"))
+                        bar.update(0, problems=1)
+                    else:
+                        bar.update(1)
                     continue
-                seen[rec.item_id] = hash(rec.content_hash)
+                bar.update(1)
+                # the file (a folder's image), else the source (a table's row)
+                seen[rec.item_id] = (hash(rec.content_hash), rec.uri or rec.source)
                 records.append(rec)
             if len(records) + len(problems) >= BATCH:
                 flush()

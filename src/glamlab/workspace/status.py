@@ -58,7 +58,12 @@ def workspace_status(ws: Workspace, *,
         runs = _count(conn, t.runs)
         predictions = _count(conn, t.predictions)
         # (not the values a person's label given since overrules: kept, marked by act)
-        machine = _count(conn, t.machine_metadata, t.machine_metadata.c.overruled_at.is_(None))
+        # a value counts once: act writes a row per prediction, so a model run again
+        # (--force, or a new version saying the same) adds a row for the same value
+        mm = t.machine_metadata
+        machine = int(conn.execute(sa.select(sa.func.count()).select_from(
+            sa.select(mm.c.item_id, mm.c.field, mm.c.value).where(mm.c.overruled_at.is_(None))
+            .distinct().subquery())).scalar() or 0)
         # what a reviewer is shown (the queue page's own count), and the open predictions
         # a gold label already settles (kept, not asked about)
         queue_open = _count(conn, t.review_queue, *queue_rows.shown(t.review_queue))
