@@ -22,6 +22,17 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return word if count == 1 else many or word + "s"
 
 
+def review_time(hours: float | None) -> str:
+    """How long the review takes, as a person says it: "under a minute", "about 12
+    minutes", "about 3.5 hours" (not "about 0.0 hours"): act's report and the web pages."""
+    minutes = (hours or 0) * 60
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 59.5:
+        return f"about {minutes:.0f} minute{'s' if round(minutes) != 1 else ''}"
+    return f"about {hours:.1f} hours"
+
+
 def touch() -> None:
     """Say that a line was just shown (a :class:`Heartbeat` then waits before its next)."""
     _LAST_LINE[0] = time.monotonic()

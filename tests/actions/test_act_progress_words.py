@@ -26,5 +26,5 @@ def test_a_small_review_workload_is_said_in_minutes(make_ws: Any) -> None:
 
     unsure = {f"p{i}": {"blank": 0.7, "content": 0.3} for i in range(7)}
     words = render(plan(_blank_pages(make_ws, "pages", unsure), dry_run=True).to_dict())
-    assert "Review workload: 7 items, about 2 reviewer minutes" in words, words
+    assert "Review workload: 7 items, about 2 minutes of review" in words, words
     assert "0.0 reviewer hours" not in words

@@ -536,7 +536,7 @@ def test_the_command_line_s_html_report_speaks_as_the_pages_do(lang_app: Any,
 
 def test_review_time_is_said_as_a_person_says_it() -> None:
     """A few items to review read "about 0.0 hours of review"."""
-    from glamlab.web.words import review_time
+    from glamlab.progress import review_time
 
     assert [review_time(h) for h in (0.0, 0.004, 1 / 60, 0.2, 0.999, 3.46)] == [
         "under a minute", "under a minute", "about 1 minute", "about 12 minutes",

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from ..errors import CardNotWritable, ModelNotFound, PolicyError
 from ..items import Item
-from ..progress import plural
+from ..progress import plural, review_time
 from ..store import QUEUE_SUPERSEDED as SUPERSEDED
 from ..store import now
 from ..store.queue import (
@@ -1724,15 +1724,6 @@ def about_count(n: float) -> str:
     return "under 1" if 0 < n < 0.5 else f"about {math.floor(n + 0.5)}"  # (0.5 -> 1)
 
 
-def _reviewer_time(hours: float) -> str:
-    """Reviewer time in words: "2 reviewer minutes" under an hour (7 items at 20 s read
-    "0.0 reviewer hours"), else hours to one decimal."""
-    if 0 < hours < 1:
-        minutes = max(1, round(hours * 60))
-        return f"{minutes} {plural(minutes, 'reviewer minute')}"
-    return f"{hours:.1f} reviewer hours"
-
-
 def render(report: dict[str, Any]) -> str:
     """The act report in plain words."""
     lines: list[str] = []
@@ -1867,8 +1858,8 @@ def render(report: dict[str, Any]) -> str:
         [f"{gold} more settled by a gold label, which a person already gave them"]
         if gold else [])
     lines.append(f"Review workload: {workload} "
-                 f"{'rows' if rows and unit == 'items' else report.get('unit', 'items')}, about "
-                 f"{_reviewer_time(report['review_hours'])}"
+                 f"{'rows' if rows and unit == 'items' else report.get('unit', 'items')}, "
+                 f"{review_time(report['review_hours'])} of review"
                  + (f" (of the {c['review']} sent to review: {'; '.join(not_asked)}: not "
                     "asked again)." if not_asked else "."))
     f = report.get("filter")

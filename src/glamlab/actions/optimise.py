@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PolicyError
-from ..progress import plural
+from ..progress import plural, review_time
 from ..store import now
 from ..tasks.kinds import Candidate, task_kind
 from .act import (
@@ -643,8 +643,8 @@ def render_optimise(res: dict[str, Any]) -> str:
     workload = c.get("review_workload")
     workload = c["counts"]["review"] - decided - gold if workload is None else workload
     lines.append(f"On the collection: accept {c['counts']['accept']}, review "
-                 f"{workload} (about {c['review_hours']:.1f} reviewer "
-                 f"hours), reject {c['counts']['reject']}"
+                 f"{workload} ({review_time(c['review_hours'])} of review), reject "
+                 f"{c['counts']['reject']}"
                  + (f"; {decided} more already decided by a reviewer, not asked again"
                     if decided else "")
                  + (f"; {gold} more settled by a gold label, not asked" if gold else "")

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..progress import review_time
+
 if TYPE_CHECKING:
     from ..workspace import Workspace
     from .projects import DemoProject, Say
@@ -186,7 +188,7 @@ def stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     say(f"Acted on the predicted spans: {c['accept']} written as metadata (each with the "
         f"model, its version and score, unconfirmed until a person confirms{gold_wins}), "
         f"{report['review_workload']} "
-        f"sent to the review queue (about {report['review_hours']:.1f} reviewer hours)"
+        f"sent to the review queue ({review_time(report['review_hours'])} of review)"
         f"{known}, {c['reject']} dropped. In the review queue a person accepts a span, changes its "
         "type or rejects it, and each answer becomes a training label.")
     return out

@@ -7,7 +7,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from ..errors import GlamlabError, ModelNotFound
-from ..progress import plural
+from ..progress import plural, review_time
 from .projects import DemoProject, Say
 
 if TYPE_CHECKING:
@@ -113,9 +113,9 @@ def stage_act(ws: Workspace, say: Say, noun: str = "items") -> dict[str, Any]:
             f"{partial['unmeasured_accepts']} ({names}) it cannot: no test {one} scores that "
             "high for those labels.")
     decided = report.get("review_already_decided", 0)
-    say(f"  Review workload: {report['review_workload']} {unit}, about "
-        f"{report['review_hours']:.1f} hours at {ws.card.review_seconds_per_item:g} seconds "
-        "each" + (f" ({decided} more already decided by a reviewer)." if decided else "."))
+    say(f"  Review workload: {report['review_workload']} {unit}, "
+        f"{review_time(report['review_hours'])} at {ws.card.review_seconds_per_item:g} "
+        "seconds each" + (f" ({decided} more already decided by a reviewer)." if decided else "."))
     if report["safety_hits"]:
         say(f"  Safety checks sent {len(report['safety_hits'])} labels to review or held them.")
     done = act(ws).to_dict()

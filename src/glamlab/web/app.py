@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..auth import secret
 from ..errors import DatabaseUnavailable, GlamlabError
-from ..progress import plural
+from ..progress import plural, review_time
 from ..registry import ModelCache
 from ..review import StaleDecision
 from ..tasks.kinds import task_kind
@@ -79,7 +79,7 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     templates.env.filters["utc_minutes"] = utc_minutes  # stored times: 2026-12-05 08:53 UTC
     templates.env.filters["exact_text"] = exact_text  # a text a script reads back exactly
     # a report's measures and p-values in words: "F1 (macro average)", "chance ... luck: 1%"
-    from .words import metric_name, money, plain_html, plain_stats, review_time
+    from .words import metric_name, money, plain_html, plain_stats
 
     templates.env.filters["plain_stats"] = plain_stats
     templates.env.filters["plain_html"] = plain_html  # a report's tables: names in tooltips

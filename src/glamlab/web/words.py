@@ -91,17 +91,6 @@ def needs_words(needs: str) -> str:
                                 "installed on the server", needs)
 
 
-def review_time(hours: float | None) -> str:
-    """How long the review takes, as a person says it: "under a minute", "about 12
-    minutes", "about 3.5 hours" (not "about 0.0 hours")."""
-    minutes = (hours or 0) * 60
-    if minutes < 1:
-        return "under a minute"
-    if minutes < 59.5:
-        return f"about {minutes:.0f} minute{'s' if round(minutes) != 1 else ''}"
-    return f"about {hours:.1f} hours"
-
-
 #: what the agreement measures named on the pages mean, for whoever has not met them
 AGREEMENT_EXPLAINED = (
     "Cohen's kappa (two people) and Krippendorff's alpha (any number of people) say how "
