@@ -67,6 +67,20 @@ def test_conflict_with_earlier_labels_of_the_same_annotator_and_replace(ws, tmp_
     assert gold_labels(ws) == {"p0": ["content"], "p1": ["blank"]}
 
 
+def test_a_conflict_with_earlier_labels_names_replace_as_the_fix(ws, tmp_path) -> None:
+    """A cataloguer who corrected the file and imports it again is told how to let it
+    replace the earlier labels, not only to "fix these rows"."""
+    import_labels(ws, write_csv(tmp_path / "a.csv", ["id", "label"], [["p0", "blank"]]))
+    f = write_csv(tmp_path / "b.csv", ["id", "label"], [["p0", "content"]])
+    with pytest.raises(LabelError) as info:
+        import_labels(ws, f)
+    assert "--replace" in (info.value.hint or "")
+    bad = write_csv(tmp_path / "c.csv", ["id", "label"], [["p1", "maybe"]])
+    with pytest.raises(LabelError) as info:
+        import_labels(ws, bad)
+    assert "--replace" not in (info.value.hint or "")  # nothing earlier to replace
+
+
 def test_another_annotator_does_not_conflict_and_latest_annotator_is_gold(ws, tmp_path) -> None:
     import_labels(ws, write_csv(tmp_path / "a.csv", ["id", "label"], [["p0", "blank"]]))
     import_labels(ws, write_csv(tmp_path / "b.csv", ["id", "label"], [["p0", "content"]]),
