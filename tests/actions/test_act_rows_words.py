@@ -42,12 +42,16 @@ def test_status_names_its_figures_in_words():
 
     s = {"task": "no-shows", "modality": "tabular", "labels": ["0", "1"], "metric": "f1",
          "database": "sqlite", "summary": "10 items", "next_step": "train",
-         "stages": [{"stage": "models", "done": True, "count": 1, "champions": 1},
+         "stages": [{"stage": "models", "done": True, "count": 5, "champions": 2,
+                     "in_use": "text-ensemble@1"},
                     {"stage": "actions", "done": False, "acted": 0, "machine_metadata": 0,
                      "review_open": 0}]}
     text = _status_text(s)
     assert "champions" not in text and "machine_metadata" not in text, text
-    assert "count 1, in use 1" in text and "values written by the model 0" in text
+    # one model is in use: two names with a chosen version read "in use 2" beside it
+    assert ("count 5, with a version chosen 2, in use text-ensemble@1" in text
+            and "values written by the model 0" in text), text
+    assert "in_use" not in text
 
 
 def test_an_expected_count_is_said_as_a_whole_number():

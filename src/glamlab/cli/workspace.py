@@ -120,8 +120,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
 
 #: the stage figures of ``glamlab status`` as a curator reads them (the JSON keeps its
-#: keys: ``champions`` is the models in use, ``machine_metadata`` the values written)
-STAGE_WORDS = {"champions": "in use", "machine_metadata": "values written by the model",
+#: keys: ``champions`` is the model names with a chosen version, as the web overview says
+#: it; ``in_use`` the one model in use; ``machine_metadata`` the values written)
+STAGE_WORDS = {"champions": "with a version chosen", "in_use": "in use",
+               "machine_metadata": "values written by the model",
                "review_open": "waiting for a person", "settled_by_gold":
                "settled by a person's label", "acted": "acted on", "checks": "checks run"}
 
