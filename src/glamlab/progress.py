@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from typing import IO, Any
 
 _LOCK = threading.Lock()
@@ -20,6 +21,13 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     """``word`` for a count of 1, else ``many`` (by default ``word`` with an s): "1 item",
     "2 items", "1 entry", "2 entries"."""
     return word if count == 1 else many or word + "s"
+
+
+def label_list(labels: Sequence[str]) -> str:
+    """Labels as one list in words: ``a, b, c``; between ``|`` where a label itself holds a
+    comma (``people | emotions, concepts and ideas``), as ``glamlab init --labels`` takes
+    them, so that no label reads as two."""
+    return (" | " if any("," in str(x) for x in labels) else ", ").join(map(str, labels))
 
 
 def touch() -> None:

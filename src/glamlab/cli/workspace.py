@@ -7,6 +7,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from ..progress import label_list
 from ._common import emit, json_option, open_ws
 
 
@@ -92,7 +93,7 @@ def init(ctx: click.Context, directory: str | None, task: str, modality: str, la
             "count": count.to_card() if count else None,
             "database": "postgresql" if not ws.store.is_sqlite else "sqlite"}
     emit(data, as_json, lambda d: (
-        f"Created workspace {d['workspace']} for {task!r} with labels {', '.join(d['labels'])}"
+        f"Created workspace {d['workspace']} for {task!r} with labels {label_list(d['labels'])}"
         + (f"; it predicts {count.describe()}" if count else "") + ".\n"
         + ("Next: glamlab labels import FILE (texts with their entities marked: HIPE/CoNLL "
            "TSV, JSONL or an INCEpTION export), then glamlab ingest FOLDER_OR_CSV for the "
@@ -131,7 +132,7 @@ STAGE_WORDS = {"champions": "with a version chosen", "in_use": "in use",
 def _status_text(s: dict[str, Any]) -> str:
     metric = (f"judged by {s.get('measure') or s['metric']}, the count per slot"
               if s.get("count_task") else f"metric {s['metric']}")
-    lines = [f"Project {s['task']!r} ({s['modality']}, labels: {', '.join(s['labels'])}; "
+    lines = [f"Project {s['task']!r} ({s['modality']}, labels: {label_list(s['labels'])}; "
              f"{metric}; {s['database']})", s["summary"] + "."]
     if s.get("count_task"):
         lines.insert(1, f"It predicts {s['count_task']}.")
