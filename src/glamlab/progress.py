@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from typing import IO, Any
 
 _LOCK = threading.Lock()
@@ -31,6 +32,13 @@ def review_time(hours: float | None) -> str:
     if minutes < 59.5:
         return f"about {minutes:.0f} minute{'s' if round(minutes) != 1 else ''}"
     return f"about {hours:.1f} hours"
+
+
+def label_list(labels: Sequence[str]) -> str:
+    """Labels as one list in words: ``a, b, c``; between ``|`` where a label itself holds a
+    comma (``people | emotions, concepts and ideas``), as ``glamlab init --labels`` takes
+    them, so that no label reads as two."""
+    return (" | " if any("," in str(x) for x in labels) else ", ").join(map(str, labels))
 
 
 def touch() -> None:

@@ -50,7 +50,7 @@ def test_status_names_its_figures_in_words():
     assert "champions" not in text and "machine_metadata" not in text, text
     assert "values written by the model 0" in text
     # two models with a chosen version, one of them in use: "in use 2" said two were
-    assert "count 3, chosen versions 2, in use m@1" in text, text
+    assert "count 3, with a version chosen 2, in use m@1" in text, text
     assert "times acted 0," in text and "acted on" not in text, text  # act runs, not items
 
 

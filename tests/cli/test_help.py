@@ -54,3 +54,30 @@ def test_user_error_is_one_line_without_traceback(tmp_path):
     assert "Traceback" not in out.stderr
     assert out.stderr.startswith("error: ")
     assert "fix: " in out.stderr
+
+
+def test_no_help_text_shows_a_doubled_percent_sign():
+    """Click prints help as written (no %-formatting, unlike argparse): '80%%' would show
+    as '80%%' in `glamlab labels split --help`."""
+    import click
+    from click.testing import CliRunner
+
+    from glamlab.cli import cli
+
+    runner = CliRunner()
+
+    def walk(command: click.Command, path: list[str]):
+        yield path
+        if isinstance(command, click.Group):  # the top group loads its commands lazily
+            ctx = click.Context(command)
+            for name in command.list_commands(ctx):
+                sub = command.get_command(ctx, name)
+                if sub is not None:
+                    yield from walk(sub, [*path, name])
+
+    doubled = []
+    for path in walk(cli, []):
+        result = runner.invoke(cli, [*path, "--help"], terminal_width=200)
+        if "%%" in result.output:
+            doubled.append(" ".join(path))
+    assert not doubled, f"'%%' in the help of: {doubled}"

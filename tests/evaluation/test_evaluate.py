@@ -360,3 +360,42 @@ def test_the_text_and_report_say_f1_macro_is_the_average_over_the_labels(lang_ws
             "and monitor report as 'F1 for ...'.") in leaderboard_text(result, noun="outcome")
     html = write_report(result, tmp_path / "r.html").read_text()
     assert "the F1 of each label" in html and "averaged over the labels" in html
+
+
+def test_evaluating_one_model_does_not_replace_a_model_in_use_it_did_not_score(lang_ws) -> None:
+    """`glamlab train text-tfidf` says "Compare it with the baselines: glamlab evaluate
+    text-tfidf@1"; doing so made text-tfidf@1 the model in use, replacing a better model
+    an earlier evaluation on the same test split had chosen and this one never scored."""
+    from glamlab.evaluation import candidates_for
+    from glamlab.registry import champion
+    from glamlab.registry.training import train
+
+    ws = lang_ws
+    train(ws, "oracle", predictor=Oracle())
+    train(ws, "decent", predictor=Decent())
+    first = evaluate(ws, candidates_for(ws), n_boot=200)
+    assert first.chosen == "oracle@1" and champion(ws).spec == "oracle@1"
+    again = evaluate(ws, candidates_for(ws, ["decent@1"]), n_boot=200)
+    assert champion(ws).spec == "oracle@1"  # still the one run, act and export use
+    assert again.chosen is None
+    assert "oracle@1 stays the model in use" in again.verdict
+    assert "glamlab models use decent" in again.verdict
+    # the same names evaluated together: the verdict chooses among them as before
+    both = evaluate(ws, candidates_for(ws, ["decent@1", "oracle@1"]), n_boot=200)
+    assert both.chosen == "oracle@1"
+
+
+def test_evaluating_a_new_model_replaces_one_in_use_never_scored_on_the_test_split(
+        lang_ws) -> None:
+    """The first model trained is in use before any evaluation; evaluating a better one
+    alone still makes that one the model in use."""
+    from glamlab.evaluation import candidates_for
+    from glamlab.registry import champion
+    from glamlab.registry.training import train
+
+    ws = lang_ws
+    train(ws, "decent", predictor=Decent())
+    assert champion(ws).spec == "decent@1"
+    train(ws, "oracle", predictor=Oracle())
+    result = evaluate(ws, candidates_for(ws, ["oracle@1"]), n_boot=200)
+    assert result.chosen == "oracle@1" and champion(ws).spec == "oracle@1"

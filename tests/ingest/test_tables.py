@@ -279,6 +279,9 @@ def test_duplicate_ids_in_a_table(make_ws, tmp_path):
     assert (report.added, report.failed) == (2, 1)
     assert ws.item("d1").text == "one"
     assert "duplicate id 'd1'" in ws.ingest_errors()[0]["reason"]
+    # a row has no file of its own: the fix is the id column, not renaming a file
+    assert "rename" not in ws.ingest_errors()[0]["hint"]
+    assert "row" in ws.ingest_errors()[0]["hint"]
 
 
 @pytest.mark.parametrize("name,options,modality", [

@@ -93,3 +93,23 @@ def test_a_reviewers_accept_builds_on_the_gold_label_not_on_a_blind_second_label
         bea = conn.execute(t.select().where(t.c.active.is_(True),
                                             t.c.annotator == "bea")).all()
     assert [r.label for r in bea] == ["z"]  # kept for the agreement
+
+
+def test_a_reviewers_accept_is_not_a_second_labeller_for_the_agreement(make_ws, tmp_path) -> None:
+    """Accepting one suggested subject gave the reviewer a copy of the item's catalogued
+    subjects, so `glamlab labels agreement` counted the item as labelled by two people who
+    agreed (alpha 1) on subjects the reviewer never looked at."""
+    import pytest
+
+    from glamlab.errors import LabelError
+    from glamlab.tasks.agreement import agreement
+
+    ws = make_ws(labels=["nature", "people", "places"], modality="text", multi_label=True)
+    add_items(ws, [{"item_id": "r1", "modality": "text"}])
+    import_labels(ws, write_csv(tmp_path / "l.csv", ["id", "label"], [["r1", "nature|people"]]))
+    _queue(ws, "r1", "places", 0.7)
+    row = lease_queue(ws, "rey", limit=1)[0]
+    decide(ws, "rey", row["id"], "accept", row["version"])
+    assert gold_labels(ws)["r1"] == ["nature", "people", "places"]
+    with pytest.raises(LabelError, match="no item was labelled by two or more"):
+        agreement(ws)

@@ -67,6 +67,20 @@ def test_conflict_with_earlier_labels_of_the_same_annotator_and_replace(ws, tmp_
     assert gold_labels(ws) == {"p0": ["content"], "p1": ["blank"]}
 
 
+def test_a_conflict_with_earlier_labels_names_replace_as_the_fix(ws, tmp_path) -> None:
+    """A cataloguer who corrected the file and imports it again is told how to let it
+    replace the earlier labels, not only to "fix these rows"."""
+    import_labels(ws, write_csv(tmp_path / "a.csv", ["id", "label"], [["p0", "blank"]]))
+    f = write_csv(tmp_path / "b.csv", ["id", "label"], [["p0", "content"]])
+    with pytest.raises(LabelError) as info:
+        import_labels(ws, f)
+    assert "--replace" in (info.value.hint or "")
+    bad = write_csv(tmp_path / "c.csv", ["id", "label"], [["p1", "maybe"]])
+    with pytest.raises(LabelError) as info:
+        import_labels(ws, bad)
+    assert "--replace" not in (info.value.hint or "")  # nothing earlier to replace
+
+
 def test_another_annotator_does_not_conflict_and_latest_annotator_is_gold(ws, tmp_path) -> None:
     import_labels(ws, write_csv(tmp_path / "a.csv", ["id", "label"], [["p0", "blank"]]))
     import_labels(ws, write_csv(tmp_path / "b.csv", ["id", "label"], [["p0", "content"]]),
@@ -209,3 +223,22 @@ def test_a_label_in_the_wrong_case_suggests_the_right_one(multi, ws, tmp_path) -
     lines = dict(info.value.rows)
     assert "did you mean 'blank'?" in lines[2]
     assert "did you mean" not in lines[3]
+
+
+def test_a_label_holding_a_comma_reads_as_one_in_the_list_of_labels(make_ws, tmp_path) -> None:
+    """Tate's 'emotions, concepts and ideas': listed between commas, the task's labels
+    read as 'emotions', 'concepts and ideas'; between '|' (as `glamlab init --labels`
+    takes them) each stays one label."""
+    from glamlab.cli.workspace import _status_text
+
+    labels = ["abstraction", "emotions, concepts and ideas", "people"]
+    ws = make_ws(labels=labels, modality="text", multi_label=True)
+    add_items(ws, [{"id": "t1", "text": "A title"}])
+    f = write_csv(tmp_path / "l.csv", ["id", "label"], [["t1", "portraits"]])
+    with pytest.raises(LabelError) as info:
+        import_labels(ws, f)
+    assert "abstraction | emotions, concepts and ideas | people" in info.value.rows[0][1]
+    text = _status_text({**ws.status(), "next_step": "label"})
+    assert "labels: abstraction | emotions, concepts and ideas | people;" in text
+    plain = make_ws("plain", labels=["blank", "content"], modality="text")
+    assert "labels: blank, content;" in _status_text({**plain.status(), "next_step": "x"})

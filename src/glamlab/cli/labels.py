@@ -83,7 +83,7 @@ def import_(ctx: click.Context, file: str, split: str | None, id_column: str, la
 @click.option("--by-time", is_flag=True, help="Tabular: rows before --cutoff train, later "
               "rows test (the default for a tabular project).")
 @click.option("--cutoff", default=None, help="With --by-time: the first test date "
-              "(default: after the earliest 80%% of the time range).")
+              "(default: after the earliest 80% of the time range).")
 @json_option
 @click.pass_context
 def split(ctx: click.Context, test_size: float, seed: int, group_by: str | None, force: bool,

@@ -7,6 +7,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from ..progress import label_list
 from ._common import emit, json_option, open_ws
 
 
@@ -92,7 +93,7 @@ def init(ctx: click.Context, directory: str | None, task: str, modality: str, la
             "count": count.to_card() if count else None,
             "database": "postgresql" if not ws.store.is_sqlite else "sqlite"}
     emit(data, as_json, lambda d: (
-        f"Created workspace {d['workspace']} for {task!r} with labels {', '.join(d['labels'])}"
+        f"Created workspace {d['workspace']} for {task!r} with labels {label_list(d['labels'])}"
         + (f"; it predicts {count.describe()}" if count else "") + ".\n"
         + ("Next: glamlab labels import FILE (texts with their entities marked: HIPE/CoNLL "
            "TSV, JSONL or an INCEpTION export), then glamlab ingest FOLDER_OR_CSV for the "
@@ -120,9 +121,9 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
 
 #: the stage figures of ``glamlab status`` as a curator reads them (the JSON keeps its
-#: keys: ``champions`` counts each model's chosen version, ``in_use`` is the one model
-#: run, act and export use, ``machine_metadata`` the values written)
-STAGE_WORDS = {"champions": "chosen versions", "in_use": "in use",
+#: keys: ``champions`` is the model names with a chosen version, as the web overview says
+#: it; ``in_use`` the one model in use; ``machine_metadata`` the values written)
+STAGE_WORDS = {"champions": "with a version chosen", "in_use": "in use",
                "machine_metadata": "values written by the model",
                "review_open": "waiting for a person", "settled_by_gold":
                "settled by a person's label", "acted": "times acted", "checks": "checks run"}
@@ -131,7 +132,7 @@ STAGE_WORDS = {"champions": "chosen versions", "in_use": "in use",
 def _status_text(s: dict[str, Any]) -> str:
     metric = (f"judged by {s.get('measure') or s['metric']}, the count per slot"
               if s.get("count_task") else f"metric {s['metric']}")
-    lines = [f"Project {s['task']!r} ({s['modality']}, labels: {', '.join(s['labels'])}; "
+    lines = [f"Project {s['task']!r} ({s['modality']}, labels: {label_list(s['labels'])}; "
              f"{metric}; {s['database']})", s["summary"] + "."]
     if s.get("count_task"):
         lines.insert(1, f"It predicts {s['count_task']}.")

@@ -703,9 +703,38 @@ def _use(ws: Workspace, result: EvaluationResult,
                            f"models promote {mv.spec}` to make it the model in use.")
         result.chosen = None
         return
+    kept = _kept_in_use(ws, result, mv)
+    if kept:
+        result.verdict += " " + kept
+        result.chosen = None
+        return
     use_model(ws, mv.spec, actor="glamlab evaluate", reason=result.verdict)
     result.verdict += (f" glamlab run (then act and export, on what it predicts) will now "
                        f"use {mv.spec} (choose another: glamlab models use NAME).")
+
+
+def _kept_in_use(ws: Workspace, result: EvaluationResult, mv: ModelVersion) -> str | None:
+    """Why the model in use stays, when this evaluation did not score it but an earlier
+    one on the same test split did (``glamlab evaluate text-tfidf@1``, as training
+    suggests, used to replace a better model in use, scored before, by the one it was
+    given); None when the verdict's model may take over."""
+    from ..registry import champion, in_use
+
+    if in_use(ws) is None:
+        return None
+    current = champion(ws)
+    if current.name == mv.name or any(c.model_id == current.id for c in result.candidates):
+        return None
+    test = (current.metrics or {}).get("test") or {}
+    if test.get("test_fingerprint") != result.test_fingerprint:
+        return None  # never scored on this test split (e.g. the first model trained)
+    figure = ""
+    if test.get("metric") == result.metric and isinstance(test.get("value"), int | float):
+        figure = f" ({result.metric} {test['value']:.2f})"
+    return (f"{current.spec} stays the model in use: this evaluation did not score it, and "
+            f"an earlier one on this test split did{figure}. To choose between them, evaluate "
+            f"both (`glamlab evaluate` with no model names scores every saved model); to use "
+            f"{mv.spec} anyway: glamlab models use {mv.name}.")
 
 
 def _kept_newer(newer: ModelVersion, older: str) -> str:

@@ -313,6 +313,10 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
                             rec.source, rec.item_id,
                             f"duplicate id {rec.item_id!r} with different content; the first "
                             f"one was kept ({kept}), this one was left out",
+                            # a table's row has no file of its own to rename
+                            "give every row of the table its own id (or choose another "
+                            "--id-column), then ingest it again"
+                            if rec.source_kind in ("csv", "jsonl", "parquet") else
                             "give every item a unique id (choose another --id-column, or rename "
                             "the file)"))
                         bar.update(0, problems=1)

@@ -158,9 +158,11 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
         stored = _annotator_rows(conn, ws, ids, annotator)
         before = {i: kind.gold_from_rows(r) for i, r in stored.items()}
         before = {i: g for i, g in before.items() if g is not None}
+        earlier = 0  # rows that differ from this annotator's earlier labels
         for item_id, gold in wanted.items():
             old = before.get(item_id)
             if old is not None and key(old) != key(gold) and not replace:
+                earlier += 1
                 problems.append((first_line[item_id],
                                  f"{item_id}: conflicts with the labels {key(old)} that "
                                  f"{annotator!r} gave before ({key(gold)} here)"))
@@ -180,6 +182,12 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
             if more > 0:
                 shown += f"\n  ... and {more} more"
             hint = "fix these rows (or add the items/labels first) and import the file again"
+            if earlier:  # a corrected file: its labels are meant to replace the earlier ones
+                hint = (f"if the file's labels are the corrected ones, import it again with "
+                        f"--replace (Python: replace=True) to replace the labels "
+                        f"{annotator!r} gave before")
+                if len(problems) > earlier:
+                    hint = "fix the other rows, and " + hint
             if frozen_moves:  # the way out, not only the refusal (a rare label's test items)
                 hint = ("the test split is frozen (an evaluation read it). To keep it as it "
                         "is, import these labels with --split train. If the test split "
@@ -454,12 +462,16 @@ def gold_labels(ws: Workspace, ids: Sequence[str] | None = None, *,
 
 
 def annotator_labels(ws: Workspace) -> dict[str, dict[str, list[str]]]:
-    """item id -> annotator -> active labels (for agreement)."""
+    """item id -> annotator -> active labels (for agreement). A review decision's labels
+    (source ``review``) are left out: the reviewer judged the model's suggestion with the
+    item's gold shown, and in a multi-label project holds a copy of that gold beside the
+    label decided, so counted as a second labeller they agreed on labels never looked at."""
     t = ws.store.t.labels
     out: dict[str, dict[str, set[str]]] = {}
     with ws.store.read() as conn:
         for item_id, annotator, label in conn.execute(
-            sa.select(t.c.item_id, t.c.annotator, t.c.label).where(t.c.active.is_(True))):
+            sa.select(t.c.item_id, t.c.annotator, t.c.label).where(
+                t.c.active.is_(True), sa.or_(t.c.source.is_(None), t.c.source != "review"))):
             out.setdefault(item_id, {}).setdefault(annotator, set()).add(label)
     return {i: {a: sorted(v) for a, v in d.items()} for i, d in out.items()}
 

@@ -10,7 +10,8 @@ records such columns::
     after_outcome = ["checked_out"]   # tabular tasks: written after the outcome
 
 ``labels import`` records its label column; ``ingest`` records (and warns about) any
-column that is a recorded label column or whose values are the task's label names.
+column that is a recorded label column or whose values are the task's label names, or
+subject paths under them (``people > adults``).
 Predictors say which metadata fields they read (:meth:`Predictor.meta_fields`);
 :func:`check_fields` refuses any of these columns, naming the field and the fix.
 """
@@ -54,11 +55,29 @@ def record_label_columns(ws: Workspace, columns: Iterable[str]) -> list[str]:
     return new
 
 
-def _looks_like_labels(values: list[Any], labels: set[str]) -> bool:
+#: what separates a broader term from a narrower one in a subject path
+#: (``people > adults``, LCSH's ``Art -- History``)
+PATH_SEPARATORS = (">", "--")
+
+
+def _label_or_path(part: str, labels: set[str]) -> bool:
+    """``part`` is a label name, or a subject path under one (``people > adults``: a
+    finer-level column of a hierarchical vocabulary, which gives its top level away)."""
+    if part in labels:
+        return True
+    return any(sep in part and part.split(sep, 1)[0].strip() in labels
+               for sep in PATH_SEPARATORS)
+
+
+def _looks_like_labels(values: list[Any], labels: set[str], *, paths: bool = False) -> bool:
+    """The values are label names (``paths``: or subject paths under them, which carry
+    the label too but are not a labels column to import)."""
     cells = [str(v) for v in values if v not in (None, "") and not isinstance(v, dict | list)]
     if len(cells) < MIN_VALUES or not labels:
         return False
-    hits = sum(1 for c in cells if all(p.strip() in labels for p in c.split("|") if p.strip()))
+    hits = sum(1 for c in cells
+               if all(_label_or_path(p.strip(), labels) if paths else p.strip() in labels
+                      for p in c.split("|") if p.strip()))
     return hits >= LABEL_SHARE * len(cells)
 
 
@@ -78,7 +97,8 @@ def label_columns_of_ingest(ws: Workspace, ingest_id: int) -> list[str]:
     labels = set(ws.card.labels)
     keys = sorted({k for m in metas for k in m})
     return [k for k in keys
-            if k in known or _looks_like_labels([m.get(k) for m in metas], labels)]
+            if k in known or _looks_like_labels([m.get(k) for m in metas], labels,
+                                                paths=True)]
 
 
 def warn_on_ingest(ws: Workspace, ingest_id: int) -> list[str]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...errors import PredictorError
+from ...progress import label_list
 from . import classification_metrics as M
 from .base import Candidate, ItemStats, LabelRow, Reducer, Row, StoredPrediction, TaskKind
 
@@ -133,7 +134,7 @@ class Classification(TaskKind[Labels, Scores]):
             close = [(v, m) for v in unknown if (m := close_label(v, self.labels)) is not None]
             hints = [f"{m!r}" if len(unknown) == 1 else f"{m!r} for {v!r}" for v, m in close]
             raise ValueError(f"unknown label {', '.join(map(repr, unknown))} (the task's "
-                             f"labels: {', '.join(self.labels)})"
+                             f"labels: {label_list(self.labels)})"
                              + (f"; did you mean {', '.join(hints)}?" if hints else ""))
         return values
 
