@@ -399,3 +399,21 @@ def test_evaluating_a_new_model_replaces_one_in_use_never_scored_on_the_test_spl
     train(ws, "oracle", predictor=Oracle())
     result = evaluate(ws, candidates_for(ws, ["oracle@1"]), n_boot=200)
     assert result.chosen == "oracle@1" and champion(ws).spec == "oracle@1"
+
+
+def test_evaluating_alone_a_model_better_than_the_one_in_use_s_earlier_score_replaces_it(
+        lang_ws) -> None:
+    """The model in use stays only when its earlier score on the same test split is at
+    least as good: one that scores higher than that, evaluated alone, takes over as
+    before (the verdict chose it over the baselines, and it beats the stored figure)."""
+    from glamlab.evaluation import candidates_for
+    from glamlab.registry import champion, use_model
+    from glamlab.registry.training import train
+
+    ws = lang_ws
+    train(ws, "decent", predictor=Decent())
+    train(ws, "oracle", predictor=Oracle())
+    evaluate(ws, candidates_for(ws), n_boot=200)  # both scored on the test split
+    use_model(ws, "decent@1")  # a person chose the weaker one
+    result = evaluate(ws, candidates_for(ws, ["oracle@1"]), n_boot=200)
+    assert result.chosen == "oracle@1" and champion(ws).spec == "oracle@1", result.verdict

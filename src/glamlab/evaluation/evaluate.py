@@ -731,6 +731,10 @@ def _kept_in_use(ws: Workspace, result: EvaluationResult, mv: ModelVersion) -> s
     figure = ""
     if test.get("metric") == result.metric and isinstance(test.get("value"), int | float):
         figure = f" ({result.metric} {test['value']:.2f})"
+        mine = next((c.metrics.get(result.metric, {}).get("value") for c in result.candidates
+                     if c.model_id == mv.id), None)
+        if isinstance(mine, int | float) and mine > test["value"]:
+            return None  # better than the model in use scored on this same test split
     return (f"{current.spec} stays the model in use: this evaluation did not score it, and "
             f"an earlier one on this test split did{figure}. To choose between them, evaluate "
             f"both (`glamlab evaluate` with no model names scores every saved model); to use "
