@@ -715,7 +715,8 @@ def _use(ws: Workspace, result: EvaluationResult,
 
 def _kept_in_use(ws: Workspace, result: EvaluationResult, mv: ModelVersion) -> str | None:
     """Why the model in use stays, when this evaluation did not score it but an earlier
-    one on the same test split did (``glamlab evaluate text-tfidf@1``, as training
+    one on the same test split did, at least as well as the verdict's model scores now
+    (``glamlab evaluate text-tfidf@1``, as training
     suggests, used to replace a better model in use, scored before, by the one it was
     given); None when the verdict's model may take over."""
     from ..registry import champion, in_use
