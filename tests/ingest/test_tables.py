@@ -191,6 +191,25 @@ def test_jsonl_lone_surrogate_escapes_are_problems_and_the_rest_is_stored(make_w
     assert "\\ud800 is half of a UTF-16 pair" in errors[0]["reason"]
 
 
+def test_a_jsonl_line_nested_too_deeply_is_its_rows_problem_the_rest_comes_in(make_ws,
+                                                                             tmp_path):
+    """A first line of 200,000 '[' stopped the whole ingest with a RecursionError while
+    the file's columns were being sampled (before any row was read): now that line is one
+    problem, named with the reason, and the rows after it come in."""
+    ws = make_ws(modality="text")
+    src = tmp_path / "rows.jsonl"
+    # (no column called text: glamlab samples the file's rows to find the text column)
+    src.write_text("[" * 200_000 + "\n"
+                   + json.dumps({"id": "a", "kladde": "the first page of the notebook"})
+                   + "\n" + json.dumps({"id": "b", "kladde": "and its second page"}) + "\n",
+                   encoding="utf-8")
+    report = ws.ingest([src])
+    assert (report.added, report.failed) == (2, 1)
+    assert [i.item_id for i in ws.items()] == ["a", "b"]
+    (error,) = ws.ingest_errors()
+    assert error["item_ref"].endswith("line 1") and "nested too deeply" in error["reason"]
+
+
 def test_parquet_streamed_by_record_batch(make_ws, tmp_path, monkeypatch):
     import datetime as dt
 

@@ -476,7 +476,7 @@ def _sample_jsonl(path: Path) -> list[dict[str, Any]]:
     with open(path, "rb") as fh:
         for line in fh:
             try:
-                row = json.loads(line)
+                row = loads_json(line)  # too deeply nested: a ValueError, as bad JSON
             except ValueError:
                 continue
             if isinstance(row, dict):
