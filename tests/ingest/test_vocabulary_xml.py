@@ -48,3 +48,45 @@ def test_a_billion_laughs_vocabulary_is_refused_at_once(tmp_path: Path) -> None:
         f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
     with pytest.raises(ConfigError, match="declares the XML entity"):
         load_vocabulary(_rdf(tmp_path / "laughs.xml", "&l9;", f"<!DOCTYPE rdf:RDF [{ents}]>"))
+
+
+def _jsonld(path: Path, context: object) -> Path:
+    import json
+
+    path.write_text(json.dumps({"@context": context, "@graph": [{
+        "@id": "http://example.org/c1", "@type": "skos:Concept",
+        "skos:prefLabel": "maps"}]}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+def test_a_json_ld_vocabulary_with_its_context_inline_is_read(tmp_path: Path) -> None:
+    """(rdflib's JSON-LD parser warns about its own use of ConjunctiveGraph.)"""
+    got = load_vocabulary(_jsonld(tmp_path / "v.jsonld", {
+        "skos": "http://www.w3.org/2004/02/skos/core#"}))
+    assert got == {"maps": "http://example.org/c1"}
+
+
+@pytest.mark.parametrize("context", [
+    "http://127.0.0.1:9/context.jsonld",
+    ["http://127.0.0.1:9/context.jsonld", {"skos": "http://www.w3.org/2004/02/skos/core#"}],
+    {"@import": "http://127.0.0.1:9/context.jsonld",
+     "skos": "http://www.w3.org/2004/02/skos/core#"},
+])
+def test_a_json_ld_vocabulary_naming_its_context_by_address_is_refused(
+        tmp_path: Path, context: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """rdflib downloads a @context named by its address: a vocabulary file made glamlab
+    reach the network (here a closed port, so the old code failed only after trying).
+    Now one error names the file, the address and the fix, and nothing is fetched."""
+    import socket
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"glamlab reached the network: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    with pytest.raises(ConfigError) as err:
+        load_vocabulary(_jsonld(tmp_path / "remote.jsonld", context))
+    assert "remote.jsonld" in err.value.message and "127.0.0.1:9" in err.value.message
+    assert "never reaches the network" in err.value.message
+    assert "Turtle" in (err.value.hint or "") and err.value.item == "remote.jsonld"

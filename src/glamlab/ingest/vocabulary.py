@@ -64,6 +64,8 @@ def _skos(path: Path, fmt: str) -> dict[str, str]:
                           hint="pip install 'glamlab[interop]'") from exc
     if fmt == "xml":  # RDF/XML: no entity declarations, as every XML glamlab reads
         _refuse_entities(path)
+    elif fmt == "json-ld":  # rdflib fetches a @context named by its address: never
+        _refuse_remote_context(path)
     graph = rdflib.Graph()
     try:
         graph.parse(str(path), format=fmt)
@@ -75,6 +77,44 @@ def _skos(path: Path, fmt: str) -> dict[str, str]:
         for concept, _, label in sorted(graph.triples((None, prop, None))):
             out.setdefault(str(label), str(concept))
     return out
+
+
+def _refuse_remote_context(path: Path) -> None:
+    """A :class:`ConfigError` naming the file when its JSON-LD names a ``@context`` (or an
+    ``@import``) by address: rdflib's parser downloads it, and glamlab never reaches the
+    network while it works (a closed reading room's machine waits, then fails; a
+    hostile file makes the server fetch an address of its choosing)."""
+    from ..files import loads_json
+
+    try:
+        doc = loads_json(path.read_bytes())
+    except ValueError:
+        return  # not JSON: rdflib says so, with its reason
+
+    def remote(node: object) -> str | None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("@context", "@import"):
+                    for ctx in value if isinstance(value, list) else [value]:
+                        if isinstance(ctx, str):
+                            return ctx
+                found = remote(value)
+                if found:
+                    return found
+        elif isinstance(node, list):
+            for value in node:
+                found = remote(value)
+                if found:
+                    return found
+        return None
+
+    address = remote(doc)
+    if address is not None:
+        raise ConfigError(f"cannot read the vocabulary {path.name}: its JSON-LD @context is "
+                          f"named by an address ({address}), which glamlab would have to "
+                          "download; it never reaches the network", item=path.name,
+                          hint="put the context itself in the file (the object the address "
+                               "gives), or save the vocabulary as Turtle (.ttl)")
 
 
 class _Prolog(Exception):
