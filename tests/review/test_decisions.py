@@ -113,3 +113,24 @@ def test_a_reviewers_accept_is_not_a_second_labeller_for_the_agreement(make_ws, 
     assert gold_labels(ws)["r1"] == ["nature", "people", "places"]
     with pytest.raises(LabelError, match="no item was labelled by two or more"):
         agreement(ws)
+
+
+def test_an_item_a_person_decided_in_review_is_not_offered_them_as_a_blind_second_label(
+        make_ws, tmp_path) -> None:
+    """Review decisions are no second labeller in the agreement, so an item the reviewer
+    decided (its labels shown to them in the queue) counted as one they had not labelled
+    and the second-labeller page offered it to them as a blind label."""
+    from glamlab.review.labelling import second_labelling
+
+    ws = make_ws(labels=["nature", "people", "places"], modality="text", multi_label=True)
+    add_items(ws, [{"item_id": "r1", "modality": "text"}, {"item_id": "r2", "modality": "text"}])
+    import_labels(ws, write_csv(tmp_path / "l.csv", ["id", "label"],
+                                [["r1", "nature|people"], ["r2", "people"]]))
+    _queue(ws, "r1", "places", 0.7)
+    row = lease_queue(ws, "rey", limit=1)[0]
+    decide(ws, "rey", row["id"], "accept", row["version"])
+    offered = second_labelling(ws, "rey")
+    assert offered is not None and offered["candidates"] == 1
+    assert offered["item"] is not None and offered["item"].item_id == "r2"
+    # another person, who never saw r1, may be offered both
+    assert second_labelling(ws, "ada")["candidates"] == 2

@@ -177,6 +177,16 @@ def _check_second(conn: sa.Connection, ws: Workspace, user: str, item_id: str) -
                               "next item the second-labeller page offers")
 
 
+def _reviewed_by(ws: Workspace, user: str) -> set[str]:
+    """The items ``user`` holds an active label of from a review decision."""
+    import sqlalchemy as sa
+
+    t = ws.store.t.labels
+    with ws.store.read() as conn:
+        return set(conn.execute(sa.select(t.c.item_id).distinct().where(
+            t.c.active.is_(True), t.c.annotator == user, t.c.source == "review")).scalars())
+
+
 def second_labelling(ws: Workspace, user: str, *,
                      exclude: Collection[str] = ()) -> dict[str, Any] | None:
     """Blind double labelling: the next item for ``user`` to label again, among the items
@@ -198,7 +208,10 @@ def second_labelling(ws: Workspace, user: str, *,
     size = sample_size(ws, ann)
     shared = sum(1 for per in ann.values() if len(per) >= 2)
     mine = sum(1 for per in ann.values() if user in per and len(per) >= 2)
-    candidates = [i for i, per in ann.items() if user not in per]
+    # (not the items the person decided in review either: they saw the item's labels
+    # there, so a label now would be no blind second one; agreement leaves review out)
+    reviewed = _reviewed_by(ws, user)
+    candidates = [i for i, per in ann.items() if user not in per and i not in reviewed]
     left = max(0, size["items_needed"] - shared)
 
     def order(item_id: str) -> bytes:
