@@ -85,3 +85,21 @@ def test_a_stray_quote_inside_a_cell_does_not_refuse_the_sheet(tmp_path) -> None
     header, rows = read_sheet(path, error=LabelError)
     assert header == ["id", "label", "note"]
     assert [r["note"] for _, r in rows] == ["Moby Dick by Melville", "x"]
+
+
+def test_an_upload_whose_labels_conflict_with_earlier_ones_says_what_to_do_in_the_web_app(
+        make_ws, tmp_path) -> None:
+    """A sheet uploaded again with other labels for the same items is refused (the labels
+    given before are kept); its hint named the command's --replace, which the web app's
+    upload has none of."""
+    ws = make_ws(labels=["maps", "people", "nature"], multi_label=True, modality="text")
+    first = _write(tmp_path / "up.csv", "id,text,label\nu1,a map of the town,maps\n")
+    uploads.bring_in_table(ws, first, id_column="id", text_column="text", label_column="label")
+    again = _write(tmp_path / "up2.csv", "id,text,label\nu1,a map of the town,people\n")
+    out = uploads.bring_in_table(ws, again, id_column="id", text_column="text",
+                                 label_column="label")
+    (problem,) = out["label_problems"]
+    assert "conflicts with the labels" in problem["reason"]
+    assert "--replace" not in problem["hint"] and "replace=True" not in problem["hint"]
+    assert "open it on the Labelling page" in problem["hint"]
+    assert gold_labels(ws) == {"u1": ["maps"]}  # nothing already stored is lost
