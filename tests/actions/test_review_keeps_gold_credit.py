@@ -50,6 +50,67 @@ def _tate(make_ws: Any) -> Any:
     return ws
 
 
+def test_accepting_one_suggestion_leaves_the_cataloguers_subjects_theirs(
+        make_ws: Any, tmp_path: Path) -> None:
+    from glamlab.actions import act, export
+    from glamlab.actions.export import ExportFilter, iter_rows
+    from glamlab.review import decide, peek_queue
+    from glamlab.tasks.labels import gold_labels
+
+    ws = _tate(make_ws)
+    act(ws)
+    queued = [r for r in peek_queue(ws, limit=50) if r["item_id"] == "t1"]
+    assert [r["label"] for r in queued] == ["storm"]
+    decide(ws, "ada", queued[0]["id"], "accept", queued[0]["version"])
+    assert sorted(gold_labels(ws, ["t1"])["t1"]) == ["sea", "ships", "storm"]
+
+    rows = {(e.row["item_id"], e.row["value"]): e.row for e in iter_rows(ws)
+            if e.row["action"] == "accept"}
+    assert {k: (r["origin"], r["decision"], r["confirmed_by"], r["score"])
+            for k, r in rows.items()} == {
+        ("t1", "storm"): ("machine", "accept", "ada", 0.7),
+        ("t1", "sea"): ("person", "gold", "tate", None),
+        ("t1", "ships"): ("person", "gold", "tate", None),
+        ("t2", "sea"): ("machine", None, None, 0.95)}
+    assert rows[("t1", "sea")]["reason"] == "settled by a gold label: tate's label gives it"
+    assert [(e.row["item_id"], e.row["value"]) for e in iter_rows(
+        ws, where=ExportFilter(confirmed=True))] == [("t1", "storm"), ("t1", "sea"),
+                                                      ("t1", "ships")]
+
+    out = tmp_path / "export.csv"
+    export(ws, "csv", out)
+    table = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert {(r["item_id"], r["value"]): (r["origin"], r["confirmed_by"], r["score"])
+            for r in table if r["action"] == "accept"} == {
+        ("t1", "storm"): ("machine", "ada", "0.7"), ("t1", "sea"): ("person", "tate", ""),
+        ("t1", "ships"): ("person", "tate", ""), ("t2", "sea"): ("machine", "", "0.95")}
+
+    out = tmp_path / "export.jsonl"
+    export(ws, "jsonl", out)
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert {(x["value"], x["confirmed_by"]) for x in lines
+            if x["item_id"] == "t1" and x["action"] == "accept"} == {
+        ("storm", "ada"), ("sea", "tate"), ("ships", "tate")}
+
+    out = tmp_path / "export.json"
+    export(ws, "w3c", out)
+    annos = [a for a in json.loads(out.read_text(encoding="utf-8"))["first"]["items"]
+             if a["target"]["source"] == URL.format("t1") and a["action"] == "accept"]
+    assert {a["body"]["value"]: (a.get("creator", {}).get("name"), a["confirmedBy"],
+                                 "generator" in a, a["confidence"]) for a in annos} == {
+        "storm": (None, "ada", True, 0.7), "sea": ("tate", "tate", False, None),
+        "ships": ("tate", "tate", False, None)}
+
+    out = tmp_path / "iiif"
+    res = export(ws, "iiif", out, base_url="https://example.org/annos/")
+    on_t1 = [a for p in res["pages"] for a in json.loads(
+        (out / p["file"]).read_text(encoding="utf-8"))["items"]
+        if a["target"]["source"]["id"] == URL.format("t1")]
+    assert {a["body"][0]["value"]: (a.get("creator", {}).get("name"), "generator" in a)
+            for a in on_t1} == {"storm": ("ada", True), "sea": ("tate", False),
+                                "ships": ("tate", False), "dog": (None, True)}
+
+
 def test_each_reviewers_decided_label_stays_theirs(make_ws: Any) -> None:
     """A second reviewer's decision copies the first's label too: each label is still
     credited to whoever gave it."""
