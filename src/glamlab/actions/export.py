@@ -17,8 +17,13 @@ way: a person's annotation of the whole text wins over the machine's spans of it
 label the policy accepts on an item with a gold label in force (classification): the
 person's label wins, ``action=accept`` where it gives the label (confirmed by who gave
 it), ``action=reject`` where it is another (the reason names it), so the filter list
-sends on a page a person labelled content that the model accepted as blank; in a
-single-label project such a row (and a rejected one, or one a safety check suppressed,
+sends on a page a person labelled content that the model accepted as blank; a label
+the policy rejects that the gold gives is the person's (``origin=person``, no score to
+filter it out by, ``action=accept``, ``decision=gold``). Who gave a gold label is who
+gave it first: a reviewer's decision on one suggestion writes the item's whole gold
+under their name, but credits them with the label they decided only
+(:func:`glamlab.store.queue.item_gold`). In a
+single-label project a row of a label the policy accepts (and a rejected one, or one a safety check suppressed,
 whose item's gold label is another)
 carries the person's label in place of the model's, shaped as a correction is
 (``origin=person``, ``predicted_value`` the model's, ``action=accept``, ``decision=gold``,
@@ -663,8 +668,8 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
     (classification, :func:`glamlab.store.queue.item_gold`): given by them, confirmed by
     who gave them; another label, where they are the item's whole set
     (:meth:`~glamlab.store.queue.ItemGold.whole`), not accepted (the person's wins). And
-    a label the policy rejects that they give (:func:`rejected_on_gold`): accepted,
-    confirmed by who gave them (the person said it is right)."""
+    a label the policy rejects that they give (:func:`rejected_on_gold`): accepted as
+    the person's label, confirmed by who gave it (the person said it is right)."""
     from ..store.queue import item_gold
 
     review = [n for n, d in enumerate(batch) if d.action == "review"]
@@ -870,6 +875,11 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
         if gold.label is not None:  # (single-label) the person's label, as a correction
             value, origin, score, action = gold.label, "person", None, "accept"
             final = Candidate(gold.label, d.score, None)
+        elif gold.holds and not gold.spans and d.action == "reject":
+            # a label the policy rejects that the person's gold gives: accepted as the
+            # person's label, not the model's (no score to filter it out by), as a gold
+            # label in place of the model's is
+            origin, score = "person", None
     written = stored.get((d.prediction_id, kind.metadata_value(final)))
     if person is None and written is not None and (gold is None or written.confirmed_by):
         confirmed_by, confirmed_at = written.confirmed_by, written.confirmed_at

@@ -30,7 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from . import schema
-from .gold import in_force
+from .gold import SECOND, in_force
 
 #: ``span_sets.source`` of a gold set built from reviewers' decisions on single spans
 #: (:data:`glamlab.tasks.spans.complete.REVIEW`): complete only on top of complete gold
@@ -171,7 +171,14 @@ class ItemGold:
 def item_gold(conn: sa.Connection, item_ids: Iterable[str]) -> dict[str, ItemGold]:
     """Item id -> its gold labels in force, who gave each and when (:class:`ItemGold`),
     for the items among ``item_ids`` that have any: what a classification export and
-    ``glamlab act`` compare the labels the policy accepts with (a person's label wins)."""
+    ``glamlab act`` compare the labels the policy accepts with (a person's label wins).
+
+    A reviewer's decision writes the item's whole new gold under the reviewer's name
+    (:func:`glamlab.review.decisions._gold_label`: in a multi-label project a copy of
+    the labels it already had beside the one decided), but the reviewer gave only the
+    label they decided: each label of gold a decision wrote is credited to whoever gave
+    it first, the annotator of its earliest active row (a cataloguer's subjects stay
+    theirs), and when (not a blind second label, which is never gold beside another's)."""
     labels = schema.labels
     ids = sorted(set(item_ids))
     found: dict[str, dict[str, tuple[str, Any]]] = {}
@@ -184,6 +191,21 @@ def item_gold(conn: sa.Connection, item_ids: Iterable[str]) -> dict[str, ItemGol
             found.setdefault(r.item_id, {})[r.label] = (r.annotator, r.created_at)
             if r.source == "review":
                 reviewed.add(r.item_id)
+    wrote = sorted(reviewed)
+    for i in range(0, len(wrote), 900):
+        first: dict[tuple[str, str], tuple[str, Any]] = {}
+        for x in conn.execute(sa.select(labels.c.item_id, labels.c.label, labels.c.annotator,
+                                        labels.c.created_at)
+                              .where(labels.c.item_id.in_(wrote[i:i + 900]),
+                                     labels.c.active.is_(True),
+                                     sa.or_(labels.c.source.is_(None),
+                                            labels.c.source != SECOND))
+                              .order_by(labels.c.id)):
+            first.setdefault((x.item_id, x.label), (x.annotator, x.created_at))
+        for item_id in wrote[i:i + 900]:
+            given = found[item_id]
+            for label in given:
+                given[label] = first.get((item_id, label), given[label])
     return {i: ItemGold(given, i in reviewed) for i, given in found.items()}
 
 
