@@ -84,6 +84,27 @@ def test_export_summary_counts_the_items_the_model_has_no_prediction_for(text_ws
             "(glamlab run)") in out
 
 
+def test_resume_with_no_stopped_run_says_it_started_a_new_one(text_ws, capsys):
+    """``glamlab run --resume`` with no stopped run to resume quietly started a new run:
+    it now says so, in one line (the web app's Run stage resumes-or-starts on purpose)."""
+    save_hash_model(text_ws)
+    w = str(text_ws.root)
+    code, out, err = _cli(capsys, "-w", w, "run", "--model", "hash", "--workers", "0",
+                          "--resume")
+    assert code == 0, err
+    line = ("Nothing to resume: hash@1 had no unfinished run, so this was a new run "
+            "(glamlab runs lists the runs).")
+    assert out.count(line) == 1
+    add_text_items(text_ws, 2, prefix="late")
+    code, out, _ = _cli(capsys, "-w", w, "run", "--model", "hash", "--workers", "0",
+                        "--resume", "--json")
+    assert json.loads(out)["notes"] == [line]
+    # a plain run, or one that did resume, has no such line
+    add_text_items(text_ws, 2, prefix="later")
+    code, out, _ = _cli(capsys, "-w", w, "run", "--model", "hash", "--workers", "0")
+    assert "Nothing to resume" not in out
+
+
 def test_unknown_model_is_one_clear_error(text_ws, capsys):
     save_hash_model(text_ws)
     code, out, err = _cli(capsys, "-w", str(text_ws.root), "run", "--model", "hsah@champion")
