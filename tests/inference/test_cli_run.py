@@ -105,6 +105,24 @@ def test_resume_with_no_stopped_run_says_it_started_a_new_one(text_ws, capsys):
     assert "Nothing to resume" not in out
 
 
+def test_runs_prints_its_times_in_utc_as_the_rest_of_the_cli(text_ws, capsys):
+    """``glamlab runs`` printed its times as Python writes a naive datetime (no timezone,
+    microseconds), while the rest says ``2026-12-05 08:53 UTC``; so it does now, as do the
+    failures of a run."""
+    import re
+
+    save_hash_model(text_ws, fail_on=(text_ws.ids[7],))
+    w = str(text_ws.root)
+    _cli(capsys, "-w", w, "run", "--model", "hash", "--workers", "0")
+    stamp = re.compile(r"\b\d{4}-\d\d-\d\d \d\d:\d\d UTC\b")
+    for args in (("runs",), ("runs", "--failures", "1")):
+        code, out, _ = _cli(capsys, "-w", w, *args)
+        assert code == 0
+        row = out.splitlines()[2]
+        assert stamp.search(row), out
+        assert not re.search(r"\d\d:\d\d:\d\d", row), out
+
+
 def test_unknown_model_is_one_clear_error(text_ws, capsys):
     save_hash_model(text_ws)
     code, out, err = _cli(capsys, "-w", str(text_ws.root), "run", "--model", "hsah@champion")
