@@ -56,6 +56,73 @@ def test_run_and_runs_commands(text_ws, capsys):
     assert [f["item_id"] for f in json.loads(out)] == [text_ws.ids[7]]
 
 
+def test_export_summary_counts_the_items_the_model_has_no_prediction_for(text_ws, capsys,
+                                                                        tmp_path):
+    """``glamlab export`` said "wrote 59 rows" of 60 items and nothing of the one the run
+    could not predict (its image failed) nor of items it never ran on: the summary now
+    counts each, and says where to see them (``glamlab runs --failures``) or how to run."""
+    save_hash_model(text_ws, fail_on=(text_ws.ids[7],))
+    w = str(text_ws.root)
+    code, _, _ = _cli(capsys, "-w", w, "run", "--model", "hash", "--workers", "0")
+    assert code == 1  # one item failed
+    out_csv = str(tmp_path / "out.csv")
+    code, out, err = _cli(capsys, "-w", w, "export", "--format", "csv", "--out", out_csv)
+    assert code == 0, err
+    assert "wrote 59 rows" in out
+    assert ("1 of the 60 items has no prediction from hash@1: the latest run could not "
+            "predict it (see why: glamlab runs --failures 1)") in out
+    code, out, _ = _cli(capsys, "-w", w, "export", "--format", "csv", "--out", out_csv,
+                        "--json")
+    assert json.loads(out)["unpredicted"] == {"items": 60, "failed": 1, "run_id": 1,
+                                              "not_run": 0}
+    # items brought in after the run: not run on yet, and the fix is to run
+    add_text_items(text_ws, 2, prefix="late")
+    code, out, _ = _cli(capsys, "-w", w, "export", "--format", "csv", "--out", out_csv)
+    assert code == 0
+    assert ("3 of the 62 items have no prediction from hash@1: the latest run could not "
+            "predict 1 (see why: glamlab runs --failures 1); 2 it has not run on yet "
+            "(glamlab run)") in out
+
+
+def test_resume_with_no_stopped_run_says_it_started_a_new_one(text_ws, capsys):
+    """``glamlab run --resume`` with no stopped run to resume quietly started a new run:
+    it now says so, in one line (the web app's Run stage resumes-or-starts on purpose)."""
+    save_hash_model(text_ws)
+    w = str(text_ws.root)
+    code, out, err = _cli(capsys, "-w", w, "run", "--model", "hash", "--workers", "0",
+                          "--resume")
+    assert code == 0, err
+    line = ("Nothing to resume: hash@1 had no unfinished run, so this was a new run "
+            "(glamlab runs lists the runs).")
+    assert out.count(line) == 1
+    add_text_items(text_ws, 2, prefix="late")
+    code, out, _ = _cli(capsys, "-w", w, "run", "--model", "hash", "--workers", "0",
+                        "--resume", "--json")
+    assert json.loads(out)["notes"] == [line]
+    # a plain run, or one that did resume, has no such line
+    add_text_items(text_ws, 2, prefix="later")
+    code, out, _ = _cli(capsys, "-w", w, "run", "--model", "hash", "--workers", "0")
+    assert "Nothing to resume" not in out
+
+
+def test_runs_prints_its_times_in_utc_as_the_rest_of_the_cli(text_ws, capsys):
+    """``glamlab runs`` printed its times as Python writes a naive datetime (no timezone,
+    microseconds), while the rest says ``2026-12-05 08:53 UTC``; so it does now, as do the
+    failures of a run."""
+    import re
+
+    save_hash_model(text_ws, fail_on=(text_ws.ids[7],))
+    w = str(text_ws.root)
+    _cli(capsys, "-w", w, "run", "--model", "hash", "--workers", "0")
+    stamp = re.compile(r"\b\d{4}-\d\d-\d\d \d\d:\d\d UTC\b")
+    for args in (("runs",), ("runs", "--failures", "1")):
+        code, out, _ = _cli(capsys, "-w", w, *args)
+        assert code == 0
+        row = out.splitlines()[2]
+        assert stamp.search(row), out
+        assert not re.search(r"\d\d:\d\d:\d\d", row), out
+
+
 def test_unknown_model_is_one_clear_error(text_ws, capsys):
     save_hash_model(text_ws)
     code, out, err = _cli(capsys, "-w", str(text_ws.root), "run", "--model", "hsah@champion")

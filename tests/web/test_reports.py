@@ -246,8 +246,8 @@ def test_stored_alerts_and_times_read_to_the_minute_in_utc(monitored_ws: Any) ->
     from fastapi.testclient import TestClient
 
     from glamlab.monitoring.monitor import monitor
+    from glamlab.store import utc_minutes
     from glamlab.web import create_app
-    from glamlab.web.pages import utc_minutes
 
     monitor(monitored_ws, "m@1")  # stores its alerts
     t = monitored_ws.store.t

@@ -981,6 +981,41 @@ def stale_predictions_warning(ws: Workspace) -> str | None:
             "before downloading.")
 
 
+def unpredicted_items(ws: Workspace, model_id: int) -> dict[str, Any] | None:
+    """``{"items": 238, "failed": 1, "run_id": 4, "not_run": 0}``: of the collection's
+    current items, those the model ``model_id`` has no prediction for, as
+    :func:`glamlab.workspace.status.count_unpredicted_by_cause` splits them (``failed``:
+    its latest run, ``run_id``, could not predict them). None when it predicted them all."""
+    from ..workspace.status import count_unpredicted_by_cause
+
+    t = ws.store.t
+    with ws.store.read() as conn:
+        not_run, failed, run_id = count_unpredicted_by_cause(conn, t, model_id)
+        if not (not_run or failed):
+            return None
+        total = int(conn.execute(sa.select(sa.func.count()).select_from(t.items).where(
+            t.items.c.is_current.is_(True))).scalar() or 0)
+    return {"items": total, "failed": failed, "run_id": run_id, "not_run": not_run}
+
+
+def unpredicted_words(missing: dict[str, Any], model: str) -> str:
+    """:func:`unpredicted_items` in the command line's words: how many, why, and where
+    to see them (``glamlab runs --failures``) or what to do (``glamlab run``)."""
+    failed, not_run = missing["failed"], missing["not_run"]
+    n = failed + not_run
+    one = n == 1
+    them = "it" if one else "them"
+    why = []
+    if failed:
+        why.append(f"the latest run could not predict {them if failed == n else failed} "
+                   f"(see why: glamlab runs --failures {missing['run_id']})")
+    if not_run:
+        why.append(f"{not_run:,} it has not run on yet (glamlab run)" if failed else
+                   f"it has not run on {them} yet (glamlab run)")
+    return (f"{n:,} of the {missing['items']:,} items {'has' if one else 'have'} no "
+            f"prediction from {model}: " + "; ".join(why))
+
+
 def unpredicted_warning(ws: Workspace, *, web: bool = False) -> str | None:
     """The export's model (the policy's, else the champion) has predictions, but none for
     some current items (an older model chosen again, or items brought in after its run):
@@ -1528,6 +1563,10 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     check_label(ws, mv, where.label)
     result: dict[str, Any] = {"format": fmt, "out": "-" if to_stdout else str(out),
                               "model": mv.spec, "notes": [fallback] if fallback else []}
+    # the current items the model has no prediction for (the summary counts them)
+    missing = unpredicted_items(ws, mv.id)
+    if missing:
+        result["unpredicted"] = missing
     # rows of people's gold labels the model gave no value for (``from_gold``)
     counts: dict[str, int] = {"from_gold": 0}
     path = None if to_stdout else Path(out)  # type: ignore[arg-type]

@@ -228,7 +228,7 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
 
     from ..actions import ExportFilter
     from ..actions import export as do_export
-    from ..actions.export import left_out_words
+    from ..actions.export import left_out_words, unpredicted_words
     from ..errors import EXIT_ITEMS_FAILED
 
     if as_json and out == "-":
@@ -276,7 +276,9 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
         emit(res, True)
     elif fmt == "annif":
         click.echo(f"wrote subject files for {res['items']} items ({res['subjects']} subjects, "
-                   f"{res['subjects_with_uri']} with a URI) to {out}" + _from_gold(res, "subject"))
+                   f"{res['subjects_with_uri']} with a URI) to {out}" + _from_gold(res, "subject")
+                   + (f"; {unpredicted_words(res['unpredicted'], res['model'])}"
+                      if res.get("unpredicted") else ""))
     elif out != "-":
         n = res.get("rows", res.get("annotations", res.get("uris", 0)))
         click.echo(f"wrote {n} {'URIs' if fmt == 'filter' else 'rows' if 'rows' in res else 'annotations'}"
@@ -286,9 +288,14 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
                       if res.get("skipped_not_iiif") else "")
                    + f" (model {res['model']})"
                    + _from_gold(res, "row" if "rows" in res else "annotation")
+                   + (f"; {unpredicted_words(res['unpredicted'], res['model'])}"
+                      if res.get("unpredicted") else "")
                    + (f"; {left_out_words(res['refused'])}" if res.get("refused") else ""))
     else:
         sys.stdout.flush()
+        if res.get("unpredicted"):  # (the summary line says it when there is one)
+            click.echo(f"note: {unpredicted_words(res['unpredicted'], res['model'])}",
+                       err=True)
     if res.get("refused") and (as_json or out == "-"):  # (the summary line counts them)
         click.echo(f"warning: {left_out_words(res['refused'])}", err=True)
     for r in res.get("refused", []):

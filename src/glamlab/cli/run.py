@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ..errors import EXIT_ITEMS_FAILED, EXIT_STOPPED, EXIT_TERMINATED
+from ..store import utc_minutes
 from ._common import emit, json_option, open_ws, show_progress, table
 
 
@@ -75,8 +76,10 @@ def run(ctx: click.Context, model_spec: str | None, items_query: str | None,
 
 
 def _runs_text(rows: list[dict[str, Any]]) -> str:
-    # the status as words: "done, 2 failed" for a run that finished with failures
-    rows = [{**r, "status": r.get("status_words", r["status"])} for r in rows]
+    # the status as words: "done, 2 failed" for a run that finished with failures; the
+    # time as the rest of the command line and the web app say it (2026-12-05 08:53 UTC)
+    rows = [{**r, "status": r.get("status_words", r["status"]),
+             "started_at": utc_minutes(r["started_at"])} for r in rows]
     return table(rows, ["run_id", "model", "status", "planned", "done", "failed", "remaining",
                         "items_per_s", "engine", "workers", "items", "started_at"])
 
@@ -101,7 +104,8 @@ def runs(ctx: click.Context, failures_of: int | None, limit: int | None, as_json
     try:
         if failures_of is not None:
             rows = run_failures(ws, failures_of, limit=limit)
-            emit(rows, as_json, lambda r: table(r, ["item_id", "reason", "at"])
+            emit(rows, as_json, lambda r: table([{**f, "at": utc_minutes(f["at"])} for f in r],
+                                                ["item_id", "reason", "at"])
                  if r else f"run {failures_of} has no failures")
         else:
             rows = list_runs(ws, limit=limit)

@@ -68,6 +68,8 @@ class RunReport:
     #: better than them (the run goes ahead); :attr:`warnings` is the same as a list,
     #: what ``to_dict()`` gives under "warnings" ("warning" there is deprecated)
     warning: str | None = None
+    #: ``resume`` was asked for but the model had no unfinished run: this run is a new one
+    nothing_to_resume: bool = False
     #: the signal that stopped the run (``signal.SIGINT`` for Ctrl-C, ``SIGTERM``); None
     #: unless its status is ``stopped`` by one
     signum: int | None = None
@@ -87,11 +89,20 @@ class RunReport:
             "review_questions_withdrawn": self.withdrawn_now,
             "seconds": round(self.seconds, 3), "items_per_s": round(self.items_per_s, 1),
             "failures": [{k: _iso(v) for k, v in f.items()} for f in self.failures],
+            "notes": self.notes(cli=True),
             "warnings": self.warnings,
             # deprecated, removed in the next release: read "warnings" (a list, like the
             # other commands' JSON; its entries do not start with "warning: ")
             "warning": self.warning,
         }
+
+    def notes(self, *, cli: bool = False) -> list[str]:
+        """What the person should know that is no warning: ``resume`` asked for with
+        nothing to resume (this run is a new one)."""
+        if not self.nothing_to_resume:
+            return []
+        return [f"Nothing to resume: {self.model} had no unfinished run, so this was a new "
+                "run (" + ("glamlab runs" if cli else "list_runs(ws)") + " lists the runs)."]
 
     @property
     def warnings(self) -> list[str]:
@@ -110,6 +121,7 @@ class RunReport:
                     "predicted them" if self.skipped else "")
                  + f" ({self.done_now + self.failed_now:,} items in {self.seconds:,.1f} s, "
                    f"{self.items_per_s:,.0f}/s)."]
+        lines += self.notes(cli=cli)
         if self.resumed:
             before = self.done + self.failed - self.done_now - self.failed_now
             lines.append(f"Resumed: {before:,} items done before, "
@@ -484,7 +496,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                        failed=final.failed, skipped=skipped, seconds=time.monotonic() - t0,
                        resumed=resumed, done_now=counts["done"], failed_now=counts["failed"],
                        changed_now=counts["changed"], withdrawn_now=counts["withdrawn"],
-                       failures=failures,
+                       failures=failures, nothing_to_resume=resume and not resumed,
                        warning=not_better_than_baseline(ws, mv.spec, noun=kind.noun),
                        signum=(signal.SIGINT if hard is not None else
                                stop.signum or signal.SIGINT if stop.requested else None))

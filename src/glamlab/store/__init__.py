@@ -1,7 +1,8 @@
 """Schema, migrations, the single writer and shared queries (SQLite and PostgreSQL)."""
 
-from .engine import Store, normalise_url, now, redact
+from .engine import Store, normalise_url, now, redact, utc_minutes
 from .migrations import LATEST as SCHEMA_VERSION
 from .schema import QUEUE_SUPERSEDED
 
-__all__ = ["QUEUE_SUPERSEDED", "SCHEMA_VERSION", "Store", "normalise_url", "now", "redact"]
+__all__ = ["QUEUE_SUPERSEDED", "SCHEMA_VERSION", "Store", "normalise_url", "now", "redact",
+           "utc_minutes"]

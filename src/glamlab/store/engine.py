@@ -19,7 +19,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -49,6 +49,24 @@ def importing_main_in_child() -> bool:
 def now() -> datetime:
     """The current time as naive UTC (how every time is stored)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def utc_minutes(value: Any) -> str:
+    """A stored time (naive UTC, as :func:`glamlab.store.now` keeps it, an aware one, or
+    its ISO text) to the minute, saying it is UTC: ``2026-12-05 08:53 UTC``; "" for
+    none, and any other text as it is. How the web app and the command line show times."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(value, datetime):
+        return str(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return f"{value:%Y-%m-%d %H:%M} UTC"
 
 
 def normalise_url(url: str) -> str:

@@ -27,9 +27,10 @@ from ..errors import DatabaseUnavailable, GlamlabError
 from ..progress import plural, review_time
 from ..registry import ModelCache
 from ..review import StaleDecision
+from ..store import utc_minutes
 from ..tasks.kinds import task_kind
 from .middleware import RejectNul, SecurityHeaders
-from .pages import error_status, exact_text, render, safe_next, utc_minutes
+from .pages import error_status, exact_text, render, safe_next
 from .sessions import Auth, LoginRequired
 from .state import QueueCounts, Refresher, SkipSets
 from .words import web_hint

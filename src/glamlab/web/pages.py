@@ -5,7 +5,6 @@ the card and the task kind; the signed-in user; form writes by role; errors by s
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Depends, Request
@@ -24,24 +23,6 @@ from ..errors import (
 )
 from ..review import NotFound, StaleDecision
 from .sessions import LoginRequired
-
-
-def utc_minutes(value: Any) -> str:
-    """A stored time (naive UTC, as :func:`glamlab.store.now` keeps it, an aware one, or
-    its ISO text) to the minute, saying it is UTC: ``2026-12-05 08:53 UTC``; "" for
-    none, and any other text as it is."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    if not isinstance(value, datetime):
-        return str(value)
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    return f"{value:%Y-%m-%d %H:%M} UTC"
 
 
 def exact_text(value: Any) -> Markup:

@@ -259,15 +259,26 @@ def count_unpredicted(conn: sa.Connection, t: Any, model_id: int) -> int:
     the next run tries those items again (a server that was down, a file fixed since).
     One query; the failures are read once (``NOT IN``; ``run_failures`` has no index by
     item, so a correlated lookup would read it once per item)."""
+    return count_unpredicted_by_cause(conn, t, model_id, failed=False)[0]
+
+
+def count_unpredicted_by_cause(conn: sa.Connection, t: Any, model_id: int, *,
+                               failed: bool = True) -> tuple[int, int, int | None]:
+    """``(not_run, failed, latest_run_id)``: the current items the model ``model_id`` has
+    no prediction for, split as :func:`count_unpredicted` splits them: those waiting for
+    a run, and those its latest run could not predict (``glamlab runs --failures
+    LATEST_RUN_ID`` names them and why; 0 unless ``failed``)."""
     items, p, f = t.items.c, t.predictions.c, t.run_failures.c
     latest = conn.execute(sa.select(sa.func.max(t.runs.c.id))
                           .where(t.runs.c.model_id == model_id)).scalar()
     predicted = sa.exists().where(p.item_id == items.item_id, p.model_id == model_id)
     where = [items.is_current.is_(True), ~predicted]
-    if latest is not None:
-        where.append(items.item_id.not_in(
-            sa.select(f.item_id).where(f.run_id == latest, f.model_id == model_id)))
-    return _count(conn, t.items, *where)
+    if latest is None:
+        return _count(conn, t.items, *where), 0, None
+    failures = sa.select(f.item_id).where(f.run_id == latest, f.model_id == model_id)
+    not_run = _count(conn, t.items, *where, items.item_id.not_in(failures))
+    return (not_run, _count(conn, t.items, *where, items.item_id.in_(failures)) if failed
+            else 0, latest)
 
 
 def unpredicted_step(unpredicted: dict[str, Any], *, web: bool = False) -> str:
