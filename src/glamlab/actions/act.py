@@ -1858,8 +1858,8 @@ def render(report: dict[str, Any]) -> str:
         [f"{gold} more settled by a gold label, which a person already gave them"]
         if gold else [])
     lines.append(f"Review workload: {workload} "
-                 f"{'rows' if rows and unit == 'items' else report.get('unit', 'items')}, "
-                 f"{review_time(report['review_hours'])} of review"
+                 f"{'rows' if rows and unit == 'items' else report.get('unit', 'items')}"
+                 + (f", {review_time(report['review_hours'])} of review" if workload else "")
                  + (f" (of the {c['review']} sent to review: {'; '.join(not_asked)}: not "
                     "asked again)." if not_asked else "."))
     f = report.get("filter")
