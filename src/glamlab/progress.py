@@ -10,6 +10,7 @@ from typing import IO, Any
 
 _LOCK = threading.Lock()
 _LAST_LINE = [time.monotonic()]  # when a progress line (or a person's message) was last shown
+_BEATING: list[Heartbeat] = []  # the heartbeats under way, the innermost last
 
 
 def with_article(word: str) -> str:
@@ -134,7 +135,9 @@ class Heartbeat:
     """For a step that cannot count its work (fitting a model): a line saying what it is
     doing and for how long whenever nothing was shown for ``interval`` seconds (progress
     lines and :func:`touch` count), so a person (or a log) never waits in silence.
-    ``note(text)`` changes what the line says.
+    ``note(text)`` changes what the line says. Inside another heartbeat (``evaluate``
+    choosing a model by refitting it), only the inner one speaks: it says what is being
+    done now.
 
     >>> with Heartbeat("training language", enabled=True) as beat:
     ...     beat.note("cross-validating the weights")
@@ -155,7 +158,9 @@ class Heartbeat:
 
     def _beat(self) -> None:
         while not self._done.wait(min(1.0, self.interval)):
-            with _LOCK:  # nested heartbeats: one line, not one each
+            with _LOCK:  # nested heartbeats: one line, the innermost's, not one each
+                if _BEATING and _BEATING[-1] is not self:
+                    continue
                 if time.monotonic() - _LAST_LINE[0] >= self.interval:
                     print(f"{self.desc}: still working, "
                           f"{time.monotonic() - self._start:,.0f} s", file=self.stream,
@@ -164,6 +169,8 @@ class Heartbeat:
 
     def __enter__(self) -> Heartbeat:
         if self.enabled:
+            with _LOCK:
+                _BEATING.append(self)
             self._thread = threading.Thread(target=self._beat, name="glamlab-heartbeat",
                                             daemon=True)
             self._thread.start()
@@ -174,6 +181,9 @@ class Heartbeat:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+            with _LOCK:
+                if self in _BEATING:
+                    _BEATING.remove(self)
 
 
 def _isatty(stream: IO[str]) -> bool:

@@ -578,7 +578,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     notes: list[str] = []
     proposed = None
     if policy is None:
-        policy, source, notes, proposed = _policy_for(ws, model, web=web, cli=cli)
+        policy, source, notes, proposed = _policy_for(ws, model, web=web, cli=cli,
+                                                      progress=progress)
     safety = safety or load_safety(ws.card, ws.root, web=web)
     mv, fallback = choose_model(ws, model, policy, web=web, cli=cli, acting=not dry_run)
     if fallback:
@@ -756,8 +757,8 @@ WEB_OPTIMISE = ("on the Choose the policy page (Work out the thresholds, then sa
                 "them)")
 
 
-def _policy_for(ws: Workspace, model: str | None, *, web: bool = False, cli: bool = True
-                ) -> tuple[Policy, str, list[str], dict[str, Any] | None]:
+def _policy_for(ws: Workspace, model: str | None, *, web: bool = False, cli: bool = True,
+                progress: bool = False) -> tuple[Policy, str, list[str], dict[str, Any] | None]:
     """The policy act uses, where it comes from, what to tell the person, and the
     :func:`.optimise.optimise` result that proposed it (None: the card's own).
 
@@ -784,7 +785,7 @@ def _policy_for(ws: Workspace, model: str | None, *, web: bool = False, cli: boo
     resolve_model(ws, model, policy, web=web)  # no such model: said in the right words
     try:
         proposed = optimise(ws, target_precision=target, model=model,
-                            review_threshold=review_from, web=web)
+                            review_threshold=review_from, web=web, progress=progress)
     except PolicyError as exc:
         # thresholds act proposed for another model do not apply to this one either
         policy = dataclasses.replace(policy, labels={}) \

@@ -157,13 +157,14 @@ def pick_threshold(scored: Sequence[tuple[float, bool] | tuple[float, bool, str]
 
 
 def calibration_candidates(ws: Workspace, mv: ModelVersion, *, source: str = "auto",
-                           folds: int = 5, seed: int = 0, web: bool = False
-                           ) -> tuple[list[tuple[str, Candidate]], dict[str, Any], dict[str, Any]]:
+                           folds: int = 5, seed: int = 0, web: bool = False,
+                           progress: bool = False) -> tuple[list[tuple[str, Candidate]], dict[str, Any], dict[str, Any]]:
     """(item_id, candidate) of the model on calibration data, the gold labels of those
     items, and where they came from. The calibration split's stored predictions are used
     when there are any (the model predicts the rest); out-of-fold predictions come from
     copies of the model fitted on the other folds of the train split. ``web``: an
-    error's fix names the web app's pages, not commands."""
+    error's fix names the web app's pages, not commands. ``progress``: say on stderr
+    what is being refitted while it is."""
     from ..errors import GlamlabError
     from ..evaluation.calibration import calibration_split, out_of_fold
     from ..registry.models import load_model
@@ -185,7 +186,8 @@ def calibration_candidates(ws: Workspace, mv: ModelVersion, *, source: str = "au
                               "--calibration out-of-fold")
     try:
         _mv, predictor = load_model(ws, mv.spec)
-        cal = out_of_fold(ws, predictor, folds=folds, seed=seed)
+        cal = out_of_fold(ws, predictor, folds=folds, seed=seed, progress=progress,
+                          name=mv.spec)
     except GlamlabError as exc:
         raise PolicyError(f"no calibration data for model {mv.spec}: out-of-fold predictions "
                           f"on the train split failed ({exc.message})",
@@ -201,7 +203,8 @@ def calibration_candidates(ws: Workspace, mv: ModelVersion, *, source: str = "au
 def optimise(ws: Workspace, *, target_precision: float, model: str | None = None,
              criterion: str = DEFAULT_CRITERION, review_threshold: float | None = None,
              write: bool = False, calibration: str = "auto", folds: int = 5, seed: int = 0,
-             tune_on: str = "calibration", web: bool = False) -> dict[str, Any]:
+             tune_on: str = "calibration", web: bool = False,
+             progress: bool = False) -> dict[str, Any]:
     """Pick accept thresholds per label on calibration data (``calibration``: "auto",
     "split" or "out-of-fold"), report what they reach on the frozen test split; with
     ``write`` save them in ``[policy]``. ``tune_on="test"`` is the old, optimistic way
@@ -259,7 +262,8 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
                               f"run it over the test items: glamlab run --model {mv.spec}")
     else:
         cands, cal_gold, cal_info = calibration_candidates(ws, mv, source=calibration,
-                                                           folds=folds, seed=seed, web=web)
+                                                           folds=folds, seed=seed, web=web,
+                                                           progress=progress)
         if not cands:
             raise PolicyError(f"model {mv.spec} has no predictions on the "
                               f"{cal_info.get('items', 0)} calibration items",

@@ -75,7 +75,7 @@ def act(ctx: click.Context, dry_run: bool, optimise_: bool, calibration: str, fo
         if optimise_:
             res = optimise(ws, target_precision=target_precision or 0.99, model=model,
                            criterion=criterion, review_threshold=review_threshold, write=write,
-                           calibration=calibration, folds=folds)
+                           calibration=calibration, folds=folds, progress=not as_json)
             if (not write and not as_json and not res["not_saved"] and sys.stdin.isatty()
                     and sys.stdout.isatty()):
                 click.echo(render_optimise(res))

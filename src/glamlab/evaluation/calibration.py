@@ -14,6 +14,8 @@ true``) and is never shown as the performance to expect.
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
     from ..predictors.base import Predictor
     from ..tasks.splits import LabelledSet
     from ..workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 CALIBRATION = "calibration"
 SOURCES = ("auto", "split", "out-of-fold")
@@ -119,6 +123,9 @@ def fold_of(data: LabelledSet, folds: int, seed: int = 0,
 # thresholds, asks for the same ones): (workspace, predictor, params, training data, folds)
 _OOF_CACHE: dict[tuple[str, ...], CalibrationPredictions] = {}
 _OOF_CACHE_SIZE = 8
+#: out-of-fold predictions of more items than this are not kept in the workspace (the
+#: stored JSON would be large); they are made again by each command that needs them
+STORED_MAX_ITEMS = 100_000
 
 
 def _oof_key(ws: Workspace, predictor: Predictor, data: LabelledSet, folds: int, seed: int,
@@ -133,14 +140,111 @@ def _oof_key(ws: Workspace, predictor: Predictor, data: LabelledSet, folds: int,
             params, data.fingerprint, str(folds), str(seed), str(group_by))
 
 
+@functools.lru_cache(maxsize=1)
+def _environment() -> dict[str, Any]:
+    """What else a refit depends on: glamlab's code (a hash of its source files), the
+    installed packages and their versions, and where WordNet is found (the text models
+    read its concepts when it is installed). A change to any of them makes the stored
+    out-of-fold predictions out of date. Read once per process (a few tenths of a
+    second): the code and packages a process runs are the ones it started with."""
+    import hashlib
+    import os
+    from importlib import metadata
+    from pathlib import Path
+
+    import glamlab
+
+    root = Path(glamlab.__file__).parent
+    code = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        code.update(str(path.relative_to(root)).encode())
+        code.update(hashlib.sha256(path.read_bytes()).digest())
+    packages = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    try:
+        from ..predictors.text import wordnet
+
+        words = str(wordnet.folder())
+    except ImportError:  # without the text extra: no WordNet to follow
+        words = None
+    return {"glamlab": glamlab.__version__, "code": code.hexdigest(), "packages": packages,
+            "wordnet": words, "wordnet_env": os.environ.get("GLAMLAB_WORDNET")}
+
+
+def _stored_name(key: tuple[str, ...]) -> str:
+    """The ``report_cache`` row of one predictor's out-of-fold predictions (its class and
+    parameters): new training data or settings replace it rather than pile up."""
+    from ..store.results import key_of
+
+    return f"out-of-fold:{key[1]}:{key_of(key[1:3])[:16]}"[:200]
+
+
+def _load_stored(ws: Workspace, key: tuple[str, ...], kind: Any, data: LabelledSet,
+                 env: dict[str, Any]) -> CalibrationPredictions | None:
+    """The out-of-fold predictions stored in the workspace for ``key``, or None when
+    there are none or they were made from anything else."""
+    from ..store.results import get_result, key_of
+
+    row = get_result(ws.store, _stored_name(key))
+    if row is None or row["key"] != key_of([list(key[1:]), env]):
+        return None
+    result = row["result"]
+    stored = result.get("predictions") or {}
+    if set(stored) != set(data.ids):
+        return None
+    preds: list[Any] = []
+    try:
+        for item_id in data.ids:
+            p = stored[item_id]
+            preds.append(None if p is None else kind.from_stored(*p))
+    except (ValueError, TypeError, KeyError):
+        return None
+    return CalibrationPredictions("out-of-fold", data.ids, list(data.labels), preds,
+                                  dict(result.get("info") or {}))
+
+
+def _store(ws: Workspace, key: tuple[str, ...], kind: Any, result: CalibrationPredictions,
+           env: dict[str, Any], seconds: float) -> None:
+    """Keep ``result`` in the workspace (``report_cache``) for the next command."""
+    import json
+
+    from ..store.results import key_of, put_result
+
+    if len(result.ids) > STORED_MAX_ITEMS:
+        return
+    preds: dict[str, Any] = {}
+    for item_id, p in zip(result.ids, result.predictions, strict=True):
+        if p is None:
+            preds[item_id] = None
+            continue
+        sp = kind.to_stored(p)
+        preds[item_id] = [sp.label, sp.labels, sp.scores, sp.score]
+    # numpy numbers as the numbers they are (not their text), so that what is read back
+    # compares exactly as what was predicted
+    clean = json.loads(json.dumps({"predictions": preds, "info": result.info},
+                                  default=lambda o: o.item() if hasattr(o, "item") else str(o)))
+    try:
+        put_result(ws.store, _stored_name(key), key_of([list(key[1:]), env]), clean, seconds)
+    except Exception as exc:  # keeping them only saves time next time: never fatal
+        log.warning("out-of-fold predictions not kept in the workspace (%s): the next "
+                    "command makes them again", exc)
+
+
 def out_of_fold(ws: Workspace, predictor: Predictor, *, folds: int = DEFAULT_FOLDS,
                 seed: int = 0, data: LabelledSet | None = None,
-                group_by: str | None = None) -> CalibrationPredictions:
+                group_by: str | None = None, progress: bool = False,
+                name: str | None = None) -> CalibrationPredictions:
     """Predictions on every training item by a copy of ``predictor`` fitted without it.
 
     A predictor that learns nothing (``needs_fit`` false: rules, zero-shot) predicts the
-    training items as it is. Results are kept in this process for the same predictor
-    parameters and training data (the training data's fingerprint covers its labels)."""
+    training items as it is. Results are kept in this process, and in the workspace
+    (``report_cache``, so that ``act --dry-run``, ``act`` and ``evaluate`` fit the folds
+    once between them), for the same predictor class and parameters, training data (its
+    fingerprint covers the items' content and labels), folds, seed, ``group_by``, and
+    glamlab code and packages (:func:`_environment`). ``progress``: say on stderr what
+    is being fitted while it is (a line every few seconds), naming the model ``name``
+    (default: the predictor's)."""
+    import time
+
     if data is None:
         from ..tasks.splits import training_data
 
@@ -151,7 +255,14 @@ def out_of_fold(ws: Workspace, predictor: Predictor, *, folds: int = DEFAULT_FOL
            if getattr(predictor, "needs_fit", True) else None)
     if key is not None and key in _OOF_CACHE:
         return _OOF_CACHE[key]
-    result = _out_of_fold(ws, predictor, folds=folds, seed=seed, data=data, group_by=group_by)
+    env = _environment() if key is not None else {}
+    result = _load_stored(ws, key, data.kind, data, env) if key is not None else None
+    if result is None:
+        start = time.monotonic()
+        result = _out_of_fold(ws, predictor, folds=folds, seed=seed, data=data,
+                              group_by=group_by, progress=progress, name=name)
+        if key is not None:
+            _store(ws, key, data.kind, result, env, time.monotonic() - start)
     if key is not None:
         while len(_OOF_CACHE) >= _OOF_CACHE_SIZE:
             _OOF_CACHE.pop(next(iter(_OOF_CACHE)))
@@ -160,15 +271,19 @@ def out_of_fold(ws: Workspace, predictor: Predictor, *, folds: int = DEFAULT_FOL
 
 
 def _out_of_fold(ws: Workspace, predictor: Predictor, *, folds: int, seed: int,
-                 data: LabelledSet, group_by: str | None) -> CalibrationPredictions:
+                 data: LabelledSet, group_by: str | None,
+                 progress: bool = False, name: str | None = None) -> CalibrationPredictions:
     from ..features import feature_store
+    from ..progress import Heartbeat
     from ..tasks.predict import predict_items
 
     kind = data.kind
     n = len(data)
     preds: list[Any] = [None] * n
     info: dict[str, Any] = {"folds": 0, "fold_errors": []}
-    with feature_store(ws):
+    name = name or getattr(predictor, "name", None) or type(predictor).__name__
+    with feature_store(ws), Heartbeat(f"predicting the training items with {name}",
+                                      enabled=progress) as beat:
         if not getattr(predictor, "needs_fit", True):
             res = predict_items(kind, predictor, data.items,
                                 batch_size=getattr(predictor, "batch_size", None))
@@ -187,6 +302,11 @@ def _out_of_fold(ws: Workspace, predictor: Predictor, *, folds: int, seed: int,
                 held = [i for i in range(n) if assign[i] == f]
                 if not held or not fit_idx:
                     continue
+                # what a person waits for, in words (fitting a large model takes minutes)
+                beat.note(f"out-of-fold predictions of {name} (what thresholds and the "
+                          f"choice of model are tuned on): fitting a copy on "
+                          f"{len(fit_idx):,} of the {n:,} training items to predict the "
+                          f"other {len(held):,}, part {f + 1} of {k}")
                 p = clone(predictor)
                 try:
                     kind.fit(p, [data.items[i] for i in fit_idx],
@@ -216,8 +336,8 @@ def on_split(ws: Workspace, predictor: Predictor,
 
 
 def calibration_predictions(ws: Workspace, predictor: Predictor, *, source: str = "auto",
-                            folds: int = DEFAULT_FOLDS, seed: int = 0
-                            ) -> CalibrationPredictions:
+                            folds: int = DEFAULT_FOLDS, seed: int = 0, progress: bool = False,
+                            name: str | None = None) -> CalibrationPredictions:
     """Predictions on calibration data: the calibration split (``split``; ``auto`` when
     it has labelled items), else out-of-fold on the train split."""
     if source not in SOURCES:
@@ -231,12 +351,12 @@ def calibration_predictions(ws: Workspace, predictor: Predictor, *, source: str 
             raise LabelError("the calibration split is empty",
                              hint="import labels into it: glamlab labels import FILE "
                                   "--split calibration (or use out-of-fold calibration)")
-    return out_of_fold(ws, predictor, folds=folds, seed=seed)
+    return out_of_fold(ws, predictor, folds=folds, seed=seed, progress=progress, name=name)
 
 
 def calibration_scores(ws: Workspace, predictors: Sequence[tuple[str, Predictor]], metric: str,
-                       *, source: str = "auto", folds: int = DEFAULT_FOLDS, seed: int = 0
-                       ) -> tuple[dict[str, float], dict[str, Any]]:
+                       *, source: str = "auto", folds: int = DEFAULT_FOLDS, seed: int = 0,
+                       progress: bool = False) -> tuple[dict[str, float], dict[str, Any]]:
     """``metric`` of each named predictor on calibration data (what a model is chosen
     by). A predictor that cannot be refitted or predicted is left out (its reason in the
     info)."""
@@ -248,7 +368,8 @@ def calibration_scores(ws: Workspace, predictors: Sequence[tuple[str, Predictor]
     info: dict[str, Any] = {"left_out": {}}
     for name, predictor in predictors:
         try:
-            cal = calibration_predictions(ws, predictor, source=source, folds=folds, seed=seed)
+            cal = calibration_predictions(ws, predictor, source=source, folds=folds, seed=seed,
+                                          progress=progress, name=name)
         except GlamlabError as exc:
             info["left_out"][name] = exc.message
             continue

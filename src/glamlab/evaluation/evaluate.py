@@ -459,7 +459,7 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
             items_per_s=pr.items_per_s, cost_per_1000=float(getattr(p, "price_per_item", 0.0)
                                                              or 0.0) * 1000, **spend))
     selection = _choose(ws, candidates, results, metric, choose_on=choose_on,
-                        calibration=calibration, folds=folds, seed=seed)
+                        calibration=calibration, folds=folds, seed=seed, progress=progress)
     chosen = next((c for c in results if c.name == selection.get("chosen")), None)
     comparisons = _compare(results, S_all, correct, reduce, metric, W, chosen)
     best = chosen or _best(results, metric)
@@ -770,7 +770,7 @@ def _best(results: Sequence[CandidateResult], metric: str,
 
 def _choose(ws: Workspace, candidates: Sequence[Candidate], results: list[CandidateResult],
             metric: str, *, choose_on: str, calibration: str, folds: int,
-            seed: int) -> dict[str, Any]:
+            seed: int, progress: bool = False) -> dict[str, Any]:
     """Which model is "the best": chosen on calibration data among several models (so
     its test figure stays honest); the only model needs no choice. Marks the chosen
     result ``in_sample`` when the test split had to choose."""
@@ -784,7 +784,8 @@ def _choose(ws: Workspace, candidates: Sequence[Candidate], results: list[Candid
         from .calibration import calibration_scores
 
         scores, info = calibration_scores(ws, [(c.name, c.predictor) for c in models], metric,
-                                          source=calibration, folds=folds, seed=seed)
+                                          source=calibration, folds=folds, seed=seed,
+                                          progress=progress)
         if scores:
             chosen = max(scores, key=lambda name: scores[name])
             return {"chosen": chosen, "chosen_on": "calibration", "in_sample": False,

@@ -95,10 +95,10 @@ class EnsembleClassifier(_TextBase):
                               wordnet=self.wordnet)
 
     def _embed(self, name: str, items: list[Item]) -> np.ndarray:
-        from .embed import encoder
-
+        """The items' embeddings by encoder ``name`` for the neighbours, from the
+        workspace's feature cache where it holds them (as the heads read theirs)."""
         texts, _ = self._texts(items)
-        return encoder(name).encode(texts)
+        return self._cached_embed(name, items, texts)
 
     def _fit_scorers(self, items: list[Item], Y: np.ndarray) -> dict[str, Any]:
         heads = {}

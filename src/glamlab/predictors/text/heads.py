@@ -79,6 +79,40 @@ class _TextBase(Predictor):
             usable.append(check.abstain is None)
         return texts, usable
 
+    def _cached_embed(self, name: str, items: list[Item], texts: list[str]) -> np.ndarray:
+        """The texts' sentence embeddings by encoder ``name``. Inside a workspace
+        (training, evaluation, runs: ``feature_store``), through its feature cache
+        (:class:`.embed.TextEmbedding`), so what the concept index or an earlier step
+        embedded is not embedded again (the heads, and the ensemble's neighbours)."""
+        import numpy as np
+
+        from ...features.cache import active_store, compute_features
+        from .embed import TextEmbedding, embedding_text, encoder
+
+        memo = encoder(name)
+        if active_store() is None or self.max_chars != DEFAULT_MAX_CHARS:
+            return memo.encode(texts)
+        # the cached value is the embedding of embedding_text(item): only where that is
+        # the text read here (always, unless a subclass reads another text)
+        same = [i for i, (it, t) in enumerate(zip(items, texts, strict=True))
+                if t and hasattr(it, "item_id") and hasattr(it, "content_hash")
+                and embedding_text(it) == t]
+        out = np.zeros((len(texts), TextEmbedding.dim), dtype=np.float32)
+        found = compute_features(None, [items[i] for i in same], TextEmbedding(name))
+        row = {item_id: k for k, item_id in enumerate(found.item_ids)}
+        rest = []
+        for i in same:
+            k = row.get(items[i].item_id)
+            if k is None:
+                rest.append(i)
+            else:
+                out[i] = found.values[k]
+        cached = set(same)
+        rest += [i for i in range(len(texts)) if i not in cached]
+        if rest:
+            out[rest] = memo.encode([texts[i] for i in rest])
+        return out
+
 
 class TextClassifier(_TextBase):
     """TF-IDF and/or sentence embeddings, plus metadata fields, into linear models."""
@@ -124,38 +158,9 @@ class TextClassifier(_TextBase):
         return texts, meta, emb, usable
 
     def _embed(self, items: list[Item], texts: list[str]) -> np.ndarray:
-        """The texts' sentence embeddings. Inside a workspace (training, evaluation, runs:
-        ``feature_store``), through its feature cache (:class:`.embed.TextEmbedding`), so
-        what the concept index or an earlier step embedded is not embedded again."""
-        import numpy as np
-
-        from ...features.cache import active_store, compute_features
-        from .embed import TextEmbedding, embedding_text, encoder
-
+        """The texts' sentence embeddings (:meth:`_TextBase._cached_embed`)."""
         assert self.encoder is not None
-        memo = encoder(self.encoder)
-        if active_store() is None or self.max_chars != DEFAULT_MAX_CHARS:
-            return memo.encode(texts)
-        # the cached value is the embedding of embedding_text(item): only where that is
-        # the text read here (always, unless a subclass reads another text)
-        same = [i for i, (it, t) in enumerate(zip(items, texts, strict=True))
-                if t and hasattr(it, "item_id") and hasattr(it, "content_hash")
-                and embedding_text(it) == t]
-        out = np.zeros((len(texts), TextEmbedding.dim), dtype=np.float32)
-        found = compute_features(None, [items[i] for i in same], TextEmbedding(self.encoder))
-        row = {item_id: k for k, item_id in enumerate(found.item_ids)}
-        rest = []
-        for i in same:
-            k = row.get(items[i].item_id)
-            if k is None:
-                rest.append(i)
-            else:
-                out[i] = found.values[k]
-        cached = set(same)
-        rest += [i for i in range(len(texts)) if i not in cached]
-        if rest:
-            out[rest] = memo.encode([texts[i] for i in rest])
-        return out
+        return self._cached_embed(self.encoder, items, texts)
 
     def _wordnet(self) -> Any:
         """The WordNet this model reads concepts from (None: no concepts). Fitting decides
