@@ -111,7 +111,7 @@ def _annotator_rows(conn: sa.Connection, ws: Workspace, ids: Sequence[str],
 def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | None = None,
                   id_column: str = "id", label_column: str = "label",
                   separator: str | None = None, annotator: str = "import",
-                  replace: bool = False) -> ImportReport:
+                  replace: bool = False, web: bool = False) -> ImportReport:
     """Import gold labels from a CSV file (or an Annif corpus: a short-text
     ``documents.tsv`` or a full-text folder, see :mod:`glamlab.ingest.annif`), all or
     nothing.
@@ -119,7 +119,7 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
     ``separator`` splits a cell into several labels (multi-label tasks; default ``|``).
     ``split`` puts the imported items in the train, calibration or test split. ``replace`` lets the
     file replace labels the same annotator gave before (otherwise a difference is a
-    conflict)."""
+    conflict). ``web``: a conflict's fix is the web app's (it has no ``replace``)."""
     from .splits import is_frozen, split_of
 
     p = Path(path)
@@ -182,7 +182,12 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
             if more > 0:
                 shown += f"\n  ... and {more} more"
             hint = "fix these rows (or add the items/labels first) and import the file again"
-            if earlier:  # a corrected file: its labels are meant to replace the earlier ones
+            if earlier and web:  # an upload has no --replace: the labels given stay
+                hint = ("the labels given before are kept: to change an item's labels, open "
+                        "it on the Labelling page" + (" (fix the other rows and upload the "
+                                                      "sheet again)"
+                                                      if len(problems) > earlier else ""))
+            elif earlier:  # a corrected file: its labels are meant to replace the earlier ones
                 hint = (f"if the file's labels are the corrected ones, import it again with "
                         f"--replace (Python: replace=True) to replace the labels "
                         f"{annotator!r} gave before")

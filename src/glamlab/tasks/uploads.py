@@ -404,7 +404,8 @@ def _import_labels(ws: Workspace, path: Path, rows: list[tuple[int, dict[str, st
     has_test = _has_test_split(ws)
     try:
         rep = import_labels(ws, sheet, id_column="id", label_column="label",
-                            split="train" if has_test else None, annotator="import")
+                            split="train" if has_test else None, annotator="import",
+                            web=True)
         out: dict[str, Any] = {"items": rep.items, "added": rep.added,
                                "unchanged": rep.unchanged, "labels": rep.labels,
                                "split": rep.split}
@@ -412,14 +413,8 @@ def _import_labels(ws: Workspace, path: Path, rows: list[tuple[int, dict[str, st
             sp = split_labels(ws, test_size=TEST_SHARE, seed=0, actor=actor)
             out["split"] = f"test {sp.test}, train {sp.train}"
     except GlamlabError as exc:
-        hint = exc.hint
-        if hint and "--replace" in hint:  # a command's option: the web app has none
-            hint = ("the labels given before are kept: to change an item's labels, open it "
-                    "on the Labelling page" + (" (fix the other rows and upload the sheet "
-                                               "again)" if hint.startswith("fix the other")
-                                               else ""))
         problems.append({"item": None, "reason": f"the labels were not imported: "
-                         f"{exc.message}", "hint": hint})
+                         f"{exc.message}", "hint": exc.hint})
         return None, problems
     return out, problems
 
