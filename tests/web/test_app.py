@@ -229,9 +229,11 @@ def test_two_reviewers_never_get_the_same_item(client_for: Any, queued_ws: Any) 
 
     a, b = client_for("rey"), client_for("rob")
     got: dict[str, list[int]] = {}
+    csrf = {"rey": csrf_of(a), "rob": csrf_of(b)}  # as the app's own script leases
 
     def take(name: str, c: Any) -> None:
-        got[name] = [r["id"] for r in c.get("/api/queue?limit=20").json()]
+        got[name] = [r["id"] for r in c.get("/api/queue?limit=20",
+                                            headers={"X-CSRF-Token": csrf[name]}).json()]
 
     threads = [threading.Thread(target=take, args=(n, c)) for n, c in (("rey", a), ("rob", b))]
     for t in threads:
@@ -658,16 +660,52 @@ def test_leases_are_renewed_by_the_page_and_released_when_it_closes(client_for: 
     headers = {"X-CSRF-Token": csrf_of(rey)}
     r = rey.post("/api/leases/renew", json={"ids": shown}, headers=headers)
     assert r.status_code == 200 and r.json()["held"] == sorted(shown)
-    # rob sees none of them while rey's page is open
-    assert not set(shown) & {x["id"] for x in rob.get("/api/queue?limit=100").json()}
+    # rob (leasing from his page's script: cookie and CSRF header) sees none of them
+    # while rey's page is open
+    rob_h = {"X-CSRF-Token": csrf_of(rob)}
+    assert not set(shown) & {x["id"] for x in rob.get("/api/queue?limit=100",
+                                                      headers=rob_h).json()}
     r = rey.post("/api/leases/release", json={"ids": shown}, headers=headers)
     assert r.status_code == 200 and r.json()["released"] == len(shown)
-    got = {x["id"] for x in rob.get("/api/queue?limit=100").json()}
+    got = {x["id"] for x in rob.get("/api/queue?limit=100", headers=rob_h).json()}
     assert set(shown) <= got  # free the moment rey's page closed
     # a viewer cannot hold items
     val = client_for("val")
     assert val.post("/api/leases/renew", json={"ids": shown},
                     headers={"X-CSRF-Token": csrf_of(val)}).status_code == 403
+
+
+def test_a_cross_site_get_of_the_api_queue_leases_nothing(client_for: Any,
+                                                         queued_ws: Any) -> None:
+    """GET /api/queue with the session cookie alone (what a link or image on another
+    site sends) only reads: it neither leases rows nor gives back those rey's open page
+    holds. With the page's X-CSRF-Token header, or a bearer token, it leases as before."""
+    import re
+
+    t = queued_ws.store.t.review_queue
+
+    def held() -> set[int]:
+        with queued_ws.store.read() as conn:
+            return set(conn.execute(sa.select(t.c.id).where(t.c.lease_owner == "rey"))
+                       .scalars())
+
+    rey = client_for("rey")
+    shown = {int(x) for x in re.findall(r'data-queue-id="(\d+)"', rey.get("/queue").text)}
+    assert shown and held() == shown
+    r = rey.get("/api/queue?limit=100")  # as another site's link would send it
+    assert r.status_code == 200 and len(r.json()) > len(shown)
+    assert all(row["lease_owner"] != "rey" or row["id"] in shown for row in r.json())
+    assert held() == shown  # nothing leased, the page's leases kept
+    r = rey.get("/api/queue?limit=100", headers={"X-CSRF-Token": "forged"})
+    assert r.status_code == 200 and held() == shown
+    # the app's own script (cookie and CSRF header) and a bearer token lease
+    got = {x["id"] for x in rey.get("/api/queue?limit=100",
+                                    headers={"X-CSRF-Token": csrf_of(rey)}).json()}
+    assert len(got) == 100 and held() == got
+    review.release_leases(queued_ws, "rey")
+    got = {x["id"] for x in rey.get("/api/queue?limit=4",
+                                    headers=_token(queued_ws, "rey")).json()}
+    assert len(got) == 4 and held() == got
 
 
 def test_reports_show_stored_alerts_and_rechecks(client_for: Any, queued_ws: Any) -> None:

@@ -371,17 +371,30 @@ def queue(request: Request,
           limit: int = Query(25, ge=1, le=500),
           user: User = Depends(api_user)) -> list[dict[str, Any]]:
     """Open review items, without those a gold label settles (a person's label already
-    gives the answer: ``settled_by_gold`` in ``GET /api/status``). A reviewer's request leases the items returned (for two minutes;
-    renew them with ``POST /api/leases/renew`` while you work, give them back with
-    ``POST /api/leases/release``) so nobody else gets them; a viewer's request only reads."""
+    gives the answer: ``settled_by_gold`` in ``GET /api/status``). A reviewer's request
+    with a bearer token, or with the session cookie and the page's ``X-CSRF-Token``
+    header, leases the items returned (for two minutes; renew them with
+    ``POST /api/leases/renew`` while you work, give them back with
+    ``POST /api/leases/release``) so nobody else gets them, and gives back the ones it
+    held before. A viewer's request, or one with the cookie alone (as a link from another
+    site sends it), only reads: it leases nothing and keeps the leases held."""
     ws = _ws(request)
-    if user.can("reviewer"):
+    if user.can("reviewer") and _may_lease(request):
         rows = review.lease_queue(ws, user.username, sort=sort, label=label, limit=limit)
     else:
         rows = review.peek_queue(ws, sort=sort, label=label, limit=limit)
     if ws.card.kind == "entities":  # each linked span's record and choices, as the page
         _with_links(ws, rows)
     return rows
+
+
+def _may_lease(request: Request) -> bool:
+    """Whether a GET may hold queue items: a bearer token (a browser never attaches one
+    by itself), or the session cookie with its CSRF token (sent only by the app's own
+    pages), never the cookie alone, which a link or image on another site carries."""
+    auth = request.app.state.auth
+    _user, how = auth.user(request)
+    return how == "bearer" or (how == "cookie" and bool(auth.csrf_ok(request)))
 
 
 def _record_out(record_id: str, record: Any) -> dict[str, Any]:

@@ -67,7 +67,8 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
         description=(
             "Labelling, review and reports for a glamlab workspace. Scripts authenticate with "
             "`Authorization: Bearer TOKEN` (from `glamlab users token NAME`); a browser session "
-            "cookie also works, with the `X-CSRF-Token` header on writes."),
+            "cookie also works, with the `X-CSRF-Token` header on writes (and on "
+            "`GET /api/queue` to lease the rows it returns)."),
     )
     templates = Jinja2Templates(directory=_package_dir("templates"))
     templates.env.autoescape = True  # every value from the store is escaped
