@@ -708,6 +708,31 @@ def test_a_cross_site_get_of_the_api_queue_leases_nothing(client_for: Any,
     assert len(got) == 4 and held() == got
 
 
+def test_the_api_shows_server_paths_to_admins_only(client_for: Any, queued_ws: Any) -> None:
+    """GET /api/status and /api/items name the workspace's folder and the items' files on
+    the server to an admin; a reviewer or viewer gets the file's name and no path."""
+    from pathlib import Path
+
+    root = str(queued_ws.root)
+    ada = client_for("ada")
+    assert ada.get("/api/status").json()["workspace"] == root
+    got = ada.get("/api/items?limit=1").json()[0]
+    assert got["source"].endswith("labels.csv") and got["source"] != "labels.csv"
+    assert got["uri"] and Path(got["uri"]).is_absolute()
+    folder = str(Path(got["source"]).parent)  # where the project's files lie
+    for user in ("rey", "val"):
+        c = client_for(user)
+        status = c.get("/api/status")
+        assert status.status_code == 200 and status.json()["stages"]
+        assert "workspace" not in status.json() and root not in status.text
+        items = c.get("/api/items?limit=5")
+        one = c.get(f"/api/items/{items.json()[0]['item_id']}")
+        for r in (items, one):
+            assert r.status_code == 200 and folder not in r.text and root not in r.text
+        got = items.json()[0]
+        assert got["uri"] is None and got["source"] == "labels.csv", got
+
+
 def test_reports_show_stored_alerts_and_rechecks(client_for: Any, queued_ws: Any) -> None:
     """Alerts that glamlab monitor stored, and label issues waiting for a re-check,
     are visible on the reports page."""
