@@ -40,6 +40,36 @@ def test_pages_need_login_and_wrong_password_is_refused(client_for: Any) -> None
     assert c.get("/").status_code == 200
 
 
+def test_a_flood_of_wrong_passwords_is_counted_not_logged_row_by_row(
+        client_for: Any, queued_ws: Any) -> None:
+    """Failed and refused sign-ins are counted in one audit row per user name and
+    address in five minutes (``details.attempts``), and in at most 20 rows an address
+    however many user names it tries; a sign-in that works is a row of its own."""
+    log = queued_ws.store.t.audit_log
+
+    def rows() -> list[Any]:
+        with queued_ws.store.read() as conn:
+            return list(conn.execute(sa.select(log).where(log.c.action.like("login%"))
+                                     .order_by(log.c.id)).all())
+
+    c = client_for()
+    sent = [login(c, "rey", "wrong password").status_code for _ in range(40)]
+    assert sent.count(401) == 5 and sent.count(429) == 35  # the limit still holds
+    got = rows()
+    assert [(r.actor, r.action, r.details["attempts"]) for r in got] == [
+        ("rey", "login.failed", 5), ("rey", "login.limited", 35)]
+    assert all(r.object == "testclient" for r in got)
+    # a new user name each time: at most 20 rows of each event (LOGIN_AUDIT_ROWS)
+    for n in range(120):
+        login(c, f"nobody{n}", "wrong password")
+    got = rows()
+    for event in ("login.failed", "login.limited"):
+        mine = [r for r in got if r.action == event]
+        assert len(mine) <= 20
+    assert sum(r.details["attempts"] for r in got) == 160
+    assert sum(r.details.get("other_users", 0) for r in got) > 0
+
+
 def test_cookies_are_secure_when_the_app_is_reached_over_https(queued_ws: Any) -> None:
     """Without --secure-cookies, a request that came over https (directly, or through a
     trusted proxy's X-Forwarded-Proto) gets Secure cookies; plain http does not."""
