@@ -40,6 +40,36 @@ def test_pages_need_login_and_wrong_password_is_refused(client_for: Any) -> None
     assert c.get("/").status_code == 200
 
 
+def test_a_flood_of_wrong_passwords_is_counted_not_logged_row_by_row(
+        client_for: Any, queued_ws: Any) -> None:
+    """Failed and refused sign-ins are counted in one audit row per user name and
+    address in five minutes (``details.attempts``), and in at most 20 rows an address
+    however many user names it tries; a sign-in that works is a row of its own."""
+    log = queued_ws.store.t.audit_log
+
+    def rows() -> list[Any]:
+        with queued_ws.store.read() as conn:
+            return list(conn.execute(sa.select(log).where(log.c.action.like("login%"))
+                                     .order_by(log.c.id)).all())
+
+    c = client_for()
+    sent = [login(c, "rey", "wrong password").status_code for _ in range(40)]
+    assert sent.count(401) == 5 and sent.count(429) == 35  # the limit still holds
+    got = rows()
+    assert [(r.actor, r.action, r.details["attempts"]) for r in got] == [
+        ("rey", "login.failed", 5), ("rey", "login.limited", 35)]
+    assert all(r.object == "testclient" for r in got)
+    # a new user name each time: at most 20 rows of each event (LOGIN_AUDIT_ROWS)
+    for n in range(120):
+        login(c, f"nobody{n}", "wrong password")
+    got = rows()
+    for event in ("login.failed", "login.limited"):
+        mine = [r for r in got if r.action == event]
+        assert len(mine) <= 20
+    assert sum(r.details["attempts"] for r in got) == 160
+    assert sum(r.details.get("other_users", 0) for r in got) > 0
+
+
 def test_cookies_are_secure_when_the_app_is_reached_over_https(queued_ws: Any) -> None:
     """Without --secure-cookies, a request that came over https (directly, or through a
     trusted proxy's X-Forwarded-Proto) gets Secure cookies; plain http does not."""
@@ -229,9 +259,11 @@ def test_two_reviewers_never_get_the_same_item(client_for: Any, queued_ws: Any) 
 
     a, b = client_for("rey"), client_for("rob")
     got: dict[str, list[int]] = {}
+    csrf = {"rey": csrf_of(a), "rob": csrf_of(b)}  # as the app's own script leases
 
     def take(name: str, c: Any) -> None:
-        got[name] = [r["id"] for r in c.get("/api/queue?limit=20").json()]
+        got[name] = [r["id"] for r in c.get("/api/queue?limit=20",
+                                            headers={"X-CSRF-Token": csrf[name]}).json()]
 
     threads = [threading.Thread(target=take, args=(n, c)) for n, c in (("rey", a), ("rob", b))]
     for t in threads:
@@ -658,16 +690,77 @@ def test_leases_are_renewed_by_the_page_and_released_when_it_closes(client_for: 
     headers = {"X-CSRF-Token": csrf_of(rey)}
     r = rey.post("/api/leases/renew", json={"ids": shown}, headers=headers)
     assert r.status_code == 200 and r.json()["held"] == sorted(shown)
-    # rob sees none of them while rey's page is open
-    assert not set(shown) & {x["id"] for x in rob.get("/api/queue?limit=100").json()}
+    # rob (leasing from his page's script: cookie and CSRF header) sees none of them
+    # while rey's page is open
+    rob_h = {"X-CSRF-Token": csrf_of(rob)}
+    assert not set(shown) & {x["id"] for x in rob.get("/api/queue?limit=100",
+                                                      headers=rob_h).json()}
     r = rey.post("/api/leases/release", json={"ids": shown}, headers=headers)
     assert r.status_code == 200 and r.json()["released"] == len(shown)
-    got = {x["id"] for x in rob.get("/api/queue?limit=100").json()}
+    got = {x["id"] for x in rob.get("/api/queue?limit=100", headers=rob_h).json()}
     assert set(shown) <= got  # free the moment rey's page closed
     # a viewer cannot hold items
     val = client_for("val")
     assert val.post("/api/leases/renew", json={"ids": shown},
                     headers={"X-CSRF-Token": csrf_of(val)}).status_code == 403
+
+
+def test_a_cross_site_get_of_the_api_queue_leases_nothing(client_for: Any,
+                                                         queued_ws: Any) -> None:
+    """GET /api/queue with the session cookie alone (what a link or image on another
+    site sends) only reads: it neither leases rows nor gives back those rey's open page
+    holds. With the page's X-CSRF-Token header, or a bearer token, it leases as before."""
+    import re
+
+    t = queued_ws.store.t.review_queue
+
+    def held() -> set[int]:
+        with queued_ws.store.read() as conn:
+            return set(conn.execute(sa.select(t.c.id).where(t.c.lease_owner == "rey"))
+                       .scalars())
+
+    rey = client_for("rey")
+    shown = {int(x) for x in re.findall(r'data-queue-id="(\d+)"', rey.get("/queue").text)}
+    assert shown and held() == shown
+    r = rey.get("/api/queue?limit=100")  # as another site's link would send it
+    assert r.status_code == 200 and len(r.json()) > len(shown)
+    assert all(row["lease_owner"] != "rey" or row["id"] in shown for row in r.json())
+    assert held() == shown  # nothing leased, the page's leases kept
+    r = rey.get("/api/queue?limit=100", headers={"X-CSRF-Token": "forged"})
+    assert r.status_code == 200 and held() == shown
+    # the app's own script (cookie and CSRF header) and a bearer token lease
+    got = {x["id"] for x in rey.get("/api/queue?limit=100",
+                                    headers={"X-CSRF-Token": csrf_of(rey)}).json()}
+    assert len(got) == 100 and held() == got
+    review.release_leases(queued_ws, "rey")
+    got = {x["id"] for x in rey.get("/api/queue?limit=4",
+                                    headers=_token(queued_ws, "rey")).json()}
+    assert len(got) == 4 and held() == got
+
+
+def test_the_api_shows_server_paths_to_admins_only(client_for: Any, queued_ws: Any) -> None:
+    """GET /api/status and /api/items name the workspace's folder and the items' files on
+    the server to an admin; a reviewer or viewer gets the file's name and no path."""
+    from pathlib import Path
+
+    root = str(queued_ws.root)
+    ada = client_for("ada")
+    assert ada.get("/api/status").json()["workspace"] == root
+    got = ada.get("/api/items?limit=1").json()[0]
+    assert got["source"].endswith("labels.csv") and got["source"] != "labels.csv"
+    assert got["uri"] and Path(got["uri"]).is_absolute()
+    folder = str(Path(got["source"]).parent)  # where the project's files lie
+    for user in ("rey", "val"):
+        c = client_for(user)
+        status = c.get("/api/status")
+        assert status.status_code == 200 and status.json()["stages"]
+        assert "workspace" not in status.json() and root not in status.text
+        items = c.get("/api/items?limit=5")
+        one = c.get(f"/api/items/{items.json()[0]['item_id']}")
+        for r in (items, one):
+            assert r.status_code == 200 and folder not in r.text and root not in r.text
+        got = items.json()[0]
+        assert got["uri"] is None and got["source"] == "labels.csv", got
 
 
 def test_reports_show_stored_alerts_and_rechecks(client_for: Any, queued_ws: Any) -> None:

@@ -20,6 +20,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -145,11 +146,47 @@ def authenticate(ws: Workspace, username: str, password: str) -> User | None:
 _DUMMY: list[str] = []
 
 
+#: failed or refused sign-ins are counted in one audit row per user name and address for
+#: this long (a flood of wrong passwords does not grow the log without end) ...
+LOGIN_AUDIT_WINDOW_S = 300
+#: ... and in at most this many rows per address and event in that time (a flood that
+#: changes the user name each time is counted in the address's newest row)
+LOGIN_AUDIT_ROWS = 20
+
+
 def record_login(ws: Workspace, username: str, event: str, client: str) -> None:
     """Write a sign-in attempt to the audit log: ``event`` is ``login``, ``login.failed``
-    or ``login.limited``; ``client`` the address it came from."""
+    or ``login.limited``; ``client`` the address it came from.
+
+    Each sign-in is a row of its own. Failed and refused attempts are counted instead:
+    the first of a user name from an address makes a row (``details.attempts`` 1), and
+    the next ones within :data:`LOGIN_AUDIT_WINDOW_S` of it add to its ``attempts`` and
+    set ``last_at``; past :data:`LOGIN_AUDIT_ROWS` rows of the address in that time,
+    other user names are counted in its newest row (``other_users``)."""
+    actor = (username or "?")[:200]
     with ws.store.write() as conn:
-        ws.store.audit(conn, username or "?", event, client)
+        if event == "login":
+            ws.store.audit(conn, actor, event, client)
+            return
+        log = ws.store.t.audit_log
+        stamp = now()
+        recent = conn.execute(
+            sa.select(log.c.id, log.c.actor, log.c.details)
+            .where(log.c.action == event, log.c.object == client,
+                   log.c.at >= stamp - timedelta(seconds=LOGIN_AUDIT_WINDOW_S))
+            .order_by(log.c.id.desc())).all()
+        row = next((r for r in recent if r.actor == actor), None)
+        if row is None and len(recent) >= LOGIN_AUDIT_ROWS:
+            row = recent[0]
+        if row is None:
+            ws.store.audit(conn, actor, event, client, attempts=1)
+            return
+        details = dict(row.details or {})
+        details["attempts"] = int(details.get("attempts") or 1) + 1
+        details["last_at"] = stamp.isoformat()
+        if row.actor != actor:
+            details["other_users"] = int(details.get("other_users") or 0) + 1
+        conn.execute(log.update().where(log.c.id == row.id).values(details=details))
 
 
 def _dummy_hash() -> str:

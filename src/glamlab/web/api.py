@@ -9,6 +9,7 @@ reviewers also label and decide; admins also manage users and models.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import PurePath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -47,8 +48,12 @@ class ItemOut(BaseModel):
     version: int
     modality: str
     source_kind: str
-    source: str
-    uri: str | None = None
+    source: str = Field(description="where the item came from: a web address, or for a "
+                                    "file on the server its full path to an admin and its "
+                                    "file name to others")
+    uri: str | None = Field(None, description="the item's image or text: a web address, or "
+                                              "for a file on the server its path (admins "
+                                              "only; none to others)")
     page: int | None = None
     content_hash: str
     width: int | None = None
@@ -319,9 +324,12 @@ def me(user: User = Depends(api_user)) -> MeOut:
 
 @router.get("/status")
 def status(request: Request, user: User = Depends(api_user)) -> dict[str, Any]:
-    """Where the project stands (the same as ``glamlab status --json``)."""
+    """Where the project stands (the same as ``glamlab status --json``; the workspace's
+    folder on the server is shown to admins only)."""
     ws = _ws(request)
     s = dict(ws.status())
+    if not user.can("admin"):  # no server paths to those who do not run it
+        s.pop("workspace", None)
     if ws.card.kind == "entities":  # reviewed texts train only once fully reviewed
         from ..tasks.spans.complete import changed_gold_texts, review_gold_counts
 
@@ -335,17 +343,35 @@ def items(request: Request, limit: int = Query(50, ge=1, le=1000),
           after: str | None = Query(None, max_length=500,
                                     description="return items whose id sorts after this one"),
           user: User = Depends(api_user)) -> list[dict[str, Any]]:
-    """Current items in id order (page with ``after`` = the last id you got)."""
-    return [i.to_dict() for i in _ws(request).items(after=after, limit=limit)]
+    """Current items in id order (page with ``after`` = the last id you got). A file on
+    the server is named by its path to admins, by its file name to others."""
+    return [_item_out(i, user) for i in _ws(request).items(after=after, limit=limit)]
+
+
+def _local(value: str | None) -> bool:
+    """Whether ``value`` names a file on the server (not a web address)."""
+    return bool(value) and "://" not in str(value)
+
+
+def _item_out(it: Any, user: User) -> dict[str, Any]:
+    """An item as the API answers it: the server's file paths (``source``, ``uri``) for
+    an admin only; others get the source's file name and no local ``uri``."""
+    out: dict[str, Any] = it.to_dict()
+    if not user.can("admin"):
+        if _local(out.get("source")):
+            out["source"] = PurePath(str(out["source"])).name
+        if _local(out.get("uri")):
+            out["uri"] = None
+    return out
 
 
 @router.get("/items/{item_id:path}", response_model=ItemOut,
             responses={404: {"model": ErrorOut}})
 def item(request: Request, item_id: str, user: User = Depends(api_user)) -> dict[str, Any]:
-    """One item."""
+    """One item (a file on the server named as in ``GET /api/items``)."""
     from .images import known_item
 
-    return known_item(_ws(request), item_id).to_dict()
+    return _item_out(known_item(_ws(request), item_id), user)
 
 
 @router.get("/predictions", response_model=list[PredictionOut])
@@ -371,17 +397,30 @@ def queue(request: Request,
           limit: int = Query(25, ge=1, le=500),
           user: User = Depends(api_user)) -> list[dict[str, Any]]:
     """Open review items, without those a gold label settles (a person's label already
-    gives the answer: ``settled_by_gold`` in ``GET /api/status``). A reviewer's request leases the items returned (for two minutes;
-    renew them with ``POST /api/leases/renew`` while you work, give them back with
-    ``POST /api/leases/release``) so nobody else gets them; a viewer's request only reads."""
+    gives the answer: ``settled_by_gold`` in ``GET /api/status``). A reviewer's request
+    with a bearer token, or with the session cookie and the page's ``X-CSRF-Token``
+    header, leases the items returned (for two minutes; renew them with
+    ``POST /api/leases/renew`` while you work, give them back with
+    ``POST /api/leases/release``) so nobody else gets them, and gives back the ones it
+    held before. A viewer's request, or one with the cookie alone (as a link from another
+    site sends it), only reads: it leases nothing and keeps the leases held."""
     ws = _ws(request)
-    if user.can("reviewer"):
+    if user.can("reviewer") and _may_lease(request):
         rows = review.lease_queue(ws, user.username, sort=sort, label=label, limit=limit)
     else:
         rows = review.peek_queue(ws, sort=sort, label=label, limit=limit)
     if ws.card.kind == "entities":  # each linked span's record and choices, as the page
         _with_links(ws, rows)
     return rows
+
+
+def _may_lease(request: Request) -> bool:
+    """Whether a GET may hold queue items: a bearer token (a browser never attaches one
+    by itself), or the session cookie with its CSRF token (sent only by the app's own
+    pages), never the cookie alone, which a link or image on another site carries."""
+    auth = request.app.state.auth
+    _user, how = auth.user(request)
+    return how == "bearer" or (how == "cookie" and bool(auth.csrf_ok(request)))
 
 
 def _record_out(record_id: str, record: Any) -> dict[str, Any]:

@@ -67,7 +67,8 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
         description=(
             "Labelling, review and reports for a glamlab workspace. Scripts authenticate with "
             "`Authorization: Bearer TOKEN` (from `glamlab users token NAME`); a browser session "
-            "cookie also works, with the `X-CSRF-Token` header on writes."),
+            "cookie also works, with the `X-CSRF-Token` header on writes (and on "
+            "`GET /api/queue` to lease the rows it returns)."),
     )
     templates = Jinja2Templates(directory=_package_dir("templates"))
     templates.env.autoescape = True  # every value from the store is escaped
@@ -79,6 +80,10 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     templates.env.filters["plural"] = plural
     templates.env.filters["utc_minutes"] = utc_minutes  # stored times: 2026-12-05 08:53 UTC
     templates.env.filters["exact_text"] = exact_text  # a text a script reads back exactly
+    # an item id in /items/, /thumb/, /image/ addresses: "a/../b" stays one part of it
+    from .images import item_path
+
+    templates.env.filters["item_path"] = item_path
     # a report's measures and p-values in words: "F1 (macro average)", "chance ... luck: 1%"
     from .words import metric_name, money, plain_html, plain_stats
 

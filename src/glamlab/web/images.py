@@ -12,6 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from ..review import NotFound
 
@@ -21,6 +22,18 @@ if TYPE_CHECKING:
 
 THUMB_SIDE = 256
 DISPLAY_SIDE = 1600
+
+
+def item_path(item_id: str) -> str:
+    """An item id as the end of its page's, thumbnail's or image's address (``/items/``,
+    ``/thumb/``, ``/image/`` + this): every character but letters, digits and ``-._~``
+    escaped, so an id holding ``/`` or ``..`` stays one part of the address and names
+    that very item. An id of dots alone (``.``, ``..``), which a browser takes for "this
+    folder" or "the one above" however it is escaped, goes in the query (``?id=..``),
+    where the three routes also read it."""
+    if not item_id.strip("."):
+        return "?id=" + quote(item_id, safe="")
+    return quote(item_id, safe="")
 
 
 def known_item(ws: Workspace, item_id: str) -> Item:

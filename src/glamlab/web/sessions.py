@@ -159,9 +159,14 @@ class Auth:
         cookie = request.cookies.get(SESSION_COOKIE, "")
         return csrf_token(self.key, cookie) if cookie else ""
 
-    def check_csrf(self, request: Request, sent: str | None) -> None:
+    def csrf_ok(self, request: Request, sent: str | None = None) -> bool:
+        """Whether the request carries its session's CSRF token (``sent``, else the
+        ``X-CSRF-Token`` header): a page of this app sent it, not another site."""
         expected = self.csrf_for(request)
         sent = sent or request.headers.get("x-csrf-token") or ""
-        if not expected or not hmac.compare_digest(expected, sent):
+        return bool(expected) and hmac.compare_digest(expected, sent)
+
+    def check_csrf(self, request: Request, sent: str | None) -> None:
+        if not self.csrf_ok(request, sent):
             raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
 

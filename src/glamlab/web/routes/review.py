@@ -528,6 +528,7 @@ def queue_bulk(request: Request, form: FormData = Depends(form_of),
 @router.get("/items/{item_id:path}", response_class=HTMLResponse)
 def item_page(request: Request, item_id: str, user: User = Depends(page_user)) -> Response:
     ws = request.app.state.ws
+    item_id = _id_of(request, item_id)
     item = known_item(ws, item_id)
     span_sets = None
     if ws.card.kind == "entities":  # its gold is spans, not labels: each annotator's set
@@ -604,13 +605,22 @@ def _explanation(ws: Any, item_id: str) -> dict[str, Any] | None:
         return {"error": exc.message, "hint": exc.hint}
 
 
+def _id_of(request: Request, item_id: str) -> str:
+    """The item id of an /items/, /thumb/ or /image/ address: the rest of its path, or
+    for an id of dots alone (``/items/?id=..``, :func:`glamlab.web.images.item_path`)
+    its query."""
+    return item_id or request.query_params.get("id", "")
+
+
 @router.get("/thumb/{item_id:path}")
 def thumb(request: Request, item_id: str, user: User = Depends(page_user)) -> Response:
+    item_id = _id_of(request, item_id)
     return FileResponse(image_file(request.app.state.ws, item_id, THUMB_SIDE),
                         media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
 
 @router.get("/image/{item_id:path}")
 def image(request: Request, item_id: str, user: User = Depends(page_user)) -> Response:
+    item_id = _id_of(request, item_id)
     return FileResponse(image_file(request.app.state.ws, item_id, DISPLAY_SIDE),
                         media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
