@@ -130,6 +130,25 @@ def test_cut_png_and_tiff_page_are_problems_and_whole_files_with_extra_bytes_are
     assert report.failed == 3
 
 
+def test_a_compressed_tiff_cut_in_a_page_header_keeps_its_pages_before_it(make_ws, tmp_path):
+    root = tmp_path / "scans"
+    root.mkdir()
+    noise = _noise((300, 200))
+    noise.save(root / "book.tif", save_all=True, append_images=[noise, noise],
+               compression="tiff_deflate")
+    data = (root / "book.tif").read_bytes()
+    (root / "book.tif").write_bytes(data[: len(data) - 20000])  # Pillow: 'Missing dimensions'
+    write_jpeg(root / "next.jpg")
+    ws = make_ws()
+    report = ws.ingest([root])  # was a traceback (TypeError from Pillow), the batch lost
+    assert sorted(i.item_id for i in ws.items()) == ["book#p1", "book#p2", "next"]
+    (err,) = ws.ingest_errors()
+    assert err["item_ref"] == f"{root / 'book.tif'}#p3"
+    assert err["reason"].startswith("page 3 is not readable (the file is truncated or corrupt")
+    assert "re-export it from the source" in err["hint"]
+    assert report.failed == 1
+
+
 def test_decompression_bomb_limit_from_the_project_card(make_ws, tmp_path):
     root = tmp_path / "scans"
     write_png(root / "big.png", (2000, 1000))  # 2 MP, tiny file

@@ -36,6 +36,7 @@ KIND = "folder"
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".jp2", ".j2k", ".jpx", ".webp",
                   ".bmp", ".gif"}
 MULTI_PAGE = {".tif", ".tiff", ".gif"}
+MAX_PAGES = 1_000_000  # pages sought in a file whose page count Pillow cannot give
 BOMB_HINT = "raise [ingest] max_image_pixels in glamlab.toml if the image is genuine"
 BAD_IMAGE_HINT = "re-export the file or remove it from the source"
 TRUNCATED = "the file is truncated or corrupt"
@@ -129,25 +130,38 @@ def read_header(path: Path, options: IngestOptions, *, all_frames: bool = True) 
     bad: dict[int, BadImage] = {}
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # the bomb guard is glamlab's own; what else Pillow warns of in a damaged
+            # header (corrupt EXIF) ends as a problem below, not as noise on stderr
+            warnings.simplefilter("ignore")
             with Image.open(path) as im:
                 fmt = im.format
                 frames = [im.size]
                 data_ends = [_tiff_data_end(im)]  # TIFF: where each page's data ends
                 if all_frames and path.suffix.lower() in MULTI_PAGE:
-                    n = getattr(im, "n_frames", 1)
-                    for i in range(1, n):
+                    seek_errors = (OSError, SyntaxError, ValueError, EOFError, TypeError,
+                                   KeyError, Image.DecompressionBombError)
+                    try:
+                        n: int | None = getattr(im, "n_frames", 1)
+                    except seek_errors:  # a page's header is cut short or broken
+                        n = None  # the pages before it are found by seeking
+                    i = 1
+                    while i < (n if n is not None else MAX_PAGES):
                         try:
                             im.seek(i)
-                        except (OSError, SyntaxError, ValueError, EOFError,
-                                Image.DecompressionBombError) as exc:
-                            for j in range(i, n):  # this page and the ones after it
+                        except seek_errors as exc:
+                            if n is None:  # this page; the ones after it cannot be counted
+                                frames.append((0, 0))
+                                bad[i] = BadImage(f"page {i + 1} is not readable ({TRUNCATED}: "
+                                                  f"{exc}); pages after it, if any, were "
+                                                  "not read", TRUNCATED_HINT)
+                            for j in range(i, n or 0):  # this page and the ones after it
                                 frames.append((0, 0))
                                 bad[j] = BadImage(f"page {j + 1} is not readable: {exc}",
                                                   BAD_IMAGE_HINT)
                             break
                         frames.append(im.size)
                         data_ends.append(_tiff_data_end(im))
+                        i += 1
         for i, (w, h) in enumerate(frames):
             if w * h > limit:
                 where = f" (page {i + 1})" if len(frames) > 1 else ""
