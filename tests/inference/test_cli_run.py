@@ -56,6 +56,31 @@ def test_run_and_runs_commands(text_ws, capsys):
     assert [f["item_id"] for f in json.loads(out)] == [text_ws.ids[7]]
 
 
+def test_runs_json_gives_times_in_iso_8601_saying_utc(text_ws, capsys):
+    """`glamlab runs --json` gave "2026-12-05 08:53:07.123456", no time zone, where the
+    text says UTC and `glamlab run --json` gives "...Z"."""
+    from datetime import UTC, datetime
+
+    save_hash_model(text_ws, fail_on=(text_ws.ids[7],))
+    w = str(text_ws.root)
+    _cli(capsys, "-w", w, "run", "--model", "hash", "--workers", "0")
+    code, out, _ = _cli(capsys, "-w", w, "runs", "--json")
+    (row,) = json.loads(out)
+    for key in ("started_at", "finished_at", "heartbeat_at"):
+        if row[key] is None:
+            continue
+        assert row[key].endswith("Z"), (key, row[key])
+        when = datetime.fromisoformat(row[key])
+        assert when.tzinfo is not None and when.utcoffset().total_seconds() == 0
+        assert abs((datetime.now(UTC) - when).total_seconds()) < 600
+    assert row["started_at"] and row["finished_at"]
+    code, out, _ = _cli(capsys, "-w", w, "runs", "--failures", "1", "--json")
+    (failure,) = json.loads(out)
+    assert failure["at"].endswith("Z")
+    code, out, _ = _cli(capsys, "-w", w, "runs")
+    assert " UTC" in out  # the text says it as before
+
+
 def test_export_summary_counts_the_items_the_model_has_no_prediction_for(text_ws, capsys,
                                                                         tmp_path):
     """``glamlab export`` said "wrote 59 rows" of 60 items and nothing of the one the run

@@ -164,6 +164,54 @@ def test_a_missing_path_is_a_usage_error_not_a_lasting_ingest_problem(make_ws, t
     assert "1 ingest problem" in _run(ws, "status").stdout
 
 
+def test_status_says_missing_page_images_as_warnings_apart_from_ingest_problems(make_ws,
+                                                                                tmp_path):
+    """`glamlab status` counted an OCR page whose image is not there (a warning: its
+    text came in) as an ingest problem, as if something had failed."""
+    from pathlib import Path
+
+    alto = (Path(__file__).resolve().parents[1] / "data" / "interop" / "alto"
+            / "ndnp-chronam-excerpt.xml")
+    ws = make_ws(modality="text")
+    assert _run(ws, "ingest", str(alto)).exit_code == 0
+    text = _run(ws, "status").stdout
+    assert "ingest problem" not in text
+    assert ("1 ingest warning, not a problem: the item came in (see glamlab items --errors)"
+            in text)
+    assert "count 1, problems 0, warnings (the items came in) 1" in text
+    (items,) = [s for s in json.loads(_run(ws, "status", "--json").stdout)["stages"]
+                if s["stage"] == "items"]
+    assert (items["errors"], items["warnings"]) == (0, 1)
+    assert "warning (the item came in): " in _run(ws, "items", "--errors").stdout
+    bad = tmp_path / "bad.csv"  # and a failure beside it: each said as what it is
+    bad.write_text("id,text\na,one\na,other\n")
+    _run(ws, "ingest", str(bad), "--id-column", "id", "--text-column", "text")
+    assert ("1 ingest problem, 1 ingest warning, not a problem: the item came in (see "
+            "glamlab items --errors)" in _run(ws, "status").stdout)
+
+
+def test_migration_18_tells_the_stored_missing_image_warnings_apart(make_ws):
+    """Rows stored before ingest_errors.warning existed: the missing page images among
+    them become warnings, the rest stay problems."""
+    from glamlab.store import now
+    from glamlab.store.migrations import _ingest_errors_warning
+
+    ws = make_ws(modality="text")
+    e = ws.store.t.ingest_errors
+    with ws.store.write() as conn:
+        conn.execute(e.insert(), [
+            {"source": "s", "item_ref": "p.xml", "created_at": now(), "warning": None,
+             "reason": "p.xml: the page image it names, './0002.tif', is not there (looked "
+                       "for beside p.xml); the page was stored as text only"},
+            {"source": "s", "item_ref": "q.jpg", "created_at": now(), "warning": None,
+             "reason": "not a readable image: cannot identify image file"}])
+        _ingest_errors_warning(conn)
+        _ingest_errors_warning(conn)  # again: the same
+    assert sorted((r["item"], bool(r["warning"])) for r in ws.ingest_errors()) == [
+        ("p.xml", True), ("q.jpg", False)]
+    assert "1 ingest problem, 1 ingest warning" in _run(ws, "status").stdout
+
+
 def test_an_alto_only_ingest_exits_0_with_a_warning_for_the_missing_page_image(make_ws):
     """An ALTO file without its page image (the NDNP Chronicling America excerpt) came in
     as text with exit status 0; a missing page image must not make the ingest fail."""

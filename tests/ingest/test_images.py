@@ -56,6 +56,99 @@ def test_corrupt_and_truncated_images_are_recorded_and_the_rest_goes_on(make_ws,
     assert "2 problems" in report.summary()
 
 
+def _noise(size: tuple[int, int] = (120, 90)):
+    import random
+
+    from PIL import Image
+
+    rnd = random.Random(0)  # noise: the image data is most of the file, not its header
+    return Image.frombytes("L", size, bytes(rnd.randrange(256) for _ in range(size[0] * size[1])))
+
+
+def test_a_real_scan_cut_to_half_is_a_problem_and_nothing_stored_is_lost(make_ws, tmp_path,
+                                                                         shared_data):
+    import hashlib
+    import shutil
+
+    from PIL import ImageFile
+
+    scans = sorted((shared_data / "blank_pages" / "dev" / "images").glob("*.jpg"))[:3]
+    root = tmp_path / "scans"
+    root.mkdir()
+    for scan in scans:
+        shutil.copy(scan, root / scan.name)
+    ws = make_ws()
+    assert (ws.ingest([root]).added, ws.ingest_errors()) == (3, [])
+    cut = root / scans[1].name  # a copy cut short: its header is whole, its data is not
+    data = cut.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    report = ws.ingest([root])
+    assert (report.added, report.updated, report.unchanged, report.failed) == (0, 0, 2, 1)
+    (err,) = ws.ingest_errors()
+    assert err["item_ref"] == str(cut)
+    assert err["reason"].startswith("the file is truncated or corrupt")
+    assert "re-export it from the source" in err["hint"]
+    summary = report.summary()
+    assert f"{cut}: the file is truncated or corrupt" in summary
+    assert "(fix: re-export it from the source" in summary
+    # the item stored before is kept as it was; the batch's other items are unchanged
+    assert [i.item_id for i in ws.items()] == [s.stem for s in scans]
+    assert ws.item(cut.stem).content_hash == hashlib.sha256(data).hexdigest()
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False  # never switched on behind the check
+    # into a new workspace, the cut file is left out and the rest comes in
+    fresh = make_ws("fresh")
+    report = fresh.ingest([root])
+    assert (report.added, report.failed) == (2, 1)
+
+
+def test_cut_png_and_tiff_page_are_problems_and_whole_files_with_extra_bytes_are_items(
+        make_ws, tmp_path):
+    root = tmp_path / "scans"
+    root.mkdir()
+    noise = _noise()
+    noise.save(root / "whole.png")
+    data = (root / "whole.png").read_bytes()
+    (root / "cut.png").write_bytes(data[: len(data) // 2])
+    noise.save(root / "tail.jpg", quality=90)  # a JPEG with bytes after its end marker
+    (root / "tail.jpg").write_bytes((root / "tail.jpg").read_bytes() + b"trailer" * 50)
+    noise.save(root / "cut.jpg", quality=90)
+    data = (root / "cut.jpg").read_bytes()
+    (root / "cut.jpg").write_bytes(data[: len(data) // 2])
+    noise.save(root / "book.tif", save_all=True, append_images=[noise, noise])  # uncompressed
+    data = (root / "book.tif").read_bytes()
+    (root / "book.tif").write_bytes(data[: len(data) - 2000])  # into the last page's data
+    ws = make_ws()
+    report = ws.ingest([root])
+    assert sorted(i.item_id for i in ws.items()) == ["book#p1", "book#p2", "tail", "whole"]
+    errors = {e["item_ref"]: e for e in ws.ingest_errors()}
+    assert set(errors) == {str(root / "cut.png"), str(root / "cut.jpg"),
+                           f"{root / 'book.tif'}#p3"}
+    for e in errors.values():
+        assert "the file is truncated or corrupt" in e["reason"]
+        assert "re-export it from the source" in e["hint"]
+    assert errors[f"{root / 'book.tif'}#p3"]["reason"].startswith("page 3: ")
+    assert report.failed == 3
+
+
+def test_a_compressed_tiff_cut_in_a_page_header_keeps_its_pages_before_it(make_ws, tmp_path):
+    root = tmp_path / "scans"
+    root.mkdir()
+    noise = _noise((300, 200))
+    noise.save(root / "book.tif", save_all=True, append_images=[noise, noise],
+               compression="tiff_deflate")
+    data = (root / "book.tif").read_bytes()
+    (root / "book.tif").write_bytes(data[: len(data) - 20000])  # Pillow: 'Missing dimensions'
+    write_jpeg(root / "next.jpg")
+    ws = make_ws()
+    report = ws.ingest([root])  # was a traceback (TypeError from Pillow), the batch lost
+    assert sorted(i.item_id for i in ws.items()) == ["book#p1", "book#p2", "next"]
+    (err,) = ws.ingest_errors()
+    assert err["item_ref"] == f"{root / 'book.tif'}#p3"
+    assert err["reason"].startswith("page 3 is not readable (the file is truncated or corrupt")
+    assert "re-export it from the source" in err["hint"]
+    assert report.failed == 1
+
+
 def test_decompression_bomb_limit_from_the_project_card(make_ws, tmp_path):
     root = tmp_path / "scans"
     write_png(root / "big.png", (2000, 1000))  # 2 MP, tiny file

@@ -1167,7 +1167,10 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
     one), each of :func:`glamlab.tasks.spans.complete.known_layers`; ``all_layers``:
     every layer. Each span says its layer where the format has a place for it
     (:func:`export_layers`); ``inception`` writes one layer, on INCEpTION's Named
-    Entity layer, and refuses several."""
+    Entity layer, and refuses several. ``unpredicted`` (with ``model``): the current texts
+    the model has no prediction for, so nothing of them is exported
+    (:func:`glamlab.actions.export.unpredicted_items`, as the classification export says
+    it); absent when it predicted them all, and with ``gold``."""
     from .export import asked_meta
 
     meta = asked_meta(ws, meta)
@@ -1185,17 +1188,23 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
         if unset:
             warnings.append(unset)
     fallback = None
+    missing = None
     if not gold:
         # a [policy] or [safety] the export cannot read, or a model it cannot find, is
         # said before anything is read, in the words of where it is shown: the web app
         # names no command or flag (as export does); the model is chosen as act chooses it
         from .act import choose_model
+        from .export import unpredicted_items
         from .policy import load_policy
         from .safety import load_safety
 
         policy = load_policy(ws.card, web=web)
         load_safety(ws.card, ws.root, web=web)
-        fallback = choose_model(ws, model, policy, web=web)[1]
+        mv, fallback = choose_model(ws, model, policy, web=web)
+        # the texts the model has no prediction for (not run on yet, or its latest run
+        # could not predict them): the export has nothing of them, said as the
+        # classification export says it (``unpredicted``)
+        missing = unpredicted_items(ws, mv.id)
     found: dict[str, list[str]] = {}
     rows = iter_gold_rows(ws) if gold else iter_prediction_rows(ws, model=model, where=where,
                                                                 found=found)
@@ -1213,6 +1222,9 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
     if notes:
         result["warnings"] = notes
     result["notes"] = [fallback] if fallback else []
+    if missing:
+        result["model"] = mv.spec
+        result["unpredicted"] = missing
     if result.get("format") == "webanno":  # the W3C collection, by its name (as export's)
         result["format"] = "w3c"
     return result

@@ -259,7 +259,9 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
                     click.echo(f"note: {note}", err=True)
                 for warning in res.get("warnings", []):
                     click.echo(f"warning: {warning}", err=True)
-                click.echo(_entity_export_line(fmt, out, res))
+                click.echo(_entity_export_line(fmt, out, res)
+                           + (f"; {unpredicted_words(res['unpredicted'], res['model'])}"
+                              if res.get("unpredicted") else ""))
                 if res.get("empty"):  # a IIIF page with no mention on it: said above
                     sys.exit(EXIT_ITEMS_FAILED)
                 return

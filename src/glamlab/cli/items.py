@@ -92,7 +92,8 @@ def _problems(rows: list[dict[str, Any]]) -> str:
     lines = []
     for r in rows:
         done = f" [resolved {str(r['resolved_at'])[:16]}]" if r.get("resolved_at") else ""
-        lines.append(f"{r.get('item') or r.get('source')}: {r['reason']}{done}")
+        warned = "warning (the item came in): " if r.get("warning") else ""
+        lines.append(f"{r.get('item') or r.get('source')}: {warned}{r['reason']}{done}")
         if r.get("hint"):
             lines.append(f"  fix: {r['hint']}")
     return "\n".join(lines)

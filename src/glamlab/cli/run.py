@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..errors import EXIT_ITEMS_FAILED, EXIT_STOPPED, EXIT_TERMINATED
-from ..store import utc_minutes
+from ..store import utc_iso, utc_minutes
 from ._common import emit, json_option, open_ws, show_progress, table
 
 
@@ -104,12 +104,15 @@ def runs(ctx: click.Context, failures_of: int | None, limit: int | None, as_json
     try:
         if failures_of is not None:
             rows = run_failures(ws, failures_of, limit=limit)
-            emit(rows, as_json, lambda r: table([{**f, "at": utc_minutes(f["at"])} for f in r],
-                                                ["item_id", "reason", "at"])
+            emit([{k: utc_iso(v) for k, v in f.items()} for f in rows] if as_json else rows,
+                 as_json, lambda r: table([{**f, "at": utc_minutes(f["at"])} for f in r],
+                                          ["item_id", "reason", "at"])
                  if r else f"run {failures_of} has no failures")
         else:
             rows = list_runs(ws, limit=limit)
-            emit(rows, as_json, lambda r: _runs_text(r) if r else
+            # --json: times in ISO 8601 saying UTC (...Z), as glamlab run --json gives them
+            emit([{k: utc_iso(v) for k, v in r.items()} for r in rows] if as_json else rows,
+                 as_json, lambda r: _runs_text(r) if r else
                  "no runs yet: start one with glamlab run --model NAME")
     finally:
         ws.close()

@@ -125,6 +125,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
 #: it; ``in_use`` the one model in use; ``machine_metadata`` the values written)
 STAGE_WORDS = {"champions": "with a version chosen", "in_use": "in use",
                "machine_metadata": "values written by the model",
+               "errors": "problems", "warnings": "warnings (the items came in)",
                "review_open": "waiting for a person", "settled_by_gold":
                "settled by a person's label", "acted": "times acted", "checks": "checks run"}
 

@@ -19,7 +19,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -156,9 +155,9 @@ class RunReport:
 
 def _iso(value: Any) -> Any:
     """A stored time (naive UTC) as an ISO 8601 text ending in Z; other values as they are."""
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds") + "Z"
-    return value
+    from ..store import utc_iso
+
+    return utc_iso(value)
 
 
 BATCHES_PER_WORKER = 4  # a small run gives each worker at least this many batches

@@ -571,7 +571,8 @@ def _write_problems(store: Store, conn: sa.Connection, ingest_id: int,
                      reason=strip_nul(p.reason)[0], hint=strip_nul(p.hint)[0])
              for p in problems]
     stored = [{"ingest_id": ingest_id, "source": p.source, "item_ref": p.item_ref,
-               "reason": p.reason, "hint": p.hint, "created_at": stamp}
+               "reason": p.reason, "hint": p.hint, "created_at": stamp,
+               "warning": p.warning}
               for p in clean if p.recorded]
     if stored:
         conn.execute(store.t.ingest_errors.insert(), stored)

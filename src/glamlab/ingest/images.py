@@ -1,5 +1,8 @@
 """Folders of images and single image files: JPEG, PNG, TIFF (one item per page),
-JPEG 2000 where Pillow reads it. Only headers are read here; decoding happens later.
+JPEG 2000 where Pillow reads it. Only headers are read here; decoding happens later,
+except for a file that does not end as its format ends (a JPEG without its end marker, a
+TIFF page whose data runs past the end of the file): that one is decoded, reduced, to tell
+a truncated file (a problem) from one with bytes after its end (an item).
 
 A folder is walked by :func:`glamlab.ingest.folders.walk`, which also pairs a page
 image with its OCR (ALTO/PAGE XML or a ``.txt`` of the same name) into one item.
@@ -8,10 +11,12 @@ image with its OCR (ALTO/PAGE XML or a ``.txt`` of the same name) into one item.
 from __future__ import annotations
 
 import os
+import struct
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .base import (
     LFS_HINT,
@@ -24,12 +29,20 @@ from .base import (
     sha256_file,
 )
 
+if TYPE_CHECKING:
+    from PIL import Image
+
 KIND = "folder"
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".jp2", ".j2k", ".jpx", ".webp",
                   ".bmp", ".gif"}
 MULTI_PAGE = {".tif", ".tiff", ".gif"}
+MAX_PAGES = 1_000_000  # pages sought in a file whose page count Pillow cannot give
 BOMB_HINT = "raise [ingest] max_image_pixels in glamlab.toml if the image is genuine"
 BAD_IMAGE_HINT = "re-export the file or remove it from the source"
+TRUNCATED = "the file is truncated or corrupt"
+TRUNCATED_HINT = ("re-export it from the source (or copy it again), or remove it from the "
+                  "folder; then ingest again")
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error)
 
 
 class BadImage(Exception):
@@ -106,7 +119,8 @@ def document_for(folder: Path, root: Path) -> str:
 def read_header(path: Path, options: IngestOptions, *, all_frames: bool = True) -> ImageHeader:
     """Width, height, format and sha256 of an image file, reading headers only.
 
-    Raises :class:`BadImage` for a file Pillow cannot identify, a truncated header, or a
+    Raises :class:`BadImage` for a file Pillow cannot identify, a truncated header, a file
+    cut short (:func:`_check_complete`: its image data ends before the image does), or a
     single-page image over ``options.max_image_pixels`` (a decompression bomb guard). In
     a multi-page file a bad page after the first is listed in ``bad_frames`` instead, so
     the file's good pages are still read."""
@@ -116,23 +130,38 @@ def read_header(path: Path, options: IngestOptions, *, all_frames: bool = True) 
     bad: dict[int, BadImage] = {}
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # the bomb guard is glamlab's own; what else Pillow warns of in a damaged
+            # header (corrupt EXIF) ends as a problem below, not as noise on stderr
+            warnings.simplefilter("ignore")
             with Image.open(path) as im:
                 fmt = im.format
                 frames = [im.size]
+                data_ends = [_tiff_data_end(im)]  # TIFF: where each page's data ends
                 if all_frames and path.suffix.lower() in MULTI_PAGE:
-                    n = getattr(im, "n_frames", 1)
-                    for i in range(1, n):
+                    seek_errors = (OSError, SyntaxError, ValueError, EOFError, TypeError,
+                                   KeyError, Image.DecompressionBombError)
+                    try:
+                        n: int | None = getattr(im, "n_frames", 1)
+                    except seek_errors:  # a page's header is cut short or broken
+                        n = None  # the pages before it are found by seeking
+                    i = 1
+                    while i < (n if n is not None else MAX_PAGES):
                         try:
                             im.seek(i)
-                        except (OSError, SyntaxError, ValueError, EOFError,
-                                Image.DecompressionBombError) as exc:
-                            for j in range(i, n):  # this page and the ones after it
+                        except seek_errors as exc:
+                            if n is None:  # this page; the ones after it cannot be counted
+                                frames.append((0, 0))
+                                bad[i] = BadImage(f"page {i + 1} is not readable ({TRUNCATED}: "
+                                                  f"{exc}); pages after it, if any, were "
+                                                  "not read", TRUNCATED_HINT)
+                            for j in range(i, n or 0):  # this page and the ones after it
                                 frames.append((0, 0))
                                 bad[j] = BadImage(f"page {j + 1} is not readable: {exc}",
                                                   BAD_IMAGE_HINT)
                             break
                         frames.append(im.size)
+                        data_ends.append(_tiff_data_end(im))
+                        i += 1
         for i, (w, h) in enumerate(frames):
             if w * h > limit:
                 where = f" (page {i + 1})" if len(frames) > 1 else ""
@@ -142,6 +171,7 @@ def read_header(path: Path, options: IngestOptions, *, all_frames: bool = True) 
                 if len(frames) == 1 or i == 0 and all(j in bad for j in range(1, len(frames))):
                     raise problem
                 bad[i] = problem
+        _check_complete(path, fmt, data_ends, bad)
         if len(bad) == len(frames):
             raise bad[0]
         digest = sha256_file(str(path))
@@ -155,6 +185,90 @@ def read_header(path: Path, options: IngestOptions, *, all_frames: bool = True) 
     width, height = frames[good[0]]
     return ImageHeader(width=width, height=height, format=fmt, digest=digest, frames=frames,
                        bad_frames=bad)
+
+
+#: how the files of a format end when they are whole (after any padding of NUL bytes or
+#: line ends): the JPEG (and JPEG 2000 codestream) end marker, PNG's IEND chunk with its
+#: CRC, GIF's trailer
+_ENDINGS = {"JPEG": b"\xff\xd9", "MPO": b"\xff\xd9", "JPEG2000": b"\xff\xd9",
+            "PNG": b"IEND\xaeB`\x82", "GIF": b";"}
+
+
+def _check_complete(path: Path, fmt: str | None, data_ends: list[int | None],
+                    bad: dict[int, BadImage]) -> None:
+    """Whether the file holds all of its image data, cheaply: a truncated file (a copy or
+    download cut short) has a header Pillow reads and would pass as an item, to fail at
+    every run. A file that ends as its format ends (JPEG, PNG, GIF), a TIFF whose pages'
+    strips or tiles (``data_ends``, one per page read) lie inside the file, or a WebP no
+    shorter than its RIFF header says, is whole without decoding. The pages of any other
+    file are decoded, reduced where the format allows (Pillow's own check, with
+    ``ImageFile.LOAD_TRUNCATED_IMAGES`` left as it is, off): a page that does not decode
+    goes into ``bad`` with :data:`TRUNCATED` and the fix; the first page raises
+    :class:`BadImage`."""
+    size = path.stat().st_size
+    pages = [i for i in range(len(data_ends)) if i not in bad]
+    if fmt == "TIFF":
+        pages = [i for i in pages if (end := data_ends[i]) is None or end > size]
+        if not pages:
+            return
+    elif fmt in _ENDINGS:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, size - 64))
+            if fh.read().rstrip(b"\x00\r\n ").endswith(_ENDINGS[fmt]):
+                return
+    elif fmt == "WEBP":
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+        if (len(head) == 12 and head[:4] == b"RIFF"
+                and struct.unpack("<I", head[4:8])[0] + 8 <= size):
+            return
+    for i in pages:
+        problem = _decode_problem(path, i)
+        if problem is None:
+            continue
+        if i == 0:
+            raise problem
+        bad[i] = problem
+
+
+def _tiff_data_end(im: Image.Image) -> int | None:
+    """Where the current TIFF page's image data ends (its strips' or tiles' offsets plus
+    byte counts), None when its tags do not say."""
+    tags = getattr(im, "tag_v2", None) if im.format == "TIFF" else None
+    if tags is None:
+        return None
+    for offsets_tag, counts_tag in ((273, 279), (324, 325)):  # strips, tiles
+        offsets, counts = tags.get(offsets_tag), tags.get(counts_tag)
+        if offsets is None or counts is None:
+            continue
+        offsets = offsets if isinstance(offsets, tuple) else (offsets,)
+        counts = counts if isinstance(counts, tuple) else (counts,)
+        if offsets and len(offsets) == len(counts):
+            return max(int(o) + int(c) for o, c in zip(offsets, counts, strict=True))
+    return None
+
+
+def _decode_problem(path: Path, page: int) -> BadImage | None:
+    """Decode page ``page`` of the file (a JPEG at an eighth of its size): None when it
+    decodes, else why not, as a :class:`BadImage`."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # decoding decides, not what Pillow warns of
+            with Image.open(path) as im:
+                if page:
+                    im.seek(page)
+                if im.format == "JPEG":
+                    im.draft(im.mode, (max(1, im.width // 8), max(1, im.height // 8)))
+                im.load()
+    except Image.DecompressionBombError:
+        return None  # the pixel limit has its own check and message
+    except _DECODE_ERRORS as exc:
+        where = f"page {page + 1}: " if page else ""
+        return BadImage(f"{where}{TRUNCATED} (its image data cannot be read to the end: "
+                        f"{exc})", TRUNCATED_HINT)
+    return None
 
 
 def read_image(path: Path, root: Path, source: str,

@@ -69,6 +69,17 @@ def utc_minutes(value: Any) -> str:
     return f"{value:%Y-%m-%d %H:%M} UTC"
 
 
+def utc_iso(value: Any) -> Any:
+    """A stored time (naive UTC, as :func:`glamlab.store.now` keeps it, or an aware one)
+    as ISO 8601 text that says it is UTC, to the second: ``2026-12-05T08:53:07Z``. How
+    ``--json`` gives times; any other value as it is."""
+    if not isinstance(value, datetime):
+        return value
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="seconds") + "Z"
+
+
 def normalise_url(url: str) -> str:
     """Accept ``postgresql://`` and a bare SQLite path; use the psycopg 3 driver."""
     if url.startswith("postgres://"):

@@ -289,6 +289,19 @@ def _machine_metadata_overruled(conn: sa.Connection) -> None:
                               sa.Column(name, column.type, nullable=True))
 
 
+@migration(18, "ingest_errors_warning")
+def _ingest_errors_warning(conn: sa.Connection) -> None:
+    """``ingest_errors.warning``: a warning (the item came in all the same: an OCR page
+    whose named image is not there, stored as text only) is told apart from a failure,
+    so ``glamlab status`` does not count it as an ingest problem. The warnings stored
+    before are found by the words the ingest gave them (safe to run again)."""
+    add_column_if_missing(conn, "ingest_errors", sa.Column("warning", sa.Boolean))
+    e = schema.ingest_errors
+    conn.execute(e.update().where(
+        e.c.reason.like("%: the page image it names, % is not there (looked for beside %"),
+        e.c.reason.like("%; the page was stored as text only")).values(warning=True))
+
+
 # Import-time registration of later migrations goes here, e.g.
 # @migration(2, "add_runs_note")
 # def _add_runs_note(conn): add_column_if_missing(conn, "runs", sa.Column("note", sa.Text))

@@ -91,6 +91,10 @@ ingest_errors = sa.Table(
     # set when a later ingest read the same source again (and found again whatever is
     # still wrong): the problem is history, no longer counted or listed (migration 10)
     sa.Column("resolved_at", sa.DateTime),
+    # a warning, not a failure: the item came in all the same (an OCR page whose named
+    # image is not there, stored as text only); counted apart by glamlab status
+    # (migration 18; NULL in rows from before it that were not warnings)
+    sa.Column("warning", sa.Boolean, default=False),
 )
 
 # Gold labels: one row per (item, label). Multi-label items have several rows.

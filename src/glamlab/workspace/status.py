@@ -28,7 +28,12 @@ def workspace_status(ws: Workspace, *,
     t = ws.store.t
     with ws.store.read() as conn:
         items = _count(conn, t.items, t.items.c.is_current.is_(True))
-        errors = _count(conn, t.ingest_errors, t.ingest_errors.c.resolved_at.is_(None))
+        # failures (an item left out, or in with a problem) apart from warnings (the item
+        # came in all the same: an OCR page whose named image is not there)
+        e = t.ingest_errors.c
+        errors = _count(conn, t.ingest_errors, e.resolved_at.is_(None),
+                        sa.or_(e.warning.is_(None), e.warning.is_(False)))
+        warnings = _count(conn, t.ingest_errors, e.resolved_at.is_(None), e.warning.is_(True))
         labelled = int(conn.execute(
             sa.select(sa.func.count(sa.distinct(t.labels.c.item_id))).where(t.labels.c.active.is_(True))
         ).scalar() or 0)
@@ -110,7 +115,8 @@ def workspace_status(ws: Workspace, *,
     acted_on = machine > 0 or queue_open > 0 or decisions > 0 or acted > 0
     stages = [
         {"stage": "need", "done": bool(card.need), "detail": card.need or "not stated yet"},
-        {"stage": "items", "done": items > 0, "count": items, "errors": errors},
+        {"stage": "items", "done": items > 0, "count": items, "errors": errors,
+         "warnings": warnings},
         {"stage": "labels", "done": splits.get("test", 0) > 0, "count": labelled,
          "train": splits.get("train", 0), "test": splits.get("test", 0)},
         # champions: the model names with a version chosen (one each); in_use: the one
@@ -137,7 +143,7 @@ def workspace_status(ws: Workspace, *,
         "database": "postgresql" if not ws.store.is_sqlite else "sqlite",
         "stages": stages,
         "summary": _summary(items, errors, labelled, splits, models, evaluations, runs,
-                            predictions, queue_open, settled,
+                            predictions, queue_open, settled, warnings=warnings,
                             labelled_word="with an outcome" if outcome else "labelled"),
         "model_in_use": f"{in_use}@champion" if in_use else None,
         "stale_predictions": stale,
@@ -320,13 +326,22 @@ SEE_ERRORS = "(see glamlab items --errors)"
 
 def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], models: int,
              evaluations: int, runs: int, predictions: int, queue_open: int,
-             settled: int = 0, *, labelled_word: str = "labelled") -> str:
+             settled: int = 0, *, warnings: int = 0,
+             labelled_word: str = "labelled") -> str:
+    """The workspace in one line. ``errors``: the ingest problems still current (items
+    left out, or in with a problem); ``warnings``: the ingest warnings, whose items came
+    in all the same (an OCR page stored as text only), said apart, not as problems."""
     def n(count: int, word: str, words: str | None = None) -> str:
         return f"{count:,} {word if count == 1 else (words or word + 's')}"
 
     parts = [n(items, "item")]
     if errors:
-        parts.append(f"{n(errors, 'ingest problem')} {SEE_ERRORS}")
+        parts.append(n(errors, "ingest problem") + ("" if warnings else f" {SEE_ERRORS}"))
+    if warnings:
+        one = warnings == 1
+        parts.append(f"{n(warnings, 'ingest warning')}, not "
+                     f"{'a problem: the item' if one else 'problems: the items'} came in "
+                     f"{SEE_ERRORS}")
     parts.append(f"{labelled:,} {labelled_word}" + (
         f" ({splits.get('train', 0):,} train, {splits.get('test', 0):,} test)" if splits else ""))
     if models or evaluations:
