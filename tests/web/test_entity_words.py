@@ -233,6 +233,9 @@ def test_an_entities_walk_reads_plainly(ner_app: Any, tmp_path: Path) -> None:
     assert "1 OCR page names a page image that is not there" in report, report
     assert "came in with a problem" not in report and 'id="items-problems"' not in report
     assert "left out" not in report
+    # the page's count says it so too: a warning, not a problem recorded at ingest
+    assert 'id="items-problems-total"' not in page
+    assert 'warnings (the items came in all the same): <b id="items-warnings-total">1</b>' in page
     assert "label items</a>" not in report, report
     assert 'id="items-next"' in report
 

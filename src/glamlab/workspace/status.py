@@ -20,6 +20,18 @@ def _count(conn: sa.Connection, table: sa.Table, *where: Any) -> int:
     return int(conn.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar() or 0)
 
 
+def ingest_problem_counts(ws: Workspace, conn: sa.Connection) -> tuple[int, int]:
+    """The current ingest problems (an item left out, or in with a problem) and, apart,
+    the warnings (the item came in all the same: an OCR page whose named image is not
+    there), as ``glamlab status`` and the web app's items page count them."""
+    t = ws.store.t.ingest_errors
+    e = t.c
+    errors = _count(conn, t, e.resolved_at.is_(None),
+                    sa.or_(e.warning.is_(None), e.warning.is_(False)))
+    warnings = _count(conn, t, e.resolved_at.is_(None), e.warning.is_(True))
+    return errors, warnings
+
+
 def workspace_status(ws: Workspace, *,
                      keep_together: Callable[[], str | None] | None = None) -> dict[str, Any]:
     """Where ``ws`` stands, stage by stage, and the next step in plain words.
@@ -28,12 +40,7 @@ def workspace_status(ws: Workspace, *,
     t = ws.store.t
     with ws.store.read() as conn:
         items = _count(conn, t.items, t.items.c.is_current.is_(True))
-        # failures (an item left out, or in with a problem) apart from warnings (the item
-        # came in all the same: an OCR page whose named image is not there)
-        e = t.ingest_errors.c
-        errors = _count(conn, t.ingest_errors, e.resolved_at.is_(None),
-                        sa.or_(e.warning.is_(None), e.warning.is_(False)))
-        warnings = _count(conn, t.ingest_errors, e.resolved_at.is_(None), e.warning.is_(True))
+        errors, warnings = ingest_problem_counts(ws, conn)
         labelled = int(conn.execute(
             sa.select(sa.func.count(sa.distinct(t.labels.c.item_id))).where(t.labels.c.active.is_(True))
         ).scalar() or 0)

@@ -183,7 +183,12 @@ def _items_ctx(request: Request, **extra: Any) -> dict[str, Any]:
     view = {**job, "active": job["status"] in jobs.ACTIVE} if job else None
     report = job["result"] if job and job["status"] == "done" else None
     after = _after_ingest(request) if report and ws.card.modality != "tabular" else None
-    return {"after": after,"items_total": ws.count_items(), "errors_total": len(ws.ingest_errors(limit=1000)),
+    from ...workspace.status import ingest_problem_counts
+
+    with ws.store.read() as conn:  # problems apart from warnings, as glamlab status counts
+        errors_total, warnings_total = ingest_problem_counts(ws, conn)
+    return {"after": after, "items_total": ws.count_items(), "errors_total": errors_total,
+            "warnings_total": warnings_total,
             "job": view, "refresh": bool(view and view["active"]), "report": report,
             "limits": {k: v // 1_000_000 for k, v in uploads.MAX_BYTES.items()},
             "mapping": None, "rows_mapping": None,
