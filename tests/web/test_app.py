@@ -738,6 +738,34 @@ def test_a_cross_site_get_of_the_api_queue_leases_nothing(client_for: Any,
     assert len(got) == 4 and held() == got
 
 
+def test_a_queue_page_another_site_links_to_leases_nothing(client_for: Any,
+                                                            queued_ws: Any) -> None:
+    """The /queue page leased the rows it shows on any GET, so a link or image on
+    another site (Sec-Fetch-Site: cross-site or same-site) could hold a reviewer's
+    items and give back those their open page held; it now only shows them then."""
+    import re
+
+    t = queued_ws.store.t.review_queue
+
+    def held() -> set[int]:
+        with queued_ws.store.read() as conn:
+            return set(conn.execute(sa.select(t.c.id).where(t.c.lease_owner == "rey"))
+                       .scalars())
+
+    rey = client_for("rey")
+    shown = {int(x) for x in re.findall(r'data-queue-id="(\d+)"', rey.get("/queue").text)}
+    assert shown and held() == shown
+    for site in ("cross-site", "same-site"):
+        page = rey.get("/queue?view=grid", headers={"Sec-Fetch-Site": site}).text  # 36 rows
+        assert re.findall(r'data-queue-id="(\d+)"', page)  # shown all the same
+        assert held() == shown, site
+    # from the app's own pages, or typed in: leased as before
+    for site in ("same-origin", "none"):
+        review.release_leases(queued_ws, "rey")
+        page = rey.get("/queue", headers={"Sec-Fetch-Site": site}).text
+        assert held() == {int(x) for x in re.findall(r'data-queue-id="(\d+)"', page)} != set()
+
+
 def test_the_api_shows_server_paths_to_admins_only(client_for: Any, queued_ws: Any) -> None:
     """GET /api/status and /api/items name the workspace's folder and the items' files on
     the server to an admin; a reviewer or viewer gets the file's name and no path."""

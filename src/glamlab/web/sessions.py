@@ -170,3 +170,12 @@ class Auth:
         if not self.csrf_ok(request, sent):
             raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
 
+
+
+def cross_site(request: Request) -> bool:
+    """Whether the browser says another site started this request (its
+    ``Sec-Fetch-Site`` header: ``cross-site`` or ``same-site``, a link or image on another
+    site or subdomain), so a GET must not change anything for the user (lease their
+    review items). Typed in, bookmarked or from the app's own pages (``none``,
+    ``same-origin``), or no header at all (a script, an older browser), is not."""
+    return request.headers.get("sec-fetch-site", "").lower() in {"cross-site", "same-site"}

@@ -20,6 +20,7 @@ from ...errors import GlamlabError
 from ...review.decisions import KeptSpan, SpanHeld
 from ..images import DISPLAY_SIDE, THUMB_SIDE, iiif_service, image_file, known_item
 from ..pages import form_of, page_user, render, writer
+from ..sessions import cross_site
 
 router = APIRouter(include_in_schema=False)
 
@@ -97,7 +98,9 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
     label_filter = label if label in ws.card.labels else None
     kind_filter = kind if kind in review.QUEUE_KINDS else None
     size = 36 if view == "grid" else 25
-    if user.can("reviewer"):  # leases exactly the rows shown
+    # a reviewer's page leases exactly the rows shown, unless another site sent the
+    # browser here (a link or image elsewhere must not hold a reviewer's items)
+    if user.can("reviewer") and not cross_site(request):
         rows = review.lease_queue(ws, user.username, sort=sort, label=label_filter,
                                   kind=kind_filter, limit=size)
     else:  # a viewer sees the queue, read-only, leasing nothing
