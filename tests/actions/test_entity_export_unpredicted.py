@@ -25,7 +25,7 @@ def test_entity_exports_count_the_texts_the_model_has_not_predicted(make_ws, tmp
     assert done.exit_code == 0 and "no prediction" not in done.output  # all predicted
     ner_project.ingest_new_texts(ws, tmp_path, 2)  # after the run: not predicted
     total = ws.count_items()
-    note = (f"2 of the {total} items have no prediction from gazetteer@1: it has not run "
+    note = (f"2 of the {total} texts have no prediction from gazetteer@1: it has not run "
             "on them yet (glamlab run)")
     for fmt, name in (("csv", "m.csv"), ("jsonl", "m.jsonl"), ("w3c", "m.json"),
                       ("inception", "tsv")):

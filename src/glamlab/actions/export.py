@@ -998,9 +998,10 @@ def unpredicted_items(ws: Workspace, model_id: int) -> dict[str, Any] | None:
     return {"items": total, "failed": failed, "run_id": run_id, "not_run": not_run}
 
 
-def unpredicted_words(missing: dict[str, Any], model: str) -> str:
+def unpredicted_words(missing: dict[str, Any], model: str, things: str = "items") -> str:
     """:func:`unpredicted_items` in the command line's words: how many, why, and where
-    to see them (``glamlab runs --failures``) or what to do (``glamlab run``)."""
+    to see them (``glamlab runs --failures``) or what to do (``glamlab run``); ``things``:
+    what the items are (``texts`` in an entities project)."""
     failed, not_run = missing["failed"], missing["not_run"]
     n = failed + not_run
     one = n == 1
@@ -1012,7 +1013,7 @@ def unpredicted_words(missing: dict[str, Any], model: str) -> str:
     if not_run:
         why.append(f"{not_run:,} it has not run on yet (glamlab run)" if failed else
                    f"it has not run on {them} yet (glamlab run)")
-    return (f"{n:,} of the {missing['items']:,} items {'has' if one else 'have'} no "
+    return (f"{n:,} of the {missing['items']:,} {things} {'has' if one else 'have'} no "
             f"prediction from {model}: " + "; ".join(why))
 
 

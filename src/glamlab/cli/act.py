@@ -248,9 +248,11 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
                 f"csv, xlsx, parquet, jsonl, w3c, iiif or inception export; this export ({fmt}"
                 f"{'' if ws.card.kind == 'entities' else f', a {ws.card.kind} project'}) "
                 "has no span layers: leave them out")
+        things = "items"  # what the project's items are, in the summary's words
         if exports_spans(ws, fmt):
             from ..actions.entity_export import export_entities
 
+            things = "texts"
             res = export_entities(ws, fmt, out, model=model, where=where, base=base_url,
                                   meta=list(meta) or None, layers=list(layers) or None,
                                   all_layers=all_layers)
@@ -260,7 +262,7 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
                 for warning in res.get("warnings", []):
                     click.echo(f"warning: {warning}", err=True)
                 click.echo(_entity_export_line(fmt, out, res)
-                           + (f"; {unpredicted_words(res['unpredicted'], res['model'])}"
+                           + (f"; {unpredicted_words(res['unpredicted'], res['model'], things)}"
                               if res.get("unpredicted") else ""))
                 if res.get("empty"):  # a IIIF page with no mention on it: said above
                     sys.exit(EXIT_ITEMS_FAILED)
@@ -279,7 +281,7 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
     elif fmt == "annif":
         click.echo(f"wrote subject files for {res['items']} items ({res['subjects']} subjects, "
                    f"{res['subjects_with_uri']} with a URI) to {out}" + _from_gold(res, "subject")
-                   + (f"; {unpredicted_words(res['unpredicted'], res['model'])}"
+                   + (f"; {unpredicted_words(res['unpredicted'], res['model'], things)}"
                       if res.get("unpredicted") else ""))
     elif out != "-":
         n = res.get("rows", res.get("annotations", res.get("uris", 0)))
@@ -290,13 +292,13 @@ def export(ctx: click.Context, fmt: str, out: str, actions: tuple[str, ...], lab
                       if res.get("skipped_not_iiif") else "")
                    + f" (model {res['model']})"
                    + _from_gold(res, "row" if "rows" in res else "annotation")
-                   + (f"; {unpredicted_words(res['unpredicted'], res['model'])}"
+                   + (f"; {unpredicted_words(res['unpredicted'], res['model'], things)}"
                       if res.get("unpredicted") else "")
                    + (f"; {left_out_words(res['refused'])}" if res.get("refused") else ""))
     else:
         sys.stdout.flush()
         if res.get("unpredicted"):  # (the summary line says it when there is one)
-            click.echo(f"note: {unpredicted_words(res['unpredicted'], res['model'])}",
+            click.echo(f"note: {unpredicted_words(res['unpredicted'], res['model'], things)}",
                        err=True)
     if res.get("refused") and (as_json or out == "-"):  # (the summary line counts them)
         click.echo(f"warning: {left_out_words(res['refused'])}", err=True)
