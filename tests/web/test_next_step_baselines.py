@@ -11,12 +11,12 @@ from typing import Any
 from tests.web.pages import next_step
 
 
-def test_after_the_baselines_the_next_step_is_to_train(make_ws: Any, tmp_path: Path) -> None:
+def baselines_only(make_ws: Any, tmp_path: Path) -> Any:
+    """A text project of 60 labelled items, split, with the baselines fitted and
+    evaluated, and no model trained."""
     from glamlab.evaluation import candidates_for, evaluate, fit_baselines
     from glamlab.tasks import import_labels, split_labels
     from tests.tasks.helpers import add_items, write_csv
-
-    from .conftest import app_with_users
 
     ws = make_ws("base", modality="text", labels=["long", "short"])
     add_items(ws, [{"id": f"t{k:02d}", "text": "x" * (k + 1)} for k in range(60)])
@@ -26,6 +26,13 @@ def test_after_the_baselines_the_next_step_is_to_train(make_ws: Any, tmp_path: P
     split_labels(ws, test_size=0.3, seed=0)
     fit_baselines(ws)
     evaluate(ws, candidates_for(ws), n_boot=100)
+    return ws
+
+
+def test_after_the_baselines_the_next_step_is_to_train(make_ws: Any, tmp_path: Path) -> None:
+    from .conftest import app_with_users
+
+    ws = baselines_only(make_ws, tmp_path)
     status = ws.status()
     models = next(s for s in status["stages"] if s["stage"] == "models")
     assert models["evaluations"] and not models["champions"]  # baselines only
