@@ -106,6 +106,9 @@ def test_monitoring_says_the_test_split_is_too_small(demo: Any) -> None:
         assert f"the test split holds only {tests} items" in said
         assert "run the model over the test" not in said
         assert "label more items" in said and "larger test" in said
+        # the number of test items it needs, not the placeholder {need} (the web page and
+        # glamlab monitor printed "monitoring needs predictions on {need} test items")
+        assert "{" not in said and re.search(r"needs predictions on \d+ test items", said), said
 
 
 def test_the_accept_threshold_reads_the_same_in_the_demo_and_on_the_policy_page(

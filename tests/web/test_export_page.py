@@ -455,3 +455,29 @@ def test_an_entities_project_s_export_page_offers_the_inception_files(
     assert cli["files"] >= 1
     back = import_spans(ws, tmp_path / "unzipped" / folder, format="webanno")
     assert (back.added, back.unchanged) == (0, cli["files"])
+
+
+def test_the_export_page_offers_an_excel_workbook_that_keeps_the_ids(
+        export_client: Any) -> None:
+    """A curator who lives in Excel gets the workbook ``glamlab export --format xlsx``
+    writes: every id a text cell (0042 stays 0042, =1+2 is no formula), the same rows
+    as the CSV. The page offered CSV, JSON lines and Parquet only."""
+    openpyxl = pytest.importorskip("openpyxl")
+    _ws, c = export_client
+    page = c.get("/stages/export").text
+    assert 'data-format="xlsx"' in page and "an Excel workbook (.xlsx)" in page
+    r = c.get("/stages/export/download?format=xlsx")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    assert 'filename="exp-export.xlsx"' in r.headers["content-disposition"] or \
+        "export.xlsx" in r.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    rows = list(book.active.iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    ids = [row[header.index("item_id")] for row in body]
+    assert sorted(ids) == sorted(IDS)  # strings, as they are: 0042, 1E5, =1+2
+    cells = [cell for cell in next(book.active.iter_cols(min_col=1, max_col=1))][1:]
+    assert all(cell.data_type == "s" for cell in cells)
+    as_csv = c.get("/stages/export/download?format=csv").content.decode("utf-8-sig")
+    assert len(body) == len(list(csv.DictReader(io.StringIO(as_csv))))

@@ -271,3 +271,26 @@ def test_stored_alerts_and_times_read_to_the_minute_in_utc(monitored_ws: Any) ->
     assert utc_minutes(datetime(2026, 12, 5, 8, 53, tzinfo=UTC).isoformat()) == (
         "2026-12-05 08:53 UTC")
     assert utc_minutes(None) == "" and utc_minutes("soon") == "soon"
+
+
+@pytest.mark.parametrize("stage", ["act", "monitoring"])
+def test_a_stage_page_says_once_that_its_report_is_being_worked_out(monitored_ws: Any,
+                                                                    stage: str) -> None:
+    """The Act and Monitoring pages said "... is being worked out in the background" twice
+    while their report was on its way (the page and the report section each said it): two
+    status messages, read out twice by a screen reader."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.web import create_app
+
+    app = create_app(monitored_ws)
+    try:
+        with TestClient(app) as c:
+            assert login(c, "rey").status_code == 303
+            first = c.get(f"/stages/{stage}").text
+            main = first.split("<main", 1)[1]
+            assert main.count("being worked out in the background") == 1, main
+            assert app.state.refresher.wait(120)
+            assert "being worked out in the background" not in c.get(f"/stages/{stage}").text
+    finally:
+        stop_background(app)

@@ -443,7 +443,7 @@ def _small_test_split(ws: Workspace, spec: str, n: int, need: int, *,
     return GlamlabError(
         f"the test split holds only {n:,} {plural(n, 'item')}, all of them predicted by "
         f"{spec}" + (" (the test split is frozen: an evaluation measured models on it)"
-                     if frozen else "") + ": too few for a reference (monitoring needs predictions on {need} test "
+                     if frozen else "") + f": too few for a reference (monitoring needs predictions on {need} test "
         "items)", hint=f"{grow}; or {other}")
 
 

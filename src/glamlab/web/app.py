@@ -96,9 +96,11 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     from ..actions.act import about_count
 
     templates.env.filters["about_count"] = about_count
-    from .words import AGREEMENT_EXPLAINED
+    from .words import AGREEMENT_EXPLAINED, BOARD_F1_EXPLAINED, BOARD_INTERVAL_EXPLAINED
 
     templates.env.globals["agreement_explained"] = AGREEMENT_EXPLAINED
+    templates.env.globals["board_f1_explained"] = BOARD_F1_EXPLAINED
+    templates.env.globals["board_interval_explained"] = BOARD_INTERVAL_EXPLAINED
     app.state.ws = ws
     app.state.kind = task_kind(ws.card)  # its widgets draw labelling and review controls
     app.state.auth = Auth(ws, secret(ws))

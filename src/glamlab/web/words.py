@@ -98,6 +98,16 @@ AGREEMENT_EXPLAINED = (
     "full agreement, 0 no more than chance; 0.80 or more means the labels can be trusted.")
 
 
+#: what the leaderboard's figures mean, under it: a curator has not met F1 or a 95% interval
+BOARD_F1_EXPLAINED = (
+    "F1 is a score from 0 to 1 of how well a candidate's labels match the people's labels "
+    "on the test set, counting the labels it gives wrongly and the ones it misses alike: 1 "
+    "is every one right, 0 none.")
+BOARD_INTERVAL_EXPLAINED = (
+    "The 95% interval is the range the score most likely lies in on other items like "
+    "these: the fewer test items, the wider it is.")
+
+
 def model_notes(models: list[Any]) -> list[tuple[str, str]]:
     """(model, what to do about it) for the saved models that have a note (the words of
     ``glamlab models``, naming the web app's pages), for the Train and Admin pages."""

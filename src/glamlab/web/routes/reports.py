@@ -77,10 +77,16 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
     if not models.get("evaluations"):
         return ("Measure the baselines first: the simple rules any model must beat.",
                 "/stages/evaluate", "Fit the baselines and evaluate")
+    verdict = status.get("baseline_verdict") or {}
     if not models["done"]:
+        if not verdict.get("better") and not verdict.get("model_no_better"):
+            # only the baselines are measured: a baseline is no model to put to work
+            # (the Admin page would offer majority@1 as the model in use); train one,
+            # as glamlab status says
+            return ("Baselines measured: now train a model, then compare it with them on "
+                    "the test set.", "/stages/train", "Train a model")
         return ("Baselines measured: an admin chooses the model in use.", "/admin",
                 "Choose the model in use")
-    verdict = status.get("baseline_verdict") or {}
     if verdict.get("model_no_better"):
         in_use, better = verdict.get("in_use"), verdict.get("better", [])
         words = no_better_step(verdict["baselines"], queue_open, web=True, in_use=in_use,

@@ -78,14 +78,25 @@ FILTER_EXPORT_FORMATS = {"filter": ("text/plain; charset=utf-8",
                                     "the send-on list (plain text, one address a line)")}
 
 
+#: the Excel workbook ``glamlab export --format xlsx`` writes (ids and every text cell
+#: typed as text, so Excel opens it with 0042 kept as 0042): offered where openpyxl (the
+#: spreadsheets extra) is installed on the server
+XLSX_EXPORT_FORMAT = {"xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml"
+                               ".sheet", "an Excel workbook (.xlsx), ids kept as they are")}
+
+
 def _export_formats(ws: Any) -> dict[str, tuple[str, str]]:
     """The Export page's downloads for this project: format -> (media type, words)."""
+    import importlib.util
+
     from ...actions.entity_export import exports_spans
 
+    xlsx = XLSX_EXPORT_FORMAT if importlib.util.find_spec("openpyxl") else {}
     extra = {f: v for f, v in ENTITY_EXPORT_FORMATS.items() if exports_spans(ws, f)}
     if ws.card.positive_label and ws.card.kind != "entities":  # (entities: refused)
         extra.update(FILTER_EXPORT_FORMATS)
-    return {**EXPORT_FORMATS, **extra}
+    csv_first = dict(list(EXPORT_FORMATS.items())[:1])
+    return {**csv_first, **xlsx, **EXPORT_FORMATS, **extra}
 
 
 def _form_number(form: FormData, key: str, what: str, low: float, high: float, *,
