@@ -98,7 +98,7 @@ def test_the_summary_and_the_gate_give_a_score_the_same_digits(monkeypatch, caps
 def test_the_gate_says_its_measure_and_its_chance_in_words():
     """A curator read "auc drops by 0.064", "auc gains -0.064" and "paired p = 0.44" in
     the retrain report: the measure is named in words (its short name once, in
-    parentheses) and the p-value is the chance that the difference is luck."""
+    parentheses) and the p-value is how often luck alone would give a difference this big."""
     from glamlab.retraining.gate import decide
 
     worse = " ".join(decide("auc", 0.710, 0.646, config=GateConfig()).reasons)
@@ -109,7 +109,7 @@ def test_the_gate_says_its_measure_and_its_chance_in_words():
     noisy = " ".join(decide("f1_macro", 0.80, 0.804, config=GateConfig(),
                             paired_p=0.44).reasons)
     assert "paired p" not in noisy and "(p = " not in noisy, noisy
-    assert "the chance that the difference is luck: 0.44" in noisy, noisy
+    assert "how often luck alone would give a difference this big: 0.44" in noisy, noisy
     count = " ".join(decide("mae", 3.0, 2.5, config=GateConfig(), paired_p=0.01,
                             lower_is_better=True).reasons)
     assert count.startswith("the count's average miss (MAE) 3.000 → 2.500"), count

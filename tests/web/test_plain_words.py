@@ -471,7 +471,7 @@ def test_the_pages_of_a_tuned_project_speak_plainly(pages: Any) -> None:  # noqa
 
 def test_the_pages_of_an_evaluated_project_speak_plainly(lang_app: Any) -> None:
     """Evaluate and Reports said "f1_macro" and "p = 0.011": now "F1 (macro average)"
-    (its stored name in a tooltip) and the chance the difference is luck, its number
+    (its stored name in a tooltip) and how often luck alone gives a gap this big, its number
     kept."""
     from glamlab.registry import list_models
 
@@ -493,7 +493,7 @@ def test_the_pages_of_an_evaluated_project_speak_plainly(lang_app: Any) -> None:
     found = jargon_words(c, (*PAGES, "/stages/policy"))
     assert found == [], "\n".join(found)
     reports = c.get("/reports").text
-    assert re.search(r"chance this difference is luck: (under )?\d+(\.\d)?% \(p-value "
+    assert re.search(r"how often luck alone gives a gap this big: (under )?\d+(\.\d)?% \(p-value "
                      r"(under )?0?\.\d+\)", reports), reports
     assert '<abbr title="f1_macro">F1 (macro average)</abbr>' in c.get("/stages/evaluate").text
 
@@ -522,16 +522,17 @@ def test_the_command_line_s_html_report_speaks_as_the_pages_do(lang_app: Any,
         assert jargon_in(report, name) == [], "\n".join(jargon_in(report, name))
         assert '<abbr title="f1_macro">F1 (macro average)</abbr>' in report, name
     report = (tmp_path / "evaluate.html").read_text(encoding="utf-8")
-    assert '<abbr title="paired bootstrap p-value">chance the difference is luck' in report
-    assert '<abbr title="McNemar p-value">chance the difference is luck' in report
-    assert re.search(r"chance this difference is luck: (under )?\d+(\.\d)?% \(p-value "
+    assert ('<abbr title="paired bootstrap p-value">how often luck alone gives a gap this big'
+            in report)
+    assert '<abbr title="McNemar p-value">how often luck alone gives a gap this big' in report
+    assert re.search(r"how often luck alone gives a gap this big: (under )?\d+(\.\d)?% \(p-value "
                      r"(under )?0?\.\d+\)", unescape(report)), report
     # the Reports page's table of the same comparisons says them the same way
     c.get("/reports")
     assert c.app.state.refresher.wait(300)
     page = c.get("/reports").text
     assert jargon_in(page, "/reports") == [], "\n".join(jargon_in(page, "/reports"))
-    assert '<abbr title="McNemar p-value">chance the difference is luck' in page
+    assert '<abbr title="McNemar p-value">how often luck alone gives a gap this big' in page
 
 
 def test_review_time_is_said_as_a_person_says_it() -> None:

@@ -123,7 +123,7 @@ def report_sections(result: EvaluationResult, *, title_prefix: str = "",
              "resamples over items."
              + (f" {macro}." if (macro := macro_sentence(metric, result.classes, noun)) else "")))
     if result.comparisons:
-        # the p-values in words (the chance the difference is luck), each test's name in
+        # the p-values in words (how often luck alone gives a gap this big), each test's name in
         # its header's tooltip
         rows = [{"comparison": f"{c.b} vs {c.a}", "difference": c.difference,
                  "interval": f"{c.low:+.3f} \u2013 {c.high:+.3f}",
@@ -213,7 +213,7 @@ def write_report(result: EvaluationResult, path: str | Path, *, workspace: str |
         sections.append(agreement_section(workspace))
         workspace = str(workspace.root)
     # in a curator's words, as the web app's Reports page says them: each measure's
-    # stored name in a tooltip, each p-value as the chance the difference is luck
+    # stored name in a tooltip, each p-value as how often luck alone gives a gap this big
     sections = [Section(plain_stats(s.title), text=plain_stats(s.text),
                         html=plain_html(s.html), note=plain_stats(s.note), kind=s.kind,
                         anchor=s.anchor) for s in sections]

@@ -1,7 +1,7 @@
 """A report's statistics in a curator's words, for the web app's pages and the HTML
 reports the command line writes (``glamlab evaluate --html``) alike: each measure's
 stored name (``f1_macro``) in words (``F1 (macro average)``), and each p-value said as
-the chance the difference is luck, its number kept for the data scientist. In HTML the
+how often luck alone gives a gap this big, its number kept for the data scientist. In HTML the
 measure's stored name stays in a tooltip (``<abbr title="f1_macro">``)."""
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ _METRIC = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _SPOKEN), key=len, 
 _P_VALUE = re.compile(r"\bp ([=<]) (\d*\.\d+)")
 
 #: a comparison table's p-values, as their column headers say them (the test's name in
-#: the header's tooltip)
-CHANCE_HEADER = "chance the difference is luck"
+#: the header's tooltip): how often two candidates equally good would differ by this much
+#: or more on this test set, not the chance the difference is luck (what a p-value is not)
+CHANCE_HEADER = "how often luck alone gives a gap this big"
 
 
 def metric_name(metric: str | None) -> str:
@@ -60,14 +61,14 @@ def chance(p: float | None, n_boot: int | None = None) -> str:
 
 
 def _plain_p(text: str) -> str:
-    """The p-values of ``text`` said as the chance the difference is luck."""
+    """The p-values of ``text`` said as how often luck alone gives a gap this big."""
     def p_value(m: re.Match[str]) -> str:
         p, under = float(m.group(2)), m.group(1) == "<"
         said = f"{'under ' if under else ''}{_percent(p)}"
         number = f"p-value {'under ' if under else ''}{m.group(2)}"
         if text[:m.start()].endswith("chance ("):  # "unlikely to be chance (p < 0.005)"
             return f"{said}; {number}"
-        return f"chance this difference is luck: {said} ({number})"
+        return f"how often luck alone gives a gap this big: {said} ({number})"
 
     return _P_VALUE.sub(p_value, text)
 
@@ -78,9 +79,10 @@ def _plain_text(text: str) -> str:
 
 def plain_stats(text: str | None) -> str:
     """A report's words (or its HTML, tags left as they are) with each measure's stored name
-    in words and each p-value said as the chance the difference is luck, its number kept:
-    "on f1_macro (..., p = 0.011)" becomes "on F1 (macro average) (..., chance this
-    difference is luck: 1% (p-value 0.011))"."""
+    in words and each p-value said as how often luck alone gives a gap this big (were the
+    two equally good), its number kept:
+    "on f1_macro (..., p = 0.011)" becomes "on F1 (macro average) (..., how often luck alone
+    gives a gap this big: 1% (p-value 0.011))"."""
     if not text:
         return text or ""
     parts = re.split(r"(<[^>]*>)", str(text))

@@ -114,7 +114,7 @@ def decide(metric: str, champion: float, challenger: float, *, config: GateConfi
                            f"{name} {'rises' if lower_is_better else 'drops'} from "
                            f"{base[0]:.3f} to {ch_value:.3f}")
             name = short
-    luck = "the chance that the difference is luck"
+    luck = "how often luck alone would give a difference this big"
     if ok and config.max_p is not None and (paired_p is None or paired_p >= config.max_p):
         ok = False
         why = ("no paired test could be made" if paired_p is None

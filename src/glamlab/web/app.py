@@ -84,7 +84,7 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     from .images import item_path
 
     templates.env.filters["item_path"] = item_path
-    # a report's measures and p-values in words: "F1 (macro average)", "chance ... luck: 1%"
+    # a report's measures and p-values in words: "F1 (macro average)", "how often luck alone gives a gap this big: 1%"
     from .words import metric_name, money, plain_html, plain_stats
 
     templates.env.filters["plain_stats"] = plain_stats
