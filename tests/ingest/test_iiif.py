@@ -85,7 +85,7 @@ def test_v3_manifest_over_http_and_lazy_cached_images(make_ws, http_server):
     assert item.source_kind == "iiif" and item.modality == "image"
     assert item.uri == f"{base}/iiif3/img1"
     assert (item.width, item.height) == (600, 800)
-    assert item.meta["label"] == "f. 1r"
+    assert item.meta["label"] == "f. 1r" and item.title == "f. 1r"  # the canvas label
     assert item.meta["manifest_label"] == "Book of Hours"
     assert item.meta["metadata"] == {"Date": "c. 1480", "Folio": "1r"}
     assert item.meta["image_api"] == 3 and item.meta["canvas_index"] == 1

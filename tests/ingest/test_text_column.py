@@ -103,3 +103,26 @@ def test_semicolon_and_tab_delimiters_are_sniffed(make_ws, tmp_path) -> None:
     assert (report.added, report.failed) == (5, 0)
     assert ws.item("s3").meta == {"lang": "fr"}
     assert ws.item("t1").text == "a text, with; both"
+
+
+def test_a_label_column_is_not_the_title_nor_on_the_label_sheet(make_ws, tmp_path) -> None:
+    """A table's ``label`` column (most often the gold label) was the item's title (a IIIF
+    canvas's ``label`` is its page name): the export's ``title`` column and the labelling
+    sheet named the answer, to a blind second labeller too."""
+    from glamlab.tasks.labels import write_label_sheet
+
+    ws = make_ws(modality="text", labels=["en", "de", "fr", "nl"])
+    rows = [(i, s, lab) for i, s, lab, *_ in SENTENCES]
+    ws.ingest([_write(tmp_path / "t.csv", ["id", "text", "label"], rows)])
+    item = ws.item("s2")
+    assert item.meta["label"] == "de" and item.title is None
+    sheet = tmp_path / "sheet.csv"
+    write_label_sheet(ws, ["s2"], sheet)
+    with open(sheet, encoding="utf-8-sig", newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert row["label"] == "" and "de" not in {row["title"], row["text"]}
+    # a title or name column still names the item
+    named = [(f"n{i}", s, lab, f"title {i}") for i, s, lab, *_ in SENTENCES]
+    report = ws.ingest([_write(tmp_path / "n.csv", ["id", "text", "label", "title"], named)])
+    assert report.failed == 0, report.problems
+    assert ws.item("ns2").title == "title s2"

@@ -44,7 +44,7 @@ def test_items_whose_gold_label_agrees_are_not_queued(client_for: Any, queued_ws
     html = c.get("/queue?sort=oldest").text
     assert not gone & set(_queue_ids(html))
     # the disagreeing one shows both labels: nothing is replaced silently
-    assert f"a person labelled this item <b>{other}</b>" in html
+    assert f"A person labelled this item otherwise: <b>{other}</b> (imported from gold.csv)" in html
 
 
 def test_viewers_read_the_queue_without_buttons(client_for: Any, queued_ws: Any) -> None:
@@ -183,10 +183,23 @@ def test_a_test_set_item_in_the_queue_does_not_promise_to_replace_its_label(
         start = review_page.index(f'aria-label="{item_id}:')
         return review_page[start:review_page.index("</li>", start)]
 
-    assert "replaces the existing label" in card(in_train["item_id"])
+    train_card = card(in_train["item_id"])
+    assert "otherwise: <b>" in train_card and "(by ada)" in train_card
+    assert "replaces that label for training" in train_card
     test_card = card(in_test["item_id"])
-    assert "replaces the existing label" not in test_card
-    assert "in the test set" in test_card and "keeps the person" in test_card
+    assert "replaces" not in test_card and "(by ada)" in test_card
+    assert ("The item is in the test set: your decision goes into the export; the item's "
+            "label in the test set stays as it was, so the model's measured quality is not "
+            "changed by it") in test_card
+    # the JSON API's rows say the same: the person's labels, who, and the test split
+    api = {r["item_id"]: r for r in c.get("/api/queue?sort=oldest&limit=500").json()}
+    assert api[in_test["item_id"]]["in_test"] is True
+    assert api[in_train["item_id"]]["in_test"] is False
+    for r in (in_test, in_train):
+        assert api[r["item_id"]]["gold_labels"] == [
+            next(lab for lab in queued_ws.card.labels if lab != r["label"])]
+        assert api[r["item_id"]]["gold_by"] == "ada"
+    assert api[rows[2]["item_id"]]["gold_labels"] == []
     # and that is what a decision does: the test item's label stays the person's
     with queued_ws.store.read() as conn:
         version = conn.execute(sa.select(t.review_queue.c.version).where(

@@ -47,8 +47,17 @@ class Item:
     @property
     def title(self) -> str | None:
         """What the collection calls the item (``title``, ``label``, ``name`` or
-        ``dc:title`` in its metadata; the first value of a list), or None."""
-        for key in ("title", "label", "name", "dc:title"):
+        ``dc:title`` in its metadata; the first value of a list), or None.
+
+        ``label`` is a IIIF canvas's label (its page name, "f. 1r") only for an item from
+        a IIIF manifest: in a table (CSV) a ``label`` column is most often the item's
+        gold label, which as a title would name the answer in exports and on labelling
+        sheets, to a blind second labeller too."""
+        from ..ingest.iiif import KIND as IIIF
+
+        keys = ("title", "label", "name", "dc:title") if self.source_kind == IIIF else (
+            "title", "name", "dc:title")
+        for key in keys:
             value = self.meta.get(key)
             if isinstance(value, list) and value:
                 value = value[0]

@@ -260,14 +260,18 @@ def _with_items(ws: Workspace, rows: list[dict[str, Any]]) -> list[dict[str, Any
 
         tl = ws.store.t.labels
         gold: dict[str, list[str]] = {}  # the labels in force, as the queue counts them
-        for item_id, lab in conn.execute(sa.select(tl.c.item_id, tl.c.label).where(
-                tl.c.item_id.in_(ids), in_force(tl)).order_by(tl.c.id)):
-            gold.setdefault(item_id, []).append(lab)
+        by: dict[str, tuple[str, str | None]] = {}  # who gave them (the latest row's)
+        for g in conn.execute(sa.select(tl.c.item_id, tl.c.label, tl.c.annotator, tl.c.source)
+                              .where(tl.c.item_id.in_(ids), in_force(tl)).order_by(tl.c.id)):
+            gold.setdefault(g.item_id, []).append(g.label)
+            by[g.item_id] = (g.annotator, g.source)
         ts = ws.store.t.splits
         in_test = {r.item_id for r in conn.execute(sa.select(ts.c.item_id).where(
             ts.c.item_id.in_(ids), ts.c.split == "test"))}
     for r in rows:
         r["gold"] = gold.get(r["item_id"], [])  # a person's labels of this item, if any
+        # who gave them: a user name, or "import" with the file (labels.source) they came from
+        r["gold_by"], r["gold_source"] = by.get(r["item_id"], (None, None))
         # a decision keeps a test item's gold label (decisions._gold_label): the queue
         # page must not say that accepting replaces it
         r["gold_in_test"] = r["item_id"] in in_test

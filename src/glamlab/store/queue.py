@@ -7,8 +7,10 @@ evaluation use) is not asked about: a person has said so. It is *settled by a go
 label*, not lost: it stays open in the queue table, and shows again if that gold label
 is withdrawn, and a person who names the row (``POST /api/decisions``, a page loaded
 before the gold label came) still decides it: a person's decision replaces the gold label
-as a later label would (:func:`glamlab.review.decide_many`). A prediction that disagrees with the gold labels shows (with them), and a
-``recheck`` row (about a gold label) always shows.
+as a later label would (:func:`glamlab.review.decide_many`), except on an item in the test
+split, whose gold a decision keeps (the decision goes into the export all the same). A
+prediction that disagrees with the gold labels shows (with them, who gave them, and what a
+decision on it does), and a ``recheck`` row (about a gold label) always shows.
 
 In an entities project the gold of a text is its latest active gold span set
 (``span_sets``, kind ``gold``). When that set is *complete* (given for the whole text: an

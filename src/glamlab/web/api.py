@@ -110,6 +110,17 @@ class QueueOut(BaseModel):
     link: LinkOut | None = Field(None, description="entities: the authority record "
                                                    "`glamlab link` linked the span to, and "
                                                    "the choices (none when not linked)")
+    gold_labels: list[str] = Field(
+        default_factory=list,
+        description="the item's gold labels in force (a person's labels, the ones training "
+                    "and evaluation use): a prediction listed with them disagrees with them")
+    gold_by: str | None = Field(None, description="who gave the gold labels: a user name, "
+                                                  "or \"import\" (a labels file)")
+    in_test: bool = Field(False, description="the item is in the test split: a decision on "
+                                             "it goes into the export, but its gold label "
+                                             "stays as it was (the model's measured quality "
+                                             "is not changed by it); elsewhere accepting or "
+                                             "correcting replaces the gold label for training")
 
 
 class SpanValueIn(BaseModel):
@@ -411,6 +422,8 @@ def queue(request: Request,
         rows = review.peek_queue(ws, sort=sort, label=label, limit=limit)
     if ws.card.kind == "entities":  # each linked span's record and choices, as the page
         _with_links(ws, rows)
+    for r in rows:  # what the page's card says of a person's labels and the test split
+        r["gold_labels"], r["in_test"] = r.get("gold") or [], bool(r.get("gold_in_test"))
     return rows
 
 
