@@ -16,7 +16,7 @@ from glamlab.linking import (
     link_scores,
     linking_benchmark,
 )
-from glamlab.linking.linker import core, skeleton
+from glamlab.linking.linker import context_window, core, skeleton
 from glamlab.tasks.spans import normalise
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "spans"
@@ -176,3 +176,27 @@ def test_links_acronyms_and_names_spelled_letter_by_letter():
                            Mention("CFF", "ORG"), Mention("T u r i n", "LOC")])
     assert [r.authority_id for r in results] == ["Q1", "Q2", "Q3", "Q4"]
 
+
+
+def test_context_words_tell_two_records_of_one_name_apart():
+    # Paris (France) and Paris (Texas), each mentioned as often in training, in their
+    # own words: the words around a new mention choose between them
+    france = "la Seine le Louvre gouvernement français ministre de la République"
+    texas = "county ranch cattle railroad Lamar Texas sheriff"
+    train = ([Mention("Paris", "LOC", document=f"f{i}", authority_id="Q90",
+                      context=f"{france} {i}") for i in range(30)]
+             + [Mention("Paris", "LOC", document=f"t{i}", authority_id="Q167646",
+                        context=f"{texas} {i}") for i in range(30)]
+             + [Mention(f"Ville{i}", "LOC", document=f"n{i}", authority_id="NIL")
+                for i in range(20)])
+    linker = Linker(variants=None).fit(RECORDS, train)
+    assert linker.training_["oof"] is True
+    text = "The cattle train from Paris reached the ranch; the county sheriff met it."
+    start = text.index("Paris")
+    near = context_window(text, start, start + len("Paris"))
+    assert "Paris" not in near.split() and "ranch;" in near.split()
+    results = linker.link([Mention("Paris", "LOC", document="x", context=near),
+                           Mention("Paris", "LOC", document="y",
+                                   context="le ministre au Louvre, sur la Seine")])
+    assert [r.authority_id for r in results] == ["Q167646", "Q90"]
+    assert context_window("a b c MENTION d e f", 6, 13, words=2) == "b c d e"

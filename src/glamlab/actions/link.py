@@ -91,12 +91,14 @@ class LinkReport:
 
 def _mention(item: Item, s: Span, text: str) -> Any:
     from ..linking import Mention
+    from ..linking.linker import context_window
 
     meta = item.meta or {}
     document = meta.get("document_id") or meta.get("document") or item.item_id
     date = meta.get("date")
     return Mention(text=text[s.start:s.end], label=s.label, document=str(document),
-                   date=str(date) if date else None, authority_id=s.authority_id)
+                   date=str(date) if date else None, authority_id=s.authority_id,
+                   context=context_window(text, s.start, s.end))
 
 
 def training_mentions(ws: Workspace) -> list[Any]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..tasks.spans.model import MAIN_LAYER, NIL
-from .linker import Linker, LinkResult, Mention
+from .linker import Linker, LinkResult, Mention, context_window
 
 
 def _tsv_files(path: Path) -> list[Path]:
@@ -53,7 +53,8 @@ def hipe_mentions(paths: Iterable[str | os.PathLike[str]]) -> list[Mention]:
                         out.append(Mention(
                             text=s.text or "", label=s.label, document=doc.item_id,
                             date=doc.meta.get("date"), authority_id=s.authority_id,
-                            group=f"{doc.meta['dataset']}-{doc.meta['lang']}"))
+                            group=f"{doc.meta['dataset']}-{doc.meta['lang']}",
+                            context=context_window(doc.text or "", s.start, s.end)))
     return out
 
 
