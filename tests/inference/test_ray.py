@@ -48,7 +48,13 @@ def _rows(ws, model_id):
 @pytest.mark.slow
 # Ray's own internals warn about its own deprecated settings; nothing of ours is involved
 @pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.*")
-def test_ray_engine_on_a_two_node_cluster_matches_the_local_engine(make_ws, ray_cluster):
+def test_ray_engine_on_a_two_node_cluster_matches_the_local_engine(make_ws, ray_cluster,
+                                                                   monkeypatch):
+    from ray.data._internal import util
+
+    # what Ray Data logs about how it was called (a notebook shows it): nothing deprecated
+    said: list[str] = []
+    monkeypatch.setattr(util.logger, "warning", lambda msg, *a, **k: said.append(str(msg)))
     ws = make_ws("ray", modality="text", labels=["a", "b", "c"])
     ids = add_text_items(ws, 90)
     bad = ids[17]
@@ -63,6 +69,7 @@ def test_ray_engine_on_a_two_node_cluster_matches_the_local_engine(make_ws, ray_
     # running again plans nothing: the same skip logic as the local engine
     again = run(ws, "onray", engine="ray", address=ray_cluster.address, workers=2)
     assert (again.planned, again.skipped) == (1, 89)
+    assert not [m for m in said if "deprecated" in m], said
 
 
 @pytest.mark.parametrize("cli, fix, not_fix", [

@@ -112,7 +112,8 @@ def run_ray(ref: ModelRef, batches: Iterator[list[ItemRow]],
                                      override_num_blocks=blocks)
             out = ds.map_batches(RayPredictActor, fn_constructor_kwargs={"ref": ref, "files": files},
                                  batch_size=batch_size, batch_format="pyarrow",
-                                 concurrency=max(1, min(workers, blocks)), num_cpus=1)
+                                 compute=ray.data.ActorPoolStrategy(
+                                     size=max(1, min(workers, blocks))), num_cpus=1)
             for table in out.iter_batches(batch_size=batch_size, batch_format="pyarrow"):
                 data: dict[str, list[Any]] = table.to_pydict()  # type: ignore[union-attr]
                 rows: list[Row] = []
