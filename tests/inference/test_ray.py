@@ -48,7 +48,13 @@ def _rows(ws, model_id):
 @pytest.mark.slow
 # Ray's own internals warn about its own deprecated settings; nothing of ours is involved
 @pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.*")
-def test_ray_engine_on_a_two_node_cluster_matches_the_local_engine(make_ws, ray_cluster):
+def test_ray_engine_on_a_two_node_cluster_matches_the_local_engine(make_ws, ray_cluster,
+                                                                   monkeypatch):
+    from ray.data._internal import util
+
+    # what Ray Data logs about how it was called (a notebook shows it): nothing deprecated
+    said: list[str] = []
+    monkeypatch.setattr(util.logger, "warning", lambda msg, *a, **k: said.append(str(msg)))
     ws = make_ws("ray", modality="text", labels=["a", "b", "c"])
     ids = add_text_items(ws, 90)
     bad = ids[17]
@@ -63,3 +69,30 @@ def test_ray_engine_on_a_two_node_cluster_matches_the_local_engine(make_ws, ray_
     # running again plans nothing: the same skip logic as the local engine
     again = run(ws, "onray", engine="ray", address=ray_cluster.address, workers=2)
     assert (again.planned, again.skipped) == (1, 89)
+    assert not [m for m in said if "deprecated" in m], said
+
+
+@pytest.mark.parametrize("cli, fix, not_fix", [
+    (False, 'address="HOST:PORT"', "--address"),
+    (True, "--address HOST:PORT", "address="),
+])
+def test_no_ray_cluster_gives_the_fix_in_the_callers_words(make_ws, monkeypatch, cli, fix,
+                                                           not_fix):
+    """From Python (a notebook) the fix names run()'s ``address=`` argument, and how to
+    start Ray on this machine; from ``glamlab run`` it names ``--address``."""
+    from glamlab.errors import RunError
+
+    def no_cluster(*args, **kwargs):
+        raise ConnectionError("Could not find any running Ray instance.")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", no_cluster)
+    ws = make_ws("noray", modality="text", labels=["a", "b", "c"])
+    add_text_items(ws, 3)
+    save_hash_model(ws, name="onray")
+    with pytest.raises(RunError, match="cannot connect to the Ray cluster") as err:
+        run(ws, "onray", engine="ray", workers=1, cli=cli)
+    hint = str(err.value.hint)
+    assert fix in hint and not_fix not in hint
+    if not cli:
+        assert 'address="local"' in hint

@@ -77,7 +77,9 @@ def _chunks(batches: Iterator[list[ItemRow]], size: int) -> Iterator[list[ItemRo
 def run_ray(ref: ModelRef, batches: Iterator[list[ItemRow]],
             on_result: Callable[[list[Row], list[Failure]], None],
             should_stop: Callable[[], bool], tick: Callable[[], None], *,
-            address: str | None, workers: int, batch_size: int) -> None:
+            address: str | None, workers: int, batch_size: int, cli: bool = False) -> None:
+    """``cli``: a failed connection's fix names ``glamlab run``'s option, else Python's
+    ``address=`` argument."""
     try:
         import ray
         import ray.data
@@ -92,7 +94,10 @@ def run_ray(ref: ModelRef, batches: Iterator[list[ItemRow]],
             raise RunError(f"cannot connect to the Ray cluster at {address or 'auto'}: "
                            f"{str(exc).splitlines()[0] if str(exc) else exc}",
                            hint="start one with `ray start --head`, and pass its address "
-                                "with --address HOST:PORT") from exc
+                                + ("with --address HOST:PORT" if cli else
+                                   "as run(..., engine=\"ray\", address=\"HOST:PORT\"), or "
+                                   "address=\"local\" to start Ray on this machine for this run")
+                           ) from exc
         started_here = True
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
@@ -107,7 +112,8 @@ def run_ray(ref: ModelRef, batches: Iterator[list[ItemRow]],
                                      override_num_blocks=blocks)
             out = ds.map_batches(RayPredictActor, fn_constructor_kwargs={"ref": ref, "files": files},
                                  batch_size=batch_size, batch_format="pyarrow",
-                                 concurrency=max(1, min(workers, blocks)), num_cpus=1)
+                                 compute=ray.data.ActorPoolStrategy(
+                                     size=max(1, min(workers, blocks))), num_cpus=1)
             for table in out.iter_batches(batch_size=batch_size, batch_format="pyarrow"):
                 data: dict[str, list[Any]] = table.to_pydict()  # type: ignore[union-attr]
                 rows: list[Row] = []

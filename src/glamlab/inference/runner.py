@@ -429,7 +429,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                     from .ray_engine import run_ray
 
                     run_ray(ref, batches, on_result, lambda: stop.requested, tick,
-                            address=address, workers=max(1, workers), batch_size=bs)
+                            address=address, workers=max(1, workers), batch_size=bs, cli=cli)
                 elif workers == 0:
                     from ..features import feature_store
                     from .local import InlineStopped, run_inline
