@@ -88,7 +88,7 @@ import dataclasses
 import heapq
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,6 +102,7 @@ from ..files import open_private
 from ..ingest.base import control_characters
 from ..sheets import risky_ids_warning, write_sheet
 from ..tasks.kinds import Candidate, TaskKind, task_kind
+from ..workspace.leakage import forbidden_fields
 from .act import (
     CLASSIFICATION_KINDS,
     Decision,
@@ -408,6 +409,7 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
     kind = task_kind(ws.card)
     mm = ws.store.t.machine_metadata
     fields = list(details or ())
+    skip = forbidden_fields(ws.card)  # a label column is no title
     chance = chance_column(ws) if details is not None else None
     counts = counts if counts is not None else {}
     # (multi-label) the item's gold labels the model did not suggest get rows of their own
@@ -441,14 +443,15 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
         for n, d in enumerate(batch):
             if bare:
                 yield from _bare_rows(kind, bare, bare_gold, d.item.item_id, field, where,
-                                      counts, bare_snippets, fields, details is not None)
+                                      counts, bare_snippets, fields, details is not None,
+                                      skip)
             person = person_decision(people.get(d.item.item_id), d.label, d.value,
                                      one_value=kind.one_value_per_item)
             row, final = _row(kind, d, mv, field, person, stored,
                               None if kind.one_value_per_item
                               else candidates.get(d.item.item_id), gold.get(n))
             if where.keep(row):
-                extra = _details(d.item, snippets, fields, details is not None)
+                extra = _details(d.item, snippets, fields, details is not None, skip)
                 if extra and chance is not None:  # score is the chance of value, either outcome
                     p = None if d.score is None else float(d.score)
                     extra[chance[0]] = (None if p is None else
@@ -470,28 +473,28 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                         counts["from_gold"] = counts.get("from_gold", 0) + 1
                         yield Exported(row, d.item, Candidate(label, 1.0),
                                        _details(d.item, snippets, fields,
-                                                details is not None))
+                                                details is not None, skip))
         yield from _bare_rows(kind, bare, bare_gold, None, field, where, counts,
-                              bare_snippets, fields, details is not None)
+                              bare_snippets, fields, details is not None, skip)
 
 
 def _bare_rows(kind: TaskKind[Any, Any], bare: list[Item], gold: dict[str, Any],
                before: str | None, field: str, where: ExportFilter, counts: dict[str, int],
                snippets: dict[str, str | None], fields: Sequence[tuple[str, str]],
-               asked: bool) -> Iterator[Exported]:
+               asked: bool, skip: Collection[str] = ()) -> Iterator[Exported]:
     """The rows of the person's gold labels (``gold``) of the items of ``bare`` (in item
     order: predicted with no label at all) before item id ``before`` (None: all of them),
     taken off ``bare``: a row each (:func:`_gold_row`), filtered by ``where``."""
     while bare and (before is None or bare[0].item_id < before):
         item = bare.pop(0)
         yield from _person_rows(kind, item, gold[item.item_id], field, "the model did not "
-                                "suggest it", where, counts, snippets, fields, asked)
+                                "suggest it", where, counts, snippets, fields, asked, skip)
 
 
 def _person_rows(kind: TaskKind[Any, Any], item: Item, g: Any, field: str, why: str,
                  where: ExportFilter, counts: dict[str, int],
                  snippets: dict[str, str | None], fields: Sequence[tuple[str, str]],
-                 asked: bool) -> Iterator[Exported]:
+                 asked: bool, skip: Collection[str] = ()) -> Iterator[Exported]:
     """A row of its own for each of ``item``'s gold labels ``g`` (:func:`_gold_row`; the
     reason: who gave it, then ``why`` no model's row carries it), filtered by ``where``
     and counted in ``counts["from_gold"]``."""
@@ -502,7 +505,7 @@ def _person_rows(kind: TaskKind[Any, Any], item: Item, g: Any, field: str, why: 
         if where.keep(row):
             counts["from_gold"] = counts.get("from_gold", 0) + 1
             yield Exported(row, item, Candidate(label, 1.0),
-                           _details(item, snippets, fields, asked))
+                           _details(item, snippets, fields, asked, skip))
 
 
 def _snippets(ws: Workspace, conn: sa.Connection, ids: Iterable[str]) -> dict[str, str | None]:
@@ -518,15 +521,17 @@ def _snippets(ws: Workspace, conn: sa.Connection, ids: Iterable[str]) -> dict[st
 
 
 def _details(item: Item, snippets: dict[str, str | None], fields: Sequence[tuple[str, str]],
-             asked: bool) -> dict[str, Any]:
-    """A row's details: the item's title, text snippet and metadata fields ``fields``
-    ((column, field) pairs), where they were ``asked`` for."""
+             asked: bool, skip: Collection[str] = ()) -> dict[str, Any]:
+    """A row's details: the item's title (never from the label columns ``skip``: the
+    card's ``[leakage]`` ones), text snippet and metadata fields ``fields`` ((column,
+    field) pairs), where they were ``asked`` for."""
     if not asked:
         return {}
     text = snippets.get(item.item_id)
     if text and len(text) > SNIPPET:
         text = text[: SNIPPET - 1] + "…"
-    return {"title": item.title, "text": text, **{c: item.meta.get(f) for c, f in fields}}
+    return {"title": item.title_without(skip), "text": text,
+            **{c: item.meta.get(f) for c, f in fields}}
 
 
 def _gold_row(kind: TaskKind[Any, Any], item: Item, field: str, label: str, who: str,
@@ -581,6 +586,7 @@ def _gold_only(ws: Workspace, mv: ModelVersion, field: str, where: ExportFilter,
     kind = task_kind(ws.card)
     lab = ws.store.t.labels
     fields = list(details or ())
+    skip = forbidden_fields(ws.card)  # a label column is no title
     last: str | None = None
     while True:
         q = (sa.select(lab.c.item_id).distinct().where(*_gold_only_clauses(ws, mv))
@@ -601,7 +607,7 @@ def _gold_only(ws: Workspace, mv: ModelVersion, field: str, where: ExportFilter,
                 continue
             yield from _person_rows(kind, item, g, field,
                                     f"{mv.spec} has no prediction of this item", where,
-                                    counts, snippets, fields, details is not None)
+                                    counts, snippets, fields, details is not None, skip)
 
 
 def complete_gold(ws: Workspace, conn: sa.Connection, ids: Sequence[str]

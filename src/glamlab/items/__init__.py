@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +49,15 @@ class Item:
     def title(self) -> str | None:
         """What the collection calls the item (``title``, ``label``, ``name`` or
         ``dc:title`` in its metadata; the first value of a list), or None."""
+        return self.title_without(())
+
+    def title_without(self, skip: Collection[str]) -> str | None:
+        """:attr:`title`, not read from the metadata fields ``skip``: a table's ``label``
+        column that holds the gold label (the card's ``[leakage] label_columns``) is no
+        title, and shown as one it would give the answer away."""
         for key in ("title", "label", "name", "dc:title"):
+            if key in skip:
+                continue
             value = self.meta.get(key)
             if isinstance(value, list) and value:
                 value = value[0]

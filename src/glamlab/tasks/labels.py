@@ -264,12 +264,16 @@ def write_label_sheet(ws: Workspace, ids: Sequence[str], out: str | os.PathLike[
 
     fmt = sheet_format(out, fmt)
 
+    from ..workspace.leakage import forbidden_fields
+
+    skip = forbidden_fields(ws.card)  # a column of gold labels is no title: it gives the answer
+
     def rows() -> Iterable[list[Any]]:
         for item in ws.items(ids=list(ids)):
             text = item.text
             if text and len(text) > SHEET_TEXT:
                 text = text[: SHEET_TEXT - 1] + "…"
-            yield [item.item_id, "", item.title, text, item.uri]
+            yield [item.item_id, "", item.title_without(skip), text, item.uri]
 
     mode = "wb" if fmt == "xlsx" else "w"
     extra: dict[str, Any] = {} if fmt == "xlsx" else {"encoding": "utf-8", "newline": ""}
