@@ -32,3 +32,14 @@ def test_model_times_in_json_say_utc(make_ws):
     assert [ISO_Z.match(r["created_at"]) is not None for r in listed] == [True]
     used = _json(ws, "models", "use", "majority")
     assert ISO_Z.match(used["created_at"]), used["created_at"]
+
+
+def test_ingest_problem_and_item_version_times_in_json_say_utc(make_ws, tmp_path):
+    ws = make_ws(modality="text")
+    src = tmp_path / "t.csv"
+    src.write_bytes(b"id,text\nl1,Une phrase en fran\xe7ais.\nl2,Plain ascii text.\n")
+    CliRunner().invoke(cli, ["-w", str(ws.root), "ingest", str(src)])
+    problems = _json(ws, "items", "--errors")
+    assert [ISO_Z.match(p["created_at"]) is not None for p in problems] == [True]
+    shown = _json(ws, "items", "show", "l2")
+    assert ISO_Z.match(shown["versions"][0]["created_at"]), shown["versions"]
