@@ -96,6 +96,24 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], id_column: str | None,
         if first:
             click.echo(f"fix: {first['hint']}", err=True)
         sys.exit(EXIT_USAGE)
-    emit(report.to_dict(), as_json, lambda _d: report.summary())
+    if as_json:
+        emit(report.to_dict(), as_json)
+    else:  # the counts (and warnings) on stdout, as before; the problems are errors: stderr
+        lines = report.summary().split("\n")
+        problems = [line for line in lines[1:] if not line.startswith("warning: ")]
+        click.echo("\n".join(line for line in lines if line not in problems))
+        if problems and not (not report.seen and len(report.problems) == 1):
+            click.echo("\n".join(problems), err=True)
     if report.failed:
-        sys.exit(EXIT_USAGE if not report.seen else EXIT_ITEMS_FAILED)
+        if not report.seen:  # nothing came in: the error, one line on stderr, and status 2
+            first = report.problems[0] if report.problems else None
+            if first:
+                where = first.get("item") or first.get("source")
+                more = len(report.problems) - 1
+                click.echo(f"error: nothing was brought in: {where}: {first['reason']}"
+                           + (f" (and {more:,} more problems: glamlab items --errors)"
+                              if more > 0 else ""), err=True)
+                if first.get("hint"):
+                    click.echo(f"fix: {first['hint']}", err=True)
+            sys.exit(EXIT_USAGE)
+        sys.exit(EXIT_ITEMS_FAILED)

@@ -52,6 +52,11 @@ def items(ctx: click.Context, action: str, item_id: str | None, where: tuple[str
         rows = ws.ingest_errors(limit=limit + 1 if limit else None, resolved=resolved)
         more = bool(limit) and len(rows) > limit
         rows = rows[:limit] if limit else rows
+        if as_json:  # times as runs --json gives them: ISO 8601 saying UTC
+            from ..store import utc_iso
+
+            rows = [{**r, "created_at": utc_iso(r.get("created_at")),
+                     "resolved_at": utc_iso(r.get("resolved_at"))} for r in rows]
         emit(rows, as_json, lambda r: _problems(r) + (
             f"\n(the newest {limit} shown; --limit 0 lists them all)" if more else ""))
         return
@@ -75,11 +80,14 @@ def items(ctx: click.Context, action: str, item_id: str | None, where: tuple[str
     else:
         if not item_id:
             raise click.UsageError("glamlab items show needs an ITEM_ID")
+        from ..store import utc_iso
+
         item = ws.item(item_id)
         data = item.to_dict()
         data["versions"] = [
             {"version": v["version"], "content_hash": v["content_hash"],
-             "created_at": v["created_at"], "current": v["is_current"]}
+             "created_at": utc_iso(v["created_at"]),
+             "current": v["is_current"]}
             for v in ws.item_versions(item_id)
         ]
         emit(data, as_json, None)

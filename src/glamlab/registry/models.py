@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import ModelNotFound, PredictorError
-from ..store import now
+from ..store import now, utc_iso
 
 if TYPE_CHECKING:
     from ..predictors.base import Predictor
@@ -48,7 +48,9 @@ class ModelVersion:
             "id": self.id, "name": self.name, "version": self.version,
             "predictor": self.predictor, "params": self.params, "path": self.path,
             "artifacts": self.artifacts, "training_fingerprint": self.training_fingerprint,
-            "metrics": self.metrics, "card": self.card, "created_at": self.created_at,
+            "metrics": self.metrics, "card": self.card,
+            # ISO 8601 saying UTC (2026-12-05T08:53:07Z), as runs --json gives times
+            "created_at": utc_iso(self.created_at),
             "aliases": self.aliases,
         }
 
@@ -306,7 +308,7 @@ def describe_models(ws: Workspace) -> list[dict[str, Any]]:
         rows.append({"model": mv.spec, "predictor": mv.predictor,
                      "aliases": list(mv.aliases), "train_items": mv.card.get("train_items"),
                      "metric": test.get("metric"), "score": test.get("value"),
-                     "created_at": mv.created_at, "id": mv.id,
+                     "created_at": utc_iso(mv.created_at), "id": mv.id,
                      "training_fingerprint": mv.training_fingerprint, "note": note})
     return rows
 
