@@ -578,6 +578,16 @@ def test_retrain_leaves_out_of_its_window_the_rows_the_champion_learned_from(tmp
     assert "--window-start" in (exc.value.hint or "")
 
 
+def test_retrain_force_is_refused_in_a_tabular_project(tmp_path, capsys):
+    """--force (train and compare when nothing is new) is for the other projects: a
+    tabular retrain saves a version only when it wins on its window. Refused, saying so,
+    rather than ignored."""
+    ws, w, _ = _dated_project(capsys, tmp_path)
+    _run(capsys, *w, "train", "tabular-share")
+    err = _run(capsys, *w, "retrain", "--force", code=2).err
+    assert "--force does not apply to a tabular project" in err, err
+
+
 def test_backtest_says_which_rows_count_by_their_corrected_date(tmp_path, capsys):
     """The backtest's folds go by date, unlike train and evaluate (by the stored split):
     a frozen test row whose date is corrected to before the cutoff trains its folds, and

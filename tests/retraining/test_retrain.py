@@ -81,7 +81,7 @@ def test_gate_keeps_challenger_without_gain(make_ws):
     ws = _workspace(make_ws)
     ws.card.raw["gate"] = {"min_gain": 0.02, "max_drop": 0.0}
     ws.save_card()
-    report = retrain(ws, "len", n_boot=200)
+    report = retrain(ws, "len", n_boot=200, force=True)  # the same data: no gain
     assert not report.promoted
     assert any("less than the required" in r for r in report.decision.reasons)
     assert get_model(ws, "len@champion").version == 1
@@ -145,14 +145,83 @@ def test_models_use_never_swaps_the_version_and_in_use_follows_the_champion(make
     assert champion(ws).spec == "len@1" and in_use() == ["len@1"]
 
 
+def _versions(ws) -> list[int]:
+    from glamlab.registry import list_models
+
+    return sorted(m.version for m in list_models(ws) if m.name == "len")
+
+
+def _uses(ws) -> int:
+    from glamlab.tasks.splits import test_data, test_uses
+
+    return test_uses(ws, test_data(ws, freeze=False).fingerprint)
+
+
 def test_retrain_without_corrections_never_promotes(make_ws):
+    """With no corrections or new labels since len@1 was trained, a retrain (a nightly
+    cron job) trains nothing, saves no copy of it and leaves the test split's budget
+    alone; it used to save len@2, judge it on the test split, and only then refuse it."""
     ws = _workspace(make_ws)
     ws.card.raw["gate"] = {"min_gain": 0.0, "max_drop": 1.0}  # a gate that lets ties by
     ws.save_card()
+    before = _uses(ws)
     report = retrain(ws, "len", n_boot=200)
-    assert not report.promoted
-    assert any("nothing new to learn from" in r for r in report.decision.reasons)
-    assert get_model(ws, "len@champion").version == 1
+    assert not report.promoted and not report.trained
+    assert report.challenger is None and report.comparison == {}
+    assert any("nothing new to learn from" in r and "no new version trained, the test "
+               "split not used" in r for r in report.decision.reasons)
+    assert _versions(ws) == [1] and get_model(ws, "len@champion").version == 1
+    with pytest.raises(ModelNotFound):
+        get_model(ws, "len@challenger")
+    assert _uses(ws) == before == report.test_uses
+    summary = report.summary()
+    assert summary.startswith("Nothing new to learn from: the training labels are the ones "
+                              "len@1 was trained on"), summary
+    assert "len@1 stays the current model" in summary and "--force" in summary, summary
+    # a correction since: the next retrain trains and judges a new version
+    _correct(ws)
+    assert retrain(ws, "len", n_boot=100).trained
+    assert _versions(ws) == [1, 2] and _uses(ws) == before + 1
+
+
+def test_retrain_force_trains_and_compares_without_anything_new(make_ws):
+    """force=True (glamlab retrain --force): the old way, a new version trained on the
+    same data and judged on the test split, and still never promoted."""
+    ws = _workspace(make_ws)
+    ws.card.raw["gate"] = {"min_gain": 0.0, "max_drop": 1.0}
+    ws.save_card()
+    before = _uses(ws)
+    report = retrain(ws, "len", n_boot=200, force=True)
+    assert report.trained and not report.promoted and report.challenger == "len@2"
+    assert any("nothing new to learn from" in r and "not used" not in r
+               for r in report.decision.reasons)
+    assert _versions(ws) == [1, 2] and get_model(ws, "len@champion").version == 1
+    assert report.test_uses == _uses(ws) == before + 1
+
+
+def test_cli_retrain_with_nothing_new_says_so_and_exits_0(make_ws):
+    import json
+
+    ws = _workspace(make_ws)
+    base = ["-w", str(ws.root)] + ([] if ws.store.is_sqlite else ["--db", ws.store.url])
+    before = _uses(ws)
+    r = CliRunner().invoke(cli, [*base, "retrain", "--model", "len", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["trained"] is False and out["promoted"] is False
+    assert out["champion"] == "len@1" and out["challenger"] is None
+    assert out["comparison"] == {} and out["test_uses"] == before and out["waiting"] == 0
+    assert "nothing new to learn from" in out["gate"]["reasons"][0]
+    r = CliRunner().invoke(cli, [*base, "retrain", "--model", "len"])
+    assert r.exit_code == 0, r.output
+    assert "Nothing new to learn from" in r.output and "the test split not used" in r.output
+    assert _versions(ws) == [1] and _uses(ws) == before
+    r = CliRunner().invoke(cli, [*base, "retrain", "--model", "len", "--force", "--json",
+                                 "--n-boot", "100"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["trained"] is True and out["challenger"] == "len@2" and not out["promoted"]
+    assert _versions(ws) == [1, 2] and _uses(ws) == before + 1
 
 
 def test_the_test_split_has_a_budget_of_uses(make_ws):
@@ -163,12 +232,12 @@ def test_the_test_split_has_a_budget_of_uses(make_ws):
     ws = _workspace(make_ws)
     ws.card.raw["gate"] = {"test_budget": 2}
     ws.save_card()
-    first = retrain(ws, "len", n_boot=100)
+    first = retrain(ws, "len", n_boot=100, force=True)
     assert first.test_uses == 1 and first.test_budget == 2 and not first.notes
     assert "judged 1 time(s) (budget 2)" in first.summary()
-    second = retrain(ws, "len", n_boot=100)
+    second = retrain(ws, "len", n_boot=100, force=True)
     assert second.test_uses == 2 and not any("budget" in n for n in second.notes)
-    third = retrain(ws, "len", n_boot=100)
+    third = retrain(ws, "len", n_boot=100, force=True)
     assert third.test_uses == 3
     assert any("past its budget of 2" in n for n in third.notes)
     ev = evaluate(ws, model_candidates(ws, ["len@1"]), n_boot=50, store=False)
@@ -217,7 +286,7 @@ def test_a_retrain_says_the_baselines_were_not_re_run_when_they_were_measured_be
     from glamlab.evaluation import evaluate, fit_baselines, model_candidates
 
     ws = _workspace(make_ws)
-    retrain(ws, "len", n_boot=50)
+    retrain(ws, "len", n_boot=50, force=True)
     assert "No baseline was measured" in _stored_verdict(ws)
 
     cands, _ = fit_baselines(ws)
@@ -225,7 +294,7 @@ def test_a_retrain_says_the_baselines_were_not_re_run_when_they_were_measured_be
     base = {c.name: c.metrics[measured.metric]["value"] for c in measured.candidates
             if c.kind == "baseline"}
     value = max(base.values())
-    retrain(ws, "len", n_boot=50)
+    retrain(ws, "len", n_boot=50, force=True)
     words = _stored_verdict(ws)
     assert "No baseline was measured" not in words, words
     assert "The baselines were not re-run in this evaluation" in words, words

@@ -85,22 +85,31 @@ def rollback(ctx: click.Context, name: str, as_json: bool) -> None:
               "labelled window (default: its last 28 days).")
 @click.option("--recent-days", type=int, default=90, show_default=True,
               help="Tabular: how many days before the window the recent challenger learns from.")
+@click.option("--force", is_flag=True, help="Train and compare a new version even when "
+              "nothing is new since the current model was trained (it uses the test split "
+              "once; a version that learned nothing new is never promoted).")
 @json_option
 @click.pass_context
 def retrain(ctx: click.Context, model: str | None, n_boot: int, window_start: str | None,
-            recent_days: int, as_json: bool) -> None:
+            recent_days: int, force: bool, as_json: bool) -> None:
     """Train a challenger on gold training labels plus reviewers' corrections, compare it
     with the champion on the frozen test split (paired), and promote it only if it passes
-    the [gate] in glamlab.toml."""
+    the [gate] in glamlab.toml. With no reviewer corrections or new labels since the
+    champion was trained, nothing is trained and the test split is not used (exit status
+    0; "trained": false with --json)."""
     from ..retraining.retrain import retrain as do_retrain
 
     ws = open_ws(ctx)
     if ws.card.modality == "tabular":
+        if force:
+            raise click.UsageError("--force does not apply to a tabular project: its "
+                                   "retrain saves a new version only when it wins on the "
+                                   "newest labelled window; leave --force out")
         from .tabular import retrain as retrain_rows
 
         return retrain_rows(ws, model=model, window_start=window_start,
                             recent_days=recent_days, as_json=as_json)
-    report = do_retrain(ws, model, n_boot=n_boot, actor=_actor())
+    report = do_retrain(ws, model, n_boot=n_boot, actor=_actor(), force=force)
     emit(report.to_dict(), as_json, lambda _d: report.summary())
 
 

@@ -19,8 +19,13 @@ if TYPE_CHECKING:
 
 @dataclass
 class RetrainReport:
+    """What :func:`retrain` did. ``trained`` False: nothing new to learn from (the
+    training data is what the champion learned from), so no new version was trained and
+    the test split was not used: ``challenger`` is None, ``comparison`` empty and
+    ``test_uses`` the uses so far (this retrain added none)."""
+
     champion: str
-    challenger: str
+    challenger: str | None
     metric: str
     decision: GateDecision
     comparison: dict[str, Any]
@@ -33,15 +38,25 @@ class RetrainReport:
     # texts whose spans reviewers decided only in part: left out of training, kept
     waiting: int = 0
     spans: bool = False  # an entities project: reviewers' corrections are whole texts
+    trained: bool = True  # False: nothing new to learn from, nothing trained or judged
 
     def to_dict(self) -> dict[str, Any]:
         return {"champion": self.champion, "challenger": self.challenger, "metric": self.metric,
                 "gate": self.decision.to_dict(), "comparison": self.comparison,
                 "train_items": self.train_items, "corrections": self.corrections,
                 "waiting": self.waiting, "promoted": self.promoted, "notes": self.notes,
-                "test_uses": self.test_uses, "test_budget": self.test_budget}
+                "test_uses": self.test_uses, "test_budget": self.test_budget,
+                "trained": self.trained}
 
     def summary(self) -> str:
+        if not self.trained:
+            why = self.decision.reasons[0]
+            return "\n".join([
+                f"{why[:1].upper()}{why[1:]}.",
+                f"{self.champion} stays the current model. The test split has judged "
+                f"{self.test_uses} time(s) (budget {self.test_budget}). To train and "
+                "compare a new version anyway: glamlab retrain --force.",
+                *[f"warning: {n}" for n in self.notes]])
         if self.spans:
             from ..tasks.spans.complete import waiting_sentence
 
@@ -89,8 +104,39 @@ def _corrections(ws: Workspace, ids: list[str]) -> int:
     return len(found)
 
 
+def _nothing_new(spec: str, data: Any, *, trained: bool) -> str:
+    """Why a retrain has nothing new to learn from, in words."""
+    return (f"nothing new to learn from: the training labels are the ones {spec} was "
+            "trained on (no reviewer corrections or new labels since)"
+            + ("" if trained else "; no new version trained, the test split not used")
+            + (f"; {len(data.waiting):,} partly reviewed texts wait until every span in "
+               "them is decided" if data.waiting else ""))
+
+
+def _same_as(champ: ModelVersion, predictor: Any, data: Any) -> bool:
+    """Whether training ``predictor`` on ``data`` would remake ``champ``: the same
+    training data, predictor and parameters (a model trained with an older word splitter
+    is remade: its listing says to retrain it)."""
+    import json
+
+    from ..predictors.entities.base import older_splitter
+
+    params = json.loads(json.dumps(predictor.get_params(), default=str))
+    return (bool(champ.training_fingerprint) and champ.training_fingerprint == data.fingerprint
+            and champ.predictor == predictor.name and champ.params == params
+            and not older_splitter(champ.card))
+
+
 def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed: int = 0,
-            actor: str = "glamlab") -> RetrainReport:
+            actor: str = "glamlab", force: bool = False) -> RetrainReport:
+    """Train a challenger on the gold training labels plus reviewers' corrections,
+    compare it with the champion of ``model`` (default: the model in use) on the frozen
+    test split and promote it only through the card's ``[gate]``.
+
+    When the training data is what the champion was trained on (no corrections or new
+    labels since), nothing is trained, saved or evaluated (the test split's budget is
+    kept): the report has ``trained`` False. ``force``: train and compare anyway (such a
+    challenger is still never promoted)."""
     from ..evaluation.bootstrap import slice_metrics
     from ..evaluation.evaluate import Candidate, evaluate
     from ..predictors.catalogue import create
@@ -102,6 +148,16 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
     champ = champion(ws, model)
     data = training_data(ws)
     predictor = attach(create(champ.predictor, **champ.params), ws)
+    if not force and _same_as(champ, predictor, data):
+        from ..tasks.splits import test_budget, test_uses
+
+        test = test_data(ws, freeze=False)
+        decision = GateDecision(False, [_nothing_new(champ.spec, data, trained=False)])
+        return RetrainReport(champ.spec, None, ws.card.metric, decision, {}, len(data),
+                             _corrections(ws, data.ids), False, [],
+                             test_uses=test_uses(ws, test.fingerprint),
+                             test_budget=test_budget(ws), waiting=len(data.waiting),
+                             spans=data.kind.name == "entities", trained=False)
     result = train(ws, champ.predictor, name=champ.name, predictor=predictor, data=data,
                    set_champion=False)
     chall = set_alias(ws, result.model.spec, "challenger", actor=actor)
@@ -152,11 +208,7 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
         # no corrections or new labels: the challenger learned from the champion's own
         # data, so whatever the gate says it is not promoted
         decision.promote = False
-        decision.reasons.append(
-            f"nothing new to learn from: the training labels are the ones {champ.spec} "
-            "was trained on (no reviewer corrections or new labels since)"
-            + (f"; {len(data.waiting):,} partly reviewed texts wait until every span in "
-               "them is decided" if data.waiting else ""))
+        decision.reasons.append(_nothing_new(champ.spec, data, trained=True))
     if decision.promote:
         _make_champion(ws, chall.spec, actor=actor, reason="; ".join(decision.reasons))
     else:
