@@ -147,3 +147,32 @@ def test_dense_windows_by_default_find_pictures_on_held_out_pages(monkeypatch,
     with pytest.raises(PredictorError, match="windows"):
         create("graphic-windows", windows="dense+effnet", stack="").fit(
             [_item(r) for r in train], [r["label"] for r in train])
+
+
+def test_boxes_under_another_column_name_train_with_boxes_field() -> None:
+    """A table whose boxes column has another name (the shared data's
+    graphic_bboxes_xywh) trained the windows from page labels alone, saying nothing:
+    boxes_field reads it, and without it training says which column looks like boxes."""
+    train, _ = _split()
+    labels = [r["label"] for r in train]
+
+    def renamed() -> list[Item]:
+        items = [_item(r) for r in train]
+        for it in items:
+            it.meta["graphic_bboxes_xywh"] = it.meta.pop("boxes")
+        return items
+
+    plain = create("graphic-windows", windows="stats", stack="", context=False)
+    plain.fit(renamed(), labels)
+    (note,) = plain.fit_notes_
+    assert "'graphic_bboxes_xywh'" in note and "--param boxes_field=graphic_bboxes_xywh" in note
+    named = create("graphic-windows", windows="stats", stack="", context=False,
+                   boxes_field="graphic_bboxes_xywh")
+    named.fit(renamed(), labels)
+    assert named.fit_notes_ == []
+    same = create("graphic-windows", windows="stats", stack="", context=False)
+    same.fit([_item(r) for r in train], labels)  # the same boxes under "boxes"
+    assert same.fit_notes_ == []
+    items = [_item(r, boxes=False) for r in train]
+    assert np.allclose(named.predict_proba(items), same.predict_proba(items))
+    assert not np.allclose(plain.predict_proba(items), same.predict_proba(items))

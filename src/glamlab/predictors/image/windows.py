@@ -30,11 +30,11 @@ BOXES_KEY = "boxes"
 BOXES_SIZE_KEY = "boxes_size"
 
 
-def item_boxes(item: Item) -> list[list[float]] | None:
+def item_boxes(item: Item, key: str = BOXES_KEY) -> list[list[float]] | None:
     """The graphic boxes ``[x, y, w, h]`` an item carries as training supervision
-    (``item.meta["boxes"]``, in pixels of the item's image, or of an image of
-    ``item.meta["boxes_size"]`` = ``[width, height]``); None when it carries none."""
-    boxes = (item.meta or {}).get(BOXES_KEY)
+    (``item.meta[key]``, default ``boxes``, in pixels of the item's image, or of an image
+    of ``item.meta["boxes_size"]`` = ``[width, height]``); None when it carries none."""
+    boxes = (item.meta or {}).get(key)
     if boxes is None:
         return None
     try:
@@ -47,11 +47,29 @@ def item_boxes(item: Item) -> list[list[float]] | None:
             raise ValueError("each box needs four numbers x, y, width, height >= 0")
     except (ValueError, TypeError) as exc:
         raise ItemError(
-            f"{item.item_id}: its {BOXES_KEY!r} metadata is not a list of [x, y, w, h] "
+            f"{item.item_id}: its {key!r} metadata is not a list of [x, y, w, h] "
             f"boxes: {str(boxes)[:80]!r} ({exc})", item=item.item_id,
             hint="write the column as JSON, e.g. [[10, 20, 300, 150]], or leave it empty; "
                  "the page then trains from its label alone") from exc
     return out
+
+
+def _boxes_note(items: list[Item], y: Any, field: str) -> list[str]:
+    """A note when no positive training page carries boxes in ``field`` but the items
+    have a column whose name says boxes (``graphic_bboxes_xywh``): the boxes were there,
+    under another name, and the windows trained from page labels alone."""
+    positive = [it for it, yi in zip(items, y, strict=True) if yi]
+    if not positive or any((it.meta or {}).get(field) not in (None, "", []) for it in positive):
+        return []
+    named = sorted({k for it in positive for k in (it.meta or {})
+                    if k not in (field, BOXES_SIZE_KEY) and ("box" in k.lower()
+                                                             or "bbox" in k.lower())})
+    if not named:
+        return []
+    return [f"no training page carries graphic boxes in {field!r}, so the windows learned "
+            f"from page labels alone; the items' {named[0]!r} column looks like boxes: to "
+            f"train from it, set boxes_field={named[0]!r} (glamlab train graphic-windows "
+            f"--param boxes_field={named[0]})"]
 
 
 def _image_size(item: Item) -> tuple[int, int]:
@@ -90,7 +108,8 @@ class GraphicWindows(Predictor):
     - a training page of ``positive_label`` whose item carries graphic boxes
       (``item.meta["boxes"]``, ``[x, y, w, h]`` pixels, or units of
       ``meta["boxes_size"]``; ALTO/PAGE ingest fills them from graphic regions, a table
-      from a ``boxes`` column) gives positive windows where a
+      from a ``boxes`` column, or the column ``boxes_field`` names) gives positive windows
+      where a
       box fills at least ``min_cover`` of the window (or the window holds that much of
       the box); windows a box only grazes are left out, the others are negative;
     - a positive page without boxes is a bag (multiple-instance learning): its
@@ -127,8 +146,10 @@ class GraphicWindows(Predictor):
     def __init__(self, positive_label: str = "graphic", windows: str = "dense",
                  C: float = 0.05, top_k: int = 3, min_cover: float = 0.5, context: bool = True,
                  stack: str = "local-stats-gbm", grid: tuple[int, int] = (12, 4),
-                 dense_size: tuple[int, int] = (1216, 448), seed: int = 0):
+                 dense_size: tuple[int, int] = (1216, 448), seed: int = 0,
+                 boxes_field: str = BOXES_KEY):
         self.positive_label = positive_label
+        self.boxes_field = boxes_field
         self.grid = tuple(grid)
         self.dense_size = tuple(dense_size)
         self.context = context
@@ -193,7 +214,7 @@ class GraphicWindows(Predictor):
             if not y[i]:
                 continue
             try:
-                boxes = item_boxes(item)
+                boxes = item_boxes(item, self.boxes_field)
             except ItemError as exc:  # one bad cell must not stop training: the page
                 log.warning("%s; %s", exc, exc.hint)  # trains from its label alone
                 boxes = None
@@ -203,6 +224,7 @@ class GraphicWindows(Predictor):
                     out[i] = lab
                     continue
             out[i] = -2
+        self.fit_notes_ = _boxes_note(items, y, self.boxes_field)
         return out
 
     def _fit_windows(self, X: np.ndarray, T: np.ndarray) -> Any:
