@@ -78,8 +78,12 @@ class Predictor:
     #: which item modalities it can read
     modalities: ClassVar[tuple[str, ...]] = ("image", "text")
     supports_multi_label: ClassVar[bool] = True
-    #: False for predictors that work without training data (pretrained, zero-shot, rules)
+    #: False for predictors that learn nothing from training data (pretrained, zero-shot,
+    #: rules): they predict the training items as they are, without out-of-fold copies
     needs_fit: ClassVar[bool] = True
+    #: True for a predictor that learns from training data when there is some, and works
+    #: with its defaults without (fitting it on no items is no error)
+    fits_without_items: ClassVar[bool] = False
     #: items per call of _predict_batch
     batch_size: ClassVar[int] = 64
     #: what one call costs (external services), per item
@@ -146,7 +150,7 @@ class Predictor:
                     raise PredictorError(f"{self.name}: label {y!r} is not one of {classes}",
                                          hint="add it to the task's labels or fix the data")
                 Y[row, index[y]] = 1.0
-        if self.needs_fit and len(items) == 0:
+        if self.needs_fit and len(items) == 0 and not self.fits_without_items:
             raise PredictorError(f"{self.name}: no training items", hint="label some items first")
         self._check_modalities(items)
         self.classes_ = classes

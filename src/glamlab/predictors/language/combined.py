@@ -62,6 +62,12 @@ class CombinedLanguage(LanguagePredictor):
     ``gate=None`` turns the fast path off."""
 
     name = "language"
+    # it learns its weights and gate from the training labels (30 or more; its default
+    # weights with fewer): its calibration and threshold choices must see it fitted
+    # without the items they score (out of fold), and train says it learned, unlike the
+    # peers it combines
+    needs_fit: ClassVar[bool] = True
+    fits_without_items: ClassVar[bool] = True
     min_fit_items: ClassVar[int] = 30
     GATE_CHOICES: ClassVar[tuple[float, ...]] = (0.9, 0.95, 0.99, 0.999)
     DEFAULT_GATE_AT: ClassVar[float] = 0.99
