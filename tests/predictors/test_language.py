@@ -182,3 +182,21 @@ def test_fast_path_gate_is_chosen_on_training_items_and_only_skips_sure_texts(sh
     # an impossible gate sends every text through every peer
     never = CombinedLanguage(gate_at=1.01).fit(x, y, classes=LANGS)
     assert np.allclose(never.predict_proba(test_items), pf)
+
+
+def test_the_language_model_is_calibrated_out_of_fold_and_counts_as_trained(make_ws):
+    """language learns its weights from the training labels, but counted as a predictor
+    that learns nothing: act's thresholds and evaluate's choice scored its predictions
+    of the very items it was fitted on, reported as out-of-fold, and train said it was
+    used as shipped. Fitted on no labels it keeps its default weights (no error)."""
+    from glamlab.evaluation.calibration import out_of_fold
+    from glamlab.predictors.catalogue import create
+    from glamlab.registry.training import train
+    from tests.tasks.helpers import language_project
+
+    ws = language_project(make_ws)
+    result = train(ws, "language")
+    assert result.trained
+    oof = out_of_fold(ws, create("language"))
+    assert oof.source == "out-of-fold" and oof.info["folds"] >= 2
+    assert create("language").fit([], []).fitted_
