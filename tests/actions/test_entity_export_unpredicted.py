@@ -39,3 +39,15 @@ def test_entity_exports_count_the_texts_the_model_has_not_predicted(make_ws, tmp
         assert summary["model"] == "gazetteer@1"
     piped = _run(ws, "export", "--format", "jsonl")  # to stdout: the note on stderr
     assert f"note: {note}" in piped.stderr and "no prediction" not in piped.stdout
+
+
+def test_the_export_pages_unpredicted_warning_says_texts(make_ws, tmp_path):
+    """The Export page's warning said items in an entities project, where the command's
+    summary says texts."""
+    from glamlab.actions.export import unpredicted_warning
+
+    ws = ner_project.gold_and_gazetteer(make_ws)
+    run(ws, "gazetteer@1", workers=0, handle_signals=False)
+    ner_project.ingest_new_texts(ws, tmp_path, 2)
+    said = unpredicted_warning(ws, web=True)
+    assert said and said.startswith("gazetteer@1 has no prediction for 2 texts: "), said

@@ -1044,9 +1044,11 @@ def unpredicted_warning(ws: Workspace, *, web: bool = False) -> str | None:
     them = "them" if n != 1 else "it"
     # (classification) an item a person labelled is exported with their label all the
     # same (:func:`_gold_only`)
+    kind = task_kind(ws.card)
     labelled = (" (only a label a person gave, where one did)"
-                if task_kind(ws.card).name in CLASSIFICATION_KINDS else "")
-    return (f"{mv.spec} has no prediction for {n:,} item{'s' if n != 1 else ''}: the "
+                if kind.name in CLASSIFICATION_KINDS else "")
+    # the project's word for its items (an entities project's texts, as export says them)
+    return (f"{mv.spec} has no prediction for {n:,} {kind.noun_one if n == 1 else kind.noun}: the "
             f"downloads have no model value for {them}{labelled}. To include {them}, "
             f"{how} before downloading.")
 

@@ -152,6 +152,8 @@ LOGIN_AUDIT_WINDOW_S = 300
 #: ... and in at most this many rows per address and event in that time (a flood that
 #: changes the user name each time is counted in the address's newest row)
 LOGIN_AUDIT_ROWS = 20
+#: pg_advisory_xact_lock key of the failed sign-ins' audit rows ("logins" in ASCII)
+_LOGIN_AUDIT_LOCK_KEY = 0x6C6F67696E73
 
 
 def record_login(ws: Workspace, username: str, event: str, client: str) -> None:
@@ -168,6 +170,11 @@ def record_login(ws: Workspace, username: str, event: str, client: str) -> None:
         if event == "login":
             ws.store.audit(conn, actor, event, client)
             return
+        if conn.dialect.name == "postgresql":
+            # the row is read, then counted into: on PostgreSQL transactions run side by
+            # side, so attempts at once would each add a row or overwrite each other's
+            # count; they take turns (SQLite's writers do already)
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOGIN_AUDIT_LOCK_KEY)))
         log = ws.store.t.audit_log
         stamp = now()
         recent = conn.execute(

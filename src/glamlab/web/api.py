@@ -365,14 +365,19 @@ def _local(value: str | None) -> bool:
 
 
 def _item_out(it: Any, user: User) -> dict[str, Any]:
-    """An item as the API answers it: the server's file paths (``source``, ``uri``) for
-    an admin only; others get the source's file name and no local ``uri``."""
+    """An item as the API answers it: the server's file paths (``source``, ``uri``, a
+    ``meta`` field such as a table's image column) for an admin only; others get the
+    file's name and no local ``uri``."""
+    from .images import file_name_only
+
     out: dict[str, Any] = it.to_dict()
     if not user.can("admin"):
         if _local(out.get("source")):
             out["source"] = PurePath(str(out["source"])).name
         if _local(out.get("uri")):
             out["uri"] = None
+        # a table's image column (or any field) naming a file by its server path
+        out["meta"] = {k: file_name_only(v) for k, v in (out.get("meta") or {}).items()}
     return out
 
 

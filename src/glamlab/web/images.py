@@ -36,6 +36,22 @@ def item_path(item_id: str) -> str:
     return quote(item_id, safe="")
 
 
+def file_name_only(value: object) -> object:
+    """A metadata value as a reviewer or viewer sees it: a string naming a file on the
+    server by its absolute path (a table's image column, ``/srv/scans/0001.jpg``) as the
+    file's name (``0001.jpg``), so that only an admin learns the server's folders; a web
+    address, a relative path or any other value as it is."""
+    if not isinstance(value, str) or "://" in value or "\n" in value:
+        return value
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    for kind in (PurePosixPath, PureWindowsPath):
+        path = kind(value)
+        if path.is_absolute() and path.name:
+            return path.name
+    return value
+
+
 def known_item(ws: Workspace, item_id: str) -> Item:
     for item in ws.items(ids=[item_id]):
         return item

@@ -18,7 +18,14 @@ from ... import review
 from ...auth import User
 from ...errors import GlamlabError
 from ...review.decisions import KeptSpan, SpanHeld
-from ..images import DISPLAY_SIDE, THUMB_SIDE, iiif_service, image_file, known_item
+from ..images import (
+    DISPLAY_SIDE,
+    THUMB_SIDE,
+    file_name_only,
+    iiif_service,
+    image_file,
+    known_item,
+)
 from ..pages import form_of, page_user, render, writer
 from ..sessions import cross_site
 
@@ -552,7 +559,10 @@ def item_page(request: Request, item_id: str, user: User = Depends(page_user)) -
     return render(request, "item.html", {
         "item": item, "history": history, "span_sets": span_sets,
         "iiif": iiif_service(item), "source": source_words(item.source_kind, item.source),
-        "meta": [(k, _meta_cell(k, v)) for k, v in (item.meta or {}).items()],
+        # a field naming a file by its server path (a table's image column): the file's
+        # name, unless to an admin (as GET /api/items/ID gives it)
+        "meta": [(k, _meta_cell(k, v if user.can("admin") else file_name_only(v)))
+                 for k, v in (item.meta or {}).items()],
         "explanation": _explanation(ws, item_id)})
 
 

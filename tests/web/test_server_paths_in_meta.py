@@ -1,0 +1,55 @@
+"""A table whose image column gives each image's absolute path on the server: that path
+is in the item's metadata, which GET /api/items and the item page showed to a reviewer or
+viewer, though the API names the server's files to admins only."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from glamlab.demo import demo_data
+from tests.web.conftest import PASSWORD, USERS, login
+
+
+def test_a_tables_absolute_image_paths_are_shown_to_admins_only(make_ws: Any,
+                                                                tmp_path: Path) -> None:
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+
+    scans = tmp_path / "server-scans"
+    scans.mkdir()
+    images = sorted((demo_data("illustrations")).rglob("*.jpg"))[:2]
+    rows = ["id,path"]
+    for n, image in enumerate(images):
+        shutil.copy(image, scans / image.name)
+        rows.append(f"x{n},{(scans / image.name).resolve()}")
+    (scans / "t.csv").write_text("\n".join(rows) + "\n")
+    ws = make_ws("paths", modality="image", labels=["graphic", "no_graphic"])
+    ws.ingest([str(scans / "t.csv")], id_column="id", image_column="path")
+    for name, role in USERS.items():
+        add_user(ws, name, PASSWORD, role)
+    app = create_app(ws)
+    folder = str(scans.resolve())
+
+    def client(name: str) -> Any:
+        c = TestClient(app)
+        assert login(c, name).status_code == 303
+        return c
+
+    ada = client("ada")
+    assert ada.get("/api/items/x0").json()["meta"]["path"].startswith(folder)
+    assert folder in ada.get("/items/x0").text
+    for name in ("rey", "val"):
+        c = client(name)
+        got = c.get("/api/items?limit=5")
+        assert got.status_code == 200 and folder not in got.text
+        assert {i["meta"]["path"] for i in got.json()} == {i.name for i in images}
+        one = c.get("/api/items/x0")
+        assert one.status_code == 200 and folder not in one.text
+        page = c.get("/items/x0")
+        assert page.status_code == 200 and folder not in page.text
+        assert images[0].name in page.text
+    ws.close()
