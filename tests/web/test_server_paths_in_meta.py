@@ -53,3 +53,32 @@ def test_a_tables_absolute_image_paths_are_shown_to_admins_only(make_ws: Any,
         assert page.status_code == 200 and folder not in page.text
         assert images[0].name in page.text
     ws.close()
+
+
+def test_an_unreadable_images_error_names_its_file_not_its_server_path(
+        make_ws: Any, tmp_path: Path) -> None:
+    """The /image and /thumb error of an image that cannot be decoded (the file
+    damaged after ingest) named its full path on the server to any signed-in user."""
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+
+    scans = tmp_path / "server-scans"
+    scans.mkdir()
+    image = sorted((demo_data("illustrations")).rglob("*.jpg"))[0]
+    shutil.copy(image, scans / "p.jpg")
+    (scans / "t.csv").write_text(f"id,path\np,{(scans / 'p.jpg').resolve()}\n")
+    ws = make_ws("broken", modality="image", labels=["graphic", "no_graphic"])
+    ws.ingest([str(scans / "t.csv")], id_column="id", image_column="path")
+    (scans / "p.jpg").write_bytes(b"not an image any more")
+    for name, role in USERS.items():
+        add_user(ws, name, PASSWORD, role)
+    app = create_app(ws)
+    folder = str(scans.resolve())
+    for name, shown in (("ada", True), ("rey", False), ("val", False)):
+        c = TestClient(app)
+        assert login(c, name).status_code == 303
+        for route in ("/image/p", "/thumb/p"):
+            r = c.get(route)
+            assert r.status_code >= 400 and "p.jpg" in r.text, (name, route, r.text)
+            assert (folder in r.text) is shown, (name, route, r.text)
+    ws.close()

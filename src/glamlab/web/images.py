@@ -58,9 +58,22 @@ def known_item(ws: Workspace, item_id: str) -> Item:
     raise NotFound(f"no item with id {item_id!r}", hint="open items from the queue or the API")
 
 
-def image_file(ws: Workspace, item_id: str, side: int) -> Path:
-    """A cached JPEG of the item, long side about ``side`` (made on first request)."""
+def image_file(ws: Workspace, item_id: str, side: int, *, admin: bool = True) -> Path:
+    """A cached JPEG of the item, long side about ``side`` (made on first request).
+    ``admin`` False: an image that cannot be read is named by its file's name in the
+    error, not by its path on the server (:func:`file_name_only`)."""
     item = known_item(ws, item_id)
+    if not admin:
+        from ..errors import ItemError
+
+        try:
+            return image_file(ws, item_id, side)
+        except ItemError as exc:
+            where = item.uri or ""
+            if where and file_name_only(where) != where:
+                raise ItemError(exc.message.replace(where, str(file_name_only(where))),
+                                hint=exc.hint, item=exc.item) from exc
+            raise
     if item.modality != "image":
         raise NotFound(f"{item_id} is a {item.modality} item and has no image")
     key = hashlib.sha256(f"{item.item_id}\0{item.content_hash}\0{side}".encode()).hexdigest()

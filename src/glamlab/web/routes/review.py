@@ -628,12 +628,14 @@ def _id_of(request: Request, item_id: str) -> str:
 @router.get("/thumb/{item_id:path}")
 def thumb(request: Request, item_id: str, user: User = Depends(page_user)) -> Response:
     item_id = _id_of(request, item_id)
-    return FileResponse(image_file(request.app.state.ws, item_id, THUMB_SIDE),
+    return FileResponse(image_file(request.app.state.ws, item_id, THUMB_SIDE,
+                                   admin=user.can("admin")),
                         media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
 
 @router.get("/image/{item_id:path}")
 def image(request: Request, item_id: str, user: User = Depends(page_user)) -> Response:
     item_id = _id_of(request, item_id)
-    return FileResponse(image_file(request.app.state.ws, item_id, DISPLAY_SIDE),
+    return FileResponse(image_file(request.app.state.ws, item_id, DISPLAY_SIDE,
+                                   admin=user.can("admin")),
                         media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
