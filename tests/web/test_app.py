@@ -705,6 +705,13 @@ def test_leases_are_renewed_by_the_page_and_released_when_it_closes(client_for: 
                     headers={"X-CSRF-Token": csrf_of(val)}).status_code == 403
 
 
+def _held_by(ws: Any, user: str) -> set[int]:
+    """The review queue rows ``user`` holds (leased) now."""
+    t = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        return set(conn.execute(sa.select(t.c.id).where(t.c.lease_owner == user)).scalars())
+
+
 def test_a_cross_site_get_of_the_api_queue_leases_nothing(client_for: Any,
                                                          queued_ws: Any) -> None:
     """GET /api/queue with the session cookie alone (what a link or image on another
@@ -712,12 +719,8 @@ def test_a_cross_site_get_of_the_api_queue_leases_nothing(client_for: Any,
     holds. With the page's X-CSRF-Token header, or a bearer token, it leases as before."""
     import re
 
-    t = queued_ws.store.t.review_queue
-
     def held() -> set[int]:
-        with queued_ws.store.read() as conn:
-            return set(conn.execute(sa.select(t.c.id).where(t.c.lease_owner == "rey"))
-                       .scalars())
+        return _held_by(queued_ws, "rey")
 
     rey = client_for("rey")
     shown = {int(x) for x in re.findall(r'data-queue-id="(\d+)"', rey.get("/queue").text)}
@@ -745,12 +748,8 @@ def test_a_queue_page_another_site_links_to_leases_nothing(client_for: Any,
     items and give back those their open page held; it now only shows them then."""
     import re
 
-    t = queued_ws.store.t.review_queue
-
     def held() -> set[int]:
-        with queued_ws.store.read() as conn:
-            return set(conn.execute(sa.select(t.c.id).where(t.c.lease_owner == "rey"))
-                       .scalars())
+        return _held_by(queued_ws, "rey")
 
     rey = client_for("rey")
     shown = {int(x) for x in re.findall(r'data-queue-id="(\d+)"', rey.get("/queue").text)}
