@@ -20,7 +20,7 @@ from ...errors import LabelError
 from ...reports.agreement import sentence as agreement_sentence
 from ...reports.agreement import web_agreement
 from ...tasks import sampling
-from ..pages import form_of, page_user, render, writer
+from ..pages import form_of, not_in_project, page_user, render, writer
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,6 +56,8 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
     if strategy not in allowed and not near:
         strategy = "random"
     chosen = next(iter(ws.items(ids=[item])), None) if item else None
+    ignored = ([not_in_project("item", item, "showing the next one to label")]
+               if item and chosen is None else [])
     concept = _concept(request, user) if near else None
     if near:
         shown = chosen or (next(iter(ws.items(ids=concept["next"][:1])), None)
@@ -75,6 +77,7 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
         "to_settle": _to_settle(request) if ws.card.kind != "entities" else None,
         "strategies": allowed, "counts": counts,
         "concept": concept, "concept_offered": _concept_offered(ws, tabular),
+        "ignored": ignored,
         "no_model_yet": strategy == "uncertainty"
         and sampling.latest_predicting_model(ws) is None,
         "labels": list(enumerate(ws.card.labels, start=1)),
