@@ -49,7 +49,7 @@ def test_a_labeller_labels_the_passages_nearest_to_a_phrase(concept_app: Any) ->
     rey = client("rey")
     page = _main(rey.get("/label").text)
     assert 'action="/label/concept"' not in page  # nothing indexed yet: said, not offered
-    assert "not indexed yet" in page and "build_index" in page
+    assert "not indexed yet" in page and "build_index" not in page
     concepts.build_index(ws)
     page = _main(rey.get("/label").text)
     form = re.search(r'<form method="post" action="/label/concept".*?</form>', page, re.S)
@@ -79,6 +79,27 @@ def test_a_labeller_labels_the_passages_nearest_to_a_phrase(concept_app: Any) ->
     # an empty phrase is refused in words
     r = rey.post("/label/concept", data={"csrf": csrf_of(rey), "concept": "  "})
     assert r.status_code == 422 and "a phrase or example passages" in r.text
+
+
+def test_the_passage_index_is_built_from_the_page(concept_app: Any) -> None:
+    """The page built nothing and told the curator to run a Python call on the server;
+    now its button builds the index as a background job, and the search form follows."""
+    from glamlab.trends.concepts import has_index
+
+    ws, app, client = concept_app
+    rey = client("rey")
+    page = _main(rey.get("/label").text)
+    assert "whoever runs" not in page and "build_index" not in page
+    assert 'action="/label/concept/index"' in page, page
+    assert rey.post("/label/concept/index", data={},
+                    follow_redirects=False).status_code == 403  # CSRF-checked
+    r = rey.post("/label/concept/index", data={"csrf": csrf_of(rey)},
+                 follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert app.state.jobs.wait(300)
+    assert has_index(ws)
+    page = _main(rey.get("/label").text)
+    assert 'action="/label/concept"' in page and "/label/concept/index" not in page
 
 
 def test_uncertainty_says_it_is_random_until_a_model_ran(concept_app: Any) -> None:

@@ -56,6 +56,13 @@ def test_the_act_page_says_what_the_filter_does(
     assert int(shown["sent-on"]) == sent_on
     assert int(shown["held-back"]) == ws.count_items() - sent_on
     assert shown["money-saved"] == f"{report['money_saved']:,.2f} {report['currency']}"
+    # and on 100,000 pages like these, with its interval, as glamlab act and the demo
+    # say it (the page left it out)
+    p = report["projected"]
+    assert p and p["ci95"][0] <= p["saved"] <= p["ci95"][1]
+    assert re.match(rf"for 100,000 \w+ like these, about {p['saved']:,.0f} "
+                    rf"{report['currency']} saved \(95% interval {p['ci95'][0]:,.0f} to "
+                    rf"{p['ci95'][1]:,.0f}:", shown["projected"]), shown
     # an expected count of pages is said as act says it: whole pages, never "1.05263"
     from glamlab.actions.act import about_count
 

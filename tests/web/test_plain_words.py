@@ -33,6 +33,9 @@ FOR_ADMINS: list[tuple[str, str, str]] = [
     ("/login", "The first admin is made on the server",
      "before the first account exists there is no admin to add people on the Admin page: "
      "only the person who runs glamlab can make one, on the server's command line"),
+    *((page, "ask whoever runs glamlab on the server to run",
+       "the pages cannot replace a frozen test set too small for monitoring: the sentence "
+       "names the one command an admin pastes on the server") for page in ("/", "/stages/monitoring", "/reports")),
     ("/docs", "",
      "the JSON API's page is for people who script: it says which command each call "
      "matches, and its example gets a token on the command line"),

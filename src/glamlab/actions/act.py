@@ -1666,11 +1666,42 @@ def _expectations(ws: Workspace, mv: ModelVersion, policy: Policy, report: ActRe
             "price_per_item": card.price_per_item,
             "currency": card.currency,
             "money_saved": round(withheld * card.price_per_item, 2),
+            # the same share of a larger collection like this one (the Wilson interval)
+            "projected": projected_saving(withheld, report.items_total, card.price_per_item),
             "expected_wrongly_withheld": round(wrong[0], 2) if wrong else (0.0 if not unsettled
                                                                             else None),
             "expected_wrongly_withheld_ci95": [round(wrong[1], 2), round(wrong[2], 2)]
             if wrong else None,
         }
+
+
+#: how many items a filter project's projected saving is said for
+PROJECTED_PER = 100_000
+
+
+def projected_saving(withheld: int, total: int, price: float,
+                     per: int = PROJECTED_PER) -> dict[str, Any] | None:
+    """The money saved on ``per`` items like these when ``withheld`` of ``total`` are held
+    back at ``price`` each: ``{"per", "saved", "ci95"}``, the 95% interval from the
+    Wilson interval of the share held back; None without a price or items."""
+    from .intervals import wilson
+
+    if not price or total <= 0:
+        return None
+    lo, hi = wilson(withheld, total)
+    return {"per": per, "saved": round(withheld / total * per * price, 2),
+            "ci95": [round(lo * per * price, 2), round(hi * per * price, 2)]}
+
+
+def projected_words(f: dict[str, Any], noun: str = "items") -> str:
+    """A filter's projected saving in words, as ``glamlab act`` and the Act page say it
+    ("" without one)."""
+    p = f.get("projected")
+    if not p:
+        return ""
+    return (f"for {p['per']:,} {noun} like these, about {p['saved']:,.0f} {f['currency']} "
+            f"saved (95% interval {p['ci95'][0]:,.0f} to {p['ci95'][1]:,.0f}: the share held "
+            f"back here is {f['accepted_as_positive']} of {f['accepted_as_positive'] + f['sent_on']})")
 
 
 def _accepts_unsettled(report: ActReport, label: str) -> int:
@@ -1875,8 +1906,9 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"Filter: {f['accepted_as_positive']} items accepted as "
                      f"{f['positive_label']!r}{people} are held back and {f['sent_on']} sent "
                      f"on{sent}; money "
-                     f"saved {f['money_saved']:,.2f} {f['currency']}; items wrongly held back: "
-                     f"{wrong}.")
+                     f"saved {f['money_saved']:,.2f} {f['currency']}"
+                     + (f", {projected_words(f)}" if f.get("projected") else "")
+                     + f"; items wrongly held back: {wrong}.")
     elif f:
         over = f.get("overruled_by_gold", 0)
         lines.append(f"Accepted as {f['positive_label']!r}: {f['accepted_as_positive']} items; "

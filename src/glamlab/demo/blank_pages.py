@@ -105,14 +105,9 @@ def stage_train(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     return out
 
 
-def _wilson(k: int, n: int) -> tuple[float, float]:
-    from ..actions.intervals import wilson
-
-    return wilson(k, n)
-
-
 def stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     from ..actions import act, plan
+    from ..actions.act import projected_saving
     from ..actions.policy import parse_policy, threshold_pct
     from ..inference.runner import champion_spec
     from ..registry import load_model
@@ -140,16 +135,17 @@ def stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     withheld = f["accepted_as_positive"]
     review = sum(row["review_workload"] for row in report["by_label"] if row["label"] == "blank")
     saved = withheld * PRICE
-    lo, hi = _wilson(withheld, n)
     say(f"For the {n} pages of this collection:")
     say(f"  {withheld} pages withheld as blank; {f['sent_on']} pages to send to OCR (listed in "
         f"exports/send-on.txt by the export stage), of which {review} look blank but not "
         "surely: a person checks them first.")
     say(f"  Money saved on this sample: {saved:.2f} {f['currency']} ({withheld} pages x "
         f"{PRICE:.2f}).")
-    say(f"  For {PER:,} pages like these: about {withheld / n * PER * PRICE:,.0f} "
-        f"{f['currency']} saved (95% interval {lo * PER * PRICE:,.0f} to "
-        f"{hi * PER * PRICE:,.0f}: the share withheld here is {withheld} of {n}, Wilson "
+    proj = projected_saving(withheld, n, PRICE, PER)  # as glamlab act and the Act page say
+    assert proj is not None
+    say(f"  For {PER:,} pages like these: about {proj['saved']:,.0f} "
+        f"{f['currency']} saved (95% interval {proj['ci95'][0]:,.0f} to "
+        f"{proj['ci95'][1]:,.0f}: the share withheld here is {withheld} of {n}, Wilson "
         "interval).")
     if f["expected_wrongly_withheld"] is not None:
         from ..actions.act import about_count  # "about 1", "under 1", as act says it
@@ -177,9 +173,7 @@ def stage_act(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
         "found" + (f"; {gold} more {plural(gold, 'is', 'are')} settled by a curator's label "
                    "already, so nobody is asked" if gold else "") + ".")
     return {"policy": section, "dry_run": report, "money_saved": round(saved, 2),
-            f"money_saved_per_{PER}": {"estimate": round(withheld / n * PER * PRICE, 2),
-                                       "ci95": [round(lo * PER * PRICE, 2),
-                                                round(hi * PER * PRICE, 2)]},
+            f"money_saved_per_{PER}": {"estimate": proj["saved"], "ci95": proj["ci95"]},
             "written": done["written"]}
 
 

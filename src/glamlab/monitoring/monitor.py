@@ -416,6 +416,31 @@ def _rate_result(name: str, k: int, n: int, expected: float, cfg: MonitorConfig,
 
 
 # -- the monitor ------------------------------------------------------------------------------
+def _larger_test_set(ws: Workspace, need: int) -> str:
+    """The web app's fix for a frozen test split too small for a reference: the pages
+    cannot replace a frozen test split, so the one command to ask for, with a test share
+    that gives ``need`` test items (after labelling more where the labels are too few)."""
+    from ..tasks.kinds import task_kind
+    from ..tasks.labels import gold_labels
+    from ..tasks.splits import split_of
+
+    gold = gold_labels(ws, kind=task_kind(ws.card))  # what the split divides
+    labelled = len(gold) - sum(1 for s in split_of(ws, list(gold)).values()
+                               if s == "calibration")
+    share, first = 0.3, ""
+    if labelled * share < need:
+        if labelled and need / labelled <= 0.5:
+            share = math.ceil(need / labelled * 100) / 100
+        else:
+            more = math.ceil(need / share) - labelled
+            first = (f"label at least {more:,} more {plural(more, 'item')} on the Labelling "
+                     "page, then ")
+    return (f"{first}ask whoever runs glamlab on the server to run \"glamlab labels split "
+            f"--force --test-size {share:g}\" in the project's folder (it replaces the frozen "
+            f"test set with a larger test set, of {need} items or more, and is logged; evaluate "
+            "the models again on it), and run the model over it on the Run page")
+
+
 def _small_test_split(ws: Workspace, spec: str, n: int, need: int, *,
                       web: bool) -> GlamlabError:
     """The error when every test item has a prediction but there are too few of them for
@@ -426,9 +451,7 @@ def _small_test_split(ws: Workspace, spec: str, n: int, need: int, *,
     more = f"label at least {need - n:,} more {plural(need - n, 'item')}"
     frozen = is_frozen(ws)
     if frozen:  # an evaluation read it: it takes no new items
-        grow = ("label more items, then ask whoever runs glamlab on the server to set a "
-                f"larger test set aside, of {need} items or more (the models are then "
-                "evaluated again on it), and run the model over it on the Run page" if web else
+        grow = (_larger_test_set(ws, need) if web else
                 f"label more items, set a larger test split aside, of {need} items or more "
                 "(glamlab labels split --force: logged; then evaluate the models again on "
                 "it), and run the model over it (glamlab run)")

@@ -93,9 +93,11 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     templates.env.filters["review_time"] = review_time  # "under a minute", not "0.0 hours"
     templates.env.filters["money"] = money  # 1,234.50, as glamlab act prints money saved
     # an expected count of items as act says it: "about 1", "under 1" (never "1.05263")
-    from ..actions.act import about_count
+    from ..actions.act import about_count, projected_words
 
     templates.env.filters["about_count"] = about_count
+    # a filter's saving on 100,000 items like these, with its interval, as act says it
+    templates.env.filters["projected"] = projected_words
     from .words import AGREEMENT_EXPLAINED, BOARD_F1_EXPLAINED, BOARD_INTERVAL_EXPLAINED
 
     templates.env.globals["agreement_explained"] = AGREEMENT_EXPLAINED

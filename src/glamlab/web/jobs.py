@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 KINDS = ("evaluate", "run", "monitor", "train", "optimise", "ingest", "capacity", "act",
-         "backtest")
+         "backtest", "index")
 #: kinds whose every submission is its own job (the others: one active job of a kind)
 QUEUED_KINDS = ("ingest",)
 ACTIVE = ("queued", "running")
@@ -187,6 +187,16 @@ def _act(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
            # a filter project's figures: held back, sent on, money saved (as the CLI says)
            "filter": report.filter}
     return dict(json.loads(json.dumps(res, default=_plain)))
+
+
+def _index(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
+    """Build the passage index that "Passages nearest to a phrase" searches (what
+    :func:`glamlab.trends.concepts.build_index` does from Python)."""
+    from ..trends.concepts import build_index
+
+    info = build_index(ws)
+    return {"passages": info.passages, "skipped": info.skipped,
+            "seconds": round(info.seconds, 1)}
 
 
 def _monitor(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
@@ -357,7 +367,7 @@ def _plain(value: Any) -> Any:
 WORK: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
     "evaluate": _evaluate, "run": _run, "monitor": _monitor, "train": _train,
     "optimise": _optimise, "ingest": _ingest, "capacity": _capacity, "act": _act,
-    "backtest": _backtest}
+    "backtest": _backtest, "index": _index}
 
 
 class JobWorker:

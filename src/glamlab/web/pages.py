@@ -44,6 +44,13 @@ def render(request: Request, name: str, ctx: dict[str, Any], *, status: int = 20
                                             status_code=status, headers=headers)
 
 
+def not_in_project(what: str, value: str, instead: str) -> str:
+    """What a page says for a query value it does not know (``?label=`` a label the
+    project does not have, ``?item=`` an id it does not hold), instead of ignoring it:
+    "No label “x” in this project; showing all labels." (escaped where it is shown)."""
+    return f"No {what} “{value}” in this project; {instead}."
+
+
 def page_user(request: Request) -> User:
     """The signed-in user of a page (not signed in: to the login page)."""
     user, _how = request.app.state.auth.user(request)

@@ -20,7 +20,7 @@ from ...errors import LabelError
 from ...reports.agreement import sentence as agreement_sentence
 from ...reports.agreement import web_agreement
 from ...tasks import sampling
-from ..pages import form_of, page_user, render, writer
+from ..pages import form_of, not_in_project, page_user, render, writer
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,6 +56,8 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
     if strategy not in allowed and not near:
         strategy = "random"
     chosen = next(iter(ws.items(ids=[item])), None) if item else None
+    ignored = ([not_in_project("item", item, "showing the next one to label")]
+               if item and chosen is None else [])
     concept = _concept(request, user) if near else None
     if near:
         shown = chosen or (next(iter(ws.items(ids=concept["next"][:1])), None)
@@ -75,6 +77,7 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
         "to_settle": _to_settle(request) if ws.card.kind != "entities" else None,
         "strategies": allowed, "counts": counts,
         "concept": concept, "concept_offered": _concept_offered(ws, tabular),
+        "ignored": ignored,
         "no_model_yet": strategy == "uncertainty"
         and sampling.latest_predicting_model(ws) is None,
         "labels": list(enumerate(ws.card.labels, start=1)),
@@ -102,10 +105,14 @@ def _concept_offered(ws: Any, tabular: bool) -> dict[str, Any] | None:
     """Whether the "Passages nearest to a phrase" form is offered: text projects only;
     ``index``: whether the passage index it searches is built."""
     from ...trends.concepts import has_index
+    from .. import jobs
 
     if tabular or ws.card.modality != "text" or ws.card.kind == "entities":
         return None
-    return {"index": has_index(ws)}
+    built = has_index(ws)
+    job = None if built else jobs.latest(ws, "index")
+    return {"index": built,
+            "job": job and {**job, "active": job["status"] in jobs.ACTIVE}}
 
 
 def _concept(request: Request, user: User) -> dict[str, Any] | None:
@@ -368,10 +375,27 @@ def concept_post(request: Request, form: FormData = Depends(form_of),
                             + "#concept", 303)
 
 
-#: what to do when no passage index is built yet (once, by whoever runs the project)
-INDEX_HINT = ("whoever runs the project builds the index once, on the server (Python: "
-              "glamlab.trends.concepts.build_index(workspace); see the Concept search part "
-              "of docs/trends.md); on a few thousand passages it takes minutes")
+#: what to do when no passage index is built yet (the page's button builds it)
+INDEX_HINT = ("build it once with “Build the passage index” on the Labelling page; on a few "
+              "thousand passages it takes minutes")
+
+
+@router.post("/label/concept/index")
+def concept_index_post(request: Request, form: FormData = Depends(form_of),
+                       user: User = Depends(writer("reviewer", "build the passage index"))
+                       ) -> Response:
+    """Build the passage index in the background (an ``index`` job, one at a time), so
+    that passages can be found by their meaning; the Labelling page shows its progress."""
+    from .. import jobs
+
+    ws = request.app.state.ws
+    if _concept_offered(ws, ws.card.modality == "tabular") is None:
+        raise LabelError("passages nearest to a phrase are found in text projects only",
+                         hint="choose another way of picking items on the Labelling page")
+    jobs.submit(ws, "index", user.username)
+    request.app.state.jobs.start()
+    request.app.state.jobs.wake()
+    return RedirectResponse("/label#concept", 303)
 
 
 @router.post("/label/skip")

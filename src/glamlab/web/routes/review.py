@@ -26,7 +26,7 @@ from ..images import (
     image_file,
     known_item,
 )
-from ..pages import form_of, page_user, render, writer
+from ..pages import form_of, not_in_project, page_user, render, writer
 from ..sessions import cross_site
 
 router = APIRouter(include_in_schema=False)
@@ -103,6 +103,9 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
     if sort not in review.SORTS:
         sort = "score"
     label_filter = label if label in ws.card.labels else None
+    if label and label_filter is None:  # said, not silently ignored
+        extra.setdefault("ignored", []).append(
+            not_in_project("label", label, "showing all labels"))
     kind_filter = kind if kind in review.QUEUE_KINDS else None
     size = 36 if view == "grid" else 25
     # a reviewer's page leases exactly the rows shown, unless another site sent the
