@@ -438,8 +438,12 @@ def test_bad_run_arguments_are_refused_before_anything_starts(text_ws):
     with pytest.raises(RunError, match="time limit"):
         run(text_ws, "hash", workers=0, timeout=-1)
     assert run(text_ws, "hash", workers=0).done == 60  # everything predicted ...
-    with pytest.raises(RunError, match="nothing to resume"):
-        run(text_ws, "hash", workers=0, resume=True)  # ... so nothing to resume
+    report = run(text_ws, "hash", workers=0, resume=True)  # ... so nothing to do
+    assert (report.status, report.nothing_to_do, report.run_id) == ("nothing_to_do", True, None)
+    assert (report.skipped, report.done_now) == (60, 0)
+    assert report.summary() == ("Nothing to do: every item has a prediction from hash@1 "
+                                "(force=True predicts again).")
+    assert run(text_ws, "hash", workers=0).nothing_to_do  # a plain run again: the same
     assert list_runs(text_ws)[0]["planned"] == 60  # no empty run was created
     assert len(list_runs(text_ws)) == 1
 
