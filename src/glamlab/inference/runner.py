@@ -5,7 +5,9 @@
 
 Plan (what this model version has not predicted yet) -> batches -> an engine (worker
 processes, inline, or Ray) -> the single writer, which commits every batch with the
-run's progress. Ctrl-C (or SIGTERM) stops after the batches in flight, leaving the run
+run's progress. Ctrl-C (or SIGTERM) stops within a few items (each worker hands back
+the part of its batch predicted, :data:`~.worker.STOP_CHECK_ITEMS` items at a time, the
+rest is left to predict), leaving the run
 ``stopped`` and resumable (from Python, :class:`RunInterrupted` is raised then);
 ``resume=True`` or simply running again finishes it.
 """
@@ -264,7 +266,7 @@ def _end_with_the_signal_s_status() -> None:
 
 
 class _StopFlag:
-    """Ctrl-C / SIGTERM: the first asks to stop after the current batches; a second
+    """Ctrl-C / SIGTERM: the first asks to stop after the items in flight; a second
     Ctrl-C interrupts at once (the run stays resumable). ``signum``: the signal that
     asked."""
 
@@ -313,8 +315,9 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     ``threshold``: for kinds that have one (multi-label), the score from which a label
     counts as predicted in the stored ``labels`` (default: ``[task] threshold``, 0.5).
 
-    Ctrl-C (SIGINT) stops the run after the batches in flight (a second one at once):
-    what was predicted is stored, the run is marked ``stopped`` and
+    Ctrl-C (SIGINT) stops the run within a few items (a second one at once): each worker
+    hands back the part of its batch predicted (16 items at a time), that is stored, the
+    rest of the batch is left for ``resume``, the run is marked ``stopped`` and
     :class:`RunInterrupted` (a KeyboardInterrupt, with the report) is raised, so the
     script stops there; ``run(ws, model, resume=True)`` finishes the run. SIGTERM (a
     batch scheduler's notice before it kills the job) does the same; a script that does
