@@ -80,3 +80,27 @@ def test_ctrl_c_stops_mid_batch_and_resume_predicts_exactly_the_rest(text_ws, tm
         == ("done", True, 60 - kept, 60)
     stored = _stored(text_ws)
     assert len(stored) == 60 and sorted(stored) == ids  # each item once, none twice
+
+
+def test_a_worker_looks_at_the_stop_before_each_part(monkeypatch):
+    """A batch that reaches a worker after the stop (it was still loading its model) is
+    handed back whole, unpredicted, rather than its first part predicted first."""
+    from glamlab.inference import worker
+
+    calls: list[list[str]] = []
+
+    def fake(predictor, items, kind):
+        calls.append(list(items))
+        return [(i, "a", "[]", "{}", 1.0) for i in items], []
+
+    monkeypatch.setattr(worker, "predict_batch", fake)
+    items = [f"i{n}" for n in range(40)]
+    assert worker.predict_until_stopped(None, items, None, lambda: True) == ([], [], True)
+    assert calls == []
+    flags = iter([False, True])
+    rows, failures, partial = worker.predict_until_stopped(None, items, None,
+                                                           lambda: next(flags))
+    assert (len(rows), failures, partial) == (STOP_CHECK_ITEMS, [], True)
+    rows, failures, partial = worker.predict_until_stopped(None, items, None, lambda: False)
+    assert (len(rows), partial, [len(c) for c in calls]) == \
+        (40, False, [16, 16, 16, 8])  # 16 before the stop, then 40

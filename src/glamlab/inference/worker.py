@@ -106,11 +106,13 @@ def predict_until_stopped(predictor: Predictor, items: Sequence[Item], kind: Tas
                           ) -> tuple[list[Row], list[Failure], bool]:
     """:func:`predict_batch` ``step`` items at a time, looking at ``stopped`` between
     them: the rows and failures of the items predicted, and whether it stopped early
-    (then the items after those are not predicted, and not failed either)."""
+    (then the items after those are not predicted, and not failed either): a batch
+    that reaches a worker after the stop (one still loading its model) is handed back
+    whole, unpredicted."""
     rows: list[Row] = []
     failures: list[Failure] = []
     for lo in range(0, len(items), max(1, step)):
-        if lo and stopped():
+        if stopped():
             return rows, failures, True
         r, f = predict_batch(predictor, items[lo:lo + step], kind)
         rows.extend(r)
