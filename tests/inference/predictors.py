@@ -47,6 +47,9 @@ class HashPredictor(Predictor):
 
     name = "test_hash"
     needs_fit = False
+    # its own batch: a run looks at a stop request between parts this big (at least 16:
+    # glamlab.inference.worker.stop_step), which the mid-batch stop test counts on
+    batch_size = 16
 
     def __init__(self, work: int = 0, fail_on: tuple[str, ...] = (),
                  sleep_on: tuple[str, ...] = (), sleep_s: float = 0.0,

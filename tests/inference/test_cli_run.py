@@ -282,3 +282,34 @@ def test_sigterm_stops_an_inline_run_stuck_on_one_item(make_ws):
     with ws.store.read() as conn:
         run_row = conn.execute(sa.select(t.runs)).one()
     assert run_row.status == "stopped" and run_row.owner is None and run_row.done == 25
+
+
+def test_a_run_with_nothing_to_do_exits_0_and_records_no_run(text_ws, capsys):
+    """A nightly ``glamlab run --resume`` with every item predicted exited 2 ("nothing
+    to resume"), and a plain run again added an empty run record each time: both now
+    say there is nothing to do, exit 0 and record no run."""
+    save_hash_model(text_ws)
+    w = str(text_ws.root)
+    code, _, err = _cli(capsys, "-w", w, "run", "--model", "hash", "--workers", "0")
+    assert code == 0, err
+    line = ("Nothing to do: every item has a prediction from hash@1 (use --force to "
+            "predict again).")
+    for extra in (["--resume"], []):
+        code, out, err = _cli(capsys, "-w", w, "run", "--model", "hash", "--workers", "0",
+                              *extra)
+        assert code == 0, err
+        assert out.strip() == line
+        code, out, err = _cli(capsys, "-w", w, "run", "--model", "hash", "--workers", "0",
+                              "--json", *extra)
+        assert code == 0, err
+        data = json.loads(out)
+        assert (data["nothing_to_do"], data["status"], data["run_id"]) == \
+            (True, "nothing_to_do", None)
+        assert (data["skipped_already_predicted"], data["done_this_time"]) == (60, 0)
+    code, out, _ = _cli(capsys, "-w", w, "runs", "--json")
+    assert len(json.loads(out)) == 1  # the first run only, no empty ones
+    # --force still predicts again, in a new run
+    code, out, err = _cli(capsys, "-w", w, "run", "--model", "hash", "--workers", "0",
+                          "--force", "--json")
+    assert code == 0, err
+    assert json.loads(out)["done_this_time"] == 60

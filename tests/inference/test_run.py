@@ -438,8 +438,12 @@ def test_bad_run_arguments_are_refused_before_anything_starts(text_ws):
     with pytest.raises(RunError, match="time limit"):
         run(text_ws, "hash", workers=0, timeout=-1)
     assert run(text_ws, "hash", workers=0).done == 60  # everything predicted ...
-    with pytest.raises(RunError, match="nothing to resume"):
-        run(text_ws, "hash", workers=0, resume=True)  # ... so nothing to resume
+    report = run(text_ws, "hash", workers=0, resume=True)  # ... so nothing to do
+    assert (report.status, report.nothing_to_do, report.run_id) == ("nothing_to_do", True, None)
+    assert (report.skipped, report.done_now) == (60, 0)
+    assert report.summary() == ("Nothing to do: every item has a prediction from hash@1 "
+                                "(force=True predicts again).")
+    assert run(text_ws, "hash", workers=0).nothing_to_do  # a plain run again: the same
     assert list_runs(text_ws)[0]["planned"] == 60  # no empty run was created
     assert len(list_runs(text_ws)) == 1
 
@@ -583,3 +587,17 @@ def test_a_database_outage_mid_run_says_how_to_carry_on_in_the_caller_s_words(
               "--batch-size", "10", "--resume"])
     err = capsys.readouterr().err
     assert "fix: start the database server; then glamlab run --model hash@1 --resume" in err
+
+
+def test_the_web_run_job_with_nothing_to_do_says_so_and_records_no_run(text_ws, monkeypatch):
+    """The web app's Run job resumes-or-starts: with every item predicted it read the
+    old "nothing to resume" error; it now reads the report's ``nothing_to_do``."""
+    from glamlab.web import jobs
+
+    save_hash_model(text_ws)
+    assert run(text_ws, "hash", workers=0).done == 60
+    monkeypatch.setattr(jobs, "_set", lambda *a, **k: None)
+    res = jobs._run(text_ws, {"id": 1, "params": {"model": "hash"}})
+    assert res == {"model": "hash", "status": "done", "done": 0,
+                   "message": "every item already has a prediction from this model"}
+    assert len(list_runs(text_ws)) == 1

@@ -20,7 +20,16 @@ from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RunError
-from .worker import Failure, ItemRow, ModelRef, Row, predict_batch, to_items, worker_main
+from .worker import (
+    Failure,
+    ItemRow,
+    ModelRef,
+    Row,
+    predict_batch,
+    stop_step,
+    to_items,
+    worker_main,
+)
 
 if TYPE_CHECKING:
     from ..predictors.base import Predictor
@@ -172,35 +181,58 @@ def run_inline(predictor: Predictor, ref: ModelRef, batches: Iterator[list[ItemR
 
     ``timeout`` (seconds per item) is enforced by an alarm in the main thread: a batch
     past ``timeout`` x its size is retried item by item, and an item past ``timeout`` is
-    recorded as failed. SIGTERM or Ctrl-C stops at once, dropping the batch in flight
-    (:class:`InlineStopped`); the run stays resumable."""
+    recorded as failed. SIGTERM or Ctrl-C stops at once (:class:`InlineStopped`): the
+    parts of the batch in flight predicted before it (:func:`stop_step` items at a
+    time) are stored, the part in flight is dropped; the run stays resumable. A stop
+    asked by ``should_stop`` alone takes effect at the next part."""
     with _Watchdog(timeout, should_stop) as dog:
         for batch in batches:
-            items = to_items(batch, ref.cache_dir, ref.fetch_policy)
-            limit = timeout * len(items) if timeout else None
-            try:
-                rows, failures = dog.predict(predictor, items, ref.kind, limit)
-            except _Interrupted as exc:
-                if exc.why == "stop":
-                    raise InlineStopped("stopped by a signal", exc.signum) from None
-                rows, failures = [], []
-                for item in items:  # find the slow item(s)
-                    try:
-                        r, f = dog.predict(predictor, [item], ref.kind, timeout)
-                    except _Interrupted as inner:
-                        if inner.why == "stop":
-                            if rows or failures:
-                                on_result(rows, failures)
-                            raise InlineStopped("stopped by a signal",
-                                                inner.signum) from None
-                        r, f = [], [(item.item_id, f"the predictor took longer than "
-                                                   f"{timeout:g} s on this item (timed out)")]
-                    rows.extend(r)
-                    failures.extend(f)
+            rows: list[Row] = []
+            failures: list[Failure] = []
+            step = stop_step(predictor)
+            for lo in range(0, len(batch), step):
+                if lo and should_stop():
+                    break  # the rest of the batch stays unpredicted, for --resume
+                try:
+                    r, f = _predict_part(dog, predictor, ref, batch[lo:lo + step],
+                                         timeout, rows, failures)
+                except InlineStopped:
+                    if rows or failures:  # the parts predicted before the signal are kept
+                        on_result(rows, failures)
+                    raise
+                rows.extend(r)
+                failures.extend(f)
             on_result(rows, failures)
             tick()
             if should_stop():
                 return
+
+
+def _predict_part(dog: _Watchdog, predictor: Predictor, ref: ModelRef, part: list[ItemRow],
+                  timeout: float | None, rows: list[Row], failures: list[Failure],
+                  ) -> tuple[list[Row], list[Failure]]:
+    """Predict ``part`` of a batch (:data:`STOP_CHECK_ITEMS` items) under the watchdog: past
+    ``timeout`` x its size it is retried item by item. A stop signal raises
+    :class:`InlineStopped`, after adding to ``rows`` and ``failures`` the items of this
+    part predicted one by one before it."""
+    items = to_items(part, ref.cache_dir, ref.fetch_policy)
+    limit = timeout * len(items) if timeout else None
+    try:
+        return dog.predict(predictor, items, ref.kind, limit)
+    except _Interrupted as exc:
+        if exc.why == "stop":
+            raise InlineStopped("stopped by a signal", exc.signum) from None
+    for item in items:  # find the slow item(s)
+        try:
+            r, f = dog.predict(predictor, [item], ref.kind, timeout)
+        except _Interrupted as inner:
+            if inner.why == "stop":
+                raise InlineStopped("stopped by a signal", inner.signum) from None
+            r, f = [], [(item.item_id, f"the predictor took longer than "
+                                       f"{timeout:g} s on this item (timed out)")]
+        rows.extend(r)
+        failures.extend(f)
+    return [], []
 
 
 class LocalPool:
@@ -213,12 +245,15 @@ class LocalPool:
         # slow down badly when oversubscribed)
         self.threads = max(1, (os.cpu_count() or 1) // self.workers)
         self.ctx = _context()
+        # set when the run is to stop: each worker then hands back the part of its batch
+        # predicted so far (the rest stays unpredicted, for --resume), not the whole batch
+        self.stop = self.ctx.Event()
         self.slots: list[_Slot] = []
         self._per_item: float | None = None  # usual seconds per item, once seen
 
     def _start(self) -> _Slot:
         parent, child = self.ctx.Pipe(duplex=True)
-        proc = self.ctx.Process(target=worker_main, args=(self.ref, child, self.threads),
+        proc = self.ctx.Process(target=worker_main, args=(self.ref, child, self.threads, self.stop),
                                 daemon=True, name="glamlab-run-worker")
         proc.start()
         child.close()
@@ -262,6 +297,8 @@ class LocalPool:
         try:
             while True:
                 stopping = should_stop()
+                if stopping and not self.stop.is_set():
+                    self.stop.set()  # the workers stop at their next look (a few items)
                 if not stopping:
                     for i, slot in enumerate(self.slots):
                         if slot.task is None:
@@ -364,8 +401,10 @@ class LocalPool:
             elif msg[0] == "init_error":
                 raise RunError(msg[1], hint="check the model with glamlab evaluate, or retrain it")
             elif msg[0] == "result":
-                _, _task_id, rows, failures = msg
-                if slot.task is not None and len(slot.task.items) > 1 and not failures:
+                rows, failures = msg[2], msg[3]
+                partial = len(msg) > 4 and msg[4]  # stopped: the rest is not predicted
+                if slot.task is not None and len(slot.task.items) > 1 and not failures \
+                        and not partial:
                     took = (time.monotonic() - slot.started) / len(slot.task.items)
                     self._per_item = took if self._per_item is None else \
                         0.8 * self._per_item + 0.2 * took

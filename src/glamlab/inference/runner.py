@@ -5,7 +5,9 @@
 
 Plan (what this model version has not predicted yet) -> batches -> an engine (worker
 processes, inline, or Ray) -> the single writer, which commits every batch with the
-run's progress. Ctrl-C (or SIGTERM) stops after the batches in flight, leaving the run
+run's progress. Ctrl-C (or SIGTERM) stops within a few items (each worker hands back
+the part of its batch predicted, :data:`~.worker.STOP_CHECK_ITEMS` items at a time, the
+rest is left to predict), leaving the run
 ``stopped`` and resumable (from Python, :class:`RunInterrupted` is raised then);
 ``resume=True`` or simply running again finishes it.
 """
@@ -43,7 +45,8 @@ FAILURES_SHOWN = 20
 
 @dataclass
 class RunReport:
-    run_id: int
+    #: None when there was nothing to do (:attr:`nothing_to_do`): no run was recorded
+    run_id: int | None
     model: str
     model_id: int
     status: str
@@ -72,6 +75,12 @@ class RunReport:
     #: the signal that stopped the run (``signal.SIGINT`` for Ctrl-C, ``SIGTERM``); None
     #: unless its status is ``stopped`` by one
     signum: int | None = None
+    #: every item (matching the query) already had a prediction from this model version
+    #: and no run of it was unfinished: nothing was predicted and no run was recorded
+    #: (``run_id`` is None, ``status`` is ``"nothing_to_do"``)
+    nothing_to_do: bool = False
+    #: the query the run was asked for (``items``), for the words of :meth:`summary`
+    items: str | None = None
 
     @property
     def items_per_s(self) -> float:
@@ -93,7 +102,16 @@ class RunReport:
             # deprecated, removed in the next release: read "warnings" (a list, like the
             # other commands' JSON; its entries do not start with "warning: ")
             "warning": self.warning,
+            "nothing_to_do": self.nothing_to_do,
         }
+
+    def nothing_to_do_text(self, *, cli: bool = False) -> str:
+        """What a run with nothing to do says (see :attr:`nothing_to_do`)."""
+        matching = f" matching {self.items!r}" if self.items else ""
+        again = "use --force to predict again" if cli else \
+            "force=True predicts again"
+        return (f"Nothing to do: every item{matching} has a prediction from {self.model} "
+                f"({again}).")
 
     def notes(self, *, cli: bool = False) -> list[str]:
         """What the person should know that is no warning: ``resume`` asked for with
@@ -112,6 +130,8 @@ class RunReport:
         """The report in words. What to do next is said as a Python call (``run(ws,
         ...)``, ``run_failures(ws, ...)``), or with ``cli`` as a command (``glamlab run
         --resume``): the command line's summary."""
+        if self.nothing_to_do:
+            return self.nothing_to_do_text(cli=cli)
         verb = {"done": "finished", "stopped": "stopped (resumable)",
                 "failed": "failed"}.get(self.status, self.status)
         lines = [f"Run {self.run_id} of {self.model} {verb}: {self.done:,} of {self.planned:,} "
@@ -246,7 +266,7 @@ def _end_with_the_signal_s_status() -> None:
 
 
 class _StopFlag:
-    """Ctrl-C / SIGTERM: the first asks to stop after the current batches; a second
+    """Ctrl-C / SIGTERM: the first asks to stop after the items in flight; a second
     Ctrl-C interrupts at once (the run stays resumable). ``signum``: the signal that
     asked."""
 
@@ -287,13 +307,17 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     process, the time limit kept by an alarm when it runs in the main thread).
     ``timeout``: seconds allowed per item before it is recorded as failed. ``resume``: continue the latest unfinished run of this model
     version instead of starting a new one (a new run also skips what is predicted).
+    With every item already predicted and no unfinished run (and no ``force``), nothing
+    is predicted and no run recorded: the report's ``nothing_to_do`` is True, its
+    ``status`` ``"nothing_to_do"`` and its ``run_id`` None.
     ``force``: predict again items this model version has already predicted (without
     it, only those whose text or image changed since: :func:`.plan.content_changed`).
     ``threshold``: for kinds that have one (multi-label), the score from which a label
     counts as predicted in the stored ``labels`` (default: ``[task] threshold``, 0.5).
 
-    Ctrl-C (SIGINT) stops the run after the batches in flight (a second one at once):
-    what was predicted is stored, the run is marked ``stopped`` and
+    Ctrl-C (SIGINT) stops the run within a few items (a second one at once): each worker
+    hands back the part of its batch predicted (16 items at a time), that is stored, the
+    rest of the batch is left for ``resume``, the run is marked ``stopped`` and
     :class:`RunInterrupted` (a KeyboardInterrupt, with the report) is raised, so the
     script stops there; ``run(ws, model, resume=True)`` finishes the run. SIGTERM (a
     batch scheduler's notice before it kills the job) does the same; a script that does
@@ -347,12 +371,15 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     for other, _label in query.predicted:
         get_model(ws, other)  # an unknown model in the query fails before the run starts
     check_query_fields(ws, query)  # so does a metadata field no item has (a typo)
-    if resume and not force and not _unfinished(ws, mv.id) \
-            and Plan(ws, query, mv.id).count() == 0:
-        raise RunError(f"nothing to resume: model {mv.spec} has no unfinished run and has "
-                       "predicted every item" + (f" matching {query.text!r}" if query.text
-                                                  else ""),
-                       hint="glamlab runs lists the runs; --force predicts again")
+    todo = None if force or _unfinished(ws, mv.id) else Plan(ws, query, mv.id)
+    if todo is not None and todo.count() == 0:
+        # every item already predicted, no run to finish: say so, record no empty run
+        # (a nightly ``glamlab run --resume`` ends with status 0, not an error)
+        return RunReport(run_id=None, model=mv.spec, model_id=mv.id, status="nothing_to_do",
+                         engine=engine, workers=workers, planned=0, done=0, failed=0,
+                         skipped=todo.already_predicted(), seconds=0.0,
+                         nothing_to_do=True, items=query.text or None,
+                         warning=not_better_than_baseline(ws, mv.spec, noun=kind.noun))
     # the batch size is stored only when the person chose it: --resume then keeps it
     stored_query = {"items": query.text, "force": force, "batch_size": batch_size}
     writer, resumed = RunWriter.acquire(ws.store, model_id=mv.id, spec=mv.spec, engine=engine,

@@ -144,11 +144,8 @@ def _run(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     _set(ws, job["id"], message=f"predicting with {spec}")
     # a job taken again after a stop resumes its run; the first try resumes one left
     # unfinished too, and else starts a new run (skipping what is predicted already)
-    try:
-        report = run(ws, spec, workers=1, resume=True, handle_signals=False)
-    except GlamlabError as exc:
-        if "nothing to resume" not in exc.message:
-            raise
+    report = run(ws, spec, workers=1, resume=True, handle_signals=False)
+    if report.nothing_to_do:
         return {"model": spec, "status": "done", "done": 0,
                 "message": "every item already has a prediction from this model"}
     return {"model": report.model, "run_id": report.run_id, "status": report.status,
