@@ -211,7 +211,7 @@ def run_inline(predictor: Predictor, ref: ModelRef, batches: Iterator[list[ItemR
 def _predict_part(dog: _Watchdog, predictor: Predictor, ref: ModelRef, part: list[ItemRow],
                   timeout: float | None, rows: list[Row], failures: list[Failure],
                   ) -> tuple[list[Row], list[Failure]]:
-    """Predict ``part`` of a batch (:data:`STOP_CHECK_ITEMS` items) under the watchdog: past
+    """Predict ``part`` of a batch (:func:`stop_step` items) under the watchdog: past
     ``timeout`` x its size it is retried item by item. A stop signal raises
     :class:`InlineStopped`, after adding to ``rows`` and ``failures`` the items of this
     part predicted one by one before it."""

@@ -6,7 +6,7 @@
 Plan (what this model version has not predicted yet) -> batches -> an engine (worker
 processes, inline, or Ray) -> the single writer, which commits every batch with the
 run's progress. Ctrl-C (or SIGTERM) stops within a few items (each worker hands back
-the part of its batch predicted, :data:`~.worker.STOP_CHECK_ITEMS` items at a time, the
+the part of its batch predicted, :func:`~.worker.stop_step` items at a time, the
 rest is left to predict), leaving the run
 ``stopped`` and resumable (from Python, :class:`RunInterrupted` is raised then);
 ``resume=True`` or simply running again finishes it.
@@ -316,7 +316,8 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     counts as predicted in the stored ``labels`` (default: ``[task] threshold``, 0.5).
 
     Ctrl-C (SIGINT) stops the run within a few items (a second one at once): each worker
-    hands back the part of its batch predicted (16 items at a time), that is stored, the
+    hands back the part of its batch predicted (the model's own batch at a time, at
+    least 16 items), that is stored, the
     rest of the batch is left for ``resume``, the run is marked ``stopped`` and
     :class:`RunInterrupted` (a KeyboardInterrupt, with the report) is raised, so the
     script stops there; ``run(ws, model, resume=True)`` finishes the run. SIGTERM (a
