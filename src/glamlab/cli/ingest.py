@@ -105,9 +105,13 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], id_column: str | None,
         if problems and not (not report.seen and len(report.problems) == 1):
             click.echo("\n".join(problems), err=True)
     if report.failed:
-        if not report.seen:  # nothing came in: the error, one line on stderr, and status 2
+        if not report.seen:  # nothing came in: the error on stderr, and status 2
             first = report.problems[0] if report.problems else None
-            if first:
+            if len(report.problems) > 1 and not as_json:  # each said above, with its fix
+                click.echo(f"error: nothing was brought in: the {len(report.problems):,} "
+                           "problems above (glamlab items --errors lists them again)",
+                           err=True)
+            elif first:  # one problem (or --json, where the list is in the JSON)
                 where = first.get("item") or first.get("source")
                 more = len(report.problems) - 1
                 click.echo(f"error: nothing was brought in: {where}: {first['reason']}"
