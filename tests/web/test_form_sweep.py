@@ -29,6 +29,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "/label/undo": ("split", "strategy", "mode"),
     "/label/test-set": ("share", "keep_together"),
     "/label/concept": ("concept",),
+    "/label/concept/index": (),
     "/queue/decide": ("one", "value_{q}", "label_{q}", "start_{q}", "end_{q}",
                       "authority_{q}", "linked_{q}", "predicted_{q}", "sort", "view"),
     "/queue/text-done": ("text_done", "sort", "view"),
@@ -194,8 +195,13 @@ class Sweep:
                     '{"error"'):
             if bad in r.text:
                 self.problems.append(f"{where}: the page shows {bad!r}")
-        if FLAG.search(text):
-            self.problems.append(f"{where}: the page names {FLAG.search(text).group(0)!r}")  # type: ignore[union-attr]
+        # a command the page gives to pass on to whoever runs the server (a frozen test
+        # set too small to monitor: test_plain_words allows it there) is no flag for
+        # the curator to type
+        said = re.sub(r'ask whoever runs glamlab on the server to run "glamlab [^"]*"', " ",
+                      text)
+        if FLAG.search(said):
+            self.problems.append(f"{where}: the page names {FLAG.search(said).group(0)!r}")  # type: ignore[union-attr]
         if r.status_code >= 400 and not re.search(r"[A-Za-z]{2,}(?:[ ,'][A-Za-z']+){3,}",
                                                   _main(r.text)):
             self.problems.append(f"{where}: no plain sentence on the page: {text[:300]}")
