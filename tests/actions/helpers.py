@@ -70,6 +70,21 @@ def add_predictions(ws: Any, model_id: int, preds: dict[str, dict[str, float]],
     return run_id
 
 
+def act_on_two_pages(ws: Any) -> None:
+    """A blank-pages project's items ``p1`` and ``p2`` predicted by ``blanks@1`` (p1
+    blank, p2 content, each 97% sure or more) and acted on (``glamlab act``) with a policy
+    that accepts both into the field ``page_type``."""
+    from glamlab.actions import act
+
+    mid = add_model(ws, "blanks", 1)
+    add_predictions(ws, mid, {"p1": {"blank": 0.99, "content": 0.01},
+                              "p2": {"content": 0.97, "blank": 0.03}})
+    ws.card.raw["policy"] = {"field": "page_type", "labels": {
+        "blank": {"accept": 0.9, "review": 0.5}, "content": {"accept": 0.9, "review": 0.5}}}
+    ws.save_card()
+    act(ws)
+
+
 def run_cli(capsys: Any, ws: Any, *args: str) -> tuple[int, str, str]:
     """``glamlab --workspace WS ARGS...`` in-process: (exit code, stdout, stderr)."""
     import pytest

@@ -19,7 +19,7 @@ import pytest
 
 from glamlab.actions import act, export
 
-from .helpers import add_items, add_model, add_predictions
+from .helpers import act_on_two_pages, add_items
 
 META = {
     "p1": {"Title": "Letter to Zola", "URI": "ark:/1", "Value": "high",
@@ -40,13 +40,7 @@ def ws(make_ws: Any) -> Any:
                  positive_label="blank")
     add_items(ws, [{"item_id": i, "uri": f"https://img.example.org/{i}.jpg", "meta": m}
                    for i, m in META.items()])
-    mid = add_model(ws, "blanks", 1)
-    add_predictions(ws, mid, {"p1": {"blank": 0.99, "content": 0.01},
-                              "p2": {"content": 0.97, "blank": 0.03}})
-    ws.card.raw["policy"] = {"field": "page_type", "labels": {
-        "blank": {"accept": 0.9, "review": 0.5}, "content": {"accept": 0.9, "review": 0.5}}}
-    ws.save_card()
-    act(ws)
+    act_on_two_pages(ws)
     return ws
 
 

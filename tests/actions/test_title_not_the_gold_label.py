@@ -13,11 +13,11 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from glamlab.actions import act, export
+from glamlab.actions import export
 from glamlab.cli import cli
 from glamlab.sheets import read_sheet
 
-from .helpers import add_items, add_model, add_predictions
+from .helpers import act_on_two_pages, add_items
 
 META = {"p1": {"label": "blank", "shelfmark": "MS 12"},
         "p2": {"label": "content", "title": "Letter to Zola"}}
@@ -34,13 +34,7 @@ def _ws(make_ws: Any) -> Any:
 
 def test_the_export_title_is_never_the_label_column(make_ws: Any, tmp_path: Any) -> None:
     ws = _ws(make_ws)
-    mid = add_model(ws, "blanks", 1)
-    add_predictions(ws, mid, {"p1": {"blank": 0.99, "content": 0.01},
-                              "p2": {"content": 0.97, "blank": 0.03}})
-    ws.card.raw["policy"] = {"field": "page_type", "labels": {
-        "blank": {"accept": 0.9, "review": 0.5}, "content": {"accept": 0.9, "review": 0.5}}}
-    ws.save_card()
-    act(ws)
+    act_on_two_pages(ws)
     export(ws, "csv", tmp_path / "e.csv")
     text = (tmp_path / "e.csv").read_text(encoding="utf-8-sig")
     rows = {r["item_id"]: r for r in csv.DictReader(io.StringIO(text))}

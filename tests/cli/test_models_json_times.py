@@ -1,5 +1,6 @@
 """A script reads the times of ``glamlab models --json``, ``glamlab train --json`` and
-``glamlab models use --json`` as it reads ``glamlab runs --json``'s: ISO 8601 saying UTC
+``glamlab models use --json`` (and the windows of ``glamlab monitor --json``) as it
+reads ``glamlab runs --json``'s: ISO 8601 saying UTC
 (``2026-12-05T08:53:07Z``). They were naive text with microseconds
 (``2026-12-05 08:53:07.123456``), a time of no stated zone."""
 
@@ -43,3 +44,19 @@ def test_ingest_problem_and_item_version_times_in_json_say_utc(make_ws, tmp_path
     assert [ISO_Z.match(p["created_at"]) is not None for p in problems] == [True]
     shown = _json(ws, "items", "show", "l2")
     assert ISO_Z.match(shown["versions"][0]["created_at"]), shown["versions"]
+
+
+def test_monitor_window_times_in_json_say_utc(make_ws):
+    """``glamlab monitor --json``'s windows start and end as the other times do (they were
+    ``2026-12-05 08:53:07.123456``)."""
+    from tests.monitoring.test_monitor import _setup
+
+    ws = make_ws()
+    _setup(ws, windows=[(200, 0.3, 0.85)])
+    db = [] if ws.store.is_sqlite else ["--db", ws.store.url]
+    res = CliRunner().invoke(cli, ["-w", str(ws.root), *db, "monitor", "--model", "m@1",
+                                   "--json"])
+    assert res.exit_code == 0, res.output
+    windows = json.loads(res.stdout)["windows"]
+    assert windows and all(ISO_Z.match(w["start"]) and ISO_Z.match(w["end"])
+                           for w in windows), windows

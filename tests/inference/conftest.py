@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import csv
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +51,14 @@ def text_ws(make_ws):
     ids = add_text_items(ws, 60, extra=lambda i: "maps" if i % 3 == 0 else "letters")
     ws.ids = ids
     return ws
+
+
+def wait_at_gate(proc: subprocess.Popen[str], gate: Path, timeout: float = 120.0) -> None:
+    """Wait until the run in ``proc`` is inside a batch: at HashPredictor's gate (its
+    ``gate_on`` item made ``gate.reached``; it waits there for ``gate.go``). Fails, with
+    the run's output, when the run ended first."""
+    reached = Path(f"{gate}.reached")
+    deadline = time.monotonic() + timeout
+    while not reached.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert reached.exists(), proc.communicate(timeout=60)

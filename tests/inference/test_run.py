@@ -601,3 +601,31 @@ def test_the_web_run_job_with_nothing_to_do_says_so_and_records_no_run(text_ws, 
     assert res == {"model": "hash", "status": "done", "done": 0,
                    "message": "every item already has a prediction from this model"}
     assert len(list_runs(text_ws)) == 1
+
+
+def test_a_query_that_matches_no_item_says_so(text_ws, capsys):
+    """A run whose ``--items`` query selects no item said "every item matching ... has a
+    prediction", as if all were predicted; it says no item matched."""
+    save_hash_model(text_ws)
+    report = run(text_ws, "hash", items="split=test", workers=0)  # no split made yet
+    assert (report.nothing_to_do, report.skipped) == (True, 0)
+    assert report.summary(cli=True) == ("Nothing to do: no item matches the query "
+                                        "'split=test' (check its values).")
+    assert run(text_ws, "hash", workers=0).done == 60
+    said = run(text_ws, "hash", items="collection=maps", workers=0).summary()
+    assert said.startswith("Nothing to do: every item matching 'collection=maps' has a"), said
+
+
+def test_the_web_run_job_with_no_item_to_predict_says_so(text_ws, monkeypatch):
+    """With no item at all, the web Run job said every item had a prediction."""
+    from glamlab.web import jobs
+
+    save_hash_model(text_ws)
+    items = text_ws.store.t.items
+    with text_ws.store.write() as conn:  # as if none were brought in
+        conn.execute(items.update().values(is_current=False))
+    monkeypatch.setattr(jobs, "_set", lambda *a, **k: None)
+    res = jobs._run(text_ws, {"id": 1, "params": {"model": "hash"}})
+    assert res["message"] == "there are no items to predict yet", res
+    assert run(text_ws, "hash", workers=0).summary() == (
+        "Nothing to do: there are no items to predict yet.")

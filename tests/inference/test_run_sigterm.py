@@ -10,14 +10,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from glamlab.inference import list_runs, run
-from tests.inference.conftest import save_hash_model
+from tests.inference.conftest import save_hash_model, wait_at_gate
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,11 +54,7 @@ def test_sigterm_in_a_python_script_raises_after_storing_and_resume_finishes(
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
-        while not Path(f"{gate}.reached").exists() and proc.poll() is None \
-                and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert Path(f"{gate}.reached").exists(), proc.communicate(timeout=60)
+        wait_at_gate(proc, gate)
         os.killpg(proc.pid, signal.SIGTERM)  # as the scheduler does: the whole job
         Path(f"{gate}.go").touch()
         out, err = proc.communicate(timeout=120)

@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from glamlab.inference.worker import STOP_CHECK_ITEMS
-from tests.inference.conftest import save_hash_model
+from tests.inference.conftest import save_hash_model, wait_at_gate
 from tests.inference.predictors import CLI_BOOT, HashPredictor
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,11 +49,7 @@ def test_ctrl_c_stops_mid_batch_and_resume_predicts_exactly_the_rest(text_ws, tm
     proc = _glamlab(text_ws, "--model", "hash", "--workers", str(workers),
                     "--batch-size", "40", "--json")
     try:
-        deadline = time.monotonic() + 120
-        while not Path(f"{gate}.reached").exists() and proc.poll() is None \
-                and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert Path(f"{gate}.reached").exists(), proc.communicate(timeout=60)
+        wait_at_gate(proc, gate)
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C at a terminal: the whole group
         time.sleep(2.0)  # the parent passes the stop on to its worker (each 0.5 s)
         Path(f"{gate}.go").touch()

@@ -13,14 +13,15 @@ from glamlab.store import now
 
 
 def add_items(ws: Any, rows: Iterable[dict[str, Any]]) -> int:
-    """rows: {"id", "text"?, "uri"?, "modality"?, "meta"?}."""
+    """rows: {"id", "text"?, "uri"?, "modality"?, "source_kind"?, "meta"?}."""
     stamp = now()
     values = []
     for r in rows:
         content = (r.get("text") or "") + (r.get("uri") or "") + r["id"]
         values.append({
             "item_id": r["id"], "version": 1, "is_current": True,
-            "modality": r.get("modality", ws.card.modality), "source_kind": "test",
+            "modality": r.get("modality", ws.card.modality),
+            "source_kind": r.get("source_kind", "test"),
             "source": r.get("source", "tests"), "uri": r.get("uri"), "page": None,
             "content_hash": hashlib.sha256(content.encode()).hexdigest(),
             "text": r.get("text"), "width": r.get("width"), "height": r.get("height"),

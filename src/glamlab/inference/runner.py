@@ -106,7 +106,13 @@ class RunReport:
         }
 
     def nothing_to_do_text(self, *, cli: bool = False) -> str:
-        """What a run with nothing to do says (see :attr:`nothing_to_do`)."""
+        """What a run with nothing to do says (see :attr:`nothing_to_do`): every item
+        (matching the query) has a prediction, or no item matched at all (none skipped:
+        a query that selects nothing is no reason to predict again)."""
+        if not self.skipped:
+            return (f"Nothing to do: no item matches the query {self.items!r} (check its "
+                    "values)." if self.items else
+                    "Nothing to do: there are no items to predict yet.")
         matching = f" matching {self.items!r}" if self.items else ""
         again = "use --force to predict again" if cli else \
             "force=True predicts again"

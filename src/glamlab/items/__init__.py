@@ -12,6 +12,29 @@ if TYPE_CHECKING:
     from ..config import FetchPolicy
 
 
+def title_of(meta: dict[str, Any] | None, source_kind: str | None) -> str | None:
+    """What the collection calls an item (``title``, ``label``, ``name`` or
+    ``dc:title`` in its metadata ``meta``; the first value of a list), or None: the one
+    rule for :attr:`Item.title` and for the pages that read items' rows from the store
+    (the review queue).
+
+    ``label`` is a IIIF canvas's label (its page name, "f. 1r") only for an item from
+    a IIIF manifest (``source_kind``): in a table (CSV) a ``label`` column is most often
+    the item's gold label, which as a title would name the answer in exports and on
+    labelling sheets, to a blind second labeller too."""
+    from ..ingest.iiif import KIND as IIIF
+
+    keys = ("title", "label", "name", "dc:title") if source_kind == IIIF else (
+        "title", "name", "dc:title")
+    for key in keys:
+        value = (meta or {}).get(key)
+        if isinstance(value, list) and value:
+            value = value[0]
+        if isinstance(value, str | int | float) and str(value).strip():
+            return str(value)
+    return None
+
+
 @dataclass
 class Item:
     """One current item version, as predictors and reports see it.
@@ -46,24 +69,8 @@ class Item:
 
     @property
     def title(self) -> str | None:
-        """What the collection calls the item (``title``, ``label``, ``name`` or
-        ``dc:title`` in its metadata; the first value of a list), or None.
-
-        ``label`` is a IIIF canvas's label (its page name, "f. 1r") only for an item from
-        a IIIF manifest: in a table (CSV) a ``label`` column is most often the item's
-        gold label, which as a title would name the answer in exports and on labelling
-        sheets, to a blind second labeller too."""
-        from ..ingest.iiif import KIND as IIIF
-
-        keys = ("title", "label", "name", "dc:title") if self.source_kind == IIIF else (
-            "title", "name", "dc:title")
-        for key in keys:
-            value = self.meta.get(key)
-            if isinstance(value, list) and value:
-                value = value[0]
-            if isinstance(value, str | int | float) and str(value).strip():
-                return str(value)
-        return None
+        """What the collection calls the item, or None (:func:`title_of`)."""
+        return title_of(self.meta, self.source_kind)
 
     def open_image(self, max_side: int | None = None, mode: str = "RGB") -> Image.Image:
         """Decode the image as RGB (or ``mode``, e.g. ``L`` for grey), reduced so the long

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from ..errors import GlamlabError
 from ..progress import plural
-from ..store import now
+from ..store import now, utc_iso
 from .signals import IMAGE_PRESET, TEXT_PRESET, Signal
 
 if TYPE_CHECKING:
@@ -114,7 +114,9 @@ class MonitorReport:
             "alerts": [{"window": w.key, **r.to_dict()} for w, r in self.alerts],
             "signals": [{"name": s.name, "description": s.description} for s in self.signals]
             + [{"name": name, "description": words} for name, words in self.rates or RATES],
-            "windows": [{"window": w.key, "start": w.start, "end": w.end, "n": len(w.rows),
+            # the first and last prediction's times as ``--json`` gives times: ...Z (UTC)
+            "windows": [{"window": w.key, "start": utc_iso(w.start), "end": utc_iso(w.end),
+                         "n": len(w.rows),
                          "results": [r.to_dict() for r in w.results]} for w in self.windows],
         }
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import GlamlabError
+from ..items import title_of
 from ..store import now
 
 if TYPE_CHECKING:
@@ -254,7 +255,8 @@ def _with_items(ws: Workspace, rows: list[dict[str, Any]]) -> list[dict[str, Any
     ids = list({r["item_id"] for r in rows})
     with ws.store.read() as conn:
         items = {r.item_id: r for r in conn.execute(
-            sa.select(ti.c.item_id, ti.c.modality, ti.c.text, ti.c.uri, ti.c.meta)
+            sa.select(ti.c.item_id, ti.c.modality, ti.c.text, ti.c.uri, ti.c.meta,
+                      ti.c.source_kind)
             .where(ti.c.is_current.is_(True), ti.c.item_id.in_(ids)))}
         from ..store.gold import in_force
 
@@ -279,7 +281,7 @@ def _with_items(ws: Workspace, rows: list[dict[str, Any]]) -> list[dict[str, Any
         r["modality"] = it.modality if it else None
         text = (it.text or "") if it else ""
         r["text"] = text[:600] + ("…" if len(text) > 600 else "")
-        r["title"] = ((it.meta or {}).get("title") if it else None) or r["item_id"]
+        r["title"] = (title_of(it.meta, it.source_kind) if it else None) or r["item_id"]
     return rows
 
 

@@ -147,7 +147,8 @@ def _run(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     report = run(ws, spec, workers=1, resume=True, handle_signals=False)
     if report.nothing_to_do:
         return {"model": spec, "status": "done", "done": 0,
-                "message": "every item already has a prediction from this model"}
+                "message": "every item already has a prediction from this model"
+                if report.skipped else "there are no items to predict yet"}
     return {"model": report.model, "run_id": report.run_id, "status": report.status,
             "done": report.done, "failed": report.failed}
 

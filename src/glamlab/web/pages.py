@@ -4,7 +4,7 @@ the card and the task kind; the signed-in user; form writes by role; errors by s
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from fastapi import Depends, Request
@@ -44,11 +44,17 @@ def render(request: Request, name: str, ctx: dict[str, Any], *, status: int = 20
                                             status_code=status, headers=headers)
 
 
-def not_in_project(what: str, value: str, instead: str) -> str:
+def not_in_project(what: str, value: str, instead: str,
+                   known: Iterable[str] | None = None) -> str:
     """What a page says for a query value it does not know (``?label=`` a label the
     project does not have, ``?item=`` an id it does not hold), instead of ignoring it:
-    "No label “x” in this project; showing all labels." (escaped where it is shown)."""
-    return f"No {what} “{value}” in this project; {instead}."
+    "No label “x” in this project; showing all labels." (escaped where it is shown).
+    ``known``: the values there are, for a query value from a fixed list rather than
+    the project's data (``?sort=``, ``?strategy=``): "No sort “x” (there are: score,
+    uncertainty, label); showing most sure first."
+    """
+    where = "in this project" if known is None else f"(there are: {', '.join(known)})"
+    return f"No {what} “{value}” {where}; {instead}."
 
 
 def page_user(request: Request) -> User:

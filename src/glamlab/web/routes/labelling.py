@@ -36,8 +36,13 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
     if mode == SECOND and ws.card.kind != "entities":
         return second_page(request, user)
     near = strategy == NEAREST and ws.card.modality == "text"
+    ignored: list[str] = []  # an unknown value is said, not silently replaced
     if strategy not in sampling.STRATEGIES and not near:
+        known = [*sampling.STRATEGIES, *([NEAREST] if ws.card.modality == "text" else [])]
+        ignored.append(not_in_project("sampling strategy", strategy,
+                                      f"choosing {sampling.STRATEGIES['random']}", known))
         strategy = "random"
+    asked_split = split
     if split not in ("train", "test"):
         split = "test"
     frozen = review.test_frozen(ws)
@@ -51,13 +56,16 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
         split = "test"
     elif frozen and split == "test":
         split = "train"
+    if asked_split not in ("train", "test"):  # said with the split it falls back to
+        ignored.append(not_in_project("split", asked_split, f"labelling for the {split} split",
+                                      ("train", "test")))
     # the test split stays a random sample: model-ordered sampling only for training
     allowed = sampling.strategies_for(split)
     if strategy not in allowed and not near:
         strategy = "random"
     chosen = next(iter(ws.items(ids=[item])), None) if item else None
-    ignored = ([not_in_project("item", item, "showing the next one to label")]
-               if item and chosen is None else [])
+    if item and chosen is None:
+        ignored.append(not_in_project("item", item, "showing the next one to label"))
     concept = _concept(request, user) if near else None
     if near:
         shown = chosen or (next(iter(ws.items(ids=concept["next"][:1])), None)

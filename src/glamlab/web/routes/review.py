@@ -90,6 +90,10 @@ def plain_reason(policy: Any, row: dict[str, Any]) -> str:
             "by a person.")
 
 
+#: the queue page's ``view``s: one card a line, or a grid of images
+QUEUE_VIEWS = ("list", "grid")
+
+
 @router.get("/queue", response_class=HTMLResponse)
 def queue_page(request: Request, sort: str = "score", label: str = "", view: str = "list",
                kind: str = "", user: User = Depends(page_user)) -> Response:
@@ -100,13 +104,20 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
            status: int = 200, **extra: Any) -> Response:
     """The queue page (``extra``: more for its template, e.g. a refused addition)."""
     ws = request.app.state.ws
+    ignored = extra.setdefault("ignored", [])  # an unknown value is said, not silently ignored
     if sort not in review.SORTS:
+        ignored.append(not_in_project("sort", sort, f"showing {review.SORTS['score']}",
+                                      review.SORTS))
         sort = "score"
     label_filter = label if label in ws.card.labels else None
-    if label and label_filter is None:  # said, not silently ignored
-        extra.setdefault("ignored", []).append(
-            not_in_project("label", label, "showing all labels"))
+    if label and label_filter is None:
+        ignored.append(not_in_project("label", label, "showing all labels"))
     kind_filter = kind if kind in review.QUEUE_KINDS else None
+    if kind and kind_filter is None:
+        ignored.append(not_in_project("kind", kind, "showing every kind", review.QUEUE_KINDS))
+    if view not in QUEUE_VIEWS:
+        ignored.append(not_in_project("view", view, "showing the list", QUEUE_VIEWS))
+        view = "list"
     size = 36 if view == "grid" else 25
     # a reviewer's page leases exactly the rows shown, unless another site sent the
     # browser here (a link or image elsewhere must not hold a reviewer's items)
@@ -308,7 +319,7 @@ def _queue_view(form: FormData, labels: list[str]) -> dict[str, str]:
     view = str(form.get("view") or "")
     return {"sort": sort if sort in review.SORTS else "score",
             "label": label if label in labels else "",
-            "view": view if view in ("list", "grid") else "list"}
+            "view": view if view in QUEUE_VIEWS else "list"}
 
 
 def _back_to_queue(request: Request, form: FormData, **extra: Any) -> RedirectResponse:
