@@ -140,6 +140,12 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
     if no_image:
         line += (f"; {no_image} mentions left out: they are in ALTO files ingested without "
                  "their page image. Ingest each page image with its ALTO file beside it")
+    no_size = res.get("skipped_without_image_size") or 0
+    if no_size:
+        line += (f"; {no_size} mentions left out: their ALTO measures in mm10 or inch1200 "
+                 "and the size of their page image (on the web) is not known, so their "
+                 "place in pixels cannot be worked out. Ingest the page images as files "
+                 "(beside the METS or the ALTO), or OCR with word boxes in pixels")
     if res.get("manifest"):
         line += (f"; {res['minted_canvases']} pages on this computer got canvases under the "
                  f"base URL, in {res['manifest']} (publish each page image at "
