@@ -250,3 +250,37 @@ def test_a_manifest_nested_too_deeply_is_its_own_problem_the_rest_comes_in(make_
     (problem,) = report.problems
     assert problem["source"].endswith("deep.json")
     assert "nested too deeply" in problem["reason"] and problem["hint"]
+
+
+def test_a_folder_with_a_manifest_and_its_images_gives_the_canvases_only(make_ws, tmp_path):
+    """A folder holding a manifest and the scans its canvases are painted with (a IIIF
+    bundle saved for offline work): each scan is its canvas's item, not an item of its own
+    as well (which would put one page in the collection twice, perhaps on both sides of
+    the test split). A canvas painted with two images (a spread) says that it reads the
+    first, and claims the second; an image no canvas names still comes in."""
+    book = tmp_path / "book"
+    write_jpeg(book / "p1.jpg")
+    write_jpeg(book / "p2a.jpg")
+    write_jpeg(book / "p2b.jpg")
+    write_jpeg(book / "loose.jpg")
+    doc = manifest_v3("https://example.org", n=2)
+    for i, canvas in enumerate(doc["items"], 1):
+        anno = canvas["items"][0]["items"][0]
+        anno["body"] = {"id": f"p{i}.jpg" if i == 1 else "p2a.jpg", "type": "Image",
+                        "format": "image/jpeg", "width": 40, "height": 30}
+    spread = doc["items"][1]
+    second = json.loads(json.dumps(spread["items"][0]["items"][0]))
+    second["id"] += "-b"
+    second["body"]["id"] = "p2b.jpg"
+    second["target"] = spread["id"] + "#xywh=300,0,300,800"
+    spread["items"][0]["items"].append(second)
+    (book / "manifest.json").write_text(json.dumps(doc))
+    ws = make_ws()
+    report = ws.ingest([book])
+    assert report.failed == 0, report.problems
+    assert sorted(i.item_id for i in ws.items()) == [
+        "https://example.org/book/canvas/p1", "https://example.org/book/canvas/p2", "loose"]
+    p2 = ws.item("https://example.org/book/canvas/p2")
+    assert p2.uri == str((book / "p2a.jpg").resolve())
+    assert p2.meta["other_images"] == ["p2b.jpg"]
+    assert "painted with 2 images" in p2.meta["canvas_note"]

@@ -502,6 +502,13 @@ def _service(body: dict[str, Any], default_api: int) -> tuple[str | None, int | 
 
 
 def _image_body_v3(canvas: dict[str, Any]) -> dict[str, Any] | None:
+    bodies = _image_bodies_v3(canvas)
+    return bodies[0] if bodies else None
+
+
+def _image_bodies_v3(canvas: dict[str, Any]) -> list[dict[str, Any]]:
+    """The images a v3 canvas is painted with (of a ``Choice``, its first), in order."""
+    out = []
     for page in canvas.get("items") or []:
         if not isinstance(page, dict):
             continue
@@ -515,11 +522,19 @@ def _image_body_v3(canvas: dict[str, Any]) -> dict[str, Any] | None:
                 bodies = [bodies]
             for body in bodies or []:
                 if isinstance(body, dict) and body.get("type", "Image") == "Image":
-                    return body
-    return None
+                    out.append(body)
+                    break
+    return out
 
 
 def _image_body_v2(canvas: dict[str, Any]) -> dict[str, Any] | None:
+    bodies = _image_bodies_v2(canvas)
+    return bodies[0] if bodies else None
+
+
+def _image_bodies_v2(canvas: dict[str, Any]) -> list[dict[str, Any]]:
+    """The images a v2 canvas is painted with (of an ``oa:Choice``, its default)."""
+    out = []
     for image in canvas.get("images") or []:
         if not isinstance(image, dict):
             continue
@@ -527,8 +542,25 @@ def _image_body_v2(canvas: dict[str, Any]) -> dict[str, Any] | None:
         if isinstance(res, dict) and res.get("@type") == "oa:Choice":
             res = res.get("default")
         if isinstance(res, dict):
-            return res
-    return None
+            out.append(res)
+    return out
+
+
+def local_images(rec: Record) -> list[str]:
+    """The files on this computer that a canvas read from a local manifest is painted
+    with (its image, and the others of a canvas of several images), resolved; those
+    outside the manifest's folder are left out (they are not read)."""
+    if rec.source_kind != KIND or rec.source.startswith(("http://", "https://")):
+        return []
+    base = Path(rec.source).resolve().parent
+    out = []
+    for ref in [rec.meta.get("image"), *(rec.meta.get("other_images") or [])]:
+        if not isinstance(ref, str) or "://" in ref and not ref.startswith("file://"):
+            continue
+        target = (base / ref.removeprefix("file://")).resolve()
+        if target.is_relative_to(base):
+            out.append(str(target))
+    return out
 
 
 def _int(v: Any) -> int | None:
@@ -732,7 +764,8 @@ def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any]
                    manifest_id: str, manifest_label: str,
                    manifest_meta: dict[str, Any]) -> Record | Problem:
     canvas_id = _id(canvas) or f"{manifest_id}#canvas-{index}"
-    body = _image_body_v3(canvas) if version == 3 else _image_body_v2(canvas)
+    bodies = _image_bodies_v3(canvas) if version == 3 else _image_bodies_v2(canvas)
+    body = bodies[0] if bodies else None
     if body is None:
         return Problem(source, canvas_id, f"canvas {index} has no image",
                        "the canvas is skipped; check the manifest")
@@ -758,6 +791,11 @@ def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any]
         "image": image,
         "format": body.get("format"),
     }
+    others = [i for b in bodies[1:] if (i := _id(b))]
+    if others:  # a spread of two scans, a fragment pasted on a page: the first is read
+        meta["other_images"] = others
+        meta["canvas_note"] = (f"the canvas is painted with {len(bodies)} images; the item is "
+                               f"the first, {image or uri}")
     return Record(item_id=canvas_id, modality="image", source_kind=KIND, source=source,
                   content_hash=sha256_json({"canvas": canvas, "manifest": manifest_id}),
                   uri=uri, width=width, height=height, meta=meta)
