@@ -284,3 +284,29 @@ def test_a_folder_with_a_manifest_and_its_images_gives_the_canvases_only(make_ws
     assert p2.uri == str((book / "p2a.jpg").resolve())
     assert p2.meta["other_images"] == ["p2b.jpg"]
     assert "painted with 2 images" in p2.meta["canvas_note"]
+
+
+def test_labels_and_values_in_several_languages_are_read_in_one(make_ws, tmp_path):
+    """A label given in several languages (v3 language maps, v2 ``@language`` lists) is
+    one text translated: one language is read (none, else English, else the first), so
+    the metadata label is ``Subject`` (which ``--meta Subject`` and a safety rule name),
+    not ``Subject; Sujet``; several values in one language are all kept."""
+    from glamlab.ingest.iiif import text_of
+
+    assert text_of({"en": ["Subject"], "fr": ["Sujet"]}) == "Subject"
+    assert text_of({"cy": ["Llyfr"], "none": ["MS 1"]}) == "MS 1"
+    assert text_of({"de": ["Titel"], "fr": ["Titre"]}) == "Titel"
+    assert text_of({"en": ["Prayer", "Devotion"]}) == "Prayer; Devotion"
+    assert text_of([{"@value": "Titel", "@language": "de"},
+                    {"@value": "Title", "@language": "en"}]) == "Title"
+    assert text_of(["a", "b"]) == "a; b"
+    doc = manifest_v3("https://example.org", n=1)
+    doc["label"] = {"en": ["Book of Hours"], "fr": ["Livre d'heures"]}
+    doc["metadata"] = [{"label": {"en": ["Subject"], "fr": ["Sujet"]},
+                        "value": {"en": ["Prayer"], "fr": ["Prière"]}}]
+    (tmp_path / "m.json").write_text(json.dumps(doc))
+    ws = make_ws()
+    ws.ingest([str(tmp_path / "m.json")])
+    (item,) = ws.items()
+    assert item.meta["manifest_label"] == "Book of Hours"
+    assert item.meta["metadata"]["Subject"] == "Prayer"

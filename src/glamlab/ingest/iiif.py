@@ -21,6 +21,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import re
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -414,8 +415,24 @@ def presentation_version(doc: dict[str, Any]) -> int | None:
     return None
 
 
+#: the language read from a label or value given in several languages: "none" (not in a
+#: language), then English, then the first given
+PREFERRED_LANGUAGES = ("none", "@none", "en")
+_LANGUAGE_TAG = re.compile(r"^(@?none|[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*)$")
+
+
+def _one_language(langs: list[str]) -> str:
+    return next((k for k in PREFERRED_LANGUAGES if k in langs), langs[0])
+
+
 def text_of(value: Any) -> str:
-    """A IIIF label or value (string, v2 language objects, v3 language map) as text."""
+    """A IIIF label or value (string, v2 language objects, v3 language map) as text.
+
+    Given in several languages (``{"en": ["Subject"], "fr": ["Sujet"]}``; v2's list of
+    ``@value``/``@language`` objects), it is the same text translated: one language is
+    read (:data:`PREFERRED_LANGUAGES`), so that a metadata label is ``Subject`` in every
+    manifest that gives it in English, not ``Subject; Sujet``. Several values in one
+    language are joined with ``; ``."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -423,11 +440,20 @@ def text_of(value: Any) -> str:
     if isinstance(value, dict):
         if "@value" in value:
             return str(value["@value"])
+        langs = [k for k, v in value.items() if text_of(v)]
+        if len(langs) > 1 and all(_LANGUAGE_TAG.match(k) for k in langs):
+            return text_of(value[_one_language(langs)])
         parts = []
         for v in value.values():
             parts.append(text_of(v))
         return "; ".join(p for p in parts if p)
     if isinstance(value, list):
+        tagged = [v for v in value if isinstance(v, dict) and v.get("@language")
+                  and "@value" in v]
+        langs = list(dict.fromkeys(str(v["@language"]) for v in tagged))
+        if len(tagged) == len(value) and len(langs) > 1:
+            chosen = _one_language(langs)
+            value = [v for v in tagged if v["@language"] == chosen]
         return "; ".join(p for p in (text_of(v) for v in value) if p)
     return str(value)
 
