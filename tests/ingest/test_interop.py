@@ -372,3 +372,40 @@ def test_safety_rules_see_every_value_of_a_repeated_label(make_ws):
     assert Condition("Subject", equals=(subjects[-1].casefold(),)).holds(item)
     assert Condition("Subject", contains=subjects[3][:5].casefold()).holds(item)
     assert not Condition("Subject", equals=("no such subject",)).holds(item)
+
+
+PAGE_BY_REGION = """<?xml version="1.0" encoding="UTF-8"?>
+<PcGts xmlns="http://schema.primaresearch.org/PAGE/gts/pagecontent/2013-07-15">
+  <Page imageFilename="p.tif" imageWidth="1000" imageHeight="1500">
+    <TextRegion id="r1" type="heading"><Coords points="0,0 9,0 9,9 0,9"/>
+      <TextEquiv><Unicode>Briefe aus Weimar</Unicode></TextEquiv>
+    </TextRegion>
+    <TextRegion id="r2" type="paragraph"><Coords points="0,9 9,9 9,19 0,19"/>
+      <TextEquiv conf="0.8"><Unicode>Goethe schrieb
+an Schiller.</Unicode></TextEquiv>
+    </TextRegion>
+    <TextRegion id="r3"><Coords points="0,19 9,19 9,29 0,29"/>
+      <TextLine id="l1"><Coords points="0,0 1,0 1,1 0,1"/>
+        <Word id="w1"><Coords points="0,0 1,0 1,1 0,1"/>
+          <TextEquiv conf="0.9"><Unicode>Jena</Unicode></TextEquiv></Word>
+        <Word id="w2"><Coords points="0,0 1,0 1,1 0,1"/>
+          <TextEquiv conf="0.9"><Unicode>1794</Unicode></TextEquiv></Word>
+        <TextEquiv><Unicode></Unicode></TextEquiv>
+      </TextLine>
+      <TextEquiv><Unicode>Jena 1794</Unicode></TextEquiv>
+    </TextRegion>
+  </Page>
+</PcGts>
+"""
+
+
+def test_page_text_given_by_region_or_by_word_only_is_kept(tmp_path):
+    """PAGE ground truth transcribed by region (Aletheia: a ``TextRegion`` with its own
+    ``TextEquiv`` and no ``TextLine``) and a line whose own ``TextEquiv`` is empty beside
+    its words' text: the text is read, not dropped; a region's ``TextEquiv`` beside its
+    lines is not read twice."""
+    path = tmp_path / "p.xml"
+    path.write_text(PAGE_BY_REGION, encoding="utf-8")
+    page = xml.parse_file(path)
+    assert page.text == "Briefe aus Weimar\n\nGoethe schrieb\nan Schiller.\n\nJena 1794"
+    assert page.lines == 4 and page.words == 9

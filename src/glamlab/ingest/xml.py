@@ -437,6 +437,23 @@ _NOT_TEXT = {"TextLine", "Word", "Glyph", "TextEquiv", "Coords", "Baseline", "Te
              "UserDefined", "Labels", "CornerPts"}
 
 
+def _region_text_only(el: Any) -> bool:
+    """Whether a region gives its text in its own ``TextEquiv`` only: no ``TextLine``
+    below it, and no region below it with a ``TextEquiv`` of its own (ground truth
+    transcribed by region, as Aletheia allows)."""
+    if not any(_local(c.tag) == "TextEquiv" for c in el):
+        return False
+    for d in el.iter():
+        if d is el:
+            continue
+        name = _local(d.tag)
+        if name == "TextLine":
+            return False
+        if name not in _NOT_TEXT and any(_local(c.tag) == "TextEquiv" for c in d):
+            return False
+    return True
+
+
 def _page_containers(page: Any, order: dict[str, int]) -> list[tuple[tuple[Any, ...], Any]]:
     """Every element that holds TextLines (TextRegion, TableCell, a TableRegion's nested
     regions, any other region), with its sort key: the reading-order position of the
@@ -457,7 +474,7 @@ def _page_containers(page: Any, order: dict[str, int]) -> list[tuple[tuple[Any, 
             own_cell = _cell_position(child)
             if own_cell == (-1.0, -1.0):
                 own_cell = cell
-            if any(_local(c.tag) == "TextLine" for c in child):
+            if any(_local(c.tag) == "TextLine" for c in child) or _region_text_only(child):
                 found.append(((own_anchor, own_cell, here), child))
             walk(child, own_anchor, own_cell)
 
@@ -494,6 +511,15 @@ def _parse_page(root: Any, digest: str) -> OcrPage:
     for page in pages:
         for _key, region in _page_containers(page, _reading_order(page)):
             lines = []
+            if _region_text_only(region):  # transcribed by region, without lines
+                own, conf = _text_equiv(region)
+                for own_line in _clean(own or "").splitlines():
+                    if own_line.strip():
+                        n_lines += 1
+                        n_words += len(own_line.split())
+                        lines.append(own_line)
+                if conf is not None and lines:
+                    line_confs.append(conf)
             for line in region:
                 if _local(line.tag) != "TextLine":
                     continue
@@ -507,9 +533,9 @@ def _parse_page(root: Any, digest: str) -> OcrPage:
                     words.append(wt or "")
                     if wc is not None:
                         word_confs.append(wc)
-                if line_text is None:
-                    line_text = " ".join(words)
-                line_text = _clean(line_text)
+                if not (line_text or "").strip():  # none, or an empty one beside its words
+                    line_text = " ".join(w for w in words if w)
+                line_text = _clean(line_text or "")
                 n_words += len(line_text.split())
                 if line_conf is not None:
                     line_confs.append(line_conf)
