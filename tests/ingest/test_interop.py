@@ -409,3 +409,60 @@ def test_page_text_given_by_region_or_by_word_only_is_kept(tmp_path):
     page = xml.parse_file(path)
     assert page.text == "Briefe aus Weimar\n\nGoethe schrieb\nan Schiller.\n\nJena 1794"
     assert page.lines == 4 and page.words == 9
+
+
+NDNP_ISSUE = """<?xml version="1.0" encoding="UTF-8"?>
+<mets:mets xmlns:mets="http://www.loc.gov/METS/" xmlns:xlink="http://www.w3.org/1999/xlink"
+  TYPE="urn:library-of-congress:ndnp:mets:newspaper:issue"
+  PROFILE="urn:library-of-congress:mets:profiles:ndnp:issue:v1.5"
+  LABEL="The Jamaica herald, 1903-05-04">
+  <mets:fileSec>
+    <mets:fileGrp>
+      {groups}
+    </mets:fileGrp>
+  </mets:fileSec>
+  <mets:structMap xmlns:np="urn:library-of-congress:ndnp:mets:newspaper">
+    <mets:div TYPE="np:issue" DMDID="issueModsBib">
+      {divs}
+    </mets:div>
+  </mets:structMap>
+</mets:mets>
+"""
+NDNP_GROUP = """<mets:fileGrp ID="pageFileGrp{n}">
+  <mets:file ID="masterFile{n}" USE="master"><mets:FLocat LOCTYPE="OTHER" OTHERLOCTYPE="file" xlink:href="./000{n}.tif"/></mets:file>
+  <mets:file ID="serviceFile{n}" USE="service"><mets:FLocat LOCTYPE="OTHER" OTHERLOCTYPE="file" xlink:href="./000{n}.jp2"/></mets:file>
+  <mets:file ID="otherDerivativeFile{n}" USE="derivative"><mets:FLocat LOCTYPE="OTHER" OTHERLOCTYPE="file" xlink:href="./000{n}.pdf"/></mets:file>
+  <mets:file ID="ocrFile{n}" USE="ocr"><mets:FLocat LOCTYPE="OTHER" OTHERLOCTYPE="file" xlink:href="./000{n}.xml"/></mets:file>
+</mets:fileGrp>"""
+NDNP_DIV = """<mets:div TYPE="np:page" DMDID="pageModsBib{n}"><mets:fptr FILEID="masterFile{n}"/>
+  <mets:fptr FILEID="serviceFile{n}"/><mets:fptr FILEID="otherDerivativeFile{n}"/>
+  <mets:fptr FILEID="ocrFile{n}"/></mets:div>"""
+
+
+def test_an_ndnp_issue_mets_gives_its_pages_with_their_alto(make_ws, tmp_path):
+    """An NDNP (Chronicling America) issue METS: one structMap with no TYPE whose pages
+    are ``np:page``, the files' USE on the files (``master``, ``service``, ``ocr``) in
+    unnamed groups, no MIMETYPE. Each page is one item: its master TIFF, else its
+    service JPEG 2000 (batches often ship without TIFFs), with its ALTO; the title is
+    the METS LABEL; nothing else of the folder comes in as well."""
+    from PIL import Image
+
+    issue = tmp_path / "sn83030214" / "1903050401"
+    issue.mkdir(parents=True)
+    alto = (DATA / "alto" / "ndnp-chronam-excerpt.xml").read_text(encoding="utf-8")
+    for n in (1, 2):
+        Image.new("L", (60, 80), 255).save(issue / f"000{n}.jp2")
+        (issue / f"000{n}.xml").write_text(alto, encoding="utf-8")
+    Image.new("L", (60, 80), 255).save(issue / "0002.tif")  # page 2 still has its master
+    (issue / "1903050401.xml").write_text(NDNP_ISSUE.format(
+        groups="\n".join(NDNP_GROUP.format(n=n) for n in (1, 2)),
+        divs="\n".join(NDNP_DIV.format(n=n) for n in (1, 2))), encoding="utf-8")
+    ws = make_ws()
+    report = ws.ingest([tmp_path / "sn83030214"])
+    assert report.failed == 0, report.problems
+    items = sorted(ws.items(), key=lambda i: i.item_id)
+    assert [i.item_id for i in items] == ["1903050401/0001", "1903050401/0002"]
+    assert [Path(i.uri or "").name for i in items] == ["0001.jp2", "0002.tif"]
+    assert all("New-York Harbor" in (i.text or "") for i in items)
+    assert items[0].meta["title"] == "The Jamaica herald, 1903-05-04"
+    assert items[0].meta["page_order"] == 1 and items[1].meta["page_order"] == 2
