@@ -310,3 +310,18 @@ def test_labels_and_values_in_several_languages_are_read_in_one(make_ws, tmp_pat
     (item,) = ws.items()
     assert item.meta["manifest_label"] == "Book of Hours"
     assert item.meta["metadata"]["Subject"] == "Prayer"
+
+
+def test_a_manifest_whose_context_is_written_with_https_is_read(make_ws, tmp_path):
+    """``https://iiif.io/api/presentation/3/context.json`` (as some generators write it,
+    and every viewer reads it) is the Presentation 3 context, not an unknown one."""
+    doc = manifest_v3("https://example.org", n=1)
+    doc["@context"] = "https://iiif.io/api/presentation/3/context.json"
+    (tmp_path / "m.json").write_text(json.dumps(doc))
+    v2 = manifest_v2("https://example.org")
+    v2["@context"] = ["https://iiif.io/api/presentation/2/context.json"]
+    (tmp_path / "v2.json").write_text(json.dumps(v2))
+    ws = make_ws()
+    report = ws.ingest([str(tmp_path / "m.json"), str(tmp_path / "v2.json")])
+    assert report.added == 2, report.problems
+    assert sorted(i.meta["presentation_api"] for i in ws.items()) == [2, 3]

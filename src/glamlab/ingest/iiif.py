@@ -392,12 +392,21 @@ def _load(source: str, options: IngestOptions) -> bytes:
 
 
 # -- reading manifests -------------------------------------------------------------
+def _context(c: str) -> str:
+    """A context URI as the specification writes it: ``https://iiif.io/api/...``, which
+    some publishers write and every viewer reads, is the ``http://`` one."""
+    c = c.strip()
+    if c.startswith("https://iiif.io/api/"):
+        return "http://" + c[len("https://"):]
+    return c
+
+
 def _contexts(doc: dict[str, Any]) -> list[str]:
     ctx = doc.get("@context")
     if isinstance(ctx, str):
-        return [ctx]
+        return [_context(ctx)]
     if isinstance(ctx, list):
-        return [c for c in ctx if isinstance(c, str)]
+        return [_context(c) for c in ctx if isinstance(c, str)]
     return []
 
 
