@@ -30,7 +30,7 @@ and who confirmed it.
   ``TextQuoteSelector`` (exact, prefix, suffix) and a ``TextPositionSelector``.
 - ``iiif``: a IIIF Presentation 3 ``AnnotationPage`` (the IIIF context only; glamlab's
   fields in a ``describing`` body): each mention on the region of the page its words
-  cover (ALTO word boxes, kept by ingest in ``meta["word_boxes"]``), on the item's canvas
+  cover (ALTO ``String`` and PAGE ``Word`` boxes, kept by ingest in ``meta["word_boxes"]``), on the item's canvas
   (``meta["canvas"]``/``canvas_id``) or else its image when it is on the web. Mentions
   without word boxes, or on a local file no IIIF viewer can open, are counted as skipped.
 - ``inception``: a folder with one WebAnno TSV 3.3 file per item, which INCEpTION imports

@@ -128,8 +128,9 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
     skipped = res.get("skipped_without_word_boxes") or 0
     if skipped:
         line += (f"; {skipped} mentions left out: their texts have no word positions on a "
-                 "page image (ALTO word boxes). Ingest the pages with their ALTO XML to "
-                 "place them, or export --format w3c (the text and offsets) instead")
+                 "page image (ALTO or PAGE word boxes). Ingest the pages with their ALTO or "
+                 "PAGE XML to place them, or export --format w3c (the text and offsets) "
+                 "instead")
     no_canvas = res.get("skipped_without_canvas") or 0
     if no_canvas:
         line += (f"; {no_canvas} mentions left out: their pages have no IIIF canvas nor a "
@@ -165,7 +166,7 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
                    "manifest, one AnnotationList per v2 manifest), annif (a folder of Annif "
                    "subject files), filter (one URI per line). webanno: deprecated name of "
                    "w3c. Entities projects: csv, xlsx and parquet (one row per mention, "
-                   "with the item's title and the words around it, the same columns), jsonl, w3c, iiif (regions from ALTO word boxes), "
+                   "with the item's title and the words around it, the same columns), jsonl, w3c, iiif (regions from ALTO or PAGE word boxes), "
                    "inception (a folder of WebAnno TSV 3.3).")
 @click.option("--out", default="-", show_default=True,
               help="File to write (a folder for iiif and annif); - for stdout.")

@@ -25,6 +25,8 @@ ALTO word boxes go into ``meta["word_boxes"]``: six whole numbers per word, flat
 text, then its ``String`` box in the XML's units, the same units as ``page_width``), so
 that an entity found in the text can be shown on the page image and exported as a IIIF
 annotation on its region (:mod:`glamlab.actions.entity_export`). About 25 bytes a word.
+PAGE ``Word`` coordinates give the same (their bounding boxes, in pixels), each word
+found in its line's text.
 
 XML that declares entities (external entities, "billion laughs" expansion) or a DTD
 that points outside is refused before anything is expanded, and recorded as a problem.
@@ -508,9 +510,11 @@ def _parse_page(root: Any, digest: str) -> OcrPage:
                     v = _number(el.get(attr))
                     if v is not None:
                         extra[key] = v
+    placed: list[list[list[tuple[str, list[int] | None]] | None]] = []  # per region, line
     for page in pages:
         for _key, region in _page_containers(page, _reading_order(page)):
             lines = []
+            line_words: list[list[tuple[str, list[int] | None]] | None] = []
             if _region_text_only(region):  # transcribed by region, without lines
                 own, conf = _text_equiv(region)
                 for own_line in _clean(own or "").splitlines():
@@ -518,6 +522,7 @@ def _parse_page(root: Any, digest: str) -> OcrPage:
                         n_lines += 1
                         n_words += len(own_line.split())
                         lines.append(own_line)
+                        line_words.append(None)
                 if conf is not None and lines:
                     line_confs.append(conf)
             for line in region:
@@ -526,11 +531,15 @@ def _parse_page(root: Any, digest: str) -> OcrPage:
                 n_lines += 1
                 line_text, line_conf = _text_equiv(line)
                 words = []
+                word_boxes: list[tuple[str, list[int] | None]] = []
                 for w in line:
                     if _local(w.tag) != "Word":
                         continue
                     wt, wc = _text_equiv(w)
                     words.append(wt or "")
+                    box = _page_box(w)
+                    word_boxes.append((_clean(wt or "").strip(),
+                                       [round(v) for v in box] if box else None))
                     if wc is not None:
                         word_confs.append(wc)
                 if not (line_text or "").strip():  # none, or an empty one beside its words
@@ -540,16 +549,49 @@ def _parse_page(root: Any, digest: str) -> OcrPage:
                 if line_conf is not None:
                     line_confs.append(line_conf)
                 lines.append(line_text)
+                line_words.append(word_boxes or None)
             if lines:
                 regions.append("\n".join(lines))
+                placed.append(line_words)
     confs = word_confs or line_confs
     if not word_confs and line_confs:
         extra["confidence_level"] = "line"
     _add_boxes(extra, boxes)
+    flat = _page_word_boxes(regions, placed)
+    if flat:
+        extra["word_boxes"] = flat
     return OcrPage(format="page", schema=_ns(root.tag), text="\n\n".join(regions),
                    lines=n_lines, words=n_words,
                    mean_word_confidence=sum(confs) / len(confs) if confs else None,
                    image_ref=image_ref, digest=digest, extra=extra)
+
+
+def _page_word_boxes(regions: list[str],
+                     placed: list[list[list[tuple[str, list[int] | None]] | None]]
+                     ) -> list[int]:
+    """PAGE ``Word`` boxes as ALTO's (:func:`_alto_text`): ``[start, end, x, y, w, h]``
+    per word, flattened, with the word's offsets in the page text (regions joined by a
+    blank line, lines by a line break). Each word is found in its line's text after the
+    one before it (a line's own text may space its punctuation otherwise than its
+    words, "Stük." for "Stük" "."); a word not found there has no box."""
+    flat: list[int] = []
+    pos = 0
+    for r, (region, lines) in enumerate(zip(regions, placed, strict=True)):
+        if r:
+            pos += 2
+        for i, (text, words) in enumerate(zip(region.split("\n"), lines, strict=True)):
+            if i:
+                pos += 1
+            cursor = 0
+            for word, box in words or []:
+                at = text.find(word, cursor) if word else -1
+                if at < 0:
+                    continue
+                cursor = at + len(word)
+                if box and box[2] > 0 and box[3] > 0:
+                    flat.extend((pos + at, pos + cursor, *box))
+            pos += len(text)
+    return flat
 
 
 class _HocrParser:
