@@ -466,3 +466,28 @@ def test_an_ndnp_issue_mets_gives_its_pages_with_their_alto(make_ws, tmp_path):
     assert all("New-York Harbor" in (i.text or "") for i in items)
     assert items[0].meta["title"] == "The Jamaica herald, 1903-05-04"
     assert items[0].meta["page_order"] == 1 and items[1].meta["page_order"] == 2
+
+
+def test_hocr_word_bboxes_become_word_boxes(tmp_path):
+    """Tesseract's hOCR gives each ``ocrx_word`` a ``bbox x0 y0 x1 y1`` in pixels: these
+    are word boxes as ALTO's (the entity IIIF export places mentions on them), at the
+    words' offsets in the text; a word hyphenated across lines has a box on each half."""
+    hocr = tmp_path / "p.hocr"
+    hocr.write_text(
+        '<!DOCTYPE html><html><body><div class="ocr_page" title="image &quot;p.png&quot;; '
+        'bbox 0 0 800 1000; ppageno 0"><div class="ocr_carea"><p class="ocr_par">'
+        '<span class="ocr_line" title="bbox 100 100 500 140; baseline 0 -5">'
+        '<span class="ocrx_word" title="bbox 100 100 200 140; x_wconf 90">Goethe</span> '
+        '<span class="ocrx_word" title="bbox 210 100 250 140; x_wconf 90">in</span> '
+        '<span class="ocrx_word" title="bbox 260 100 330 140; x_wconf 90">Wei\u00ad</span>'
+        '</span><span class="ocr_line" title="bbox 100 150 500 190">'
+        '<span class="ocrx_word" title="bbox 100 150 170 190; x_wconf 80">mar.</span>'
+        '</span></p></div></div></body></html>', encoding="utf-8")
+    page = xml.parse_file(hocr)
+    assert page.text == "Goethe in Weimar."
+    boxes = page.extra["word_boxes"]
+    words = [(page.text[boxes[i]:boxes[i + 1]], boxes[i + 2:i + 6])
+             for i in range(0, len(boxes), 6)]
+    assert words == [("Goethe", [100, 100, 100, 40]), ("in", [210, 100, 40, 40]),
+                     ("Weimar.", [260, 100, 70, 40]), ("Weimar.", [100, 150, 70, 40])]
+    assert (page.extra["page_width"], page.extra["page_height"]) == (800, 1000)

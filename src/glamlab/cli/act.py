@@ -128,7 +128,7 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
     skipped = res.get("skipped_without_word_boxes") or 0
     if skipped:
         line += (f"; {skipped} mentions left out: their texts have no word positions on a "
-                 "page image (ALTO or PAGE word boxes). Ingest the pages with their ALTO or "
+                 "page image (ALTO, PAGE or hOCR word boxes). Ingest the pages with their ALTO or "
                  "PAGE XML to place them, or export --format w3c (the text and offsets) "
                  "instead")
     no_canvas = res.get("skipped_without_canvas") or 0
@@ -166,7 +166,7 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
                    "manifest, one AnnotationList per v2 manifest), annif (a folder of Annif "
                    "subject files), filter (one URI per line). webanno: deprecated name of "
                    "w3c. Entities projects: csv, xlsx and parquet (one row per mention, "
-                   "with the item's title and the words around it, the same columns), jsonl, w3c, iiif (regions from ALTO or PAGE word boxes), "
+                   "with the item's title and the words around it, the same columns), jsonl, w3c, iiif (regions from ALTO, PAGE or hOCR word boxes), "
                    "inception (a folder of WebAnno TSV 3.3).")
 @click.option("--out", default="-", show_default=True,
               help="File to write (a folder for iiif and annif); - for stdout.")

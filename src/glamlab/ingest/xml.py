@@ -624,9 +624,10 @@ class _HocrParser:
 
         self.parser = _P(convert_charrefs=True)
         self.stack: list[set[str]] = []
-        self.blocks: list[list[str]] = [[]]
-        self.line: list[str] | None = None
+        self.blocks: list[list[list[_Token]]] = [[]]
+        self.line: list[_Token] | None = None
         self.word: list[str] | None = None
+        self.word_box: list[int] | None = None
         self.lines = 0
         self.confs: list[float] = []
         self.image: str | None = None
@@ -654,9 +655,16 @@ class _HocrParser:
             self.lines += 1
         if "ocrx_word" in classes:
             self.word = []
+            self.word_box = None
             for part in title.split(";"):
                 key, _, value = part.strip().partition(" ")
-                if key == "x_wconf":
+                if key == "bbox":  # x0 y0 x1 y1, in the page image's pixels
+                    nums = [_number(v) for v in value.split()]
+                    if len(nums) == 4 and None not in nums:
+                        x0, y0, x1, y1 = (round(n) for n in nums)  # type: ignore[arg-type]
+                        if x1 > x0 and y1 > y0:
+                            self.word_box = [x0, y0, x1 - x0, y1 - y0]
+                elif key == "x_wconf":
                     c = _number(value.strip())
                     if c is not None:
                         self.confs.append(c / 100.0)
@@ -668,11 +676,12 @@ class _HocrParser:
         if "ocrx_word" in classes and self.word is not None:
             text = "".join(self.word).strip()
             if text and self.line is not None:
-                self.line.append(text)
+                self.line.extend(_Token(w, boxes=[list(self.word_box)] if self.word_box else [])
+                                 for w in text.split())
             self.word = None
         if classes & self.LINE and self.line is not None:
             if self.line:
-                self.blocks[-1].append(" ".join(self.line))
+                self.blocks[-1].append(self.line)
             self.line = None
 
     def data(self, data: str) -> None:
@@ -691,21 +700,18 @@ def _parse_hocr(data: bytes) -> OcrPage:
         raise BadXml(f"hOCR that is not UTF-8 ({exc})") from exc
     p = _HocrParser()
     p.feed(text)
-    lines = [_Line([_Token(w) for w in line.split(" ")]) for block in p.blocks for line in block]
+    lines = [_Line(line) for block in p.blocks for line in block]
     for line in lines:  # hOCR keeps the hyphen (or a soft hyphen) in the word
         if line.tokens and line.tokens[-1].text.endswith(HYPHEN_MARKS):
             line.hyphen = True
             line.tokens[-1].text = line.tokens[-1].text.rstrip("".join(HYPHEN_MARKS))
     joined = _join_hyphens(lines)
     it = iter(lines)
-    blocks = []
-    for block in p.blocks:
-        rows = [_clean(" ".join(t.text for t in next(it).tokens if t.text)).strip()
-                for _ in block]
-        if any(rows):
-            blocks.append("\n".join(r for r in rows if r))
-    body = "\n\n".join(blocks)
+    # the text, and the word boxes (``ocrx_word`` bbox) at their offsets, as ALTO's
+    body, word_boxes = _alto_text([[next(it) for _ in block] for block in p.blocks])
     extra: dict[str, Any] = {}
+    if word_boxes:
+        extra["word_boxes"] = word_boxes
     if joined:
         extra["hyphenated_words_joined"] = joined
     if p.size:
