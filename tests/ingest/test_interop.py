@@ -491,3 +491,27 @@ def test_hocr_word_bboxes_become_word_boxes(tmp_path):
     assert words == [("Goethe", [100, 100, 100, 40]), ("in", [210, 100, 40, 40]),
                      ("Weimar.", [260, 100, 70, 40]), ("Weimar.", [100, 150, 70, 40])]
     assert (page.extra["page_width"], page.extra["page_height"]) == (800, 1000)
+
+
+def test_alto_hyppart1_whose_second_half_is_not_marked_is_not_written_twice():
+    """ALTO whose ``HypPart1`` gives ``SUBS_CONTENT`` but whose next line starts with the
+    rest of the word without ``SUBS_TYPE="HypPart2"``: "Goethe" ends the first line and
+    the rest ("the") is not left as a word of its own on the next ("Goethe\\nthe"); its
+    punctuation stays ("Weimar."). A next word that is not the rest stays."""
+    def alto(first: str, second: str) -> bytes:
+        return ('<alto xmlns="http://www.loc.gov/standards/alto/ns-v3#"><Layout><Page>'
+                f'<PrintSpace><TextBlock><TextLine>{first}</TextLine><TextLine>{second}'
+                '</TextLine></TextBlock></PrintSpace></Page></Layout></alto>').encode()
+
+    page = xml.parse_bytes(alto(
+        '<String CONTENT="Goe" SUBS_TYPE="HypPart1" SUBS_CONTENT="Goethe"/><HYP CONTENT="-"/>',
+        '<String CONTENT="the"/><SP/><String CONTENT="lebte"/>'))
+    assert page.text == "Goethe\nlebte"
+    page = xml.parse_bytes(alto(
+        '<String CONTENT="Wei-" SUBS_TYPE="HypPart1" SUBS_CONTENT="Weimar"/>',
+        '<String CONTENT="mar."/><SP/><String CONTENT="1799"/>'))
+    assert page.text == "Weimar.\n1799"
+    page = xml.parse_bytes(alto(
+        '<String CONTENT="Goe" SUBS_TYPE="HypPart1" SUBS_CONTENT="Goethe"/>',
+        '<String CONTENT="lebte"/>'))
+    assert page.text == "Goethe\nlebte"

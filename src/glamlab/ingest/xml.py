@@ -268,6 +268,14 @@ def _join_hyphens(lines: list[_Line]) -> int:
                 last.text.rstrip("-") + first.text)
             last.boxes += nxt.tokens.pop(0).boxes
             joined += 1
+        elif part1 and last.subs_content and first is not None and nxt is not None and \
+                not first.subs_type and _second_half(last, first):
+            # a HypPart2 written without its SUBS_TYPE: the next line's first word is
+            # the rest of the word (its punctuation kept)
+            rest = _second_half(last, first)
+            last.text = last.subs_content + first.text.strip()[len(rest):]
+            last.boxes += nxt.tokens.pop(0).boxes
+            joined += 1
         elif part1 and last.subs_content:
             last.text = last.subs_content
             pending[last.subs_content] = pending.get(last.subs_content, 0) + 1
@@ -283,6 +291,17 @@ def _join_hyphens(lines: list[_Line]) -> int:
         elif line.hyphen:
             last.text = last.text.rstrip("-") + "-"  # the word goes on on the next page
     return joined
+
+
+def _second_half(part1: _Token, first: _Token) -> str:
+    """The start of ``first`` (a line's first word, punctuation after it aside) that ends
+    the word ``part1`` begins (``SUBS_CONTENT`` = ``part1`` + it), or ""."""
+    head = part1.text.rstrip("".join(HYPHEN_MARKS) + "-")
+    word = first.text.strip()
+    core = word.rstrip(".,;:!?»«\"')]")
+    if core and head and part1.subs_content == head + core:
+        return core
+    return ""
 
 
 def _clean(text: str) -> str:
