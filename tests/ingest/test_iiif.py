@@ -325,3 +325,21 @@ def test_a_manifest_whose_context_is_written_with_https_is_read(make_ws, tmp_pat
     report = ws.ingest([str(tmp_path / "m.json"), str(tmp_path / "v2.json")])
     assert report.added == 2, report.problems
     assert sorted(i.meta["presentation_api"] for i in ws.items()) == [2, 3]
+
+
+def test_a_v2_canvas_whose_image_is_given_by_its_uri_alone_or_not_in_a_list(make_ws,
+                                                                            tmp_path):
+    """JSON-LD lets a v2 painting annotation's ``resource`` be the image's URI alone,
+    and some generators write ``images`` as one object rather than a list: the canvas
+    has its image either way (it was "canvas 1 has no image")."""
+    doc = manifest_v2("https://example.org")
+    c1, c2 = doc["sequences"][0]["canvases"]
+    c1["images"][0]["resource"] = "https://example.org/plate1.jpg"
+    c2["images"] = {"@type": "oa:Annotation", "motivation": "sc:painting",
+                    "resource": {"@id": "https://example.org/blank.jpg"}, "on": c2["@id"]}
+    (tmp_path / "m.json").write_text(json.dumps(doc))
+    ws = make_ws()
+    report = ws.ingest([str(tmp_path / "m.json")])
+    assert (report.added, report.failed) == (2, 0), report.problems
+    assert sorted(i.uri for i in ws.items()) == ["https://example.org/blank.jpg",
+                                                 "https://example.org/plate1.jpg"]

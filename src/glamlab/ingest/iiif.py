@@ -570,12 +570,15 @@ def _image_body_v2(canvas: dict[str, Any]) -> dict[str, Any] | None:
 def _image_bodies_v2(canvas: dict[str, Any]) -> list[dict[str, Any]]:
     """The images a v2 canvas is painted with (of an ``oa:Choice``, its default)."""
     out = []
-    for image in canvas.get("images") or []:
+    images = canvas.get("images") or []
+    for image in [images] if isinstance(images, dict) else images:  # one, not in a list
         if not isinstance(image, dict):
             continue
         res = image.get("resource")
         if isinstance(res, dict) and res.get("@type") == "oa:Choice":
             res = res.get("default")
+        if isinstance(res, str) and res:  # the image's URI alone, as JSON-LD allows
+            res = {"@id": res}
         if isinstance(res, dict):
             out.append(res)
     return out
