@@ -141,7 +141,11 @@ def safe_root(data: bytes) -> Any:
         return DET.fromstring(data, forbid_dtd=False, forbid_entities=True,
                               forbid_external=True)
     except defusedxml.EntitiesForbidden as exc:
-        raise BadXml(f"refused: the XML declares entities ({exc}); entity expansion and "
+        name = getattr(exc, "name", None)
+        target = getattr(exc, "sysid", None)
+        what = (f"the entity {name!r}" + (f", which points to {target}" if target else "")
+                if name else str(exc))
+        raise BadXml(f"refused: the XML declares entities ({what}); entity expansion and "
                      "external entities are never processed",
                      "remove the <!DOCTYPE>/<!ENTITY> declarations (OCR XML does not need "
                      "them) and ingest again") from exc
