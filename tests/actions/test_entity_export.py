@@ -365,3 +365,36 @@ def test_annotation_ids_are_unique_for_item_ids_beyond_ascii():
     assert "https://example.org/anno/mile_1-0-4-PER" in ids  # a plain id, as before
     assert "https://example.org/anno/%C3%A9mile%2F1-0-4-PER" in ids
     assert all(" " not in i for i in ids)
+
+
+def test_alto_in_mm10_on_a_page_image_of_unknown_size_is_not_placed_in_the_wrong_units(
+        tmp_path):
+    """A METS page whose image is on the web (no width nor height until it is fetched)
+    with ALTO measured in tenths of a millimetre: its word boxes are not pixels, so a
+    region of ``xywh=530,85,...`` (mm10 written as pixels) would be wrong. The mention is
+    left out and counted, with why; the same ALTO on a page of known size is scaled, and
+    ALTO in pixels on a page of unknown size is kept as it is."""
+    from glamlab.actions.entity_export import iiif_nothing_placed
+    from glamlab.cli.act import _entity_export_line
+
+    text = "Goethe in Weimar"
+    boxes = [0, 6, 530, 85, 100, 40, 10, 16, 320, 135, 150, 40]
+    meta = {"measurement_unit": "mm10", "page_width": 847.0, "page_height": 1270.0,
+            "word_boxes": boxes}
+    remote = Item(item_id="book#p1", modality="image", text=text, meta=dict(meta),
+                  uri="https://images.example.org/book/0001.jpg")
+    goethe, weimar = Span(0, 6, "PER"), Span(10, 16, "LOC")
+    assert span_regions(remote, goethe) == []
+    known = Item(**{**remote.__dict__, "width": 1000, "height": 1500})
+    assert span_regions(known, goethe) == [(626, 100, 118, 47)]
+    pixels = Item(**{**remote.__dict__, "meta": {**meta, "measurement_unit": "pixel"}})
+    assert span_regions(pixels, goethe) == [(530, 85, 100, 40)]
+    res = export_spans([(remote, [goethe, weimar], SpanProvenance(model="m"))], "iiif",
+                       tmp_path / "e.json", base="https://example.org/anno/")
+    assert json.loads((tmp_path / "e.json").read_text(encoding="utf-8"))["items"] == []
+    assert res["annotations"] == 0
+    assert res["skipped_without_image_size"] == 2
+    assert res["skipped_without_word_boxes"] == 0  # they have boxes, in other units
+    assert "2 mentions left out: their ALTO measures in mm10" in \
+        _entity_export_line("iiif", "-", res)
+    assert "image size is not known" in (iiif_nothing_placed(dict(res)) or "")

@@ -405,3 +405,21 @@ def test_risky_ids_are_counted_once_however_many_rows_they_have():
     report = write_sheet(buf, ["item_id", "label"], rows, id_columns=["item_id"])
     assert report.rows == 9 and report.risky_ids == 1 and report.number_like_ids == 1
     assert "\n=1+2,a\n" in buf.getvalue() and "\n0042,a\n" in buf.getvalue()
+
+
+def test_a_region_in_any_media_fragments_form_is_not_taken_for_the_whole_canvas():
+    """``xywh=pixel:10,20,300,400``, decimals and ``percent:`` are Media Fragments
+    regions too (crowdsourcing tools and viewers write them): each is a region, not the
+    whole canvas (which an annotation without a selector says)."""
+    from glamlab.actions.export import xywh
+    from glamlab.items import Item
+
+    def region(value: object) -> str | None:
+        return xywh(Item(item_id="r", modality="image", meta={"xywh": value}))
+
+    assert region("10,20,300,400") == "10,20,300,400"
+    assert region("xywh=pixel:10,20,300,400") == "10,20,300,400"
+    assert region("pixel:10.4,20.6,300,400") == "10,21,300,400"
+    assert region("xywh=percent:10,20,50.5,40") == "percent:10,20,50.5,40"
+    assert region([10.6, 20.2, 300, 400]) == "11,20,300,400"
+    assert region("not a region") is None and region(["a", "b", "c", "d"]) is None

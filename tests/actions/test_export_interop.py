@@ -421,3 +421,49 @@ def test_the_manifest_paints_each_local_page_with_its_own_image(make_ws, tmp_pat
              Item(item_id="p.jpg", modality="image", uri="/a/blob")]
     with pytest.raises(PolicyError, match="would both be published as images/p.jpg"):
         local_page_manifest(twins, base, "x", f"{base}page")
+
+
+def test_iiif_mentions_on_a_page_xml_page_are_placed_on_its_words(make_ws, tmp_path):
+    """PAGE XML (OCR-D, Transkribus, eScriptorium) has ``Word`` coordinates as ALTO has
+    ``String`` boxes: its mentions are placed on the page image too (they were all left
+    out, "no word positions"), at the same place as the same page's ALTO puts them, and
+    scaled to the page image's size."""
+    from glamlab.actions.entity_export import SpanProvenance, export_spans, span_regions
+    from glamlab.ingest import xml
+    from glamlab.tasks.spans import Span
+
+    kant = DATA / "ocrd" / "kant_aufklaerung_1784"
+    alto = xml.parse_file(kant / "OCR-D-GT-ALTO" / "PAGE_0017_ALTO.xml")
+    page_xml = (kant / "OCR-D-GT-PAGE" / "PAGE_0017_PAGE.xml").read_text(encoding="utf-8")
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    shutil.copy(kant / "OCR-D-IMG" / "INPUT_0017.tif", folder / "p0017.tif")
+    (folder / "p0017.xml").write_text(
+        page_xml.replace("OCR-D-IMG/INPUT_0017.tif", "p0017.tif"), encoding="utf-8")
+    ws = make_ws("ner", task="entities", kind="entities", modality="text",
+                 labels=["PER", "LOC", "ORG", "PROD"])
+    ws.ingest([folder])
+    page = ws.item("p0017")
+    assert page.modality == "image" and page.meta["ocr_format"] == "page"
+    text = page.text or ""
+    boxes = page.meta["word_boxes"]
+    assert len(boxes) // 6 > 100
+    # the words and boxes the ALTO export of the same ground truth gives
+    a = alto.extra["word_boxes"]
+    alto_words = {(alto.text[a[i]:a[i + 1]], tuple(a[i + 2:i + 6])) for i in range(0, len(a), 6)}
+    page_words = {(text[boxes[i]:boxes[i + 1]], tuple(boxes[i + 2:i + 6]))
+                  for i in range(0, len(boxes), 6)}
+    assert len(page_words & alto_words) > 0.9 * len(page_words)
+    start = text.index("Monats")
+    span = Span(start, start + len("Monatsſchrift"), "PROD", score=0.5,
+                attrs={"action": "review"})
+    # 1457 px in the XML, the image reduced to 300 px: the region scales
+    scale = page.width / 1457
+    assert span_regions(page, span) == [(round(482 * scale), round(367 * scale),
+                                         round(420 * scale), round(69 * scale))]
+    res = export_spans([(page, [span], SpanProvenance(model="ner", model_version=1))],
+                       "iiif", tmp_path / "e.json", base="https://lib.example/ner/",
+                       mint=True)
+    assert (res["annotations"], res["skipped_without_word_boxes"]) == (1, 0)
+    annotations = json.loads((tmp_path / "e.json").read_text(encoding="utf-8"))
+    assert validate.iiif_v3(annotations) == []

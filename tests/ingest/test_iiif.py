@@ -250,3 +250,96 @@ def test_a_manifest_nested_too_deeply_is_its_own_problem_the_rest_comes_in(make_
     (problem,) = report.problems
     assert problem["source"].endswith("deep.json")
     assert "nested too deeply" in problem["reason"] and problem["hint"]
+
+
+def test_a_folder_with_a_manifest_and_its_images_gives_the_canvases_only(make_ws, tmp_path):
+    """A folder holding a manifest and the scans its canvases are painted with (a IIIF
+    bundle saved for offline work): each scan is its canvas's item, not an item of its own
+    as well (which would put one page in the collection twice, perhaps on both sides of
+    the test split). A canvas painted with two images (a spread) says that it reads the
+    first, and claims the second; an image no canvas names still comes in."""
+    book = tmp_path / "book"
+    write_jpeg(book / "p1.jpg")
+    write_jpeg(book / "p2a.jpg")
+    write_jpeg(book / "p2b.jpg")
+    write_jpeg(book / "loose.jpg")
+    doc = manifest_v3("https://example.org", n=2)
+    for i, canvas in enumerate(doc["items"], 1):
+        anno = canvas["items"][0]["items"][0]
+        anno["body"] = {"id": f"p{i}.jpg" if i == 1 else "p2a.jpg", "type": "Image",
+                        "format": "image/jpeg", "width": 40, "height": 30}
+    spread = doc["items"][1]
+    second = json.loads(json.dumps(spread["items"][0]["items"][0]))
+    second["id"] += "-b"
+    second["body"]["id"] = "p2b.jpg"
+    second["target"] = spread["id"] + "#xywh=300,0,300,800"
+    spread["items"][0]["items"].append(second)
+    (book / "manifest.json").write_text(json.dumps(doc))
+    ws = make_ws()
+    report = ws.ingest([book])
+    assert report.failed == 0, report.problems
+    assert sorted(i.item_id for i in ws.items()) == [
+        "https://example.org/book/canvas/p1", "https://example.org/book/canvas/p2", "loose"]
+    p2 = ws.item("https://example.org/book/canvas/p2")
+    assert p2.uri == str((book / "p2a.jpg").resolve())
+    assert p2.meta["other_images"] == ["p2b.jpg"]
+    assert "painted with 2 images" in p2.meta["canvas_note"]
+
+
+def test_labels_and_values_in_several_languages_are_read_in_one(make_ws, tmp_path):
+    """A label given in several languages (v3 language maps, v2 ``@language`` lists) is
+    one text translated: one language is read (none, else English, else the first), so
+    the metadata label is ``Subject`` (which ``--meta Subject`` and a safety rule name),
+    not ``Subject; Sujet``; several values in one language are all kept."""
+    from glamlab.ingest.iiif import text_of
+
+    assert text_of({"en": ["Subject"], "fr": ["Sujet"]}) == "Subject"
+    assert text_of({"cy": ["Llyfr"], "none": ["MS 1"]}) == "MS 1"
+    assert text_of({"de": ["Titel"], "fr": ["Titre"]}) == "Titel"
+    assert text_of({"en": ["Prayer", "Devotion"]}) == "Prayer; Devotion"
+    assert text_of([{"@value": "Titel", "@language": "de"},
+                    {"@value": "Title", "@language": "en"}]) == "Title"
+    assert text_of(["a", "b"]) == "a; b"
+    doc = manifest_v3("https://example.org", n=1)
+    doc["label"] = {"en": ["Book of Hours"], "fr": ["Livre d'heures"]}
+    doc["metadata"] = [{"label": {"en": ["Subject"], "fr": ["Sujet"]},
+                        "value": {"en": ["Prayer"], "fr": ["Prière"]}}]
+    (tmp_path / "m.json").write_text(json.dumps(doc))
+    ws = make_ws()
+    ws.ingest([str(tmp_path / "m.json")])
+    (item,) = ws.items()
+    assert item.meta["manifest_label"] == "Book of Hours"
+    assert item.meta["metadata"]["Subject"] == "Prayer"
+
+
+def test_a_manifest_whose_context_is_written_with_https_is_read(make_ws, tmp_path):
+    """``https://iiif.io/api/presentation/3/context.json`` (as some generators write it,
+    and every viewer reads it) is the Presentation 3 context, not an unknown one."""
+    doc = manifest_v3("https://example.org", n=1)
+    doc["@context"] = "https://iiif.io/api/presentation/3/context.json"
+    (tmp_path / "m.json").write_text(json.dumps(doc))
+    v2 = manifest_v2("https://example.org")
+    v2["@context"] = ["https://iiif.io/api/presentation/2/context.json"]
+    (tmp_path / "v2.json").write_text(json.dumps(v2))
+    ws = make_ws()
+    report = ws.ingest([str(tmp_path / "m.json"), str(tmp_path / "v2.json")])
+    assert report.added == 2, report.problems
+    assert sorted(i.meta["presentation_api"] for i in ws.items()) == [2, 3]
+
+
+def test_a_v2_canvas_whose_image_is_given_by_its_uri_alone_or_not_in_a_list(make_ws,
+                                                                            tmp_path):
+    """JSON-LD lets a v2 painting annotation's ``resource`` be the image's URI alone,
+    and some generators write ``images`` as one object rather than a list: the canvas
+    has its image either way (it was "canvas 1 has no image")."""
+    doc = manifest_v2("https://example.org")
+    c1, c2 = doc["sequences"][0]["canvases"]
+    c1["images"][0]["resource"] = "https://example.org/plate1.jpg"
+    c2["images"] = {"@type": "oa:Annotation", "motivation": "sc:painting",
+                    "resource": {"@id": "https://example.org/blank.jpg"}, "on": c2["@id"]}
+    (tmp_path / "m.json").write_text(json.dumps(doc))
+    ws = make_ws()
+    report = ws.ingest([str(tmp_path / "m.json")])
+    assert (report.added, report.failed) == (2, 0), report.problems
+    assert sorted(i.uri for i in ws.items()) == ["https://example.org/blank.jpg",
+                                                 "https://example.org/plate1.jpg"]

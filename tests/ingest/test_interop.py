@@ -372,3 +372,146 @@ def test_safety_rules_see_every_value_of_a_repeated_label(make_ws):
     assert Condition("Subject", equals=(subjects[-1].casefold(),)).holds(item)
     assert Condition("Subject", contains=subjects[3][:5].casefold()).holds(item)
     assert not Condition("Subject", equals=("no such subject",)).holds(item)
+
+
+PAGE_BY_REGION = """<?xml version="1.0" encoding="UTF-8"?>
+<PcGts xmlns="http://schema.primaresearch.org/PAGE/gts/pagecontent/2013-07-15">
+  <Page imageFilename="p.tif" imageWidth="1000" imageHeight="1500">
+    <TextRegion id="r1" type="heading"><Coords points="0,0 9,0 9,9 0,9"/>
+      <TextEquiv><Unicode>Briefe aus Weimar</Unicode></TextEquiv>
+    </TextRegion>
+    <TextRegion id="r2" type="paragraph"><Coords points="0,9 9,9 9,19 0,19"/>
+      <TextEquiv conf="0.8"><Unicode>Goethe schrieb
+an Schiller.</Unicode></TextEquiv>
+    </TextRegion>
+    <TextRegion id="r3"><Coords points="0,19 9,19 9,29 0,29"/>
+      <TextLine id="l1"><Coords points="0,0 1,0 1,1 0,1"/>
+        <Word id="w1"><Coords points="0,0 1,0 1,1 0,1"/>
+          <TextEquiv conf="0.9"><Unicode>Jena</Unicode></TextEquiv></Word>
+        <Word id="w2"><Coords points="0,0 1,0 1,1 0,1"/>
+          <TextEquiv conf="0.9"><Unicode>1794</Unicode></TextEquiv></Word>
+        <TextEquiv><Unicode></Unicode></TextEquiv>
+      </TextLine>
+      <TextEquiv><Unicode>Jena 1794</Unicode></TextEquiv>
+    </TextRegion>
+  </Page>
+</PcGts>
+"""
+
+
+def test_page_text_given_by_region_or_by_word_only_is_kept(tmp_path):
+    """PAGE ground truth transcribed by region (Aletheia: a ``TextRegion`` with its own
+    ``TextEquiv`` and no ``TextLine``) and a line whose own ``TextEquiv`` is empty beside
+    its words' text: the text is read, not dropped; a region's ``TextEquiv`` beside its
+    lines is not read twice."""
+    path = tmp_path / "p.xml"
+    path.write_text(PAGE_BY_REGION, encoding="utf-8")
+    page = xml.parse_file(path)
+    assert page.text == "Briefe aus Weimar\n\nGoethe schrieb\nan Schiller.\n\nJena 1794"
+    assert page.lines == 4 and page.words == 9
+
+
+NDNP_ISSUE = """<?xml version="1.0" encoding="UTF-8"?>
+<mets:mets xmlns:mets="http://www.loc.gov/METS/" xmlns:xlink="http://www.w3.org/1999/xlink"
+  TYPE="urn:library-of-congress:ndnp:mets:newspaper:issue"
+  PROFILE="urn:library-of-congress:mets:profiles:ndnp:issue:v1.5"
+  LABEL="The Jamaica herald, 1903-05-04">
+  <mets:fileSec>
+    <mets:fileGrp>
+      {groups}
+    </mets:fileGrp>
+  </mets:fileSec>
+  <mets:structMap xmlns:np="urn:library-of-congress:ndnp:mets:newspaper">
+    <mets:div TYPE="np:issue" DMDID="issueModsBib">
+      {divs}
+    </mets:div>
+  </mets:structMap>
+</mets:mets>
+"""
+NDNP_GROUP = """<mets:fileGrp ID="pageFileGrp{n}">
+  <mets:file ID="masterFile{n}" USE="master"><mets:FLocat LOCTYPE="OTHER" OTHERLOCTYPE="file" xlink:href="./000{n}.tif"/></mets:file>
+  <mets:file ID="serviceFile{n}" USE="service"><mets:FLocat LOCTYPE="OTHER" OTHERLOCTYPE="file" xlink:href="./000{n}.jp2"/></mets:file>
+  <mets:file ID="otherDerivativeFile{n}" USE="derivative"><mets:FLocat LOCTYPE="OTHER" OTHERLOCTYPE="file" xlink:href="./000{n}.pdf"/></mets:file>
+  <mets:file ID="ocrFile{n}" USE="ocr"><mets:FLocat LOCTYPE="OTHER" OTHERLOCTYPE="file" xlink:href="./000{n}.xml"/></mets:file>
+</mets:fileGrp>"""
+NDNP_DIV = """<mets:div TYPE="np:page" DMDID="pageModsBib{n}"><mets:fptr FILEID="masterFile{n}"/>
+  <mets:fptr FILEID="serviceFile{n}"/><mets:fptr FILEID="otherDerivativeFile{n}"/>
+  <mets:fptr FILEID="ocrFile{n}"/></mets:div>"""
+
+
+def test_an_ndnp_issue_mets_gives_its_pages_with_their_alto(make_ws, tmp_path):
+    """An NDNP (Chronicling America) issue METS: one structMap with no TYPE whose pages
+    are ``np:page``, the files' USE on the files (``master``, ``service``, ``ocr``) in
+    unnamed groups, no MIMETYPE. Each page is one item: its master TIFF, else its
+    service JPEG 2000 (batches often ship without TIFFs), with its ALTO; the title is
+    the METS LABEL; nothing else of the folder comes in as well."""
+    from PIL import Image
+
+    issue = tmp_path / "sn83030214" / "1903050401"
+    issue.mkdir(parents=True)
+    alto = (DATA / "alto" / "ndnp-chronam-excerpt.xml").read_text(encoding="utf-8")
+    for n in (1, 2):
+        Image.new("L", (60, 80), 255).save(issue / f"000{n}.jp2")
+        (issue / f"000{n}.xml").write_text(alto, encoding="utf-8")
+    Image.new("L", (60, 80), 255).save(issue / "0002.tif")  # page 2 still has its master
+    (issue / "1903050401.xml").write_text(NDNP_ISSUE.format(
+        groups="\n".join(NDNP_GROUP.format(n=n) for n in (1, 2)),
+        divs="\n".join(NDNP_DIV.format(n=n) for n in (1, 2))), encoding="utf-8")
+    ws = make_ws()
+    report = ws.ingest([tmp_path / "sn83030214"])
+    assert report.failed == 0, report.problems
+    items = sorted(ws.items(), key=lambda i: i.item_id)
+    assert [i.item_id for i in items] == ["1903050401/0001", "1903050401/0002"]
+    assert [Path(i.uri or "").name for i in items] == ["0001.jp2", "0002.tif"]
+    assert all("New-York Harbor" in (i.text or "") for i in items)
+    assert items[0].meta["title"] == "The Jamaica herald, 1903-05-04"
+    assert items[0].meta["page_order"] == 1 and items[1].meta["page_order"] == 2
+
+
+def test_hocr_word_bboxes_become_word_boxes(tmp_path):
+    """Tesseract's hOCR gives each ``ocrx_word`` a ``bbox x0 y0 x1 y1`` in pixels: these
+    are word boxes as ALTO's (the entity IIIF export places mentions on them), at the
+    words' offsets in the text; a word hyphenated across lines has a box on each half."""
+    hocr = tmp_path / "p.hocr"
+    hocr.write_text(
+        '<!DOCTYPE html><html><body><div class="ocr_page" title="image &quot;p.png&quot;; '
+        'bbox 0 0 800 1000; ppageno 0"><div class="ocr_carea"><p class="ocr_par">'
+        '<span class="ocr_line" title="bbox 100 100 500 140; baseline 0 -5">'
+        '<span class="ocrx_word" title="bbox 100 100 200 140; x_wconf 90">Goethe</span> '
+        '<span class="ocrx_word" title="bbox 210 100 250 140; x_wconf 90">in</span> '
+        '<span class="ocrx_word" title="bbox 260 100 330 140; x_wconf 90">Wei\u00ad</span>'
+        '</span><span class="ocr_line" title="bbox 100 150 500 190">'
+        '<span class="ocrx_word" title="bbox 100 150 170 190; x_wconf 80">mar.</span>'
+        '</span></p></div></div></body></html>', encoding="utf-8")
+    page = xml.parse_file(hocr)
+    assert page.text == "Goethe in Weimar."
+    boxes = page.extra["word_boxes"]
+    words = [(page.text[boxes[i]:boxes[i + 1]], boxes[i + 2:i + 6])
+             for i in range(0, len(boxes), 6)]
+    assert words == [("Goethe", [100, 100, 100, 40]), ("in", [210, 100, 40, 40]),
+                     ("Weimar.", [260, 100, 70, 40]), ("Weimar.", [100, 150, 70, 40])]
+    assert (page.extra["page_width"], page.extra["page_height"]) == (800, 1000)
+
+
+def test_alto_hyppart1_whose_second_half_is_not_marked_is_not_written_twice():
+    """ALTO whose ``HypPart1`` gives ``SUBS_CONTENT`` but whose next line starts with the
+    rest of the word without ``SUBS_TYPE="HypPart2"``: "Goethe" ends the first line and
+    the rest ("the") is not left as a word of its own on the next ("Goethe\\nthe"); its
+    punctuation stays ("Weimar."). A next word that is not the rest stays."""
+    def alto(first: str, second: str) -> bytes:
+        return ('<alto xmlns="http://www.loc.gov/standards/alto/ns-v3#"><Layout><Page>'
+                f'<PrintSpace><TextBlock><TextLine>{first}</TextLine><TextLine>{second}'
+                '</TextLine></TextBlock></PrintSpace></Page></Layout></alto>').encode()
+
+    page = xml.parse_bytes(alto(
+        '<String CONTENT="Goe" SUBS_TYPE="HypPart1" SUBS_CONTENT="Goethe"/><HYP CONTENT="-"/>',
+        '<String CONTENT="the"/><SP/><String CONTENT="lebte"/>'))
+    assert page.text == "Goethe\nlebte"
+    page = xml.parse_bytes(alto(
+        '<String CONTENT="Wei-" SUBS_TYPE="HypPart1" SUBS_CONTENT="Weimar"/>',
+        '<String CONTENT="mar."/><SP/><String CONTENT="1799"/>'))
+    assert page.text == "Weimar.\n1799"
+    page = xml.parse_bytes(alto(
+        '<String CONTENT="Goe" SUBS_TYPE="HypPart1" SUBS_CONTENT="Goethe"/>',
+        '<String CONTENT="lebte"/>'))
+    assert page.text == "Goethe\nlebte"

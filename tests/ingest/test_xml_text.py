@@ -309,3 +309,15 @@ def test_an_alto_page_whose_image_is_missing_comes_in_with_a_warning_naming_it(
     data = report.to_dict()
     assert data["failed"] == 0 and data["pages_without_image"] == 2
     assert data["warnings"] == [line.removeprefix("warning: ")]
+
+
+def test_the_refusal_of_entities_names_the_entity_in_plain_words():
+    """The problem says which entity and what it points to, not a Python repr
+    (``EntitiesForbidden(name='xxe', system_id=..., public_id=None)``)."""
+    from glamlab.ingest.xml import BadXml, parse_bytes
+
+    with pytest.raises(BadXml) as info:
+        parse_bytes(EXTERNAL_ENTITY.encode())
+    assert "EntitiesForbidden(" not in info.value.reason
+    assert "declares entities (the entity 'secret', which points to file:///etc/passwd)" in \
+        info.value.reason

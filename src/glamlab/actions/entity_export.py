@@ -30,7 +30,7 @@ and who confirmed it.
   ``TextQuoteSelector`` (exact, prefix, suffix) and a ``TextPositionSelector``.
 - ``iiif``: a IIIF Presentation 3 ``AnnotationPage`` (the IIIF context only; glamlab's
   fields in a ``describing`` body): each mention on the region of the page its words
-  cover (ALTO word boxes, kept by ingest in ``meta["word_boxes"]``), on the item's canvas
+  cover (ALTO ``String`` and PAGE ``Word`` boxes, kept by ingest in ``meta["word_boxes"]``), on the item's canvas
   (``meta["canvas"]``/``canvas_id``) or else its image when it is on the web. Mentions
   without word boxes, or on a local file no IIIF viewer can open, are counted as skipped.
 - ``inception``: a folder with one WebAnno TSV 3.3 file per item, which INCEpTION imports
@@ -410,21 +410,51 @@ def word_boxes(item: Item) -> list[tuple[int, int, float, float, float, float]]:
     return [tuple(flat[i:i + 6]) for i in range(0, len(flat), 6)]  # type: ignore[misc]
 
 
+def _in_pixels(item: Item) -> bool:
+    """Whether the item's OCR measures in pixels (ALTO ``MeasurementUnit`` ``pixel``, or
+    none given), not in ``mm10`` or ``inch1200``."""
+    unit = item.meta.get("measurement_unit")
+    return not isinstance(unit, str) or unit.strip().lower() in ("", "pixel", "px")
+
+
+def region_scale(item: Item) -> tuple[float, float] | None:
+    """The factors from the item's OCR units to its image's pixels: the image's size over
+    the OCR page's size when both are known; 1 when the OCR measures in pixels and one of
+    them is not known; None when it measures in ``mm10`` or ``inch1200`` and a size is
+    missing (a METS page whose image is on the web: its size is not known until it is
+    fetched), so that its word boxes cannot be given in pixels."""
+    pw, ph = item.meta.get("page_width"), item.meta.get("page_height")
+    if item.width and item.height and pw and ph:
+        return item.width / float(pw), item.height / float(ph)
+    if _in_pixels(item):
+        return 1.0, 1.0
+    return None
+
+
+def unplaceable(item: Item, s: Span) -> bool:
+    """Whether the span's words have boxes that cannot be put in pixels
+    (:func:`region_scale` is None)."""
+    return region_scale(item) is None and any(
+        b[0] < s.end and b[1] > s.start for b in word_boxes(item))
+
+
 def span_regions(item: Item, s: Span,
                  boxes: Sequence[tuple[int, int, float, float, float, float]] | None = None,
                  ) -> list[tuple[int, int, int, int]]:
     """The page regions (``x, y, w, h`` in canvas pixels) a span's words cover: one box
     per text line (words whose boxes share a line; a word hyphenated across two lines has
     a box on each), scaled from the XML's units to the
-    item's image size when both are known."""
+    item's image size when both are known. Empty when the XML measures in ``mm10`` or
+    ``inch1200`` and the image's or the page's size is not known
+    (:func:`region_scale`): no region rather than one in the wrong units."""
     boxes = word_boxes(item) if boxes is None else boxes
     hit = [b for b in boxes if b[0] < s.end and b[1] > s.start]
     if not hit:
         return []
-    sx = sy = 1.0
-    pw, ph = item.meta.get("page_width"), item.meta.get("page_height")
-    if item.width and item.height and pw and ph:
-        sx, sy = item.width / float(pw), item.height / float(ph)
+    scale = region_scale(item)
+    if scale is None:
+        return []
+    sx, sy = scale
     text = item.text or ""
     lines: list[list[tuple[int, int, float, float, float, float]]] = []
     for b in hit:
@@ -613,7 +643,7 @@ def write_span_iiif(rows: Iterable[Row], out: IO[str], *, base: str,
             "type": "AnnotationPage", "label": {"en": [label]}}
     text = json.dumps(head, ensure_ascii=False)
     out.write(text[:-1] + ', "items": [')
-    n = skipped = no_canvas = no_image = 0
+    n = skipped = no_canvas = no_image = no_scale = 0
     minted: dict[str, Item] = {}
     for item, spans, prov in rows:
         canvas = iiif_canvas(item, base if mint else None)
@@ -627,6 +657,8 @@ def write_span_iiif(rows: Iterable[Row], out: IO[str], *, base: str,
                         no_canvas += 1
                     else:  # ALTO read without its page image: nothing to draw on
                         no_image += 1
+                elif unplaceable(item, s):
+                    no_scale += 1
                 else:
                     skipped += 1
                 continue
@@ -640,6 +672,7 @@ def write_span_iiif(rows: Iterable[Row], out: IO[str], *, base: str,
     if report is not None:
         report["skipped_without_canvas"] = no_canvas
         report["skipped_without_image"] = no_image
+        report["skipped_without_image_size"] = no_scale
         report["minted"] = list(minted.values())
     return n, skipped
 
@@ -651,7 +684,8 @@ def iiif_nothing_placed(res: dict[str, Any], *, web: bool = False) -> str | None
     boxes = int(res.get("skipped_without_word_boxes") or 0)
     canvas = int(res.get("skipped_without_canvas") or 0)
     image = int(res.get("skipped_without_image") or 0)
-    if res.get("annotations") or not (boxes or canvas or image):
+    size = int(res.get("skipped_without_image_size") or 0)
+    if res.get("annotations") or not (boxes or canvas or image or size):
         return None
     res["empty"] = True
     why, fixes = [], []
@@ -672,6 +706,13 @@ def iiif_nothing_placed(res: dict[str, Any], *, web: bool = False) -> str | None
         why.append(f"{boxes:,} {plural(boxes, 'mention is', 'mentions are')} in texts with no "
                    "word positions on a page image (plain text, or OCR without ALTO word "
                    "boxes)")
+    if size:
+        why.append(f"{size:,} {plural(size, 'mention is', 'mentions are')} in ALTO measured "
+                   "in mm10 or inch1200 on a page whose image size is not known (an image "
+                   "on the web), so its place in pixels cannot be worked out")
+        fixes.append("upload the page images with their ALTO files (Items page)" if web else
+                     "ingest the page images as files (beside the METS or the ALTO), or "
+                     "OCR them with word boxes in pixels")
     if image or boxes:
         fixes.append("upload the page images as a .zip with each page's ALTO XML file beside "
                      "its image (Items page)" if web else
@@ -691,8 +732,17 @@ def iiif_left_out_web(res: dict[str, Any]) -> list[str]:
     boxes = int(res.get("skipped_without_word_boxes") or 0)
     canvas = int(res.get("skipped_without_canvas") or 0)
     image = int(res.get("skipped_without_image") or 0)
-    total += boxes + canvas + image
+    size = int(res.get("skipped_without_image_size") or 0)
+    total += boxes + canvas + image + size
     out = []
+    if size:
+        out.append(
+            f"The IIIF annotations download leaves out {size:,} of the {total:,} entity "
+            f"{plural(total, 'mention')}: {plural(size, 'its ALTO file measures', 'their ALTO files measure')} "
+            "in tenths of a millimetre or 1/1200 inch, and the size of the page image (on "
+            "the web) is not known, so the place in pixels cannot be worked out. To place "
+            "them, upload the page images with their ALTO files (Items page). The "
+            "spreadsheet (CSV) and JSON lines downloads have every mention.")
     if image:
         out.append(
             f"The IIIF annotations download leaves out {image:,} of the {total:,} entity "
@@ -1425,6 +1475,7 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
             result["skipped_without_word_boxes"] = skipped
             result["skipped_without_canvas"] = placed["skipped_without_canvas"]
             result["skipped_without_image"] = placed["skipped_without_image"]
+            result["skipped_without_image_size"] = placed["skipped_without_image_size"]
             if placed["minted"] and path is not None:
                 # the local page images' canvases, in a manifest beside the annotations
                 where = path.with_name(path.stem + ".manifest.json")

@@ -168,7 +168,6 @@ EXTENSION_CONTEXT: dict[str, Any] = {
     "metadata": {"@id": "glamlab:metadata", "@container": "@list"},
 }
 _CANVAS_KEYS = ("canvas_id", "canvas", "iiif_canvas")
-_XYWH_RE = re.compile(r"^\d+,\d+,\d+,\d+$")
 
 
 @dataclass
@@ -1177,16 +1176,28 @@ def canvas_id(item: Item) -> str | None:
     return None
 
 
+_NUMBER = r"\d+(?:\.\d+)?"
+_XYWH_ANY_RE = re.compile(rf"^(pixel:|percent:)?({_NUMBER}),({_NUMBER}),({_NUMBER}),({_NUMBER})$")
+
+
 def xywh(item: Item) -> str | None:
-    """The item's region on its image/canvas as ``x,y,w,h``, when it is a region."""
+    """The item's region on its image/canvas as ``x,y,w,h`` (Media Fragments: whole
+    pixels; ``percent:x,y,w,h`` when it is given in percent), when it is a region.
+    ``pixel:`` and decimals (rounded) are read as the Media Fragments syntax allows, so a
+    region written so is not taken for the whole canvas."""
     for key in ("xywh", "region", "box"):
         value = item.meta.get(key)
-        if isinstance(value, list | tuple) and len(value) == 4:
-            value = ",".join(str(int(v)) for v in value)
+        if isinstance(value, list | tuple) and len(value) == 4 and all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+            value = ",".join(str(round(v)) for v in value)
         if isinstance(value, str):
-            value = value.removeprefix("xywh=").replace(" ", "")
-            if _XYWH_RE.match(value):
-                return value
+            value = value.strip().removeprefix("xywh=").replace(" ", "")
+            m = _XYWH_ANY_RE.match(value)
+            if m:
+                unit, numbers = m.group(1), m.groups()[1:]
+                if unit == "percent:":
+                    return value
+                return ",".join(str(round(float(n))) for n in numbers)
     return None
 
 

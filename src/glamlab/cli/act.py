@@ -128,8 +128,9 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
     skipped = res.get("skipped_without_word_boxes") or 0
     if skipped:
         line += (f"; {skipped} mentions left out: their texts have no word positions on a "
-                 "page image (ALTO word boxes). Ingest the pages with their ALTO XML to "
-                 "place them, or export --format w3c (the text and offsets) instead")
+                 "page image (ALTO, PAGE or hOCR word boxes). Ingest the pages with their ALTO or "
+                 "PAGE XML to place them, or export --format w3c (the text and offsets) "
+                 "instead")
     no_canvas = res.get("skipped_without_canvas") or 0
     if no_canvas:
         line += (f"; {no_canvas} mentions left out: their pages have no IIIF canvas nor a "
@@ -140,6 +141,12 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
     if no_image:
         line += (f"; {no_image} mentions left out: they are in ALTO files ingested without "
                  "their page image. Ingest each page image with its ALTO file beside it")
+    no_size = res.get("skipped_without_image_size") or 0
+    if no_size:
+        line += (f"; {no_size} mentions left out: their ALTO measures in mm10 or inch1200 "
+                 "and the size of their page image (on the web) is not known, so their "
+                 "place in pixels cannot be worked out. Ingest the page images as files "
+                 "(beside the METS or the ALTO), or OCR with word boxes in pixels")
     if res.get("manifest"):
         line += (f"; {res['minted_canvases']} pages on this computer got canvases under the "
                  f"base URL, in {res['manifest']} (publish each page image at "
@@ -159,7 +166,7 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
                    "manifest, one AnnotationList per v2 manifest), annif (a folder of Annif "
                    "subject files), filter (one URI per line). webanno: deprecated name of "
                    "w3c. Entities projects: csv, xlsx and parquet (one row per mention, "
-                   "with the item's title and the words around it, the same columns), jsonl, w3c, iiif (regions from ALTO word boxes), "
+                   "with the item's title and the words around it, the same columns), jsonl, w3c, iiif (regions from ALTO, PAGE or hOCR word boxes), "
                    "inception (a folder of WebAnno TSV 3.3).")
 @click.option("--out", default="-", show_default=True,
               help="File to write (a folder for iiif and annif); - for stdout.")

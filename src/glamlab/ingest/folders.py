@@ -12,7 +12,9 @@ Two passes over the tree, both in a stable (sorted) order:
    of a ``.txt`` of the same stem beside it, if any); a ``.txt`` with no image beside it
    becomes a text item (with the subjects of an Annif ``.key``/``.tsv`` subject file of
    the same stem, if any); a ``.json`` IIIF manifest or collection is read as if given by
-   name. Other files (CSV, other JSON, PDF ...) are skipped: ingest them by name.
+   name (before the images: an image a manifest's canvas is painted with is that
+   canvas's item, not an item of its own too). Other files (CSV, other JSON, PDF ...)
+   are skipped: ingest them by name.
 """
 
 from __future__ import annotations
@@ -65,7 +67,15 @@ def walk(root: Path, source: str, options: IngestOptions) -> Iterator[Record | P
                         siblings = xml.images_by_stem(names)
                     ocr_files.append((path, siblings))
     yield from _ocr_pages(root, source, options, ocr_files, claimed)
-    manifests: list[Path] = []
+    # IIIF manifests first: the images on this computer that their canvases are painted
+    # with are those canvases' items, not items of their own as well
+    manifests = [folder / name for folder, names in _dirs(root) for name in names
+                 if (folder / name).suffix.lower() in iiif.JSON_SUFFIXES
+                 and iiif.looks_like_iiif(folder / name)]
+    canvases = list(iiif.read_files(manifests, options)) if manifests else []
+    for rec in canvases:
+        if isinstance(rec, Record):
+            claimed.update(iiif.local_images(rec))
     for folder, names in _dirs(root):
         stems_with_image = {Path(n).stem for n in names if images.is_image(Path(n))}
         texts = {Path(n).stem: n for n in names if text.is_text(Path(n))}
@@ -85,10 +95,7 @@ def walk(root: Path, source: str, options: IngestOptions) -> Iterator[Record | P
                     yield from annif.read_fulltext_document(path, subjects, root, source)
                 else:
                     yield from text.read_text_file(path, root, source, options)
-            elif path.suffix.lower() in iiif.JSON_SUFFIXES and iiif.looks_like_iiif(path):
-                manifests.append(path)
-    if manifests:
-        yield from iiif.read_files(manifests, options)
+    yield from canvases
 
 
 def _ocr_pages(root: Path, source: str, options: IngestOptions,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import re
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -391,12 +392,21 @@ def _load(source: str, options: IngestOptions) -> bytes:
 
 
 # -- reading manifests -------------------------------------------------------------
+def _context(c: str) -> str:
+    """A context URI as the specification writes it: ``https://iiif.io/api/...``, which
+    some publishers write and every viewer reads, is the ``http://`` one."""
+    c = c.strip()
+    if c.startswith("https://iiif.io/api/"):
+        return "http://" + c[len("https://"):]
+    return c
+
+
 def _contexts(doc: dict[str, Any]) -> list[str]:
     ctx = doc.get("@context")
     if isinstance(ctx, str):
-        return [ctx]
+        return [_context(ctx)]
     if isinstance(ctx, list):
-        return [c for c in ctx if isinstance(c, str)]
+        return [_context(c) for c in ctx if isinstance(c, str)]
     return []
 
 
@@ -414,8 +424,24 @@ def presentation_version(doc: dict[str, Any]) -> int | None:
     return None
 
 
+#: the language read from a label or value given in several languages: "none" (not in a
+#: language), then English, then the first given
+PREFERRED_LANGUAGES = ("none", "@none", "en")
+_LANGUAGE_TAG = re.compile(r"^(@?none|[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*)$")
+
+
+def _one_language(langs: list[str]) -> str:
+    return next((k for k in PREFERRED_LANGUAGES if k in langs), langs[0])
+
+
 def text_of(value: Any) -> str:
-    """A IIIF label or value (string, v2 language objects, v3 language map) as text."""
+    """A IIIF label or value (string, v2 language objects, v3 language map) as text.
+
+    Given in several languages (``{"en": ["Subject"], "fr": ["Sujet"]}``; v2's list of
+    ``@value``/``@language`` objects), it is the same text translated: one language is
+    read (:data:`PREFERRED_LANGUAGES`), so that a metadata label is ``Subject`` in every
+    manifest that gives it in English, not ``Subject; Sujet``. Several values in one
+    language are joined with ``; ``."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -423,11 +449,20 @@ def text_of(value: Any) -> str:
     if isinstance(value, dict):
         if "@value" in value:
             return str(value["@value"])
+        langs = [k for k, v in value.items() if text_of(v)]
+        if len(langs) > 1 and all(_LANGUAGE_TAG.match(k) for k in langs):
+            return text_of(value[_one_language(langs)])
         parts = []
         for v in value.values():
             parts.append(text_of(v))
         return "; ".join(p for p in parts if p)
     if isinstance(value, list):
+        tagged = [v for v in value if isinstance(v, dict) and v.get("@language")
+                  and "@value" in v]
+        langs = list(dict.fromkeys(str(v["@language"]) for v in tagged))
+        if len(tagged) == len(value) and len(langs) > 1:
+            chosen = _one_language(langs)
+            value = [v for v in tagged if v["@language"] == chosen]
         return "; ".join(p for p in (text_of(v) for v in value) if p)
     return str(value)
 
@@ -502,6 +537,13 @@ def _service(body: dict[str, Any], default_api: int) -> tuple[str | None, int | 
 
 
 def _image_body_v3(canvas: dict[str, Any]) -> dict[str, Any] | None:
+    bodies = _image_bodies_v3(canvas)
+    return bodies[0] if bodies else None
+
+
+def _image_bodies_v3(canvas: dict[str, Any]) -> list[dict[str, Any]]:
+    """The images a v3 canvas is painted with (of a ``Choice``, its first), in order."""
+    out = []
     for page in canvas.get("items") or []:
         if not isinstance(page, dict):
             continue
@@ -515,20 +557,48 @@ def _image_body_v3(canvas: dict[str, Any]) -> dict[str, Any] | None:
                 bodies = [bodies]
             for body in bodies or []:
                 if isinstance(body, dict) and body.get("type", "Image") == "Image":
-                    return body
-    return None
+                    out.append(body)
+                    break
+    return out
 
 
 def _image_body_v2(canvas: dict[str, Any]) -> dict[str, Any] | None:
-    for image in canvas.get("images") or []:
+    bodies = _image_bodies_v2(canvas)
+    return bodies[0] if bodies else None
+
+
+def _image_bodies_v2(canvas: dict[str, Any]) -> list[dict[str, Any]]:
+    """The images a v2 canvas is painted with (of an ``oa:Choice``, its default)."""
+    out = []
+    images = canvas.get("images") or []
+    for image in [images] if isinstance(images, dict) else images:  # one, not in a list
         if not isinstance(image, dict):
             continue
         res = image.get("resource")
         if isinstance(res, dict) and res.get("@type") == "oa:Choice":
             res = res.get("default")
+        if isinstance(res, str) and res:  # the image's URI alone, as JSON-LD allows
+            res = {"@id": res}
         if isinstance(res, dict):
-            return res
-    return None
+            out.append(res)
+    return out
+
+
+def local_images(rec: Record) -> list[str]:
+    """The files on this computer that a canvas read from a local manifest is painted
+    with (its image, and the others of a canvas of several images), resolved; those
+    outside the manifest's folder are left out (they are not read)."""
+    if rec.source_kind != KIND or rec.source.startswith(("http://", "https://")):
+        return []
+    base = Path(rec.source).resolve().parent
+    out = []
+    for ref in [rec.meta.get("image"), *(rec.meta.get("other_images") or [])]:
+        if not isinstance(ref, str) or "://" in ref and not ref.startswith("file://"):
+            continue
+        target = (base / ref.removeprefix("file://")).resolve()
+        if target.is_relative_to(base):
+            out.append(str(target))
+    return out
 
 
 def _int(v: Any) -> int | None:
@@ -732,7 +802,8 @@ def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any]
                    manifest_id: str, manifest_label: str,
                    manifest_meta: dict[str, Any]) -> Record | Problem:
     canvas_id = _id(canvas) or f"{manifest_id}#canvas-{index}"
-    body = _image_body_v3(canvas) if version == 3 else _image_body_v2(canvas)
+    bodies = _image_bodies_v3(canvas) if version == 3 else _image_bodies_v2(canvas)
+    body = bodies[0] if bodies else None
     if body is None:
         return Problem(source, canvas_id, f"canvas {index} has no image",
                        "the canvas is skipped; check the manifest")
@@ -758,6 +829,11 @@ def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any]
         "image": image,
         "format": body.get("format"),
     }
+    others = [i for b in bodies[1:] if (i := _id(b))]
+    if others:  # a spread of two scans, a fragment pasted on a page: the first is read
+        meta["other_images"] = others
+        meta["canvas_note"] = (f"the canvas is painted with {len(bodies)} images; the item is "
+                               f"the first, {image or uri}")
     return Record(item_id=canvas_id, modality="image", source_kind=KIND, source=source,
                   content_hash=sha256_json({"canvas": canvas, "manifest": manifest_id}),
                   uri=uri, width=width, height=height, meta=meta)

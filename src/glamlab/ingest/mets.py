@@ -1,6 +1,7 @@
 """METS: a digitised object's pages, each with its image and OCR file.
 
-The physical structure map (``structMap TYPE="PHYSICAL"``) lists the pages in order;
+The physical structure map (``structMap TYPE="PHYSICAL"``; in a METS without one, as
+NDNP's issue METS, the structMap whose ``div``s are pages, ``np:page``) lists the pages in order;
 each page's ``fptr`` elements point into the file section. Of a page's files, the page
 image is the best image by file group (``MASTER``/``ORIGINAL``, ``MAX``, ``DEFAULT``,
 ``IMAGE``, ``PRESENTATION``, an OCR-D group such as ``OCR-D-IMG``, then derived images,
@@ -64,10 +65,13 @@ def _files(root: Any) -> dict[str, dict[str, str]]:
     for grp in root.iter():
         if _local(grp.tag) != "fileGrp":
             continue
-        use = (grp.get("USE") or "").upper()
+        group_use = (grp.get("USE") or "").upper()
         for f in grp:
             if _local(f.tag) != "file" or not f.get("ID"):
                 continue
+            # the file's own USE where it has one (NDNP: "master", "service", "ocr" on
+            # the files of an unnamed group), else its group's
+            use = (f.get("USE") or "").upper() or group_use
             href = ""
             for loc in f:
                 if _local(loc.tag) == "FLocat":
@@ -78,11 +82,25 @@ def _files(root: Any) -> dict[str, dict[str, str]]:
     return out
 
 
+def _is_page(div: Any) -> bool:
+    """A ``div`` of a page: ``TYPE="page"``, or a profile's own prefix on it
+    (NDNP's ``np:page``)."""
+    return _local(div.tag) == "div" and \
+        (div.get("TYPE") or "").rpartition(":")[2].lower() == "page"
+
+
 def _pages(root: Any) -> list[Any]:
-    for smap in root.iter():
-        if _local(smap.tag) == "structMap" and (smap.get("TYPE") or "").upper() == "PHYSICAL":
-            return [d for d in smap.iter() if _local(d.tag) == "div"
-                    and (d.get("TYPE") or "").lower() == "page"]
+    """The page ``div``s of the physical structure map; for a METS without one (NDNP's
+    issue METS: one structMap with no TYPE), of the first structMap that has pages."""
+    maps = [m for m in root.iter() if _local(m.tag) == "structMap"]
+    for smap in maps:
+        if (smap.get("TYPE") or "").upper() == "PHYSICAL":
+            return [d for d in smap.iter() if _is_page(d)]
+    for smap in maps:
+        if (smap.get("TYPE") or "").upper() != "LOGICAL":
+            pages = [d for d in smap.iter() if _is_page(d)]
+            if pages:
+                return pages
     return []
 
 
@@ -117,9 +135,15 @@ def document_key(doc: Any, path: Path) -> str:
 
 
 def _is_image(f: dict[str, str]) -> bool:
+    from .images import IMAGE_SUFFIXES
+
     if f["mime"].startswith("image/"):
         return True
-    return not f["mime"] and (f["use"] in IMAGE_USES or f["use"] in LOW_IMAGE_USES)
+    if f["mime"]:
+        return False
+    # no MIMETYPE (NDNP): by its group, else by its file name
+    return f["use"] in IMAGE_USES or f["use"] in LOW_IMAGE_USES or \
+        Path(f["href"].split("?")[0]).suffix.lower() in IMAGE_SUFFIXES
 
 
 def _image_rank(f: dict[str, str]) -> tuple[int, int]:
@@ -237,7 +261,7 @@ def read_mets(path: Path, root: Path, source: str, options: IngestOptions,
             local = _local_path(f["href"], base)
             if local is not None and not _outside(local, folder):
                 claimed.add(str(local.resolve()))
-    title = _first_text(doc, "title")
+    title = _first_text(doc, "title") or (doc.get("LABEL") or "").strip() or None
     document = document_key(doc, path)
     old_prefix = item_id_for(path, root)  # ids before the document key: "mets#p1"
     for n, div in enumerate(pages, 1):

@@ -25,6 +25,8 @@ ALTO word boxes go into ``meta["word_boxes"]``: six whole numbers per word, flat
 text, then its ``String`` box in the XML's units, the same units as ``page_width``), so
 that an entity found in the text can be shown on the page image and exported as a IIIF
 annotation on its region (:mod:`glamlab.actions.entity_export`). About 25 bytes a word.
+PAGE ``Word`` coordinates give the same (their bounding boxes, in pixels), each word
+found in its line's text.
 
 XML that declares entities (external entities, "billion laughs" expansion) or a DTD
 that points outside is refused before anything is expanded, and recorded as a problem.
@@ -139,7 +141,11 @@ def safe_root(data: bytes) -> Any:
         return DET.fromstring(data, forbid_dtd=False, forbid_entities=True,
                               forbid_external=True)
     except defusedxml.EntitiesForbidden as exc:
-        raise BadXml(f"refused: the XML declares entities ({exc}); entity expansion and "
+        name = getattr(exc, "name", None)
+        target = getattr(exc, "sysid", None)
+        what = (f"the entity {name!r}" + (f", which points to {target}" if target else "")
+                if name else str(exc))
+        raise BadXml(f"refused: the XML declares entities ({what}); entity expansion and "
                      "external entities are never processed",
                      "remove the <!DOCTYPE>/<!ENTITY> declarations (OCR XML does not need "
                      "them) and ingest again") from exc
@@ -266,6 +272,14 @@ def _join_hyphens(lines: list[_Line]) -> int:
                 last.text.rstrip("-") + first.text)
             last.boxes += nxt.tokens.pop(0).boxes
             joined += 1
+        elif part1 and last.subs_content and first is not None and nxt is not None and \
+                not first.subs_type and _second_half(last, first):
+            # a HypPart2 written without its SUBS_TYPE: the next line's first word is
+            # the rest of the word (its punctuation kept)
+            rest = _second_half(last, first)
+            last.text = last.subs_content + first.text.strip()[len(rest):]
+            last.boxes += nxt.tokens.pop(0).boxes
+            joined += 1
         elif part1 and last.subs_content:
             last.text = last.subs_content
             pending[last.subs_content] = pending.get(last.subs_content, 0) + 1
@@ -281,6 +295,17 @@ def _join_hyphens(lines: list[_Line]) -> int:
         elif line.hyphen:
             last.text = last.text.rstrip("-") + "-"  # the word goes on on the next page
     return joined
+
+
+def _second_half(part1: _Token, first: _Token) -> str:
+    """The start of ``first`` (a line's first word, punctuation after it aside) that ends
+    the word ``part1`` begins (``SUBS_CONTENT`` = ``part1`` + it), or ""."""
+    head = part1.text.rstrip("".join(HYPHEN_MARKS) + "-")
+    word = first.text.strip()
+    core = word.rstrip(".,;:!?»«\"')]")
+    if core and head and part1.subs_content == head + core:
+        return core
+    return ""
 
 
 def _clean(text: str) -> str:
@@ -437,6 +462,23 @@ _NOT_TEXT = {"TextLine", "Word", "Glyph", "TextEquiv", "Coords", "Baseline", "Te
              "UserDefined", "Labels", "CornerPts"}
 
 
+def _region_text_only(el: Any) -> bool:
+    """Whether a region gives its text in its own ``TextEquiv`` only: no ``TextLine``
+    below it, and no region below it with a ``TextEquiv`` of its own (ground truth
+    transcribed by region, as Aletheia allows)."""
+    if not any(_local(c.tag) == "TextEquiv" for c in el):
+        return False
+    for d in el.iter():
+        if d is el:
+            continue
+        name = _local(d.tag)
+        if name == "TextLine":
+            return False
+        if name not in _NOT_TEXT and any(_local(c.tag) == "TextEquiv" for c in d):
+            return False
+    return True
+
+
 def _page_containers(page: Any, order: dict[str, int]) -> list[tuple[tuple[Any, ...], Any]]:
     """Every element that holds TextLines (TextRegion, TableCell, a TableRegion's nested
     regions, any other region), with its sort key: the reading-order position of the
@@ -457,7 +499,7 @@ def _page_containers(page: Any, order: dict[str, int]) -> list[tuple[tuple[Any, 
             own_cell = _cell_position(child)
             if own_cell == (-1.0, -1.0):
                 own_cell = cell
-            if any(_local(c.tag) == "TextLine" for c in child):
+            if any(_local(c.tag) == "TextLine" for c in child) or _region_text_only(child):
                 found.append(((own_anchor, own_cell, here), child))
             walk(child, own_anchor, own_cell)
 
@@ -491,39 +533,88 @@ def _parse_page(root: Any, digest: str) -> OcrPage:
                     v = _number(el.get(attr))
                     if v is not None:
                         extra[key] = v
+    placed: list[list[list[tuple[str, list[int] | None]] | None]] = []  # per region, line
     for page in pages:
         for _key, region in _page_containers(page, _reading_order(page)):
             lines = []
+            line_words: list[list[tuple[str, list[int] | None]] | None] = []
+            if _region_text_only(region):  # transcribed by region, without lines
+                own, conf = _text_equiv(region)
+                for own_line in _clean(own or "").splitlines():
+                    if own_line.strip():
+                        n_lines += 1
+                        n_words += len(own_line.split())
+                        lines.append(own_line)
+                        line_words.append(None)
+                if conf is not None and lines:
+                    line_confs.append(conf)
             for line in region:
                 if _local(line.tag) != "TextLine":
                     continue
                 n_lines += 1
                 line_text, line_conf = _text_equiv(line)
                 words = []
+                word_boxes: list[tuple[str, list[int] | None]] = []
                 for w in line:
                     if _local(w.tag) != "Word":
                         continue
                     wt, wc = _text_equiv(w)
                     words.append(wt or "")
+                    box = _page_box(w)
+                    word_boxes.append((_clean(wt or "").strip(),
+                                       [round(v) for v in box] if box else None))
                     if wc is not None:
                         word_confs.append(wc)
-                if line_text is None:
-                    line_text = " ".join(words)
-                line_text = _clean(line_text)
+                if not (line_text or "").strip():  # none, or an empty one beside its words
+                    line_text = " ".join(w for w in words if w)
+                line_text = _clean(line_text or "")
                 n_words += len(line_text.split())
                 if line_conf is not None:
                     line_confs.append(line_conf)
                 lines.append(line_text)
+                line_words.append(word_boxes or None)
             if lines:
                 regions.append("\n".join(lines))
+                placed.append(line_words)
     confs = word_confs or line_confs
     if not word_confs and line_confs:
         extra["confidence_level"] = "line"
     _add_boxes(extra, boxes)
+    flat = _page_word_boxes(regions, placed)
+    if flat:
+        extra["word_boxes"] = flat
     return OcrPage(format="page", schema=_ns(root.tag), text="\n\n".join(regions),
                    lines=n_lines, words=n_words,
                    mean_word_confidence=sum(confs) / len(confs) if confs else None,
                    image_ref=image_ref, digest=digest, extra=extra)
+
+
+def _page_word_boxes(regions: list[str],
+                     placed: list[list[list[tuple[str, list[int] | None]] | None]]
+                     ) -> list[int]:
+    """PAGE ``Word`` boxes as ALTO's (:func:`_alto_text`): ``[start, end, x, y, w, h]``
+    per word, flattened, with the word's offsets in the page text (regions joined by a
+    blank line, lines by a line break). Each word is found in its line's text after the
+    one before it (a line's own text may space its punctuation otherwise than its
+    words, "Stük." for "Stük" "."); a word not found there has no box."""
+    flat: list[int] = []
+    pos = 0
+    for r, (region, lines) in enumerate(zip(regions, placed, strict=True)):
+        if r:
+            pos += 2
+        for i, (text, words) in enumerate(zip(region.split("\n"), lines, strict=True)):
+            if i:
+                pos += 1
+            cursor = 0
+            for word, box in words or []:
+                at = text.find(word, cursor) if word else -1
+                if at < 0:
+                    continue
+                cursor = at + len(word)
+                if box and box[2] > 0 and box[3] > 0:
+                    flat.extend((pos + at, pos + cursor, *box))
+            pos += len(text)
+    return flat
 
 
 class _HocrParser:
@@ -556,9 +647,10 @@ class _HocrParser:
 
         self.parser = _P(convert_charrefs=True)
         self.stack: list[set[str]] = []
-        self.blocks: list[list[str]] = [[]]
-        self.line: list[str] | None = None
+        self.blocks: list[list[list[_Token]]] = [[]]
+        self.line: list[_Token] | None = None
         self.word: list[str] | None = None
+        self.word_box: list[int] | None = None
         self.lines = 0
         self.confs: list[float] = []
         self.image: str | None = None
@@ -586,9 +678,16 @@ class _HocrParser:
             self.lines += 1
         if "ocrx_word" in classes:
             self.word = []
+            self.word_box = None
             for part in title.split(";"):
                 key, _, value = part.strip().partition(" ")
-                if key == "x_wconf":
+                if key == "bbox":  # x0 y0 x1 y1, in the page image's pixels
+                    nums = [_number(v) for v in value.split()]
+                    if len(nums) == 4 and None not in nums:
+                        x0, y0, x1, y1 = (round(n) for n in nums)  # type: ignore[arg-type]
+                        if x1 > x0 and y1 > y0:
+                            self.word_box = [x0, y0, x1 - x0, y1 - y0]
+                elif key == "x_wconf":
                     c = _number(value.strip())
                     if c is not None:
                         self.confs.append(c / 100.0)
@@ -600,11 +699,12 @@ class _HocrParser:
         if "ocrx_word" in classes and self.word is not None:
             text = "".join(self.word).strip()
             if text and self.line is not None:
-                self.line.append(text)
+                self.line.extend(_Token(w, boxes=[list(self.word_box)] if self.word_box else [])
+                                 for w in text.split())
             self.word = None
         if classes & self.LINE and self.line is not None:
             if self.line:
-                self.blocks[-1].append(" ".join(self.line))
+                self.blocks[-1].append(self.line)
             self.line = None
 
     def data(self, data: str) -> None:
@@ -623,21 +723,18 @@ def _parse_hocr(data: bytes) -> OcrPage:
         raise BadXml(f"hOCR that is not UTF-8 ({exc})") from exc
     p = _HocrParser()
     p.feed(text)
-    lines = [_Line([_Token(w) for w in line.split(" ")]) for block in p.blocks for line in block]
+    lines = [_Line(line) for block in p.blocks for line in block]
     for line in lines:  # hOCR keeps the hyphen (or a soft hyphen) in the word
         if line.tokens and line.tokens[-1].text.endswith(HYPHEN_MARKS):
             line.hyphen = True
             line.tokens[-1].text = line.tokens[-1].text.rstrip("".join(HYPHEN_MARKS))
     joined = _join_hyphens(lines)
     it = iter(lines)
-    blocks = []
-    for block in p.blocks:
-        rows = [_clean(" ".join(t.text for t in next(it).tokens if t.text)).strip()
-                for _ in block]
-        if any(rows):
-            blocks.append("\n".join(r for r in rows if r))
-    body = "\n\n".join(blocks)
+    # the text, and the word boxes (``ocrx_word`` bbox) at their offsets, as ALTO's
+    body, word_boxes = _alto_text([[next(it) for _ in block] for block in p.blocks])
     extra: dict[str, Any] = {}
+    if word_boxes:
+        extra["word_boxes"] = word_boxes
     if joined:
         extra["hyphenated_words_joined"] = joined
     if p.size:
