@@ -194,7 +194,9 @@ def test_unknown_model_and_missing_champion_are_clear_errors(text_ws):
         run(text_ws, "hash@champion", workers=0)
     with pytest.raises(ModelNotFound, match="no model is in use yet") as exc:
         run(text_ws, None, workers=0)
-    assert "glamlab models use NAME" in (exc.value.hint or "")
+    # the hint names a command that works here: hash has no chosen version, so
+    # "models use hash" would fail; promoting a version makes it the model in use
+    assert "glamlab models promote NAME@N" in (exc.value.hint or "")
     assert "champion" not in exc.value.message + (exc.value.hint or "")
     from glamlab.registry import set_alias
 

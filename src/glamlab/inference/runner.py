@@ -218,7 +218,8 @@ def champion_spec(ws: Workspace, *, web: bool = False) -> str:
         raise ModelNotFound(f"{what}, so glamlab run does not know which model to use",
                             hint="pass --model NAME (or NAME@alias), or compare models with "
                                  "glamlab evaluate and choose the model in use: glamlab "
-                                 "models use NAME") from exc
+                                 "models promote NAME@N (glamlab models lists the versions)"
+                            ) from exc
 
 
 class RunInterrupted(KeyboardInterrupt):
