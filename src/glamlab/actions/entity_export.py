@@ -1143,9 +1143,14 @@ def _prediction_row(group: Sequence[Any], item: Item,
                               confirmed_by=first.row["confirmed_by"],
                               annotator=first.row["confirmed_by"])
     else:
+        # the model's spans a person confirmed: when they did (the latest of the group's
+        # confirmations), as the classification export's ``created`` says; the
+        # prediction's time only for spans nobody confirmed
+        confirmed = [e.row["confirmed_at"] for e in group
+                     if e.row.get("confirmed_by") and e.row.get("confirmed_at")]
         prov = SpanProvenance(model=first.row["model"],
                               model_version=first.row["model_version"],
-                              created=first.row["predicted_at"],
+                              created=max(confirmed) if confirmed else first.row["predicted_at"],
                               confirmed_by=first.row["confirmed_by"],
                               run_id=first.row["run_id"])
     return item, sorted(spans, key=lambda s: (s.start, s.end)), prov

@@ -1,0 +1,71 @@
+"""A reviewer who accepts the model's span in the review queue is named in the entity
+exports (``confirmed_by``), but ``created`` said when the model predicted it, so no
+download said when the reviewer confirmed it (a corrected span said when it was
+corrected). A span a person confirmed now says when they did, as the classification
+export's ``created`` does; a span nobody confirmed keeps the prediction's time."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from .conftest import PASSWORD, csrf_of, login
+
+LONG_AGO = datetime(2020, 1, 2, 3, 4, 5)
+
+
+def test_an_accepted_span_says_when_the_reviewer_accepted_it(make_ws: Any,
+                                                             tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions import act
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+    from tests.ner_project import gold_and_new_texts
+
+    ws, _gold = gold_and_new_texts(make_ws, tmp_path, 3)
+    with ws.store.write() as conn:  # predicted long ago: the decision comes years later
+        conn.execute(ws.store.t.predictions.update().values(created_at=LONG_AGO))
+    act(ws, model="gazetteer@1")
+    add_user(ws, "rey", PASSWORD, "reviewer")
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "rey").status_code == 303
+        rows = c.get("/api/queue?limit=200").json()
+        row = next(r for r in rows if r["item_id"].startswith("new"))
+        r = c.post("/api/decisions", json={"queue_id": row["id"], "action": "accept",
+                                           "seen_version": row["version"]},
+                   headers={"X-CSRF-Token": csrf_of(c)})
+        assert r.status_code == 200 and r.json()["ok"], r.text
+        downloads = {fmt: c.get(f"/stages/export/download?format={fmt}")
+                     for fmt in ("csv", "jsonl")}
+    app.state.refresher.wait(120)
+    for r in downloads.values():
+        assert r.status_code == 200, r.text
+    with ws.store.read() as conn:
+        decided = conn.execute(sa.select(ws.store.t.decisions.c.created_at).where(
+            ws.store.t.decisions.c.queue_id == row["id"])).scalar_one()
+    when = decided.isoformat(timespec="seconds")
+    v = row["value"]
+
+    csv_rows = list(csv.DictReader(io.StringIO(downloads["csv"].content.decode("utf-8-sig"))))
+    mine = [x for x in csv_rows if x["item_id"] == row["item_id"]
+            and (int(x["start"]), int(x["end"])) == (v["start"], v["end"])]
+    assert len(mine) == 1 and mine[0]["confirmed_by"] == "rey", mine
+    assert mine[0]["created"].startswith(when), (mine[0]["created"], when)
+    # the spans nobody decided keep the time the model predicted them
+    others = [x for x in csv_rows if not x["confirmed_by"]]
+    assert others and all(x["created"].startswith("2020-01-02T03:04:05") for x in others)
+
+    docs = [json.loads(line) for line in downloads["jsonl"].text.splitlines() if line]
+    doc = next(d for d in docs if d["id"] == row["item_id"])
+    entity = next(e for e in doc["entities"] if (e["start"], e["end"]) == (v["start"], v["end"]))
+    prov = entity.get("provenance") or doc["provenance"]  # its own, where it differs
+    assert prov["confirmed_by"] == "rey", doc
+    assert prov["created"].startswith(when) and prov["model"] == "gazetteer"
