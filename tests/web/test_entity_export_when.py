@@ -69,3 +69,52 @@ def test_an_accepted_span_says_when_the_reviewer_accepted_it(make_ws: Any,
     prov = entity.get("provenance") or doc["provenance"]  # its own, where it differs
     assert prov["confirmed_by"] == "rey", doc
     assert prov["created"].startswith(when) and prov["model"] == "gazetteer"
+
+
+def test_two_spans_one_reviewer_accepted_at_different_times_each_say_their_own(
+        make_ws: Any, tmp_path: Path) -> None:
+    """One provenance per text and reviewer gave both spans the later time: each span a
+    person accepted says when they accepted that one."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions import act
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+    from tests.ner_project import gold_and_new_texts
+
+    ws, _gold = gold_and_new_texts(make_ws, tmp_path, 3)
+    act(ws, model="gazetteer@1")
+    add_user(ws, "rey", PASSWORD, "reviewer")
+    dec = ws.store.t.decisions
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "rey").status_code == 303
+        rows = [r for r in c.get("/api/queue?limit=200").json() if r["item_id"].startswith("new")]
+        by_text: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            by_text.setdefault(r["item_id"], []).append(r)
+        first, second = next(v for v in by_text.values() if len(v) >= 2)[:2]
+        for n, row in enumerate((first, second)):
+            r = c.post("/api/decisions", json={"queue_id": row["id"], "action": "accept",
+                                               "seen_version": row["version"]},
+                       headers={"X-CSRF-Token": csrf_of(c)})
+            assert r.status_code == 200 and r.json()["ok"], r.text
+            if n == 0:  # the first one decided a day before the second
+                with ws.store.write() as conn:
+                    conn.execute(dec.update().where(dec.c.queue_id == row["id"]).values(
+                        created_at=datetime(2025, 3, 4, 5, 6, 7)))
+        got = c.get("/stages/export/download?format=csv")
+    app.state.refresher.wait(120)
+    assert got.status_code == 200, got.text
+    csv_rows = list(csv.DictReader(io.StringIO(got.content.decode("utf-8-sig"))))
+    with ws.store.read() as conn:
+        when = {q: t.isoformat(timespec="seconds") for q, t in conn.execute(
+            sa.select(dec.c.queue_id, dec.c.created_at).where(
+                dec.c.queue_id.in_([first["id"], second["id"]])))}
+    assert when[first["id"]] == "2025-03-04T05:06:07"
+    for row in (first, second):
+        v = row["value"]
+        mine = [x for x in csv_rows if x["item_id"] == row["item_id"]
+                and (int(x["start"]), int(x["end"])) == (v["start"], v["end"])]
+        assert len(mine) == 1 and mine[0]["confirmed_by"] == "rey", mine
+        assert mine[0]["created"].startswith(when[row["id"]]), (mine, when)
