@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from .conftest import PASSWORD, csrf_of, login
@@ -118,3 +119,58 @@ def test_two_spans_one_reviewer_accepted_at_different_times_each_say_their_own(
                 and (int(x["start"]), int(x["end"])) == (v["start"], v["end"])]
         assert len(mine) == 1 and mine[0]["confirmed_by"] == "rey", mine
         assert mine[0]["created"].startswith(when[row["id"]]), (mine, when)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_keyboard_decisions_reach_the_downloaded_csv_with_who_and_when_in_a_real_browser(
+        make_ws: Any, tmp_path: Path) -> None:
+    """In Chromium, as a reviewer works: ``a`` accepts the first card's span, ``r``
+    rejects the next one's; the spreadsheet downloaded from the Export page holds the
+    accepted span, confirmed by rey when rey accepted it, and not the rejected one."""
+    from glamlab.actions import act
+    from glamlab.auth import add_user
+    from tests.ner_project import gold_and_new_texts
+
+    from .conftest import chromium_page
+
+    ws, _gold = gold_and_new_texts(make_ws, tmp_path, 3)
+    with ws.store.write() as conn:
+        conn.execute(ws.store.t.predictions.update().values(created_at=LONG_AGO))
+    act(ws, model="gazetteer@1")
+    add_user(ws, "rey", PASSWORD, "reviewer")
+    decided: dict[str, dict[str, Any]] = {}
+    with chromium_page(ws, "/queue") as (sync_api, page, errors):
+        rows = {r["id"]: r for r in page.evaluate(
+            "async () => (await fetch('/api/queue?limit=200')).json()")}
+        for key, said in (("a", "Accepted."), ("r", "Rejected.")):
+            first = page.locator(".qitem").first
+            qid = int(first.get_attribute("data-queue-id") or 0)
+            first.focus()
+            page.keyboard.press(key)
+            sync_api.expect(page.locator("#queue-status")).to_contain_text(said)
+            sync_api.expect(page.locator(f'.qitem[data-queue-id="{qid}"]')).to_have_count(0)
+            decided[key] = rows[qid]
+        page.goto(page.url.split("/queue")[0] + "/stages/export")
+        link = page.locator('a[data-format="csv"]')
+        with page.expect_download() as got:
+            link.click()
+        body = Path(got.value.path()).read_text(encoding="utf-8-sig")
+        assert not errors, errors
+    csv_rows = list(csv.DictReader(io.StringIO(body)))
+    dec = ws.store.t.decisions
+    with ws.store.read() as conn:
+        when = {q: t.isoformat(timespec="seconds") for q, t in conn.execute(
+            sa.select(dec.c.queue_id, dec.c.created_at))}
+
+    def rows_of(row: dict[str, Any]) -> list[dict[str, str]]:
+        v = row["value"]
+        return [x for x in csv_rows if x["item_id"] == row["item_id"]
+                and (int(x["start"]), int(x["end"]), x["type"]) == (v["start"], v["end"],
+                                                                    row["label"])]
+
+    accepted = rows_of(decided["a"])
+    assert len(accepted) == 1 and accepted[0]["confirmed_by"] == "rey", accepted
+    assert accepted[0]["action"] == "accept"
+    assert accepted[0]["created"].startswith(when[decided["a"]["id"]]), accepted
+    assert rows_of(decided["r"]) == []
