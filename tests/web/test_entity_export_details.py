@@ -70,3 +70,29 @@ def test_entity_downloads_carry_the_title_and_the_words_around_each_mention(
         TITLE if r["item_id"] == "new0" else (ws.item(r["item_id"]).title or None)
         for r in table]
     assert all(r["context"] for r in table)
+
+
+def test_the_export_page_of_an_entities_project_says_rejected_mentions_are_left_out(
+        make_ws: Any, tmp_path: Path) -> None:
+    """The page promised "those it rejects, and every person's decision (who confirmed,
+    corrected or rejected what)", but an entity download leaves a rejected mention out
+    (it is no entity): the page says so, and where who rejected what is kept."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions import act
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+    from tests.ner_project import gold_and_new_texts
+
+    ws, _gold = gold_and_new_texts(make_ws, tmp_path, 1)
+    act(ws, model="gazetteer@1")
+    add_user(ws, "ada", PASSWORD, "admin")
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "ada").status_code == 303
+        page = c.get("/stages/export").text
+    app.state.refresher.wait(120)
+    said = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert "who confirmed, corrected or rejected what" not in said
+    assert "those it rejects" not in said
+    assert "A mention a person rejected" in said and "is not in the downloads" in said

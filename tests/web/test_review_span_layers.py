@@ -183,7 +183,7 @@ def test_the_item_page_names_each_span_s_layer(
         assert decided
         said = sorted(re.sub(r" \(\d{4}-.*", "", _plain(li))
                       for li in re.findall(r"<li>.*?</li>", decided.group(0), re.S))
-        assert said == ["ada accepted LOC", "ada accepted LOC (nested)"]
+        assert said == ["ada accepted LOC “Paris”", "ada accepted LOC “Paris” (nested)"]
 
 
 def test_the_labelling_page_names_each_span_s_layer(

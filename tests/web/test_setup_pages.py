@@ -425,3 +425,25 @@ def test_the_project_page_says_entity_types_must_match_the_annotation_files(
         assert "use the type names those files use" in words, words
         assert f"as in HIPE files, are {usual}." in words, words
     assert usual.startswith("PER, LOC, ORG")
+
+
+def test_a_duplicate_id_in_an_uploaded_table_says_the_fix_in_the_pages_words(
+        blank_app: Any) -> None:
+    """Two rows of an uploaded table with one id: the row left out said "choose another
+    --id-column", a command-line flag a curator on the pages has nowhere to type; it
+    says what to do on the pages."""
+    import html
+
+    ws, app, client = blank_app
+    ada = client("ada")
+    assert _define(ada).status_code == 303
+    r = _upload(ada, "dup.csv", b"id,text\nx1,Paris est belle.\nx1,Lyon aussi.\n")
+    assert _map(ada, r, id_column="id", text_column="text").status_code == 303
+    assert app.state.jobs.wait(300)
+    assert ws.count_items() == 1
+    page = html.unescape(ada.get("/stages/items").text)
+    table = page.split('id="items-problems"', 1)[1].split("</table>", 1)[0]
+    said = " ".join(re.sub(r"<[^>]+>", " ", table).split())
+    assert "duplicate id 'x1'" in said, said
+    assert "--id-column" not in said and "--" not in said, said
+    assert "choose another column as the id" in said and "Bring items in page" in said

@@ -401,7 +401,8 @@ class ActReport:
     gold_unpredicted: int = 0
     gold_not_suggested: int = 0
     #: and per label the ones the gold gives (confirmed by who gave it): none of them is
-    #: a wrong accept, so the filter's figure of items wrongly held back leaves them out
+    #: a wrong accept, so the filter's figure of items wrongly held back leaves them out;
+    #: (entities) per type, the spans accepted on a text with complete gold spans
     accept_confirmed: dict[str, int] = dataclasses.field(default_factory=dict)
     #: (classification) per label, the labels the policy rejects that the item's gold
     #: label in force gives, no person having decided on them: the export accepts them,
@@ -686,8 +687,13 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
             if kind.name == "entities":
                 accepted_gold = complete_span_gold_items(
                     conn, sorted({d.item.item_id for d in batch if d.action == "accept"}))
-                report.accept_settled_by_gold += sum(
-                    d.action == "accept" and d.item.item_id in accepted_gold for d in batch)
+                for d in batch:
+                    if d.action == "accept" and d.item.item_id in accepted_gold:
+                        report.accept_settled_by_gold += 1
+                        # settled by the gold, held by it or not: never exported as the
+                        # model's accept, so never a wrong one (_accepts_unsettled)
+                        report.accept_confirmed[d.label] = (
+                            report.accept_confirmed.get(d.label, 0) + 1)
             elif kind.name in CLASSIFICATION_KINDS:
                 _count_accepts_on_gold(kind, batch, people, item_gold(
                     conn, {d.item.item_id for d in batch

@@ -907,10 +907,12 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
     changed = found.setdefault("changed", [])
     unfitting = found.setdefault("unfitting", [])
 
-    def key(e: Any) -> tuple[str, Any, Any]:
+    def key(e: Any) -> tuple[str, Any, Any, Any]:
         # a person's corrected spans (origin "person") are theirs, not the model's: a
-        # row of their own, whose provenance names no model (see _prediction_row)
-        return e.item.item_id, e.row["confirmed_by"], e.row.get("origin")
+        # row of their own, whose provenance names no model (see _prediction_row); and
+        # each time a person decided is a row of its own, so each span says when
+        return e.item.item_id, e.row["confirmed_by"], e.row.get("origin"), (
+            e.row.get("confirmed_at") if e.row["confirmed_by"] else None)
 
     from .act import resolve_model
     from .link import prediction_links
@@ -1084,11 +1086,12 @@ def _with_people(items: list[Item], rows: list[Row],
     def overlaps(a: Span, b: Span) -> bool:
         return a.layer == b.layer and a.start < b.end and b.start < a.end
 
-    by_item: dict[str, dict[tuple[str | None, str | None], Row]] = {}
+    by_item: dict[str, dict[tuple[str | None, str | None, str | None], Row]] = {}
     for item, spans, prov in rows:  # one row per reviewer, whatever the filter left out
         mine = by_item.setdefault(item.item_id, {})
-        # (a reviewer's corrections, whose provenance names no model, are a row apart)
-        who = (prov.confirmed_by, prov.model)
+        # (a reviewer's corrections, whose provenance names no model, are a row apart,
+        # and so are the spans a person decided at another time: each says when)
+        who = (prov.confirmed_by, prov.model, prov.created_iso if prov.confirmed_by else None)
         if who in mine:
             spans = [*mine[who][1], *spans]
             prov = mine[who][2]
@@ -1193,9 +1196,14 @@ def _prediction_row(group: Sequence[Any], item: Item,
                               confirmed_by=first.row["confirmed_by"],
                               annotator=first.row["confirmed_by"])
     else:
+        # the model's spans a person confirmed: when they did (the latest of the group's
+        # confirmations), as the classification export's ``created`` says; the
+        # prediction's time only for spans nobody confirmed
+        confirmed = [e.row["confirmed_at"] for e in group
+                     if e.row.get("confirmed_by") and e.row.get("confirmed_at")]
         prov = SpanProvenance(model=first.row["model"],
                               model_version=first.row["model_version"],
-                              created=first.row["predicted_at"],
+                              created=max(confirmed) if confirmed else first.row["predicted_at"],
                               confirmed_by=first.row["confirmed_by"],
                               run_id=first.row["run_id"])
     return item, sorted(spans, key=lambda s: (s.start, s.end)), prov

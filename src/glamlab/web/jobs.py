@@ -281,6 +281,11 @@ def _ingest(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
         name = path.name
     if not params.get("url"):
         _as_uploaded(report, path.parent)
+    # each left-out row's fix in the pages' words, not the command line's flags
+    for key in ("problems", "label_problems"):
+        for p in report.get(key) or []:
+            if isinstance(p, dict) and p.get("hint"):
+                p["hint"] = web_hint(p["hint"])
     report["file"] = name
     return report
 

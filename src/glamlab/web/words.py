@@ -44,6 +44,11 @@ _ON_THE_PAGES: tuple[tuple[re.Pattern[str], str], ...] = (
      "page"),
     (re.compile(r"glamlab train\b|--predictor\b"), "train a model on the Train models page"),
     (re.compile(r"glamlab ingest\b"), "bring the items in on the Bring items in page"),
+    # two rows or files of one upload with the same id
+    (re.compile(r"--id-column\b"),
+     "give every row its own id (in the table, or choose another column as the id when "
+     "you match its columns), or every file its own name, then upload it again on the "
+     "Bring items in page"),
 )
 
 #: a command-line fix the pages offer no way to do

@@ -549,6 +549,28 @@ def queue_bulk(request: Request, form: FormData = Depends(form_of),
     return page
 
 
+def _what_was_decided(ws: Any, decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``decisions`` with the label (and, for a span, the value) of the queue row a
+    rejection turned down, where the decision stores none of its own."""
+    ids = [d["queue_id"] for d in decisions if d.get("label") is None and d.get("queue_id")]
+    if not ids:
+        return decisions
+    import sqlalchemy as sa
+
+    rq = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        rows = {r.id: r for r in conn.execute(
+            sa.select(rq.c.id, rq.c.label, rq.c.value).where(rq.c.id.in_(ids)))}
+    out = []
+    for d in decisions:
+        row = rows.get(d.get("queue_id")) if d.get("label") is None else None
+        if row is not None:
+            d = {**d, "label": row.label,
+                 "value": d.get("value") if d.get("value") is not None else row.value}
+        out.append(d)
+    return out
+
+
 @router.get("/items/{item_id:path}", response_class=HTMLResponse)
 def item_page(request: Request, item_id: str, user: User = Depends(page_user)) -> Response:
     ws = request.app.state.ws
@@ -564,12 +586,23 @@ def item_page(request: Request, item_id: str, user: User = Depends(page_user)) -
                                       "start": s.start, "end": s.end} for s in g["spans"]]}
                      for g in gold_span_sets(ws, item_id)]
     history = review.item_history(ws, item_id)
+    # a rejection stores no label of its own: what was turned down is its queue row's
+    history["decisions"] = _what_was_decided(ws, history.get("decisions") or [])
     if ws.card.kind == "entities":  # a decision on a span of another layer says which
         from ...tasks.spans.model import MAIN_LAYER
 
+        text = item.text or ""
+
+        def words(v: Any) -> str | None:  # the words of the span decided on
+            if isinstance(v, dict) and isinstance(v.get("start"), int) and isinstance(
+                    v.get("end"), int):
+                return str(v.get("text") or text[v["start"]:v["end"]]) or None
+            return None
+
         history["decisions"] = [{**d, "layer": _layer_word(str(
             d["value"].get("layer") or MAIN_LAYER)) if isinstance(d.get("value"), dict)
-            else None} for d in history.get("decisions") or []]
+            else None, "words": words(d.get("value"))}
+            for d in history["decisions"]]
     return render(request, "item.html", {
         "item": item, "history": history, "span_sets": span_sets,
         "iiif": iiif_service(item), "source": source_words(item.source_kind, item.source),
