@@ -498,7 +498,8 @@ def test_the_pages_of_an_evaluated_project_speak_plainly(lang_app: Any) -> None:
     reports = c.get("/reports").text
     assert re.search(r"how often luck alone gives a gap this big: (under )?\d+(\.\d)?% \(p-value "
                      r"(under )?0?\.\d+\)", reports), reports
-    assert '<abbr title="f1_macro">F1 (macro average)</abbr>' in c.get("/stages/evaluate").text
+    assert ('<abbr title="f1_macro: a macro average works the figure out for each label on '
+            "its own") in c.get("/stages/evaluate").text
 
 
 def test_the_command_line_s_html_report_speaks_as_the_pages_do(lang_app: Any,
@@ -523,7 +524,8 @@ def test_the_command_line_s_html_report_speaks_as_the_pages_do(lang_app: Any,
     for name in ("baseline.html", "evaluate.html"):
         report = (tmp_path / name).read_text(encoding="utf-8")
         assert jargon_in(report, name) == [], "\n".join(jargon_in(report, name))
-        assert '<abbr title="f1_macro">F1 (macro average)</abbr>' in report, name
+        assert ('<abbr title="f1_macro: a macro average works the figure out for each label '
+                "on its own") in report, name
     report = (tmp_path / "evaluate.html").read_text(encoding="utf-8")
     assert ('<abbr title="paired bootstrap p-value">how often luck alone gives a gap this big'
             in report)
