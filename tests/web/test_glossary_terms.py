@@ -43,7 +43,7 @@ def test_the_overview_explains_krippendorff_s_alpha(make_ws: Any, tmp_path: Any)
         assert app.state.refresher.wait(120)
         page = c.get("/overview/agreement").text
         title = escape(GLOSSARY["krippendorff_alpha"])
-        assert f'<abbr title="{title}">Krippendorff\'s alpha</abbr>' in page, page
+        assert f'<abbr title="{title}">Krippendorff\'s alpha:</abbr>' in page, page
         alpha = agreement(ws)["krippendorff_alpha"]
         assert f'id="agreement-alpha">{alpha:.2f}</b>' in page  # the figure unchanged
     finally:
