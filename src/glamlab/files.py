@@ -186,7 +186,8 @@ def save_upload(src: IO[bytes], folder: Path, name: str, *, max_bytes: int,
         raise UploadError(f"{safe_filename(name)} is larger than the limit of "
                           f"{max_bytes / 1e6:.0f} MB", item=safe_filename(name),
                           hint="split it into smaller files, or ask whoever runs glamlab on "
-                               "the server to bring it in there")
+                               "the server to run \"glamlab ingest "
+                               f"{safe_filename(name)}\" there")
     return target
 
 

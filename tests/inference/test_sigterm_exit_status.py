@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.inference.conftest import add_text_items, save_hash_model
+from tests.inference.conftest import add_text_items, save_hash_model, wait_at_gate
 from tests.inference.predictors import CLI_BOOT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,16 +62,10 @@ def _env() -> dict[str, str]:
 
 def _stop_at_the_gate(proc: subprocess.Popen[str], gate: Path,
                       sig: int = signal.SIGTERM) -> tuple[str, str]:
-    """Wait until the run is inside a batch (the marker), send ``sig``, open the gate."""
-    reached = Path(str(gate) + ".reached")
+    """Wait until the run is inside a batch (:func:`wait_at_gate`), send ``sig``, open
+    the gate."""
     try:
-        while not reached.exists():
-            if proc.poll() is not None:
-                pytest.fail(f"the run ended before the gate: {proc.communicate()}")
-            try:
-                proc.wait(timeout=0.05)
-            except subprocess.TimeoutExpired:
-                pass
+        wait_at_gate(proc, gate)
         proc.send_signal(sig)
         Path(str(gate) + ".go").touch()
         return proc.communicate(timeout=120)

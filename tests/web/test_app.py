@@ -451,6 +451,10 @@ def test_label_page_offers_only_random_sampling_for_the_test_split(client_for: A
     html = c.get("/label?strategy=uncertainty&split=test").text
     assert 'value="uncertainty"' not in html  # not offered for test labels
     assert 'value="random" selected' in html
+    # and said on the page, with why, rather than switched to random without a word
+    assert ("Sampling “uncertainty” (the items the model is least sure about first) is "
+            "for training labels only; choosing random unlabelled items for the test "
+            "split. The test split must stay a random sample of the collection") in html, html
     assert 'value="uncertainty"' in c.get("/label?strategy=uncertainty&split=train").text
     import re
 

@@ -34,8 +34,11 @@ FOR_ADMINS: list[tuple[str, str, str]] = [
      "before the first account exists there is no admin to add people on the Admin page: "
      "only the person who runs glamlab can make one, on the server's command line"),
     *((page, "ask whoever runs glamlab on the server to run",
-       "the pages cannot replace a frozen test set too small for monitoring: the sentence "
-       "names the one command an admin pastes on the server") for page in ("/", "/stages/monitoring", "/reports")),
+       "what the pages cannot do (replace a frozen test set too small for monitoring or "
+       "used past its budget, import a calibration set, bring in a file too big to "
+       "upload): the sentence names the one command an admin pastes on the server")
+      for page in ("/", "/stages/monitoring", "/reports", "/stages/evaluate",
+                   "/stages/policy", "/stages/items")),
     ("/docs", "",
      "the JSON API's page is for people who script: it says which command each call "
      "matches, and its example gets a token on the command line"),
@@ -283,7 +286,9 @@ def test_pages_name_no_card_settings_nor_raw_addresses(pages: Any) -> None:  # n
 
 
 def test_an_upload_too_big_says_who_brings_it_in_not_which_command(tmp_path: Path) -> None:
-    """The items page's error for an upload over the limit said "(glamlab ingest)"."""
+    """The items page's error for an upload over the limit said "(glamlab ingest)", as if
+    the curator were to run it. It says who brings the file in, and the command is only
+    what to ask that person to run."""
     import io
 
     import pytest
@@ -296,7 +301,9 @@ def test_an_upload_too_big_says_who_brings_it_in_not_which_command(tmp_path: Pat
                     max_bytes=10)
     words = f"{caught.value.message} {caught.value.hint}"
     assert "larger than the limit" in words and "whoever runs glamlab on the server" in words
-    assert not _pattern().search(words)
+    mine, _, asked = words.partition("ask whoever runs glamlab on the server to run ")
+    assert not _pattern().search(mine)
+    assert asked.startswith('"glamlab ingest big.csv" there'), words
 
 
 def _upload(s: _Signed, name: str, body: bytes) -> Any:
@@ -498,7 +505,8 @@ def test_the_pages_of_an_evaluated_project_speak_plainly(lang_app: Any) -> None:
     reports = c.get("/reports").text
     assert re.search(r"how often luck alone gives a gap this big: (under )?\d+(\.\d)?% \(p-value "
                      r"(under )?0?\.\d+\)", reports), reports
-    assert '<abbr title="f1_macro">F1 (macro average)</abbr>' in c.get("/stages/evaluate").text
+    assert ('<abbr title="f1_macro: a macro average works the figure out for each label on '
+            "its own") in c.get("/stages/evaluate").text
 
 
 def test_the_command_line_s_html_report_speaks_as_the_pages_do(lang_app: Any,
@@ -523,7 +531,8 @@ def test_the_command_line_s_html_report_speaks_as_the_pages_do(lang_app: Any,
     for name in ("baseline.html", "evaluate.html"):
         report = (tmp_path / name).read_text(encoding="utf-8")
         assert jargon_in(report, name) == [], "\n".join(jargon_in(report, name))
-        assert '<abbr title="f1_macro">F1 (macro average)</abbr>' in report, name
+        assert ('<abbr title="f1_macro: a macro average works the figure out for each label '
+                "on its own") in report, name
     report = (tmp_path / "evaluate.html").read_text(encoding="utf-8")
     assert ('<abbr title="paired bootstrap p-value">how often luck alone gives a gap this big'
             in report)

@@ -79,8 +79,9 @@ DEFAULT_CRITERION = "point"
 TUNE_ON = ("calibration", "test")
 #: where the web app finds what thresholds are tuned on (it labels no calibration split)
 WEB_CALIBRATION = ("label more items for training on the Label page: the thresholds are "
-                   "worked out on them (a separate calibration set can only be imported "
-                   "by whoever runs glamlab on the server)")
+                   "worked out on them (a separate calibration set cannot be imported "
+                   "here: ask whoever runs glamlab on the server to run "
+                   "\"glamlab labels import FILE --split calibration\")")
 #: where the web app makes the test split the chosen thresholds are checked on
 WEB_TEST_SPLIT = ("label items for the test set on the Label page (Labels go to: the test "
                   "set)")

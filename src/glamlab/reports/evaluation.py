@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any
 from ..evaluation.evaluate import METRIC_WORDS
 from . import plots
 from .html import Section, table_html, write_page
-from .words import CHANCE_HEADER, chance, macro_sentence, metric_name, plain_html, plain_stats
+from .words import (
+    AGREEMENT_EXPLAINED,
+    CHANCE_HEADER,
+    chance,
+    macro_sentence,
+    metric_name,
+    plain_html,
+    plain_stats,
+)
 
 if TYPE_CHECKING:
     from ..evaluation.evaluate import EvaluationResult
@@ -210,7 +218,11 @@ def write_report(result: EvaluationResult, path: str | Path, *, workspace: str |
     if not isinstance(workspace, str):
         from .agreement import agreement_section
 
-        sections.append(agreement_section(workspace))
+        agreed = agreement_section(workspace)
+        if "kappa" in agreed.text or "alpha" in agreed.text or agreed.html:
+            # what the measures mean, as the Reports page says under them
+            agreed.note = " ".join(filter(None, (AGREEMENT_EXPLAINED, agreed.note)))
+        sections.append(agreed)
         workspace = str(workspace.root)
     # in a curator's words, as the web app's Reports page says them: each measure's
     # stored name in a tooltip, each p-value as how often luck alone gives a gap this big

@@ -136,11 +136,14 @@ def table_html(rows: Sequence[dict[str, Any]], columns: Sequence[str], *,
                flag: str | None = None, titles: Sequence[str | None] | None = None) -> str:
     """An escaped HTML table; rows whose ``flag`` key is truthy are highlighted.
     ``titles``: for each header, the exact name it says in words (a measure's stored
-    name, a test's), shown as its tooltip; None for none."""
+    name, a test's), shown as its tooltip (a macro average's says what that is,
+    :func:`.words.metric_title`); None for none."""
+    from .words import metric_title
+
     shown = list(headers or columns)
     tips = [*(titles or []), *([None] * len(shown))]
     head = "".join(
-        f'<th><abbr title="{escape(tip)}">{escape(h)}</abbr></th>' if tip
+        f'<th><abbr title="{escape(metric_title(tip))}">{escape(h)}</abbr></th>' if tip
         else f"<th>{escape(h)}</th>" for h, tip in zip(shown, tips, strict=False))
     body = []
     for r in rows:

@@ -23,6 +23,32 @@ METRIC_NAMES = {
     "fuzzy_micro_precision": "precision (overlapping names)",
     "fuzzy_micro_recall": "recall (overlapping names)",
 }
+#: the terms of statistics a curator meets on the web app's pages and in the HTML reports,
+#: each in a short plain sentence shown beside it (a tooltip): one source for both
+GLOSSARY = {
+    "krippendorff_alpha": (
+        "Krippendorff's alpha says how often people who label the same items give them "
+        "the same label, beyond what chance alone would give"),
+    "macro_average": (
+        "a macro average works the figure out for each label on its own, then averages "
+        "them, every label counting the same however few items it has"),
+}
+
+#: what the agreement measures named on the pages and in the reports mean, for whoever
+#: has not met them
+AGREEMENT_EXPLAINED = (
+    "Cohen's kappa (two people) and Krippendorff's alpha (any number of people) say how "
+    "often people give an item the same label, beyond what chance alone would give: 1 is "
+    "full agreement, 0 no more than chance; 0.80 or more means the labels can be trusted.")
+
+
+def metric_title(metric: str | None) -> str:
+    """A measure's tooltip: its stored name (``f1_macro``), and for an average over the
+    labels what that is, in plain words (:data:`GLOSSARY`)."""
+    name = metric or ""
+    return f"{name}: {GLOSSARY['macro_average']}" if name.endswith("_macro") else name
+
+
 #: each stored name, and as the reports say it with spaces ("f1 macro")
 _SPOKEN = {**METRIC_NAMES, **{k.replace("_", " "): v for k, v in METRIC_NAMES.items()}}
 _METRIC = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _SPOKEN), key=len, reverse=True))
@@ -92,7 +118,8 @@ def plain_stats(text: str | None) -> str:
 def plain_html(html: str | None) -> str:
     """Trusted HTML (a report's tables) in a curator's words, as :func:`plain_stats`
     says them, reading the escaped text as it shows ("p &lt; 0.005" is "p < 0.005"); a
-    measure's stored name stays in a tooltip: ``<abbr title="f1_macro">F1 (macro
+    measure's stored name stays in a tooltip (:func:`metric_title`, which says what a
+    macro average is too): ``<abbr title="f1_macro: a macro average ...">F1 (macro
     average)</abbr>``. Markup already in plain words is left as it is."""
     if not html:
         return html or ""
@@ -105,7 +132,8 @@ def plain_html(html: str | None) -> str:
         for m in _METRIC.finditer(said):
             out.append(escape(said[at:m.start()], quote=False))
             name = m.group(1).replace(" ", "_")
-            out.append(f'<abbr title="{escape(name)}">{escape(_SPOKEN[m.group(1)])}</abbr>')
+            out.append(f'<abbr title="{escape(metric_title(name))}">'
+                       f'{escape(_SPOKEN[m.group(1)])}</abbr>')
             at = m.end()
         out.append(escape(said[at:], quote=False))
         return "".join(out)

@@ -658,7 +658,8 @@ def budget_warning(uses: int, budget: int, *, web: bool = False) -> str | None:
         return (f"the test set has been used {uses} times, past its budget of {budget}: "
                 "each look that chose or judged something makes its figures flatter those "
                 "choices. Before trusting small differences, ask whoever runs glamlab on "
-                "the server to set aside a fresh test set to label.")
+                "the server to run \"glamlab labels sample --split test\", which sets "
+                "aside a fresh test set to label.")
     return (f"the test split has been used {uses} times, past its budget of {budget} "
             "([gate] test_budget): each look that chose or judged something makes its "
             "figures flatter those choices. Label a fresh test split (glamlab labels "

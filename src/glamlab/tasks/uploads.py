@@ -81,8 +81,8 @@ def save(ws: Workspace, src: IO[bytes], name: str) -> tuple[str, Path]:
         raise UploadError(f"{Path(name).name} is a Parquet table: this page takes one in a "
                           "tabular project only", item=Path(name).name,
                           hint="save it as a spreadsheet (.csv or .xlsx) and upload that, "
-                               "or ask whoever runs glamlab on the server to bring it in "
-                               "there")
+                               "or ask whoever runs glamlab on the server to run "
+                               f"\"glamlab ingest {Path(name).name}\" there")
     folder = (time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(4))
     path = save_upload(src, uploads_dir(ws) / folder, name, max_bytes=MAX_BYTES[kind])
     return folder, path

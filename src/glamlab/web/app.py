@@ -98,9 +98,17 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     templates.env.filters["about_count"] = about_count
     # a filter's saving on 100,000 items like these, with its interval, as act says it
     templates.env.filters["projected"] = projected_words
-    from .words import AGREEMENT_EXPLAINED, BOARD_F1_EXPLAINED, BOARD_INTERVAL_EXPLAINED
+    from .words import (
+        AGREEMENT_EXPLAINED,
+        BOARD_F1_EXPLAINED,
+        BOARD_INTERVAL_EXPLAINED,
+        GLOSSARY,
+        metric_title,
+    )
 
     templates.env.globals["agreement_explained"] = AGREEMENT_EXPLAINED
+    templates.env.globals["glossary"] = GLOSSARY  # a term's plain words, in its tooltip
+    templates.env.filters["metric_title"] = metric_title  # "f1_macro: a macro average ..."
     templates.env.globals["board_f1_explained"] = BOARD_F1_EXPLAINED
     templates.env.globals["board_interval_explained"] = BOARD_INTERVAL_EXPLAINED
     app.state.ws = ws

@@ -15,8 +15,11 @@ from ..errors import GlamlabError
 
 # a measure's name and a p-value in words, as the HTML reports the command line writes
 # say them too (the templates' filters)
+from ..reports.words import AGREEMENT_EXPLAINED as AGREEMENT_EXPLAINED
+from ..reports.words import GLOSSARY as GLOSSARY
 from ..reports.words import METRIC_NAMES as METRIC_NAMES
 from ..reports.words import metric_name as metric_name
+from ..reports.words import metric_title as metric_title
 from ..reports.words import plain_html as plain_html
 from ..reports.words import plain_stats as plain_stats
 
@@ -96,11 +99,6 @@ def needs_words(needs: str) -> str:
                                 "installed on the server", needs)
 
 
-#: what the agreement measures named on the pages mean, for whoever has not met them
-AGREEMENT_EXPLAINED = (
-    "Cohen's kappa (two people) and Krippendorff's alpha (any number of people) say how "
-    "often people give an item the same label, beyond what chance alone would give: 1 is "
-    "full agreement, 0 no more than chance; 0.80 or more means the labels can be trusted.")
 
 
 #: what the leaderboard's figures mean, under it: a curator has not met F1 or a 95% interval

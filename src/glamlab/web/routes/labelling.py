@@ -62,6 +62,13 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
     # the test split stays a random sample: model-ordered sampling only for training
     allowed = sampling.strategies_for(split)
     if strategy not in allowed and not near:
+        # said, as an unknown value is: the page would otherwise quietly sample at random
+        ignored.append(f"Sampling “{strategy}” ({sampling.STRATEGIES[strategy]}) is for "
+                       f"training labels only; choosing {sampling.STRATEGIES['random']} "
+                       "for the test split. The test split must stay a random sample of "
+                       "the collection: the figures measured on it (how often the model "
+                       "is right) hold for the whole collection only then. To label the "
+                       "items the model is least sure about, label for the train split.")
         strategy = "random"
     chosen = next(iter(ws.items(ids=[item])), None) if item else None
     if item and chosen is None:
