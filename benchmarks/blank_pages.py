@@ -52,14 +52,13 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _figures import dev_flag  # noqa: E402
+from _figures import dev_flag, shared_data  # noqa: E402
 from _pages import page_benchmark_args, parse_and_run, read_folder  # noqa: E402
 
 from glamlab.items import Item  # noqa: E402
 from glamlab.predictors.catalogue import create  # noqa: E402
 
-DATA = Path(os.environ.get("GLAMLAB_SHARED_DATA")
-            or Path(__file__).resolve().parents[2] / "shared" / "data")
+DATA = shared_data()
 BLANK_DEV = DATA / "blank_pages" / "dev"
 CLASSES = ["blank", "content"]
 GLAMLAB = "blank-ink"

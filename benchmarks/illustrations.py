@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _figures import dev_flag  # noqa: E402
+from _figures import dev_flag, shared_data  # noqa: E402
 from _pages import (  # noqa: E402
     cross_val_scores,
     page_benchmark_args,
@@ -50,7 +50,7 @@ from _pages import (  # noqa: E402
 
 from glamlab.predictors.catalogue import create  # noqa: E402
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "illustrations" / "dev"
+SHARED = shared_data() / "illustrations" / "dev"
 POSITIVE = "graphic"
 PEERS = ["rapid-layout", "effnet-logreg"]
 # graphic-windows: the illustrations predictor (dense EfficientNet-Lite0 windows trained

@@ -38,13 +38,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _figures import dev_flag  # noqa: E402
+from _figures import dev_flag, shared_data  # noqa: E402
 
 from glamlab.items import Item  # noqa: E402
 from glamlab.predictors.language.combined import CombinedLanguage  # noqa: E402
 from glamlab.predictors.language.peers import PEERS  # noqa: E402
 
-DEFAULT = ROOT.parent / "shared" / "data" / "language_id" / "dev"
+DEFAULT = shared_data() / "language_id" / "dev"
 
 
 def load(folder: Path) -> list[dict[str, str]]:

@@ -63,13 +63,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _figures import dev_flag  # noqa: E402
+from _figures import dev_flag, shared_data  # noqa: E402
 
 from glamlab.items import Item  # noqa: E402
 from glamlab.predictors.text.ensemble import EnsembleClassifier  # noqa: E402
 from glamlab.predictors.text.heads import TextClassifier  # noqa: E402
 
-DEFAULT = ROOT.parent / "shared" / "data" / "subject_indexing" / "dev"
+DEFAULT = shared_data() / "subject_indexing" / "dev"
 BENCH = ROOT / ".bench"
 BACKENDS = ("tfidf", "omikuji", "fasttext", "ensemble")
 CONFIGS = {  # name -> TextClassifier parameters
