@@ -284,6 +284,10 @@ def test_a_reviewer_sees_the_link_keeps_it_or_chooses_another(entities_ws: Any,
         assert len(linked) >= 2, "no open review row has a link to show"
         page = c.get("/queue?limit=50").text
         assert "Linked to" in page and 'name="authority_' in page
+        # a span linked to no record has no link score of its own: the card says how
+        # close the nearest record came, if any did, not "link score 0.00"
+        nil_cards = re.findall(r"<b>no record</b>.*?</p>", page, re.S)
+        assert nil_cards and not any("link score" in card for card in nil_cards)
         # 1. saved as it is (the linker's record kept): an accept, not a correction
         a = next(r for r in linked if r["link"]["authority_id"] != NIL)
         va = {**a["value"], "authority_id": a["link"]["authority_id"]}
