@@ -162,6 +162,10 @@ def read_table(path: str | Path) -> pd.DataFrame:
         return _read_csv(p, sep)
     except FileNotFoundError as exc:
         raise ColumnError(f"{p} does not exist", hint="check the path") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise ColumnError(f"{p.name} is empty: no header row, no rows",
+                          hint="give a CSV (UTF-8) with a header row naming the columns, "
+                               "then a row per item; nothing was stored") from exc
     except (ValueError, OSError) as exc:
         raise ColumnError(f"cannot read {p.name} as a table: {exc}",
                           hint="give a CSV (UTF-8, with a header row) or a Parquet file") from exc
