@@ -398,3 +398,26 @@ def test_a_row_without_a_date_or_id_is_one_error_naming_its_line(make_ws, tmp_pa
         with pytest.raises((ColumnError, ConfigError)):
             tb.ingest_table(ws, bad, allow_source_change=True)
     assert ws.count_items() == 30
+
+
+def test_a_later_table_without_a_column_or_with_a_word_for_a_number_says_the_fix(
+        make_ws, tmp_path):
+    """A later table without a column the models read said "fix: name an existing column
+    as the column"; a word in a number column named no row. Now: the column, that models
+    read it, and the fix (add it, or make it a never-feature); the row by its id."""
+    ws = _ws(make_ws)
+    raw = bookings.raw().head(30).reset_index(drop=True)
+    opts = {"time_column": "arrival_date", "label_column": "is_canceled", "id_column": "id",
+            "check_leaks": False}
+    raw.to_csv(tmp_path / "first.csv", index=False)
+    tb.ingest_table(ws, tmp_path / "first.csv", **opts)
+    later = bookings.raw().iloc[30:40].reset_index(drop=True)
+    later.drop(columns=["lead_time"]).to_csv(tmp_path / "no-lead.csv", index=False)
+    with pytest.raises(ColumnError) as exc:
+        tb.ingest_table(ws, tmp_path / "no-lead.csv")
+    assert "no column 'lead_time'" in str(exc.value) and "never_features" in exc.value.hint
+    later.assign(lead_time=later["lead_time"].mask(later.index == 3, "abc")).to_csv(
+        tmp_path / "word.csv", index=False)
+    with pytest.raises(ColumnError, match=rf"1 value is not: 'abc' \(row '{later['id'][3]}'\)"):
+        tb.ingest_table(ws, tmp_path / "word.csv")
+    assert ws.count_items() == 30
