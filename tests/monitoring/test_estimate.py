@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from glamlab.monitoring.estimate import (
+    PerformanceEstimate,
     RangeCheck,
     estimate,
     estimate_count_mae,
@@ -70,3 +71,14 @@ def test_on_real_bookings_with_the_trust_check():
     # prices beyond anything in training too
     dear = window.assign(adr=window["adr"] + 10_000)
     assert not estimate(model.predict_table(dear), dear, check).trusted
+
+
+def test_the_text_prints_the_figure_json_and_the_web_page_carry():
+    """The web page prints the estimate from the JSON, rounded to 4 places; the text
+    printed the unrounded one: 0.70749 read 0.707 in `glamlab monitor` and 0.708 on the
+    page (0.7075 in --json). Every surface now prints the same figure."""
+    e = PerformanceEstimate("mae", 0.707496, 0.580812, 0.869249, 304, realised=0.650749)
+    d = e.to_dict()
+    assert (f"estimated mae {d['estimate']:.3f} [{d['low']:.3f}, {d['high']:.3f}]"
+            in e.summary())
+    assert f"realised {d['realised']:.3f}" in e.summary()

@@ -114,3 +114,25 @@ def test_the_gate_says_its_measure_and_its_chance_in_words():
                             lower_is_better=True).reasons)
     assert count.startswith("the count's average miss (MAE) 3.000 → 2.500"), count
 
+
+
+def test_the_window_ends_with_its_last_known_outcome():
+    """Bookings ingested ahead (no outcome yet) stretched the newest labelled window to
+    their date: July's outcomes were reported as the window "2017-07-01 to 2017-10-01",
+    and evaluate pointed to that window as the promoted model's fair comparison."""
+    schema = bookings.schema()
+    frame = bookings.frame()
+    frame = frame[frame["arrival_date"] < "2017-08-01"].copy()
+    later = frame[frame["arrival_date"] >= "2017-07-01"].copy()
+    later["arrival_date"] = later["arrival_date"] + np.timedelta64(62, "D")
+    later[schema.label_column] = np.nan  # September's bookings, outcomes not known yet
+    import pandas as pd
+
+    frame = pd.concat([frame, later], ignore_index=True)
+    make = lambda: TrainingShare(schema.to_card())  # noqa: E731
+    report = retrain_on_outcomes(frame, schema, make().fit_table(
+        frame[frame["arrival_date"] < "2017-06-01"]), make, window_start="2017-07-01",
+        metric="f1")
+    july = frame[(frame["arrival_date"] >= "2017-07-01") & frame[schema.label_column].notna()]
+    assert report.window == ("2017-07-01", "2017-08-01")
+    assert report.window_rows == len(july)

@@ -353,3 +353,71 @@ def test_a_read_only_card_stops_the_first_table_before_any_row_is_stored(
                         label_column="is_canceled", id_column="id", never_features=NEVER)
     assert ws.count_items() == 0
     assert ws.status()["stages"][2]["count"] == 0  # no labels
+
+
+def test_a_row_without_a_date_or_id_is_one_error_naming_its_line(make_ws, tmp_path):
+    """An empty date cell was stored: the row, with its outcome, sat in the test split
+    whatever its date (a missing date is never before the cutoff) and in no month. An
+    empty id cell was stored as the item ''. Each is now refused naming the row's id and
+    line, as are a date that cannot be read, a repeated id and an empty file; nothing
+    is stored, before or after the first table."""
+    ws = _ws(make_ws)
+    raw = bookings.raw().head(30).reset_index(drop=True)
+    opts = {"time_column": "arrival_date", "label_column": "is_canceled", "id_column": "id",
+            "check_leaks": False}
+    no_date = tmp_path / "no-date.csv"
+    raw.assign(arrival_date=raw["arrival_date"].mask(raw.index == 7, "")).to_csv(
+        no_date, index=False)
+    rid = raw["id"][7]
+    for _ in range(2):  # as the first table, then as a later one
+        with pytest.raises(ColumnError, match=rf"empty on 1 row: '{rid}' \(line 9\)"):
+            tb.ingest_table(ws, no_date, **opts)
+    wrong = tmp_path / "wrong-date.csv"
+    raw.assign(arrival_date=raw["arrival_date"].mask(raw.index == 3, "05/03/2016")).to_csv(
+        wrong, index=False)
+    with pytest.raises(ColumnError, match=rf"'{raw['id'][3]}' \(line 5\) \(it holds "
+                                          r"'05/03/2016'\)"):
+        tb.ingest_table(ws, wrong, **opts)
+    no_id = tmp_path / "no-id.csv"
+    raw.assign(id=raw["id"].mask(raw.index == 2, "")).to_csv(no_id, index=False)
+    with pytest.raises(ConfigError, match="'id' is empty on 1 row: line 4"):
+        tb.ingest_table(ws, no_id, **opts)
+    twice = tmp_path / "twice.csv"
+    raw.assign(id=raw["id"].mask(raw.index == 20, raw["id"][4])).to_csv(twice, index=False)
+    with pytest.raises(ConfigError, match=rf"'{raw['id'][4]}' is on line 6, line 22"):
+        tb.ingest_table(ws, twice, **opts)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(ColumnError, match="empty.csv is empty"):
+        tb.ingest_table(ws, empty, **opts)
+    assert ws.count_items() == 0
+    good = tmp_path / "good.csv"
+    raw.to_csv(good, index=False)
+    tb.ingest_table(ws, good, **opts)
+    for bad in (no_date, wrong, no_id, twice):
+        with pytest.raises((ColumnError, ConfigError)):
+            tb.ingest_table(ws, bad, allow_source_change=True)
+    assert ws.count_items() == 30
+
+
+def test_a_later_table_without_a_column_or_with_a_word_for_a_number_says_the_fix(
+        make_ws, tmp_path):
+    """A later table without a column the models read said "fix: name an existing column
+    as the column"; a word in a number column named no row. Now: the column, that models
+    read it, and the fix (add it, or make it a never-feature); the row by its id."""
+    ws = _ws(make_ws)
+    raw = bookings.raw().head(30).reset_index(drop=True)
+    opts = {"time_column": "arrival_date", "label_column": "is_canceled", "id_column": "id",
+            "check_leaks": False}
+    raw.to_csv(tmp_path / "first.csv", index=False)
+    tb.ingest_table(ws, tmp_path / "first.csv", **opts)
+    later = bookings.raw().iloc[30:40].reset_index(drop=True)
+    later.drop(columns=["lead_time"]).to_csv(tmp_path / "no-lead.csv", index=False)
+    with pytest.raises(ColumnError) as exc:
+        tb.ingest_table(ws, tmp_path / "no-lead.csv")
+    assert "no column 'lead_time'" in str(exc.value) and "never_features" in exc.value.hint
+    later.assign(lead_time=later["lead_time"].mask(later.index == 3, "abc")).to_csv(
+        tmp_path / "word.csv", index=False)
+    with pytest.raises(ColumnError, match=rf"1 value is not: 'abc' \(row '{later['id'][3]}'\)"):
+        tb.ingest_table(ws, tmp_path / "word.csv")
+    assert ws.count_items() == 30

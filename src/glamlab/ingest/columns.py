@@ -162,6 +162,10 @@ def read_table(path: str | Path) -> pd.DataFrame:
         return _read_csv(p, sep)
     except FileNotFoundError as exc:
         raise ColumnError(f"{p} does not exist", hint="check the path") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise ColumnError(f"{p.name} is empty: no header row, no rows",
+                          hint="give a CSV (UTF-8) with a header row naming the columns, "
+                               "then a row per item; nothing was stored") from exc
     except (ValueError, OSError) as exc:
         raise ColumnError(f"cannot read {p.name} as a table: {exc}",
                           hint="give a CSV (UTF-8, with a header row) or a Parquet file") from exc
@@ -355,7 +359,24 @@ def prepare(frame: pd.DataFrame, schema: TableSchema, *, require_label: bool = T
             raise ColumnError("the task names no label column",
                               hint='add label_column = "NAME" to [tabular] in glamlab.toml')
         roles.append((schema.label_column, "label column"))
+    missing = [c for c in schema.columns
+               if c not in schema.never_features and c not in frame.columns]
+    if missing:  # a later table without a column the models read
+        close = [closest_name(c, list(frame.columns)) for c in missing]
+        near = "".join(f" (did you mean {n!r} for {c!r}?)" for c, n in zip(missing, close,
+                                                                           strict=True) if n)
+        one = len(missing) == 1
+        raise ColumnError(
+            f"the table has no column {', '.join(map(repr, missing))}{near}: "
+            f"{'it is' if one else 'they are'} among the columns this project's models read "
+            "(every table of a project has the columns of its first)", column=missing[0],
+            hint=f"add {'the column' if one else 'the columns'} (empty cells are fine: a "
+                 "value not known), or, if models should no longer read "
+                 f"{'it' if one else 'them'}, add {'it' if one else 'them'} to "
+                 "never_features in [tabular] of glamlab.toml; nothing was stored")
     _check_columns(frame, roles)
+    ids = (frame[schema.id_column].astype(str)
+           if schema.id_column and schema.id_column in frame.columns else None)
     out = pd.DataFrame(index=frame.index)
     if schema.id_column and schema.id_column in frame.columns:
         out[schema.id_column] = frame[schema.id_column].astype(str)
@@ -366,7 +387,7 @@ def prepare(frame: pd.DataFrame, schema: TableSchema, *, require_label: bool = T
             continue
         col = frame[name]
         if kind == NUMBER:
-            out[name] = _numbers(col, name)
+            out[name] = _numbers(col, name, ids)
         elif kind == DATE:
             out[name] = _parse_dates(col, name, role="date column")
         else:
@@ -376,7 +397,10 @@ def prepare(frame: pd.DataFrame, schema: TableSchema, *, require_label: bool = T
     return out.sort_values(schema.time_column, kind="stable").reset_index(drop=True)
 
 
-def _numbers(col: pd.Series, name: str) -> pd.Series:
+def _numbers(col: pd.Series, name: str, ids: pd.Series | None = None) -> pd.Series:
+    """``col`` as numbers (an empty cell: missing); one error naming the column, the
+    first row (by its id, where ``ids`` gives them) whose value is not a number, and
+    the fix."""
     pd = pandas()
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
         return col.astype(float)
@@ -385,9 +409,13 @@ def _numbers(col: pd.Series, name: str) -> pd.Series:
     values = pd.to_numeric(text.where(~empty), errors="coerce")
     bad = values.isna() & ~empty
     if bad.any():
+        n = int(bad.sum())
+        first = bad.to_numpy().nonzero()[0][0]
+        row = f" (row {ids.iloc[first]!r})" if ids is not None else ""
         raise ColumnError(
-            f"column {name!r} is typed as a number but {int(bad.sum()):,} values such as "
-            f"{text[bad].iloc[0]!r} are not numbers", column=name,
+            f"column {name!r} is typed as a number but {n:,} "
+            f"{'value is' if n == 1 else 'values are'} not: {text.iloc[first]!r}{row}"
+            + ("" if n == 1 else " is the first"), column=name,
             hint=f'type it as a category in [tabular.columns] ({name} = "category"), '
                  "or fix the values")
     return values.astype(float)

@@ -53,6 +53,16 @@ class PerformanceEstimate:
     #: positive outcome); None: its stored name. Not in :meth:`to_dict`
     said: str | None = None
 
+    def __post_init__(self) -> None:
+        # kept at the precision --json and the web page (which reads the JSON) carry, so
+        # the text, the HTML report, --json and the page print the same figure: a value
+        # rounded only for the JSON (0.70749 -> 0.7075) read 0.707 in the text and 0.708
+        # on the page
+        for name in ("value", "low", "high", "realised"):
+            v = getattr(self, name)
+            if v is not None and np.isfinite(v):
+                setattr(self, name, round(float(v), 4))
+
     def to_dict(self) -> dict[str, Any]:
         return {"metric": self.metric, "estimate": _r(self.value), "low": _r(self.low),
                 "high": _r(self.high), "n": self.n, "trusted": self.trusted,

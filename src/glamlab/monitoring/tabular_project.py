@@ -77,6 +77,10 @@ class TabularMonitorReport:
     small: list[tuple[str, str, int]] = field(default_factory=list)
     #: what would let the small windows be checked, in the CLI's or the web app's words
     small_hint: str = ""
+    #: each window is compared with the weeks just before it (``reference = "recent"``),
+    #: and how to compare it with the training period instead, in the CLI's or the web
+    #: app's words ('' with another reference)
+    recent_hint: str = ""
 
     @property
     def flagged(self) -> list[WindowReport]:
@@ -92,7 +96,7 @@ class TabularMonitorReport:
                 "too_small_hint": self.small_hint, "min_rows": MIN_ROWS,
                 "calendar": dict(self.calendar), "calendar_words": self.calendar_words(),
                 "headline": self.headline(), "counts": self.counts(),
-                "too_small_words": self.small_words()}
+                "too_small_words": self.small_words(), "lasting_words": self.lasting_words()}
 
     def headline(self) -> str:
         """The model, then :meth:`counts`."""
@@ -123,6 +127,29 @@ class TabularMonitorReport:
                 f"{'its' if one else 'their'} change between windows is expected and says "
                 "nothing about the rows.")
 
+    def lasting_words(self) -> str:
+        """The windows after the first flagged one that were not flagged, when each window
+        is compared with the weeks just before it: a change that lasts fills those weeks
+        and stops standing out, though the rows have not gone back to what the model
+        learned from. '' when there are none (or with another reference)."""
+        if not self.recent_hint or not self.flagged:
+            return ""
+        first = self.flagged[0].drift
+        quiet = [w for w in self.windows if w.drift.start > first.start and not w.drift.flagged]
+        if not quiet:
+            return ""
+        causes = list(dict.fromkeys(w.drift.root_cause for w in self.flagged
+                                    if w.drift.root_cause))
+        one = len(quiet) == 1
+        what = f"a change that lasts (here in {', '.join(causes)})" if causes else \
+            "a change that lasts"
+        return (f"{len(quiet)} {plural(len(quiet), self.window)} after the first flagged one "
+                f"({first.start}) {'was' if one else 'were'} not flagged, but that does not "
+                f"say the rows went back to what the model learned from: each {self.window} "
+                f"is compared with {first.reference} it, so {what} stops standing out once "
+                f"those days hold it too. To compare every {self.window} with the training "
+                f"period: {self.recent_hint}.")
+
     def small_words(self) -> str:
         """The windows too small to judge, each named with its rows; '' when none."""
         if not self.small:
@@ -133,6 +160,8 @@ class TabularMonitorReport:
 
     def summary(self) -> str:
         lines = [self.headline()]
+        if self.lasting_words():
+            lines.append(self.lasting_words())
         if self.calendar:
             lines.append(self.calendar_words())
         lines += [w.summary() for w in self.windows]
@@ -221,6 +250,11 @@ def monitor_project(ws: Workspace, *, model: str | None = None, window: str = "a
         if report.positive:  # the F1 of the positive outcome, not evaluate's f1_macro
             est.said = f1_for(report.positive)
         report.windows.append(WindowReport(drift, est))
+    if cfg.reference == "recent":
+        report.recent_hint = ("whoever runs glamlab can set reference = \"all\" in the "
+                              "[monitor] section of the project's glamlab.toml" if web else
+                              'set reference = "all" in the card\'s [monitor] section '
+                              "(glamlab.toml)")
     if report.small:
         report.small_hint = ("use longer windows: glamlab monitor --window month"
                              if unit == "week" and not web else

@@ -66,13 +66,19 @@ def leaderboard_text(result: EvaluationResult, *, noun: str = "label") -> str:
             f"{result.test_items:,} test items; metric {result.metric}.")
     lines = [head,
              *([f"{macro}."] if macro else []), _table(rows, cols)]
+    overall = {r["candidate"]: r[result.metric] for r in result.leaderboard}
     for c in result.candidates:
         for field_name, slices in c.slices.items():
             worse = [s for s in slices if s.get("worse")]
             if worse:
+                # the slices are scored row by row (the leaderboard's metric), named so
+                # beside a count task's count error
+                whole = (f", against {overall[c.name]:.2f} on all test items"
+                         if c.name in overall else "")
                 lines.append(f"{c.name} does significantly worse on {field_name} = "
-                             + ", ".join(f"{s['value']} ({s[result.metric]:.2f}, "
-                                         f"{s['items']} items)" for s in worse))
+                             + ", ".join(f"{s['value']} ({result.metric} {s[result.metric]:.2f} "
+                                         f"on {s['items']} items)" for s in worse)
+                             + whole)
     for w in result.warnings:
         lines.append(f"warning: {w}")
     lines.append(f"verdict: {result.verdict}")

@@ -116,9 +116,13 @@ def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: Tabu
 
     t = frame[schema.time_column]
     start = pd.Timestamp(window_start)
-    end = pd.Timestamp(window_end) if window_end is not None else t.max() + pd.Timedelta(days=1)
     labelled = frame[frame[schema.label_column].notna()]
     lt = labelled[schema.time_column]
+    # the window ends after its last row with an outcome: rows still to come (bookings
+    # ingested ahead, their outcomes unknown) are in no window, and a window said to run
+    # to their date would claim months no model was judged on
+    last = lt.max() if len(lt) else t.max()
+    end = pd.Timestamp(window_end) if window_end is not None else last + pd.Timedelta(days=1)
     window = labelled[(lt >= start) & (lt < end)]
     before = labelled[lt < start]
     recent = before[before[schema.time_column] >= start - pd.Timedelta(days=recent_days)]

@@ -191,6 +191,7 @@ def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = No
                                   hint=f"leave the option out, or edit [tabular] in {CONFIG_NAME}")
         extra = [c for c in never_features or [] if c not in schema.never_features]
         schema.never_features += extra
+        _check_row_times(table, schema.time_column, schema.id_column or "id", Path(path))
     else:
         if not time_column:
             raise ConfigError("a tabular project needs the name of its time column",
@@ -199,6 +200,7 @@ def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = No
             raise ConfigError(f"{Path(path).name} holds no rows (a header only): a "
                               "project's first table fixes its columns and its time split",
                               hint="ingest a table with rows (and outcomes) first")
+        _check_row_times(table, time_column, id_column or "id", Path(path))
         schema = describe_table(table, time_column=time_column, label_column=label_column,
                                 id_column=id_column,
                                 positive=positive or ws.card.positive_label or "1",
@@ -212,18 +214,15 @@ def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = No
     has_label = bool(schema.label_column) and schema.label_column in table.columns
     if schema.label_column and not has_label:
         _check_outcome_name(table, schema)
-    typed = prepare(table, schema, require_label=has_label)  # one error per bad column
     ids = table[id_col].astype(str)
+    typed = prepare(table, schema, require_label=has_label)  # one error per bad column
     if has_label:
         # a later table's outcomes are read as the stored rows' are: the same two values
         stored = (_stored_outcome_values(ws, str(schema.label_column), set(ids))
                   if section else {})
         check_outcomes(table[schema.label_column], schema, ids, stored=stored,
                        source=Path(path).name)
-    if not ids.is_unique:
-        raise ConfigError(f"the id column {id_col!r} has repeated values "
-                          f"(e.g. {ids[ids.duplicated()].iloc[0]!r})",
-                          hint="give every row its own id")
+    _check_ids(ids, id_col, Path(path))
     return CheckedTable(table, schema, typed, ids, has_label)
 
 
@@ -320,6 +319,89 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
     report.seconds = time.monotonic() - start  # reading, checking, storing, the leak check
     return TableIngest(report, schema, leakage, cutoff, year_bound, len(kept), len(held),
                        calendar)
+
+
+def _where(path: Path, ids: Any, positions: Any) -> str:
+    """The rows at ``positions`` of a table read from ``path``, by id (when the table
+    has its id column) and line (a CSV or TSV file, a row a line after the header) or
+    row number (Parquet): ``'bk7' (line 9)``."""
+    lines = not any(s.lower() in (".parquet", ".pq") for s in path.suffixes)
+    at = [f"line {p + 2}" if lines else f"row {p + 1}" for p in positions[:5]]
+    shown = at if ids is None else [f"{ids.iloc[p]!r} ({w})"
+                                    for p, w in zip(positions, at, strict=False)]
+    more = len(positions) - len(shown)
+    return ", ".join(shown) + (f" and {more:,} more" if more else "")
+
+
+def _check_ids(ids: Any, id_col: str, path: Path) -> None:
+    """Every row needs its own id: an empty id cell would be stored as the item ``''``
+    (and a second one, in this table or a later one, would collide with it); a repeated
+    id is named with the lines it is on. One error and the fix; nothing is stored."""
+    import numpy as np
+
+    blank = (ids.str.strip() == "") | ids.isin(["nan", "None", "<NA>"])
+    if blank.any():
+        n = int(blank.sum())
+        raise ConfigError(
+            f"the id column {id_col!r} is empty on {n:,} row{'' if n == 1 else 's'}: "
+            f"{_where(path, None, np.flatnonzero(blank.to_numpy()))}",
+            hint="give every row its own id, and ingest the table again (nothing was stored)")
+    if not ids.is_unique:
+        first = ids[ids.duplicated()].iloc[0]
+        pos = np.flatnonzero((ids == first).to_numpy())
+        others = int(ids.duplicated().sum()) - (len(pos) - 1)
+        raise ConfigError(
+            f"the id column {id_col!r} has repeated values: {first!r} is on "
+            f"{_where(path, None, pos)}"
+            + (f"; {others:,} more row{'' if others == 1 else 's'} repeat another id"
+               if others else ""),
+            hint="give every row its own id (a row given twice: keep one), and ingest the "
+                 "table again (nothing was stored)")
+
+
+def _check_row_times(table: pd.DataFrame, name: str, id_column: str, path: Path) -> None:
+    """Every row must say when it happened: a row without a date (an empty cell) would
+    sit in no month and, with an outcome, in the test split whatever its date; a date
+    that cannot be read is refused too. One error naming the rows (id and line) and the
+    fix; nothing is stored."""
+    import numpy as np
+
+    from ..errors import ColumnError
+    from ..ingest.columns import pandas
+
+    pd = pandas()
+    if name not in table.columns:
+        return  # prepare() names the missing column
+    ids = table[id_column].astype(str) if id_column in table.columns else None
+    col = table[name]
+    if pd.api.types.is_datetime64_any_dtype(col):
+        blank = col.isna()
+        bad = pd.Series(False, index=col.index)
+    else:
+        text = col.astype("string").str.strip().fillna("")
+        blank = text == ""
+        bad = pd.to_datetime(text.where(~blank), errors="coerce",
+                             format="ISO8601").isna() & ~blank
+    if blank.any():
+        n = int(blank.sum())
+        raise ColumnError(
+            f"the time column {name!r} is empty on {n:,} row{'' if n == 1 else 's'}: "
+            f"{_where(path, ids, np.flatnonzero(blank.to_numpy()))}; every row needs the "
+            "date it happened (the time split, the backtest and monitoring go by it)",
+            column=name,
+            hint=f"fill in the date{'' if n == 1 else 's'} (YYYY-MM-DD), or leave "
+                 f"{'that row' if n == 1 else 'those rows'} out until "
+                 f"{'its date is' if n == 1 else 'their dates are'} known, and ingest the table again (nothing was stored)")
+    if bad.any():
+        n = int(bad.sum())
+        pos = np.flatnonzero(bad.to_numpy())
+        raise ColumnError(
+            f"the time column {name!r} is not a date on {n:,} row{'' if n == 1 else 's'}: "
+            f"{_where(path, ids, pos)} ({'it holds' if n == 1 else 'the first holds'} "
+            f"{str(col.iloc[pos[0]]).strip()!r})",
+            column=name,
+            hint="give dates as YYYY-MM-DD (ISO 8601), or name another column, and ingest "
+                 "the table again (nothing was stored)")
 
 
 def kept_in_split(n: int, cutoff: str) -> str:

@@ -158,11 +158,13 @@ def workspace_status(ws: Workspace, *,
         "policy_applied": applied,
         "baseline_verdict": verdict,
         "count_task": _count_words(ws) if card.modality == "tabular" else None,
+        # a tabular project states its need first too, as every other project does (and
+        # as the web app's overview says): its steps follow once it is stated
         "next_step": (tabular_next_step(items, labelled, splits.get("test", 0), champions,
                                         predictions, stale=stale, unpredicted=unpredicted,
                                         queue_open=queue_open,
                                         acted=acted_on)[1]
-                      if card.modality == "tabular" else
+                      if card.modality == "tabular" and card.need else
                       _next_step(card.need, items, labelled, splits, evaluations, champions,
                                  runs, predictions, queue_open, machine, in_use, monitored,
                                  found["baselines"] if no_better and found else None,
@@ -184,7 +186,11 @@ NEED_EXAMPLES = {
 
 
 def _need_example(card: Any) -> str:
-    """The example need the next step gives: one of the project's task kind."""
+    """The example need the next step gives: one of the project's task kind (a table's
+    rows: the no-show story of docs/tabular.md)."""
+    if getattr(card, "modality", None) == "tabular":
+        return ("sell at the door the timed-ticket places booked visitors will leave "
+                "empty, without turning anyone away")
     return NEED_EXAMPLES.get(str(card.kind or ""),
                              "stop paying the OCR service for blank pages")
 
