@@ -423,3 +423,19 @@ def test_a_region_in_any_media_fragments_form_is_not_taken_for_the_whole_canvas(
     assert region("xywh=percent:10,20,50.5,40") == "percent:10,20,50.5,40"
     assert region([10.6, 20.2, 300, 400]) == "11,20,300,400"
     assert region("not a region") is None and region(["a", "b", "c", "d"]) is None
+
+
+def test_a_region_given_as_a_list_of_numbers_in_text_or_not_numbers():
+    """A region list from a JSON sidecar whose numbers are strings is still a region (as
+    it was before decimals and ``percent:`` were read); one holding NaN is no region,
+    not an error that stops the export."""
+    from glamlab.actions.export import xywh
+    from glamlab.items import Item
+
+    def region(value: object) -> str | None:
+        return xywh(Item(item_id="r", modality="image", meta={"xywh": value}))
+
+    assert region(["10", "20", "300", "400"]) == "10,20,300,400"
+    assert region(["10.6", 20, 300, 400]) == "11,20,300,400"
+    assert region([float("nan"), 20, 300, 400]) is None
+    assert region([True, 20, 300, 400]) is None

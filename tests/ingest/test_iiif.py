@@ -286,6 +286,42 @@ def test_a_folder_with_a_manifest_and_its_images_gives_the_canvases_only(make_ws
     assert "painted with 2 images" in p2.meta["canvas_note"]
 
 
+def test_a_folder_walk_streams_its_manifests_canvases(tmp_path, monkeypatch):
+    """A folder's IIIF files are read for the local images their canvases claim without
+    fetching anything, and their canvases come after the folder's other items, a
+    manifest at a time: a local collection of remote manifests (a newspaper's thousands
+    of issues) is not fetched, and held in memory, before the first item comes."""
+    from glamlab.ingest import iiif
+    from glamlab.ingest.base import IngestOptions, Record
+    from glamlab.ingest.folders import walk
+
+    folder = tmp_path / "coll"
+    write_jpeg(folder / "loose.jpg")
+    remote = "https://example.org/book/manifest.json"
+    (folder / "collection.json").write_text(json.dumps({
+        "@context": "http://iiif.io/api/presentation/3/context.json",
+        "id": "https://example.org/collection", "type": "Collection",
+        "label": {"none": ["Issues"]},
+        "items": [{"id": remote, "type": "Manifest", "label": {"none": ["Book"]}}]}))
+    fetched: list[str] = []
+    load = iiif._load
+
+    def fake_load(source, options):
+        if source.startswith("https://"):
+            fetched.append(source)
+            return json.dumps(manifest_v3("https://example.org", n=2)).encode()
+        return load(source, options)
+
+    monkeypatch.setattr(iiif, "_load", fake_load)
+    records = walk(folder, str(folder), IngestOptions())
+    first = next(records)
+    assert isinstance(first, Record) and first.item_id == "loose"
+    assert fetched == []  # nothing fetched before the folder's own items
+    rest = [r.item_id for r in records if isinstance(r, Record)]
+    assert rest == ["https://example.org/book/canvas/p1", "https://example.org/book/canvas/p2"]
+    assert fetched == [remote]
+
+
 def test_labels_and_values_in_several_languages_are_read_in_one(make_ws, tmp_path):
     """A label given in several languages (v3 language maps, v2 ``@language`` lists) is
     one text translated: one language is read (none, else English, else the first), so

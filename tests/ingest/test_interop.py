@@ -493,6 +493,41 @@ def test_hocr_word_bboxes_become_word_boxes(tmp_path):
     assert (page.extra["page_width"], page.extra["page_height"]) == (800, 1000)
 
 
+PAGE_LINE_OF_TWO = """<?xml version="1.0" encoding="UTF-8"?>
+<PcGts xmlns="http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15">
+  <Page imageFilename="p.jpg" imageWidth="100" imageHeight="100">
+    <TextRegion id="r1"><Coords points="0,0 100,0 100,100 0,100"/>
+      <TextLine id="l1"><Coords points="0,0 50,0 50,10 0,10"/>
+        <Word id="w1"><Coords points="0,0 10,0 10,10 0,10"/>
+          <TextEquiv><Unicode>Goethe</Unicode></TextEquiv></Word>
+        <Word id="w2"><Coords points="12,0 30,0 30,10 12,10"/>
+          <TextEquiv><Unicode>Weimar</Unicode></TextEquiv></Word>
+        <TextEquiv><Unicode>Goethe
+Weimar</Unicode></TextEquiv>
+      </TextLine>
+      <TextLine id="l2"><Coords points="0,20 50,20 50,30 0,30"/>
+        <Word id="w3"><Coords points="0,20 20,20 20,30 0,30"/>
+          <TextEquiv><Unicode>Jena</Unicode></TextEquiv></Word>
+        <TextEquiv><Unicode>Jena</Unicode></TextEquiv>
+      </TextLine>
+    </TextRegion>
+  </Page>
+</PcGts>
+"""
+
+
+def test_page_line_whose_text_holds_a_line_break_keeps_its_word_boxes(tmp_path):
+    """A PAGE ``TextLine`` whose ``Unicode`` holds a line break of its own is read (not
+    an error while placing its words' boxes), and each word's box is at its offsets."""
+    path = tmp_path / "p.xml"
+    path.write_text(PAGE_LINE_OF_TWO, encoding="utf-8")
+    page = xml.parse_file(path)
+    assert page.text == "Goethe\nWeimar\nJena"
+    boxes = page.extra["word_boxes"]
+    words = [page.text[boxes[i]:boxes[i + 1]] for i in range(0, len(boxes), 6)]
+    assert words == ["Goethe", "Weimar", "Jena"]
+
+
 def test_alto_hyppart1_whose_second_half_is_not_marked_is_not_written_twice():
     """ALTO whose ``HypPart1`` gives ``SUBS_CONTENT`` but whose next line starts with the
     rest of the word without ``SUBS_TYPE="HypPart2"``: "Goethe" ends the first line and

@@ -1188,8 +1188,10 @@ def xywh(item: Item) -> str | None:
     for key in ("xywh", "region", "box"):
         value = item.meta.get(key)
         if isinstance(value, list | tuple) and len(value) == 4 and all(
-                isinstance(v, int | float) and not isinstance(v, bool) for v in value):
-            value = ",".join(str(round(v)) for v in value)
+                isinstance(v, int | float | str) and not isinstance(v, bool) for v in value):
+            # read as the text form is ("10", a JSON sidecar's strings, too), so that a
+            # value that is no number (NaN, "a") is no region rather than an error
+            value = ",".join(str(v).strip() for v in value)
         if isinstance(value, str):
             value = value.strip().removeprefix("xywh=").replace(" ", "")
             m = _XYWH_ANY_RE.match(value)

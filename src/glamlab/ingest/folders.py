@@ -72,10 +72,8 @@ def walk(root: Path, source: str, options: IngestOptions) -> Iterator[Record | P
     manifests = [folder / name for folder, names in _dirs(root) for name in names
                  if (folder / name).suffix.lower() in iiif.JSON_SUFFIXES
                  and iiif.looks_like_iiif(folder / name)]
-    canvases = list(iiif.read_files(manifests, options)) if manifests else []
-    for rec in canvases:
-        if isinstance(rec, Record):
-            claimed.update(iiif.local_images(rec))
+    if manifests:  # their canvases themselves are read last, one manifest at a time
+        claimed.update(iiif.claimed_images(manifests, options))
     for folder, names in _dirs(root):
         stems_with_image = {Path(n).stem for n in names if images.is_image(Path(n))}
         texts = {Path(n).stem: n for n in names if text.is_text(Path(n))}
@@ -95,7 +93,8 @@ def walk(root: Path, source: str, options: IngestOptions) -> Iterator[Record | P
                     yield from annif.read_fulltext_document(path, subjects, root, source)
                 else:
                     yield from text.read_text_file(path, root, source, options)
-    yield from canvases
+    if manifests:
+        yield from iiif.read_files(manifests, options)
 
 
 def _ocr_pages(root: Path, source: str, options: IngestOptions,

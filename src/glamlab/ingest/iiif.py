@@ -601,6 +601,31 @@ def local_images(rec: Record) -> list[str]:
     return out
 
 
+def claimed_images(paths: list[Path], options: IngestOptions) -> set[str]:
+    """The files on this computer that the canvases of the local IIIF files ``paths``
+    (manifests, and the manifests embedded in a collection file) are painted with
+    (:func:`local_images`), read without fetching anything: a collection's members on
+    the web may not point to local files. Nothing of the canvases is kept, so that a
+    folder's walk can stream them afterwards (:func:`read_files`) rather than hold every
+    canvas of every manifest it finds in memory before its first item."""
+    out: set[str] = set()
+    for path in paths:
+        doc = _document(str(path), options)
+        if isinstance(doc, Problem):
+            continue  # said when the files are read
+        stack = [doc]
+        while stack:
+            d = stack.pop()
+            if not _is_collection(d):
+                for rec in _read_manifest(d, str(path), None):
+                    if isinstance(rec, Record):
+                        out.update(local_images(rec))
+                continue
+            stack.extend(m for m in _members(d) if "items" in m or "sequences" in m
+                         or "manifests" in m or "collections" in m)
+    return out
+
+
 def _int(v: Any) -> int | None:
     try:
         return int(v) if v is not None else None

@@ -533,11 +533,12 @@ def _parse_page(root: Any, digest: str) -> OcrPage:
                     v = _number(el.get(attr))
                     if v is not None:
                         extra[key] = v
-    placed: list[list[list[tuple[str, list[int] | None]] | None]] = []  # per region, line
+    #: per region, per line: its text and its words' boxes
+    placed: list[list[tuple[str, list[tuple[str, list[int] | None]] | None]]] = []
     for page in pages:
         for _key, region in _page_containers(page, _reading_order(page)):
             lines = []
-            line_words: list[list[tuple[str, list[int] | None]] | None] = []
+            line_words: list[tuple[str, list[tuple[str, list[int] | None]] | None]] = []
             if _region_text_only(region):  # transcribed by region, without lines
                 own, conf = _text_equiv(region)
                 for own_line in _clean(own or "").splitlines():
@@ -545,7 +546,7 @@ def _parse_page(root: Any, digest: str) -> OcrPage:
                         n_lines += 1
                         n_words += len(own_line.split())
                         lines.append(own_line)
-                        line_words.append(None)
+                        line_words.append((own_line, None))
                 if conf is not None and lines:
                     line_confs.append(conf)
             for line in region:
@@ -572,7 +573,7 @@ def _parse_page(root: Any, digest: str) -> OcrPage:
                 if line_conf is not None:
                     line_confs.append(line_conf)
                 lines.append(line_text)
-                line_words.append(word_boxes or None)
+                line_words.append((line_text, word_boxes or None))
             if lines:
                 regions.append("\n".join(lines))
                 placed.append(line_words)
@@ -580,7 +581,7 @@ def _parse_page(root: Any, digest: str) -> OcrPage:
     if not word_confs and line_confs:
         extra["confidence_level"] = "line"
     _add_boxes(extra, boxes)
-    flat = _page_word_boxes(regions, placed)
+    flat = _page_word_boxes(placed)
     if flat:
         extra["word_boxes"] = flat
     return OcrPage(format="page", schema=_ns(root.tag), text="\n\n".join(regions),
@@ -589,20 +590,21 @@ def _parse_page(root: Any, digest: str) -> OcrPage:
                    image_ref=image_ref, digest=digest, extra=extra)
 
 
-def _page_word_boxes(regions: list[str],
-                     placed: list[list[list[tuple[str, list[int] | None]] | None]]
+def _page_word_boxes(placed: list[list[tuple[str, list[tuple[str, list[int] | None]] | None]]]
                      ) -> list[int]:
     """PAGE ``Word`` boxes as ALTO's (:func:`_alto_text`): ``[start, end, x, y, w, h]``
     per word, flattened, with the word's offsets in the page text (regions joined by a
     blank line, lines by a line break). Each word is found in its line's text after the
     one before it (a line's own text may space its punctuation otherwise than its
-    words, "Stük." for "Stük" "."); a word not found there has no box."""
+    words, "Stük." for "Stük" "."); a word not found there has no box. Each line's own
+    text is taken as it is: it may hold a line break of its own (a ``TextLine`` whose
+    ``Unicode`` spans two lines), so the region's text is not split to find the lines."""
     flat: list[int] = []
     pos = 0
-    for r, (region, lines) in enumerate(zip(regions, placed, strict=True)):
+    for r, lines in enumerate(placed):
         if r:
             pos += 2
-        for i, (text, words) in enumerate(zip(region.split("\n"), lines, strict=True)):
+        for i, (text, words) in enumerate(lines):
             if i:
                 pos += 1
             cursor = 0
