@@ -40,6 +40,16 @@ and who confirmed it.
 
 The W3C and IIIF annotations carry the item metadata fields asked for on their targets:
 ``metadata`` label/value pairs (IIIF: on the target canvas).
+
+A text a person decided has no entities (every predicted span rejected, "Whole text
+checked" with none saved, complete gold without any: :func:`_decided_empty`) is a row
+without spans: the per-text formats (:data:`PER_TEXT_FORMATS`) write it, a JSONL record
+with an empty ``entities`` list and a ``provenance`` naming who decided it
+(``confirmed_by``, ``annotator``) and when (``created``), an INCEpTION document with no
+annotation; the formats of one row or annotation per mention (csv, xlsx, parquet, W3C,
+IIIF) have none for it, and :func:`export_entities` counts those texts
+(``checked_without_entities``) and says in ``notes`` that they are left out and where
+they are.
 """
 
 from __future__ import annotations
@@ -842,6 +852,47 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
     return result
 
 
+# -- texts without entities ---------------------------------------------------------------
+#: the formats with a record (JSONL) or a document (INCEpTION) per text: a text a person
+#: decided has no entities is one, with no entity; the others have one row or
+#: annotation per mention, so it has none there (the result's ``notes`` say so)
+PER_TEXT_FORMATS = ("jsonl", "inception")
+
+
+class _EmptyTexts:
+    """The rows, counting the texts among them with no span at all (their rows carry
+    none: a text a person decided has no entities, :func:`_decided_empty`, or an empty
+    gold set)."""
+
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self.rows, self.count = rows, 0
+
+    def __iter__(self) -> Iterator[Row]:
+        item_id, spans = None, 0
+        for row in self.rows:
+            if row[0].item_id != item_id:
+                if item_id is not None and not spans:
+                    self.count += 1
+                item_id, spans = row[0].item_id, 0
+            spans += len(row[1])
+            yield row
+        if item_id is not None and not spans:
+            self.count += 1
+
+
+def no_entity_note(n: int, fmt: str, *, web: bool = False) -> str:
+    """What an export of one row or annotation per mention (``fmt``) says of the ``n``
+    texts a person decided have no entities: none of their rows is in it, and where
+    who decided them and when is."""
+    name = {"webanno": "W3C annotations", "iiif": "IIIF annotations"}.get(fmt, fmt.upper())
+    where = ("the JSON lines or INCEpTION download" if web else
+             "--format jsonl (or inception)")
+    return (f"{n:,} {plural(n, 'text')} without entities (a reviewer or the gold said "
+            f"so) {plural(n, 'is', 'are')} not in this {name} export, which has one "
+            f"{'row' if fmt in ('csv', 'xlsx', 'parquet') else 'annotation'} per mention: "
+            f"{where} gives each with an empty entity list, who decided it and when")
+
+
 # -- rows from the store -----------------------------------------------------------------
 def iter_gold_rows(ws: Workspace, *, ids: Sequence[str] | None = None,
                    split: str | None = None, batch: int = 500) -> Iterator[Row]:
@@ -1143,17 +1194,70 @@ def _people_rows(ws: Workspace, seen: set[str], where: Any,
                     sa.select(sets.c.item_id).where(sets.c.kind == "gold",
                                                     sets.c.active.is_(True))))
                 .distinct()).scalars())
-    ids = sorted(found - seen)
+        # texts whose predicted spans people rejected: one with every span rejected is
+        # a text a person decided has no entities (:func:`_decided_empty`)
+        rejected = set(conn.execute(
+            sa.select(dec.c.item_id).select_from(dec.join(rq, dec.c.queue_id == rq.c.id))
+            .where(rq.c.kind == "prediction", dec.c.action == "reject")
+            .distinct()).scalars())
+    ids = sorted((found | rejected) - seen)
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
         people = _people_spans(ws, chunk)
         if model_id is not None:
             people = _with_gold(ws, chunk, people)
-        for item in ws.items(ids=[k for k in chunk if k in people]):
+        empty = _decided_empty(ws, [k for k in chunk if k not in people],
+                               [k for k in chunk if k in found], model_id is not None)
+        for item in ws.items(ids=[k for k in chunk if k in people or k in empty]):
+            if item.item_id not in people:
+                yield from _empty_row(item, *empty[item.item_id], where)
+                continue
             fit = [p for p in people[item.item_id] if _fits(item, p[0])]
             if len(fit) < len(people[item.item_id]):
                 unfitting.append(item.item_id)
             yield from _person_row(item, fit, where)
+
+
+def _decided_empty(ws: Workspace, ids: Sequence[str], predicted: Sequence[str],
+                   with_gold: bool) -> dict[str, tuple[str, Any]]:
+    """Item -> (who, when) for the items among ``ids`` (none with a span people settled
+    on) that a person decided have no entities: a text whose complete gold spans
+    (:func:`glamlab.actions.export.complete_gold`, among ``predicted``, the texts with
+    gold the model predicted; not without ``with_gold``) hold none (a text marked
+    checked with none, the labelling page's empty text, an import's: who gave it and
+    when); or each of whose current predicted spans a person decided (all of them
+    rejected: :func:`glamlab.tasks.spans.complete._all_spans_decided`, the texts
+    training takes as fully reviewed): the person who decided last, and when."""
+    import sqlalchemy as sa
+
+    from ..tasks.spans.complete import _all_spans_decided
+    from .export import complete_gold
+
+    if not ids:
+        return {}
+    out: dict[str, tuple[str, Any]] = {}
+    with ws.store.read() as conn:
+        if with_gold:
+            gold = complete_gold(ws, conn, [i for i in ids if i in set(predicted)])
+            out.update((i, (who, at)) for i, (who, at, spans) in gold.items() if not spans)
+        rest = sorted(_all_spans_decided(ws, conn, [i for i in ids if i not in out]))
+        dec = ws.store.t.decisions
+        for k in range(0, len(rest), 900):
+            for r in conn.execute(sa.select(dec.c.item_id, dec.c.user, dec.c.created_at)
+                                  .where(dec.c.item_id.in_(rest[k:k + 900]))
+                                  .order_by(dec.c.id)):
+                out[r.item_id] = (r.user, r.created_at)  # the latest decision stands
+    return out
+
+
+def _empty_row(item: Item, who: str, at: Any, where: Any) -> Iterator[Row]:
+    """The row of a text a person decided has no entities (:func:`_decided_empty`): no
+    span, provenance naming who decided and when. A filter keeps it as it keeps a
+    person's accepted span with no type and no score (``--confirmed`` and ``--action
+    accept`` keep it; a type or a least score does not)."""
+    row = {"action": "accept", "value": None, "score": None, "confirmed_by": who}
+    if where is None or where.keep(row):
+        yield item, [], SpanProvenance(created=at, confirmed_by=who, annotator=who)
 
 
 def _prediction_row(group: Sequence[Any], item: Item,
@@ -1268,7 +1372,10 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
                                                                 found=found)
     # local page images get canvases under a base the annotations are published at
     # (--base-url, [export] base_url), never under the placeholder
-    result = export_spans(rows, fmt, out, base=base,
+    # the texts a person decided have no entities (rows without spans): a record or a
+    # document of their own in the per-text formats, no row in the per-mention ones
+    no_entities = _EmptyTexts(rows)
+    result = export_spans(no_entities, fmt, out, base=base,
                           label=f"glamlab {ws.card.task} entities", meta=meta,
                           layers=chosen, mint=fmt == "iiif" and unset is None)
     if fmt == "iiif":
@@ -1280,6 +1387,9 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
     if notes:
         result["warnings"] = notes
     result["notes"] = [fallback] if fallback else []
+    result["checked_without_entities"] = no_entities.count
+    if no_entities.count and fmt not in PER_TEXT_FORMATS:
+        result["notes"].append(no_entity_note(no_entities.count, fmt, web=web))
     if missing:
         result["model"] = mv.spec
         result["unpredicted"] = missing
