@@ -797,3 +797,24 @@ def test_a_count_task_is_judged_by_one_measure_everywhere(tmp_path, capsys, tabl
     assert f"tabular-gbm@1 {gbm['mae']:.3f}" in res["verdict"]
     text = _run(capsys, *w, "evaluate", "--n-boot", "100").out
     assert "judged by the project's measure" in text and "f1_macro (rows)" in text
+
+
+def test_rows_left_out_are_said_on_stderr_with_exit_status_1(tmp_path, capsys):
+    """A table with a repeated id and an empty date was refused as a whole (exit 2,
+    nothing stored). Now ``glamlab ingest`` says it as it says any ingest's problems:
+    the counts on stdout, each left-out row (id, line, fix) on stderr, exit status 1;
+    a table of bad rows only brings nothing in: exit status 2."""
+    raw = bookings.raw().head(30).reset_index(drop=True)
+    bad = raw.assign(id=raw["id"].mask(raw.index == 9, raw["id"][3]),
+                     arrival_date=raw["arrival_date"].mask(raw.index == 5, ""))
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    ws = str(tmp_path / "ws")
+    _run(capsys, "init", ws, "--task", "no-shows", "--modality", "tabular", "--labels", "0,1")
+    out = _run(capsys, "-w", ws, "ingest", str(tmp_path / "bad.csv"), "--time-column",
+               "arrival_date", "--label-column", "is_canceled", "--id-column", "id", code=1)
+    assert "27 new items" in out.out and "3 problems recorded" in out.out
+    assert f"line 11: the id '{raw['id'][3]}' is on 2 rows" in out.err
+    assert f"line 7: the row '{raw['id'][5]}' has no date" in out.err
+    raw.head(2).assign(arrival_date="").to_csv(tmp_path / "dateless.csv", index=False)
+    out = _run(capsys, "-w", ws, "ingest", str(tmp_path / "dateless.csv"), code=2)
+    assert "error: nothing was brought in: the 2 problems above" in out.err

@@ -106,9 +106,11 @@ def test_bad_tables_are_one_error_and_store_nothing(make_ws, tmp_path):
                         id_column="id")
     twice = tmp_path / "twice.csv"
     raw.assign(id="same").to_csv(twice, index=False)
-    with pytest.raises(ConfigError, match="repeated"):
-        tb.ingest_table(ws, twice, time_column="arrival_date", label_column="is_canceled",
-                        id_column="id")
+    res = tb.ingest_table(ws, twice, time_column="arrival_date", label_column="is_canceled",
+                          id_column="id")  # every row a problem: nothing stored
+    assert (res.report.seen, res.report.failed) == (0, 50)
+    assert "is on 50 rows" in res.report.problems[0]["reason"]
+    assert ws.card.section("tabular") == {}  # the card is left as it was
     no_id = tmp_path / "no-id.csv"
     raw.drop(columns=["id"]).to_csv(no_id, index=False)
     with pytest.raises(ConfigError, match="no id column"):
@@ -355,49 +357,89 @@ def test_a_read_only_card_stops_the_first_table_before_any_row_is_stored(
     assert ws.status()["stages"][2]["count"] == 0  # no labels
 
 
-def test_a_row_without_a_date_or_id_is_one_error_naming_its_line(make_ws, tmp_path):
+def test_a_row_without_a_date_or_id_is_left_out_naming_its_line(make_ws, tmp_path):
     """An empty date cell was stored: the row, with its outcome, sat in the test split
     whatever its date (a missing date is never before the cutoff) and in no month. An
-    empty id cell was stored as the item ''. Each is now refused naming the row's id and
-    line, as are a date that cannot be read, a repeated id and an empty file; nothing
-    is stored, before or after the first table."""
+    empty id cell was stored as the item ''. Then the whole table was refused for one
+    such row. Now each such row is left out, one problem naming its id and line and the
+    fix, and the other rows are stored, before or after the first table; an empty file
+    and a time column of no dates at all are still one error, nothing stored."""
     ws = _ws(make_ws)
     raw = bookings.raw().head(30).reset_index(drop=True)
     opts = {"time_column": "arrival_date", "label_column": "is_canceled", "id_column": "id",
             "check_leaks": False}
-    no_date = tmp_path / "no-date.csv"
-    raw.assign(arrival_date=raw["arrival_date"].mask(raw.index == 7, "")).to_csv(
-        no_date, index=False)
-    rid = raw["id"][7]
-    for _ in range(2):  # as the first table, then as a later one
-        with pytest.raises(ColumnError, match=rf"empty on 1 row: '{rid}' \(line 9\)"):
-            tb.ingest_table(ws, no_date, **opts)
-    wrong = tmp_path / "wrong-date.csv"
-    raw.assign(arrival_date=raw["arrival_date"].mask(raw.index == 3, "05/03/2016")).to_csv(
-        wrong, index=False)
-    with pytest.raises(ColumnError, match=rf"'{raw['id'][3]}' \(line 5\) \(it holds "
-                                          r"'05/03/2016'\)"):
-        tb.ingest_table(ws, wrong, **opts)
-    no_id = tmp_path / "no-id.csv"
-    raw.assign(id=raw["id"].mask(raw.index == 2, "")).to_csv(no_id, index=False)
-    with pytest.raises(ConfigError, match="'id' is empty on 1 row: line 4"):
-        tb.ingest_table(ws, no_id, **opts)
-    twice = tmp_path / "twice.csv"
-    raw.assign(id=raw["id"].mask(raw.index == 20, raw["id"][4])).to_csv(twice, index=False)
-    with pytest.raises(ConfigError, match=rf"'{raw['id'][4]}' is on line 6, line 22"):
-        tb.ingest_table(ws, twice, **opts)
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     with pytest.raises(ColumnError, match="empty.csv is empty"):
         tb.ingest_table(ws, empty, **opts)
+    words = tmp_path / "words.csv"
+    raw.assign(arrival_date="soon").to_csv(words, index=False)
+    with pytest.raises(ColumnError, match="'arrival_date' is not a date: none of its 30"):
+        tb.ingest_table(ws, words, **opts)
     assert ws.count_items() == 0
-    good = tmp_path / "good.csv"
-    raw.to_csv(good, index=False)
-    tb.ingest_table(ws, good, **opts)
-    for bad in (no_date, wrong, no_id, twice):
-        with pytest.raises((ColumnError, ConfigError)):
-            tb.ingest_table(ws, bad, allow_source_change=True)
+    no_date = tmp_path / "no-date.csv"
+    raw.assign(arrival_date=raw["arrival_date"].mask(raw.index == 7, "")).to_csv(
+        no_date, index=False)
+    rid = raw["id"][7]
+    res = tb.ingest_table(ws, no_date, **opts)  # the first table
+    assert (res.report.added, res.report.failed) == (29, 1)
+    [p] = res.report.problems
+    assert p["item"] == rid and p["reason"].startswith(f"line 9: the row '{rid}' has no date")
+    assert "left out" in p["reason"] and "YYYY-MM-DD" in p["hint"]
+    wrong = tmp_path / "wrong-date.csv"
+    raw.assign(arrival_date=raw["arrival_date"].mask(raw.index == 3, "05/03/2016")).to_csv(
+        wrong, index=False)
+    res = tb.ingest_table(ws, wrong, **opts)  # a later table
+    [p] = res.report.problems
+    assert p["reason"].startswith(f"line 5: the row '{raw['id'][3]}' has '05/03/2016'")
+    assert res.report.added == 1  # the row left out of the first table
+    no_id = tmp_path / "no-id.csv"
+    raw.assign(id=raw["id"].mask(raw.index == 2, "")).to_csv(no_id, index=False)
+    res = tb.ingest_table(ws, no_id, **opts)
+    [p] = res.report.problems
+    assert p["item"] == "line 4" and "'id' is empty" in p["reason"]
+    assert ws.count_items() == 30 and "" not in {i.item_id for i in ws.items()}
+    # every row a problem: nothing stored, the problems said as every ingest says them
+    blank = tmp_path / "blank-dates.csv"
+    raw.head(2).assign(arrival_date="").to_csv(blank, index=False)
+    res = tb.ingest_table(ws, blank, allow_source_change=True)
+    assert (res.report.seen, res.report.failed) == (0, 2)
     assert ws.count_items() == 30
+
+
+def test_bad_rows_are_left_out_and_the_rest_stored(make_ws, tmp_path):
+    """A table with one id given twice, one empty date and good rows used to be refused
+    as a whole. Now the good rows are stored; each bad row is one problem (recorded, as
+    every ingest's are) naming its id, its line and the fix, both copies of the repeated
+    id left out (which one is right is not known); rows stored before stay as they are."""
+    ws = _ws(make_ws)
+    raw = bookings.raw().head(40).reset_index(drop=True)
+    opts = {"time_column": "arrival_date", "label_column": "is_canceled", "id_column": "id",
+            "check_leaks": False}
+    raw.head(20).to_csv(tmp_path / "first.csv", index=False)
+    tb.ingest_table(ws, tmp_path / "first.csv", **opts)
+    kept = {i.item_id: dict(i.meta) for i in ws.items()}
+    later = raw.iloc[20:].reset_index(drop=True)
+    twice = later["id"][3]
+    bad = later.assign(id=later["id"].mask(later.index == 9, twice),
+                       arrival_date=later["arrival_date"].mask(later.index == 5, ""))
+    bad.to_csv(tmp_path / "later.csv", index=False)
+    res = tb.ingest_table(ws, tmp_path / "later.csv")
+    assert (res.report.added, res.report.failed) == (17, 3)
+    by_line = {p["reason"].split(":")[0]: p for p in res.report.problems}
+    assert set(by_line) == {"line 5", "line 7", "line 11"}
+    for line in ("line 5", "line 11"):
+        assert by_line[line]["item"] == twice
+        assert f"the id '{twice}' is on 2 rows (line 5, line 11)" in by_line[line]["reason"]
+        assert "every copy was left out" in by_line[line]["reason"]
+        assert "keep one row" in by_line[line]["hint"]
+    assert by_line["line 7"]["item"] == later["id"][5]
+    assert "no date" in by_line["line 7"]["reason"]
+    stored = {i.item_id: dict(i.meta) for i in ws.items()}
+    assert len(stored) == 37 and twice not in stored and later["id"][5] not in stored
+    assert all(stored[i] == m for i, m in kept.items())  # the rows stored before stay
+    assert "3 problems recorded" in res.summary() and "line 7: the row" in res.summary()
+    assert {e["item"] for e in ws.ingest_errors()} == {twice, later["id"][5]}
 
 
 def test_a_later_table_without_a_column_or_with_a_word_for_a_number_says_the_fix(
@@ -418,6 +460,11 @@ def test_a_later_table_without_a_column_or_with_a_word_for_a_number_says_the_fix
     assert "no column 'lead_time'" in str(exc.value) and "never_features" in exc.value.hint
     later.assign(lead_time=later["lead_time"].mask(later.index == 3, "abc")).to_csv(
         tmp_path / "word.csv", index=False)
-    with pytest.raises(ColumnError, match=rf"1 value is not: 'abc' \(row '{later['id'][3]}'\)"):
-        tb.ingest_table(ws, tmp_path / "word.csv")
-    assert ws.count_items() == 30
+    res = tb.ingest_table(ws, tmp_path / "word.csv")  # one row's word: that row left out
+    [p] = res.report.problems
+    assert p["item"] == later["id"][3] and "'abc' in the number column 'lead_time'" in p["reason"]
+    assert 'lead_time = "category"' in p["hint"] and res.report.added == 9
+    later.assign(lead_time="abc").to_csv(tmp_path / "words.csv", index=False)
+    with pytest.raises(ColumnError, match="typed as a number but 10 values are not"):
+        tb.ingest_table(ws, tmp_path / "words.csv")  # a column of words: the wrong type
+    assert ws.count_items() == 39

@@ -163,6 +163,35 @@ def test_a_misspelt_outcome_column_is_refused_on_the_page(rows_app: Any) -> None
     assert _outcomes(ws) == before
 
 
+def test_an_upload_with_bad_rows_stores_the_others_and_names_each_bad_one(
+        rows_app: Any) -> None:
+    """A later upload with one id given twice and one empty date was refused as a whole
+    (nothing of it stored). Now its good rows come in and the page lists each row left
+    out, by its id and line, with what to do; the rows stored before stay as they were."""
+    from glamlab.web import jobs
+
+    ws, app, client = rows_app
+    ada = client("ada")
+    raw = _sample(240)
+    _done(app, ada, _rows(ada, _upload(ada, "history.csv", _csv(raw.head(200))), **FIRST))
+    before = {it.item_id: dict(it.meta) for it in ws.items()}
+    later = raw.iloc[200:].reset_index(drop=True)
+    twice, no_date = later["id"][3], later["id"][5]
+    bad = later.assign(id=later["id"].mask(later.index == 9, twice),
+                       arrival_date=later["arrival_date"].mask(later.index == 5, ""))
+    page = _done(app, ada, _rows(ada, _upload(ada, "later.csv", _csv(bad))))
+    assert jobs.latest(ws, "ingest")["status"] == "done"
+    stored = {it.item_id: dict(it.meta) for it in ws.items()}
+    assert len(stored) == 237 and twice not in stored and no_date not in stored
+    assert all(stored[i] == m for i, m in before.items())  # nothing stored is lost
+    table = re.search(r'id="items-problems".*?</table>', page, re.S)
+    assert table, page
+    said = table.group(0).replace("&#39;", "'")
+    assert f"line 5: the id '{twice}' is on 2 rows (line 5, line 11)" in said
+    assert f"line 11: the id '{twice}'" in said and "every copy was left out" in said
+    assert f"line 7: the row '{no_date}' has no date" in said
+
+
 def test_only_admins_with_the_form_token_bring_rows_in(rows_app: Any) -> None:
     ws, app, client = rows_app
     ada, rey = client("ada"), client("rey")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import EXIT_ITEMS_FAILED, EXIT_USAGE
 from ._common import emit, json_option, open_ws, show_progress
+
+if TYPE_CHECKING:
+    from ..ingest import IngestReport
 
 
 @click.command()
@@ -98,12 +102,27 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], id_column: str | None,
         sys.exit(EXIT_USAGE)
     if as_json:
         emit(report.to_dict(), as_json)
-    else:  # the counts (and warnings) on stdout, as before; the problems are errors: stderr
-        lines = report.summary().split("\n")
-        problems = [line for line in lines[1:] if not line.startswith("warning: ")]
-        click.echo("\n".join(line for line in lines if line not in problems))
-        if problems and not (not report.seen and len(report.problems) == 1):
-            click.echo("\n".join(problems), err=True)
+    else:
+        say(report.summary(), report)
+    exit_for(report, as_json)
+
+
+def say(text: str, report: IngestReport) -> None:
+    """An ingest's summary ``text`` (its report's summary first): the counts and warnings
+    on stdout, as before; the problems (the lines under the counts) are errors: stderr,
+    except the one problem of an ingest that brought nothing in (:func:`exit_for` says
+    it as the error)."""
+    lines = text.split("\n")
+    first = report.summary().split("\n")
+    problems = [line for line in first[1:] if not line.startswith("warning: ")]
+    click.echo("\n".join(line for line in lines if line not in problems))
+    if problems and not (not report.seen and len(report.problems) == 1):
+        click.echo("\n".join(problems), err=True)
+
+
+def exit_for(report: IngestReport, as_json: bool) -> None:
+    """The exit status of an ingest with problems: 2 with the error on stderr when
+    nothing came in, else 1 (the problems recorded, the rest stored); none without."""
     if report.failed:
         if not report.seen:  # nothing came in: the error on stderr, and status 2
             first = report.problems[0] if report.problems else None

@@ -155,11 +155,21 @@ def replay_line(what: str, r: dict[str, Any], currency: str) -> str:
 
 # -- the tabular paths of the common commands ------------------------------------------------
 def ingest(ws: Workspace, sources: tuple[str, ...], *, as_json: bool, **options: Any) -> None:
+    from ..errors import EXIT_ITEMS_FAILED, EXIT_USAGE
     from ..tasks.tabular import ingest_table
+    from .ingest import exit_for, say
 
     results = [ingest_table(ws, s, **options) for s in sources]
-    emit([r.to_dict() for r in results] if len(results) > 1 else results[0].to_dict(), as_json,
-         lambda _d: "\n".join(r.summary() for r in results))
+    if as_json:
+        emit([r.to_dict() for r in results] if len(results) > 1 else results[0].to_dict(),
+             as_json)
+    else:  # as glamlab ingest says it: each left-out row, with its fix, on stderr
+        for r in results:
+            say(r.summary(), r.report)
+    if len(results) == 1:
+        exit_for(results[0].report, as_json)  # 1: rows left out, 2: nothing came in
+    elif any(r.report.failed for r in results):
+        sys.exit(EXIT_ITEMS_FAILED if any(r.report.seen for r in results) else EXIT_USAGE)
 
 
 def split_by_time(ws: Workspace, cutoff: str | None, as_json: bool, *,

@@ -539,12 +539,16 @@ def _keep_earlier_ids(conn: sa.Connection, t: Any, records: list[Record],
 
 
 def write_records(store: Store, conn: sa.Connection, records: list[Record], *,
-                  sources: list[str], allow_source_change: bool = False) -> IngestReport:
+                  sources: list[str], allow_source_change: bool = False,
+                  problems: list[Problem] | None = None) -> IngestReport:
     """Store ``records`` inside the caller's write transaction, as one ingest: an import
     that carries its items' texts (gold spans) creates them with the rest of its writes,
     all or nothing. The records must have passed :func:`~.base.check_record`. A record
     whose id belongs to an item from another source refuses the whole ingest
-    (:class:`IngestError`), unless ``allow_source_change``: then it is a new version."""
+    (:class:`IngestError`), unless ``allow_source_change``: then it is a new version.
+    ``problems``: the items the caller left out (a table's bad rows), recorded and
+    reported as :func:`ingest` records its problems; given (even empty), the sources'
+    earlier problems are resolved, as reading them again in full does."""
     t = store.t
     pk = conn.execute(t.ingests.insert().values(sources=sources, started_at=now())
                       ).inserted_primary_key
@@ -556,9 +560,12 @@ def write_records(store: Store, conn: sa.Connection, records: list[Record], *,
         raise IngestError(f"{len(refused)} item(s) belong to another source, e.g. "
                           f"{refused[0].item_ref!r}: {refused[0].reason}",
                           item=refused[0].item_ref, hint=refused[0].hint or "")
+    if problems is not None:
+        _write_problems(store, conn, report.ingest_id, problems, report)
+        resolve_earlier_problems(conn, store, report.ingest_id, sources)
     conn.execute(t.ingests.update().where(t.ingests.c.id == report.ingest_id).values(
         finished_at=now(), added=report.added, updated=report.updated,
-        unchanged=report.unchanged, failed=0))
+        unchanged=report.unchanged, failed=report.failed))
     return report
 
 

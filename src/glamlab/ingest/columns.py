@@ -397,6 +397,21 @@ def prepare(frame: pd.DataFrame, schema: TableSchema, *, require_label: bool = T
     return out.sort_values(schema.time_column, kind="stable").reset_index(drop=True)
 
 
+#: what a number cell holds when the number is not known
+_NO_NUMBER = ("", "NA", "NULL", "nan", "NaN", "None")
+
+
+def number_cells(col: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Where a column typed as a number holds a value (not an empty cell), and where that
+    value is not a number (a word), as :func:`prepare` reads it."""
+    pd = pandas()
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        return col.notna(), pd.Series(False, index=col.index)
+    text = col.astype(str).str.strip()
+    empty = text.isin(_NO_NUMBER)
+    return ~empty, pd.to_numeric(text.where(~empty), errors="coerce").isna() & ~empty
+
+
 def _numbers(col: pd.Series, name: str, ids: pd.Series | None = None) -> pd.Series:
     """``col`` as numbers (an empty cell: missing); one error naming the column, the
     first row (by its id, where ``ids`` gives them) whose value is not a number, and
@@ -405,7 +420,7 @@ def _numbers(col: pd.Series, name: str, ids: pd.Series | None = None) -> pd.Seri
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
         return col.astype(float)
     text = col.astype(str).str.strip()
-    empty = text.isin(["", "NA", "NULL", "nan", "NaN", "None"])
+    empty = text.isin(_NO_NUMBER)
     values = pd.to_numeric(text.where(~empty), errors="coerce")
     bad = values.isna() & ~empty
     if bad.any():
@@ -576,4 +591,5 @@ def frame_from_items(items: Iterable[_Row], schema: TableSchema) -> pd.DataFrame
 
 
 __all__ = ["CATEGORY", "DATE", "NUMBER", "TableSchema", "category_text", "check_outcomes",
-           "frame_from_items", "infer_schema", "outcome_text", "prepare", "read_table"]
+           "frame_from_items", "infer_schema", "number_cells", "outcome_text", "prepare",
+           "read_table"]

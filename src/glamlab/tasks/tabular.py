@@ -25,8 +25,8 @@ changes nothing) and :func:`set_time_split` with the cutoff, so ``labels show``,
 
 - :func:`schema_of` reads the card; :func:`describe_table` infers the schema of a file;
 - :func:`check_table` reads and types a table against the schema, storing nothing;
-- :func:`ingest_table` checks a CSV/Parquet file (one error naming the column and the fix),
-  stores its rows and runs the leakage check before anything is trained;
+- :func:`ingest_table` checks a CSV/Parquet file (one error naming the column and the fix;
+  a bad row is left out, a problem naming its id and line), stores its rows and runs the leakage check before anything is trained;
 - :func:`project_frame` gives the ingested rows back as a typed table;
 - :func:`set_time_split` / :func:`train_until` / :func:`split_frame`: the time split;
 - :func:`require_no_leakage`: refuses to train while a column predicts the outcome almost
@@ -39,12 +39,13 @@ import hashlib
 import json
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import CONFIG_NAME, check_card_writable
 from ..errors import ConfigError, LabelError
+from ..ingest.base import Problem
 from ..ingest.columns import (
     NO_OUTCOME,
     TableSchema,
@@ -168,6 +169,9 @@ class CheckedTable:
     typed: pd.DataFrame
     ids: pd.Series
     has_label: bool  # the outcome column is in the table
+    #: the rows left out (an empty or repeated id, an empty or unreadable date, a word
+    #: in a number column), each a problem naming the row's id and line and the fix
+    problems: list[Problem] = field(default_factory=list)
 
 
 def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = None,
@@ -177,9 +181,14 @@ def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = No
                 units: dict[str, str] | None = None) -> CheckedTable:
     """What :func:`ingest_table` checks before it stores anything: the table read and
     typed against the card's ``[tabular]`` schema (or the schema the options describe,
-    for a project's first table), its ids unique, a misspelt outcome column refused.
-    One error naming the column and the fix; nothing is written (also not the card)."""
-    table = read_table(path)
+    for a project's first table), a misspelt outcome column refused. A problem of a
+    column (missing, of the wrong type, an empty file) is one error naming the column
+    and the fix; nothing is written (also not the card). A problem of a row (an empty or
+    repeated id, an empty or unreadable date, a word in a number column) leaves that row
+    out: each is one of ``problems``, naming the row's id and line and the fix, and the
+    other rows are checked and typed without them."""
+    table = read_table(path).reset_index(drop=True)  # the index: each row's position
+    source = str(path)
     section = ws.card.section(TABULAR)
     if section:
         schema = TableSchema.from_card(section)
@@ -191,7 +200,7 @@ def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = No
                                   hint=f"leave the option out, or edit [tabular] in {CONFIG_NAME}")
         extra = [c for c in never_features or [] if c not in schema.never_features]
         schema.never_features += extra
-        _check_row_times(table, schema.time_column, schema.id_column or "id", Path(path))
+        bad = _bad_rows(table, schema.time_column, schema.id_column or "id", Path(path))
     else:
         if not time_column:
             raise ConfigError("a tabular project needs the name of its time column",
@@ -200,9 +209,9 @@ def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = No
             raise ConfigError(f"{Path(path).name} holds no rows (a header only): a "
                               "project's first table fixes its columns and its time split",
                               hint="ingest a table with rows (and outcomes) first")
-        _check_row_times(table, time_column, id_column or "id", Path(path))
-        schema = describe_table(table, time_column=time_column, label_column=label_column,
-                                id_column=id_column,
+        bad = _bad_rows(table, time_column, id_column or "id", Path(path))
+        schema = describe_table(table.drop(index=list(bad)), time_column=time_column,
+                                label_column=label_column, id_column=id_column,
                                 positive=positive or ws.card.positive_label or "1",
                                 never_features=never_features, group_columns=group_columns,
                                 types=types, units=units)
@@ -214,6 +223,10 @@ def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = No
     has_label = bool(schema.label_column) and schema.label_column in table.columns
     if schema.label_column and not has_label:
         _check_outcome_name(table, schema)
+    bad.update(_bad_numbers(table.drop(index=list(bad)), schema, id_col, Path(path)))
+    problems = [Problem(source, item, reason, hint) for _pos, (item, reason, hint)
+                in sorted(bad.items())]
+    table = table.drop(index=list(bad))
     ids = table[id_col].astype(str)
     typed = prepare(table, schema, require_label=has_label)  # one error per bad column
     if has_label:
@@ -222,8 +235,7 @@ def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = No
                   if section else {})
         check_outcomes(table[schema.label_column], schema, ids, stored=stored,
                        source=Path(path).name)
-    _check_ids(ids, id_col, Path(path))
-    return CheckedTable(table, schema, typed, ids, has_label)
+    return CheckedTable(table, schema, typed, ids, has_label, problems)
 
 
 def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = None,
@@ -237,8 +249,11 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
     The first table of a project fixes the schema (options given here, or the card's
     ``[tabular]``); later tables (new rows, or the same rows with their outcomes) must
     fit it. The whole table is typed first (:func:`check_table`), so a wrong column is
-    one error naming it and nothing is stored. Then the leakage check runs on the rows
-    with an outcome.
+    one error naming it and nothing is stored; a bad row (an empty or repeated id, an
+    empty or unreadable date, a word in a number column) is left out, one of the
+    report's problems (recorded as every ingest's are), and the other rows are stored
+    (none: nothing is, and the card is left as it is). Then the leakage check runs on
+    the rows with an outcome.
 
     A later table may leave the outcome column out, or keep it with every value empty:
     its rows come in without outcomes, and a row whose outcome is stored already keeps
@@ -260,6 +275,13 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
     has_label = checked.has_label
     records = []
     origin = source or str(Path(path).resolve())
+    # the rows left out are this ingest's problems, recorded as every ingest's are
+    problems = [replace(p, source=origin) for p in checked.problems]
+    if not len(table):  # every row left out: nothing stored, the card left as it is
+        with ws.store.write() as conn:
+            report = write_records(ws.store, conn, [], sources=[origin], problems=problems)
+        report.seconds = time.monotonic() - start
+        return TableIngest(report, schema, None, train_until(ws))
     stored = _stored_metas(ws, list(ids))
     known = ({i: m[schema.label_column] for i, m in stored.items()
               if not _blank(m.get(schema.label_column))} if schema.label_column else {})
@@ -286,7 +308,7 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
 
         frozen = not first_split and freeze_info(ws, conn=conn) is not None
         report = write_records(ws.store, conn, records, sources=[origin],
-                               allow_source_change=allow_source_change)
+                               allow_source_change=allow_source_change, problems=problems)
         if schema.label_column:
             # the known outcomes as labels, each row with one in the split of its time
             outcomes = outcome_frame([(r.item_id, r.meta) for r in records], schema)
@@ -321,87 +343,109 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
                        calendar)
 
 
-def _where(path: Path, ids: Any, positions: Any) -> str:
-    """The rows at ``positions`` of a table read from ``path``, by id (when the table
-    has its id column) and line (a CSV or TSV file, a row a line after the header) or
-    row number (Parquet): ``'bk7' (line 9)``."""
+def _at(path: Path, pos: int) -> str:
+    """Where row ``pos`` (from 0) of a table read from ``path`` is: its line in a CSV or
+    TSV file (a row a line after the header), its row number in Parquet."""
     lines = not any(s.lower() in (".parquet", ".pq") for s in path.suffixes)
-    at = [f"line {p + 2}" if lines else f"row {p + 1}" for p in positions[:5]]
-    shown = at if ids is None else [f"{ids.iloc[p]!r} ({w})"
-                                    for p, w in zip(positions, at, strict=False)]
-    more = len(positions) - len(shown)
-    return ", ".join(shown) + (f" and {more:,} more" if more else "")
+    return f"line {pos + 2}" if lines else f"row {pos + 1}"
 
 
-def _check_ids(ids: Any, id_col: str, path: Path) -> None:
-    """Every row needs its own id: an empty id cell would be stored as the item ``''``
-    (and a second one, in this table or a later one, would collide with it); a repeated
-    id is named with the lines it is on. One error and the fix; nothing is stored."""
-    import numpy as np
-
-    blank = (ids.str.strip() == "") | ids.isin(["nan", "None", "<NA>"])
-    if blank.any():
-        n = int(blank.sum())
-        raise ConfigError(
-            f"the id column {id_col!r} is empty on {n:,} row{'' if n == 1 else 's'}: "
-            f"{_where(path, None, np.flatnonzero(blank.to_numpy()))}",
-            hint="give every row its own id, and ingest the table again (nothing was stored)")
-    if not ids.is_unique:
-        first = ids[ids.duplicated()].iloc[0]
-        pos = np.flatnonzero((ids == first).to_numpy())
-        others = int(ids.duplicated().sum()) - (len(pos) - 1)
-        raise ConfigError(
-            f"the id column {id_col!r} has repeated values: {first!r} is on "
-            f"{_where(path, None, pos)}"
-            + (f"; {others:,} more row{'' if others == 1 else 's'} repeat another id"
-               if others else ""),
-            hint="give every row its own id (a row given twice: keep one), and ingest the "
-                 "table again (nothing was stored)")
+#: what every left-out row's fix ends with
+_AGAIN = "and ingest the table again (the other rows were stored)"
+#: a row left out: its position -> (the item named, the reason, the fix)
+BadRows = dict[int, tuple[str, str, str]]
 
 
-def _check_row_times(table: pd.DataFrame, name: str, id_column: str, path: Path) -> None:
-    """Every row must say when it happened: a row without a date (an empty cell) would
-    sit in no month and, with an outcome, in the test split whatever its date; a date
-    that cannot be read is refused too. One error naming the rows (id and line) and the
-    fix; nothing is stored."""
-    import numpy as np
-
+def _bad_rows(table: pd.DataFrame, name: str, id_column: str, path: Path) -> BadRows:
+    """The rows that cannot be stored, by their position: an empty id cell (it would be
+    stored as the item ``''``), an id on more than one row (every copy: which one is
+    right is not known), an empty date (the row would sit in no month and, with an
+    outcome, in the test split whatever its date) or one that cannot be read. A time
+    column none of whose dates can be read is the wrong column: one error naming it and
+    the fix (nothing is stored)."""
     from ..errors import ColumnError
     from ..ingest.columns import pandas
 
     pd = pandas()
-    if name not in table.columns:
-        return  # prepare() names the missing column
+    bad: BadRows = {}
     ids = table[id_column].astype(str) if id_column in table.columns else None
+    if ids is not None:
+        blank = (ids.str.strip() == "") | ids.isin(["nan", "None", "<NA>"])
+        for pos in table.index[blank]:
+            at = _at(path, pos)
+            bad[pos] = (at, f"{at}: the id column {id_column!r} is empty; the row was left "
+                            "out", f"give the row its own id, {_AGAIN}")
+        twice = ids.duplicated(keep=False) & ~blank
+        for rid, group in ids[twice].groupby(ids[twice], sort=False):
+            where = ", ".join(_at(path, p) for p in group.index)
+            for pos in group.index:
+                bad.setdefault(pos, (str(rid), (
+                    f"{_at(path, pos)}: the id {rid!r} is on {len(group)} rows ({where}); "
+                    "every copy was left out, as which one is right is not known"),
+                    f"keep one row with the id {rid!r} (give the others ids of their own), "
+                    + _AGAIN))
+    if name not in table.columns:
+        return bad  # prepare() names the missing column
     col = table[name]
     if pd.api.types.is_datetime64_any_dtype(col):
-        blank = col.isna()
-        bad = pd.Series(False, index=col.index)
+        empty = col.isna()
+        wrong = pd.Series(False, index=col.index)
     else:
         text = col.astype("string").str.strip().fillna("")
-        blank = text == ""
-        bad = pd.to_datetime(text.where(~blank), errors="coerce",
-                             format="ISO8601").isna() & ~blank
-    if blank.any():
-        n = int(blank.sum())
-        raise ColumnError(
-            f"the time column {name!r} is empty on {n:,} row{'' if n == 1 else 's'}: "
-            f"{_where(path, ids, np.flatnonzero(blank.to_numpy()))}; every row needs the "
-            "date it happened (the time split, the backtest and monitoring go by it)",
-            column=name,
-            hint=f"fill in the date{'' if n == 1 else 's'} (YYYY-MM-DD), or leave "
-                 f"{'that row' if n == 1 else 'those rows'} out until "
-                 f"{'its date is' if n == 1 else 'their dates are'} known, and ingest the table again (nothing was stored)")
-    if bad.any():
-        n = int(bad.sum())
-        pos = np.flatnonzero(bad.to_numpy())
-        raise ColumnError(
-            f"the time column {name!r} is not a date on {n:,} row{'' if n == 1 else 's'}: "
-            f"{_where(path, ids, pos)} ({'it holds' if n == 1 else 'the first holds'} "
-            f"{str(col.iloc[pos[0]]).strip()!r})",
-            column=name,
-            hint="give dates as YYYY-MM-DD (ISO 8601), or name another column, and ingest "
-                 "the table again (nothing was stored)")
+        empty = text == ""
+        wrong = pd.to_datetime(text.where(~empty), errors="coerce",
+                               format="ISO8601").isna() & ~empty
+        if wrong.any() and wrong.sum() == (~empty).sum():
+            first = text[wrong].iloc[0]
+            raise ColumnError(
+                f"the time column {name!r} is not a date: none of its "
+                f"{int(wrong.sum()):,} values (such as {first!r} on "
+                f"{_at(path, int(text[wrong].index[0]))}) can be read as one", column=name,
+                hint="give dates as YYYY-MM-DD (ISO 8601), or name another column, and "
+                     "ingest the table again (nothing was stored)")
+    for pos in table.index[empty | wrong]:
+        at = _at(path, pos)
+        rid = ids[pos] if ids is not None and pos not in bad else None
+        row = f"the row {rid!r}" if rid is not None else "the row"
+        if empty[pos]:
+            reason = (f"{at}: {row} has no date in the time column {name!r}; it was left "
+                      "out (the time split, the backtest and monitoring go by the date)")
+            hint = ("fill in its date (YYYY-MM-DD), or leave the row out until it is "
+                    "known, " + _AGAIN)
+        else:
+            reason = (f"{at}: {row} has {str(col[pos]).strip()!r} in the time column "
+                      f"{name!r}, not a date; it was left out")
+            hint = f"write the date as YYYY-MM-DD (ISO 8601), {_AGAIN}"
+        bad.setdefault(pos, (rid if rid is not None else at, reason, hint))
+    return bad
+
+
+def _bad_numbers(table: pd.DataFrame, schema: TableSchema, id_column: str,
+                 path: Path) -> BadRows:
+    """The rows with a word in a column the schema types as a number, where most of the
+    column's values are numbers (a column mostly of words is the wrong type: left to
+    :func:`~glamlab.ingest.columns.prepare`, one error naming it and the fix)."""
+    from ..ingest.columns import NUMBER, number_cells
+
+    bad: BadRows = {}
+    ids = table[id_column].astype(str) if id_column in table.columns else None
+    for name, kind in schema.columns.items():
+        if (kind != NUMBER or name not in table.columns or name == schema.time_column
+                or name in schema.never_features):
+            continue
+        filled, words = number_cells(table[name])
+        if not words.any() or words.sum() * 2 > filled.sum():
+            continue
+        for pos in table.index[words]:
+            at = _at(path, pos)
+            rid = ids[pos] if ids is not None else at
+            bad.setdefault(pos, (rid, (
+                f"{at}: the row {rid!r} has {str(table[name][pos]).strip()!r} in the number "
+                f"column {name!r}; it was left out"),
+                f"write a number there (or leave the cell empty: not known), {_AGAIN}; if "
+                f"the column holds words, type it as a category in [tabular.columns] "
+                f'({name} = "category")'))
+    return bad
 
 
 def kept_in_split(n: int, cutoff: str) -> str:
