@@ -9,6 +9,7 @@ import csv
 import html
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,24 +18,35 @@ from .conftest import PASSWORD, login
 TITLE = "=Le Temps, 4 janvier 1890"  # a title a spreadsheet would run as a formula
 
 
-def test_entity_downloads_carry_the_title_and_the_words_around_each_mention(
-        make_ws: Any, tmp_path: Path) -> None:
-    import pyarrow.parquet as pq
-    from fastapi.testclient import TestClient
 
+def _acted_app(make_ws: Any, tmp_path: Path, n: int,
+               before_act: Callable[[Any], None] | None = None) -> tuple[Any, Any]:
+    """An entities project of ``n`` new texts acted on with the gazetteer (after
+    ``before_act``), an admin ``ada``, and the web app over it."""
     from glamlab.actions import act
     from glamlab.auth import add_user
     from glamlab.web import create_app
     from tests.ner_project import gold_and_new_texts
 
-    ws, _gold = gold_and_new_texts(make_ws, tmp_path, 2)
-    items = ws.store.t.items
-    with ws.store.write() as conn:
-        conn.execute(items.update().where(items.c.item_id == "new0").values(
-            meta={"title": TITLE}))
+    ws, _gold = gold_and_new_texts(make_ws, tmp_path, n)
+    if before_act is not None:
+        before_act(ws)
     act(ws, model="gazetteer@1")
     add_user(ws, "ada", PASSWORD, "admin")
-    app = create_app(ws)
+    return ws, create_app(ws)
+
+def test_entity_downloads_carry_the_title_and_the_words_around_each_mention(
+        make_ws: Any, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+    from fastapi.testclient import TestClient
+
+    def titled(ws: Any) -> None:
+        items = ws.store.t.items
+        with ws.store.write() as conn:
+            conn.execute(items.update().where(items.c.item_id == "new0").values(
+                meta={"title": TITLE}))
+
+    ws, app = _acted_app(make_ws, tmp_path, 2, before_act=titled)
     with TestClient(app) as c:
         assert login(c, "ada").status_code == 303
         page = c.get("/stages/export").text
@@ -79,15 +91,7 @@ def test_the_export_page_of_an_entities_project_says_rejected_mentions_are_left_
     (it is no entity): the page says so, and where who rejected what is kept."""
     from fastapi.testclient import TestClient
 
-    from glamlab.actions import act
-    from glamlab.auth import add_user
-    from glamlab.web import create_app
-    from tests.ner_project import gold_and_new_texts
-
-    ws, _gold = gold_and_new_texts(make_ws, tmp_path, 1)
-    act(ws, model="gazetteer@1")
-    add_user(ws, "ada", PASSWORD, "admin")
-    app = create_app(ws)
+    _ws, app = _acted_app(make_ws, tmp_path, 1)
     with TestClient(app) as c:
         assert login(c, "ada").status_code == 303
         page = c.get("/stages/export").text
