@@ -379,3 +379,30 @@ def test_a_v2_canvas_whose_image_is_given_by_its_uri_alone_or_not_in_a_list(make
     assert (report.added, report.failed) == (2, 0), report.problems
     assert sorted(i.uri for i in ws.items()) == ["https://example.org/blank.jpg",
                                                  "https://example.org/plate1.jpg"]
+
+
+def test_a_text_file_beside_a_canvas_image_is_said_not_read(make_ws, tmp_path):
+    """A ``.txt`` beside a scan a local manifest's canvas is painted with was dropped
+    without a word: the scan is the canvas's item (not an image item taking the text),
+    and the text was not a text item either (it has an image beside it). It is now an
+    ingest problem naming the file, why, and what to do; the text beside an image no
+    canvas names still goes with that image."""
+    book = tmp_path / "book"
+    write_jpeg(book / "p1.jpg")
+    (book / "p1.txt").write_text("Chapter one", encoding="utf-8")
+    write_jpeg(book / "loose.jpg")
+    (book / "loose.txt").write_text("A loose leaf", encoding="utf-8")
+    (book / "manifest.json").write_text(json.dumps(
+        _local_image_manifest("https://example.org", "p1.jpg")))
+    ws = make_ws()
+    report = ws.ingest([book])
+    assert sorted(i.item_id for i in ws.items()) == [
+        "https://example.org/book/canvas/p1", "loose"]
+    assert ws.item("loose").text == "A loose leaf"
+    (problem,) = report.problems
+    assert problem["item"] == str(book / "p1.txt")
+    assert "p1.txt: not read" in problem["reason"] and "p1.jpg" in problem["reason"]
+    assert "IIIF manifest" in problem["reason"] and problem["hint"]
+    # the fix it names works: the file by its own name is a text item
+    again = ws.ingest([book / "p1.txt"])
+    assert again.failed == 0 and any(i.text == "Chapter one" for i in ws.items())

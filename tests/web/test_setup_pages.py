@@ -447,3 +447,28 @@ def test_a_duplicate_id_in_an_uploaded_table_says_the_fix_in_the_pages_words(
     assert "duplicate id 'x1'" in said, said
     assert "--id-column" not in said and "--" not in said, said
     assert "choose another column as the id" in said and "Bring items in page" in said
+
+
+def test_no_text_column_chosen_says_which_column_gave_the_text(blank_app: Any) -> None:
+    """Choosing "(none)" as the text column of a text project's table still took the
+    text from the column whose values read as running text ('body'), and the page said
+    nothing of it: the choice was overruled without a word. The page now says which
+    column gave the text and why."""
+    ws, app, client = blank_app
+    ada = client("ada")
+    assert _define(ada).status_code == 303
+    rows = _lang_rows(12)
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["shelfmark", "body", "lang"])
+    for r in rows:
+        w.writerow([r["id"], r["text"], r["label"]])
+    r = _upload(ada, "letters.csv", out.getvalue().encode())
+    done = _map(ada, r, id_column="shelfmark", text_column="", label_column="lang")
+    assert done.status_code == 303, done.text
+    assert app.state.jobs.wait(300)
+    page = ada.get(done.headers["location"]).text
+    assert ws.count_items() == 12
+    assert ("No text column was chosen, but the item text was taken from the column "
+            "&#39;body&#39;") in page
+    assert "found from the column&#39;s values" in page

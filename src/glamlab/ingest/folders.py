@@ -13,7 +13,8 @@ Two passes over the tree, both in a stable (sorted) order:
    becomes a text item (with the subjects of an Annif ``.key``/``.tsv`` subject file of
    the same stem, if any); a ``.json`` IIIF manifest or collection is read as if given by
    name (before the images: an image a manifest's canvas is painted with is that
-   canvas's item, not an item of its own too). Other files (CSV, other JSON, PDF ...)
+   canvas's item, not an item of its own too; a ``.txt`` beside such an image is not
+   read, and an ingest problem says so). Other files (CSV, other JSON, PDF ...)
    are skipped: ingest them by name.
 """
 
@@ -72,17 +73,21 @@ def walk(root: Path, source: str, options: IngestOptions) -> Iterator[Record | P
     manifests = [folder / name for folder, names in _dirs(root) for name in names
                  if (folder / name).suffix.lower() in iiif.JSON_SUFFIXES
                  and iiif.looks_like_iiif(folder / name)]
+    painted: set[str] = set()  # the images a canvas is painted with
     if manifests:  # their canvases themselves are read last, one manifest at a time
-        claimed.update(iiif.claimed_images(manifests, options))
+        painted = iiif.claimed_images(manifests, options)
+        claimed.update(painted)
     for folder, names in _dirs(root):
         stems_with_image = {Path(n).stem for n in names if images.is_image(Path(n))}
         texts = {Path(n).stem: n for n in names if text.is_text(Path(n))}
         for name in names:
             path = folder / name
             if images.is_image(path):
-                if claimed and str(path.resolve()) in claimed:
-                    continue
                 sidecar = texts.get(path.stem)
+                if claimed and str(path.resolve()) in claimed:
+                    if sidecar is not None and str(path.resolve()) in painted:
+                        yield _canvas_text_not_read(folder / sidecar, path, source)
+                    continue
                 if sidecar is None:
                     yield from images.read_image(path, root, source, options)
                 else:
@@ -171,6 +176,18 @@ def _pair_ocrd_unlinked(root: Path, by_image: dict[str, list[tuple[Path, Any, An
             by_image[target].append(group[0])
             order.remove(key)
             del by_image[key]
+
+
+def _canvas_text_not_read(txt: Path, image: Path, source: str) -> Problem:
+    """A ``.txt`` beside an image a IIIF canvas is painted with: that image is the
+    canvas's item, which takes its text from the manifest, so the file is not read (not
+    an item of its own either: it is that page's text). Said, not dropped silently."""
+    return Problem(source, str(txt), f"{txt.name}: not read: its image {image.name} is "
+                   "painted on a canvas of a IIIF manifest in this folder, so it is that "
+                   "canvas's item, and a canvas takes its text from its manifest, not from "
+                   "a text file beside its image",
+                   "give the canvas its text in the manifest (an annotation page of the "
+                   "canvas), or ingest the text file by its own name to make it a text item")
 
 
 def _image_with_text(path: Path, txt: Path, root: Path, source: str,

@@ -238,12 +238,36 @@ def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
             value = p.get(key)
             if isinstance(value, str) and value.startswith(str(source)):
                 p[key] = path.name + value[len(str(source)):]
+    if not text_column:
+        said = _text_column_used(header, out)
+        if said:
+            out["warnings"] = [said, *out["warnings"]]
     out["labels"] = None
     out["label_problems"] = []
     if label_column:
         out["labels"], out["label_problems"] = _import_labels(
             ws, path, rows, id_column, label_column, actor)
     return out
+
+
+def _text_column_used(header: list[str], report: dict[str, Any]) -> str | None:
+    """What to say when no text column was chosen ("(none)" on the mapping form) and the
+    ingest took the item text from a column all the same (:class:`glamlab.ingest.tables`:
+    a column called ``text``, or, in a text project, the one whose values read as running
+    text): which column, and why, so that the choice is not overruled without a word."""
+    found = [c["column"] for c in report.get("text_columns") or []]
+    if found:
+        column, why = found[0], ("this project predicts from text, so a text column is "
+                                 "needed, and it was found from the column's values")
+    elif "text" in header:
+        column, why = "text", "a column called 'text' is always the item text"
+    else:
+        return None
+    if not (report.get("added") or report.get("updated") or report.get("unchanged")):
+        return None
+    return (f"No text column was chosen, but the item text was taken from the column "
+            f"{column!r}: {why}. To take it from another column, upload the table again "
+            "and choose that column as the item's text")
 
 
 def check_mapping(path: Path, *, id_column: str, text_column: str | None = None,

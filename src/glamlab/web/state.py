@@ -77,17 +77,34 @@ class QueueCounts:
             self._key, self._at, self._counts = None, 0.0, {}
 
     def decided(self, results: list[dict[str, Any]]) -> None:
+        """Adjust the counts for the queue rows just decided (``results`` as
+        :func:`glamlab.review.decide_many` gives them, each with the rows it decided with
+        it, ``settled``), by :func:`glamlab.review.queue_counts`' rules: each row decided
+        is one suggestion decided, and leaves the open count only if it was in it, i.e.
+        not settled by a gold label (``settled_by_gold``; the rows decided with a row
+        share its text, and with it whether its gold settles them). A row of which that
+        is not known (the rows an added entity decided) makes the next :meth:`get` count
+        again."""
         with self._lock:
             self._gen += 1
             if not self._counts:
                 return
-            # with the rows an entities decision decided with it (``settled``)
-            for r in [*results, *(x for one in results for x in one.get("settled") or [])]:
-                if not r.get("ok"):
+            # queue id -> (settled by a gold label: None where not known, predicted label)
+            rows: dict[int, tuple[bool | None, str]] = {}
+            for r in results:
+                for x in [r, *(r.get("settled") or [])]:
+                    if x.get("ok"):
+                        rows[int(x["queue_id"])] = (r.get("settled_by_gold"),
+                                                    str(x.get("predicted")))
+            if any(by_gold is None for by_gold, _ in rows.values()):
+                self._key, self._at, self._counts = None, 0.0, {}
+                return
+            for by_gold, lab in rows.values():
+                self._counts["decisions"] += 1
+                if by_gold:
+                    self._counts["settled_by_gold"] -= 1
                     continue
                 self._counts["open"] -= 1
-                self._counts["decisions"] += 1
-                lab = str(r.get("predicted"))
                 if lab in self._counts["by_label"]:
                     self._counts["by_label"][lab] -= 1
 
