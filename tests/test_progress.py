@@ -27,6 +27,19 @@ def test_a_heartbeat_speaks_only_after_a_silence():
     assert "off" not in out.getvalue()
 
 
+def test_a_heartbeat_counts_the_silence_from_its_own_start():
+    """A step begun after a long quiet spell (a command's imports; an earlier step, or an
+    earlier test in the same process) waits its whole interval before it speaks: the
+    monitor said "still working, 1 s" before its own error."""
+    from glamlab import progress
+
+    out = io.StringIO()
+    progress._LAST_LINE[0] = time.monotonic() - 60.0  # nothing shown for a minute
+    with Heartbeat("monitor", stream=out, interval=2.5):
+        time.sleep(1.5)
+    assert "still working" not in out.getvalue()
+
+
 def test_progress_lines_count_as_speech():
     out = io.StringIO()
     with Heartbeat("run", stream=out, interval=0.5):

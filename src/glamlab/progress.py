@@ -161,7 +161,10 @@ class Heartbeat:
             with _LOCK:  # nested heartbeats: one line, the innermost's, not one each
                 if _BEATING and _BEATING[-1] is not self:
                     continue
-                if time.monotonic() - _LAST_LINE[0] >= self.interval:
+                # silence counted from the last line or the step's start, whichever is
+                # later: a step begun after a long quiet spell (a command's imports, an
+                # earlier step) does not speak after one second
+                if time.monotonic() - max(_LAST_LINE[0], self._start) >= self.interval:
                     print(f"{self.desc}: still working, "
                           f"{time.monotonic() - self._start:,.0f} s", file=self.stream,
                           flush=True)
