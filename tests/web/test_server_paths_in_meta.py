@@ -128,3 +128,41 @@ def test_an_undecodable_web_images_error_names_no_server_cache_path(
             if not shown:
                 assert "https://example.org/p1.jpg" in r.text, (name, route, r.text)
     ws.close()
+
+
+def test_the_item_pages_explanation_error_names_no_server_path(
+        make_ws: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    """The item page says why the model cannot explain an item: for an image that cannot
+    be decoded, the error named the file's full path on the server to a reviewer or
+    viewer, as /image did before it named the file only. (The explaining model is stood
+    in for: one that opens the item's image, as the blank-ink model does.)"""
+    from glamlab.auth import add_user
+    from glamlab.review import explain
+    from glamlab.web import create_app
+
+    scans = tmp_path / "server-scans"
+    scans.mkdir()
+    image = sorted((demo_data("illustrations")).rglob("*.jpg"))[0]
+    shutil.copy(image, scans / "p.jpg")
+    (scans / "t.csv").write_text(f"id,path\np,{(scans / 'p.jpg').resolve()}\n")
+    ws = make_ws("explained", modality="image", labels=["graphic", "no_graphic"])
+    ws.ingest([str(scans / "t.csv")], id_column="id", image_column="path")
+    (scans / "p.jpg").write_bytes(b"not an image any more")
+
+    def opens_the_image(ws: Any, item_id: str, model: str | None = None) -> Any:
+        ws.item(item_id).open_image(max_side=64)
+        return {"text": "ink", "model_spec": "blank@1"}
+
+    monkeypatch.setattr(explain, "explain_item", opens_the_image)
+    for name, role in USERS.items():
+        add_user(ws, name, PASSWORD, role)
+    app = create_app(ws)
+    folder = str(scans.resolve())
+    for name, shown in (("ada", True), ("rey", False), ("val", False)):
+        c = TestClient(app)
+        assert login(c, name).status_code == 303
+        r = c.get("/items/p")
+        assert r.status_code == 200 and "cannot explain this item" in r.text, (name, r.text)
+        assert (folder in r.text) is shown, (name, r.text[r.text.find("cannot explain"):][:400])
+        assert "p.jpg" in r.text
+    ws.close()
