@@ -90,3 +90,33 @@ def test_a_json_ld_vocabulary_naming_its_context_by_address_is_refused(
     assert "remote.jsonld" in err.value.message and "127.0.0.1:9" in err.value.message
     assert "never reaches the network" in err.value.message
     assert "Turtle" in (err.value.hint or "") and err.value.item == "remote.jsonld"
+
+
+def test_a_lone_surrogate_does_not_let_a_remote_context_through(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check read the file with glamlab's loads_json, which refuses a lone surrogate
+    escape (``\\ud800``) that rdflib's JSON reader takes: such a file skipped the check,
+    and rdflib fetched the @context it names. Now it is refused like any other."""
+    import socket
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"glamlab reached the network: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    path = tmp_path / "remote.jsonld"
+    path.write_text('{"@context": "http://127.0.0.1:9/context.jsonld", "@graph": [{'
+                    '"@id": "http://example.org/c1", "@type": "skos:Concept", '
+                    '"skos:prefLabel": "maps", "skos:note": "\\ud800"}]}', encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_vocabulary(path)
+    assert "never reaches the network" in err.value.message
+    assert "127.0.0.1:9" in err.value.message and err.value.item == "remote.jsonld"
+
+
+def test_a_deeply_nested_json_ld_vocabulary_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.jsonld"
+    path.write_text('{"@graph": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_vocabulary(path)
+    assert "deep.jsonld" in err.value.message and err.value.item == "deep.jsonld"

@@ -84,28 +84,33 @@ def _refuse_remote_context(path: Path) -> None:
     ``@import``) by address: rdflib's parser downloads it, and glamlab never reaches the
     network while it works (a closed reading room's machine waits, then fails; a
     hostile file makes the server fetch an address of its choosing)."""
-    from ..files import loads_json
+    import json
 
+    # read as rdflib reads it (the standard json module, or orjson, which takes less):
+    # glamlab's own loads_json refuses some JSON they take (a lone surrogate escape), so
+    # a file refused by it went unchecked to rdflib, which fetched its context
     try:
-        doc = loads_json(path.read_bytes())
+        doc = json.loads(path.read_bytes())
     except ValueError:
         return  # not JSON: rdflib says so, with its reason
+    except RecursionError:
+        raise ConfigError(f"cannot read the vocabulary {path.name}: its arrays or objects "
+                          "are nested too deeply to read", item=path.name,
+                          hint="save the vocabulary as Turtle (.ttl)") from None
 
-    def remote(node: object) -> str | None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in ("@context", "@import"):
-                    for ctx in value if isinstance(value, list) else [value]:
-                        if isinstance(ctx, str):
-                            return ctx
-                found = remote(value)
-                if found:
-                    return found
-        elif isinstance(node, list):
-            for value in node:
-                found = remote(value)
-                if found:
-                    return found
+    def remote(root: object) -> str | None:
+        stack = [root]  # not recursive: a deeply nested file is walked all the same
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if key in ("@context", "@import"):
+                        for ctx in value if isinstance(value, list) else [value]:
+                            if isinstance(ctx, str):
+                                return ctx
+                    stack.append(value)
+            elif isinstance(node, list):
+                stack.extend(node)
         return None
 
     address = remote(doc)

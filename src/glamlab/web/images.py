@@ -58,6 +58,23 @@ def known_item(ws: Workspace, item_id: str) -> Item:
     raise NotFound(f"no item with id {item_id!r}", hint="open items from the queue or the API")
 
 
+def reader_words(item: Item, text: str) -> str:
+    """``text`` (an error about ``item``'s image) as a reviewer or viewer reads it: the
+    image's path on the server as its file's name (:func:`file_name_only`); a web image,
+    decoded from its copy in the workspace's cache, named by its web address, not by that
+    copy's path on the server."""
+    if not text:
+        return text
+    where = item.uri or ""
+    if where and file_name_only(where) != where:
+        return text.replace(where, str(file_name_only(where)))
+    if where.startswith(("http://", "https://")):
+        from ..items.images import cache_path
+
+        return text.replace(str(cache_path(item)), where)
+    return text
+
+
 def image_file(ws: Workspace, item_id: str, side: int, *, admin: bool = True) -> Path:
     """A cached JPEG of the item, long side about ``side`` (made on first request).
     ``admin`` False: an image that cannot be read is named by its file's name in the
@@ -69,10 +86,10 @@ def image_file(ws: Workspace, item_id: str, side: int, *, admin: bool = True) ->
         try:
             return image_file(ws, item_id, side)
         except ItemError as exc:
-            where = item.uri or ""
-            if where and file_name_only(where) != where:
-                raise ItemError(exc.message.replace(where, str(file_name_only(where))),
-                                hint=exc.hint, item=exc.item) from exc
+            message = reader_words(item, exc.message)
+            hint = reader_words(item, exc.hint) if exc.hint else exc.hint
+            if (message, hint) != (exc.message, exc.hint):
+                raise ItemError(message, hint=hint, item=exc.item) from exc
             raise
     if item.modality != "image":
         raise NotFound(f"{item_id} is a {item.modality} item and has no image")

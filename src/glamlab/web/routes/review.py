@@ -25,6 +25,7 @@ from ..images import (
     iiif_service,
     image_file,
     known_item,
+    reader_words,
 )
 from ..pages import form_of, not_in_project, page_user, render, writer
 from ..sessions import cross_site
@@ -610,7 +611,7 @@ def item_page(request: Request, item_id: str, user: User = Depends(page_user)) -
         # name, unless to an admin (as GET /api/items/ID gives it)
         "meta": [(k, _meta_cell(k, v if user.can("admin") else file_name_only(v)))
                  for k, v in (item.meta or {}).items()],
-        "explanation": _explanation(ws, item_id)})
+        "explanation": _explanation(ws, item, user.can("admin"))})
 
 
 #: where an item came from, in a curator's words (by its ``source_kind``)
@@ -654,15 +655,19 @@ def _meta_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def _explanation(ws: Any, item_id: str) -> dict[str, Any] | None:
+def _explanation(ws: Any, item: Any, admin: bool) -> dict[str, Any] | None:
     """Why the latest model said what it did (e.g. the ink found on a page), or the reason
-    it cannot say; None when the model does not explain itself."""
+    it cannot say; None when the model does not explain itself. The reason names the
+    image by its server path to an admin only (:func:`reader_words`), as /image does."""
     from ...review.explain import explain_item
 
     try:
-        return explain_item(ws, item_id)
+        return explain_item(ws, item.item_id)
     except GlamlabError as exc:
-        return {"error": exc.message, "hint": exc.hint}
+        if admin:
+            return {"error": exc.message, "hint": exc.hint}
+        return {"error": reader_words(item, exc.message),
+                "hint": reader_words(item, exc.hint) if exc.hint else exc.hint}
 
 
 def _id_of(request: Request, item_id: str) -> str:
