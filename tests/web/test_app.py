@@ -177,6 +177,18 @@ def test_forms_and_cookie_api_calls_need_the_csrf_token(client_for: Any, queued_
     assert _count(queued_ws, "labels", labels.c.source == "review") == 1  # the accept
 
 
+def test_a_token_that_is_not_ascii_is_refused_not_an_error(client_for: Any,
+                                                           queued_ws: Any) -> None:
+    c = client_for("rey")
+    item_id = next(queued_ws.items()).item_id
+    r = c.post("/label", data={"item_id": item_id, "label": "graphic", "csrf": "jeton-forgé"},
+               follow_redirects=False)
+    assert r.status_code == 403, r.text
+    assert c.get("/api/queue?limit=1", headers={"X-CSRF-Token": "jeton-é".encode("latin-1")}
+                 ).status_code in (200, 403)  # never a 500
+    assert _count(queued_ws, "labels") == 0
+
+
 def test_roles(client_for: Any, queued_ws: Any) -> None:
     viewer, reviewer, admin = client_for("val"), client_for("rey"), client_for("ada")
     item_id = next(queued_ws.items()).item_id

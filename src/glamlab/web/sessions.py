@@ -164,7 +164,10 @@ class Auth:
         ``X-CSRF-Token`` header): a page of this app sent it, not another site."""
         expected = self.csrf_for(request)
         sent = sent or request.headers.get("x-csrf-token") or ""
-        return bool(expected) and hmac.compare_digest(expected, sent)
+        # as bytes: compare_digest refuses a str that is not ASCII (a forged token with
+        # an accent would have been a 500, not the 403 it is)
+        return bool(expected) and hmac.compare_digest(expected.encode(),
+                                                      sent.encode("utf-8", "replace"))
 
     def check_csrf(self, request: Request, sent: str | None) -> None:
         if not self.csrf_ok(request, sent):
