@@ -818,3 +818,34 @@ def test_rows_left_out_are_said_on_stderr_with_exit_status_1(tmp_path, capsys):
     raw.head(2).assign(arrival_date="").to_csv(tmp_path / "dateless.csv", index=False)
     out = _run(capsys, "-w", ws, "ingest", str(tmp_path / "dateless.csv"), code=2)
     assert "error: nothing was brought in: the 2 problems above" in out.err
+
+
+def test_a_bad_date_or_outcome_on_a_row_is_said_on_stderr_with_exit_status_1(tmp_path, capsys):
+    """A later table with 'not a date' in a date column besides the time column, or an
+    outcome that is neither '1' nor '0', was refused as a whole (exit 2, nothing of it
+    stored). Now ``glamlab ingest`` stores the other rows and names each left-out row on
+    stderr (id, line, fix), exit status 1; the rows stored before stay. An empty outcome
+    is a row still to come: stored, no problem, exit status 0."""
+    raw = bookings.raw().head(40).reset_index(drop=True)
+    ws = str(tmp_path / "ws")
+    _run(capsys, "init", ws, "--task", "no-shows", "--modality", "tabular", "--labels", "0,1")
+    raw.head(20).to_csv(tmp_path / "first.csv", index=False)
+    _run(capsys, "-w", ws, "ingest", str(tmp_path / "first.csv"), "--time-column",
+         "arrival_date", "--label-column", "is_canceled", "--id-column", "id",
+         "--never-feature", "reservation_status_date", "--never-feature", "reservation_status")
+    later = raw.iloc[20:].reset_index(drop=True)
+    later.assign(
+        reservation_status_date=later["reservation_status_date"].mask(later.index == 2,
+                                                                      "not a date"),
+        is_canceled=later["is_canceled"].mask(later.index == 5, "maybe"),
+    ).to_csv(tmp_path / "later.csv", index=False)
+    out = _run(capsys, "-w", ws, "ingest", str(tmp_path / "later.csv"), code=1)
+    assert "18 new items" in out.out and "2 problems recorded" in out.out
+    assert (f"line 4: the row '{later['id'][2]}' has 'not a date' in the date column "
+            "'reservation_status_date'") in out.err
+    assert f"line 7: the row '{later['id'][5]}' has 'maybe' in the outcome column" in out.err
+    assert "maybe" not in out.out
+    assert json.loads(_run(capsys, "-w", ws, "items", "--json").out)["count"] == 38
+    raw.head(20).assign(is_canceled="").to_csv(tmp_path / "first.csv", index=False)
+    out = _run(capsys, "-w", ws, "ingest", str(tmp_path / "first.csv"))  # not known here
+    assert "20 unchanged" in out.out and not out.err

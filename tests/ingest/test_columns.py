@@ -180,3 +180,29 @@ def test_a_row_with_an_extra_cell_is_named_with_its_line_and_the_fix(tmp_path):
                                         {"id": "r2", "day": "2020-01-02", "out": "0"}]
     (tmp_path / "short.csv").write_text(header + "r1,2020-01-01,1\nr2,2020-01-02\n")
     assert read_table(tmp_path / "short.csv")["out"].tolist() == ["1", ""]
+
+
+def test_the_few_rows_whose_outcome_is_not_one_of_the_two_are_found():
+    """odd_outcomes: the rows a table's ingest leaves out, one problem each, for a value
+    that is not one of the two outcomes (a third one, or one the stored rows do not
+    hold); none where such values are most of the column (check_outcomes' one error),
+    and never an empty cell (not known yet)."""
+    import pandas as pd
+
+    from glamlab.ingest.columns import check_outcomes, odd_outcomes
+
+    schema = TableSchema(time_column="t", label_column="y", positive="1")
+    col = pd.Series(["1", "0", "0", "maybe", "", "1.0", "0"])
+    odd, two = odd_outcomes(col, schema)
+    assert odd.tolist() == [False, False, False, True, False, False, False]
+    assert two == ["1", "0"]
+    odd, two = odd_outcomes(pd.Series(["0", "0", "2", ""]), schema,
+                            stored={"1": "a", "0": "b"})  # the stored rows say 1 and 0
+    assert odd.tolist() == [False, False, True, False] and two == ["1", "0"]
+    odd, two = odd_outcomes(pd.Series(["1", "no", "1"]), schema, stored={"0": "b"})
+    assert odd.tolist() == [False, True, False] and two == ["1", "0"]
+    many = pd.Series(["1", "no", "no", "yes", "0"])  # mostly other values: the column
+    assert not odd_outcomes(many, schema, stored={"1": "a", "0": "b"})[0].any()
+    with pytest.raises(ColumnError, match="stored already hold '0' and '1'"):
+        check_outcomes(many, schema, pd.Series(list("abcde")), stored={"1": "a", "0": "b"})
+    assert not odd_outcomes(pd.Series(["yes", "no"]), schema)[0].any()  # check_outcomes'

@@ -123,8 +123,10 @@ def test_bad_tables_are_one_error_and_store_nothing(make_ws, tmp_path):
 def test_outcome_values_that_are_not_yes_or_no_are_refused(make_ws, tmp_path):
     """Every outcome but the positive value is read as "no": a third value (a typo, a
     'maybe') or a yes/no column read with the positive value 1 would have made those
-    rows "no" outcomes, silently. One error naming the column, the values, the rows and
-    the fix; nothing is stored; --positive says which value is yes."""
+    rows "no" outcomes, silently. A column of such values is one error naming the
+    column, the values, the rows and the fix, nothing stored; --positive says which
+    value is yes. A few rows with a third value are left out, each one problem naming
+    its id and line (they refused the whole table before), the other rows stored."""
     ws = _ws(make_ws)
     raw = bookings.raw().head(40)
     yes_no = raw.assign(is_canceled=raw["is_canceled"].astype(str).map({"1": "yes", "0": "no"}))
@@ -136,18 +138,28 @@ def test_outcome_values_that_are_not_yes_or_no_are_refused(make_ws, tmp_path):
         tb.ingest_table(ws, path, **options)
     assert "holds 'no' and 'yes', and neither is the positive value '1'" in str(exc.value)
     assert "--positive" in exc.value.hint and exc.value.column == "is_canceled"
-    odd = yes_no.copy()
+    many = yes_no.copy()  # most rows with a third value: the column is wrong
+    many.loc[many.index[:26:2], "is_canceled"] = "maybe"
+    many.loc[many.index[1:26:2], "is_canceled"] = "Yes"
+    many.to_csv(tmp_path / "many.csv", index=False)
+    with pytest.raises(ColumnError) as exc:
+        tb.ingest_table(ws, tmp_path / "many.csv", positive="yes", **options)
+    message = str(exc.value)
+    assert "4 different values" in message and "'maybe'" in message and "'Yes'" in message
+    assert exc.value.column == "is_canceled" and "correct those rows" in exc.value.hint
+    assert ws.count_items() == 0
+    odd = yes_no.copy()  # two rows: left out, the others stored
     odd.loc[odd.index[3], "is_canceled"] = "maybe"
     odd.loc[odd.index[5], "is_canceled"] = "Yes"
     odd.to_csv(tmp_path / "odd.csv", index=False)
-    with pytest.raises(ColumnError) as exc:
-        tb.ingest_table(ws, tmp_path / "odd.csv", positive="yes", **options)
-    message = str(exc.value)
-    assert "4 different values" in message and "'maybe'" in message and "'Yes'" in message
-    assert repr(str(odd["id"].iloc[3])) in message and repr(str(odd["id"].iloc[5])) in message
-    assert ws.count_items() == 0
+    res = tb.ingest_table(ws, tmp_path / "odd.csv", positive="yes", **options)
+    assert (res.report.added, res.report.failed) == (38, 2)
+    assert [(p["item"], p["reason"].split(":")[0]) for p in res.report.problems] == [
+        (str(odd["id"].iloc[3]), "line 5"), (str(odd["id"].iloc[5]), "line 7")]
+    assert "has 'Yes' in the outcome column" in res.report.problems[1]["reason"]
+    assert "write 'yes' or 'no' there" in res.report.problems[1]["hint"]
     res = tb.ingest_table(ws, path, positive="yes", **options)
-    assert res.report.added == 40
+    assert (res.report.added, res.report.unchanged) == (2, 38)
     frame = tb.project_frame(ws)
     assert int(frame["is_canceled"].sum()) == int((raw["is_canceled"].astype(str) == "1").sum()) > 0
     with pytest.raises(ConfigError, match="positive is 'yes', not 'no'"):
@@ -178,15 +190,20 @@ def test_a_later_table_must_write_its_outcomes_as_the_stored_rows_do(make_ws, tm
     assert repr(str(later["id"].iloc[0])) in message and exc.value.column == "is_canceled"
     assert "'yes' for yes, 'no' for no" in exc.value.hint
     assert ws.count_items() == 40
-    # one value unlike the stored ones is enough ('Yes' would be read as no)
+    # one value unlike the stored ones is enough ('Yes' would be read as no): on a few
+    # rows, those rows are left out, each named with the fix, the others stored
     one = yes_no.iloc[40:].copy()
     one["is_canceled"] = one["is_canceled"].replace({"yes": "Yes"})
+    n_yes = int((one["is_canceled"] == "Yes").sum())
+    assert 0 < n_yes <= 10
     one.to_csv(tmp_path / "second.csv", index=False)
-    with pytest.raises(ColumnError, match="holds 'Yes'"):
-        tb.ingest_table(ws, tmp_path / "second.csv", check_leaks=False)
-    assert ws.count_items() == 40
+    res = tb.ingest_table(ws, tmp_path / "second.csv", check_leaks=False)
+    assert (res.report.added, res.report.failed) == (20 - n_yes, n_yes)
+    assert all("has 'Yes' in the outcome column 'is_canceled'" in p["reason"]
+               and "write 'yes' or 'no' there" in p["hint"] for p in res.report.problems)
+    assert ws.count_items() == 60 - n_yes
     yes_no.iloc[40:].to_csv(tmp_path / "second.csv", index=False)
-    assert tb.ingest_table(ws, tmp_path / "second.csv", check_leaks=False).report.added == 20
+    assert tb.ingest_table(ws, tmp_path / "second.csv", check_leaks=False).report.added == n_yes
     frame = tb.project_frame(ws)  # every "yes" a yes
     assert int(frame["is_canceled"].sum()) == int((raw["is_canceled"].astype(str) == "1").sum())
 
@@ -440,6 +457,96 @@ def test_bad_rows_are_left_out_and_the_rest_stored(make_ws, tmp_path):
     assert all(stored[i] == m for i, m in kept.items())  # the rows stored before stay
     assert "3 problems recorded" in res.summary() and "line 7: the row" in res.summary()
     assert {e["item"] for e in ws.ingest_errors()} == {twice, later["id"][5]}
+
+
+def test_a_bad_date_or_outcome_on_a_row_is_left_out_and_the_rest_stored(make_ws, tmp_path):
+    """A later table with 'not a date' in a date column besides the time column (here a
+    never-feature: it is typed all the same), a word in a never-feature number column, or
+    an outcome that is neither of the project's two ('maybe' beside '1' and '0') was
+    refused as a whole, nothing of it stored. Now that row is left out, one problem
+    naming its id, its line and the fix, and the other rows are stored; a stored row
+    brought again with a wrong outcome keeps its stored version. An empty outcome is no
+    problem: the outcome is not known yet (a booking still to come), and the row comes in
+    to be predicted. A column of wrong values is still one error, nothing stored."""
+    ws = _ws(make_ws)
+    raw = bookings.raw().head(40).reset_index(drop=True)
+    opts = {"time_column": "arrival_date", "label_column": "is_canceled", "id_column": "id",
+            "never_features": ["booking_changes", "reservation_status_date"],
+            "check_leaks": False}
+    first = raw.head(20)
+    first.to_csv(tmp_path / "first.csv", index=False)
+    tb.ingest_table(ws, tmp_path / "first.csv", **opts)
+    assert tb.schema_of(ws).columns["reservation_status_date"] == "date"
+    kept = {i.item_id: dict(i.meta) for i in ws.items()}
+    later = raw.iloc[20:].reset_index(drop=True)
+    bad = later.assign(
+        reservation_status_date=later["reservation_status_date"].mask(later.index == 2,
+                                                                      "not a date"),
+        is_canceled=later["is_canceled"].mask(later.index == 5, "maybe").mask(
+            later.index == 7, ""),
+        booking_changes=later["booking_changes"].mask(later.index == 9, "abc"))
+    bad.to_csv(tmp_path / "later.csv", index=False)
+    res = tb.ingest_table(ws, tmp_path / "later.csv", check_leaks=False)
+    assert (res.report.added, res.report.failed) == (17, 3)
+    by_line = {p["reason"].split(":")[0]: p for p in res.report.problems}
+    assert set(by_line) == {"line 4", "line 7", "line 11"}
+    assert by_line["line 4"]["item"] == later["id"][2]
+    assert by_line["line 4"]["reason"] == (
+        f"line 4: the row '{later['id'][2]}' has 'not a date' in the date column "
+        "'reservation_status_date', not a date; it was left out")
+    assert "YYYY-MM-DD" in by_line["line 4"]["hint"]
+    assert by_line["line 7"]["item"] == later["id"][5]
+    assert by_line["line 7"]["reason"] == (
+        f"line 7: the row '{later['id'][5]}' has 'maybe' in the outcome column "
+        "'is_canceled', not one of the project's two outcomes ('1' for yes, '0' for no); "
+        "it was left out")
+    assert by_line["line 7"]["hint"].startswith("write '1' or '0' there, or leave the cell "
+                                                "empty where the outcome is not known yet")
+    assert "'abc' in the number column 'booking_changes'" in by_line["line 11"]["reason"]
+    stored = {i.item_id: dict(i.meta) for i in ws.items()}
+    assert len(stored) == 37
+    assert not {later["id"][i] for i in (2, 5, 9)} & set(stored)
+    assert all(stored[i] == m for i, m in kept.items())  # the rows stored before stay
+    # the empty outcome: stored, no problem, a row still to come (no outcome, no label)
+    assert not tb.has_outcome(stored[later["id"][7]], "is_canceled")
+    assert tb.count_known_outcomes(ws) == 36
+    assert {e["item"] for e in ws.ingest_errors()} == {later["id"][i] for i in (2, 5, 9)}
+    assert "3 problems recorded" in res.summary()
+
+    # a stored row brought again with an outcome that is not one of the two: left out,
+    # its stored outcome kept; the empty outcome of another keeps its stored one too
+    again = first.assign(is_canceled=first["is_canceled"].mask(first.index == 3, "yes")
+                         .mask(first.index == 4, ""))
+    again.to_csv(tmp_path / "first.csv", index=False)
+    res = tb.ingest_table(ws, tmp_path / "first.csv", check_leaks=False)
+    assert (res.report.added, res.report.updated, res.report.unchanged,
+            res.report.failed) == (0, 0, 19, 1)
+    [p] = res.report.problems
+    assert p["item"] == first["id"][3] and "has 'yes' in the outcome column" in p["reason"]
+    assert {i.item_id: dict(i.meta) for i in ws.items()} == stored
+    # most outcomes written another way: the column is wrong, one error, nothing stored
+    words = first.assign(is_canceled=first["is_canceled"].map({"0": "no", "1": "yes"}))
+    words.to_csv(tmp_path / "first.csv", index=False)
+    with pytest.raises(ColumnError, match="the rows stored already hold '0' and '1'"):
+        tb.ingest_table(ws, tmp_path / "first.csv", check_leaks=False)
+    assert {i.item_id: dict(i.meta) for i in ws.items()} == stored
+
+
+def test_an_odd_outcome_in_the_first_table_is_left_out(make_ws, tmp_path):
+    """The project's first table: a third outcome value on one row refused the table (and
+    so the project had no rows at all); now that row is left out and the two outcomes are
+    those of the other rows."""
+    ws = _ws(make_ws)
+    raw = bookings.raw().head(30).reset_index(drop=True)
+    raw.assign(is_canceled=raw["is_canceled"].mask(raw.index == 6, "Maybe")).to_csv(
+        tmp_path / "first.csv", index=False)
+    res = tb.ingest_table(ws, tmp_path / "first.csv", time_column="arrival_date",
+                          label_column="is_canceled", id_column="id", check_leaks=False)
+    assert (res.report.added, res.report.failed) == (29, 1)
+    [p] = res.report.problems
+    assert p["reason"].startswith(f"line 8: the row '{raw['id'][6]}' has 'Maybe' in the "
+                                  "outcome column")
+    assert ws.card.section("tabular")["label_column"] == "is_canceled"
 
 
 def test_a_later_table_without_a_column_or_with_a_word_for_a_number_says_the_fix(

@@ -192,6 +192,41 @@ def test_an_upload_with_bad_rows_stores_the_others_and_names_each_bad_one(
     assert f"line 7: the row '{no_date}' has no date" in said
 
 
+def test_an_upload_with_a_bad_date_or_outcome_on_a_row_stores_the_others(
+        rows_app: Any) -> None:
+    """A later upload with 'not a date' in a date column besides the time column, or an
+    outcome neither '1' nor '0', was refused as a whole on the page (nothing of it
+    stored). Now its other rows come in (one with an empty outcome too: a booking still
+    to come) and the page lists each row left out, by its id and line, with the fix."""
+    from glamlab.web import jobs
+
+    ws, app, client = rows_app
+    ada = client("ada")
+    raw = _sample(240)
+    _done(app, ada, _rows(ada, _upload(ada, "history.csv", _csv(raw.head(200))), **FIRST))
+    before = {it.item_id: dict(it.meta) for it in ws.items()}
+    later = raw.iloc[200:].reset_index(drop=True)
+    bad = later.assign(
+        reservation_status_date=later["reservation_status_date"].mask(later.index == 2,
+                                                                      "not a date"),
+        is_canceled=later["is_canceled"].mask(later.index == 5, "maybe").mask(
+            later.index == 7, ""))
+    page = _done(app, ada, _rows(ada, _upload(ada, "later.csv", _csv(bad))))
+    assert jobs.latest(ws, "ingest")["status"] == "done"
+    stored = {it.item_id: dict(it.meta) for it in ws.items()}
+    assert len(stored) == 238 and later["id"][2] not in stored and later["id"][5] not in stored
+    assert stored[later["id"][7]]["is_canceled"] == ""  # not known yet: stored
+    assert all(stored[i] == m for i, m in before.items())  # nothing stored is lost
+    table = re.search(r'id="items-problems".*?</table>', page, re.S)
+    assert table, page
+    said = table.group(0).replace("&#39;", "'")
+    assert (f"line 4: the row '{later['id'][2]}' has 'not a date' in the date column "
+            "'reservation_status_date'") in said
+    assert (f"line 7: the row '{later['id'][5]}' has 'maybe' in the outcome column "
+            "'is_canceled', not one of the project's two outcomes") in said
+    assert later["id"][7] not in said
+
+
 def test_only_admins_with_the_form_token_bring_rows_in(rows_app: Any) -> None:
     ws, app, client = rows_app
     ada, rey = client("ada"), client("rey")

@@ -412,6 +412,17 @@ def number_cells(col: pd.Series) -> tuple[pd.Series, pd.Series]:
     return ~empty, pd.to_numeric(text.where(~empty), errors="coerce").isna() & ~empty
 
 
+def date_cells(col: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Where a column typed as a date holds a value (not an empty cell), and where that
+    value cannot be read as a date, as :func:`prepare` reads it."""
+    pd = pandas()
+    if pd.api.types.is_datetime64_any_dtype(col):
+        return col.notna(), pd.Series(False, index=col.index)
+    text = col.astype(str).str.strip()
+    filled = text != ""
+    return filled, pd.to_datetime(text, errors="coerce", format="ISO8601").isna() & filled
+
+
 def _numbers(col: pd.Series, name: str, ids: pd.Series | None = None) -> pd.Series:
     """``col`` as numbers (an empty cell: missing); one error naming the column, the
     first row (by its id, where ``ids`` gives them) whose value is not a number, and
@@ -495,6 +506,40 @@ def outcome_text(value: Any) -> str:
     return _WHOLE_FLOAT.sub(r"\1", str(value).strip())
 
 
+def odd_outcomes(col: pd.Series, schema: TableSchema, *,
+                 stored: Mapping[str, str] | None = None) -> tuple[pd.Series, list[str]]:
+    """The rows of a table's outcome column whose value is not one of the project's two
+    outcomes, where they are few (at most half the rows with an outcome): a third value
+    on a row (``maybe``, ``Yes`` beside ``yes``), or beside the values the stored rows
+    hold (``stored``, as :func:`check_outcomes` takes it) one they do not. Returns that
+    mask (all False where there are none, or where they are many: a column of the wrong
+    values is :func:`check_outcomes`'s error, naming the column and the fix) and the two
+    outcomes, the positive one first (one, or none, where they are not known yet). An
+    empty cell is never odd: the outcome is not known yet."""
+    pd = pandas()
+    text = col.astype(str).str.strip().str.replace(_WHOLE_FLOAT, r"\1", regex=True)
+    known = ~_no_outcome(col)
+    counts = text[known].value_counts()
+    positive = _WHOLE_FLOAT.sub(r"\1", str(schema.positive).strip())
+    have = set(stored or {})
+    none = pd.Series(False, index=col.index)
+    if len(have) == 2 and positive in have:
+        two = [positive, *(v for v in have if v != positive)]
+    elif have and not have - {positive} and positive in counts.index and len(counts) > 2:
+        # the stored rows hold the positive value only: the table's commonest other is no
+        two = [positive, str(next(v for v in counts.index if v != positive))]
+    elif len(have) == 1 and positive not in have:
+        two = [positive, *have]
+    elif not have and len(counts) > 2 and positive in counts.index:
+        two = [positive, str(next(v for v in counts.index if v != positive))]
+    else:  # two values or fewer, or none of them the positive one: check_outcomes says it
+        return none, []
+    odd = known & ~text.isin(two)
+    if not odd.any() or int(odd.sum()) * 2 > int(known.sum()):
+        return none, two
+    return odd, two
+
+
 def check_outcomes(col: pd.Series, schema: TableSchema, ids: pd.Series, *,
                    stored: Mapping[str, str] | None = None, source: str = "the table") -> None:
     """A table's outcome column holds a yes/no outcome: at most two values (and empty
@@ -502,7 +547,9 @@ def check_outcomes(col: pd.Series, schema: TableSchema, ids: pd.Series, *,
     every value but the positive one as "no", so a third value (``maybe``, ``Yes``
     beside ``yes``) or a yes/no column read with the positive value ``1`` would make
     those rows "no" outcomes, silently. Raises :class:`ColumnError` naming the column,
-    the values, rows that hold them and the fix.
+    the values, rows that hold them and the fix (a table's ingest leaves out the few
+    rows :func:`odd_outcomes` finds first, each a problem of its own: what is left here
+    is a column of the wrong values).
 
     ``stored``: the outcome values the project's rows hold already (as
     :func:`outcome_text` writes them; each with a row that holds it): together with
@@ -591,5 +638,5 @@ def frame_from_items(items: Iterable[_Row], schema: TableSchema) -> pd.DataFrame
 
 
 __all__ = ["CATEGORY", "DATE", "NUMBER", "TableSchema", "category_text", "check_outcomes",
-           "frame_from_items", "infer_schema", "number_cells", "outcome_text", "prepare",
-           "read_table"]
+           "date_cells", "frame_from_items", "infer_schema", "number_cells", "odd_outcomes",
+           "outcome_text", "prepare", "read_table"]

@@ -26,7 +26,8 @@ changes nothing) and :func:`set_time_split` with the cutoff, so ``labels show``,
 - :func:`schema_of` reads the card; :func:`describe_table` infers the schema of a file;
 - :func:`check_table` reads and types a table against the schema, storing nothing;
 - :func:`ingest_table` checks a CSV/Parquet file (one error naming the column and the fix;
-  a bad row is left out, a problem naming its id and line), stores its rows and runs the leakage check before anything is trained;
+  a bad row is left out, a problem naming its id and line), stores its rows and runs the
+  leakage check before anything is trained;
 - :func:`project_frame` gives the ingested rows back as a typed table;
 - :func:`set_time_split` / :func:`train_until` / :func:`split_frame`: the time split;
 - :func:`require_no_leakage`: refuses to train while a column predicts the outcome almost
@@ -170,7 +171,8 @@ class CheckedTable:
     ids: pd.Series
     has_label: bool  # the outcome column is in the table
     #: the rows left out (an empty or repeated id, an empty or unreadable date, a word
-    #: in a number column), each a problem naming the row's id and line and the fix
+    #: in a number column, a value not a date in a date column, an outcome that is not
+    #: one of the two), each a problem naming the row's id and line and the fix
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -184,9 +186,11 @@ def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = No
     for a project's first table), a misspelt outcome column refused. A problem of a
     column (missing, of the wrong type, an empty file) is one error naming the column
     and the fix; nothing is written (also not the card). A problem of a row (an empty or
-    repeated id, an empty or unreadable date, a word in a number column) leaves that row
-    out: each is one of ``problems``, naming the row's id and line and the fix, and the
-    other rows are checked and typed without them."""
+    repeated id, an empty or unreadable date, a word in a number column, a value that is
+    not a date in another date column, an outcome that is not one of the project's two)
+    leaves that row out: each is one of ``problems``, naming the row's id and line and
+    the fix, and the other rows are checked and typed without them. An empty outcome is
+    no problem: the row's outcome is not known yet, and it comes in to be predicted."""
     table = read_table(path).reset_index(drop=True)  # the index: each row's position
     source = str(path)
     section = ws.card.section(TABULAR)
@@ -223,16 +227,21 @@ def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = No
     has_label = bool(schema.label_column) and schema.label_column in table.columns
     if schema.label_column and not has_label:
         _check_outcome_name(table, schema)
-    bad.update(_bad_numbers(table.drop(index=list(bad)), schema, id_col, Path(path)))
+    bad.update(_bad_cells(table.drop(index=list(bad)), schema, id_col, Path(path)))
+    stored: dict[str, str] = {}
+    if has_label:
+        # a later table's outcomes are read as the stored rows' are: the same two values
+        rest = table.drop(index=list(bad))
+        if section:
+            stored = _stored_outcome_values(ws, str(schema.label_column),
+                                            set(rest[id_col].astype(str)))
+        bad.update(_bad_outcomes(rest, schema, id_col, Path(path), stored))
     problems = [Problem(source, item, reason, hint) for _pos, (item, reason, hint)
                 in sorted(bad.items())]
     table = table.drop(index=list(bad))
     ids = table[id_col].astype(str)
     typed = prepare(table, schema, require_label=has_label)  # one error per bad column
     if has_label:
-        # a later table's outcomes are read as the stored rows' are: the same two values
-        stored = (_stored_outcome_values(ws, str(schema.label_column), set(ids))
-                  if section else {})
         check_outcomes(table[schema.label_column], schema, ids, stored=stored,
                        source=Path(path).name)
     return CheckedTable(table, schema, typed, ids, has_label, problems)
@@ -250,7 +259,8 @@ def ingest_table(ws: Workspace, path: str | Path, *, time_column: str | None = N
     ``[tabular]``); later tables (new rows, or the same rows with their outcomes) must
     fit it. The whole table is typed first (:func:`check_table`), so a wrong column is
     one error naming it and nothing is stored; a bad row (an empty or repeated id, an
-    empty or unreadable date, a word in a number column) is left out, one of the
+    empty or unreadable date, a word in a number column, a value not a date in a date
+    column, an outcome not one of the project's two) is left out, one of the
     report's problems (recorded as every ingest's are), and the other rows are stored
     (none: nothing is, and the card is left as it is). Then the leakage check runs on
     the rows with an outcome.
@@ -420,31 +430,67 @@ def _bad_rows(table: pd.DataFrame, name: str, id_column: str, path: Path) -> Bad
     return bad
 
 
-def _bad_numbers(table: pd.DataFrame, schema: TableSchema, id_column: str,
-                 path: Path) -> BadRows:
-    """The rows with a word in a column the schema types as a number, where most of the
-    column's values are numbers (a column mostly of words is the wrong type: left to
+def _bad_cells(table: pd.DataFrame, schema: TableSchema, id_column: str,
+               path: Path) -> BadRows:
+    """The rows with a word in a column the schema types as a number, or a value that is
+    not a date in a date column besides the time column (never-features included:
+    :func:`~glamlab.ingest.columns.prepare` types them too), where most of the column's
+    values are of its type (a column mostly of other values is the wrong type: left to
     :func:`~glamlab.ingest.columns.prepare`, one error naming it and the fix)."""
-    from ..ingest.columns import NUMBER, number_cells
+    from ..ingest.columns import DATE, NUMBER, date_cells, number_cells
 
     bad: BadRows = {}
     ids = table[id_column].astype(str) if id_column in table.columns else None
     for name, kind in schema.columns.items():
-        if (kind != NUMBER or name not in table.columns or name == schema.time_column
-                or name in schema.never_features):
+        if kind not in (NUMBER, DATE) or name not in table.columns or name in (
+                schema.time_column, id_column, schema.label_column):
             continue
-        filled, words = number_cells(table[name])
-        if not words.any() or words.sum() * 2 > filled.sum():
+        filled, wrong = (number_cells if kind == NUMBER else date_cells)(table[name])
+        if not wrong.any() or wrong.sum() * 2 > filled.sum():
             continue
-        for pos in table.index[words]:
+        for pos in table.index[wrong]:
             at = _at(path, pos)
             rid = ids[pos] if ids is not None else at
-            bad.setdefault(pos, (rid, (
-                f"{at}: the row {rid!r} has {str(table[name][pos]).strip()!r} in the number "
-                f"column {name!r}; it was left out"),
-                f"write a number there (or leave the cell empty: not known), {_AGAIN}; if "
-                f"the column holds words, type it as a category in [tabular.columns] "
-                f'({name} = "category")'))
+            value = str(table[name][pos]).strip()
+            if kind == NUMBER:
+                reason = (f"{at}: the row {rid!r} has {value!r} in the number column "
+                          f"{name!r}; it was left out")
+                hint = (f"write a number there (or leave the cell empty: not known), {_AGAIN}"
+                        "; if the column holds words, type it as a category in "
+                        f'[tabular.columns] ({name} = "category")')
+            else:
+                reason = (f"{at}: the row {rid!r} has {value!r} in the date column "
+                          f"{name!r}, not a date; it was left out")
+                hint = ("write the date as YYYY-MM-DD (ISO 8601), or leave the cell empty "
+                        f"where it is not known, {_AGAIN}; if the column does not hold "
+                        f'dates, type it as a category in [tabular.columns] ({name} = '
+                        '"category")')
+            bad.setdefault(pos, (rid, reason, hint))
+    return bad
+
+
+def _bad_outcomes(table: pd.DataFrame, schema: TableSchema, id_column: str, path: Path,
+                  stored: dict[str, str]) -> BadRows:
+    """The rows whose outcome is not one of the project's two (a third value, or beside
+    the ``stored`` rows' values one they do not hold), where they are few
+    (:func:`~glamlab.ingest.columns.odd_outcomes`): each left out, its stored version (if
+    any) kept. An empty outcome is no problem: the row's outcome is not known yet (a
+    booking still to come), and it comes in to be predicted and acted on."""
+    from ..ingest.columns import odd_outcomes
+
+    name = str(schema.label_column)
+    odd, two = odd_outcomes(table[name], schema, stored=stored)
+    bad: BadRows = {}
+    ids = table[id_column].astype(str)
+    for pos in table.index[odd]:
+        at = _at(path, pos)
+        rid = ids[pos]
+        bad[pos] = (rid, (
+            f"{at}: the row {rid!r} has {str(table[name][pos]).strip()!r} in the outcome "
+            f"column {name!r}, not one of the project's two outcomes ({two[0]!r} for yes, "
+            f"{two[1]!r} for no); it was left out"),
+            f"write {two[0]!r} or {two[1]!r} there, or leave the cell empty where the "
+            f"outcome is not known yet (the row then comes in to be predicted), {_AGAIN}")
     return bad
 
 
