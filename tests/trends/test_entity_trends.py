@@ -269,3 +269,17 @@ def test_the_csv_rounds_the_rates_for_people_json_and_parquet_keep_every_digit(
     assert [r["raw_low"] for r in doc["rows"]] == [r.raw_low for r in result.rows]
     table = pq.read_table(result.to_parquet(tmp_path / "t.parquet")).to_pylist()
     assert [r["high"] for r in table] == [w["high"] for w in full]
+
+
+def test_labelled_items_is_left_empty_not_zero_in_an_entity_trend(entities_ws: Any) -> None:
+    """An entity trend counts a labelled text as the model found it (the gold only
+    measures the correction), so no group's count holds "labelled items counted as they
+    are": the column is empty in each label row, not 0 while the groups hold labelled
+    texts (a historian read 0 as "nothing labelled in this decade")."""
+    from glamlab.trends import trends
+
+    result = trends(entities_ws, by="date:decade")
+    rows = [r for r in result.table() if r["series"] == "label"]
+    assert rows and all(r["labelled_items"] is None for r in rows)
+    doc = result.to_dict()
+    assert all(r["labelled_items"] is None for r in doc["rows"])

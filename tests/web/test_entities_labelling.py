@@ -84,3 +84,48 @@ def test_a_curator_labels_a_text_s_entities_with_the_mouse_and_the_keys(
     got = {(s.start, s.end, s.label) for s in gold_spans(ws, [item_id])[item_id]}
     assert got == {(TEXT.index("président"), TEXT.index(" est"), "PER"),
                    (at, at + 5, "LOC")}
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_second_text_s_entities_are_saved_too(make_ws: Any, tmp_path: Path) -> None:
+    """Saving a text swaps the next one in (the page is boosted, no full load): its "Add
+    as entity" and Enter must still put the words in the list. They did not (the list was
+    set up on a full load only), so the next text was saved silently as naming no entity:
+    wrong gold in the test set."""
+    from glamlab.auth import add_user
+    from glamlab.tasks.spans import gold_spans
+
+    ws = make_ws("ner-label2", task="entities", kind="entities", modality="text",
+                 labels=["PER", "LOC", "ORG", "PROD", "TIME"], metric="strict_micro_f1")
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Nouvelles de Paris.", encoding="utf-8")
+    (folder / "b.txt").write_text("Nouvelles de Berne.", encoding="utf-8")
+    assert ws.ingest([folder]).added == 2
+    add_user(ws, "rey", PASSWORD, "reviewer")
+    with chromium_page(ws, "/label") as (sync_api, page, errors):
+        expect = sync_api.expect
+        text = page.locator("#label-form [data-add-text]")
+        first = page.locator('#label-form input[name="item_id"]').get_attribute("value")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")  # the first text: no entity
+        expect(page.locator("#label-status")).to_contain_text("Saved")
+        second = page.locator('#label-form input[name="item_id"]').get_attribute("value")
+        assert second and second != first
+        page.keyboard.press("e")
+        for key in ("ArrowRight", "ArrowRight", "ArrowRight"):
+            page.keyboard.press(key)
+        place = "Paris" if "Paris" in text.inner_text() else "Berne"
+        expect(page.locator(".span-add-preview")).to_have_text(place)
+        page.keyboard.press("2")
+        page.keyboard.press("Enter")
+        expect(page.locator("#span-list")).to_contain_text(f"{place} (LOC)")
+        expect(text.locator("mark")).to_have_text([place])
+        page.keyboard.press("Escape")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        expect(page.locator("#label-status")).to_contain_text("Saved")
+        assert not errors, errors
+    got = {(s.start, s.end, s.label) for s in gold_spans(ws, [second])[second]}
+    assert got == {(13, 18, "LOC")}

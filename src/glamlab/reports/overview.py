@@ -37,7 +37,8 @@ def leaderboard(ws: Workspace) -> dict[str, Any]:
     rows = history(ws, limit=200)
     if not rows:
         return {"missing": "not run yet",
-                "hint": "measure the baselines first (Evaluate page)"}
+                "hint": ("measure the baselines first: \"Fit the baselines and evaluate\" on "
+                         "the Baselines and evaluation page")}
     latest: dict[str, Any] = {}
     for r in rows:  # newest first: keep each candidate's newest evaluation
         latest.setdefault(r["candidate"], r)

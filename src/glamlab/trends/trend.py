@@ -173,7 +173,9 @@ class TrendResult:
                 raw_key: r.raw, "raw_low": r.raw_low, "raw_high": r.raw_high,
                 est_key: r.estimate, "low": r.low, "high": r.high,
                 "method": r.method, "status": r.status, "clipped": r.clipped,
-                "labelled_items": r.labelled,
+                # an entity trend counts a labelled text as the model found it: no
+                # group holds items "counted as they are", so empty, not 0
+                "labelled_items": r.labelled if raw_key == "raw_share" else None,
                 **{f"share_{m}": r.methods.get(m) for m in METHODS
                    if r.methods and raw_key == "raw_share"}}
 

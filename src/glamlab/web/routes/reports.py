@@ -59,6 +59,10 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
     if status.get("modality") == "tabular":  # the same steps as glamlab status's
         return _tabular_web_step(status, by, queue_open)
     if not by["items"]["done"]:
+        if status.get("kind") == "entities":  # texts: no images to bring in
+            return ("Bring your texts in: a spreadsheet with a column of text, or texts "
+                    "with their entities marked by people (a HIPE or WebAnno .tsv file).",
+                    "/stages/items", "Bring items in")
         return ("Bring your collection in: a spreadsheet, a ZIP of images, a IIIF manifest "
                 "or a METS file.", "/stages/items", "Bring items in")
     labels = by["labels"]

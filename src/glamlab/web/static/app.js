@@ -582,8 +582,11 @@
   document.addEventListener("DOMContentLoaded", function () {
     setupSpanBounds(document); setupSpanAdd(document); setupSpanList(document);
   });
+  // a boosted form (Save on the labelling page) swaps the next text in without a full
+  // load: its list of entities needs its "Add as entity" too, or the words added to it
+  // are lost and the text is saved as naming no entity
   document.addEventListener("htmx:afterSettle", function () {
-    setupSpanBounds(document); setupSpanAdd(document);
+    setupSpanBounds(document); setupSpanAdd(document); setupSpanList(document);
   });
   // Trends: checkboxes that show or hide a series in every chart of the page (the same
   // markup as the offline chart page: input[data-toggle=KEY] and svg g.series.KEY)
