@@ -49,7 +49,9 @@ test-fast: $(VENV)/.base
 
 # The suite against a PostgreSQL server, GLAMLAB_TEST_PG=postgresql://user@host:port/postgres
 # (each test gets a fresh database there). `make test-postgres` starts a throw-away
-# PostgreSQL 15 for it (scripts/pg-test-server). Browser tests add nothing store-specific.
+# PostgreSQL 15 for it (scripts/pg-test-server). Browser tests add nothing store-specific;
+# nor do the tests that take no store fixture (tests/conftest.py leaves them out, as
+# pytest's 'deselected' count says; GLAMLAB_TEST_PG_ALL=1 keeps them).
 test-pg: $(VENV)/.all
 	@if [ -z "$$GLAMLAB_TEST_PG" ]; then \
 	  echo "test-pg needs GLAMLAB_TEST_PG=postgresql://...; or run: make test-postgres"; exit 2; fi

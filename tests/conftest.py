@@ -92,3 +92,21 @@ def read_only():
     yield make
     for step in reversed(undo):
         step()
+
+
+#: the fixtures through which a test reaches the PostgreSQL server of a test-pg run (each
+#: test's own database); tests/test_pg_selection.py keeps this list whole
+PG_FIXTURES = frozenset({"make_ws", "db_url", "pg_server", "pg_db", "relay"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A PostgreSQL run (GLAMLAB_TEST_PG set) runs only the tests that reach the server,
+    through one of :data:`PG_FIXTURES`: the others (a parser, a model, a SQLite file made
+    by hand) open no PostgreSQL database, and the SQLite pass ran them already, the same.
+    GLAMLAB_TEST_PG_ALL=1 runs every test all the same."""
+    if not os.environ.get("GLAMLAB_TEST_PG") or os.environ.get("GLAMLAB_TEST_PG_ALL"):
+        return
+    keep = [i for i in items if PG_FIXTURES & set(getattr(i, "fixturenames", ()))]
+    if len(keep) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in set(keep)])
+        items[:] = keep
