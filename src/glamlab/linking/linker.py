@@ -64,7 +64,7 @@ another language (Société des Nations known there only as Völkerbund); of 231
 lower, 186 are places (a country against its historical state, a city against its
 canton).
 
-After session 48, same cross-validation (seeds 0 / 1; before: 0.7946 / 0.9495, 0.7940 /
+Session 49, same cross-validation (seeds 0 / 1; before: 0.7946 / 0.9495, 0.7940 /
 0.9473), not kept: listwise features, each candidate's ``form_prior``, ``popularity``,
 ``context`` and ``type_match`` minus the best of the mention's other candidates: 0.7876 /
 0.9466, 0.7951 / 0.9502 (on seed 0 the right record came first for 85.65% of the linkable
