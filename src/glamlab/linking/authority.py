@@ -24,6 +24,7 @@ a record already in the workspace is replaced by the file's (the file is the aut
 from __future__ import annotations
 
 import csv
+import heapq
 import json
 import os
 import re
@@ -408,6 +409,70 @@ def authority_records(ws: Workspace, ids: Sequence[str]) -> dict[str, AuthorityR
     return out
 
 
+#: the most records a search of the authority gives (:func:`search_authority`)
+SEARCH_LIMIT = 20
+
+
+def _match_rank(q: str, words: list[str], names: list[str], description: str) -> int | None:
+    """How well the normalised query ``q`` (its ``words``) matches a record's normalised
+    ``names`` and ``description``: 1 a name equal to it, 2 a name whose first words it
+    is, 3 a name starting with it, 4 a word of a name starting with it, 5 a name
+    containing it, 6 each of its words starting a word of the names or the description;
+    None when it does not match."""
+    best: int | None = None
+    for n in names:
+        if n == q:
+            return 1
+        rank = (2 if n.startswith(q + " ") else 3 if n.startswith(q)
+                else 4 if f" {q}" in f" {n}" else 5 if q in n else None)
+        if rank is not None and (best is None or rank < best):
+            best = rank
+    if best is None and words:
+        known = " ".join([*names, description]).split()
+        if all(any(k.startswith(w) for k in known) for w in words):
+            best = 6
+    return best
+
+
+def search_authority(ws: Workspace, query: str, *, label: str | None = None,
+                     limit: int = SEARCH_LIMIT) -> list[AuthorityRecord]:
+    """The project's own authority records (those imported into the workspace; nothing
+    is asked of any other service) that ``query`` names, best first: the record whose id
+    it is, then by its preferred and alternative labels, case, accents and punctuation
+    aside (a name equal to it, starting with it, with a word starting with it, containing
+    it; else each of its words starting a word of the names or the description, so that
+    ``paris texas`` finds the Paris described as a city in Texas); among equals, records of
+    type ``label`` first (the span's type), then by name. At most ``limit`` records; none
+    for an empty query. What the review card's "Find another record" searches."""
+    from ..tasks.spans.normalise import normalise
+
+    raw = " ".join(query.split())
+    q = normalise(raw)
+    if not raw or limit <= 0:
+        return []
+    words = q.split()
+    t = ws.store.t.authorities
+    found: list[tuple[tuple[int, int, str, str], str]] = []
+    with ws.store.read() as conn:
+        rows = conn.execute(sa.select(t.c.record_id, t.c.label, t.c.alt_labels, t.c.type,
+                                      t.c.description))
+        for r in rows:
+            if r.record_id.casefold() == raw.casefold():
+                rank: int | None = 0
+            elif not q:
+                continue
+            else:
+                names = [normalise(n) for n in dict.fromkeys([r.label, *(r.alt_labels or [])])
+                         if n]
+                rank = _match_rank(q, words, names, normalise(r.description or ""))
+            if rank is not None:
+                found.append(((rank, 0 if label and r.type == label else 1,
+                               normalise(r.label), r.record_id), r.record_id))
+    best = [rid for _, rid in heapq.nsmallest(limit, found)]
+    records = authority_records(ws, best)
+    return [records[rid] for rid in best if rid in records]
+
+
 def authority_from_mentions(mentions: Iterable[Any]) -> list[AuthorityRecord]:
     """Records built from linked mentions (objects with ``text``, ``label`` and
     ``authority_id``): each id with every surface form seen for it (the most frequent as
@@ -433,4 +498,4 @@ def authority_from_mentions(mentions: Iterable[Any]) -> list[AuthorityRecord]:
 
 __all__ = ["AuthorityImportReport", "AuthorityRecord", "authority_from_mentions",
            "authority_records",
-           "import_authority", "load_authority", "read_authority"]
+           "import_authority", "load_authority", "read_authority", "search_authority"]
