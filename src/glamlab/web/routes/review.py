@@ -424,6 +424,32 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
                           **_earlier(result))
 
 
+@router.post("/queue/find-record")
+def queue_find_record(request: Request, form: FormData = Depends(form_of),
+                      user: User = Depends(writer("reviewer", "decide review items"))
+                      ) -> Response:
+    """A reviewer looks for the right authority record of a linked span by its name
+    (the card's "Find another record", its ``find_ID`` field, without a script; with
+    one the page asks ``GET /api/authority`` as they type): the queue again, the card's
+    list of records offering the project's records found
+    (:func:`glamlab.linking.search_authority`), to be saved with "Save type, link and
+    boundaries" as any other choice. Nothing is decided here."""
+    from ...linking.authority import search_authority
+
+    row = str(form.get("find_record") or "").strip()
+    if not row.isdigit():
+        raise HTTPException(422, "no review row named: reload the queue")
+    query = " ".join(str(form.get(f"find_{row}") or "").split())[:200]
+    label = str(form.get(f"predicted_{row}") or "") or None
+    ws = request.app.state.ws
+    records = search_authority(ws, query, label=label) if query else []
+    back = _queue_view(form, ws.card.labels)
+    page = _queue(request, user, **back, kind="", status=200,
+                  found={"row": row, "q": query, "records": records})
+    page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
+    return page
+
+
 @router.post("/queue/text-done")
 def queue_text_done(request: Request, form: FormData = Depends(form_of),
                     user: User = Depends(writer("reviewer", "decide review items"))) -> Response:
