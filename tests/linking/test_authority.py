@@ -202,3 +202,11 @@ def test_a_search_finds_the_project_s_records_by_name_or_id_best_first(make_ws, 
     assert ids("Q16555") == ["Q16555"]  # its id
     assert ids("paris", limit=2) == ["Q16555", "Q5"]
     assert ids("  ") == [] and ids("nowhere") == []
+    # another import: its new and replaced records are found at once
+    more = tmp_path / "more.csv"
+    more.write_text("id,label,type,description\n"
+                    "Q3,Paris,LOC,town in Ontario\n"
+                    "n7,Zürich-Stadt,LOC,\n", encoding="utf-8")
+    import_authority(ws, more)
+    assert ids("paris ontario") == ["Q3"]
+    assert ids("zurich stadt") == ["n7"] and ids("zurich") == ["n7"]
