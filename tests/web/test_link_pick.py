@@ -19,14 +19,10 @@ from tests.web.test_entities_review import entities_ws  # noqa: F401  (the fixtu
 TEXAS = ("Q16555", "Paris", "city in Lamar County, Texas")
 
 
-def _linked(ws: Any, tmp_path: Path) -> list[dict[str, Any]]:
-    """The authority file built from the gold links, plus Paris, Texas; the model's spans
-    linked to it; the open rows (not in the test split) that have a link and do not offer
-    Paris, Texas, NIL first."""
-    from glamlab.actions.link import NIL, link_choices, link_predictions, training_mentions
+def _authority(ws: Any, tmp_path: Path) -> None:
+    """The project's authority file: built from the gold links, plus Paris, Texas."""
+    from glamlab.actions.link import training_mentions
     from glamlab.linking import authority_from_mentions, import_authority
-    from glamlab.review import peek_queue
-    from glamlab.tasks.splits import split_of
 
     names = tmp_path / "names.csv"
     with names.open("w", encoding="utf-8", newline="") as fh:
@@ -38,6 +34,17 @@ def _linked(ws: Any, tmp_path: Path) -> list[dict[str, Any]]:
         w.writerow([TEXAS[0], TEXAS[1], "", "LOC", TEXAS[2],
                     f"http://www.wikidata.org/entity/{TEXAS[0]}"])
     import_authority(ws, names)
+
+
+def _linked(ws: Any, tmp_path: Path) -> list[dict[str, Any]]:
+    """The authority file (:func:`_authority`); the model's spans linked to it; the open
+    rows (not in the test split) that have a link and do not offer Paris, Texas, NIL
+    first."""
+    from glamlab.actions.link import NIL, link_choices, link_predictions
+    from glamlab.review import peek_queue
+    from glamlab.tasks.splits import split_of
+
+    _authority(ws, tmp_path)
     assert link_predictions(ws, model="gazetteer@1").mentions > 0
     splits = split_of(ws)
     rows = [r for r in peek_queue(ws, limit=500) if splits.get(r["item_id"]) != "test"]
@@ -137,6 +144,62 @@ def test_a_reviewer_finds_a_record_by_name_and_saves_it(entities_ws: Any,  # noq
     export_entities(ws, "inception", tmp_path / "inc", model="gazetteer@1")
     assert any(TEXAS[0] in p.read_text(encoding="utf-8")
                for p in (tmp_path / "inc").glob("*.tsv") if p.name != "index.tsv")
+
+
+def test_a_span_not_linked_yet_is_given_a_record_found_by_name(
+        entities_ws: Any, tmp_path: Path) -> None:  # noqa: F811
+    """A project with an authority file whose model's spans `glamlab link` has not linked
+    (yet): a reviewer's card offers no record chosen, NIL, and the search; the record
+    found and saved is the reviewer's correction, in the gold span and the export. Saved
+    with no record chosen, the span is accepted as it is."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions.entity_export import export_entities
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.splits import split_of
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    _authority(ws, tmp_path)
+    splits = split_of(ws)
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        page = c.get("/queue?limit=50").text
+        rows = [r for r in c.get("/api/queue?limit=200").json()
+                if splits.get(r["item_id"]) != "test" and f'id="find_{r["id"]}"' in page]
+        assert len(rows) >= 2 and not any(r.get("link") for r in rows)
+        first, second = rows[0], next(r for r in rows if r["item_id"] != rows[0]["item_id"])
+        assert "Not linked to a record yet" in page
+        rid, v = first["id"], first["value"]
+        got = c.post("/queue/find-record", data={
+            "csrf": csrf_of(c), "find_record": str(rid), f"find_{rid}": "paris texas",
+            f"predicted_{rid}": first["label"]})
+        card = re.search(rf'<select id="authority_{rid}".*?</select>', got.text, re.S)
+        assert card and f'<option value="{TEXAS[0]}">' in card.group(0)
+        assert '<option value="" selected>no record chosen' in card.group(0)
+        form = {"csrf": csrf_of(c), f"label_{rid}": first["label"],
+                f"predicted_{rid}": first["label"], f"linked_{rid}": "",
+                f"value_{rid}": json.dumps({"start": v["start"], "end": v["end"]})}
+        saved = c.post("/queue/decide", data={
+            **form, "one": f"{rid}:{first['version']}:correct", f"authority_{rid}": TEXAS[0]},
+            follow_redirects=False)
+        assert saved.status_code == 303 and "done=correct" in saved.headers["location"]
+        # the other left with no record chosen: an accept
+        sid, w = second["id"], second["value"]
+        kept = c.post("/queue/decide", data={
+            "csrf": csrf_of(c), "one": f"{sid}:{second['version']}:correct",
+            f"label_{sid}": second["label"], f"predicted_{sid}": second["label"],
+            f"linked_{sid}": "", f"authority_{sid}": "",
+            f"value_{sid}": json.dumps({"start": w["start"], "end": w["end"]})},
+            follow_redirects=False)
+        assert kept.status_code == 303 and "done=accept" in kept.headers["location"]
+    gold = gold_spans(ws, [first["item_id"]])[first["item_id"]]
+    assert (v["start"], v["end"], TEXAS[0]) in {(s.start, s.end, s.authority_id) for s in gold}
+    out = tmp_path / "e.csv"
+    export_entities(ws, "csv", out, model="gazetteer@1")
+    mine = next(e for e in csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines())
+                if e["item_id"] == first["item_id"] and int(e["start"]) == v["start"])
+    assert (mine["authority_id"], mine["confirmed_by"]) == (TEXAS[0], "rey")
 
 
 @pytest.mark.browser

@@ -136,6 +136,8 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
 
         link_choices(ws, rows)
         _text_state(ws, rows, user.username if user.can("reviewer") else None)
+        # a span not linked yet may be given a record where the project has some
+        extra.setdefault("has_authority", _has_authority(ws))
         with ws.store.read() as conn:  # the card's "Add" offers a layer where there are more
             extra.setdefault("span_layers", layers_in_use(ws, conn))
     return render(request, "queue.html", {
@@ -151,6 +153,15 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
         "kept": request.query_params.get("kept") or "",
         "carried": _count_param(request, "carried"),
         "dropped": _count_param(request, "dropped"), **extra}, status=status)
+
+
+def _has_authority(ws: Any) -> bool:
+    """Whether the project has an authority file (any record imported)."""
+    import sqlalchemy as sa
+
+    t = ws.store.t.authorities
+    with ws.store.read() as conn:
+        return conn.execute(sa.select(t.c.id).limit(1)).first() is not None
 
 
 def _acted(ws: Any) -> bool:
