@@ -398,3 +398,37 @@ def test_alto_in_mm10_on_a_page_image_of_unknown_size_is_not_placed_in_the_wrong
     assert "2 mentions left out: their ALTO measures in mm10" in \
         _entity_export_line("iiif", "-", res)
     assert "image size is not known" in (iiif_nothing_placed(dict(res)) or "")
+
+
+def test_annotations_point_at_the_project_s_own_records_not_a_guessed_wikidata_page(
+        make_ws, tmp_path):
+    """A project whose authority file is its own (a local CSV, or records built from its
+    mentions): an id shaped like a Wikidata QID (``Q2``, a local number) was written as
+    ``http://www.wikidata.org/entity/Q2`` in the W3C and IIIF annotations, and a record's
+    own ``uri`` from the file was ignored. Now a record the project's authority has points
+    at its ``uri``, else at a URN of its id; only an id no record has (a HIPE file's
+    QIDs, which are Wikidata's) is still taken for Wikidata's."""
+    from glamlab.actions.entity_export import export_entities
+    from glamlab.linking import import_authority
+
+    ws = make_ws(task="entities", modality="text", labels=["PER", "LOC"])
+    text = "Jeanne Martin est née à Lyon, puis vint à Paris."
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "d1", "text": text, "entities": [
+        {"start": 0, "end": 13, "label": "PER", "authority_id": "Q2"},
+        {"start": 24, "end": 28, "label": "LOC", "authority_id": "lyon-1"},
+        {"start": 42, "end": 47, "label": "LOC", "authority_id": "Q90"}]}) + "\n",
+        encoding="utf-8")
+    import_spans(ws, gold)
+    names = tmp_path / "names.csv"
+    names.write_text("id,label,type,uri\n"
+                     "Q2,Jeanne Martin,PER,\n"
+                     "lyon-1,Lyon,LOC,https://archives.example.org/lieux/lyon\n",
+                     encoding="utf-8")
+    import_authority(ws, names)
+    export_entities(ws, "w3c", tmp_path / "e.jsonld", gold=True)
+    items = json.loads((tmp_path / "e.jsonld").read_text(encoding="utf-8"))["first"]["items"]
+    sources = {a["target"]["selector"][0]["exact"]: a["body"][1]["source"] for a in items}
+    assert sources == {"Jeanne Martin": "urn:glamlab:authority:Q2",
+                       "Lyon": "https://archives.example.org/lieux/lyon",
+                       "Paris": "http://www.wikidata.org/entity/Q90"}

@@ -167,3 +167,46 @@ def test_unmapped_types_are_one_line_each_with_their_count_and_the_fix(make_ws, 
     assert report.added == 300
     first = {r.record_id: r for r in load_authority(ws)}["Q1"]
     assert (first.type, first.alt_labels) == ("LOC", ["Alt 0", "Other 0"])
+
+
+def test_a_search_finds_the_project_s_records_by_name_or_id_best_first(make_ws, tmp_path):
+    """What the review card's "Find another record" asks: the project's own records by
+    a name (case, accents and punctuation aside; a whole name before a beginning, before
+    a word's beginning, before a part), its id, or words of the name and description
+    (``paris texas``); the span's type first among equals; at most ``limit``."""
+    from glamlab.linking import search_authority
+
+    ws = make_ws(task="entities", modality="text", labels=LABELS)
+    src = tmp_path / "names.csv"
+    src.write_text("id,label,alt_labels,type,description\n"
+                   "Q90,Paris,Lutèce|Paname,LOC,capital of France\n"
+                   "Q16555,Paris,,LOC,\"city in Lamar County, Texas\"\n"
+                   "Q167646,Paris Hilton,,PER,American media personality\n"
+                   "Q5,Pâris,,PER,a Trojan prince\n"
+                   "Q1,Parisot,,LOC,commune in Tarn\n"
+                   "n7,Zürich,Zurich,LOC,\n", encoding="utf-8")
+    import_authority(ws, src)
+
+    def ids(q, **kw):
+        return [r.record_id for r in search_authority(ws, q, **kw)]
+
+    # "Paris" and "Pâris" are the whole name, "Paris Hilton" its first word, "Parisot"
+    # starts with it; a record of the span's type first among equals
+    assert ids("paris") == ["Q16555", "Q5", "Q90", "Q167646", "Q1"]
+    assert ids("PARIS", label="PER") == ["Q5", "Q16555", "Q90", "Q167646", "Q1"]
+    assert ids("pari", label="LOC") == ["Q16555", "Q90", "Q1", "Q5", "Q167646"]
+    assert ids("hilton") == ["Q167646"]  # a word of the name
+    assert ids("zurich") == ids("Zürich") == ["n7"]
+    assert ids("lutece") == ["Q90"]  # another name
+    assert ids("paris texas") == ["Q16555"]  # name and description words
+    assert ids("Q16555") == ["Q16555"]  # its id
+    assert ids("paris", limit=2) == ["Q16555", "Q5"]
+    assert ids("  ") == [] and ids("nowhere") == []
+    # another import: its new and replaced records are found at once
+    more = tmp_path / "more.csv"
+    more.write_text("id,label,type,description\n"
+                    "Q3,Paris,LOC,town in Ontario\n"
+                    "n7,Zürich-Stadt,LOC,\n", encoding="utf-8")
+    import_authority(ws, more)
+    assert ids("paris ontario") == ["Q3"]
+    assert ids("zurich stadt") == ["n7"] and ids("zurich") == ["n7"]

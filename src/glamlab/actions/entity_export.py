@@ -57,7 +57,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -166,12 +166,50 @@ def _entity_dict(s: Span) -> dict[str, Any]:
 
 
 def authority_uri(authority_id: str) -> str:
-    """A URI for an authority id: itself when it is one, Wikidata's for a QID, else a URN."""
+    """A URI for an authority id no record of the project's authority file gives one for
+    (:func:`project_authority_uris`): itself when it is one, Wikidata's for a QID (the
+    ids of a HIPE file, which are Wikidata's), else a URN."""
     if "://" in authority_id or authority_id.startswith("urn:"):
         return authority_id
     if _QID_RE.match(authority_id):
         return f"http://www.wikidata.org/entity/{authority_id}"
     return f"urn:glamlab:authority:{authority_id}"
+
+
+def project_authority_uris(ws: Workspace) -> Callable[[str], str]:
+    """The URI the W3C and IIIF annotations point at for an authority id of ``ws``'s
+    spans: a record the project's authority file has (``glamlab authority import``) is
+    the file's, so its ``uri`` where the file gives one (a web address or a URN), else a
+    URN of its id (itself when the id is a URI): never a Wikidata address guessed from
+    an id shaped like a QID, which a local file's own numbering (``Q2``) or records built
+    from the project's mentions may be. An id no record has: :func:`authority_uri`. Each
+    id is looked up once."""
+    import sqlalchemy as sa
+
+    from ..linking.authority import authority_records
+
+    t = ws.store.t.authorities
+    with ws.store.read() as conn:
+        has_any = conn.execute(sa.select(t.c.id).limit(1)).first() is not None
+    if not has_any:
+        return authority_uri
+    known: dict[str, str] = {}
+
+    def uri(authority_id: str) -> str:
+        if authority_id not in known:
+            record = authority_records(ws, [authority_id]).get(authority_id)
+            given = (record.uri or "").strip() if record is not None else ""
+            if record is None:
+                known[authority_id] = authority_uri(authority_id)
+            elif "://" in given or given.startswith("urn:"):
+                known[authority_id] = given
+            elif "://" in authority_id or authority_id.startswith("urn:"):
+                known[authority_id] = authority_id
+            else:
+                known[authority_id] = f"urn:glamlab:authority:{authority_id}"
+        return known[authority_id]
+
+    return uri
 
 
 def _by_item(rows: Iterable[Row]) -> Iterator[tuple[Item, list[tuple[Span, SpanProvenance]],
@@ -326,11 +364,11 @@ def write_entities_parquet(rows: Iterable[Row], out: IO[bytes] | Path, *,
 
 
 # -- W3C Web Annotations ----------------------------------------------------------------
-def _bodies(s: Span) -> list[dict[str, Any]]:
+def _bodies(s: Span, uris: Callable[[str], str] = authority_uri) -> list[dict[str, Any]]:
     bodies: list[dict[str, Any]] = [{"type": "TextualBody", "value": s.label,
                                      "purpose": "tagging", "format": "text/plain"}]
     if s.authority_id and s.authority_id != NIL:
-        bodies.append({"type": "SpecificResource", "source": authority_uri(s.authority_id),
+        bodies.append({"type": "SpecificResource", "source": uris(s.authority_id),
                        "purpose": "identifying"})
     return bodies
 
@@ -373,17 +411,19 @@ def text_selectors(text: str, s: Span, context: int = QUOTE_CONTEXT) -> list[dic
 
 
 def web_annotation(item: Item, s: Span, prov: SpanProvenance, base: str,
-                   meta: Sequence[str] = ()) -> dict[str, Any]:
+                   meta: Sequence[str] = (),
+                   uris: Callable[[str], str] = authority_uri) -> dict[str, Any]:
     """One mention as a W3C annotation; ``meta``: the item metadata fields its target
     carries as ``metadata`` {label, value} pairs (as the classification export's). A
-    span of another layer than the main one says so in ``layer``."""
+    span of another layer than the main one says so in ``layer``. ``uris``: the URI of
+    an authority id (:func:`project_authority_uris`)."""
     target: dict[str, Any] = {"source": _target_source(item),
                               "selector": text_selectors(item.text or "", s)}
     pairs = w3c_metadata(item, meta)
     if pairs:
         target["metadata"] = pairs
     anno = {"id": _anno_id(base, item, s), "type": "Annotation", "motivation": "tagging",
-            "body": _bodies(s), "target": target, **_provenance(s, prov)}
+            "body": _bodies(s, uris), "target": target, **_provenance(s, prov)}
     if s.layer != MAIN_LAYER:  # a nested or metonymic entity, say
         anno["layer"] = s.layer
     return anno
@@ -392,9 +432,11 @@ def web_annotation(item: Item, s: Span, prov: SpanProvenance, base: str,
 def write_span_web_annotations(rows: Iterable[Row], out: IO[str], *, base: str,
                                label: str = "glamlab entities",
                                layers: Sequence[str] | None = (MAIN_LAYER,),
-                               meta: Sequence[str] = ()) -> int:
+                               meta: Sequence[str] = (),
+                               uris: Callable[[str], str] = authority_uri) -> int:
     """A W3C ``AnnotationCollection`` whose first page holds every mention, streamed;
-    ``meta``: the item metadata fields each target carries (:func:`web_annotation`)."""
+    ``meta``: the item metadata fields each target carries, ``uris`` the URI of an
+    authority id (:func:`web_annotation`)."""
     head = {"@context": [ANNO_CONTEXT, _ENTITY_CONTEXT], "id": f"{base}collection",
             "type": "AnnotationCollection", "label": label}
     text = json.dumps(head, ensure_ascii=False)
@@ -404,7 +446,7 @@ def write_span_web_annotations(rows: Iterable[Row], out: IO[str], *, base: str,
     for item, spans, prov in rows:
         for s in _layer(spans, layers):
             out.write((",\n" if n else "\n")
-                      + json.dumps(web_annotation(item, s, prov, base, meta),
+                      + json.dumps(web_annotation(item, s, prov, base, meta, uris),
                                    ensure_ascii=False))
             n += 1
     out.write(f"\n]}}, \"total\": {n}}}\n")
@@ -591,12 +633,14 @@ def local_page_manifest(items: Sequence[Item], base: str, label: str,
 
 
 def iiif_span_annotation(item: Item, s: Span, prov: SpanProvenance, base: str,
-                         canvas: str, meta: Sequence[str] = ()) -> dict[str, Any] | None:
+                         canvas: str, meta: Sequence[str] = (),
+                         uris: Callable[[str], str] = authority_uri) -> dict[str, Any] | None:
     """One mention on the page regions its words cover, as IIIF Presentation 3 wants it:
     ``motivation`` ``tagging``, the type (and the authority record, purpose
     ``identifying``) as bodies, glamlab's fields a ``describing`` body
     (:func:`_iiif_provenance`), the model the W3C ``generator`` (a person the
-    ``creator``). ``meta``: item metadata fields given as the target canvas's IIIF
+    ``creator``). ``uris``: the URI of an authority id (:func:`project_authority_uris`).
+    ``meta``: item metadata fields given as the target canvas's IIIF
     ``metadata`` label/value pairs; the target is then a ``SpecificResource`` (the
     canvas, with its metadata, and a ``FragmentSelector``) rather than the
     ``canvas#xywh=`` URI, which has no place for them."""
@@ -617,7 +661,7 @@ def iiif_span_annotation(item: Item, s: Span, prov: SpanProvenance, base: str,
     else:
         targets = [f"{canvas}#xywh={x},{y},{w},{h}" for x, y, w, h in regions]
     text = item.text or ""
-    bodies = _bodies(s)
+    bodies = _bodies(s, uris)
     describing = _iiif_provenance(s, prov)
     if describing:
         bodies.append(describing)
@@ -633,7 +677,8 @@ def write_span_iiif(rows: Iterable[Row], out: IO[str], *, base: str,
                     layers: Sequence[str] | None = (MAIN_LAYER,),
                     meta: Sequence[str] = (),
                     report: dict[str, Any] | None = None,
-                    mint: bool = False) -> tuple[int, int]:
+                    mint: bool = False,
+                    uris: Callable[[str], str] = authority_uri) -> tuple[int, int]:
     """A IIIF Presentation 3 ``AnnotationPage`` of the mentions on their page regions,
     streamed. Returns (annotations written, mentions skipped for want of word boxes).
     ``meta``: the item metadata fields each target canvas carries
@@ -660,7 +705,7 @@ def write_span_iiif(rows: Iterable[Row], out: IO[str], *, base: str,
         placed = False
         for s in _layer(spans, layers):
             anno = None if canvas is None else iiif_span_annotation(item, s, prov, base,
-                                                                    canvas, meta)
+                                                                    canvas, meta, uris)
             if anno is None:
                 if canvas is None and span_regions(item, s):
                     if item.modality == "image":
@@ -1377,7 +1422,9 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
     no_entities = _EmptyTexts(rows)
     result = export_spans(no_entities, fmt, out, base=base,
                           label=f"glamlab {ws.card.task} entities", meta=meta,
-                          layers=chosen, mint=fmt == "iiif" and unset is None)
+                          layers=chosen, mint=fmt == "iiif" and unset is None,
+                          uris=(project_authority_uris(ws) if fmt in ("webanno", "iiif")
+                                else authority_uri))
     if fmt == "iiif":
         empty = iiif_nothing_placed(result, web=web)
         if empty:
@@ -1517,15 +1564,17 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
                  base: str | None = None, label: str = "glamlab entities",
                  bom: bool | None = None,
                  layers: Sequence[str] | None = (MAIN_LAYER,),
-                 meta: Sequence[str] = (), mint: bool = False) -> dict[str, Any]:
+                 meta: Sequence[str] = (), mint: bool = False,
+                 uris: Callable[[str], str] = authority_uri) -> dict[str, Any]:
     """Write ``rows`` in format ``fmt`` (:data:`SPAN_FORMATS`) to the file ``out`` (a folder
     for ``inception``; stdout when None or "-"). What ``glamlab export`` calls for an
     entities project. ``meta``: item metadata fields the CSV adds as columns, the JSONL
     as a ``meta`` object, the W3C and IIIF annotations on their targets (``metadata``
     label/value pairs) and the INCEpTION folder as columns of its ``index.tsv``. ``bom``:
     start a CSV with a byte-order mark (default: in a file, not on stdout, as the
-    classification CSV). ``warnings`` in the result: ids a spreadsheet
-    may evaluate."""
+    classification CSV). ``uris``: the URI the W3C and IIIF annotations give an authority
+    id (:func:`project_authority_uris` for a project's). ``warnings`` in the result: ids
+    a spreadsheet may evaluate."""
     import sys
 
     if fmt not in SPAN_FORMATS:
@@ -1582,13 +1631,13 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
             assert base is not None
             result["annotations"] = write_span_web_annotations(rows, handle, base=base,
                                                                label=label, layers=layers,
-                                                               meta=meta)
+                                                               meta=meta, uris=uris)
         else:
             assert base is not None
             placed: dict[str, Any] = {}
             written, skipped = write_span_iiif(rows, handle, base=base, label=label,
                                                layers=layers, meta=meta, report=placed,
-                                               mint=mint and path is not None)
+                                               mint=mint and path is not None, uris=uris)
             result["annotations"] = written
             result["skipped_without_word_boxes"] = skipped
             result["skipped_without_canvas"] = placed["skipped_without_canvas"]
@@ -1610,7 +1659,7 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
     return result
 
 
-__all__ = ["ENTITY_COLUMNS", "ENTITY_EXPORT_FORMATS", "ENTITY_ID_COLUMNS", "SPAN_FORMATS", "exports_spans", "SpanProvenance", "authority_uri",
+__all__ = ["ENTITY_COLUMNS", "ENTITY_EXPORT_FORMATS", "ENTITY_ID_COLUMNS", "SPAN_FORMATS", "exports_spans", "SpanProvenance", "authority_uri", "project_authority_uris",
            "export_entities", "export_layers", "export_spans", "iiif_canvas", "iiif_left_out_web",
            "iiif_nothing_placed", "local_page_manifest", "minted_canvas", "published_image", "iiif_span_annotation",
            "iter_gold_rows",

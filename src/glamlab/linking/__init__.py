@@ -14,6 +14,7 @@ from .authority import (
     import_authority,
     load_authority,
     read_authority,
+    search_authority,
 )
 from .evaluate import (
     evaluate_linking,
@@ -39,4 +40,5 @@ __all__ = [
     "linking_cross_validation",
     "load_authority",
     "read_authority",
+    "search_authority",
 ]

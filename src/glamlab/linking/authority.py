@@ -24,10 +24,12 @@ a record already in the workspace is replaced by the file's (the file is the aut
 from __future__ import annotations
 
 import csv
+import heapq
 import json
 import os
 import re
 import shlex
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -408,6 +410,102 @@ def authority_records(ws: Workspace, ids: Sequence[str]) -> dict[str, AuthorityR
     return out
 
 
+#: the most records a search of the authority gives (:func:`search_authority`)
+SEARCH_LIMIT = 20
+
+
+def _match_rank(q: str, words: list[str], names: list[str], joined: str,
+                known: str) -> int | None:
+    """How well the normalised query ``q`` (its ``words``) matches a record's normalised
+    ``names`` (``joined``: them one a line; ``known``: a space, then every word of the
+    names and the description): 1 a name equal to it, 2 a name whose first words it is,
+    3 a name starting with it, 4 a word of a name starting with it, 5 a name containing
+    it, 6 each of its words starting a word of the names or the description; None when
+    it does not match. The substring tests first: most records match nothing."""
+    if q in joined:
+        best = 5
+        for n in names:
+            if n == q:
+                return 1
+            rank = (2 if n.startswith(q + " ") else 3 if n.startswith(q)
+                    else 4 if f" {q}" in f" {n}" else 5)
+            best = min(best, rank)
+        return best
+    if words and all(f" {w}" in known for w in words):
+        return 6
+    return None
+
+
+#: a record as a search compares it: id, type, normalised label, normalised names, them
+#: one a line, a space and every word of the names and the description
+_Indexed = tuple[str, "str | None", str, list[str], str, str]
+#: per store: what the authority table was (rows, last id, last change) and its records'
+#: names as a search compares them (normalised once, not at every key typed)
+_SEARCH_INDEX: dict[str, tuple[tuple[Any, ...], list[_Indexed]]] = {}
+_SEARCH_INDEX_LOCK = threading.Lock()
+
+
+def _search_index(ws: Workspace) -> list[_Indexed]:
+    """Each authority record of ``ws`` as a search compares it (:data:`_Indexed`), built
+    again only when the table changed (an import adds rows, or replaces a record and
+    stamps it)."""
+    from ..tasks.spans.normalise import normalise
+
+    t = ws.store.t.authorities
+    with ws.store.read() as conn:
+        state = tuple(conn.execute(sa.select(sa.func.count(), sa.func.max(t.c.id),
+                                             sa.func.max(t.c.created_at))).one())
+        held = _SEARCH_INDEX.get(ws.store.url)
+        if held is not None and held[0] == state:
+            return held[1]
+        index = []
+        for r in conn.execute(sa.select(t.c.record_id, t.c.label, t.c.alt_labels, t.c.type,
+                                        t.c.description)):
+            names = [m for m in (normalise(n) for n in
+                                 dict.fromkeys([r.label, *(r.alt_labels or [])]) if n) if m]
+            index.append((r.record_id, r.type, normalise(r.label), names, "\n".join(names),
+                          " " + " ".join([*names, normalise(r.description or "")])))
+    with _SEARCH_INDEX_LOCK:
+        if len(_SEARCH_INDEX) >= 8:  # a server has one project; tests make many
+            _SEARCH_INDEX.pop(next(iter(_SEARCH_INDEX)))
+        _SEARCH_INDEX[ws.store.url] = (state, index)
+    return index
+
+
+def search_authority(ws: Workspace, query: str, *, label: str | None = None,
+                     limit: int = SEARCH_LIMIT) -> list[AuthorityRecord]:
+    """The project's own authority records (those imported into the workspace; nothing
+    is asked of any other service) that ``query`` names, best first: the record whose id
+    it is, then by its preferred and alternative labels, case, accents and punctuation
+    aside (a name equal to it, starting with it, with a word starting with it, containing
+    it; else each of its words starting a word of the names or the description, so that
+    ``paris texas`` finds the Paris described as a city in Texas); among equals, records of
+    type ``label`` first (the span's type), then by name. At most ``limit`` records; none
+    for an empty query. What the review card's "Find another record" searches; the
+    names are normalised once per change of the authority table, not at every search."""
+    from ..tasks.spans.normalise import normalise
+
+    raw = " ".join(query.split())
+    q = normalise(raw)
+    if not raw or limit <= 0:
+        return []
+    words = q.split()
+    folded = raw.casefold()
+    found: list[tuple[tuple[int, int, str, str], str]] = []
+    for rid, kind, norm_label, names, joined, known in _search_index(ws):
+        if rid.casefold() == folded:
+            rank: int | None = 0
+        elif not q:
+            continue
+        else:
+            rank = _match_rank(q, words, names, joined, known)
+        if rank is not None:
+            found.append(((rank, 0 if label and kind == label else 1, norm_label, rid), rid))
+    best = [rid for _, rid in heapq.nsmallest(limit, found)]
+    records = authority_records(ws, best)
+    return [records[rid] for rid in best if rid in records]
+
+
 def authority_from_mentions(mentions: Iterable[Any]) -> list[AuthorityRecord]:
     """Records built from linked mentions (objects with ``text``, ``label`` and
     ``authority_id``): each id with every surface form seen for it (the most frequent as
@@ -433,4 +531,4 @@ def authority_from_mentions(mentions: Iterable[Any]) -> list[AuthorityRecord]:
 
 __all__ = ["AuthorityImportReport", "AuthorityRecord", "authority_from_mentions",
            "authority_records",
-           "import_authority", "load_authority", "read_authority"]
+           "import_authority", "load_authority", "read_authority", "search_authority"]

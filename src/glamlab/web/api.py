@@ -82,6 +82,19 @@ class LinkChoiceOut(BaseModel):
     uri: str | None = None
 
 
+class AuthorityRecordOut(BaseModel):
+    id: str = Field(description="the record's id: send it as ``authority_id`` with a "
+                                "correction (POST /api/decisions)")
+    label: str = Field(description="the record's preferred name")
+    alt_labels: list[str] = Field(default_factory=list, description="its other names")
+    type: str | None = Field(None, description="its entity type (a project label)")
+    start_date: str | None = None
+    end_date: str | None = None
+    description: str | None = None
+    uri: str | None = Field(None, description="its address, where the authority file "
+                                              "gives one")
+
+
 class LinkOut(BaseModel):
     authority_id: str = Field(description="the record `glamlab link` linked the span to, "
                                           "or NIL")
@@ -462,6 +475,29 @@ def _with_links(ws: Any, rows: list[dict[str, Any]]) -> None:
                          else _record_out(k["authority_id"], k["record"]),
                          "choices": [_record_out(c["id"], c["record"])
                                      for c in k["choices"]]}
+
+
+@router.get("/authority", response_model=list[AuthorityRecordOut])
+def authority_search(request: Request, q: str = Query("", max_length=200),
+                     label: str | None = Query(None, max_length=200),
+                     limit: int = Query(10, ge=1, le=50),
+                     user: User = Depends(api_user)) -> list[dict[str, Any]]:
+    """The project's own authority records a name (or an id) finds, best first, those of
+    type ``label`` (the span's) first among equals
+    (:func:`glamlab.linking.search_authority`): what the queue page's "Find another
+    record" offers as the reviewer types. Only the records imported into this project
+    (``glamlab authority import``); nothing is asked of another service."""
+    from ..linking.authority import search_authority
+
+    return [{"id": r.record_id, "label": r.label, "alt_labels": r.alt_labels,
+             "type": r.type, "start_date": r.start_date, "end_date": r.end_date,
+             "description": r.description, "uri": _web_uri(r.uri)}
+            for r in search_authority(_ws(request), q, label=label, limit=limit)]
+
+
+def _web_uri(uri: str | None) -> str | None:
+    """A record's address as a page may link it: a web one, else none."""
+    return uri if uri and uri.startswith(("https://", "http://")) else None
 
 
 @router.post("/leases/renew", response_model=LeasesOut)

@@ -137,6 +137,8 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
 
         link_choices(ws, rows)
         _text_state(ws, rows, user.username if user.can("reviewer") else None)
+        # a span not linked yet may be given a record where the project has some
+        extra.setdefault("has_authority", _has_authority(ws))
         with ws.store.read() as conn:  # the card's "Add" offers a layer where there are more
             extra.setdefault("span_layers", layers_in_use(ws, conn))
     return render(request, "queue.html", {
@@ -152,6 +154,15 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
         "kept": request.query_params.get("kept") or "",
         "carried": _count_param(request, "carried"),
         "dropped": _count_param(request, "dropped"), **extra}, status=status)
+
+
+def _has_authority(ws: Any) -> bool:
+    """Whether the project has an authority file (any record imported)."""
+    import sqlalchemy as sa
+
+    t = ws.store.t.authorities
+    with ws.store.read() as conn:
+        return conn.execute(sa.select(t.c.id).limit(1)).first() is not None
 
 
 def _acted(ws: Any) -> bool:
@@ -423,6 +434,32 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
     request.app.state.queue_counts.decided([result])
     return _back_to_queue(request, form, done=action, settled=len(result.get("settled") or []) or "",
                           **_earlier(result))
+
+
+@router.post("/queue/find-record")
+def queue_find_record(request: Request, form: FormData = Depends(form_of),
+                      user: User = Depends(writer("reviewer", "decide review items"))
+                      ) -> Response:
+    """A reviewer looks for the right authority record of a linked span by its name
+    (the card's "Find another record", its ``find_ID`` field, without a script; with
+    one the page asks ``GET /api/authority`` as they type): the queue again, the card's
+    list of records offering the project's records found
+    (:func:`glamlab.linking.search_authority`), to be saved with "Save type, link and
+    boundaries" as any other choice. Nothing is decided here."""
+    from ...linking.authority import search_authority
+
+    row = str(form.get("find_record") or "").strip()
+    if not row.isdigit():
+        raise HTTPException(422, "no review row named: reload the queue")
+    query = " ".join(str(form.get(f"find_{row}") or "").split())[:200]
+    label = str(form.get(f"predicted_{row}") or "") or None
+    ws = request.app.state.ws
+    records = search_authority(ws, query, label=label) if query else []
+    back = _queue_view(form, ws.card.labels)
+    page = _queue(request, user, **back, kind="", status=200,
+                  found={"row": row, "q": query, "records": records})
+    page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
+    return page
 
 
 @router.post("/queue/text-done")

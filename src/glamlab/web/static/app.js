@@ -579,14 +579,153 @@
     });
   }
 
+  // Entity review: "Find another record" of a linked span. As the reviewer types, the
+  // project's authority records that name finds (GET /api/authority) are listed under
+  // the field; Down/Up move through them, Enter (or a click) picks one: it becomes the
+  // chosen record of the card's list (added under "Found" when the linker had not
+  // offered it) and the focus goes to "Save type, link and boundaries". Enter never
+  // submits the page from the field (it would press the form's first button). Without
+  // the script, "Search records" posts the search and the page lists what it found.
+  function setupRecordFind(root) {
+    root.querySelectorAll("[data-record-find]").forEach(function (box) {
+      if (box.dataset.ready) return;
+      box.dataset.ready = "1";
+      var id = box.dataset.for;
+      var input = box.querySelector("#find_" + id);
+      var select = document.getElementById("authority_" + id);
+      var status = document.getElementById("found_status_" + id);
+      if (!input || !select) return;
+      var list = document.createElement("ul");
+      list.id = "found_list_" + id;
+      list.className = "found-records";
+      list.setAttribute("role", "listbox");
+      list.setAttribute("aria-label", "Records found");
+      list.hidden = true;
+      input.insertAdjacentElement("afterend", list);
+      input.setAttribute("role", "combobox");
+      input.setAttribute("aria-autocomplete", "list");
+      input.setAttribute("aria-controls", list.id);
+      input.setAttribute("aria-expanded", "false");
+      var found = [], active = -1, timer = null, asked = 0;
+      function say(text) { if (status) status.textContent = text; }
+      function close() {
+        list.hidden = true; active = -1;
+        input.setAttribute("aria-expanded", "false");
+        input.removeAttribute("aria-activedescendant");
+      }
+      function mark(i) {
+        active = i;
+        Array.prototype.forEach.call(list.children, function (li, j) {
+          li.setAttribute("aria-selected", j === i ? "true" : "false");
+        });
+        if (i >= 0 && list.children[i]) {
+          input.setAttribute("aria-activedescendant", list.children[i].id);
+          list.children[i].scrollIntoView({block: "nearest"});
+        } else {
+          input.removeAttribute("aria-activedescendant");
+        }
+      }
+      function words(rec) {
+        var w = rec.label + " (" + rec.id + ")";
+        if (rec.type) w += ", " + rec.type;
+        if (rec.start_date || rec.end_date) w += ", " + (rec.start_date || "") + "\u2013" + (rec.end_date || "");
+        if (rec.description) w += ": " + rec.description.slice(0, 80);
+        return w;
+      }
+      function show(q, recs) {
+        found = recs; list.textContent = "";
+        recs.forEach(function (rec, i) {
+          var li = document.createElement("li");
+          li.id = "found_" + id + "_" + i;
+          li.setAttribute("role", "option");
+          li.setAttribute("aria-selected", "false");
+          li.dataset.id = rec.id;
+          li.textContent = words(rec);
+          li.addEventListener("mousedown", function (e) { e.preventDefault(); });
+          li.addEventListener("click", function () { pick(i); });
+          list.appendChild(li);
+        });
+        list.hidden = !recs.length;
+        input.setAttribute("aria-expanded", recs.length ? "true" : "false");
+        active = -1;
+        say(recs.length ? recs.length + (recs.length === 1 ? " record" : " records") +
+            " found for \u201c" + q + "\u201d: Down and Up to go through them, Enter to choose one."
+            : "No record of the authority file is named \u201c" + q +
+              "\u201d: try another spelling or a part of the name, or choose NIL.");
+      }
+      function search() {
+        var q = input.value.trim();
+        if (!q) { close(); found = []; list.textContent = ""; say(""); return; }
+        var n = ++asked;
+        var url = "/api/authority?limit=10&q=" + encodeURIComponent(q) +
+                  "&label=" + encodeURIComponent(box.dataset.label || "");
+        fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+          .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+          .then(function (recs) { if (n === asked) show(q, recs); })
+          .catch(function () {
+            if (n === asked) say("The search did not answer: press \u201cSearch records\u201d.");
+          });
+      }
+      function pick(i) {
+        var rec = found[i];
+        if (!rec) return;
+        var opt = Array.prototype.find.call(select.options, function (o) { return o.value === rec.id; });
+        if (!opt) {
+          var group = select.querySelector("optgroup[data-found]");
+          if (!group) {
+            group = document.createElement("optgroup");
+            group.setAttribute("data-found", "");
+            group.label = "Found";
+            select.appendChild(group);
+          }
+          opt = document.createElement("option");
+          opt.value = rec.id;
+          opt.textContent = words(rec);
+          group.appendChild(opt);
+        }
+        select.value = rec.id;
+        select.dispatchEvent(new Event("change", {bubbles: true}));
+        close();
+        say("Chosen: " + rec.label + " (" + rec.id + "). Press \u201cSave type, link and boundaries\u201d to save it.");
+        var row = box.closest(".qitem");
+        var save = row && row.querySelector('[data-act="correct"]');
+        if (save) save.focus();
+      }
+      input.addEventListener("input", function () {
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(search, 200);
+      });
+      input.addEventListener("keydown", function (e) {
+        if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+          if (!found.length) return;
+          e.preventDefault();
+          if (list.hidden) { list.hidden = false; input.setAttribute("aria-expanded", "true"); }
+          var step = e.key === "ArrowDown" ? 1 : -1;
+          mark(active < 0 ? (step > 0 ? 0 : found.length - 1)
+                          : (active + step + found.length) % found.length);
+        } else if (e.key === "Enter") {
+          e.preventDefault();  // never the form's first button
+          if (!list.hidden && active >= 0) { pick(active); return; }
+          if (timer) clearTimeout(timer);
+          search();
+        } else if (e.key === "Escape" && !list.hidden) {
+          e.preventDefault(); close();
+        }
+      });
+      input.addEventListener("blur", function () { setTimeout(close, 150); });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupSpanBounds(document); setupSpanAdd(document); setupSpanList(document);
+    setupRecordFind(document);
   });
   // a boosted form (Save on the labelling page) swaps the next text in without a full
   // load: its list of entities needs its "Add as entity" too, or the words added to it
   // are lost and the text is saved as naming no entity
   document.addEventListener("htmx:afterSettle", function () {
     setupSpanBounds(document); setupSpanAdd(document); setupSpanList(document);
+    setupRecordFind(document);
   });
   // Trends: checkboxes that show or hide a series in every chart of the page (the same
   // markup as the offline chart page: input[data-toggle=KEY] and svg g.series.KEY)
