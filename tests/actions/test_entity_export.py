@@ -432,3 +432,34 @@ def test_annotations_point_at_the_project_s_own_records_not_a_guessed_wikidata_p
     assert sources == {"Jeanne Martin": "urn:glamlab:authority:Q2",
                        "Lyon": "https://archives.example.org/lieux/lyon",
                        "Paris": "http://www.wikidata.org/entity/Q90"}
+
+
+def test_a_wikidata_extract_without_a_uri_column_points_at_wikidata(make_ws, tmp_path):
+    """An authority of Wikidata QIDs with no ``uri`` column (a SPARQL extract's ids): the
+    annotations link its records to Wikidata, not to a URN; once a record with another
+    kind of id comes in, records without a uri are the institution's own (URNs)."""
+    from glamlab.actions.entity_export import export_entities
+    from glamlab.linking import import_authority
+
+    ws = make_ws(task="entities", modality="text", labels=["PER", "LOC"])
+    text = "Jeanne Martin est née à Lyon."
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "d1", "text": text, "entities": [
+        {"start": 0, "end": 13, "label": "PER", "authority_id": "Q2"},
+        {"start": 24, "end": 28, "label": "LOC", "authority_id": "Q456"}]}) + "\n",
+        encoding="utf-8")
+    import_spans(ws, gold)
+    names = tmp_path / "wikidata.csv"
+    names.write_text("id,label,type\nQ2,Jeanne Martin,PER\nQ456,Lyon,LOC\n", encoding="utf-8")
+    import_authority(ws, names)
+    export_entities(ws, "w3c", tmp_path / "e.jsonld", gold=True)
+    items = json.loads((tmp_path / "e.jsonld").read_text(encoding="utf-8"))["first"]["items"]
+    assert {a["body"][1]["source"] for a in items} == {
+        "http://www.wikidata.org/entity/Q2", "http://www.wikidata.org/entity/Q456"}
+    local = tmp_path / "local.csv"
+    local.write_text("id,label,type\nlyon-1,Lyon,LOC\n", encoding="utf-8")
+    import_authority(ws, local)
+    export_entities(ws, "w3c", tmp_path / "e2.jsonld", gold=True)
+    items = json.loads((tmp_path / "e2.jsonld").read_text(encoding="utf-8"))["first"]["items"]
+    assert {a["body"][1]["source"] for a in items} == {
+        "urn:glamlab:authority:Q2", "urn:glamlab:authority:Q456"}

@@ -180,10 +180,11 @@ def project_authority_uris(ws: Workspace) -> Callable[[str], str]:
     """The URI the W3C and IIIF annotations point at for an authority id of ``ws``'s
     spans: a record the project's authority file has (``glamlab authority import``) is
     the file's, so its ``uri`` where the file gives one (a web address or a URN), else a
-    URN of its id (itself when the id is a URI): never a Wikidata address guessed from
-    an id shaped like a QID, which a local file's own numbering (``Q2``) or records built
-    from the project's mentions may be. An id no record has: :func:`authority_uri`. Each
-    id is looked up once."""
+    URN of its id (itself when the id is a URI). A Wikidata address is guessed from an id
+    shaped like a QID only where every record of the file is one and none gives a
+    ``uri`` (a Wikidata extract without its addresses): a local file's own numbering
+    (``Q2`` beside ``lyon-1``) may look the same. An id no record has:
+    :func:`authority_uri`. Each id is looked up once."""
     import sqlalchemy as sa
 
     from ..linking.authority import authority_records
@@ -193,6 +194,10 @@ def project_authority_uris(ws: Workspace) -> Callable[[str], str]:
         has_any = conn.execute(sa.select(t.c.id).limit(1)).first() is not None
     if not has_any:
         return authority_uri
+    with ws.store.read() as conn:  # a Wikidata extract: every id a QID, no uri given
+        wikidata = conn.execute(sa.select(t.c.id).where(t.c.uri.isnot(None), t.c.uri != "")
+                                .limit(1)).first() is None and all(
+            _QID_RE.match(rid) for rid in conn.execute(sa.select(t.c.record_id)).scalars())
     known: dict[str, str] = {}
 
     def uri(authority_id: str) -> str:
@@ -203,8 +208,8 @@ def project_authority_uris(ws: Workspace) -> Callable[[str], str]:
                 known[authority_id] = authority_uri(authority_id)
             elif "://" in given or given.startswith("urn:"):
                 known[authority_id] = given
-            elif "://" in authority_id or authority_id.startswith("urn:"):
-                known[authority_id] = authority_id
+            elif "://" in authority_id or authority_id.startswith("urn:") or wikidata:
+                known[authority_id] = authority_uri(authority_id)
             else:
                 known[authority_id] = f"urn:glamlab:authority:{authority_id}"
         return known[authority_id]
