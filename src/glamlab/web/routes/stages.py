@@ -175,7 +175,22 @@ def _evaluate(request: Request, *, asked: FormData | None = None,
         "backtest_words": _backtest_words(ws) if tabular else {},
         "board": overview._section("Leaderboard", overview.leaderboard, ws),
         "labelling": review.labelling_counts(ws), "services": describe(ws),
+        "relabelled": _relabelled(ws),
         "added": request.query_params.get("added")}, status=400 if problem else 200)
+
+
+def _relabelled(ws: Any) -> list[dict[str, Any]]:
+    """The test items given another label since the newest stored evaluation
+    (:func:`glamlab.review.labelling.test_relabelled`): its figures are for the labels as
+    they were (the stored results are never rewritten); none before any evaluation."""
+    import sqlalchemy as sa
+
+    from ...review.labelling import test_relabelled
+
+    t = ws.store.t.evaluations
+    with ws.store.read() as conn:
+        newest = conn.execute(sa.select(sa.func.max(t.c.created_at))).scalar()
+    return test_relabelled(ws, newest) if newest is not None else []
 
 
 @router.post("/stages/evaluate")
