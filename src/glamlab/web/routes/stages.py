@@ -345,6 +345,7 @@ def run_page(request: Request, user: User = Depends(page_user)) -> Response:
     from ...errors import GlamlabError
     from ...inference import list_runs
     from ...registry import champion as champion_of
+    from ...registry.models import measured
     from ...workspace.status import stale_predictions, stale_predictions_sentence
 
     ws = request.app.state.ws
@@ -360,6 +361,7 @@ def run_page(request: Request, user: User = Depends(page_user)) -> Response:
         "failures": _run_failures(ws, runs[0]) if runs else [],
         "stale": stale_predictions_sentence(stale, web=True) if stale else None,
         "job": _job_view(jobs.latest(ws, "run")), "champion": champion, "runs": runs,
+        "unmeasured": champion is not None and not measured(ws, champion),
         "items_total": ws.count_items()})
 
 
