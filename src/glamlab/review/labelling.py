@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from ..errors import LabelError
 from ..store import now
-from ..tasks.labels import refuse_into_test
+from ..tasks.labels import TEST_RELABEL, refuse_into_test
 from .queue import NotFound
 
 if TYPE_CHECKING:
@@ -136,9 +136,6 @@ def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
             "changed_from": before if changed else None}
 
 
-#: the audit action of a changed gold label of a test-split item: the evaluations made
-#: before it measured the models against the label as it was (:func:`test_relabelled`)
-TEST_RELABEL = "test.relabel"
 
 
 def gold_in_force(conn: sa.Connection, ws: Workspace, item_id: str, *,
