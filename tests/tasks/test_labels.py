@@ -242,3 +242,21 @@ def test_a_label_holding_a_comma_reads_as_one_in_the_list_of_labels(make_ws, tmp
     assert "labels: abstraction | emotions, concepts and ideas | people;" in text
     plain = make_ws("plain", labels=["blank", "content"], modality="text")
     assert "labels: blank, content;" in _status_text({**plain.status(), "next_step": "x"})
+
+
+def test_an_import_that_changes_a_test_label_is_logged_as_a_test_relabel(ws, tmp_path) -> None:
+    """The web app's change of a test item's label is logged as ``test.relabel`` (the
+    Evaluate page then says its latest figures were measured on the labels as they
+    were); a corrected file imported with --replace changes them as much, and is too.
+    An item imported into the test split for the first time, or with the same label,
+    is no change."""
+    a = ws.store.t.audit_log
+    import_labels(ws, write_csv(tmp_path / "a.csv", ["id", "label"],
+                                [["p0", "blank"], ["p1", "blank"]]), split="test")
+    import_labels(ws, write_csv(tmp_path / "b.csv", ["id", "label"],
+                                [["p0", "content"], ["p1", "blank"]]), replace=True)
+    assert split_of(ws, ["p0", "p1"]) == {"p0": "test", "p1": "test"}
+    with ws.store.read() as conn:
+        rows = conn.execute(sa.select(a).where(a.c.action == "test.relabel")).all()
+    assert [(r.object, r.details["before"], r.details["after"]) for r in rows] == [
+        ("p0", ["blank"], ["content"])]

@@ -245,6 +245,18 @@ def in_use(ws: Workspace) -> str | None:
         return conn.execute(sa.select(t.c.name).where(t.c.alias == IN_USE).limit(1)).scalar()
 
 
+def measured(ws: Workspace, spec: str) -> bool:
+    """Whether an evaluation scored the model version ``spec`` (NAME@N) on the test set
+    (``glamlab evaluate``, the Evaluate page, or a retrain's comparison): the first
+    version of a name becomes its champion when trained, so the model in use may be one
+    nobody has measured yet, which the pages that name it say."""
+    mv = get_model(ws, spec)
+    t = ws.store.t.evaluations
+    with ws.store.read() as conn:
+        return conn.execute(sa.select(t.c.id).where(t.c.model_id == mv.id).limit(1)
+                            ).first() is not None
+
+
 def champion(ws: Workspace, name: str | None = None) -> ModelVersion:
     """The champion of ``name`` (a model name; ``NAME@...`` is read as NAME): the version
     of that name chosen for use (its ``champion`` alias). Without a name, the champion of

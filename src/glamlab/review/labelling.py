@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from ..errors import LabelError
 from ..store import now
-from ..tasks.labels import refuse_into_test
+from ..tasks.labels import TEST_RELABEL, refuse_into_test
 from .queue import NotFound
 
 if TYPE_CHECKING:
@@ -88,6 +88,7 @@ def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
     with ws.store.write() as conn:
         if second:
             _check_second(conn, ws, user, item_id)
+        before = gold_in_force(conn, ws, item_id, kind=kind)
         if kind.write_gold(ws, conn, item_id, gold, annotator=user, source="web"):
             # the kind keeps its gold elsewhere (entities: the span store)
             existing = conn.execute(sa.select(st.splits.c.split)
@@ -96,10 +97,13 @@ def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
                 conn.execute(st.splits.insert().values(item_id=item_id, split=split,
                                                        created_at=stamp))
             labels = kind.strata(gold)
+            changed = _record_change(conn, ws, user, item_id, before, existing, kind)
             ws.store.audit(conn, user, "label", item_id, labels=labels, label_ids=[],
                            split=existing or split,
-                           split_created=existing is None and split is not None)
-            return {"item_id": item_id, "labels": labels, "split": existing or split}
+                           split_created=existing is None and split is not None,
+                           **({"changed_from": before} if changed else {}))
+            return {"item_id": item_id, "labels": labels, "split": existing or split,
+                    "changed_from": before if changed else None}
         # only this person's earlier label is replaced: another person's stays (the
         # newest is the gold label in force, a second labeller's only where it is the
         # one label) for the agreement between labellers
@@ -122,11 +126,74 @@ def save_label(ws: Workspace, user: str, item_id: str, labels: Sequence[str],
             if split == "test":
                 refuse_into_test(conn, ws, [item_id])
             conn.execute(st.splits.insert().values(item_id=item_id, split=split, created_at=stamp))
+        changed = _record_change(conn, ws, user, item_id, before, existing, kind)
         ws.store.audit(conn, user, "label", item_id, labels=labels, label_ids=ids,
                        replaced=old, split=existing or split,
                        split_created=existing is None and split is not None,
-                       **({"second": True} if second else {}))
-    return {"item_id": item_id, "labels": labels, "split": existing or split}
+                       **({"second": True} if second else {}),
+                       **({"changed_from": before} if changed else {}))
+    return {"item_id": item_id, "labels": labels, "split": existing or split,
+            "changed_from": before if changed else None}
+
+
+
+
+def gold_in_force(conn: sa.Connection, ws: Workspace, item_id: str, *,
+                  kind: Any = None) -> dict[str, Any] | None:
+    """The gold label in force of ``item_id`` (:mod:`glamlab.store.gold`), or None:
+    ``labels`` (its label names, or an entities text's entity types), ``key`` (the task
+    kind's form of it, to compare), ``by`` (who gave it) and ``at`` (when, ISO)."""
+    from ..store.gold import in_force
+    from ..tasks.kinds import task_kind
+    from ..tasks.labels import gold_labels
+
+    kind = kind or task_kind(ws.card)
+    gold = gold_labels(ws, [item_id], conn=conn, kind=kind).get(item_id)
+    if gold is None:
+        return None
+    st = ws.store.t
+    if ws.card.kind == "entities":  # the latest active gold set (glamlab.tasks.spans.gold)
+        t = st.span_sets
+        row = conn.execute(sa.select(t.c.annotator, t.c.created_at).where(
+            t.c.item_id == item_id, t.c.kind == "gold", t.c.active.is_(True))
+            .order_by(t.c.id.desc()).limit(1)).first()
+    else:
+        lt = st.labels
+        row = conn.execute(sa.select(lt.c.annotator, lt.c.created_at).where(
+            in_force(lt), lt.c.item_id == item_id).order_by(lt.c.id.desc()).limit(1)).first()
+    return {"labels": kind.strata(gold), "key": kind.gold_key(gold),
+            "by": row.annotator if row is not None else None,
+            "at": row.created_at.isoformat() if row is not None and row.created_at else None}
+
+
+def _record_change(conn: sa.Connection, ws: Workspace, user: str, item_id: str,
+                   before: dict[str, Any] | None, split: str | None, kind: Any) -> bool:
+    """Whether the label just written changed the item's gold label in force (``before``:
+    :func:`gold_in_force` before it). A changed label of a test-split item is logged as
+    :data:`TEST_RELABEL` too: the evaluations made before it are then out of date."""
+    if before is None:
+        return False
+    after = gold_in_force(conn, ws, item_id, kind=kind)
+    if after is not None and after["key"] == before["key"]:
+        return False
+    if split == "test":
+        ws.store.audit(conn, user, TEST_RELABEL, item_id, before=before["labels"],
+                       before_by=before["by"], after=after["labels"] if after else None)
+    return True
+
+
+def test_relabelled(ws: Workspace, since: Any) -> list[dict[str, Any]]:
+    """The test-split items whose gold label was changed after ``since`` (a datetime: an
+    evaluation's ``created_at``), newest first: ``item_id``, ``by``, ``at``. The figures
+    of an evaluation made before were measured against the labels as they were."""
+    a = ws.store.t.audit_log
+    with ws.store.read() as conn:
+        rows = conn.execute(sa.select(a.c.object, a.c.actor, a.c.at).where(
+            a.c.action == TEST_RELABEL, a.c.at > since).order_by(a.c.id.desc())).all()
+    seen: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        seen.setdefault(r.object, {"item_id": r.object, "by": r.actor, "at": r.at})
+    return list(seen.values())
 
 
 def undo_label(ws: Workspace, user: str) -> dict[str, Any] | None:

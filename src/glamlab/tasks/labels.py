@@ -34,6 +34,10 @@ if TYPE_CHECKING:
     from .kinds import TaskKind
 
 SPLITS = ("train", "calibration", "test")
+#: the audit action of a changed gold label of a test-split item (the web app's change,
+#: or an import): the evaluations made before it measured the models against the label
+#: as it was (:func:`glamlab.review.labelling.test_relabelled`)
+TEST_RELABEL = "test.relabel"
 MAX_ROWS_IN_MESSAGE = 20
 
 
@@ -208,6 +212,13 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
                 f"nothing imported:\n{shown}", hint=hint, rows=problems)
         t = ws.store.t
         stamp = now()
+        # the test items' gold labels in force before: one this file changes is logged
+        # as the Labelling page's change is (test.relabel: evaluations made before it
+        # measured the models against the label as it was)
+        from .splits import split_of
+
+        tested = [i for i, s in split_of(ws, ids, conn=conn).items() if s == "test"]
+        was = gold_labels(ws, tested, conn=conn, kind=kind) if tested else {}
         new_rows = []
         replaced_ids = []
         for item_id, gold in wanted.items():
@@ -229,6 +240,14 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
             conn.execute(t.labels.insert(), new_rows)
         if split is not None:
             _set_splits(conn, ws, {i: split for i in ids})
+        now_in_force = gold_labels(ws, list(was), conn=conn, kind=kind) if was else {}
+        for item_id, before in was.items():
+            after = now_in_force.get(item_id)
+            if after is None or key(after) != key(before):
+                ws.store.audit(conn, annotator, TEST_RELABEL, item_id,
+                               before=kind.strata(before),
+                               after=kind.strata(after) if after is not None else None,
+                               source=p.name)
         report.items = len(wanted)
         report.added = len(new_rows)
         report.replaced = len(replaced_ids)

@@ -97,6 +97,13 @@ def workspace_status(ws: Workspace, *,
                                                aliases.model_id == t.models.c.id)
             .where(aliases.name == in_use, aliases.alias == "champion").limit(1)
         ).scalar() if in_use else None
+        # whether an evaluation scored the version in use: the first version trained is
+        # put in use before anyone measured it (the pages say "not measured yet")
+        in_use_measured = conn.execute(
+            sa.select(t.evaluations.c.id).join(t.model_aliases,
+                                               aliases.model_id == t.evaluations.c.model_id)
+            .where(aliases.name == in_use, aliases.alias == "champion").limit(1)
+        ).first() is not None if in_use else False
         stale = _stale_predictions(conn, t, in_use) if in_use else None
         unpredicted = (_unpredicted(conn, t, in_use, items)
                        if in_use and not stale and items else None)
@@ -129,7 +136,8 @@ def workspace_status(ws: Workspace, *,
         # champions: the model names with a version chosen (one each); in_use: the one
         # model act, export and the web app use (a project may have several champions)
         {"stage": "models", "done": champions > 0, "count": models, "champions": champions,
-         **({"in_use": in_use_spec} if in_use_spec else {}), "evaluations": evaluations},
+         **({"in_use": in_use_spec, "in_use_measured": in_use_measured} if in_use_spec
+            else {}), "evaluations": evaluations},
         {"stage": "runs", "done": runs > 0, "count": runs, "predictions": predictions},
         {"stage": "actions", "done": acted_on,
          "acted": acted, "machine_metadata": machine, "review_open": queue_open,
@@ -171,7 +179,7 @@ def workspace_status(ws: Workspace, *,
                                  stale, acted, keep_together,
                                  better=verdict["better"] if verdict else [],
                                  in_use_spec=in_use_spec, unpredicted=unpredicted,
-                                 applied=applied,
+                                 applied=applied, in_use_measured=in_use_measured,
                                  need_example=_need_example(card))),
     }
 
@@ -502,7 +510,7 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
                keep_together: Callable[[], str | None] | None = None, *,
                better: Sequence[str] = (), in_use_spec: str | None = None,
                unpredicted: dict[str, Any] | None = None,
-               applied: dict[str, Any] | None = None,
+               applied: dict[str, Any] | None = None, in_use_measured: bool = True,
                need_example: str = "stop paying the OCR service for blank pages") -> str:
     if not need:  # the example of the project's task kind (an entities project's texts)
         return ("State the need in words: edit [project] need in glamlab.toml "
@@ -522,6 +530,11 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
                 "verdict chooses the model that run, act and export use).")
     if not_beaten:
         return no_better_step(not_beaten, queue_open, in_use=in_use_spec, better=better)
+    if (runs == 0 or predictions == 0) and in_use_spec and not in_use_measured:
+        # the first version trained is put in use at once: measured by nobody yet
+        return (f"{in_use_spec} is the model in use, but not measured yet (it was the first "
+                "model trained): `glamlab evaluate` compares it with the baselines on the "
+                "test set, before `glamlab run` puts it over the collection.")
     if runs == 0 or predictions == 0:
         model = f"{in_use}@champion" if in_use else "NAME@champion"
         return (f"Run the model over the collection: `glamlab run --model {model}` "

@@ -31,8 +31,11 @@ def admin_page(request: Request, user: User = Depends(page_user)) -> Response:
     saved = list_models(ws)
     models = [{**m.to_dict(), "role": _role(m.name, m.spec, m.aliases, in_use)}
               for m in saved]
+    from ...registry.models import measured
+
     return render(request, "admin.html", {
         "users": list_users(ws), "roles": ROLES, "models": models, "in_use": in_use,
+        "unmeasured": in_use is not None and not measured(ws, in_use),
         "model_notes": model_notes(saved),
         "acted": acted, "done": request.query_params.get("done")})
 

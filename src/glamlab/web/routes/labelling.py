@@ -35,6 +35,8 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
     ws = request.app.state.ws
     if mode == SECOND and ws.card.kind != "entities":
         return second_page(request, user)
+    if mode == CORRECT and not item:
+        mode = ""  # nothing named to change: the next item to label
     near = strategy == NEAREST and ws.card.modality == "text"
     ignored: list[str] = []  # an unknown value is said, not silently replaced
     if strategy not in sampling.STRATEGIES and not near:
@@ -104,7 +106,26 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
         "set_aside": _numbers(request, ("test", "train", "groups"))
         if request.query_params.get("done") == "test-set" else None,
         "set_by_time": _set_by_time(request),
-        "had": _entities_had(request, shown) if ws.card.kind == "entities" else None})
+        "had": _entities_had(request, shown) if ws.card.kind == "entities" else None,
+        "correcting": _correcting(request, shown) if mode == CORRECT else None})
+
+
+def _correcting(request: Request, item: Any) -> dict[str, Any] | None:
+    """An item opened to change the label it has (its page's "Change the entities"):
+    its split and who gave the label in force, for the form to say; None when it has no
+    label yet (then it is labelled as any other)."""
+    from ...review.labelling import gold_in_force
+    from ...tasks.splits import split_of
+
+    if item is None:
+        return None
+    ws = request.app.state.ws
+    with ws.store.read() as conn:
+        had = gold_in_force(conn, ws, item.item_id)
+        if had is None:
+            return None
+        split = split_of(ws, [item.item_id], conn=conn).get(item.item_id)
+    return {**had, "split": split}
 
 
 #: the Labelling page's ``strategy`` for the passages nearest to a phrase or to example
@@ -341,6 +362,8 @@ def label_post(request: Request, form: FormData = Depends(form_of),
                user: User = Depends(writer("reviewer", "label items"))) -> Response:
     item_id = str(form.get("item_id") or "")
     values = [str(v) for v in form.getlist("label")]
+    if form.get("mode") == CORRECT:  # a label given before, changed: see correct_label
+        return correct_label(request, user, item_id, values)
     if form.get("mode") == SECOND:  # a second label: the item stays in its split, and
         # the gold label in force stays another person's (the agreement counts both)
         review.save_label(request.app.state.ws, user.username, item_id, values, None,
@@ -351,6 +374,38 @@ def label_post(request: Request, form: FormData = Depends(form_of),
                           strategy=str(form.get("strategy") or "random"))
     request.app.state.queue_counts.invalidate()  # a gold label settles queue rows
     return _back_to_label(form, "label")
+
+
+#: the label form's ``mode`` that changes the gold label an item has (the item page's
+#: "Change the label", or an entities text reopened from its page)
+CORRECT = "correct"
+
+
+def correct_label(request: Request, user: User, item_id: str, values: list[str]) -> Response:
+    """Change the gold label of an item labelled before: the item stays in its split (a
+    test item in the test split, frozen or not: never moved to training), the earlier
+    label stays in the store as it was, no longer in force when it was this person's
+    (:func:`glamlab.review.save_label` with no split), and the change is logged in the
+    audit log with the label it replaced (a test item's as ``test.relabel`` too, which
+    marks the evaluations made before as measured on the labels as they were). Back to
+    the item's page, which says so."""
+    from ...review.labelling import gold_in_force
+    from ..images import item_path
+
+    ws = request.app.state.ws
+    with ws.store.read() as conn:
+        had = gold_in_force(conn, ws, item_id)
+    if had is None:
+        if next(iter(ws.items(ids=[item_id])), None) is None:
+            raise review.NotFound(f"no item with id {item_id!r}", item=item_id,
+                                  hint="open the item from the Review or Labelling page")
+        raise LabelError(f"{item_id} has no label yet, so there is none to change",
+                         item=item_id, hint="label it on the Labelling page")
+    saved = review.save_label(ws, user.username, item_id, values, None)
+    request.app.state.queue_counts.invalidate()  # a gold label settles queue rows
+    done = "changed" if saved.get("changed_from") else "unchanged"
+    page = f"/items/{item_path(item_id)}"
+    return RedirectResponse(f"{page}{'&' if '?' in page else '?'}done={done}", 303)
 
 
 @router.post("/label/concept")

@@ -99,6 +99,12 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
             return words, "/admin", "Choose the model in use"  # them: make it the one in use
         return words, "/reports", "See the comparison"
     if not by["runs"]["done"] or not by["runs"].get("predictions"):
+        if models.get("in_use") and models.get("in_use_measured") is False:
+            # the first model trained is put in use at once: measure it before its
+            # predictions go over the collection
+            return (f"{models['in_use']} is the model in use, but not measured yet: "
+                    "compare it with the baselines on the test set before running it over "
+                    "the collection.", "/stages/evaluate", "Fit the baselines and evaluate")
         return ("Run the model in use over the collection.", "/stages/run", "Run it")
     stale = status.get("stale_predictions")
     if stale:
@@ -156,7 +162,10 @@ def overview(request: Request, user: User = Depends(page_user)) -> Response:
         s["words"] = STAGE_WORDS.get(s["stage"], s["stage"])
         s["page"] = STAGE_PAGES.get(s["stage"])
         s["facts"] = {k: v for k, v in s.items()
-                      if k not in ("stage", "done", "words", "detail", "page") and v is not None}
+                      if k not in ("stage", "done", "words", "detail", "page",
+                                   "in_use_measured") and v is not None}
+        if s.get("in_use_measured") is False:  # said with the model, not as "False"
+            s["facts"]["in_use"] = f"{s['in_use']} (not measured yet)"
     stale = status.get("stale_predictions")
     return render(request, "overview.html", {
         "stale": stale_predictions_sentence(stale, web=True) if stale else None,

@@ -641,7 +641,22 @@ def item_page(request: Request, item_id: str, user: User = Depends(page_user)) -
             d["value"].get("layer") or MAIN_LAYER)) if isinstance(d.get("value"), dict)
             else None, "words": words(d.get("value"))}
             for d in history["decisions"]]
+    import sqlalchemy as sa
+
+    from ...review.labelling import gold_in_force
+    from ...store.gold import in_force
+
+    with ws.store.read() as conn:
+        had = gold_in_force(conn, ws, item_id)
+        lt = ws.store.t.labels
+        # the rows of the label in force, marked so on the page (the others: replaced, or
+        # another person's kept for the agreement)
+        history["in_force"] = set(conn.execute(sa.select(lt.c.id).where(
+            in_force(lt), lt.c.item_id == item_id)).scalars())
+    done = request.query_params.get("done")
     return render(request, "item.html", {
+        "gold": had, "done": done if done in ("changed", "unchanged") else None,
+        "choices": list(ws.card.labels), "multi_label": bool(ws.card.multi_label),
         "item": item, "history": history, "span_sets": span_sets,
         "iiif": iiif_service(item), "source": source_words(item.source_kind, item.source),
         # a field naming a file by its server path (a table's image column): the file's

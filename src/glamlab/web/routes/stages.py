@@ -175,7 +175,22 @@ def _evaluate(request: Request, *, asked: FormData | None = None,
         "backtest_words": _backtest_words(ws) if tabular else {},
         "board": overview._section("Leaderboard", overview.leaderboard, ws),
         "labelling": review.labelling_counts(ws), "services": describe(ws),
+        "relabelled": _relabelled(ws),
         "added": request.query_params.get("added")}, status=400 if problem else 200)
+
+
+def _relabelled(ws: Any) -> list[dict[str, Any]]:
+    """The test items given another label since the newest stored evaluation
+    (:func:`glamlab.review.labelling.test_relabelled`): its figures are for the labels as
+    they were (the stored results are never rewritten); none before any evaluation."""
+    import sqlalchemy as sa
+
+    from ...review.labelling import test_relabelled
+
+    t = ws.store.t.evaluations
+    with ws.store.read() as conn:
+        newest = conn.execute(sa.select(sa.func.max(t.c.created_at))).scalar()
+    return test_relabelled(ws, newest) if newest is not None else []
 
 
 @router.post("/stages/evaluate")
@@ -330,6 +345,7 @@ def run_page(request: Request, user: User = Depends(page_user)) -> Response:
     from ...errors import GlamlabError
     from ...inference import list_runs
     from ...registry import champion as champion_of
+    from ...registry.models import measured
     from ...workspace.status import stale_predictions, stale_predictions_sentence
 
     ws = request.app.state.ws
@@ -345,6 +361,7 @@ def run_page(request: Request, user: User = Depends(page_user)) -> Response:
         "failures": _run_failures(ws, runs[0]) if runs else [],
         "stale": stale_predictions_sentence(stale, web=True) if stale else None,
         "job": _job_view(jobs.latest(ws, "run")), "champion": champion, "runs": runs,
+        "unmeasured": champion is not None and not measured(ws, champion),
         "items_total": ws.count_items()})
 
 
