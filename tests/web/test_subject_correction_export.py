@@ -16,22 +16,31 @@ from glamlab.cli import cli
 from .conftest import app_with_users, csrf_of
 
 
-def test_a_term_given_in_place_of_a_suggestion_is_the_reviewers(make_ws: Any,
-                                                                 tmp_path: Any) -> None:
+def subjects_ws(make_ws: Any, gold: list[str] | None = None) -> Any:
+    """A subject-indexing project (people, places, nature) with one record, T07768 (with
+    the gold labels ``gold``, in training), the model scoring people 0.82 (sent to a
+    reviewer), places 0.06 and nature 0.1 (rejected), and the policy applied."""
     from glamlab.actions import act
-    from tests.actions.helpers import add_items, add_model, add_predictions
+    from tests.actions.helpers import add_gold, add_items, add_model, add_predictions
 
     ws = make_ws("subj", task="subjects", modality="text",
                  labels=["people", "places", "nature"], multi_label=True)
     add_items(ws, [{"item_id": "T07768", "modality": "text"}])
+    if gold:
+        add_gold(ws, {"T07768": gold}, split="train")
     mid = add_model(ws, "subjects", 1)
-    # people goes to a reviewer; places scores far under the cut-off (rejected)
     add_predictions(ws, mid, {"T07768": {"people": 0.82, "places": 0.06, "nature": 0.1}},
                     multi_label=True)
     ws.card.raw["policy"] = {"field": "subjects", "labels": {
         x: {"accept": 0.99, "review": 0.5} for x in ("people", "places", "nature")}}
     ws.save_card()
     act(ws)
+    return ws
+
+
+def test_a_term_given_in_place_of_a_suggestion_is_the_reviewers(make_ws: Any,
+                                                                 tmp_path: Any) -> None:
+    ws = subjects_ws(make_ws)
     users = app_with_users(ws)
     _, _, client = next(users)
     try:
