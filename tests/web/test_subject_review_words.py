@@ -1,0 +1,28 @@
+"""What a subject reviewer reads (multi-label): a record whose person's labels leave out
+the suggested term says so (not "labelled otherwise", which reads as if the person gave
+another single label), and the item page gives each suggested term its own score (not
+one score for the whole set)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .conftest import app_with_users
+from .test_subject_correction_export import subjects_ws
+
+
+def test_queue_and_item_page_speak_of_terms(make_ws: Any) -> None:
+    ws = subjects_ws(make_ws, gold=["nature", "places"])
+    users = app_with_users(ws)
+    _, _, client = next(users)
+    try:
+        c = client("rey")
+        html = c.get("/queue").text
+        assert ("A person's labels for this item leave out <b>people</b>: they are "
+                "<b>nature, places</b>") in html
+        assert "labelled this item otherwise" not in html
+        item = c.get("/items/T07768").text
+        assert 'people <span class="term-score">0.820</span>' in item
+        assert "each term's, next to it" in item
+    finally:
+        next(users, None)
