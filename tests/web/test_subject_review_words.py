@@ -50,3 +50,19 @@ def test_item_page_says_a_corrected_term_is_the_reviewers(make_ws: Any) -> None:
         assert "places by subjects@1" not in item
     finally:
         next(users, None)
+
+
+def test_the_queue_keys_name_c_for_the_list_of_labels(make_ws: Any) -> None:
+    """The number keys reach the first nine labels only (Tate's vocabulary has 15): the
+    keys line names c, which opens the list of every label, and how to save from it."""
+    ws = subjects_ws(make_ws)
+    users = app_with_users(ws)
+    _, _, client = next(users)
+    try:
+        html = client("rey").get("/queue").text
+        keys = html[html.index('id="queue-keys"'):]
+        keys = keys[:keys.index("</p>")]
+        assert "<kbd>c</kbd> the list of labels" in keys
+        assert "<kbd>Tab</kbd> then <kbd>Enter</kbd> saves it" in keys
+    finally:
+        next(users, None)
