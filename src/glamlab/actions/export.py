@@ -865,6 +865,14 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
                 decision = "correct"  # also where the person accepted it on another prediction
                 final = Candidate(person.label, d.score, person.value)
                 reason = f"corrected by reviewer {person.user} from {d.label!r}"
+            elif (person.recorded == "correct" and person.queued is not None
+                  and person.queued != d.label and d.action == "reject"):
+                # (multi-label) the label a reviewer gave in place of the suggestion
+                # they were asked about, which the model did not suggest itself: the
+                # person's, not the model's (no score to filter it out by)
+                origin, score = "person", None
+                reason = (f"added by reviewer {person.user} in place of {person.queued!r} "
+                          "(the model did not suggest it)")
     elif gold is not None:
         # (an accepted span or label gold settles, or a rejected label it gives: a
         # person's annotation wins)

@@ -47,7 +47,9 @@ if TYPE_CHECKING:
 class PersonDecision:
     """A person's decision as it applies to one candidate: ``action`` is ``accept``
     (the candidate is right), ``reject`` (it is wrong) or ``correct`` (the item's value is
-    ``label``/``value`` instead); ``recorded`` is the action the person took."""
+    ``label``/``value`` instead); ``recorded`` is the action the person took;
+    ``queued`` the label of the suggestion the person was asked about (a correction to
+    another label: the one they turned down)."""
 
     action: str
     label: str | None
@@ -55,6 +57,7 @@ class PersonDecision:
     user: str
     created_at: datetime
     recorded: str
+    queued: str | None = None
 
 
 def same_value(value: Any) -> str:
@@ -123,5 +126,6 @@ def person_decision(rows: Sequence[Any] | None, label: str, value: Any, *,
             action = "correct"
         else:
             continue
-        found = PersonDecision(action, r.label, r.value, r.user, r.created_at, r.action)
+        found = PersonDecision(action, r.label, r.value, r.user, r.created_at, r.action,
+                               r.queued)
     return found

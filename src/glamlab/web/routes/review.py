@@ -589,8 +589,9 @@ def queue_bulk(request: Request, form: FormData = Depends(form_of),
 
 def _what_was_decided(ws: Any, decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``decisions`` with the label (and, for a span, the value) of the queue row a
-    rejection turned down, where the decision stores none of its own."""
-    ids = [d["queue_id"] for d in decisions if d.get("label") is None and d.get("queue_id")]
+    rejection turned down, where the decision stores none of its own, and each with the
+    label of the queue row it was made on (``queued``: a correction's label before)."""
+    ids = [d["queue_id"] for d in decisions if d.get("queue_id")]
     if not ids:
         return decisions
     import sqlalchemy as sa
@@ -601,11 +602,11 @@ def _what_was_decided(ws: Any, decisions: list[dict[str, Any]]) -> list[dict[str
             sa.select(rq.c.id, rq.c.label, rq.c.value).where(rq.c.id.in_(ids)))}
     out = []
     for d in decisions:
-        row = rows.get(d.get("queue_id")) if d.get("label") is None else None
-        if row is not None:
+        row = rows.get(d.get("queue_id"))
+        if row is not None and d.get("label") is None:
             d = {**d, "label": row.label,
                  "value": d.get("value") if d.get("value") is not None else row.value}
-        out.append(d)
+        out.append({**d, "queued": row.label if row is not None else None})
     return out
 
 
