@@ -428,3 +428,38 @@ def test_an_entity_trend_does_not_call_its_mention_count_classify_and_count(
         assert "classify and count" not in page
         assert 'data-toggle="raw" checked> raw (mentions found)' in page
         assert page.count(">raw (mentions found)<") >= 1  # the chart's legend
+
+
+def test_a_field_only_older_items_have_is_offered_and_new_fields_appear_after_ingest(
+        make_ws: Any, tmp_path: Any) -> None:
+    """The fields to group by were read from the newest 500 items: in a newspaper project
+    whose first texts carry ``publication`` (NZZ, Luxemburger Wort) and whose later ones do
+    not, the field was never offered. Now every field any current item has is (asked of the
+    store: one pass, kept until items come in); a field with many dates is still a date,
+    and one whose values hold a single year (the dataset "hipe2020") is not."""
+    from glamlab.web.routes.trends import field_choices
+
+    ws = make_ws("papers", task="topics", kind="single-label", modality="text",
+                 labels=["politics", "other"])
+    older = tmp_path / "older.csv"
+    older.write_text("id,text,publication,date,dataset\n" + "".join(
+        f"o{i},Text {i} aus der Zeitung,{['NZZ', 'Luxemburger Wort'][i % 2]},"
+        f"{1850 + i % 40}-0{1 + i % 9}-1{i % 10},{['hipe2020', 'newseye'][i % 2]}\n"
+        for i in range(40)), encoding="utf-8")
+    newer = tmp_path / "newer.csv"
+    newer.write_text("id,text,date\n" + "".join(
+        f"n{i},Ein neuerer Text {i},{1890 + i % 40}-0{1 + i % 9}-{10 + i % 19}\n"
+        for i in range(520)), encoding="utf-8")
+    ws.ingest([older], id_column="id", text_column="text")
+    ws.ingest([newer], id_column="id", text_column="text")
+    choices = [c["value"] for c in field_choices(ws)]
+    assert "publication" in choices, choices
+    assert "date:decade" in choices  # over 200 different dates: still read as dates
+    # a name with one year in it (the HIPE dataset "hipe2020") is no date: its values
+    assert "dataset" in choices and "dataset:decade" not in choices
+    later = tmp_path / "later.csv"
+    later.write_text("id,text,section\n" + "".join(
+        f"l{i},Noch ein Text {i},{['Feuilleton', 'Inland'][i % 2]}\n" for i in range(20)),
+        encoding="utf-8")
+    ws.ingest([later], id_column="id", text_column="text")
+    assert "section" in [c["value"] for c in field_choices(ws)]  # not the cached list

@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.background import BackgroundTask
@@ -30,8 +29,6 @@ from .stages import _page, _remove
 
 router = APIRouter(include_in_schema=False)
 
-#: items looked at to list the metadata fields (the newest current items)
-FIELD_SAMPLE = 500
 #: share of a field's non-empty values with a year in them for it to count as a date
 DATE_SHARE = 0.5
 #: at most this many (label, group) cells are worked out in a request: each takes a
@@ -64,37 +61,28 @@ def field_choices(ws: Any) -> list[dict[str, str]]:
     left out when it gives fewer than 2 groups (one dataset, one licence, one language
     for every item) or too many (more than :data:`MAX_GROUPS`, or than half the items: a
     title, a record number), and when it is named as an identifier (``document_id``,
-    ``uri``); label columns are left out too."""
-    from ...trends import year_of
+    ``uri``); label columns are left out too. Every field any current item has is
+    considered (:func:`glamlab.trends.aggregate.field_summary` asks the database and keeps
+    the answer until items come in), not only the newest items' fields."""
+    from ...trends.aggregate import field_summary
     from ...workspace.leakage import forbidden_fields
 
-    t = ws.store.t.items
-    q = (sa.select(t.c.meta).where(t.c.is_current.is_(True)).order_by(t.c.pk.desc())
-         .limit(FIELD_SAMPLE))
-    seen: dict[str, list[int]] = {}  # field -> [non-empty values, values with a year]
-    values: dict[str, set[str]] = {}
-    with ws.store.read() as conn:
-        for (meta,) in conn.execute(q):
-            for key, value in (meta or {}).items():
-                counts = seen.setdefault(str(key), [0, 0])
-                if isinstance(value, dict | list) or value in (None, ""):
-                    continue
-                counts[0] += 1
-                counts[1] += year_of(value) is not None
-                values.setdefault(str(key), set()).add(str(value))
+    seen = field_summary(ws, max_values=MAX_GROUPS)
     hidden = forbidden_fields(ws.card)
     dates: list[dict[str, str]] = []
     words: list[dict[str, str]] = []
     numbers: list[dict[str, str]] = []
     for key in sorted(seen, key=lambda k: ("date" not in k.lower(), k)):
-        n = seen[key][0]
+        n, values = seen[key]["n"], seen[key]["values"]
         if key in hidden or not n or _ID_NAME.search(key):
             continue
-        if seen[key][1] >= DATE_SHARE * n:
+        # a date field holds years (most values) and different ones: "hipe2020" for every
+        # item of a dataset reads as one year, a name, not a date to group by decade
+        if seen[key]["years"] >= DATE_SHARE * n and seen[key].get("year_values", 2) >= 2:
             dates.extend({"value": f"{key}:{b}", "text": f"{key}, {w}"}
                          for b, w in BUCKET_WORDS.items())
-        elif 2 <= len(values[key]) <= min(MAX_GROUPS, max(2, n // 2)):
-            numeric = all(re.fullmatch(r"-?\d+(\.\d+)?", v.strip()) for v in values[key])
+        elif values is not None and 2 <= len(values) <= min(MAX_GROUPS, max(2, n // 2)):
+            numeric = all(re.fullmatch(r"-?\d+(\.\d+)?", v.strip()) for v in values)
             (numbers if numeric else words).append({"value": key, "text": f"{key}, each value"})
     return dates + words + numbers
 
