@@ -118,10 +118,13 @@ def test_a_viewer_sees_the_trend_chart_table_and_method_in_words(tate: Any) -> N
     assert f"(method {expected.method})" in html
     assert "glamlab used its default" in html or "glamlab chose it" in html
     row = next(r for r in expected.rows if r.group == "1970s")
-    cells = re.search(r"<tr[^>]*><td>1970s</td><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td>"
-                      r"<td>([^<]+)</td><td[^>]*>([^<]*)</td><td>([^<]*)</td>", html)
+    cells = re.search(r"<tr[^>]*><td>1970s</td><td>([\d,]+)</td><td>([^<]+)</td><td[^>]*>"
+                      r"([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td><td[^>]*>([^<]*)</td>"
+                      r"<td>([^<]*)</td>", html)
     assert cells, "no 1970s row in the table"
-    assert cells.groups() == (str(row.n), f"{row.raw * 100:.1f}%", f"{row.estimate * 100:.1f}%",
+    assert cells.groups() == (f"{row.n:,}", f"{row.raw * 100:.1f}%",
+                              f"{row.raw_low * 100:.1f}% to {row.raw_high * 100:.1f}%",
+                              f"{row.estimate * 100:.1f}%",
                               f"{row.low * 100:.1f}% to {row.high * 100:.1f}%", "No", "")
     flagged = next(r for r in expected.rows if r.status.startswith("too few"))
     assert re.search(rf"<td>{re.escape(str(flagged.group))}</td>.*?too few items", html)
@@ -203,8 +206,8 @@ def test_a_clipped_group_is_flagged_on_the_page_and_in_its_csv(tate: Any) -> Non
     assert "whose count lies outside what the model" in page
     # the clipped flag is a column of its own, in words, not only inside the status text
     heads = re.findall(r"<th scope=\"col\">([^<]*)</th>", page.split('class="trend-table"')[1])
-    assert heads[5] == "Clipped at 0% or 100%?", heads
-    marks = dict(re.findall(r"<tr[^>]*><td>([^<]*)</td>(?:<td>[^<]*</td>){4}"
+    assert heads[6] == "Clipped at 0% or 100%?", heads
+    marks = dict(re.findall(r"<tr[^>]*><td>([^<]*)</td>(?:<td[^>]*>[^<]*</td>){5}"
                             r"<td class=\"trend-clipped\">(.*?)</td>", page))
     assert len(marks) == len(expected.rows) > len(clipped)
     for r in expected.rows:
@@ -463,3 +466,25 @@ def test_a_field_only_older_items_have_is_offered_and_new_fields_appear_after_in
         encoding="utf-8")
     ws.ingest([later], id_column="id", text_column="text")
     assert "section" in [c["value"] for c in field_choices(ws)]  # not the cached list
+
+
+def test_an_entity_trend_shows_the_raw_intervals_its_summary_judges_change_by(
+        make_ws: Any) -> None:
+    """An entity trend's summary judges a change on the intervals of the mentions the model
+    found (the correction scales every group alike), but the table showed the raw rate with
+    no interval (only the CSV had raw_low, raw_high): the reader could not see what the words
+    rested on. Now each row shows the raw interval beside the raw rate."""
+    from glamlab.auth import add_user
+    from glamlab.trends import trends
+    from tests.trends.helpers import entities_workspace
+
+    ws = entities_workspace(make_ws)
+    add_user(ws, "val", PASSWORD, "viewer")
+    c = _client(ws, "val")
+    r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date:decade", "label": "PER"})
+    assert r.status_code == 200, r.text
+    assert "95% interval of the raw rate" in r.text
+    expected = trends(ws, by="date:decade", label="PER", web=True)
+    shown = re.findall(r'<td class="trend-raw-interval">(.*?)</td>', r.text)
+    assert shown == [f"{x.raw_low:.1f} to {x.raw_high:.1f}" for x in expected.rows
+                     if x.label == "PER"]

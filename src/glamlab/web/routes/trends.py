@@ -278,6 +278,7 @@ def _view(result: Any) -> dict[str, Any]:
             "label": label, "chart": label_chart(result, label, groups),
             "summary": label_summary(result, label), "rates": rates,
             "rows": [{"group": group_name(r.group), "n": r.n, "raw": r.raw,
+                      "raw_low": r.raw_low, "raw_high": r.raw_high,
                       "estimate": r.estimate, "low": r.low, "high": r.high,
                       "clipped": r.clipped,
                       "flag": "" if r.status == "ok" else r.status} for r in rows]})
