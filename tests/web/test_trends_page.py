@@ -488,3 +488,22 @@ def test_an_entity_trend_shows_the_raw_intervals_its_summary_judges_change_by(
     shown = re.findall(r'<td class="trend-raw-interval">(.*?)</td>', r.text)
     assert shown == [f"{x.raw_low:.1f} to {x.raw_high:.1f}" for x in expected.rows
                      if x.label == "PER"]
+
+
+def test_an_entity_trend_says_labelled_texts_count_as_the_model_found_them(
+        make_ws: Any) -> None:
+    """An entity trend counts every text's mentions as the model found them, the texts
+    people labelled too (their marked entities only measure the correction); the page did
+    not say so, and a historian took the counts of labelled texts for their marked ones."""
+    from glamlab.auth import add_user
+    from tests.trends.helpers import entities_workspace
+
+    ws = entities_workspace(make_ws)
+    add_user(ws, "val", PASSWORD, "viewer")
+    c = _client(ws, "val")
+    r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date:decade"})
+    assert r.status_code == 200, r.text
+    said = re.search(r'<p id="trend-labelled-texts">(.*?)</p>', r.text)
+    assert said, "no word on how labelled texts are counted"
+    assert "with the mentions the model found in it, not the entities people marked" in \
+        said.group(1)
