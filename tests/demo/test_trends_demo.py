@@ -64,7 +64,8 @@ def test_demo_trends_trains_runs_and_says_what_the_trend_shows(tmp_path: Path) -
     ratio = news["rates"]["LOC"]["ratio"]
     assert float(big["corrected_per_1000_words"]) == pytest.approx(
         float(big["raw_per_1000_words"]) * ratio, rel=1e-3)
-    assert "LOC mentions per 1,000 words" in Path(news["html"]).read_text(encoding="utf-8")
+    assert "mentions of places (LOC) per 1,000 words" in Path(news["html"]).read_text(
+        encoding="utf-8")
 
 
 def test_demo_trends_is_a_choice_of_glamlab_demo() -> None:

@@ -308,7 +308,7 @@ def test_an_entities_project_shows_mentions_per_1000_words(make_ws: Any) -> None
     assert 'id="trends-method"' not in page and 'id="trends-unsupported"' not in page
     r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date:decade", "label": "LOC"})
     assert r.status_code == 200, r.text
-    assert "Corrected per 1,000 words" in r.text and "Type: LOC" in r.text
+    assert "Corrected per 1,000 words" in r.text and "Type: places (LOC)" in r.text
     assert "people marked" in r.text and "mentions per 1,000 words" in r.text
     bad = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date:decade",
                                         "method": "acc"})
@@ -507,3 +507,48 @@ def test_an_entity_trend_says_labelled_texts_count_as_the_model_found_them(
     assert said, "no word on how labelled texts are counted"
     assert "with the mentions the model found in it, not the entities people marked" in \
         said.group(1)
+
+
+def test_entity_types_and_groupings_read_as_words_and_large_counts_have_separators(
+        make_ws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page showed entity types as codes (PER, LOC), the summary read "54 texts in 5
+    groups of date:year" and counts had no thousands separator ("4566 texts"). Now: "places
+    (LOC)" (the code kept after the words, and as the CSV's value), "counted per year of
+    date", and 4,566."""
+    from glamlab.auth import add_user
+    from glamlab.trends.trend import TrendResult, TrendRow
+    from glamlab.web.routes import trends as route
+    from tests.trends.helpers import entities_workspace
+
+    ws = entities_workspace(make_ws)
+    add_user(ws, "val", PASSWORD, "viewer")
+    c = _client(ws, "val")
+    page = c.get("/stages/trends").text
+    assert '<option value="LOC" >places (LOC)</option>' in page
+    assert '<option value="PER" >people (PER)</option>' in page
+    r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date:year", "label": "LOC"})
+    assert r.status_code == 200, r.text
+    assert "Type: places (LOC)" in r.text and "Type: LOC<" not in r.text
+    assert re.search(r"Places \(LOC\): [\d,]+ texts, counted per year of date \(\d+ groups\)",
+                     r.text)
+    assert "groups of date:year" not in r.text
+    got = c.post("/stages/trends/csv", data={"csrf": csrf_of(c), "by": "date:year",
+                                             "label": "LOC"})
+    assert {row["name"] for row in _csv_rows(got)} == {"LOC"}  # the CSV keeps the code
+    # a large collection: thousands separators in the table and the summary
+    big = [TrendRow(g, "LOC", 4566, 3.2, 2.9, 3.5, 4.8, 4.3, 5.3, "ratio", "ok",
+                    {"raw": 3.2, "ratio": 4.8}) for g in ("1880", "1881")]
+    result = TrendResult(by="date:year", model="gazetteer@1", method="ratio", labels=["LOC"],
+                         rows=big, rates={"LOC": {"source": "test split, 1,250 texts",
+                                                  "test_gold_mentions": 12034,
+                                                  "test_predicted_mentions": 8022,
+                                                  "ratio": 1.5, "few": False}},
+                         settings={"corrected": True, "measure": "mentions per 1,000 words",
+                                   "words": {"1880": 900_000, "1881": 900_000},
+                                   "interval": "95%"})
+    monkeypatch.setattr(route, "_compute", lambda request, asked: result)
+    r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date:year", "label": "LOC"})
+    assert r.status_code == 200, r.text
+    assert "<td>1880</td><td>4,566</td>" in r.text
+    assert "Places (LOC): 9,132 texts, counted per year of date (2 groups)." in r.text
+    assert "people marked 12,034 mentions of places (LOC), the model found 8,022" in r.text

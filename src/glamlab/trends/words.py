@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..tasks.spans.hipe import type_words
 from .quantify import EXACT, PREFERRED, is_clipped, is_flagged
 
 if TYPE_CHECKING:
@@ -64,6 +65,19 @@ def group_name(group: str | None) -> str:
     return "(no value)" if group is None else group
 
 
+def per_words(by: str) -> str:
+    """A grouping as a person says it: ``date:year`` is "per year of date", ``publication``
+    "per value of publication"."""
+    field, _, bucket = str(by).partition(":")
+    return f"per {bucket or 'value'} of {field}"
+
+
+def _type_name(label: str) -> str:
+    """An entity type in words, capitalised to start a sentence: "Places (LOC)"."""
+    words = type_words(label)
+    return words[:1].upper() + words[1:]
+
+
 def method_words(result: TrendResult) -> str:
     """The method chosen and why, in a sentence or two."""
     base = result.method.split("+")[0]
@@ -112,10 +126,12 @@ def label_summary(result: TrendResult, label: str) -> list[str]:
     corrected = result.corrected
     rates = bool(result.settings.get("measure"))
     things = "texts" if rates else "items"
-    out = [f"{label!r}: {total:,} {things} in {len(rows)} groups of {result.by}."]
+    name = _type_name(label) if rates else repr(label)
+    out = [f"{name}: {total:,} {things}, counted {per_words(result.by)} "
+           f"({len(rows)} groups)."]
     measured = result.rates.get(label) or {}
     if rates and measured.get("ratio") is None:
-        out.append(f"The labelled test texts have no {label} mention "
+        out.append(f"The labelled test texts have no mention of {type_words(label)} "
                    + ("the model found" if measured.get("test_gold_mentions") else
                       "marked by people")
                    + ", so this count cannot be corrected: the chart shows what the model "

@@ -173,12 +173,20 @@ def _context(request: Request, **extra: Any) -> dict[str, Any]:
     return {"supported": ok, "choices": choices, "methods": methods,
             "entities": ws.card.kind == "entities",
             "labels": list(ws.card.labels), "has_predictions": ok and _has_predictions(ws),
+            # an entity type in words, its code after it: "places (LOC)" (the CSV keeps codes)
+            "label_names": {lab: _label_name(ws, lab) for lab in ws.card.labels},
             "filter_fields": sorted({c["value"].partition(":")[0] for c in choices}),
             "text_items": ws.card.modality == "text",
             "asked": {"by": _default_by(choices), "label": None, "method": None,
                       "terms": [], "terms_text": "", "where": {}, "where_field": "",
                       "where_value": ""},
             "result": None, "error": None, **extra}
+
+
+def _label_name(ws: Any, label: str) -> str:
+    from ...tasks.spans.hipe import type_words
+
+    return type_words(label) if ws.card.kind == "entities" else label
 
 
 def _unsupported() -> TrendsError:
@@ -265,6 +273,7 @@ def trends_csv(request: Request, form: FormData = Depends(form_of),
 def _view(result: Any) -> dict[str, Any]:
     """What the template shows: per label its chart (trusted SVG from the plots module,
     every text in it escaped there), its rows and its summary in words."""
+    from ...tasks.spans.hipe import type_words
     from ...trends.chart import label_chart, terms_chart, toggles
     from ...trends.words import group_name, label_summary, method_words
 
@@ -275,7 +284,9 @@ def _view(result: Any) -> dict[str, Any]:
                       key=lambda r: groups.index(r.group))
         rates = result.rates.get(label)
         labels.append({
-            "label": label, "chart": label_chart(result, label, groups),
+            "label": label,
+            "name": type_words(label) if result.settings.get("measure") else label,
+            "chart": label_chart(result, label, groups),
             "summary": label_summary(result, label), "rates": rates,
             "rows": [{"group": group_name(r.group), "n": r.n, "raw": r.raw,
                       "raw_low": r.raw_low, "raw_high": r.raw_high,
