@@ -40,7 +40,8 @@ def test_demo_trends_trains_runs_and_says_what_the_trend_shows(tmp_path: Path) -
     # intervals without the method's error between groups (the default, on too few
     # labelled groups) cannot say whether the share changed: the words do not pretend to
     measured = (t["choice"] or {}).get("model_sd") and any(t["choice"]["model_sd"].values())
-    assert re.search(r"From \d{4}s to \d{4}s the corrected share goes from \d+% to \d+%: the "
+    assert re.search(r"From \d{4}s to \d{4}s the corrected share goes from \d+% \(95% interval \d+% to "
+                     r"\d+%\) to \d+% \(95% interval \d+% to \d+%\): the "
                      + (r"intervals (do not )?overlap" if measured else
                         r"intervals leave out how much the method errs from group to group"),
                      text)
@@ -63,7 +64,8 @@ def test_demo_trends_trains_runs_and_says_what_the_trend_shows(tmp_path: Path) -
     ratio = news["rates"]["LOC"]["ratio"]
     assert float(big["corrected_per_1000_words"]) == pytest.approx(
         float(big["raw_per_1000_words"]) * ratio, rel=1e-3)
-    assert "LOC mentions per 1,000 words" in Path(news["html"]).read_text(encoding="utf-8")
+    assert "mentions of places (LOC) per 1,000 words" in Path(news["html"]).read_text(
+        encoding="utf-8")
 
 
 def test_demo_trends_is_a_choice_of_glamlab_demo() -> None:

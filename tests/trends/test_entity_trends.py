@@ -114,7 +114,7 @@ def test_cli_chart_and_csv_for_an_entities_project(entities_ws: Any, tmp_path: P
     text = capsys.readouterr().out
     assert "mentions per 1,000 words" in text and "LOC" in text and "paris" in text
     page = html.read_text(encoding="utf-8")
-    assert "LOC mentions per 1,000 words" in page and "<svg" in page
+    assert "mentions of places (LOC) per 1,000 words" in page and "<svg" in page
     assert "http" not in page.replace("http://www.w3.org/2000/svg", "")  # offline
     assert out_csv.read_bytes().startswith("\ufeffgroup,".encode())  # Excel reads it as UTF-8
     with open(out_csv, newline="", encoding="utf-8-sig") as fh:

@@ -294,3 +294,40 @@ def test_a_stage_page_says_once_that_its_report_is_being_worked_out(monitored_ws
             assert "being worked out in the background" not in c.get(f"/stages/{stage}").text
     finally:
         stop_background(app)
+
+
+def test_a_window_says_how_many_of_the_runs_predictions_it_leaves_out(make_ws: Any) -> None:
+    """A run over 4,566 texts showed on the Monitoring page as the window 'run 1: 3460'
+    with no word why: a window holds only the predictions on items in neither the
+    training nor the test split. Now the page says so, and each row says how many of the
+    run's predictions were left out (here 50 training items of run 2's 200)."""
+    from datetime import datetime
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.monitoring.monitor import monitor
+    from glamlab.web import create_app
+
+    ws = make_ws("left", modality="text", labels=["a", "b"])
+    _monitored(ws)
+    t = ws.store.t
+    with ws.store.write() as conn:  # split before the model was trained: it learnt from them
+        conn.execute(t.splits.insert(), [dict(item_id=f"w0-{i:04d}", split="train",
+                                              created_at=datetime(2000, 1, 1))
+                                         for i in range(50)])
+    add_user(ws, "rey", PASSWORD, "reviewer")
+    report = monitor(ws, "m@1", store_alerts=False)
+    w0 = report.windows[0]
+    assert len(w0.rows) == 150
+    assert report.to_dict()["windows"][0]["left_out"] == {"training": 50, "test": 0}
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "rey").status_code == 303
+        c.get("/stages/monitoring")
+        assert app.state.refresher.wait(120)
+        page = c.get("/stages/monitoring").text
+        assert 'id="monitor-items-note"' in page and "neither the training nor the test" in page
+        assert (f"<td>{w0.key}</td><td>150 <span class=\"hint monitor-left-out\">(of 200 "
+                "predicted; left out: 50 training and 0 test items)</span></td>") in page
+    stop_background(app)

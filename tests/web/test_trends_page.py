@@ -118,10 +118,13 @@ def test_a_viewer_sees_the_trend_chart_table_and_method_in_words(tate: Any) -> N
     assert f"(method {expected.method})" in html
     assert "glamlab used its default" in html or "glamlab chose it" in html
     row = next(r for r in expected.rows if r.group == "1970s")
-    cells = re.search(r"<tr[^>]*><td>1970s</td><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td>"
-                      r"<td>([^<]+)</td><td[^>]*>([^<]*)</td><td>([^<]*)</td>", html)
+    cells = re.search(r"<tr[^>]*><td>1970s</td><td>([\d,]+)</td><td>([^<]+)</td><td[^>]*>"
+                      r"([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td><td[^>]*>([^<]*)</td>"
+                      r"<td>([^<]*)</td>", html)
     assert cells, "no 1970s row in the table"
-    assert cells.groups() == (str(row.n), f"{row.raw * 100:.1f}%", f"{row.estimate * 100:.1f}%",
+    assert cells.groups() == (f"{row.n:,}", f"{row.raw * 100:.1f}%",
+                              f"{row.raw_low * 100:.1f}% to {row.raw_high * 100:.1f}%",
+                              f"{row.estimate * 100:.1f}%",
                               f"{row.low * 100:.1f}% to {row.high * 100:.1f}%", "No", "")
     flagged = next(r for r in expected.rows if r.status.startswith("too few"))
     assert re.search(rf"<td>{re.escape(str(flagged.group))}</td>.*?too few items", html)
@@ -203,8 +206,8 @@ def test_a_clipped_group_is_flagged_on_the_page_and_in_its_csv(tate: Any) -> Non
     assert "whose count lies outside what the model" in page
     # the clipped flag is a column of its own, in words, not only inside the status text
     heads = re.findall(r"<th scope=\"col\">([^<]*)</th>", page.split('class="trend-table"')[1])
-    assert heads[5] == "Clipped at 0% or 100%?", heads
-    marks = dict(re.findall(r"<tr[^>]*><td>([^<]*)</td>(?:<td>[^<]*</td>){4}"
+    assert heads[6] == "Clipped at 0% or 100%?", heads
+    marks = dict(re.findall(r"<tr[^>]*><td>([^<]*)</td>(?:<td[^>]*>[^<]*</td>){5}"
                             r"<td class=\"trend-clipped\">(.*?)</td>", page))
     assert len(marks) == len(expected.rows) > len(clipped)
     for r in expected.rows:
@@ -305,7 +308,7 @@ def test_an_entities_project_shows_mentions_per_1000_words(make_ws: Any) -> None
     assert 'id="trends-method"' not in page and 'id="trends-unsupported"' not in page
     r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date:decade", "label": "LOC"})
     assert r.status_code == 200, r.text
-    assert "Corrected per 1,000 words" in r.text and "Type: LOC" in r.text
+    assert "Corrected per 1,000 words" in r.text and "Type: places (LOC)" in r.text
     assert "people marked" in r.text and "mentions per 1,000 words" in r.text
     bad = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date:decade",
                                         "method": "acc"})
@@ -428,3 +431,124 @@ def test_an_entity_trend_does_not_call_its_mention_count_classify_and_count(
         assert "classify and count" not in page
         assert 'data-toggle="raw" checked> raw (mentions found)' in page
         assert page.count(">raw (mentions found)<") >= 1  # the chart's legend
+
+
+def test_a_field_only_older_items_have_is_offered_and_new_fields_appear_after_ingest(
+        make_ws: Any, tmp_path: Any) -> None:
+    """The fields to group by were read from the newest 500 items: in a newspaper project
+    whose first texts carry ``publication`` (NZZ, Luxemburger Wort) and whose later ones do
+    not, the field was never offered. Now every field any current item has is (asked of the
+    store: one pass, kept until items come in); a field with many dates is still a date,
+    and one whose values hold a single year (the dataset "hipe2020") is not."""
+    from glamlab.web.routes.trends import field_choices
+
+    ws = make_ws("papers", task="topics", kind="single-label", modality="text",
+                 labels=["politics", "other"])
+    older = tmp_path / "older.csv"
+    older.write_text("id,text,publication,date,dataset\n" + "".join(
+        f"o{i},Text {i} aus der Zeitung,{['NZZ', 'Luxemburger Wort'][i % 2]},"
+        f"{1850 + i % 40}-0{1 + i % 9}-1{i % 10},{['hipe2020', 'newseye'][i % 2]}\n"
+        for i in range(40)), encoding="utf-8")
+    newer = tmp_path / "newer.csv"
+    newer.write_text("id,text,date\n" + "".join(
+        f"n{i},Ein neuerer Text {i},{1890 + i % 40}-0{1 + i % 9}-{10 + i % 19}\n"
+        for i in range(520)), encoding="utf-8")
+    ws.ingest([older], id_column="id", text_column="text")
+    ws.ingest([newer], id_column="id", text_column="text")
+    choices = [c["value"] for c in field_choices(ws)]
+    assert "publication" in choices, choices
+    assert "date:decade" in choices  # over 200 different dates: still read as dates
+    # a name with one year in it (the HIPE dataset "hipe2020") is no date: its values
+    assert "dataset" in choices and "dataset:decade" not in choices
+    later = tmp_path / "later.csv"
+    later.write_text("id,text,section\n" + "".join(
+        f"l{i},Noch ein Text {i},{['Feuilleton', 'Inland'][i % 2]}\n" for i in range(20)),
+        encoding="utf-8")
+    ws.ingest([later], id_column="id", text_column="text")
+    assert "section" in [c["value"] for c in field_choices(ws)]  # not the cached list
+
+
+def test_an_entity_trend_shows_the_raw_intervals_its_summary_judges_change_by(
+        make_ws: Any) -> None:
+    """An entity trend's summary judges a change on the intervals of the mentions the model
+    found (the correction scales every group alike), but the table showed the raw rate with
+    no interval (only the CSV had raw_low, raw_high): the reader could not see what the words
+    rested on. Now each row shows the raw interval beside the raw rate."""
+    from glamlab.auth import add_user
+    from glamlab.trends import trends
+    from tests.trends.helpers import entities_workspace
+
+    ws = entities_workspace(make_ws)
+    add_user(ws, "val", PASSWORD, "viewer")
+    c = _client(ws, "val")
+    r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date:decade", "label": "PER"})
+    assert r.status_code == 200, r.text
+    assert "95% interval of the raw rate" in r.text
+    expected = trends(ws, by="date:decade", label="PER", web=True)
+    shown = re.findall(r'<td class="trend-raw-interval">(.*?)</td>', r.text)
+    assert shown == [f"{x.raw_low:.1f} to {x.raw_high:.1f}" for x in expected.rows
+                     if x.label == "PER"]
+
+
+def test_an_entity_trend_says_labelled_texts_count_as_the_model_found_them(
+        make_ws: Any) -> None:
+    """An entity trend counts every text's mentions as the model found them, the texts
+    people labelled too (their marked entities only measure the correction); the page did
+    not say so, and a historian took the counts of labelled texts for their marked ones."""
+    from glamlab.auth import add_user
+    from tests.trends.helpers import entities_workspace
+
+    ws = entities_workspace(make_ws)
+    add_user(ws, "val", PASSWORD, "viewer")
+    c = _client(ws, "val")
+    r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date:decade"})
+    assert r.status_code == 200, r.text
+    said = re.search(r'<p id="trend-labelled-texts">(.*?)</p>', r.text)
+    assert said, "no word on how labelled texts are counted"
+    assert "with the mentions the model found in it, not the entities people marked" in \
+        said.group(1)
+
+
+def test_entity_types_and_groupings_read_as_words_and_large_counts_have_separators(
+        make_ws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page showed entity types as codes (PER, LOC), the summary read "54 texts in 5
+    groups of date:year" and counts had no thousands separator ("4566 texts"). Now: "places
+    (LOC)" (the code kept after the words, and as the CSV's value), "counted per year of
+    date", and 4,566."""
+    from glamlab.auth import add_user
+    from glamlab.trends.trend import TrendResult, TrendRow
+    from glamlab.web.routes import trends as route
+    from tests.trends.helpers import entities_workspace
+
+    ws = entities_workspace(make_ws)
+    add_user(ws, "val", PASSWORD, "viewer")
+    c = _client(ws, "val")
+    page = c.get("/stages/trends").text
+    assert '<option value="LOC" >places (LOC)</option>' in page
+    assert '<option value="PER" >people (PER)</option>' in page
+    r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date:year", "label": "LOC"})
+    assert r.status_code == 200, r.text
+    assert "Type: places (LOC)" in r.text and "Type: LOC<" not in r.text
+    assert re.search(r"Places \(LOC\): [\d,]+ texts, counted per year of date \(\d+ groups\)",
+                     r.text)
+    assert "groups of date:year" not in r.text
+    got = c.post("/stages/trends/csv", data={"csrf": csrf_of(c), "by": "date:year",
+                                             "label": "LOC"})
+    assert {row["name"] for row in _csv_rows(got)} == {"LOC"}  # the CSV keeps the code
+    # a large collection: thousands separators in the table and the summary
+    big = [TrendRow(g, "LOC", 4566, 3.2, 2.9, 3.5, 4.8, 4.3, 5.3, "ratio", "ok",
+                    {"raw": 3.2, "ratio": 4.8}) for g in ("1880", "1881")]
+    result = TrendResult(by="date:year", model="gazetteer@1", method="ratio", labels=["LOC"],
+                         rows=big, rates={"LOC": {"source": "test split, 1,250 texts",
+                                                  "test_gold_mentions": 12034,
+                                                  "test_predicted_mentions": 8022,
+                                                  "ratio": 1.5, "few": False}},
+                         settings={"corrected": True, "measure": "mentions per 1,000 words",
+                                   "words": {"1880": 900_000, "1881": 900_000},
+                                   "interval": "95%"})
+    monkeypatch.setattr(route, "_compute", lambda request, asked: result)
+    r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date:year", "label": "LOC"})
+    assert r.status_code == 200, r.text
+    assert "<td>1880</td><td>4,566</td>" in r.text
+    assert "Places (LOC): 9,132 texts, counted per year of date (2 groups)." in r.text
+    assert "people marked 12,034 mentions of places (LOC), the model found 8,022" in r.text

@@ -84,6 +84,10 @@ class Window:
     end: datetime | None
     rows: list[dict[str, Any]]
     results: list[SignalResult] = field(default_factory=list)
+    #: the same window's predictions left out of it: on training items (the model learnt
+    #: from them) and on test items (the reference): a run over 4,566 texts shows as a
+    #: window of the rest
+    left_out: dict[str, int] = field(default_factory=dict)
 
     @property
     def alerts(self) -> list[SignalResult]:
@@ -116,7 +120,7 @@ class MonitorReport:
             + [{"name": name, "description": words} for name, words in self.rates or RATES],
             # the first and last prediction's times as ``--json`` gives times: ...Z (UTC)
             "windows": [{"window": w.key, "start": utc_iso(w.start), "end": utc_iso(w.end),
-                         "n": len(w.rows),
+                         "n": len(w.rows), "left_out": dict(w.left_out),
                          "results": [r.to_dict() for r in w.results]} for w in self.windows],
         }
 
@@ -538,6 +542,13 @@ def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = 
         ref_name = "the earliest production window"
     if since is not None:
         windows = [w for w in windows if w.end and w.end >= since]
+    # what each window leaves out, so that "run 1: 3,460 items" can be read against the
+    # run's own count: its predictions on labelled (training or test) items
+    every = {w.key: w.rows for w in _windows(rows, cfg.window)}
+    for w in windows:
+        ids = [r["item_id"] for r in every.get(w.key, [])]
+        w.left_out = {"training": sum(i in train_ids for i in ids),
+                      "test": sum(i in test_ids and i not in train_ids for i in ids)}
 
     rng = np.random.default_rng(cfg.seed)
     ref_values = {s.name: _values(s, ref_rows) for s in signals}

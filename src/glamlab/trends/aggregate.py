@@ -221,6 +221,86 @@ def metadata_fields(ws: Workspace, *, sample: int = FIELD_SAMPLE) -> list[str]:
     return sorted(seen)
 
 
+#: distinct values of a field listed in :func:`field_summary` (more: the field is not listed
+#: by value, only counted) and values read to tell whether a field holds dates
+FIELD_VALUES = 200
+DATE_SAMPLE = 1000
+
+
+def field_summary(ws: Workspace, *, max_values: int = FIELD_VALUES,
+                  cache: bool = True) -> dict[str, dict[str, Any]]:
+    """Every metadata field the current items have, each with ``n`` (items with a
+    non-empty plain value in it: not a list, an object, null or ""), ``distinct`` (how many
+    different values), ``values`` (value -> items, when there are at most ``max_values``;
+    else None), ``years`` (items whose value reads as a year, counted over those values
+    or, for a field with more values, over up to :data:`DATE_SAMPLE` items' values) and
+    ``year_values`` (how many different years those hold: a name with a year in it, as
+    the dataset ``hipe2020``, holds one).
+
+    Asked of the database, not of a sample of items: a field only older items have (the
+    newspaper title of a first ingest) is there too. One pass over the items' metadata
+    counts the fields and their distinct values, a second lists the values of the fields
+    with few; the answer is kept in ``report_cache`` until a new item version comes in
+    (the newest item's row number is its key: an index look-up)."""
+    import time
+
+    from ..store.results import get_result, key_of, put_result
+    from .buckets import year_of
+
+    t = ws.store.t.items
+    name = f"trends:fields:2:{max_values}"
+    with ws.store.read() as conn:
+        key = key_of({"items": conn.execute(sa.select(sa.func.max(t.c.pk))).scalar()})
+    if cache:
+        stored = get_result(ws.store, name)
+        if stored is not None and stored["key"] == key:
+            return dict(stored["result"]["fields"])
+    t0 = time.perf_counter()
+    table = t.name
+    if ws.store.is_sqlite:
+        each = (f"FROM {table} AS i, json_each(i.meta) AS j WHERE i.is_current = 1 "
+                "AND j.type NOT IN ('object', 'array', 'null') AND j.value != ''")
+        k, v = "j.key", "CAST(j.value AS TEXT)"
+    else:
+        each = (f"FROM {table} AS i, jsonb_each(i.meta) AS j WHERE i.is_current "
+                "AND jsonb_typeof(j.value) NOT IN ('object', 'array', 'null') "
+                "AND j.value #>> '{}' <> ''")
+        k, v = "j.key", "j.value #>> '{}'"
+    out: dict[str, dict[str, Any]] = {}
+    with ws.store.read() as conn:
+        for field, n, distinct in conn.execute(sa.text(
+                f"SELECT {k}, count(*), count(DISTINCT {v}) {each} GROUP BY {k}")):
+            out[str(field)] = {"n": int(n), "distinct": int(distinct), "values": None,
+                               "years": 0, "year_values": 0}
+        few = sorted(f for f, s in out.items() if s["distinct"] <= max_values)
+        if few:
+            q = sa.text(f"SELECT {k}, {v}, count(*) {each} AND {k} IN :few "
+                        f"GROUP BY {k}, {v}").bindparams(sa.bindparam("few", expanding=True))
+            for field, value, n in conn.execute(q, {"few": few}):
+                s = out[str(field)]
+                s["values"] = s["values"] or {}
+                s["values"][str(value)] = s["values"].get(str(value), 0) + int(n)
+        for field, s in out.items():
+            if s["values"] is not None:
+                found = {val: year_of(val) for val in s["values"]}
+                s["years"] = sum(n for val, n in s["values"].items()
+                                 if found[val] is not None)
+                s["year_values"] = len({y for y in found.values() if y is not None})
+                continue
+            value = t.c.meta[field].as_string()
+            sample = [r[0] for r in conn.execute(
+                sa.select(value).where(t.c.is_current.is_(True), value.is_not(None),
+                                       value != "").order_by(t.c.pk).limit(DATE_SAMPLE))]
+            # the share in the sample, scaled to the field's items
+            years = [y for y in map(year_of, sample) if y is not None]
+            hits = len(years)
+            s["year_values"] = len(set(years))
+            s["years"] = round(s["n"] * hits / len(sample)) if sample else 0
+    if cache:
+        put_result(ws.store, name, key, {"fields": out}, time.perf_counter() - t0)
+    return out
+
+
 def check_fields(ws: Workspace, by: GroupBy, where: dict[str, Any] | None) -> None:
     """One :class:`~glamlab.errors.TrendsError` naming the field and the fix when ``by``
     or a ``where`` field is a metadata field no current item has (a misspelling would

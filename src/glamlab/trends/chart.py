@@ -9,6 +9,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from ..reports import Section, plots, render_page, table_html
+from ..tasks.spans.hipe import type_words
 from .quantify import is_flagged, is_too_few
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def axis(result: TrendResult, groups: list[str | None]) -> list[Any]:
 
 
 def trend_page(result: TrendResult) -> str:
-    from .words import method_name, method_words
+    from .words import method_name, method_words, per_words
 
     groups = result.groups()
     measure = result.settings.get("measure")
@@ -102,7 +103,7 @@ def trend_page(result: TrendResult) -> str:
                               "measured errors", "the second line is not corrected here ("
                               + method_words(result) + ")")
     if measure:
-        intro = (f"Entity mentions per 1,000 words per {result.by}, from the spans "
+        intro = (f"Entity mentions per 1,000 words, {per_words(result.by)}, from the spans "
                  f"{result.model} found. The raw line counts its spans; the corrected line "
                  "multiplies them by the number of mentions people marked for each one the "
                  "model found on the labelled test texts (a model that finds half as many has "
@@ -123,7 +124,7 @@ def trend_page(result: TrendResult) -> str:
             f"<p><strong>Warning:</strong> {escape(w)}</p>" for w in result.warnings),
             kind="warning"))
     for label in result.labels:
-        sections.append(Section(f"{'Type' if measure else 'Label'}: {label}",
+        sections.append(Section(f"Type: {type_words(label)}" if measure else f"Label: {label}",
                                 html=label_chart(result, label, groups),
                                 note=_rates_note(result, label)))
     if result.terms:
@@ -199,7 +200,8 @@ def label_chart(result: TrendResult, label: str,
                for i, v in enumerate(s.get(k) or [])
                if v is not None and (k == "values" or not faint[i])] + [0.05]) * 1.1
     if result.settings.get("measure"):
-        return plots.band_chart(xs, series, title=f"{label} mentions per 1,000 words",
+        return plots.band_chart(xs, series,
+                                title=f"mentions of {type_words(label)} per 1,000 words",
                                 y_label="per 1,000 words", y_max=top)
     return plots.band_chart(
         xs, series, title=f"share of items labelled {label!r}", y_label="share",
@@ -211,8 +213,9 @@ def _rates_note(result: TrendResult, label: str) -> str:
     if not r:
         return ""
     if "ratio" in r:
-        return (f"Measured on the {r['source']}: {r['test_gold_mentions']} {label} mentions "
-                f"marked by people, {r['test_predicted_mentions']} found by the model"
+        return (f"Measured on the {r['source']}: {r['test_gold_mentions']:,} mentions of "
+                f"{type_words(label)} marked by people, {r['test_predicted_mentions']:,} "
+                "found by the model"
                 + (f"; so its count is multiplied by {r['ratio']:.2f}."
                    if r["ratio"] is not None else "; no correction is possible."))
     head = (f"Error rates measured on {r['source']}: {r['labelled_positives']} with the "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..tasks.spans.hipe import type_words
 from .quantify import EXACT, PREFERRED, is_clipped, is_flagged
 
 if TYPE_CHECKING:
@@ -64,6 +65,19 @@ def group_name(group: str | None) -> str:
     return "(no value)" if group is None else group
 
 
+def per_words(by: str) -> str:
+    """A grouping as a person says it: ``date:year`` is "per year of date", ``publication``
+    "per value of publication"."""
+    field, _, bucket = str(by).partition(":")
+    return f"per {bucket or 'value'} of {field}"
+
+
+def _type_name(label: str) -> str:
+    """An entity type in words, capitalised to start a sentence: "Places (LOC)"."""
+    words = type_words(label)
+    return words[:1].upper() + words[1:]
+
+
 def method_words(result: TrendResult) -> str:
     """The method chosen and why, in a sentence or two."""
     base = result.method.split("+")[0]
@@ -112,10 +126,12 @@ def label_summary(result: TrendResult, label: str) -> list[str]:
     corrected = result.corrected
     rates = bool(result.settings.get("measure"))
     things = "texts" if rates else "items"
-    out = [f"{label!r}: {total:,} {things} in {len(rows)} groups of {result.by}."]
+    name = _type_name(label) if rates else repr(label)
+    out = [f"{name}: {total:,} {things}, counted {per_words(result.by)} "
+           f"({len(rows)} groups)."]
     measured = result.rates.get(label) or {}
     if rates and measured.get("ratio") is None:
-        out.append(f"The labelled test texts have no {label} mention "
+        out.append(f"The labelled test texts have no mention of {type_words(label)} "
                    + ("the model found" if measured.get("test_gold_mentions") else
                       "marked by people")
                    + ", so this count cannot be corrected: the chart shows what the model "
@@ -193,20 +209,43 @@ def _row_words(r: TrendRow, corrected: bool, *, prefix: str, rates: bool = False
     return text + "."
 
 
+def _with_interval(x: float | None, low: float | None, high: float | None,
+                   rates: bool) -> str:
+    """``12% (95% interval 8% to 16%)``, or ``3.2 (95% interval 2.9 to 3.5)`` of a rate."""
+    if x is None:
+        return "no figure"
+    if rates:
+        main, lo, hi = f"{x:.1f}", low, high
+        return main + ("" if lo is None or hi is None else
+                       f" (95% interval {lo:.1f} to {hi:.1f})")
+    return pct(x) + ("" if low is None or high is None else
+                     f" (95% interval {pct(low)} to {pct(high)})")
+
+
 def _change_words(a: TrendRow, b: TrendRow, corrected: bool = True, *,
                   rates: bool = False, complete: bool = True) -> str:
     """From the first group to the last, and whether the intervals tell a change. Where they
     leave out the method's error between groups (``complete`` false: it could not be
     measured), overlapping intervals are no evidence that nothing changed, and separate
     ones no proof that something did: nothing is concluded."""
-    fmt = per_1000 if rates else pct
-    text = (f"From {group_name(a.group)} to {group_name(b.group)} the "
-            f"{'corrected ' if corrected else ''}{'rate' if rates else 'share'} goes "
-            f"from {fmt(a.estimate)} to {fmt(b.estimate)}")
     if rates:  # one factor corrects every group: a change shows in the found mentions
         lows, highs = (a.raw_low, b.raw_low), (a.raw_high, b.raw_high)
     else:
         lows, highs = (a.low, b.low), (a.high, b.high)
+    # the figures the judgement rests on, each with the interval it is judged by (the
+    # table's columns show the same numbers)
+    if rates:
+        text = (f"From {group_name(a.group)} to {group_name(b.group)} the mentions the model "
+                f"found go from {_with_interval(a.raw, a.raw_low, a.raw_high, rates)} to "
+                f"{_with_interval(b.raw, b.raw_low, b.raw_high, rates)} per 1,000 words")
+        if corrected and a.estimate is not None and b.estimate is not None:
+            text += (f" (corrected, from {a.estimate:.1f} to {b.estimate:.1f}: the same "
+                     "factor for both)")
+    else:
+        text = (f"From {group_name(a.group)} to {group_name(b.group)} the "
+                f"{'corrected ' if corrected else ''}share goes from "
+                f"{_with_interval(a.estimate, a.low, a.high, rates)} to "
+                f"{_with_interval(b.estimate, b.low, b.high, rates)}")
     if None in (*lows, *highs):
         return text + "."
     (a_low, b_low), (a_high, b_high) = lows, highs

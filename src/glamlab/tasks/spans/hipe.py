@@ -64,6 +64,19 @@ HIPE_TYPES: dict[str, str | None] = {
     "PER": "PER", "LOC": "LOC", "ORG": "ORG", "HumanProd": "PROD", "PROD": "PROD",
     "TIME": "TIME",
 }
+#: the entity types in words, for pages a curator reads (exports and the CLI keep the codes)
+TYPE_WORDS = {"PER": "people", "LOC": "places", "ORG": "organisations",
+              "PROD": "products (works, titles)", "TIME": "dates and times",
+              "MISC": "other names"}
+
+
+def type_words(code: str) -> str:
+    """An entity type in words with its code after it, ``places (LOC)``; a type with no
+    words (a project's own) as it is."""
+    words = TYPE_WORDS.get(code)
+    return f"{words} ({code})" if words else code
+
+
 SEGMENTS = ("sentence", "document")
 _META_KEYS = {"document_id": "document_id", "date": "date", "language": "lang",
               "dataset": "dataset", "publication_title": "publication",
@@ -336,4 +349,5 @@ def read_hipe(path: str | Path, *, segment: str = "sentence",
                             "give the complete file"))
 
 
-__all__ = ["COLUMNS", "FORMAT", "HIPE_TYPES", "LAYERS", "SEGMENTS", "read_hipe", "sniff"]
+__all__ = ["COLUMNS", "FORMAT", "HIPE_TYPES", "LAYERS", "SEGMENTS", "TYPE_WORDS", "read_hipe",
+           "sniff", "type_words"]

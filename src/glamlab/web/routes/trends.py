@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.background import BackgroundTask
@@ -30,8 +29,6 @@ from .stages import _page, _remove
 
 router = APIRouter(include_in_schema=False)
 
-#: items looked at to list the metadata fields (the newest current items)
-FIELD_SAMPLE = 500
 #: share of a field's non-empty values with a year in them for it to count as a date
 DATE_SHARE = 0.5
 #: at most this many (label, group) cells are worked out in a request: each takes a
@@ -64,37 +61,28 @@ def field_choices(ws: Any) -> list[dict[str, str]]:
     left out when it gives fewer than 2 groups (one dataset, one licence, one language
     for every item) or too many (more than :data:`MAX_GROUPS`, or than half the items: a
     title, a record number), and when it is named as an identifier (``document_id``,
-    ``uri``); label columns are left out too."""
-    from ...trends import year_of
+    ``uri``); label columns are left out too. Every field any current item has is
+    considered (:func:`glamlab.trends.aggregate.field_summary` asks the database and keeps
+    the answer until items come in), not only the newest items' fields."""
+    from ...trends.aggregate import field_summary
     from ...workspace.leakage import forbidden_fields
 
-    t = ws.store.t.items
-    q = (sa.select(t.c.meta).where(t.c.is_current.is_(True)).order_by(t.c.pk.desc())
-         .limit(FIELD_SAMPLE))
-    seen: dict[str, list[int]] = {}  # field -> [non-empty values, values with a year]
-    values: dict[str, set[str]] = {}
-    with ws.store.read() as conn:
-        for (meta,) in conn.execute(q):
-            for key, value in (meta or {}).items():
-                counts = seen.setdefault(str(key), [0, 0])
-                if isinstance(value, dict | list) or value in (None, ""):
-                    continue
-                counts[0] += 1
-                counts[1] += year_of(value) is not None
-                values.setdefault(str(key), set()).add(str(value))
+    seen = field_summary(ws, max_values=MAX_GROUPS)
     hidden = forbidden_fields(ws.card)
     dates: list[dict[str, str]] = []
     words: list[dict[str, str]] = []
     numbers: list[dict[str, str]] = []
     for key in sorted(seen, key=lambda k: ("date" not in k.lower(), k)):
-        n = seen[key][0]
+        n, values = seen[key]["n"], seen[key]["values"]
         if key in hidden or not n or _ID_NAME.search(key):
             continue
-        if seen[key][1] >= DATE_SHARE * n:
+        # a date field holds years (most values) and different ones: "hipe2020" for every
+        # item of a dataset reads as one year, a name, not a date to group by decade
+        if seen[key]["years"] >= DATE_SHARE * n and seen[key].get("year_values", 2) >= 2:
             dates.extend({"value": f"{key}:{b}", "text": f"{key}, {w}"}
                          for b, w in BUCKET_WORDS.items())
-        elif 2 <= len(values[key]) <= min(MAX_GROUPS, max(2, n // 2)):
-            numeric = all(re.fullmatch(r"-?\d+(\.\d+)?", v.strip()) for v in values[key])
+        elif values is not None and 2 <= len(values) <= min(MAX_GROUPS, max(2, n // 2)):
+            numeric = all(re.fullmatch(r"-?\d+(\.\d+)?", v.strip()) for v in values)
             (numbers if numeric else words).append({"value": key, "text": f"{key}, each value"})
     return dates + words + numbers
 
@@ -185,12 +173,20 @@ def _context(request: Request, **extra: Any) -> dict[str, Any]:
     return {"supported": ok, "choices": choices, "methods": methods,
             "entities": ws.card.kind == "entities",
             "labels": list(ws.card.labels), "has_predictions": ok and _has_predictions(ws),
+            # an entity type in words, its code after it: "places (LOC)" (the CSV keeps codes)
+            "label_names": {lab: _label_name(ws, lab) for lab in ws.card.labels},
             "filter_fields": sorted({c["value"].partition(":")[0] for c in choices}),
             "text_items": ws.card.modality == "text",
             "asked": {"by": _default_by(choices), "label": None, "method": None,
                       "terms": [], "terms_text": "", "where": {}, "where_field": "",
                       "where_value": ""},
             "result": None, "error": None, **extra}
+
+
+def _label_name(ws: Any, label: str) -> str:
+    from ...tasks.spans.hipe import type_words
+
+    return type_words(label) if ws.card.kind == "entities" else label
 
 
 def _unsupported() -> TrendsError:
@@ -277,6 +273,7 @@ def trends_csv(request: Request, form: FormData = Depends(form_of),
 def _view(result: Any) -> dict[str, Any]:
     """What the template shows: per label its chart (trusted SVG from the plots module,
     every text in it escaped there), its rows and its summary in words."""
+    from ...tasks.spans.hipe import type_words
     from ...trends.chart import label_chart, terms_chart, toggles
     from ...trends.words import group_name, label_summary, method_words
 
@@ -287,9 +284,12 @@ def _view(result: Any) -> dict[str, Any]:
                       key=lambda r: groups.index(r.group))
         rates = result.rates.get(label)
         labels.append({
-            "label": label, "chart": label_chart(result, label, groups),
+            "label": label,
+            "name": type_words(label) if result.settings.get("measure") else label,
+            "chart": label_chart(result, label, groups),
             "summary": label_summary(result, label), "rates": rates,
             "rows": [{"group": group_name(r.group), "n": r.n, "raw": r.raw,
+                      "raw_low": r.raw_low, "raw_high": r.raw_high,
                       "estimate": r.estimate, "low": r.low, "high": r.high,
                       "clipped": r.clipped,
                       "flag": "" if r.status == "ok" else r.status} for r in rows]})

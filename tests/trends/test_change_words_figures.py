@@ -1,0 +1,41 @@
+"""The summary's sentence about change quotes the figures it judges by, each with its 95%
+interval, as the page's table shows them: for an entity trend the mentions the model found
+(the correction scales every group alike, so a change is judged on them), for a share the
+corrected share. Overlapping intervals never read as a change."""
+
+from __future__ import annotations
+
+from glamlab.trends.trend import TrendResult, TrendRow
+from glamlab.trends.words import label_summary
+
+
+def _rates(a: tuple[float, float, float], b: tuple[float, float, float]) -> TrendResult:
+    rows = [TrendRow(g, "PER", 200, raw, low, high, raw * 1.5, low * 1.4, high * 1.6, "ratio",
+                     "ok") for g, (raw, low, high) in (("1850s", a), ("1900s", b))]
+    return TrendResult(by="date:decade", model="m@1", method="ratio", labels=["PER"],
+                       rows=rows, rates={"PER": {"ratio": 1.5}},
+                       settings={"corrected": True, "measure": "mentions per 1,000 words"})
+
+
+def test_an_entity_change_quotes_the_found_mentions_and_their_intervals() -> None:
+    words = " ".join(label_summary(_rates((3.2, 2.9, 3.5), (4.1, 3.8, 4.4)), "PER"))
+    assert ("From 1850s to 1900s the mentions the model found go from 3.2 (95% interval 2.9 "
+            "to 3.5) to 4.1 (95% interval 3.8 to 4.4) per 1,000 words") in words
+    assert "differ by more than their uncertainty" in words
+
+
+def test_overlapping_found_intervals_are_no_change_even_if_corrected_ones_part() -> None:
+    # raw intervals 2.9-3.9 and 3.7-4.4 overlap: no change, whatever the corrected figures
+    words = " ".join(label_summary(_rates((3.2, 2.9, 3.9), (4.1, 3.7, 4.4)), "PER"))
+    assert "do not show a clear change" in words and "rose" not in words
+    assert "3.2 (95% interval 2.9 to 3.9) to 4.1 (95% interval 3.7 to 4.4)" in words
+
+
+def test_a_share_change_quotes_the_corrected_shares_with_their_intervals() -> None:
+    rows = [TrendRow("1850s", "x", 300, 0.2, 0.15, 0.25, 0.12, 0.08, 0.16, "acc", "ok"),
+            TrendRow("1900s", "x", 300, 0.3, 0.25, 0.35, 0.22, 0.18, 0.27, "acc", "ok")]
+    res = TrendResult(by="date:decade", model="m@1", method="acc", labels=["x"], rows=rows,
+                      rates={"x": {}}, settings={"corrected": True})
+    words = " ".join(label_summary(res, "x"))
+    assert ("the corrected share goes from 12% (95% interval 8% to 16%) to 22% (95% "
+            "interval 18% to 27%): the intervals do not overlap") in words
