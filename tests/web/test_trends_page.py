@@ -468,6 +468,39 @@ def test_a_field_only_older_items_have_is_offered_and_new_fields_appear_after_in
     assert "section" in [c["value"] for c in field_choices(ws)]  # not the cached list
 
 
+def test_a_big_project_s_fields_are_read_on_rows_spread_over_the_whole_table(
+        make_ws: Any, tmp_path: Any, monkeypatch: Any) -> None:
+    """Past FIELD_FULL_SCAN item rows the field list reads every k-th row (old and new)
+    rather than every item's metadata, with its counts scaled up and ``sampled`` saying
+    k: a field of the oldest items is still found, and the page does not wait for a count
+    over millions of items."""
+    from glamlab.trends import aggregate
+    from glamlab.web.routes.trends import field_choices
+
+    ws = make_ws("big", task="topics", kind="single-label", modality="text",
+                 labels=["politics", "other"])
+    older = tmp_path / "older.csv"
+    older.write_text("id,text,publication\n" + "".join(
+        f"o{i},Text {i},{['NZZ', 'Luxemburger Wort'][i // 30]}\n" for i in range(60)),
+        encoding="utf-8")
+    newer = tmp_path / "newer.csv"
+    newer.write_text("id,text,date\n" + "".join(
+        f"n{i},Ein Text {i},{1890 + i % 40}-0{1 + i % 9}-{10 + i % 19}\n"
+        for i in range(540)), encoding="utf-8")
+    ws.ingest([older], id_column="id", text_column="text")
+    ws.ingest([newer], id_column="id", text_column="text")
+    full = aggregate.field_summary(ws, cache=False)
+    assert full["publication"]["n"] == 60 and full["publication"]["sampled"] == 1
+    monkeypatch.setattr(aggregate, "FIELD_FULL_SCAN", 100)
+    seen = aggregate.field_summary(ws, cache=False)
+    step = seen["date"]["sampled"]
+    assert step == 6
+    assert 30 <= seen["publication"]["n"] <= 90  # 60, estimated from every 6th row
+    assert abs(seen["date"]["n"] - 540) <= 2 * step
+    choices = [c["value"] for c in field_choices(ws)]
+    assert "publication" in choices and "date:decade" in choices, choices
+
+
 def test_an_entity_trend_shows_the_raw_intervals_its_summary_judges_change_by(
         make_ws: Any) -> None:
     """An entity trend's summary judges a change on the intervals of the mentions the model
