@@ -73,3 +73,15 @@ def test_a_slow_rate_is_not_rounded_to_nothing():
     bar._start = time.monotonic() - 5.0
     bar.update(5085)
     assert re.search(r", 1,0\d\d/s", out.getvalue()), out.getvalue()  # whole from 10/s
+
+
+def test_a_run_of_one_item_says_item():
+    """A nightly run that finds one new page said "0 of 1 items predicted ... (1 items in
+    4.1 s": one item is an item."""
+    from glamlab.inference.runner import RunReport
+
+    report = RunReport(run_id=6, model="m@1", model_id=1, status="done", engine="local",
+                       workers=1, planned=1, done=1, failed=0, skipped=5087, seconds=4.1,
+                       done_now=1)
+    said = report.summary(cli=True)
+    assert "1 of 1 item predicted" in said and "(1 item in 4.1 s" in said, said
