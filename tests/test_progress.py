@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 
 from glamlab.progress import Heartbeat, Progress, touch
@@ -50,3 +51,37 @@ def test_progress_lines_count_as_speech():
         bar.close()
     assert "still working" not in out.getvalue()
     assert "run 1: 6/10" in out.getvalue()
+
+
+def test_a_slow_rate_is_not_rounded_to_nothing():
+    """3 pages in 6.5 s (a run of a few new pages, a model that waits on a service) said
+    "0/s" in the progress line and in the run's summary: a script's log then reads as a
+    stalled job. Below 10 a second the rate keeps two significant digits."""
+    from glamlab.inference.runner import RunReport
+
+    out = io.StringIO()
+    bar = Progress("run 4", total=3, stream=out, interval=0.0)
+    bar._start = time.monotonic() - 6.5
+    bar.update(3)
+    assert ", 0.46/s" in out.getvalue(), out.getvalue()
+    assert ", 0/s" not in out.getvalue()
+    report = RunReport(run_id=4, model="m@1", model_id=1, status="done", engine="local",
+                       workers=1, planned=3, done=3, failed=0, skipped=0, seconds=6.5,
+                       done_now=3)
+    assert "(3 items in 6.5 s, 0.46/s)" in report.summary(cli=True), report.summary(cli=True)
+    bar = Progress("ingest", total=5085, stream=out, interval=0.0)
+    bar._start = time.monotonic() - 5.0
+    bar.update(5085)
+    assert re.search(r", 1,0\d\d/s", out.getvalue()), out.getvalue()  # whole from 10/s
+
+
+def test_a_run_of_one_item_says_item():
+    """A nightly run that finds one new page said "0 of 1 items predicted ... (1 items in
+    4.1 s": one item is an item."""
+    from glamlab.inference.runner import RunReport
+
+    report = RunReport(run_id=6, model="m@1", model_id=1, status="done", engine="local",
+                       workers=1, planned=1, done=1, failed=0, skipped=5087, seconds=4.1,
+                       done_now=1)
+    said = report.summary(cli=True)
+    assert "1 of 1 item predicted" in said and "(1 item in 4.1 s" in said, said

@@ -42,6 +42,12 @@ def label_list(labels: Sequence[str]) -> str:
     return (" | " if any("," in str(x) for x in labels) else ", ").join(map(str, labels))
 
 
+def rate_words(per_s: float) -> str:
+    """A rate for a line of text: whole numbers from 10 a second, two significant digits
+    below (a slow run of 3 pages in 6.5 s is 0.46/s, not 0/s)."""
+    return f"{per_s:,.0f}" if per_s >= 10 or per_s <= 0 else f"{per_s:.2g}"
+
+
 def touch() -> None:
     """Say that a line was just shown (a :class:`Heartbeat` then waits before its next)."""
     _LAST_LINE[0] = time.monotonic()
@@ -107,7 +113,7 @@ class Progress:
         msg += f" {self.unit_one if self.n == 1 and not self.total else self.unit}"
         if self.problems:
             msg += f", {self.problems:,} {plural(self.problems, 'problem')}"
-        msg += f", {rate:,.0f}/s"
+        msg += f", {rate_words(rate)}/s"
         if self.total and rate > 0:
             msg += f", ETA {(self.total - self.n) / rate:,.0f} s"
         print(msg, file=self.stream, flush=True)

@@ -227,6 +227,33 @@ def test_filter_list_is_everything_not_accepted_as_blank(ws, tmp_path):
     assert out.read_text(encoding="utf-8").splitlines() == [CANVAS.format(2)]
 
 
+def test_a_filter_list_without_a_positive_label_warns_that_it_holds_back_nothing(ws, tmp_path,
+                                                                                  capsys):
+    """A blank-pages project made without ``--positive-label`` (the README's init line has
+    none): the filter list is every predicted page, blanks too, and a cron job would send
+    them all to OCR. The export says so, on stderr (the CLI) and in ``warnings``, with the
+    fix; a list chosen with --label/--action, or with the label set, says nothing."""
+    from glamlab.cli import main
+
+    ws.card.positive_label = None
+    ws.save_card()
+    res, out = _export(ws, "filter", tmp_path)
+    assert res["uris"] == 4
+    warning = " ".join(res["warnings"])
+    assert "holds every item the model predicted (4)" in warning, res["warnings"]
+    assert 'positive_label = "blank"' in warning and "--label" in warning
+    res, _ = _export(ws, "filter", tmp_path, where=ExportFilter(label="blank"))
+    assert not any("positive_label" in w for w in res["warnings"])
+    capsys.readouterr()
+    main(["-w", str(ws.root), "export", "--format", "filter", "--out", str(tmp_path / "send.txt")])
+    err = capsys.readouterr().err
+    assert "warning: the list holds every item" in err, err
+    ws.card.positive_label = "blank"
+    ws.save_card()
+    res, _ = _export(ws, "filter", tmp_path)
+    assert not any("positive_label" in w for w in res["warnings"])
+
+
 def test_a_uri_with_a_newline_never_adds_a_line_to_the_filter_list(ws, tmp_path, capsys):
     """Items stored before ingest refused control characters (or written by other tools)
     must not inject lines into the list sent to a paid service."""

@@ -194,3 +194,23 @@ def test_counts_of_one_are_singular_in_the_progress_line_and_the_summary(make_ws
     report = ws.ingest([one], progress=True)
     assert "ingest: 2 items, " in capsys.readouterr().err
     assert report.summary().startswith("1 new item, 1 new version of changed items")
+
+
+def test_duplicate_id_in_one_folder_names_the_file_left_out(make_ws, tmp_path):
+    """page.jpg and page.png in one folder: the problem names the file left out too (a
+    script's log line must say which file to rename) and the fix is to rename one of them
+    (a folder has no --id-column to choose)."""
+    from PIL import Image
+
+    ws = make_ws()
+    folder = tmp_path / "scans"
+    write_jpeg(folder / "page.jpg", color="white")
+    Image.new("RGB", (40, 30), "black").save(folder / "page.png")
+    report = ws.ingest([folder])
+    problem = report.problems[0]
+    left = str(folder / "page.png") if ws.item("page").uri.endswith(".jpg") else str(
+        folder / "page.jpg")
+    assert problem["item"] == left, problem
+    assert f"this one ({left}) was left out" in problem["reason"], problem
+    assert "rename one of the two files" in problem["hint"]
+    assert "--id-column" not in problem["hint"]

@@ -1716,6 +1716,18 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
             result["uris"], result["list"] = write_filter(ws, handle, model=model, where=where,
                                                           refused=refused)
             result["left_out"] = len(refused)
+            if (ws.card.positive_label is None and not where.actions and where.label is None
+                    and where.confirmed is None and where.min_score is None
+                    and task_kind(ws.card).name in CLASSIFICATION_KINDS):
+                # a script would send every page on (to OCR): the list holds back nothing
+                warnings.append(
+                    f"the list holds every item the model predicted ({result['uris']:,}), "
+                    "whatever its label: no [project] positive_label is set in glamlab.toml, "
+                    "so it holds back none. For the items to send on (the pages to send to "
+                    "OCR in a blank-pages project), set positive_label = "
+                    f"\"{ws.card.labels[0]}\" (one of {', '.join(ws.card.labels)}) under "
+                    "[project] in glamlab.toml (glamlab init --positive-label) and export it "
+                    "again, or choose the items with --label or --action")
             if refused:
                 result["refused"] = refused
     finally:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import DatabaseUnavailable, ModelNotFound, RunError, reason_for
-from ..progress import Progress
+from ..progress import Progress, plural, rate_words
 from ..workspace.verdict import not_better_than_baseline
 from .plan import Plan, check_query_fields, parse_query
 from .worker import Failure, ItemRow, ModelRef, Row, class_path
@@ -140,12 +140,13 @@ class RunReport:
             return self.nothing_to_do_text(cli=cli)
         verb = {"done": "finished", "stopped": "stopped (resumable)",
                 "failed": "failed"}.get(self.status, self.status)
+        now = self.done_now + self.failed_now
         lines = [f"Run {self.run_id} of {self.model} {verb}: {self.done:,} of {self.planned:,} "
-                 f"items predicted, {self.failed:,} failed"
+                 f"{plural(self.planned, 'item')} predicted, {self.failed:,} failed"
                  + (f", {self.skipped:,} skipped because this model version had already "
                     "predicted them" if self.skipped else "")
-                 + f" ({self.done_now + self.failed_now:,} items in {self.seconds:,.1f} s, "
-                   f"{self.items_per_s:,.0f}/s)."]
+                 + f" ({now:,} {plural(now, 'item')} in {self.seconds:,.1f} s, "
+                   f"{rate_words(self.items_per_s)}/s)."]
         lines += self.notes(cli=cli)
         if self.resumed:
             before = self.done + self.failed - self.done_now - self.failed_now

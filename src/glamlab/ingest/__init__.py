@@ -36,6 +36,9 @@ from .base import (
 if TYPE_CHECKING:
     from ..store import Store
 
+#: the source kinds whose items are a table's rows (no file of their own to rename)
+TABLE_KINDS = ("csv", "jsonl", "parquet")
+
 # Order matters: the first reader whose can_read() says yes takes the source.
 READER_MODULES = [
     "glamlab.ingest.iiif",
@@ -309,14 +312,21 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
                         # or two rows of one table, the person must know which one came in
                         kept = ("an earlier row of the same table"
                                 if previous[1] == (rec.uri or rec.source) else previous[1])
+                        # a file of a folder (page.jpg beside page.png): the one left out is
+                        # named too, and the fix is to rename one (a folder has no id column)
+                        left = (rec.uri if rec.uri and rec.source_kind not in TABLE_KINDS
+                                and "://" not in rec.uri and Path(rec.uri).is_file() else None)
                         problems.append(Problem(
-                            rec.source, rec.item_id,
+                            rec.source, left or rec.item_id,
                             f"duplicate id {rec.item_id!r} with different content; the first "
-                            f"one was kept ({kept}), this one was left out",
+                            f"one was kept ({kept}), this one"
+                            + (f" ({left})" if left else "") + " was left out",
                             # a table's row has no file of its own to rename
                             "give every row of the table its own id (or choose another "
                             "--id-column), then ingest it again"
-                            if rec.source_kind in ("csv", "jsonl", "parquet") else
+                            if rec.source_kind in TABLE_KINDS else
+                            "rename one of the two files (a file's id is its path in the "
+                            "folder without the suffix), then ingest again" if left else
                             "give every item a unique id (choose another --id-column, or rename "
                             "the file)"))
                         bar.update(0, problems=1)
