@@ -117,6 +117,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
         s["reviewed_texts"] = review_gold_counts(ws)
         s["changed_gold_texts"] = changed_gold_texts(ws)
+    elif ws.card.kind == "multi-label":  # so do records reviewed one suggestion at a time
+        from ..tasks.partial_labels import review_label_counts
+
+        s["reviewed_items"] = review_label_counts(ws)
     emit(s, as_json, _status_text)
 
 
@@ -148,6 +152,12 @@ def _status_text(s: dict[str, Any]) -> str:
 
         lines.append("Reviewed texts: " + waiting_sentence(reviewed["fully_reviewed"],
                                                            reviewed["partly_reviewed"]) + ".")
+    reviewed = s.get("reviewed_items")
+    if reviewed and reviewed["partly_reviewed"]:
+        from ..tasks.partial_labels import waiting_sentence as items_waiting
+
+        lines.append("Reviewed items: " + items_waiting(reviewed["fully_reviewed"],
+                                                        reviewed["partly_reviewed"]) + ".")
     if s.get("changed_gold_texts"):
         from ..tasks.splits import CHANGED_GOLD_FIX, changed_gold_sentence
 

@@ -35,9 +35,12 @@ class RetrainReport:
     notes: list[str] = field(default_factory=list)
     test_uses: int = 0
     test_budget: int = 0
-    # texts whose spans reviewers decided only in part: left out of training, kept
+    # texts whose spans reviewers decided only in part, or multi-label items some of
+    # whose suggested labels are still open: left out of training, kept
     waiting: int = 0
     spans: bool = False  # an entities project: reviewers' corrections are whole texts
+    # the items' nouns ("item", "items"), for the words about the waiting ones
+    nouns: tuple[str, str] = ("item", "items")
     trained: bool = True  # False: nothing new to learn from, nothing trained or judged
 
     def to_dict(self) -> dict[str, Any]:
@@ -64,7 +67,9 @@ class RetrainReport:
                     f"{waiting_sentence(self.corrections, self.waiting)}.")
         else:
             head = (f"New version {self.challenger} trained on {self.train_items:,} items "
-                    f"({self.corrections:,} of them from reviewers' corrections).")
+                    f"({self.corrections:,} of them from reviewers' corrections"
+                    + (f"; {_waiting_words(self.waiting, *self.nouns)}" if self.waiting
+                       else "") + ").")
         verdict = self.comparison.get("verdict", "")
         if "low" in self.comparison and "high" in self.comparison:
             n = self.comparison.get("test_items")
@@ -104,13 +109,24 @@ def _corrections(ws: Workspace, ids: list[str]) -> int:
     return len(found)
 
 
+def _waiting_words(n: int, noun: str, nouns: str) -> str:
+    """"3 partly reviewed items wait ...": multi-label records some of whose suggested
+    labels are still open (:mod:`glamlab.tasks.partial_labels`), left out of training."""
+    return (f"{n:,} partly reviewed {noun if n == 1 else nouns} wait{'s' if n == 1 else ''} "
+            f"until every label suggested for {'it' if n == 1 else 'them'} is decided")
+
+
 def _nothing_new(spec: str, data: Any, *, trained: bool) -> str:
     """Why a retrain has nothing new to learn from, in words."""
+    if data.kind.name == "entities":
+        waiting = (f"; {len(data.waiting):,} partly reviewed texts wait until every span in "
+                   "them is decided")
+    else:
+        waiting = "; " + _waiting_words(len(data.waiting), data.kind.noun_one, data.kind.noun)
     return (f"nothing new to learn from: the training labels are the ones {spec} was "
             "trained on (no reviewer corrections or new labels since)"
             + ("" if trained else "; no new version trained, the test split not used")
-            + (f"; {len(data.waiting):,} partly reviewed texts wait until every span in "
-               "them is decided" if data.waiting else ""))
+            + (waiting if data.waiting else ""))
 
 
 def _same_as(champ: ModelVersion, predictor: Any, data: Any) -> bool:
@@ -157,7 +173,8 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
                              _corrections(ws, data.ids), False, [],
                              test_uses=test_uses(ws, test.fingerprint),
                              test_budget=test_budget(ws), waiting=len(data.waiting),
-                             spans=data.kind.name == "entities", trained=False)
+                             spans=data.kind.name == "entities", trained=False,
+                             nouns=(data.kind.noun_one, data.kind.noun))
     result = train(ws, champ.predictor, name=champ.name, predictor=predictor, data=data,
                    set_champion=False)
     chall = set_alias(ws, result.model.spec, "challenger", actor=actor)
@@ -219,7 +236,8 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
     return RetrainReport(champ.spec, chall.spec, metric, decision, comparison, len(data),
                          _corrections(ws, data.ids), decision.promote, notes,
                          test_uses=ev.test_uses, test_budget=budget,
-                         waiting=len(data.waiting), spans=data.kind.name == "entities")
+                         waiting=len(data.waiting), spans=data.kind.name == "entities",
+                         nouns=(data.kind.noun_one, data.kind.noun))
 
 
 def _record_metrics(ws: Workspace, values: dict[int, float], metric: str, fp: str) -> None:

@@ -211,6 +211,38 @@ def item_gold(conn: sa.Connection, item_ids: Iterable[str]) -> dict[str, ItemGol
     return {i: ItemGold(given, i in reviewed) for i, given in found.items()}
 
 
+def partial_review_label_items(conn: sa.Connection, item_ids: Iterable[str]) -> set[str]:
+    """The items among ``item_ids`` whose gold labels are only partly given, in a
+    multi-label project (:meth:`glamlab.tasks.kinds.classification.MultiLabel.partial_gold`):
+    every active label row of the item came from reviewers' decisions on single
+    suggestions (``labels.source`` "review"; no import, labelling page's or second
+    labeller's row, which give the item's whole set), and a suggestion of the model for
+    it is still open in the review queue (a ``prediction`` row whose label the gold in
+    force does not already give: it is still asked). Trained on as it is, the gold would
+    say that label does not apply before anyone decided it."""
+    labels, q = schema.labels, schema.review_queue
+    whole = schema.labels.alias("whole_label")
+    ids = sorted(set(item_ids))
+    out: set[str] = set()
+    for i in range(0, len(ids), 900):
+        chunk = ids[i:i + 900]
+        reviewed = sorted(conn.execute(sa.select(labels.c.item_id).where(
+            labels.c.item_id.in_(chunk), labels.c.active.is_(True),
+            labels.c.source == "review",
+            ~sa.exists().where(whole.c.item_id == labels.c.item_id,
+                               whole.c.active.is_(True),
+                               sa.or_(whole.c.source.is_(None),
+                                      whole.c.source != "review"))).distinct()).scalars())
+        if not reviewed:
+            continue
+        out.update(conn.execute(sa.select(q.c.item_id).where(
+            q.c.item_id.in_(reviewed), q.c.kind == "prediction", q.c.status == "open",
+            ~sa.exists().where(labels.c.item_id == q.c.item_id,
+                               labels.c.label == q.c.label, in_force(labels)))
+            .distinct()).scalars())
+    return out
+
+
 def items_labelled(conn: sa.Connection, label: str) -> set[str]:
     """The items whose gold labels in force (:func:`glamlab.store.gold.in_force`) give
     ``label``: a person said it applies (the filter list holds them back where it is the

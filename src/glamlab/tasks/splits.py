@@ -557,8 +557,10 @@ def training_data(ws: Workspace, *, ids: Sequence[str] | None = None,
     Every fit path goes through here. Asking for the test split, or for items that
     sit in it, raises :class:`LabelError` (nothing may ever train on the test split).
     Items whose gold is only partly given (a text some of whose predicted spans a
-    reviewer decided, not all: its other words would read as "not an entity") are left
-    out and named in ``waiting``."""
+    reviewer decided, not all: its other words would read as "not an entity"; a
+    multi-label record one of whose suggested labels a reviewer accepted while others
+    are still open: they would read as "does not apply") are left out and named in
+    ``waiting``."""
     if any(s != "train" for s in splits):
         raise LabelError(f"refusing to train on the {', '.join(s for s in splits if s != 'train')}"
                          " split: nothing may ever train on test items",
@@ -570,6 +572,11 @@ def training_data(ws: Workspace, *, ids: Sequence[str] | None = None,
                              f"split (e.g. {leaked[0]}): nothing may ever train on test items",
                              item=leaked[0], hint="leave test items out of the training set")
     data = _labelled_set(ws, "train", ids, complete_only=True)
+    if not data.items and data.waiting and data.kind.name != "entities":
+        from .partial_labels import WAITING_FIX, waiting_refusal
+
+        raise LabelError(waiting_refusal(data.waiting, data.kind.noun_one, data.kind.noun),
+                         item=data.waiting[0], hint=WAITING_FIX)
     if not data.items and data.waiting:
         n = len(data.waiting)
         raise LabelError(f"no fully labelled items in the train split: {n:,} partly reviewed "

@@ -359,6 +359,10 @@ def status(request: Request, user: User = Depends(api_user)) -> dict[str, Any]:
 
         s["reviewed_texts"] = review_gold_counts(ws)
         s["changed_gold_texts"] = changed_gold_texts(ws)
+    elif ws.card.kind == "multi-label":  # so do records reviewed one suggestion at a time
+        from ..tasks.partial_labels import review_label_counts
+
+        s["reviewed_items"] = review_label_counts(ws)
     return s
 
 

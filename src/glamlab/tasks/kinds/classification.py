@@ -434,6 +434,17 @@ class MultiLabel(Classification):
     def accepted(self, gold: Labels | None, candidate: Candidate) -> Labels:
         return sorted(set(gold or ()) | {candidate.label})
 
+    def partial_gold(self, ws: Workspace, ids: Sequence[str], conn: sa.Connection) -> set[str]:
+        """Records whose gold came only from reviewers' decisions on single suggested
+        labels while another suggestion for them is still open in the review queue
+        (:func:`glamlab.store.queue.partial_review_label_items`): trained on, every
+        suggestion still waiting would read as "does not apply". They wait, as a partly
+        reviewed entities text does, until the last one is decided; a person's whole
+        label (imported, or given on the labelling page) is never partial."""
+        from ...store.queue import partial_review_label_items
+
+        return partial_review_label_items(conn, ids)
+
     def _ks(self) -> tuple[int, ...]:
         return tuple(sorted({*M.KS, self.k}))
 

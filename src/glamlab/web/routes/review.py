@@ -141,6 +141,13 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
         extra.setdefault("has_authority", _has_authority(ws))
         with ws.store.read() as conn:  # the card's "Add" offers a layer where there are more
             extra.setdefault("span_layers", layers_in_use(ws, conn))
+    elif ws.card.kind == "multi-label" and rows:  # a record reviewed in part waits
+        from ...store.queue import partial_review_label_items
+
+        with ws.store.read() as conn:
+            waiting = partial_review_label_items(conn, [str(r["item_id"]) for r in rows])
+        for r in rows:
+            r["item_waits"] = r["item_id"] in waiting
     return render(request, "queue.html", {
         "acted": False if rows else _acted(ws), "rows": rows, "sort": sort, "label": label_filter or "", "view": view,
         "kind_filter": kind_filter or "", "can_decide": user.can("reviewer"),
@@ -654,6 +661,8 @@ def item_page(request: Request, item_id: str, user: User = Depends(page_user)) -
         # another person's kept for the agreement)
         history["in_force"] = set(conn.execute(sa.select(lt.c.id).where(
             in_force(lt), lt.c.item_id == item_id)).scalars())
+        if ws.card.kind == "multi-label":  # gold from decisions on some suggestions only
+            history["waits_for"] = _waits_for(ws, conn, item_id)
     done = request.query_params.get("done")
     return render(request, "item.html", {
         "gold": had, "done": done if done in ("changed", "unchanged") else None,
@@ -665,6 +674,25 @@ def item_page(request: Request, item_id: str, user: User = Depends(page_user)) -
         "meta": [(k, _meta_cell(k, v if user.can("admin") else file_name_only(v)))
                  for k, v in (item.meta or {}).items()],
         "explanation": _explanation(ws, item, user.can("admin"))})
+
+
+def _waits_for(ws: Any, conn: Any, item_id: str) -> list[str]:
+    """The labels suggested for a multi-label item still open in the review queue, where
+    its gold came only from reviewers' decisions on single suggestions
+    (:func:`glamlab.store.queue.partial_review_label_items`): the item stays out of
+    training until they are decided. Empty otherwise."""
+    import sqlalchemy as sa
+
+    from ...store.gold import in_force
+    from ...store.queue import partial_review_label_items
+
+    if not partial_review_label_items(conn, [item_id]):
+        return []
+    q, lt = ws.store.t.review_queue, ws.store.t.labels
+    return sorted(set(conn.execute(sa.select(q.c.label).where(
+        q.c.item_id == item_id, q.c.kind == "prediction", q.c.status == "open",
+        ~sa.exists().where(lt.c.item_id == q.c.item_id, lt.c.label == q.c.label,
+                           in_force(lt)))).scalars()))
 
 
 #: where an item came from, in a curator's words (by its ``source_kind``)
