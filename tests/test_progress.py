@@ -85,3 +85,24 @@ def test_a_run_of_one_item_says_item():
                        done_now=1)
     said = report.summary(cli=True)
     assert "1 of 1 item predicted" in said and "(1 item in 4.1 s" in said, said
+
+
+def test_the_time_left_leaves_out_the_start_up(monkeypatch):
+    # a run whose workers take 9 s to load the model, then predict 100 items a second:
+    # its first line must not promise 90 s for 8 s of work (the PostgreSQL walk's first
+    # line said ETA 4,184 s for a 200-second run)
+    import types
+
+    from glamlab import progress
+
+    now = [0.0]
+    monkeypatch.setattr(progress, "time", types.SimpleNamespace(monotonic=lambda: now[0]))
+    out = io.StringIO()
+    p = Progress("run 1", total=1000, stream=out, interval=0.0)
+    now[0] = 10.0
+    p.update(100)  # the first batch: nothing measured yet, no time left promised
+    now[0] = 11.0
+    p.update(100)
+    lines = out.getvalue().splitlines()
+    assert "ETA" not in lines[0]
+    assert lines[1] == "run 1: 200/1,000 items, 100/s, ETA 8 s"

@@ -79,6 +79,10 @@ class Progress:
         self.problems = 0  # work that failed: counted apart, never as items done
         self._start = time.monotonic()
         self._last = self._start
+        # when the first work came in, and how much: the rate counts from there, so the
+        # time a job takes to start (workers loading a model) does not make its first
+        # lines promise an hour for a few minutes' work
+        self._first: tuple[float, int] | None = None
         self._bar: Any = None
         if enabled and _isatty(self.stream):
             from tqdm import tqdm
@@ -89,6 +93,8 @@ class Progress:
     def update(self, n: int = 1, *, problems: int = 0) -> None:
         """``n`` more done; ``problems`` more that failed (shown apart: "3 items, 1
         problem", never counted as items)."""
+        if self._first is None and (n or problems):
+            self._first = (time.monotonic(), self.n + n)
         self.n += n
         self.problems += problems
         if not self.enabled:
@@ -104,9 +110,19 @@ class Progress:
             self._last = t
             self._line()
 
+    def _rate(self) -> tuple[float, bool]:
+        """Items per second, and whether it is measured on the work itself (since the
+        first work came in, start-up left out), so that a time left can be told from it;
+        until then, the count over the time since the start."""
+        t = time.monotonic()
+        if self._first is not None:
+            t1, n1 = self._first
+            if t > t1 and self.n > n1:
+                return (self.n - n1) / (t - t1), True
+        return self.n / max(t - self._start, 1e-9), False
+
     def _line(self) -> None:
-        elapsed = max(time.monotonic() - self._start, 1e-9)
-        rate = self.n / elapsed
+        rate, measured = self._rate()
         msg = f"{self.desc}: {self.n:,}"
         if self.total:
             msg += f"/{self.total:,}"
@@ -114,7 +130,7 @@ class Progress:
         if self.problems:
             msg += f", {self.problems:,} {plural(self.problems, 'problem')}"
         msg += f", {rate_words(rate)}/s"
-        if self.total and rate > 0:
+        if self.total and rate > 0 and measured:
             msg += f", ETA {(self.total - self.n) / rate:,.0f} s"
         print(msg, file=self.stream, flush=True)
         touch()

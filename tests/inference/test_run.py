@@ -631,3 +631,20 @@ def test_the_web_run_job_with_no_item_to_predict_says_so(text_ws, monkeypatch):
     assert res["message"] == "there are no items to predict yet", res
     assert run(text_ws, "hash", workers=0).summary() == (
         "Nothing to do: there are no items to predict yet.")
+
+
+def test_nothing_to_do_is_said_without_loading_the_model(text_ws, monkeypatch):
+    # a nightly `run --resume` over 200,000 items predicted already took 10 s, most of it
+    # importing scikit-learn and unpickling the model it did not use
+    import glamlab.registry
+
+    save_hash_model(text_ws)
+    assert run(text_ws, "hash", workers=0).done == 60
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the model was loaded with nothing to predict")
+
+    monkeypatch.setattr(glamlab.registry, "load_model", no_loading)
+    report = run(text_ws, "hash", workers=0, resume=True)
+    assert (report.status, report.nothing_to_do, report.skipped) == ("nothing_to_do", True, 60)
+    assert run(text_ws, "hash", workers=0).nothing_to_do

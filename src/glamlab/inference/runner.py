@@ -359,15 +359,9 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         from ..evaluation.evaluate import service_model
 
         spec = service_model(ws, service)
-    mv, predictor = load_model(ws, spec)
-    kind.check_predictor(predictor)
-    if getattr(predictor, "needs_store", False):
-        # an external service: its cache of answers and its budget are in the store this
-        # process holds, so it is called from here (one caller also keeps its rate limit)
-        if engine != "local":
-            raise RunError(f"{mv.spec} calls an external service, which runs with the local "
-                           "engine only", hint="drop --engine ray for this model")
-        workers = 0
+    # the model is loaded once there is something to predict: a nightly `run --resume`
+    # with nothing to do answered in seconds, not after loading (and importing) the model
+    mv = get_model(ws, spec)
     bs = int(batch_size or DEFAULT_BATCH_SIZE)
     query = parse_query(items)
     if query.changed and not force and not resume:
@@ -389,6 +383,15 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
                          skipped=todo.already_predicted(), seconds=0.0,
                          nothing_to_do=True, items=query.text or None,
                          warning=not_better_than_baseline(ws, mv.spec, noun=kind.noun))
+    mv, predictor = load_model(ws, spec)
+    kind.check_predictor(predictor)
+    if getattr(predictor, "needs_store", False):
+        # an external service: its cache of answers and its budget are in the store this
+        # process holds, so it is called from here (one caller also keeps its rate limit)
+        if engine != "local":
+            raise RunError(f"{mv.spec} calls an external service, which runs with the local "
+                           "engine only", hint="drop --engine ray for this model")
+        workers = 0
     # the batch size is stored only when the person chose it: --resume then keeps it
     stored_query = {"items": query.text, "force": force, "batch_size": batch_size}
     writer, resumed = RunWriter.acquire(ws.store, model_id=mv.id, spec=mv.spec, engine=engine,
