@@ -53,3 +53,37 @@ def test_glamlab_db_from_the_environment_stays_out_of_the_card(tmp_path, monkeyp
     res = runner.invoke(cli, ["-w", str(tmp_path / "letters"), "db", "status", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["database"] == f"sqlite:///{secret}"
+
+
+def test_a_password_in_the_url_is_kept_out_of_the_card(tmp_path, monkeypatch, db_url):
+    """`glamlab init --db postgresql://user:PASSWORD@host/db` (or Workspace.init(db=...))
+    wrote the password into glamlab.toml, which anyone who can read the folder reads (and
+    which is copied, shared, committed). The card now keeps the URL without it, and init
+    says where later commands take it from."""
+    import pytest
+    import sqlalchemy as sa
+
+    from glamlab.workspace import _without_password
+
+    assert _without_password("postgresql://ada:s3cret@db.example.org:5432/glam") == (
+        "postgresql://ada@db.example.org:5432/glam", True)
+    assert _without_password("postgresql://ada@db.example.org/glam") == (
+        "postgresql://ada@db.example.org/glam", False)
+    assert _without_password("postgresql://ada@db/glam?password=s3cret&sslmode=require") == (
+        "postgresql://ada@db/glam?sslmode=require", True)
+    assert _without_password(str(tmp_path / "glamlab.db"))[1] is False
+    if db_url is None:
+        pytest.skip("the rest needs a PostgreSQL server: make test-postgres")
+    monkeypatch.delenv("GLAMLAB_DB", raising=False)
+    # the test server trusts local connections, so a password given is not needed
+    url = sa.engine.make_url(db_url).set(password="s3cret-pw").render_as_string(
+        hide_password=False)
+    res = CliRunner().invoke(cli, ["init", str(tmp_path / "letters"), "--db", url, *INIT])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["database"] == "postgresql" and "PGPASSWORD" in out["notes"][0]
+    text = (tmp_path / "letters" / "glamlab.toml").read_text(encoding="utf-8")
+    assert "s3cret-pw" not in text
+    assert _card(tmp_path / "letters")["database"]["url"] == db_url
+    res = CliRunner().invoke(cli, ["-w", str(tmp_path / "letters"), "status", "--json"])
+    assert res.exit_code == 0, res.output

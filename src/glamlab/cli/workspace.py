@@ -91,10 +91,12 @@ def init(ctx: click.Context, directory: str | None, task: str, modality: str, la
     data = {"workspace": str(ws.root), "task": task, "kind": ws.card.kind,
             "labels": ws.card.labels,
             "count": count.to_card() if count else None,
-            "database": "postgresql" if not ws.store.is_sqlite else "sqlite"}
+            "database": "postgresql" if not ws.store.is_sqlite else "sqlite",
+            "notes": ws.init_notes}
     emit(data, as_json, lambda d: (
         f"Created workspace {d['workspace']} for {task!r} with labels {label_list(d['labels'])}"
         + (f"; it predicts {count.describe()}" if count else "") + ".\n"
+        + "".join(f"Note: {n}.\n" for n in d["notes"])
         + ("Next: glamlab labels import FILE (texts with their entities marked: HIPE/CoNLL "
            "TSV, JSONL or an INCEpTION export), then glamlab ingest FOLDER_OR_CSV for the "
            "texts to find entities in" if d["kind"] == "entities" else

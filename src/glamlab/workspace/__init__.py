@@ -35,6 +35,9 @@ class Workspace:
         self.card = card
         self.store = store
         self._card_lock = threading.RLock()
+        #: what :meth:`init` tells the person who made the workspace (``glamlab init``
+        #: prints each): e.g. that the database password was kept out of the card
+        self.init_notes: list[str] = []
 
     # -- creating and opening -------------------------------------------------
     @classmethod
@@ -63,7 +66,11 @@ class Workspace:
         :func:`glamlab.tasks.kinds.prepare_card` (what ``glamlab init`` does, registered
         as the ``prepare_card`` hook in :data:`glamlab.plugins.HOOKS`), which fills the
         kind's default metric and lets the kind refuse the card at once, e.g. a metric
-        that does not fit the kind (``ConfigError`` naming the metrics that do)."""
+        that does not fit the kind (``ConfigError`` naming the metrics that do).
+
+        ``db``: a database URL (``postgresql://...``) to create the workspace in; it is
+        written into the card without its password (see :attr:`init_notes`), which later
+        opens take from GLAMLAB_DB, PGPASSWORD or ~/.pgpass."""
         root = Path(path).resolve()
         card_path = root / CONFIG_NAME
         if card_path.exists() and not exist_ok:
@@ -71,14 +78,22 @@ class Workspace:
                 f"{root} is already a glamlab workspace",
                 hint="use it as it is, or choose another folder",
             )
+        # the card keeps the URL without its password (glamlab.toml is read by anyone who
+        # can read the folder, and is copied, shared, committed); this process uses it whole
+        kept, password_left_out = _without_password(db or "")
         card = _new_card(task=task, modality=modality, labels=labels, multi_label=multi_label,
                          metric=metric, need=need, name=name, positive_label=positive_label,
-                         price_per_item=price_per_item, db=db or "", kind=kind,
+                         price_per_item=price_per_item, db=kept, kind=kind,
                          prepare=prepare)
         root.mkdir(parents=True, exist_ok=True)
         store = _open_store(root, card, explicit=db, migrate=True)
         card.save(card_path)
         ws = cls(root, card, store)
+        if password_left_out:
+            ws.init_notes.append(
+                "the database password was not written into glamlab.toml (its [database] "
+                "url has none): give it to later commands in GLAMLAB_DB (the whole URL), "
+                "PGPASSWORD or ~/.pgpass")
         with store.write() as conn:
             store.audit(conn, current_user(), "init", str(root), task=task, labels=card.labels)
         return ws
@@ -522,6 +537,24 @@ def current_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no user name on some containers
         return "unknown"
+
+
+def _without_password(url: str) -> tuple[str, bool]:
+    """``url`` without its password, and whether it had one (a SQLite path has none)."""
+    if "://" not in url:
+        return url, False
+    import sqlalchemy as sa
+
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return url, False  # the store says what is wrong with it
+    query = {k: v for k, v in parsed.query.items() if k.lower() != "password"}
+    if not parsed.password and len(query) == len(parsed.query):
+        return url, False
+    return sa.engine.URL.create(parsed.drivername, username=parsed.username,
+                                host=parsed.host, port=parsed.port, database=parsed.database,
+                                query=query).render_as_string(hide_password=False), True
 
 
 def _open_store(root: Path, card: ProjectCard, *, explicit: str | None, migrate: bool) -> Store:
