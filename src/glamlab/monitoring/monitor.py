@@ -334,7 +334,10 @@ def _override_rates(ws: Workspace, item_ids: list[str]) -> tuple[int, int]:
                     t.decisions.c.item_id.in_(chunk),
                     # decisions on the model's predictions (a span a reviewer added
                     # has no queue row: it overrides nothing the model said)
-                    t.decisions.c.queue_id.is_not(None)).group_by(t.decisions.c.action)):
+                    t.decisions.c.queue_id.is_not(None),
+                    # not a decision withdrawn (undone: glamlab.review.undo)
+                    t.decisions.c.action.in_(("accept", "reject", "correct")))
+                    .group_by(t.decisions.c.action)):
                 total += int(n)
                 if action in ("reject", "correct"):
                     overridden += int(n)

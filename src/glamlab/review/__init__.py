@@ -27,6 +27,8 @@ the same checks:
   :func:`remove_added_span` takes one back. Accepting or
   correcting a span decides the model's other open spans over its words the same way
   (``settled``); both are refused while another reviewer holds one of them.
+- **Undo** (:mod:`.undo`): a reviewer takes back their own decision within ten
+  minutes; the row is open again, the gold as before, the decision kept as withdrawn.
 - **Labelling** (:mod:`.labelling`): save and undo a person's labels.
 """
 
@@ -66,6 +68,7 @@ from .queue import (
     release_leases,
     renew_leases,
 )
+from .undo import UNDO_S, WITHDRAWN, undo_decision
 
 __all__ = [
     "ACTIONS",
@@ -73,6 +76,8 @@ __all__ = [
     "LEASE_HEARTBEAT_S",
     "QUEUE_KINDS",
     "SORTS",
+    "UNDO_S",
+    "WITHDRAWN",
     "NotFound",
     "StaleDecision",
     "add_span",
@@ -96,6 +101,7 @@ __all__ = [
     "second_disagreements",
     "second_labelling",
     "test_frozen",
+    "undo_decision",
     "undo_label",
     "unmark_text_done",
 ]

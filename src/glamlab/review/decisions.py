@@ -130,6 +130,7 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
                 continue
             gold = earlier = None
             settled: list[dict[str, Any]] = []
+            before = None if kind.name == "entities" else _gold_state(ws, conn, r.item_id)
             if action in ("accept", "correct") and d["label"]:
                 chosen = Candidate(d["label"], float(r.score or 0.0), d["value"])
                 gold, earlier = _gold_label(ws, conn, kind, r.item_id, chosen, user,
@@ -143,6 +144,8 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
                     settled = _settle_overlapping(ws, conn, user, *final, by=d["id"],
                                                   queue_id=queue_id)
                     settled_with.update((int(x["queue_id"]), queue_id) for x in settled)
+            if before is not None:  # what the decision changed, so it can be undone
+                _record_effects(ws, conn, user, r.item_id, int(d["id"]), before)
             results.append({"queue_id": queue_id, "ok": True, "item_id": r.item_id,
                             "action": action, "label": d["label"], "value": d["value"],
                             "predicted": r.label, "version": r.version,
@@ -152,6 +155,39 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
     if kind.name == "entities":
         _texts_reviewed(ws, user, sorted({r["item_id"] for r in results if r["ok"]}))
     return results
+
+
+def _gold_state(ws: Workspace, conn: sa.Connection, item_id: str) -> dict[str, Any]:
+    """The item's label rows (id -> active), whether it has a split row, and its newest
+    machine metadata row, before a decision (:func:`_record_effects`)."""
+    st = ws.store.t
+    labels = {int(i): bool(a) for i, a in conn.execute(
+        sa.select(st.labels.c.id, st.labels.c.active).where(st.labels.c.item_id == item_id))}
+    split = conn.execute(sa.select(st.splits.c.item_id).where(
+        st.splits.c.item_id == item_id)).first() is not None
+    meta = conn.execute(sa.select(sa.func.max(st.machine_metadata.c.id)).where(
+        st.machine_metadata.c.item_id == item_id)).scalar()
+    return {"labels": labels, "split": split, "meta": int(meta or 0)}
+
+
+def _record_effects(ws: Workspace, conn: sa.Connection, user: str, item_id: str,
+                    decision_id: int, before: dict[str, Any]) -> None:
+    """Audit what decision ``decision_id`` changed besides its queue row (action
+    ``decision.effects``): the label rows it added and those it retired, whether it created
+    the item's split row, and the machine metadata rows it wrote (confirmations). Undo
+    (:func:`glamlab.review.undo.undo_decision`) takes exactly these back."""
+    after = _gold_state(ws, conn, item_id)
+    st = ws.store.t
+    added = sorted(i for i in after["labels"] if i not in before["labels"])
+    retired = sorted(i for i, a in before["labels"].items()
+                     if a and not after["labels"].get(i, False))
+    meta = [int(i) for i in conn.execute(sa.select(st.machine_metadata.c.id).where(
+        st.machine_metadata.c.item_id == item_id,
+        st.machine_metadata.c.id > before["meta"])).scalars()]
+    ws.store.audit(conn, user, "decision.effects", item_id, decision_id=decision_id,
+                   added=added, retired=retired,
+                   split_created=after["split"] and not before["split"], metadata=meta,
+                   label_max=max(after["labels"], default=0))
 
 
 class KeptSpan(LabelError):

@@ -223,8 +223,12 @@ def queue_counts(ws: Workspace, *, kind: str | None = None) -> dict[str, Any]:
         # the queue's suggestions a person decided (an entity a reviewer added is a
         # decision of no queue row: not one of the suggestions sent to people)
         dec = ws.store.t.decisions
+        from .decisions import ACTIONS
+
+        # a withdrawn decision (undone: glamlab.review.undo) decided nothing
         decided = conn.execute(sa.select(sa.func.count(sa.distinct(dec.c.queue_id)))
-                               .where(dec.c.queue_id.is_not(None))).scalar()
+                               .where(dec.c.queue_id.is_not(None),
+                                      dec.c.action.in_(ACTIONS))).scalar()
         gold = 0 if kind == "recheck" else conn.execute(
             sa.select(sa.func.count()).select_from(t).where(*settled(t))).scalar()
     per = {str(r[0]): int(r[1]) for r in rows}

@@ -94,7 +94,9 @@ def item_decisions(ws: Workspace, conn: sa.Connection,
                           dec.c.label, dec.c.value, dec.c.user, dec.c.created_at)
                 .select_from(dec.outerjoin(rq, dec.c.queue_id == rq.c.id))
                 .where(dec.c.item_id.in_(ids[i:i + 900]),
-                       sa.or_(rq.c.kind == "prediction",
+                       # a withdrawn decision (glamlab.review.undo) decides nothing
+                       sa.or_(sa.and_(rq.c.kind == "prediction",
+                                      dec.c.action.in_(("accept", "reject", "correct"))),
                               sa.and_(dec.c.queue_id.is_(None), dec.c.action == ADDED)))
                 .order_by(dec.c.id)):
             out.setdefault(r.item_id, []).append(r)

@@ -643,6 +643,34 @@ def _chosen_link(ws: Any, chosen: str, what: str, item_id: str) -> str:
     return chosen
 
 
+class UndoOut(BaseModel):
+    decision_id: int
+    queue_id: int
+    item_id: str
+    action: str
+    label: str | None = None
+    version: int  # the queue row's version now (open again)
+    removed_labels: int
+    restored_labels: int
+    cannot_take_back: list[str]  # what used the decision since, which undo does not change
+
+
+@router.post("/decisions/{decision_id}/undo", response_model=UndoOut,
+             responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+def post_decision_undo(request: Request, decision_id: int,
+                       user: User = Depends(api_writer("reviewer", "decide review items"))
+                       ) -> dict[str, Any]:
+    """Take back your own decision within ten minutes: its queue row is open again (its
+    version bumped), the gold labels it wrote removed and those it retired in force
+    again, its metadata confirmation removed; the decision is kept, marked withdrawn.
+    Refused (422) for another person's decision, an older one, one whose row or item's
+    labels changed since, and in an entities project. ``cannot_take_back`` says what used
+    it since (a model trained, the policy applied)."""
+    undone = review.undo_decision(_ws(request), user.username, decision_id)
+    request.app.state.queue_counts.invalidate()
+    return undone
+
+
 @router.get("/decisions", response_model=list[DecisionRow])
 def get_decisions(request: Request, item_id: str | None = Query(None, max_length=500),
                   user_name: str | None = Query(None, alias="user", max_length=200),

@@ -156,6 +156,7 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
         "labels": ws.card.labels, "done": request.query_params.get("done"),
         "marked_text": request.query_params.get("text") or "",
         "added_id": request.query_params.get("added") or "",
+        "undo_ids": request.query_params.get("undo") or "", "undo_minutes": review.UNDO_S // 60,
         "conflicts": request.query_params.get("conflicts"),
         "settled": request.query_params.get("settled") or "",
         "kept": request.query_params.get("kept") or "",
@@ -440,7 +441,7 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
         return page
     request.app.state.queue_counts.decided([result])
     return _back_to_queue(request, form, done=action, settled=len(result.get("settled") or []) or "",
-                          **_earlier(result))
+                          **_earlier(result), **_undo_of([result], request))
 
 
 @router.post("/queue/find-record")
@@ -584,12 +585,51 @@ def queue_bulk(request: Request, form: FormData = Depends(form_of),
     held = [{"message": r["reason"], "hint": r.get("hint"), "queue_id": r["queue_id"],
              "held_by": r.get("held_by")} for r in results if r.get("held")]
     said = {"done": f"accepted-{len(results) - bad}",
-            "conflicts": bad - kept - with_other - len(held) or "", "kept": kept or ""}
+            "conflicts": bad - kept - with_other - len(held) or "", "kept": kept or "",
+            **_undo_of(results, request)}
     if not held:
         return _back_to_queue(request, form, **said)
     back = _queue_view(form, request.app.state.ws.card.labels)
     page = _queue(request, user, **back, kind="", status=200 if bad < len(results) else 409,
                   bulk_held=held, **{k: str(v) for k, v in said.items()})
+    page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
+    return page
+
+
+def _undo_of(results: list[dict[str, Any]], request: Request) -> dict[str, str]:
+    """The decisions just made, for the queue page's Undo (``undo``: their ids); none in
+    an entities project, where undo is not offered (:mod:`glamlab.review.undo`)."""
+    if request.app.state.ws.card.kind == "entities":
+        return {}
+    ids = [str(r["decision_id"]) for r in results if r.get("ok") and r.get("decision_id")]
+    return {"undo": ",".join(ids[:500])} if ids else {}
+
+
+@router.post("/queue/undo")
+def queue_undo(request: Request, form: FormData = Depends(form_of),
+               user: User = Depends(writer("reviewer", "decide review items"))) -> Response:
+    """Take back the reviewer's own latest decision(s) (a wrong key pressed), within
+    ten minutes (:func:`review.undo_decision`): the rows are open again, the gold as it
+    was. Refused with the reason at the top of the queue page."""
+    raw = str(form.get("undo") or "")
+    ids = [int(x) for x in raw.split(",") if x.strip().isdigit()]
+    if not ids:
+        raise HTTPException(422, "no decision named: reload the queue")
+    ws = request.app.state.ws
+    undone: list[dict[str, Any]] = []
+    problems: list[dict[str, Any]] = []
+    for decision_id in ids[:500]:
+        try:
+            undone.append(review.undo_decision(ws, user.username, decision_id))
+        except GlamlabError as exc:
+            problems.append({"message": exc.message, "hint": exc.hint})
+    request.app.state.queue_counts.invalidate()
+    cannot = sorted({c for u in undone for c in u["cannot_take_back"]})
+    if not problems and not cannot:
+        return _back_to_queue(request, form, done=f"undone-{len(undone)}")
+    back = _queue_view(form, ws.card.labels)
+    page = _queue(request, user, **back, kind="", status=422 if not undone else 200,
+                  undo_problems=problems, undo_cannot=cannot, undone_n=len(undone))
     page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
     return page
 

@@ -62,6 +62,11 @@
         clickKey("Enter"); e.preventDefault(); return;
       }
     }
+    // Review queue: u undoes the decision just made (its Undo button, while shown).
+    if (key === "u" && document.getElementById("undo-form")) {
+      if (clickKey("u")) e.preventDefault();
+      return;
+    }
     // Review queue.
     if (document.getElementById("queue-items")) {
       var row = currentRow();
