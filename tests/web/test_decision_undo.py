@@ -92,6 +92,13 @@ def test_undo_restores_the_state_before_the_decision(client_for: Any, queued_ws:
         r = c.post(f"/api/decisions/{decision_id}/undo", headers=h)
         assert r.status_code == 422 and "already taken back" in r.json()["error"], r.text
     assert review.queue_counts(ws)["decisions"] == decided_before
+    # glamlab status does not count them; the item page says the decision was undone
+    from glamlab.workspace.status import workspace_status
+
+    stages = {s["stage"]: s for s in workspace_status(ws)["stages"]}
+    assert stages["actions"]["decisions"] == decided_before
+    page = c.get(f"/items/{fresh['item_id']}").text
+    assert "corrected" in page and "then undid it" in page and "withdrawned" not in page
 
 
 def _labelled(ws: Any) -> list[Any]:

@@ -80,7 +80,8 @@ def workspace_status(ws: Workspace, *,
         # a gold label already settles (kept, not asked about)
         queue_open = _count(conn, t.review_queue, *queue_rows.shown(t.review_queue))
         settled = _count(conn, t.review_queue, *queue_rows.settled(t.review_queue))
-        decisions = _count(conn, t.decisions)
+        # a decision its reviewer undid (its action ends in "-withdrawn") is not one
+        decisions = _count(conn, t.decisions, ~t.decisions.c.action.like("%-withdrawn"))
         alerts = _count(conn, t.alerts)
         monitored = _count(conn, t.audit_log, t.audit_log.c.action == "monitor")
         # act has run (not a dry run) even when it wrote nothing new: every suggestion
