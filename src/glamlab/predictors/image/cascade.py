@@ -282,12 +282,11 @@ class GraphicCascade(Cascade):
     Blending the two stages' scores for the pages in the band does not help either (same
     CV, rule fixed before measuring: F1 >= the cascade's and >= graphic-windows' - 0.005
     on every seed, <= 38 % sent on). A logistic regression over both scores' logits,
-    fitted on the training books' in-band out-of-fold pages, gives 0.9000 on seed 2
-    against the cascade's 0.9038 (same band, 7.6 % sent on); fitted on all training pages
-    with the band re-learnt against it, 0.8992 (8.1 %). The in-band regression puts
-    almost no weight on the first stage (-0.24 to 0.17 per fold, against 1.1 to 1.7 on
-    graphic-windows), so it mostly re-thresholds windows. Seeds 0 and 1 had not finished
-    by the deadline; seed 2 alone already fails the rule (session 49)."""
+    fitted on the training books' in-band out-of-fold pages (same band), gives 0.8918 /
+    0.9000 on seeds 0 / 2 against the cascade's 0.8918 / 0.9038; fitted on all training
+    pages with the band re-learnt against it, 0.8966 / 0.8992 (7.2 / 8.1 % sent on).
+    Seed 2 fails the rule for both; seed 1 had not finished by the deadline (session 49).
+    """
 
     name: ClassVar[str] = "graphic-cascade"
     modalities: ClassVar[tuple[str, ...]] = ("image",)
