@@ -277,7 +277,16 @@ class GraphicCascade(Cascade):
     0.0025: 0.8918 / 0.8783 / 0.8898, 14.8 / 21.6 / 15.7 %.
     Seed 1 loses 2-3 points at every tolerance, and seed 2 loses more at 0.0025 than at
     0.01: the band learnt on the training books' out-of-fold scores does not carry over
-    exactly to unseen books, so sending a few more pages on buys little."""
+    exactly to unseen books, so sending a few more pages on buys little.
+
+    Blending the two stages' scores for the pages in the band does not help either (same
+    CV, rule fixed before measuring: F1 >= the cascade's and >= graphic-windows' - 0.005
+    on every seed, <= 38 % sent on). A logistic regression over both scores' logits,
+    fitted on the training books' in-band out-of-fold pages (same band), gives 0.8918 /
+    0.8729 / 0.9000 on seeds 0 / 1 / 2 against the cascade's 0.8918 / 0.8670 / 0.9038;
+    fitted on all training pages with the band re-learnt against it, 0.8966 / 0.8632 /
+    0.8992 (7.2 / 7.6 / 8.1 % sent on). Both fail on seeds 1 and 2 (session 49).
+    """
 
     name: ClassVar[str] = "graphic-cascade"
     modalities: ClassVar[tuple[str, ...]] = ("image",)
