@@ -54,3 +54,56 @@ def test_domain_classifier_separates_shift_and_not_noise():
     shifted = rng.normal(loc=1.5, size=(200, 5))
     assert drift_stats.domain_classifier_auc(ref, shifted) > 0.9
     assert drift_stats.domain_classifier_auc(ref, same) < 0.65
+
+
+def test_domain_classifier_fits_on_a_capped_sample(monkeypatch):
+    """Windows of thousands: each side is sampled down (fixed seed) before the
+    cross-validated fits, and the AUC stays within its standard error of the full one."""
+    import sklearn.linear_model
+
+    fitted: list[int] = []
+
+    class Recording(sklearn.linear_model.LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            fitted.append(len(X))
+            return super().fit(X, y, sample_weight)
+
+    monkeypatch.setattr(sklearn.linear_model, "LogisticRegression", Recording)
+    rng = np.random.default_rng(1)
+    ref = rng.normal(size=(3000, 6))
+    cur = rng.normal(loc=0.15, size=(3000, 6))
+    capped = drift_stats.domain_classifier_auc(ref, cur)
+    assert len(fitted) == 5 and max(fitted) <= 2 * 1000 * 4 // 5, fitted
+    assert capped == drift_stats.domain_classifier_auc(ref, cur)  # the same sample each time
+    full = drift_stats.domain_classifier_auc(ref, cur, max_rows=None)
+    se = drift_stats.auc_standard_error(full, 1000, 1000)
+    assert abs(capped - full) < 3 * se, (capped, full, se)
+
+
+def test_domain_classifier_fits_on_one_blas_thread(monkeypatch):
+    """The fits are small: a BLAS pool of several threads only slows them (waking its
+    threads at each step), so they run on one."""
+    import sklearn.linear_model
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    threads: list[int] = []
+
+    class Recording(sklearn.linear_model.LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            threads.extend(p["num_threads"] for p in threadpool_info()
+                           if p["user_api"] == "blas")
+            return super().fit(X, y, sample_weight)
+
+    monkeypatch.setattr(sklearn.linear_model, "LogisticRegression", Recording)
+    rng = np.random.default_rng(0)
+    with threadpool_limits(limits=2, user_api="blas"):  # as on a machine of 2 cores or more
+        drift_stats.domain_classifier_auc(rng.normal(size=(60, 4)), rng.normal(size=(60, 4)))
+    assert threads and set(threads) == {1}, threads
+
+
+def test_auc_standard_error_hanley_mcneil():
+    # AUC 0.5, 1,000 a side: Q1 = Q2 = 1/3, var = (1/4 + 2 * 999 / 12) / 1e6
+    assert drift_stats.auc_standard_error(0.5, 1000, 1000) == pytest.approx(
+        np.sqrt((0.25 + 2 * 999 / 12) / 1e6))
+    assert drift_stats.auc_standard_error(0.9, 1000, 1000) < drift_stats.auc_standard_error(
+        0.5, 1000, 1000)

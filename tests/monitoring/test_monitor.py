@@ -143,3 +143,16 @@ def test_the_report_has_a_flat_table_and_monitor_a_docstring(make_ws):
     assert (frame[frame["window"] == report.windows[2].key]["status"]
             .isin(["not enough data", "no data"]).all())
     assert monitor.__doc__ and "table()" in monitor.__doc__
+
+
+def test_says_which_window_and_signal_it_is_on(make_ws):
+    """A long monitor says what it is doing with a count (window i of n, the signal, the
+    reference chunk being calibrated), not only that it is still working."""
+    ws = make_ws()
+    _setup(ws, windows=[(200, 0.3, 0.85), (200, 0.7, 0.65)])
+    notes: list[str] = []
+    monitor(ws, "m@1", note=notes.append)
+    assert any(n.startswith("monitor: window 1 of 2 (") and n.endswith(", label_mix")
+               for n in notes), notes
+    assert any("window 2 of 2" in n and ", score" in n for n in notes), notes
+    assert any(n.endswith("score, reference chunk 30 of 30") for n in notes), notes

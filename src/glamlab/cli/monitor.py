@@ -45,9 +45,9 @@ def monitor(ctx: click.Context, model: str | None, reference: str | None, window
                             as_json=as_json)
     if window in ("month", "auto"):
         raise click.UsageError("--window month/auto is for tabular projects; use run, day or week")
-    with Heartbeat("monitor", enabled=show_progress(as_json)):
+    with Heartbeat("monitor", enabled=show_progress(as_json)) as beat:
         report = run_monitor(ws, model, reference=reference, window=window,
-                             min_window=min_window, since=since)
+                             min_window=min_window, since=since, note=beat.note)
     if reference is None and window is None and min_window is None and since is None:
         from ..monitoring.stored import store_report
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -225,17 +226,26 @@ def _rows_for_model(ws: Workspace, model_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-def _attach_image_features(ws: Workspace, rows: list[dict[str, Any]]) -> None:
+def _attach_image_features(ws: Workspace, rows: list[dict[str, Any]],
+                           note: Callable[[str], None] | None = None) -> None:
     """Brightness, ink ratio and the page-statistics vector per item, from the shared
     feature cache (computed once, reused by training, runs and here)."""
     from ..features import FEATURE_NAMES, PageStats, compute_features
 
     ids = list(dict.fromkeys(r["item_id"] for r in rows))
     items = list(ws.items(ids=ids))
-    result = compute_features(ws, items, PageStats())
+    by_id: dict[str, np.ndarray] = {}
+    # in slices, so that a first monitor (the pages' statistics not cached yet: about 30
+    # pages a second) says how far it is
+    step = 256
+    for start in range(0, len(items), step):
+        if note is not None:
+            note(f"monitor: page statistics, {start:,} of {len(items):,} "
+                 f"{plural(len(items), 'page')} (cached ones are read, the others computed)")
+        result = compute_features(ws, items[start:start + step], PageStats())
+        by_id.update((i, result.values[k]) for k, i in enumerate(result.item_ids))
     grey = FEATURE_NAMES.index("grey_mean")
     ink = FEATURE_NAMES.index("ink_frac")
-    by_id = {i: result.values[k] for k, i in enumerate(result.item_ids)}
     for r in rows:
         vec = by_id.get(r["item_id"])
         if vec is not None:
@@ -294,14 +304,18 @@ def _windows(rows: list[dict[str, Any]], how: str) -> list[Window]:
 
 # -- calibration -------------------------------------------------------------------------
 def _calibrate(signal: Signal, ref_rows: list[dict[str, Any]], n_window: int,
-               cfg: MonitorConfig, rng: np.random.Generator) -> float | None:
-    """Threshold from the reference's own variability at this window size."""
+               cfg: MonitorConfig, rng: np.random.Generator,
+               note: Callable[[str], None] | None = None) -> float | None:
+    """Threshold from the reference's own variability at this window size (``note``:
+    told which chunk is being compared)."""
     n_ref = len(ref_rows)
     m = min(n_window, n_ref // 2)
     if m < cfg.min_window:
         return None
     values = []
-    for _ in range(cfg.chunks):
+    for k in range(cfg.chunks):
+        if note is not None:
+            note(f"reference chunk {k + 1} of {cfg.chunks}")
         idx = rng.permutation(n_ref)
         chunk = [ref_rows[i] for i in idx[:m]]
         rest = [ref_rows[i] for i in idx[m:]]
@@ -482,7 +496,7 @@ def _small_test_split(ws: Workspace, spec: str, n: int, need: int, *,
 def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = None,
             window: str | None = None, min_window: int | None = None,
             since: datetime | None = None, store_alerts: bool = True,
-            web: bool = False) -> MonitorReport:
+            web: bool = False, note: Callable[[str], None] | None = None) -> MonitorReport:
     """Compare windows of ``model``'s production predictions (default: the project's model
     in use) with a reference, signal by signal; what ``glamlab monitor`` prints.
 
@@ -494,7 +508,9 @@ def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = 
     come from the card's ``[monitor]`` section (:class:`MonitorConfig`). Each signal's alert
     threshold is calibrated on chunks of the reference (docs/monitoring.md); the rates
     (overrides, failures, and on an entities project the spans reviewers added) are
-    binomial bounds. ``store_alerts`` records the alerts in the workspace.
+    binomial bounds. ``store_alerts`` records the alerts in the workspace. ``note`` (e.g.
+    a :class:`~glamlab.progress.Heartbeat`'s) is told what is being done: the features
+    read, then window i of n and the signal, with the reference chunk being calibrated.
 
     Returns a :class:`MonitorReport`: ``alerts``, ``summary()`` in words, ``table()`` (one
     flat row per window and signal) and ``to_dict()``. Raises :class:`GlamlabError` when the
@@ -513,7 +529,7 @@ def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = 
     signals = IMAGE_PRESET if ws.card.modality == "image" else TEXT_PRESET
     entities = ws.card.kind == "entities"
     if ws.card.modality == "image":
-        _attach_image_features(ws, rows)
+        _attach_image_features(ws, rows, note)
 
     test_ids, train_ids = _split_ids(ws, trained_before=_as_datetime(mv.created_at))
     # the model has seen its training items: their predictions are not production
@@ -562,8 +578,12 @@ def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = 
     ref_fail = [failures.get(int(r["run_id"])) for r in ref_rows[:1]]
     base_fail = (ref_fail[0][0] / ref_fail[0][1]) if ref_fail and ref_fail[0] and ref_fail[0][1] else 0.0
 
-    for w in windows:
+    for i, w in enumerate(windows, 1):
         for s in signals:
+            doing = (f"monitor: window {i} of {len(windows)} ({w.key}, {len(w.rows):,} "
+                     f"{plural(len(w.rows), 'item')}), {s.name}")
+            if note is not None:
+                note(doing)
             cur = _values(s, w.rows)
             n = s.size(cur)
             if n == 0 or s.size(ref_values[s.name]) == 0:
@@ -574,7 +594,8 @@ def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = 
                 continue
             bucket = (s.name, _bucket(n))
             if bucket not in thresholds:
-                thresholds[bucket] = _calibrate(s, ref_rows, n, cfg, rng)
+                thresholds[bucket] = _calibrate(s, ref_rows, n, cfg, rng,
+                                                _then(note, doing))
             threshold = thresholds[bucket]
             comp = s.compare(ref_values[s.name], cur)
             value = comp.pop("value")
@@ -599,6 +620,14 @@ def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = 
     if store_alerts:
         _store_alerts(ws, report)
     return report
+
+
+def _then(note: Callable[[str], None] | None, doing: str) -> Callable[[str], None] | None:
+    """``note`` told ``doing, step`` for each step (None stays None)."""
+    if note is None:
+        return None
+    tell = note
+    return lambda step: tell(f"{doing}, {step}")
 
 
 def _as_datetime(v: Any) -> datetime | None:
