@@ -176,3 +176,32 @@ def test_two_processes_migrating_one_new_database_take_turns(pg_db):
         rows = conn.execute(sa.select(s.schema_migrations.c.version)).scalars().all()
     assert sorted(rows) == sorted(set(rows)) and max(rows) == store.schema_version()
     store.dispose()
+
+
+def test_import_into_a_new_folder_keeps_the_password_out_of_the_card(make_ws, db_url,
+                                                                     tmp_path: Path):
+    """`glamlab db import` into a folder with no glamlab.toml writes the card with the
+    target database's URL: with `--db postgresql://user:PASSWORD@...` (or GLAMLAB_DB,
+    where a team keeps the password) it wrote the password into glamlab.toml, which
+    `glamlab init` no longer does. The card keeps the URL without it."""
+    if db_url is None:
+        pytest.skip("needs a PostgreSQL server: make test-pg")
+    ws = make_ws("src", labels=["blank", "content"])
+    _add_rows(ws)
+    dump = tmp_path / "ws.zip"
+    runner = CliRunner()
+    res = runner.invoke(cli, ["-w", str(ws.root), "--db", ws.store.url, "db", "export",
+                              str(dump), "--json"])
+    assert res.exit_code == 0, res.output
+    # the test server trusts local connections, so a password given is not needed
+    url = sa.engine.make_url(db_url).set(password="s3cret-pw").render_as_string(
+        hide_password=False)
+    new_root = tmp_path / "moved"
+    res = runner.invoke(cli, ["-w", str(new_root), "--db", url, "db", "import", str(dump),
+                              "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["created_workspace"] is True
+    assert "s3cret-pw" not in (new_root / "glamlab.toml").read_text(encoding="utf-8")
+    moved = Workspace.open(new_root)  # the card's URL alone reaches it
+    assert moved.card.labels == ["blank", "content"]
+    moved.close()

@@ -194,3 +194,42 @@ def test_queue_page_offers_undo_after_a_decision(client_for: Any, queued_ws: Any
     r = v.post("/queue/undo", data={"csrf": csrf_of(v), "undo": undo},
                follow_redirects=False)
     assert r.status_code == 403, r.text
+
+
+def test_undo_after_a_bulk_accept_of_two_rows_of_one_item(client_for: Any,
+                                                          queued_ws: Any) -> None:
+    """A bulk accept that decides two suggestions of one item (a multi-label record's
+    terms, or a second row about the same item) writes the later decision's labels over
+    the earlier's; the page's Undo takes both back. It undid them oldest first, so the
+    first was refused as "the item's labels changed since" (by the second decision of
+    the same bulk) and only one of the two was undone."""
+    from glamlab import review
+    from glamlab.store import now
+
+    ws = queued_ws
+    c = client_for("rey")
+    st = ws.store.t
+    labelled = {r.item_id for r in _labelled(ws)}
+    first = next(r for r in review.lease_queue(ws, "rey", limit=25)
+                 if r["item_id"] not in labelled)
+    before = _state(ws, first["item_id"])
+    other = next(lab for lab in ws.card.labels if lab != first["label"])
+    with ws.store.write() as conn:
+        q = conn.execute(sa.select(st.review_queue).where(
+            st.review_queue.c.id == first["id"])).one()
+        second_id = int(conn.execute(st.review_queue.insert().values(
+            item_id=q.item_id, prediction_id=q.prediction_id, model_id=q.model_id,
+            label=other, score=q.score, reason=q.reason, kind="prediction",
+            status="open", version=1, created_at=now())).inserted_primary_key[0])
+    sel = [f"{first['id']}:{first['version']}", f"{second_id}:1"]
+    r = c.post("/queue/bulk", data={"csrf": csrf_of(c), "sel": sel}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = c.get(r.headers["location"])
+    undo = page.text.split('name="undo" value="')[1].split('"')[0]
+    assert len(undo.split(",")) == 2
+    r = c.post("/queue/undo", data={"csrf": csrf_of(c), "undo": undo},
+               follow_redirects=False)
+    assert r.status_code == 303 and "done=undone-2" in r.headers["location"], r.text
+    assert _state(ws, first["item_id"]) == before
+    assert review.queue_item(ws, first["id"])["status"] == "open"
+    assert review.queue_item(ws, second_id)["status"] == "open"

@@ -39,6 +39,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "/queue/text-undone": ("text_done",),
     "/queue/remove-span": ("remove_span", "sort", "view"),
     "/queue/bulk": ("sel", "sort", "label"),
+    "/queue/undo": ("undo", "sort", "label", "view"),
     "/admin/users": ("username", "password", "role", "replace"),
     "/admin/users/remove": ("username", "confirmed"),
     "/admin/alias": ("model", "alias", "confirmed"),
@@ -69,7 +70,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
 
 #: the JSON API's writes (its answers are JSON; schemathesis checks their shapes)
 API = ("/api/leases/renew", "/api/leases/release", "/api/decisions", "/api/labels",
-       "/api/texts/{item_id}/spans", "/api/predict")
+       "/api/texts/{item_id}/spans", "/api/predict", "/api/decisions/{decision_id}/undo")
 
 #: signing out and signing in are swept last (the sweep signs in again after)
 LAST = ("/login", "/logout")
@@ -164,7 +165,11 @@ class Sweep:
             return
         if r.status_code >= 400:
             after = counts(self.ws)
-            changed = {k: (before[k], after[k]) for k in before if before[k] != after.get(k)}
+            # the report cache is figures worked out to show a page (the trends page's
+            # field list, asked of the store once per ingest), which a refused form's page
+            # shows too: no change of anybody's data
+            changed = {k: (before[k], after[k]) for k in before
+                       if before[k] != after.get(k) and k != "report_cache"}
             if changed:
                 self.problems.append(f"{where}: refused, yet the store changed {changed}")
         if api:
@@ -249,7 +254,8 @@ class Sweep:
                           files={"file": (name, body, "application/octet-stream")})
 
     def sweep_api(self, path: str) -> None:
-        address = path.replace("{item_id}", self.ctx["item_id"])
+        address = path.replace("{item_id}", self.ctx["item_id"]).replace(
+            "{decision_id}", "987654321")
         self.send("an empty body", address, json={})
         for what, value in BAD.items():
             body = {"item_id": value, "labels": [value], "queue_id": value, "action": value,

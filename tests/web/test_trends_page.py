@@ -585,3 +585,30 @@ def test_entity_types_and_groupings_read_as_words_and_large_counts_have_separato
     assert "<td>1880</td><td>4,566</td>" in r.text
     assert "Places (LOC): 9,132 texts, counted per year of date (2 groups)." in r.text
     assert "people marked 12,034 mentions of places (LOC), the model found 8,022" in r.text
+
+
+def test_a_date_field_whose_oldest_items_share_one_year_is_still_a_date(
+        make_ws: Any, tmp_path: Any) -> None:
+    """A field of many dates (more than the groups listed by value) was told to be a date
+    from the first DATE_SAMPLE items' values, the oldest rows: a newspaper ingested in
+    date order, whose first 1,000 pages are all of 1890, read as holding one year (a
+    name, as "hipe2020"), so its date field was not offered at all. Its years are now
+    read on old and new rows alike."""
+    from datetime import date, timedelta
+
+    from glamlab.trends import aggregate
+    from glamlab.web.routes.trends import field_choices
+
+    ws = make_ws("papers", task="topics", kind="single-label", modality="text",
+                 labels=["politics", "other"])
+    first = aggregate.DATE_SAMPLE + 100
+    days = [date(1890, 1, 1) + timedelta(days=i * 300 // first) for i in range(first)]
+    days += [date(1891 + i % 40, 1 + i % 12, 1 + i % 28) for i in range(300)]
+    table = tmp_path / "papers.csv"
+    table.write_text("id,text,date\n" + "".join(
+        f"p{i},Seite {i},{d.isoformat()}\n" for i, d in enumerate(days)), encoding="utf-8")
+    ws.ingest([table], id_column="id", text_column="text")
+    seen = aggregate.field_summary(ws, cache=False)
+    assert seen["date"]["values"] is None  # more dates than the groups listed by value
+    choices = [c["value"] for c in field_choices(ws)]
+    assert "date:decade" in choices, choices

@@ -89,7 +89,7 @@ def import_(ctx: click.Context, file: str, replace: bool, batch_size: int, as_js
     from ..files import replace_text
     from ..progress import Progress
     from ..store.transfer import import_store, read_card, read_manifest
-    from ..workspace import Workspace
+    from ..workspace import Workspace, _without_password
 
     root, url = _root(ctx)
     read_manifest(file)  # a bad file is refused before anything is created
@@ -105,7 +105,10 @@ def import_(ctx: click.Context, file: str, replace: bool, batch_size: int, as_js
         root.mkdir(parents=True, exist_ok=True)
         check_card_writable(card_path)
         try:
-            replace_text(card_path, card_text_with_db_url(card, url))
+            # without its password, as glamlab init writes it (the card is read by anyone
+            # who can read the folder); this command and later ones take it from --db,
+            # GLAMLAB_DB, PGPASSWORD or ~/.pgpass
+            replace_text(card_path, card_text_with_db_url(card, _without_password(url or "")[0]))
         except OSError as exc:
             from ..errors import CardNotWritable
 

@@ -236,7 +236,8 @@ def field_summary(ws: Workspace, *, max_values: int = FIELD_VALUES,
     non-empty plain value in it: not a list, an object, null or ""), ``distinct`` (how many
     different values), ``values`` (value -> items, when there are at most ``max_values``;
     else None), ``years`` (items whose value reads as a year, counted over those values
-    or, for a field with more values, over up to :data:`DATE_SAMPLE` items' values) and
+    or, for a field with more values, over up to :data:`DATE_SAMPLE` items' values, the
+    oldest and the newest) and
     ``year_values`` (how many different years those hold: a name with a year in it, as
     the dataset ``hipe2020``, holds one).
 
@@ -304,9 +305,12 @@ def field_summary(ws: Workspace, *, max_values: int = FIELD_VALUES,
                 s["year_values"] = len({y for y in found.values() if y is not None})
                 continue
             value = t.c.meta[field].as_string()
-            sample = [r[0] for r in conn.execute(
+            # the oldest and the newest rows' values: items ingested in date order (a
+            # newspaper's pages) hold one year for their first thousand rows
+            sample = [r[0] for order in (t.c.pk, t.c.pk.desc()) for r in conn.execute(
                 sa.select(value).where(t.c.is_current.is_(True), value.is_not(None),
-                                       value != "").order_by(t.c.pk).limit(DATE_SAMPLE))]
+                                       value != "").order_by(order)
+                .limit(DATE_SAMPLE // 2))]
             # the share in the sample, scaled to the field's items
             years = [y for y in map(year_of, sample) if y is not None]
             hits = len(years)

@@ -618,7 +618,10 @@ def queue_undo(request: Request, form: FormData = Depends(form_of),
     ws = request.app.state.ws
     undone: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
-    for decision_id in ids[:500]:
+    # newest first: a later decision of the same bulk on the same item (two suggestions
+    # of one record) wrote its labels over the earlier's, which is refused while they
+    # are there ("the item's labels changed since")
+    for decision_id in sorted(set(ids[:500]), reverse=True):
         try:
             undone.append(review.undo_decision(ws, user.username, decision_id))
         except GlamlabError as exc:
