@@ -158,6 +158,28 @@ def test_glamlab_monitor_stores_what_the_page_shows(monitored_ws: Any) -> None:
     assert kept is not None and kept["current"] and kept["alert"]
 
 
+def test_an_undone_decision_makes_the_stored_report_out_of_date(monitored_ws: Any) -> None:
+    """The stored report's override rates count decisions; undoing one (its action
+    becomes "…-withdrawn") left the newest decision id as it was, so the report stayed
+    'current' while counting the undone decision."""
+    import sqlalchemy as sa
+
+    from glamlab.monitoring.stored import _model, dependency_key
+
+    mv = _model(monitored_ws, None)
+    t = monitored_ws.store.t
+    with monitored_ws.store.write() as conn:
+        conn.execute(t.decisions.insert().values(item_id="w1-0000", user="rey",
+                                                 action="accept", label="a",
+                                                 created_at=now()))
+        newest = conn.execute(sa.select(sa.func.max(t.decisions.c.id))).scalar()
+    before = dependency_key(monitored_ws, mv)[1]
+    with monitored_ws.store.write() as conn:
+        conn.execute(t.decisions.update().where(t.decisions.c.id == newest)
+                     .values(action="accept-withdrawn"))
+    assert dependency_key(monitored_ws, mv)[1] != before
+
+
 def evaluated_ws(make_ws: Any) -> tuple[Any, Any]:
     """The language demo, labelled, split and evaluated (baselines), with viewer val:
     ``(ws, result)``."""

@@ -38,8 +38,13 @@ def _model(ws: Workspace, model: str | None, *, web: bool = False) -> ModelVersi
     return get_model(ws, model or _default_model(ws, web=web))
 
 
+#: the decisions marker's step per undone decision (:func:`dependency_key`): above any id
+_WITHDRAWN_STEP = 1 << 40
+
+
 def dependency_key(ws: Workspace, mv: ModelVersion) -> tuple[str, int]:
-    """(key of what the report depends on, newest decision id)."""
+    """(key of what the report depends on, a marker of what is decided: the newest
+    decision id, moved on by each undone decision)."""
     t = ws.store.t
     with ws.store.read() as conn:
         preds = conn.execute(sa.select(sa.func.max(t.predictions.c.id))
@@ -52,6 +57,10 @@ def dependency_key(ws: Workspace, mv: ModelVersion) -> tuple[str, int]:
         train = conn.execute(sa.select(sa.func.count()).where(
             t.splits.c.split != "test", t.splits.c.created_at <= mv.created_at)).scalar()
         decided = conn.execute(sa.select(sa.func.max(t.decisions.c.id))).scalar()
+        # an undone decision (its action "…-withdrawn") changes what is decided as a new
+        # one does, though the newest id stays the same
+        withdrawn = conn.execute(sa.select(sa.func.count()).where(
+            t.decisions.c.action.like("%-withdrawn"))).scalar()
         # tabular: new rows are new windows, new versions of rows bring their outcomes
         rows = (conn.execute(sa.select(sa.func.count(), sa.func.max(t.items.c.created_at)))
                 .one() if ws.card.modality == "tabular" else (0, None))
@@ -60,7 +69,7 @@ def dependency_key(ws: Workspace, mv: ModelVersion) -> tuple[str, int]:
              "test": [test[0], str(test[1])], "train": train,
              "monitor": ws.card.section("monitor"), "metrics": mv.metrics.get("test"),
              "modality": ws.card.modality}
-    return key_of(facts), int(decided or 0)
+    return key_of(facts), int(decided or 0) + _WITHDRAWN_STEP * int(withdrawn or 0)
 
 
 def _name(mv: ModelVersion) -> str:
