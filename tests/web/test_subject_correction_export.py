@@ -38,18 +38,22 @@ def subjects_ws(make_ws: Any, gold: list[str] | None = None) -> Any:
     return ws
 
 
+def correct_people_to_places(c: Any) -> None:
+    """Reviewer client ``c`` corrects the suggestion people of T07768 to places."""
+    row = next(r for r in c.get("/api/queue").json() if r["label"] == "people")
+    r = c.post("/api/decisions", json={"queue_id": row["id"], "action": "correct",
+                                       "label": "places", "seen_version": row["version"]},
+               headers={"X-CSRF-Token": csrf_of(c)})
+    assert r.status_code == 200 and r.json()["ok"], r.text
+
+
 def test_a_term_given_in_place_of_a_suggestion_is_the_reviewers(make_ws: Any,
                                                                  tmp_path: Any) -> None:
     ws = subjects_ws(make_ws)
     users = app_with_users(ws)
     _, _, client = next(users)
     try:
-        c = client("rey")
-        row = next(r for r in c.get("/api/queue").json() if r["label"] == "people")
-        r = c.post("/api/decisions", json={"queue_id": row["id"], "action": "correct",
-                                           "label": "places", "seen_version": row["version"]},
-                   headers={"X-CSRF-Token": csrf_of(c)})
-        assert r.status_code == 200 and r.json()["ok"], r.text
+        correct_people_to_places(client("rey"))
     finally:
         next(users, None)
     out = tmp_path / "export.csv"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .conftest import app_with_users
-from .test_subject_correction_export import subjects_ws
+from .test_subject_correction_export import correct_people_to_places, subjects_ws
 
 
 def test_queue_and_item_page_speak_of_terms(make_ws: Any) -> None:
@@ -32,18 +32,12 @@ def test_item_page_says_a_corrected_term_is_the_reviewers(make_ws: Any) -> None:
     """A reviewer corrects the suggestion people to places (the model scored places far
     under its cut-off): the item page says what was corrected to what, and that the
     written places is the reviewer's, not the model's."""
-    from .conftest import csrf_of
-
     ws = subjects_ws(make_ws)
     users = app_with_users(ws)
     _, _, client = next(users)
     try:
         c = client("rey")
-        row = next(r for r in c.get("/api/queue").json() if r["label"] == "people")
-        r = c.post("/api/decisions", json={"queue_id": row["id"], "action": "correct",
-                                           "label": "places", "seen_version": row["version"]},
-                   headers={"X-CSRF-Token": csrf_of(c)})
-        assert r.status_code == 200 and r.json()["ok"], r.text
+        correct_people_to_places(c)
         item = c.get("/items/T07768").text
         assert "rey corrected the suggestion people to places (" in item
         assert "subjects = places given by rey in place of the model's people" in item
