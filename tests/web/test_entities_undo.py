@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from tests.web.conftest import PASSWORD, csrf_of, login
 from tests.web.test_entities_review import _fresh_text
 from tests.web.test_entities_review import entities_ws as entities_ws  # the fixture
 
@@ -168,3 +169,104 @@ def test_a_decision_that_completed_the_text_takes_its_mark_back(entities_ws: Any
     review.undo_decision(ws, "rey", got["decision_id"])
     assert _state(ws) == before and _trains(ws) is None
     assert _row(ws, last["id"]).status == "open"
+
+
+def test_the_api_and_the_queue_page_undo_entity_changes(entities_ws: Any,
+                                                         tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    add_user(ws, "finn", PASSWORD, "reviewer")
+    _text, rows = _fresh_text(ws, tmp_path)
+    row = rows[0]
+    rid = str(row["id"])
+    start = _state(ws)
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        r = c.post("/queue/decide", data={
+            "csrf": csrf_of(c), "one": f"{rid}:{row['version']}:accept"},
+            follow_redirects=False)
+        assert r.status_code == 303 and "undo=" in r.headers["location"]
+        page = c.get(r.headers["location"]).text
+        assert 'id="undo-form"' in page and "Undo (<kbd>u</kbd>)" in page
+        ids = page.split('name="undo" value="')[1].split('"')[0]
+        r = c.post("/queue/undo", data={"csrf": csrf_of(c), "undo": ids})
+        assert r.status_code == 200, r.text
+        assert "Undone: your decision on the model&#39;s span" in r.text
+        assert _state(ws) == start
+
+        r = c.post("/queue/add-span", data={
+            "csrf": csrf_of(c), "add_span": rid, f"add_item_{rid}": "fresh",
+            f"add_start_{rid}": "0", f"add_end_{rid}": "8", f"add_label_{rid}": "PER"},
+            follow_redirects=False)
+        page = c.get(r.headers["location"]).text
+        assert 'id="undo-form"' in page
+        r = c.post("/queue/text-done", data={"csrf": csrf_of(c), "text_done": "fresh"},
+                   follow_redirects=False)
+        assert "undo_change=" in r.headers["location"]
+        page = c.get(r.headers["location"]).text
+        change = page.split('name="undo_change" value="')[1].split('"')[0]
+        r = c.post("/queue/undo", data={"csrf": csrf_of(c), "undo_change": change})
+        assert r.status_code == 200
+        assert "Undone: fresh is no longer marked as checked" in r.text
+        assert _trains(ws) is None
+        # the API: an entity added, taken back by its decision's number
+        added = c.post("/api/texts/fresh/spans", headers={"X-CSRF-Token": csrf_of(c)},
+                       json={"start": 9, "end": 15, "label": "PROD"}).json()
+        r = c.post(f"/api/decisions/{added['decision_id']}/undo",
+                   headers={"X-CSRF-Token": csrf_of(c)})
+        assert r.status_code == 200, r.text
+        assert r.json()["queue_id"] is None and "no longer saved" in r.json()["said"]
+        assert (9, 15, "PROD", "entity", None) not in _gold(ws)
+        marked = c.put("/api/texts/fresh/checked", headers={"X-CSRF-Token": csrf_of(c)})
+        change = marked.json()["change_id"]
+    with TestClient(create_app(ws)) as c:  # another reviewer: refused, nothing changed
+        assert login(c, "finn").status_code == 303
+        now = _state(ws)
+        r = c.post(f"/api/changes/{change}/undo", headers={"X-CSRF-Token": csrf_of(c)})
+        assert r.status_code == 422 and "not yours" in r.text
+        assert _state(ws) == now
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        r = c.post(f"/api/changes/{change}/undo", headers={"X-CSRF-Token": csrf_of(c)})
+        assert r.status_code == 200, r.text
+        assert _trains(ws) is None
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_an_entity_added_by_mistake_is_undone_with_u_in_a_real_browser(
+        entities_ws: Any, tmp_path: Path) -> None:
+    """In Chromium: an entity added with the keys on a card, then u (the queue's Undo):
+    the page says in plain words what was undone, the entity is no longer saved, the
+    training data and the export do not have it. No script error, nothing the
+    Content-Security-Policy blocks."""
+    from tests.web.test_entities_review import _added, _queue_in_chromium
+
+    ws = entities_ws
+    _text, _rows = _fresh_text(ws, tmp_path)  # "Nouvelle lettre du comité. ..."
+    start = _state(ws)
+    labels = ws.card.labels
+    with _queue_in_chromium(ws, csp=True) as (sync_api, page, errors):
+        card = page.locator("[data-add-text]").first
+        rid = card.get_attribute("data-for")
+        item = page.locator(f'[data-add-text][data-for="{rid}"]').locator(
+            "xpath=ancestor::li[contains(@class,'qitem')]")
+        item.focus()
+        page.keyboard.press("e")
+        page.keyboard.press("ArrowRight")  # "Nouvelle"
+        page.keyboard.press(str(labels.index("PER") + 1))
+        _added(sync_api, page, lambda: page.keyboard.press("Enter"))
+        sync_api.expect(page.locator("#undo-form button")).to_be_visible()
+        assert (0, 8, "PER", "entity", None) in _gold(ws)
+        page.locator("body").focus()
+        page.keyboard.press("u")
+        sync_api.expect(page.locator("#undo-result")).to_contain_text(
+            "Undone: the entity 'Nouvelle' (PER, 0-8) you added is no longer saved for fresh")
+        sync_api.expect(page.locator(f'[data-add-text][data-for="{rid}"] mark.saved')
+                        ).to_have_count(0)
+        assert not errors, errors
+    assert _state(ws) == start
