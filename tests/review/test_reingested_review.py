@@ -335,7 +335,8 @@ def test_a_mark_taken_back_keeps_the_spans_decided_on_the_new_text(reingested: A
         got = c.delete("/api/texts/new0/checked", headers=headers)
         assert got.status_code == 200, got.text
         assert got.json() == {"item_id": "new0", "checked": False, "spans": 1,
-                              "split": None, "waits": True, "earlier_gold": None}
+                              "split": None, "waits": True, "earlier_gold": None,
+                              "change_id": got.json()["change_id"]}
     assert _gold(ws) == decided and changed_gold_texts(ws) == []
     data = training_data(ws)
     assert "new0" not in data.ids and data.waiting == ["new0"]

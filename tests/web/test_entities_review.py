@@ -392,7 +392,8 @@ def test_a_reviewer_marks_a_partly_reviewed_text_checked(entities_ws: Any,
         r = c.delete("/api/texts/fresh/checked", headers=headers)
         assert r.status_code == 200 and r.json() == {
             "item_id": "fresh", "checked": False, "spans": 1, "split": None, "waits": True,
-            "earlier_gold": None}
+            "earlier_gold": None, "change_id": r.json()["change_id"]}
+        assert isinstance(r.json()["change_id"], int)  # the number to undo it by
         r = c.delete("/api/texts/fresh/checked", headers=headers)
         assert r.status_code == 422 and "not marked as checked" in r.json()["error"]
         r = c.put("/api/texts/fresh/checked", headers=headers)

@@ -39,7 +39,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "/queue/text-undone": ("text_done",),
     "/queue/remove-span": ("remove_span", "sort", "view"),
     "/queue/bulk": ("sel", "sort", "label"),
-    "/queue/undo": ("undo", "sort", "label", "view"),
+    "/queue/undo": ("undo", "undo_change", "sort", "label", "view"),
     "/admin/users": ("username", "password", "role", "replace"),
     "/admin/users/remove": ("username", "confirmed"),
     "/admin/alias": ("model", "alias", "confirmed"),
@@ -70,7 +70,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
 
 #: the JSON API's writes (its answers are JSON; schemathesis checks their shapes)
 API = ("/api/leases/renew", "/api/leases/release", "/api/decisions", "/api/labels",
-       "/api/texts/{item_id}/spans", "/api/predict", "/api/decisions/{decision_id}/undo")
+       "/api/texts/{item_id}/spans", "/api/predict", "/api/decisions/{decision_id}/undo",
+       "/api/changes/{change_id}/undo")
 
 #: signing out and signing in are swept last (the sweep signs in again after)
 LAST = ("/login", "/logout")

@@ -29,6 +29,8 @@ the same checks:
   (``settled``); both are refused while another reviewer holds one of them.
 - **Undo** (:mod:`.undo`): a reviewer takes back their own decision within ten
   minutes; the row is open again, the gold as before, the decision kept as withdrawn.
+  In an entities project also an entity added or removed and a text marked checked or
+  unmarked (:func:`undo_change`): the text's gold span sets as before the change.
 - **Labelling** (:mod:`.labelling`): save and undo a person's labels.
 """
 
@@ -68,7 +70,7 @@ from .queue import (
     release_leases,
     renew_leases,
 )
-from .undo import UNDO_S, WITHDRAWN, undo_decision
+from .undo import UNDO_S, WITHDRAWN, undo_change, undo_decision
 
 __all__ = [
     "ACTIONS",
@@ -101,6 +103,7 @@ __all__ = [
     "second_disagreements",
     "second_labelling",
     "test_frozen",
+    "undo_change",
     "undo_decision",
     "undo_label",
     "unmark_text_done",

@@ -130,7 +130,13 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
                 continue
             gold = earlier = None
             settled: list[dict[str, Any]] = []
-            before = None if kind.name == "entities" else _gold_state(ws, conn, r.item_id)
+            if kind.name == "entities":  # its gold is span sets (glamlab.tasks.spans)
+                from ..tasks.spans.complete import gold_state
+
+                span_before = gold_state(conn, ws, r.item_id)
+                before = None
+            else:
+                before = _gold_state(ws, conn, r.item_id)
             if action in ("accept", "correct") and d["label"]:
                 chosen = Candidate(d["label"], float(r.score or 0.0), d["value"])
                 gold, earlier = _gold_label(ws, conn, kind, r.item_id, chosen, user,
@@ -146,6 +152,14 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
                     settled_with.update((int(x["queue_id"]), queue_id) for x in settled)
             if before is not None:  # what the decision changed, so it can be undone
                 _record_effects(ws, conn, user, r.item_id, int(d["id"]), before)
+            else:  # entities: the span sets, rows settled with it, metadata it wrote
+                from ..tasks.spans.complete import record_change
+
+                record_change(conn, ws, user, r.item_id, "decision", span_before,
+                              decision_id=int(d["id"]),
+                              decisions=[int(d["id"]), *(int(x["decision_id"])
+                                                         for x in settled)],
+                              said=_span_decision_said(conn, ws, r, action, d, settled))
             results.append({"queue_id": queue_id, "ok": True, "item_id": r.item_id,
                             "action": action, "label": d["label"], "value": d["value"],
                             "predicted": r.label, "version": r.version,
@@ -153,7 +167,13 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
                             "earlier_gold": earlier, "settled": settled,
                             "settled_by_gold": by_gold})
     if kind.name == "entities":
-        _texts_reviewed(ws, user, sorted({r["item_id"] for r in results if r["ok"]}))
+        # a text marked checked as its last open span is decided: the mark is the newest
+        # decision's on it, and taken back with it (glamlab.review.undo)
+        newest: dict[str, int] = {}
+        for x in results:
+            if x["ok"]:
+                newest[x["item_id"]] = max(newest.get(x["item_id"], 0), int(x["decision_id"]))
+        _texts_reviewed(ws, user, newest)
     return results
 
 
@@ -301,15 +321,48 @@ def _keep_people_spans(ws: Workspace, conn: sa.Connection, queue_id: int, action
              "text's entities again with it fixed (POST /api/labels, split train)")
 
 
-def _texts_reviewed(ws: Workspace, user: str, item_ids: Sequence[str]) -> None:
+def _span_decision_said(conn: sa.Connection, ws: Workspace, r: Any, action: str,
+                        d: dict[str, Any], settled: list[dict[str, Any]]) -> str:
+    """A decision on an entities queue row in plain words, for the confirmation of its
+    undo: "your decision on the model's span “Paris” (LOC, 3-8) of item X (accepted) is
+    taken back; the span is back in the queue"."""
+    from ..tasks.spans.gold import item_text
+    from ..tasks.spans.model import shown
+
+    v = r.value if isinstance(r.value, dict) else {}
+    try:
+        start, end = int(v["start"]), int(v["end"])
+        words = f"{shown(item_text(conn, ws, r.item_id, 'to undo')[start:end])} " \
+                f"({r.label}, {start}-{end})"
+    except (KeyError, TypeError, ValueError, LabelError):
+        words = f"({r.label})"
+    new = d["value"] if isinstance(d["value"], dict) else {}
+    if action == "correct" and "authority_id" in new:
+        how = f"saved as {d['label']} linked to {new['authority_id']}"
+    elif action == "correct":
+        how = f"corrected to {d['label']}"
+    else:
+        how = "accepted" if action == "accept" else "rejected"
+    more = ""
+    if settled:
+        more = (f", with the {len(settled)} other span{'s' if len(settled) > 1 else ''} "
+                "over its words decided with it")
+    return (f"your decision on the model's span {words} of {r.item_id} ({how}) is taken "
+            f"back: the span is back in the queue{more}, and the text's entities are as "
+            "they were before")
+
+
+def _texts_reviewed(ws: Workspace, user: str, newest: dict[str, int]) -> None:
     """Texts whose reviewed spans wait (:func:`glamlab.tasks.spans.complete.partial_gold`),
     or that have no gold spans yet, and that have nothing left in the review queue: the policy settled their other spans
     (accepted ones are kept as entities, rejected ones are not). They are marked done as
     the last decision leaves them (:func:`~glamlab.tasks.spans.complete.mark_text_done`),
-    so a text never waits for a decision nobody can make."""
+    so a text never waits for a decision nobody can make. ``newest``: each text decided
+    on -> the newest decision on it, which the mark is made by (``by_decision``)."""
     from ..tasks.spans.complete import mark_text_done, partial_gold
     from ..tasks.spans.gold import _active_sets
 
+    item_ids = sorted(newest)
     if not item_ids:
         return
     q = ws.store.t.review_queue
@@ -325,7 +378,7 @@ def _texts_reviewed(ws: Workspace, user: str, item_ids: Sequence[str]) -> None:
             q.c.status == "open")).scalars())
     for item_id in sorted(waiting - still_open):
         try:
-            mark_text_done(ws, item_id, user=user)
+            mark_text_done(ws, item_id, user=user, by_decision=newest[item_id])
         except LabelError:
             continue  # a test item, or its text changed: it waits, as it says
 

@@ -382,9 +382,11 @@ class Store:
 
     # -- small helpers used everywhere ---------------------------------------
     def audit(self, conn: sa.Connection, actor: str, action: str, obj: str | None = None,
-              **details: object) -> None:
-        conn.execute(
+              **details: object) -> int:
+        """Write one audit entry in the caller's transaction; returns its id."""
+        res = conn.execute(
             schema.audit_log.insert().values(
                 at=now(), actor=actor, action=action, object=obj, details=details
             )
         )
+        return int(res.inserted_primary_key[0])  # type: ignore[index]

@@ -241,6 +241,8 @@ class TextCheckedOut(BaseModel):
     split: str | None = None
     waits: bool | None = None
     earlier_gold: EarlierGoldOut | None = Field(None, description=_EARLIER)
+    change_id: int | None = Field(None, description="the number to take it back by "
+                                  "within ten minutes: POST /api/changes/{change_id}/undo")
 
 
 class SpanIn(BaseModel):
@@ -645,14 +647,23 @@ def _chosen_link(ws: Any, chosen: str, what: str, item_id: str) -> str:
 
 class UndoOut(BaseModel):
     decision_id: int
-    queue_id: int
+    queue_id: int | None = None  # None: an entity added (entities), queued for nothing
     item_id: str
     action: str
     label: str | None = None
-    version: int  # the queue row's version now (open again)
+    version: int | None = None  # the queue row's version now (open again)
     removed_labels: int
     restored_labels: int
+    said: str | None = None  # entities: what is as it was again, in plain words
     cannot_take_back: list[str]  # what used the decision since, which undo does not change
+
+
+class ChangeUndoOut(BaseModel):
+    change_id: int
+    item_id: str
+    what: str | None = None  # remove, text-done, text-undone
+    said: str | None = None  # what is as it was again, in plain words
+    cannot_take_back: list[str]
 
 
 @router.post("/decisions/{decision_id}/undo", response_model=UndoOut,
@@ -664,9 +675,27 @@ def post_decision_undo(request: Request, decision_id: int,
     version bumped), the gold labels it wrote removed and those it retired in force
     again, its metadata confirmation removed; the decision is kept, marked withdrawn.
     Refused (422) for another person's decision, an older one, one whose row or item's
-    labels changed since, and in an entities project. ``cannot_take_back`` says what used
-    it since (a model trained, the policy applied)."""
+    labels changed since. ``cannot_take_back`` says what used it since (a model trained,
+    the policy applied). Entities: a decision on a span (the model's spans decided with
+    it open again too) or an entity added (POST /api/texts/{item_id}/spans gives its
+    ``decision_id``), the text's entities as they were; refused when they changed since.
+    ``said`` says what is back, in plain words."""
     undone = review.undo_decision(_ws(request), user.username, decision_id)
+    request.app.state.queue_counts.invalidate()
+    return undone
+
+
+@router.post("/changes/{change_id}/undo", response_model=ChangeUndoOut,
+             responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+def post_change_undo(request: Request, change_id: int,
+                     user: User = Depends(api_writer("reviewer", "decide review items"))
+                     ) -> dict[str, Any]:
+    """Entities: take back your own change to a text's entities that is no decision
+    within ten minutes, by the ``change_id`` its answer gave (PUT or DELETE
+    /api/texts/{item_id}/checked): the text's entities and whether it trains are as they
+    were. Refused (422) for another person's change, an older one, or when the text's
+    entities changed since."""
+    undone = review.undo_change(_ws(request), user.username, change_id)
     request.app.state.queue_counts.invalidate()
     return undone
 
@@ -706,7 +735,8 @@ def put_text_checked(request: Request, item_id: str,
     done = review.mark_text_done(_ws(request), user.username, item_id)
     request.app.state.queue_counts.invalidate()
     return {"item_id": item_id, "checked": True, "spans": done["spans"],
-            "split": done["split"], "waits": False, "earlier_gold": done["earlier_gold"]}
+            "split": done["split"], "waits": False, "earlier_gold": done["earlier_gold"],
+            "change_id": done["change_id"]}
 
 
 @router.delete("/texts/{item_id:path}/checked", response_model=TextCheckedOut,
@@ -719,7 +749,7 @@ def delete_text_checked(request: Request, item_id: str,
     undone = review.unmark_text_done(_ws(request), user.username, item_id)
     request.app.state.queue_counts.invalidate()
     return {"item_id": item_id, "checked": False, "spans": undone["gold_spans"],
-            "waits": undone["waits"]}
+            "waits": undone["waits"], "change_id": undone["change_id"]}
 
 
 @router.post("/texts/{item_id:path}/spans", response_model=SpanAddedOut,

@@ -69,6 +69,51 @@ WITHDRAWN = SPAN_WITHDRAWN_SOURCE
 REVIEW_SOURCES = (REVIEW, WHOLE_TEXT)
 
 
+#: ``audit_log.action`` of what one reviewer's change to a text's gold spans did (a
+#: decision on a span, an entity added or removed, a text marked checked or the mark
+#: taken back), written in its transaction by :func:`record_change`: exactly what undo
+#: (:mod:`glamlab.review.undo`) takes back
+CHANGE = "spans.change"
+
+
+def gold_state(conn: sa.Connection, ws: Workspace, item_id: str) -> dict[str, Any]:
+    """The item's gold span sets (id -> [active, source]), whether it has a split row,
+    and its newest machine metadata row: what a reviewer's change is measured against
+    (:func:`record_change`)."""
+    st = ws.store.t
+    sets = st.span_sets
+    state = {int(r.id): [bool(r.active), r.source] for r in conn.execute(
+        sa.select(sets.c.id, sets.c.active, sets.c.source).where(
+            sets.c.item_id == item_id, sets.c.kind == GOLD))}
+    split = conn.execute(sa.select(st.splits.c.item_id).where(
+        st.splits.c.item_id == item_id)).first() is not None
+    meta = conn.execute(sa.select(sa.func.max(st.machine_metadata.c.id)).where(
+        st.machine_metadata.c.item_id == item_id)).scalar()
+    return {"sets": state, "split": split, "meta": int(meta or 0)}
+
+
+def record_change(conn: sa.Connection, ws: Workspace, user: str, item_id: str, what: str,
+                  before: dict[str, Any], *, said: str, decisions: Sequence[int] = (),
+                  **more: Any) -> int:
+    """Audit (action :data:`CHANGE`) what a reviewer's change ``what`` to ``item_id``'s
+    gold spans did since ``before`` (:func:`gold_state`): the gold sets it added (with
+    their state), those whose state it changed (before and after), the newest set id
+    then, whether it created the item's split row, the machine metadata rows it wrote,
+    the decisions it made (``decisions``), and ``said``: the change in plain words, for
+    the confirmation of its undo. Returns the entry's id (the change's number)."""
+    after = gold_state(conn, ws, item_id)
+    b, a = before["sets"], after["sets"]
+    mm = ws.store.t.machine_metadata
+    meta = [int(i) for i in conn.execute(sa.select(mm.c.id).where(
+        mm.c.item_id == item_id, mm.c.id > before["meta"])).scalars()]
+    return ws.store.audit(
+        conn, user, CHANGE, item_id, what=what, said=said,
+        sets_added={str(i): a[i] for i in sorted(a) if i not in b},
+        sets_changed={str(i): [b[i], a[i]] for i in sorted(b) if i in a and a[i] != b[i]},
+        set_max=max(a, default=0), split_created=after["split"] and not before["split"],
+        metadata=meta, decisions=[int(d) for d in decisions], **more)
+
+
 def partial_gold(ws: Workspace, ids: Sequence[str], conn: sa.Connection) -> set[str]:
     """The items among ``ids`` whose gold spans are partly reviewed (see the module
     docstring): their latest gold set came from review decisions on single spans, it
@@ -207,7 +252,8 @@ def _gold_to_add_to(conn: sa.Connection, ws: Workspace, item_id: str, text: str,
     return split, gold_to_build_on(conn, ws, item_id, text) or GoldBase([])
 
 
-def mark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
+def mark_text_done(ws: Workspace, item_id: str, *, user: str,
+                   by_decision: int | None = None) -> dict[str, Any]:
     """A reviewer says they checked the whole text of ``item_id``: its gold spans as they
     stand now (the spans decided so far, and those the policy accepted that nobody
     decided on: :func:`policy_accepted_spans`; none if none) are all its entities, and the text
@@ -215,10 +261,14 @@ def mark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
     later decisions on the text's spans add to it. An item in the test split is refused
     (its gold is kept as it is). On a text ingested again with other words since its
     gold was made, the spans of that gold still on the same words are kept, the others
-    dropped (:func:`~.gold.gold_to_build_on`). Returns the item, its spans, its split and
-    ``earlier_gold`` (as :func:`add_span` gives it)."""
+    dropped (:func:`~.gold.gold_to_build_on`). Returns the item, its spans, its split,
+    ``earlier_gold`` (as :func:`add_span` gives it) and ``change_id``, the number undo
+    takes it back by (:func:`record_change`). ``by_decision``: the mark was made by
+    decision ``by_decision`` (its text's last open span decided), and is taken back
+    with it."""
     st = ws.store.t
     with ws.store.write() as conn:
+        before = gold_state(conn, ws, item_id)
         text = item_text(conn, ws, item_id, "to mark as checked")
         split, base = _gold_to_add_to(conn, ws, item_id, text, "", "texts are marked done")
         spans = base.spans
@@ -246,8 +296,11 @@ def mark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any]:
                                                    created_at=stamp))
         ws.store.audit(conn, user, "spans.text_done", item_id, set_id=set_id,
                        spans=len(spans), replaced=replaced, earlier_gold=base.note())
+        change = record_change(conn, ws, user, item_id, "text-done", before,
+                               said=f"{item_id} is no longer marked as checked",
+                               by_decision=by_decision)
     return {"item_id": item_id, "spans": len(spans), "split": split or "train",
-            "set_id": set_id, "earlier_gold": base.note()}
+            "set_id": set_id, "earlier_gold": base.note(), "change_id": change}
 
 
 def known_layers(ws: Workspace, conn: sa.Connection) -> list[str]:
@@ -333,6 +386,7 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
     st = ws.store.t
     layer = layer or MAIN_LAYER
     with ws.store.write() as conn:
+        before = gold_state(conn, ws, item_id)
         text = item_text(conn, ws, item_id, "to add an entity to")
         if not layer_known(ws, conn, layer):
             layers = known_layers(ws, conn)  # read only to name them
@@ -384,6 +438,13 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
                        layer=layer,
                        settled=[int(r["queue_id"]) for r in settled],
                        earlier_gold=base.note())
+        record_change(conn, ws, user, item_id, "add", before, decision_id=decision_id,
+                      decisions=[decision_id, *(int(r["decision_id"]) for r in settled)],
+                      said=f"the entity {shown(text[start:end])} ({label}, {start}-{end}) "
+                           f"you added is no longer saved for {item_id}"
+                           + (f", and the model's span{'s' if len(settled) > 1 else ''} "
+                              "decided with it " + ("are" if len(settled) > 1 else "is")
+                              + " back in the queue" if settled else ""))
         waits = item_id in partial_gold(ws, [item_id], conn)
     return {"item_id": item_id, "start": start, "end": end, "label": label,
             "layer": layer, "text": text[start:end], "split": split or "train", "spans": len(spans) + 1,
@@ -437,6 +498,7 @@ def remove_added_span(ws: Workspace, decision_id: int, *, user: str) -> dict[str
                              hint=f"ask {d.user} to remove it, or correct the text's "
                                   "entities on the labelling page")
         settled = _settled_by_addition(conn, ws, item_id, decision_id)
+        before = gold_state(conn, ws, item_id)
         if settled:
             raise LabelError(
                 f"{item_id}: adding the entity {words} also decided the model's "
@@ -464,8 +526,12 @@ def remove_added_span(ws: Workspace, decision_id: int, *, user: str) -> dict[str
         ws.store.audit(conn, user, "spans.add.undo", item_id, set_id=set_id,
                        decision_id=decision_id, label=label, start=start, end=end,
                        layer=layer)
+        change = record_change(conn, ws, user, item_id, "remove", before,
+                               withdrew=[decision_id],
+                               said=f"the entity {words} is saved for {item_id} again")
     return {"item_id": item_id, "start": start, "end": end, "label": label, "layer": layer,
-            "text": text[start:end], "spans": len(kept), "decision_id": decision_id}
+            "text": text[start:end], "spans": len(kept), "decision_id": decision_id,
+            "change_id": change}
 
 
 def _settled_by_addition(conn: sa.Connection, ws: Workspace, item_id: str,
@@ -498,6 +564,7 @@ def unmark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any
     st = ws.store.t
     sets = st.span_sets
     with ws.store.write() as conn:
+        before = gold_state(conn, ws, item_id)
         latest = _active_sets(conn, ws, [item_id]).get(item_id)
         if latest is None or latest.source != WHOLE_TEXT:
             if latest is not None and any(
@@ -524,11 +591,13 @@ def unmark_text_done(ws: Workspace, item_id: str, *, user: str) -> dict[str, Any
             conn.execute(sets.update().where(sets.c.id.in_(restored)).values(active=True))
         ws.store.audit(conn, user, "spans.text_done.undo", item_id, set_id=int(latest.id),
                        restored=restored)
+        change = record_change(conn, ws, user, item_id, "text-undone", before,
+                               said=f"{item_id} is marked as checked again")
         changed = bool(changed_span_gold_items(conn, [item_id]))
         waiting = changed or item_id in partial_gold(ws, [item_id], conn)
         base = gold_to_build_on(conn, ws, item_id, item_text(conn, ws, item_id, "to undo"))
     return {"item_id": item_id, "withdrawn": int(latest.id), "restored": restored,
-            "waits": waiting, "changed": changed,
+            "waits": waiting, "changed": changed, "change_id": change,
             "gold_spans": len(base.spans) if base is not None else 0}
 
 
@@ -588,7 +657,7 @@ def waiting_sentence(fully: int, partly: int) -> str:
             "reviewer marks the text done)")
 
 
-__all__ = ["ADD_WITHDRAWN", "REVIEW", "REVIEW_SOURCES", "WHOLE_TEXT", "WITHDRAWN", "add_span", "changed_gold_texts",
+__all__ = ["ADD_WITHDRAWN", "CHANGE", "REVIEW", "REVIEW_SOURCES", "WHOLE_TEXT", "WITHDRAWN", "add_span", "changed_gold_texts", "gold_state",
            "mark_text_done", "partial_gold",
-           "policy_accepted_spans", "remove_added_span", "review_gold_counts", "reviewed_texts",
+           "policy_accepted_spans", "record_change", "remove_added_span", "review_gold_counts", "reviewed_texts",
            "unmark_text_done", "waiting_sentence"]

@@ -157,6 +157,7 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
         "marked_text": request.query_params.get("text") or "",
         "added_id": request.query_params.get("added") or "",
         "undo_ids": request.query_params.get("undo") or "", "undo_minutes": review.UNDO_S // 60,
+        "undo_change": request.query_params.get("undo_change") or "",
         "conflicts": request.query_params.get("conflicts"),
         "settled": request.query_params.get("settled") or "",
         "kept": request.query_params.get("kept") or "",
@@ -480,7 +481,8 @@ def queue_text_done(request: Request, form: FormData = Depends(form_of),
         raise HTTPException(422, "no text named: reload the queue")
     done = review.mark_text_done(request.app.state.ws, user.username, item_id)
     request.app.state.queue_counts.invalidate()
-    return _back_to_queue(request, form, done="text-done", text=item_id, **_earlier(done))
+    return _back_to_queue(request, form, done="text-done", text=item_id, **_earlier(done),
+                          undo_change=done["change_id"])
 
 
 @router.post("/queue/add-span")
@@ -519,7 +521,7 @@ def queue_add_span(request: Request, form: FormData = Depends(form_of),
     return _back_to_queue(request, form, done="added", text=item_id,
                           settled=len(added["settled"]) or "",
                           added=added["decision_id"] if not added["settled"] else "",
-                          **_earlier(added))
+                          undo=added["decision_id"], **_earlier(added))
 
 
 @router.post("/queue/remove-span")
@@ -542,7 +544,8 @@ def queue_remove_span(request: Request, form: FormData = Depends(form_of),
         page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
         return page
     request.app.state.queue_counts.invalidate()
-    return _back_to_queue(request, form, done="removed", text=removed["item_id"])
+    return _back_to_queue(request, form, done="removed", text=removed["item_id"],
+                          undo_change=removed["change_id"])
 
 
 @router.post("/queue/text-undone")
@@ -560,7 +563,7 @@ def queue_text_undone(request: Request, form: FormData = Depends(form_of),
     request.app.state.queue_counts.invalidate()
     # gold made on the text's earlier words (ingested again since): its card says what to do
     return _back_to_queue(request, form, done="text-undone-changed" if undone["changed"]
-                          else "text-undone")
+                          else "text-undone", undo_change=undone["change_id"])
 
 
 @router.post("/queue/bulk")
@@ -597,10 +600,9 @@ def queue_bulk(request: Request, form: FormData = Depends(form_of),
 
 
 def _undo_of(results: list[dict[str, Any]], request: Request) -> dict[str, str]:
-    """The decisions just made, for the queue page's Undo (``undo``: their ids); none in
-    an entities project, where undo is not offered (:mod:`glamlab.review.undo`)."""
-    if request.app.state.ws.card.kind == "entities":
-        return {}
+    """The decisions just made, for the queue page's Undo (``undo``: their ids; in an
+    entities project the model's spans decided with one are taken back with it:
+    :mod:`glamlab.review.undo`)."""
     ids = [str(r["decision_id"]) for r in results if r.get("ok") and r.get("decision_id")]
     return {"undo": ",".join(ids[:500])} if ids else {}
 
@@ -610,14 +612,23 @@ def queue_undo(request: Request, form: FormData = Depends(form_of),
                user: User = Depends(writer("reviewer", "decide review items"))) -> Response:
     """Take back the reviewer's own latest decision(s) (a wrong key pressed), within
     ten minutes (:func:`review.undo_decision`): the rows are open again, the gold as it
-    was. Refused with the reason at the top of the queue page."""
+    was. In an entities project, also a change to a text's entities that is no decision
+    (``undo_change``: an entity removed, a text marked checked or the mark taken back;
+    :func:`review.undo_change`), and the page says in plain words what is as it was
+    again. Refused with the reason at the top of the queue page."""
     raw = str(form.get("undo") or "")
     ids = [int(x) for x in raw.split(",") if x.strip().isdigit()]
-    if not ids:
+    change = str(form.get("undo_change") or "").strip()
+    if not ids and not change.isdigit():
         raise HTTPException(422, "no decision named: reload the queue")
     ws = request.app.state.ws
     undone: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
+    if change.isdigit():
+        try:
+            undone.append(review.undo_change(ws, user.username, int(change)))
+        except GlamlabError as exc:
+            problems.append({"message": exc.message, "hint": exc.hint})
     # newest first: a later decision of the same bulk on the same item (two suggestions
     # of one record) wrote its labels over the earlier's, which is refused while they
     # are there ("the item's labels changed since")
@@ -628,11 +639,13 @@ def queue_undo(request: Request, form: FormData = Depends(form_of),
             problems.append({"message": exc.message, "hint": exc.hint})
     request.app.state.queue_counts.invalidate()
     cannot = sorted({c for u in undone for c in u["cannot_take_back"]})
-    if not problems and not cannot:
+    said = [str(u["said"]) for u in undone if u.get("said")]  # entities: what is back
+    if not problems and not cannot and not said:
         return _back_to_queue(request, form, done=f"undone-{len(undone)}")
     back = _queue_view(form, ws.card.labels)
     page = _queue(request, user, **back, kind="", status=422 if not undone else 200,
-                  undo_problems=problems, undo_cannot=cannot, undone_n=len(undone))
+                  undo_problems=problems, undo_cannot=cannot, undone_n=len(undone),
+                  undo_said=said)
     page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
     return page
 
