@@ -125,3 +125,30 @@ def test_an_image_project_finds_the_column_of_image_paths_itself(make_ws, tmp_pa
     gone.write_text("id,file\nx-1,nowhere/a.jpg\nx-2,nowhere/b.jpg\n")
     res = runner.invoke(cli, ["-w", str(ws.root), "ingest", str(gone)])
     assert res.exit_code != 0 and "has no image and no text" in res.output
+
+
+def test_labels_for_a_folder_s_images_say_that_the_items_are_named_by_path(make_ws, tmp_path):
+    """The folder ingested, its table's labels then refused row by row as 'no such
+    item' with nothing to say why: the items are named by their paths. The fix says so."""
+    ws = make_ws("scans", modality="image", labels=["graphic", "no_graphic"])
+    (tmp_path / "images").mkdir()
+    jpgs = sorted((demo_data("illustrations") / "images").glob("*.jpg"))[:2]
+    for p in jpgs:
+        shutil.copy(p, tmp_path / "images" / p.name)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["-w", str(ws.root), "ingest", str(tmp_path)]
+                         ).exit_code == 0
+    named = sorted(i.item_id for i in ws.items())
+    assert all("/" in i for i in named)
+    table = tmp_path / "labels.csv"
+    table.write_text("id,label\n" + "".join(f"{p.stem},graphic\n" for p in jpgs))
+    res = runner.invoke(cli, ["-w", str(ws.root), "labels", "import", str(table)])
+    said = res.output + str(res.exception) + str(getattr(res.exception, "hint", ""))
+    assert res.exit_code != 0
+    assert "no such item in the workspace" in said
+    assert "named by their paths" in said and repr(named[0]) in said
+    # ids that are simply wrong get the plain fix
+    (tmp_path / "typo.csv").write_text("id,label\nnope_1%,graphic\n")
+    res = runner.invoke(cli, ["-w", str(ws.root), "labels", "import", str(tmp_path / "typo.csv")])
+    said = res.output + str(res.exception) + str(getattr(res.exception, "hint", ""))
+    assert res.exit_code != 0 and "no such item" in said and "named by their paths" not in said
