@@ -648,3 +648,31 @@ def test_nothing_to_do_is_said_without_loading_the_model(text_ws, monkeypatch):
     report = run(text_ws, "hash", workers=0, resume=True)
     assert (report.status, report.nothing_to_do, report.skipped) == ("nothing_to_do", True, 60)
     assert run(text_ws, "hash", workers=0).nothing_to_do
+
+
+def test_a_resumed_run_s_items_per_s_leaves_its_pause_out(text_ws, tmp_path):
+    """glamlab runs counted a resumed run's pause (the night between Ctrl-C and
+    --resume) as working time, so its items/s fell the longer it stood still."""
+    import datetime as dt
+
+    ids = sorted(text_ws.ids)
+    save_hash_model(text_ws, sigint_on=(ids[22],), sigint_to=os.getpid(),
+                    sigint_mark=str(tmp_path / "sent"))
+    with pytest.raises(KeyboardInterrupt):
+        run(text_ws, "hash", workers=0, batch_size=5)
+    [row] = list_runs(text_ws)
+    hour = dt.timedelta(hours=1)
+    t = text_ws.store.t.runs
+    with text_ws.store.write() as conn:  # as if it had been stopped an hour ago
+        r = conn.execute(sa.select(t).where(t.c.id == row["run_id"])).one()
+        conn.execute(t.update().where(t.c.id == row["run_id"]).values(
+            started_at=r.started_at - hour, heartbeat_at=r.heartbeat_at - hour,
+            finished_at=r.finished_at - hour))
+    run(text_ws, "hash", workers=0, batch_size=5, resume=True)
+    [done] = list_runs(text_ws)
+    assert done["status"] == "done" and done["done"] == 60
+    # 60 items in an hour would be 0.017/s; working time is seconds, not the hour
+    assert done["items_per_s"] > 60 / 600
+    with text_ws.store.read() as conn:
+        plan = conn.execute(sa.select(t.c.query).where(t.c.id == row["run_id"])).scalar_one()
+    assert 3600 <= plan["paused_s"] < 3600 + 600

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 @click.option("--id-column", default=None, help="CSV/JSONL/Parquet: the column holding item ids.")
 @click.option("--text-column", default=None, help="CSV/JSONL/Parquet: the column holding the text.")
 @click.option("--image-column", default=None,
-              help="CSV/JSONL/Parquet: a column with image paths (relative to the file).")
+              help="CSV/JSONL/Parquet: a column with image paths (relative to the file) "
+                   "or web addresses (an image project finds such a column itself when "
+                   "only one column holds them).")
 @click.option("--collection-depth", type=click.IntRange(0, 20), default=3, show_default=True,
               help="IIIF: how many levels of nested Collections to follow.")
 @click.option("--no-remote-ocr", is_flag=True,

@@ -646,7 +646,9 @@ def list_runs(ws: Workspace, *, limit: int | None = None) -> list[dict[str, Any]
     with ws.store.read() as conn:
         for r in conn.execute(q):
             end = r.finished_at or r.heartbeat_at or now()
-            seconds = max((end - r.started_at).total_seconds(), 0.0)
+            # working time: a resumed run's pauses (stored when it was resumed) left out
+            paused = float((r.query or {}).get("paused_s") or 0.0)
+            seconds = max((end - r.started_at).total_seconds() - paused, 0.0)
             # a run whose process is gone (killed, or its database went away) is shown
             # as what the next run makes of it: stopped, resumable
             status = "stopped" if r.status == "running" and not holds_lease(ws.store, r) \

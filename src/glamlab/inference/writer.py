@@ -156,9 +156,16 @@ class RunWriter:
                                  .values(status="stopped", owner=None))
             stamp = now()
             if resumed is not None:
+                # the time the run stood still (from its last heartbeat to now) is kept
+                # with the run, so that its items/s counts working time only
+                plan = dict(resumed.query or {})
+                last = resumed.heartbeat_at or resumed.finished_at
+                if last is not None:
+                    paused = max((stamp - last).total_seconds(), 0.0)
+                    plan["paused_s"] = round(float(plan.get("paused_s") or 0.0) + paused, 3)
                 conn.execute(t.runs.update().where(t.runs.c.id == resumed.id).values(
                     status="running", owner=owner, heartbeat_at=stamp, finished_at=None,
-                    engine=engine, workers=workers))
+                    engine=engine, workers=workers, query=plan))
                 run_id = int(resumed.id)
                 store.audit(conn, "glamlab", "run.resume", str(run_id), model=spec,
                             previous_owner=resumed.owner)

@@ -112,6 +112,42 @@ def find_text_column(names: list[str], rows: list[dict[str, Any]],
     return chosen, []
 
 
+def find_image_column(names: list[str], rows: list[dict[str, Any]], base: Path,
+                      exclude: tuple[str | None, ...] = ()) -> str | None:
+    """The column of a table that holds image paths or web addresses, found from its
+    values, for an image project's table ingested without ``--image-column``: the one
+    column whose filled sampled values nearly all (90%) end in an image file's suffix,
+    and, for paths, name files that exist next to the table (at least one of the first
+    ten). None when no column or several could be."""
+    from .images import IMAGE_SUFFIXES
+
+    found = []
+    for name in names:
+        if name in exclude:
+            continue
+        values = [str(r[name]).strip() for r in rows
+                  if r.get(name) is not None and str(r[name]).strip()]
+        if not values:
+            continue
+        suffixed = [v for v in values
+                    if Path(v.split("?")[0].split("#")[0]).suffix.lower() in IMAGE_SUFFIXES]
+        if len(suffixed) < 0.9 * len(values):
+            continue
+        web = [v for v in suffixed if v.startswith(("http://", "https://"))]
+        local = [v for v in suffixed[:10] if not v.startswith(("http://", "https://"))]
+        exists = False
+        for v in local:
+            try:
+                exists = (base / v).is_file()
+            except (OSError, ValueError):
+                exists = False
+            if exists:
+                break
+        if exists or len(web) >= 0.9 * len(values):
+            found.append(name)
+    return found[0] if len(found) == 1 else None
+
+
 class _Columns:
     """The roles of a table's columns, checked once per file.
 
@@ -128,6 +164,9 @@ class _Columns:
         self.id_col = options.id_column or "id"
         self.text_col = options.text_column or ("text" if "text" in names else None)
         self.image_col = options.image_column
+        if (self.image_col is None and options.needs_image and self.id_col in names
+                and sample):
+            self.image_col = self._find_image(sample())
         self.kind = FORMATS[path.suffix.lower()]
         self.source_kind = "csv" if self.kind == "tsv" else self.kind
         self.candidates: list[tuple[str, str]] = []  # (column, an example value)
@@ -140,6 +179,15 @@ class _Columns:
         # table again with another text column makes new versions, not "unchanged"
         self.roles = (f"\x1etext={self.text_col}".encode()
                       if self.text_col not in (None, "text") else b"")
+
+    def _find_image(self, rows: list[dict[str, Any]]) -> str | None:
+        root = Path(self.options.image_root) if self.options.image_root else self.base
+        chosen = find_image_column(self.names, rows, root, exclude=(self.id_col,))
+        if chosen is not None:
+            self.options.say(f"{self.path.name}: the images are taken from the column "
+                             f"{chosen!r} (found from its values; choose another with "
+                             "--image-column NAME)")
+        return chosen
 
     def _find_text(self, rows: list[dict[str, Any]]) -> str | None:
         chosen, self.candidates = find_text_column(self.names, rows,

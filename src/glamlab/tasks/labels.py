@@ -99,6 +99,27 @@ def existing_item_ids(ws: Workspace, ids: Sequence[str]) -> set[str]:
     return found
 
 
+def _named_by_path(ws: Workspace, missing: Sequence[str]) -> tuple[str, str] | None:
+    """(a file's id, the item it names) when items here are named by a path that ends in
+    one of the first few ``missing`` ids (``images/page-1`` for ``page-1``, as a folder's
+    ingest names them); None otherwise. A few lookups, only on the way to an error."""
+    t = ws.store.t.items
+    with ws.store.read() as conn:
+        for item_id in list(missing)[:5]:
+            pattern = "%/" + item_id.replace("\\", "\\\\").replace("%", "\\%").replace(
+                "_", "\\_")
+            found = conn.execute(sa.select(t.c.item_id).where(
+                t.c.is_current.is_(True), t.c.item_id.like(pattern, escape="\\")).limit(1)
+            ).scalar()
+            if found is None:  # also with an image's suffix: images/page-1.jpg
+                found = conn.execute(sa.select(t.c.item_id).where(
+                    t.c.is_current.is_(True), t.c.item_id.like(pattern + ".%", escape="\\"))
+                    .limit(1)).scalar()
+            if found is not None:
+                return item_id, str(found)
+    return None
+
+
 def _annotator_rows(conn: sa.Connection, ws: Workspace, ids: Sequence[str],
                     annotator: str) -> dict[str, list[LabelRow]]:
     t = ws.store.t.labels
@@ -151,9 +172,10 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
 
     ids = list(wanted)
     present = existing_item_ids(ws, ids)
-    for item_id in ids:
-        if item_id not in present:
-            problems.append((first_line[item_id], f"{item_id}: no such item in the workspace"))
+    missing = [i for i in ids if i not in present]
+    for item_id in missing:
+        problems.append((first_line[item_id], f"{item_id}: no such item in the workspace"))
+    by_path = _named_by_path(ws, missing)
 
     report = ImportReport(path=str(p), rows=rows, split=split, annotator=annotator,
                           blank=[i for i in blank if i not in wanted], merged=merged)
@@ -186,6 +208,14 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
             if more > 0:
                 shown += f"\n  ... and {more} more"
             hint = "fix these rows (or add the items/labels first) and import the file again"
+            if by_path:  # the folder was ingested, and its items are named by their paths
+                mine, theirs = by_path
+                hint = (f"the items here are named by their paths (e.g. {theirs!r} where "
+                        f"the file says {mine!r}): a folder's images are. Ingest the table "
+                        f"itself instead (glamlab ingest {p.name}, with --image-column NAME "
+                        "for its column of image paths when it is not found), so that the "
+                        "items take the table's ids, or give the paths as ids here; "
+                        + hint)
             if earlier and web:  # an upload has no --replace: the labels given stay
                 hint = ("the labels given before are kept: to change an item's labels, open "
                         "it on the Labelling page" + (" (fix the other rows and upload the "
