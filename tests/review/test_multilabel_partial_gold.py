@@ -4,7 +4,8 @@ subjects still waited in the review queue: retraining then read each of them as 
 not apply" (a false negative per open suggestion). Such a record is now partly
 reviewed (:meth:`glamlab.tasks.kinds.classification.MultiLabel.partial_gold`, as an
 entities text is): it waits, out of training, until its last suggestion is decided;
-then it trains with the accepted subjects present and the rejected ones absent. A
+then it trains with the accepted subjects (and those the policy accepted) present and the
+rejected ones absent (:mod:`tests.review.test_multilabel_record_checked`). A
 record with a person's whole label (imported, or given on the labelling page) is never
 partly reviewed."""
 
@@ -68,8 +69,9 @@ def test_one_accepted_subject_waits_until_the_others_are_decided(make_ws: Any) -
     assert _training(ws) == ({"t1": ["sea", "ships"]}, ["t2"])
     assert sorted(_queued(ws, "t2")) == ["ships"]  # still asked
     decide(ws, "bo", queued["ships"]["id"], "reject", queued["ships"]["version"])
-    # the last suggestion decided: storm present, ships (rejected) absent
-    assert _training(ws) == ({"t1": ["sea", "ships"], "t2": ["storm"]}, [])
+    # the last suggestion decided: storm present, ships (rejected) absent, and sea, which
+    # the policy accepted, present (tasks.partial_labels.check_record)
+    assert _training(ws) == ({"t1": ["sea", "ships"], "t2": ["sea", "storm"]}, [])
 
 
 def test_every_accepted_subject_trains_once_all_are_decided(make_ws: Any) -> None:
@@ -82,7 +84,7 @@ def test_every_accepted_subject_trains_once_all_are_decided(make_ws: Any) -> Non
     decide(ws, "ada", queued["ships"]["id"], "accept", queued["ships"]["version"])
     assert _training(ws)[1] == ["t2"]
     decide(ws, "ada", queued["storm"]["id"], "accept", queued["storm"]["version"])
-    assert _training(ws) == ({"t1": ["sea", "ships"], "t2": ["ships", "storm"]}, [])
+    assert _training(ws) == ({"t1": ["sea", "ships"], "t2": ["sea", "ships", "storm"]}, [])
 
 
 def test_a_persons_whole_label_is_never_partly_reviewed(make_ws: Any) -> None:

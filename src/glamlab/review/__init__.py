@@ -27,6 +27,13 @@ the same checks:
   :func:`remove_added_span` takes one back. Accepting or
   correcting a span decides the model's other open spans over its words the same way
   (``settled``); both are refused while another reviewer holds one of them.
+- **Whole records** (multi-label): a record's reviewed terms train a model only once
+  every suggestion for it is decided; the last decision, or a reviewer's "whole record
+  checked" (:func:`mark_record_checked`, which rejects its suggestions still open;
+  :func:`unmark_record_checked` takes a mistaken mark back), saves its whole set: the
+  terms accepted, corrected to or given, and those the policy accepted that nobody
+  rejected; every other term absent, a record with none trains as such
+  (:mod:`glamlab.tasks.partial_labels`).
 - **Undo** (:mod:`.undo`): a reviewer takes back their own decision within ten
   minutes; the row is open again, the gold as before, the decision kept as withdrawn.
   In an entities project also an entity added or removed and a text marked checked or
@@ -40,8 +47,10 @@ from .decisions import (
     decide,
     decide_many,
     list_decisions,
+    mark_record_checked,
     mark_text_done,
     remove_added_span,
+    unmark_record_checked,
     unmark_text_done,
 )
 from .history import item_history
@@ -90,6 +99,7 @@ __all__ = [
     "labelling_counts",
     "lease_queue",
     "list_decisions",
+    "mark_record_checked",
     "mark_text_done",
     "peek_queue",
     "queue_counts",
@@ -106,5 +116,6 @@ __all__ = [
     "undo_change",
     "undo_decision",
     "undo_label",
+    "unmark_record_checked",
     "unmark_text_done",
 ]

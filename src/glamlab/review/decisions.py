@@ -150,6 +150,9 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
                     settled = _settle_overlapping(ws, conn, user, *final, by=d["id"],
                                                   queue_id=queue_id)
                     settled_with.update((int(x["queue_id"]), queue_id) for x in settled)
+            checked = None
+            if kind.name == "multi-label":  # the record's last suggestion decided
+                checked = _last_suggestion(ws, conn, user, r.item_id, d["created_at"])
             if before is not None:  # what the decision changed, so it can be undone
                 _record_effects(ws, conn, user, r.item_id, int(d["id"]), before)
             else:  # entities: the span sets, rows settled with it, metadata it wrote
@@ -165,7 +168,8 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
                             "predicted": r.label, "version": r.version,
                             "decision_id": d["id"], "gold_label": gold,
                             "earlier_gold": earlier, "settled": settled,
-                            "settled_by_gold": by_gold})
+                            "settled_by_gold": by_gold,
+                            **({"record_checked": checked["terms"]} if checked else {})})
     if kind.name == "entities":
         # a text marked checked as its last open span is decided: the mark is the newest
         # decision's on it, and taken back with it (glamlab.review.undo)
@@ -175,6 +179,27 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
                 newest[x["item_id"]] = max(newest.get(x["item_id"], 0), int(x["decision_id"]))
         _texts_reviewed(ws, user, newest)
     return results
+
+
+def _last_suggestion(ws: Workspace, conn: sa.Connection, user: str, item_id: str,
+                     stamp: Any) -> dict[str, Any] | None:
+    """A multi-label record whose last open suggestion was just decided, and whose gold is
+    not yet its whole set (none, or reviewers' decisions on single suggestions only:
+    :func:`glamlab.tasks.partial_labels.needs_check`), is checked
+    (:func:`glamlab.tasks.partial_labels.check_record`): its terms people accepted and the
+    terms the policy accepted that nobody rejected are its whole set, every other term
+    absent; a record whose every suggestion was rejected trains so too (as a record those
+    terms do not apply to), not left out. In the decision's transaction, so undoing the
+    decision takes the check back with it. None where nothing was checked (suggestions
+    still open, a person's whole label, the test split)."""
+    from ..tasks.partial_labels import check_record, needs_check, open_suggestions
+
+    st = ws.store.t
+    split = conn.execute(sa.select(st.splits.c.split).where(
+        st.splits.c.item_id == item_id)).scalar()
+    if split == "test" or open_suggestions(conn, item_id) or not needs_check(conn, item_id):
+        return None
+    return check_record(ws, conn, item_id, user=user, stamp=stamp, auto=True)
 
 
 def _gold_state(ws: Workspace, conn: sa.Connection, item_id: str) -> dict[str, Any]:
@@ -574,6 +599,117 @@ def unmark_text_done(ws: Workspace, user: str, item_id: str) -> dict[str, Any]:
         raise LabelError("marking a whole text checked is for entities projects",
                          item=item_id, hint="decide the item's queue rows instead")
     return unmark(ws, item_id, user=user)
+
+
+def mark_record_checked(ws: Workspace, user: str, item_id: str) -> dict[str, Any]:
+    """A multi-label reviewer's "I have checked this whole record": its terms as they
+    stand (those people accepted, corrected to or gave it, and those the policy accepted
+    that nobody rejected) are its whole set, and every other term does not apply; it
+    goes into training (:func:`glamlab.tasks.partial_labels.check_record`). The record's
+    suggestions still open are rejected, as ``user``'s decisions, in the same
+    transaction. Refused, nothing written, with one :class:`LabelError` naming the item:
+    not a multi-label project, no such item, an item in the test split, or another
+    reviewer holds one of its open suggestions. Returns the item, its ``terms``,
+    ``policy_terms``, ``rejected`` (how many suggestions) and its split."""
+    from ..tasks.kinds import task_kind
+    from ..tasks.partial_labels import check_record, open_suggestions
+
+    if task_kind(ws.card).name != "multi-label":
+        raise LabelError("checking a whole record is for multi-label projects",
+                         item=item_id, hint="decide the item's queue rows instead")
+    st = ws.store.t
+    stamp = now()
+    with ws.store.write() as conn:
+        if conn.execute(sa.select(st.items.c.item_id).where(
+                st.items.c.item_id == item_id).limit(1)).first() is None:
+            raise NotFound(f"no item {item_id!r}", item=item_id, hint="reload the queue")
+        rows = open_suggestions(conn, item_id)
+        for r in rows:
+            if (r.lease_owner not in (None, user) and r.lease_until is not None
+                    and r.lease_until >= stamp):
+                raise LabelError(
+                    f"{item_id}: {r.lease_owner} is reviewing its suggestion {r.label} "
+                    f"(review queue row {r.id}), so the record was not marked checked",
+                    item=item_id, hint="mark it once that suggestion is decided (reload "
+                                       "the queue)")
+        rejected = []
+        for r in rows:
+            d, _row = _compare_and_set(conn, ws, int(r.id), user, "reject", None, None,
+                                       int(r.version), stamp)
+            rejected.append((int(r.id), int(d["id"]), int(r.version) + 1))
+        done = check_record(ws, conn, item_id, user=user, stamp=stamp, auto=False,
+                            rejected=rejected)
+    return {"item_id": item_id, "terms": done["terms"], "policy_terms": done["policy_terms"],
+            "rejected": len(rejected), "split": done["split"]}
+
+
+def unmark_record_checked(ws: Workspace, user: str, item_id: str) -> dict[str, Any]:
+    """Undo :func:`mark_record_checked` (pressed by mistake): the record's labels are as
+    they were before it, and the suggestions it rejected are open again, back on
+    ``user``'s page (their rejections kept in the history, withdrawn, as
+    :func:`glamlab.review.undo.undo_decision` keeps them). Refused, with one
+    :class:`LabelError` naming the item: no such mark of ``user``'s (a record checked
+    by its last decision is taken back by undoing that decision), or the record's labels
+    or those suggestions changed since."""
+    from datetime import timedelta
+
+    from .queue import DEFAULT_LEASE_S
+    from .undo import WITHDRAWN
+
+    st = ws.store.t
+    a, q, dec, labels = st.audit_log, st.review_queue, st.decisions, st.labels
+    stamp = now()
+    with ws.store.write() as conn:
+        # the record's latest mark (a mark taken back since is followed by its undo)
+        e = conn.execute(sa.select(a.c.action, a.c.actor, a.c.details).where(
+            a.c.action.in_(("labels.record_checked", "labels.record_checked.undo")),
+            a.c.object == item_id).order_by(a.c.id.desc()).limit(1)).first()
+        mark = (e.details or {}) if e is not None and e.action == "labels.record_checked" \
+            and e.actor == user and not (e.details or {}).get("auto") else None
+        if mark is None and e is not None and e.action == "labels.record_checked":
+            if (e.details or {}).get("auto"):
+                raise LabelError(f"{item_id} was checked by the last decision on it, not "
+                                 "marked checked: nothing to undo here", item=item_id,
+                                 hint="undo that decision in the review queue (u) within "
+                                      "ten minutes, or correct the record's labels on its "
+                                      "page")
+            raise LabelError(f"{item_id} was marked checked by {e.actor}, not by {user}",
+                             item=item_id, hint=f"ask {e.actor} to undo it")
+        if mark is None:
+            raise LabelError(f"{item_id} is not marked checked by {user}: nothing to undo",
+                             item=item_id, hint="correct the record's labels on its page")
+        added = [int(i) for i in mark.get("added") or []]
+        retired = [int(i) for i in mark.get("retired") or []]
+        live = {int(i): bool(v) for i, v in conn.execute(sa.select(
+            labels.c.id, labels.c.active).where(labels.c.id.in_(added + retired)))}
+        later = conn.execute(sa.select(labels.c.id).where(
+            labels.c.item_id == item_id, labels.c.id > max(added, default=0))).first()
+        rejected = [(int(x[0]), int(x[1]), int(x[2])) for x in mark.get("rejected") or []]
+        moved = [qid for qid, _did, version in rejected if conn.execute(
+            sa.select(q.c.id).where(q.c.id == qid, q.c.status == "decided",
+                                    q.c.version == version)).first() is None]
+        if (later is not None or any(not live.get(i, False) for i in added)
+                or any(live.get(i, True) for i in retired) or moved):
+            raise LabelError(f"{item_id}: its labels or suggestions changed since it was "
+                             "marked checked, so the mark was not taken back", item=item_id,
+                             hint="correct the record's labels on its page")
+        if added:
+            conn.execute(labels.delete().where(labels.c.id.in_(added)))
+        if retired:
+            conn.execute(labels.update().where(labels.c.id.in_(retired)).values(active=True))
+        if mark.get("split_created"):
+            conn.execute(st.splits.delete().where(st.splits.c.item_id == item_id,
+                                                  st.splits.c.split == "train"))
+        for qid, did, _version in rejected:
+            conn.execute(q.update().where(q.c.id == qid).values(
+                status="open", version=q.c.version + 1, lease_owner=user,
+                lease_until=stamp + timedelta(seconds=DEFAULT_LEASE_S)))
+            conn.execute(dec.update().where(dec.c.id == did, dec.c.action == "reject")
+                         .values(action=WITHDRAWN["reject"]))
+        ws.store.audit(conn, user, "labels.record_checked.undo", item_id,
+                       removed_labels=added, restored_labels=retired,
+                       reopened=[qid for qid, _d, _v in rejected])
+    return {"item_id": item_id, "reopened": len(rejected), "restored_labels": len(retired)}
 
 
 def add_span(ws: Workspace, user: str, item_id: str, start: int, end: int,

@@ -245,13 +245,17 @@ def _check_second(conn: sa.Connection, ws: Workspace, user: str, item_id: str) -
 
 
 def _reviewed_by(ws: Workspace, user: str) -> set[str]:
-    """The items ``user`` holds an active label of from a review decision."""
+    """The items ``user`` holds an active label of from a review decision (or a record
+    they checked whole)."""
     import sqlalchemy as sa
+
+    from ..store.gold import REVIEW_SOURCES
 
     t = ws.store.t.labels
     with ws.store.read() as conn:
         return set(conn.execute(sa.select(t.c.item_id).distinct().where(
-            t.c.active.is_(True), t.c.annotator == user, t.c.source == "review")).scalars())
+            t.c.active.is_(True), t.c.annotator == user,
+            t.c.source.in_(REVIEW_SOURCES))).scalars())
 
 
 def second_labelling(ws: Workspace, user: str, *,

@@ -22,6 +22,19 @@ from . import schema
 
 #: ``labels.source`` of a label given blind, as a second labeller (agreement only)
 SECOND = "second labeller"
+#: ``labels.source`` of a reviewer's decision on one suggested label (in a multi-label
+#: project, not the item's whole set: :func:`glamlab.store.queue.partial_review_label_items`)
+REVIEW = "review"
+#: ``labels.source`` of a multi-label record's whole set a reviewer saved as checked
+#: (:func:`glamlab.tasks.partial_labels.check_record`): the terms reviewers accepted or
+#: added and those the policy accepted that nobody rejected; every other term absent
+RECORD_CHECKED = "review: whole record checked"
+#: the ``labels.label`` of a checked record that has none of the project's terms (every
+#: suggestion rejected, none accepted by the policy): its whole set is empty, so it trains
+#: as a record none of the terms applies to (:meth:`MultiLabel.gold_from_rows`)
+NO_TERMS = ""
+#: the sources of gold that came from review (what a reviewer's corrections count)
+REVIEW_SOURCES = (REVIEW, RECORD_CHECKED)
 
 
 def in_force(labels: sa.Table | None = None) -> Any:
@@ -40,14 +53,15 @@ def in_force(labels: sa.Table | None = None) -> Any:
 def from_review(conn: sa.Connection, ids: Sequence[str]) -> set[str]:
     """The items among ``ids`` whose label in force (:func:`in_force`) came from review:
     a person deciding on a model's prediction (``labels`` rows with source "review",
-    written by :mod:`glamlab.review.decisions`). A later annotator's label (an import,
+    written by :mod:`glamlab.review.decisions`), or a multi-label record a reviewer
+    checked whole (:data:`RECORD_CHECKED`). A later annotator's label (an import,
     the labelling page) replaces it, and the item no longer counts."""
     t = schema.labels
     found: set[str] = set()
     ids = list(ids)
     for start in range(0, len(ids), 900):
         found.update(r[0] for r in conn.execute(
-            sa.select(t.c.item_id).where(in_force(t), t.c.source == "review",
+            sa.select(t.c.item_id).where(in_force(t), t.c.source.in_(REVIEW_SOURCES),
                                          t.c.item_id.in_(ids[start : start + 900]))
             .distinct()))
     return found

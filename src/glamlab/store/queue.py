@@ -32,7 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from . import schema
-from .gold import SECOND, in_force
+from .gold import NO_TERMS, RECORD_CHECKED, REVIEW, REVIEW_SOURCES, SECOND, in_force
 
 #: ``span_sets.source`` of a gold set built from reviewers' decisions on single spans
 #: (:data:`glamlab.tasks.spans.complete.REVIEW`): complete only on top of complete gold
@@ -180,26 +180,39 @@ def item_gold(conn: sa.Connection, item_ids: Iterable[str]) -> dict[str, ItemGol
     the labels it already had beside the one decided), but the reviewer gave only the
     label they decided: each label of gold a decision wrote is credited to whoever gave
     it first, the annotator of its earliest active row (a cataloguer's subjects stay
-    theirs), and when (not a blind second label, which is never gold beside another's)."""
+    theirs), and when (not a blind second label, which is never gold beside another's).
+    A multi-label record a reviewer checked whole (:data:`~.gold.RECORD_CHECKED`) is
+    credited so too, and is its whole set (a term the policy accepted in it is the
+    checker's: they saw it and left it); the empty set of a record checked with no term
+    (:data:`~.gold.NO_TERMS`) gives no label, so such a record is not among those
+    returned."""
     labels = schema.labels
     ids = sorted(set(item_ids))
     found: dict[str, dict[str, tuple[str, Any]]] = {}
     reviewed: set[str] = set()
+    whole: set[str] = set()
+    credited: set[str] = set()
     for i in range(0, len(ids), 900):
         for r in conn.execute(sa.select(labels.c.item_id, labels.c.label, labels.c.annotator,
                                         labels.c.created_at, labels.c.source)
                               .where(labels.c.item_id.in_(ids[i:i + 900]), in_force(labels))
                               .order_by(labels.c.id)):
+            if r.label == NO_TERMS and r.source == RECORD_CHECKED:
+                continue
             found.setdefault(r.item_id, {})[r.label] = (r.annotator, r.created_at)
-            if r.source == "review":
+            if r.source == REVIEW:
                 reviewed.add(r.item_id)
-    wrote = sorted(reviewed)
+            else:  # a record checked whole, and decisions made on top of it
+                whole.add(r.item_id)
+            if r.source in REVIEW_SOURCES:
+                credited.add(r.item_id)
+    wrote = sorted(credited & set(found))
     for i in range(0, len(wrote), 900):
         first: dict[tuple[str, str], tuple[str, Any]] = {}
         for x in conn.execute(sa.select(labels.c.item_id, labels.c.label, labels.c.annotator,
                                         labels.c.created_at)
                               .where(labels.c.item_id.in_(wrote[i:i + 900]),
-                                     labels.c.active.is_(True),
+                                     labels.c.active.is_(True), labels.c.label != NO_TERMS,
                                      sa.or_(labels.c.source.is_(None),
                                             labels.c.source != SECOND))
                               .order_by(labels.c.id)):
@@ -208,7 +221,7 @@ def item_gold(conn: sa.Connection, item_ids: Iterable[str]) -> dict[str, ItemGol
             given = found[item_id]
             for label in given:
                 given[label] = first.get((item_id, label), given[label])
-    return {i: ItemGold(given, i in reviewed) for i, given in found.items()}
+    return {i: ItemGold(given, i in reviewed and i not in whole) for i, given in found.items()}
 
 
 def partial_review_label_items(conn: sa.Connection, item_ids: Iterable[str]) -> set[str]:

@@ -519,13 +519,17 @@ def annotator_labels(ws: Workspace) -> dict[str, dict[str, list[str]]]:
     """item id -> annotator -> active labels (for agreement). A review decision's labels
     (source ``review``) are left out: the reviewer judged the model's suggestion with the
     item's gold shown, and in a multi-label project holds a copy of that gold beside the
-    label decided, so counted as a second labeller they agreed on labels never looked at."""
+    label decided, so counted as a second labeller they agreed on labels never looked at
+    (a record checked whole, :data:`~glamlab.store.gold.RECORD_CHECKED`, likewise)."""
+    from ..store.gold import REVIEW_SOURCES
+
     t = ws.store.t.labels
     out: dict[str, dict[str, set[str]]] = {}
     with ws.store.read() as conn:
         for item_id, annotator, label in conn.execute(
             sa.select(t.c.item_id, t.c.annotator, t.c.label).where(
-                t.c.active.is_(True), sa.or_(t.c.source.is_(None), t.c.source != "review"))):
+                t.c.active.is_(True), sa.or_(t.c.source.is_(None),
+                                             t.c.source.not_in(REVIEW_SOURCES)))):
             out.setdefault(item_id, {}).setdefault(annotator, set()).add(label)
     return {i: {a: sorted(v) for a, v in d.items()} for i, d in out.items()}
 

@@ -10,12 +10,30 @@ until the last one is decided; then it trains with the accepted labels present a
 rejected ones absent. A person's whole label (imported, or given on the labelling page)
 is never partly reviewed. The entities kind's texts wait the same way
 (:mod:`glamlab.tasks.spans.complete`).
+
+A record is *checked* (:func:`check_record`) when the last of its suggestions is decided
+(:func:`glamlab.review.decide_many` checks it then), or when a reviewer says they checked
+the whole record (the review queue's "Whole record checked",
+:func:`glamlab.review.mark_record_checked`). Its gold becomes its whole set, saved as the
+reviewer's (``labels.source`` :data:`~glamlab.store.gold.RECORD_CHECKED`): the terms
+people accepted, corrected to or gave it, and the terms the policy accepted (``glamlab
+act`` wrote them as machine metadata) that no person rejected (:func:`policy_accepted_terms`),
+so that reviewing the rest of a record never turns a term the model was sure of into
+"does not apply"; every other term is absent. A record whose every suggestion was
+rejected, with no term accepted by the policy, gets the empty set (one row,
+:data:`~glamlab.store.gold.NO_TERMS`): it trains as a record none of the terms applies to,
+not left out. As the entities kind's "whole text checked" does
+(:func:`glamlab.tasks.spans.complete.mark_text_done`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..errors import LabelError
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -64,4 +82,128 @@ def waiting_refusal(ids: Sequence[str], noun: str = "item", nouns: str = "items"
             "every label suggested for them is decided")
 
 
-__all__ = ["WAITING_FIX", "review_label_counts", "waiting_refusal", "waiting_sentence"]
+def policy_accepted_terms(ws: Workspace, conn: sa.Connection,
+                          ids: Sequence[str]) -> dict[str, list[str]]:
+    """Item -> the terms the policy accepted for it (``glamlab act`` wrote them as machine
+    metadata of the project's field, not overruled since) that no person rejected or
+    corrected to another term (:func:`glamlab.tasks.people.person_decision`): what a
+    checked record keeps besides the terms people gave it. Those of the item's current
+    prediction: the one its newest review row asks about, else the newest the policy
+    wrote a term of (an older prediction's terms are not the model's answer now)."""
+    from .people import item_decisions, person_decision
+
+    st = ws.store.t
+    mm, q = st.machine_metadata, st.review_queue
+    field = str(ws.card.section("policy").get("field") or ws.card.task)
+    known = set(ws.card.labels)
+    current: dict[str, int] = {}
+    written: dict[str, dict[int, list[str]]] = {}
+    ids = sorted(set(ids))
+    for i in range(0, len(ids), 900):
+        chunk = ids[i:i + 900]
+        for item_id, pid in conn.execute(
+                sa.select(q.c.item_id, sa.func.max(q.c.prediction_id)).where(
+                    q.c.item_id.in_(chunk), q.c.kind == "prediction",
+                    q.c.prediction_id.is_not(None)).group_by(q.c.item_id)):
+            current[str(item_id)] = int(pid)
+        for r in conn.execute(sa.select(mm.c.item_id, mm.c.prediction_id, mm.c.value).where(
+                mm.c.item_id.in_(chunk), mm.c.field == field, mm.c.run_id.is_not(None),
+                mm.c.prediction_id.is_not(None), mm.c.overruled_by.is_(None))
+                .order_by(mm.c.id)):
+            if r.value in known:
+                written.setdefault(str(r.item_id), {}).setdefault(
+                    int(r.prediction_id), []).append(str(r.value))
+    decisions = item_decisions(ws, conn, sorted(written))
+    out: dict[str, list[str]] = {}
+    for item_id, by_prediction in written.items():
+        pid = current.get(item_id)
+        if pid is None or pid not in by_prediction:
+            pid = max(by_prediction)
+        for term in dict.fromkeys(by_prediction[pid]):
+            person = person_decision(decisions.get(item_id), term, None, one_value=False)
+            if person is None or person.action == "accept":
+                out.setdefault(item_id, []).append(term)
+    return out
+
+
+def open_suggestions(conn: sa.Connection, item_id: str) -> list[Any]:
+    """The item's suggestions still open in the review queue that its gold in force does
+    not already give (those a reviewer is still asked about: :mod:`glamlab.store.queue`)."""
+    from ..store import schema
+    from ..store.gold import in_force
+
+    q, labels = schema.review_queue, schema.labels
+    return list(conn.execute(sa.select(q.c.id, q.c.version, q.c.label, q.c.lease_owner,
+                                       q.c.lease_until).where(
+        q.c.item_id == item_id, q.c.kind == "prediction", q.c.status == "open",
+        ~sa.exists().where(labels.c.item_id == q.c.item_id, labels.c.label == q.c.label,
+                           in_force(labels))).order_by(q.c.id)))
+
+
+def needs_check(conn: sa.Connection, item_id: str) -> bool:
+    """Whether the record's gold is not its whole set yet: it has no gold, or only gold
+    from reviewers' decisions on single suggestions (``labels.source`` "review"). A
+    person's whole label (an import, the labelling page, a record checked) is left as
+    it is."""
+    from ..store import schema
+    from ..store.gold import REVIEW, SECOND, in_force
+
+    labels = schema.labels
+    sources = set(conn.execute(sa.select(labels.c.source).where(
+        labels.c.item_id == item_id, in_force(labels))).scalars())
+    return sources <= {REVIEW, SECOND}
+
+
+def check_record(ws: Workspace, conn: sa.Connection, item_id: str, *, user: str,
+                 stamp: Any, auto: bool, rejected: Sequence[Any] = ()) -> dict[str, Any]:
+    """Save the record's whole set of terms as ``user``'s gold (see the module): the terms
+    of its gold in force (the ones people accepted, corrected to or gave it) and those the
+    policy accepted that nobody rejected (:func:`policy_accepted_terms`); the empty set
+    (:data:`~glamlab.store.gold.NO_TERMS`) where there are none. ``user``'s earlier rows of
+    the item are retired (another person's stay, for the agreement). In the caller's
+    transaction; the item goes into the train split if it had none. One
+    :class:`LabelError` naming the item for an item in the test split (its gold is kept as
+    it is). Audited as ``labels.record_checked`` (``auto``: the last decision on the
+    record checked it; ``rejected``: the suggestions the check rejected, each
+    ``[queue_id, decision_id, version]``, for its undo). Returns the item, its ``terms``, those the policy accepted
+    (``policy_terms``), the ``added`` and ``retired`` label rows and ``split_created``."""
+    from ..store import schema
+    from ..store.gold import NO_TERMS, RECORD_CHECKED, SECOND, in_force
+
+    labels, splits = schema.labels, schema.splits
+    split = conn.execute(sa.select(splits.c.split).where(splits.c.item_id == item_id)).scalar()
+    if split == "test":
+        raise LabelError(f"{item_id} is in the test split: its labels are kept as they are",
+                         item=item_id, hint="records are checked in the train split only")
+    known = set(ws.card.labels)
+    given = [str(x) for x in conn.execute(sa.select(labels.c.label).where(
+        labels.c.item_id == item_id, in_force(labels)).order_by(labels.c.id)).scalars()
+        if x in known]
+    policy = [t for t in policy_accepted_terms(ws, conn, [item_id]).get(item_id, [])
+              if t not in given]
+    terms = sorted({*given, *policy})
+    retired = [int(i) for i in conn.execute(sa.select(labels.c.id).where(
+        labels.c.item_id == item_id, labels.c.annotator == user, labels.c.active.is_(True),
+        sa.or_(labels.c.source.is_(None), labels.c.source != SECOND))).scalars()]
+    if retired:
+        conn.execute(labels.update().where(labels.c.id.in_(retired)).values(active=False))
+    added: list[int] = []
+    for term in terms or [NO_TERMS]:
+        ins = conn.execute(labels.insert().values(
+            item_id=item_id, label=term, value=None, annotator=user, source=RECORD_CHECKED,
+            active=True, created_at=stamp))
+        added.append(int(ins.inserted_primary_key[0]))  # type: ignore[index]
+    if split is None:
+        conn.execute(splits.insert().values(item_id=item_id, split="train", created_at=stamp))
+    ws.store.audit(conn, user, "labels.record_checked", item_id, terms=terms,
+                   policy_terms=sorted(policy), added=added, retired=retired,
+                   split_created=split is None, auto=auto,
+                   rejected=[list(r) for r in rejected])
+    return {"item_id": item_id, "terms": terms, "policy_terms": sorted(policy),
+            "added": added, "retired": retired, "split_created": split is None,
+            "split": split or "train"}
+
+
+__all__ = ["WAITING_FIX", "check_record", "needs_check", "open_suggestions",
+           "policy_accepted_terms", "review_label_counts", "waiting_refusal",
+           "waiting_sentence"]

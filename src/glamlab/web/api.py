@@ -245,6 +245,20 @@ class TextCheckedOut(BaseModel):
                                   "within ten minutes: POST /api/changes/{change_id}/undo")
 
 
+class RecordCheckedOut(BaseModel):
+    item_id: str
+    checked: bool
+    terms: list[str] | None = Field(
+        None, description="the record's whole set of terms now (every other term does "
+                          "not apply); empty: none applies")
+    policy_terms: list[str] | None = Field(
+        None, description="those of them the policy had accepted (machine metadata) that "
+                          "nobody rejected")
+    rejected: int | None = Field(None, description="suggestions still open, rejected by it")
+    reopened: int | None = Field(None, description="suggestions open again (taken back)")
+    split: str | None = None
+
+
 class SpanIn(BaseModel):
     start: int = Field(ge=0, le=2**62, description="the first character of the entity")
     end: int = Field(ge=1, le=2**62, description="the character after its last one")
@@ -750,6 +764,34 @@ def delete_text_checked(request: Request, item_id: str,
     request.app.state.queue_counts.invalidate()
     return {"item_id": item_id, "checked": False, "spans": undone["gold_spans"],
             "waits": undone["waits"], "change_id": undone["change_id"]}
+
+
+@router.put("/records/{item_id:path}/checked", response_model=RecordCheckedOut,
+            responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+def put_record_checked(request: Request, item_id: str,
+                       user: User = Depends(api_writer("reviewer", "decide review items"))
+                       ) -> dict[str, Any]:
+    """Multi-label: "I have checked this whole record": the terms accepted, corrected to
+    or given, and those the policy accepted that nobody rejected, are its whole set (every
+    other term does not apply); its suggestions still open are rejected, and it goes into
+    training (the review queue's "Whole record checked")."""
+    done = review.mark_record_checked(_ws(request), user.username, item_id)
+    request.app.state.queue_counts.invalidate()
+    return {"item_id": item_id, "checked": True, "terms": done["terms"],
+            "policy_terms": done["policy_terms"], "rejected": done["rejected"],
+            "split": done["split"]}
+
+
+@router.delete("/records/{item_id:path}/checked", response_model=RecordCheckedOut,
+               responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+def delete_record_checked(request: Request, item_id: str,
+                          user: User = Depends(api_writer("reviewer", "decide review items"))
+                          ) -> dict[str, Any]:
+    """Take back a "whole record checked" made by mistake: the record's labels are as
+    before it, and the suggestions it rejected are open again."""
+    undone = review.unmark_record_checked(_ws(request), user.username, item_id)
+    request.app.state.queue_counts.invalidate()
+    return {"item_id": item_id, "checked": False, "reopened": undone["reopened"]}
 
 
 @router.post("/texts/{item_id:path}/spans", response_model=SpanAddedOut,

@@ -423,6 +423,18 @@ class MultiLabel(Classification):
     def parse_gold(self, cell: str, *, separator: str | None = None) -> Labels:
         return super().parse_gold(cell, separator=separator or "|")
 
+    def gold_from_rows(self, rows: Sequence[LabelRow]) -> Labels | None:
+        """The names the card still has; the empty set where a reviewer checked the
+        record and found none of the terms applies (its one row is
+        :data:`~glamlab.store.gold.NO_TERMS`: it trains as a record no term applies to,
+        :func:`glamlab.tasks.partial_labels.check_record`)."""
+        from ...store.gold import NO_TERMS
+
+        known = super().gold_from_rows(rows)
+        if known is None and any(r.label == NO_TERMS for r in rows):
+            return []
+        return known
+
     def merge_gold(self, first: Labels, more: Labels) -> Labels | None:
         """Long format: one row per (item, label)."""
         return sorted(set(first) | set(more))

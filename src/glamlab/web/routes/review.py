@@ -142,12 +142,24 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
         with ws.store.read() as conn:  # the card's "Add" offers a layer where there are more
             extra.setdefault("span_layers", layers_in_use(ws, conn))
     elif ws.card.kind == "multi-label" and rows:  # a record reviewed in part waits
-        from ...store.queue import partial_review_label_items
+        from ...store.queue import gold_labels, partial_review_label_items
+        from ...tasks.partial_labels import policy_accepted_terms
+        from ...tasks.splits import split_of
 
+        ids = sorted({str(r["item_id"]) for r in rows})
         with ws.store.read() as conn:
-            waiting = partial_review_label_items(conn, [str(r["item_id"]) for r in rows])
+            waiting = partial_review_label_items(conn, ids)
+            # what "Whole record checked" would keep: the terms it has, those the policy
+            # accepted
+            given = gold_labels(conn, ids)
+            policy = policy_accepted_terms(ws, conn, ids)
+            splits = split_of(ws, ids, conn=conn)
         for r in rows:
             r["item_waits"] = r["item_id"] in waiting
+            r["record_terms"] = sorted(t for t in given.get(r["item_id"], ()) if t)
+            r["policy_terms"] = [t for t in policy.get(r["item_id"], [])
+                                 if t not in r["record_terms"]]
+            r["in_test"] = splits.get(r["item_id"]) == "test"
     return render(request, "queue.html", {
         "acted": False if rows else _acted(ws), "rows": rows, "sort": sort, "label": label_filter or "", "view": view,
         "kind_filter": kind_filter or "", "can_decide": user.can("reviewer"),
@@ -483,6 +495,38 @@ def queue_text_done(request: Request, form: FormData = Depends(form_of),
     request.app.state.queue_counts.invalidate()
     return _back_to_queue(request, form, done="text-done", text=item_id, **_earlier(done),
                           undo_change=done["change_id"])
+
+
+@router.post("/queue/record-checked")
+def queue_record_checked(request: Request, form: FormData = Depends(form_of),
+                         user: User = Depends(writer("reviewer", "decide review items"))
+                         ) -> Response:
+    """A multi-label reviewer's "I have checked this whole record": its terms as they stand
+    (accepted, and those the policy accepted that nobody rejected) are all of them, its
+    other suggestions are rejected, and it goes into training
+    (:func:`review.mark_record_checked`)."""
+    item_id = str(form.get("record_checked") or "")
+    if not item_id:
+        raise HTTPException(422, "no record named: reload the queue")
+    done = review.mark_record_checked(request.app.state.ws, user.username, item_id)
+    request.app.state.queue_counts.invalidate()
+    return _back_to_queue(request, form, done="record-checked", text=item_id,
+                          settled=done["rejected"] or "")
+
+
+@router.post("/queue/record-unchecked")
+def queue_record_unchecked(request: Request, form: FormData = Depends(form_of),
+                           user: User = Depends(writer("reviewer", "decide review items"))
+                           ) -> Response:
+    """Undo "Whole record checked" pressed by mistake: the record's labels are as they
+    were, and the suggestions it rejected are back in the queue
+    (:func:`review.unmark_record_checked`)."""
+    item_id = str(form.get("record_checked") or "")
+    if not item_id:
+        raise HTTPException(422, "no record named: reload the queue")
+    review.unmark_record_checked(request.app.state.ws, user.username, item_id)
+    request.app.state.queue_counts.invalidate()
+    return _back_to_queue(request, form, done="record-unchecked", text=item_id)
 
 
 @router.post("/queue/add-span")

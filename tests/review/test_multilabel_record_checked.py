@@ -1,0 +1,262 @@
+"""A multi-label record's reviewed gold and the terms the policy accepted.
+
+Three gaps a reviewer's work fell into:
+
+1. The terms the policy accepted (``glamlab act`` wrote them as machine metadata) were not
+   gold, so a record whose suggestions a reviewer decided trained with them *absent*.
+   Now, when the last suggestion is decided, the record is checked
+   (:func:`glamlab.tasks.partial_labels.check_record`): the terms people accepted and
+   those the policy accepted that nobody rejected are its whole set.
+2. A record whose suggestions were all rejected got no gold and never trained. Now it
+   trains, its rejected terms absent (with the empty set where the policy accepted
+   none).
+3. There was no "whole record checked" (the entities kind's "whole text checked"):
+   :func:`glamlab.review.mark_record_checked`, the queue page's button (key ``d``) and
+   ``PUT /api/records/{id}/checked``; audited, and taken back by
+   :func:`glamlab.review.unmark_record_checked`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from glamlab.store import now
+
+from ..actions.helpers import add_items, add_model, add_predictions
+
+SUBJECTS = ("sea", "ships", "storm", "dog")
+
+
+def _project(make_ws: Any) -> Any:
+    """t1: the cataloguer gave {sea, ships}. t2: the policy accepts sea, sends storm and
+    ships to review. t3: the policy accepts nothing, sends storm to review."""
+    ws = make_ws("tate", task="subjects", labels=list(SUBJECTS), multi_label=True)
+    add_items(ws, [{"item_id": i, "source_kind": "iiif", "uri": f"https://example.org/{i}.jpg"}
+                   for i in ("t1", "t2", "t3")])
+    t = ws.store.t
+    with ws.store.write() as conn:
+        conn.execute(t.labels.insert(), [
+            {"item_id": "t1", "label": x, "annotator": "tate", "source": "import",
+             "active": True, "created_at": now()} for x in ("sea", "ships")])
+        conn.execute(t.splits.insert().values(item_id="t1", split="train", created_at=now()))
+    add_predictions(ws, add_model(ws, "subj", 1), {
+        "t1": {"sea": 0.04, "ships": 0.04, "storm": 0.04, "dog": 0.01},
+        "t2": {"sea": 0.95, "ships": 0.6, "storm": 0.7, "dog": 0.01},
+        "t3": {"sea": 0.1, "ships": 0.1, "storm": 0.7, "dog": 0.01}}, multi_label=True)
+    ws.card.raw["policy"] = {"field": "subject",
+                             "labels": {x: {"accept": 0.9, "review": 0.5} for x in SUBJECTS}}
+    ws.save_card()
+    from glamlab.actions import act
+
+    act(ws)
+    return ws
+
+
+def _queued(ws: Any, item_id: str) -> dict[str, Any]:
+    from glamlab.review import peek_queue
+
+    return {r["label"]: r for r in peek_queue(ws, limit=50) if r["item_id"] == item_id}
+
+
+def _training(ws: Any) -> tuple[dict[str, list[str]], list[str]]:
+    from glamlab.tasks.splits import training_data
+
+    data = training_data(ws)
+    return ({i.item_id: sorted(g) for i, g in zip(data.items, data.labels, strict=True)},
+            data.waiting)
+
+
+def _audit(ws: Any, action: str) -> list[dict[str, Any]]:
+    a = ws.store.t.audit_log
+    with ws.store.read() as conn:
+        return [dict(r.details or {}, actor=r.actor, object=r.object) for r in conn.execute(
+            sa.select(a.c.actor, a.c.object, a.c.details).where(a.c.action == action)
+            .order_by(a.c.id))]
+
+
+# -- 1. the terms the policy accepted -----------------------------------------------------
+def test_a_reviewed_record_trains_with_the_terms_the_policy_accepted(make_ws: Any) -> None:
+    from glamlab.review import decide
+
+    ws = _project(make_ws)
+    q = _queued(ws, "t2")
+    decide(ws, "ada", q["storm"]["id"], "accept", q["storm"]["version"])
+    assert _training(ws) == ({"t1": ["sea", "ships"]}, ["t2"])  # ships still open
+    res = decide(ws, "bo", q["ships"]["id"], "reject", q["ships"]["version"])
+    assert res["record_checked"] == ["sea", "storm"]
+    # sea (the policy's) present, storm (accepted) present, ships (rejected) absent
+    assert _training(ws) == ({"t1": ["sea", "ships"], "t2": ["sea", "storm"]}, [])
+    [entry] = _audit(ws, "labels.record_checked")
+    assert (entry["object"], entry["actor"], entry["terms"], entry["policy_terms"],
+            entry["auto"]) == ("t2", "bo", ["sea", "storm"], ["sea"], True)
+    from glamlab.tasks.partial_labels import review_label_counts
+
+    assert review_label_counts(ws) == {"fully_reviewed": 1, "partly_reviewed": 0}
+
+
+def test_undoing_the_last_decision_takes_the_check_back(make_ws: Any) -> None:
+    from glamlab.review import decide, undo_decision
+
+    ws = _project(make_ws)
+    q = _queued(ws, "t2")
+    decide(ws, "ada", q["storm"]["id"], "accept", q["storm"]["version"])
+    last = decide(ws, "ada", q["ships"]["id"], "reject", q["ships"]["version"])
+    assert _training(ws)[0]["t2"] == ["sea", "storm"]
+    undo_decision(ws, "ada", last["decision_id"])
+    assert _training(ws) == ({"t1": ["sea", "ships"]}, ["t2"])  # waits again, as before
+    assert sorted(_queued(ws, "t2")) == ["ships"]
+
+
+def test_the_export_says_who_checked_the_policy_s_term(make_ws: Any, tmp_path: Any) -> None:
+    """Once the record is checked, the export's row of sea (the policy's) carries the
+    reviewer who checked the record as confirming it (it is a person's gold now), the
+    model's name and score kept beside it."""
+    from glamlab.actions.export import export
+    from glamlab.review import decide
+
+    ws = _project(make_ws)
+    q = _queued(ws, "t2")
+    decide(ws, "ada", q["storm"]["id"], "accept", q["storm"]["version"])
+    decide(ws, "ada", q["ships"]["id"], "reject", q["ships"]["version"])
+    out = tmp_path / "out.jsonl"
+    export(ws, "jsonl", out)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    [sea] = [r for r in rows if r["item_id"] == "t2" and r["value"] == "sea"]
+    assert (sea["action"], sea["decision"], sea["confirmed_by"]) == ("accept", "gold", "ada")
+    assert sea["reason"] == "settled by a gold label: ada's label gives it"
+    assert (sea["model"], sea["score"]) == ("subj", 0.95)  # the machine's provenance kept
+
+
+# -- 2. every suggestion rejected -----------------------------------------------------------
+def test_a_record_whose_suggestions_were_all_rejected_trains(make_ws: Any) -> None:
+    from glamlab.review import decide
+
+    ws = _project(make_ws)
+    q2, q3 = _queued(ws, "t2"), _queued(ws, "t3")
+    for r in q2.values():
+        decide(ws, "ada", r["id"], "reject", r["version"])
+    decide(ws, "ada", q3["storm"]["id"], "reject", q3["storm"]["version"])
+    # t2: the policy's sea only; t3: no term applies (a negative example for every one)
+    assert _training(ws) == ({"t1": ["sea", "ships"], "t2": ["sea"], "t3": []}, [])
+    from glamlab.tasks.labels import gold_labels
+
+    assert gold_labels(ws, ["t3"]) == {"t3": []}
+    from glamlab.tasks.splits import split_of
+
+    assert split_of(ws, ["t2", "t3"]) == {"t2": "train", "t3": "train"}
+
+
+def test_a_record_with_no_term_fits_a_model(make_ws: Any) -> None:
+    """The empty set trains (every term absent), through the real fit path."""
+    from glamlab.review import decide
+    from glamlab.tasks.splits import training_data
+
+    ws = _project(make_ws)
+    q3 = _queued(ws, "t3")
+    decide(ws, "ada", q3["storm"]["id"], "reject", q3["storm"]["version"])
+    data = training_data(ws)
+    assert data.targets()[data.ids.index("t3")] == []
+
+
+# -- 3. "whole record checked" -------------------------------------------------------------
+def test_whole_record_checked_saves_the_record_s_whole_set(make_ws: Any) -> None:
+    from glamlab.review import decide, mark_record_checked, unmark_record_checked
+
+    ws = _project(make_ws)
+    q = _queued(ws, "t2")
+    decide(ws, "ada", q["storm"]["id"], "accept", q["storm"]["version"])
+    done = mark_record_checked(ws, "ada", "t2")
+    assert (done["terms"], done["policy_terms"], done["rejected"]) == (
+        ["sea", "storm"], ["sea"], 1)
+    assert _queued(ws, "t2") == {}  # ships, still waiting, rejected with it
+    assert _training(ws) == ({"t1": ["sea", "ships"], "t2": ["sea", "storm"]}, [])
+    [entry] = _audit(ws, "labels.record_checked")
+    assert entry["auto"] is False and entry["actor"] == "ada" and len(entry["rejected"]) == 1
+    # pressed by mistake: taken back, ships asked again, t2 waits as before
+    back = unmark_record_checked(ws, "ada", "t2")
+    assert back["reopened"] == 1
+    assert sorted(_queued(ws, "t2")) == ["ships"]
+    assert _training(ws) == ({"t1": ["sea", "ships"]}, ["t2"])
+    assert _audit(ws, "labels.record_checked.undo")[0]["reopened"] == [q["ships"]["id"]]
+
+
+def test_whole_record_checked_is_refused_plainly(make_ws: Any) -> None:
+    from glamlab.errors import LabelError
+    from glamlab.review import mark_record_checked, unmark_record_checked
+
+    ws = _project(make_ws)
+    with ws.store.write() as conn:
+        conn.execute(ws.store.t.splits.insert().values(item_id="t3", split="test",
+                                                       created_at=now()))
+    for call, said in ((lambda: mark_record_checked(ws, "ada", "t3"),
+                        "t3 is in the test split"),
+                       (lambda: unmark_record_checked(ws, "ada", "t2"),
+                        "t2 is not marked checked by ada")):
+        try:
+            call()
+        except LabelError as exc:
+            assert said in exc.message
+        else:
+            raise AssertionError("not refused")
+    assert _audit(ws, "labels.record_checked") == []
+
+
+def test_only_its_reviewer_takes_a_mark_back(make_ws: Any) -> None:
+    """Another reviewer's mark is theirs to take back; a record its last decision checked
+    is taken back by undoing that decision."""
+    from glamlab.errors import LabelError
+    from glamlab.review import decide, mark_record_checked, unmark_record_checked
+
+    ws = _project(make_ws)
+    mark_record_checked(ws, "ada", "t2")
+    q3 = _queued(ws, "t3")
+    decide(ws, "ada", q3["storm"]["id"], "reject", q3["storm"]["version"])
+    for item_id, said in (("t2", "t2 was marked checked by ada, not by bo"),
+                          ("t3", "t3 was checked by the last decision on it")):
+        try:
+            unmark_record_checked(ws, "bo" if item_id == "t2" else "ada", item_id)
+        except LabelError as exc:
+            assert said in exc.message, exc.message
+        else:
+            raise AssertionError("not refused")
+    assert _training(ws)[0] == {"t1": ["sea", "ships"], "t2": ["sea"], "t3": []}
+
+
+def test_the_queue_page_and_the_api_check_a_record(make_ws: Any) -> None:
+    from glamlab.review import decide
+
+    from ..web.conftest import app_with_users, csrf_of
+
+    ws = _project(make_ws)
+    q = _queued(ws, "t2")
+    users = app_with_users(ws)
+    _, _, client = next(users)
+    try:
+        c = client("rey")
+        page = c.get("/queue").text
+        assert 'formaction="/queue/record-checked"' in page and 'data-act="d"' in page
+        assert "Whole record checked (<kbd>d</kbd>)" in page
+        assert "Accepted by the policy, kept: <b>sea</b>" in page
+        decide(ws, "rey", q["storm"]["id"], "accept", q["storm"]["version"])
+        r = c.post("/queue/record-checked", data={"csrf": csrf_of(c), "record_checked": "t2"},
+                   follow_redirects=True)
+        assert r.status_code == 200
+        assert "Record marked checked" in r.text and "/queue/record-unchecked" in r.text
+        assert _training(ws)[0]["t2"] == ["sea", "storm"]
+        r = c.post("/queue/record-unchecked", data={"csrf": csrf_of(c), "record_checked": "t2"},
+                   follow_redirects=True)
+        assert "Mark taken back" in r.text
+        assert _training(ws)[1] == ["t2"]
+        h = {"X-CSRF-Token": csrf_of(c)}
+        r = c.put("/api/records/t2/checked", headers=h)
+        assert r.status_code == 200, r.text
+        assert r.json()["terms"] == ["sea", "storm"] and r.json()["rejected"] == 1
+        r = c.delete("/api/records/t2/checked", headers=h)
+        assert r.status_code == 200 and r.json()["reopened"] == 1
+        r = c.put("/api/records/t1/checked", headers=h)  # the cataloguer's set, plus nothing
+        assert r.status_code == 200 and r.json()["terms"] == ["sea", "ships"]
+    finally:
+        next(users, None)
