@@ -196,6 +196,25 @@ def test_split_by_document_and_frozen_test_split(make_ws):
         split_spans(ws)
 
 
+def test_an_import_into_no_split_after_the_freeze_says_it_trains_nothing(make_ws):
+    # a reviewer's corrections sent back as JSONL without --split: counted as imported,
+    # yet no training would ever read them, and nothing said so
+    ws = entities_ws(make_ws)
+    import_spans(ws, NEWSEYE)
+    split_spans(ws, test_size=0.34, seed=1)
+    with ws.store.write() as conn:
+        ws.store.audit(conn, "glamlab", "split.freeze", "fp", reader="evaluate")
+    src = write_jsonl(Path(ws.root) / "fix.jsonl", [
+        {"id": "late", "text": "Vive Paris.", "entities": [
+            {"start": 5, "end": 10, "label": "LOC"}]}])
+    report = import_spans(ws, src, annotator="maria")
+    assert report.unsplit == 1
+    assert "it is in no split, so no training reads it" in report.summary()
+    assert "--split train" in report.summary()
+    again = import_spans(ws, src, annotator="maria", split="train")
+    assert again.unsplit == 0 and "no split" not in again.summary()
+
+
 def test_stale_spans_after_the_text_changes(make_ws, tmp_path):
     ws = entities_ws(make_ws)
     (tmp_path / "t").mkdir()

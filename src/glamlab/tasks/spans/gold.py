@@ -69,6 +69,9 @@ class SpanImportReport:
     #: split whatever ``split`` says
     kept_split: int = 0
     split_items: int = 0  # items put in ``split``
+    #: imported items left in no split while the test split is frozen (no ``split``
+    #: given): no training reads them until they are imported again with --split train
+    unsplit: int = 0
     #: items whose stored gold spans the file changed (a glamlab INCEpTION folder edited
     #: and imported back, or ``replace``): one ``{item_id, added, removed, changed}`` each,
     #: the spans against the item's gold before (of the layers the file carries)
@@ -105,6 +108,13 @@ class SpanImportReport:
             else:
                 text += (f"; every file is unchanged since the export, so no item was put "
                          f"in the {self.split} split")
+        if self.unsplit:
+            n = self.unsplit
+            who = (("it is" if n == 1 else "they are") if n == self.items else
+                   f"{n:,} of them {'is' if n == 1 else 'are'}")
+            text += (f"; {who} in no split, so no training reads "
+                     f"{'it' if n == 1 else 'them'} (the test split is frozen): import the "
+                     "file again with --split train")
         if self.nul_cleaned:
             text += (f"; NUL characters (\\x00) removed from the text of {self.nul_cleaned:,} "
                      f"item{'s' if self.nul_cleaned != 1 else ''}, their entities kept on the "
@@ -726,6 +736,8 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
         if split is not None and ids:
             _set_splits(conn, ws, {i: split for i in ids})
             report.split_items = len(ids)
+        elif ids and is_frozen(ws, conn=conn):
+            report.unsplit = len(set(ids) - set(split_of(ws, ids, conn=conn)))
         report.items = len(ids) + len(as_exported)
         report.nul_cleaned = sum(1 for _, doc in wanted.values() if doc.nul_removed)
         ws.store.audit(conn, annotator or "import", "spans.import", name, files=len(files),
