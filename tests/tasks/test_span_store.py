@@ -215,6 +215,23 @@ def test_an_import_into_no_split_after_the_freeze_says_it_trains_nothing(make_ws
     assert again.unsplit == 0 and "no split" not in again.summary()
 
 
+def test_an_empty_span_file_is_named_empty(make_ws, tmp_path):
+    # it used to be "not a span file glamlab reads", fix "give the format with
+    # format=...": giving --format hipe then only led to another error
+    ws = entities_ws(make_ws)
+    empty = tmp_path / "gold.tsv"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(LabelError, match="gold.tsv: the file is empty") as err:
+        import_spans(ws, empty)
+    assert "complete file" in (err.value.hint or "")
+    junk = tmp_path / "notes.txt"
+    junk.write_text("hello\tworld\n", encoding="utf-8")
+    with pytest.raises(LabelError, match="not a span file") as err:
+        import_spans(ws, junk)
+    assert "--format hipe, jsonl or webanno" in (err.value.hint or "")
+    assert ws.count_items() == 0
+
+
 def test_stale_spans_after_the_text_changes(make_ws, tmp_path):
     ws = entities_ws(make_ws)
     (tmp_path / "t").mkdir()

@@ -190,8 +190,13 @@ def detect_format(path: Path) -> str:
         return "hipe"
     if jsonl.sniff(head) or path.suffix.lower() in (".jsonl", ".ndjson"):
         return "jsonl"
+    if not head.strip():  # the format is no help: there is nothing in it to import
+        raise LabelError(f"{path.name}: the file is empty (no text, no entities)",
+                         item=path.name, hint="give the complete file (it may have been "
+                         "cut short while copying or exporting)")
     raise LabelError(f"{path.name}: not a span file glamlab reads (HIPE TSV, JSONL, or "
-                     "WebAnno TSV 3.3)", hint="give the format with format=... (--format)")
+                     "WebAnno TSV 3.3)", hint="give its format with --format hipe, jsonl "
+                     "or webanno")
 
 
 def read_span_file(path: str | Path, *, format: str | None = None, segment: str = "sentence",
