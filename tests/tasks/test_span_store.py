@@ -232,6 +232,23 @@ def test_an_empty_span_file_is_named_empty(make_ws, tmp_path):
     assert ws.count_items() == 0
 
 
+def test_a_document_already_ingested_under_its_own_id_is_named(make_ws, tmp_path):
+    # the archive's texts ingested first under their document ids, then HIPE gold for some
+    # of them: the import made a second item of each (DATASET-LANG-DOCUMENT_ID) without a
+    # word, and trends, run and exports counted every such text twice
+    ws = entities_ws(make_ws)
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "dev_fr_3.txt").write_text("Le texte du journal.", encoding="utf-8")
+    (tmp_path / "texts" / "other.txt").write_text("Un autre.", encoding="utf-8")
+    ws.ingest([tmp_path / "texts"])
+    report = import_spans(ws, NEWSEYE)
+    assert report.twins == [["dev_fr_3", "newseye-fr-dev_fr_3-s000"]]
+    summary = report.summary()
+    assert "1 document of the file is already here as an item under its own id" in summary
+    assert "'dev_fr_3', now also 'newseye-fr-dev_fr_3-s000'" in summary
+    assert import_spans(ws, NEWSEYE).twins == []  # nothing created the second time
+
+
 def test_stale_spans_after_the_text_changes(make_ws, tmp_path):
     ws = entities_ws(make_ws)
     (tmp_path / "t").mkdir()
