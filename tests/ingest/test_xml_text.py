@@ -311,6 +311,28 @@ def test_an_alto_page_whose_image_is_missing_comes_in_with_a_warning_naming_it(
     assert data["warnings"] == [line.removeprefix("warning: ")]
 
 
+def test_a_page_refused_for_its_id_has_no_warning_that_its_text_came_in(make_ws, tmp_path):
+    # the archive's texts came in first from a table; the OCR folder with the same ids
+    # was refused (another source), yet it also said "their text came in" of each page
+    table = tmp_path / "texts.csv"
+    table.write_text("id,text\npage2,Another text of page two\n", encoding="utf-8")
+    root = tmp_path / "upload"
+    root.mkdir()
+    (root / "page2.xml").write_text(alto(4, image="./0002.tif"))
+    (root / "page3.xml").write_text(alto(4, image="./0003.tif"))
+    ws = make_ws(modality="text")
+    ws.ingest([table])
+    report = ws.ingest([root])
+    assert report.added == 1 and report.no_image == 1  # page3 only
+    stored = ws.ingest_errors()
+    refused = [r for r in stored if not r["warning"]]
+    assert [r["item_ref"] for r in refused] == ["page2"]
+    assert "already belongs to an item from" in refused[0]["reason"]
+    warned = [r for r in stored if r["warning"]]
+    assert [r["reason"].split(":")[0] for r in warned] == ["page3.xml"]
+    assert "page2.xml" not in report.summary()
+
+
 def test_the_refusal_of_entities_names_the_entity_in_plain_words():
     """The problem says which entity and what it points to, not a Python repr
     (``EntitiesForbidden(name='xxe', system_id=..., public_id=None)``)."""

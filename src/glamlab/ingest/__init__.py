@@ -447,7 +447,8 @@ def _write_batch(store: Store, ingest_id: int, records: list[Record], problems: 
     try:
         with store.write() as conn:
             moved = _write_records(store, conn, ingest_id, records, report, allow_source_change)
-            _write_problems(store, conn, ingest_id, [*problems, *moved], report)
+            _write_problems(store, conn, ingest_id,
+                            [*_kept_warnings(problems, records, moved), *moved], report)
         return
     except (sa.exc.DataError, sa.exc.IntegrityError, sa.exc.ProgrammingError):
         if len(records) <= 1 and not problems:
@@ -469,7 +470,32 @@ def _write_batch(store: Store, ingest_id: int, records: list[Record], problems: 
                                        f"({reason})",
                                        "fix this row (its id, text or metadata) and ingest "
                                        "again; the other rows were stored"))
-        _write_problems(store, conn, ingest_id, [*problems, *refused], report)
+        _write_problems(store, conn, ingest_id,
+                        [*_kept_warnings(problems, records, refused), *refused], report)
+
+
+def _kept_warnings(problems: list[Problem], records: list[Record],
+                   refused: list[Problem]) -> list[Problem]:
+    """``problems`` less the warnings about items that were refused after all (an OCR page
+    whose image is missing is a warning that says "its text came in"; when its id then
+    belongs to another source, nothing came in, and the refusal is what to read)."""
+    if not refused or not any(p.warning for p in problems):
+        return problems
+    ids = {p.item_ref for p in refused}
+    files = {r.uri for r in records if r.item_id in ids and r.uri and "://" not in r.uri}
+    if not files:
+        return problems
+
+    def about_refused(p: Problem) -> bool:
+        ref = p.item_ref
+        if not p.warning or not ref or "://" in ref:
+            return False
+        try:
+            return str(Path(ref).resolve()) in files
+        except OSError:
+            return False
+
+    return [p for p in problems if not about_refused(p)]
 
 
 def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: list[Record],
