@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from .conftest import write_jpeg
@@ -117,6 +119,24 @@ def test_text_files_utf8_and_not(make_ws, tmp_path):
     assert "iconv" in err["hint"]
     single = ws.ingest([folder / "a.txt"])
     assert single.unchanged == 1  # a single file keeps the id "a"
+
+
+def test_an_empty_text_file_is_a_problem_naming_it_and_the_rest_comes_in(make_ws, tmp_path):
+    # a table's row with no text was skipped and named, an empty .txt came in as an item
+    # of nothing (run, trends and exports then counted a text with no words)
+    ws = make_ws(modality="text")
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Vive Paris.", encoding="utf-8")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "blank.txt").write_text(" \n\n", encoding="utf-8")
+    report = ws.ingest([folder])
+    assert (report.added, report.failed) == (1, 2)
+    assert [i.item_id for i in ws.items()] == ["a"]
+    errors = sorted(ws.ingest_errors(), key=lambda e: e["item_ref"])
+    assert [Path(e["item_ref"]).name for e in errors] == ["blank.txt", "empty.txt"]
+    assert "empty.txt is empty (no text); it was skipped" in errors[1]["reason"]
+    assert "fill in its text" in errors[1]["hint"]
 
 
 def test_folder_pairs_page_images_with_their_ocr(make_ws, tmp_path):
