@@ -463,3 +463,21 @@ def test_a_wikidata_extract_without_a_uri_column_points_at_wikidata(make_ws, tmp
     items = json.loads((tmp_path / "e2.jsonld").read_text(encoding="utf-8"))["first"]["items"]
     assert {a["body"][1]["source"] for a in items} == {
         "urn:glamlab:authority:Q2", "urn:glamlab:authority:Q456"}
+
+
+def test_an_entity_type_the_project_does_not_have_is_refused_not_an_empty_file(gold_ws,
+                                                                               tmp_path):
+    # `glamlab export --label PERSON` in a PER/LOC/... project wrote an empty file and
+    # exited 0: a script took "no people in the collection" for an answer
+    from glamlab.actions import ExportFilter
+    from glamlab.actions.entity_export import export_entities
+
+    out = tmp_path / "people.csv"
+    for label, close in (("PERSON", None), ("per", "PER")):
+        with pytest.raises(PolicyError, match=f"no entity type {label!r}") as err:
+            export_entities(gold_ws, "csv", out, gold=True, where=ExportFilter(label=label))
+        assert "PER, LOC, ORG, PROD, TIME" in (err.value.hint or "")
+        assert (f"did you mean {close!r}" in (err.value.hint or "")) == bool(close)
+        assert not out.exists()
+    result = export_entities(gold_ws, "csv", out, gold=True, where=ExportFilter(label="PER"))
+    assert result["rows"] > 0

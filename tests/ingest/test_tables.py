@@ -504,6 +504,25 @@ def test_a_problem_still_there_is_listed_once_and_others_stay(make_ws, tmp_path)
     assert len(ws.ingest_errors(resolved=True)) == 3
 
 
+def test_a_source_that_could_not_be_read_keeps_its_rows_problems(make_ws, tmp_path):
+    # a mistyped --text-column read nothing of the table, yet it used to mark the bad
+    # rows found before as resolved: `items --errors` then listed none of them to fix
+    ws = make_ws(modality="text")
+    src = _csv(tmp_path / "t.csv", "id,text\na1,fine\na1,another text\na2,\n")
+    ws.ingest([src], text_column="text")
+    rows = sorted(e["item_ref"] for e in ws.ingest_errors())
+    assert len(rows) == 2
+    for _ in range(2):  # the same mistake twice is one current problem, not two
+        again = ws.ingest([src], text_column="txt")
+        assert (again.added, again.failed) == (0, 1)
+        current = ws.ingest_errors()
+        whole = [e for e in current if "'txt'" in e["reason"]]
+        assert len(whole) == 1 and whole[0]["item_ref"] == str(src)
+        assert sorted(e["item_ref"] for e in current if e not in whole) == rows
+    ws.ingest([src], text_column="text")  # read in full again: its own problems only
+    assert sorted(e["item_ref"] for e in ws.ingest_errors()) == rows
+
+
 def test_a_cell_that_swallowed_rows_is_stored_and_reported(make_ws, tmp_path):
     # the quote opened on line 2 is closed at the end of line 4: valid CSV, but L2 and L3
     # are inside L1's text

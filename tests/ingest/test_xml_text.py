@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from .conftest import write_jpeg
@@ -117,6 +119,24 @@ def test_text_files_utf8_and_not(make_ws, tmp_path):
     assert "iconv" in err["hint"]
     single = ws.ingest([folder / "a.txt"])
     assert single.unchanged == 1  # a single file keeps the id "a"
+
+
+def test_an_empty_text_file_is_a_problem_naming_it_and_the_rest_comes_in(make_ws, tmp_path):
+    # a table's row with no text was skipped and named, an empty .txt came in as an item
+    # of nothing (run, trends and exports then counted a text with no words)
+    ws = make_ws(modality="text")
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Vive Paris.", encoding="utf-8")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "blank.txt").write_text(" \n\n", encoding="utf-8")
+    report = ws.ingest([folder])
+    assert (report.added, report.failed) == (1, 2)
+    assert [i.item_id for i in ws.items()] == ["a"]
+    errors = sorted(ws.ingest_errors(), key=lambda e: e["item_ref"])
+    assert [Path(e["item_ref"]).name for e in errors] == ["blank.txt", "empty.txt"]
+    assert "empty.txt is empty (no text); it was skipped" in errors[1]["reason"]
+    assert "fill in its text" in errors[1]["hint"]
 
 
 def test_folder_pairs_page_images_with_their_ocr(make_ws, tmp_path):
@@ -309,6 +329,28 @@ def test_an_alto_page_whose_image_is_missing_comes_in_with_a_warning_naming_it(
     data = report.to_dict()
     assert data["failed"] == 0 and data["pages_without_image"] == 2
     assert data["warnings"] == [line.removeprefix("warning: ")]
+
+
+def test_a_page_refused_for_its_id_has_no_warning_that_its_text_came_in(make_ws, tmp_path):
+    # the archive's texts came in first from a table; the OCR folder with the same ids
+    # was refused (another source), yet it also said "their text came in" of each page
+    table = tmp_path / "texts.csv"
+    table.write_text("id,text\npage2,Another text of page two\n", encoding="utf-8")
+    root = tmp_path / "upload"
+    root.mkdir()
+    (root / "page2.xml").write_text(alto(4, image="./0002.tif"))
+    (root / "page3.xml").write_text(alto(4, image="./0003.tif"))
+    ws = make_ws(modality="text")
+    ws.ingest([table])
+    report = ws.ingest([root])
+    assert report.added == 1 and report.no_image == 1  # page3 only
+    stored = ws.ingest_errors()
+    refused = [r for r in stored if not r["warning"]]
+    assert [r["item_ref"] for r in refused] == ["page2"]
+    assert "already belongs to an item from" in refused[0]["reason"]
+    warned = [r for r in stored if r["warning"]]
+    assert [r["reason"].split(":")[0] for r in warned] == ["page3.xml"]
+    assert "page2.xml" not in report.summary()
 
 
 def test_the_refusal_of_entities_names_the_entity_in_plain_words():

@@ -91,6 +91,26 @@ def test_not_enough_reference(make_ws):
         monitor(ws, "m@1")
 
 
+def test_one_window_says_how_the_next_one_comes(make_ws):
+    # "monitor again after the next run" was said after a run --force over the same
+    # items too, which replaces their predictions and never makes a second window
+    from glamlab.errors import GlamlabError
+
+    ws = make_ws()
+    _setup(ws, n_ref=20, windows=[(200, 0.3, 0.85)])
+    with pytest.raises(GlamlabError, match="only one window") as err:
+        monitor(ws, "m@1", reference="first")
+    hint = err.value.hint or ""
+    assert "ingest the next batch" in hint and "replaces their predictions" in hint, hint
+    with pytest.raises(GlamlabError, match="only one window") as err:
+        monitor(ws, "m@1", reference="first", window="day")
+    assert "on a later day" in (err.value.hint or "") and "--window run" in (
+        err.value.hint or "")
+    with pytest.raises(GlamlabError, match="only one window") as err:
+        monitor(ws, "m@1", reference="first", window="day", web=True)
+    assert "Run page" in (err.value.hint or "") and "--" not in (err.value.hint or "")
+
+
 def test_embedding_drift_from_cached_embeddings(make_ws):
     """Embeddings that a model cached are compared by a domain classifier: quiet on a
     window from the reference's distribution, an alert on a shifted one."""

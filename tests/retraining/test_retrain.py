@@ -184,6 +184,24 @@ def test_retrain_without_corrections_never_promotes(make_ws):
     assert _versions(ws) == [1, 2] and _uses(ws) == before + 1
 
 
+def test_retrain_names_labels_left_in_no_split(make_ws):
+    """Labels imported without --split once the test split is frozen sit in no split:
+    no training reads them. The retrain used to say "no new labels since", as if it had
+    looked at them and found nothing."""
+    ws = _workspace(make_ws)
+    t = ws.store.t
+    with ws.store.write() as conn:
+        conn.execute(t.items.insert().values(
+            item_id="late", version=1, is_current=True, modality="text", source_kind="test",
+            source="t", content_hash="late", text="x" * 90, meta={}, created_at=now()))
+        conn.execute(t.labels.insert().values(item_id="late", label="long", annotator="maria",
+                                              source="t", active=True, created_at=now()))
+    report = retrain(ws, "len", n_boot=100)
+    assert not report.trained
+    (reason,) = report.decision.reasons
+    assert "1 labelled item is in no split" in reason and "--split train" in reason, reason
+
+
 def test_retrain_force_trains_and_compares_without_anything_new(make_ws):
     """force=True (glamlab retrain --force): the old way, a new version trained on the
     same data and judged on the test split, and still never promoted."""

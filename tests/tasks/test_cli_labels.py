@@ -40,3 +40,26 @@ def test_labels_commands_end_to_end(make_ws, tmp_path) -> None:
     assert out.read_text("utf-8-sig").splitlines()[0] == "id,label,title,text,link"
     res = runner.invoke(cli, [*w, "labels", "sample", "--strategy", "uncertainty"])
     assert res.exit_code != 0 and "needs a model" in str(res.exception)
+
+
+def test_a_span_file_in_a_project_that_is_not_an_entities_one_is_refused(make_ws,
+                                                                         capsys) -> None:
+    # `glamlab init --task ner` makes a single-label project; a HIPE file imported there
+    # said "10 items with gold spans" and `labels split` then "no labelled items to
+    # split"; without --format it was read as a table: "no column 'id'"
+    from pathlib import Path
+
+    hipe = Path(__file__).resolve().parents[1] / "data" / "spans" / "newseye-fr-sample.tsv"
+    ws = make_ws(task="ner", labels=["PER", "LOC", "ORG", "PROD", "TIME"], modality="text")
+    import pytest
+
+    from glamlab.cli import main
+
+    for extra in (["--format", "hipe"], []):
+        with pytest.raises(SystemExit) as stop:
+            main(["-w", str(ws.root), "labels", "import", str(hipe), *extra])
+        err = capsys.readouterr().err
+        assert stop.value.code == 2, err
+        assert "is read as gold entity spans (HIPE TSV)" in err, err
+        assert "single-label project" in err and "--kind entities" in err
+        assert ws.count_items() == 0

@@ -260,3 +260,22 @@ def test_an_import_that_changes_a_test_label_is_logged_as_a_test_relabel(ws, tmp
         rows = conn.execute(sa.select(a).where(a.c.action == "test.relabel")).all()
     assert [(r.object, r.details["before"], r.details["after"]) for r in rows] == [
         ("p0", ["blank"], ["content"])]
+
+
+def test_labels_imported_into_no_split_after_the_freeze_say_they_train_nothing(make_ws,
+                                                                               tmp_path):
+    from glamlab.tasks import split_labels
+
+    ws = make_ws(labels=["yes", "no"], modality="text")
+    add_items(ws, [{"id": f"i{k:02d}", "text": f"text {k}"} for k in range(30)])
+    import_labels(ws, write_csv(tmp_path / "a.csv", ["id", "label"],
+                                [[f"i{k:02d}", "yes" if k % 2 else "no"] for k in range(20)]))
+    split_labels(ws, test_size=0.3, seed=0)
+    with ws.store.write() as conn:
+        ws.store.audit(conn, "glamlab", "split.freeze", "fp", reader="evaluate")
+    late = write_csv(tmp_path / "late.csv", ["id", "label"], [["i25", "yes"], ["i26", "no"]])
+    report = import_labels(ws, late, annotator="maria")
+    assert report.unsplit == 2
+    assert "they are in no split, so no training reads them" in report.summary()
+    again = import_labels(ws, late, annotator="maria", split="train")
+    assert again.unsplit == 0 and "no split" not in again.summary()

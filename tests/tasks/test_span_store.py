@@ -196,6 +196,59 @@ def test_split_by_document_and_frozen_test_split(make_ws):
         split_spans(ws)
 
 
+def test_an_import_into_no_split_after_the_freeze_says_it_trains_nothing(make_ws):
+    # a reviewer's corrections sent back as JSONL without --split: counted as imported,
+    # yet no training would ever read them, and nothing said so
+    ws = entities_ws(make_ws)
+    import_spans(ws, NEWSEYE)
+    split_spans(ws, test_size=0.34, seed=1)
+    with ws.store.write() as conn:
+        ws.store.audit(conn, "glamlab", "split.freeze", "fp", reader="evaluate")
+    src = write_jsonl(Path(ws.root) / "fix.jsonl", [
+        {"id": "late", "text": "Vive Paris.", "entities": [
+            {"start": 5, "end": 10, "label": "LOC"}]}])
+    report = import_spans(ws, src, annotator="maria")
+    assert report.unsplit == 1
+    assert "it is in no split, so no training reads it" in report.summary()
+    assert "--split train" in report.summary()
+    again = import_spans(ws, src, annotator="maria", split="train")
+    assert again.unsplit == 0 and "no split" not in again.summary()
+
+
+def test_an_empty_span_file_is_named_empty(make_ws, tmp_path):
+    # it used to be "not a span file glamlab reads", fix "give the format with
+    # format=...": giving --format hipe then only led to another error
+    ws = entities_ws(make_ws)
+    empty = tmp_path / "gold.tsv"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(LabelError, match="gold.tsv: the file is empty") as err:
+        import_spans(ws, empty)
+    assert "complete file" in (err.value.hint or "")
+    junk = tmp_path / "notes.txt"
+    junk.write_text("hello\tworld\n", encoding="utf-8")
+    with pytest.raises(LabelError, match="not a span file") as err:
+        import_spans(ws, junk)
+    assert "--format hipe, jsonl or webanno" in (err.value.hint or "")
+    assert ws.count_items() == 0
+
+
+def test_a_document_already_ingested_under_its_own_id_is_named(make_ws, tmp_path):
+    # the archive's texts ingested first under their document ids, then HIPE gold for some
+    # of them: the import made a second item of each (DATASET-LANG-DOCUMENT_ID) without a
+    # word, and trends, run and exports counted every such text twice
+    ws = entities_ws(make_ws)
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "dev_fr_3.txt").write_text("Le texte du journal.", encoding="utf-8")
+    (tmp_path / "texts" / "other.txt").write_text("Un autre.", encoding="utf-8")
+    ws.ingest([tmp_path / "texts"])
+    report = import_spans(ws, NEWSEYE)
+    assert report.twins == [["dev_fr_3", "newseye-fr-dev_fr_3-s000"]]
+    summary = report.summary()
+    assert "1 document of the file is already here as an item under its own id" in summary
+    assert "'dev_fr_3', now also 'newseye-fr-dev_fr_3-s000'" in summary
+    assert import_spans(ws, NEWSEYE).twins == []  # nothing created the second time
+
+
 def test_stale_spans_after_the_text_changes(make_ws, tmp_path):
     ws = entities_ws(make_ws)
     (tmp_path / "t").mkdir()

@@ -1363,6 +1363,17 @@ def _prediction_row(group: Sequence[Any], item: Item,
     return item, sorted(spans, key=lambda s: (s.start, s.end)), prov
 
 
+def _spans_have(ws: Workspace, label: str) -> bool:
+    """Whether any span (gold or predicted) has the type ``label``: one look-up that stops
+    at the first."""
+    import sqlalchemy as sa
+
+    t = ws.store.t.spans
+    with ws.store.read() as conn:
+        return conn.execute(sa.select(t.c.id).where(t.c.label == label).limit(1)
+                            ).first() is not None
+
+
 def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
                     model: str | None = None, where: Any = None, base: str | None = None,
                     gold: bool = False, web: bool = False,
@@ -1385,6 +1396,16 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
     it); absent when it predicted them all, and with ``gold``."""
     from .export import asked_meta
 
+    label = getattr(where, "label", None)
+    if label is not None and label not in ws.card.labels and not _spans_have(ws, label):
+        # a misspelt or guessed type (PERSON for PER) used to keep nothing, silently: an
+        # empty file and exit status 0 (a label taken off the card since is still found)
+        from ..tasks.kinds.classification import close_label
+
+        close = close_label(label, list(ws.card.labels))
+        raise PolicyError(f"no entity type {label!r}: it is not one of the project's labels",
+                          hint=(f"did you mean {close!r}? " if close else "")
+                          + f"the project's labels: {', '.join(ws.card.labels)}")
     meta = asked_meta(ws, meta)
     chosen = export_layers(ws, fmt, layers, all_layers=all_layers, web=web)
     warnings = []

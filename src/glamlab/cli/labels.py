@@ -58,7 +58,24 @@ def import_(ctx: click.Context, file: str, split: str | None, id_column: str, la
     from ..tasks import import_labels
 
     ws = open_ws(ctx)
-    if ws.card.kind == "entities" or fmt:
+    if not fmt and ws.card.kind != "entities":
+        fmt = _span_file(file)  # a HIPE or WebAnno file: read as a table, "no column 'id'"
+    if fmt and ws.card.kind != "entities":
+        # the spans used to be stored in a project that reads none (`glamlab init --task
+        # ner` makes a single-label one): "408 items with gold spans", then `labels split`
+        # said "no labelled items to split"
+        from ..errors import LabelError
+
+        what = {"hipe": "HIPE TSV", "webanno": "WebAnno TSV", "jsonl": "JSON Lines"}.get(
+            fmt, fmt)
+        raise LabelError(
+            f"{file} is read as gold entity spans ({what}), and this project is a "
+            f"{ws.card.kind} project (kind = \"{ws.card.kind}\" in glamlab.toml's [task]), "
+            "which has no entity spans; nothing was imported",
+            hint="create an entities project and import the file there: glamlab init DIR "
+                 f"--task {ws.card.task} --kind entities --modality text --labels "
+                 f"{','.join(ws.card.labels)} (`--task entities` sets the kind too)")
+    if ws.card.kind == "entities":
         from ..tasks.spans import import_spans
 
         spans = import_spans(ws, file, format=fmt, split=split, segment=segment,
@@ -70,6 +87,23 @@ def import_(ctx: click.Context, file: str, split: str | None, id_column: str, la
                            label_column=label_column, separator=separator,
                            annotator=annotator, replace=replace)
     emit(report.to_dict(), as_json, lambda r: report.summary() + ".")
+
+
+def _span_file(file: str) -> str | None:
+    """``hipe`` or ``webanno`` when ``file`` is one (whatever the project), else None."""
+    from pathlib import Path
+
+    from ..errors import GlamlabError
+    from ..tasks.spans.gold import detect_format
+
+    path = Path(file)
+    if not path.is_file() or path.suffix.lower() not in (".tsv", ".txt", ".conll", ".iob"):
+        return None
+    try:
+        fmt = detect_format(path)
+    except GlamlabError:
+        return None
+    return fmt if fmt in ("hipe", "webanno") else None
 
 
 @labels.command("split")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -295,10 +295,18 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
             problems.clear()
 
     empty: list[str] = []
+    whole: set[str] = set()  # sources that failed as a whole (a wrong column, unreadable)
+    read: set[str] = set()  # sources some item or row of which was read
     with Progress("ingest", enabled=progress, interval=PROGRESS_INTERVAL) as bar:
         for rec in iter_records(sources, options, empty):
+            if not isinstance(rec, Problem):
+                read.add(rec.source)
             if isinstance(rec, Problem):
                 problems.append(rec)
+                # the source as a whole failed (a wrong column, unreadable): unless some
+                # of it was read before it broke off, its rows were not read again
+                (whole if not rec.warning and rec.item_ref == rec.source else read).add(
+                    rec.source)
                 # a problem is not an item read; a warning's item comes in (counted then)
                 bar.update(0, problems=0 if rec.warning else 1)
             elif (bad := check_record(rec)) is not None:
@@ -352,7 +360,7 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
         conn.execute(t.ingests.update().where(t.ingests.c.id == ingest_id).values(
             finished_at=now(), added=report.added, updated=report.updated,
             unchanged=report.unchanged, failed=report.failed))
-        resolve_earlier_problems(conn, store, ingest_id, sources)
+        resolve_earlier_problems(conn, store, ingest_id, sources, unread=whole - read)
     return report
 
 
@@ -370,21 +378,35 @@ def _covers(source: str, problem_source: str) -> bool:
 
 
 def resolve_earlier_problems(conn: sa.Connection, store: Store, ingest_id: int,
-                             sources: list[str]) -> int:
+                             sources: list[str], *, unread: Collection[str] = ()) -> int:
     """Mark resolved the problems earlier ingests recorded for ``sources``: ingest
     ``ingest_id`` has just read them again in full and recorded again whatever is still
     wrong, so only its own problems are current for them (the old rows stay as history).
-    Returns how many were resolved."""
+
+    ``unread``: sources this ingest could not read at all (a --text-column the table
+    lacks, a file that cannot be opened): their rows were not read again, so the problems
+    recorded for them earlier (a duplicate id, an empty row) stay current; only an
+    earlier failure of the source as a whole is replaced by this one. Returns how many
+    were resolved."""
     e = store.t.ingest_errors
     open_sources = [r[0] for r in conn.execute(
         sa.select(e.c.source).where(e.c.resolved_at.is_(None), e.c.ingest_id != ingest_id)
         .distinct())]
-    done = [s for s in open_sources if any(_covers(src, s) for src in sources)]
+    read = [src for src in sources if not any(_same_source(src, u) for u in unread)]
+    done = [s for s in open_sources if any(_covers(src, s) for src in read)]
+    whole = [s for s in open_sources if s not in done
+             and any(_same_source(u, s) for u in unread)]
     resolved = 0
     for i in range(0, len(done), 900):
         result = conn.execute(e.update().where(
             e.c.resolved_at.is_(None), e.c.ingest_id != ingest_id,
             e.c.source.in_(done[i : i + 900])).values(resolved_at=now()))
+        resolved += result.rowcount or 0
+    for i in range(0, len(whole), 900):
+        result = conn.execute(e.update().where(
+            e.c.resolved_at.is_(None), e.c.ingest_id != ingest_id,
+            e.c.source.in_(whole[i : i + 900]),
+            e.c.item_ref == e.c.source).values(resolved_at=now()))
         resolved += result.rowcount or 0
     return resolved
 
@@ -425,7 +447,8 @@ def _write_batch(store: Store, ingest_id: int, records: list[Record], problems: 
     try:
         with store.write() as conn:
             moved = _write_records(store, conn, ingest_id, records, report, allow_source_change)
-            _write_problems(store, conn, ingest_id, [*problems, *moved], report)
+            _write_problems(store, conn, ingest_id,
+                            [*_kept_warnings(problems, records, moved), *moved], report)
         return
     except (sa.exc.DataError, sa.exc.IntegrityError, sa.exc.ProgrammingError):
         if len(records) <= 1 and not problems:
@@ -447,7 +470,32 @@ def _write_batch(store: Store, ingest_id: int, records: list[Record], problems: 
                                        f"({reason})",
                                        "fix this row (its id, text or metadata) and ingest "
                                        "again; the other rows were stored"))
-        _write_problems(store, conn, ingest_id, [*problems, *refused], report)
+        _write_problems(store, conn, ingest_id,
+                        [*_kept_warnings(problems, records, refused), *refused], report)
+
+
+def _kept_warnings(problems: list[Problem], records: list[Record],
+                   refused: list[Problem]) -> list[Problem]:
+    """``problems`` less the warnings about items that were refused after all (an OCR page
+    whose image is missing is a warning that says "its text came in"; when its id then
+    belongs to another source, nothing came in, and the refusal is what to read)."""
+    if not refused or not any(p.warning for p in problems):
+        return problems
+    ids = {p.item_ref for p in refused}
+    files = {r.uri for r in records if r.item_id in ids and r.uri and "://" not in r.uri}
+    if not files:
+        return problems
+
+    def about_refused(p: Problem) -> bool:
+        ref = p.item_ref
+        if not p.warning or not ref or "://" in ref:
+            return False
+        try:
+            return str(Path(ref).resolve()) in files
+        except OSError:
+            return False
+
+    return [p for p in problems if not about_refused(p)]
 
 
 def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: list[Record],

@@ -82,6 +82,10 @@ def read_text_file(path: Path, root: Path, source: str,
             LFS_HINT if "Git LFS" in reason else "check the file")
         yield Problem(source, str(path), reason, hint)
         return
+    if not text.strip():  # as a table's row with no text: an item of nothing, skipped
+        yield Problem(source, str(path), f"{path.name} is empty (no text); it was skipped",
+                      "fill in its text, or leave the file out of the folder")
+        return
     yield Record(item_id=item_id_for(path, root), modality="text", source_kind=KIND,
                  source=source, content_hash=sha256_bytes(data), uri=str(path.resolve()),
                  text=text, meta={"file": path.name, "lines": text.count("\n") + (

@@ -493,6 +493,20 @@ def _small_test_split(ws: Workspace, spec: str, n: int, need: int, *,
         "items)", hint=f"{grow}; or {other}")
 
 
+def _next_window(window: str, *, web: bool = False) -> str:
+    """How the next window of predictions comes, to compare with the first: "monitor
+    again after the next run" was not it when that run predicted the same items again
+    (run --force replaces their predictions) or fell on the same day."""
+    new = ("bring in the next batch of the collection and run the model over it on the Run "
+           "page" if web else "ingest the next batch of the collection and run the model "
+           "over it (glamlab ingest, then glamlab run)")
+    if window == "run":
+        return (f"{new}, then monitor again: a window is the new items one run predicts "
+                "(predicting the same items again replaces their predictions and adds none)")
+    return (f"{new} on a later {window}, then monitor again: windows are cut by {window}"
+            + ("" if web else " (--window run cuts them by run)"))
+
+
 def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = None,
             window: str | None = None, min_window: int | None = None,
             since: datetime | None = None, store_alerts: bool = True,
@@ -555,7 +569,7 @@ def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = 
         windows = _windows(rows_prod, cfg.window)
         if len(windows) < 2:
             raise GlamlabError("only one window of predictions: nothing to compare yet",
-                               hint="monitor again after the next run")
+                               hint=_next_window(cfg.window, web=web))
         ref_rows = windows[0].rows
         windows = windows[1:]
         ref_name = "the earliest production window"

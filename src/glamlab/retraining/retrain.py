@@ -116,7 +116,25 @@ def _waiting_words(n: int, noun: str, nouns: str) -> str:
             f"until every label suggested for {'it' if n == 1 else 'them'} is decided")
 
 
-def _nothing_new(spec: str, data: Any, *, trained: bool) -> str:
+def _unsplit(ws: Workspace, data: Any) -> int:
+    """How many labelled items are in no split: training never reads them."""
+    from ..tasks.labels import label_counts
+    from ..tasks.spans.gold import span_counts
+
+    counts = span_counts(ws) if data.kind.name == "entities" else label_counts(ws)
+    return int(counts["splits"].get("unsplit", 0))
+
+
+def unsplit_words(n: int, noun: str, nouns: str) -> str:
+    """"2 labelled texts are in no split ...": labels imported without --split after the
+    test split was made, which no training reads (said, not left to look like nothing)."""
+    return (f"{n:,} labelled {noun if n == 1 else nouns} {'is' if n == 1 else 'are'} in no "
+            f"split, so no training reads {'it' if n == 1 else 'them'}: import "
+            f"{'its' if n == 1 else 'their'} file again with --split train (or run "
+            "`glamlab labels split` while the test split is not frozen)")
+
+
+def _nothing_new(spec: str, data: Any, *, trained: bool, unsplit: int = 0) -> str:
     """Why a retrain has nothing new to learn from, in words."""
     if data.kind.name == "entities":
         waiting = (f"; {len(data.waiting):,} partly reviewed texts wait until every span in "
@@ -124,9 +142,11 @@ def _nothing_new(spec: str, data: Any, *, trained: bool) -> str:
     else:
         waiting = "; " + _waiting_words(len(data.waiting), data.kind.noun_one, data.kind.noun)
     return (f"nothing new to learn from: the training labels are the ones {spec} was "
-            "trained on (no reviewer corrections or new labels since)"
+            "trained on (no reviewer corrections or new labels in the train split since)"
             + ("" if trained else "; no new version trained, the test split not used")
-            + (waiting if data.waiting else ""))
+            + (waiting if data.waiting else "")
+            + (f"; {unsplit_words(unsplit, data.kind.noun_one, data.kind.noun)}"
+               if unsplit else ""))
 
 
 def _same_as(champ: ModelVersion, predictor: Any, data: Any) -> bool:
@@ -168,7 +188,8 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
         from ..tasks.splits import test_budget, test_uses
 
         test = test_data(ws, freeze=False)
-        decision = GateDecision(False, [_nothing_new(champ.spec, data, trained=False)])
+        decision = GateDecision(False, [_nothing_new(champ.spec, data, trained=False,
+                                                     unsplit=_unsplit(ws, data))])
         return RetrainReport(champ.spec, None, ws.card.metric, decision, {}, len(data),
                              _corrections(ws, data.ids), False, [],
                              test_uses=test_uses(ws, test.fingerprint),
@@ -225,7 +246,8 @@ def retrain(ws: Workspace, model: str | None = None, *, n_boot: int = 1000, seed
         # no corrections or new labels: the challenger learned from the champion's own
         # data, so whatever the gate says it is not promoted
         decision.promote = False
-        decision.reasons.append(_nothing_new(champ.spec, data, trained=True))
+        decision.reasons.append(_nothing_new(champ.spec, data, trained=True,
+                                             unsplit=_unsplit(ws, data)))
     if decision.promote:
         _make_champion(ws, chall.spec, actor=actor, reason="; ".join(decision.reasons))
     else:

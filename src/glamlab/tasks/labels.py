@@ -57,6 +57,9 @@ class ImportReport:
     blank: list[str] = field(default_factory=list)
     # items whose labels came on several rows (long format, multi-label), merged
     merged: list[str] = field(default_factory=list)
+    # items left in no split while the test split is frozen (no ``split`` given): no
+    # training reads them until they are imported again with --split train
+    unsplit: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -70,6 +73,12 @@ class ImportReport:
         text += ")"
         if self.split:
             text += f"; put in the {self.split} split"
+        if self.unsplit:
+            n = self.unsplit
+            who = (plural(n, "it is", "they are") if n == self.items else
+                   f"{n:,} of them {plural(n, 'is', 'are')}")
+            text += (f"; {who} in no split, so no training reads {plural(n, 'it', 'them')} "
+                     "(the test split is frozen): import the file again with --split train")
         if self.merged:
             shown = ", ".join(self.merged[:5]) + (", ..." if len(self.merged) > 5 else "")
             n = len(self.merged)
@@ -270,6 +279,8 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
             conn.execute(t.labels.insert(), new_rows)
         if split is not None:
             _set_splits(conn, ws, {i: split for i in ids})
+        elif ids and is_frozen(ws, conn=conn):  # no training reads them: said
+            report.unsplit = len(set(ids) - set(split_of(ws, ids, conn=conn)))
         now_in_force = gold_labels(ws, list(was), conn=conn, kind=kind) if was else {}
         for item_id, before in was.items():
             after = now_in_force.get(item_id)

@@ -69,6 +69,13 @@ class SpanImportReport:
     #: split whatever ``split`` says
     kept_split: int = 0
     split_items: int = 0  # items put in ``split``
+    #: imported items left in no split while the test split is frozen (no ``split``
+    #: given): no training reads them until they are imported again with --split train
+    unsplit: int = 0
+    #: ``[existing, created]`` item ids: a document of the file already here as an item
+    #: under its own id (its document id), now created again under the file's id (its text
+    #: twice in the collection: run, trends and exports count both)
+    twins: list[list[str]] = field(default_factory=list)
     #: items whose stored gold spans the file changed (a glamlab INCEpTION folder edited
     #: and imported back, or ``replace``): one ``{item_id, added, removed, changed}`` each,
     #: the spans against the item's gold before (of the layers the file carries)
@@ -105,6 +112,24 @@ class SpanImportReport:
             else:
                 text += (f"; every file is unchanged since the export, so no item was put "
                          f"in the {self.split} split")
+        if self.unsplit:
+            n = self.unsplit
+            who = (("it is" if n == 1 else "they are") if n == self.items else
+                   f"{n:,} of them {'is' if n == 1 else 'are'}")
+            text += (f"; {who} in no split, so no training reads "
+                     f"{'it' if n == 1 else 'them'} (the test split is frozen): import the "
+                     "file again with --split train")
+        if self.twins:
+            n = len({a for a, _ in self.twins})
+            a, b = self.twins[0]
+            text += (f"; {n:,} document{'s' if n != 1 else ''} of the file "
+                     f"{'is' if n == 1 else 'are'} already here as "
+                     f"{'an item' if n == 1 else 'items'} under {'its' if n == 1 else 'their'}"
+                     f" own id (e.g. {a!r}, now also {b!r}): the collection holds "
+                     f"{'its' if n == 1 else 'their'} text twice, and glamlab run, trends and "
+                     "the exports count both; to keep one copy, ingest the collection without "
+                     "the file's documents, or import the file first and give the ingested "
+                     "documents the file's ids (DATASET-LANG-DOCUMENT_ID)")
         if self.nul_cleaned:
             text += (f"; NUL characters (\\x00) removed from the text of {self.nul_cleaned:,} "
                      f"item{'s' if self.nul_cleaned != 1 else ''}, their entities kept on the "
@@ -180,8 +205,13 @@ def detect_format(path: Path) -> str:
         return "hipe"
     if jsonl.sniff(head) or path.suffix.lower() in (".jsonl", ".ndjson"):
         return "jsonl"
+    if not head.strip():  # the format is no help: there is nothing in it to import
+        raise LabelError(f"{path.name}: the file is empty (no text, no entities)",
+                         item=path.name, hint="give the complete file (it may have been "
+                         "cut short while copying or exporting)")
     raise LabelError(f"{path.name}: not a span file glamlab reads (HIPE TSV, JSONL, or "
-                     "WebAnno TSV 3.3)", hint="give the format with format=... (--format)")
+                     "WebAnno TSV 3.3)", hint="give its format with --format hipe, jsonl "
+                     "or webanno")
 
 
 def read_span_file(path: str | Path, *, format: str | None = None, segment: str = "sentence",
@@ -630,6 +660,16 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
                               split=split, annotator=annotator or "import",
                               unchanged=len(as_exported),
                               kept_split=len({k[0] for k in as_exported} - set(ids)))
+    # a document the collection already holds under its own id (ingested first, with the
+    # archive's ids), created again under the file's: said, not left to double the counts
+    documents: dict[str, str] = {}  # document id -> its first item created here
+    for item_id, r in sorted(records.items()):
+        if (r.meta or {}).get("document_id") not in (None, "", item_id):
+            documents.setdefault(str((r.meta or {})["document_id"]), item_id)
+    if documents:
+        with ws.store.read() as conn:
+            here = _current_items(conn, ws, sorted(documents))
+        report.twins = [[d, documents[d]] for d in sorted(here)]
     name = root.name
     with ws.store.write() as conn:
         keys = list(wanted)
@@ -726,6 +766,8 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
         if split is not None and ids:
             _set_splits(conn, ws, {i: split for i in ids})
             report.split_items = len(ids)
+        elif ids and is_frozen(ws, conn=conn):
+            report.unsplit = len(set(ids) - set(split_of(ws, ids, conn=conn)))
         report.items = len(ids) + len(as_exported)
         report.nul_cleaned = sum(1 for _, doc in wanted.values() if doc.nul_removed)
         ws.store.audit(conn, annotator or "import", "spans.import", name, files=len(files),
