@@ -441,7 +441,8 @@ class ActReport:
     policy: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     problems: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     # where the thresholds came from: "card" ([policy] in glamlab.toml), "default" (none
-    # there yet: proposed from the labelled data, as act --optimise would), "review-all"
+    # there yet: proposed from the labelled data, as act --optimise would), "model" (none
+    # there yet: the model's own, chosen on its training items: blank-ink), "review-all"
     policy_source: str = "card"
     #: rows of a tabular project whose outcome is known already: not acted on
     known_outcomes: int = 0
@@ -786,6 +787,9 @@ def _policy_for(ws: Workspace, model: str | None, *, web: bool = False, cli: boo
         return policy, "card", notes, None
     from .optimise import optimise
 
+    own = _models_own_policy(ws, model, policy, web=web, cli=cli)
+    if own is not None:
+        return own
     target = policy.target_precision or DEFAULT_TARGET
     review_from = default_review_threshold(task_kind(ws.card))
     resolve_model(ws, model, policy, web=web)  # no such model: said in the right words
@@ -832,6 +836,58 @@ def _policy_for(ws: Workspace, model: str | None, *, web: bool = False, cli: boo
               f"optimise(ws, target_precision={target:g}, write=True) (from glamlab.actions; "
               "or choose another target)."))
     ], proposed
+
+
+def _models_own_policy(ws: Workspace, model: str | None, policy: Policy, *, web: bool,
+                       cli: bool) -> tuple[Policy, str, list[str], dict[str, Any]] | None:
+    """The thresholds a model chose for itself on its training items, for
+    :func:`_policy_for` when ``[policy]`` has none: ``blank-ink`` withholds a page from OCR
+    only from its own margin, chosen so that no content page of its training books is
+    withheld (a 95% precision target would allow one withheld page in twenty to be a page
+    with text that then never gets its OCR: a precision target does not aim at that need).
+    None for a model without a ``policy()`` of its
+    own (its class is looked up; the model is loaded only when it has one)."""
+    from ..predictors.catalogue import get
+    from ..registry import load_model
+
+    mv = resolve_model(ws, model, policy, web=web)
+    try:
+        cls = get(mv.predictor)
+    except Exception:  # noqa: BLE001 - a predictor from a plugin no longer installed
+        return None
+    if not callable(getattr(cls, "policy", None)):
+        return None
+    _mv, predictor = load_model(ws, mv.spec)
+    labels = predictor.policy()  # type: ignore[attr-defined]
+    section = {"field": policy.field, "default_action": policy.default_action,
+               "labels": labels, "proposed_by": ACTOR, "optimised_with": mv.spec,
+               "tuned_on": "the model's own thresholds, chosen on its training items"}
+    chosen = parse_policy(section, ws.card)
+    texts = thresholds_text(v for lp in chosen.labels.values()
+                            for v in (lp.accept, lp.review))
+    parts = []
+    for label, lp in sorted(chosen.labels.items()):
+        if lp.accept is not None and lp.accept <= 0.0:
+            parts.append(f"{label} always accepted")
+            continue
+        said = f"{label} accepted from score {texts[lp.accept]}" if lp.accept is not None \
+            else f"{label} never accepted"
+        if lp.review is not None:
+            said += f", sent to a person from {texts[lp.review]}"
+        parts.append(said)
+    proposed = {"model": mv.spec, "policy": chosen.to_toml(), "target_precision": None,
+                "criterion": "the model's own",
+                "labels": [{"label": k, "threshold": v.accept}
+                           for k, v in sorted(chosen.labels.items())]}
+    keep = (f"choose thresholds for a precision target instead {WEB_OPTIMISE}." if web else
+            "choose thresholds for a precision target instead with glamlab act --optimise "
+            "--target-precision 0.95 --write." if cli else
+            "choose thresholds for a precision target instead with optimise(ws, "
+            "target_precision=0.95, write=True), from glamlab.actions.")
+    return chosen, "model", [
+        f"No thresholds in [policy] for {mv.spec} yet: it brings its own, chosen on its "
+        f"training items ({'; '.join(parts)}). Acting (not a dry run) saves them in "
+        f"[policy]; {keep}"], proposed
 
 
 def _card_applies(ws: Workspace, model: str | None, policy: Policy, *,
@@ -1788,9 +1844,12 @@ def render(report: dict[str, Any]) -> str:
         # each count says what it counts (spans, items, suggested labels): the review
         # count is every candidate the policy sends to review, of which the workload below
         # is what a person is asked about (the rest decided already or settled by gold)
-        lines.append(f"The policy {verb}: accept {c['accept']} {unit} (written to field "
-                     f"{report['field']!r} as machine metadata), send {c['review']} {unit} "
-                     f"to review, reject {c['reject']} {unit}.")
+        def n_unit(n: int) -> str:  # "1 item", not "1 items"
+            return f"{n} {plural(n, unit.removesuffix('s'), unit)}"
+
+        lines.append(f"The policy {verb}: accept {n_unit(c['accept'])} (written to field "
+                     f"{report['field']!r} as machine metadata), send {n_unit(c['review'])} "
+                     f"to review, reject {n_unit(c['reject'])}.")
     on_gold = report.get("accept_settled_by_gold", 0)
     overruled = report.get("accept_overruled_by_gold", 0)
     if on_gold and unit != "spans":  # classification: the items' gold labels
