@@ -147,6 +147,11 @@ def test_a_record_whose_suggestions_were_all_rejected_trains(make_ws: Any) -> No
     from glamlab.tasks.splits import split_of
 
     assert split_of(ws, ["t2", "t3"]) == {"t2": "train", "t3": "train"}
+    # the empty set's one row is no label of its own on the Labelling and stage pages
+    from glamlab.review import labelling_counts
+
+    counts = labelling_counts(ws)
+    assert "" not in counts["by_label"] and set(counts["by_label"]) <= {"sea", "ships", "storm"}
 
 
 def test_a_record_with_no_term_fits_a_model(make_ws: Any) -> None:

@@ -17,10 +17,14 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 def labelling_counts(ws: Workspace) -> dict[str, Any]:
+    from ..store.gold import NO_TERMS
+
     st = ws.store.t
     with ws.store.read() as conn:
+        # a record checked with no term holds one row for its empty set: not a label
         per = conn.execute(sa.select(st.labels.c.label, sa.func.count())
-                           .where(st.labels.c.active.is_(True)).group_by(st.labels.c.label)).all()
+                           .where(st.labels.c.active.is_(True), st.labels.c.label != NO_TERMS)
+                           .group_by(st.labels.c.label)).all()
         splits = conn.execute(sa.select(st.splits.c.split, sa.func.count())
                               .group_by(st.splits.c.split)).all()
         labelled = conn.execute(sa.select(sa.func.count(sa.distinct(st.labels.c.item_id)))
