@@ -281,20 +281,22 @@ def test_a_uri_with_a_newline_never_adds_a_line_to_the_filter_list(ws, tmp_path,
 def test_the_web_send_on_list_names_an_item_it_leaves_out(ws):
     """The Export page's send-on list left an item whose address holds a control
     character out silently: the download was the rest of the list, and nothing said so.
-    It names the item and the fix first, then offers the rest of the list."""
+    It names the item and the fix first, then offers the rest of the list. (An admin's
+    list: a reviewer's leaves out every file on the server, whose paths only an admin is
+    given: tests/web/test_export_server_paths.py.)"""
     from ..web.conftest import app_with_users
 
     add_items(ws, [{"item_id": "p6", "uri": "/scans/new\nhttps://evil.example/x.jpg"}])
     gen = app_with_users(ws)
     _, _app, client = next(gen)
     try:
-        rey = client("rey")
-        got = rey.get("/stages/export/download?format=filter")
+        ada = client("ada")
+        got = ada.get("/stages/export/download?format=filter")
         assert got.status_code == 200 and got.headers["content-type"].startswith("text/html")
         page = got.text
         assert "1 item left out of the list" in page and "<b>p6</b>" in page
         assert "What to do: rename the file" in page and "The other 4 addresses" in page
-        rest = rey.get("/stages/export/download?format=filter&left_out=ok")
+        rest = ada.get("/stages/export/download?format=filter&left_out=ok")
         assert rest.headers["content-type"].startswith("text/plain")
         assert len(rest.text.splitlines()) == 4 and "evil" not in rest.text
     finally:

@@ -83,22 +83,24 @@ def test_the_export_page_offers_the_send_on_list(blank_pages: Any, tmp_path: Pat
     from glamlab.actions import export
 
     ws, app, client = blank_pages
-    rey = client("rey")
+    # an admin's list: the pages are files on the server, named by their paths there,
+    # which a reviewer is not given (tests/web/test_export_server_paths.py)
+    ada = client("ada")
     export(ws, "filter", tmp_path / "send-on.txt")
     listed = (tmp_path / "send-on.txt").read_text(encoding="utf-8")
     assert listed
     # the Export page: the send-on list, said what it is, the same as the CLI's file
-    page = rey.get("/stages/export").text
+    page = ada.get("/stages/export").text
     link = re.search(r'<li><a href="(/stages/export/download\?format=filter)"[^>]*>'
                      r"([^<]*)</a>([^<]*)</li>", page)
     assert link, page
     assert "not held back as 'blank': send these to OCR" in html.unescape(link.group(3))
-    got = rey.get(html.unescape(link.group(1)))
+    got = ada.get(html.unescape(link.group(1)))
     assert got.status_code == 200 and got.headers["content-type"].startswith("text/plain")
     assert f'filename="{ws.card.name}-send-on.txt"' in got.headers["content-disposition"]
     assert got.text == listed
     # the item details ticked on the page are not added to a list of addresses
-    assert rey.get("/stages/export/download?format=filter&chosen=1&meta=kind").text == listed
+    assert ada.get("/stages/export/download?format=filter&chosen=1&meta=kind").text == listed
 
 
 def test_the_send_on_list_needs_a_login_and_a_filter_project(blank_pages: Any,

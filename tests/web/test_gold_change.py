@@ -218,3 +218,76 @@ def test_an_entities_text_reopens_with_its_spans_and_stays_in_the_frozen_test_sp
     assert [s["annotator"] for s in sets][0] == "rey" and len(sets) == 2
     assert [r.object for r in _audit(ws, "test.relabel")] == [item_id]
     ws.close()
+
+
+def test_a_table_row_s_outcome_is_changed_on_its_page_and_trains_so(kind_template: Any
+                                                                    ) -> None:
+    """A tabular project: a row's outcome came in its table's cell (gold label by
+    "table"). "Change the label" on its page goes through the same form and code as a
+    classification item's (same audit, test.relabel, Evaluate page note), and the label
+    in force is now what training, backtests and retraining read (they read the cell:
+    the change reached the evaluation and the exports only). A reviewer's decision on
+    a forecast is not an outcome."""
+    from glamlab.store.gold import in_force
+    from glamlab.tasks.tabular import project_frame, split_frame
+
+    from .conftest import app_with_users
+
+    ws = kind_template("rows")
+    gold, splits = gold_labels(ws), split_of(ws)
+    train_row = next(i for i in sorted(gold) if splits.get(i) == "train")
+    test_row = next(i for i in sorted(gold) if splits.get(i) == "test")
+    made = app_with_users(ws)
+    ws, _app, client = next(made)
+    try:
+        rey = client("rey")
+        _evaluation(ws)
+        for row in (train_row, test_row):
+            was = gold[row][0]
+            flip = "0" if was == "1" else "1"
+            page = rey.get(f"/items/{row}").text
+            form = page.split('id="change-gold"', 1)[1].split("</form>", 1)[0]
+            assert re.search(rf'value="{was}" checked', form), form
+            said = _text(form)
+            assert "The row's is_canceled cell in the table stays as it came in" in said
+            r = rey.post("/label", data={"csrf": csrf_of(rey), "item_id": row,
+                                         "mode": "correct", "label": flip},
+                         follow_redirects=False)
+            assert r.status_code == 303, r.text
+            assert r.headers["location"] == f"/items/{row}?done=changed"
+            assert gold_labels(ws, [row]) == {row: [flip]}
+            assert split_of(ws, [row]) == {row: splits[row]}  # it stays in its split
+            change = _audit(ws, "label")[-1]
+            assert change.object == row and change.details["changed_from"]["labels"] == [was]
+            assert change.details["changed_from"]["by"] == "table"
+        # the rows' outcomes as training, the backtest and retraining read them
+        frame = project_frame(ws)
+        outcome = dict(zip(frame["id"].astype(str), frame["is_canceled"], strict=True))
+        assert outcome[train_row] == (0.0 if gold[train_row] == ["1"] else 1.0)
+        assert outcome[test_row] == (0.0 if gold[test_row] == ["1"] else 1.0)
+        train, later, _ = split_frame(ws, frame)
+        trained = dict(zip(train["id"].astype(str), train["is_canceled"], strict=True))
+        assert trained[train_row] == outcome[train_row] and test_row not in trained
+        # the test row's change is logged and said on the Evaluate page
+        assert [r.object for r in _audit(ws, "test.relabel")] == [test_row]
+        ev = _text(rey.get("/stages/evaluate").text)
+        assert (f"1 test row was given another label since the latest evaluation "
+                f"( {test_row} by rey)") in ev, ev[:3000]
+        # a reviewer's decision on a forecast (source review) is no outcome
+        other = next(i for i in sorted(gold) if splits.get(i) == "train" and i != train_row)
+        cell = 1.0 if gold[other] == ["1"] else 0.0
+        t = ws.store.t.labels
+        from glamlab.store import now
+
+        with ws.store.write() as conn:
+            conn.execute(t.insert().values(item_id=other, label="0" if cell else "1",
+                                           annotator="rob", source="review", active=True,
+                                           created_at=now()))
+            assert conn.execute(sa.select(t.c.annotator).where(
+                in_force(t), t.c.item_id == other)).scalar() == "rob"
+        frame = project_frame(ws)
+        outcome = dict(zip(frame["id"].astype(str), frame["is_canceled"], strict=True))
+        assert outcome[other] == cell
+    finally:
+        next(made, None)
+        ws.close()

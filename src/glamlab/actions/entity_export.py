@@ -909,6 +909,22 @@ def write_inception_folder(rows: Iterable[Row], folder: str | Path, *,
 PER_TEXT_FORMATS = ("jsonl", "inception")
 
 
+def _without_server_paths(rows: Iterable[Row], *, keep_uri: bool) -> Iterator[Row]:
+    """The rows with their items as a non-admin is given them
+    (:meth:`~glamlab.items.Item.without_server_paths`: a metadata field naming a file by
+    its server path as the file's name, no local ``uri``), but with ``keep_uri`` (IIIF)
+    the item's ``uri`` kept: a local page image's canvas and published image are made
+    from its id and the file's extension (:func:`iiif_canvas`, :func:`published_image`),
+    never its folder."""
+    import dataclasses
+
+    for item, spans, prov in rows:
+        shown = item.without_server_paths()
+        if keep_uri:
+            shown = dataclasses.replace(shown, uri=item.uri)
+        yield shown, spans, prov
+
+
 class _EmptyTexts:
     """The rows, counting the texts among them with no span at all (their rows carry
     none: a text a person decided has no entities, :func:`_decided_empty`, or an empty
@@ -1378,7 +1394,7 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
                     model: str | None = None, where: Any = None, base: str | None = None,
                     gold: bool = False, web: bool = False,
                     meta: Sequence[str] | None = None, layers: Sequence[str] | None = None,
-                    all_layers: bool = False) -> dict[str, Any]:
+                    all_layers: bool = False, server_paths: bool = True) -> dict[str, Any]:
     """What ``glamlab export`` does for an entities project: the spans of ``model``, else
     of the model act uses (``[policy] model``, else the champion; ``notes`` says when, with
     no champion, it is the latest run's model) (or, with ``gold``, the gold spans) in ``fmt`` (``w3c`` is accepted for ``webanno``, the W3C
@@ -1393,7 +1409,9 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
     Entity layer, and refuses several. ``unpredicted`` (with ``model``): the current texts
     the model has no prediction for, so nothing of them is exported
     (:func:`glamlab.actions.export.unpredicted_items`, as the classification export says
-    it); absent when it predicted them all, and with ``gold``."""
+    it); absent when it predicted them all, and with ``gold``. ``server_paths=False``
+    (the web app's download by a non-admin): no file's path on the server in it
+    (:func:`_without_server_paths`)."""
     from .export import asked_meta
 
     label = getattr(where, "label", None)
@@ -1441,6 +1459,8 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
     found: dict[str, list[str]] = {}
     rows = iter_gold_rows(ws) if gold else iter_prediction_rows(ws, model=model, where=where,
                                                                 found=found)
+    if not server_paths:
+        rows = _without_server_paths(rows, keep_uri=fmt == "iiif")
     # local page images get canvases under a base the annotations are published at
     # (--base-url, [export] base_url), never under the placeholder
     # the texts a person decided have no entities (rows without spans): a record or a

@@ -222,9 +222,12 @@ def _iso(value: Any) -> str | None:
 def iter_rows(ws: Workspace, *, model: str | None = None,
               where: ExportFilter | None = None,
               details: Sequence[str] | Sequence[tuple[str, str]] | None = None,
-              counts: dict[str, int] | None = None) -> Iterator[Exported]:
+              counts: dict[str, int] | None = None,
+              server_paths: bool = True) -> Iterator[Exported]:
     """Export rows (with the item and the candidate they are about), in item order,
-    filtered. ``details``: the metadata fields to add to each row's ``details`` with the
+    filtered. ``server_paths=False``: for someone who does not run the server (the web
+    app's exports to a non-admin, as the API's items): a local file's path is in no
+    row, item or detail (:func:`without_server_paths`). ``details``: the metadata fields to add to each row's ``details`` with the
     item's title and text snippet (None: no details), by name (each under its name, or
     ``meta_FIELD`` where a column has it: :func:`detail_meta`), or as the (column,
     metadata field) pairs :func:`detail_meta` gives.
@@ -256,7 +259,22 @@ def iter_rows(ws: Workspace, *, model: str | None = None,
         # with the others (both streams are in item id order)
         rows = heapq.merge(rows, _gold_only(ws, mv, policy.field, where, pairs, counts),
                            key=lambda e: e.item.item_id)
+    if not server_paths:
+        rows = (without_server_paths(e) for e in rows)
     yield from rows
+
+
+def without_server_paths(e: Exported) -> Exported:
+    """An export row as a non-admin is given it: its ``uri`` empty where it is a file on
+    the server, the item as :meth:`~glamlab.items.Item.without_server_paths` gives it
+    (a W3C target then names the item, not the file), and a metadata detail naming a
+    file by its absolute path as the file's name: what the API gives a non-admin."""
+    from ..items import file_name_only
+
+    item = e.item.without_server_paths()
+    row = {**e.row, "uri": item.uri} if "uri" in e.row else e.row
+    return dataclasses.replace(e, row=row, item=item,
+                               details={k: file_name_only(v) for k, v in e.details.items()})
 
 
 def check_label(ws: Workspace, mv: ModelVersion, label: str | None) -> None:
@@ -1371,23 +1389,44 @@ def left_out_words(refused: Sequence[dict[str, Any]]) -> str:
     if not refused:
         return ""
     one = len(refused) == 1
-    return (f"{len(refused):,} item{'' if one else 's'} left out of the list: "
-            f"{'its address holds' if one else 'their addresses hold'} control characters "
+    paths = sum(1 for r in refused if r.get("why") == "server path")
+    if paths == len(refused):
+        why = (f"{'it is a file' if one else 'they are files'} on the server, whose "
+               "paths only an admin is given")
+    elif paths:
+        why = ("files on the server, whose paths only an admin is given, or addresses "
+               "holding control characters")
+    else:
+        why = (f"{'its address holds' if one else 'their addresses hold'} control "
+               "characters")
+    return (f"{len(refused):,} item{'' if one else 's'} left out of the list: {why} "
             f"({'named below' if one else 'each named below'} with the fix)")
 
 
 def write_filter(ws: Workspace, out: IO[str], *, model: str | None,
                  where: ExportFilter,
-                 refused: list[dict[str, Any]] | None = None) -> tuple[int, str]:
+                 refused: list[dict[str, Any]] | None = None,
+                 server_paths: bool = True) -> tuple[int, str]:
     """One URI per line. Returns (count, what the list is, in words).
 
     A URI holding a control character (a newline would add a line of its own to a list
     that is sent to a paid service) is never written: it is added to ``refused`` with
-    the fix, and the rest of the list is written."""
+    the fix, and the rest of the list is written. So is, with ``server_paths=False`` (a
+    non-admin's download), a file on the server: its path is for admins only."""
+    from ..items import is_local
+
     refused = refused if refused is not None else []
 
     def line(item: Item) -> bool:
         uri = _uri(item)
+        if not server_paths and uri == item.uri and is_local(uri):
+            refused.append({"item_id": item.item_id, "uri": Path(uri).name,
+                            "why": "server path",
+                            "reason": f"it is the file {Path(uri).name} on the server, named "
+                                      "in the list by its path there, which only an admin "
+                                      "is given",
+                            "fix": "ask an admin to download the send-on list"})
+            return False
         bad = control_characters(uri)
         if bad:
             refused.append({"item_id": item.item_id, "uri": uri,
@@ -1515,7 +1554,8 @@ def _say_known_outcomes(ws: Workspace, result: dict[str, Any], warnings: list[st
 
 def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str | None = None,
            where: ExportFilter | None = None, base_url: str | None = None,
-           meta: Sequence[str] | None = None, web: bool = False) -> dict[str, Any]:
+           meta: Sequence[str] | None = None, web: bool = False,
+           server_paths: bool = True) -> dict[str, Any]:
     """Write an export to ``out`` (a file path; a folder for ``iiif`` and ``annif``) or to
     stdout when ``out`` is None or "-". The predictions are ``model``'s, else those of
     the model act uses (:func:`.act.resolve_model`: ``[policy] model``, else the champion;
@@ -1534,7 +1574,9 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     Annif corpus's ``index.tsv`` (a column per field, after a header). ``filter`` (one URI
     a line) has no place for them: ``meta`` given with it is refused, the card's default
     is not used. A CSV file starts with a byte-order mark (Excel then reads it as UTF-8);
-    on stdout it does not."""
+    on stdout it does not. ``server_paths=False`` (the web app's download by a non-admin):
+    no file's path on the server in any row (:func:`without_server_paths`); the send-on
+    list leaves such files out, each named."""
     import sys
 
     from .entity_export import exports_spans
@@ -1545,7 +1587,7 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
         from .entity_export import export_entities
 
         return export_entities(ws, fmt, out, model=model, where=where, base=base_url,
-                               web=web, meta=meta)
+                               web=web, meta=meta, server_paths=server_paths)
     warnings: list[str] = []
     if fmt in DEPRECATED_FORMATS:
         new = DEPRECATED_FORMATS[fmt]
@@ -1601,7 +1643,7 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
                           hint='e.g. target_template = "https://example.org/record/{item_id}"')
     if fmt in FOLDER_FORMATS:
         assert path is not None
-        rows = ((e.row, e.item) for e in iter_rows(ws, model=model, where=where,
+        rows = ((e.row, e.item) for e in iter_rows(ws, model=model, where=where, server_paths=server_paths,
                                                    counts=counts))
         if fmt == "iiif":
             import shutil
@@ -1661,14 +1703,14 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
         try:
             with open_private(path, "wb") as fh:
                 if fmt == "parquet":
-                    result["rows"] = write_parquet(iter_rows(ws, model=model, where=where,
+                    result["rows"] = write_parquet(iter_rows(ws, model=model, where=where, server_paths=server_paths,
                                                              counts=counts,
                                                              details=pairs), fh,
                                                    extra=task_kind(ws.card).export_columns,
                                                    details=details,
                                                    dates=date_columns(ws, pairs))
                 else:
-                    result["rows"] = write_csv(iter_rows(ws, model=model, where=where,
+                    result["rows"] = write_csv(iter_rows(ws, model=model, where=where, server_paths=server_paths,
                                                          counts=counts,
                                                          details=pairs), fh,
                                                columns(task_kind(ws.card)), details=details,
@@ -1687,7 +1729,7 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     try:
         label = f"glamlab {ws.card.task} predictions"
         if fmt == "csv":
-            result["rows"] = write_csv(iter_rows(ws, model=model, where=where,
+            result["rows"] = write_csv(iter_rows(ws, model=model, where=where, server_paths=server_paths,
                                                  counts=counts, details=pairs),
                                        handle, columns(task_kind(ws.card)), details=details,
                                        bom=path is not None, report=sheet)
@@ -1697,12 +1739,12 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
                     "open the --format xlsx export instead, where every cell is text",
                     number_like=sheet["number_like_ids"]))
         elif fmt == "jsonl":
-            result["rows"] = write_jsonl(iter_rows(ws, model=model, where=where,
+            result["rows"] = write_jsonl(iter_rows(ws, model=model, where=where, server_paths=server_paths,
                                                    counts=counts,
                                                    details=pairs), handle)
         elif fmt == "w3c":
             local = [0]
-            result["annotations"] = write_w3c(iter_rows(ws, model=model, where=where,
+            result["annotations"] = write_w3c(iter_rows(ws, model=model, where=where, server_paths=server_paths,
                                                         counts=counts),
                                               handle, base=base, label=label,
                                               kind=task_kind(ws.card), template=template,
@@ -1714,7 +1756,8 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
         else:
             refused: list[dict[str, Any]] = []
             result["uris"], result["list"] = write_filter(ws, handle, model=model, where=where,
-                                                          refused=refused)
+                                                          refused=refused,
+                                                          server_paths=server_paths)
             result["left_out"] = len(refused)
             if (ws.card.positive_label is None and not where.actions and where.label is None
                     and where.confirmed is None and where.min_score is None

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -33,6 +33,28 @@ def title_of(meta: dict[str, Any] | None, source_kind: str | None) -> str | None
         if isinstance(value, str | int | float) and str(value).strip():
             return str(value)
     return None
+
+
+def file_name_only(value: object) -> object:
+    """A metadata value as a reviewer or viewer sees it: a string naming a file on the
+    server by its absolute path (a table's image column, ``/srv/scans/0001.jpg``) as the
+    file's name (``0001.jpg``), so that only an admin learns the server's folders; a web
+    address, a relative path or any other value as it is."""
+    if not isinstance(value, str) or "://" in value or "\n" in value:
+        return value
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    for kind in (PurePosixPath, PureWindowsPath):
+        path = kind(value)
+        if path.is_absolute() and path.name:
+            return path.name
+    return value
+
+
+def is_local(value: str | None) -> bool:
+    """Whether ``value`` (an item's ``uri`` or ``source``) names a file on the server,
+    not a web address."""
+    return bool(value) and "://" not in str(value)
 
 
 @dataclass
@@ -82,6 +104,18 @@ class Item:
         from .images import open_image
 
         return open_image(self, max_side=max_side, mode=mode)
+
+    def without_server_paths(self) -> Item:
+        """The item as someone who does not run the server is given it (the API's items
+        and the web app's exports to a non-admin): a file on the server named by its
+        file's name (``source``, a metadata field such as a table's image column), and
+        no local ``uri``; a web address as it is. Only an admin learns the server's
+        folders."""
+        return replace(self,
+                       source=PurePath(self.source).name if is_local(self.source)
+                       else self.source,
+                       uri=None if is_local(self.uri) else self.uri,
+                       meta={k: file_name_only(v) for k, v in (self.meta or {}).items()})
 
     def to_dict(self) -> dict[str, Any]:
         """The item as plain data. Its id is ``item_id``, as everywhere else (predictions,

@@ -673,13 +673,45 @@ def _jsonable(v: Any) -> Any:
 
 
 def project_frame(ws: Workspace, *, schema: TableSchema | None = None) -> pd.DataFrame:
-    """Every ingested row (latest versions) as a typed, time-ordered table."""
+    """Every ingested row (latest versions) as a typed, time-ordered table, its outcome
+    the row's gold label in force: the table's cell, unless a person gave the row
+    another label since (:func:`people_outcomes`), so that training, backtests,
+    retraining and monitoring read the label the evaluation and the exports read."""
     schema = schema or schema_of(ws)
     items = list(ws.items(where={"modality": "record"}))
     if not items:
         raise ConfigError("the project has no rows yet",
                           hint="glamlab ingest FILE.csv --time-column COL --label-column COL")
-    return frame_from_items(items, schema)
+    frame = frame_from_items(items, schema)
+    label = schema.label_column
+    people = people_outcomes(ws) if label else {}
+    key = schema.id_column or "id"
+    if people and key in frame.columns:
+        given = frame[key].astype(str).map(people)
+        if label not in frame.columns:
+            frame[label] = float("nan")
+        frame[label] = given.astype(float).where(given.notna(), frame[label])
+    return frame
+
+
+def people_outcomes(ws: Workspace) -> dict[str, float]:
+    """The rows whose gold label in force (:func:`glamlab.store.gold.in_force`) a person
+    gave (the Labelling page, "Change the label" on a row's page, ``glamlab labels
+    import``) rather than the table (:data:`TABLE_ANNOTATOR`): row id -> its outcome,
+    1.0 or 0.0. A reviewer's decision on a forecast (source ``review``) is not an
+    outcome, and a label the table brings in later (a changed cell) is in force over
+    a person's earlier one."""
+    import sqlalchemy as sa
+
+    from ..store.gold import in_force
+
+    t = ws.store.t.labels
+    with ws.store.read() as conn:
+        rows = conn.execute(sa.select(t.c.item_id, t.c.label).where(
+            # the cheap tests first: the table's own labels (most rows) need no look-up
+            t.c.active.is_(True), t.c.annotator != TABLE_ANNOTATOR, t.c.source != "review",
+            in_force(t))).all()
+    return {str(r.item_id): 1.0 if str(r.label) == "1" else 0.0 for r in rows}
 
 
 def train_until(ws: Workspace) -> str | None:

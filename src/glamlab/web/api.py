@@ -9,7 +9,6 @@ reviewers also label and decide; admins also manage users and models.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import PurePath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -392,25 +391,12 @@ def items(request: Request, limit: int = Query(50, ge=1, le=1000),
     return [_item_out(i, user) for i in _ws(request).items(after=after, limit=limit)]
 
 
-def _local(value: str | None) -> bool:
-    """Whether ``value`` names a file on the server (not a web address)."""
-    return bool(value) and "://" not in str(value)
-
-
 def _item_out(it: Any, user: User) -> dict[str, Any]:
     """An item as the API answers it: the server's file paths (``source``, ``uri``, a
     ``meta`` field such as a table's image column) for an admin only; others get the
-    file's name and no local ``uri``."""
-    from .images import file_name_only
-
-    out: dict[str, Any] = it.to_dict()
-    if not user.can("admin"):
-        if _local(out.get("source")):
-            out["source"] = PurePath(str(out["source"])).name
-        if _local(out.get("uri")):
-            out["uri"] = None
-        # a table's image column (or any field) naming a file by its server path
-        out["meta"] = {k: file_name_only(v) for k, v in (out.get("meta") or {}).items()}
+    file's name and no local ``uri`` (:meth:`~glamlab.items.Item.without_server_paths`,
+    as the web app's exports give it them)."""
+    out: dict[str, Any] = (it if user.can("admin") else it.without_server_paths()).to_dict()
     return out
 
 

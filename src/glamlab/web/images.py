@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from ..items import file_name_only
 from ..review import NotFound
 
 if TYPE_CHECKING:
@@ -34,22 +35,6 @@ def item_path(item_id: str) -> str:
     if not item_id.strip("."):
         return "?id=" + quote(item_id, safe="")
     return quote(item_id, safe="")
-
-
-def file_name_only(value: object) -> object:
-    """A metadata value as a reviewer or viewer sees it: a string naming a file on the
-    server by its absolute path (a table's image column, ``/srv/scans/0001.jpg``) as the
-    file's name (``0001.jpg``), so that only an admin learns the server's folders; a web
-    address, a relative path or any other value as it is."""
-    if not isinstance(value, str) or "://" in value or "\n" in value:
-        return value
-    from pathlib import PurePosixPath, PureWindowsPath
-
-    for kind in (PurePosixPath, PureWindowsPath):
-        path = kind(value)
-        if path.is_absolute() and path.name:
-            return path.name
-    return value
 
 
 def known_item(ws: Workspace, item_id: str) -> Item:

@@ -753,6 +753,7 @@ def item_page(request: Request, item_id: str, user: User = Depends(page_user)) -
 
     from ...review.labelling import gold_in_force
     from ...store.gold import in_force
+    from ...tasks.tabular import outcome_column
 
     with ws.store.read() as conn:
         had = gold_in_force(conn, ws, item_id)
@@ -766,6 +767,8 @@ def item_page(request: Request, item_id: str, user: User = Depends(page_user)) -
     done = request.query_params.get("done")
     return render(request, "item.html", {
         "gold": had, "done": done if done in ("changed", "unchanged") else None,
+        # a tabular project's outcome column: its cell stays, the label in force counts
+        "outcome_column": outcome_column(ws),
         "choices": list(ws.card.labels), "multi_label": bool(ws.card.multi_label),
         "item": item, "history": history, "span_sets": span_sets,
         "iiif": iiif_service(item), "source": source_words(item.source_kind, item.source),

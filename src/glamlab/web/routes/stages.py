@@ -546,7 +546,9 @@ def export_download(request: Request, user: User = Depends(page_user)) -> Respon
     --layer/--all-layers``) (and ``chosen=1&meta=FIELD...``: the item metadata
     fields ticked on the page) (read from the query string: a parameter called
     ``format`` made FastAPI give pydantic an alias it warns about, now and then, when the
-    API description is built)."""
+    API description is built). A file on the server is named by its path to an admin
+    only, as in the API's items: anyone else's download has no local ``uri`` and a
+    metadata field naming a file has its name (``server_paths``)."""
     from ...actions.export import export
 
     format = request.query_params.get("format", "csv")
@@ -561,6 +563,8 @@ def export_download(request: Request, user: User = Depends(page_user)) -> Respon
     # the span layers (an entities project): layer=NAME..., or all_layers=1; else the main
     layers = [x for x in request.query_params.getlist("layer") if x] or None
     all_layers = bool(request.query_params.get("all_layers"))
+    # a local file's path on the server goes to an admin only, as in the API's items
+    paths = user.can("admin")
     folder: Path | None = None
     try:
         folder = Path(tempfile.mkdtemp(prefix="glamlab-export-"))
@@ -569,7 +573,7 @@ def export_download(request: Request, user: User = Depends(page_user)) -> Respon
                          "inception": f"{stem}-inception.zip"}.get(format,
                                                                    f"{stem}-export.{format}")
         if format == "filter":  # one address a line: no item details (refused with it)
-            res = export(ws, format, path, web=True)
+            res = export(ws, format, path, web=True, server_paths=paths)
             if res.get("refused") and request.query_params.get("left_out") != "ok":
                 # an item the list cannot hold is never left out silently: named, with
                 # the fix, before the rest of the list is downloaded
@@ -581,10 +585,11 @@ def export_download(request: Request, user: User = Depends(page_user)) -> Respon
                     "summary": left_out_words(res["refused"])})
         elif format == "inception":  # the command's folder of WebAnno TSV files, zipped
             _zip_folder(folder / f"{stem}-inception", path, lambda out: export_entities(
-                ws, format, out, web=True, meta=meta, layers=layers, all_layers=all_layers))
+                ws, format, out, web=True, meta=meta, layers=layers, all_layers=all_layers,
+                server_paths=paths))
         elif exports_spans(ws, format):  # an entities project: a row per span, with its link
             res = export_entities(ws, format, path, web=True, meta=meta, layers=layers,
-                                  all_layers=all_layers)
+                                  all_layers=all_layers, server_paths=paths)
             if res.get("empty"):  # IIIF annotations that place no mention: why, not a file
                 from ...actions.entity_export import iiif_nothing_placed
 
@@ -595,7 +600,7 @@ def export_download(request: Request, user: User = Depends(page_user)) -> Respon
                     "error": f"{why[:1].upper()}{why[1:]}. Nothing was downloaded.",
                     "hint": fix.rstrip(".") or None}, status=409)
         else:
-            export(ws, format, path, web=True, meta=meta)
+            export(ws, format, path, web=True, meta=meta, server_paths=paths)
     except OSError as exc:  # the server's temporary folder: full, missing, not writable
         if folder is not None:
             _remove(folder)
