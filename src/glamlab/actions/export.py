@@ -227,8 +227,9 @@ def iter_rows(ws: Workspace, *, model: str | None = None,
     """Export rows (with the item and the candidate they are about), in item order,
     filtered. ``server_paths=False``: for someone who does not run the server (the web
     app's exports to a non-admin, as the API's items): a local file's path is in no
-    row, item or detail (:func:`without_server_paths`). ``details``: the metadata fields to add to each row's ``details`` with the
-    item's title and text snippet (None: no details), by name (each under its name, or
+    row, item or detail (:func:`without_server_paths`). ``details``: the metadata
+    fields to add to each row's ``details`` with the item's title and text snippet (None:
+    no details), by name (each under its name, or
     ``meta_FIELD`` where a column has it: :func:`detail_meta`), or as the (column,
     metadata field) pairs :func:`detail_meta` gives.
 
@@ -1643,7 +1644,8 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
                           hint='e.g. target_template = "https://example.org/record/{item_id}"')
     if fmt in FOLDER_FORMATS:
         assert path is not None
-        rows = ((e.row, e.item) for e in iter_rows(ws, model=model, where=where, server_paths=server_paths,
+        rows = ((e.row, e.item) for e in iter_rows(ws, model=model, where=where,
+                                                   server_paths=server_paths,
                                                    counts=counts))
         if fmt == "iiif":
             import shutil
@@ -1703,14 +1705,16 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
         try:
             with open_private(path, "wb") as fh:
                 if fmt == "parquet":
-                    result["rows"] = write_parquet(iter_rows(ws, model=model, where=where, server_paths=server_paths,
+                    result["rows"] = write_parquet(iter_rows(ws, model=model, where=where,
+                                                             server_paths=server_paths,
                                                              counts=counts,
                                                              details=pairs), fh,
                                                    extra=task_kind(ws.card).export_columns,
                                                    details=details,
                                                    dates=date_columns(ws, pairs))
                 else:
-                    result["rows"] = write_csv(iter_rows(ws, model=model, where=where, server_paths=server_paths,
+                    result["rows"] = write_csv(iter_rows(ws, model=model, where=where,
+                                                         server_paths=server_paths,
                                                          counts=counts,
                                                          details=pairs), fh,
                                                columns(task_kind(ws.card)), details=details,
@@ -1729,7 +1733,8 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     try:
         label = f"glamlab {ws.card.task} predictions"
         if fmt == "csv":
-            result["rows"] = write_csv(iter_rows(ws, model=model, where=where, server_paths=server_paths,
+            result["rows"] = write_csv(iter_rows(ws, model=model, where=where,
+                                                 server_paths=server_paths,
                                                  counts=counts, details=pairs),
                                        handle, columns(task_kind(ws.card)), details=details,
                                        bom=path is not None, report=sheet)
@@ -1739,12 +1744,14 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
                     "open the --format xlsx export instead, where every cell is text",
                     number_like=sheet["number_like_ids"]))
         elif fmt == "jsonl":
-            result["rows"] = write_jsonl(iter_rows(ws, model=model, where=where, server_paths=server_paths,
+            result["rows"] = write_jsonl(iter_rows(ws, model=model, where=where,
+                                                   server_paths=server_paths,
                                                    counts=counts,
                                                    details=pairs), handle)
         elif fmt == "w3c":
             local = [0]
-            result["annotations"] = write_w3c(iter_rows(ws, model=model, where=where, server_paths=server_paths,
+            result["annotations"] = write_w3c(iter_rows(ws, model=model, where=where,
+                                                        server_paths=server_paths,
                                                         counts=counts),
                                               handle, base=base, label=label,
                                               kind=task_kind(ws.card), template=template,
