@@ -122,17 +122,33 @@
   function pan(dx, dy) { z.x += dx; z.y += dy; apply(); }
 
   // A page whose content is being worked out (a job, a report) reloads itself now and
-  // then (the <meta http-equiv=refresh> does it when the page was loaded in full; a page
-  // shown by an htmx-boosted link needs this).
+  // then (without scripts, a <noscript><meta http-equiv=refresh> does it). A reload puts
+  // the keyboard focus and a screen reader back at the top of the page: while someone
+  // works in the page (a link, a field or a button has the focus, or words are
+  // selected), it waits for them. Only a keyboard focus counts (:focus-visible): a button
+  // clicked with the mouse keeps the focus, and would hold the page still for good.
   var refreshTimer = null;
+  function busy() {
+    var el = document.activeElement;
+    if (el && el !== document.body && el !== document.documentElement && el.id !== "main" &&
+        el.matches && el.matches(":focus-visible")) {
+      return true;
+    }
+    var sel = window.getSelection && window.getSelection();
+    return !!(sel && !sel.isCollapsed);
+  }
   function scheduleRefresh() {
     if (refreshTimer) { clearTimeout(refreshTimer); refreshTimer = null; }
     var el = document.querySelector("[data-refresh-s]");
     if (!el) return;
     var url = window.location.href;
-    refreshTimer = setTimeout(function () {
-      if (window.location.href === url) window.location.reload();
-    }, parseInt(el.dataset.refreshS, 10) * 1000);
+    var every = parseInt(el.dataset.refreshS, 10) * 1000;
+    function tick() {
+      if (window.location.href !== url) return;
+      if (busy()) { refreshTimer = setTimeout(tick, every); return; }
+      window.location.reload();
+    }
+    refreshTimer = setTimeout(tick, every);
   }
 
   function setup() {
