@@ -151,6 +151,47 @@
     refreshTimer = setTimeout(tick, every);
   }
 
+  // A form sent by htmx (hx-boost) swaps the whole page in: the control that had the focus
+  // is gone, and the focus falls back to the top of the page. The same control on the
+  // new page (the same data-key or id: the label button pressed, Save) gets it back, so
+  // a keyboard user goes on where they were. The status line of the new page (a live
+  // region, inserted with its words) is said again, as screen readers announce a
+  // change to a live region, not one that arrives already written.
+  var lastFocus = null;
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var from = e.detail && e.detail.elt, el = document.activeElement;
+    if (!from || !/^(FORM|A)$/.test(from.tagName)) return;  // not a part loading itself
+    lastFocus = null;
+    if (!el || !el.closest || !el.closest("main")) return;
+    if (el.dataset && el.dataset.key) lastFocus = '[data-key="' + el.dataset.key + '"]';
+    else if (el.id) lastFocus = "#" + CSS.escape(el.id);
+  });
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var el = document.activeElement;
+    var lost = !el || el === document.body || el === document.documentElement;
+    if (lost && lastFocus) {
+      var again = document.querySelector("main " + lastFocus);
+      if (again && !again.disabled) again.focus({preventScroll: false});
+    }
+    lastFocus = null;
+    var cfg = e.detail && e.detail.requestConfig;
+    if (!cfg || String(cfg.verb).toLowerCase() !== "post") return;
+    var main = document.getElementById("main");
+    if (!main) return;
+    var said = [];
+    main.querySelectorAll("[aria-live], [role=status], [role=alert]").forEach(function (live) {
+      var words = live.hidden ? "" : live.textContent.replace(/\s+/g, " ").trim();
+      if (words) said.push(words);
+    });
+    if (!said.length) return;
+    var say = document.createElement("p");  // empty when inserted, written a moment later
+    say.className = "vh";
+    say.id = "announce";
+    say.setAttribute("role", "status");
+    main.appendChild(say);
+    setTimeout(function () { say.textContent = said.join(" "); }, 100);
+  });
+
   function setup() {
     scheduleRefresh();
     z = {scale: 1, x: 0, y: 0};
