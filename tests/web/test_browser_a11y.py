@@ -7,7 +7,8 @@ level, each field, button and link a name, each image an alt text, no timed
 <meta http-equiv=refresh> (a page being worked out reloads by script, and waits while
 someone works in it: checked on one), and the focus ring (Tab through the page) stands out at 3:1 or
 more against the page. Labelling with the keyboard keeps the focus on the pressed label
-button of the next item, and says the new status again; the entity text's keys do not
+button of the next item, and says the new status again; the single-key shortcuts can be
+turned off (WCAG 2.1.4: speech input types letters); the entity text's keys do not
 hold the focus (Tab leaves it)."""
 
 from __future__ import annotations
@@ -117,6 +118,23 @@ def _check_pages(ws: Any, paths: list[str], *, label_keys: bool, entities: bool)
                     "value") != first
                 expect(page.locator(":focus")).to_have_attribute("data-key", "2")
                 expect(page.locator("#announce")).to_contain_text("Labelled so far: 1")
+                # the single-key shortcuts can be turned off (speech input types letters),
+                # and stay off in this browser; the buttons still work
+                page.uncheck("#keys-on")
+                page.keyboard.press("Escape")
+                page.evaluate("document.activeElement.blur()")
+                page.keyboard.press("1")
+                page.wait_for_timeout(1000)
+                expect(page.locator("#labelled-count")).to_have_text("1")
+                page.goto(server.url + "/queue")
+                expect(page.locator("#keys-on")).not_to_be_checked()
+                page.keyboard.press("a")
+                page.wait_for_timeout(1000)
+                expect(page.locator("#decision-count")).to_have_text("0")
+                page.check("#keys-on")
+                page.locator(".qitem").first.focus()
+                page.keyboard.press("a")
+                expect(page.locator("#decision-count")).to_have_text("1")
             else:
                 # a page being worked out reloads itself (here every second), but not
                 # while a keyboard user is in it: then once they leave it

@@ -38,6 +38,19 @@
     return true;
   }
 
+  // The single-key shortcuts can be turned off (input[data-keys-switch] on the labelling
+  // and queue pages): speech input and some screen readers type letters into the page.
+  // The choice is kept in this browser. The keys of a focused entity text stay on (they
+  // act only while it has the focus).
+  function keysOff() {
+    try { return window.localStorage.getItem("glamlab-keys") === "off"; } catch (err) { return false; }
+  }
+  document.addEventListener("change", function (e) {
+    var box = e.target;
+    if (!box || !box.matches || !box.matches("input[data-keys-switch]")) return;
+    try { window.localStorage.setItem("glamlab-keys", box.checked ? "on" : "off"); } catch (err) { /* kept for this page only */ }
+  });
+
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey || typing(e)) return;
     var key = e.key;
@@ -47,6 +60,7 @@
       if (addKey(here, e)) e.preventDefault();
       return;
     }
+    if (keysOff()) return;  // the single-key shortcuts are turned off (the page's switch)
     // Labelling: number keys choose a label; s skips; u undoes; Enter saves (multi-label).
     if (document.getElementById("label-form")) {
       if (/^[1-9]$/.test(key) || key === "s" || key === "u") {
@@ -194,6 +208,7 @@
 
   function setup() {
     scheduleRefresh();
+    document.querySelectorAll("input[data-keys-switch]").forEach(function (b) { b.checked = !keysOff(); });
     z = {scale: 1, x: 0, y: 0};
     document.querySelectorAll("[data-zoom]").forEach(function (b) {
       b.addEventListener("click", function () {
