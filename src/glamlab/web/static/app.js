@@ -38,6 +38,19 @@
     return true;
   }
 
+  // The single-key shortcuts can be turned off (input[data-keys-switch] on the labelling
+  // and queue pages): speech input and some screen readers type letters into the page.
+  // The choice is kept in this browser. The keys of a focused entity text stay on (they
+  // act only while it has the focus).
+  function keysOff() {
+    try { return window.localStorage.getItem("glamlab-keys") === "off"; } catch (err) { return false; }
+  }
+  document.addEventListener("change", function (e) {
+    var box = e.target;
+    if (!box || !box.matches || !box.matches("input[data-keys-switch]")) return;
+    try { window.localStorage.setItem("glamlab-keys", box.checked ? "on" : "off"); } catch (err) { /* kept for this page only */ }
+  });
+
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey || typing(e)) return;
     var key = e.key;
@@ -47,6 +60,7 @@
       if (addKey(here, e)) e.preventDefault();
       return;
     }
+    if (keysOff()) return;  // the single-key shortcuts are turned off (the page's switch)
     // Labelling: number keys choose a label; s skips; u undoes; Enter saves (multi-label).
     if (document.getElementById("label-form")) {
       if (/^[1-9]$/.test(key) || key === "s" || key === "u") {
@@ -122,21 +136,79 @@
   function pan(dx, dy) { z.x += dx; z.y += dy; apply(); }
 
   // A page whose content is being worked out (a job, a report) reloads itself now and
-  // then (the <meta http-equiv=refresh> does it when the page was loaded in full; a page
-  // shown by an htmx-boosted link needs this).
+  // then (without scripts, a <noscript><meta http-equiv=refresh> does it). A reload puts
+  // the keyboard focus and a screen reader back at the top of the page: while someone
+  // works in the page (a link, a field or a button has the focus, or words are
+  // selected), it waits for them. Only a keyboard focus counts (:focus-visible): a button
+  // clicked with the mouse keeps the focus, and would hold the page still for good.
   var refreshTimer = null;
+  function busy() {
+    var el = document.activeElement;
+    if (el && el !== document.body && el !== document.documentElement && el.id !== "main" &&
+        el.matches && el.matches(":focus-visible")) {
+      return true;
+    }
+    var sel = window.getSelection && window.getSelection();
+    return !!(sel && !sel.isCollapsed);
+  }
   function scheduleRefresh() {
     if (refreshTimer) { clearTimeout(refreshTimer); refreshTimer = null; }
     var el = document.querySelector("[data-refresh-s]");
     if (!el) return;
     var url = window.location.href;
-    refreshTimer = setTimeout(function () {
-      if (window.location.href === url) window.location.reload();
-    }, parseInt(el.dataset.refreshS, 10) * 1000);
+    var every = parseInt(el.dataset.refreshS, 10) * 1000;
+    function tick() {
+      if (window.location.href !== url) return;
+      if (busy()) { refreshTimer = setTimeout(tick, every); return; }
+      window.location.reload();
+    }
+    refreshTimer = setTimeout(tick, every);
   }
+
+  // A form sent by htmx (hx-boost) swaps the whole page in: the control that had the focus
+  // is gone, and the focus falls back to the top of the page. The same control on the
+  // new page (the same data-key or id: the label button pressed, Save) gets it back, so
+  // a keyboard user goes on where they were. The status line of the new page (a live
+  // region, inserted with its words) is said again, as screen readers announce a
+  // change to a live region, not one that arrives already written.
+  var lastFocus = null;
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var from = e.detail && e.detail.elt, el = document.activeElement;
+    if (!from || !/^(FORM|A)$/.test(from.tagName)) return;  // not a part loading itself
+    lastFocus = null;
+    if (!el || !el.closest || !el.closest("main")) return;
+    if (el.dataset && el.dataset.key) lastFocus = '[data-key="' + el.dataset.key + '"]';
+    else if (el.id) lastFocus = "#" + CSS.escape(el.id);
+  });
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var el = document.activeElement;
+    var lost = !el || el === document.body || el === document.documentElement;
+    if (lost && lastFocus) {
+      var again = document.querySelector("main " + lastFocus);
+      if (again && !again.disabled) again.focus({preventScroll: false});
+    }
+    lastFocus = null;
+    var cfg = e.detail && e.detail.requestConfig;
+    if (!cfg || String(cfg.verb).toLowerCase() !== "post") return;
+    var main = document.getElementById("main");
+    if (!main) return;
+    var said = [];
+    main.querySelectorAll("[aria-live], [role=status], [role=alert]").forEach(function (live) {
+      var words = live.hidden ? "" : live.textContent.replace(/\s+/g, " ").trim();
+      if (words) said.push(words);
+    });
+    if (!said.length) return;
+    var say = document.createElement("p");  // empty when inserted, written a moment later
+    say.className = "vh";
+    say.id = "announce";
+    say.setAttribute("role", "status");
+    main.appendChild(say);
+    setTimeout(function () { say.textContent = said.join(" "); }, 100);
+  });
 
   function setup() {
     scheduleRefresh();
+    document.querySelectorAll("input[data-keys-switch]").forEach(function (b) { b.checked = !keysOff(); });
     z = {scale: 1, x: 0, y: 0};
     document.querySelectorAll("[data-zoom]").forEach(function (b) {
       b.addEventListener("click", function () {
