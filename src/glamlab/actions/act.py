@@ -32,6 +32,7 @@ from ..items import Item
 from ..progress import plural, review_time
 from ..store import QUEUE_SUPERSEDED as SUPERSEDED
 from ..store import now
+from ..store.ids import among, id_batches
 from ..store.queue import (
     ItemGold,
     complete_span_gold_items,
@@ -296,7 +297,7 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
                 sa.select(it.c.item_id, it.c.modality, it.c.source_kind, it.c.source, it.c.uri,
                           it.c.page, it.c.content_hash, it.c.width, it.c.height, it.c.meta,
                           it.c.version)
-                .where(it.c.item_id.in_([r.item_id for r in preds]),
+                .where(among(conn, it.c.item_id, [r.item_id for r in preds]),
                        it.c.is_current.is_(True)))}
         rows = [(r, items[r.item_id]) for r in preds if r.item_id in items]
         settled: list[str] = []
@@ -1033,12 +1034,12 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
         report.withdrawn_by_policy += by_policy
         have_mm = {(r.prediction_id, r.value) for r in conn.execute(
             sa.select(mm.c.prediction_id, mm.c.value).where(
-                mm.c.prediction_id.in_(pids), mm.c.field == policy.field))}
+                among(conn, mm.c.prediction_id, pids), mm.c.field == policy.field))}
         # (not the withdrawn rows: a candidate the policy sends back to review after a
         # change that withdrew its row is queued again)
         have_rq = {(r.prediction_id, r.label, same(r.value)) for r in conn.execute(
             sa.select(rq.c.prediction_id, rq.c.label, rq.c.value).where(
-                rq.c.prediction_id.in_(pids), rq.c.kind == "prediction",
+                among(conn, rq.c.prediction_id, pids), rq.c.kind == "prediction",
                 rq.c.status != SUPERSEDED))}
         # a candidate still open in the queue from an earlier prediction is not queued
         # twice (single-label: the item is there already, whatever its label)
@@ -1049,9 +1050,9 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
             return (item_id,) if one_value else (item_id, label, same(value))
 
         open_ids: dict[tuple[Any, ...], list[int]] = {}
-        for i in range(0, len(queued_ids), 900):
+        for ids_part in id_batches(conn, queued_ids):
             for r in conn.execute(sa.select(rq.c.id, rq.c.item_id, rq.c.label, rq.c.value).where(
-                    rq.c.item_id.in_(queued_ids[i:i + 900]),
+                    among(conn, rq.c.item_id, ids_part),
                     rq.c.kind == "prediction", rq.c.status == "open")):
                 open_ids.setdefault(queued(r.item_id, r.label, r.value), []).append(int(r.id))
         open_rq = set(open_ids)
@@ -1112,8 +1113,8 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
                                "score": d.score, "reason": d.reason, "kind": "prediction",
                                "status": "open", "lease_owner": None, "lease_until": None,
                                "version": 1, "created_at": stamp})
-        for i in range(0, len(settled_rows), 900):
-            conn.execute(rq.update().where(rq.c.id.in_(settled_rows[i:i + 900]),
+        for ids_part in id_batches(conn, settled_rows):
+            conn.execute(rq.update().where(among(conn, rq.c.id, ids_part),
                                            rq.c.status == "open")
                          .values(status=SUPERSEDED, version=rq.c.version + 1,
                                  lease_owner=None, lease_until=None))
@@ -1181,11 +1182,11 @@ def _mark_overruled(ws: Workspace, kind: TaskKind[Any, Any], field: str,
             continue
         with ws.store.write() as conn:
             for who, marked in mark.items():
-                conn.execute(mm.update().where(mm.c.id.in_(marked),
+                conn.execute(mm.update().where(among(conn, mm.c.id, marked),
                                                mm.c.overruled_at.is_(None))
                              .values(overruled_by=who, overruled_at=stamp))
             if restore:
-                conn.execute(mm.update().where(mm.c.id.in_(restore))
+                conn.execute(mm.update().where(among(conn, mm.c.id, restore))
                              .values(overruled_by=None, overruled_at=None))
 
 
@@ -1239,9 +1240,9 @@ def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
     kind = task_kind(ws.card)
     rq = ws.store.t.review_queue
     ids = sorted(current)
-    stale = [r for i in range(0, len(ids), 900) for r in conn.execute(
+    stale = [r for part in id_batches(conn, ids) for r in conn.execute(
         sa.select(rq.c.id, rq.c.item_id, rq.c.prediction_id, rq.c.label, rq.c.value)
-        .where(rq.c.item_id.in_(ids[i:i + 900]), rq.c.kind == "prediction",
+        .where(among(conn, rq.c.item_id, part), rq.c.kind == "prediction",
                rq.c.status == "open"))]
     if not stale:
         return 0, 0
@@ -1253,23 +1254,27 @@ def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
                                                        same_value(d.value))
             review.setdefault(key, d)
     withdrawn = []
+    follow: list[dict[str, Any]] = []
     by_policy = 0
     for r in stale:
         key = (r.item_id,) if one_value else (r.item_id, r.label, same_value(r.value))
         hit = review.pop(key, None)  # one row per candidate follows it
         if (hit is not None and hit.label == r.label
                 and same_value(hit.value) == same_value(r.value)):
-            if dry_run:
-                continue
-            conn.execute(rq.update().where(rq.c.id == r.id, rq.c.status == "open").values(
-                prediction_id=hit.prediction_id, model_id=mv.id, score=hit.score,
-                reason=hit.reason))  # the reason says today's thresholds
+            if not dry_run:  # the reason says today's thresholds
+                follow.append({"row": r.id, "new_prediction": hit.prediction_id,
+                               "new_score": hit.score, "new_reason": hit.reason})
         else:
             withdrawn.append(r.id)
             by_policy += r.prediction_id == current.get(r.item_id)
+    if follow:  # one statement for them all (the driver sends them together)
+        conn.execute(rq.update().where(rq.c.id == sa.bindparam("row"), rq.c.status == "open")
+                     .values(prediction_id=sa.bindparam("new_prediction"), model_id=mv.id,
+                             score=sa.bindparam("new_score"),
+                             reason=sa.bindparam("new_reason")), follow)
     if not dry_run:
-        for i in range(0, len(withdrawn), 900):
-            conn.execute(rq.update().where(rq.c.id.in_(withdrawn[i:i + 900]),
+        for ids_part in id_batches(conn, withdrawn):
+            conn.execute(rq.update().where(among(conn, rq.c.id, ids_part),
                                            rq.c.status == "open")
                          .values(status=SUPERSEDED, version=rq.c.version + 1,
                                  lease_owner=None, lease_until=None))
@@ -1471,9 +1476,9 @@ def _current(ws: Workspace, ids: set[str]) -> int:
     wanted = sorted(ids)
     n = 0
     with ws.store.read() as conn:
-        for i in range(0, len(wanted), 900):
+        for ids_part in id_batches(conn, wanted):
             n += int(conn.execute(sa.select(sa.func.count()).select_from(it).where(
-                it.c.item_id.in_(wanted[i:i + 900]), it.c.is_current.is_(True))).scalar() or 0)
+                among(conn, it.c.item_id, ids_part), it.c.is_current.is_(True))).scalar() or 0)
     return n
 
 
