@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 BATCH = 1000
+HEARTBEAT_S = 5.0  # with progress: a line at least this often while nothing else is shown
 #: the task kinds whose gold is the item's labels: a label the policy accepts that the
 #: item's gold label in force does not give is settled by it, as the exports say
 #: (:func:`.export._gold_verdicts`, :func:`_count_accepts_on_gold`)
@@ -575,7 +576,22 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     report's ``changes`` count the candidates whose action differs under it
     ("review->reject": sent to a person under ``before``, rejected under this one).
     ``progress``: the items gone through so far on stderr, as ``glamlab run`` shows them
-    (a bar in a terminal, a line every few seconds in a log)."""
+    (a bar in a terminal, a line every few seconds in a log), and from the start a line
+    every few seconds of what it is doing where nothing else is shown (choosing the
+    thresholds, the counts after the items)."""
+    from ..progress import Heartbeat
+
+    with Heartbeat(f"act{' (dry run)' if dry_run else ''}: choosing the policy",
+                   interval=HEARTBEAT_S, enabled=progress) as beat:
+        return _plan(ws, model=model, dry_run=dry_run, actor=actor, policy=policy,
+                     safety=safety, web=web, before=before, cli=cli, progress=progress,
+                     beat=beat)
+
+
+def _plan(ws: Workspace, *, model: str | None, dry_run: bool, actor: str,
+          policy: Policy | None, safety: Safety | None, web: bool, before: Policy | None,
+          cli: bool, progress: bool, beat: Any) -> ActReport:
+    """:func:`plan`; ``beat`` the :class:`glamlab.progress.Heartbeat` told each step."""
     source = "card"
     notes: list[str] = []
     proposed = None
@@ -624,6 +640,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     from ..tasks.tabular import count_known_outcomes
 
     # a tabular project acts on the rows whose outcome is not known yet
+    beat.note(f"act ({mv.spec}{', dry run' if dry_run else ''}): counting the items")
     report.known_outcomes = count_known_outcomes(ws)
     report.items_total = ws.count_items() - report.known_outcomes
     kind = task_kind(ws.card)
@@ -731,6 +748,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
             report.superseded += earlier
             report.withdrawn_by_policy += by_policy
     bar.close()
+    beat.note(f"act ({mv.spec}{', dry run' if dry_run else ''}): counting the gold labels "
+              "and the expected errors")
     report.items_with_predictions = seen_items
     if kind.name in CLASSIFICATION_KINDS:
         from .export import count_gold_only
