@@ -15,7 +15,7 @@ against the model, so the code paths for people's labels run too. Then, each as
 is in the figures):
 
 * ``dry_run_first_s``: the first ``act --dry-run`` (nothing cached yet) and
-  ``dry_run_first_output_s``: the seconds until its first line on stderr (the progress);
+  ``dry_run_first_output_s``: the seconds until its first (non-blank) line on stderr;
 * ``dry_run_s``: the median of ``--repeats`` more dry runs (with ``--json``, for the
   counts);
 * ``act_s``: ``act`` (writes the metadata and the review queue), then ``act_again_s``
@@ -150,7 +150,7 @@ def glamlab(folder: Path, url: str | None, *args: str) -> tuple[float, float | N
     def read_err() -> None:
         assert proc.stderr is not None
         for line in proc.stderr:
-            if not first:
+            if not first and line.strip():
                 first.append(time.perf_counter() - t0)
                 FIRST_LINE[:] = [line.strip()[:120]]
             err.append(line)
