@@ -104,6 +104,7 @@ class Progress:
                 self._bar.set_postfix_str(f"{self.problems:,} "
                                           f"{plural(self.problems, 'problem')}", refresh=False)
             self._bar.update(n)
+            touch()  # the bar is on screen: a heartbeat does not talk over it
             return
         t = time.monotonic()
         if t - self._last >= self.interval:

@@ -28,3 +28,31 @@ def test_a_small_review_workload_is_said_in_minutes(make_ws: Any) -> None:
     words = render(plan(_blank_pages(make_ws, "pages", unsure), dry_run=True).to_dict())
     assert "Review workload: 7 items, about 2 minutes of review" in words, words
     assert "0.0 reviewer hours" not in words
+
+
+def test_a_dry_run_says_what_it_does_from_the_start(make_ws: Any, capsys: Any,
+                                                    monkeypatch: Any) -> None:
+    """At 200,000 items on PostgreSQL the first dry run was silent for about 94 s before
+    its first progress line (choosing the thresholds, counting, before any item is gone
+    through): now a line says what it is doing while nothing else is shown."""
+    import sys
+    import time
+
+    from glamlab.actions import plan
+    from glamlab.tasks import tabular
+
+    act_mod = sys.modules["glamlab.actions.act"]
+
+    ws = _blank_pages(make_ws, "pages", SCORES)
+    monkeypatch.setattr(act_mod, "HEARTBEAT_S", 0.2)
+    real = tabular.count_known_outcomes
+
+    def slow(*a: Any, **kw: Any) -> int:  # a slow step before the first item
+        time.sleep(1.5)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(tabular, "count_known_outcomes", slow)
+    capsys.readouterr()
+    plan(ws, dry_run=True, progress=True)
+    err = capsys.readouterr().err
+    assert "act (blanks@1, dry run): counting the items: still working" in err, err

@@ -32,6 +32,7 @@ from ..items import Item
 from ..progress import plural, review_time
 from ..store import QUEUE_SUPERSEDED as SUPERSEDED
 from ..store import now
+from ..store.ids import among, id_batches
 from ..store.queue import (
     ItemGold,
     complete_span_gold_items,
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 BATCH = 1000
+HEARTBEAT_S = 5.0  # with progress: a line at least this often while nothing else is shown
 #: the task kinds whose gold is the item's labels: a label the policy accepts that the
 #: item's gold label in force does not give is settled by it, as the exports say
 #: (:func:`.export._gold_verdicts`, :func:`_count_accepts_on_gold`)
@@ -296,7 +298,7 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
                 sa.select(it.c.item_id, it.c.modality, it.c.source_kind, it.c.source, it.c.uri,
                           it.c.page, it.c.content_hash, it.c.width, it.c.height, it.c.meta,
                           it.c.version)
-                .where(it.c.item_id.in_([r.item_id for r in preds]),
+                .where(among(conn, it.c.item_id, [r.item_id for r in preds]),
                        it.c.is_current.is_(True)))}
         rows = [(r, items[r.item_id]) for r in preds if r.item_id in items]
         settled: list[str] = []
@@ -575,7 +577,22 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     report's ``changes`` count the candidates whose action differs under it
     ("review->reject": sent to a person under ``before``, rejected under this one).
     ``progress``: the items gone through so far on stderr, as ``glamlab run`` shows them
-    (a bar in a terminal, a line every few seconds in a log)."""
+    (a bar in a terminal, a line every few seconds in a log), and from the start a line
+    every few seconds of what it is doing where nothing else is shown (choosing the
+    thresholds, the counts after the items)."""
+    from ..progress import Heartbeat
+
+    with Heartbeat(f"act{' (dry run)' if dry_run else ''}: choosing the policy",
+                   interval=HEARTBEAT_S, enabled=progress) as beat:
+        return _plan(ws, model=model, dry_run=dry_run, actor=actor, policy=policy,
+                     safety=safety, web=web, before=before, cli=cli, progress=progress,
+                     beat=beat)
+
+
+def _plan(ws: Workspace, *, model: str | None, dry_run: bool, actor: str,
+          policy: Policy | None, safety: Safety | None, web: bool, before: Policy | None,
+          cli: bool, progress: bool, beat: Any) -> ActReport:
+    """:func:`plan`; ``beat`` the :class:`glamlab.progress.Heartbeat` told each step."""
     source = "card"
     notes: list[str] = []
     proposed = None
@@ -624,6 +641,7 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
     from ..tasks.tabular import count_known_outcomes
 
     # a tabular project acts on the rows whose outcome is not known yet
+    beat.note(f"act ({mv.spec}{', dry run' if dry_run else ''}): counting the items")
     report.known_outcomes = count_known_outcomes(ws)
     report.items_total = ws.count_items() - report.known_outcomes
     kind = task_kind(ws.card)
@@ -731,6 +749,8 @@ def plan(ws: Workspace, *, model: str | None = None, dry_run: bool = True,
             report.superseded += earlier
             report.withdrawn_by_policy += by_policy
     bar.close()
+    beat.note(f"act ({mv.spec}{', dry run' if dry_run else ''}): counting the gold labels "
+              "and the expected errors")
     report.items_with_predictions = seen_items
     if kind.name in CLASSIFICATION_KINDS:
         from .export import count_gold_only
@@ -1089,12 +1109,12 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
         report.withdrawn_by_policy += by_policy
         have_mm = {(r.prediction_id, r.value) for r in conn.execute(
             sa.select(mm.c.prediction_id, mm.c.value).where(
-                mm.c.prediction_id.in_(pids), mm.c.field == policy.field))}
+                among(conn, mm.c.prediction_id, pids), mm.c.field == policy.field))}
         # (not the withdrawn rows: a candidate the policy sends back to review after a
         # change that withdrew its row is queued again)
         have_rq = {(r.prediction_id, r.label, same(r.value)) for r in conn.execute(
             sa.select(rq.c.prediction_id, rq.c.label, rq.c.value).where(
-                rq.c.prediction_id.in_(pids), rq.c.kind == "prediction",
+                among(conn, rq.c.prediction_id, pids), rq.c.kind == "prediction",
                 rq.c.status != SUPERSEDED))}
         # a candidate still open in the queue from an earlier prediction is not queued
         # twice (single-label: the item is there already, whatever its label)
@@ -1105,9 +1125,9 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
             return (item_id,) if one_value else (item_id, label, same(value))
 
         open_ids: dict[tuple[Any, ...], list[int]] = {}
-        for i in range(0, len(queued_ids), 900):
+        for ids_part in id_batches(conn, queued_ids):
             for r in conn.execute(sa.select(rq.c.id, rq.c.item_id, rq.c.label, rq.c.value).where(
-                    rq.c.item_id.in_(queued_ids[i:i + 900]),
+                    among(conn, rq.c.item_id, ids_part),
                     rq.c.kind == "prediction", rq.c.status == "open")):
                 open_ids.setdefault(queued(r.item_id, r.label, r.value), []).append(int(r.id))
         open_rq = set(open_ids)
@@ -1168,8 +1188,8 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
                                "score": d.score, "reason": d.reason, "kind": "prediction",
                                "status": "open", "lease_owner": None, "lease_until": None,
                                "version": 1, "created_at": stamp})
-        for i in range(0, len(settled_rows), 900):
-            conn.execute(rq.update().where(rq.c.id.in_(settled_rows[i:i + 900]),
+        for ids_part in id_batches(conn, settled_rows):
+            conn.execute(rq.update().where(among(conn, rq.c.id, ids_part),
                                            rq.c.status == "open")
                          .values(status=SUPERSEDED, version=rq.c.version + 1,
                                  lease_owner=None, lease_until=None))
@@ -1237,11 +1257,11 @@ def _mark_overruled(ws: Workspace, kind: TaskKind[Any, Any], field: str,
             continue
         with ws.store.write() as conn:
             for who, marked in mark.items():
-                conn.execute(mm.update().where(mm.c.id.in_(marked),
+                conn.execute(mm.update().where(among(conn, mm.c.id, marked),
                                                mm.c.overruled_at.is_(None))
                              .values(overruled_by=who, overruled_at=stamp))
             if restore:
-                conn.execute(mm.update().where(mm.c.id.in_(restore))
+                conn.execute(mm.update().where(among(conn, mm.c.id, restore))
                              .values(overruled_by=None, overruled_at=None))
 
 
@@ -1295,9 +1315,9 @@ def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
     kind = task_kind(ws.card)
     rq = ws.store.t.review_queue
     ids = sorted(current)
-    stale = [r for i in range(0, len(ids), 900) for r in conn.execute(
+    stale = [r for part in id_batches(conn, ids) for r in conn.execute(
         sa.select(rq.c.id, rq.c.item_id, rq.c.prediction_id, rq.c.label, rq.c.value)
-        .where(rq.c.item_id.in_(ids[i:i + 900]), rq.c.kind == "prediction",
+        .where(among(conn, rq.c.item_id, part), rq.c.kind == "prediction",
                rq.c.status == "open"))]
     if not stale:
         return 0, 0
@@ -1309,23 +1329,27 @@ def _refresh_queue(conn: sa.Connection, ws: Workspace, mv: ModelVersion,
                                                        same_value(d.value))
             review.setdefault(key, d)
     withdrawn = []
+    follow: list[dict[str, Any]] = []
     by_policy = 0
     for r in stale:
         key = (r.item_id,) if one_value else (r.item_id, r.label, same_value(r.value))
         hit = review.pop(key, None)  # one row per candidate follows it
         if (hit is not None and hit.label == r.label
                 and same_value(hit.value) == same_value(r.value)):
-            if dry_run:
-                continue
-            conn.execute(rq.update().where(rq.c.id == r.id, rq.c.status == "open").values(
-                prediction_id=hit.prediction_id, model_id=mv.id, score=hit.score,
-                reason=hit.reason))  # the reason says today's thresholds
+            if not dry_run:  # the reason says today's thresholds
+                follow.append({"row": r.id, "new_prediction": hit.prediction_id,
+                               "new_score": hit.score, "new_reason": hit.reason})
         else:
             withdrawn.append(r.id)
             by_policy += r.prediction_id == current.get(r.item_id)
+    if follow:  # one statement for them all (the driver sends them together)
+        conn.execute(rq.update().where(rq.c.id == sa.bindparam("row"), rq.c.status == "open")
+                     .values(prediction_id=sa.bindparam("new_prediction"), model_id=mv.id,
+                             score=sa.bindparam("new_score"),
+                             reason=sa.bindparam("new_reason")), follow)
     if not dry_run:
-        for i in range(0, len(withdrawn), 900):
-            conn.execute(rq.update().where(rq.c.id.in_(withdrawn[i:i + 900]),
+        for ids_part in id_batches(conn, withdrawn):
+            conn.execute(rq.update().where(among(conn, rq.c.id, ids_part),
                                            rq.c.status == "open")
                          .values(status=SUPERSEDED, version=rq.c.version + 1,
                                  lease_owner=None, lease_until=None))
@@ -1527,9 +1551,9 @@ def _current(ws: Workspace, ids: set[str]) -> int:
     wanted = sorted(ids)
     n = 0
     with ws.store.read() as conn:
-        for i in range(0, len(wanted), 900):
+        for ids_part in id_batches(conn, wanted):
             n += int(conn.execute(sa.select(sa.func.count()).select_from(it).where(
-                it.c.item_id.in_(wanted[i:i + 900]), it.c.is_current.is_(True))).scalar() or 0)
+                among(conn, it.c.item_id, ids_part), it.c.is_current.is_(True))).scalar() or 0)
     return n
 
 

@@ -176,6 +176,11 @@ def authority_uri(authority_id: str) -> str:
     return f"urn:glamlab:authority:{authority_id}"
 
 
+#: the most authority records :func:`project_authority_uris` reads in one query (their ids
+#: and URIs: tens of MB at most); a larger file's are looked up an id at a time
+AUTHORITY_URIS_AT_ONCE = 200_000
+
+
 def project_authority_uris(ws: Workspace) -> Callable[[str], str]:
     """The URI the W3C and IIIF annotations point at for an authority id of ``ws``'s
     spans: a record the project's authority file has (``glamlab authority import``) is
@@ -184,27 +189,43 @@ def project_authority_uris(ws: Workspace) -> Callable[[str], str]:
     shaped like a QID only where every record of the file is one and none gives a
     ``uri`` (a Wikidata extract without its addresses): a local file's own numbering
     (``Q2`` beside ``lyon-1``) may look the same. An id no record has:
-    :func:`authority_uri`. Each id is looked up once."""
+    :func:`authority_uri`. The file's ids and URIs are read in one query when it has at
+    most :data:`AUTHORITY_URIS_AT_ONCE` records; a larger file's are looked up an id at a
+    time, each once."""
     import sqlalchemy as sa
-
-    from ..linking.authority import authority_records
 
     t = ws.store.t.authorities
     with ws.store.read() as conn:
-        has_any = conn.execute(sa.select(t.c.id).limit(1)).first() is not None
-    if not has_any:
+        records = conn.execute(sa.select(sa.func.count()).select_from(t)).scalar() or 0
+    if not records:
         return authority_uri
-    with ws.store.read() as conn:  # a Wikidata extract: every id a QID, no uri given
-        wikidata = conn.execute(sa.select(t.c.id).where(t.c.uri.isnot(None), t.c.uri != "")
-                                .limit(1)).first() is None and all(
-            _QID_RE.match(rid) for rid in conn.execute(sa.select(t.c.record_id)).scalars())
+    # record id -> its uri ("" none given): every record at once, else looked up id by id
+    given_uris: dict[str, str] | None = None
+    with ws.store.read() as conn:
+        if records <= AUTHORITY_URIS_AT_ONCE:
+            uris = {r.record_id: r.uri for r in conn.execute(sa.select(t.c.record_id, t.c.uri))}
+            given_uris = {rid: (u or "").strip() for rid, u in uris.items()}
+            # a Wikidata extract: every id a QID, no uri given
+            wikidata = all(u is None or u == "" for u in uris.values()) and all(
+                _QID_RE.match(rid) for rid in uris)
+        else:
+            wikidata = conn.execute(sa.select(t.c.id).where(t.c.uri.isnot(None), t.c.uri != "")
+                                    .limit(1)).first() is None and all(
+                _QID_RE.match(rid) for rid in conn.execute(sa.select(t.c.record_id)).scalars())
     known: dict[str, str] = {}
+
+    def record_uri(authority_id: str) -> str | None:
+        """The uri the record gives ("" none), None when no record has the id."""
+        if given_uris is not None:
+            return given_uris.get(authority_id)
+        with ws.store.read() as conn:
+            row = conn.execute(sa.select(t.c.uri).where(t.c.record_id == authority_id)).first()
+        return None if row is None else (row.uri or "").strip()
 
     def uri(authority_id: str) -> str:
         if authority_id not in known:
-            record = authority_records(ws, [authority_id]).get(authority_id)
-            given = (record.uri or "").strip() if record is not None else ""
-            if record is None:
+            given = record_uri(authority_id)
+            if given is None:
                 known[authority_id] = authority_uri(authority_id)
             elif "://" in given or given.startswith("urn:"):
                 known[authority_id] = given

@@ -101,6 +101,7 @@ from ..errors import PolicyError
 from ..files import open_private
 from ..ingest.base import control_characters
 from ..sheets import risky_ids_warning, write_sheet
+from ..store.ids import among, id_batches
 from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .act import (
     CLASSIFICATION_KINDS,
@@ -442,7 +443,7 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
             stored = {(r.prediction_id, r.value): r for r in conn.execute(
                 sa.select(mm.c.prediction_id, mm.c.value, mm.c.created_at, mm.c.confirmed_by,
                           mm.c.confirmed_at)
-                .where(mm.c.prediction_id.in_(pids), mm.c.field == field))}
+                .where(among(conn, mm.c.prediction_id, pids), mm.c.field == field))}
             people = item_decisions(ws, conn, [d.item.item_id for d in batch])
             gold = _gold_verdicts(ws, conn, kind, batch)
             labelled = (item_gold(conn, {d.item.item_id for d in batch}) if unsuggested
@@ -528,10 +529,10 @@ def _snippets(ws: Workspace, conn: sa.Connection, ids: Iterable[str]) -> dict[st
     it = ws.store.t.items
     out: dict[str, str | None] = {}
     wanted = sorted(set(ids))
-    for i in range(0, len(wanted), 900):
+    for ids_part in id_batches(conn, wanted):
         out.update((r[0], r[1]) for r in conn.execute(
             sa.select(it.c.item_id, sa.func.substr(it.c.text, 1, SNIPPET + 1))
-            .where(it.c.is_current.is_(True), it.c.item_id.in_(wanted[i : i + 900]))))
+            .where(it.c.is_current.is_(True), among(conn, it.c.item_id, ids_part))))
     return out
 
 
@@ -643,13 +644,13 @@ def complete_gold(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
     sets = ws.store.t.span_sets
     whole: dict[str, tuple[str, Any]] = {}
     ids = sorted(set(ids))
-    for i in range(0, len(ids), 900):
-        complete = sorted(complete_span_gold_items(conn, ids[i:i + 900]))
+    for ids_part in id_batches(conn, ids):
+        complete = sorted(complete_span_gold_items(conn, ids_part))
         if not complete:
             continue
         found = conn.execute(sa.select(sets.c.id, sets.c.item_id, sets.c.annotator,
                                        sets.c.created_at, sets.c.source, sets.c.active)
-                             .where(sets.c.item_id.in_(complete), sets.c.kind == "gold")
+                             .where(among(conn, sets.c.item_id, complete), sets.c.kind == "gold")
                              .order_by(sets.c.id)).all()
         latest = {r.item_id: r.id for r in found if r.active}
         for r in found:
@@ -734,10 +735,10 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
                   **people_spans(ws, conn, others)}
         rq = st.review_queue
         with_people = sorted(people)
-        for i in range(0, len(with_people), 900):
+        for ids_part in id_batches(conn, with_people):
             asked.update((r.item_id, r.label, _same(r.value)) for r in conn.execute(
                 sa.select(rq.c.item_id, rq.c.label, rq.c.value).where(
-                    rq.c.item_id.in_(with_people[i:i + 900]), rq.c.kind == "prediction",
+                    among(conn, rq.c.item_id, ids_part), rq.c.kind == "prediction",
                     rq.c.status == "open")))
     out: dict[int, GoldVerdict] = {}
     multi = not kind.one_value_per_item

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import GlamlabError
+from ..store.ids import among, id_batches
 from .act import choose_model
 from .policy import load_policy
 
@@ -101,8 +102,8 @@ def _item_meta(ws: Workspace, conn: sa.Connection, ids: list[str]) -> dict[str, 
     it = ws.store.t.items
     out: dict[str, dict[str, Any]] = {}
     unique = sorted(set(ids))
-    for i in range(0, len(unique), _IN):
+    for ids_part in id_batches(conn, unique, _IN):
         out.update((r.item_id, r.meta or {}) for r in conn.execute(
             sa.select(it.c.item_id, it.c.meta).where(
-                it.c.is_current.is_(True), it.c.item_id.in_(unique[i : i + _IN]))))
+                it.c.is_current.is_(True), among(conn, it.c.item_id, ids_part))))
     return out

@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from . import schema
+from .ids import among, id_batches
 
 #: ``labels.source`` of a label given blind, as a second labeller (agreement only)
 SECOND = "second labeller"
@@ -59,9 +60,9 @@ def from_review(conn: sa.Connection, ids: Sequence[str]) -> set[str]:
     t = schema.labels
     found: set[str] = set()
     ids = list(ids)
-    for start in range(0, len(ids), 900):
+    for ids_part in id_batches(conn, ids):
         found.update(r[0] for r in conn.execute(
             sa.select(t.c.item_id).where(in_force(t), t.c.source.in_(REVIEW_SOURCES),
-                                         t.c.item_id.in_(ids[start : start + 900]))
+                                         among(conn, t.c.item_id, ids_part))
             .distinct()))
     return found

@@ -33,6 +33,7 @@ import sqlalchemy as sa
 
 from . import schema
 from .gold import NO_TERMS, RECORD_CHECKED, REVIEW, REVIEW_SOURCES, SECOND, in_force
+from .ids import among, id_batches
 
 #: ``span_sets.source`` of a gold set built from reviewers' decisions on single spans
 #: (:data:`glamlab.tasks.spans.complete.REVIEW`): complete only on top of complete gold
@@ -135,9 +136,9 @@ def gold_labels(conn: sa.Connection, item_ids: Iterable[str]) -> dict[str, set[s
     labels = schema.labels
     ids = sorted(set(item_ids))
     out: dict[str, set[str]] = {}
-    for i in range(0, len(ids), 900):
+    for ids_part in id_batches(conn, ids):
         for item_id, label in conn.execute(sa.select(labels.c.item_id, labels.c.label).where(
-                labels.c.item_id.in_(ids[i:i + 900]), in_force(labels))):
+                among(conn, labels.c.item_id, ids_part), in_force(labels))):
             out.setdefault(item_id, set()).add(label)
     return out
 
@@ -192,10 +193,10 @@ def item_gold(conn: sa.Connection, item_ids: Iterable[str]) -> dict[str, ItemGol
     reviewed: set[str] = set()
     whole: set[str] = set()
     credited: set[str] = set()
-    for i in range(0, len(ids), 900):
+    for ids_part in id_batches(conn, ids):
         for r in conn.execute(sa.select(labels.c.item_id, labels.c.label, labels.c.annotator,
                                         labels.c.created_at, labels.c.source)
-                              .where(labels.c.item_id.in_(ids[i:i + 900]), in_force(labels))
+                              .where(among(conn, labels.c.item_id, ids_part), in_force(labels))
                               .order_by(labels.c.id)):
             if r.label == NO_TERMS and r.source == RECORD_CHECKED:
                 continue
@@ -207,17 +208,17 @@ def item_gold(conn: sa.Connection, item_ids: Iterable[str]) -> dict[str, ItemGol
             if r.source in REVIEW_SOURCES:
                 credited.add(r.item_id)
     wrote = sorted(credited & set(found))
-    for i in range(0, len(wrote), 900):
+    for ids_part in id_batches(conn, wrote):
         first: dict[tuple[str, str], tuple[str, Any]] = {}
         for x in conn.execute(sa.select(labels.c.item_id, labels.c.label, labels.c.annotator,
                                         labels.c.created_at)
-                              .where(labels.c.item_id.in_(wrote[i:i + 900]),
+                              .where(among(conn, labels.c.item_id, ids_part),
                                      labels.c.active.is_(True), labels.c.label != NO_TERMS,
                                      sa.or_(labels.c.source.is_(None),
                                             labels.c.source != SECOND))
                               .order_by(labels.c.id)):
             first.setdefault((x.item_id, x.label), (x.annotator, x.created_at))
-        for item_id in wrote[i:i + 900]:
+        for item_id in ids_part:
             given = found[item_id]
             for label in given:
                 given[label] = first.get((item_id, label), given[label])
@@ -237,10 +238,9 @@ def partial_review_label_items(conn: sa.Connection, item_ids: Iterable[str]) -> 
     whole = schema.labels.alias("whole_label")
     ids = sorted(set(item_ids))
     out: set[str] = set()
-    for i in range(0, len(ids), 900):
-        chunk = ids[i:i + 900]
+    for chunk in id_batches(conn, ids):
         reviewed = sorted(conn.execute(sa.select(labels.c.item_id).where(
-            labels.c.item_id.in_(chunk), labels.c.active.is_(True),
+            among(conn, labels.c.item_id, chunk), labels.c.active.is_(True),
             labels.c.source == "review",
             ~sa.exists().where(whole.c.item_id == labels.c.item_id,
                                whole.c.active.is_(True),
@@ -249,7 +249,7 @@ def partial_review_label_items(conn: sa.Connection, item_ids: Iterable[str]) -> 
         if not reviewed:
             continue
         out.update(conn.execute(sa.select(q.c.item_id).where(
-            q.c.item_id.in_(reviewed), q.c.kind == "prediction", q.c.status == "open",
+            among(conn, q.c.item_id, reviewed), q.c.kind == "prediction", q.c.status == "open",
             ~sa.exists().where(labels.c.item_id == q.c.item_id,
                                labels.c.label == q.c.label, in_force(labels)))
             .distinct()).scalars())
@@ -270,9 +270,9 @@ def _span_gold_items(conn: sa.Connection, item_ids: Iterable[str],
     sets = schema.span_sets
     ids = sorted(set(item_ids))
     out: set[str] = set()
-    for i in range(0, len(ids), 900):
+    for ids_part in id_batches(conn, ids):
         out.update(conn.execute(sa.select(sets.c.item_id).distinct().where(
-            sets.c.item_id.in_(ids[i:i + 900]), sets.c.kind == "gold",
+            among(conn, sets.c.item_id, ids_part), sets.c.kind == "gold",
             clause(sets.c.item_id))).scalars())
     return out
 
@@ -299,7 +299,7 @@ def fitting_span_sets(conn: sa.Connection, set_ids: Iterable[int]) -> set[int]:
     g = schema.span_sets.alias("gold_set")
     ids = sorted({int(i) for i in set_ids})
     out: set[int] = set()
-    for i in range(0, len(ids), 900):
+    for ids_part in id_batches(conn, ids):
         out.update(int(x) for x in conn.execute(sa.select(g.c.id).where(
-            g.c.id.in_(ids[i:i + 900]), span_gold_fits(g))).scalars())
+            among(conn, g.c.id, ids_part), span_gold_fits(g))).scalars())
     return out

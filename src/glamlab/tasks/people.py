@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from ..store.ids import among, id_batches
+
 #: ``decisions.action`` of a span a reviewer added to a text (one the model did not
 #: find: :func:`glamlab.tasks.spans.complete.add_span`), queued for nothing
 ADDED = "add"
@@ -87,13 +89,13 @@ def item_decisions(ws: Workspace, conn: sa.Connection,
     rq, dec = ws.store.t.review_queue, ws.store.t.decisions
     out: dict[str, list[Any]] = {}
     ids = sorted(set(item_ids))
-    for i in range(0, len(ids), 900):
+    for ids_part in id_batches(conn, ids):
         for r in conn.execute(
                 sa.select(dec.c.item_id, rq.c.label.label("queued"),
                           rq.c.value.label("queued_value"), dec.c.id, dec.c.action,
                           dec.c.label, dec.c.value, dec.c.user, dec.c.created_at)
                 .select_from(dec.outerjoin(rq, dec.c.queue_id == rq.c.id))
-                .where(dec.c.item_id.in_(ids[i:i + 900]),
+                .where(among(conn, dec.c.item_id, ids_part),
                        # a withdrawn decision (glamlab.review.undo) decides nothing
                        sa.or_(sa.and_(rq.c.kind == "prediction",
                                       dec.c.action.in_(("accept", "reject", "correct"))),
