@@ -30,6 +30,7 @@ from .base import (
     SourceReader,
     check_record,
     nul_note,
+    problem_line,
     strip_nul,
 )
 
@@ -146,9 +147,8 @@ class IngestReport:
                 if recorded else "")
         if self.failed:
             for p in self.problems[:SHOWN_IN_SUMMARY]:
-                where = p["item"] or p["source"]
-                text += f"\n  {where}: {p['reason']}" + (f" (fix: {p['hint']})"
-                                                         if p["hint"] else "")
+                text += f"\n  {problem_line(p['item'] or p['source'], p['reason'])}" + (
+                    f" (fix: {p['hint']})" if p["hint"] else "")
             if self.failed > SHOWN_IN_SUMMARY:
                 text += f"\n  ... and {self.failed - SHOWN_IN_SUMMARY:,} more"
         for w in self.all_warnings():
