@@ -289,10 +289,12 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
 
     def flush() -> None:
         if records or problems:
-            _write_batch(store, ingest_id, records, problems, report,
-                         allow_source_change=options.allow_source_change)
+            refused = _write_batch(store, ingest_id, records, problems, report,
+                                   allow_source_change=options.allow_source_change)
             records.clear()
             problems.clear()
+            if refused:  # counted as read: what the store refused is a problem, not an item
+                bar.update(-refused, problems=refused)
 
     empty: list[str] = []
     whole: set[str] = set()  # sources that failed as a whole (a wrong column, unreadable)
@@ -439,17 +441,19 @@ def _insert_rows(conn: sa.Connection, rows: list[tuple[Any, ...]]) -> None:
 
 
 def _write_batch(store: Store, ingest_id: int, records: list[Record], problems: list[Problem],
-                 report: IngestReport, *, allow_source_change: bool = False) -> None:
+                 report: IngestReport, *, allow_source_change: bool = False) -> int:
     """Write one batch in one transaction. Should the database refuse a row that the checks
     let through, the batch is written again row by row (each in a savepoint), and only the
-    refused rows become problems: a bad row never takes its neighbours with it."""
+    refused rows become problems: a bad row never takes its neighbours with it. Returns
+    how many of ``records`` were refused (an id of another source, a row the database
+    would not take)."""
     counts = (report.added, report.updated, report.unchanged)
     try:
         with store.write() as conn:
             moved = _write_records(store, conn, ingest_id, records, report, allow_source_change)
             _write_problems(store, conn, ingest_id,
                             [*_kept_warnings(problems, records, moved), *moved], report)
-        return
+        return len(moved)
     except (sa.exc.DataError, sa.exc.IntegrityError, sa.exc.ProgrammingError):
         if len(records) <= 1 and not problems:
             raise
@@ -472,6 +476,7 @@ def _write_batch(store: Store, ingest_id: int, records: list[Record], problems: 
                                        "again; the other rows were stored"))
         _write_problems(store, conn, ingest_id,
                         [*_kept_warnings(problems, records, refused), *refused], report)
+    return len(refused)
 
 
 def _kept_warnings(problems: list[Problem], records: list[Record],
