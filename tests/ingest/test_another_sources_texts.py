@@ -18,6 +18,21 @@ def _texts(tmp_path):
     return table, folder
 
 
+def test_the_same_text_from_another_source_is_said_to_be_the_same(make_ws, tmp_path):
+    ws = make_ws("t", modality="text", labels=["fr", "de"])
+    table, folder = _texts(tmp_path)
+    assert ws.ingest([table], id_column="id", text_column="text").added == 2
+    report = ws.ingest([folder])
+    assert report.added == 0 and report.failed == 2
+    said = {p["item"]: p for p in report.problems}
+    same = said["d1"]["reason"]
+    assert "with the same text: only the source and its metadata (date, file, lines) " \
+           "differ" in same, same
+    assert "other content" not in same
+    assert said["d1"]["hint"].startswith("nothing to do if it is the same document")
+    assert "with other content" in said["d2"]["reason"]  # another text: as before
+
+
 def test_the_progress_line_does_not_count_refused_items(make_ws, tmp_path, capsys):
     ws = make_ws("t", modality="text", labels=["fr", "de"])
     table, folder = _texts(tmp_path)

@@ -529,6 +529,7 @@ def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: l
     rows: list[tuple[Any, ...]] = []
     superseded = []
     moved: list[Problem] = []
+    clashes: dict[str, tuple[Record, int]] = {}  # item id -> its record, its problem
     for r in records:
         old = current.get(r.item_id)
         if old is not None and old[0] == r.content_hash:
@@ -546,6 +547,7 @@ def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: l
                 r.source, r.item_id,
                 f"id {r.item_id!r} already belongs to an item from {old[2]}, with other "
                 "content; this one was not stored (the other is kept)", hint))
+            clashes[r.item_id] = (r, len(moved) - 1)
             continue
         version = 1
         if old is not None:
@@ -566,6 +568,8 @@ def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: l
         rows.append((r.item_id, version, db_true, r.modality, r.source_kind, source,
                      r.uri, r.page, r.content_hash, text, r.width, r.height,
                      dumps(meta), ingest_id, db_stamp))  # _ITEM_COLUMNS order
+    if clashes:
+        _said_what_differs(conn, t, clashes, moved)
     for i in range(0, len(superseded), 900):
         conn.execute(t.items.update().where(
             t.items.c.is_current.is_(True), t.items.c.item_id.in_(superseded[i : i + 900])
@@ -573,6 +577,39 @@ def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: l
     if rows:
         _insert_rows(conn, rows)
     return moved
+
+
+def _said_what_differs(conn: sa.Connection, t: Any, clashes: dict[str, tuple[Record, int]],
+                       moved: list[Problem]) -> None:
+    """An id of another source whose item has the same text (a table of texts, then the
+    folder of the same texts as files): its content differs only by what comes with the
+    text (the table's columns, the file's name), not by the text, and its problem says so
+    (it said "with other content", which read as another document under the same id)."""
+    ids = list(clashes)
+    for i in range(0, len(ids), 900):
+        for item_id, text, meta, source in conn.execute(
+            sa.select(t.items.c.item_id, t.items.c.text, t.items.c.meta, t.items.c.source)
+            .where(t.items.c.is_current.is_(True), t.items.c.item_id.in_(ids[i : i + 900]))
+        ):
+            rec, at = clashes[item_id]
+            if not text or not rec.text or (text != rec.text
+                                            and text.split() != rec.text.split()):
+                continue
+            meta = meta or {}
+            new = rec.meta or {}
+            fields = sorted(k for k in set(meta) | set(new) if meta.get(k) != new.get(k))
+            shown = ", ".join(fields[:4]) + (f" and {len(fields) - 4:,} more"
+                                             if len(fields) > 4 else "")
+            spacing = "" if text == rec.text else ", but for its spacing,"
+            what = (f"only the source and its metadata ({shown}) differ" if fields
+                    else "only the source differs")
+            moved[at] = Problem(
+                rec.source, item_id,
+                f"id {item_id!r} already belongs to an item from {source} with the same "
+                f"text{spacing}: {what}; this one was not stored (the other is kept)",
+                "nothing to do if it is the same document: its text is here already; if "
+                "this source should replace the other one (its metadata), ingest it with "
+                "--allow-source-change to store it as a new version")
 
 
 def _keep_earlier_ids(conn: sa.Connection, t: Any, records: list[Record],
