@@ -249,6 +249,28 @@ def test_a_document_already_ingested_under_its_own_id_is_named(make_ws, tmp_path
     assert import_spans(ws, NEWSEYE).twins == []  # nothing created the second time
 
 
+def test_a_document_ingested_after_its_gold_was_imported_is_named(make_ws, tmp_path):
+    # the other order: HIPE gold imported first (items DATASET-LANG-DOCUMENT_ID-sNNN), then
+    # the archive's texts under their document ids: the ingest made a second copy of each
+    # without a word
+    ws = entities_ws(make_ws)
+    import_spans(ws, NEWSEYE)
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "dev_fr_3.txt").write_text("Le texte du journal.", encoding="utf-8")
+    (tmp_path / "texts" / "other.txt").write_text("Un autre.", encoding="utf-8")
+    report = ws.ingest([tmp_path / "texts"])
+    assert report.added == 2
+    said = [w for w in report.warnings if "gold span import" in w]
+    assert len(said) == 1, report.warnings
+    assert said[0].startswith("1 text brought in is already here as the items of a gold "
+                              "span import"), said
+    assert "'dev_fr_3' is also 'newseye-fr-dev_fr_3-s000', from newseye-fr-sample.tsv" \
+        in said[0], said
+    assert "--where document_id=dev_fr_3" in said[0]
+    assert not [w for w in ws.ingest([tmp_path / "texts"]).warnings
+                if "gold span import" in w]  # nothing new the second time
+
+
 def test_stale_spans_after_the_text_changes(make_ws, tmp_path):
     ws = entities_ws(make_ws)
     (tmp_path / "t").mkdir()

@@ -358,12 +358,50 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
         report.empty_sources.append({"source": source, "reason": reason, "hint": hint})
         report.warnings.append(f"nothing was brought in from {source}: {reason} "
                                f"(fix: {hint})")
+    if report.added or report.updated:
+        twins = _span_import_twins(store, ingest_id)
+        if twins:
+            report.warnings.append(_twins_warning(twins))
     with store.write() as conn:
         conn.execute(t.ingests.update().where(t.ingests.c.id == ingest_id).values(
             finished_at=now(), added=report.added, updated=report.updated,
             unchanged=report.unchanged, failed=report.failed))
         resolve_earlier_problems(conn, store, ingest_id, sources, unread=whole - read)
     return report
+
+
+def _span_import_twins(store: Store, ingest_id: int) -> list[tuple[str, str, str]]:
+    """The texts ingest ``ingest_id`` stored that the collection already holds as the
+    items of a gold span import (a HIPE file's documents, created under the file's ids,
+    DATASET-LANG-DOCUMENT_ID, with ``document_id`` in their metadata): ``(ingested id,
+    an imported item of it, the file)``, one per document. Only where spans were
+    imported (a workspace without them is not read through)."""
+    t = store.t
+    with store.read() as conn:
+        if conn.execute(sa.select(t.span_sets.c.item_id).limit(1)).first() is None:
+            return []
+        new, old = t.items.alias("new"), t.items.alias("old")
+        document = old.c.meta["document_id"].as_string()
+        rows = conn.execute(
+            sa.select(new.c.item_id, sa.func.min(old.c.item_id), sa.func.min(old.c.source))
+            .select_from(new.join(old, document == new.c.item_id))
+            .where(new.c.ingest_id == ingest_id, new.c.is_current.is_(True),
+                   old.c.is_current.is_(True), old.c.item_id != new.c.item_id)
+            .group_by(new.c.item_id).order_by(new.c.item_id)).all()
+    return [(a, b, src) for a, b, src in rows]
+
+
+def _twins_warning(twins: list[tuple[str, str, str]]) -> str:
+    n = len(twins)
+    a, b, src = twins[0]
+    return (f"{n:,} {plural(n, 'text')} brought in {'is' if n == 1 else 'are'} already here "
+            f"as the items of a gold span import, under the file's ids (e.g. {a!r} is also "
+            f"{b!r}, from {Path(src).name}): the collection holds "
+            f"{'its' if n == 1 else 'their'} text twice, and glamlab run, trends and the "
+            "exports count both. glamlab cannot remove items: to keep one copy, ingest "
+            "into a fresh workspace (after the import) a table or folder without the "
+            f"imported documents (`glamlab items list --where document_id={a}` lists the "
+            "imported items of one)")
 
 
 def _covers(source: str, problem_source: str) -> bool:
