@@ -271,6 +271,39 @@ def test_a_document_ingested_after_its_gold_was_imported_is_named(make_ws, tmp_p
                 if "gold span import" in w]  # nothing new the second time
 
 
+def _hipe(docs: list[tuple[str, list[tuple[str, str]]]]) -> str:
+    """A small HIPE TSV: one document per (document id, [(token, coarse tag)])."""
+    out = ["TOKEN\tNE-COARSE-LIT\tNE-COARSE-METO\tNE-FINE-LIT\tNE-FINE-METO\tNE-FINE-COMP"
+           "\tNE-NESTED\tNEL-LIT\tNEL-METO\tMISC"]
+    for doc_id, tokens in docs:
+        out += [f"# hipe2022:document_id = {doc_id}", "# hipe2022:language = fr",
+                "# hipe2022:dataset = newseye"]
+        out += [f"{tok}\t{tag}\t_\t_\t_\t_\t_\t_\t_\t_" for tok, tag in tokens]
+    return "\n".join(out) + "\n"
+
+
+def test_an_i_tag_continuing_nothing_and_a_repeated_document_are_said(make_ws, tmp_path):
+    # an I- with no B- before it, and one document given twice the same, were read
+    # without a word; the rest of the file is imported, each is said with its line
+    ws = entities_ws(make_ws)
+    paris = [("A", "O"), ("Paris", "B-LOC"), ("hier", "O"), ("Victor", "I-PER"),
+             ("Hugo", "I-PER"), ("parla", "O")]
+    lyon = [("Lyon", "B-LOC"), ("dort", "O")]
+    path = tmp_path / "gold.tsv"
+    path.write_text(_hipe([("d1", paris), ("d2", lyon), ("d1", paris)]), encoding="utf-8")
+    report = import_spans(ws, path, segment="document")
+    assert report.items == 2 and report.spans == 3  # Paris, Victor Hugo, Lyon
+    assert len(report.warnings) == 2, report.warnings
+    orphan, twice = report.warnings
+    assert orphan.startswith("2 entities begin with an I- tag that continues no entity "
+                             "(lines 8, 22; the first, line 8: 'I-PER' after 'O'"), orphan
+    assert "read as an entity starting there" in orphan
+    assert twice.startswith("1 document is in the file more than once, the same each time "
+                            "(e.g. 'd1' at line 2 and again at line 16): read once"), twice
+    assert "warning: 2 entities begin" in report.summary()
+    assert report.to_dict()["warnings"] == report.warnings
+
+
 def test_stale_spans_after_the_text_changes(make_ws, tmp_path):
     ws = entities_ws(make_ws)
     (tmp_path / "t").mkdir()

@@ -80,6 +80,9 @@ class SpanImportReport:
     #: and imported back, or ``replace``): one ``{item_id, added, removed, changed}`` each,
     #: the spans against the item's gold before (of the layers the file carries)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    #: what the file gives that was read all the same but may not be what it meant (a
+    #: HIPE I- tag that continues no entity, a document given twice, the same)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -134,6 +137,8 @@ class SpanImportReport:
             text += (f"; NUL characters (\\x00) removed from the text of {self.nul_cleaned:,} "
                      f"item{'s' if self.nul_cleaned != 1 else ''}, their entities kept on the "
                      "same words")
+        for w in self.warnings:
+            text += f"\nwarning: {w}"
         return text
 
 
@@ -216,8 +221,11 @@ def detect_format(path: Path) -> str:
 
 def read_span_file(path: str | Path, *, format: str | None = None, segment: str = "sentence",
                    label_map: Mapping[str, str | None] | None = None,
-                   problems: list[tuple[int, str]] | None = None) -> list[SpanDoc]:
-    """The items one file holds, read by its format; line problems go to ``problems``."""
+                   problems: list[tuple[int, str]] | None = None,
+                   warnings: list[str] | None = None) -> list[SpanDoc]:
+    """The items one file holds, read by its format; line problems go to ``problems``,
+    what is read all the same but said (a HIPE I- tag that continues nothing) to
+    ``warnings``."""
     from .hipe import read_hipe
     from .jsonl import read_jsonl
     from .webanno import read_webanno
@@ -228,7 +236,8 @@ def read_span_file(path: str | Path, *, format: str | None = None, segment: str 
         raise LabelError(f"unknown span format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
     problems = problems if problems is not None else []
     if fmt == "hipe":
-        docs = list(read_hipe(p, segment=segment, label_map=label_map, problems=problems))
+        docs = list(read_hipe(p, segment=segment, label_map=label_map, problems=problems,
+                              warnings=warnings))
     elif fmt == "jsonl":
         docs = list(read_jsonl(p, problems=problems))
     else:
@@ -565,6 +574,7 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
     # into the project they came from (their items are there)
     untouched = {f for f in files if f in digests and _sha256(f) == digests[f]}
     problems: list[tuple[int, str]] = []
+    warnings: list[str] = []  # read all the same, and said (an I- tag continuing nothing)
     docs: list[tuple[Path, SpanDoc]] = []
     formats: set[str] = set()
     #: files that carry the main layer only (WebAnno TSV: INCEpTION's Named Entity
@@ -576,19 +586,24 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
         if fmt == "webanno":
             main_only.add(f)
         local: list[tuple[int, str]] = []
+        said: list[str] = []
         for doc in read_span_file(f, format=fmt, segment=segment, label_map=label_map,
-                                  problems=local):
+                                  problems=local, warnings=said):
             if f in exported_ids:  # a file of glamlab's INCEpTION export: its item's id
                 doc.item_id = exported_ids[f]
             docs.append((f, doc))
         prefix = f"{f.name}: " if len(files) > 1 else ""
         problems.extend((n, prefix + msg) for n, msg in local)
+        warnings.extend(prefix + msg for msg in said)
 
     def named(f: Path, msg: str) -> str:
         return f"{f.name}: {msg}" if len(files) > 1 else msg
 
     labels = list(ws.card.labels)
     wanted: dict[tuple[str, str], tuple[Path, SpanDoc]] = {}
+    #: a document (or an item) the file gives again, the same: (file, its name) -> the
+    #: lines of its first and its second reading
+    repeated: dict[tuple[Path, str], tuple[int, int]] = {}
     for f, doc in docs:
         who = annotator or doc.annotator or "import"
         key = (doc.item_id, who)
@@ -598,8 +613,19 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
                 problems.append((doc.line, named(
                     f, f"{doc.item_id}: a second, different annotation of the item by {who!r} "
                        f"(first at line {other.line})")))
+            elif wanted[key][0] == f:
+                name = str((doc.meta or {}).get("document_id") or doc.item_id)
+                repeated.setdefault((f, name), (other.line, doc.line))
             continue
         wanted[key] = (f, doc)
+    if repeated:
+        n = len(repeated)
+        (f, name), (first, again) = next(iter(repeated.items()))
+        warnings.append(named(
+            f, f"{n:,} {'document is' if n == 1 else 'documents are'} in the file more than "
+               f"once, the same each time (e.g. {name!r} at line {first} and again at line "
+               f"{again}): read once; if the file was put together by mistake, remove the "
+               "repeat"))
     ids = sorted({item_id for item_id, _ in wanted})
     records: dict[str, Record] = {}
     texts: dict[str, str] = {}
@@ -659,7 +685,8 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
     report = SpanImportReport(path=str(root), format=fmt_name, files=len(files),
                               split=split, annotator=annotator or "import",
                               unchanged=len(as_exported),
-                              kept_split=len({k[0] for k in as_exported} - set(ids)))
+                              kept_split=len({k[0] for k in as_exported} - set(ids)),
+                              warnings=warnings)
     # a document the collection already holds under its own id (ingested first, with the
     # archive's ids), created again under the file's: said, not left to double the counts
     documents: dict[str, str] = {}  # document id -> its first item created here
