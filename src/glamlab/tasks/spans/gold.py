@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ...errors import LabelError
+from ...progress import plural
 from ...store import now
 from ...store.queue import fitting_span_sets
 from ..labels import MAX_ROWS_IN_MESSAGE, SPLITS, _chunks, _set_splits
@@ -83,6 +85,8 @@ class SpanImportReport:
     #: what the file gives that was read all the same but may not be what it meant (a
     #: HIPE I- tag that continues no entity, a document given twice, the same)
     warnings: list[str] = field(default_factory=list)
+    #: spans left out by ``type_map`` or ``drop_unknown_types``: their type -> how many
+    dropped: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -137,6 +141,10 @@ class SpanImportReport:
             text += (f"; NUL characters (\\x00) removed from the text of {self.nul_cleaned:,} "
                      f"item{'s' if self.nul_cleaned != 1 else ''}, their entities kept on the "
                      "same words")
+        if self.dropped:
+            n = sum(self.dropped.values())
+            text += (f"; {n:,} {plural(n, 'span')} of types left out as asked ("
+                     + ", ".join(f"{k} {v:,}" for k, v in self.dropped.items()) + ")")
         for w in self.warnings:
             text += f"\nwarning: {w}"
         return text
@@ -523,24 +531,39 @@ def gold_to_build_on(conn: sa.Connection, ws: Workspace, item_id: str,
                          text)
 
 
-def _fail(name: str, problems: list[tuple[int, str]]) -> LabelError:
+def _fail(name: str, problems: list[tuple[int, str]], path: Path | None = None,
+          unknown: Sequence[str] = (), labels: Sequence[str] = ()) -> LabelError:
     problems = sorted(problems)
+    hint = "fix these lines (or add the items or labels first) and import the file again"
+    if unknown and path is not None:  # types the project lacks (HIPE's PROD and TIME)
+        example = unknown[0]
+        hint = (f"the file's {', '.join(unknown)} "
+                f"{plural(len(unknown), 'is no label', 'are no labels')} "
+                f"of this project: leave {'it' if len(unknown) == 1 else 'them'} out with "
+                f"`glamlab labels import {shlex.quote(str(path))} --drop-unknown-types`, or "
+                f"map {'it' if len(unknown) == 1 else 'each'} to a label with --type-map "
+                f"(`--type-map {example}={labels[0] if labels else 'LABEL'}`; "
+                f"`--type-map {example}=` leaves it out), or add "
+                f"{'it' if len(unknown) == 1 else 'them'} to the labels in glamlab.toml; "
+                + ("then fix the other lines" if any("unknown label" not in m
+                                                    for _, m in problems) else
+                   "nothing else is wrong"))
     shown_rows = "\n".join(f"  line {n}: {msg}" if n else f"  {msg}"
                            for n, msg in problems[:MAX_ROWS_IN_MESSAGE])
     more = len(problems) - MAX_ROWS_IN_MESSAGE
     if more > 0:
         shown_rows += f"\n  ... and {more} more"
     return LabelError(f"{name}: {len(problems)} problem{'s' if len(problems) != 1 else ''}, "
-                      f"nothing imported:\n{shown_rows}",
-                      hint="fix these lines (or add the items or labels first) and import "
-                           "the file again", rows=problems)
+                      f"nothing imported:\n{shown_rows}", hint=hint, rows=problems)
 
 
 def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | None = None,
                  split: str | None = None, annotator: str | None = None,
                  replace: bool = False, segment: str = "sentence",
                  label_map: Mapping[str, str | None] | None = None,
-                 create_items: bool = True) -> SpanImportReport:
+                 create_items: bool = True,
+                 type_map: Mapping[str, str | None] | None = None,
+                 drop_unknown_types: bool = False) -> SpanImportReport:
     """Import gold spans from a file or a folder of files, all or nothing.
 
     ``format``: ``hipe`` (HIPE/CoNLL IOB TSV), ``jsonl`` or ``webanno`` (WebAnno TSV 3.3 as
@@ -553,7 +576,10 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
     replace that annotator's earlier spans (otherwise a difference is a conflict).
     ``segment`` (HIPE): ``sentence`` (one item per sentence, as the shared ``labels.csv``)
     or ``document``; ``label_map`` maps the file's types to the project's labels
-    (``None`` drops a type).
+    (``None`` drops a type). ``type_map`` maps the types as read (``PROD``, what an
+    unknown-label problem names) to the project's labels, ``None`` or ``""`` leaving them
+    out; ``drop_unknown_types`` leaves out every span whose type is then not a label of
+    the project. What either left out is counted in the report's ``dropped``.
 
     Raises :class:`~glamlab.errors.LabelError` listing every problem with its line; the
     CLI prints it as one error with the fix."""
@@ -600,6 +626,21 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
         return f"{f.name}: {msg}" if len(files) > 1 else msg
 
     labels = list(ws.card.labels)
+    dropped: dict[str, int] = {}
+    if type_map or drop_unknown_types:
+        for _f, doc in docs:
+            taken: list[Span] = []
+            taken_lines: list[int] = []
+            for i, sp in enumerate(doc.spans):
+                read_as = sp.label
+                sp.label = (type_map or {}).get(read_as, read_as) or ""
+                if not sp.label or (drop_unknown_types and sp.label not in labels):
+                    dropped[read_as] = dropped.get(read_as, 0) + 1
+                    continue
+                taken.append(sp)
+                taken_lines.append(doc.line_of(i))
+            doc.spans, doc.span_lines = taken, taken_lines
+    unknown = sorted({sp.label for _f, doc in docs for sp in doc.spans} - set(labels))
     wanted: dict[tuple[str, str], tuple[Path, SpanDoc]] = {}
     #: a document (or an item) the file gives again, the same: (file, its name) -> the
     #: lines of its first and its second reading
@@ -686,7 +727,7 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
                               split=split, annotator=annotator or "import",
                               unchanged=len(as_exported),
                               kept_split=len({k[0] for k in as_exported} - set(ids)),
-                              warnings=warnings)
+                              warnings=warnings, dropped=dict(sorted(dropped.items())))
     # a document the collection already holds under its own id (ingested first, with the
     # archive's ids), created again under the file's: said, not left to double the counts
     documents: dict[str, str] = {}  # document id -> its first item created here
@@ -758,7 +799,7 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
                         f, f"{key[0]}: would {'join' if split == 'test' else 'leave'} the "
                            "frozen test split")))
         if problems:
-            raise _fail(name, problems)
+            raise _fail(name, problems, root, unknown, labels)
         stamp = now()
         if records:
             report.created = write_records(ws.store, conn, list(records.values()),
