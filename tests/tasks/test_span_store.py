@@ -249,6 +249,61 @@ def test_a_document_already_ingested_under_its_own_id_is_named(make_ws, tmp_path
     assert import_spans(ws, NEWSEYE).twins == []  # nothing created the second time
 
 
+def test_a_document_ingested_after_its_gold_was_imported_is_named(make_ws, tmp_path):
+    # the other order: HIPE gold imported first (items DATASET-LANG-DOCUMENT_ID-sNNN), then
+    # the archive's texts under their document ids: the ingest made a second copy of each
+    # without a word
+    ws = entities_ws(make_ws)
+    import_spans(ws, NEWSEYE)
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "dev_fr_3.txt").write_text("Le texte du journal.", encoding="utf-8")
+    (tmp_path / "texts" / "other.txt").write_text("Un autre.", encoding="utf-8")
+    report = ws.ingest([tmp_path / "texts"])
+    assert report.added == 2
+    said = [w for w in report.warnings if "gold span import" in w]
+    assert len(said) == 1, report.warnings
+    assert said[0].startswith("1 text brought in is already here as the items of a gold "
+                              "span import"), said
+    assert "'dev_fr_3' is also 'newseye-fr-dev_fr_3-s000', from newseye-fr-sample.tsv" \
+        in said[0], said
+    assert "--where document_id=dev_fr_3" in said[0]
+    assert not [w for w in ws.ingest([tmp_path / "texts"]).warnings
+                if "gold span import" in w]  # nothing new the second time
+
+
+def _hipe(docs: list[tuple[str, list[tuple[str, str]]]]) -> str:
+    """A small HIPE TSV: one document per (document id, [(token, coarse tag)])."""
+    out = ["TOKEN\tNE-COARSE-LIT\tNE-COARSE-METO\tNE-FINE-LIT\tNE-FINE-METO\tNE-FINE-COMP"
+           "\tNE-NESTED\tNEL-LIT\tNEL-METO\tMISC"]
+    for doc_id, tokens in docs:
+        out += [f"# hipe2022:document_id = {doc_id}", "# hipe2022:language = fr",
+                "# hipe2022:dataset = newseye"]
+        out += [f"{tok}\t{tag}\t_\t_\t_\t_\t_\t_\t_\t_" for tok, tag in tokens]
+    return "\n".join(out) + "\n"
+
+
+def test_an_i_tag_continuing_nothing_and_a_repeated_document_are_said(make_ws, tmp_path):
+    # an I- with no B- before it, and one document given twice the same, were read
+    # without a word; the rest of the file is imported, each is said with its line
+    ws = entities_ws(make_ws)
+    paris = [("A", "O"), ("Paris", "B-LOC"), ("hier", "O"), ("Victor", "I-PER"),
+             ("Hugo", "I-PER"), ("parla", "O")]
+    lyon = [("Lyon", "B-LOC"), ("dort", "O")]
+    path = tmp_path / "gold.tsv"
+    path.write_text(_hipe([("d1", paris), ("d2", lyon), ("d1", paris)]), encoding="utf-8")
+    report = import_spans(ws, path, segment="document")
+    assert report.items == 2 and report.spans == 3  # Paris, Victor Hugo, Lyon
+    assert len(report.warnings) == 2, report.warnings
+    orphan, twice = report.warnings
+    assert orphan.startswith("2 entities begin with an I- tag that continues no entity "
+                             "(lines 8, 22; the first, line 8: 'I-PER' after 'O'"), orphan
+    assert "read as an entity starting there" in orphan
+    assert twice.startswith("1 document is in the file more than once, the same each time "
+                            "(e.g. 'd1' at line 2 and again at line 16): read once"), twice
+    assert "warning: 2 entities begin" in report.summary()
+    assert report.to_dict()["warnings"] == report.warnings
+
+
 def test_stale_spans_after_the_text_changes(make_ws, tmp_path):
     ws = entities_ws(make_ws)
     (tmp_path / "t").mkdir()

@@ -472,3 +472,23 @@ def test_no_text_column_chosen_says_which_column_gave_the_text(blank_app: Any) -
     assert ("No text column was chosen, but the item text was taken from the column "
             "&#39;body&#39;") in page
     assert "found from the column&#39;s values" in page
+
+
+def test_a_bad_rows_line_is_said_once_on_the_page(blank_app: Any) -> None:
+    """The Bring items in page showed a table's bad row as 'labels.csv:line 3' beside
+    'line 3: the id column ... is empty': the line said twice. The reason now starts with
+    what is wrong."""
+    import html
+
+    ws, app, client = blank_app
+    ada = client("ada")
+    assert _define(ada).status_code == 303
+    r = _upload(ada, "labels.csv", b"id,text\nx1,Paris est belle.\n,Lyon aussi.\n")
+    assert _map(ada, r, id_column="id", text_column="text").status_code == 303
+    assert app.state.jobs.wait(300)
+    page = html.unescape(ada.get("/stages/items").text)
+    table = page.split('id="items-problems"', 1)[1].split("</table>", 1)[0]
+    cells = [" ".join(re.sub(r"<[^>]+>", " ", c).split())
+             for c in re.findall(r"<td>(.*?)</td>", table, re.S)]
+    assert cells[0].endswith("labels.csv:line 3"), cells
+    assert cells[1] == "the id column 'id' is empty", cells

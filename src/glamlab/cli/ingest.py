@@ -133,9 +133,11 @@ def exit_for(report: IngestReport, as_json: bool) -> None:
                            "problems above (glamlab items --errors lists them again)",
                            err=True)
             elif first:  # one problem (or --json, where the list is in the JSON)
+                from ..ingest.base import problem_line
+
                 where = first.get("item") or first.get("source")
                 more = len(report.problems) - 1
-                click.echo(f"error: nothing was brought in: {where}: {first['reason']}"
+                click.echo(f"error: nothing was brought in: {problem_line(where, first['reason'])}"
                            + (f" (and {more:,} more problems: glamlab items --errors)"
                               if more > 0 else ""), err=True)
                 if first.get("hint"):

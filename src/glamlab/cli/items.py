@@ -97,11 +97,14 @@ def _problems(rows: list[dict[str, Any]]) -> str:
     """Each ingest problem in full: where, why, and the whole fix (never cut off)."""
     if not rows:
         return "No ingest problems."
+    from ..ingest.base import reason_after
+
     lines = []
     for r in rows:
         done = f" [resolved {str(r['resolved_at'])[:16]}]" if r.get("resolved_at") else ""
         warned = "warning (the item came in): " if r.get("warning") else ""
-        lines.append(f"{r.get('item') or r.get('source')}: {warned}{r['reason']}{done}")
+        where = r.get("item") or r.get("source")
+        lines.append(f"{where}: {warned}{reason_after(where, r['reason'])}{done}")
         if r.get("hint"):
             lines.append(f"  fix: {r['hint']}")
     return "\n".join(lines)

@@ -43,11 +43,20 @@ def labels() -> None:
                    "WebAnno TSV 3.3 from INCEpTION (default: from the file).")
 @click.option("--segment", type=click.Choice(["sentence", "document"]), default="sentence",
               show_default=True, help="HIPE files: one item per sentence or per document.")
+@click.option("--type-map", "type_map", multiple=True, metavar="TYPE=LABEL",
+              help="Entity spans: give the file's type TYPE (as an unknown-label problem "
+                   "names it: PROD) the project's label LABEL; TYPE= (nothing after =) "
+                   "leaves its spans out. Repeatable.")
+@click.option("--drop-unknown-types", is_flag=True,
+              help="Entity spans: leave out the spans whose type is no label of the project "
+                   "(HIPE's PROD and TIME in a PER, LOC, ORG project), counted in the "
+                   "report, instead of refusing the file.")
 @json_option
 @click.pass_context
 def import_(ctx: click.Context, file: str, split: str | None, id_column: str, label_column: str,
             separator: str | None, annotator: str, replace: bool, fmt: str | None,
-            segment: str, as_json: bool) -> None:
+            segment: str, type_map: tuple[str, ...], drop_unknown_types: bool,
+            as_json: bool) -> None:
     """Import gold labels from a CSV file, or from an Annif corpus (a documents.tsv, or a
     folder of .txt files with .key/.tsv subject files; subject URIs map to labels through
     [labels] uris in glamlab.toml). All or nothing: any bad row (unknown item, unknown
@@ -80,13 +89,34 @@ def import_(ctx: click.Context, file: str, split: str | None, id_column: str, la
 
         spans = import_spans(ws, file, format=fmt, split=split, segment=segment,
                              annotator=None if annotator == "import" else annotator,
-                             replace=replace)
+                             replace=replace, type_map=_type_map(type_map, ws.card.labels),
+                             drop_unknown_types=drop_unknown_types)
         emit(spans.to_dict(), as_json, lambda r: spans.summary() + ".")
         return
+    if type_map or drop_unknown_types:
+        raise click.UsageError("--type-map and --drop-unknown-types are for entity spans "
+                               "(an entities project's HIPE, JSONL or WebAnno files)")
     report = import_labels(ws, file, split=split, id_column=id_column,
                            label_column=label_column, separator=separator,
                            annotator=annotator, replace=replace)
     emit(report.to_dict(), as_json, lambda r: report.summary() + ".")
+
+
+def _type_map(pairs: tuple[str, ...], labels: list[str]) -> dict[str, str | None]:
+    """``--type-map TYPE=LABEL`` options as a mapping (``TYPE=``: None, left out); a pair
+    without ``=`` or naming no label of the project is refused with the labels."""
+    out: dict[str, str | None] = {}
+    for pair in pairs:
+        kind, eq, label = pair.partition("=")
+        kind, label = kind.strip(), label.strip()
+        if not eq or not kind:
+            raise click.UsageError(f"--type-map {pair!r}: give TYPE=LABEL (PROD=ORG), or "
+                                   "TYPE= to leave that type's spans out")
+        if label and label not in labels:
+            raise click.UsageError(f"--type-map {pair!r}: {label!r} is no label of this "
+                                   f"project (its labels: {', '.join(labels)})")
+        out[kind] = label or None
+    return out
 
 
 def _span_file(file: str) -> str | None:

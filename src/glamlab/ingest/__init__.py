@@ -30,6 +30,7 @@ from .base import (
     SourceReader,
     check_record,
     nul_note,
+    problem_line,
     strip_nul,
 )
 
@@ -146,9 +147,8 @@ class IngestReport:
                 if recorded else "")
         if self.failed:
             for p in self.problems[:SHOWN_IN_SUMMARY]:
-                where = p["item"] or p["source"]
-                text += f"\n  {where}: {p['reason']}" + (f" (fix: {p['hint']})"
-                                                         if p["hint"] else "")
+                text += f"\n  {problem_line(p['item'] or p['source'], p['reason'])}" + (
+                    f" (fix: {p['hint']})" if p["hint"] else "")
             if self.failed > SHOWN_IN_SUMMARY:
                 text += f"\n  ... and {self.failed - SHOWN_IN_SUMMARY:,} more"
         for w in self.all_warnings():
@@ -289,10 +289,12 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
 
     def flush() -> None:
         if records or problems:
-            _write_batch(store, ingest_id, records, problems, report,
-                         allow_source_change=options.allow_source_change)
+            refused = _write_batch(store, ingest_id, records, problems, report,
+                                   allow_source_change=options.allow_source_change)
             records.clear()
             problems.clear()
+            if refused:  # counted as read: what the store refused is a problem, not an item
+                bar.update(-refused, problems=refused)
 
     empty: list[str] = []
     whole: set[str] = set()  # sources that failed as a whole (a wrong column, unreadable)
@@ -356,12 +358,50 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
         report.empty_sources.append({"source": source, "reason": reason, "hint": hint})
         report.warnings.append(f"nothing was brought in from {source}: {reason} "
                                f"(fix: {hint})")
+    if report.added or report.updated:
+        twins = _span_import_twins(store, ingest_id)
+        if twins:
+            report.warnings.append(_twins_warning(twins))
     with store.write() as conn:
         conn.execute(t.ingests.update().where(t.ingests.c.id == ingest_id).values(
             finished_at=now(), added=report.added, updated=report.updated,
             unchanged=report.unchanged, failed=report.failed))
         resolve_earlier_problems(conn, store, ingest_id, sources, unread=whole - read)
     return report
+
+
+def _span_import_twins(store: Store, ingest_id: int) -> list[tuple[str, str, str]]:
+    """The texts ingest ``ingest_id`` stored that the collection already holds as the
+    items of a gold span import (a HIPE file's documents, created under the file's ids,
+    DATASET-LANG-DOCUMENT_ID, with ``document_id`` in their metadata): ``(ingested id,
+    an imported item of it, the file)``, one per document. Only where spans were
+    imported (a workspace without them is not read through)."""
+    t = store.t
+    with store.read() as conn:
+        if conn.execute(sa.select(t.span_sets.c.item_id).limit(1)).first() is None:
+            return []
+        new, old = t.items.alias("new"), t.items.alias("old")
+        document = old.c.meta["document_id"].as_string()
+        rows = conn.execute(
+            sa.select(new.c.item_id, sa.func.min(old.c.item_id), sa.func.min(old.c.source))
+            .select_from(new.join(old, document == new.c.item_id))
+            .where(new.c.ingest_id == ingest_id, new.c.is_current.is_(True),
+                   old.c.is_current.is_(True), old.c.item_id != new.c.item_id)
+            .group_by(new.c.item_id).order_by(new.c.item_id)).all()
+    return [(a, b, src) for a, b, src in rows]
+
+
+def _twins_warning(twins: list[tuple[str, str, str]]) -> str:
+    n = len(twins)
+    a, b, src = twins[0]
+    return (f"{n:,} {plural(n, 'text')} brought in {'is' if n == 1 else 'are'} already here "
+            f"as the items of a gold span import, under the file's ids (e.g. {a!r} is also "
+            f"{b!r}, from {Path(src).name}): the collection holds "
+            f"{'its' if n == 1 else 'their'} text twice, and glamlab run, trends and the "
+            "exports count both. glamlab cannot remove items: to keep one copy, ingest "
+            "into a fresh workspace (after the import) a table or folder without the "
+            f"imported documents (`glamlab items list --where document_id={a}` lists the "
+            "imported items of one)")
 
 
 def _covers(source: str, problem_source: str) -> bool:
@@ -439,17 +479,19 @@ def _insert_rows(conn: sa.Connection, rows: list[tuple[Any, ...]]) -> None:
 
 
 def _write_batch(store: Store, ingest_id: int, records: list[Record], problems: list[Problem],
-                 report: IngestReport, *, allow_source_change: bool = False) -> None:
+                 report: IngestReport, *, allow_source_change: bool = False) -> int:
     """Write one batch in one transaction. Should the database refuse a row that the checks
     let through, the batch is written again row by row (each in a savepoint), and only the
-    refused rows become problems: a bad row never takes its neighbours with it."""
+    refused rows become problems: a bad row never takes its neighbours with it. Returns
+    how many of ``records`` were refused (an id of another source, a row the database
+    would not take)."""
     counts = (report.added, report.updated, report.unchanged)
     try:
         with store.write() as conn:
             moved = _write_records(store, conn, ingest_id, records, report, allow_source_change)
             _write_problems(store, conn, ingest_id,
                             [*_kept_warnings(problems, records, moved), *moved], report)
-        return
+        return len(moved)
     except (sa.exc.DataError, sa.exc.IntegrityError, sa.exc.ProgrammingError):
         if len(records) <= 1 and not problems:
             raise
@@ -472,6 +514,7 @@ def _write_batch(store: Store, ingest_id: int, records: list[Record], problems: 
                                        "again; the other rows were stored"))
         _write_problems(store, conn, ingest_id,
                         [*_kept_warnings(problems, records, refused), *refused], report)
+    return len(refused)
 
 
 def _kept_warnings(problems: list[Problem], records: list[Record],
@@ -524,6 +567,7 @@ def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: l
     rows: list[tuple[Any, ...]] = []
     superseded = []
     moved: list[Problem] = []
+    clashes: dict[str, tuple[Record, int]] = {}  # item id -> its record, its problem
     for r in records:
         old = current.get(r.item_id)
         if old is not None and old[0] == r.content_hash:
@@ -541,6 +585,7 @@ def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: l
                 r.source, r.item_id,
                 f"id {r.item_id!r} already belongs to an item from {old[2]}, with other "
                 "content; this one was not stored (the other is kept)", hint))
+            clashes[r.item_id] = (r, len(moved) - 1)
             continue
         version = 1
         if old is not None:
@@ -561,6 +606,8 @@ def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: l
         rows.append((r.item_id, version, db_true, r.modality, r.source_kind, source,
                      r.uri, r.page, r.content_hash, text, r.width, r.height,
                      dumps(meta), ingest_id, db_stamp))  # _ITEM_COLUMNS order
+    if clashes:
+        _said_what_differs(conn, t, clashes, moved)
     for i in range(0, len(superseded), 900):
         conn.execute(t.items.update().where(
             t.items.c.is_current.is_(True), t.items.c.item_id.in_(superseded[i : i + 900])
@@ -568,6 +615,39 @@ def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: l
     if rows:
         _insert_rows(conn, rows)
     return moved
+
+
+def _said_what_differs(conn: sa.Connection, t: Any, clashes: dict[str, tuple[Record, int]],
+                       moved: list[Problem]) -> None:
+    """An id of another source whose item has the same text (a table of texts, then the
+    folder of the same texts as files): its content differs only by what comes with the
+    text (the table's columns, the file's name), not by the text, and its problem says so
+    (it said "with other content", which read as another document under the same id)."""
+    ids = list(clashes)
+    for i in range(0, len(ids), 900):
+        for item_id, text, meta, source in conn.execute(
+            sa.select(t.items.c.item_id, t.items.c.text, t.items.c.meta, t.items.c.source)
+            .where(t.items.c.is_current.is_(True), t.items.c.item_id.in_(ids[i : i + 900]))
+        ):
+            rec, at = clashes[item_id]
+            if not text or not rec.text or (text != rec.text
+                                            and text.split() != rec.text.split()):
+                continue
+            meta = meta or {}
+            new = rec.meta or {}
+            fields = sorted(k for k in set(meta) | set(new) if meta.get(k) != new.get(k))
+            shown = ", ".join(fields[:4]) + (f" and {len(fields) - 4:,} more"
+                                             if len(fields) > 4 else "")
+            spacing = "" if text == rec.text else ", but for its spacing,"
+            what = (f"only the source and its metadata ({shown}) differ" if fields
+                    else "only the source differs")
+            moved[at] = Problem(
+                rec.source, item_id,
+                f"id {item_id!r} already belongs to an item from {source} with the same "
+                f"text{spacing}: {what}; this one was not stored (the other is kept)",
+                "nothing to do if it is the same document: its text is here already; if "
+                "this source should replace the other one (its metadata), ingest it with "
+                "--allow-source-change to store it as a new version")
 
 
 def _keep_earlier_ids(conn: sa.Connection, t: Any, records: list[Record],

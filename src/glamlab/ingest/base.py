@@ -61,6 +61,23 @@ DEFAULT_MAX_XML_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_TEXT_CHARS = 5_000_000
 
 
+def reason_after(where: str | None, reason: str) -> str:
+    """``reason`` as said after ``where`` (a problem's item): without the place it starts
+    with when ``where`` already ends with it, so that a table's bad row reads
+    ``labels.csv:line 6: the id column 'id' is empty``, not ``...line 6: line 6: ...``.
+    The stored reason keeps its place (it is read on its own in the JSON)."""
+    if where:
+        place = where.rsplit(":", 1)[-1].strip()
+        if place and reason.startswith(place + ": "):
+            return reason[len(place) + 2:]
+    return reason
+
+
+def problem_line(where: str | None, reason: str) -> str:
+    """A problem in one line: where, then why (the place said once)."""
+    return f"{where}: {reason_after(where, reason)}" if where else reason
+
+
 @dataclass
 class IngestOptions:
     id_column: str | None = None

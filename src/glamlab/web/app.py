@@ -76,6 +76,10 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     from ..actions.policy import threshold_pct
 
     templates.env.filters["threshold_pct"] = threshold_pct
+    # a problem's reason without the place its item already names (labels.csv:line 6)
+    from ..ingest.base import reason_after
+
+    templates.env.filters["reason_after"] = lambda reason, where: reason_after(where, reason)
     # "1 value", "2 values": {{ n }} {{ n|plural('value') }}; {{ n|plural('was', 'were') }}
     templates.env.filters["plural"] = plural
     templates.env.filters["utc_minutes"] = utc_minutes  # stored times: 2026-12-05 08:53 UTC

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ...errors import LabelError
+from ...progress import plural
 from ...store import now
 from ...store.queue import fitting_span_sets
 from ..labels import MAX_ROWS_IN_MESSAGE, SPLITS, _chunks, _set_splits
@@ -80,6 +82,11 @@ class SpanImportReport:
     #: and imported back, or ``replace``): one ``{item_id, added, removed, changed}`` each,
     #: the spans against the item's gold before (of the layers the file carries)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    #: what the file gives that was read all the same but may not be what it meant (a
+    #: HIPE I- tag that continues no entity, a document given twice, the same)
+    warnings: list[str] = field(default_factory=list)
+    #: spans left out by ``type_map`` or ``drop_unknown_types``: their type -> how many
+    dropped: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -134,6 +141,12 @@ class SpanImportReport:
             text += (f"; NUL characters (\\x00) removed from the text of {self.nul_cleaned:,} "
                      f"item{'s' if self.nul_cleaned != 1 else ''}, their entities kept on the "
                      "same words")
+        if self.dropped:
+            n = sum(self.dropped.values())
+            text += (f"; {n:,} {plural(n, 'span')} of types left out as asked ("
+                     + ", ".join(f"{k} {v:,}" for k, v in self.dropped.items()) + ")")
+        for w in self.warnings:
+            text += f"\nwarning: {w}"
         return text
 
 
@@ -216,8 +229,11 @@ def detect_format(path: Path) -> str:
 
 def read_span_file(path: str | Path, *, format: str | None = None, segment: str = "sentence",
                    label_map: Mapping[str, str | None] | None = None,
-                   problems: list[tuple[int, str]] | None = None) -> list[SpanDoc]:
-    """The items one file holds, read by its format; line problems go to ``problems``."""
+                   problems: list[tuple[int, str]] | None = None,
+                   warnings: list[str] | None = None) -> list[SpanDoc]:
+    """The items one file holds, read by its format; line problems go to ``problems``,
+    what is read all the same but said (a HIPE I- tag that continues nothing) to
+    ``warnings``."""
     from .hipe import read_hipe
     from .jsonl import read_jsonl
     from .webanno import read_webanno
@@ -228,7 +244,8 @@ def read_span_file(path: str | Path, *, format: str | None = None, segment: str 
         raise LabelError(f"unknown span format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
     problems = problems if problems is not None else []
     if fmt == "hipe":
-        docs = list(read_hipe(p, segment=segment, label_map=label_map, problems=problems))
+        docs = list(read_hipe(p, segment=segment, label_map=label_map, problems=problems,
+                              warnings=warnings))
     elif fmt == "jsonl":
         docs = list(read_jsonl(p, problems=problems))
     else:
@@ -514,24 +531,39 @@ def gold_to_build_on(conn: sa.Connection, ws: Workspace, item_id: str,
                          text)
 
 
-def _fail(name: str, problems: list[tuple[int, str]]) -> LabelError:
+def _fail(name: str, problems: list[tuple[int, str]], path: Path | None = None,
+          unknown: Sequence[str] = (), labels: Sequence[str] = ()) -> LabelError:
     problems = sorted(problems)
+    hint = "fix these lines (or add the items or labels first) and import the file again"
+    if unknown and path is not None:  # types the project lacks (HIPE's PROD and TIME)
+        example = unknown[0]
+        hint = (f"the file's {', '.join(unknown)} "
+                f"{plural(len(unknown), 'is no label', 'are no labels')} "
+                f"of this project: leave {'it' if len(unknown) == 1 else 'them'} out with "
+                f"`glamlab labels import {shlex.quote(str(path))} --drop-unknown-types`, or "
+                f"map {'it' if len(unknown) == 1 else 'each'} to a label with --type-map "
+                f"(`--type-map {example}={labels[0] if labels else 'LABEL'}`; "
+                f"`--type-map {example}=` leaves it out), or add "
+                f"{'it' if len(unknown) == 1 else 'them'} to the labels in glamlab.toml; "
+                + ("then fix the other lines" if any("unknown label" not in m
+                                                    for _, m in problems) else
+                   "nothing else is wrong"))
     shown_rows = "\n".join(f"  line {n}: {msg}" if n else f"  {msg}"
                            for n, msg in problems[:MAX_ROWS_IN_MESSAGE])
     more = len(problems) - MAX_ROWS_IN_MESSAGE
     if more > 0:
         shown_rows += f"\n  ... and {more} more"
     return LabelError(f"{name}: {len(problems)} problem{'s' if len(problems) != 1 else ''}, "
-                      f"nothing imported:\n{shown_rows}",
-                      hint="fix these lines (or add the items or labels first) and import "
-                           "the file again", rows=problems)
+                      f"nothing imported:\n{shown_rows}", hint=hint, rows=problems)
 
 
 def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | None = None,
                  split: str | None = None, annotator: str | None = None,
                  replace: bool = False, segment: str = "sentence",
                  label_map: Mapping[str, str | None] | None = None,
-                 create_items: bool = True) -> SpanImportReport:
+                 create_items: bool = True,
+                 type_map: Mapping[str, str | None] | None = None,
+                 drop_unknown_types: bool = False) -> SpanImportReport:
     """Import gold spans from a file or a folder of files, all or nothing.
 
     ``format``: ``hipe`` (HIPE/CoNLL IOB TSV), ``jsonl`` or ``webanno`` (WebAnno TSV 3.3 as
@@ -544,7 +576,10 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
     replace that annotator's earlier spans (otherwise a difference is a conflict).
     ``segment`` (HIPE): ``sentence`` (one item per sentence, as the shared ``labels.csv``)
     or ``document``; ``label_map`` maps the file's types to the project's labels
-    (``None`` drops a type).
+    (``None`` drops a type). ``type_map`` maps the types as read (``PROD``, what an
+    unknown-label problem names) to the project's labels, ``None`` or ``""`` leaving them
+    out; ``drop_unknown_types`` leaves out every span whose type is then not a label of
+    the project. What either left out is counted in the report's ``dropped``.
 
     Raises :class:`~glamlab.errors.LabelError` listing every problem with its line; the
     CLI prints it as one error with the fix."""
@@ -565,6 +600,7 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
     # into the project they came from (their items are there)
     untouched = {f for f in files if f in digests and _sha256(f) == digests[f]}
     problems: list[tuple[int, str]] = []
+    warnings: list[str] = []  # read all the same, and said (an I- tag continuing nothing)
     docs: list[tuple[Path, SpanDoc]] = []
     formats: set[str] = set()
     #: files that carry the main layer only (WebAnno TSV: INCEpTION's Named Entity
@@ -576,19 +612,39 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
         if fmt == "webanno":
             main_only.add(f)
         local: list[tuple[int, str]] = []
+        said: list[str] = []
         for doc in read_span_file(f, format=fmt, segment=segment, label_map=label_map,
-                                  problems=local):
+                                  problems=local, warnings=said):
             if f in exported_ids:  # a file of glamlab's INCEpTION export: its item's id
                 doc.item_id = exported_ids[f]
             docs.append((f, doc))
         prefix = f"{f.name}: " if len(files) > 1 else ""
         problems.extend((n, prefix + msg) for n, msg in local)
+        warnings.extend(prefix + msg for msg in said)
 
     def named(f: Path, msg: str) -> str:
         return f"{f.name}: {msg}" if len(files) > 1 else msg
 
     labels = list(ws.card.labels)
+    dropped: dict[str, int] = {}
+    if type_map or drop_unknown_types:
+        for _f, doc in docs:
+            taken: list[Span] = []
+            taken_lines: list[int] = []
+            for i, sp in enumerate(doc.spans):
+                read_as = sp.label
+                sp.label = (type_map or {}).get(read_as, read_as) or ""
+                if not sp.label or (drop_unknown_types and sp.label not in labels):
+                    dropped[read_as] = dropped.get(read_as, 0) + 1
+                    continue
+                taken.append(sp)
+                taken_lines.append(doc.line_of(i))
+            doc.spans, doc.span_lines = taken, taken_lines
+    unknown = sorted({sp.label for _f, doc in docs for sp in doc.spans} - set(labels))
     wanted: dict[tuple[str, str], tuple[Path, SpanDoc]] = {}
+    #: a document (or an item) the file gives again, the same: (file, its name) -> the
+    #: lines of its first and its second reading
+    repeated: dict[tuple[Path, str], tuple[int, int]] = {}
     for f, doc in docs:
         who = annotator or doc.annotator or "import"
         key = (doc.item_id, who)
@@ -598,8 +654,19 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
                 problems.append((doc.line, named(
                     f, f"{doc.item_id}: a second, different annotation of the item by {who!r} "
                        f"(first at line {other.line})")))
+            elif wanted[key][0] == f:
+                name = str((doc.meta or {}).get("document_id") or doc.item_id)
+                repeated.setdefault((f, name), (other.line, doc.line))
             continue
         wanted[key] = (f, doc)
+    if repeated:
+        n = len(repeated)
+        (f, name), (first, again) = next(iter(repeated.items()))
+        warnings.append(named(
+            f, f"{n:,} {'document is' if n == 1 else 'documents are'} in the file more than "
+               f"once, the same each time (e.g. {name!r} at line {first} and again at line "
+               f"{again}): read once; if the file was put together by mistake, remove the "
+               "repeat"))
     ids = sorted({item_id for item_id, _ in wanted})
     records: dict[str, Record] = {}
     texts: dict[str, str] = {}
@@ -659,7 +726,8 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
     report = SpanImportReport(path=str(root), format=fmt_name, files=len(files),
                               split=split, annotator=annotator or "import",
                               unchanged=len(as_exported),
-                              kept_split=len({k[0] for k in as_exported} - set(ids)))
+                              kept_split=len({k[0] for k in as_exported} - set(ids)),
+                              warnings=warnings, dropped=dict(sorted(dropped.items())))
     # a document the collection already holds under its own id (ingested first, with the
     # archive's ids), created again under the file's: said, not left to double the counts
     documents: dict[str, str] = {}  # document id -> its first item created here
@@ -731,7 +799,7 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
                         f, f"{key[0]}: would {'join' if split == 'test' else 'leave'} the "
                            "frozen test split")))
         if problems:
-            raise _fail(name, problems)
+            raise _fail(name, problems, root, unknown, labels)
         stamp = now()
         if records:
             report.created = write_records(ws.store, conn, list(records.values()),

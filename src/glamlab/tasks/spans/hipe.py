@@ -230,6 +230,22 @@ def _runs(tokens: list[_Token], column: str,
         yield current
 
 
+def _orphans(tokens: list[_Token]) -> Iterator[tuple[int, str, str]]:
+    """The tokens of one document whose ``I-TYPE`` tag continues no entity of that type
+    (after ``O``, or after another type): ``(line, tag, the tag before it)``. An ``I-``
+    at the start of a sentence inside an entity continues it (not one of these)."""
+    for column, *_ in LAYERS:
+        before = "O"
+        for tok in tokens:
+            tag = tok.tags.get(column)
+            if tag is None:
+                break
+            tag = "O" if tag in _EMPTY else tag
+            if tag.startswith("I-") and before[2:] != tag[2:]:
+                yield tok.line, tag, before
+            before = tag if tag[:2] in ("B-", "I-") else "O"
+
+
 def _build(tokens: list[_Token], *, line_breaks: bool, types: Mapping[str, str | None],
            problems: list[tuple[int, str]]) -> tuple[str, list[Span], list[int]]:
     parts: list[str] = []
@@ -294,11 +310,14 @@ def _missing(document_id: str, name: str, dataset: str | None, lang: str | None)
 
 def read_hipe(path: str | Path, *, segment: str = "sentence",
               label_map: Mapping[str, str | None] | None = None,
-              problems: list[tuple[int, str]] | None = None) -> Iterator[SpanDoc]:
+              problems: list[tuple[int, str]] | None = None,
+              warnings: list[str] | None = None) -> Iterator[SpanDoc]:
     """The items (sentences or documents) of a HIPE TSV file, with their spans.
 
     Problems a line has are appended to ``problems`` (line, message) and the line is left
-    out; :func:`~glamlab.tasks.spans.import_spans` refuses the file when there are any."""
+    out; :func:`~glamlab.tasks.spans.import_spans` refuses the file when there are any.
+    What is read all the same but may not be what the file meant (an ``I-`` tag that
+    continues no entity) is said in ``warnings``, one message for the file."""
     if segment not in SEGMENTS:
         raise LabelError(f"unknown segment {segment!r}", hint="use sentence or document")
     p = Path(path)
@@ -307,8 +326,10 @@ def read_hipe(path: str | Path, *, segment: str = "sentence",
     stem = _STEM_RE.match(p.stem)
     before = len(problems)
     read_tokens = 0
+    orphans: list[tuple[int, str, str]] = []  # (line, its tag, the tag before it)
     for doc in _documents(p, problems):
         read_tokens += len(doc.tokens)
+        orphans.extend(_orphans(doc.tokens))
         meta = {_META_KEYS[k]: v for k, v in doc.meta.items()
                 if k in _META_KEYS and v not in _EMPTY}
         dataset = meta.get("dataset") or (stem.group(1) if stem else None)
@@ -342,6 +363,20 @@ def read_hipe(path: str | Path, *, segment: str = "sentence",
                               meta={**meta, "segment": number})
                 number += 1
                 start = i + 1
+    if orphans and warnings is not None:
+        orphans.sort()
+        n = len(orphans)
+        line, tag, after = orphans[0]
+        shown = ", ".join(str(x[0]) for x in orphans[:5]) + (f" and {n - 5:,} more"
+                                                             if n > 5 else "")
+        where = f"line {line}" if n == 1 else f"lines {shown}; the first, line {line}"
+        warnings.append(
+            f"{n:,} {'entity begins' if n == 1 else 'entities begin'} with an I- tag that "
+            f"continues no entity ({where}: {tag!r} after {after!r}, not after "
+            f"B-{tag[2:]} or {tag!r}): "
+            f"{'it was' if n == 1 else 'each was'} read as an entity starting there, as "
+            "the HIPE scorer reads it; if the file meant otherwise, correct the tags there "
+            "and import it again")
     if not read_tokens and len(problems) == before:  # a header only, or comments only
         problems.append((0, "no tokens: the file has only a header or comment lines (a "
                             "HIPE TSV gives one token a line, with its tags, after a "
