@@ -265,3 +265,42 @@ def test_the_queue_page_and_the_api_check_a_record(make_ws: Any) -> None:
         assert r.status_code == 200 and r.json()["terms"] == ["sea", "ships"]
     finally:
         next(users, None)
+
+
+def test_a_record_checked_with_no_term_shows_no_label_named_empty(make_ws: Any) -> None:
+    """The empty set's one row (:data:`~glamlab.store.gold.NO_TERMS`) is no label a
+    reviewer is shown: a later suggestion for the record says that the record was
+    checked with none of the terms (it said "they are <b></b>"; the API's ``gold_labels``
+    were ``[""]``), and the item page's history names no label ''."""
+    import re
+
+    from glamlab.actions import act
+    from glamlab.review import decide
+
+    from ..web.conftest import app_with_users
+
+    ws = _project(make_ws)
+    q3 = _queued(ws, "t3")
+    decide(ws, "ada", q3["storm"]["id"], "reject", q3["storm"]["version"])
+    # a later model suggests dog for t3: asked, the record's set (none) shown beside it
+    add_predictions(ws, add_model(ws, "subj", 2), {
+        "t3": {"sea": 0.1, "ships": 0.1, "storm": 0.1, "dog": 0.7}}, multi_label=True)
+    act(ws)
+    dog = _queued(ws, "t3")["dog"]
+    assert dog["gold"] == [] and dog["gold_none"] is True
+    users = app_with_users(ws)
+    _, _, client = next(users)
+    try:
+        c = client("rey")
+        page = c.get("/queue").text
+        assert "they are <b></b>" not in page
+        assert re.search(r"checked this record and found none of the terms applies", page)
+        r = c.get("/api/queue")
+        assert r.status_code == 200, r.text
+        [row] = [x for x in r.json() if x["item_id"] == "t3"]
+        assert row["gold_labels"] == []
+        item = c.get("/items/t3").text
+        listed = item.split('id="gold-labels"', 1)[1].split("</ul>", 1)[0]
+        assert "<li> by ada" not in listed and "no term applies" in listed, listed
+    finally:
+        next(users, None)
