@@ -304,3 +304,38 @@ def test_a_record_checked_with_no_term_shows_no_label_named_empty(make_ws: Any) 
         assert "<li> by ada" not in listed and "no term applies" in listed, listed
     finally:
         next(users, None)
+
+
+def test_a_viewer_checks_no_record_and_another_reviewer_takes_no_mark_back(make_ws: Any
+                                                                           ) -> None:
+    """The new routes' role and CSRF checks: a viewer's PUT/DELETE
+    /api/records/ID/checked and the queue's forms are refused (403), a form without its
+    CSRF token too, and another reviewer's DELETE of rey's mark (422) leaves it."""
+    from glamlab.auth import add_user
+
+    from ..web.conftest import PASSWORD, app_with_users, csrf_of
+
+    ws = _project(make_ws)
+    add_user(ws, "vic", PASSWORD, "viewer")
+    add_user(ws, "bo", PASSWORD, "reviewer")
+    users = app_with_users(ws)
+    _, _, client = next(users)
+    try:
+        vic, rey, bo = client("vic"), client("rey"), client("bo")
+        for verb in ("put", "delete"):
+            r = getattr(vic, verb)("/api/records/t2/checked",
+                                   headers={"X-CSRF-Token": csrf_of(vic)})
+            assert r.status_code == 403, r.text
+        for path in ("/queue/record-checked", "/queue/record-unchecked"):
+            r = vic.post(path, data={"csrf": csrf_of(vic), "record_checked": "t2"})
+            assert r.status_code == 403, r.text
+            r = rey.post(path, data={"record_checked": "t2"})  # no CSRF token
+            assert r.status_code == 403, r.text
+        assert _audit(ws, "labels.record_checked") == []
+        r = rey.put("/api/records/t2/checked", headers={"X-CSRF-Token": csrf_of(rey)})
+        assert r.status_code == 200, r.text
+        r = bo.delete("/api/records/t2/checked", headers={"X-CSRF-Token": csrf_of(bo)})
+        assert r.status_code == 422 and "marked checked by rey, not by bo" in r.text
+        assert _training(ws)[0]["t2"] == ["sea"]
+    finally:
+        next(users, None)
