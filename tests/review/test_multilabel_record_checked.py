@@ -339,3 +339,30 @@ def test_a_viewer_checks_no_record_and_another_reviewer_takes_no_mark_back(make_
         assert _training(ws)[0]["t2"] == ["sea"]
     finally:
         next(users, None)
+
+
+def test_a_record_checked_with_no_term_is_no_label_act_counts(make_ws: Any) -> None:
+    """act's "N labels a person gave have no value of the model ... every export gives
+    them in a row of their own" counted the empty set's row of a record checked with no
+    term (no export row comes of it)."""
+    from glamlab.actions.export import export
+    from glamlab.review import decide
+
+    ws = _project(make_ws)
+    q3 = _queued(ws, "t3")
+    decide(ws, "ada", q3["storm"]["id"], "reject", q3["storm"]["version"])
+    # a new model that has predicted t1 and t2, not t3 yet
+    add_predictions(ws, add_model(ws, "subj", 2), {
+        "t1": {"sea": 0.95, "ships": 0.95, "storm": 0.01, "dog": 0.01},
+        "t2": {"sea": 0.95, "ships": 0.01, "storm": 0.01, "dog": 0.01}}, multi_label=True)
+    from glamlab.actions.act import plan
+
+    report = plan(ws, model="subj@2", dry_run=True)
+    assert report.gold_unpredicted == 0
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as d:
+        export(ws, "jsonl", Path(d) / "x.jsonl", model="subj@2")
+        rows = [json.loads(x) for x in (Path(d) / "x.jsonl").read_text().splitlines()]
+    assert not [r for r in rows if r["item_id"] == "t3"]
