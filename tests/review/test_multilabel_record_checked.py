@@ -265,3 +265,104 @@ def test_the_queue_page_and_the_api_check_a_record(make_ws: Any) -> None:
         assert r.status_code == 200 and r.json()["terms"] == ["sea", "ships"]
     finally:
         next(users, None)
+
+
+def test_a_record_checked_with_no_term_shows_no_label_named_empty(make_ws: Any) -> None:
+    """The empty set's one row (:data:`~glamlab.store.gold.NO_TERMS`) is no label a
+    reviewer is shown: a later suggestion for the record says that the record was
+    checked with none of the terms (it said "they are <b></b>"; the API's ``gold_labels``
+    were ``[""]``), and the item page's history names no label ''."""
+    import re
+
+    from glamlab.actions import act
+    from glamlab.review import decide
+
+    from ..web.conftest import app_with_users
+
+    ws = _project(make_ws)
+    q3 = _queued(ws, "t3")
+    decide(ws, "ada", q3["storm"]["id"], "reject", q3["storm"]["version"])
+    # a later model suggests dog for t3: asked, the record's set (none) shown beside it
+    add_predictions(ws, add_model(ws, "subj", 2), {
+        "t3": {"sea": 0.1, "ships": 0.1, "storm": 0.1, "dog": 0.7}}, multi_label=True)
+    act(ws)
+    dog = _queued(ws, "t3")["dog"]
+    assert dog["gold"] == [] and dog["gold_none"] is True
+    users = app_with_users(ws)
+    _, _, client = next(users)
+    try:
+        c = client("rey")
+        page = c.get("/queue").text
+        assert "they are <b></b>" not in page
+        assert re.search(r"checked this record and found none of the terms applies", page)
+        r = c.get("/api/queue")
+        assert r.status_code == 200, r.text
+        [row] = [x for x in r.json() if x["item_id"] == "t3"]
+        assert row["gold_labels"] == []
+        item = c.get("/items/t3").text
+        listed = item.split('id="gold-labels"', 1)[1].split("</ul>", 1)[0]
+        assert "<li> by ada" not in listed and "no term applies" in listed, listed
+    finally:
+        next(users, None)
+
+
+def test_a_viewer_checks_no_record_and_another_reviewer_takes_no_mark_back(make_ws: Any
+                                                                           ) -> None:
+    """The new routes' role and CSRF checks: a viewer's PUT/DELETE
+    /api/records/ID/checked and the queue's forms are refused (403), a form without its
+    CSRF token too, and another reviewer's DELETE of rey's mark (422) leaves it."""
+    from glamlab.auth import add_user
+
+    from ..web.conftest import PASSWORD, app_with_users, csrf_of
+
+    ws = _project(make_ws)
+    add_user(ws, "vic", PASSWORD, "viewer")
+    add_user(ws, "bo", PASSWORD, "reviewer")
+    users = app_with_users(ws)
+    _, _, client = next(users)
+    try:
+        vic, rey, bo = client("vic"), client("rey"), client("bo")
+        for verb in ("put", "delete"):
+            r = getattr(vic, verb)("/api/records/t2/checked",
+                                   headers={"X-CSRF-Token": csrf_of(vic)})
+            assert r.status_code == 403, r.text
+        for path in ("/queue/record-checked", "/queue/record-unchecked"):
+            r = vic.post(path, data={"csrf": csrf_of(vic), "record_checked": "t2"})
+            assert r.status_code == 403, r.text
+            r = rey.post(path, data={"record_checked": "t2"})  # no CSRF token
+            assert r.status_code == 403, r.text
+        assert _audit(ws, "labels.record_checked") == []
+        r = rey.put("/api/records/t2/checked", headers={"X-CSRF-Token": csrf_of(rey)})
+        assert r.status_code == 200, r.text
+        r = bo.delete("/api/records/t2/checked", headers={"X-CSRF-Token": csrf_of(bo)})
+        assert r.status_code == 422 and "marked checked by rey, not by bo" in r.text
+        assert _training(ws)[0]["t2"] == ["sea"]
+    finally:
+        next(users, None)
+
+
+def test_a_record_checked_with_no_term_is_no_label_act_counts(make_ws: Any) -> None:
+    """act's "N labels a person gave have no value of the model ... every export gives
+    them in a row of their own" counted the empty set's row of a record checked with no
+    term (no export row comes of it)."""
+    from glamlab.actions.export import export
+    from glamlab.review import decide
+
+    ws = _project(make_ws)
+    q3 = _queued(ws, "t3")
+    decide(ws, "ada", q3["storm"]["id"], "reject", q3["storm"]["version"])
+    # a new model that has predicted t1 and t2, not t3 yet
+    add_predictions(ws, add_model(ws, "subj", 2), {
+        "t1": {"sea": 0.95, "ships": 0.95, "storm": 0.01, "dog": 0.01},
+        "t2": {"sea": 0.95, "ships": 0.01, "storm": 0.01, "dog": 0.01}}, multi_label=True)
+    from glamlab.actions.act import plan
+
+    report = plan(ws, model="subj@2", dry_run=True)
+    assert report.gold_unpredicted == 0
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as d:
+        export(ws, "jsonl", Path(d) / "x.jsonl", model="subj@2")
+        rows = [json.loads(x) for x in (Path(d) / "x.jsonl").read_text().splitlines()]
+    assert not [r for r in rows if r["item_id"] == "t3"]

@@ -279,3 +279,20 @@ def test_labels_imported_into_no_split_after_the_freeze_say_they_train_nothing(m
     assert "they are in no split, so no training reads them" in report.summary()
     again = import_labels(ws, late, annotator="maria", split="train")
     assert again.unsplit == 0 and "no split" not in again.summary()
+
+
+def test_ids_named_by_paths_are_matched_literally(make_ws) -> None:
+    """:func:`glamlab.tasks.labels._named_by_path` looks items up with LIKE: the id's
+    ``%``, ``_`` and ``\\`` are matched as themselves (SQLite and PostgreSQL), so an id
+    is never taken for another item's path ending (``page_1`` for ``images/pageX1``)."""
+    from glamlab.tasks.labels import _named_by_path
+
+    ws = make_ws(labels=["yes", "no"], modality="text")
+    add_items(ws, [{"id": i, "text": "t"} for i in (
+        "images/pageX1.jpg", "images/50%_off.png", "scans/a\\b.tif", "scans/page_2.jpg")])
+    assert _named_by_path(ws, ["page_1"]) is None
+    assert _named_by_path(ws, ["5%"]) is None
+    assert _named_by_path(ws, ["50%_off"]) == ("50%_off", "images/50%_off.png")
+    assert _named_by_path(ws, ["a\\b"]) == ("a\\b", "scans/a\\b.tif")
+    assert _named_by_path(ws, ["page_2"]) == ("page_2", "scans/page_2.jpg")
+    assert _named_by_path(ws, ["page_2.jpg"]) == ("page_2.jpg", "scans/page_2.jpg")

@@ -291,3 +291,27 @@ def test_a_table_row_s_outcome_is_changed_on_its_page_and_trains_so(kind_templat
     finally:
         next(made, None)
         ws.close()
+
+
+def test_a_row_s_outcome_a_person_gave_with_no_source_trains_so(kind_template: Any) -> None:
+    """A person's label row with no ``labels.source`` (NULL: written before sources were
+    kept, or by a path that names none; every other reader counts it as a person's) is
+    the row's outcome too: ``source != 'review'`` alone is not true for NULL in SQL, so
+    the change was dropped and training read the table's cell."""
+    from glamlab.store import now
+    from glamlab.tasks.tabular import people_outcomes, project_frame
+
+    ws = kind_template("rows")
+    gold, splits = gold_labels(ws), split_of(ws)
+    row = next(i for i in sorted(gold) if splits.get(i) == "train")
+    flip = "0" if gold[row] == ["1"] else "1"
+    with ws.store.write() as conn:
+        conn.execute(ws.store.t.labels.insert().values(
+            item_id=row, label=flip, annotator="cataloguer", source=None, active=True,
+            created_at=now()))
+    assert gold_labels(ws, [row]) == {row: [flip]}
+    assert people_outcomes(ws) == {row: float(flip)}
+    frame = project_frame(ws)
+    outcome = dict(zip(frame["id"].astype(str), frame["is_canceled"], strict=True))
+    assert outcome[row] == float(flip)
+    ws.close()

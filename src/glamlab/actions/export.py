@@ -570,11 +570,13 @@ GOLD_BATCH = 500
 def _gold_only_clauses(ws: Workspace, mv: ModelVersion) -> list[Any]:
     """The clauses on ``labels``: a gold label in force of a current item that ``mv`` has
     no prediction of."""
-    from ..store.gold import in_force
+    from ..store.gold import NO_TERMS, in_force
 
     t = ws.store.t
     lab, p, it = t.labels, t.predictions, t.items
-    return [in_force(lab),
+    # a multi-label record checked with no term: its empty set's row is no label (no
+    # export row comes of it: :func:`glamlab.store.queue.item_gold`)
+    return [in_force(lab), lab.c.label != NO_TERMS,
             ~sa.exists().where(p.c.item_id == lab.c.item_id, p.c.model_id == mv.id),
             sa.exists().where(it.c.item_id == lab.c.item_id, it.c.is_current.is_(True))]
 

@@ -266,20 +266,25 @@ def _with_items(ws: Workspace, rows: list[dict[str, Any]]) -> list[dict[str, Any
             sa.select(ti.c.item_id, ti.c.modality, ti.c.text, ti.c.uri, ti.c.meta,
                       ti.c.source_kind)
             .where(ti.c.is_current.is_(True), ti.c.item_id.in_(ids)))}
-        from ..store.gold import in_force
+        from ..store.gold import NO_TERMS, in_force
 
         tl = ws.store.t.labels
         gold: dict[str, list[str]] = {}  # the labels in force, as the queue counts them
         by: dict[str, tuple[str, str | None]] = {}  # who gave them (the latest row's)
         for g in conn.execute(sa.select(tl.c.item_id, tl.c.label, tl.c.annotator, tl.c.source)
                               .where(tl.c.item_id.in_(ids), in_force(tl)).order_by(tl.c.id)):
-            gold.setdefault(g.item_id, []).append(g.label)
+            # a multi-label record checked with no term: its empty set's row is no label
+            labels = gold.setdefault(g.item_id, [])
+            if g.label != NO_TERMS:
+                labels.append(g.label)
             by[g.item_id] = (g.annotator, g.source)
         ts = ws.store.t.splits
         in_test = {r.item_id for r in conn.execute(sa.select(ts.c.item_id).where(
             ts.c.item_id.in_(ids), ts.c.split == "test"))}
     for r in rows:
         r["gold"] = gold.get(r["item_id"], [])  # a person's labels of this item, if any
+        # a person checked the record and found none of the terms applies (its set: empty)
+        r["gold_none"] = r["item_id"] in gold and not r["gold"]
         # who gave them: a user name, or "import" with the file (labels.source) they came from
         r["gold_by"], r["gold_source"] = by.get(r["item_id"], (None, None))
         # a decision keeps a test item's gold label (decisions._gold_label): the queue

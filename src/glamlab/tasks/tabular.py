@@ -709,8 +709,9 @@ def people_outcomes(ws: Workspace) -> dict[str, float]:
     with ws.store.read() as conn:
         rows = conn.execute(sa.select(t.c.item_id, t.c.label).where(
             # the cheap tests first: the table's own labels (most rows) need no look-up
-            t.c.active.is_(True), t.c.annotator != TABLE_ANNOTATOR, t.c.source != "review",
-            in_force(t))).all()
+            # (a row with no source is a person's: NULL != 'review' is not true in SQL)
+            t.c.active.is_(True), t.c.annotator != TABLE_ANNOTATOR,
+            sa.or_(t.c.source.is_(None), t.c.source != "review"), in_force(t))).all()
     return {str(r.item_id): 1.0 if str(r.label) == "1" else 0.0 for r in rows}
 
 
