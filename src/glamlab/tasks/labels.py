@@ -129,6 +129,42 @@ def _named_by_path(ws: Workspace, missing: Sequence[str]) -> tuple[str, str] | N
     return None
 
 
+def _file_key(name: str) -> str:
+    """A file's name without its folder and without an image or OCR suffix:
+    ``pages/f27.jpg``, ``f27.jpg`` and ``pages/f27`` are all ``f27``."""
+    from ..ingest.images import IMAGE_SUFFIXES
+
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    stem, dot, suffix = base.rpartition(".")
+    if dot and stem and "." + suffix.lower() in IMAGE_SUFFIXES | {".xml", ".txt"}:
+        return stem
+    return base
+
+
+def items_by_file_name(ws: Workspace, names: Sequence[str]) -> dict[str, list[str]]:
+    """For each of ``names`` (ids a spreadsheet gives that are not items here) the items
+    named by that file: a spreadsheet of labels names a page by its file
+    (``f27.jpg``) where a ZIP's or a folder's ingest named the item by its path in it,
+    without the suffix (``pages/f27``). An id with a folder must match the item's path
+    from that folder on. Only on the way to an error or a match: reads every item id
+    once."""
+    wanted: dict[str, list[str]] = {}
+    for name in names:
+        wanted.setdefault(_file_key(name), []).append(name)
+    out: dict[str, list[str]] = {}
+    if not wanted:
+        return out
+    t = ws.store.t.items
+    with ws.store.read() as conn:
+        for (item_id,) in conn.execute(sa.select(t.c.item_id).where(t.c.is_current.is_(True))):
+            for name in wanted.get(_file_key(item_id), ()):
+                folder = name.replace("\\", "/").rpartition("/")[0]
+                if folder and not ("/" + item_id).rpartition("/")[0].endswith("/" + folder):
+                    continue
+                out.setdefault(name, []).append(str(item_id))
+    return out
+
+
 def _annotator_rows(conn: sa.Connection, ws: Workspace, ids: Sequence[str],
                     annotator: str) -> dict[str, list[LabelRow]]:
     t = ws.store.t.labels

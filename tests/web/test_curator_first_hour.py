@@ -1,0 +1,93 @@
+"""A curator's first hour in a project that IT made with ``glamlab init`` (an image
+project, its labels given): stating the need keeps the card's kind of items and labels,
+and a spreadsheet of labels that names pages by their image files ('f27.jpg') labels the
+items a ZIP of those images brought in ('scans/f27')."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from typing import Any
+
+import pytest
+
+from glamlab.demo import demo_data
+
+from .conftest import app_with_users, csrf_of
+
+
+@pytest.fixture
+def init_app(make_ws: Any) -> Any:
+    """As `glamlab init proj --task illustrations --modality image --labels
+    graphic,no_graphic` leaves it, with users."""
+    ws = make_ws("proj", task="illustrations", modality="image",
+                 labels=["graphic", "no_graphic"])
+    yield from app_with_users(ws)
+
+
+def test_the_project_form_starts_from_the_card_glamlab_init_wrote(init_app: Any) -> None:
+    ws, _app, client = init_app
+    ada = client("ada")
+    page = ada.get("/stages/project").text
+    form = page[page.index('id="project-form"'):]
+    assert re.search(r'value="image"\s+checked', form), "the image project shows as texts"
+    assert not re.search(r'value="text"\s+checked', form)
+    assert "Change the project" in page and "Save the project" in form
+    assert re.search(r'<textarea id="p-labels"[^>]*>graphic\nno_graphic</textarea>', form)
+    assert 'id="p-name" name="name" required value="illustrations"' in form
+    # stating the need alone, the rest as the form shows it, keeps an image project
+    fields = dict(re.findall(r'<input id="p-\w+" name="(\w+)"[^>]*value="([^"]*)"', form))
+    fields.update(modality="image", kind="single-label", labels="graphic\nno_graphic",
+                  need="Find the pages with pictures")
+    r = ada.post("/stages/project", data={"csrf": csrf_of(ada), **fields},
+                 follow_redirects=False)
+    assert r.status_code == 303, r.text
+    card = type(ws).open(ws.root).card
+    assert card.modality == "image" and card.labels == ["graphic", "no_graphic"]
+    assert card.need == "Find the pages with pictures"
+
+
+def _zip(names: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in names.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def _upload(c: Any, name: str, data: bytes) -> Any:
+    return c.post("/stages/items", data={"csrf": csrf_of(c)},
+                  files={"file": (name, data)}, follow_redirects=False)
+
+
+def test_a_sheet_of_labels_by_file_name_labels_the_zip_s_items(init_app: Any) -> None:
+    from glamlab.tasks.labels import gold_labels
+
+    ws, app, client = init_app
+    ada = client("ada")
+    jpgs = sorted((demo_data("illustrations") / "images").glob("*.jpg"))[:5]
+    data = {f"scans/p{i}.jpg": p.read_bytes() for i, p in enumerate(jpgs[:4])}
+    data["other/p3.jpg"] = jpgs[4].read_bytes()  # p3.jpg names two items
+    assert _upload(ada, "scans.zip", _zip(data)).status_code == 303
+    assert app.state.jobs.wait(300)
+    assert {it.item_id for it in ws.items()} == {"scans/p0", "scans/p1", "scans/p2",
+                                                 "scans/p3", "other/p3"}
+    sheet = ("File name,Illustration?\np0.jpg,graphic\np1.JPG,no_graphic\n"
+             "scans/p2.jpg,graphic\np3.jpg,graphic\n").encode("utf-8-sig")
+    r = _upload(ada, "labels.csv", sheet)
+    assert r.status_code == 303, r.text
+    q = dict(re.findall(r"(upload|file)=([^&]+)", r.headers["location"]))
+    done = ada.post("/stages/items/table", data={
+        "csrf": csrf_of(ada), **q, "id_column": "File name",
+        "label_column": "Illustration?"}, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    assert app.state.jobs.wait(300)
+    page = ada.get(done.headers["location"]).text
+    gold = {i: (g[0] if isinstance(g, (list, tuple)) else g) for i, g in gold_labels(ws).items()}
+    assert gold == {
+        "scans/p0": "graphic", "scans/p1": "no_graphic", "scans/p2": "graphic"}, gold
+    assert 'data-count="labels-here">3<' in page
+    assert "by the image's file name" in page and "p0.jpg is the item scans/p0" in page
+    assert "&#39;p3.jpg&#39; is the file name of several items" in page
+    assert ws.count_items() == 5  # no item made of a label row
