@@ -91,3 +91,39 @@ def test_a_sheet_of_labels_by_file_name_labels_the_zip_s_items(init_app: Any) ->
     assert "by the image's file name" in page and "p0.jpg is the item scans/p0" in page
     assert "&#39;p3.jpg&#39; is the file name of several items" in page
     assert ws.count_items() == 5  # no item made of a label row
+
+
+def test_the_verdict_names_every_simple_method_on_the_leaderboard(init_app: Any) -> None:
+    """A two-label image project's baselines include 'threshold' (the share of dark
+    pixels against a cut-off): the evaluation page and its verdict named only 'always the
+    most common label, the label mix', then called 'threshold' the best of them."""
+    import csv
+
+    ws, app, client = init_app
+    ada = client("ada")
+    folder = demo_data("illustrations")
+    with open(folder / "labels.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    rows = [r for r in rows if r["label"] == "graphic"][:12] + \
+        [r for r in rows if r["label"] == "no_graphic"][:12]
+    zipped = _zip({f"pages/{r['id']}.jpg": (folder / r["path"]).read_bytes() for r in rows})
+    assert _upload(ada, "pages.zip", zipped).status_code == 303
+    assert app.state.jobs.wait(300)
+    sheet = "id,label\n" + "".join(f"pages/{r['id']},{r['label']}\n" for r in rows)
+    r = _upload(ada, "labels.csv", sheet.encode())
+    q = dict(re.findall(r"(upload|file)=([^&]+)", r.headers["location"]))
+    assert ada.post("/stages/items/table", data={
+        "csrf": csrf_of(ada), **q, "id_column": "id", "label_column": "label"},
+        follow_redirects=False).status_code == 303
+    assert app.state.jobs.wait(300)
+    assert ada.post("/stages/evaluate", data={"csrf": csrf_of(ada)},
+                    follow_redirects=False).status_code == 303
+    assert app.state.jobs.wait(600)
+    page = ada.get("/stages/evaluate").text
+    assert "<td>threshold</td>" in page or ">threshold<" in page, page
+    verdict = page[page.index('class="verdict"'):][:1200]
+    intro = page[page.index("Baselines are the simple methods"):][:600]
+    for words in (verdict, intro):
+        assert "(threshold)" in words and "share of dark pixels" in words, words
+        assert "always the most common label (majority)" in words, words
+        assert "the label mix, at random (prior)" in words, words
