@@ -127,3 +127,41 @@ def test_the_verdict_names_every_simple_method_on_the_leaderboard(init_app: Any)
         assert "(threshold)" in words and "share of dark pixels" in words, words
         assert "always the most common label (majority)" in words, words
         assert "the label mix, at random (prior)" in words, words
+
+
+def test_the_verdict_says_why_the_leaderboard_s_first_model_is_not_the_one_chosen(
+        init_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model is chosen on labelled items other than the test set; the leaderboard
+    lists the models by their test figure. The verdict said 'The best model,
+    page-stats-logreg@1, 0.72' under a leaderboard whose first row was graphic-windows@1
+    at 0.83, without a word on why."""
+    from types import SimpleNamespace as NS
+
+    from glamlab.evaluation import Comparison
+    from glamlab.reports import overview, stored
+
+    ws, _app, _client = init_app
+
+    def cand(name: str, kind: str, value: float) -> Any:
+        return NS(name=name, spec=name, kind=kind,
+                  metrics={"f1_macro": {"value": value, "low": value - .1,
+                                        "high": value + .1}})
+
+    def cmp(a: str, b: str, diff: float, p: float) -> Any:
+        return Comparison(a=a, b=b, metric="f1_macro", a_value=0.5, b_value=0.5 + diff,
+                          difference=diff, low=diff - .1, high=diff + .1, p_value=p,
+                          n_boot=1000)
+
+    result = NS(metric="f1_macro", test_items=42, count_summary=None, count_metric=None,
+                candidates=[cand("threshold", "baseline", .60), cand("majority", "baseline", .35),
+                            cand("graphic-windows@1", "model", .83),
+                            cand("page-stats-logreg@1", "model", .72)],
+                comparisons=[cmp("threshold", "page-stats-logreg@1", .11, .26),
+                             cmp("majority", "page-stats-logreg@1", .37, .001),
+                             cmp("graphic-windows@1", "page-stats-logreg@1", -.11, .2)])
+    monkeypatch.setattr(stored, "latest_evaluation", lambda *_a, **_k: result)
+    words = overview.plain_verdict(ws) or ""
+    assert "The model chosen, page-stats-logreg@1 (chosen on labelled items other than " \
+           "the test set" in words, words
+    assert "graphic-windows@1 scores higher on these test items" in words, words
+    assert "The best model, page-stats-logreg@1" not in words, words
