@@ -91,6 +91,14 @@ def test_a_sheet_of_labels_by_file_name_labels_the_zip_s_items(init_app: Any) ->
     assert "by the image's file name" in page and "p0.jpg is the item scans/p0" in page
     assert "&#39;p3.jpg&#39; is the file name of several items" in page
     assert ws.count_items() == 5  # no item made of a label row
+    # the labels name the file the curator uploaded, not the server's copy of its column
+    # ("labels-labels.csv", which the review queue then showed as "imported from")
+    import sqlalchemy as sa
+
+    t = ws.store.t.labels
+    with ws.store.read() as conn:
+        sources = {r[0] for r in conn.execute(sa.select(t.c.source))}
+    assert sources == {"labels.csv"}, sources
 
 
 def test_the_verdict_names_every_simple_method_on_the_leaderboard(init_app: Any) -> None:

@@ -454,7 +454,7 @@ def _import_labels(ws: Workspace, path: Path, rows: list[tuple[int, dict[str, st
     try:
         rep = import_labels(ws, sheet, id_column="id", label_column="label",
                             split="train" if has_test else None, annotator="import",
-                            web=True)
+                            web=True, source=path.name)
         out: dict[str, Any] = {"items": rep.items, "added": rep.added,
                                "unchanged": rep.unchanged, "labels": rep.labels,
                                "split": rep.split}
