@@ -173,3 +173,16 @@ def test_the_verdict_says_why_the_leaderboard_s_first_model_is_not_the_one_chose
            "the test set" in words, words
     assert "graphic-windows@1 scores higher on these test items" in words, words
     assert "The best model, page-stats-logreg@1" not in words, words
+
+
+def test_an_imported_label_is_not_said_to_be_a_person_called_import() -> None:
+    """The export's reason for a prediction an imported label settles said "settled by
+    a gold label: import's label gives it" (the importer's annotator name)."""
+    from glamlab.actions.export import GoldVerdict
+
+    imported = GoldVerdict(True, "import", None, spans=False)
+    assert imported.reason() == "settled by a gold label: the imported label gives it"
+    assert GoldVerdict(True, "mary", None, spans=False).reason() == \
+        "settled by a gold label: mary's label gives it"
+    other = GoldVerdict(False, "import", None, spans=False, label="graphic")
+    assert other.reason().startswith("settled by a gold label: the imported label is 'graphic'")
