@@ -818,21 +818,27 @@ class GoldVerdict:
     #: (:func:`.act.gold_label_in_place`): exported accepted, as a correction is
     label: str | None = None
 
+    @property
+    def whose(self) -> str:
+        """Whose label, in words: an imported label's annotator is ``import`` (a file,
+        not a person called import)."""
+        return "the imported" if self.annotator == "import" else f"{self.annotator}'s"
+
     def reason(self, model: str | None = None) -> str:
         if self.why is not None:
             return self.why
         if self.label is not None:
-            return (f"settled by a gold label: {self.annotator}'s label is {self.label!r}"
+            return (f"settled by a gold label: {self.whose} label is {self.label!r}"
                     + (f", not the model's {model!r}" if model is not None else "")
                     + " (a person's label wins over the model's)")
         if not self.spans and not self.holds:
             given = ", ".join(repr(x) for x in self.labels)
-            return (f"settled by a gold label: {self.annotator}'s "
+            return (f"settled by a gold label: {self.whose} "
                     + (f"label is {given}" if len(self.labels) == 1
                        else f"labels are {given}")
                     + ", not this one (a person's label wins over the model's)")
         if not self.spans:
-            return f"settled by a gold label: {self.annotator}'s label gives it"
+            return f"settled by a gold label: {self.whose} label gives it"
         if self.holds:
             return f"settled by a gold label: the gold spans {self.annotator} gave hold it"
         return (f"settled by a gold label: the gold spans {self.annotator} gave for the whole "

@@ -100,7 +100,8 @@ def plain_verdict(ws: Workspace) -> str | None:
     top = max(baselines, key=lambda c: c.metrics[metric]["value"])
     n = result.test_items
     text = (f"Measured on the {n} {kind.noun_one if n == 1 else kind.noun} of the test set. "
-            f"The simple methods any model must beat are {kind.baselines_in_words}; the "
+            f"The simple methods any model must beat are "
+            f"{kind.baselines_said([b.name for b in baselines])}; the "
             f"best of them, {top.name}, {words(top)}.")
     if not models:
         return text + (" No model has been trained yet: train one on the Train page to "
@@ -110,16 +111,29 @@ def plain_verdict(ws: Workspace) -> str | None:
     chosen = next((c.b for c in result.comparisons if c.a in names and c.b in names), None)
     best = next((m for m in models if m.name == chosen), None) or max(
         models, key=lambda c: c.metrics[metric]["value"])
-    text += f" The best model, {best.spec or best.name}, {words(best)}"
+    top_model = max(models, key=lambda c: c.metrics[metric]["value"])
+    note = ""
+    if chosen is not None and top_model is not best and \
+            top_model.metrics[metric]["value"] > best.metrics[metric]["value"]:
+        # the leaderboard lists the models by their test figure: say why its first is not
+        # the one the verdict is about, rather than contradict it without a word
+        text += (f" The model chosen, {best.spec or best.name} (chosen on labelled "
+                 f"{kind.noun} other than the test set, so that the test set stays a fair "
+                 f"judge), {words(best)}")
+        note = (f" {top_model.spec or top_model.name} scores higher on these test "
+                f"{kind.noun} ({words(top_model)}), but a model picked for its test score "
+                "looks better there than it is.")
+    else:
+        text += f" The best model, {best.spec or best.name}, {words(best)}"
     base_names = {b.name for b in baselines}
     vs = [c for c in result.comparisons if c.b == best.name and c.a in base_names]
     if vs and all(c.significant and c.difference > 0 for c in vs):
         return text + (": better than every simple method, and the difference is unlikely "
-                       f"to be chance ({weakest_p(vs)}).")
+                       f"to be chance ({weakest_p(vs)}).") + note
     ahead = best.metrics[metric]["value"] > top.metrics[metric]["value"]
     why = ("its lead over the simple methods could be chance" if ahead else
            f"it does no better than {top.name}")
-    return text + f": {why}. Do not automate with machine learning yet."
+    return text + f": {why}. Do not automate with machine learning yet." + note
 
 
 def _count_verdict(result: Any, ws: Workspace) -> str:

@@ -129,6 +129,42 @@ def _named_by_path(ws: Workspace, missing: Sequence[str]) -> tuple[str, str] | N
     return None
 
 
+def _file_key(name: str) -> str:
+    """A file's name without its folder and without an image or OCR suffix:
+    ``pages/f27.jpg``, ``f27.jpg`` and ``pages/f27`` are all ``f27``."""
+    from ..ingest.images import IMAGE_SUFFIXES
+
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    stem, dot, suffix = base.rpartition(".")
+    if dot and stem and "." + suffix.lower() in IMAGE_SUFFIXES | {".xml", ".txt"}:
+        return stem
+    return base
+
+
+def items_by_file_name(ws: Workspace, names: Sequence[str]) -> dict[str, list[str]]:
+    """For each of ``names`` (ids a spreadsheet gives that are not items here) the items
+    named by that file: a spreadsheet of labels names a page by its file
+    (``f27.jpg``) where a ZIP's or a folder's ingest named the item by its path in it,
+    without the suffix (``pages/f27``). An id with a folder must match the item's path
+    from that folder on. Only on the way to an error or a match: reads every item id
+    once."""
+    wanted: dict[str, list[str]] = {}
+    for name in names:
+        wanted.setdefault(_file_key(name), []).append(name)
+    out: dict[str, list[str]] = {}
+    if not wanted:
+        return out
+    t = ws.store.t.items
+    with ws.store.read() as conn:
+        for (item_id,) in conn.execute(sa.select(t.c.item_id).where(t.c.is_current.is_(True))):
+            for name in wanted.get(_file_key(item_id), ()):
+                folder = name.replace("\\", "/").rpartition("/")[0]
+                if folder and not ("/" + item_id).rpartition("/")[0].endswith("/" + folder):
+                    continue
+                out.setdefault(name, []).append(str(item_id))
+    return out
+
+
 def _annotator_rows(conn: sa.Connection, ws: Workspace, ids: Sequence[str],
                     annotator: str) -> dict[str, list[LabelRow]]:
     t = ws.store.t.labels
@@ -145,7 +181,8 @@ def _annotator_rows(conn: sa.Connection, ws: Workspace, ids: Sequence[str],
 def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | None = None,
                   id_column: str = "id", label_column: str = "label",
                   separator: str | None = None, annotator: str = "import",
-                  replace: bool = False, web: bool = False) -> ImportReport:
+                  replace: bool = False, web: bool = False,
+                  source: str | None = None) -> ImportReport:
     """Import gold labels from a CSV file (or an Annif corpus: a short-text
     ``documents.tsv`` or a full-text folder, see :mod:`glamlab.ingest.annif`), all or
     nothing.
@@ -153,15 +190,18 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
     ``separator`` splits a cell into several labels (multi-label tasks; default ``|``).
     ``split`` puts the imported items in the train, calibration or test split. ``replace`` lets the
     file replace labels the same annotator gave before (otherwise a difference is a
-    conflict). ``web``: a conflict's fix is the web app's (it has no ``replace``)."""
+    conflict). ``web``: a conflict's fix is the web app's (it has no ``replace``).
+    ``source``: the name the labels and the messages give their file (an upload's name,
+    not the server's copy of it); the file's own name by default."""
     from .splits import is_frozen, split_of
 
     p = Path(path)
+    name = source or p.name
     if ws.card.kind == "entities":
         # read as a CSV, a span file used to fail as "no column 'id' (columns: <its
         # first line>)"; `glamlab labels import` sends an entities project to import_spans
         raise LabelError(
-            f"{p.name}: this is an entities project, whose gold labels are spans in each "
+            f"{name}: this is an entities project, whose gold labels are spans in each "
             "text, not one label per item; import_labels reads labels per item",
             hint="import the spans with glamlab.tasks.spans.import_spans(ws, path) (HIPE "
                  "TSV, JSON Lines or WebAnno TSV; what glamlab labels import does here)")
@@ -221,7 +261,7 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
                 mine, theirs = by_path
                 hint = (f"the items here are named by their paths (e.g. {theirs!r} where "
                         f"the file says {mine!r}): a folder's images are. Ingest the table "
-                        f"itself instead (glamlab ingest {p.name}, with --image-column NAME "
+                        f"itself instead (glamlab ingest {name}, with --image-column NAME "
                         "for its column of image paths when it is not found), so that the "
                         "items take the table's ids, or give the paths as ids here; "
                         + hint)
@@ -247,7 +287,7 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
                 if len(problems) > frozen_moves:
                     hint = "fix the other rows too; " + hint
             raise LabelError(
-                f"{p.name}: {len(problems)} problem{'s' if len(problems) != 1 else ''}, "
+                f"{name}: {len(problems)} problem{'s' if len(problems) != 1 else ''}, "
                 f"nothing imported:\n{shown}", hint=hint, rows=problems)
         t = ws.store.t
         stamp = now()
@@ -269,7 +309,7 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
                 replaced_ids.append(item_id)
             for r in kind.gold_rows(gold):
                 new_rows.append({"item_id": item_id, "label": r.label, "value": r.value,
-                                 "annotator": annotator, "source": p.name, "active": True,
+                                 "annotator": annotator, "source": name, "active": True,
                                  "created_at": stamp})
         for chunk in _chunks(replaced_ids):
             conn.execute(t.labels.update().where(
@@ -288,14 +328,14 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
                 ws.store.audit(conn, annotator, TEST_RELABEL, item_id,
                                before=kind.strata(before),
                                after=kind.strata(after) if after is not None else None,
-                               source=p.name)
+                               source=name)
         report.items = len(wanted)
         report.added = len(new_rows)
         report.replaced = len(replaced_ids)
         for gold in wanted.values():
             for label in kind.strata(gold):
                 report.labels[label] = report.labels.get(label, 0) + 1
-        ws.store.audit(conn, annotator, "labels.import", p.name, rows=rows, items=len(wanted),
+        ws.store.audit(conn, annotator, "labels.import", name, rows=rows, items=len(wanted),
                        added=len(new_rows), replaced=len(replaced_ids), split=split)
     if not (p.is_dir() or is_short_text_corpus(p)):
         from ..workspace.leakage import record_label_columns

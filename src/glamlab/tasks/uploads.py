@@ -209,6 +209,15 @@ def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
     ids = [(r.get(id_column) or "").strip() for _n, r in rows]
     here = existing_item_ids(ws, [i for i in ids if i]) \
         if label_column and not text_column and not image_column else set()
+    by_file: dict[str, str] = {}  # a file name ('f27.jpg') -> the item it names ('pages/f27')
+    twins: dict[str, list[str]] = {}  # a file name that names several items
+    if label_column and not text_column and not image_column:
+        from .labels import items_by_file_name
+
+        found = items_by_file_name(ws, sorted({i for i in ids if i and i not in here}))
+        by_file = {name: items[0] for name, items in found.items() if len(items) == 1}
+        twins = {name: items for name, items in found.items() if len(items) > 1}
+        here |= set(by_file)
     labels_only = bool(here) or (ws.card.modality == "image" and not text_column
                                  and not image_column)
     if labels_only:  # a table of labels for the items already here: nothing to ingest
@@ -216,8 +225,12 @@ def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
                                "problems": [], "warnings": [], "labels_only": True}
         out["labels"], out["label_problems"] = _import_labels(
             ws, path, rows, id_column, label_column or "", actor, here=here,
-            read_problems=read_problems)
+            read_problems=read_problems, by_file=by_file, twins=twins)
         out["labels_for_items_here"] = out["labels"]["items"] if out["labels"] else 0
+        used = sorted(name for name in by_file if name in ids)
+        if used and out["labels"]:
+            out["by_file_name"] = {"rows": len(used), "name": used[0],
+                                   "item": by_file[used[0]]}
         out["rows_left_out"] = sum(int(p.get("rows", 1)) for p in out["label_problems"])
         return out
     source = path
@@ -358,7 +371,9 @@ def _not_here(path: Path, missing: dict[str, list[int]], *, none_here: bool
 def _import_labels(ws: Workspace, path: Path, rows: list[tuple[int, dict[str, str]]],
                    id_column: str, label_column: str, actor: str, *,
                    here: set[str] | None = None,
-                   read_problems: list[tuple[int, str]] | None = None
+                   read_problems: list[tuple[int, str]] | None = None,
+                   by_file: dict[str, str] | None = None,
+                   twins: dict[str, list[str]] | None = None
                    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The label column as gold labels, for the rows whose item came in; a row with a
     label the project does not have is one problem. A test split is set aside when the
@@ -368,7 +383,9 @@ def _import_labels(ws: Workspace, path: Path, rows: list[tuple[int, dict[str, st
     are): then a row whose id is not in the project, a row without an id, a second row of
     an id with another label (the first row's label is saved) and a row whose cells do not
     fit the header (``read_problems``, from reading the sheet) are each one problem naming
-    the line; the other rows' labels are saved."""
+    the line; the other rows' labels are saved. ``by_file``: an id of the table that is
+    the file name of an item here ('f27.jpg' for the item 'pages/f27' of a ZIP), its label
+    saved for that item; ``twins``: a file name that several items have, one problem."""
     from .labels import existing_item_ids, import_labels
     from .splits import split_labels
 
@@ -393,11 +410,19 @@ def _import_labels(ws: Workspace, path: Path, rows: list[tuple[int, dict[str, st
                              "saved", "hint": "fill in the id of the item it labels, and "
                                               "upload the table again"})
             continue
+        if labels_only and cell and item_id in (twins or {}):
+            shown = ", ".join(repr(i) for i in (twins or {})[item_id][:3])
+            problems.append({"item": item_id, "reason": f"line {line}: {item_id!r} is the "
+                             f"file name of several items ({shown}); its label was not "
+                             "saved", "hint": "write the item's whole id (with its folder, "
+                             "as its item page shows it), and upload the table again"})
+            continue
         if labels_only and cell and item_id not in present:
             missing.setdefault(item_id, []).append(line)  # said once per id, below
             continue
         if not item_id or not cell or item_id not in present:
             continue  # no label, or the item did not come in (its problem is listed)
+        item_id = (by_file or {}).get(item_id, item_id)
         unknown = [p.strip() for p in cell.split("|") if p.strip() and p.strip() not in known]
         if unknown:
             problems.append({"item": item_id, "reason": f"line {line}: the label "
@@ -429,7 +454,7 @@ def _import_labels(ws: Workspace, path: Path, rows: list[tuple[int, dict[str, st
     try:
         rep = import_labels(ws, sheet, id_column="id", label_column="label",
                             split="train" if has_test else None, annotator="import",
-                            web=True)
+                            web=True, source=path.name)
         out: dict[str, Any] = {"items": rep.items, "added": rep.added,
                                "unchanged": rep.unchanged, "labels": rep.labels,
                                "split": rep.split}

@@ -155,6 +155,9 @@ class TaskKind(Generic[G, P]):
     #: the baselines (:meth:`baselines`) in a curator's words, for the web app's
     #: evaluation page and verdict
     baselines_in_words: ClassVar[str] = "always the most common label, the label mix"
+    #: each baseline's words by its name, as the leaderboard lists it
+    #: (:meth:`baselines_said`); a kind without them says :attr:`baselines_in_words`
+    baseline_words: ClassVar[dict[str, str]] = {}
 
     def __init__(self, card: ProjectCard, **overrides: Any):
         self.labels: list[str] = list(card.labels)
@@ -337,6 +340,19 @@ class TaskKind(Generic[G, P]):
         """The baseline predictors for this task: ``(catalogue name, parameters)``.
         ``rules`` is a rules file and ``threshold`` a statistic when configured."""
         return []
+
+    def baselines_said(self, names: Sequence[str] | None = None) -> str:
+        """The baselines in a curator's words, each with the name the leaderboard gives
+        it ("the label mix (prior)"): ``names`` those an evaluation measured, by default
+        those :meth:`baselines` fits; :attr:`baselines_in_words` where a name has no
+        words, so that no baseline is on the leaderboard that the sentence leaves out."""
+        if names is None:
+            names = [n for n, _p in self.baselines(rules=None, threshold=None, seed=0)]
+        if not names or any(n not in self.baseline_words for n in names):
+            return self.baselines_in_words
+        order = list(self.baseline_words)
+        return ", ".join(f"{self.baseline_words[n]} ({n})"
+                         for n in sorted(set(names), key=order.index))
 
     def score_in_words(self, metric: str, metrics: Mapping[str, Any]) -> str:
         """One candidate's figure on ``metric`` in a curator's words, with its 95%

@@ -316,6 +316,13 @@ class Classification(TaskKind[Labels, Scores]):
                        "glamlab.toml).")
         return out
 
+    baseline_words: ClassVar[dict[str, str]] = {
+        "majority": "always the most common label",
+        "prior": "the label mix, at random",
+        "rules": "the rules of the project's rules file",
+        "threshold": "one simple measure of each item (the share of dark pixels of an image, "
+                     "the length of a text) against a cut-off tuned on the training labels"}
+
     def baselines(self, *, rules: str | None, threshold: str | None,
                   seed: int) -> list[tuple[str, dict[str, Any]]]:
         out: list[tuple[str, dict[str, Any]]] = [("prior", {"seed": seed}), ("majority", {})]

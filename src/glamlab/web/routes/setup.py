@@ -100,8 +100,20 @@ def project_page(request: Request, user: User = Depends(page_user)) -> Response:
     return _stage(request, "stage_project.html", "project", {
         "holds": ws.holdings(), "modalities": MODALITIES, "kinds": KINDS,
         "metric_words": metric_words(measure_of(ws.card), ws.card.kind),
-        "metrics": _metrics(), "form": {}, "error": None, "entity_types": hipe_types(),
-        "saved": request.query_params.get("saved")})
+        "metrics": _metrics(), "form": _card_form(ws.card), "error": None,
+        "entity_types": hipe_types(), "saved": request.query_params.get("saved")})
+
+
+def _card_form(card: Any) -> dict[str, str]:
+    """The form filled in with the card as it is (one made by ``glamlab init``: its name,
+    kind of items and labels), so that stating the need does not mean typing them again,
+    nor turning an image project into a text one by leaving the first choice."""
+    if not card.labels:
+        return {}
+    price = card.price_per_item
+    return {"name": card.name, "need": card.need, "modality": card.modality,
+            "kind": card.kind, "labels": "\n".join(card.labels), "metric": card.metric or "",
+            "price_per_item": f"{price:g}" if price else "0"}
 
 
 def _metrics() -> dict[str, list[tuple[str, str]]]:
