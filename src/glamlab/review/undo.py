@@ -252,15 +252,21 @@ def _take_back(ws: Workspace, conn: sa.Connection, user: str, item_id: str,
     created removed, the metadata it wrote deleted, the decisions it made withdrawn
     (their queue rows open again, leased back to ``user``) and those it withdrew (an
     added entity removed) in force again. Refused, nothing changed, when the text's gold
-    spans, or the decisions, changed since."""
+    spans (a set added, or one of its sets switched off or on, by anyone), or the
+    decisions, changed since."""
     st = ws.store.t
     dec, q = st.decisions, st.review_queue
     state = gold_state(conn, ws, item_id)["sets"]
     added = {int(k): v for k, v in (fx.get("sets_added") or {}).items()}
     changed = {int(k): v for k, v in (fx.get("sets_changed") or {}).items()}
+    # the text's other sets as the change left them (an older set switched off since by
+    # someone else, e.g. their own mark taken back, is a change since too; a change
+    # audited before its entry said so is measured by the sets it added and changed)
+    kept = {int(k): v for k, v in (fx.get("sets_kept") or {}).items()}
     if (any(i > int(fx.get("set_max") or 0) for i in state)
             or any(state.get(i) != v for i, v in added.items())
-            or any(state.get(i) != v[1] for i, v in changed.items())):
+            or any(state.get(i) != v[1] for i, v in changed.items())
+            or any(state.get(i) != v for i, v in kept.items())):
         raise LabelError(f"{what}: the text's entities changed since, so nothing was "
                          "undone", item=item_id, hint=_ENTITIES_HINT)
     made = conn.execute(sa.select(dec).where(
