@@ -58,3 +58,35 @@ def test_a_tabular_export_names_the_row_the_outcome_and_what_it_left_out(
     web = export(ws, "csv", tmp_path / "web.csv", web=True)
     assert "Bring items in page" in " ".join(web["warnings"])
     assert "glamlab" not in " ".join(web["warnings"])
+
+
+def test_a_row_whose_outcome_a_person_gave_is_not_acted_on_nor_exported(
+        make_ws: Any, tmp_path: Path) -> None:
+    """A row still to come in the table (its outcome cell empty) whose outcome a person
+    gave since (the Labelling page) has its outcome known, as training reads it: act
+    and the export leave it out and count it with the known outcomes (they read the
+    table's cell alone, so the row was still queued and exported as a row to come)."""
+    from glamlab.actions.act import plan
+    from glamlab.actions.export import export
+    from glamlab.inference import run
+    from glamlab.registry.tabular import train_tabular
+    from glamlab.review.labelling import save_label
+    from glamlab.tasks.tabular import count_known_outcomes
+
+    ws = bookings.rows_project(make_ws, tmp_path)  # 300 rows, the last 20 still to come
+    table = pd.read_csv(tmp_path / "rows.csv", dtype=str)
+    to_come = table.loc[table["is_canceled"].isna(), "id"].tolist()
+    train_tabular(ws, "tabular-gbm")
+    run(ws, "tabular-gbm@1", workers=0, handle_signals=False)
+    save_label(ws, "cataloguer", to_come[0], ["1"])
+    assert count_known_outcomes(ws) == 281
+    report = plan(ws, model="tabular-gbm@1")
+    assert report.known_outcomes == 281 and report.items_total == 19
+    assert sum(report.counts.values()) == 19
+    res = export(ws, "csv", tmp_path / "out.csv")
+    rows = _read(tmp_path / "out.csv")
+    assert res["rows"] == len(rows) == 19
+    assert to_come[0] not in {r["item_id"] for r in rows}
+    assert any("281 rows whose outcome is known already are left out" in n
+               for n in res["notes"])
+    ws.close()

@@ -230,6 +230,73 @@ def test_only_its_reviewer_takes_a_mark_back(make_ws: Any) -> None:
     assert _training(ws)[0] == {"t1": ["sea", "ships"], "t2": ["sea"], "t3": []}
 
 
+def test_a_mark_is_taken_back_within_ten_minutes_and_says_what_used_it(make_ws: Any
+                                                                        ) -> None:
+    """"Whole record checked" taken back follows every other undo's rules
+    (:mod:`glamlab.review.undo`): refused once ten minutes old, in the same words, and
+    ``cannot_take_back`` says that a model trained since may have learned from the
+    record, in the store, the API and the queue page (it had no time limit and said
+    nothing of what used the mark)."""
+    from datetime import timedelta
+
+    from glamlab.errors import LabelError
+    from glamlab.review import UNDO_S, mark_record_checked, unmark_record_checked
+
+    from ..web.conftest import app_with_users, csrf_of
+
+    ws = _project(make_ws)
+    mark_record_checked(ws, "rey", "t2")
+    try:
+        unmark_record_checked(ws, "rey", "t2", at=now() + timedelta(seconds=UNDO_S + 60))
+    except LabelError as exc:
+        assert exc.message == ("the mark 'whole record checked' on item t2 is more than 10 "
+                               "minutes old, so it can no longer be undone"), exc.message
+        assert "labels on its page" in (exc.hint or "")
+    else:
+        raise AssertionError("a mark older than ten minutes was taken back")
+    assert _training(ws)[0]["t2"] == ["sea"]  # still checked
+    add_model(ws, "subj", 2)  # a model trained since, on the record's set
+    back = unmark_record_checked(ws, "rey", "t2")
+    [said] = back["cannot_take_back"]
+    assert said.startswith("model subj v2 was trained after") and "learned from it" in said
+    assert _audit(ws, "labels.record_checked.undo")[0]["cannot_take_back"] == [said]
+
+    users = app_with_users(ws)
+    _, _, client = next(users)
+    try:
+        c = client("rey")
+        h = {"X-CSRF-Token": csrf_of(c)}
+        assert c.put("/api/records/t2/checked", headers=h).status_code == 200
+        add_model(ws, "subj", 3)
+        r = c.delete("/api/records/t2/checked", headers=h)
+        assert r.status_code == 200, r.text
+        assert [x[:20] for x in r.json()["cannot_take_back"]] == ["model subj v3 was tr"]
+        # the queue page: what undo cannot take back, said at its top
+        r = c.post("/queue/record-checked", data={"csrf": csrf_of(c), "record_checked": "t2"},
+                   follow_redirects=True)
+        assert "for 10 minutes after" in r.text
+        add_model(ws, "subj", 4)
+        r = c.post("/queue/record-unchecked", data={"csrf": csrf_of(c), "record_checked": "t2"},
+                   follow_redirects=True)
+        assert r.status_code == 200 and "Mark taken back" in r.text
+        assert "What undo cannot take back: model subj v4 was trained after" in r.text
+        # older than ten minutes: refused (422) on the API and the queue page alike
+        assert c.put("/api/records/t2/checked", headers=h).status_code == 200
+        a = ws.store.t.audit_log
+        with ws.store.write() as conn:
+            conn.execute(a.update().where(a.c.action == "labels.record_checked")
+                         .values(at=now() - timedelta(seconds=UNDO_S + 60)))
+        r = c.delete("/api/records/t2/checked", headers=h)
+        assert r.status_code == 422 and "can no longer be undone" in r.text
+        r = c.post("/queue/record-unchecked", data={"csrf": csrf_of(c), "record_checked": "t2"},
+                   follow_redirects=True)
+        assert r.status_code == 422
+        assert "Not undone: the mark &#39;whole record checked&#39; on item t2 is more" in r.text
+        assert _training(ws)[0]["t2"] == ["sea"]
+    finally:
+        next(users, None)
+
+
 def test_the_queue_page_and_the_api_check_a_record(make_ws: Any) -> None:
     from glamlab.review import decide
 

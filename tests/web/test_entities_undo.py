@@ -145,6 +145,36 @@ def test_each_entity_change_is_undone_through_the_store(entities_ws: Any,
         ("rey", "remove"), ("rey", "text-done"), ("rey", "text-undone")]
 
 
+def test_an_older_set_switched_off_by_someone_else_since_refuses_the_undo(
+        entities_ws: Any, tmp_path: Path) -> None:
+    """finn marks the text checked, rey too, and takes her mark back (her change); finn
+    then takes his own mark back: his set, older than rey's change and untouched by it,
+    is switched off. rey's undo of her change is refused in the same plain words as for
+    a set added since (it went through: her mark in force again over finn's choice, the
+    text's entities no longer as they were before her change, nor as finn left them)."""
+    from glamlab import review
+    from glamlab.errors import LabelError
+
+    ws = entities_ws
+    _fresh_text(ws, tmp_path)
+    review.mark_text_done(ws, "finn", "fresh")
+    review.mark_text_done(ws, "rey", "fresh")
+    unmarked = review.unmark_text_done(ws, "rey", "fresh")
+    review.unmark_text_done(ws, "finn", "fresh")
+    now = _state(ws)
+    sets = ws.store.t.span_sets
+    with ws.store.read() as conn:
+        before = conn.execute(sa.select(sets.c.id, sets.c.active, sets.c.source)
+                              .order_by(sets.c.id)).all()
+    with pytest.raises(LabelError, match="the text's entities changed since, so nothing "
+                                         "was undone"):
+        review.undo_change(ws, "rey", unmarked["change_id"])
+    assert _state(ws) == now
+    with ws.store.read() as conn:
+        assert conn.execute(sa.select(sets.c.id, sets.c.active, sets.c.source)
+                            .order_by(sets.c.id)).all() == before
+
+
 def _later(minutes: int) -> Any:
     from glamlab.store import now
 

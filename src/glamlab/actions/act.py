@@ -268,13 +268,17 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
     the rest carry on. ``current``, when given, holds each batch's items and their
     prediction's id as the batch is yielded (items with no candidates too: a model that
     now finds nothing in a text). In a tabular project a row whose outcome is known
-    already (its label, in the outcome column) is left out (its id added to ``known``):
-    there is nothing left to decide about it, only the rows still to come are acted on.
+    already (its label, in the outcome column, or the label a person gave it since:
+    :func:`glamlab.tasks.tabular.people_outcomes`, the outcome training reads) is left
+    out (its id added to ``known``): there is nothing left to decide about it, only the
+    rows still to come are acted on.
     ``empty``, when given, holds each batch's items whose prediction gives no candidate
     at all (the model found no label), in item order: no decision is about them."""
-    from ..tasks.tabular import has_outcome, outcome_column
+    from ..tasks.tabular import has_outcome, outcome_column, people_outcomes
 
     outcome = outcome_column(ws)
+    # the rows whose outcome a person gave (the table's cell may still be empty)
+    given = set(people_outcomes(ws)) if outcome is not None else set()
     batch_size = batch_size or BATCH
     t = ws.store.t
     p, it = t.predictions, t.items
@@ -303,7 +307,8 @@ def iter_decisions(ws: Workspace, mv: ModelVersion, policy: Policy, safety: Safe
         rows = [(r, items[r.item_id]) for r in preds if r.item_id in items]
         settled: list[str] = []
         if outcome is not None:
-            settled = [r.item_id for r, item in rows if has_outcome(item.meta, outcome)]
+            settled = [r.item_id for r, item in rows
+                       if r.item_id in given or has_outcome(item.meta, outcome)]
             if settled:
                 if known is not None:
                     known.extend(settled)

@@ -643,25 +643,29 @@ def mark_record_checked(ws: Workspace, user: str, item_id: str) -> dict[str, Any
             "rejected": len(rejected), "split": done["split"]}
 
 
-def unmark_record_checked(ws: Workspace, user: str, item_id: str) -> dict[str, Any]:
-    """Undo :func:`mark_record_checked` (pressed by mistake): the record's labels are as
-    they were before it, and the suggestions it rejected are open again, back on
+def unmark_record_checked(ws: Workspace, user: str, item_id: str, *,
+                          at: datetime | None = None) -> dict[str, Any]:
+    """Undo :func:`mark_record_checked` (pressed by mistake) within ten minutes
+    (:data:`glamlab.review.undo.UNDO_S`), as every other undo: the record's labels are
+    as they were before it, and the suggestions it rejected are open again, back on
     ``user``'s page (their rejections kept in the history, withdrawn, as
     :func:`glamlab.review.undo.undo_decision` keeps them). Refused, with one
     :class:`LabelError` naming the item: no such mark of ``user``'s (a record checked
-    by its last decision is taken back by undoing that decision), or the record's labels
-    or those suggestions changed since."""
+    by its last decision is taken back by undoing that decision), a mark older than ten
+    minutes, or the record's labels or those suggestions changed since. Returns the
+    item, ``reopened``, ``restored_labels`` and ``cannot_take_back`` (what used the
+    mark since, which undo does not change: a model trained, the policy applied)."""
     from datetime import timedelta
 
     from .queue import DEFAULT_LEASE_S
-    from .undo import WITHDRAWN
+    from .undo import UNDO_S, WITHDRAWN, cannot_take_back
 
     st = ws.store.t
     a, q, dec, labels = st.audit_log, st.review_queue, st.decisions, st.labels
-    stamp = now()
+    stamp = at or now()
     with ws.store.write() as conn:
         # the record's latest mark (a mark taken back since is followed by its undo)
-        e = conn.execute(sa.select(a.c.action, a.c.actor, a.c.details).where(
+        e = conn.execute(sa.select(a.c.action, a.c.actor, a.c.details, a.c.at).where(
             a.c.action.in_(("labels.record_checked", "labels.record_checked.undo")),
             a.c.object == item_id).order_by(a.c.id.desc()).limit(1)).first()
         mark = (e.details or {}) if e is not None and e.action == "labels.record_checked" \
@@ -678,6 +682,12 @@ def unmark_record_checked(ws: Workspace, user: str, item_id: str) -> dict[str, A
         if mark is None:
             raise LabelError(f"{item_id} is not marked checked by {user}: nothing to undo",
                              item=item_id, hint="correct the record's labels on its page")
+        assert e is not None  # the mark is its entry's
+        if stamp - e.at > timedelta(seconds=UNDO_S):
+            raise LabelError(f"the mark 'whole record checked' on item {item_id} is more "
+                             f"than {UNDO_S // 60} minutes old, so it can no longer be "
+                             "undone", item=item_id,
+                             hint="correct the record's labels on its page instead")
         added = [int(i) for i in mark.get("added") or []]
         retired = [int(i) for i in mark.get("retired") or []]
         live = {int(i): bool(v) for i, v in conn.execute(sa.select(
@@ -706,10 +716,12 @@ def unmark_record_checked(ws: Workspace, user: str, item_id: str) -> dict[str, A
                 lease_until=stamp + timedelta(seconds=DEFAULT_LEASE_S)))
             conn.execute(dec.update().where(dec.c.id == did, dec.c.action == "reject")
                          .values(action=WITHDRAWN["reject"]))
+        cannot = cannot_take_back(ws, conn, e.at)
         ws.store.audit(conn, user, "labels.record_checked.undo", item_id,
                        removed_labels=added, restored_labels=retired,
-                       reopened=[qid for qid, _d, _v in rejected])
-    return {"item_id": item_id, "reopened": len(rejected), "restored_labels": len(retired)}
+                       reopened=[qid for qid, _d, _v in rejected], cannot_take_back=cannot)
+    return {"item_id": item_id, "reopened": len(rejected), "restored_labels": len(retired),
+            "cannot_take_back": cannot}
 
 
 def add_span(ws: Workspace, user: str, item_id: str, start: int, end: int,

@@ -125,7 +125,7 @@ def undo_decision(ws: Workspace, user: str, decision_id: int, *,
             lease_until=stamp + timedelta(seconds=DEFAULT_LEASE_S)))
         conn.execute(dec.update().where(dec.c.id == decision_id)
                      .values(action=WITHDRAWN[d.action]))
-        cannot = _cannot_take_back(ws, conn, d.created_at)
+        cannot = cannot_take_back(ws, conn, d.created_at)
         ws.store.audit(conn, user, "review.undo", d.item_id, decision_id=decision_id,
                        queue_id=d.queue_id, decided=d.action, label=d.label,
                        removed_labels=added, restored_labels=retired,
@@ -137,7 +137,7 @@ def undo_decision(ws: Workspace, user: str, decision_id: int, *,
             "cannot_take_back": cannot}
 
 
-def _cannot_take_back(ws: Workspace, conn: sa.Connection, since: datetime) -> list[str]:
+def cannot_take_back(ws: Workspace, conn: sa.Connection, since: datetime) -> list[str]:
     """What used the decision since it was made, which undo does not change: models
     trained after it (they may have learned from it) and policy runs (``glamlab act``:
     machine decisions and exports written with it)."""
@@ -191,7 +191,7 @@ def _undo_span_decision(ws: Workspace, conn: sa.Connection, user: str, d: Any, w
     if d.queue_id is not None:
         q = ws.store.t.review_queue
         version = conn.execute(sa.select(q.c.version).where(q.c.id == d.queue_id)).scalar()
-    cannot = _cannot_take_back(ws, conn, d.created_at)
+    cannot = cannot_take_back(ws, conn, d.created_at)
     ws.store.audit(conn, user, "review.undo", d.item_id, decision_id=int(d.id),
                    queue_id=d.queue_id, decided=d.action, label=d.label, change_id=fx[0],
                    version=version, cannot_take_back=cannot)
@@ -239,7 +239,7 @@ def undo_change(ws: Workspace, user: str, change_id: int, *,
             raise LabelError(f"{what} is more than {UNDO_S // 60} minutes old, so it can no "
                              "longer be undone", item=item_id, hint=_ENTITIES_HINT)
         _take_back(ws, conn, user, item_id, change_id, fx, what)
-        cannot = _cannot_take_back(ws, conn, e.at)
+        cannot = cannot_take_back(ws, conn, e.at)
     return {"change_id": change_id, "item_id": item_id, "what": fx.get("what"),
             "said": fx.get("said"), "cannot_take_back": cannot}
 
@@ -252,15 +252,21 @@ def _take_back(ws: Workspace, conn: sa.Connection, user: str, item_id: str,
     created removed, the metadata it wrote deleted, the decisions it made withdrawn
     (their queue rows open again, leased back to ``user``) and those it withdrew (an
     added entity removed) in force again. Refused, nothing changed, when the text's gold
-    spans, or the decisions, changed since."""
+    spans (a set added, or one of its sets switched off or on, by anyone), or the
+    decisions, changed since."""
     st = ws.store.t
     dec, q = st.decisions, st.review_queue
     state = gold_state(conn, ws, item_id)["sets"]
     added = {int(k): v for k, v in (fx.get("sets_added") or {}).items()}
     changed = {int(k): v for k, v in (fx.get("sets_changed") or {}).items()}
+    # the text's other sets as the change left them (an older set switched off since by
+    # someone else, e.g. their own mark taken back, is a change since too; a change
+    # audited before its entry said so is measured by the sets it added and changed)
+    kept = {int(k): v for k, v in (fx.get("sets_kept") or {}).items()}
     if (any(i > int(fx.get("set_max") or 0) for i in state)
             or any(state.get(i) != v for i, v in added.items())
-            or any(state.get(i) != v[1] for i, v in changed.items())):
+            or any(state.get(i) != v[1] for i, v in changed.items())
+            or any(state.get(i) != v for i, v in kept.items())):
         raise LabelError(f"{what}: the text's entities changed since, so nothing was "
                          "undone", item=item_id, hint=_ENTITIES_HINT)
     made = conn.execute(sa.select(dec).where(

@@ -40,6 +40,7 @@ import hashlib
 import json
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -631,18 +632,29 @@ def has_outcome(meta: Any, column: str) -> bool:
     return not _blank((meta or {}).get(column))
 
 
-def count_known_outcomes(ws: Workspace) -> int:
-    """How many current rows hold their outcome."""
+def count_known_outcomes(ws: Workspace, people: Iterable[str] | None = None) -> int:
+    """How many current rows have their outcome known: those that hold it in their
+    outcome cell, and those still to come in the table whose outcome a person gave
+    (:func:`people_outcomes`; ``people``: those rows' ids, when read already), as
+    training reads them (:func:`project_frame`)."""
     import sqlalchemy as sa
+
+    from ..store.ids import among, id_batches
 
     column = outcome_column(ws)
     if column is None:
         return 0
+    given = sorted(people_outcomes(ws) if people is None else set(people))
     t = ws.store.t.items
     value = t.c.meta[column].as_string()
     with ws.store.read() as conn:
-        return int(conn.execute(sa.select(sa.func.count()).select_from(t).where(
+        known = int(conn.execute(sa.select(sa.func.count()).select_from(t).where(
             t.c.is_current.is_(True), outcome_known(value))).scalar() or 0)
+        for batch in id_batches(conn, given):
+            known += int(conn.execute(sa.select(sa.func.count()).select_from(t).where(
+                t.c.is_current.is_(True), among(conn, t.c.item_id, batch),
+                ~outcome_known(value))).scalar() or 0)
+    return known
 
 
 def _canonical(v: Any) -> Any:

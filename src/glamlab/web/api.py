@@ -256,6 +256,9 @@ class RecordCheckedOut(BaseModel):
     rejected: int | None = Field(None, description="suggestions still open, rejected by it")
     reopened: int | None = Field(None, description="suggestions open again (taken back)")
     split: str | None = None
+    cannot_take_back: list[str] | None = Field(
+        None, description="taken back: what used the mark since, which undo does not "
+                          "change (a model trained, the policy applied)")
 
 
 class SpanIn(BaseModel):
@@ -773,11 +776,15 @@ def put_record_checked(request: Request, item_id: str,
 def delete_record_checked(request: Request, item_id: str,
                           user: User = Depends(api_writer("reviewer", "decide review items"))
                           ) -> dict[str, Any]:
-    """Take back a "whole record checked" made by mistake: the record's labels are as
-    before it, and the suggestions it rejected are open again."""
+    """Take back your own "whole record checked" made by mistake, within ten minutes: the
+    record's labels are as before it, and the suggestions it rejected are open again.
+    Refused (422) for another person's mark, an older one, or when the record's labels
+    or those suggestions changed since. ``cannot_take_back`` says what used it since (a
+    model trained, the policy applied)."""
     undone = review.unmark_record_checked(_ws(request), user.username, item_id)
     request.app.state.queue_counts.invalidate()
-    return {"item_id": item_id, "checked": False, "reopened": undone["reopened"]}
+    return {"item_id": item_id, "checked": False, "reopened": undone["reopened"],
+            "cannot_take_back": undone["cannot_take_back"]}
 
 
 @router.post("/texts/{item_id:path}/spans", response_model=SpanAddedOut,

@@ -97,7 +97,9 @@ def record_change(conn: sa.Connection, ws: Workspace, user: str, item_id: str, w
                   **more: Any) -> int:
     """Audit (action :data:`CHANGE`) what a reviewer's change ``what`` to ``item_id``'s
     gold spans did since ``before`` (:func:`gold_state`): the gold sets it added (with
-    their state), those whose state it changed (before and after), the newest set id
+    their state), those whose state it changed (before and after), the state of the
+    text's other gold sets (``sets_kept``: an older set switched off or on by someone
+    else since is a change since, which undo refuses to write over), the newest set id
     then, whether it created the item's split row, the machine metadata rows it wrote,
     the decisions it made (``decisions``), and ``said``: the change in plain words, for
     the confirmation of its undo. Returns the entry's id (the change's number)."""
@@ -110,6 +112,7 @@ def record_change(conn: sa.Connection, ws: Workspace, user: str, item_id: str, w
         conn, user, CHANGE, item_id, what=what, said=said,
         sets_added={str(i): a[i] for i in sorted(a) if i not in b},
         sets_changed={str(i): [b[i], a[i]] for i in sorted(b) if i in a and a[i] != b[i]},
+        sets_kept={str(i): a[i] for i in sorted(b) if i in a and a[i] == b[i]},
         set_max=max(a, default=0), split_created=after["split"] and not before["split"],
         metadata=meta, decisions=[int(d) for d in decisions], **more)
 

@@ -518,15 +518,33 @@ def queue_record_checked(request: Request, form: FormData = Depends(form_of),
 def queue_record_unchecked(request: Request, form: FormData = Depends(form_of),
                            user: User = Depends(writer("reviewer", "decide review items"))
                            ) -> Response:
-    """Undo "Whole record checked" pressed by mistake: the record's labels are as they
-    were, and the suggestions it rejected are back in the queue
-    (:func:`review.unmark_record_checked`)."""
+    """Undo "Whole record checked" pressed by mistake, within ten minutes as every undo:
+    the record's labels are as they were, and the suggestions it rejected are back in the
+    queue (:func:`review.unmark_record_checked`). A refusal, and what undo cannot take
+    back (a model trained, the policy applied since), are said at the top of the queue
+    page, as for an undone decision."""
     item_id = str(form.get("record_checked") or "")
     if not item_id:
         raise HTTPException(422, "no record named: reload the queue")
-    review.unmark_record_checked(request.app.state.ws, user.username, item_id)
+    ws = request.app.state.ws
+    try:
+        undone = review.unmark_record_checked(ws, user.username, item_id)
+    except GlamlabError as exc:
+        problems = [{"message": exc.message, "hint": exc.hint}]
+        back = _queue_view(form, ws.card.labels)
+        page = _queue(request, user, **back, kind="", status=422, undo_problems=problems,
+                      undo_cannot=[], undone_n=0, undo_said=[])
+        page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
+        return page
     request.app.state.queue_counts.invalidate()
-    return _back_to_queue(request, form, done="record-unchecked", text=item_id)
+    if not undone["cannot_take_back"]:
+        return _back_to_queue(request, form, done="record-unchecked", text=item_id)
+    back = _queue_view(form, ws.card.labels)
+    page = _queue(request, user, **back, kind="", status=200, done="record-unchecked",
+                  undo_problems=[], undo_cannot=undone["cannot_take_back"], undone_n=0,
+                  undo_said=[])
+    page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
+    return page
 
 
 @router.post("/queue/add-span")
