@@ -653,6 +653,28 @@ def check_rows(ws: Workspace, path: Path, **options: Any) -> None:
 
     _fixed_columns(ws, path)
     check_table(ws, _as_csv(path), **options)
+    if options.get("id_column") and not ws.card.section("tabular"):
+        _check_id_column(path, str(options["id_column"]))
+
+
+def _check_id_column(path: Path, column: str) -> None:
+    """A first table's id column that is no id at all (most of its values on several
+    rows, e.g. the hotel or the venue): refused at once with the fix, rather than every
+    row left out for a repeated id."""
+    from collections import Counter
+
+    _header, rows = _table_rows(path)
+    counts = Counter((r.get(column) or "").strip() for _n, r in rows)
+    if not rows or len(counts) * 2 > len(rows):
+        return
+    value, n = counts.most_common(1)[0]
+    shown = repr(value) if value else "an empty cell"
+    raise UploadError(
+        f"the column {column!r} cannot be the rows' id: it has {len(counts):,} different "
+        f"values on {len(rows):,} rows ({shown} on {n:,}); nothing was stored", item=path.name,
+        hint="choose a column with a different value on each row, such as a booking "
+             "number; if the table has none, add one (in Excel: a first column id filled "
+             "with 1, 2, 3, …) and upload it again")
 
 
 def bring_in_rows(ws: Workspace, path: Path, *, updates: bool = False,
