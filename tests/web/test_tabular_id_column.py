@@ -66,3 +66,18 @@ def test_the_id_is_not_silently_the_first_column(rows_app: Any) -> None:
             browser.close()
     finally:
         stop_background(app)
+
+
+def test_the_date_guessed_is_not_one_written_after_the_outcome(rows_app: Any) -> None:
+    """The hotel bookings hold ``reservation_status_date`` (when the booking was cancelled
+    or checked out) before the ``arrival_date`` a manager adds at the end: the page
+    proposes the arrival date, not the date that gives the outcome away."""
+    _ws, _app, client = rows_app
+    ada = client("ada")
+    raw = _sample(60)
+    raw = raw[[c for c in raw.columns if c != "arrival_date"] + ["arrival_date"]]
+    assert list(raw.columns).index("reservation_status_date") < len(raw.columns) - 1
+    q = _upload(ada, "bookings.csv", _csv(raw))
+    page = ada.get(f"/stages/items?upload={q['upload']}&file={q['file']}").text
+    time_select = page.split('id="rows-time"', 1)[1].split("</select>", 1)[0]
+    assert "<option selected>arrival_date</option>" in time_select, time_select

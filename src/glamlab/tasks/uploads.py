@@ -543,8 +543,12 @@ def _guess_rows(columns: list[str], sample: list[dict[str, str]],
         (c for c in columns if all(values(c)) and len(set(values(c))) == len(sample)), None)
     dated = [c for c in columns if c != id_col and (v := [x for x in values(c) if x])
              and all(_ISO_DATE.match(x) for x in v)]
-    time_col = next((c for c in dated if any(w in c.lower() for w in ("date", "time"))),
-                    dated[0] if dated else None)
+    # a date written once the outcome is known (a booking's status date, when it was
+    # last changed) is never the row's date: the split by it would judge the model on
+    # what it was trained to foresee
+    before = [c for c in dated if not any(w in c.lower() for w in _AFTER_OUTCOME)]
+    time_col = next((c for c in before if any(w in c.lower() for w in ("date", "time"))),
+                    before[0] if before else None)
     outcome = [c for c in columns if c not in (id_col, time_col)
                and (v := [x for x in values(c) if x]) and set(v) <= labels]
     label_col = next((c for c in outcome if any(w in c.lower() for w in (
@@ -553,6 +557,8 @@ def _guess_rows(columns: list[str], sample: list[dict[str, str]],
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+#: words in the name of a date column written after the outcome
+_AFTER_OUTCOME = ("status", "cancel", "updated", "modified", "changed", "closed")
 
 
 def rows_source(ws: Workspace, path: Path) -> str:
