@@ -100,7 +100,7 @@ def plain_verdict(ws: Workspace) -> str | None:
     top = max(baselines, key=lambda c: c.metrics[metric]["value"])
     n = result.test_items
     text = (f"Measured on the {n} {kind.noun_one if n == 1 else kind.noun} of the test set. "
-            f"The simple methods any model must beat are {kind.baselines_in_words}; the "
+            f"The simple methods any model must beat are {kind.baselines_words}; the "
             f"best of them, {top.name}, {words(top)}.")
     if not models:
         return text + (" No model has been trained yet: train one on the Train page to "

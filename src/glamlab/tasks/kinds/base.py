@@ -155,6 +155,12 @@ class TaskKind(Generic[G, P]):
     #: the baselines (:meth:`baselines`) in a curator's words, for the web app's
     #: evaluation page and verdict
     baselines_in_words: ClassVar[str] = "always the most common label, the label mix"
+    #: the same, for a modality with baselines of its own (a tabular project's, by name
+    #: on its leaderboard: tabular-share, tabular-last-period, tabular-last-year)
+    baselines_by_modality: ClassVar[dict[str, str]] = {
+        "tabular": "the outcome's share among all the training rows (tabular-share), "
+                   "among those of the last 28 days (tabular-last-period), and among "
+                   "those of the same weeks a year before (tabular-last-year)"}
 
     def __init__(self, card: ProjectCard, **overrides: Any):
         self.labels: list[str] = list(card.labels)
@@ -173,6 +179,12 @@ class TaskKind(Generic[G, P]):
         self.settings: dict[str, Any] = {**self.options, **self._card_options(card),
                                          **{k: v for k, v in section.items() if k != "kind"},
                                          **{k: v for k, v in overrides.items() if v is not None}}
+
+    @property
+    def baselines_words(self) -> str:
+        """The baselines in a curator's words for this project (its modality's own,
+        where it has baselines of its own)."""
+        return self.baselines_by_modality.get(str(self.modality), self.baselines_in_words)
 
     def _card_options(self, card: ProjectCard) -> dict[str, Any]:
         """Options read from elsewhere in the card (older cards); ``[task]`` wins."""

@@ -1,0 +1,29 @@
+"""The evaluation page of a tabular project describes the baselines on its leaderboard
+(tabular-share, tabular-last-period, tabular-last-year), not "always the most common
+label, the label mix", which a visitor-services manager then looks for in vain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .conftest import app_with_users, csrf_of
+
+
+def test_the_evaluation_page_names_the_baselines_its_leaderboard_shows(
+        kind_template: Any) -> None:
+    ws = kind_template("rows")
+    gen = app_with_users(ws)
+    try:
+        ws, app, client = next(gen)
+        c = client("ada")
+        r = c.post("/stages/evaluate", data={"csrf": csrf_of(c)}, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        assert app.state.jobs.wait(300)
+        page = c.get("/stages/evaluate").text.split("<main", 1)[1]
+        assert "tabular-last-year" in page  # on the leaderboard
+        assert "the label mix" not in page and "most common label" not in page
+        intro, verdict = page.count("among those of the same weeks a year before"), 2
+        assert intro == verdict, page
+    finally:
+        gen.close()
+        ws.close()
