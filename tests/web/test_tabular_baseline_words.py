@@ -27,3 +27,23 @@ def test_the_evaluation_page_names_the_baselines_its_leaderboard_shows(
     finally:
         gen.close()
         ws.close()
+
+
+def test_a_tabular_export_offers_no_send_on_list_for_ocr(kind_template: Any) -> None:
+    """The Export page of a bookings project offered "the send-on list …: send these to
+    OCR (or the other paid service)", a list of the rows whose outcome is known, while
+    its spreadsheet (rightly) holds none of them."""
+    ws = kind_template("rows")
+    ws.card.positive_label = "1"  # as the web app's project page sets it
+    ws.save_card()
+    gen = app_with_users(ws)
+    try:
+        ws, _app, client = next(gen)
+        c = client("ada")
+        page = c.get("/stages/export").text.split("<main", 1)[1]
+        assert 'data-format="csv"' in page
+        assert 'data-format="filter"' not in page and "OCR" not in page
+        assert c.get("/stages/export/download?format=filter").status_code == 404
+    finally:
+        gen.close()
+        ws.close()
