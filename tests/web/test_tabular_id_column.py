@@ -81,3 +81,23 @@ def test_the_date_guessed_is_not_one_written_after_the_outcome(rows_app: Any) ->
     page = ada.get(f"/stages/items?upload={q['upload']}&file={q['file']}").text
     time_select = page.split('id="rows-time"', 1)[1].split("</select>", 1)[0]
     assert "<option selected>arrival_date</option>" in time_select, time_select
+
+
+def test_a_tabular_project_names_its_bring_rows_in_page(rows_app: Any) -> None:
+    """The overview sent a manager to "the Bring items in page" for a row left out, and
+    the Export page said the same: the navigation calls that page "Bring rows in"."""
+    import re
+
+    ws, app, client = rows_app
+    ada = client("ada")
+    raw = _sample(120)
+    raw["id"] = raw["id"].astype(str)
+    raw.loc[5, "id"] = raw.loc[4, "id"]  # one id twice: those rows are left out
+    q = _upload(ada, "bookings.csv", _csv(raw))
+    r = _rows(ada, q, id_column="id", time_column="arrival_date", label_column="is_canceled",
+              never_features=NEVER + ["reservation_status", "reservation_status_date"])
+    assert r.status_code == 303, r.text
+    assert app.state.jobs.wait(300)
+    overview = ada.get("/").text
+    assert re.search(r"ingest problems? \(see the Bring rows in page\)", overview), overview
+    assert "Bring items in" not in overview
