@@ -56,7 +56,7 @@ def test_a_tabular_export_names_the_row_the_outcome_and_what_it_left_out(
     assert "no row" in warning and "300 rows whose outcome is known already" in warning
     assert "ingest the rows still to come" in warning and "glamlab run" in warning
     web = export(ws, "csv", tmp_path / "web.csv", web=True)
-    assert "Bring items in page" in " ".join(web["warnings"])
+    assert "Bring rows in page" in " ".join(web["warnings"])
     assert "glamlab" not in " ".join(web["warnings"])
 
 

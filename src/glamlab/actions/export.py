@@ -1554,8 +1554,8 @@ def _say_known_outcomes(ws: Workspace, result: dict[str, Any], warnings: list[st
     if result.get("rows", result.get("annotations", result.get("uris"))):
         result["notes"].append(what + ".")
         return
-    todo = ("bring the rows still to come in (without their outcomes) on the Bring items in "
-            "page, run the model on the Run page, then download again" if web else
+    todo = ("bring the rows still to come in (without their outcomes) on the Bring rows in "
+            "page, run the model on the Run over the rows page, then download again" if web else
             "ingest the rows still to come (without their outcomes), `glamlab run`, then "
             "export again")
     warnings.append(f"the export has no row: every predicted row's outcome is known. {what}. "

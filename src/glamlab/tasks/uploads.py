@@ -568,8 +568,12 @@ def _guess_rows(columns: list[str], sample: list[dict[str, str]],
         (c for c in columns if all(values(c)) and len(set(values(c))) == len(sample)), None)
     dated = [c for c in columns if c != id_col and (v := [x for x in values(c) if x])
              and all(_ISO_DATE.match(x) for x in v)]
-    time_col = next((c for c in dated if any(w in c.lower() for w in ("date", "time"))),
-                    dated[0] if dated else None)
+    # a date written once the outcome is known (a booking's status date, when it was
+    # last changed) is never the row's date: the split by it would judge the model on
+    # what it was trained to foresee
+    before = [c for c in dated if not any(w in c.lower() for w in _AFTER_OUTCOME)]
+    time_col = next((c for c in before if any(w in c.lower() for w in ("date", "time"))),
+                    before[0] if before else None)
     outcome = [c for c in columns if c not in (id_col, time_col)
                and (v := [x for x in values(c) if x]) and set(v) <= labels]
     label_col = next((c for c in outcome if any(w in c.lower() for w in (
@@ -578,6 +582,8 @@ def _guess_rows(columns: list[str], sample: list[dict[str, str]],
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+#: words in the name of a date column written after the outcome
+_AFTER_OUTCOME = ("status", "cancel", "updated", "modified", "changed", "closed")
 
 
 def rows_source(ws: Workspace, path: Path) -> str:
@@ -678,6 +684,28 @@ def check_rows(ws: Workspace, path: Path, **options: Any) -> None:
 
     _fixed_columns(ws, path)
     check_table(ws, _as_csv(path), **options)
+    if options.get("id_column") and not ws.card.section("tabular"):
+        _check_id_column(path, str(options["id_column"]))
+
+
+def _check_id_column(path: Path, column: str) -> None:
+    """A first table's id column that is no id at all (most of its values on several
+    rows, e.g. the hotel or the venue): refused at once with the fix, rather than every
+    row left out for a repeated id."""
+    from collections import Counter
+
+    _header, rows = _table_rows(path)
+    counts = Counter((r.get(column) or "").strip() for _n, r in rows)
+    if not rows or len(counts) * 2 > len(rows):
+        return
+    value, n = counts.most_common(1)[0]
+    shown = repr(value) if value else "an empty cell"
+    raise UploadError(
+        f"the column {column!r} cannot be the rows' id: it has {len(counts):,} different "
+        f"values on {len(rows):,} rows ({shown} on {n:,}); nothing was stored", item=path.name,
+        hint="choose a column with a different value on each row, such as a booking "
+             "number; if the table has none, add one (in Excel: a first column id filled "
+             "with 1, 2, 3, …) and upload it again")
 
 
 def bring_in_rows(ws: Workspace, path: Path, *, updates: bool = False,

@@ -321,7 +321,11 @@ class Classification(TaskKind[Labels, Scores]):
         "prior": "the label mix, at random",
         "rules": "the rules of the project's rules file",
         "threshold": "one simple measure of each item (the share of dark pixels of an image, "
-                     "the length of a text) against a cut-off tuned on the training labels"}
+                     "the length of a text) against a cut-off tuned on the training labels",
+        # a tabular project's (glamlab.tasks.tabular), as its leaderboard names them
+        "tabular-share": "the outcome's share among all the training rows",
+        "tabular-last-period": "its share among those of the last 28 days",
+        "tabular-last-year": "its share among those of the same weeks a year before"}
 
     def baselines(self, *, rules: str | None, threshold: str | None,
                   seed: int) -> list[tuple[str, dict[str, Any]]]:

@@ -14,6 +14,7 @@ from ...auth import User
 from ...progress import plural
 from ...reports.agreement import agreement_section, at_a_glance, web_agreement
 from ...reports.overview import evaluation_sections, gather
+from ...tasks.kinds import task_kind
 from ...workspace.status import (
     SEE_ERRORS,
     no_better_step,
@@ -24,6 +25,7 @@ from ...workspace.status import (
     unpredicted_step,
 )
 from ..pages import page_user, render
+from .stages import stage_names
 
 router = APIRouter(include_in_schema=False)
 
@@ -156,8 +158,9 @@ def overview(request: Request, user: User = Depends(page_user)) -> Response:
     queue = request.app.state.queue_counts.get()
     status["next_step"], next_url, next_words = web_next_step(status, queue["open"])
     # the summary's pointer to the ingest problems names a command: the page that has them
-    status["summary"] = status["summary"].replace(SEE_ERRORS,
-                                                  "(see the Bring items in page)")
+    # (the stage as the navigation names it: "Bring rows in" in a tabular project)
+    page_name = stage_names(task_kind(ws.card))["items"]
+    status["summary"] = status["summary"].replace(SEE_ERRORS, f"(see the {page_name} page)")
     for s in status["stages"]:
         s["words"] = STAGE_WORDS.get(s["stage"], s["stage"])
         s["page"] = STAGE_PAGES.get(s["stage"])

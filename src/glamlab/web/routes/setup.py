@@ -373,6 +373,12 @@ def items_rows(request: Request, form: FormData = Depends(form_of),
             raise UploadError("choose the column with the date of each row", item=name,
                               hint="the time column: the model learns from earlier rows "
                                    "and is judged on later ones")
+        if first and not values["id_column"]:
+            raise UploadError("choose the column with each row's id", item=name,
+                              hint="a column with a different value on each row, such as a "
+                                   "booking number; if the table has none, add one (in "
+                                   "Excel: a first column id filled with 1, 2, 3, …) and "
+                                   "upload it again")
         if first and not values["label_column"]:
             raise UploadError("choose the outcome column (what the model predicts, yes or "
                               "no)", item=name,

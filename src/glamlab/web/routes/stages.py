@@ -93,7 +93,11 @@ def _export_formats(ws: Any) -> dict[str, tuple[str, str]]:
 
     xlsx = XLSX_EXPORT_FORMAT if importlib.util.find_spec("openpyxl") else {}
     extra = {f: v for f, v in ENTITY_EXPORT_FORMATS.items() if exports_spans(ws, f)}
-    if ws.card.positive_label and ws.card.kind != "entities":  # (entities: refused)
+    # (entities: refused; a tabular project's rows are bookings, not pages to send to a
+    # paid service: the list would name rows whose outcome is known, which its
+    # spreadsheet leaves out)
+    if ws.card.positive_label and ws.card.kind != "entities" \
+            and ws.card.modality != "tabular":
         extra.update(FILTER_EXPORT_FORMATS)
     csv_first = dict(list(EXPORT_FORMATS.items())[:1])
     return {**csv_first, **xlsx, **EXPORT_FORMATS, **extra}
