@@ -68,3 +68,35 @@ def test_a_labels_sheet_keeps_its_book_column_on_the_pages(init_app: Any) -> Non
     assert re.search(r'id="columns-kept">[^<]*\(Book\) kept as information about 12 ',
                      page), page[page.index("labels-here"):][:800]
     assert ws.count_items() == 12
+
+
+def test_the_uploads_test_split_keeps_each_book_on_one_side(init_app: Any) -> None:
+    """Every page of a ZIP has the document of its folder ("pages"): the split mixed the
+    pages of one book between training and test, an optimistic test figure."""
+    from glamlab.tasks.splits import split_of
+
+    ws, _app, ada, page = books_labelled(init_app, books=6, pages=3)
+    splits = split_of(ws)
+    sides: dict[str, set[str]] = {}
+    for item in ws.items():
+        sides.setdefault(item.meta["Book"], set()).add(splits[item.item_id])
+    assert set().union(*sides.values()) == {"train", "test"}, sides
+    assert all(len(s) == 1 for s in sides.values()), sides
+    assert "the Book of each kept on one side" in page
+    assert 'id="test-set-ungrouped"' not in ada.get("/stages/evaluate").text
+    assert 'id="test-set-ungrouped"' not in ada.get("/label").text
+
+
+def test_a_test_split_that_mixes_books_is_said_with_the_fix(init_app: Any) -> None:
+    ws, _app, ada, _page = books_labelled(init_app, books=6, pages=3)
+    r = ada.post("/label/test-set", data={"csrf": csrf_of(ada), "share": "30",
+                                          "keep_together": ""}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    for path in ("/stages/evaluate", "/label"):
+        page = ada.get(path).text
+        note = page[page.index('id="test-set-ungrouped"'):].split("</p>", 1)[0]
+        assert "not set aside by <b>Book</b>" in note, note
+        assert 'href="/label#test-set"' in note and "glamlab" not in note, note
+    form = ada.get("/label").text
+    assert re.search(r'<option[^>]*value="Book"[^>]*selected|<option selected[^>]*>Book<',
+                     form), form[form.index('id="keep_together"'):][:600]

@@ -223,14 +223,15 @@ def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
     if labels_only:  # a table of labels for the items already here: nothing to ingest
         out: dict[str, Any] = {"added": 0, "updated": 0, "unchanged": 0, "failed": 0,
                                "problems": [], "warnings": [], "labels_only": True}
+        # the sheet's other columns (a book, a date) are kept as the items' information,
+        # as the mapping form says: the test split below then keeps a book's pages
+        # together
+        out["columns_kept"] = _keep_other_columns(
+            ws, header, rows, id_column, label_column, here=here, by_file=by_file)
         out["labels"], out["label_problems"] = _import_labels(
             ws, path, rows, id_column, label_column or "", actor, here=here,
             read_problems=read_problems, by_file=by_file, twins=twins)
         out["labels_for_items_here"] = out["labels"]["items"] if out["labels"] else 0
-        # the sheet's other columns (a book, a date) are kept as the items' information,
-        # as the mapping form says: a split can then keep a book's pages together
-        out["columns_kept"] = _keep_other_columns(
-            ws, header, rows, id_column, label_column, here=here, by_file=by_file)
         used = sorted(name for name in by_file if name in ids)
         if used and out["labels"]:
             out["by_file_name"] = {"rows": len(used), "name": used[0],
@@ -509,8 +510,21 @@ def _import_labels(ws: Workspace, path: Path, rows: list[tuple[int, dict[str, st
                                "unchanged": rep.unchanged, "labels": rep.labels,
                                "split": rep.split}
         if not has_test:
-            sp = split_labels(ws, test_size=TEST_SHARE, seed=0, actor=actor)
+            from .splits import grouping_field
+
+            # the pages of one book (document) on one side: a test figure from pages of
+            # books the model also learned from looks better than it is
+            group_by = grouping_field(ws)
+            try:
+                sp = split_labels(ws, test_size=TEST_SHARE, seed=0, actor=actor,
+                                  group_by=group_by)
+            except LabelError:
+                if group_by is None:
+                    raise
+                sp = split_labels(ws, test_size=TEST_SHARE, seed=0, actor=actor)
             out["split"] = f"test {sp.test}, train {sp.train}"
+            if sp.group_by:
+                out["split"] += f", the {sp.group_by} of each kept on one side"
     except GlamlabError as exc:
         problems.append({"item": None, "reason": f"the labels were not imported: "
                          f"{exc.message}", "hint": exc.hint})

@@ -162,6 +162,7 @@ def _evaluate(request: Request, *, asked: FormData | None = None,
     form and the form as it was sent (``asked``), status 400."""
     from ... import review
     from ...predictors.services import describe
+    from ...tasks.splits import ungrouped_split
 
     ws = request.app.state.ws
     tabular = ws.card.modality == "tabular"
@@ -176,6 +177,8 @@ def _evaluate(request: Request, *, asked: FormData | None = None,
         "board": overview._section("Leaderboard", overview.leaderboard, ws),
         "labelling": review.labelling_counts(ws), "services": describe(ws),
         "relabelled": _relabelled(ws),
+        "ungrouped": None if tabular or not review.labelling_counts(ws)["splits"].get("test")
+        else ungrouped_split(ws),
         "added": request.query_params.get("added")}, status=400 if problem else 200)
 
 
