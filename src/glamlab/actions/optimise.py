@@ -406,6 +406,8 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
                        "review_already_decided": preview.get("review_already_decided", 0),
                        "review_settled_by_gold": preview.get("review_settled_by_gold", 0),
                        "review_workload": preview.get("review_workload"),
+                       # the accepts no person's label settles (the rest, a label does)
+                       "accept_unsettled": preview.get("accept_unsettled"),
                        "expected_wrong_accepts": preview["expected_wrong_accepts"],
                        "filter": preview["filter"], "unit": preview["unit"],
                        "items_with_predictions": preview.get("items_with_predictions"),

@@ -397,6 +397,38 @@ def suggested_keep_together(ws: Workspace) -> str | None:
     return fields[0] if fields and fields[0] in task_kind(ws.card).keep_together else None
 
 
+#: words in a field's name that say it names the work an item is part of (a book's pages
+#: share it): such a field groups a test split better than nothing
+GROUP_WORDS = ("book", "document", "volume", "work", "manuscript", "shelfmark", "title",
+               "livre", "band", "issue", "ark")
+
+
+def grouping_field(ws: Workspace) -> str | None:
+    """The field a test split should keep whole: :func:`suggested_keep_together` (a
+    ``document`` with two values or more), else a field the labelled items share whose
+    name says it is their book or document (a labels sheet's ``Book`` column); None when
+    there is none."""
+    fields = keep_together_fields(ws)
+    kind = task_kind(ws.card)
+    if fields and fields[0] in kind.keep_together:
+        return fields[0]
+    return next((f for f in fields if any(w in f.lower() for w in GROUP_WORDS)), None)
+
+
+def ungrouped_split(ws: Workspace) -> dict[str, Any] | None:
+    """The field the current test split should have kept whole but did not (its items'
+    pages of one book are on both sides: an optimistic test figure), as ``field`` with
+    ``frozen`` (whether an evaluation has read the split), or None."""
+    name = grouping_field(ws)
+    if name is None:
+        return None
+    with ws.store.read() as conn:
+        created = _last_audit(conn, ws, "split.create")
+        if created is None or (created.details or {}).get("group_by") == name:
+            return None  # no split yet, or one that kept it whole
+        return {"field": name, "frozen": is_frozen(ws, conn=conn)}
+
+
 def _group_value(item: Item, field_name: str) -> Any:
     if field_name == "document":
         # pages ingested before items carried a document key: their manifest or folder

@@ -223,6 +223,11 @@ def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
     if labels_only:  # a table of labels for the items already here: nothing to ingest
         out: dict[str, Any] = {"added": 0, "updated": 0, "unchanged": 0, "failed": 0,
                                "problems": [], "warnings": [], "labels_only": True}
+        # the sheet's other columns (a book, a date) are kept as the items' information,
+        # as the mapping form says: the test split below then keeps a book's pages
+        # together
+        out["columns_kept"] = _keep_other_columns(
+            ws, header, rows, id_column, label_column, here=here, by_file=by_file)
         out["labels"], out["label_problems"] = _import_labels(
             ws, path, rows, id_column, label_column or "", actor, here=here,
             read_problems=read_problems, by_file=by_file, twins=twins)
@@ -261,6 +266,52 @@ def bring_in_table(ws: Workspace, path: Path, *, id_column: str,
         out["labels"], out["label_problems"] = _import_labels(
             ws, path, rows, id_column, label_column, actor)
     return out
+
+
+def _keep_other_columns(ws: Workspace, header: list[str],
+                        rows: list[tuple[int, dict[str, str]]], id_column: str,
+                        label_column: str | None, *, here: set[str],
+                        by_file: dict[str, str]) -> dict[str, Any]:
+    """A labels sheet's columns other than the id and the label, kept as information
+    (metadata) on the items it names that are here: a cell fills in a field the item
+    does not have yet (or has empty); a field the item already has another value for is
+    left as it is (ingest wrote it). Returns ``columns`` (those kept) and ``items`` (how
+    many items gained a field)."""
+    import sqlalchemy as sa
+
+    from ..ingest.base import strip_nul
+
+    others = [c for c in header if c and c not in (id_column, label_column)]
+    wanted: dict[str, dict[str, str]] = {}
+    for _line, row in rows:
+        item_id = (row.get(id_column) or "").strip()
+        if not item_id or item_id not in here:
+            continue
+        item_id = by_file.get(item_id, item_id)
+        cells = {c: (row.get(c) or "").strip() for c in others}
+        cells = {c: v for c, v in cells.items() if v}
+        if cells and item_id not in wanted:  # the first row of an item, as its label
+            wanted[item_id] = cells
+    if not wanted:
+        return {"columns": [], "items": 0}
+    t = ws.store.t.items
+    changed, used = 0, set()
+    ids = sorted(wanted)
+    with ws.store.write() as conn:
+        for i in range(0, len(ids), 500):
+            chunk = ids[i: i + 500]
+            for pk, item_id, meta in conn.execute(
+                    sa.select(t.c.pk, t.c.item_id, t.c.meta)
+                    .where(t.c.is_current.is_(True), t.c.item_id.in_(chunk))).all():
+                meta = dict(meta or {})
+                new = {c: v for c, v in wanted[item_id].items() if meta.get(c) in (None, "")}
+                if not new:
+                    continue
+                clean, _ = strip_nul(new)
+                conn.execute(t.update().where(t.c.pk == pk).values(meta={**meta, **clean}))
+                changed += 1
+                used |= set(new)
+    return {"columns": [c for c in others if c in used], "items": changed}
 
 
 def _text_column_used(header: list[str], report: dict[str, Any]) -> str | None:
@@ -459,8 +510,21 @@ def _import_labels(ws: Workspace, path: Path, rows: list[tuple[int, dict[str, st
                                "unchanged": rep.unchanged, "labels": rep.labels,
                                "split": rep.split}
         if not has_test:
-            sp = split_labels(ws, test_size=TEST_SHARE, seed=0, actor=actor)
+            from .splits import grouping_field
+
+            # the pages of one book (document) on one side: a test figure from pages of
+            # books the model also learned from looks better than it is
+            group_by = grouping_field(ws)
+            try:
+                sp = split_labels(ws, test_size=TEST_SHARE, seed=0, actor=actor,
+                                  group_by=group_by)
+            except LabelError:
+                if group_by is None:
+                    raise
+                sp = split_labels(ws, test_size=TEST_SHARE, seed=0, actor=actor)
             out["split"] = f"test {sp.test}, train {sp.train}"
+            if sp.group_by:
+                out["split"] += f", the {sp.group_by} of each kept on one side"
     except GlamlabError as exc:
         problems.append({"item": None, "reason": f"the labels were not imported: "
                          f"{exc.message}", "hint": exc.hint})

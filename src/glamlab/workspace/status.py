@@ -117,12 +117,20 @@ def workspace_status(ws: Workspace, *,
     # better than them: say so before any step that puts the model to work
     no_better = bool(found and found["models"] and (
         not_better_than_baseline(ws, in_use_spec) if in_use_spec else not found["beaten"]))
+    # the verdict says not to automate (the model it chose is no better than the
+    # baselines): the next step says so too, even where another model (the one in use)
+    # scored better on the test set
+    against = bool(found and found["models"] and not found.get("automate", True))
     verdict = ({"verdict": found["verdict"], "baselines": found["baselines"],
-                "beaten": found["beaten"], "model_no_better": no_better,
+                "beaten": found["beaten"], "model_no_better": no_better or against,
                 # the model in use, and the models that did beat the baselines: "no model
                 # was better" is not the thing to say while one of them was
                 "in_use": in_use_spec,
-                "better": [spec for spec, ok in found["models"].items() if ok]}
+                "better": [] if against else
+                [spec for spec, ok in found["models"].items() if ok],
+                # named when another model did beat them on the test set (the verdict
+                # is about the chosen one, not about every model)
+                "chosen": found.get("chosen") if against and found["beaten"] else None}
                if found else None)
     card = ws.card
     applied = _policy_applied(ws, in_use_spec)
@@ -176,9 +184,11 @@ def workspace_status(ws: Workspace, *,
                       if card.modality == "tabular" and card.need else
                       _next_step(card.need, items, labelled, splits, evaluations, champions,
                                  runs, predictions, queue_open, machine, in_use, monitored,
-                                 found["baselines"] if no_better and found else None,
+                                 found["baselines"] if found and verdict
+                                 and verdict["model_no_better"] else None,
                                  stale, acted, keep_together,
                                  better=verdict["better"] if verdict else [],
+                                 chosen=verdict["chosen"] if verdict else None,
                                  in_use_spec=in_use_spec, unpredicted=unpredicted,
                                  applied=applied, in_use_measured=in_use_measured,
                                  need_example=_need_example(card))),
@@ -379,10 +389,12 @@ def _summary(items: int, errors: int, labelled: int, splits: dict[str, int], mod
 
 
 def no_better_step(baselines: list[str], queue_open: int = 0, *, web: bool = False,
-                   in_use: str | None = None, better: Sequence[str] = ()) -> str:
+                   in_use: str | None = None, better: Sequence[str] = (),
+                   chosen: str | None = None) -> str:
     """The next step when the latest comparison found no model better than the
     baselines, or not the model in use (``in_use``) while others (``better``) were: do
-    not put the model in use to work; what to do instead."""
+    not put the model in use to work; what to do instead. ``chosen``: the model the
+    verdict named (chosen on calibration data) when its verdict is not to automate."""
     base = ", ".join(baselines)
     others_better = [spec for spec in better if spec != in_use]
     if in_use and others_better:
@@ -401,8 +413,14 @@ def no_better_step(baselines: list[str], queue_open: int = 0, *, web: bool = Fal
     others = ("try other models (an admin trains and evaluates them)" if web else
               "try other models (`glamlab predictors`, `glamlab train NAME`, then "
               "`glamlab evaluate`)")
-    return (f"The last comparison found no model better than the baseline ({base}): do "
-            "not automate with machine learning yet. Instead, " + label + "), " + others
+    found = f"no model better than the baseline ({base})"
+    if chosen:
+        found = (f"the model it chose, {chosen}, no better than the baseline ({base})")
+        if in_use and in_use != chosen:
+            found += (f"; {in_use}, the model in use, scored higher on the test set, but a "
+                      "model picked for its test score looks better there than it is")
+    return (f"The last comparison found {found}: do not automate with machine learning "
+            "yet. Instead, " + label + "), " + others
             + ", or use the baseline or a simple rule.")
 
 
@@ -510,7 +528,7 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
                stale: dict[str, str] | None = None, acted: int = 0,
                keep_together: Callable[[], str | None] | None = None, *,
                better: Sequence[str] = (), in_use_spec: str | None = None,
-               unpredicted: dict[str, Any] | None = None,
+               chosen: str | None = None, unpredicted: dict[str, Any] | None = None,
                applied: dict[str, Any] | None = None, in_use_measured: bool = True,
                need_example: str = "stop paying the OCR service for blank pages") -> str:
     if not need:  # the example of the project's task kind (an entities project's texts)
@@ -530,7 +548,8 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
                 "those for this task; `glamlab train NAME`, then `glamlab evaluate` (its "
                 "verdict chooses the model that run, act and export use).")
     if not_beaten:
-        return no_better_step(not_beaten, queue_open, in_use=in_use_spec, better=better)
+        return no_better_step(not_beaten, queue_open, in_use=in_use_spec, better=better,
+                              chosen=chosen)
     if (runs == 0 or predictions == 0) and in_use_spec and not in_use_measured:
         # the first version trained is put in use at once: measured by nobody yet
         return (f"{in_use_spec} is the model in use, but not measured yet (it was the first "

@@ -9,6 +9,7 @@ evaluation.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -21,7 +22,8 @@ def baseline_verdict(ws: Workspace) -> dict[str, Any] | None:
     """The newest evaluation with a baseline in it, or None: ``verdict`` (its words),
     ``created_at``, ``metric``, ``baselines`` (their names), ``models`` (spec -> True when
     it was better than every baseline, significantly), ``beaten`` (whether any model
-    was) and ``best_baseline`` (the best baseline's ``name`` with its ``value``, ``low``
+    was), ``automate`` (False when the verdict's words say not to automate), ``chosen``
+    (the model the verdict names, or None) and ``best_baseline`` (the best baseline's ``name`` with its ``value``, ``low``
     and ``high`` on ``metric``; None in a stored row from an older format)."""
     t = ws.store.t.evaluations
     with ws.store.read() as conn:
@@ -51,7 +53,13 @@ def baseline_verdict(ws: Workspace) -> dict[str, Any] | None:
               if c.get("b") == r.candidate and c.get("a") in baselines]
         models[spec] = bool(vs) and all(c.get("significant") and (c.get("difference") or 0) > 0
                                         for c in vs)
-    return {"verdict": str((newest.results or {}).get("verdict") or ""),
+    words = str((newest.results or {}).get("verdict") or "")
+    # the verdict is about the model the evaluation chose (on calibration data): when it
+    # says "do not automate", another model's win on the test set does not undo that (a
+    # model picked for its test score looks better there than it is)
+    named = re.search(r"best model ([^\s:,;(]+)", words)
+    return {"verdict": words, "automate": "do not automate" not in words.lower(),
+            "chosen": named.group(1) if named else None,
             "created_at": newest.created_at, "metric": newest.metric,
             "test_fingerprint": newest.test_fingerprint,
             "baselines": baselines, "models": models, "beaten": any(models.values()),

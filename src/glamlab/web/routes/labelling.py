@@ -88,6 +88,7 @@ def label_page(request: Request, strategy: str = "random", split: str = "test",
     # from /label/agreement (label_agreement), so that the page does not wait for it
     return render(request, "label.html", {
         "item": shown, "strategy": strategy, "split": split, "frozen": frozen,
+        "ungrouped": _ungrouped(ws, counts),
         "second_offered": ws.card.kind != "entities" and counts["labelled"] > 0,
         # a second labeller's label that differs from the gold label: to settle on purpose
         # (not on the blind page, where another second labeller would see both labels)
@@ -292,6 +293,16 @@ def _numbers(request: Request, keys: tuple[str, ...]) -> dict[str, int] | None:
         return None
 
 
+def _ungrouped(ws: Any, counts: dict[str, Any]) -> dict[str, Any] | None:
+    """The field (a Book, a document) the test set should have kept whole but did not,
+    or None (:func:`glamlab.tasks.splits.ungrouped_split`)."""
+    from ...tasks.splits import ungrouped_split
+
+    if ws.card.modality == "tabular" or not counts["splits"].get("test"):
+        return None
+    return ungrouped_split(ws)
+
+
 def _test_set_form(request: Request, user: User, counts: dict[str, Any],
                    frozen: bool) -> dict[str, Any] | None:
     """What the "Set aside a test set" form offers: the fields whose values labelled items
@@ -304,10 +315,10 @@ def _test_set_form(request: Request, user: User, counts: dict[str, Any],
     if (not counts["labelled"] or frozen or ws.card.modality == "tabular"
             or not user.can("admin")):
         return None
+    from ...tasks.splits import grouping_field
+
     fields = keep_together_fields(ws)
-    kind = request.app.state.kind
-    return {"fields": fields,
-            "default": fields[0] if fields and fields[0] in kind.keep_together else ""}
+    return {"fields": fields, "default": grouping_field(ws) or ""}
 
 
 def _time_split_form(request: Request, user: User,

@@ -96,7 +96,7 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
     if verdict.get("model_no_better"):
         in_use, better = verdict.get("in_use"), verdict.get("better", [])
         words = no_better_step(verdict["baselines"], queue_open, web=True, in_use=in_use,
-                               better=better)
+                               better=better, chosen=verdict.get("chosen"))
         if in_use and any(spec != in_use for spec in better):  # another model did beat
             return words, "/admin", "Choose the model in use"  # them: make it the one in use
         return words, "/reports", "See the comparison"

@@ -166,6 +166,7 @@ def _evaluate(request: Request, *, asked: FormData | None = None,
     form and the form as it was sent (``asked``), status 400."""
     from ... import review
     from ...predictors.services import describe
+    from ...tasks.splits import ungrouped_split
 
     ws = request.app.state.ws
     tabular = ws.card.modality == "tabular"
@@ -180,6 +181,8 @@ def _evaluate(request: Request, *, asked: FormData | None = None,
         "board": overview._section("Leaderboard", overview.leaderboard, ws),
         "labelling": review.labelling_counts(ws), "services": describe(ws),
         "relabelled": _relabelled(ws),
+        "ungrouped": None if tabular or not review.labelling_counts(ws)["splits"].get("test")
+        else ungrouped_split(ws),
         "added": request.query_params.get("added")}, status=400 if problem else 200)
 
 
@@ -720,7 +723,7 @@ def service_add(request: Request, name: str, form: FormData = Depends(form_of),
 @router.get("/stages/train", response_class=HTMLResponse)
 def train_page(request: Request, user: User = Depends(page_user)) -> Response:
     from ... import review
-    from ...predictors.catalogue import for_project
+    from ...predictors.catalogue import for_project, task_family
     from ...registry import list_models
 
     ws = request.app.state.ws
@@ -730,9 +733,22 @@ def train_page(request: Request, user: User = Depends(page_user)) -> Response:
 
     rows = [{**r, "needs": needs_words(str(r["needs"]))} for r in for_project(ws.card)
             if "baseline" not in r["good_for"] and ("entities" in r["good_for"]) == entities]
+    # the approaches made for this project's kind of task (or for any item of its kind)
+    # first; those made for another task (a blank-page finder in an illustrations
+    # project) under "other", never ticked
+    family = task_family(ws.card)
+    general = {"image", "text", "tabular"}
+    serving = [r for r in rows if r["recommended"] or family in r["good_for"]
+               or family in general or general & set(r["good_for"])]
+    tasks = {"blank": "finding blank pages", "illustration": "finding pictures",
+             "language": "telling languages apart", "subjects": "subjects of texts",
+             "image": "any image labels", "text": "any text labels"}
+    others = [{**r, "made_for": ", ".join(tasks.get(str(g), str(g)) for g in r["good_for"])}
+              for r in rows if r not in serving]
     models = list_models(ws)
     return _page(request, "train", {
-        "job": _job_view(jobs.latest(ws, "train")), "predictors": rows,
+        "job": _job_view(jobs.latest(ws, "train")), "predictors": serving,
+        "other_predictors": others,
         "models": models, "model_notes": model_notes(models),
         "labelling": review.labelling_counts(ws)},
         template="stage_train.html")
