@@ -123,17 +123,9 @@ def _span_file(file: str) -> str | None:
     """``hipe`` or ``webanno`` when ``file`` is one (whatever the project), else None."""
     from pathlib import Path
 
-    from ..errors import GlamlabError
-    from ..tasks.spans.gold import detect_format
+    from ..tasks.spans.gold import tsv_span_format
 
-    path = Path(file)
-    if not path.is_file() or path.suffix.lower() not in (".tsv", ".txt", ".conll", ".iob"):
-        return None
-    try:
-        fmt = detect_format(path)
-    except GlamlabError:
-        return None
-    return fmt if fmt in ("hipe", "webanno") else None
+    return tsv_span_format(Path(file), (".tsv", ".txt", ".conll", ".iob"))
 
 
 @labels.command("split")

@@ -535,15 +535,11 @@ def _import_labels(ws: Workspace, path: Path, rows: list[tuple[int, dict[str, st
 def span_format(ws: Workspace, path: Path) -> str | None:
     """``hipe`` or ``webanno`` for an entities project's .tsv upload whose first lines are
     a gold-span file (HIPE TSV, WebAnno TSV 3.3 from INCEpTION); None for a spreadsheet."""
-    from .spans.gold import detect_format
+    from .spans.gold import tsv_span_format
 
-    if ws.card.kind != "entities" or path.suffix.lower() != ".tsv":
+    if ws.card.kind != "entities":
         return None
-    try:
-        fmt = detect_format(path)
-    except GlamlabError:
-        return None
-    return fmt if fmt in ("hipe", "webanno") else None
+    return tsv_span_format(path)
 
 
 def bring_in_spans(ws: Workspace, path: Path, *, actor: str = "web") -> dict[str, Any]:

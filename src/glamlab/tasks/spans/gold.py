@@ -203,6 +203,21 @@ def _sha256(path: Path) -> str | None:
         return None
 
 
+def tsv_span_format(path: Path, suffixes: tuple[str, ...] = (".tsv",)) -> str | None:
+    """``hipe`` or ``webanno`` when ``path`` (a file with one of ``suffixes``) starts as a
+    gold-span table (HIPE TSV, WebAnno TSV 3.3 from INCEpTION); None otherwise (a
+    spreadsheet of labels, no such file)."""
+    from ...errors import GlamlabError
+
+    if not path.is_file() or path.suffix.lower() not in suffixes:
+        return None
+    try:
+        fmt = detect_format(path)
+    except GlamlabError:
+        return None
+    return fmt if fmt in ("hipe", "webanno") else None
+
+
 def detect_format(path: Path) -> str:
     """``hipe``, ``jsonl`` or ``webanno``, from the start of the file (and its suffix)."""
     from . import hipe, jsonl, webanno
