@@ -7,16 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from glamlab.cli import main
+from tests.cli import run_main
 from tests.tasks.test_span_store import _hipe
 
-
-def _run(capsys, ws, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(["-w", str(ws.root), *args])
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
+_run = run_main
 
 
 @pytest.fixture

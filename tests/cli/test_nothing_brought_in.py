@@ -7,17 +7,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
+from tests.cli import run_main
 
-from glamlab.cli import main
-
-
-def _run(capsys, ws, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(["-w", str(ws.root), *args])
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
+_run = run_main
 
 
 def test_a_header_only_table_brings_nothing_in_and_says_so(make_ws, tmp_path, capsys):

@@ -4,17 +4,9 @@ names the line, and the reason started with it again)."""
 
 from __future__ import annotations
 
-import pytest
+from tests.cli import run_main
 
-from glamlab.cli import main
-
-
-def _run(capsys, ws, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(["-w", str(ws.root), *args])
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
+_run = run_main
 
 
 def test_a_bad_rows_line_is_said_once(make_ws, tmp_path, capsys):
