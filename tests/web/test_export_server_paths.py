@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import PASSWORD, login
+from .conftest import app_with_users
 
 SCANS = "/srv/private-scans/vol1"
 LOCAL = ["p1", "p2", "p3"]
@@ -29,11 +29,7 @@ def paths_app(make_ws: Any) -> Any:
     """Three page images kept on the server (each with a ``scan`` field naming its file
     by its path there), one on the web; a model's predictions acted on; ada (admin) and
     rey (reviewer)."""
-    from fastapi.testclient import TestClient
-
     from glamlab.actions import act
-    from glamlab.auth import add_user
-    from glamlab.web import create_app
     from tests.actions.helpers import add_items, add_model, add_predictions
 
     ws = make_ws("paths", task="blanks", labels=["blank", "text"], positive_label="blank")
@@ -43,21 +39,8 @@ def paths_app(make_ws: Any) -> Any:
     mid = add_model(ws, "m", 1)
     add_predictions(ws, mid, {i: {"blank": 0.1, "text": 0.9} for i in [*LOCAL, "p4"]})
     act(ws)
-    add_user(ws, "ada", PASSWORD, "admin")
-    add_user(ws, "rey", PASSWORD, "reviewer")
-    app = create_app(ws)
-    clients: list[Any] = []
-
-    def client(user: str) -> Any:
-        c = TestClient(app)
-        clients.append(c)
-        assert login(c, user).status_code == 303
-        return c
-
-    yield ws, client
-    for c in clients:
-        c.close()
-    app.state.refresher.wait(120)
+    for served, _app, client in app_with_users(ws):  # closed and stopped afterwards
+        yield served, client
 
 
 def _download(c: Any, fmt: str) -> bytes:
