@@ -158,12 +158,6 @@ class TaskKind(Generic[G, P]):
     #: each baseline's words by its name, as the leaderboard lists it
     #: (:meth:`baselines_said`); a kind without them says :attr:`baselines_in_words`
     baseline_words: ClassVar[dict[str, str]] = {}
-    #: the same, for a modality with baselines of its own (a tabular project's, by name
-    #: on its leaderboard: tabular-share, tabular-last-period, tabular-last-year)
-    baselines_by_modality: ClassVar[dict[str, str]] = {
-        "tabular": "the outcome's share among all the training rows (tabular-share), "
-                   "among those of the last 28 days (tabular-last-period), and among "
-                   "those of the same weeks a year before (tabular-last-year)"}
 
     def __init__(self, card: ProjectCard, **overrides: Any):
         self.labels: list[str] = list(card.labels)
@@ -182,12 +176,6 @@ class TaskKind(Generic[G, P]):
         self.settings: dict[str, Any] = {**self.options, **self._card_options(card),
                                          **{k: v for k, v in section.items() if k != "kind"},
                                          **{k: v for k, v in overrides.items() if v is not None}}
-
-    @property
-    def baselines_words(self) -> str:
-        """The baselines in a curator's words for this project (its modality's own,
-        where it has baselines of its own)."""
-        return self.baselines_by_modality.get(str(self.modality), self.baselines_in_words)
 
     def _card_options(self, card: ProjectCard) -> dict[str, Any]:
         """Options read from elsewhere in the card (older cards); ``[task]`` wins."""
@@ -358,9 +346,11 @@ class TaskKind(Generic[G, P]):
         it ("the label mix (prior)"): ``names`` those an evaluation measured, by default
         those :meth:`baselines` fits; :attr:`baselines_in_words` where a name has no
         words, so that no baseline is on the leaderboard that the sentence leaves out."""
-        if names is None:
-            if str(self.modality) in self.baselines_by_modality:  # fitted elsewhere
-                return self.baselines_words
+        if names is None and str(self.modality) == "tabular":  # its own, fitted elsewhere
+            from ..tabular import BASELINES
+
+            names = list(BASELINES)
+        elif names is None:
             names = [n for n, _p in self.baselines(rules=None, threshold=None, seed=0)]
         if not names or any(n not in self.baseline_words for n in names):
             return self.baselines_in_words
