@@ -51,3 +51,16 @@ def test_a_type_mapped_to_a_label_is_imported_as_it(make_ws, gold, capsys):
     code, _out, err = _run(capsys, ws, "labels", "import", str(gold), "--type-map",
                            "PROD=WORK")
     assert code == 2 and "'WORK' is no label of this project" in err, err
+
+
+def test_a_type_map_written_in_the_file_s_lower_case_maps_too(make_ws, gold, capsys):
+    """HIPE files write ``prod``; the refusal says ``PROD``. ``--type-map prod=ORG`` was
+    taken, then matched nothing: the spans stayed unknown and the import was refused."""
+    from glamlab.tasks.spans import gold_spans
+
+    ws = make_ws("e", task="entities", modality="text", labels=["PER", "LOC", "ORG"])
+    code, _out, err = _run(capsys, ws, "labels", "import", str(gold), "--segment",
+                           "document", "--type-map", "prod=ORG")
+    assert code == 0, err
+    spans = gold_spans(ws)
+    assert sorted(s.label for v in spans.values() for s in v) == ["LOC", "ORG", "PER"]

@@ -643,12 +643,17 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
     labels = list(ws.card.labels)
     dropped: dict[str, int] = {}
     if type_map or drop_unknown_types:
+        # the file says ``prod``, the problem it gave says ``PROD``: either spelling maps
+        # (a key written exactly as read wins over one that differs only in case)
+        folded = {k.casefold(): v for k, v in (type_map or {}).items()}
+        exact = dict(type_map or {})
         for _f, doc in docs:
             taken: list[Span] = []
             taken_lines: list[int] = []
             for i, sp in enumerate(doc.spans):
                 read_as = sp.label
-                sp.label = (type_map or {}).get(read_as, read_as) or ""
+                sp.label = (exact[read_as] if read_as in exact
+                            else folded.get(read_as.casefold(), read_as)) or ""
                 if not sp.label or (drop_unknown_types and sp.label not in labels):
                     dropped[read_as] = dropped.get(read_as, 0) + 1
                     continue
