@@ -488,9 +488,12 @@ def test_the_export_says_what_it_wrote_and_what_it_left_out(project: list[str],
     # nothing placed at all: said, with what works, and exit status 1
     assert res.exit_code == 1, res.output
     assert "the IIIF annotations hold no mention" in res.output
-    assert f"wrote 0 mentions as IIIF annotations to {tmp_path / 'iiif.json'}; " \
-           f"{mentions} mentions left out" in res.output
+    assert f"wrote 0 mentions as IIIF annotations to {tmp_path / 'iiif.json'} (no " \
+           "mention could be placed on a page image: see the warning above)" in res.output
+    assert f"{mentions:,} mentions are in texts with no word positions" in res.output
     assert "ALTO" in res.output and "--format w3c" in res.output
+    # why, said once (the summary line said it a second time, in other words)
+    assert res.output.count("word positions") == 1, res.output
 
     folder = tmp_path / "inception"
     res = CliRunner().invoke(cli, [*base, "export", "--format", "inception", "--out",

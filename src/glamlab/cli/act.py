@@ -125,6 +125,8 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
                 f"(one per text, listed in index.tsv) to {out}")
     line = f"wrote {res['annotations']} mentions as {'IIIF' if fmt == 'iiif' else 'W3C'} " \
            f"annotations to {out}"
+    if res.get("empty"):  # no mention placed: the warning above said why and what works
+        return line + " (no mention could be placed on a page image: see the warning above)"
     skipped = res.get("skipped_without_word_boxes") or 0
     if skipped:
         line += (f"; {skipped} mentions left out: their texts have no word positions on a "
