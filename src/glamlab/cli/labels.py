@@ -61,7 +61,10 @@ def import_(ctx: click.Context, file: str, split: str | None, id_column: str, la
     folder of .txt files with .key/.tsv subject files; subject URIs map to labels through
     [labels] uris in glamlab.toml). All or nothing: any bad row (unknown item, unknown
     label, conflicting duplicate, more cells than the header) is reported with its line
-    number and nothing is imported. Multi-label: several labels in one cell go between
+    number and nothing is imported. A sheet's other columns (a book, a date) are kept as
+    the items' information where an item has no value for them yet (not in a tabular
+    project, whose columns are features): `labels split --group-by` can use them.
+    Multi-label: several labels in one cell go between
     '|', or one label per row (long format; an item's rows are merged, and counted). An entities project imports gold spans (HIPE, JSONL, WebAnno; items are
     created from the texts the file carries)."""
     from ..tasks import import_labels

@@ -60,6 +60,9 @@ class ImportReport:
     # items left in no split while the test split is frozen (no ``split`` given): no
     # training reads them until they are imported again with --split train
     unsplit: int = 0
+    # the sheet's other columns (a book, a date) kept as the items' information:
+    # ``columns`` (those that filled in a field) and ``items`` (how many gained one)
+    columns_kept: dict[str, Any] = field(default_factory=lambda: {"columns": [], "items": 0})
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -84,6 +87,14 @@ class ImportReport:
             n = len(self.merged)
             text += (f"; {n:,} {plural(n, 'item')} had labels on several rows, merged into "
                      f"{'one set' if n == 1 else 'one set each'} ({shown})")
+        kept = self.columns_kept
+        if kept.get("items"):
+            cols = list(kept.get("columns") or [])
+            shown = ", ".join(cols[:5]) + (", ..." if len(cols) > 5 else "")
+            n = int(kept["items"])
+            text += (f"; the sheet's other {plural(len(cols), 'column')} ({shown}) kept as "
+                     f"information on {n:,} {plural(n, 'item')} (where an item had no value "
+                     "for it yet): glamlab labels split --group-by can use them")
         if self.blank:
             shown = ", ".join(self.blank[:5]) + (", ..." if len(self.blank) > 5 else "")
             n = len(self.blank)
@@ -213,11 +224,12 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
 
     blank: list[str] = []
     merged: list[str] = []
+    others: dict[str, dict[str, str]] = {}
     if p.is_dir() or is_short_text_corpus(p):
         rows, wanted, first_line, problems = _read_annif(ws, p, kind)
     else:
         rows, wanted, first_line, problems = _read_csv(p, kind, id_column, label_column,
-                                                       separator, blank, merged)
+                                                       separator, blank, merged, others)
 
     ids = list(wanted)
     present = existing_item_ids(ws, ids)
@@ -335,14 +347,50 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
         for gold in wanted.values():
             for label in kind.strata(gold):
                 report.labels[label] = report.labels.get(label, 0) + 1
+        # the sheet's other columns (a book): the items' information, as an upload keeps
+        # them, so that `labels split --group-by document_ark` finds the field
+        # (not a table's rows: a column there is a feature, and one the sheet adds after
+        # the outcome is known would teach the model the answer)
+        if ws.card.modality != "tabular":
+            report.columns_kept = keep_item_fields(conn, ws, others)
         ws.store.audit(conn, annotator, "labels.import", name, rows=rows, items=len(wanted),
-                       added=len(new_rows), replaced=len(replaced_ids), split=split)
+                       added=len(new_rows), replaced=len(replaced_ids), split=split,
+                       columns_kept=report.columns_kept["columns"])
     if not (p.is_dir() or is_short_text_corpus(p)):
         from ..workspace.leakage import record_label_columns
 
         # the label column never becomes a feature, should this table be ingested too
         record_label_columns(ws, [label_column])
     return report
+
+
+def keep_item_fields(conn: sa.Connection, ws: Workspace,
+                     wanted: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """A sheet's other cells kept as information (metadata) on the current items they
+    name (``wanted``: item id -> field -> value): a cell fills in a field the item does
+    not have yet (or has empty); a field the item already has another value for is left
+    as it is (ingest wrote it). Returns ``columns`` (the fields that filled in one, in
+    the order first met) and ``items`` (how many items gained a field)."""
+    from ..ingest.base import strip_nul
+
+    if not wanted:
+        return {"columns": [], "items": 0}
+    t = ws.store.t.items
+    changed, used = 0, set()
+    for chunk in _chunks(sorted(wanted), 500):
+        for pk, item_id, meta in conn.execute(
+                sa.select(t.c.pk, t.c.item_id, t.c.meta)
+                .where(t.c.is_current.is_(True), t.c.item_id.in_(chunk))).all():
+            meta = dict(meta or {})
+            new = {c: v for c, v in wanted[item_id].items() if meta.get(c) in (None, "")}
+            if not new:
+                continue
+            clean, _ = strip_nul(new)
+            conn.execute(t.update().where(t.c.pk == pk).values(meta={**meta, **clean}))
+            changed += 1
+            used |= set(new)
+    order = list(dict.fromkeys(c for cells in wanted.values() for c in cells))
+    return {"columns": [c for c in order if c in used], "items": changed}
 
 
 Read = tuple[int, dict[str, Any], dict[str, int], list[tuple[int, str]]]
@@ -379,11 +427,14 @@ def write_label_sheet(ws: Workspace, ids: Sequence[str], out: str | os.PathLike[
 
 
 def _read_csv(p: Path, kind: TaskKind[Any, Any], id_column: str, label_column: str,
-              separator: str | None, blank: list[str], merged: list[str]) -> Read:
+              separator: str | None, blank: list[str], merged: list[str],
+              others: dict[str, dict[str, str]] | None = None) -> Read:
     """(rows, item id -> gold, item id -> first line, problems) of a label sheet (CSV with
     ``,``, ``;``, tab or ``|`` between cells, or an Excel ``.xlsx``); each cell is read by
     the task kind. Rows with an id and no label go to ``blank``; the ids of items whose
-    labels came on several rows and were merged (long format) go to ``merged``."""
+    labels came on several rows and were merged (long format) go to ``merged``.
+    ``others`` gets each labelled item's other cells (the first of its rows that has
+    any; empty cells left out)."""
     from ..sheets import read_sheet
 
     problems: list[tuple[int, str]] = []
@@ -440,6 +491,11 @@ def _read_csv(p: Path, kind: TaskKind[Any, Any], id_column: str, label_column: s
             continue
         wanted[item_id] = gold
         first_line[item_id] = line
+        if others is not None and item_id not in others:
+            cells = {c: (row.get(c) or "").strip() for c in header
+                     if c and c not in (id_column, label_column)}
+            if any(cells.values()):
+                others[item_id] = {c: v for c, v in cells.items() if v}
     if not rows and not problems:  # column names only: nothing to import is not success
         raise LabelError(f"{p.name} has column names but no rows: there are no labels in it",
                          hint="fill in the sheet (one row per labelled item), then import "

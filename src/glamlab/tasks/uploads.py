@@ -273,14 +273,13 @@ def _keep_other_columns(ws: Workspace, header: list[str],
                         label_column: str | None, *, here: set[str],
                         by_file: dict[str, str]) -> dict[str, Any]:
     """A labels sheet's columns other than the id and the label, kept as information
-    (metadata) on the items it names that are here: a cell fills in a field the item
-    does not have yet (or has empty); a field the item already has another value for is
-    left as it is (ingest wrote it). Returns ``columns`` (those kept) and ``items`` (how
-    many items gained a field)."""
-    import sqlalchemy as sa
+    (metadata) on the items it names that are here (:func:`.labels.keep_item_fields`:
+    a field an item already has a value for is left as it is). Returns ``columns``
+    (those kept) and ``items`` (how many items gained a field)."""
+    from .labels import keep_item_fields
 
-    from ..ingest.base import strip_nul
-
+    if ws.card.modality == "tabular":  # a column there is a feature: never one added later
+        return {"columns": [], "items": 0}
     others = [c for c in header if c and c not in (id_column, label_column)]
     wanted: dict[str, dict[str, str]] = {}
     for _line, row in rows:
@@ -292,26 +291,9 @@ def _keep_other_columns(ws: Workspace, header: list[str],
         cells = {c: v for c, v in cells.items() if v}
         if cells and item_id not in wanted:  # the first row of an item, as its label
             wanted[item_id] = cells
-    if not wanted:
-        return {"columns": [], "items": 0}
-    t = ws.store.t.items
-    changed, used = 0, set()
-    ids = sorted(wanted)
     with ws.store.write() as conn:
-        for i in range(0, len(ids), 500):
-            chunk = ids[i: i + 500]
-            for pk, item_id, meta in conn.execute(
-                    sa.select(t.c.pk, t.c.item_id, t.c.meta)
-                    .where(t.c.is_current.is_(True), t.c.item_id.in_(chunk))).all():
-                meta = dict(meta or {})
-                new = {c: v for c, v in wanted[item_id].items() if meta.get(c) in (None, "")}
-                if not new:
-                    continue
-                clean, _ = strip_nul(new)
-                conn.execute(t.update().where(t.c.pk == pk).values(meta={**meta, **clean}))
-                changed += 1
-                used |= set(new)
-    return {"columns": [c for c in others if c in used], "items": changed}
+        kept = keep_item_fields(conn, ws, wanted)
+    return {"columns": [c for c in others if c in kept["columns"]], "items": kept["items"]}
 
 
 def _text_column_used(header: list[str], report: dict[str, Any]) -> str | None:

@@ -1,0 +1,67 @@
+"""`glamlab labels import` of a sheet with more columns than the id and the label (the
+shared illustrations labels.csv: a book, ``document_ark``, beside each page): the web
+upload kept those columns as the items' information, the CLI dropped them, so
+`glamlab labels split --group-by document_ark` said "no labelled item has the metadata
+field 'document_ark'" and pages of one book could only be split apart."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from glamlab.errors import LabelError
+from glamlab.tasks import import_labels, split_labels, split_of
+from tests.tasks.helpers import add_items, write_csv
+
+
+def _meta(ws, item_id):
+    t = ws.store.t.items
+    with ws.store.read() as conn:
+        return conn.execute(sa.select(t.c.meta).where(t.c.item_id == item_id,
+                                                      t.c.is_current.is_(True))).scalar()
+
+
+@pytest.fixture
+def ws(make_ws):
+    ws = make_ws(labels=["graphic", "no_graphic"], modality="text")
+    add_items(ws, [{"id": f"b{b}p{p}", "text": "page", "meta": {"title": "kept"}}
+                   for b in range(6) for p in range(4)])
+    return ws
+
+
+def test_a_sheet_s_other_columns_become_the_items_fields_and_a_split_keeps_books_whole(
+        ws, tmp_path):
+    rows = [[f"b{b}p{p}", "graphic" if p % 2 else "no_graphic", f"book{b}", "changed", ""]
+            for b in range(6) for p in range(4)]
+    f = write_csv(tmp_path / "labels.csv", ["id", "label", "document_ark", "title", "note"],
+                  rows)
+    report = import_labels(ws, f)
+    assert report.columns_kept == {"columns": ["document_ark"], "items": 24}
+    assert "other column (document_ark) kept as information on 24 items" in report.summary()
+    meta = _meta(ws, "b3p1")
+    assert meta["document_ark"] == "book3"
+    assert meta["title"] == "kept"  # a field the item has is never overwritten
+    assert "note" not in meta  # an empty cell adds nothing
+    split_labels(ws, test_size=0.34, seed=0, group_by="document_ark")
+    sides = split_of(ws, [f"b{b}p{p}" for b in range(6) for p in range(4)])
+    for b in range(6):
+        assert len({sides[f"b{b}p{p}"] for p in range(4)}) == 1, sides
+
+
+def test_a_refused_sheet_adds_no_field_either(ws, tmp_path):
+    f = write_csv(tmp_path / "labels.csv", ["id", "label", "document_ark"],
+                  [["b0p0", "graphic", "book0"], ["b0p1", "nonsense", "book0"]])
+    with pytest.raises(LabelError):
+        import_labels(ws, f)
+    assert "document_ark" not in (_meta(ws, "b0p0") or {})
+
+
+def test_a_table_s_rows_gain_no_column_from_a_labels_sheet(make_ws, tmp_path):
+    """In a tabular project a column is a feature: one a labels sheet adds (written
+    after the outcome was known) would teach the model the answer."""
+    ws = make_ws(labels=["0", "1"], modality="tabular")
+    add_items(ws, [{"id": "r1", "text": ""}])
+    f = write_csv(tmp_path / "labels.csv", ["id", "label", "status"], [["r1", "1", "came"]])
+    report = import_labels(ws, f)
+    assert report.columns_kept["items"] == 0
+    assert "status" not in (_meta(ws, "r1") or {})
