@@ -58,3 +58,24 @@ def test_a_failed_job_names_no_server_folder_but_to_an_admin(
         page = client_for(user).get("/stages/run").text
         assert "failed" in page and "missing" in page
         assert str(queued_ws.root) not in page, user
+
+
+def test_a_broken_project_card_names_no_server_folder_but_to_an_admin(
+        client_for: Any, queued_ws: Any) -> None:
+    """glamlab.toml edited into a file that is not TOML: every page says so, with the
+    reason to those signed in; its place on the server to an admin only."""
+    import os
+
+    clients = {user: client_for(user) for user in ("ada", "rey", "val")}
+    card = queued_ws.root / "glamlab.toml"
+    card.write_text(card.read_text(encoding="utf-8") + "\n[[[\n", encoding="utf-8")
+    os.utime(card, ns=(1, 1))  # the stamp certainly changes
+    said = {user: c.get("/") for user, c in clients.items()}
+    assert said["ada"].status_code == 503 and str(card) in said["ada"].text
+    for user in ("rey", "val"):
+        r = said[user]
+        assert r.status_code == 503 and "not valid TOML" in r.text, r.text
+        assert str(queued_ws.root) not in r.text, user
+        api = clients[user].get("/api/status")
+        assert api.status_code == 503 and "not valid TOML" in api.json()["error"]
+        assert str(queued_ws.root) not in api.text, user

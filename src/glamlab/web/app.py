@@ -205,8 +205,12 @@ class FreshCard:
             message = ("The project card glamlab.toml was changed and cannot be used as it "
                        "is now. Nothing can be done here until it is fixed.")
             hint = "ask the person who runs glamlab to fix glamlab.toml"
-            if state.auth.user(request)[0] is not None:  # the details: signed-in people
-                message = message.replace("as it is now.", f"as it is now: {exc.message}.")
+            user = state.auth.user(request)[0]
+            if user is not None:  # the details: signed-in people
+                said = exc.message  # the card's place on the server: to an admin only
+                if not user.can("admin"):
+                    said = without_server_folders(said, state.ws.root) or said
+                message = message.replace("as it is now.", f"as it is now: {said}.")
                 hint = exc.hint or "fix glamlab.toml"
             if request.url.path.startswith("/api/"):
                 return JSONResponse({"error": message, "hint": hint, "item": "glamlab.toml"},
