@@ -33,7 +33,7 @@ from .middleware import RejectNul, SecurityHeaders
 from .pages import error_status, exact_text, render, safe_next
 from .sessions import Auth, LoginRequired
 from .state import QueueCounts, Refresher, SkipSets
-from .words import web_hint
+from .words import web_hint, without_server_folders
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -84,6 +84,11 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     templates.env.filters["plural"] = plural
     templates.env.filters["utc_minutes"] = utc_minutes  # stored times: 2026-12-05 08:53 UTC
     templates.env.filters["exact_text"] = exact_text  # a text a script reads back exactly
+    # an error or a job's failure as {{ user }} reads it: the server's folders to an admin
+    # only ({{ job.error|for_reader(user) }})
+    templates.env.filters["for_reader"] = lambda text, user: (
+        text if user is not None and user.can("admin")
+        else without_server_folders(text, ws.root))
     # an item id in /items/, /thumb/, /image/ addresses: "a/../b" stays one part of it
     from .images import item_path
 
@@ -200,8 +205,12 @@ class FreshCard:
             message = ("The project card glamlab.toml was changed and cannot be used as it "
                        "is now. Nothing can be done here until it is fixed.")
             hint = "ask the person who runs glamlab to fix glamlab.toml"
-            if state.auth.user(request)[0] is not None:  # the details: signed-in people
-                message = message.replace("as it is now.", f"as it is now: {exc.message}.")
+            user = state.auth.user(request)[0]
+            if user is not None:  # the details: signed-in people
+                said = exc.message  # the card's place on the server: to an admin only
+                if not user.can("admin"):
+                    said = without_server_folders(said, state.ws.root) or said
+                message = message.replace("as it is now.", f"as it is now: {said}.")
                 hint = exc.hint or "fix glamlab.toml"
             if request.url.path.startswith("/api/"):
                 return JSONResponse({"error": message, "hint": hint, "item": "glamlab.toml"},
@@ -219,13 +228,28 @@ async def _glamlab_error(request: Request, exc: GlamlabError) -> Response:
     if isinstance(exc, DatabaseUnavailable):
         return _database_down(request, exc)
     status = error_status(exc)
-    body: dict[str, Any] = {"error": exc.message, "hint": exc.hint, "item": exc.item}
+    message, hint, item = exc.message, exc.hint, exc.item
+    if not _admin(request):  # where the server keeps a file is for its admins
+        root = request.app.state.ws.root
+        message, hint = (without_server_folders(message, root) or message,
+                         without_server_folders(hint, root))
+        item = without_server_folders(item, root) if isinstance(item, str) else item
+    body: dict[str, Any] = {"error": message, "hint": hint, "item": item}
     if isinstance(exc, StaleDecision):
         body["current"] = exc.current
     if request.url.path.startswith("/api/"):
         return JSONResponse(body, status_code=status)
-    hint = web_hint(exc.hint)  # a page: what to do there, not a command
-    return render(request, "error.html", {"error": exc.message, "hint": hint}, status=status)
+    hint = web_hint(hint)  # a page: what to do there, not a command
+    return render(request, "error.html", {"error": message, "hint": hint}, status=status)
+
+
+def _admin(request: Request) -> bool:
+    """Whether the request is an admin's (not when who it is cannot be looked up)."""
+    try:
+        user = request.app.state.auth.user(request)[0]
+    except GlamlabError:
+        return False
+    return user is not None and bool(user.can("admin"))
 
 
 def _database_down(request: Request, exc: DatabaseUnavailable) -> Response:

@@ -8,7 +8,9 @@ sent (the error page, an upload's error, a background job's failure) passes thro
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..errors import GlamlabError
@@ -70,6 +72,29 @@ def web_hint(hint: str | None) -> str | None:
     assert hint is not None
     return next((words for pattern, words in _ON_THE_PAGES if pattern.search(hint)),
                 ON_THE_SERVER)
+
+
+#: a path on the server: "/" then folders and a name (no spaces, quotes or colons); one
+#: right after a word, a dot, a colon or a slash is part of something else (a web address)
+_SERVER_PATH = re.compile(r"(?<![\w.:/~-])(/[^\s'\"/:,;()]+(?:/[^\s'\"/:,;()]+)+)")
+
+
+def without_server_folders(text: str | None, root: Path) -> str | None:
+    """``text`` (an error, a job's failure) as a reviewer or viewer reads it: a file in
+    the workspace named from the workspace's folder (``models/majority/1``), any other
+    file on the server by its name only, as the API's items and the exports name them;
+    where the server keeps things is for the admins who run it."""
+    if not text:
+        return text
+    for folder in sorted({str(root), str(root.resolve())}, key=len, reverse=True):
+        text = text.replace(folder + os.sep, "").replace(folder, "the project's folder")
+
+    def name(m: re.Match[str]) -> str:
+        path = PurePosixPath(m.group(1))
+        # only a path whose first folder is one of this server's ("/api/queue" is not)
+        return path.name if Path("/", path.parts[1]).is_dir() else m.group(0)
+
+    return _SERVER_PATH.sub(name, text)
 
 
 def for_the_web(exc: GlamlabError) -> GlamlabError:
