@@ -575,3 +575,36 @@ def test_every_exported_row_says_where_its_figures_come_from(make_ws, tmp_path, 
     doc = res.to_dict()
     assert (doc["made_at"], doc["glamlab_version"]) == (res.made_at, glamlab.__version__)
 
+
+def test_dates_a_catalogue_writes_and_the_records_without_a_year_are_said_plainly(
+        make_ws, capsys):
+    """Catalogue dates such as 'c.1850-5' and '1850s' fall in the 1850s; '?', an empty
+    cell and 'date not known' have no year. Those records are not dropped: they are the
+    group '(no value)', and the command line and the summary in words (the demo, the web
+    page) now say how many records that is and why, where they used to show a bare
+    '(no value)' row a historian could take for a blank cell."""
+    from glamlab.trends.words import label_summary
+
+    ws = make_ws("dates", modality="text", labels=["a", "b"])
+    dates = ["c.1850-5", "1850s", "1851", "?", "", "date not known"]
+    add_items(ws, [{"id": f"i{i}", "text": "a portrait",
+                    "meta": {"date_text": dates[i % len(dates)]}} for i in range(60)])
+    add_model_with_predictions(ws, {f"i{i}": {"a": 0.9 if i % 3 else 0.2,
+                                              "b": 0.1 if i % 3 else 0.8} for i in range(60)})
+    rates = {"a": ErrorRates.from_predictions("a", [1] * 50 + [0] * 50, [0.9] * 40 + [0.1] * 60,
+                                              [1] * 40 + [0] * 60)}
+    res = trends(ws, by="date_text:decade", label="a", method="acc", rates=rates, n_boot=50)
+    assert {r.group: r.n for r in res.rows} == {"1850s": 30, None: 30}
+    said = ("30 of the 60 items (50%) have no year in date_text (it is empty, or written "
+            "without a year from 1000 to 2099, such as 'n.d.' or '?'): they are counted, as "
+            "the group '(no value)' shown after the decades, not left out.")
+    assert said in label_summary(res, "a")
+    assert main(["-w", str(ws.root), "trends", "--by", "date_text:decade", "--label", "a",
+                 "--method", "cc"]) in (None, 0)
+    assert said in capsys.readouterr().out
+    by_field = trends(ws, by="date_text", label="a", method="acc", rates=rates, n_boot=50)
+    assert ("10 of the 60 items (17%) have no value of date_text: they are counted, as the "
+            "group '(no value)' shown last, not left out.") in label_summary(by_field, "a")
+    dated = trends(ws, by="date_text:decade", label="a", method="acc", rates=rates,
+                   n_boot=50, where={"date_text": "1851"})
+    assert not any("no year" in s for s in label_summary(dated, "a"))

@@ -106,7 +106,7 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
     the test split's ratio of gold to predicted mentions.
     """
     from ..trends import trends as run_trends
-    from ..trends.words import method_name, method_words
+    from ..trends.words import method_name, method_words, no_value_words
 
     ws = open_ws(ctx)
     result = run_trends(ws, by=by, model=model, label=list(labels) or None,
@@ -148,6 +148,9 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
                *result.notes,  # e.g. no champion: the latest run's model, which one
                table(rows, ["group", "label", "n", "raw", corrected, "95% low", "95% high",
                             "note"])]
+        undated = no_value_words(result)
+        if undated:
+            out.append(undated)
         if clipped:
             out.append("Not reliable or not corrected (a clipped share's interval holds at "
                        "least the uncorrected share's):")
