@@ -608,3 +608,21 @@ def test_dates_a_catalogue_writes_and_the_records_without_a_year_are_said_plainl
     dated = trends(ws, by="date_text:decade", label="a", method="acc", rates=rates,
                    n_boot=50, where={"date_text": "1851"})
     assert not any("no year" in s for s in label_summary(dated, "a"))
+
+
+def test_an_unknown_label_names_the_labels_so_that_one_with_a_comma_stays_whole(make_ws):
+    """The Tate subjects include 'emotions, concepts and ideas': the list of labels to
+    choose among was joined with ', ', so it read as three labels ('emotions', 'concepts
+    and ideas', ...). Where a label holds a comma they are joined with ' | ', as
+    `glamlab labels import` and `glamlab init` write them."""
+    from glamlab.trends.aggregate import labels_of
+
+    ws = make_ws("commas", modality="text",
+                 labels=["people", "emotions, concepts and ideas"], multi_label=True)
+    with pytest.raises(TrendsError) as err:
+        labels_of(ws, ["unicorns"])  # what trends(), the command line and the page ask
+    assert err.value.hint.endswith("choose among: people | emotions, concepts and ideas")
+    plain = make_ws("plain", modality="text", labels=["a", "b"])
+    with pytest.raises(TrendsError) as err:
+        labels_of(plain, ["c"])
+    assert err.value.hint.endswith("choose among: a, b")
