@@ -269,3 +269,18 @@ def test_the_table_says_how_many_items_of_each_group_a_person_labelled(make_ws, 
                  "--method", "cc", "--no-known-labels"]) in (0, None)
     out = capsys.readouterr().out
     assert "labelled" not in next(x for x in out.splitlines() if x.startswith("group"))
+
+
+def test_the_command_line_says_in_words_what_the_figures_say(make_ws, capsys):
+    """The web page and the demo say what a label's figures say (the largest group, the
+    first and last, whether they differ by more than the uncertainty); `glamlab trends`
+    printed the table alone, so a historian in a terminal had to read 40 rows to answer
+    "did it change?". It now ends with the same words, per label."""
+    ws = _known_ws(make_ws)
+    assert main(["-w", str(ws.root), "trends", "--by", "year", "--label", "a", "--label",
+                 "b", "--method", "cc"]) in (0, None)
+    out = capsys.readouterr().out
+    words = out.split("In words:\n", 1)[1].splitlines()
+    res = trends(ws, by="year", label=["a", "b"], method="cc")
+    assert words == [f"  {line}" for label in ("a", "b") for line in label_summary(res, label)]
+    assert any(line.startswith("  The largest group, 1850 (40 items)") for line in words)

@@ -106,7 +106,7 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
     the test split's ratio of gold to predicted mentions.
     """
     from ..trends import trends as run_trends
-    from ..trends.words import method_name, method_words, no_value_words
+    from ..trends.words import label_summary, method_name, method_words, no_value_words
 
     ws = open_ws(ctx)
     result = run_trends(ws, by=by, model=model, label=list(labels) or None,
@@ -158,6 +158,7 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
                        "their labels, as facts; only the other items are estimated, so a "
                        "group mostly labelled has a narrow interval (--no-known-labels: "
                        "count every item as the model predicted it).")
+        # the records with no year, said once (the words below leave it out per label)
         undated = no_value_words(result)
         if undated:
             out.append(undated)
@@ -174,6 +175,13 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
                               for t in result.terms],
                              ["group", "term", "words", "hits", "per 1,000", "95% low",
                               "95% high", "note"]))
+        # what the figures say, in words, per label (as the page and the demo say it):
+        # the largest group, the first and last in time and whether they differ by more
+        # than the uncertainty
+        out.append("In words:")
+        for label in result.labels:
+            out.extend(f"  {line}" for line in label_summary(result, label)
+                       if line != no_value_words(result, label))
         out.extend(f"Written: {w}" for w in written)
         return "\n".join(out)
 
