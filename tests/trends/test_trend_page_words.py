@@ -18,3 +18,33 @@ def test_the_trend_page_says_the_method_in_words(make_ws, tmp_path) -> None:
     assert "corrected with the model's error rates (acc)" in text
     assert "95% interval from" in headers and "items" in headers
     assert not {"n", "low", "high", "per_1000_words"} & set(headers)
+
+
+def test_the_offline_chart_page_says_in_words_what_each_label_s_figures_say(make_ws):
+    """The page `--html` writes (and the demo's) drew each label's chart with no words on
+    what it shows: the web page and the demo say the largest group, the first and last
+    groups and how many records have no year; a historian who keeps only the exported
+    page had the chart alone. Each label's section now starts with the same words."""
+    import html as html_lib
+
+    from glamlab.trends import ErrorRates, trends
+    from glamlab.trends.words import label_summary
+    from tests.tasks.helpers import add_items
+    from tests.trends.helpers import add_model_with_predictions
+
+    ws = make_ws("page", modality="text", labels=["a", "b"])
+    years = ["1850", "1860", "date not known"]
+    add_items(ws, [{"id": f"i{i}", "text": "x", "meta": {"date_text": years[i % 3]}}
+                   for i in range(120)])
+    add_model_with_predictions(ws, {f"i{i}": {"a": 0.9 if i % 2 else 0.2,
+                                              "b": 0.1 if i % 2 else 0.8} for i in range(120)})
+    rates = {"a": ErrorRates.from_predictions("a", [1] * 50 + [0] * 50,
+                                              [0.9] * 40 + [0.1] * 60, [1] * 40 + [0] * 60)}
+    res = trends(ws, by="date_text:decade", label="a", method="acc", rates=rates, n_boot=50)
+    page = html_lib.unescape(res.to_html())
+    said = label_summary(res, "a")
+    assert any(s.startswith("The largest group") for s in said)
+    assert any("40 of the 120 items (33%) have no year in date_text" in s for s in said)
+    for sentence in said:
+        assert sentence in page, sentence
+    assert page.index(said[0]) < page.index("<svg")  # read before the chart

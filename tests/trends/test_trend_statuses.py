@@ -247,3 +247,40 @@ def test_pool_does_not_move_an_exact_group_nor_the_known_part():
     # not pulled toward 0.5 as if the labelled 'no's were in doubt
     assert out[3].pooled and abs(out[3].estimate - 0.25) < 0.02
     assert out[3].high <= 0.5 + 1e-9
+
+
+def test_the_table_says_how_many_items_of_each_group_a_person_labelled(make_ws, capsys):
+    """A group of 40 items, 20 of them labelled, has a much narrower interval than its size
+    suggests (only the other 20 are estimated). The command line's table showed no sign of
+    it: a historian saw an n and an interval that did not go together. It now has a
+    column 'labelled' and says in a line what it means; a trend with no labelled item in
+    any group keeps the table as it was."""
+    ws = _known_ws(make_ws)
+    assert main(["-w", str(ws.root), "trends", "--by", "year", "--label", "a",
+                 "--method", "cc"]) in (0, None)
+    out = capsys.readouterr().out
+    header = next(x for x in out.splitlines() if x.startswith("group"))
+    assert header.split()[:5] == ["group", "label", "n", "labelled", "raw"]
+    cells = {x.split()[0]: x.split()[2:4] for x in out.splitlines()
+             if x[:4] in ("1850", "1851", "1852")}
+    assert cells == {"1850": ["40", "20"], "1851": ["1", "1"], "1852": ["5", "0"]}
+    assert "labelled: how many of the n items a person labelled" in out
+    assert main(["-w", str(ws.root), "trends", "--by", "year", "--label", "a",
+                 "--method", "cc", "--no-known-labels"]) in (0, None)
+    out = capsys.readouterr().out
+    assert "labelled" not in next(x for x in out.splitlines() if x.startswith("group"))
+
+
+def test_the_command_line_says_in_words_what_the_figures_say(make_ws, capsys):
+    """The web page and the demo say what a label's figures say (the largest group, the
+    first and last, whether they differ by more than the uncertainty); `glamlab trends`
+    printed the table alone, so a historian in a terminal had to read 40 rows to answer
+    "did it change?". It now ends with the same words, per label."""
+    ws = _known_ws(make_ws)
+    assert main(["-w", str(ws.root), "trends", "--by", "year", "--label", "a", "--label",
+                 "b", "--method", "cc"]) in (0, None)
+    out = capsys.readouterr().out
+    words = out.split("In words:\n", 1)[1].splitlines()
+    res = trends(ws, by="year", label=["a", "b"], method="cc")
+    assert words == [f"  {line}" for label in ("a", "b") for line in label_summary(res, label)]
+    assert any(line.startswith("  The largest group, 1850 (40 items)") for line in words)

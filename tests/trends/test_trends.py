@@ -17,6 +17,8 @@ from tests.tasks.helpers import add_items, write_csv
 from tests.trends.helpers import add_model_with_predictions
 
 LABELS = ["people", "nature", "architecture"]
+#: the columns every exported row ends with (glamlab.trends.trend.PROVENANCE_COLUMNS)
+PROVENANCE_COLUMNS = ("model", "by", "where", "made_at", "glamlab_version")
 
 
 @pytest.fixture
@@ -400,6 +402,10 @@ def test_json_rows_use_the_csv_names_and_keep_the_old_ones(make_ws, tmp_path, ca
             if col in ("words", "hits", "per_1000_words", "per_1000_low",
                        "per_1000_high"):  # the term rows' columns
                 continue
+            if col in PROVENANCE_COLUMNS:  # said once, at the top of the JSON document
+                # (made_at: the two commands ran a second apart, perhaps)
+                assert col in ("where", "made_at") or data[col] == cell, (col, cell)
+                continue
             value = row[col]
             assert ("" if value is None else str(value)) == cell, (col, value, cell)
         assert row["name"] == row["label"] == "a"  # the old names, still there
@@ -529,3 +535,94 @@ def test_the_csv_keeps_the_term_columns_and_the_docs_say_when_they_are_empty(
     assert not missing, f"docs/trends.md's column table does not name {missing}"
     row = next(line for line in table.splitlines() if "`per_1000_words`" in line)
     assert "--term" in row and "empty" in row.lower()
+
+
+def test_every_exported_row_says_where_its_figures_come_from(make_ws, tmp_path, capsys):
+    """A historian cites a row of the CSV: it must say which model, which grouping, which
+    filter and when (the CSV held only the method; a row pasted into a paper's sheet could
+    not be traced back). Every row of the CSV and Parquet ends with the provenance columns,
+    the same as --json's top, and a filter value a spreadsheet would take for a formula is
+    written inert."""
+    import glamlab
+
+    ws = _walkthrough_ws(make_ws)
+    with ws.store.write() as conn:  # a catalogue value that looks like a formula
+        t = ws.store.t
+        conn.execute(t.items.update().where(t.items.c.item_id.like("185%")).values(
+            meta={"year": "1852", "shelf": "=HYPERLINK(\"http://x\")"}))
+    where = {"shelf": '=HYPERLINK("http://x")'}
+    res = trends(ws, by="year:decade", label="a", method="acc", terms=["x"], n_boot=50,
+                 where=where)
+    assert res.made_at.endswith("Z") and res.made_at[:4].isdigit()
+    with open(res.to_csv(tmp_path / "t.csv"), newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        rows = list(reader)
+        header = list(reader.fieldnames or [])
+    assert header[-len(PROVENANCE_COLUMNS):] == list(PROVENANCE_COLUMNS)
+    assert {r["series"] for r in rows} == {"label", "term"}
+    for r in rows:
+        assert r["model"] == "m@1" and r["by"] == "year:decade"
+        assert r["where"] == 'shelf==HYPERLINK("http://x")'
+        assert r["made_at"] == res.made_at and r["glamlab_version"] == glamlab.__version__
+    by_shelf = trends(ws, by="shelf", label="a", method="acc", n_boot=50, where=where)
+    with open(by_shelf.to_csv(tmp_path / "s.csv"), newline="", encoding="utf-8-sig") as fh:
+        rows += list(csv.DictReader(fh))
+    assert "'=HYPERLINK(\"http://x\")" in {r["group"] for r in rows}  # inert
+    assert not any(v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values())
+    table = pq.read_table(res.to_parquet(tmp_path / "t.parquet"))
+    assert table.column_names[-len(PROVENANCE_COLUMNS):] == list(PROVENANCE_COLUMNS)
+    assert set(table.column("made_at").to_pylist()) == {res.made_at}
+    doc = res.to_dict()
+    assert (doc["made_at"], doc["glamlab_version"]) == (res.made_at, glamlab.__version__)
+
+
+def test_dates_a_catalogue_writes_and_the_records_without_a_year_are_said_plainly(
+        make_ws, capsys):
+    """Catalogue dates such as 'c.1850-5' and '1850s' fall in the 1850s; '?', an empty
+    cell and 'date not known' have no year. Those records are not dropped: they are the
+    group '(no value)', and the command line and the summary in words (the demo, the web
+    page) now say how many records that is and why, where they used to show a bare
+    '(no value)' row a historian could take for a blank cell."""
+    from glamlab.trends.words import label_summary
+
+    ws = make_ws("dates", modality="text", labels=["a", "b"])
+    dates = ["c.1850-5", "1850s", "1851", "?", "", "date not known"]
+    add_items(ws, [{"id": f"i{i}", "text": "a portrait",
+                    "meta": {"date_text": dates[i % len(dates)]}} for i in range(60)])
+    add_model_with_predictions(ws, {f"i{i}": {"a": 0.9 if i % 3 else 0.2,
+                                              "b": 0.1 if i % 3 else 0.8} for i in range(60)})
+    rates = {"a": ErrorRates.from_predictions("a", [1] * 50 + [0] * 50, [0.9] * 40 + [0.1] * 60,
+                                              [1] * 40 + [0] * 60)}
+    res = trends(ws, by="date_text:decade", label="a", method="acc", rates=rates, n_boot=50)
+    assert {r.group: r.n for r in res.rows} == {"1850s": 30, None: 30}
+    said = ("30 of the 60 items (50%) have no year in date_text (it is empty, or written "
+            "without a year from 1000 to 2099, such as 'n.d.' or '?'): they are counted, as "
+            "the group '(no value)' shown after the decades, not left out.")
+    assert said in label_summary(res, "a")
+    assert main(["-w", str(ws.root), "trends", "--by", "date_text:decade", "--label", "a",
+                 "--method", "cc"]) in (None, 0)
+    assert said in capsys.readouterr().out
+    by_field = trends(ws, by="date_text", label="a", method="acc", rates=rates, n_boot=50)
+    assert ("10 of the 60 items (17%) have no value of date_text: they are counted, as the "
+            "group '(no value)' shown last, not left out.") in label_summary(by_field, "a")
+    dated = trends(ws, by="date_text:decade", label="a", method="acc", rates=rates,
+                   n_boot=50, where={"date_text": "1851"})
+    assert not any("no year" in s for s in label_summary(dated, "a"))
+
+
+def test_an_unknown_label_names_the_labels_so_that_one_with_a_comma_stays_whole(make_ws):
+    """The Tate subjects include 'emotions, concepts and ideas': the list of labels to
+    choose among was joined with ', ', so it read as three labels ('emotions', 'concepts
+    and ideas', ...). Where a label holds a comma they are joined with ' | ', as
+    `glamlab labels import` and `glamlab init` write them."""
+    from glamlab.trends.aggregate import labels_of
+
+    ws = make_ws("commas", modality="text",
+                 labels=["people", "emotions, concepts and ideas"], multi_label=True)
+    with pytest.raises(TrendsError) as err:
+        labels_of(ws, ["unicorns"])  # what trends(), the command line and the page ask
+    assert err.value.hint.endswith("choose among: people | emotions, concepts and ideas")
+    plain = make_ws("plain", modality="text", labels=["a", "b"])
+    with pytest.raises(TrendsError) as err:
+        labels_of(plain, ["c"])
+    assert err.value.hint.endswith("choose among: a, b")

@@ -612,3 +612,25 @@ def test_a_date_field_whose_oldest_items_share_one_year_is_still_a_date(
     assert seen["date"]["values"] is None  # more dates than the groups listed by value
     choices = [c["value"] for c in field_choices(ws)]
     assert "date:decade" in choices, choices
+
+
+def test_the_table_says_how_many_of_each_group_s_items_a_person_labelled(tate: Any) -> None:
+    """A decade of 13 records, 8 of them labelled, has an interval far narrower than its
+    size suggests (the labelled ones count as facts). The page's table gave no sign of it;
+    it now has a column "Labelled by a person", and the text above says what it means."""
+    import html as html_lib
+
+    from glamlab.trends import trends
+
+    expected = trends(tate, by="date_text:decade", label="people")
+    c = _client(tate, "val")
+    html = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date_text:decade",
+                                          "label": "people", "method": ""}).text
+    assert '<th scope="col">Labelled by a person</th>' in html
+    assert 'The column "Labelled by a person"' in html_lib.unescape(html)
+    shown = dict(re.findall(r"<tr[^>]*><td>([^<]+)</td>.*?<td class=\"trend-labelled\">"
+                            r"([\d,]+)</td></tr>", html))
+    want = {("(no value)" if r.group is None else r.group): f"{r.labelled:,}"
+            for r in expected.rows}
+    assert shown == want
+    assert any(v != "0" for v in want.values())

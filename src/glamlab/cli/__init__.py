@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "retrain": ("glamlab.cli.models:retrain", "Retrain on labels + corrections; the gate decides if it replaces the model in use."),
     "monitor": ("glamlab.cli.monitor:monitor", "Watch for drift; exit status 3 when an alert fires."),
     "trends": ("glamlab.cli.trends:trends", "Shares of labels per year/decade/field, corrected, with 95% intervals."),
+    "concepts": ("glamlab.cli.concepts:concepts", "Find passages by meaning (a phrase or examples): index, search."),
     "serve": ("glamlab.cli.serve:serve", "Start the web app: labelling, review queue, reports, JSON API."),
     "users": ("glamlab.cli.serve:users", "Manage web app users and roles: add, list, remove, token, tokens, revoke."),
     "demo": ("glamlab.cli.demo:demo", "Run a whole project on a bundled sample collection."),

@@ -106,7 +106,7 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
     the test split's ratio of gold to predicted mentions.
     """
     from ..trends import trends as run_trends
-    from ..trends.words import method_name, method_words
+    from ..trends.words import label_summary, method_name, method_words, no_value_words
 
     ws = open_ws(ctx)
     result = run_trends(ws, by=by, model=model, label=list(labels) or None,
@@ -125,9 +125,14 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
     def text(_d: object) -> str:
         measure = result.settings.get("measure")
         corrected = "corrected"
+        # how many of a group's items a person labelled: they count as labelled, so a
+        # group of 7 items, 6 of them labelled, has a narrow interval (an entity trend
+        # counts a labelled text as the model found it: no such column)
+        known = not measure and any(r.labelled for r in result.rows)
         rows = [{"group": "(no value)" if r.group is None else r.group, "label": r.label,
-                 "n": r.n, "raw": r.raw, corrected: r.estimate,
-                 "95% low": r.low, "95% high": r.high, "note": _short(r.status)}
+                 "n": r.n, **({"labelled": r.labelled} if known else {}), "raw": r.raw,
+                 corrected: r.estimate, "95% low": r.low, "95% high": r.high,
+                 "note": _short(r.status)}
                 for r in result.rows]
         said: dict[tuple[str, str], list[str]] = {}  # one line per (label, reason)
         for r in result.rows:
@@ -146,8 +151,17 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
                *([method_words(result)] if chosen and chosen != "given" and not measure
                  else []),
                *result.notes,  # e.g. no champion: the latest run's model, which one
-               table(rows, ["group", "label", "n", "raw", corrected, "95% low", "95% high",
-                            "note"])]
+               table(rows, ["group", "label", "n", *(["labelled"] if known else []), "raw",
+                            corrected, "95% low", "95% high", "note"])]
+        if known:
+            out.append("labelled: how many of the n items a person labelled. They count with "
+                       "their labels, as facts; only the other items are estimated, so a "
+                       "group mostly labelled has a narrow interval (--no-known-labels: "
+                       "count every item as the model predicted it).")
+        # the records with no year, said once (the words below leave it out per label)
+        undated = no_value_words(result)
+        if undated:
+            out.append(undated)
         if clipped:
             out.append("Not reliable or not corrected (a clipped share's interval holds at "
                        "least the uncorrected share's):")
@@ -161,6 +175,13 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
                               for t in result.terms],
                              ["group", "term", "words", "hits", "per 1,000", "95% low",
                               "95% high", "note"]))
+        # what the figures say, in words, per label (as the page and the demo say it):
+        # the largest group, the first and last in time and whether they differ by more
+        # than the uncertainty
+        out.append("In words:")
+        for label in result.labels:
+            out.extend(f"  {line}" for line in label_summary(result, label)
+                       if line != no_value_words(result, label))
         out.extend(f"Written: {w}" for w in written)
         return "\n".join(out)
 

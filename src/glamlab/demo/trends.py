@@ -43,7 +43,7 @@ def project() -> DemoProject:
 
 def stage_trends(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     from ..trends import trends
-    from ..trends.words import label_summary, method_words
+    from ..trends.words import label_summary, method_words, no_value_words
 
     # every record of the sample is labelled: counted as labelled, each share would be
     # exact; the demo shows what the correction does for records nobody labelled
@@ -63,9 +63,13 @@ def stage_trends(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
         "not (--no-known-labels), to show what the correction does for records nobody "
         "labelled. On a real collection glamlab counts the labelled records as labelled.")
     say(method_words(result))
+    undated = no_value_words(result)
+    if undated:  # once, not once per subject
+        say(undated)
     for label in SUBJECTS:
         for line in label_summary(result, label):
-            say("  " + line)
+            if line != no_value_words(result, label):
+                say("  " + line)
     say(f"The chart (one per subject, corrected share with its band, raw share dashed) is "
         f"{html}; every number is in {csv} (opens in Excel).")
     say("The same page is in the web app (glamlab serve): Trends over time.")
@@ -82,7 +86,7 @@ def stage_newspapers(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     from ..tasks.spans import import_spans
     from ..trends import trends
     from ..trends.trend import NO_VALUE
-    from ..trends.words import label_summary, method_words
+    from ..trends.words import label_summary, method_words, no_value_words
     from ..workspace import Workspace as Ws
     from .entities import SAMPLE
     from .entities import project as entities_project
@@ -113,7 +117,8 @@ def stage_newspapers(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
         say(method_words(result))
         for label in ("LOC", "PER"):
             for line in label_summary(result, label):
-                say("  " + line)
+                if line != no_value_words(result, label):  # said once below, with why
+                    say("  " + line)
         if undated:
             texts = sum(d["texts"] for d in undated)
             say(f"The group '{NO_VALUE}' is the {texts:,} texts of the {len(undated)} "

@@ -402,7 +402,10 @@ def labels_of(ws: Workspace, wanted: Sequence[str] | None) -> list[str]:
         close = close_label(bad[0], known)
         raise TrendsError(f"no label {bad[0]!r} in this workspace",
                           hint=(f"did you mean {close!r}? " if close else "")
-                          + f"choose among: {', '.join(known)}")
+                          # ' | ' where a label holds a comma ("emotions, concepts and
+                          # ideas"): ', ' would cut it in two
+                          + "choose among: " + (" | " if any("," in k for k in known)
+                                                else ", ").join(known))
     return list(wanted)
 
 

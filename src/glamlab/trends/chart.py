@@ -85,7 +85,7 @@ def axis(result: TrendResult, groups: list[str | None]) -> list[Any]:
 
 
 def trend_page(result: TrendResult) -> str:
-    from .words import method_name, method_words, per_words
+    from .words import label_summary, method_name, method_words, per_words
 
     groups = result.groups()
     measure = result.settings.get("measure")
@@ -124,7 +124,10 @@ def trend_page(result: TrendResult) -> str:
             f"<p><strong>Warning:</strong> {escape(w)}</p>" for w in result.warnings),
             kind="warning"))
     for label in result.labels:
+        # what the figures say, in words, above the chart (as the web page and the demo
+        # say it): the largest group, the first and last, the records with no year
         sections.append(Section(f"Type: {type_words(label)}" if measure else f"Label: {label}",
+                                text=" ".join(label_summary(result, label)),
                                 html=label_chart(result, label, groups),
                                 note=_rates_note(result, label)))
     if result.terms:

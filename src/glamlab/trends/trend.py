@@ -72,6 +72,16 @@ OLD_JSON_KEYS = ("label", "raw", "estimate", "methods")
 RATE_COLUMNS = ("raw_per_1000_words", "corrected_per_1000_words", "raw_low", "raw_high",
                 "low", "high", "per_1000_words")
 RATE_DECIMALS = 4
+#: the columns every row of the CSV and Parquet ends with: where its figures come from (the
+#: model, the grouping, the filter, when they were worked out, by which glamlab), so that a
+#: row copied into a paper or another sheet can still be cited
+PROVENANCE_COLUMNS = ("model", "by", "where", "made_at", "glamlab_version")
+
+
+def _utc_now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _for_people(column: str, value: Any) -> Any:
@@ -141,6 +151,8 @@ class TrendResult:
     #: output: the intervals leave out the method's error between groups (it could not be
     #: measured), the model has predicted only some of the items so far
     warnings: list[str] = field(default_factory=list)
+    #: when the figures were worked out (UTC, ``2026-12-07T09:09:00Z``), in every export
+    made_at: str = field(default_factory=_utc_now)
 
     @property
     def corrected(self) -> bool:
@@ -159,7 +171,10 @@ class TrendResult:
         ``raw_share``, ``share``, ``share_METHOD``, ... :meth:`table`), followed by the
         names it had before (``label``, ``raw``, ``estimate``, ``methods``), kept for one
         more release (:data:`OLD_JSON_KEYS`)."""
+        from .. import __version__
+
         return {"by": self.by, "model": self.model, "method": self.method,
+                "made_at": self.made_at, "glamlab_version": __version__,
                 "labels": self.labels, "where": self.where, "settings": self.settings,
                 "rates": self.rates, "notes": self.notes, "warnings": self.warnings,
                 "rows": [{**self._label_row(r), **{k: v for k, v in r.to_dict().items()
@@ -205,7 +220,17 @@ class TrendResult:
         keys: list[str] = []
         for row in out:
             keys.extend(k for k in row if k not in keys)
-        return [{k: row.get(k) for k in keys} for row in out]
+        return [{**{k: row.get(k) for k in keys}, **self.provenance()} for row in out]
+
+    def provenance(self) -> dict[str, str]:
+        """What every exported row says of where its figures come from
+        (:data:`PROVENANCE_COLUMNS`): the model, the grouping, the filter (``FIELD=VALUE``
+        joined by ``; ``, empty for none), when they were worked out, by which glamlab."""
+        from .. import __version__
+
+        return {"model": self.model, "by": self.by,
+                "where": "; ".join(f"{k}={v}" for k, v in self.where.items()),
+                "made_at": self.made_at, "glamlab_version": __version__}
 
     def value_columns(self) -> tuple[str, str]:
         """The names of the raw and corrected columns: shares, or (an entity trend)
@@ -246,7 +271,8 @@ class TrendResult:
         types = {"group": pa.string(), "series": pa.string(), "name": pa.string(),
                  "method": pa.string(), "status": pa.string(), "n": pa.int64(),
                  "words": pa.int64(), "hits": pa.int64(), "clipped": pa.bool_(),
-                 "labelled_items": pa.int64()}
+                 "labelled_items": pa.int64(),
+                 **{k: pa.string() for k in PROVENANCE_COLUMNS}}
         schema = pa.schema([(k, types.get(k, pa.float64())) for k in rows[0]]) if rows else None
         table = pa.Table.from_pylist(rows, schema=schema) if rows else pa.table({})
         meta = {b"glamlab.trends": json.dumps({k: v for k, v in self.to_dict().items()

@@ -72,6 +72,30 @@ def per_words(by: str) -> str:
     return f"per {bucket or 'value'} of {field}"
 
 
+def no_value_words(result: TrendResult, label: str | None = None) -> str | None:
+    """What the group "(no value)" is, said plainly, or None where there is no such group:
+    ``45 of the 400 items have no year in date_text (...)``. A historian must know how
+    many records the decades leave out, not find them in a group named like a blank
+    cell. ``label``: of that label's rows (default: the first label's)."""
+    rows = [r for r in result.rows if label is None or r.label == label]
+    first = rows[0].label if rows else None
+    total = sum(r.n for r in rows if r.label == first)
+    undated = next((r.n for r in rows if r.label == first and r.group is None), None)
+    if not undated:
+        return None
+    things = "texts" if result.settings.get("measure") else "items"
+    field, _, bucket = str(result.by).partition(":")
+    share = f" ({undated / total:.0%})" if total else ""
+    if bucket:
+        what = (f"have no year in {field} (it is empty, or written without a year from 1000 "
+                f"to 2099, such as 'n.d.' or '?')")
+        where = "after the " + ("centuries" if bucket == "century" else bucket + "s")
+    else:
+        what, where = f"have no value of {field}", "last"
+    return (f"{undated:,} of the {total:,} {things}{share} {what}: they are counted, as the "
+            f"group '(no value)' shown {where}, not left out.")
+
+
 def _type_name(label: str) -> str:
     """An entity type in words, capitalised to start a sentence: "Places (LOC)"."""
     words = type_words(label)
@@ -129,6 +153,9 @@ def label_summary(result: TrendResult, label: str) -> list[str]:
     name = _type_name(label) if rates else repr(label)
     out = [f"{name}: {total:,} {things}, counted {per_words(result.by)} "
            f"({len(rows)} groups)."]
+    undated = no_value_words(result, label)
+    if undated:
+        out.append(undated)
     measured = result.rates.get(label) or {}
     if rates and measured.get("ratio") is None:
         out.append(f"The labelled test texts have no mention of {type_words(label)} "

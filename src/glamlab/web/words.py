@@ -29,7 +29,7 @@ from ..reports.words import plain_stats as plain_stats
 #: the web layer does not import the CLI)
 COMMAND_NAMES = ("init", "status", "migrate", "db", "ingest", "items", "labels", "authority",
                  "baseline", "predictors", "try-service", "train", "evaluate", "models",
-                 "retrain", "monitor", "trends", "serve", "users", "demo", "run", "runs",
+                 "retrain", "monitor", "trends", "concepts", "serve", "users", "demo", "run", "runs",
                  "backtest", "capacity", "link", "act", "export")
 
 _COMMAND = re.compile(

@@ -291,7 +291,7 @@ def _view(result: Any) -> dict[str, Any]:
             "rows": [{"group": group_name(r.group), "n": r.n, "raw": r.raw,
                       "raw_low": r.raw_low, "raw_high": r.raw_high,
                       "estimate": r.estimate, "low": r.low, "high": r.high,
-                      "clipped": r.clipped,
+                      "clipped": r.clipped, "labelled": r.labelled,
                       "flag": "" if r.status == "ok" else r.status} for r in rows]})
     return {"by": result.by, "by_words": by_words(result.by), "model": result.model,
             "method": result.method, "notes": list(result.notes),
