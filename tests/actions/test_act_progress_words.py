@@ -56,3 +56,17 @@ def test_a_dry_run_says_what_it_does_from_the_start(make_ws: Any, capsys: Any,
     plan(ws, dry_run=True, progress=True)
     err = capsys.readouterr().err
     assert "act (blanks@1, dry run): counting the items: still working" in err, err
+
+
+def test_the_act_report_has_a_summary_like_a_run_report(make_ws: Any) -> None:
+    """From Python, ``run(...)`` gives a report with ``.summary()``, but ``plan(ws)`` and
+    ``act(ws)`` gave one without: a notebook had to find ``render(report.to_dict())``.
+    Now ``.summary()`` is the words ``glamlab act`` prints."""
+    from glamlab.actions import act, plan, render
+
+    ws = _blank_pages(make_ws, "pages", SCORES)
+    dry = plan(ws)
+    assert dry.summary() == render(dry.to_dict())
+    assert "would" in dry.summary()
+    done = act(ws)
+    assert done.summary() == render(done.to_dict())

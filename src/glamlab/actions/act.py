@@ -506,6 +506,12 @@ class ActReport:
         person already decided, nor what a gold label settles."""
         return max(self.counts["review"] - self.review_decided - self.review_settled_by_gold, 0)
 
+    def summary(self) -> str:
+        """The report in plain words, as ``glamlab act`` (``--dry-run``) prints it: the
+        counts, the expected wrong accepts, the review hours, the warnings (as
+        :class:`glamlab.inference.RunReport.summary` is for a run)."""
+        return render(self.to_dict())
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "model": self.model, "field": self.field, "dry_run": self.dry_run,
