@@ -194,10 +194,21 @@ def test_unknown_model_and_missing_champion_are_clear_errors(text_ws):
         run(text_ws, "hash@champion", workers=0)
     with pytest.raises(ModelNotFound, match="no model is in use yet") as exc:
         run(text_ws, None, workers=0)
-    # the hint names a command that works here: hash has no chosen version, so
-    # "models use hash" would fail; promoting a version makes it the model in use
+    # the hint names a call that works here: hash has no chosen version, so
+    # "use_model(ws, 'hash')" would fail; promoting a version makes it the model in use.
+    # From Python in Python's words (it said "pass --model NAME" and "glamlab models
+    # promote NAME@N" to a notebook); the command line's words with cli=True
+    assert "run() does not know" in exc.value.message
+    assert "promote(ws, 'NAME@N')" in (exc.value.hint or "")
+    assert "--model" not in (exc.value.hint or "")
+    assert "champion" not in exc.value.message + (exc.value.hint or "")
+    with pytest.raises(ModelNotFound, match="no model is in use yet") as exc:
+        run(text_ws, None, workers=0, cli=True)
     assert "glamlab models promote NAME@N" in (exc.value.hint or "")
     assert "champion" not in exc.value.message + (exc.value.hint or "")
+    with pytest.raises(RunError, match="workers must be 0 or more") as exc:
+        run(text_ws, "nope", workers=-1)
+    assert exc.value.hint == "pass workers=1 or more (0: in this process)"
     from glamlab.registry import set_alias
 
     set_alias(text_ws, "hash", "champion")
