@@ -378,6 +378,26 @@ def test_a_script_without_a_main_guard_gets_the_cause_and_the_fix(text_ws, tmp_p
     assert "BrokenPipeError" not in p.stderr and "RUN DONE" not in p.stdout
 
 
+def test_a_script_read_from_stdin_runs_with_workers(text_ws, tmp_path):
+    """``python - < script.py`` (a heredoc, a pipe): multiprocessing gave each worker
+    ``<stdin>`` as the script to import, a file that is not there; every worker died
+    with FileNotFoundError and the run stopped after their start with the fix for a
+    notebook. It runs, as the same code from a notebook does."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    save_hash_model(text_ws)
+    code = _UNGUARDED.format(root=str(text_ws.root), guard="", indent="")
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), str(root / "src")]))
+    p = subprocess.run([sys.executable, "-"], input=code, capture_output=True, text=True,
+                       timeout=180, env=env, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.count("RUN DONE") == 1
+    assert "FileNotFoundError" not in p.stderr
+
+
 _UNGUARDED_STEPS = """
 from glamlab import Workspace
 from glamlab.inference import run
