@@ -1,5 +1,5 @@
 """Predictions into pandas at 200k items: ``glamlab.predictions_frame`` (and its chunks one
-at a time, ``iter_predictions_frames``) beside paging
+at a time, ``iter_predictions_frames`` with ``chunksize=10_000``) beside paging
 ``list_predictions`` (1,000 rows a page) into a DataFrame and the Parquet export read
 back with pandas.
 
@@ -45,7 +45,7 @@ def lean(ws: Workspace, tmp: Path) -> int:
 
 
 def chunks(ws: Workspace, tmp: Path) -> int:
-    return sum(len(part) for part in iter_predictions_frames(ws))
+    return sum(len(part) for part in iter_predictions_frames(ws, chunksize=10_000))
 
 
 def paged(ws: Workspace, tmp: Path) -> int:
@@ -63,7 +63,7 @@ def parquet(ws: Workspace, tmp: Path) -> int:
 
 
 WAYS = {"predictions_frame": frame, "predictions_frame_3_columns": lean,
-        "iter_predictions_frames": chunks, "list_predictions_pages": paged,
+        "iter_predictions_frames_10k": chunks, "list_predictions_pages": paged,
         "parquet_export_read": parquet}
 
 
