@@ -1,4 +1,5 @@
-"""Predictions into pandas at 200k items: ``glamlab.predictions_frame`` beside paging
+"""Predictions into pandas at 200k items: ``glamlab.predictions_frame`` (and its chunks one
+at a time, ``iter_predictions_frames`` with ``chunksize=10_000``) beside paging
 ``list_predictions`` (1,000 rows a page) into a DataFrame and the Parquet export read
 back with pandas.
 
@@ -28,6 +29,7 @@ import pandas as pd  # noqa: E402
 import glamlab  # noqa: E402
 from glamlab import Workspace  # noqa: E402
 from glamlab.actions import export  # noqa: E402
+from glamlab.actions.frame import iter_predictions_frames  # noqa: E402
 from glamlab.inference.runner import list_predictions  # noqa: E402
 
 REPEATS = 3
@@ -40,6 +42,10 @@ def frame(ws: Workspace, tmp: Path) -> int:
 
 def lean(ws: Workspace, tmp: Path) -> int:
     return len(glamlab.predictions_frame(ws, columns=["item_id", "label", "score"]))
+
+
+def chunks(ws: Workspace, tmp: Path) -> int:
+    return sum(len(part) for part in iter_predictions_frames(ws, chunksize=10_000))
 
 
 def paged(ws: Workspace, tmp: Path) -> int:
@@ -57,7 +63,7 @@ def parquet(ws: Workspace, tmp: Path) -> int:
 
 
 WAYS = {"predictions_frame": frame, "predictions_frame_3_columns": lean,
-        "list_predictions_pages": paged,
+        "iter_predictions_frames_10k": chunks, "list_predictions_pages": paged,
         "parquet_export_read": parquet}
 
 

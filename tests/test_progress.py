@@ -106,3 +106,37 @@ def test_the_time_left_leaves_out_the_start_up(monkeypatch):
     lines = out.getvalue().splitlines()
     assert "ETA" not in lines[0]
     assert lines[1] == "run 1: 200/1,000 items, 100/s, ETA 8 s"
+
+
+def test_fitting_the_baselines_says_it_is_working(make_ws, capsys, monkeypatch, tmp_path):
+    """``fit_baselines`` took no ``progress``: the threshold baseline reads every training
+    page's image (about a minute for a few thousand pages) with nothing said, in a
+    notebook as in ``glamlab baseline``, where ``train`` and ``evaluate`` speak. Now it
+    passes ``progress`` to each baseline's training."""
+    from glamlab import progress
+    from glamlab.evaluation import fit_baselines
+    from glamlab.predictors.baselines import MajorityPredictor
+    from tests.actions.helpers import add_gold
+
+    ws = make_ws(modality="text", labels=["blank", "content"])
+    texts = tmp_path / "texts.csv"
+    texts.write_text("id,text\n" + "".join(f"p{i},{'words ' * (i + 1)}\n" for i in range(4)),
+                     encoding="utf-8")
+    ws.ingest([str(texts)])
+    add_gold(ws, {f"p{i}": "blank" if i % 2 else "content" for i in range(4)}, split="train")
+    real = MajorityPredictor.fit
+
+    def slow(self, *a, **kw):
+        time.sleep(0.6)
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(MajorityPredictor, "fit", slow)
+    monkeypatch.setattr(progress.Heartbeat.__init__, "__kwdefaults__",
+                        {**progress.Heartbeat.__init__.__kwdefaults__, "interval": 0.2})
+    capsys.readouterr()
+    fit_baselines(ws)
+    assert "still working" not in capsys.readouterr().err  # silent by default
+    fit_baselines(ws, save=False, progress=True)
+    assert "fitting the majority baseline: still working" in capsys.readouterr().err
+    fit_baselines(ws, progress=True)
+    assert "training majority: still working" in capsys.readouterr().err

@@ -56,3 +56,25 @@ def test_a_dry_run_says_what_it_does_from_the_start(make_ws: Any, capsys: Any,
     plan(ws, dry_run=True, progress=True)
     err = capsys.readouterr().err
     assert "act (blanks@1, dry run): counting the items: still working" in err, err
+
+
+def test_the_act_report_has_a_summary_like_a_run_report(make_ws: Any) -> None:
+    """From Python, ``run(...)`` gives a report with ``.summary()``, but ``plan(ws)`` and
+    ``act(ws)`` gave one without: a notebook had to find ``render(report.to_dict())``,
+    whose next step was a command ("Run glamlab act to write it"). Now ``.summary()`` is
+    the words ``glamlab act`` prints, its next steps as Python calls, as the report's
+    notes are (commands with ``cli=True``, as the command line calls it)."""
+    from glamlab.actions import act, plan, render
+
+    ws = _blank_pages(make_ws, "pages", SCORES)
+    dry = plan(ws)
+    words = dry.summary()
+    assert words == render(dry.to_dict(), cli=False)
+    assert "Nothing was written (dry run). act(ws) writes it." in words, words
+    assert "glamlab act" not in words and "glamlab export" not in words, words
+    cli = plan(ws, cli=True).summary()
+    assert cli == render(plan(ws, cli=True).to_dict())  # the command line's text
+    assert "Run glamlab act to write it." in cli, cli
+    done = act(ws)
+    assert done.summary() == render(done.to_dict(), cli=False)
+    assert "cli" not in done.to_dict()  # the --json document is as it was

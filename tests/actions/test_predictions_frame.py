@@ -97,3 +97,24 @@ def test_parquet_keeps_full_precision_csv_stays_rounded(ws, tmp_path):
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert {r["item_id"]: float(r["score"]) for r in rows} == {
         k: round(v, 6) for k, v in stored.items()}
+
+
+def test_the_frames_come_one_chunk_at_a_time(ws):
+    """A notebook could only get the whole frame (every chunk read, then concatenated):
+    a collection larger than memory could not be gone through. The chunks come one at a
+    time, the same rows; a wrong column is said at the call, before any is read."""
+    import pandas as pd
+
+    from glamlab.actions.frame import iter_predictions_frames
+
+    frames = iter_predictions_frames(ws, columns=["item_id", "label", "score"], chunksize=4)
+    first = next(frames)
+    assert len(first) == 4
+    rest = list(frames)
+    assert [len(f) for f in rest] == [2]
+    whole = glamlab.predictions_frame(ws, columns=["item_id", "label", "score"])
+    pd.testing.assert_frame_equal(pd.concat([first, *rest], ignore_index=True), whole)
+    none = list(iter_predictions_frames(ws, label="blank", min_score=0.99, meta=["shelf"]))
+    assert [len(f) for f in none] == [0] and "shelf" in none[0].columns
+    with pytest.raises(GlamlabError, match="no prediction column 'nope'"):
+        iter_predictions_frames(ws, columns=["nope"])

@@ -194,10 +194,21 @@ def test_unknown_model_and_missing_champion_are_clear_errors(text_ws):
         run(text_ws, "hash@champion", workers=0)
     with pytest.raises(ModelNotFound, match="no model is in use yet") as exc:
         run(text_ws, None, workers=0)
-    # the hint names a command that works here: hash has no chosen version, so
-    # "models use hash" would fail; promoting a version makes it the model in use
+    # the hint names a call that works here: hash has no chosen version, so
+    # "use_model(ws, 'hash')" would fail; promoting a version makes it the model in use.
+    # From Python in Python's words (it said "pass --model NAME" and "glamlab models
+    # promote NAME@N" to a notebook); the command line's words with cli=True
+    assert "run() does not know" in exc.value.message
+    assert "promote(ws, 'NAME@N')" in (exc.value.hint or "")
+    assert "--model" not in (exc.value.hint or "")
+    assert "champion" not in exc.value.message + (exc.value.hint or "")
+    with pytest.raises(ModelNotFound, match="no model is in use yet") as exc:
+        run(text_ws, None, workers=0, cli=True)
     assert "glamlab models promote NAME@N" in (exc.value.hint or "")
     assert "champion" not in exc.value.message + (exc.value.hint or "")
+    with pytest.raises(RunError, match="workers must be 0 or more") as exc:
+        run(text_ws, "nope", workers=-1)
+    assert exc.value.hint == "pass workers=1 or more (0: in this process)"
     from glamlab.registry import set_alias
 
     set_alias(text_ws, "hash", "champion")
@@ -365,6 +376,26 @@ def test_a_script_without_a_main_guard_gets_the_cause_and_the_fix(text_ws, tmp_p
     assert last[0].startswith("glamlab.errors.RunError: the worker process could not start")
     assert last[1].startswith("fix:") and 'if __name__ == "__main__":' in last[1]
     assert "BrokenPipeError" not in p.stderr and "RUN DONE" not in p.stdout
+
+
+def test_a_script_read_from_stdin_runs_with_workers(text_ws, tmp_path):
+    """``python - < script.py`` (a heredoc, a pipe): multiprocessing gave each worker
+    ``<stdin>`` as the script to import, a file that is not there; every worker died
+    with FileNotFoundError and the run stopped after their start with the fix for a
+    notebook. It runs, as the same code from a notebook does."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    save_hash_model(text_ws)
+    code = _UNGUARDED.format(root=str(text_ws.root), guard="", indent="")
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), str(root / "src")]))
+    p = subprocess.run([sys.executable, "-"], input=code, capture_output=True, text=True,
+                       timeout=180, env=env, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.count("RUN DONE") == 1
+    assert "FileNotFoundError" not in p.stderr
 
 
 _UNGUARDED_STEPS = """

@@ -499,12 +499,23 @@ class ActReport:
     #: action; "review->reject": the items with at least one candidate that is sent to a
     #: person under ``before`` and rejected under this policy)
     changes_items: dict[str, int] | None = None
+    #: what to do next is said as commands (plan(..., cli=True): the command line) or as
+    #: Python calls (the default), in :meth:`summary` as in the notes
+    cli: bool = dataclasses.field(default=False, repr=False)
 
     @property
     def review_workload(self) -> int:
         """What a reviewer will be shown of what the policy sends to review: not what a
         person already decided, nor what a gold label settles."""
         return max(self.counts["review"] - self.review_decided - self.review_settled_by_gold, 0)
+
+    def summary(self) -> str:
+        """The report in plain words, as ``glamlab act`` (``--dry-run``) prints it: the
+        counts, the expected wrong accepts, the review hours, the warnings (as
+        :class:`glamlab.inference.RunReport.summary` is for a run); what to do next in the
+        words of its caller (``act(ws)`` from Python, ``glamlab act`` from the command
+        line), as its notes are."""
+        return render(self.to_dict(), cli=self.cli)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -630,7 +641,8 @@ def _plan(ws: Workspace, *, model: str | None, dry_run: bool, actor: str,
     warning = not_better_than_baseline(ws, mv.spec, web=web,  # a warning, not a refusal
                                        noun=task_kind(ws.card).noun)
     report = ActReport(model=mv.spec, field=policy.field, dry_run=dry_run,
-                       policy=policy.describe(), policy_source=source, notes=notes)
+                       policy=policy.describe(), policy_source=source, notes=notes,
+                       cli=cli)
     if warning:  # with the other warnings, without the "warning: " the text adds itself
         report.warnings.append(warning.removeprefix("warning: "))
         if not dry_run and not web and not cli:
@@ -1847,8 +1859,9 @@ def about_count(n: float) -> str:
     return "under 1" if 0 < n < 0.5 else f"about {math.floor(n + 0.5)}"  # (0.5 -> 1)
 
 
-def render(report: dict[str, Any]) -> str:
-    """The act report in plain words."""
+def render(report: dict[str, Any], *, cli: bool = True) -> str:
+    """The act report in plain words; what to do next as commands (``glamlab act``), or
+    with ``cli=False`` as Python calls (``act(ws)``)."""
     lines: list[str] = []
     verb = "would" if report["dry_run"] else "did"
     c = report["counts"]
@@ -1924,9 +1937,12 @@ def render(report: dict[str, Any]) -> str:
         n = c["reject"]
         lines.append(f"The {n} rejected {plural(n, 'value is', 'values are')} not written "
                      f"to field {report['field']!r} and not sent to review; the predictions stay "
-                     "stored, so a curator can list them: glamlab export --format csv "
-                     "--action reject --out rejected.csv (in the web app, the Export "
-                     "page's download: the rows whose action is reject).")
+                     "stored, so a curator can list them: "
+                     + ("glamlab export --format csv --action reject --out rejected.csv"
+                        if cli else "export(ws, \"csv\", \"rejected.csv\", "
+                        "where=ExportFilter(actions=(\"reject\",)))")
+                     + " (in the web app, the Export page's download: the rows whose action "
+                     "is reject).")
     partial = report.get("expected_wrong_partial")
     unmeasured = {u["label"] for u in (partial or {}).get("unmeasured", [])}
     for row in report["by_label"]:
@@ -1976,7 +1992,9 @@ def render(report: dict[str, Any]) -> str:
                      + report["test"].get("in_sample_why",
                                           "the test split itself chose these thresholds, so "
                                           "expect more wrong accepts. Re-tune on calibration "
-                                          "data: glamlab act --optimise --write") + ".")
+                                          "data: " + ("glamlab act --optimise --write"
+                                                      if cli else
+                                                      "optimise(ws, write=True)")) + ".")
     decided = report.get("review_already_decided", 0)
     gold = report.get("review_settled_by_gold", 0)
     workload = report.get("review_workload", c["review"] - decided - gold)
@@ -2006,7 +2024,9 @@ def render(report: dict[str, Any]) -> str:
     elif f:
         over = f.get("overruled_by_gold", 0)
         lines.append(f"Accepted as {f['positive_label']!r}: {f['accepted_as_positive']} items; "
-                     f"the other {f['sent_on']} are listed by glamlab export --format filter"
+                     f"the other {f['sent_on']} are listed by "
+                     + ("glamlab export --format filter" if cli else
+                        "export(ws, \"filter\", PATH)")
                      + (f" ({over} of them accepted as {f['positive_label']!r} by the model "
                         "but labelled otherwise by a person)" if over else "") + ".")
     units = report.get("unit", "items")
@@ -2043,9 +2063,11 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"Skipped: {p['reason']} (fix: {p['fix']})")
     if len(report.get("problems", [])) > MAX_HITS_IN_TEXT:
         lines.append(f"  ... and {len(report['problems']) - MAX_HITS_IN_TEXT} more skipped "
-                     "predictions (all of them with --json)")
+                     "predictions (all of them " + ("with --json)" if cli else
+                                                    "in the report's problems)"))
     if report["dry_run"]:
-        lines.append("Nothing was written (dry run). Run glamlab act to write it.")
+        lines.append("Nothing was written (dry run). "
+                     + ("Run glamlab act to write it." if cli else "act(ws) writes it."))
     else:
         w, a = report["written"], report["already_written"]
         gold = report.get("written_settled_by_gold", 0)

@@ -11,7 +11,7 @@ in use yet). Needs pandas (``pip install 'glamlab[tabular]'``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -47,9 +47,29 @@ def predictions_frame(ws: Workspace, model: str | None = None, *,
     their JSON). ``label``: only the predictions whose top label is this one;
     ``min_score``: only those whose top score is at least this. ``meta``: item metadata
     fields to add as columns (of the item's current version; ``meta_FIELD`` where a field
-    is named like a column, ignoring case, as the exports name it). Read from the database ``chunksize`` rows at a time."""
+    is named like a column, ignoring case, as the exports name it). Read from the database ``chunksize`` rows at a time;
+    :func:`iter_predictions_frames` gives the same rows one chunk at a time, never all in
+    memory."""
+    parts = list(iter_predictions_frames(ws, model, columns=columns, label=label,
+                                         min_score=min_score, meta=meta,
+                                         chunksize=chunksize))
+    import pandas as pd  # there: iter_predictions_frames said how to install it
+
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def iter_predictions_frames(ws: Workspace, model: str | None = None, *,
+                            columns: Sequence[str] | None = None, label: str | None = None,
+                            min_score: float | None = None, meta: Sequence[str] = (),
+                            chunksize: int = CHUNK) -> Iterator[pd.DataFrame]:
+    """The rows of :func:`predictions_frame`, the same options, as DataFrames of at most
+    ``chunksize`` rows each, in id order, read by one SQL query as they are asked for: a
+    collection larger than memory can be gone through, or written out part by part
+    (``pyarrow.Table.from_pandas(part)`` to a ``pyarrow.parquet.ParquetWriter``). No
+    prediction (or none that passes the filters) gives one empty frame with the
+    columns. The model, the columns and the label are checked before the first frame is given."""
     try:
-        import pandas as pd
+        import pandas  # noqa: F401 - the frames are made in _frames
     except ImportError:
         raise GlamlabError("predictions_frame needs pandas, which is not installed",
                            hint="pip install 'glamlab[tabular]' (or pip install pandas)") \
@@ -65,19 +85,27 @@ def predictions_frame(ws: Workspace, model: str | None = None, *,
     from .export import check_label, meta_columns
 
     check_label(ws, mv, label)
+    # a field named like a prediction column, ignoring case, is given as meta_FIELD
+    pairs = meta_columns(meta, PREDICTION_COLUMNS)
+    return _frames(ws, mv.id, cols, label, min_score, pairs, chunksize)
+
+
+def _frames(ws: Workspace, model_id: int, cols: list[str], label: str | None,
+            min_score: float | None, pairs: list[tuple[str, str]],
+            chunksize: int) -> Iterator[pd.DataFrame]:
+    import pandas as pd
+
     p = ws.store.t.predictions
-    need = cols if not meta or "item_id" in cols else [*cols, "item_id"]
-    q = sa.select(*(p.c[c] for c in need)).where(p.c.model_id == mv.id).order_by(p.c.id)
+    names = [f for _, f in pairs]
+    meta_cols = [c for c, _ in pairs]
+    need = cols if not names or "item_id" in cols else [*cols, "item_id"]
+    q = sa.select(*(p.c[c] for c in need)).where(p.c.model_id == model_id).order_by(p.c.id)
     if label is not None:
         q = q.where(p.c.label == label)
     if min_score is not None:
         q = q.where(p.c.score >= min_score)
-    # a field named like a prediction column, ignoring case, is given as meta_FIELD
-    pairs = meta_columns(meta, PREDICTION_COLUMNS)
-    names = [f for _, f in pairs]
-    meta_cols = [c for c, _ in pairs]
-    parts: list[pd.DataFrame] = []
     missing = set(names)  # the fields no row has had a value of yet
+    given = False
     with ws.store.read() as conn:
         streamed = conn.execution_options(stream_results=True, max_row_buffer=chunksize)
         for part in pd.read_sql(q, streamed, chunksize=chunksize, coerce_float=False):
@@ -89,12 +117,12 @@ def predictions_frame(ws: Workspace, model: str | None = None, *,
                         missing.discard(name)
                 if need is not cols:
                     part = part.drop(columns="item_id")
-            parts.append(part)
+            given = True
+            yield part
     if missing:  # a field no predicted item has: is it one any item has (a misspelling)?
         ws.check_fields([n for n in names if n in missing], role="to add as a column")
-    if not parts:
-        return pd.DataFrame(columns=[*cols, *meta_cols])
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    if not given:
+        yield pd.DataFrame(columns=[*cols, *meta_cols])
 
 
 def _item_meta(ws: Workspace, conn: sa.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -66,7 +66,8 @@ def baseline(ctx: click.Context, rules_file: str | None, threshold: str | None, 
         from pathlib import Path
 
         rules_file = str(Path(rules_file).resolve())
-    cands, rules = fit_baselines(ws, rules_file=rules_file, threshold=threshold, seed=seed)
+    cands, rules = fit_baselines(ws, rules_file=rules_file, threshold=threshold, seed=seed,
+                                 progress=show_progress(as_json))
     result = evaluate(ws, cands, seed=seed, progress=show_progress(as_json))
     written = None
     if html:

@@ -90,13 +90,17 @@ def baseline_config(ws: Workspace) -> dict[str, Any]:
 
 def fit_baselines(ws: Workspace, *, rules_file: str | None = None,
                   threshold: str | None = None, seed: int = 0, save: bool = True,
-                  data: LabelledSet | None = None) -> tuple[list[Candidate], dict[str, Any]]:
+                  data: LabelledSet | None = None, progress: bool = False,
+                  ) -> tuple[list[Candidate], dict[str, Any]]:
     """Fit the task kind's baselines (for classification: prior, majority, and rules /
     threshold when configured) on the train split. With ``save``, each is saved as a
     model (an identical earlier one is reused). Returns the candidates and the rules
-    report (if there are rules)."""
+    report (if there are rules). ``progress``: a line on stderr every few seconds while a
+    baseline fits (the threshold baseline reads every training page's image), as
+    ``train`` says it."""
     from ..predictors.baselines import RulesPredictor, rules_report
     from ..predictors.catalogue import create
+    from ..progress import Heartbeat
     from ..registry import load_model
     from ..registry.training import fit_on_train, train
     from ..tasks.splits import training_data
@@ -117,13 +121,14 @@ def fit_baselines(ws: Workspace, *, rules_file: str | None = None,
     for p in predictors:
         if save:
             res = train(ws, p.name, name=p.name, predictor=p, data=data, set_champion=False,
-                        reuse=True)
+                        reuse=True, progress=progress)
             mv = res.model
             if res.reused:
                 mv, p = load_model(ws, mv.spec)
             out.append(Candidate(p.name, p, "baseline", mv.id, mv.spec))
         else:
-            fit_on_train(ws, p, data)
+            with Heartbeat(f"fitting the {p.name} baseline", enabled=progress):
+                fit_on_train(ws, p, data)
             out.append(Candidate(p.name, p, "baseline"))
         if isinstance(p, RulesPredictor):
             report = rules_report(p, data.items, data.labels)

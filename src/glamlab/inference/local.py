@@ -15,6 +15,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Any
@@ -96,6 +97,27 @@ def _start_server(ctx: Any) -> None:
 
 PRELOAD = ["glamlab.inference.worker", "glamlab.predictors.base", "glamlab.registry",
            "glamlab.workspace", "numpy", "sqlalchemy", "sklearn.base", "PIL.Image"]
+
+
+@contextmanager
+def _main_not_a_file() -> Iterator[None]:
+    """A worker imports the calling script from ``__main__.__file__`` (multiprocessing
+    does); a script read from stdin (``python - < script.py``, a heredoc, a pipe) has
+    ``"<stdin>"`` there, a file no worker can read: each one died with FileNotFoundError
+    and the run stopped after its workers' start, with the advice for a notebook. Such a
+    script is given to the workers as a notebook is, without a file to import (it has
+    nothing a worker could re-run)."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if (main is None or not isinstance(path, str) or not path.startswith("<")
+            or getattr(main, "__spec__", None) is not None):
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
 
 
 class _Interrupted(BaseException):
@@ -255,7 +277,8 @@ class LocalPool:
         parent, child = self.ctx.Pipe(duplex=True)
         proc = self.ctx.Process(target=worker_main, args=(self.ref, child, self.threads, self.stop),
                                 daemon=True, name="glamlab-run-worker")
-        proc.start()
+        with _main_not_a_file():
+            proc.start()
         child.close()
         return _Slot(proc=proc, conn=parent)
 

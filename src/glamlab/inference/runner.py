@@ -199,11 +199,12 @@ def small_run_batch(remaining: int, workers: int, batch_size: int) -> int:
     return max(1, min(batch_size, share))
 
 
-def champion_spec(ws: Workspace, *, web: bool = False) -> str:
+def champion_spec(ws: Workspace, *, web: bool = False, cli: bool = True) -> str:
     """The spec of the model in use (the champion of the name chosen by the evaluate
     verdict or a person, else of the project's first champion: one, however many names
     have a champion): what ``glamlab run`` uses without ``--model``. ``web``: none said in
-    the web app's words (its pages, no command)."""
+    the web app's words (its pages, no command); ``cli=False``: in Python's words (the
+    calls to make, as :func:`run` from Python says what to do next)."""
     from ..registry import champion, in_use
 
     try:
@@ -216,6 +217,13 @@ def champion_spec(ws: Workspace, *, web: bool = False) -> str:
             raise ModelNotFound(f"{what}, so there is no model to run",
                                 hint="train a model on the Train models page, then compare "
                                      "the models on the Evaluate page") from exc
+        if not cli:
+            raise ModelNotFound(
+                f"{what}, so run() does not know which model to use",
+                hint="name one: run(ws, 'NAME@N') (glamlab.registry.list_models(ws) lists "
+                     "the versions), or compare models with evaluate(ws, ...) "
+                     "(glamlab.evaluation), whose verdict chooses the model in use, or choose "
+                     "it: promote(ws, 'NAME@N') (from glamlab.retraining.retrain)") from exc
         raise ModelNotFound(f"{what}, so glamlab run does not know which model to use",
                             hint="pass --model NAME (or NAME@alias), or compare models with "
                                  "glamlab evaluate and choose the model in use: glamlab "
@@ -342,16 +350,21 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         raise RunError(f"unknown engine {engine!r}", hint="use --engine local or --engine ray")
     if workers is None:
         workers = os.cpu_count() or 1
+    def use(option: str, value: object) -> str:  # the fix, in the caller's words
+        return f"use --{option.replace('_', '-')} {value}" if cli else f"pass {option}={value}"
+
     if workers < 0:
-        raise RunError("workers must be 0 or more", hint="use --workers 1 or more")
+        raise RunError("workers must be 0 or more",
+                       hint=use("workers", 1) + " or more" + ("" if cli else " (0: in this "
+                                                               "process)"))
     if batch_size is not None and int(batch_size) < 1:
         raise RunError(f"the batch size must be at least 1, not {batch_size}",
-                       hint=f"use --batch-size {DEFAULT_BATCH_SIZE}")
+                       hint=use("batch_size", DEFAULT_BATCH_SIZE))
     if timeout is not None and not timeout > 0:
         raise RunError(f"the time limit per item must be more than 0 seconds, not {timeout:g}",
-                       hint=f"use --timeout {DEFAULT_TIMEOUT_S:g}")
+                       hint=use("timeout", f"{DEFAULT_TIMEOUT_S:g}"))
     kind = task_kind(ws.card, **({"threshold": threshold} if threshold is not None else {}))
-    spec = model_spec or champion_spec(ws)
+    spec = model_spec or champion_spec(ws, cli=cli)
     from ..predictors.services import service_of
 
     service = service_of(spec, ws.card.raw)
