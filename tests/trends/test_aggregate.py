@@ -132,3 +132,19 @@ def test_stored_aggregate_is_reused_and_refreshed_when_predictions_or_items_chan
             source="tests", content_hash="0" * 64, text="changed", meta={"paper": "Chronicle"},
             created_at=now()))
     assert n_by_group().get("Chronicle") == 1 == n_by_group(cache=False).get("Chronicle")
+
+
+@pytest.mark.parametrize("value,century", [("18th century", "1700s"),
+                                           ("late 17th century", "1600s"),
+                                           ("XVIIIe siècle", "1700s"),
+                                           ("18. Jahrhundert", "1700s"),
+                                           ("c.1850", "1800s"),
+                                           ("century of progress", None),
+                                           ("the 5th centurion", None)])
+def test_a_value_naming_only_a_century_is_placed_by_century_and_nowhere_finer(value, century):
+    """'18th century' fell in '(no value)' even for --by date_text:century; it has no
+    year or decade, so those groupings still leave it there."""
+    assert GroupBy.parse("date_text:century").key(value) == century
+    if year_of(value) is None:
+        assert GroupBy.parse("date_text:decade").key(value) is None
+        assert GroupBy.parse("date_text:year").key(value) is None

@@ -3,7 +3,9 @@
 Dates in catalogues are written many ways: ``1850``, ``c.1850``, ``1850-1855``,
 ``1850-01-20``, ``circa 1850?``. The year of a value is its first four-digit year between
 1000 and 2099 (a range counts at its start); a value without one has no year and falls in
-the group ``None`` (shown as "(no value)", never dropped).
+the group ``None`` (shown as "(no value)", never dropped). A value that names only a
+century (``18th century``, ``late 17th century``, ``XVIIIe siècle``, ``18. Jahrhundert``)
+has no year or decade, but ``:century`` places it (``1700s``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,35 @@ from ..errors import TrendsError
 
 BUCKETS = ("year", "decade", "century")
 _YEAR = re.compile(r"(?<!\d)(1\d{3}|20\d{2})(?!\d)")
+
+
+_CENTURY = re.compile(
+    r"(?<![\w.])(?:(\d{1,2})\s*(?:st|nd|rd|th|e|ème|eme|\.)|([XVI]{1,6})\s*(?:e|ème|eme))"
+    r"\s*(?:century|centuries|siècle|siecle|jahrhundert|jh\.?)(?!\w)", re.IGNORECASE)
+_ROMAN = {"I": 1, "V": 5, "X": 10}
+
+
+def _roman(text: str) -> int | None:
+    total, last = 0, 0
+    for ch in reversed(text.upper()):
+        v = _ROMAN.get(ch)
+        if v is None:
+            return None
+        total += -v if v < last else v
+        last = max(last, v)
+    return total or None
+
+
+def century_of(value: object) -> int | None:
+    """The first year of the century ``value`` names (``18th century``: 1700), when it
+    names one and no year; None otherwise."""
+    if value is None:
+        return None
+    m = _CENTURY.search(str(value))
+    if not m:
+        return None
+    n = int(m.group(1)) if m.group(1) else _roman(m.group(2))
+    return (n - 1) * 100 if n and 10 <= n <= 21 else None
 
 
 def year_of(value: object) -> int | None:
@@ -54,7 +85,8 @@ class GroupBy:
             return text or None
         year = year_of(value)
         if year is None:
-            return None
+            century = century_of(value) if self.bucket == "century" else None
+            return None if century is None else f"{century}s"
         if self.bucket == "year":
             return str(year)
         if self.bucket == "decade":
