@@ -51,6 +51,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "/stages/act": (),
     "/stages/act/capacity": ("risk", "calibrate"),
     "/stages/monitoring": ("model",),
+    "/stages/retrain": ("window_start", "recent_days"),
+    "/stages/retrain/switch": ("job", "confirmed"),
     "/stages/services/{name}": ("sample", "confirmed"),
     "/stages/services/{name}/add": (),
     "/stages/train": ("predictor",),
