@@ -50,7 +50,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "/stages/run": ("model",),
     "/stages/act": (),
     "/stages/act/capacity": ("risk", "calibrate"),
-    "/stages/monitoring": ("model",),
+    "/stages/monitoring": ("model", "window"),
     "/stages/retrain": ("window_start", "recent_days"),
     "/stages/retrain/switch": ("job", "confirmed"),
     "/stages/services/{name}": ("sample", "confirmed"),

@@ -646,18 +646,54 @@ def _remove(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+#: the windows of a tabular project's monitoring, in words
+WINDOW_WORDS = {"auto": "weeks, or months when weeks hold too few rows",
+                "week": "weeks (Monday to Sunday)", "month": "months"}
+
+
+def _monitoring_choice(ws: Any) -> dict[str, Any] | None:
+    """A tabular project's monitoring choices: the window the card chooses and the date
+    column the rows are cut by."""
+    if ws.card.modality != "tabular":
+        return None
+    from ...tasks.tabular import schema_of
+
+    section = ws.card.section("monitor")
+    try:
+        date_column = schema_of(ws).time_column
+    except Exception:  # noqa: BLE001 - no rows yet: no column to name
+        date_column = None
+    return {"window": str(section.get("window") or "auto"), "words": WINDOW_WORDS,
+            "date_column": date_column}
+
+
 @router.get("/stages/monitoring", response_class=HTMLResponse)
 def monitoring_page(request: Request, user: User = Depends(page_user)) -> Response:
     ws = request.app.state.ws
     section = overview._section("Monitoring",
                                 lambda w: overview.monitoring(w, request.app.state.refresher), ws)
     return _page(request, "monitoring", {"monitoring": section,
+                                         "choice": _monitoring_choice(ws),
                                          "job": _job_view(jobs.latest(ws, "monitor"))})
 
 
 @router.post("/stages/monitoring")
 def monitoring_start(request: Request, form: FormData = Depends(form_of),
                      user: User = Depends(writer("reviewer", "check monitoring"))) -> Response:
+    """Check now; in a tabular project an admin may choose the window first (weeks,
+    months or auto), kept as ``[monitor] window`` in glamlab.toml, which the command
+    line's ``glamlab monitor`` reads too."""
+    from ...errors import PolicyError
+
+    ws = request.app.state.ws
+    choice = _monitoring_choice(ws)
+    asked = str(form.get("window") or "").strip()
+    if choice is not None and asked and asked != choice["window"]:
+        if asked not in WINDOW_WORDS:
+            raise PolicyError(f"the window must be one of the list, not {asked[:80]!r}",
+                              hint="choose weeks, months or automatic on the Monitoring page")
+        user.require("admin", "change how monitoring cuts the rows into windows")
+        ws.update_card({"monitor": {**ws.card.section("monitor"), "window": asked}})
     return _start(request, "monitor", user, "monitoring")
 
 
