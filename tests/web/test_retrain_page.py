@@ -22,8 +22,7 @@ CUTOFF = "2017-01-01"
 WINDOW = "2017-08-01"
 
 
-@pytest.fixture
-def shifted_app(tmp_path: Path, make_ws: Any) -> Any:
+def shifted_project(tmp_path: Path, make_ws: Any) -> Any:
     """2015-2016 train tabular-gbm@1; 2017 arrives (with the staged booking-app shift)
     with its outcomes."""
     from glamlab.demo.bookings import staged
@@ -42,7 +41,12 @@ def shifted_app(tmp_path: Path, make_ws: Any) -> Any:
     set_time_split(ws, cutoff=CUTOFF)
     assert train_tabular(ws, "tabular-gbm")["model"] == "tabular-gbm@1"
     ingest_table(ws, tmp_path / "2017.csv", allow_source_change=True)
-    made = app_with_users(ws)
+    return ws
+
+
+@pytest.fixture
+def shifted_app(tmp_path: Path, make_ws: Any) -> Any:
+    made = app_with_users(shifted_project(tmp_path, make_ws))
     yield next(made)
     next(made, None)
 
