@@ -135,3 +135,16 @@ def test_the_retrain_form_needs_its_csrf_token_and_a_date(shifted_app: Any) -> N
                                                  "confirmed": "yes"})
     assert r.status_code == 400 and "no retrained version to switch to" in r.text
     assert jobs.latest(ws, "retrain") is None
+
+
+def test_a_retrain_that_cannot_be_made_says_why_in_the_page_s_words(shifted_app: Any) -> None:
+    ws, app, client = shifted_app
+    ada = client("ada")
+    r = ada.post("/stages/retrain", data={"csrf": csrf_of(ada), "window_start": "2030-01-01"})
+    assert r.status_code == 200
+    assert app.state.jobs.wait(300)
+    page = _main(ada.get("/stages/retrain").text)
+    assert "Retraining failed: no labelled rows between 2030-01-01" in page, page[:3000]
+    assert "bring the outcomes of that period in on the Bring rows in page" in page
+    assert "--" not in re.sub(r"<!--.*?-->", "", page)
+    assert _in_use(ws) == "tabular-gbm@1"

@@ -380,10 +380,23 @@ def _retrain(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     _set(ws, job["id"], message="training two new versions on the rows before the newest "
                                 "labelled window, and comparing them with the current model "
                                 "on that window")
-    res = retrain_project(ws, window_start=params.get("window_start") or None,
-                          recent_days=int(params.get("recent_days") or 90),
-                          promote_winner=False, keep_new_version=True,
-                          actor=str(job["created_by"]))
+    try:
+        res = retrain_project(ws, window_start=params.get("window_start") or None,
+                              recent_days=int(params.get("recent_days") or 90),
+                              promote_winner=False, keep_new_version=True,
+                              actor=str(job["created_by"]))
+    except EvaluationError as exc:  # the fix in the retraining form's words, not flags
+        hint = exc.hint or ""
+        if "recent_days" in hint:
+            hint = ("give more days in \"Days the recent version learns from\", or a later "
+                    "first day of the period to compare on")
+        elif "window-start" in hint:
+            hint = ("choose a later first day of the period to compare on, after the current "
+                    "model's training period, once its outcomes are in")
+        elif "import the outcomes" in hint:
+            hint = ("bring the outcomes of that period in on the Bring rows in page, or "
+                    "choose an earlier first day")
+        raise EvaluationError(exc.message, hint=hint or None) from None
     return dict(_no_nan(res))
 
 
