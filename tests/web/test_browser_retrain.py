@@ -65,3 +65,26 @@ def test_an_admin_retrains_and_switches_in_a_browser(shifted_ws: Any) -> None:
     finally:
         stop_background(app)
     assert champion_predictor(ws, None)[0].spec == "tabular-gbm@2"
+
+
+def test_the_retrain_and_monitoring_pages_keyboard_and_screen_reader(shifted_ws: Any) -> None:
+    """The new pages pass the accessibility rules every page does (one h1, labelled
+    fields, named buttons, a focus ring, no timed refresh), with a comparison shown."""
+    from glamlab.auth import add_user
+    from glamlab.web import jobs
+    from glamlab.web.jobs import JobWorker
+
+    from .test_browser_a11y import _check_pages
+
+    ws = shifted_ws
+    add_user(ws, "ada", PASSWORD, "admin")
+    jobs.submit(ws, "retrain", "ada", {"window_start": WINDOW, "recent_days": 90})
+    worker = JobWorker(ws, poll_s=0.1)
+    worker.start()
+    try:
+        assert worker.wait(300)
+    finally:
+        worker.stop()
+    assert (jobs.latest(ws, "retrain") or {}).get("status") == "done"
+    _check_pages(ws, ["/stages/retrain", "/stages/monitoring", "/stages/policy",
+                      "/stages/evaluate"], label_keys=False, entities=False)
