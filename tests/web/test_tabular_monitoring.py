@@ -67,6 +67,8 @@ def test_the_monitoring_page_shows_drift_causes_and_estimates(rows_ws: Any) -> N
         login(c, "rey")
         page = c.get("/stages/monitoring").text
         assert "windows moved beyond their usual variation" in page
+        # what to do next, on the page that does it
+        assert '<a href="/stages/retrain">Retrain from outcomes</a> page' in page
         assert "<td>yes: lead_time</td>" in page  # May, the first month with the shift
         assert "Most likely cause: <b>lead_time</b>" in page
         assert "lead_time: median" in page  # the cause in words

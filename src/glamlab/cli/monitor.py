@@ -16,7 +16,8 @@ from ._common import emit, json_option, open_ws, show_progress
               help="Compare with the test-split predictions or the first production window.")
 @click.option("--window", type=click.Choice(["run", "day", "week", "month", "auto"]),
               default=None, help="Cut production predictions by run or by time (tabular: "
-              "week, month or auto, the default: weeks unless they are too small).")
+              "week, month or auto; default: [monitor] window, else auto: weeks unless they are "
+              "too small).")
 @click.option("--min-window", type=int, default=None,
               help="Fewer items than this in a window: 'not enough data' (default 30).")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,

@@ -212,7 +212,7 @@ def monitor(ws: Workspace, *, model: str | None, window: str | None, since: str 
     from ..monitoring.monitor import ALERT_EXIT_CODE
     from ..monitoring.tabular_project import monitor_project, store_alerts
 
-    report = monitor_project(ws, model=model, window=window or "auto", since=since)
+    report = monitor_project(ws, model=model, window=window, since=since)
     store_alerts(ws, report)  # status and the web app show them
     stored.store_report(ws, report)
     if html_path:

@@ -330,6 +330,18 @@ def _parse_dates(col: pd.Series, name: str, *, role: str) -> pd.Series:
         out = col
     else:
         text = col.astype(str).str.strip()
+        numbers = text[text != ""]
+        if len(numbers) and numbers.str.fullmatch(r"\d{1,4}(\.0)?").all():
+            # ISO 8601 reads "2015" as a year: a column of years (or of days of the month,
+            # week numbers) would put every row on the first day of its year, and the
+            # weeks and months monitoring and retraining compare would not exist
+            raise ColumnError(
+                f"the {role} {name!r} holds whole numbers such as {numbers.iloc[0]!r}, not "
+                "dates: every row would fall on the same day of its year, so there would be "
+                "no weeks or months to compare", column=name,
+                hint="name a column with a whole date per row (YYYY-MM-DD); when the table "
+                     "gives the date in parts (year, month, day), join them into one date "
+                     "column first")
         out = pd.to_datetime(text, errors="coerce", format="ISO8601")
         bad = out.isna() & (text != "")
         if bad.any():

@@ -183,13 +183,28 @@ def window_starts(times: pd.Series, window: str) -> tuple[pd.Series, str]:
     raise GlamlabError(f"unknown window {window!r}", hint="use week, month or auto")
 
 
-def monitor_project(ws: Workspace, *, model: str | None = None, window: str = "auto",
+#: the windows a tabular project's monitoring cuts its rows into (``[monitor] window``)
+WINDOWS = ("auto", "week", "month")
+
+
+def project_window(ws: Workspace) -> str:
+    """The window the project's card chooses (``[monitor] window``: week, month or auto,
+    the default: weeks unless they are too small), or one error naming the value."""
+    value = str(ws.card.section("monitor").get("window") or "auto")
+    if value not in WINDOWS:
+        raise GlamlabError(f"[monitor] window = {value!r} is not a window of rows",
+                           hint='use window = "week", "month" or "auto" in [monitor]')
+    return value
+
+
+def monitor_project(ws: Workspace, *, model: str | None = None, window: str | None = None,
                     since: str | None = None, until: str | None = None,
                     frame: pd.DataFrame | None = None, web: bool = False,
                     **config: Any) -> TabularMonitorReport:
     """Check every window of rows after the model's training period (or from ``since``
-    to ``until``). ``config`` overrides ``[monitor]`` (reference, recent_days, alpha,
-    min_reference, ...). ``web``: an error's fix in the web app's words."""
+    to ``until``). ``window``: week, month or auto (default: the card's ``[monitor]
+    window``, else auto). ``config`` overrides ``[monitor]`` (reference, recent_days,
+    alpha, min_reference, ...). ``web``: an error's fix in the web app's words."""
     import pandas as pd
 
     from ..tasks.count import count_task, slot_keys
@@ -214,7 +229,7 @@ def monitor_project(ws: Workspace, *, model: str | None = None, window: str = "a
     if until:
         keep &= t < until
     later = frame[keep]
-    starts, unit = window_starts(later[schema.time_column], window)
+    starts, unit = window_starts(later[schema.time_column], window or project_window(ws))
     monitor.window_unit = unit  # its hints know which windows were asked for
     report = TabularMonitorReport(mv.spec, cutoff, unit,
                                   positive=None if task else schema.positive_outcome,

@@ -52,6 +52,11 @@ class TabularRetrainReport:
     train_index: dict[str, Any] = field(default_factory=dict, repr=False)
     #: labelled rows of the window left out because the champion learned from them
     window_learned: int = 0
+    #: 95% interval of each model's score on the window (champion, recent, all), and of
+    #: the chosen new version minus the current model (``difference``; for an error,
+    #: the current model minus the new version: above 0 is better either way), from the
+    #: same week-block resamples the p-value comes from (None where none could be had)
+    intervals: dict[str, tuple[float, float] | None] = field(default_factory=dict)
 
     @property
     def promoted(self) -> bool:
@@ -64,7 +69,9 @@ class TabularRetrainReport:
                 "metric": self.metric, "scores": dict(self.scores),
                 "train_rows": self.train_rows, "chosen": self.chosen,
                 "p_value": round(self.p_value, 4), "gate": self.decision.to_dict(),
-                "promoted": self.promoted, "window_learned": self.window_learned}
+                "promoted": self.promoted, "window_learned": self.window_learned,
+                "intervals": {k: None if v is None else [round(v[0], 4), round(v[1], 4)]
+                              for k, v in self.intervals.items()}}
 
     def left_out(self) -> str | None:
         return left_out_of_window(self.window_learned)
@@ -164,8 +171,11 @@ def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: Tabu
     sign = -1.0 if lower else 1.0  # gains are improvements either way
     scores = {k: float(score(p, np.ones(int(weeks.max()) + 1))) for k, p in preds.items()}
     chosen = "recent" if sign * scores["recent"] >= sign * scores["all"] else "all"
-    diff = np.array([sign * (score(preds[chosen], w) - score(preds["champion"], w)) for w in W])
+    boot = {k: np.array([score(p, w) for w in W]) for k, p in preds.items()}
+    diff = sign * (boot[chosen] - boot["champion"])
     diff = diff[np.isfinite(diff)]
+    intervals = {k: _interval(v) for k, v in boot.items()}
+    intervals["difference"] = _interval(diff)
     p_value = float((np.sum(diff <= 0) + 1) / (len(diff) + 1))
     decision = decide(metric, scores["champion"], scores[chosen], config=gate or GateConfig(),
                       paired_p=p_value, lower_is_better=lower)
@@ -180,18 +190,34 @@ def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: Tabu
     return TabularRetrainReport((str(start.date()), str(end.date())), len(window), metric, scores,
                                 {"recent": len(recent), "all": len(before)}, chosen, decision,
                                 p_value, models,
-                                {"recent": recent.index, "all": before.index}, learned)
+                                {"recent": recent.index, "all": before.index}, learned,
+                                intervals)
+
+
+def _interval(values: np.ndarray) -> tuple[float, float] | None:
+    """The 2.5th and 97.5th percentiles of the finite ``values`` (None: none)."""
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return None
+    low, high = np.percentile(values, [2.5, 97.5])
+    return float(low), float(high)
 
 
 def retrain_project(ws: Workspace, *, window_start: str | None = None,
                     window_days: int = 28, recent_days: int = 90, metric: str | None = None,
                     model: str | None = None, promote_winner: bool = True,
-                    frame: pd.DataFrame | None = None) -> dict[str, Any]:
+                    frame: pd.DataFrame | None = None, keep_new_version: bool = False,
+                    actor: str = "glamlab") -> dict[str, Any]:
     """``glamlab retrain`` for a tabular project: the newest labelled window (from
     ``window_start``, default the last ``window_days`` of rows with an outcome) judges the
     champion against challengers on the recent period and on all rows before it; a
     winner that passes the card's ``[gate]`` is saved and promoted. ``metric``: the
-    count task's (``[count] metric``, per slot) for a count task, else ``auc``."""
+    count task's (``[count] metric``, per slot) for a count task, else ``auc``.
+
+    ``keep_new_version`` (with ``promote_winner`` False; the web app's retraining page):
+    the better new version is saved whatever the gate says, as the name's
+    ``challenger`` (not in use), for a person to compare and switch to
+    (:func:`glamlab.retraining.promote`); its spec is ``saved``."""
     import pandas as pd
 
     from ..registry.models import save_model
@@ -220,7 +246,7 @@ def retrain_project(ws: Workspace, *, window_start: str | None = None,
         count_slot=task.slot if task and metric in ("mae", "rmse") else None,
         champion_learned=_learned_rows(ws, mv, frame, schema))
     out = {**report.to_dict(), "champion": mv.spec, "saved": None}
-    if report.promoted and promote_winner:
+    if (report.promoted and promote_winner) or keep_new_version:
         # the rows it learned from, test rows of the project's time split among them by
         # design: act may use it on rows still to come (role "retrain" is not refused
         # there), evaluate leaves it out of the test split's figures, and the split
@@ -240,8 +266,14 @@ def retrain_project(ws: Workspace, *, window_start: str | None = None,
                                                    "metric": report.metric,
                                                    "champion": report.scores["champion"],
                                                    "chosen": report.scores[report.chosen]}})
-        _make_champion(ws, saved.spec, reason=f"retrained on outcomes ({report.chosen} period)")
         out["saved"] = saved.spec
+        if report.promoted and promote_winner:
+            _make_champion(ws, saved.spec, actor=actor,
+                           reason=f"retrained on outcomes ({report.chosen} period)")
+        else:  # kept for a person to compare and choose: not in use
+            from ..registry.models import set_alias
+
+            out["saved"] = set_alias(ws, saved.spec, "challenger", actor=actor).spec
     return out
 
 

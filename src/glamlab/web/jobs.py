@@ -32,7 +32,13 @@ Job kinds:
 - ``backtest``: a tabular project's rolling-origin backtest, month by month from the
   time split's cutoff (or ``params["since"]``, to ``params["until"]``), baselines first,
   then ``params["model"]`` (a predictor or a saved model's spec; default tabular-gbm),
-  with ``params["n_boot"]`` resamples (``glamlab backtest``), with its notes.
+  with ``params["n_boot"]`` resamples (``glamlab backtest``), with its notes;
+- ``retrain``: a tabular project's retraining on the outcomes people brought in or
+  corrected (``glamlab retrain``: the current model and two new versions judged on the
+  newest labelled window, from ``params["window_start"]``, the recent one learning from
+  ``params["recent_days"]``), with 95% intervals. The better new version is saved as a
+  ``challenger``, not in use: the retraining page shows both and a person chooses to
+  switch (:func:`switch_to_retrained`).
 """
 
 from __future__ import annotations
@@ -56,7 +62,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 KINDS = ("evaluate", "run", "monitor", "train", "optimise", "ingest", "capacity", "act",
-         "backtest", "index")
+         "backtest", "index", "retrain")
 #: kinds whose every submission is its own job (the others: one active job of a kind)
 QUEUED_KINDS = ("ingest",)
 ACTIVE = ("queued", "running")
@@ -367,10 +373,59 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else str(value)
 
 
+def _retrain(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
+    from ..retraining.tabular import retrain_project
+
+    params = job["params"]
+    _set(ws, job["id"], message="training two new versions on the rows before the newest "
+                                "labelled window, and comparing them with the current model "
+                                "on that window")
+    try:
+        res = retrain_project(ws, window_start=params.get("window_start") or None,
+                              recent_days=int(params.get("recent_days") or 90),
+                              promote_winner=False, keep_new_version=True,
+                              actor=str(job["created_by"]))
+    except EvaluationError as exc:  # the fix in the retraining form's words, not flags
+        hint = exc.hint or ""
+        if "recent_days" in hint:
+            hint = ("give more days in \"Days the recent version learns from\", or a later "
+                    "first day of the period to compare on")
+        elif "window-start" in hint:
+            hint = ("choose a later first day of the period to compare on, after the current "
+                    "model's training period, once its outcomes are in")
+        elif "import the outcomes" in hint:
+            hint = ("bring the outcomes of that period in on the Bring rows in page, or "
+                    "choose an earlier first day")
+        raise EvaluationError(exc.message, hint=hint or None) from None
+    return dict(_no_nan(res))
+
+
+def switch_to_retrained(ws: Workspace, job_id: int, user: str) -> str:
+    """Make the new version a finished ``retrain`` job saved the model in use (what
+    ``glamlab models promote`` does: the old one is kept as ``previous``, for a
+    rollback). Returns its spec."""
+    from ..retraining import promote
+
+    job = get(ws, job_id)
+    result = dict(job["result"] or {}) if job else {}
+    if job is None or job["kind"] != "retrain" or job["status"] != "done" \
+            or not result.get("saved"):
+        raise GlamlabError("there is no retrained version to switch to",
+                           hint="retrain first (Retrain from outcomes), then switch")
+    if result.get("switched"):
+        raise GlamlabError(f"{result['saved']} is already the model in use since "
+                           f"{result['switched']['by']} switched to it",
+                           hint="retrain again when more outcomes are in")
+    spec = str(result["saved"])
+    promote(ws, spec, actor=user, reason=f"switched to on the retraining page (job {job_id})")
+    _set(ws, job_id, result={**result, "switched": {"by": user, "at": now().isoformat()}})
+    return spec
+
+
 WORK: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
     "evaluate": _evaluate, "run": _run, "monitor": _monitor, "train": _train,
     "optimise": _optimise, "ingest": _ingest, "capacity": _capacity, "act": _act,
-    "backtest": _backtest, "index": _index}
+    "backtest": _backtest, "index": _index, "retrain": _retrain}
 
 
 class JobWorker:

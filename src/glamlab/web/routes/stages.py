@@ -132,8 +132,11 @@ def _page(request: Request, stage: str, ctx: dict[str, Any], *,
     refresh = any(isinstance(v, dict) and v.get("active") for v in ctx.values())
     if refresh:
         request.app.state.jobs.start()  # a job left by a stopped server carries on
+    stages = stage_names(request.app.state.kind)
+    if request.app.state.ws.card.modality == "tabular":  # outcomes arrive: retrain on them
+        stages = {**stages, "retrain": "Retrain from outcomes"}
     return render(request, template, {
-        "stage": stage, "stages": stage_names(request.app.state.kind),
+        "stage": stage, "stages": stages,
         "refresh": refresh,
         "project_modality": request.app.state.ws.card.modality, **ctx}, status=status)
 
@@ -643,18 +646,54 @@ def _remove(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+#: the windows of a tabular project's monitoring, in words
+WINDOW_WORDS = {"auto": "weeks, or months when weeks hold too few rows",
+                "week": "weeks (Monday to Sunday)", "month": "months"}
+
+
+def _monitoring_choice(ws: Any) -> dict[str, Any] | None:
+    """A tabular project's monitoring choices: the window the card chooses and the date
+    column the rows are cut by."""
+    if ws.card.modality != "tabular":
+        return None
+    from ...tasks.tabular import schema_of
+
+    section = ws.card.section("monitor")
+    try:
+        date_column = schema_of(ws).time_column
+    except Exception:  # noqa: BLE001 - no rows yet: no column to name
+        date_column = None
+    return {"window": str(section.get("window") or "auto"), "words": WINDOW_WORDS,
+            "date_column": date_column}
+
+
 @router.get("/stages/monitoring", response_class=HTMLResponse)
 def monitoring_page(request: Request, user: User = Depends(page_user)) -> Response:
     ws = request.app.state.ws
     section = overview._section("Monitoring",
                                 lambda w: overview.monitoring(w, request.app.state.refresher), ws)
     return _page(request, "monitoring", {"monitoring": section,
+                                         "choice": _monitoring_choice(ws),
                                          "job": _job_view(jobs.latest(ws, "monitor"))})
 
 
 @router.post("/stages/monitoring")
 def monitoring_start(request: Request, form: FormData = Depends(form_of),
                      user: User = Depends(writer("reviewer", "check monitoring"))) -> Response:
+    """Check now; in a tabular project an admin may choose the window first (weeks,
+    months or auto), kept as ``[monitor] window`` in glamlab.toml, which the command
+    line's ``glamlab monitor`` reads too."""
+    from ...errors import PolicyError
+
+    ws = request.app.state.ws
+    choice = _monitoring_choice(ws)
+    asked = str(form.get("window") or "").strip()
+    if choice is not None and asked and asked != choice["window"]:
+        if asked not in WINDOW_WORDS:
+            raise PolicyError(f"the window must be one of the list, not {asked[:80]!r}",
+                              hint="choose weeks, months or automatic on the Monitoring page")
+        user.require("admin", "change how monitoring cuts the rows into windows")
+        ws.update_card({"monitor": {**ws.card.section("monitor"), "window": asked}})
     return _start(request, "monitor", user, "monitoring")
 
 
@@ -831,3 +870,160 @@ def policy_save(request: Request, form: FormData = Depends(form_of),
         raise HTTPException(404, "no such job") from None
     jobs.save_policy(request.app.state.ws, job_id, user.username)
     return RedirectResponse("/stages/policy?saved=1", 303)
+
+
+# -- retraining from outcomes (tabular) ------------------------------------------------
+#: the recent period's length a retrain offers by default (``glamlab retrain``'s)
+RECENT_DAYS = 90
+
+
+def _tabular_or_404(request: Request) -> Any:
+    ws = request.app.state.ws
+    if ws.card.modality != "tabular":
+        raise HTTPException(404, "retraining from outcomes on this page is for tabular "
+                                 "projects")
+    return ws
+
+
+def _retrain_view(ws: Any, job: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A finished retrain job's result as the page shows it: each model's score and 95%
+    interval on the same held-out rows, in words."""
+    from ...retraining.gate import measure_words
+    from ...retraining.tabular import TRAINED_ON, left_out_of_window
+
+    if not job or job["status"] != "done" or not job.get("result"):
+        return None
+    res = job["result"]
+    iv = res.get("intervals") or {}
+    lower = res["metric"] in ("mae", "rmse")
+    rows = [{"who": f"Current model ({res['champion']})", "trained_on": "as it was trained",
+             "rows": None, "score": res["scores"]["champion"], "interval": iv.get("champion"),
+             "key": "champion"}]
+    for key in ("recent", "all"):
+        rows.append({"who": "New version" + (f" ({res['saved']})" if key == res["chosen"]
+                                             and res.get("saved") else ""),
+                     "trained_on": TRAINED_ON[key], "rows": res["train_rows"][key],
+                     "score": res["scores"][key], "interval": iv.get(key), "key": key,
+                     "chosen": key == res["chosen"]})
+    return {**res, "rows": rows, "measure": measure_words(res["metric"]), "lower": lower,
+            "difference": res["scores"][res["chosen"]] - res["scores"]["champion"],
+            "difference_interval": iv.get("difference"),
+            "left_out": left_out_of_window(int(res.get("window_learned") or 0)),
+            "job_id": job["id"]}
+
+
+def _retrain_page(request: Request, *, asked: FormData | None = None,
+                  problem: dict[str, str] | None = None) -> Response:
+    from ...registry.tabular import champion_predictor
+
+    ws = _tabular_or_404(request)
+    job = _job_view(jobs.latest(ws, "retrain"))
+    try:
+        current = champion_predictor(ws, None)[0].spec
+    except Exception:  # noqa: BLE001 - no model yet: the page says so
+        current = None
+
+    def sent(key: str, default: str = "") -> str:
+        return str(asked.get(key) or "").strip()[:80] if asked is not None else default
+
+    return _page(request, "retrain", {
+        "job": job, "result": _retrain_view(ws, job), "current": current,
+        "form": {"window_start": sent("window_start"),
+                 "recent_days": sent("recent_days") or str(RECENT_DAYS)},
+        "problem": problem, "switched": request.query_params.get("switched")},
+        template="stage_retrain.html", status=400 if problem else 200)
+
+
+@router.get("/stages/retrain", response_class=HTMLResponse)
+def retrain_page(request: Request, user: User = Depends(page_user)) -> Response:
+    return _retrain_page(request)
+
+
+def _retrain_params(form: FormData) -> dict[str, Any]:
+    """The retrain's choices from its form (empty: ``glamlab retrain``'s defaults), or one
+    EvaluationError naming the field and what to give."""
+    from datetime import date
+
+    from ...errors import EvaluationError
+
+    start = str(form.get("window_start") or "").strip()
+    if start:
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", start):
+                raise ValueError(start)
+            date.fromisoformat(start)
+        except ValueError:
+            raise EvaluationError(
+                f"the first day of the window to compare on must be a date, not "
+                f"{start[:80]!r}",
+                hint="give it as year-month-day, e.g. 2017-08-01, or leave it empty to "
+                     "compare on the last 4 weeks that have outcomes") from None
+    raw = str(form.get("recent_days") or "").strip()
+    days = RECENT_DAYS
+    if raw:
+        if not re.fullmatch(r"\d{1,5}", raw) or not 7 <= int(raw) <= 3650:
+            raise EvaluationError(
+                f"the recent period must be a whole number of days from 7 to 3650, not "
+                f"{raw[:80]!r}",
+                hint=f"e.g. {RECENT_DAYS} (the last three months before the window), or "
+                     f"leave it empty for {RECENT_DAYS}")
+        days = int(raw)
+    return {"window_start": start or None, "recent_days": days}
+
+
+@router.post("/stages/retrain")
+def retrain_start(request: Request, form: FormData = Depends(form_of),
+                  user: User = Depends(writer("admin", "retrain models"))) -> Response:
+    """Retrain on the outcomes people brought in or corrected (``glamlab retrain``), as a
+    job: nothing changes for the model in use until a person switches. A bad value comes
+    back beside the form as it was filled in."""
+    from ...errors import EvaluationError
+
+    ws = _tabular_or_404(request)
+    try:
+        params = _retrain_params(form)
+    except EvaluationError as exc:
+        page = _retrain_page(request, asked=form, problem={
+            "message": exc.message, "hint": web_hint(exc.hint) or ""})
+        page.headers["HX-Replace-Url"] = "/stages/retrain"
+        return page
+    jobs.submit(ws, "retrain", user.username, params)
+    request.app.state.jobs.start()
+    request.app.state.jobs.wake()
+    return RedirectResponse("/stages/retrain?started=retrain", 303)
+
+
+@router.post("/stages/retrain/switch")
+def retrain_switch(request: Request, form: FormData = Depends(form_of),
+                   user: User = Depends(writer("admin", "change the model in use"))
+                   ) -> Response:
+    """Switch to the new version a finished retrain saved, after a confirmation that
+    says what the comparison advised."""
+    from ...errors import GlamlabError
+
+    ws = _tabular_or_404(request)
+    try:
+        job_id = int(str(form.get("job") or ""))
+    except ValueError:
+        raise GlamlabError("there is no retrained version to switch to",
+                           hint="retrain first (Retrain from outcomes), then switch") from None
+    job = jobs.get(ws, job_id)
+    result = (job or {}).get("result") or {}
+    if job is None or job["kind"] != "retrain" or not result.get("saved"):
+        raise GlamlabError("there is no retrained version to switch to",
+                           hint="retrain first (Retrain from outcomes), then switch")
+    if form.get("confirmed") != "yes":
+        spec = result["saved"]
+        advice = ("The comparison advised switching: " if result.get("promoted") else
+                  "The comparison advised keeping the current model: ")
+        reasons = "; ".join((result.get("gate") or {}).get("reasons") or [])
+        return render(request, "confirm.html", {
+            "action": "/stages/retrain/switch", "back": "/stages/retrain",
+            "question": f"Switch to the new version {spec}?",
+            "consequence": f"Predictions, capacity planning and monitoring will use {spec} "
+                           f"from now on instead of {result['champion']}, which is kept (an "
+                           "admin can switch back on the Admin page). " + advice + reasons,
+            "yes": f"Yes, use {spec} from now on", "fields": {"job": str(job_id)}})
+    jobs.switch_to_retrained(ws, job_id, user.username)
+    request.app.state.models.clear()
+    return RedirectResponse("/stages/retrain?switched=1", 303)

@@ -1,0 +1,150 @@
+"""A tabular project's retraining page: an admin retrains on the outcomes people brought
+in or corrected (``glamlab retrain``'s own function, as a background job), sees the
+current model and the new versions scored on the same held-out rows with 95% ranges and
+the gate's advice, and chooses to switch (confirmed; the old model kept as previous).
+Nothing changes for the model in use until then. A reviewer can neither retrain nor
+switch; a bad date is one message beside the form; the form needs its CSRF token.
+Before, the web app had no way to retrain: only the command line could."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import bookings
+
+from .conftest import app_with_users, csrf_of
+
+CUTOFF = "2017-01-01"
+WINDOW = "2017-08-01"
+
+
+def shifted_project(tmp_path: Path, make_ws: Any) -> Any:
+    """2015-2016 train tabular-gbm@1; 2017 arrives (with the staged booking-app shift)
+    with its outcomes."""
+    from glamlab.demo.bookings import staged
+    from glamlab.ingest.columns import read_table
+    from glamlab.registry.tabular import train_tabular
+    from glamlab.tasks.tabular import ingest_table, set_time_split
+
+    raw = read_table(bookings.SAMPLE)
+    raw[raw["arrival_date"] < CUTOFF].to_csv(tmp_path / "history.csv", index=False)
+    later = staged(raw)
+    later[later["arrival_date"] >= CUTOFF].to_csv(tmp_path / "2017.csv", index=False)
+    ws = make_ws("rows", task="no-shows", modality="tabular", labels=["0", "1"])
+    opts = dict(time_column="arrival_date", label_column="is_canceled", id_column="id",
+                group_columns=["hotel"], never_features=list(bookings.NEVER))
+    ingest_table(ws, tmp_path / "history.csv", **opts)
+    set_time_split(ws, cutoff=CUTOFF)
+    assert train_tabular(ws, "tabular-gbm")["model"] == "tabular-gbm@1"
+    ingest_table(ws, tmp_path / "2017.csv", allow_source_change=True)
+    return ws
+
+
+@pytest.fixture
+def shifted_app(tmp_path: Path, make_ws: Any) -> Any:
+    made = app_with_users(shifted_project(tmp_path, make_ws))
+    yield next(made)
+    next(made, None)
+
+
+def _main(page: str) -> str:
+    return page.split("<main", 1)[1]
+
+
+def _in_use(ws: Any) -> str:
+    from glamlab.registry.tabular import champion_predictor
+
+    return str(champion_predictor(ws, None)[0].spec)
+
+
+def test_an_admin_retrains_compares_and_switches(shifted_app: Any) -> None:
+    ws, app, client = shifted_app
+    ada = client("ada")
+    page = ada.get("/stages/retrain")
+    assert page.status_code == 200, page.text[-3000:]
+    assert "Retrain from outcomes" in page.text and 'id="retrain-form"' in page.text
+    assert 'href="/stages/retrain"' in ada.get("/stages/monitoring").text  # in the stages
+    r = ada.post("/stages/retrain", data={"csrf": csrf_of(ada), "window_start": WINDOW,
+                                          "recent_days": "90"}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:500]
+    assert app.state.jobs.wait(300)
+    page = _main(ada.get("/stages/retrain").text)
+    assert 'id="retrain-scores"' in page, page[:3000]
+    # the three models on the same window, each with its 95% range, and the difference
+    assert page.count("to 2017-09-01") >= 1 and "(2017-08-01 to 2017-09-01)" in page
+    ranges = re.findall(r"<td>(\d\.\d{3}) to (\d\.\d{3})</td>", page)
+    assert len(ranges) == 3, page[:4000]
+    assert all(float(lo) <= float(hi) for lo, hi in ranges)
+    assert "95% range of the difference" in page
+    assert 'id="retrain-advice"' in page and "<li>" in page  # the gate's reasons
+    # nothing switched yet: the new version is kept, not in use
+    assert _in_use(ws) == "tabular-gbm@1"
+    job = re.search(r'name="job" value="(\d+)"', page)
+    assert job and "Switch to tabular-gbm@2" in page
+    # switching asks first, then makes the new version the model in use
+    r = ada.post("/stages/retrain/switch", data={"csrf": csrf_of(ada), "job": job.group(1)})
+    assert r.status_code == 200 and "Switch to the new version tabular-gbm@2?" in r.text
+    assert 'href="/stages/retrain"' in r.text  # "No, go back" comes back here
+    assert _in_use(ws) == "tabular-gbm@1"
+    r = ada.post("/stages/retrain/switch", data={"csrf": csrf_of(ada), "job": job.group(1),
+                                                 "confirmed": "yes"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/stages/retrain?switched=1"
+    assert _in_use(ws) == "tabular-gbm@2"
+    page = _main(ada.get(r.headers["location"]).text)
+    assert 'id="switched"' in page and "ada switched to tabular-gbm@2" in page
+    assert "Switch to tabular-gbm@2" not in page  # not offered twice
+
+
+def test_a_reviewer_can_neither_retrain_nor_switch(shifted_app: Any) -> None:
+    ws, app, client = shifted_app
+    rey = client("rey")
+    page = rey.get("/stages/retrain").text
+    assert 'id="retrain-form"' not in page and "Only an admin can retrain" in page
+    r = rey.post("/stages/retrain", data={"csrf": csrf_of(rey), "window_start": WINDOW})
+    assert r.status_code == 403 and "cannot retrain models" in r.text
+    r = rey.post("/stages/retrain/switch", data={"csrf": csrf_of(rey), "job": "1",
+                                                 "confirmed": "yes"})
+    assert r.status_code == 403
+    from glamlab.web import jobs
+
+    assert jobs.latest(ws, "retrain") is None
+    assert _in_use(ws) == "tabular-gbm@1"
+
+
+def test_the_retrain_form_needs_its_csrf_token_and_a_date(shifted_app: Any) -> None:
+    from glamlab.web import jobs
+
+    ws, app, client = shifted_app
+    ada = client("ada")
+    r = ada.post("/stages/retrain", data={"window_start": WINDOW})
+    assert r.status_code == 403
+    r = ada.post("/stages/retrain", data={"csrf": csrf_of(ada), "window_start": "August",
+                                          "recent_days": "90"})
+    assert r.status_code == 400
+    assert r.text.count('class="problem"') == 1
+    assert "the first day of the window to compare on must be a date, not &#39;August&#39;" \
+        in r.text and "e.g. 2017-08-01" in r.text
+    assert 'value="August"' in r.text  # what was typed comes back
+    r = ada.post("/stages/retrain", data={"csrf": csrf_of(ada), "recent_days": "3"})
+    assert r.status_code == 400 and "whole number of days from 7 to 3650" in r.text
+    r = ada.post("/stages/retrain/switch", data={"csrf": csrf_of(ada), "job": "99",
+                                                 "confirmed": "yes"})
+    assert r.status_code == 400 and "no retrained version to switch to" in r.text
+    assert jobs.latest(ws, "retrain") is None
+
+
+def test_a_retrain_that_cannot_be_made_says_why_in_the_page_s_words(shifted_app: Any) -> None:
+    ws, app, client = shifted_app
+    ada = client("ada")
+    r = ada.post("/stages/retrain", data={"csrf": csrf_of(ada), "window_start": "2030-01-01"})
+    assert r.status_code == 200
+    assert app.state.jobs.wait(300)
+    page = _main(ada.get("/stages/retrain").text)
+    assert "Retraining failed: no labelled rows between 2030-01-01" in page, page[:3000]
+    assert "bring the outcomes of that period in on the Bring rows in page" in page
+    assert "--" not in re.sub(r"<!--.*?-->", "", page)
+    assert _in_use(ws) == "tabular-gbm@1"
