@@ -79,3 +79,18 @@ def test_a_broken_project_card_names_no_server_folder_but_to_an_admin(
         api = clients[user].get("/api/status")
         assert api.status_code == 503 and "not valid TOML" in api.json()["error"]
         assert str(queued_ws.root) not in api.text, user
+
+
+def test_every_page_with_a_job_box_gives_it_the_reader():
+    """job_box reads ``user`` (a failed job's words are for the reader: server folders to
+    admins only); a page importing it without its context failed with 'user is
+    undefined' the moment its job failed (the retrain page, once)."""
+    import re
+    from pathlib import Path
+
+    import glamlab.web
+
+    folder = Path(glamlab.web.__file__).parent / "templates"
+    bare = [p.name for p in folder.glob("*.html")
+            if re.search(r'import job_box(?! with context)', p.read_text(encoding="utf-8"))]
+    assert not bare, bare
