@@ -67,7 +67,10 @@ PEERS = ["rapid-layout", "effnet-logreg"]
 GLAMLAB = "graphic-windows"
 # the same predictor with other parameters, reported side by side under its own name:
 # graphic-windows as it was before dense windows (one network pass per window)
-VARIANTS = {"graphic-windows-33-passes": ("graphic-windows", {"windows": "effnet"})}
+VARIANTS = {"graphic-windows-33-passes": ("graphic-windows", {"windows": "effnet"}),
+            "graphic-windows-int8": ("graphic-windows", {"precision": "int8"}),
+            "graphic-cascade-int8": ("graphic-cascade",
+                                     {"stage_params": ({}, {"precision": "int8"})})}
 HEADS = ["graphic-windows", "graphic-cascade", *VARIANTS, "local-stats-gbm", "page-stats-logreg",
          "page-stats-gbm", "stats-effnet-gbm", "effnet-tiles-logreg"]
 
