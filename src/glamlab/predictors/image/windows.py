@@ -100,7 +100,9 @@ class GraphicWindows(Predictor):
       about the scale the per-window passes gave it), and each window's vector is the
       average of the last convolution's map over the window
       (:class:`glamlab.features.embed.EffNetDenseGrid`); ``precision="int8"`` runs the
-      network quantised to int8 (onnxruntime on the CPU; about half the CPU time);
+      network quantised to int8 (onnxruntime on the CPU: about half the network's CPU
+      time, but 0.9 / 1.7 points lower F1 on two of three CV seeds of the dev split, so
+      not the default);
     - ``windows="effnet"``: one network pass per window, each squashed to 224 px (as
       accurate on the dev split, about three times dearer);
     - ``windows="stats"``: hand-made window statistics (24 x 8 cells), no network.
