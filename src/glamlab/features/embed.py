@@ -22,7 +22,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..errors import MissingDependency
+from ..errors import GlamlabError, MissingDependency
 from .base import Extractor, decode
 
 if TYPE_CHECKING:
@@ -129,16 +129,21 @@ def embed_arrays(batch: np.ndarray, device: str | None = None,
 
 
 def embed_maps(batch: np.ndarray, device: str | None = None,
-               cache_dir: str | None = None) -> np.ndarray:
+               cache_dir: str | None = None, precision: str = "float") -> np.ndarray:
     """``(n, h, w, 3)`` uint8 RGB pages to ``(n, 1280, h/32, w/32)`` float32 maps of the
     last convolution (before pooling), with onnxruntime on the CPU when it is installed,
-    as :func:`embed_arrays`."""
+    as :func:`embed_arrays`. ``precision="int8"`` runs onnxruntime's quantised copy
+    (:mod:`glamlab.features.onnx_embed`); torch runs the float network only."""
     import numpy as np
 
     from . import onnx_embed
 
     if device in (None, "cpu") and onnx_embed.backend() == "onnx":
-        return onnx_embed.embed_maps(batch, cache_dir)
+        return onnx_embed.embed_maps(batch, cache_dir, precision)
+    if precision != "float":
+        raise GlamlabError(f"precision={precision!r} runs with onnxruntime on the CPU only",
+                           hint="install the images extra's onnxruntime and onnx and unset "
+                                "GLAMLAB_DEVICE, or use precision float")
     import torch
 
     model, chosen = load_backbone(device)
@@ -307,9 +312,18 @@ class EffNetDenseGrid(Extractor):
     version: ClassVar[int] = 1
     batch_size: ClassVar[int] = 8
 
-    def __init__(self, rows: int = 12, cols: int = 4, height: int = 1216, width: int = 448):
+    def __init__(self, rows: int = 12, cols: int = 4, height: int = 1216, width: int = 448,
+                 precision: str = "float"):
         if height % 32 or width % 32:
             raise ValueError("height and width must be multiples of 32")
+        from .onnx_embed import PRECISIONS
+
+        if precision not in PRECISIONS:
+            raise GlamlabError(f"{precision!r} is not a precision of the network",
+                               hint="use precision float or int8")
+        #: ``int8``: the quantised network (onnxruntime on the CPU; where torch runs the
+        #: network, the float one), cached under its own key
+        self.precision = precision
         self.rows = rows
         self.cols = cols
         self.height = height
@@ -319,7 +333,21 @@ class EffNetDenseGrid(Extractor):
 
     @property
     def key(self) -> str:
-        return f"{self.name}-{self.rows}x{self.cols}-{self.height}x{self.width}@{self.version}"
+        key = f"{self.name}-{self.rows}x{self.cols}-{self.height}x{self.width}@{self.version}"
+        precision = self._precision()
+        if precision == "int8":
+            from .onnx_embed import EXPORT_VERSION, QUANT_VERSION
+
+            key += f"-int8q{EXPORT_VERSION}.{QUANT_VERSION}"
+        return key
+
+    def _precision(self) -> str:
+        """The precision the network runs at here: int8 needs onnxruntime on the CPU."""
+        from . import onnx_embed
+
+        if self.precision == "float" or onnx_embed.backend() != "onnx":
+            return "float"
+        return self.precision
 
     def windows(self, X: np.ndarray) -> np.ndarray:
         return X.reshape(len(X), self.n_windows, DIM)
@@ -331,6 +359,7 @@ class EffNetDenseGrid(Extractor):
         from .grid import window_boxes
 
         device = _batch_device()
+        precision = self._precision()
         size = (self.width, self.height)
 
         def prepare(item: Item) -> list[np.ndarray]:
@@ -343,7 +372,7 @@ class EffNetDenseGrid(Extractor):
         weights = pooling_weights(window_boxes(self.rows, self.cols), fh, fw).astype(np.float32)
         rows = []
         for i in range(0, len(pages), 8):
-            maps = embed_maps(np.stack(pages[i:i + 8]), device, cache_dir)
+            maps = embed_maps(np.stack(pages[i:i + 8]), device, cache_dir, precision)
             flat = maps.reshape(len(maps), DIM, fh * fw)  # (n, 1280, cells)
             rows.append(np.einsum("wc,ndc->nwd", weights, flat).reshape(len(maps), self.dim))
         return np.vstack(rows).astype(np.float32)
