@@ -433,3 +433,28 @@ def test_a_record_checked_with_no_term_is_no_label_act_counts(make_ws: Any) -> N
         export(ws, "jsonl", Path(d) / "x.jsonl", model="subj@2")
         rows = [json.loads(x) for x in (Path(d) / "x.jsonl").read_text().splitlines()]
     assert not [r for r in rows if r["item_id"] == "t3"]
+
+
+def test_the_item_page_says_no_term_applies_in_force(make_ws: Any) -> None:
+    """A record whose suggestions were all rejected: the item page's "Change the labels"
+    said "The label in force now is , by ada." (an empty list); it says no term
+    applies."""
+    import re
+
+    from glamlab.review import decide
+
+    from ..web.conftest import app_with_users
+
+    ws = _project(make_ws)
+    q3 = _queued(ws, "t3")
+    decide(ws, "ada", q3["storm"]["id"], "reject", q3["storm"]["version"])
+    users = app_with_users(ws)
+    _, _, client = next(users)
+    try:
+        page = client("rey").get("/items/t3").text
+        [said] = re.findall(r'<p class="hint"[^>]*>([^<]*in force now[^<]*)', page, re.I)
+        assert "is , by" not in said
+        assert said.startswith("In force now: no term applies"), said
+        assert "by ada" in said
+    finally:
+        next(users, None)
