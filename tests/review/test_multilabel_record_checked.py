@@ -458,3 +458,31 @@ def test_the_item_page_says_no_term_applies_in_force(make_ws: Any) -> None:
         assert "by ada" in said
     finally:
         next(users, None)
+
+
+def test_an_item_page_with_no_label_links_to_labelling_it(make_ws: Any) -> None:
+    """A record nobody labelled or checked yet: its page had no way to give its terms
+    (the "Change the labels" form needs a label in force), so a cataloguer who saw a term
+    missing had nowhere to add it. A reviewer gets a link to the labelling form for it;
+    a viewer does not."""
+    from glamlab.auth import add_user
+
+    from ..web.conftest import PASSWORD, app_with_users, login
+
+    ws = _project(make_ws)
+    add_user(ws, "val", PASSWORD, "viewer")
+    users = app_with_users(ws)
+    _, app, client = next(users)
+    try:
+        c = client("rey")
+        page = c.get("/items/t2").text
+        assert 'href="/label?item=t2"' in page and "Label this item" in page
+        assert "t2" in c.get("/label?item=t2").text
+        assert 'href="/label?item=t2"' not in c.get("/items/t1").text  # it has a label
+        from fastapi.testclient import TestClient
+
+        with TestClient(app) as v:
+            assert login(v, "val").status_code == 303
+            assert 'href="/label?item=t2"' not in v.get("/items/t2").text
+    finally:
+        next(users, None)
