@@ -433,3 +433,56 @@ def test_a_record_checked_with_no_term_is_no_label_act_counts(make_ws: Any) -> N
         export(ws, "jsonl", Path(d) / "x.jsonl", model="subj@2")
         rows = [json.loads(x) for x in (Path(d) / "x.jsonl").read_text().splitlines()]
     assert not [r for r in rows if r["item_id"] == "t3"]
+
+
+def test_the_item_page_says_no_term_applies_in_force(make_ws: Any) -> None:
+    """A record whose suggestions were all rejected: the item page's "Change the labels"
+    said "The label in force now is , by ada." (an empty list); it says no term
+    applies."""
+    import re
+
+    from glamlab.review import decide
+
+    from ..web.conftest import app_with_users
+
+    ws = _project(make_ws)
+    q3 = _queued(ws, "t3")
+    decide(ws, "ada", q3["storm"]["id"], "reject", q3["storm"]["version"])
+    users = app_with_users(ws)
+    _, _, client = next(users)
+    try:
+        page = client("rey").get("/items/t3").text
+        [said] = re.findall(r'<p class="hint"[^>]*>([^<]*in force now[^<]*)', page, re.I)
+        assert "is , by" not in said
+        assert said.startswith("In force now: no term applies"), said
+        assert "by ada" in said
+    finally:
+        next(users, None)
+
+
+def test_an_item_page_with_no_label_links_to_labelling_it(make_ws: Any) -> None:
+    """A record nobody labelled or checked yet: its page had no way to give its terms
+    (the "Change the labels" form needs a label in force), so a cataloguer who saw a term
+    missing had nowhere to add it. A reviewer gets a link to the labelling form for it;
+    a viewer does not."""
+    from glamlab.auth import add_user
+
+    from ..web.conftest import PASSWORD, app_with_users, login
+
+    ws = _project(make_ws)
+    add_user(ws, "val", PASSWORD, "viewer")
+    users = app_with_users(ws)
+    _, app, client = next(users)
+    try:
+        c = client("rey")
+        page = c.get("/items/t2").text
+        assert 'href="/label?item=t2"' in page and "Label this item" in page
+        assert "t2" in c.get("/label?item=t2").text
+        assert 'href="/label?item=t2"' not in c.get("/items/t1").text  # it has a label
+        from fastapi.testclient import TestClient
+
+        with TestClient(app) as v:
+            assert login(v, "val").status_code == 303
+            assert 'href="/label?item=t2"' not in v.get("/items/t2").text
+    finally:
+        next(users, None)
