@@ -65,3 +65,28 @@ def test_a_table_s_rows_gain_no_column_from_a_labels_sheet(make_ws, tmp_path):
     report = import_labels(ws, f)
     assert report.columns_kept["items"] == 0
     assert "status" not in (_meta(ws, "r1") or {})
+
+
+def test_glamlab_s_own_label_sheet_comes_back_without_copying_its_text_into_the_fields(
+        make_ws, tmp_path):
+    """`glamlab labels sample --out` writes id, label, title, text (its first 1,000
+    characters) and link: glamlab's copies of the item, for the person labelling. Filled in
+    and imported, they are not information to keep: the item gained a field 'text' (its
+    text cut with '…') and 'link' (its file's place). A column a person adds is kept."""
+    from glamlab.sheets import read_sheet
+    from glamlab.tasks.labels import write_label_sheet
+
+    ws = make_ws(labels=["graphic", "no_graphic"], modality="text")
+    add_items(ws, [{"id": "p1", "text": "Texte de la page " * 100,
+                    "uri": "https://example.org/p1.jpg"}])
+    out = tmp_path / "sheet.csv"
+    write_label_sheet(ws, ["p1"], out)
+    header, rows = read_sheet(out)
+    row = rows[0][1]
+    f = write_csv(tmp_path / "filled.csv", [*header, "document_ark"],
+                  [[row["id"], "graphic", row["title"], row["text"], row["link"], "book1"]])
+    report = import_labels(ws, f)
+    meta = _meta(ws, "p1") or {}
+    assert "text" not in meta and "link" not in meta, meta
+    assert meta["document_ark"] == "book1"
+    assert report.columns_kept == {"columns": ["document_ark"], "items": 1}

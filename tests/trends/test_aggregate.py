@@ -148,3 +148,16 @@ def test_a_value_naming_only_a_century_is_placed_by_century_and_nowhere_finer(va
     if year_of(value) is None:
         assert GroupBy.parse("date_text:decade").key(value) is None
         assert GroupBy.parse("date_text:year").key(value) is None
+
+
+def test_a_century_before_the_years_a_date_may_hold_is_no_group_after_the_2000s() -> None:
+    """A year is one from 1000 to 2099, so the groups run from '1000s'. 'Xe siècle' (a
+    manuscript's date) made a group '900s', which no year sorts: it came after '2000s',
+    and the chart could not place the centuries on its axis. It is '(no value)', as the
+    year 950 is; the 11th century is the first placed."""
+    gb = GroupBy.parse("date_text:century")
+    assert gb.key("Xe siècle") is None and gb.key("10th century") is None
+    assert gb.key("950") is None
+    assert gb.key("XIe siècle") == "1000s" and gb.key("11th century") == "1000s"
+    groups = [gb.key(v) for v in ("XIe siècle", "2001", "Xe siècle", "1850")]
+    assert sorted(groups, key=gb.sort_key) == ["1000s", "1800s", "2000s", None]

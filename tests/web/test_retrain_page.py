@@ -148,3 +148,31 @@ def test_a_retrain_that_cannot_be_made_says_why_in_the_page_s_words(shifted_app:
     assert "bring the outcomes of that period in on the Bring rows in page" in page
     assert "--" not in re.sub(r"<!--.*?-->", "", page)
     assert _in_use(ws) == "tabular-gbm@1"
+
+
+def test_a_retrain_whose_window_has_one_outcome_only_still_shows_its_page(
+        tmp_path: Path, make_ws: Any) -> None:
+    """An AUC on a window whose rows all have the same outcome cannot be had (NaN, kept
+    as None in the job's result): the page says 'could not be scored' instead of failing
+    with a server error, and the form to retrain again stays there."""
+    from glamlab.web import jobs
+
+    ws = make_ws("rows", task="no-shows", modality="tabular", labels=["0", "1"])
+    made = app_with_users(ws)
+    ws, _app, client = next(made)
+    try:
+        job_id = jobs.submit(ws, "retrain", "ada", {})
+        jobs._set(ws, job_id, status="done", result={
+            "window": ["2017-08-01", "2017-09-01"], "window_rows": 40, "metric": "auc",
+            "scores": {"champion": None, "recent": None, "all": None},
+            "train_rows": {"recent": 300, "all": 2000}, "chosen": "recent",
+            "p_value": 1.0, "gate": {"promote": False, "reasons": ["no score"]},
+            "promoted": False, "window_learned": 0,
+            "intervals": {"champion": None, "recent": None, "all": None,
+                          "difference": None},
+            "champion": "tabular-gbm@1", "saved": "tabular-gbm@2"})
+        page = client("ada").get("/stages/retrain")
+        assert page.status_code == 200, page.text[-2000:]
+        assert "could not be scored" in page.text and 'id="retrain-form"' in page.text
+    finally:
+        next(made, None)

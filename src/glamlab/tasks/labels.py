@@ -400,6 +400,15 @@ SHEET_COLUMNS = ("id", "label", "title", "text", "link")
 SHEET_TEXT = 1000  # characters of an item's text in a labelling sheet
 
 
+def not_kept(header: Sequence[str]) -> set[str]:
+    """The columns of a labels sheet never kept as the items' information: where the
+    sheet is glamlab's own (:func:`write_label_sheet`'s header), its title, text (cut)
+    and link are copies of the item made for the person labelling, not new information."""
+    if list(header[:len(SHEET_COLUMNS)]) == list(SHEET_COLUMNS):
+        return set(SHEET_COLUMNS[2:])
+    return set()
+
+
 def write_label_sheet(ws: Workspace, ids: Sequence[str], out: str | os.PathLike[str], *,
                       fmt: str | None = None) -> int:
     """A sheet for people to label ``ids`` in Excel or LibreOffice: ``id``, an empty
@@ -460,6 +469,7 @@ def _read_csv(p: Path, kind: TaskKind[Any, Any], id_column: str, label_column: s
             raise LabelError(
                 f"{p.name} has no column {col!r} (columns: {', '.join(header) or 'none'})",
                 hint=hint)
+    own = not_kept(header)  # glamlab's own sheet: its copies of the item are not kept
     for line, row in records:
         rows += 1
         item_id = (row.get(id_column) or "").strip()
@@ -493,7 +503,7 @@ def _read_csv(p: Path, kind: TaskKind[Any, Any], id_column: str, label_column: s
         first_line[item_id] = line
         if others is not None and item_id not in others:
             cells = {c: (row.get(c) or "").strip() for c in header
-                     if c and c not in (id_column, label_column)}
+                     if c and c not in (id_column, label_column) and c not in own}
             if any(cells.values()):
                 others[item_id] = {c: v for c, v in cells.items() if v}
     if not rows and not problems:  # column names only: nothing to import is not success

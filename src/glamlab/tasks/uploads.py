@@ -276,11 +276,12 @@ def _keep_other_columns(ws: Workspace, header: list[str],
     (metadata) on the items it names that are here (:func:`.labels.keep_item_fields`:
     a field an item already has a value for is left as it is). Returns ``columns``
     (those kept) and ``items`` (how many items gained a field)."""
-    from .labels import keep_item_fields
+    from .labels import keep_item_fields, not_kept
 
     if ws.card.modality == "tabular":  # a column there is a feature: never one added later
         return {"columns": [], "items": 0}
-    others = [c for c in header if c and c not in (id_column, label_column)]
+    own = not_kept(header)  # glamlab's own sheet: its copies of the item are not kept
+    others = [c for c in header if c and c not in (id_column, label_column) and c not in own]
     wanted: dict[str, dict[str, str]] = {}
     for _line, row in rows:
         item_id = (row.get(id_column) or "").strip()

@@ -906,7 +906,10 @@ def _retrain_view(ws: Any, job: dict[str, Any] | None) -> dict[str, Any] | None:
                      "score": res["scores"][key], "interval": iv.get(key), "key": key,
                      "chosen": key == res["chosen"]})
     return {**res, "rows": rows, "measure": measure_words(res["metric"]), "lower": lower,
-            "difference": res["scores"][res["chosen"]] - res["scores"]["champion"],
+            # None where a score could not be had (an AUC on a window of one outcome)
+            "difference": (None if None in (res["scores"][res["chosen"]],
+                                            res["scores"]["champion"])
+                           else res["scores"][res["chosen"]] - res["scores"]["champion"]),
             "difference_interval": iv.get("difference"),
             "left_out": left_out_of_window(int(res.get("window_learned") or 0)),
             "job_id": job["id"]}
