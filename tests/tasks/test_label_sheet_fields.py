@@ -90,3 +90,23 @@ def test_glamlab_s_own_label_sheet_comes_back_without_copying_its_text_into_the_
     assert "text" not in meta and "link" not in meta, meta
     assert meta["document_ark"] == "book1"
     assert report.columns_kept == {"columns": ["document_ark"], "items": 1}
+
+
+def test_a_glamlab_export_imported_as_labels_adds_no_prediction_columns_to_the_items(
+        ws, tmp_path):
+    """A reviewed export (glamlab export --format csv) imported back as labels: its
+    score, action, model and decision columns are a prediction, not the item's
+    information; a column a person added to it (a book) is kept."""
+    from glamlab.actions.export import COLUMNS, DETAIL_COLUMNS
+    from glamlab.tasks.labels import EXPORT_COLUMNS
+
+    assert set(EXPORT_COLUMNS) == set(COLUMNS) | set(DETAIL_COLUMNS)
+    header = [*COLUMNS, *DETAIL_COLUMNS, "book"]
+    row = {c: "" for c in header}
+    row.update(item_id="b0p0", value="graphic", action="accept", score="0.91",
+               model="windows", model_version="2", prediction_id="7", book="book0")
+    f = write_csv(tmp_path / "export.csv", header, [[row[c] for c in header]])
+    report = import_labels(ws, f, id_column="item_id", label_column="value")
+    assert report.columns_kept == {"columns": ["book"], "items": 1}
+    meta = _meta(ws, "b0p0")
+    assert meta["book"] == "book0" and "score" not in meta and "action" not in meta

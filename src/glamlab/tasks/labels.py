@@ -400,12 +400,25 @@ SHEET_COLUMNS = ("id", "label", "title", "text", "link")
 SHEET_TEXT = 1000  # characters of an item's text in a labelling sheet
 
 
+#: the columns of glamlab's own export CSV (:data:`glamlab.actions.export.COLUMNS`, then
+#: its title and text): a model's prediction and a decision about it, not information
+#: about the item
+EXPORT_COLUMNS = ("item_id", "uri", "field", "value", "origin", "action", "score", "model",
+                  "model_version", "run_id", "prediction_id", "reason", "safety",
+                  "predicted_at", "written_at", "confirmed_by", "confirmed_at", "decision",
+                  "predicted_value", "title", "text")
+
+
 def not_kept(header: Sequence[str]) -> set[str]:
     """The columns of a labels sheet never kept as the items' information: where the
     sheet is glamlab's own (:func:`write_label_sheet`'s header), its title, text (cut)
-    and link are copies of the item made for the person labelling, not new information."""
+    and link are copies of the item made for the person labelling, not new information;
+    where it is a glamlab export (its prediction_id and model_version columns), its
+    columns are a prediction and its decision."""
     if list(header[:len(SHEET_COLUMNS)]) == list(SHEET_COLUMNS):
         return set(SHEET_COLUMNS[2:])
+    if {"prediction_id", "model_version"} <= set(header):
+        return set(EXPORT_COLUMNS)
     return set()
 
 
