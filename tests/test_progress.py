@@ -173,3 +173,19 @@ def test_time_left_in_words():
     assert [time_left(s) for s in (3, 34, 80, 200, 5400)] == [
         "a few seconds left", "about 30 seconds left", "about 1 minute left",
         "about 3 minutes left", "about 1.5 hours left"]
+
+
+def test_steps_of_a_function_called_inside_a_step_give_the_step_back():
+    from glamlab.progress import own_steps, step, watching
+
+    @own_steps
+    def propose() -> int:
+        step("step 3 of 3, scoring the thresholds")
+        return 1
+
+    said: list[str] = []
+    with watching(said.append, every=0.0):
+        step("writing the accepted values")
+        assert propose() == 1
+    assert said == ["writing the accepted values", "step 3 of 3, scoring the thresholds",
+                    "writing the accepted values"]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO, Any, ParamSpec, TypeVar
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 _LOCK = threading.Lock()
 _LAST_LINE = [time.monotonic()]  # when a progress line (or a person's message) was last shown
@@ -145,6 +149,24 @@ def step(text: str) -> None:
     w = watched()
     if w is not None:
         w.tell(step=text, note="", count="", since="", force=True)
+
+
+def own_steps(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``fn``'s :func:`step` calls stand for its caller's step while it runs; the
+    caller's is said again after it (act proposing thresholds with ``optimise``: its
+    "step 3 of 3" is not left showing while act goes on writing)."""
+
+    @functools.wraps(fn)
+    def inside(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        w = watched()
+        before = w.step if w is not None else ""
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if w is not None and before:
+                w.tell(step=before, note="", count="", since="", force=True)
+
+    return inside
 
 
 class Progress:

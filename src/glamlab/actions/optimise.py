@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PolicyError
-from ..progress import plural, review_time, step
+from ..progress import own_steps, plural, review_time, step
 from ..store import now
 from ..tasks.kinds import Candidate, task_kind
 from .act import (
@@ -201,6 +201,7 @@ def calibration_candidates(ws: Workspace, mv: ModelVersion, *, source: str = "au
     return cands, gold, {**cal.describe(), "in_sample": True}
 
 
+@own_steps
 def optimise(ws: Workspace, *, target_precision: float, model: str | None = None,
              criterion: str = DEFAULT_CRITERION, review_threshold: float | None = None,
              write: bool = False, calibration: str = "auto", folds: int = 5, seed: int = 0,
