@@ -140,3 +140,86 @@ def test_fitting_the_baselines_says_it_is_working(make_ws, capsys, monkeypatch, 
     assert "fitting the majority baseline: still working" in capsys.readouterr().err
     fit_baselines(ws, progress=True)
     assert "training majority: still working" in capsys.readouterr().err
+
+
+def test_a_watch_says_the_step_the_count_and_the_time_left_at_most_every_second(monkeypatch):
+    """What a web job's status line shows (glamlab.web.jobs.work): the step, then the
+    count with the time left, in words, not more than once a second however often the
+    work counts (a write per item would slow the job), each new step at once."""
+    import types
+
+    from glamlab import progress
+
+    now = [0.0]
+    monkeypatch.setattr(progress, "time", types.SimpleNamespace(monotonic=lambda: now[0]))
+    said: list[str] = []
+    with progress.watching(said.append, every=1.0):
+        progress.step("model 3 of 7 (text-tfidf) on the 3,000 test items")
+        bar = Progress("predicting with text-tfidf", total=3000, enabled=False,
+                       said="predicted")
+        now[0] = 1.0
+        bar.update(100)  # the first count: said (a second since the step)
+        for _ in range(11):  # 22 more within the next second: not said
+            now[0] += 0.05
+            bar.update(2)
+        now[0] = 2.0
+        bar.update(2)  # a second on: said, with the time left from the rate
+        bar.close()
+        progress.step("comparing the models")
+    assert said == [
+        "model 3 of 7 (text-tfidf) on the 3,000 test items",
+        "model 3 of 7 (text-tfidf) on the 3,000 test items: 100 of 3,000 items predicted",
+        "model 3 of 7 (text-tfidf) on the 3,000 test items: 124 of 3,000 items predicted, "
+        "about 2 minutes left",  # 24 items in the 1 s since the first: 2,876 left, 120 s
+        "comparing the models"]
+    assert progress.watched() is None  # only inside
+    progress.step("nobody watches")  # nothing happens, nothing fails
+
+
+def test_a_watch_says_how_long_a_fit_has_taken_without_repeating_the_step():
+    said: list[str] = []
+    with progress_watch(said) as w:
+        from glamlab.progress import step
+
+        step("training text-tfidf (1 of 2) on the training labels")
+        with Heartbeat("training text-tfidf", enabled=False, interval=0.05) as beat:
+            deadline = time.monotonic() + 30
+            while not any("second" in s for s in said) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            beat.note("fitting a copy, part 2 of 5")
+        assert w.note == ""  # the heartbeat's words go with it
+    assert said[0] == "training text-tfidf (1 of 2) on the training labels"
+    assert re.fullmatch(r"training text-tfidf \(1 of 2\) on the training labels: "
+                        r"\d+ seconds? so far", said[1]), said
+    assert said[-1] == ("training text-tfidf (1 of 2) on the training labels: fitting a "
+                        "copy, part 2 of 5"), said
+
+
+def progress_watch(said: list[str]):
+    from glamlab.progress import watching
+
+    return watching(said.append, every=0.0)
+
+
+def test_time_left_in_words():
+    from glamlab.progress import time_left
+
+    assert [time_left(s) for s in (3, 34, 80, 200, 5400)] == [
+        "a few seconds left", "about 30 seconds left", "about 1 minute left",
+        "about 3 minutes left", "about 1.5 hours left"]
+
+
+def test_steps_of_a_function_called_inside_a_step_give_the_step_back():
+    from glamlab.progress import own_steps, step, watching
+
+    @own_steps
+    def propose() -> int:
+        step("step 3 of 3, scoring the thresholds")
+        return 1
+
+    said: list[str] = []
+    with watching(said.append, every=0.0):
+        step("writing the accepted values")
+        assert propose() == 1
+    assert said == ["writing the accepted values", "step 3 of 3, scoring the thresholds",
+                    "writing the accepted values"]

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 import time
-from collections.abc import Sequence
-from typing import IO, Any
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import IO, Any, ParamSpec, TypeVar
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 _LOCK = threading.Lock()
 _LAST_LINE = [time.monotonic()]  # when a progress line (or a person's message) was last shown
 _BEATING: list[Heartbeat] = []  # the heartbeats under way, the innermost last
+_WATCHED = threading.local()  # the Watch of this thread's work (a web job), if any
 
 
 def with_article(word: str) -> str:
@@ -53,6 +59,116 @@ def touch() -> None:
     _LAST_LINE[0] = time.monotonic()
 
 
+def time_left(seconds: float) -> str:
+    """Time still to wait, as a person says it: "a few seconds left", "about 40 seconds
+    left", "about 3 minutes left", "about 1.5 hours left"."""
+    if seconds < 10:
+        return "a few seconds left"
+    if seconds < 55:
+        return f"about {round(seconds, -1):.0f} seconds left"
+    minutes = seconds / 60
+    if minutes < 59.5:
+        return f"about {minutes:.0f} minute{'s' if round(minutes) != 1 else ''} left"
+    return f"about {minutes / 60:.1f} hours left"
+
+
+class Watch:
+    """Progress told to a person who is not at a terminal (a web job's status line): the
+    :class:`Progress` counts and :class:`Heartbeat` notes of the work done in this thread
+    while :func:`watching` holds, with the step the caller names (:func:`step`), as one
+    line of plain words handed to ``say`` at most every ``every`` seconds (a new step at
+    once), so a job's status changes as it goes without a write per item.
+
+    The line: ``step: what is being done now, count, time left`` (or, while nothing is
+    counted, how long the step has taken so far)."""
+
+    def __init__(self, say: Callable[[str], None], *, every: float = 1.0):
+        self.say = say
+        self.every = every
+        self.step = ""
+        self.note = ""  # the innermost heartbeat's words (a model being fitted)
+        self.count = ""  # the innermost count's words (1,200 of 3,000 items, time left)
+        self.since = ""  # how long the heartbeat's step has taken: "40 seconds so far"
+        self._last = -float("inf")
+        self._said: str | None = None
+        self._lock = threading.Lock()
+
+    def due(self) -> bool:
+        return time.monotonic() - self._last >= self.every
+
+    def line(self) -> str:
+        # a note the step says already ("training tfidf" in "training tfidf (1 of 2)")
+        # is not said twice
+        note = "" if self.note and self.note in self.step else self.note
+        now = ", ".join(x for x in (note, self.count or self.since) if x)
+        return ": ".join(x for x in (self.step, now) if x)
+
+    def tell(self, *, force: bool = False, **parts: str) -> None:
+        """Change ``step``, ``note`` or ``count``; say the line when ``force`` or due."""
+        for k, v in parts.items():
+            setattr(self, k, v)
+        if not (force or self.due()):
+            return
+        with self._lock:
+            text = self.line()
+            if not text or text == self._said:
+                return
+            self._last = time.monotonic()
+            self._said = text
+        self.say(text)
+
+
+@contextmanager
+def watching(say: Callable[[str], None], *, every: float = 1.0) -> Iterator[Watch]:
+    """Hand the progress of the work done inside (in this thread) to ``say``, as plain
+    words, at most every ``every`` seconds (:class:`Watch`): what a web job's message
+    shows. Counting costs no more than without it: the words are made when they are due.
+
+    >>> lines = []
+    >>> with watching(lines.append):
+    ...     step("model 1 of 2 (majority)")
+    >>> lines
+    ['model 1 of 2 (majority)']
+    """
+    w = Watch(say, every=every)
+    outer = getattr(_WATCHED, "w", None)
+    _WATCHED.w = w
+    try:
+        yield w
+    finally:
+        _WATCHED.w = outer
+
+
+def watched() -> Watch | None:
+    """The :class:`Watch` of this thread's work, or None (nobody watches)."""
+    return getattr(_WATCHED, "w", None)
+
+
+def step(text: str) -> None:
+    """Name the step under way for a :class:`Watch` (said at once); nothing otherwise."""
+    w = watched()
+    if w is not None:
+        w.tell(step=text, note="", count="", since="", force=True)
+
+
+def own_steps(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``fn``'s :func:`step` calls stand for its caller's step while it runs; the
+    caller's is said again after it (act proposing thresholds with ``optimise``: its
+    "step 3 of 3" is not left showing while act goes on writing)."""
+
+    @functools.wraps(fn)
+    def inside(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        w = watched()
+        before = w.step if w is not None else ""
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if w is not None and before:
+                w.tell(step=before, note="", count="", since="", force=True)
+
+    return inside
+
+
 class Progress:
     """Count work done. In a terminal, a tqdm bar (count, rate, ETA); in a log, a
     line every ``interval`` seconds; with ``enabled=False``, nothing."""
@@ -67,8 +183,12 @@ class Progress:
         stream: IO[str] | None = None,
         interval: float = 5.0,
         enabled: bool = True,
+        said: str | None = None,
     ):
         self.desc = desc
+        # what a Watch says of the count, after it: "predicted" for "1,200 of 3,000 items
+        # predicted" (None: the count follows the desc)
+        self.said = said
         self.total = total
         self.unit = unit
         self.unit_one = unit_one or unit.removesuffix("s")  # the line for a count of 1
@@ -84,6 +204,7 @@ class Progress:
         # lines promise an hour for a few minutes' work
         self._first: tuple[float, int] | None = None
         self._bar: Any = None
+        self._watch = watched()
         if enabled and _isatty(self.stream):
             from tqdm import tqdm
 
@@ -97,6 +218,9 @@ class Progress:
             self._first = (time.monotonic(), self.n + n)
         self.n += n
         self.problems += problems
+        w = self._watch
+        if w is not None and w.due():
+            w.tell(count=self.words())
         if not self.enabled:
             return
         if self._bar is not None:
@@ -122,6 +246,24 @@ class Progress:
                 return (self.n - n1) / (t - t1), True
         return self.n / max(t - self._start, 1e-9), False
 
+    def words(self) -> str:
+        """The count in plain words: "predicting with majority: 1,200 of 3,000 items,
+        about 1 minute left", or with ``said``: "1,200 of 3,000 items predicted, about 1
+        minute left" (what a :class:`Watch` says)."""
+        rate, measured = self._rate()
+        msg = f"{self.n:,}" if self.said else f"{self.desc}: {self.n:,}"
+        msg += f" of {self.total:,} {self.unit}" if self.total else (
+            f" {self.unit_one if self.n == 1 else self.unit}")
+        if self.said:
+            msg += f" {self.said}"
+        if not self.total:
+            msg += " so far"
+        if self.problems:
+            msg += f", {self.problems:,} {plural(self.problems, 'problem')}"
+        if self.total and rate > 0 and measured and self.n < self.total:
+            msg += f", {time_left((self.total - self.n) / rate)}"
+        return msg
+
     def _line(self) -> None:
         rate, measured = self._rate()
         msg = f"{self.desc}: {self.n:,}"
@@ -137,6 +279,9 @@ class Progress:
         touch()
 
     def close(self) -> None:
+        if self._watch is not None:  # the count ends: the step's words, without it
+            self._watch.count = ""
+            self._watch = None
         if self._bar is not None:
             self._bar.close()
             self._bar = None
@@ -175,12 +320,21 @@ class Heartbeat:
         self._start = time.monotonic()
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
+        self._watch: Watch | None = None
+        self._outer_note = ""
 
     def note(self, text: str) -> None:
         self.desc = text
+        if self._watch is not None:
+            self._watch.tell(note=text, count="", since="", force=True)
 
     def _beat(self) -> None:
         while not self._done.wait(min(1.0, self.interval)):
+            w = self._watch
+            if w is not None:  # a long fit: how long so far, in words
+                w.tell(since=f"{_for(time.monotonic() - self._start)} so far")
+            if not self.enabled:
+                continue
             with _LOCK:  # nested heartbeats: one line, the innermost's, not one each
                 if _BEATING and _BEATING[-1] is not self:
                     continue
@@ -194,9 +348,14 @@ class Heartbeat:
                     touch()
 
     def __enter__(self) -> Heartbeat:
-        if self.enabled:
-            with _LOCK:
-                _BEATING.append(self)
+        self._watch = watched()
+        if self._watch is not None:
+            self._outer_note = self._watch.note
+            self._watch.tell(note=self.desc, count="", since="", force=True)
+        if self.enabled or self._watch is not None:
+            if self.enabled:
+                with _LOCK:
+                    _BEATING.append(self)
             self._thread = threading.Thread(target=self._beat, name="glamlab-heartbeat",
                                             daemon=True)
             self._thread.start()
@@ -210,6 +369,17 @@ class Heartbeat:
             with _LOCK:
                 if self in _BEATING:
                     _BEATING.remove(self)
+        if self._watch is not None:
+            self._watch.note = self._outer_note
+            self._watch.since = ""
+            self._watch = None
+
+
+def _for(seconds: float) -> str:
+    """A time taken so far, in words: "40 seconds", "3 minutes"."""
+    if seconds < 90:
+        return f"{seconds:.0f} second{'s' if round(seconds) != 1 else ''}"
+    return f"{seconds / 60:.0f} minutes"
 
 
 def _isatty(stream: IO[str]) -> bool:

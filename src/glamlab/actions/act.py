@@ -685,7 +685,8 @@ def _plan(ws: Workspace, *, model: str | None, dry_run: bool, actor: str,
     # no total: the items the model found nothing in are not gone through
     bar = Progress(f"act ({mv.spec}{', dry run' if dry_run else ''})",
                    unit=("items" if kind.candidates_word == "items"  # not "items with items"
-                         else f"items with {kind.candidates_word}"), enabled=progress)
+                         else f"items with {kind.candidates_word}"), enabled=progress,
+                   said="done")
     for batch in iter_decisions(ws, mv, policy, safety, problems=report.problems,
                                 current=current, known=known, empty=empty):
         seen_items += len({d.item.item_id for d in batch})

@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PolicyError
-from ..progress import plural, review_time
+from ..progress import own_steps, plural, review_time, step
 from ..store import now
 from ..tasks.kinds import Candidate, task_kind
 from .act import (
@@ -201,6 +201,7 @@ def calibration_candidates(ws: Workspace, mv: ModelVersion, *, source: str = "au
     return cands, gold, {**cal.describe(), "in_sample": True}
 
 
+@own_steps
 def optimise(ws: Workspace, *, target_precision: float, model: str | None = None,
              criterion: str = DEFAULT_CRITERION, review_threshold: float | None = None,
              write: bool = False, calibration: str = "auto", folds: int = 5, seed: int = 0,
@@ -262,6 +263,7 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
                               "items", hint=f"first {WEB_RUN}" if web else
                               f"run it over the test items: glamlab run --model {mv.spec}")
     else:
+        step(f"step 1 of 3, getting {mv.spec}'s predictions on the calibration data")
         cands, cal_gold, cal_info = calibration_candidates(ws, mv, source=calibration,
                                                            folds=folds, seed=seed, web=web,
                                                            progress=progress)
@@ -270,6 +272,8 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
                               f"{cal_info.get('items', 0)} calibration items",
                               hint=WEB_CALIBRATION if web else
                               "label a calibration split, or more training items")
+    step(f"step 2 of 3, choosing a threshold for each of the {len(ws.card.labels)} labels on "
+         f"{len(cands):,} calibration {plural(len(cands), 'prediction')}")
     kind = task_kind(ws.card)
     from ..evaluation.calibration import group_keys
 
@@ -312,6 +316,8 @@ def optimise(ws: Workspace, *, target_precision: float, model: str | None = None
                             timespec="seconds") + "Z", "criterion": criterion,
                             "tuned_on": cal_info["source"]})
     # the honest figure: the chosen thresholds scored once on the frozen test split
+    step("step 3 of 3, scoring the chosen thresholds on the test items and counting what they "
+         "change in the collection")
     mark_test_split_read(ws, f"act --optimise (target precision {target_precision:g})", mv.spec)
     per_test, test_info = frozen_test_precision(ws, mv, new_policy, mark_read=False)
     # a threshold no test prediction reaches has no evidence on the test split: nothing

@@ -366,7 +366,11 @@ def calibration_scores(ws: Workspace, predictors: Sequence[tuple[str, Predictor]
     reduce = kind.reducer()
     scores: dict[str, float] = {}
     info: dict[str, Any] = {"left_out": {}}
-    for name, predictor in predictors:
+    from ..progress import step
+
+    for i, (name, predictor) in enumerate(predictors, 1):
+        step(f"choosing the best model on calibration data: model {i} of "
+             f"{len(predictors)} ({name})")
         try:
             cal = calibration_predictions(ws, predictor, source=source, folds=folds, seed=seed,
                                           progress=progress, name=name)

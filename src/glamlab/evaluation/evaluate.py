@@ -21,7 +21,7 @@ import numpy as np
 
 from ..config import COUNT_METRICS, SLOT_WORDS
 from ..errors import EvaluationError, GlamlabError
-from ..progress import plural
+from ..progress import plural, step
 from ..tasks.predict import predict_items
 from .bootstrap import (
     ALPHA,
@@ -421,7 +421,10 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
     counted = _count_measure(ws, test.items, golds, kind)
     S_count: dict[str, np.ndarray] = {}
     W_slots = counted.resamples(n_boot, seed) if counted is not None else W
-    for cand in candidates:
+    for i, cand in enumerate(candidates, 1):
+        # a web job's status line: which model, of how many (the count follows)
+        step(f"model {i} of {len(candidates)} ({cand.name}) on the {n:,} test "
+             f"{plural(n, 'item')}")
         p = cand.predictor
         try:
             kind.check_predictor(p)
@@ -463,9 +466,11 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
             failures=pr.failure_dicts(), items=n, seconds=round(pr.seconds, 4),
             items_per_s=pr.items_per_s, cost_per_1000=float(getattr(p, "price_per_item", 0.0)
                                                              or 0.0) * 1000, **spend))
+    step("choosing the best model on calibration data")
     selection = _choose(ws, candidates, results, metric, choose_on=choose_on,
                         calibration=calibration, folds=folds, seed=seed, progress=progress)
     chosen = next((c for c in results if c.name == selection.get("chosen")), None)
+    step(f"comparing the models ({n_boot:,} resamples for the 95% intervals)")
     comparisons = _compare(results, S_all, correct, reduce, metric, W, chosen)
     best = chosen or _best(results, metric)
     fields = (list(slice_fields) if slice_fields is not None

@@ -441,7 +441,8 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         if batch_size is None:  # a small run is split across every worker, in batches
             bs = small_run_batch(remaining, workers, bs)  # small enough to show progress
         last_write = [time.monotonic()]
-        bar = Progress(f"run {writer.run_id} ({mv.spec})", total=remaining, enabled=progress)
+        bar = Progress(f"run {writer.run_id} ({mv.spec})", total=remaining, enabled=progress,
+                       said="predicted")
         # the items in flight: the version each was read at, and those whose content
         # changed since this model version predicted them (their prediction is replaced)
         versions: dict[str, int] = {}

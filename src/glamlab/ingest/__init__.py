@@ -299,7 +299,7 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
     empty: list[str] = []
     whole: set[str] = set()  # sources that failed as a whole (a wrong column, unreadable)
     read: set[str] = set()  # sources some item or row of which was read
-    with Progress("ingest", enabled=progress, interval=PROGRESS_INTERVAL) as bar:
+    with Progress("ingest", enabled=progress, interval=PROGRESS_INTERVAL, said="read") as bar:
         for rec in iter_records(sources, options, empty):
             if not isinstance(rec, Problem):
                 read.add(rec.source)

@@ -57,15 +57,17 @@ def predict_items(kind: TaskKind[Any, Any], predictor: Any, items: Sequence[Item
     """Predict every item with ``predictor`` for the task ``kind`` (see the module
     docstring for what happens to bad items). ``batch_size``: items per call of the
     kind's :meth:`~TaskKind.predict` (default: all of them at once)."""
-    from ..progress import Progress
+    from ..progress import Progress, watched
 
     items = list(items)
     out: list[Any] = [None] * len(items)
     failures: list[Failure] = []
     size = max(1, batch_size or len(items) or 1)
     start = time.perf_counter()
+    # counted for the terminal, or for a web job's status line (watched, said there only)
     bar = (Progress(f"predicting with {getattr(predictor, 'name', 'the model')}",
-                    total=len(items)) if progress else None)
+                    total=len(items), enabled=progress, said="predicted")
+           if progress or watched() is not None else None)
     try:
         for lo in range(0, len(items), size):
             batch = items[lo : lo + size]

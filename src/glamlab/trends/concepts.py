@@ -127,7 +127,7 @@ def build_index(ws: Workspace, *, encoder: str = "minilm", where: dict[str, Any]
     import time
 
     from ..features.cache import compute_features
-    from ..progress import Progress
+    from ..progress import Progress, watched
 
     t0 = time.perf_counter()
     if encoder not in ENCODERS:
@@ -135,7 +135,9 @@ def build_index(ws: Workspace, *, encoder: str = "minilm", where: dict[str, Any]
     extractor = TextEmbedding(encoder)
     index = VectorIndex()
     skipped = embedded = reused = 0
-    bar = Progress("embedding passages", total=ws.count_items(where=where)) if progress else None
+    bar = (Progress("embedding passages", total=ws.count_items(where=where), enabled=progress,
+                    said="embedded")
+           if progress or watched() is not None else None)
     chunk: list[Item] = []
 
     def flush() -> None:

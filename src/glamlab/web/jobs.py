@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import EvaluationError, GlamlabError
+from ..progress import step, watching
 from ..store import now
 from .words import for_the_web, web_hint
 
@@ -66,6 +67,9 @@ KINDS = ("evaluate", "run", "monitor", "train", "optimise", "ingest", "capacity"
 #: kinds whose every submission is its own job (the others: one active job of a kind)
 QUEUED_KINDS = ("ingest",)
 ACTIVE = ("queued", "running")
+#: at most one write of a running job's message in this many seconds (its progress: a
+#: write per item would slow the job)
+PROGRESS_EVERY_S = 1.0
 
 
 def submit(ws: Workspace, kind: str, user: str, params: dict[str, Any] | None = None) -> int:
@@ -135,10 +139,10 @@ def _set(ws: Workspace, job_id: int, **values: Any) -> None:
 def _evaluate(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     from ..evaluation import candidates_for, evaluate, fit_baselines
 
-    _set(ws, job["id"], message="fitting the baselines on the training labels")
+    step("fitting the baselines on the training labels")
     fit_baselines(ws)
     cands = candidates_for(ws)
-    _set(ws, job["id"], message=f"comparing {len(cands)} candidates on the test set")
+    step(f"comparing {len(cands)} candidates on the test set")
     result = evaluate(ws, cands, web=True)
     return {"verdict": result.verdict, "leaderboard": result.leaderboard}
 
@@ -147,7 +151,7 @@ def _run(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     from ..inference import champion_spec, run
 
     spec = job["params"].get("model") or champion_spec(ws, web=True)
-    _set(ws, job["id"], message=f"predicting with {spec}")
+    step(f"predicting with {spec}")
     # a job taken again after a stop resumes its run; the first try resumes one left
     # unfinished too, and else starts a new run (skipping what is predicted already)
     report = run(ws, spec, workers=1, resume=True, handle_signals=False)
@@ -166,7 +170,7 @@ def _act(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
 
     from ..actions.act import act
 
-    _set(ws, job["id"], message="writing the accepted values and filling the review queue")
+    step("writing the accepted values and filling the review queue")
     report = act(ws, actor=str(job["created_by"]), web=True)
     res = {"model": report.model, "unit": report.unit, "counts": report.counts,
            "written": report.written, "review_workload": report.review_workload,
@@ -198,6 +202,7 @@ def _index(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     :func:`glamlab.trends.concepts.build_index` does from Python)."""
     from ..trends.concepts import build_index
 
+    step("building the passage index")
     info = build_index(ws)
     return {"passages": info.passages, "skipped": info.skipped,
             "seconds": round(info.seconds, 1)}
@@ -206,6 +211,7 @@ def _index(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
 def _monitor(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     from ..monitoring import stored
 
+    step("working out monitoring: the model's recent predictions against the test split")
     report = stored.compute(ws, web=True)
     return {"alert": bool(report.get("alert")), "error": report.get("error")}
 
@@ -217,9 +223,8 @@ def _train(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     trained: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     for i, name in enumerate(names, 1):
-        _set(ws, job["id"], message=f"training {name} ({i} of {len(names)}) on the "
-                                    "training labels", result={"trained": trained,
-                                                               "failed": failed})
+        _set(ws, job["id"], result={"trained": trained, "failed": failed})
+        step(f"training {name} ({i} of {len(names)}) on the training labels")
         try:
             res = train(ws, name, reuse=True)
         except GlamlabError as exc:
@@ -246,8 +251,7 @@ def _optimise(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     from ..actions.optimise import optimise
 
     target = float(job["params"]["target_precision"])
-    _set(ws, job["id"], message=f"choosing thresholds for precision {target:g} on the "
-                                "calibration data")
+    step(f"choosing thresholds for precision {target:g} on the calibration data")
     review = job["params"].get("review_threshold")  # None: the policy's, or the project's
     res = optimise(ws, target_precision=target, model=job["params"].get("model"),
                    review_threshold=None if review is None else float(review), web=True)
@@ -258,6 +262,7 @@ def _ingest(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     from ..tasks import uploads
 
     params = job["params"]
+    step("bringing the items in")
     if params.get("url"):
         report = uploads.bring_in_url(ws, str(params["url"]))
         name = str(params["url"])
@@ -322,7 +327,7 @@ def _capacity(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     from ..actions.capacity import project_capacity
 
     params = job["params"]
-    _set(ws, job["id"], message="planning the slots and checking them against recent outcomes")
+    step("planning the slots and checking them against recent outcomes")
     res = project_capacity(ws, risk=float(params["risk"]),
                            calibrate=bool(params.get("calibrate", True)))
     return dict(json.loads(json.dumps(res, default=_plain)))
@@ -333,8 +338,8 @@ def _backtest(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     from ..registry.tabular import DEFAULT_MODEL
 
     params = job["params"]
-    _set(ws, job["id"], message="training the baselines and the model on the rows before "
-                                "each month, and predicting the month")
+    step("training the baselines and the model on the rows before each month, and "
+         "predicting the month")
     try:
         report = project_backtest(ws, model=str(params.get("model") or DEFAULT_MODEL),
                                   since=params.get("since") or None,
@@ -422,6 +427,25 @@ def switch_to_retrained(ws: Workspace, job_id: int, user: str) -> str:
     return spec
 
 
+def work(ws: Workspace, job: dict[str, Any], *,
+         every: float | None = PROGRESS_EVERY_S) -> dict[str, Any]:
+    """Do ``job``; while it runs its message says how far it is and what it is doing, in
+    plain words (:func:`glamlab.progress.watching`: the steps, counts and notes of the
+    Python API), written at most every ``every`` seconds (None: only the messages the
+    job's kind writes itself; what the overhead is measured against)."""
+    if every is None:
+        return WORK[job["kind"]](ws, job)
+
+    def say(text: str) -> None:
+        try:
+            _set(ws, job["id"], message=text[:1000])
+        except Exception as exc:  # noqa: BLE001 - a busy database: the next one will do
+            log.warning("job %s: its progress could not be written: %s", job["id"], exc)
+
+    with watching(say, every=every):
+        return WORK[job["kind"]](ws, job)
+
+
 WORK: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
     "evaluate": _evaluate, "run": _run, "monitor": _monitor, "train": _train,
     "optimise": _optimise, "ingest": _ingest, "capacity": _capacity, "act": _act,
@@ -505,7 +529,7 @@ class JobWorker:
     def _do(self, job: dict[str, Any]) -> None:
         ended: dict[str, Any]
         try:
-            result = WORK[job["kind"]](self.ws, job)
+            result = work(self.ws, job)
             ended = {"status": "done", "result": result, "message": "finished"}
         except GlamlabError as error:
             exc = for_the_web(error)  # its hint said on the pages, not as a command

@@ -198,13 +198,42 @@
       if (words) said.push(words);
     });
     if (!said.length) return;
-    var say = document.createElement("p");  // empty when inserted, written a moment later
+    announce(said.join(" "));
+  });
+  function announce(words) {
+    var main = document.getElementById("main");
+    if (!main) return;
+    var say = document.getElementById("announce");
+    if (say) say.remove();
+    say = document.createElement("p");  // empty when inserted, written a moment later
     say.className = "vh";
     say.id = "announce";
     say.setAttribute("role", "status");
     main.appendChild(say);
-    setTimeout(function () { say.textContent = said.join(" "); }, 100);
-  });
+    setTimeout(function () { say.textContent = words; }, 100);
+  }
+  // A job's status line (#job, a live region) arrives already written after the page
+  // reloads itself: screen readers say a live region's changes, not what a new page
+  // holds. Its words are said again when they differ from what this tab last heard on
+  // this page (the job went on: "model 3 of 7 ...", or finished), not at every reload.
+  // ``say`` false: only remember the words (a form's answer said them already).
+  function announceJob(say) {
+    var boxes = document.querySelectorAll("main .job[role=status]");
+    if (!boxes.length) return;
+    var words = [], active = false;
+    boxes.forEach(function (b) {
+      words.push(b.textContent.replace(/\s+/g, " ").trim());
+      if (b.dataset.jobActive) active = true;
+    });
+    var text = words.join(" ").trim();
+    var key = "glamlab-job-said:" + window.location.pathname;
+    var before = null;
+    try { before = window.sessionStorage.getItem(key); } catch (e) { before = null; }
+    if (!text || text === before) return;
+    try { window.sessionStorage.setItem(key, text); } catch (e) { /* private mode */ }
+    if (!say || (before === null && !active)) return;  // an old result, first seen: quiet
+    announce(text);
+  }
 
   function setup() {
     scheduleRefresh();
@@ -814,6 +843,10 @@
       el.style.display = box.checked ? "" : "none";
     });
   });
-  document.addEventListener("DOMContentLoaded", function () { setup(); startLeases(); });
-  document.addEventListener("htmx:afterSettle", function () { setup(); startLeases(); });
+  document.addEventListener("DOMContentLoaded", function () {
+    setup(); startLeases(); announceJob(true);
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    setup(); startLeases(); announceJob(false);
+  });
 })();

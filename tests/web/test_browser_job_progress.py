@@ -1,0 +1,64 @@
+"""In a real headless Chromium: while the policy is worked out (a job of half a minute
+here, minutes on a real project) the page says how far it is, and the words change as
+it goes (before: "Choosing the thresholds: choosing thresholds for precision 0.95 on the
+calibration data" from start to end, and curators took the job for hung). The page
+reloads itself; after a reload whose status line changed, the new words are said again
+to a screen reader (#announce: a live region inserted empty and written a moment later,
+as a live region that arrives already written is not announced)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from .conftest import PASSWORD, LiveServer, browser_login
+from .test_browser import ARGS, CHROMIUM, pytestmark  # noqa: F401  (browser marks, skip)
+from .test_job_progress import lang_project  # noqa: F401  (the fixture)
+
+
+def test_the_policy_page_shows_a_progress_line_that_changes(lang_project: Any) -> None:  # noqa: F811
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from glamlab.auth import add_user
+    from glamlab.inference import run
+    from glamlab.web import create_app
+
+    ws = lang_project
+    add_user(ws, "ada", PASSWORD, "admin")
+    run(ws, "text-tfidf@champion", workers=1)
+    with LiveServer(create_app(ws)) as server, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        browser_login(page, server.url, "ada")
+        page.goto(server.url + "/stages/policy")
+        page.click("#start-optimise")
+        shown: list[str] = []  # the job's line, each time it changed
+        announced: list[str] = []  # what #announce said after a reload
+        deadline = time.monotonic() + 600  # a bound for a stuck job, not a measure
+        while time.monotonic() < deadline:
+            try:
+                line = page.locator("#job").inner_text(timeout=5_000)
+                said = page.evaluate(
+                    "() => { const a = document.getElementById('announce');"
+                    " return a ? a.textContent : ''; }")
+            except sync_api.Error:  # the page was reloading
+                continue
+            line = " ".join(line.split())
+            if said and (not announced or announced[-1] != said):
+                announced.append(" ".join(said.split()))
+            if "finished" in line or "failed" in line:
+                break
+            if not shown or shown[-1] != line:
+                shown.append(line)
+            page.wait_for_timeout(200)
+        browser.close()
+    assert errors == []
+    progress = [s for s in shown if s.startswith("Choosing the thresholds: step ")]
+    # the line named the step and changed at least once as the job went on
+    assert len(set(progress)) >= 2, shown
+    assert any("part " in s and " of 5" in s for s in progress), shown
+    # a reload that brought new words had them said again
+    assert any(a.startswith("Choosing the thresholds: step ") for a in announced), announced
