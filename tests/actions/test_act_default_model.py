@@ -85,15 +85,21 @@ def test_a_champion_with_no_predictions_is_refused_naming_it(champion_then_prior
     ws = champion_then_prior
     add_model(ws, "blanks", 2)
     set_alias(ws, "blanks@2", "champion")  # promoted, not run yet
-    for do in (lambda: plan(ws), lambda: act(ws),
-               lambda: export(ws, "csv", tmp_path / "never.csv")):
+    for do in (lambda: plan(ws), lambda: act(ws)):
         with pytest.raises(PolicyError) as exc:
             do()
         err = exc.value
         assert "the model in use, blanks@2, has no predictions yet" in err.message
         assert "prior@1" in err.message  # whose they are
         assert "glamlab run" in (err.hint or "") and "--model prior@1" in (err.hint or "")
-    assert not (tmp_path / "never.csv").exists() and _written_models(ws) == set()
+    assert _written_models(ws) == set()
+    # an export gives the latest run's predictions (nothing was acted on yet), and says so
+    res = export(ws, "csv", tmp_path / "latest.csv")
+    assert res["model"] == "prior@1" and len(res["notes"]) == 1
+    note = res["notes"][0]
+    assert "The model in use, blanks@2, has not been run yet" in note
+    assert "the model that was run last, prior@1 (not the model in use)" in note
+    assert "glamlab run" in note
     with pytest.raises(PolicyError) as exc:  # the web app: its pages, no command
         plan(ws, web=True)
     assert "Run page" in (exc.value.hint or "") and "glamlab" not in (exc.value.hint or "")
@@ -151,14 +157,20 @@ def test_cli_refuses_a_champion_not_run_yet(champion_then_prior: Any, tmp_path: 
     add_model(ws, "blanks", 2)
     set_alias(ws, "blanks@2", "champion")
     ws.close()
-    for args in (("act",), ("act", "--dry-run"),
-                 ("export", "--format", "csv", "--out", str(tmp_path / "x.csv"))):
+    for args in (("act",), ("act", "--dry-run")):
         code, out, err = _cli(capsys, ws, *args)
         assert code != 0, out
         text = " ".join(err.split())
         assert "the model in use, blanks@2, has no predictions yet" in text, err
         assert "glamlab run" in text and "--model prior@1" in text
-    assert not (tmp_path / "x.csv").exists()
+    # export gives the latest run's predictions, saying which model and why
+    code, out, err = _cli(capsys, ws, "export", "--format", "csv", "--out",
+                          str(tmp_path / "x.csv"))
+    assert code == 0, err
+    text = " ".join(err.split())
+    assert "blanks@2, has not been run yet" in text and "prior@1" in text, err
+    with open(tmp_path / "x.csv", encoding="utf-8-sig", newline="") as fh:
+        assert {r["model"] for r in csv.DictReader(fh)} == {"prior"}
     code, out, err = _cli(capsys, ws, "act", "--dry-run", "--model", "prior@1", "--json")
     assert code == 0, err
     assert json.loads(out)["model"] == "prior@1"

@@ -156,7 +156,69 @@ def test_the_pages_apply_the_policy_to_the_champion_not_the_latest_run(
 
     compute_export_check(ws)
     page = " ".join(ada.get("/stages/export").text.split())
+    # the export holds blanks@1's predictions instead, and says so (test below)
+    assert "The model in use, blanks@2, has not been run yet" in page
+
+
+def test_after_a_retrain_the_export_holds_the_decisions_on_the_last_model_acted_on(
+        champion_then_prior: Any) -> None:
+    """Reviewers decided queue rows on blanks@1's predictions; a retrain promoted blanks@2,
+    not run yet (and a baseline, prior@1, ran after blanks@1). The Export page's CSV
+    download answered a 400 page ("blanks@2 has no predictions... run the model in use
+    first on the Run page"), with no warning beforehand: a reviewer cannot run, and the
+    decisions could not be exported at all. Now the page says up front whose predictions
+    the downloads hold, and the download gives them, with the reviewer's decision."""
+    import csv
+    import html
+    import io
+
+    from glamlab.registry.models import set_alias
+    from glamlab.review.decisions import decide
+    from tests.actions.helpers import add_model
+
+    ws, app, client = champion_then_prior
+    ada, rey = client("ada"), client("rey")
+    ws.card.raw["policy"] = {"field": "page_type", "default_action": "review",
+                             "labels": {"blank": {"accept": 0.99, "review": 0.5},
+                                        "content": {"accept": 0.99, "review": 0.5}}}
+    ws.save_card()  # nothing is accepted: every page goes to the queue
+    _r, job = applied(ws, app, ada)
+    assert job['result']['written']['review_queue'] > 0, job['result']
+    q = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        row = conn.execute(sa.select(q.c.id, q.c.item_id, q.c.version)
+                           .where(q.c.status == "open").order_by(q.c.id).limit(1)).one()
+    decide(ws, "rey", row.id, "accept", row.version)
+    add_model(ws, "blanks", 2)  # what glamlab retrain does: a new version, promoted
+    set_alias(ws, "blanks@2", "champion")
+    for who in (rey, ada):
+        page = " ".join(html.unescape(who.get("/stages/export").text).split())
+        assert 'id="export-model-note"' in page
+        assert ("The model in use, blanks@2, has not been run yet, so the export holds the "
+                "predictions of the model the policy was last applied to, blanks@1 (an "
+                "earlier version of the model in use), with the reviewers' decisions on "
+                "them. An admin can run blanks@2 on the Run page") in page, page
+        r = who.get("/stages/export/download?format=csv")
+        assert r.status_code == 200, r.text[:2000]
+        rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+        assert rows and {(x["model"], x["model_version"]) for x in rows} == {("blanks", "1")}
+        mine = [x for x in rows if x["item_id"] == row.item_id and x["confirmed_by"]]
+        assert [x["confirmed_by"] for x in mine] == ["rey"], rows
+    # the command line's export follows the same rule, and says which model and why
+    from glamlab.actions import export
+
+    res = export(ws, "csv", ws.root / "cli.csv")
+    assert res["model"] == "blanks@1" and len(res["notes"]) == 1
+    assert "blanks@2, has not been run yet" in res["notes"][0]
+    assert "glamlab run" in res["notes"][0]
+    from glamlab.reports.overview import compute_act
+
+    # the Act page still refuses to apply the policy with another model than the one in
+    # use, and tells the admin where to run it
+    compute_act(ws)
+    page = " ".join(ada.get("/stages/act").text.split())
     assert "the model in use, blanks@2, has no predictions yet" in page
+    assert "on the Run page" in page
 
 
 def test_the_act_page_says_what_a_changed_policy_took_out_of_the_queue(

@@ -93,15 +93,18 @@ WEB_RUN = "run the model over the collection on the Run page"
 
 
 def resolve_model(ws: Workspace, spec: str | None = None,
-                  policy: Policy | None = None, *, web: bool = False) -> ModelVersion:
+                  policy: Policy | None = None, *, web: bool = False,
+                  exporting: bool = False) -> ModelVersion:
     """The model act, export and link use: ``spec``, else ``[policy] model``, else the
     champion (the one ``glamlab run`` runs, :func:`glamlab.inference.champion_spec`),
     else, when no model is in use yet, the model of the latest run with predictions
     (:func:`choose_model` says so in a note). A champion with no predictions yet while
     another model has some is refused (run it first, or name the other one): act never
     writes the guesses of a model that was run only to be looked at (a baseline).
+    ``exporting``: for an export, which gives the latest run's predictions instead (with
+    the reviewers' decisions on them) and says so (:func:`choose_model`).
     ``web``: an error's fix names the web app's pages, not commands."""
-    return choose_model(ws, spec, policy, web=web)[0]
+    return choose_model(ws, spec, policy, web=web, exporting=exporting)[0]
 
 
 def _champion(ws: Workspace) -> ModelVersion | None:
@@ -152,6 +155,27 @@ def _latest_run_model(ws: Workspace) -> ModelVersion | None:
     return None if model_id is None else get_model_by_id(ws, int(model_id))
 
 
+def _latest_acted_model(ws: Workspace) -> ModelVersion | None:
+    """The model act was applied to last, with predictions still: that of the latest
+    review queue row about a prediction (the rows reviewers decide on), else of the
+    latest value written as metadata; None when act never wrote anything."""
+    from ..registry.models import get_model, get_model_by_id
+
+    t = ws.store.t
+    q, mm = t.review_queue, t.machine_metadata
+    with ws.store.read() as conn:
+        model_id = conn.execute(sa.select(q.c.model_id).where(q.c.model_id.is_not(None))
+                                .order_by(q.c.id.desc()).limit(1)).scalar()
+        written = None if model_id is not None else conn.execute(
+            sa.select(mm.c.model, mm.c.model_version).order_by(mm.c.id.desc()).limit(1)).first()
+    try:
+        mv = (get_model_by_id(ws, int(model_id)) if model_id is not None else
+              get_model(ws, f"{written.model}@{written.model_version}") if written else None)
+    except ModelNotFound:
+        return None
+    return mv if mv is not None and _has_predictions(ws, mv.id) else None
+
+
 def _has_predictions(ws: Workspace, model_id: int) -> bool:
     t = ws.store.t.predictions
     with ws.store.read() as conn:
@@ -161,13 +185,20 @@ def _has_predictions(ws: Workspace, model_id: int) -> bool:
 
 def choose_model(ws: Workspace, spec: str | None = None, policy: Policy | None = None, *,
                  web: bool = False, cli: bool = True,
-                 acting: bool = False) -> tuple[ModelVersion, str | None]:
+                 acting: bool = False,
+                 exporting: bool = False) -> tuple[ModelVersion, str | None]:
     """:func:`resolve_model`, with a note to show the person when the model is the latest
     run's because no model is in use yet (None otherwise): in the web app's words
     (``web``), the command line's (``cli``), else as Python calls. ``acting``: for act
     (not a dry run), which refuses another model than the one in use
     (:func:`_check_model_in_use`), so the fix for a model in use with no predictions
-    is to run it or promote the other, not ``--model``."""
+    is to run it or promote the other, not ``--model``. ``exporting``: for an export
+    (the command's and the web app's alike), which, when the model in use has no
+    predictions yet (promoted by a retrain, not run), gives the predictions of the model
+    the policy was last applied to (else the latest run's model:
+    :func:`_latest_acted_model`), with the reviewers' decisions made on them, and says
+    so in the note (the decisions cannot be exported otherwise before someone runs the
+    new model)."""
     from ..registry.models import get_model
 
     spec = spec or (policy.model if policy else None)
@@ -189,10 +220,15 @@ def choose_model(ws: Workspace, spec: str | None = None, policy: Policy | None =
     if champ is not None:
         if _has_predictions(ws, champ.id):
             return champ, None
+        if exporting:
+            acted = _latest_acted_model(ws)
+            return (acted or latest), unrun_champion_note(champ, acted or latest,
+                                                          acted=acted is not None,
+                                                          web=web, cli=cli)
         raise PolicyError(
             f"the model in use, {champ.spec}, has no predictions yet (the latest ones are "
-            f"{latest.spec}'s): the policy is applied, and the exports made, with the "
-            "predictions of the model in use, not another model's",
+            f"{latest.spec}'s): the policy is applied with the predictions "
+            "of the model in use, not another model's",
             hint="run the model in use over the collection first on the Run page" if web else
             (f"run it first: glamlab run; or make {latest.spec} the model in use: glamlab "
              f"models promote {latest.spec} (glamlab act --model {latest.spec} --dry-run "
@@ -206,6 +242,24 @@ def choose_model(ws: Workspace, spec: str | None = None, policy: Policy | None =
                "--model NAME." if cli else
                "Choose one: use_model(ws, NAME) (from glamlab.registry), or model=NAME."))
     return latest, note
+
+
+def unrun_champion_note(champ: ModelVersion, latest: ModelVersion, *, acted: bool = False,
+                        web: bool = False, cli: bool = True) -> str:
+    """What an export says when the model in use, ``champ``, has no predictions yet and
+    it holds ``latest``'s instead (the model the policy was applied to last, ``acted``,
+    else the model run last): whose predictions they are, why, and where the model in
+    use is run (the Run page, an admin's, on the web)."""
+    whose = ("an earlier version of the model in use" if latest.name == champ.name
+             else "not the model in use")
+    which = ("the model the policy was last applied to" if acted
+             else "the model that was run last")
+    how = (f"An admin can run {champ.spec} on the Run page" if web else
+           f"Run {champ.spec} first (glamlab run)" if cli else
+           f"Run {champ.spec} first (run(ws), from glamlab.inference)")
+    return (f"The model in use, {champ.spec}, has not been run yet, so the export holds the "
+            f"predictions of {which}, {latest.spec} ({whose}), with the reviewers' "
+            f"decisions on them. {how} for the export to hold its predictions.")
 
 
 def _stopped_run(ws: Workspace, mv: ModelVersion, *, web: bool = False,

@@ -1056,7 +1056,7 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
     from .link import prediction_links
     from .policy import load_policy
 
-    model_id = resolve_model(ws, model, load_policy(ws.card)).id
+    model_id = resolve_model(ws, model, load_policy(ws.card), exporting=True).id
     seen: set[str] = set()
 
     if where is not None:
@@ -1472,7 +1472,7 @@ def export_entities(ws: Workspace, fmt: str, out: str | Path | None = None, *,
 
         policy = load_policy(ws.card, web=web)
         load_safety(ws.card, ws.root, web=web)
-        mv, fallback = choose_model(ws, model, policy, web=web)
+        mv, fallback = choose_model(ws, model, policy, web=web, exporting=True)
         # the texts the model has no prediction for (not run on yet, or its latest run
         # could not predict them): the export has nothing of them, said as the
         # classification export says it (``unpredicted``)

@@ -248,7 +248,7 @@ def iter_rows(ws: Workspace, *, model: str | None = None,
     where.validate()
     policy = load_policy(ws.card)
     safety = load_safety(ws.card, ws.root)
-    mv = resolve_model(ws, model, policy)
+    mv = resolve_model(ws, model, policy, exporting=True)
     check_label(ws, mv, where.label)
     counts = counts if counts is not None else {}
     counts.setdefault("from_gold", 0)
@@ -1000,7 +1000,7 @@ def stale_predictions_warning(ws: Workspace) -> str | None:
     from .policy import load_policy
 
     try:
-        mv = resolve_model(ws, None, load_policy(ws.card))
+        mv = resolve_model(ws, None, load_policy(ws.card), exporting=True)
     except GlamlabError:
         return None
     items = ws.store.t.items
@@ -1014,6 +1014,21 @@ def stale_predictions_warning(ws: Workspace) -> str | None:
             f"{'their' if n != 1 else 'its'} exported values (and the places of entities in "
             "the text) are about the earlier version. Run the model again (the Run stage) "
             "before downloading.")
+
+
+def export_model_note(ws: Workspace, *, web: bool = False) -> str | None:
+    """Whose predictions the export holds when they are not the model in use's (none is
+    in use yet, or it has not been run yet: the latest run's model's), in words, as the
+    export's ``result["notes"]`` says it (:func:`.act.choose_model`, the one rule); None
+    when they are the model in use's (or there is nothing to export). What the web page
+    shows beside its download links, before anything is written."""
+    from ..errors import GlamlabError
+
+    try:
+        return choose_model(ws, None, load_policy(ws.card, web=web), web=web,
+                            exporting=True)[1]
+    except GlamlabError:
+        return None
 
 
 def unpredicted_items(ws: Workspace, model_id: int) -> dict[str, Any] | None:
@@ -1064,7 +1079,7 @@ def unpredicted_warning(ws: Workspace, *, web: bool = False) -> str | None:
     from .policy import load_policy
 
     try:
-        mv = resolve_model(ws, None, load_policy(ws.card))
+        mv = resolve_model(ws, None, load_policy(ws.card), exporting=True)
     except GlamlabError:
         return None
     t = ws.store.t
@@ -1569,8 +1584,8 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     """Write an export to ``out`` (a file path; a folder for ``iiif`` and ``annif``) or to
     stdout when ``out`` is None or "-". The predictions are ``model``'s, else those of
     the model act uses (:func:`.act.resolve_model`: ``[policy] model``, else the champion;
-    ``result["notes"]`` says so when, with no champion, they are the latest run's
-    model's). ``result["warnings"]`` says what the person should
+    ``result["notes"]`` says so when, with no champion or a champion not run yet, they
+    are the latest run's model's: :func:`export_model_note`). ``result["warnings"]`` says what the person should
     know (a deprecated format name, ids made from a placeholder base URL, annotations on
     local files, ids a spreadsheet would evaluate); the CLI prints them on stderr, the web
     app's Export page shows them (``web``: in its words, naming its downloads, not
@@ -1635,7 +1650,7 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
     load_safety(ws.card, ws.root, web=web)
     # the model: --model, else [policy] model, else the champion (the latest run's only
     # when no model is in use yet: said in the notes)
-    mv, fallback = choose_model(ws, model, policy, web=web)
+    mv, fallback = choose_model(ws, model, policy, web=web, exporting=True)
     check_label(ws, mv, where.label)
     result: dict[str, Any] = {"format": fmt, "out": "-" if to_stdout else str(out),
                               "model": mv.spec, "notes": [fallback] if fallback else []}

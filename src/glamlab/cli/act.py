@@ -180,9 +180,9 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
 @click.option("--confirmed", type=click.Choice(["yes", "no"]), default=None,
               help="Keep only values a person confirmed (yes) or not (no).")
 @click.option("--model", default=None, help="Model spec (default as for glamlab act: "
-              "[policy] model, else the model in use; refused while it has no "
-              "predictions: run it first. Only when no model is in use yet: the "
-              "latest run's model, said in a note).")
+              "[policy] model, else the model in use; while it has no predictions "
+              "yet, or no model is in use yet: the latest run's model, said in a "
+              "note).")
 @click.option("--base-url", default=None,
               help="Base for annotation ids (default: [export] base_url in glamlab.toml).")
 @click.option("--meta", "meta", multiple=True,

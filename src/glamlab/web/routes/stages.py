@@ -486,6 +486,7 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
         WEB_ID_FIX,
         asked_meta,
         detail_meta,
+        export_model_note,
         spreadsheet_id_warning,
         stale_predictions_warning,
         unpredicted_warning,
@@ -501,6 +502,10 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
                               lambda w: overview.export_check(w, request.app.state.refresher),
                               ws)
     check["warnings"] = [w for w in check.get("warnings") or [] if w not in (warning, stale)]
+    # whose predictions the downloads hold, when not the model in use's (a retrain promoted
+    # a model not run yet: the last run's, with the reviewers' decisions), up front
+    model_note = export_model_note(ws, web=True)
+    check["notes"] = [n for n in check.get("notes") or [] if n != model_note]
     # the item metadata fields the downloads add (--meta on the command line): those
     # ticked on this page, else [export] meta in glamlab.toml
     chosen = _export_meta(request)
@@ -527,6 +532,7 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
                                      "positive_label": ws.card.positive_label,
                                      "entity_export": ws.card.kind == "entities",
                                      "stale_warning": stale, "check": check,
+                                     "model_note": model_note,
                                      "unpredicted_warning": unpredicted_warning(ws, web=True),
                                      "meta_fields": fields, "meta_chosen": chosen,
                                      "meta_query": query, "meta_renamed": renamed})
