@@ -2049,7 +2049,9 @@ def render(report: dict[str, Any], *, cli: bool = True) -> str:
                                           "expect more wrong accepts. Re-tune on calibration "
                                           "data: " + ("glamlab act --optimise --write"
                                                       if cli else
-                                                      "optimise(ws, write=True)")) + ".")
+                                                      "optimise(ws, target_precision=0.95, "
+                                                      "write=True) (with your precision "
+                                                      "target)")) + ".")
     decided = report.get("review_already_decided", 0)
     gold = report.get("review_settled_by_gold", 0)
     workload = report.get("review_workload", c["review"] - decided - gold)
