@@ -219,6 +219,9 @@ def test_after_a_retrain_the_export_holds_the_decisions_on_the_last_model_acted_
     page = " ".join(ada.get("/stages/act").text.split())
     assert "the model in use, blanks@2, has no predictions yet" in page
     assert "on the Run page" in page
+    # a reviewer reads it too: who can run it is said (the Run page is an admin's)
+    assert "an admin runs the model in use over the collection first, on the Run page" \
+        in page, page
 
 
 def test_the_act_page_says_what_a_changed_policy_took_out_of_the_queue(

@@ -229,7 +229,8 @@ def choose_model(ws: Workspace, spec: str | None = None, policy: Policy | None =
             f"the model in use, {champ.spec}, has no predictions yet (the latest ones are "
             f"{latest.spec}'s): the policy is applied with the predictions "
             "of the model in use, not another model's",
-            hint="run the model in use over the collection first on the Run page" if web else
+            hint=("an admin runs the model in use over the collection first, on the Run "
+                  "page") if web else
             (f"run it first: glamlab run; or make {latest.spec} the model in use: glamlab "
              f"models promote {latest.spec} (glamlab act --model {latest.spec} --dry-run "
              "shows what it would do)" if acting else
