@@ -274,32 +274,40 @@ DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 
 @contextmanager
-def chromium_page(ws: Any, path: str, *,
-                  csp: bool = False) -> Iterator[tuple[Any, Any, list[str]]]:
-    """The page ``path`` of the web app on ``ws`` in Chromium, signed in as rey:
-    ``(sync_api, page, errors)``, ``errors`` collecting the page's script errors (and,
-    with ``csp``, what its Content-Security-Policy blocks, said on the console). Skipped
-    without Debian's chromium outside CI; CI installs it (.ci/run), so there a missing
-    browser fails."""
+def chromium_page(ws: Any, path: str, *, csp: bool = False, user: str = "rey",
+                  viewport: dict[str, int] | None = None
+                  ) -> Iterator[tuple[Any, Any, list[str]]]:
+    """The page ``path`` of the web app on ``ws`` in Chromium, signed in as ``user``
+    (rey by default): ``(sync_api, page, errors)``, ``errors`` collecting the page's
+    script errors (and, with ``csp``, what its Content-Security-Policy blocks, said on
+    the console). The app's background work (its jobs, the refresher's) is stopped
+    afterwards, before the workspace is closed. Skipped without Debian's chromium
+    outside CI; CI installs it (.ci/run), so there a missing browser fails."""
     from glamlab.web import create_app
+    from glamlab.web.app import stop_background
 
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(chromium).exists() and not os.environ.get("CI"):
         pytest.skip("needs Debian's chromium: apt-get install -y chromium")
     sync_api = pytest.importorskip("playwright.sync_api")
-    with LiveServer(create_app(ws)) as server, sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True,
-                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
-        page = browser.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        if csp:
-            page.on("console", lambda m: errors.append(m.text)
-                    if "Content Security Policy" in m.text or "Refused to" in m.text else None)
-        browser_login(page, server.url, "rey")
-        page.goto(server.url + path)
-        yield sync_api, page, errors
-        browser.close()
+    app = create_app(ws)
+    try:
+        with LiveServer(app) as server, sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, headless=True,
+                                        args=["--headless", "--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(**({"viewport": viewport} if viewport else {}))
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            if csp:
+                page.on("console", lambda m: errors.append(m.text)
+                        if "Content Security Policy" in m.text or "Refused to" in m.text
+                        else None)
+            browser_login(page, server.url, user)
+            page.goto(server.url + path)
+            yield sync_api, page, errors
+            browser.close()
+    finally:
+        stop_background(app)
 
 
 def stage_page_worked_out(ws: Any, stage: str) -> str:

@@ -11,29 +11,19 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import pytest
-
-from .conftest import PASSWORD, LiveServer, browser_login
-from .test_browser import ARGS, CHROMIUM, pytestmark  # noqa: F401  (browser marks, skip)
+from .conftest import PASSWORD, chromium_page
+from .test_browser import pytestmark  # noqa: F401  (browser marks, skip)
 from .test_job_progress import lang_project  # noqa: F401  (the fixture)
 
 
 def test_the_policy_page_shows_a_progress_line_that_changes(lang_project: Any) -> None:  # noqa: F811
-    sync_api = pytest.importorskip("playwright.sync_api")
     from glamlab.auth import add_user
     from glamlab.inference import run
-    from glamlab.web import create_app
 
     ws = lang_project
     add_user(ws, "ada", PASSWORD, "admin")
     run(ws, "text-tfidf@champion", workers=1)
-    with LiveServer(create_app(ws)) as server, sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        page = browser.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        browser_login(page, server.url, "ada")
-        page.goto(server.url + "/stages/policy")
+    with chromium_page(ws, "/stages/policy", user="ada") as (sync_api, page, errors):
         page.click("#start-optimise")
         shown: list[str] = []  # the job's line, each time it changed
         announced: list[str] = []  # what #announce said after a reload
@@ -54,7 +44,6 @@ def test_the_policy_page_shows_a_progress_line_that_changes(lang_project: Any) -
             if not shown or shown[-1] != line:
                 shown.append(line)
             page.wait_for_timeout(200)
-        browser.close()
     assert errors == []
     progress = [s for s in shown if s.startswith("Choosing the thresholds: step ")]
     # the line named the step as the job went on (the page reloads itself every few

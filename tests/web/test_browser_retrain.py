@@ -10,10 +10,8 @@ from typing import Any
 
 import pytest
 
-from glamlab.web.app import stop_background
-
-from .conftest import PASSWORD, LiveServer, browser_login
-from .test_browser import ARGS, CHROMIUM, pytestmark  # noqa: F401  (browser marks, skip)
+from .conftest import PASSWORD, chromium_page
+from .test_browser import pytestmark  # noqa: F401  (browser marks, skip)
 from .test_retrain_page import WINDOW, shifted_project
 
 
@@ -27,43 +25,30 @@ def shifted_ws(tmp_path: Path, make_ws: Any) -> Any:
 
 
 def test_an_admin_retrains_and_switches_in_a_browser(shifted_ws: Any) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
     from glamlab.registry.tabular import champion_predictor
-    from glamlab.web import create_app
 
     ws = shifted_ws
-    app = create_app(ws)
-    try:
-        with LiveServer(app) as server, sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            expect = sync_api.expect
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            browser_login(page, server.url, "ada2")
-            page.goto(server.url + "/stages/monitoring")
-            page.click("a[href='/stages/retrain']")
-            expect(page.locator("h1")).to_have_text("Retrain from outcomes")
-            expect(page.locator("#current-model")).to_have_text("tabular-gbm@1")
-            page.fill("#window_start", "August")  # not a date: one message, nothing starts
-            page.click("#start-retrain")
-            expect(page.locator("#retrain-problem")).to_contain_text("must be a date")
-            page.fill("#window_start", WINDOW)
-            page.click("#start-retrain")
-            expect(page.locator("#job")).to_contain_text("Retraining finished",
-                                                          timeout=240_000)
-            expect(page.locator("#retrain-scores tbody tr")).to_have_count(3)
-            expect(page.locator("#retrain-scores")).to_contain_text(" to ")
-            expect(page.locator("#retrain-difference")).to_contain_text("95% range")
-            page.click("#retrain-switch")
-            expect(page.locator("h1")).to_contain_text("Switch to the new version")
-            page.click("#confirm-yes")
-            page.wait_for_url("**/stages/retrain?switched=1")
-            expect(page.locator("#switched")).to_be_visible()
-            assert not errors, errors
-            browser.close()
-    finally:
-        stop_background(app)
+    with chromium_page(ws, "/stages/monitoring", user="ada2",
+                       viewport={"width": 1200, "height": 900}) as (sync_api, page, errors):
+        expect = sync_api.expect
+        page.click("a[href='/stages/retrain']")
+        expect(page.locator("h1")).to_have_text("Retrain from outcomes")
+        expect(page.locator("#current-model")).to_have_text("tabular-gbm@1")
+        page.fill("#window_start", "August")  # not a date: one message, nothing starts
+        page.click("#start-retrain")
+        expect(page.locator("#retrain-problem")).to_contain_text("must be a date")
+        page.fill("#window_start", WINDOW)
+        page.click("#start-retrain")
+        expect(page.locator("#job")).to_contain_text("Retraining finished", timeout=240_000)
+        expect(page.locator("#retrain-scores tbody tr")).to_have_count(3)
+        expect(page.locator("#retrain-scores")).to_contain_text(" to ")
+        expect(page.locator("#retrain-difference")).to_contain_text("95% range")
+        page.click("#retrain-switch")
+        expect(page.locator("h1")).to_contain_text("Switch to the new version")
+        page.click("#confirm-yes")
+        page.wait_for_url("**/stages/retrain?switched=1")
+        expect(page.locator("#switched")).to_be_visible()
+        assert not errors, errors
     assert champion_predictor(ws, None)[0].spec == "tabular-gbm@2"
 
 
