@@ -141,8 +141,11 @@ def _page(request: Request, stage: str, ctx: dict[str, Any], *,
         "project_modality": request.app.state.ws.card.modality, **ctx}, status=status)
 
 
-def _start(request: Request, kind: str, user: User, stage: str) -> Response:
-    jobs.submit(request.app.state.ws, kind, user.username)
+def _start(request: Request, kind: str, user: User, stage: str,
+           params: dict[str, Any] | None = None) -> Response:
+    """Queue a ``kind`` job with ``params``, wake the job thread, and send the person
+    to the ``stage`` page, which follows it."""
+    jobs.submit(request.app.state.ws, kind, user.username, params)
     request.app.state.jobs.start()
     request.app.state.jobs.wake()
     return RedirectResponse(f"/stages/{stage}?started={kind}", 303)
@@ -344,10 +347,7 @@ def backtest_start(request: Request, form: FormData = Depends(form_of),
                          problem={"message": exc.message, "hint": web_hint(exc.hint) or ""})
         page.headers["HX-Replace-Url"] = "/stages/evaluate"
         return page
-    jobs.submit(ws, "backtest", user.username, params)
-    request.app.state.jobs.start()
-    request.app.state.jobs.wake()
-    return RedirectResponse("/stages/evaluate?started=backtest", 303)
+    return _start(request, "backtest", user, "evaluate", params)
 
 
 @router.get("/stages/run", response_class=HTMLResponse)
@@ -459,11 +459,8 @@ def capacity_start(request: Request, form: FormData = Depends(form_of),
         raise HTTPException(404, "extra places per slot are for tabular projects")
     risk = _form_number(form, "risk", "the risk", 0.0, 1.0, closed=False,
                         hint="e.g. 0.05: over capacity on 5 slots in 100")
-    jobs.submit(ws, "capacity", user.username,
-                {"risk": risk, "calibrate": form.get("calibrate") == "yes"})
-    request.app.state.jobs.start()
-    request.app.state.jobs.wake()
-    return RedirectResponse("/stages/act?started=capacity", 303)
+    return _start(request, "capacity", user, "act",
+                  {"risk": risk, "calibrate": form.get("calibrate") == "yes"})
 
 
 @router.get("/stages/act/capacity.csv")
@@ -811,10 +808,7 @@ def train_start(request: Request, form: FormData = Depends(form_of),
         raise GlamlabError("tick at least one of the predictors listed" if not names else
                            f"no predictor called {unknown[0]!r}",
                            hint="choose from the list on the Train models page")
-    jobs.submit(request.app.state.ws, "train", user.username, {"predictors": names})
-    request.app.state.jobs.start()
-    request.app.state.jobs.wake()
-    return RedirectResponse("/stages/train?started=train", 303)
+    return _start(request, "train", user, "train", {"predictors": names})
 
 
 # -- the policy ---------------------------------------------------------------------
@@ -861,10 +855,7 @@ def policy_start(request: Request, form: FormData = Depends(form_of),
             100.0, hint="a percentage, e.g. 30: predictions the model is less than 30% sure "
                         "of are rejected without review; leave it empty for the policy's "
                         "own") / 100
-    jobs.submit(request.app.state.ws, "optimise", user.username, params)
-    request.app.state.jobs.start()
-    request.app.state.jobs.wake()
-    return RedirectResponse("/stages/policy?started=optimise", 303)
+    return _start(request, "optimise", user, "policy", params)
 
 
 @router.post("/stages/policy/save")
@@ -988,7 +979,7 @@ def retrain_start(request: Request, form: FormData = Depends(form_of),
     back beside the form as it was filled in."""
     from ...errors import EvaluationError
 
-    ws = _tabular_or_404(request)
+    _tabular_or_404(request)  # a tabular project, else 404
     try:
         params = _retrain_params(form)
     except EvaluationError as exc:
@@ -996,10 +987,7 @@ def retrain_start(request: Request, form: FormData = Depends(form_of),
             "message": exc.message, "hint": web_hint(exc.hint) or ""})
         page.headers["HX-Replace-Url"] = "/stages/retrain"
         return page
-    jobs.submit(ws, "retrain", user.username, params)
-    request.app.state.jobs.start()
-    request.app.state.jobs.wake()
-    return RedirectResponse("/stages/retrain?started=retrain", 303)
+    return _start(request, "retrain", user, "retrain", params)
 
 
 @router.post("/stages/retrain/switch")
