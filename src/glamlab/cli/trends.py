@@ -179,9 +179,8 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
         # the largest group, the first and last in time and whether they differ by more
         # than the uncertainty
         out.append("In words:")
-        for label in result.labels:
-            out.extend(f"  {line}" for line in label_summary(result, label)
-                       if line != no_value_words(result, label))
+        for label in result.labels:  # the records with no year were said once, above
+            out.extend(f"  {line}" for line in label_summary(result, label))
         out.extend(f"Written: {w}" for w in written)
         return "\n".join(out)
 

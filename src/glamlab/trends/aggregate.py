@@ -483,13 +483,27 @@ def matched_items(ws: Workspace, by: GroupBy, where: dict[str, Any] | None = Non
                   ) -> dict[str | None, int]:
     """Group -> how many current items match ``where`` (predicted or not): one GROUP BY over
     the items, to tell a trend that counts only the items a model predicted so far."""
+    return matched_counts(ws, by, where)[0]
+
+
+def matched_counts(ws: Workspace, by: GroupBy, where: dict[str, Any] | None = None
+                   ) -> tuple[dict[str | None, int], int]:
+    """:func:`matched_items`, and how many of those items have a value whose every year
+    dates something after the making of the work (``exhibited 1909``: no group of
+    ``:year``/``:decade``/``:century`` takes it, :func:`glamlab.trends.buckets.other_date`;
+    0 for a grouping by value). From the same GROUP BY of raw values."""
+    from .buckets import other_date
+
     t = ws.store.t
     value = _meta_value(t, by.field).label("g")
     q = (sa.select(value, sa.func.count()).where(*ws.item_clauses(where, None))
          .group_by(value))
     out: dict[str | None, int] = {}
+    other = 0
     with ws.store.read() as conn:
         for raw, n in conn.execute(q):
             k = by.key(raw)
             out[k] = out.get(k, 0) + int(n)
-    return out
+            if k is None and by.bucket and other_date(raw):
+                other += int(n)
+    return out, other
