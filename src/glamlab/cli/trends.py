@@ -59,7 +59,7 @@ def _long(status: str) -> str:
 @click.option("--where", "where", multiple=True, help="Only items whose FIELD=VALUE (repeatable).")
 @click.option("--method", type=click.Choice(["cc", "pcc", "cpcc", "acc", "pacc", "emq"]), default=None,
               help="Correction (default: chosen for this query by cross-validation over the "
-                   "labelled items' groups; see docs/trends.md).")
+                   "groups of the labelled test split's items; see docs/trends.md).")
 @click.option("--pool/--no-pool", "pooled", default=None,
               help="Share strength between groups (partial pooling; off by default).")
 @click.option("--strata/--no-strata", "strata", default=None,
@@ -74,10 +74,10 @@ def _long(status: str) -> str:
               help="A word or phrase to count per 1,000 words beside the trend (repeatable).")
 @click.option("--min-items", type=click.IntRange(min=1), default=30, show_default=True,
               help="Groups with fewer items are flagged 'too few items' (still "
-                   "shown). Without --method it also sets which groups of labelled items the "
-                   "cross-validation that picks the method holds out (those with at least this "
-                   "many labelled items; fewer than 3 such groups: the default, re-calibrated "
-                   "scores (cpcc)), so "
+                   "shown). Without --method it also sets which groups of the test split's "
+                   "labelled items the cross-validation that picks the method holds out "
+                   "(those with at least this many; fewer than 3 such groups: the default, "
+                   "re-calibrated scores (cpcc)), so "
                    "changing it can change the method chosen and the intervals. On an entities "
                    "project: texts per group.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None,

@@ -325,7 +325,8 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
     predictions of ``model``, raw and corrected by ``method``, each with a 95% interval.
 
     Without ``method`` (and without ``rates``) the method is chosen for this query by
-    leave-one-group-out cross-validation on the labelled items grouped like the trend
+    leave-one-group-out cross-validation on the labelled test split's items (the training
+    items are not used: their predictions are in-sample) grouped like the trend
     (:func:`glamlab.trends.quantify.choose`), and the intervals include the chosen
     method's error between groups measured there; ``settings["choice"]`` says what was
     chosen and why (where it chose ``cc`` or ``pcc``, which correct nothing, the corrected

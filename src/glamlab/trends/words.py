@@ -122,18 +122,18 @@ def method_words(result: TrendResult) -> str:
     if reason == "given":
         why = "You chose this method."
     elif reason.startswith("lowest cross-validated"):
-        why = ("glamlab chose it: on the labelled items, grouped the same way, it came "
-               "closest to the true share of a group it had not seen (each group held out "
+        why = ("glamlab chose it: on the labelled test items (set aside from training), "
+               "grouped the same way, it came closest to the true share of a group it had not seen (each group held out "
                "in turn). Its measured error between groups is included in the intervals.")
     elif reason.startswith(PREFERRED):
-        why = ("glamlab chose it: on the labelled items, grouped the same way, it came about "
-               "as close to the true share of a group it had not seen (each group held out in "
+        why = ("glamlab chose it: on the labelled test items (set aside from training), "
+               "grouped the same way, it came about as close to the true share of a group it had not seen (each group held out in "
                "turn) as counting the model's own predictions did, within what that test can "
                "tell apart, and unlike counting it corrects the model's errors. Its measured "
                "error between groups is included in the intervals.")
     elif reason.startswith("default"):
-        why = ("glamlab used its default: there are too few labelled items in enough groups "
-               "to test the methods against each other, so the intervals do not include how "
+        why = ("glamlab used its default: there are too few labelled test items (set aside "
+               "from training) in enough groups to test the methods against each other, so the intervals do not include how "
                "much the method itself errs from group to group; treat them as a lower bound "
                "on the uncertainty.")
     else:
