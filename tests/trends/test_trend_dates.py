@@ -196,3 +196,24 @@ def test_nan_from_parquet_and_json_lines_is_no_value_in_every_output(
     doc = json.loads(capsys.readouterr().out)
     assert [r["n"] for r in doc["rows"] if r["group"] is None] == [15]
     assert not re.search(r"\bnan\b", json.dumps(doc), re.IGNORECASE)
+
+
+def test_a_field_of_exhibition_years_only_is_refused_saying_why(make_ws: Any) -> None:
+    """A field whose every year dates an exhibition ('exhibited 1909') has no year of
+    making: grouped by decade, every item would be '(no value)'. The refusal said 'no
+    value reads as a year', which its curator can see is false; it now says what the
+    years date, and how to count the values as they are written."""
+    from glamlab.errors import TrendsError
+
+    ws = make_ws("shown", modality="text", labels=["a", "b"])
+    add_items(ws, [{"id": f"i{i}", "text": "x",
+                    "meta": {"shown": f"exhibited {1900 + i}"}} for i in range(10)])
+    add_model_with_predictions(ws, {f"i{i}": {"a": 0.9, "b": 0.1} for i in range(10)})
+    with pytest.raises(TrendsError) as err:
+        trends(ws, by="shown:decade", label="a", method="cc", n_boot=10)
+    assert "dates something that happened to a work after it was made" in err.value.message
+    assert re.search(r"'exhibited 19\d\d'", err.value.message)
+    assert "without :decade" in (err.value.hint or "")
+    assert {r.group for r in trends(ws, by="shown", label="a", method="cc",
+                                    n_boot=10).rows} == {f"exhibited {1900 + i}"
+                                                         for i in range(10)}

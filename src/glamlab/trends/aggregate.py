@@ -381,6 +381,18 @@ def check_groupable(ws: Workspace, by: GroupBy, *, where: dict[str, Any] | None 
         raise TrendsError(f"no item has a value in the field {by.field!r} to group by",
                           hint=f"the items' fields: {', '.join(sorted(fields)) or 'none'} "
                                "(e.g. --by FIELD or --by FIELD:decade)")
+    from .buckets import other_date
+
+    events = [str(v) for v in held if other_date(v)]
+    if events:  # years, but each of something after the making: say so, not "no year"
+        shown = ", ".join(repr(v[:40]) for v in events[:3])
+        raise TrendsError(f"every year in the field {by.field!r} dates something that "
+                          f"happened to a work after it was made ({shown}: an exhibition, "
+                          f"a publication, an acquisition), not its making, so every item "
+                          f"would be in the group '(no value)'",
+                          hint=f"group by a field that holds the dates the works were made, "
+                               f"or by {by.field!r} without :{by.bucket} to count its values "
+                               "as they are written")
     shown = ", ".join(repr(v[:40]) for v in held[:3])
     raise TrendsError(f"no value of the field {by.field!r} reads as a year (it holds "
                       f"{shown}{', ...' if len(held) > 3 else ''}), so every item would "
