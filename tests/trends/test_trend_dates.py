@@ -149,6 +149,11 @@ def test_the_undated_items_are_said_once_for_every_label(
     assert "Label: a" in page and "Label: b" in page
     assert page.count("have no year in date_text") == 1
     assert "20 of them have a year only of what happened" in page
+    # the form's hint says it before anyone asks
+    assert "or dated only by what happened to the work after it was made" in html_lib.unescape(
+        c.get("/stages/trends").text)
+    assert main(["trends", "--help"]) in (None, 0)
+    assert "is not read as the year of making" in " ".join(capsys.readouterr().out.split())
 
 
 def test_nan_from_parquet_and_json_lines_is_no_value_in_every_output(

@@ -51,7 +51,9 @@ def _long(status: str) -> str:
 @click.command()
 @click.option("--by", "by", required=True,
               help="Metadata field to group by, optionally FIELD:year, FIELD:decade or "
-                   "FIELD:century (years read from dates like 'c.1850' or '1850-1855').")
+                   "FIELD:century (years read from dates like 'c.1850' or '1850-1855'; a "
+                   "year of exhibition, publication or acquisition, as in 'exhibited 1909', "
+                   "is not read as the year of making).")
 @click.option("--model", default=None, help="Model spec (default: [policy] model, else the "
               "model in use, as act and export use; only when no model is in use yet: the "
               "latest run's model, and the output says so).")
