@@ -116,13 +116,15 @@ def test_demo_newspapers_counts_the_dated_documents_and_explains_the_undated(
 
 
 def test_demo_trends_says_once_how_many_records_have_no_year(tmp_path: Path) -> None:
-    """45 of the 400 Tate records have no year in date_text ('date not known'); the demo
+    """52 of the 400 Tate records have no year in date_text ('date not known', and 7 dated
+    only by an exhibition: 'exhibited 1910' is not the year of making); the demo
     counted them in '(no value)' without a word. It now says how many, once (not once per
     subject); the newspapers part keeps its own sentence on why (NA), said once too."""
     said: list[str] = []
     run_demo("trends", tmp_path / "demo", say=said.append)
     subjects, newspapers = "\n".join(said).split("== newspapers", 1)
     assert subjects.count("have no year in date_text") == 1
-    assert re.search(r"\b45 of the 400 items \(11%\) have no year in date_text", subjects)
+    assert re.search(r"\b52 of the 400 items \(13%\) have no year in date_text", subjects)
+    assert "7 of them have a year only of what happened to the work after it was made" in subjects
     assert "have no year" not in newspapers
     assert newspapers.count("gives no date (its file says NA)") == 1

@@ -28,7 +28,7 @@ def test_the_offline_chart_page_says_in_words_what_each_label_s_figures_say(make
     import html as html_lib
 
     from glamlab.trends import ErrorRates, trends
-    from glamlab.trends.words import label_summary
+    from glamlab.trends.words import label_summary, no_value_words
     from tests.tasks.helpers import add_items
     from tests.trends.helpers import add_model_with_predictions
 
@@ -44,7 +44,9 @@ def test_the_offline_chart_page_says_in_words_what_each_label_s_figures_say(make
     page = html_lib.unescape(res.to_html())
     said = label_summary(res, "a")
     assert any(s.startswith("The largest group") for s in said)
-    assert any("40 of the 120 items (33%) have no year in date_text" in s for s in said)
+    undated = no_value_words(res)  # said once for every label, before the labels' words
+    assert undated and "40 of the 120 items (33%) have no year in date_text" in undated
+    assert page.count(undated) == 1 and page.index(undated) < page.index(said[0])
     for sentence in said:
         assert sentence in page, sentence
     assert page.index(said[0]) < page.index("<svg")  # read before the chart

@@ -51,7 +51,9 @@ def _long(status: str) -> str:
 @click.command()
 @click.option("--by", "by", required=True,
               help="Metadata field to group by, optionally FIELD:year, FIELD:decade or "
-                   "FIELD:century (years read from dates like 'c.1850' or '1850-1855').")
+                   "FIELD:century (years read from dates like 'c.1850' or '1850-1855'; a "
+                   "year of exhibition, publication or acquisition, as in 'exhibited 1909', "
+                   "is not read as the year of making).")
 @click.option("--model", default=None, help="Model spec (default: [policy] model, else the "
               "model in use, as act and export use; only when no model is in use yet: the "
               "latest run's model, and the output says so).")
@@ -59,7 +61,7 @@ def _long(status: str) -> str:
 @click.option("--where", "where", multiple=True, help="Only items whose FIELD=VALUE (repeatable).")
 @click.option("--method", type=click.Choice(["cc", "pcc", "cpcc", "acc", "pacc", "emq"]), default=None,
               help="Correction (default: chosen for this query by cross-validation over the "
-                   "labelled items' groups; see docs/trends.md).")
+                   "groups of the labelled test split's items; see docs/trends.md).")
 @click.option("--pool/--no-pool", "pooled", default=None,
               help="Share strength between groups (partial pooling; off by default).")
 @click.option("--strata/--no-strata", "strata", default=None,
@@ -74,10 +76,10 @@ def _long(status: str) -> str:
               help="A word or phrase to count per 1,000 words beside the trend (repeatable).")
 @click.option("--min-items", type=click.IntRange(min=1), default=30, show_default=True,
               help="Groups with fewer items are flagged 'too few items' (still "
-                   "shown). Without --method it also sets which groups of labelled items the "
-                   "cross-validation that picks the method holds out (those with at least this "
-                   "many labelled items; fewer than 3 such groups: the default, re-calibrated "
-                   "scores (cpcc)), so "
+                   "shown). Without --method it also sets which groups of the test split's "
+                   "labelled items the cross-validation that picks the method holds out "
+                   "(those with at least this many; fewer than 3 such groups: the default, "
+                   "re-calibrated scores (cpcc)), so "
                    "changing it can change the method chosen and the intervals. On an entities "
                    "project: texts per group.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None,
@@ -179,9 +181,8 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
         # the largest group, the first and last in time and whether they differ by more
         # than the uncertainty
         out.append("In words:")
-        for label in result.labels:
-            out.extend(f"  {line}" for line in label_summary(result, label)
-                       if line != no_value_words(result, label))
+        for label in result.labels:  # the records with no year were said once, above
+            out.extend(f"  {line}" for line in label_summary(result, label))
         out.extend(f"Written: {w}" for w in written)
         return "\n".join(out)
 

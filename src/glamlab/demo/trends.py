@@ -68,8 +68,7 @@ def stage_trends(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
         say(undated)
     for label in SUBJECTS:
         for line in label_summary(result, label):
-            if line != no_value_words(result, label):
-                say("  " + line)
+            say("  " + line)
     say(f"The chart (one per subject, corrected share with its band, raw share dashed) is "
         f"{html}; every number is in {csv} (opens in Excel).")
     say("The same page is in the web app (glamlab serve): Trends over time.")
@@ -86,7 +85,7 @@ def stage_newspapers(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
     from ..tasks.spans import import_spans
     from ..trends import trends
     from ..trends.trend import NO_VALUE
-    from ..trends.words import label_summary, method_words, no_value_words
+    from ..trends.words import label_summary, method_words
     from ..workspace import Workspace as Ws
     from .entities import SAMPLE
     from .entities import project as entities_project
@@ -115,10 +114,9 @@ def stage_newspapers(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
         result.to_html(html)
         result.to_csv(csv)
         say(method_words(result))
-        for label in ("LOC", "PER"):
+        for label in ("LOC", "PER"):  # the undated texts: said once below, with why
             for line in label_summary(result, label):
-                if line != no_value_words(result, label):  # said once below, with why
-                    say("  " + line)
+                say("  " + line)
         if undated:
             texts = sum(d["texts"] for d in undated)
             say(f"The group '{NO_VALUE}' is the {texts:,} texts of the {len(undated)} "

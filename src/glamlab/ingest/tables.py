@@ -40,6 +40,7 @@ import datetime as _dt
 import decimal
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -535,6 +536,11 @@ def _sample_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def _jsonable(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        # pandas' NaN for an empty cell (a Parquet column of floats, a JSON Lines "NaN"):
+        # no value. JSON has no NaN: stored, it made SQLite's JSON functions fail
+        # ("malformed JSON") on every trend or filter over the items
+        return None
     if v is None or isinstance(v, str | int | float | bool):
         return v
     if isinstance(v, dict):

@@ -381,6 +381,18 @@ def check_groupable(ws: Workspace, by: GroupBy, *, where: dict[str, Any] | None 
         raise TrendsError(f"no item has a value in the field {by.field!r} to group by",
                           hint=f"the items' fields: {', '.join(sorted(fields)) or 'none'} "
                                "(e.g. --by FIELD or --by FIELD:decade)")
+    from .buckets import other_date
+
+    events = [str(v) for v in held if other_date(v)]
+    if events:  # years, but each of something after the making: say so, not "no year"
+        shown = ", ".join(repr(v[:40]) for v in events[:3])
+        raise TrendsError(f"every year in the field {by.field!r} dates something that "
+                          f"happened to a work after it was made ({shown}: an exhibition, "
+                          f"a publication, an acquisition), not its making, so every item "
+                          f"would be in the group '(no value)'",
+                          hint=f"group by a field that holds the dates the works were made, "
+                               f"or by {by.field!r} without :{by.bucket} to count its values "
+                               "as they are written")
     shown = ", ".join(repr(v[:40]) for v in held[:3])
     raise TrendsError(f"no value of the field {by.field!r} reads as a year (it holds "
                       f"{shown}{', ...' if len(held) > 3 else ''}), so every item would "
@@ -483,13 +495,27 @@ def matched_items(ws: Workspace, by: GroupBy, where: dict[str, Any] | None = Non
                   ) -> dict[str | None, int]:
     """Group -> how many current items match ``where`` (predicted or not): one GROUP BY over
     the items, to tell a trend that counts only the items a model predicted so far."""
+    return matched_counts(ws, by, where)[0]
+
+
+def matched_counts(ws: Workspace, by: GroupBy, where: dict[str, Any] | None = None
+                   ) -> tuple[dict[str | None, int], int]:
+    """:func:`matched_items`, and how many of those items have a value whose every year
+    dates something after the making of the work (``exhibited 1909``: no group of
+    ``:year``/``:decade``/``:century`` takes it, :func:`glamlab.trends.buckets.other_date`;
+    0 for a grouping by value). From the same GROUP BY of raw values."""
+    from .buckets import other_date
+
     t = ws.store.t
     value = _meta_value(t, by.field).label("g")
     q = (sa.select(value, sa.func.count()).where(*ws.item_clauses(where, None))
          .group_by(value))
     out: dict[str | None, int] = {}
+    other = 0
     with ws.store.read() as conn:
         for raw, n in conn.execute(q):
             k = by.key(raw)
             out[k] = out.get(k, 0) + int(n)
-    return out
+            if k is None and by.bucket and other_date(raw):
+                other += int(n)
+    return out, other

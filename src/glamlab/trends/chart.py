@@ -85,7 +85,7 @@ def axis(result: TrendResult, groups: list[str | None]) -> list[Any]:
 
 
 def trend_page(result: TrendResult) -> str:
-    from .words import label_summary, method_name, method_words, per_words
+    from .words import label_summary, method_name, method_words, no_value_words, per_words
 
     groups = result.groups()
     measure = result.settings.get("measure")
@@ -118,6 +118,9 @@ def trend_page(result: TrendResult) -> str:
         intro = " ".join([intro, *result.notes])
     intro += (" Grey points, off the line: groups of too few items to read on their own "
               "(hover for how many).")
+    undated = no_value_words(result)
+    if undated:  # once for every label, not in each label's words
+        intro += " " + undated
     sections = [Section("What this shows", text=intro, html=toggles(result))]
     if result.warnings:  # before any figure, in a box that is not read past
         sections.insert(0, Section("Read this first", html="".join(
@@ -125,7 +128,8 @@ def trend_page(result: TrendResult) -> str:
             kind="warning"))
     for label in result.labels:
         # what the figures say, in words, above the chart (as the web page and the demo
-        # say it): the largest group, the first and last, the records with no year
+        # say it): the largest group, the first and last (the records with no year are
+        # said once, above)
         sections.append(Section(f"Type: {type_words(label)}" if measure else f"Label: {label}",
                                 text=" ".join(label_summary(result, label)),
                                 html=label_chart(result, label, groups),

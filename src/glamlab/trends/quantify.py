@@ -876,13 +876,13 @@ def choose(per_label: Mapping[str, Mapping[str | None, ErrorRates]], *,
                                                        - r["sd"] ** 2) for r in mine])))))
                if mine else 0.0)
         sd[lab] = max(tau * scale.get(lab, 0.5), own)
-    reason = (f"lowest cross-validated MAE (leave one of {len(held)} labelled "
-              f"(label, group) cells out; methods giving an estimate in every one)")
+    reason = (f"lowest cross-validated MAE (leave one of {len(held)} (label, group) cells "
+              f"of the labelled test split out; methods giving an estimate in every one)")
     if margin is not None and best not in UNCORRECTED:
         assert runner is not None
         reason = (f"{PREFERRED}: {best} had the lowest cross-validated MAE of the corrections "
-                  f"({table[best]['mae']}; leave one of {len(held)} labelled (label, group) "
-                  f"cells out), and {runner} (MAE {table[runner]['mae']}), which is not a "
+                  f"({table[best]['mae']}; leave one of {len(held)} (label, group) cells of "
+                  f"the labelled test split out), and {runner} (MAE {table[runner]['mae']}), which is not a "
                   f"correction, was not better by more than the cross-validation's noise (MAE "
                   f"difference {margin['difference']:.4f}, standard error "
                   f"{margin['standard_error']:.4f})")

@@ -31,7 +31,7 @@ from .aggregate import (
     group_stats,
     labelled_in_groups,
     labels_of,
-    matched_items,
+    matched_counts,
     models_with_predictions,
 )
 from .buckets import GroupBy
@@ -325,7 +325,8 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
     predictions of ``model``, raw and corrected by ``method``, each with a 95% interval.
 
     Without ``method`` (and without ``rates``) the method is chosen for this query by
-    leave-one-group-out cross-validation on the labelled items grouped like the trend
+    leave-one-group-out cross-validation on the labelled test split's items (the training
+    items are not used: their predictions are in-sample) grouped like the trend
     (:func:`glamlab.trends.quantify.choose`), and the intervals include the chosen
     method's error between groups measured there; ``settings["choice"]`` says what was
     chosen and why (where it chose ``cc`` or ``pcc``, which correct nothing, the corrected
@@ -381,6 +382,8 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
             result.terms = term_frequencies(ws, terms, by=GroupBy.parse(by), where=where,
                                             min_items=min_items,
                                             model_id=result.settings["model_id"])
+        # the texts whose only years are not of making ("exhibited 1909"), as below
+        result.settings["other_dates"] = matched_counts(ws, GroupBy.parse(by), where)[1]
         return result
     if ws.card.kind not in ("single-label", "multi-label"):
         raise TrendsError(f"trends count labels of classified items or entity mentions; this "
@@ -473,7 +476,8 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
     warnings = []
     if not between:
         warnings.append(NO_BETWEEN_GROUP_ERROR)
-    matched = sum(matched_items(ws, gb, where).values())
+    counts, other_dates = matched_counts(ws, gb, where)
+    matched = sum(counts.values())
     if labels and predicted < matched:
         warnings.append(f"{predicted:,} of {matched:,} items predicted so far by {mv.spec}: "
                         "the figures count only those (and the labelled items), not the "
@@ -489,6 +493,9 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
                        settings={"corrected": corrected, "between_group_error": between,
                                  "known_labels": known_labels,
                                  "items_predicted": predicted, "items_matched": matched,
+                                 # matched items whose only years are not of making
+                                 # ("exhibited 1909"): in the group "(no value)"
+                                 "other_dates": other_dates,
                                  "n_boot": n_boot, "seed": seed, "min_items": min_items,
                                  "pooled": pooled, "strata": by_group,
                                  "bins": bins, "interval": "95%: the range the share most "

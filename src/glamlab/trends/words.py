@@ -76,7 +76,11 @@ def no_value_words(result: TrendResult, label: str | None = None) -> str | None:
     """What the group "(no value)" is, said plainly, or None where there is no such group:
     ``45 of the 400 items have no year in date_text (...)``. A historian must know how
     many records the decades leave out, not find them in a group named like a blank
-    cell. ``label``: of that label's rows (default: the first label's)."""
+    cell; and how many of them hold only a year that does not date the making of the work
+    (``exhibited 1909``, ``published 1881``: :func:`glamlab.trends.buckets.other_date`),
+    which a decade would have taken for its year. Said once per trend, not once per label
+    (:func:`label_summary` leaves it out). ``label``: of that label's rows (default: the
+    first label's)."""
     rows = [r for r in result.rows if label is None or r.label == label]
     first = rows[0].label if rows else None
     total = sum(r.n for r in rows if r.label == first)
@@ -92,8 +96,15 @@ def no_value_words(result: TrendResult, label: str | None = None) -> str | None:
         where = "after the " + ("centuries" if bucket == "century" else bucket + "s")
     else:
         what, where = f"have no value of {field}", "last"
-    return (f"{undated:,} of the {total:,} {things}{share} {what}: they are counted, as the "
+    text = (f"{undated:,} of the {total:,} {things}{share} {what}: they are counted, as the "
             f"group '(no value)' shown {where}, not left out.")
+    # counted over the items matched (predicted or not): at most the group's own count
+    other = min(int(result.settings.get("other_dates") or 0), undated) if bucket else 0
+    if other:
+        text += (f" {other:,} of them {'has' if other == 1 else 'have'} a year only of what "
+                 f"happened to the work after it was made (such as 'exhibited 1909' or "
+                 f"'published 1881'), which is not taken as the year it was made.")
+    return text
 
 
 def _type_name(label: str) -> str:
@@ -111,18 +122,18 @@ def method_words(result: TrendResult) -> str:
     if reason == "given":
         why = "You chose this method."
     elif reason.startswith("lowest cross-validated"):
-        why = ("glamlab chose it: on the labelled items, grouped the same way, it came "
-               "closest to the true share of a group it had not seen (each group held out "
+        why = ("glamlab chose it: on the labelled test items (set aside from training), "
+               "grouped the same way, it came closest to the true share of a group it had not seen (each group held out "
                "in turn). Its measured error between groups is included in the intervals.")
     elif reason.startswith(PREFERRED):
-        why = ("glamlab chose it: on the labelled items, grouped the same way, it came about "
-               "as close to the true share of a group it had not seen (each group held out in "
+        why = ("glamlab chose it: on the labelled test items (set aside from training), "
+               "grouped the same way, it came about as close to the true share of a group it had not seen (each group held out in "
                "turn) as counting the model's own predictions did, within what that test can "
                "tell apart, and unlike counting it corrects the model's errors. Its measured "
                "error between groups is included in the intervals.")
     elif reason.startswith("default"):
-        why = ("glamlab used its default: there are too few labelled items in enough groups "
-               "to test the methods against each other, so the intervals do not include how "
+        why = ("glamlab used its default: there are too few labelled test items (set aside "
+               "from training) in enough groups to test the methods against each other, so the intervals do not include how "
                "much the method itself errs from group to group; treat them as a lower bound "
                "on the uncertainty.")
     else:
@@ -140,7 +151,8 @@ def method_words(result: TrendResult) -> str:
 
 
 def label_summary(result: TrendResult, label: str) -> list[str]:
-    """What the raw counts and corrected shares of ``label`` say, and how uncertain."""
+    """What the raw counts and corrected shares of ``label`` say, and how uncertain (the
+    group "(no value)" is said once for every label: :func:`no_value_words`)."""
     rows = [r for r in result.rows if r.label == label]
     if not rows:
         return [f"No item has a prediction for {label!r} in any group."]
@@ -151,11 +163,10 @@ def label_summary(result: TrendResult, label: str) -> list[str]:
     rates = bool(result.settings.get("measure"))
     things = "texts" if rates else "items"
     name = _type_name(label) if rates else repr(label)
+    # the items with no year or value are said once per trend, not per label
+    # (:func:`no_value_words`, which every output says before the labels' words)
     out = [f"{name}: {total:,} {things}, counted {per_words(result.by)} "
            f"({len(rows)} groups)."]
-    undated = no_value_words(result, label)
-    if undated:
-        out.append(undated)
     measured = result.rates.get(label) or {}
     if rates and measured.get("ratio") is None:
         out.append(f"The labelled test texts have no mention of {type_words(label)} "

@@ -275,7 +275,7 @@ def _view(result: Any) -> dict[str, Any]:
     every text in it escaped there), its rows and its summary in words."""
     from ...tasks.spans.hipe import type_words
     from ...trends.chart import label_chart, terms_chart, toggles
-    from ...trends.words import group_name, label_summary, method_words
+    from ...trends.words import group_name, label_summary, method_words, no_value_words
 
     groups = result.groups()
     labels = []
@@ -298,6 +298,8 @@ def _view(result: Any) -> dict[str, Any]:
             "warnings": list(result.warnings),
             "measure": result.settings.get("measure"),
             "method_words": method_words(result), "interval": result.settings.get("interval"),
+            # the items with no year (or value): said once, not once per label
+            "undated": no_value_words(result),
             "labels": labels, "where": result.where,
             "toggles": toggles(result),
             "terms_chart": terms_chart(result, groups) if result.terms else None,
