@@ -216,11 +216,19 @@ def test_kill_9_at_random_points_then_resume_gives_exactly_one_prediction(make_w
     _check_exactly_once(ws, ids, mv.id)
 
 
-def test_two_runs_of_one_model_started_at_once_do_not_double_write(make_ws):
+def test_two_runs_of_one_model_started_at_once_do_not_double_write(make_ws, tmp_path):
     ws = make_ws("twice", modality="text", labels=["a", "b"])
     ids = add_text_items(ws, 150)
-    mv = save_hash_model(ws, sleep_each=0.02)
+    # the run that starts first holds its first item until the other has ended: before,
+    # it was done in 3 s, and a second process slower than that to start up (a loaded
+    # machine) found no run going and did the same (codes [0, 0])
+    gate = tmp_path / "gate"
+    mv = save_hash_model(ws, sleep_each=0.02, gate_on=tuple(ids), gate=str(gate))
     procs = [_spawn(ws, "--model", "hash", "--workers", "1", "--json") for _ in range(2)]
+    deadline = time.monotonic() + 120
+    while all(p.poll() is None for p in procs) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    Path(f"{gate}.go").touch()
     results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
     codes = sorted(r[0] for r in results)
     assert codes == [0, 2], results  # the second is refused: nothing was done

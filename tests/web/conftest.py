@@ -238,23 +238,22 @@ def client_for(queued_ws: Any) -> Any:
     app.state.refresher.wait(120)  # no background work outlives the workspace
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class LiveServer:
-    """uvicorn serving the app on 127.0.0.1 in a thread."""
+    """uvicorn serving the app on 127.0.0.1 in a thread, on a port it holds from the start
+    (a port found free, let go and bound again later could be taken in between, by
+    another process's connection)."""
 
     def __init__(self, app: Any):
         import uvicorn
 
-        self.port = free_port()
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = int(self.socket.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
                                                     log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=self.server.run,
+                                       kwargs={"sockets": [self.socket]}, daemon=True)
 
     def __enter__(self) -> LiveServer:
         self.thread.start()
@@ -268,6 +267,7 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+        self.socket.close()
 
 
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"

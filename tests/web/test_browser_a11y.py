@@ -74,6 +74,12 @@ RING = r"""() => {
     + ratio.toFixed(2) + ':1 against white'; }"""
 
 
+# counts the forms sent from now on (window.submits): a form is sent in the handler of
+# the key or click that sends it, by htmx or the browser
+COUNT_SUBMITS = """() => { window.submits = 0;
+  document.addEventListener('submit', () => { window.submits += 1; }, true); }"""
+
+
 def _check_pages(ws: Any, paths: list[str], *, label_keys: bool, entities: bool) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     from glamlab.web import create_app
@@ -123,13 +129,17 @@ def _check_pages(ws: Any, paths: list[str], *, label_keys: bool, entities: bool)
                 page.uncheck("#keys-on")
                 page.keyboard.press("Escape")
                 page.evaluate("document.activeElement.blur()")
+                # a key acts at once (a form sent in its keydown): none sent is the proof,
+                # read when the key is handled, not after a second's wait
+                page.evaluate(COUNT_SUBMITS)
                 page.keyboard.press("1")
-                page.wait_for_timeout(1000)
+                assert page.evaluate("window.submits") == 0, "a label key with the keys off"
                 expect(page.locator("#labelled-count")).to_have_text("1")
                 page.goto(server.url + "/queue")
                 expect(page.locator("#keys-on")).not_to_be_checked()
+                page.evaluate(COUNT_SUBMITS)
                 page.keyboard.press("a")
-                page.wait_for_timeout(1000)
+                assert page.evaluate("window.submits") == 0, "a queue key with the keys off"
                 expect(page.locator("#decision-count")).to_have_text("0")
                 page.check("#keys-on")
                 page.locator(".qitem").first.focus()
@@ -139,14 +149,23 @@ def _check_pages(ws: Any, paths: list[str], *, label_keys: bool, entities: bool)
                 # a page being worked out reloads itself (here every second), but not
                 # while a keyboard user is in it: then once they leave it
                 page.goto(server.url + "/stages/project")
+                # the keyboard user is in the page before its first reload is due: with
+                # the Tabs pressed after, a slow machine let the first one (a second on)
+                # come before them, and the page rightly reloaded under nobody
+                for _ in range(12):
+                    page.keyboard.press("Tab")
                 page.evaluate("""() => { window.stayed = true;
+                  const later = window.setTimeout;  // counts the reload's checks
+                  let checks = 0;  // body[data-checked-twice] once two were made
+                  window.setTimeout = (f, ms, ...a) => later(ms !== 1000 ? f : () => {
+                    f(); if (++checks >= 2) document.body.dataset.checkedTwice = '1';
+                  }, ms, ...a);
                   const d = document.createElement('div');
                   d.dataset.refreshS = '1'; d.hidden = true;
                   document.getElementById('main').appendChild(d);
                   document.dispatchEvent(new Event('htmx:afterSettle')); }""")
-                for _ in range(12):
-                    page.keyboard.press("Tab")
-                page.wait_for_timeout(2500)
+                # two checks made (not a wait of so many seconds), each leaving it be
+                expect(page.locator("body[data-checked-twice]")).to_have_count(1)
                 assert page.evaluate("window.stayed === true"), \
                     "the page reloaded under a keyboard user"
                 with page.expect_navigation(timeout=10_000):

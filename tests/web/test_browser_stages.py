@@ -71,6 +71,10 @@ def test_from_labelled_items_to_a_downloaded_export(lang_ws: Any, tmp_path: Path
             # the run, as a job with a progress bar; a reload keeps showing it
             page.goto(server.url + "/stages/run")
             page.click("#start-run")
+            # the POST answered (htmx follows its redirect to the page that follows the
+            # job) before the reload: reloading at once could cancel it, or be answered
+            # before the job was stored, and the page then waited for a run never started
+            page.wait_for_url("**/stages/run?started=run")
             page.reload()
             expect(page.locator("#job")).to_contain_text("The run finished", timeout=180_000)
             n = ws.count_items()
