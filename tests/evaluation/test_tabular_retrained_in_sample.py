@@ -175,7 +175,8 @@ def test_evaluate_does_not_advise_undoing_the_retrain(retrained: Any) -> None:
     assert "promote tabular-gbm@1" not in result.verdict
     assert "tabular-gbm@2 stays the model in use" in result.verdict
     window = res["window"]
-    assert f"from {window[0]} to {window[1]}" in result.verdict
+    # the window's last day, as a person reads it (its stored end is the day after)
+    assert f"from {window[0]} to {res['window_last_day']}" in result.verdict
     scores = res["scores"]
     assert (f"{res['metric']} {scores[res['chosen']]:.3f} against tabular-gbm@1's "
             f"{scores['champion']:.3f}") in result.verdict
