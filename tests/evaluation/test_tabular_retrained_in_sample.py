@@ -102,7 +102,7 @@ def test_evaluate_leaves_the_retrained_model_out_and_act_still_uses_it(retrained
     assert result.selection.get("chosen") != "tabular-gbm@2"
     assert all(r["candidate"] != "tabular-gbm@2" for r in result.leaderboard())
     warning = next(w for w in result.warnings if "tabular-gbm@2" in w)
-    assert "left out" in warning and f"up to {WINDOW}" in warning
+    assert "left out" in warning and f"trained on rows before {WINDOW}" in warning
     assert f"{n:,} of them in the test split" in warning and CUTOFF in warning
     assert f"window from {WINDOW}" in warning and "glamlab backtest" in warning
     assert "tabular-gbm@1" in warning
