@@ -97,6 +97,12 @@ def test_a_tabular_project_end_to_end(tmp_path, capsys, table):
     assert may["flagged"] and may["root_cause"] == "lead_time"
     assert may["estimate"]["realised"] is not None
     assert "lead_time" in (tmp_path / "reports" / "mon.html").read_text()
+    # a month whose estimate's 95% range is too wide to tell says so, in --json and the
+    # HTML report (rule: wider than 0.2 for F1)
+    wide = [x for x in mon["windows"] if x["estimate"]["high"] - x["estimate"]["low"] > 0.2]
+    assert wide and all(x["estimate"]["too_few_rows"] for x in wide)
+    assert all(x["estimate"]["too_few_rows"] is None for x in mon["windows"] if x not in wide)
+    assert "too few rows to tell" in (tmp_path / "reports" / "mon.html").read_text()
     out = _run(capsys, *w, "capacity", "--risk", "0.05", "--price", "20", "--over-cost", "60",
                "--json", "--csv", str(tmp_path / "plans" / "plan.csv"))
     cap = json.loads(out.out)
